@@ -1,0 +1,205 @@
+"""policyctl — marketplace policy as data. The command line: parse, call the engine, print, exit.
+
+Exit codes: 0 clean, 1 problems found, 2 usage error (unknown command/option/id, missing path).
+Engine modules are imported inside each command so `policyctl validate` pays only for what it uses.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any, NoReturn
+
+import click
+
+DEFAULT_ROOT = "policies"
+FORMATS = ("text", "json", "github", "sarif")
+
+
+def _fail_usage(message: str, hint: str = "") -> NoReturn:
+    click.echo(f"policyctl: error: {message}" + (f"\n  hint: {hint}" if hint else ""), err=True)
+    sys.exit(2)
+
+
+def _policy_error(e: Any) -> NoReturn:
+    """Print a PolicyError's problems and exit 2 (a bad request) or 1 (bad data)."""
+    for p in e.problems:
+        where = "" if p.file == "<command line>" else f"{p.file}:{p.line}:{p.col}: "
+        click.echo(f"policyctl: {where}error[{p.code}]: {p.message}" + (f"\n  hint: {p.hint}" if p.hint else ""),
+                   err=True)
+    sys.exit(2 if e.usage else 1)
+
+
+def _load(root: str) -> Any:
+    from engine import PolicyError, load
+
+    try:
+        return load(root)
+    except PolicyError as e:
+        _policy_error(e)
+
+
+def _repo_for_questions(root: str) -> Any:
+    """A repository sound enough to answer questions; data problems exit 1 with the list."""
+    repo = _load(root)
+    errors = [p for p in repo.problems if p.severity == "error"]
+    if errors:
+        from engine import report
+
+        click.echo(report.text(errors, len(repo.documents)), err=True, nl=False)
+        click.echo("policyctl: fix these problems first (`policyctl validate`)", err=True)
+        sys.exit(1)
+    return repo
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="policyctl", message="%(prog)s %(version)s")
+def main() -> None:
+    """Marketplace policy as data: validate, decide, render and test policy YAML."""
+
+
+root_option = click.option("--root", default=DEFAULT_ROOT, show_default=True, metavar="DIR",
+                           help="The policies folder.")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--list-codes", is_flag=True, help="List every problem code and what it means.")
+def validate(paths: tuple[str, ...], fmt: str, list_codes: bool) -> None:
+    """Check policy files (default: the whole policies/ tree): YAML, schema and semantics."""
+    from engine.problems import CODES
+
+    if list_codes:
+        for code, meaning in CODES.items():
+            click.echo(f"{code}  {meaning}")
+        return
+    from engine import report
+    from engine.validate import validate as run
+
+    outcome = run(list(paths) or [DEFAULT_ROOT])
+    if outcome.usage:
+        _fail_usage(f"no such file or folder: {', '.join(outcome.usage)}", "give paths to policy files or folders")
+    sources = outcome.sources if fmt == "text" and sys.stdout.isatty() else None
+    click.echo(report.REPORTERS[fmt](outcome.problems, outcome.files, sources), nl=False)
+    sys.exit(1 if any(p.severity == "error" for p in outcome.problems) else 0)
+
+
+@main.command("schema")
+@click.argument("kind", required=False)
+def schema_cmd(kind: str | None) -> None:
+    """Print the JSON Schema of a file KIND (or list the kinds)."""
+    from engine.schema import KINDS, schema_path
+
+    available = [k for k in KINDS if os.path.exists(schema_path(k))] + ["common"]
+    if kind is None:
+        for k in available:
+            click.echo(f"{k}\t{schema_path(k)}")
+        return
+    if kind not in available:
+        _fail_usage(f"unknown kind `{kind}`", f"known kinds: {', '.join(available)}")
+    with open(schema_path(kind), encoding="utf-8") as f:
+        click.echo(f.read(), nl=False)
+
+
+def _dump(data: Any, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    import yaml
+
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+@main.command()
+@click.argument("program")
+@click.option("--marketplace", "-m", required=True, help="Marketplace id, e.g. us.")
+@click.option("--at", "at", metavar="DATE", help="Effective date (ISO, default: today).")
+@click.option("--format", "fmt", type=click.Choice(("yaml", "json")), default="yaml", show_default=True)
+@click.option("--provenance", is_flag=True, help="Say for every value which file:line it came from.")
+@root_option
+def show(program: str, marketplace: str, at: str | None, fmt: str, provenance: bool, root: str) -> None:
+    """Print PROGRAM's resolved policy for one marketplace on one date."""
+    from engine import PolicyError
+
+    repo = _repo_for_questions(root)
+    try:
+        resolved = repo.resolve(program, marketplace, at)
+    except PolicyError as e:
+        _policy_error(e)
+    mp = resolved.marketplace
+    head: dict[str, Any] = {"program": program, "marketplace": mp.id, "at": resolved.at,
+                            "currency": mp.currency, "time_zone": mp.time_zone, "locales": list(mp.locales)}
+    if provenance:
+        params = {}
+        for name, entry in resolved.entries.items():
+            item: dict[str, Any] = {"value": entry.value, "from": f"{entry.pos.file}:{entry.pos.line}",
+                                    "origin": resolved.origin(name)}
+            for extra in ("source", "assumption", "note"):
+                if getattr(entry, extra):
+                    item[extra] = getattr(entry, extra)
+            params[name] = item
+        head["parameters"] = params
+    else:
+        head["parameters"] = resolved.values
+    click.echo(_dump(head, fmt), nl=False)
+
+
+@main.command()
+@click.argument("program")
+@click.option("--marketplace", "-m", help="Only this marketplace (default: all the program's marketplaces).")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@root_option
+def history(program: str, marketplace: str | None, fmt: str, root: str) -> None:
+    """Print the timeline of PROGRAM's effective-dated changes."""
+    from engine import PolicyError
+
+    repo = _repo_for_questions(root)
+    try:
+        changes = repo.history(program, marketplace)
+    except PolicyError as e:
+        _policy_error(e)
+    if fmt == "json":
+        rows = [{"date": c.start, "marketplace": c.marketplace, "parameter": c.parameter, "old": c.old, "new": c.new,
+                 "from": f"{c.entry.pos.file}:{c.entry.pos.line}", "source": c.entry.source,
+                 "assumption": c.entry.assumption} for c in changes]
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not changes:
+        click.echo(f"{program}: no dated changes")
+    for c in changes:
+        click.echo(f"{c.start}  {c.marketplace:<4} {c.parameter}: {_short(c.old)} -> {_short(c.new)}"
+                   f"  ({c.entry.pos.file}:{c.entry.pos.line})")
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+@main.command()
+@click.argument("target", metavar="PROGRAM.DECISION")
+@click.option("--marketplace", "-m", required=True, help="Marketplace id, e.g. us.")
+@click.option("--at", "at", metavar="DATE", help="Effective date (ISO, default: today).")
+@click.option("--input", "-i", "input_", required=True, type=click.File("r", encoding="utf-8"),
+              help="JSON object, or JSON Lines (one object per line) for a batch; - for standard input.")
+@click.option("--explain", is_flag=True, help="List every row tried and the parameters used, with file:line.")
+@root_option
+def decide(target: str, marketplace: str, at: str | None, input_: Any, explain: bool, root: str) -> None:
+    """Answer a decision from the policy data; prints one JSON result per input."""
+    from engine import PolicyError
+    from engine.batch import run_decide
+
+    if "." not in target:
+        _fail_usage(f"`{target}` is not PROGRAM.DECISION", "e.g. `policyctl decide csba.fee -m us --input case.json`")
+    program, decision = target.split(".", 1)
+    repo = _repo_for_questions(root)
+    try:
+        failed = run_decide(repo, program, decision, marketplace, at, input_, sys.stdout, explain)
+    except PolicyError as e:
+        _policy_error(e)
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

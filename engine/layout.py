@@ -1,0 +1,66 @@
+"""Where files stand in a policy repository, and what kind each one is.
+
+The layout gives most files their kind; a file outside it declares one with `kind:`. Both are
+checked to agree, so moving a file cannot silently change how it is read.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+ID = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    path: str  # as given / as shown to the user
+    kind: str | None  # from the layout, or None when the layout says nothing
+    program: str | None = None
+    stem: str | None = None  # the file name without suffix (the id it must carry)
+
+
+def classify(root: str | None, path: str) -> Placed:
+    """The kind the layout gives ``path`` when ``root`` is the policies folder."""
+    stem = os.path.splitext(os.path.basename(path))[0]
+    if root is None:
+        return Placed(path, None, stem=stem)
+    rel = os.path.relpath(os.path.abspath(path), os.path.abspath(root))
+    parts = rel.split(os.sep)
+    if parts[0] == os.pardir:
+        return Placed(path, None, stem=stem)
+    if parts == ["marketplaces.yaml"] or parts == ["marketplaces.yml"]:
+        return Placed(path, "marketplaces", stem=stem)
+    if len(parts) == 2 and parts[1] in ("program.yaml", "program.yml"):
+        return Placed(path, "program", parts[0], stem)
+    if len(parts) == 3 and parts[1] in ("marketplaces", "decisions", "tests"):
+        kind = {"marketplaces": "overlay", "decisions": "decision", "tests": "tests"}[parts[1]]
+        return Placed(path, kind, parts[0], stem)
+    if len(parts) == 2 and parts[1] in ("pages.yaml", "pages.yml"):
+        return Placed(path, "pages", parts[0], stem)
+    return Placed(path, None, parts[0] if len(parts) > 1 else None, stem)
+
+
+def find_root(path: str) -> str | None:
+    """The policies folder containing ``path``: the nearest ancestor holding marketplaces.yaml."""
+    here = os.path.abspath(path if os.path.isdir(path) else os.path.dirname(path) or ".")
+    while True:
+        if os.path.isfile(os.path.join(here, "marketplaces.yaml")):
+            return here
+        parent = os.path.dirname(here)
+        if parent == here:
+            return None
+        here = parent
+
+
+def yaml_files(folder: str) -> list[str]:
+    """Every YAML file below ``folder``, sorted, not following links out of it."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.endswith(YAML_SUFFIXES) and not name.startswith("."):
+                found.append(os.path.join(dirpath, name))
+    return found
