@@ -201,5 +201,11 @@ def decide(target: str, marketplace: str, at: str | None, input_: Any, explain: 
     sys.exit(1 if failed else 0)
 
 
+# --- pages commands: build, i18n (engine/site.py, engine/i18n.py) ---
+
+
+# --- policy test commands: test, diff, fmt (engine/testing.py, engine/diff.py, engine/fmt.py) ---
+
+
 if __name__ == "__main__":
     main()
