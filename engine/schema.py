@@ -165,18 +165,21 @@ def _problem(doc: Document, base: Path, error: Any, code: str, what: str) -> Pro
 
 def _describe(error: Any) -> str:
     v, x, inst = error.validator, error.validator_value, error.instance
-    return {
-        "minimum": f"{_shown(inst)} is less than the minimum {x}",
-        "exclusiveMinimum": f"{_shown(inst)} must be greater than {x}",
-        "maximum": f"{_shown(inst)} is more than the maximum {x}",
-        "exclusiveMaximum": f"{_shown(inst)} must be less than {x}",
-        "minItems": f"a list of {len(inst)} item(s), expected at least {x}",
-        "maxItems": f"a list of {len(inst)} item(s), expected at most {x}",
-        "uniqueItems": "the list has a repeated item",
-        "minLength": "expected a non-empty string",
-        "minProperties": "expected a non-empty mapping",
-        "pattern": f"`{_shown(inst)}` does not match `{x}`",
-    }.get(v, error.message)
+    size = len(inst) if isinstance(inst, (list, dict, str)) else 0
+    messages = {
+        "minimum": lambda: f"{_shown(inst)} is less than the minimum {x}",
+        "exclusiveMinimum": lambda: f"{_shown(inst)} must be greater than {x}",
+        "maximum": lambda: f"{_shown(inst)} is more than the maximum {x}",
+        "exclusiveMaximum": lambda: f"{_shown(inst)} must be less than {x}",
+        "minItems": lambda: f"a list of {size} item(s), expected at least {x}",
+        "maxItems": lambda: f"a list of {size} item(s), expected at most {x}",
+        "uniqueItems": lambda: "the list has a repeated item",
+        "minLength": lambda: "expected a non-empty string",
+        "minProperties": lambda: "expected a non-empty mapping",
+        "pattern": lambda: f"`{_shown(inst)}` does not match `{x}`",
+    }
+    make = messages.get(v)
+    return make() if make else str(error.message)
 
 
 def _type_hint(want: str, instance: Any) -> str:

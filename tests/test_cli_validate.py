@@ -1,0 +1,103 @@
+"""`policyctl validate`: exit codes, output formats, explicit paths."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import CORPUS, MINI, edit, run_cli
+
+DUP = str(CORPUS / "invalid" / "duplicate_key.yaml")
+
+
+def test_clean_repository_exits_0() -> None:
+    r = run_cli("validate", str(MINI))
+    assert (r.code, r.out) == (0, "5 files checked: no problems\n")
+
+
+def test_text_format() -> None:
+    r = run_cli("validate", DUP)
+    assert r.code == 1
+    assert r.out == (
+        f"{DUP}:3:1: error[Y012]: duplicate key `id` (first at line 2)\n"
+        "  hint: remove one of them; YAML would otherwise silently keep only the last\n"
+        "1 error in 1 of 1 file\n"
+    )
+
+
+def test_text_with_source_line() -> None:
+    from engine import report
+    from engine.problems import Problem
+
+    p = Problem("f.yaml", 2, 5, "S001", "bad", "fix it")
+    assert report.text([p], 1, {"f.yaml": "a: 1\nb:  x\n"}) == (
+        "f.yaml:2:5: error[S001]: bad\n    b:  x\n        ^\n  hint: fix it\n1 error in 1 of 1 file\n")
+
+
+def test_json_format() -> None:
+    r = run_cli("validate", "--format", "json", DUP)
+    assert r.code == 1
+    body = json.loads(r.out)
+    assert body["files"] == 1
+    assert body["problems"] == [{
+        "file": DUP, "line": 3, "column": 1, "code": "Y012", "severity": "error",
+        "message": "duplicate key `id` (first at line 2)",
+        "hint": "remove one of them; YAML would otherwise silently keep only the last"}]
+
+
+def test_github_format() -> None:
+    r = run_cli("validate", "--format", "github", DUP)
+    assert r.code == 1
+    assert r.out == (f"::error file={DUP},line=3,col=1,title=Y012::duplicate key `id` (first at line 2)"
+                     "%0Ahint: remove one of them; YAML would otherwise silently keep only the last\n")
+
+
+def test_sarif_format() -> None:
+    r = run_cli("validate", "--format", "sarif", DUP)
+    assert r.code == 1
+    log = json.loads(r.out)
+    assert log["version"] == "2.1.0"
+    run = log["runs"][0]
+    assert run["tool"]["driver"]["name"] == "policyctl"
+    assert [rule["id"] for rule in run["tool"]["driver"]["rules"]] == ["Y012"]
+    [result] = run["results"]
+    assert result["ruleId"] == "Y012" and result["level"] == "error"
+    region = result["locations"][0]["physicalLocation"]["region"]
+    assert region == {"startLine": 3, "startColumn": 1}
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == DUP
+
+
+def test_missing_path_is_a_usage_error() -> None:
+    r = run_cli("validate", "no/such/file.yaml")
+    assert r.code == 2
+    assert "no such file or folder: no/such/file.yaml" in r.err
+
+
+def test_unknown_option_is_a_usage_error() -> None:
+    assert run_cli("validate", "--format", "xml", DUP).code == 2
+
+
+def test_a_file_inside_a_repository_is_checked_in_context(mini: Path) -> None:
+    edit(mini / "loans" / "marketplaces" / "no.yaml", "loan_days:", "loan_dayz:")
+    r = run_cli("validate", str(mini / "loans" / "marketplaces" / "no.yaml"))
+    assert r.code == 1
+    assert "error[P002]: `loans` declares no parameter `loan_dayz`" in r.out
+    assert "hint: did you mean `loan_days`?" in r.out
+
+
+def test_a_non_yaml_file_is_reported(tmp_path: Path) -> None:
+    f = tmp_path / "notes.txt"
+    f.write_text("hello")
+    r = run_cli("validate", str(f))
+    assert r.code == 1 and "error[L004]" in r.out
+
+
+def test_list_codes() -> None:
+    r = run_cli("validate", "--list-codes")
+    assert r.code == 0 and "Y012  a key appears twice in one mapping" in r.out
+
+
+def test_schema_command() -> None:
+    r = run_cli("schema", "program")
+    assert r.code == 0 and json.loads(r.out)["title"] == "policyctl program"
+    assert run_cli("schema", "nope").code == 2

@@ -1,0 +1,66 @@
+"""Checks that span values and files, as mutations of the made-up `loans` repository.
+
+Each case: the file to edit, the text to replace, its replacement, and the expected problem
+(code, line, column) in that file (or in the file named last, when it differs).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import engine
+from conftest import edit
+
+PROGRAM = "loans/program.yaml"
+OVERLAY = "loans/marketplaces/no.yaml"
+MARKETS = "marketplaces.yaml"
+
+CASES = [
+    ("unknown marketplace in program", PROGRAM, "marketplaces: [nl, no]", "marketplaces: [nl, se]", "P001", 5, 20),
+    ("overlay for a marketplace not offered", PROGRAM, "marketplaces: [nl, no]", "marketplaces: [nl]", "P008", 2, 14, OVERLAY),
+    ("overlay sets an undeclared parameter", OVERLAY, "  loan_days:", "  loan_period:", "P002", 4, 3),
+    ("value does not match its schema", PROGRAM, "    value: 21", "    value: 0", "P003", 10, 12),
+    ("overlay value checked against the program's schema", OVERLAY, "value: 14", 'value: "14"', "P003", 5, 12),
+    ("changes out of order", PROGRAM, 'from: "2024-01-01"', 'from: "1999-01-01"', None, 0, 0),
+    ("tiers overlap", PROGRAM, "{over: 7, up_to: 30", "{over: 6, up_to: 30", "P005", 30, 16),
+    ("tiers leave a gap", PROGRAM, "{over: 30, up_to: null", "{over: 31, up_to: null", "P006", 31, 16),
+    ("first tier does not start open", PROGRAM, "{over: null, up_to: 7", "{over: 0, up_to: 7", "P007", 29, 16),
+    ("last tier does not end open", PROGRAM, "{over: 30, up_to: null", "{over: 30, up_to: 99", "P007", 31, 27),
+    ("program id differs from folder", PROGRAM, "id: loans", "id: lending", "L003", 3, 5),
+    ("overlay marketplace differs from file", OVERLAY, "marketplace: no", "marketplace: nl", "L003", 2, 14),
+    ("unknown locale", MARKETS, "locales: [nl, en]", "locales: [nl, xx-Yyyy]", "P010", 7, 19),
+    ("unknown time zone", MARKETS, "Europe/Amsterdam", "Europe/Atlantis", "P001", 6, 16),
+    ("invalid parameter schema", PROGRAM, "schema: {type: boolean}", "schema: {type: bool}", "P009", 34, 13),
+    ("declared kind disagrees with the layout", OVERLAY, "kind: overlay", "kind: program", "L002", 1, 7),
+    ("required input that is not declared", "loans/decisions/late_fee.yaml", "required: [days_late]",
+     "required: [days_late, age]", "S001", 7, 23),
+    ("duplicate rule id", "loans/decisions/late_fee.yaml", "id: not_member", "id: on_time", "S001", 16, 9),
+    ("test names an unknown decision", "loans/tests/late_fee.yaml", "decision: late_fee\n    marketplace: no",
+     "decision: late_fees\n    marketplace: no", "T002", 17, 15),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_semantic_problem(mini: Path, case: tuple) -> None:
+    name, file, old, new, code, line, col, *where = case
+    edit(mini / file, old, new)
+    repo = engine.load(str(mini))
+    found = [(p.code, p.line, p.col) for p in repo.problems if p.file.endswith(where[0] if where else file)]
+    if code is None:  # a single change cannot be out of order: nothing to report
+        assert found == []
+        return
+    assert (code, line, col) in found, repo.problems
+
+
+def test_changes_must_increase(mini: Path) -> None:
+    edit(mini / PROGRAM, '        source: made up\n',
+         '        source: made up\n      - from: "2023-01-01"\n        value: 30\n')
+    problems = engine.load(str(mini)).problems
+    assert [(p.code, p.line) for p in problems] == [("P004", 16)]
+    assert problems[0].message == "change from 2023-01-01 is not after the previous one (2024-01-01)"
+
+
+def test_clean_copy_has_no_problems(mini: Path) -> None:
+    assert engine.load(str(mini)).problems == []
