@@ -126,7 +126,7 @@ def program(doc: Document, folder: str, known_marketplaces: dict[str, Marketplac
     if data["id"] != folder:
         problems.append(Problem.at(doc.pos(("id",)), "L003", f"program id `{data['id']}` differs from its folder `{folder}`",
                                    f"write `id: {folder}` or rename the folder"))
-    for i, mp in enumerate(data["marketplaces"]):
+    for i, mp in enumerate(data.get("marketplaces") or ()):
         if known_marketplaces and mp not in known_marketplaces:
             problems.append(_unknown_marketplace(doc, ("marketplaces", i), mp, known_marketplaces))
     for key in data["names"]:
@@ -145,7 +145,7 @@ def program(doc: Document, folder: str, known_marketplaces: dict[str, Marketplac
         problems += check_entries(doc, name, spec["schema"], bool(spec.get("tiers")), entries, _entry_paths(path, spec))
         params[name] = Parameter(name, spec["description"], spec["schema"], entries, doc.key_pos(path),
                                  bool(spec.get("tiers")), spec.get("label"))
-    built = Program(id=folder, names=dict(data["names"]), marketplaces=tuple(data["marketplaces"]), parameters=params,
+    built = Program(id=folder, names=dict(data["names"]), marketplaces=tuple(data.get("marketplaces") or ()), parameters=params,
                     overlays={}, decisions={}, tests=(), dir=os.path.dirname(doc.path), pos=doc.pos(),
                     title=data.get("title", ""), description=data.get("description", ""),
                     extra={"labels": dict(data.get("labels") or {})})
@@ -157,17 +157,16 @@ def _unknown_marketplace(doc: Document, path: Path, mp: str, known: dict[str, An
                       f"known marketplaces: {', '.join(sorted(known))}")
 
 
-def overlay(doc: Document, stem: str, prog: Program) -> tuple[Overlay | None, list[Problem]]:
+def overlay(doc: Document, stem: str, prog: Program,
+            known_marketplaces: dict[str, Marketplace]) -> tuple[Overlay | None, list[Problem]]:
     data = doc.data
     problems: list[Problem] = []
     mp = data["marketplace"]
     if mp != stem:
         problems.append(Problem.at(doc.pos(("marketplace",)), "L003", f"overlay for `{mp}` is in the file `{stem}`",
                                    f"write `marketplace: {stem}` or rename the file"))
-    if mp not in prog.marketplaces:
-        problems.append(Problem.at(doc.pos(("marketplace",)), "P008",
-                                   f"`{prog.id}` is not offered in marketplace `{mp}`",
-                                   f"add `{mp}` to `marketplaces:` in program.yaml, or remove this overlay"))
+    if known_marketplaces and mp not in known_marketplaces:
+        problems.append(_unknown_marketplace(doc, ("marketplace",), mp, known_marketplaces))
     params: dict[str, Parameter] = {}
     for name, spec in (data.get("parameters") or {}).items():
         path = ("parameters", name)

@@ -93,7 +93,7 @@ CODES: dict[str, str] = {
     "P005": "numeric tiers overlap",
     "P006": "numeric tiers leave a gap",
     "P007": "numeric tiers do not cover the whole range",
-    "P008": "an overlay for a marketplace where the program is not offered, or a duplicate overlay",
+    "P008": "two overlays for one marketplace",
     "P009": "a parameter's schema is not a valid JSON Schema",
     "P010": "a locale id that CLDR does not know",
     "P011": "two programs or marketplaces with the same id",

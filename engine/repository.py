@@ -126,9 +126,7 @@ class Repository:
         day = _check_date(at or today())
         params = self.params(program, marketplace, day)
         if validate:
-            bad = compiled.validate_inputs(inputs)
-            if bad:
-                return compiled.invalid(inputs, bad)
+            return compiled.decide(inputs, params, day)
         return compiled.evaluate(inputs, params, day)
 
 
@@ -242,10 +240,18 @@ def _attach(repo: Repository, by_kind: dict[str, list[tuple[layout.Placed, Docum
         prog = _owner(repo, placed, doc)
         if prog is None:
             continue
-        found, problems = build.overlay(doc, placed.stem or "", prog)
+        found, problems = build.overlay(doc, placed.stem or "", prog, repo.marketplaces)
         repo.problems += problems
-        if found is not None:
-            prog.overlays[found.marketplace] = found
+        if found is None:
+            continue
+        if found.marketplace in prog.overlays:
+            repo.problems.append(Problem.at(doc.pos(("marketplace",)), "P008",
+                                            f"a second overlay for marketplace `{found.marketplace}`",
+                                            "keep one overlay file per marketplace"))
+            continue
+        prog.overlays[found.marketplace] = found
+        if found.marketplace not in prog.marketplaces:  # an overlay file offers the program there
+            object.__setattr__(prog, "marketplaces", prog.marketplaces + (found.marketplace,))
     for placed, doc in by_kind.get("decision", []):
         prog = _owner(repo, placed, doc)
         if prog is None:

@@ -19,7 +19,7 @@ MARKETS = "marketplaces.yaml"
 
 CASES = [
     ("unknown marketplace in program", PROGRAM, "marketplaces: [nl, no]", "marketplaces: [nl, se]", "P001", 5, 20),
-    ("overlay for a marketplace not offered", PROGRAM, "marketplaces: [nl, no]", "marketplaces: [nl]", "P008", 2, 14, OVERLAY),
+    ("overlay for an undeclared marketplace", MARKETS, "  no:\n", "  nx:\n", "P001", 2, 14, OVERLAY),
     ("overlay sets an undeclared parameter", OVERLAY, "  loan_days:", "  loan_period:", "P002", 4, 3),
     ("value does not match its schema", PROGRAM, "    value: 21", "    value: 0", "P003", 10, 12),
     ("overlay value checked against the program's schema", OVERLAY, "value: 14", 'value: "14"', "P003", 5, 12),

@@ -1,0 +1,94 @@
+"""Resolution: the merge rule, effective dates, provenance, history, and `show`/`history` output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import engine
+from conftest import MINI, edit, run_cli
+
+
+@pytest.fixture(scope="module")
+def repo() -> engine.Repository:
+    return engine.load(str(MINI))
+
+
+@pytest.mark.parametrize("mp, at, days, origin", [
+    ("nl", "2023-12-31", 21, "base"),
+    ("nl", "2024-01-01", 28, "base change from 2024-01-01"),  # a change applies from its date on
+    ("no", "2023-12-31", 14, "overlay"),
+    ("no", "2030-01-01", 14, "overlay"),  # the overlay's timeline replaces the base's, whole
+])
+def test_merge_rule_and_dates(repo: engine.Repository, mp: str, at: str, days: int, origin: str) -> None:
+    resolved = repo.resolve("loans", mp, at)
+    assert resolved.values["loan_days"] == days
+    assert resolved.origin("loan_days") == origin
+
+
+def test_provenance_points_at_the_value(repo: engine.Repository) -> None:
+    resolved = repo.resolve("loans", "nl", "2024-06-01")
+    pos = resolved.provenance("loan_days")
+    assert (Path(pos.file).name, pos.line) == ("program.yaml", 14)
+    assert MINI.joinpath("loans/program.yaml").read_text().splitlines()[pos.line - 1].strip() == "value: 28"
+
+
+def test_history(repo: engine.Repository) -> None:
+    changes = repo.history("loans")
+    assert [(c.start, c.marketplace, c.parameter, c.old, c.new) for c in changes] == [
+        ("2024-01-01", "nl", "loan_days", 21, 28)]
+    assert repo.history("loans", "no") == []
+
+
+def test_unknown_ids_are_usage_errors(repo: engine.Repository) -> None:
+    with pytest.raises(engine.PolicyError) as e:
+        repo.resolve("nope", "nl")
+    assert e.value.usage and "known: loans" in e.value.problems[0].hint
+    with pytest.raises(engine.PolicyError) as e:
+        repo.resolve("loans", "xx")
+    assert e.value.usage and "known: nl, no" in e.value.problems[0].hint
+
+
+def test_new_marketplace_is_one_overlay_file(mini: Path) -> None:
+    """Adding a marketplace touches no engine code: declare it once, write one overlay."""
+    edit(mini / "marketplaces.yaml", "marketplaces:\n", "marketplaces:\n  se:\n    country: SE\n    currency: SEK\n"
+         "    time_zone: Europe/Stockholm\n    locales: [sv]\n")
+    (mini / "loans" / "marketplaces" / "se.yaml").write_text(
+        "kind: overlay\nmarketplace: se\nparameters:\n  loan_days:\n    value: 30\n    source: made up\n")
+    repo = engine.load(str(mini))
+    assert repo.problems == []
+    assert "se" in repo.programs["loans"].marketplaces
+    assert repo.resolve("loans", "se", "2024-06-01").values["loan_days"] == 30
+    r = run_cli("show", "loans", "-m", "se", "--root", str(mini), "--format", "json")
+    assert r.code == 0 and json.loads(r.out)["currency"] == "SEK"
+
+
+def test_show_cli_provenance() -> None:
+    r = run_cli("show", "loans", "-m", "no", "--at", "2024-06-01", "--root", str(MINI), "--provenance",
+                "--format", "json")
+    assert r.code == 0, r
+    body = json.loads(r.out)
+    assert body["parameters"]["loan_days"] == {
+        "value": 14, "from": f"{MINI}/loans/marketplaces/no.yaml:5", "origin": "overlay",
+        "source": "made up (Norway differs)"}
+
+
+def test_show_cli_errors() -> None:
+    assert run_cli("show", "loans", "-m", "xx", "--root", str(MINI)).code == 2
+    assert run_cli("show", "loans", "-m", "nl", "--at", "yesterday", "--root", str(MINI)).code == 2
+    r = run_cli("show", "loans", "-m", "nl", "--root", "no/such/dir")
+    assert r.code == 2 and "no such folder" in r.err
+
+
+def test_history_cli() -> None:
+    r = run_cli("history", "loans", "--root", str(MINI))
+    assert r.code == 0
+    assert r.out == f"2024-01-01  nl   loan_days: 21 -> 28  ({MINI}/loans/program.yaml:14)\n"
+
+
+def test_questions_refuse_a_broken_repository(mini: Path) -> None:
+    edit(mini / "loans" / "program.yaml", "value: 21", "value: zero")
+    r = run_cli("show", "loans", "-m", "nl", "--root", str(mini))
+    assert r.code == 1 and "error[P003]" in r.err and "fix these problems first" in r.err
