@@ -264,8 +264,11 @@ class _Builder:
     def count(self, mark: Any, n: int = 1) -> None:
         self.nodes += n
         if self.nodes > MAX_NODES:
-            self.fail(mark, "Y016", f"the document expands to more than {MAX_NODES:,} nodes (aliases included)",
-                      "aliases that multiply each other make a 'billion laughs' file; write the values out")
+            if self.anchors:
+                self.fail(mark, "Y016", f"the document expands to more than {MAX_NODES:,} nodes (aliases included)",
+                          "aliases that multiply each other make a 'billion laughs' file; write the values out")
+            self.fail(mark, "Y016", f"the document has more than {MAX_NODES:,} nodes",
+                      "split it into several files; no policy file needs this many values")
 
     def check_tag(self, e: Any, allowed: tuple[str, ...]) -> None:
         tag = e.tag

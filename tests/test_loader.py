@@ -90,3 +90,12 @@ def test_utf8_bom_is_accepted() -> None:
 def test_huge_number_is_reported() -> None:
     doc = load_text("a: " + "9" * 5000 + "\n", "t")
     assert [p.code for p in doc.problems] == ["Y019"]
+
+
+def test_a_huge_table_without_aliases_is_refused_quickly() -> None:
+    rows = "".join(f"  - {{id: r{i}, when: 'x > {i}', reason: r, then: {{y: {i}}}}}\n" for i in range(100_000))
+    start = time.perf_counter()
+    doc = load_text("kind: decision\nrules:\n" + rows, "big")
+    assert time.perf_counter() - start < 5.0
+    [p] = doc.problems
+    assert p.code == "Y016" and "aliases" not in p.message
