@@ -1,0 +1,421 @@
+"""Decisions: hit policies, static checks, evaluation errors, input validation and explanations.
+
+Decisions are built directly from engine.model; positions are made-up lines of `d.yaml`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine.decide import CompiledDecision, DecisionResult, compile_decision
+from engine.model import Decision, Expr, Rule
+from engine.problems import Pos
+
+FILE = "d.yaml"
+BANDS = [
+    {"tier": 1, "over": None, "up_to": 5, "fee": 0.10},
+    {"tier": 2, "over": 5, "up_to": 15, "fee": 0.25},
+    {"tier": 3, "over": 15, "up_to": 30, "fee": 0.50},
+    {"tier": 4, "over": 30, "up_to": None, "fee": 0.70},
+]
+PARAMS = {"min_units": 100, "default_fee": 0.30, "fee_tiers": BANDS}
+PARAM_NAMES = set(PARAMS)
+AT = "2024-03-01"
+
+
+def pos(line: int) -> Pos:
+    return Pos(FILE, line, 5)
+
+
+def e(source: str, line: int = 1) -> Expr:
+    return Expr(source, pos(line))
+
+
+def rule(id: str, when: str | None, then: dict[str, Any], line: int, reason: str = "") -> Rule:
+    return Rule(id, None if when is None else e(when, line + 1), then, reason or f"because {id}", pos(line))
+
+
+def decision(rules: list[Rule], *, hit: str = "first", let: dict[str, Expr] | None = None,
+             inputs: dict[str, Any] | None = None, required: tuple[str, ...] = (),
+             default: dict[str, Any] | None = None, outputs: dict[str, Any] | None = None) -> Decision:
+    return Decision(id="d", program="p", title="t", description="", inputs=inputs or {"x": {"type": "number"}},
+                    required=required, let=let or {}, hit=hit, rules=tuple(rules), default=default,  # type: ignore[arg-type]
+                    outputs=outputs or {}, file=FILE, pos=pos(1))
+
+
+def compiled(d: Decision) -> CompiledDecision:
+    c, problems = compile_decision(d, PARAM_NAMES)
+    assert c is not None and not [p for p in problems if p.severity == "error"], problems
+    return c
+
+
+def fee_decision() -> Decision:
+    """The fee table of docs/writing-policies.md, with the outputs it declares."""
+    return decision(
+        [rule("too_few_units", "units <= params.min_units",
+              {"fee_per_unit": e("params.default_fee", 12), "basis": "default"}, 10, "too few units"),
+         rule("by_tier", None, {"tier": e("tier(params.fee_tiers, cpu).tier", 16),
+                                "fee_per_unit": e("tier(params.fee_tiers, cpu).fee", 17), "basis": "tier"}, 14, "by tier")],
+        let={"cpu": e("contacts / units * 100 if units > 0 else none", 8)},
+        inputs={"units": {"type": "integer", "minimum": 0}, "contacts": {"type": "integer", "minimum": 0}},
+        required=("units", "contacts"), default={"basis": "none"},
+        outputs={"basis": {"enum": ["default", "tier", "trial", "none"]}})
+
+
+# --- the fee table and its tier boundaries -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("units", "contacts", "tier", "fee"),
+    [(1000, 50, 1, 0.10), (10000, 501, 2, 0.25), (1000, 150, 2, 0.25), (1000, 151, 3, 0.50), (1000, 300, 3, 0.50),
+     (1000, 301, 4, 0.70), (1000, 0, 1, 0.10)],
+)
+def test_fee_table_tiers(units: int, contacts: int, tier: int, fee: float) -> None:
+    result = compiled(fee_decision()).evaluate({"units": units, "contacts": contacts}, PARAMS, AT)
+    assert result.ok and result.matches == ("by_tier",) and result.reasons == ("by tier",)
+    assert result.outputs == {"tier": tier, "fee_per_unit": fee, "basis": "tier"}
+
+
+def test_fee_table_first_row_wins() -> None:
+    result = compiled(fee_decision()).evaluate({"units": 100, "contacts": 50}, PARAMS, AT)
+    assert result.outputs == {"fee_per_unit": 0.30, "basis": "default"}
+    assert result.matches == ("too_few_units",) and not result.default_used
+
+
+def test_generated_function_is_one_if_chain() -> None:
+    c = compiled(fee_decision())
+    assert c.source.splitlines()[:4] == [
+        "def _evaluate(inputs, params, at):",
+        "    try:",
+        "        v_units = inputs.get('units')",
+        "        v_contacts = inputs.get('contacts')",
+    ]
+    assert "        if (v_units <= params['min_units']):" in c.source
+    assert c.source.count("return _new(_DR") == 2  # the unconditional row ends the chain: no default branch
+    assert c.evaluate.__name__ == "_evaluate"  # no wrapper around the generated function
+
+
+# --- hit policies --------------------------------------------------------------------------------
+
+ROWS = [rule("small", "x < 10", {"size": "small", "n": e("x * 2", 3)}, 2),
+        rule("even", "x % 2 == 0", {"size": "even"}, 5),
+        rule("big", "x > 100", {"size": "big"}, 8)]
+
+
+@pytest.mark.parametrize(
+    ("hit", "x", "outputs", "matches", "default_used"),
+    [
+        ("first", 4, {"size": "small", "n": 8}, ("small",), False),
+        ("first", 200, {"size": "even"}, ("even",), False),
+        ("first", 51, {"size": "none"}, (), True),
+        ("collect", 4, {"size": ["small", "even"], "n": [8, None]}, ("small", "even"), False),
+        ("collect", 201, {"size": ["big"]}, ("big",), False),
+        ("collect", 51, {"size": "none"}, (), True),
+        ("unique", 3, {"size": "small", "n": 6}, ("small",), False),
+        ("unique", 51, {"size": "none"}, (), True),
+    ],
+)
+def test_hit_policies(hit: str, x: int, outputs: dict[str, Any], matches: tuple[str, ...], default_used: bool) -> None:
+    result = compiled(decision(ROWS, hit=hit, default={"size": "none"})).evaluate({"x": x}, PARAMS, AT)
+    assert (result.outputs, result.matches, result.default_used, result.problems) == (outputs, matches, default_used, ())
+    assert result.reasons == tuple(f"because {m}" for m in matches)
+
+
+def test_no_match_without_default_gives_no_outputs() -> None:
+    for hit in ("first", "collect", "unique"):
+        result = compiled(decision(ROWS, hit=hit)).evaluate({"x": 51}, PARAMS, AT)
+        assert (result.outputs, result.matches, result.default_used, result.ok) == ({}, (), False, True)
+
+
+def test_unique_conflict_is_a_d001_result_naming_both_rows() -> None:
+    c = compiled(decision(ROWS, hit="unique", default={"size": "none"}))
+    result = c.evaluate({"x": 4}, PARAMS, AT)
+    assert not result.ok and result.outputs == {} and result.matches == ("small", "even")
+    [problem] = result.problems
+    assert (problem.code, problem.file, problem.line) == ("D001", FILE, 5)
+    assert "`small` (line 2)" in problem.message and "`even` (line 5)" in problem.message
+
+
+def test_unique_conflict_wins_over_a_failing_output() -> None:
+    rows = [rule("a", "x > 0", {"v": e("1 / 0", 3)}, 2), rule("b", "x > 1", {"v": 2}, 5)]
+    result = compiled(decision(rows, hit="unique")).evaluate({"x": 5}, PARAMS, AT)
+    assert [p.code for p in result.problems] == ["D001"]
+
+
+def test_let_values_are_visible_in_outputs() -> None:
+    d = decision([rule("r", None, {"y": e("double + 1", 3), "d": e("double", 4)}, 2)], let={"double": e("x * 2")})
+    assert compiled(d).evaluate({"x": 4}, PARAMS, AT).outputs == {"y": 9, "d": 8}
+
+
+def test_optional_inputs_read_as_none_and_defined_means_given() -> None:
+    d = decision([rule("given", "x is defined", {"v": e("x", 3)}, 2), rule("absent", "x is none", {"v": "none"}, 5)])
+    c = compiled(d)
+    assert c.evaluate({"x": 3}, PARAMS, AT).matches == ("given",)
+    assert c.evaluate({}, PARAMS, AT).matches == ("absent",)
+
+
+def test_outputs_are_fresh_objects_per_answer() -> None:
+    c = compiled(decision([rule("r", None, {"list": [1, 2], "map": {"a": [1]}}, 2)]))
+    first = c.evaluate({"x": 1}, PARAMS, AT)
+    first.outputs["list"].append(3)
+    first.outputs["map"]["a"].append(2)
+    assert c.evaluate({"x": 1}, PARAMS, AT).outputs == {"list": [1, 2], "map": {"a": [1]}}
+
+
+def test_at_and_date_helpers_in_a_decision() -> None:
+    d = decision([rule("late", "after(at, add_days(x, 30))", {"late": True}, 2)], inputs={"x": {"type": "string"}},
+                 default={"late": False})
+    c = compiled(d)
+    assert c.evaluate({"x": "2024-01-15"}, PARAMS, "2024-03-01").outputs == {"late": True}
+    assert c.evaluate({"x": "2024-02-15"}, PARAMS, "2024-03-01").outputs == {"late": False}
+
+
+# --- static checks -------------------------------------------------------------------------------
+
+
+def problems_of(d: Decision) -> list[tuple[str, int, str]]:
+    c, problems = compile_decision(d, PARAM_NAMES)
+    assert (c is None) == any(p.severity == "error" for p in problems)
+    return [(p.code, p.line, p.severity) for p in problems]
+
+
+def test_rows_after_an_unconditional_row_are_unreachable() -> None:
+    d = decision([rule("a", "x > 1", {"v": 1}, 2), rule("all", None, {"v": 2}, 5), rule("b", "x > 2", {"v": 3}, 8),
+                  rule("c", None, {"v": 4}, 11)])
+    assert problems_of(d) == [("D002", 8, "warning"), ("D002", 11, "warning")]
+    c, problems = compile_decision(d, PARAM_NAMES)
+    assert c is not None and "row `all` (line 5)" in problems[0].message
+    assert "x > 2" not in c.source  # unreachable rows are not even generated
+
+
+@pytest.mark.parametrize(("when", "expected"), [("true", [8]), ("1 == 1", [8]), ("false", [5]), ("1 > 2", [5])])
+def test_constant_conditions(when: str, expected: list[int]) -> None:
+    d = decision([rule("a", "x > 1", {"v": 1}, 2), rule("const", when, {"v": 2}, 5), rule("b", "x > 2", {"v": 3}, 8)])
+    assert [line for code, line, _ in problems_of(d) if code == "D002"] == expected
+
+
+def test_collect_tables_have_no_unreachable_rows() -> None:
+    d = decision([rule("all", None, {"v": 2}, 2), rule("b", "x > 2", {"v": 3}, 5)], hit="collect")
+    assert problems_of(d) == []
+    assert compiled(d).evaluate({"x": 3}, PARAMS, AT).outputs == {"v": [2, 3]}
+
+
+def test_constant_outputs_must_fit_the_outputs_schema() -> None:
+    outputs = {"basis": {"enum": ["default", "tier"]}, "fee": {"type": "number", "minimum": 0}}
+    d = decision([rule("a", "x > 1", {"basis": "tierz", "fee": -1}, 2), rule("b", "x > 2", {"fee": e("'free'", 6)}, 5),
+                  rule("ok", None, {"basis": "tier", "fee": e("x * 2", 9)}, 8)],
+                 default={"basis": "nope"}, outputs=outputs)
+    assert problems_of(d) == [("D003", 1, "error"), ("D003", 2, "error"), ("D003", 2, "error"), ("D003", 6, "error")]
+    _, problems = compile_decision(d, PARAM_NAMES)
+    assert any("`\"tierz\"`" in p.message and "row `a`" in p.message for p in problems)
+
+
+def test_let_used_before_its_definition() -> None:
+    d = decision([rule("r", None, {"v": e("b", 9)}, 8)], let={"a": e("b + 1", 3), "b": e("x", 4)})
+    _, problems = compile_decision(d, PARAM_NAMES)
+    assert [(p.code, p.line) for p in problems] == [("E002", 3)]
+    assert problems[0].message == "`b` is used before its `let` definition"
+
+
+@pytest.mark.parametrize(("name", "why"), [("x", "hides the input"), ("params", "reserved"), ("at", "reserved"),
+                                           ("_x", "not a valid name")])
+def test_bad_let_names(name: str, why: str) -> None:
+    _, problems = compile_decision(decision([rule("r", None, {"v": 1}, 8)], let={name: e("1", 3)}), PARAM_NAMES)
+    assert [p.code for p in problems] == ["E002"] and why in problems[0].message
+
+
+def test_expression_problems_are_collected_across_the_table() -> None:
+    d = decision([rule("a", "y > 1", {"v": e("params.min_unit", 4)}, 2), rule("b", "x ? 1", {"v": e("x.__class__", 7)}, 5)],
+                 let={"z": e("lipsum()", 1)})
+    assert [(p.code, p.line) for p in compile_decision(d, PARAM_NAMES)[1]] == [
+        ("E002", 1), ("E002", 3), ("E004", 4), ("E001", 6), ("E003", 7)]
+
+
+# --- evaluation errors ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rows", "let", "inputs", "line", "words"),
+    [
+        ([rule("r", None, {"v": e("x / 0", 3)}, 2)], {}, {"x": 1}, 3, ["row `r`, output `v`", "`x / 0`", "division by zero"]),
+        ([rule("r", "x > 5", {"v": 1}, 2)], {}, {}, 3, ["row `r`, `when`", "`>` is not supported between none and number"]),
+        ([rule("r", None, {"v": e("tier(params.fee_tiers, x).fee", 3)}, 2)], {}, {}, 3, ["cannot read `fee` of none"]),
+        ([rule("r", None, {"v": 1}, 2)], {"bad": e("'a' * 10**9", 7)}, {"x": 1}, 7, ["`let` `bad`", "result too large"]),
+        ([rule("r", None, {"v": e("date(x)", 3)}, 2)], {}, {"x": 5}, 3, ["must be an ISO date"]),
+    ],
+)
+def test_evaluation_errors_become_d005_results(rows: list[Rule], let: dict[str, Expr], inputs: dict[str, Any], line: int,
+                                               words: list[str]) -> None:
+    c = compiled(decision(rows, let=let, inputs={"x": {}}))
+    result = c.evaluate(inputs, PARAMS, AT)
+    assert not result.ok and result.outputs == {}
+    [problem] = result.problems
+    assert (problem.code, problem.file, problem.line) == ("D005", FILE, line)
+    for word in words:
+        assert word in problem.message
+
+
+def test_a_missing_parameter_value_is_d005() -> None:
+    c = compiled(fee_decision())
+    result = c.evaluate({"units": 5, "contacts": 1}, {"default_fee": 0.3}, AT)
+    assert [p.code for p in result.problems] == ["D005"] and "no value for parameter `min_units`" in result.problems[0].message
+
+
+def test_non_mapping_inputs_do_not_crash() -> None:
+    result = compiled(fee_decision()).evaluate("units=5", PARAMS, AT)  # type: ignore[arg-type]
+    assert not result.ok
+
+
+# --- fast and explaining paths agree -------------------------------------------------------------
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(st.none(), st.integers(-5, 20000)), st.one_of(st.none(), st.integers(0, 5000), st.just("ten")),
+       st.sampled_from(["first", "collect", "unique"]))
+def test_fast_path_and_explaining_path_agree(units: Any, contacts: Any, hit: str) -> None:
+    base = fee_decision()
+    rows = (*base.rules[:1], rule("many", "contacts > 400", {"basis": "tier"}, 20), *base.rules[1:])
+    c = compiled(Decision(**{**{f: getattr(base, f) for f in base.__dataclass_fields__}, "hit": hit, "rules": rows}))
+    inputs = {k: v for k, v in (("units", units), ("contacts", contacts)) if v is not None}
+    fast = c.evaluate(inputs, PARAMS, AT)
+    slow = c.explain(inputs, PARAMS, AT).result
+    assert fast == slow
+
+
+# --- input validation ----------------------------------------------------------------------------
+
+INPUTS = {
+    "units": {"type": "integer", "minimum": 0, "description": "units shipped"},
+    "share": {"type": "number", "exclusiveMaximum": 1},
+    "marketplace": {"type": "string", "enum": ["us", "de"]},
+    "code": {"type": "string", "pattern": "^[A-Z]{2}$", "maxLength": 2},
+    "since": {"type": "string", "format": "date"},
+    "at": {"type": "string", "format": "date-time"},
+    "flag": {"type": ["boolean", "null"]},
+}
+
+
+@pytest.mark.parametrize(
+    ("inputs", "messages"),
+    [
+        ({"units": 3, "marketplace": "us"}, []),
+        ({"units": 3.0, "marketplace": "us", "flag": None, "since": "2024-02-29", "at": "2024-03-01T10:00:00Z"}, []),
+        ({"units": "ten", "marketplace": "us"}, ['/units: expected integer, got string `"ten"`']),
+        ({"units": True, "marketplace": "us"}, ["/units: expected integer, got boolean `true`"]),
+        ({"units": -1, "marketplace": "us"}, ["/units: expected at least 0, got `-1`"]),
+        ({"units": 1, "marketplace": "fr"}, ['/marketplace: expected one of `"us"`, `"de"`, got `"fr"`']),
+        ({"units": 1, "marketplace": "us", "share": 1}, ["/share: expected less than 1, got `1`"]),
+        ({"units": 1, "marketplace": "us", "code": "u1"}, ['/code: expected text matching `^[A-Z]{2}$`, got `"u1"`']),
+        ({"units": 1, "marketplace": "us", "code": "USA"}, ['/code: expected at most 2 characters, got `"USA"`']),
+        ({"units": 1, "marketplace": "us", "since": "2024-02-30"}, ['/since: expected a date in ISO 8601 form, got `"2024-02-30"`']),
+        ({"units": 1, "marketplace": "us", "at": "2024-03-01T10:00:00"},
+         ['/at: expected a date-time in ISO 8601 form with a time-zone offset, got `"2024-03-01T10:00:00"`']),
+        ({"units": 1, "marketplace": "us", "flag": 0}, ["/flag: expected boolean or null, got integer `0`"]),
+        ({"marketplace": "us"}, ["/units: missing; this input is required"]),
+        ({"units": 1, "marketplace": "us", "unit": 2}, ["/unit: not an input of this decision; did you mean `units`?"]),
+        ({"units": 1, "marketplace": "us", "a/b": 2}, ["/a~1b: not an input of this decision (inputs: units, share, "
+                                                         "marketplace, code, since, at, flag)"]),
+        ([1, 2], ["/: expected an object of inputs, got array `[1, 2]`"]),
+    ],
+)
+def test_input_validation_messages(inputs: Any, messages: list[str]) -> None:
+    d = decision([rule("r", None, {"v": 1}, 2)], inputs=INPUTS, required=("units", "marketplace"))
+    assert compiled(d).validate_inputs(inputs) == messages
+
+
+def test_nested_input_schemas_fall_back_to_jsonschema_with_pointers() -> None:
+    inputs = {"address": {"type": "object", "properties": {"zip": {"type": "string"}}, "required": ["zip"]},
+              "units": {"type": "integer"}}
+    c = compiled(decision([rule("r", None, {"v": 1}, 2)], inputs=inputs, required=("units",)))
+    assert c._inputs.checks is None  # the hand-rolled checker declined
+    assert c.validate_inputs({"units": 1, "address": {"zip": "10115"}}) == []
+    assert c.validate_inputs({"address": {"zip": 10115}, "extra": 1}) == [
+        "/units: missing; this input is required",
+        "/extra: not an input of this decision (inputs: address, units)",
+        "/address/zip: expected string, got integer `10115`",
+    ]
+
+
+@pytest.mark.parametrize("schema", [{"type": "integr"}, {"minLength": "x"}, {"enum": 5},
+                                    {"type": "object", "properties": {"a": {"type": "strin"}}}])
+def test_a_broken_input_schema_is_reported_not_raised(schema: dict[str, Any]) -> None:
+    c = compiled(decision([rule("r", None, {"v": 1}, 2)], inputs={"a": schema}))
+    [message] = c.validate_inputs({"a": 1})
+    assert message.startswith("/: the decision's `inputs` are not a valid JSON Schema")
+
+
+def test_decide_turns_bad_inputs_into_d004_problems() -> None:
+    c = compiled(fee_decision())
+    result = c.decide({"units": "ten", "contacts": 1}, PARAMS, AT, where=Pos("request.json"))
+    assert [(p.code, p.file, p.message) for p in result.problems] == [
+        ("D004", "request.json", '/units: expected integer, got string `"ten"`')]
+    assert c.decide({"units": 1000, "contacts": 50}, PARAMS, AT).outputs["tier"] == 1
+
+
+# --- explanations and the result value -----------------------------------------------------------
+
+
+def test_explain_lists_rows_tried_lets_and_parameters_read() -> None:
+    c = compiled(fee_decision())
+    explanation = c.explain({"units": 1000, "contacts": 50}, PARAMS, AT)
+    assert [(r.id, r.pos.line, r.condition, r.matched) for r in explanation.rows] == [
+        ("too_few_units", 10, "units <= params.min_units", False), ("by_tier", 14, None, True)]
+    assert explanation.lets == {"cpu": 5.0}
+    assert explanation.params == {"fee_tiers": BANDS, "min_units": 100}
+    assert explanation.result == c.evaluate({"units": 1000, "contacts": 50}, PARAMS, AT)
+    data = explanation.to_json()
+    assert data["rows"][0] == {"id": "too_few_units", "at": "d.yaml:10", "when": "units <= params.min_units", "matched": False}
+    json.dumps(data)
+
+
+def test_explain_stops_at_the_deciding_row_of_a_first_table() -> None:
+    explanation = compiled(fee_decision()).explain({"units": 10, "contacts": 1}, PARAMS, AT)
+    assert [(r.id, r.matched) for r in explanation.rows] == [("too_few_units", True)]
+    assert explanation.params == {"default_fee": 0.3, "min_units": 100}
+
+
+def test_explain_marks_the_failing_row() -> None:
+    c = compiled(decision([rule("a", "x > 1", {"v": 1}, 2), rule("b", "x > 'q'", {"v": 2}, 5)]))
+    explanation = c.evaluate({"x": 0}, PARAMS, AT).explain()
+    assert [(r.id, r.matched) for r in explanation.rows] == [("a", False), ("b", None)]
+    assert [p.code for p in explanation.result.problems] == ["D005"]
+
+
+def test_result_is_an_immutable_json_ready_value() -> None:
+    c = compiled(fee_decision())
+    result = c.evaluate({"units": 1000, "contacts": 50}, PARAMS, AT)
+    with pytest.raises(AttributeError):
+        result.outputs = {}  # type: ignore[misc]
+    assert isinstance(result, DecisionResult) and result == c.evaluate({"units": 1000, "contacts": 50}, dict(PARAMS), AT)
+    assert result != c.evaluate({"units": 1000, "contacts": 51}, PARAMS, AT)
+    assert json.loads(json.dumps(result.to_json())) == {
+        "decision": "d", "outputs": {"tier": 1, "fee_per_unit": 0.1, "basis": "tier"}, "matches": ["by_tier"],
+        "reasons": ["by tier"], "default_used": False, "problems": []}
+    assert "replay" not in repr(result)
+    assert result.explain().rows[-1].id == "by_tier"
+
+
+@pytest.mark.parametrize("hit", ["first", "collect", "unique"])
+def test_generated_code_names_only_its_own_globals(hit: str) -> None:
+    """Generated code runs without builtins: every global it names must be one it is given."""
+    import ast
+
+    from engine.helpers import RUNTIME
+
+    d = decision(ROWS + [rule("const", None, {"inf": float("inf")}, 11)], hit=hit, default={"size": "none"},
+                 let={"y": e("x * 2 if x is defined else none")})
+    c = compiled(d)
+    tree = ast.parse(c.source)
+    assigned = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    assigned |= {a.arg for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) for a in n.args.args}
+    assigned |= {h.name for h in ast.walk(tree) if isinstance(h, ast.ExceptHandler) and h.name}
+    given = set(RUNTIME) | {"_new", "_DR", "_self", "_failed", "_Error"} | set(c._fast.__globals__)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            assert node.id in assigned or node.id in given, f"`{node.id}` is not available to generated code"
+    assert c.evaluate({"x": 4}, PARAMS, AT).ok or hit == "unique"
