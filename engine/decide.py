@@ -137,14 +137,13 @@ class _Row:
     when: Checked | None
     when_fn: Callable[..., Any] | None
     outputs: tuple[_Out, ...]
-    head: tuple[tuple[str, ...], tuple[str, ...]]  # (matches, reasons) for a result of this row alone
 
 
 class CompiledDecision:
     """A checked decision, ready to answer. Build it with ``compile_decision``."""
 
     def __init__(self, decision: Decision, lets: list[tuple[str, Checked]], rows: list[_Row],
-                 default: tuple[_Out, ...] | None, never: set[int], source: str, constants: dict[str, Any]) -> None:
+                 default: tuple[_Out, ...] | None, source: str, constants: dict[str, Any]) -> None:
         self.decision = decision
         self.source = source  # the generated Python, for `--debug` and for reading
         # the generated code's own globals: the runtime, constants without a literal form, and these
@@ -156,7 +155,6 @@ class CompiledDecision:
         self._lets = [(name, c, standalone(c, f"<let {name}>")) for name, c in lets]
         self._rows = rows
         self._default = default
-        self._never = never  # rows whose condition is constantly false
         self._hit = decision.hit
         self._inputs = InputChecker(decision.inputs, decision.required)
         self.output_names = _output_names(decision)
@@ -353,7 +351,7 @@ def compile_decision(decision: Decision, param_names: set[str]) -> tuple[Compile
         return None, problems
     constants: dict[str, Any] = {}
     source = _generate(decision, lets, rows, default, never, constants)
-    return CompiledDecision(decision, lets, rows, default, never, source, constants), problems
+    return CompiledDecision(decision, lets, rows, default, source, constants), problems
 
 
 def _compile_lets(decision: Decision, inputs: frozenset[str], params: frozenset[str], problems: list[Problem]) -> list[tuple[str, Checked]]:
@@ -379,7 +377,7 @@ def _compile_row(rule: Rule, scope: Scope, problems: list[Problem]) -> _Row:
         problems += found
         when_fn = None if when is None else standalone(when, f"<row {rule.id}>")
     outputs = _compile_outputs(rule.then, scope, problems, rule.id)
-    return _Row(rule, when, when_fn, outputs, ((rule.id,), (rule.reason,)))
+    return _Row(rule, when, when_fn, outputs)
 
 
 def _compile_outputs(then: dict[str, Any], scope: Scope, problems: list[Problem], where: str) -> tuple[_Out, ...]:

@@ -225,15 +225,15 @@ def tier(bands: Any, x: Any) -> Any:
         return None
     if type(x) is not int and type(x) is not float:  # bool is neither
         _number(x, "the value given to `tier`")
-    if not isinstance(bands, (list, tuple)):
-        raise EvalError(f"`tier` needs a list of bands, got {kind(bands)}")
-    try:  # tier tables are checked at load (P005-P007), so look per band only when one is broken
+    # Tier tables are checked at load (P005-P007); a broken one shows up as a TypeError or KeyError
+    # below instead of being type-checked band by band on every call.
+    try:
         for band in bands:
             over, up_to = band["over"], band["up_to"]
             if (over is None or x > over) and (up_to is None or x <= up_to):
                 return band
     except (KeyError, TypeError):
-        raise EvalError("each band given to `tier` must be a mapping with `over` and `up_to`") from None
+        raise EvalError(f"`tier` needs a list of bands, each a mapping with `over` and `up_to`, got {kind(bands)}") from None
     raise EvalError(f"no band contains `{x!r}`")
 
 
