@@ -204,6 +204,128 @@ def decide(target: str, marketplace: str, at: str | None, input_: Any, explain: 
 # --- pages commands: build, i18n (engine/site.py, engine/i18n.py) ---
 
 
+def _pages_problems(problems: list[Any], files: int) -> None:
+    from engine import report
+
+    click.echo(report.text(problems, files), err=True, nl=False)
+
+
+def _pages_day(at: str | None) -> None:
+    import datetime as dt
+
+    if at is not None:
+        try:
+            dt.date.fromisoformat(at)
+        except ValueError:
+            _fail_usage(f"`{at}` is not a date", "write an ISO date such as 2024-03-01")
+
+
+@main.command("build")
+@click.option("--out", default="generated_docs", show_default=True, metavar="DIR", help="Where the site goes.")
+@click.option("--at", "at", metavar="DATE",
+              help="Build the pages as of DATE (ISO). Default: today in each marketplace's time zone.")
+@click.option("--check", is_flag=True,
+              help="Build in memory and compare with DIR: exit 1 listing stale, missing and leftover files.")
+@root_option
+def build_cmd(out: str, at: str | None, check: bool, root: str) -> None:
+    """Render every program's pages for every marketplace and language (Markdown and HTML)."""
+    from engine import outtree, site
+
+    _pages_day(at)
+    repo = _load(root)
+    built = site.build(repo, at)
+    if built.problems:
+        _pages_problems(built.problems, len(repo.documents))
+        click.echo(f"policyctl: nothing was written to {out}: fix these problems first", err=True)
+        sys.exit(1)
+    differences = outtree.differences(out, built.files)
+    pages = len(built.entries)
+    if check:
+        if differences:
+            _pages_problems(differences, len(built.files))
+            for reason in site.passed_dates(out, repo, at):
+                click.echo(f"  note: {reason}", err=True)
+            sys.exit(1)
+        click.echo(f"{out} is up to date ({pages} pages, {len(built.files)} files)")
+        return
+    if not differences:
+        click.echo(f"{out} is up to date ({pages} pages, {len(built.files)} files)")
+        return
+    outtree.write(out, built.files)
+    click.echo(f"wrote {out}: {pages} pages, {len(built.files)} files ({len(differences)} added, changed or removed)")
+
+
+@main.group("i18n")
+def i18n_cmd() -> None:
+    """Translation catalogs of the page prose: extract, update, check (gettext PO files, Babel)."""
+
+
+def _pages_domains(root: str, names: tuple[str, ...]) -> list[Any]:
+    from engine import site
+
+    plan = site.plan(_repo_for_questions(root))
+    unknown = [n for n in names if n not in plan.domains]
+    if unknown:
+        _fail_usage(f"no pages for `{unknown[0]}`", f"known: {', '.join(sorted(plan.domains))}")
+    return [d for name, d in sorted(plan.domains.items()) if not names or name in names]
+
+
+@i18n_cmd.command("extract")
+@click.argument("names", nargs=-1, metavar="[PROGRAM|_site]...")
+@root_option
+def i18n_extract(names: tuple[str, ...], root: str) -> None:
+    """Write each messages.pot from the templates (with translator comments) and the labels."""
+    from engine import i18n
+
+    failed = False
+    for domain in _pages_domains(root, names):
+        changed, problems = i18n.write_pot(domain)
+        if problems:
+            _pages_problems(problems, 1)
+            failed = True
+        click.echo(f"{domain.pot}: {'written' if changed else 'unchanged'}")
+    sys.exit(1 if failed else 0)
+
+
+@i18n_cmd.command("update")
+@click.argument("names", nargs=-1, metavar="[PROGRAM|_site]...")
+@click.option("--drop-obsolete", is_flag=True, help="Remove entries no longer in the templates (`#~`).")
+@root_option
+def i18n_update(names: tuple[str, ...], drop_obsolete: bool, root: str) -> None:
+    """Extract, then bring every locale's PO file in step: new messages empty, changed English fuzzy."""
+    from engine import i18n
+
+    failed = False
+    for domain in _pages_domains(root, names):
+        changed, problems = i18n.update(domain, drop_obsolete)
+        if problems:
+            _pages_problems(problems, 1)
+            failed = True
+        for path in changed:
+            click.echo(f"{path}: updated")
+    sys.exit(1 if failed else 0)
+
+
+@i18n_cmd.command("check")
+@click.argument("names", nargs=-1, metavar="[PROGRAM|_site]...")
+@root_option
+def i18n_check(names: tuple[str, ...], root: str) -> None:
+    """Exit 1 naming every missing, fuzzy or obsolete message per locale (file:line); print completeness."""
+    from engine import i18n, report
+
+    problems, lines, files = [], [], 0
+    for domain in _pages_domains(root, names):
+        result = i18n.check(domain)
+        problems += result.problems
+        files += 1 + len(domain.targets)
+        lines += [f"{domain.name} {i18n.completeness_line(s)}" for s in result.stats]
+    if problems:
+        click.echo(report.text(problems, files), nl=False)
+    for line in lines:
+        click.echo(line)
+    sys.exit(1 if problems else 0)
+
+
 # --- policy test commands: test, diff, fmt (engine/testing.py, engine/diff.py, engine/fmt.py) ---
 
 

@@ -1,0 +1,233 @@
+"""Locale-aware formatting of facts with CLDR data, through Babel.
+
+Every number, amount, percentage, date, duration, list and language or country name a page shows
+goes through here, so pages never format a fact by hand. Functions take the locale as a BCP 47
+tag (`en`, `it`, `zh-Hans`), as marketplaces.yaml writes it.
+
+Two gaps in Babel's use of CLDR are filled here, both following CLDR's own rules:
+- unit patterns: CLDR lets a `long` pattern inherit from `short` (root.xml aliases the lengths);
+  Babel looks only at the requested length, so `it` and `zh-Hans` would print "90 duration-day";
+- list joining: the conjunction changes before some sounds (Italian euphonic "ed" before a word
+  starting with "e", Spanish "y" → "e" before "i"/"hi" and "o" → "u" before "o"/"ho"), which ICU
+  applies on top of the CLDR patterns and Babel does not.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any, Iterable, Sequence
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel import dates as _dates
+from babel import numbers as _numbers
+
+SOURCE_LOCALE = "en"  # the language msgids, labels and names are written in
+
+
+@lru_cache(maxsize=None)
+def locale(tag: str) -> Locale:
+    """The Babel locale for a BCP 47 tag; ValueError for a tag CLDR does not know."""
+    try:
+        return Locale.parse(tag, sep="-")
+    except Exception as e:  # UnknownLocaleError is a plain Exception subclass in some versions
+        raise ValueError(f"`{tag}` is not a locale CLDR knows") from e
+
+
+def _decimal(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        raise TypeError(f"expected a number, got {type(value).__name__} {value!r}")
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def number(value: Any, tag: str) -> str:
+    """A number with the locale's digits, grouping and decimal sign, all significant decimals kept."""
+    return _numbers.format_decimal(_decimal(value), locale=locale(tag), decimal_quantization=False)
+
+
+def percent(value: Any, tag: str) -> str:
+    """A value given in percent units (5 means 5%), e.g. "5%", "5 %", keeping its decimals."""
+    return _numbers.format_percent(_decimal(value) / 100, locale=locale(tag), decimal_quantization=False)
+
+
+def money(value: Any, currency: str, tag: str) -> str:
+    """An amount in a currency (ISO 4217), with the currency's usual decimals: "$0.10", "0,10 $"."""
+    return _numbers.format_currency(_decimal(value), currency, locale=locale(tag))
+
+
+def _moment(value: Any, time_zone: str | None) -> _dt.datetime:
+    moment = _dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    if not isinstance(moment, _dt.datetime):
+        raise TypeError(f"expected an ISO date-time, got {value!r}")
+    if moment.tzinfo is None:
+        raise ValueError(f"the date-time {value!r} has no time zone offset")
+    return moment.astimezone(ZoneInfo(time_zone)) if time_zone else moment
+
+
+def date(value: Any, tag: str, form: str = "long", time_zone: str | None = None) -> str:
+    """An ISO date as the locale writes it: "July 1, 2023", "1 luglio 2023". A date-time gives the
+    date it falls on in ``time_zone``."""
+    if isinstance(value, str) and "T" in value:
+        value = _moment(value, time_zone).date()
+    elif isinstance(value, str):
+        value = _dt.date.fromisoformat(value)
+    if not isinstance(value, _dt.date):
+        raise TypeError(f"expected an ISO date, got {value!r}")
+    return _dates.format_date(value, format=form, locale=locale(tag))
+
+
+def datetime(value: Any, tag: str, time_zone: str, form: str = "full") -> str:
+    """An ISO date-time in ``time_zone``: the date in ``form`` and the time in the short form,
+    joined by the locale's pattern: "Friday, March 1, 2024, 5:00 PM"."""
+    moment = _moment(value, time_zone)
+    loc = locale(tag)
+    day = _dates.format_date(moment.date(), format=form, locale=loc)
+    clock = _dates.format_time(moment, format="short", tzinfo=moment.tzinfo, locale=loc)
+    return str(loc.datetime_formats.get("medium", "{1} {0}")).replace("{1}", day).replace("{0}", clock)
+
+
+def time_zone_name(time_zone: str, tag: str) -> str:
+    """The generic name of a time zone: "Pacific Time", "Ora del Pacifico USA"."""
+    return str(_dates.get_timezone_name(ZoneInfo(time_zone), width="long", zone_variant="generic",
+                                        locale=locale(tag)))
+
+
+_LENGTHS = {"long": ("long", "short"), "short": ("short",), "narrow": ("narrow", "short")}
+
+
+def unit(value: Any, unit_id: str, tag: str, length: str = "long") -> str:
+    """A measure with its CLDR unit pattern chosen by plural category: "90 days", "90 giorni", "90天"."""
+    loc = locale(tag)
+    amount = _decimal(value)
+    shown = number(amount, tag)
+    category = loc.plural_form(amount)
+    patterns = loc._data["unit_patterns"].get(unit_id)
+    if patterns is None:
+        raise ValueError(f"`{unit_id}` is not a CLDR unit")
+    for name in _LENGTHS.get(length, (length,)):
+        forms = patterns.get(name, {})
+        pattern = forms.get(category) or forms.get("other")
+        if pattern:
+            return str(pattern).format(shown)
+    raise ValueError(f"CLDR has no `{length}` pattern for `{unit_id}` in `{tag}`")
+
+
+DURATION_UNITS = ("second", "minute", "hour", "day", "week", "month", "year")
+
+
+def duration(value: Any, unit_name: str, tag: str, length: str = "long") -> str:
+    """A duration in one unit (`day`, `hour`, ...): "24 hours", "24 ore", "24 Stunden"."""
+    if unit_name not in DURATION_UNITS:
+        raise ValueError(f"`{unit_name}` is not a duration unit ({', '.join(DURATION_UNITS)})")
+    return unit(value, f"duration-{unit_name}", tag, length)
+
+
+# Sound-dependent conjunctions: (language, conjunction, regex the next item starts with, replacement).
+_EUPHONY: tuple[tuple[str, str, str, str], ...] = (
+    ("it", " e ", r"[eEéÉèÈ]", " ed "),
+    ("es", " y ", r"(?:[iI]|[hH][iI])(?![aeouáéóúAEOU])", " e "),
+    ("es", " o ", r"(?:[oOóÓ]|[hH][oOóÓ])", " u "),
+)
+
+
+def _join(pattern: str, first: str, second: str, language: str) -> str:
+    for lang, word, starts, replacement in _EUPHONY:
+        if lang == language and word in pattern and re.match(starts, second):
+            pattern = pattern.replace(word, replacement)
+    return pattern.replace("{0}", first, 1).replace("{1}", second, 1)
+
+
+def join(items: Sequence[str], tag: str, style: str = "standard") -> str:
+    """Items joined as the locale lists them: "a, b, and c" (style `standard`) or "a or b" (`or`)."""
+    items = [str(i) for i in items]
+    if not items:
+        return ""
+    if len(items) == 1:
+        return items[0]
+    loc = locale(tag)
+    patterns = loc.list_patterns.get(style)
+    if patterns is None:
+        raise ValueError(f"`{style}` is not a CLDR list style")
+    language = loc.language
+    if len(items) == 2:
+        return _join(patterns["2"], items[0], items[1], language)
+    text = _join(patterns["end"], items[-2], items[-1], language)
+    for item in reversed(items[1:-2]):
+        text = _join(patterns["middle"], item, text, language)
+    return _join(patterns["start"], items[0], text, language)
+
+
+# Languages that capitalize nouns: a label used inside a sentence keeps its capital there.
+_NOUN_CAPITALS = frozenset(("de", "lb"))
+
+
+def in_sentence(text: str, tag: str) -> str:
+    """A display label ("Phone", "Telefono") as it reads inside a sentence ("phone", "telefono").
+
+    Only the first letter changes, only when the first word is capitalized and otherwise lower
+    case and no later word is capitalized (so "FBA", "iPad", "Seller Central", "Amazon Pay" stay),
+    and never in languages that capitalize nouns. Templates apply it to common-noun labels only:
+    a one-word proper name ("Amazon") cannot be told from a common noun.
+    """
+    words = text.split()
+    if locale(tag).language in _NOUN_CAPITALS or not words:
+        return text
+    first = words[0]
+    if len(first) > 1 and first[0].isupper() and first[1:] == first[1:].lower() \
+            and not any(w[:1].isupper() for w in words[1:]):
+        return text[0].lower() + text[1:]
+    return text
+
+
+def plural_category(value: Any, tag: str) -> str:
+    """The CLDR plural category (`one`, `other`, ...) of a number in a locale."""
+    return str(locale(tag).plural_form(_decimal(value)))
+
+
+def language_name(code: str, tag: str) -> str:
+    """The name of a language (ISO 639 code or BCP 47 tag) in the locale `tag`: "inglese"."""
+    name = locale(code).get_display_name(locale(tag))
+    if not name:
+        raise ValueError(f"CLDR has no name for the language `{code}` in `{tag}`")
+    return str(name)
+
+
+def autonym(tag: str) -> str:
+    """A language's name in itself: "italiano", "Deutsch", "中文（简体）"."""
+    return language_name(tag, tag)
+
+
+def country_name(code: str, tag: str) -> str:
+    """The name of a country or region (ISO 3166) in the locale `tag`: "Stati Uniti"."""
+    name = locale(tag).territories.get(code)
+    if not name:
+        raise ValueError(f"CLDR has no name for the region `{code}` in `{tag}`")
+    return str(name)
+
+
+def currency_name(code: str, tag: str) -> str:
+    return str(_numbers.get_currency_name(code, locale=locale(tag)))
+
+
+def text_direction(tag: str) -> str:
+    """`ltr` or `rtl`, for the HTML `dir` attribute."""
+    return "rtl" if locale(tag).character_order == "right-to-left" else "ltr"
+
+
+def hreflang(tag: str, country: str) -> str:
+    """A language for readers in one country, as HTML's hreflang wants it: `it-US`, `zh-Hans-DE`."""
+    return f"{tag}-{country}"
+
+
+def all_known(tags: Iterable[str]) -> list[str]:
+    """The tags CLDR does not know (empty when all are fine)."""
+    bad = []
+    for tag in tags:
+        try:
+            locale(tag)
+        except ValueError:
+            bad.append(tag)
+    return bad
