@@ -72,6 +72,9 @@ class DecisionResult(_Fields):
         fields = ", ".join(f"{name}={value!r}" for name, value in zip(self._fields[:6], self))
         return f"DecisionResult({fields})"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (DecisionResult, tuple(self[:6]))  # pickles as a value: the replay handle stays behind
+
     @property
     def ok(self) -> bool:
         return not any(p.severity == "error" for p in self.problems)
@@ -123,19 +126,17 @@ class Explanation:
 
 @dataclass(frozen=True, slots=True)
 class _Out:
-    """One output of a row: a constant, or an expression with its explaining function."""
+    """One output of a row: a constant, or an expression."""
 
     name: str
     value: Any
     checked: Checked | None = None
-    fn: Callable[..., Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class _Row:
     rule: Rule
     when: Checked | None
-    when_fn: Callable[..., Any] | None
     outputs: tuple[_Out, ...]
 
 
@@ -152,7 +153,8 @@ class CompiledDecision:
         self._fast = build(name, source.splitlines(), f"<decision {decision.id}>", {**constants, **trusted})
         if decision.hit == "first":
             self.evaluate = self._fast  # type: ignore[method-assign]  # same contract, one call less
-        self._lets = [(name, c, standalone(c, f"<let {name}>")) for name, c in lets]
+        self._lets = lets
+        self._explainers: dict[Checked, Callable[..., Any]] = {}  # built on first use: most runs never explain
         self._rows = rows
         self._default = default
         self._hit = decision.hit
@@ -230,6 +232,12 @@ class CompiledDecision:
         trace = _Trace(self, inputs if isinstance(inputs, dict) else {}, params, at)
         return trace.run()
 
+    def _explainer(self, checked: Checked) -> Callable[..., Any]:
+        fn = self._explainers.get(checked)
+        if fn is None:
+            fn = self._explainers[checked] = standalone(checked, f"<{checked.expr.pos}>")
+        return fn
+
 
 class _Trace:
     """One run of the explaining path."""
@@ -242,8 +250,8 @@ class _Trace:
         self.rows: list[RowTrace] = []
 
     def run(self) -> Explanation:
-        for name, checked, fn in self.c._lets:
-            value = self._eval(checked, fn, f"`let` `{name}`")
+        for name, checked in self.c._lets:
+            value = self._eval(checked, f"`let` `{name}`")
             if isinstance(value, Problem):
                 return self._done(self._fail(value, []))
             self.env[name] = self.lets[name] = value
@@ -256,8 +264,8 @@ class _Trace:
         hits: list[int] = []
         for i, row in enumerate(self.c._rows):
             matched = True
-            if row.when is not None and row.when_fn is not None:
-                value = self._eval(row.when, row.when_fn, f"row `{row.rule.id}`, `when`")
+            if row.when is not None:
+                value = self._eval(row.when, f"row `{row.rule.id}`, `when`")
                 if isinstance(value, Problem):
                     self.rows.append(RowTrace(row.rule.id, row.rule.pos, row.when.expr.source, None))
                     return value
@@ -290,19 +298,19 @@ class _Trace:
     def _outputs(self, outs: tuple[_Out, ...], where: str) -> dict[str, Any] | Problem:
         values: dict[str, Any] = {}
         for out in outs:
-            if out.checked is None or out.fn is None:
+            if out.checked is None:
                 values[out.name] = copy.deepcopy(out.value)
                 continue
-            value = self._eval(out.checked, out.fn, f"{where}, output `{out.name}`")
+            value = self._eval(out.checked, f"{where}, output `{out.name}`")
             if isinstance(value, Problem):
                 return value
             values[out.name] = value
         return values
 
-    def _eval(self, checked: Checked, fn: Callable[..., Any], where: str) -> Any:
+    def _eval(self, checked: Checked, where: str) -> Any:
         self.read |= checked.params
         try:
-            return fn(self.inputs, self.params, self.at, self.env)
+            return self.c._explainer(checked)(self.inputs, self.params, self.at, self.env)
         except Exception as e:  # noqa: BLE001 - reported as data
             return Problem.at(checked.expr.pos, "D005", f"{where}: `{checked.expr.source}` failed: {describe(e)}")
 
@@ -343,7 +351,7 @@ def compile_decision(decision: Decision, param_names: set[str]) -> tuple[Compile
     lets = _compile_lets(decision, inputs, params, problems)
     scope = Scope(inputs, frozenset(decision.let), params)
     rows = [_compile_row(rule, scope, problems) for rule in decision.rules]
-    default = None if decision.default is None else _compile_outputs(decision.default, scope, problems, "default")
+    default = None if decision.default is None else _compile_outputs(decision.default, scope, problems)
     never = _unreachable(decision, rows, problems)
     _check_constants(decision, rows, default, problems)
     problems.sort(key=Problem.sort_key)
@@ -371,16 +379,14 @@ def _compile_lets(decision: Decision, inputs: frozenset[str], params: frozenset[
 
 
 def _compile_row(rule: Rule, scope: Scope, problems: list[Problem]) -> _Row:
-    when, when_fn = None, None
+    when = None
     if rule.when is not None:
         when, found = check(rule.when, scope)
         problems += found
-        when_fn = None if when is None else standalone(when, f"<row {rule.id}>")
-    outputs = _compile_outputs(rule.then, scope, problems, rule.id)
-    return _Row(rule, when, when_fn, outputs)
+    return _Row(rule, when, _compile_outputs(rule.then, scope, problems))
 
 
-def _compile_outputs(then: dict[str, Any], scope: Scope, problems: list[Problem], where: str) -> tuple[_Out, ...]:
+def _compile_outputs(then: dict[str, Any], scope: Scope, problems: list[Problem]) -> tuple[_Out, ...]:
     outs = []
     for name, value in then.items():
         if not isinstance(value, Expr):
@@ -389,7 +395,7 @@ def _compile_outputs(then: dict[str, Any], scope: Scope, problems: list[Problem]
         checked, found = check(value, scope)
         problems += found
         if checked is not None:
-            outs.append(_Out(name, None, checked, standalone(checked, f"<{where}.{name}>")))
+            outs.append(_Out(name, None, checked))
     return tuple(outs)
 
 

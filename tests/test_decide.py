@@ -6,6 +6,7 @@ Decisions are built directly from engine.model; positions are made-up lines of `
 from __future__ import annotations
 
 import json
+import pickle
 from typing import Any
 
 import pytest
@@ -398,6 +399,10 @@ def test_result_is_an_immutable_json_ready_value() -> None:
         "reasons": ["by tier"], "default_used": False, "problems": []}
     assert "replay" not in repr(result)
     assert result.explain().rows[-1].id == "by_tier"
+    copied = pickle.loads(pickle.dumps(result))
+    assert copied == result and copied.replay is None
+    with pytest.raises(ValueError, match="not produced by"):
+        copied.explain()
 
 
 @pytest.mark.parametrize("hit", ["first", "collect", "unique"])

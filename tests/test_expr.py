@@ -252,6 +252,8 @@ def test_runtime_errors_are_plain_exceptions_the_engine_reports(source: str, err
 )
 def test_tier_boundaries(x: float, tier: int) -> None:
     assert helpers.tier(BANDS, x)["tier"] == tier
+    # `over` is exclusive on its own, not only because the band below claims the boundary first
+    assert helpers.tier(BANDS[::-1], x)["tier"] == tier
 
 
 def test_tier_with_a_gap_is_an_error() -> None:
@@ -325,3 +327,12 @@ def test_arbitrary_text_never_crashes_the_compiler(source: str) -> None:
     assert (checked is None) == bool(problems)
     if checked is not None:
         assert_whitelisted(checked.python)
+
+
+def test_runtime_offers_no_builtins_and_only_this_projects_functions() -> None:
+    assert helpers.RUNTIME["__builtins__"] == {}
+    for name, value in helpers.RUNTIME.items():
+        if name != "__builtins__":
+            assert name.startswith("_") and callable(value) and value.__module__ == "engine.helpers", name
+    expected = {f"_h_{n}" for n in helpers.HELPERS} | {f"_f_{n}" for n in helpers.FILTERS} | _SAFE_CALLS
+    assert set(helpers.RUNTIME) - {"__builtins__"} == expected
