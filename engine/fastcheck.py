@@ -1,15 +1,144 @@
 """Fast path for schema checks: answer "valid" without importing jsonschema.
 
 jsonschema costs ~100 ms to import and ~1 ms per document; pre-commit hooks mostly see valid
-files. A validator compiled ahead of time answers the common case; only a document it rejects
-is handed to jsonschema, which explains the failure with positions. Until compiled validators
-exist for a kind, every document goes to jsonschema (correct, just slower).
+files. Validators compiled to Python (``engine.schemacode``) answer the common case; only a
+document they reject is handed to jsonschema, which explains the failure with positions. So every
+answer here is "certainly valid" (True) or "ask jsonschema" (False), never "invalid".
+
+- file kinds: compiled ahead of time into ``engine/_compiled_schemas.py`` (a test keeps it current);
+- authors' schemas (parameter values, decision inputs): compiled on first use, cached per schema;
+  a schema using a keyword the compiler does not translate goes to jsonschema every time;
+- authors' schemas themselves: ``schema_is_valid`` accepts the common shapes the 2020-12
+  metaschema allows, without evaluating the metaschema.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import Any, Callable
+
+_validators: dict[str, Callable[[Any], bool]] | None = None
 
 
 def is_valid(kind: str, data: Any) -> bool:
-    return False
+    global _validators
+    if _validators is None:
+        from engine import _compiled_schemas, schemacode
+
+        current = _compiled_schemas.SCHEMAS_SHA256 == schemacode.fingerprint()
+        _validators = _compiled_schemas.VALIDATORS if current else schemacode.load(schemacode.generate())
+    fn = _validators.get(kind)
+    return fn is not None and fn(data)
+
+
+# Authors' schemas are dicts from loaded documents and are never mutated, so they are cached by
+# identity (keeping a reference, so the id cannot be reused), then by content.
+_by_id: dict[int, tuple[Any, Callable[[Any], bool] | None]] = {}
+_by_text: dict[str, Callable[[Any], bool] | None] = {}
+
+
+def value_validator(schema: Any) -> Callable[[Any], bool] | None:
+    hit = _by_id.get(id(schema))
+    if hit is not None and hit[0] is schema:
+        return hit[1]
+    try:
+        text = json.dumps(schema, sort_keys=True)
+    except (TypeError, ValueError):
+        return None
+    if text in _by_text:
+        fn = _by_text[text]
+    else:
+        from engine.schemacode import compile_value
+
+        fn = _by_text[text] = compile_value(schema)
+    _by_id[id(schema)] = (schema, fn)
+    return fn
+
+
+def value_is_valid(schema: Any, value: Any) -> bool:
+    fn = value_validator(schema)
+    return fn is not None and fn(value)
+
+
+# --- authors' schemas against the 2020-12 metaschema ----------------------------------------------
+
+_TYPES = frozenset({"array", "boolean", "integer", "null", "number", "object", "string"})
+
+
+def _nonneg_int(v: Any) -> bool:
+    return not isinstance(v, bool) and (isinstance(v, int) or isinstance(v, float) and v.is_integer()) and v >= 0
+
+
+def _number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _string_array_unique(v: Any) -> bool:
+    return isinstance(v, list) and all(isinstance(s, str) for s in v) and len(set(v)) == len(v)
+
+
+def _type_ok(v: Any) -> bool:
+    if isinstance(v, str):
+        return v in _TYPES
+    return isinstance(v, list) and len(v) >= 1 and all(isinstance(t, str) and t in _TYPES for t in v) \
+        and len(set(v)) == len(v)
+
+
+# keyword -> check of its value, as the 2020-12 metaschema constrains it (subschemas separately)
+_KEYWORD_OK: dict[str, Callable[[Any], bool]] = {
+    "type": _type_ok,
+    "enum": lambda v: isinstance(v, list),
+    "const": lambda v: True,
+    "required": _string_array_unique,
+    "minLength": _nonneg_int, "maxLength": _nonneg_int,
+    "minItems": _nonneg_int, "maxItems": _nonneg_int,
+    "minProperties": _nonneg_int, "maxProperties": _nonneg_int,
+    "uniqueItems": lambda v: isinstance(v, bool),
+    "pattern": lambda v: isinstance(v, str),
+    "format": lambda v: isinstance(v, str),
+    "minimum": _number, "maximum": _number, "exclusiveMinimum": _number, "exclusiveMaximum": _number,
+    "title": lambda v: isinstance(v, str),
+    "description": lambda v: isinstance(v, str),
+    "$comment": lambda v: isinstance(v, str),
+    "default": lambda v: True,
+    "examples": lambda v: isinstance(v, list),
+    "deprecated": lambda v: isinstance(v, bool),
+    "readOnly": lambda v: isinstance(v, bool),
+    "writeOnly": lambda v: isinstance(v, bool),
+}
+_ONE_SUBSCHEMA = frozenset({"items", "additionalProperties", "propertyNames", "not"})
+_SUBSCHEMA_MAP = frozenset({"properties"})
+_SUBSCHEMA_LIST = frozenset({"allOf", "anyOf", "oneOf"})
+# Every other keyword the 2020-12 vocabularies define: when present, ask jsonschema.
+_OTHER_KNOWN = frozenset({
+    "$schema", "$id", "$ref", "$anchor", "$dynamicRef", "$dynamicAnchor", "$vocabulary", "$defs", "definitions",
+    "prefixItems", "contains", "patternProperties", "dependentSchemas", "dependencies", "if", "then", "else",
+    "unevaluatedItems", "unevaluatedProperties", "multipleOf", "maxContains", "minContains", "dependentRequired",
+    "contentEncoding", "contentMediaType", "contentSchema", "$recursiveRef", "$recursiveAnchor", "additionalItems",
+})
+
+
+def schema_is_valid(schema: Any, depth: int = 0) -> bool:
+    """True when ``schema`` is certainly valid under the 2020-12 metaschema; False: ask jsonschema."""
+    if isinstance(schema, bool):
+        return True
+    if not isinstance(schema, dict) or depth > 32:
+        return False
+    for key, value in schema.items():
+        check = _KEYWORD_OK.get(key)
+        if check is not None:
+            if not check(value):
+                return False
+        elif key in _ONE_SUBSCHEMA:
+            if not schema_is_valid(value, depth + 1):
+                return False
+        elif key in _SUBSCHEMA_MAP:
+            if not isinstance(value, dict) or not all(schema_is_valid(s, depth + 1) for s in value.values()):
+                return False
+        elif key in _SUBSCHEMA_LIST:
+            if not isinstance(value, list) or not value or not all(schema_is_valid(s, depth + 1) for s in value):
+                return False
+        elif key in _OTHER_KNOWN:
+            return False
+        # any other key is unknown to the metaschema, which allows it
+    return True

@@ -64,6 +64,9 @@ _INF = re.compile(r"[-+]?\.(?:inf|Inf|INF)\Z")
 _NAN = re.compile(r"\.(?:nan|NaN|NAN)\Z")
 _NUMBER_START = frozenset("0123456789+-.")
 
+_WORDS = _NULL | _TRUE | _FALSE
+_SPECIAL_START = _NUMBER_START | frozenset("~nNtTfF")  # a plain scalar starting otherwise is a string
+
 _STD = "tag:yaml.org,2002:"
 _SAFE_TAGS = {_STD + t for t in ("str", "int", "float", "bool", "null", "map", "seq")}
 
@@ -248,13 +251,77 @@ class _Builder:
         raise _Stop
 
     def run(self, text: str, parser_class: Any = None) -> None:
-        parser = (parser_class or _Parser)(text)
+        cls = parser_class or _Parser
+        # libyaml reads UTF-8 bytes about twice as fast as str; text with a BOM never gets here.
+        parser = cls(text.encode("utf-8") if cls is not _PureParser else text)
+        get_event, stack, positions, key_positions = parser.get_event, self.stack, self.positions, self.key_positions
+        scalar_event, special = ev.ScalarEvent, _SPECIAL_START
+        map_start, seq_start, map_end, seq_end = ev.MappingStartEvent, ev.SequenceStartEvent, ev.MappingEndEvent, \
+            ev.SequenceEndEvent
         try:
             while True:
-                event = parser.get_event()
-                if event is None:
+                e = get_event()
+                if e is None:
                     break
-                self.event(event)
+                # The common cases inline: untagged, unanchored nodes inside a collection, within the
+                # limits. Everything else takes the general path (self.event), with the same outcome.
+                t = type(e)
+                if t is map_end or t is seq_end:
+                    if stack[-1][4] is None:
+                        stack.pop()
+                        continue
+                elif t is not scalar_event and t is not map_start and t is not seq_start:
+                    pass
+                elif e.tag is not None or e.anchor is not None or not stack or self.nodes >= MAX_NODES:
+                    pass
+                elif t is scalar_event:
+                    frame = stack[-1]
+                    container, v = frame[0], e.value
+                    mark = e.start_mark
+                    if type(container) is dict:
+                        key = frame[2]
+                        if key is None:  # a key: always its text
+                            seen = frame[3]
+                            if v not in seen:
+                                self.nodes += 1
+                                line = mark.line + 1
+                                seen[v] = line
+                                frame[2] = v
+                                key_positions[frame[1] + (v,)] = (line, mark.column + 1)
+                                continue
+                        elif not e.implicit[0] or v and v[0] not in special:
+                            self.nodes += 1
+                            container[key] = v
+                            positions[frame[1] + (key,)] = (mark.line + 1, mark.column + 1)
+                            frame[2] = None
+                            continue
+                    elif not e.implicit[0] or v and v[0] not in special:
+                        self.nodes += 1
+                        positions[frame[1] + (len(container),)] = (mark.line + 1, mark.column + 1)
+                        container.append(v)
+                        continue
+                elif len(stack) < MAX_DEPTH:  # a mapping or sequence starts
+                    frame = stack[-1]
+                    container = frame[0]
+                    new: Any = {} if t is map_start else []
+                    if type(container) is dict:
+                        key = frame[2]
+                        if key is not None:
+                            path = frame[1] + (key,)
+                            container[key] = new
+                            frame[2] = None
+                        else:
+                            path = None
+                    else:
+                        path = frame[1] + (len(container),)
+                        container.append(new)
+                    if path is not None:
+                        mark = e.start_mark
+                        positions[path] = (mark.line + 1, mark.column + 1)
+                        self.nodes += 1
+                        stack.append([new, path, None, {}, None, self.nodes])
+                        continue
+                self.event(e)
         finally:
             dispose = getattr(parser, "dispose", None)
             if dispose:

@@ -70,6 +70,10 @@ def check_document(doc: Document, kind: str) -> list[Problem]:
 
 def check_value(doc: Document, path: Path, value: Any, schema: dict[str, Any], what: str) -> list[Problem]:
     """Check one value (a parameter value, a test input) against a schema written by an author."""
+    from engine import fastcheck
+
+    if fastcheck.value_is_valid(schema, value):
+        return []
     key = json.dumps(schema, sort_keys=True)
     errors = _value_validator(key).iter_errors(value)
     return errors_to_problems(doc, path, errors, code="P003", what=what)
@@ -77,6 +81,10 @@ def check_value(doc: Document, path: Path, value: Any, schema: dict[str, Any], w
 
 def schema_problems(schema: dict[str, Any]) -> list[str]:
     """Messages for a schema that is itself invalid (an author's parameter schema)."""
+    from engine import fastcheck
+
+    if fastcheck.schema_is_valid(schema):
+        return []
     from jsonschema import Draft202012Validator
 
     return [e.message for e in Draft202012Validator(Draft202012Validator.META_SCHEMA).iter_errors(schema)]

@@ -1,0 +1,220 @@
+"""The fast paths give the slow paths' answers: compiled schemas, parameter schemas, libyaml.
+
+The fast path may only ever say "certainly valid"; whenever it does, jsonschema must agree. And
+on the policy files we ship it must say so, or it would not be a fast path at all.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import random
+import sys
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from engine import fastcheck, layout, loader, schema, schemacode  # noqa: E402
+
+
+def _documents() -> Iterator[tuple[str, str, Any]]:
+    """(path, kind, data) of every policy file we have: corpora, policies/, a small synthetic repo."""
+    import generate
+
+    synthetic = ROOT / ".pytest_cache" / "fastcheck-synthetic"
+    generate.generate(str(synthetic), programs=2, marketplaces=4)
+    roots = [ROOT / "policies", ROOT / "tests" / "corpus" / "repos" / "mini", synthetic]
+    for root in roots:
+        if not root.is_dir():
+            continue
+        for path in layout.yaml_files(str(root)):
+            placed = layout.classify(str(root), path)
+            doc = loader.load_file(path)
+            kind = placed.kind or (doc.data.get("kind") if isinstance(doc.data, dict) else None)
+            if kind in schema.KINDS and os.path.exists(schema.schema_path(kind)) and not doc.problems:
+                yield path, kind, doc.data
+    for path in sorted((ROOT / "tests" / "corpus").glob("*/*.yaml")):
+        doc = loader.load_file(str(path))
+        kind = doc.data.get("kind") if isinstance(doc.data, dict) else None
+        if kind in schema.KINDS and os.path.exists(schema.schema_path(kind)):
+            yield str(path), kind, doc.data
+
+
+DOCUMENTS = list(_documents())
+
+
+def _slow_ok(kind: str, data: Any) -> bool:
+    return not any(True for _ in schema.validator(kind).iter_errors(data))
+
+
+def test_generated_module_is_current() -> None:
+    committed = (ROOT / "engine" / "_compiled_schemas.py").read_text(encoding="utf-8")
+    assert schemacode.generate() == committed, "run `python -m engine.schemacode` and commit the result"
+
+
+def test_every_kind_has_a_compiled_validator() -> None:
+    fastcheck.is_valid("program", {})
+    assert fastcheck._validators is not None
+    kinds = {k for k in schema.KINDS if os.path.exists(schema.schema_path(k))}
+    assert kinds <= set(fastcheck._validators)
+
+
+@pytest.mark.parametrize("path,kind,data", DOCUMENTS, ids=[os.path.relpath(p, ROOT) for p, _, _ in DOCUMENTS])
+def test_fast_answer_equals_slow_answer(path: str, kind: str, data: Any) -> None:
+    assert fastcheck.is_valid(kind, data) == _slow_ok(kind, data)
+
+
+def _mutations(data: Any, rng: random.Random, n: int) -> Iterator[Any]:
+    """Small type and value changes at random places: the kinds of mistakes authors make."""
+    replacements = [None, True, False, 0, 1, 1.0, -1, 2.5, "", "x", "NO", "2024-02-30", "2024-13-01", "2024-03-01",
+                    "Bad Id", "a\n", [], {}, ["x"], {"x": 1}, [1, 1], ["en", "en"], 10**20, float("nan")]
+    for _ in range(n):
+        copied = copy.deepcopy(data)
+        paths: list[tuple[Any, Any]] = []
+
+        def walk(node: Any) -> None:
+            if isinstance(node, dict):
+                for k in list(node):
+                    paths.append((node, k))
+                    walk(node[k])
+            elif isinstance(node, list):
+                for i in range(len(node)):
+                    paths.append((node, i))
+                    walk(node[i])
+
+        walk(copied)
+        if not paths:
+            continue
+        parent, key = rng.choice(paths)
+        action = rng.random()
+        if action < 0.15 and isinstance(parent, dict):
+            del parent[key]
+        elif action < 0.25 and isinstance(parent, dict):
+            parent[rng.choice(["extra", "Kind", "valeu", "note"])] = rng.choice(replacements)
+        else:
+            parent[key] = copy.deepcopy(rng.choice(replacements))
+        yield copied
+
+
+def test_fast_path_never_accepts_what_jsonschema_rejects() -> None:
+    rng = random.Random(20240301)
+    checked = accepted = 0
+    for _path, kind, data in DOCUMENTS:
+        for mutated in _mutations(data, rng, 12):
+            fast = fastcheck.is_valid(kind, mutated)
+            slow = _slow_ok(kind, mutated)
+            assert not fast or slow, (kind, json.dumps(mutated, default=str)[:300])
+            checked += 1
+            accepted += fast
+    assert checked > 200 and accepted > 0
+
+
+SCHEMAS: list[dict[str, Any]] = [
+    {"type": "integer", "minimum": 0},
+    {"type": "number", "minimum": 0, "maximum": 100},
+    {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
+    {"type": "boolean"},
+    {"type": "string", "format": "date"},
+    {"type": "string", "pattern": "^[a-z]+$", "minLength": 2, "maxLength": 5},
+    {"enum": [1, 2, "x", None]},
+    {"enum": [True]},
+    {"const": 1},
+    {"type": ["number", "null"]},
+    {"type": "array", "uniqueItems": True, "items": {"enum": ["a", "b", "c"]}},
+    {"type": "array", "uniqueItems": True},
+    {"type": "array", "minItems": 1, "maxItems": 3, "items": {"type": "integer"}},
+    {"type": "array", "items": {"type": "object", "required": ["tier", "over", "up_to", "fee"],
+                                "additionalProperties": False,
+                                "properties": {"tier": {"type": "integer"}, "over": {"type": ["number", "null"]},
+                                               "up_to": {"type": ["number", "null"]},
+                                               "fee": {"type": "number", "minimum": 0}}}},
+    {"type": "object", "additionalProperties": {"type": "number"}, "propertyNames": {"pattern": "^[a-z]+$"},
+     "minProperties": 1, "maxProperties": 2},
+    {"anyOf": [{"type": "integer"}, {"type": "string"}]},
+    {"oneOf": [{"type": "integer"}, {"type": "number"}]},
+    {"allOf": [{"minimum": 1}, {"maximum": 3}]},
+    {"not": {"type": "string"}},
+    {"minimum": 3},
+    {},
+]
+VALUES: list[Any] = [None, True, False, 0, 1, 1.0, 1.5, -1, 3, 100, 101, "", "a", "ab", "abcdef", "2024-02-29",
+                     "2023-02-29", "2024-1-01", [], ["a"], ["a", "a"], [1, True], [1, 1.0], [1, 2, 3, 4], {},
+                     {"a": 1}, {"a": 1, "b": 2, "c": 3}, {"A": 1}, {"a": True},
+                     [{"tier": 1, "over": None, "up_to": 5, "fee": 0.1}],
+                     [{"tier": 1, "over": None, "up_to": 5, "fee": -0.1}],
+                     [{"tier": 1.0, "over": None, "up_to": 5, "fee": 0}],
+                     [{"tier": True, "over": None, "up_to": 5, "fee": 0}],
+                     [{"tier": 1, "over": None, "up_to": 5}]]
+
+
+@pytest.mark.parametrize("param_schema", SCHEMAS, ids=[json.dumps(s)[:40] for s in SCHEMAS])
+def test_value_fast_path_equals_jsonschema(param_schema: dict[str, Any]) -> None:
+    fn = schemacode.compile_value(param_schema)
+    assert fn is not None
+    slow = schema._value_validator(json.dumps(param_schema, sort_keys=True))
+    for value in VALUES:
+        assert fn(value) == (not any(True for _ in slow.iter_errors(value))), value
+
+
+def test_unsupported_keywords_fall_back() -> None:
+    for unsupported in ({"if": {"type": "string"}, "then": {"minLength": 1}}, {"format": "email"},
+                        {"patternProperties": {"^a": {}}}, {"$ref": "#/$defs/x", "$defs": {"x": {}}}):
+        assert schemacode.compile_value(unsupported) is None or unsupported.get("$ref")
+        assert not fastcheck.value_is_valid(unsupported, "x") or unsupported.get("$ref")
+
+
+def test_check_value_reports_the_same_problems() -> None:
+    doc = loader.load_text("value: 1\n", "f.yaml")
+    for param_schema in SCHEMAS:
+        for value in VALUES:
+            fast = schema.check_value(doc, ("value",), value, param_schema, "parameter `x`")
+            errors = list(schema._value_validator(json.dumps(param_schema, sort_keys=True)).iter_errors(value))
+            assert bool(fast) == bool(errors)
+
+
+def test_schema_fast_path_agrees_with_the_metaschema() -> None:
+    from jsonschema import Draft202012Validator
+
+    meta = Draft202012Validator(Draft202012Validator.META_SCHEMA)
+    candidates: list[Any] = SCHEMAS + [
+        {"type": "integr"}, {"type": []}, {"type": ["string", "string"]}, {"minimum": "0"}, {"minLength": -1},
+        {"minLength": 1.0}, {"required": ["a", "a"]}, {"required": "a"}, {"enum": "a"}, {"properties": {"a": 1}},
+        {"items": {"type": "nope"}}, {"uniqueItems": "yes"}, {"tiers": True, "type": "array"}, True, False, 3,
+        {"$ref": 3}, {"allOf": []}, {"pattern": 1}, {"examples": 1}, {"description": None},
+    ]
+    for candidate in candidates:
+        if fastcheck.schema_is_valid(candidate):
+            assert not list(meta.iter_errors(candidate)), candidate
+    assert all(fastcheck.schema_is_valid(s) for s in SCHEMAS)
+
+
+def test_schema_fast_path_knows_every_metaschema_keyword() -> None:
+    """A keyword of the 2020-12 vocabularies the fast path does not check must send it to jsonschema."""
+    from jsonschema_specifications import REGISTRY
+
+    known = set(fastcheck._KEYWORD_OK) | fastcheck._ONE_SUBSCHEMA | fastcheck._SUBSCHEMA_MAP | \
+        fastcheck._SUBSCHEMA_LIST | fastcheck._OTHER_KNOWN
+    keywords: set[str] = set()
+    for uri in REGISTRY:
+        if "2020-12/meta/" in uri:
+            keywords |= set(REGISTRY.contents(uri).get("properties", {}))
+    assert keywords and keywords <= known, keywords - known
+
+
+def test_libyaml_and_pure_parser_read_the_corpus_alike(monkeypatch: pytest.MonkeyPatch) -> None:
+    if loader._Parser is loader._PureParser:
+        pytest.skip("PyYAML without libyaml")
+    files = [str(p) for p in sorted((ROOT / "tests" / "corpus").rglob("*.yaml"))]
+    files += layout.yaml_files(str(ROOT / "policies")) if (ROOT / "policies").is_dir() else []
+    fast = [loader.load_file(path) for path in files]
+    monkeypatch.setattr(loader, "_Parser", loader._PureParser)
+    slow = [loader.load_file(path) for path in files]
+    for path, f, s in zip(files, fast, slow):
+        assert (f.data, f.positions, f.key_positions, f.problems) == (s.data, s.positions, s.key_positions,
+                                                                      s.problems), path
