@@ -58,6 +58,7 @@ class MarketplaceView:
 class ProgramView:
     id: str
     name: Shown  # the official name in the page's language (`names:`)
+    href: str | None = None  # its page for the same marketplace and language, relative (.md)
 
 
 def official_name(program: Program, tag: str) -> str:
@@ -112,7 +113,8 @@ def _newest_first(changes: list[ChangeView], program: Program) -> list[ChangeVie
     return sorted(by_parameter, key=lambda c: str(c.date.raw), reverse=True)
 
 
-def page_context(repo: Repository, renderer: Renderer, marketplace: str, at: str) -> dict[str, Any]:
+def page_context(repo: Repository, renderer: Renderer, marketplace: str, at: str,
+                 links: dict[str, str] | None = None) -> dict[str, Any]:
     program = renderer.program
     tag = renderer.tag
     resolved = repo.resolve(program.id, marketplace, at)
@@ -125,6 +127,8 @@ def page_context(repo: Repository, renderer: Renderer, marketplace: str, at: str
     return {
         "p": params,
         "program": ProgramView(program.id, Shown.of(escape(official_name(program, tag)), "program", program.id)),
+        "programs": {pid: ProgramView(pid, Shown.of(escape(official_name(other, tag))), (links or {}).get(pid))
+                     for pid, other in sorted(repo.programs.items())},
         "marketplace": MarketplaceView(mp.id, mp.country,
                                        Shown.of(escape(l10n.country_name(mp.country, tag)), "marketplace", mp.id),
                                        mp.site, mp.currency, mp.time_zone, mp.locales),

@@ -160,5 +160,10 @@ def to_html(markdown: str, marks: FactMarks) -> tuple[str, str]:
             inline = tokens[i + 1]
             title = "".join(c.content for c in inline.children or () if c.type in ("text", "code_inline"))
             break
+    for tok in tokens:
+        for child in tok.children or ():
+            href = child.attrGet("href") if child.type == "link_open" else None
+            if isinstance(href, str) and href.endswith(".md") and "://" not in href and not href.startswith("/"):
+                child.attrSet("href", href[:-3] + ".html")  # links between pages point at the HTML twin
     body = md.renderer.render(tokens, md.options, {})
     return marks.to_spans(body), strip_marks(title)

@@ -142,7 +142,7 @@ def build(repo: Repository, at: str | None = None) -> Built:
         for job in jobs:
             day = at or today_in(repo.marketplaces[job.marketplace].time_zone)
             try:
-                rendered[job] = _render_page(repo, renderer, job, day)
+                rendered[job] = _render_page(repo, renderer, job, day, work.jobs)
             except RenderError as e:
                 out.problems.append(e.problem)
     for tag in sorted({j.locale for j in work.jobs} | {l10n.SOURCE_LOCALE}):
@@ -157,8 +157,17 @@ def build(repo: Repository, at: str | None = None) -> Built:
     return out
 
 
-def _render_page(repo: Repository, renderer: Renderer, job: Job, day: str) -> tuple[str, str, str]:
-    context = page_context(repo, renderer, job.marketplace, day)
+def _links(job: Job, jobs: list[Job]) -> dict[str, str]:
+    """Each other program's first page for the same marketplace and language, relative to ``job``."""
+    links: dict[str, str] = {}
+    for other in sorted(jobs, key=lambda j: (j.page.program, j.page.id)):
+        if other.marketplace == job.marketplace and other.locale == job.locale:
+            links.setdefault(other.page.program, _rel(job.path("md"), other.path("md")))
+    return links
+
+
+def _render_page(repo: Repository, renderer: Renderer, job: Job, day: str, jobs: list[Job]) -> tuple[str, str, str]:
+    context = page_context(repo, renderer, job.marketplace, day, _links(job, jobs))
     context["page_template"] = job.page.template
     text, _ = render(renderer, job.page.template, context, html=False)
     marked, marks = render(renderer, job.page.template, context, html=True)
