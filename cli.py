@@ -329,5 +329,142 @@ def i18n_check(names: tuple[str, ...], root: str) -> None:
 # --- policy test commands: test, diff, fmt (engine/testing.py, engine/diff.py, engine/fmt.py) ---
 
 
+@main.command("test")
+@click.argument("path", required=False, type=click.Path())
+@root_option
+@click.option("-k", "keyword", metavar="TEXT", help="Only cases whose name contains TEXT (case-insensitive).")
+@click.option("--junit", "junit_file", metavar="FILE", type=click.Path(dir_okay=False), help="Also write JUnit XML to FILE.")
+@click.option("--coverage", is_flag=True, help="List every decision row and tier band no case exercises.")
+@click.option("--fail-under", type=click.FloatRange(0, 100), metavar="PCT", help="Fail when coverage is below PCT.")
+@click.option("--boundaries", is_flag=True, help="Also check every decision against its band tables at each band edge.")
+@click.option("-v", "--verbose", is_flag=True, help="Also list the tests that pass.")
+def test_cmd(path: str | None, root: str, keyword: str | None, junit_file: str | None, coverage: bool,
+             fail_under: float | None, boundaries: bool, verbose: bool) -> None:
+    """Run the test cases in tests/*.yaml (below PATH); the last line is `N passed, N failed`."""
+    import time
+
+    from engine import boundaries as bounds, coverage as cov, report, testing, testreport
+
+    started = time.monotonic()
+    repo = _load(_test_root(path, root))
+    errors = [p for p in repo.problems if p.severity == "error"]
+    if errors:
+        click.echo(report.text(errors, len(repo.documents)), err=True, nl=False)
+    selected = testing.cases(repo, path, keyword)
+    outcomes = testing.run(repo, selected)
+    if boundaries:
+        plans, bad = bounds.plans(repo, selected)
+        outcomes += [bounds.failed_plan(case, problem) for case, problem in bad]
+        outcomes += [o for plan in plans for o in bounds.check(repo, plan)]
+    click.echo(testreport.failures(outcomes, verbose), nl=False)
+    measured = None
+    if coverage or fail_under is not None:
+        measured = cov.measure(repo, cov.in_scope(repo, path), outcomes)
+        click.echo(testreport.coverage(measured, fail_under), nl=False)
+    if junit_file:
+        _write(junit_file, testreport.junit(outcomes, time.monotonic() - started))
+    click.echo(testreport.summary(outcomes))
+    low = measured is not None and fail_under is not None and measured.percent < fail_under
+    sys.exit(1 if errors or low or not all(o.passed for o in outcomes) else 0)
+
+
+def _test_root(path: str | None, root: str) -> str:
+    """The policies folder: the one holding PATH, else --root."""
+    from engine import layout
+
+    if path is None:
+        return root
+    if not os.path.exists(path):
+        _fail_usage(f"no such file or folder: {path}", "give a policies folder, a program folder or a tests file")
+    found = layout.find_root(path)
+    if found is None:
+        _fail_usage(f"{path} is not inside a policies folder", "a policies folder holds marketplaces.yaml")
+    inside = os.path.commonpath([found, os.getcwd()]) == os.getcwd()
+    return os.path.relpath(found) if inside else found  # short paths in messages, never ../../..
+
+
+def _write(file: str, text: str) -> None:
+    try:
+        with open(file, "w", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as e:
+        _fail_usage(f"cannot write {file}: {e.strerror or e}")
+
+
+@main.command("diff")
+@click.argument("old")
+@click.argument("new")
+@root_option
+@click.option("--format", "fmt", type=click.Choice(("text", "markdown", "json")), default="text", show_default=True)
+@click.option("--exit-code", is_flag=True, help="Exit 1 when there are changes that matter (as `git diff --exit-code`).")
+@click.option("--at", "at", metavar="DATE", help="Compare answers on DATE too (default: today).")
+def diff_cmd(old: str, new: str, root: str, fmt: str, exit_code: bool, at: str | None) -> None:
+    """The changes that matter between OLD and NEW: policies folders, or git revisions (HEAD~1 HEAD)."""
+    from engine import PolicyError, diff as policy_diff, diffreport, gitrev
+
+    sides: list[Any] = []
+    try:
+        day = _check_day(at)
+        sides = [gitrev.open_side(spec, root) for spec in (old, new)]
+        repos = [_load(side.root) for side in sides]
+        for side, repo in zip(sides, repos):
+            errors = [p for p in repo.problems if p.severity == "error"]
+            if errors:
+                click.echo(f"policyctl: warning: {side.label} has {len(errors)} problem(s) (`policyctl validate`); "
+                           "the diff covers what could be read", err=True)
+        result = policy_diff.compare(repos[0], repos[1], old, new, sides[0].show, sides[1].show, day)
+    except PolicyError as e:
+        _policy_error(e)
+    finally:
+        for side in sides:
+            side.close()
+    click.echo(diffreport.REPORTERS[fmt](result), nl=False)
+    sys.exit(1 if exit_code and not result.empty else 0)
+
+
+def _check_day(at: str | None) -> str | None:
+    from engine.repository import _check_date
+
+    return None if at is None else _check_date(at)
+
+
+@main.command("fmt")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--check", is_flag=True, help="Change nothing; exit 1 naming the files that are not formatted.")
+@click.option("--diff", "show_diff", is_flag=True, help="Show what would change, as a unified diff.")
+def fmt_cmd(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
+    """Canonical key order and layout for policy YAML (default: policies/), keeping comments."""
+    import difflib
+
+    from engine import fmt as formatter, layout
+
+    missing = [p for p in paths if not os.path.exists(p)]
+    if missing:
+        _fail_usage(f"no such file or folder: {', '.join(missing)}", "give policy files or folders")
+    files = [f for p in (paths or (DEFAULT_ROOT,)) for f in (layout.yaml_files(p) if os.path.isdir(p) else [p])]
+    changed = failed = 0
+    for path in files:
+        done = formatter.format_file(path)
+        if done.problem is not None:
+            failed += 1
+            click.echo(f"policyctl: {done.problem}" + (f"\n  hint: {done.problem.hint}" if done.problem.hint else ""), err=True)
+            continue
+        if not done.changed:
+            continue
+        changed += 1
+        if show_diff:
+            click.echo("".join(difflib.unified_diff(done.original.splitlines(True), (done.text or "").splitlines(True),
+                                                    path, path)), nl=False)
+        if check:
+            click.echo(f"would reformat {path}")
+        else:
+            _write(path, done.text or "")
+            click.echo(f"reformatted {path}")
+    verb = "would be reformatted" if check else "reformatted"
+    click.echo(f"{changed} file{'s' if changed != 1 else ''} {verb}, {len(files) - changed - failed} already formatted"
+               + (f", {failed} could not be read" if failed else ""))
+    sys.exit(1 if failed or (check and changed) else 0)
+
+
 if __name__ == "__main__":
     main()

@@ -1,0 +1,236 @@
+"""`policyctl diff`: parameter timelines, decision rows, changed answers, pages; folders and git revisions."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import MINI, edit, run_cli
+
+PROGRAM = "loans/program.yaml"
+DECISION = "loans/decisions/late_fee.yaml"
+
+
+@pytest.fixture
+def pair(tmp_path: Path) -> tuple[Path, Path]:
+    old, new = tmp_path / "old", tmp_path / "new"
+    shutil.copytree(MINI, old)
+    shutil.copytree(MINI, new)
+    return old, new
+
+
+def diff(old: Path | str, new: Path | str, *args: str, cwd: Path | None = None) -> tuple[int, str]:
+    r = run_cli("diff", str(old), str(new), "--at", "2024-05-01", *args, cwd=cwd)
+    return r.code, r.out
+
+
+# -- parameters ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("old_text, new_text, lines", [
+    # a dated value changes: only from its date, only where the program's timeline applies (no has an overlay)
+    ("        value: 28", "        value: 35", ["loans · nl · loan_days 28 → 35 from 2024-01-01"]),
+    # the undated value: until the day before the first change
+    ("    value: 21", "    value: 30", ["loans · nl · loan_days 21 → 30 until 2023-12-31"]),
+    # the effective date moves: the days in between change
+    ('      - from: "2024-01-01"', '      - from: "2024-03-01"', ["loans · nl · loan_days 28 → 21 from 2024-01-01 until 2024-02-29"]),
+])
+def test_parameter_changes(pair: tuple[Path, Path], old_text: str, new_text: str, lines: list[str]) -> None:
+    old, new = pair
+    edit(new / PROGRAM, old_text, new_text)
+    code, out = diff(old, new)
+    assert code == 0
+    assert out == (f"policy changes {old} → {new}\n\nParameters:\n" + "".join(f"  {line}\n" for line in lines)
+                   + "\nPages that change:\n  loans · nl · nl, en (because of loan_days)\n")
+
+
+def test_overlay_change_shows_in_its_marketplace_only(pair: tuple[Path, Path]) -> None:
+    old, new = pair
+    edit(new / "loans/marketplaces/no.yaml", "value: 14", "value: 10")
+    code, out = diff(old, new)
+    assert "  loans · no · loan_days 14 → 10\n" in out
+    assert "loans · nl ·" not in out
+
+
+def test_band_change_names_the_band_and_the_answers(pair: tuple[Path, Path]) -> None:
+    old, new = pair
+    edit(new / PROGRAM, "up_to: 7, fee: 0.25", "up_to: 7, fee: 0.3")
+    code, out = diff(old, new)
+    assert "  loans · nl · late_fee_bands[0].fee 0.25 → 0.3\n  loans · no · late_fee_bands[0].fee 0.25 → 0.3\n" in out
+    assert ("  loans.late_fee · nl · 2024-05-01: 3 of 24 answers change, all with days_late in 1, 6, 7; "
+            "member = true\n") in out  # non-members (and unknown membership) are referred: no fee
+    assert '    {"days_late": 7, "member": true}: fee 1.75 → 2.1\n' in out
+
+
+# -- decisions -------------------------------------------------------------------------------------
+
+
+def test_row_changes_and_answers(pair: tuple[Path, Path]) -> None:
+    old, new = pair
+    edit(new / DECISION, '"params.members_only and not member"', '"params.members_only and member == false"')
+    code, out = diff(old, new)
+    assert out == (
+        f"policy changes {old} → {new}\n"
+        "\n"
+        "Decision rows:\n"
+        f"  loans.late_fee: row `not_member` changed (when) · {new / DECISION}:16\n"
+        "\n"
+        "Answers that change:\n"
+        "  loans.late_fee · nl · 2024-05-01: 7 of 24 answers change, all with days_late in 1, 6, 7, 8, 29, 30, 31;"
+        " member = absent\n"
+        '    {"days_late": 1}: status "refer" → "late"; fee (none) → 0.25; rows not_member → banded\n'
+        '    {"days_late": 6}: status "refer" → "late"; fee (none) → 1.5; rows not_member → banded\n'
+        '    {"days_late": 7}: status "refer" → "late"; fee (none) → 1.75; rows not_member → banded\n'
+        '    {"days_late": 8}: status "refer" → "late"; fee (none) → 4.0; rows not_member → banded\n'
+        '    {"days_late": 29}: status "refer" → "late"; fee (none) → 14.5; rows not_member → banded\n'
+        "    ... and 2 more\n"
+        "  loans.late_fee · no · 2024-05-01: 8 of 27 answers change, all with days_late in 1, 3, 6, 7, 8, 29, 30, 31;"
+        " member = absent\n"
+        '    {"days_late": 1}: status "refer" → "late"; fee (none) → 0.25; rows not_member → banded\n'
+        '    {"days_late": 3}: status "refer" → "late"; fee (none) → 0.75; rows not_member → banded\n'
+        '    {"days_late": 6}: status "refer" → "late"; fee (none) → 1.5; rows not_member → banded\n'
+        '    {"days_late": 7}: status "refer" → "late"; fee (none) → 1.75; rows not_member → banded\n'
+        '    {"days_late": 8}: status "refer" → "late"; fee (none) → 4.0; rows not_member → banded\n'
+        "    ... and 3 more\n"
+        "\n"
+        "Pages that change:\n"
+        "  loans · nl · nl, en (because of decision `late_fee`)\n"
+        "  loans · no · nb, en (because of decision `late_fee`)\n")
+
+
+def test_rows_added_removed_moved_and_decision_parts(pair: tuple[Path, Path]) -> None:
+    old, new = pair
+    edit(new / DECISION, "  - id: on_time\n", "  - id: returned_on_time\n")
+    edit(new / DECISION, "let:\n  band:", "let:\n  band2: \"1\"\n  band:")
+    edit(new / DECISION, "hit: first\nrules:\n", "hit: first\nrules:\n  - id: lost\n    when: \"days_late > 365\"\n"
+         "    reason: Lost.\n    then: {status: refer}\n")
+    code, out = diff(old, new)
+    rows = out.split("Decision rows:\n")[1].split("\n\n")[0].splitlines()
+    assert rows == [
+        f"  loans.late_fee: changed (let.band2) · {new / DECISION}:1",
+        f"  loans.late_fee: row `on_time` removed · {old / DECISION}:12",
+        f"  loans.late_fee: row `lost` added · {new / DECISION}:13",
+        f"  loans.late_fee: row `returned_on_time` added · {new / DECISION}:17",
+    ]
+
+
+def test_no_changes_and_exit_code(pair: tuple[Path, Path]) -> None:
+    old, new = pair
+    edit(new / PROGRAM, "source: made up for tests", "source: provenance edits do not matter")
+    assert diff(old, new) == (0, f"policy changes {old} → {new}: none that matter\n")
+    assert diff(old, new, "--exit-code")[0] == 0
+    edit(new / PROGRAM, "value: 21", "value: 22")
+    assert diff(old, new, "--exit-code")[0] == 1
+    assert diff(old, new)[0] == 0
+
+
+# -- formats ---------------------------------------------------------------------------------------
+
+
+def test_markdown_is_ready_for_a_pull_request(pair: tuple[Path, Path]) -> None:
+    old, new = pair
+    edit(new / PROGRAM, "        value: 28", "        value: 35")
+    code, out = diff(old, new, "--format", "markdown")
+    assert out == (
+        f"### Policy changes `{old}` → `{new}`\n"
+        "\n"
+        "**Parameters**\n"
+        "\n"
+        "| program | marketplace | parameter | old | new | when |\n"
+        "|---|---|---|---|---|---|\n"
+        "| loans | nl | loan_days | 28 | 35 | from 2024-01-01 |\n"
+        "\n"
+        "**Pages that change**\n"
+        "\n"
+        "- loans · nl · nl, en (because of loan_days)\n")
+
+
+def test_json(pair: tuple[Path, Path]) -> None:
+    old, new = pair
+    edit(new / PROGRAM, "        value: 28", "        value: 35")
+    code, out = diff(old, new, "--format", "json")
+    body = json.loads(out)
+    assert body["parameters"] == [{"program": "loans", "marketplace": "nl", "parameter": "loan_days",
+                                   "label": "loan_days", "old": 28, "new": 35, "from": "2024-01-01", "until": None,
+                                   "added": False, "removed": False}]
+    assert [p["path"] for p in body["pages"]] == ["loans/nl/nl", "loans/nl/en"]
+    assert body["rows"] == body["answers"] == []
+
+
+# -- git revisions ---------------------------------------------------------------------------------
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args], cwd=cwd, check=True,
+                   capture_output=True)
+
+
+def test_git_revisions(tmp_path: Path) -> None:
+    shutil.copytree(MINI, tmp_path / "policies")
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "policies")
+    _git(tmp_path, "commit", "-q", "-m", "one")
+    edit(tmp_path / "policies" / PROGRAM, "    value: 21", "    value: 30")
+    edit(tmp_path / "policies" / DECISION, "reason: Returned on time.", "reason: Back in time.")
+    _git(tmp_path, "commit", "-q", "-am", "two")
+    edit(tmp_path / "policies" / PROGRAM, "    value: 30", "    value: 31")  # uncommitted: not in HEAD
+    code, out = diff("HEAD~1", "HEAD", cwd=tmp_path)
+    assert (code, out) == (0, (
+        "policy changes HEAD~1 → HEAD\n"
+        "\n"
+        "Parameters:\n"
+        "  loans · nl · loan_days 21 → 30 until 2023-12-31\n"
+        "\n"
+        "Decision rows:\n"
+        "  loans.late_fee: row `on_time` changed (reason) · HEAD:policies/loans/decisions/late_fee.yaml:12\n"
+        "\n"
+        "Pages that change:\n"
+        "  loans · nl · nl, en (because of decision `late_fee`, loan_days)\n"
+        "  loans · no · nb, en (because of decision `late_fee`)\n"))
+    code, out = diff("HEAD", "policies", cwd=tmp_path)  # a revision against the working folder
+    assert "  loans · nl · loan_days 30 → 31 until 2023-12-31\n" in out
+    assert subprocess.run(["git", "status", "--porcelain"], cwd=tmp_path, capture_output=True,
+                          text=True).stdout == " M policies/loans/program.yaml\n"  # read-only
+
+
+def test_revision_before_the_folder_existed(tmp_path: Path) -> None:
+    (tmp_path / "README").write_text("x")
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "README")
+    _git(tmp_path, "commit", "-q", "-m", "empty")
+    shutil.copytree(MINI, tmp_path / "policies")
+    _git(tmp_path, "add", "policies")
+    _git(tmp_path, "commit", "-q", "-m", "policies")
+    code, out = diff("HEAD~1", "HEAD", cwd=tmp_path)
+    assert code == 0
+    assert "  program `loans` added\n" in out
+
+
+@pytest.mark.parametrize("args, message", [
+    (["no-such-revision", "HEAD"], "`no-such-revision` is neither a folder nor a git revision"),
+    (["--bogus", "HEAD"], "No such option"),
+    (["HEAD"], "Missing argument"),
+])
+def test_usage_errors(chdir_root: Path, args: list[str], message: str) -> None:
+    r = run_cli("diff", *args)
+    assert r.code == 2
+    assert message in r.err
+
+
+def test_bad_date_is_a_usage_error(pair: tuple[Path, Path]) -> None:
+    r = run_cli("diff", str(pair[0]), str(pair[1]), "--at", "tomorrow")
+    assert (r.code, r.out) == (2, "")
+    assert "`tomorrow` is not a date" in r.err
+
+
+def test_broken_side_still_diffs(pair: tuple[Path, Path]) -> None:
+    old, new = pair
+    edit(new / DECISION, 'when: "days_late == 0"', 'when: "days_late =="')
+    r = run_cli("diff", str(old), str(new), "--at", "2024-05-01")
+    assert r.code == 0
+    assert "has 1 problem(s)" in r.err
+    assert "row `on_time` changed (when)" in r.out

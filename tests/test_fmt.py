@@ -1,0 +1,183 @@
+"""`policyctl fmt`: canonical key order and layout, comments kept, data never changed, idempotent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from conftest import CORPUS, MINI, ROOT, run_cli
+from engine import fmt, layout
+from engine.loader import load_text
+
+FILES = sorted({*layout.yaml_files(str(ROOT / "policies")), *layout.yaml_files(str(MINI)),
+                *layout.yaml_files(str(CORPUS / "valid"))})
+
+
+def _roundtrip(text: str, kind: str | None) -> str:
+    done = fmt.format_text(text, "t.yaml", kind)
+    assert done.problem is None, done.problem
+    assert done.text is not None
+    return done.text
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: str(Path(p).relative_to(ROOT)))
+def test_every_file_keeps_its_data_and_comments_and_is_idempotent(path: str) -> None:
+    original = Path(path).read_text(encoding="utf-8")
+    kind = fmt.kind_of(path, None, original)
+    once = _roundtrip(original, kind)
+    assert fmt.identical(load_text(original, path).data, load_text(once, path).data)
+    assert fmt.comments(original) == fmt.comments(once)
+    assert _roundtrip(once, kind) == once
+
+
+def test_canonical_order_moves_comments_with_their_keys() -> None:
+    source = (
+        "# a program\n"
+        "id: x  # the id\n"
+        "kind: program\n"
+        "names: {en: X,   de: Y}\n"
+        "marketplaces:\n"
+        "- us\n"
+        "parameters:\n"
+        "  a:\n"
+        "    # about the value\n"
+        "    value: 1\n"
+        "    source: here\n"
+        "\n"
+        "    # about the schema\n"
+        "    schema:\n"
+        "      type: integer  # whole days\n"
+        "    description: d\n"
+        "    changes:\n"
+        "    - value: 2\n"
+        '      from: "2024-01-01"\n'
+        "    # the end of a\n"
+        "  b:\n"
+        "    value: [NO, yes, 0123, 24:00, 1e3, '07', \"NO\", ~]\n"
+        "    schema: {type: array}\n"
+        "    description: >-\n"
+        "      folded\n"
+        "      text\n"
+    )
+    assert _roundtrip(source, "program") == (
+        "# a program\n"
+        "kind: program\n"
+        "id: x  # the id\n"
+        "names: {en: X, de: Y}\n"
+        "marketplaces:\n"
+        "  - us\n"
+        "parameters:\n"
+        "  a:\n"
+        "    description: d\n"
+        "\n"
+        "    # about the schema\n"
+        "    schema:\n"
+        "      type: integer  # whole days\n"
+        "    # about the value\n"
+        "    value: 1\n"
+        "    source: here\n"
+        "    changes:\n"
+        '      - from: "2024-01-01"\n'
+        "        value: 2\n"
+        "    # the end of a\n"
+        "  b:\n"
+        "    description: >-\n"
+        "      folded\n"
+        "      text\n"
+        "    schema: {type: array}\n"
+        "    value: [NO, yes, 0123, 24:00, 1e3, '07', \"NO\", null]\n"
+    )
+
+
+@pytest.mark.parametrize("kind, source", [
+    # names chosen by authors keep their order: parameters, inputs, `let` (its order is evaluation order)
+    ("decision", "kind: decision\nid: d\ntitle: T\ninputs:\n  z: {type: integer}\n  a: {type: integer}\n"
+                 "let:\n  y: \"z\"\n  b: \"y\"\nrules:\n  - id: r\n    reason: R\n    then: {z: 1, a: 2}\n"),
+    # a file of unknown kind keeps its key order
+    (None, "b: 1\na: 2\n"),
+])
+def test_author_order_is_kept(kind: str | None, source: str) -> None:
+    assert _roundtrip(source, kind) == source
+
+
+def test_rule_keys_follow_the_schema() -> None:
+    source = "kind: decision\nid: d\ntitle: T\ninputs: {}\nrules:\n  - then: {x: 1}\n    reason: R\n    id: r\n"
+    assert _roundtrip(source, "decision").endswith("rules:\n  - id: r\n    reason: R\n    then: {x: 1}\n")
+
+
+def test_a_file_that_cannot_be_read_is_left_alone() -> None:
+    done = fmt.format_text("a: 1\na: 2\n", "dup.yaml", None)
+    assert (done.text, str(done.problem)) == (
+        None, "dup.yaml:2:1: error[Y012]: cannot format: duplicate key `a` (first at line 1)")
+
+
+# -- the command -----------------------------------------------------------------------------------
+
+
+def test_check_then_format_then_check(mini: Path) -> None:
+    program = mini / "loans" / "program.yaml"  # `tiers` is written before `schema` there
+    r = run_cli("fmt", "--check", str(mini))
+    assert (r.code, r.out) == (1, f"would reformat {program}\n1 file would be reformatted, 4 already formatted\n")
+    before = load_text(program.read_text(encoding="utf-8"), str(program)).data
+    r = run_cli("fmt", str(mini))
+    assert (r.code, r.out) == (0, f"reformatted {program}\n1 file reformatted, 4 already formatted\n")
+    assert load_text(program.read_text(encoding="utf-8"), str(program)).data == before
+    r = run_cli("fmt", "--check", str(mini))
+    assert (r.code, r.out) == (0, "0 files would be reformatted, 5 already formatted\n")
+
+
+def test_check_with_diff(mini: Path) -> None:
+    r = run_cli("fmt", "--check", "--diff", str(mini / "loans" / "program.yaml"))
+    assert r.code == 1
+    assert "-    tiers: true\n" in r.out and "+    tiers: true\n" in r.out
+
+
+def test_bad_files_and_paths(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("a: [1\n", encoding="utf-8")
+    r = run_cli("fmt", "--check", str(bad))
+    assert r.code == 1
+    assert r.err.startswith(f"policyctl: {bad}:2:1: error[Y010]: cannot format: YAML syntax error")
+    assert r.out == "0 files would be reformatted, 0 already formatted, 1 could not be read\n"
+    assert run_cli("fmt", str(tmp_path / "missing.yaml")).code == 2
+
+
+def test_repository_is_formatted(chdir_root: Path) -> None:
+    r = run_cli("fmt", "--check")
+    assert r.code == 0, r.out
+
+
+# -- property: any order, any comments ---------------------------------------------------------------
+
+_KEYS = ["description", "label", "schema", "tiers", "value", "source", "note", "assumption"]
+_SCALARS = st.sampled_from(["1", "0.10", "NO", "yes", "'0123'", "null", "true", '"x: y"', "[us, de]", "{a: 1}", "24:00"])
+
+
+@st.composite
+def _programs(draw: st.DrawFn) -> str:
+    lines = ["kind: program", "id: x", "names: {en: X}", "parameters:"]
+    for p in range(draw(st.integers(1, 3))):
+        lines.append(f"  p{p}:")
+        for key in draw(st.permutations(_KEYS)):
+            if draw(st.booleans()):
+                lines.append(f"    # about {key} of p{p}")
+            lines.append(f"    {key}: {draw(_SCALARS)}" + (f"  # eol {key}" if draw(st.booleans()) else ""))
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=60, deadline=None)
+@given(_programs())
+def test_any_order_keeps_data_and_comments(source: str) -> None:
+    done = fmt.format_text(source, "p.yaml", "program")
+    assert done.problem is None, done.problem
+    assert done.text is not None
+    assert fmt.identical(load_text(source, "p.yaml").data, load_text(done.text, "p.yaml").data)
+    assert fmt.comments(source) == fmt.comments(done.text)
+    assert _roundtrip(done.text, "program") == done.text
+    for line in done.text.splitlines():  # an own-line comment stays right above the key it is about
+        if line.strip().startswith("# about "):
+            key = line.split()[2]
+            following = done.text.splitlines()[done.text.splitlines().index(line) + 1].strip()
+            assert following.startswith(f"{key}:") or following.startswith("# about "), done.text

@@ -1,0 +1,279 @@
+"""`policyctl test`: cases, the summary line, JUnit, coverage, generated boundary checks, examples."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from conftest import MINI, ROOT, edit, run_cli
+
+CASES = "loans/tests/late_fee.yaml"
+
+# A decision that writes the bands out as rows instead of calling tier(): exactly what boundary
+# checks are for. Its case declares which output reports the band.
+FEE_BAND = """\
+kind: decision
+id: fee_band
+title: Fee per day by lateness (bands written out)
+inputs:
+  days_late: {type: integer, minimum: 0}
+required: [days_late]
+hit: first
+rules:
+  - id: short
+    when: "days_late <= 7"
+    reason: First band.
+    then: {fee: 0.25}
+  - id: medium
+    when: "days_late <= 30"
+    reason: Second band.
+    then: {fee: 0.5}
+  - id: long
+    reason: Third band.
+    then: {fee: 1.0}
+"""
+FEE_BAND_CASES = """\
+kind: tests
+cases:
+  - name: a week late is the first band
+    decision: fee_band
+    marketplace: nl
+    at: "2024-05-01"
+    input: {days_late: 3}
+    expect: {fee: 0.25}
+    boundaries: {parameter: late_fee_bands, outputs: [fee]}
+"""
+
+
+def _banded(mini: Path) -> Path:
+    (mini / "loans/decisions/fee_band.yaml").write_text(FEE_BAND, encoding="utf-8")
+    (mini / "loans/tests/fee_band.yaml").write_text(FEE_BAND_CASES, encoding="utf-8")
+    return mini
+
+
+# -- running cases and the summary line ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args, last, code", [
+    ([], "3 passed, 0 failed", 0),
+    (["-k", "SEVEN"], "1 passed, 0 failed", 0),
+    (["-k", "no such case"], "0 passed, 0 failed", 0),
+    (["--fail-under", "50"], "3 passed, 0 failed", 0),
+    (["--fail-under", "100"], "3 passed, 0 failed", 1),
+    (["--boundaries"], "3 passed, 0 failed", 0),  # late_fee reports no band directly: nothing to check
+])
+def test_summary_is_the_last_line(args: list[str], last: str, code: int) -> None:
+    r = run_cli("test", str(MINI), *args)
+    assert r.out.splitlines()[-1] == last
+    assert r.code == code
+
+
+def test_path_selects_one_file(mini: Path) -> None:
+    _banded(mini)
+    r = run_cli("test", str(mini / "loans/tests/fee_band.yaml"))
+    assert (r.code, r.out) == (0, "1 passed, 0 failed\n")
+    assert run_cli("test", "--root", str(mini)).out == "4 passed, 0 failed\n"
+
+
+def test_failure_shows_expected_actual_and_place(mini: Path) -> None:
+    edit(mini / CASES, "expect: {fee: 1.75}", "expect: {fee: 1.5, status: late, matches: [on_time]}")
+    r = run_cli("test", str(mini))
+    file = mini / CASES
+    assert r.code == 1
+    assert r.out == (
+        f"FAIL {file}:9: seven days is the first band\n"
+        '  loans.late_fee · nl · 2024-05-01 · input {"days_late": 7, "member": true}\n'
+        "  fee: expected 1.5, got 1.75\n"
+        '  matches: expected ["on_time"], got ["banded"]\n'
+        "  rows matched: banded\n"
+        "2 passed, 1 failed\n")
+
+
+def test_missing_output_and_bad_input_are_failures_not_crashes(mini: Path) -> None:
+    edit(mini / CASES, "expect: {status: refer}", "expect: {status: refer, fee: 0}")
+    edit(mini / CASES, "input: {days_late: 0, member: true}", 'input: {days_late: "zero", member: true}')
+    r = run_cli("test", str(mini))
+    assert r.code == 1
+    assert "  fee: expected 0, got (no such output)\n" in r.out
+    assert f"  {mini / CASES}:3:5: error[D004]: /days_late: expected integer, got string `\"zero\"`\n" in r.out
+    assert r.out.endswith("1 passed, 2 failed\n")
+
+
+def test_unknown_decision_fails_the_case_and_the_run(mini: Path) -> None:
+    edit(mini / CASES, "    decision: late_fee\n    marketplace: no", "    decision: late\n    marketplace: no")
+    r = run_cli("test", str(mini))
+    assert r.code == 1
+    assert "error[T002]: `loans` has no decision `late`" in r.out
+    assert "error[T002]" in r.err  # the repository's own problem list, on stderr
+    assert r.out.endswith("2 passed, 1 failed\n")
+
+
+@pytest.mark.parametrize("args", [["nowhere"], ["--fail-under", "150"], ["--root", "nowhere"], ["--bogus"]])
+def test_usage_errors_exit_2(args: list[str]) -> None:
+    assert run_cli("test", *args).code == 2
+
+
+def test_path_outside_a_policies_folder(tmp_path: Path) -> None:
+    r = run_cli("test", str(tmp_path))
+    assert r.code == 2
+    assert "is not inside a policies folder" in r.err
+
+
+# -- JUnit -----------------------------------------------------------------------------------------
+
+
+def test_junit_structure(mini: Path, tmp_path: Path) -> None:
+    edit(mini / CASES, "expect: {fee: 1.75}", "expect: {fee: 2}")
+    out = tmp_path / "junit.xml"
+    r = run_cli("test", str(mini), "--junit", str(out))
+    assert r.code == 1
+    root = ET.parse(out).getroot()
+    assert (root.tag, root.get("tests"), root.get("failures")) == ("testsuites", "3", "1")
+    [suite] = root
+    assert (suite.get("name"), suite.get("tests"), suite.get("failures")) == ("loans", "3", "1")
+    cases = [(c.get("classname"), c.get("name"), c.get("line"), [f.get("message") for f in c]) for c in suite]
+    assert cases == [
+        ("loans.late_fee", "on time costs nothing", "3", []),
+        ("loans.late_fee", "seven days is the first band", "9", ["fee: expected 2, got 1.75"]),
+        ("loans.late_fee", "non-members are referred", "16", []),
+    ]
+    assert suite[1].get("file") == str(mini / CASES)
+
+
+def test_junit_unwritable_file_is_a_usage_error(tmp_path: Path) -> None:
+    r = run_cli("test", str(MINI), "--junit", str(tmp_path / "missing" / "j.xml"))
+    assert r.code == 2
+    assert "cannot write" in r.err
+
+
+# -- coverage --------------------------------------------------------------------------------------
+
+
+def test_coverage_lists_unreached_rows_and_bands_with_file_line(mini: Path) -> None:
+    edit(mini / CASES, "input: {days_late: 3, member: false}", "input: {days_late: 31, member: true}")
+    edit(mini / CASES, "expect: {status: refer}", "expect: {status: late}")
+    r = run_cli("test", str(mini), "--coverage")
+    program = mini / "loans/program.yaml"
+    assert r.out == (
+        "coverage: 2 of 3 rows, 2 of 3 tier bands: 66.6%\n"
+        "  loans:\n"
+        f"    {mini / 'loans/decisions/late_fee.yaml'}:16: row `not_member` of `late_fee` is never matched\n"
+        f"    {program}:30: band 2 (over 7, up to 30) of `late_fee_bands` (nl, no) is never reached by `late_fee`"
+        " (`tier(params.late_fee_bands, days_late)`)\n"
+        "3 passed, 0 failed\n")
+    assert r.code == 0
+    assert run_cli("test", str(mini), "--fail-under", "66").code == 0
+    assert run_cli("test", str(mini), "--fail-under", "67").code == 1
+
+
+def test_overlay_bands_need_cases_in_their_marketplace(mini: Path) -> None:
+    overlay = mini / "loans/marketplaces/no.yaml"
+    overlay.write_text(overlay.read_text(encoding="utf-8") + (
+        "  late_fee_bands:\n"
+        "    value:\n"
+        "      - {over: null, up_to: 10, fee: 0.2}\n"
+        "      - {over: 10, up_to: null, fee: 0.4}\n"), encoding="utf-8")
+    r = run_cli("test", str(mini), "--coverage")
+    assert r.out.startswith("coverage: 3 of 3 rows, 2 of 5 tier bands: 62.5%\n")
+    assert f"{overlay}:10: band 2 (over 10) of `late_fee_bands` (no) is never reached" in r.out
+    assert f"{overlay}:9:" not in r.out  # the `no` case (3 days late) is in the overlay's first band
+
+
+def test_repository_is_fully_covered(chdir_root: Path) -> None:
+    r = run_cli("test", "--coverage", "--boundaries", "--fail-under", "100")
+    assert r.code == 0, r.out
+    assert r.out.splitlines()[-2].endswith(": 100% (required: 100%)"), r.out
+    assert r.out.splitlines()[-1].endswith(" passed, 0 failed")
+
+
+# -- generated boundary checks ---------------------------------------------------------------------
+
+
+def test_boundaries_pass_when_rows_agree_with_the_table(mini: Path) -> None:
+    r = run_cli("test", str(_banded(mini)), "--boundaries", "-v")
+    assert r.code == 0, r.out
+    assert "boundaries of late_fee_bands at 7 (nl, from `a week late is the first band`)" in r.out
+    assert "boundaries of late_fee_bands at 30 (nl, from `a week late is the first band`)" in r.out
+    assert r.out.endswith("6 passed, 0 failed\n")
+
+
+@pytest.mark.parametrize("file, old, new, point, row, line", [
+    # a row written with `<` where the table says `up_to: 7` (inclusive)
+    ("loans/decisions/fee_band.yaml", "days_late <= 7", "days_late < 7", 7, "medium", 13),
+    # a band edited under rows that still say 7
+    ("loans/program.yaml", "up_to: 7, fee: 0.25}\n      - {over: 7,", "up_to: 6, fee: 0.25}\n      - {over: 6,",
+     7, "short", 9),
+])
+def test_broken_boundary_is_caught(mini: Path, file: str, old: str, new: str, point: int, row: str, line: int) -> None:
+    edit(_banded(mini) / file, old, new)
+    r = run_cli("test", str(mini), "--boundaries", "-k", "week")
+    assert r.code == 1
+    decision = mini / "loans/decisions/fee_band.yaml"
+    assert f"{decision}:{line}:5: error[T003]: at days_late = {point} row `{row}` gives fee = " in r.out, r.out
+    assert "hint: compare the row's condition (`<` or `<=`?) with the band's `over`/`up_to`" in r.out
+
+
+def test_boundary_points_are_below_at_and_above(mini: Path) -> None:
+    _banded(mini)
+    edit(mini / "loans/decisions/fee_band.yaml", "days_late <= 30", "days_late < 30")
+    r = run_cli("test", str(mini), "--boundaries", "-k", "week")
+    assert (
+        "  below: days_late = 29, band 2, row medium\n"
+        "  at: days_late = 30, band 2, row long\n"
+        "  above: days_late = 31, band 3, row long\n") in r.out
+    assert r.out.endswith("2 passed, 1 failed\n")
+
+
+@pytest.mark.parametrize("declaration, message", [
+    ("{parameter: loan_days, outputs: [fee]}", "`loan_days` is not a `tiers: true` parameter of `loans`"),
+    ("{parameter: late_fee_bands, vary: nothing, outputs: [fee]}", "`vary` must name a numeric input of `fee_band`"),
+])
+def test_bad_declaration_is_a_failed_test(mini: Path, declaration: str, message: str) -> None:
+    _banded(mini)
+    edit(mini / "loans/tests/fee_band.yaml", "{parameter: late_fee_bands, outputs: [fee]}", declaration)
+    r = run_cli("test", str(mini), "--boundaries")
+    assert r.code == 1
+    assert f"{mini / 'loans/tests/fee_band.yaml'}:9:5: error[T002]: {message}" in r.out
+
+
+def test_derived_checks_use_tier_calls(mini: Path) -> None:
+    """late_fee reads its band through `tier()`; an output that is the band's key is checked."""
+    edit(mini / "loans/decisions/late_fee.yaml", "      status: late\n", "      status: late\n      per_day: \"= band.fee\"\n")
+    r = run_cli("test", str(mini), "--boundaries", "-v")
+    assert "boundaries of late_fee_bands at 7 (nl, from `on time costs nothing`)" in r.out
+    assert r.code == 0
+
+
+# -- worked examples for pages ---------------------------------------------------------------------
+
+
+def test_examples_for_pages() -> None:
+    from engine import load
+    from engine.testing import examples
+
+    repo = load(str(MINI))
+    assert examples(repo, "loans", "nl", "2024-05-01") == [{
+        "name": "seven days is the first band", "description": None, "decision": "late_fee",
+        "title": "Late fee for a returned book", "marketplace": "nl", "at": "2024-05-01",
+        "input": {"days_late": 7, "member": True}, "outputs": {"fee": 1.75, "status": "late"},
+        "matches": ["banded"], "reasons": ["The fee per day follows the band."]}]
+    assert examples(repo, "loans", "no", None) == []
+    assert examples(repo, "nothing", "nl") == []
+
+
+def test_same_compares_like_an_author() -> None:
+    from engine.testing import same
+
+    assert same(0.3, 0.1 * 3)
+    assert not same(1, True)
+    assert not same("1", 1)
+    assert same({"a": [1, 2.0]}, {"a": [1.0, 2]})
+    assert not same([1], [1, 2])
+
+
+def test_repository_root_is_the_default(chdir_root: Path) -> None:
+    assert (ROOT / "policies").is_dir()
+    r = run_cli("test", "-k", "this matches no case at all")
+    assert (r.code, r.out) == (0, "0 passed, 0 failed\n")
