@@ -85,7 +85,7 @@ def compare(old: Repository, new: Repository, old_label: str, new_label: str,
                 diff.params += param_changes(a, b, mp, name)
         diff.rows += decision_changes(a, b, show_old, show_new)
     diff.outcomes = outcomes.compare(old, new, diff, at)
-    diff.pages = pagediff.changed_pages(old, new, diff)
+    diff.pages = pagediff.changed_pages(old, new, diff, at)
     return diff
 
 

@@ -1,6 +1,8 @@
 """Which generated pages a policy change touches (a page is program × marketplace × locale × page).
 
-An approximation that needs no rendering: a program's pages in a marketplace change when one of
+Both versions' sites are rendered in memory (``engine.site.build``) and their Markdown compared;
+the reasons given are the estimate's. When a side cannot be rendered, the estimate alone is used,
+an approximation that needs no rendering: a program's pages in a marketplace change when one of
 its parameters changes there on any day (pages show the rule and its history), when a decision,
 the program's names or texts, a worked example, a template, a translation catalog or the
 marketplace itself changes. It can only over-report: a page that shows none of the changed values
@@ -30,7 +32,42 @@ class PageChange:
         return "/".join(p for p in (self.program, self.marketplace, self.locale, self.page) if p)
 
 
-def changed_pages(old: Repository, new: Repository, diff: Any) -> list[PageChange]:
+def changed_pages(old: Repository, new: Repository, diff: Any, at: str | None = None) -> list[PageChange]:
+    """Pages whose rendered Markdown differs, when both sites render; else the estimate below."""
+    estimate = estimated_pages(old, new, diff)
+    rendered = _rendered(old, new, at)
+    if rendered is None:
+        return estimate
+    why = {(p.program, p.marketplace): p.reasons for p in estimate}
+    found = []
+    for path, how in sorted(rendered.items()):
+        program, mp, locale, page = path[: -len(".md")].split("/")
+        reasons = why.get((program, mp)) or ("the page's text",)
+        found.append(PageChange(program, mp, locale, page, reasons if how == "changed" else (f"page {how}",)))
+    return found
+
+
+def _rendered(old: Repository, new: Repository, at: str | None) -> dict[str, str] | None:
+    """`program/marketplace/locale/page.md` -> changed | added | removed, by building both sites in
+    memory; None when either side cannot be built (no pages engine, no pages, render errors)."""
+    try:
+        from engine import site
+
+        built = [site.build(repo, at) for repo in (old, new)]
+    except Exception:  # noqa: BLE001 - any failure: fall back to the estimate, never fail the diff
+        return None
+    pages = [{p: b for p, b in side.files.items() if p.endswith(".md") and p.count("/") == 3} for side in built]
+    if not pages[0] or not pages[1]:
+        return None
+    found = {}
+    for path in sorted(set(pages[0]) | set(pages[1])):
+        before, after = pages[0].get(path), pages[1].get(path)
+        if before != after:
+            found[path] = "added" if before is None else "removed" if after is None else "changed"
+    return found
+
+
+def estimated_pages(old: Repository, new: Repository, diff: Any) -> list[PageChange]:
     found = []
     for pid in sorted(set(old.programs) & set(new.programs)):
         a, b = old.programs[pid], new.programs[pid]
