@@ -243,7 +243,9 @@ def percent(part: Any, whole: Any) -> Any:
     _number(part, "the part given to `percent`")
     if _number(whole, "the whole given to `percent`") == 0:
         return None
-    return part / whole * 100
+    # Multiply first: 7 * 100 / 100 is exactly 7.0, while 7 / 100 * 100 is 7.000000000000001,
+    # which would fall in the band above an edge at 7.
+    return part * 100 / whole
 
 
 def _parse(value: Any, what: str) -> _dt.date | _dt.datetime:

@@ -336,3 +336,10 @@ def test_runtime_offers_no_builtins_and_only_this_projects_functions() -> None:
             assert name.startswith("_") and callable(value) and value.__module__ == "engine.helpers", name
     expected = {f"_h_{n}" for n in helpers.HELPERS} | {f"_f_{n}" for n in helpers.FILTERS} | _SAFE_CALLS
     assert set(helpers.RUNTIME) - {"__builtins__"} == expected
+
+
+@pytest.mark.parametrize("part, whole, expected", [(7, 100, 7.0), (5, 100, 5.0), (40, 1000, 4.0), (3, 0, None)])
+def test_percent_is_exact_on_band_edges(part: int, whole: int, expected: float | None) -> None:
+    from engine.helpers import percent
+
+    assert percent(part, whole) == expected  # 7 / 100 * 100 would be 7.000000000000001
