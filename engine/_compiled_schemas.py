@@ -8,7 +8,7 @@ import re
 
 from engine.schemacode import _in, _is_date, _is_integer, _is_number, _unique
 
-SCHEMAS_SHA256 = 'a18666038d5aeda7d092b3daf44213e38414bfff21be6821b31db8bd9d44a36a'
+SCHEMAS_CHECKSUM = 'crc32:45e300b6'
 
 _P0 = re.compile('^[a-z][a-z0-9_]{0,62}$')
 _P1 = re.compile('^[A-Z]{2}$')
@@ -33,11 +33,12 @@ _C11 = frozenset(('description', 'id', 'kind', 'labels', 'marketplaces', 'names'
 _C12 = frozenset(('program', ))
 _C13 = frozenset(('cases', 'kind', ))
 _C14 = frozenset(('tests', ))
-_C15 = frozenset(('at', 'decision', 'description', 'example', 'expect', 'input', 'marketplace', 'name', ))
-_C16 = frozenset(('id', 'reason', 'then', 'when', ))
-_C17 = frozenset(('description', 'marketplaces', 'template', ))
-_C18 = frozenset(('assumption', 'changes', 'description', 'label', 'note', 'schema', 'source', 'tiers', 'value', ))
-_C19 = frozenset(('assumption', 'from', 'note', 'source', 'value', ))
+_C15 = frozenset(('at', 'boundaries', 'decision', 'description', 'example', 'expect', 'input', 'marketplace', 'name', ))
+_C16 = frozenset(('outputs', 'parameter', 'value', 'vary', ))
+_C17 = frozenset(('id', 'reason', 'then', 'when', ))
+_C18 = frozenset(('description', 'marketplaces', 'template', ))
+_C19 = frozenset(('assumption', 'changes', 'description', 'label', 'note', 'schema', 'source', 'tiers', 'value', ))
+_C20 = frozenset(('assumption', 'from', 'note', 'source', 'value', ))
 
 def is_decision(v):
     if not (isinstance(v, dict)):
@@ -436,6 +437,36 @@ def is_tests(v):
                 v11 = v3['example']
                 if not (isinstance(v11, bool)):
                     return False
+            if 'boundaries' in v3:
+                v12 = v3['boundaries']
+                if not (isinstance(v12, dict)):
+                    return False
+                if not ('parameter' in v12 and 'outputs' in v12):
+                    return False
+                if not (v12.keys() <= _C16):
+                    return False
+                if 'parameter' in v12:
+                    v13 = v12['parameter']
+                    if not (isinstance(v13, str)):
+                        return False
+                    if not (_P0.search(v13) is not None):
+                        return False
+                if 'vary' in v12:
+                    v14 = v12['vary']
+                    if not (isinstance(v14, str)):
+                        return False
+                    if not (_P0.search(v14) is not None):
+                        return False
+                if 'value' in v12:
+                    v15 = v12['value']
+                    if not (isinstance(v15, str)):
+                        return False
+                    if not (len(v15) >= 1):
+                        return False
+                if 'outputs' in v12:
+                    v16 = v12['outputs']
+                    if not ([_f11(v16), _f12(v16)].count(True) == 1):
+                        return False
     return True
 
 def _f6(v):
@@ -443,7 +474,7 @@ def _f6(v):
         return False
     if not ('id' in v and 'reason' in v and 'then' in v):
         return False
-    if not (v.keys() <= _C16):
+    if not (v.keys() <= _C17):
         return False
     if 'id' in v:
         v1 = v['id']
@@ -484,7 +515,7 @@ def _f8(v):
     if not (isinstance(v, list)):
         return False
     for v1 in v:
-        if not (_f11(v1)):
+        if not (_f13(v1)):
             return False
     return True
 
@@ -493,7 +524,7 @@ def _f9(v):
         return False
     if not ('template' in v):
         return False
-    if not (v.keys() <= _C17):
+    if not (v.keys() <= _C18):
         return False
     if 'template' in v:
         v1 = v['template']
@@ -525,7 +556,7 @@ def _f10(v):
         return False
     if not ('description' in v and 'schema' in v and 'value' in v):
         return False
-    if not (v.keys() <= _C18):
+    if not (v.keys() <= _C19):
         return False
     if 'description' in v:
         v1 = v['description']
@@ -564,11 +595,40 @@ def _f10(v):
     return True
 
 def _f11(v):
+    if not (isinstance(v, list)):
+        return False
+    if not (len(v) >= 1):
+        return False
+    for v1 in v:
+        if not (isinstance(v1, str)):
+            return False
+        if not (_P0.search(v1) is not None):
+            return False
+    return True
+
+def _f12(v):
+    if not (isinstance(v, dict)):
+        return False
+    if not (len(v) >= 1):
+        return False
+    for v1, v2 in v.items():
+        if not (isinstance(v1, str)):
+            return False
+        if not (_P0.search(v1) is not None):
+            return False
+        if not (isinstance(v2, str)):
+            return False
+        if not (_P0.search(v2) is not None):
+            return False
+        pass
+    return True
+
+def _f13(v):
     if not (isinstance(v, dict)):
         return False
     if not ('from' in v and 'value' in v):
         return False
-    if not (v.keys() <= _C19):
+    if not (v.keys() <= _C20):
         return False
     if 'from' in v:
         v1 = v['from']

@@ -435,7 +435,7 @@ def _check_constants(decision: Decision, rows: list[_Row], default: tuple[_Out, 
     """D003: constant outputs must fit the declared `outputs` schema."""
     if not decision.outputs:
         return
-    import jsonschema  # only when there is something to check: it is slow to import
+    from engine.fastcheck import value_is_valid
 
     groups = [(row.rule.pos, f"row `{row.rule.id}`", row.outputs) for row in rows]
     if default is not None:
@@ -444,8 +444,10 @@ def _check_constants(decision: Decision, rows: list[_Row], default: tuple[_Out, 
         for out in outs:
             schema = decision.outputs.get(out.name)
             known, value = (True, out.value) if out.checked is None else _constant(out.checked)
-            if schema is None or not known:
-                continue
+            if schema is None or not known or value_is_valid(schema, value):
+                continue  # value_is_valid: certainly fits, no need to import jsonschema (~100 ms)
+            import jsonschema
+
             try:
                 error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(value))
             except jsonschema.exceptions.SchemaError:

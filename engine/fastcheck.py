@@ -25,7 +25,7 @@ def is_valid(kind: str, data: Any) -> bool:
     if _validators is None:
         from engine import _compiled_schemas, schemacode
 
-        current = _compiled_schemas.SCHEMAS_SHA256 == schemacode.fingerprint()
+        current = _compiled_schemas.SCHEMAS_CHECKSUM == schemacode.fingerprint()
         _validators = _compiled_schemas.VALIDATORS if current else schemacode.load(schemacode.generate())
     fn = _validators.get(kind)
     return fn is not None and fn(data)

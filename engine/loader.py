@@ -64,7 +64,7 @@ _INF = re.compile(r"[-+]?\.(?:inf|Inf|INF)\Z")
 _NAN = re.compile(r"\.(?:nan|NaN|NAN)\Z")
 _NUMBER_START = frozenset("0123456789+-.")
 
-_WORDS = _NULL | _TRUE | _FALSE
+_INLINE_MAX = 4000  # resolve_plain fails only on longer numbers (int() digit limit): those go the slow way
 _SPECIAL_START = _NUMBER_START | frozenset("~nNtTfF")  # a plain scalar starting otherwise is a string
 
 _STD = "tag:yaml.org,2002:"
@@ -289,13 +289,17 @@ class _Builder:
                                 frame[2] = v
                                 key_positions[frame[1] + (v,)] = (line, mark.column + 1)
                                 continue
-                        elif not e.implicit[0] or v and v[0] not in special:
+                        elif len(v) < _INLINE_MAX:
+                            if e.implicit[0] and (not v or v[0] in special):
+                                v = resolve_plain(v)
                             self.nodes += 1
                             container[key] = v
                             positions[frame[1] + (key,)] = (mark.line + 1, mark.column + 1)
                             frame[2] = None
                             continue
-                    elif not e.implicit[0] or v and v[0] not in special:
+                    elif len(v) < _INLINE_MAX:
+                        if e.implicit[0] and (not v or v[0] in special):
+                            v = resolve_plain(v)
                         self.nodes += 1
                         positions[frame[1] + (len(container),)] = (mark.line + 1, mark.column + 1)
                         container.append(v)

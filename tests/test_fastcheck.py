@@ -121,6 +121,9 @@ SCHEMAS: list[dict[str, Any]] = [
     {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
     {"type": "boolean"},
     {"type": "string", "format": "date"},
+    {"format": "email"},
+    {"type": "object", "propertyNames": {"pattern": "^[A-Z]{2}$"},
+     "additionalProperties": {"type": "string", "format": "email"}},
     {"type": "string", "pattern": "^[a-z]+$", "minLength": 2, "maxLength": 5},
     {"enum": [1, 2, "x", None]},
     {"enum": [True]},
@@ -145,7 +148,8 @@ SCHEMAS: list[dict[str, Any]] = [
 ]
 VALUES: list[Any] = [None, True, False, 0, 1, 1.0, 1.5, -1, 3, 100, 101, "", "a", "ab", "abcdef", "2024-02-29",
                      "2023-02-29", "2024-1-01", [], ["a"], ["a", "a"], [1, True], [1, 1.0], [1, 2, 3, 4], {},
-                     {"a": 1}, {"a": 1, "b": 2, "c": 3}, {"A": 1}, {"a": True},
+                     {"a": 1}, {"a": 1, "b": 2, "c": 3}, {"A": 1}, {"a": True}, "a@b", {"US": "x@y"}, {"US": "xy"},
+                     {"USA": "x@y"},
                      [{"tier": 1, "over": None, "up_to": 5, "fee": 0.1}],
                      [{"tier": 1, "over": None, "up_to": 5, "fee": -0.1}],
                      [{"tier": 1.0, "over": None, "up_to": 5, "fee": 0}],
@@ -163,7 +167,7 @@ def test_value_fast_path_equals_jsonschema(param_schema: dict[str, Any]) -> None
 
 
 def test_unsupported_keywords_fall_back() -> None:
-    for unsupported in ({"if": {"type": "string"}, "then": {"minLength": 1}}, {"format": "email"},
+    for unsupported in ({"if": {"type": "string"}, "then": {"minLength": 1}}, {"format": "ipv4"},
                         {"patternProperties": {"^a": {}}}, {"$ref": "#/$defs/x", "$defs": {"x": {}}}):
         assert schemacode.compile_value(unsupported) is None or unsupported.get("$ref")
         assert not fastcheck.value_is_valid(unsupported, "x") or unsupported.get("$ref")
