@@ -52,20 +52,27 @@ class OutcomeChanges:
 
 
 def compare(old: Repository, new: Repository, diff: Any, at: str | None = None) -> list[OutcomeChanges]:
-    found = []
+    """Per decision, marketplace and day, the answers that differ (days with the same changes merged)."""
+    found: list[OutcomeChanges] = []
+    for a, b, did, mp, day in _questions(old, new, diff, at or today()):
+        changes = _decision(old, new, a, b, did, mp, day)
+        if changes is None or not changes.changed:
+            continue
+        if found and _alike(found[-1], changes):
+            found[-1] = _merge(found[-1], changes)
+        else:
+            found.append(changes)
+    return found
+
+
+def _questions(old: Repository, new: Repository, diff: Any, at: str) -> Iterator[tuple[Program, Program, str, str, str]]:
+    """Decisions in both versions × marketplaces in both × the days worth asking."""
     for pid in sorted(set(old.programs) & set(new.programs)):
         a, b = old.programs[pid], new.programs[pid]
         for did in sorted(set(a.decisions) & set(b.decisions)):
             for mp in [m for m in b.marketplaces if m in a.marketplaces]:
-                for day in _days(diff, pid, mp, at or today()):
-                    changes = _decision(old, new, a, b, did, mp, day)
-                    if changes is None or not changes.changed:
-                        continue
-                    if found and _alike(found[-1], changes):
-                        found[-1] = _merge(found[-1], changes)
-                    else:
-                        found.append(changes)
-    return found
+                for day in _days(diff, pid, mp, at):
+                    yield a, b, did, mp, day
 
 
 def _alike(a: OutcomeChanges, b: OutcomeChanges) -> bool:
