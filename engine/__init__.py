@@ -5,8 +5,10 @@ The public API is what this module exports; everything else is internal and may 
     >>> import engine
     >>> repo = engine.load("policies")
     >>> repo.problems                       # [] when the repository is clean
-    >>> repo.resolve("csba", "us", at="2022-06-01").values["trial_days"]
-    >>> repo.decide("csba", "fee", {"units": 1000, "contacts": 40}, marketplace="us")
+    >>> repo.resolve(PROGRAM, MARKETPLACE, at="2022-06-01").values[PARAMETER]
+    >>> repo.decide(PROGRAM, DECISION, {...inputs...}, marketplace=MARKETPLACE)
+
+See README.md ("Python API") for a worked example.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ _CHUNK = 512
 
 
 def run_decide(repo: Any, program: str, decision: str, marketplace: str, at: str | None,
-               source: TextIO, out: TextIO, explain: bool = False) -> bool:
+               source: TextIO, out: TextIO, explain: bool = False, fmt: str = "json") -> bool:
     """Answer every input in ``source``; returns True when any input failed."""
     from engine.repository import _check_date, today
 
@@ -40,7 +40,10 @@ def run_decide(repo: Any, program: str, decision: str, marketplace: str, at: str
             return True
         result = compiled.decide(inputs, params, day, Pos(name))
         body = _explained(result, resolved) if explain else result.to_json()
-        out.write(json.dumps(body, indent=2, ensure_ascii=False) + "\n")
+        if fmt == "text":
+            out.write(as_text(f"{program}.{decision}", marketplace, day, body))
+        else:
+            out.write(json.dumps(body, indent=2, ensure_ascii=False) + "\n")
         return not result.ok
     return _stream(compiled, params, day, resolved, name, (first, rest), source, out, explain)
 
@@ -74,6 +77,35 @@ def _stream(compiled: Any, params: dict[str, Any], day: str, resolved: Any, name
     if buffer:
         out.write("\n".join(buffer) + "\n")
     return failed
+
+
+def as_text(target: str, marketplace: str, day: str, body: dict[str, Any]) -> str:
+    """A result (explained or not) as a policy author reads it."""
+    outputs = ", ".join(f"{k} = {_value(v)}" for k, v in body["outputs"].items()) or "no outputs"
+    lines = [f"{target} in {marketplace} on {day}: {outputs}"]
+    for p in body["problems"]:
+        lines.append(f"  error[{p['code']}] {p['message']}")
+    if "rows" in body:
+        width = max((len(r["id"]) for r in body["rows"]), default=0)
+        lines.append("rows tried:")
+        for row in body["rows"]:
+            mark = {True: "match", False: "no", None: "error"}[row["matched"]]
+            lines.append(f"  {mark:<5}  {row['id']:<{width}}  {row['when'] or '(always)'}    [{row['at']}]")
+    for reason in body["reasons"]:
+        lines.append(f"because: {reason}")
+    if body.get("let"):
+        lines.append("let:")
+        lines += [f"  {k} = {_value(v)}" for k, v in body["let"].items()]
+    if body.get("params"):
+        lines.append("parameters used:")
+        for k, v in body["params"].items():
+            lines.append(f"  {k} = {_value(v['value'])}    [{v['from']}, {v['origin']}]")
+    return "\n".join(lines) + "\n"
+
+
+def _value(v: Any) -> str:
+    text = json.dumps(v, ensure_ascii=False)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _chain(head: tuple[str, str], source: TextIO) -> Any:
