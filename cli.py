@@ -184,8 +184,10 @@ def _short(value: Any) -> str:
 @click.option("--input", "-i", "input_", required=True, type=click.File("r", encoding="utf-8"),
               help="JSON object, or JSON Lines (one object per line) for a batch; - for standard input.")
 @click.option("--explain", is_flag=True, help="List every row tried and the parameters used, with file:line.")
+@click.option("--format", "fmt", type=click.Choice(("json", "text")), default="json", show_default=True,
+              help="text: for people (a single input); json: one object per input.")
 @root_option
-def decide(target: str, marketplace: str, at: str | None, input_: Any, explain: bool, root: str) -> None:
+def decide(target: str, marketplace: str, at: str | None, input_: Any, explain: bool, fmt: str, root: str) -> None:
     """Answer a decision from the policy data; prints one JSON result per input."""
     from engine import PolicyError
     from engine.batch import run_decide
@@ -195,7 +197,7 @@ def decide(target: str, marketplace: str, at: str | None, input_: Any, explain: 
     program, decision = target.split(".", 1)
     repo = _repo_for_questions(root)
     try:
-        failed = run_decide(repo, program, decision, marketplace, at, input_, sys.stdout, explain)
+        failed = run_decide(repo, program, decision, marketplace, at, input_, sys.stdout, explain, fmt)
     except PolicyError as e:
         _policy_error(e)
     sys.exit(1 if failed else 0)
