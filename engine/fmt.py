@@ -93,6 +93,8 @@ def format_text(original: str, path: str = "<text>", kind: str | None = None) ->
         first = before.problems[0]
         return Formatted(path, original, None, Problem.at(first.pos, first.code, f"cannot format: {first.message}",
                                                           "fix the file first (`policyctl validate`)"))
+    if not isinstance(before.data, dict):
+        return Formatted(path, original, original)  # not a policy file (their top level is a mapping)
     y = _yaml()
     try:
         tree = y.load(original)
@@ -101,7 +103,10 @@ def format_text(original: str, path: str = "<text>", kind: str | None = None) ->
         out = io.StringIO()
         y.dump(tree, out)
     except Exception as e:  # noqa: BLE001 - ruamel may still refuse what the strict loader read
-        return Formatted(path, original, None, Problem(path, 1, 1, "Y010", f"cannot format: {e}".splitlines()[0]))
+        mark = getattr(e, "problem_mark", None)
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        return Formatted(path, original, None, Problem(path, line, col, "Y010", f"cannot format: {e}".splitlines()[0],
+                                                       "an unquoted value such as an impossible date? quote it"))
     text = out.getvalue()
     problem = None if text == original else _check(original, text, path)
     return Formatted(path, original, None if problem else text, problem)

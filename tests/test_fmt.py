@@ -181,3 +181,15 @@ def test_any_order_keeps_data_and_comments(source: str) -> None:
             key = line.split()[2]
             following = done.text.splitlines()[done.text.splitlines().index(line) + 1].strip()
             assert following.startswith(f"{key}:") or following.startswith("# about "), done.text
+
+
+def test_bad_input_corpus_never_crashes_and_is_left_alone(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copytree(CORPUS / "invalid", tmp_path / "invalid")
+    before = {p.name: p.read_bytes() for p in (tmp_path / "invalid").iterdir()}
+    r = run_cli("fmt", str(tmp_path / "invalid"))
+    assert r.code == 1
+    assert "Traceback" not in r.err
+    assert r.out.endswith(" could not be read\n")
+    assert {p.name: p.read_bytes() for p in (tmp_path / "invalid").iterdir()} == before
