@@ -168,16 +168,16 @@ def in_sentence(text: str, tag: str) -> str:
     """A display label ("Phone", "Telefono") as it reads inside a sentence ("phone", "telefono").
 
     Only the first letter changes, only when the first word is capitalized and otherwise lower
-    case and no later word is capitalized (so "FBA", "iPad", "Seller Central", "Amazon Pay" stay),
-    and never in languages that capitalize nouns. Templates apply it to common-noun labels only:
-    a one-word proper name ("Amazon") cannot be told from a common noun.
+    case and the second word is not capitalized (so "FBA", "iPad", "Seller Central", "Amazon
+    Customer Service" stay), and never in languages that capitalize nouns. Templates apply it to
+    common-noun labels only: a one-word proper name ("Amazon") cannot be told from a common noun.
     """
     words = text.split()
     if locale(tag).language in _NOUN_CAPITALS or not words:
         return text
     first = words[0]
     if len(first) > 1 and first[0].isupper() and first[1:] == first[1:].lower() \
-            and not any(w[:1].isupper() for w in words[1:]):
+            and not (len(words) > 1 and words[1][:1].isupper()):
         return text[0].lower() + text[1:]
     return text
 

@@ -23,7 +23,7 @@ from markupsafe import Markup
 _OPEN, _MID, _CLOSE = "\ue000", "\ue001", "\ue002"
 _PRIVATE = re.compile("[\ue000-\ue002]")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&|~!#])")
-_LINE_START = re.compile(r"^([-+=]|\d+(?=[.)]))")
+_LINE_START = re.compile(r"^([-+=](?=\s|$)|\d+(?=[.)](?:\s|$)))")  # would start a list or a heading
 
 
 class Shown(Markup):
