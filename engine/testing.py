@@ -36,7 +36,7 @@ class Outcome:
     program: str
     decision: str
     pos: Pos
-    context: str  # "csba.fee · us · 2024-03-01 · input {...}": what was asked
+    context: str  # "program.decision · marketplace · date · input {...}": what was asked
     mismatches: tuple[Mismatch, ...] = ()
     problems: tuple[Problem, ...] = ()
     notes: tuple[str, ...] = ()  # extra lines shown with a failure (rows matched, boundary points)
