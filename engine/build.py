@@ -134,6 +134,7 @@ def program(doc: Document, folder: str, known_marketplaces: dict[str, Marketplac
     params: dict[str, Parameter] = {}
     for name, spec in data["parameters"].items():
         path = ("parameters", name)
+        problems += unknown_keywords(doc, path + ("schema",), spec["schema"])
         invalid = schema.schema_problems(spec["schema"])
         if invalid:
             problems.append(Problem.at(doc.pos(path + ("schema",)), "P009",
@@ -210,6 +211,9 @@ def decision(doc: Document, stem: str, program_id: str) -> tuple[Decision, list[
         if name not in data["inputs"]:
             problems.append(Problem.at(doc.pos(("required", i)), "S001", f"`{name}` is required but not an input",
                                        "declare it under `inputs:` or remove it from `required:`"))
+    for section in ("inputs", "outputs"):
+        for name, sub in (data.get(section) or {}).items():
+            problems += unknown_keywords(doc, (section, name), sub)
     rules = []
     seen: dict[str, int] = {}
     for i, row in enumerate(data["rules"]):
@@ -261,3 +265,47 @@ def test_problems(doc: Document, cases: list[TestCase], prog: Program) -> list[P
 
 def pos_in(doc: Document, path: Path) -> Pos:
     return doc.pos(path)
+
+
+# Keywords of JSON Schema 2020-12 (core, applicator, validation, format, content, meta-data).
+# JSON Schema ignores any other key, so a typo (`minimun`) or a stray key from an unquoted comma
+# in a flow mapping would silently check nothing: authors' schemas must use only these.
+SCHEMA_KEYWORDS = frozenset("""
+$schema $id $ref $anchor $dynamicRef $dynamicAnchor $vocabulary $comment $defs
+allOf anyOf oneOf not if then else dependentSchemas prefixItems items contains properties
+patternProperties additionalProperties propertyNames unevaluatedItems unevaluatedProperties
+type const enum multipleOf maximum exclusiveMaximum minimum exclusiveMinimum maxLength minLength
+pattern maxItems minItems uniqueItems maxContains minContains maxProperties minProperties required
+dependentRequired format contentEncoding contentMediaType contentSchema title description default
+deprecated readOnly writeOnly examples
+""".split())
+_SUBSCHEMA_MAPS = ("properties", "patternProperties", "$defs", "dependentSchemas")
+_SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+_SUBSCHEMAS = ("not", "if", "then", "else", "items", "contains", "additionalProperties", "propertyNames",
+               "unevaluatedItems", "unevaluatedProperties", "contentSchema")
+
+
+def unknown_keywords(doc: Document, path: Path, node: Any) -> list[Problem]:
+    """P009 for every key of an author's JSON Schema that JSON Schema would silently ignore."""
+    import difflib
+
+    if not isinstance(node, dict):
+        return []
+    problems = []
+    for key, value in node.items():
+        if key not in SCHEMA_KEYWORDS:
+            close = difflib.get_close_matches(key, SCHEMA_KEYWORDS, n=1)
+            hint = f"did you mean `{close[0]}`?" if close else (
+                "a `, ` inside an unquoted flow value ends it: quote the text" if " " in key
+                else "JSON Schema ignores unknown keys, so this would check nothing")
+            problems.append(Problem.at(doc.key_pos(path + (key,)), "P009",
+                                       f"`{key}` is not a JSON Schema keyword", hint))
+        elif key in _SUBSCHEMA_MAPS and isinstance(value, dict):
+            for name, sub in value.items():
+                problems += unknown_keywords(doc, path + (key, name), sub)
+        elif key in _SUBSCHEMA_LISTS and isinstance(value, list):
+            for i, sub in enumerate(value):
+                problems += unknown_keywords(doc, path + (key, i), sub)
+        elif key in _SUBSCHEMAS:
+            problems += unknown_keywords(doc, path + (key,), value)
+    return problems
