@@ -138,12 +138,32 @@ def read(path: str, tag: str | None) -> tuple[Catalog | None, list[Problem]]:
 
     try:
         with open(path, "rb") as f:
-            return read_po(f, locale=locale(tag) if tag else None, abort_invalid=True), []
+            raw = f.read()
+        unclosed = _unclosed_string(raw.decode("utf-8"))
+        if unclosed:
+            return None, [Problem(path, unclosed, 1, "G002", "the catalog cannot be read: a string is not closed",
+                                  'end the line with `"`; a quote inside a string is written `\\"`')]
+        return read_po(io.BytesIO(raw), locale=locale(tag) if tag else None, abort_invalid=True), []
     except PoFileError as e:
-        return None, [Problem(path, int(getattr(e, "lineno", 0) or 1), 1, "G002", f"the catalog cannot be read: {e}",
+        return None, [Problem(path, int(getattr(e, "lineno", 0) or 0) + 1, 1, "G002", f"the catalog cannot be read: {e}",
                               "fix the PO syntax (https://www.gnu.org/software/gettext/manual/html_node/PO-Files.html)")]
     except (OSError, UnicodeDecodeError, ValueError) as e:
         return None, [Problem(path, 1, 1, "G002", f"the catalog cannot be read: {e}", "save it as UTF-8 PO text")]
+
+
+_STRING_LINE = re.compile(r'^(?:#~ )?(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)?\s*"')
+
+
+def _unclosed_string(text: str) -> int:
+    """The first line holding a PO string that does not end with a closing quote (Babel reads
+    such a line silently, dropping its last character), or 0."""
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.rstrip()
+        if _STRING_LINE.match(line):
+            body = line[line.index('"') + 1:]
+            if not body.endswith('"') or re.search(r'(?<!\\)(?:\\\\)*\\"$', body):  # open, or its last quote escaped
+                return number
+    return 0
 
 
 def _read_bytes(path: str) -> bytes | None:

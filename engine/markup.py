@@ -22,6 +22,7 @@ from markupsafe import Markup
 # facts through Markdown parsing unambiguously.
 _OPEN, _MID, _CLOSE = "\ue000", "\ue001", "\ue002"
 _PRIVATE = re.compile("[\ue000-\ue002]")
+_BREAKS = re.compile(r"[ \t]*[\r\n\v\f\u2028\u2029][ \t\r\n\v\f\u2028\u2029]*|[ \t]{2,}")  # not NBSP
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&|~!#])")
 _LINE_START = re.compile(r"^([-+=](?=\s|$)|\d+(?=[.)](?:\s|$)))")  # would start a list or a heading
 
@@ -42,7 +43,7 @@ class Shown(Markup):
 def escape(text: str) -> Markup:
     """Plain text as Markdown that shows exactly that text: `<b>` stays visible, never a tag."""
     text = _PRIVATE.sub("", str(text))
-    text = " ".join(text.split())  # an interpolated value is inline: newlines would start blocks
+    text = _BREAKS.sub(" ", text).strip(" ")  # a value is inline: a line break would start a block
     text = _MD_SPECIAL.sub(r"\\\1", text)
     return Markup(_LINE_START.sub(r"\\\1", text))
 

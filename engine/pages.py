@@ -383,8 +383,11 @@ class Items(list):  # type: ignore[type-arg]
 
     def __init__(self, items: list[Shown], source: Any) -> None:
         super().__init__(items)
-        self.fact = source.path if isinstance(source, Fact) else None
-        self.value = unwrap(source)
+        if isinstance(source, Items):
+            self.fact, self.value = source.fact, source.value
+        else:
+            self.fact = source.path if isinstance(source, Fact) else None
+            self.value = unwrap(source)
 
 
 def _unwrapping(test: Callable[..., bool]) -> Callable[..., bool]:

@@ -1,0 +1,203 @@
+"""Translations and CLDR formatting: catalogs are complete, and every way they can go wrong is
+reported with the file and line to fix."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from conftest import ROOT, edit, run_cli
+from engine import l10n
+
+LOCALES = ("en", "it", "de", "zh-Hans", "es")
+
+
+@pytest.fixture
+def policies(tmp_path: Path) -> Path:
+    dest = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", dest)
+    return dest
+
+
+# -- CLDR formatting -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("tag, expected", [
+    ("en", "phone, instant message, and email"),
+    ("it", "telefono, messaggistica istantanea ed e-mail"),
+    ("de", "Telefon, Sofortnachricht und E-Mail"),
+    ("es", "teléfono, mensajería instantánea y correo electrónico"),
+    ("zh-Hans", "电话、即时消息和电子邮件"),
+])
+def test_lists_follow_cldr_with_euphony(tag: str, expected: str) -> None:
+    words = {"en": ["phone", "instant message", "email"], "it": ["telefono", "messaggistica istantanea", "e-mail"],
+             "de": ["Telefon", "Sofortnachricht", "E-Mail"],
+             "es": ["teléfono", "mensajería instantánea", "correo electrónico"], "zh-Hans": ["电话", "即时消息", "电子邮件"]}
+    assert l10n.join(words[tag], tag) == expected
+
+
+def test_euphonic_conjunctions() -> None:
+    assert l10n.join(["a", "b"], "it") == "a e b"
+    assert l10n.join(["Francia", "Spagna", "Estonia"], "it") == "Francia, Spagna ed Estonia"
+    assert l10n.join(["padre", "hijo"], "es") == "padre e hijo"
+    assert l10n.join(["agua", "hielo"], "es") == "agua y hielo"  # "hie" is a diphthong: no change
+    assert l10n.join(["siete", "ocho"], "es", "or") == "siete u ocho"
+    assert l10n.join(["English", "Chinese"], "en", "or") == "English or Chinese"
+
+
+@pytest.mark.parametrize("tag, money, percent, day, days, hours", [
+    ("en", "$0.10", "5%", "July 1, 2023", "90 days", "24 hours"),
+    ("it", "0,10\xa0USD", "5%", "1 luglio 2023", "90 giorni", "24 ore"),
+    ("de", "0,10\xa0$", "5\xa0%", "1. Juli 2023", "90 Tage", "24 Stunden"),
+    ("zh-Hans", "US$0.10", "5%", "2023年7月1日", "90天", "24小时"),
+    ("es", "0,10\xa0US$", "5\xa0%", "1 de julio de 2023", "90 días", "24 horas"),
+])
+def test_facts_are_formatted_per_locale(tag: str, money: str, percent: str, day: str, days: str, hours: str) -> None:
+    assert l10n.money(0.1, "USD", tag) == money
+    assert l10n.percent(5, tag) == percent
+    assert l10n.date("2023-07-01", tag) == day
+    # Babel alone prints "90 duration-day" for it and zh-Hans: CLDR's long patterns inherit from short
+    assert l10n.duration(90, "day", tag) == days
+    assert l10n.duration(24, "hour", tag) == hours
+
+
+def test_numbers_plurals_and_names() -> None:
+    assert l10n.number(1000, "de") == "1.000"
+    assert l10n.number(1000, "en") == "1,000"
+    assert l10n.percent(2.5, "it") == "2,5%"
+    assert l10n.duration(1, "day", "it") == "1 giorno"
+    assert l10n.plural_category(1, "it") == "one" and l10n.plural_category(2, "it") == "other"
+    assert l10n.plural_category(1, "zh-Hans") == "other"
+    assert l10n.language_name("zh", "it") == "cinese"
+    assert l10n.country_name("US", "de") == "Vereinigte Staaten"
+    assert l10n.in_sentence("Phone", "en") == "phone"
+    assert l10n.in_sentence("Telefon", "de") == "Telefon"
+    assert l10n.in_sentence("Seller Central", "en") == "Seller Central"
+
+
+def test_a_datetime_shows_in_the_marketplace_time_zone() -> None:
+    assert l10n.datetime("2024-03-01T17:00:00-08:00", "en", "America/Los_Angeles") == "Friday, March 1, 2024, 5:00\u202fPM"
+    assert l10n.date("2024-03-01T23:30:00-08:00", "de", time_zone="Europe/Berlin") == "2. März 2024"
+
+
+# -- catalogs of the repository ------------------------------------------------------------------
+
+def test_repository_catalogs_are_complete() -> None:
+    run = run_cli("i18n", "check", cwd=ROOT)
+    assert run.code == 0, run
+    for domain in ("_site", "csba", "cs_guidelines"):
+        assert re.search(rf"^{domain} it: (\d+) of \1 translated \(100\.0%\)$", run.out, re.M), run.out
+
+
+def test_every_published_locale_has_a_catalog() -> None:
+    for program in ("csba", "cs_guidelines", "_site"):
+        pos = {p.stem for p in (ROOT / "policies" / program / "locales").glob("*.po")}
+        assert {"it", "zh-Hans", "es"} <= pos
+    assert (ROOT / "policies/csba/locales/de.po").exists()
+
+
+def test_extraction_has_translator_comments_contexts_and_labels() -> None:
+    with open(ROOT / "policies/csba/locales/messages.pot", "rb") as f:
+        pot = read_po(f)
+    trial = next(m for m in pot if m.id and "free trial after joining" in str(m.id))
+    assert trial.auto_comments and "length of the free trial" in trial.auto_comments[0]
+    assert isinstance(trial.id, tuple)  # a plural message
+    phone = pot.get("Phone", "label:phone")
+    assert phone is not None and phone.locations[0][0] == "program.yaml"
+    assert "`labels: phone`" in phone.auto_comments[0]
+
+
+def test_extract_and_update_are_idempotent(policies: Path) -> None:
+    before = {p: p.read_bytes() for p in policies.rglob("*.po*")}
+    assert run_cli("i18n", "extract", "--root", str(policies)).code == 0
+    assert run_cli("i18n", "update", "--root", str(policies)).code == 0
+    assert {p: p.read_bytes() for p in policies.rglob("*.po*")} == before
+
+
+# -- what goes wrong, and where ---------------------------------------------------------------------
+
+SENTENCE = "You can opt out of {{ name }} at any time."
+
+
+def test_a_changed_template_sentence_fails_the_check_precisely(policies: Path) -> None:
+    template = policies / "csba/pages/help.md.j2"
+    line = next(i for i, text in enumerate(template.read_text().splitlines(), 1) if SENTENCE in text)
+    edit(template, SENTENCE, "You can leave {{ name }} at any time.")
+    run = run_cli("i18n", "check", "csba", "--root", str(policies))
+    assert run.code == 1
+    pot = f"{policies}/csba/locales/messages.pot:1:1: error[G005]"
+    assert pot in run.out
+    for tag in ("it", "de", "es", "zh-Hans"):
+        assert (f"{policies}/csba/pages/help.md.j2:{line}:1: error[G002]: {tag}: no translation of "
+                f"'You can leave %(name)s at any time.'") in run.out
+        assert re.search(rf"csba/locales/{tag}.po:\d+:1: error\[G004\]: {tag}: 'You can opt out of %\(name\)s at any time.' "
+                         "is no longer in the templates", run.out)
+    assert "csba it: 179 of 180 translated (99.4%), 1 missing, 1 obsolete" in run.out
+
+    # after `update` the old translation is carried over, marked fuzzy, at its line in the PO file
+    assert run_cli("i18n", "update", "csba", "--root", str(policies)).code == 0
+    run = run_cli("i18n", "check", "csba", "--root", str(policies))
+    assert run.code == 1
+    po = (policies / "csba/locales/it.po").read_text()
+    fuzzy_line = po.splitlines().index('msgid "You can leave %(name)s at any time."') + 1
+    assert (f"{policies}/csba/locales/it.po:{fuzzy_line}:1: error[G003]: it: fuzzy translation of "
+            "'You can leave %(name)s at any time.' (its English changed)") in run.out
+    assert '#| msgid "You can opt out of %(name)s at any time."' in po
+    assert "csba it: 179 of 180 translated (99.4%), 1 fuzzy" in run.out
+
+    # and the build refuses to publish the page with the stale translation
+    build = run_cli("build", "--root", str(policies), "--out", str(policies.parent / "site"), "--at", "2025-01-01")
+    assert build.code == 1 and "G003" in build.err and "nothing was written" in build.err
+    assert not (policies.parent / "site").exists()
+
+
+def test_obsolete_entries_and_placeholders_are_reported(policies: Path) -> None:
+    po = policies / "cs_guidelines/locales/it.po"
+    text = po.read_text()
+    text = text.replace('msgstr "Amazon invia:"', 'msgstr "Amazon invia %(oops)s:"')
+    text += '\n#~ msgid "Gone"\n#~ msgstr "Andato"\n'
+    po.write_text(text)
+    run = run_cli("i18n", "check", "cs_guidelines", "--root", str(policies))
+    assert run.code == 1
+    assert re.search(r"it\.po:\d+:1: error\[G002\]: it: the translation's placeholders \['oops'\] differ", run.out)
+    assert re.search(r"it\.po:\d+:1: error\[G004\]: it: obsolete entry 'Gone'", run.out)
+    assert run_cli("i18n", "update", "--drop-obsolete", "cs_guidelines", "--root", str(policies)).code == 0
+    assert "Gone" not in po.read_text()
+
+
+def test_completeness_counts_fuzzy_and_half_translated_plurals_as_not_done(policies: Path) -> None:
+    from engine import i18n, site
+    import engine
+
+    po = policies / "csba/locales/it.po"
+    text = po.read_text()
+    # empty the plural form of one plural message, mark another message fuzzy
+    text = re.sub(r'(msgstr\[1\] ")[^"]+(")', r"\1\2", text, count=1)
+    text = text.replace('msgid "Service benefits"', '#, fuzzy\nmsgid "Service benefits"', 1)
+    po.write_text(text)
+    domain = site.plan(engine.load(str(policies))).domains["csba"]
+    stats = {s.tag: s for s in i18n.check(domain).stats}["it"]
+    assert (stats.translated, stats.missing, stats.fuzzy) == (stats.total - 2, 1, 1)
+    with open(po, "rb") as f:
+        babel_view = read_po(f)
+    babel_done = sum(1 for m in babel_view if m.id and m.string and (not isinstance(m.string, tuple) or any(m.string)))
+    assert babel_done == stats.total  # what Babel's own counting would claim: everything
+
+
+def test_a_missing_catalog_blocks_its_pages(policies: Path) -> None:
+    (policies / "csba/locales/es.po").unlink()
+    run = run_cli("i18n", "check", "csba", "--root", str(policies))
+    assert f"{policies}/csba/locales/es.po:1:1: error[G002]: es: no catalog (180 messages untranslated)" in run.out
+    build = run_cli("build", "--root", str(policies), "--out", str(policies.parent / "out"), "--at", "2025-01-01")
+    assert build.code == 1
+    assert "es.po:1:1: error[G002]: es: no catalog, so no page in this language can be published" in build.err
+
+
+def test_a_broken_catalog_is_a_problem_not_a_traceback(policies: Path) -> None:
+    po = policies / "csba/locales/it.po"
+    po.write_text(po.read_text().replace('msgid "Fees"', 'msgid "Fees', 1))
+    run = run_cli("i18n", "check", "csba", "--root", str(policies))
+    assert run.code == 1 and "it.po" in run.out and "the catalog cannot be read" in run.out

@@ -1,0 +1,345 @@
+"""Help pages: every page states the same facts as its English twin, facts come from the data,
+policy strings cannot inject markup, templates cannot escape the sandbox."""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+from functools import lru_cache
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+import engine
+from conftest import ROOT, edit, run_cli
+from engine import i18n, site
+
+AT = "2025-01-01"  # the newer US edition (from 2023-07-01)
+SEED = Path("/work/shared/seeds")
+
+
+@lru_cache(maxsize=None)
+def built(at: str = AT) -> site.Built:
+    result = site.build(engine.load(str(ROOT / "policies")), at)
+    assert result.problems == [], [str(p) for p in result.problems]
+    return result
+
+
+def page(path: str, at: str = AT) -> str:
+    return built(at).files[path].decode("utf-8")
+
+
+class Facts(HTMLParser):
+    """(fact, value) of every `data-fact` element, and the text it shows."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.facts: list[tuple[str, str]] = []
+        self.shown: dict[str, list[str]] = {}
+        self._open: list[tuple[str, str, list[str]] | None] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "span" and "data-fact" in a:
+            self._open.append((a["data-fact"] or "", a.get("data-value") or "", []))
+        elif tag == "span":
+            self._open.append(None)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "span" and self._open:
+            item = self._open.pop()
+            if item is not None:
+                name, value, text = item
+                self.facts.append((name, value))
+                self.shown.setdefault(name, []).append("".join(text))
+
+    def handle_data(self, data: str) -> None:
+        for item in self._open:
+            if item is not None:
+                item[2].append(data)
+
+
+def facts(html_text: str) -> Facts:
+    parser = Facts()
+    parser.feed(html_text)
+    return parser
+
+
+def pages_of(program: str, marketplace: str) -> dict[str, str]:
+    prefix = f"{program}/{marketplace}/"
+    return {p.split("/")[2]: page(p) for p in built().files if p.startswith(prefix) and p.endswith(".html")}
+
+
+# -- the same facts in every language -------------------------------------------------------------
+
+@pytest.mark.parametrize("program, marketplace", [("csba", "us"), ("csba", "de"), ("cs_guidelines", "us")])
+def test_every_language_states_the_same_facts(program: str, marketplace: str) -> None:
+    pages = pages_of(program, marketplace)
+    mp = engine.load(str(ROOT / "policies")).marketplaces[marketplace]
+    assert set(pages) == set(mp.locales)
+    english = set(facts(pages["en"]).facts)  # a translation may name a fact twice, but never drop one
+    assert len(english) > 20
+    for tag, text in pages.items():
+        assert set(facts(text).facts) == english, f"{tag} states other facts than en"
+
+
+def test_facts_come_from_the_data() -> None:
+    repo = engine.load(str(ROOT / "policies"))
+    values = repo.resolve("csba", "us", AT).values
+    found = dict(facts(page("csba/us/it/help.html")).facts)
+    assert found["trial_days"] == "90" == str(values["trial_days"])
+    assert found["fee_tiers.1.fee"] == "0.25"
+    assert found["contact_addresses.US"] == '"csba-ustous@amazon.com"'
+    assert found["effective_from"] == '"2023-07-01"'
+
+
+@pytest.mark.parametrize("tag, amounts", [
+    ("en", ["$0.10", "$0.25", "$0.50", "$0.70"]),
+    ("it", ["0,10\xa0USD", "0,25\xa0USD", "0,50\xa0USD", "0,70\xa0USD"]),
+    ("zh-Hans", ["US$0.10", "US$0.25", "US$0.50", "US$0.70"]),
+    ("es", ["0,10\xa0US$", "0,25\xa0US$", "0,50\xa0US$", "0,70\xa0US$"]),
+])
+def test_the_fee_table_shows_locale_formatted_amounts(tag: str, amounts: list[str]) -> None:
+    shown = facts(page(f"csba/us/{tag}/help.html")).shown
+    assert [shown[f"fee_tiers.{i}.fee"][0] for i in range(4)] == amounts
+
+
+def test_de_page_has_de_data() -> None:
+    text = page("csba/de/de/help.md")
+    assert "csba-de2de@amazon.de" in text and "csba-cn2de@amazon.de" in text
+    assert "csba-ustous" not in text
+    assert "| 4 | über 30\xa0% | 2,55\xa0€ |" in text
+    assert "kostenlosen Testzeitraum von 30 Tagen" in text
+    assert "Upcoming" not in text and "## Was sich geändert hat" not in text  # no dated change in DE
+
+
+def test_boundaries_come_from_the_data_in_every_language() -> None:
+    assert "| 2 | over 5% and up to 15% | $0.25 |" in page("csba/us/en/help.md")
+    assert "| 2 | oltre il 5% e fino al 15% | 0,25\xa0USD |" in page("csba/us/it/help.md")
+    assert "| 2 | más del 5\xa0% y hasta el 15\xa0% | 0,25\xa0US$ |" in page("csba/us/es/help.md")
+    assert "| 2 | 超过5%且不超过15% | US$0.25 |" in page("csba/us/zh-Hans/help.md")
+
+
+def test_lists_are_joined_per_locale() -> None:
+    assert "through phone, instant message, and email." in page("csba/us/en/help.md")
+    assert "tramite telefono, messaggistica istantanea ed e-mail." in page("csba/us/it/help.md")
+    assert "über Telefon, Sofortnachricht und E-Mail." in page("csba/de/de/help.md")
+    assert "in English or Chinese." in page("csba/us/en/help.md")
+    assert "in inglese o cinese." in page("csba/us/it/help.md")
+
+
+# -- the pages we reproduce --------------------------------------------------------------------------
+
+SEED_002_SECTIONS = [
+    "# Customer service for seller-fulfilled orders", "## About Customer Service by Amazon", "## Service benefits",
+    "## Fees", "## Requirements", "## Return and refund policy", "## Opt in or opt out",
+    "## Customer Service by Amazon Insights dashboard", "### How do I grant access to the dashboard for secondary users?",
+    "## Frequently asked questions",
+    "### What kind of customer inquiries are not included in Customer Service by Amazon?",
+    "### Am I required to handle customer inquiries after opting in to Customer Service by Amazon?",
+    "### How will Customer Service by Amazon handle customer inquiries?",
+    "### How do I make the most of Customer Service by Amazon?",
+    "### How will Customer Service by Amazon handle returns?",
+    "### How will I receive communication from Customer Service by Amazon?",
+    "### Can I get the communication history between Customer Service by Amazon and the customer?",
+    "### What happens if Amazon Customer Service refunds the customer but I don’t think I should be held responsible for the refund?",
+    "### How will Customer Service by Amazon answer product-related customer inquiries?",
+    "### Whom should I contact if I have questions about Customer Service by Amazon?",
+]
+
+
+def test_english_us_page_covers_every_section_of_seed_002() -> None:
+    text = page("csba/us/en/help.md")
+    for heading in SEED_002_SECTIONS:
+        assert f"\n{heading}\n" in f"\n{text}", heading
+    for fact in ("90-day free trial", "United States, China, Hong Kong, Macao, or Taiwan", "within 24 hours",
+                 "csba-ustous@amazon.com", "csba-cn2us@amazon.com", "within 2 days", "within 1 hour",
+                 "Quarterly fee rate", "Reimbursement for seller-fulfilled network prepaid returns"):
+        assert fact in text, fact
+
+
+SEED_004_SECTIONS = [
+    "# Servizio clienti per gli ordini gestiti dal venditore", "## Che cos’è il Servizio clienti di Amazon?",
+    "## Vantaggi del servizio", "## Commissioni", "## Requisiti", "## Politiche di reso e di rimborso",
+    "## Come attivare o disattivare il servizio", "### Come faccio ad attivare il servizio?",
+    "### Come faccio a disattivare il servizio?", "## Domande frequenti",
+    "### Quali tipi di richieste non sono coperte dal Servizio clienti di Amazon?",
+    "### In che modo il Servizio clienti di Amazon gestisce le richieste dei clienti?",
+    "### In che modo il Servizio clienti di Amazon gestisce i resi?",
+    "### In che modo riceverò le comunicazioni da parte del Servizio clienti di Amazon?",
+    "### Posso ottenere la cronologia delle comunicazioni tra il Servizio clienti di Amazon e il cliente?",
+    "### In che modo il Servizio clienti di Amazon risponde alle richieste dei clienti relative ai prodotti?",
+    "### Chi posso contattare in caso di domande relative al Servizio clienti di Amazon?",
+]
+
+
+def test_italian_us_page_covers_every_section_of_seed_004() -> None:
+    text = page("csba/us/it/help.md", "2022-06-01")  # the 2022 edition, which seed 004 translates
+    for heading in SEED_004_SECTIONS:
+        assert f"\n{heading}\n" in f"\n{text}", heading
+    for sentence in ("Questa pagina riguarda la vendita in: Stati Uniti", "prova gratuita di 30 giorni",
+                     "1. In Seller Central, vai su Informazioni sull’account.",
+                     "2. Nella sezione I tuoi servizi, seleziona Gestisci.",
+                     "Gli ordini esistenti continueranno a essere gestiti da Amazon.",
+                     "csba-ustous@amazon.com", "entro 2 giorni", "Politica di rimborso del Servizio clienti di Amazon"):
+        assert sentence in text, sentence
+    assert "Dashboard Insights" not in text  # not in the 2022 edition
+
+
+def test_what_changed_comes_from_the_history() -> None:
+    text = page("csba/us/en/help.md")
+    assert "**Effective from:** July 1, 2023" in text
+    section = text[text.index("## What changed"):]
+    assert section.count("- **July 1, 2023**:") == len(engine.load(str(ROOT / "policies")).history("csba", "us"))
+    assert "The free trial changed from 30 days to 90 days." in section
+    old = page("csba/us/en/help.md", "2023-06-30")
+    assert "**Next change:** July 1, 2023" in old and "## Upcoming changes" in old
+    assert "- **July 1, 2023**: The free trial changed from 30 days to 90 days." in old
+
+
+def test_no_placeholders_or_message_ids_leak() -> None:
+    for path, data in built().files.items():
+        text = data.decode("utf-8")
+        if path.endswith(".json"):
+            continue
+        visible = re.sub(r"<[^>]+>", " ", text) if path.endswith(".html") else text
+        for leak in ("{{", "{%", "None", "%(", "label:", "\ue000", "\ue002"):
+            assert leak not in visible, (path, leak)
+
+
+# -- data drives every page -------------------------------------------------------------------------
+
+@pytest.fixture
+def policies(tmp_path: Path) -> Path:
+    dest = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", dest)
+    return dest
+
+
+def test_one_yaml_line_changes_every_page(policies: Path) -> None:
+    program = policies / "csba/program.yaml"
+    edit(program, "        value: 90\n", "        value: 60\n")
+    result = site.build(engine.load(str(policies)), AT)
+    assert result.problems == []
+    us = [p for p in result.files if p.startswith("csba/us/") and p.endswith(".html")]
+    assert len(us) == 4
+    expected = {"en": "60-day free trial", "it": "prova gratuita di 60 giorni", "es": "prueba gratuita de 60 días",
+                "zh-Hans": "60天的免费试用期"}
+    for path in us:
+        text = result.files[path].decode()
+        assert ("trial_days", "60") in facts(text).facts and ("trial_days", "90") not in facts(text).facts
+        assert expected[path.split("/")[2]] in html.unescape(re.sub(r"<[^>]+>", "", text))
+    assert ("trial_days", "30") in facts(result.files["csba/de/en/help.html"].decode()).facts  # DE overlay
+
+
+def test_markup_in_policy_strings_is_escaped(policies: Path) -> None:
+    program = policies / "csba/program.yaml"
+    edit(program, "  phone: Phone\n", "  phone: '<script>alert(1)</script> Phone'\n")
+    edit(program, "  email: Email\n", "  email: '\"><img src=x onerror=alert(1)> *Email* [x](javascript:alert(1))'\n")
+    assert run_cli("i18n", "update", "--root", str(policies)).code == 0
+    for po in (policies / "csba/locales").glob("*.po"):  # about escaping, not translation: keep the English
+        catalog, _ = i18n.read(str(po), po.stem)
+        for message in catalog:
+            if message.context in ("label:phone", "label:email"):
+                message.string, message.flags = message.id, set()
+        po.write_bytes(i18n.dump(catalog))
+    result = site.build(engine.load(str(policies)), AT)
+    assert result.problems == [], [str(p) for p in result.problems]
+    html_page = result.files["csba/us/en/help.html"].decode()
+    body = html_page[html_page.index("<main"):]
+    assert "<script" not in body and "<img" not in body and "javascript:" not in body.replace("javascript:alert", "x")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Phone" in body
+    assert "&quot;&gt;&lt;img src=x onerror=alert(1)&gt; *Email* [x](javascript:alert(1))" in body
+    md = result.files["csba/us/en/help.md"].decode()
+    assert "\\<script\\>alert(1)\\</script\\> Phone" in md
+    assert '"\\>\\<img src=x onerror=alert(1)\\> \\*Email\\* \\[x\\](javascript:alert(1))' in md
+    assert not re.search(r"(?<!\\)<(script|img|/script)", md)  # every < escaped
+
+
+def test_markup_in_an_address_is_escaped(policies: Path) -> None:
+    overlay = policies / "csba/marketplaces/de.yaml"
+    edit(overlay, "      DE: csba-de2de@amazon.de\n", "      DE: \"a<b>@example.com\"\n")
+    repo = engine.load(str(policies))
+    result = site.build(repo, AT)
+    problems = [p for p in repo.problems + result.problems if p.code in ("P003", "G001")]
+    assert problems, "an address with markup is refused by the schema (format: email) or the email filter"
+    assert not any("<b>" in d.decode() for d in result.files.values())
+
+
+# -- the sandbox and template problems ------------------------------------------------------------------
+
+@pytest.mark.parametrize("snippet, message", [
+    ("{{ p.trial_days.__class__ }}", "unsafe"),
+    ("{{ ''.__class__.__mro__ }}", "unsafe"),
+    ("{{ undefined_name }}", "'undefined_name' is undefined"),
+    ("{{ p.trial_days ~ 'x' }}", "must be shown through a filter"),
+    ("{{ p.after_opt_out }}", "pick a field"),
+    ("{{ p.opt_out_any_time }}", "a yes/no value cannot be shown"),
+    ("{{ 'nolabel'|label }}", "no label for `nolabel`"),
+    ("{{ 'abc'|number }}", "number: expected a number"),
+    ("{% for x in range(10**9) %}{% endfor %}", "Range too big"),
+])
+def test_template_failures_are_problems_with_a_line(policies: Path, snippet: str, message: str) -> None:
+    template = policies / "csba/pages/help.md.j2"
+    text = template.read_text().replace("{% block body %}\n", "{% block body %}\n" + snippet + "\n", 1)
+    template.write_text(text)
+    line = text.splitlines().index(snippet) + 1
+    result = site.build(engine.load(str(policies)), AT)
+    bad = [p for p in result.problems if p.code == "G001"]
+    assert bad, snippet
+    assert bad[0].file == str(template) and bad[0].line == line, bad[0]
+    assert message in bad[0].message, bad[0].message
+    assert result.files == {} or "csba/us/en/help.html" not in result.files
+
+
+def test_lists_of_labels_are_one_fact() -> None:
+    shown = facts(page("csba/us/it/help.html")).shown
+    assert "telefono, messaggistica istantanea ed e-mail" in shown["service_channels"]
+    assert ("service_channels", '["phone","instant_message","email"]') in facts(page("csba/us/en/help.html")).facts
+
+
+def test_a_template_syntax_error_is_reported_by_build_and_check(policies: Path) -> None:
+    template = policies / "cs_guidelines/pages/help.md.j2"
+    edit(template, "{% endblock %}\n", "{% endblok %}\n")
+    run = run_cli("build", "--root", str(policies), "--out", str(policies.parent / "out"))
+    assert run.code == 1 and "help.md.j2" in run.err and "G001" in run.err and "Traceback" not in run.err
+    run = run_cli("i18n", "check", "--root", str(policies))
+    assert run.code == 1 and "G001" in run.out
+
+
+def test_pages_manifest_is_checked(policies: Path) -> None:
+    (policies / "csba/pages.yaml").write_text(
+        "kind: pages\npages:\n  help:\n    template: help.md.j2\n    marketplaces: [us, fr]\n"
+        "  missing:\n    template: nothere.md.j2\n")
+    repo = engine.load(str(policies))
+    assert repo.problems == []  # schema-valid
+    plan = site.plan(repo)
+    assert {(p.code, p.line) for p in plan.problems} == {("P001", 5), ("G001", 7)}
+    (policies / "csba/pages.yaml").write_text("kind: pages\npages:\n  help:\n    templat: help.md.j2\n")
+    repo = engine.load(str(policies))
+    assert any(p.code == "S001" and p.file.endswith("pages.yaml") for p in repo.problems)
+
+
+def test_the_engine_knows_no_program(tmp_path: Path) -> None:
+    """A made-up program with one template and an English-only marketplace builds: nothing in the
+    engine is CSBA-specific."""
+    root = tmp_path / "policies"
+    shutil.copytree(ROOT / "tests/corpus/repos/mini", root)
+    shutil.copytree(ROOT / "policies/_site", root / "_site")
+    edit(root / "marketplaces.yaml", "locales: [nl, en]", "locales: [en]")
+    edit(root / "marketplaces.yaml", "locales: [nb, en]", "locales: [en]")
+    (root / "loans/pages").mkdir()
+    (root / "loans/pages/rules.md.j2").write_text(
+        '{% extends "_site/page.md.j2" %}\n{% block title %}{{ program.name }}{% endblock %}\n{% block body %}\n'
+        "{% set days = p.loan_days|duration('day') %}\n"
+        "{% trans %}You may keep a book for {{ days }}.{% endtrans %}\n\n"
+        "{% for band in p.late_fee_bands %}\n- {{ band.fee|money }}\n{% endfor %}\n"
+        "{% endblock %}\n"
+        "{% macro describe_change(c) %}{% trans %}The loan period changed.{% endtrans %}{% endmacro %}\n")
+    result = site.build(engine.load(str(root)), "2024-06-01")
+    assert result.problems == [], [str(p) for p in result.problems]
+    text = result.files["loans/no/en/rules.md"].decode()
+    assert "You may keep a book for 14 days." in text and "- NOK0.25" in text
+    assert "You may keep a book for 28 days." in result.files["loans/nl/en/rules.md"].decode()

@@ -1,0 +1,198 @@
+"""The site build: deterministic, atomic, complete, checkable; HTML that works offline."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+import engine
+from conftest import ROOT, edit, run_cli
+from engine import outtree, site
+
+AT = "2025-01-01"
+
+
+@pytest.fixture
+def policies(tmp_path: Path) -> Path:
+    dest = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", dest)
+    return dest
+
+
+def build(policies: Path, out: Path, *extra: str) -> object:
+    return run_cli("build", "--root", str(policies), "--out", str(out), *extra)
+
+
+def test_two_builds_are_byte_identical(policies: Path, tmp_path: Path) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    assert build(policies, first, "--at", AT).code == 0
+    assert build(policies, second, "--at", AT).code == 0
+    assert outtree.read_tree(str(first)) == outtree.read_tree(str(second))
+    again = build(policies, first, "--at", AT)
+    assert again.code == 0 and "is up to date" in again.out
+
+
+def test_the_tree_holds_every_program_marketplace_and_language(policies: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    run = build(policies, out, "--at", AT)
+    assert run.code == 0 and "wrote" in run.out
+    files = set(outtree.read_tree(str(out)))
+    repo = engine.load(str(policies))
+    expected = {"index.html", "index.md", "index.json"}
+    for program, mps in (("csba", ("us", "de")), ("cs_guidelines", ("us",))):
+        for mp in mps:
+            for tag in repo.marketplaces[mp].locales:
+                expected |= {f"{program}/{mp}/{tag}/help.md", f"{program}/{mp}/{tag}/help.html"}
+    assert files == expected
+    index = json.loads((out / "index.json").read_text())
+    assert len(index["pages"]) == (len(expected) - 3) // 2
+    assert all("at" not in entry for entry in index["pages"])  # no build date anywhere
+    listing = (out / "index.html").read_text()
+    for entry in index["pages"]:
+        assert f'href="{entry["html"]}"' in listing
+    assert "[italiano](csba/us/it/help.md)" in (out / "index.md").read_text()
+
+
+def test_check_reports_stale_missing_and_leftover_files(policies: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    assert build(policies, out, "--at", AT).code == 0
+    assert build(policies, out, "--at", AT, "--check").code == 0
+    page = out / "csba/us/en/help.md"
+    lines = page.read_text().splitlines(keepends=True)
+    lines[4] = lines[4].replace("July", "June")
+    page.write_text("".join(lines))
+    (out / "csba/de/it/help.html").unlink()
+    (out / "csba/old.html").write_text("gone")
+    run = build(policies, out, "--at", AT, "--check")
+    assert run.code == 1
+    assert f"{out}/csba/us/en/help.md:5:23: error[G005]: stale: differs from what the sources produce" in run.err
+    assert f"{out}/csba/de/it/help.html:1:1: error[G005]: missing: the sources produce this file" in run.err
+    assert f"{out}/csba/old.html:1:1: error[G005]: no longer produced by the sources (stale leftover)" in run.err
+    assert "hint: run `policyctl build`" in run.err
+    assert build(policies, out, "--at", AT).code == 0
+    assert not (out / "csba/old.html").exists() and (out / "csba/de/it/help.html").exists()
+    assert build(policies, out, "--at", AT, "--check").code == 0
+
+
+def test_pages_no_longer_produced_are_removed(policies: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    assert build(policies, out, "--at", AT).code == 0
+    assert (out / "csba/us/es/help.html").exists()
+    edit(policies / "marketplaces.yaml", "locales: [en, it, zh-Hans, es]", "locales: [en, it, zh-Hans]")
+    assert build(policies, out, "--at", AT).code == 0
+    assert not (out / "csba/us/es").exists() and not (out / "cs_guidelines/us/es").exists()
+    assert "español" not in (out / "csba/us/en/help.html").read_text()
+
+
+def test_a_failed_build_leaves_the_previous_tree(policies: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "site"
+    assert build(policies, out, "--at", AT).code == 0
+    before = outtree.read_tree(str(out))
+    files = dict(before)
+    files["csba/us/en/help.md"] = b"new"
+    calls = {"n": 0}
+    real_open = open
+
+    def failing_open(path: object, mode: str = "r", *args: object, **kwargs: object) -> object:
+        if "w" in mode:
+            calls["n"] += 1
+            if calls["n"] == 5:
+                raise OSError("disk full")
+        return real_open(path, mode, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr("builtins.open", failing_open)
+    with pytest.raises(OSError):
+        outtree.write(str(out), files)
+    monkeypatch.undo()
+    assert outtree.read_tree(str(out)) == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site")] == []  # no temporary leftovers
+
+
+def test_data_problems_write_nothing(policies: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    assert build(policies, out, "--at", AT).code == 0
+    before = outtree.read_tree(str(out))
+    edit(policies / "csba/program.yaml", "        value: 90\n", "        value: ninety\n")
+    run = build(policies, out, "--at", AT)
+    assert run.code == 1 and "P003" in run.err and "nothing was written" in run.err
+    assert outtree.read_tree(str(out)) == before
+
+
+def test_usage_errors() -> None:
+    assert run_cli("build", "--at", "2024-13-01").code == 2
+    assert run_cli("build", "--root", "/nonexistent").code == 2
+    assert run_cli("i18n", "check", "nosuchprogram", cwd=ROOT).code == 2
+
+
+# -- dates ----------------------------------------------------------------------------------------------
+
+def test_pages_depend_on_effective_dates_not_on_the_build_day(policies: Path) -> None:
+    repo = engine.load(str(policies))
+    a, b = site.build(repo, "2024-01-01"), site.build(repo, "2026-12-31")
+    assert a.files == b.files  # same rules in force: same bytes, whatever the day
+    before = site.build(repo, "2023-06-30")
+    assert before.files["csba/us/en/help.md"] != a.files["csba/us/en/help.md"]
+    assert before.files["csba/de/en/help.md"] == a.files["csba/de/en/help.md"]  # DE has no dated change
+
+
+def test_check_on_a_later_day_notes_an_effective_date_that_passed(policies: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    assert build(policies, out, "--at", "2023-06-01").code == 0
+    assert build(policies, out, "--at", "2023-06-30", "--check").code == 0  # still the same rules
+    run = build(policies, out, "--at", "2023-07-01", "--check")
+    assert run.code == 1
+    assert "note: the effective date 2023-07-01 (csba in us) has arrived since" in run.err
+    assert "csba/us/en/help.md" in run.err and "csba/de/en/help.md" not in run.err
+
+
+def test_the_committed_tree_is_current() -> None:
+    if not (ROOT / "generated_docs").exists():
+        pytest.skip("generated_docs/ is not built yet")
+    run = run_cli("build", "--check", cwd=ROOT)
+    assert run.code == 0, run.err
+
+
+# -- the HTML ---------------------------------------------------------------------------------------------
+
+def test_html_layout(policies: Path) -> None:
+    result = site.build(engine.load(str(policies)), AT)
+    text = result.files["csba/us/it/help.html"].decode()
+    assert text.startswith("<!DOCTYPE html>\n<html lang=\"it\" dir=\"ltr\">")
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in text
+    assert "<title>Servizio clienti per gli ordini gestiti dal venditore · Servizio clienti di Amazon · Stati Uniti</title>" in text
+    for tag, href in (("en-US", "../en/help.html"), ("it-US", "help.html"), ("zh-Hans-US", "../zh-Hans/help.html"),
+                      ("es-US", "../es/help.html"), ("x-default", "../en/help.html")):
+        assert f'<link rel="alternate" hreflang="{tag}" href="{href}">' in text
+    assert '<a href="../../de/it/help.html" hreflang="it" data-switch="marketplace">Germania (amazon.de)</a>' in text
+    assert '<span lang="it" aria-current="page">italiano</span>' in text
+    assert "@media print" in text and "<style>" in text
+    # works offline: no scripts, no external resources
+    assert "<script" not in text and not re.search(r'(src|href)="(https?:)?//', text)
+    assert not re.search(r"\burl\(", text)
+
+
+def test_every_link_in_the_site_resolves(policies: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    assert build(policies, out, "--at", AT).code == 0
+    for path in out.rglob("*.html"):
+        for href in re.findall(r'href="([^"]+)"', path.read_text()):
+            if href.startswith("mailto:"):
+                continue
+            assert (path.parent / href).resolve().exists(), (path, href)
+    for path in out.rglob("*.md"):
+        for href in re.findall(r"\]\(([^)]+)\)", path.read_text()):
+            if not href.startswith("mailto:"):
+                assert (path.parent / href).resolve().exists(), (path, href)
+
+
+def test_build_runs_from_any_directory(policies: Path, tmp_path: Path) -> None:
+    out = tmp_path / "elsewhere" / "docs"
+    run = run_cli("build", "--root", str(policies), "--out", str(out), "--at", AT, cwd=tmp_path)
+    assert run.code == 0, run
+    assert (out / "index.html").exists()
+    assert not any(name.startswith(".docs") for name in os.listdir(out.parent))
