@@ -104,10 +104,12 @@ labels:
         assumption: The date of this change is assumed.
   min_units_for_cpu:
     description: Units at or below which contacts per unit are not measured and the default fee applies.
+    label: Minimum units
     schema: {{type: integer, minimum: 0}}
     value: 30
   default_fee:
     description: Fee per unit when contacts per unit cannot be measured.
+    label: Default fee
     schema: {{type: number, minimum: 0}}
     value: {round(rng.uniform(0.1, 0.5), 2)}
     changes:
@@ -115,6 +117,7 @@ labels:
         value: {round(rng.uniform(0.1, 0.5), 2)}
   fee_tiers:
     description: Fee per unit by contacts per unit (CPU, in percent) over the last three months.
+    label: Fee tiers
     tiers: true
     schema:
       type: array
@@ -136,6 +139,7 @@ labels:
 {bands_yaml(fee_bands(rng, 1.1), '          ')}        note: Fees rose with the 2023 edition.
   excluded_inquiry_types:
     description: Inquiry types the marketplace never handles for the seller.
+    label: Excluded inquiry types
     schema:
       type: array
       uniqueItems: true
@@ -143,25 +147,30 @@ labels:
     value: {q(excluded)}
   max_days_after_order:
     description: Days after the order within which an inquiry is covered.
+    label: Days after the order
     schema: {{type: integer, minimum: 1, maximum: 365}}
     value: {rng.choice([30, 45, 60, 90])}
   vtr_target:
     description: Valid tracking rate, in percent, that qualifies a seller for discounted fees.
+    label: Valid tracking rate target
     schema: {{type: number, minimum: 0, maximum: 100}}
     value: 95
-  enrollment_open:
-    description: Whether new sellers may enrol.
-    schema: {{type: boolean}}
-    value: true
     changes:
       - from: "2025-01-01"
-        value: {q(rng.random() < 0.5)}
+        value: {rng.choice([90, 92.5, 97])}
+  enrollment_open:
+    description: Whether new sellers may enrol.
+    label: Enrollment open
+    schema: {{type: boolean}}
+    value: true
   launch_date:
     description: The day the program started.
+    label: Launch date
     schema: {{type: string, format: date}}
     value: "20{rng.randint(15, 21)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}"
   support_email:
     description: Where sellers write with questions about the program.
+    label: Support e-mail
     schema: {{type: string, pattern: "^[a-z0-9.]+@[a-z0-9.]+$"}}
     value: program{n}@example.com
 """
@@ -307,8 +316,57 @@ def tests_yaml(mps: list[str], rng: random.Random) -> str:
     return "kind: tests\ncases:\n" + "".join(cases)
 
 
-def generate(out: str, programs: int = 50, marketplaces: int = 20, seed: int = 7) -> int:
-    """Write the repository; returns the number of files written."""
+PAGE = """\
+{#- A synthetic help page: prose, a parameter table and the fee tier table, from the data. -#}
+{% extends "_site/page.md.j2" %}
+
+{% macro describe_change(c) -%}
+{% if c.parameter == "fee_tiers" %}The fee tiers changed (see the table under “Fees”).
+{%- else %}{{ c.label }}: {{ c.new|value }} (was {{ c.old|value }}){% endif %}
+{%- endmacro %}
+
+{% block title %}{{ program.name }}{% endblock %}
+
+{% block body %}
+This page is generated for benchmarks. It reads the program's parameters for one marketplace on
+one date, so a change of any value changes the pages that show it, and only those.
+
+## Fees
+
+Contacts per unit (CPU) decide the fee per unit. When there are {{ p.min_units_for_cpu }} units or
+fewer, the default fee of {{ p.default_fee }} applies.
+
+| Tier | CPU over | CPU up to | Fee per unit |
+| --- | --- | --- | --- |
+{% for band in p.fee_tiers %}
+| {{ band.tier }} | {{ band.over if band.over is not none else "-" }} | {{ band.up_to if band.up_to is not none else "-" }} | {{ band.fee }} |
+{% endfor %}
+
+## Trial
+
+New sellers get a free trial of {{ p.trial_days }} days.
+
+## What the program covers
+
+Inquiries up to {{ p.max_days_after_order }} days after the order are handled for you, except:
+
+{% for t in p.excluded_inquiry_types %}
+- {{ t }}
+{% endfor %}
+
+## Questions
+
+Write to {{ p.support_email }}. The program started on {{ p.launch_date }}; a valid tracking rate of
+{{ p.vtr_target }} percent qualifies for discounted fees.
+{% endblock %}
+"""
+
+
+def generate(out: str, programs: int = 50, marketplaces: int = 20, seed: int = 7, pages: bool = True,
+             site: str | None = None) -> int:
+    """Write the repository; returns the number of files written. ``pages``: also a page template
+    per program, the shared ``_site`` frame (from ``site``, default the real repository's) and
+    catalogs for every language, so that ``policyctl build`` can publish every page."""
     if os.path.exists(out):
         shutil.rmtree(out)
     os.makedirs(out)
@@ -325,12 +383,43 @@ def generate(out: str, programs: int = 50, marketplaces: int = 20, seed: int = 7
         files[f"{pid}/decisions/fee.yaml"] = fee_decision()
         files[f"{pid}/decisions/trial.yaml"] = TRIAL
         files[f"{pid}/tests/cases.yaml"] = tests_yaml(mp_ids, rng)
+        if pages:
+            files[f"{pid}/pages/help.md.j2"] = PAGE
     for rel, text in files.items():
         path = os.path.join(out, rel)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
+    # The shared page frame and layout are the real repository's, so pages look like real ones.
+    site = site or os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "policies", "_site")
+    if pages and os.path.isdir(site):
+        shutil.copytree(site, os.path.join(out, "_site"))
+        translate(out)
     return len(files)
+
+
+def translate(out: str) -> None:
+    """Catalogs for every published language (`policyctl i18n update`), each message "translated"
+    as itself with a marker, so every page can be published and rendering does real lookups."""
+    import subprocess
+    import sys
+
+    from babel.messages.pofile import read_po, write_po
+
+    cli = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "cli.py")
+    subprocess.run([sys.executable, cli, "i18n", "update", "--root", out], check=True, stdout=subprocess.DEVNULL)
+    for folder, _dirs, names in os.walk(out):
+        for name in names:
+            if not name.endswith(".po"):
+                continue
+            path = os.path.join(folder, name)
+            with open(path, "rb") as f:
+                catalog = read_po(f)
+            for message in catalog:
+                if message.id and not message.string:
+                    message.string = message.id if isinstance(message.id, str) else tuple(message.id)
+            with open(path, "wb") as f:
+                write_po(f, catalog, width=100)
 
 
 def main() -> None:
@@ -340,8 +429,9 @@ def main() -> None:
     ap.add_argument("--marketplaces", type=int, default=20, choices=range(1, len(MARKETPLACES) + 1),
                     metavar="1..20")
     ap.add_argument("--scale", type=int, default=1, help="multiply the number of programs")
+    ap.add_argument("--no-pages", action="store_true", help="no templates, frame or catalogs (validate/test only)")
     args = ap.parse_args()
-    n = generate(args.out, args.programs * args.scale, args.marketplaces)
+    n = generate(args.out, args.programs * args.scale, args.marketplaces, pages=not args.no_pages)
     print(f"wrote {n} files to {args.out}")
 
 
