@@ -1,0 +1,167 @@
+"""The built site in a real browser: headless Chromium (Debian's) driven through Playwright.
+
+Follows every language and marketplace switcher link from every page and checks what a reader
+sees: the title, the `lang` of the document, no template syntax or message ids, the fee table
+in the page's own number format. Skips when Chromium or Playwright is missing, except in CI
+(the environment variable CI is set), where a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import re
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import engine
+from conftest import ROOT, run_cli
+from engine import l10n
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+AT = "2025-01-01"
+LEAKS = ("{{", "{%", "None", "%(", "label:", "msgid", "\ue000")
+
+
+def _unavailable() -> str | None:
+    if os.environ.get("CI") and not os.path.exists(CHROMIUM) and shutil.which("apt-get") and os.geteuid() == 0:
+        subprocess.run(["apt-get", "install", "-y", "-q", "chromium"], check=False, capture_output=True)
+    if not os.path.exists(CHROMIUM):
+        return f"no browser at {CHROMIUM} (apt-get install -y chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Playwright is not installed (pip install playwright; no browser download needed)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    missing = _unavailable()
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set but the browser test cannot run: {missing}")
+        pytest.skip(missing)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    out = tmp_path_factory.mktemp("site") / "generated_docs"
+    run = run_cli("build", "--root", str(ROOT / "policies"), "--out", str(out), "--at", AT)
+    assert run.code == 0, run
+    handler = functools.partial(_QuietHandler, directory=str(out))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/", out
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def _expected_amounts(program: str, marketplace: str, tag: str) -> list[str]:
+    values = engine.load(str(ROOT / "policies")).resolve(program, marketplace, AT).values
+    return [l10n.money(t["fee"], values["currency"], tag) for t in values["fee_tiers"]]
+
+
+def test_every_page_and_switcher_in_chromium(browser: Any, served: tuple[str, Path]) -> None:
+    base, out = served
+    index = json.loads((out / "index.json").read_text())
+    titles = {entry["html"]: entry["title"] for entry in index["pages"]}
+    context = browser.new_context()
+    outside: list[str] = []
+
+    def offline_only(route: Any) -> None:
+        if route.request.url.startswith(base):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", offline_only)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    page.goto(base + "index.html")
+    assert page.evaluate("document.documentElement.lang") == "en"
+    links = page.eval_on_selector_all("main a[hreflang]", "els => els.map(e => e.getAttribute('href'))")
+    assert sorted(links) == sorted(titles)
+
+    followed = 0
+    for path, title in sorted(titles.items()):
+        program, marketplace, tag, _ = path.split("/")
+        response = page.goto(base + path)
+        assert response is not None and response.ok, path
+        _check_page(page, path, title, tag)
+        if program == "csba":
+            cells = page.eval_on_selector_all(
+                "td span[data-fact^='fee_tiers.'][data-fact$='.fee']", "els => els.map(e => e.textContent)")
+            assert cells == _expected_amounts(program, marketplace, tag), path
+        switches = page.eval_on_selector_all(
+            "a[data-switch=language], a[data-switch=marketplace]",
+            "els => els.map(e => [e.dataset.switch, e.getAttribute('href'), e.getAttribute('hreflang')])")
+        assert any(kind == "language" for kind, _, _ in switches), path
+        for kind, href, lang in switches:
+            page.goto(base + path)
+            page.click(f"a[data-switch={kind}][href='{href}']")
+            page.wait_for_load_state()
+            landed = page.url[len(base):]
+            assert landed in titles, (path, href)
+            assert page.evaluate("document.documentElement.lang") == lang, (path, href)
+            if kind == "marketplace":
+                assert landed.split("/")[1] != marketplace
+            _check_page(page, landed, titles[landed], lang)
+            followed += 1
+    assert followed >= len(titles) * 2
+    assert outside == [] and errors == []
+    context.close()
+
+
+def _check_page(page: Any, path: str, title: str, tag: str) -> None:
+    assert page.evaluate("document.documentElement.lang") == tag, path
+    assert page.title().startswith(title + " · "), (path, page.title())
+    assert page.inner_text("h1") == title
+    text = page.inner_text("body")
+    for leak in LEAKS:
+        assert leak not in text, (path, leak)
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b", page.inner_text("main")), path  # no ids such as trial_days
+    assert page.evaluate("document.querySelectorAll('link[rel=alternate][hreflang]').length") >= 2
+
+
+def test_readable_on_a_phone(browser: Any, served: tuple[str, Path]) -> None:
+    base, _ = served
+    context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True)
+    page = context.new_page()
+    page.goto(base + "csba/de/de/help.html")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, "the page scrolls sideways on a phone"
+    font = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+    assert font >= 14
+    page.emulate_media(media="print")
+    assert page.evaluate("getComputedStyle(document.querySelector('header.site')).display") == "none"
+    context.close()
