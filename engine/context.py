@@ -15,9 +15,9 @@ from typing import Any
 
 from engine import l10n
 from engine.i18n import parameter_context
-from engine.markup import Fact, Shown, escape
+from engine.markup import Fact, Shown, escape, fact
 from engine.model import Program
-from engine.pages import Renderer, fact
+from engine.pages import Renderer
 from engine.repository import Change, Repository
 
 

@@ -10,13 +10,15 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, pass_context
+from jinja2 import FileSystemLoader, TemplateError, pass_context
+from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
-from engine.i18n import SITE, Translator
-from engine.pages import RenderError, template_error
+from engine.markup import escape
+from engine.sandbox import RenderError, environment, fail, template_error
+from engine.translator import Translator
 
 PAGE = "page.html.j2"
 INDEX = "index.html.j2"
@@ -31,14 +33,9 @@ class Layout:
         self.markdown = self._environment(autoescape=False)
 
     def _environment(self, autoescape: bool) -> ImmutableSandboxedEnvironment:
-        env = ImmutableSandboxedEnvironment(
-            loader=FileSystemLoader(self.site_dir), undefined=StrictUndefined, autoescape=autoescape,
-            extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-            finalize=_no_none if autoescape else _markdown_text, auto_reload=False)
-        env.newstyle_gettext = True  # type: ignore[attr-defined]
-        env.policies["ext.i18n.trimmed"] = True
-        for name in ("safe", "forceescape", "urlize"):
-            env.filters.pop(name, None)
+        # HTML: Jinja escapes for HTML. The Markdown index: every value is escaped for Markdown.
+        env = environment(FileSystemLoader(self.site_dir), finalize=_no_none if autoescape else _markdown_text,
+                          autoescape=autoescape, keep_line_breaks=False)
         env.globals.update(gettext=self._gettext, _=self._gettext, ngettext=self._ngettext)
         return env
 
@@ -70,18 +67,12 @@ class Layout:
 
 def _no_none(value: Any) -> Any:
     if value is None:
-        from jinja2 import TemplateRuntimeError
-
-        raise TemplateRuntimeError("nothing to show: the value is null")
+        fail("nothing to show: the value is null")
     return value
 
 
 def _markdown_text(value: Any) -> Any:
     """In the Markdown index every value is escaped for Markdown (links are made from Markup paths)."""
-    from engine.markup import escape
-
     value = _no_none(value)
     return value if isinstance(value, Markup) else escape(str(value))
 
-
-__all__ = ["Layout", "SITE"]

@@ -14,12 +14,11 @@ written here is byte-for-byte reproducible: header dates are fixed, order is the
 from __future__ import annotations
 
 import datetime as _dt
-import gettext as _gettext
 import io
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable, cast
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po, write_po
@@ -96,7 +95,7 @@ def extract(domain: Domain) -> tuple[Catalog, list[Problem]]:
         where = os.path.relpath(path, domain.folder)
         try:
             with open(path, "rb") as f:
-                found = list(babel_extract(jinja_extract, f, keywords=KEYWORDS, comment_tags=COMMENT_TAGS,
+                found = list(babel_extract(cast(Any, jinja_extract), f, keywords=KEYWORDS, comment_tags=COMMENT_TAGS,
                                            options=JINJA_OPTIONS, strip_comment_tags=True))
         except TemplateSyntaxError as e:
             problems.append(Problem(path, e.lineno or 1, 1, "G001", f"template syntax error: {e.message}",
@@ -244,18 +243,18 @@ class CheckResult:
     stats: list[Completeness] = field(default_factory=list)
 
 
-def _key(message: Message) -> Key:
+def message_key(message: Message) -> Key:
     msgid = message.id[0] if isinstance(message.id, (list, tuple)) else message.id
     return msgid, message.context
 
 
-def _short(message: Message | str) -> str:
-    text = message if isinstance(message, str) else _key(message)[0]
+def short(message: Message | str) -> str:
+    text = message if isinstance(message, str) else message_key(message)[0]
     text = " ".join(str(text).split())
     return repr(text if len(text) <= 70 else text[:67] + "...")
 
 
-def _forms(message: Message) -> list[str]:
+def message_forms(message: Message) -> list[str]:
     return list(message.string) if isinstance(message.string, (list, tuple)) else [message.string or ""]
 
 
@@ -265,7 +264,7 @@ def placeholders(text: str) -> set[str]:
 
 def translation_problem(source: Message, found: Message) -> str | None:
     """Why ``found`` (a PO entry) cannot be used for ``source`` (its template entry), or None."""
-    forms = _forms(found)
+    forms = message_forms(found)
     if not all(f.strip() for f in forms):
         return "missing"
     ids = list(source.id) if isinstance(source.id, (list, tuple)) else [source.id]
@@ -309,110 +308,42 @@ def check(domain: Domain) -> CheckResult:
 def _check_catalog(domain: Domain, tag: str, path: str, messages: list[Message], catalog: Catalog,
                    stats: Completeness) -> list[Problem]:
     problems: list[Problem] = []
-    wanted = {_key(m) for m in messages}
+    wanted = {message_key(m) for m in messages}
     for source in messages:
-        found = catalog.get(*_key(source))
+        found = catalog.get(*message_key(source))
         if found is None:
             stats.missing += 1
             file, line = source.locations[0] if source.locations else (os.path.relpath(path, domain.folder), 1)
             problems.append(Problem(os.path.join(domain.folder, file), line, 1, "G002",
-                                    f"{tag}: no translation of {_short(source)} in {path}",
+                                    f"{tag}: no translation of {short(source)} in {path}",
                                     "run `policyctl i18n update`, then translate it"))
             continue
         if found.fuzzy:
             stats.fuzzy += 1
             problems.append(Problem(path, found.lineno or 1, 1, "G003",
-                                    f"{tag}: fuzzy translation of {_short(source)} (its English changed)",
+                                    f"{tag}: fuzzy translation of {short(source)} (its English changed)",
                                     "check the translation against the new English, then remove the `#, fuzzy` line"))
             continue
         why = translation_problem(source, found)
         if why is not None:
             stats.missing += 1
             problems.append(Problem(path, found.lineno or 1, 1, "G002",
-                                    f"{tag}: {'no translation' if why == 'missing' else why} of {_short(source)}",
+                                    f"{tag}: {'no translation' if why == 'missing' else why} of {short(source)}",
                                     "translate every form (msgstr) of the message"))
             continue
         stats.translated += 1
     for message in catalog:
-        if message.id and _key(message) not in wanted:
+        if message.id and message_key(message) not in wanted:
             stats.obsolete += 1
             problems.append(Problem(path, message.lineno or 1, 1, "G004",
-                                    f"{tag}: {_short(message)} is no longer in the templates",
+                                    f"{tag}: {short(message)} is no longer in the templates",
                                     "run `policyctl i18n update --drop-obsolete`, or delete the entry"))
     for message in catalog.obsolete.values():
         stats.obsolete += 1
         problems.append(Problem(path, message.lineno or 1, 1, "G004",
-                                f"{tag}: obsolete entry {_short(message)} (`#~`)",
+                                f"{tag}: obsolete entry {short(message)} (`#~`)",
                                 "reuse its translation where it fits, then `policyctl i18n update --drop-obsolete`"))
     return problems
-
-
-# -- lookup at render time ---------------------------------------------------------------------
-
-class Translator:
-    """Looks messages up in one locale's catalog; a missing or fuzzy one is recorded, never hidden.
-
-    The English is returned in its place so that rendering can go on and report every problem in
-    one run; the build then refuses to publish (see engine.site).
-    """
-
-    def __init__(self, domain: Domain, tag: str, sources: dict[Key, tuple[str, int]]) -> None:
-        self.domain, self.tag = domain, tag
-        self.sources = sources  # where each message is written, for problems
-        self.problems: set[Problem] = set()
-        self.catalog: Catalog | None = None
-        self._plural: Callable[[int], int] = lambda n: 0 if n == 1 else 1
-        if tag != SOURCE_LOCALE:
-            path = domain.po(tag)
-            if os.path.exists(path):
-                self.catalog, bad = read(path, tag)
-                self.problems.update(bad)
-            if self.catalog is not None:
-                self._plural = _gettext.c2py(self.catalog.plural_expr)
-
-    def _report(self, key: Key, code: str, what: str, line: int | None = None) -> None:
-        path = self.domain.po(self.tag)
-        if line is None:
-            file, src_line = self.sources.get(key, (path, 1))
-            where: tuple[str, int] = (file, src_line)
-        else:
-            where = (path, line)
-        self.problems.add(Problem(where[0], where[1], 1, code, f"{self.tag}: {what} {_short(key[0])}",
-                                  "run `policyctl i18n update`, translate, then `policyctl i18n check`"))
-
-    def lookup(self, msgid: str, plural: str | None = None, n: int = 1, context: str | None = None) -> str:
-        english = msgid if plural is None or n == 1 else plural
-        if self.tag == SOURCE_LOCALE:
-            return english
-        key: Key = (msgid, context)
-        if self.catalog is None:
-            self.problems.add(Problem(self.domain.po(self.tag), 1, 1, "G002",
-                                      f"{self.tag}: no catalog, so no page in this language can be published",
-                                      "run `policyctl i18n update` and translate the new file"))
-            return english
-        found = self.catalog.get(msgid, context)
-        if found is None:
-            self._report(key, "G002", "no translation of")
-            return english
-        if found.fuzzy:
-            self._report(key, "G003", "fuzzy translation of", found.lineno)
-            return english
-        forms = _forms(found)
-        text = forms[min(self._plural(n), len(forms) - 1)] if plural is not None else forms[0]
-        if not text.strip():
-            self._report(key, "G002", "empty translation of", found.lineno)
-            return english
-        return text
-
-
-def source_index(catalog: Catalog, folder: str) -> dict[Key, tuple[str, int]]:
-    """Where each message of a template catalog is written (first place), as (path, line)."""
-    index: dict[Key, tuple[str, int]] = {}
-    for message in catalog:
-        if message.id and message.locations:
-            file, line = message.locations[0]
-            index[_key(message)] = (os.path.join(folder, file), int(line))
-    return index
 
 
 def completeness_line(stats: Completeness) -> str:

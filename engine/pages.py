@@ -1,136 +1,33 @@
-"""Which pages a program has, and rendering one page in one language from the policy data.
+"""Rendering one program's page templates in one language: output, translation, filters.
 
-Pages are Jinja2 templates that write Markdown, in `policies/<program>/pages/`, listed in
-`policies/<program>/pages.yaml` (or, without it, every `pages/*.md.j2` not starting with `_`, for
-all the program's marketplaces). Shared parts and the HTML layout live in `policies/_site/` and
-are included as `_site/<name>`.
-
-Templates run in Jinja's immutable sandbox with `StrictUndefined`: they can read the context
-below and call the filters, nothing else. Every interpolation is escaped for Markdown (see
-engine.markup), and the prose is translated through the catalogs (engine.i18n).
+A page template writes Markdown; shared parts and the frame live in `policies/_site/` and are
+included as `_site/<name>`. It runs under engine.sandbox. Every `{{ }}` goes through `show`:
+escaped for Markdown (engine.markup), facts marked when rendering for HTML. Prose is translated
+through the catalogs (engine.translator); every fact is formatted by a CLDR filter (engine.l10n).
 """
 
 from __future__ import annotations
 
 import os
-import re
-import traceback
-from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
-from jinja2 import (ChoiceLoader, FileSystemLoader, PrefixLoader, StrictUndefined, TemplateError,
-                    TemplateNotFound, TemplateSyntaxError, pass_context)
+from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, TemplateError, pass_context
 from jinja2 import tests as jinja_tests
-from jinja2.ext import Extension
+from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from engine import l10n
-from engine.i18n import SITE, Domain, Translator, label_context, placeholders
-from engine.markup import Fact, FactMarks, Shown, escape, fact, unwrap
+from engine.i18n import SITE, label_context, placeholders
+from engine.manifest import pages_dir
+from engine.markup import Fact, FactMarks, Shown, escape, unwrap
 from engine.model import Program
-from engine.problems import Pos, Problem
 from engine.repository import Repository
+from engine.sandbox import RenderError, environment, fail, template_error
+from engine.translator import Translator
 
 SITE_PREFIX = SITE + "/"
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    program: str
-    id: str
-    template: str  # relative to the program's pages/ folder
-    marketplaces: tuple[str, ...]
-    pos: Pos
-
-
-def pages_dir(program: Program) -> str:
-    return os.path.join(program.dir, "pages")
-
-
-def pages_of(repo: Repository, program: Program) -> tuple[list[Page], list[Problem]]:
-    """The program's pages from pages.yaml (or its templates), with problems in the manifest."""
-    manifest = os.path.join(program.dir, "pages.yaml")
-    doc = repo.documents.get(manifest)
-    folder = pages_dir(program)
-    if doc is None:
-        found = sorted(n for n in os.listdir(folder) if n.endswith(".md.j2") and not n.startswith("_")) \
-            if os.path.isdir(folder) else []
-        return [Page(program.id, n[: -len(".md.j2")], n, program.marketplaces, Pos(os.path.join(folder, n)))
-                for n in found], []
-    if doc.problems or not isinstance(doc.data, dict):
-        return [], []  # reported by the loader
-    pages: list[Page] = []
-    problems: list[Problem] = []
-    for page_id, spec in doc.data["pages"].items():
-        base = ("pages", page_id)
-        template = spec["template"]
-        if not os.path.isfile(os.path.join(folder, template)):
-            problems.append(Problem.at(doc.pos(base + ("template",)), "G001",
-                                       f"no template `{template}` in {folder}", "create it or correct the name"))
-            continue
-        mps = tuple(spec.get("marketplaces") or program.marketplaces)
-        for i, mp in enumerate(mps):
-            if mp not in program.marketplaces:
-                problems.append(Problem.at(doc.pos(base + ("marketplaces", i)), "P001",
-                                           f"`{program.id}` is not offered in marketplace `{mp}`",
-                                           f"use one of: {', '.join(program.marketplaces)}"))
-        pages.append(Page(program.id, page_id, template, tuple(m for m in mps if m in program.marketplaces),
-                          doc.key_pos(base)))
-    return pages, problems
-
-
-_TAG = re.compile(r"\{%.*?%\}|\{#.*?#\}")
-
-
-class KeepLineBreaks(Extension):
-    """`trim_blocks` for lines that hold only tags, not for text lines that end with one.
-
-    Markdown needs both: a line such as `{% for t in tiers %}` must vanish entirely (or table
-    rows and list items would be split by blank lines), while a sentence ending in
-    `{% endtrans %}` must keep its line break. Jinja's `+%}` does the latter per tag; this adds it
-    wherever a line has text before its final tag.
-    """
-
-    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
-        lines = source.split("\n")
-        for i, line in enumerate(lines):
-            stripped = line.rstrip()
-            if (stripped.endswith("%}") and not stripped.endswith(("-%}", "+%}"))
-                    and _TAG.sub("", stripped).strip()):
-                lines[i] = stripped[:-2] + "+%}" + line[len(stripped):]
-        return "\n".join(lines)
-
-
-class RenderError(Exception):
-    def __init__(self, problem: Problem) -> None:
-        super().__init__(problem.message)
-        self.problem = problem
-
-
-def template_error(e: BaseException, fallback: str) -> Problem:
-    """A template failure as a G001 problem at the template's file:line."""
-    if isinstance(e, RenderError):
-        return e.problem
-    if isinstance(e, TemplateSyntaxError):
-        return Problem(e.filename or fallback, e.lineno or 1, 1, "G001", f"template syntax error: {e.message}",
-                       "see https://jinja.palletsprojects.com/templates/")
-    file, line = fallback, 1
-    for frame in traceback.extract_tb(e.__traceback__):
-        if frame.filename.endswith(".j2"):
-            file, line = frame.filename, frame.lineno or 1
-    what = "the sandbox refused: " if isinstance(e, SecurityError) else ""
-    if isinstance(e, TemplateNotFound):
-        what = "no such template: "
-    message = str(e) or type(e).__name__
-    return Problem(file, line, 1, "G001", f"{what}{message}", "check the template against the page context")
-
-
-def _fail(message: str) -> Any:
-    from jinja2 import TemplateRuntimeError
-
-    raise TemplateRuntimeError(message)
 
 
 class Renderer:
@@ -150,19 +47,12 @@ class Renderer:
     def _environment(self, site_dir: str) -> ImmutableSandboxedEnvironment:
         loader = ChoiceLoader([FileSystemLoader(pages_dir(self.program)),
                                PrefixLoader({SITE: FileSystemLoader(site_dir)})])
-        env = ImmutableSandboxedEnvironment(
-            loader=loader, undefined=StrictUndefined, autoescape=True, finalize=self.show,
-            extensions=["jinja2.ext.i18n", KeepLineBreaks], trim_blocks=True, lstrip_blocks=True,
-            keep_trailing_newline=True, auto_reload=False)
-        env.newstyle_gettext = True  # type: ignore[attr-defined]
-        env.policies["ext.i18n.trimmed"] = True
-        for name in ("safe", "forceescape", "escape", "e", "urlize", "xmlattr", "tojson", "pprint"):
-            env.filters.pop(name, None)
+        env = environment(loader, finalize=self.show)  # autoescaped: `show` escapes for Markdown
         env.filters.update(self.filters())
         for name in ("number", "string", "mapping", "sequence", "iterable", "integer", "float"):
-            env.tests[name] = _unwrapping(jinja_tests.TESTS[name])
+            env.tests[name] = _unwrapping(cast(Callable[..., Any], jinja_tests.TESTS[name]))
         env.globals.update(gettext=self._gettext, _=self._gettext, ngettext=self._ngettext,
-                           pgettext=self._pgettext, npgettext=self._npgettext, fail=_fail)
+                           pgettext=self._pgettext, npgettext=self._npgettext)
         return env
 
     # -- output ------------------------------------------------------------------------------
@@ -179,13 +69,13 @@ class Renderer:
         if isinstance(value, Items):
             return self.show(self.join(value))
         if value is None:
-            return _fail("nothing to show: the value is null (`none`); test it with `is none` and write prose")
+            return fail("nothing to show: the value is null (`none`); test it with `is none` and write prose")
         if isinstance(value, bool):
-            return _fail("a yes/no value cannot be shown; write prose with {% if %}")
+            return fail("a yes/no value cannot be shown; write prose with {% if %}")
         if isinstance(value, (int, float)):
             return escape(l10n.number(value, self.tag))
         if isinstance(value, (dict, list, tuple)):
-            return _fail("a mapping or list cannot be shown as it is; pick a field or use a filter (list, labels)")
+            return fail("a mapping or list cannot be shown as it is; pick a field or use a filter (list, labels)")
         return escape(str(value))
 
     def default_format(self, fact: Fact) -> Shown:
@@ -198,7 +88,7 @@ class Renderer:
             return Shown.of(escape(raw), fact.path, raw)
         if isinstance(raw, list) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in raw):
             return self.join(fact)
-        return _fail(f"the fact `{fact.path}` is a {type(raw).__name__}: pick a field or use a filter")
+        return fail(f"the fact `{fact.path}` is a {type(raw).__name__}: pick a field or use a filter")
 
     # -- translation -------------------------------------------------------------------------
     def _translator(self, ctx: Context, msgid: str, context: str | None) -> Translator:
@@ -218,7 +108,7 @@ class Renderer:
                   variables: dict[str, Any]) -> Shown:
         n = unwrap(num) if plural is not None else 1
         if plural is not None and (isinstance(n, bool) or not isinstance(n, (int, float))):
-            return _fail(f"the count of a plural message must be a number, not {n!r}")
+            return fail(f"the count of a plural message must be a number, not {n!r}")
         if plural is not None:
             variables.setdefault("num", num)
         text = translator.lookup(msgid, plural, int(n) if plural is not None else 1, context)
@@ -226,7 +116,7 @@ class Renderer:
         try:
             return Shown(text % shown)
         except (KeyError, ValueError, TypeError) as e:
-            return _fail(f"the {translator.tag} translation of {msgid!r} does not fit its placeholders ({e})")
+            return fail(f"the {translator.tag} translation of {msgid!r} does not fit its placeholders ({e})")
 
     @pass_context
     def _gettext(self, ctx: Context, message: str, **variables: Any) -> Shown:
@@ -266,7 +156,7 @@ class Renderer:
         try:
             return fn()
         except (TypeError, ValueError, KeyError) as e:
-            return _fail(f"{what}: {e}")  # type: ignore[no-any-return]
+            fail(f"{what}: {e}")
 
     def number(self, value: Any) -> Shown:
         return self._fact(value, escape(self._call("number", lambda: l10n.number(unwrap(value), self.tag))))
@@ -300,7 +190,7 @@ class Renderer:
         if isinstance(value, Items):
             return Items([self.inline(v) for v in value], value)
         if not isinstance(value, Shown):
-            return _fail("`inline` applies to labels: write `|label|inline` or `|labels|inline`")
+            return fail("`inline` applies to labels: write `|label|inline` or `|labels|inline`")
         return Shown.of(l10n.in_sentence(str(value), self.tag), value.fact, value.value)
 
     def duration(self, value: Any, unit: str = "day", length: str = "long") -> Shown:
@@ -313,11 +203,11 @@ class Renderer:
         if isinstance(value, Items):
             parts: list[str] = [str(self._plain(v)) for v in value]
         elif isinstance(value, Fact) and isinstance(value.raw, dict):
-            return _fail(f"`list` needs a list, but `{value.path}` is a mapping")
+            return fail(f"`list` needs a list, but `{value.path}` is a mapping")
         elif isinstance(value, (Fact, list, tuple)):
             parts = [str(self._plain(v)) for v in value]
         else:
-            return _fail(f"`list` needs a list, not {type(unwrap(value)).__name__}")
+            return fail(f"`list` needs a list, not {type(unwrap(value)).__name__}")
         text = self._call("list", lambda: l10n.join(parts, self.tag, style))
         if isinstance(value, Items):
             return Shown.of(text, value.fact, value.value)
@@ -335,14 +225,14 @@ class Renderer:
         """The translated display text of an id listed in the program's `labels:`."""
         key = unwrap(value)
         if not isinstance(key, str) or key not in self.labels:
-            return _fail(f"no label for `{key}`: add it to `labels:` in {self.program.id}/program.yaml")
+            return fail(f"no label for `{key}`: add it to `labels:` in {self.program.id}/program.yaml")
         text = self.translators[self.program.id].lookup(self.labels[key], None, 1, label_context(key))
         shown = escape(text)
         names = placeholders(text)
         if names:  # a label may state a parameter's value: "%(service_hours_per_day)s-hour service"
             unknown = sorted(names - set(self.params))
             if unknown:
-                return _fail(f"the label `{key}` refers to `{unknown[0]}`, which is not a parameter")
+                return fail(f"the label `{key}` refers to `{unknown[0]}`, which is not a parameter")
             shown = Markup(shown) % {n: self.show(self.value(self.params[n])) for n in names}
         return self._fact(value, shown)
 
@@ -363,7 +253,7 @@ class Renderer:
         """An email address as a mailto link."""
         address = str(unwrap(value))
         if any(c in address for c in " <>()[]\\") or address.count("@") != 1:
-            return _fail(f"`{address}` is not an email address")
+            return fail(f"`{address}` is not an email address")
         return self._fact(value, f"[{escape(address)}](mailto:{address})")
 
     def value(self, value: Any) -> Shown:
@@ -378,8 +268,11 @@ class Renderer:
         return Shown.of(str(self.default_format(Fact("value", raw))))
 
 
-class Items(list):  # type: ignore[type-arg]
+class Items(list[Shown]):
     """Formatted items of one list fact (from `labels`, `languages`), joined by the `list` filter."""
+
+    fact: str | None
+    value: Any
 
     def __init__(self, items: list[Shown], source: Any) -> None:
         super().__init__(items)
@@ -390,9 +283,9 @@ class Items(list):  # type: ignore[type-arg]
             self.value = unwrap(source)
 
 
-def _unwrapping(test: Callable[..., bool]) -> Callable[..., bool]:
+def _unwrapping(test: Callable[..., Any]) -> Callable[..., bool]:
     def unwrapped(value: Any, *args: Any) -> bool:
-        return test(unwrap(value), *args)
+        return bool(test(unwrap(value), *args))
 
     return unwrapped
 
@@ -409,8 +302,3 @@ def render(renderer: Renderer, template: str, context: dict[str, Any], html: boo
     finally:
         renderer.marks = None
     return text, marks
-
-
-def translators_for(domains: dict[str, Domain], tag: str, sources: dict[str, dict[Any, tuple[str, int]]]) \
-        -> dict[str, Translator]:
-    return {name: Translator(domain, tag, sources.get(name, {})) for name, domain in domains.items()}

@@ -27,8 +27,11 @@ from markupsafe import Markup
 from engine import l10n, markup
 from engine.context import effective_dates, official_name, page_context
 from engine.htmlpage import Layout
-from engine.i18n import SITE, Domain, Translator, extract, parameter_context, source_index
-from engine.pages import Page, Renderer, RenderError, pages_of, render
+from engine.i18n import SITE, Domain, extract, parameter_context
+from engine.manifest import Page, pages_of
+from engine.pages import Renderer, render
+from engine.sandbox import RenderError
+from engine.translator import Translator, source_index
 from engine.problems import Problem
 from engine.repository import Repository
 
