@@ -26,9 +26,11 @@ INDEX_MD = "index.md.j2"
 
 
 class Layout:
-    def __init__(self, site_dir: str, translator: Translator) -> None:
+    """The site's HTML layout and index; `use` picks the language (one environment, compiled once)."""
+
+    def __init__(self, site_dir: str) -> None:
         self.site_dir = site_dir
-        self.translator = translator
+        self.translator: Translator | None = None
         self.html = self._environment(autoescape=True)
         self.markdown = self._environment(autoescape=False)
 
@@ -39,14 +41,23 @@ class Layout:
         env.globals.update(gettext=self._gettext, _=self._gettext, ngettext=self._ngettext)
         return env
 
+    def use(self, translator: Translator) -> Layout:
+        self.translator = translator
+        return self
+
+    def _lookup(self, msgid: str, plural: str | None = None, n: int = 1) -> str:
+        if self.translator is None:
+            fail("no language chosen for the layout")
+        return self.translator.lookup(msgid, plural, n)
+
     @pass_context
     def _gettext(self, ctx: Context, message: str, **variables: Any) -> str:
-        return self.translator.lookup(message) % {k: str(v) for k, v in variables.items()}
+        return self._lookup(message) % {k: str(v) for k, v in variables.items()}
 
     @pass_context
     def _ngettext(self, ctx: Context, singular: str, plural: str, num: int, **variables: Any) -> str:
         variables.setdefault("num", num)
-        return self.translator.lookup(singular, plural, int(num)) % {k: str(v) for k, v in variables.items()}
+        return self._lookup(singular, plural, int(num)) % {k: str(v) for k, v in variables.items()}
 
     def _render(self, env: ImmutableSandboxedEnvironment, name: str, context: dict[str, Any]) -> str:
         try:

@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from engine import l10n
 from engine.i18n import SITE, label_context, placeholders
+from engine.l10n import SOURCE_LOCALE
 from engine.manifest import pages_dir
 from engine.markup import Fact, FactMarks, Shown, escape, unwrap
 from engine.model import Program
@@ -31,18 +32,25 @@ SITE_PREFIX = SITE + "/"
 
 
 class Renderer:
-    """Renders one program's templates in one locale, as Markdown (`md`) or Markdown for HTML (`html`)."""
+    """Renders one program's templates, as Markdown or as Markdown with facts marked for HTML.
 
-    def __init__(self, repo: Repository, program: Program, tag: str, translators: dict[str, Translator],
-                 site_dir: str) -> None:
-        self.repo, self.program, self.tag = repo, program, tag
-        self.translators = translators  # by domain name: the program's id and SITE
+    One environment per program, so each template compiles once; `use` switches the language.
+    """
+
+    def __init__(self, repo: Repository, program: Program, site_dir: str) -> None:
+        self.repo, self.program = repo, program
+        self.tag = SOURCE_LOCALE
+        self.translators: dict[str, Translator] = {}  # by domain name: the program's id and SITE
         self.labels: dict[str, str] = dict(program.extra.get("labels") or {})
         self.currency = ""  # the marketplace's, set with the page context
         self.time_zone = "UTC"
         self.params: dict[str, Any] = {}
         self.marks: FactMarks | None = None  # set while rendering for HTML
         self.env = self._environment(site_dir)
+
+    def use(self, tag: str, translators: dict[str, Translator]) -> None:
+        """Render in the language ``tag`` with these catalogs (by domain) from now on."""
+        self.tag, self.translators = tag, translators
 
     def _environment(self, site_dir: str) -> ImmutableSandboxedEnvironment:
         loader = ChoiceLoader([FileSystemLoader(pages_dir(self.program)),

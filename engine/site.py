@@ -131,29 +131,30 @@ def build(repo: Repository, at: str | None = None) -> Built:
         sources[name] = source_index(catalog, domain.folder)
     if out.problems:
         return out
-    layouts: dict[str, Layout] = {}
     translators: list[Translator] = []
     by_program: dict[tuple[str, str], list[Job]] = {}
     for job in work.jobs:
         by_program.setdefault((job.page.program, job.locale), []).append(job)
     rendered: dict[Job, tuple[str, str, str]] = {}  # job -> (markdown, html body, title)
+    renderers: dict[str, Renderer] = {}
     for (program_id, tag), jobs in sorted(by_program.items()):
         pair = {program_id: Translator(work.domains[program_id], tag, sources[program_id]),
                 SITE: Translator(work.domains[SITE], tag, sources[SITE])}
         translators += pair.values()
-        renderer = Renderer(repo, repo.programs[program_id], tag, pair, site_dir(repo))
+        renderer = renderers.setdefault(program_id, Renderer(repo, repo.programs[program_id], site_dir(repo)))
+        renderer.use(tag, pair)
         for job in jobs:
             day = at or today_in(repo.marketplaces[job.marketplace].time_zone)
             try:
                 rendered[job] = _render_page(repo, renderer, job, day, work.jobs)
             except RenderError as e:
                 out.problems.append(e.problem)
+    layouts: dict[str, Translator] = {}  # the layout's catalog by language
     for tag in sorted({j.locale for j in work.jobs} | {l10n.SOURCE_LOCALE}):
-        site_translator = Translator(work.domains[SITE], tag, sources[SITE])
-        translators.append(site_translator)
-        layouts[tag] = Layout(site_dir(repo), site_translator)
+        layouts[tag] = Translator(work.domains[SITE], tag, sources[SITE])
+        translators.append(layouts[tag])
     if len(rendered) == len(work.jobs):  # translation problems still block publishing (see cli)
-        _assemble(repo, work, rendered, layouts, at, out)
+        _assemble(repo, rendered, Layout(site_dir(repo)), layouts, at, out)
     for translator in translators:
         out.problems += translator.problems
     out.problems = sorted(set(out.problems), key=Problem.sort_key)
@@ -179,8 +180,8 @@ def _render_page(repo: Repository, renderer: Renderer, job: Job, day: str, jobs:
     return tidy_markdown(text), body, title
 
 
-def _assemble(repo: Repository, work: Plan, rendered: dict[Any, tuple[str, str, str]], layouts: dict[str, Layout],
-              at: str | None, out: Built) -> None:
+def _assemble(repo: Repository, rendered: dict[Any, tuple[str, str, str]], layout: Layout,
+              layouts: dict[str, Translator], at: str | None, out: Built) -> None:
     jobs = sorted(rendered, key=lambda j: (j.page.program, j.page.id, j.marketplace, j.locale))
     for job in jobs:
         text, body, title = rendered[job]
@@ -188,7 +189,7 @@ def _assemble(repo: Repository, work: Plan, rendered: dict[Any, tuple[str, str, 
         since, upcoming = effective_dates(repo, job.page.program, job.marketplace, day)
         out.files[job.path("md")] = text.encode("utf-8")
         try:
-            page_html = layouts[job.locale].page(_page_view(repo, job, jobs, title, body))
+            page_html = layout.use(layouts[job.locale]).page(_page_view(repo, job, jobs, title, body))
         except RenderError as e:
             out.problems.append(e.problem)
             continue
@@ -198,8 +199,9 @@ def _assemble(repo: Repository, work: Plan, rendered: dict[Any, tuple[str, str, 
                             "html": job.path("html"), "effective_from": since, "next_change": upcoming})
     index = _index_view(repo, jobs, out.entries)
     try:
-        out.files["index.html"] = layouts[l10n.SOURCE_LOCALE].index(index).encode("utf-8")
-        out.files["index.md"] = tidy_markdown(layouts[l10n.SOURCE_LOCALE].index_markdown(index)).encode("utf-8")
+        layout.use(layouts[l10n.SOURCE_LOCALE])
+        out.files["index.html"] = layout.index(index).encode("utf-8")
+        out.files["index.md"] = tidy_markdown(layout.index_markdown(index)).encode("utf-8")
     except RenderError as e:
         out.problems.append(e.problem)
     manifest = {"generator": "policyctl build", "pages": out.entries}
