@@ -36,7 +36,7 @@ COMMENT_TAGS = ("Translators:",)
 JINJA_OPTIONS = {"extensions": "jinja2.ext.i18n", "trimmed": "true", "newstyle_gettext": "true", "silent": "false"}
 # Catalog headers carry no wall-clock dates, so that two runs write the same bytes.
 FIXED_DATE = _dt.datetime(2000, 1, 1, tzinfo=_dt.timezone.utc)
-_PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")  # python-format, as Jinja writes `{{ name }}`
 Key = tuple[str, str | None]  # (msgid, msgctxt)
 
 
@@ -259,7 +259,7 @@ def message_forms(message: Message) -> list[str]:
 
 
 def placeholders(text: str) -> set[str]:
-    return set(_PLACEHOLDER.findall(text))
+    return set(PLACEHOLDER.findall(text))
 
 
 def translation_problem(source: Message, found: Message) -> str | None:

@@ -43,7 +43,7 @@ class Shown(Markup):
 def escape(text: str) -> Markup:
     """Plain text as Markdown that shows exactly that text: `<b>` stays visible, never a tag."""
     text = _PRIVATE.sub("", str(text))
-    text = _BREAKS.sub(" ", text).strip(" ")  # a value is inline: a line break would start a block
+    text = _BREAKS.sub(" ", text)  # a value is inline: a line break would start a block
     text = _MD_SPECIAL.sub(r"\\\1", text)
     return Markup(_LINE_START.sub(r"\\\1", text))
 

@@ -19,7 +19,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from engine import l10n
-from engine.i18n import SITE, label_context, placeholders
+from engine.i18n import PLACEHOLDER, SITE, label_context, placeholders
 from engine.l10n import SOURCE_LOCALE
 from engine.manifest import pages_dir
 from engine.markup import Fact, FactMarks, Shown, escape, unwrap
@@ -235,13 +235,14 @@ class Renderer:
         if not isinstance(key, str) or key not in self.labels:
             return fail(f"no label for `{key}`: add it to `labels:` in {self.program.id}/program.yaml")
         text = self.translators[self.program.id].lookup(self.labels[key], None, 1, label_context(key))
-        shown = escape(text)
-        names = placeholders(text)
-        if names:  # a label may state a parameter's value: "%(service_hours_per_day)s-hour service"
-            unknown = sorted(names - set(self.params))
-            if unknown:
-                return fail(f"the label `{key}` refers to `{unknown[0]}`, which is not a parameter")
-            shown = Markup(shown) % {n: self.show(self.value(self.params[n])) for n in names}
+        unknown = sorted(placeholders(text) - set(self.params))
+        if unknown:
+            fail(f"the label `{key}` refers to `{unknown[0]}`, which is not a parameter")
+        # a label may state a parameter ("%(service_hours_per_day)s-hour service"): the text around
+        # it is escaped, the parameter shown like any fact
+        pieces = PLACEHOLDER.split(text)
+        shown = Markup("").join(escape(piece) if i % 2 == 0 else self.show(self.value(self.params[piece]))
+                                for i, piece in enumerate(pieces))
         return self._fact(value, shown)
 
     def label_list(self, value: Any) -> Items:

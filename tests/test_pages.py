@@ -343,3 +343,26 @@ def test_the_engine_knows_no_program(tmp_path: Path) -> None:
     text = result.files["loans/no/en/rules.md"].decode()
     assert "You may keep a book for 14 days." in text and "- NOK0.25" in text
     assert "You may keep a book for 28 days." in result.files["loans/nl/en/rules.md"].decode()
+
+
+def test_a_label_can_state_a_parameter(policies: Path) -> None:
+    program = policies / "csba/program.yaml"
+    edit(program, "Respond to requests in your Case Log within 24 hours.",
+         "Respond to requests in your Case Log within %(reply_deadline_hours)s hours.")
+    assert run_cli("i18n", "update", "--root", str(policies)).code == 0
+    for po in (policies / "csba/locales").glob("*.po"):
+        catalog, _ = i18n.read(str(po), po.stem)
+        for message in catalog:
+            if message.context == "label:reply_in_case_log_quickly":
+                message.string = str(message.string).replace("24", "%(reply_deadline_hours)s")
+                message.flags = {"python-format"}
+        po.write_bytes(i18n.dump(catalog))
+    edit(program, "  reply_deadline_hours:\n    description: Hours a seller has to reply to an inquiry from the program team.\n"
+         "    schema: {type: integer, minimum: 1}\n    value: 24\n",
+         "  reply_deadline_hours:\n    description: Hours a seller has to reply to an inquiry from the program team.\n"
+         "    schema: {type: integer, minimum: 1}\n    value: 48\n")
+    result = site.build(engine.load(str(policies)), AT)
+    assert result.problems == [], [str(p) for p in result.problems]
+    assert "Respond to requests in your Case Log within 48 hours." in result.files["csba/us/en/help.md"].decode()
+    assert "entro 48 ore" in result.files["csba/us/it/help.md"].decode()
+    assert ("reply_deadline_hours", "48") in facts(result.files["csba/us/es/help.html"].decode()).facts
