@@ -52,7 +52,10 @@ def _stream(compiled: Any, params: dict[str, Any], day: str, resolved: Any, name
             source: TextIO, out: TextIO, explain: bool) -> bool:
     decode = json.JSONDecoder().decode
     encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    decide = compiled.decide
+    validate, evaluate, invalid = compiled.validate_inputs, compiled.evaluate, compiled.invalid
+    # A result's line depends only on the rows that matched and the outputs' values and types, and
+    # batches repeat a few outcomes: encode each once (floats are left out: 0.0 == -0.0).
+    lines: dict[Any, str] = {}
     failed = False
     buffer: list[str] = []
     number = 0
@@ -67,16 +70,38 @@ def _stream(compiled: Any, params: dict[str, Any], day: str, resolved: Any, name
             problem = Problem(name, number, e.colno, "D004", f"not valid JSON: {e.msg}", "one JSON object per line")
             buffer.append(encode({"line": number, "problems": [_problem_json(problem)]}))
             continue
-        result = decide(inputs, params, day, Pos(name, number, 1))
+        messages = validate(inputs)  # as compiled.decide, with the Pos made only when needed
+        result = invalid(inputs, messages, Pos(name, number, 1)) if messages else evaluate(inputs, params, day)
         if not result.ok:
             failed = True
-        buffer.append(encode(_explained(result, resolved) if explain else result.to_json()))
+        if explain or result.problems:
+            buffer.append(encode(_explained(result, resolved) if explain else result.to_json()))
+        else:
+            buffer.append(_line(result, lines, encode))
         if len(buffer) >= _CHUNK:
             out.write("\n".join(buffer) + "\n")
             buffer.clear()
     if buffer:
         out.write("\n".join(buffer) + "\n")
     return failed
+
+
+def _line(result: Any, lines: dict[Any, str], encode: Any) -> str:
+    """The JSON line of a result without problems, encoded once per distinct outcome."""
+    values = tuple(result.outputs.values())
+    types = tuple(map(type, values))
+    if float in types:
+        return str(encode(result.to_json()))
+    key = (result.matches, result.default_used, tuple(result.outputs), values, types)
+    try:
+        text = lines.get(key)
+    except TypeError:  # an unhashable output (a list, a mapping)
+        return str(encode(result.to_json()))
+    if text is None:
+        text = encode(result.to_json())
+        if len(lines) < 4096:
+            lines[key] = text
+    return text
 
 
 def as_text(target: str, marketplace: str, day: str, body: dict[str, Any]) -> str:

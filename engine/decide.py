@@ -24,6 +24,7 @@ row and which expression failed (D005): errors cost time only when they happen.
 from __future__ import annotations
 
 import copy
+import datetime as _datetime
 import difflib
 import json
 import re
@@ -562,8 +563,15 @@ class InputChecker:
         self.checks: dict[str, list[_Check]] | None = None
         self.validator: Any = None
         self.broken = ""  # why the schema itself cannot be used (reported by schema validation too)
+        self.fast: Callable[[Any], bool] | None = None
         if all(c is not None for c in checks.values()):
             self.checks = {n: c for n, c in checks.items() if c}
+            # The same checks as one generated yes/no function (engine.schemacode, ~5x faster); only
+            # inputs it rejects go through the checks above, which say why. It is never looser.
+            from engine.schemacode import compile_value
+
+            whole = {"type": "object", "properties": properties, "required": list(required), "additionalProperties": False}
+            self.fast = compile_value(whole, formats=_FORMATS)
         else:
             schema = {"type": "object", "properties": properties, "required": list(required), "additionalProperties": False}
             import jsonschema  # only here and for D003: it is slow to import
@@ -577,6 +585,8 @@ class InputChecker:
     def check(self, inputs: Any) -> list[str]:
         if not isinstance(inputs, dict):
             return [f"/: expected an object of inputs, got {_json_kind(inputs)} `{_show(inputs)}`"]
+        if self.fast is not None and self.fast(inputs):
+            return []
         if self.checks is None:
             return self._jsonschema(inputs)
         messages = [f"{_pointer([n])}: missing; this input is required" for n in self.required if n not in inputs]
@@ -684,6 +694,30 @@ def _format_ok(fmt: str, value: str) -> bool:
     except EvalError:
         return False
     return pattern.match(value) is not None
+
+
+def _date_ok(value: str) -> bool:
+    """``_format_ok("date", value)``, cheaper: the pattern first, then the calendar."""
+    if _DATE.match(value) is None:
+        return False
+    try:
+        _datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _date_time_ok(value: str) -> bool:
+    """``_format_ok("date-time", value)``, cheaper: pattern, then parse, offset required."""
+    if _DATE_TIME.match(value) is None:
+        return False
+    try:
+        return _datetime.datetime.fromisoformat(value).utcoffset() is not None
+    except ValueError:
+        return False
+
+
+_FORMATS: dict[str, Callable[[str], bool]] = {"date": _date_ok, "date-time": _date_time_ok}
 
 
 def _phrase(keyword: str, expected: Any, value: Any, fallback: str = "") -> str:

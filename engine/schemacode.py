@@ -138,8 +138,9 @@ class Compiler:
     """Emits one module of functions; ``$ref`` targets become functions of their own (shared, and
     recursion-safe). ``documents`` maps a base URI to its schema for cross-file references."""
 
-    def __init__(self, documents: dict[str, Any] | None = None) -> None:
+    def __init__(self, documents: dict[str, Any] | None = None, formats: dict[str, Any] | None = None) -> None:
         self.documents = documents or {}
+        self.formats = formats or {}  # format name -> predicate, overriding FORMATS (runtime use only)
         self.lines: list[str] = []
         self.functions: dict[tuple[str, str], str] = {}  # (base uri, pointer) -> function name
         self.pending: list[tuple[str, Any, str]] = []
@@ -305,9 +306,12 @@ class _Body:
             checks.append(f"{self.c.pattern(schema['pattern'])}.search({v}) is not None")
         if "format" in schema:
             fmt = schema["format"]
-            if fmt not in FORMATS:
+            if fmt in self.c.formats:
+                checks.append(f"_format[{fmt!r}]({v})")
+            elif fmt in FORMATS:
+                checks.append(FORMATS[fmt].format(v=v))
+            else:
                 raise Unsupported(f"format `{fmt}` is not supported")
-            checks.append(FORMATS[fmt].format(v=v))
         if checks:
             inner, _ = self.guard(indent, known, "string", v)
             self.fail_unless(inner, " and ".join(checks))
@@ -429,18 +433,21 @@ def _literal(value: Any) -> str:
 
 # --- runtime use: an author's schema (parameter values, decision inputs) --------------------------
 
-def compile_value(schema: Any) -> Callable[[Any], bool] | None:
-    """A yes/no validator for a self-contained schema, or None when only jsonschema can check it."""
+def compile_value(schema: Any, formats: dict[str, Callable[[str], bool]] | None = None) -> Callable[[Any], bool] | None:
+    """A yes/no validator for a self-contained schema, or None when only jsonschema can check it.
+
+    ``formats`` gives predicates for `format` values, replacing jsonschema's meaning of them (for a
+    checker whose reference is not jsonschema, such as decision inputs)."""
     if not isinstance(schema, (dict, bool)):
         return None
     base = "urn:policyctl:value"
-    compiler = Compiler({base: schema})
+    compiler = Compiler({base: schema}, formats)
     try:
         compiler.function_for(base, "", schema, "validate")
         source = compiler.finish()
     except (Unsupported, re.error, RecursionError, ValueError, TypeError):
         return None
-    namespace = dict(RUNTIME)
+    namespace = dict(RUNTIME, _format=dict(formats or {}))
     exec(compile(source, "<schema>", "exec"), namespace)  # noqa: S102 - generated from data via repr only
     fn: Callable[[Any], bool] = namespace["validate"]
     return fn

@@ -222,3 +222,65 @@ def test_libyaml_and_pure_parser_read_the_corpus_alike(monkeypatch: pytest.Monke
     for path, f, s in zip(files, fast, slow):
         assert (f.data, f.positions, f.key_positions, f.problems) == (s.data, s.positions, s.key_positions,
                                                                       s.problems), path
+
+
+DATES = ["2024-03-01", "2024-02-30", "2024-3-01", "20240301", "2024-03-01T10:00:00Z", "2024-03-01T10:00:00",
+         "2024-03-01T10:00:00+01:00", "2024-03-01 10:00Z", "2024-03-01T10:00:00.123+05:30", "2024-13-01T00:00Z",
+         "٢٠٢٤-٠٣-٠١", "2024-03-01T25:00:00Z", "", "x", "2024-03-01T10:00:00z", "2024-03-01T10:00:00+0100"]
+
+
+def test_decision_input_formats_fast_equal_slow() -> None:
+    from engine import decide
+
+    for value in DATES:
+        assert decide._date_ok(value) == decide._format_ok("date", value), value
+        assert decide._date_time_ok(value) == decide._format_ok("date-time", value), value
+
+
+def test_decision_input_fast_path_never_looser() -> None:
+    from engine import decide
+
+    properties = {"units": {"type": "integer", "minimum": 0}, "rate": {"type": "number", "maximum": 100},
+                  "kind": {"enum": ["a", "b", 1]}, "when": {"type": "string", "format": "date-time"},
+                  "day": {"type": "string", "format": "date"}, "code": {"type": "string", "pattern": "^[a-z]+$"},
+                  "flag": {"type": "boolean"}, "any": {"description": "anything"}}
+    checker = decide.InputChecker(properties, ("units",))
+    assert checker.fast is not None
+    slow = decide.InputChecker(properties, ("units",))
+    slow.fast = None
+    rng = random.Random(7)
+    values: list[Any] = [None, True, False, 0, 1, 1.0, -1, 100, 101.5, "a", "b", "", "A", 1, [], {}, *DATES]
+    accepted = 0
+    for _ in range(3000):
+        inputs = {name: rng.choice(values) for name in rng.sample(list(properties) + ["extra"], rng.randint(0, 5))}
+        fast = checker.fast(inputs)
+        assert not fast or slow.check(inputs) == [], inputs
+        assert checker.check(inputs) == slow.check(inputs), inputs
+        accepted += fast
+    assert accepted > 0
+
+
+def test_batch_lines_equal_one_by_one_answers() -> None:
+    """The batch runner encodes each distinct outcome once; every line must still be its own answer."""
+    import io
+
+    import engine
+    from engine.batch import run_decide
+
+    repo = engine.load(str(ROOT / "tests" / "corpus" / "repos" / "mini"))
+    prog = next(iter(repo.programs))
+    decision = next(iter(repo.programs[prog].decisions))
+    market = repo.programs[prog].marketplaces[0]
+    compiled = repo.compiled(prog, decision)
+    params = repo.params(prog, market, "2024-06-01")
+    cases = [{"days_late": d, "member": m} for d in (0, 0, 1, 3, 30, 3, 0) for m in (True, False, 1)] + \
+        [{"days_late": -1}, {"days_late": 1.0}, {"days_late": True}, {}]
+    text = "".join(json.dumps(c) + "\n" for c in cases)
+    out = io.StringIO()
+    run_decide(repo, prog, decision, market, "2024-06-01", io.StringIO(text), out, False)
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    for number, (case, line) in enumerate(zip(cases, out.getvalue().splitlines()), 1):
+        expected = compiled.decide(case, params, "2024-06-01", engine.Pos("<input>", number, 1))
+        assert json.loads(line)["outputs"] == expected.outputs
+        if expected.ok:
+            assert line == encode(expected.to_json()), case
