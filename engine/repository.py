@@ -259,7 +259,7 @@ def _attach(repo: Repository, by_kind: dict[str, list[tuple[layout.Placed, Docum
         dec, problems = build.decision(doc, placed.stem or "", prog.id)
         repo.problems += problems
         prog.decisions[dec.id] = dec
-        repo.problems += _compile_problems(dec, prog)
+        repo.problems += _compile_problems(repo, dec, prog)
     for placed, doc in by_kind.get("tests", []):
         prog = _owner(repo, placed, doc)
         if prog is None:
@@ -269,10 +269,21 @@ def _attach(repo: Repository, by_kind: dict[str, list[tuple[layout.Placed, Docum
         object.__setattr__(prog, "tests", prog.tests + tuple(cases))
 
 
-def _compile_problems(dec: Any, prog: Program) -> list[Problem]:
+def _compile_problems(repo: Repository, dec: Any, prog: Program) -> list[Problem]:
+    # Known answers come from the disk cache (no Jinja2 import, no parsing); a compiled decision is
+    # kept, so that `decide`, `test` and `build` do not compile it a second time.
+    from engine import compilecache
+
+    names = set(prog.parameters)
+    cached = compilecache.get(dec, names)
+    if cached is not None:
+        return cached
     try:
         from engine.decide import compile_decision
     except ImportError:  # the decision engine is optional while it is being written
         return []
-    _, problems = compile_decision(dec, set(prog.parameters))
+    compiled, problems = compile_decision(dec, names)
+    if compiled is not None:
+        repo._compiled[(prog.id, dec.id)] = compiled
+    compilecache.put(dec, names, list(problems))
     return list(problems)

@@ -284,3 +284,35 @@ def test_batch_lines_equal_one_by_one_answers() -> None:
         assert json.loads(line)["outputs"] == expected.outputs
         if expected.ok:
             assert line == encode(expected.to_json()), case
+
+
+def test_compile_cache_gives_the_same_problems(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    import engine
+    from engine import decide
+
+    monkeypatch.setenv("POLICYCTL_CACHE", str(tmp_path / "cache"))
+    repo_dir = tmp_path / "policies"
+    shutil.copytree(ROOT / "tests" / "corpus" / "repos" / "mini", repo_dir)
+    decision = next((repo_dir / "loans" / "decisions").glob("*.yaml"))
+    text = decision.read_text(encoding="utf-8")
+    decision.write_text(text.replace('when: "days_late == 0"', 'when: "days_lat == 0 and params.nope"'),
+                        encoding="utf-8")
+    monkeypatch.setenv("POLICYCTL_CACHE", "off")
+    uncached = engine.load(str(repo_dir)).problems
+    assert any(p.code.startswith("E") for p in uncached)
+    monkeypatch.setenv("POLICYCTL_CACHE", str(tmp_path / "cache"))
+    first = engine.load(str(repo_dir)).problems
+    assert list((tmp_path / "cache" / "decisions").iterdir())
+
+    def no_compiling(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("compiled although the answer is cached")
+
+    monkeypatch.setattr(decide, "compile_decision", no_compiling)
+    second = engine.load(str(repo_dir)).problems
+    assert uncached == first == second
+    monkeypatch.undo()
+    decision.write_text(text, encoding="utf-8")  # a changed file is compiled again
+    monkeypatch.setenv("POLICYCTL_CACHE", str(tmp_path / "cache"))
+    assert not any(p.code.startswith("E") for p in engine.load(str(repo_dir)).problems)

@@ -1,0 +1,125 @@
+"""A disk cache of the problems `validate` finds when compiling decisions.
+
+Compiling a decision parses every expression with Jinja2's parser: importing Jinja2 and the
+expression compiler costs ~45 ms per process and compiling ~2 ms per decision, the largest part
+of `policyctl validate` once schemas are compiled (see benchmarks/README.md). A decision file
+that has not changed since the last run has the same problems, so they are kept on disk, keyed
+by everything the answer depends on: the decision as built (its `repr`, which holds every value
+and position), the file's text (expression errors quote columns from it), the program's
+parameter names, and a checksum of the engine sources and the Jinja2 version.
+
+An entry stores its full key and is used only when the key matches exactly, so a collision of
+file names can cost a recompile, never a wrong answer. The cache lives in
+``$POLICYCTL_CACHE`` (default ``$XDG_CACHE_HOME/policyctl`` or ``~/.cache/policyctl``);
+``POLICYCTL_CACHE=off`` turns it off. Any failure to read or write it is ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zlib
+from typing import Any
+
+from engine.problems import Problem
+
+_VERSION = "1"
+# The sources whose behaviour decides what compiling reports.
+_SOURCES = ("decide.py", "expr.py", "helpers.py", "model.py", "problems.py", "compilecache.py")
+_MAX_ENTRIES = 20_000
+_engine: str | None = None
+
+
+def directory() -> str | None:
+    where = os.environ.get("POLICYCTL_CACHE")
+    if where is not None and where.lower() in ("", "0", "off", "no", "false"):
+        return None
+    if not where:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        where = os.path.join(base, "policyctl")
+    return os.path.join(where, "decisions")
+
+
+def _engine_checksum() -> str:
+    global _engine
+    if _engine is None:
+        here = os.path.dirname(os.path.abspath(__file__))
+        crc = 0
+        for name in _SOURCES:
+            try:
+                with open(os.path.join(here, name), "rb") as f:
+                    crc = zlib.crc32(f.read(), crc)
+            except OSError:
+                crc = zlib.crc32(b"missing " + name.encode(), crc)
+        _engine = f"{_VERSION}:{crc:08x}:{_jinja_version()}"
+    return _engine
+
+
+def _jinja_version() -> str:
+    """Size and time of Jinja2's parser and lexer: which Jinja2 is installed, without importing it
+    (importlib.metadata alone takes several milliseconds)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("jinja2")
+    if spec is None or not spec.origin:
+        return "?"
+    stamps = []
+    for name in ("parser.py", "lexer.py", "nodes.py"):
+        try:
+            st = os.stat(os.path.join(os.path.dirname(spec.origin), name))
+            stamps.append(f"{st.st_size}.{st.st_mtime_ns}")
+        except OSError:
+            stamps.append("?")
+    return ",".join(stamps)
+
+
+def _key(decision: Any, parameters: set[str]) -> str | None:
+    try:
+        with open(decision.file, encoding="utf-8") as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return "\0".join((_engine_checksum(), repr(decision), text, " ".join(sorted(parameters))))
+
+
+def _path(folder: str, key: str) -> str:
+    crc = zlib.crc32(key.encode("utf-8", "surrogatepass"))
+    return os.path.join(folder, f"{crc:08x}-{len(key)}.json")
+
+
+def get(decision: Any, parameters: set[str]) -> list[Problem] | None:
+    """The problems recorded for this exact decision, or None."""
+    folder = directory()
+    key = _key(decision, parameters) if folder else None
+    if folder is None or key is None:
+        return None
+    try:
+        with open(_path(folder, key), encoding="utf-8") as f:
+            entry = json.load(f)
+        if entry.get("key") != key:
+            return None
+        return [Problem(**p) for p in entry["problems"]]
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
+def put(decision: Any, parameters: set[str], problems: list[Problem]) -> None:
+    folder = directory()
+    key = _key(decision, parameters) if folder else None
+    if folder is None or key is None:
+        return
+    path = _path(folder, key)
+    try:
+        os.makedirs(folder, exist_ok=True)
+        if len(os.listdir(folder)) > _MAX_ENTRIES:  # a crude bound: start afresh
+            for name in os.listdir(folder):
+                os.remove(os.path.join(folder, name))
+        body = {"key": key, "problems": [{"file": p.file, "line": p.line, "col": p.col, "code": p.code,
+                                          "message": p.message, "hint": p.hint, "severity": p.severity}
+                                         for p in problems]}
+        temporary = f"{path}.{os.getpid()}.tmp"
+        with open(temporary, "w", encoding="utf-8") as f:
+            json.dump(body, f, ensure_ascii=False)
+        os.replace(temporary, path)
+    except OSError:
+        pass
