@@ -9,12 +9,15 @@ answer here is "certainly valid" (True) or "ask jsonschema" (False), never "inva
 - authors' schemas (parameter values, decision inputs): compiled on first use, cached per schema;
   a schema using a keyword the compiler does not translate goes to jsonschema every time;
 - authors' schemas themselves: ``schema_is_valid`` accepts the common shapes the 2020-12
-  metaschema allows, without evaluating the metaschema.
+  metaschema allows, without evaluating the metaschema;
+- locale ids: ``known_locale`` finds CLDR's data file for a plain tag without importing Babel.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
 from typing import Any, Callable
 
 _validators: dict[str, Callable[[Any], bool]] | None = None
@@ -142,3 +145,25 @@ def schema_is_valid(schema: Any, depth: int = 0) -> bool:
             return False
         # any other key is unknown to the metaschema, which allows it
     return True
+
+
+# --- locale ids ----------------------------------------------------------------------------------
+
+_LOCALE_TAG = re.compile(r"[a-z]{2,3}(?:-[A-Z][a-z]{3})?(?:-[A-Z]{2})?\Z")
+_locale_data: list[str | None] = []
+
+
+def known_locale(tag: Any) -> bool:
+    """True when Babel's ``Locale.parse(tag, sep="-")`` certainly succeeds: a plain language[-Script]
+    [-REGION] tag whose CLDR data file exists (that is all ``Locale`` checks for such a tag). False
+    means "ask Babel", which also resolves aliases and likely subtags."""
+    if not isinstance(tag, str) or _LOCALE_TAG.match(tag) is None:
+        return False
+    if not _locale_data:
+        import importlib.util
+
+        spec = importlib.util.find_spec("babel")
+        origin = spec.origin if spec is not None else None
+        _locale_data.append(os.path.join(os.path.dirname(origin), "locale-data") if origin else None)
+    folder = _locale_data[0]
+    return folder is not None and os.path.isfile(os.path.join(folder, tag.replace("-", "_") + ".dat"))

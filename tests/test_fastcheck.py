@@ -316,3 +316,26 @@ def test_compile_cache_gives_the_same_problems(tmp_path: Path, monkeypatch: pyte
     decision.write_text(text, encoding="utf-8")  # a changed file is compiled again
     monkeypatch.setenv("POLICYCTL_CACHE", str(tmp_path / "cache"))
     assert not any(p.code.startswith("E") for p in engine.load(str(repo_dir)).problems)
+
+
+def test_known_locale_agrees_with_babel() -> None:
+    from babel import Locale, UnknownLocaleError
+
+    def babel_knows(tag: str) -> bool:
+        try:
+            Locale.parse(tag, sep="-")
+            return True
+        except (UnknownLocaleError, ValueError):
+            return False
+
+    folder = Path(fastcheck._locale_data[0] or "") if fastcheck.known_locale("en") else None
+    assert folder is not None and folder.is_dir()
+    tags = [p.stem.replace("_", "-") for p in folder.glob("*.dat")]
+    tags += ["en", "zh-Hans", "zh-Hant-TW", "sr-Latn", "nb", "no", "iw", "xx", "en-XX", "EN", "en_US", "en-us",
+             "zh-hans", "de-DE-1996", "root", "und", "", "e", "toolong"]
+    accepted = 0
+    for tag in tags:
+        if fastcheck.known_locale(tag):
+            accepted += 1
+            assert babel_knows(tag), tag
+    assert accepted > 500
