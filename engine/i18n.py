@@ -14,6 +14,7 @@ written here is byte-for-byte reproducible: header dates are fixed, order is the
 from __future__ import annotations
 
 import datetime as _dt
+import gettext as _gettext
 import io
 import os
 import re
@@ -142,11 +143,13 @@ def read(path: str, tag: str | None) -> tuple[Catalog | None, list[Problem]]:
         if unclosed:
             return None, [Problem(path, unclosed, 1, "G002", "the catalog cannot be read: a string is not closed",
                                   'end the line with `"`; a quote inside a string is written `\\"`')]
-        return read_po(io.BytesIO(raw), locale=locale(tag) if tag else None, abort_invalid=True), []
+        catalog = read_po(io.BytesIO(raw), locale=locale(tag) if tag else None, abort_invalid=True)
+        _gettext.c2py(catalog.plural_expr)  # a Plural-Forms header gettext cannot use raises ValueError
+        return catalog, []
     except PoFileError as e:
         return None, [Problem(path, int(getattr(e, "lineno", 0) or 0) + 1, 1, "G002", f"the catalog cannot be read: {e}",
                               "fix the PO syntax (https://www.gnu.org/software/gettext/manual/html_node/PO-Files.html)")]
-    except (OSError, UnicodeDecodeError, ValueError) as e:
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as e:
         return None, [Problem(path, 1, 1, "G002", f"the catalog cannot be read: {e}", "save it as UTF-8 PO text")]
 
 
@@ -273,6 +276,29 @@ def translation_problem(source: Message, found: Message) -> str | None:
         if placeholders(form) != wanted:
             return (f"the translation's placeholders {sorted(placeholders(form))} differ from the English "
                     f"ones {sorted(wanted)}")
+        unsafe = markup_problem(ids, form)
+        if unsafe:
+            return unsafe
+    return None
+
+
+_STRAY_PERCENT = re.compile(r"%%|%\(\w+\)[sd]")
+_TAG_START = re.compile(r"<[A-Za-z/!?]")  # an HTML tag, comment or autolink (`<javascript:...>`)
+_LINK_TARGET = re.compile(r"\]\(\s*<?([^)\s>]*)")
+
+
+def markup_problem(english: list[str], translation: str) -> str | None:
+    """What a translation adds that its English does not have and that would be more than text: a
+    `%` conversion other than the placeholders (`%(name)99999999s` pads a page to 100 MB), raw
+    HTML or an autolink, or a link target (`[x](javascript:...)`). Translations are prose."""
+    if "%" in _STRAY_PERCENT.sub("", translation) and not any("%" in _STRAY_PERCENT.sub("", e) for e in english):
+        return "the translation has a `%` conversion other than the placeholders (write `%%` for a percent sign)"
+    if _TAG_START.search(translation) and not any(_TAG_START.search(e) for e in english):
+        return "the translation has HTML or an autolink (`<...>`) that the English does not have"
+    targets = {t for e in english for t in _LINK_TARGET.findall(e)}
+    extra = sorted(set(_LINK_TARGET.findall(translation)) - targets)
+    if extra:
+        return f"the translation links to `{extra[0]}`, which the English does not"
     return None
 
 

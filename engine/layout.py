@@ -10,7 +10,7 @@ import os
 import re
 from dataclasses import dataclass
 
-ID = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+ID = re.compile(r"[a-z][a-z0-9_]{0,62}\Z")  # \Z: `$` would let a final newline through
 YAML_SUFFIXES = (".yaml", ".yml")
 
 

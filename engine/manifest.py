@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from engine.layout import ID
 from engine.model import Program
 from engine.problems import Pos, Problem
 from engine.repository import Repository
@@ -37,8 +38,12 @@ def pages_of(repo: Repository, program: Program) -> tuple[list[Page], list[Probl
     if doc is None:
         found = sorted(n for n in os.listdir(folder) if n.endswith(".md.j2") and not n.startswith("_")) \
             if os.path.isdir(folder) else []
+        # a page id becomes part of output paths and of links in the index: only ids, never markup
+        bad = [Problem(os.path.join(folder, n), 1, 1, "L006", f"`{n[: -len('.md.j2')]}` is not a page id",
+                       "name page templates `ID.md.j2` with an id such as `help` (a-z, 0-9, _)")
+               for n in found if not ID.match(n[: -len(".md.j2")])]
         return [Page(program.id, n[: -len(".md.j2")], n, program.marketplaces, Pos(os.path.join(folder, n)))
-                for n in found], []
+                for n in found if ID.match(n[: -len(".md.j2")])], bad
     if doc.problems or not isinstance(doc.data, dict):
         return [], []  # reported by the loader
     pages: list[Page] = []

@@ -85,6 +85,7 @@ CODES: dict[str, str] = {
     "L003": "an id (program, decision, marketplace) that does not match its file or folder name",
     "L004": "a path that is not a file or folder policyctl can check",
     "L005": "a symbolic link that leaves the repository",
+    "L006": "a file name that cannot be an id (page templates: ids become output paths and links)",
     "S001": "a value does not match the schema of its file kind",
     "P001": "a reference to a marketplace that is not declared",
     "P002": "an overlay sets a parameter the program does not declare",

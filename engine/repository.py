@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from engine import build, layout, schema
+from engine import build, layout, links, schema
 from engine.loader import Document, load_file
 from engine.model import Entry, Marketplace, Program
 from engine.problems import PolicyError, Pos, Problem
@@ -168,6 +168,7 @@ def load(root: str = "policies") -> Repository:
         if kind is not None and not doc.problems:
             by_kind.setdefault(kind, []).append((placed, doc))
     _assemble(repo, by_kind)
+    repo.problems += links.leaving(root)  # templates, catalogs and folders too (YAML files: in `read`)
     repo.problems = sorted(set(repo.problems), key=Problem.sort_key)
     return repo
 

@@ -17,6 +17,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.ext import Extension
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from engine.guard import GuardedSandbox, confine
 from engine.problems import Problem
 
 # Filters that would let a template mark text as safe, or emit markup of its own.
@@ -26,8 +27,8 @@ UNSAFE_FILTERS = ("safe", "forceescape", "escape", "e", "urlize", "xmlattr", "to
 def environment(loader: BaseLoader, finalize: Callable[[Any], Any], autoescape: bool = True,
                 keep_line_breaks: bool = True) -> ImmutableSandboxedEnvironment:
     extensions: list[Any] = ["jinja2.ext.i18n"] + ([KeepLineBreaks] if keep_line_breaks else [])
-    env = ImmutableSandboxedEnvironment(
-        loader=loader, undefined=StrictUndefined, autoescape=autoescape, finalize=finalize,
+    env = GuardedSandbox(  # limits on filters, globals, operators, time and files: engine.guard
+        loader=confine(loader), undefined=StrictUndefined, autoescape=autoescape, finalize=finalize,
         extensions=extensions, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         auto_reload=False)
     env.newstyle_gettext = True  # type: ignore[attr-defined]

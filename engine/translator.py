@@ -13,7 +13,7 @@ from typing import Callable
 
 from babel.messages.catalog import Catalog
 
-from engine.i18n import Domain, Key, message_forms, message_key, read, short
+from engine.i18n import Domain, Key, markup_problem, message_forms, message_key, read, short
 from engine.l10n import SOURCE_LOCALE
 from engine.problems import Problem
 
@@ -66,6 +66,10 @@ class Translator:
         text = forms[min(self._plural(n), len(forms) - 1)] if plural is not None else forms[0]
         if not text.strip():
             self._report(key, "G002", "empty translation of", found.lineno)
+            return english
+        unsafe = markup_problem([msgid] + ([plural] if plural else []), text)
+        if unsafe:  # never published: it could pad a page without bound or inject markup (i18n.markup_problem)
+            self._report(key, "G002", f"{unsafe}:", found.lineno)
             return english
         return text
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import Any
 
 from engine import layout
 from engine.problems import Problem
@@ -49,6 +50,11 @@ def validate(paths: list[str]) -> Outcome:
                 out.sources[doc.path] = doc.text
         keep = {doc.path for path, doc in repo.documents.items() if wanted is None or os.path.abspath(path) in wanted}
         out.problems += [p for p in repo.problems if wanted is None or p.file in keep]
+        if wanted is None:  # templates are checked with their whole tree
+            outside = {p.file for p in repo.problems if p.code == "L005"}  # never read, not even to check
+            templates = [t for t in _templates(repo.root) if t not in outside]
+            out.files += len(templates)
+            out.problems += [p for t in templates for p in _check_template(t)] + _page_problems(repo)
         if wanted:
             out.problems += _not_yaml(wanted)
             out.files += sum(1 for f in wanted if not f.endswith(layout.YAML_SUFFIXES))
@@ -61,10 +67,30 @@ def validate(paths: list[str]) -> Outcome:
         _, doc, _ = read(None, path)
         out.sources[doc.path] = doc.text
         out.problems += doc.problems
-    out.problems.sort(key=Problem.sort_key)
+    out.problems = sorted(set(out.problems), key=Problem.sort_key)
     return out
 
 
+def _templates(root: str) -> list[str]:
+    from engine.templatecheck import template_files
+
+    return template_files(root)
+
+
+def _page_problems(repo: Any) -> list[Problem]:
+    """The pages each program publishes: manifests naming missing templates, file names that are not ids."""
+    from engine.manifest import pages_of
+
+    return [p for program in repo.programs.values() for p in pages_of(repo, program)[1]]
+
+
+def _check_template(path: str) -> list[Problem]:
+    from engine.templatecheck import check_template  # imports Jinja: only when there are templates
+
+    return check_template(path)
+
+
 def _not_yaml(files: set[str]) -> list[Problem]:
-    return [Problem(os.path.relpath(f), 1, 1, "L004", "not a YAML file policyctl can check", "give .yaml files or folders")
-            for f in sorted(files) if not f.endswith(layout.YAML_SUFFIXES)]
+    return [p for f in sorted(files) if f.endswith(".j2") for p in _check_template(os.path.relpath(f))] + \
+        [Problem(os.path.relpath(f), 1, 1, "L004", "not a YAML file policyctl can check", "give .yaml files or folders")
+         for f in sorted(files) if not f.endswith(layout.YAML_SUFFIXES + (".j2",))]

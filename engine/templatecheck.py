@@ -1,0 +1,126 @@
+"""Templates checked without running them: what `policyctl validate` refuses in `*.j2` files.
+
+A template is read with Jinja's parser (never compiled or rendered) and every construct that only
+a server-side template injection needs is a G001 problem at its line:
+
+- names and attributes starting with `_` (`__class__`, `__mro__`, `__subclasses__`, `__globals__`,
+  `__builtins__`, `__init__`...) and Python internals (`mro`, `format`, `format_map`, `gi_frame`...);
+- Jinja's default globals (`cycler`, `joiner`, `namespace`, `lipsum`, `dict`; `range` is bounded) and names
+  other frameworks put in contexts (`request`, `config`, `os`, `open`...);
+- Jinja filters outside engine.guard.SAFE_FILTERS (`attr`, `format`, `center`...);
+- a private name passed as text (`map(attribute="__class__")`, `sort(attribute="a.__class__")`);
+- template names that are absolute, climb with `..`, or hold `\\`, `:` or NUL.
+
+The same things fail at render time in engine.guard's sandbox: this check reports them early,
+with a file and line, in the pull request that adds them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any, Iterator
+
+from jinja2 import Environment, nodes
+from jinja2.filters import FILTERS as DEFAULT_FILTERS
+from jinja2.exceptions import TemplateNotFound, TemplateSyntaxError
+from jinja2.loaders import split_template_path
+
+from engine.guard import MAX_TEMPLATE_BYTES, REMOVED_GLOBALS, SAFE_FILTERS
+from engine.problems import Problem
+
+FORBIDDEN_NAMES = frozenset(REMOVED_GLOBALS) | frozenset(
+    "request config session g url_for get_flashed_messages settings os sys builtins subprocess "
+    "open eval exec getattr globals locals vars type object import".split())
+FORBIDDEN_ATTRIBUTES = frozenset(
+    "mro format format_map func_globals func_code f_globals f_locals f_builtins f_code f_back tb_frame "
+    "tb_next co_code gi_frame gi_code cr_frame cr_code ag_frame ag_code im_func im_self im_class".split())
+REFUSED_FILTERS = frozenset(DEFAULT_FILTERS) - SAFE_FILTERS
+_IDENTIFIER_PATH = re.compile(r"[A-Za-z0-9_.]+\Z")
+_PRIVATE = "templates read the page context; names starting with `_` and these names are Python internals"
+_PARSER = Environment(extensions=["jinja2.ext.i18n"])
+
+
+def template_files(root: str) -> list[str]:
+    """Every template (`*.j2`) below the policies folder ``root``, sorted; links to folders not followed."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        found += [os.path.join(dirpath, n) for n in sorted(filenames) if n.endswith(".j2") and not n.startswith(".")]
+    return found
+
+
+def check_template(path: str) -> list[Problem]:
+    """G001 for everything in the template at ``path`` that the sandbox refuses, each at its line."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(MAX_TEMPLATE_BYTES + 1)
+    except OSError as e:
+        return [Problem(path, 1, 1, "G001", f"cannot read the template: {e.strerror or e}", "check the path")]
+    if len(raw) > MAX_TEMPLATE_BYTES:
+        return [Problem(path, 1, 1, "G001", f"the template is over the limit of {MAX_TEMPLATE_BYTES:,} bytes",
+                        "split it into included parts")]
+    try:
+        tree = _PARSER.parse(raw.decode("utf-8"), os.path.basename(path), path)
+    except UnicodeDecodeError as e:
+        return [Problem(path, 1, 1, "G001", f"the template is not UTF-8 text ({e.reason})", "save it as UTF-8")]
+    except TemplateSyntaxError as e:
+        return [Problem(path, e.lineno or 1, 1, "G001", f"template syntax error: {e.message}",
+                        "see https://jinja.palletsprojects.com/templates/")]
+    except RecursionError:
+        return [Problem(path, 1, 1, "G001", "the template is nested too deeply", "flatten it")]
+    problems = {Problem(path, node.lineno or 1, 1, "G001", f"the sandbox refuses {what}", hint)
+                for node, what, hint in _refused(tree)}
+    return sorted(problems, key=Problem.sort_key)
+
+
+def _refused(tree: nodes.Template) -> Iterator[tuple[nodes.Node, str, str]]:
+    for node in tree.find_all(nodes.Node):
+        if isinstance(node, nodes.Name) and node.ctx == "load":
+            if node.name != "_" and node.name.startswith("_") or node.name in FORBIDDEN_NAMES:  # `_`: gettext
+                yield node, f"the name `{node.name}`", "it is not part of the page context"
+        elif isinstance(node, nodes.Getattr):
+            if _private(node.attr):
+                yield node, f"the attribute `{node.attr}`", _PRIVATE
+        elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
+            if isinstance(node.arg.value, str) and _private(node.arg.value):
+                yield node, f"the key `{node.arg.value}`", _PRIVATE
+        elif isinstance(node, nodes.Filter) and node.name in REFUSED_FILTERS:
+            yield node, f"the filter `{node.name}`", f"Jinja filters allowed: {', '.join(sorted(SAFE_FILTERS))}"
+        elif isinstance(node, (nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport)):
+            yield from _template_names(node)
+        if isinstance(node, (nodes.Filter, nodes.Test, nodes.Call)):
+            for arg in list(node.args) + [k.value for k in node.kwargs]:
+                if isinstance(arg, nodes.Const) and _smuggled(arg.value):
+                    yield node, f"the name `{arg.value}` passed as text", _PRIVATE
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") or name in FORBIDDEN_ATTRIBUTES
+
+
+def _smuggled(value: Any) -> bool:
+    """`"__class__"` or `"a.__globals__"`: a private name written as a string (attr, map, sort...)."""
+    return isinstance(value, str) and bool(_IDENTIFIER_PATH.match(value)) and any(
+        _private(part) for part in value.split(".") if part)
+
+
+def _template_names(node: nodes.Include | nodes.Extends | nodes.Import | nodes.FromImport) \
+        -> Iterator[tuple[nodes.Node, str, str]]:
+    target = node.template
+    if isinstance(target, (nodes.List, nodes.Tuple)):
+        names = [item.value for item in target.items if isinstance(item, nodes.Const)]
+    else:
+        names = [target.value] if isinstance(target, nodes.Const) else []
+    for name in names:
+        if not (isinstance(name, str) and _relative(name)):
+            yield node, f"the template name `{name}`", \
+                "name templates relative to the program's pages/ folder, or as `_site/NAME`"
+
+
+def _relative(name: str) -> bool:
+    try:
+        split_template_path(name)
+    except TemplateNotFound:
+        return False
+    return not (name.startswith("/") or any(c in name for c in "\\:\0"))
