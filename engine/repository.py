@@ -7,6 +7,7 @@ parts that are sound are still built, so ``validate`` can report all problems in
 from __future__ import annotations
 
 import datetime as _dt
+import gc
 import os
 from dataclasses import dataclass
 from typing import Any, Iterable
@@ -161,13 +162,22 @@ def load(root: str = "policies") -> Repository:
     repo = Repository(root)
     files = layout.yaml_files(root)
     by_kind: dict[str, list[tuple[layout.Placed, Document]]] = {}
-    for path in files:
-        placed, doc, kind = read(root, path)
-        repo.documents[path] = doc
-        repo.problems += doc.problems
-        if kind is not None and not doc.problems:
-            by_kind.setdefault(kind, []).append((placed, doc))
-    _assemble(repo, by_kind)
+    # Loading builds millions of small acyclic objects that all stay alive: the cycle collector
+    # would scan them again and again for nothing (~15% of a large load). Reference counting
+    # still frees everything; collection resumes afterwards.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for path in files:
+            placed, doc, kind = read(root, path)
+            repo.documents[path] = doc
+            repo.problems += doc.problems
+            if kind is not None and not doc.problems:
+                by_kind.setdefault(kind, []).append((placed, doc))
+        _assemble(repo, by_kind)
+    finally:
+        if collecting:
+            gc.enable()
     repo.problems += links.leaving(root)  # templates, catalogs and folders too (YAML files: in `read`)
     repo.problems = sorted(set(repo.problems), key=Problem.sort_key)
     return repo
