@@ -32,8 +32,8 @@ from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from engine import helpers
+from engine.templatecheck import MAX_TEMPLATE_BYTES
 
-MAX_TEMPLATE_BYTES = 1024 * 1024
 MAX_RENDER_SECONDS = 10.0
 MAX_TEXT = 1_000_000  # characters of one `~` result; a whole help page is a few ten thousand
 

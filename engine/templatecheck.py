@@ -17,28 +17,29 @@ with a file and line, in the pull request that adds them.
 
 from __future__ import annotations
 
+import json
 import os
 import re
-from typing import Any, Iterator
+import zlib
+from typing import TYPE_CHECKING, Any, Iterator
 
-from jinja2 import Environment, nodes
-from jinja2.filters import FILTERS as DEFAULT_FILTERS
-from jinja2.exceptions import TemplateNotFound, TemplateSyntaxError
-from jinja2.loaders import split_template_path
-
-from engine.guard import MAX_TEMPLATE_BYTES, REMOVED_GLOBALS, SAFE_FILTERS
 from engine.problems import Problem
 
-FORBIDDEN_NAMES = frozenset(REMOVED_GLOBALS) | frozenset(
-    "request config session g url_for get_flashed_messages settings os sys builtins subprocess "
-    "open eval exec getattr globals locals vars type object import".split())
+if TYPE_CHECKING:
+    from jinja2 import nodes
+
+MAX_TEMPLATE_BYTES = 1024 * 1024
 FORBIDDEN_ATTRIBUTES = frozenset(
     "mro format format_map func_globals func_code f_globals f_locals f_builtins f_code f_back tb_frame "
     "tb_next co_code gi_frame gi_code cr_frame cr_code ag_frame ag_code im_func im_self im_class".split())
-REFUSED_FILTERS = frozenset(DEFAULT_FILTERS) - SAFE_FILTERS
+_FRAMEWORK_NAMES = frozenset(
+    "request config session g url_for get_flashed_messages settings os sys builtins subprocess "
+    "open eval exec getattr globals locals vars type object import".split())
 _IDENTIFIER_PATH = re.compile(r"[A-Za-z0-9_.]+\Z")
 _PRIVATE = "templates read the page context; names starting with `_` and these names are Python internals"
-_PARSER = Environment(extensions=["jinja2.ext.i18n"])
+_CACHE_VERSION = "1"
+# The sources whose behaviour decides what the check reports (cache key, with Jinja2's version).
+_SOURCES = ("templatecheck.py", "guard.py", "problems.py")
 
 
 def template_files(root: str) -> list[str]:
@@ -51,7 +52,13 @@ def template_files(root: str) -> list[str]:
 
 
 def check_template(path: str) -> list[Problem]:
-    """G001 for everything in the template at ``path`` that the sandbox refuses, each at its line."""
+    """G001 for everything in the template at ``path`` that the sandbox refuses, each at its line.
+
+    The answer for a template unchanged since the last run is read from the disk cache of
+    engine.compilecache (same folder, ``templates/``), so an unchanged repository is validated
+    without importing Jinja2. An entry is data only (problems as JSON) and is used only when its
+    full key matches: the template's path and bytes, these sources and Jinja2's version.
+    """
     try:
         with open(path, "rb") as f:
             raw = f.read(MAX_TEMPLATE_BYTES + 1)
@@ -60,8 +67,21 @@ def check_template(path: str) -> list[Problem]:
     if len(raw) > MAX_TEMPLATE_BYTES:
         return [Problem(path, 1, 1, "G001", f"the template is over the limit of {MAX_TEMPLATE_BYTES:,} bytes",
                         "split it into included parts")]
+    key = _key(path, raw)
+    cached = _cached(key)
+    if cached is not None:
+        return cached
+    problems = _analyse(path, raw)
+    _store(key, problems)
+    return problems
+
+
+def _analyse(path: str, raw: bytes) -> list[Problem]:
+    from jinja2 import Environment
+    from jinja2.exceptions import TemplateSyntaxError
+
     try:
-        tree = _PARSER.parse(raw.decode("utf-8"), os.path.basename(path), path)
+        tree = Environment(extensions=["jinja2.ext.i18n"]).parse(raw.decode("utf-8"), os.path.basename(path), path)
     except UnicodeDecodeError as e:
         return [Problem(path, 1, 1, "G001", f"the template is not UTF-8 text ({e.reason})", "save it as UTF-8")]
     except TemplateSyntaxError as e:
@@ -75,9 +95,16 @@ def check_template(path: str) -> list[Problem]:
 
 
 def _refused(tree: nodes.Template) -> Iterator[tuple[nodes.Node, str, str]]:
+    from jinja2 import nodes
+    from jinja2.filters import FILTERS
+
+    from engine.guard import REMOVED_GLOBALS, SAFE_FILTERS
+
+    forbidden_names = _FRAMEWORK_NAMES | frozenset(REMOVED_GLOBALS)
+    refused_filters = frozenset(FILTERS) - SAFE_FILTERS
     for node in tree.find_all(nodes.Node):
         if isinstance(node, nodes.Name) and node.ctx == "load":
-            if node.name != "_" and node.name.startswith("_") or node.name in FORBIDDEN_NAMES:  # `_`: gettext
+            if node.name != "_" and node.name.startswith("_") or node.name in forbidden_names:  # `_`: gettext
                 yield node, f"the name `{node.name}`", "it is not part of the page context"
         elif isinstance(node, nodes.Getattr):
             if _private(node.attr):
@@ -85,7 +112,7 @@ def _refused(tree: nodes.Template) -> Iterator[tuple[nodes.Node, str, str]]:
         elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
             if isinstance(node.arg.value, str) and _private(node.arg.value):
                 yield node, f"the key `{node.arg.value}`", _PRIVATE
-        elif isinstance(node, nodes.Filter) and node.name in REFUSED_FILTERS:
+        elif isinstance(node, nodes.Filter) and node.name in refused_filters:
             yield node, f"the filter `{node.name}`", f"Jinja filters allowed: {', '.join(sorted(SAFE_FILTERS))}"
         elif isinstance(node, (nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport)):
             yield from _template_names(node)
@@ -107,6 +134,8 @@ def _smuggled(value: Any) -> bool:
 
 def _template_names(node: nodes.Include | nodes.Extends | nodes.Import | nodes.FromImport) \
         -> Iterator[tuple[nodes.Node, str, str]]:
+    from jinja2 import nodes
+
     target = node.template
     if isinstance(target, (nodes.List, nodes.Tuple)):
         names = [item.value for item in target.items if isinstance(item, nodes.Const)]
@@ -119,8 +148,78 @@ def _template_names(node: nodes.Include | nodes.Extends | nodes.Import | nodes.F
 
 
 def _relative(name: str) -> bool:
+    from jinja2.exceptions import TemplateNotFound
+    from jinja2.loaders import split_template_path
+
     try:
         split_template_path(name)
     except TemplateNotFound:
         return False
     return not (name.startswith("/") or any(c in name for c in "\\:\0"))
+
+
+# -- the cache ----------------------------------------------------------------------------------------
+
+def _key(path: str, raw: bytes) -> str:
+    here = os.path.dirname(os.path.abspath(__file__))
+    crc = zlib.crc32(raw)
+    for name in _SOURCES:
+        try:
+            with open(os.path.join(here, name), "rb") as f:
+                crc = zlib.crc32(f.read(), crc)
+        except OSError:
+            crc = zlib.crc32(name.encode(), crc)
+    return f"{_CACHE_VERSION}:{crc:08x}:{len(raw)}:{_jinja_stamp()}:{os.path.abspath(path)}\0{path}"
+
+
+def _jinja_stamp() -> str:
+    import importlib.util
+
+    spec = importlib.util.find_spec("jinja2")
+    if spec is None or not spec.origin:
+        return "?"
+    try:
+        st = os.stat(os.path.join(os.path.dirname(spec.origin), "parser.py"))
+    except OSError:
+        return "?"
+    return f"{st.st_size}.{st.st_mtime_ns}"
+
+
+def _cache_file(key: str) -> str | None:
+    from engine.compilecache import directory
+
+    decisions = directory()
+    if decisions is None:
+        return None
+    return os.path.join(os.path.dirname(decisions), "templates", f"{zlib.crc32(key.encode('utf-8', 'surrogatepass')):08x}.json")
+
+
+def _cached(key: str) -> list[Problem] | None:
+    where = _cache_file(key)
+    if where is None:
+        return None
+    try:
+        with open(where, encoding="utf-8") as f:
+            entry = json.load(f)
+        if entry.get("key") != key:
+            return None
+        return [Problem(**p) for p in entry["problems"]]
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
+def _store(key: str, problems: list[Problem]) -> None:
+    where = _cache_file(key)
+    if where is None:
+        return
+    body = {"key": key, "problems": [{"file": p.file, "line": p.line, "col": p.col, "code": p.code,
+                                      "message": p.message, "hint": p.hint, "severity": p.severity}
+                                     for p in problems]}
+    try:
+        os.makedirs(os.path.dirname(where), exist_ok=True)
+        temporary = f"{where}.{os.getpid()}.tmp"
+        with open(temporary, "w", encoding="utf-8") as f:
+            json.dump(body, f, ensure_ascii=False)
+        os.replace(temporary, where)
+    except OSError:
+        pass
