@@ -14,6 +14,7 @@ from typing import Any, TextIO
 from engine.problems import Pos, Problem
 
 _CHUNK = 512
+_LINE_ENDS = frozenset(("", "\n", "\r\n"))
 
 
 def run_decide(repo: Any, program: str, decision: str, marketplace: str, at: str | None,
@@ -50,7 +51,8 @@ def run_decide(repo: Any, program: str, decision: str, marketplace: str, at: str
 
 def _stream(compiled: Any, params: dict[str, Any], day: str, resolved: Any, name: str, head: tuple[str, str],
             source: TextIO, out: TextIO, explain: bool) -> bool:
-    decode = json.JSONDecoder().decode
+    decoder = json.JSONDecoder()
+    decode, scan = decoder.decode, decoder.scan_once
     encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     validate, evaluate, invalid = compiled.validate_inputs, compiled.evaluate, compiled.invalid
     # A result's line depends only on the rows that matched and the outputs' values and types, and
@@ -64,7 +66,14 @@ def _stream(compiled: Any, params: dict[str, Any], day: str, resolved: Any, name
         if not line.strip():
             continue
         try:
-            inputs = decode(line)
+            # The usual line, `{...}` and a newline, read by the scanner directly (a third faster
+            # than decode); anything else goes through decode, which reads it or says why not.
+            try:
+                inputs, end = scan(line, 0)
+            except (StopIteration, ValueError):
+                end = 0  # decode says why
+            if line[end:] not in _LINE_ENDS:
+                inputs = decode(line)
         except json.JSONDecodeError as e:
             failed = True
             problem = Problem(name, number, e.colno, "D004", f"not valid JSON: {e.msg}", "one JSON object per line")
