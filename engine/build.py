@@ -12,6 +12,7 @@ from typing import Any
 from engine import schema
 from engine.loader import Document, Path
 from engine.model import Decision, Entry, Expr, Marketplace, Overlay, Parameter, Program, Rule, TestCase
+from engine.patterns import unsafe_keywords
 from engine.problems import Pos, Problem
 
 
@@ -139,6 +140,10 @@ def program(doc: Document, folder: str, known_marketplaces: dict[str, Marketplac
     for name, spec in data["parameters"].items():
         path = ("parameters", name)
         problems += unknown_keywords(doc, path + ("schema",), spec["schema"])
+        unsafe = unsafe_keywords(doc, path + ("schema",), spec["schema"])
+        if unsafe:  # never used: resolving the reference or matching the pattern is the attack
+            problems += unsafe
+            continue
         invalid = schema.schema_problems(spec["schema"])
         if invalid:
             problems.append(Problem.at(doc.pos(path + ("schema",)), "P009",
@@ -215,9 +220,14 @@ def decision(doc: Document, stem: str, program_id: str) -> tuple[Decision, list[
         if name not in data["inputs"]:
             problems.append(Problem.at(doc.pos(("required", i)), "S001", f"`{name}` is required but not an input",
                                        "declare it under `inputs:` or remove it from `required:`"))
+    unsafe: set[tuple[str, str]] = set()
     for section in ("inputs", "outputs"):
         for name, sub in (data.get(section) or {}).items():
             problems += unknown_keywords(doc, (section, name), sub)
+            found = unsafe_keywords(doc, (section, name), sub)
+            if found:
+                problems += found
+                unsafe.add((section, name))
     rules = []
     seen: dict[str, int] = {}
     for i, row in enumerate(data["rules"]):
@@ -231,12 +241,18 @@ def decision(doc: Document, stem: str, program_id: str) -> tuple[Decision, list[
         rules.append(Rule(row["id"], when, _outputs(doc, path + ("then",), row["then"]), row["reason"], doc.pos(path)))
     built = Decision(
         id=stem, program=program_id, title=data["title"], description=data.get("description", ""),
-        inputs=dict(data["inputs"]), required=tuple(data.get("required") or ()),
+        inputs=_usable("inputs", data["inputs"], unsafe), required=tuple(data.get("required") or ()),
         let={k: _expr(doc, ("let", k), v) for k, v in (data.get("let") or {}).items()},
         hit=data.get("hit", "first"), rules=tuple(rules),
         default=_outputs(doc, ("default",), data["default"]) if "default" in data else None,
-        outputs=dict(data.get("outputs") or {}), file=doc.path, pos=doc.pos())
+        outputs=_usable("outputs", data.get("outputs") or {}, unsafe), file=doc.path, pos=doc.pos())
     return built, problems
+
+
+def _usable(section: str, schemas: dict[str, Any], unsafe: set[tuple[str, str]]) -> dict[str, Any]:
+    """The property schemas, those reported by unsafe_keywords (P009) replaced by `{}`: nothing is
+    ever fetched for them or matched against their patterns, even by `policyctl test`."""
+    return {name: {} if (section, name) in unsafe else sub for name, sub in schemas.items()}
 
 
 def tests(doc: Document, program_id: str) -> list[TestCase]:

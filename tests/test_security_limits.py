@@ -1,0 +1,212 @@
+"""A malformed or hostile file costs seconds, not minutes (issue 8): every limit, end to end.
+
+Each case goes through the command line (`policyctl validate`, `decide` or `test`) and must end
+with its own problem code, a message, exit 1 and no traceback, well inside a bound generous enough
+for a slow CI machine (``BOUND`` seconds): these are guards, not benchmarks.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import CORPUS, MINI, run_cli
+
+BOUND = 5.0
+HOSTILE = CORPUS / "hostile" / "files"
+
+
+def timed_validate(*paths: Path) -> tuple[object, float]:
+    started = time.monotonic()
+    r = run_cli("validate", *map(str, paths))
+    return r, time.monotonic() - started
+
+
+def expect(r: object, code: str, line: int | None = None) -> None:
+    out = r.out + r.err  # type: ignore[attr-defined]
+    assert r.code == 1, r  # type: ignore[attr-defined]
+    assert f"error[{code}]" in out, out
+    if line is not None:
+        assert f":{line}:" in out, out
+    assert "Traceback" not in out
+
+
+# -- YAML: size, depth, aliases, nodes ----------------------------------------------------------------
+
+def test_a_25_mb_file_is_refused_without_reading_it_all(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    with open(big, "w") as f:
+        f.write("kind: program\nx:\n")
+        line = "  - aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n"
+        f.write(line * (25 * 1024 * 1024 // len(line)))
+    r, seconds = timed_validate(big)
+    expect(r, "Y004")
+    assert "over the limit of 5,242,880" in r.out and seconds < BOUND  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("depth", [65, 20_000, 200_000])
+def test_deep_nesting_is_refused(tmp_path: Path, depth: int) -> None:
+    for name, text in (("flow", "[" * depth + "]" * depth), ("block", "".join(f"{' ' * i}- \n" for i in range(min(depth, 1000))))):
+        deep = tmp_path / f"{name}.yaml"
+        deep.write_text("kind: program\nx: " + text + "\n" if name == "flow" else "kind: program\nx:\n" + text)
+        r, seconds = timed_validate(deep)
+        expect(r, "Y015")
+        assert "nesting deeper than 64 levels" in r.out and seconds < BOUND  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in HOSTILE.glob("alias_*.yaml")))
+def test_alias_bombs_are_refused(name: str) -> None:
+    r, seconds = timed_validate(HOSTILE / name)
+    expect(r, "Y016")
+    assert seconds < BOUND
+
+
+def test_a_100000_row_table_is_refused(tmp_path: Path) -> None:
+    repo = tmp_path / "policies"
+    shutil.copytree(MINI, repo)
+    rows = "".join(f"  - {{id: r{i}, reason: x, then: {{fee: 1}}}}\n" for i in range(100_000))
+    table = repo / "loans" / "decisions" / "huge.yaml"
+    table.write_text("kind: decision\nid: huge\ntitle: t\ninputs: {x: {type: integer}}\nrules:\n" + rows)
+    assert table.stat().st_size < 5 * 1024 * 1024  # under the size limit: the node limit stops it
+    r, seconds = timed_validate(repo)
+    expect(r, "Y016")
+    assert f"{table}:" in r.out and seconds < BOUND  # type: ignore[attr-defined]
+
+
+def test_a_table_over_the_row_limit_is_refused(tmp_path: Path) -> None:
+    repo = tmp_path / "policies"
+    shutil.copytree(MINI, repo)
+    rows = "".join(f"  - {{id: r{i}, reason: x, then: {{fee: 1}}}}\n" for i in range(10_001))
+    (repo / "loans" / "decisions" / "wide.yaml").write_text(
+        "kind: decision\nid: wide\ntitle: t\ninputs: {x: {type: integer}}\nrules:\n" + rows)
+    r, seconds = timed_validate(repo)
+    expect(r, "S001")
+    assert "expected at most 10000" in r.out and seconds < BOUND  # type: ignore[attr-defined]
+
+
+def test_a_long_scalar_and_a_long_number_are_bounded(tmp_path: Path) -> None:
+    f = tmp_path / "long.yaml"
+    f.write_text("kind: program\nx: " + "9" * 100_000 + "\ny: " + "a" * 4_000_000 + "\n")
+    r, seconds = timed_validate(f)
+    expect(r, "Y019")
+    assert seconds < BOUND
+
+
+# -- expressions --------------------------------------------------------------------------------------
+
+def decision_repo(tmp_path: Path, then: str, when: str = "x >= 0") -> Path:
+    repo = tmp_path / "policies"
+    shutil.copytree(MINI, repo)
+    (repo / "loans" / "decisions" / "bomb.yaml").write_text(
+        "kind: decision\nid: bomb\ntitle: t\ninputs: {x: {type: integer}, s: {type: string}}\n"
+        f"rules:\n  - id: only\n    when: {json.dumps(when)}\n    reason: r\n    then: {{out: {json.dumps('= ' + then)}}}\n")
+    return repo
+
+
+@pytest.mark.parametrize("expression, message", [
+    ('"a" * 10**9', "result too large"),
+    ("[1] * 10**9", "result too large"),
+    ("10 ** (10 ** 10)", "number too large"),
+    ("(10 ** 10) ** (10 ** 10)", "number too large"),
+    ('"%0999999999d" % x', "must be a number"),
+    ('s ~ s ~ s ~ s ~ s ~ s ~ s ~ s ~ s ~ s ~ s ~ s', "result too large"),
+    ("2 ** 4097", "number too large"),
+])
+def test_expression_bombs_fail_fast(tmp_path: Path, expression: str, message: str) -> None:
+    repo = decision_repo(tmp_path, expression)
+    started = time.monotonic()
+    checked = run_cli("validate", str(repo))
+    assert checked.code in (0, 1) and "Traceback" not in checked.out + checked.err
+    r = run_cli("decide", "loans.bomb", "-m", "nl", "--root", str(repo), "--input", "-", "--at", "2024-05-01",
+                stdin=json.dumps({"x": 1, "s": "a" * 10_000}))
+    assert time.monotonic() - started < BOUND
+    body = json.loads(r.out)
+    assert r.code == 1 and body["problems"][0]["code"] == "D005" and message in body["problems"][0]["message"], body
+
+
+def test_an_expression_over_the_length_limit_is_refused(tmp_path: Path) -> None:
+    repo = decision_repo(tmp_path, "x" + " + x" * 600)
+    r, seconds = timed_validate(repo)
+    expect(r, "E005" if "E005" in r.out else "S001")  # type: ignore[attr-defined]
+    assert seconds < BOUND
+
+
+@pytest.mark.parametrize("expression", ["(" * 900 + "x" + ")" * 900, "-" * 1900 + "x", "not " * 450 + "x",
+                                        "[" * 900 + "]" * 900, "x" + "|abs" * 400])
+def test_deeply_nested_expressions_are_refused(tmp_path: Path, expression: str) -> None:
+    repo = decision_repo(tmp_path, "x", when=expression)
+    r, seconds = timed_validate(repo)
+    out = r.out + r.err  # type: ignore[attr-defined]
+    assert r.code == 1 and ("error[E001]" in out or "error[E005]" in out), out  # type: ignore[attr-defined]
+    assert "Traceback" not in out and seconds < BOUND
+
+
+# -- authors' JSON Schemas: references and regexes -------------------------------------------------------
+
+PROGRAM_SCHEMA = """  code:
+    description: a code
+    schema: {schema}
+    value: {value}
+"""
+
+
+@pytest.mark.parametrize("schema, value, message", [
+    ('{type: string, pattern: "^(a+)+$"}', '"' + "a" * 40 + '!"', "exponential backtracking"),
+    ('{type: string, pattern: "^(\\\\w+\\\\s?)*$"}', '"' + "word " * 30 + '!"', "exponential backtracking"),
+    ('{type: string, pattern: "^a*a*$"}', '"' + "a" * 100_000 + '!"', "two repetitions in a row"),
+    ('{type: string, pattern: "\\\\d+x"}', '"' + "1" * 100_000 + '"', "does not start with `^`"),
+    ('{type: string, pattern: "^(.*)\\\\1"}', '"ab"', "backreference"),
+    ('{type: string, pattern: "(["}', '"a"', "is not a regular expression"),
+    ('{type: object, patternProperties: {"^(a|a)*$": {type: string}}}', '{a: b}', "exponential backtracking"),
+    ('{$ref: "file:///etc/passwd"}', '"a"', "refers outside this schema"),
+    ('{$ref: "https://example.invalid/schema.json"}', '"a"', "refers outside this schema"),
+    ('{type: array, items: {$ref: "other.json#/x"}}', "[1]", "refers outside this schema"),
+    ('{$id: "file:///etc/", $ref: "passwd"}', '"a"', "not allowed"),
+])
+def test_dangerous_parameter_schemas_are_refused_and_never_used(tmp_path: Path, schema: str, value: str,
+                                                                message: str) -> None:
+    repo = tmp_path / "policies"
+    shutil.copytree(MINI, repo)
+    program = repo / "loans" / "program.yaml"
+    text = program.read_text()
+    program.write_text(text.replace("  members_only:", PROGRAM_SCHEMA.format(schema=schema, value=value) + "  members_only:"))
+    r, seconds = timed_validate(repo)
+    expect(r, "P009")
+    assert message in r.out and seconds < BOUND, r.out  # type: ignore[attr-defined]
+
+
+def test_a_dangerous_input_schema_is_never_matched_by_test_or_decide(tmp_path: Path) -> None:
+    repo = tmp_path / "policies"
+    shutil.copytree(MINI, repo)
+    decision = repo / "loans" / "decisions" / "late_fee.yaml"
+    decision.write_text(decision.read_text().replace(
+        "  member: {type: boolean}", '  member: {type: boolean}\n  code: {type: string, pattern: "^(a+)+$"}'))
+    cases = repo / "loans" / "tests" / "late_fee.yaml"
+    cases.write_text(cases.read_text().replace("input: {days_late: 0, member: true}",
+                                               'input: {days_late: 0, member: true, code: "' + "a" * 40 + '!"}'))
+    started = time.monotonic()
+    checked = run_cli("validate", str(repo))
+    tested = run_cli("test", "--root", str(repo))
+    assert time.monotonic() - started < BOUND
+    expect(checked, "P009")
+    assert tested.code == 1 and "P009" in tested.err, tested
+
+
+def test_an_output_schema_reference_is_never_fetched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import urllib.request
+
+    def no_network(*args: object, **kwargs: object) -> None:
+        raise AssertionError("policyctl tried to fetch a schema")
+
+    monkeypatch.setattr(urllib.request, "urlopen", no_network)
+    repo = tmp_path / "policies"
+    shutil.copytree(MINI, repo)
+    decision = repo / "loans" / "decisions" / "late_fee.yaml"
+    decision.write_text(decision.read_text().replace(
+        "  status: {enum: [on_time, late, refer]}", '  status: {$ref: "https://example.invalid/s.json"}'))
+    for r in (run_cli("validate", str(repo)), run_cli("test", "--root", str(repo))):
+        expect(r, "P009")
