@@ -64,6 +64,7 @@ class Repository:
         self.problems: list[Problem] = []
         self._compiled: dict[tuple[str, str], Any] = {}
         self._params: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self._answering: dict[tuple[str, str, str, str], tuple[Any, dict[str, Any], str]] = {}
 
     # -- questions -------------------------------------------------------------------------
     def program(self, program_id: str) -> Program:
@@ -122,10 +123,14 @@ class Repository:
     def decide(self, program: str, decision: str, inputs: dict[str, Any], marketplace: str,
                at: str | None = None, validate: bool = True) -> Any:
         """Answer one decision; input problems come back as a result with problems, not an exception."""
-        compiled = self.compiled(program, decision)
-        self._marketplace(self.programs[program], marketplace)
-        day = _check_date(at or today())
-        params = self.params(program, marketplace, day)
+        key = (program, decision, marketplace, at or today())
+        known = self._answering.get(key)  # the look-ups below cost more than a small decision
+        if known is None:
+            compiled = self.compiled(program, decision)
+            self._marketplace(self.programs[program], marketplace)
+            day = _check_date(key[3])
+            known = self._answering[key] = (compiled, self.params(program, marketplace, day), day)
+        compiled, params, day = known
         if validate:
             return compiled.decide(inputs, params, day)
         return compiled.evaluate(inputs, params, day)
@@ -136,9 +141,18 @@ def _usage(message: str, known: Iterable[str]) -> Problem:
     return Problem("<command line>", 1, 1, "L004", message, f"known: {', '.join(names) if names else 'none'}")
 
 
+_DAYS: dict[str, str] = {}  # dates already checked: `decide` checks one per call
+
+
 def _check_date(day: str) -> str:
+    known = _DAYS.get(day) if type(day) is str else None
+    if known is not None:
+        return known
     try:
-        return _dt.date.fromisoformat(day).isoformat()
+        checked = _dt.date.fromisoformat(day).isoformat()
+        if type(day) is str and len(_DAYS) < 4096:
+            _DAYS[day] = checked
+        return checked
     except (TypeError, ValueError):
         raise PolicyError([Problem("<command line>", 1, 1, "L004", f"`{day}` is not a date",
                                    "write an ISO date such as 2024-03-01")], usage=True) from None
