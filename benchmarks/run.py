@@ -194,7 +194,7 @@ def startup_and_validate(b: Bench, syn: str) -> None:
     real = os.path.join(ROOT, "policies")
     if os.path.isdir(real):
         files = checked(b, real)
-        for label, env in (("", None), (", no compile cache", {"POLICYCTL_CACHE": "off"})):
+        for label, env in (("", None), (", no cache", {"POLICYCTL_CACHE": "off"})):
             ours = b.process([PY, CLI, "validate", real], runs, env=env)
             r = ratio(ours.seconds, imports.seconds)
             b.add("validate", f"policyctl validate policies/ ({files} files{label})", ours.seconds,
@@ -202,7 +202,7 @@ def startup_and_validate(b: Bench, syn: str) -> None:
                   note=ours.output.strip().splitlines()[-1] if ours.output.strip() and not label else "")
     files = count_yaml(syn)
     peer = check_jsonschema(b, syn)
-    for label, env in (("", None), (", no compile cache", {"POLICYCTL_CACHE": "off"})):
+    for label, env in (("", None), (", no cache", {"POLICYCTL_CACHE": "off"})):
         ours = b.process([PY, CLI, "validate", syn], 1 if b.quick else 5, env=env)
         r = ratio(peer, ours.seconds)
         b.add("validate", f"policyctl validate, synthetic ({files} files{label})", ours.seconds,

@@ -28,6 +28,7 @@ _VERSION = "1"
 _SOURCES = ("decide.py", "expr.py", "helpers.py", "model.py", "problems.py", "compilecache.py")
 _MAX_ENTRIES = 20_000
 _engine: str | None = None
+_written: list[str] = []
 
 
 def directory() -> str | None:
@@ -111,9 +112,12 @@ def put(decision: Any, parameters: set[str], problems: list[Problem]) -> None:
     path = _path(folder, key)
     try:
         os.makedirs(folder, exist_ok=True)
-        if len(os.listdir(folder)) > _MAX_ENTRIES:  # a crude bound: start afresh
-            for name in os.listdir(folder):
-                os.remove(os.path.join(folder, name))
+        if not _written:  # once per process (listing a big folder per entry would be quadratic)
+            names = os.listdir(folder)
+            if len(names) > _MAX_ENTRIES:  # a crude bound: start afresh
+                for name in names:
+                    os.remove(os.path.join(folder, name))
+        _written.append(path)
         body = {"key": key, "problems": [{"file": p.file, "line": p.line, "col": p.col, "code": p.code,
                                           "message": p.message, "hint": p.hint, "severity": p.severity}
                                          for p in problems]}
