@@ -239,7 +239,8 @@ class _Builder:
         self.doc = doc
         self.positions = doc.positions
         self.key_positions = doc.key_positions
-        # Frames: [container, path, pending_key or None, seen_keys {key: line}]
+        # Frames: [container, path, pending_key or None, seen_keys {key: line}, anchor, node count at
+        # start, path of the pending key (one tuple shared by key_positions and positions)]
         self.stack: list[list[Any]] = []
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.open_anchors: dict[str, list[Any]] = {}  # anchor -> frame, while its node is open
@@ -287,14 +288,15 @@ class _Builder:
                                 line = mark.line + 1
                                 seen[v] = line
                                 frame[2] = v
-                                key_positions[frame[1] + (v,)] = (line, mark.column + 1)
+                                frame[6] = path = frame[1] + (v,)  # shared with the value's entry
+                                key_positions[path] = (line, mark.column + 1)
                                 continue
                         elif len(v) < _INLINE_MAX:
                             if e.implicit[0] and (not v or v[0] in special):
                                 v = resolve_plain(v)
                             self.nodes += 1
                             container[key] = v
-                            positions[frame[1] + (key,)] = (mark.line + 1, mark.column + 1)
+                            positions[frame[6]] = (mark.line + 1, mark.column + 1)
                             frame[2] = None
                             continue
                     elif len(v) < _INLINE_MAX:
@@ -311,7 +313,7 @@ class _Builder:
                     if type(container) is dict:
                         key = frame[2]
                         if key is not None:
-                            path = frame[1] + (key,)
+                            path = frame[6]
                             container[key] = new
                             frame[2] = None
                         else:
@@ -323,7 +325,7 @@ class _Builder:
                         mark = e.start_mark
                         positions[path] = (mark.line + 1, mark.column + 1)
                         self.nodes += 1
-                        stack.append([new, path, None, {}, None, self.nodes])
+                        stack.append([new, path, None, {}, None, self.nodes, None])
                         continue
                 self.event(e)
         finally:
@@ -389,9 +391,10 @@ class _Builder:
                           "remove one of them; YAML would otherwise silently keep only the last")
             seen[value] = pos[0]
             frame[2] = value
-            self.key_positions[parent + (value,)] = pos
-            return parent + (value,)
-        path = parent + (key,)
+            frame[6] = path = parent + (value,)
+            self.key_positions[path] = pos
+            return path
+        path = frame[6]
         container[key] = value
         self.positions[path] = pos
         frame[2] = None
@@ -426,7 +429,7 @@ class _Builder:
             self.fail(e.start_mark, "Y015", f"nesting deeper than {MAX_DEPTH} levels",
                       "flatten the structure; policy data never needs this depth")
         path = self.place(container, e.start_mark)
-        frame = [container, path, None, {}, e.anchor, self.nodes]
+        frame = [container, path, None, {}, e.anchor, self.nodes, None]
         self.stack.append(frame)
         if e.anchor:
             self.open_anchors[e.anchor] = frame
