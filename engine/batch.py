@@ -29,16 +29,22 @@ def run_decide(repo: Any, program: str, decision: str, marketplace: str, at: str
     params = resolved.values
     name = getattr(source, "name", "<input>")
     name = "<stdin>" if name in ("-", "<stdin>") else name
-    first = source.readline()
-    rest = source.readline() if first.strip() else ""
-    lines_mode = _is_object(first) and rest.strip() != ""
+    try:
+        first = source.readline()
+        rest = source.readline() if first.strip() else ""
+        lines_mode = _is_object(first) and rest.strip() != ""
+        text = "" if lines_mode else first + rest + source.read()
+    except UnicodeDecodeError as e:
+        _write_problem(out, _not_text(name, 1, e), indent=2)
+        return True
     if not lines_mode:
-        text = first + rest + source.read()
         try:
             inputs = json.loads(text)
-        except json.JSONDecodeError as e:
-            _write_problem(out, Problem(name, e.lineno, e.colno, "D004", f"not valid JSON: {e.msg}",
-                                        "give one JSON object, or one object per line (JSON Lines)"), indent=2)
+            if "\\u" in text:
+                _check_unicode(inputs)
+        except (json.JSONDecodeError, RecursionError, UnicodeEncodeError) as e:
+            _write_problem(out, _not_json(name, getattr(e, "lineno", 1), e,
+                                          "give one JSON object, or one object per line (JSON Lines)"), indent=2)
             return True
         result = compiled.decide(inputs, params, day, Pos(name))
         body = _explained(result, resolved) if explain else result.to_json()
@@ -62,35 +68,41 @@ def _stream(compiled: Any, params: dict[str, Any], day: str, resolved: Any, name
     failed = False
     buffer: list[str] = []
     number = 0
-    for line in itertools.chain(head, source):  # not a generator: one fewer frame per line
-        number += 1
-        if not line.strip():
-            continue
-        try:
-            # The usual line, `{...}` and a newline, read by the scanner directly (a third faster
-            # than decode); anything else goes through decode, which reads it or says why not.
+    try:
+        for line in itertools.chain(head, source):  # not a generator: one fewer frame per line
+            number += 1
+            if not line.strip():
+                continue
             try:
-                inputs, end = scan(line, 0)
-            except (StopIteration, ValueError):
-                end = 0  # decode says why
-            if line[end:] not in _LINE_ENDS:
-                inputs = decode(line)
-        except json.JSONDecodeError as e:
-            failed = True
-            problem = Problem(name, number, e.colno, "D004", f"not valid JSON: {e.msg}", "one JSON object per line")
-            buffer.append(encode({"line": number, "problems": [_problem_json(problem)]}))
-            continue
-        messages = validate(inputs)  # as compiled.decide, with the Pos made only when needed
-        result = invalid(inputs, messages, Pos(name, number, 1)) if messages else evaluate(inputs, params, day)
-        if not result.ok:
-            failed = True
-        if explain or result.problems:
-            buffer.append(encode(_explained(result, resolved) if explain else result.to_json()))
-        else:
-            buffer.append(_line(result, lines, encode))
-        if len(buffer) >= _CHUNK:
-            out.write("\n".join(buffer) + "\n")
-            buffer.clear()
+                # The usual line, `{...}` and a newline, read by the scanner directly (a third faster
+                # than decode); anything else goes through decode, which reads it or says why not.
+                try:
+                    inputs, end = scan(line, 0)
+                except (StopIteration, ValueError, RecursionError):
+                    end = 0  # decode says why
+                if line[end:] not in _LINE_ENDS:
+                    inputs = decode(line)
+                if "\\u" in line:  # an escaped lone surrogate reads as a str no output can encode
+                    _check_unicode(inputs)
+            except (json.JSONDecodeError, RecursionError, UnicodeEncodeError) as e:
+                failed = True
+                problem = _not_json(name, number, e, "one JSON object per line")
+                buffer.append(encode({"line": number, "problems": [_problem_json(problem)]}))
+                continue
+            messages = validate(inputs)  # as compiled.decide, with the Pos made only when needed
+            result = invalid(inputs, messages, Pos(name, number, 1)) if messages else evaluate(inputs, params, day)
+            if not result.ok:
+                failed = True
+            if explain or result.problems:
+                buffer.append(encode(_explained(result, resolved) if explain else result.to_json()))
+            else:
+                buffer.append(_line(result, lines, encode))
+            if len(buffer) >= _CHUNK:
+                out.write("\n".join(buffer) + "\n")
+                buffer.clear()
+    except UnicodeDecodeError as e:  # the rest of the input cannot be read
+        failed = True
+        buffer.append(encode({"line": number + 1, "problems": [_problem_json(_not_text(name, number + 1, e))]}))
     if buffer:
         out.write("\n".join(buffer) + "\n")
     return failed
@@ -146,8 +158,28 @@ def _value(v: Any) -> str:
 def _is_object(line: str) -> bool:
     try:
         return isinstance(json.loads(line), dict)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         return False
+
+
+def _check_unicode(inputs: Any) -> None:
+    """UnicodeEncodeError when the input holds a lone surrogate (`"\\ud800"`): JSON can escape one,
+    but it is no character, and answering would fail when the result is written."""
+    json.dumps(inputs, ensure_ascii=False).encode("utf-8")
+
+
+def _not_json(name: str, line: int, e: Exception, hint: str) -> Problem:
+    if isinstance(e, json.JSONDecodeError):
+        return Problem(name, line, e.colno, "D004", f"not valid JSON: {e.msg}", hint)
+    if isinstance(e, RecursionError):
+        return Problem(name, line, 1, "D004", "not valid JSON here: nested too deeply", hint)
+    return Problem(name, line, 1, "D004", "not Unicode text: a lone surrogate (`\\ud800`-`\\udfff`) escaped in a string",
+                   "escape characters beyond U+FFFF as a surrogate pair, or write them as UTF-8")
+
+
+def _not_text(name: str, line: int, e: UnicodeDecodeError) -> Problem:
+    return Problem(name, line, 1, "D004", f"the input is not UTF-8 text (byte 0x{e.object[e.start]:02x})",
+                   "save the input as UTF-8")
 
 
 def _explained(result: Any, resolved: Any) -> dict[str, Any]:

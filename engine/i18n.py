@@ -149,7 +149,7 @@ def read(path: str, tag: str | None) -> tuple[Catalog | None, list[Problem]]:
     except PoFileError as e:
         return None, [Problem(path, int(getattr(e, "lineno", 0) or 0) + 1, 1, "G002", f"the catalog cannot be read: {e}",
                               "fix the PO syntax (https://www.gnu.org/software/gettext/manual/html_node/PO-Files.html)")]
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as e:
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError, LookupError) as e:  # LookupError: charset
         return None, [Problem(path, 1, 1, "G002", f"the catalog cannot be read: {e}", "save it as UTF-8 PO text")]
 
 

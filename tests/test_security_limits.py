@@ -210,3 +210,22 @@ def test_an_output_schema_reference_is_never_fetched(tmp_path: Path, monkeypatch
         "  status: {enum: [on_time, late, refer]}", '  status: {$ref: "https://example.invalid/s.json"}'))
     for r in (run_cli("validate", str(repo)), run_cli("test", "--root", str(repo))):
         expect(r, "P009")
+
+
+# -- decision inputs ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("raw, message", [
+    (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+    (b'{"days_late": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "nested too deeply"),
+    (b'{"days_late": 1, "member": "\\ud800"}', "lone surrogate"),
+    (b'{"days_late": 1}\n{"days_late": 2, "member": "\\udfff"}\n', "lone surrogate"),
+    (b'{"days_late": 1}\n' + b"[" * 100_000 + b"\n", "nested too deeply"),
+    (b'{"days_late": 1, "member": "\xff"}', "not UTF-8 text"),
+])
+def test_hostile_decision_inputs_are_d004(tmp_path: Path, raw: bytes, message: str) -> None:
+    given = tmp_path / "input.json"
+    given.write_bytes(raw)
+    started = time.monotonic()
+    r = run_cli("decide", "loans.late_fee", "-m", "nl", "--root", str(MINI), "--at", "2024-05-01", "--input", str(given))
+    assert time.monotonic() - started < BOUND
+    assert r.code == 1 and '"D004"' in r.out and message in r.out, r
