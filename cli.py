@@ -253,7 +253,12 @@ def build_cmd(out: str, at: str | None, check: bool, root: str) -> None:
     if not differences:
         click.echo(f"{out} is up to date ({pages} pages, {len(built.files)} files)")
         return
-    outtree.write(out, built.files)
+    try:
+        outtree.write(out, built.files)
+    except OSError as e:
+        click.echo(f"policyctl: cannot write {e.filename or out}: {e.strerror or e}", err=True)
+        click.echo(f"policyctl: {out} was left as it was", err=True)
+        sys.exit(1)
     click.echo(f"wrote {out}: {pages} pages, {len(built.files)} files ({len(differences)} added, changed or removed)")
 
 

@@ -68,11 +68,17 @@ def _exchange(a: str, b: str) -> bool:
 
 
 def write(folder: str, files: dict[str, bytes]) -> None:
-    """Replace ``folder`` by exactly ``files``, atomically."""
+    """Replace ``folder`` by exactly ``files``, atomically; OSError (with the path) when it cannot.
+
+    On any failure, and if the process is killed at any point, ``folder`` is left as it was. A
+    killed run leaves its temporary folder behind (`.NAME.tmp-PID-...` beside the output): the next
+    run removes those whose process is gone.
+    """
     folder = os.path.abspath(folder)
     parent, base = os.path.split(folder)
     os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=f".{base}.tmp-", dir=parent)
+    _sweep(parent, base)
+    tmp = tempfile.mkdtemp(prefix=f".{base}.tmp-{os.getpid()}-", dir=parent)
     try:
         for rel, data in sorted(files.items()):
             path = os.path.join(tmp, *rel.split("/"))
@@ -86,7 +92,34 @@ def write(folder: str, files: dict[str, bytes]) -> None:
         if not _exchange(tmp, folder):
             old = tmp + ".old"
             os.rename(folder, old)
-            os.rename(tmp, folder)
+            try:
+                os.rename(tmp, folder)
+            except OSError:
+                os.rename(old, folder)  # put the previous tree back
+                raise
             tmp = old
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _sweep(parent: str, base: str) -> None:
+    """Remove the temporary folders of earlier runs that were killed (their process is gone)."""
+    prefix = f".{base}.tmp-"
+    try:
+        names = [n for n in os.listdir(parent) if n.startswith(prefix)]
+    except OSError:
+        return
+    for name in names:
+        pid = name[len(prefix):].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(os.path.join(parent, name), ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists but is not ours
+        return True
+    return True

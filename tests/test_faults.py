@@ -1,0 +1,158 @@
+"""`policyctl build` killed or failing half-way leaves the previous site as it was (issue 8).
+
+The kill test runs `python cli.py build` as a child process and SIGKILLs it after a random delay
+within one build's duration, several times: the output folder must stay byte-identical to the
+tree before, and a rerun must complete (and clear what the killed runs left behind). The write
+failures (disk full, permission denied, a rename that fails) are simulated in-process: the build
+must say which path failed, exit 1 without a traceback, and leave neither a partial tree nor the
+old tree damaged.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import CORPUS, ROOT, run_cli
+from engine import outtree
+
+HOSTILE = CORPUS / "hostile" / "site"
+KILLS = 5
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    """The security test repository with 40 pages, so a build writes a few hundred files."""
+    dest = tmp_path / "policies"
+    shutil.copytree(HOSTILE, dest)
+    pages = dest / "demo" / "pages"
+    for i in range(40):
+        shutil.copy(pages / "help.md.j2", pages / f"page{i:02d}.md.j2")
+    return dest
+
+
+def build(site: Path, out: Path, at: str = "2024-03-01") -> Any:
+    return run_cli("build", "--root", str(site), "--out", str(out), "--at", at)
+
+
+def change_the_sources(site: Path) -> None:
+    program = site / "demo" / "program.yaml"
+    program.write_text(program.read_text().replace("value: Seller Support", "value: Selling Partner Support"))
+
+
+def leftovers(out: Path) -> list[str]:
+    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.tmp-"))
+
+
+def test_killing_build_at_random_points_leaves_the_previous_tree(site: Path, tmp_path: Path) -> None:
+    out, saved = tmp_path / "generated_docs", tmp_path / "saved"
+    assert build(site, out).code == 0
+    shutil.copytree(out, saved)
+    before = outtree.read_tree(str(out))
+    assert len(before) > 100
+    change_the_sources(site)
+    assert build(site, tmp_path / "new").code == 0
+    after = outtree.read_tree(str(tmp_path / "new"))
+    assert after != before
+    command = [sys.executable, str(ROOT / "cli.py"), "build", "--root", str(site), "--out", str(out), "--at", "2024-03-01"]
+    env = {**os.environ, "POLICYCTL_CACHE": "off"}
+    started = time.monotonic()
+    subprocess.run(command[:-4] + ["--out", str(tmp_path / "timed"), "--at", "2024-03-01"], check=True,
+                   capture_output=True, cwd=tmp_path, env=env, timeout=60)
+    duration = time.monotonic() - started
+    rng = random.Random()
+    # the files are written in the last tenth or so of a run: most kills aim there
+    windows = [(0.2, 0.7), (0.8, 0.9), (0.85, 0.95), (0.9, 1.0), (0.95, 1.05)]
+    for lo, hi in windows[:KILLS]:
+        child = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        time.sleep(rng.uniform(lo, hi) * duration)
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+        now = outtree.read_tree(str(out))
+        assert now in (before, after), "a killed build left a tree that is neither the old one nor the new one"
+        if now == after:  # killed after the swap: the new tree is complete; start again from the old one
+            shutil.rmtree(out)
+            shutil.copytree(saved, out)
+    rerun = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60)
+    assert rerun.returncode == 0, rerun.stderr
+    assert outtree.read_tree(str(out)) == after
+    assert leftovers(out) == [], "the rerun clears the temporary folders of killed runs"
+
+
+def test_a_full_disk_is_reported_with_the_path_and_changes_nothing(site: Path, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "generated_docs"
+    assert build(site, out).code == 0
+    before = outtree.read_tree(str(out))
+    change_the_sources(site)
+    written: list[str] = []
+
+    def full(path: str, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if "w" in mode:
+            written.append(path)
+            if len(written) > 50:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path)
+        return open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(outtree, "open", full, raising=False)
+    r = build(site, out)
+    assert r.code == 1, r
+    assert f"policyctl: cannot write {written[-1]}: No space left on device" in r.err, r.err
+    assert "Traceback" not in r.out + r.err
+    assert outtree.read_tree(str(out)) == before
+    assert leftovers(out) == []
+
+
+def test_a_folder_that_cannot_be_written_is_reported(site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "generated_docs"
+
+    def refused(*args: Any, dir: str = "", **kwargs: Any) -> str:
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), dir)
+
+    monkeypatch.setattr(outtree.tempfile, "mkdtemp", refused)
+    r = build(site, out)
+    assert r.code == 1 and f"policyctl: cannot write {tmp_path}: Permission denied" in r.err, r
+    assert "Traceback" not in r.out + r.err and not out.exists()
+
+
+def test_a_failed_swap_puts_the_previous_tree_back(site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without renameat2 the swap is two renames; when the second fails the first is undone."""
+    out = tmp_path / "generated_docs"
+    assert build(site, out).code == 0
+    before = outtree.read_tree(str(out))
+    change_the_sources(site)
+    rename = os.rename
+    calls: list[str] = []
+
+    def second_fails(src: str, dst: str) -> None:
+        calls.append(src)
+        if len(calls) == 2:
+            raise OSError(errno.EXDEV, os.strerror(errno.EXDEV), src)
+        rename(src, dst)
+
+    monkeypatch.setattr(outtree, "_exchange", lambda a, b: False)
+    monkeypatch.setattr(outtree.os, "rename", second_fails)
+    r = build(site, out)
+    assert r.code == 1 and "policyctl: cannot write" in r.err and "Traceback" not in r.err, r
+    assert outtree.read_tree(str(out)) == before
+    assert leftovers(out) == []
+
+
+def test_a_live_runs_temporary_folder_is_not_swept(tmp_path: Path) -> None:
+    out = tmp_path / "generated_docs"
+    mine = tmp_path / f".generated_docs.tmp-{os.getpid()}-abc"
+    dead = tmp_path / ".generated_docs.tmp-999999999-abc"
+    mine.mkdir()
+    dead.mkdir()
+    outtree.write(str(out), {"a.md": b"a\n"})
+    assert mine.exists() and not dead.exists()
