@@ -8,16 +8,16 @@ import re
 
 from engine.schemacode import _in, _is_date, _is_integer, _is_number, _unique
 
-SCHEMAS_CHECKSUM = 'crc32:45e300b6'
+SCHEMAS_CHECKSUM = 'crc32:76138792'
 
-_P0 = re.compile('^[a-z][a-z0-9_]{0,62}$')
+_P0 = re.compile('^[a-z][a-z0-9_]{0,62}(?!\\n)$')
 _P1 = re.compile('^[A-Z]{2}$')
 _P2 = re.compile('^[A-Z]{3}$')
 _P3 = re.compile('^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$')
-_P4 = re.compile('^[a-z]{2,3}(-[A-Z][a-z]{3})?(-[A-Z]{2})?$')
-_P5 = re.compile('^[a-zA-Z0-9_.-]+$')
+_P4 = re.compile('^[a-z]{2,3}(-[A-Z][a-z]{3})?(-[A-Z]{2})?(?!\\n)$')
+_P5 = re.compile('^[a-zA-Z0-9_.-]+(?!\\n)$')
 _P6 = re.compile('^[0-9]{4}-[0-9]{2}-[0-9]{2}$')
-_P7 = re.compile('^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)*\\.md\\.j2$')
+_P7 = re.compile('^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)*\\.md\\.j2(?!\\n)$')
 _C0 = frozenset(('default', 'description', 'hit', 'id', 'inputs', 'kind', 'let', 'outputs', 'required', 'rules', 'title', ))
 _C1 = frozenset(('decision', ))
 _C2 = frozenset(('collect', 'first', 'unique', ))
