@@ -182,12 +182,17 @@ def load(root: str = "policies") -> Repository:
     collecting = gc.isenabled()
     gc.disable()
     try:
+        from engine import doccache
+
+        pack = doccache.Pack.open(root)  # files unchanged since the last run are not parsed again
         for path in files:
-            placed, doc, kind = read(root, path)
+            placed, doc, kind = read(root, path, pack)
             repo.documents[path] = doc
             repo.problems += doc.problems
             if kind is not None and not doc.problems:
                 by_kind.setdefault(kind, []).append((placed, doc))
+        if pack is not None:
+            pack.save()
         _assemble(repo, by_kind)
     finally:
         if collecting:
@@ -197,7 +202,7 @@ def load(root: str = "policies") -> Repository:
     return repo
 
 
-def read(root: str | None, path: str) -> tuple[layout.Placed, Document, str | None]:
+def read(root: str | None, path: str, pack: Any = None) -> tuple[layout.Placed, Document, str | None]:
     """Load one file, decide its kind and check it against that kind's schema."""
     placed = layout.classify(root, path)
     if os.path.islink(path) and root is not None:
@@ -207,7 +212,7 @@ def read(root: str | None, path: str) -> tuple[layout.Placed, Document, str | No
             doc.problems.append(Problem(path, 1, 1, "L005", "a symbolic link to a file outside the repository",
                                         "copy the file into the repository instead"))
             return placed, doc, None
-    doc = load_file(path)
+    doc = pack.load(path) if pack is not None else load_file(path)
     if doc.problems:
         return placed, doc, placed.kind
     declared = doc.data.get("kind") if isinstance(doc.data, dict) else None

@@ -339,3 +339,33 @@ def test_known_locale_agrees_with_babel() -> None:
             accepted += 1
             assert babel_knows(tag), tag
     assert accepted > 500
+
+
+def test_document_pack_gives_the_same_documents(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    import engine
+
+    repo_dir = tmp_path / "policies"
+    shutil.copytree(ROOT / "tests" / "corpus" / "repos" / "mini", repo_dir)
+    for bad in ("duplicate_key.yaml", "syntax_unclosed.yaml", "tab_indent.yaml", "empty.yaml", "binary.yaml"):
+        shutil.copy(ROOT / "tests" / "corpus" / "invalid" / bad, repo_dir / "loans" / "tests" / bad)
+
+    def snapshot() -> Any:
+        repo = engine.load(str(repo_dir))
+        docs = {p: (d.data, d.positions, d.key_positions, d.problems, d.text) for p, d in repo.documents.items()}
+        return docs, repo.problems
+
+    monkeypatch.setenv("POLICYCTL_CACHE", "off")
+    plain = snapshot()
+    monkeypatch.setenv("POLICYCTL_CACHE", str(tmp_path / "cache"))
+    assert snapshot() == plain  # writes the pack
+    assert list((tmp_path / "cache" / "documents").iterdir())
+    assert snapshot() == plain  # reads it
+    program = repo_dir / "loans" / "program.yaml"
+    program.write_text(program.read_text(encoding="utf-8").replace("loans", "loanz", 1), encoding="utf-8")
+    monkeypatch.setenv("POLICYCTL_CACHE", "off")
+    edited = snapshot()
+    assert edited != plain
+    monkeypatch.setenv("POLICYCTL_CACHE", str(tmp_path / "cache"))
+    assert snapshot() == edited
