@@ -68,6 +68,9 @@ def _yaml() -> YAML:
 
 def format_file(path: str, root: str | None = None) -> Formatted:
     """Format one file (not written): read, find its kind, reorder, lay out, check."""
+    if os.path.islink(path):  # writing the result would change the link's target, perhaps outside the repository
+        return Formatted(path, "", None, Problem(path, 1, 1, "L005", "a symbolic link: fmt does not write through links",
+                                                 "format the file it points to, or copy it into the repository"))
     try:
         with open(path, encoding="utf-8-sig") as f:
             original = f.read()

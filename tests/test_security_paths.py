@@ -114,3 +114,19 @@ def test_the_unchanged_site_builds_inside_its_output_folder(site: Path, tmp_path
     written = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     assert written == ["demo/us/en/help.html", "demo/us/en/help.md", "demo/us/it/help.html", "demo/us/it/help.md",
                        "index.html", "index.json", "index.md"]
+
+
+def test_fmt_does_not_write_through_a_link(tmp_path: Path) -> None:
+    from conftest import MINI
+
+    repo = tmp_path / "policies"
+    shutil.copytree(MINI, repo)
+    outside = tmp_path / "outside.yaml"
+    outside.write_text('kind: tests\ncases:\n  - {decision: late_fee, name: x, marketplace: nl, at: "2024-05-01", '
+                       "input: {days_late: 0}, expect: {fee: 0}}\n")
+    before = outside.read_bytes()
+    link = repo / "loans" / "tests" / "linked.yaml"
+    os.symlink(outside, link)
+    r = run_cli("fmt", str(repo))
+    assert r.code == 1 and f"{link}:1:1: error[L005]" in r.err, r
+    assert outside.read_bytes() == before and link.is_symlink()
