@@ -91,7 +91,7 @@ def _stream(compiled: Any, params: dict[str, Any], day: str, resolved: Any, name
                 continue
             messages = validate(inputs)  # as compiled.decide, with the Pos made only when needed
             result = invalid(inputs, messages, Pos(name, number, 1)) if messages else evaluate(inputs, params, day)
-            if not result.ok:
+            if result.problems and not result.ok:  # `ok` looks at the problems: none, nothing to ask
                 failed = True
             if explain or result.problems:
                 buffer.append(encode(_explained(result, resolved) if explain else result.to_json()))

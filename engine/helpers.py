@@ -299,6 +299,16 @@ def add_days(d: Any, n: Any) -> str:
 
 
 def _pair(a: Any, b: Any, name: str) -> tuple[Any, Any]:
+    # The common case first, two offset-aware date-times, without building the error messages
+    # (`before`/`after` run once per decision row in batches); anything else takes the checked way.
+    if type(a) is str and type(b) is str and len(a) > 10 and len(b) > 10:
+        try:
+            first, second = _dt.datetime.fromisoformat(a), _dt.datetime.fromisoformat(b)
+        except ValueError:
+            pass
+        else:
+            if first.utcoffset() is not None and second.utcoffset() is not None:
+                return first, second
     first, second = _parse(a, f"the first argument of `{name}`"), _parse(b, f"the second argument of `{name}`")
     if isinstance(first, _dt.datetime) != isinstance(second, _dt.datetime):
         raise EvalError(f"`{name}` cannot compare a date with a date-time; use date(...) on the date-time")
