@@ -37,7 +37,10 @@ LEAKS = ("{{", "{%", "None", "%(", "label:", "msgid", "\ue000")
 
 def _unavailable() -> str | None:
     if os.environ.get("CI") and not os.path.exists(CHROMIUM) and shutil.which("apt-get") and os.geteuid() == 0:
-        subprocess.run(["apt-get", "install", "-y", "-q", "chromium"], check=False, capture_output=True)
+        # A fresh machine's package lists may be empty or old: update once, then install.
+        subprocess.run(["apt-get", "update", "-q"], check=False, capture_output=True, timeout=600)
+        subprocess.run(["apt-get", "install", "-y", "-q", "chromium"], check=False, capture_output=True, timeout=900,
+                       env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
     if not os.path.exists(CHROMIUM):
         return f"no browser at {CHROMIUM} (apt-get install -y chromium)"
     try:
