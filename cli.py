@@ -31,6 +31,18 @@ def _policy_error(e: Any) -> NoReturn:
     sys.exit(2 if e.usage else 1)
 
 
+def _day(at: str | None) -> str | None:
+    """A `--at` date, normalised; a malformed one is a usage error (exit 2)."""
+    import datetime as dt
+
+    if at is None:
+        return None
+    try:
+        return dt.date.fromisoformat(at).isoformat()
+    except ValueError:
+        _fail_usage(f"`{at}` is not a date", "write an ISO date such as 2024-03-01")
+
+
 def _load(root: str) -> Any:
     from engine import PolicyError, load
 
@@ -212,16 +224,6 @@ def _pages_problems(problems: list[Any], files: int) -> None:
     click.echo(report.text(problems, files), err=True, nl=False)
 
 
-def _pages_day(at: str | None) -> None:
-    import datetime as dt
-
-    if at is not None:
-        try:
-            dt.date.fromisoformat(at)
-        except ValueError:
-            _fail_usage(f"`{at}` is not a date", "write an ISO date such as 2024-03-01")
-
-
 @main.command("build")
 @click.option("--out", default="generated_docs", show_default=True, metavar="DIR", help="Where the site goes.")
 @click.option("--at", "at", metavar="DATE",
@@ -233,7 +235,7 @@ def build_cmd(out: str, at: str | None, check: bool, root: str) -> None:
     """Render every program's pages for every marketplace and language (Markdown and HTML)."""
     from engine import outtree, site
 
-    _pages_day(at)
+    _day(at)
     repo = _load(root)
     built = site.build(repo, at)
     if built.problems:
@@ -411,7 +413,7 @@ def diff_cmd(old: str, new: str, root: str, fmt: str, exit_code: bool, at: str |
 
     sides: list[Any] = []
     try:
-        day = _check_day(at)
+        day = _day(at)
         sides = [gitrev.open_side(spec, root) for spec in (old, new)]
         repos = [_load(side.root) for side in sides]
         for side, repo in zip(sides, repos):
@@ -427,12 +429,6 @@ def diff_cmd(old: str, new: str, root: str, fmt: str, exit_code: bool, at: str |
             side.close()
     click.echo(diffreport.REPORTERS[fmt](result), nl=False)
     sys.exit(1 if exit_code and not result.empty else 0)
-
-
-def _check_day(at: str | None) -> str | None:
-    from engine.repository import _check_date
-
-    return None if at is None else _check_date(at)
 
 
 @main.command("fmt")
