@@ -41,18 +41,22 @@ def directory() -> str | None:
     return os.path.join(where, "decisions")
 
 
+def sources_crc(names: tuple[str, ...], crc: int = 0) -> int:
+    """CRC of engine source files: a cache entry made by other code is never used."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    for name in names:
+        try:
+            with open(os.path.join(here, name), "rb") as f:
+                crc = zlib.crc32(f.read(), crc)
+        except OSError:
+            crc = zlib.crc32(b"missing " + name.encode(), crc)
+    return crc
+
+
 def _engine_checksum() -> str:
     global _engine
     if _engine is None:
-        here = os.path.dirname(os.path.abspath(__file__))
-        crc = 0
-        for name in _SOURCES:
-            try:
-                with open(os.path.join(here, name), "rb") as f:
-                    crc = zlib.crc32(f.read(), crc)
-            except OSError:
-                crc = zlib.crc32(b"missing " + name.encode(), crc)
-        _engine = f"{_VERSION}:{crc:08x}:{_jinja_version()}"
+        _engine = f"{_VERSION}:{sources_crc(_SOURCES):08x}:{_jinja_version()}"
     return _engine
 
 
@@ -88,20 +92,40 @@ def _path(folder: str, key: str) -> str:
     return os.path.join(folder, f"{crc:08x}-{len(key)}.json")
 
 
-def get(decision: Any, parameters: set[str]) -> list[Problem] | None:
-    """The problems recorded for this exact decision, or None."""
-    folder = directory()
-    key = _key(decision, parameters) if folder else None
-    if folder is None or key is None:
-        return None
+def read_problems(path: str, key: str) -> list[Problem] | None:
+    """A problem list stored under exactly ``key``, or None (missing, another key, unreadable)."""
     try:
-        with open(_path(folder, key), encoding="utf-8") as f:
+        with open(path, encoding="utf-8") as f:
             entry = json.load(f)
         if entry.get("key") != key:
             return None
         return [Problem(**p) for p in entry["problems"]]
     except (OSError, ValueError, TypeError, KeyError):
         return None
+
+
+def write_problems(path: str, key: str, problems: list[Problem]) -> None:
+    """Store a problem list atomically; a cache that cannot be written is simply not used."""
+    body = {"key": key, "problems": [{"file": p.file, "line": p.line, "col": p.col, "code": p.code,
+                                      "message": p.message, "hint": p.hint, "severity": p.severity}
+                                     for p in problems]}
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        temporary = f"{path}.{os.getpid()}.tmp"
+        with open(temporary, "w", encoding="utf-8") as f:
+            json.dump(body, f, ensure_ascii=False)
+        os.replace(temporary, path)
+    except OSError:
+        pass
+
+
+def get(decision: Any, parameters: set[str]) -> list[Problem] | None:
+    """The problems recorded for this exact decision, or None."""
+    folder = directory()
+    key = _key(decision, parameters) if folder else None
+    if folder is None or key is None:
+        return None
+    return read_problems(_path(folder, key), key)
 
 
 def put(decision: Any, parameters: set[str], problems: list[Problem]) -> None:
@@ -117,13 +141,7 @@ def put(decision: Any, parameters: set[str], problems: list[Problem]) -> None:
             if len(names) > _MAX_ENTRIES:  # a crude bound: start afresh
                 for name in names:
                     os.remove(os.path.join(folder, name))
-        _written.append(path)
-        body = {"key": key, "problems": [{"file": p.file, "line": p.line, "col": p.col, "code": p.code,
-                                          "message": p.message, "hint": p.hint, "severity": p.severity}
-                                         for p in problems]}
-        temporary = f"{path}.{os.getpid()}.tmp"
-        with open(temporary, "w", encoding="utf-8") as f:
-            json.dump(body, f, ensure_ascii=False)
-        os.replace(temporary, path)
     except OSError:
-        pass
+        return
+    _written.append(path)
+    write_problems(path, key, problems)

@@ -31,14 +31,9 @@ _MAX_PACK = 256 * 1024 * 1024  # bytes of a pack worth writing
 def _loader_checksum() -> str:
     import yaml
 
-    here = os.path.dirname(os.path.abspath(__file__))
-    crc = 0
-    for name in _SOURCES:
-        try:
-            with open(os.path.join(here, name), "rb") as f:
-                crc = zlib.crc32(f.read(), crc)
-        except OSError:
-            crc = zlib.crc32(name.encode(), crc)
+    from engine.compilecache import sources_crc
+
+    crc = sources_crc(_SOURCES)
     return f"{_VERSION}:{crc:08x}:{yaml.__version__}:{getattr(yaml, '__with_libyaml__', False)}"
 
 

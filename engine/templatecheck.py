@@ -17,7 +17,6 @@ with a file and line, in the pull request that adds them.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import zlib
@@ -161,14 +160,9 @@ def _relative(name: str) -> bool:
 # -- the cache ----------------------------------------------------------------------------------------
 
 def _key(path: str, raw: bytes) -> str:
-    here = os.path.dirname(os.path.abspath(__file__))
-    crc = zlib.crc32(raw)
-    for name in _SOURCES:
-        try:
-            with open(os.path.join(here, name), "rb") as f:
-                crc = zlib.crc32(f.read(), crc)
-        except OSError:
-            crc = zlib.crc32(name.encode(), crc)
+    from engine.compilecache import sources_crc
+
+    crc = sources_crc(_SOURCES, zlib.crc32(raw))
     return f"{_CACHE_VERSION}:{crc:08x}:{len(raw)}:{_jinja_stamp()}:{os.path.abspath(path)}\0{path}"
 
 
@@ -195,31 +189,15 @@ def _cache_file(key: str) -> str | None:
 
 
 def _cached(key: str) -> list[Problem] | None:
+    from engine.compilecache import read_problems
+
     where = _cache_file(key)
-    if where is None:
-        return None
-    try:
-        with open(where, encoding="utf-8") as f:
-            entry = json.load(f)
-        if entry.get("key") != key:
-            return None
-        return [Problem(**p) for p in entry["problems"]]
-    except (OSError, ValueError, TypeError, KeyError):
-        return None
+    return None if where is None else read_problems(where, key)
 
 
 def _store(key: str, problems: list[Problem]) -> None:
+    from engine.compilecache import write_problems
+
     where = _cache_file(key)
-    if where is None:
-        return
-    body = {"key": key, "problems": [{"file": p.file, "line": p.line, "col": p.col, "code": p.code,
-                                      "message": p.message, "hint": p.hint, "severity": p.severity}
-                                     for p in problems]}
-    try:
-        os.makedirs(os.path.dirname(where), exist_ok=True)
-        temporary = f"{where}.{os.getpid()}.tmp"
-        with open(temporary, "w", encoding="utf-8") as f:
-            json.dump(body, f, ensure_ascii=False)
-        os.replace(temporary, where)
-    except OSError:
-        pass
+    if where is not None:
+        write_problems(where, key, problems)
