@@ -230,7 +230,7 @@ DATES = ["2024-03-01", "2024-02-30", "2024-3-01", "20240301", "2024-03-01T10:00:
 
 
 def test_decision_input_formats_fast_equal_slow() -> None:
-    from engine import decide
+    from engine import inputs as decide
 
     for value in DATES:
         assert decide._date_ok(value) == decide._format_ok("date", value), value
@@ -238,7 +238,7 @@ def test_decision_input_formats_fast_equal_slow() -> None:
 
 
 def test_decision_input_fast_path_never_looser() -> None:
-    from engine import decide
+    from engine import inputs as decide
 
     properties = {"units": {"type": "integer", "minimum": 0}, "rate": {"type": "number", "maximum": 100},
                   "kind": {"enum": ["a", "b", 1]}, "when": {"type": "string", "format": "date-time"},
