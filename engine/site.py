@@ -14,10 +14,15 @@ as effective dates are.
 
 from __future__ import annotations
 
+import ctypes
 import datetime as _dt
 import json
+import multiprocessing
 import os
 import re
+import signal
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -53,6 +58,15 @@ class Plan:
     jobs: list[Job] = field(default_factory=list)
     domains: dict[str, Domain] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    _firsts: dict[tuple[str, str], dict[str, Job]] | None = field(default=None, repr=False)
+
+    def first_pages(self) -> dict[tuple[str, str], dict[str, Job]]:
+        """By (marketplace, language): each program's first page (by page id), programs in order."""
+        if self._firsts is None:
+            self._firsts = {}
+            for job in sorted(self.jobs, key=lambda j: (j.page.program, j.page.id)):
+                self._firsts.setdefault((job.marketplace, job.locale), {}).setdefault(job.page.program, job)
+        return self._firsts
 
 
 def site_dir(repo: Repository) -> str:
@@ -136,23 +150,24 @@ def build(repo: Repository, at: str | None = None) -> Built:
     for job in work.jobs:
         by_program.setdefault((job.page.program, job.locale), []).append(job)
     rendered: dict[Job, tuple[str, str, str]] = {}  # job -> (markdown, html body, title)
-    renderers: dict[str, Renderer] = {}
-    for (program_id, tag), jobs in sorted(by_program.items()):
-        pair = {program_id: Translator(work.domains[program_id], tag, sources[program_id]),
-                SITE: Translator(work.domains[SITE], tag, sources[SITE])}
-        translators += pair.values()
-        renderer = renderers.setdefault(program_id, Renderer(repo, repo.programs[program_id], site_dir(repo)))
-        renderer.use(tag, pair)
-        for job in jobs:
-            day = at or today_in(repo.marketplaces[job.marketplace].time_zone)
-            try:
-                rendered[job] = _render_page(repo, renderer, job, day, work.jobs)
-            except RenderError as e:
-                out.problems.append(e.problem)
+    workers = _workers(len(work.jobs))
+    work.first_pages()  # once, before any worker starts
+    pooled = _render_parallel(repo, work, sources, at, by_program, workers) if workers > 1 else None
+    if pooled is not None:
+        rendered, problems = pooled
+        out.problems += problems
+    else:
+        renderers: dict[str, Renderer] = {}
+        for (program_id, tag), jobs in sorted(by_program.items()):
+            problems, used = _render_group(repo, work, sources, at, program_id, tag, jobs, renderers, rendered)
+            out.problems += problems
+            for translator in used:
+                out.problems += translator.problems
     layouts: dict[str, Translator] = {}  # the layout's catalog by language
     for tag in sorted({j.locale for j in work.jobs} | {l10n.SOURCE_LOCALE}):
         layouts[tag] = Translator(work.domains[SITE], tag, sources[SITE])
         translators.append(layouts[tag])
+    rendered = {job: rendered[job] for job in work.jobs if job in rendered}  # plan order, however rendered
     if len(rendered) == len(work.jobs):  # translation problems still block publishing (see cli)
         _assemble(repo, rendered, Layout(site_dir(repo)), layouts, at, out)
     for translator in translators:
@@ -161,17 +176,117 @@ def build(repo: Repository, at: str | None = None) -> Built:
     return out
 
 
-def _links(job: Job, jobs: list[Job]) -> dict[str, str]:
+def _render_group(repo: Repository, work: Plan, sources: dict[str, dict[Any, tuple[str, int]]], at: str | None,
+                  program_id: str, tag: str, jobs: list[Job], renderers: dict[str, Renderer],
+                  rendered: dict[Job, tuple[str, str, str]]) -> tuple[list[Problem], list[Translator]]:
+    """Render one program's pages in one language into ``rendered``; the problems, and the catalogs used."""
+    problems: list[Problem] = []
+    pair = {program_id: Translator(work.domains[program_id], tag, sources[program_id]),
+            SITE: Translator(work.domains[SITE], tag, sources[SITE])}
+    renderer = renderers.get(program_id)
+    if renderer is None:
+        renderer = renderers[program_id] = Renderer(repo, repo.programs[program_id], site_dir(repo))
+    renderer.use(tag, pair)
+    for job in jobs:
+        day = at or today_in(repo.marketplaces[job.marketplace].time_zone)
+        try:
+            rendered[job] = _render_page(repo, renderer, job, day, work.first_pages())
+        except RenderError as e:
+            problems.append(e.problem)
+    return problems, list(pair.values())
+
+
+MIN_PARALLEL_PAGES = 50  # below this, starting workers costs more than it saves
+JOBS_ENV = "POLICYCTL_JOBS"  # worker processes for rendering: 1 = serial; unset = both cores for large builds
+_STATE: tuple[Repository, Plan, dict[str, dict[Any, tuple[str, int]]], str | None] | None = None
+_RENDERERS: dict[str, Renderer] = {}
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h  # in a worker process: one per program, each template compiled once
+
+
+def _workers(pages: int) -> int:
+    """How many processes render the pages: ``POLICYCTL_JOBS`` if set, else every core for large builds."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    setting = os.environ.get(JOBS_ENV, "").strip()
+    if setting.isdigit() and int(setting) > 0:
+        wanted = int(setting)
+    elif pages < MIN_PARALLEL_PAGES:
+        return 1
+    else:
+        wanted = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(wanted, pages))
+
+
+def _render_parallel(repo: Repository, work: Plan, sources: dict[str, dict[Any, tuple[str, int]]], at: str | None,
+                     by_program: dict[tuple[str, str], list[Job]],
+                     workers: int) -> tuple[dict[Job, tuple[str, str, str]], list[Problem]] | None:
+    """The pages rendered by forked worker processes, which inherit the loaded repository.
+
+    Each task is a slice of one program's pages in one language; results are keyed by the page's
+    place in the plan, so the output does not depend on which worker finished first. None when
+    the workers could not be started or died (the caller then renders serially).
+    """
+    global _STATE
+    index = {job: i for i, job in enumerate(work.jobs)}
+    groups = sorted(by_program.items())
+    parts = max(1, -(-workers * 4 // len(groups)))  # enough tasks to keep every worker busy
+    tasks: list[tuple[str, str, list[int]]] = []
+    for (program_id, tag), jobs in groups:
+        size = max(1, -(-len(jobs) // parts))
+        tasks += [(program_id, tag, [index[j] for j in jobs[k:k + size]]) for k in range(0, len(jobs), size)]
+    _STATE = (repo, work, sources, at)
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_worker_start, initargs=(os.getpid(),)) as pool:
+            results = list(pool.map(_render_task, tasks))
+    except (OSError, BrokenProcessPool):
+        return None
+    finally:
+        _STATE = None
+    rendered: dict[Job, tuple[str, str, str]] = {}
+    problems: list[Problem] = []
+    for pages, found in results:
+        for i, value in pages:
+            rendered[work.jobs[i]] = value
+        problems += found
+    return rendered, problems
+
+
+def _worker_start(parent: int) -> None:
+    """In a new worker: die with the build (a killed build must not leave workers waiting forever)."""
+    _RENDERERS.clear()
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the build died before the signal was armed
+        os._exit(1)
+
+
+def _render_task(task: tuple[str, str, list[int]]) -> tuple[list[tuple[int, tuple[str, str, str]]], list[Problem]]:
+    """In a worker: render a slice of pages; their texts by place in the plan, and every problem."""
+    assert _STATE is not None
+    repo, work, sources, at = _STATE
+    program_id, tag, indices = task
+    jobs = [work.jobs[i] for i in indices]
+    rendered: dict[Job, tuple[str, str, str]] = {}
+    problems, used = _render_group(repo, work, sources, at, program_id, tag, jobs, _RENDERERS, rendered)
+    for translator in used:
+        problems += sorted(translator.problems, key=Problem.sort_key)
+    return [(i, rendered[work.jobs[i]]) for i in indices if work.jobs[i] in rendered], problems
+
+
+def _links(job: Job, firsts: dict[tuple[str, str], dict[str, Job]]) -> dict[str, str]:
     """Each other program's first page for the same marketplace and language, relative to ``job``."""
-    links: dict[str, str] = {}
-    for other in sorted(jobs, key=lambda j: (j.page.program, j.page.id)):
-        if other.marketplace == job.marketplace and other.locale == job.locale:
-            links.setdefault(other.page.program, _rel(job.path("md"), other.path("md")))
-    return links
+    here = job.path("md")
+    return {program: _rel(here, other.path("md"))
+            for program, other in firsts.get((job.marketplace, job.locale), {}).items()}
 
 
-def _render_page(repo: Repository, renderer: Renderer, job: Job, day: str, jobs: list[Job]) -> tuple[str, str, str]:
-    context = page_context(repo, renderer, job.marketplace, day, _links(job, jobs))
+def _render_page(repo: Repository, renderer: Renderer, job: Job, day: str,
+                 firsts: dict[tuple[str, str], dict[str, Job]]) -> tuple[str, str, str]:
+    context = page_context(repo, renderer, job.marketplace, day, _links(job, firsts))
     context["page_template"] = job.page.template
     text, _ = render(renderer, job.page.template, context, html=False)
     marked, marks = render(renderer, job.page.template, context, html=True)
@@ -183,13 +298,16 @@ def _render_page(repo: Repository, renderer: Renderer, job: Job, day: str, jobs:
 def _assemble(repo: Repository, rendered: dict[Any, tuple[str, str, str]], layout: Layout,
               layouts: dict[str, Translator], at: str | None, out: Built) -> None:
     jobs = sorted(rendered, key=lambda j: (j.page.program, j.page.id, j.marketplace, j.locale))
+    by_page: dict[Page, list[Job]] = {}
+    for job in jobs:
+        by_page.setdefault(job.page, []).append(job)
     for job in jobs:
         text, body, title = rendered[job]
         day = at or today_in(repo.marketplaces[job.marketplace].time_zone)
         since, upcoming = effective_dates(repo, job.page.program, job.marketplace, day)
         out.files[job.path("md")] = text.encode("utf-8")
         try:
-            page_html = layout.use(layouts[job.locale]).page(_page_view(repo, job, jobs, title, body))
+            page_html = layout.use(layouts[job.locale]).page(_page_view(repo, job, by_page[job.page], title, body))
         except RenderError as e:
             out.problems.append(e.problem)
             continue
@@ -212,12 +330,13 @@ def _rel(from_path: str, to_path: str) -> str:
     return os.path.relpath(to_path, os.path.dirname(from_path) or ".").replace(os.sep, "/")
 
 
-def _page_view(repo: Repository, job: Job, jobs: list[Job], title: str, body: str) -> dict[str, Any]:
-    """What the HTML layout needs for one page: switchers and alternates are links between pages."""
+def _page_view(repo: Repository, job: Job, same_page: list[Job], title: str, body: str) -> dict[str, Any]:
+    """What the HTML layout needs for one page: switchers and alternates are links between pages.
+    ``same_page``: the jobs of the same page (every marketplace and language)."""
     here = job.path("html")
     mp = repo.marketplaces[job.marketplace]
     order = {tag: i for i, tag in enumerate(mp.locales)}
-    siblings = sorted((j for j in jobs if j.page == job.page), key=lambda j: order.get(j.locale, len(order)))
+    siblings = sorted(same_page, key=lambda j: order.get(j.locale, len(order)))
     languages = [{"tag": j.locale, "name": l10n.autonym(j.locale), "href": _rel(here, j.path("html")),
                   "hreflang": l10n.hreflang(j.locale, mp.country), "current": j.locale == job.locale}
                  for j in siblings if j.marketplace == job.marketplace]
@@ -244,23 +363,23 @@ def _page_view(repo: Repository, job: Job, jobs: list[Job], title: str, body: st
 def _index_view(repo: Repository, jobs: list[Job], entries: list[dict[str, Any]]) -> dict[str, Any]:
     titles = {(e["program"], e["page"], e["marketplace"], e["locale"]): e["title"] for e in entries}
     rows = []
-    for program_id in sorted({j.page.program for j in jobs}):
+    groups: dict[tuple[str, str, str], list[Job]] = {}
+    for j in jobs:
+        groups.setdefault((j.page.program, j.page.id, j.marketplace), []).append(j)
+    for program_id, page_id, mp_id in sorted(groups):
         program = repo.programs[program_id]
-        for page_id in sorted({j.page.id for j in jobs if j.page.program == program_id}):
-            for mp_id in sorted({j.marketplace for j in jobs if j.page.program == program_id and j.page.id == page_id}):
-                mp = repo.marketplaces[mp_id]
-                mine = [j for j in jobs if j.page.program == program_id and j.page.id == page_id
-                        and j.marketplace == mp_id]
-                order = {t: i for i, t in enumerate(mp.locales)}
-                mine.sort(key=lambda j: order.get(j.locale, len(order)))
-                rows.append({
-                    "program": program_id, "program_name": official_name(program, l10n.SOURCE_LOCALE),
-                    "page": page_id, "marketplace": mp_id, "site": mp.site or "",
-                    "country": l10n.country_name(mp.country, l10n.SOURCE_LOCALE),
-                    "title": titles.get((program_id, page_id, mp_id, mp.locales[0]), ""),
-                    "languages": [{"tag": j.locale, "name": l10n.autonym(j.locale),
-                                   "html": Markup(j.path("html")), "md": Markup(j.path("md")),
-                                   "title": titles.get((program_id, page_id, mp_id, j.locale), "")} for j in mine]})
+        mp = repo.marketplaces[mp_id]
+        mine = list(groups[(program_id, page_id, mp_id)])
+        order = {t: i for i, t in enumerate(mp.locales)}
+        mine.sort(key=lambda j: order.get(j.locale, len(order)))
+        rows.append({
+            "program": program_id, "program_name": official_name(program, l10n.SOURCE_LOCALE),
+            "page": page_id, "marketplace": mp_id, "site": mp.site or "",
+            "country": l10n.country_name(mp.country, l10n.SOURCE_LOCALE),
+            "title": titles.get((program_id, page_id, mp_id, mp.locales[0]), ""),
+            "languages": [{"tag": j.locale, "name": l10n.autonym(j.locale),
+                           "html": Markup(j.path("html")), "md": Markup(j.path("md")),
+                           "title": titles.get((program_id, page_id, mp_id, j.locale), "")} for j in mine]})
     return {"lang": l10n.SOURCE_LOCALE, "dir": "ltr", "rows": rows}
 
 

@@ -196,3 +196,45 @@ def test_build_runs_from_any_directory(policies: Path, tmp_path: Path) -> None:
     assert run.code == 0, run
     assert (out / "index.html").exists()
     assert not any(name.startswith(".docs") for name in os.listdir(out.parent))
+
+
+def _synthetic(tmp_path: Path) -> Path:
+    import subprocess
+    import sys
+
+    dest = tmp_path / "synthetic"
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "generate.py"), str(dest),
+                    "--programs", "1", "--marketplaces", "6"], check=True, capture_output=True)
+    return dest
+
+
+def test_a_build_on_worker_processes_is_byte_identical_to_the_serial_build(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = engine.load(str(_synthetic(tmp_path)))
+    monkeypatch.setenv(site.JOBS_ENV, "1")
+    assert site._workers(1000) == 1
+    serial = site.build(repo, at=AT)
+    monkeypatch.setenv(site.JOBS_ENV, "2")
+    assert site._workers(1000) == 2
+    pooled = site.build(repo, at=AT)
+    assert not serial.problems and len(serial.entries) >= 12
+    assert pooled.files == serial.files and list(pooled.files) == list(serial.files)
+    assert pooled.entries == serial.entries
+
+
+def test_small_builds_stay_serial(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(site.JOBS_ENV, raising=False)
+    assert site._workers(12) == 1
+
+
+def test_template_errors_in_worker_processes_come_back_as_problems(
+        policies: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    edit(policies / "csba" / "pages" / "help.md.j2", '{% extends "_site/page.md.j2" %}',
+         '{% extends "_site/page.md.j2" %}{% set broken = 1 / 0 %}')
+    repo = engine.load(str(policies))
+    monkeypatch.setenv(site.JOBS_ENV, "1")
+    serial = site.build(repo, at=AT)
+    monkeypatch.setenv(site.JOBS_ENV, "2")
+    pooled = site.build(repo, at=AT)
+    assert serial.problems and pooled.problems == serial.problems
+    assert all(p.code == "G001" for p in pooled.problems) and not pooled.files
