@@ -15,6 +15,7 @@ import re
 from typing import Any, Callable
 
 from engine.helpers import EvalError
+from engine.helpers import aware as _aware
 from engine.helpers import date as _to_date
 from engine.helpers import datetime as _to_datetime
 
@@ -192,14 +193,26 @@ def _date_ok(value: str) -> bool:
     return True
 
 
+# Texts already found to be valid `date-time` inputs. Batches repeat them (and a stream of distinct
+# ones costs what it did without): a look-up instead of the pattern and a parse. Bounded: emptied
+# when full. The parse goes through `helpers.aware`, whose memo then serves `before`/`after` on
+# the same input: each date-time is parsed once, by whichever needs it first.
+_VALID_DATE_TIMES: set[str] = set()
+MAX_VALID_DATE_TIMES = 4096
+
+
 def _date_time_ok(value: str) -> bool:
-    """``_format_ok("date-time", value)``, cheaper: pattern, then parse, offset required."""
-    if _DATE_TIME.match(value) is None:
+    """``_format_ok("date-time", value)``, cheaper: memo, pattern, then parse, offset required."""
+    if type(value) is not str:  # a subclass (from Python callers): its own hashing stays out of memos
+        return _format_ok("date-time", value)
+    if value in _VALID_DATE_TIMES:
+        return True
+    if _DATE_TIME.match(value) is None or _aware(value) is None:
         return False
-    try:
-        return _datetime.datetime.fromisoformat(value).utcoffset() is not None
-    except ValueError:
-        return False
+    if len(_VALID_DATE_TIMES) >= MAX_VALID_DATE_TIMES:
+        _VALID_DATE_TIMES.clear()
+    _VALID_DATE_TIMES.add(value)
+    return True
 
 
 _FORMATS: dict[str, Callable[[str], bool]] = {"date": _date_ok, "date-time": _date_time_ok}
