@@ -81,8 +81,32 @@ def _pattern(path: Path, regex: str) -> Iterator[tuple[Path, str, str]]:
             "checking a long string against it could take minutes; write a simpler pattern, or an `enum`"
 
 
+# The verdict depends on the regex text alone, and the same few patterns recur in every program and
+# every decision of a repository (parsing one and sampling its character sets costs ~1.5 ms):
+# remember verdicts by text. Bounded, since texts come from authors; cleared whole when full.
+_RISKS: dict[str, str | None] = {}
+_MAX_RISKS = 4096
+_TOO_DEEP = "is nested too deeply"
+
+
 def regex_risk(regex: str) -> str | None:
     """Why matching ``regex`` can take time far beyond the length of the text, or None."""
+    if type(regex) is not str:  # only a plain str is its text (a subclass may redefine equality)
+        return _regex_risk(regex)
+    try:
+        return _RISKS[regex]
+    except KeyError:
+        pass
+    why = _regex_risk(regex)
+    if why == _TOO_DEEP:  # may depend on how deep the caller's stack already was: not kept
+        return why
+    if len(_RISKS) >= _MAX_RISKS:
+        _RISKS.clear()
+    _RISKS[regex] = why
+    return why
+
+
+def _regex_risk(regex: str) -> str | None:
     if len(regex) > MAX_PATTERN:
         return f"is longer than {MAX_PATTERN} characters"
     try:
@@ -90,7 +114,7 @@ def regex_risk(regex: str) -> str | None:
     except re.error as e:
         return f"is not a regular expression ({e})"
     except (RecursionError, OverflowError):
-        return "is nested too deeply"
+        return _TOO_DEEP
     items: list[Any] = list(parsed.data)
     anchored = bool(items) and items[0][0] == _c.AT and items[0][1] in (_c.AT_BEGINNING, _c.AT_BEGINNING_STRING)
     if not anchored and _unbounded(items):
