@@ -105,16 +105,17 @@ def tier_problems(doc: Document, path: Path, bands: list[Any]) -> list[Problem]:
                                    "write `up_to: null` in the last band"))
     for i in range(1, len(rows)):
         before, over = rows[i - 1].get("up_to"), rows[i].get("over")
-        where = doc.pos(path + (i, "over"))
+        where = path + (i, "over")  # its position is looked up only for a problem (most bands have none)
         if before is None or over is None:
-            problems.append(Problem.at(where, "P005", f"band {i + 1} overlaps band {i}: an open bound in the middle",
+            problems.append(Problem.at(doc.pos(where), "P005",
+                                       f"band {i + 1} overlaps band {i}: an open bound in the middle",
                                        "only the first band may start at null and only the last may end at null"))
         elif over < before:
-            problems.append(Problem.at(where, "P005",
+            problems.append(Problem.at(doc.pos(where), "P005",
                                        f"band {i + 1} starts over {over} but band {i} goes up to {before}: they overlap",
                                        f"write `over: {before}`"))
         elif over > before:
-            problems.append(Problem.at(where, "P006",
+            problems.append(Problem.at(doc.pos(where), "P006",
                                        f"band {i + 1} starts over {over} but band {i} ends at {before}: a gap",
                                        f"write `over: {before}`"))
         up = rows[i].get("up_to")
