@@ -84,18 +84,24 @@ class Document:
 
     def pos(self, path: Path = ()) -> Pos:
         """Position of the node at ``path``, or of its nearest ancestor that has one."""
-        path = tuple(path)
-        while path not in self.positions and path:
+        # One look-up in the usual case, where the node itself has a position (values are tuples).
+        if type(path) is not tuple:
+            path = tuple(path)
+        positions = self.positions
+        found = positions.get(path)
+        while found is None and path:
             path = path[:-1]
-        line, col = self.positions.get(path, (1, 1))
+            found = positions.get(path)
+        line, col = found if found is not None else (1, 1)
         return Pos(self.path, line, col)
 
     def key_pos(self, path: Path) -> Pos:
         """Position of the key naming ``path``'s last element (falls back to the value)."""
-        path = tuple(path)
-        if path in self.key_positions:
-            line, col = self.key_positions[path]
-            return Pos(self.path, line, col)
+        if type(path) is not tuple:
+            path = tuple(path)
+        found = self.key_positions.get(path)
+        if found is not None:
+            return Pos(self.path, found[0], found[1])
         return self.pos(path)
 
     def line_text(self, line: int) -> str:
