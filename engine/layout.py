@@ -27,8 +27,7 @@ def classify(root: str | None, path: str) -> Placed:
     stem = os.path.splitext(os.path.basename(path))[0]
     if root is None:
         return Placed(path, None, stem=stem)
-    rel = os.path.relpath(os.path.abspath(path), os.path.abspath(root))
-    parts = rel.split(os.sep)
+    parts = _relative(root, path).split(os.sep)
     if parts[0] == os.pardir:
         return Placed(path, None, stem=stem)
     if parts == ["marketplaces.yaml"] or parts == ["marketplaces.yml"]:
@@ -41,6 +40,17 @@ def classify(root: str | None, path: str) -> Placed:
     if len(parts) == 2 and parts[1] in ("pages.yaml", "pages.yml"):
         return Placed(path, "pages", parts[0], stem)
     return Placed(path, None, parts[0] if len(parts) > 1 else None, stem)
+
+
+def _relative(root: str, path: str) -> str:
+    """``os.path.relpath(abspath(path), abspath(root))``, without its splitting and joining when
+    ``path`` lies below ``root`` (every file a load finds): both are normalized by ``abspath``,
+    so the relative path is what follows the root and a separator."""
+    full, base = os.path.abspath(path), os.path.abspath(root)
+    prefix = base if base.endswith(os.sep) else base + os.sep
+    if len(full) > len(prefix) and full.startswith(prefix):
+        return full[len(prefix):]
+    return os.path.relpath(full, base)
 
 
 def find_root(path: str) -> str | None:

@@ -1,0 +1,77 @@
+"""The shortcuts taken to load a repository faster agree with the plain ways they replace."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from engine import layout, patterns
+from engine.loader import Document, load_text
+from engine.problems import Pos
+
+PATTERNS = [
+    "^[A-Z]{2}$", "^[a-z][a-z0-9_]*$", r"^[^@\s]+@[^@\s]+$", "^[a-z0-9.]+@[a-z0-9.]+$", "^(a+)+$", "^a*a*$",
+    "a+", "(", "x" * (patterns.MAX_PATTERN + 1), r"^(\w)\1$", "^(foo|bar)+$", "^(/[a-z]+)*$", "", "^$",
+    "(" * 200 + ")" * 200,
+]
+
+
+@pytest.mark.parametrize("regex", PATTERNS)
+def test_regex_verdicts_remembered_by_text_are_the_computed_ones(regex: str) -> None:
+    computed = patterns._regex_risk(regex)
+    assert patterns.regex_risk(regex) == computed
+    assert patterns.regex_risk(regex) == computed  # the second answer comes from the memo
+    assert patterns.regex_risk("".join(list(regex))) == computed  # an equal text built anew
+
+
+def test_regex_memo_stays_bounded() -> None:
+    for i in range(patterns._MAX_RISKS + 10):
+        patterns.regex_risk(f"^a{{{i}}}$")
+    assert len(patterns._RISKS) <= patterns._MAX_RISKS
+    assert patterns.regex_risk("^(a+)+$") == patterns._regex_risk("^(a+)+$")
+
+
+def _slow_pos(doc: Document, path: tuple) -> Pos:
+    """Document.pos as first written: the nearest ancestor that has a position."""
+    path = tuple(path)
+    while path not in doc.positions and path:
+        path = path[:-1]
+    line, col = doc.positions.get(path, (1, 1))
+    return Pos(doc.path, line, col)
+
+
+def _slow_key_pos(doc: Document, path: tuple) -> Pos:
+    path = tuple(path)
+    if path in doc.key_positions:
+        line, col = doc.key_positions[path]
+        return Pos(doc.path, line, col)
+    return _slow_pos(doc, path)
+
+
+def test_positions_agree_with_the_plain_look_up() -> None:
+    doc = load_text("a:\n  b: [1, {c: x}]\n  d: y\ne: [[1, 2], {f: {g: h}}]\n", "f.yaml")
+    paths = list(doc.positions) + list(doc.key_positions)
+    paths += [p + ("missing",) for p in paths] + [p + (0, "x", 3) for p in paths] + [(), ("nope",), ("a", 7)]
+    for path in paths:
+        for shape in (tuple(path), list(path)):
+            assert doc.pos(shape) == _slow_pos(doc, path), path
+            assert doc.key_pos(shape) == _slow_key_pos(doc, path), path
+    empty = Document("e.yaml")
+    assert empty.pos(("a", "b")) == Pos("e.yaml", 1, 1) == empty.key_pos(["a"])
+
+
+@pytest.mark.parametrize("root, path", [
+    ("/r", "/r/p/program.yaml"), ("/r/", "/r//p/marketplaces/de.yaml"), ("/", "/marketplaces.yaml"), ("/", "/"),
+    ("r", "r"), ("r", "rr/x.yaml"), ("r/a", "r/b/c.yaml"), ("r/./a", "r/a/./p/../q/tests/t.yaml"),
+    ("..", "../x.yaml"), ("x", "/etc/passwd"), (".", "p/decisions/d.yml"), ("//r", "//r/x/program.yml"),
+])
+def test_relative_path_is_relpath(root: str, path: str) -> None:
+    assert layout._relative(root, path) == os.path.relpath(os.path.abspath(path), os.path.abspath(root))
+
+
+def test_relative_path_of_every_policy_file_is_relpath() -> None:
+    root = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "policies")
+    for path in layout.yaml_files(root):
+        for shown in (path, os.path.relpath(path)):
+            assert layout._relative(root, shown) == os.path.relpath(os.path.abspath(shown), os.path.abspath(root))
