@@ -75,3 +75,32 @@ def test_relative_path_of_every_policy_file_is_relpath() -> None:
     for path in layout.yaml_files(root):
         for shown in (path, os.path.relpath(path)):
             assert layout._relative(root, shown) == os.path.relpath(os.path.abspath(shown), os.path.abspath(root))
+
+
+def test_document_pack_shares_position_tuples_without_changing_them(tmp_path, monkeypatch) -> None:
+    import shutil
+
+    import engine
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    repo_dir = tmp_path / "policies"
+    shutil.copytree(os.path.join(root, "policies"), repo_dir)
+
+    def typed(positions: dict) -> list:
+        return sorted((tuple((type(p).__name__, p) for p in path), where, tuple(map(type, where)))
+                      for path, where in positions.items())
+
+    def snapshot() -> dict:
+        repo = engine.load(str(repo_dir))
+        return {p: (typed(d.positions), typed(d.key_positions)) for p, d in repo.documents.items()}
+
+    monkeypatch.setenv("POLICYCTL_CACHE", "off")
+    plain = snapshot()
+    monkeypatch.setenv("POLICYCTL_CACHE", str(tmp_path / "cache"))
+    assert snapshot() == plain  # parsed, shared, written
+    assert snapshot() == plain  # read back
+    repo = engine.load(str(repo_dir))
+    places = {}
+    for doc in repo.documents.values():
+        for where in list(doc.positions.values()) + list(doc.key_positions.values()):
+            assert places.setdefault(where, where) is where  # one object per (line, col)
