@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+from sys import intern
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -290,6 +291,7 @@ class _Builder:
                         if key is None:  # a key: always its text
                             seen = frame[3]
                             if v not in seen:
+                                v = intern(v)  # see `place`
                                 self.nodes += 1
                                 line = mark.line + 1
                                 seen[v] = line
@@ -395,6 +397,10 @@ class _Builder:
             if value in seen:
                 self.fail(mark, "Y012", f"duplicate key `{value}` (first at line {seen[value]})",
                           "remove one of them; YAML would otherwise silently keep only the last")
+            # Keys are interned: files repeat the same few keys thousands of times, and the document
+            # cache (engine/doccache.py) then stores each once and reads it back without hashing it
+            # again; equal strings, so nothing else changes.
+            value = intern(value) if type(value) is str else value
             seen[value] = pos[0]
             frame[2] = value
             frame[6] = path = parent + (value,)

@@ -104,3 +104,13 @@ def test_document_pack_shares_position_tuples_without_changing_them(tmp_path, mo
     for doc in repo.documents.values():
         for where in list(doc.positions.values()) + list(doc.key_positions.values()):
             assert places.setdefault(where, where) is where  # one object per (line, col)
+
+
+def test_keys_are_interned_and_still_their_text() -> None:
+    import sys
+
+    doc = load_text("parameters:\n  fee: 1\n  !!str tagged: 2\n  &a anchored: 3\n  NO: 4\n", "k.yaml")
+    assert doc.problems == []
+    assert list(doc.data["parameters"]) == ["fee", "tagged", "anchored", "NO"]
+    for key in ["parameters", *doc.data["parameters"]]:
+        assert type(key) is str and sys.intern(key) is key
