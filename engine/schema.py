@@ -13,6 +13,7 @@ import os
 from functools import lru_cache
 from typing import Any, Iterable
 
+from engine import fastcheck  # light (json, os, re); an import inside the checks cost ~2 µs per value
 from engine.loader import Document, Path
 from engine.problems import Pos, Problem
 
@@ -61,8 +62,6 @@ def _value_validator(schema_json: str) -> Any:
 
 def check_document(doc: Document, kind: str) -> list[Problem]:
     """All schema problems of one document of the given kind."""
-    from engine import fastcheck
-
     if fastcheck.is_valid(kind, doc.data):
         return []
     return errors_to_problems(doc, (), validator(kind).iter_errors(doc.data))
@@ -70,8 +69,6 @@ def check_document(doc: Document, kind: str) -> list[Problem]:
 
 def check_value(doc: Document, path: Path, value: Any, schema: dict[str, Any], what: str) -> list[Problem]:
     """Check one value (a parameter value, a test input) against a schema written by an author."""
-    from engine import fastcheck
-
     if fastcheck.value_is_valid(schema, value):
         return []
     key = json.dumps(schema, sort_keys=True)
@@ -81,8 +78,6 @@ def check_value(doc: Document, path: Path, value: Any, schema: dict[str, Any], w
 
 def schema_problems(schema: dict[str, Any]) -> list[str]:
     """Messages for a schema that is itself invalid (an author's parameter schema)."""
-    from engine import fastcheck
-
     if fastcheck.schema_is_valid(schema):
         return []
     from jsonschema import Draft202012Validator
