@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from engine import schema
+from engine import fastcheck, schema
 from engine.loader import Document, Path
 from engine.model import Decision, Entry, Expr, Marketplace, Overlay, Parameter, Program, Rule, TestCase
 from engine.patterns import unsafe_keywords
@@ -77,8 +77,12 @@ def timeline(doc: Document, path: Path, spec: dict[str, Any]) -> tuple[tuple[Ent
 def check_entries(doc: Document, name: str, param_schema: dict[str, Any], tiers: bool,
                   entries: tuple[Entry, ...], paths: list[Path]) -> list[Problem]:
     problems: list[Problem] = []
+    # The schema's yes/no validator, found once for all the entries (as schema.check_value does
+    # first for each); a value it does not accept gets schema.check_value's full check.
+    valid = fastcheck.value_validator(param_schema)
     for entry, path in zip(entries, paths):
-        problems += schema.check_value(doc, path, entry.value, param_schema, what=f"parameter `{name}`")
+        if valid is None or not valid(entry.value):
+            problems += schema.check_value(doc, path, entry.value, param_schema, what=f"parameter `{name}`")
         if tiers and isinstance(entry.value, list):
             problems += tier_problems(doc, path, entry.value)
     return problems
