@@ -20,7 +20,7 @@ import os
 import zlib
 from typing import Any
 
-from engine.loader import MAX_BYTES, Document, decode, load_bytes, load_file
+from engine.loader import Document, decode, load_bytes, load_file, read_bytes
 from engine.problems import Problem
 
 _VERSION = "1"
@@ -74,8 +74,7 @@ class Pack:
     def load(self, path: str) -> Document:
         """``loader.load_file(path)``, from the pack when the file's bytes are unchanged."""
         try:
-            with open(path, "rb") as f:
-                raw = f.read(MAX_BYTES + 1)
+            raw = read_bytes(path)
         except OSError:
             return load_file(path)
         entry = self.entries.get(path)

@@ -114,3 +114,27 @@ def test_keys_are_interned_and_still_their_text() -> None:
     assert list(doc.data["parameters"]) == ["fee", "tagged", "anchored", "NO"]
     for key in ["parameters", *doc.data["parameters"]]:
         assert type(key) is str and sys.intern(key) is key
+
+
+def test_read_bytes_is_a_bounded_read(tmp_path) -> None:
+    from engine.loader import MAX_BYTES, read_bytes
+
+    def plain(path: str, limit: int = MAX_BYTES + 1) -> bytes:
+        with open(path, "rb") as f:
+            return f.read(limit)
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    files = layout.yaml_files(os.path.join(root, "policies")) + layout.yaml_files(os.path.join(root, "tests", "corpus"))
+    for name, content in (("empty", b""), ("one", b"x"), ("big", b"ab\n" * 50_000), ("nul", b"a\0b")):
+        (tmp_path / name).write_bytes(content)
+        files.append(str(tmp_path / name))
+    for path in files:
+        assert read_bytes(path) == plain(path), path
+        for limit in (1, 2, 100, 70_000, 150_001):
+            assert read_bytes(path, limit) == plain(path, limit), (path, limit)
+    for bad in (str(tmp_path), str(tmp_path / "missing")):
+        with pytest.raises(OSError) as fast:
+            read_bytes(bad)
+        with pytest.raises(OSError) as slow:
+            plain(bad)
+        assert (type(fast.value), fast.value.strerror) == (type(slow.value), slow.value.strerror)
