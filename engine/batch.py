@@ -62,9 +62,15 @@ def _stream(compiled: Any, params: dict[str, Any], day: str, resolved: Any, name
     decode, scan = decoder.decode, decoder.scan_once
     encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     validate, evaluate, invalid = compiled.validate_inputs, compiled.evaluate, compiled.invalid
+    # Most inputs fit: the generated yes/no check answers them; only the rest get messages.
+    fits = compiled.fits
     # A result's line depends only on the rows that matched and the outputs' values and types, and
     # batches repeat a few outcomes: encode each once (floats are left out: 0.0 == -0.0).
     lines: dict[Any, str] = {}
+    # A row whose outputs are constants always gives the same line: once `row_of` names the row,
+    # the line encoded the first time is written again, without building the result.
+    row_of = _no_row if explain else compiled.row_of
+    by_row: dict[int, str] = {}
     failed = False
     buffer: list[str] = []
     number = 0
@@ -89,14 +95,23 @@ def _stream(compiled: Any, params: dict[str, Any], day: str, resolved: Any, name
                 problem = _not_json(name, number, e, "one JSON object per line")
                 buffer.append(encode({"line": number, "problems": [_problem_json(problem)]}))
                 continue
-            messages = validate(inputs)  # as compiled.decide, with the Pos made only when needed
-            result = invalid(inputs, messages, Pos(name, number, 1)) if messages else evaluate(inputs, params, day)
-            if result.problems and not result.ok:  # `ok` looks at the problems: none, nothing to ask
-                failed = True
-            if explain or result.problems:
-                buffer.append(encode(_explained(result, resolved) if explain else result.to_json()))
+            # as compiled.decide, with the Pos made only when needed
+            if fits(inputs) or not (messages := validate(inputs)):
+                row = row_of(inputs, params, day)
+                text = by_row.get(row)  # type: ignore[arg-type]  # None is never a key
+                result = None if text is not None else evaluate(inputs, params, day)
             else:
-                buffer.append(_line(result, lines, encode))
+                row, result = None, invalid(inputs, messages, Pos(name, number, 1))
+            if result is not None:
+                if result.problems and not result.ok:  # `ok` looks at the problems: none, nothing to ask
+                    failed = True
+                if explain or result.problems:
+                    text = encode(_explained(result, resolved) if explain else result.to_json())
+                else:
+                    text = _line(result, lines, encode)
+                    if row is not None:
+                        by_row[row] = text
+            buffer.append(text)
             if len(buffer) >= _CHUNK:
                 out.write("\n".join(buffer) + "\n")
                 buffer.clear()
@@ -106,6 +121,10 @@ def _stream(compiled: Any, params: dict[str, Any], day: str, resolved: Any, name
     if buffer:
         out.write("\n".join(buffer) + "\n")
     return failed
+
+
+def _no_row(inputs: Any, params: Any, at: Any) -> None:
+    return None
 
 
 def _line(result: Any, lines: dict[Any, str], encode: Any) -> str:

@@ -142,7 +142,8 @@ class CompiledDecision:
     """A checked decision, ready to answer. Build it with ``compile_decision``."""
 
     def __init__(self, decision: Decision, lets: list[tuple[str, Checked]], rows: list[_Row],
-                 default: tuple[_Out, ...] | None, source: str, constants: dict[str, Any]) -> None:
+                 default: tuple[_Out, ...] | None, source: str, constants: dict[str, Any],
+                 row_source: str | None = None) -> None:
         self.decision = decision
         self.source = source  # the generated Python, for `--debug` and for reading
         # the generated code's own globals: the runtime, constants without a literal form, and these
@@ -151,15 +152,29 @@ class CompiledDecision:
         self._fast = build(name, source.splitlines(), f"<decision {decision.id}>", {**constants, **trusted})
         if decision.hit == "first":
             self.evaluate = self._fast  # type: ignore[method-assign]  # same contract, one call less
+        if row_source is not None:
+            self.row_of = build("_row", row_source.splitlines(), f"<decision {decision.id}, rows>",  # type: ignore[method-assign]
+                                {**constants, "_Error": Exception})
         self._lets = lets
         self._explainers: dict[Checked, Callable[..., Any]] = {}  # built on first use: most runs never explain
         self._rows = rows
         self._default = default
         self._hit = decision.hit
         self._inputs = InputChecker(decision.inputs, decision.required)
+        # True only when the inputs certainly fit (`validate_inputs` would say nothing); False: ask it
+        self.fits: Callable[[Any], bool] = self._inputs.fast or _no
         self.output_names = _output_names(decision)
 
     # -- the fast path --
+
+    def row_of(self, inputs: dict[str, Any], params: dict[str, Any], at: str) -> int | None:
+        """Which row of a `first` table answers, when that row's outputs are constants (-1: the
+        default, or no row and no default); None when only ``evaluate`` can say (computed outputs,
+        a failure, another hit policy). Same inputs, same row: a batch encodes each such answer once.
+
+        For `first` tables a generated function, the twin of ``evaluate``'s, takes this method's place.
+        """
+        return None
 
     def evaluate(self, inputs: dict[str, Any], params: dict[str, Any], at: str) -> DecisionResult:
         """Answer without checking the inputs (see ``decide``). Never raises for policy errors.
@@ -357,7 +372,8 @@ def compile_decision(decision: Decision, param_names: set[str]) -> tuple[Compile
         return None, problems
     constants: dict[str, Any] = {}
     source = _generate(decision, lets, rows, default, never, constants)
-    return CompiledDecision(decision, lets, rows, default, source, constants), problems
+    row_source = _generate(decision, lets, rows, default, never, constants, rows_only=True) if decision.hit == "first" else None
+    return CompiledDecision(decision, lets, rows, default, source, constants, row_source), problems
 
 
 def _compile_lets(decision: Decision, inputs: frozenset[str], params: frozenset[str], problems: list[Problem]) -> list[tuple[str, Checked]]:
@@ -469,15 +485,18 @@ def _output_names(decision: Decision) -> tuple[str, ...]:
 
 
 def _generate(decision: Decision, lets: list[tuple[str, Checked]], rows: list[_Row], default: tuple[_Out, ...] | None,
-              never: set[int], constants: dict[str, Any]) -> str:
-    """The table as one function; see the module docstring for its shape."""
+              never: set[int], constants: dict[str, Any], rows_only: bool = False) -> str:
+    """The table as one function; see the module docstring for its shape. ``rows_only``: a `first`
+    table's ``row_of`` instead, the same code returning the deciding row's index."""
     used = set().union(*(c.names for _, c in lets), *(r.when.names for r in rows if r.when),
                        *(o.checked.names for r in rows for o in r.outputs if o.checked),
                        *(o.checked.names for o in default or () if o.checked))
     prelude = [f"{local(n)} = inputs.get({n!r})" for n in decision.inputs if n in used and n not in decision.let]
     prelude += [f"{local(name)} = {c.python}" for name, c in lets]
-    default_src = "None" if default is None else _dict_source(default, constants)
     live = [(i, r) for i, r in enumerate(rows) if i not in never]
+    if rows_only:
+        return _generate_rows(prelude, live, default)
+    default_src = "None" if default is None else _dict_source(default, constants)
     if decision.hit == "first":
         return _generate_first(decision, prelude, live, default_src, constants)
     body = ["hits = []"]
@@ -515,6 +534,29 @@ def _generate_first(decision: Decision, prelude: list[str], live: list[tuple[int
     lines = ["def _evaluate(inputs, params, at):", "    try:"] + [f"        {line}" for line in body]
     # any failure of policy code becomes a D005, located by the explaining path
     return "\n".join(lines + ["    except _Error as error:", "        return _failed(inputs, params, at, error)"])
+
+
+def _generate_rows(prelude: list[str], live: list[tuple[int, _Row]], default: tuple[_Out, ...] | None) -> str:
+    """``row_of`` of a `first` table: ``_generate_first``'s function with the same prelude and
+    conditions in the same order, returning the deciding row's index instead of building a result;
+    None for a row that computes an output, and on any failure (``evaluate`` then says what)."""
+    def index(outs: tuple[_Out, ...] | None, i: int) -> str:
+        return f"return {i}" if all(out.checked is None for out in outs or ()) else "return None"
+
+    body = list(prelude)
+    for i, row in live:
+        if row.when is None:
+            body.append(index(row.outputs, i))
+            break
+        body += [f"if {row.when.python}:", "    " + index(row.outputs, i)]
+    else:
+        body.append(index(default, -1))
+    lines = ["def _row(inputs, params, at):", "    try:"] + [f"        {line}" for line in body]
+    return "\n".join(lines + ["    except _Error:", "        return None"])
+
+
+def _no(value: Any) -> bool:
+    return False
 
 
 def _dict_source(outs: tuple[_Out, ...], constants: dict[str, Any]) -> str:
