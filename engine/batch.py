@@ -151,7 +151,7 @@ def as_text(target: str, marketplace: str, day: str, body: dict[str, Any]) -> st
     lines = [f"{target} in {marketplace} on {day}: {outputs}"]
     for p in body["problems"]:
         lines.append(f"  error[{p['code']}] {p['message']}")
-    if "rows" in body:
+    if body.get("rows"):  # none tried: the inputs were rejected, or a `let` failed
         width = max((len(r["id"]) for r in body["rows"]), default=0)
         lines.append("rows tried:")
         for row in body["rows"]:
@@ -203,6 +203,8 @@ def _not_text(name: str, line: int, e: UnicodeDecodeError) -> Problem:
 
 def _explained(result: Any, resolved: Any) -> dict[str, Any]:
     """The explanation, with each parameter read given the file:line its value came from."""
+    if result.replay is None:  # inputs rejected before evaluating: no row tried, nothing read
+        return {**result.to_json(), "rows": [], "let": {}, "params": {}}
     body: dict[str, Any] = result.explain().to_json()
     body["params"] = {
         key: {"value": value, "from": _where(resolved.entries[key].pos), "origin": resolved.origin(key)}

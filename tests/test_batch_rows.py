@@ -165,3 +165,6 @@ def test_a_batch_without_the_fast_path_writes_the_same(monkeypatch: Any) -> None
         monkeypatch.setattr(c, "row_of", lambda inputs, params, at: None)
         monkeypatch.setattr(c, "fits", lambda inputs: False)
         assert _run(c, lines) == fast, name
+        explained = [json.loads(x) for x in _run(c, lines, explain=True)]
+        assert [{k: v for k, v in x.items() if k not in ("rows", "let", "params")} for x in explained] == \
+            [json.loads(x) for x in fast], name

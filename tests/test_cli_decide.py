@@ -82,6 +82,20 @@ def test_explain_as_text() -> None:
     assert "rows tried:" in out and "parameters used:" in out and "policies/csba/program.yaml:" in out
 
 
+@pytest.mark.parametrize("payload", [
+    '{"units": "x", "contacts": 1}',  # one object
+    '{"units": 1000, "contacts": 40}\n{"units": "x", "contacts": 1}\n',  # a batch
+])
+def test_explain_of_rejected_inputs_is_a_d004_result_not_a_traceback(payload: str) -> None:
+    for fmt in ("json", "text"):
+        code, out, err = decide("csba.fee", "us", payload, "--explain", "--format", fmt)
+        assert code == 1 and "Traceback" not in err and "D004" in out
+    code, out, _ = decide("csba.fee", "us", payload, "--explain")
+    body = json.loads(out.splitlines()[-1]) if "\n" in payload.strip() else json.loads(out)  # a batch: its last line
+    assert body["problems"][0]["message"] == '/units: expected integer, got string `"x"`'
+    assert (body["rows"], body["let"], body["params"]) == ([], {}, {})
+
+
 @pytest.mark.parametrize("target, mp, hint", [
     ("csba.nope", "us", "known: contact_address, coverage, eligibility, fee, reply_deadline"),
     ("nope.fee", "us", "known: cs_guidelines, csba"),
