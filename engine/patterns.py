@@ -272,6 +272,7 @@ def _first(items: list[Any]) -> frozenset[str] | None:
 # A character set is described by the characters of a sample it matches: exact enough to tell
 # `[^@]` from `@` or `\d` from `-`, and conservative (None: "anything") where unsure.
 _SAMPLE = [chr(i) for i in range(0, 0x250)] + ["\u00a0", "\u2028", "\u3000", "\u4e00", "\uff10", "\U0001f600"]
+_SAMPLE_TEXT = "".join(_SAMPLE)
 
 
 def _charset(items: list[Any]) -> frozenset[str] | None:
@@ -285,7 +286,9 @@ def _charset(items: list[Any]) -> frozenset[str] | None:
             matcher = re.compile(_source(op, av))
         except (re.error, ValueError):
             return None
-        return frozenset(ch for ch in _SAMPLE if matcher.fullmatch(ch))
+        # `_source` matches exactly one character, so one scan of the joined sample finds every
+        # sample character it matches (as a fullmatch of each would, 600 calls instead of one).
+        return frozenset(matcher.findall(_SAMPLE_TEXT))
     return None
 
 

@@ -138,3 +138,19 @@ def test_read_bytes_is_a_bounded_read(tmp_path) -> None:
         with pytest.raises(OSError) as slow:
             plain(bad)
         assert (type(fast.value), fast.value.strerror) == (type(slow.value), slow.value.strerror)
+
+
+@pytest.mark.parametrize("regex", [
+    "[a-z0-9.]", "[^@\\s]", "\\d", "\\D", "\\w", "\\W", "\\s", "\\S", ".", "[^a]", "[\\d\\-_]", "[^\\w.]", "[A-Z]",
+    "[\\u00a0-\\u4e00]", "[^\\n]", "[\\W\\d]", "[^\\S]", "x", "[.]", "[\\\\^\\]]",
+])
+def test_character_sets_found_in_one_scan_are_those_of_each_sample(regex: str) -> None:
+    import re
+
+    [item] = list(patterns._parser.parse(regex).data)
+    if item[0] != patterns._c.LITERAL:
+        matcher = re.compile(patterns._source(*item))
+        slow = frozenset(ch for ch in patterns._SAMPLE if matcher.fullmatch(ch))
+    else:
+        slow = frozenset((chr(item[1]),))
+    assert patterns._charset([item]) == slow
