@@ -22,6 +22,7 @@ import re
 import zlib
 from typing import TYPE_CHECKING, Any, Iterator
 
+from engine.loader import read_bytes
 from engine.problems import Problem
 
 if TYPE_CHECKING:
@@ -59,13 +60,14 @@ def check_template(path: str) -> list[Problem]:
     full key matches: the template's path and bytes, these sources and Jinja2's version.
     """
     try:
-        with open(path, "rb") as f:
-            raw = f.read(MAX_TEMPLATE_BYTES + 1)
+        raw = read_bytes(path, MAX_TEMPLATE_BYTES + 1)
     except OSError as e:
         return [Problem(path, 1, 1, "G001", f"cannot read the template: {e.strerror or e}", "check the path")]
     if len(raw) > MAX_TEMPLATE_BYTES:
         return [Problem(path, 1, 1, "G001", f"the template is over the limit of {MAX_TEMPLATE_BYTES:,} bytes",
                         "split it into included parts")]
+    if _cache_folder() is None:  # no cache: no key to compute (it reads three sources per template)
+        return _analyse(path, raw)
     key = _key(path, raw)
     cached = _cached(key)
     if cached is not None:
@@ -75,12 +77,22 @@ def check_template(path: str) -> list[Problem]:
     return problems
 
 
+_environment: list[Any] = []  # one parsing environment for every template (parsing leaves it unchanged)
+
+
+def _parse(source: str, name: str, path: str) -> nodes.Template:
+    if not _environment:
+        from jinja2 import Environment
+
+        _environment.append(Environment(extensions=["jinja2.ext.i18n"]))
+    return _environment[0].parse(source, name, path)
+
+
 def _analyse(path: str, raw: bytes) -> list[Problem]:
-    from jinja2 import Environment
     from jinja2.exceptions import TemplateSyntaxError
 
     try:
-        tree = Environment(extensions=["jinja2.ext.i18n"]).parse(raw.decode("utf-8"), os.path.basename(path), path)
+        tree = _parse(raw.decode("utf-8"), os.path.basename(path), path)
     except UnicodeDecodeError as e:
         return [Problem(path, 1, 1, "G001", f"the template is not UTF-8 text ({e.reason})", "save it as UTF-8")]
     except TemplateSyntaxError as e:
@@ -101,7 +113,7 @@ def _refused(tree: nodes.Template) -> Iterator[tuple[nodes.Node, str, str]]:
 
     forbidden_names = _FRAMEWORK_NAMES | frozenset(REMOVED_GLOBALS)
     refused_filters = frozenset(FILTERS) - SAFE_FILTERS
-    for node in tree.find_all(nodes.Node):
+    for node in _descendants(tree):
         if isinstance(node, nodes.Name) and node.ctx == "load":
             if node.name != "_" and node.name.startswith("_") or node.name in forbidden_names:  # `_`: gettext
                 yield node, f"the name `{node.name}`", "it is not part of the page context"
@@ -119,6 +131,29 @@ def _refused(tree: nodes.Template) -> Iterator[tuple[nodes.Node, str, str]]:
             for arg in list(node.args) + [k.value for k in node.kwargs]:
                 if isinstance(arg, nodes.Const) and _smuggled(arg.value):
                     yield node, f"the name `{arg.value}` passed as text", _PRIVATE
+
+
+def _descendants(tree: nodes.Node) -> list[nodes.Node]:
+    """The nodes ``tree.find_all(nodes.Node)`` yields, in another order (callers collect them in a
+    set). find_all nests one generator per level, so every node passes through all the levels
+    above it; a stack visits each node once, ~3x faster on our templates."""
+    from jinja2.nodes import Node
+
+    found: list[Node] = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        for name in node.fields:  # as Node.iter_child_nodes: fields holding a node or a list of nodes
+            item = getattr(node, name, None)
+            if isinstance(item, list):
+                for child in item:
+                    if isinstance(child, Node):
+                        found.append(child)
+                        stack.append(child)
+            elif isinstance(item, Node):
+                found.append(item)
+                stack.append(item)
+    return found
 
 
 def _private(name: str) -> bool:
@@ -179,13 +214,18 @@ def _jinja_stamp() -> str:
     return f"{st.st_size}.{st.st_mtime_ns}"
 
 
-def _cache_file(key: str) -> str | None:
+def _cache_folder() -> str | None:
     from engine.compilecache import directory
 
     decisions = directory()
-    if decisions is None:
+    return None if decisions is None else os.path.join(os.path.dirname(decisions), "templates")
+
+
+def _cache_file(key: str) -> str | None:
+    folder = _cache_folder()
+    if folder is None:
         return None
-    return os.path.join(os.path.dirname(decisions), "templates", f"{zlib.crc32(key.encode('utf-8', 'surrogatepass')):08x}.json")
+    return os.path.join(folder, f"{zlib.crc32(key.encode('utf-8', 'surrogatepass')):08x}.json")
 
 
 def _cached(key: str) -> list[Problem] | None:

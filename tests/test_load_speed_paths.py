@@ -154,3 +154,60 @@ def test_character_sets_found_in_one_scan_are_those_of_each_sample(regex: str) -
     else:
         slow = frozenset((chr(item[1]),))
     assert patterns._charset([item]) == slow
+
+
+def _templates() -> list[str]:
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    found = []
+    for folder in ("policies", "tests"):
+        for dirpath, _, names in os.walk(os.path.join(root, folder)):
+            found += [os.path.join(dirpath, n) for n in sorted(names) if n.endswith(".j2")]
+    return sorted(found)
+
+
+def test_template_nodes_walked_with_a_stack_are_those_find_all_yields() -> None:
+    from collections import Counter
+
+    from jinja2 import Environment, nodes
+
+    from engine import templatecheck
+
+    checked = 0
+    for path in _templates():
+        with open(path, encoding="utf-8", errors="replace") as f:
+            source = f.read()
+        try:
+            tree = Environment(extensions=["jinja2.ext.i18n"]).parse(source, os.path.basename(path), path)
+        except Exception:  # noqa: BLE001 - a template that does not parse has no nodes to compare
+            continue
+        expected = Counter(map(id, tree.find_all(nodes.Node)))
+        assert Counter(map(id, templatecheck._descendants(tree))) == expected, path
+        checked += 1
+    assert checked >= 9
+
+
+def test_template_problems_with_a_shared_environment_and_no_cache(monkeypatch) -> None:
+    from jinja2 import Environment
+
+    from engine import templatecheck
+    from engine.problems import Problem
+
+    def first_way(path: str) -> list[Problem]:
+        """check_template as first written: a new environment per template, jinja2's find_all."""
+        from jinja2 import nodes
+
+        with open(path, "rb") as f:
+            raw = f.read(templatecheck.MAX_TEMPLATE_BYTES + 1)
+        try:
+            tree = Environment(extensions=["jinja2.ext.i18n"]).parse(raw.decode("utf-8"), os.path.basename(path), path)
+        except Exception:  # noqa: BLE001 - parse failures: compared through check_template below
+            return templatecheck._analyse(path, raw)
+        with pytest.MonkeyPatch.context() as patched:
+            patched.setattr(templatecheck, "_descendants", lambda t: list(t.find_all(nodes.Node)))
+            found = {Problem(path, n.lineno or 1, 1, "G001", f"the sandbox refuses {what}", hint)
+                     for n, what, hint in templatecheck._refused(tree)}
+        return sorted(found, key=Problem.sort_key)
+
+    monkeypatch.setenv("POLICYCTL_CACHE", "off")
+    for path in _templates():
+        assert templatecheck.check_template(path) == first_way(path), path
