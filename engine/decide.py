@@ -152,6 +152,7 @@ class CompiledDecision:
         self._fast = build(name, source.splitlines(), f"<decision {decision.id}>", {**constants, **trusted})
         if decision.hit == "first":
             self.evaluate = self._fast  # type: ignore[method-assign]  # same contract, one call less
+        self.row_source = row_source  # `row_of`'s generated Python, for reading
         if row_source is not None:
             self.row_of = build("_row", row_source.splitlines(), f"<decision {decision.id}, rows>",  # type: ignore[method-assign]
                                 {**constants, "_Error": Exception})

@@ -424,3 +424,25 @@ def test_generated_code_names_only_its_own_globals(hit: str) -> None:
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
             assert node.id in assigned or node.id in given, f"`{node.id}` is not available to generated code"
     assert c.evaluate({"x": 4}, PARAMS, AT).ok or hit == "unique"
+
+
+def test_row_of_is_generated_code_without_builtins_and_with_no_other_globals() -> None:
+    """`row_of` (what a batch uses to reuse a constant row's line) is sandboxed as `evaluate` is."""
+    import ast
+
+    from engine.helpers import RUNTIME
+
+    d = decision(ROWS + [rule("const", None, {"inf": float("inf")}, 11)], default={"size": "none"},
+                 let={"y": e("x * 2 if x is defined else none")})
+    c = compiled(d)
+    assert c.row_source is not None and c.row_of.__code__.co_filename == "<decision d, rows>"
+    assert c.row_of.__globals__["__builtins__"] == {}
+    assert set(c.row_of.__globals__) - set(RUNTIME) <= {"_row", "_Error"} | {k for k in c._fast.__globals__ if k.startswith("_k")}
+    tree = ast.parse(c.row_source)
+    assigned = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    assigned |= {a.arg for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) for a in n.args.args}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            assert node.id in assigned or node.id in c.row_of.__globals__, f"`{node.id}` is not available to generated code"
+    assert [c.row_of({"x": x}, PARAMS, AT) for x in (4, 200, 51, "a")] == [None, 1, 3, None]  # computed, even, const, failed
+    assert compiled(decision(ROWS, hit="collect")).row_source is None
