@@ -186,7 +186,17 @@ def test_template_nodes_walked_with_a_stack_are_those_find_all_yields() -> None:
     assert checked >= 9
 
 
-def test_template_problems_with_a_shared_environment_and_no_cache(monkeypatch) -> None:
+HOSTILE_TEMPLATES = [
+    "{{ ''.__class__.__mro__[1].__subclasses__() }}", "{{ cycler.__init__.__globals__.os }}",
+    "{% for x in items %}{{ x|attr('__class__') }}{{ x|center(9) }}{% endfor %}", "{{ request.args }}",
+    "{{ items|map(attribute='a.__globals__')|list }}", "{% include '../program.yaml' %}{% extends '/etc/x' %}",
+    "{% if a %}{{ a['__dict__'] }}{% else %}{{ lipsum() }}{% endif %}", "{% trans %}Hi {{ name }}{% endtrans %}",
+    "{% macro m(x) %}{{ x.mro() }}{% endmacro %}{{ m(1) }}", "{{ unclosed ", "{% for %}",
+    "{{ a.format_map(b) }}{% import 'x/../../y' as y %}{% from ['ok.j2', 'a\\b'] import z %}",
+]
+
+
+def test_template_problems_with_a_shared_environment_and_no_cache(tmp_path, monkeypatch) -> None:
     from jinja2 import Environment
 
     from engine import templatecheck
@@ -208,6 +218,14 @@ def test_template_problems_with_a_shared_environment_and_no_cache(monkeypatch) -
                      for n, what, hint in templatecheck._refused(tree)}
         return sorted(found, key=Problem.sort_key)
 
+    paths = _templates()
+    for i, source in enumerate(HOSTILE_TEMPLATES):
+        (tmp_path / f"t{i}.md.j2").write_text(source, encoding="utf-8")
+        paths.append(str(tmp_path / f"t{i}.md.j2"))
     monkeypatch.setenv("POLICYCTL_CACHE", "off")
-    for path in _templates():
-        assert templatecheck.check_template(path) == first_way(path), path
+    refused = 0
+    for path in paths:
+        found = templatecheck.check_template(path)
+        assert found == first_way(path), path
+        refused += bool(found)
+    assert refused >= len(HOSTILE_TEMPLATES) - 1  # all but the `trans` block
