@@ -234,34 +234,47 @@ def _pages_problems(problems: list[Any], files: int) -> None:
 def build_cmd(out: str, at: str | None, check: bool, root: str) -> None:
     """Render every program's pages for every marketplace and language (Markdown and HTML)."""
     from engine import outtree, site
+    from engine.pagecache import PageCache
 
     _day(at)
     repo = _load(root)
-    built = site.build(repo, at)
+    cache = PageCache.open(root, out)  # pages whose inputs did not change since the last build are kept
+    built = site.build(repo, at, cache)
     if built.problems:
         _pages_problems(built.problems, len(repo.documents))
         click.echo(f"policyctl: nothing was written to {out}: fix these problems first", err=True)
         sys.exit(1)
-    differences = outtree.differences(out, built.files)
+    differences = outtree.differences(out, built.files, built.kept)
     pages = len(built.entries)
+    files = len(built.files) + len(built.kept)
+    rendered = "" if cache is None else f"; {built.rendered} of {pages} pages rendered" + (
+        ", the others unchanged" if built.rendered < pages else "")
     if check:
         if differences:
-            _pages_problems(differences, len(built.files))
+            _pages_problems(differences, files)
             for reason in site.passed_dates(out, repo, at):
                 click.echo(f"  note: {reason}", err=True)
             sys.exit(1)
-        click.echo(f"{out} is up to date ({pages} pages, {len(built.files)} files)")
+        if cache is not None:
+            cache.save(built.records, built.files, built.kept)
+        click.echo(f"{out} is up to date ({pages} pages, {files} files{rendered})")
         return
+    if differences:
+        try:
+            outtree.write(out, built.files, built.kept)
+        except OSError as e:
+            click.echo(f"policyctl: cannot write {e.filename or out}: {e.strerror or e}", err=True)
+            if isinstance(e, outtree.PartlyWritten):
+                click.echo(f"policyctl: some files of {out} were replaced: build again to finish", err=True)
+            else:
+                click.echo(f"policyctl: {out} was left as it was", err=True)
+            sys.exit(1)
+    if cache is not None:
+        cache.save(built.records, built.files, built.kept)
     if not differences:
-        click.echo(f"{out} is up to date ({pages} pages, {len(built.files)} files)")
+        click.echo(f"{out} is up to date ({pages} pages, {files} files{rendered})")
         return
-    try:
-        outtree.write(out, built.files)
-    except OSError as e:
-        click.echo(f"policyctl: cannot write {e.filename or out}: {e.strerror or e}", err=True)
-        click.echo(f"policyctl: {out} was left as it was", err=True)
-        sys.exit(1)
-    click.echo(f"wrote {out}: {pages} pages, {len(built.files)} files ({len(differences)} added, changed or removed)")
+    click.echo(f"wrote {out}: {pages} pages, {files} files ({len(differences)} added, changed or removed{rendered})")
 
 
 @main.group("i18n")

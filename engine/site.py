@@ -34,6 +34,7 @@ from engine.context import effective_dates, official_name, page_context
 from engine.htmlpage import Layout
 from engine.i18n import SITE, Domain, extract, parameter_context
 from engine.manifest import Page, pages_of
+from engine.pagecache import PageCache, index_key, page_keys
 from engine.pages import Renderer, render
 from engine.sandbox import RenderError
 from engine.translator import Translator, source_index
@@ -41,6 +42,8 @@ from engine.problems import Problem
 from engine.repository import Repository
 
 PAGE_FRAME = "_site/page.md.j2"
+INDEX = "index"  # the index files' entry in engine.pagecache
+INDEX_FILES = ("index.html", "index.json", "index.md")
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +123,10 @@ class Built:
     files: dict[str, bytes] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     entries: list[dict[str, Any]] = field(default_factory=list)  # index.json rows
+    kept: set[str] = field(default_factory=set)  # files not made again: those on disk are current
+    # for engine.pagecache: a page's .md path (or INDEX) -> (key, title, its files)
+    records: dict[str, tuple[str, str, tuple[str, ...]]] = field(default_factory=dict)
+    rendered: int = 0  # pages rendered (the others were kept)
 
 
 def tidy_markdown(text: str) -> str:
@@ -129,8 +136,12 @@ def tidy_markdown(text: str) -> str:
     return text + "\n"
 
 
-def build(repo: Repository, at: str | None = None) -> Built:
-    """Render the whole site in memory. Problems (data, templates, translations) mean: do not publish."""
+def build(repo: Repository, at: str | None = None, cache: PageCache | None = None) -> Built:
+    """Render the whole site in memory. Problems (data, templates, translations) mean: do not publish.
+
+    With ``cache``, a page whose inputs are those of the files the last build left in the output
+    folder is not rendered: its two paths go to ``kept`` instead of ``files``.
+    """
     out = Built()
     errors = [p for p in repo.problems if p.severity == "error"]
     if errors:
@@ -138,20 +149,33 @@ def build(repo: Repository, at: str | None = None) -> Built:
         return out
     work = plan(repo)
     out.problems += work.problems
+    work.first_pages()  # once, before any worker starts
+    keys: dict[Job, str] = {}
+    reused: dict[Job, str] = {}  # job -> title, from the cache
+    if cache is not None:
+        listed, shared = page_keys(repo, work, at)
+        keys = dict(zip(work.jobs, listed))
+        for job, key in keys.items():
+            title = cache.reusable(job.path("md"), key, (job.path("md"), job.path("html")))
+            if title is not None:
+                reused[job] = title
+    todo = [job for job in work.jobs if job not in reused]
+    # a program whose pages are all kept has the templates and catalogs of a build without problems
+    needed = {SITE} | {job.page.program for job in todo}
     sources: dict[str, dict[Any, tuple[str, int]]] = {}
     for name, domain in work.domains.items():
-        catalog, problems = extract(domain)
-        out.problems += problems
-        sources[name] = source_index(catalog, domain.folder)
+        if name in needed:
+            catalog, problems = extract(domain)
+            out.problems += problems
+            sources[name] = source_index(catalog, domain.folder)
     if out.problems:
         return out
     translators: list[Translator] = []
     by_program: dict[tuple[str, str], list[Job]] = {}
-    for job in work.jobs:
+    for job in todo:
         by_program.setdefault((job.page.program, job.locale), []).append(job)
     rendered: dict[Job, tuple[str, str, str]] = {}  # job -> (markdown, html body, title)
-    workers = _workers(len(work.jobs))
-    work.first_pages()  # once, before any worker starts
+    workers = _workers(len(todo))
     pooled = _render_parallel(repo, work, sources, at, by_program, workers) if workers > 1 else None
     if pooled is not None:
         rendered, problems = pooled
@@ -163,17 +187,25 @@ def build(repo: Repository, at: str | None = None) -> Built:
             out.problems += problems
             for translator in used:
                 out.problems += translator.problems
+    out.rendered = len(rendered)
     layouts: dict[str, Translator] = {}  # the layout's catalog by language
     for tag in sorted({j.locale for j in work.jobs} | {l10n.SOURCE_LOCALE}):
         layouts[tag] = Translator(work.domains[SITE], tag, sources[SITE])
         translators.append(layouts[tag])
-    rendered = {job: rendered[job] for job in work.jobs if job in rendered}  # plan order, however rendered
-    if len(rendered) == len(work.jobs):  # translation problems still block publishing (see cli)
-        _assemble(repo, rendered, Layout(site_dir(repo)), layouts, at, out)
+    if len(rendered) + len(reused) == len(work.jobs):  # translation problems still block publishing (see cli)
+        _assemble(repo, work.jobs, rendered, reused, Layout(site_dir(repo)), layouts, at, out,
+                  cache, shared if cache is not None else b"")
+        if cache is not None:
+            out.records.update({job.path("md"): (keys[job], _title(job, rendered, reused),
+                                                 (job.path("md"), job.path("html"))) for job in work.jobs})
     for translator in translators:
         out.problems += translator.problems
     out.problems = sorted(set(out.problems), key=Problem.sort_key)
     return out
+
+
+def _title(job: Job, rendered: dict[Job, tuple[str, str, str]], reused: dict[Job, str]) -> str:
+    return rendered[job][2] if job in rendered else reused[job]
 
 
 def _render_group(repo: Repository, work: Plan, sources: dict[str, dict[Any, tuple[str, int]]], at: str | None,
@@ -295,16 +327,29 @@ def _render_page(repo: Repository, renderer: Renderer, job: Job, day: str,
     return tidy_markdown(text), body, title
 
 
-def _assemble(repo: Repository, rendered: dict[Any, tuple[str, str, str]], layout: Layout,
-              layouts: dict[str, Translator], at: str | None, out: Built) -> None:
-    jobs = sorted(rendered, key=lambda j: (j.page.program, j.page.id, j.marketplace, j.locale))
+def _assemble(repo: Repository, planned: list[Job], rendered: dict[Job, tuple[str, str, str]],
+              reused: dict[Job, str], layout: Layout, layouts: dict[str, Translator], at: str | None,
+              out: Built, cache: PageCache | None, shared: bytes) -> None:
+    """The files of the rendered pages, then the index of every page (kept ones by their titles)."""
+    jobs = sorted(planned, key=lambda j: (j.page.program, j.page.id, j.marketplace, j.locale))
     by_page: dict[Page, list[Job]] = {}
     for job in jobs:
         by_page.setdefault(job.page, []).append(job)
+    dates: dict[tuple[str, str], tuple[str | None, str | None]] = {}
     for job in jobs:
-        text, body, title = rendered[job]
         day = at or today_in(repo.marketplaces[job.marketplace].time_zone)
-        since, upcoming = effective_dates(repo, job.page.program, job.marketplace, day)
+        where = (job.page.program, job.marketplace)
+        if where not in dates:
+            dates[where] = effective_dates(repo, job.page.program, job.marketplace, day)
+        since, upcoming = dates[where]
+        entry = {"program": job.page.program, "page": job.page.id, "marketplace": job.marketplace,
+                 "locale": job.locale, "title": _title(job, rendered, reused), "markdown": job.path("md"),
+                 "html": job.path("html"), "effective_from": since, "next_change": upcoming}
+        if job in reused:
+            out.kept.update((job.path("md"), job.path("html")))
+            out.entries.append(entry)
+            continue
+        text, body, title = rendered[job]
         out.files[job.path("md")] = text.encode("utf-8")
         try:
             page_html = layout.use(layouts[job.locale]).page(_page_view(repo, job, by_page[job.page], title, body))
@@ -312,9 +357,13 @@ def _assemble(repo: Repository, rendered: dict[Any, tuple[str, str, str]], layou
             out.problems.append(e.problem)
             continue
         out.files[job.path("html")] = page_html.encode("utf-8")
-        out.entries.append({"program": job.page.program, "page": job.page.id, "marketplace": job.marketplace,
-                            "locale": job.locale, "title": title, "markdown": job.path("md"),
-                            "html": job.path("html"), "effective_from": since, "next_change": upcoming})
+        out.entries.append(entry)
+    if cache is not None:
+        key = index_key(shared, out.entries)
+        out.records[INDEX] = (key, "", INDEX_FILES)
+        if cache.reusable(INDEX, key, INDEX_FILES) is not None:
+            out.kept.update(INDEX_FILES)
+            return
     index = _index_view(repo, jobs, out.entries)
     try:
         layout.use(layouts[l10n.SOURCE_LOCALE])

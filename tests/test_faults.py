@@ -127,6 +127,7 @@ def test_a_folder_that_cannot_be_written_is_reported(site: Path, tmp_path: Path,
 
 def test_a_failed_swap_puts_the_previous_tree_back(site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Without renameat2 the swap is two renames; when the second fails the first is undone."""
+    monkeypatch.setenv("POLICYCTL_CACHE", "off")  # every file made again: the whole tree is swapped
     out = tmp_path / "generated_docs"
     assert build(site, out).code == 0
     before = outtree.read_tree(str(out))
@@ -146,6 +147,35 @@ def test_a_failed_swap_puts_the_previous_tree_back(site: Path, tmp_path: Path, m
     assert r.code == 1 and "policyctl: cannot write" in r.err and "Traceback" not in r.err, r
     assert outtree.read_tree(str(out)) == before
     assert leftovers(out) == []
+
+
+def test_an_incremental_write_that_stops_midway_says_so_and_the_next_build_finishes_it(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With unchanged files kept in place, changed files are renamed in one by one (engine.outtree)."""
+    monkeypatch.setenv("POLICYCTL_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "generated_docs"
+    assert build(site, out).code == 0
+    change_the_sources(site)
+    replace = os.replace
+    calls: list[str] = []
+
+    def third_fails(src: str, dst: str) -> None:
+        calls.append(dst)
+        if len(calls) == 3:
+            raise OSError(errno.EIO, os.strerror(errno.EIO), dst)
+        replace(src, dst)
+
+    monkeypatch.setattr(outtree.os, "replace", third_fails)
+    r = build(site, out)
+    assert r.code == 1 and f"policyctl: cannot write {calls[2]}: Input/output error" in r.err, r
+    assert "some files of" in r.err and "build again to finish" in r.err and "Traceback" not in r.err
+    assert leftovers(out) == []
+    monkeypatch.setattr(outtree.os, "replace", replace)
+    again = build(site, out)
+    assert again.code == 0 and "pages rendered" in again.out, again
+    monkeypatch.setenv("POLICYCTL_CACHE", "off")
+    assert build(site, tmp_path / "full").code == 0
+    assert outtree.read_tree(str(out)) == outtree.read_tree(str(tmp_path / "full"))
 
 
 def test_a_live_runs_temporary_folder_is_not_swept(tmp_path: Path) -> None:

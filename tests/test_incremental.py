@@ -1,0 +1,180 @@
+"""Incremental builds (engine.pagecache): a page is rendered again only when one of its inputs
+changed, only files whose bytes change are written, and the tree is always byte for byte what a
+full build (`POLICYCTL_CACHE=off`) writes."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from conftest import ROOT, edit, run_cli
+from engine import outtree, pagecache
+
+AT = "2025-01-01"
+CSBA_DE = {f"csba/de/{tag}/help.{ext}" for tag in ("de", "en", "zh-Hans", "it") for ext in ("md", "html")}
+US_IT = {"csba/us/it/help.md", "csba/us/it/help.html"}
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    dest = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", dest)
+    monkeypatch.setenv("POLICYCTL_CACHE", str(tmp_path / "cache"))
+    return dest
+
+
+def stamps(out: Path) -> dict[str, tuple[int, int]]:
+    found = {}
+    for rel in outtree.list_tree(str(out)):
+        st = os.stat(out / rel)
+        found[rel] = (st.st_ino, st.st_mtime_ns)
+    return found
+
+
+def build(repo: Path, out: Path, *extra: str) -> tuple[int, str]:
+    """Build with the cache; (pages rendered, output)."""
+    run = run_cli("build", "--root", str(repo), "--out", str(out), *extra)
+    assert run.code == 0, run
+    m = re.search(r"(\d+) of (\d+) pages rendered", run.out)
+    assert m, run.out
+    return int(m.group(1)), run.out
+
+
+def assert_same_as_full_build(repo: Path, out: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                              *extra: str) -> None:
+    full = tmp_path / "full"
+    shutil.rmtree(full, ignore_errors=True)
+    with monkeypatch.context() as m:
+        m.setenv("POLICYCTL_CACHE", "off")
+        run = run_cli("build", "--root", str(repo), "--out", str(full), *extra)
+    assert run.code == 0 and "pages rendered" not in run.out, run
+    assert outtree.read_tree(str(out)) == outtree.read_tree(str(full))
+
+
+def _param(repo: Path) -> None:
+    edit(repo / "csba/marketplaces/de.yaml", "  trial_days:\n    value: 30", "  trial_days:\n    value: 45")
+
+
+def _translation(repo: Path) -> None:
+    edit(repo / "csba/locales/it.po", "La procedura di attivazione è cambiata", "La procedura di attivazione è stata cambiata")
+
+
+def _hand_edit(out: Path) -> Callable[[Path], None]:
+    def change(_: Path) -> None:
+        page = out / "csba/us/es/help.html"
+        data = page.read_bytes()
+        st = os.stat(page)
+        page.write_bytes(data.replace(b"<html", b"<HTML", 1))  # same size
+        os.utime(page, ns=(st.st_atime_ns, st.st_mtime_ns))  # and the same time: caught by content
+    return change
+
+
+# (what changes, the edit, pages rendered again (of 12), files written or removed)
+EDITS: list[tuple[str, Callable[[Path, Path], None], int, set[str] | None]] = [
+    ("nothing", lambda repo, out: None, 0, set()),
+    ("a parameter of one marketplace", lambda repo, out: _param(repo), 4, CSBA_DE),
+    # both Italian pages are rendered again; only the US one has the "what changed" section with it
+    ("one translation", lambda repo, out: _translation(repo), 2, US_IT),
+    ("the shared layout", lambda repo, out: edit(repo / "_site/layout.html.j2", "<html", "<html data-x=\"1\""),
+     12, None),
+    ("a generated file edited by hand", lambda repo, out: _hand_edit(out)(repo), 1,
+     {"csba/us/es/help.html"}),
+    ("a generated file deleted", lambda repo, out: (out / "csba/de/it/help.md").unlink(), 1,
+     {"csba/de/it/help.md"}),
+    ("a leftover file", lambda repo, out: (out / "csba/stray.html").write_text("x"), 0, {"csba/stray.html"}),
+    ("the marketplaces file", lambda repo, out: edit(repo / "marketplaces.yaml", "amazon.de", "amazon.de.example"),
+     12, None),
+]
+
+
+@pytest.mark.parametrize("name,change,rendered,written", EDITS, ids=[e[0] for e in EDITS])
+def test_an_edit_renders_only_what_depends_on_it(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 name: str, change: Callable[[Path, Path], None], rendered: int,
+                                                 written: set[str] | None) -> None:
+    out = tmp_path / "site"
+    assert build(repo, out, "--at", AT)[0] == 12
+    change(repo, out)
+    between = stamps(out)
+    count, _ = build(repo, out, "--at", AT)
+    assert count == rendered
+    after = stamps(out)
+    if written is not None:
+        assert {rel for rel in set(between) | set(after) if between.get(rel) != after.get(rel)} == written
+    assert_same_as_full_build(repo, out, tmp_path, monkeypatch, "--at", AT)
+    assert build(repo, out, "--at", AT)[0] == 0  # and the next build keeps everything
+
+
+def test_only_files_whose_bytes_change_are_written(repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build(repo, out, "--at", AT)
+    before = stamps(out)
+    _param(repo)
+    _, message = build(repo, out, "--at", AT)
+    after = stamps(out)
+    assert {rel for rel in after if after[rel] != before[rel]} == CSBA_DE  # not the index: titles are the same
+    assert "(8 added, changed or removed; 4 of 12 pages rendered, the others unchanged)" in message
+
+
+def test_a_new_effective_date_renders_the_pages_it_changes(repo: Path, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "site"
+    build(repo, out, "--at", "2023-01-01")
+    count, _ = build(repo, out, "--at", "2023-01-02")  # no effective date in between
+    assert count == 0
+    count, _ = build(repo, out, "--at", AT)  # the US 2023-07-01 edition took effect; DE has no dates
+    assert 0 < count < 12
+    assert_same_as_full_build(repo, out, tmp_path, monkeypatch, "--at", AT)
+
+
+def test_other_engine_code_renders_everything(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "site"
+    build(repo, out, "--at", AT)
+    stamp = pagecache._engine_stamp()
+    monkeypatch.setattr(pagecache, "_engine_stamp", lambda: stamp + "-other")
+    assert build(repo, out, "--at", AT)[0] == 12
+
+
+def test_check_uses_the_cache_and_still_finds_stale_files(repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build(repo, out, "--at", AT)
+    run = run_cli("build", "--root", str(repo), "--out", str(out), "--at", AT, "--check")
+    assert run.code == 0 and "0 of 12 pages rendered" in run.out
+    _param(repo)
+    run = run_cli("build", "--root", str(repo), "--out", str(out), "--at", AT, "--check")
+    assert run.code == 1
+    assert re.search(r"csba/de/de/help\.md:\d+:\d+: error\[G005\]: stale", run.err), run.err
+    assert "csba/us/" not in run.err
+
+
+def test_without_the_cache_every_page_is_rendered(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "site"
+    build(repo, out, "--at", AT)
+    monkeypatch.setenv("POLICYCTL_CACHE", "off")
+    run = run_cli("build", "--root", str(repo), "--out", str(out), "--at", AT)
+    assert run.code == 0 and "is up to date (12 pages, 27 files)" in run.out
+
+
+def test_a_damaged_cache_is_ignored(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "site"
+    build(repo, out, "--at", AT)
+    packs = list((tmp_path / "cache" / "pages").glob("*.marshal"))
+    assert len(packs) == 1
+    for pack in packs:
+        pack.write_bytes(b"\x00garbage")
+    assert build(repo, out, "--at", AT)[0] == 12
+    assert build(repo, out, "--at", AT)[0] == 0
+
+
+def test_failed_builds_record_nothing(repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build(repo, out, "--at", AT)
+    edit(repo / "csba/locales/it.po",
+         'msgstr "La procedura di attivazione è cambiata (vedi “Come attivare o disattivare il servizio”)."', 'msgstr ""')
+    for _ in range(2):  # reported again: a page with a problem is never kept
+        run = run_cli("build", "--root", str(repo), "--out", str(out), "--at", AT)
+        assert run.code == 1 and "G002" in run.err, run
