@@ -244,7 +244,8 @@ def build_cmd(out: str, at: str | None, check: bool, root: str) -> None:
         _pages_problems(built.problems, len(repo.documents))
         click.echo(f"policyctl: nothing was written to {out}: fix these problems first", err=True)
         sys.exit(1)
-    differences = outtree.differences(out, built.files, built.kept)
+    on_disk = outtree.list_tree(out) if os.path.isdir(out) else []
+    differences = outtree.differences(out, built.files, built.kept, on_disk)
     pages = len(built.entries)
     files = len(built.files) + len(built.kept)
     rendered = "" if cache is None else f"; {built.rendered} of {pages} pages rendered" + (
@@ -261,7 +262,7 @@ def build_cmd(out: str, at: str | None, check: bool, root: str) -> None:
         return
     if differences:
         try:
-            outtree.write(out, built.files, built.kept)
+            outtree.write(out, built.files, built.kept, on_disk)
         except OSError as e:
             click.echo(f"policyctl: cannot write {e.filename or out}: {e.strerror or e}", err=True)
             if isinstance(e, outtree.PartlyWritten):

@@ -584,7 +584,7 @@ def build(b: Bench, syn: str) -> None:
         b.add("build", "policyctl build (synthetic)", f"failed ({run.code})", note=run.output[-300:])
         return
     b.add("build", f"policyctl build, synthetic: {pages:,} pages (md + html)", pages / run.seconds, "", None, "/s",
-          note=f"{run.seconds:.1f} s, both cores allowed (it uses one)")
+          note=f"full build, {run.seconds:.1f} s on both cores (a process per core)")
     incremental(b, syn, out)
     # mkdocs renders the whole navigation into every page (quadratic in pages): it is compared on a
     # repository small enough for it to finish, with our build of the same repository.
@@ -628,25 +628,35 @@ def mkdocs(b: Bench, site: str, pages: int, ours: float | str) -> None:
 
 
 def incremental(b: Bench, syn: str, out: str) -> None:
+    """Rebuilds of the tree just built: nothing changed, then one parameter of one marketplace
+    (median of 3 edits, each a different value, so each rebuild has something to write)."""
+    command = [PY, CLI, "build", "--root", syn, "--out", out, "--at", "2024-06-01"]
+    unchanged = b.process(command, 1 if b.quick else 3, pin=False)
+    kept = re.search(r"(\d+) of ([\d,]+) pages rendered", unchanged.output)
+    b.add("build", "  rebuild, nothing changed", unchanged.seconds, "", None, "s",
+          note=f"{kept.group(1) if kept else '?'} pages rendered" if kept else unchanged.output[-200:])
     path = os.path.join(syn, "prog_0000", "marketplaces", "us.yaml")
     with open(path, encoding="utf-8") as f:
         original = f.read()
-    changed = re.sub(r"(default_fee:\n    value: )([0-9.]+)", lambda m: m.group(1) + str(float(m.group(2)) + 0.01),
-                     original, count=1)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(changed)
+    runs: list[Run] = []
     try:
-        run = b.process([PY, CLI, "build", "--root", syn, "--out", out, "--at", "2024-06-01"], 0, pin=False)
+        for step in range(1 if b.quick else 3):
+            changed = re.sub(r"(default_fee:\n    value: )([0-9.]+)",
+                             lambda m: m.group(1) + f"{float(m.group(2)) + 0.01 * (step + 1):.2f}", original, count=1)
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(changed)
+            runs.append(b.process(command, 0, pin=False))
     finally:
         with open(path, "w", encoding="utf-8") as f:
             f.write(original)
-    m = re.search(r"(\d+) added, changed or removed", run.output)
-    touched = int(m.group(1)) if m else None
+    run = sorted(runs, key=lambda r: r.seconds)[len(runs) // 2]
+    m = re.search(r"(\d+) added, changed or removed; (\d+) of ([\d,]+) pages rendered", run.output)
+    written, rendered = (m.group(1), m.group(2)) if m else ("?", "?")
     locales = len(generate.MARKETPLACES[0][5])
-    b.add("build", "incremental: one parameter of one marketplace", run.seconds, "", None, "s",
-          target="<= 1 s", verdict="met" if run.seconds <= 1 else f"MISSED by {run.seconds - 1:.1f} s",
-          note=f"{touched} files rewritten (the {locales} locales x md+html of that marketplace's page depend on it);"
-               " every page is rendered again")
+    b.add("build", "  rebuild after one parameter of one marketplace", run.seconds, "", None, "s",
+          target="<= 1 s", verdict="met" if run.seconds <= 1 else f"MISSED by {run.seconds - 1:.2f} s",
+          note=f"{rendered} pages rendered, {written} files written (the {locales} languages x md+html of the "
+               "one page that shows it)")
 
 
 # --- 6. growth ----------------------------------------------------------------------------------------

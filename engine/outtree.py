@@ -64,15 +64,19 @@ def _first_difference(old: bytes, new: bytes) -> tuple[int, int]:
     return min(len(old_lines), len(new_lines)) + 1, 1
 
 
-def differences(folder: str, files: dict[str, bytes], kept: set[str] | frozenset[str] = frozenset()) -> list[Problem]:
+def differences(folder: str, files: dict[str, bytes], kept: set[str] | frozenset[str] = frozenset(),
+                on_disk: list[str] | None = None) -> list[Problem]:
     """G005 for every file that is stale, missing, or no longer produced. Files in ``kept`` are
-    known to be current (engine.pagecache checked them) and are not read."""
-    on_disk = set(list_tree(folder)) if os.path.isdir(folder) else set()
+    known to be current (engine.pagecache checked them) and are not read. ``on_disk``: the
+    folder's `list_tree`, if the caller has it."""
+    if on_disk is None:
+        on_disk = list_tree(folder) if os.path.isdir(folder) else []
+    listed = set(on_disk)
     problems = []
     hint = "run `policyctl build` and commit the result"
-    for rel in sorted(on_disk | set(files) | kept):
+    for rel in sorted(listed | set(files) | kept):
         path = os.path.join(folder, rel)
-        if rel not in on_disk:
+        if rel not in listed:
             problems.append(Problem(path, 1, 1, "G005", "missing: the sources produce this file", hint))
         elif rel in kept:
             continue
@@ -97,7 +101,8 @@ def _exchange(a: str, b: str) -> bool:
     return bool(fn(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0)
 
 
-def write(folder: str, files: dict[str, bytes], kept: set[str] | frozenset[str] = frozenset()) -> None:
+def write(folder: str, files: dict[str, bytes], kept: set[str] | frozenset[str] = frozenset(),
+          on_disk: list[str] | None = None) -> None:
     """Make ``folder`` hold exactly ``files`` and the files in ``kept`` (left as they are on disk);
     OSError (with the path) when it cannot.
 
@@ -112,7 +117,7 @@ def write(folder: str, files: dict[str, bytes], kept: set[str] | frozenset[str] 
     tmp = tempfile.mkdtemp(prefix=f".{base}.tmp-{os.getpid()}-", dir=parent)
     if kept and os.path.isdir(folder):
         try:
-            _update(folder, files, kept, tmp)
+            _update(folder, files, kept, tmp, list_tree(folder) if on_disk is None else on_disk)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         return
@@ -139,7 +144,8 @@ def write(folder: str, files: dict[str, bytes], kept: set[str] | frozenset[str] 
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _update(folder: str, files: dict[str, bytes], kept: set[str] | frozenset[str], tmp: str) -> None:
+def _update(folder: str, files: dict[str, bytes], kept: set[str] | frozenset[str], tmp: str,
+            on_disk: list[str]) -> None:
     """Write the files that differ from the disk (staged in ``tmp`` first), remove leftovers."""
     staged: list[tuple[str, str]] = []
     for i, (rel, data) in enumerate(sorted(files.items())):
@@ -154,7 +160,7 @@ def _update(folder: str, files: dict[str, bytes], kept: set[str] | frozenset[str
             os.makedirs(os.path.dirname(path), exist_ok=True)
             os.replace(temporary, path)
         emptied = set()
-        for rel in list_tree(folder):
+        for rel in on_disk:
             if rel not in files and rel not in kept:
                 path = os.path.join(folder, *rel.split("/"))
                 os.remove(path)

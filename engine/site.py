@@ -188,8 +188,8 @@ def build(repo: Repository, at: str | None = None, cache: PageCache | None = Non
             for translator in used:
                 out.problems += translator.problems
     out.rendered = len(rendered)
-    layouts: dict[str, Translator] = {}  # the layout's catalog by language
-    for tag in sorted({j.locale for j in work.jobs} | {l10n.SOURCE_LOCALE}):
+    layouts: dict[str, Translator] = {}  # the layout's catalog by language (of the pages rendered, and the index's)
+    for tag in sorted({j.locale for j in rendered} | {l10n.SOURCE_LOCALE}):
         layouts[tag] = Translator(work.domains[SITE], tag, sources[SITE])
         translators.append(layouts[tag])
     if len(rendered) + len(reused) == len(work.jobs):  # translation problems still block publishing (see cli)
