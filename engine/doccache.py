@@ -11,6 +11,9 @@ it is used only when the bytes read now are the same, so an edit is never missed
 file's time stamps say. The pack also records a checksum of the loader's sources and PyYAML's
 version: a different loader discards it. Entries of files not read in a run are dropped when the
 pack is written again. Any failure to read or write the pack means parsing as usual.
+
+A document read from the pack (``PackedDocument``) gives the same values and positions; it decodes
+the position of every node only when asked for one beyond those a load itself uses.
 """
 
 from __future__ import annotations
@@ -20,10 +23,10 @@ import os
 import zlib
 from typing import Any
 
-from engine.loader import Document, decode, load_bytes, load_file, read_bytes
-from engine.problems import Problem
+from engine.loader import Document, Path, decode, load_bytes, load_file, read_bytes
+from engine.problems import Pos, Problem
 
-_VERSION = "1"
+_VERSION = "2"  # 2: near positions and a blob of all of them
 _SOURCES = ("loader.py", "problems.py", "doccache.py")
 _MAX_PACK = 256 * 1024 * 1024  # bytes of a pack worth writing
 
@@ -82,21 +85,24 @@ class Pack:
             text, problem = decode(raw, path)
             if problem is None and text is not None:
                 self.used[path] = entry
-                return Document(path, entry[1], entry[2], entry[3], [Problem(*p) for p in entry[4]], text)
+                return PackedDocument(path, entry[1], entry[2], entry[3], entry[4],
+                                      [Problem(*p) for p in entry[5]], text)
         doc = load_bytes(raw, path)
         if doc.text:
-            doc.positions, doc.key_positions = self._share(doc.positions), self._share(doc.key_positions)
-            self.used[path] = (raw, doc.data, doc.positions, doc.key_positions,
+            positions, key_positions = self._share(doc.positions), self._share(doc.key_positions)
+            doc.positions, doc.key_positions = positions, key_positions
+            self.used[path] = (raw, doc.data, _near(positions), _near(key_positions),
+                               marshal.dumps((positions, key_positions)),
                                [(p.file, p.line, p.col, p.code, p.message, p.hint, p.severity) for p in doc.problems])
             self.changed = True
         return doc
 
     def _share(self, positions: dict[Any, tuple[int, int]]) -> dict[Any, tuple[int, int]]:
         """The same positions, each path and each (line, col) one object for all the files parsed
-        in this run: files of one layout repeat the same paths and places, so the pack then holds
-        ~2,000 distinct tuples instead of ~400,000 (written once each, marshal refers to them
-        again). Reading the pack takes half the time, and leaves the cycle collector a fraction of
-        the objects to scan. Paths hold only str keys and int indexes, so equal means identical."""
+        in this run: files of one layout repeat the same paths and places, so the near positions
+        of the whole pack hold a few thousand distinct tuples (written once each, marshal refers
+        to them again), and the cycle collector has a fraction of the objects to scan. Paths hold
+        only str keys and int indexes, so equal means identical."""
         shared = self.shared.setdefault
         return {shared(path, path): shared(where, where) for path, where in positions.items()}
 
@@ -121,6 +127,86 @@ class Pack:
             os.replace(temporary, self.file)
         except OSError:
             pass
+
+
+# Positions read back on demand. A file has a position for every node and key (~220 in an
+# overlay), but loading one asks for a handful: its root, its parameters' keys and values, and the
+# dated changes' values (problems ask for others, rarely). The pack keeps those "near" positions as
+# dicts and all of them as one marshal blob, decoded the first time a position outside the near
+# ones, or `positions` itself, is wanted: reading the pack then builds ~25 dict entries per file
+# instead of ~220 (the largest part of reading it) and memory holds only those.
+
+def _is_near(path: Path) -> bool:
+    """Which paths the near positions cover, all of them: for such a path, absent there means
+    absent from the document (any other path is looked up in the whole set)."""
+    return len(path) <= 3 or path[-1] == "value"
+
+
+def _near(positions: dict[Any, tuple[int, int]]) -> dict[Any, tuple[int, int]]:
+    return {path: where for path, where in positions.items() if _is_near(path)}
+
+
+_POSITIONS = Document.positions  # the slots of the base class, under the properties below
+_KEY_POSITIONS = Document.key_positions
+
+
+class PackedDocument(Document):
+    """A document read from the pack: the same values and answers as the parsed one; its full
+    positions are decoded from the blob on first use (see ``_is_near``)."""
+
+    __slots__ = ("near", "near_keys", "blob")
+
+    def __init__(self, path: str, data: Any, near: dict[Any, tuple[int, int]],
+                 near_keys: dict[Any, tuple[int, int]], blob: bytes, problems: list[Problem], text: str) -> None:
+        Document.__init__(self, path, data, None, None, problems, text)  # type: ignore[arg-type]
+        self.near, self.near_keys, self.blob = near, near_keys, blob
+
+    def _decode(self) -> None:
+        positions, key_positions = marshal.loads(self.blob)
+        _POSITIONS.__set__(self, positions)
+        _KEY_POSITIONS.__set__(self, key_positions)
+
+    def _get_positions(self) -> dict[Path, tuple[int, int]]:
+        if _POSITIONS.__get__(self) is None:
+            self._decode()
+        return _POSITIONS.__get__(self)  # type: ignore[no-any-return]
+
+    def _set_positions(self, value: dict[Path, tuple[int, int]]) -> None:
+        _POSITIONS.__set__(self, value)
+
+    def _get_key_positions(self) -> dict[Path, tuple[int, int]]:
+        if _KEY_POSITIONS.__get__(self) is None:
+            self._decode()
+        return _KEY_POSITIONS.__get__(self)  # type: ignore[no-any-return]
+
+    def _set_key_positions(self, value: dict[Path, tuple[int, int]]) -> None:
+        _KEY_POSITIONS.__set__(self, value)
+
+    positions = property(_get_positions, _set_positions)  # type: ignore[assignment]
+    key_positions = property(_get_key_positions, _set_key_positions)  # type: ignore[assignment]
+
+    def pos(self, path: Path = ()) -> Pos:
+        if _POSITIONS.__get__(self) is None:
+            if type(path) is not tuple:
+                path = tuple(path)
+            near = self.near
+            while _is_near(path):  # as Document.pos, as long as the near positions know the answer
+                found = near.get(path)
+                if found is not None:
+                    return Pos(self.path, found[0], found[1])
+                if not path:
+                    return Pos(self.path, 1, 1)
+                path = path[:-1]
+        return Document.pos(self, path)
+
+    def key_pos(self, path: Path) -> Pos:
+        if _KEY_POSITIONS.__get__(self) is None:
+            if type(path) is not tuple:
+                path = tuple(path)
+            if _is_near(path):
+                found = self.near_keys.get(path)
+                return Pos(self.path, found[0], found[1]) if found is not None else self.pos(path)
+        return Document.key_pos(self, path)
 
 
 def _prune(folder: str, keep: int = 64) -> None:

@@ -100,10 +100,56 @@ def test_document_pack_shares_position_tuples_without_changing_them(tmp_path, mo
     assert snapshot() == plain  # parsed, shared, written
     assert snapshot() == plain  # read back
     repo = engine.load(str(repo_dir))
-    places = {}
+    places: dict = {}
     for doc in repo.documents.values():
-        for where in list(doc.positions.values()) + list(doc.key_positions.values()):
-            assert places.setdefault(where, where) is where  # one object per (line, col)
+        for where in list(doc.near.values()) + list(doc.near_keys.values()):
+            assert places.setdefault(where, where) is where  # one object per (line, col) in the pack
+
+
+def _all_paths(doc: Document) -> list:
+    paths = set(doc.positions) | set(doc.key_positions)
+    more = set()
+    for path in paths:
+        more |= {path + ("missing",), path + (0,), path + ("value",), path + (99, "value"), path + ("a", "b", "value")}
+    return sorted(paths | more | {(), ("value",), ("nope",), ("nope", "value"), (5,)}, key=repr)
+
+
+def test_packed_documents_answer_every_position_as_parsed_ones(tmp_path, monkeypatch) -> None:
+    import shutil
+
+    import engine
+    from engine.doccache import PackedDocument
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    repo_dir = tmp_path / "policies"
+    shutil.copytree(os.path.join(root, "policies"), repo_dir)
+    (repo_dir / "csba" / "tests" / "aliases.yaml").write_text(  # aliases, flow, nested values named `value`
+        "kind: tests\ncases:\n  - &c {name: a, decision: x, marketplace: us, at: '2024-01-01', input: {value: [1, {value: 2}]},"
+        " expect: {value: {value: 3}}}\n  - *c\n", encoding="utf-8")
+    monkeypatch.setenv("POLICYCTL_CACHE", "off")
+    plain = engine.load(str(repo_dir)).documents
+    monkeypatch.setenv("POLICYCTL_CACHE", str(tmp_path / "cache"))
+    engine.load(str(repo_dir))  # writes the pack
+    for lazy_first in (True, False):
+        packed = engine.load(str(repo_dir)).documents
+        assert set(packed) == set(plain)
+        for path, doc in packed.items():
+            assert isinstance(doc, PackedDocument), path
+            parsed = plain[path]
+            assert (doc.data, doc.problems, doc.text) == (parsed.data, parsed.problems, parsed.text)
+            if not lazy_first:
+                assert doc.positions == parsed.positions  # decoded first: answers from the whole set
+            def asked() -> PackedDocument:  # still undecoded when lazy: near positions answer where they can
+                if not lazy_first:
+                    return doc
+                return PackedDocument(doc.path, doc.data, doc.near, doc.near_keys, doc.blob, doc.problems, doc.text)
+
+            for where in _all_paths(parsed):
+                assert asked().pos(where) == parsed.pos(where), (path, where)
+                assert asked().key_pos(where) == parsed.key_pos(where), (path, where)
+                assert asked().pos(list(where)) == parsed.pos(where)
+            assert list(doc.positions.items()) == list(parsed.positions.items())  # same order too
+            assert list(doc.key_positions.items()) == list(parsed.key_positions.items())
 
 
 def test_keys_are_interned_and_still_their_text() -> None:
