@@ -40,7 +40,8 @@ Signature = tuple[int, int, int]  # (size, mtime_ns, inode) of a file as written
 
 
 def _engine_stamp() -> str:
-    """Every engine source, and which Jinja2, Babel, markdown-it and MarkupSafe are installed."""
+    """Every engine source, and which Jinja2, Babel, markdown-it, MarkupSafe and time zone data
+    are installed."""
     import importlib.util
 
     here = os.path.dirname(os.path.abspath(__file__))
@@ -48,8 +49,15 @@ def _engine_stamp() -> str:
     for name in sorted(n for n in os.listdir(here) if n.endswith(".py")):
         with open(os.path.join(here, name), "rb") as f:
             crc = zlib.crc32(name.encode() + b"\0" + f.read(), crc)
+    import zoneinfo
+
     libraries = []
-    for module in ("jinja2", "babel", "markdown_it", "markupsafe"):
+    for folder in zoneinfo.TZPATH:  # the time zone database (dates in marketplaces' zones)
+        try:
+            libraries.append(f"{folder}:{os.stat(folder).st_mtime_ns}")
+        except OSError:
+            pass
+    for module in ("jinja2", "babel", "markdown_it", "markupsafe", "tzdata"):
         spec = importlib.util.find_spec(module)
         try:  # the package's own folder: its files change with every release (no metadata lookup: slow)
             st = os.stat(os.path.dirname(spec.origin)) if spec and spec.origin else None
