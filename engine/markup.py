@@ -14,6 +14,7 @@ import html
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Iterator
 
 from markupsafe import Markup
@@ -22,6 +23,7 @@ from markupsafe import Markup
 # facts through Markdown parsing unambiguously.
 _OPEN, _MID, _CLOSE = "\ue000", "\ue001", "\ue002"
 _PRIVATE = re.compile("[\ue000-\ue002]")
+_MARK = re.compile(f"{_OPEN}(\\d+){_MID}")
 _BREAKS = re.compile(r"[ \t]*[\r\n\v\f\u2028\u2029][ \t\r\n\v\f\u2028\u2029]*|[ \t]{2,}")  # not NBSP
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&|~!#])")
 _LINE_START = re.compile(r"^([-+=](?=\s|$)|\d+(?=[.)](?:\s|$)))")  # would start a list or a heading
@@ -42,7 +44,14 @@ class Shown(Markup):
 
 def escape(text: str) -> Markup:
     """Plain text as Markdown that shows exactly that text: `<b>` stays visible, never a tag."""
-    text = _PRIVATE.sub("", str(text))
+    return _escape(str(text))
+
+
+# A page escapes ~130 values (formatted numbers, names, translated sentences), most of them the
+# same on every page of a language: keep the answers. Keyed by the exact str; Markup is immutable.
+@lru_cache(maxsize=16384)
+def _escape(text: str) -> Markup:
+    text = _PRIVATE.sub("", text)
     text = _BREAKS.sub(" ", text)  # a value is inline: a line break would start a block
     text = _MD_SPECIAL.sub(r"\\\1", text)
     return Markup(_LINE_START.sub(r"\\\1", text))
@@ -129,26 +138,115 @@ class FactMarks:
 
     def mark(self, shown: Shown) -> str:
         assert shown.fact is not None
-        self.facts.append((shown.fact, canonical(shown.value)))
+        value = shown.value
+        # most facts are strings and integers: their JSON without json.dumps (same text; see canonical)
+        kind = type(value)
+        if kind is str:
+            text = _json_text(value)
+        elif kind is int:
+            text = int.__repr__(value)
+        else:
+            text = canonical(value)
+        self.facts.append((shown.fact, text))
         return f"{_OPEN}{len(self.facts) - 1}{_MID}{shown}{_CLOSE}"
 
     def to_spans(self, rendered_html: str) -> str:
-        def span(m: re.Match[str]) -> str:
-            name, value = self.facts[int(m.group(1))]
-            return f'<span data-fact="{html.escape(name)}" data-value="{html.escape(value)}">'
+        facts = self.facts
 
-        out = re.sub(f"{_OPEN}(\\d+){_MID}", span, rendered_html)
-        return out.replace(_CLOSE, "</span>")
+        def span(m: re.Match[str]) -> str:
+            return _span(*facts[int(m.group(1))])
+
+        return _MARK.sub(span, rendered_html).replace(_CLOSE, "</span>")
+
+
+@lru_cache(maxsize=16384)
+def _json_text(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+@lru_cache(maxsize=16384)  # the same facts with the same values recur on every page of a marketplace
+def _span(name: str, value: str) -> str:
+    return f'<span data-fact="{html.escape(name)}" data-value="{html.escape(value)}">'
 
 
 def strip_marks(text: str) -> str:
-    return _PRIVATE.sub("", re.sub(f"{_OPEN}\\d+{_MID}", "", text))
+    return _PRIVATE.sub("", _MARK.sub("", text))
+
+
+_MARKDOWN: Any = None  # the one configured parser (markdown-it is imported on first use: not for validate)
+_INLINE_HTML = "policyctl_inline_html"  # token type: an inline text already rendered, from the memo
 
 
 def _parser() -> Any:
-    from markdown_it import MarkdownIt
+    """The Markdown parser, configured once: building one costs about as much as parsing a page.
 
-    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
+    Parsing keeps no state in the parser (each parse has its own state), so one serves every page.
+    """
+    global _MARKDOWN
+    if _MARKDOWN is None:
+        from markdown_it import MarkdownIt
+
+        md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
+        md.core.ruler.at("inline", _inline_memo)  # inline parsing, then text_join, through a memo
+        md.core.ruler.disable("text_join")
+        md.add_render_rule(_INLINE_HTML, _render_inline_html)
+        _MARKDOWN = md
+    return _MARKDOWN
+
+
+def _inline_memo(state: Any) -> None:
+    """markdown-it's `inline` and `text_join` core rules, with each text's HTML remembered.
+
+    Pages of one program repeat the same inline texts (table cells, sentences, list items: ~2,000
+    distinct in 39,000 over 600 pages), and parsing and rendering them was half the cost of a page.
+    An inline text's HTML depends only on the text, the parser's fixed options and rules, the link
+    rewrite below and the reference definitions in `env`; a page that defines references
+    (non-empty `env`) is parsed and rendered without the memo. The memo holds strings only.
+    """
+    from markdown_it.rules_core import inline, text_join
+    from markdown_it.token import Token
+
+    if state.env:
+        inline(state)
+        text_join(state)
+        return
+    for token in state.tokens:
+        if token.type == "inline":
+            rendered, title = _inline_html(token.content)
+            token.children = [Token(_INLINE_HTML, "", 0, content=rendered, meta={"title": title})]
+
+
+@lru_cache(maxsize=8192)
+def _inline_html(content: str) -> tuple[str, str]:
+    """(HTML, title text) of one inline text: parsed, joined, links rewritten and rendered as to_html would."""
+    from markdown_it.rules_core import StateCore, inline, text_join
+    from markdown_it.token import Token
+
+    md = _parser()
+    state = StateCore(content, md, {})
+    state.tokens = [Token("inline", "", 0, content=content, children=[])]
+    inline(state)
+    text_join(state)
+    children = state.tokens[0].children or []
+    _rewrite_links(children)
+    return md.renderer.renderInline(children, md.options, {}), _title_text(children)
+
+
+def _render_inline_html(self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+    return str(tokens[idx].content)
+
+
+def _rewrite_links(children: Any) -> None:
+    """Links between pages point at the HTML twin: `fees.md` -> `fees.html` (not external or absolute ones)."""
+    for child in children:
+        href = child.attrGet("href") if child.type == "link_open" else None
+        if isinstance(href, str) and href.endswith(".md") and "://" not in href and not href.startswith("/"):
+            child.attrSet("href", href[:-3] + ".html")
+
+
+def _title_text(children: Any) -> str:
+    return "".join(c.meta["title"] if c.type == _INLINE_HTML else c.content
+                   for c in children if c.type in ("text", "code_inline", _INLINE_HTML))
 
 
 def to_html(markdown: str, marks: FactMarks) -> tuple[str, str]:
@@ -158,13 +256,10 @@ def to_html(markdown: str, marks: FactMarks) -> tuple[str, str]:
     title = ""
     for i, tok in enumerate(tokens):
         if tok.type == "heading_open" and tok.tag == "h1":
-            inline = tokens[i + 1]
-            title = "".join(c.content for c in inline.children or () if c.type in ("text", "code_inline"))
+            title = _title_text(tokens[i + 1].children or ())
             break
     for tok in tokens:
-        for child in tok.children or ():
-            href = child.attrGet("href") if child.type == "link_open" else None
-            if isinstance(href, str) and href.endswith(".md") and "://" not in href and not href.startswith("/"):
-                child.attrSet("href", href[:-3] + ".html")  # links between pages point at the HTML twin
+        if tok.children:
+            _rewrite_links(tok.children)  # pages with reference definitions: their tokens are not from the memo
     body = md.renderer.render(tokens, md.options, {})
     return marks.to_spans(body), strip_marks(title)

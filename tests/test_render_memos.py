@@ -1,18 +1,23 @@
 """The memos that make page rendering fast give exactly what the uncached paths give (issue 7).
 
-engine.l10n keeps each CLDR formatting answer per (function, locale, value, options). Each fast
-answer is checked here against the plain computation, over many values x locales x options, in an
-order that alternates locales (a memo must not carry one locale's answer into another).
+engine.l10n keeps each CLDR formatting answer per (function, locale, value, options), engine.markup
+keeps escaped texts, fact spans and the inline tokens of Markdown texts. Each fast answer is checked
+here against the plain computation, over many values x locales x options, in an order that
+alternates locales (a memo must not carry one locale's answer into another).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import html
+import json
 from decimal import Decimal
 from typing import Any, Callable
 
 import pytest
-from engine import l10n
+from markdown_it import MarkdownIt
+
+from engine import l10n, markup
 
 TAGS = ("en", "de", "it", "fr", "es", "ja", "zh-Hans", "ar", "hi", "pt-BR", "de-CH", "en-IN", "sv", "pl")
 NUMBERS: tuple[Any, ...] = (
@@ -130,5 +135,81 @@ def test_errors_are_raised_every_time_and_never_remembered() -> None:
 
 def test_every_memo_is_bounded() -> None:
     assert l10n._MEMOS
-    for memo in l10n._MEMOS + [l10n.locale]:
+    for memo in l10n._MEMOS + [l10n.locale, markup._escape, markup._span, markup._json_text, markup._inline_html]:
         assert memo.cache_parameters()["maxsize"] is not None
+
+
+# -- Markdown --------------------------------------------------------------------------------------
+
+ESCAPED = ("plain", "a*b*c", "<b>bold</b>", "1. not a list", "- no", "+", "# no heading", "[x](y.md)", "a\nb",
+           "tab\tand  spaces", "back\\slash", "`code`", "a|b", "~~s~~", "\ue000 private \ue002", "1) x", "=",
+           "ünïcödé & «guillemets»", "", "  lead", "x\u2028y")
+
+
+def test_escape_matches_the_uncached_escape() -> None:
+    for _ in range(2):
+        for text in ESCAPED:
+            got = markup.escape(text)
+            assert got == markup._escape.__wrapped__(text) and isinstance(got, markup.Markup)
+    assert markup.escape(12) == "12" and markup.escape(markup.Markup("<i>")) == "\\<i\\>"
+
+
+def test_fact_marks_match_canonical_json_and_html_escaping() -> None:
+    values: tuple[Any, ...] = ("x", "quote \" and <tag> & 'apos'", "ünï", 0, -5, 10**30, 1.5, -0.0, True,
+                               [1, "a"], {"b": 1, "a": [2]}, 2.25, None)
+    marks = markup.FactMarks()
+    source = "".join(marks.mark(markup.Shown.of("v", f"fact.{i}<&>", v)) for i, v in enumerate(values))
+    assert marks.facts == [(f"fact.{i}<&>", markup.canonical(v)) for i, v in enumerate(values)]
+    expected = "".join(f'<span data-fact="{html.escape(f"fact.{i}<&>")}" '
+                       f'data-value="{html.escape(json.dumps(v, ensure_ascii=False, sort_keys=True, separators=(",", ":")))}">'
+                       f"v</span>" for i, v in enumerate(values))
+    assert marks.to_spans(source) == expected
+    assert markup.strip_marks(source) == "v" * len(values)
+
+
+def _plain_to_html(text: str, marks: markup.FactMarks) -> tuple[str, str]:
+    """engine.markup.to_html as it was before the memos: a fresh parser, no memo."""
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
+    tokens = md.parse(text)
+    title = ""
+    for i, tok in enumerate(tokens):
+        if tok.type == "heading_open" and tok.tag == "h1":
+            title = "".join(c.content for c in tokens[i + 1].children or () if c.type in ("text", "code_inline"))
+            break
+    for tok in tokens:
+        for child in tok.children or ():
+            href = child.attrGet("href") if child.type == "link_open" else None
+            if isinstance(href, str) and href.endswith(".md") and "://" not in href and not href.startswith("/"):
+                child.attrSet("href", href[:-3] + ".html")
+    return marks.to_spans(md.renderer.render(tokens, md.options, {})), markup.strip_marks(title)
+
+
+PAGES = (
+    "# Title with `code` and *em*\n\nSee [the fees](fees.md) and [site](https://x.test/a.md) and [abs](/a.md).\n",
+    "# Title\n\n| a | b |\n| --- | ---: |\n| [x](x.md) | **2** |\n| 3 \\| 4 | ![img *alt*](i.png \"t\") |\n",
+    "Para with a [ref] link and [another][r2].\n\n[ref]: other.md\n[r2]: <https://example.com> \"T\"\n",
+    "- item [x](x.md)\n- item *two*\n\n  continued\n\n1. one\n2. two\n\n> quote with `x` and \\*\n",
+    "Heading\n=======\n\ntext  \nhard break\nsoft break &amp; &copy; &#35; <span>raw</span> <http://auto.link>\n",
+    "```\n[not](a.md) *code*\n```\n\n    indented [c](c.md)\n\n***\n\n**bold _nested_ [l](l.md)**\n",
+    "# \ue0000\ue001Program\ue002 `c`\n\nFee \ue0001\ue0010.37\ue002 and \ue0002\ue001[link](p.md)\ue002.\n",
+)
+
+
+def test_to_html_matches_a_fresh_parser_without_memo() -> None:
+    facts = [("program", '"p"'), ("fee", "0.37"), ("link", '"x"')]
+    for _ in range(3):  # later rounds are answered from the memo
+        for page in PAGES + tuple(p.replace("Title", "Titolo") for p in PAGES) + ("\n".join(PAGES),):
+            ours, theirs = markup.FactMarks(), markup.FactMarks()
+            ours.facts = theirs.facts = list(facts)
+            assert markup.to_html(page, ours) == _plain_to_html(page, theirs)
+
+
+def test_the_inline_memo_holds_rendered_text_only() -> None:
+    page = "# A [t](t.md) `c`\n\nGo to [fees](fees.md) or ![pic *x*](p.png).\n"
+    for _ in range(2):
+        tokens = markup._parser().parse(page)
+        for tok in tokens:
+            for child in tok.children or ():  # spoil this page's tokens: the next page must not see it
+                child.content = child.meta["title"] = "spoiled"
+        assert markup.to_html(page, markup.FactMarks()) == _plain_to_html(page, markup.FactMarks())
+    assert all(type(a) is str and type(b) is str for a, b in [markup._inline_html("Go to [fees](fees.md)")])
