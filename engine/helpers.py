@@ -311,19 +311,22 @@ def aware(text: str) -> _dt.datetime | None:
     """The offset-aware date-time of an ISO 8601 text longer than a date, or None (memoized).
 
     ``text`` is a plain ``str``, not a subclass, whose hashing and equality could be its own."""
-    moment = _MOMENTS.get(text)
-    if moment is None:
-        if len(text) <= 10:  # a date, as `_parse` reads it (never kept: it is no instant)
-            return None
-        try:
-            moment = _dt.datetime.fromisoformat(text)
-        except ValueError:
-            return None
-        if moment.utcoffset() is None:
-            return None
-        if len(_MOMENTS) >= MAX_MOMENTS:
-            _MOMENTS.clear()
-        _MOMENTS[text] = moment
+    return _MOMENTS.get(text) or _learn(text)
+
+
+def _learn(text: str) -> _dt.datetime | None:
+    """``aware`` for a text not in the memo: parse it, and keep it when it is an instant."""
+    if len(text) <= 10:  # a date, as `_parse` reads it (never kept: it is no instant)
+        return None
+    try:
+        moment = _dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.utcoffset() is None:
+        return None
+    if len(_MOMENTS) >= MAX_MOMENTS:
+        _MOMENTS.clear()
+    _MOMENTS[text] = moment
     return moment
 
 
@@ -332,7 +335,7 @@ def _pair(a: Any, b: Any, name: str) -> tuple[Any, Any]:
     # error messages: `before`/`after` run once per decision row in batches. Anything else,
     # including every failure, takes the checked way, which says what is wrong.
     if type(a) is str and type(b) is str:
-        first, second = _MOMENTS.get(a) or aware(a), _MOMENTS.get(b) or aware(b)
+        first, second = _MOMENTS.get(a) or _learn(a), _MOMENTS.get(b) or _learn(b)
         if first is not None and second is not None:
             return first, second
     first, second = _parse(a, f"the first argument of `{name}`"), _parse(b, f"the second argument of `{name}`")

@@ -56,7 +56,7 @@ def test_date_helpers_with_the_memo_equal_the_checked_way(helper: Callable[..., 
         cold.append(_outcome(helper, a, b))
     warm = [_outcome(helper, a, b) for a, b in pairs]  # the memo filled by every pair before
     warm_reversed = [_outcome(helper, a, b) for a, b in reversed(pairs)][::-1]
-    monkeypatch.setattr(helpers, "aware", lambda text: None)  # the fast path never taken
+    monkeypatch.setattr(helpers, "_learn", lambda text: None)  # the fast path never taken
     monkeypatch.setattr(helpers, "_MOMENTS", {})
     checked = [_outcome(helper, a, b) for a, b in pairs]
     assert cold == warm == warm_reversed == checked
