@@ -51,9 +51,12 @@ def value_validator(schema: Any) -> Callable[[Any], bool] | None:
     if text in _by_text:
         fn = _by_text[text]
     else:
-        from engine.schemacode import compile_value
+        fn = simple_validator(schema)
+        if fn is None:
+            from engine.schemacode import compile_value
 
-        fn = _by_text[text] = compile_value(schema)
+            fn = compile_value(schema)
+        _by_text[text] = fn
     _by_id[id(schema)] = (schema, fn)
     return fn
 
@@ -145,6 +148,67 @@ def schema_is_valid(schema: Any, depth: int = 0) -> bool:
             return False
         # any other key is unknown to the metaschema, which allows it
     return True
+
+
+# --- simple authors' schemas, without compiling ---------------------------------------------------
+
+# Most parameter schemas are one scalar type with bounds or a list of options (`{type: integer,
+# minimum: 0}`, `{type: boolean}`, `{enum: [a, b]}`), each checked against a value or two: writing,
+# compiling and running Python source for them (~0.3 ms) costs more than the check. For exactly
+# those shapes, a closure does what the compiled function would (tests compare the two on a table
+# of schemas x values); any other key, or a bound or option of another kind, goes to schemacode.
+_SIMPLE_ANNOTATIONS = frozenset({"title", "description", "$comment", "default", "examples", "deprecated",
+                                 "readOnly", "writeOnly"})
+_BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+_SIMPLE_KEYS = frozenset({"type", "enum", *_BOUNDS}) | _SIMPLE_ANNOTATIONS
+
+
+def _is_integer(v: Any) -> bool:
+    return not isinstance(v, bool) and (isinstance(v, int) or isinstance(v, float) and v.is_integer())
+
+
+_SCALAR_TYPES: dict[str, Callable[[Any], bool]] = {
+    "string": lambda v: isinstance(v, str), "boolean": lambda v: isinstance(v, bool), "null": lambda v: v is None,
+    "number": _number, "integer": _is_integer,
+}
+
+
+def simple_validator(schema: Any) -> Callable[[Any], bool] | None:
+    """The yes/no validator of a simple schema (see above), or None for any other."""
+    if type(schema) is not dict or not schema.keys() <= _SIMPLE_KEYS:
+        return None
+    names = schema.get("type")
+    if names is not None:  # `type: null` in YAML is no type at all, as for the compiler
+        names = [names] if isinstance(names, str) else names
+        if not isinstance(names, list) or not names or any(type(t) is not str or t not in _SCALAR_TYPES for t in names):
+            return None
+    for key in _BOUNDS:
+        if key in schema:
+            bound = schema[key]
+            if not _number(bound) or bound != bound or bound in (float("inf"), float("-inf")):
+                return None
+    low, high, above, below = (schema.get(key) for key in _BOUNDS)
+    options = schema.get("enum")
+    if "enum" in schema and not (isinstance(options, list) and all(isinstance(o, str) for o in options)):
+        return None
+    tests = tuple(_SCALAR_TYPES[t] for t in names) if names is not None else None
+    choices = frozenset(options) if options is not None else None
+    bounded = low is not None or high is not None or above is not None or below is not None
+    numeric = names is not None and len(names) == 1 and names[0] in ("number", "integer")  # bounds apply unguarded
+
+    def valid(v: Any) -> bool:
+        if tests is not None and not any(test(v) for test in tests):
+            return False
+        if choices is not None and not (isinstance(v, str) and v in choices):
+            return False
+        if bounded and (numeric or _number(v)):
+            if low is not None and not v >= low or high is not None and not v <= high:
+                return False
+            if above is not None and not v > above or below is not None and not v < below:
+                return False
+        return True
+
+    return valid
 
 
 # --- locale ids ----------------------------------------------------------------------------------

@@ -275,3 +275,40 @@ def test_template_problems_with_a_shared_environment_and_no_cache(tmp_path, monk
         assert found == first_way(path), path
         refused += bool(found)
     assert refused >= len(HOSTILE_TEMPLATES) - 1  # all but the `trans` block
+
+
+def test_simple_schemas_checked_without_compiling_as_compiled() -> None:
+    import itertools
+    import math
+
+    from engine.fastcheck import simple_validator
+    from engine.schemacode import compile_value
+
+    types = [None, "string", "integer", "number", "boolean", "null", ["integer", "null"], ["number"],
+             ["string", "boolean"], [], "object", ["array"], 5, [["integer"]], "nope"]
+    bounds = [{}, {"minimum": 0}, {"maximum": 24, "minimum": 1}, {"exclusiveMinimum": 0.5}, {"exclusiveMaximum": 10 ** 30},
+              {"minimum": True}, {"minimum": "3"}, {"maximum": math.inf}, {"minimum": math.nan}, {"minimum": None},
+              {"minimum": -1.5, "exclusiveMaximum": 2}]
+    enums = [None, ["a", "b"], [], ["1", 1], "x", ["x"], [None]]
+    extra = [{}, {"description": "d", "title": "t", "default": 3, "examples": [1]}, {"label": "x"}, {"$id": "x"},
+             {"pattern": "^a"}, {"const": 1}, {"enum": None}]
+    values = [None, True, False, 0, 1, -1, 0.5, 1.0, 2.5, 24, 25, 10 ** 31, math.inf, -math.inf, math.nan, "", "a", "b",
+              "x", "1", [], {}, [1], {"a": 1}]
+    simple = 0
+    for kind, bound, options, more in itertools.product(types, bounds, enums, extra):
+        schema = {**more, **bound}
+        if kind is not None:
+            schema["type"] = kind
+        if options is not None:
+            schema["enum"] = options
+        fast = simple_validator(schema)
+        if fast is None:
+            continue
+        simple += 1
+        compiled = compile_value(schema)
+        assert compiled is not None, schema  # simple only where the compiler would answer too
+        for value in values:
+            assert fast(value) == compiled(value), (schema, value)
+    assert simple > 500
+    assert simple_validator({"type": "integer", "minimum": 0})(3) is True
+    assert simple_validator({"type": "array"}) is None and simple_validator([]) is None
