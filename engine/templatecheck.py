@@ -37,7 +37,7 @@ _FRAMEWORK_NAMES = frozenset(
     "open eval exec getattr globals locals vars type object import".split())
 _IDENTIFIER_PATH = re.compile(r"[A-Za-z0-9_.]+\Z")
 _PRIVATE = "templates read the page context; names starting with `_` and these names are Python internals"
-_CACHE_VERSION = "1"
+_CACHE_VERSION = "2"  # 2: the template's CRC apart from the sources'
 # The sources whose behaviour decides what the check reports (cache key, with Jinja2's version).
 _SOURCES = ("templatecheck.py", "guard.py", "problems.py")
 
@@ -194,11 +194,15 @@ def _relative(name: str) -> bool:
 
 # -- the cache ----------------------------------------------------------------------------------------
 
-def _key(path: str, raw: bytes) -> str:
-    from engine.compilecache import sources_crc
+_checker: list[str] = []  # the checksum of the sources and Jinja2's stamp, once per process
 
-    crc = sources_crc(_SOURCES, zlib.crc32(raw))
-    return f"{_CACHE_VERSION}:{crc:08x}:{len(raw)}:{_jinja_stamp()}:{os.path.abspath(path)}\0{path}"
+
+def _key(path: str, raw: bytes) -> str:
+    if not _checker:  # three source files read and Jinja2 looked up once, not for every template
+        from engine.compilecache import sources_crc
+
+        _checker.append(f"{sources_crc(_SOURCES):08x}:{_jinja_stamp()}")
+    return f"{_CACHE_VERSION}:{zlib.crc32(raw):08x}:{len(raw)}:{_checker[0]}:{os.path.abspath(path)}\0{path}"
 
 
 def _jinja_stamp() -> str:

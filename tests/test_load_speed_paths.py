@@ -312,3 +312,24 @@ def test_simple_schemas_checked_without_compiling_as_compiled() -> None:
     assert simple > 500
     assert simple_validator({"type": "integer", "minimum": 0})(3) is True
     assert simple_validator({"type": "array"}) is None and simple_validator([]) is None
+
+
+def test_template_answers_from_the_cache_are_those_checked(tmp_path, monkeypatch) -> None:
+    from engine import templatecheck
+
+    paths = []
+    for i, source in enumerate(HOSTILE_TEMPLATES + ["{{ fine }}"]):
+        (tmp_path / f"t{i}.md.j2").write_text(source, encoding="utf-8")
+        paths.append(str(tmp_path / f"t{i}.md.j2"))
+    monkeypatch.setenv("POLICYCTL_CACHE", "off")
+    checked = [templatecheck.check_template(p) for p in paths]
+    monkeypatch.setenv("POLICYCTL_CACHE", str(tmp_path / "cache"))
+    assert [templatecheck.check_template(p) for p in paths] == checked  # written
+    assert list((tmp_path / "cache" / "templates").iterdir())
+    monkeypatch.setattr(templatecheck, "_analyse", lambda path, raw: pytest.fail("not read from the cache"))
+    assert [templatecheck.check_template(p) for p in paths] == checked  # read
+    (tmp_path / "t0.md.j2").write_text("{{ x.__class__ }} edited", encoding="utf-8")
+    monkeypatch.undo()
+    monkeypatch.setenv("POLICYCTL_CACHE", str(tmp_path / "cache"))
+    [problem] = templatecheck.check_template(paths[0])  # an edit is a new key
+    assert "__class__" in problem.message
