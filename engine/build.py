@@ -107,26 +107,28 @@ def tier_problems(doc: Document, path: Path, bands: list[Any]) -> list[Problem]:
         problems.append(Problem.at(doc.pos(path + (last, "up_to")), "P007",
                                    f"the last band ends at {rows[-1]['up_to']}: higher values fall in no band",
                                    "write `up_to: null` in the last band"))
+    # Positions are looked up only for a problem: most tables have none, and a look-up costs more
+    # than the checks of a band.
+    before = rows[0].get("up_to")
     for i in range(1, len(rows)):
-        before, over = rows[i - 1].get("up_to"), rows[i].get("over")
-        where = path + (i, "over")  # its position is looked up only for a problem (most bands have none)
+        over, up = rows[i].get("over"), rows[i].get("up_to")
         if before is None or over is None:
-            problems.append(Problem.at(doc.pos(where), "P005",
+            problems.append(Problem.at(doc.pos(path + (i, "over")), "P005",
                                        f"band {i + 1} overlaps band {i}: an open bound in the middle",
                                        "only the first band may start at null and only the last may end at null"))
         elif over < before:
-            problems.append(Problem.at(doc.pos(where), "P005",
+            problems.append(Problem.at(doc.pos(path + (i, "over")), "P005",
                                        f"band {i + 1} starts over {over} but band {i} goes up to {before}: they overlap",
                                        f"write `over: {before}`"))
         elif over > before:
-            problems.append(Problem.at(doc.pos(where), "P006",
+            problems.append(Problem.at(doc.pos(path + (i, "over")), "P006",
                                        f"band {i + 1} starts over {over} but band {i} ends at {before}: a gap",
                                        f"write `over: {before}`"))
-        up = rows[i].get("up_to")
         if over is not None and up is not None and up <= over:
             problems.append(Problem.at(doc.pos(path + (i, "up_to")), "P005",
                                        f"band {i + 1} is empty or reversed (over {over}, up to {up})",
                                        "`up_to` must be greater than `over`"))
+        before = up
     return problems
 
 

@@ -333,3 +333,66 @@ def test_template_answers_from_the_cache_are_those_checked(tmp_path, monkeypatch
     monkeypatch.setenv("POLICYCTL_CACHE", str(tmp_path / "cache"))
     [problem] = templatecheck.check_template(paths[0])  # an edit is a new key
     assert "__class__" in problem.message
+
+
+def _tier_problems_first_way(doc: Document, path: tuple, bands: list) -> list:
+    """build.tier_problems as first written: every band's position looked up, problem or not."""
+    from engine.problems import Problem
+
+    problems: list = []
+    rows = [b for b in bands if isinstance(b, dict)]
+    if len(rows) != len(bands) or not rows:
+        return problems
+    if rows[0].get("over") is not None:
+        problems.append(Problem.at(doc.pos(path + (0, "over")), "P007",
+                                   f"the first band starts above {rows[0]['over']}: lower values fall in no band",
+                                   "write `over: null` in the first band"))
+    if rows[-1].get("up_to") is not None:
+        last = len(rows) - 1
+        problems.append(Problem.at(doc.pos(path + (last, "up_to")), "P007",
+                                   f"the last band ends at {rows[-1]['up_to']}: higher values fall in no band",
+                                   "write `up_to: null` in the last band"))
+    for i in range(1, len(rows)):
+        before, over = rows[i - 1].get("up_to"), rows[i].get("over")
+        where = doc.pos(path + (i, "over"))
+        if before is None or over is None:
+            problems.append(Problem.at(where, "P005", f"band {i + 1} overlaps band {i}: an open bound in the middle",
+                                       "only the first band may start at null and only the last may end at null"))
+        elif over < before:
+            problems.append(Problem.at(where, "P005",
+                                       f"band {i + 1} starts over {over} but band {i} goes up to {before}: they overlap",
+                                       f"write `over: {before}`"))
+        elif over > before:
+            problems.append(Problem.at(where, "P006",
+                                       f"band {i + 1} starts over {over} but band {i} ends at {before}: a gap",
+                                       f"write `over: {before}`"))
+        up = rows[i].get("up_to")
+        if over is not None and up is not None and up <= over:
+            problems.append(Problem.at(doc.pos(path + (i, "up_to")), "P005",
+                                       f"band {i + 1} is empty or reversed (over {over}, up to {up})",
+                                       "`up_to` must be greater than `over`"))
+    return problems
+
+
+def test_tier_problems_as_first_written() -> None:
+    import json
+    import random
+
+    from engine import build
+
+    rng = random.Random(7)
+    bounds = [None, 0, 1, 1.5, 2, 5, 10, 10.0, -1]
+    checked = found = 0
+    for _ in range(3000):
+        rows = [{"over": rng.choice(bounds), "up_to": rng.choice(bounds), "fee": 1} for _ in range(rng.randint(0, 6))]
+        for row in rows:
+            if rng.random() < 0.1:
+                del row[rng.choice(["over", "up_to"])]
+        if rows and rng.random() < 0.05:
+            rows[rng.randrange(len(rows))] = "not a row"
+        doc = load_text("value: " + json.dumps(rows) + "\n", "t.yaml")
+        expected = _tier_problems_first_way(doc, ("value",), doc.data["value"])
+        assert build.tier_problems(doc, ("value",), doc.data["value"]) == expected, rows
+        checked += 1
+        found += bool(expected)
+    assert found > 1000 and checked - found > 100
