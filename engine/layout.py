@@ -67,10 +67,43 @@ def find_root(path: str) -> str | None:
 
 def yaml_files(folder: str) -> list[str]:
     """Every YAML file below ``folder``, sorted, not following links out of it."""
-    found = []
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
+    return [path for path, _ in yaml_entries(folder)]
+
+
+def yaml_entries(folder: str) -> list[tuple[str, bool]]:
+    """``yaml_files(folder)``, each with whether it is a symbolic link.
+
+    The walk of ``os.walk(folder)`` (top-down, links to folders listed but not entered, unreadable
+    folders skipped), hidden names left out, names sorted; the directory listing says which entries
+    are links, so a load need not ask the system again for each file (nor os.walk for each folder).
+    """
+    found: list[tuple[str, bool]] = []
+    stack = [folder]
+    while stack:
+        top = stack.pop()
+        try:
+            listing = os.scandir(top)
+        except OSError:
+            continue
+        folders: list[tuple[str, bool]] = []
+        files: list[tuple[str, bool]] = []
+        with listing:
+            try:
+                for entry in listing:
+                    try:
+                        is_dir = entry.is_dir()
+                    except OSError:
+                        is_dir = False
+                    try:
+                        link = entry.is_symlink()
+                    except OSError:
+                        link = False
+                    (folders if is_dir else files).append((entry.name, link))
+            except OSError:  # as os.walk: a folder that fails while listed is left out whole
+                continue
+        for name, link in sorted(files):
             if name.endswith(YAML_SUFFIXES) and not name.startswith("."):
-                found.append(os.path.join(dirpath, name))
+                found.append((os.path.join(top, name), link))
+        stack += [os.path.join(top, name) for name, link in sorted(folders, reverse=True)
+                  if not name.startswith(".") and not link]
     return found

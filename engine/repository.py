@@ -174,7 +174,7 @@ def load(root: str = "policies") -> Repository:
         raise PolicyError([Problem(root, 1, 1, "Y001", "no such folder", "give the path of a policies folder")],
                           usage=True)
     repo = Repository(root)
-    files = layout.yaml_files(root)
+    files = layout.yaml_entries(root)
     by_kind: dict[str, list[tuple[layout.Placed, Document]]] = {}
     # Loading builds millions of small acyclic objects that all stay alive: the cycle collector
     # would scan them again and again for nothing (~15% of a large load). Reference counting
@@ -185,8 +185,8 @@ def load(root: str = "policies") -> Repository:
         from engine import doccache
 
         pack = doccache.Pack.open(root)  # files unchanged since the last run are not parsed again
-        for path in files:
-            placed, doc, kind = read(root, path, pack)
+        for path, link in files:
+            placed, doc, kind = read(root, path, pack, link)
             repo.documents[path] = doc
             repo.problems += doc.problems
             if kind is not None and not doc.problems:
@@ -202,10 +202,12 @@ def load(root: str = "policies") -> Repository:
     return repo
 
 
-def read(root: str | None, path: str, pack: Any = None) -> tuple[layout.Placed, Document, str | None]:
-    """Load one file, decide its kind and check it against that kind's schema."""
+def read(root: str | None, path: str, pack: Any = None,
+         link: bool | None = None) -> tuple[layout.Placed, Document, str | None]:
+    """Load one file, decide its kind and check it against that kind's schema. ``link``: whether
+    ``path`` is a symbolic link, when the caller knows (None: ask the system)."""
     placed = layout.classify(root, path)
-    if os.path.islink(path) and root is not None:
+    if (os.path.islink(path) if link is None else link) and root is not None:
         target = os.path.realpath(path)
         if os.path.commonpath([target, os.path.realpath(root)]) != os.path.realpath(root):
             doc = Document(path)

@@ -396,3 +396,34 @@ def test_tier_problems_as_first_written() -> None:
         checked += 1
         found += bool(expected)
     assert found > 1000 and checked - found > 100
+
+
+def _yaml_files_first_way(folder: str) -> list:
+    found = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.endswith(layout.YAML_SUFFIXES) and not name.startswith("."):
+                found.append(os.path.join(dirpath, name))
+    return found
+
+
+def test_yaml_entries_walk_as_os_walk_and_know_the_links(tmp_path) -> None:
+    root = tmp_path / "policies"
+    for folder in ("a/b/c", "a/.hidden", "b", "z/y", "m-n", "m_n", "outside"):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    for name in ("marketplaces.yaml", "a/program.yaml", "a/b/x.yml", "a/b/c/d.yaml", "a/.hidden/h.yaml", "a/.dot.yaml",
+                 "b/B.yaml", "b/a.yaml", "b/notes.txt", "z/y/z.yaml", "m-n/1.yaml", "m_n/2.yaml", "outside/o.yaml"):
+        (root / name).write_text("kind: tests\n", encoding="utf-8")
+    (root / "b" / "link.yaml").symlink_to(root / "b" / "a.yaml")
+    (root / "b" / "broken.yaml").symlink_to(root / "missing.yaml")
+    (root / "b" / "folder_link").symlink_to(root / "outside", target_is_directory=True)
+    (root / "b" / "folder.yaml").mkdir()
+    (root / "b" / "folder.yaml" / "inner.yaml").write_text("x: 1\n", encoding="utf-8")
+    policies = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "policies")
+    for folder in (str(root), str(root / "b"), str(root / "b" / "folder_link"), str(root / "nope"),
+                   str(root / "marketplaces.yaml"), policies, os.path.relpath(policies)):
+        entries = layout.yaml_entries(folder)
+        assert [p for p, _ in entries] == _yaml_files_first_way(folder) == layout.yaml_files(folder), folder
+        assert [link for _, link in entries] == [os.path.islink(p) for p, _ in entries], folder
+    assert (str(root / "b" / "link.yaml"), True) in layout.yaml_entries(str(root))
