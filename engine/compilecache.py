@@ -41,6 +41,19 @@ def directory() -> str | None:
     return os.path.join(where, "decisions")
 
 
+def prune_packs(folder: str, keep: int = 64) -> None:
+    """Packs of folders no longer used (test runs make many): keep the most recently written."""
+    try:
+        packs = [os.path.join(folder, n) for n in os.listdir(folder) if n.endswith(".marshal")]
+        if len(packs) <= keep:
+            return
+        packs.sort(key=lambda p: os.stat(p).st_mtime, reverse=True)
+        for old in packs[keep:]:
+            os.remove(old)
+    except OSError:
+        pass
+
+
 def sources_crc(names: tuple[str, ...], crc: int = 0) -> int:
     """CRC of engine source files: a cache entry made by other code is never used."""
     here = os.path.dirname(os.path.abspath(__file__))

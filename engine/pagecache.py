@@ -269,7 +269,12 @@ class PageCache:
             blob = marshal.dumps((self.head, saved, entries))
             if len(blob) > _MAX_PACK:
                 return
-            os.makedirs(os.path.dirname(self.file), exist_ok=True)
+            folder = os.path.dirname(self.file)
+            os.makedirs(folder, exist_ok=True)
+            if not os.path.exists(self.file):
+                from engine.compilecache import prune_packs
+
+                prune_packs(folder)
             temporary = f"{self.file}.{os.getpid()}.tmp"
             with open(temporary, "wb") as f:
                 f.write(blob)

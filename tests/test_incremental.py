@@ -178,3 +178,37 @@ def test_failed_builds_record_nothing(repo: Path, tmp_path: Path) -> None:
     for _ in range(2):  # reported again: a page with a problem is never kept
         run = run_cli("build", "--root", str(repo), "--out", str(out), "--at", AT)
         assert run.code == 1 and "G002" in run.err, run
+
+
+def test_a_file_changed_within_the_tick_it_was_written_is_caught_by_content(tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Size, time and inode alone would miss it (git calls such entries "racily clean")."""
+    monkeypatch.setenv("POLICYCTL_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a.md").write_bytes(b"one\n")
+    (out / "a.html").write_bytes(b"<p>one</p>\n")
+    cache = pagecache.PageCache.open(str(tmp_path), str(out))
+    assert cache is not None
+    files = {"a.md": b"one\n", "a.html": b"<p>one</p>\n"}
+    cache.save({"a.md": ("k", "One", ("a.md", "a.html"))}, files, set())
+    cache = pagecache.PageCache.open(str(tmp_path), str(out))
+    assert cache is not None and cache.reusable("a.md", "k", ("a.md", "a.html")) == "One"
+    assert cache.reusable("a.md", "other key", ("a.md", "a.html")) is None
+    st = os.stat(out / "a.md")
+    with open(out / "a.md", "r+b") as f:  # same inode, same size
+        f.write(b"two\n")
+    os.utime(out / "a.md", ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert cache.reusable("a.md", "k", ("a.md", "a.html")) is None
+    cache.saved += 10 * pagecache._RACY_NS  # long after the file was written, its signature is trusted
+    assert cache.reusable("a.md", "k", ("a.md", "a.html")) == "One"
+
+
+def test_old_packs_are_pruned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POLICYCTL_CACHE", str(tmp_path / "cache"))
+    (tmp_path / "out").mkdir()
+    for i in range(70):
+        cache = pagecache.PageCache.open(str(tmp_path / f"repo{i}"), str(tmp_path / "out"))
+        assert cache is not None
+        cache.save({"index": ("k", "", ())}, {}, set())
+    assert 60 <= len(list((tmp_path / "cache" / "pages").glob("*.marshal"))) <= 65
