@@ -44,12 +44,19 @@ class Shown(Markup):
 
 def escape(text: str) -> Markup:
     """Plain text as Markdown that shows exactly that text: `<b>` stays visible, never a tag."""
-    return _escape(str(text))
+    text = str(text)
+    return _escape(text) if len(text) <= MEMO_MAX_VALUE else _escape.__wrapped__(text)
+
+
+# The memos below are bounded in entries (LRU) and in the length of what they key on (values,
+# Markdown texts); anything longer is computed every time. A site build keeps ~1-2 MB in them.
+MEMO_MAX_VALUE = 256
+MEMO_MAX_TEXT = 2048
 
 
 # A page escapes ~130 values (formatted numbers, names, translated sentences), most of them the
 # same on every page of a language: keep the answers. Keyed by the exact str; Markup is immutable.
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=8192)
 def _escape(text: str) -> Markup:
     text = _PRIVATE.sub("", text)
     text = _BREAKS.sub(" ", text)  # a value is inline: a line break would start a block
@@ -141,7 +148,7 @@ class FactMarks:
         value = shown.value
         # most facts are strings and integers: their JSON without json.dumps (same text; see canonical)
         kind = type(value)
-        if kind is str:
+        if kind is str and len(value) <= MEMO_MAX_VALUE:
             text = _json_text(value)
         elif kind is int:
             text = int.__repr__(value)
@@ -154,17 +161,18 @@ class FactMarks:
         facts = self.facts
 
         def span(m: re.Match[str]) -> str:
-            return _span(*facts[int(m.group(1))])
+            name, value = facts[int(m.group(1))]
+            return _span(name, value) if len(value) <= MEMO_MAX_VALUE else _span.__wrapped__(name, value)
 
         return _MARK.sub(span, rendered_html).replace(_CLOSE, "</span>")
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=8192)
 def _json_text(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-@lru_cache(maxsize=16384)  # the same facts with the same values recur on every page of a marketplace
+@lru_cache(maxsize=8192)  # the same facts with the same values recur on every page of a marketplace
 def _span(name: str, value: str) -> str:
     return f'<span data-fact="{html.escape(name)}" data-value="{html.escape(value)}">'
 
@@ -212,11 +220,12 @@ def _inline_memo(state: Any) -> None:
         return
     for token in state.tokens:
         if token.type == "inline":
-            rendered, title = _inline_html(token.content)
+            content = token.content
+            rendered, title = (_inline_html if len(content) <= MEMO_MAX_TEXT else _inline_html.__wrapped__)(content)
             token.children = [Token(_INLINE_HTML, "", 0, content=rendered, meta={"title": title})]
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=4096)
 def _inline_html(content: str) -> tuple[str, str]:
     """(HTML, title text) of one inline text: parsed, joined, links rewritten and rendered as to_html would."""
     from markdown_it.rules_core import StateCore, inline, text_join
@@ -251,9 +260,63 @@ def _title_text(children: Any) -> str:
 
 def to_html(markdown: str, marks: FactMarks) -> tuple[str, str]:
     """(HTML body, plain-text title from the first level-1 heading) of a marked page."""
+    pieces = _pieces(markdown)
+    if pieces is None:
+        body, title = _render(markdown)
+    else:
+        parts, title = [], None
+        for piece in pieces:
+            html_part, first = _piece_html(piece) if len(piece) <= MEMO_MAX_TEXT else _render(piece)
+            parts.append(html_part)
+            if title is None:
+                title = first
+        body = "".join(parts)
+    return marks.to_spans(body), strip_marks(title or "")
+
+
+# A line after a blank line that starts with one of these may continue the block before the blank
+# (an indented line: a list item or code; a list marker or digit: the next item of a list, which
+# would make the list loose; `>`: kept with its neighbours to be safe).
+_CONTINUES = frozenset(" \t-+*>0123456789\n")
+
+
+def _pieces(markdown: str) -> list[str] | None:
+    """The page cut at blank lines into top-level pieces that parse alone exactly as in the page.
+
+    After a blank line, a paragraph, heading, table, block quote, list or indented code block has
+    ended unless the next line is indented or starts a list item; a cut is made only before a line
+    that is neither. Never cut (None): reference definitions (`]:`, they apply to the whole page),
+    fenced code (```` ``` ````, `~~~`: it spans blank lines), CR or NUL (markdown-it rewrites them).
+    Pages of one program repeat most of their pieces (headings, prose, lists), so each piece's
+    HTML is remembered (`_piece_html`) and the page is their concatenation.
+    """
+    if "]:" in markdown or "```" in markdown or "~~~" in markdown or "\r" in markdown or "\0" in markdown:
+        return None
+    pieces: list[str] = []
+    current = ""
+    for part in markdown.split("\n\n"):
+        if pieces or current:
+            if part and part[0] not in _CONTINUES:
+                pieces.append(current + "\n")
+                current = part
+                continue
+            current += "\n\n" + part
+        else:
+            current = part
+    pieces.append(current)
+    return pieces
+
+
+@lru_cache(maxsize=1024)  # pages are rendered grouped by program and language: recent pieces recur
+def _piece_html(piece: str) -> tuple[str, str | None]:
+    return _render(piece)
+
+
+def _render(markdown: str) -> tuple[str, str | None]:
+    """(HTML, text of the first level-1 heading or None) of Markdown."""
     md = _parser()
     tokens = md.parse(markdown)
-    title = ""
+    title = None
     for i, tok in enumerate(tokens):
         if tok.type == "heading_open" and tok.tag == "h1":
             title = _title_text(tokens[i + 1].children or ())
@@ -261,5 +324,4 @@ def to_html(markdown: str, marks: FactMarks) -> tuple[str, str]:
     for tok in tokens:
         if tok.children:
             _rewrite_links(tok.children)  # pages with reference definitions: their tokens are not from the memo
-    body = md.renderer.render(tokens, md.options, {})
-    return marks.to_spans(body), strip_marks(title)
+    return md.renderer.render(tokens, md.options, {}), title

@@ -135,7 +135,8 @@ def test_errors_are_raised_every_time_and_never_remembered() -> None:
 
 def test_every_memo_is_bounded() -> None:
     assert l10n._MEMOS
-    for memo in l10n._MEMOS + [l10n.locale, markup._escape, markup._span, markup._json_text, markup._inline_html]:
+    for memo in l10n._MEMOS + [l10n.locale, markup._escape, markup._span, markup._json_text, markup._inline_html,
+                                       markup._piece_html]:
         assert memo.cache_parameters()["maxsize"] is not None
 
 
@@ -213,3 +214,47 @@ def test_the_inline_memo_holds_rendered_text_only() -> None:
                 child.content = child.meta["title"] = "spoiled"
         assert markup.to_html(page, markup.FactMarks()) == _plain_to_html(page, markup.FactMarks())
     assert all(type(a) is str and type(b) is str for a, b in [markup._inline_html("Go to [fees](fees.md)")])
+
+
+# Lines that start, continue or end blocks in every way CommonMark allows, for random pages.
+LINES = (
+    "Some text with *em* and [a link](page.md).", "More text", "1984 was a year", "## Heading", "# Title `t`",
+    "Setext", "=====", "-----", "***", "- item", "- item [l](l.md)", "* star item", "+ plus item", "1. one",
+    "2) two", "10. ten", "  continued in item", "    indented code", "\tTabbed", "> quote", "> - quoted item",
+    ">", "| a | b |", "| --- | --- |", "| 1 | 2 |", "a | b", "[ref]: target.md", "see [ref] and [x][ref]",
+    "```", "~~~ python", "<div>raw</div>", "\\- escaped", "![img](i.png)", "   ", "", "", "", "",
+    "\ue0003\ue001fact\ue002 text", "#not heading", "|", "   - deep item", "      deeper code", "=", "text  ",
+)
+
+
+def test_pages_cut_into_pieces_render_as_whole_pages() -> None:
+    import random
+
+    rng = random.Random(7)
+    whole = 0
+    for _ in range(1500):
+        page = "\n".join(rng.choice(LINES) for _ in range(rng.randint(1, 25))) + rng.choice(("\n", "", "\n\n"))
+        if markup._pieces(page) is None:
+            whole += 1
+        ours, theirs = markup.FactMarks(), markup.FactMarks()
+        ours.facts = theirs.facts = [("f", "1")] * 4
+        assert markup.to_html(page, ours) == _plain_to_html(page, theirs), page
+    assert whole < 1000  # most random pages were cut into pieces
+
+
+def test_pieces_are_cut_only_before_lines_that_cannot_continue_a_block() -> None:
+    assert markup._pieces("# T\n\nText\n\n- a\n- b\n\nMore\n") == ["# T\n", "Text\n\n- a\n- b\n", "More\n"]
+    assert markup._pieces("- a\n\n- b\n\n  c\n\n1. x\n\n    code\n\nEnd") == ["- a\n\n- b\n\n  c\n\n1. x\n\n    code\n", "End"]
+    for never in ("a\n\n```\nb\n\nc\n```\n", "[a]: b\n\nc\n", "a\r\n\r\nb", "~~~\n\nx\n"):
+        assert markup._pieces(never) is None
+
+
+def test_long_texts_bypass_the_memos_with_the_same_result() -> None:
+    long_value = "x*" * markup.MEMO_MAX_VALUE
+    assert markup.escape(long_value) == markup._escape.__wrapped__(long_value)
+    marks = markup.FactMarks()
+    marked = marks.mark(markup.Shown.of("v", "long", long_value))
+    assert marks.to_spans(marked) == f'<span data-fact="long" data-value="{html.escape(json.dumps(long_value))}">v</span>'
+    paragraph = " ".join(f"word{i} [l](l{i}.md) *e*" for i in range(markup.MEMO_MAX_TEXT // 10))
+    for page in (f"# T\n\n{paragraph}\n\nEnd\n", f"{paragraph}\n- a\n\nx\n"):
+        assert markup.to_html(page, markup.FactMarks()) == _plain_to_html(page, markup.FactMarks())
