@@ -258,7 +258,7 @@ def _join(pattern: str, first: str, second: str, language: str) -> str:
 def join(items: Sequence[str], tag: str, style: str = "standard") -> str:
     """Items joined as the locale lists them: "a, b, and c" (style `standard`) or "a or b" (`or`)."""
     texts = tuple(str(i) for i in items)
-    if _strs(tag, style):
+    if _strs(tag, style) and sum(map(len, texts)) <= 4096:  # the memo keeps short lists only
         return _join_memo(texts, tag, style)
     return _join_all(texts, tag, style)
 
