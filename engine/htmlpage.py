@@ -33,6 +33,12 @@ class Layout:
         self.translator: Translator | None = None
         self.html = self._environment(autoescape=True)
         self.markdown = self._environment(autoescape=False)
+        # The layout's few messages, looked up once per language rather than on every page (each
+        # lookup checks the translation for markup). A catalog does not change during a build, and
+        # the translator still records a missing or fuzzy message on the first lookup.
+        self._texts: dict[Translator, dict[str, str]] = {}  # singular messages only: plurals depend on a count
+        self._texts_now: dict[str, str] = {}
+        self._templates: dict[tuple[bool, str], Any] = {}
 
     def _environment(self, autoescape: bool) -> ImmutableSandboxedEnvironment:
         # HTML: Jinja escapes for HTML. The Markdown index: every value is escaped for Markdown.
@@ -43,12 +49,18 @@ class Layout:
 
     def use(self, translator: Translator) -> Layout:
         self.translator = translator
+        self._texts_now = self._texts.setdefault(translator, {})
         return self
 
     def _lookup(self, msgid: str, plural: str | None = None, n: int = 1) -> str:
         if self.translator is None:
             fail("no language chosen for the layout")
-        return self.translator.lookup(msgid, plural, n)
+        if plural is not None:
+            return self.translator.lookup(msgid, plural, n)
+        text = self._texts_now.get(msgid)
+        if text is None:
+            text = self._texts_now[msgid] = self.translator.lookup(msgid)
+        return text
 
     @pass_context
     def _gettext(self, ctx: Context, message: str, **variables: Any) -> str:
@@ -61,7 +73,11 @@ class Layout:
 
     def _render(self, env: ImmutableSandboxedEnvironment, name: str, context: dict[str, Any]) -> str:
         try:
-            return env.get_template(name).render(context)
+            key = (env is self.html, name)
+            template = self._templates.get(key)
+            if template is None:  # found once per layout, not on every page (an error is raised every time)
+                template = self._templates[key] = env.get_template(name)
+            return template.render(context)
         except (TemplateError, SecurityError, TypeError, ValueError, KeyError, AttributeError) as e:
             raise RenderError(template_error(e, os.path.join(self.site_dir, name))) from None
 

@@ -258,3 +258,36 @@ def test_long_texts_bypass_the_memos_with_the_same_result() -> None:
     paragraph = " ".join(f"word{i} [l](l{i}.md) *e*" for i in range(markup.MEMO_MAX_TEXT // 10))
     for page in (f"# T\n\n{paragraph}\n\nEnd\n", f"{paragraph}\n- a\n\nx\n"):
         assert markup.to_html(page, markup.FactMarks()) == _plain_to_html(page, markup.FactMarks())
+
+
+# -- the HTML layout -------------------------------------------------------------------------------
+
+def _view(tag: str, n: int) -> dict[str, Any]:
+    others = [{"tag": t, "name": l10n.autonym(t), "href": f"../{t}/p.html", "hreflang": f"{t}-US", "current": t == tag}
+              for t in ("en", "de", "it")]
+    return {"lang": tag, "dir": l10n.text_direction(tag), "title": f"Title {n} <&>", "body": f"<p>body {n}</p>",
+            "program_name": f"Program {n}", "marketplace_name": l10n.country_name("US", tag), "site": "amazon.com",
+            "languages": others, "marketplaces": [{"id": "us", "name": "US", "site": "", "href": "p.html",
+                                                   "current": True, "lang": tag}],
+            "index_href": "../../index.html", "markdown_href": "p.md", "x_default": "../en/p.html" if n % 2 else ""}
+
+
+def test_one_layout_serves_every_language_as_a_fresh_layout_would() -> None:
+    from conftest import ROOT
+    from engine.htmlpage import Layout
+    from engine.i18n import SITE, Domain, extract
+    from engine.translator import Translator, source_index
+
+    site = str(ROOT / "policies" / "_site")
+    tags = ("en", "de", "it", "es", "zh-Hans", "fr")  # fr: no catalog, a problem on every page
+    domain = Domain(SITE, site, site, tags)
+    catalog, _ = extract(domain)
+    sources = source_index(catalog, site)
+    shared, translators = Layout(site), {tag: Translator(domain, tag, sources) for tag in tags}
+    for n in range(3):
+        for tag in tags:  # languages alternate: the messages of one must never show in another
+            fresh = Translator(domain, tag, sources)
+            expected = Layout(site).use(fresh).page(_view(tag, n))
+            assert shared.use(translators[tag]).page(_view(tag, n)) == expected
+            assert translators[tag].problems == fresh.problems
+    assert translators["fr"].problems and not translators["de"].problems
