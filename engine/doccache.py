@@ -120,7 +120,9 @@ class Pack:
             folder = os.path.dirname(self.file)
             os.makedirs(folder, exist_ok=True)
             if not os.path.exists(self.file):
-                _prune(folder)
+                from engine.compilecache import prune_packs
+
+                prune_packs(folder)
             temporary = f"{self.file}.{os.getpid()}.tmp"
             with open(temporary, "wb") as f:
                 f.write(blob)
@@ -207,13 +209,3 @@ class PackedDocument(Document):
                 found = self.near_keys.get(path)
                 return Pos(self.path, found[0], found[1]) if found is not None else self.pos(path)
         return Document.key_pos(self, path)
-
-
-def _prune(folder: str, keep: int = 64) -> None:
-    """Packs of folders no longer loaded (test runs make many): keep the most recently written."""
-    packs = [os.path.join(folder, n) for n in os.listdir(folder) if n.endswith(".marshal")]
-    if len(packs) <= keep:
-        return
-    packs.sort(key=lambda p: os.stat(p).st_mtime, reverse=True)
-    for old in packs[keep:]:
-        os.remove(old)

@@ -23,7 +23,11 @@ def test_quick_benchmark_runs(tmp_path: Path) -> None:
     sections = {row["section"] for row in rows}
     assert {"start-up", "validate", "yaml", "schema", "decide", "batch", "build", "growth"} <= sections, sections
     works = " ".join(row["work"] for row in rows)
-    for expected in ("policyctl validate, synthetic", "4-condition rule", "fee table", "incremental"):
+    for expected in ("policyctl validate, synthetic", "4-condition rule", "fee table", "rebuild, nothing changed",
+                     "rebuild after one parameter"):
         assert expected in works
+    rebuild = next(row for row in rows if "rebuild after one parameter" in row["work"])
+    # only the edited marketplace's page is rendered again, in its 6 languages, Markdown and HTML
+    assert "6 pages rendered, 12 files written" in rebuild["note"], rebuild
     for row in rows:
         assert not (isinstance(row["ours"], str) and row["ours"].startswith("failed")), row
