@@ -2,7 +2,8 @@
 
 Each case goes through the command line (`policyctl validate`, `decide` or `test`) and must end
 with its own problem code, a message, exit 1 and no traceback, well inside a bound generous enough
-for a slow CI machine (``BOUND`` seconds): these are guards, not benchmarks.
+for a slow CI machine (``BOUND`` seconds of this process's CPU time, so a machine busy with other
+work does not fail them): these are guards against minutes of work, not benchmarks.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ HOSTILE = CORPUS / "hostile" / "files"
 
 
 def timed_validate(*paths: Path) -> tuple[object, float]:
-    started = time.monotonic()
+    started = time.process_time()
     r = run_cli("validate", *map(str, paths))
-    return r, time.monotonic() - started
+    return r, time.process_time() - started
 
 
 def expect(r: object, code: str, line: int | None = None) -> None:
@@ -118,12 +119,12 @@ def decision_repo(tmp_path: Path, then: str, when: str = "x >= 0") -> Path:
 ])
 def test_expression_bombs_fail_fast(tmp_path: Path, expression: str, message: str) -> None:
     repo = decision_repo(tmp_path, expression)
-    started = time.monotonic()
+    started = time.process_time()
     checked = run_cli("validate", str(repo))
     assert checked.code in (0, 1) and "Traceback" not in checked.out + checked.err
     r = run_cli("decide", "loans.bomb", "-m", "nl", "--root", str(repo), "--input", "-", "--at", "2024-05-01",
                 stdin=json.dumps({"x": 1, "s": "a" * 10_000}))
-    assert time.monotonic() - started < BOUND
+    assert time.process_time() - started < BOUND
     body = json.loads(r.out)
     assert r.code == 1 and body["problems"][0]["code"] == "D005" and message in body["problems"][0]["message"], body
 
@@ -188,10 +189,10 @@ def test_a_dangerous_input_schema_is_never_matched_by_test_or_decide(tmp_path: P
     cases = repo / "loans" / "tests" / "late_fee.yaml"
     cases.write_text(cases.read_text().replace("input: {days_late: 0, member: true}",
                                                'input: {days_late: 0, member: true, code: "' + "a" * 40 + '!"}'))
-    started = time.monotonic()
+    started = time.process_time()
     checked = run_cli("validate", str(repo))
     tested = run_cli("test", "--root", str(repo))
-    assert time.monotonic() - started < BOUND
+    assert time.process_time() - started < BOUND
     expect(checked, "P009")
     assert tested.code == 1 and "P009" in tested.err, tested
 
@@ -225,7 +226,7 @@ def test_an_output_schema_reference_is_never_fetched(tmp_path: Path, monkeypatch
 def test_hostile_decision_inputs_are_d004(tmp_path: Path, raw: bytes, message: str) -> None:
     given = tmp_path / "input.json"
     given.write_bytes(raw)
-    started = time.monotonic()
+    started = time.process_time()
     r = run_cli("decide", "loans.late_fee", "-m", "nl", "--root", str(MINI), "--at", "2024-05-01", "--input", str(given))
-    assert time.monotonic() - started < BOUND
+    assert time.process_time() - started < BOUND
     assert r.code == 1 and '"D004"' in r.out and message in r.out, r

@@ -169,9 +169,9 @@ def test_the_sandbox_refuses_at_render_time_too(tmp_path: Path) -> None:
 ])
 def test_template_resource_bombs_fail_fast(site: Path, tmp_path: Path, snippet: str, message: str) -> None:
     template, line = inject(site, snippet)
-    started = time.monotonic()
+    started = time.process_time()  # CPU seconds: a busy machine must not fail a guard against minutes
     r = build(site, tmp_path / "out")
-    assert time.monotonic() - started < 5
+    assert time.process_time() - started < 5
     assert r.code == 1 and f"{template}:{line}:1: error[G001]" in r.err and message in r.err, r
 
 
@@ -184,9 +184,9 @@ def test_renders_have_a_deadline(site: Path, tmp_path: Path, monkeypatch: pytest
 
     monkeypatch.setattr(guard, "MAX_RENDER_SECONDS", 1.0)
     template, line = inject(site, snippet)
-    started = time.monotonic()
+    started = time.process_time()  # CPU seconds: a busy machine must not fail a guard against minutes
     r = build(site, tmp_path / "out")
-    assert time.monotonic() - started < 5
+    assert time.process_time() - started < 5
     assert r.code == 1 and f"{template}" in r.err and "ran longer than 1 s" in r.err, r
 
 
@@ -293,9 +293,9 @@ def translate(site: Path, english: str, translation: str) -> int:
 def test_a_translation_cannot_inject_or_pad(site: Path, tmp_path: Path, translation: str, why: str) -> None:
     line = translate(site, "Questions? Ask %(name)s.", translation)
     catalog = site / "demo" / "locales" / "it.po"
-    started = time.monotonic()
+    started = time.process_time()  # CPU seconds, as above
     built = build(site, tmp_path / "out")
-    assert time.monotonic() - started < 5
+    assert time.process_time() - started < 5
     assert built.code == 1 and f"{catalog}:{line}:1: error[G002]" in built.err and why in built.err, built
     assert not (tmp_path / "out").exists()
     checked = run_cli("i18n", "check", "--root", str(site))
