@@ -292,17 +292,15 @@ def _pieces(markdown: str) -> list[str] | None:
     """
     if "]:" in markdown or "```" in markdown or "~~~" in markdown or "\r" in markdown or "\0" in markdown:
         return None
+    parts = markdown.split("\n\n")
     pieces: list[str] = []
-    current = ""
-    for part in markdown.split("\n\n"):
-        if pieces or current:
-            if part and part[0] not in _CONTINUES:
-                pieces.append(current + "\n")
-                current = part
-                continue
-            current += "\n\n" + part
-        else:
+    current = parts[0]
+    for part in parts[1:]:
+        if part and part[0] not in _CONTINUES:
+            pieces.append(current + "\n")
             current = part
+        else:
+            current += "\n\n" + part
     pieces.append(current)
     return pieces
 

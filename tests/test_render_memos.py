@@ -245,6 +245,7 @@ def test_pages_cut_into_pieces_render_as_whole_pages() -> None:
 def test_pieces_are_cut_only_before_lines_that_cannot_continue_a_block() -> None:
     assert markup._pieces("# T\n\nText\n\n- a\n- b\n\nMore\n") == ["# T\n", "Text\n\n- a\n- b\n", "More\n"]
     assert markup._pieces("- a\n\n- b\n\n  c\n\n1. x\n\n    code\n\nEnd") == ["- a\n\n- b\n\n  c\n\n1. x\n\n    code\n", "End"]
+    assert markup._pieces("\n\nLead\n\n\n\nEnd") == ["\n", "Lead\n\n\n", "End"]  # nothing dropped
     for never in ("a\n\n```\nb\n\nc\n```\n", "[a]: b\n\nc\n", "a\r\n\r\nb", "~~~\n\nx\n"):
         assert markup._pieces(never) is None
 
