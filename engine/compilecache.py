@@ -41,6 +41,21 @@ def directory() -> str | None:
     return os.path.join(where, "decisions")
 
 
+def write_pack(file: str, blob: bytes) -> None:
+    """Write a cache pack atomically (a new one prunes old packs beside it); failures are ignored."""
+    try:
+        folder = os.path.dirname(file)
+        os.makedirs(folder, exist_ok=True)
+        if not os.path.exists(file):
+            prune_packs(folder)
+        temporary = f"{file}.{os.getpid()}.tmp"
+        with open(temporary, "wb") as f:
+            f.write(blob)
+        os.replace(temporary, file)
+    except OSError:
+        pass
+
+
 def prune_packs(folder: str, keep: int = 64) -> None:
     """Packs of folders no longer used (test runs make many): keep the most recently written."""
     try:

@@ -116,19 +116,9 @@ class Pack:
             return
         if len(blob) > _MAX_PACK:
             return
-        try:
-            folder = os.path.dirname(self.file)
-            os.makedirs(folder, exist_ok=True)
-            if not os.path.exists(self.file):
-                from engine.compilecache import prune_packs
+        from engine.compilecache import write_pack
 
-                prune_packs(folder)
-            temporary = f"{self.file}.{os.getpid()}.tmp"
-            with open(temporary, "wb") as f:
-                f.write(blob)
-            os.replace(temporary, self.file)
-        except OSError:
-            pass
+        write_pack(self.file, blob)
 
 
 # Positions read back on demand. A file has a position for every node and key (~220 in an

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from decimal import Decimal
-from functools import lru_cache
+from functools import lru_cache, wraps
 from typing import Any, Iterable, Sequence
 from zoneinfo import ZoneInfo
 
@@ -46,6 +46,22 @@ def _memo(maxsize: int = _MEMO_SIZE) -> Any:
         memo = lru_cache(maxsize=maxsize)(function)
         _MEMOS.append(memo)
         return memo
+
+    return wrap
+
+
+def _by_strings(maxsize: int) -> Any:
+    """Keep the answers of a function of tags and codes, for `str` arguments only; any other
+    argument goes to the function itself, so it fails exactly as it would without the memo. The
+    function without the memo stays reachable as `__wrapped__`."""
+    def wrap(function: Any) -> Any:
+        memo = _memo(maxsize)(function)
+
+        @wraps(function)
+        def call(*args: Any) -> Any:
+            return memo(*args) if _strs(*args) else function(*args)
+
+        return call
 
     return wrap
 
@@ -180,19 +196,9 @@ def _datetime(value: Any, tag: str, time_zone: str, form: str) -> str:
     return str(loc.datetime_formats.get("medium", "{1} {0}")).replace("{1}", day).replace("{0}", clock)
 
 
+@_by_strings(1024)
 def time_zone_name(time_zone: str, tag: str) -> str:
     """The generic name of a time zone: "Pacific Time", "Ora del Pacifico USA"."""
-    if _strs(time_zone, tag):
-        return _time_zone_name_memo(time_zone, tag)
-    return _time_zone_name(time_zone, tag)
-
-
-@_memo(1024)
-def _time_zone_name_memo(time_zone: str, tag: str) -> str:
-    return _time_zone_name(time_zone, tag)
-
-
-def _time_zone_name(time_zone: str, tag: str) -> str:
     # the generic name: Babel looks at no date for it (no `now`), so it is a function of the two tags
     return str(_dates.get_timezone_name(ZoneInfo(time_zone), width="long", zone_variant="generic",
                                         locale=locale(tag)))
@@ -321,19 +327,9 @@ def _plural_memo(text: str, tag: str) -> str:
     return str(locale(tag).plural_form(Decimal(text)))
 
 
+@_by_strings(4096)
 def language_name(code: str, tag: str) -> str:
     """The name of a language (ISO 639 code or BCP 47 tag) in the locale `tag`: "inglese"."""
-    if _strs(code, tag):
-        return _language_name_memo(code, tag)
-    return _language_name(code, tag)
-
-
-@_memo(4096)
-def _language_name_memo(code: str, tag: str) -> str:
-    return _language_name(code, tag)
-
-
-def _language_name(code: str, tag: str) -> str:
     name = locale(code).get_display_name(locale(tag))
     if not name:
         raise ValueError(f"CLDR has no name for the language `{code}` in `{tag}`")
@@ -345,45 +341,23 @@ def autonym(tag: str) -> str:
     return language_name(tag, tag)
 
 
+@_by_strings(4096)
 def country_name(code: str, tag: str) -> str:
     """The name of a country or region (ISO 3166) in the locale `tag`: "Stati Uniti"."""
-    if _strs(code, tag):
-        return _country_name_memo(code, tag)
-    return _country_name(code, tag)
-
-
-@_memo(4096)
-def _country_name_memo(code: str, tag: str) -> str:
-    return _country_name(code, tag)
-
-
-def _country_name(code: str, tag: str) -> str:
     name = locale(tag).territories.get(code)
     if not name:
         raise ValueError(f"CLDR has no name for the region `{code}` in `{tag}`")
     return str(name)
 
 
+@_by_strings(1024)
 def currency_name(code: str, tag: str) -> str:
-    if _strs(code, tag):
-        return _currency_name_memo(code, tag)
     return str(_numbers.get_currency_name(code, locale=locale(tag)))
 
 
-@_memo(1024)
-def _currency_name_memo(code: str, tag: str) -> str:
-    return str(_numbers.get_currency_name(code, locale=locale(tag)))
-
-
+@_by_strings(256)
 def text_direction(tag: str) -> str:
     """`ltr` or `rtl`, for the HTML `dir` attribute."""
-    if type(tag) is str:
-        return _text_direction_memo(tag)
-    return "rtl" if locale(tag).character_order == "right-to-left" else "ltr"
-
-
-@_memo(256)
-def _text_direction_memo(tag: str) -> str:
     return "rtl" if locale(tag).character_order == "right-to-left" else "ltr"
 
 

@@ -267,17 +267,9 @@ class PageCache:
             return
         try:
             blob = marshal.dumps((self.head, saved, entries))
-            if len(blob) > _MAX_PACK:
-                return
-            folder = os.path.dirname(self.file)
-            os.makedirs(folder, exist_ok=True)
-            if not os.path.exists(self.file):
-                from engine.compilecache import prune_packs
+        except ValueError:
+            return
+        if len(blob) <= _MAX_PACK:
+            from engine.compilecache import write_pack
 
-                prune_packs(folder)
-            temporary = f"{self.file}.{os.getpid()}.tmp"
-            with open(temporary, "wb") as f:
-                f.write(blob)
-            os.replace(temporary, self.file)
-        except (OSError, ValueError):
-            pass
+            write_pack(self.file, blob)
