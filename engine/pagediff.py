@@ -129,11 +129,11 @@ def _sources(repo: Repository, prog: Program) -> dict[str, bytes]:
 
 
 def _pages(repo: Repository, prog: Program, mp: str) -> list[str | None]:
-    try:
-        from engine.pages import pages_of
+    from engine.manifest import pages_of
 
+    try:
         pages, _ = pages_of(repo, prog)
-    except Exception:  # noqa: BLE001 - the pages engine is optional here; fall back to one page
+    except OSError:  # an unreadable pages folder: the estimate names the program's pages as one
         return [None]
     mine = [p.id for p in pages if mp in p.marketplaces]
     return list(mine) or [None]

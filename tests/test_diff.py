@@ -234,3 +234,18 @@ def test_broken_side_still_diffs(pair: tuple[Path, Path]) -> None:
     assert r.code == 0
     assert "has 1 problem(s)" in r.err
     assert "row `on_time` changed (when)" in r.out
+
+
+def test_an_estimate_names_the_pages(tmp_path: Path) -> None:
+    """When one side cannot be rendered, the pages a change affects are estimated, by page id."""
+    from conftest import ROOT
+
+    old, new = tmp_path / "old", tmp_path / "new"
+    shutil.copytree(ROOT / "policies", old)
+    shutil.copytree(ROOT / "policies", new)
+    edit(new / "csba/decisions/contact_address.yaml", 'when: "seller_base in params.contact_addresses"',
+         'when: "seller_base in"')
+    edit(new / "csba/marketplaces/de.yaml", "  trial_days:\n    value: 30", "  trial_days:\n    value: 45")
+    r = run_cli("diff", str(old), str(new), "--at", "2025-01-01")
+    assert r.code == 0 and "has 1 problem(s)" in r.err, r
+    assert "csba · de · de, en, zh-Hans, it · pages help (because of decision `contact_address`, trial_days)" in r.out
