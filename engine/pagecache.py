@@ -123,7 +123,6 @@ def page_keys(repo: Repository, work: Plan, at: str | None) -> tuple[list[str], 
     - the page itself, the languages and marketplaces it is published in (the HTML switchers),
       and the other programs' pages for the same marketplace and language (links).
     """
-    from engine.context import effective_dates
     from engine.i18n import SITE
     from engine.site import site_dir, today_in
 
@@ -165,7 +164,7 @@ def page_keys(repo: Repository, work: Plan, at: str | None) -> tuple[list[str], 
             examples = [(c.decision, c.at, c.input, c.expect, c.name) for c in program.tests
                         if c.example and c.marketplace == mp_id]
             market = markets[(pid, mp_id)] = _digest(
-                mp_id, overlay and _text(repo, overlay.pos.file), examples, effective_dates(repo, pid, mp_id, day))
+                mp_id, overlay and _text(repo, overlay.pos.file), examples, work.effective(repo, pid, mp_id, day))
         here = links.get((mp_id, tag))
         if here is None:
             here = links[(mp_id, tag)] = _digest(mp_id, tag, sorted((p, other.path("md"))

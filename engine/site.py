@@ -46,7 +46,9 @@ INDEX = "index"  # the index files' entry in engine.pagecache
 INDEX_FILES = ("index.html", "index.json", "index.md")
 
 
-@dataclass(frozen=True, slots=True)
+# One object per page and language in a plan, used as a key in several dicts per page: identity is
+# its equality, and hashing costs nothing (a derived hash walks the page and its position).
+@dataclass(frozen=True, slots=True, eq=False)
 class Job:
     page: Page
     marketplace: str
@@ -62,6 +64,15 @@ class Plan:
     domains: dict[str, Domain] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     _firsts: dict[tuple[str, str], dict[str, Job]] | None = field(default=None, repr=False)
+    _dates: dict[tuple[str, str, str], tuple[str | None, str | None]] = field(default_factory=dict, repr=False)
+
+    def effective(self, repo: Repository, program: str, marketplace: str, day: str) -> tuple[str | None, str | None]:
+        """`context.effective_dates`, once per program, marketplace and day."""
+        where = (program, marketplace, day)
+        found = self._dates.get(where)
+        if found is None:
+            found = self._dates[where] = effective_dates(repo, program, marketplace, day)
+        return found
 
     def first_pages(self) -> dict[tuple[str, str], dict[str, Job]]:
         """By (marketplace, language): each program's first page (by page id), programs in order."""
@@ -193,7 +204,7 @@ def build(repo: Repository, at: str | None = None, cache: PageCache | None = Non
         layouts[tag] = Translator(work.domains[SITE], tag, sources[SITE])
         translators.append(layouts[tag])
     if len(rendered) + len(reused) == len(work.jobs):  # translation problems still block publishing (see cli)
-        _assemble(repo, work.jobs, rendered, reused, Layout(site_dir(repo)), layouts, at, out,
+        _assemble(repo, work, rendered, reused, Layout(site_dir(repo)), layouts, at, out,
                   cache, shared if cache is not None else b"")
         if cache is not None:
             out.records.update({job.path("md"): (keys[job], _title(job, rendered, reused),
@@ -327,21 +338,20 @@ def _render_page(repo: Repository, renderer: Renderer, job: Job, day: str,
     return tidy_markdown(text), body, title
 
 
-def _assemble(repo: Repository, planned: list[Job], rendered: dict[Job, tuple[str, str, str]],
+def _assemble(repo: Repository, work: Plan, rendered: dict[Job, tuple[str, str, str]],
               reused: dict[Job, str], layout: Layout, layouts: dict[str, Translator], at: str | None,
               out: Built, cache: PageCache | None, shared: bytes) -> None:
     """The files of the rendered pages, then the index of every page (kept ones by their titles)."""
-    jobs = sorted(planned, key=lambda j: (j.page.program, j.page.id, j.marketplace, j.locale))
+    jobs = sorted(work.jobs, key=lambda j: (j.page.program, j.page.id, j.marketplace, j.locale))
     by_page: dict[Page, list[Job]] = {}
     for job in jobs:
         by_page.setdefault(job.page, []).append(job)
-    dates: dict[tuple[str, str], tuple[str | None, str | None]] = {}
+    days: dict[str, str] = {}
     for job in jobs:
-        day = at or today_in(repo.marketplaces[job.marketplace].time_zone)
-        where = (job.page.program, job.marketplace)
-        if where not in dates:
-            dates[where] = effective_dates(repo, job.page.program, job.marketplace, day)
-        since, upcoming = dates[where]
+        day = days.get(job.marketplace)
+        if day is None:
+            day = days[job.marketplace] = at or today_in(repo.marketplaces[job.marketplace].time_zone)
+        since, upcoming = work.effective(repo, job.page.program, job.marketplace, day)
         entry = {"program": job.page.program, "page": job.page.id, "marketplace": job.marketplace,
                  "locale": job.locale, "title": _title(job, rendered, reused), "markdown": job.path("md"),
                  "html": job.path("html"), "effective_from": since, "next_change": upcoming}
