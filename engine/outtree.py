@@ -122,9 +122,13 @@ def write(folder: str, files: dict[str, bytes], kept: set[str] | frozenset[str] 
             shutil.rmtree(tmp, ignore_errors=True)
         return
     try:
+        made = {tmp}
         for rel, data in sorted(files.items()):
             path = os.path.join(tmp, *rel.split("/"))
-            os.makedirs(os.path.dirname(path), exist_ok=True)
+            folder_of = os.path.dirname(path)
+            if folder_of not in made:  # one makedirs per folder, not per file
+                os.makedirs(folder_of, exist_ok=True)
+                made.add(folder_of)
             with open(path, "wb") as f:
                 f.write(data)
         os.chmod(tmp, 0o755)

@@ -386,7 +386,14 @@ def _assemble(repo: Repository, work: Plan, rendered: dict[Job, tuple[str, str, 
 
 
 def _rel(from_path: str, to_path: str) -> str:
-    return os.path.relpath(to_path, os.path.dirname(from_path) or ".").replace(os.sep, "/")
+    """The link from the page at ``from_path`` to ``to_path``, both `/`-separated paths in the tree
+    (no `.`, `..` or empty parts): as `os.path.relpath` says, without its ~40 µs (about 30 links a
+    page)."""
+    here, there = from_path.split("/")[:-1], to_path.split("/")
+    same = 0
+    while same < len(here) and same < len(there) - 1 and here[same] == there[same]:
+        same += 1
+    return "/".join([".."] * (len(here) - same) + there[same:])
 
 
 def _page_view(repo: Repository, job: Job, same_page: list[Job], title: str, body: str) -> dict[str, Any]:

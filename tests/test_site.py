@@ -239,3 +239,17 @@ def test_template_errors_in_worker_processes_come_back_as_problems(
     pooled = site.build(repo, at=AT)
     assert serial.problems and pooled.problems == serial.problems
     assert all(p.code == "G001" for p in pooled.problems) and not pooled.files
+
+
+def test_links_between_pages_are_what_relpath_says() -> None:
+    import itertools
+    import random
+
+    folders = ["csba", "cs_guidelines", "us", "de", "en", "zh-Hans", "a"]
+    names = ["help.md", "help.html", "index.html", "fees.md"]
+    rng = random.Random(7)
+    paths = {"index.html", "csba/us/en/help.md"}
+    for _ in range(300):  # files in folders: a path is never both a file and a folder
+        paths.add("/".join([rng.choice(folders) for _ in range(rng.randint(0, 4))] + [rng.choice(names)]))
+    for a, b in itertools.product(sorted(paths), repeat=2):
+        assert site._rel(a, b) == os.path.relpath(b, os.path.dirname(a) or "."), (a, b)
