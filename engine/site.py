@@ -10,6 +10,10 @@ date their rules took effect, never the day of the build, so a tree built on one
 current on a later day unless the sources change or a new effective date arrives (see
 `policyctl build --check`). Without `--at`, "today" is taken in each marketplace's time zone,
 as effective dates are.
+
+Large builds render on every core (forked workers, results in plan order). With a page cache
+(engine.pagecache), only pages whose inputs changed since the last build into the same folder are
+rendered; the others are kept on disk as they are.
 """
 
 from __future__ import annotations
