@@ -232,7 +232,11 @@ def _pages_problems(problems: list[Any], files: int) -> None:
               help="Build in memory and compare with DIR: exit 1 listing stale, missing and leftover files.")
 @root_option
 def build_cmd(out: str, at: str | None, check: bool, root: str) -> None:
-    """Render every program's pages for every marketplace and language (Markdown and HTML)."""
+    """Render every program's pages for every marketplace and language (Markdown and HTML).
+
+    Only pages whose sources changed since the last build into DIR are rendered, and only files
+    whose bytes change are written (POLICYCTL_CACHE=off renders every page).
+    """
     from engine import outtree, site
     from engine.pagecache import PageCache
 
