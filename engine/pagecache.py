@@ -115,9 +115,10 @@ def page_keys(repo: Repository, work: Plan, at: str | None) -> tuple[list[str], 
     - the program's templates (`pages/`) and the shared ones (`_site/`), and the catalogs of the
       page's language in both (`locales/<tag>.po`);
     - the program's data a page can show, as written: `program.yaml` (names, labels, parameters
-      with their dated history), the overlay file of the page's marketplace, the worked examples
-      for that marketplace; and which effective dates have passed on the build day (this, not
-      the day itself, decides what a page says);
+      with their dated history), the ids of its decisions (the `examples` view has one entry
+      each), the overlay file of the page's marketplace, the worked examples for that
+      marketplace; and which effective dates have passed on the build day (this, not the day
+      itself, decides what a page says);
     - every marketplace's record and every program's names and marketplaces (switchers, links,
       the `programs` view);
     - the page itself, the languages and marketplaces it is published in (the HTML switchers),
@@ -148,7 +149,7 @@ def page_keys(repo: Repository, work: Plan, at: str | None) -> tuple[list[str], 
         program = repo.programs[pid]
         mine = programs.get(pid)
         if mine is None:
-            mine = programs[pid] = _digest(program.dir, _text(repo, program.pos.file),
+            mine = programs[pid] = _digest(program.dir, _text(repo, program.pos.file), sorted(program.decisions),
                                            _files_digest(os.path.join(program.dir, "pages")))
         catalog = catalogs.get((pid, tag))
         if catalog is None:

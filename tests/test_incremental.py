@@ -64,6 +64,12 @@ def _translation(repo: Path) -> None:
     edit(repo / "csba/locales/it.po", "La procedura di attivazione è cambiata", "La procedura di attivazione è stata cambiata")
 
 
+def _new_decision(repo: Path) -> None:
+    text = (repo / "csba/decisions/contact_address.yaml").read_text(encoding="utf-8")
+    (repo / "csba/decisions/contact_address_copy.yaml").write_text(
+        text.replace("id: contact_address", "id: contact_address_copy", 1), encoding="utf-8")
+
+
 def _hand_edit(out: Path) -> Callable[[Path], None]:
     def change(_: Path) -> None:
         page = out / "csba/us/es/help.html"
@@ -89,6 +95,10 @@ EDITS: list[tuple[str, Callable[[Path, Path], None], int, set[str] | None]] = [
     ("a leftover file", lambda repo, out: (out / "csba/stray.html").write_text("x"), 0, {"csba/stray.html"}),
     ("the marketplaces file", lambda repo, out: edit(repo / "marketplaces.yaml", "amazon.de", "amazon.de.example"),
      12, None),
+    # pages see the program's decision ids (`examples` has an entry per decision), not their rows
+    ("a decision's rows", lambda repo, out: edit(repo / "csba/decisions/contact_address.yaml",
+                                                 "reason:", "reason: (edited)", ), 0, set()),
+    ("a new decision", lambda repo, out: _new_decision(repo), 8, None),
 ]
 
 
