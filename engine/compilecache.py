@@ -89,15 +89,19 @@ def _engine_checksum() -> str:
 
 
 def _jinja_version() -> str:
-    """Size and time of Jinja2's parser and lexer: which Jinja2 is installed, without importing it
-    (importlib.metadata alone takes several milliseconds)."""
+    return installed("jinja2", "parser.py", "lexer.py", "nodes.py")
+
+
+def installed(module: str, *files: str) -> str:
+    """Which copy of a package is installed, without importing it (importlib.metadata alone takes
+    several milliseconds): the size and time of some of its files (default: `__init__.py`)."""
     import importlib.util
 
-    spec = importlib.util.find_spec("jinja2")
+    spec = importlib.util.find_spec(module)
     if spec is None or not spec.origin:
         return "?"
     stamps = []
-    for name in ("parser.py", "lexer.py", "nodes.py"):
+    for name in files or ("__init__.py",):
         try:
             st = os.stat(os.path.join(os.path.dirname(spec.origin), name))
             stamps.append(f"{st.st_size}.{st.st_mtime_ns}")

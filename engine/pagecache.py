@@ -28,6 +28,7 @@ import marshal
 import os
 import sys
 import zlib
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -39,31 +40,22 @@ _MAX_PACK = 256 * 1024 * 1024
 Signature = tuple[int, int, int]  # (size, mtime_ns, inode) of a file as written
 
 
+@lru_cache(maxsize=1)  # once per process: opening the cache and keying the pages both need it
 def _engine_stamp() -> str:
     """Every engine source, and which Jinja2, Babel, markdown-it, MarkupSafe and time zone data
     are installed."""
-    import importlib.util
-
-    here = os.path.dirname(os.path.abspath(__file__))
-    crc = 0
-    for name in sorted(n for n in os.listdir(here) if n.endswith(".py")):
-        with open(os.path.join(here, name), "rb") as f:
-            crc = zlib.crc32(name.encode() + b"\0" + f.read(), crc)
     import zoneinfo
 
-    libraries = []
-    for folder in zoneinfo.TZPATH:  # the time zone database (dates in marketplaces' zones)
+    from engine.compilecache import installed, sources_crc
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    crc = sources_crc(tuple(sorted(n for n in os.listdir(here) if n.endswith(".py"))))
+    libraries = [installed(module) for module in ("jinja2", "babel", "markdown_it", "markupsafe", "tzdata")]
+    for folder in zoneinfo.TZPATH:  # the system's time zone database (dates in marketplaces' zones)
         try:
             libraries.append(f"{folder}:{os.stat(folder).st_mtime_ns}")
         except OSError:
             pass
-    for module in ("jinja2", "babel", "markdown_it", "markupsafe", "tzdata"):
-        spec = importlib.util.find_spec(module)
-        try:  # the package's own folder: its files change with every release (no metadata lookup: slow)
-            st = os.stat(os.path.dirname(spec.origin)) if spec and spec.origin else None
-            libraries.append(f"{spec.origin}:{st.st_mtime_ns}" if st and spec else "?")
-        except OSError:
-            libraries.append("?")
     return f"{_VERSION}:{crc:08x}:{sys.version_info[:3]}:{':'.join(libraries)}"
 
 
