@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 
 import engine
-from conftest import ROOT, run_cli
 from engine import l10n
+from support import ROOT, run_cli
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MINI, ROOT, run_cli
+from support import MINI, ROOT, run_cli
 
 POLICIES = str(ROOT / "policies")
 

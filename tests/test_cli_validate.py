@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import CORPUS, MINI, edit, run_cli
+from support import CORPUS, MINI, edit, run_cli
 
 DUP = str(CORPUS / "invalid" / "duplicate_key.yaml")
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from conftest import ROOT, run_cli
+from support import ROOT, run_cli
 
 OLD, NEW = "2022-06-01", "2024-06-01"
 US_TIERS = [(None, 5, 0.10), (5, 15, 0.25), (15, 30, 0.50), (30, None, 0.70)]

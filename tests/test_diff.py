@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MINI, edit, run_cli
+from support import MINI, edit, run_cli
 
 PROGRAM = "loans/program.yaml"
 DECISION = "loans/decisions/late_fee.yaml"
@@ -238,7 +238,7 @@ def test_broken_side_still_diffs(pair: tuple[Path, Path]) -> None:
 
 def test_an_estimate_names_the_pages(tmp_path: Path) -> None:
     """When one side cannot be rendered, the pages a change affects are estimated, by page id."""
-    from conftest import ROOT
+    from support import ROOT
 
     old, new = tmp_path / "old", tmp_path / "new"
     shutil.copytree(ROOT / "policies", old)

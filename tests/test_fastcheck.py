@@ -17,8 +17,7 @@ from typing import Any, Iterator
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "benchmarks"))  # for `generate`, the synthetic repository
 
 from engine import fastcheck, layout, loader, schema, schemacode  # noqa: E402
 

@@ -23,8 +23,8 @@ from typing import Any
 
 import pytest
 
-from conftest import CORPUS, ROOT, run_cli
 from engine import outtree
+from support import CORPUS, ROOT, run_cli
 
 HOSTILE = CORPUS / "hostile" / "site"
 KILLS = 5

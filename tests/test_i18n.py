@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from conftest import ROOT, edit, run_cli
 from engine import l10n
+from support import ROOT, edit, run_cli
 
 LOCALES = ("en", "it", "de", "zh-Hans", "es")
 

@@ -12,8 +12,8 @@ from typing import Callable
 
 import pytest
 
-from conftest import ROOT, edit, run_cli
 from engine import outtree, pagecache
+from support import ROOT, edit, run_cli
 
 AT = "2025-01-01"
 CSBA_DE = {f"csba/de/{tag}/help.{ext}" for tag in ("de", "en", "zh-Hans", "it") for ext in ("md", "html")}

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 import engine
-from conftest import ROOT, edit, run_cli
 from engine import i18n, site
+from support import ROOT, edit, run_cli
 
 AT = "2025-01-01"  # the newer US edition (from 2023-07-01)
 SEED = Path("/work/shared/seeds")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MINI, ROOT, edit, run_cli
+from support import MINI, ROOT, edit, run_cli
 
 CASES = "loans/tests/late_fee.yaml"
 

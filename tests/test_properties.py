@@ -19,9 +19,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import engine
-from conftest import CORPUS, MINI, run_cli
 from engine.loader import load_bytes
 from engine.problems import CODES, Problem
+from support import CORPUS, MINI, run_cli
 
 HOSTILE_SITE = CORPUS / "hostile" / "site"
 VALID = sorted(p for p in MINI.rglob("*.yaml")) + [CORPUS / "valid" / "norway_bool.yaml"]

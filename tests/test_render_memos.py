@@ -274,7 +274,7 @@ def _view(tag: str, n: int) -> dict[str, Any]:
 
 
 def test_one_layout_serves_every_language_as_a_fresh_layout_would() -> None:
-    from conftest import ROOT
+    from support import ROOT
     from engine.htmlpage import Layout
     from engine.i18n import SITE, Domain, extract
     from engine.translator import Translator, source_index

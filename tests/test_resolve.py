@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import engine
-from conftest import MINI, edit, run_cli
+from support import MINI, edit, run_cli
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MINI, run_cli
+from support import MINI, run_cli
 from test_security_templates import LEAKS, PAYLOADS, SECRET
 
 def plant(repo: Path, place: str, expression: str) -> tuple[Path, int]:

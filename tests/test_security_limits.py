@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS, MINI, run_cli
+from support import CORPUS, MINI, run_cli
 
 BOUND = 5.0
 HOSTILE = CORPUS / "hostile" / "files"

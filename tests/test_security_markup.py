@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS, ROOT, run_cli
+from support import CORPUS, ROOT, run_cli
 
 HOSTILE = CORPUS / "hostile" / "site"
 EVIL = ('<script>alert(1)</script> "><img src=x onerror=alert(1)> [click](javascript:alert(1)) '

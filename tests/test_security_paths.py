@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS, run_cli
+from support import CORPUS, run_cli
 
 HOSTILE = CORPUS / "hostile" / "site"
 NAMES = {
@@ -117,7 +117,7 @@ def test_the_unchanged_site_builds_inside_its_output_folder(site: Path, tmp_path
 
 
 def test_fmt_does_not_write_through_a_link(tmp_path: Path) -> None:
-    from conftest import MINI
+    from support import MINI
 
     repo = tmp_path / "policies"
     shutil.copytree(MINI, repo)

@@ -18,7 +18,7 @@ from typing import Any
 import jinja2
 import pytest
 
-from conftest import CORPUS, run_cli
+from support import CORPUS, run_cli
 
 HOSTILE = CORPUS / "hostile" / "site"
 TEMPLATE = Path("demo") / "pages" / "help.md.j2"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import engine
-from conftest import edit
+from support import edit
 
 PROGRAM = "loans/program.yaml"
 OVERLAY = "loans/marketplaces/no.yaml"

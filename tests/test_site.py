@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 import engine
-from conftest import ROOT, edit, run_cli
 from engine import outtree, site
+from support import ROOT, edit, run_cli
 
 AT = "2025-01-01"
 

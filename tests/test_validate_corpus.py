@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS, run_cli
 from engine.validate import validate
+from support import CORPUS, run_cli
 
 INVALID = CORPUS / "invalid"
 
