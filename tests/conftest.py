@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,9 +14,14 @@ from support import MINI, ROOT
 _caches = itertools.count()
 
 
-@pytest.fixture(scope="session")
-def _cache_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("policyctl-cache")
+@pytest.fixture(scope="session", autouse=True)
+def _cache_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The session's cache folders. Fixtures wider than a test are set up before a test's own folder
+    is: they use `shared` here, never the developer's cache either."""
+    root = tmp_path_factory.mktemp("policyctl-cache")
+    with pytest.MonkeyPatch.context() as m:
+        m.setenv("POLICYCTL_CACHE", str(root / "shared"))
+        yield root
 
 
 @pytest.fixture(autouse=True)
