@@ -13,17 +13,19 @@ from typing import Callable
 import pytest
 
 from engine import outtree, pagecache
-from support import ROOT, edit, run_cli
+from support import ROOT, copy_program, declared_pages, edit, files_of, run_cli, select
 
 AT = "2025-01-01"
-CSBA_DE = {f"csba/de/{tag}/help.{ext}" for tag in ("de", "en", "zh-Hans", "it") for ext in ("md", "html")}
-US_IT = {"csba/us/it/help.md", "csba/us/it/help.html"}
 
 
-@pytest.fixture
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+@pytest.fixture(params=["policies", pytest.param("with a second program", marks=pytest.mark.slow)])
+def repo(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of policies/ (and, slow, the same with csba copied as a second program: what each test
+    expects is derived from the repository, so it must hold there too)."""
     dest = tmp_path / "policies"
     shutil.copytree(ROOT / "policies", dest)
+    if request.param != "policies":
+        copy_program(dest, "csba", "csba2")
     monkeypatch.setenv("POLICYCTL_CACHE", str(tmp_path / "cache"))
     return dest
 
@@ -80,54 +82,63 @@ def _hand_edit(out: Path) -> Callable[[Path], None]:
     return change
 
 
-# (what changes, the edit, pages rendered again (of 12), files written or removed)
-EDITS: list[tuple[str, Callable[[Path, Path], None], int, set[str] | None]] = [
-    ("nothing", lambda repo, out: None, 0, set()),
-    ("a parameter of one marketplace", lambda repo, out: _param(repo), 4, CSBA_DE),
+Pages = Callable[[set[str]], set[str]]  # the repository's pages -> some of them
+
+# (what changes, the edit, the pages rendered again, the files written or removed (None: not checked))
+EDITS: list[tuple[str, Callable[[Path, Path], None], Pages, Callable[[set[str]], set[str]] | None]] = [
+    ("nothing", lambda repo, out: None, lambda pages: set(), lambda pages: set()),
+    ("a parameter of one marketplace", lambda repo, out: _param(repo),
+     lambda pages: select(pages, "csba", "de"), lambda pages: files_of(select(pages, "csba", "de"))),
     # both Italian pages are rendered again; only the US one has the "what changed" section with it
-    ("one translation", lambda repo, out: _translation(repo), 2, US_IT),
+    ("one translation", lambda repo, out: _translation(repo),
+     lambda pages: select(pages, "csba", locale="it"), lambda pages: files_of(select(pages, "csba", "us", "it"))),
     ("the shared layout", lambda repo, out: edit(repo / "_site/layout.html.j2", "<html", "<html data-x=\"1\""),
-     12, None),
-    ("a generated file edited by hand", lambda repo, out: _hand_edit(out)(repo), 1,
-     {"csba/us/es/help.html"}),
-    ("a generated file deleted", lambda repo, out: (out / "csba/de/it/help.md").unlink(), 1,
-     {"csba/de/it/help.md"}),
-    ("a leftover file", lambda repo, out: (out / "csba/stray.html").write_text("x"), 0, {"csba/stray.html"}),
+     lambda pages: pages, None),
+    ("a generated file edited by hand", lambda repo, out: _hand_edit(out)(repo),
+     lambda pages: {"csba/us/es/help"}, lambda pages: {"csba/us/es/help.html"}),
+    ("a generated file deleted", lambda repo, out: (out / "csba/de/it/help.md").unlink(),
+     lambda pages: {"csba/de/it/help"}, lambda pages: {"csba/de/it/help.md"}),
+    ("a leftover file", lambda repo, out: (out / "csba/stray.html").write_text("x"),
+     lambda pages: set(), lambda pages: {"csba/stray.html"}),
     ("the marketplaces file", lambda repo, out: edit(repo / "marketplaces.yaml", "amazon.de", "amazon.de.example"),
-     12, None),
+     lambda pages: pages, None),
     # pages see the program's decision ids (`examples` has an entry per decision), not their rows
     ("a decision's rows", lambda repo, out: edit(repo / "csba/decisions/contact_address.yaml",
-                                                 "reason:", "reason: (edited)", ), 0, set()),
-    ("a new decision", lambda repo, out: _new_decision(repo), 8, None),
+                                                 "reason:", "reason: (edited)", ), lambda pages: set(), lambda pages: set()),
+    ("a new decision", lambda repo, out: _new_decision(repo), lambda pages: select(pages, "csba"), None),
 ]
 
 
 @pytest.mark.parametrize("name,change,rendered,written", EDITS, ids=[e[0] for e in EDITS])
 def test_an_edit_renders_only_what_depends_on_it(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                 name: str, change: Callable[[Path, Path], None], rendered: int,
-                                                 written: set[str] | None) -> None:
+                                                 name: str, change: Callable[[Path, Path], None], rendered: Pages,
+                                                 written: Pages | None) -> None:
+    pages = declared_pages(repo)
     out = tmp_path / "site"
-    assert build(repo, out, "--at", AT)[0] == 12
+    assert build(repo, out, "--at", AT)[0] == len(pages)
     change(repo, out)
     between = stamps(out)
     count, _ = build(repo, out, "--at", AT)
-    assert count == rendered
+    assert count == len(rendered(pages))
     after = stamps(out)
     if written is not None:
-        assert {rel for rel in set(between) | set(after) if between.get(rel) != after.get(rel)} == written
+        assert {rel for rel in set(between) | set(after) if between.get(rel) != after.get(rel)} == written(pages)
     assert_same_as_full_build(repo, out, tmp_path, monkeypatch, "--at", AT)
     assert build(repo, out, "--at", AT)[0] == 0  # and the next build keeps everything
 
 
 def test_only_files_whose_bytes_change_are_written(repo: Path, tmp_path: Path) -> None:
+    pages = declared_pages(repo)
+    de = files_of(select(pages, "csba", "de"))
     out = tmp_path / "site"
     build(repo, out, "--at", AT)
     before = stamps(out)
     _param(repo)
     _, message = build(repo, out, "--at", AT)
     after = stamps(out)
-    assert {rel for rel in after if after[rel] != before[rel]} == CSBA_DE  # not the index: titles are the same
-    assert "(8 added, changed or removed; 4 of 12 pages rendered, the others unchanged)" in message
+    assert {rel for rel in after if after[rel] != before[rel]} == de  # not the index: titles are the same
+    assert (f"({len(de)} added, changed or removed; {len(de) // 2} of {len(pages)} pages rendered, "
+            "the others unchanged)") in message
 
 
 def test_a_new_effective_date_renders_the_pages_it_changes(repo: Path, tmp_path: Path,
@@ -137,7 +148,7 @@ def test_a_new_effective_date_renders_the_pages_it_changes(repo: Path, tmp_path:
     count, _ = build(repo, out, "--at", "2023-01-02")  # no effective date in between
     assert count == 0
     count, _ = build(repo, out, "--at", AT)  # the US 2023-07-01 edition took effect; DE has no dates
-    assert 0 < count < 12
+    assert 0 < count < len(declared_pages(repo))
     assert_same_as_full_build(repo, out, tmp_path, monkeypatch, "--at", AT)
 
 
@@ -146,14 +157,14 @@ def test_other_engine_code_renders_everything(repo: Path, tmp_path: Path, monkey
     build(repo, out, "--at", AT)
     stamp = pagecache._engine_stamp()
     monkeypatch.setattr(pagecache, "_engine_stamp", lambda: stamp + "-other")
-    assert build(repo, out, "--at", AT)[0] == 12
+    assert build(repo, out, "--at", AT)[0] == len(declared_pages(repo))
 
 
 def test_check_uses_the_cache_and_still_finds_stale_files(repo: Path, tmp_path: Path) -> None:
     out = tmp_path / "site"
     build(repo, out, "--at", AT)
     run = run_cli("build", "--root", str(repo), "--out", str(out), "--at", AT, "--check")
-    assert run.code == 0 and "0 of 12 pages rendered" in run.out
+    assert run.code == 0 and f"0 of {len(declared_pages(repo))} pages rendered" in run.out
     _param(repo)
     run = run_cli("build", "--root", str(repo), "--out", str(out), "--at", AT, "--check")
     assert run.code == 1
@@ -166,7 +177,8 @@ def test_without_the_cache_every_page_is_rendered(repo: Path, tmp_path: Path, mo
     build(repo, out, "--at", AT)
     monkeypatch.setenv("POLICYCTL_CACHE", "off")
     run = run_cli("build", "--root", str(repo), "--out", str(out), "--at", AT)
-    assert run.code == 0 and "is up to date (12 pages, 27 files)" in run.out
+    pages = declared_pages(repo)
+    assert run.code == 0 and f"is up to date ({len(pages)} pages, {len(pages) * 2 + 3} files)" in run.out
 
 
 def test_a_damaged_cache_is_ignored(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -176,7 +188,7 @@ def test_a_damaged_cache_is_ignored(repo: Path, tmp_path: Path, monkeypatch: pyt
     assert len(packs) == 1
     for pack in packs:
         pack.write_bytes(b"\x00garbage")
-    assert build(repo, out, "--at", AT)[0] == 12
+    assert build(repo, out, "--at", AT)[0] == len(declared_pages(repo))
     assert build(repo, out, "--at", AT)[0] == 0
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 import engine
-from engine import outtree, site
-from support import ROOT, edit, run_cli
+from engine import l10n, outtree, site
+from support import INDEX_FILES, ROOT, copy_program, declared_pages, edit, files_of, run_cli, select
 
 AT = "2025-01-01"
 
@@ -37,25 +37,26 @@ def test_two_builds_are_byte_identical(policies: Path, tmp_path: Path) -> None:
     assert again.code == 0 and "is up to date" in again.out
 
 
-def test_the_tree_holds_every_program_marketplace_and_language(policies: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("second", [None, pytest.param("csba2", marks=pytest.mark.slow)])
+def test_the_tree_holds_every_program_marketplace_and_language(policies: Path, tmp_path: Path,
+                                                               second: str | None) -> None:
+    if second:  # a repository with one more program: the tree follows the sources
+        copy_program(policies, "csba", second)
     out = tmp_path / "site"
     run = build(policies, out, "--at", AT)
     assert run.code == 0 and "wrote" in run.out
-    files = set(outtree.read_tree(str(out)))
-    repo = engine.load(str(policies))
-    expected = {"index.html", "index.md", "index.json"}
-    for program, mps in (("csba", ("us", "de")), ("cs_guidelines", ("us",))):
-        for mp in mps:
-            for tag in repo.marketplaces[mp].locales:
-                expected |= {f"{program}/{mp}/{tag}/help.md", f"{program}/{mp}/{tag}/help.html"}
-    assert files == expected
+    pages = declared_pages(policies)
+    assert set(outtree.read_tree(str(out))) == INDEX_FILES | files_of(pages)
     index = json.loads((out / "index.json").read_text())
-    assert len(index["pages"]) == (len(expected) - 3) // 2
+    assert {entry["markdown"][: -len(".md")] for entry in index["pages"]} == pages
+    assert len(index["pages"]) == len(pages)
     assert all("at" not in entry for entry in index["pages"])  # no build date anywhere
     listing = (out / "index.html").read_text()
     for entry in index["pages"]:
         assert f'href="{entry["html"]}"' in listing
-    assert "[italiano](csba/us/it/help.md)" in (out / "index.md").read_text()
+    markdown = (out / "index.md").read_text()
+    for page in pages:
+        assert f"[{l10n.autonym(page.split('/')[2])}]({page}.md)" in markdown, page
 
 
 def test_check_reports_stale_missing_and_leftover_files(policies: Path, tmp_path: Path) -> None:
@@ -82,11 +83,16 @@ def test_check_reports_stale_missing_and_leftover_files(policies: Path, tmp_path
 def test_pages_no_longer_produced_are_removed(policies: Path, tmp_path: Path) -> None:
     out = tmp_path / "site"
     assert build(policies, out, "--at", AT).code == 0
-    assert (out / "csba/us/es/help.html").exists()
-    edit(policies / "marketplaces.yaml", "locales: [en, it, zh-Hans, es]", "locales: [en, it, zh-Hans]")
+    locales = engine.load(str(policies)).marketplaces["us"].locales
+    dropped = locales[-1]
+    gone = select(declared_pages(policies), marketplace="us", locale=dropped)
+    assert gone and all((out / path).exists() for path in files_of(gone))
+    edit(policies / "marketplaces.yaml", f"locales: [{', '.join(locales)}]", f"locales: [{', '.join(locales[:-1])}]")
     assert build(policies, out, "--at", AT).code == 0
-    assert not (out / "csba/us/es").exists() and not (out / "cs_guidelines/us/es").exists()
-    assert "español" not in (out / "csba/us/en/help.html").read_text()
+    for page in gone:
+        assert not (out / page).parent.exists(), page
+    for page in select(declared_pages(policies), marketplace="us"):
+        assert l10n.autonym(dropped) not in (out / f"{page}.html").read_text(), page
 
 
 def test_a_failed_build_leaves_the_previous_tree(policies: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -166,8 +172,9 @@ def test_html_layout(policies: Path) -> None:
     assert text.startswith("<!DOCTYPE html>\n<html lang=\"it\" dir=\"ltr\">")
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in text
     assert "<title>Servizio clienti per gli ordini gestiti dal venditore · Servizio clienti di Amazon · Stati Uniti</title>" in text
-    for tag, href in (("en-US", "../en/help.html"), ("it-US", "help.html"), ("zh-Hans-US", "../zh-Hans/help.html"),
-                      ("es-US", "../es/help.html"), ("x-default", "../en/help.html")):
+    us = engine.load(str(policies)).marketplaces["us"].locales
+    for tag, href in [(f"{t}-US", "help.html" if t == "it" else f"../{t}/help.html") for t in us] + [
+            ("x-default", "../en/help.html")]:
         assert f'<link rel="alternate" hreflang="{tag}" href="{href}">' in text
     assert '<a href="../../de/it/help.html" hreflang="it" data-switch="marketplace">Germania (amazon.de)</a>' in text
     assert '<span lang="it" aria-current="page">italiano</span>' in text
