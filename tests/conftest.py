@@ -1,10 +1,11 @@
-"""Fixtures only; the helpers the tests share are in support.py."""
+"""Fixtures and hooks only; the helpers the tests share are in support.py."""
 
 from __future__ import annotations
 
 import itertools
+import os
 import shutil
-from collections.abc import Iterator
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,16 +13,29 @@ import pytest
 from support import MINI, ROOT
 
 _caches = itertools.count()
+_SHARED = pytest.StashKey[tuple[str, "str | None"]]()
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _cache_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The session's cache folders. Fixtures wider than a test are set up before a test's own folder
-    is: they use `shared` here, never the developer's cache either."""
-    root = tmp_path_factory.mktemp("policyctl-cache")
-    with pytest.MonkeyPatch.context() as m:
-        m.setenv("POLICYCTL_CACHE", str(root / "shared"))
-        yield root
+def pytest_configure(config: pytest.Config) -> None:
+    """Code that runs before any fixture (module-level code at collection, fixtures wider than a
+    test) uses a cache folder of this run's own, never the developer's cache either."""
+    folder = tempfile.mkdtemp(prefix="policyctl-test-cache-")
+    config.stash[_SHARED] = (folder, os.environ.get("POLICYCTL_CACHE"))
+    os.environ["POLICYCTL_CACHE"] = folder
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    folder, before = config.stash[_SHARED]
+    if before is None:
+        os.environ.pop("POLICYCTL_CACHE", None)
+    else:
+        os.environ["POLICYCTL_CACHE"] = before
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def _cache_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("policyctl-cache")
 
 
 @pytest.fixture(autouse=True)
