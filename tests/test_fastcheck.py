@@ -11,6 +11,7 @@ import json
 import os
 import random
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -23,26 +24,29 @@ from engine import fastcheck, layout, loader, schema, schemacode  # noqa: E402
 
 
 def _documents() -> Iterator[tuple[str, str, Any]]:
-    """(path, kind, data) of every policy file we have: corpora, policies/, a small synthetic repo."""
+    """(path shown, kind, data) of every policy file we have: corpora, policies/, a small synthetic repo
+    (generated in a folder of this process's own: parallel workers each collect these; its paths are
+    shown as `synthetic/...`)."""
     import generate
 
-    synthetic = ROOT / ".pytest_cache" / "fastcheck-synthetic"
-    generate.generate(str(synthetic), programs=2, marketplaces=4)
-    roots = [ROOT / "policies", ROOT / "tests" / "corpus" / "repos" / "mini", synthetic]
-    for root in roots:
-        if not root.is_dir():
-            continue
-        for path in layout.yaml_files(str(root)):
-            placed = layout.classify(str(root), path)
-            doc = loader.load_file(path)
-            kind = placed.kind or (doc.data.get("kind") if isinstance(doc.data, dict) else None)
-            if kind in schema.KINDS and os.path.exists(schema.schema_path(kind)) and not doc.problems:
-                yield path, kind, doc.data
+    with tempfile.TemporaryDirectory(prefix="fastcheck-") as folder:
+        synthetic = Path(folder) / "synthetic"
+        generate.generate(str(synthetic), programs=2, marketplaces=4)
+        roots = [ROOT / "policies", ROOT / "tests" / "corpus" / "repos" / "mini", synthetic]
+        for root in roots:
+            if not root.is_dir():
+                continue
+            for path in layout.yaml_files(str(root)):
+                placed = layout.classify(str(root), path)
+                doc = loader.load_file(path)
+                kind = placed.kind or (doc.data.get("kind") if isinstance(doc.data, dict) else None)
+                if kind in schema.KINDS and os.path.exists(schema.schema_path(kind)) and not doc.problems:
+                    yield os.path.relpath(path, synthetic.parent if root == synthetic else ROOT), kind, doc.data
     for path in sorted((ROOT / "tests" / "corpus").glob("*/*.yaml")):
         doc = loader.load_file(str(path))
         kind = doc.data.get("kind") if isinstance(doc.data, dict) else None
         if kind in schema.KINDS and os.path.exists(schema.schema_path(kind)):
-            yield str(path), kind, doc.data
+            yield os.path.relpath(path, ROOT), kind, doc.data
 
 
 DOCUMENTS = list(_documents())
@@ -64,7 +68,7 @@ def test_every_kind_has_a_compiled_validator() -> None:
     assert kinds <= set(fastcheck._validators)
 
 
-@pytest.mark.parametrize("path,kind,data", DOCUMENTS, ids=[os.path.relpath(p, ROOT) for p, _, _ in DOCUMENTS])
+@pytest.mark.parametrize("path,kind,data", DOCUMENTS, ids=[p for p, _, _ in DOCUMENTS])
 def test_fast_answer_equals_slow_answer(path: str, kind: str, data: Any) -> None:
     assert fastcheck.is_valid(kind, data) == _slow_ok(kind, data)
 
