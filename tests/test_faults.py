@@ -54,6 +54,7 @@ def leftovers(out: Path) -> list[str]:
     return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.tmp-"))
 
 
+@pytest.mark.slow
 def test_killing_build_at_random_points_leaves_the_previous_tree(site: Path, tmp_path: Path) -> None:
     out, saved = tmp_path / "generated_docs", tmp_path / "saved"
     assert build(site, out).code == 0

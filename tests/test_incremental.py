@@ -236,6 +236,7 @@ def test_old_packs_are_pruned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert 60 <= len(list((tmp_path / "cache" / "pages").glob("*.marshal"))) <= 65
 
 
+@pytest.mark.slow
 def test_random_edits_build_what_a_full_build_writes(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A differential check: values in overlays, programs and test cases, and translations, changed
     at random, each kind in turn (an edit that makes the repository invalid is undone); after each,

@@ -114,6 +114,7 @@ def _all_paths(doc: Document) -> list:
     return sorted(paths | more | {(), ("value",), ("nope",), ("nope", "value"), (5,)}, key=repr)
 
 
+@pytest.mark.slow
 def test_packed_documents_answer_every_position_as_parsed_ones(tmp_path, monkeypatch) -> None:
     import shutil
 
