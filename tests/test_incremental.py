@@ -85,7 +85,7 @@ def _hand_edit(out: Path) -> Callable[[Path], None]:
 Pages = Callable[[set[str]], set[str]]  # the repository's pages -> some of them
 
 # (what changes, the edit, the pages rendered again, the files written or removed (None: not checked))
-EDITS: list[tuple[str, Callable[[Path, Path], None], Pages, Callable[[set[str]], set[str]] | None]] = [
+EDITS: list[tuple[str, Callable[[Path, Path], None], Pages, Pages | None]] = [
     ("nothing", lambda repo, out: None, lambda pages: set(), lambda pages: set()),
     ("a parameter of one marketplace", lambda repo, out: _param(repo),
      lambda pages: select(pages, "csba", "de"), lambda pages: files_of(select(pages, "csba", "de"))),
