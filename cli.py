@@ -57,7 +57,7 @@ def _repo_for_questions(root: str) -> Any:
     repo = _load(root)
     errors = [p for p in repo.problems if p.severity == "error"]
     if errors:
-        from engine import report
+        from engine.problems import report
 
         click.echo(report.text(errors, len(repo.documents)), err=True, nl=False)
         click.echo("policyctl: fix these problems first (`policyctl validate`)", err=True)
@@ -87,8 +87,8 @@ def validate(paths: tuple[str, ...], fmt: str, list_codes: bool) -> None:
         for code, meaning in CODES.items():
             click.echo(f"{code}  {meaning}")
         return
-    from engine import report
-    from engine.validate import validate as run
+    from engine.problems import report
+    from engine.commands.validate import validate as run
 
     outcome = run(list(paths) or [DEFAULT_ROOT])
     if outcome.usage:
@@ -102,7 +102,7 @@ def validate(paths: tuple[str, ...], fmt: str, list_codes: bool) -> None:
 @click.argument("kind", required=False)
 def schema_cmd(kind: str | None) -> None:
     """Print the JSON Schema of a file KIND (or list the kinds)."""
-    from engine.schema import KINDS, schema_path
+    from engine.schema.check import KINDS, schema_path
 
     available = [k for k in KINDS if os.path.exists(schema_path(k))] + ["common"]
     if kind is None:
@@ -202,7 +202,7 @@ def _short(value: Any) -> str:
 def decide(target: str, marketplace: str, at: str | None, input_: Any, explain: bool, fmt: str, root: str) -> None:
     """Answer a decision from the policy data; prints one JSON result per input."""
     from engine import PolicyError
-    from engine.batch import run_decide
+    from engine.decisions.batch import run_decide
 
     if "." not in target:
         _fail_usage(f"`{target}` is not PROGRAM.DECISION", "e.g. `policyctl decide csba.fee -m us --input case.json`")
@@ -215,11 +215,11 @@ def decide(target: str, marketplace: str, at: str | None, input_: Any, explain: 
     sys.exit(1 if failed else 0)
 
 
-# --- pages commands: build, i18n (engine/site.py, engine/i18n.py) ---
+# --- pages commands: build, i18n (engine/site/build.py, engine/i18n/catalogs.py) ---
 
 
 def _pages_problems(problems: list[Any], files: int) -> None:
-    from engine import report
+    from engine.problems import report
 
     click.echo(report.text(problems, files), err=True, nl=False)
 
@@ -237,8 +237,9 @@ def build_cmd(out: str, at: str | None, check: bool, root: str) -> None:
     Only pages whose sources changed since the last build into DIR are rendered, and only files
     whose bytes change are written (POLICYCTL_CACHE=off renders every page).
     """
-    from engine import outtree, site
-    from engine.pagecache import PageCache
+    from engine.site import outtree
+    from engine.site import build as site
+    from engine.cache.pages import PageCache
 
     _day(at)
     repo = _load(root)
@@ -288,7 +289,7 @@ def i18n_cmd() -> None:
 
 
 def _pages_domains(root: str, names: tuple[str, ...]) -> list[Any]:
-    from engine import site
+    from engine.site import build as site
 
     plan = site.plan(_repo_for_questions(root))
     unknown = [n for n in names if n not in plan.domains]
@@ -302,7 +303,7 @@ def _pages_domains(root: str, names: tuple[str, ...]) -> list[Any]:
 @root_option
 def i18n_extract(names: tuple[str, ...], root: str) -> None:
     """Write each messages.pot from the templates (with translator comments) and the labels."""
-    from engine import i18n
+    from engine.i18n import catalogs as i18n
 
     failed = False
     for domain in _pages_domains(root, names):
@@ -320,7 +321,7 @@ def i18n_extract(names: tuple[str, ...], root: str) -> None:
 @root_option
 def i18n_update(names: tuple[str, ...], drop_obsolete: bool, root: str) -> None:
     """Extract, then bring every locale's PO file in step: new messages empty, changed English fuzzy."""
-    from engine import i18n
+    from engine.i18n import catalogs as i18n
 
     failed = False
     for domain in _pages_domains(root, names):
@@ -338,7 +339,8 @@ def i18n_update(names: tuple[str, ...], drop_obsolete: bool, root: str) -> None:
 @root_option
 def i18n_check(names: tuple[str, ...], root: str) -> None:
     """Exit 1 naming every missing, fuzzy or obsolete message per locale (file:line); print completeness."""
-    from engine import i18n, report
+    from engine.i18n import catalogs as i18n
+    from engine.problems import report
 
     problems, lines, files = [], [], 0
     for domain in _pages_domains(root, names):
@@ -353,7 +355,7 @@ def i18n_check(names: tuple[str, ...], root: str) -> None:
     sys.exit(1 if problems else 0)
 
 
-# --- policy test commands: test, diff, fmt (engine/testing.py, engine/diff.py, engine/fmt.py) ---
+# --- policy test commands: test, diff, fmt (engine/policytests/cases.py, engine/diff/compare.py, engine/source/fmt.py) ---
 
 
 @main.command("test")
@@ -370,7 +372,11 @@ def test_cmd(path: str | None, root: str, keyword: str | None, junit_file: str |
     """Run the test cases in tests/*.yaml (below PATH); the last line is `N passed, N failed`."""
     import time
 
-    from engine import boundaries as bounds, coverage as cov, report, testing, testreport
+    from engine.policytests import boundaries as bounds
+    from engine.policytests import coverage as cov
+    from engine.problems import report
+    from engine.policytests import cases as testing
+    from engine.policytests import report as testreport
 
     started = time.monotonic()
     repo = _load(_test_root(path, root))
@@ -397,7 +403,7 @@ def test_cmd(path: str | None, root: str, keyword: str | None, junit_file: str |
 
 def _test_root(path: str | None, root: str) -> str:
     """The policies folder: the one holding PATH, else --root."""
-    from engine import layout
+    from engine.source import layout
 
     if path is None:
         return root
@@ -427,7 +433,10 @@ def _write(file: str, text: str) -> None:
 @click.option("--at", "at", metavar="DATE", help="Compare answers on DATE too (default: today).")
 def diff_cmd(old: str, new: str, root: str, fmt: str, exit_code: bool, at: str | None) -> None:
     """The changes that matter between OLD and NEW: policies folders, or git revisions (HEAD~1 HEAD)."""
-    from engine import PolicyError, diff as policy_diff, diffreport, gitrev
+    from engine import PolicyError
+    from engine.diff import compare as policy_diff
+    from engine.diff import report as diffreport
+    from engine.source import gitrev
 
     sides: list[Any] = []
     try:
@@ -457,7 +466,8 @@ def fmt_cmd(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
     """Canonical key order and layout for policy YAML (default: policies/), keeping comments."""
     import difflib
 
-    from engine import fmt as formatter, layout
+    from engine.source import fmt as formatter
+    from engine.source import layout
 
     missing = [p for p in paths if not os.path.exists(p)]
     if missing:

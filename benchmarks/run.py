@@ -223,7 +223,7 @@ def checked(b: Bench, root: str) -> int:
 
 
 def count_yaml(root: str) -> int:
-    from engine.layout import yaml_files
+    from engine.source.layout import yaml_files
 
     return len(yaml_files(root))
 
@@ -233,7 +233,7 @@ def check_jsonschema(b: Bench, syn: str) -> float | str:
     exe = shutil.which("check-jsonschema")
     if exe is None:
         return NOT_INSTALLED
-    from engine import layout
+    from engine.source import layout
 
     by_kind: dict[str, list[str]] = {}
     for path in layout.yaml_files(syn):
@@ -255,7 +255,9 @@ def check_jsonschema(b: Bench, syn: str) -> float | str:
 def one_document(b: Bench, syn: str) -> None:
     import yaml
 
-    from engine import fastcheck, loader, schema
+    from engine.schema import fastcheck
+    from engine.source import loader
+    from engine.schema import check as schema
 
     path = os.path.join(syn, "prog_0000", "marketplaces", "us.yaml")
     text = open(path, encoding="utf-8").read()
@@ -551,7 +553,7 @@ def batch(b: Bench) -> None:
     b.add("batch", f"policyctl decide csba.coverage, {n:,} JSON lines", rate if ok else f"failed ({run.code})",
           "", None, "/s", target=">= 100,000/s", verdict=("met" if rate >= 100_000 else
                                                           f"MISSED by {(1 - rate / 100_000) * 100:.0f}%") if ok else "")
-    from engine.batch import run_decide
+    from engine.decisions.batch import run_decide
 
     import engine
 

@@ -14,6 +14,6 @@ See README.md ("Python API") for a worked example.
 from __future__ import annotations
 
 from engine.problems import PolicyError, Pos, Problem
-from engine.repository import Change, Repository, Resolved, load
+from engine.model.repository import Change, Repository, Resolved, load
 
 __all__ = ["Change", "PolicyError", "Pos", "Problem", "Repository", "Resolved", "load"]

@@ -14,9 +14,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import batch
-from engine.decide import CompiledDecision, compile_decision
-from engine.model import Decision, Expr, Rule
+from engine.decisions import batch
+from engine.decisions.compile import CompiledDecision, compile_decision
+from engine.model.policy import Decision, Expr, Rule
 from engine.problems import Pos
 
 FILE = "d.yaml"

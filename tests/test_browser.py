@@ -24,7 +24,7 @@ import pytest
 
 import engine
 from conftest import ROOT, run_cli
-from engine import l10n
+from engine.i18n import cldr as l10n
 
 pytestmark = pytest.mark.browser
 

@@ -128,5 +128,5 @@ def test_engine_names_no_program() -> None:
     import re
 
     words = re.compile(r"\bcsba\b|seller.?fulfilled|contacts.?per.?unit|\bloans\b|cs_guidelines", re.I)
-    for path in (ROOT / "engine").glob("*.py"):
+    for path in (ROOT / "engine").rglob("*.py"):
         assert not words.findall(path.read_text(encoding="utf-8")), path

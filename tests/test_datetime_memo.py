@@ -1,4 +1,4 @@
-"""The memos of parsed date-times (engine.helpers.aware, engine.inputs._date_time_ok) change no answer.
+"""The memos of parsed date-times (engine.decisions.runtime.aware, engine.decisions.inputs._date_time_ok) change no answer.
 
 Each memoized path is compared with the checked path it short-cuts, cold (memo empty) and warm
 (memo filled by earlier calls, in both orders), and the memos are shown to stay bounded.
@@ -14,7 +14,8 @@ from typing import Any, Callable
 
 import pytest
 
-from engine import helpers, inputs
+from engine.decisions import runtime as helpers
+from engine.decisions import inputs
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -100,7 +101,7 @@ def test_memos_are_bounded() -> None:
 @pytest.mark.skipif(not (ROOT / "policies" / "csba").is_dir(), reason="no csba program")
 def test_a_batch_answers_the_same_with_memos_cold_for_every_line() -> None:
     import engine
-    from engine.batch import run_decide
+    from engine.decisions.batch import run_decide
 
     repo = engine.load(str(ROOT / "policies"))
     decision = repo.program("csba").decisions["coverage"]

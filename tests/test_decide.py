@@ -1,6 +1,6 @@
 """Decisions: hit policies, static checks, evaluation errors, input validation and explanations.
 
-Decisions are built directly from engine.model; positions are made-up lines of `d.yaml`.
+Decisions are built directly from engine.model.policy; positions are made-up lines of `d.yaml`.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.decide import CompiledDecision, DecisionResult, compile_decision
-from engine.model import Decision, Expr, Rule
+from engine.decisions.compile import CompiledDecision, DecisionResult, compile_decision
+from engine.model.policy import Decision, Expr, Rule
 from engine.problems import Pos
 
 FILE = "d.yaml"
@@ -410,7 +410,7 @@ def test_generated_code_names_only_its_own_globals(hit: str) -> None:
     """Generated code runs without builtins: every global it names must be one it is given."""
     import ast
 
-    from engine.helpers import RUNTIME
+    from engine.decisions.runtime import RUNTIME
 
     d = decision(ROWS + [rule("const", None, {"inf": float("inf")}, 11)], hit=hit, default={"size": "none"},
                  let={"y": e("x * 2 if x is defined else none")})
@@ -430,7 +430,7 @@ def test_row_of_is_generated_code_without_builtins_and_with_no_other_globals() -
     """`row_of` (what a batch uses to reuse a constant row's line) is sandboxed as `evaluate` is."""
     import ast
 
-    from engine.helpers import RUNTIME
+    from engine.decisions.runtime import RUNTIME
 
     d = decision(ROWS + [rule("const", None, {"inf": float("inf")}, 11)], default={"size": "none"},
                  let={"y": e("x * 2 if x is defined else none")})

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from conftest import CORPUS, MINI, ROOT, run_cli
-from engine import fmt, layout
-from engine.loader import load_text
+from engine.source import fmt
+from engine.source import layout
+from engine.source.loader import load_text
 
 FILES = sorted({*layout.yaml_files(str(ROOT / "policies")), *layout.yaml_files(str(MINI)),
                 *layout.yaml_files(str(CORPUS / "valid"))})

@@ -1,4 +1,4 @@
-"""Incremental builds (engine.pagecache): a page is rendered again only when one of its inputs
+"""Incremental builds (engine.cache.pages): a page is rendered again only when one of its inputs
 changed, only files whose bytes change are written, and the tree is always byte for byte what a
 full build (`POLICYCTL_CACHE=off`) writes."""
 
@@ -13,7 +13,8 @@ from typing import Callable
 import pytest
 
 from conftest import ROOT, edit, run_cli
-from engine import outtree, pagecache
+from engine.site import outtree
+from engine.cache import pages as pagecache
 
 AT = "2025-01-01"
 CSBA_DE = {f"csba/de/{tag}/help.{ext}" for tag in ("de", "en", "zh-Hans", "it") for ext in ("md", "html")}

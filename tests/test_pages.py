@@ -14,7 +14,8 @@ import pytest
 
 import engine
 from conftest import ROOT, edit, run_cli
-from engine import i18n, site
+from engine.i18n import catalogs as i18n
+from engine.site import build as site
 
 AT = "2025-01-01"  # the newer US edition (from 2023-07-01)
 SEED = Path("/work/shared/seeds")

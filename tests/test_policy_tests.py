@@ -251,7 +251,7 @@ def test_derived_checks_use_tier_calls(mini: Path) -> None:
 
 def test_examples_for_pages() -> None:
     from engine import load
-    from engine.testing import examples
+    from engine.policytests.cases import examples
 
     repo = load(str(MINI))
     assert examples(repo, "loans", "nl", "2024-05-01") == [{
@@ -264,7 +264,7 @@ def test_examples_for_pages() -> None:
 
 
 def test_same_compares_like_an_author() -> None:
-    from engine.testing import same
+    from engine.policytests.cases import same
 
     assert same(0.3, 0.1 * 3)
     assert not same(1, True)

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 import engine
 from conftest import CORPUS, MINI, run_cli
-from engine.loader import load_bytes
+from engine.source.loader import load_bytes
 from engine.problems import CODES, Problem
 
 HOSTILE_SITE = CORPUS / "hostile" / "site"

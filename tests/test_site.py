@@ -12,7 +12,8 @@ import pytest
 
 import engine
 from conftest import ROOT, edit, run_cli
-from engine import outtree, site
+from engine.site import outtree
+from engine.site import build as site
 
 AT = "2025-01-01"
 
