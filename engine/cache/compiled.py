@@ -23,7 +23,7 @@ from typing import Any
 
 from engine.problems import Problem
 
-_VERSION = "1"
+_VERSION = "2"  # 2: problems in their one JSON shape (Problem.to_json)
 _MAX_ENTRIES = 20_000
 _engine: str | None = None
 _written: list[str] = []
@@ -139,16 +139,14 @@ def read_problems(path: str, key: str) -> list[Problem] | None:
             entry = json.load(f)
         if entry.get("key") != key:
             return None
-        return [Problem(**p) for p in entry["problems"]]
+        return [Problem.from_json(p) for p in entry["problems"]]
     except (OSError, ValueError, TypeError, KeyError):
         return None
 
 
 def write_problems(path: str, key: str, problems: list[Problem]) -> None:
     """Store a problem list atomically; a cache that cannot be written is simply not used."""
-    body = {"key": key, "problems": [{"file": p.file, "line": p.line, "col": p.col, "code": p.code,
-                                      "message": p.message, "hint": p.hint, "severity": p.severity}
-                                     for p in problems]}
+    body = {"key": key, "problems": [p.to_json() for p in problems]}
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         temporary = f"{path}.{os.getpid()}.tmp"

@@ -93,7 +93,7 @@ def _stream(compiled: Any, params: dict[str, Any], day: str, resolved: Any, name
             except (json.JSONDecodeError, RecursionError, UnicodeEncodeError) as e:
                 failed = True
                 problem = _not_json(name, number, e, "one JSON object per line")
-                buffer.append(encode({"line": number, "problems": [_problem_json(problem)]}))
+                buffer.append(encode({"line": number, "problems": [problem.to_json()]}))
                 continue
             # as compiled.decide, with the Pos made only when needed
             if fits(inputs) or not (messages := validate(inputs)):
@@ -117,7 +117,7 @@ def _stream(compiled: Any, params: dict[str, Any], day: str, resolved: Any, name
                 buffer.clear()
     except UnicodeDecodeError as e:  # the rest of the input cannot be read
         failed = True
-        buffer.append(encode({"line": number + 1, "problems": [_problem_json(_not_text(name, number + 1, e))]}))
+        buffer.append(encode({"line": number + 1, "problems": [_not_text(name, number + 1, e).to_json()]}))
     if buffer:
         out.write("\n".join(buffer) + "\n")
     return failed
@@ -217,9 +217,5 @@ def _where(pos: Pos) -> str:
     return f"{pos.file}:{pos.line}"
 
 
-def _problem_json(p: Problem) -> dict[str, Any]:
-    return {"file": p.file, "line": p.line, "column": p.col, "code": p.code, "message": p.message, "hint": p.hint}
-
-
 def _write_problem(out: TextIO, problem: Problem, indent: int | None = None) -> None:
-    out.write(json.dumps({"problems": [_problem_json(problem)]}, indent=indent, ensure_ascii=False) + "\n")
+    out.write(json.dumps({"problems": [problem.to_json()]}, indent=indent, ensure_ascii=False) + "\n")

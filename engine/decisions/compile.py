@@ -85,7 +85,7 @@ class DecisionResult(_Fields):
             "matches": list(self.matches),
             "reasons": list(self.reasons),
             "default_used": self.default_used,
-            "problems": [_problem_json(p) for p in self.problems],
+            "problems": [p.to_json() for p in self.problems],
         }
 
     def explain(self) -> Explanation:
@@ -573,8 +573,3 @@ def _dict_source(outs: tuple[_Out, ...], constants: dict[str, Any]) -> str:
 
 
 # --- input validation ----------------------------------------------------------------------------
-
-
-def _problem_json(p: Problem) -> dict[str, Any]:
-    return {"file": p.file, "line": p.line, "col": p.col, "code": p.code, "severity": p.severity,
-            "message": p.message, "hint": p.hint}

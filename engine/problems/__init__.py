@@ -8,7 +8,7 @@ catalogue below is their documentation (``policyctl validate --list-codes``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 
@@ -42,6 +42,18 @@ class Problem:
     @property
     def pos(self) -> Pos:
         return Pos(self.file, self.line, self.col)
+
+    def to_json(self) -> dict[str, Any]:
+        """The one JSON shape of a problem, in every command's and every format's output."""
+        return {"file": self.file, "line": self.line, "column": self.col, "code": self.code,
+                "severity": self.severity, "message": self.message, "hint": self.hint}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Problem:
+        """The inverse of ``to_json`` (a problem read back from a cache or a tool's output)."""
+        severity: Severity = "warning" if data.get("severity") == "warning" else "error"
+        return cls(str(data["file"]), int(data["line"]), int(data["column"]), str(data["code"]),
+                   str(data["message"]), str(data.get("hint", "")), severity)
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.file, self.line, self.col, self.code, self.message)

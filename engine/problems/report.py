@@ -43,11 +43,7 @@ def summary(problems: Sequence[Problem], files: int) -> str:
 def as_json(problems: Sequence[Problem], files: int, sources: dict[str, str] | None = None) -> str:
     body = {
         "files": files,
-        "problems": [
-            {"file": p.file, "line": p.line, "column": p.col, "code": p.code, "severity": p.severity,
-             "message": p.message, "hint": p.hint}
-            for p in problems
-        ],
+        "problems": [p.to_json() for p in problems],
     }
     return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
 
