@@ -38,7 +38,9 @@ def _decide(root: Path, payload: str, *extra: str) -> list[Any]:
     run = run_cli("decide", "loans.late_fee", "-m", "nl", "--at", "2024-06-01", "--input", "-",
                   "--root", str(root), *extra, stdin=payload)
     assert run.code == 1, run
-    return [json.loads(line) for line in run.out.splitlines()] if not extra else [json.loads(run.out)]
+    if payload.count("\n") > 1:  # JSON Lines in, one result a line out
+        return [json.loads(line) for line in run.out.splitlines()]
+    return [json.loads(run.out)]
 
 
 @pytest.mark.parametrize("how", ["validate", "decide", "decide-batch", "decide-explain"])
@@ -49,7 +51,7 @@ def test_every_json_output_uses_the_one_shape(mini: Path, how: str) -> None:
         assert run.code == 1
         outputs = [json.loads(run.out)]
     elif how == "decide":
-        outputs = _decide(mini, '{"days_late": "x"}')
+        outputs = _decide(mini, '{"days_late": "x"}\n')
     elif how == "decide-batch":
         outputs = _decide(mini, '{"days_late": 1}\nnot json\n{"days_late": -1}\n')
     else:
