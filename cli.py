@@ -355,6 +355,40 @@ def i18n_check(names: tuple[str, ...], root: str) -> None:
     sys.exit(1 if problems else 0)
 
 
+# --- the cache (engine/cache/store.py) ---
+
+
+@main.group("cache")
+def cache_cmd() -> None:
+    """policyctl's cache of parsed files, checks and pages: where it is, how big, empty it."""
+
+
+@cache_cmd.command("info")
+def cache_info() -> None:
+    """Print the cache folder and how many entries of each kind it holds."""
+    from engine.cache import store
+
+    found = store.info()
+    if found.root is None:
+        click.echo("cache: off (POLICYCTL_CACHE)")
+        return
+    click.echo(f"cache: {found.root}")
+    for kind, count in found.entries.items():
+        click.echo(f"  {kind:<10} {count} entr{'y' if count == 1 else 'ies'}")
+    click.echo(f"  {'total':<10} {found.size:,} bytes")
+
+
+@cache_cmd.command("clear")
+def cache_clear() -> None:
+    """Remove every cache entry (only policyctl's own folders inside the cache folder)."""
+    from engine.cache import store
+
+    if store.root() is None:
+        click.echo("cache: off (POLICYCTL_CACHE); nothing to clear")
+        return
+    click.echo(f"removed {store.clear()} entries from {store.root()}")
+
+
 # --- policy test commands: test, diff, fmt (engine/policytests/cases.py, engine/diff/compare.py, engine/source/fmt.py) ---
 
 

@@ -6,116 +6,25 @@ of `policyctl validate` once schemas are compiled (see benchmarks/README.md). A 
 that has not changed since the last run has the same problems, so they are kept on disk, keyed
 by everything the answer depends on: the decision as built (its `repr`, which holds every value
 and position), the file's text (expression errors quote columns from it), the program's
-parameter names, and a checksum of the engine sources and the Jinja2 version.
+parameter names, and the store's engine stamp (engine.cache.store).
 
 An entry stores its full key and is used only when the key matches exactly, so a collision of
-file names can cost a recompile, never a wrong answer. The cache lives in
-``$POLICYCTL_CACHE`` (default ``$XDG_CACHE_HOME/policyctl`` or ``~/.cache/policyctl``);
-``POLICYCTL_CACHE=off`` turns it off. Any failure to read or write it is ignored.
+file names can cost a recompile, never a wrong answer. Where it lives and how it is written:
+engine.cache.store. Any failure to read or write it is ignored.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import zlib
 from typing import Any
 
+from engine.cache import store
 from engine.problems import Problem
 
-_VERSION = "2"  # 2: problems in their one JSON shape (Problem.to_json)
+_VERSION = "3"  # 3: keyed under the store's engine stamp; problems in their one JSON shape
 _MAX_ENTRIES = 20_000
-_engine: str | None = None
 _written: list[str] = []
-
-
-def directory() -> str | None:
-    where = os.environ.get("POLICYCTL_CACHE")
-    if where is not None and where.lower() in ("", "0", "off", "no", "false"):
-        return None
-    if not where:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        where = os.path.join(base, "policyctl")
-    return os.path.join(where, "decisions")
-
-
-def write_pack(file: str, blob: bytes) -> None:
-    """Write a cache pack atomically (a new one prunes old packs beside it); failures are ignored."""
-    try:
-        folder = os.path.dirname(file)
-        os.makedirs(folder, exist_ok=True)
-        if not os.path.exists(file):
-            prune_packs(folder)
-        temporary = f"{file}.{os.getpid()}.tmp"
-        with open(temporary, "wb") as f:
-            f.write(blob)
-        os.replace(temporary, file)
-    except OSError:
-        pass
-
-
-def prune_packs(folder: str, keep: int = 64) -> None:
-    """Packs of folders no longer used (test runs make many): keep the most recently written."""
-    try:
-        packs = [os.path.join(folder, n) for n in os.listdir(folder) if n.endswith(".marshal")]
-        if len(packs) <= keep:
-            return
-        packs.sort(key=lambda p: os.stat(p).st_mtime, reverse=True)
-        for old in packs[keep:]:
-            os.remove(old)
-    except OSError:
-        pass
-
-
-_sources: list[str] = []
-
-
-def sources_digest() -> str:
-    """Digest of every engine source file, in every room: a cache entry made by other code is never
-    used. Computed once per process (~1 ms)."""
-    if not _sources:
-        import hashlib
-
-        engine_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        h = hashlib.blake2b(digest_size=16)
-        for folder, dirs, files in os.walk(engine_dir):
-            dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__")))
-            for name in sorted(n for n in files if n.endswith(".py")):
-                path = os.path.join(folder, name)
-                h.update(os.path.relpath(path, engine_dir).encode() + b"\0")
-                with open(path, "rb") as f:
-                    h.update(f.read())
-        _sources.append(h.hexdigest())
-    return _sources[0]
-
-
-def _engine_checksum() -> str:
-    global _engine
-    if _engine is None:
-        _engine = f"{_VERSION}:{sources_digest()}:{_jinja_version()}"
-    return _engine
-
-
-def _jinja_version() -> str:
-    return installed("jinja2", "parser.py", "lexer.py", "nodes.py")
-
-
-def installed(module: str, *files: str) -> str:
-    """Which copy of a package is installed, without importing it (importlib.metadata alone takes
-    several milliseconds): the size and time of some of its files (default: `__init__.py`)."""
-    import importlib.util
-
-    spec = importlib.util.find_spec(module)
-    if spec is None or not spec.origin:
-        return "?"
-    stamps = []
-    for name in files or ("__init__.py",):
-        try:
-            st = os.stat(os.path.join(os.path.dirname(spec.origin), name))
-            stamps.append(f"{st.st_size}.{st.st_mtime_ns}")
-        except OSError:
-            stamps.append("?")
-    return ",".join(stamps)
 
 
 def _key(decision: Any, parameters: set[str]) -> str | None:
@@ -124,12 +33,11 @@ def _key(decision: Any, parameters: set[str]) -> str | None:
             text = f.read()
     except (OSError, UnicodeDecodeError):
         return None
-    return "\0".join((_engine_checksum(), repr(decision), text, " ".join(sorted(parameters))))
+    return "\0".join((_VERSION, store.engine_stamp(), repr(decision), text, " ".join(sorted(parameters))))
 
 
 def _path(folder: str, key: str) -> str:
-    crc = zlib.crc32(key.encode("utf-8", "surrogatepass"))
-    return os.path.join(folder, f"{crc:08x}-{len(key)}.json")
+    return os.path.join(folder, f"{store.digest(key)}.json")
 
 
 def read_problems(path: str, key: str) -> list[Problem] | None:
@@ -147,19 +55,12 @@ def read_problems(path: str, key: str) -> list[Problem] | None:
 def write_problems(path: str, key: str, problems: list[Problem]) -> None:
     """Store a problem list atomically; a cache that cannot be written is simply not used."""
     body = {"key": key, "problems": [p.to_json() for p in problems]}
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        temporary = f"{path}.{os.getpid()}.tmp"
-        with open(temporary, "w", encoding="utf-8") as f:
-            json.dump(body, f, ensure_ascii=False)
-        os.replace(temporary, path)
-    except OSError:
-        pass
+    store.write_atomic(path, json.dumps(body, ensure_ascii=False).encode("utf-8", "surrogatepass"))
 
 
 def get(decision: Any, parameters: set[str]) -> list[Problem] | None:
     """The problems recorded for this exact decision, or None."""
-    folder = directory()
+    folder = store.folder("decisions")
     key = _key(decision, parameters) if folder else None
     if folder is None or key is None:
         return None
@@ -167,7 +68,7 @@ def get(decision: Any, parameters: set[str]) -> list[Problem] | None:
 
 
 def put(decision: Any, parameters: set[str], problems: list[Problem]) -> None:
-    folder = directory()
+    folder = store.folder("decisions")
     key = _key(decision, parameters) if folder else None
     if folder is None or key is None:
         return

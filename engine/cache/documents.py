@@ -5,8 +5,8 @@ object per event); reading the same values back with ``marshal`` costs a tenth o
 large repository that is most of `policyctl validate`, and all of what `decide`, `test` and an
 incremental `build` spend before their own work.
 
-One pack per repository folder, in the cache folder of ``engine.cache.compiled`` (``POLICYCTL_CACHE``,
-``off`` disables both). An entry holds the file's exact bytes and what the loader made of them;
+One pack per repository folder, in the store (engine.cache.store: ``POLICYCTL_CACHE``,
+``off`` disables it). An entry holds the file's exact bytes and what the loader made of them;
 it is used only when the bytes read now are the same, so an edit is never missed, whatever the
 file's time stamps say. The pack also records a checksum of the loader's sources and PyYAML's
 version: a different loader discards it. Entries of files not read in a run are dropped when the
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import marshal
 import os
-import zlib
 from typing import Any
 
 from engine.source.loader import Document, Path, decode, load_bytes, load_file, read_bytes
@@ -33,9 +32,9 @@ _MAX_PACK = 256 * 1024 * 1024  # bytes of a pack worth writing
 def _loader_checksum() -> str:
     import yaml
 
-    from engine.cache.compiled import sources_digest
+    from engine.cache import store
 
-    return f"{_VERSION}:{sources_digest()}:{yaml.__version__}:{getattr(yaml, '__with_libyaml__', False)}"
+    return f"{_VERSION}:{store.engine_stamp()}:{yaml.__version__}:{getattr(yaml, '__with_libyaml__', False)}"
 
 
 class Pack:
@@ -53,14 +52,13 @@ class Pack:
     @classmethod
     def open(cls, root: str) -> Pack | None:
         """The pack of the repository folder ``root`` (empty if there is none); None: no caching."""
-        from engine.cache.compiled import directory
+        from engine.cache import store
 
-        folder = directory()
+        folder = store.folder("documents")
         if folder is None:
             return None
         root = os.path.abspath(root)
-        name = f"{zlib.crc32(root.encode('utf-8', 'surrogatepass')):08x}.marshal"
-        file = os.path.join(os.path.dirname(folder), "documents", name)
+        file = os.path.join(folder, f"{store.digest(root)}.marshal")
         stamp = _loader_checksum()
         entries: dict[str, Any] = {}
         try:
@@ -114,9 +112,9 @@ class Pack:
             return
         if len(blob) > _MAX_PACK:
             return
-        from engine.cache.compiled import write_pack
+        from engine.cache import store
 
-        write_pack(self.file, blob)
+        store.write_pack(self.file, blob)
 
 
 # Positions read back on demand. A file has a position for every node and key (~220 in an

@@ -15,7 +15,7 @@ The checks that make a full build refuse to publish (template, catalog and data 
 function of the same inputs, and entries are stored only after a build without problems, so a
 kept page cannot hide a problem.
 
-One pack per (repository folder, output folder) in the cache folder of `engine.cache.compiled`
+One pack per (repository folder, output folder) in the store (`engine.cache.store`)
 (``POLICYCTL_CACHE``; ``off`` disables it and every build renders every page). A pack made by
 other engine code, Jinja2, Babel or markdown-it is discarded. Any failure to read or write the
 pack means rendering as usual.
@@ -26,9 +26,6 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
-import sys
-import zlib
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -40,21 +37,11 @@ _MAX_PACK = 256 * 1024 * 1024
 Signature = tuple[int, int, int]  # (size, mtime_ns, inode) of a file as written
 
 
-@lru_cache(maxsize=1)  # once per process: opening the cache and keying the pages both need it
 def _engine_stamp() -> str:
-    """Every engine source, and which Jinja2, Babel, markdown-it, MarkupSafe and time zone data
-    are installed."""
-    import zoneinfo
+    """Every engine source, every installed library, the Python and the time zone database."""
+    from engine.cache import store
 
-    from engine.cache.compiled import installed, sources_digest
-
-    libraries = [installed(module) for module in ("jinja2", "babel", "markdown_it", "markupsafe", "tzdata")]
-    for folder in zoneinfo.TZPATH:  # the system's time zone database (dates in marketplaces' zones)
-        try:
-            libraries.append(f"{folder}:{os.stat(folder).st_mtime_ns}")
-        except OSError:
-            pass
-    return f"{_VERSION}:{sources_digest()}:{sys.version_info[:3]}:{':'.join(libraries)}"
+    return f"{_VERSION}:{store.engine_stamp()}"
 
 
 def index_key(stamp: bytes, entries: list[dict[str, Any]]) -> str:
@@ -194,14 +181,13 @@ class PageCache:
     @classmethod
     def open(cls, root: str, out: str) -> PageCache | None:
         """The cache of building ``root`` into ``out``; None when caching is off."""
-        from engine.cache.compiled import directory
+        from engine.cache import store
 
-        folder = directory()
+        folder = store.folder("pages")
         if folder is None:
             return None
         root, out = os.path.abspath(root), os.path.abspath(out)
-        crc = zlib.crc32(root.encode("utf-8", "surrogatepass") + b"\0" + out.encode("utf-8", "surrogatepass"))
-        file = os.path.join(os.path.dirname(folder), "pages", f"{crc:08x}.marshal")
+        file = os.path.join(folder, f"{store.digest(root, out)}.marshal")
         head = (_engine_stamp(), root, out)
         saved, entries = 0, {}
         try:
@@ -260,6 +246,6 @@ class PageCache:
         except ValueError:
             return
         if len(blob) <= _MAX_PACK:
-            from engine.cache.compiled import write_pack
+            from engine.cache import store
 
-            write_pack(self.file, blob)
+            store.write_pack(self.file, blob)

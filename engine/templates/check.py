@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import re
-import zlib
 from typing import TYPE_CHECKING, Any, Iterator
 
 from engine.source.loader import read_bytes
@@ -37,7 +36,7 @@ _FRAMEWORK_NAMES = frozenset(
     "open eval exec getattr globals locals vars type object import".split())
 _IDENTIFIER_PATH = re.compile(r"[A-Za-z0-9_.]+\Z")
 _PRIVATE = "templates read the page context; names starting with `_` and these names are Python internals"
-_CACHE_VERSION = "2"  # 2: the template's CRC apart from the sources'
+_CACHE_VERSION = "3"  # 3: the template by digest, under the store's engine stamp
 # The sources whose behaviour decides what the check reports (cache key, with Jinja2's version).
 
 
@@ -65,7 +64,9 @@ def check_template(path: str) -> list[Problem]:
     if len(raw) > MAX_TEMPLATE_BYTES:
         return [Problem(path, 1, 1, "G001", f"the template is over the limit of {MAX_TEMPLATE_BYTES:,} bytes",
                         "split it into included parts")]
-    if _cache_folder() is None:  # no cache: no key to compute (it reads three sources per template)
+    from engine.cache import store
+
+    if store.root() is None:  # no cache: no key to compute
         return _analyse(path, raw)
     key = _key(path, raw)
     cached = _cached(key)
@@ -193,42 +194,18 @@ def _relative(name: str) -> bool:
 
 # -- the cache ----------------------------------------------------------------------------------------
 
-_checker: list[str] = []  # the checksum of the sources and Jinja2's stamp, once per process
-
-
 def _key(path: str, raw: bytes) -> str:
-    if not _checker:  # three source files read and Jinja2 looked up once, not for every template
-        from engine.cache.compiled import sources_digest
+    """The template's bytes by digest (a CRC could be forged to match), its paths, the engine."""
+    from engine.cache import store
 
-        _checker.append(f"{sources_digest()}:{_jinja_stamp()}")
-    return f"{_CACHE_VERSION}:{zlib.crc32(raw):08x}:{len(raw)}:{_checker[0]}:{os.path.abspath(path)}\0{path}"
-
-
-def _jinja_stamp() -> str:
-    import importlib.util
-
-    spec = importlib.util.find_spec("jinja2")
-    if spec is None or not spec.origin:
-        return "?"
-    try:
-        st = os.stat(os.path.join(os.path.dirname(spec.origin), "parser.py"))
-    except OSError:
-        return "?"
-    return f"{st.st_size}.{st.st_mtime_ns}"
-
-
-def _cache_folder() -> str | None:
-    from engine.cache.compiled import directory
-
-    decisions = directory()
-    return None if decisions is None else os.path.join(os.path.dirname(decisions), "templates")
+    return f"{_CACHE_VERSION}:{store.digest(raw)}:{store.engine_stamp()}:{os.path.abspath(path)}\0{path}"
 
 
 def _cache_file(key: str) -> str | None:
-    folder = _cache_folder()
-    if folder is None:
-        return None
-    return os.path.join(folder, f"{zlib.crc32(key.encode('utf-8', 'surrogatepass')):08x}.json")
+    from engine.cache import store
+
+    folder = store.folder("templates")
+    return None if folder is None else os.path.join(folder, f"{store.digest(key)}.json")
 
 
 def _cached(key: str) -> list[Problem] | None:
