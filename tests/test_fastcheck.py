@@ -373,3 +373,9 @@ def test_document_pack_gives_the_same_documents(tmp_path: Path, monkeypatch: pyt
     assert edited != plain
     monkeypatch.setenv("POLICYCTL_CACHE", str(tmp_path / "cache"))
     assert snapshot() == edited
+
+
+def test_generated_code_imports_its_runtime_not_its_generator() -> None:
+    text = (ROOT / "engine" / "schema" / "_compiled.py").read_text(encoding="utf-8")
+    imports = [line for line in text.splitlines() if line.startswith(("import ", "from "))]
+    assert imports and all("codegen" not in line for line in imports), imports

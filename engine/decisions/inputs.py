@@ -18,22 +18,14 @@ from engine.decisions.runtime import EvalError
 from engine.decisions.runtime import aware as _aware
 from engine.decisions.runtime import date as _to_date
 from engine.decisions.runtime import datetime as _to_datetime
-
+from engine.schema.predicates import JSON_TYPES
 
 # Keywords the hand-rolled checker understands. A schema using any other keyword is validated with
 # jsonschema (about 15x slower). Hand-rolled rather than fastjsonschema: that library generates and
 # execs Python from the schema, and schemas here come from pull requests.
 _SIMPLE = {"type", "enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength",
            "maxLength", "pattern", "format", "description", "title", "default", "examples", "$comment"}
-_JSON_TYPES: dict[str, Callable[[Any], bool]] = {
-    "integer": lambda v: (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer()),
-    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
-    "string": lambda v: isinstance(v, str),
-    "boolean": lambda v: isinstance(v, bool),
-    "null": lambda v: v is None,
-    "object": lambda v: isinstance(v, dict),
-    "array": lambda v: isinstance(v, (list, tuple)),
-}
+_JSON_TYPES = JSON_TYPES
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 _DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})\Z")
 _Check = tuple[str, Any, Callable[[Any], bool]]

@@ -6,7 +6,8 @@ file is stale). One yes/no function per file kind; see engine/schema/fastcheck.p
 # flake8: noqa
 import re
 
-from engine.schema.codegen import _in, _is_date, _is_integer, _is_number, _unique
+from engine.schema.predicates import in_options as _in, is_date as _is_date, is_integer as _is_integer
+from engine.schema.predicates import is_number as _is_number, unique as _unique
 
 SCHEMAS_CHECKSUM = 'crc32:76138792'
 

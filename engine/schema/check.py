@@ -13,9 +13,11 @@ import os
 from functools import lru_cache
 from typing import Any, Iterable
 
-from engine.schema import fastcheck  # light (json, os, re); an import inside the checks cost ~2 µs per value
-from engine.source.loader import Document, Path
 from engine.problems import Pos, Problem
+from engine.schema import (
+    fastcheck,  # light (json, os, re); an import inside the checks cost ~2 µs per value
+)
+from engine.source.loader import Document, Path
 
 SCHEMA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "schemas")
 KINDS = ("marketplaces", "program", "overlay", "decision", "tests", "pages")

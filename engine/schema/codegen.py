@@ -23,12 +23,20 @@ module is regenerated and committed.
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import os
 import re
 import sys
 from typing import Any, Callable
+
+from engine.schema.predicates import (
+    equal,
+    in_options,
+    is_date,
+    is_integer,
+    is_number,
+    unique,
+)
 
 # Keywords that only annotate: jsonschema does not evaluate them.
 ANNOTATIONS = frozenset({"$schema", "$id", "$comment", "$defs", "definitions", "$anchor", "title", "description",
@@ -61,75 +69,8 @@ class Unsupported(Exception):
     """The schema uses something this compiler does not translate."""
 
 
-# --- runtime helpers used by generated code ------------------------------------------------------
-
-_RE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
-
-
-def _is_number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-
-def _is_integer(v: Any) -> bool:
-    if isinstance(v, bool):
-        return False
-    return isinstance(v, int) or isinstance(v, float) and v.is_integer()
-
-
-def _is_date(v: str) -> bool:
-    if not _RE_DATE.fullmatch(v):
-        return False
-    try:
-        _dt.date.fromisoformat(v)
-    except ValueError:
-        return False
-    return True
-
-
-class _Bool:
-    """Stands for a bool inside comparisons, so `true` never equals `1` (as in jsonschema)."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: bool) -> None:
-        self.value = value
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Bool) and other.value == self.value
-
-    def __hash__(self) -> int:
-        return hash(("bool", self.value))
-
-
-def _equal(a: Any, b: Any) -> bool:
-    """JSON equality: booleans are not numbers, 1 == 1.0, containers compared deeply."""
-    if a is b:
-        return True
-    if isinstance(a, str) or isinstance(b, str):
-        return bool(a == b)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b))
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_equal(a[k], b[k]) for k in a)
-    if isinstance(a, (list, dict)) or isinstance(b, (list, dict)):
-        return False
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a == b
-    return bool(a == b)
-
-
-def _in(v: Any, options: tuple[Any, ...]) -> bool:
-    return any(_equal(v, o) for o in options)
-
-
-def _unique(items: list[Any]) -> bool:
-    if all(type(i) is str for i in items):
-        return len(set(items)) == len(items)
-    return all(not _equal(items[i], items[j]) for i in range(len(items)) for j in range(i + 1, len(items)))
-
-
-RUNTIME: dict[str, Any] = {"_is_number": _is_number, "_is_integer": _is_integer, "_is_date": _is_date,
-                           "_equal": _equal, "_in": _in, "_unique": _unique, "re": re}
+RUNTIME: dict[str, Any] = {"_is_number": is_number, "_is_integer": is_integer, "_is_date": is_date,
+                           "_equal": equal, "_in": in_options, "_unique": unique, "re": re}
 
 
 # --- the compiler ---------------------------------------------------------------------------------
@@ -504,7 +445,8 @@ def generate(schema_dir: str = SCHEMA_DIR) -> str:
         'file is stale). One yes/no function per file kind; see engine/schema/fastcheck.py."""\n'
         "# fmt: off\n# flake8: noqa\n"
         "import re\n\n"
-        "from engine.schema.codegen import _in, _is_date, _is_integer, _is_number, _unique\n\n"
+        "from engine.schema.predicates import in_options as _in, is_date as _is_date, is_integer as _is_integer\n"
+        "from engine.schema.predicates import is_number as _is_number, unique as _unique\n\n"
         + f"SCHEMAS_CHECKSUM = {fingerprint(schema_dir)!r}\n\n"
         + body
         + "\nVALIDATORS = {\n" + table + "}\n"

@@ -20,6 +20,8 @@ import os
 import re
 from typing import Any, Callable
 
+from engine.schema.predicates import JSON_TYPES, is_integer, is_number
+
 _validators: dict[str, Callable[[Any], bool]] | None = None
 
 
@@ -73,11 +75,7 @@ _TYPES = frozenset({"array", "boolean", "integer", "null", "number", "object", "
 
 
 def _nonneg_int(v: Any) -> bool:
-    return not isinstance(v, bool) and (isinstance(v, int) or isinstance(v, float) and v.is_integer()) and v >= 0
-
-
-def _number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
+    return is_integer(v) and v >= 0
 
 
 def _string_array_unique(v: Any) -> bool:
@@ -103,7 +101,7 @@ _KEYWORD_OK: dict[str, Callable[[Any], bool]] = {
     "uniqueItems": lambda v: isinstance(v, bool),
     "pattern": lambda v: isinstance(v, str),
     "format": lambda v: isinstance(v, str),
-    "minimum": _number, "maximum": _number, "exclusiveMinimum": _number, "exclusiveMaximum": _number,
+    "minimum": is_number, "maximum": is_number, "exclusiveMinimum": is_number, "exclusiveMaximum": is_number,
     "title": lambda v: isinstance(v, str),
     "description": lambda v: isinstance(v, str),
     "$comment": lambda v: isinstance(v, str),
@@ -164,14 +162,8 @@ _BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
 _SIMPLE_KEYS = frozenset({"type", "enum", *_BOUNDS}) | _SIMPLE_ANNOTATIONS
 
 
-def _is_integer(v: Any) -> bool:
-    return not isinstance(v, bool) and (isinstance(v, int) or isinstance(v, float) and v.is_integer())
-
-
-_SCALAR_TYPES: dict[str, Callable[[Any], bool]] = {
-    "string": lambda v: isinstance(v, str), "boolean": lambda v: isinstance(v, bool), "null": lambda v: v is None,
-    "number": _number, "integer": _is_integer,
-}
+_SCALAR_TYPES: dict[str, Callable[[Any], bool]] = {k: JSON_TYPES[k] for k in ("string", "boolean", "null", "number",
+                                                                                 "integer")}
 
 
 def simple_validator(schema: Any) -> Callable[[Any], bool] | None:
@@ -186,7 +178,7 @@ def simple_validator(schema: Any) -> Callable[[Any], bool] | None:
     for key in _BOUNDS:
         if key in schema:
             bound = schema[key]
-            if not _number(bound) or bound != bound or bound in (float("inf"), float("-inf")):
+            if not is_number(bound) or bound != bound or bound in (float("inf"), float("-inf")):
                 return None
     low, high, above, below = (schema.get(key) for key in _BOUNDS)
     options = schema.get("enum")
@@ -202,7 +194,7 @@ def simple_validator(schema: Any) -> Callable[[Any], bool] | None:
             return False
         if choices is not None and not (isinstance(v, str) and v in choices):
             return False
-        if bounded and (numeric or _number(v)):
+        if bounded and (numeric or is_number(v)):
             if low is not None and not v >= low or high is not None and not v <= high:
                 return False
             if above is not None and not v > above or below is not None and not v < below:

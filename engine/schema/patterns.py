@@ -24,8 +24,8 @@ import re
 import warnings
 from typing import Any, Iterator
 
-from engine.source.loader import Document, Path
 from engine.problems import Problem
+from engine.source.loader import Document, Path
 
 MAX_PATTERN = 1000
 
