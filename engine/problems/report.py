@@ -40,15 +40,14 @@ def summary(problems: Sequence[Problem], files: int) -> str:
     return f"{' and '.join(parts)} in {touched} of {files} {noun}"
 
 
+def problem_json(p: Problem) -> dict[str, object]:
+    """The one JSON shape of a problem, in every command's `--format json`."""
+    return {"file": p.file, "line": p.line, "column": p.col, "code": p.code, "severity": p.severity,
+            "message": p.message, "hint": p.hint}
+
+
 def as_json(problems: Sequence[Problem], files: int, sources: dict[str, str] | None = None) -> str:
-    body = {
-        "files": files,
-        "problems": [
-            {"file": p.file, "line": p.line, "column": p.col, "code": p.code, "severity": p.severity,
-             "message": p.message, "hint": p.hint}
-            for p in problems
-        ],
-    }
+    body = {"files": files, "problems": [problem_json(p) for p in problems]}
     return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
 
 
