@@ -86,8 +86,8 @@ def _within(path: str, folder: str) -> bool:
 
 
 def refusal(out: str, policies: str) -> tuple[str, str] | None:
-    """Why a build must not write into ``out`` (a reason, "it ...", and a hint), or None. The cheap checks come
-    first, so `--out /` is refused without reading the disk."""
+    """Why a build must not write into ``out`` (a reason, "it ...", and a hint), or None. The
+    cheap checks come first, so `--out /` is refused without reading the disk."""
     from engine.site.outtree import list_tree
 
     real_out, real_src = os.path.realpath(out), os.path.realpath(policies)
