@@ -67,8 +67,34 @@ def _repo_for_questions(root: str) -> Any:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="policyctl", message="%(prog)s %(version)s")
-def main() -> None:
+@click.option("--color", type=click.Choice(("auto", "always", "never")), default="auto", show_default=True,
+              help="Colour in text output; auto: on a terminal, unless NO_COLOR is set.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress and no notes: results and problems only.")
+@click.pass_context
+def main(ctx: click.Context, color: str, quiet: bool) -> None:
     """Marketplace policy as data: validate, decide, render and test policy YAML."""
+    from engine.console import Console
+
+    ctx.obj = Console(color, quiet)
+
+
+def _console() -> Any:
+    """The run's engine.console.Console (the group's --color and --quiet)."""
+    from engine.console import Console
+
+    ctx = click.get_current_context(silent=True)
+    found = ctx.find_object(Console) if ctx is not None else None
+    return found if found is not None else Console()
+
+
+def _say(text: str, err: bool = False) -> None:
+    """Text for people, coloured where colour is wanted (engine.console)."""
+    console = _console()
+    click.echo(console.paint(text), err=err, nl=False, color=console.color)
+
+
+def _json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
 root_option = click.option("--root", default=DEFAULT_ROOT, show_default=True, metavar="DIR",
@@ -230,57 +256,70 @@ def _pages_problems(problems: list[Any], files: int) -> None:
               help="Build the pages as of DATE (ISO). Default: today in each marketplace's time zone.")
 @click.option("--check", is_flag=True,
               help="Build in memory and compare with DIR: exit 1 listing stale, missing and leftover files.")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
 @root_option
-def build_cmd(out: str, at: str | None, check: bool, root: str) -> None:
+def build_cmd(out: str, at: str | None, check: bool, fmt: str, root: str) -> None:
     """Render every program's pages for every marketplace and language (Markdown and HTML).
 
     Only pages whose sources changed since the last build into DIR are rendered, and only files
-    whose bytes change are written (POLICYCTL_CACHE=off renders every page).
+    whose bytes change are written (POLICYCTL_CACHE=off renders every page). Only files policyctl
+    wrote into DIR (listed in DIR/.policyctl-build.json) are ever replaced or removed; a folder
+    that is not empty and was not built by policyctl, or that holds the policies, sources or a
+    .git, is refused (exit 2).
     """
-    from engine.site import outtree
-    from engine.site import build as site
-    from engine.cache.pages import PageCache
+    from engine import PolicyError
+    from engine.commands.build import build as run
+    from engine.problems import report
 
     _day(at)
-    repo = _load(root)
-    cache = PageCache.open(root, out)  # pages whose inputs did not change since the last build are kept
-    built = site.build(repo, at, cache)
-    if built.problems:
-        _pages_problems(built.problems, len(repo.documents))
-        click.echo(f"policyctl: nothing was written to {out}: fix these problems first", err=True)
+    progress = _console().progress("rendering pages")
+    try:
+        result = run(root, out, at, check, progress)
+    except PolicyError as e:
+        progress.close()
+        _policy_error(e)
+    progress.close()
+    if result.refused is not None:
+        _fail_usage(f"will not build into `{out}`: {result.refused[0]}; nothing was changed", result.refused[1])
+    if fmt == "json":
+        _json(_build_json(result))
+        sys.exit(result.exit_code)
+    if result.problems:
+        _say(report.text(result.problems, result.files_checked), err=True)
+        _say(f"policyctl: nothing was written to {out}: fix these problems first\n", err=True)
         sys.exit(1)
-    on_disk = outtree.list_tree(out) if os.path.isdir(out) else []
-    differences = outtree.differences(out, built.files, built.kept, on_disk)
-    pages = len(built.entries)
-    files = len(built.files) + len(built.kept)
-    rendered = "" if cache is None else f"; {built.rendered} of {pages} pages rendered" + (
-        ", the others unchanged" if built.rendered < pages else "")
-    if check:
-        if differences:
-            _pages_problems(differences, files)
-            for reason in site.passed_dates(out, repo, at):
-                click.echo(f"  note: {reason}", err=True)
-            sys.exit(1)
-        if cache is not None:
-            cache.save(built.records, built.files, built.kept)
-        click.echo(f"{out} is up to date ({pages} pages, {files} files{rendered})")
-        return
-    if differences:
-        try:
-            outtree.write(out, built.files, built.kept, on_disk)
-        except OSError as e:
-            click.echo(f"policyctl: cannot write {e.filename or out}: {e.strerror or e}", err=True)
-            if isinstance(e, outtree.PartlyWritten):
-                click.echo(f"policyctl: some files of {out} were replaced: build again to finish", err=True)
-            else:
-                click.echo(f"policyctl: {out} was left as it was", err=True)
-            sys.exit(1)
-    if cache is not None:
-        cache.save(built.records, built.files, built.kept)
-    if not differences:
-        click.echo(f"{out} is up to date ({pages} pages, {files} files{rendered})")
-        return
-    click.echo(f"wrote {out}: {pages} pages, {files} files ({len(differences)} added, changed or removed{rendered})")
+    if result.failure is not None:
+        path, reason, partly = result.failure
+        _say(f"policyctl: cannot write {path}: {reason}\n", err=True)
+        _say(f"policyctl: some files of {out} were replaced: build again to finish\n" if partly
+             else f"policyctl: {out} was left as it was\n", err=True)
+        sys.exit(1)
+    if not _console().quiet and result.others:
+        shown = ", ".join(result.others[:3]) + (f" and {len(result.others) - 3} more" if len(result.others) > 3 else "")
+        _say(f"  note: left alone, not written by policyctl: {shown}\n", err=True)
+    rendered = "" if result.rendered is None else f"; {result.rendered} of {result.pages} pages rendered" + (
+        ", the others unchanged" if result.rendered < result.pages else "")
+    if check and result.differences:
+        _say(report.text(result.differences, result.files), err=True)
+        for reason in result.notes:
+            _say(f"  note: {reason}\n", err=True)
+        sys.exit(1)
+    if result.written:
+        click.echo(f"wrote {out}: {result.pages} pages, {result.files} files "
+                   f"({result.changed} added, changed or removed{rendered})")
+    else:
+        click.echo(f"{out} is up to date ({result.pages} pages, {result.files} files{rendered})")
+
+
+def _build_json(result: Any) -> dict[str, Any]:
+
+    return {"out": result.out, "check": result.check, "ok": result.exit_code == 0,
+            "pages": result.pages, "files": result.files, "rendered": result.rendered,
+            "changed": result.changed, "written": result.written,
+            "problems": [p.to_json() for p in result.problems + result.differences],
+            "left_alone": result.others, "notes": result.notes,
+            "failure": None if result.failure is None else
+            {"path": result.failure[0], "reason": result.failure[1], "partly_written": result.failure[2]}}
 
 
 @main.group("i18n")
@@ -336,23 +375,37 @@ def i18n_update(names: tuple[str, ...], drop_obsolete: bool, root: str) -> None:
 
 @i18n_cmd.command("check")
 @click.argument("names", nargs=-1, metavar="[PROGRAM|_site]...")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
 @root_option
-def i18n_check(names: tuple[str, ...], root: str) -> None:
+def i18n_check(names: tuple[str, ...], fmt: str, root: str) -> None:
     """Exit 1 naming every missing, fuzzy or obsolete message per locale (file:line); print completeness."""
+    from engine import PolicyError
+    from engine.commands.i18n import check
     from engine.i18n import catalogs as i18n
     from engine.problems import report
 
-    problems, lines, files = [], [], 0
-    for domain in _pages_domains(root, names):
-        result = i18n.check(domain)
-        problems += result.problems
-        files += 1 + len(domain.targets)
-        lines += [f"{domain.name} {i18n.completeness_line(s)}" for s in result.stats]
-    if problems:
-        click.echo(report.text(problems, files), nl=False)
-    for line in lines:
-        click.echo(line)
-    sys.exit(1 if problems else 0)
+    try:
+        result = check(root, names)
+    except PolicyError as e:
+        _policy_error(e)
+    if result.usage is not None:
+        _fail_usage(*result.usage)
+    if fmt == "json":
+        _json({"ok": result.exit_code == 0, "files": result.files,
+               "problems": [p.to_json() for p in result.errors + result.problems],
+               "locales": [{"domain": domain, "locale": s.tag, "total": s.total, "translated": s.translated,
+                            "missing": s.missing, "fuzzy": s.fuzzy, "obsolete": s.obsolete,
+                            "percent": round(s.percent, 1)} for domain, s in result.stats]})
+        sys.exit(result.exit_code)
+    if result.errors:
+        _say(report.text(result.errors, result.documents), err=True)
+        _say("policyctl: fix these problems first (`policyctl validate`)\n", err=True)
+        sys.exit(1)
+    if result.problems:
+        _say(report.text(result.problems, result.files))
+    for domain, stats in result.stats:
+        click.echo(f"{domain} {i18n.completeness_line(stats)}")
+    sys.exit(result.exit_code)
 
 
 # --- the cache (engine/cache/store.py) ---
@@ -401,53 +454,57 @@ def cache_clear() -> None:
 @click.option("--fail-under", type=click.FloatRange(0, 100), metavar="PCT", help="Fail when coverage is below PCT.")
 @click.option("--boundaries", is_flag=True, help="Also check every decision against its band tables at each band edge.")
 @click.option("-v", "--verbose", is_flag=True, help="Also list the tests that pass.")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
 def test_cmd(path: str | None, root: str, keyword: str | None, junit_file: str | None, coverage: bool,
-             fail_under: float | None, boundaries: bool, verbose: bool) -> None:
+             fail_under: float | None, boundaries: bool, verbose: bool, fmt: str) -> None:
     """Run the test cases in tests/*.yaml (below PATH); the last line is `N passed, N failed`."""
-    import time
-
-    from engine.policytests import boundaries as bounds
-    from engine.policytests import coverage as cov
-    from engine.problems import report
-    from engine.policytests import cases as testing
+    from engine import PolicyError
+    from engine.commands.test import run
     from engine.policytests import report as testreport
+    from engine.problems import report
 
-    started = time.monotonic()
-    repo = _load(_test_root(path, root))
-    errors = [p for p in repo.problems if p.severity == "error"]
-    if errors:
-        click.echo(report.text(errors, len(repo.documents)), err=True, nl=False)
-    selected = testing.cases(repo, path, keyword)
-    outcomes = testing.run(repo, selected)
-    if boundaries:
-        plans, bad = bounds.plans(repo, selected)
-        outcomes += [bounds.failed_plan(case, problem) for case, problem in bad]
-        outcomes += [o for plan in plans for o in bounds.check(repo, plan)]
-    click.echo(testreport.failures(outcomes, verbose), nl=False)
-    measured = None
-    if coverage or fail_under is not None:
-        measured = cov.measure(repo, cov.in_scope(repo, path), outcomes)
-        click.echo(testreport.coverage(measured, fail_under), nl=False)
-    if junit_file:
-        _write(junit_file, testreport.junit(outcomes, time.monotonic() - started))
-    click.echo(testreport.summary(outcomes))
-    low = measured is not None and fail_under is not None and measured.percent < fail_under
-    sys.exit(1 if errors or low or not all(o.passed for o in outcomes) else 0)
+    progress = _console().progress("running tests")
+    try:
+        result = run(root, path, keyword, coverage, fail_under, boundaries, junit_file, progress)
+    except PolicyError as e:
+        progress.close()
+        _policy_error(e)
+    progress.close()
+    if result.usage is not None:
+        _fail_usage(*result.usage)
+    if fmt == "json":
+        _json(_test_json(result))
+        sys.exit(result.exit_code)
+    if result.errors:
+        _say(report.text(result.errors, result.files), err=True)
+    _say(testreport.failures(result.outcomes, verbose))
+    if result.coverage is not None:
+        _say(testreport.coverage(result.coverage, fail_under))
+    _say(testreport.summary(result.outcomes) + "\n")
+    sys.exit(result.exit_code)
 
 
-def _test_root(path: str | None, root: str) -> str:
-    """The policies folder: the one holding PATH, else --root."""
-    from engine.source import layout
+def _test_json(result: Any) -> dict[str, Any]:
+    from engine.policytests.cases import MISSING
 
-    if path is None:
-        return root
-    if not os.path.exists(path):
-        _fail_usage(f"no such file or folder: {path}", "give a policies folder, a program folder or a tests file")
-    found = layout.find_root(path)
-    if found is None:
-        _fail_usage(f"{path} is not inside a policies folder", "a policies folder holds marketplaces.yaml")
-    inside = os.path.commonpath([found, os.getcwd()]) == os.getcwd()
-    return os.path.relpath(found) if inside else found  # short paths in messages, never ../../..
+    def value(v: Any) -> Any:
+        return None if v is MISSING else v
+
+    tests = [{"name": o.name, "kind": o.kind, "program": o.program, "decision": o.decision, "file": o.pos.file,
+              "line": o.pos.line, "passed": o.passed, "asked": o.context,
+              "mismatches": [{"output": m.key, "expected": value(m.expected), "actual": value(m.actual),
+                              "missing": m.actual is MISSING} for m in o.mismatches],
+              "problems": [p.to_json() for p in o.problems], "notes": list(o.notes)} for o in result.outcomes]
+    passed = sum(o.passed for o in result.outcomes)
+    body: dict[str, Any] = {"ok": result.exit_code == 0, "passed": passed, "failed": len(tests) - passed,
+                            "tests": tests, "problems": [p.to_json() for p in result.errors]}
+    if result.coverage is not None:
+        cov = result.coverage
+        body["coverage"] = {"percent": cov.percent, "fail_under": result.fail_under, "rows": list(cov.count("row")),
+                            "bands": list(cov.count("band")),
+                            "missing": [{"program": i.program, "kind": i.kind, "file": i.pos.file, "line": i.pos.line,
+                                         "what": i.label} for i in cov.missing]}
+    return body
 
 
 def _write(file: str, text: str) -> None:

@@ -14,6 +14,7 @@ import pytest
 
 from conftest import ROOT, edit, run_cli
 from engine.site import outtree
+from engine.site.ownership import RECORD
 from engine.cache import pages as pagecache
 
 AT = "2025-01-01"
@@ -84,16 +85,15 @@ def _hand_edit(out: Path) -> Callable[[Path], None]:
 # (what changes, the edit, pages rendered again (of 12), files written or removed)
 EDITS: list[tuple[str, Callable[[Path, Path], None], int, set[str] | None]] = [
     ("nothing", lambda repo, out: None, 0, set()),
-    ("a parameter of one marketplace", lambda repo, out: _param(repo), 4, CSBA_DE),
+    ("a parameter of one marketplace", lambda repo, out: _param(repo), 4, CSBA_DE | {RECORD}),
     # both Italian pages are rendered again; only the US one has the "what changed" section with it
-    ("one translation", lambda repo, out: _translation(repo), 2, US_IT),
+    ("one translation", lambda repo, out: _translation(repo), 2, US_IT | {RECORD}),
     ("the shared layout", lambda repo, out: edit(repo / "_site/layout.html.j2", "<html", "<html data-x=\"1\""),
      12, None),
     ("a generated file edited by hand", lambda repo, out: _hand_edit(out)(repo), 1,
      {"csba/us/es/help.html"}),
     ("a generated file deleted", lambda repo, out: (out / "csba/de/it/help.md").unlink(), 1,
      {"csba/de/it/help.md"}),
-    ("a leftover file", lambda repo, out: (out / "csba/stray.html").write_text("x"), 0, {"csba/stray.html"}),
     ("the marketplaces file", lambda repo, out: edit(repo / "marketplaces.yaml", "amazon.de", "amazon.de.example"),
      12, None),
     # pages see the program's decision ids (`examples` has an entry per decision), not their rows
@@ -127,7 +127,8 @@ def test_only_files_whose_bytes_change_are_written(repo: Path, tmp_path: Path) -
     _param(repo)
     _, message = build(repo, out, "--at", AT)
     after = stamps(out)
-    assert {rel for rel in after if after[rel] != before[rel]} == CSBA_DE  # not the index: titles are the same
+    # not the index (titles are the same); the build record, whose digests changed
+    assert {rel for rel in after if after[rel] != before[rel]} == CSBA_DE | {RECORD}
     assert "(8 added, changed or removed; 4 of 12 pages rendered, the others unchanged)" in message
 
 
@@ -148,6 +149,20 @@ def test_other_engine_code_renders_everything(repo: Path, tmp_path: Path, monkey
     stamp = pagecache._engine_stamp()
     monkeypatch.setattr(pagecache, "_engine_stamp", lambda: stamp + "-other")
     assert build(repo, out, "--at", AT)[0] == 12
+
+
+def test_a_file_someone_else_put_there_stays_and_a_page_no_longer_produced_goes(
+        repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "site"
+    build(repo, out, "--at", AT)
+    (out / "csba/stray.html").write_text("someone's")
+    assert build(repo, out, "--at", AT)[0] == 0
+    assert (out / "csba/stray.html").read_text() == "someone's"
+    edit(repo / "marketplaces.yaml", "locales: [en, it, zh-Hans, es]", "locales: [en, it, zh-Hans]")
+    build(repo, out, "--at", AT)  # incremental: pages of the other languages are kept
+    assert not (out / "csba/us/es").exists() and (out / "csba/stray.html").read_text() == "someone's"
+    (out / "csba/stray.html").unlink()
+    assert_same_as_full_build(repo, out, tmp_path, monkeypatch, "--at", AT)
 
 
 def test_check_uses_the_cache_and_still_finds_stale_files(repo: Path, tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -12,7 +13,7 @@ import pytest
 
 import engine
 from conftest import ROOT, edit, run_cli
-from engine.site import outtree
+from engine.site import outtree, ownership
 from engine.site import build as site
 
 AT = "2025-01-01"
@@ -44,14 +45,17 @@ def test_the_tree_holds_every_program_marketplace_and_language(policies: Path, t
     assert run.code == 0 and "wrote" in run.out
     files = set(outtree.read_tree(str(out)))
     repo = engine.load(str(policies))
-    expected = {"index.html", "index.md", "index.json"}
+    expected = {"index.html", "index.md", "index.json", ownership.RECORD}
     for program, mps in (("csba", ("us", "de")), ("cs_guidelines", ("us",))):
         for mp in mps:
             for tag in repo.marketplaces[mp].locales:
                 expected |= {f"{program}/{mp}/{tag}/help.md", f"{program}/{mp}/{tag}/help.html"}
     assert files == expected
     index = json.loads((out / "index.json").read_text())
-    assert len(index["pages"]) == (len(expected) - 3) // 2
+    assert len(index["pages"]) == (len(expected) - 4) // 2
+    record = json.loads((out / ownership.RECORD).read_text())  # every file written, with its digest
+    assert set(record["files"]) == expected - {ownership.RECORD}
+    assert record["files"]["index.md"] == hashlib.sha256((out / "index.md").read_bytes()).hexdigest()
     assert all("at" not in entry for entry in index["pages"])  # no build date anywhere
     listing = (out / "index.html").read_text()
     for entry in index["pages"]:
@@ -68,15 +72,18 @@ def test_check_reports_stale_missing_and_leftover_files(policies: Path, tmp_path
     lines[4] = lines[4].replace("July", "June")
     page.write_text("".join(lines))
     (out / "csba/de/it/help.html").unlink()
-    (out / "csba/old.html").write_text("gone")
+    (out / "csba/mine.html").write_text("someone's")  # not policyctl's: a note, never a leftover
+    edit(policies / "marketplaces.yaml", "locales: [en, it, zh-Hans, es]", "locales: [en, it, zh-Hans]")
     run = build(policies, out, "--at", AT, "--check")
     assert run.code == 1
     assert f"{out}/csba/us/en/help.md:5:23: error[G005]: stale: differs from what the sources produce" in run.err
     assert f"{out}/csba/de/it/help.html:1:1: error[G005]: missing: the sources produce this file" in run.err
-    assert f"{out}/csba/old.html:1:1: error[G005]: no longer produced by the sources (stale leftover)" in run.err
+    assert f"{out}/csba/us/es/help.html:1:1: error[G005]: no longer produced by the sources (stale leftover)" in run.err
+    assert "mine.html:1:1" not in run.err and "note: left alone, not written by policyctl: csba/mine.html" in run.err
     assert "hint: run `policyctl build`" in run.err
     assert build(policies, out, "--at", AT).code == 0
-    assert not (out / "csba/old.html").exists() and (out / "csba/de/it/help.html").exists()
+    assert not (out / "csba/us/es").exists() and (out / "csba/de/it/help.html").exists()
+    assert (out / "csba/mine.html").read_text() == "someone's"
     assert build(policies, out, "--at", AT, "--check").code == 0
 
 

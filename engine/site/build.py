@@ -28,7 +28,7 @@ import signal
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
@@ -152,11 +152,13 @@ def tidy_markdown(text: str) -> str:
     return text + "\n"
 
 
-def build(repo: Repository, at: str | None = None, cache: PageCache | None = None) -> Built:
+def build(repo: Repository, at: str | None = None, cache: PageCache | None = None,
+          progress: Callable[[int, int], None] | None = None) -> Built:
     """Render the whole site in memory. Problems (data, templates, translations) mean: do not publish.
 
     With ``cache``, a page whose inputs are those of the files the last build left in the output
-    folder is not rendered: its two paths go to ``kept`` instead of ``files``.
+    folder is not rendered: its two paths go to ``kept`` instead of ``files``. ``progress`` is
+    told (pages rendered, pages to render) as rendering goes on.
     """
     out = Built()
     errors = [p for p in repo.problems if p.severity == "error"]
@@ -192,7 +194,9 @@ def build(repo: Repository, at: str | None = None, cache: PageCache | None = Non
         by_program.setdefault((job.page.program, job.locale), []).append(job)
     rendered: dict[Job, tuple[str, str, str]] = {}  # job -> (markdown, html body, title)
     workers = _workers(len(todo))
-    pooled = _render_parallel(repo, work, sources, at, by_program, workers) if workers > 1 else None
+    tell = progress or (lambda done, total: None)
+    tell(0, len(todo))
+    pooled = _render_parallel(repo, work, sources, at, by_program, workers, tell) if workers > 1 else None
     if pooled is not None:
         rendered, problems = pooled
         out.problems += problems
@@ -200,6 +204,7 @@ def build(repo: Repository, at: str | None = None, cache: PageCache | None = Non
         renderers: dict[str, Renderer] = {}
         for (program_id, tag), jobs in sorted(by_program.items()):
             problems, used = _render_group(repo, work, sources, at, program_id, tag, jobs, renderers, rendered)
+            tell(len(rendered), len(todo))
             out.problems += problems
             for translator in used:
                 out.problems += translator.problems
@@ -267,7 +272,8 @@ def _workers(pages: int) -> int:
 
 def _render_parallel(repo: Repository, work: Plan, sources: dict[str, dict[Any, tuple[str, int]]], at: str | None,
                      by_program: dict[tuple[str, str], list[Job]],
-                     workers: int) -> tuple[dict[Job, tuple[str, str, str]], list[Problem]] | None:
+                     workers: int, tell: Callable[[int, int], None]
+                     ) -> tuple[dict[Job, tuple[str, str, str]], list[Problem]] | None:
     """The pages rendered by forked worker processes, which inherit the loaded repository.
 
     Each task is a slice of one program's pages in one language; results are keyed by the page's
@@ -286,7 +292,11 @@ def _render_parallel(repo: Repository, work: Plan, sources: dict[str, dict[Any, 
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                  initializer=_worker_start, initargs=(os.getpid(),)) as pool:
-            results = list(pool.map(_render_task, tasks))
+            results, done, total = [], 0, sum(len(t[2]) for t in tasks)
+            for result in pool.map(_render_task, tasks):  # in task order, as they finish
+                results.append(result)
+                done += len(result[0])
+                tell(done, total)
     except (OSError, BrokenProcessPool):
         return None
     finally:

@@ -4,9 +4,16 @@
 one step (Linux `renameat2(RENAME_EXCHANGE)`; elsewhere two renames), so an interrupted build
 leaves the previous tree in place, and files no longer produced disappear with the old tree.
 
+Only files policyctl wrote are ever replaced or removed (engine.site.ownership: the build record
+`.policyctl-build.json` in the folder lists them). The whole-tree swap is used only when every
+file in the folder is policyctl's; otherwise, and in an incremental build, the files are updated
+one by one as below, and files of others stay where they are.
+
 An incremental build (engine.cache.pages) keeps most files as they are: then only the files that
 differ are written, each staged in full beside the output first and then renamed into place one
-after the other, and files no longer produced are removed. Rewriting a whole tree of thousands
+after the other, and files no longer produced are removed. Before the renames the record is
+rewritten listing the files about to arrive as `pending`, so an interrupted run never leaves a
+file of its own that the next run would take for someone else's. Rewriting a whole tree of thousands
 of files to change a dozen would cost more than the build itself, and unchanged files keep their
 time stamps. An interruption before the renames leaves the tree as it was; one during them (a
 few milliseconds for a few files) leaves some files new and some old, which the next build (or
@@ -19,8 +26,12 @@ import ctypes
 import os
 import shutil
 import tempfile
+from typing import TYPE_CHECKING, Collection
 
 from engine.problems import Problem
+
+if TYPE_CHECKING:
+    from engine.site.ownership import Survey
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
@@ -65,16 +76,17 @@ def _first_difference(old: bytes, new: bytes) -> tuple[int, int]:
 
 
 def differences(folder: str, files: dict[str, bytes], kept: set[str] | frozenset[str] = frozenset(),
-                on_disk: list[str] | None = None) -> list[Problem]:
+                on_disk: list[str] | None = None, others: Collection[str] = ()) -> list[Problem]:
     """G005 for every file that is stale, missing, or no longer produced. Files in ``kept`` are
     known to be current (engine.cache.pages checked them) and are not read. ``on_disk``: the
-    folder's `list_tree`, if the caller has it."""
+    folder's `list_tree`, if the caller has it. ``others``: files that are not policyctl's (see
+    engine.site.ownership), never called leftovers."""
     if on_disk is None:
         on_disk = list_tree(folder) if os.path.isdir(folder) else []
     listed = set(on_disk)
     problems = []
     hint = "run `policyctl build` and commit the result"
-    for rel in sorted(listed | set(files) | kept):
+    for rel in sorted((listed - set(others)) | set(files) | kept):
         path = os.path.join(folder, rel)
         if rel not in listed:
             problems.append(Problem(path, 1, 1, "G005", "missing: the sources produce this file", hint))
@@ -102,22 +114,35 @@ def _exchange(a: str, b: str) -> bool:
 
 
 def write(folder: str, files: dict[str, bytes], kept: set[str] | frozenset[str] = frozenset(),
-          on_disk: list[str] | None = None) -> None:
-    """Make ``folder`` hold exactly ``files`` and the files in ``kept`` (left as they are on disk);
-    OSError (with the path) when it cannot.
+          on_disk: list[str] | None = None, survey: Survey | None = None) -> None:
+    """Make ``folder`` hold ``files`` (with the build record among them) and the files in ``kept``
+    (left as they are on disk), remove policyctl's files no longer produced, and leave every other
+    file alone; OSError (with the path) when it cannot. ``survey``: engine.site.ownership's
+    survey of the folder, if the caller made one (then ``files`` holds the new record).
 
-    Without ``kept``, the tree is replaced atomically: on any failure, and if the process is killed
-    at any point, ``folder`` is left as it was. A killed run leaves its temporary folder behind
-    (`.NAME.tmp-PID-...` beside the output): the next run removes those whose process is gone.
+    When every file in the folder is policyctl's and nothing is kept, the tree is replaced
+    atomically: on any failure, and if the process is killed at any point, ``folder`` is left as
+    it was. A killed run leaves its temporary folder behind (`.NAME.tmp-PID-...` beside the
+    output): the next run removes those whose process is gone.
     """
+    from engine.site import ownership
+
     folder = os.path.abspath(folder)
+    if on_disk is None:
+        on_disk = list_tree(folder) if os.path.isdir(folder) else []
+    if survey is None:
+        survey = ownership.survey(folder, files, kept, on_disk)
+        files = {**files, ownership.RECORD: ownership.encode(survey.files)}
+    if survey.conflicts:
+        path = os.path.join(folder, survey.conflicts[0])
+        raise FileExistsError(17, "policyctl did not write it and will not replace it", path)
     parent, base = os.path.split(folder)
     os.makedirs(parent, exist_ok=True)
     _sweep(parent, base)
     tmp = tempfile.mkdtemp(prefix=f".{base}.tmp-{os.getpid()}-", dir=parent)
-    if kept and os.path.isdir(folder):
+    if (kept or not survey.whole) and os.path.isdir(folder):
         try:
-            _update(folder, files, kept, tmp, list_tree(folder) if on_disk is None else on_disk)
+            _update(folder, files, tmp, survey)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         return
@@ -148,31 +173,44 @@ def write(folder: str, files: dict[str, bytes], kept: set[str] | frozenset[str] 
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _update(folder: str, files: dict[str, bytes], kept: set[str] | frozenset[str], tmp: str,
-            on_disk: list[str]) -> None:
-    """Write the files that differ from the disk (staged in ``tmp`` first), remove leftovers."""
+def _update(folder: str, files: dict[str, bytes], tmp: str, survey: Survey) -> None:
+    """Write the files that differ from the disk (staged in ``tmp`` first; the record last, after
+    a pending one), remove policyctl's leftovers."""
+    from engine.site import ownership
+
+    record = ownership.RECORD
     staged: list[tuple[str, str]] = []
-    for i, (rel, data) in enumerate(sorted(files.items())):
+    pending: dict[str, str] = {}
+    for i, (rel, data) in enumerate(sorted(files.items(), key=lambda item: item[0] == record)):
         if _read(folder, rel) == data:
             continue
         temporary = os.path.join(tmp, str(i))
         with open(temporary, "wb") as f:
             f.write(data)
         staged.append((temporary, os.path.join(folder, *rel.split("/"))))
+        if rel != record and survey.record.files.get(rel) != survey.files[rel]:
+            pending[rel] = survey.files[rel]  # bytes the current record does not know
+    if pending:
+        temporary = os.path.join(tmp, "pending")
+        with open(temporary, "wb") as f:
+            f.write(ownership.encode(survey.record.files, {**survey.record.pending, **pending}))
+        staged.insert(0, (temporary, os.path.join(folder, record)))
+    final = staged.pop() if staged and staged[-1][1] == os.path.join(folder, record) else None
     try:
         for temporary, path in staged:
             os.makedirs(os.path.dirname(path), exist_ok=True)
             os.replace(temporary, path)
         emptied = set()
-        for rel in on_disk:
-            if rel not in files and rel not in kept:
-                path = os.path.join(folder, *rel.split("/"))
-                os.remove(path)
-                emptied.add(os.path.dirname(path))
+        for rel in survey.remove:
+            path = os.path.join(folder, *rel.split("/"))
+            os.remove(path)
+            emptied.add(os.path.dirname(path))
         for directory in sorted(emptied, key=len, reverse=True):  # deepest first
             while directory != folder and not os.listdir(directory):
                 os.rmdir(directory)
                 directory = os.path.dirname(directory)
+        if final is not None:  # last: until here the previous record (or the pending one) holds
+            os.replace(*final)
     except OSError as e:
         raise PartlyWritten(e.errno, e.strerror, e.filename) from e
 
