@@ -17,9 +17,10 @@ with a file and line, in the pull request that adds them.
 
 from __future__ import annotations
 
+import hashlib
+import math
 import os
 import re
-import zlib
 from typing import TYPE_CHECKING, Any, Iterator
 
 from engine.source.loader import read_bytes
@@ -37,7 +38,7 @@ _FRAMEWORK_NAMES = frozenset(
     "open eval exec getattr globals locals vars type object import".split())
 _IDENTIFIER_PATH = re.compile(r"[A-Za-z0-9_.]+\Z")
 _PRIVATE = "templates read the page context; names starting with `_` and these names are Python internals"
-_CACHE_VERSION = "2"  # 2: the template's CRC apart from the sources'
+_CACHE_VERSION = "3"  # 3: a BLAKE2b digest of the template, not a CRC-32 (a forged twin passed on a warm cache)
 # The sources whose behaviour decides what the check reports (cache key, with Jinja2's version).
 
 
@@ -97,10 +98,15 @@ def _analyse(path: str, raw: bytes) -> list[Problem]:
     except TemplateSyntaxError as e:
         return [Problem(path, e.lineno or 1, 1, "G001", f"template syntax error: {e.message}",
                         "see https://jinja.palletsprojects.com/templates/")]
+    except (RecursionError, MemoryError):
+        return [Problem(path, 1, 1, "G001", "the template is nested too deeply", "flatten it")]
+    except (ValueError, OverflowError) as e:  # a 5,000-digit literal: int() refuses it while lexing
+        return [Problem(path, 1, 1, "G001", f"the template cannot be read: {e}", "write shorter numbers")]
+    try:
+        problems = {Problem(path, node.lineno or 1, 1, "G001", f"the sandbox refuses {what}", hint)
+                    for node, what, hint in _refused(tree)}
     except RecursionError:
         return [Problem(path, 1, 1, "G001", "the template is nested too deeply", "flatten it")]
-    problems = {Problem(path, node.lineno or 1, 1, "G001", f"the sandbox refuses {what}", hint)
-                for node, what, hint in _refused(tree)}
     return sorted(problems, key=Problem.sort_key)
 
 
@@ -112,7 +118,12 @@ def _refused(tree: nodes.Template) -> Iterator[tuple[nodes.Node, str, str]]:
 
     forbidden_names = _FRAMEWORK_NAMES | frozenset(REMOVED_GLOBALS)
     refused_filters = frozenset(FILTERS) - SAFE_FILTERS
-    for node in _descendants(tree):
+    everything = _descendants(tree)
+    modules = {"self", "loop"} | {n.target for n in everything if isinstance(n, nodes.Import)} | {
+        alias if isinstance(alias, str) else alias[-1] for n in everything if isinstance(n, nodes.FromImport)
+        for alias in n.names}
+    folded: set[int] = set()
+    for node in everything:
         if isinstance(node, nodes.Name) and node.ctx == "load":
             if node.name != "_" and node.name.startswith("_") or node.name in forbidden_names:  # `_`: gettext
                 yield node, f"the name `{node.name}`", "it is not part of the page context"
@@ -126,10 +137,91 @@ def _refused(tree: nodes.Template) -> Iterator[tuple[nodes.Node, str, str]]:
             yield node, f"the filter `{node.name}`", f"Jinja filters allowed: {', '.join(sorted(SAFE_FILTERS))}"
         elif isinstance(node, (nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport)):
             yield from _template_names(node)
+        elif isinstance(node, nodes.Call):
+            yield from _call(node, modules)
+        elif isinstance(node, nodes.Const) and isinstance(node.value, float) and not math.isfinite(node.value):
+            yield node, f"the number `{node.value}`", "write a number a page can show"
+        elif isinstance(node, nodes.BinExpr) and id(node) not in folded:
+            problem = _fold_problem(node, folded)
+            if problem:
+                yield node, problem, "the sandbox bounds text and lists to 100,000 items and numbers to 4,096 bits"
         if isinstance(node, (nodes.Filter, nodes.Test, nodes.Call)):
             for arg in list(node.args) + [k.value for k in node.kwargs]:
                 if isinstance(arg, nodes.Const) and _smuggled(arg.value):
                     yield node, f"the name `{arg.value}` passed as text", _PRIVATE
+
+
+# A `%` conversion with flags, a width or a precision (`%200000000s`, `%(n)*d`, `%.9999f`).
+_PADDED = re.compile(r"%%|%(?:\([^)]*\))?[-#0 +]*(?:\d|\*|\.)[^%]*?[a-zA-Z%]")
+
+
+def padded_conversion(text: str) -> str | None:
+    """The first `%` conversion of ``text`` with flags, a width or a precision, if any."""
+    return next((m.group(0) for m in _PADDED.finditer(text) if m.group(0) != "%%"), None)
+
+
+_GETTEXT = frozenset(("_", "gettext", "ngettext", "pgettext", "npgettext"))
+
+
+def _call(node: nodes.Call, modules: set[str]) -> Iterator[tuple[nodes.Node, str, str]]:
+    """Methods of plain values outside engine.templates.guard.SAFE_METHODS (`'x'.ljust(10**9)`), a
+    method reached by a computed name (`''['for' ~ 'mat']`), a message with a padded conversion."""
+    from jinja2 import nodes
+
+    from engine.templates.guard import SAFE_METHODS
+
+    callee = node.node
+    if isinstance(callee, nodes.Getattr):
+        owner = callee.node
+        if not (isinstance(owner, nodes.Name) and owner.name in modules) and callee.attr not in SAFE_METHODS:
+            yield node, f"the method `{callee.attr}`", f"methods templates may call: {', '.join(sorted(SAFE_METHODS))}"
+    elif isinstance(callee, nodes.Getitem) and not (isinstance(callee.arg, nodes.Const)
+                                                  and callee.arg.value in SAFE_METHODS):
+        yield node, "a call of a computed name", "call macros and filters by their names"
+    elif isinstance(callee, nodes.Name) and callee.name in _GETTEXT:
+        for arg in node.args:
+            padded = padded_conversion(arg.value) if isinstance(arg, nodes.Const) and isinstance(arg.value, str) else None
+            if padded:
+                yield node, f"the conversion `{padded}` in a message", "a message holds only `%(name)s` placeholders and `%%`"
+
+
+class _NotConstant(Exception):
+    pass
+
+
+def _fold_problem(node: nodes.BinExpr, folded: set[int]) -> str | None:
+    """What the sandbox's bounded operators would refuse in a constant expression (`[[0] * 100000] *
+    100000`, `10 ** 10 ** 10`, `2.0 ** 5000`, `1 // 0`), computed with those same operators."""
+    from jinja2 import nodes
+
+    from engine.decisions import runtime
+
+    ops = {"+": runtime.add, "*": runtime.mul, "**": runtime.power, "%": runtime.mod,
+           "-": lambda a, b: a - b, "/": lambda a, b: a / b, "//": lambda a, b: a // b}
+
+    def value(n: nodes.Node) -> Any:
+        if isinstance(n, nodes.Const):
+            return n.value
+        if isinstance(n, (nodes.List, nodes.Tuple)):
+            return [value(i) for i in n.items]
+        if isinstance(n, nodes.BinExpr) and n.operator in ops:
+            folded.add(id(n))
+            return ops[n.operator](value(n.left), value(n.right))
+        if isinstance(n, nodes.Neg):
+            return -value(n.node)
+        raise _NotConstant
+
+    try:
+        value(node)
+    except _NotConstant:
+        return None
+    except runtime.EvalError as e:
+        return f"the constant expression ({e})"
+    except (ArithmeticError, ValueError) as e:
+        return f"the constant expression ({e or 'it cannot be computed'})"
+    except TypeError:
+        return None  # a type mismatch fails at render time with its own message
+    return None
 
 
 def _descendants(tree: nodes.Node) -> list[nodes.Node]:
@@ -201,7 +293,8 @@ def _key(path: str, raw: bytes) -> str:
         from engine.cache.compiled import sources_digest
 
         _checker.append(f"{sources_digest()}:{_jinja_stamp()}")
-    return f"{_CACHE_VERSION}:{zlib.crc32(raw):08x}:{len(raw)}:{_checker[0]}:{os.path.abspath(path)}\0{path}"
+    digest = hashlib.blake2b(raw, digest_size=32).hexdigest()
+    return f"{_CACHE_VERSION}:{digest}:{len(raw)}:{_checker[0]}:{os.path.abspath(path)}\0{path}"
 
 
 def _jinja_stamp() -> str:
@@ -228,7 +321,8 @@ def _cache_file(key: str) -> str | None:
     folder = _cache_folder()
     if folder is None:
         return None
-    return os.path.join(folder, f"{zlib.crc32(key.encode('utf-8', 'surrogatepass')):08x}.json")
+    name = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    return os.path.join(folder, f"{name}.json")
 
 
 def _cached(key: str) -> list[Problem] | None:
