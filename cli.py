@@ -508,9 +508,10 @@ def _test_json(result: Any) -> dict[str, Any]:
 
 
 def _write(file: str, text: str) -> None:
+    from engine.source.atomic import write_atomic
+
     try:
-        with open(file, "w", encoding="utf-8") as f:
-            f.write(text)
+        write_atomic(file, text)  # a temporary file renamed over it: a full disk or a kill never truncates it
     except OSError as e:
         _fail_usage(f"cannot write {file}: {e.strerror or e}")
 

@@ -246,7 +246,7 @@ def test_expression_problems_are_collected_across_the_table() -> None:
         ([rule("r", None, {"v": e("x / 0", 3)}, 2)], {}, {"x": 1}, 3, ["row `r`, output `v`", "`x / 0`", "division by zero"]),
         ([rule("r", "x > 5", {"v": 1}, 2)], {}, {}, 3, ["row `r`, `when`", "`>` is not supported between none and number"]),
         ([rule("r", None, {"v": e("tier(params.fee_tiers, x).fee", 3)}, 2)], {}, {}, 3, ["cannot read `fee` of none"]),
-        ([rule("r", None, {"v": 1}, 2)], {"bad": e("'a' * 10**9", 7)}, {"x": 1}, 7, ["`let` `bad`", "result too large"]),
+        ([rule("r", None, {"v": 1}, 2)], {"bad": e("'a' * (x * 10**9)", 7)}, {"x": 1}, 7, ["`let` `bad`", "result too large"]),
         ([rule("r", None, {"v": e("date(x)", 3)}, 2)], {}, {"x": 5}, 3, ["must be an ISO date"]),
     ],
 )

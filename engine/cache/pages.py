@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from engine.model.repository import Repository
-    from engine.site.build import Job, Plan
+    from engine.site.build import Plan
 
 _VERSION = "1"
 _MAX_PACK = 256 * 1024 * 1024

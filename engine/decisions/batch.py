@@ -42,16 +42,18 @@ def run_decide(repo: Any, program: str, decision: str, marketplace: str, at: str
             inputs = json.loads(text)
             if "\\u" in text:
                 _check_unicode(inputs)
-        except (json.JSONDecodeError, RecursionError, UnicodeEncodeError) as e:
+        except (ValueError, RecursionError, UnicodeEncodeError) as e:  # ValueError: also a 5,000-digit number
             _write_problem(out, _not_json(name, getattr(e, "lineno", 1), e,
                                           "give one JSON object, or one object per line (JSON Lines)"), indent=2)
             return True
         result = compiled.decide(inputs, params, day, Pos(name))
         body = _explained(result, resolved) if explain else result.to_json()
-        if fmt == "text":
-            out.write(as_text(f"{program}.{decision}", marketplace, day, body))
-        else:
-            out.write(json.dumps(body, indent=2, ensure_ascii=False) + "\n")
+        try:
+            text = json.dumps(body, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+        except ValueError:  # NaN or infinity is not JSON: the answer is refused, not printed
+            _write_problem(out, _not_finite(name, 1), indent=2)
+            return True
+        out.write(as_text(f"{program}.{decision}", marketplace, day, body) if fmt == "text" else text)
         return not result.ok
     return _stream(compiled, params, day, resolved, name, (first, rest), source, out, explain)
 
@@ -60,7 +62,7 @@ def _stream(compiled: Any, params: dict[str, Any], day: str, resolved: Any, name
             source: TextIO, out: TextIO, explain: bool) -> bool:
     decoder = json.JSONDecoder()
     decode, scan = decoder.decode, decoder.scan_once
-    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
     validate, evaluate, invalid = compiled.validate_inputs, compiled.evaluate, compiled.invalid
     # Most inputs fit: the generated yes/no check answers them; only the rest get messages.
     fits = compiled.fits
@@ -90,7 +92,7 @@ def _stream(compiled: Any, params: dict[str, Any], day: str, resolved: Any, name
                     inputs = decode(line)
                 if "\\u" in line:  # an escaped lone surrogate reads as a str no output can encode
                     _check_unicode(inputs)
-            except (json.JSONDecodeError, RecursionError, UnicodeEncodeError) as e:
+            except (ValueError, RecursionError, UnicodeEncodeError) as e:  # ValueError: also a 5,000-digit number
                 failed = True
                 problem = _not_json(name, number, e, "one JSON object per line")
                 buffer.append(encode({"line": number, "problems": [problem.to_json()]}))
@@ -105,12 +107,16 @@ def _stream(compiled: Any, params: dict[str, Any], day: str, resolved: Any, name
             if result is not None:
                 if result.problems and not result.ok:  # `ok` looks at the problems: none, nothing to ask
                     failed = True
-                if explain or result.problems:
-                    text = encode(_explained(result, resolved) if explain else result.to_json())
-                else:
-                    text = _line(result, lines, encode)
-                    if row is not None:
-                        by_row[row] = text
+                try:
+                    if explain or result.problems:
+                        text = encode(_explained(result, resolved) if explain else result.to_json())
+                    else:
+                        text = _line(result, lines, encode)
+                        if row is not None:
+                            by_row[row] = text
+                except ValueError:  # NaN or infinity is not JSON: this answer is refused, the batch goes on
+                    failed = True
+                    text = encode({"line": number, "problems": [_not_finite(name, number).to_json()]})
             buffer.append(text)
             if len(buffer) >= _CHUNK:
                 out.write("\n".join(buffer) + "\n")
@@ -177,7 +183,7 @@ def _value(v: Any) -> str:
 def _is_object(line: str) -> bool:
     try:
         return isinstance(json.loads(line), dict)
-    except (json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):
         return False
 
 
@@ -192,8 +198,15 @@ def _not_json(name: str, line: int, e: Exception, hint: str) -> Problem:
         return Problem(name, line, e.colno, "D004", f"not valid JSON: {e.msg}", hint)
     if isinstance(e, RecursionError):
         return Problem(name, line, 1, "D004", "not valid JSON here: nested too deeply", hint)
+    if isinstance(e, ValueError) and not isinstance(e, UnicodeError):  # int() refuses more than 4,300 digits
+        return Problem(name, line, 1, "D004", "a number has more digits than any input needs (the limit is 4,300)", hint)
     return Problem(name, line, 1, "D004", "not Unicode text: a lone surrogate (`\\ud800`-`\\udfff`) escaped in a string",
                    "escape characters beyond U+FFFF as a surrogate pair, or write them as UTF-8")
+
+
+def _not_finite(name: str, line: int) -> Problem:
+    return Problem(name, line, 1, "D005", "an output is not a finite number (NaN or infinity is not JSON)",
+                   "check the expression that computes it, e.g. a division by a very small number")
 
 
 def _not_text(name: str, line: int, e: UnicodeDecodeError) -> Problem:

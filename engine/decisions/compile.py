@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, NamedTuple
@@ -368,6 +369,7 @@ def compile_decision(decision: Decision, param_names: set[str]) -> tuple[Compile
     default = None if decision.default is None else _compile_outputs(decision.default, scope, problems)
     never = _unreachable(decision, rows, problems)
     _check_constants(decision, rows, default, problems)
+    _check_folding(lets, rows, default, problems)
     problems.sort(key=Problem.sort_key)
     if any(p.severity == "error" for p in problems):
         return None, problems
@@ -420,8 +422,43 @@ def _constant(checked: Checked | None) -> tuple[bool, Any]:
         return False, None
     try:
         return True, standalone(checked, "<constant>")({}, {}, "", {})
-    except Exception:  # noqa: BLE001 - it will fail at run time too, with a D005
+    except Exception:  # noqa: BLE001 - reported by _check_folding, and at run time with a D005
         return False, None
+
+
+def _check_folding(lets: list[tuple[str, Checked]], rows: list[_Row], default: tuple[_Out, ...] | None,
+                   problems: list[Problem]) -> None:
+    """D005 at validate time for an expression that reads nothing and can only fail (`1 // 0`,
+    `[[0] * 100000] * 100000`, the bounded operators' limits) or give NaN or infinity, which no
+    answer can carry: what `decide` and `test` would stop on, reported in the pull request."""
+    checks = [c for _, c in lets] + [r.when for r in rows if r.when is not None] + [
+        o.checked for outs in [r.outputs for r in rows] + ([default] if default else []) for o in outs if o.checked]
+    for checked in checks:
+        if checked is None or not checked.constant:
+            continue
+        try:
+            value = standalone(checked, "<constant>")({}, {}, "", {})
+        except (EvalError, MemoryError, RecursionError) as e:  # a limit: it could never be answered
+            problems.append(Problem.at(checked.expr.pos, "D005", f"the expression always fails: {_reason(e)}",
+                                       "the limits are in SECURITY.md"))
+            continue
+        except Exception as e:  # noqa: BLE001 - `1 / 0` in a row: an answer with a D005 when it is reached
+            problems.append(Problem.at(checked.expr.pos, "D005", f"the expression always fails: {_reason(e)}",
+                                       "decisions reaching it answer with this problem", "warning"))
+            continue
+        if isinstance(value, float) and not math.isfinite(value):
+            problems.append(Problem.at(checked.expr.pos, "D005", f"the expression is always `{value}`, which is not "
+                                       "a number an answer can carry", "check the arithmetic"))
+
+
+def _reason(e: BaseException) -> str:
+    if isinstance(e, ZeroDivisionError):
+        return "division by zero"
+    if isinstance(e, RecursionError):
+        return "nested too deeply"
+    if isinstance(e, MemoryError):
+        return "out of memory"
+    return str(e) or "it cannot be evaluated"
 
 
 def _unreachable(decision: Decision, rows: list[_Row], problems: list[Problem]) -> set[int]:

@@ -89,6 +89,40 @@ def _sized(result: _T) -> _T:
     return result
 
 
+def weight(value: Any, limit: int = MAX_ITEMS) -> int:
+    """The items `==`, `~` or printing would visit in ``value``: a list's length plus its items'
+    weights, a shared inner list counted every time it appears (``[[0] * 9] * 9`` weighs 90).
+
+    `[[[0] * 100000] * 100000] * 100000` holds only 300,000 references but compares or prints in
+    10**15 steps: bounding lengths alone does not bound work. Stops counting past ``limit``.
+    """
+    memo: dict[int, int] = {}
+
+    def walk(v: Any) -> int:
+        if isinstance(v, str):
+            return len(v)
+        if not isinstance(v, (list, tuple, dict)):
+            return 1
+        known = memo.get(id(v))
+        if known is not None:
+            return known
+        total = len(v)
+        for item in (v.values() if isinstance(v, dict) else v):
+            if isinstance(item, (list, tuple, dict)):
+                total += walk(item)
+                if total > limit:
+                    break
+        memo[id(v)] = total
+        return total
+
+    return walk(value)
+
+
+def _bounded(total: int) -> None:
+    if total > MAX_ITEMS:
+        raise EvalError(f"result too large: {total:,} items, nested lists counted in full (the limit is {MAX_ITEMS:,})")
+
+
 def _int_fits(bits: int) -> None:
     if bits > MAX_INT_BITS:
         raise EvalError(f"number too large (about {bits} bits; the limit is {MAX_INT_BITS})")
@@ -100,6 +134,8 @@ def add(a: Any, b: Any) -> Any:
     if isinstance(a, (str, list, tuple)) and isinstance(b, (str, list, tuple)):
         if len(a) + len(b) > MAX_ITEMS:
             raise EvalError(f"result too large: {len(a) + len(b)} items (the limit is {MAX_ITEMS})")
+        if not isinstance(a, str):
+            _bounded(weight(a) + weight(b))
     return a + b
 
 
@@ -110,8 +146,11 @@ def mul(a: Any, b: Any) -> Any:
         _int_fits(a.bit_length() + b.bit_length())
         return a * b
     seq, n = (a, b) if isinstance(a, (str, list, tuple)) else (b, a)
-    if isinstance(seq, (str, list, tuple)) and isinstance(n, int) and len(seq) * max(n, 0) > MAX_ITEMS:
-        raise EvalError(f"result too large: {len(seq) * n} items (the limit is {MAX_ITEMS})")
+    if isinstance(seq, (str, list, tuple)) and isinstance(n, int):
+        if len(seq) * max(n, 0) > MAX_ITEMS:
+            raise EvalError(f"result too large: {len(seq) * n} items (the limit is {MAX_ITEMS})")
+        if not isinstance(seq, str) and n > 1:
+            _bounded(weight(seq) * n)
     return a * b
 
 
@@ -125,7 +164,12 @@ def power(a: Any, b: Any) -> Any:
     _number(b, "the exponent of `**`")
     if isinstance(a, int) and isinstance(b, int) and b > 0 and abs(a) > 1:
         _int_fits(a.bit_length() * b)
-    result = a**b
+    try:
+        result = a**b
+    except OverflowError:
+        raise EvalError(f"`{a!r} ** {b!r}` is too large a number") from None
+    except ZeroDivisionError:
+        raise EvalError(f"`{a!r} ** {b!r}`: zero to a negative power") from None
     if isinstance(result, complex):
         raise EvalError(f"`{a!r} ** {b!r}` is not a real number")
     return result

@@ -179,11 +179,10 @@ def _read_bytes(path: str) -> bytes | None:
 def _write_if_changed(path: str, data: bytes) -> bool:
     if _read_bytes(path) == data:
         return False
+    from engine.source.atomic import write_atomic
+
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
+    write_atomic(path, data)
     return True
 
 

@@ -11,6 +11,7 @@ from typing import Sequence
 
 from engine.policytests.coverage import Coverage
 from engine.policytests.cases import Outcome, show
+from engine.problems import one_line
 
 
 def summary(outcomes: Sequence[Outcome]) -> str:
@@ -39,7 +40,7 @@ def failures(outcomes: Sequence[Outcome], verbose: bool = False) -> str:
             if p.hint:
                 out.append(f"    hint: {p.hint}")
         out += [f"  {note}" for note in o.notes]
-    return "".join(line + "\n" for line in out)
+    return "".join(one_line(line) + "\n" for line in out)  # a test name holding `\n::error::` stays one line
 
 
 def coverage(cov: Coverage, fail_under: float | None = None) -> str:

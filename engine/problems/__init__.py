@@ -59,7 +59,23 @@ class Problem:
         return (self.file, self.line, self.col, self.code, self.message)
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.col}: {self.severity}[{self.code}]: {self.message}"
+        return one_line(f"{self.file}:{self.line}:{self.col}: {self.severity}[{self.code}]: {self.message}")
+
+
+# Every character that ends a line for some reader (Python's splitlines, a terminal, a CI log).
+_BREAKS = {c: f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}" for c in
+           [*range(0x00, 0x09), *range(0x0A, 0x20), 0x7F, 0x85, 0x2028, 0x2029]}
+_BREAKS.update({0x0A: "\\n", 0x0D: "\\r"})
+
+
+def one_line(text: str) -> str:
+    """``text`` with line breaks and control characters shown as escapes (`\\n`, `\\x1b`).
+
+    A file name, a test name or a message from a pull request can hold a newline: printed as is,
+    `x\n::error::forged` or `::add-mask::` starts a line, and GitHub Actions runs it as a workflow
+    command; a terminal escape could rewrite the screen. Text output is one line per line we write.
+    """
+    return text.translate(_BREAKS) if not text.isprintable() else text
 
 
 class PolicyError(Exception):

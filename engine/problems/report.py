@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Callable, Sequence
 
-from engine.problems import CODES, Problem
+from engine.problems import CODES, Problem, one_line
 
 
 def text(problems: Sequence[Problem], files: int, sources: dict[str, str] | None = None) -> str:
@@ -26,7 +26,7 @@ def text(problems: Sequence[Problem], files: int, sources: dict[str, str] | None
         if p.hint:
             out.append(f"  hint: {p.hint}")
     out.append(summary(problems, files))
-    return "\n".join(out) + "\n"
+    return "\n".join(map(one_line, out)) + "\n"
 
 
 def summary(problems: Sequence[Problem], files: int) -> str:

@@ -402,16 +402,16 @@ TARGET = os.path.join(ROOT, "engine", "schema", "_compiled.py")
 
 
 def fingerprint(schema_dir: str = SCHEMA_DIR) -> str:
-    """A checksum of the schema files, recorded in the generated module to tell when it is stale
-    (CRC-32: it only has to notice edits, and zlib imports in microseconds where hashlib takes ms)."""
-    import zlib
+    """A digest of the schema files, recorded in the generated module to tell when it is stale
+    (BLAKE2b, not a CRC: a checksum anyone can forge would let a stale module pass as current)."""
+    import hashlib
 
-    crc = 0
+    digest = hashlib.blake2b(digest_size=16)
     for name in sorted(os.listdir(schema_dir)):
         if name.endswith(".schema.json"):
             with open(os.path.join(schema_dir, name), "rb") as f:
-                crc = zlib.crc32(name.encode() + b"\0" + f.read() + b"\0", crc)
-    return f"crc32:{crc:08x}"
+                digest.update(name.encode() + b"\0" + f.read() + b"\0")
+    return f"blake2b:{digest.hexdigest()}"
 
 
 def load(source: str) -> dict[str, Callable[[Any], bool]]:
@@ -463,8 +463,9 @@ def main(argv: list[str]) -> int:
             print(f"{os.path.relpath(TARGET)} is stale: run `python -m engine.schema.codegen`", file=sys.stderr)
             return 1
         return 0
-    with open(TARGET, "w", encoding="utf-8") as f:
-        f.write(source)
+    from engine.source.atomic import write_atomic
+
+    write_atomic(TARGET, source)
     print(f"wrote {os.path.relpath(TARGET)}")
     return 0
 

@@ -116,10 +116,28 @@ def _regex_risk(regex: str) -> str | None:
     except (RecursionError, OverflowError):
         return _TOO_DEEP
     items: list[Any] = list(parsed.data)
-    anchored = bool(items) and items[0][0] == _c.AT and items[0][1] in (_c.AT_BEGINNING, _c.AT_BEGINNING_STRING)
+    if _lookaround(items):  # `^(?=(a+)+$)`: the analysis below cannot bound what an assertion retries
+        return "uses a lookahead or lookbehind, which this checker cannot prove fast (nor is it portable to ECMA-262)"
+    # with `(?m)`, `^` matches after every line break: not an anchor (`(?ms)^.*X$` retries at every line)
+    multiline = bool(parsed.state.flags & re.MULTILINE) if hasattr(parsed, "state") else "(?m" in regex
+    anchored = bool(items) and items[0][0] == _c.AT and (
+        items[0][1] == _c.AT_BEGINNING_STRING or (items[0][1] == _c.AT_BEGINNING and not multiline))
     if not anchored and _unbounded(items):
         return "repeats without bound but does not start with `^` (a search retries it at every position)"
     return _risk(items, inside_repeat=False)
+
+
+def _lookaround(items: list[Any]) -> bool:
+    for op, av in items:
+        if op in (_c.ASSERT, _c.ASSERT_NOT):
+            return True
+        if op in _REPEATS and _lookaround(list(av[2])):
+            return True
+        if op == _c.SUBPATTERN and _lookaround(list(av[-1])):
+            return True
+        if op == _c.BRANCH and any(_lookaround(list(a)) for a in av[1]):
+            return True
+    return False
 
 
 def _unbounded(items: list[Any]) -> bool:
@@ -145,7 +163,8 @@ def _risk(items: list[Any], inside_repeat: bool) -> str | None:
             low, high, body = av
             body = list(body)
             many = high > _UNBOUNDED or high == _c.MAXREPEAT
-            if many and _nested(body) and not _separated(body):
+            # counted repetition backtracks too: `^(a+){1,60}$`, `^(aa|a){1,64}$`, `^(?:a{0,64}){64}$`
+            if high > 1 and _nested(body) and not _separated(body):
                 return "repeats a part that itself repeats or has alternatives (exponential backtracking)"
             why = _risk(body, inside_repeat or many)
             if why:
@@ -178,7 +197,7 @@ def _risk(items: list[Any], inside_repeat: bool) -> str | None:
 
 def _nested(items: list[Any]) -> bool:
     for op, av in items:
-        if op in _REPEATS and (av[1] > 1 or _nested(list(av[2]))):
+        if op in _REPEATS and (av[1] > 1 or av[0] != av[1] or _nested(list(av[2]))):  # `x?` too: two ways per round
             return True
         if op == _c.BRANCH and not _deterministic(av[1]):
             return True

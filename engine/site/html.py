@@ -10,12 +10,13 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from jinja2 import FileSystemLoader, TemplateError, pass_context
-from jinja2.exceptions import SecurityError
+from jinja2 import FileSystemLoader, pass_context
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
+from engine.problems import Problem
+from engine.site.activecontent import active_content, with_policy
 from engine.site.markup import escape
 from engine.templates.sandbox import RenderError, environment, fail, template_error
 from engine.i18n.translator import Translator
@@ -77,9 +78,20 @@ class Layout:
             template = self._templates.get(key)
             if template is None:  # found once per layout, not on every page (an error is raised every time)
                 template = self._templates[key] = env.get_template(name)
-            return template.render(context)
-        except (TemplateError, SecurityError, TypeError, ValueError, KeyError, AttributeError) as e:
+            text: str = template.render(context)
+        except RenderError:
+            raise
+        except Exception as e:  # noqa: BLE001 - whatever the layout provokes is its G001, never a traceback
             raise RenderError(template_error(e, os.path.join(self.site_dir, name))) from None
+        if env is not self.html:
+            return text
+        found = active_content(text)
+        if found:  # the layout is untrusted too: no page it makes may run, load or send anything
+            raise RenderError(Problem(os.path.join(self.site_dir, name), 1, 1, "G001",
+                                      f"the page would carry active content: {found[0]}",
+                                      "pages are passive: no scripts, event handlers, frames or "
+                                      "`javascript:`/`data:` URLs, no resources from elsewhere"))
+        return with_policy(text)
 
     def page(self, view: dict[str, Any]) -> str:
         view = dict(view, body=Markup(view["body"]))  # made by markdown-it with raw HTML disabled

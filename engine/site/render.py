@@ -8,12 +8,12 @@ through the catalogs (engine.i18n.translator); every fact is formatted by a CLDR
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Any, Callable, cast
 
-from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, TemplateError, pass_context
+from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, pass_context
 from jinja2 import tests as jinja_tests
-from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
@@ -25,6 +25,7 @@ from engine.site.manifest import pages_dir
 from engine.site.markup import Fact, FactMarks, Shown, escape, unwrap
 from engine.model.policy import Program
 from engine.model.repository import Repository
+from engine.templates.check import padded_conversion
 from engine.templates.sandbox import RenderError, environment, fail, template_error
 from engine.i18n.translator import Translator
 
@@ -119,7 +120,13 @@ class Renderer:
             return fail(f"the count of a plural message must be a number, not {n!r}")
         if plural is not None:
             variables.setdefault("num", num)
+        if plural is not None and not math.isfinite(n):
+            return fail(f"the count of a plural message must be a finite number, not {n!r}")
         text = translator.lookup(msgid, plural, int(n) if plural is not None else 1, context)
+        padded = padded_conversion(text)
+        if padded:  # `_('%200000000s')` would pad the page to 200 MB
+            return fail(f"the message {msgid!r} has the conversion `{padded}`: a message holds only "
+                        "`%(name)s` placeholders and `%%`")
         shown = {k: self.show(v) for k, v in variables.items()}
         try:
             return Shown(text % shown)
@@ -305,8 +312,9 @@ def render(renderer: Renderer, template: str, context: dict[str, Any], html: boo
     marks = renderer.marks
     try:
         text = renderer.env.get_template(template).render(context)
-    except (TemplateError, SecurityError, TypeError, ValueError, KeyError, AttributeError, IndexError,
-            ArithmeticError, RecursionError) as e:
+    except RenderError:
+        raise
+    except Exception as e:  # noqa: BLE001 - whatever a template provokes is its G001, never a traceback
         raise RenderError(template_error(e, os.path.join(pages_dir(renderer.program), template))) from None
     finally:
         renderer.marks = None

@@ -17,6 +17,7 @@ with a file and line, in the pull request that adds them.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from typing import TYPE_CHECKING, Any, Iterator
@@ -98,10 +99,15 @@ def _analyse(path: str, raw: bytes) -> list[Problem]:
     except TemplateSyntaxError as e:
         return [Problem(path, e.lineno or 1, 1, "G001", f"template syntax error: {e.message}",
                         "see https://jinja.palletsprojects.com/templates/")]
+    except (RecursionError, MemoryError):
+        return [Problem(path, 1, 1, "G001", "the template is nested too deeply", "flatten it")]
+    except (ValueError, OverflowError) as e:  # a 5,000-digit literal: int() refuses it while lexing
+        return [Problem(path, 1, 1, "G001", f"the template cannot be read: {e}", "write shorter numbers")]
+    try:
+        problems = {Problem(path, node.lineno or 1, 1, "G001", f"the sandbox refuses {what}", hint)
+                    for node, what, hint in _refused(tree)}
     except RecursionError:
         return [Problem(path, 1, 1, "G001", "the template is nested too deeply", "flatten it")]
-    problems = {Problem(path, node.lineno or 1, 1, "G001", f"the sandbox refuses {what}", hint)
-                for node, what, hint in _refused(tree)}
     return sorted(problems, key=Problem.sort_key)
 
 
@@ -113,7 +119,12 @@ def _refused(tree: nodes.Template) -> Iterator[tuple[nodes.Node, str, str]]:
 
     forbidden_names = _FRAMEWORK_NAMES | frozenset(REMOVED_GLOBALS)
     refused_filters = frozenset(FILTERS) - SAFE_FILTERS
-    for node in _descendants(tree):
+    everything = _descendants(tree)
+    modules = {"self", "loop"} | {n.target for n in everything if isinstance(n, nodes.Import)} | {
+        alias if isinstance(alias, str) else alias[-1] for n in everything if isinstance(n, nodes.FromImport)
+        for alias in n.names}
+    folded: set[int] = set()
+    for node in everything:
         if isinstance(node, nodes.Name) and node.ctx == "load":
             if node.name != "_" and node.name.startswith("_") or node.name in forbidden_names:  # `_`: gettext
                 yield node, f"the name `{node.name}`", "it is not part of the page context"
@@ -127,10 +138,91 @@ def _refused(tree: nodes.Template) -> Iterator[tuple[nodes.Node, str, str]]:
             yield node, f"the filter `{node.name}`", f"Jinja filters allowed: {', '.join(sorted(SAFE_FILTERS))}"
         elif isinstance(node, (nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport)):
             yield from _template_names(node)
+        elif isinstance(node, nodes.Call):
+            yield from _call(node, modules)
+        elif isinstance(node, nodes.Const) and isinstance(node.value, float) and not math.isfinite(node.value):
+            yield node, f"the number `{node.value}`", "write a number a page can show"
+        elif isinstance(node, nodes.BinExpr) and id(node) not in folded:
+            problem = _fold_problem(node, folded)
+            if problem:
+                yield node, problem, "the sandbox bounds text and lists to 100,000 items and numbers to 4,096 bits"
         if isinstance(node, (nodes.Filter, nodes.Test, nodes.Call)):
             for arg in list(node.args) + [k.value for k in node.kwargs]:
                 if isinstance(arg, nodes.Const) and _smuggled(arg.value):
                     yield node, f"the name `{arg.value}` passed as text", _PRIVATE
+
+
+# A `%` conversion with flags, a width or a precision (`%200000000s`, `%(n)*d`, `%.9999f`).
+_PADDED = re.compile(r"%%|%(?:\([^)]*\))?[-#0 +]*(?:\d|\*|\.)[^%]*?[a-zA-Z%]")
+
+
+def padded_conversion(text: str) -> str | None:
+    """The first `%` conversion of ``text`` with flags, a width or a precision, if any."""
+    return next((m.group(0) for m in _PADDED.finditer(text) if m.group(0) != "%%"), None)
+
+
+_GETTEXT = frozenset(("_", "gettext", "ngettext", "pgettext", "npgettext"))
+
+
+def _call(node: nodes.Call, modules: set[str]) -> Iterator[tuple[nodes.Node, str, str]]:
+    """Methods of plain values outside engine.templates.guard.SAFE_METHODS (`'x'.ljust(10**9)`), a
+    method reached by a computed name (`''['for' ~ 'mat']`), a message with a padded conversion."""
+    from jinja2 import nodes
+
+    from engine.templates.guard import SAFE_METHODS
+
+    callee = node.node
+    if isinstance(callee, nodes.Getattr):
+        owner = callee.node
+        if not (isinstance(owner, nodes.Name) and owner.name in modules) and callee.attr not in SAFE_METHODS:
+            yield node, f"the method `{callee.attr}`", f"methods templates may call: {', '.join(sorted(SAFE_METHODS))}"
+    elif isinstance(callee, nodes.Getitem) and not (isinstance(callee.arg, nodes.Const)
+                                                  and callee.arg.value in SAFE_METHODS):
+        yield node, "a call of a computed name", "call macros and filters by their names"
+    elif isinstance(callee, nodes.Name) and callee.name in _GETTEXT:
+        for arg in node.args:
+            padded = padded_conversion(arg.value) if isinstance(arg, nodes.Const) and isinstance(arg.value, str) else None
+            if padded:
+                yield node, f"the conversion `{padded}` in a message", "a message holds only `%(name)s` placeholders and `%%`"
+
+
+class _NotConstant(Exception):
+    pass
+
+
+def _fold_problem(node: nodes.BinExpr, folded: set[int]) -> str | None:
+    """What the sandbox's bounded operators would refuse in a constant expression (`[[0] * 100000] *
+    100000`, `10 ** 10 ** 10`, `2.0 ** 5000`, `1 // 0`), computed with those same operators."""
+    from jinja2 import nodes
+
+    from engine.decisions import runtime
+
+    ops = {"+": runtime.add, "*": runtime.mul, "**": runtime.power, "%": runtime.mod,
+           "-": lambda a, b: a - b, "/": lambda a, b: a / b, "//": lambda a, b: a // b}
+
+    def value(n: nodes.Node) -> Any:
+        if isinstance(n, nodes.Const):
+            return n.value
+        if isinstance(n, (nodes.List, nodes.Tuple)):
+            return [value(i) for i in n.items]
+        if isinstance(n, nodes.BinExpr) and n.operator in ops:
+            folded.add(id(n))
+            return ops[n.operator](value(n.left), value(n.right))
+        if isinstance(n, nodes.Neg):
+            return -value(n.node)
+        raise _NotConstant
+
+    try:
+        value(node)
+    except _NotConstant:
+        return None
+    except runtime.EvalError as e:
+        return f"the constant expression ({e})"
+    except (ArithmeticError, ValueError) as e:
+        return f"the constant expression ({e or 'it cannot be computed'})"
+    except TypeError:
+        return None  # a type mismatch fails at render time with its own message
+    return None
 
 
 def _descendants(tree: nodes.Node) -> list[nodes.Node]:

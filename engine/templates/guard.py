@@ -46,6 +46,15 @@ upper wordcount
 # Jinja's default globals that no page needs, each a classic way out of one (`range` stays: the
 # sandbox bounds it to 100,000 items and the deadline bounds loops over it).
 REMOVED_GLOBALS = ("dict", "lipsum", "cycler", "joiner", "namespace")
+# Methods of plain values (text, numbers, lists, mappings) a template may call: each returns at
+# most what it reads. Every other method is refused, since many allocate in proportion to an
+# argument (`'x'.ljust(4000000000)`, `zfill`, `center`, `expandtabs`, `replace`, `(1).to_bytes(n)`,
+# `'{0:>4000000000}'.format(1)` reached as `''['for' ~ 'mat']`) or reach a codec by name (`encode`).
+SAFE_METHODS = frozenset("""
+items keys values get lower upper title capitalize strip lstrip rstrip startswith endswith count find
+isdigit isalpha isalnum isspace islower isupper
+""".split())
+_PLAIN = (str, bytes, int, float, complex, list, tuple, dict, set, frozenset, range)
 _BINOPS: dict[str, Callable[[Any, Any], Any]] = {
     "+": helpers.add, "*": helpers.mul, "%": helpers.mod, "**": helpers.power}
 
@@ -81,6 +90,16 @@ class GuardedSandbox(ImmutableSandboxedEnvironment):
         self.filters = {name: f for name, f in self.filters.items() if name in SAFE_FILTERS}
         for name in REMOVED_GLOBALS:
             self.globals.pop(name, None)
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if isinstance(obj, _PLAIN) and callable(value) and attr not in SAFE_METHODS:
+            return False
+        return bool(super().is_safe_attribute(obj, attr, value))
+
+    def wrap_str_format(self, value: Any) -> None:
+        """`str.format` is not offered at all (Jinja would wrap it in its own formatter, which
+        still pads to any width a format spec asks for): `is_safe_attribute` refuses it."""
+        return None
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         try:

@@ -86,5 +86,12 @@ def template_error(e: BaseException, fallback: str) -> Problem:
     what = "the sandbox refused: " if isinstance(e, SecurityError) else ""
     if isinstance(e, TemplateNotFound):
         what = "no such template: "
-    message = str(e) or type(e).__name__
+    if isinstance(e, RecursionError):
+        message = "the template recurses too deeply (a macro that calls itself without end?)"
+    elif isinstance(e, MemoryError):
+        message = "the template ran out of memory"
+    elif isinstance(e, (NameError, LookupError, OverflowError)) and not isinstance(e, (TemplateNotFound, KeyError)):
+        message = f"the template cannot be evaluated: {e}"  # `1e999` (no literal for infinity), a codec, a huge number
+    else:
+        message = str(e) or "the template failed"
     return Problem(file, line, 1, "G001", f"{what}{message}", "check the template against the page context")
