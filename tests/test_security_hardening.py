@@ -243,10 +243,12 @@ def test_a_layout_with_active_content_is_refused(site: Path, tmp_path: Path, mar
 # -- integrity --------------------------------------------------------------------------------------
 
 def test_the_template_check_cache_is_keyed_by_a_digest_not_a_crc(tmp_path: Path) -> None:
+    from engine.cache import store
     from engine.templates import check
 
     key = check._key(str(tmp_path / "t.j2"), b"{{ x }}")
-    assert f":{__import__('hashlib').blake2b(b'{{ x }}', digest_size=32).hexdigest()}:" in key
+    assert f":{store.digest(b'{{ x }}')}:" in key
+    assert check._key(str(tmp_path / "t.j2"), b"{{ y }}") != key
 
 
 def test_fmt_replaces_files_in_one_step(tmp_path: Path) -> None:

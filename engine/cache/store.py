@@ -106,18 +106,13 @@ def _time_zones() -> list[str]:
 
 def write_atomic(path: str, blob: bytes) -> bool:
     """Write ``blob`` to ``path`` through a temporary file renamed into place; False on failure."""
-    temporary = f"{path}.{os.getpid()}.tmp"
+    from engine.source.atomic import write_atomic as replace
+
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(temporary, "wb") as f:
-            f.write(blob)
-        os.replace(temporary, path)
+        replace(path, blob, durable=False)
         return True
     except OSError:
-        try:
-            os.remove(temporary)
-        except OSError:
-            pass
         return False
 
 

@@ -112,28 +112,10 @@ def run(root: str, path: str | None = None, keyword: str | None = None, coverage
     out.seconds = time.monotonic() - started
     if junit is not None:
         from engine.policytests import report
+        from engine.source.atomic import write_atomic
 
         try:
-            _write_atomically(junit, report.junit(out.outcomes, out.seconds))
+            write_atomic(junit, report.junit(out.outcomes, out.seconds))
         except OSError as e:
             out.usage = (f"cannot write {junit}: {e.strerror or e}", "give a file in a folder you can write")
     return out
-
-
-def _write_atomically(file: str, text: str) -> None:
-    """Beside the file, then renamed over it: an interrupted run leaves the old report or the new one."""
-    import tempfile
-
-    folder = os.path.dirname(os.path.abspath(file))
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(file)}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide the report from CI's other users
-        os.replace(tmp, file)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise

@@ -14,8 +14,11 @@ import stat
 import tempfile
 
 
-def write_atomic(path: str, data: bytes | str) -> None:
-    """Replace ``path`` with ``data`` (text is written as UTF-8); raises OSError, leaving ``path`` as it was."""
+def write_atomic(path: str, data: bytes | str, durable: bool = True) -> None:
+    """Replace ``path`` with ``data`` (text is written as UTF-8); raises OSError, leaving ``path`` as it was.
+
+    ``durable=False`` skips the fsync: for cache entries, which a crash may lose but never corrupt
+    (a reader that finds a cut entry ignores it), and which are written by the thousand."""
     blob = data.encode("utf-8") if isinstance(data, str) else data
     folder = os.path.dirname(os.path.abspath(path))
     try:
@@ -26,8 +29,9 @@ def write_atomic(path: str, data: bytes | str) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(blob)
-            f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
         if mode is not None:
             os.chmod(temporary, mode)
         else:  # a new file gets the permissions `open` would give it
