@@ -145,7 +145,8 @@ class CompiledDecision:
                  default: tuple[_Out, ...] | None, source: str, constants: dict[str, Any],
                  row_source: str | None = None) -> None:
         self.decision = decision
-        self.source = source  # the generated Python, for `--debug` and for reading
+        self.source = source  # the generated Python, for `--debug`, for reading and for bundles
+        self.constants = constants  # values the generated Python names (`_k0`...): they have no literal form
         # the generated code's own globals: the runtime, constants without a literal form, and these
         trusted = {"_new": _new, "_DR": DecisionResult, "_self": self, "_failed": self._failed, "_Error": Exception}
         name = "_evaluate" if decision.hit == "first" else "_decide"
