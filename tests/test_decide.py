@@ -94,9 +94,11 @@ def test_generated_function_is_one_if_chain() -> None:
         "def _evaluate(inputs, params, at):",
         "    try:",
         "        v_units = inputs.get('units')",
-        "        v_contacts = inputs.get('contacts')",
+        "        if (v_units <= params['min_units']):",
     ]
-    assert "        if (v_units <= params['min_units']):" in c.source
+    # what only later rows read is read after the rows above them: `contacts`, then the `let`
+    assert c.source.index("v_contacts = inputs.get('contacts')") < c.source.index("v_cpu = ")
+    assert c.source.index("if (v_units <= params['min_units'])") < c.source.index("v_contacts = ")
     assert c.source.count("return _new(_DR") == 2  # the unconditional row ends the chain: no default branch
     assert c.evaluate.__name__ == "_evaluate"  # no wrapper around the generated function
 

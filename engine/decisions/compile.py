@@ -538,31 +538,32 @@ def _checked(outs: tuple[_Out, ...] | None) -> list[Checked]:
 
 
 class _Emitter:
-    """Lines of a generated function, with each `let` emitted where ``_Lazy`` says."""
+    """Lines of a generated function, with each `let` emitted where ``_Lazy`` says, and each input
+    read the same way (right before the first code that reads it)."""
 
-    def __init__(self, lets: list[tuple[str, Checked]]) -> None:
+    def __init__(self, lets: list[tuple[str, Checked]], inputs: Any) -> None:
         self.lazy = _Lazy(lets)
+        self.inputs = tuple(inputs)
         self.done: set[str] = set()  # computed on the straight path from the top
 
     def lets(self, exprs: Any, indent: str = "", branch: bool = False) -> list[str]:
-        """Assignments of the lets ``exprs`` need that are not yet computed. ``branch``: inside a
-        block that returns, so what it computes does not count as computed for the code after it."""
+        """Assignments of the inputs and lets ``exprs`` need that are not yet computed. ``branch``:
+        inside a block that returns, so what it computes does not count for the code after it."""
         todo = [(n, c) for n, c in self.lazy.needs(exprs) if n not in self.done]
+        read = set().union(*(c.names for c in exprs if c is not None), *(c.names for _, c in todo))
+        reads = [n for n in self.inputs if n in read and n not in self.done]
         if not branch:
-            self.done.update(n for n, _ in todo)
-        return [f"{indent}{local(n)} = {c.python}" for n, c in todo]
+            self.done.update(reads, (n for n, _ in todo))
+        return [f"{indent}{local(n)} = inputs.get({n!r})" for n in reads] + [f"{indent}{local(n)} = {c.python}" for n, c in todo]
 
 
 def _generate(decision: Decision, lets: list[tuple[str, Checked]], rows: list[_Row], default: tuple[_Out, ...] | None,
               never: set[int], constants: dict[str, Any], rows_only: bool = False) -> str | None:
     """The table as one function; see the module docstring for its shape. ``rows_only``: a `first`
     table's ``row_of`` instead, the same code returning the deciding row's index."""
-    used = set().union(*(c.names for _, c in lets), *(r.when.names for r in rows if r.when),
-                       *(o.checked.names for r in rows for o in r.outputs if o.checked),
-                       *(o.checked.names for o in default or () if o.checked))
-    prelude = [f"{local(n)} = inputs.get({n!r})" for n in decision.inputs if n in used and n not in decision.let]
+    prelude: list[str] = []  # inputs are read where first needed, as lets are computed
     live = [(i, r) for i, r in enumerate(rows) if i not in never]
-    emit = _Emitter(lets)
+    emit = _Emitter(lets, (n for n in decision.inputs if n not in decision.let))
     if rows_only:
         return _generate_rows(prelude, live, default, emit)
     if decision.hit == "first":
