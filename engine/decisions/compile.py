@@ -6,10 +6,11 @@ constant outputs against ``outputs`` D003) and generates one function for the wh
 
     def _evaluate(inputs, params, at):
         try:
-            v_units = inputs.get('units')     # only the inputs some expression reads
-            v_cpu = <let expression>          # `let`, in order
+            v_units = inputs.get('units')     # an input, read right before the first code that reads it
             if <when of row 0>:
                 return _new(_DR, ('fee', {<outputs of row 0>}, ('row0_id',), ('reason',), False, (), <replay>))
+            v_cpu = <let expression>          # a `let`, computed right before the first row that needs it
+            if <when of row 1>:
             ...
             return _new(_DR, ('fee', {<default>}, (), (), True, (), <replay>))
         except Exception:
