@@ -224,8 +224,10 @@ def _short(value: Any) -> str:
 @click.option("--explain", is_flag=True, help="List every row tried and the parameters used, with file:line.")
 @click.option("--format", "fmt", type=click.Choice(("json", "text")), default="json", show_default=True,
               help="text: for people (a single input); json: one object per input.")
+@click.option("--bundle", "bundle_file", metavar="FILE", help="Answer from this bundle (`policyctl bundle`), not from --root.")
 @root_option
-def decide(target: str, marketplace: str, at: str | None, input_: Any, explain: bool, fmt: str, root: str) -> None:
+def decide(target: str, marketplace: str, at: str | None, input_: Any, explain: bool, fmt: str, bundle_file: str | None,
+           root: str) -> None:
     """Answer a decision from the policy data; prints one JSON result per input."""
     from engine import PolicyError
     from engine.decisions.batch import run_decide
@@ -233,12 +235,61 @@ def decide(target: str, marketplace: str, at: str | None, input_: Any, explain: 
     if "." not in target:
         _fail_usage(f"`{target}` is not PROGRAM.DECISION", "e.g. `policyctl decide csba.fee -m us --input case.json`")
     program, decision = target.split(".", 1)
-    repo = _repo_for_questions(root)
+    repo = _open_bundle(bundle_file) if bundle_file else _repo_for_questions(root)
     try:
         failed = run_decide(repo, program, decision, marketplace, at, input_, sys.stdout, explain, fmt)
     except PolicyError as e:
         _policy_error(e)
     sys.exit(1 if failed else 0)
+
+
+def _open_bundle(path: str) -> Any:
+    """A verified bundle; one that cannot be used exits 1 (2 when the file cannot be read) with why."""
+    from engine import PolicyError
+    from engine.bundle.load import load_bundle
+
+    try:
+        return load_bundle(path)
+    except PolicyError as e:
+        _policy_error(e)
+
+
+@main.command("bundle")
+@click.option("--out", default="policies.bundle", show_default=True, metavar="FILE", help="Where the bundle goes.")
+@click.option("--verify", "verify_file", metavar="FILE", help="Check a bundle's digests (and signature) instead.")
+@root_option
+def bundle_cmd(out: str, verify_file: str | None, root: str) -> None:
+    """Compile a checked repository into one verifiable file that `decide --bundle` answers from.
+
+    Refuses (exit 1) when the repository has errors. With POLICYCTL_BUNDLE_KEY set, the bundle is
+    signed (HMAC-SHA256), and loading it requires that signature.
+    """
+    from engine.commands import bundle as command
+
+    if verify_file:
+        verified = command.verify(verify_file)
+        if verified.problems:
+            _pages_problems(verified.problems, 1)
+            sys.exit(2 if any(p.message.startswith("cannot read") for p in verified.problems) else 1)
+        click.echo(f"{verify_file}: verified")
+        for line in verified.summary:
+            click.echo(f"  {line}")
+        return
+    try:
+        made = command.make(_load_root(root), out)
+    except OSError as e:
+        _fail_usage(f"cannot write {out}: {e.strerror or e}")
+    if made.problems:
+        _pages_problems(made.problems, made.files)
+        click.echo("policyctl: no bundle was written: fix these problems first (`policyctl validate`)", err=True)
+        sys.exit(1)
+    click.echo(f"wrote {out}: {made.size} bytes, sha256 {made.sha256}" + (", signed" if made.signed else ""))
+
+
+def _load_root(root: str) -> str:
+    if not os.path.isdir(root):
+        _fail_usage(f"no such folder: {root}", "give the path of a policies folder with --root")
+    return root
 
 
 # --- pages commands: build, i18n (engine/site/build.py, engine/i18n/catalogs.py) ---
@@ -455,17 +506,24 @@ def cache_clear() -> None:
 @click.option("--boundaries", is_flag=True, help="Also check every decision against its band tables at each band edge.")
 @click.option("-v", "--verbose", is_flag=True, help="Also list the tests that pass.")
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option("--bundle", "bundle_file", metavar="FILE", help="Run the test cases a bundle holds, against the bundle.")
 def test_cmd(path: str | None, root: str, keyword: str | None, junit_file: str | None, coverage: bool,
-             fail_under: float | None, boundaries: bool, verbose: bool, fmt: str) -> None:
+             fail_under: float | None, boundaries: bool, verbose: bool, fmt: str, bundle_file: str | None) -> None:
     """Run the test cases in tests/*.yaml (below PATH); the last line is `N passed, N failed`."""
     from engine import PolicyError
-    from engine.commands.test import run
+    from engine.commands.test import run, run_bundle
     from engine.policytests import report as testreport
     from engine.problems import report
 
     progress = _console().progress("running tests")
     try:
-        result = run(root, path, keyword, coverage, fail_under, boundaries, junit_file, progress)
+        if bundle_file:
+            if path or coverage or fail_under is not None or boundaries:
+                _fail_usage("--bundle runs the bundle's cases: PATH, --coverage, --fail-under and --boundaries "
+                            "need the sources")
+            result = run_bundle(_open_bundle(bundle_file), keyword, junit_file, progress)
+        else:
+            result = run(root, path, keyword, coverage, fail_under, boundaries, junit_file, progress)
     except PolicyError as e:
         progress.close()
         _policy_error(e)

@@ -110,12 +110,39 @@ def run(root: str, path: str | None = None, keyword: str | None = None, coverage
     if coverage or fail_under is not None:
         out.coverage = cov.measure(repo, cov.in_scope(repo, path), out.outcomes)
     out.seconds = time.monotonic() - started
-    if junit is not None:
-        from engine.policytests import report
-        from engine.source.atomic import write_atomic
+    _write_junit(out, junit)
+    return out
 
-        try:
-            write_atomic(junit, report.junit(out.outcomes, out.seconds))
-        except OSError as e:
-            out.usage = (f"cannot write {junit}: {e.strerror or e}", "give a file in a folder you can write")
+
+def _write_junit(out: TestRun, junit: str | None) -> None:
+    if junit is None:
+        return
+    from engine.policytests import report
+    from engine.source.atomic import write_atomic
+
+    try:
+        write_atomic(junit, report.junit(out.outcomes, out.seconds))
+    except OSError as e:
+        out.usage = (f"cannot write {junit}: {e.strerror or e}", "give a file in a folder you can write")
+
+
+def run_bundle(bundle: Any, keyword: str | None = None, junit: str | None = None,
+               progress: Callable[[int, int], None] | None = None) -> TestRun:
+    """Run the cases a loaded bundle (engine.load_bundle) holds, against the bundle."""
+    from engine.policytests import cases as testing
+
+    started = time.monotonic()
+    if junit is not None:
+        refused = junit_target(junit, os.getcwd() + os.sep + ".no-policies-folder")
+        if refused is not None:
+            return TestRun(usage=refused)
+    out = TestRun()
+    selected = bundle.cases(keyword)
+    tell = progress or (lambda done, total: None)
+    for i, case in enumerate(selected):
+        tell(i, len(selected))
+        out.outcomes.append(testing.run_case(bundle, case))
+    tell(len(selected), len(selected))
+    out.seconds = time.monotonic() - started
+    _write_junit(out, junit)
     return out

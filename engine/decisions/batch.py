@@ -21,11 +21,9 @@ _LINE_ENDS = frozenset(("", "\n", "\r\n"))
 def run_decide(repo: Any, program: str, decision: str, marketplace: str, at: str | None,
                source: TextIO, out: TextIO, explain: bool = False, fmt: str = "json") -> bool:
     """Answer every input in ``source``; returns True when any input failed."""
-    from engine.model.repository import _check_date, today
-
-    compiled = repo.compiled(program, decision)
+    compiled = repo.compiled(program, decision)  # `repo`: a Repository, or a Bundle
     resolved = repo.resolve(program, marketplace, at)
-    day = _check_date(at or today())
+    day = resolved.at  # checked and normalised by `resolve`
     params = resolved.values
     name = getattr(source, "name", "<input>")
     name = "<stdin>" if name in ("-", "<stdin>") else name

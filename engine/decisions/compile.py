@@ -6,10 +6,11 @@ constant outputs against ``outputs`` D003) and generates one function for the wh
 
     def _evaluate(inputs, params, at):
         try:
-            v_units = inputs.get('units')     # only the inputs some expression reads
-            v_cpu = <let expression>          # `let`, in order
+            v_units = inputs.get('units')     # an input, read right before the first code that reads it
             if <when of row 0>:
                 return _new(_DR, ('fee', {<outputs of row 0>}, ('row0_id',), ('reason',), False, (), <replay>))
+            v_cpu = <let expression>          # a `let`, computed right before the first row that needs it
+            if <when of row 1>:
             ...
             return _new(_DR, ('fee', {<default>}, (), (), True, (), <replay>))
         except Exception:
@@ -30,7 +31,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, NamedTuple
 
-from engine.decisions.expr import RESERVED, Checked, Scope, build, check, literal, local, standalone
+from engine.decisions.pycode import Checked, build, literal, local, standalone
 from engine.decisions.runtime import EvalError
 from engine.decisions.inputs import InputChecker
 from engine.model.policy import Decision, Expr, Rule
@@ -146,7 +147,8 @@ class CompiledDecision:
                  default: tuple[_Out, ...] | None, source: str, constants: dict[str, Any],
                  row_source: str | None = None) -> None:
         self.decision = decision
-        self.source = source  # the generated Python, for `--debug` and for reading
+        self.source = source  # the generated Python, for `--debug`, for reading and for bundles
+        self.constants = constants  # values the generated Python names (`_k0`...): they have no literal form
         # the generated code's own globals: the runtime, constants without a literal form, and these
         trusted = {"_new": _new, "_DR": DecisionResult, "_self": self, "_failed": self._failed, "_Error": Exception}
         name = "_evaluate" if decision.hit == "first" else "_decide"
@@ -158,6 +160,7 @@ class CompiledDecision:
             self.row_of = build("_row", row_source.splitlines(), f"<decision {decision.id}, rows>",  # type: ignore[method-assign]
                                 {**constants, "_Error": Exception})
         self._lets = lets
+        self._lazy = _Lazy(lets)
         self._explainers: dict[Checked, Callable[..., Any]] = {}  # built on first use: most runs never explain
         self._rows = rows
         self._default = default
@@ -265,11 +268,6 @@ class _Trace:
         self.rows: list[RowTrace] = []
 
     def run(self) -> Explanation:
-        for name, checked in self.c._lets:
-            value = self._eval(checked, f"`let` `{name}`")
-            if isinstance(value, Problem):
-                return self._done(self._fail(value, []))
-            self.env[name] = self.lets[name] = value
         hits = self._match()
         if isinstance(hits, Problem):
             return self._done(self._fail(hits, []))
@@ -279,6 +277,11 @@ class _Trace:
         hits: list[int] = []
         for i, row in enumerate(self.c._rows):
             matched = True
+            # the lets as the fast function computes them: a `collect` row's outputs' lets before its condition
+            failed = self._lets([row.when, *(_checked(row.outputs) if self.c._hit == "collect" else ())])
+            if failed is not None:
+                self.rows.append(RowTrace(row.rule.id, row.rule.pos, row.when.expr.source if row.when else None, None))
+                return failed
             if row.when is not None:
                 value = self._eval(row.when, f"row `{row.rule.id}`, `when`")
                 if isinstance(value, Problem):
@@ -310,7 +313,21 @@ class _Trace:
         final = c._collect(per_row) if c._hit == "collect" else per_row[0]
         return c._answer(hits, final, replay)
 
+    def _lets(self, exprs: list[Checked | None]) -> Problem | None:
+        """Compute the lets ``exprs`` need that are not computed yet (see ``_Lazy``)."""
+        for name, checked in self.c._lazy.needs(exprs):
+            if name in self.lets:
+                continue
+            value = self._eval(checked, f"`let` `{name}`")
+            if isinstance(value, Problem):
+                return value
+            self.env[name] = self.lets[name] = value
+        return None
+
     def _outputs(self, outs: tuple[_Out, ...], where: str) -> dict[str, Any] | Problem:
+        failed = self._lets(_checked(outs))
+        if failed is not None:
+            return failed
         values: dict[str, Any] = {}
         for out in outs:
             if out.checked is None:
@@ -360,6 +377,8 @@ def describe(error: BaseException) -> str:
 
 def compile_decision(decision: Decision, param_names: set[str]) -> tuple[CompiledDecision | None, list[Problem]]:
     """Check a decision and compile it; None when any problem is an error."""
+    from engine.decisions.expr import Scope  # the parser (Jinja2): only to compile, never to answer
+
     problems: list[Problem] = []
     params = frozenset(param_names)
     inputs = frozenset(decision.inputs)
@@ -380,6 +399,8 @@ def compile_decision(decision: Decision, param_names: set[str]) -> tuple[Compile
 
 
 def _compile_lets(decision: Decision, inputs: frozenset[str], params: frozenset[str], problems: list[Problem]) -> list[tuple[str, Checked]]:
+    from engine.decisions.expr import RESERVED, Scope, check
+
     names = list(decision.let)
     lets: list[tuple[str, Checked]] = []
     for i, (name, expr) in enumerate(decision.let.items()):
@@ -395,7 +416,9 @@ def _compile_lets(decision: Decision, inputs: frozenset[str], params: frozenset[
     return lets
 
 
-def _compile_row(rule: Rule, scope: Scope, problems: list[Problem]) -> _Row:
+def _compile_row(rule: Rule, scope: Any, problems: list[Problem]) -> _Row:
+    from engine.decisions.expr import check
+
     when = None
     if rule.when is not None:
         when, found = check(rule.when, scope)
@@ -403,7 +426,9 @@ def _compile_row(rule: Rule, scope: Scope, problems: list[Problem]) -> _Row:
     return _Row(rule, when, _compile_outputs(rule.then, scope, problems))
 
 
-def _compile_outputs(then: dict[str, Any], scope: Scope, problems: list[Problem]) -> tuple[_Out, ...]:
+def _compile_outputs(then: dict[str, Any], scope: Any, problems: list[Problem]) -> tuple[_Out, ...]:
+    from engine.decisions.expr import check
+
     outs = []
     for name, value in then.items():
         if not isinstance(value, Expr):
@@ -522,40 +547,90 @@ def _output_names(decision: Decision) -> tuple[str, ...]:
 # --- generating the fast function ---------------------------------------------------------------
 
 
+class _Lazy:
+    """Which `let` values an expression needs, transitively, in definition order.
+
+    A `let` is computed right before the first condition or output that needs it, once: rows above
+    it never pay for it, and a `let` that would fail (a division by an input that is zero on some
+    path) fails only when a row that needs it runs. The explaining path asks the same questions, so
+    both paths compute the same values in the same order and fail at the same place.
+    """
+
+    def __init__(self, lets: list[tuple[str, Checked]]) -> None:
+        self.lets = lets
+        self._index = {name: i for i, (name, _) in enumerate(lets)}
+
+    def needs(self, exprs: Any) -> list[tuple[str, Checked]]:
+        wanted: set[int] = set()
+        todo = [n for c in exprs if c is not None for n in c.names if n in self._index]
+        while todo:
+            i = self._index[todo.pop()]
+            if i not in wanted:
+                wanted.add(i)
+                todo += [n for n in self.lets[i][1].names if n in self._index]
+        return [self.lets[i] for i in sorted(wanted)]
+
+
+def _checked(outs: tuple[_Out, ...] | None) -> list[Checked]:
+    return [o.checked for o in outs or () if o.checked is not None]
+
+
+class _Emitter:
+    """Lines of a generated function, with each `let` emitted where ``_Lazy`` says, and each input
+    read the same way (right before the first code that reads it)."""
+
+    def __init__(self, lets: list[tuple[str, Checked]], inputs: Any) -> None:
+        self.lazy = _Lazy(lets)
+        self.inputs = tuple(inputs)
+        self.done: set[str] = set()  # computed on the straight path from the top
+
+    def lets(self, exprs: Any, indent: str = "", branch: bool = False) -> list[str]:
+        """Assignments of the inputs and lets ``exprs`` need that are not yet computed. ``branch``:
+        inside a block that returns, so what it computes does not count for the code after it."""
+        todo = [(n, c) for n, c in self.lazy.needs(exprs) if n not in self.done]
+        read = set().union(*(c.names for c in exprs if c is not None), *(c.names for _, c in todo))
+        reads = [n for n in self.inputs if n in read and n not in self.done]
+        if not branch:
+            self.done.update(reads, (n for n, _ in todo))
+        return [f"{indent}{local(n)} = inputs.get({n!r})" for n in reads] + [f"{indent}{local(n)} = {c.python}" for n, c in todo]
+
+
 def _generate(decision: Decision, lets: list[tuple[str, Checked]], rows: list[_Row], default: tuple[_Out, ...] | None,
-              never: set[int], constants: dict[str, Any], rows_only: bool = False) -> str:
+              never: set[int], constants: dict[str, Any], rows_only: bool = False) -> str | None:
     """The table as one function; see the module docstring for its shape. ``rows_only``: a `first`
     table's ``row_of`` instead, the same code returning the deciding row's index."""
-    used = set().union(*(c.names for _, c in lets), *(r.when.names for r in rows if r.when),
-                       *(o.checked.names for r in rows for o in r.outputs if o.checked),
-                       *(o.checked.names for o in default or () if o.checked))
-    prelude = [f"{local(n)} = inputs.get({n!r})" for n in decision.inputs if n in used and n not in decision.let]
-    prelude += [f"{local(name)} = {c.python}" for name, c in lets]
+    prelude: list[str] = []  # inputs are read where first needed, as lets are computed
     live = [(i, r) for i, r in enumerate(rows) if i not in never]
+    emit = _Emitter(lets, (n for n in decision.inputs if n not in decision.let))
     if rows_only:
-        return _generate_rows(prelude, live, default)
-    default_src = "None" if default is None else _dict_source(default, constants)
+        return _generate_rows(prelude, live, default, emit)
     if decision.hit == "first":
-        return _generate_first(decision, prelude, live, default_src, constants)
+        return _generate_first(decision, prelude, live, default, constants, emit)
+    default_src = "None" if default is None else _dict_source(default, constants)
     body = ["hits = []"]
     if decision.hit == "collect":
         for i, row in live:
+            # the block does not return: the lets its outputs need are computed before it, once
+            body += emit.lets([row.when, *_checked(row.outputs)])
             add = f"hits.append(({i}, {_dict_source(row.outputs, constants)}))"
             body += [add] if row.when is None else [f"if {row.when.python}:", f"    {add}"]
-        body += ["if hits:", "    return hits, None", f"return hits, {default_src}"]
+        body += ["if hits:", "    return hits, None", *emit.lets(_checked(default)), f"return hits, {default_src}"]
     else:  # unique: find all matches first, so a conflict is reported before any output is computed
         for i, row in live:
+            body += emit.lets([row.when])
             body += [f"hits.append({i})"] if row.when is None else [f"if {row.when.python}:", f"    hits.append({i})"]
         # generated code has no builtins (no `len`): `hits[1:]` is "more than one"
-        body += ["if not hits:", f"    return hits, {default_src}", "if hits[1:]:", "    return hits, None", "hit = hits[0]"]
+        body += ["if not hits:", *emit.lets(_checked(default), "    ", branch=True), f"    return hits, {default_src}",
+                 "if hits[1:]:", "    return hits, None", "hit = hits[0]"]
         for i, row in live:
-            body += [f"if hit == {i}:", f"    return hits, {_dict_source(row.outputs, constants)}"]
+            body += [f"if hit == {i}:", *emit.lets(_checked(row.outputs), "    ", branch=True),
+                     f"    return hits, {_dict_source(row.outputs, constants)}"]
         body.append("return hits, None")
     return "\n".join(["def _decide(inputs, params, at):"] + [f"    {line}" for line in prelude + body])
 
 
-def _generate_first(decision: Decision, prelude: list[str], live: list[tuple[int, _Row]], default_src: str,
-                    constants: dict[str, Any]) -> str:
+def _generate_first(decision: Decision, prelude: list[str], live: list[tuple[int, _Row]], default: tuple[_Out, ...] | None,
+                    constants: dict[str, Any], emit: _Emitter) -> str:
     """A `first` table returns its DecisionResult itself: evaluating is then a single call."""
     def result(outputs: str, rule: Rule | None) -> str:
         head = "(), (), " + ("False" if outputs == "None" else "True") if rule is None else f"({rule.id!r},), ({rule.reason!r},), False"
@@ -563,26 +638,42 @@ def _generate_first(decision: Decision, prelude: list[str], live: list[tuple[int
 
     body = list(prelude)
     for _, row in live:
+        body += emit.lets([row.when])
         if row.when is None:
+            body += emit.lets(_checked(row.outputs))
             body.append(result(_dict_source(row.outputs, constants), row.rule))
             break
-        body += [f"if {row.when.python}:", "    " + result(_dict_source(row.outputs, constants), row.rule)]
+        body += [f"if {row.when.python}:", *emit.lets(_checked(row.outputs), "    ", branch=True),
+                 "    " + result(_dict_source(row.outputs, constants), row.rule)]
     else:
-        body.append(result(default_src, None))
+        body += emit.lets(_checked(default))
+        body.append(result("None" if default is None else _dict_source(default, constants), None))
     lines = ["def _evaluate(inputs, params, at):", "    try:"] + [f"        {line}" for line in body]
     # any failure of policy code becomes a D005, located by the explaining path
     return "\n".join(lines + ["    except _Error as error:", "        return _failed(inputs, params, at, error)"])
 
 
-def _generate_rows(prelude: list[str], live: list[tuple[int, _Row]], default: tuple[_Out, ...] | None) -> str:
+def _constant_outputs(outs: tuple[_Out, ...] | None) -> bool:
+    return all(out.checked is None for out in outs or ())
+
+
+def _generate_rows(prelude: list[str], live: list[tuple[int, _Row]], default: tuple[_Out, ...] | None,
+                   emit: _Emitter) -> str | None:
     """``row_of`` of a `first` table: ``_generate_first``'s function with the same prelude and
     conditions in the same order, returning the deciding row's index instead of building a result;
-    None for a row that computes an output, and on any failure (``evaluate`` then says what)."""
+    None for a row that computes an output (its lets are not computed), and on any failure
+    (``evaluate`` then says what). No function at all when no row has constant outputs: it would
+    only ever say None, after paying for the conditions."""
+    if not any(_constant_outputs(row.outputs) for _, row in live) and not (
+            _constant_outputs(default) and all(row.when is not None for _, row in live)):
+        return None
+
     def index(outs: tuple[_Out, ...] | None, i: int) -> str:
-        return f"return {i}" if all(out.checked is None for out in outs or ()) else "return None"
+        return f"return {i}" if _constant_outputs(outs) else "return None"
 
     body = list(prelude)
     for i, row in live:
+        body += emit.lets([row.when])
         if row.when is None:
             body.append(index(row.outputs, i))
             break

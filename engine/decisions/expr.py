@@ -14,17 +14,17 @@ from __future__ import annotations
 
 import difflib
 import linecache
-import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 from jinja2 import Environment, nodes
 from jinja2.exceptions import TemplateSyntaxError
 from jinja2.lexer import Token, TokenStream, ignored_tokens
 from jinja2.parser import Parser
 
-from engine.decisions.runtime import FILTERS, HELPERS, RUNTIME, TESTS
+from engine.decisions.pycode import Checked, build, literal, local, standalone  # noqa: F401 - re-exported
+from engine.decisions.runtime import FILTERS, HELPERS, TESTS
 from engine.model.policy import Expr
 from engine.problems import Problem
 
@@ -54,62 +54,6 @@ class Scope:
     lets: frozenset[str]  # let names defined before this expression
     params: frozenset[str]
     later_lets: frozenset[str] = frozenset()  # defined further down: "used before defined"
-
-
-@dataclass(frozen=True, slots=True)
-class Checked:
-    """A compiled expression: Python source plus what it reads, for unpacking and for `explain`."""
-
-    expr: Expr
-    python: str
-    names: frozenset[str]  # inputs and let names read
-    params: frozenset[str]
-    uses_at: bool
-    inputs_tested: frozenset[str] = frozenset()  # `x is defined` on an input reads `inputs` itself
-
-    @property
-    def constant(self) -> bool:
-        return not (self.names or self.params or self.uses_at or self.inputs_tested)
-
-
-def local(name: str) -> str:
-    """The Python local that holds an input or let value."""
-    return f"v_{name}"
-
-
-def literal(value: Any) -> str | None:
-    """Python source for a JSON-like constant, or None if it has no safe literal form."""
-    if value is None or isinstance(value, (bool, int, str)):
-        return repr(value)
-    if isinstance(value, float):
-        return repr(value) if math.isfinite(value) else None
-    if isinstance(value, (list, tuple)):
-        items = [literal(v) for v in value]
-        parts = [i for i in items if i is not None]
-        if len(parts) < len(items):
-            return None
-        return f"[{', '.join(parts)}]" if isinstance(value, list) else f"({''.join(i + ', ' for i in parts)})"
-    if isinstance(value, dict):
-        pairs = [(literal(k), literal(v)) for k, v in value.items()]
-        shown = [f"{k}: {v}" for k, v in pairs if k is not None and v is not None]
-        return "{" + ", ".join(shown) + "}" if len(shown) == len(pairs) else None
-    return None
-
-
-def build(name: str, lines: list[str], filename: str, constants: dict[str, Any] | None = None) -> Callable[..., Any]:
-    """Compile generated source into a function whose only globals are the runtime (and constants)."""
-    namespace = {**(constants or {}), **RUNTIME}
-    exec(compile("\n".join(lines) + "\n", filename, "exec"), namespace)  # noqa: S102 - generated, whitelisted
-    fn: Callable[..., Any] = namespace[name]
-    return fn
-
-
-def standalone(checked: Checked, filename: str) -> Callable[[dict[str, Any], dict[str, Any], str, dict[str, Any]], Any]:
-    """One expression as a function of (inputs, params, at, env) for the slow, explaining path."""
-    lines = ["def _expr(inputs, params, at, env):"]
-    lines += [f"    {local(n)} = env[{n!r}]" for n in sorted(checked.names)]
-    lines.append(f"    return {checked.python}")
-    return build("_expr", lines, filename)
 
 
 def check(expr: Expr, scope: Scope) -> tuple[Checked | None, list[Problem]]:

@@ -9,7 +9,6 @@ explain a value the fast check rejects. Messages are JSON pointers with what was
 from __future__ import annotations
 
 import datetime as _datetime
-import difflib
 import json
 import re
 from typing import Any, Callable
@@ -254,5 +253,7 @@ def _pointer(path: list[Any]) -> str:
 
 
 def _suggest(name: str, known: tuple[str, ...]) -> str:
+    import difflib  # only for messages: a process answering valid inputs never needs it
+
     close = difflib.get_close_matches(name, known, n=1)
     return f"; did you mean `{close[0]}`?" if close else f" (inputs: {', '.join(known)})"

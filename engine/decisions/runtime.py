@@ -379,19 +379,33 @@ def _pair(a: Any, b: Any, name: str) -> tuple[Any, Any]:
     # error messages: `before`/`after` run once per decision row in batches. Anything else,
     # including every failure, takes the checked way, which says what is wrong.
     if type(a) is str and type(b) is str:
-        first, second = _MOMENTS.get(a) or _learn(a), _MOMENTS.get(b) or _learn(b)
+        # or two plain dates seen before (`days_between(first_enrolled_on, at)`): parsing them costs
+        # more than the rest of a decision whose first row answers
+        first, second = _DAYS.get(a), _DAYS.get(b)
+        if first is None or second is None:
+            first, second = _MOMENTS.get(a) or _learn(a), _MOMENTS.get(b) or _learn(b)
         if first is not None and second is not None:
             return first, second
     first, second = _parse(a, f"the first argument of `{name}`"), _parse(b, f"the second argument of `{name}`")
     if isinstance(first, _dt.datetime) != isinstance(second, _dt.datetime):
         raise EvalError(f"`{name}` cannot compare a date with a date-time; use date(...) on the date-time")
+    if type(first) is _dt.date and type(a) is str and type(b) is str:
+        if len(_DAYS) >= MAX_MOMENTS:
+            _DAYS.clear()
+        _DAYS[a], _DAYS[b] = first, second
     return first, second
+
+
+_DAYS: dict[str, _dt.date] = {}  # plain ISO dates already parsed by `_pair`, bounded as `_MOMENTS`
 
 
 def days_between(a: Any, b: Any) -> int:
     """Whole days from a to b (negative when b is earlier), truncated toward zero."""
     first, second = _pair(a, b, "days_between")
-    return int((second - first) / _dt.timedelta(days=1))
+    return int((second - first) / _ONE_DAY)
+
+
+_ONE_DAY = _dt.timedelta(days=1)
 
 
 def before(a: Any, b: Any) -> bool:

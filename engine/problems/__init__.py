@@ -92,7 +92,8 @@ class PolicyError(Exception):
 
 
 # Stable codes and what they mean. Prefixes: Y = YAML reading, S = schema, L = layout,
-# P = parameters and overlays, D = decisions, E = expressions, T = tests, G = pages and i18n.
+# P = parameters and overlays, D = decisions, E = expressions, T = tests, G = pages and i18n,
+# B = bundles.
 CODES: dict[str, str] = {
     "Y001": "the file cannot be read (missing, a directory, or unreadable)",
     "Y002": "the file is not valid UTF-8 text or contains NUL bytes (binary)",
@@ -144,4 +145,8 @@ CODES: dict[str, str] = {
     "G003": "a translation is fuzzy (its English changed)",
     "G004": "a translation is obsolete (its English no longer exists)",
     "G005": "a generated file is stale or missing",
+    "B001": "a file that is not a policyctl bundle (or cannot be read)",
+    "B002": "a bundle whose contents do not match its digests (changed after it was made)",
+    "B003": "a bundle signature that is missing or does not match (POLICYCTL_BUNDLE_KEY)",
+    "B004": "a bundle this policyctl cannot use (another format, or code it did not generate)",
 }
