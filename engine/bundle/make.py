@@ -49,7 +49,7 @@ def sources(root: str) -> dict[str, str]:
 
 
 def _engine() -> dict[str, str]:
-    from engine.cache.compiled import sources_digest
+    from engine.cache.store import sources_digest
 
     return {"version": _version("policyctl"), "sources": sources_digest()}
 
