@@ -2,6 +2,8 @@
 
 Exit codes: 0 clean, 1 problems found, 2 usage error (unknown command/option/id, missing path).
 Engine modules are imported inside each command so `policyctl validate` pays only for what it uses.
+Every command works on the policy repository found from the working folder upwards, or the one
+`--root` names (engine.source.project); `policyctl` and `python -m engine` both run `main`.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any, NoReturn
 import click
 
 DEFAULT_ROOT = "policies"
+SITE_DOMAIN = "_site"  # engine.i18n.catalogs.SITE, without importing Babel for every command
 FORMATS = ("text", "json", "github", "sarif")
 
 
@@ -47,9 +50,55 @@ def _load(root: str) -> Any:
     from engine import PolicyError, load
 
     try:
-        return load(root)
+        repo = load(root)
     except PolicyError as e:
         _policy_error(e)
+    project = _project()
+    if project is not None and project.languages is not None:
+        repo.languages = project.languages
+    return repo
+
+
+def _project() -> Any:
+    """The repository the command works on (set by `--root`'s callback), if it found one."""
+    ctx = click.get_current_context(silent=True)
+    return None if ctx is None else ctx.meta.get("policyctl.project")
+
+
+def _find_project(ctx: click.Context, root: str | None, required: bool) -> Any:
+    from engine.source import project as projects
+
+    try:
+        found = projects.at(root) if root is not None else projects.find()
+    except projects.ProjectError as e:
+        _fail_usage(e.message, e.hint)
+    if found is None and required:
+        _fail_usage(f"no policy repository in {os.getcwd()} or above it",
+                    "run policyctl inside a policy repository (a folder holding policies/marketplaces.yaml), "
+                    "give `--root DIR`, or make one with `policyctl init`")
+    ctx.meta["policyctl.project"] = found
+    return found
+
+
+def _root_callback(ctx: click.Context, _param: click.Parameter, root: str | None) -> str:
+    """`--root`: the repository's top or its policies folder (default: found from here upwards);
+    the command gets its policies folder."""
+    found = _find_project(ctx, root, required=True)
+    return str(found.shown(found.policies))
+
+
+def _optional_root_callback(ctx: click.Context, _param: click.Parameter, root: str | None) -> str | None:
+    """`--root` of commands that also take files: a repository is needed only when none is given."""
+    found = _find_project(ctx, root, required=root is not None)
+    return None if found is None else str(found.shown(found.policies))
+
+
+def _out_callback(ctx: click.Context, _param: click.Parameter, out: str | None) -> str:
+    """`--out`: as given (relative to the working folder), else the repository's (policyctl.toml)."""
+    if out is not None:
+        return out
+    found = ctx.meta.get("policyctl.project")
+    return "generated_docs" if found is None else str(found.shown(found.out))
 
 
 def _repo_for_questions(root: str) -> Any:
@@ -71,16 +120,22 @@ def main() -> None:
     """Marketplace policy as data: validate, decide, render and test policy YAML."""
 
 
-root_option = click.option("--root", default=DEFAULT_ROOT, show_default=True, metavar="DIR",
-                           help="The policies folder.")
+ROOT_HELP = "The policy repository: its top or its policies folder [default: found from here upwards]."
+# eager: processed before the other options, so `--out`'s default can come from the repository
+root_option = click.option("--root", metavar="DIR", callback=_root_callback, is_eager=True, help=ROOT_HELP)
+optional_root_option = click.option("--root", metavar="DIR", callback=_optional_root_callback, is_eager=True,
+                                     help=ROOT_HELP)
 
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--list-codes", is_flag=True, help="List every problem code and what it means.")
-def validate(paths: tuple[str, ...], fmt: str, list_codes: bool) -> None:
-    """Check policy files (default: the whole policies/ tree): YAML, schema and semantics."""
+@click.option("--strict/--no-strict", default=None,
+              help="Warnings fail too (exit 1) [default: `strict` in policyctl.toml, else no].")
+@optional_root_option
+def validate(paths: tuple[str, ...], fmt: str, list_codes: bool, strict: bool | None, root: str | None) -> None:
+    """Check policy files (default: the repository's whole policies/ tree): YAML, schema and semantics."""
     from engine.problems import CODES
 
     if list_codes:
@@ -90,12 +145,16 @@ def validate(paths: tuple[str, ...], fmt: str, list_codes: bool) -> None:
     from engine.problems import report
     from engine.commands.validate import validate as run
 
-    outcome = run(list(paths) or [DEFAULT_ROOT])
+    if not paths and root is None:
+        _find_project(click.get_current_context(), None, required=True)
+    project = _project()
+    strict = strict if strict is not None else project is not None and project.strict
+    outcome = run(list(paths) or [str(root)])
     if outcome.usage:
         _fail_usage(f"no such file or folder: {', '.join(outcome.usage)}", "give paths to policy files or folders")
     sources = outcome.sources if fmt == "text" and sys.stdout.isatty() else None
     click.echo(report.REPORTERS[fmt](outcome.problems, outcome.files, sources), nl=False)
-    sys.exit(1 if any(p.severity == "error" for p in outcome.problems) else 0)
+    sys.exit(1 if any(p.severity == "error" or strict for p in outcome.problems) else 0)
 
 
 @main.command("schema")
@@ -225,7 +284,8 @@ def _pages_problems(problems: list[Any], files: int) -> None:
 
 
 @main.command("build")
-@click.option("--out", default="generated_docs", show_default=True, metavar="DIR", help="Where the site goes.")
+@click.option("--out", metavar="DIR", callback=_out_callback,
+              help="Where the site goes [default: `out` in policyctl.toml, else generated_docs in the repository].")
 @click.option("--at", "at", metavar="DATE",
               help="Build the pages as of DATE (ISO). Default: today in each marketplace's time zone.")
 @click.option("--check", is_flag=True,
@@ -292,6 +352,13 @@ def _pages_domains(root: str, names: tuple[str, ...]) -> list[Any]:
     from engine.site import build as site
 
     plan = site.plan(_repo_for_questions(root))
+    if click.get_current_context().info_name in ("extract", "update") and not site.has_own_site(root):
+        # the default layout is policyctl's own: its catalogs are not the repository's to rewrite
+        plan.domains.pop(SITE_DOMAIN, None)
+        if SITE_DOMAIN in names:
+            _fail_usage(f"{root} uses policyctl's default page layout, which has its own catalogs",
+                        f"to change or translate the layout, copy it into {os.path.join(root, SITE_DOMAIN)} "
+                        "(README: Customising the pages)")
     unknown = [n for n in names if n not in plan.domains]
     if unknown:
         _fail_usage(f"no pages for `{unknown[0]}`", f"known: {', '.join(sorted(plan.domains))}")
@@ -384,6 +451,8 @@ def test_cmd(path: str | None, root: str, keyword: str | None, junit_file: str |
     if errors:
         click.echo(report.text(errors, len(repo.documents)), err=True, nl=False)
     selected = testing.cases(repo, path, keyword)
+    if keyword and not selected:
+        _fail_usage(f"no test case matches `-k {keyword}`", "`policyctl test -v` lists every case")
     outcomes = testing.run(repo, selected)
     if boundaries:
         plans, bad = bounds.plans(repo, selected)
@@ -462,8 +531,9 @@ def diff_cmd(old: str, new: str, root: str, fmt: str, exit_code: bool, at: str |
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--check", is_flag=True, help="Change nothing; exit 1 naming the files that are not formatted.")
 @click.option("--diff", "show_diff", is_flag=True, help="Show what would change, as a unified diff.")
-def fmt_cmd(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
-    """Canonical key order and layout for policy YAML (default: policies/), keeping comments."""
+@optional_root_option
+def fmt_cmd(paths: tuple[str, ...], check: bool, show_diff: bool, root: str | None) -> None:
+    """Canonical key order and layout for policy YAML (default: the repository's policies/), keeping comments."""
     import difflib
 
     from engine.source import fmt as formatter
@@ -472,7 +542,9 @@ def fmt_cmd(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
     missing = [p for p in paths if not os.path.exists(p)]
     if missing:
         _fail_usage(f"no such file or folder: {', '.join(missing)}", "give policy files or folders")
-    files = [f for p in (paths or (DEFAULT_ROOT,)) for f in (layout.yaml_files(p) if os.path.isdir(p) else [p])]
+    if not paths and root is None:
+        _find_project(click.get_current_context(), None, required=True)
+    files = [f for p in (paths or (str(root),)) for f in (layout.yaml_files(p) if os.path.isdir(p) else [p])]
     changed = failed = 0
     for path in files:
         done = formatter.format_file(path)
@@ -497,5 +569,36 @@ def fmt_cmd(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
     sys.exit(1 if failed or (check and changed) else 0)
 
 
+@main.command("init")
+@click.argument("directory", default=".", type=click.Path(file_okay=False))
+@click.option("--no-build", is_flag=True, help="Do not render the pages (`policyctl build` does it later).")
+def init_cmd(directory: str, no_build: bool) -> None:
+    """Write a small working policy repository into DIRECTORY (default: here), which must be empty.
+
+    Then `policyctl validate && policyctl test && policyctl build --check` pass in it: the pages
+    are rendered into its generated_docs/ as the last step (unless --no-build).
+    """
+    from engine.commands.init import init
+
+    created = init(directory)
+    if created.refused:
+        _fail_usage(f"{created.refused}: policyctl init writes only into an empty or new folder",
+                    "give a new folder, e.g. `policyctl init my-policies`")
+    click.echo(f"wrote {len(created.files)} files into {directory}")
+    if not no_build:
+        try:
+            main.main(["build", "--root", directory], prog_name="policyctl", standalone_mode=False)
+        except SystemExit as e:
+            if e.code:
+                sys.exit(e.code)
+    where = "" if os.path.abspath(directory) == os.getcwd() else f"cd {directory} && "
+    click.echo(f"next: {where}policyctl validate && policyctl test && policyctl build --check")
+
+
+def run() -> None:
+    """The `policyctl` console script and `python -m engine`."""
+    main(prog_name="policyctl")
+
+
 if __name__ == "__main__":
-    main()
+    run()
