@@ -8,7 +8,7 @@ import re
 
 from engine.schema.codegen import _in, _is_date, _is_integer, _is_number, _unique
 
-SCHEMAS_CHECKSUM = 'crc32:76138792'
+SCHEMAS_CHECKSUM = 'crc32:7ef155e8'
 
 _P0 = re.compile('^[a-z][a-z0-9_]{0,62}(?!\\n)$')
 _P1 = re.compile('^[A-Z]{2}$')
