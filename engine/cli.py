@@ -84,13 +84,23 @@ def _root_callback(ctx: click.Context, _param: click.Parameter, root: str | None
     """`--root`: the repository's top or its policies folder (default: found from here upwards);
     the command gets its policies folder."""
     found = _find_project(ctx, root, required=True)
-    return str(found.shown(found.policies))
+    return _policies_shown(found, root)
 
 
 def _optional_root_callback(ctx: click.Context, _param: click.Parameter, root: str | None) -> str | None:
     """`--root` of commands that also take files: a repository is needed only when none is given."""
     found = _find_project(ctx, root, required=root is not None)
-    return None if found is None else str(found.shown(found.policies))
+    return None if found is None else _policies_shown(found, root)
+
+
+def _policies_shown(found: Any, root: str | None) -> str:
+    """The policies folder as messages show it: spelt from `--root` as the user wrote it, else
+    relative to the working folder (engine.source.project.Project.shown)."""
+    if root is None:
+        return str(found.shown(found.policies))
+    if os.path.abspath(root) == found.policies:
+        return root
+    return os.path.join(root, os.path.relpath(found.policies, found.top))
 
 
 def _out_callback(ctx: click.Context, _param: click.Parameter, out: str | None) -> str:
@@ -264,7 +274,7 @@ def decide(target: str, marketplace: str, at: str | None, input_: Any, explain: 
     from engine.decisions.batch import run_decide
 
     if "." not in target:
-        _fail_usage(f"`{target}` is not PROGRAM.DECISION", "e.g. `policyctl decide csba.fee -m us --input case.json`")
+        _fail_usage(f"`{target}` is not PROGRAM.DECISION", "e.g. `policyctl decide returns.return_allowed -m us --input case.json`")
     program, decision = target.split(".", 1)
     repo = _repo_for_questions(root)
     try:
