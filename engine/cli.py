@@ -93,6 +93,14 @@ def _optional_root_callback(ctx: click.Context, _param: click.Parameter, root: s
     return None if found is None else _policies_shown(found, root)
 
 
+def _paths_root_callback(ctx: click.Context, _param: click.Parameter, root: str | None) -> str:
+    """`--root` of commands given paths of their own (`test PATH`, `diff OLD NEW`): without a
+    repository here, the paths alone may do (`policies` is the fallback, as it always was).
+    Not eager, so a PATH typed before it is known here."""
+    found = _find_project(ctx, root, required=root is not None or not (ctx.params.get("path") or "old" in ctx.params))
+    return DEFAULT_ROOT if found is None else _policies_shown(found, root)
+
+
 def _policies_shown(found: Any, root: str | None) -> str:
     """The policies folder as messages show it: spelt from `--root` as the user wrote it, else
     relative to the working folder (engine.source.project.Project.shown)."""
@@ -135,6 +143,7 @@ ROOT_HELP = "The policy repository: its top or its policies folder [default: fou
 root_option = click.option("--root", metavar="DIR", callback=_root_callback, is_eager=True, help=ROOT_HELP)
 optional_root_option = click.option("--root", metavar="DIR", callback=_optional_root_callback, is_eager=True,
                                      help=ROOT_HELP)
+paths_root_option = click.option("--root", metavar="DIR", callback=_paths_root_callback, help=ROOT_HELP)
 
 
 @main.command()
@@ -274,7 +283,8 @@ def decide(target: str, marketplace: str, at: str | None, input_: Any, explain: 
     from engine.decisions.batch import run_decide
 
     if "." not in target:
-        _fail_usage(f"`{target}` is not PROGRAM.DECISION", "e.g. `policyctl decide returns.return_allowed -m us --input case.json`")
+        _fail_usage(f"`{target}` is not PROGRAM.DECISION",
+                    "e.g. `policyctl decide returns.return_allowed -m us --input case.json`")
     program, decision = target.split(".", 1)
     repo = _repo_for_questions(root)
     try:
@@ -437,7 +447,7 @@ def i18n_check(names: tuple[str, ...], root: str) -> None:
 
 @main.command("test")
 @click.argument("path", required=False, type=click.Path())
-@root_option
+@paths_root_option
 @click.option("-k", "keyword", metavar="TEXT", help="Only cases whose name contains TEXT (case-insensitive).")
 @click.option("--junit", "junit_file", metavar="FILE", type=click.Path(dir_okay=False), help="Also write JUnit XML to FILE.")
 @click.option("--coverage", is_flag=True, help="List every decision row and tier band no case exercises.")
@@ -506,7 +516,7 @@ def _write(file: str, text: str) -> None:
 @main.command("diff")
 @click.argument("old")
 @click.argument("new")
-@root_option
+@paths_root_option
 @click.option("--format", "fmt", type=click.Choice(("text", "markdown", "json")), default="text", show_default=True)
 @click.option("--exit-code", is_flag=True, help="Exit 1 when there are changes that matter (as `git diff --exit-code`).")
 @click.option("--at", "at", metavar="DATE", help="Compare answers on DATE too (default: today).")
