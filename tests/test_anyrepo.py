@@ -143,7 +143,12 @@ def test_config_strict_fails_validate_on_warnings(repo: Path) -> None:
     ('outt = "x"\n', "unknown setting `outt`"),
     ("languages = 'en'\n", "`languages` must be a list of language tags"),
     ("strict = 1\n", "`strict` must be true or false"),
-    ('out = "/abs"\n', "`out` must be a folder relative to policyctl.toml"),
+    ('out = "/abs"\n', "`out` must be a folder inside the repository"),
+    ('out = "../elsewhere"\n', "`out` must be a folder inside the repository"),
+    ('out = "."\n', "`out` must be a folder inside the repository"),
+    ('out = "docs/../.."\n', "`out` must be a folder inside the repository"),
+    ('policies = ".."\n', "`policies` must be a folder inside the repository"),
+    ('out = "policies"\n', "`out` must not be the policies folder"),
     ("out = \n", "policyctl.toml: "),
 ])
 def test_config_mistakes_are_usage_errors(repo: Path, text: str, message: str) -> None:

@@ -143,9 +143,20 @@ def _settings(file: str) -> dict[str, Any]:
         if not isinstance(value, wanted) or (wanted is list and not all(isinstance(v, str) for v in value)):
             kind = {str: "a string", bool: "true or false", list: "a list of language tags"}[wanted]
             raise ProjectError(f"{shown}: `{key}` must be {kind}", f"e.g. {_EXAMPLES[key]}")
-        if wanted is str and (os.path.isabs(value) or not value.strip()):
-            raise ProjectError(f"{shown}: `{key}` must be a folder relative to {CONFIG}", f"e.g. {_EXAMPLES[key]}")
+        if wanted is str and not _inside(value):
+            # policyctl.toml arrives in pull requests like the policies: a folder outside the
+            # repository (or the repository itself) would let a build replace what it does not own
+            raise ProjectError(f"{shown}: `{key}` must be a folder inside the repository, relative to {CONFIG}",
+                               f"e.g. {_EXAMPLES[key]}")
+    if os.path.normpath(data.get("out", OUT)) == os.path.normpath(data.get("policies", POLICIES)):
+        raise ProjectError(f"{shown}: `out` must not be the policies folder", f"e.g. {_EXAMPLES['out']}")
     return data
+
+
+def _inside(value: str) -> bool:
+    norm = os.path.normpath(value)
+    return bool(value.strip()) and not os.path.isabs(value) and norm != os.curdir and \
+        norm.split(os.sep)[0] != os.pardir and "\\" not in value and ":" not in value
 
 
 _EXAMPLES = {"policies": 'policies = "policies"', "out": 'out = "generated_docs"',
