@@ -98,6 +98,8 @@ def run(root: str, path: str | None = None, keyword: str | None = None, coverage
     out = TestRun(errors=[p for p in repo.problems if p.severity == "error"], files=len(repo.documents),
                   fail_under=fail_under)
     selected = testing.cases(repo, path, keyword)
+    if keyword and not selected:
+        return TestRun(usage=_no_match(keyword))
     tell = progress or (lambda done, total: None)
     for i, case in enumerate(selected):
         tell(i, len(selected))
@@ -112,6 +114,11 @@ def run(root: str, path: str | None = None, keyword: str | None = None, coverage
     out.seconds = time.monotonic() - started
     _write_junit(out, junit)
     return out
+
+
+def _no_match(keyword: str) -> tuple[str, str]:
+    """A `-k` that selects nothing is a mistyped filter, never a green run."""
+    return f"no test case matches `-k {keyword}`", "`policyctl test -v` lists every case"
 
 
 def _write_junit(out: TestRun, junit: str | None) -> None:
@@ -138,6 +145,8 @@ def run_bundle(bundle: Any, keyword: str | None = None, junit: str | None = None
             return TestRun(usage=refused)
     out = TestRun()
     selected = bundle.cases(keyword)
+    if keyword and not selected:
+        return TestRun(usage=_no_match(keyword))
     tell = progress or (lambda done, total: None)
     for i, case in enumerate(selected):
         tell(i, len(selected))

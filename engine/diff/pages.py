@@ -111,7 +111,9 @@ def _examples(prog: Program, mp: str) -> list[tuple[Any, ...]]:
 def _sources(repo: Repository, prog: Program) -> dict[str, bytes]:
     """Page templates, manifests, catalogs and shared site files, by path relative to their root."""
     found: dict[str, bytes] = {}
-    for folder, prefix in ((prog.dir, ""), (os.path.join(repo.root, "_site"), "_site/")):
+    from engine.site.build import site_dir
+
+    for folder, prefix in ((prog.dir, ""), (site_dir(repo), "_site/")):
         for dirpath, _, files in os.walk(folder):
             rel = os.path.relpath(dirpath, folder)
             if prefix == "" and rel.split(os.sep)[0] not in ("pages", "locales", os.curdir):

@@ -65,6 +65,8 @@ class Repository:
         self.marketplaces: dict[str, Marketplace] = {}
         self.programs: dict[str, Program] = {}
         self.problems: list[Problem] = []
+        # the languages pages are published in (a team's policyctl.toml); None: every marketplace's
+        self.languages: tuple[str, ...] | None = None
         self._compiled: dict[tuple[str, str], Any] = {}
         self._params: dict[tuple[str, str, str], dict[str, Any]] = {}
         self._answering: dict[tuple[str, str, str, str], tuple[Any, dict[str, Any], str]] = {}

@@ -9,7 +9,7 @@ import re
 from engine.schema.predicates import in_options as _in, is_date as _is_date, is_integer as _is_integer
 from engine.schema.predicates import is_number as _is_number, unique as _unique
 
-SCHEMAS_CHECKSUM = 'blake2b:62bbf46ad9a126dca470e2f656f67d6d'
+SCHEMAS_CHECKSUM = 'blake2b:02cc24b9d15cd1d9f2072605761507fd'
 
 _P0 = re.compile('^[a-z][a-z0-9_]{0,62}(?!\\n)$')
 _P1 = re.compile('^[A-Z]{2}$')

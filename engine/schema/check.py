@@ -1,6 +1,7 @@
 """JSON Schema checks of whole documents, each error mapped to the node's `file:line:col`.
 
-The file-kind schemas live in ``schemas/`` (Draft 2020-12) and are the format's definition.
+The file-kind schemas live in ``schemas/`` (Draft 2020-12) and are the format's definition; an
+installed engine carries them (engine.packaged).
 ``jsonschema`` is imported only when a schema must actually be evaluated; ``engine.schema.fastcheck``
 may answer "valid" first without it (see there).
 """
@@ -13,18 +14,18 @@ import os
 from functools import lru_cache
 from typing import Any, Iterable
 
+from engine import packaged
 from engine.problems import Pos, Problem
 from engine.schema import (
     fastcheck,  # light (json, os, re); an import inside the checks cost ~2 µs per value
 )
 from engine.source.loader import Document, Path
 
-SCHEMA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "schemas")
 KINDS = ("marketplaces", "program", "overlay", "decision", "tests", "pages")
 
 
 def schema_path(kind: str) -> str:
-    return os.path.join(SCHEMA_DIR, f"{kind}.schema.json")
+    return os.path.join(packaged.schema_dir(), f"{kind}.schema.json")
 
 
 @lru_cache(maxsize=None)
@@ -38,9 +39,10 @@ def _registry() -> Any:
     from referencing import Registry, Resource
 
     resources = []
-    for name in sorted(os.listdir(SCHEMA_DIR)):
+    folder = packaged.schema_dir()
+    for name in sorted(os.listdir(folder)):
         if name.endswith(".schema.json"):
-            with open(os.path.join(SCHEMA_DIR, name), encoding="utf-8") as f:
+            with open(os.path.join(folder, name), encoding="utf-8") as f:
                 contents = json.load(f)
             resource = Resource.from_contents(contents)
             resources.append((name, resource))

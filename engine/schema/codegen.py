@@ -396,17 +396,22 @@ def compile_value(schema: Any, formats: dict[str, Callable[[str], bool]] | None 
 
 # --- ahead of time: the file-kind schemas ---------------------------------------------------------
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SCHEMA_DIR = os.path.join(ROOT, "schemas")
-TARGET = os.path.join(ROOT, "engine", "schema", "_compiled.py")
+TARGET = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_compiled.py")
 
 
-def fingerprint(schema_dir: str = SCHEMA_DIR) -> str:
+def _schema_dir() -> str:
+    from engine import packaged
+
+    return packaged.schema_dir()
+
+
+def fingerprint(schema_dir: str | None = None) -> str:
     """A digest of the schema files, recorded in the generated module to tell when it is stale
     (BLAKE2b, not a CRC: a checksum anyone can forge would let a stale module pass as current)."""
     import hashlib
 
     digest = hashlib.blake2b(digest_size=16)
+    schema_dir = schema_dir or _schema_dir()
     for name in sorted(os.listdir(schema_dir)):
         if name.endswith(".schema.json"):
             with open(os.path.join(schema_dir, name), "rb") as f:
@@ -422,8 +427,9 @@ def load(source: str) -> dict[str, Callable[[Any], bool]]:
     return validators
 
 
-def generate(schema_dir: str = SCHEMA_DIR) -> str:
+def generate(schema_dir: str | None = None) -> str:
     """Source of engine/schema/_compiled.py: one function per file kind in ``schema_dir``."""
+    schema_dir = schema_dir or _schema_dir()
     documents: dict[str, Any] = {}
     kinds: dict[str, str] = {}
     for name in sorted(os.listdir(schema_dir)):
@@ -454,7 +460,7 @@ def generate(schema_dir: str = SCHEMA_DIR) -> str:
 
 
 def main(argv: list[str]) -> int:
-    schema_dir = argv[argv.index("--schemas") + 1] if "--schemas" in argv else SCHEMA_DIR
+    schema_dir = argv[argv.index("--schemas") + 1] if "--schemas" in argv else None
     source = generate(schema_dir)
     if "--check" in argv:
         with open(TARGET, encoding="utf-8") as f:

@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
+from engine import packaged
 from engine.i18n import cldr as l10n
 from engine.site import markup
 from engine.site.context import effective_dates, official_name, page_context
@@ -89,7 +90,13 @@ class Plan:
 
 
 def site_dir(repo: Repository) -> str:
-    return os.path.join(repo.root, SITE)
+    """The page layout: the repository's own `policies/_site/` when it has one, else the default
+    layout policyctl ships (engine.packaged), which is read and never written."""
+    return os.path.join(repo.root, SITE) if has_own_site(repo.root) else packaged.default_site_dir()
+
+
+def has_own_site(root: str) -> bool:
+    return os.path.isdir(os.path.join(root, SITE))
 
 
 def _labels(repo: Repository, program_id: str) -> tuple[str | None, tuple[tuple[str, str, int, str], ...]]:
@@ -117,7 +124,8 @@ def plan(repo: Repository) -> Plan:
         pages, problems = pages_of(repo, program)
         out.problems += problems
         jobs = [Job(page, mp, tag) for page in pages for mp in page.marketplaces
-                if mp in repo.marketplaces for tag in repo.marketplaces[mp].locales]
+                if mp in repo.marketplaces for tag in repo.marketplaces[mp].locales
+                if repo.languages is None or tag in repo.languages]
         if not jobs:
             continue
         out.jobs += jobs
@@ -427,7 +435,7 @@ def _page_view(repo: Repository, job: Job, same_page: list[Job], title: str, bod
         tags = [j.locale for j in siblings if j.marketplace == mp_id]
         if not tags:
             continue
-        target = job.locale if job.locale in tags else other.locales[0]
+        target = job.locale if job.locale in tags else other.locales[0] if other.locales[0] in tags else tags[0]
         markets.append({"id": mp_id, "name": l10n.country_name(other.country, job.locale), "site": other.site or "",
                         "href": _rel(here, job.path("html", mp_id, target)), "current": mp_id == job.marketplace,
                         "lang": target})
@@ -457,7 +465,7 @@ def _index_view(repo: Repository, jobs: list[Job], entries: list[dict[str, Any]]
             "program": program_id, "program_name": official_name(program, l10n.SOURCE_LOCALE),
             "page": page_id, "marketplace": mp_id, "site": mp.site or "",
             "country": l10n.country_name(mp.country, l10n.SOURCE_LOCALE),
-            "title": titles.get((program_id, page_id, mp_id, mp.locales[0]), ""),
+            "title": titles.get((program_id, page_id, mp_id, mine[0].locale), ""),
             "languages": [{"tag": j.locale, "name": l10n.autonym(j.locale),
                            "html": Markup(j.path("html")), "md": Markup(j.path("md")),
                            "title": titles.get((program_id, page_id, mp_id, j.locale), "")} for j in mine]})

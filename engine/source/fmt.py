@@ -30,6 +30,7 @@ from ruamel.yaml.error import CommentMark
 from ruamel.yaml.representer import RoundTripRepresenter
 from ruamel.yaml.tokens import CommentToken
 
+from engine import packaged
 from engine.source import layout
 from engine.schema import check as schema
 from engine.source.loader import load_text
@@ -202,7 +203,7 @@ def _resolve(spec: Any, file: str) -> tuple[Any, str]:
 
 
 def _schema_file(name: str) -> Any:
-    with open(os.path.join(schema.SCHEMA_DIR, os.path.basename(name)), encoding="utf-8") as f:
+    with open(os.path.join(packaged.schema_dir(), os.path.basename(name)), encoding="utf-8") as f:
         return json.load(f)
 
 
