@@ -126,7 +126,7 @@ def _dump(data: Any, fmt: str) -> str:
 @main.command()
 @click.argument("program")
 @click.option("--marketplace", "-m", required=True, help="Marketplace id, e.g. us.")
-@click.option("--at", "at", metavar="DATE", help="Effective date (ISO, default: today).")
+@click.option("--at", "at", metavar="DATE", help="Effective date (ISO, default: today in the marketplace's time zone).")
 @click.option("--format", "fmt", type=click.Choice(("yaml", "json")), default="yaml", show_default=True)
 @click.option("--provenance", is_flag=True, help="Say for every value which file:line it came from.")
 @root_option
@@ -192,7 +192,7 @@ def _short(value: Any) -> str:
 @main.command()
 @click.argument("target", metavar="PROGRAM.DECISION")
 @click.option("--marketplace", "-m", required=True, help="Marketplace id, e.g. us.")
-@click.option("--at", "at", metavar="DATE", help="Effective date (ISO, default: today).")
+@click.option("--at", "at", metavar="DATE", help="Effective date (ISO, default: today in the marketplace's time zone).")
 @click.option("--input", "-i", "input_", required=True, type=click.File("r", encoding="utf-8"),
               help="JSON object, or JSON Lines (one object per line) for a batch; - for standard input.")
 @click.option("--explain", is_flag=True, help="List every row tried and the parameters used, with file:line.")
@@ -430,7 +430,7 @@ def _write(file: str, text: str) -> None:
 @root_option
 @click.option("--format", "fmt", type=click.Choice(("text", "markdown", "json")), default="text", show_default=True)
 @click.option("--exit-code", is_flag=True, help="Exit 1 when there are changes that matter (as `git diff --exit-code`).")
-@click.option("--at", "at", metavar="DATE", help="Compare answers on DATE too (default: today).")
+@click.option("--at", "at", metavar="DATE", help="Compare answers on DATE too (default: today in each marketplace's time zone).")
 def diff_cmd(old: str, new: str, root: str, fmt: str, exit_code: bool, at: str | None) -> None:
     """The changes that matter between OLD and NEW: policies folders, or git revisions (HEAD~1 HEAD)."""
     from engine import PolicyError

@@ -68,7 +68,8 @@ def test_instants_in_different_offsets_compare_as_instants() -> None:
         assert helpers.before("2023-12-31T23:30:00Z", "2024-01-01T00:00:00+01:00") is False  # 23:00Z
         assert helpers.after("2024-01-01T00:00:00+01:00", "2023-12-31T23:30:00Z") is False
         assert helpers.before("2024-01-01T00:00:00+01:00", "2023-12-31T23:30:00Z") is True
-        assert helpers.days_between("2024-01-01T00:00:00+01:00", "2024-01-02T00:00:00Z") == 1
+        # calendar days in one zone (here UTC): 2023-12-31 to 2024-01-02, whatever offsets were written
+        assert helpers.days_between("2024-01-01T00:00:00+01:00", "2024-01-02T00:00:00Z") == 2
         assert helpers.after("2024-03-01T10:00:00-12:00", "2024-03-01T21:59:59Z") is True
 
 

@@ -54,8 +54,21 @@ class Change:
     entry: Entry
 
 
-def today() -> str:
-    return _dt.date.today().isoformat()
+def today(time_zone: str | None = None) -> str:
+    """Today's date in ``time_zone`` (an IANA name): "today" is always a marketplace's local date.
+
+    Without a zone (questions about no one marketplace, such as coverage reports), UTC: never the
+    host's clock, so two machines agree."""
+    from zoneinfo import ZoneInfo
+
+    return _dt.datetime.now(ZoneInfo(time_zone or "UTC")).date().isoformat()
+
+
+# Keys of the decision context that travel in the params mapping beside the parameters. They are
+# not parameter ids (those match `^[a-z]...`), so no expression can name them: only the runtime's
+# time and `param_on` helpers read them.
+ZONE_KEY = "@zone"
+LINES_KEY = "@lines"
 
 
 class Repository:
@@ -86,15 +99,21 @@ class Repository:
         """Apply the merge rule and effective dates: what holds for ``marketplace`` on ``at``."""
         prog = self.program(program)
         mp = self._marketplace(prog, marketplace)
-        day = _check_date(at or today())
+        day = _check_date(at or today(mp.time_zone))
         entries = {name: _entry_at(prog.timeline(name, marketplace), day) for name in prog.parameters}
         return Resolved(prog, mp, day, {k: e.value for k, e in entries.items()}, entries)
 
+    def today(self, program: str, marketplace: str) -> str:
+        """Today in the marketplace's time zone (the default date of every question)."""
+        return today(self._marketplace(self.program(program), marketplace).time_zone)
+
     def params(self, program: str, marketplace: str, at: str) -> dict[str, Any]:
+        """What a decision reads: the resolved parameters, plus the marketplace's time zone and every
+        parameter's timeline (for `param_on`) under keys no expression can name."""
         key = (program, marketplace, at)
         values = self._params.get(key)
         if values is None:
-            values = self._params[key] = self.resolve(program, marketplace, at).values
+            values = self._params[key] = context(self.resolve(program, marketplace, at))
         return values
 
     def history(self, program: str, marketplace: str | None = None) -> list[Change]:
@@ -126,7 +145,7 @@ class Repository:
     def decide(self, program: str, decision: str, inputs: dict[str, Any], marketplace: str,
                at: str | None = None, validate: bool = True) -> Any:
         """Answer one decision; input problems come back as a result with problems, not an exception."""
-        key = (program, decision, marketplace, at or today())
+        key = (program, decision, marketplace, at or self.today(program, marketplace))
         known = self._answering.get(key)  # the look-ups below cost more than a small decision
         if known is None:
             compiled = self.compiled(program, decision)
@@ -137,6 +156,13 @@ class Repository:
         if validate:
             return compiled.decide(inputs, params, day)
         return compiled.evaluate(inputs, params, day)
+
+
+def context(resolved: Resolved) -> dict[str, Any]:
+    """``resolved``'s values as a decision reads them (see ``Repository.params``)."""
+    prog, mp = resolved.program, resolved.marketplace.id
+    lines = {name: tuple((e.start, e.value) for e in prog.timeline(name, mp)) for name in prog.parameters}
+    return {**resolved.values, ZONE_KEY: resolved.marketplace.time_zone, LINES_KEY: lines}
 
 
 def _usage(message: str, known: Iterable[str]) -> Problem:
