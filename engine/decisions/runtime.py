@@ -464,6 +464,8 @@ def during(moment: Any, periods: Any) -> bool:
     for period in _items(periods, "the periods of `during`"):
         if not isinstance(period, dict) or period.get("from") is None:
             raise EvalError("each period given to `during` must be a mapping with `from` (and optionally `to`)")
+        if period.get("to") is not None and before(period["to"], period["from"]):
+            raise EvalError(f"a period ends (`{period['to']}`) before it begins (`{period['from']}`)")
         if not before(moment, period["from"]) and (period.get("to") is None or before(moment, period["to"])):
             return True
     return False

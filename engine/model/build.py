@@ -253,7 +253,11 @@ def decision(doc: Document, stem: str, program_id: str) -> tuple[Decision, list[
         let={k: _expr(doc, ("let", k), v) for k, v in (data.get("let") or {}).items()},
         hit=data.get("hit", "first"), rules=tuple(rules),
         default=_outputs(doc, ("default",), data["default"]) if "default" in data else None,
-        outputs=_usable("outputs", data.get("outputs") or {}, unsafe), file=doc.path, pos=doc.pos())
+        outputs=_usable("outputs", data.get("outputs") or {}, unsafe), file=doc.path, pos=doc.pos(),
+        aggregate=dict(data["aggregate"]) if data.get("aggregate") else None)
+    if built.aggregate and built.hit != "collect":
+        problems.append(Problem.at(doc.pos(("aggregate",)), "D006", f"`aggregate` needs `hit: collect`, not `hit: {built.hit}`",
+                                   "write `hit: collect`, or remove `aggregate`"))
     return built, problems
 
 

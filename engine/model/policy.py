@@ -96,6 +96,7 @@ class Decision:
     outputs: dict[str, Any]  # JSON Schema properties (may be empty)
     file: str
     pos: Pos
+    aggregate: dict[str, str] | None = None  # `hit: collect` only: output -> any|all|count|sum|min|max|list
 
     @property
     def input_schema(self) -> dict[str, Any]:

@@ -103,6 +103,7 @@ CODES: dict[str, str] = {
     "D003": "a constant output does not match the declared outputs schema",
     "D004": "the decision's inputs do not match its input schema",
     "D005": "an expression failed while evaluating",
+    "D006": "`aggregate` in a table whose hit policy is not `collect`",
     "E001": "expression syntax error",
     "E002": "a name that is neither an input, a `let` name, `params`, `at` nor a helper",
     "E003": "a construct expressions may not use (attribute of an object, private name, unknown filter or test)",

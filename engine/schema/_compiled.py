@@ -8,7 +8,7 @@ import re
 
 from engine.schema.codegen import _in, _is_date, _is_integer, _is_number, _unique
 
-SCHEMAS_CHECKSUM = 'crc32:76138792'
+SCHEMAS_CHECKSUM = 'crc32:655bf79d'
 
 _P0 = re.compile('^[a-z][a-z0-9_]{0,62}(?!\\n)$')
 _P1 = re.compile('^[A-Z]{2}$')
@@ -18,27 +18,28 @@ _P4 = re.compile('^[a-z]{2,3}(-[A-Z][a-z]{3})?(-[A-Z]{2})?(?!\\n)$')
 _P5 = re.compile('^[a-zA-Z0-9_.-]+(?!\\n)$')
 _P6 = re.compile('^[0-9]{4}-[0-9]{2}-[0-9]{2}$')
 _P7 = re.compile('^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)*\\.md\\.j2(?!\\n)$')
-_C0 = frozenset(('default', 'description', 'hit', 'id', 'inputs', 'kind', 'let', 'outputs', 'required', 'rules', 'title', ))
+_C0 = frozenset(('aggregate', 'default', 'description', 'hit', 'id', 'inputs', 'kind', 'let', 'outputs', 'required', 'rules', 'title', ))
 _C1 = frozenset(('decision', ))
 _C2 = frozenset(('collect', 'first', 'unique', ))
-_C3 = frozenset(('kind', 'marketplaces', ))
-_C4 = frozenset(('marketplaces', ))
-_C5 = frozenset(('country', 'currency', 'locales', 'note', 'site', 'time_zone', ))
-_C6 = frozenset(('kind', 'marketplace', 'note', 'parameters', ))
-_C7 = frozenset(('overlay', ))
-_C8 = frozenset(('assumption', 'changes', 'note', 'source', 'value', ))
-_C9 = frozenset(('kind', 'pages', ))
-_C10 = frozenset(('pages', ))
-_C11 = frozenset(('description', 'id', 'kind', 'labels', 'marketplaces', 'names', 'parameters', 'title', ))
-_C12 = frozenset(('program', ))
-_C13 = frozenset(('cases', 'kind', ))
-_C14 = frozenset(('tests', ))
-_C15 = frozenset(('at', 'boundaries', 'decision', 'description', 'example', 'expect', 'input', 'marketplace', 'name', ))
-_C16 = frozenset(('outputs', 'parameter', 'value', 'vary', ))
-_C17 = frozenset(('id', 'reason', 'then', 'when', ))
-_C18 = frozenset(('description', 'marketplaces', 'template', ))
-_C19 = frozenset(('assumption', 'changes', 'description', 'label', 'note', 'schema', 'source', 'tiers', 'value', ))
-_C20 = frozenset(('assumption', 'from', 'note', 'source', 'value', ))
+_C3 = frozenset(('all', 'any', 'count', 'list', 'max', 'min', 'sum', ))
+_C4 = frozenset(('kind', 'marketplaces', ))
+_C5 = frozenset(('marketplaces', ))
+_C6 = frozenset(('country', 'currency', 'locales', 'note', 'site', 'time_zone', ))
+_C7 = frozenset(('kind', 'marketplace', 'note', 'parameters', ))
+_C8 = frozenset(('overlay', ))
+_C9 = frozenset(('assumption', 'changes', 'note', 'source', 'value', ))
+_C10 = frozenset(('kind', 'pages', ))
+_C11 = frozenset(('pages', ))
+_C12 = frozenset(('description', 'id', 'kind', 'labels', 'marketplaces', 'names', 'parameters', 'title', ))
+_C13 = frozenset(('program', ))
+_C14 = frozenset(('cases', 'kind', ))
+_C15 = frozenset(('tests', ))
+_C16 = frozenset(('at', 'boundaries', 'decision', 'description', 'example', 'expect', 'input', 'marketplace', 'name', ))
+_C17 = frozenset(('outputs', 'parameter', 'value', 'vary', ))
+_C18 = frozenset(('id', 'reason', 'then', 'when', ))
+_C19 = frozenset(('description', 'marketplaces', 'template', ))
+_C20 = frozenset(('assumption', 'changes', 'description', 'label', 'note', 'schema', 'source', 'tiers', 'value', ))
+_C21 = frozenset(('assumption', 'from', 'note', 'source', 'value', ))
 
 def is_decision(v):
     if not (isinstance(v, dict)):
@@ -108,31 +109,43 @@ def is_decision(v):
         v13 = v['hit']
         if not (isinstance(v13, str) and v13 in _C2):
             return False
+    if 'aggregate' in v:
+        v14 = v['aggregate']
+        if not (isinstance(v14, dict)):
+            return False
+        for v15, v16 in v14.items():
+            if not (isinstance(v15, str)):
+                return False
+            if not (_P0.search(v15) is not None):
+                return False
+            if not (isinstance(v16, str) and v16 in _C3):
+                return False
+            pass
     if 'rules' in v:
-        v14 = v['rules']
-        if not (isinstance(v14, list)):
+        v17 = v['rules']
+        if not (isinstance(v17, list)):
             return False
-        if not (len(v14) >= 1):
+        if not (len(v17) >= 1):
             return False
-        if not (len(v14) <= 10000):
+        if not (len(v17) <= 10000):
             return False
-        for v15 in v14:
-            if not (_f6(v15)):
+        for v18 in v17:
+            if not (_f6(v18)):
                 return False
     if 'default' in v:
-        v16 = v['default']
-        if not (_f7(v16)):
+        v19 = v['default']
+        if not (_f7(v19)):
             return False
     if 'outputs' in v:
-        v17 = v['outputs']
-        if not (isinstance(v17, dict)):
+        v20 = v['outputs']
+        if not (isinstance(v20, dict)):
             return False
-        for v18, v19 in v17.items():
-            if not (isinstance(v18, str)):
+        for v21, v22 in v20.items():
+            if not (isinstance(v21, str)):
                 return False
-            if not (_P0.search(v18) is not None):
+            if not (_P0.search(v21) is not None):
                 return False
-            if not (isinstance(v19, dict)):
+            if not (isinstance(v22, dict)):
                 return False
             pass
     return True
@@ -142,11 +155,11 @@ def is_marketplaces(v):
         return False
     if not ('marketplaces' in v):
         return False
-    if not (v.keys() <= _C3):
+    if not (v.keys() <= _C4):
         return False
     if 'kind' in v:
         v1 = v['kind']
-        if not (isinstance(v1, str) and v1 in _C4):
+        if not (isinstance(v1, str) and v1 in _C5):
             return False
     if 'marketplaces' in v:
         v2 = v['marketplaces']
@@ -163,7 +176,7 @@ def is_marketplaces(v):
                 return False
             if not ('country' in v4 and 'currency' in v4 and 'time_zone' in v4 and 'locales' in v4):
                 return False
-            if not (v4.keys() <= _C5):
+            if not (v4.keys() <= _C6):
                 return False
             if 'country' in v4:
                 v5 = v4['country']
@@ -212,11 +225,11 @@ def is_overlay(v):
         return False
     if not ('marketplace' in v):
         return False
-    if not (v.keys() <= _C6):
+    if not (v.keys() <= _C7):
         return False
     if 'kind' in v:
         v1 = v['kind']
-        if not (isinstance(v1, str) and v1 in _C7):
+        if not (isinstance(v1, str) and v1 in _C8):
             return False
     if 'marketplace' in v:
         v2 = v['marketplace']
@@ -241,7 +254,7 @@ def is_overlay(v):
                 return False
             if not ('value' in v6):
                 return False
-            if not (v6.keys() <= _C8):
+            if not (v6.keys() <= _C9):
                 return False
             if 'source' in v6:
                 v8 = v6['source']
@@ -267,11 +280,11 @@ def is_pages(v):
         return False
     if not ('pages' in v):
         return False
-    if not (v.keys() <= _C9):
+    if not (v.keys() <= _C10):
         return False
     if 'kind' in v:
         v1 = v['kind']
-        if not (isinstance(v1, str) and v1 in _C10):
+        if not (isinstance(v1, str) and v1 in _C11):
             return False
     if 'pages' in v:
         v2 = v['pages']
@@ -294,11 +307,11 @@ def is_program(v):
         return False
     if not ('id' in v and 'names' in v and 'parameters' in v):
         return False
-    if not (v.keys() <= _C11):
+    if not (v.keys() <= _C12):
         return False
     if 'kind' in v:
         v1 = v['kind']
-        if not (isinstance(v1, str) and v1 in _C12):
+        if not (isinstance(v1, str) and v1 in _C13):
             return False
     if 'id' in v:
         v2 = v['id']
@@ -378,11 +391,11 @@ def is_tests(v):
         return False
     if not ('cases' in v):
         return False
-    if not (v.keys() <= _C13):
+    if not (v.keys() <= _C14):
         return False
     if 'kind' in v:
         v1 = v['kind']
-        if not (isinstance(v1, str) and v1 in _C14):
+        if not (isinstance(v1, str) and v1 in _C15):
             return False
     if 'cases' in v:
         v2 = v['cases']
@@ -395,7 +408,7 @@ def is_tests(v):
                 return False
             if not ('name' in v3 and 'decision' in v3 and 'marketplace' in v3 and 'at' in v3 and 'input' in v3 and 'expect' in v3):
                 return False
-            if not (v3.keys() <= _C15):
+            if not (v3.keys() <= _C16):
                 return False
             if 'name' in v3:
                 v4 = v3['name']
@@ -443,7 +456,7 @@ def is_tests(v):
                     return False
                 if not ('parameter' in v12 and 'outputs' in v12):
                     return False
-                if not (v12.keys() <= _C16):
+                if not (v12.keys() <= _C17):
                     return False
                 if 'parameter' in v12:
                     v13 = v12['parameter']
@@ -474,7 +487,7 @@ def _f6(v):
         return False
     if not ('id' in v and 'reason' in v and 'then' in v):
         return False
-    if not (v.keys() <= _C17):
+    if not (v.keys() <= _C18):
         return False
     if 'id' in v:
         v1 = v['id']
@@ -524,7 +537,7 @@ def _f9(v):
         return False
     if not ('template' in v):
         return False
-    if not (v.keys() <= _C18):
+    if not (v.keys() <= _C19):
         return False
     if 'template' in v:
         v1 = v['template']
@@ -556,7 +569,7 @@ def _f10(v):
         return False
     if not ('description' in v and 'schema' in v and 'value' in v):
         return False
-    if not (v.keys() <= _C19):
+    if not (v.keys() <= _C20):
         return False
     if 'description' in v:
         v1 = v['description']
@@ -628,7 +641,7 @@ def _f13(v):
         return False
     if not ('from' in v and 'value' in v):
         return False
-    if not (v.keys() <= _C20):
+    if not (v.keys() <= _C21):
         return False
     if 'from' in v:
         v1 = v['from']
