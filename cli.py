@@ -79,7 +79,9 @@ root_option = click.option("--root", default=DEFAULT_ROOT, show_default=True, me
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--list-codes", is_flag=True, help="List every problem code and what it means.")
-def validate(paths: tuple[str, ...], fmt: str, list_codes: bool) -> None:
+@click.option("--evidence", type=click.Choice(("warning", "error")), default="warning", show_default=True,
+              help="Severity of a value with neither `source` nor `assumption` (P012); CI uses error.")
+def validate(paths: tuple[str, ...], fmt: str, list_codes: bool, evidence: str) -> None:
     """Check policy files (default: the whole policies/ tree): YAML, schema and semantics."""
     from engine.problems import CODES
 
@@ -90,7 +92,7 @@ def validate(paths: tuple[str, ...], fmt: str, list_codes: bool) -> None:
     from engine.problems import report
     from engine.commands.validate import validate as run
 
-    outcome = run(list(paths) or [DEFAULT_ROOT])
+    outcome = run(list(paths) or [DEFAULT_ROOT], evidence=evidence)
     if outcome.usage:
         _fail_usage(f"no such file or folder: {', '.join(outcome.usage)}", "give paths to policy files or folders")
     sources = outcome.sources if fmt == "text" and sys.stdout.isatty() else None

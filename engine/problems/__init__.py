@@ -98,6 +98,7 @@ CODES: dict[str, str] = {
     "P009": "a parameter's schema is not a valid JSON Schema",
     "P010": "a locale id that CLDR does not know",
     "P011": "two programs or marketplaces with the same id",
+    "P012": "a parameter value with neither `source` nor `assumption` (a warning; `validate --evidence error` in CI)",
     "D001": "two rows match in a `unique` table",
     "D002": "a row can never be reached",
     "D003": "a constant output does not match the declared outputs schema",

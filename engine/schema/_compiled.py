@@ -8,7 +8,7 @@ import re
 
 from engine.schema.codegen import _in, _is_date, _is_integer, _is_number, _unique
 
-SCHEMAS_CHECKSUM = 'crc32:655bf79d'
+SCHEMAS_CHECKSUM = 'crc32:297f6811'
 
 _P0 = re.compile('^[a-z][a-z0-9_]{0,62}(?!\\n)$')
 _P1 = re.compile('^[A-Z]{2}$')
@@ -27,19 +27,21 @@ _C5 = frozenset(('marketplaces', ))
 _C6 = frozenset(('country', 'currency', 'locales', 'note', 'site', 'time_zone', ))
 _C7 = frozenset(('kind', 'marketplace', 'note', 'parameters', ))
 _C8 = frozenset(('overlay', ))
-_C9 = frozenset(('assumption', 'changes', 'note', 'source', 'value', ))
-_C10 = frozenset(('kind', 'pages', ))
-_C11 = frozenset(('pages', ))
-_C12 = frozenset(('description', 'id', 'kind', 'labels', 'marketplaces', 'names', 'parameters', 'title', ))
-_C13 = frozenset(('program', ))
-_C14 = frozenset(('cases', 'kind', ))
-_C15 = frozenset(('tests', ))
-_C16 = frozenset(('at', 'boundaries', 'decision', 'description', 'example', 'expect', 'input', 'marketplace', 'name', ))
-_C17 = frozenset(('outputs', 'parameter', 'value', 'vary', ))
-_C18 = frozenset(('id', 'reason', 'then', 'when', ))
-_C19 = frozenset(('description', 'marketplaces', 'template', ))
-_C20 = frozenset(('assumption', 'changes', 'description', 'label', 'note', 'schema', 'source', 'tiers', 'value', ))
-_C21 = frozenset(('assumption', 'from', 'note', 'source', 'value', ))
+_C9 = frozenset(('assumed', 'assumption', 'changes', 'note', 'on_pages', 'source', 'value', ))
+_C10 = frozenset(('date', 'value', ))
+_C11 = frozenset(('mark', 'omit', ))
+_C12 = frozenset(('kind', 'pages', ))
+_C13 = frozenset(('pages', ))
+_C14 = frozenset(('description', 'id', 'kind', 'labels', 'marketplaces', 'names', 'parameters', 'title', ))
+_C15 = frozenset(('program', ))
+_C16 = frozenset(('cases', 'kind', ))
+_C17 = frozenset(('tests', ))
+_C18 = frozenset(('at', 'boundaries', 'decision', 'description', 'example', 'expect', 'input', 'marketplace', 'name', ))
+_C19 = frozenset(('outputs', 'parameter', 'value', 'vary', ))
+_C20 = frozenset(('id', 'reason', 'then', 'when', ))
+_C21 = frozenset(('description', 'marketplaces', 'template', ))
+_C22 = frozenset(('assumed', 'assumption', 'changes', 'description', 'label', 'note', 'on_pages', 'schema', 'source', 'tiers', 'value', ))
+_C23 = frozenset(('assumed', 'assumption', 'from', 'note', 'on_pages', 'source', 'value', ))
 
 def is_decision(v):
     if not (isinstance(v, dict)):
@@ -268,9 +270,24 @@ def is_overlay(v):
                 v10 = v6['assumption']
                 if not (isinstance(v10, str)):
                     return False
+            if 'assumed' in v6:
+                v11 = v6['assumed']
+                if not (isinstance(v11, list)):
+                    return False
+                if not (len(v11) >= 1):
+                    return False
+                if not (_unique(v11)):
+                    return False
+                for v12 in v11:
+                    if not (isinstance(v12, str) and v12 in _C10):
+                        return False
+            if 'on_pages' in v6:
+                v13 = v6['on_pages']
+                if not (isinstance(v13, str) and v13 in _C11):
+                    return False
             if 'changes' in v6:
-                v11 = v6['changes']
-                if not (_f8(v11)):
+                v14 = v6['changes']
+                if not (_f8(v14)):
                     return False
             pass
     return True
@@ -280,11 +297,11 @@ def is_pages(v):
         return False
     if not ('pages' in v):
         return False
-    if not (v.keys() <= _C10):
+    if not (v.keys() <= _C12):
         return False
     if 'kind' in v:
         v1 = v['kind']
-        if not (isinstance(v1, str) and v1 in _C11):
+        if not (isinstance(v1, str) and v1 in _C13):
             return False
     if 'pages' in v:
         v2 = v['pages']
@@ -307,11 +324,11 @@ def is_program(v):
         return False
     if not ('id' in v and 'names' in v and 'parameters' in v):
         return False
-    if not (v.keys() <= _C12):
+    if not (v.keys() <= _C14):
         return False
     if 'kind' in v:
         v1 = v['kind']
-        if not (isinstance(v1, str) and v1 in _C13):
+        if not (isinstance(v1, str) and v1 in _C15):
             return False
     if 'id' in v:
         v2 = v['id']
@@ -391,11 +408,11 @@ def is_tests(v):
         return False
     if not ('cases' in v):
         return False
-    if not (v.keys() <= _C14):
+    if not (v.keys() <= _C16):
         return False
     if 'kind' in v:
         v1 = v['kind']
-        if not (isinstance(v1, str) and v1 in _C15):
+        if not (isinstance(v1, str) and v1 in _C17):
             return False
     if 'cases' in v:
         v2 = v['cases']
@@ -408,7 +425,7 @@ def is_tests(v):
                 return False
             if not ('name' in v3 and 'decision' in v3 and 'marketplace' in v3 and 'at' in v3 and 'input' in v3 and 'expect' in v3):
                 return False
-            if not (v3.keys() <= _C16):
+            if not (v3.keys() <= _C18):
                 return False
             if 'name' in v3:
                 v4 = v3['name']
@@ -456,7 +473,7 @@ def is_tests(v):
                     return False
                 if not ('parameter' in v12 and 'outputs' in v12):
                     return False
-                if not (v12.keys() <= _C17):
+                if not (v12.keys() <= _C19):
                     return False
                 if 'parameter' in v12:
                     v13 = v12['parameter']
@@ -487,7 +504,7 @@ def _f6(v):
         return False
     if not ('id' in v and 'reason' in v and 'then' in v):
         return False
-    if not (v.keys() <= _C18):
+    if not (v.keys() <= _C20):
         return False
     if 'id' in v:
         v1 = v['id']
@@ -537,7 +554,7 @@ def _f9(v):
         return False
     if not ('template' in v):
         return False
-    if not (v.keys() <= _C19):
+    if not (v.keys() <= _C21):
         return False
     if 'template' in v:
         v1 = v['template']
@@ -569,7 +586,7 @@ def _f10(v):
         return False
     if not ('description' in v and 'schema' in v and 'value' in v):
         return False
-    if not (v.keys() <= _C20):
+    if not (v.keys() <= _C22):
         return False
     if 'description' in v:
         v1 = v['description']
@@ -601,9 +618,24 @@ def _f10(v):
         v8 = v['assumption']
         if not (isinstance(v8, str)):
             return False
+    if 'assumed' in v:
+        v9 = v['assumed']
+        if not (isinstance(v9, list)):
+            return False
+        if not (len(v9) >= 1):
+            return False
+        if not (_unique(v9)):
+            return False
+        for v10 in v9:
+            if not (isinstance(v10, str) and v10 in _C10):
+                return False
+    if 'on_pages' in v:
+        v11 = v['on_pages']
+        if not (isinstance(v11, str) and v11 in _C11):
+            return False
     if 'changes' in v:
-        v9 = v['changes']
-        if not (_f8(v9)):
+        v12 = v['changes']
+        if not (_f8(v12)):
             return False
     return True
 
@@ -641,7 +673,7 @@ def _f13(v):
         return False
     if not ('from' in v and 'value' in v):
         return False
-    if not (v.keys() <= _C21):
+    if not (v.keys() <= _C23):
         return False
     if 'from' in v:
         v1 = v['from']
@@ -660,6 +692,21 @@ def _f13(v):
     if 'assumption' in v:
         v5 = v['assumption']
         if not (isinstance(v5, str)):
+            return False
+    if 'assumed' in v:
+        v6 = v['assumed']
+        if not (isinstance(v6, list)):
+            return False
+        if not (len(v6) >= 1):
+            return False
+        if not (_unique(v6)):
+            return False
+        for v7 in v6:
+            if not (isinstance(v7, str) and v7 in _C10):
+                return False
+    if 'on_pages' in v:
+        v8 = v['on_pages']
+        if not (isinstance(v8, str) and v8 in _C11):
             return False
     return True
 
