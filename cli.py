@@ -131,8 +131,11 @@ def _dump(data: Any, fmt: str) -> str:
 @click.option("--at", "at", metavar="DATE", help="Effective date (ISO, default: today in the marketplace's time zone).")
 @click.option("--format", "fmt", type=click.Choice(("yaml", "json")), default="yaml", show_default=True)
 @click.option("--provenance", is_flag=True, help="Say for every value which file:line it came from.")
+@click.option("--assumptions", is_flag=True,
+              help="Review report: every value on the marketplace's timeline that is an assumption, and how pages show it.")
 @root_option
-def show(program: str, marketplace: str, at: str | None, fmt: str, provenance: bool, root: str) -> None:
+def show(program: str, marketplace: str, at: str | None, fmt: str, provenance: bool, assumptions: bool,
+         root: str) -> None:
     """Print PROGRAM's resolved policy for one marketplace on one date."""
     from engine import PolicyError
 
@@ -144,6 +147,18 @@ def show(program: str, marketplace: str, at: str | None, fmt: str, provenance: b
     mp = resolved.marketplace
     head: dict[str, Any] = {"program": program, "marketplace": mp.id, "at": resolved.at,
                             "currency": mp.currency, "time_zone": mp.time_zone, "locales": list(mp.locales)}
+    if assumptions:  # for the policy owner: what still needs a source, whatever the date
+        prog = resolved.program
+        found = []
+        for name in prog.parameters:
+            for entry in prog.timeline(name, mp.id):
+                if entry.assumption:
+                    found.append({"parameter": name, "from": entry.start, "assumed": list(entry.assumed),
+                                  "on_pages": entry.on_pages, "value": entry.value,
+                                  "at": f"{entry.pos.file}:{entry.pos.line}", "assumption": entry.assumption})
+        head["assumptions"] = found
+        click.echo(_dump(head, fmt), nl=False)
+        return
     if provenance:
         params = {}
         for name, entry in resolved.entries.items():
@@ -152,6 +167,8 @@ def show(program: str, marketplace: str, at: str | None, fmt: str, provenance: b
             for extra in ("source", "assumption", "note"):
                 if getattr(entry, extra):
                     item[extra] = getattr(entry, extra)
+            if entry.assumption:
+                item["assumed"], item["on_pages"] = list(entry.assumed), entry.on_pages
             params[name] = item
         head["parameters"] = params
     else:

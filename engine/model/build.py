@@ -280,7 +280,7 @@ def decision(doc: Document, stem: str, program_id: str) -> tuple[Decision, list[
         outputs=_usable("outputs", data.get("outputs") or {}, unsafe), file=doc.path, pos=doc.pos(),
         aggregate=dict(data["aggregate"]) if data.get("aggregate") else None)
     if built.aggregate and built.hit != "collect":
-        problems.append(Problem.at(doc.pos(("aggregate",)), "D006", f"`aggregate` needs `hit: collect`, not `hit: {built.hit}`",
+        problems.append(Problem.at(doc.key_pos(("aggregate",)), "D006", f"`aggregate` needs `hit: collect`, not `hit: {built.hit}`",
                                    "write `hit: collect`, or remove `aggregate`"))
     return built, problems
 
