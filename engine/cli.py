@@ -178,8 +178,11 @@ paths_root_option = click.option("--root", metavar="DIR", callback=_paths_root_c
 @click.option("--list-codes", is_flag=True, help="List every problem code and what it means.")
 @click.option("--strict/--no-strict", default=None,
               help="Warnings fail too (exit 1) [default: `strict` in policyctl.toml, else no].")
+@click.option("--evidence", type=click.Choice(("warning", "error")), default="warning", show_default=True,
+              help="Severity of a value with neither `source` nor `assumption` (P012); CI uses error.")
 @optional_root_option
-def validate(paths: tuple[str, ...], fmt: str, list_codes: bool, strict: bool | None, root: str | None) -> None:
+def validate(paths: tuple[str, ...], fmt: str, list_codes: bool, strict: bool | None, evidence: str,
+             root: str | None) -> None:
     """Check policy files (default: the repository's whole policies/ tree): YAML, schema and semantics."""
     from engine.problems import CODES
 
@@ -194,7 +197,7 @@ def validate(paths: tuple[str, ...], fmt: str, list_codes: bool, strict: bool | 
         _find_project(click.get_current_context(), None, required=True)
     project = _project()
     strict = strict if strict is not None else project is not None and project.strict
-    outcome = run(list(paths) or [str(root)])
+    outcome = run(list(paths) or [str(root)], evidence=evidence)
     if outcome.usage:
         _fail_usage(f"no such file or folder: {', '.join(outcome.usage)}", "give paths to policy files or folders")
     sources = outcome.sources if fmt == "text" and sys.stdout.isatty() else None
@@ -230,11 +233,14 @@ def _dump(data: Any, fmt: str) -> str:
 @main.command()
 @click.argument("program")
 @click.option("--marketplace", "-m", required=True, help="Marketplace id, e.g. us.")
-@click.option("--at", "at", metavar="DATE", help="Effective date (ISO, default: today).")
+@click.option("--at", "at", metavar="DATE", help="Effective date (ISO, default: today in the marketplace's time zone).")
 @click.option("--format", "fmt", type=click.Choice(("yaml", "json")), default="yaml", show_default=True)
 @click.option("--provenance", is_flag=True, help="Say for every value which file:line it came from.")
+@click.option("--assumptions", is_flag=True,
+              help="Review report: every value on the marketplace's timeline that is an assumption, and how pages show it.")
 @root_option
-def show(program: str, marketplace: str, at: str | None, fmt: str, provenance: bool, root: str) -> None:
+def show(program: str, marketplace: str, at: str | None, fmt: str, provenance: bool, assumptions: bool,
+         root: str) -> None:
     """Print PROGRAM's resolved policy for one marketplace on one date."""
     from engine import PolicyError
 
@@ -246,6 +252,18 @@ def show(program: str, marketplace: str, at: str | None, fmt: str, provenance: b
     mp = resolved.marketplace
     head: dict[str, Any] = {"program": program, "marketplace": mp.id, "at": resolved.at,
                             "currency": mp.currency, "time_zone": mp.time_zone, "locales": list(mp.locales)}
+    if assumptions:  # for the policy owner: what still needs a source, whatever the date
+        prog = resolved.program
+        found = []
+        for name in prog.parameters:
+            for entry in prog.timeline(name, mp.id):
+                if entry.assumption:
+                    found.append({"parameter": name, "from": entry.start, "assumed": list(entry.assumed),
+                                  "on_pages": entry.on_pages, "value": entry.value,
+                                  "at": f"{entry.pos.file}:{entry.pos.line}", "assumption": entry.assumption})
+        head["assumptions"] = found
+        click.echo(_dump(head, fmt), nl=False)
+        return
     if provenance:
         params = {}
         for name, entry in resolved.entries.items():
@@ -254,6 +272,8 @@ def show(program: str, marketplace: str, at: str | None, fmt: str, provenance: b
             for extra in ("source", "assumption", "note"):
                 if getattr(entry, extra):
                     item[extra] = getattr(entry, extra)
+            if entry.assumption:
+                item["assumed"], item["on_pages"] = list(entry.assumed), entry.on_pages
             params[name] = item
         head["parameters"] = params
     else:
@@ -296,7 +316,7 @@ def _short(value: Any) -> str:
 @main.command()
 @click.argument("target", metavar="PROGRAM.DECISION")
 @click.option("--marketplace", "-m", required=True, help="Marketplace id, e.g. us.")
-@click.option("--at", "at", metavar="DATE", help="Effective date (ISO, default: today).")
+@click.option("--at", "at", metavar="DATE", help="Effective date (ISO, default: today in the marketplace's time zone).")
 @click.option("--input", "-i", "input_", required=True, type=click.File("r", encoding="utf-8"),
               help="JSON object, or JSON Lines (one object per line) for a batch; - for standard input.")
 @click.option("--explain", is_flag=True, help="List every row tried and the parameters used, with file:line.")
@@ -405,7 +425,8 @@ def build_cmd(out: str, at: str | None, check: bool, fmt: str, root: str) -> Non
     _day(at)
     progress = _console().progress("rendering pages")
     try:
-        result = run(root, out, at, check, progress)
+        project = _project()
+        result = run(root, out, at, check, progress, None if project is None else project.languages)
     except PolicyError as e:
         progress.close()
         _policy_error(e)
@@ -523,7 +544,8 @@ def i18n_check(names: tuple[str, ...], fmt: str, root: str) -> None:
     from engine.problems import report
 
     try:
-        result = check(root, names)
+        project = _project()
+        result = check(root, names, None if project is None else project.languages)
     except PolicyError as e:
         _policy_error(e)
     if result.usage is not None:
@@ -667,7 +689,7 @@ def _write(file: str, text: str) -> None:
 @paths_root_option
 @click.option("--format", "fmt", type=click.Choice(("text", "markdown", "json")), default="text", show_default=True)
 @click.option("--exit-code", is_flag=True, help="Exit 1 when there are changes that matter (as `git diff --exit-code`).")
-@click.option("--at", "at", metavar="DATE", help="Compare answers on DATE too (default: today).")
+@click.option("--at", "at", metavar="DATE", help="Compare answers on DATE too (default: today in each marketplace's time zone).")
 def diff_cmd(old: str, new: str, root: str, fmt: str, exit_code: bool, at: str | None) -> None:
     """The changes that matter between OLD and NEW: policies folders, or git revisions (HEAD~1 HEAD)."""
     from engine import PolicyError

@@ -77,7 +77,8 @@ def test_explain_names_rows_and_parameter_lines() -> None:
 def test_explain_as_text() -> None:
     code, out, _ = decide("csba.fee", "us", '{"units": 1000, "contacts": 40}', "--explain", "--format", "text")
     assert code == 0
-    assert out.splitlines()[0].startswith("csba.fee in us on 2024-06-01: ")
+    # the day and the marketplace's time zone every date was judged in
+    assert out.splitlines()[0].startswith("csba.fee in us on 2024-06-01 (America/Los_Angeles): ")
     assert "rows tried:" in out and "parameters used:" in out and "policies/csba/program.yaml:" in out
 
 

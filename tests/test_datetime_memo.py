@@ -68,7 +68,8 @@ def test_instants_in_different_offsets_compare_as_instants() -> None:
         assert helpers.before("2023-12-31T23:30:00Z", "2024-01-01T00:00:00+01:00") is False  # 23:00Z
         assert helpers.after("2024-01-01T00:00:00+01:00", "2023-12-31T23:30:00Z") is False
         assert helpers.before("2024-01-01T00:00:00+01:00", "2023-12-31T23:30:00Z") is True
-        assert helpers.days_between("2024-01-01T00:00:00+01:00", "2024-01-02T00:00:00Z") == 1
+        # calendar days in one zone (here UTC): 2023-12-31 to 2024-01-02, whatever offsets were written
+        assert helpers.days_between("2024-01-01T00:00:00+01:00", "2024-01-02T00:00:00Z") == 2
         assert helpers.after("2024-03-01T10:00:00-12:00", "2024-03-01T21:59:59Z") is True
 
 
@@ -108,12 +109,11 @@ def test_a_batch_answers_the_same_with_memos_cold_for_every_line() -> None:
     times = [t for t in TEXTS if t] + ["2024-02-01T00:00:00+01:00", "2024-01-31T23:30:00Z", "2024-02-01T00:30:00+01:00"]
     lines = []
     for i, (placed, enrolled, opted) in enumerate(itertools.product(times[::2], times[1::3], [None] + times[::4])):
+        period = {"from": enrolled} if opted is None else {"from": enrolled, "to": opted}
         case: dict[str, Any] = {"inquiry_type": "delivery", "order_stage": "post_order", "fulfillment": "seller",
-                                "order_placed_at": placed, "enrolled_at": enrolled}
-        if opted is not None:
-            case["opted_out_at"] = opted
+                                "order_placed_at": placed, "enrollments": [period]}
         lines.append(json.dumps(case))
-    assert set(decision.inputs) >= {"order_placed_at", "enrolled_at", "opted_out_at"}
+    assert set(decision.inputs) >= {"order_placed_at", "enrollments"}
 
     def answers(text: str) -> list[Any]:
         out = io.StringIO()
@@ -131,5 +131,5 @@ def test_a_batch_answers_the_same_with_memos_cold_for_every_line() -> None:
         cold += answers(line + "\n" + line + "\n")[:1]  # two lines: read as JSON Lines
     assert warm == cold + cold
     matched = {m for result in cold for m in result["matches"]}
-    assert {"placed_after_opt_out", "placed_before_enrollment", "covered"} <= matched
+    assert {"placed_while_opted_out", "placed_before_enrollment", "covered"} <= matched
     assert any(p["code"] == "D004" for result in cold for p in result["problems"])

@@ -69,14 +69,14 @@ def test_check_reports_stale_missing_and_leftover_files(policies: Path, tmp_path
     assert build(policies, out, "--at", AT, "--check").code == 0
     page = out / "csba/us/en/help.md"
     lines = page.read_text().splitlines(keepends=True)
-    lines[4] = lines[4].replace("July", "June")
+    lines[4] = lines[4].replace("not yet confirmed", "not yet CONFIRMED")
     page.write_text("".join(lines))
     (out / "csba/de/it/help.html").unlink()
     (out / "csba/mine.html").write_text("someone's")  # not policyctl's: a note, never a leftover
     edit(policies / "marketplaces.yaml", "locales: [en, it, zh-Hans, es]", "locales: [en, it, zh-Hans]")
     run = build(policies, out, "--at", AT, "--check")
     assert run.code == 1
-    assert f"{out}/csba/us/en/help.md:5:23: error[G005]: stale: differs from what the sources produce" in run.err
+    assert f"{out}/csba/us/en/help.md:5:60: error[G005]: stale: differs from what the sources produce" in run.err
     assert f"{out}/csba/de/it/help.html:1:1: error[G005]: missing: the sources produce this file" in run.err
     assert f"{out}/csba/us/es/help.html:1:1: error[G005]: no longer produced by the sources (stale leftover)" in run.err
     assert "mine.html:1:1" not in run.err and "note: left alone, not written by policyctl: csba/mine.html" in run.err

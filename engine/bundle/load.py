@@ -18,6 +18,7 @@ from engine.bundle import fileformat
 from engine.decisions.compile import CompiledDecision, DecisionResult, _Out, _Row
 from engine.decisions.pycode import Checked
 from engine.decisions.runtime import RUNTIME
+from engine.model.clock import LINES_KEY, ZONE_KEY, today
 from engine.model.policy import Decision, Entry, Expr, Marketplace, Rule, TestCase
 from engine.problems import PolicyError, Pos, Problem
 
@@ -56,6 +57,7 @@ class Bundle:
                                             _pos(v["pos"]), v.get("site")) for k, v in sections["marketplaces"].items()}
         self._compiled: dict[tuple[str, str], CompiledDecision] = {}
         self._resolved: dict[tuple[str, str, str], Resolved] = {}
+        self._params: dict[tuple[str, str, str], dict[str, Any]] = {}
 
     # -- questions, as Repository asks them ------------------------------------------------------
     @property
@@ -75,16 +77,25 @@ class Bundle:
             found = self._compiled[key] = self._build(program, decision, data)
         return found
 
-    def resolve(self, program: str, marketplace: str, at: str | None = None) -> Resolved:
-        day = _check_date(at or _today())
-        key = (program, marketplace, day)
-        found = self._resolved.get(key)
-        if found is not None:
-            return found
+    def today(self, program: str, marketplace: str) -> str:
+        """Today in the marketplace's time zone (the default date of every question)."""
+        self._periods(program, marketplace)
+        return today(self.marketplaces[marketplace].time_zone)
+
+    def _periods(self, program: str, marketplace: str) -> list[dict[str, Any]]:
         periods = self._programs[self._program(program)]["marketplaces"].get(marketplace)
         if periods is None or marketplace not in self.marketplaces:
             raise PolicyError([_usage(f"`{program}` is not offered in marketplace `{marketplace}`",
                                       self._programs[program]["marketplaces"])], usage=True)
+        return periods  # type: ignore[no-any-return]
+
+    def resolve(self, program: str, marketplace: str, at: str | None = None) -> Resolved:
+        day = _check_date(at) if at is not None else self.today(program, marketplace)
+        key = (program, marketplace, day)
+        found = self._resolved.get(key)
+        if found is not None:
+            return found
+        periods = self._periods(program, marketplace)
         period = periods[0]
         for candidate in periods[1:]:
             if candidate["from"] <= day:
@@ -98,16 +109,30 @@ class Bundle:
         return found
 
     def params(self, program: str, marketplace: str, at: str) -> dict[str, Any]:
-        return self.resolve(program, marketplace, at).values
+        """What a decision reads, as ``Repository.params``: the values, the marketplace's time zone
+        and every parameter's timeline (here: the value in each period of the bundle's timeline)."""
+        key = (program, marketplace, at)
+        found = self._params.get(key)
+        if found is None:
+            resolved = self.resolve(program, marketplace, at)
+            periods = self._periods(program, marketplace)
+            lines = {name: ((None, periods[0]["values"][name]),
+                            *((p["from"], p["values"][name]) for p in periods[1:]))
+                     for name in periods[0]["values"]}
+            found = {**resolved.values, ZONE_KEY: resolved.marketplace.time_zone, LINES_KEY: lines}
+            if len(self._params) < 4096:
+                self._params[key] = found
+        return found
 
     def decide(self, program: str, decision: str, inputs: dict[str, Any], marketplace: str,
                at: str | None = None, validate: bool = True) -> DecisionResult:
         """Answer one decision, as ``Repository.decide``: input problems come back in the result."""
         compiled = self.compiled(program, decision)
         resolved = self.resolve(program, marketplace, at)
+        params = self.params(program, marketplace, resolved.at)
         if validate:
-            return compiled.decide(inputs, resolved.values, resolved.at)
-        return compiled.evaluate(inputs, resolved.values, resolved.at)
+            return compiled.decide(inputs, params, resolved.at)
+        return compiled.evaluate(inputs, params, resolved.at)
 
     def cases(self, keyword: str | None = None) -> list[TestCase]:
         """The policy test cases the bundle was made with (``policyctl test --bundle``)."""
@@ -233,10 +258,6 @@ def _check_code(source: str, mode: str, known: set[str] | None = None) -> None:
 
 
 # -- small things Repository has too -------------------------------------------------------------------
-
-def _today() -> str:
-    return _dt.date.today().isoformat()
-
 
 def _check_date(day: str) -> str:
     try:

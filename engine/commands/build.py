@@ -38,9 +38,11 @@ class BuildResult:
 
 
 def build(root: str, out: str, at: str | None = None, check: bool = False,
-          progress: Callable[[int, int], None] | None = None) -> BuildResult:
+          progress: Callable[[int, int], None] | None = None,
+          languages: tuple[str, ...] | None = None) -> BuildResult:
     """Build the pages of the policies folder ``root`` into ``out`` (or, with ``check``, only
-    compare). Raises engine.PolicyError when ``root`` cannot be loaded at all."""
+    compare); ``languages``: publish only these (policyctl.toml), else every marketplace's.
+    Raises engine.PolicyError when ``root`` cannot be loaded at all."""
     from engine import load
     from engine.cache.pages import PageCache
     from engine.site import build as site
@@ -48,6 +50,7 @@ def build(root: str, out: str, at: str | None = None, check: bool = False,
 
     result = BuildResult(out, check)
     repo = load(root)
+    repo.languages = languages
     if not check:  # before anything is rendered or listed
         result.refused = ownership.refusal(out, root)
         if result.refused is not None:

@@ -26,14 +26,17 @@ class I18nCheck:
         return 2 if self.usage is not None else 1 if self.errors or self.problems else 0
 
 
-def check(root: str, names: tuple[str, ...] | list[str] = ()) -> I18nCheck:
-    """Check the catalogs of the domains ``names`` (default: all). Raises engine.PolicyError when
-    ``root`` cannot be loaded at all."""
+def check(root: str, names: tuple[str, ...] | list[str] = (),
+          languages: tuple[str, ...] | None = None) -> I18nCheck:
+    """Check the catalogs of the domains ``names`` (default: all) in the published ``languages``
+    (policyctl.toml; default: every marketplace's). Raises engine.PolicyError when ``root`` cannot
+    be loaded at all."""
     from engine import load
     from engine.i18n import catalogs as i18n
     from engine.site import build as site
 
     repo = load(root)
+    repo.languages = languages
     errors = [p for p in repo.problems if p.severity == "error"]
     if errors:
         return I18nCheck(errors=errors, documents=len(repo.documents))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.source import layout
@@ -18,7 +18,8 @@ class Outcome:
     usage: list[str] = field(default_factory=list)  # paths that do not exist: exit 2
 
 
-def validate(paths: list[str]) -> Outcome:
+def validate(paths: list[str], evidence: str = "warning") -> Outcome:
+    """``evidence``: the severity of P012 (a value without `source` or `assumption`)."""
     from engine.model.repository import load, read
 
     out = Outcome()
@@ -68,6 +69,8 @@ def validate(paths: list[str]) -> Outcome:
         out.sources[doc.path] = doc.text
         out.problems += doc.problems
     out.problems = sorted(set(out.problems), key=Problem.sort_key)
+    if evidence != "warning":
+        out.problems = [replace(p, severity=evidence) if p.code == "P012" else p for p in out.problems]
     return out
 
 

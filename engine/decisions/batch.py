@@ -22,9 +22,9 @@ def run_decide(repo: Any, program: str, decision: str, marketplace: str, at: str
                source: TextIO, out: TextIO, explain: bool = False, fmt: str = "json") -> bool:
     """Answer every input in ``source``; returns True when any input failed."""
     compiled = repo.compiled(program, decision)  # `repo`: a Repository, or a Bundle
-    resolved = repo.resolve(program, marketplace, at)
+    resolved = repo.resolve(program, marketplace, at)  # `at` or today in the marketplace's time zone
     day = resolved.at  # checked and normalised by `resolve`
-    params = resolved.values
+    params = repo.params(program, marketplace, day)
     name = getattr(source, "name", "<input>")
     name = "<stdin>" if name in ("-", "<stdin>") else name
     try:
@@ -152,7 +152,8 @@ def _line(result: Any, lines: dict[Any, str], encode: Any) -> str:
 def as_text(target: str, marketplace: str, day: str, body: dict[str, Any]) -> str:
     """A result (explained or not) as a policy author reads it."""
     outputs = ", ".join(f"{k} = {_value(v)}" for k, v in body["outputs"].items()) or "no outputs"
-    lines = [f"{target} in {marketplace} on {day}: {outputs}"]
+    zone = f" ({body['time_zone']})" if body.get("time_zone") else ""
+    lines = [f"{target} in {marketplace} on {day}{zone}: {outputs}"]
     for p in body["problems"]:
         lines.append(f"  error[{p['code']}] {p['message']}")
     if body.get("rows"):  # none tried: the inputs were rejected, or a `let` failed
@@ -214,9 +215,13 @@ def _not_text(name: str, line: int, e: UnicodeDecodeError) -> Problem:
 
 def _explained(result: Any, resolved: Any) -> dict[str, Any]:
     """The explanation, with each parameter read given the file:line its value came from."""
+    # the day and the time zone every date in the decision was judged in
+    mp = getattr(resolved, "marketplace", None)
+    when = {"at": getattr(resolved, "at", None), "time_zone": getattr(mp, "time_zone", None)}
+    when = {k: v for k, v in when.items() if v is not None}
     if result.replay is None:  # inputs rejected before evaluating: no row tried, nothing read
-        return {**result.to_json(), "rows": [], "let": {}, "params": {}}
-    body: dict[str, Any] = result.explain().to_json()
+        return {**result.to_json(), **when, "rows": [], "let": {}, "params": {}}
+    body: dict[str, Any] = {**result.explain().to_json(), **when}
     body["params"] = {
         key: {"value": value, "from": _where(resolved.entries[key].pos), "origin": resolved.origin(key)}
         for key, value in body["params"].items() if key in resolved.entries

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, NamedTuple
 
 from engine.decisions.pycode import Checked, build, literal, local, standalone
+from engine.decisions import runtime
 from engine.decisions.runtime import EvalError
 from engine.decisions.inputs import InputChecker
 from engine.model.policy import Decision, Expr, Rule
@@ -200,7 +201,9 @@ class CompiledDecision:
             if hits:
                 return self._answer(hits, outputs, replay)
         elif hits:  # collect: hits are (index, outputs) pairs
-            return self._answer([i for i, _ in hits], self._collect([o for _, o in hits]), replay)
+            return self._collected([i for i, _ in hits], [o for _, o in hits], replay)
+        if outputs is None and self.decision.aggregate and self._hit == "collect":  # no row: aggregates of nothing
+            return self._collected([], [], replay)
         return DecisionResult(d, outputs or {}, (), (), outputs is not None, (), replay)
 
     def _answer(self, hits: list[int], outputs: dict[str, Any], replay: tuple[Any, ...] | None,
@@ -209,9 +212,19 @@ class CompiledDecision:
         return DecisionResult(self.decision.id, outputs, tuple(r.id for r in rules), tuple(r.reason for r in rules),
                               False, problems, replay)
 
-    def _collect(self, outputs: list[dict[str, Any]]) -> dict[str, list[Any]]:
-        names = [n for n in self.output_names if any(n in o for o in outputs)]
-        return {n: [o.get(n) for o in outputs] for n in names}
+    def _collected(self, hits: list[int], outputs: list[dict[str, Any]], replay: tuple[Any, ...]) -> DecisionResult:
+        try:
+            return self._answer(hits, self._collect(outputs), replay)
+        except EvalError as error:  # `sum` of texts, say: the policy's error, reported as data
+            problem = Problem.at(self.decision.pos, "D005", f"`aggregate` failed: {error}",
+                                 "aggregate booleans with any/all and numbers with sum/min/max")
+            return self._answer(hits, {}, replay, (problem,))
+
+    def _collect(self, outputs: list[dict[str, Any]]) -> dict[str, Any]:
+        how = self.decision.aggregate or {}
+        names = [n for n in self.output_names if n in how or any(n in o for o in outputs)]
+        return {n: _aggregate(how[n], [o[n] for o in outputs if n in o]) if n in how else [o.get(n) for o in outputs]
+                for n in names}
 
     def _conflict(self, hits: list[int]) -> Problem:
         rules = [self._rows[i].rule for i in hits]
@@ -303,6 +316,8 @@ class _Trace:
             outputs = None if c._default is None else self._outputs(c._default, "`default`")
             if isinstance(outputs, Problem):
                 return self._fail(outputs, [])
+            if outputs is None and c.decision.aggregate and c._hit == "collect":
+                return c._collected([], [], replay)
             return DecisionResult(c.decision.id, outputs or {}, (), (), outputs is not None, (), replay)
         per_row = []
         for i in hits:
@@ -310,8 +325,9 @@ class _Trace:
             if isinstance(outputs, Problem):
                 return self._fail(outputs, hits)
             per_row.append(outputs)
-        final = c._collect(per_row) if c._hit == "collect" else per_row[0]
-        return c._answer(hits, final, replay)
+        if c._hit == "collect":
+            return c._collected(hits, per_row, replay)
+        return c._answer(hits, per_row[0], replay)
 
     def _lets(self, exprs: list[Checked | None]) -> Problem | None:
         """Compute the lets ``exprs`` need that are not computed yet (see ``_Lazy``)."""
@@ -352,6 +368,23 @@ class _Trace:
     def _done(self, result: DecisionResult) -> Explanation:
         read = {n: self.params.get(n) for n in sorted(self.read)}
         return Explanation(result, tuple(self.rows), dict(self.lets), read)
+
+
+def _aggregate(how: str, values: list[Any]) -> Any:
+    """One output over the matched rows that set it (DMN's collect with an aggregation). Over no
+    rows: any is false, all is true, count and sum are 0, min and max none, list empty."""
+    if how == "list":
+        return values
+    if how == "count":
+        return len(values)
+    if how == "any":
+        return any(v is True for v in values)
+    if how == "all":
+        return all(v is True for v in values)
+    present = [v for v in values if v is not None]
+    if how == "sum":
+        return runtime.f_sum(present)
+    return (runtime.f_min if how == "min" else runtime.f_max)(present) if present else None
 
 
 def describe(error: BaseException) -> str:

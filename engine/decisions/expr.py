@@ -24,7 +24,7 @@ from jinja2.lexer import Token, TokenStream, ignored_tokens
 from jinja2.parser import Parser
 
 from engine.decisions.pycode import Checked, build, literal, local, standalone  # noqa: F401 - re-exported
-from engine.decisions.runtime import FILTERS, HELPERS, TESTS
+from engine.decisions.runtime import CONTEXT_HELPERS, FILTERS, HELPERS, TESTS
 from engine.model.policy import Expr
 from engine.problems import Problem
 
@@ -329,7 +329,22 @@ class _Emitter:
         _, low, high = HELPERS[name]
         if not (self._positional(node, name) and self._arity(name, len(node.args), low, high)):
             return "None"
-        return f"_h_{name}(" + ", ".join(self.emit(a, depth) for a in node.args) + ")"
+        args = [self.emit(a, depth) for a in node.args]
+        if name == "param_on":  # the parameter is named, never computed: checked here like `params.NAME`
+            first = node.args[0]
+            if not (isinstance(first, nodes.Const) and isinstance(first.value, str)):
+                self._fail(name, "E003", "the first argument of `param_on` must be a parameter's name in quotes",
+                           "write `param_on('NAME', date)`")
+                return "None"
+            if self._param(first.value, first.value) == "None":
+                return "None"
+            args[0] = repr(first.value)
+        if name in CONTEXT_HELPERS:
+            # the marketplace's time zone and the parameters' timelines travel in `params`; the
+            # answer depends on them, so the call is never folded into a constant
+            self.uses_at = True
+            args.insert(0, "params")
+        return f"_h_{name}(" + ", ".join(args) + ")"
 
     def _Filter(self, node: nodes.Filter, depth: int) -> str:
         if node.name not in FILTERS:

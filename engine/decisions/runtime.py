@@ -16,6 +16,8 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Callable, TypeVar
 
+from engine.model.clock import LINES_KEY, ZONE_KEY
+
 # Bounds on what one expression may build, so `"a" * 10**9` or `9 ** 9 ** 9` fail fast instead of
 # exhausting memory or CPU. Policy values are prices, counts and short texts, far below these.
 MAX_ITEMS = 100_000  # characters of a string or items of a list
@@ -315,31 +317,21 @@ def _moment(value: Any, what: str) -> _dt.datetime:
 
 
 def date(value: Any) -> str:
-    """The ISO date of a date or date-time string (a date-time's date in its own offset)."""
-    parsed = _parse(value, "`date(...)`")
-    day = parsed.date() if isinstance(parsed, _dt.datetime) else parsed
-    return day.isoformat()
+    """The ISO date of a date or date-time string; an instant's date in UTC (expressions use
+    `z_date`, which reads it in the marketplace's time zone)."""
+    return z_date(None, value)
 
 
 def datetime(value: Any) -> str:
-    return _moment(value, "`datetime(...)`").isoformat()
+    return z_datetime(None, value)
 
 
 def add_hours(ts: Any, n: Any) -> str:
-    moment = _moment(ts, "the first argument of `add_hours`")
-    return (moment + _dt.timedelta(hours=_number(n, "the hours of `add_hours`"))).isoformat()
+    return z_add_hours(None, ts, n)
 
 
 def add_days(d: Any, n: Any) -> str:
-    """Calendar days; a date stays a date (whole days only), a date-time stays a date-time."""
-    start = _parse(d, "the first argument of `add_days`")
-    days = _number(n, "the days of `add_days`")
-    if not isinstance(start, _dt.datetime) and days != int(days):
-        raise EvalError(f"`add_days` on a date needs whole days, got `{n!r}`")
-    try:
-        return (start + _dt.timedelta(days=days)).isoformat()
-    except OverflowError:
-        raise EvalError(f"`add_days({d!r}, {n!r})` leaves the calendar") from None
+    return z_add_days(None, d, n)
 
 
 # Offset-aware date-times by their text. A batch of decisions reads the same instants again and
@@ -400,12 +392,8 @@ _DAYS: dict[str, _dt.date] = {}  # plain ISO dates already parsed by `_pair`, bo
 
 
 def days_between(a: Any, b: Any) -> int:
-    """Whole days from a to b (negative when b is earlier), truncated toward zero."""
-    first, second = _pair(a, b, "days_between")
-    return int((second - first) / _ONE_DAY)
-
-
-_ONE_DAY = _dt.timedelta(days=1)
+    """Calendar days from a's day to b's day, instants read in UTC (see `z_days_between`)."""
+    return z_days_between(None, a, b)
 
 
 def before(a: Any, b: Any) -> bool:
@@ -418,6 +406,128 @@ def after(a: Any, b: Any) -> bool:
     return bool(first > second)
 
 
+# --- the marketplace's time ----------------------------------------------------------------------
+# A decision is asked in one marketplace, and its dates are that marketplace's: a date-time input
+# (with any offset) is an instant; its calendar day, the days between two moments and the day a
+# deadline falls on are read in the marketplace's time zone. The zone travels in the params mapping
+# (`engine.model.repository.context`) under a key no expression can name; the context helpers below
+# receive that mapping first. Without one (a hand-built mapping, a unit test), UTC.
+
+_ZONES: dict[str, _dt.tzinfo] = {}
+
+
+def zone_of(ctx: Any) -> _dt.tzinfo:
+    name = ctx.get(ZONE_KEY) if isinstance(ctx, dict) else None
+    if not name:
+        return _dt.timezone.utc
+    zone = _ZONES.get(name)
+    if zone is None:
+        from zoneinfo import ZoneInfo
+
+        zone = _ZONES[name] = ZoneInfo(name)
+    return zone
+
+
+def local_day(value: Any, what: str, zone: _dt.tzinfo | None = None) -> _dt.date:
+    """The calendar day of a date, or of an instant in ``zone`` (UTC when None)."""
+    parsed = _parse(value, what)
+    if isinstance(parsed, _dt.datetime):
+        return parsed.astimezone(zone or _dt.timezone.utc).date()
+    return parsed
+
+
+def z_date(ctx: Any, value: Any) -> str:
+    """`date(x)`: the marketplace's calendar day of an instant (a date stays itself)."""
+    return local_day(value, "`date(...)`", zone_of(ctx)).isoformat()
+
+
+def z_datetime(ctx: Any, value: Any) -> str:
+    """`datetime(x)`: the instant, written in the marketplace's time zone."""
+    return _moment(value, "`datetime(...)`").astimezone(zone_of(ctx)).isoformat()
+
+
+def z_local(ctx: Any, value: Any) -> str:
+    """`local(ts)`: the same instant in the marketplace's time zone (its offset on that day)."""
+    return _moment(value, "`local(...)`").astimezone(zone_of(ctx)).isoformat()
+
+
+def z_utc(ctx: Any, value: Any) -> str:
+    """`utc(ts)`: the same instant in UTC, written with `Z`."""
+    moment = _moment(value, "`utc(...)`").astimezone(_dt.timezone.utc)
+    return moment.replace(tzinfo=None).isoformat() + "Z"
+
+
+def z_time_zone(ctx: Any) -> str:
+    """`time_zone()`: the IANA name of the marketplace's time zone."""
+    return str(ctx.get(ZONE_KEY) or "UTC") if isinstance(ctx, dict) else "UTC"
+
+
+def z_add_hours(ctx: Any, ts: Any, n: Any) -> str:
+    """Elapsed hours (a DST night has 23 or 25 of them), the result in the marketplace's zone."""
+    moment = _moment(ts, "the first argument of `add_hours`")
+    hours = _number(n, "the hours of `add_hours`")
+    try:
+        return (moment + _dt.timedelta(hours=hours)).astimezone(zone_of(ctx)).isoformat()
+    except OverflowError:
+        raise EvalError(f"`add_hours({ts!r}, {n!r})` leaves the calendar") from None
+
+
+def z_add_days(ctx: Any, d: Any, n: Any) -> str:
+    """Calendar days: a date stays a date; a date-time moves on the marketplace's wall clock (the
+    same local time n days later, whatever DST does in between), in the marketplace's zone."""
+    start = _parse(d, "the first argument of `add_days`")
+    if isinstance(start, _dt.datetime):
+        start = start.astimezone(zone_of(ctx))  # aware arithmetic in a ZoneInfo zone is wall-clock
+    days = _number(n, "the days of `add_days`")
+    if not isinstance(start, _dt.datetime) and days != int(days):
+        raise EvalError(f"`add_days` on a date needs whole days, got `{n!r}`")
+    try:
+        moved = start + _dt.timedelta(days=days)
+    except OverflowError:
+        raise EvalError(f"`add_days({d!r}, {n!r})` leaves the calendar") from None
+    if isinstance(moved, _dt.datetime):  # a wall time skipped by a DST night becomes the real instant
+        moved = moved.astimezone(_dt.timezone.utc).astimezone(moved.tzinfo)
+    return moved.isoformat()
+
+
+def z_days_between(ctx: Any, a: Any, b: Any) -> int:
+    """Calendar days from a's day to b's day in the marketplace's time zone (negative when b is
+    earlier); a date and a date-time may be mixed."""
+    zone = zone_of(ctx)
+    first = local_day(a, "the first argument of `days_between`", zone)
+    second = local_day(b, "the second argument of `days_between`", zone)
+    return (second - first).days
+
+
+def param_on(ctx: Any, name: str, day: Any) -> Any:
+    """`param_on('NAME', d)`: the value parameter NAME had, in this marketplace, on day d (a date,
+    or an instant's day in the marketplace's zone), by the same timeline `params.NAME` is read from."""
+    lines = ctx.get(LINES_KEY) if isinstance(ctx, dict) else None
+    if not isinstance(lines, dict) or name not in lines:
+        raise EvalError(f"`param_on('{name}', ...)` needs the parameter's history, which this caller did not give")
+    on = local_day(day, "the date given to `param_on`", zone_of(ctx)).isoformat()
+    chosen = lines[name][0][1]
+    for start, value in lines[name][1:]:
+        if start is not None and start <= on:
+            chosen = value
+    return chosen
+
+
+def during(moment: Any, periods: Any) -> bool:
+    """`during(t, periods)`: t falls in one of the periods, each a mapping with `from` (inclusive)
+    and optionally `to` (exclusive; absent or none: still open). Dates or date-times, not mixed."""
+    if periods is None:
+        return False
+    for period in _items(periods, "the periods of `during`"):
+        if not isinstance(period, dict) or period.get("from") is None:
+            raise EvalError("each period given to `during` must be a mapping with `from` (and optionally `to`)")
+        if period.get("to") is not None and before(period["to"], period["from"]):
+            raise EvalError(f"a period ends (`{period['to']}`) before it begins (`{period['from']}`)")
+        if not before(moment, period["from"]) and (period.get("to") is None or before(moment, period["to"])):
+            return True
+    return False
+
+
 def h_min(*values: Any) -> Any:
     return f_min(values[0] if len(values) == 1 else list(values))
 
@@ -428,19 +538,28 @@ def h_max(*values: Any) -> Any:
 
 # name -> (function, min args, max args or None for any number); the only callables an expression
 # can reach. Arity is checked at compile time so a wrong call is an E003, not a runtime failure.
+# The arity counts the arguments an author writes; a context helper also receives the params
+# mapping first (see "the marketplace's time" above).
 HELPERS: dict[str, tuple[Callable[..., Any], int, int | None]] = {
     "tier": (tier, 2, 2),
     "percent": (percent, 2, 2),
-    "date": (date, 1, 1),
-    "datetime": (datetime, 1, 1),
-    "add_hours": (add_hours, 2, 2),
-    "add_days": (add_days, 2, 2),
-    "days_between": (days_between, 2, 2),
+    "date": (z_date, 1, 1),
+    "datetime": (z_datetime, 1, 1),
+    "local": (z_local, 1, 1),
+    "utc": (z_utc, 1, 1),
+    "time_zone": (z_time_zone, 0, 0),
+    "add_hours": (z_add_hours, 2, 2),
+    "add_days": (z_add_days, 2, 2),
+    "days_between": (z_days_between, 2, 2),
     "before": (before, 2, 2),
     "after": (after, 2, 2),
+    "during": (during, 2, 2),
+    "param_on": (param_on, 2, 2),
     "min": (h_min, 1, None),
     "max": (h_max, 1, None),
 }
+CONTEXT_HELPERS = frozenset(("date", "datetime", "local", "utc", "time_zone", "add_hours", "add_days", "days_between",
+                             "param_on"))
 
 # name -> (function, min extra args, max extra args)
 FILTERS: dict[str, tuple[Callable[..., Any], int, int]] = {

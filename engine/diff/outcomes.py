@@ -21,7 +21,8 @@ from engine.policytests import boundaries
 from engine.decisions import tiers
 from engine.model.policy import Decision, Program
 from engine.problems import PolicyError
-from engine.model.repository import Repository, today
+from engine.model.clock import today
+from engine.model.repository import Repository
 from engine.policytests.cases import same
 
 CAP = 4096  # input combinations per decision, marketplace and day
@@ -55,7 +56,7 @@ class OutcomeChanges:
 def compare(old: Repository, new: Repository, diff: Any, at: str | None = None) -> list[OutcomeChanges]:
     """Per decision, marketplace and day, the answers that differ (days with the same changes merged)."""
     found: list[OutcomeChanges] = []
-    for a, b, did, mp, day in _questions(old, new, diff, at or today()):
+    for a, b, did, mp, day in _questions(old, new, diff, at):
         changes = _decision(old, new, a, b, did, mp, day)
         if changes is None or not changes.changed:
             continue
@@ -66,13 +67,14 @@ def compare(old: Repository, new: Repository, diff: Any, at: str | None = None) 
     return found
 
 
-def _questions(old: Repository, new: Repository, diff: Any, at: str) -> Iterator[tuple[Program, Program, str, str, str]]:
+def _questions(old: Repository, new: Repository, diff: Any, at: str | None) -> Iterator[tuple[Program, Program, str, str, str]]:
     """Decisions in both versions × marketplaces in both × the days worth asking."""
     for pid in sorted(set(old.programs) & set(new.programs)):
         a, b = old.programs[pid], new.programs[pid]
         for did in sorted(set(a.decisions) & set(b.decisions)):
             for mp in [m for m in b.marketplaces if m in a.marketplaces]:
-                for day in _days(diff, pid, mp, at):
+                zone = new.marketplaces[mp].time_zone if mp in new.marketplaces else None
+                for day in _days(diff, pid, mp, at or today(zone)):  # "today" is the marketplace's
                     yield a, b, did, mp, day
 
 

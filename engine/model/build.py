@@ -59,7 +59,7 @@ def _zone_problem(doc: Document, path: Path, zone: str) -> list[Problem]:
 
 def timeline(doc: Document, path: Path, spec: dict[str, Any]) -> tuple[tuple[Entry, ...], list[Problem]]:
     entries = [Entry(spec["value"], None, doc.pos(path + ("value",)), spec.get("source"), spec.get("note"),
-                     spec.get("assumption"))]
+                     spec.get("assumption"), _assumed(spec), spec.get("on_pages", "mark"))]
     problems: list[Problem] = []
     previous = None
     for i, change in enumerate(spec.get("changes") or ()):
@@ -71,8 +71,32 @@ def timeline(doc: Document, path: Path, spec: dict[str, Any]) -> tuple[tuple[Ent
                                        "list changes oldest first, with a different date each"))
         previous = start
         entries.append(Entry(change["value"], start, doc.pos(cpath + ("value",)), change.get("source"),
-                             change.get("note"), change.get("assumption")))
+                             change.get("note"), change.get("assumption"), _assumed(change),
+                             change.get("on_pages", "mark")))
     return tuple(entries), problems
+
+
+def _assumed(spec: dict[str, Any]) -> tuple[str, ...]:
+    """What an entry's `assumption` is about; `[value]` unless `assumed:` says otherwise."""
+    if not spec.get("assumption"):
+        return ()
+    return tuple(spec.get("assumed") or ("value",))
+
+
+def evidence(doc: Document, path: Path, spec: dict[str, Any]) -> list[Problem]:
+    """P012: every value (the undated one and each change) says where it comes from (`source`) or
+    why it was chosen (`assumption`); `assumed`/`on_pages` without an `assumption` say nothing."""
+    problems = []
+    for where, entry in [(path, spec)] + [(path + ("changes", i), c) for i, c in enumerate(spec.get("changes") or ())]:
+        if not entry.get("source") and not entry.get("assumption"):
+            problems.append(Problem.at(doc.pos(where + ("value",)), "P012", "a value with neither `source` nor `assumption`",
+                                       "say where it comes from (`source`: the document and the quoted sentence, or a URL), "
+                                       "or why it was chosen (`assumption`)", "warning"))
+        elif ("assumed" in entry or "on_pages" in entry) and not entry.get("assumption"):
+            key = "assumed" if "assumed" in entry else "on_pages"
+            problems.append(Problem.at(doc.pos(where + (key,)), "P012", f"`{key}` without an `assumption`",
+                                       "write the `assumption`, or remove this key", "warning"))
+    return problems
 
 
 def check_entries(doc: Document, name: str, param_schema: dict[str, Any], tiers: bool,
@@ -159,7 +183,7 @@ def program(doc: Document, folder: str, known_marketplaces: dict[str, Marketplac
                                        "see https://json-schema.org/understanding-json-schema/"))
             continue
         entries, more = timeline(doc, path, spec)
-        problems += more
+        problems += more + evidence(doc, path, spec)
         problems += check_entries(doc, name, spec["schema"], bool(spec.get("tiers")), entries, _entry_paths(path, spec))
         params[name] = Parameter(name, spec["description"], spec["schema"], entries, doc.key_pos(path),
                                  bool(spec.get("tiers")), spec.get("label"))
@@ -197,7 +221,7 @@ def overlay(doc: Document, stem: str, prog: Program,
                                        f"did you mean `{close[0]}`?" if close else "declare it in program.yaml first"))
             continue
         entries, more = timeline(doc, path, spec)
-        problems += more
+        problems += more + evidence(doc, path, spec)
         problems += check_entries(doc, name, base.schema, base.tiers, entries, _entry_paths(path, spec))
         params[name] = Parameter(name, base.description, base.schema, entries, doc.key_pos(path), base.tiers, base.label)
     return Overlay(mp, params, doc.pos()), problems
@@ -253,7 +277,11 @@ def decision(doc: Document, stem: str, program_id: str) -> tuple[Decision, list[
         let={k: _expr(doc, ("let", k), v) for k, v in (data.get("let") or {}).items()},
         hit=data.get("hit", "first"), rules=tuple(rules),
         default=_outputs(doc, ("default",), data["default"]) if "default" in data else None,
-        outputs=_usable("outputs", data.get("outputs") or {}, unsafe), file=doc.path, pos=doc.pos())
+        outputs=_usable("outputs", data.get("outputs") or {}, unsafe), file=doc.path, pos=doc.pos(),
+        aggregate=dict(data["aggregate"]) if data.get("aggregate") else None)
+    if built.aggregate and built.hit != "collect":
+        problems.append(Problem.at(doc.key_pos(("aggregate",)), "D006", f"`aggregate` needs `hit: collect`, not `hit: {built.hit}`",
+                                   "write `hit: collect`, or remove `aggregate`"))
     return built, problems
 
 

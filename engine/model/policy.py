@@ -25,6 +25,16 @@ class Entry:
     source: str | None = None
     note: str | None = None
     assumption: str | None = None
+    assumed: tuple[str, ...] = ()  # what `assumption` is about: "value", "date" (empty without one)
+    on_pages: str = "mark"  # an assumed value on pages: "omit" or "mark"
+
+    @property
+    def value_assumed(self) -> bool:
+        return "value" in self.assumed
+
+    @property
+    def date_assumed(self) -> bool:
+        return "date" in self.assumed and self.start is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +106,7 @@ class Decision:
     outputs: dict[str, Any]  # JSON Schema properties (may be empty)
     file: str
     pos: Pos
+    aggregate: dict[str, str] | None = None  # `hit: collect` only: output -> any|all|count|sum|min|max|list
 
     @property
     def input_schema(self) -> dict[str, Any]:

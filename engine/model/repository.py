@@ -17,6 +17,7 @@ from engine.source import layout
 from engine.source import links
 from engine.schema import check as schema
 from engine.source.loader import Document, load_file
+from engine.model.clock import LINES_KEY, ZONE_KEY, today
 from engine.model.policy import Entry, Marketplace, Program
 from engine.problems import PolicyError, Pos, Problem
 
@@ -54,10 +55,6 @@ class Change:
     entry: Entry
 
 
-def today() -> str:
-    return _dt.date.today().isoformat()
-
-
 class Repository:
     def __init__(self, root: str) -> None:
         self.root = root
@@ -88,15 +85,21 @@ class Repository:
         """Apply the merge rule and effective dates: what holds for ``marketplace`` on ``at``."""
         prog = self.program(program)
         mp = self._marketplace(prog, marketplace)
-        day = _check_date(at or today())
+        day = _check_date(at or today(mp.time_zone))
         entries = {name: _entry_at(prog.timeline(name, marketplace), day) for name in prog.parameters}
         return Resolved(prog, mp, day, {k: e.value for k, e in entries.items()}, entries)
 
+    def today(self, program: str, marketplace: str) -> str:
+        """Today in the marketplace's time zone (the default date of every question)."""
+        return today(self._marketplace(self.program(program), marketplace).time_zone)
+
     def params(self, program: str, marketplace: str, at: str) -> dict[str, Any]:
+        """What a decision reads: the resolved parameters, plus the marketplace's time zone and every
+        parameter's timeline (for `param_on`) under keys no expression can name."""
         key = (program, marketplace, at)
         values = self._params.get(key)
         if values is None:
-            values = self._params[key] = self.resolve(program, marketplace, at).values
+            values = self._params[key] = context(self.resolve(program, marketplace, at))
         return values
 
     def history(self, program: str, marketplace: str | None = None) -> list[Change]:
@@ -128,7 +131,7 @@ class Repository:
     def decide(self, program: str, decision: str, inputs: dict[str, Any], marketplace: str,
                at: str | None = None, validate: bool = True) -> Any:
         """Answer one decision; input problems come back as a result with problems, not an exception."""
-        key = (program, decision, marketplace, at or today())
+        key = (program, decision, marketplace, at or self.today(program, marketplace))
         known = self._answering.get(key)  # the look-ups below cost more than a small decision
         if known is None:
             compiled = self.compiled(program, decision)
@@ -139,6 +142,13 @@ class Repository:
         if validate:
             return compiled.decide(inputs, params, day)
         return compiled.evaluate(inputs, params, day)
+
+
+def context(resolved: Resolved) -> dict[str, Any]:
+    """``resolved``'s values as a decision reads them (see ``Repository.params``)."""
+    prog, mp = resolved.program, resolved.marketplace.id
+    lines = {name: tuple((e.start, e.value) for e in prog.timeline(name, mp)) for name in prog.parameters}
+    return {**resolved.values, ZONE_KEY: resolved.marketplace.time_zone, LINES_KEY: lines}
 
 
 def _usage(message: str, known: Iterable[str]) -> Problem:

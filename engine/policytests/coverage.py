@@ -17,7 +17,8 @@ from typing import Any, Iterable
 from engine.decisions import tiers
 from engine.model.policy import Decision, Entry, Program
 from engine.problems import Pos
-from engine.model.repository import Repository, today
+from engine.model.clock import today
+from engine.model.repository import Repository
 from engine.policytests.cases import Outcome
 
 
@@ -87,7 +88,7 @@ def _bands(repo: Repository, prog: Program, dec: Decision, outcomes: list[Outcom
     for parameter, arg in dict.fromkeys((s.parameter, s.arg) for s in sites):
         mine = [s for s in sites if (s.parameter, s.arg) == (parameter, arg)]
         hit = _hits(repo, prog, dec, mine, outcomes)
-        for entry, markets in _required(prog, parameter):
+        for entry, markets in _required(prog, parameter, {m: mp.time_zone for m, mp in repo.marketplaces.items()}):
             for band in tiers.bands(repo, entry.value, entry.pos):
                 label = (f"{band.label()} of `{parameter}` ({', '.join(markets)}) is never reached by "
                          f"`{dec.id}` (`tier(params.{parameter}, {arg})`)")
@@ -95,11 +96,11 @@ def _bands(repo: Repository, prog: Program, dec: Decision, outcomes: list[Outcom
     return items
 
 
-def _required(prog: Program, parameter: str) -> list[tuple[Entry, list[str]]]:
-    """Timeline entries in force today or later, each with the marketplaces that use it."""
-    day = today()
+def _required(prog: Program, parameter: str, zones: dict[str, str]) -> list[tuple[Entry, list[str]]]:
+    """Timeline entries in force today (the marketplace's) or later, each with the marketplaces that use it."""
     found: dict[Pos, tuple[Entry, list[str]]] = {}  # by position: entries hold lists, so are unhashable
     for mp in prog.marketplaces:
+        day = today(zones.get(mp))
         line = prog.timeline(parameter, mp)
         for entry in [_entry(line, day)] + [e for e in line if e.start is not None and e.start > day]:
             found.setdefault(entry.pos, (entry, []))[1].append(mp)

@@ -9,7 +9,7 @@ import re
 from engine.schema.predicates import in_options as _in, is_date as _is_date, is_integer as _is_integer
 from engine.schema.predicates import is_number as _is_number, unique as _unique
 
-SCHEMAS_CHECKSUM = 'blake2b:02cc24b9d15cd1d9f2072605761507fd'
+SCHEMAS_CHECKSUM = 'blake2b:4dfcfe7fc7ab020bae445593dd221cc1'
 
 _P0 = re.compile('^[a-z][a-z0-9_]{0,62}(?!\\n)$')
 _P1 = re.compile('^[A-Z]{2}$')
@@ -19,27 +19,30 @@ _P4 = re.compile('^[a-z]{2,3}(-[A-Z][a-z]{3})?(-[A-Z]{2})?(?!\\n)$')
 _P5 = re.compile('^[a-zA-Z0-9_.-]+(?!\\n)$')
 _P6 = re.compile('^[0-9]{4}-[0-9]{2}-[0-9]{2}$')
 _P7 = re.compile('^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)*\\.md\\.j2(?!\\n)$')
-_C0 = frozenset(('default', 'description', 'hit', 'id', 'inputs', 'kind', 'let', 'outputs', 'required', 'rules', 'title', ))
+_C0 = frozenset(('aggregate', 'default', 'description', 'hit', 'id', 'inputs', 'kind', 'let', 'outputs', 'required', 'rules', 'title', ))
 _C1 = frozenset(('decision', ))
 _C2 = frozenset(('collect', 'first', 'unique', ))
-_C3 = frozenset(('kind', 'marketplaces', ))
-_C4 = frozenset(('marketplaces', ))
-_C5 = frozenset(('country', 'currency', 'locales', 'note', 'site', 'time_zone', ))
-_C6 = frozenset(('kind', 'marketplace', 'note', 'parameters', ))
-_C7 = frozenset(('overlay', ))
-_C8 = frozenset(('assumption', 'changes', 'note', 'source', 'value', ))
-_C9 = frozenset(('kind', 'pages', ))
-_C10 = frozenset(('pages', ))
-_C11 = frozenset(('description', 'id', 'kind', 'labels', 'marketplaces', 'names', 'parameters', 'title', ))
-_C12 = frozenset(('program', ))
-_C13 = frozenset(('cases', 'kind', ))
-_C14 = frozenset(('tests', ))
-_C15 = frozenset(('at', 'boundaries', 'decision', 'description', 'example', 'expect', 'input', 'marketplace', 'name', ))
-_C16 = frozenset(('outputs', 'parameter', 'value', 'vary', ))
-_C17 = frozenset(('id', 'reason', 'then', 'when', ))
-_C18 = frozenset(('description', 'marketplaces', 'template', ))
-_C19 = frozenset(('assumption', 'changes', 'description', 'label', 'note', 'schema', 'source', 'tiers', 'value', ))
-_C20 = frozenset(('assumption', 'from', 'note', 'source', 'value', ))
+_C3 = frozenset(('all', 'any', 'count', 'list', 'max', 'min', 'sum', ))
+_C4 = frozenset(('kind', 'marketplaces', ))
+_C5 = frozenset(('marketplaces', ))
+_C6 = frozenset(('country', 'currency', 'locales', 'note', 'site', 'time_zone', ))
+_C7 = frozenset(('kind', 'marketplace', 'note', 'parameters', ))
+_C8 = frozenset(('overlay', ))
+_C9 = frozenset(('assumed', 'assumption', 'changes', 'note', 'on_pages', 'source', 'value', ))
+_C10 = frozenset(('date', 'value', ))
+_C11 = frozenset(('mark', 'omit', ))
+_C12 = frozenset(('kind', 'pages', ))
+_C13 = frozenset(('pages', ))
+_C14 = frozenset(('description', 'id', 'kind', 'labels', 'marketplaces', 'names', 'parameters', 'title', ))
+_C15 = frozenset(('program', ))
+_C16 = frozenset(('cases', 'kind', ))
+_C17 = frozenset(('tests', ))
+_C18 = frozenset(('at', 'boundaries', 'decision', 'description', 'example', 'expect', 'input', 'marketplace', 'name', ))
+_C19 = frozenset(('outputs', 'parameter', 'value', 'vary', ))
+_C20 = frozenset(('id', 'reason', 'then', 'when', ))
+_C21 = frozenset(('description', 'marketplaces', 'template', ))
+_C22 = frozenset(('assumed', 'assumption', 'changes', 'description', 'label', 'note', 'on_pages', 'schema', 'source', 'tiers', 'value', ))
+_C23 = frozenset(('assumed', 'assumption', 'from', 'note', 'on_pages', 'source', 'value', ))
 
 def is_decision(v):
     if not (isinstance(v, dict)):
@@ -109,31 +112,43 @@ def is_decision(v):
         v13 = v['hit']
         if not (isinstance(v13, str) and v13 in _C2):
             return False
+    if 'aggregate' in v:
+        v14 = v['aggregate']
+        if not (isinstance(v14, dict)):
+            return False
+        for v15, v16 in v14.items():
+            if not (isinstance(v15, str)):
+                return False
+            if not (_P0.search(v15) is not None):
+                return False
+            if not (isinstance(v16, str) and v16 in _C3):
+                return False
+            pass
     if 'rules' in v:
-        v14 = v['rules']
-        if not (isinstance(v14, list)):
+        v17 = v['rules']
+        if not (isinstance(v17, list)):
             return False
-        if not (len(v14) >= 1):
+        if not (len(v17) >= 1):
             return False
-        if not (len(v14) <= 10000):
+        if not (len(v17) <= 10000):
             return False
-        for v15 in v14:
-            if not (_f6(v15)):
+        for v18 in v17:
+            if not (_f6(v18)):
                 return False
     if 'default' in v:
-        v16 = v['default']
-        if not (_f7(v16)):
+        v19 = v['default']
+        if not (_f7(v19)):
             return False
     if 'outputs' in v:
-        v17 = v['outputs']
-        if not (isinstance(v17, dict)):
+        v20 = v['outputs']
+        if not (isinstance(v20, dict)):
             return False
-        for v18, v19 in v17.items():
-            if not (isinstance(v18, str)):
+        for v21, v22 in v20.items():
+            if not (isinstance(v21, str)):
                 return False
-            if not (_P0.search(v18) is not None):
+            if not (_P0.search(v21) is not None):
                 return False
-            if not (isinstance(v19, dict)):
+            if not (isinstance(v22, dict)):
                 return False
             pass
     return True
@@ -143,11 +158,11 @@ def is_marketplaces(v):
         return False
     if not ('marketplaces' in v):
         return False
-    if not (v.keys() <= _C3):
+    if not (v.keys() <= _C4):
         return False
     if 'kind' in v:
         v1 = v['kind']
-        if not (isinstance(v1, str) and v1 in _C4):
+        if not (isinstance(v1, str) and v1 in _C5):
             return False
     if 'marketplaces' in v:
         v2 = v['marketplaces']
@@ -164,7 +179,7 @@ def is_marketplaces(v):
                 return False
             if not ('country' in v4 and 'currency' in v4 and 'time_zone' in v4 and 'locales' in v4):
                 return False
-            if not (v4.keys() <= _C5):
+            if not (v4.keys() <= _C6):
                 return False
             if 'country' in v4:
                 v5 = v4['country']
@@ -213,11 +228,11 @@ def is_overlay(v):
         return False
     if not ('marketplace' in v):
         return False
-    if not (v.keys() <= _C6):
+    if not (v.keys() <= _C7):
         return False
     if 'kind' in v:
         v1 = v['kind']
-        if not (isinstance(v1, str) and v1 in _C7):
+        if not (isinstance(v1, str) and v1 in _C8):
             return False
     if 'marketplace' in v:
         v2 = v['marketplace']
@@ -242,7 +257,7 @@ def is_overlay(v):
                 return False
             if not ('value' in v6):
                 return False
-            if not (v6.keys() <= _C8):
+            if not (v6.keys() <= _C9):
                 return False
             if 'source' in v6:
                 v8 = v6['source']
@@ -256,9 +271,24 @@ def is_overlay(v):
                 v10 = v6['assumption']
                 if not (isinstance(v10, str)):
                     return False
+            if 'assumed' in v6:
+                v11 = v6['assumed']
+                if not (isinstance(v11, list)):
+                    return False
+                if not (len(v11) >= 1):
+                    return False
+                if not (_unique(v11)):
+                    return False
+                for v12 in v11:
+                    if not (isinstance(v12, str) and v12 in _C10):
+                        return False
+            if 'on_pages' in v6:
+                v13 = v6['on_pages']
+                if not (isinstance(v13, str) and v13 in _C11):
+                    return False
             if 'changes' in v6:
-                v11 = v6['changes']
-                if not (_f8(v11)):
+                v14 = v6['changes']
+                if not (_f8(v14)):
                     return False
             pass
     return True
@@ -268,11 +298,11 @@ def is_pages(v):
         return False
     if not ('pages' in v):
         return False
-    if not (v.keys() <= _C9):
+    if not (v.keys() <= _C12):
         return False
     if 'kind' in v:
         v1 = v['kind']
-        if not (isinstance(v1, str) and v1 in _C10):
+        if not (isinstance(v1, str) and v1 in _C13):
             return False
     if 'pages' in v:
         v2 = v['pages']
@@ -295,11 +325,11 @@ def is_program(v):
         return False
     if not ('id' in v and 'names' in v and 'parameters' in v):
         return False
-    if not (v.keys() <= _C11):
+    if not (v.keys() <= _C14):
         return False
     if 'kind' in v:
         v1 = v['kind']
-        if not (isinstance(v1, str) and v1 in _C12):
+        if not (isinstance(v1, str) and v1 in _C15):
             return False
     if 'id' in v:
         v2 = v['id']
@@ -379,11 +409,11 @@ def is_tests(v):
         return False
     if not ('cases' in v):
         return False
-    if not (v.keys() <= _C13):
+    if not (v.keys() <= _C16):
         return False
     if 'kind' in v:
         v1 = v['kind']
-        if not (isinstance(v1, str) and v1 in _C14):
+        if not (isinstance(v1, str) and v1 in _C17):
             return False
     if 'cases' in v:
         v2 = v['cases']
@@ -396,7 +426,7 @@ def is_tests(v):
                 return False
             if not ('name' in v3 and 'decision' in v3 and 'marketplace' in v3 and 'at' in v3 and 'input' in v3 and 'expect' in v3):
                 return False
-            if not (v3.keys() <= _C15):
+            if not (v3.keys() <= _C18):
                 return False
             if 'name' in v3:
                 v4 = v3['name']
@@ -444,7 +474,7 @@ def is_tests(v):
                     return False
                 if not ('parameter' in v12 and 'outputs' in v12):
                     return False
-                if not (v12.keys() <= _C16):
+                if not (v12.keys() <= _C19):
                     return False
                 if 'parameter' in v12:
                     v13 = v12['parameter']
@@ -475,7 +505,7 @@ def _f6(v):
         return False
     if not ('id' in v and 'reason' in v and 'then' in v):
         return False
-    if not (v.keys() <= _C17):
+    if not (v.keys() <= _C20):
         return False
     if 'id' in v:
         v1 = v['id']
@@ -525,7 +555,7 @@ def _f9(v):
         return False
     if not ('template' in v):
         return False
-    if not (v.keys() <= _C18):
+    if not (v.keys() <= _C21):
         return False
     if 'template' in v:
         v1 = v['template']
@@ -557,7 +587,7 @@ def _f10(v):
         return False
     if not ('description' in v and 'schema' in v and 'value' in v):
         return False
-    if not (v.keys() <= _C19):
+    if not (v.keys() <= _C22):
         return False
     if 'description' in v:
         v1 = v['description']
@@ -589,9 +619,24 @@ def _f10(v):
         v8 = v['assumption']
         if not (isinstance(v8, str)):
             return False
+    if 'assumed' in v:
+        v9 = v['assumed']
+        if not (isinstance(v9, list)):
+            return False
+        if not (len(v9) >= 1):
+            return False
+        if not (_unique(v9)):
+            return False
+        for v10 in v9:
+            if not (isinstance(v10, str) and v10 in _C10):
+                return False
+    if 'on_pages' in v:
+        v11 = v['on_pages']
+        if not (isinstance(v11, str) and v11 in _C11):
+            return False
     if 'changes' in v:
-        v9 = v['changes']
-        if not (_f8(v9)):
+        v12 = v['changes']
+        if not (_f8(v12)):
             return False
     return True
 
@@ -629,7 +674,7 @@ def _f13(v):
         return False
     if not ('from' in v and 'value' in v):
         return False
-    if not (v.keys() <= _C20):
+    if not (v.keys() <= _C23):
         return False
     if 'from' in v:
         v1 = v['from']
@@ -648,6 +693,21 @@ def _f13(v):
     if 'assumption' in v:
         v5 = v['assumption']
         if not (isinstance(v5, str)):
+            return False
+    if 'assumed' in v:
+        v6 = v['assumed']
+        if not (isinstance(v6, list)):
+            return False
+        if not (len(v6) >= 1):
+            return False
+        if not (_unique(v6)):
+            return False
+        for v7 in v6:
+            if not (isinstance(v7, str) and v7 in _C10):
+                return False
+    if 'on_pages' in v:
+        v8 = v['on_pages']
+        if not (isinstance(v8, str) and v8 in _C11):
             return False
     return True
 

@@ -19,7 +19,6 @@ rendered; the others are kept on disk as they are.
 from __future__ import annotations
 
 import ctypes
-import datetime as _dt
 import json
 import multiprocessing
 import os
@@ -29,7 +28,6 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any, Callable
-from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
@@ -139,7 +137,9 @@ def plan(repo: Repository) -> Plan:
 
 
 def today_in(time_zone: str) -> str:
-    return _dt.datetime.now(ZoneInfo(time_zone)).date().isoformat()
+    from engine.model.clock import today  # the one "today" of every command
+
+    return today(time_zone)
 
 
 @dataclass

@@ -31,6 +31,7 @@ class ChangeView:
     old: Any
     new: Any
     upcoming: bool
+    date_assumed: bool = False  # the date it took effect is an assumption: pages mark it
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +87,27 @@ def _change(renderer: Renderer, change: Change, at: str) -> ChangeView:
         label = Shown.of(escape(text))
     base = f"changes.{change.parameter}.{change.start}"
     return ChangeView(Fact(f"{base}.date", change.start), change.parameter, label,
-                      fact(f"{base}.old", change.old), fact(f"{base}.new", change.new), change.start > at)
+                      fact(f"{base}.old", change.old), fact(f"{base}.new", change.new), change.start > at,
+                      change.entry.date_assumed)
+
+
+class Flags(dict):  # type: ignore[type-arg]
+    """Names that are true; any other name reads as false (`assumed.NAME` for every parameter)."""
+
+    def __missing__(self, key: Any) -> bool:
+        return False
+
+
+def _omitted(entry: Any) -> bool:
+    """An assumed value the program keeps off its pages (`on_pages: omit`)."""
+    return entry.value_assumed and entry.on_pages == "omit"
+
+
+def _published(repo: Repository, program: str, marketplace: str, change: Change) -> bool:
+    """A change pages may state: neither side is a value kept off the pages."""
+    line = repo.program(program).timeline(change.parameter, marketplace)
+    before = [e for e in line if e.start is None or e.start < change.start][-1]
+    return not (_omitted(change.entry) or _omitted(before))
 
 
 def _examples(repo: Repository, program: Program, marketplace: str, values: dict[str, Any]) \
@@ -120,12 +141,24 @@ def page_context(repo: Repository, renderer: Renderer, marketplace: str, at: str
     resolved = repo.resolve(program.id, marketplace, at)
     mp = resolved.marketplace
     renderer.currency, renderer.time_zone = mp.currency, mp.time_zone
-    params = {name: fact(name, value) for name, value in resolved.values.items()}
+    # Evidence: an assumed value is either left out (templates see none, as for a value not stated
+    # for this marketplace) or shown with a "not yet confirmed" marker (`assumed.NAME`; HTML spans
+    # of its facts carry `data-assumption`).
+    entries = resolved.entries
+    params = {name: None if _omitted(entries[name]) else fact(name, value) for name, value in resolved.values.items()}
+    assumed = Flags({name: True for name, e in entries.items() if e.value_assumed and not _omitted(e)})
     renderer.params = params
     since, upcoming = effective_dates(repo, program.id, marketplace, at)
-    changes = [_change(renderer, c, at) for c in repo.history(program.id, marketplace)]
+    history = [c for c in repo.history(program.id, marketplace) if _published(repo, program.id, marketplace, c)]
+    changes = [_change(renderer, c, at) for c in history]
+    # HTML marks assumed values and the dates of changes whose date is assumed (`changes.NAME.DATE.date`)
+    renderer.assumed = frozenset(assumed) | {f"changes.{c.parameter}.{c.start}.date" for c in history if c.entry.date_assumed}
+    # an effective date that is itself an assumption is never shown as "Effective from"
+    since_assumed = any(c.entry.date_assumed for c in repo.history(program.id, marketplace) if c.start == since)
     return {
         "p": params,
+        "assumed": assumed,
+        "effective_unconfirmed": since_assumed,
         "program": ProgramView(program.id, Shown.of(escape(official_name(program, tag)), "program", program.id)),
         "programs": {pid: ProgramView(pid, Shown.of(escape(official_name(other, tag))), (links or {}).get(pid))
                      for pid, other in sorted(repo.programs.items())},
@@ -133,7 +166,7 @@ def page_context(repo: Repository, renderer: Renderer, marketplace: str, at: str
                                        Shown.of(escape(l10n.country_name(mp.country, tag)), "marketplace", mp.id),
                                        mp.site, mp.currency, mp.time_zone, mp.locales),
         "locale": tag,
-        "effective_from": fact("effective_from", since),
+        "effective_from": None if since_assumed else fact("effective_from", since),
         "next_change": fact("next_change", upcoming),
         "changes": _newest_first([c for c in changes if not c.upcoming], program),
         "upcoming": [c for c in changes if c.upcoming],  # oldest first: the next one leads

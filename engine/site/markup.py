@@ -140,8 +140,9 @@ def canonical(value: Any) -> str:
 class FactMarks:
     """Facts shown in one HTML render: marks them in the Markdown, turns marks into spans after."""
 
-    def __init__(self) -> None:
+    def __init__(self, assumed: frozenset[str] = frozenset()) -> None:
         self.facts: list[tuple[str, str]] = []
+        self.assumed = assumed  # parameters whose facts are assumptions: their spans say `data-assumption`
 
     def mark(self, shown: Shown) -> str:
         assert shown.fact is not None
@@ -160,9 +161,14 @@ class FactMarks:
     def to_spans(self, rendered_html: str) -> str:
         facts = self.facts
 
+        assumed = self.assumed
+
         def span(m: re.Match[str]) -> str:
             name, value = facts[int(m.group(1))]
-            return _span(name, value) if len(value) <= MEMO_MAX_VALUE else _span.__wrapped__(name, value)
+            tag = _span(name, value) if len(value) <= MEMO_MAX_VALUE else _span.__wrapped__(name, value)
+            if assumed and (name in assumed or name.split(".", 1)[0] in assumed):
+                tag = tag[:-1] + ' data-assumption="">'
+            return tag
 
         return _MARK.sub(span, rendered_html).replace(_CLOSE, "</span>")
 

@@ -47,6 +47,7 @@ class Renderer:
         self.time_zone = "UTC"
         self.params: dict[str, Any] = {}
         self.marks: FactMarks | None = None  # set while rendering for HTML
+        self.assumed: frozenset[str] = frozenset()  # parameters whose value is an assumption (set with the context)
         self.env = self._environment(site_dir)
 
     def use(self, tag: str, translators: dict[str, Translator]) -> None:
@@ -308,7 +309,7 @@ def _unwrapping(test: Callable[..., Any]) -> Callable[..., bool]:
 
 def render(renderer: Renderer, template: str, context: dict[str, Any], html: bool) -> tuple[str, FactMarks | None]:
     """Render one template; raises RenderError carrying a G001 problem on any template failure."""
-    renderer.marks = FactMarks() if html else None
+    renderer.marks = FactMarks(renderer.assumed) if html else None
     marks = renderer.marks
     try:
         text = renderer.env.get_template(template).render(context)
