@@ -25,7 +25,7 @@ from engine.problems import Problem
 
 _VERSION = "1"
 # The sources whose behaviour decides what compiling reports.
-_SOURCES = ("decide.py", "inputs.py", "expr.py", "helpers.py", "model.py", "problems.py", "compilecache.py")
+_SOURCES = ("decide.py", "inputs.py", "expr.py", "helpers.py", "dates.py", "model.py", "problems.py", "compilecache.py")
 _MAX_ENTRIES = 20_000
 _engine: str | None = None
 _written: list[str] = []

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from engine import boundaries, tiers
+from engine.dates import parse_date
 from engine.model import Decision, Program
 from engine.problems import PolicyError
 from engine.repository import Repository, today
@@ -239,7 +240,7 @@ def _dates(name: str, new: Decision, old: Decision, schema: Any, params: list[di
             if re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", expr.source):
                 for param in re.findall(r"params\.([A-Za-z][A-Za-z0-9_]*)", expr.source):
                     spans |= {v for p in params for v in [p.get(param)] if isinstance(v, int) and not isinstance(v, bool)}
-    start = _dt.date.fromisoformat(day)
+    start = parse_date(day)
     found = [day] if spans else []
     for n in sorted(spans)[:8]:
         for k in (n - 1, n, n + 1):

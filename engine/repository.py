@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from engine import build, layout, links, schema
+from engine.dates import date_hint, parse_date
 from engine.loader import Document, load_file
 from engine.model import Entry, Marketplace, Program
 from engine.problems import PolicyError, Pos, Problem
@@ -149,13 +150,12 @@ def _check_date(day: str) -> str:
     if known is not None:
         return known
     try:
-        checked = _dt.date.fromisoformat(day).isoformat()
+        checked = parse_date(day).isoformat()
         if type(day) is str and len(_DAYS) < 4096:
             _DAYS[day] = checked
         return checked
-    except (TypeError, ValueError):
-        raise PolicyError([Problem("<command line>", 1, 1, "L004", f"`{day}` is not a date",
-                                   "write an ISO date such as 2024-03-01")], usage=True) from None
+    except ValueError as e:
+        raise PolicyError([Problem("<command line>", 1, 1, "L004", str(e), date_hint(day))], usage=True) from None
 
 
 def _entry_at(line: tuple[Entry, ...], day: str) -> Entry:

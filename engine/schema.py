@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any, Iterable
 
 from engine import fastcheck  # light (json, os, re); an import inside the checks cost ~2 µs per value
+from engine.dates import format_checker
 from engine.loader import Document, Path
 from engine.problems import Pos, Problem
 
@@ -48,16 +49,16 @@ def _registry() -> Any:
 
 @lru_cache(maxsize=None)
 def validator(kind: str) -> Any:
-    from jsonschema import Draft202012Validator, FormatChecker
+    from jsonschema import Draft202012Validator
 
-    return Draft202012Validator(raw_schema(kind), registry=_registry(), format_checker=FormatChecker())
+    return Draft202012Validator(raw_schema(kind), registry=_registry(), format_checker=format_checker())
 
 
 @lru_cache(maxsize=256)
 def _value_validator(schema_json: str) -> Any:
-    from jsonschema import Draft202012Validator, FormatChecker
+    from jsonschema import Draft202012Validator
 
-    return Draft202012Validator(json.loads(schema_json), format_checker=FormatChecker())
+    return Draft202012Validator(json.loads(schema_json), format_checker=format_checker())
 
 
 def check_document(doc: Document, kind: str) -> list[Problem]:

@@ -23,12 +23,13 @@ module is regenerated and committed.
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import os
 import re
 import sys
 from typing import Any, Callable
+
+from engine.dates import parse_date
 
 # Keywords that only annotate: jsonschema does not evaluate them.
 ANNOTATIONS = frozenset({"$schema", "$id", "$comment", "$defs", "definitions", "$anchor", "title", "description",
@@ -43,7 +44,7 @@ SUPPORTED = frozenset({"type", "enum", "const", "properties", "required", "addit
                        "items", "minItems", "maxItems", "uniqueItems", "minProperties", "maxProperties",
                        "minLength", "maxLength", "pattern", "format", "minimum", "maximum", "exclusiveMinimum",
                        "exclusiveMaximum", "allOf", "anyOf", "oneOf", "not", "$ref"})
-# Formats asserted here exactly as jsonschema's FormatChecker does; any other format falls back.
+# Formats asserted here exactly as the FormatChecker of engine.dates does; any other format falls back.
 FORMATS = {"date": "_is_date({v})", "email": "'@' in {v}", "idn-email": "'@' in {v}"}
 
 _TYPE_TEST = {
@@ -63,9 +64,6 @@ class Unsupported(Exception):
 
 # --- runtime helpers used by generated code ------------------------------------------------------
 
-_RE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
-
-
 def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
@@ -77,10 +75,8 @@ def _is_integer(v: Any) -> bool:
 
 
 def _is_date(v: str) -> bool:
-    if not _RE_DATE.fullmatch(v):
-        return False
     try:
-        _dt.date.fromisoformat(v)
+        parse_date(v)
     except ValueError:
         return False
     return True
