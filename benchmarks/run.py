@@ -491,6 +491,9 @@ def csba_coverage(b: Bench, at: str) -> None:
         return
     params = repo.params("csba", "us", at)
     seller = {"handler": "seller", "channel": "buyer_seller_messaging"}
+    # as one would write it by hand: Python 3.10's fromisoformat does not read `Z`
+    instant = dt.datetime.fromisoformat if sys.version_info >= (3, 11) else \
+        (lambda s: dt.datetime.fromisoformat(s[:-1] + "+00:00" if s.endswith("Z") else s))
 
     def by_hand(inp: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
         if inp["fulfillment"] not in p["covered_fulfillment"] or inp["order_stage"] != p["covered_order_stage"] \
@@ -498,11 +501,11 @@ def csba_coverage(b: Bench, at: str) -> None:
             return seller
         if inp.get("order_placed_at") is None:
             return {"handler": "undetermined"}
-        enrolled = dt.datetime.fromisoformat(inp["enrolled_at"])
-        placed = dt.datetime.fromisoformat(inp["order_placed_at"])
+        enrolled = instant(inp["enrolled_at"])
+        placed = instant(inp["order_placed_at"])
         opted = inp.get("opted_out_at")
         if opted is not None:
-            out = dt.datetime.fromisoformat(opted)
+            out = instant(opted)
             if not out < enrolled and not placed < out:
                 return seller
         if not p["pre_enrollment_orders_covered"] and placed < enrolled:

@@ -36,14 +36,14 @@ def _policy_error(e: Any) -> NoReturn:
 
 def _day(at: str | None) -> str | None:
     """A `--at` date, normalised; a malformed one is a usage error (exit 2)."""
-    import datetime as dt
+    from engine.model.dates import date_hint, parse_date
 
     if at is None:
         return None
     try:
-        return dt.date.fromisoformat(at).isoformat()
-    except ValueError:
-        _fail_usage(f"`{at}` is not a date", "write an ISO date such as 2024-03-01")
+        return parse_date(at).isoformat()
+    except ValueError as e:
+        _fail_usage(str(e), date_hint(at))
 
 
 def _load(root: str) -> Any:

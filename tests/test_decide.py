@@ -399,9 +399,11 @@ INPUTS = {
         ({"units": 1, "marketplace": "us", "share": 1}, ["/share: expected less than 1, got `1`"]),
         ({"units": 1, "marketplace": "us", "code": "u1"}, ['/code: expected text matching `^[A-Z]{2}$`, got `"u1"`']),
         ({"units": 1, "marketplace": "us", "code": "USA"}, ['/code: expected at most 2 characters, got `"USA"`']),
-        ({"units": 1, "marketplace": "us", "since": "2024-02-30"}, ['/since: expected a date in ISO 8601 form, got `"2024-02-30"`']),
+        ({"units": 1, "marketplace": "us", "since": "2024-02-30"}, ['/since: expected a date (YYYY-MM-DD), got `"2024-02-30"`']),
         ({"units": 1, "marketplace": "us", "at": "2024-03-01T10:00:00"},
-         ['/at: expected a date-time in ISO 8601 form with a time-zone offset, got `"2024-03-01T10:00:00"`']),
+         ['/at: expected a date-time (YYYY-MM-DDTHH:MM:SS with `Z` or an offset such as `+01:00`), got '
+          '`"2024-03-01T10:00:00"`']),
+        ({"units": 1, "marketplace": "us", "since": "20240301"}, ['/since: expected a date (YYYY-MM-DD), got `"20240301"`']),
         ({"units": 1, "marketplace": "us", "flag": 0}, ["/flag: expected boolean or null, got integer `0`"]),
         ({"marketplace": "us"}, ["/units: missing; this input is required"]),
         ({"units": 1, "marketplace": "us", "unit": 2}, ["/unit: not an input of this decision; did you mean `units`?"]),

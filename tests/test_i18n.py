@@ -117,6 +117,59 @@ def test_extract_and_update_are_idempotent(policies: Path) -> None:
     assert {p: p.read_bytes() for p in policies.rglob("*.po*")} == before
 
 
+def test_catalogs_are_written_the_same_with_any_babel(monkeypatch: pytest.MonkeyPatch) -> None:
+    import babel.messages.catalog
+
+    from engine.i18n import catalogs as i18n
+
+    monkeypatch.setattr(babel.messages.catalog, "VERSION", "0.0.test")  # what Babel stamps its headers with
+    for path in sorted((ROOT / "policies").glob("*/locales/*.po")):
+        catalog, problems = i18n.read(str(path), path.stem)
+        assert catalog is not None, problems
+        written = i18n.dump(catalog)
+        assert b'"Generated-By: policyctl\\n"' in written and b"Babel" not in written
+        assert written == path.read_bytes(), path
+
+
+def _stamp(path: Path, generator: str, date: str) -> None:
+    """Another tool's header stamps, as Babel 2.19, Poedit or msgmerge would write them."""
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(r'"Generated-By: [^"]*"', f'"Generated-By: {generator}\\\\n"', text, count=1)
+    text = re.sub(r'"(POT-Creation-Date|PO-Revision-Date): [^"]*"', rf'"\1: {date}\\n"', text, count=2)
+    text = text.replace('"Generated-By:', f'"X-Generator: {generator}\\n"\n"Generated-By:', 1)
+    path.write_text(text, encoding="utf-8")
+
+
+def test_a_header_stamped_by_another_tool_version_is_not_stale(policies: Path) -> None:
+    for path in policies.rglob("*.po*"):
+        _stamp(path, "Babel 9.9.9", "2031-05-06 07:08+0200")
+    before = {p: p.read_bytes() for p in policies.rglob("*.po*")}
+    assert b"Babel 9.9.9" in before[policies / "csba/locales/messages.pot"]
+    run = run_cli("i18n", "check", "--root", str(policies))
+    assert run.code == 0, run.out
+    extract = run_cli("i18n", "extract", "--root", str(policies))
+    assert extract.code == 0 and "written" not in extract.out.replace("unchanged", ""), extract.out
+    assert run_cli("i18n", "update", "--root", str(policies)).code == 0
+    assert {p: p.read_bytes() for p in policies.rglob("*.po*")} == before  # nothing rewritten
+
+
+def test_a_changed_message_in_a_catalog_is_content(policies: Path) -> None:
+    from engine.i18n import catalogs as i18n
+
+    pot = policies / "csba/locales/messages.pot"
+    _stamp(pot, "Babel 9.9.9", "2031-05-06 07:08+0200")
+    edit(pot, 'msgid "Fees"\nmsgstr ""', 'msgid "Fees"\nmsgstr "Gebühren"')
+    run = run_cli("i18n", "check", "csba", "--root", str(policies))
+    assert run.code == 1 and f"{pot}:1:1: error[G005]: the message template is stale" in run.out
+    assert run_cli("i18n", "extract", "csba", "--root", str(policies)).out == f"{pot}: written\n"
+    assert 'msgstr "Gebühren"' not in pot.read_text() and run_cli("i18n", "check", "--root", str(policies)).code == 0
+
+    po = (policies / "csba/locales/it.po").read_bytes()
+    restamped = po.replace(b'"Generated-By: policyctl\\n"', b'"Generated-By: Babel 2.19.0\\n"')
+    assert restamped != po and i18n.content(restamped) == i18n.content(po)
+    translated = po.replace(b'msgstr "Commissioni"', b'msgstr "Tariffe"', 1)
+    assert translated != po and i18n.content(translated) != i18n.content(po)
+
 # -- what goes wrong, and where ---------------------------------------------------------------------
 
 SENTENCE = "You can opt out of {{ name }} at any time."

@@ -8,15 +8,12 @@ explain a value the fast check rejects. Messages are JSON pointers with what was
 
 from __future__ import annotations
 
-import datetime as _datetime
 import json
 import re
 from typing import Any, Callable
 
-from engine.decisions.runtime import EvalError
 from engine.decisions.runtime import aware as _aware
-from engine.decisions.runtime import date as _to_date
-from engine.decisions.runtime import datetime as _to_datetime
+from engine.model.dates import DATE_FORM, DATE_TIME_FORM, format_checker, parse_date, parse_datetime
 from engine.schema.predicates import JSON_TYPES
 
 # Keywords the hand-rolled checker understands. A schema using any other keyword is validated with
@@ -25,8 +22,6 @@ from engine.schema.predicates import JSON_TYPES
 _SIMPLE = {"type", "enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength",
            "maxLength", "pattern", "format", "description", "title", "default", "examples", "$comment"}
 _JSON_TYPES = JSON_TYPES
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
-_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})\Z")
 _Check = tuple[str, Any, Callable[[Any], bool]]
 
 
@@ -57,7 +52,7 @@ class InputChecker:
                 jsonschema.Draft202012Validator.check_schema(schema)
             except jsonschema.exceptions.SchemaError as e:
                 self.broken = f"/: the decision's `inputs` are not a valid JSON Schema: {e.message}"
-            self.validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+            self.validator = jsonschema.Draft202012Validator(schema, format_checker=format_checker())
 
     def check(self, inputs: Any) -> list[str]:
         if not isinstance(inputs, dict):
@@ -165,23 +160,17 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _format_ok(fmt: str, value: str) -> bool:
-    pattern = _DATE if fmt == "date" else _DATE_TIME
+    """Whether ``value`` is a date (`format: date`) or an offset-aware date-time (`format: date-time`)
+    in the forms of engine.model.dates."""
     try:
-        (_to_date if fmt == "date" else _to_datetime)(value)
-    except EvalError:
-        return False
-    return pattern.match(value) is not None
-
-
-def _date_ok(value: str) -> bool:
-    """``_format_ok("date", value)``, cheaper: the pattern first, then the calendar."""
-    if _DATE.match(value) is None:
-        return False
-    try:
-        _datetime.date.fromisoformat(value)
+        (parse_date if fmt == "date" else parse_datetime)(value)
     except ValueError:
         return False
     return True
+
+
+def _date_ok(value: str) -> bool:
+    return _format_ok("date", value)
 
 
 # Texts already found to be valid `date-time` inputs. Batches repeat them (and a stream of distinct
@@ -193,12 +182,12 @@ MAX_VALID_DATE_TIMES = 4096
 
 
 def _date_time_ok(value: str) -> bool:
-    """``_format_ok("date-time", value)``, cheaper: memo, pattern, then parse, offset required."""
+    """``_format_ok("date-time", value)``, cheaper: memo, then parse, offset required."""
     if type(value) is not str:  # a subclass (from Python callers): its own hashing stays out of memos
         return _format_ok("date-time", value)
     if value in _VALID_DATE_TIMES:
         return True
-    if _DATE_TIME.match(value) is None or _aware(value) is None:
+    if _aware(value) is None:
         return False
     if len(_VALID_DATE_TIMES) >= MAX_VALID_DATE_TIMES:
         _VALID_DATE_TIMES.clear()
@@ -207,6 +196,7 @@ def _date_time_ok(value: str) -> bool:
 
 
 _FORMATS: dict[str, Callable[[str], bool]] = {"date": _date_ok, "date-time": _date_time_ok}
+_FORM_NAMES = {"date": f"a date ({DATE_FORM})", "date-time": f"a date-time ({DATE_TIME_FORM})"}
 
 
 def _phrase(keyword: str, expected: Any, value: Any, fallback: str = "") -> str:
@@ -222,8 +212,7 @@ def _phrase(keyword: str, expected: Any, value: Any, fallback: str = "") -> str:
         "minLength": lambda: f"expected at least {expected} characters, got `{_show(value)}`",
         "maxLength": lambda: f"expected at most {expected} characters, got `{_show(value)}`",
         "pattern": lambda: f"expected text matching `{expected}`, got `{_show(value)}`",
-        "format": lambda: f"expected a {expected} in ISO 8601 form"
-                          f"{' with a time-zone offset' if expected == 'date-time' else ''}, got `{_show(value)}`",
+        "format": lambda: f"expected {_FORM_NAMES.get(expected, f'the format `{expected}`')}, got `{_show(value)}`",
     }.get(keyword)
     return shown() if shown else fallback or f"does not satisfy `{keyword}`"
 

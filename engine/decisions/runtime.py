@@ -4,9 +4,10 @@ Generated code runs with no builtins; this module's ``RUNTIME`` mapping is the w
 Every failure a policy can provoke is raised as ``EvalError`` (or is a plain ``TypeError`` /
 ``ZeroDivisionError`` from an operator), which ``engine.decisions.compile`` turns into a D005 problem.
 
-Dates: ``date`` / ``datetime`` accept ISO 8601 as Python's ``fromisoformat`` reads it. A date-time
-without a time-zone offset is **rejected** (not assumed UTC): a policy deadline that silently moves
-by the marketplace's offset is worse than an error telling the author to add ``Z`` or ``+01:00``.
+Dates: ``date`` / ``datetime`` accept the forms of ``engine.model.dates`` (`YYYY-MM-DD`, RFC 3339
+date-times), the same on every Python version. A date-time without a time-zone offset is
+**rejected** (not assumed UTC): a policy deadline that silently moves by the marketplace's offset
+is worse than an error telling the author to add ``Z`` or ``+01:00``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Callable, TypeVar
 
+from engine.model import dates as _dates
 from engine.model.clock import LINES_KEY, ZONE_KEY
 
 # Bounds on what one expression may build, so `"a" * 10**9` or `9 ** 9 ** 9` fail fast instead of
@@ -299,14 +301,12 @@ def _parse(value: Any, what: str) -> _dt.date | _dt.datetime:
     if not isinstance(value, str):
         raise EvalError(f"{what} must be an ISO date or date-time string, got {kind(value)} `{value!r}`")
     try:
-        if len(value) <= 10:
-            return _dt.date.fromisoformat(value)
-        moment = _dt.datetime.fromisoformat(value)
+        return _dates.parse(value)
+    except _dates.NoOffset as e:
+        raise EvalError(str(e)) from None
     except ValueError:
-        raise EvalError(f"{what} `{value}` is not an ISO 8601 date or date-time") from None
-    if moment.utcoffset() is None:
-        raise EvalError(f"date-time `{value}` has no time-zone offset; add `Z` or one like `+01:00`")
-    return moment
+        raise EvalError(f"{what} `{value}` is not an ISO 8601 date ({_dates.DATE_FORM}) or date-time "
+                        f"({_dates.DATE_TIME_FORM})") from None
 
 
 def _moment(value: Any, what: str) -> _dt.datetime:
@@ -336,15 +336,15 @@ def add_days(d: Any, n: Any) -> str:
 
 # Offset-aware date-times by their text. A batch of decisions reads the same instants again and
 # again: input validation parses a `date-time` input, then `before`/`after` parse it once per row
-# that compares it. Parsing (~0.4 µs) becomes a dict look-up. Bounded: emptied when full, so a
-# stream of distinct texts costs one parse each, as without it. Only what `fromisoformat` reads
-# with an offset is kept; datetimes are immutable, so sharing them is safe.
+# that compares it. Parsing (~1 µs) becomes a dict look-up. Bounded: emptied when full, so a
+# stream of distinct texts costs one parse each, as without it. Only date-times with an offset are
+# kept; datetimes are immutable, so sharing them is safe.
 _MOMENTS: dict[str, _dt.datetime] = {}
 MAX_MOMENTS = 4096
 
 
 def aware(text: str) -> _dt.datetime | None:
-    """The offset-aware date-time of an ISO 8601 text longer than a date, or None (memoized).
+    """The offset-aware date-time of an RFC 3339 text (see `engine.model.dates`), or None (memoized).
 
     ``text`` is a plain ``str``, not a subclass, whose hashing and equality could be its own."""
     return _MOMENTS.get(text) or _learn(text)
@@ -355,10 +355,8 @@ def _learn(text: str) -> _dt.datetime | None:
     if len(text) <= 10:  # a date, as `_parse` reads it (never kept: it is no instant)
         return None
     try:
-        moment = _dt.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if moment.utcoffset() is None:
+        moment = _dates.parse_datetime(text)
+    except ValueError:  # NoOffset included
         return None
     if len(_MOMENTS) >= MAX_MOMENTS:
         _MOMENTS.clear()

@@ -15,6 +15,7 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from engine.model.dates import parse_date
 from engine.source.fmt import identical
 from engine.model.policy import Decision, Entry, Expr, Program, Rule
 from engine.problems import Pos
@@ -150,7 +151,7 @@ def _value(line: tuple[Entry, ...], day: str) -> Any:
 
 
 def _day_before(day: str) -> str:
-    return (_dt.date.fromisoformat(day) - _dt.timedelta(days=1)).isoformat()
+    return (parse_date(day) - _dt.timedelta(days=1)).isoformat()
 
 
 def leaf_changes(old: Any, new: Any, path: str = "", limit: int = 6) -> list[tuple[str, Any, Any]] | None:

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterator
 
+from engine.model.dates import parse_date
 from engine.policytests import boundaries
 from engine.decisions import tiers
 from engine.model.policy import Decision, Program
@@ -242,7 +243,7 @@ def _dates(name: str, new: Decision, old: Decision, schema: Any, params: list[di
             if re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", expr.source):
                 for param in re.findall(r"params\.([A-Za-z][A-Za-z0-9_]*)", expr.source):
                     spans |= {v for p in params for v in [p.get(param)] if isinstance(v, int) and not isinstance(v, bool)}
-    start = _dt.date.fromisoformat(day)
+    start = parse_date(day)
     found = [day] if spans else []
     for n in sorted(spans)[:8]:
         for k in (n - 1, n, n + 1):

@@ -8,7 +8,10 @@ parts in `policies/_site/`). Catalogs are gettext PO files kept with Babel:
     policies/<program>/locales/<locale>.po     one per published locale except the source (`en`)
 
 Catalogs are read as PO at build time (no compiled .mo files to keep in step), and every file
-written here is byte-for-byte reproducible: header dates are fixed, order is the source order.
+written here is byte-for-byte reproducible whatever Babel is installed: policyctl writes the header
+entry itself (fixed dates, `Generated-By: policyctl`), order is the source order. Header fields that
+only stamp a tool or a time (`VOLATILE_FIELDS`) are not content: a catalog that differs from what
+policyctl would write only in them is neither stale nor written again.
 """
 
 from __future__ import annotations
@@ -35,8 +38,13 @@ KEYWORDS: dict[str, Any] = {
 }
 COMMENT_TAGS = ("Translators:",)
 JINJA_OPTIONS = {"extensions": "jinja2.ext.i18n", "trimmed": "true", "newstyle_gettext": "true", "silent": "false"}
-# Catalog headers carry no wall-clock dates, so that two runs write the same bytes.
+# Catalog headers carry no wall-clock dates and no tool version, so that two runs, on any machine
+# with any Babel, write the same bytes.
 FIXED_DATE = _dt.datetime(2000, 1, 1, tzinfo=_dt.timezone.utc)
+FIXED_STAMP = "2000-01-01 00:00+0000"  # FIXED_DATE as a PO header writes it
+GENERATOR = "policyctl"
+# Header fields other tools (Babel's versions, Poedit, msgmerge) stamp with their version or the time.
+VOLATILE_FIELDS = ("POT-Creation-Date", "PO-Revision-Date", "Generated-By", "X-Generator")
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")  # python-format, as Jinja writes `{{ name }}`
 Key = tuple[str, str | None]  # (msgid, msgctxt)
 
@@ -124,12 +132,48 @@ def _new_catalog(name: str, tag: str | None) -> Catalog:
 
 
 def dump(catalog: Catalog, keep_obsolete: bool = True) -> bytes:
+    """The catalog as PO bytes: Babel writes the messages, policyctl the header entry."""
     catalog.creation_date = FIXED_DATE
-    catalog.revision_date = FIXED_DATE
+    catalog.revision_date = FIXED_DATE  # also the YEAR of a header comment that has one
     buf = io.BytesIO()
-    write_po(buf, catalog, width=100, omit_header=False, ignore_obsolete=not keep_obsolete,
+    write_po(buf, catalog, width=100, omit_header=True, ignore_obsolete=not keep_obsolete,
              include_previous=True, sort_output=False, sort_by_file=False)
-    return buf.getvalue()
+    return _header(catalog).encode("utf-8") + buf.getvalue()
+
+
+def _header(catalog: Catalog) -> str:
+    """The header entry, the same with every Babel: the fields Babel derives from the catalog
+    (project, language, plural forms, ...), with fixed dates and this tool as the generator."""
+    fields: list[tuple[str, str]] = []
+    for name, value in catalog.mime_headers:
+        if name not in VOLATILE_FIELDS:
+            fields.append((name, str(value).strip()))
+        if name == "Report-Msgid-Bugs-To":  # where gettext puts the dates
+            fields += [("POT-Creation-Date", FIXED_STAMP), ("PO-Revision-Date", FIXED_STAMP)]
+    if ("POT-Creation-Date", FIXED_STAMP) not in fields:
+        fields[:0] = [("POT-Creation-Date", FIXED_STAMP), ("PO-Revision-Date", FIXED_STAMP)]
+    fields.append(("Generated-By", GENERATOR))
+    lines = [f"{line}\n" for line in catalog.header_comment.splitlines()]
+    if catalog.fuzzy:
+        lines.append("#, fuzzy\n")
+    lines += ['msgid ""\n', 'msgstr ""\n']
+    for name, value in fields:
+        text = f"{name}: {value}".replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+        lines.append(f'"{text}\\n"\n')
+    return "".join(lines) + "\n"
+
+
+_HEADER_STAMP = re.compile(rb'^"(?:' + b"|".join(f.encode() for f in VOLATILE_FIELDS) + rb'):.*"\r?$')
+
+
+def content(data: bytes) -> bytes:
+    """A catalog's bytes without the header fields that only stamp a tool or a time: two catalogs
+    with the same content have the same messages, translations, comments and other header fields."""
+    head, sep, rest = data.partition(b"\n\n")
+    lines = head.split(b"\n")
+    if b'msgid ""' not in (line.rstrip(b"\r") for line in lines):  # no header entry: nothing to drop
+        return data
+    return b"\n".join(line for line in lines if not _HEADER_STAMP.match(line)) + sep + rest
 
 
 def read(path: str, tag: str | None) -> tuple[Catalog | None, list[Problem]]:
@@ -176,8 +220,16 @@ def _read_bytes(path: str) -> bytes | None:
         return None
 
 
+def _same(path: str, data: bytes) -> bool:
+    """Whether the file at ``path`` holds ``data``, header stamps aside (see `content`)."""
+    found = _read_bytes(path)
+    return found is not None and (found == data or content(found) == content(data))
+
+
 def _write_if_changed(path: str, data: bytes) -> bool:
-    if _read_bytes(path) == data:
+    """Write ``data`` unless the file already has its content: a catalog whose only difference is
+    the tool or the date that wrote it is left as it is (no churn between tool versions)."""
+    if _same(path, data):
         return False
     from engine.source.atomic import write_atomic
 
@@ -308,7 +360,7 @@ def check(domain: Domain) -> CheckResult:
     result.problems += problems
     if problems:
         return result
-    if _read_bytes(domain.pot) != dump(template):
+    if not _same(domain.pot, dump(template)):
         result.problems.append(Problem(domain.pot, 1, 1, "G005", "the message template is stale or missing",
                                        "run `policyctl i18n extract` (or `i18n update`)"))
     messages = [m for m in template if m.id]

@@ -25,6 +25,8 @@ from babel import Locale
 from babel import dates as _dates
 from babel import numbers as _numbers
 
+from engine.model.dates import parse_date, parse_datetime
+
 SOURCE_LOCALE = "en"  # the language msgids, labels and names are written in
 
 # Memos. A site build formats the same few thousand values in the same few locales over and over
@@ -143,7 +145,7 @@ def _money_memo(text: str, currency: str, tag: str) -> str:
 
 
 def _moment(value: Any, time_zone: str | None) -> _dt.datetime:
-    moment = _dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    moment = parse_datetime(value) if isinstance(value, str) else value
     if not isinstance(moment, _dt.datetime):
         raise TypeError(f"expected an ISO date-time, got {value!r}")
     if moment.tzinfo is None:
@@ -166,10 +168,10 @@ def _date_memo(value: str | _dt.date, tag: str, form: str, time_zone: str | None
 
 
 def _date(value: Any, tag: str, form: str, time_zone: str | None) -> str:
-    if isinstance(value, str) and "T" in value:
+    if isinstance(value, str) and len(value) > 10:  # a date-time, as engine.model.dates tells them apart
         value = _moment(value, time_zone).date()
     elif isinstance(value, str):
-        value = _dt.date.fromisoformat(value)
+        value = parse_date(value)
     if not isinstance(value, _dt.date):
         raise TypeError(f"expected an ISO date, got {value!r}")
     return _dates.format_date(value, format=form, locale=locale(tag))

@@ -6,12 +6,12 @@ parts that are sound are still built, so ``validate`` can report all problems in
 
 from __future__ import annotations
 
-import datetime as _dt
 import gc
 import os
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from engine.model.dates import date_hint, parse_date
 from engine.model import build
 from engine.source import layout
 from engine.source import links
@@ -164,13 +164,12 @@ def _check_date(day: str) -> str:
     if known is not None:
         return known
     try:
-        checked = _dt.date.fromisoformat(day).isoformat()
+        checked = parse_date(day).isoformat()
         if type(day) is str and len(_DAYS) < 4096:
             _DAYS[day] = checked
         return checked
-    except (TypeError, ValueError):
-        raise PolicyError([Problem("<command line>", 1, 1, "L004", f"`{day}` is not a date",
-                                   "write an ISO date such as 2024-03-01")], usage=True) from None
+    except ValueError as e:
+        raise PolicyError([Problem("<command line>", 1, 1, "L004", str(e), date_hint(day))], usage=True) from None
 
 
 def _entry_at(line: tuple[Entry, ...], day: str) -> Entry:

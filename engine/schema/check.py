@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any, Iterable
 
 from engine import packaged
+from engine.model.dates import format_checker
 from engine.problems import Pos, Problem
 from engine.schema import (
     fastcheck,  # light (json, os, re); an import inside the checks cost ~2 µs per value
@@ -52,16 +53,16 @@ def _registry() -> Any:
 
 @lru_cache(maxsize=None)
 def validator(kind: str) -> Any:
-    from jsonschema import Draft202012Validator, FormatChecker
+    from jsonschema import Draft202012Validator
 
-    return Draft202012Validator(raw_schema(kind), registry=_registry(), format_checker=FormatChecker())
+    return Draft202012Validator(raw_schema(kind), registry=_registry(), format_checker=format_checker())
 
 
 @lru_cache(maxsize=256)
 def _value_validator(schema_json: str) -> Any:
-    from jsonschema import Draft202012Validator, FormatChecker
+    from jsonschema import Draft202012Validator
 
-    return Draft202012Validator(json.loads(schema_json), format_checker=FormatChecker())
+    return Draft202012Validator(json.loads(schema_json), format_checker=format_checker())
 
 
 def check_document(doc: Document, kind: str) -> list[Problem]:

@@ -51,7 +51,7 @@ SUPPORTED = frozenset({"type", "enum", "const", "properties", "required", "addit
                        "items", "minItems", "maxItems", "uniqueItems", "minProperties", "maxProperties",
                        "minLength", "maxLength", "pattern", "format", "minimum", "maximum", "exclusiveMinimum",
                        "exclusiveMaximum", "allOf", "anyOf", "oneOf", "not", "$ref"})
-# Formats asserted here exactly as jsonschema's FormatChecker does; any other format falls back.
+# Formats asserted here exactly as the FormatChecker of engine.model.dates does; any other format falls back.
 FORMATS = {"date": "_is_date({v})", "email": "'@' in {v}", "idn-email": "'@' in {v}"}
 
 _TYPE_TEST = {

@@ -8,9 +8,10 @@ engine.decisions.inputs use the same ones. JSON's rules, not Python's: a boolean
 
 from __future__ import annotations
 
-import datetime as _dt
 import re
 from typing import Any, Callable
+
+from engine.model.dates import parse_date
 
 _RE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 
@@ -26,10 +27,9 @@ def is_integer(v: Any) -> bool:
 
 
 def is_date(v: str) -> bool:
-    if not _RE_DATE.fullmatch(v):
-        return False
+    """`format: date`: the one date form of engine.model.dates (YYYY-MM-DD, a real calendar day)."""
     try:
-        _dt.date.fromisoformat(v)
+        parse_date(v)
     except ValueError:
         return False
     return True
