@@ -474,11 +474,12 @@ def zen_table(bounds: list[float]) -> Any:
 
 
 CSBA_COVERED = {"inquiry_type": "delivery", "order_stage": "post_order", "fulfillment": "seller",
-                "order_placed_at": "2024-03-01T10:00:00Z", "enrolled_at": "2023-01-01T00:00:00Z"}
+                "order_placed_at": "2024-03-01T10:00:00Z", "enrollments": [{"from": "2023-01-01T00:00:00Z"}]}
 
 
 def csba_coverage(b: Bench, at: str) -> None:
     import datetime as dt
+    from zoneinfo import ZoneInfo
 
     import engine
 
@@ -490,27 +491,27 @@ def csba_coverage(b: Bench, at: str) -> None:
         b.add("decide", "CSBA coverage", f"unavailable: {e}"[:40])
         return
     params = repo.params("csba", "us", at)
+    zone = ZoneInfo(repo.marketplaces["us"].time_zone)
     seller = {"handler": "seller", "channel": "buyer_seller_messaging"}
     # as one would write it by hand: Python 3.10's fromisoformat does not read `Z`
     instant = dt.datetime.fromisoformat if sys.version_info >= (3, 11) else \
         (lambda s: dt.datetime.fromisoformat(s[:-1] + "+00:00" if s.endswith("Z") else s))
 
     def by_hand(inp: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
+        periods = inp.get("enrollments") or []
         if inp["fulfillment"] not in p["covered_fulfillment"] or inp["order_stage"] != p["covered_order_stage"] \
-                or inp["inquiry_type"] in p["excluded_inquiry_types"] or inp.get("enrolled_at") is None:
+                or inp["inquiry_type"] in p["excluded_inquiry_types"] or not periods:
             return seller
+        joined = instant(periods[0]["from"])
+        if at < joined.astimezone(zone).date().isoformat():
+            return {"handler": "refused"}
         if inp.get("order_placed_at") is None:
             return {"handler": "undetermined"}
-        enrolled = instant(inp["enrolled_at"])
         placed = instant(inp["order_placed_at"])
-        opted = inp.get("opted_out_at")
-        if opted is not None:
-            out = instant(opted)
-            if not out < enrolled and not placed < out:
-                return seller
-        if not p["pre_enrollment_orders_covered"] and placed < enrolled:
-            return seller
-        return {"handler": "marketplace", "channel": "csba"}
+        if any(instant(e["from"]) <= placed and ("to" not in e or placed < instant(e["to"])) for e in periods) \
+                or (p["pre_enrollment_orders_covered"] and placed < joined):
+            return {"handler": "marketplace", "channel": "csba"}
+        return seller
 
     result = compiled.evaluate(CSBA_COVERED, params, at)
     assert result.outputs == by_hand(CSBA_COVERED, params), result
@@ -541,9 +542,10 @@ def batch(b: Bench) -> None:
                                     "fulfillment": rng.choice(["seller", "seller", "fba"]),
                                     "order_placed_at": f"2024-0{rng.randint(1, 5)}-1{rng.randint(0, 9)}T10:00:00Z"}
             if rng.random() < 0.8:
-                case["enrolled_at"] = f"2023-0{rng.randint(1, 9)}-01T00:00:00Z"
-            if rng.random() < 0.1:
-                case["opted_out_at"] = "2024-02-01T00:00:00+01:00"
+                period = {"from": f"2023-0{rng.randint(1, 9)}-01T00:00:00Z"}
+                if rng.random() < 0.1:
+                    period["to"] = "2024-02-01T00:00:00+01:00"
+                case["enrollments"] = [period]
             f.write(json.dumps(case) + "\n")
     if not os.path.isdir(os.path.join(ROOT, "policies", "csba")):
         b.add("batch", "policyctl decide --input cases.jsonl", "no csba program")

@@ -93,10 +93,20 @@ def _optional_root_callback(ctx: click.Context, _param: click.Parameter, root: s
     return None if found is None else _policies_shown(found, root)
 
 
+def _bundle_root_callback(ctx: click.Context, param: click.Parameter, root: str | None) -> str | None:
+    """`--root` of commands that can answer from `--bundle FILE` instead: no repository needed then.
+    Not eager, so `--bundle` (given on the command line) is known here."""
+    if root is None and ctx.params.get("bundle_file"):
+        return None
+    return _root_callback(ctx, param, root)
+
+
 def _paths_root_callback(ctx: click.Context, _param: click.Parameter, root: str | None) -> str:
     """`--root` of commands given paths of their own (`test PATH`, `diff OLD NEW`): without a
     repository here, the paths alone may do (`policies` is the fallback, as it always was).
     Not eager, so a PATH typed before it is known here."""
+    if root is None and ctx.params.get("bundle_file"):  # `test --bundle FILE`: the bundle holds the cases
+        return DEFAULT_ROOT
     found = _find_project(ctx, root, required=root is not None or not (ctx.params.get("path") or "old" in ctx.params))
     return DEFAULT_ROOT if found is None else _policies_shown(found, root)
 
@@ -169,6 +179,7 @@ ROOT_HELP = "The policy repository: its top or its policies folder [default: fou
 root_option = click.option("--root", metavar="DIR", callback=_root_callback, is_eager=True, help=ROOT_HELP)
 optional_root_option = click.option("--root", metavar="DIR", callback=_optional_root_callback, is_eager=True,
                                      help=ROOT_HELP)
+bundle_root_option = click.option("--root", metavar="DIR", callback=_bundle_root_callback, help=ROOT_HELP)
 paths_root_option = click.option("--root", metavar="DIR", callback=_paths_root_callback, help=ROOT_HELP)
 
 
@@ -323,7 +334,7 @@ def _short(value: Any) -> str:
 @click.option("--format", "fmt", type=click.Choice(("json", "text")), default="json", show_default=True,
               help="text: for people (a single input); json: one object per input.")
 @click.option("--bundle", "bundle_file", metavar="FILE", help="Answer from this bundle (`policyctl bundle`), not from --root.")
-@root_option
+@bundle_root_option
 def decide(target: str, marketplace: str, at: str | None, input_: Any, explain: bool, fmt: str, bundle_file: str | None,
            root: str) -> None:
     """Answer a decision from the policy data; prints one JSON result per input."""

@@ -12,7 +12,7 @@ from engine.model import dates
 from engine.decisions import runtime as helpers
 from engine.decisions import inputs
 from engine.i18n import cldr as l10n
-from engine.schema import codegen as schemacode
+from engine.schema import predicates
 
 UTC = dt.timezone.utc
 
@@ -42,7 +42,7 @@ def test_a_date_is_yyyy_mm_dd(text: str) -> None:
 def test_other_date_forms_are_refused_everywhere(text: str, why: str) -> None:
     with pytest.raises(ValueError, match=why):
         dates.parse_date(text)
-    assert not schemacode._is_date(text) and not inputs._format_ok("date", text)
+    assert not predicates.is_date(text) and not inputs._format_ok("date", text)
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -88,7 +88,9 @@ def test_a_date_time_without_an_offset_is_refused_not_guessed() -> None:
 def test_expression_helpers_and_page_filters_read_the_same_forms() -> None:
     assert helpers.datetime("2024-03-01T17:00:00Z") == "2024-03-01T17:00:00+00:00"
     assert helpers.add_hours("2024-03-01T17:00:00.5z", 1) == "2024-03-01T18:00:00.500000+00:00"
-    assert helpers.date("2024-03-01 23:30-08:00") == "2024-03-01"
+    # an instant's day is judged in a marketplace's zone; with none given, in UTC (never the offset
+    # it happens to be written in): 23:30 at -08:00 is already March 2 in UTC
+    assert helpers.date("2024-03-01 23:30-08:00") == "2024-03-02"
     with pytest.raises(helpers.EvalError, match=r"`20240301` is not an ISO 8601 date \(YYYY-MM-DD\)"):
         helpers.date("20240301")
     assert l10n.date("2024-03-01T23:30:00Z", "de", time_zone="Europe/Berlin") == "2. März 2024"

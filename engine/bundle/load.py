@@ -194,7 +194,8 @@ def _decision(program: str, name: str, data: dict[str, Any]) -> CompiledDecision
     default = None if data["default"] is None else _outs(data["default"])
     decision = Decision(name, program, data["title"], data["description"], data["inputs"], tuple(data["required"]),
                         {n: c.expr for n, c in lets}, data["hit"], tuple(row.rule for row in rows),
-                        None if default is None else _then(default), data["outputs"], data["file"], _pos(data["pos"]))
+                        None if default is None else _then(default), data["outputs"], data["file"], _pos(data["pos"]),
+                        data.get("aggregate"))
     constants = dict(data["constants"])
     known = set(RUNTIME) | set(constants) | _TRUSTED
     _check_code(data["python"], "exec", known)

@@ -108,7 +108,7 @@ def _decision(repo: Any, prog: Program, name: str) -> dict[str, Any]:
     lets = dict(compiled._lets)  # every `let` compiled: a repository with errors is never bundled
     return {
         "title": d.title, "description": d.description, "inputs": d.inputs, "required": list(d.required),
-        "hit": d.hit, "outputs": d.outputs, "file": d.file, "pos": _pos(d.pos),
+        "hit": d.hit, "aggregate": d.aggregate, "outputs": d.outputs, "file": d.file, "pos": _pos(d.pos),
         "let": [[n, _expr(lets[n])] for n in d.let],
         "rules": [{"id": row.rule.id, "reason": row.rule.reason, "pos": _pos(row.rule.pos),
                    "when": None if row.when is None else _expr(row.when), "then": _outs(row.outputs)}
