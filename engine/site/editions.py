@@ -4,9 +4,9 @@ A program's dated changes in one marketplace cut its history into editions. The 
 is the page itself (`<program>/<marketplace>/<locale>/<page>.html`); each earlier one has a folder
 of its own beside it, named by the date it took effect, so its address never changes:
 
-    csba/us/en/help.html                  in effect since the latest effective date
-    csba/us/en/2023-07-01/help.html       an edition that took effect on 2023-07-01 (once superseded)
-    csba/us/en/original/help.html         the rules before the first dated change
+    <program>/us/en/help.html             in effect since the latest effective date
+    <program>/us/en/2023-07-01/help.html  an edition that took effect on 2023-07-01 (once superseded)
+    <program>/us/en/original/help.html    the rules before the first dated change
 
 An edition is rendered like the current page, for its first day (the original: the day before
 the first change), from today's sources: a correction to the sources corrects every edition. Which
