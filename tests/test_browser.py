@@ -168,3 +168,26 @@ def test_readable_on_a_phone(browser: Any, served: tuple[str, Path]) -> None:
     page.emulate_media(media="print")
     assert page.evaluate("getComputedStyle(document.querySelector('header.site')).display") == "none"
     context.close()
+
+
+def test_past_editions_and_back_in_chromium(browser: Any, served: tuple[str, Path]) -> None:
+    """From each current page with editions to each past edition (the picker) and back (the banner)."""
+    base, out = served
+    index = json.loads((out / "index.json").read_text())
+    assert index["editions"], "the repository's data no longer has a dated change"
+    page = browser.new_page()
+    for entry in index["editions"]:
+        current = entry["html"].replace(f"/{entry['edition']}/", "/")
+        page.goto(base + current)
+        assert page.locator(".past-edition").count() == 0
+        page.click(f"nav.editions a[href='{entry['edition']}/help.html']")
+        page.wait_for_load_state()
+        assert page.url == base + entry["html"]
+        assert page.evaluate("document.documentElement.lang") == entry["locale"]
+        assert page.inner_text("h1") == entry["title"]
+        assert page.is_visible(".past-edition")
+        assert page.inner_text("nav.editions [aria-current]")
+        page.click("a[data-switch=current]")
+        page.wait_for_load_state()
+        assert page.url == base + current
+    page.close()

@@ -82,24 +82,27 @@ def _hand_edit(out: Path) -> Callable[[Path], None]:
     return change
 
 
-# (what changes, the edit, pages rendered again (of 12), files written or removed)
+# (what changes, the edit, pages rendered again (of 16: 12 pages, 4 past editions), files written or removed)
 EDITS: list[tuple[str, Callable[[Path, Path], None], int, set[str] | None]] = [
     ("nothing", lambda repo, out: None, 0, set()),
     ("a parameter of one marketplace", lambda repo, out: _param(repo), 4, CSBA_DE | {RECORD}),
     # both Italian pages are rendered again; only the US one has the "what changed" section with it
-    ("one translation", lambda repo, out: _translation(repo), 2, US_IT | {RECORD}),
+    # (and the US one's original edition, where the change is still upcoming; the feed is read from it)
+    ("one translation", lambda repo, out: _translation(repo), 3, US_IT | {RECORD, "csba/us/it/original/help.md",
+                                                                 "csba/us/it/original/help.html",
+                                                                 "csba/us/it/changes.atom"}),
     ("the shared layout", lambda repo, out: edit(repo / "_site/layout.html.j2", "<html", "<html data-x=\"1\""),
-     12, None),
+     16, None),
     ("a generated file edited by hand", lambda repo, out: _hand_edit(out)(repo), 1,
      {"csba/us/es/help.html"}),
     ("a generated file deleted", lambda repo, out: (out / "csba/de/it/help.md").unlink(), 1,
      {"csba/de/it/help.md"}),
     ("the marketplaces file", lambda repo, out: edit(repo / "marketplaces.yaml", "amazon.de", "amazon.de.example"),
-     12, None),
+     16, None),
     # pages see the program's decision ids (`examples` has an entry per decision), not their rows
     ("a decision's rows", lambda repo, out: edit(repo / "csba/decisions/contact_address.yaml",
                                                  "reason:", "reason: (edited)", ), 0, set()),
-    ("a new decision", lambda repo, out: _new_decision(repo), 8, None),
+    ("a new decision", lambda repo, out: _new_decision(repo), 12, None),
 ]
 
 
@@ -108,7 +111,7 @@ def test_an_edit_renders_only_what_depends_on_it(repo: Path, tmp_path: Path, mon
                                                  name: str, change: Callable[[Path, Path], None], rendered: int,
                                                  written: set[str] | None) -> None:
     out = tmp_path / "site"
-    assert build(repo, out, "--at", AT)[0] == 12
+    assert build(repo, out, "--at", AT)[0] == 16
     change(repo, out)
     between = stamps(out)
     count, _ = build(repo, out, "--at", AT)
@@ -129,7 +132,7 @@ def test_only_files_whose_bytes_change_are_written(repo: Path, tmp_path: Path) -
     after = stamps(out)
     # not the index (titles are the same); the build record, whose digests changed
     assert {rel for rel in after if after[rel] != before[rel]} == CSBA_DE | {RECORD}
-    assert "(8 added, changed or removed; 4 of 12 pages rendered, the others unchanged)" in message
+    assert "(8 added, changed or removed; 4 of 16 pages rendered, the others unchanged)" in message
 
 
 def test_a_new_effective_date_renders_the_pages_it_changes(repo: Path, tmp_path: Path,
@@ -139,7 +142,7 @@ def test_a_new_effective_date_renders_the_pages_it_changes(repo: Path, tmp_path:
     count, _ = build(repo, out, "--at", "2023-01-02")  # no effective date in between
     assert count == 0
     count, _ = build(repo, out, "--at", AT)  # the US 2023-07-01 edition took effect; DE has no dates
-    assert 0 < count < 12
+    assert 0 < count < 16
     assert_same_as_full_build(repo, out, tmp_path, monkeypatch, "--at", AT)
 
 
@@ -148,7 +151,7 @@ def test_other_engine_code_renders_everything(repo: Path, tmp_path: Path, monkey
     build(repo, out, "--at", AT)
     stamp = pagecache._engine_stamp()
     monkeypatch.setattr(pagecache, "_engine_stamp", lambda: stamp + "-other")
-    assert build(repo, out, "--at", AT)[0] == 12
+    assert build(repo, out, "--at", AT)[0] == 16
 
 
 def test_a_file_someone_else_put_there_stays_and_a_page_no_longer_produced_goes(
@@ -169,7 +172,7 @@ def test_check_uses_the_cache_and_still_finds_stale_files(repo: Path, tmp_path: 
     out = tmp_path / "site"
     build(repo, out, "--at", AT)
     run = run_cli("build", "--root", str(repo), "--out", str(out), "--at", AT, "--check")
-    assert run.code == 0 and "0 of 12 pages rendered" in run.out
+    assert run.code == 0 and "0 of 16 pages rendered" in run.out
     _param(repo)
     run = run_cli("build", "--root", str(repo), "--out", str(out), "--at", AT, "--check")
     assert run.code == 1
@@ -182,7 +185,7 @@ def test_without_the_cache_every_page_is_rendered(repo: Path, tmp_path: Path, mo
     build(repo, out, "--at", AT)
     monkeypatch.setenv("POLICYCTL_CACHE", "off")
     run = run_cli("build", "--root", str(repo), "--out", str(out), "--at", AT)
-    assert run.code == 0 and "is up to date (12 pages, 27 files)" in run.out
+    assert run.code == 0 and "is up to date (16 pages, 39 files)" in run.out
 
 
 def test_a_damaged_cache_is_ignored(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -192,7 +195,7 @@ def test_a_damaged_cache_is_ignored(repo: Path, tmp_path: Path, monkeypatch: pyt
     assert len(packs) == 1
     for pack in packs:
         pack.write_bytes(b"\x00garbage")
-    assert build(repo, out, "--at", AT)[0] == 12
+    assert build(repo, out, "--at", AT)[0] == 16
     assert build(repo, out, "--at", AT)[0] == 0
 
 

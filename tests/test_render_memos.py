@@ -271,7 +271,11 @@ def _view(tag: str, n: int) -> dict[str, Any]:
             "program_name": f"Program {n}", "marketplace_name": l10n.country_name("US", tag), "site": "amazon.com",
             "languages": others, "marketplaces": [{"id": "us", "name": "US", "site": "", "href": "p.html",
                                                    "current": True, "lang": tag}],
-            "index_href": "../../index.html", "markdown_href": "p.md", "x_default": "../en/p.html" if n % 2 else ""}
+            "index_href": "../../index.html", "markdown_href": "p.md", "x_default": "../en/p.html" if n % 2 else "",
+            "feed_href": "changes.atom" if n % 2 else "", "banner": None, "current": True,
+            "editions": [{"label": "July 1, 2023", "until": None, "href": "p.html", "current": True},
+                         {"label": None, "until": "July 1, 2023", "href": "original/p.html", "current": False}]
+            if n % 2 else []}
 
 
 def test_one_layout_serves_every_language_as_a_fresh_layout_would() -> None:

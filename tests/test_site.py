@@ -13,7 +13,7 @@ import pytest
 
 import engine
 from conftest import ROOT, edit, run_cli
-from engine.site import outtree, ownership
+from engine.site import editions, outtree, ownership
 from engine.site import build as site
 
 AT = "2025-01-01"
@@ -48,11 +48,18 @@ def test_the_tree_holds_every_program_marketplace_and_language(policies: Path, t
     expected = {"index.html", "index.md", "index.json", ownership.RECORD}
     for program, mps in (("csba", ("us", "de")), ("cs_guidelines", ("us",))):
         for mp in mps:
+            past = editions.past_editions(repo, program, mp, AT)
             for tag in repo.marketplaces[mp].locales:
                 expected |= {f"{program}/{mp}/{tag}/help.md", f"{program}/{mp}/{tag}/help.html"}
+                for e in past:  # past editions and the change feed (tests/test_editions.py)
+                    expected |= {f"{program}/{mp}/{tag}/{e.folder}/help.md", f"{program}/{mp}/{tag}/{e.folder}/help.html"}
+                if past:
+                    expected.add(f"{program}/{mp}/{tag}/changes.atom")
     assert files == expected
     index = json.loads((out / "index.json").read_text())
-    assert len(index["pages"]) == (len(expected) - 4) // 2
+    pages = {f for f in expected if f.endswith(".md") and f.count("/") == 3}
+    assert len(index["pages"]) == len(pages)
+    assert len(index["editions"]) == len({f for f in expected if f.endswith(".md") and f.count("/") == 4})
     record = json.loads((out / ownership.RECORD).read_text())  # every file written, with its digest
     assert set(record["files"]) == expected - {ownership.RECORD}
     assert record["files"]["index.md"] == hashlib.sha256((out / "index.md").read_bytes()).hexdigest()

@@ -95,7 +95,8 @@ def page_keys(repo: Repository, work: Plan, at: str | None) -> tuple[list[str], 
       with their dated history), the ids of its decisions (the `examples` view has one entry
       each), the overlay file of the page's marketplace, the worked examples for that
       marketplace; and which effective dates have passed on the build day (this, not the day
-      itself, decides what a page says);
+      itself, decides what a page says) or, for a past
+      edition, on its own day; and the program's editions in that marketplace (each links all);
     - every marketplace's record and every program's names and marketplaces (switchers, links,
       the `programs` view);
     - the page itself, the languages and marketplaces it is published in (the HTML switchers),
@@ -133,7 +134,7 @@ def page_keys(repo: Repository, work: Plan, at: str | None) -> tuple[list[str], 
             if tag not in site_catalogs:
                 site_catalogs[tag] = _file_digest(work.domains[SITE].po(tag))
             catalog = catalogs[(pid, tag)] = _file_digest(work.domains[pid].po(tag)) + site_catalogs[tag]
-        market = markets.get((pid, mp_id))
+        market = markets.get((pid, mp_id, job.edition))
         if market is None:
             day = days.get(mp_id)
             if day is None:
@@ -141,8 +142,11 @@ def page_keys(repo: Repository, work: Plan, at: str | None) -> tuple[list[str], 
             overlay = program.overlays.get(mp_id)
             examples = [(c.decision, c.at, c.input, c.expect, c.name) for c in program.tests
                         if c.example and c.marketplace == mp_id]
-            market = markets[(pid, mp_id)] = _digest(
-                mp_id, overlay and _text(repo, overlay.pos.file), examples, work.effective(repo, pid, mp_id, day))
+            # a past edition is rendered for its own day; every edition links all the others
+            market = markets[(pid, mp_id, job.edition)] = _digest(
+                mp_id, overlay and _text(repo, overlay.pos.file), examples,
+                work.effective(repo, pid, mp_id, job.edition.day if job.edition else day),
+                job.edition, work.editions.get((pid, mp_id)))
         here = links.get((mp_id, tag))
         if here is None:
             here = links[(mp_id, tag)] = _digest(mp_id, tag, sorted((p, other.path("md"))

@@ -58,7 +58,7 @@ def build(root: str, out: str, at: str | None = None, check: bool = False,
     on_disk = outtree.list_tree(out) if os.path.isdir(out) else []
     cache = PageCache.open(root, out)  # pages whose inputs did not change since the last build are kept
     built = site.build(repo, at, cache, progress)
-    result.pages, result.files = len(built.entries), len(built.files) + len(built.kept)
+    result.pages, result.files = len(built.entries) + len(built.editions), len(built.files) + len(built.kept)
     result.rendered = None if cache is None else built.rendered
     if built.problems:
         result.problems, result.files_checked = built.problems, len(repo.documents)

@@ -33,7 +33,8 @@ from markupsafe import Markup
 
 from engine import packaged
 from engine.i18n import cldr as l10n
-from engine.site import markup
+from engine.site import editions, feeds, markup
+from engine.site.editions import Edition
 from engine.site.context import effective_dates, official_name, page_context
 from engine.site.html import Layout
 from engine.i18n.catalogs import SITE, Domain, extract, parameter_context
@@ -57,9 +58,18 @@ class Job:
     page: Page
     marketplace: str
     locale: str
+    edition: Edition | None = None  # a past edition (engine.site.editions); None: the current page
 
-    def path(self, ext: str, marketplace: str | None = None, locale: str | None = None) -> str:
-        return f"{self.page.program}/{marketplace or self.marketplace}/{locale or self.locale}/{self.page.id}.{ext}"
+    def path(self, ext: str, marketplace: str | None = None, locale: str | None = None,
+             edition: str | None = "") -> str:
+        """The file of this page, or of the same page in another marketplace, language or edition
+        (``edition``: a past edition's folder, None for the current page, "" for this job's)."""
+        folder = (self.edition.folder if self.edition else None) if edition == "" else edition
+        where = f"{self.page.program}/{marketplace or self.marketplace}/{locale or self.locale}"
+        return f"{where}/{folder}/{self.page.id}.{ext}" if folder else f"{where}/{self.page.id}.{ext}"
+
+    def feed(self) -> str:
+        return f"{self.page.program}/{self.marketplace}/{self.locale}/{feeds.FEED_NAME}"
 
 
 @dataclass
@@ -69,6 +79,9 @@ class Plan:
     problems: list[Problem] = field(default_factory=list)
     _firsts: dict[tuple[str, str], dict[str, Job]] | None = field(default=None, repr=False)
     _dates: dict[tuple[str, str, str], tuple[str | None, str | None]] = field(default_factory=dict, repr=False)
+    # past editions by (program, marketplace), oldest first; set by `add_editions`
+    editions: dict[tuple[str, str], list[Edition]] = field(default_factory=dict)
+    feeds: set[Job] = field(default_factory=set)  # the pages whose HTML a change feed is read from
 
     def effective(self, repo: Repository, program: str, marketplace: str, day: str) -> tuple[str | None, str | None]:
         """`context.effective_dates`, once per program, marketplace and day."""
@@ -82,9 +95,32 @@ class Plan:
         """By (marketplace, language): each program's first page (by page id), programs in order."""
         if self._firsts is None:
             self._firsts = {}
-            for job in sorted(self.jobs, key=lambda j: (j.page.program, j.page.id)):
+            for job in sorted((j for j in self.jobs if j.edition is None), key=lambda j: (j.page.program, j.page.id)):
                 self._firsts.setdefault((job.marketplace, job.locale), {}).setdefault(job.page.program, job)
         return self._firsts
+
+
+    def files(self, job: Job) -> tuple[str, ...]:
+        """The files made from one page: Markdown, HTML, and its program's change feed if it is read from it."""
+        if job in self.feeds:
+            return (job.path("md"), job.path("html"), job.feed())
+        return (job.path("md"), job.path("html"))
+
+
+def add_editions(repo: Repository, work: Plan, at: str | None) -> None:
+    """The past editions of every page (engine.site.editions) as more jobs, and which page of
+    each program, marketplace and language its change feed is read from (its first page)."""
+    days: dict[str, str] = {}
+    current = list(work.jobs)
+    for job in current:
+        mp = job.marketplace
+        day = days.get(mp) or days.setdefault(mp, at or today_in(repo.marketplaces[mp].time_zone))
+        where = (job.page.program, mp)
+        if where not in work.editions:
+            work.editions[where] = editions.past_editions(repo, job.page.program, mp, day)
+        work.jobs += [Job(job.page, mp, job.locale, e) for e in work.editions[where]]
+    for (mp, tag), firsts in work.first_pages().items():
+        work.feeds.update(job for program, job in firsts.items() if work.editions.get((program, mp)))
 
 
 def site_dir(repo: Repository) -> str:
@@ -147,6 +183,7 @@ class Built:
     files: dict[str, bytes] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     entries: list[dict[str, Any]] = field(default_factory=list)  # index.json rows
+    editions: list[dict[str, Any]] = field(default_factory=list)  # index.json: the past editions
     kept: set[str] = field(default_factory=set)  # files not made again: those on disk are current
     # for engine.cache.pages: a page's .md path (or INDEX) -> (key, title, its files)
     records: dict[str, tuple[str, str, tuple[str, ...]]] = field(default_factory=dict)
@@ -174,6 +211,7 @@ def build(repo: Repository, at: str | None = None, cache: PageCache | None = Non
         out.problems = errors
         return out
     work = plan(repo)
+    add_editions(repo, work, at)
     out.problems += work.problems
     work.first_pages()  # once, before any worker starts
     keys: dict[Job, str] = {}
@@ -182,7 +220,7 @@ def build(repo: Repository, at: str | None = None, cache: PageCache | None = Non
         listed, shared = page_keys(repo, work, at)
         keys = dict(zip(work.jobs, listed))
         for job, key in keys.items():
-            title = cache.reusable(job.path("md"), key, (job.path("md"), job.path("html")))
+            title = cache.reusable(job.path("md"), key, work.files(job))
             if title is not None:
                 reused[job] = title
     todo = [job for job in work.jobs if job not in reused]
@@ -225,8 +263,8 @@ def build(repo: Repository, at: str | None = None, cache: PageCache | None = Non
         _assemble(repo, work, rendered, reused, Layout(site_dir(repo)), layouts, at, out,
                   cache, shared if cache is not None else b"")
         if cache is not None:
-            out.records.update({job.path("md"): (keys[job], _title(job, rendered, reused),
-                                                 (job.path("md"), job.path("html"))) for job in work.jobs})
+            out.records.update({job.path("md"): (keys[job], _title(job, rendered, reused), work.files(job))
+                                for job in work.jobs})
     for translator in translators:
         out.problems += translator.problems
     out.problems = sorted(set(out.problems), key=Problem.sort_key)
@@ -249,9 +287,10 @@ def _render_group(repo: Repository, work: Plan, sources: dict[str, dict[Any, tup
         renderer = renderers[program_id] = Renderer(repo, repo.programs[program_id], site_dir(repo))
     renderer.use(tag, pair)
     for job in jobs:
-        day = at or today_in(repo.marketplaces[job.marketplace].time_zone)
+        day = job.edition.day if job.edition else at or today_in(repo.marketplaces[job.marketplace].time_zone)
         try:
-            rendered[job] = _render_page(repo, renderer, job, day, work.first_pages())
+            rendered[job] = _render_page(repo, renderer, job, day, work.first_pages(),
+                                         work.editions.get((job.page.program, job.marketplace), []))
         except RenderError as e:
             problems.append(e.problem)
     return problems, list(pair.values())
@@ -350,10 +389,23 @@ def _links(job: Job, firsts: dict[tuple[str, str], dict[str, Job]]) -> dict[str,
             for program, other in firsts.get((job.marketplace, job.locale), {}).items()}
 
 
+def _edition_links(job: Job, past: list[Edition]) -> dict[str, dict[str, str | None]]:
+    """For each effective date with an edition: the page before and after that change (.md, relative)."""
+    here = job.path("md")
+    links: dict[str, dict[str, str | None]] = {}
+    ends = {e.end for e in past}
+    for start in sorted(ends | {e.start for e in past if e.start}):
+        earlier = editions.before(past, start)
+        links[start] = {"after": _rel(here, job.path("md", edition=editions.folder_of(past, start))),
+                        "before": _rel(here, job.path("md", edition=earlier)) if earlier else None}
+    return links
+
+
 def _render_page(repo: Repository, renderer: Renderer, job: Job, day: str,
-                 firsts: dict[tuple[str, str], dict[str, Job]]) -> tuple[str, str, str]:
+                 firsts: dict[tuple[str, str], dict[str, Job]], past: list[Edition]) -> tuple[str, str, str]:
     context = page_context(repo, renderer, job.marketplace, day, _links(job, firsts))
     context["page_template"] = job.page.template
+    context["edition_links"] = _edition_links(job, past)
     text, _ = render(renderer, job.page.template, context, html=False)
     marked, marks = render(renderer, job.page.template, context, html=True)
     assert marks is not None
@@ -365,7 +417,8 @@ def _assemble(repo: Repository, work: Plan, rendered: dict[Job, tuple[str, str, 
               reused: dict[Job, str], layout: Layout, layouts: dict[str, Translator], at: str | None,
               out: Built, cache: PageCache | None, shared: bytes) -> None:
     """The files of the rendered pages, then the index of every page (kept ones by their titles)."""
-    jobs = sorted(work.jobs, key=lambda j: (j.page.program, j.page.id, j.marketplace, j.locale))
+    jobs = sorted(work.jobs, key=lambda j: (j.page.program, j.page.id, j.marketplace, j.locale,
+                                            j.edition.folder if j.edition else ""))
     by_page: dict[Page, list[Job]] = {}
     for job in jobs:
         by_page.setdefault(job.page, []).append(job)
@@ -374,37 +427,48 @@ def _assemble(repo: Repository, work: Plan, rendered: dict[Job, tuple[str, str, 
         day = days.get(job.marketplace)
         if day is None:
             day = days[job.marketplace] = at or today_in(repo.marketplaces[job.marketplace].time_zone)
-        since, upcoming = work.effective(repo, job.page.program, job.marketplace, day)
         entry = {"program": job.page.program, "page": job.page.id, "marketplace": job.marketplace,
                  "locale": job.locale, "title": _title(job, rendered, reused), "markdown": job.path("md"),
-                 "html": job.path("html"), "effective_from": since, "next_change": upcoming}
+                 "html": job.path("html")}
+        if job.edition is None:
+            since, upcoming = work.effective(repo, job.page.program, job.marketplace, day)
+            entry.update(effective_from=since, next_change=upcoming)
+            if job in work.feeds:
+                entry["feed"] = job.feed()
+        else:
+            entry.update(edition=job.edition.folder, effective_from=job.edition.start,
+                         effective_until=job.edition.end)
+        listed = out.entries if job.edition is None else out.editions
         if job in reused:
-            out.kept.update((job.path("md"), job.path("html")))
-            out.entries.append(entry)
+            out.kept.update(work.files(job))
+            listed.append(entry)
             continue
         text, body, title = rendered[job]
         out.files[job.path("md")] = text.encode("utf-8")
         try:
-            page_html = layout.use(layouts[job.locale]).page(_page_view(repo, job, by_page[job.page], title, body))
+            view = _page_view(repo, work, job, by_page[job.page], title, body, day)
+            page_html = layout.use(layouts[job.locale]).page(view)
         except RenderError as e:
             out.problems.append(e.problem)
             continue
         out.files[job.path("html")] = page_html.encode("utf-8")
-        out.entries.append(entry)
+        if job in work.feeds:
+            out.files[job.feed()] = _feed(repo, work, job, title, body, layouts[job.locale]).encode("utf-8")
+        listed.append(entry)
     if cache is not None:
-        key = index_key(shared, out.entries)
+        key = index_key(shared, out.entries + out.editions)
         out.records[INDEX] = (key, "", INDEX_FILES)
         if cache.reusable(INDEX, key, INDEX_FILES) is not None:
             out.kept.update(INDEX_FILES)
             return
-    index = _index_view(repo, jobs, out.entries)
+    index = _index_view(repo, [j for j in jobs if j.edition is None], out.entries)
     try:
         layout.use(layouts[l10n.SOURCE_LOCALE])
         out.files["index.html"] = layout.index(index).encode("utf-8")
         out.files["index.md"] = tidy_markdown(layout.index_markdown(index)).encode("utf-8")
     except RenderError as e:
         out.problems.append(e.problem)
-    manifest = {"generator": "policyctl build", "pages": out.entries}
+    manifest = {"generator": "policyctl build", "pages": out.entries, "editions": out.editions}
     out.files["index.json"] = (json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
 
 
@@ -419,13 +483,64 @@ def _rel(from_path: str, to_path: str) -> str:
     return "/".join([".."] * (len(here) - same) + there[same:])
 
 
-def _page_view(repo: Repository, job: Job, same_page: list[Job], title: str, body: str) -> dict[str, Any]:
+def _feed(repo: Repository, work: Plan, job: Job, title: str, body: str, words: Translator) -> str:
+    """The change feed of ``job``'s program, marketplace and language, from ``job``'s HTML body."""
+    past = work.editions[(job.page.program, job.marketplace)]
+    links = _edition_links(job, past)
+    skip = {href[:-3] + ".html" for pair in links.values() for href in pair.values() if href}
+    found = feeds.changes_in(body, skip)
+    here = job.feed()
+    tag = job.locale
+    program = official_name(repo.programs[job.page.program], tag)
+    mp = repo.marketplaces[job.marketplace]
+    country = l10n.country_name(mp.country, tag)
+    entries = []
+    for date in sorted(found, reverse=True):
+        folder = editions.folder_of(past, date)
+        entries.append(feeds.Entry(date, words.lookup("In effect from %(date)s") % {"date": l10n.date(date, tag)},
+                                   "\n".join(found[date]), _rel(here, job.path("html", edition=folder))))
+    if not entries:  # the page shows no change (its template leaves the section out): nothing to say
+        entries = [feeds.Entry(e.end, words.lookup("In effect from %(date)s") % {"date": l10n.date(e.end, tag)},
+                               title, _rel(here, job.path("html", edition=editions.folder_of(past, e.end))))
+                   for e in reversed(past)]
+    return feeds.atom(ident=feeds.feed_id(job.page.program, job.marketplace, tag), lang=tag,
+                      title=words.lookup("Changes to %(program)s in %(marketplace)s")
+                      % {"program": program, "marketplace": country},
+                      author=program, page_href=_rel(here, job.path("html", edition=None)),
+                      time_zone=mp.time_zone, entries=entries,
+                      ids=[feeds.entry_id(job.page.program, job.marketplace, tag, e.date) for e in entries])
+
+
+def _edition_view(job: Job, past: list[Edition], day: str) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """The edition picker (newest first) and, on a past edition, its banner."""
+    here, tag = job.path("html"), job.locale
+    if not past:
+        return [], None
+    current = past[-1].end
+    picker = [{"label": l10n.date(current, tag), "start": current, "href": _rel(here, job.path("html", edition=None)),
+               "current": job.edition is None, "latest": True}]
+    for e in reversed(past):
+        picker.append({"label": l10n.date(e.start, tag) if e.start else None, "until": l10n.date(e.end, tag),
+                       "start": e.start, "href": _rel(here, job.path("html", edition=e.folder)),
+                       "current": job.edition == e, "latest": False})
+    banner = None
+    if job.edition is not None:
+        banner = {"start": l10n.date(job.edition.start, tag) if job.edition.start else None,
+                  "end": l10n.date(job.edition.end, tag), "href": _rel(here, job.path("html", edition=None))}
+    return picker, banner
+
+
+def _page_view(repo: Repository, work: Plan, job: Job, same_page: list[Job], title: str, body: str,
+               day: str) -> dict[str, Any]:
     """What the HTML layout needs for one page: switchers and alternates are links between pages.
-    ``same_page``: the jobs of the same page (every marketplace and language)."""
+    ``same_page``: the jobs of the same page (every marketplace, language and edition)."""
     here = job.path("html")
     mp = repo.marketplaces[job.marketplace]
     order = {tag: i for i, tag in enumerate(mp.locales)}
-    siblings = sorted(same_page, key=lambda j: order.get(j.locale, len(order)))
+    siblings = sorted((j for j in same_page if j.edition == job.edition or j.edition is None),
+                      key=lambda j: order.get(j.locale, len(order)))
+    if job.edition is not None:  # languages: the same edition; marketplaces: their current page
+        siblings = [j for j in siblings if j.edition == job.edition or j.marketplace != job.marketplace]
     languages = [{"tag": j.locale, "name": l10n.autonym(j.locale), "href": _rel(here, j.path("html")),
                   "hreflang": l10n.hreflang(j.locale, mp.country), "current": j.locale == job.locale}
                  for j in siblings if j.marketplace == job.marketplace]
@@ -437,11 +552,17 @@ def _page_view(repo: Repository, job: Job, same_page: list[Job], title: str, bod
             continue
         target = job.locale if job.locale in tags else other.locales[0] if other.locales[0] in tags else tags[0]
         markets.append({"id": mp_id, "name": l10n.country_name(other.country, job.locale), "site": other.site or "",
-                        "href": _rel(here, job.path("html", mp_id, target)), "current": mp_id == job.marketplace,
+                        "href": _rel(here, job.path("html", mp_id, target, edition=None if mp_id != job.marketplace else "")),
+                        "current": mp_id == job.marketplace,
                         "lang": target})
     default = mp.locales[0]
     published = {lang["tag"] for lang in languages}
-    return {"lang": job.locale, "dir": l10n.text_direction(job.locale), "title": title, "body": body,
+    picker, banner = _edition_view(job, work.editions.get((job.page.program, job.marketplace), []), day)
+    feed = next((j for j in work.feeds if (j.page.program, j.marketplace, j.locale)
+                 == (job.page.program, job.marketplace, job.locale)), None)
+    return {"editions": picker, "banner": banner, "current": job.edition is None,
+            "feed_href": _rel(here, feed.feed()) if feed else "",
+            "program": job.page.program, "marketplace": job.marketplace, "lang": job.locale, "dir": l10n.text_direction(job.locale), "title": title, "body": body,
             "program_name": official_name(repo.programs[job.page.program], job.locale),
             "marketplace_name": l10n.country_name(mp.country, job.locale), "site": mp.site or "",
             "languages": languages, "marketplaces": markets, "index_href": _rel(here, "index.html"),

@@ -206,7 +206,8 @@ def _update(folder: str, files: dict[str, bytes], tmp: str, survey: Survey) -> N
             os.remove(path)
             emptied.add(os.path.dirname(path))
         for directory in sorted(emptied, key=len, reverse=True):  # deepest first
-            while directory != folder and not os.listdir(directory):
+            # (a folder may be gone already: emptied with a deeper one, e.g. a page's past editions)
+            while directory != folder and os.path.isdir(directory) and not os.listdir(directory):
                 os.rmdir(directory)
                 directory = os.path.dirname(directory)
         if final is not None:  # last: until here the previous record (or the pending one) holds
