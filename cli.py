@@ -283,6 +283,36 @@ def build_cmd(out: str, at: str | None, check: bool, root: str) -> None:
     click.echo(f"wrote {out}: {pages} pages, {files} files ({len(differences)} added, changed or removed{rendered})")
 
 
+@main.command("serve")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="The port on 127.0.0.1 (0: any free one; the address is printed).")
+@click.option("--at", "at", metavar="DATE", help="Show the pages as of DATE (ISO); a page's `?at=DATE` overrides it.")
+@root_option
+def serve_cmd(port: int, at: str | None, root: str) -> None:
+    """Preview the pages while you write: a local server that renders each page from the sources
+    as they are now, reloads it when a file changes and shows every problem on the page.
+
+    Open the printed address; `?at=2024-01-01` shows a page as of that date. Nothing is written
+    (never into generated_docs/).
+    """
+    from engine.commands import serve
+
+    at = _day(at)
+    if not os.path.isdir(root):
+        _fail_usage(f"`{root}` is not a folder", "give the policies folder with --root")
+    try:
+        server = serve.Server(root, port, at)
+    except OSError as e:
+        _fail_usage(f"cannot listen on 127.0.0.1:{port}: {e.strerror or e}", "choose another --port (0: any free one)")
+    click.echo(f"serving {root} at {server.url} (Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+
+
 @main.group("i18n")
 def i18n_cmd() -> None:
     """Translation catalogs of the page prose: extract, update, check (gettext PO files, Babel)."""

@@ -168,3 +168,42 @@ def test_readable_on_a_phone(browser: Any, served: tuple[str, Path]) -> None:
     page.emulate_media(media="print")
     assert page.evaluate("getComputedStyle(document.querySelector('header.site')).display") == "none"
     context.close()
+
+
+def test_serve_reloads_on_an_edit_and_shows_a_broken_file(browser: Any, tmp_path: Path) -> None:
+    """`policyctl serve` in Chromium: an edit appears without touching the browser, a broken file
+    appears as an overlay with its place, and the served script runs under the page's policy."""
+    from conftest import edit
+    from test_serve import PAGE, start_serve, stop
+
+    server = start_serve(tmp_path)
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        refused: list[str] = []
+        page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+        page.on("pageerror", lambda e: refused.append(str(e)))
+        page.goto(server.url + PAGE + "?at=2024-01-01")
+        trial = "document.querySelector('[data-fact=trial_days]')"
+        assert page.evaluate(f"{trial}.dataset.value") == "90"
+        # the date being previewed is carried to the switchers' links
+        assert page.evaluate("[...document.querySelectorAll('a[data-switch]')].every(a => a.search === '?at=2024-01-01')")
+
+        edit(server.root / "csba" / "program.yaml", "value: 90", "value: 120")
+        page.wait_for_function(f"() => {trial} && {trial}.dataset.value === '120'", timeout=20_000)
+        assert "120" in page.inner_text("main")
+
+        overlay = server.root / "csba" / "marketplaces" / "us.yaml"
+        good = overlay.read_text(encoding="utf-8")
+        overlay.write_text(good + "broken: [\n", encoding="utf-8")
+        page.wait_for_selector("#policyctl-problems", timeout=20_000)
+        shown = page.inner_text("#policyctl-problems")
+        assert re.search(r"us\.yaml:\d+:\d+ error\[Y010\]", shown) and "hint:" in shown, shown
+        assert page.evaluate("getComputedStyle(document.querySelector('#policyctl-problems')).position") == "fixed"
+
+        overlay.write_text(good, encoding="utf-8")
+        page.wait_for_function(f"() => !document.querySelector('#policyctl-problems') && {trial}", timeout=20_000)
+        assert refused == []
+    finally:
+        context.close()
+        stop(server)

@@ -130,6 +130,61 @@ def plan(repo: Repository) -> Plan:
     return out
 
 
+def program_facts(repo: Repository, program_id: str) -> dict[Any, str]:
+    """Every value the program's pages may state, each with the parameter it belongs to: numbers
+    (2 and more: 0 and 1 are too common in prose to be a figure), addresses, URLs and dates, in
+    every marketplace and at every effective date. A translation writing one of them is G006."""
+    program = repo.programs[program_id]
+    facts: dict[Any, str] = {}
+
+    def walk(name: str, value: Any) -> None:
+        if isinstance(value, bool) or value is None:
+            return
+        if isinstance(value, (int, float)):
+            if value >= 2:
+                facts.setdefault(float(value), name)
+        elif isinstance(value, str):
+            if "@" in value or "://" in value or re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                facts.setdefault(value.lower(), name)
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(name, v)
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                walk(name, v)
+
+    for name in program.parameters:
+        for mp in program.marketplaces:
+            if mp in repo.marketplaces:
+                for entry in program.timeline(name, mp):
+                    walk(name, entry.value)
+                    if entry.start:
+                        facts.setdefault(entry.start, f"{name} (its effective date)")
+    return facts
+
+
+def catalog_problems(repo: Repository, work: Plan) -> list[Problem]:
+    """What `policyctl i18n check` finds in the catalogs of every domain of the plan (missing, fuzzy,
+    obsolete messages, placeholders that differ from the English, a stale template), and the
+    translations that state a fact instead of its placeholder (G006): a build publishes nothing
+    `i18n check` refuses."""
+    from engine.i18n.catalogs import check, fact_problems
+
+    problems: list[Problem] = []
+    for name, domain in sorted(work.domains.items()):
+        problems += check(domain).problems
+        if name in repo.programs:
+            problems += fact_problems(domain, program_facts(repo, name))
+    return problems
+
+
+def _merge(checked: list[Problem], found: list[Problem]) -> list[Problem]:
+    """The catalog check's problems, and those met while rendering that it did not already state
+    (a missing message is found by both, at the same place)."""
+    places = {(p.file, p.line, p.code) for p in checked}
+    return sorted(set(checked) | {p for p in found if (p.file, p.line, p.code) not in places}, key=Problem.sort_key)
+
+
 def today_in(time_zone: str) -> str:
     return _dt.datetime.now(ZoneInfo(time_zone)).date().isoformat()
 
@@ -216,8 +271,30 @@ def build(repo: Repository, at: str | None = None, cache: PageCache | None = Non
                                                  (job.path("md"), job.path("html"))) for job in work.jobs})
     for translator in translators:
         out.problems += translator.problems
-    out.problems = sorted(set(out.problems), key=Problem.sort_key)
+    out.problems = _merge(catalog_problems(repo, work), out.problems)
     return out
+
+
+def render_one(repo: Repository, work: Plan, sources: dict[str, dict[Any, tuple[str, int]]], job: Job,
+               at: str | None, renderers: dict[str, Renderer]) -> tuple[dict[str, str], list[Problem]]:
+    """One page's Markdown and HTML (by extension), and every problem met making them: for the
+    preview server (engine.commands.serve), which renders the page asked for and nothing else."""
+    rendered: dict[Job, tuple[str, str, str]] = {}
+    problems, used = _render_group(repo, work, sources, at, job.page.program, job.locale, [job], renderers, rendered)
+    for translator in used:
+        problems += translator.problems
+    if job not in rendered:
+        return {}, sorted(set(problems), key=Problem.sort_key)
+    text, body, title = rendered[job]
+    layout_text = Translator(work.domains[SITE], job.locale, sources[SITE])
+    files = {"md": text}
+    try:
+        same = [j for j in work.jobs if j.page is job.page]
+        files["html"] = Layout(site_dir(repo)).use(layout_text).page(_page_view(repo, job, same, title, body))
+    except RenderError as e:
+        problems.append(e.problem)
+    problems += layout_text.problems
+    return files, sorted(set(problems), key=Problem.sort_key)
 
 
 def _title(job: Job, rendered: dict[Job, tuple[str, str, str]], reused: dict[Job, str]) -> str:
@@ -379,7 +456,7 @@ def _assemble(repo: Repository, work: Plan, rendered: dict[Job, tuple[str, str, 
         if cache.reusable(INDEX, key, INDEX_FILES) is not None:
             out.kept.update(INDEX_FILES)
             return
-    index = _index_view(repo, jobs, out.entries)
+    index = index_view(repo, jobs, out.entries)
     try:
         layout.use(layouts[l10n.SOURCE_LOCALE])
         out.files["index.html"] = layout.index(index).encode("utf-8")
@@ -431,7 +508,7 @@ def _page_view(repo: Repository, job: Job, same_page: list[Job], title: str, bod
             "x_default": _rel(here, job.path("html", locale=default)) if default in published else ""}
 
 
-def _index_view(repo: Repository, jobs: list[Job], entries: list[dict[str, Any]]) -> dict[str, Any]:
+def index_view(repo: Repository, jobs: list[Job], entries: list[dict[str, Any]]) -> dict[str, Any]:
     titles = {(e["program"], e["page"], e["marketplace"], e["locale"]): e["title"] for e in entries}
     rows = []
     groups: dict[tuple[str, str, str], list[Job]] = {}
