@@ -128,4 +128,5 @@ CODES: dict[str, str] = {
     "G003": "a translation is fuzzy (its English changed)",
     "G004": "a translation is obsolete (its English no longer exists)",
     "G005": "a generated file is stale or missing",
+    "G006": "a translation states one of the program's facts (a number, amount, date, address) instead of its placeholder",
 }
