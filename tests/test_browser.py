@@ -207,3 +207,39 @@ def test_serve_reloads_on_an_edit_and_shows_a_broken_file(browser: Any, tmp_path
     finally:
         context.close()
         stop(server)
+
+
+_SPLIT_WORDS = """() => {
+  const split = [];
+  const walker = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (const m of node.data.matchAll(/[\\p{L}\\p{N}]+/gu)) {
+      if (m[0].length > 12) continue;  // a long token may break (overflow-wrap), a word may not
+      const range = document.createRange();
+      range.setStart(node, m.index); range.setEnd(node, m.index + m[0].length);
+      const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+      if (tops.size > 1) split.push(m[0]);
+    }
+  }
+  return split;
+}"""
+
+
+def test_no_word_breaks_in_the_middle_on_a_phone(browser: Any, served: tuple[str, Path]) -> None:
+    """At 390 px, words ("Stufe", "Marketplace") stay whole: only tokens too long for a line
+    (addresses) may break; hyphenation follows the page's `lang`."""
+    base, out = served
+    index = json.loads((out / "index.json").read_text())
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=3, is_mobile=True)
+    page = context.new_page()
+    for entry in index["pages"]:
+        if entry["locale"] == "zh-Hans":  # Chinese breaks between any two characters by design
+            continue
+        page.goto(base + entry["html"])
+        assert page.evaluate("getComputedStyle(document.querySelector('main')).overflowWrap") == "break-word"
+        assert page.evaluate("getComputedStyle(document.querySelector('main')).hyphens") == "auto"
+        # Debian's headless chromium has no hyphenation dictionaries: a word split here is a break
+        split = page.evaluate(_SPLIT_WORDS)
+        assert split == [], (entry["html"], split)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, entry["html"]
+    context.close()

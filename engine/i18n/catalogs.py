@@ -14,6 +14,7 @@ written here is byte-for-byte reproducible: header dates are fixed, order is the
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import gettext as _gettext
 import io
 import os
@@ -192,7 +193,8 @@ def _write_if_changed(path: str, data: bytes) -> bool:
 def messages_of(catalog: Catalog) -> list[tuple[Any, ...]]:
     """What a catalog says, without its header and line numbers: its messages in order, each with
     its context, plural, translator comments, files and translation."""
-    return [(m.id, m.context, tuple(m.auto_comments), tuple(sorted({f for f, _ in m.locations})),
+    # comments are compared as words: a long one is wrapped when written and read back as two
+    return [(m.id, m.context, " ".join(" ".join(m.auto_comments).split()), tuple(sorted({f for f, _ in m.locations})),
              m.string or "", m.fuzzy) for m in catalog if m.id] + \
         [(m.id, m.context, m.string or "") for m in catalog.obsolete.values()]
 
@@ -321,11 +323,31 @@ def markup_problem(english: list[str], translation: str) -> str | None:
         return "the translation has a `%` conversion other than the placeholders (write `%%` for a percent sign)"
     if _TAG_START.search(translation) and not any(_TAG_START.search(e) for e in english):
         return "the translation has HTML or an autolink (`<...>`) that the English does not have"
+    if "*" in translation or "_" in translation:
+        wanted, made = max(_emphasis(e) for e in english), _emphasis(translation)
+        if made < wanted:
+            return ("the translation's `**` or `*` does not make emphasis as the English does (CommonMark: "
+                    "a closing `**` right after punctuation such as `：` must be followed by a space or "
+                    "punctuation; write `**例**：` rather than `**例：**`)")
     targets = {t for e in english for t in _LINK_TARGET.findall(e)}
     extra = sorted(set(_LINK_TARGET.findall(translation)) - targets)
     if extra:
         return f"the translation links to `{extra[0]}`, which the English does not"
     return None
+
+
+@functools.lru_cache(maxsize=1)
+def _inline_parser() -> Any:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark")
+
+
+@functools.lru_cache(maxsize=4096)
+def _emphasis(text: str) -> int:
+    """How many emphasis spans (bold or italic) CommonMark makes of a text."""
+    html = _inline_parser().renderInline(PLACEHOLDER.sub("x", text))
+    return html.count("<strong>") + html.count("<em>")
 
 
 def check(domain: Domain) -> CheckResult:

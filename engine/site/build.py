@@ -201,10 +201,11 @@ class Built:
 
 
 def tidy_markdown(text: str) -> str:
-    """One blank line at most between blocks, no trailing spaces, one final newline."""
+    """One blank line at most between blocks, no trailing spaces, one final newline; CJK lines of
+    one paragraph joined without a space (markup.join_cjk_lines)."""
     lines = [line.rstrip() for line in text.splitlines()]
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
-    return text + "\n"
+    return markup.join_cjk_lines(text) + "\n"
 
 
 def build(repo: Repository, at: str | None = None, cache: PageCache | None = None) -> Built:

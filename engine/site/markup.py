@@ -26,7 +26,9 @@ _PRIVATE = re.compile("[\ue000-\ue002]")
 _MARK = re.compile(f"{_OPEN}(\\d+){_MID}")
 _BREAKS = re.compile(r"[ \t]*[\r\n\v\f\u2028\u2029][ \t\r\n\v\f\u2028\u2029]*|[ \t]{2,}")  # not NBSP
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&|~!#])")
-_LINE_START = re.compile(r"^([-+=](?=\s|$)|\d+(?=[.)](?:\s|$)))")  # would start a list or a heading
+# would start a list or a heading: `-`, `+`, `=` are escaped themselves; an ordered list's `1.`
+# by its `.` or `)` (CommonMark escapes only punctuation: `\1.` would show the backslash)
+_LINE_START = re.compile(r"^(?:([-+=])(?=\s|$)|(\d+)([.)])(?=\s|$))")
 
 
 class Shown(Markup):
@@ -61,7 +63,41 @@ def _escape(text: str) -> Markup:
     text = _PRIVATE.sub("", text)
     text = _BREAKS.sub(" ", text)  # a value is inline: a line break would start a block
     text = _MD_SPECIAL.sub(r"\\\1", text)
-    return Markup(_LINE_START.sub(r"\\\1", text))
+    return Markup(_LINE_START.sub(_escape_line_start, text))
+
+
+def _escape_line_start(m: re.Match[str]) -> str:
+    return f"\\{m.group(1)}" if m.group(1) else f"{m.group(2)}\\{m.group(3)}"
+
+
+# Han, kana, CJK punctuation and full-width forms: scripts written without spaces between words
+_CJK = "\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_CJK_END = re.compile(f"[{_CJK}][\ue001\ue002]*$")
+_CJK_PUNCT_END = re.compile("[\u3000-\u303f\uff00-\uffef][\ue001\ue002]*$")  # 。，：（ ... end a sentence part
+_BLOCK_START = re.compile(r"$|[\s#|>]|[-+*](?:\s|$)|\d+[.)](?:\s|$)")  # a line that could start a block
+_CJK_START = re.compile(f"^(?:\ue000\\d+\ue001)?[{_CJK}]")
+
+
+def join_cjk_lines(markdown: str) -> str:
+    """Lines of one paragraph joined without a space where both sides are CJK: a line break
+    inside a paragraph is a space in HTML, and Chinese and Japanese put none between sentences.
+    A heading or table line is never joined to the next; fact marks (the private-use characters
+    above) are looked through."""
+    if not _HAS_CJK.search(markdown):
+        return markdown
+    lines = markdown.split("\n")
+    out = [lines[0]]
+    for line in lines[1:]:
+        before = out[-1]
+        if (_CJK_END.search(before) and not before.lstrip().startswith(("#", "|")) and not _BLOCK_START.match(line)
+                and (_CJK_START.match(line) or _CJK_PUNCT_END.search(before))):
+            out[-1] = before + line
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+_HAS_CJK = re.compile(f"[{_CJK}]")
 
 
 @dataclass(frozen=True, slots=True)
