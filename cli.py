@@ -230,8 +230,10 @@ def _pages_problems(problems: list[Any], files: int) -> None:
               help="Build the pages as of DATE (ISO). Default: today in each marketplace's time zone.")
 @click.option("--check", is_flag=True,
               help="Build in memory and compare with DIR: exit 1 listing stale, missing and leftover files.")
+@click.option("--strict", is_flag=True,
+              help="Refuse an incomplete translation even where a program says `translations: fallback` (for CI).")
 @root_option
-def build_cmd(out: str, at: str | None, check: bool, root: str) -> None:
+def build_cmd(out: str, at: str | None, check: bool, strict: bool, root: str) -> None:
     """Render every program's pages for every marketplace and language (Markdown and HTML).
 
     Only pages whose sources changed since the last build into DIR are rendered, and only files
@@ -244,7 +246,9 @@ def build_cmd(out: str, at: str | None, check: bool, root: str) -> None:
     _day(at)
     repo = _load(root)
     cache = PageCache.open(root, out)  # pages whose inputs did not change since the last build are kept
-    built = site.build(repo, at, cache)
+    built = site.build(repo, at, cache, strict)
+    if built.warnings:  # languages shown in English for now (`translations: fallback`)
+        _pages_problems(built.warnings, len(repo.documents))
     if built.problems:
         _pages_problems(built.problems, len(repo.documents))
         click.echo(f"policyctl: nothing was written to {out}: fix these problems first", err=True)

@@ -9,7 +9,7 @@ import re
 from engine.schema.predicates import in_options as _in, is_date as _is_date, is_integer as _is_integer
 from engine.schema.predicates import is_number as _is_number, unique as _unique
 
-SCHEMAS_CHECKSUM = 'crc32:76138792'
+SCHEMAS_CHECKSUM = 'crc32:b0bb8389'
 
 _P0 = re.compile('^[a-z][a-z0-9_]{0,62}(?!\\n)$')
 _P1 = re.compile('^[A-Z]{2}$')
@@ -30,16 +30,17 @@ _C7 = frozenset(('overlay', ))
 _C8 = frozenset(('assumption', 'changes', 'note', 'source', 'value', ))
 _C9 = frozenset(('kind', 'pages', ))
 _C10 = frozenset(('pages', ))
-_C11 = frozenset(('description', 'id', 'kind', 'labels', 'marketplaces', 'names', 'parameters', 'title', ))
+_C11 = frozenset(('description', 'id', 'kind', 'labels', 'languages', 'marketplaces', 'names', 'parameters', 'title', 'translations', ))
 _C12 = frozenset(('program', ))
-_C13 = frozenset(('cases', 'kind', ))
-_C14 = frozenset(('tests', ))
-_C15 = frozenset(('at', 'boundaries', 'decision', 'description', 'example', 'expect', 'input', 'marketplace', 'name', ))
-_C16 = frozenset(('outputs', 'parameter', 'value', 'vary', ))
-_C17 = frozenset(('id', 'reason', 'then', 'when', ))
-_C18 = frozenset(('description', 'marketplaces', 'template', ))
-_C19 = frozenset(('assumption', 'changes', 'description', 'label', 'note', 'schema', 'source', 'tiers', 'value', ))
-_C20 = frozenset(('assumption', 'from', 'note', 'source', 'value', ))
+_C13 = frozenset(('fallback', 'strict', ))
+_C14 = frozenset(('cases', 'kind', ))
+_C15 = frozenset(('tests', ))
+_C16 = frozenset(('at', 'boundaries', 'decision', 'description', 'example', 'expect', 'input', 'marketplace', 'name', ))
+_C17 = frozenset(('outputs', 'parameter', 'value', 'vary', ))
+_C18 = frozenset(('id', 'reason', 'then', 'when', ))
+_C19 = frozenset(('description', 'marketplaces', 'template', ))
+_C20 = frozenset(('assumption', 'changes', 'description', 'label', 'note', 'schema', 'source', 'tiers', 'value', ))
+_C21 = frozenset(('assumption', 'from', 'note', 'source', 'value', ))
 
 def is_decision(v):
     if not (isinstance(v, dict)):
@@ -344,32 +345,49 @@ def is_program(v):
                 return False
             if not (_P0.search(v9) is not None):
                 return False
-    if 'labels' in v:
-        v10 = v['labels']
-        if not (isinstance(v10, dict)):
+    if 'languages' in v:
+        v10 = v['languages']
+        if not (isinstance(v10, list)):
             return False
-        for v11, v12 in v10.items():
+        if not (len(v10) >= 1):
+            return False
+        if not (_unique(v10)):
+            return False
+        for v11 in v10:
             if not (isinstance(v11, str)):
                 return False
-            if not (_P5.search(v11) is not None):
+            if not (_P4.search(v11) is not None):
                 return False
-            if not (isinstance(v12, str)):
-                return False
-            if not (len(v12) >= 1):
-                return False
-            pass
-    if 'parameters' in v:
-        v13 = v['parameters']
-        if not (isinstance(v13, dict)):
+    if 'translations' in v:
+        v12 = v['translations']
+        if not (isinstance(v12, str) and v12 in _C13):
             return False
-        if not (len(v13) >= 1):
+    if 'labels' in v:
+        v13 = v['labels']
+        if not (isinstance(v13, dict)):
             return False
         for v14, v15 in v13.items():
             if not (isinstance(v14, str)):
                 return False
-            if not (_P0.search(v14) is not None):
+            if not (_P5.search(v14) is not None):
                 return False
-            if not (_f10(v15)):
+            if not (isinstance(v15, str)):
+                return False
+            if not (len(v15) >= 1):
+                return False
+            pass
+    if 'parameters' in v:
+        v16 = v['parameters']
+        if not (isinstance(v16, dict)):
+            return False
+        if not (len(v16) >= 1):
+            return False
+        for v17, v18 in v16.items():
+            if not (isinstance(v17, str)):
+                return False
+            if not (_P0.search(v17) is not None):
+                return False
+            if not (_f10(v18)):
                 return False
             pass
     return True
@@ -379,11 +397,11 @@ def is_tests(v):
         return False
     if not ('cases' in v):
         return False
-    if not (v.keys() <= _C13):
+    if not (v.keys() <= _C14):
         return False
     if 'kind' in v:
         v1 = v['kind']
-        if not (isinstance(v1, str) and v1 in _C14):
+        if not (isinstance(v1, str) and v1 in _C15):
             return False
     if 'cases' in v:
         v2 = v['cases']
@@ -396,7 +414,7 @@ def is_tests(v):
                 return False
             if not ('name' in v3 and 'decision' in v3 and 'marketplace' in v3 and 'at' in v3 and 'input' in v3 and 'expect' in v3):
                 return False
-            if not (v3.keys() <= _C15):
+            if not (v3.keys() <= _C16):
                 return False
             if 'name' in v3:
                 v4 = v3['name']
@@ -444,7 +462,7 @@ def is_tests(v):
                     return False
                 if not ('parameter' in v12 and 'outputs' in v12):
                     return False
-                if not (v12.keys() <= _C16):
+                if not (v12.keys() <= _C17):
                     return False
                 if 'parameter' in v12:
                     v13 = v12['parameter']
@@ -475,7 +493,7 @@ def _f6(v):
         return False
     if not ('id' in v and 'reason' in v and 'then' in v):
         return False
-    if not (v.keys() <= _C17):
+    if not (v.keys() <= _C18):
         return False
     if 'id' in v:
         v1 = v['id']
@@ -525,7 +543,7 @@ def _f9(v):
         return False
     if not ('template' in v):
         return False
-    if not (v.keys() <= _C18):
+    if not (v.keys() <= _C19):
         return False
     if 'template' in v:
         v1 = v['template']
@@ -557,7 +575,7 @@ def _f10(v):
         return False
     if not ('description' in v and 'schema' in v and 'value' in v):
         return False
-    if not (v.keys() <= _C19):
+    if not (v.keys() <= _C20):
         return False
     if 'description' in v:
         v1 = v['description']
@@ -629,7 +647,7 @@ def _f13(v):
         return False
     if not ('from' in v and 'value' in v):
         return False
-    if not (v.keys() <= _C20):
+    if not (v.keys() <= _C21):
         return False
     if 'from' in v:
         v1 = v['from']

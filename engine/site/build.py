@@ -19,6 +19,7 @@ rendered; the others are kept on disk as they are.
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import datetime as _dt
 import json
 import multiprocessing
@@ -57,7 +58,13 @@ INDEX_FILES = ("index.html", "index.json", "index.md")
 class Job:
     page: Page
     marketplace: str
-    locale: str
+    locale: str  # the language the page is published as (its path)
+    fallback: str = ""  # the language its text is in when its own translation is not complete
+
+    @property
+    def lang(self) -> str:
+        """The language of the page's text: its own, or the reference language in its place."""
+        return self.fallback or self.locale
 
     def path(self, ext: str, marketplace: str | None = None, locale: str | None = None) -> str:
         return f"{self.page.program}/{marketplace or self.marketplace}/{locale or self.locale}/{self.page.id}.{ext}"
@@ -68,6 +75,7 @@ class Plan:
     jobs: list[Job] = field(default_factory=list)
     domains: dict[str, Domain] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    fallbacks: dict[str, set[str]] = field(default_factory=dict)  # program -> languages shown in English
     _firsts: dict[tuple[str, str], dict[str, Job]] | None = field(default=None, repr=False)
     _dates: dict[tuple[str, str, str], tuple[str | None, str | None]] = field(default_factory=dict, repr=False)
 
@@ -109,21 +117,37 @@ def _labels(repo: Repository, program_id: str) -> tuple[str | None, tuple[tuple[
     return program.pos.file, tuple(found)
 
 
-def plan(repo: Repository) -> Plan:
-    """Which pages to render in which marketplaces and languages, and the catalogs they need."""
+def plan(repo: Repository, strict: bool = False) -> Plan:
+    """Which pages to render in which marketplaces and languages, and the catalogs they need.
+
+    A page is published in each language of its marketplace that its program is written in
+    (`languages:` in program.yaml, default all). With `translations: fallback` (and not
+    ``strict``), a language whose catalog is incomplete gets the English page in its place.
+    """
     out = Plan()
     for program_id in sorted(repo.programs):
         program = repo.programs[program_id]
         pages, problems = pages_of(repo, program)
         out.problems += problems
+        written = program.extra.get("languages")
         jobs = [Job(page, mp, tag) for page in pages for mp in page.marketplaces
-                if mp in repo.marketplaces for tag in repo.marketplaces[mp].locales]
+                if mp in repo.marketplaces for tag in repo.marketplaces[mp].locales
+                if written is None or tag in written or tag == l10n.SOURCE_LOCALE]
         if not jobs:
             continue
-        out.jobs += jobs
         labels_file, labels = _labels(repo, program_id)
-        out.domains[program_id] = Domain(program_id, program.dir, os.path.join(program.dir, "pages"),
-                                         tuple(sorted({j.locale for j in jobs})), labels, labels_file)
+        domain = Domain(program_id, program.dir, os.path.join(program.dir, "pages"),
+                        tuple(sorted({j.locale for j in jobs})), labels, labels_file)
+        out.domains[program_id] = domain
+        if program.extra.get("translations") == "fallback" and not strict:
+            from engine.i18n.catalogs import check
+
+            pending = {s.tag for s in check(domain).stats if s.missing or s.fuzzy}
+            if pending:
+                out.fallbacks[program_id] = pending
+                jobs = [Job(j.page, j.marketplace, j.locale, l10n.SOURCE_LOCALE) if j.locale in pending else j
+                        for j in jobs]
+        out.jobs += jobs
     site = site_dir(repo)
     tags = {j.locale for j in out.jobs} | {l10n.SOURCE_LOCALE}
     out.domains[SITE] = Domain(SITE, site, site, tuple(sorted(tags)))
@@ -172,9 +196,13 @@ def catalog_problems(repo: Repository, work: Plan) -> list[Problem]:
 
     problems: list[Problem] = []
     for name, domain in sorted(work.domains.items()):
-        problems += check(domain).problems
+        found = check(domain).problems
         if name in repo.programs:
-            problems += fact_problems(domain, program_facts(repo, name))
+            found += fact_problems(domain, program_facts(repo, name))
+        pending = tuple(f"{tag}: " for tag in work.fallbacks.get(name, ()))
+        # a language shown in English for now (`translations: fallback`): its gaps are to do, not errors
+        problems += [dataclasses.replace(p, severity="warning") if pending and p.message.startswith(pending) else p
+                     for p in found]
     return problems
 
 
@@ -198,6 +226,7 @@ class Built:
     # for engine.cache.pages: a page's .md path (or INDEX) -> (key, title, its files)
     records: dict[str, tuple[str, str, tuple[str, ...]]] = field(default_factory=dict)
     rendered: int = 0  # pages rendered (the others were kept)
+    warnings: list[Problem] = field(default_factory=list)  # do not stop publishing (a language shown in English)
 
 
 def tidy_markdown(text: str) -> str:
@@ -208,7 +237,7 @@ def tidy_markdown(text: str) -> str:
     return markup.join_cjk_lines(text) + "\n"
 
 
-def build(repo: Repository, at: str | None = None, cache: PageCache | None = None) -> Built:
+def build(repo: Repository, at: str | None = None, cache: PageCache | None = None, strict: bool = False) -> Built:
     """Render the whole site in memory. Problems (data, templates, translations) mean: do not publish.
 
     With ``cache``, a page whose inputs are those of the files the last build left in the output
@@ -219,7 +248,7 @@ def build(repo: Repository, at: str | None = None, cache: PageCache | None = Non
     if errors:
         out.problems = errors
         return out
-    work = plan(repo)
+    work = plan(repo, strict)
     out.problems += work.problems
     work.first_pages()  # once, before any worker starts
     keys: dict[Job, str] = {}
@@ -245,7 +274,7 @@ def build(repo: Repository, at: str | None = None, cache: PageCache | None = Non
     translators: list[Translator] = []
     by_program: dict[tuple[str, str], list[Job]] = {}
     for job in todo:
-        by_program.setdefault((job.page.program, job.locale), []).append(job)
+        by_program.setdefault((job.page.program, job.lang), []).append(job)
     rendered: dict[Job, tuple[str, str, str]] = {}  # job -> (markdown, html body, title)
     workers = _workers(len(todo))
     pooled = _render_parallel(repo, work, sources, at, by_program, workers) if workers > 1 else None
@@ -272,7 +301,9 @@ def build(repo: Repository, at: str | None = None, cache: PageCache | None = Non
                                                  (job.path("md"), job.path("html"))) for job in work.jobs})
     for translator in translators:
         out.problems += translator.problems
-    out.problems = _merge(catalog_problems(repo, work), out.problems)
+    merged = _merge(catalog_problems(repo, work), out.problems)
+    out.problems = [p for p in merged if p.severity == "error"]
+    out.warnings = [p for p in merged if p.severity != "error"]
     return out
 
 
@@ -281,7 +312,7 @@ def render_one(repo: Repository, work: Plan, sources: dict[str, dict[Any, tuple[
     """One page's Markdown and HTML (by extension), and every problem met making them: for the
     preview server (engine.commands.serve), which renders the page asked for and nothing else."""
     rendered: dict[Job, tuple[str, str, str]] = {}
-    problems, used = _render_group(repo, work, sources, at, job.page.program, job.locale, [job], renderers, rendered)
+    problems, used = _render_group(repo, work, sources, at, job.page.program, job.lang, [job], renderers, rendered)
     for translator in used:
         problems += translator.problems
     if job not in rendered:
@@ -439,10 +470,15 @@ def _assemble(repo: Repository, work: Plan, rendered: dict[Job, tuple[str, str, 
                  "locale": job.locale, "title": _title(job, rendered, reused), "markdown": job.path("md"),
                  "html": job.path("html"), "effective_from": since, "next_change": upcoming}
         if job in reused:
+            if job.fallback:
+                entry["text_locale"] = job.fallback
             out.kept.update((job.path("md"), job.path("html")))
             out.entries.append(entry)
             continue
         text, body, title = rendered[job]
+        if job.fallback:
+            entry["text_locale"] = job.fallback
+            text = _pending_notice(layouts[job.locale], job) + text
         out.files[job.path("md")] = text.encode("utf-8")
         try:
             page_html = layout.use(layouts[job.locale]).page(_page_view(repo, job, by_page[job.page], title, body))
@@ -466,6 +502,16 @@ def _assemble(repo: Repository, work: Plan, rendered: dict[Job, tuple[str, str, 
         out.problems.append(e.problem)
     manifest = {"generator": "policyctl build", "pages": out.entries}
     out.files["index.json"] = (json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
+
+
+# the layout's note on a page shown in English in another language's place (page.html.j2)
+PENDING = "This page is not yet available in %(language)s. It is shown in English until its translation is complete."
+
+
+def _pending_notice(layout: Translator, job: Job) -> str:
+    """The Markdown page's first line when it is the English page in ``job.locale``'s place."""
+    note = layout.lookup(PENDING) % {"language": l10n.language_name(job.locale, job.locale)}
+    return f"> {markup.escape(note)}\n\n"
 
 
 def _rel(from_path: str, to_path: str) -> str:
@@ -501,7 +547,10 @@ def _page_view(repo: Repository, job: Job, same_page: list[Job], title: str, bod
                         "lang": target})
     default = mp.locales[0]
     published = {lang["tag"] for lang in languages}
-    return {"lang": job.locale, "dir": l10n.text_direction(job.locale), "title": title, "body": body,
+    for lang, sibling in zip(languages, [j for j in siblings if j.marketplace == job.marketplace]):
+        lang["pending"] = bool(sibling.fallback)  # linked, marked as not yet translated
+    return {"lang": job.lang, "dir": l10n.text_direction(job.lang), "title": title, "body": body,
+            "pending": {"tag": job.locale, "name": l10n.language_name(job.locale, job.locale)} if job.fallback else None,
             "program_name": official_name(repo.programs[job.page.program], job.locale),
             "marketplace_name": l10n.country_name(mp.country, job.locale), "site": mp.site or "",
             "languages": languages, "marketplaces": markets, "index_href": _rel(here, "index.html"),
