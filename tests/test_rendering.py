@@ -79,3 +79,43 @@ def test_emphasis_that_commonmark_would_not_make_is_a_translation_problem(polici
     found = re.search(r"zh-Hans\.po:(\d+):1: error\[G002\]: zh-Hans: the translation's `\*\*` or `\*` does not "
                       r"make emphasis", run.out)
     assert found and int(found.group(1)) <= line, run
+
+
+# -- filters: names as sorted lists, ranges, arithmetic on facts ------------------------------------
+
+FILTERS_PAGE = """{% extends "_site/page.md.j2" %}
+{% from "_site/numbers.md.j2" import number_range %}
+{% block title %}{{ program.name }}{% endblock %}
+{% block body %}
+- countries: {{ ["CZ", "AT", "PL", "DE"]|countries|list }}
+- mapped: {{ ["CZ", "AT"]|map("country")|list }}
+- collated: {{ ["CZ", "AT"]|map("country")|collate|list }}
+- range: {{ number_range(p.min_units_for_cpu + 1, p.min_units_for_cpu * 100) }}
+- sum: {{ (p.trial_days + p.trial_days)|number }}
+{% endblock %}
+{% block changes %}{% endblock %}
+"""
+
+
+@pytest.mark.parametrize("tag, countries, mapped, collated, low, high", [
+    ("de", "Deutschland, Österreich, Polen und Tschechien", "Tschechien und Österreich", "Österreich und Tschechien",
+     "1001", "100.000"),
+    ("en", "Austria, Czechia, Germany, and Poland", "Czechia and Austria", "Austria and Czechia", "1001", "100,000"),
+    ("it", "Austria, Cechia, Germania e Polonia", "Cechia e Austria", "Austria e Cechia", "1001", "100.000"),
+])
+def test_names_sort_by_the_language_ranges_and_arithmetic(policies: Path, tmp_path: Path, tag: str, countries: str,
+                                                          mapped: str, collated: str, low: str, high: str) -> None:
+    (policies / "csba/pages/filters.md.j2").write_text(FILTERS_PAGE, encoding="utf-8")
+    edit(policies / "csba/pages.yaml", "pages:\n", "pages:\n  filters:\n    template: filters.md.j2\n"
+         "    description: the filters, for a test\n")
+    edit(policies / "csba/marketplaces/de.yaml", "  trial_days:\n    value: 30\n", "  trial_days:\n    value: 30\n"
+         "  min_units_for_cpu:\n    value: 1000\n")
+    out = tmp_path / "out"
+    run = run_cli("build", "--root", str(policies), "--out", str(out), "--at", "2025-01-01")
+    assert run.code == 0, run
+    page = (out / f"csba/de/{tag}/filters.md").read_text(encoding="utf-8")
+    assert f"- countries: {countries}\n" in page
+    assert f"- mapped: {mapped}\n" in page  # a generator from `map` is a list too
+    assert f"- collated: {collated}\n" in page
+    assert re.search(rf"- range: {low[0]}[.,]?{low[1:]}[–-]{re.escape(high)}\n", page), page
+    assert "- sum: 60\n" in page

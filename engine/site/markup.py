@@ -149,6 +149,58 @@ class Fact:
     def __hash__(self) -> int:
         return hash(self.path)
 
+    # Arithmetic: a numeric fact computes like its number (`t.over + 1`, `p.fee * 100`); the result
+    # is a plain number, shown through a filter like any other (it is derived, not a fact itself).
+    def _number(self, other: Any = 0) -> tuple[Any, Any]:
+        raw, value = self.raw, unwrap(other)
+        for v in (raw, value):
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise TypeError(f"arithmetic needs numbers: `{self.path}` is {type(raw).__name__}"
+                                + ("" if v is raw else f" and the other value {type(v).__name__}"))
+        return raw, value
+
+    def __add__(self, other: Any) -> Any:
+        a, b = self._number(other)
+        return a + b
+
+    def __radd__(self, other: Any) -> Any:
+        a, b = self._number(other)
+        return b + a
+
+    def __sub__(self, other: Any) -> Any:
+        a, b = self._number(other)
+        return a - b
+
+    def __rsub__(self, other: Any) -> Any:
+        a, b = self._number(other)
+        return b - a
+
+    def __mul__(self, other: Any) -> Any:
+        a, b = self._number(other)
+        return a * b
+
+    def __rmul__(self, other: Any) -> Any:
+        a, b = self._number(other)
+        return b * a
+
+    def __truediv__(self, other: Any) -> Any:
+        a, b = self._number(other)
+        return a / b
+
+    def __rtruediv__(self, other: Any) -> Any:
+        a, b = self._number(other)
+        return b / a
+
+    def __floordiv__(self, other: Any) -> Any:
+        a, b = self._number(other)
+        return a // b
+
+    def __neg__(self) -> Any:
+        return -self._number()[0]
+
+    def __abs__(self) -> Any:
+        return abs(self._number()[0])
+
     def __str__(self) -> str:
         raise TypeError(f"the fact `{self.path}` must be shown through a filter (number, money, date, label, ...)")
 
