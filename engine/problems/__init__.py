@@ -110,6 +110,7 @@ CODES: dict[str, str] = {
     "P009": "a parameter's schema is not a valid JSON Schema",
     "P010": "a locale id that CLDR does not know",
     "P011": "two programs or marketplaces with the same id",
+    "P012": "a parameter restates a marketplace attribute (`currency`, `time_zone`, `country`) with another value",
     "D001": "two rows match in a `unique` table",
     "D002": "a row can never be reached",
     "D003": "a constant output does not match the declared outputs schema",
