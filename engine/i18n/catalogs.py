@@ -191,11 +191,12 @@ def _write_if_changed(path: str, data: bytes) -> bool:
 
 
 def messages_of(catalog: Catalog) -> list[tuple[Any, ...]]:
-    """What a catalog says, without its header and line numbers: its messages in order, each with
-    its context, plural, translator comments, files and translation."""
+    """What a catalog says to translators, without its header and references: its messages in
+    order, each with its context, plural, translator comments and translation."""
     # comments are compared as words: a long one is wrapped when written and read back as two
-    return [(m.id, m.context, " ".join(" ".join(m.auto_comments).split()), tuple(sorted({f for f, _ in m.locations})),
-             m.string or "", m.fuzzy) for m in catalog if m.id] + \
+    # (and without references: which files use a message tells no translator anything new)
+    return [(m.id, m.context, " ".join(" ".join(m.auto_comments).split()), m.string or "", m.fuzzy)
+            for m in catalog if m.id] + \
         [(m.id, m.context, m.string or "") for m in catalog.obsolete.values()]
 
 
