@@ -302,12 +302,12 @@ def translation_problem(source: Message, found: Message) -> str | None:
     ids = list(source.id) if isinstance(source.id, (list, tuple)) else [source.id]
     wanted = set().union(*(placeholders(i) for i in ids))
     for form in forms:
+        unsafe = markup_problem(ids, form)  # first: the more precise reason (a padded `%(name)9999s`)
+        if unsafe:
+            return unsafe
         if placeholders(form) != wanted:
             return (f"the translation's placeholders {sorted(placeholders(form))} differ from the English "
                     f"ones {sorted(wanted)}")
-        unsafe = markup_problem(ids, form)
-        if unsafe:
-            return unsafe
     return None
 
 
@@ -358,7 +358,7 @@ def check(domain: Domain) -> CheckResult:
     result.problems += problems
     if problems:
         return result
-    if not _same_messages(domain.pot, template, None):
+    if domain.targets and not _same_messages(domain.pot, template, None):  # (none needed when nobody translates)
         result.problems.append(Problem(domain.pot, 1, 1, "G005", "the message template is stale or missing",
                                        "run `policyctl i18n extract` (or `i18n update`)"))
     messages = [m for m in template if m.id]

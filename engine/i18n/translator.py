@@ -68,13 +68,13 @@ class Translator:
             self._report(key, "G002", "empty translation of", found.lineno)
             return english
         english_ids = [msgid] + ([plural] if plural else [])
-        if placeholders(text) != set().union(*(placeholders(e) for e in english_ids)):
-            # a translation without the English's placeholder states its own figure ("48 Stunden")
-            self._report(key, "G002", "the placeholders differ from the English in the translation of", found.lineno)
-            return english
         unsafe = markup_problem(english_ids, text)
         if unsafe:  # never published: it could pad a page without bound or inject markup (i18n.markup_problem)
             self._report(key, "G002", f"{unsafe}:", found.lineno)
+            return english
+        if placeholders(text) != set().union(*(placeholders(e) for e in english_ids)):
+            # a translation without the English's placeholder states its own figure ("48 Stunden")
+            self._report(key, "G002", "the placeholders differ from the English in the translation of", found.lineno)
             return english
         return text
 
