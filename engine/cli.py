@@ -419,8 +419,10 @@ def _pages_problems(problems: list[Any], files: int) -> None:
 @click.option("--check", is_flag=True,
               help="Build in memory and compare with DIR: exit 1 listing stale, missing and leftover files.")
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option("--strict", is_flag=True,
+              help="Refuse an incomplete translation even where a program says `translations: fallback` (for CI).")
 @root_option
-def build_cmd(out: str, at: str | None, check: bool, fmt: str, root: str) -> None:
+def build_cmd(out: str, at: str | None, check: bool, fmt: str, strict: bool, root: str) -> None:
     """Render every program's pages for every marketplace and language (Markdown and HTML).
 
     Only pages whose sources changed since the last build into DIR are rendered, and only files
@@ -437,7 +439,7 @@ def build_cmd(out: str, at: str | None, check: bool, fmt: str, root: str) -> Non
     progress = _console().progress("rendering pages")
     try:
         project = _project()
-        result = run(root, out, at, check, progress, None if project is None else project.languages)
+        result = run(root, out, at, check, progress, None if project is None else project.languages, strict)
     except PolicyError as e:
         progress.close()
         _policy_error(e)
@@ -447,6 +449,8 @@ def build_cmd(out: str, at: str | None, check: bool, fmt: str, root: str) -> Non
     if fmt == "json":
         _json(_build_json(result))
         sys.exit(result.exit_code)
+    if result.warnings:  # languages shown in English for now (`translations: fallback`)
+        _say(report.text(result.warnings, result.files_checked), err=True)
     if result.problems:
         _say(report.text(result.problems, result.files_checked), err=True)
         _say(f"policyctl: nothing was written to {out}: fix these problems first\n", err=True)
@@ -479,10 +483,40 @@ def _build_json(result: Any) -> dict[str, Any]:
     return {"out": result.out, "check": result.check, "ok": result.exit_code == 0,
             "pages": result.pages, "files": result.files, "rendered": result.rendered,
             "changed": result.changed, "written": result.written,
-            "problems": [p.to_json() for p in result.problems + result.differences],
+            "problems": [p.to_json() for p in result.problems + result.differences + result.warnings],
             "left_alone": result.others, "notes": result.notes,
             "failure": None if result.failure is None else
             {"path": result.failure[0], "reason": result.failure[1], "partly_written": result.failure[2]}}
+
+
+@main.command("serve")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="The port on 127.0.0.1 (0: any free one; the address is printed).")
+@click.option("--at", "at", metavar="DATE", help="Show the pages as of DATE (ISO); a page's `?at=DATE` overrides it.")
+@root_option
+def serve_cmd(port: int, at: str | None, root: str) -> None:
+    """Preview the pages while you write: a local server that renders each page from the sources
+    as they are now, reloads it when a file changes and shows every problem on the page.
+
+    Open the printed address; `?at=2024-01-01` shows a page as of that date. Nothing is written
+    (never into generated_docs/).
+    """
+    from engine.commands import serve
+
+    at = _day(at)
+    if not os.path.isdir(root):
+        _fail_usage(f"`{root}` is not a folder", "give the policies folder with --root")
+    try:
+        server = serve.Server(root, port, at)
+    except OSError as e:
+        _fail_usage(f"cannot listen on 127.0.0.1:{port}: {e.strerror or e}", "choose another --port (0: any free one)")
+    click.echo(f"serving {root} at {server.url} (Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
 
 
 @main.group("i18n")

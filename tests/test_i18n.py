@@ -247,7 +247,7 @@ def test_a_missing_catalog_blocks_its_pages(policies: Path) -> None:
     assert f"{policies}/csba/locales/es.po:1:1: error[G002]: es: no catalog (181 messages untranslated)" in run.out
     build = run_cli("build", "--root", str(policies), "--out", str(policies.parent / "out"), "--at", "2025-01-01")
     assert build.code == 1
-    assert "es.po:1:1: error[G002]: es: no catalog, so no page in this language can be published" in build.err
+    assert "es.po:1:1: error[G002]: es: no catalog (180 messages untranslated)" in build.err  # as `i18n check` says
 
 
 def test_a_broken_catalog_is_a_problem_not_a_traceback(policies: Path) -> None:
@@ -255,3 +255,70 @@ def test_a_broken_catalog_is_a_problem_not_a_traceback(policies: Path) -> None:
     po.write_text(po.read_text().replace('msgid "Fees"', 'msgid "Fees', 1))
     run = run_cli("i18n", "check", "csba", "--root", str(policies))
     assert run.code == 1 and "it.po" in run.out and "the catalog cannot be read" in run.out
+
+
+# -- what `build` refuses: everything `i18n check` refuses, and facts written into translations --------
+
+def _line_of(path: Path, text: str) -> int:
+    """The line of the entry whose translation contains ``text``: its `msgid` line, as problems say."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    at = next(i for i, line in enumerate(lines) if text in line)
+    return next(i for i in range(at, -1, -1) if lines[i].startswith("msgid ")) + 1
+
+
+def _build(policies: Path, *extra: str) -> "object":
+    return run_cli("build", "--root", str(policies), "--out", str(policies.parent / "out"), "--at", "2025-01-01", *extra)
+
+
+@pytest.mark.parametrize("check", [False, True])
+def test_build_refuses_a_translation_that_writes_a_figure_instead_of_its_placeholder(policies: Path,
+                                                                                    check: bool) -> None:
+    catalog = policies / "csba/locales/de.po"
+    edit(catalog, 'msgstr "Sie müssen diese Anfragen innerhalb von %(hours)s beantworten, auch',
+         'msgstr "Sie müssen diese Anfragen innerhalb von 48 Stunden beantworten, auch')
+    line = _line_of(catalog, "innerhalb von 48 Stunden")
+    run = _build(policies, *(["--check"] if check else []))
+    assert run.code == 1  # type: ignore[attr-defined]
+    assert re.search(rf"de\.po:{line}:1: error\[G002\]: de: the translation's placeholders \[\] differ from the "
+                     r"English ones \['hours'\]", run.err), run  # type: ignore[attr-defined]
+    assert run_cli("i18n", "check", "--root", str(policies)).code == 1
+
+
+def test_build_refuses_a_translation_that_states_a_fact(policies: Path) -> None:
+    """A sentence without placeholders whose translation adds one of the program's figures (90, the
+    trial's length): the page would keep saying 90 when the policy changes."""
+    catalog = policies / "csba/locales/de.po"
+    edit(catalog, 'msgstr "Sie können sich jederzeit von %(name)s abmelden."',
+         'msgstr "Sie können sich jederzeit von %(name)s abmelden, auch in den ersten 90 Tagen."')
+    line = _line_of(catalog, "in den ersten 90 Tagen")
+    run = _build(policies)
+    assert run.code == 1  # type: ignore[attr-defined]
+    assert re.search(rf"de\.po:{line}:1: error\[G006\]: de: the translation states `90`, a value of the fact "
+                     r"`trial_days`", run.err), run  # type: ignore[attr-defined]
+
+
+def test_build_refuses_what_i18n_check_refuses(policies: Path) -> None:
+    """A stale template (G005) and an obsolete entry (G004) were `i18n check`'s alone."""
+    edit(policies / "csba/pages/help.md.j2", "{% trans %}Fees{% endtrans %}", "{% trans %}Fees and charges{% endtrans %}")
+    run = _build(policies, "--check")
+    assert run.code == 1  # type: ignore[attr-defined]
+    assert "csba/locales/messages.pot:1:1: error[G005]" in run.err  # type: ignore[attr-defined]
+    assert run_cli("i18n", "update", "--root", str(policies)).code == 0
+    run = _build(policies)
+    assert re.search(r"csba/locales/de\.po:\d+:1: error\[G00[23]\]: de: .*'Fees and charges'",
+                     run.err), run  # type: ignore[attr-defined]
+    assert re.search(r"csba/locales/de\.po:\d+:1: error\[G004\]: de: obsolete entry 'Fees'", run.err), run
+
+
+def test_reformatting_a_policy_file_leaves_the_catalogs_current(policies: Path) -> None:
+    """Label lines move when program.yaml is reformatted or a comment is added; the catalogs name
+    files, not lines, so they stay current and `i18n extract` rewrites nothing."""
+    program = policies / "csba/program.yaml"
+    program.write_text("# a comment that moves every label one line down\n\n" + program.read_text(encoding="utf-8"),
+                       encoding="utf-8")
+    before = {p: p.read_bytes() for p in policies.rglob("locales/*.po*")}
+    assert run_cli("i18n", "check", "--root", str(policies)).code == 0
+    assert run_cli("i18n", "extract", "--root", str(policies)).code == 0
+    assert run_cli("i18n", "update", "--root", str(policies)).code == 0
+    assert {p: p.read_bytes() for p in policies.rglob("locales/*.po*")} == before
+    assert "#: program.yaml\n" in (policies / "csba/locales/messages.pot").read_text(encoding="utf-8")

@@ -118,7 +118,7 @@ def page_keys(repo: Repository, work: Plan, at: str | None) -> tuple[list[str], 
     firsts = work.first_pages()
     published: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for job in work.jobs:
-        published.setdefault((job.page.program, job.page.id), []).append((job.marketplace, job.locale))
+        published.setdefault((job.page.program, job.page.id), []).append((job.marketplace, job.locale, job.fallback))
     pages = {where: _digest(where, mps) for where, mps in published.items()}
     keys: list[str] = []
     for job in work.jobs:

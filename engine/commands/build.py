@@ -19,6 +19,7 @@ class BuildResult:
     check: bool = False
     refused: tuple[str, str] | None = None  # (why, hint): a folder policyctl must not write: exit 2
     problems: list[Problem] = field(default_factory=list)  # the sources' problems: nothing written, exit 1
+    warnings: list[Problem] = field(default_factory=list)  # published anyway (a language shown in English)
     files_checked: int = 0  # for the problems' summary line
     differences: list[Problem] = field(default_factory=list)  # G005: files that differ from the sources' pages
     others: list[str] = field(default_factory=list)  # files in the folder that are not policyctl's: left alone
@@ -39,9 +40,10 @@ class BuildResult:
 
 def build(root: str, out: str, at: str | None = None, check: bool = False,
           progress: Callable[[int, int], None] | None = None,
-          languages: tuple[str, ...] | None = None) -> BuildResult:
+          languages: tuple[str, ...] | None = None, strict: bool = False) -> BuildResult:
     """Build the pages of the policies folder ``root`` into ``out`` (or, with ``check``, only
-    compare); ``languages``: publish only these (policyctl.toml), else every marketplace's.
+    compare); ``languages``: publish only these (policyctl.toml), else every marketplace's;
+    ``strict``: an incomplete translation fails even where a program allows the English fallback.
     Raises engine.PolicyError when ``root`` cannot be loaded at all."""
     from engine import load
     from engine.cache.pages import PageCache
@@ -57,7 +59,8 @@ def build(root: str, out: str, at: str | None = None, check: bool = False,
             return result
     on_disk = outtree.list_tree(out) if os.path.isdir(out) else []
     cache = PageCache.open(root, out)  # pages whose inputs did not change since the last build are kept
-    built = site.build(repo, at, cache, progress)
+    built = site.build(repo, at, cache, progress, strict)
+    result.warnings = built.warnings
     result.pages, result.files = len(built.entries) + len(built.editions), len(built.files) + len(built.kept)
     result.rendered = None if cache is None else built.rendered
     if built.problems:

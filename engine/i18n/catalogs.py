@@ -17,6 +17,7 @@ policyctl would write only in them is neither stale nor written again.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import gettext as _gettext
 import io
 import os
@@ -136,8 +137,11 @@ def dump(catalog: Catalog, keep_obsolete: bool = True) -> bytes:
     catalog.creation_date = FIXED_DATE
     catalog.revision_date = FIXED_DATE  # also the YEAR of a header comment that has one
     buf = io.BytesIO()
+    # References name the file without a line (`#: program.yaml`): reformatting a policy file
+    # moves its labels' lines, and a catalog must change only when its messages do. The header is
+    # our own (`_header`): the same with every Babel.
     write_po(buf, catalog, width=100, omit_header=True, ignore_obsolete=not keep_obsolete,
-             include_previous=True, sort_output=False, sort_by_file=False)
+             include_previous=True, sort_output=False, sort_by_file=False, include_lineno=False)
     return _header(catalog).encode("utf-8") + buf.getvalue()
 
 
@@ -238,11 +242,37 @@ def _write_if_changed(path: str, data: bytes) -> bool:
     return True
 
 
+def messages_of(catalog: Catalog) -> list[tuple[Any, ...]]:
+    """What a catalog says to translators, without its header and references: its messages in
+    order, each with its context, plural, translator comments and translation."""
+    # comments are compared as words: a long one is wrapped when written and read back as two
+    # (and without references: which files use a message tells no translator anything new)
+    return [(m.id, m.context, " ".join(" ".join(m.auto_comments).split()), m.string or "", m.fuzzy)
+            for m in catalog if m.id] + \
+        [(m.id, m.context, m.string or "") for m in catalog.obsolete.values()]
+
+
+def _same_messages(path: str, catalog: Catalog, tag: str | None) -> bool:
+    """Whether the file at ``path`` holds the same messages as ``catalog`` (headers aside: a new
+    Babel writes another version into them, which is no reason to rewrite or call it stale)."""
+    if not os.path.exists(path):
+        return False
+    found, problems = read(path, tag)
+    return found is not None and not problems and messages_of(found) == messages_of(catalog)
+
+
+def _write_catalog(path: str, catalog: Catalog, tag: str | None, keep_obsolete: bool = True) -> bool:
+    """Write a catalog only when its messages changed: not for a header or a line number."""
+    if keep_obsolete and _same_messages(path, catalog, tag):
+        return False
+    return _write_if_changed(path, dump(catalog, keep_obsolete))
+
+
 def write_pot(domain: Domain) -> tuple[bool, list[Problem]]:
     template, problems = extract(domain)
     if problems:
         return False, problems
-    return _write_if_changed(domain.pot, dump(template)), []
+    return _write_catalog(domain.pot, template, None), []
 
 
 def update(domain: Domain, drop_obsolete: bool = False) -> tuple[list[str], list[Problem]]:
@@ -255,7 +285,7 @@ def update(domain: Domain, drop_obsolete: bool = False) -> tuple[list[str], list
     template, problems = extract(domain)
     if problems:
         return [], problems
-    changed = [domain.pot] if _write_if_changed(domain.pot, dump(template)) else []
+    changed = [domain.pot] if _write_catalog(domain.pot, template, None) else []
     for tag in domain.targets:
         path = domain.po(tag)
         if os.path.exists(path):
@@ -270,7 +300,7 @@ def update(domain: Domain, drop_obsolete: bool = False) -> tuple[list[str], list
             catalog.update(template, update_creation_date=False)
         if drop_obsolete:
             catalog.obsolete.clear()
-        if _write_if_changed(path, dump(catalog)):
+        if _write_catalog(path, catalog, tag, keep_obsolete=not drop_obsolete):
             changed.append(path)
     return changed, problems
 
@@ -324,12 +354,12 @@ def translation_problem(source: Message, found: Message) -> str | None:
     ids = list(source.id) if isinstance(source.id, (list, tuple)) else [source.id]
     wanted = set().union(*(placeholders(i) for i in ids))
     for form in forms:
+        unsafe = markup_problem(ids, form)  # first: the more precise reason (a padded `%(name)9999s`)
+        if unsafe:
+            return unsafe
         if placeholders(form) != wanted:
             return (f"the translation's placeholders {sorted(placeholders(form))} differ from the English "
                     f"ones {sorted(wanted)}")
-        unsafe = markup_problem(ids, form)
-        if unsafe:
-            return unsafe
     return None
 
 
@@ -346,11 +376,31 @@ def markup_problem(english: list[str], translation: str) -> str | None:
         return "the translation has a `%` conversion other than the placeholders (write `%%` for a percent sign)"
     if _TAG_START.search(translation) and not any(_TAG_START.search(e) for e in english):
         return "the translation has HTML or an autolink (`<...>`) that the English does not have"
+    if "*" in translation or "_" in translation:
+        wanted, made = max(_emphasis(e) for e in english), _emphasis(translation)
+        if made < wanted:
+            return ("the translation's `**` or `*` does not make emphasis as the English does (CommonMark: "
+                    "a closing `**` right after punctuation such as `：` must be followed by a space or "
+                    "punctuation; write `**例**：` rather than `**例：**`)")
     targets = {t for e in english for t in _LINK_TARGET.findall(e)}
     extra = sorted(set(_LINK_TARGET.findall(translation)) - targets)
     if extra:
         return f"the translation links to `{extra[0]}`, which the English does not"
     return None
+
+
+@functools.lru_cache(maxsize=1)
+def _inline_parser() -> Any:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark")
+
+
+@functools.lru_cache(maxsize=4096)
+def _emphasis(text: str) -> int:
+    """How many emphasis spans (bold or italic) CommonMark makes of a text."""
+    html = _inline_parser().renderInline(PLACEHOLDER.sub("x", text))
+    return html.count("<strong>") + html.count("<em>")
 
 
 def check(domain: Domain) -> CheckResult:
@@ -360,7 +410,7 @@ def check(domain: Domain) -> CheckResult:
     result.problems += problems
     if problems:
         return result
-    if not _same(domain.pot, dump(template)):
+    if domain.targets and not _same_messages(domain.pot, template, None):  # (none needed when nobody translates)
         result.problems.append(Problem(domain.pot, 1, 1, "G005", "the message template is stale or missing",
                                        "run `policyctl i18n extract` (or `i18n update`)"))
     messages = [m for m in template if m.id]
@@ -420,6 +470,65 @@ def _check_catalog(domain: Domain, tag: str, path: str, messages: list[Message],
         problems.append(Problem(path, message.lineno or 1, 1, "G004",
                                 f"{tag}: obsolete entry {short(message)} (`#~`)",
                                 "reuse its translation where it fits, then `policyctl i18n update --drop-obsolete`"))
+    return problems
+
+
+_NUMBER = re.compile(r"\d{1,3}(?:[.,\u00a0\u202f' ]\d{3})+(?![\d])|\d+(?:[.,]\d+)?")
+_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[a-z][a-z0-9+.-]*://[^\s)\]>\"]+", re.I)
+
+
+def _numbers(text: str) -> set[float]:
+    """The numbers a text may be writing, in any locale's grouping and decimal sign: `1.000` is
+    1000 or 1.0, `8,00` is 8 or 800 (a false reading only matters when it equals a fact)."""
+    found: set[float] = set()
+    for token in _NUMBER.findall(text):
+        found.add(float(re.sub(r"\D", "", token)))
+        if len(re.findall(r"[.,]", token)) == 1 and not re.search(r"[\u00a0\u202f' ]", token):
+            found.add(float(token.replace(",", ".")))
+    return found
+
+
+def fact_problem(english: list[str], translation: str, facts: dict[str, Any]) -> str | None:
+    """Whether a translation writes one of the program's facts (``facts``: text or number -> the
+    parameter it is a value of) that its English leaves to a placeholder: "48 Stunden" where the
+    English says `%(hours)s`. Such a page would keep the figure when the policy changes."""
+    english_numbers = set().union(*(_numbers(PLACEHOLDER.sub("", e)) for e in english))
+    for number in sorted(_numbers(PLACEHOLDER.sub("", translation)) - english_numbers):
+        name = facts.get(number)
+        if name is not None:
+            shown = int(number) if number == int(number) else number
+            return f"the translation states `{shown}`, a value of the fact `{name}`, where the English has none"
+    for address in _ADDRESS.findall(translation):
+        name = facts.get(address.lower().rstrip("."))
+        if name is not None and not any(address in e for e in english):
+            return f"the translation states `{address}`, a value of the fact `{name}`, where the English has none"
+    for day, name in facts.items():
+        if isinstance(day, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", day) and day in translation \
+                and not any(day in e for e in english):
+            return f"the translation states the date `{day}` of the fact `{name}`, where the English has none"
+    return None
+
+
+def fact_problems(domain: Domain, facts: dict[Any, str]) -> list[Problem]:
+    """G006 for each translation in the domain's catalogs that states a fact (see `fact_problem`)."""
+    problems: list[Problem] = []
+    if not facts:
+        return problems
+    for tag in domain.targets:
+        path = domain.po(tag)
+        if not os.path.exists(path):
+            continue
+        catalog, _ = read(path, tag)
+        for message in catalog or ():
+            if not message.id or message.fuzzy:
+                continue
+            ids = list(message.id) if isinstance(message.id, (list, tuple)) else [message.id]
+            for form in message_forms(message):
+                why = fact_problem(ids, form, facts)
+                if why:
+                    problems.append(Problem(path, message.lineno or 1, 1, "G006", f"{tag}: {why} ({short(message)})",
+                                            "write the placeholder the English uses instead of the figure"))
+                    break
     return problems
 
 

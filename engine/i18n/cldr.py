@@ -352,6 +352,21 @@ def country_name(code: str, tag: str) -> str:
     return str(name)
 
 
+_COLLATOR: Any = None
+
+
+def collation_key(text: str) -> tuple[int, ...]:
+    """The Unicode Collation Algorithm's sort key (root collation, pyuca): "Österreich" sorts with
+    the O's, before "Tschechien", not after "Z" as code points would have it. Han characters sort
+    in the root order (by radical and stroke), not by pinyin."""
+    global _COLLATOR
+    if _COLLATOR is None:
+        from pyuca import Collator  # ~0.2 s to read its table: only for pages that sort names
+
+        _COLLATOR = Collator()
+    return tuple(_COLLATOR.sort_key(text))
+
+
 @_by_strings(1024)
 def currency_name(code: str, tag: str) -> str:
     return str(_numbers.get_currency_name(code, locale=locale(tag)))

@@ -13,7 +13,7 @@ from typing import Callable
 
 from babel.messages.catalog import Catalog
 
-from engine.i18n.catalogs import Domain, Key, markup_problem, message_forms, message_key, read, short
+from engine.i18n.catalogs import Domain, Key, markup_problem, message_forms, message_key, placeholders, read, short
 from engine.i18n.cldr import SOURCE_LOCALE
 from engine.problems import Problem
 
@@ -67,9 +67,14 @@ class Translator:
         if not text.strip():
             self._report(key, "G002", "empty translation of", found.lineno)
             return english
-        unsafe = markup_problem([msgid] + ([plural] if plural else []), text)
+        english_ids = [msgid] + ([plural] if plural else [])
+        unsafe = markup_problem(english_ids, text)
         if unsafe:  # never published: it could pad a page without bound or inject markup (i18n.markup_problem)
             self._report(key, "G002", f"{unsafe}:", found.lineno)
+            return english
+        if placeholders(text) != set().union(*(placeholders(e) for e in english_ids)):
+            # a translation without the English's placeholder states its own figure ("48 Stunden")
+            self._report(key, "G002", "the placeholders differ from the English in the translation of", found.lineno)
             return english
         return text
 

@@ -190,7 +190,9 @@ def program(doc: Document, folder: str, known_marketplaces: dict[str, Marketplac
     built = Program(id=folder, names=dict(data["names"]), marketplaces=tuple(data.get("marketplaces") or ()), parameters=params,
                     overlays={}, decisions={}, tests=(), dir=os.path.dirname(doc.path), pos=doc.pos(),
                     title=data.get("title", ""), description=data.get("description", ""),
-                    extra={"labels": dict(data.get("labels") or {})})
+                    extra={"labels": dict(data.get("labels") or {}),
+                           "languages": tuple(data["languages"]) if data.get("languages") else None,
+                           "translations": data.get("translations", "strict")})
     return built, problems
 
 

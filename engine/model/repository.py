@@ -212,8 +212,37 @@ def load(root: str = "policies") -> Repository:
         if collecting:
             gc.enable()
     repo.problems += links.leaving(root)  # templates, catalogs and folders too (YAML files: in `read`)
+    repo.problems += _restated_marketplace_attributes(repo)
     repo.problems = sorted(set(repo.problems), key=Problem.sort_key)
     return repo
+
+
+# What marketplaces.yaml states of each marketplace; a program parameter of the same name restates it
+MARKETPLACE_ATTRIBUTES = ("country", "currency", "time_zone")
+
+
+def _restated_marketplace_attributes(repo: Repository) -> list[Problem]:
+    """P013 for each value of a parameter named like a marketplace attribute (`currency`) that
+    differs from the marketplace's, in any marketplace and at any date: a JPY marketplace whose
+    program says USD would publish "$8.00"."""
+    problems: list[Problem] = []
+    for program in repo.programs.values():
+        for name in MARKETPLACE_ATTRIBUTES:
+            if name not in program.parameters:
+                continue
+            for mp_id in program.marketplaces:
+                mp = repo.marketplaces.get(mp_id)
+                if mp is None:
+                    continue
+                stated = getattr(mp, name)
+                for entry in program.timeline(name, mp_id):
+                    if entry.value != stated:
+                        problems.append(Problem.at(
+                            entry.pos, "P013", f"`{name}` is {entry.value!r} here but {stated!r} for the marketplace "
+                            f"`{mp_id}` in marketplaces.yaml",
+                            f"pages and decisions can read the marketplace's `{name}`; make this value agree or "
+                            "drop the parameter"))
+    return problems
 
 
 def read(root: str | None, path: str, pack: Any = None,

@@ -128,6 +128,7 @@ CODES: dict[str, str] = {
     "P010": "a locale id that CLDR does not know",
     "P011": "two programs or marketplaces with the same id",
     "P012": "a parameter value with neither `source` nor `assumption` (a warning; `validate --evidence error` in CI)",
+    "P013": "a parameter restates a marketplace attribute (`currency`, `time_zone`, `country`) with another value",
     "D001": "two rows match in a `unique` table",
     "D002": "a row can never be reached",
     "D003": "a constant output does not match the declared outputs schema",
@@ -151,4 +152,5 @@ CODES: dict[str, str] = {
     "B002": "a bundle whose contents do not match its digests (changed after it was made)",
     "B003": "a bundle signature that is missing or does not match (POLICYCTL_BUNDLE_KEY)",
     "B004": "a bundle this policyctl cannot use (another format, or code it did not generate)",
+    "G006": "a translation states one of the program's facts (a number, amount, date, address) instead of its placeholder",
 }

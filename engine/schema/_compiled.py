@@ -9,7 +9,7 @@ import re
 from engine.schema.predicates import in_options as _in, is_date as _is_date, is_integer as _is_integer
 from engine.schema.predicates import is_number as _is_number, unique as _unique
 
-SCHEMAS_CHECKSUM = 'blake2b:4dfcfe7fc7ab020bae445593dd221cc1'
+SCHEMAS_CHECKSUM = 'blake2b:15276bd97b9b0ecad7f3ab5ac63c5463'
 
 _P0 = re.compile('^[a-z][a-z0-9_]{0,62}(?!\\n)$')
 _P1 = re.compile('^[A-Z]{2}$')
@@ -33,16 +33,17 @@ _C10 = frozenset(('date', 'value', ))
 _C11 = frozenset(('mark', 'omit', ))
 _C12 = frozenset(('kind', 'pages', ))
 _C13 = frozenset(('pages', ))
-_C14 = frozenset(('description', 'id', 'kind', 'labels', 'marketplaces', 'names', 'parameters', 'title', ))
+_C14 = frozenset(('description', 'id', 'kind', 'labels', 'languages', 'marketplaces', 'names', 'parameters', 'title', 'translations', ))
 _C15 = frozenset(('program', ))
-_C16 = frozenset(('cases', 'kind', ))
-_C17 = frozenset(('tests', ))
-_C18 = frozenset(('at', 'boundaries', 'decision', 'description', 'example', 'expect', 'input', 'marketplace', 'name', ))
-_C19 = frozenset(('outputs', 'parameter', 'value', 'vary', ))
-_C20 = frozenset(('id', 'reason', 'then', 'when', ))
-_C21 = frozenset(('description', 'marketplaces', 'template', ))
-_C22 = frozenset(('assumed', 'assumption', 'changes', 'description', 'label', 'note', 'on_pages', 'schema', 'source', 'tiers', 'value', ))
-_C23 = frozenset(('assumed', 'assumption', 'from', 'note', 'on_pages', 'source', 'value', ))
+_C16 = frozenset(('fallback', 'strict', ))
+_C17 = frozenset(('cases', 'kind', ))
+_C18 = frozenset(('tests', ))
+_C19 = frozenset(('at', 'boundaries', 'decision', 'description', 'example', 'expect', 'input', 'marketplace', 'name', ))
+_C20 = frozenset(('outputs', 'parameter', 'value', 'vary', ))
+_C21 = frozenset(('id', 'reason', 'then', 'when', ))
+_C22 = frozenset(('description', 'marketplaces', 'template', ))
+_C23 = frozenset(('assumed', 'assumption', 'changes', 'description', 'label', 'note', 'on_pages', 'schema', 'source', 'tiers', 'value', ))
+_C24 = frozenset(('assumed', 'assumption', 'from', 'note', 'on_pages', 'source', 'value', ))
 
 def is_decision(v):
     if not (isinstance(v, dict)):
@@ -374,32 +375,49 @@ def is_program(v):
                 return False
             if not (_P0.search(v9) is not None):
                 return False
-    if 'labels' in v:
-        v10 = v['labels']
-        if not (isinstance(v10, dict)):
+    if 'languages' in v:
+        v10 = v['languages']
+        if not (isinstance(v10, list)):
             return False
-        for v11, v12 in v10.items():
+        if not (len(v10) >= 1):
+            return False
+        if not (_unique(v10)):
+            return False
+        for v11 in v10:
             if not (isinstance(v11, str)):
                 return False
-            if not (_P5.search(v11) is not None):
+            if not (_P4.search(v11) is not None):
                 return False
-            if not (isinstance(v12, str)):
-                return False
-            if not (len(v12) >= 1):
-                return False
-            pass
-    if 'parameters' in v:
-        v13 = v['parameters']
-        if not (isinstance(v13, dict)):
+    if 'translations' in v:
+        v12 = v['translations']
+        if not (isinstance(v12, str) and v12 in _C16):
             return False
-        if not (len(v13) >= 1):
+    if 'labels' in v:
+        v13 = v['labels']
+        if not (isinstance(v13, dict)):
             return False
         for v14, v15 in v13.items():
             if not (isinstance(v14, str)):
                 return False
-            if not (_P0.search(v14) is not None):
+            if not (_P5.search(v14) is not None):
                 return False
-            if not (_f10(v15)):
+            if not (isinstance(v15, str)):
+                return False
+            if not (len(v15) >= 1):
+                return False
+            pass
+    if 'parameters' in v:
+        v16 = v['parameters']
+        if not (isinstance(v16, dict)):
+            return False
+        if not (len(v16) >= 1):
+            return False
+        for v17, v18 in v16.items():
+            if not (isinstance(v17, str)):
+                return False
+            if not (_P0.search(v17) is not None):
+                return False
+            if not (_f10(v18)):
                 return False
             pass
     return True
@@ -409,11 +427,11 @@ def is_tests(v):
         return False
     if not ('cases' in v):
         return False
-    if not (v.keys() <= _C16):
+    if not (v.keys() <= _C17):
         return False
     if 'kind' in v:
         v1 = v['kind']
-        if not (isinstance(v1, str) and v1 in _C17):
+        if not (isinstance(v1, str) and v1 in _C18):
             return False
     if 'cases' in v:
         v2 = v['cases']
@@ -426,7 +444,7 @@ def is_tests(v):
                 return False
             if not ('name' in v3 and 'decision' in v3 and 'marketplace' in v3 and 'at' in v3 and 'input' in v3 and 'expect' in v3):
                 return False
-            if not (v3.keys() <= _C18):
+            if not (v3.keys() <= _C19):
                 return False
             if 'name' in v3:
                 v4 = v3['name']
@@ -474,7 +492,7 @@ def is_tests(v):
                     return False
                 if not ('parameter' in v12 and 'outputs' in v12):
                     return False
-                if not (v12.keys() <= _C19):
+                if not (v12.keys() <= _C20):
                     return False
                 if 'parameter' in v12:
                     v13 = v12['parameter']
@@ -505,7 +523,7 @@ def _f6(v):
         return False
     if not ('id' in v and 'reason' in v and 'then' in v):
         return False
-    if not (v.keys() <= _C20):
+    if not (v.keys() <= _C21):
         return False
     if 'id' in v:
         v1 = v['id']
@@ -555,7 +573,7 @@ def _f9(v):
         return False
     if not ('template' in v):
         return False
-    if not (v.keys() <= _C21):
+    if not (v.keys() <= _C22):
         return False
     if 'template' in v:
         v1 = v['template']
@@ -587,7 +605,7 @@ def _f10(v):
         return False
     if not ('description' in v and 'schema' in v and 'value' in v):
         return False
-    if not (v.keys() <= _C22):
+    if not (v.keys() <= _C23):
         return False
     if 'description' in v:
         v1 = v['description']
@@ -674,7 +692,7 @@ def _f13(v):
         return False
     if not ('from' in v and 'value' in v):
         return False
-    if not (v.keys() <= _C23):
+    if not (v.keys() <= _C24):
         return False
     if 'from' in v:
         v1 = v['from']

@@ -19,6 +19,7 @@ rendered; the others are kept on disk as they are.
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import json
 import multiprocessing
 import os
@@ -57,8 +58,14 @@ INDEX_FILES = ("index.html", "index.json", "index.md")
 class Job:
     page: Page
     marketplace: str
-    locale: str
+    locale: str  # the language the page is published as (its path)
     edition: Edition | None = None  # a past edition (engine.site.editions); None: the current page
+    fallback: str = ""  # the language its text is in when its own translation is not complete
+
+    @property
+    def lang(self) -> str:
+        """The language of the page's text: its own, or the reference language in its place."""
+        return self.fallback or self.locale
 
     def path(self, ext: str, marketplace: str | None = None, locale: str | None = None,
              edition: str | None = "") -> str:
@@ -77,6 +84,7 @@ class Plan:
     jobs: list[Job] = field(default_factory=list)
     domains: dict[str, Domain] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    fallbacks: dict[str, set[str]] = field(default_factory=dict)  # program -> languages shown in English
     _firsts: dict[tuple[str, str], dict[str, Job]] | None = field(default=None, repr=False)
     _dates: dict[tuple[str, str, str], tuple[str | None, str | None]] = field(default_factory=dict, repr=False)
     # past editions by (program, marketplace), oldest first; set by `add_editions`
@@ -118,7 +126,7 @@ def add_editions(repo: Repository, work: Plan, at: str | None) -> None:
         where = (job.page.program, mp)
         if where not in work.editions:
             work.editions[where] = editions.past_editions(repo, job.page.program, mp, day)
-        work.jobs += [Job(job.page, mp, job.locale, e) for e in work.editions[where]]
+        work.jobs += [Job(job.page, mp, job.locale, e, job.fallback) for e in work.editions[where]]
     for (mp, tag), firsts in work.first_pages().items():
         work.feeds.update(job for program, job in firsts.items() if work.editions.get((program, mp)))
 
@@ -150,26 +158,101 @@ def _labels(repo: Repository, program_id: str) -> tuple[str | None, tuple[tuple[
     return program.pos.file, tuple(found)
 
 
-def plan(repo: Repository) -> Plan:
-    """Which pages to render in which marketplaces and languages, and the catalogs they need."""
+def plan(repo: Repository, strict: bool = False) -> Plan:
+    """Which pages to render in which marketplaces and languages, and the catalogs they need.
+
+    A page is published in each language of its marketplace that its program is written in
+    (`languages:` in program.yaml, default all). With `translations: fallback` (and not
+    ``strict``), a language whose catalog is incomplete gets the English page in its place.
+    """
     out = Plan()
     for program_id in sorted(repo.programs):
         program = repo.programs[program_id]
         pages, problems = pages_of(repo, program)
         out.problems += problems
+        written = program.extra.get("languages")
         jobs = [Job(page, mp, tag) for page in pages for mp in page.marketplaces
                 if mp in repo.marketplaces for tag in repo.marketplaces[mp].locales
-                if repo.languages is None or tag in repo.languages]
+                if repo.languages is None or tag in repo.languages
+                if written is None or tag in written or tag == l10n.SOURCE_LOCALE]
         if not jobs:
             continue
-        out.jobs += jobs
         labels_file, labels = _labels(repo, program_id)
-        out.domains[program_id] = Domain(program_id, program.dir, os.path.join(program.dir, "pages"),
-                                         tuple(sorted({j.locale for j in jobs})), labels, labels_file)
+        domain = Domain(program_id, program.dir, os.path.join(program.dir, "pages"),
+                        tuple(sorted({j.locale for j in jobs})), labels, labels_file)
+        out.domains[program_id] = domain
+        if program.extra.get("translations") == "fallback" and not strict:
+            from engine.i18n.catalogs import check
+
+            pending = {s.tag for s in check(domain).stats if s.missing or s.fuzzy}
+            if pending:
+                out.fallbacks[program_id] = pending
+                jobs = [Job(j.page, j.marketplace, j.locale, fallback=l10n.SOURCE_LOCALE) if j.locale in pending else j
+                        for j in jobs]
+        out.jobs += jobs
     site = site_dir(repo)
     tags = {j.locale for j in out.jobs} | {l10n.SOURCE_LOCALE}
     out.domains[SITE] = Domain(SITE, site, site, tuple(sorted(tags)))
     return out
+
+
+def program_facts(repo: Repository, program_id: str) -> dict[Any, str]:
+    """Every value the program's pages may state, each with the parameter it belongs to: numbers
+    (2 and more: 0 and 1 are too common in prose to be a figure), addresses, URLs and dates, in
+    every marketplace and at every effective date. A translation writing one of them is G006."""
+    program = repo.programs[program_id]
+    facts: dict[Any, str] = {}
+
+    def walk(name: str, value: Any) -> None:
+        if isinstance(value, bool) or value is None:
+            return
+        if isinstance(value, (int, float)):
+            if value >= 2:
+                facts.setdefault(float(value), name)
+        elif isinstance(value, str):
+            if "@" in value or "://" in value or re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                facts.setdefault(value.lower(), name)
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(name, v)
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                walk(name, v)
+
+    for name in program.parameters:
+        for mp in program.marketplaces:
+            if mp in repo.marketplaces:
+                for entry in program.timeline(name, mp):
+                    walk(name, entry.value)
+                    if entry.start:
+                        facts.setdefault(entry.start, f"{name} (its effective date)")
+    return facts
+
+
+def catalog_problems(repo: Repository, work: Plan) -> list[Problem]:
+    """What `policyctl i18n check` finds in the catalogs of every domain of the plan (missing, fuzzy,
+    obsolete messages, placeholders that differ from the English, a stale template), and the
+    translations that state a fact instead of its placeholder (G006): a build publishes nothing
+    `i18n check` refuses."""
+    from engine.i18n.catalogs import check, fact_problems
+
+    problems: list[Problem] = []
+    for name, domain in sorted(work.domains.items()):
+        found = check(domain).problems
+        if name in repo.programs:
+            found += fact_problems(domain, program_facts(repo, name))
+        pending = tuple(f"{tag}: " for tag in work.fallbacks.get(name, ()))
+        # a language shown in English for now (`translations: fallback`): its gaps are to do, not errors
+        problems += [dataclasses.replace(p, severity="warning") if pending and p.message.startswith(pending) else p
+                     for p in found]
+    return problems
+
+
+def _merge(checked: list[Problem], found: list[Problem]) -> list[Problem]:
+    """The catalog check's problems, and those met while rendering that it did not already state
+    (a missing message is found by both, at the same place)."""
+    places = {(p.file, p.line, p.code) for p in checked}
+    return sorted(set(checked) | {p for p in found if (p.file, p.line, p.code) not in places}, key=Problem.sort_key)
 
 
 def today_in(time_zone: str) -> str:
@@ -188,17 +271,19 @@ class Built:
     # for engine.cache.pages: a page's .md path (or INDEX) -> (key, title, its files)
     records: dict[str, tuple[str, str, tuple[str, ...]]] = field(default_factory=dict)
     rendered: int = 0  # pages rendered (the others were kept)
+    warnings: list[Problem] = field(default_factory=list)  # do not stop publishing (a language shown in English)
 
 
 def tidy_markdown(text: str) -> str:
-    """One blank line at most between blocks, no trailing spaces, one final newline."""
+    """One blank line at most between blocks, no trailing spaces, one final newline; CJK lines of
+    one paragraph joined without a space (markup.join_cjk_lines)."""
     lines = [line.rstrip() for line in text.splitlines()]
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
-    return text + "\n"
+    return markup.join_cjk_lines(text) + "\n"
 
 
 def build(repo: Repository, at: str | None = None, cache: PageCache | None = None,
-          progress: Callable[[int, int], None] | None = None) -> Built:
+          progress: Callable[[int, int], None] | None = None, strict: bool = False) -> Built:
     """Render the whole site in memory. Problems (data, templates, translations) mean: do not publish.
 
     With ``cache``, a page whose inputs are those of the files the last build left in the output
@@ -210,7 +295,7 @@ def build(repo: Repository, at: str | None = None, cache: PageCache | None = Non
     if errors:
         out.problems = errors
         return out
-    work = plan(repo)
+    work = plan(repo, strict)
     add_editions(repo, work, at)
     out.problems += work.problems
     work.first_pages()  # once, before any worker starts
@@ -237,7 +322,7 @@ def build(repo: Repository, at: str | None = None, cache: PageCache | None = Non
     translators: list[Translator] = []
     by_program: dict[tuple[str, str], list[Job]] = {}
     for job in todo:
-        by_program.setdefault((job.page.program, job.locale), []).append(job)
+        by_program.setdefault((job.page.program, job.lang), []).append(job)
     rendered: dict[Job, tuple[str, str, str]] = {}  # job -> (markdown, html body, title)
     workers = _workers(len(todo))
     tell = progress or (lambda done, total: None)
@@ -267,8 +352,32 @@ def build(repo: Repository, at: str | None = None, cache: PageCache | None = Non
                                 for job in work.jobs})
     for translator in translators:
         out.problems += translator.problems
-    out.problems = sorted(set(out.problems), key=Problem.sort_key)
+    merged = _merge(catalog_problems(repo, work), out.problems)
+    out.problems = [p for p in merged if p.severity == "error"]
+    out.warnings = [p for p in merged if p.severity != "error"]
     return out
+
+
+def render_one(repo: Repository, work: Plan, sources: dict[str, dict[Any, tuple[str, int]]], job: Job,
+               at: str | None, renderers: dict[str, Renderer]) -> tuple[dict[str, str], list[Problem]]:
+    """One page's Markdown and HTML (by extension), and every problem met making them: for the
+    preview server (engine.commands.serve), which renders the page asked for and nothing else."""
+    rendered: dict[Job, tuple[str, str, str]] = {}
+    problems, used = _render_group(repo, work, sources, at, job.page.program, job.lang, [job], renderers, rendered)
+    for translator in used:
+        problems += translator.problems
+    if job not in rendered:
+        return {}, sorted(set(problems), key=Problem.sort_key)
+    text, body, title = rendered[job]
+    layout_text = Translator(work.domains[SITE], job.locale, sources[SITE])
+    files = {"md": text}
+    try:
+        same = [j for j in work.jobs if j.page is job.page]
+        files["html"] = Layout(site_dir(repo)).use(layout_text).page(_page_view(repo, job, same, title, body))
+    except RenderError as e:
+        problems.append(e.problem)
+    problems += layout_text.problems
+    return files, sorted(set(problems), key=Problem.sort_key)
 
 
 def _title(job: Job, rendered: dict[Job, tuple[str, str, str]], reused: dict[Job, str]) -> str:
@@ -440,10 +549,15 @@ def _assemble(repo: Repository, work: Plan, rendered: dict[Job, tuple[str, str, 
                          effective_until=job.edition.end)
         listed = out.entries if job.edition is None else out.editions
         if job in reused:
+            if job.fallback:
+                entry["text_locale"] = job.fallback
             out.kept.update(work.files(job))
             listed.append(entry)
             continue
         text, body, title = rendered[job]
+        if job.fallback:
+            entry["text_locale"] = job.fallback
+            text = _pending_notice(layouts[job.locale], job) + text
         out.files[job.path("md")] = text.encode("utf-8")
         try:
             view = _page_view(repo, work, job, by_page[job.page], title, body, day)
@@ -461,7 +575,7 @@ def _assemble(repo: Repository, work: Plan, rendered: dict[Job, tuple[str, str, 
         if cache.reusable(INDEX, key, INDEX_FILES) is not None:
             out.kept.update(INDEX_FILES)
             return
-    index = _index_view(repo, [j for j in jobs if j.edition is None], out.entries)
+    index = index_view(repo, [j for j in jobs if j.edition is None], out.entries)
     try:
         layout.use(layouts[l10n.SOURCE_LOCALE])
         out.files["index.html"] = layout.index(index).encode("utf-8")
@@ -470,6 +584,16 @@ def _assemble(repo: Repository, work: Plan, rendered: dict[Job, tuple[str, str, 
         out.problems.append(e.problem)
     manifest = {"generator": "policyctl build", "pages": out.entries, "editions": out.editions}
     out.files["index.json"] = (json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
+
+
+# the layout's note on a page shown in English in another language's place (page.html.j2)
+PENDING = "This page is not yet available in %(language)s. It is shown in English until its translation is complete."
+
+
+def _pending_notice(layout: Translator, job: Job) -> str:
+    """The Markdown page's first line when it is the English page in ``job.locale``'s place."""
+    note = layout.lookup(PENDING) % {"language": l10n.language_name(job.locale, job.locale)}
+    return f"> {markup.escape(note)}\n\n"
 
 
 def _rel(from_path: str, to_path: str) -> str:
@@ -560,9 +684,13 @@ def _page_view(repo: Repository, work: Plan, job: Job, same_page: list[Job], tit
     picker, banner = _edition_view(job, work.editions.get((job.page.program, job.marketplace), []), day)
     feed = next((j for j in work.feeds if (j.page.program, j.marketplace, j.locale)
                  == (job.page.program, job.marketplace, job.locale)), None)
+    for lang, sibling in zip(languages, [j for j in siblings if j.marketplace == job.marketplace]):
+        lang["pending"] = bool(sibling.fallback)  # linked, marked as not yet translated
     return {"editions": picker, "banner": banner, "current": job.edition is None,
             "feed_href": _rel(here, feed.feed()) if feed else "",
-            "program": job.page.program, "marketplace": job.marketplace, "lang": job.locale, "dir": l10n.text_direction(job.locale), "title": title, "body": body,
+            "program": job.page.program, "marketplace": job.marketplace, "lang": job.lang,
+            "dir": l10n.text_direction(job.lang), "title": title, "body": body,
+            "pending": {"tag": job.locale, "name": l10n.language_name(job.locale, job.locale)} if job.fallback else None,
             "program_name": official_name(repo.programs[job.page.program], job.locale),
             "marketplace_name": l10n.country_name(mp.country, job.locale), "site": mp.site or "",
             "languages": languages, "marketplaces": markets, "index_href": _rel(here, "index.html"),
@@ -570,7 +698,7 @@ def _page_view(repo: Repository, work: Plan, job: Job, same_page: list[Job], tit
             "x_default": _rel(here, job.path("html", locale=default)) if default in published else ""}
 
 
-def _index_view(repo: Repository, jobs: list[Job], entries: list[dict[str, Any]]) -> dict[str, Any]:
+def index_view(repo: Repository, jobs: list[Job], entries: list[dict[str, Any]]) -> dict[str, Any]:
     titles = {(e["program"], e["page"], e["marketplace"], e["locale"]): e["title"] for e in entries}
     rows = []
     groups: dict[tuple[str, str, str], list[Job]] = {}

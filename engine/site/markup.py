@@ -26,7 +26,9 @@ _PRIVATE = re.compile("[\ue000-\ue002]")
 _MARK = re.compile(f"{_OPEN}(\\d+){_MID}")
 _BREAKS = re.compile(r"[ \t]*[\r\n\v\f\u2028\u2029][ \t\r\n\v\f\u2028\u2029]*|[ \t]{2,}")  # not NBSP
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&|~!#])")
-_LINE_START = re.compile(r"^([-+=](?=\s|$)|\d+(?=[.)](?:\s|$)))")  # would start a list or a heading
+# would start a list or a heading: `-`, `+`, `=` are escaped themselves; an ordered list's `1.`
+# by its `.` or `)` (CommonMark escapes only punctuation: `\1.` would show the backslash)
+_LINE_START = re.compile(r"^(?:([-+=])(?=\s|$)|(\d+)([.)])(?=\s|$))")
 
 
 class Shown(Markup):
@@ -61,7 +63,41 @@ def _escape(text: str) -> Markup:
     text = _PRIVATE.sub("", text)
     text = _BREAKS.sub(" ", text)  # a value is inline: a line break would start a block
     text = _MD_SPECIAL.sub(r"\\\1", text)
-    return Markup(_LINE_START.sub(r"\\\1", text))
+    return Markup(_LINE_START.sub(_escape_line_start, text))
+
+
+def _escape_line_start(m: re.Match[str]) -> str:
+    return f"\\{m.group(1)}" if m.group(1) else f"{m.group(2)}\\{m.group(3)}"
+
+
+# Han, kana, CJK punctuation and full-width forms: scripts written without spaces between words
+_CJK = "\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_CJK_END = re.compile(f"[{_CJK}][\ue001\ue002]*$")
+_CJK_PUNCT_END = re.compile("[\u3000-\u303f\uff00-\uffef][\ue001\ue002]*$")  # 。，：（ ... end a sentence part
+_BLOCK_START = re.compile(r"$|[\s#|>]|[-+*](?:\s|$)|\d+[.)](?:\s|$)")  # a line that could start a block
+_CJK_START = re.compile(f"^(?:\ue000\\d+\ue001)?[{_CJK}]")
+
+
+def join_cjk_lines(markdown: str) -> str:
+    """Lines of one paragraph joined without a space where both sides are CJK: a line break
+    inside a paragraph is a space in HTML, and Chinese and Japanese put none between sentences.
+    A heading or table line is never joined to the next; fact marks (the private-use characters
+    above) are looked through."""
+    if not _HAS_CJK.search(markdown):
+        return markdown
+    lines = markdown.split("\n")
+    out = [lines[0]]
+    for line in lines[1:]:
+        before = out[-1]
+        if (_CJK_END.search(before) and not before.lstrip().startswith(("#", "|")) and not _BLOCK_START.match(line)
+                and (_CJK_START.match(line) or _CJK_PUNCT_END.search(before))):
+            out[-1] = before + line
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+_HAS_CJK = re.compile(f"[{_CJK}]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +148,58 @@ class Fact:
 
     def __hash__(self) -> int:
         return hash(self.path)
+
+    # Arithmetic: a numeric fact computes like its number (`t.over + 1`, `p.fee * 100`); the result
+    # is a plain number, shown through a filter like any other (it is derived, not a fact itself).
+    def _number(self, other: Any = 0) -> tuple[Any, Any]:
+        raw, value = self.raw, unwrap(other)
+        for v in (raw, value):
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise TypeError(f"arithmetic needs numbers: `{self.path}` is {type(raw).__name__}"
+                                + ("" if v is raw else f" and the other value {type(v).__name__}"))
+        return raw, value
+
+    def __add__(self, other: Any) -> Any:
+        a, b = self._number(other)
+        return a + b
+
+    def __radd__(self, other: Any) -> Any:
+        a, b = self._number(other)
+        return b + a
+
+    def __sub__(self, other: Any) -> Any:
+        a, b = self._number(other)
+        return a - b
+
+    def __rsub__(self, other: Any) -> Any:
+        a, b = self._number(other)
+        return b - a
+
+    def __mul__(self, other: Any) -> Any:
+        a, b = self._number(other)
+        return a * b
+
+    def __rmul__(self, other: Any) -> Any:
+        a, b = self._number(other)
+        return b * a
+
+    def __truediv__(self, other: Any) -> Any:
+        a, b = self._number(other)
+        return a / b
+
+    def __rtruediv__(self, other: Any) -> Any:
+        a, b = self._number(other)
+        return b / a
+
+    def __floordiv__(self, other: Any) -> Any:
+        a, b = self._number(other)
+        return a // b
+
+    def __neg__(self) -> Any:
+        return -self._number()[0]
+
+    def __abs__(self) -> Any:
+        return abs(self._number()[0])
 
     def __str__(self) -> str:
         raise TypeError(f"the fact `{self.path}` must be shown through a filter (number, money, date, label, ...)")

@@ -8,8 +8,10 @@ through the catalogs (engine.i18n.translator); every fact is formatted by a CLDR
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
+from collections.abc import Iterator
 from typing import Any, Callable, cast
 
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, pass_context
@@ -22,7 +24,7 @@ from engine.i18n import cldr as l10n
 from engine.i18n.catalogs import PLACEHOLDER, SITE, label_context, placeholders
 from engine.i18n.cldr import SOURCE_LOCALE
 from engine.site.manifest import pages_dir
-from engine.site.markup import Fact, FactMarks, Shown, escape, unwrap
+from engine.site.markup import Fact, FactMarks, Shown, escape, strip_marks, unwrap
 from engine.model.policy import Program
 from engine.model.repository import Repository
 from engine.templates.check import padded_conversion
@@ -30,6 +32,7 @@ from engine.templates.sandbox import RenderError, environment, fail, template_er
 from engine.i18n.translator import Translator
 
 SITE_PREFIX = SITE + "/"
+MAX_LIST = 1000  # items a list filter takes from a generator: data lists are short, a page stays bounded
 
 
 class Renderer:
@@ -58,7 +61,7 @@ class Renderer:
         loader = ChoiceLoader([FileSystemLoader(pages_dir(self.program)),
                                PrefixLoader({SITE: FileSystemLoader(site_dir)})])
         env = environment(loader, finalize=self.show)  # autoescaped: `show` escapes for Markdown
-        env.filters.update(self.filters())
+        env.filters.update({name: _per_render(f) for name, f in self.filters().items()})
         for name in ("number", "string", "mapping", "sequence", "iterable", "integer", "float"):
             env.tests[name] = _unwrapping(cast(Callable[..., Any], jinja_tests.TESTS[name]))
         env.globals.update(gettext=self._gettext, _=self._gettext, ngettext=self._ngettext,
@@ -157,7 +160,7 @@ class Renderer:
             "duration": self.duration, "list": self.join, "label": self.label, "labels": self.label_list,
             "language": self.language, "languages": self.languages, "country": self.country,
             "email": self.email, "value": self.value, "inline": self.inline, "datetime": self.datetime,
-            "time_zone": self.zone_name,
+            "time_zone": self.zone_name, "countries": self.countries, "collate": self.collate,
         }
 
     def _fact(self, value: Any, text: str) -> Shown:
@@ -222,6 +225,10 @@ class Renderer:
             return fail(f"`list` needs a list, but `{value.path}` is a mapping")
         elif isinstance(value, (Fact, list, tuple)):
             parts = [str(self._plain(v)) for v in value]
+        elif isinstance(value, Iterator):  # `map(...)`, `select(...)`: a generator over a list from the data
+            parts = [str(self._plain(v)) for v in itertools.islice(value, MAX_LIST + 1)]
+            if len(parts) > MAX_LIST:
+                return fail(f"`list` joins at most {MAX_LIST} items")
         else:
             return fail(f"`list` needs a list, not {type(unwrap(value)).__name__}")
         text = self._call("list", lambda: l10n.join(parts, self.tag, style))
@@ -263,6 +270,21 @@ class Renderer:
     def languages(self, value: Any) -> Items:
         return Items([self.language(v) for v in value], value)
 
+    def countries(self, value: Any) -> Items:
+        """Countries and regions (ISO 3166 codes) by their names in the page's language, in the
+        language's alphabetical order: "Österreich, Polen und Tschechien"."""
+        return self.collate(Items([self.country(v) for v in value], value))
+
+    def collate(self, value: Any) -> Items:
+        """Names (from `labels`, `languages`, `countries`) in alphabetical order by the Unicode
+        Collation Algorithm, not by code point ("Tschechien" before "Österreich")."""
+        if isinstance(value, Iterator):
+            value = list(itertools.islice(value, MAX_LIST + 1))
+        if not isinstance(value, (Items, list, tuple)) or len(value) > MAX_LIST:
+            return fail(f"`collate` needs a list of names (at most {MAX_LIST}), such as `|labels` or `|countries`")
+        items = [v if isinstance(v, Shown) else self.value(v) for v in value]
+        return Items(sorted(items, key=lambda v: l10n.collation_key(strip_marks(str(v)))), value)
+
     def country(self, value: Any) -> Shown:
         return self._fact(value, escape(self._call("country", lambda: l10n.country_name(unwrap(value), self.tag))))
 
@@ -298,6 +320,18 @@ class Items(list[Shown]):
         else:
             self.fact = source.path if isinstance(source, Fact) else None
             self.value = unwrap(source)
+
+
+def _per_render(filter_: Callable[..., Any]) -> Callable[..., Any]:
+    """A filter Jinja must call while rendering. It computes a filter of constants once, when
+    compiling (`{{ "AT"|country }}`), unless the filter takes the render's context; these depend on
+    the language being rendered, which `Renderer.use` switches between renders."""
+    @pass_context
+    def call(_ctx: Context, *args: Any, **kwargs: Any) -> Any:
+        return filter_(*args, **kwargs)
+
+    call.__doc__ = filter_.__doc__
+    return call
 
 
 def _unwrapping(test: Callable[..., Any]) -> Callable[..., bool]:
