@@ -372,8 +372,10 @@ def render_one(repo: Repository, work: Plan, sources: dict[str, dict[Any, tuple[
     layout_text = Translator(work.domains[SITE], job.locale, sources[SITE])
     files = {"md": text}
     try:
-        same = [j for j in work.jobs if j.page is job.page]
-        files["html"] = Layout(site_dir(repo)).use(layout_text).page(_page_view(repo, job, same, title, body))
+        same = [j for j in work.jobs if j.page is job.page and j.edition is None]
+        day = job.edition.day if job.edition else at or today_in(repo.marketplaces[job.marketplace].time_zone)
+        files["html"] = Layout(site_dir(repo)).use(layout_text).page(_page_view(repo, work, job, same, title, body,
+                                                                                day))
     except RenderError as e:
         problems.append(e.problem)
     problems += layout_text.problems
