@@ -13,7 +13,25 @@ See README.md ("Python API") for a worked example.
 
 from __future__ import annotations
 
-from engine.problems import PolicyError, Pos, Problem
-from engine.repository import Change, Repository, Resolved, load
+from typing import Any
 
-__all__ = ["Change", "PolicyError", "Pos", "Problem", "Repository", "Resolved", "load"]
+from engine.problems import PolicyError, Pos, Problem
+
+__all__ = ["Bundle", "Change", "PolicyError", "Pos", "Problem", "Repository", "Resolved", "load", "load_bundle"]
+
+# Imported on first use (PEP 562): a process that answers from a bundle never loads the source
+# readers (PyYAML, jsonschema), and one that reads sources never loads the bundle code.
+_LAZY = {"Change": "engine.model.repository", "Repository": "engine.model.repository",
+         "Resolved": "engine.model.repository", "load": "engine.model.repository",
+         "Bundle": "engine.bundle.load", "load_bundle": "engine.bundle.load"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'engine' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

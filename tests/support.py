@@ -53,8 +53,9 @@ INDEX_FILES = {"index.html", "index.json", "index.md"}
 def declared_pages(policies: Path | str) -> set[str]:
     """`program/marketplace/language/page` of every page the repository declares: each page of a
     program's `pages.yaml` (without one, each `pages/*.md.j2`) in each marketplace the page names
-    (default: the program's) and each language that marketplace lists. Read from the files rather
-    than taken from the engine's plan, so that tests can hold the plan to it."""
+    (default: the program's) and each language that marketplace lists and the program is written
+    in (its `languages:`, English always). Read from the files rather than taken from the engine's
+    plan, so that tests can hold the plan to it."""
     import yaml
 
     import engine
@@ -69,17 +70,69 @@ def declared_pages(policies: Path | str) -> set[str]:
         else:
             pages = {p.name[: -len(".md.j2")]: program.marketplaces for p in (folder / "pages").glob("*.md.j2")
                      if not p.name.startswith("_")}
+        written = yaml.safe_load((folder / "program.yaml").read_text(encoding="utf-8")).get("languages")
         for page, marketplaces in pages.items():
             for mp in marketplaces:
-                found |= {f"{program.id}/{mp}/{tag}/{page}" for tag in repo.marketplaces[mp].locales}
+                found |= {f"{program.id}/{mp}/{tag}/{page}" for tag in repo.marketplaces[mp].locales
+                          if written is None or tag in written or tag == "en"}
     return found
+
+
+ORIGINAL = "original"  # the folder of the edition before a program's first dated change
+FEED = "changes.atom"  # a program's change feed, one per marketplace and language
+
+
+def effective_dates(policies: Path | str, program: str, marketplace: str, at: str) -> list[str]:
+    """The days on or before `at` on which a value of the program changed in the marketplace
+    (the timelines of its parameters), oldest first."""
+    import engine
+
+    repo = engine.load(str(policies))
+    return sorted({change.start for change in repo.history(program, marketplace) if change.start and change.start <= at})
+
+
+def declared_editions(policies: Path | str, at: str) -> set[str]:
+    """`program/marketplace/language/edition/page` of every past edition a build on day `at`
+    publishes: each declared page of a program and marketplace whose values changed by then has
+    its `original` edition (the rules before the first change) and one per change but the latest
+    (that one is the current page), named by its day. Derived from the timelines, not from the
+    engine's edition plan (engine/site/editions.py), so that tests can hold the plan to it."""
+    found = set()
+    dates: dict[tuple[str, str], list[str]] = {}
+    for page in declared_pages(policies):
+        program, mp, tag, name = page.split("/")
+        days = dates.get((program, mp))
+        if days is None:
+            days = dates[(program, mp)] = effective_dates(policies, program, mp, at)
+        if days:
+            found |= {f"{program}/{mp}/{tag}/{folder}/{name}" for folder in (ORIGINAL, *days[:-1])}
+    return found
+
+
+def site_pages(policies: Path | str, at: str) -> set[str]:
+    """Every page a build on day `at` renders: the current ones and the past editions."""
+    return declared_pages(policies) | declared_editions(policies, at)
+
+
+def feeds_of(pages: set[str]) -> set[str]:
+    """The change feeds beside these pages: one per program, marketplace and language with a past edition."""
+    return {"/".join(page.split("/")[:3] + [FEED]) for page in pages if page.count("/") == 4}
+
+
+def site_files(policies: Path | str, at: str) -> set[str]:
+    """Every file a build on day `at` writes: the indexes, the build record, each page's Markdown
+    and HTML (past editions too) and the change feeds."""
+    from engine.site.ownership import RECORD
+
+    pages = site_pages(policies, at)
+    return INDEX_FILES | {RECORD} | files_of(pages) | feeds_of(pages)
 
 
 def select(pages: set[str], program: str | None = None, marketplace: str | None = None,
            locale: str | None = None) -> set[str]:
-    """The pages of `declared_pages` of one program, marketplace and/or language."""
+    """The pages (current or past editions) of one program, marketplace and/or language."""
     def keep(path: str) -> bool:
-        p, mp, tag, _ = path.split("/")
+        p, mp, tag = path.split("/")[:3]
         return program in (None, p) and marketplace in (None, mp) and locale in (None, tag)
     return {path for path in pages if keep(path)}
 

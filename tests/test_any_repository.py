@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 import engine
-from engine import outtree
-from support import (INDEX_FILES, ROOT, catalog_size, copy_program, declared_pages, files_of, published_locales,
-                     run_cli, select)
+from engine.site import outtree
+from support import (ROOT, catalog_size, copy_program, declared_editions, declared_pages, published_locales, run_cli,
+                     select, site_files, site_pages)
 from test_pages import facts, same_facts_in_every_language
 
 pytestmark = pytest.mark.slow
@@ -70,18 +70,20 @@ def test_its_files_are_formatted(grown: Path) -> None:
 
 
 def test_the_site_holds_every_declared_page_and_nothing_else(grown: Path, site: Path) -> None:
-    pages = declared_pages(grown)
+    pages, past = declared_pages(grown), declared_editions(grown, AT)
     assert select(pages, "csba2") and len(select(pages, "csba2")) == len(select(pages, "csba"))
-    assert set(outtree.read_tree(str(site))) == INDEX_FILES | files_of(pages)
+    assert len(select(past, "csba2")) == len(select(past, "csba"))  # its history is the original's
+    assert set(outtree.read_tree(str(site))) == site_files(grown, AT)  # editions, feeds and the build record too
     index = json.loads((site / "index.json").read_text(encoding="utf-8"))
     assert {entry["markdown"][: -len(".md")] for entry in index["pages"]} == pages
+    assert {entry["markdown"][: -len(".md")] for entry in index["editions"]} == past
     check = run_cli("build", "--root", str(grown), "--out", str(site), "--at", AT, "--check")
     assert check.code == 0, check
 
 
 def test_every_language_states_the_same_facts_and_the_copy_states_the_originals(grown: Path, site: Path) -> None:
     files = outtree.read_tree(str(site))
-    assert same_facts_in_every_language(files, declared_pages(grown)) > 20
+    assert same_facts_in_every_language(files, site_pages(grown, AT)) > 20
     for page in select(declared_pages(grown), "csba"):
         twin = "csba2" + page[len("csba"):]
         stated = [[fact for fact in facts(files[f"{p}.html"].decode()).facts if fact[0] != "program"] for p in (page, twin)]

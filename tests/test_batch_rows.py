@@ -14,9 +14,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import batch
-from engine.decide import CompiledDecision, compile_decision
-from engine.model import Decision, Expr, Rule
+from engine.decisions import batch
+from engine.decisions.compile import CompiledDecision, compile_decision
+from engine.model.policy import Decision, Expr, Rule
 from engine.problems import Pos
 
 FILE = "d.yaml"
@@ -155,7 +155,10 @@ def test_a_batch_writes_what_deciding_each_line_gives() -> None:
             expected.append(json.dumps(result.to_json(), ensure_ascii=False, separators=(",", ":")))
         assert len(got) == len(expected), name
         assert [g for g, x in zip(got, expected) if x is not None] == [x for x in expected if x is not None], name
-        assert sum('"D005"' in g for g in got) and sum('"D004"' in g for g in got), name
+        assert sum('"D004"' in g for g in got), name
+        # `cpu` fails when `contacts` is missing; "always row" never reads it, and a `let` is
+        # computed only when a row that runs needs it
+        assert bool(sum('"D005"' in g for g in got)) == (name != "always row"), name
 
 
 def test_a_batch_without_the_fast_path_writes_the_same(monkeypatch: Any) -> None:

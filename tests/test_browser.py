@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 import engine
-from engine import l10n
+from engine.i18n import cldr as l10n
 from support import ROOT, run_cli
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -167,4 +167,102 @@ def test_readable_on_a_phone(browser: Any, served: tuple[str, Path]) -> None:
     assert font >= 14
     page.emulate_media(media="print")
     assert page.evaluate("getComputedStyle(document.querySelector('header.site')).display") == "none"
+    context.close()
+
+
+def test_past_editions_and_back_in_chromium(browser: Any, served: tuple[str, Path]) -> None:
+    """From each current page with editions to each past edition (the picker) and back (the banner)."""
+    base, out = served
+    index = json.loads((out / "index.json").read_text())
+    assert index["editions"], "the repository's data no longer has a dated change"
+    page = browser.new_page()
+    for entry in index["editions"]:
+        current = entry["html"].replace(f"/{entry['edition']}/", "/")
+        page.goto(base + current)
+        assert page.locator(".past-edition").count() == 0
+        page.click(f"nav.editions a[href='{entry['edition']}/help.html']")
+        page.wait_for_load_state()
+        assert page.url == base + entry["html"]
+        assert page.evaluate("document.documentElement.lang") == entry["locale"]
+        assert page.inner_text("h1") == entry["title"]
+        assert page.is_visible(".past-edition")
+        assert page.inner_text("nav.editions [aria-current]")
+        page.click("a[data-switch=current]")
+        page.wait_for_load_state()
+        assert page.url == base + current
+    page.close()
+
+
+def test_serve_reloads_on_an_edit_and_shows_a_broken_file(browser: Any, tmp_path: Path) -> None:
+    """`policyctl serve` in Chromium: an edit appears without touching the browser, a broken file
+    appears as an overlay with its place, and the served script runs under the page's policy."""
+    from support import edit
+    from test_serve import PAGE, start_serve, stop
+
+    server = start_serve(tmp_path)
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        refused: list[str] = []
+        page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+        page.on("pageerror", lambda e: refused.append(str(e)))
+        page.goto(server.url + PAGE + "?at=2024-01-01")
+        trial = "document.querySelector('[data-fact=trial_days]')"
+        assert page.evaluate(f"{trial}.dataset.value") == "90"
+        # the date being previewed is carried to the switchers' links
+        assert page.evaluate("[...document.querySelectorAll('a[data-switch]')].every(a => a.search === '?at=2024-01-01')")
+
+        edit(server.root / "csba" / "program.yaml", "value: 90", "value: 120")
+        page.wait_for_function(f"() => {trial} && {trial}.dataset.value === '120'", timeout=20_000)
+        assert "120" in page.inner_text("main")
+
+        overlay = server.root / "csba" / "marketplaces" / "us.yaml"
+        good = overlay.read_text(encoding="utf-8")
+        overlay.write_text(good + "broken: [\n", encoding="utf-8")
+        page.wait_for_selector("#policyctl-problems", timeout=20_000)
+        shown = page.inner_text("#policyctl-problems")
+        assert re.search(r"us\.yaml:\d+:\d+ error\[Y010\]", shown) and "hint:" in shown, shown
+        assert page.evaluate("getComputedStyle(document.querySelector('#policyctl-problems')).position") == "fixed"
+
+        overlay.write_text(good, encoding="utf-8")
+        page.wait_for_function(f"() => !document.querySelector('#policyctl-problems') && {trial}", timeout=20_000)
+        assert refused == []
+    finally:
+        context.close()
+        stop(server)
+
+
+_SPLIT_WORDS = """() => {
+  const split = [];
+  const walker = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (const m of node.data.matchAll(/[\\p{L}\\p{N}]+/gu)) {
+      if (m[0].length > 12) continue;  // a long token may break (overflow-wrap), a word may not
+      const range = document.createRange();
+      range.setStart(node, m.index); range.setEnd(node, m.index + m[0].length);
+      const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+      if (tops.size > 1) split.push(m[0]);
+    }
+  }
+  return split;
+}"""
+
+
+def test_no_word_breaks_in_the_middle_on_a_phone(browser: Any, served: tuple[str, Path]) -> None:
+    """At 390 px, words ("Stufe", "Marketplace") stay whole: only tokens too long for a line
+    (addresses) may break; hyphenation follows the page's `lang`."""
+    base, out = served
+    index = json.loads((out / "index.json").read_text())
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=3, is_mobile=True)
+    page = context.new_page()
+    for entry in index["pages"]:
+        if entry["locale"] == "zh-Hans":  # Chinese breaks between any two characters by design
+            continue
+        page.goto(base + entry["html"])
+        assert page.evaluate("getComputedStyle(document.querySelector('main')).overflowWrap") == "break-word"
+        assert page.evaluate("getComputedStyle(document.querySelector('main')).hyphens") == "auto"
+        # Debian's headless chromium has no hyphenation dictionaries: a word split here is a break
+        split = page.evaluate(_SPLIT_WORDS)
+        assert split == [], (entry["html"], split)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, entry["html"]
     context.close()

@@ -26,7 +26,7 @@ def test_text_format() -> None:
 
 
 def test_text_with_source_line() -> None:
-    from engine import report
+    from engine.problems import report
     from engine.problems import Problem
 
     p = Problem("f.yaml", 2, 5, "S001", "bad", "fix it")

@@ -1,4 +1,4 @@
-"""The memos of parsed date-times (engine.helpers.aware, engine.inputs._date_time_ok) change no answer.
+"""The memos of parsed date-times (engine.decisions.runtime.aware, engine.decisions.inputs._date_time_ok) change no answer.
 
 Each memoized path is compared with the checked path it short-cuts, cold (memo empty) and warm
 (memo filled by earlier calls, in both orders), and the memos are shown to stay bounded.
@@ -14,7 +14,8 @@ from typing import Any, Callable
 
 import pytest
 
-from engine import helpers, inputs
+from engine.decisions import runtime as helpers
+from engine.decisions import inputs
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -67,7 +68,8 @@ def test_instants_in_different_offsets_compare_as_instants() -> None:
         assert helpers.before("2023-12-31T23:30:00Z", "2024-01-01T00:00:00+01:00") is False  # 23:00Z
         assert helpers.after("2024-01-01T00:00:00+01:00", "2023-12-31T23:30:00Z") is False
         assert helpers.before("2024-01-01T00:00:00+01:00", "2023-12-31T23:30:00Z") is True
-        assert helpers.days_between("2024-01-01T00:00:00+01:00", "2024-01-02T00:00:00Z") == 1
+        # calendar days in one zone (here UTC): 2023-12-31 to 2024-01-02, whatever offsets were written
+        assert helpers.days_between("2024-01-01T00:00:00+01:00", "2024-01-02T00:00:00Z") == 2
         assert helpers.after("2024-03-01T10:00:00-12:00", "2024-03-01T21:59:59Z") is True
 
 
@@ -100,19 +102,18 @@ def test_memos_are_bounded() -> None:
 @pytest.mark.skipif(not (ROOT / "policies" / "csba").is_dir(), reason="no csba program")
 def test_a_batch_answers_the_same_with_memos_cold_for_every_line() -> None:
     import engine
-    from engine.batch import run_decide
+    from engine.decisions.batch import run_decide
 
     repo = engine.load(str(ROOT / "policies"))
     decision = repo.program("csba").decisions["coverage"]
     times = [t for t in TEXTS if t] + ["2024-02-01T00:00:00+01:00", "2024-01-31T23:30:00Z", "2024-02-01T00:30:00+01:00"]
     lines = []
     for i, (placed, enrolled, opted) in enumerate(itertools.product(times[::2], times[1::3], [None] + times[::4])):
+        period = {"from": enrolled} if opted is None else {"from": enrolled, "to": opted}
         case: dict[str, Any] = {"inquiry_type": "delivery", "order_stage": "post_order", "fulfillment": "seller",
-                                "order_placed_at": placed, "enrolled_at": enrolled}
-        if opted is not None:
-            case["opted_out_at"] = opted
+                                "order_placed_at": placed, "enrollments": [period]}
         lines.append(json.dumps(case))
-    assert set(decision.inputs) >= {"order_placed_at", "enrolled_at", "opted_out_at"}
+    assert set(decision.inputs) >= {"order_placed_at", "enrollments"}
 
     def answers(text: str) -> list[Any]:
         out = io.StringIO()
@@ -130,5 +131,5 @@ def test_a_batch_answers_the_same_with_memos_cold_for_every_line() -> None:
         cold += answers(line + "\n" + line + "\n")[:1]  # two lines: read as JSON Lines
     assert warm == cold + cold
     matched = {m for result in cold for m in result["matches"]}
-    assert {"placed_after_opt_out", "placed_before_enrollment", "covered"} <= matched
+    assert {"placed_while_opted_out", "placed_before_enrollment", "covered"} <= matched
     assert any(p["code"] == "D004" for result in cold for p in result["problems"])

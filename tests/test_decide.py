@@ -1,6 +1,6 @@
 """Decisions: hit policies, static checks, evaluation errors, input validation and explanations.
 
-Decisions are built directly from engine.model; positions are made-up lines of `d.yaml`.
+Decisions are built directly from engine.model.policy; positions are made-up lines of `d.yaml`.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.decide import CompiledDecision, DecisionResult, compile_decision
-from engine.model import Decision, Expr, Rule
+from engine.decisions.compile import CompiledDecision, DecisionResult, compile_decision
+from engine.model.policy import Decision, Expr, Rule
 from engine.problems import Pos
 
 FILE = "d.yaml"
@@ -94,9 +94,11 @@ def test_generated_function_is_one_if_chain() -> None:
         "def _evaluate(inputs, params, at):",
         "    try:",
         "        v_units = inputs.get('units')",
-        "        v_contacts = inputs.get('contacts')",
+        "        if (v_units <= params['min_units']):",
     ]
-    assert "        if (v_units <= params['min_units']):" in c.source
+    # what only later rows read is read after the rows above them: `contacts`, then the `let`
+    assert c.source.index("v_contacts = inputs.get('contacts')") < c.source.index("v_cpu = ")
+    assert c.source.index("if (v_units <= params['min_units'])") < c.source.index("v_contacts = ")
     assert c.source.count("return _new(_DR") == 2  # the unconditional row ends the chain: no default branch
     assert c.evaluate.__name__ == "_evaluate"  # no wrapper around the generated function
 
@@ -246,7 +248,7 @@ def test_expression_problems_are_collected_across_the_table() -> None:
         ([rule("r", None, {"v": e("x / 0", 3)}, 2)], {}, {"x": 1}, 3, ["row `r`, output `v`", "`x / 0`", "division by zero"]),
         ([rule("r", "x > 5", {"v": 1}, 2)], {}, {}, 3, ["row `r`, `when`", "`>` is not supported between none and number"]),
         ([rule("r", None, {"v": e("tier(params.fee_tiers, x).fee", 3)}, 2)], {}, {}, 3, ["cannot read `fee` of none"]),
-        ([rule("r", None, {"v": 1}, 2)], {"bad": e("'a' * 10**9", 7)}, {"x": 1}, 7, ["`let` `bad`", "result too large"]),
+        ([rule("r", None, {"v": e("bad", 3)}, 2)], {"bad": e("'a' * (x * 10**9)", 7)}, {"x": 1}, 7, ["`let` `bad`", "result too large"]),
         ([rule("r", None, {"v": e("date(x)", 3)}, 2)], {}, {"x": 5}, 3, ["must be an ISO date"]),
     ],
 )
@@ -259,6 +261,90 @@ def test_evaluation_errors_become_d005_results(rows: list[Rule], let: dict[str, 
     assert (problem.code, problem.file, problem.line) == ("D005", FILE, line)
     for word in words:
         assert word in problem.message
+
+
+# --- `let` values are computed only when a row that runs needs them --------------------------------
+
+TRIAL_INPUTS = {"in_trial": {"type": "boolean"}, "units": {"type": "integer"}, "contacts": {"type": "integer"}}
+# `ratio` divides by `units`, which is zero only for sellers in the trial
+TRIAL_LETS = {"ratio": e("contacts * 100 / units", 4), "band": e("tier(params.fee_tiers, ratio)", 5),
+              "fee": e("band.fee", 6)}
+
+
+def trial_first(hit: str = "first") -> Decision:
+    return decision([rule("trial", "in_trial", {"fee": 0, "units": e("units", 9)}, 8),
+                     rule("tiered", "ratio >= 0", {"fee": e("fee", 11), "tier": e("band.tier", 12)}, 10)],
+                    hit=hit, let=TRIAL_LETS, inputs=TRIAL_INPUTS, default={"fee": e("fee * 2", 14)})
+
+
+@pytest.mark.parametrize("hit", ["first", "unique"])
+def test_a_row_that_answers_first_does_not_pay_for_lets_below_it(hit: str) -> None:
+    c = compiled(trial_first(hit))
+    result = c.decide({"in_trial": True, "units": 0, "contacts": 3}, PARAMS, AT)
+    if hit == "unique":  # every condition is tried: `ratio` fails in the second row's condition
+        assert [p.code for p in result.problems] == ["D005"] and "`let` `ratio`" in result.problems[0].message
+        return
+    assert result.ok and result.outputs == {"fee": 0, "units": 0} and result.matches == ("trial",)
+    explanation = result.explain()
+    assert explanation.result == result and explanation.lets == {}
+    assert [(r.id, r.matched) for r in explanation.rows] == [("trial", True)]
+
+
+@pytest.mark.parametrize("hit", ["first", "unique", "collect"])
+def test_a_let_fails_where_a_row_that_runs_needs_it(hit: str) -> None:
+    c = compiled(trial_first(hit))
+    result = c.decide({"in_trial": False, "units": 0, "contacts": 3}, PARAMS, AT)
+    [problem] = result.problems
+    assert (problem.code, problem.line) == ("D005", 4) and "`let` `ratio`" in problem.message
+    assert "division by zero" in problem.message
+    explanation = result.explain()
+    assert explanation.result == result
+    assert [(r.id, r.matched) for r in explanation.rows] == [("trial", False), ("tiered", None)]
+
+
+@pytest.mark.parametrize("hit", ["first", "unique", "collect"])
+def test_lets_needed_by_outputs_are_computed_with_their_dependencies(hit: str) -> None:
+    c = compiled(trial_first(hit))
+    result = c.decide({"in_trial": False, "units": 1000, "contacts": 50}, PARAMS, AT)
+    expected = {"fee": [0.10], "tier": [1]} if hit == "collect" else {"fee": 0.10, "tier": 1}
+    assert result.ok and result.outputs == expected
+    explanation = result.explain()
+    assert explanation.result == result
+    assert explanation.lets == {"ratio": 5.0, "band": BANDS[0], "fee": 0.10}  # in definition order
+    assert list(explanation.lets) == ["ratio", "band", "fee"]
+
+
+def test_the_default_computes_the_lets_it_needs() -> None:
+    c = compiled(decision([rule("trial", "in_trial", {"fee": 0}, 8)], let=TRIAL_LETS, inputs=TRIAL_INPUTS,
+                          default={"fee": e("fee * 2", 14)}))
+    assert c.decide({"in_trial": True, "units": 0, "contacts": 3}, PARAMS, AT).outputs == {"fee": 0}
+    assert c.decide({"in_trial": False, "units": 10, "contacts": 3}, PARAMS, AT).outputs == {"fee": 1.0}  # tier 3
+    failed = c.decide({"in_trial": False, "units": 0, "contacts": 3}, PARAMS, AT)
+    assert [p.line for p in failed.problems] == [4] and failed.explain().result == failed
+
+
+@pytest.mark.parametrize("hit", ["first", "unique", "collect"])
+def test_each_let_is_computed_at_most_once_on_any_path(hit: str) -> None:
+    import ast
+
+    def walk(body: list[ast.stmt], done: frozenset[str]) -> None:
+        for statement in body:
+            if isinstance(statement, ast.Assign) and statement.targets[0].id.startswith("v_"):  # type: ignore[attr-defined]
+                name = statement.targets[0].id  # type: ignore[attr-defined]
+                assert name not in done, f"{name} computed twice:\n{c.source}"
+                done |= {name}
+            for block in ("body", "orelse", "handlers", "finalbody"):
+                if isinstance(statement, (ast.If, ast.Try, ast.FunctionDef)):
+                    walk(getattr(statement, block, []), done)
+
+    c = compiled(trial_first(hit))
+    walk(ast.parse(c.source).body, frozenset())
+    assert all(f"v_{name} = " in c.source for name in TRIAL_LETS)
+
+
+def test_row_of_is_not_generated_when_every_row_computes_an_output() -> None:
+    assert compiled(trial_first()).row_source is None
+    assert compiled(decision([rule("a", "x > 1", {"v": 1}, 2)], default={"v": e("x", 4)})).row_source is not None
 
 
 def test_a_missing_parameter_value_is_d005() -> None:
@@ -313,9 +399,11 @@ INPUTS = {
         ({"units": 1, "marketplace": "us", "share": 1}, ["/share: expected less than 1, got `1`"]),
         ({"units": 1, "marketplace": "us", "code": "u1"}, ['/code: expected text matching `^[A-Z]{2}$`, got `"u1"`']),
         ({"units": 1, "marketplace": "us", "code": "USA"}, ['/code: expected at most 2 characters, got `"USA"`']),
-        ({"units": 1, "marketplace": "us", "since": "2024-02-30"}, ['/since: expected a date in ISO 8601 form, got `"2024-02-30"`']),
+        ({"units": 1, "marketplace": "us", "since": "2024-02-30"}, ['/since: expected a date (YYYY-MM-DD), got `"2024-02-30"`']),
         ({"units": 1, "marketplace": "us", "at": "2024-03-01T10:00:00"},
-         ['/at: expected a date-time in ISO 8601 form with a time-zone offset, got `"2024-03-01T10:00:00"`']),
+         ['/at: expected a date-time (YYYY-MM-DDTHH:MM:SS with `Z` or an offset such as `+01:00`), got '
+          '`"2024-03-01T10:00:00"`']),
+        ({"units": 1, "marketplace": "us", "since": "20240301"}, ['/since: expected a date (YYYY-MM-DD), got `"20240301"`']),
         ({"units": 1, "marketplace": "us", "flag": 0}, ["/flag: expected boolean or null, got integer `0`"]),
         ({"marketplace": "us"}, ["/units: missing; this input is required"]),
         ({"units": 1, "marketplace": "us", "unit": 2}, ["/unit: not an input of this decision; did you mean `units`?"]),
@@ -410,7 +498,7 @@ def test_generated_code_names_only_its_own_globals(hit: str) -> None:
     """Generated code runs without builtins: every global it names must be one it is given."""
     import ast
 
-    from engine.helpers import RUNTIME
+    from engine.decisions.runtime import RUNTIME
 
     d = decision(ROWS + [rule("const", None, {"inf": float("inf")}, 11)], hit=hit, default={"size": "none"},
                  let={"y": e("x * 2 if x is defined else none")})
@@ -430,7 +518,7 @@ def test_row_of_is_generated_code_without_builtins_and_with_no_other_globals() -
     """`row_of` (what a batch uses to reuse a constant row's line) is sandboxed as `evaluate` is."""
     import ast
 
-    from engine.helpers import RUNTIME
+    from engine.decisions.runtime import RUNTIME
 
     d = decision(ROWS + [rule("const", None, {"inf": float("inf")}, 11)], default={"size": "none"},
                  let={"y": e("x * 2 if x is defined else none")})

@@ -13,10 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import helpers
-from engine.expr import MAX_LENGTH, Scope, check, standalone
-from engine.helpers import EvalError
-from engine.model import Expr
+from engine.decisions import runtime as helpers
+from engine.decisions.expr import MAX_LENGTH, Scope, check, standalone
+from engine.decisions.runtime import EvalError
+from engine.model.policy import Expr
 from engine.problems import Pos
 
 INPUTS = frozenset({"units", "contacts", "name", "order", "items", "flag", "missing", "ts", "day"})
@@ -333,13 +333,13 @@ def test_runtime_offers_no_builtins_and_only_this_projects_functions() -> None:
     assert helpers.RUNTIME["__builtins__"] == {}
     for name, value in helpers.RUNTIME.items():
         if name != "__builtins__":
-            assert name.startswith("_") and callable(value) and value.__module__ == "engine.helpers", name
+            assert name.startswith("_") and callable(value) and value.__module__ == "engine.decisions.runtime", name
     expected = {f"_h_{n}" for n in helpers.HELPERS} | {f"_f_{n}" for n in helpers.FILTERS} | _SAFE_CALLS
     assert set(helpers.RUNTIME) - {"__builtins__"} == expected
 
 
 @pytest.mark.parametrize("part, whole, expected", [(7, 100, 7.0), (5, 100, 5.0), (40, 1000, 4.0), (3, 0, None)])
 def test_percent_is_exact_on_band_edges(part: int, whole: int, expected: float | None) -> None:
-    from engine.helpers import percent
+    from engine.decisions.runtime import percent
 
     assert percent(part, whole) == expected  # 7 / 100 * 100 would be 7.000000000000001

@@ -20,7 +20,11 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))  # for `generate`, the synthetic repository
 
-from engine import fastcheck, layout, loader, schema, schemacode  # noqa: E402
+from engine.schema import fastcheck
+from engine.source import layout
+from engine.source import loader
+from engine.schema import check as schema
+from engine.schema import codegen as schemacode  # noqa: E402
 
 
 def _documents() -> Iterator[tuple[str, str, Any]]:
@@ -57,8 +61,8 @@ def _slow_ok(kind: str, data: Any) -> bool:
 
 
 def test_generated_module_is_current() -> None:
-    committed = (ROOT / "engine" / "_compiled_schemas.py").read_text(encoding="utf-8")
-    assert schemacode.generate() == committed, "run `python -m engine.schemacode` and commit the result"
+    committed = (ROOT / "engine" / "schema" / "_compiled.py").read_text(encoding="utf-8")
+    assert schemacode.generate() == committed, "run `python -m engine.schema.codegen` and commit the result"
 
 
 def test_every_kind_has_a_compiled_validator() -> None:
@@ -233,7 +237,7 @@ DATES = ["2024-03-01", "2024-02-30", "2024-3-01", "20240301", "2024-03-01T10:00:
 
 
 def test_decision_input_formats_fast_equal_slow() -> None:
-    from engine import inputs as decide
+    from engine.decisions import inputs as decide
 
     for value in DATES:
         assert decide._date_ok(value) == decide._format_ok("date", value), value
@@ -241,7 +245,7 @@ def test_decision_input_formats_fast_equal_slow() -> None:
 
 
 def test_decision_input_fast_path_never_looser() -> None:
-    from engine import inputs as decide
+    from engine.decisions import inputs as decide
 
     properties = {"units": {"type": "integer", "minimum": 0}, "rate": {"type": "number", "maximum": 100},
                   "kind": {"enum": ["a", "b", 1]}, "when": {"type": "string", "format": "date-time"},
@@ -268,7 +272,7 @@ def test_batch_lines_equal_one_by_one_answers() -> None:
     import io
 
     import engine
-    from engine.batch import run_decide
+    from engine.decisions.batch import run_decide
 
     repo = engine.load(str(ROOT / "tests" / "corpus" / "repos" / "mini"))
     prog = next(iter(repo.programs))
@@ -293,7 +297,7 @@ def test_compile_cache_gives_the_same_problems(tmp_path: Path, monkeypatch: pyte
     import shutil
 
     import engine
-    from engine import decide
+    from engine.decisions import compile as decide
 
     monkeypatch.setenv("POLICYCTL_CACHE", str(tmp_path / "cache"))
     repo_dir = tmp_path / "policies"
@@ -372,3 +376,9 @@ def test_document_pack_gives_the_same_documents(tmp_path: Path, monkeypatch: pyt
     assert edited != plain
     monkeypatch.setenv("POLICYCTL_CACHE", str(tmp_path / "cache"))
     assert snapshot() == edited
+
+
+def test_generated_code_imports_its_runtime_not_its_generator() -> None:
+    text = (ROOT / "engine" / "schema" / "_compiled.py").read_text(encoding="utf-8")
+    imports = [line for line in text.splitlines() if line.startswith(("import ", "from "))]
+    assert imports and all("codegen" not in line for line in imports), imports

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from engine import outtree
+from engine.site import outtree
 from support import CORPUS, ROOT, run_cli
 
 HOSTILE = CORPUS / "hostile" / "site"
@@ -152,7 +152,7 @@ def test_a_failed_swap_puts_the_previous_tree_back(site: Path, tmp_path: Path, m
 
 def test_an_incremental_write_that_stops_midway_says_so_and_the_next_build_finishes_it(
         site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """With unchanged files kept in place, changed files are renamed in one by one (engine.outtree)."""
+    """With unchanged files kept in place, changed files are renamed in one by one (engine.site.outtree)."""
     monkeypatch.setenv("POLICYCTL_CACHE", str(tmp_path / "cache"))
     out = tmp_path / "generated_docs"
     assert build(site, out).code == 0

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from engine import fmt, layout
-from engine.loader import load_text
+from engine.source import fmt
+from engine.source import layout
+from engine.source.loader import load_text
 from support import CORPUS, MINI, ROOT, run_cli
 
 FILES = sorted({*layout.yaml_files(str(ROOT / "policies")), *layout.yaml_files(str(MINI)),

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from engine import l10n
+from engine.i18n import cldr as l10n
 from support import ROOT, catalog_size, edit, published_locales, run_cli
 
 LOCALES = ("en", "it", "de", "zh-Hans", "es")
@@ -120,6 +120,59 @@ def test_extract_and_update_are_idempotent(policies: Path) -> None:
     assert {p: p.read_bytes() for p in policies.rglob("*.po*")} == before
 
 
+def test_catalogs_are_written_the_same_with_any_babel(monkeypatch: pytest.MonkeyPatch) -> None:
+    import babel.messages.catalog
+
+    from engine.i18n import catalogs as i18n
+
+    monkeypatch.setattr(babel.messages.catalog, "VERSION", "0.0.test")  # what Babel stamps its headers with
+    for path in sorted((ROOT / "policies").glob("*/locales/*.po")):
+        catalog, problems = i18n.read(str(path), path.stem)
+        assert catalog is not None, problems
+        written = i18n.dump(catalog)
+        assert b'"Generated-By: policyctl\\n"' in written and b"Babel" not in written
+        assert written == path.read_bytes(), path
+
+
+def _stamp(path: Path, generator: str, date: str) -> None:
+    """Another tool's header stamps, as Babel 2.19, Poedit or msgmerge would write them."""
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(r'"Generated-By: [^"]*"', f'"Generated-By: {generator}\\\\n"', text, count=1)
+    text = re.sub(r'"(POT-Creation-Date|PO-Revision-Date): [^"]*"', rf'"\1: {date}\\n"', text, count=2)
+    text = text.replace('"Generated-By:', f'"X-Generator: {generator}\\n"\n"Generated-By:', 1)
+    path.write_text(text, encoding="utf-8")
+
+
+def test_a_header_stamped_by_another_tool_version_is_not_stale(policies: Path) -> None:
+    for path in policies.rglob("*.po*"):
+        _stamp(path, "Babel 9.9.9", "2031-05-06 07:08+0200")
+    before = {p: p.read_bytes() for p in policies.rglob("*.po*")}
+    assert b"Babel 9.9.9" in before[policies / "csba/locales/messages.pot"]
+    run = run_cli("i18n", "check", "--root", str(policies))
+    assert run.code == 0, run.out
+    extract = run_cli("i18n", "extract", "--root", str(policies))
+    assert extract.code == 0 and "written" not in extract.out.replace("unchanged", ""), extract.out
+    assert run_cli("i18n", "update", "--root", str(policies)).code == 0
+    assert {p: p.read_bytes() for p in policies.rglob("*.po*")} == before  # nothing rewritten
+
+
+def test_a_changed_message_in_a_catalog_is_content(policies: Path) -> None:
+    from engine.i18n import catalogs as i18n
+
+    pot = policies / "csba/locales/messages.pot"
+    _stamp(pot, "Babel 9.9.9", "2031-05-06 07:08+0200")
+    edit(pot, 'msgid "Fees"\nmsgstr ""', 'msgid "Fees"\nmsgstr "Gebühren"')
+    run = run_cli("i18n", "check", "csba", "--root", str(policies))
+    assert run.code == 1 and f"{pot}:1:1: error[G005]: the message template is stale" in run.out
+    assert run_cli("i18n", "extract", "csba", "--root", str(policies)).out == f"{pot}: written\n"
+    assert 'msgstr "Gebühren"' not in pot.read_text() and run_cli("i18n", "check", "--root", str(policies)).code == 0
+
+    po = (policies / "csba/locales/it.po").read_bytes()
+    restamped = po.replace(b'"Generated-By: policyctl\\n"', b'"Generated-By: Babel 2.19.0\\n"')
+    assert restamped != po and i18n.content(restamped) == i18n.content(po)
+    translated = po.replace(b'msgstr "Commissioni"', b'msgstr "Tariffe"', 1)
+    assert translated != po and i18n.content(translated) != i18n.content(po)
+
 # -- what goes wrong, and where ---------------------------------------------------------------------
 
 SENTENCE = "You can opt out of {{ name }} at any time."
@@ -174,7 +227,8 @@ def test_obsolete_entries_and_placeholders_are_reported(policies: Path) -> None:
 
 
 def test_completeness_counts_fuzzy_and_half_translated_plurals_as_not_done(policies: Path) -> None:
-    from engine import i18n, site
+    from engine.i18n import catalogs as i18n
+    from engine.site import build as site
     import engine
 
     po = policies / "csba/locales/it.po"
@@ -199,7 +253,7 @@ def test_a_missing_catalog_blocks_its_pages(policies: Path) -> None:
     assert f"{policies}/csba/locales/es.po:1:1: error[G002]: es: no catalog ({total} messages untranslated)" in run.out
     build = run_cli("build", "--root", str(policies), "--out", str(policies.parent / "out"), "--at", "2025-01-01")
     assert build.code == 1
-    assert "es.po:1:1: error[G002]: es: no catalog, so no page in this language can be published" in build.err
+    assert f"es.po:1:1: error[G002]: es: no catalog ({total} messages untranslated)" in build.err  # as `i18n check` says
 
 
 def test_a_broken_catalog_is_a_problem_not_a_traceback(policies: Path) -> None:
@@ -207,3 +261,70 @@ def test_a_broken_catalog_is_a_problem_not_a_traceback(policies: Path) -> None:
     po.write_text(po.read_text().replace('msgid "Fees"', 'msgid "Fees', 1))
     run = run_cli("i18n", "check", "csba", "--root", str(policies))
     assert run.code == 1 and "it.po" in run.out and "the catalog cannot be read" in run.out
+
+
+# -- what `build` refuses: everything `i18n check` refuses, and facts written into translations --------
+
+def _line_of(path: Path, text: str) -> int:
+    """The line of the entry whose translation contains ``text``: its `msgid` line, as problems say."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    at = next(i for i, line in enumerate(lines) if text in line)
+    return next(i for i in range(at, -1, -1) if lines[i].startswith("msgid ")) + 1
+
+
+def _build(policies: Path, *extra: str) -> "object":
+    return run_cli("build", "--root", str(policies), "--out", str(policies.parent / "out"), "--at", "2025-01-01", *extra)
+
+
+@pytest.mark.parametrize("check", [False, True])
+def test_build_refuses_a_translation_that_writes_a_figure_instead_of_its_placeholder(policies: Path,
+                                                                                    check: bool) -> None:
+    catalog = policies / "csba/locales/de.po"
+    edit(catalog, 'msgstr "Sie müssen diese Anfragen innerhalb von %(hours)s beantworten, auch',
+         'msgstr "Sie müssen diese Anfragen innerhalb von 48 Stunden beantworten, auch')
+    line = _line_of(catalog, "innerhalb von 48 Stunden")
+    run = _build(policies, *(["--check"] if check else []))
+    assert run.code == 1  # type: ignore[attr-defined]
+    assert re.search(rf"de\.po:{line}:1: error\[G002\]: de: the translation's placeholders \[\] differ from the "
+                     r"English ones \['hours'\]", run.err), run  # type: ignore[attr-defined]
+    assert run_cli("i18n", "check", "--root", str(policies)).code == 1
+
+
+def test_build_refuses_a_translation_that_states_a_fact(policies: Path) -> None:
+    """A sentence without placeholders whose translation adds one of the program's figures (90, the
+    trial's length): the page would keep saying 90 when the policy changes."""
+    catalog = policies / "csba/locales/de.po"
+    edit(catalog, 'msgstr "Sie können sich jederzeit von %(name)s abmelden."',
+         'msgstr "Sie können sich jederzeit von %(name)s abmelden, auch in den ersten 90 Tagen."')
+    line = _line_of(catalog, "in den ersten 90 Tagen")
+    run = _build(policies)
+    assert run.code == 1  # type: ignore[attr-defined]
+    assert re.search(rf"de\.po:{line}:1: error\[G006\]: de: the translation states `90`, a value of the fact "
+                     r"`trial_days`", run.err), run  # type: ignore[attr-defined]
+
+
+def test_build_refuses_what_i18n_check_refuses(policies: Path) -> None:
+    """A stale template (G005) and an obsolete entry (G004) were `i18n check`'s alone."""
+    edit(policies / "csba/pages/help.md.j2", "{% trans %}Fees{% endtrans %}", "{% trans %}Fees and charges{% endtrans %}")
+    run = _build(policies, "--check")
+    assert run.code == 1  # type: ignore[attr-defined]
+    assert "csba/locales/messages.pot:1:1: error[G005]" in run.err  # type: ignore[attr-defined]
+    assert run_cli("i18n", "update", "--root", str(policies)).code == 0
+    run = _build(policies)
+    assert re.search(r"csba/locales/de\.po:\d+:1: error\[G00[23]\]: de: .*'Fees and charges'",
+                     run.err), run  # type: ignore[attr-defined]
+    assert re.search(r"csba/locales/de\.po:\d+:1: error\[G004\]: de: obsolete entry 'Fees'", run.err), run
+
+
+def test_reformatting_a_policy_file_leaves_the_catalogs_current(policies: Path) -> None:
+    """Label lines move when program.yaml is reformatted or a comment is added; the catalogs name
+    files, not lines, so they stay current and `i18n extract` rewrites nothing."""
+    program = policies / "csba/program.yaml"
+    program.write_text("# a comment that moves every label one line down\n\n" + program.read_text(encoding="utf-8"),
+                       encoding="utf-8")
+    before = {p: p.read_bytes() for p in policies.rglob("locales/*.po*")}
+    assert run_cli("i18n", "check", "--root", str(policies)).code == 0
+    assert run_cli("i18n", "extract", "--root", str(policies)).code == 0
+    assert run_cli("i18n", "update", "--root", str(policies)).code == 0
+    assert {p: p.read_bytes() for p in policies.rglob("locales/*.po*")} == before
+    assert "#: program.yaml\n" in (policies / "csba/locales/messages.pot").read_text(encoding="utf-8")

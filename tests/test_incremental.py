@@ -1,4 +1,4 @@
-"""Incremental builds (engine.pagecache): a page is rendered again only when one of its inputs
+"""Incremental builds (engine.cache.pages): a page is rendered again only when one of its inputs
 changed, only files whose bytes change are written, and the tree is always byte for byte what a
 full build (`POLICYCTL_CACHE=off`) writes."""
 
@@ -12,8 +12,11 @@ from typing import Callable
 
 import pytest
 
-from engine import outtree, pagecache
-from support import ROOT, copy_program, declared_pages, edit, files_of, run_cli, select
+import engine
+from engine.cache import pages as pagecache
+from engine.site import outtree
+from engine.site.ownership import RECORD
+from support import ROOT, copy_program, edit, feeds_of, files_of, run_cli, select, site_files, site_pages
 
 AT = "2025-01-01"
 
@@ -82,24 +85,26 @@ def _hand_edit(out: Path) -> Callable[[Path], None]:
     return change
 
 
-Pages = Callable[[set[str]], set[str]]  # the repository's pages -> some of them
+Pages = Callable[[set[str]], set[str]]  # the pages a build renders (past editions too) -> some of them
+Files = Callable[[set[str]], set[str]]  # those pages -> the files written or removed
 
-# (what changes, the edit, the pages rendered again, the files written or removed (None: not checked))
-EDITS: list[tuple[str, Callable[[Path, Path], None], Pages, Pages | None]] = [
+# (what changes, the edit, the pages rendered again, the files written or removed (None: not checked));
+# the build record is rewritten whenever a file it lists is
+EDITS: list[tuple[str, Callable[[Path, Path], None], Pages, Files | None]] = [
     ("nothing", lambda repo, out: None, lambda pages: set(), lambda pages: set()),
     ("a parameter of one marketplace", lambda repo, out: _param(repo),
-     lambda pages: select(pages, "csba", "de"), lambda pages: files_of(select(pages, "csba", "de"))),
+     lambda pages: select(pages, "csba", "de"), lambda pages: files_of(select(pages, "csba", "de")) | {RECORD}),
     # both Italian pages are rendered again; only the US one has the "what changed" section with it
+    # (and so its past editions, where the change is still upcoming, and the feed read from it)
     ("one translation", lambda repo, out: _translation(repo),
-     lambda pages: select(pages, "csba", locale="it"), lambda pages: files_of(select(pages, "csba", "us", "it"))),
+     lambda pages: select(pages, "csba", locale="it"),
+     lambda pages: files_of(us_it := select(pages, "csba", "us", "it")) | feeds_of(us_it) | {RECORD}),
     ("the shared layout", lambda repo, out: edit(repo / "_site/layout.html.j2", "<html", "<html data-x=\"1\""),
      lambda pages: pages, None),
     ("a generated file edited by hand", lambda repo, out: _hand_edit(out)(repo),
      lambda pages: {"csba/us/es/help"}, lambda pages: {"csba/us/es/help.html"}),
     ("a generated file deleted", lambda repo, out: (out / "csba/de/it/help.md").unlink(),
      lambda pages: {"csba/de/it/help"}, lambda pages: {"csba/de/it/help.md"}),
-    ("a leftover file", lambda repo, out: (out / "csba/stray.html").write_text("x"),
-     lambda pages: set(), lambda pages: {"csba/stray.html"}),
     ("the marketplaces file", lambda repo, out: edit(repo / "marketplaces.yaml", "amazon.de", "amazon.de.example"),
      lambda pages: pages, None),
     # pages see the program's decision ids (`examples` has an entry per decision), not their rows
@@ -113,7 +118,7 @@ EDITS: list[tuple[str, Callable[[Path, Path], None], Pages, Pages | None]] = [
 def test_an_edit_renders_only_what_depends_on_it(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                  name: str, change: Callable[[Path, Path], None], rendered: Pages,
                                                  written: Pages | None) -> None:
-    pages = declared_pages(repo)
+    pages = site_pages(repo, AT)
     out = tmp_path / "site"
     assert build(repo, out, "--at", AT)[0] == len(pages)
     change(repo, out)
@@ -128,7 +133,7 @@ def test_an_edit_renders_only_what_depends_on_it(repo: Path, tmp_path: Path, mon
 
 
 def test_only_files_whose_bytes_change_are_written(repo: Path, tmp_path: Path) -> None:
-    pages = declared_pages(repo)
+    pages = site_pages(repo, AT)
     de = files_of(select(pages, "csba", "de"))
     out = tmp_path / "site"
     build(repo, out, "--at", AT)
@@ -136,7 +141,8 @@ def test_only_files_whose_bytes_change_are_written(repo: Path, tmp_path: Path) -
     _param(repo)
     _, message = build(repo, out, "--at", AT)
     after = stamps(out)
-    assert {rel for rel in after if after[rel] != before[rel]} == de  # not the index: titles are the same
+    # not the index (titles are the same); the build record, whose digests changed
+    assert {rel for rel in after if after[rel] != before[rel]} == de | {RECORD}
     assert (f"({len(de)} added, changed or removed; {len(de) // 2} of {len(pages)} pages rendered, "
             "the others unchanged)") in message
 
@@ -148,7 +154,7 @@ def test_a_new_effective_date_renders_the_pages_it_changes(repo: Path, tmp_path:
     count, _ = build(repo, out, "--at", "2023-01-02")  # no effective date in between
     assert count == 0
     count, _ = build(repo, out, "--at", AT)  # the US 2023-07-01 edition took effect; DE has no dates
-    assert 0 < count < len(declared_pages(repo))
+    assert 0 < count < len(site_pages(repo, AT))
     assert_same_as_full_build(repo, out, tmp_path, monkeypatch, "--at", AT)
 
 
@@ -157,14 +163,31 @@ def test_other_engine_code_renders_everything(repo: Path, tmp_path: Path, monkey
     build(repo, out, "--at", AT)
     stamp = pagecache._engine_stamp()
     monkeypatch.setattr(pagecache, "_engine_stamp", lambda: stamp + "-other")
-    assert build(repo, out, "--at", AT)[0] == len(declared_pages(repo))
+    assert build(repo, out, "--at", AT)[0] == len(site_pages(repo, AT))
+
+
+def test_a_file_someone_else_put_there_stays_and_a_page_no_longer_produced_goes(
+        repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "site"
+    build(repo, out, "--at", AT)
+    (out / "csba/stray.html").write_text("someone's")
+    assert build(repo, out, "--at", AT)[0] == 0
+    assert (out / "csba/stray.html").read_text() == "someone's"
+    locales = engine.load(str(repo)).marketplaces["us"].locales
+    gone = select(site_pages(repo, AT), marketplace="us", locale=locales[-1])
+    edit(repo / "marketplaces.yaml", f"locales: [{', '.join(locales)}]", f"locales: [{', '.join(locales[:-1])}]")
+    build(repo, out, "--at", AT)  # incremental: pages of the other languages are kept
+    assert gone and not any((out / path).parent.exists() for path in gone)
+    assert (out / "csba/stray.html").read_text() == "someone's"
+    (out / "csba/stray.html").unlink()
+    assert_same_as_full_build(repo, out, tmp_path, monkeypatch, "--at", AT)
 
 
 def test_check_uses_the_cache_and_still_finds_stale_files(repo: Path, tmp_path: Path) -> None:
     out = tmp_path / "site"
     build(repo, out, "--at", AT)
     run = run_cli("build", "--root", str(repo), "--out", str(out), "--at", AT, "--check")
-    assert run.code == 0 and f"0 of {len(declared_pages(repo))} pages rendered" in run.out
+    assert run.code == 0 and f"0 of {len(site_pages(repo, AT))} pages rendered" in run.out
     _param(repo)
     run = run_cli("build", "--root", str(repo), "--out", str(out), "--at", AT, "--check")
     assert run.code == 1
@@ -177,8 +200,9 @@ def test_without_the_cache_every_page_is_rendered(repo: Path, tmp_path: Path, mo
     build(repo, out, "--at", AT)
     monkeypatch.setenv("POLICYCTL_CACHE", "off")
     run = run_cli("build", "--root", str(repo), "--out", str(out), "--at", AT)
-    pages = declared_pages(repo)
-    assert run.code == 0 and f"is up to date ({len(pages)} pages, {len(pages) * 2 + 3} files)" in run.out
+    # the record is not counted among the files
+    pages, files = site_pages(repo, AT), site_files(repo, AT) - {RECORD}
+    assert run.code == 0 and f"is up to date ({len(pages)} pages, {len(files)} files)" in run.out
 
 
 def test_a_damaged_cache_is_ignored(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -188,7 +212,7 @@ def test_a_damaged_cache_is_ignored(repo: Path, tmp_path: Path, monkeypatch: pyt
     assert len(packs) == 1
     for pack in packs:
         pack.write_bytes(b"\x00garbage")
-    assert build(repo, out, "--at", AT)[0] == len(declared_pages(repo))
+    assert build(repo, out, "--at", AT)[0] == len(site_pages(repo, AT))
     assert build(repo, out, "--at", AT)[0] == 0
 
 

@@ -6,8 +6,9 @@ import os
 
 import pytest
 
-from engine import layout, patterns
-from engine.loader import Document, load_text
+from engine.source import layout
+from engine.schema import patterns
+from engine.source.loader import Document, load_text
 from engine.problems import Pos
 
 PATTERNS = [
@@ -119,7 +120,7 @@ def test_packed_documents_answer_every_position_as_parsed_ones(tmp_path, monkeyp
     import shutil
 
     import engine
-    from engine.doccache import PackedDocument
+    from engine.cache.documents import PackedDocument
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     repo_dir = tmp_path / "policies"
@@ -164,7 +165,7 @@ def test_keys_are_interned_and_still_their_text() -> None:
 
 
 def test_read_bytes_is_a_bounded_read(tmp_path) -> None:
-    from engine.loader import MAX_BYTES, read_bytes
+    from engine.source.loader import MAX_BYTES, read_bytes
 
     def plain(path: str, limit: int = MAX_BYTES + 1) -> bytes:
         with open(path, "rb") as f:
@@ -217,7 +218,7 @@ def test_template_nodes_walked_with_a_stack_are_those_find_all_yields() -> None:
 
     from jinja2 import Environment, nodes
 
-    from engine import templatecheck
+    from engine.templates import check as templatecheck
 
     checked = 0
     for path in _templates():
@@ -246,7 +247,7 @@ HOSTILE_TEMPLATES = [
 def test_template_problems_with_a_shared_environment_and_no_cache(tmp_path, monkeypatch) -> None:
     from jinja2 import Environment
 
-    from engine import templatecheck
+    from engine.templates import check as templatecheck
     from engine.problems import Problem
 
     def first_way(path: str) -> list[Problem]:
@@ -282,8 +283,8 @@ def test_simple_schemas_checked_without_compiling_as_compiled() -> None:
     import itertools
     import math
 
-    from engine.fastcheck import simple_validator
-    from engine.schemacode import compile_value
+    from engine.schema.fastcheck import simple_validator
+    from engine.schema.codegen import compile_value
 
     types = [None, "string", "integer", "number", "boolean", "null", ["integer", "null"], ["number"],
              ["string", "boolean"], [], "object", ["array"], 5, [["integer"]], "nope"]
@@ -316,7 +317,7 @@ def test_simple_schemas_checked_without_compiling_as_compiled() -> None:
 
 
 def test_template_answers_from_the_cache_are_those_checked(tmp_path, monkeypatch) -> None:
-    from engine import templatecheck
+    from engine.templates import check as templatecheck
 
     paths = []
     for i, source in enumerate(HOSTILE_TEMPLATES + ["{{ fine }}"]):
@@ -379,7 +380,7 @@ def test_tier_problems_as_first_written() -> None:
     import json
     import random
 
-    from engine import build
+    from engine.model import build
 
     rng = random.Random(7)
     bounds = [None, 0, 1, 1.5, 2, 5, 10, 10.0, -1]

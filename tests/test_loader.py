@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from engine.loader import MAX_BYTES, load_bytes, load_text
+from engine.source.loader import MAX_BYTES, load_bytes, load_text
 
 
 @pytest.mark.parametrize(

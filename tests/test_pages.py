@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 import engine
-from engine import i18n, site
-from support import ROOT, declared_pages, edit, run_cli
+from engine.i18n import catalogs as i18n
+from engine.site import build as site
+from support import ROOT, edit, run_cli, site_pages
 
 AT = "2025-01-01"  # the newer US edition (from 2023-07-01)
 SEED = Path("/work/shared/seeds")
@@ -70,26 +71,27 @@ def facts(html_text: str) -> Facts:
 # -- the same facts in every language -------------------------------------------------------------
 
 def same_facts_in_every_language(files: dict[str, bytes], pages: set[str]) -> int:
-    """Each page states the facts its English twin (or, without one, its first twin) states: a
-    translation may name a fact twice, but never drop one. Returns how many facts those state."""
+    """Each page (a past edition too) states the facts its English twin (or, without one, its
+    first twin) states: a translation may name a fact twice, but never drop one. Returns how many
+    facts those state."""
     twins: dict[tuple[str, str, str], list[str]] = {}
     for page in sorted(pages):
-        program, marketplace, tag, page_id = page.split("/")
-        twins.setdefault((program, marketplace, page_id), []).append(tag)
+        program, marketplace, tag, rest = page.split("/", 3)  # rest: the page, or edition/page
+        twins.setdefault((program, marketplace, rest), []).append(tag)
     stated = 0
-    for (program, marketplace, page_id), tags in twins.items():
+    for (program, marketplace, rest), tags in twins.items():
         first = "en" if "en" in tags else tags[0]
-        reference = set(facts(files[f"{program}/{marketplace}/{first}/{page_id}.html"].decode()).facts)
-        assert reference, f"{program}/{marketplace}/{first}/{page_id} marks no fact"
+        reference = set(facts(files[f"{program}/{marketplace}/{first}/{rest}.html"].decode()).facts)
+        assert reference, f"{program}/{marketplace}/{first}/{rest} marks no fact"
         stated += len(reference)
         for tag in tags:
-            page = f"{program}/{marketplace}/{tag}/{page_id}"
+            page = f"{program}/{marketplace}/{tag}/{rest}"
             assert set(facts(files[f"{page}.html"].decode()).facts) == reference, f"{page} states other facts than {first}"
     return stated
 
 
 def test_every_language_states_the_same_facts() -> None:
-    pages = declared_pages(ROOT / "policies")
+    pages = site_pages(ROOT / "policies", AT)  # past editions too
     assert {f"{p}.html" for p in pages} == {p for p in built().files if p.endswith(".html") and "/" in p}
     assert same_facts_in_every_language(built().files, pages) > 20
 
@@ -101,7 +103,9 @@ def test_facts_come_from_the_data() -> None:
     assert found["trial_days"] == "90" == str(values["trial_days"])
     assert found["fee_tiers.1.fee"] == "0.25"
     assert found["contact_addresses.US"] == '"csba-ustous@amazon.com"'
-    assert found["effective_from"] == '"2023-07-01"'
+    # the newer edition's date is an assumption: no "Effective from" fact, a marked change date
+    assert "effective_from" not in found
+    assert found["changes.trial_days.2023-07-01.date"] == '"2023-07-01"'
 
 
 @pytest.mark.parametrize("tag, amounts", [
@@ -199,13 +203,16 @@ def test_italian_us_page_covers_every_section_of_seed_004() -> None:
 
 def test_what_changed_comes_from_the_history() -> None:
     text = page("csba/us/en/help.md")
-    assert "**Effective from:** July 1, 2023" in text
+    # every change of the newer edition has an assumed date: never "Effective from", always marked
+    assert "**Effective from:**" not in text
+    assert "**In effect:** the date these rules took effect is not yet confirmed." in text
     section = text[text.index("## What changed"):]
-    assert section.count("- **July 1, 2023**:") == len(engine.load(str(ROOT / "policies")).history("csba", "us"))
+    marked = "- **July 1, 2023** *(date not yet confirmed)*:"
+    assert section.count(marked) == len(engine.load(str(ROOT / "policies")).history("csba", "us"))
     assert "The free trial changed from 30 days to 90 days." in section
     old = page("csba/us/en/help.md", "2023-06-30")
     assert "**Next change:** July 1, 2023" in old and "## Upcoming changes" in old
-    assert "- **July 1, 2023**: The free trial changed from 30 days to 90 days." in old
+    assert f"{marked} The free trial changed from 30 days to 90 days." in old
 
 
 def test_no_placeholders_or_message_ids_leak() -> None:
@@ -232,7 +239,8 @@ def test_one_yaml_line_changes_every_page(policies: Path) -> None:
     edit(program, "        value: 90\n", "        value: 60\n")
     result = site.build(engine.load(str(policies)), AT)
     assert result.problems == []
-    us = [p for p in result.files if p.startswith("csba/us/") and p.endswith(".html")]
+    # the current pages (past editions keep the value of their day: tests/test_editions.py)
+    us = [p for p in result.files if p.startswith("csba/us/") and p.endswith(".html") and p.count("/") == 3]
     assert {p.split("/")[2] for p in us} == set(engine.load(str(policies)).marketplaces["us"].locales)
     expected = {"en": "60-day free trial", "it": "prova gratuita di 60 giorni", "es": "prueba gratuita de 60 días",
                 "zh-Hans": "60天的免费试用期"}
@@ -249,7 +257,7 @@ def test_markup_in_policy_strings_is_escaped(policies: Path) -> None:
     program = policies / "csba/program.yaml"
     edit(program, "  phone: Phone\n", "  phone: '<script>alert(1)</script> Phone'\n")
     edit(program, "  email: Email\n", "  email: '\"><img src=x onerror=alert(1)> *Email* [x](javascript:alert(1))'\n")
-    assert run_cli("i18n", "update", "--root", str(policies)).code == 0
+    assert run_cli("i18n", "update", "--drop-obsolete", "--root", str(policies)).code == 0
     for po in (policies / "csba/locales").glob("*.po"):  # about escaping, not translation: keep the English
         catalog, _ = i18n.read(str(po), po.stem)
         for message in catalog:
@@ -286,7 +294,7 @@ def test_markup_in_an_address_is_escaped(policies: Path) -> None:
     ("{{ ''.__class__.__mro__ }}", "unsafe"),
     ("{{ undefined_name }}", "'undefined_name' is undefined"),
     ("{{ p.trial_days ~ 'x' }}", "must be shown through a filter"),
-    ("{{ p.after_opt_out }}", "pick a field"),
+    ("{{ p.refund_reimbursement_claims }}", "pick a field"),
     ("{{ p.opt_out_any_time }}", "a yes/no value cannot be shown"),
     ("{{ 'nolabel'|label }}", "no label for `nolabel`"),
     ("{{ 'abc'|number }}", "number: expected a number"),

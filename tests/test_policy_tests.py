@@ -59,7 +59,6 @@ def _banded(mini: Path) -> Path:
 @pytest.mark.parametrize("args, last, code", [
     ([], "3 passed, 0 failed", 0),
     (["-k", "SEVEN"], "1 passed, 0 failed", 0),
-    (["-k", "no such case"], "0 passed, 0 failed", 0),
     (["--fail-under", "50"], "3 passed, 0 failed", 0),
     (["--fail-under", "100"], "3 passed, 0 failed", 1),
     (["--boundaries"], "3 passed, 0 failed", 0),  # late_fee reports no band directly: nothing to check
@@ -68,6 +67,13 @@ def test_summary_is_the_last_line(args: list[str], last: str, code: int) -> None
     r = run_cli("test", str(MINI), *args)
     assert r.out.splitlines()[-1] == last
     assert r.code == code
+
+
+def test_keyword_matching_no_case_is_a_usage_error() -> None:
+    """`-k` with a typo must not look like a clean run (`0 passed, 0 failed`, exit 0)."""
+    r = run_cli("test", str(MINI), "-k", "no such case")
+    assert r.code == 2 and r.out == ""
+    assert "no test case matches `-k no such case`" in r.err
 
 
 def test_path_selects_one_file(mini: Path) -> None:
@@ -251,7 +257,7 @@ def test_derived_checks_use_tier_calls(mini: Path) -> None:
 
 def test_examples_for_pages() -> None:
     from engine import load
-    from engine.testing import examples
+    from engine.policytests.cases import examples
 
     repo = load(str(MINI))
     assert examples(repo, "loans", "nl", "2024-05-01") == [{
@@ -264,7 +270,7 @@ def test_examples_for_pages() -> None:
 
 
 def test_same_compares_like_an_author() -> None:
-    from engine.testing import same
+    from engine.policytests.cases import same
 
     assert same(0.3, 0.1 * 3)
     assert not same(1, True)
@@ -276,4 +282,6 @@ def test_same_compares_like_an_author() -> None:
 def test_repository_root_is_the_default(chdir_root: Path) -> None:
     assert (ROOT / "policies").is_dir()
     r = run_cli("test", "-k", "this matches no case at all")
-    assert (r.code, r.out) == (0, "0 passed, 0 failed\n")
+    # the repository was found and read: its cases were searched (and none matched, a usage error)
+    assert (r.code, r.out) == (2, "")
+    assert "no test case matches `-k this matches no case at all`" in r.err

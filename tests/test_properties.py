@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import engine
-from engine.loader import load_bytes
+from engine.source.loader import load_bytes
 from engine.problems import CODES, Problem
 from support import CORPUS, MINI, run_cli
 

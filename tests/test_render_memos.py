@@ -1,6 +1,6 @@
 """The memos that make page rendering fast give exactly what the uncached paths give (issue 7).
 
-engine.l10n keeps each CLDR formatting answer per (function, locale, value, options), engine.markup
+engine.i18n.cldr keeps each CLDR formatting answer per (function, locale, value, options), engine.site.markup
 keeps escaped texts, fact spans and the inline tokens of Markdown texts. Each fast answer is checked
 here against the plain computation, over many values x locales x options, in an order that
 alternates locales (a memo must not carry one locale's answer into another).
@@ -17,7 +17,8 @@ from typing import Any, Callable
 import pytest
 from markdown_it import MarkdownIt
 
-from engine import l10n, markup
+from engine.i18n import cldr as l10n
+from engine.site import markup
 
 TAGS = ("en", "de", "it", "fr", "es", "ja", "zh-Hans", "ar", "hi", "pt-BR", "de-CH", "en-IN", "sv", "pl")
 NUMBERS: tuple[Any, ...] = (
@@ -169,7 +170,7 @@ def test_fact_marks_match_canonical_json_and_html_escaping() -> None:
 
 
 def _plain_to_html(text: str, marks: markup.FactMarks) -> tuple[str, str]:
-    """engine.markup.to_html as it was before the memos: a fresh parser, no memo."""
+    """engine.site.markup.to_html as it was before the memos: a fresh parser, no memo."""
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
     tokens = md.parse(text)
     title = ""
@@ -270,14 +271,18 @@ def _view(tag: str, n: int) -> dict[str, Any]:
             "program_name": f"Program {n}", "marketplace_name": l10n.country_name("US", tag), "site": "amazon.com",
             "languages": others, "marketplaces": [{"id": "us", "name": "US", "site": "", "href": "p.html",
                                                    "current": True, "lang": tag}],
-            "index_href": "../../index.html", "markdown_href": "p.md", "x_default": "../en/p.html" if n % 2 else ""}
+            "index_href": "../../index.html", "markdown_href": "p.md", "x_default": "../en/p.html" if n % 2 else "",
+            "feed_href": "changes.atom" if n % 2 else "", "banner": None, "current": True,
+            "editions": [{"label": "July 1, 2023", "until": None, "href": "p.html", "current": True},
+                         {"label": None, "until": "July 1, 2023", "href": "original/p.html", "current": False}]
+            if n % 2 else []}
 
 
 def test_one_layout_serves_every_language_as_a_fresh_layout_would() -> None:
     from support import ROOT
-    from engine.htmlpage import Layout
-    from engine.i18n import SITE, Domain, extract
-    from engine.translator import Translator, source_index
+    from engine.site.html import Layout
+    from engine.i18n.catalogs import SITE, Domain, extract
+    from engine.i18n.translator import Translator, source_index
 
     site = str(ROOT / "policies" / "_site")
     tags = ("en", "de", "it", "es", "zh-Hans", "fr")  # fr: no catalog, a problem on every page

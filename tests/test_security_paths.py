@@ -112,8 +112,8 @@ def test_the_unchanged_site_builds_inside_its_output_folder(site: Path, tmp_path
     r = run_cli("build", "--root", str(site), "--out", str(out), "--at", "2024-03-01")
     assert r.code == 0, r
     written = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
-    assert written == ["demo/us/en/help.html", "demo/us/en/help.md", "demo/us/it/help.html", "demo/us/it/help.md",
-                       "index.html", "index.json", "index.md"]
+    assert written == [".policyctl-build.json", "demo/us/en/help.html", "demo/us/en/help.md", "demo/us/it/help.html",
+                       "demo/us/it/help.md", "index.html", "index.json", "index.md"]
 
 
 def test_fmt_does_not_write_through_a_link(tmp_path: Path) -> None:

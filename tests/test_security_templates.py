@@ -147,7 +147,7 @@ def test_format_tricks_leak_in_plain_jinja_but_not_here(family: str, site: Path,
 
 def test_the_sandbox_refuses_at_render_time_too(tmp_path: Path) -> None:
     """Not only the static check: the environment itself refuses (defence in depth)."""
-    from engine.guard import GuardedSandbox
+    from engine.templates.guard import GuardedSandbox
 
     env = GuardedSandbox(undefined=jinja2.StrictUndefined)
     for family, payload in PAYLOADS.items():
@@ -180,7 +180,7 @@ def test_template_resource_bombs_fail_fast(site: Path, tmp_path: Path, snippet: 
     "{% macro d(n) %}{% if n %}{{ d(n - 1) }}{{ d(n - 1) }}{% endif %}{% endmacro %}{{ d(60) }}",
 ])
 def test_renders_have_a_deadline(site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, snippet: str) -> None:
-    from engine import guard
+    from engine.templates import guard
 
     monkeypatch.setattr(guard, "MAX_RENDER_SECONDS", 1.0)
     template, line = inject(site, snippet)
@@ -191,7 +191,7 @@ def test_renders_have_a_deadline(site: Path, tmp_path: Path, monkeypatch: pytest
 
 
 def test_an_oversized_template_is_refused(site: Path) -> None:
-    from engine.guard import MAX_TEMPLATE_BYTES
+    from engine.templates.guard import MAX_TEMPLATE_BYTES
 
     template, _ = inject(site, "{# " + "x" * MAX_TEMPLATE_BYTES + " #}")
     r = run_cli("validate", str(site))
@@ -232,7 +232,7 @@ def test_the_loader_refuses_a_link_even_when_nothing_checked_first(site: Path, t
     """`engine.load` reports L005 and the build stops; the loader refuses on its own as well."""
     from jinja2 import FileSystemLoader
 
-    from engine.guard import GuardedSandbox, confine
+    from engine.templates.guard import GuardedSandbox, confine
 
     outside = tmp_path / "secret.txt"
     outside.write_text(SECRET)

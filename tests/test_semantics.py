@@ -32,7 +32,7 @@ CASES = [
     ("overlay marketplace differs from file", OVERLAY, "marketplace: no", "marketplace: nl", "L003", 2, 14),
     ("unknown locale", MARKETS, "locales: [nl, en]", "locales: [nl, xx-Yyyy]", "P010", 7, 19),
     ("unknown time zone", MARKETS, "Europe/Amsterdam", "Europe/Atlantis", "P001", 6, 16),
-    ("invalid parameter schema", PROGRAM, "schema: {type: boolean}", "schema: {type: bool}", "P009", 34, 13),
+    ("invalid parameter schema", PROGRAM, "schema: {type: boolean}", "schema: {type: bool}", "P009", 35, 13),
     ("typo in a parameter's schema", PROGRAM, "schema: {type: integer, minimum: 1}",
      "schema: {type: integer, minimun: 1}", "P009", 9, 29),
     ("stray key from an unquoted comma", "loans/decisions/late_fee.yaml", "days_late: {type: integer, minimum: 0}",
@@ -60,7 +60,7 @@ def test_semantic_problem(mini: Path, case: tuple) -> None:
 
 def test_changes_must_increase(mini: Path) -> None:
     edit(mini / PROGRAM, '        source: made up\n',
-         '        source: made up\n      - from: "2023-01-01"\n        value: 30\n')
+         '        source: made up\n      - from: "2023-01-01"\n        value: 30\n        source: made up\n')
     problems = engine.load(str(mini)).problems
     assert [(p.code, p.line) for p in problems] == [("P004", 16)]
     assert problems[0].message == "change from 2023-01-01 is not after the previous one (2024-01-01)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -11,8 +12,11 @@ from pathlib import Path
 import pytest
 
 import engine
-from engine import l10n, outtree, site
-from support import INDEX_FILES, ROOT, copy_program, declared_pages, edit, files_of, run_cli, select
+from engine.i18n import cldr as l10n
+from engine.site import outtree, ownership
+from engine.site import build as site
+from support import (INDEX_FILES, ROOT, copy_program, declared_editions, declared_pages, edit, feeds_of, files_of,
+                     run_cli, select)
 
 AT = "2025-01-01"
 
@@ -45,11 +49,18 @@ def test_the_tree_holds_every_program_marketplace_and_language(policies: Path, t
     out = tmp_path / "site"
     run = build(policies, out, "--at", AT)
     assert run.code == 0 and "wrote" in run.out
-    pages = declared_pages(policies)
-    assert set(outtree.read_tree(str(out))) == INDEX_FILES | files_of(pages)
+    pages, past = declared_pages(policies), declared_editions(policies, AT)
+    files = set(outtree.read_tree(str(out)))
+    # past editions and the change feeds beside them (tests/test_editions.py); the build record
+    assert files == INDEX_FILES | {ownership.RECORD} | files_of(pages | past) | feeds_of(past)
     index = json.loads((out / "index.json").read_text())
     assert {entry["markdown"][: -len(".md")] for entry in index["pages"]} == pages
     assert len(index["pages"]) == len(pages)
+    assert {entry["markdown"][: -len(".md")] for entry in index["editions"]} == past
+    assert len(index["editions"]) == len(past)
+    record = json.loads((out / ownership.RECORD).read_text())  # every file written, with its digest
+    assert set(record["files"]) == files - {ownership.RECORD}
+    assert record["files"]["index.md"] == hashlib.sha256((out / "index.md").read_bytes()).hexdigest()
     assert all("at" not in entry for entry in index["pages"])  # no build date anywhere
     listing = (out / "index.html").read_text()
     for entry in index["pages"]:
@@ -65,18 +76,21 @@ def test_check_reports_stale_missing_and_leftover_files(policies: Path, tmp_path
     assert build(policies, out, "--at", AT, "--check").code == 0
     page = out / "csba/us/en/help.md"
     lines = page.read_text().splitlines(keepends=True)
-    lines[4] = lines[4].replace("July", "June")
+    lines[4] = lines[4].replace("not yet confirmed", "not yet CONFIRMED")
     page.write_text("".join(lines))
     (out / "csba/de/it/help.html").unlink()
-    (out / "csba/old.html").write_text("gone")
+    (out / "csba/mine.html").write_text("someone's")  # not policyctl's: a note, never a leftover
+    edit(policies / "marketplaces.yaml", "locales: [en, it, zh-Hans, es]", "locales: [en, it, zh-Hans]")
     run = build(policies, out, "--at", AT, "--check")
     assert run.code == 1
-    assert f"{out}/csba/us/en/help.md:5:23: error[G005]: stale: differs from what the sources produce" in run.err
+    assert f"{out}/csba/us/en/help.md:5:60: error[G005]: stale: differs from what the sources produce" in run.err
     assert f"{out}/csba/de/it/help.html:1:1: error[G005]: missing: the sources produce this file" in run.err
-    assert f"{out}/csba/old.html:1:1: error[G005]: no longer produced by the sources (stale leftover)" in run.err
+    assert f"{out}/csba/us/es/help.html:1:1: error[G005]: no longer produced by the sources (stale leftover)" in run.err
+    assert "mine.html:1:1" not in run.err and "note: left alone, not written by policyctl: csba/mine.html" in run.err
     assert "hint: run `policyctl build`" in run.err
     assert build(policies, out, "--at", AT).code == 0
-    assert not (out / "csba/old.html").exists() and (out / "csba/de/it/help.html").exists()
+    assert not (out / "csba/us/es").exists() and (out / "csba/de/it/help.html").exists()
+    assert (out / "csba/mine.html").read_text() == "someone's"
     assert build(policies, out, "--at", AT, "--check").code == 0
 
 

@@ -6,13 +6,14 @@ import os
 from pathlib import Path
 
 import engine
-from engine import compilecache
+from engine.cache import store
 from support import MINI
 
 
 def test_the_cache_is_a_folder_of_this_test(isolated_cache: Path) -> None:
     assert os.environ["POLICYCTL_CACHE"] == str(isolated_cache)
-    assert compilecache.directory() == os.path.join(str(isolated_cache), "decisions")
+    assert store.root() == str(isolated_cache)
+    assert {store.folder(kind) for kind in store.KINDS} == {os.path.join(str(isolated_cache), k) for k in store.KINDS}
     assert not str(isolated_cache).startswith(os.path.join(os.path.expanduser("~"), ".cache"))
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.validate import validate
+from engine.commands.validate import validate
 from support import CORPUS, run_cli
 
 INVALID = CORPUS / "invalid"
@@ -42,7 +42,7 @@ def test_valid_corpus(name: str) -> None:
 
 
 def test_norway_stays_a_country() -> None:
-    from engine.loader import load_file
+    from engine.source.loader import load_file
 
     data = load_file(str(CORPUS / "valid" / "norway_bool.yaml")).data
     assert data["marketplaces"]["no"]["country"] == "NO"

@@ -1,0 +1,273 @@
+"""Answer decisions from a bundle file, with no repository, PyYAML, jsonschema or Jinja2.
+
+``load_bundle(path)`` verifies the file (``engine.bundle.fileformat``) and returns a ``Bundle``
+whose ``decide`` gives the ``DecisionResult`` ``Repository.decide`` gives for the same sources.
+A decision's generated Python is turned into a function on first use, after a check that it is
+made only of what the decision compiler emits (the digests prove the file is intact, not who made
+it: an unsigned bundle from elsewhere still cannot reach outside the expression sandbox).
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as _dt
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from engine.bundle import fileformat
+from engine.decisions.compile import CompiledDecision, DecisionResult, _Out, _Row
+from engine.decisions.pycode import Checked
+from engine.decisions.runtime import RUNTIME
+from engine.model.clock import LINES_KEY, ZONE_KEY, today
+from engine.model.policy import Decision, Entry, Expr, Marketplace, Rule, TestCase
+from engine.problems import PolicyError, Pos, Problem
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """The rule for one program in one marketplace on one date, as ``Repository.resolve`` gives it
+    (``values``, ``entries`` with their positions, ``origin``), read from the bundle's timeline."""
+
+    program: str
+    marketplace: Marketplace
+    at: str
+    values: dict[str, Any]
+    entries: dict[str, Entry]
+    origins: dict[str, str]
+
+    def provenance(self, name: str) -> Pos:
+        return self.entries[name].pos
+
+    def origin(self, name: str) -> str:
+        return self.origins[name]
+
+
+class Bundle:
+    """A verified bundle: ask it what a repository would answer."""
+
+    def __init__(self, path: str, opened: fileformat.Opened) -> None:
+        self.path = path
+        self.manifest = opened.manifest
+        self.signed, self.signature_checked = opened.signed, opened.checked
+        sections = opened.sections
+        self._programs: dict[str, Any] = sections["programs"]
+        self._decisions: dict[str, dict[str, Any]] = sections["decisions"]
+        self._tests: list[dict[str, Any]] = sections["tests"]
+        self.marketplaces = {k: Marketplace(k, v["country"], v["currency"], v["time_zone"], tuple(v["locales"]),
+                                            _pos(v["pos"]), v.get("site")) for k, v in sections["marketplaces"].items()}
+        self._compiled: dict[tuple[str, str], CompiledDecision] = {}
+        self._resolved: dict[tuple[str, str, str], Resolved] = {}
+        self._params: dict[tuple[str, str, str], dict[str, Any]] = {}
+
+    # -- questions, as Repository asks them ------------------------------------------------------
+    @property
+    def programs(self) -> tuple[str, ...]:
+        return tuple(self._programs)
+
+    def decisions(self, program: str) -> tuple[str, ...]:
+        return tuple(self._decisions[self._program(program)])
+
+    def compiled(self, program: str, decision: str) -> CompiledDecision:
+        key = (program, decision)
+        found = self._compiled.get(key)
+        if found is None:
+            data = self._decisions[self._program(program)].get(decision)
+            if data is None:
+                raise PolicyError([_usage(f"`{program}` has no decision `{decision}`", self._decisions[program])], usage=True)
+            found = self._compiled[key] = self._build(program, decision, data)
+        return found
+
+    def today(self, program: str, marketplace: str) -> str:
+        """Today in the marketplace's time zone (the default date of every question)."""
+        self._periods(program, marketplace)
+        return today(self.marketplaces[marketplace].time_zone)
+
+    def _periods(self, program: str, marketplace: str) -> list[dict[str, Any]]:
+        periods = self._programs[self._program(program)]["marketplaces"].get(marketplace)
+        if periods is None or marketplace not in self.marketplaces:
+            raise PolicyError([_usage(f"`{program}` is not offered in marketplace `{marketplace}`",
+                                      self._programs[program]["marketplaces"])], usage=True)
+        return periods  # type: ignore[no-any-return]
+
+    def resolve(self, program: str, marketplace: str, at: str | None = None) -> Resolved:
+        day = _check_date(at) if at is not None else self.today(program, marketplace)
+        key = (program, marketplace, day)
+        found = self._resolved.get(key)
+        if found is not None:
+            return found
+        periods = self._periods(program, marketplace)
+        period = periods[0]
+        for candidate in periods[1:]:
+            if candidate["from"] <= day:
+                period = candidate
+        sources = period["sources"]
+        entries = {n: Entry(v, None, Pos(*sources[n][:3])) for n, v in period["values"].items()}
+        found = Resolved(program, self.marketplaces[marketplace], day, period["values"], entries,
+                         {n: s[3] for n, s in sources.items()})
+        if len(self._resolved) < 4096:
+            self._resolved[key] = found
+        return found
+
+    def params(self, program: str, marketplace: str, at: str) -> dict[str, Any]:
+        """What a decision reads, as ``Repository.params``: the values, the marketplace's time zone
+        and every parameter's timeline (here: the value in each period of the bundle's timeline)."""
+        key = (program, marketplace, at)
+        found = self._params.get(key)
+        if found is None:
+            resolved = self.resolve(program, marketplace, at)
+            periods = self._periods(program, marketplace)
+            lines = {name: ((None, periods[0]["values"][name]),
+                            *((p["from"], p["values"][name]) for p in periods[1:]))
+                     for name in periods[0]["values"]}
+            found = {**resolved.values, ZONE_KEY: resolved.marketplace.time_zone, LINES_KEY: lines}
+            if len(self._params) < 4096:
+                self._params[key] = found
+        return found
+
+    def decide(self, program: str, decision: str, inputs: dict[str, Any], marketplace: str,
+               at: str | None = None, validate: bool = True) -> DecisionResult:
+        """Answer one decision, as ``Repository.decide``: input problems come back in the result."""
+        compiled = self.compiled(program, decision)
+        resolved = self.resolve(program, marketplace, at)
+        params = self.params(program, marketplace, resolved.at)
+        if validate:
+            return compiled.decide(inputs, params, resolved.at)
+        return compiled.evaluate(inputs, params, resolved.at)
+
+    def cases(self, keyword: str | None = None) -> list[TestCase]:
+        """The policy test cases the bundle was made with (``policyctl test --bundle``)."""
+        found = [TestCase(c["name"], c["program"], c["decision"], c["marketplace"], c["at"], c["input"], c["expect"],
+                          _pos(c["pos"]), c["example"], c["description"]) for c in self._tests]
+        return [c for c in found if not keyword or keyword.lower() in c.name.lower()]
+
+    # -- building a decision ------------------------------------------------------------------------
+    def _program(self, program: str) -> str:
+        if program not in self._programs:
+            raise PolicyError([_usage(f"unknown program `{program}`", self._programs)], usage=True)
+        return program
+
+    def _build(self, program: str, name: str, data: dict[str, Any]) -> CompiledDecision:
+        try:
+            return _decision(program, name, data)
+        except (KeyError, TypeError, ValueError, IndexError, SyntaxError, _Unsafe) as e:
+            detail = f": {e}" if isinstance(e, _Unsafe) else ""
+            raise PolicyError([Problem(self.path, 1, 1, "B004", f"decision `{program}.{name}` cannot be read from this "
+                                       f"bundle{detail}", "make the bundle again with this version of policyctl")]) from None
+
+
+def load_bundle(path: str) -> Bundle:
+    """Read and verify a bundle file; PolicyError (B001-B004) when it cannot be used."""
+    opened = fileformat.open_file(path)
+    try:
+        return Bundle(path, opened)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise PolicyError([Problem(path, 1, 1, "B004", "the bundle's sections are not what this policyctl expects",
+                                   "make the bundle again with this version of policyctl")]) from None
+
+
+# -- from data to a compiled decision -------------------------------------------------------------------
+
+def _pos(value: list[Any]) -> Pos:
+    return Pos(str(value[0]), int(value[1]), int(value[2]))
+
+
+def _checked(data: dict[str, Any]) -> Checked:
+    return Checked(Expr(data["source"], _pos(data["pos"])), data["python"], frozenset(data["names"]),
+                   frozenset(data["params"]), bool(data["uses_at"]), frozenset(data["inputs_tested"]))
+
+
+def _outs(data: list[Any]) -> tuple[_Out, ...]:
+    return tuple(_Out(n, None, _checked(o["expr"])) if "expr" in o else _Out(n, o["value"]) for n, o in data)
+
+
+def _then(outs: tuple[_Out, ...]) -> dict[str, Any]:
+    return {o.name: o.checked.expr if o.checked is not None else o.value for o in outs}
+
+
+def _decision(program: str, name: str, data: dict[str, Any]) -> CompiledDecision:
+    lets = [(n, _checked(c)) for n, c in data["let"]]
+    rows = []
+    for r in data["rules"]:
+        when = None if r["when"] is None else _checked(r["when"])
+        outs = _outs(r["then"])
+        rows.append(_Row(Rule(r["id"], None if when is None else when.expr, _then(outs), r["reason"], _pos(r["pos"])), when, outs))
+    default = None if data["default"] is None else _outs(data["default"])
+    decision = Decision(name, program, data["title"], data["description"], data["inputs"], tuple(data["required"]),
+                        {n: c.expr for n, c in lets}, data["hit"], tuple(row.rule for row in rows),
+                        None if default is None else _then(default), data["outputs"], data["file"], _pos(data["pos"]),
+                        data.get("aggregate"))
+    constants = dict(data["constants"])
+    known = set(RUNTIME) | set(constants) | _TRUSTED
+    _check_code(data["python"], "exec", known)
+    if data["python_rows"] is not None:
+        _check_code(data["python_rows"], "exec", known)
+    return _Loaded(decision, lets, rows, default, data["python"], constants, data["python_rows"])
+
+
+class _Loaded(CompiledDecision):
+    """A decision rebuilt from a bundle. The explaining path turns each expression into a function
+    of its own: its code is checked then, when (and if) a run explains."""
+
+    def _explainer(self, checked: Checked) -> Any:
+        if checked not in self._explainers:
+            _check_code(checked.python, "eval")
+        return super()._explainer(checked)
+
+
+# -- the generated code holds only what the decision compiler emits ---------------------------------------
+
+class _Unsafe(Exception):
+    pass
+
+
+_TRUSTED = {"_new", "_DR", "_self", "_failed", "_Error"}
+_NODES = (ast.Module, ast.Expression, ast.FunctionDef, ast.arguments, ast.arg, ast.Try, ast.ExceptHandler, ast.If,
+          ast.Return, ast.Assign, ast.Expr, ast.Name, ast.Load, ast.Store, ast.Constant, ast.Call, ast.Attribute,
+          ast.Subscript, ast.Slice, ast.Tuple, ast.List, ast.Dict, ast.Compare, ast.BoolOp, ast.And, ast.Or,
+          ast.UnaryOp, ast.Not, ast.USub, ast.UAdd, ast.BinOp, ast.Sub, ast.Div, ast.FloorDiv, ast.IfExp,
+          ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn, ast.Is, ast.IsNot)
+_ATTRIBUTES = {("inputs", "get"), ("hits", "append")}  # the only methods generated code calls
+_FUNCTIONS = {"_evaluate", "_decide", "_row"}
+
+
+def _check_code(source: str, mode: str, known: set[str] | None = None) -> None:
+    """Raise _Unsafe unless ``source`` uses only the constructs the decision compiler generates,
+    and (with ``known``) names only its arguments, its locals and the globals it is given."""
+    if not isinstance(source, str):
+        raise _Unsafe("generated code is not text")
+    tree = ast.parse(source, "<bundle>", mode)
+    bound = {"inputs", "params", "at", "env", "hits", "hit", "error"}
+    for node in ast.walk(tree):
+        if not isinstance(node, _NODES):
+            raise _Unsafe(f"generated code holds `{type(node).__name__}`, which the decision compiler never writes")
+        if isinstance(node, ast.Attribute) and not (isinstance(node.value, ast.Name) and (node.value.id, node.attr) in _ATTRIBUTES):
+            raise _Unsafe("generated code reads an attribute")
+        if isinstance(node, ast.FunctionDef) and (node.name not in _FUNCTIONS or node.decorator_list or mode != "exec"):
+            raise _Unsafe(f"generated code defines `{node.name}`")
+        if isinstance(node, ast.Name):
+            if node.id.startswith("__"):
+                raise _Unsafe(f"generated code names `{node.id}`")
+            if isinstance(node.ctx, ast.Store):
+                bound.add(node.id)
+    if known is None:
+        return
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            if node.id not in bound and not node.id.startswith("v_") and node.id not in known:
+                raise _Unsafe(f"generated code calls `{node.id.removeprefix('_h_').removeprefix('_f_')}`, "
+                              "which this policyctl does not have")
+
+
+# -- small things Repository has too -------------------------------------------------------------------
+
+def _check_date(day: str) -> str:
+    try:
+        return _dt.date.fromisoformat(day).isoformat()
+    except (TypeError, ValueError):
+        raise PolicyError([Problem("<command line>", 1, 1, "L004", f"`{day}` is not a date",
+                                   "write an ISO date such as 2024-03-01")], usage=True) from None
+
+
+def _usage(message: str, known: Iterable[str]) -> Problem:
+    names = sorted(known)
+    return Problem("<command line>", 1, 1, "L004", message, f"known: {', '.join(names) if names else 'none'}")

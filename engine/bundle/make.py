@@ -1,0 +1,126 @@
+"""Make a bundle from a loaded, clean repository (see ``engine.bundle.fileformat`` for the file).
+
+What a bundle holds: the marketplaces; for every program × marketplace the resolved parameters of
+each period of its timeline (a period starts on every date where any value changes), with where
+each value came from; every decision as its definition plus the Python the decision compiler
+generated for it (source text, never code objects: a bundle is data, and loads on another Python);
+the policy test cases; the sha256 of every source file; the engine's and its dependencies' versions.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from engine.bundle import fileformat
+from engine.model.policy import Decision, Program, TestCase
+from engine.problems import Pos
+
+DEPENDENCIES = ("pyyaml", "jsonschema", "jinja2", "click", "babel")
+
+
+def make(repo: Any) -> bytes:
+    """The bundle's bytes, for a repository without errors (the caller checks ``repo.problems``)."""
+    programs = sorted(repo.programs.values(), key=lambda p: p.id)
+    sections: list[tuple[str, Any]] = [
+        ("marketplaces", {mp.id: _marketplace(mp) for mp in sorted(repo.marketplaces.values(), key=lambda m: m.id)}),
+        ("programs", {p.id: _program(repo, p) for p in programs}),
+        ("decisions", {p.id: {d: _decision(repo, p, d) for d in sorted(p.decisions)} for p in programs}),
+        ("tests", [_case(c) for p in programs for c in sorted(p.tests, key=lambda c: (c.pos.file, c.pos.line))]),
+    ]
+    manifest = {"engine": _engine(), "python": ".".join(map(str, sys.version_info[:2])),
+                "dependencies": _dependencies(), "sources": sources(repo.root)}
+    return fileformat.seal(manifest, sections)
+
+
+def sources(root: str) -> dict[str, str]:
+    """sha256 of every file below the policies folder, by path relative to it (symbolic links left out)."""
+    found: dict[str, str] = {}
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not os.path.islink(os.path.join(folder, d)))
+        for name in sorted(files):
+            path = os.path.join(folder, name)
+            if name.startswith(".") or os.path.islink(path):
+                continue
+            with open(path, "rb") as f:
+                found[os.path.relpath(path, root).replace(os.sep, "/")] = fileformat.sha256(f.read())
+    return dict(sorted(found.items()))
+
+
+def _engine() -> dict[str, str]:
+    from engine.cache.store import sources_digest
+
+    return {"version": _version("policyctl"), "sources": sources_digest()}
+
+
+def _dependencies() -> dict[str, str]:
+    return {name: _version(name) for name in DEPENDENCIES}
+
+
+def _version(name: str) -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _pos(pos: Pos) -> list[Any]:
+    return [pos.file, pos.line, pos.col]
+
+
+def _marketplace(mp: Any) -> dict[str, Any]:
+    return {"country": mp.country, "currency": mp.currency, "time_zone": mp.time_zone, "locales": list(mp.locales),
+            "site": mp.site, "pos": _pos(mp.pos)}
+
+
+def _program(repo: Any, prog: Program) -> dict[str, Any]:
+    return {"title": prog.title, "names": prog.names, "pos": _pos(prog.pos),
+            "marketplaces": {mp: _periods(repo, prog, mp) for mp in prog.marketplaces if mp in repo.marketplaces}}
+
+
+def _periods(repo: Any, prog: Program, mp: str) -> list[dict[str, Any]]:
+    """The timeline as periods: from each date where any value changes, every value in force."""
+    starts = sorted({e.start for name in prog.parameters for e in prog.timeline(name, mp)[1:] if e.start})
+    periods = []
+    for start in [None, *starts]:
+        resolved = repo.resolve(prog.id, mp, start or "0001-01-01")
+        periods.append({"from": start, "values": resolved.values,
+                        "sources": {n: [*_pos(e.pos), resolved.origin(n)] for n, e in resolved.entries.items()}})
+    return periods
+
+
+def _expr(checked: Any) -> dict[str, Any]:
+    return {"source": checked.expr.source, "pos": _pos(checked.expr.pos), "python": checked.python,
+            "names": sorted(checked.names), "params": sorted(checked.params), "uses_at": checked.uses_at,
+            "inputs_tested": sorted(checked.inputs_tested)}
+
+
+def _outs(outs: Any) -> list[Any]:
+    return [[o.name, {"expr": _expr(o.checked)} if o.checked is not None else {"value": o.value}] for o in outs]
+
+
+def _decision(repo: Any, prog: Program, name: str) -> dict[str, Any]:
+    compiled = repo.compiled(prog.id, name)  # PolicyError when it does not compile
+    d: Decision = compiled.decision
+    lets = dict(compiled._lets)  # every `let` compiled: a repository with errors is never bundled
+    return {
+        "title": d.title, "description": d.description, "inputs": d.inputs, "required": list(d.required),
+        "hit": d.hit, "aggregate": d.aggregate, "outputs": d.outputs, "file": d.file, "pos": _pos(d.pos),
+        "let": [[n, _expr(lets[n])] for n in d.let],
+        "rules": [{"id": row.rule.id, "reason": row.rule.reason, "pos": _pos(row.rule.pos),
+                   "when": None if row.when is None else _expr(row.when), "then": _outs(row.outputs)}
+                  for row in compiled._rows],
+        "default": None if compiled._default is None else _outs(compiled._default),
+        "python": compiled.source, "python_rows": compiled.row_source,
+        "constants": compiled.constants,
+    }
+
+
+def _case(case: TestCase) -> dict[str, Any]:
+    return {"name": case.name, "program": case.program, "decision": case.decision, "marketplace": case.marketplace,
+            "at": case.at, "input": case.input, "expect": case.expect, "pos": _pos(case.pos),
+            "example": case.example, "description": case.description}
+

@@ -1,0 +1,839 @@
+"""policyctl — marketplace policy as data. The command line: parse, call the engine, print, exit.
+
+Exit codes: 0 clean, 1 problems found, 2 usage error (unknown command/option/id, missing path).
+Engine modules are imported inside each command so `policyctl validate` pays only for what it uses.
+Every command works on the policy repository found from the working folder upwards, or the one
+`--root` names (engine.source.project); `policyctl` and `python -m engine` both run `main`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any, NoReturn
+
+import click
+
+DEFAULT_ROOT = "policies"
+SITE_DOMAIN = "_site"  # engine.i18n.catalogs.SITE, without importing Babel for every command
+FORMATS = ("text", "json", "github", "sarif")
+
+
+def _fail_usage(message: str, hint: str = "") -> NoReturn:
+    click.echo(f"policyctl: error: {message}" + (f"\n  hint: {hint}" if hint else ""), err=True)
+    sys.exit(2)
+
+
+def _policy_error(e: Any) -> NoReturn:
+    """Print a PolicyError's problems and exit 2 (a bad request) or 1 (bad data)."""
+    for p in e.problems:
+        where = "" if p.file == "<command line>" else f"{p.file}:{p.line}:{p.col}: "
+        click.echo(f"policyctl: {where}error[{p.code}]: {p.message}" + (f"\n  hint: {p.hint}" if p.hint else ""),
+                   err=True)
+    sys.exit(2 if e.usage else 1)
+
+
+def _day(at: str | None) -> str | None:
+    """A `--at` date, normalised; a malformed one is a usage error (exit 2)."""
+    from engine.model.dates import date_hint, parse_date
+
+    if at is None:
+        return None
+    try:
+        return parse_date(at).isoformat()
+    except ValueError as e:
+        _fail_usage(str(e), date_hint(at))
+
+
+def _load(root: str) -> Any:
+    from engine import PolicyError, load
+
+    try:
+        repo = load(root)
+    except PolicyError as e:
+        _policy_error(e)
+    project = _project()
+    if project is not None and project.languages is not None:
+        repo.languages = project.languages
+    return repo
+
+
+def _project() -> Any:
+    """The repository the command works on (set by `--root`'s callback), if it found one."""
+    ctx = click.get_current_context(silent=True)
+    return None if ctx is None else ctx.meta.get("policyctl.project")
+
+
+def _find_project(ctx: click.Context, root: str | None, required: bool) -> Any:
+    from engine.source import project as projects
+
+    try:
+        found = projects.at(root) if root is not None else projects.find()
+    except projects.ProjectError as e:
+        _fail_usage(e.message, e.hint)
+    if found is None and required:
+        _fail_usage(f"no policy repository in {os.getcwd()} or above it",
+                    "run policyctl inside a policy repository (a folder holding policies/marketplaces.yaml), "
+                    "give `--root DIR`, or make one with `policyctl init`")
+    ctx.meta["policyctl.project"] = found
+    return found
+
+
+def _root_callback(ctx: click.Context, _param: click.Parameter, root: str | None) -> str:
+    """`--root`: the repository's top or its policies folder (default: found from here upwards);
+    the command gets its policies folder."""
+    found = _find_project(ctx, root, required=True)
+    return _policies_shown(found, root)
+
+
+def _optional_root_callback(ctx: click.Context, _param: click.Parameter, root: str | None) -> str | None:
+    """`--root` of commands that also take files: a repository is needed only when none is given."""
+    found = _find_project(ctx, root, required=root is not None)
+    return None if found is None else _policies_shown(found, root)
+
+
+def _bundle_root_callback(ctx: click.Context, param: click.Parameter, root: str | None) -> str | None:
+    """`--root` of commands that can answer from `--bundle FILE` instead: no repository needed then.
+    Not eager, so `--bundle` (given on the command line) is known here."""
+    if root is None and ctx.params.get("bundle_file"):
+        return None
+    return _root_callback(ctx, param, root)
+
+
+def _paths_root_callback(ctx: click.Context, _param: click.Parameter, root: str | None) -> str:
+    """`--root` of commands given paths of their own (`test PATH`, `diff OLD NEW`): without a
+    repository here, the paths alone may do (`policies` is the fallback, as it always was).
+    Not eager, so a PATH typed before it is known here."""
+    if root is None and ctx.params.get("bundle_file"):  # `test --bundle FILE`: the bundle holds the cases
+        return DEFAULT_ROOT
+    found = _find_project(ctx, root, required=root is not None or not (ctx.params.get("path") or "old" in ctx.params))
+    return DEFAULT_ROOT if found is None else _policies_shown(found, root)
+
+
+def _policies_shown(found: Any, root: str | None) -> str:
+    """The policies folder as messages show it: spelt from `--root` as the user wrote it, else
+    relative to the working folder (engine.source.project.Project.shown)."""
+    if root is None:
+        return str(found.shown(found.policies))
+    if os.path.abspath(root) == found.policies:
+        return root
+    return os.path.join(root, os.path.relpath(found.policies, found.top))
+
+
+def _out_callback(ctx: click.Context, _param: click.Parameter, out: str | None) -> str:
+    """`--out`: as given (relative to the working folder), else the repository's (policyctl.toml)."""
+    if out is not None:
+        return out
+    found = ctx.meta.get("policyctl.project")
+    return "generated_docs" if found is None else str(found.shown(found.out))
+
+
+def _repo_for_questions(root: str) -> Any:
+    """A repository sound enough to answer questions; data problems exit 1 with the list."""
+    repo = _load(root)
+    errors = [p for p in repo.problems if p.severity == "error"]
+    if errors:
+        from engine.problems import report
+
+        click.echo(report.text(errors, len(repo.documents)), err=True, nl=False)
+        click.echo("policyctl: fix these problems first (`policyctl validate`)", err=True)
+        sys.exit(1)
+    return repo
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="policyctl", message="%(prog)s %(version)s")
+@click.option("--color", type=click.Choice(("auto", "always", "never")), default="auto", show_default=True,
+              help="Colour in text output; auto: on a terminal, unless NO_COLOR is set.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress and no notes: results and problems only.")
+@click.pass_context
+def main(ctx: click.Context, color: str, quiet: bool) -> None:
+    """Marketplace policy as data: validate, decide, render and test policy YAML."""
+    from engine.console import Console
+
+    ctx.obj = Console(color, quiet)
+
+
+def _console() -> Any:
+    """The run's engine.console.Console (the group's --color and --quiet)."""
+    from engine.console import Console
+
+    ctx = click.get_current_context(silent=True)
+    found = ctx.find_object(Console) if ctx is not None else None
+    return found if found is not None else Console()
+
+
+def _say(text: str, err: bool = False) -> None:
+    """Text for people, coloured where colour is wanted (engine.console)."""
+    console = _console()
+    click.echo(console.paint(text), err=err, nl=False, color=console.color)
+
+
+def _json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+ROOT_HELP = "The policy repository: its top or its policies folder [default: found from here upwards]."
+# eager: processed before the other options, so `--out`'s default can come from the repository
+root_option = click.option("--root", metavar="DIR", callback=_root_callback, is_eager=True, help=ROOT_HELP)
+optional_root_option = click.option("--root", metavar="DIR", callback=_optional_root_callback, is_eager=True,
+                                     help=ROOT_HELP)
+bundle_root_option = click.option("--root", metavar="DIR", callback=_bundle_root_callback, help=ROOT_HELP)
+paths_root_option = click.option("--root", metavar="DIR", callback=_paths_root_callback, help=ROOT_HELP)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--list-codes", is_flag=True, help="List every problem code and what it means.")
+@click.option("--strict/--no-strict", default=None,
+              help="Warnings fail too (exit 1) [default: `strict` in policyctl.toml, else no].")
+@click.option("--evidence", type=click.Choice(("warning", "error")), default="warning", show_default=True,
+              help="Severity of a value with neither `source` nor `assumption` (P012); CI uses error.")
+@optional_root_option
+def validate(paths: tuple[str, ...], fmt: str, list_codes: bool, strict: bool | None, evidence: str,
+             root: str | None) -> None:
+    """Check policy files (default: the repository's whole policies/ tree): YAML, schema and semantics."""
+    from engine.problems import CODES
+
+    if list_codes:
+        for code, meaning in CODES.items():
+            click.echo(f"{code}  {meaning}")
+        return
+    from engine.problems import report
+    from engine.commands.validate import validate as run
+
+    if not paths and root is None:
+        _find_project(click.get_current_context(), None, required=True)
+    project = _project()
+    strict = strict if strict is not None else project is not None and project.strict
+    outcome = run(list(paths) or [str(root)], evidence=evidence)
+    if outcome.usage:
+        _fail_usage(f"no such file or folder: {', '.join(outcome.usage)}", "give paths to policy files or folders")
+    sources = outcome.sources if fmt == "text" and sys.stdout.isatty() else None
+    click.echo(report.REPORTERS[fmt](outcome.problems, outcome.files, sources), nl=False)
+    sys.exit(1 if any(p.severity == "error" or strict for p in outcome.problems) else 0)
+
+
+@main.command("schema")
+@click.argument("kind", required=False)
+def schema_cmd(kind: str | None) -> None:
+    """Print the JSON Schema of a file KIND (or list the kinds)."""
+    from engine.schema.check import KINDS, schema_path
+
+    available = [k for k in KINDS if os.path.exists(schema_path(k))] + ["common"]
+    if kind is None:
+        for k in available:
+            click.echo(f"{k}\t{schema_path(k)}")
+        return
+    if kind not in available:
+        _fail_usage(f"unknown kind `{kind}`", f"known kinds: {', '.join(available)}")
+    with open(schema_path(kind), encoding="utf-8") as f:
+        click.echo(f.read(), nl=False)
+
+
+def _dump(data: Any, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    import yaml
+
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+@main.command()
+@click.argument("program")
+@click.option("--marketplace", "-m", required=True, help="Marketplace id, e.g. us.")
+@click.option("--at", "at", metavar="DATE", help="Effective date (ISO, default: today in the marketplace's time zone).")
+@click.option("--format", "fmt", type=click.Choice(("yaml", "json")), default="yaml", show_default=True)
+@click.option("--provenance", is_flag=True, help="Say for every value which file:line it came from.")
+@click.option("--assumptions", is_flag=True,
+              help="Review report: every value on the marketplace's timeline that is an assumption, and how pages show it.")
+@root_option
+def show(program: str, marketplace: str, at: str | None, fmt: str, provenance: bool, assumptions: bool,
+         root: str) -> None:
+    """Print PROGRAM's resolved policy for one marketplace on one date."""
+    from engine import PolicyError
+
+    repo = _repo_for_questions(root)
+    try:
+        resolved = repo.resolve(program, marketplace, at)
+    except PolicyError as e:
+        _policy_error(e)
+    mp = resolved.marketplace
+    head: dict[str, Any] = {"program": program, "marketplace": mp.id, "at": resolved.at,
+                            "currency": mp.currency, "time_zone": mp.time_zone, "locales": list(mp.locales)}
+    if assumptions:  # for the policy owner: what still needs a source, whatever the date
+        prog = resolved.program
+        found = []
+        for name in prog.parameters:
+            for entry in prog.timeline(name, mp.id):
+                if entry.assumption:
+                    found.append({"parameter": name, "from": entry.start, "assumed": list(entry.assumed),
+                                  "on_pages": entry.on_pages, "value": entry.value,
+                                  "at": f"{entry.pos.file}:{entry.pos.line}", "assumption": entry.assumption})
+        head["assumptions"] = found
+        click.echo(_dump(head, fmt), nl=False)
+        return
+    if provenance:
+        params = {}
+        for name, entry in resolved.entries.items():
+            item: dict[str, Any] = {"value": entry.value, "from": f"{entry.pos.file}:{entry.pos.line}",
+                                    "origin": resolved.origin(name)}
+            for extra in ("source", "assumption", "note"):
+                if getattr(entry, extra):
+                    item[extra] = getattr(entry, extra)
+            if entry.assumption:
+                item["assumed"], item["on_pages"] = list(entry.assumed), entry.on_pages
+            params[name] = item
+        head["parameters"] = params
+    else:
+        head["parameters"] = resolved.values
+    click.echo(_dump(head, fmt), nl=False)
+
+
+@main.command()
+@click.argument("program")
+@click.option("--marketplace", "-m", help="Only this marketplace (default: all the program's marketplaces).")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@root_option
+def history(program: str, marketplace: str | None, fmt: str, root: str) -> None:
+    """Print the timeline of PROGRAM's effective-dated changes."""
+    from engine import PolicyError
+
+    repo = _repo_for_questions(root)
+    try:
+        changes = repo.history(program, marketplace)
+    except PolicyError as e:
+        _policy_error(e)
+    if fmt == "json":
+        rows = [{"date": c.start, "marketplace": c.marketplace, "parameter": c.parameter, "old": c.old, "new": c.new,
+                 "from": f"{c.entry.pos.file}:{c.entry.pos.line}", "source": c.entry.source,
+                 "assumption": c.entry.assumption} for c in changes]
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not changes:
+        click.echo(f"{program}: no dated changes")
+    for c in changes:
+        click.echo(f"{c.start}  {c.marketplace:<4} {c.parameter}: {_short(c.old)} -> {_short(c.new)}"
+                   f"  ({c.entry.pos.file}:{c.entry.pos.line})")
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+@main.command()
+@click.argument("target", metavar="PROGRAM.DECISION")
+@click.option("--marketplace", "-m", required=True, help="Marketplace id, e.g. us.")
+@click.option("--at", "at", metavar="DATE", help="Effective date (ISO, default: today in the marketplace's time zone).")
+@click.option("--input", "-i", "input_", required=True, type=click.File("r", encoding="utf-8"),
+              help="JSON object, or JSON Lines (one object per line) for a batch; - for standard input.")
+@click.option("--explain", is_flag=True, help="List every row tried and the parameters used, with file:line.")
+@click.option("--format", "fmt", type=click.Choice(("json", "text")), default="json", show_default=True,
+              help="text: for people (a single input); json: one object per input.")
+@click.option("--bundle", "bundle_file", metavar="FILE", help="Answer from this bundle (`policyctl bundle`), not from --root.")
+@bundle_root_option
+def decide(target: str, marketplace: str, at: str | None, input_: Any, explain: bool, fmt: str, bundle_file: str | None,
+           root: str) -> None:
+    """Answer a decision from the policy data; prints one JSON result per input."""
+    from engine import PolicyError
+    from engine.decisions.batch import run_decide
+
+    if "." not in target:
+        _fail_usage(f"`{target}` is not PROGRAM.DECISION",
+                    "e.g. `policyctl decide returns.return_allowed -m us --input case.json`")
+    program, decision = target.split(".", 1)
+    repo = _open_bundle(bundle_file) if bundle_file else _repo_for_questions(root)
+    try:
+        failed = run_decide(repo, program, decision, marketplace, at, input_, sys.stdout, explain, fmt)
+    except PolicyError as e:
+        _policy_error(e)
+    sys.exit(1 if failed else 0)
+
+
+def _open_bundle(path: str) -> Any:
+    """A verified bundle; one that cannot be used exits 1 (2 when the file cannot be read) with why."""
+    from engine import PolicyError
+    from engine.bundle.load import load_bundle
+
+    try:
+        return load_bundle(path)
+    except PolicyError as e:
+        _policy_error(e)
+
+
+@main.command("bundle")
+@click.option("--out", default="policies.bundle", show_default=True, metavar="FILE", help="Where the bundle goes.")
+@click.option("--verify", "verify_file", metavar="FILE", help="Check a bundle's digests (and signature) instead.")
+@root_option
+def bundle_cmd(out: str, verify_file: str | None, root: str) -> None:
+    """Compile a checked repository into one verifiable file that `decide --bundle` answers from.
+
+    Refuses (exit 1) when the repository has errors. With POLICYCTL_BUNDLE_KEY set, the bundle is
+    signed (HMAC-SHA256), and loading it requires that signature.
+    """
+    from engine.commands import bundle as command
+
+    if verify_file:
+        verified = command.verify(verify_file)
+        if verified.problems:
+            _pages_problems(verified.problems, 1)
+            sys.exit(2 if any(p.message.startswith("cannot read") for p in verified.problems) else 1)
+        click.echo(f"{verify_file}: verified")
+        for line in verified.summary:
+            click.echo(f"  {line}")
+        return
+    try:
+        made = command.make(_load_root(root), out)
+    except OSError as e:
+        _fail_usage(f"cannot write {out}: {e.strerror or e}")
+    if made.problems:
+        _pages_problems(made.problems, made.files)
+        click.echo("policyctl: no bundle was written: fix these problems first (`policyctl validate`)", err=True)
+        sys.exit(1)
+    click.echo(f"wrote {out}: {made.size} bytes, sha256 {made.sha256}" + (", signed" if made.signed else ""))
+
+
+def _load_root(root: str) -> str:
+    if not os.path.isdir(root):
+        _fail_usage(f"no such folder: {root}", "give the path of a policies folder with --root")
+    return root
+
+
+# --- pages commands: build, i18n (engine/site/build.py, engine/i18n/catalogs.py) ---
+
+
+def _pages_problems(problems: list[Any], files: int) -> None:
+    from engine.problems import report
+
+    click.echo(report.text(problems, files), err=True, nl=False)
+
+
+@main.command("build")
+@click.option("--out", metavar="DIR", callback=_out_callback,
+              help="Where the site goes [default: `out` in policyctl.toml, else generated_docs in the repository].")
+@click.option("--at", "at", metavar="DATE",
+              help="Build the pages as of DATE (ISO). Default: today in each marketplace's time zone.")
+@click.option("--check", is_flag=True,
+              help="Build in memory and compare with DIR: exit 1 listing stale, missing and leftover files.")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option("--strict", is_flag=True,
+              help="Refuse an incomplete translation even where a program says `translations: fallback` (for CI).")
+@root_option
+def build_cmd(out: str, at: str | None, check: bool, fmt: str, strict: bool, root: str) -> None:
+    """Render every program's pages for every marketplace and language (Markdown and HTML).
+
+    Only pages whose sources changed since the last build into DIR are rendered, and only files
+    whose bytes change are written (POLICYCTL_CACHE=off renders every page). Only files policyctl
+    wrote into DIR (listed in DIR/.policyctl-build.json) are ever replaced or removed; a folder
+    that is not empty and was not built by policyctl, or that holds the policies, sources or a
+    .git, is refused (exit 2).
+    """
+    from engine import PolicyError
+    from engine.commands.build import build as run
+    from engine.problems import report
+
+    _day(at)
+    progress = _console().progress("rendering pages")
+    try:
+        project = _project()
+        result = run(root, out, at, check, progress, None if project is None else project.languages, strict)
+    except PolicyError as e:
+        progress.close()
+        _policy_error(e)
+    progress.close()
+    if result.refused is not None:
+        _fail_usage(f"will not build into `{out}`: {result.refused[0]}; nothing was changed", result.refused[1])
+    if fmt == "json":
+        _json(_build_json(result))
+        sys.exit(result.exit_code)
+    if result.warnings:  # languages shown in English for now (`translations: fallback`)
+        _say(report.text(result.warnings, result.files_checked), err=True)
+    if result.problems:
+        _say(report.text(result.problems, result.files_checked), err=True)
+        _say(f"policyctl: nothing was written to {out}: fix these problems first\n", err=True)
+        sys.exit(1)
+    if result.failure is not None:
+        path, reason, partly = result.failure
+        _say(f"policyctl: cannot write {path}: {reason}\n", err=True)
+        _say(f"policyctl: some files of {out} were replaced: build again to finish\n" if partly
+             else f"policyctl: {out} was left as it was\n", err=True)
+        sys.exit(1)
+    if not _console().quiet and result.others:
+        shown = ", ".join(result.others[:3]) + (f" and {len(result.others) - 3} more" if len(result.others) > 3 else "")
+        _say(f"  note: left alone, not written by policyctl: {shown}\n", err=True)
+    rendered = "" if result.rendered is None else f"; {result.rendered} of {result.pages} pages rendered" + (
+        ", the others unchanged" if result.rendered < result.pages else "")
+    if check and result.differences:
+        _say(report.text(result.differences, result.files), err=True)
+        for reason in result.notes:
+            _say(f"  note: {reason}\n", err=True)
+        sys.exit(1)
+    if result.written:
+        click.echo(f"wrote {out}: {result.pages} pages, {result.files} files "
+                   f"({result.changed} added, changed or removed{rendered})")
+    else:
+        click.echo(f"{out} is up to date ({result.pages} pages, {result.files} files{rendered})")
+
+
+def _build_json(result: Any) -> dict[str, Any]:
+
+    return {"out": result.out, "check": result.check, "ok": result.exit_code == 0,
+            "pages": result.pages, "files": result.files, "rendered": result.rendered,
+            "changed": result.changed, "written": result.written,
+            "problems": [p.to_json() for p in result.problems + result.differences + result.warnings],
+            "left_alone": result.others, "notes": result.notes,
+            "failure": None if result.failure is None else
+            {"path": result.failure[0], "reason": result.failure[1], "partly_written": result.failure[2]}}
+
+
+@main.command("serve")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="The port on 127.0.0.1 (0: any free one; the address is printed).")
+@click.option("--at", "at", metavar="DATE", help="Show the pages as of DATE (ISO); a page's `?at=DATE` overrides it.")
+@root_option
+def serve_cmd(port: int, at: str | None, root: str) -> None:
+    """Preview the pages while you write: a local server that renders each page from the sources
+    as they are now, reloads it when a file changes and shows every problem on the page.
+
+    Open the printed address; `?at=2024-01-01` shows a page as of that date. Nothing is written
+    (never into generated_docs/).
+    """
+    from engine.commands import serve
+
+    at = _day(at)
+    if not os.path.isdir(root):
+        _fail_usage(f"`{root}` is not a folder", "give the policies folder with --root")
+    try:
+        server = serve.Server(root, port, at)
+    except OSError as e:
+        _fail_usage(f"cannot listen on 127.0.0.1:{port}: {e.strerror or e}", "choose another --port (0: any free one)")
+    click.echo(f"serving {root} at {server.url} (Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+
+
+@main.group("i18n")
+def i18n_cmd() -> None:
+    """Translation catalogs of the page prose: extract, update, check (gettext PO files, Babel)."""
+
+
+def _pages_domains(root: str, names: tuple[str, ...]) -> list[Any]:
+    from engine.site import build as site
+
+    plan = site.plan(_repo_for_questions(root))
+    if click.get_current_context().info_name in ("extract", "update") and not site.has_own_site(root):
+        # the default layout is policyctl's own: its catalogs are not the repository's to rewrite
+        plan.domains.pop(SITE_DOMAIN, None)
+        if SITE_DOMAIN in names:
+            _fail_usage(f"{root} uses policyctl's default page layout, which has its own catalogs",
+                        f"to change or translate the layout, copy it into {os.path.join(root, SITE_DOMAIN)} "
+                        "(README: Customising the pages)")
+    unknown = [n for n in names if n not in plan.domains]
+    if unknown:
+        _fail_usage(f"no pages for `{unknown[0]}`", f"known: {', '.join(sorted(plan.domains))}")
+    return [d for name, d in sorted(plan.domains.items()) if not names or name in names]
+
+
+@i18n_cmd.command("extract")
+@click.argument("names", nargs=-1, metavar="[PROGRAM|_site]...")
+@root_option
+def i18n_extract(names: tuple[str, ...], root: str) -> None:
+    """Write each messages.pot from the templates (with translator comments) and the labels."""
+    from engine.i18n import catalogs as i18n
+
+    failed = False
+    for domain in _pages_domains(root, names):
+        changed, problems = i18n.write_pot(domain)
+        if problems:
+            _pages_problems(problems, 1)
+            failed = True
+        click.echo(f"{domain.pot}: {'written' if changed else 'unchanged'}")
+    sys.exit(1 if failed else 0)
+
+
+@i18n_cmd.command("update")
+@click.argument("names", nargs=-1, metavar="[PROGRAM|_site]...")
+@click.option("--drop-obsolete", is_flag=True, help="Remove entries no longer in the templates (`#~`).")
+@root_option
+def i18n_update(names: tuple[str, ...], drop_obsolete: bool, root: str) -> None:
+    """Extract, then bring every locale's PO file in step: new messages empty, changed English fuzzy."""
+    from engine.i18n import catalogs as i18n
+
+    failed = False
+    for domain in _pages_domains(root, names):
+        changed, problems = i18n.update(domain, drop_obsolete)
+        if problems:
+            _pages_problems(problems, 1)
+            failed = True
+        for path in changed:
+            click.echo(f"{path}: updated")
+    sys.exit(1 if failed else 0)
+
+
+@i18n_cmd.command("check")
+@click.argument("names", nargs=-1, metavar="[PROGRAM|_site]...")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@root_option
+def i18n_check(names: tuple[str, ...], fmt: str, root: str) -> None:
+    """Exit 1 naming every missing, fuzzy or obsolete message per locale (file:line); print completeness."""
+    from engine import PolicyError
+    from engine.commands.i18n import check
+    from engine.i18n import catalogs as i18n
+    from engine.problems import report
+
+    try:
+        project = _project()
+        result = check(root, names, None if project is None else project.languages)
+    except PolicyError as e:
+        _policy_error(e)
+    if result.usage is not None:
+        _fail_usage(*result.usage)
+    if fmt == "json":
+        _json({"ok": result.exit_code == 0, "files": result.files,
+               "problems": [p.to_json() for p in result.errors + result.problems],
+               "locales": [{"domain": domain, "locale": s.tag, "total": s.total, "translated": s.translated,
+                            "missing": s.missing, "fuzzy": s.fuzzy, "obsolete": s.obsolete,
+                            "percent": round(s.percent, 1)} for domain, s in result.stats]})
+        sys.exit(result.exit_code)
+    if result.errors:
+        _say(report.text(result.errors, result.documents), err=True)
+        _say("policyctl: fix these problems first (`policyctl validate`)\n", err=True)
+        sys.exit(1)
+    if result.problems:
+        _say(report.text(result.problems, result.files))
+    for domain, stats in result.stats:
+        click.echo(f"{domain} {i18n.completeness_line(stats)}")
+    sys.exit(result.exit_code)
+
+
+# --- the cache (engine/cache/store.py) ---
+
+
+@main.group("cache")
+def cache_cmd() -> None:
+    """policyctl's cache of parsed files, checks and pages: where it is, how big, empty it."""
+
+
+@cache_cmd.command("info")
+def cache_info() -> None:
+    """Print the cache folder and how many entries of each kind it holds."""
+    from engine.cache import store
+
+    found = store.info()
+    if found.root is None:
+        click.echo("cache: off (POLICYCTL_CACHE)")
+        return
+    click.echo(f"cache: {found.root}")
+    for kind, count in found.entries.items():
+        click.echo(f"  {kind:<10} {count} entr{'y' if count == 1 else 'ies'}")
+    click.echo(f"  {'total':<10} {found.size:,} bytes")
+
+
+@cache_cmd.command("clear")
+def cache_clear() -> None:
+    """Remove every cache entry (only policyctl's own folders inside the cache folder)."""
+    from engine.cache import store
+
+    if store.root() is None:
+        click.echo("cache: off (POLICYCTL_CACHE); nothing to clear")
+        return
+    click.echo(f"removed {store.clear()} entries from {store.root()}")
+
+
+# --- policy test commands: test, diff, fmt (engine/policytests/cases.py, engine/diff/compare.py, engine/source/fmt.py) ---
+
+
+@main.command("test")
+@click.argument("path", required=False, type=click.Path())
+@paths_root_option
+@click.option("-k", "keyword", metavar="TEXT", help="Only cases whose name contains TEXT (case-insensitive).")
+@click.option("--junit", "junit_file", metavar="FILE", type=click.Path(dir_okay=False), help="Also write JUnit XML to FILE.")
+@click.option("--coverage", is_flag=True, help="List every decision row and tier band no case exercises.")
+@click.option("--fail-under", type=click.FloatRange(0, 100), metavar="PCT", help="Fail when coverage is below PCT.")
+@click.option("--boundaries", is_flag=True, help="Also check every decision against its band tables at each band edge.")
+@click.option("-v", "--verbose", is_flag=True, help="Also list the tests that pass.")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option("--bundle", "bundle_file", metavar="FILE", help="Run the test cases a bundle holds, against the bundle.")
+def test_cmd(path: str | None, root: str, keyword: str | None, junit_file: str | None, coverage: bool,
+             fail_under: float | None, boundaries: bool, verbose: bool, fmt: str, bundle_file: str | None) -> None:
+    """Run the test cases in tests/*.yaml (below PATH); the last line is `N passed, N failed`."""
+    from engine import PolicyError
+    from engine.commands.test import run, run_bundle
+    from engine.policytests import report as testreport
+    from engine.problems import report
+
+    progress = _console().progress("running tests")
+    try:
+        if bundle_file:
+            if path or coverage or fail_under is not None or boundaries:
+                _fail_usage("--bundle runs the bundle's cases: PATH, --coverage, --fail-under and --boundaries "
+                            "need the sources")
+            result = run_bundle(_open_bundle(bundle_file), keyword, junit_file, progress)
+        else:
+            result = run(root, path, keyword, coverage, fail_under, boundaries, junit_file, progress)
+    except PolicyError as e:
+        progress.close()
+        _policy_error(e)
+    progress.close()
+    if result.usage is not None:
+        _fail_usage(*result.usage)
+    if fmt == "json":
+        _json(_test_json(result))
+        sys.exit(result.exit_code)
+    if result.errors:
+        _say(report.text(result.errors, result.files), err=True)
+    _say(testreport.failures(result.outcomes, verbose))
+    if result.coverage is not None:
+        _say(testreport.coverage(result.coverage, fail_under))
+    _say(testreport.summary(result.outcomes) + "\n")
+    sys.exit(result.exit_code)
+
+
+def _test_json(result: Any) -> dict[str, Any]:
+    from engine.policytests.cases import MISSING
+
+    def value(v: Any) -> Any:
+        return None if v is MISSING else v
+
+    tests = [{"name": o.name, "kind": o.kind, "program": o.program, "decision": o.decision, "file": o.pos.file,
+              "line": o.pos.line, "passed": o.passed, "asked": o.context,
+              "mismatches": [{"output": m.key, "expected": value(m.expected), "actual": value(m.actual),
+                              "missing": m.actual is MISSING} for m in o.mismatches],
+              "problems": [p.to_json() for p in o.problems], "notes": list(o.notes)} for o in result.outcomes]
+    passed = sum(o.passed for o in result.outcomes)
+    body: dict[str, Any] = {"ok": result.exit_code == 0, "passed": passed, "failed": len(tests) - passed,
+                            "tests": tests, "problems": [p.to_json() for p in result.errors]}
+    if result.coverage is not None:
+        cov = result.coverage
+        body["coverage"] = {"percent": cov.percent, "fail_under": result.fail_under, "rows": list(cov.count("row")),
+                            "bands": list(cov.count("band")),
+                            "missing": [{"program": i.program, "kind": i.kind, "file": i.pos.file, "line": i.pos.line,
+                                         "what": i.label} for i in cov.missing]}
+    return body
+
+
+def _write(file: str, text: str) -> None:
+    from engine.source.atomic import write_atomic
+
+    try:
+        write_atomic(file, text)  # a temporary file renamed over it: a full disk or a kill never truncates it
+    except OSError as e:
+        _fail_usage(f"cannot write {file}: {e.strerror or e}")
+
+
+@main.command("diff")
+@click.argument("old")
+@click.argument("new")
+@paths_root_option
+@click.option("--format", "fmt", type=click.Choice(("text", "markdown", "json")), default="text", show_default=True)
+@click.option("--exit-code", is_flag=True, help="Exit 1 when there are changes that matter (as `git diff --exit-code`).")
+@click.option("--at", "at", metavar="DATE", help="Compare answers on DATE too (default: today in each marketplace's time zone).")
+def diff_cmd(old: str, new: str, root: str, fmt: str, exit_code: bool, at: str | None) -> None:
+    """The changes that matter between OLD and NEW: policies folders, or git revisions (HEAD~1 HEAD)."""
+    from engine import PolicyError
+    from engine.diff import compare as policy_diff
+    from engine.diff import report as diffreport
+    from engine.source import gitrev
+
+    sides: list[Any] = []
+    try:
+        day = _day(at)
+        sides = [gitrev.open_side(spec, root) for spec in (old, new)]
+        repos = [_load(side.root) for side in sides]
+        for side, repo in zip(sides, repos):
+            errors = [p for p in repo.problems if p.severity == "error"]
+            if errors:
+                click.echo(f"policyctl: warning: {side.label} has {len(errors)} problem(s) (`policyctl validate`); "
+                           "the diff covers what could be read", err=True)
+        result = policy_diff.compare(repos[0], repos[1], old, new, sides[0].show, sides[1].show, day)
+    except PolicyError as e:
+        _policy_error(e)
+    finally:
+        for side in sides:
+            side.close()
+    click.echo(diffreport.REPORTERS[fmt](result), nl=False)
+    sys.exit(1 if exit_code and not result.empty else 0)
+
+
+@main.command("fmt")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--check", is_flag=True, help="Change nothing; exit 1 naming the files that are not formatted.")
+@click.option("--diff", "show_diff", is_flag=True, help="Show what would change, as a unified diff.")
+@optional_root_option
+def fmt_cmd(paths: tuple[str, ...], check: bool, show_diff: bool, root: str | None) -> None:
+    """Canonical key order and layout for policy YAML (default: the repository's policies/), keeping comments."""
+    import difflib
+
+    from engine.source import fmt as formatter
+    from engine.source import layout
+
+    missing = [p for p in paths if not os.path.exists(p)]
+    if missing:
+        _fail_usage(f"no such file or folder: {', '.join(missing)}", "give policy files or folders")
+    if not paths and root is None:
+        _find_project(click.get_current_context(), None, required=True)
+    files = [f for p in (paths or (str(root),)) for f in (layout.yaml_files(p) if os.path.isdir(p) else [p])]
+    changed = failed = 0
+    for path in files:
+        done = formatter.format_file(path)
+        if done.problem is not None:
+            failed += 1
+            click.echo(f"policyctl: {done.problem}" + (f"\n  hint: {done.problem.hint}" if done.problem.hint else ""), err=True)
+            continue
+        if not done.changed:
+            continue
+        changed += 1
+        if show_diff:
+            click.echo("".join(difflib.unified_diff(done.original.splitlines(True), (done.text or "").splitlines(True),
+                                                    path, path)), nl=False)
+        if check:
+            click.echo(f"would reformat {path}")
+        else:
+            _write(path, done.text or "")
+            click.echo(f"reformatted {path}")
+    verb = "would be reformatted" if check else "reformatted"
+    click.echo(f"{changed} file{'s' if changed != 1 else ''} {verb}, {len(files) - changed - failed} already formatted"
+               + (f", {failed} could not be read" if failed else ""))
+    sys.exit(1 if failed or (check and changed) else 0)
+
+
+@main.command("init")
+@click.argument("directory", default=".", type=click.Path(file_okay=False))
+@click.option("--no-build", is_flag=True, help="Do not render the pages (`policyctl build` does it later).")
+def init_cmd(directory: str, no_build: bool) -> None:
+    """Write a small working policy repository into DIRECTORY (default: here), which must be empty.
+
+    Then `policyctl validate && policyctl test && policyctl build --check` pass in it: the pages
+    are rendered into its generated_docs/ as the last step (unless --no-build).
+    """
+    from engine.commands.init import init
+
+    created = init(directory)
+    if created.refused:
+        _fail_usage(f"{created.refused}: policyctl init writes only into an empty or new folder",
+                    "give a new folder, e.g. `policyctl init my-policies`")
+    click.echo(f"wrote {len(created.files)} files into {directory}")
+    if not no_build:
+        try:
+            main.main(["build", "--root", directory], prog_name="policyctl", standalone_mode=False)
+        except SystemExit as e:
+            if e.code:
+                sys.exit(e.code)
+    where = "" if os.path.abspath(directory) == os.getcwd() else f"cd {directory} && "
+    click.echo(f"next: {where}policyctl validate && policyctl test && policyctl build --check")
+
+
+def run() -> None:
+    """The `policyctl` console script and `python -m engine`."""
+    main(prog_name="policyctl")
+
+
+if __name__ == "__main__":
+    run()

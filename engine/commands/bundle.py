@@ -1,0 +1,83 @@
+"""`policyctl bundle`: make a bundle from a clean repository, or verify one.
+
+Returns values; ``cli.py`` prints them. The bundle is written next to its final name and renamed
+into place, so a service reading the old bundle never sees half a new one.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.problems import PolicyError, Problem
+
+
+@dataclass(frozen=True)
+class Made:
+    problems: list[Problem] = field(default_factory=list)  # errors of the repository: nothing was written
+    files: int = 0
+    size: int = 0
+    sha256: str = ""
+    signed: bool = False
+
+
+def make(root: str, out: str) -> Made:
+    """Load ``root``; when it has no errors, write its bundle to ``out``. OSError when writing fails."""
+    from engine.bundle import fileformat
+    from engine.bundle.make import make as make_bytes
+    from engine.model.repository import load
+
+    repo = load(root)
+    errors = [p for p in repo.problems if p.severity == "error"]
+    if errors:
+        return Made(errors, len(repo.documents))
+    data = make_bytes(repo)
+    _write(out, data)
+    return Made([], len(repo.documents), len(data), fileformat.sha256(data), fileformat.key() is not None)
+
+
+def _write(path: str, data: bytes) -> None:
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, temporary = tempfile.mkstemp(prefix=".bundle-", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+@dataclass(frozen=True)
+class Verified:
+    problems: list[Problem]
+    summary: list[str]  # what the bundle holds, for people
+
+
+def verify(path: str) -> Verified:
+    """Check every digest (and the signature, when POLICYCTL_BUNDLE_KEY is set), then that every
+    decision can be rebuilt from it."""
+    from engine.bundle import fileformat
+    from engine.bundle.load import load_bundle
+
+    try:
+        bundle = load_bundle(path)
+        for program in bundle.programs:
+            for decision in bundle.decisions(program):
+                bundle.compiled(program, decision)
+    except PolicyError as e:
+        return Verified(e.problems, [])
+    m: dict[str, Any] = bundle.manifest
+    decisions = sum(len(bundle.decisions(p)) for p in bundle.programs)
+    signature = ("signed, signature verified" if bundle.signature_checked else
+                 f"signed (set {fileformat.KEY_VARIABLE} to check the signature)" if bundle.signed else "not signed")
+    summary = [
+        f"programs: {', '.join(bundle.programs)}; {decisions} decisions; {len(bundle.cases())} test cases",
+        f"made by policyctl {m['engine']['version']} (engine {m['engine']['sources']}) on Python {m['python']}; "
+        + ", ".join(f"{k} {v}" for k, v in m["dependencies"].items()),
+        f"{len(m['sources'])} source files; {signature}",
+    ]
+    return Verified([], summary)

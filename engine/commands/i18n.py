@@ -1,0 +1,55 @@
+"""`policyctl i18n check`: every missing, fuzzy or obsolete message, and each locale's completeness.
+
+Returns an `I18nCheck`; never prints, never exits. (`extract` and `update` write catalogs only:
+each program's `pages/messages.pot` and `locales/*.po`, and `_site`'s, paths made from the plan.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.problems import Problem
+
+
+@dataclass
+class I18nCheck:
+    usage: tuple[str, str] | None = None  # (message, hint): an unknown program: exit 2
+    errors: list[Problem] = field(default_factory=list)  # the repository's own problems: nothing checked
+    documents: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    files: int = 0  # catalogs and templates looked at
+    stats: list[tuple[str, Any]] = field(default_factory=list)  # (domain, engine.i18n.catalogs.Completeness)
+
+    @property
+    def exit_code(self) -> int:
+        return 2 if self.usage is not None else 1 if self.errors or self.problems else 0
+
+
+def check(root: str, names: tuple[str, ...] | list[str] = (),
+          languages: tuple[str, ...] | None = None) -> I18nCheck:
+    """Check the catalogs of the domains ``names`` (default: all) in the published ``languages``
+    (policyctl.toml; default: every marketplace's). Raises engine.PolicyError when ``root`` cannot
+    be loaded at all."""
+    from engine import load
+    from engine.i18n import catalogs as i18n
+    from engine.site import build as site
+
+    repo = load(root)
+    repo.languages = languages
+    errors = [p for p in repo.problems if p.severity == "error"]
+    if errors:
+        return I18nCheck(errors=errors, documents=len(repo.documents))
+    plan = site.plan(repo)
+    unknown = [n for n in names if n not in plan.domains]
+    if unknown:
+        return I18nCheck(usage=(f"no pages for `{unknown[0]}`", f"known: {', '.join(sorted(plan.domains))}"))
+    out = I18nCheck()
+    for name, domain in sorted(plan.domains.items()):
+        if names and name not in names:
+            continue
+        result = i18n.check(domain)
+        out.problems += result.problems
+        out.files += 1 + len(domain.targets)
+        out.stats += [(domain.name, s) for s in result.stats]
+    return out

@@ -1,0 +1,287 @@
+"""`policyctl serve`: a local preview of the help pages while they are written and translated.
+
+The `mkdocs serve` of policy pages. It listens on 127.0.0.1 only, watches the policies folder
+(watchfiles), and renders a page when it is asked for, in memory, from the sources as they are
+now: nothing is written anywhere (never into generated_docs/). Each change to the folder starts a
+new *generation*: the repository is loaded again (unchanged files come from the document cache)
+and pages rendered for the previous one are forgotten.
+
+What a served page has that a published one never has: a small script, allowed by a nonce in the
+Content-Security-Policy header sent with it, that asks `/__policyctl/version` whether the sources
+changed and reloads the page, and an overlay listing every problem (`file:line:col`, code, hint)
+of the repository and of the page. The query `?at=YYYY-MM-DD` renders a page as of that date.
+"""
+
+from __future__ import annotations
+
+import html
+import http.server
+import json
+import re
+import secrets
+import threading
+import urllib.parse
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.problems import PolicyError, Problem
+
+VERSION_PATH = "/__policyctl/version"
+POLL_MS = 300
+WATCH_START_S = 10  # at most this long to wait for the watcher before serving anyway  # how often a served page asks whether the sources changed
+_META_CSP = re.compile(r'<meta\s+http-equiv="Content-Security-Policy"\s+content="([^"]*)"\s*/?>\s*', re.I)
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# The published pages' own policy when their layout states none: no scripts, no external anything.
+DEFAULT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'"
+
+
+@dataclass
+class _Generation:
+    """What one state of the sources gives: the repository, its plan, catalogs and pages so far."""
+
+    number: int
+    repo: Any = None
+    work: Any = None
+    sources: dict[str, Any] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)  # the repository's and its catalogs'
+    renderers: dict[str, Any] = field(default_factory=dict)
+    pages: dict[tuple[str, str | None], tuple[dict[str, str], list[Problem]]] = field(default_factory=dict)
+
+
+class Preview:
+    """Pages rendered on demand from the policies folder as it is now."""
+
+    def __init__(self, root: str, at: str | None = None) -> None:
+        self.root, self.at = root, at
+        self._lock = threading.Lock()
+        self._number = 0
+        self._current: _Generation | None = None
+
+    @property
+    def generation(self) -> int:
+        return self._number
+
+    def changed(self) -> None:
+        """The sources changed: the next request loads them again."""
+        with self._lock:
+            self._number += 1
+            self._current = None
+
+    def _state(self) -> _Generation:
+        with self._lock:
+            if self._current is None or self._current.number != self._number:
+                self._current = self._load(self._number)
+            return self._current
+
+    def _load(self, number: int) -> _Generation:
+        from engine import load
+        from engine.i18n.catalogs import extract
+        from engine.i18n.translator import source_index
+        from engine.site import build as site
+
+        state = _Generation(number)
+        try:
+            state.repo = load(self.root)
+        except PolicyError as e:
+            state.problems = list(e.problems)
+            return state
+        state.problems = list(state.repo.problems)
+        state.work = site.plan(state.repo)
+        state.problems += state.work.problems
+        for name, domain in state.work.domains.items():
+            catalog, problems = extract(domain)
+            state.problems += problems
+            state.sources[name] = source_index(catalog, domain.folder)
+        state.problems += site.catalog_problems(state.repo, state.work)
+        return state
+
+    def page(self, path: str, at: str | None) -> tuple[int, str, str, list[Problem]]:
+        """(HTTP status, content type, body, problems) for the site path ``path`` (no leading `/`)."""
+        state = self._state()
+        with self._lock:  # one page at a time: renderers are not made for threads
+            return self._page(state, path, at or self.at)
+
+    def _page(self, state: _Generation, path: str, at: str | None) -> tuple[int, str, str, list[Problem]]:
+        from engine.site import build as site
+
+        errors = [p for p in state.problems if p.severity == "error"]
+        if state.work is None or any(p.severity == "error" for p in state.repo.problems):
+            return 200, "html", _bare_page(), errors
+        if path in ("", "index.html"):
+            return 200, "html", self._index(state), errors
+        stem, dot, ext = path.rpartition(".")
+        job = next((j for j in state.work.jobs if j.path("md")[:-3] == stem), None)
+        if job is None or ext not in ("html", "md"):
+            return 404, "text", f"no page {path}: see the list at /\n", errors
+        key = (stem, at)
+        if key not in state.pages:
+            try:
+                state.pages[key] = site.render_one(state.repo, state.work, state.sources, job, at, state.renderers)
+            except Exception as e:  # noqa: BLE001 — a preview must stay up and say what went wrong
+                state.pages[key] = ({}, [Problem(job.page.template, 1, 1, "G001", f"the page could not be rendered: {e}",
+                                                 "run `policyctl build` to see the problem on its own")])
+        files, problems = state.pages[key]
+        every = sorted(set(errors) | set(problems), key=Problem.sort_key)
+        if ext == "md":
+            return (200, "markdown", files["md"], every) if "md" in files else (200, "html", _bare_page(), every)
+        return 200, "html", files.get("html") or _bare_page(), every
+
+    def _index(self, state: _Generation) -> str:
+        """Every page of every marketplace and language, as the published index lists them."""
+        from engine.i18n import cldr as l10n
+        from engine.i18n.catalogs import SITE
+        from engine.i18n.translator import Translator
+        from engine.site import build as site
+        from engine.site.html import Layout
+
+        jobs = sorted(state.work.jobs, key=lambda j: (j.page.program, j.page.id, j.marketplace, j.locale))
+        layout = Layout(site.site_dir(state.repo)).use(Translator(state.work.domains[SITE], l10n.SOURCE_LOCALE,
+                                                                  state.sources[SITE]))
+        return layout.index(site.index_view(state.repo, jobs, []))
+
+
+def _bare_page() -> str:
+    """The page shown when the page itself cannot be made: only the problems (added by the overlay)."""
+    return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>policyctl serve</title></head>'
+            "<body><main><h1>The page cannot be shown</h1><p>Fix the problems listed here; "
+            "the page reloads by itself.</p></main></body></html>\n")
+
+
+def overlay(problems: list[Problem]) -> str:
+    """The problems as a fixed panel at the top of a served page (hidden when there are none)."""
+    if not problems:
+        return ""
+    items = "".join(
+        f'<li><code>{html.escape(f"{p.file}:{p.line}:{p.col}")}</code> {html.escape(p.severity)}[{html.escape(p.code)}]: '
+        f"{html.escape(p.message)}" + (f"<br><small>hint: {html.escape(p.hint)}</small>" if p.hint else "") + "</li>"
+        for p in problems)
+    count = f"{len(problems)} problem" + ("" if len(problems) == 1 else "s")
+    return (f'<aside id="policyctl-problems" role="alert"><strong>policyctl serve: {count}</strong>'
+            f"<ol>{items}</ol></aside>\n")
+
+
+_OVERLAY_STYLE = ("#policyctl-problems{position:fixed;inset:0 0 auto 0;max-height:60vh;overflow:auto;z-index:2147483647;"
+                  "margin:0;padding:.75rem 1rem;background:#fff4f4;color:#5a0000;border-bottom:3px solid #c00;"
+                  "font:14px/1.4 ui-monospace,monospace;overflow-wrap:anywhere}"
+                  "#policyctl-problems ol{margin:.25rem 0 0;padding-left:1.5rem}")
+
+
+def _script(generation: int) -> str:
+    # Polls instead of holding a connection (SSE) open: the server is a plain threading HTTP server
+    # and a page left open for a day should not keep a thread. `?at=` is carried to the links
+    # between pages so that switching language or marketplace keeps the date being previewed.
+    return ("(function(){var g=%d,q=location.search;"
+            "if(q){document.querySelectorAll('a[href]').forEach(function(a){var h=a.getAttribute('href');"
+            "if(h&&!/^[a-z]+:|^\\/\\/|^#|\\?/i.test(h)){a.setAttribute('href',h+q);}});}"
+            "function poll(){fetch('%s',{cache:'no-store'}).then(function(r){return r.json();})"
+            ".then(function(d){if(d.generation!==g){location.reload();}else{setTimeout(poll,%d);}})"
+            ".catch(function(){setTimeout(poll,1000);});}"
+            "setTimeout(poll,%d);})();" % (generation, VERSION_PATH, POLL_MS, POLL_MS))
+
+
+def served_html(page: str, problems: list[Problem], generation: int) -> tuple[str, str]:
+    """(the page as served, its Content-Security-Policy header).
+
+    The page's own policy (a `<meta http-equiv>` from the layout) is taken out of the page and sent
+    as a header with two additions only: the script with this response's nonce, and fetching from
+    this server. Both policies would apply otherwise, and the page's forbids every script.
+    """
+    nonce = secrets.token_urlsafe(16)
+    found = _META_CSP.search(page)
+    policy = html.unescape(found.group(1)) if found else DEFAULT_POLICY
+    if found:
+        page = page[:found.start()] + page[found.end():]
+    directives = {}
+    for part in policy.split(";"):
+        words = part.split()
+        if words:
+            directives[words[0].lower()] = words[1:]
+    directives["script-src"] = [f"'nonce-{nonce}'"]
+    directives["connect-src"] = ["'self'"]
+    style = directives.get("style-src", directives.get("default-src", []))
+    if "'unsafe-inline'" not in style:  # a nonce would switch 'unsafe-inline' off, so add it only when absent
+        directives["style-src"] = [w for w in style if w != "'none'"] + [f"'nonce-{nonce}'"]
+    header = "; ".join(" ".join([name] + values) for name, values in directives.items())
+    extra = (f'<style nonce="{nonce}">{_OVERLAY_STYLE}</style>\n{overlay(problems)}'
+             f'<script nonce="{nonce}">{_script(generation)}</script>\n')
+    at = page.rfind("</body>")
+    page = page + extra if at < 0 else page[:at] + extra + page[at:]
+    return page, header
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    preview: Preview  # set on the subclass made by `server`
+    server_version = "policyctl-serve"
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: the terminal shows problems, not requests
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        url = urllib.parse.urlsplit(self.path)
+        if url.path == VERSION_PATH:
+            self._send(200, "application/json", json.dumps({"generation": self.preview.generation}).encode(), {})
+            return
+        query = urllib.parse.parse_qs(url.query)
+        at = (query.get("at") or [None])[0]
+        if at is not None and not _DATE.fullmatch(at):
+            self._send(400, "text/plain; charset=utf-8", f"`{at}` is not a date: write ?at=2024-03-01\n".encode(), {})
+            return
+        generation = self.preview.generation
+        status, kind, body, problems = self.preview.page(urllib.parse.unquote(url.path).lstrip("/"), at)
+        if kind == "html":
+            page, policy = served_html(body, problems, generation)
+            self._send(status, "text/html; charset=utf-8", page.encode("utf-8"),
+                       {"Content-Security-Policy": policy})
+        elif kind == "markdown":
+            self._send(status, "text/markdown; charset=utf-8", body.encode("utf-8"), {})
+        else:
+            self._send(status, "text/plain; charset=utf-8", body.encode("utf-8"), {})
+
+    def _send(self, status: int, kind: str, body: bytes, headers: dict[str, str]) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class Server:
+    """The preview server and its watcher; `serve_forever` until `close` or Ctrl-C."""
+
+    def __init__(self, root: str, port: int = 8000, at: str | None = None) -> None:
+        self.preview = Preview(root, at)
+        handler = type("Handler", (_Handler,), {"preview": self.preview})
+        self.http = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self.http.daemon_threads = True
+        self._stop = threading.Event()
+        self.watching = threading.Event()
+        self._watcher = threading.Thread(target=self._watch, name="policyctl-watch", daemon=True)
+        self._watcher.start()
+        self.watching.wait(WATCH_START_S)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.http.server_address[1]}/"
+
+    def _watch(self) -> None:
+        from watchfiles import watch
+
+        # yield_on_timeout: an empty batch every rust_timeout ms says the watcher is running; until
+        # then a change would go unnoticed, so the server says it is ready only after the first one
+        for changes in watch(self.preview.root, stop_event=self._stop, debounce=100, step=50, rust_timeout=100,
+                             yield_on_timeout=True, raise_interrupt=False):
+            self.watching.set()
+            if changes:
+                self.preview.changed()
+
+    def serve_forever(self) -> None:
+        self.http.serve_forever(poll_interval=0.2)
+
+    def close(self) -> None:
+        self._stop.set()
+        self.http.shutdown()
+        self.http.server_close()

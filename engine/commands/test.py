@@ -1,0 +1,157 @@
+"""`policyctl test`: run the policy test cases (and boundary checks), measure coverage.
+
+Returns a `TestRun`; never prints, never exits. `junit_target` says whether a JUnit file may be
+written where it was asked for.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from engine.problems import Problem
+
+
+@dataclass
+class TestRun:
+    __test__ = False  # not a pytest class
+
+    usage: tuple[str, str] | None = None  # (message, hint): exit 2
+    errors: list[Problem] = field(default_factory=list)  # the repository's own problems
+    files: int = 0
+    outcomes: list[Any] = field(default_factory=list)  # engine.policytests.cases.Outcome
+    coverage: Any = None  # engine.policytests.coverage.Coverage, when asked for
+    fail_under: float | None = None
+    seconds: float = 0.0
+
+    @property
+    def low(self) -> bool:
+        return self.coverage is not None and self.fail_under is not None and self.coverage.percent < self.fail_under
+
+    @property
+    def exit_code(self) -> int:
+        if self.usage is not None:
+            return 2
+        return 1 if self.errors or self.low or not all(o.passed for o in self.outcomes) else 0
+
+
+def test_root(path: str | None, root: str) -> tuple[str | None, tuple[str, str] | None]:
+    """The policies folder: the one holding PATH, else ``root``; or why there is none."""
+    from engine.source import layout
+
+    if path is None:
+        return root, None
+    if not os.path.exists(path):
+        return None, (f"no such file or folder: {path}", "give a policies folder, a program folder or a tests file")
+    found = layout.find_root(path)
+    if found is None:
+        return None, (f"{path} is not inside a policies folder", "a policies folder holds marketplaces.yaml")
+    inside = os.path.commonpath([found, os.getcwd()]) == os.getcwd()
+    return (os.path.relpath(found) if inside else found), None  # short paths in messages, never ../../..
+
+
+def junit_target(file: str, root: str) -> tuple[str, str] | None:
+    """Why the JUnit report must not be written to ``file`` (message, hint), or None: never over
+    a folder, a policy source, a file in the policies folder, or a file that is not a JUnit report."""
+    from engine.site.ownership import SOURCE_SUFFIXES
+
+    hint = "give a new file name, e.g. --junit policy-tests.xml"
+    real, policies = os.path.realpath(file), os.path.realpath(root)
+    if os.path.isdir(file):
+        return f"--junit {file} is a folder", hint
+    if real.startswith(policies.rstrip(os.sep) + os.sep):
+        return f"--junit {file} is inside the policies folder", hint
+    if file.endswith(SOURCE_SUFFIXES):
+        return f"--junit {file} is named like a policy source (YAML, template or catalog)", hint
+    if os.path.exists(file):
+        try:
+            with open(file, "rb") as f:
+                head = f.read(512)
+        except OSError:
+            head = b""
+        if b"<testsuites" not in head:
+            return f"--junit {file} exists and is not a JUnit report", hint
+    return None
+
+
+def run(root: str, path: str | None = None, keyword: str | None = None, coverage: bool = False,
+        fail_under: float | None = None, boundaries: bool = False, junit: str | None = None,
+        progress: Callable[[int, int], None] | None = None) -> TestRun:
+    """Run the cases below ``path`` (or every case of ``root``); with ``junit``, also write the
+    JUnit report there. Raises engine.PolicyError when the repository cannot be loaded at all."""
+    from engine import load
+    from engine.policytests import boundaries as bounds
+    from engine.policytests import cases as testing
+    from engine.policytests import coverage as cov
+
+    started = time.monotonic()
+    found, usage = test_root(path, root)
+    if found is None:
+        return TestRun(usage=usage)
+    if junit is not None:
+        refused = junit_target(junit, found)
+        if refused is not None:
+            return TestRun(usage=refused)
+    repo = load(found)
+    out = TestRun(errors=[p for p in repo.problems if p.severity == "error"], files=len(repo.documents),
+                  fail_under=fail_under)
+    selected = testing.cases(repo, path, keyword)
+    if keyword and not selected:
+        return TestRun(usage=_no_match(keyword))
+    tell = progress or (lambda done, total: None)
+    for i, case in enumerate(selected):
+        tell(i, len(selected))
+        out.outcomes.append(testing.run_case(repo, case))
+    tell(len(selected), len(selected))
+    if boundaries:
+        plans, bad = bounds.plans(repo, selected)
+        out.outcomes += [bounds.failed_plan(case, problem) for case, problem in bad]
+        out.outcomes += [o for plan in plans for o in bounds.check(repo, plan)]
+    if coverage or fail_under is not None:
+        out.coverage = cov.measure(repo, cov.in_scope(repo, path), out.outcomes)
+    out.seconds = time.monotonic() - started
+    _write_junit(out, junit)
+    return out
+
+
+def _no_match(keyword: str) -> tuple[str, str]:
+    """A `-k` that selects nothing is a mistyped filter, never a green run."""
+    return f"no test case matches `-k {keyword}`", "`policyctl test -v` lists every case"
+
+
+def _write_junit(out: TestRun, junit: str | None) -> None:
+    if junit is None:
+        return
+    from engine.policytests import report
+    from engine.source.atomic import write_atomic
+
+    try:
+        write_atomic(junit, report.junit(out.outcomes, out.seconds))
+    except OSError as e:
+        out.usage = (f"cannot write {junit}: {e.strerror or e}", "give a file in a folder you can write")
+
+
+def run_bundle(bundle: Any, keyword: str | None = None, junit: str | None = None,
+               progress: Callable[[int, int], None] | None = None) -> TestRun:
+    """Run the cases a loaded bundle (engine.load_bundle) holds, against the bundle."""
+    from engine.policytests import cases as testing
+
+    started = time.monotonic()
+    if junit is not None:
+        refused = junit_target(junit, os.getcwd() + os.sep + ".no-policies-folder")
+        if refused is not None:
+            return TestRun(usage=refused)
+    out = TestRun()
+    selected = bundle.cases(keyword)
+    if keyword and not selected:
+        return TestRun(usage=_no_match(keyword))
+    tell = progress or (lambda done, total: None)
+    for i, case in enumerate(selected):
+        tell(i, len(selected))
+        out.outcomes.append(testing.run_case(bundle, case))
+    tell(len(selected), len(selected))
+    out.seconds = time.monotonic() - started
+    _write_junit(out, junit)
+    return out

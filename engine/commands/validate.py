@@ -1,0 +1,99 @@
+"""`policyctl validate`: which repositories and files a list of paths means, and their problems."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from engine.source import layout
+from engine.problems import Problem
+
+
+@dataclass
+class Outcome:
+    problems: list[Problem] = field(default_factory=list)
+    files: int = 0
+    sources: dict[str, str] = field(default_factory=dict)
+    usage: list[str] = field(default_factory=list)  # paths that do not exist: exit 2
+
+
+def validate(paths: list[str], evidence: str = "warning") -> Outcome:
+    """``evidence``: the severity of P012 (a value without `source` or `assumption`)."""
+    from engine.model.repository import load, read
+
+    out = Outcome()
+    roots: dict[str, set[str] | None] = {}  # root -> files to report (None: everything below)
+    loose: list[str] = []
+    for path in paths:
+        if not os.path.exists(path):
+            out.usage.append(path)
+            continue
+        root = layout.find_root(path)
+        if root is None:
+            if os.path.isdir(path):
+                loose += layout.yaml_files(path)
+            else:
+                loose.append(path)
+            continue
+        if os.path.isdir(path) and os.path.abspath(path) == root:
+            roots[root] = None
+        elif roots.get(root, set()) is not None:
+            wanted = roots.setdefault(root, set())
+            assert wanted is not None
+            files = layout.yaml_files(path) if os.path.isdir(path) else [path]
+            wanted.update(os.path.abspath(f) for f in files)
+    for root, wanted in sorted(roots.items()):
+        repo = load(os.path.relpath(root) if not os.path.isabs(root) or root.startswith(os.getcwd()) else root)
+        for path, doc in repo.documents.items():
+            if wanted is None or os.path.abspath(path) in wanted:
+                out.files += 1
+                out.sources[doc.path] = doc.text
+        keep = {doc.path for path, doc in repo.documents.items() if wanted is None or os.path.abspath(path) in wanted}
+        out.problems += [p for p in repo.problems if wanted is None or p.file in keep]
+        if wanted is None:  # templates are checked with their whole tree
+            outside = {p.file for p in repo.problems if p.code == "L005"}  # never read, not even to check
+            templates = [t for t in _templates(repo.root) if t not in outside]
+            out.files += len(templates)
+            out.problems += [p for t in templates for p in _check_template(t)] + _page_problems(repo)
+        if wanted:
+            out.problems += _not_yaml(wanted)
+            out.files += sum(1 for f in wanted if not f.endswith(layout.YAML_SUFFIXES))
+    for path in loose:
+        out.files += 1
+        if not path.endswith(layout.YAML_SUFFIXES):
+            out.problems.append(Problem(path, 1, 1, "L004", "not a YAML file policyctl can check",
+                                        "give .yaml files or folders"))
+            continue
+        _, doc, _ = read(None, path)
+        out.sources[doc.path] = doc.text
+        out.problems += doc.problems
+    out.problems = sorted(set(out.problems), key=Problem.sort_key)
+    if evidence != "warning":
+        out.problems = [replace(p, severity=evidence) if p.code == "P012" else p for p in out.problems]
+    return out
+
+
+def _templates(root: str) -> list[str]:
+    from engine.templates.check import template_files
+
+    return template_files(root)
+
+
+def _page_problems(repo: Any) -> list[Problem]:
+    """The pages each program publishes: manifests naming missing templates, file names that are not ids."""
+    from engine.site.manifest import pages_of
+
+    return [p for program in repo.programs.values() for p in pages_of(repo, program)[1]]
+
+
+def _check_template(path: str) -> list[Problem]:
+    from engine.templates.check import check_template  # imports Jinja: only when there are templates
+
+    return check_template(path)
+
+
+def _not_yaml(files: set[str]) -> list[Problem]:
+    return [p for f in sorted(files) if f.endswith(".j2") for p in _check_template(os.path.relpath(f))] + \
+        [Problem(os.path.relpath(f), 1, 1, "L004", "not a YAML file policyctl can check", "give .yaml files or folders")
+         for f in sorted(files) if not f.endswith(layout.YAML_SUFFIXES + (".j2",))]

@@ -1,0 +1,84 @@
+"""How the command line talks to a person at a terminal: colour and progress.
+
+Both are for people only. Colour is added to text output and stripped by click wherever it should
+not be (not a terminal, `--color never`, `NO_COLOR` set); progress goes to standard error, only
+when that is a terminal and `--quiet` was not given, so it never reaches machine output or logs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+from typing import IO
+
+_MARKS = [  # (pattern, ANSI style): the words a reader looks for first
+    (re.compile(r"\berror(?=\[[A-Z]+\d+\])|\bFAIL\b|^policyctl: error\b", re.M), "\033[1;31m"),
+    (re.compile(r"\bwarning(?=\[[A-Z]+\d+\])|\bnote:", re.M), "\033[33m"),
+    (re.compile(r"^ok\b|\b0 failed\b", re.M), "\033[32m"),
+    (re.compile(r"^  hint:", re.M), "\033[36m"),
+]
+_RESET = "\033[0m"
+
+
+class Console:
+    """The global `--color` and `--quiet` settings of one run."""
+
+    def __init__(self, color: str = "auto", quiet: bool = False) -> None:
+        self.mode, self.quiet = color, quiet
+
+    @property
+    def color(self) -> bool | None:
+        """For click.echo's ``color``: True always, False never, None: click decides per stream
+        (a terminal gets colour). https://no-color.org: a non-empty NO_COLOR means never, unless
+        `--color always` says otherwise."""
+        if self.mode == "always":
+            return True
+        if self.mode == "never" or os.environ.get("NO_COLOR"):
+            return False
+        return None
+
+    def paint(self, text: str) -> str:
+        if self.color is False:
+            return text
+        for pattern, style in _MARKS:
+            text = pattern.sub(lambda m: f"{style}{m.group(0)}{_RESET}", text)
+        return text
+
+    def progress(self, what: str, stream: IO[str] | None = None) -> Progress:
+        stream = stream or sys.stderr
+        shown = not self.quiet and _isatty(stream)
+        return Progress(what, stream if shown else None)
+
+
+def _isatty(stream: IO[str]) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+class Progress:
+    """`what  12 of 340` on one line of standard error, redrawn at most ten times a second and
+    erased when done. Called as ``progress(done, total)``."""
+
+    def __init__(self, what: str, stream: IO[str] | None) -> None:
+        self.what, self.stream, self.last, self.drawn = what, stream, 0.0, False
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.stream is None or total <= 0:
+            return
+        now = time.monotonic()
+        if done < total and now - self.last < 0.1:
+            return
+        self.last = now
+        self.stream.write(f"\r\033[K{self.what}  {done} of {total}")
+        self.stream.flush()
+        self.drawn = True
+
+    def close(self) -> None:
+        if self.stream is not None and self.drawn:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+            self.drawn = False

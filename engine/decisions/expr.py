@@ -1,0 +1,404 @@
+"""Expressions: Jinja2 syntax, parsed by Jinja2's own parser, compiled to Python source.
+
+Why not ``Environment.compile_expression``: it builds a render context per call (~16 µs), and the
+sandbox decides at run time what is safe. Here the Jinja AST is walked once and only whitelisted
+node types are emitted. The generated source can name nothing but local variables (``v_<name>``),
+``inputs``, ``params``, ``at`` and the runtime in ``engine.decisions.runtime.RUNTIME``; every user-supplied
+value enters it through ``repr`` of a str/int/float/bool/None. There is no attribute access, no
+subscript other than ``params["x"]``, no builtins: safe by construction, and as fast as Python.
+
+``check`` returns a ``Checked`` (the Python expression plus what it reads) or problems E001-E005.
+"""
+
+from __future__ import annotations
+
+import difflib
+import linecache
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from jinja2 import Environment, nodes
+from jinja2.exceptions import TemplateSyntaxError
+from jinja2.lexer import Token, TokenStream, ignored_tokens
+from jinja2.parser import Parser
+
+from engine.decisions.pycode import Checked, build, literal, local, standalone  # noqa: F401 - re-exported
+from engine.decisions.runtime import CONTEXT_HELPERS, FILTERS, HELPERS, TESTS
+from engine.model.policy import Expr
+from engine.problems import Problem
+
+MAX_LENGTH = 2000
+MAX_DEPTH = 40  # nesting; keeps both Jinja's recursive parser and Python's compiler well inside limits
+RESERVED = ("params", "at")
+_LOCAL_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+_ENV = Environment()
+
+_COMPARE = {"eq": "==", "ne": "!=", "lt": "<", "lteq": "<=", "gt": ">", "gteq": ">=", "in": "in", "notin": "not in"}
+# Operators Python may apply directly: on numbers their results stay small, and on other types they
+# either make sense (list == list) or raise TypeError. `+ * % **` go through guarded runtime helpers.
+_PLAIN_BINOP = {nodes.Sub: "-", nodes.Div: "/", nodes.FloorDiv: "//"}
+_GUARDED_BINOP = {nodes.Add: "_add", nodes.Mul: "_mul", nodes.Mod: "_mod", nodes.Pow: "_pow"}
+_DESCRIBE = {
+    nodes.Slice: "a slice `a[x:y]`",
+    nodes.Keyword: "a keyword argument",
+    nodes.NSRef: "a namespace reference",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """The names an expression may read."""
+
+    inputs: frozenset[str]
+    lets: frozenset[str]  # let names defined before this expression
+    params: frozenset[str]
+    later_lets: frozenset[str] = frozenset()  # defined further down: "used before defined"
+
+
+def check(expr: Expr, scope: Scope) -> tuple[Checked | None, list[Problem]]:
+    """Parse, check against the whitelist and compile one expression."""
+    if len(expr.source) > MAX_LENGTH:
+        return None, [Problem.at(expr.pos, "E005", f"expression is {len(expr.source)} characters long; the limit is {MAX_LENGTH}",
+                                 "split it into `let` values")]
+    tokens: list[tuple[int, Any]] = []
+    try:
+        tree = _parse(expr.source, tokens)
+    except _SyntaxProblem as e:
+        line, col = locate(expr, e.offset)
+        return None, [Problem(expr.pos.file, line, col, "E001", e.message, e.hint)]
+    emitter = _Emitter(expr, scope, tokens)
+    python = emitter.emit(tree, 0)
+    if emitter.problems:
+        return None, emitter.problems
+    return Checked(expr, python, frozenset(emitter.names), frozenset(emitter.params), emitter.uses_at,
+                   frozenset(emitter.tested)), []
+
+
+def locate(expr: Expr, offset: int) -> tuple[int, int]:
+    """File line and column of a character of the expression.
+
+    ``Expr.pos`` marks the YAML scalar, whose text may be quoted or start with "= ", so look for the
+    expression on that line; when it is not there verbatim (escapes, folded lines) settle for the
+    scalar's own position.
+    """
+    pos = expr.pos
+    first_line = expr.source.split("\n", 1)[0]
+    if "\n" in expr.source[:offset] or not first_line:
+        return pos.line, pos.col
+    linecache.checkcache(pos.file)
+    text = linecache.getline(pos.file, pos.line)
+    start = text.find(first_line, max(pos.col - 1, 0))
+    if start < 0:
+        return pos.line, pos.col
+    return pos.line, start + 1 + offset
+
+
+# --- parsing -------------------------------------------------------------------------------------
+
+
+class _SyntaxProblem(Exception):
+    def __init__(self, message: str, offset: int, hint: str = "") -> None:
+        super().__init__(message)
+        self.message, self.offset, self.hint = message, offset, hint
+
+
+def _parse(source: str, tokens: list[tuple[int, Any]]) -> nodes.Expr:
+    """Jinja's parser over a token stream whose tokens we know the offsets of (Jinja keeps lines only)."""
+    offsets: dict[int, int] = {}
+    end = [0]
+    lex_failed = [False]
+
+    def stream() -> Iterator[Token]:
+        try:
+            for lineno, kind, text in _ENV.lexer.tokeniter(source, None, None, "variable"):
+                start, end[0] = end[0], end[0] + len(text)
+                if kind in ignored_tokens:
+                    continue
+                for token in _ENV.lexer.wrap([(lineno, kind, text)]):
+                    offsets[id(token)] = start
+                    tokens.append((start, token))
+                    yield token
+        except TemplateSyntaxError:
+            lex_failed[0] = True  # the lexer stopped where `end` points
+            raise
+
+    parser = Parser(_ENV, "", state="variable")
+    try:
+        parser.stream = TokenStream(stream(), None, None)
+        tree = parser.parse_expression()
+        if not parser.stream.eos:
+            current = parser.stream.current
+            raise _SyntaxProblem(f"unexpected `{current.value}` after the end of the expression",
+                                 offsets.get(id(current), end[0]), "join the parts with an operator, or remove the extra text")
+    except TemplateSyntaxError as e:
+        offset = end[0] if lex_failed[0] else offsets.get(id(parser.stream.current), end[0])
+        raise _SyntaxProblem(_plain(e.message or "syntax error"), offset, "expressions use Jinja2 syntax, as inside `{{ }}`") from None
+    except RecursionError:
+        raise _SyntaxProblem("expression nested too deeply", 0, "split it into `let` values") from None
+    return tree
+
+
+def _plain(message: str) -> str:
+    """Jinja speaks of templates and print statements; policy authors write expressions."""
+    message = message.replace("end of print statement", "end of expression").replace("template", "expression")
+    message = re.sub(r" at \d+$", "", message)
+    message = message.replace("'end of expression'", "end of expression")
+    return message[:1].lower() + message[1:].rstrip(".")
+
+
+# --- emitting Python -----------------------------------------------------------------------------
+
+
+@dataclass
+class _Emitter:
+    expr: Expr
+    scope: Scope
+    tokens: list[tuple[int, Any]]
+    problems: list[Problem] = field(default_factory=list)
+    names: set[str] = field(default_factory=set)
+    params: set[str] = field(default_factory=set)
+    tested: set[str] = field(default_factory=set)
+    uses_at: bool = False
+
+    def emit(self, node: nodes.Node, depth: int) -> str:
+        if depth > MAX_DEPTH:
+            self._fail(None, "E005", f"expression nested more than {MAX_DEPTH} levels deep", "split it into `let` values")
+            return "None"
+        handler = _HANDLERS.get(type(node))  # exact types: a subclass is not thereby allowed
+        if handler is None:
+            what = _DESCRIBE.get(type(node), f"`{type(node).__name__}`")
+            self._fail(None, "E003", f"{what} is not allowed in an expression",
+                       "see \"Expressions\" in docs/writing-policies.md for what is allowed")
+            return "None"
+        result: str = getattr(self, handler)(node, depth + 1)
+        return result
+
+    def _fail(self, word: str | None, code: str, message: str, hint: str = "") -> None:
+        line, col = locate(self.expr, self._offset(word))
+        self.problems.append(Problem(self.expr.pos.file, line, col, code, message, hint))
+
+    def _offset(self, word: str | None) -> int:
+        """Where `word` first appears as a token: Jinja nodes carry no column."""
+        for start, token in self.tokens:
+            if word is not None and token.value == word:
+                return start
+        return 0
+
+    # literals
+
+    def _Const(self, node: nodes.Const, depth: int) -> str:
+        source = literal(node.value)
+        if source is None:  # 1e999 is infinity; it has no literal, so keep it out of the code
+            source = "(1e308 * 10)" if node.value > 0 else "None" if node.value != node.value else "(-1e308 * 10)"
+        return source
+
+    def _List(self, node: nodes.List, depth: int) -> str:
+        return "[" + ", ".join(self.emit(i, depth) for i in node.items) + "]"
+
+    def _Tuple(self, node: nodes.Tuple, depth: int) -> str:
+        return "(" + "".join(self.emit(i, depth) + ", " for i in node.items) + ")"
+
+    def _Dict(self, node: nodes.Dict, depth: int) -> str:
+        return "{" + ", ".join(f"{self.emit(p.key, depth)}: {self.emit(p.value, depth)}" for p in node.items) + "}"
+
+    # names and keys
+
+    def _Name(self, node: nodes.Name, depth: int) -> str:
+        name = node.name
+        if name.startswith("_"):
+            self._fail(name, "E003", f"`{name}`: names starting with `_` are not allowed")
+        elif name == "at":
+            self.uses_at = True
+            return "at"
+        elif name == "params":
+            self._fail(name, "E003", "`params` can only be read one parameter at a time", "write `params.NAME`")
+        elif name in self.scope.inputs or name in self.scope.lets:
+            if not _LOCAL_NAME.match(name):
+                self._fail(name, "E002", f"`{name}` is not a name an expression can use")
+                return "None"
+            self.names.add(name)
+            return local(name)
+        elif name in self.scope.later_lets:
+            self._fail(name, "E002", f"`{name}` is used before its `let` definition", "move it below the definition of `" + name + "`, or reorder `let`")
+        elif name in HELPERS:
+            self._fail(name, "E003", f"`{name}` is a helper; call it: `{name}(...)`")
+        else:
+            known = sorted(self.scope.inputs | self.scope.lets) + list(RESERVED)
+            self._fail(name, "E002", f"unknown name `{name}`{_did_you_mean(name, known)}",
+                       "an expression can use the inputs, `let` names, `params.NAME`, `at` and the helpers")
+        return "None"
+
+    def _param(self, name: Any, word: str | None) -> str:
+        if not isinstance(name, str):
+            self._fail(word, "E003", "`params` can only be read by name", "write `params.NAME`")
+        elif name.startswith("_"):
+            self._fail(name, "E003", f"`{name}`: names starting with `_` are not allowed")
+        elif name not in self.scope.params:
+            self._fail(name, "E004", f"unknown parameter `params.{name}`{_did_you_mean(name, self.scope.params, 'params.')}",
+                       "declare it under `parameters:` in program.yaml")
+        else:
+            self.params.add(name)
+            return f"params[{name!r}]"
+        return "None"
+
+    def _Getattr(self, node: nodes.Getattr, depth: int) -> str:
+        if node.attr.startswith("_"):
+            self._fail(node.attr, "E003", f"`{node.attr}`: names starting with `_` are not allowed",
+                       "expressions read keys of mappings, never attributes of objects")
+            return "None"
+        if isinstance(node.node, nodes.Name) and node.node.name == "params":
+            return self._param(node.attr, node.attr)
+        return f"_get({self.emit(node.node, depth)}, {node.attr!r})"
+
+    def _Getitem(self, node: nodes.Getitem, depth: int) -> str:
+        key = node.arg
+        if isinstance(key, nodes.Const) and isinstance(key.value, str) and key.value.startswith("_"):
+            self._fail(key.value, "E003", f"`{key.value}`: names starting with `_` are not allowed")
+            return "None"
+        if isinstance(node.node, nodes.Name) and node.node.name == "params":
+            return self._param(key.value if isinstance(key, nodes.Const) else None, "params")
+        return f"_get({self.emit(node.node, depth)}, {self.emit(key, depth)})"
+
+    # operators
+
+    def _Compare(self, node: nodes.Compare, depth: int) -> str:
+        parts = [self.emit(node.expr, depth)]
+        for operand in node.ops:
+            parts += [_COMPARE[operand.op], self.emit(operand.expr, depth)]
+        return "(" + " ".join(parts) + ")"
+
+    def _And(self, node: nodes.And, depth: int) -> str:
+        return f"({self.emit(node.left, depth)} and {self.emit(node.right, depth)})"
+
+    def _Or(self, node: nodes.Or, depth: int) -> str:
+        return f"({self.emit(node.left, depth)} or {self.emit(node.right, depth)})"
+
+    def _Not(self, node: nodes.Not, depth: int) -> str:
+        return f"(not {self.emit(node.node, depth)})"
+
+    def _Neg(self, node: nodes.Neg, depth: int) -> str:
+        return f"(-{self.emit(node.node, depth)})"
+
+    def _Pos(self, node: nodes.Pos, depth: int) -> str:
+        return f"(+{self.emit(node.node, depth)})"
+
+    def _binop(self, node: nodes.BinExpr, depth: int) -> str:
+        left, right = self.emit(node.left, depth), self.emit(node.right, depth)
+        if type(node) in _GUARDED_BINOP:
+            return f"{_GUARDED_BINOP[type(node)]}({left}, {right})"
+        return f"({left} {_PLAIN_BINOP[type(node)]} {right})"
+
+    _Add = _Sub = _Mul = _Div = _FloorDiv = _Mod = _Pow = _binop
+
+    def _Concat(self, node: nodes.Concat, depth: int) -> str:
+        return "_concat(" + ", ".join(self.emit(n, depth) for n in node.nodes) + ")"
+
+    def _CondExpr(self, node: nodes.CondExpr, depth: int) -> str:
+        otherwise = "None" if node.expr2 is None else self.emit(node.expr2, depth)
+        return f"({self.emit(node.expr1, depth)} if {self.emit(node.test, depth)} else {otherwise})"
+
+    # calls, filters, tests
+
+    def _positional(self, node: nodes.Call | nodes.Filter | nodes.Test, what: str) -> bool:
+        if node.kwargs or node.dyn_args or node.dyn_kwargs:
+            self._fail(what, "E003", f"`{what}` takes positional arguments only", "write the values in order, without `name=`")
+            return False
+        return True
+
+    def _arity(self, what: str, got: int, low: int, high: int | None) -> bool:
+        if got >= low and (high is None or got <= high):
+            return True
+        expected = str(low) if low == high else f"{low} or more" if high is None else f"{low} to {high}"
+        self._fail(what, "E003", f"`{what}` takes {expected} argument{'s' if expected != '1' else ''}, got {got}")
+        return False
+
+    def _Call(self, node: nodes.Call, depth: int) -> str:
+        if not isinstance(node.node, nodes.Name):
+            callee = f"`.{node.node.attr}(...)`" if isinstance(node.node, nodes.Getattr) else "this value"
+            self._fail(getattr(node.node, "attr", None), "E003", f"{callee} cannot be called: only helpers can",
+                       "helpers: " + ", ".join(HELPERS))
+            return "None"
+        name = node.node.name
+        if name not in HELPERS:
+            if name in self.scope.inputs or name in self.scope.lets:
+                self._fail(name, "E003", f"`{name}` is a value, not a helper, and cannot be called")
+            else:
+                self._fail(name, "E002", f"unknown helper `{name}`{_did_you_mean(name, HELPERS)}", "helpers: " + ", ".join(HELPERS))
+            return "None"
+        _, low, high = HELPERS[name]
+        if not (self._positional(node, name) and self._arity(name, len(node.args), low, high)):
+            return "None"
+        args = [self.emit(a, depth) for a in node.args]
+        if name == "param_on":  # the parameter is named, never computed: checked here like `params.NAME`
+            first = node.args[0]
+            if not (isinstance(first, nodes.Const) and isinstance(first.value, str)):
+                self._fail(name, "E003", "the first argument of `param_on` must be a parameter's name in quotes",
+                           "write `param_on('NAME', date)`")
+                return "None"
+            if self._param(first.value, first.value) == "None":
+                return "None"
+            args[0] = repr(first.value)
+        if name in CONTEXT_HELPERS:
+            # the marketplace's time zone and the parameters' timelines travel in `params`; the
+            # answer depends on them, so the call is never folded into a constant
+            self.uses_at = True
+            args.insert(0, "params")
+        return f"_h_{name}(" + ", ".join(args) + ")"
+
+    def _Filter(self, node: nodes.Filter, depth: int) -> str:
+        if node.name not in FILTERS:
+            self._fail(node.name, "E003", f"unknown filter `{node.name}`{_did_you_mean(node.name, FILTERS)}",
+                       "filters: " + ", ".join(FILTERS))
+            return "None"
+        _, low, high = FILTERS[node.name]
+        if not (self._positional(node, node.name) and self._arity(node.name, len(node.args), low, high)):
+            return "None"
+        if node.node is None:  # only in `{% filter %}` blocks, which expressions cannot contain
+            return "None"
+        args = [self.emit(node.node, depth)] + [self.emit(a, depth) for a in node.args]
+        return f"_f_{node.name}(" + ", ".join(args) + ")"
+
+    def _Test(self, node: nodes.Test, depth: int) -> str:
+        if node.name not in TESTS:
+            self._fail(node.name, "E003", f"unknown test `{node.name}`{_did_you_mean(node.name, TESTS)}", "tests: " + ", ".join(TESTS))
+            return "None"
+        if node.args or node.kwargs or node.dyn_args or node.dyn_kwargs:
+            self._fail(node.name, "E003", f"the test `{node.name}` takes no arguments")
+            return "None"
+        if node.name == "defined":
+            return self._defined(node.node, depth)
+        value = self.emit(node.node, depth)
+        return {"none": f"({value} is None)", "number": f"_t_number({value})", "string": f"_t_string({value})"}[node.name]
+
+    def _defined(self, target: nodes.Node, depth: int) -> str:
+        # Jinja's meaning: the input was given / the key exists, even if its value is none
+        if isinstance(target, nodes.Name) and target.name in self.scope.inputs and target.name not in self.scope.lets:
+            self.tested.add(target.name)
+            return f"({target.name!r} in inputs)"
+        if isinstance(target, nodes.Getattr) and not (isinstance(target.node, nodes.Name) and target.node.name == "params"):
+            if target.attr.startswith("_"):
+                return self.emit(target, depth)  # reports the private name
+            return f"_has({self.emit(target.node, depth)}, {target.attr!r})"
+        if isinstance(target, nodes.Getitem) and not (isinstance(target.node, nodes.Name) and target.node.name == "params"):
+            key = target.arg
+            private = isinstance(key, nodes.Const) and isinstance(key.value, str) and key.value.startswith("_")
+            if not private and not isinstance(key, nodes.Slice):
+                return f"_has({self.emit(target.node, depth)}, {self.emit(key, depth)})"
+        return f"({self.emit(target, depth)} is not None)"
+
+
+_HANDLERS: dict[type, str] = {
+    t: "_" + t.__name__
+    for t in (nodes.Const, nodes.List, nodes.Tuple, nodes.Dict, nodes.Name, nodes.Getattr, nodes.Getitem,
+              nodes.Compare, nodes.And, nodes.Or, nodes.Not, nodes.Neg, nodes.Pos, nodes.Add, nodes.Sub,
+              nodes.Mul, nodes.Div, nodes.FloorDiv, nodes.Mod, nodes.Pow, nodes.Concat, nodes.CondExpr,
+              nodes.Call, nodes.Filter, nodes.Test)
+}
+
+
+def _did_you_mean(name: str, known: Any, prefix: str = "") -> str:
+    close = difflib.get_close_matches(name, sorted(known), n=3, cutoff=0.6)
+    if not close:
+        return ""
+    return "; did you mean " + " or ".join(f"`{prefix}{c}`" for c in close) + "?"

@@ -1,0 +1,250 @@
+"""Decision inputs: a fast yes/no check of an input object, and messages that say what is wrong.
+
+Most inputs are valid, so the common keywords are checked by small hand-rolled predicates (about
+2 µs for a decision's inputs); jsonschema is imported only for a schema using other keywords, or to
+explain a value the fast check rejects. Messages are JSON pointers with what was expected:
+`/units: expected integer, got string "ten"`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Callable
+
+from engine.decisions.runtime import aware as _aware
+from engine.model.dates import DATE_FORM, DATE_TIME_FORM, format_checker, parse_date, parse_datetime
+from engine.schema.predicates import JSON_TYPES
+
+# Keywords the hand-rolled checker understands. A schema using any other keyword is validated with
+# jsonschema (about 15x slower). Hand-rolled rather than fastjsonschema: that library generates and
+# execs Python from the schema, and schemas here come from pull requests.
+_SIMPLE = {"type", "enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength",
+           "maxLength", "pattern", "format", "description", "title", "default", "examples", "$comment"}
+_JSON_TYPES = JSON_TYPES
+_Check = tuple[str, Any, Callable[[Any], bool]]
+
+
+class InputChecker:
+    """Checks an input object against a decision's `inputs` and `required`."""
+
+    def __init__(self, properties: dict[str, Any], required: tuple[str, ...]) -> None:
+        self.required = required
+        self.names = tuple(properties)
+        checks = {name: _simple_checks(schema) for name, schema in properties.items()}
+        self.checks: dict[str, list[_Check]] | None = None
+        self.validator: Any = None
+        self.broken = ""  # why the schema itself cannot be used (reported by schema validation too)
+        self.fast: Callable[[Any], bool] | None = None
+        # The checks as one generated yes/no function (engine.schema.codegen, ~5x faster than the
+        # checks below, ~15x faster than jsonschema); only inputs it rejects go through the checks
+        # that say why: the simple ones below, else jsonschema, imported only then. It is never
+        # looser. So a valid input never needs jsonschema (a bundle answers without it).
+        from engine.schema.codegen import compile_value
+
+        self.schema = {"type": "object", "properties": properties, "required": list(required),
+                       "additionalProperties": False}
+        self.fast = compile_value(self.schema, formats=_FORMATS)
+        if all(c is not None for c in checks.values()):
+            self.checks = {n: c for n, c in checks.items() if c}
+
+    def check(self, inputs: Any) -> list[str]:
+        if not isinstance(inputs, dict):
+            return [f"/: expected an object of inputs, got {_json_kind(inputs)} `{_show(inputs)}`"]
+        if self.fast is not None and self.fast(inputs):
+            return []
+        if self.checks is None:
+            return self._jsonschema(inputs)
+        messages = [f"{_pointer([n])}: missing; this input is required" for n in self.required if n not in inputs]
+        for name, value in inputs.items():
+            checks = self.checks.get(name)
+            if checks is None:
+                if name not in self.names:
+                    messages.append(f"{_pointer([name])}: not an input of this decision{_suggest(name, self.names)}")
+                continue
+            for keyword, expected, ok in checks:
+                if not ok(value):
+                    messages.append(f"{_pointer([name])}: {_phrase(keyword, expected, value)}")
+                    break
+        return messages
+
+    def _jsonschema(self, inputs: dict[str, Any]) -> list[str]:
+        if self.validator is None and not self.broken:
+            import jsonschema  # only to say why an input is refused: it is slow to import
+
+            try:
+                jsonschema.Draft202012Validator.check_schema(self.schema)
+            except jsonschema.exceptions.SchemaError as e:
+                self.broken = f"/: the decision's `inputs` are not a valid JSON Schema: {e.message}"
+            self.validator = jsonschema.Draft202012Validator(self.schema, format_checker=format_checker())
+        if self.broken:
+            return [self.broken]
+        messages: list[str] = []
+        try:
+            errors = sorted(self.validator.iter_errors(inputs), key=lambda e: list(map(str, e.absolute_path)))
+        except Exception as e:  # noqa: BLE001 - a schema check_schema let through but cannot apply
+            return [f"/: the decision's `inputs` schema cannot be applied: {e}"]
+        for error in errors:
+            path = list(error.absolute_path)
+            if error.validator == "required" and not path:
+                continue  # reported below, by name
+            if error.validator == "additionalProperties" and not path:
+                continue
+            messages.append(f"{_pointer(path)}: {_phrase(str(error.validator), error.validator_value, error.instance, error.message)}")
+        missing = [f"{_pointer([n])}: missing; this input is required" for n in self.required if n not in inputs]
+        extra = [f"{_pointer([n])}: not an input of this decision{_suggest(n, self.names)}" for n in inputs if n not in self.names]
+        return missing + extra + messages
+
+
+def _simple_checks(schema: Any) -> list[_Check] | None:
+    """The checks of one property schema, or None when it needs full JSON Schema."""
+    if not isinstance(schema, dict) or not set(schema) <= _SIMPLE:
+        return None
+    checks: list[_Check] = []
+    types = schema.get("type")
+    if types is not None:
+        names = [types] if isinstance(types, str) else types
+        if not isinstance(names, list) or not all(n in _JSON_TYPES for n in names):
+            return None
+        checks.append(("type", names, _any_type([_JSON_TYPES[n] for n in names])))
+    for keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength"):
+        if keyword in schema:
+            bound = schema[keyword]
+            if not _JSON_TYPES["number" if keyword.endswith("imum") else "integer"](bound):
+                return None  # an invalid schema: let jsonschema say so
+            checks.append((keyword, bound, _bound(keyword, bound)))
+    if "pattern" in schema:
+        try:
+            regex = re.compile(schema["pattern"])
+        except (re.error, TypeError):
+            return None
+        checks.append(("pattern", schema["pattern"], lambda v: not isinstance(v, str) or regex.search(v) is not None))
+    if "enum" in schema:
+        options = schema["enum"]
+        if not isinstance(options, list):
+            return None
+        # `in` first: cheap, and enough unless booleans and numbers could be confused (True == 1)
+        checks.append(("enum", options, lambda v: v in options and (isinstance(v, str) or any(_same(v, o) for o in options))))
+    if "const" in schema:
+        constant = schema["const"]
+        checks.append(("const", constant, lambda v: _same(v, constant)))
+    fmt = schema.get("format")
+    if fmt in ("date", "date-time"):
+        checks.append(("format", fmt, lambda v: not isinstance(v, str) or _format_ok(fmt, v)))
+    return checks
+
+
+def _any_type(tests: list[Callable[[Any], bool]]) -> Callable[[Any], bool]:
+    if len(tests) == 1:
+        return tests[0]
+    return lambda v: any(t(v) for t in tests)
+
+
+def _bound(keyword: str, bound: float) -> Callable[[Any], bool]:
+    """A numeric or length bound; like JSON Schema, it ignores values of other types."""
+    number = _JSON_TYPES["number"]
+    if keyword == "minimum":
+        return lambda v: not number(v) or v >= bound
+    if keyword == "maximum":
+        return lambda v: not number(v) or v <= bound
+    if keyword == "exclusiveMinimum":
+        return lambda v: not number(v) or v > bound
+    if keyword == "exclusiveMaximum":
+        return lambda v: not number(v) or v < bound
+    if keyword == "minLength":
+        return lambda v: not isinstance(v, str) or len(v) >= bound
+    return lambda v: not isinstance(v, str) or len(v) <= bound
+
+
+def _same(a: Any, b: Any) -> bool:
+    """JSON equality: `true` is not `1`."""
+    return a == b and isinstance(a, bool) == isinstance(b, bool)
+
+
+def _format_ok(fmt: str, value: str) -> bool:
+    """Whether ``value`` is a date (`format: date`) or an offset-aware date-time (`format: date-time`)
+    in the forms of engine.model.dates."""
+    try:
+        (parse_date if fmt == "date" else parse_datetime)(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _date_ok(value: str) -> bool:
+    return _format_ok("date", value)
+
+
+# Texts already found to be valid `date-time` inputs. Batches repeat them (and a stream of distinct
+# ones costs what it did without): a look-up instead of the pattern and a parse. Bounded: emptied
+# when full. The parse goes through `helpers.aware`, whose memo then serves `before`/`after` on
+# the same input: each date-time is parsed once, by whichever needs it first.
+_VALID_DATE_TIMES: set[str] = set()
+MAX_VALID_DATE_TIMES = 4096
+
+
+def _date_time_ok(value: str) -> bool:
+    """``_format_ok("date-time", value)``, cheaper: memo, then parse, offset required."""
+    if type(value) is not str:  # a subclass (from Python callers): its own hashing stays out of memos
+        return _format_ok("date-time", value)
+    if value in _VALID_DATE_TIMES:
+        return True
+    if _aware(value) is None:
+        return False
+    if len(_VALID_DATE_TIMES) >= MAX_VALID_DATE_TIMES:
+        _VALID_DATE_TIMES.clear()
+    _VALID_DATE_TIMES.add(value)
+    return True
+
+
+_FORMATS: dict[str, Callable[[str], bool]] = {"date": _date_ok, "date-time": _date_time_ok}
+_FORM_NAMES = {"date": f"a date ({DATE_FORM})", "date-time": f"a date-time ({DATE_TIME_FORM})"}
+
+
+def _phrase(keyword: str, expected: Any, value: Any, fallback: str = "") -> str:
+    got = f"got {_json_kind(value)} `{_show(value)}`"
+    shown = {
+        "type": lambda: f"expected {' or '.join(expected) if isinstance(expected, list) else expected}, {got}",
+        "enum": lambda: f"expected one of {', '.join(f'`{_show(o)}`' for o in expected)}, got `{_show(value)}`",
+        "const": lambda: f"expected `{_show(expected)}`, got `{_show(value)}`",
+        "minimum": lambda: f"expected at least {expected}, got `{_show(value)}`",
+        "maximum": lambda: f"expected at most {expected}, got `{_show(value)}`",
+        "exclusiveMinimum": lambda: f"expected more than {expected}, got `{_show(value)}`",
+        "exclusiveMaximum": lambda: f"expected less than {expected}, got `{_show(value)}`",
+        "minLength": lambda: f"expected at least {expected} characters, got `{_show(value)}`",
+        "maxLength": lambda: f"expected at most {expected} characters, got `{_show(value)}`",
+        "pattern": lambda: f"expected text matching `{expected}`, got `{_show(value)}`",
+        "format": lambda: f"expected {_FORM_NAMES.get(expected, f'the format `{expected}`')}, got `{_show(value)}`",
+    }.get(keyword)
+    return shown() if shown else fallback or f"does not satisfy `{keyword}`"
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    for types, name in ((float, "number"), (str, "string"), (dict, "object"), ((list, tuple), "array")):
+        if isinstance(value, types):
+            return name
+    return "null" if value is None else type(value).__name__
+
+
+def _show(value: Any) -> str:
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _pointer(path: list[Any]) -> str:
+    """RFC 6901 JSON pointer."""
+    return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in path) if path else "/"
+
+
+def _suggest(name: str, known: tuple[str, ...]) -> str:
+    import difflib  # only for messages: a process answering valid inputs never needs it
+
+    close = difflib.get_close_matches(name, known, n=1)
+    return f"; did you mean `{close[0]}`?" if close else f" (inputs: {', '.join(known)})"

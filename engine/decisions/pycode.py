@@ -1,0 +1,71 @@
+"""Generated Python for decisions, without the parser: what a compiled expression is and how its
+source becomes a function.
+
+Kept apart from ``engine.decisions.expr`` (which parses with Jinja2) so that a compiled decision
+can be rebuilt from its generated source alone, as a bundle does, without importing Jinja2.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from engine.decisions.runtime import RUNTIME
+from engine.model.policy import Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """A compiled expression: Python source plus what it reads, for unpacking and for `explain`."""
+
+    expr: Expr
+    python: str
+    names: frozenset[str]  # inputs and let names read
+    params: frozenset[str]
+    uses_at: bool
+    inputs_tested: frozenset[str] = frozenset()  # `x is defined` on an input reads `inputs` itself
+
+    @property
+    def constant(self) -> bool:
+        return not (self.names or self.params or self.uses_at or self.inputs_tested)
+
+
+def local(name: str) -> str:
+    """The Python local that holds an input or let value."""
+    return f"v_{name}"
+
+
+def literal(value: Any) -> str | None:
+    """Python source for a JSON-like constant, or None if it has no safe literal form."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return repr(value)
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else None
+    if isinstance(value, (list, tuple)):
+        items = [literal(v) for v in value]
+        parts = [i for i in items if i is not None]
+        if len(parts) < len(items):
+            return None
+        return f"[{', '.join(parts)}]" if isinstance(value, list) else f"({''.join(i + ', ' for i in parts)})"
+    if isinstance(value, dict):
+        pairs = [(literal(k), literal(v)) for k, v in value.items()]
+        shown = [f"{k}: {v}" for k, v in pairs if k is not None and v is not None]
+        return "{" + ", ".join(shown) + "}" if len(shown) == len(pairs) else None
+    return None
+
+
+def build(name: str, lines: list[str], filename: str, constants: dict[str, Any] | None = None) -> Callable[..., Any]:
+    """Compile generated source into a function whose only globals are the runtime (and constants)."""
+    namespace = {**(constants or {}), **RUNTIME}
+    exec(compile("\n".join(lines) + "\n", filename, "exec"), namespace)  # noqa: S102 - generated, whitelisted
+    fn: Callable[..., Any] = namespace[name]
+    return fn
+
+
+def standalone(checked: Checked, filename: str) -> Callable[[dict[str, Any], dict[str, Any], str, dict[str, Any]], Any]:
+    """One expression as a function of (inputs, params, at, env) for the slow, explaining path."""
+    lines = ["def _expr(inputs, params, at, env):"]
+    lines += [f"    {local(n)} = env[{n!r}]" for n in sorted(checked.names)]
+    lines.append(f"    return {checked.python}")
+    return build("_expr", lines, filename)

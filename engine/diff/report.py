@@ -1,0 +1,180 @@
+"""Reporters for `policyctl diff`: text for a terminal, Markdown for a pull request, JSON for tools."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+from engine.diff.compare import ABSENT, Diff, ParamChange, RowChange, leaf_changes, short
+from engine.diff.outcomes import Answer, OutcomeChanges
+from engine.diff.pages import PageChange
+
+
+def period(c: ParamChange) -> str:
+    if c.start and c.end:
+        return f"from {c.start} until {c.end}"
+    if c.start:
+        return f"from {c.start}"
+    return f"until {c.end}" if c.end else ""
+
+
+def values(c: ParamChange) -> str:
+    """`30 → 90`, or for lists and mappings of the same shape the parts that changed."""
+    leaves = None if c.old is ABSENT or c.new is ABSENT else leaf_changes(c.old, c.new)
+    if leaves:
+        return "; ".join(f"{c.label}{path} {short(a)} → {short(b)}" for path, a, b in leaves)
+    return f"{c.label} {short(c.old)} → {short(c.new)}"
+
+
+def param_line(c: ParamChange) -> str:
+    when = period(c)
+    return f"{c.program} · {c.marketplace} · {values(c)}" + (f" {when}" if when else "")
+
+
+def row_line(r: RowChange) -> str:
+    parts = f" ({', '.join(r.parts)})" if r.parts else ""
+    if r.rule is None:
+        what = r.what if r.what.startswith("decision") else f"{r.what}{parts}"
+        return f"{r.program}.{r.decision}: {what} · {r.where}"
+    return f"{r.program}.{r.decision}: row `{r.rule}` {r.what}{parts} · {r.where}"
+
+
+def _answer(a: dict[str, Any]) -> str:
+    if "error" in a:
+        return f"error: {a['error']}"
+    return json.dumps(a["outputs"], ensure_ascii=False)
+
+
+def answer_line(a: Answer) -> str:
+    """The inputs and, for outputs that differ, old → new."""
+    if "error" in a.old or "error" in a.new:
+        return f"{json.dumps(a.inputs, ensure_ascii=False)}: {_answer(a.old)} → {_answer(a.new)}"
+    old, new = a.old["outputs"], a.new["outputs"]
+    parts = [f"{k} {short(old.get(k, ABSENT), 30)} → {short(new.get(k, ABSENT), 30)}"
+             for k in dict.fromkeys([*old, *new]) if json.dumps(old.get(k)) != json.dumps(new.get(k))]
+    if a.old["matches"] != a.new["matches"]:
+        parts.append(f"rows {','.join(a.old['matches']) or '(default)'} → {','.join(a.new['matches']) or '(default)'}")
+    return f"{json.dumps(a.inputs, ensure_ascii=False)}: {'; '.join(parts) or 'same outputs'}"
+
+
+def outcome_head(o: OutcomeChanges) -> str:
+    capped = f" (a sample of {o.tried} input combinations)" if o.capped else ""
+    only = "; ".join(f"{name} {_values(vals)}" for name, vals in o.only)
+    return (f"{o.program}.{o.decision} · {o.marketplace} · {o.at}: {o.changed} of {o.tried} answers change{capped}"
+            + (f", all with {only}" if only else ""))
+
+
+def _values(vals: tuple[Any, ...]) -> str:
+    shown = ["absent" if v is None else json.dumps(v, ensure_ascii=False) for v in vals]
+    return f"= {shown[0]}" if len(shown) == 1 else "in " + ", ".join(shown)
+
+
+def page_groups(pages: list[PageChange]) -> list[tuple[str, str, list[str], list[str], tuple[str, ...]]]:
+    """(program, marketplace, locales, pages, reasons), one per program and marketplace."""
+    groups: dict[tuple[str, str], tuple[list[str], list[str], tuple[str, ...]]] = {}
+    for p in pages:
+        locales, ids, _ = groups.setdefault((p.program, p.marketplace), ([], [], p.reasons))
+        locales += [p.locale] if p.locale not in locales else []
+        ids += [p.page] if p.page and p.page not in ids else []
+    return [(prog, mp, loc, ids, reasons) for (prog, mp), (loc, ids, reasons) in groups.items()]
+
+
+def page_line(group: tuple[str, str, list[str], list[str], tuple[str, ...]]) -> str:
+    prog, mp, locales, ids, reasons = group
+    pages = f" · pages {', '.join(ids)}" if ids else ""
+    return f"{prog} · {mp} · {', '.join(locales)}{pages} (because of {', '.join(reasons)})"
+
+
+# -- formats -------------------------------------------------------------------------------------------
+
+
+def text(diff: Diff) -> str:
+    out = [f"policy changes {diff.old_label} → {diff.new_label}"]
+    if diff.empty:
+        return out[0] + ": none that matter\n"
+    sections: list[tuple[str, list[str]]] = [
+        ("Programs and marketplaces", diff.notes),
+        ("Parameters", [param_line(c) for c in diff.params]),
+        ("Decision rows", [row_line(r) for r in diff.rows]),
+        ("Answers that change", [line for o in diff.outcomes for line in _outcome_lines(o)]),
+        ("Pages that change", [page_line(g) for g in page_groups(diff.pages)]),
+    ]
+    for title, lines in sections:
+        if lines:
+            out += ["", f"{title}:"] + [f"  {line}" for line in lines]
+    return "\n".join(out) + "\n"
+
+
+def _outcome_lines(o: OutcomeChanges) -> list[str]:
+    more = [f"  ... and {o.changed - len(o.shown)} more"] if o.changed > len(o.shown) else []
+    return [outcome_head(o)] + [f"  {answer_line(a)}" for a in o.shown] + more
+
+
+def markdown(diff: Diff) -> str:
+    """For a pull-request comment: headings, a table of parameter changes, collapsible answers."""
+    out = [f"### Policy changes `{diff.old_label}` → `{diff.new_label}`", ""]
+    if diff.empty:
+        return "\n".join(out) + "No changes that matter: parameters, decisions and pages are unchanged.\n"
+    if diff.notes:
+        out += ["**Programs and marketplaces**", ""] + [f"- {_md(n)}" for n in diff.notes] + [""]
+    if diff.params:
+        out += ["**Parameters**", "", "| program | marketplace | parameter | old | new | when |", "|---|---|---|---|---|---|"]
+        out += [_param_row(c) for c in diff.params] + [""]
+    if diff.rows:
+        out += ["**Decision rows**", ""] + [f"- {_md(row_line(r))}" for r in diff.rows] + [""]
+    if diff.outcomes:
+        out += ["**Answers that change**", ""]
+        for o in diff.outcomes:
+            out += [f"<details><summary>{_html(outcome_head(o))}</summary>", ""]
+            out += [f"- `{answer_line(a)}`" for a in o.shown]
+            out += ([f"- ... and {o.changed - len(o.shown)} more"] if o.changed > len(o.shown) else []) + ["", "</details>", ""]
+    if diff.pages:
+        out += ["**Pages that change**", ""] + [f"- {_md(page_line(g))}" for g in page_groups(diff.pages)] + [""]
+    return "\n".join(out)
+
+
+def _param_row(c: ParamChange) -> str:
+    leaves = None if c.old is ABSENT or c.new is ABSENT else leaf_changes(c.old, c.new)
+    if leaves:
+        old = "<br>".join(f"{path} {short(a)}" for path, a, _ in leaves)
+        new = "<br>".join(f"{path} {short(b)}" for path, _, b in leaves)
+    else:
+        old, new = short(c.old), short(c.new)
+    cells = [c.program, c.marketplace, c.label, old, new, period(c) or "always"]
+    return "| " + " | ".join(_cell(x) for x in cells) + " |"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _md(text: str) -> str:
+    return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def as_json(diff: Diff) -> str:
+    def plain(value: Any) -> Any:
+        return None if value is ABSENT else value
+
+    body = {
+        "old": diff.old_label, "new": diff.new_label, "notes": diff.notes,
+        "parameters": [{"program": c.program, "marketplace": c.marketplace, "parameter": c.parameter, "label": c.label,
+                        "old": plain(c.old), "new": plain(c.new), "from": c.start, "until": c.end,
+                        "added": c.old is ABSENT, "removed": c.new is ABSENT} for c in diff.params],
+        "rows": [{"program": r.program, "decision": r.decision, "change": r.what, "rule": r.rule, "parts": list(r.parts),
+                  "at": r.where} for r in diff.rows],
+        "answers": [{"program": o.program, "decision": o.decision, "marketplace": o.marketplace, "at": o.at,
+                     "tried": o.tried, "changed": o.changed, "capped": o.capped,
+                     "examples": [{"inputs": a.inputs, "old": a.old, "new": a.new} for a in o.shown]} for o in diff.outcomes],
+        "pages": [{"program": p.program, "marketplace": p.marketplace, "locale": p.locale, "page": p.page,
+                   "path": p.path, "reasons": list(p.reasons)} for p in diff.pages],
+        "warnings": diff.warnings,
+    }
+    return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+
+
+REPORTERS: dict[str, Callable[[Diff], str]] = {"text": text, "markdown": markdown, "json": as_json}

@@ -1,0 +1,546 @@
+"""Translation catalogs: extract the prose, keep the catalogs in step, check them, look messages up.
+
+A *domain* is a set of templates with its own catalogs: one per program (its `pages/` and the
+`labels:` of its program.yaml) and one for the site (the HTML layout, the index and shared page
+parts in `policies/_site/`). Catalogs are gettext PO files kept with Babel:
+
+    policies/<program>/locales/messages.pot    what there is to translate (from `i18n extract`)
+    policies/<program>/locales/<locale>.po     one per published locale except the source (`en`)
+
+Catalogs are read as PO at build time (no compiled .mo files to keep in step), and every file
+written here is byte-for-byte reproducible whatever Babel is installed: policyctl writes the header
+entry itself (fixed dates, `Generated-By: policyctl`), order is the source order. Header fields that
+only stamp a tool or a time (`VOLATILE_FIELDS`) are not content: a catalog that differs from what
+policyctl would write only in them is neither stale nor written again.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import gettext as _gettext
+import io
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, cast
+
+from babel.messages.catalog import Catalog, Message
+from babel.messages.pofile import read_po, write_po
+
+from engine.i18n.cldr import SOURCE_LOCALE, locale
+from engine.problems import Problem
+
+SITE = "_site"
+TEMPLATE_SUFFIX = ".j2"
+KEYWORDS: dict[str, Any] = {
+    "_": None, "gettext": None, "ngettext": (1, 2),
+    "pgettext": ((1, "c"), 2), "npgettext": ((1, "c"), 2, 3),
+}
+COMMENT_TAGS = ("Translators:",)
+JINJA_OPTIONS = {"extensions": "jinja2.ext.i18n", "trimmed": "true", "newstyle_gettext": "true", "silent": "false"}
+# Catalog headers carry no wall-clock dates and no tool version, so that two runs, on any machine
+# with any Babel, write the same bytes.
+FIXED_DATE = _dt.datetime(2000, 1, 1, tzinfo=_dt.timezone.utc)
+FIXED_STAMP = "2000-01-01 00:00+0000"  # FIXED_DATE as a PO header writes it
+GENERATOR = "policyctl"
+# Header fields other tools (Babel's versions, Poedit, msgmerge) stamp with their version or the time.
+VOLATILE_FIELDS = ("POT-Creation-Date", "PO-Revision-Date", "Generated-By", "X-Generator")
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")  # python-format, as Jinja writes `{{ name }}`
+Key = tuple[str, str | None]  # (msgid, msgctxt)
+
+
+def label_context(label_id: str) -> str:
+    """The msgctxt of a `labels:` entry: the id tells translators what the text names."""
+    return f"label:{label_id}"
+
+
+def parameter_context(name: str) -> str:
+    """The msgctxt of a parameter's `label:` (its short name on pages)."""
+    return f"parameter:{name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Domain:
+    name: str  # a program id, or SITE
+    folder: str  # policies/<program> or policies/_site
+    templates: str  # the folder whose *.j2 files are extracted
+    locales: tuple[str, ...]  # the locales pages are published in (the source locale included or not)
+    # (msgctxt, English text, line, note for translators) from program.yaml: labels and parameter labels
+    labels: tuple[tuple[str, str, int, str], ...] = ()
+    labels_file: str | None = None
+
+    @property
+    def pot(self) -> str:
+        return os.path.join(self.folder, "locales", "messages.pot")
+
+    def po(self, tag: str) -> str:
+        return os.path.join(self.folder, "locales", f"{tag}.po")
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """The locales that need a catalog: every published one but the source."""
+        return tuple(t for t in self.locales if t != SOURCE_LOCALE)
+
+
+# -- extraction -------------------------------------------------------------------------------
+
+def template_files(folder: str) -> list[str]:
+    found = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "locales")
+        found += [os.path.join(dirpath, n) for n in sorted(filenames) if n.endswith(TEMPLATE_SUFFIX)]
+    return found
+
+
+def extract(domain: Domain) -> tuple[Catalog, list[Problem]]:
+    """The domain's template catalog (POT) from its templates and labels, in source order."""
+    from babel.messages.extract import extract as babel_extract
+    from jinja2 import TemplateSyntaxError
+    from jinja2.ext import babel_extract as jinja_extract
+
+    catalog = _new_catalog(domain.name, None)
+    problems: list[Problem] = []
+    for path in template_files(domain.templates):
+        where = os.path.relpath(path, domain.folder)
+        try:
+            with open(path, "rb") as f:
+                found = list(babel_extract(cast(Any, jinja_extract), f, keywords=KEYWORDS, comment_tags=COMMENT_TAGS,
+                                           options=JINJA_OPTIONS, strip_comment_tags=True))
+        except TemplateSyntaxError as e:
+            problems.append(Problem(path, e.lineno or 1, 1, "G001", f"template syntax error: {e.message}",
+                                    "fix the template; see https://jinja.palletsprojects.com/templates/"))
+            continue
+        except (OSError, UnicodeDecodeError) as e:
+            problems.append(Problem(path, 1, 1, "G001", f"cannot read the template: {e}", "save it as UTF-8"))
+            continue
+        for lineno, message, comments, context in found:
+            catalog.add(message, None, [(where, lineno)], auto_comments=comments, context=context)
+    if domain.labels_file:
+        where = os.path.relpath(domain.labels_file, domain.folder)
+        for context, text, line, note in domain.labels:
+            catalog.add(text, None, [(where, line)], auto_comments=[note], context=context)
+    return catalog, problems
+
+
+def _new_catalog(name: str, tag: str | None) -> Catalog:
+    catalog = Catalog(locale=locale(tag) if tag else None, project=f"policyctl {name}", version="",
+                      copyright_holder="", msgid_bugs_address="", creation_date=FIXED_DATE,
+                      revision_date=FIXED_DATE, last_translator="policyctl", language_team=tag or "",
+                      fuzzy=False)
+    catalog.header_comment = f"# Translations of the `{name}` pages. Kept with `policyctl i18n update`."
+    return catalog
+
+
+def dump(catalog: Catalog, keep_obsolete: bool = True) -> bytes:
+    """The catalog as PO bytes: Babel writes the messages, policyctl the header entry."""
+    catalog.creation_date = FIXED_DATE
+    catalog.revision_date = FIXED_DATE  # also the YEAR of a header comment that has one
+    buf = io.BytesIO()
+    # References name the file without a line (`#: program.yaml`): reformatting a policy file
+    # moves its labels' lines, and a catalog must change only when its messages do. The header is
+    # our own (`_header`): the same with every Babel.
+    write_po(buf, catalog, width=100, omit_header=True, ignore_obsolete=not keep_obsolete,
+             include_previous=True, sort_output=False, sort_by_file=False, include_lineno=False)
+    return _header(catalog).encode("utf-8") + buf.getvalue()
+
+
+def _header(catalog: Catalog) -> str:
+    """The header entry, the same with every Babel: the fields Babel derives from the catalog
+    (project, language, plural forms, ...), with fixed dates and this tool as the generator."""
+    fields: list[tuple[str, str]] = []
+    for name, value in catalog.mime_headers:
+        if name not in VOLATILE_FIELDS:
+            fields.append((name, str(value).strip()))
+        if name == "Report-Msgid-Bugs-To":  # where gettext puts the dates
+            fields += [("POT-Creation-Date", FIXED_STAMP), ("PO-Revision-Date", FIXED_STAMP)]
+    if ("POT-Creation-Date", FIXED_STAMP) not in fields:
+        fields[:0] = [("POT-Creation-Date", FIXED_STAMP), ("PO-Revision-Date", FIXED_STAMP)]
+    fields.append(("Generated-By", GENERATOR))
+    lines = [f"{line}\n" for line in catalog.header_comment.splitlines()]
+    if catalog.fuzzy:
+        lines.append("#, fuzzy\n")
+    lines += ['msgid ""\n', 'msgstr ""\n']
+    for name, value in fields:
+        text = f"{name}: {value}".replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+        lines.append(f'"{text}\\n"\n')
+    return "".join(lines) + "\n"
+
+
+_HEADER_STAMP = re.compile(rb'^"(?:' + b"|".join(f.encode() for f in VOLATILE_FIELDS) + rb'):.*"\r?$')
+
+
+def content(data: bytes) -> bytes:
+    """A catalog's bytes without the header fields that only stamp a tool or a time: two catalogs
+    with the same content have the same messages, translations, comments and other header fields."""
+    head, sep, rest = data.partition(b"\n\n")
+    lines = head.split(b"\n")
+    if b'msgid ""' not in (line.rstrip(b"\r") for line in lines):  # no header entry: nothing to drop
+        return data
+    return b"\n".join(line for line in lines if not _HEADER_STAMP.match(line)) + sep + rest
+
+
+def read(path: str, tag: str | None) -> tuple[Catalog | None, list[Problem]]:
+    """A PO file as a catalog, or the problem that stops it being read."""
+    from babel.messages.pofile import PoFileError
+
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+        unclosed = _unclosed_string(raw.decode("utf-8"))
+        if unclosed:
+            return None, [Problem(path, unclosed, 1, "G002", "the catalog cannot be read: a string is not closed",
+                                  'end the line with `"`; a quote inside a string is written `\\"`')]
+        catalog = read_po(io.BytesIO(raw), locale=locale(tag) if tag else None, abort_invalid=True)
+        _gettext.c2py(catalog.plural_expr)  # a Plural-Forms header gettext cannot use raises ValueError
+        return catalog, []
+    except PoFileError as e:
+        return None, [Problem(path, int(getattr(e, "lineno", 0) or 0) + 1, 1, "G002", f"the catalog cannot be read: {e}",
+                              "fix the PO syntax (https://www.gnu.org/software/gettext/manual/html_node/PO-Files.html)")]
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError, LookupError) as e:  # LookupError: charset
+        return None, [Problem(path, 1, 1, "G002", f"the catalog cannot be read: {e}", "save it as UTF-8 PO text")]
+
+
+_STRING_LINE = re.compile(r'^(?:#~ )?(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)?\s*"')
+
+
+def _unclosed_string(text: str) -> int:
+    """The first line holding a PO string that does not end with a closing quote (Babel reads
+    such a line silently, dropping its last character), or 0."""
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.rstrip()
+        if _STRING_LINE.match(line):
+            body = line[line.index('"') + 1:]
+            if not body.endswith('"') or re.search(r'(?<!\\)(?:\\\\)*\\"$', body):  # open, or its last quote escaped
+                return number
+    return 0
+
+
+def _read_bytes(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def _same(path: str, data: bytes) -> bool:
+    """Whether the file at ``path`` holds ``data``, header stamps aside (see `content`)."""
+    found = _read_bytes(path)
+    return found is not None and (found == data or content(found) == content(data))
+
+
+def _write_if_changed(path: str, data: bytes) -> bool:
+    """Write ``data`` unless the file already has its content: a catalog whose only difference is
+    the tool or the date that wrote it is left as it is (no churn between tool versions)."""
+    if _same(path, data):
+        return False
+    from engine.source.atomic import write_atomic
+
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    write_atomic(path, data)
+    return True
+
+
+def messages_of(catalog: Catalog) -> list[tuple[Any, ...]]:
+    """What a catalog says to translators, without its header and references: its messages in
+    order, each with its context, plural, translator comments and translation."""
+    # comments are compared as words: a long one is wrapped when written and read back as two
+    # (and without references: which files use a message tells no translator anything new)
+    return [(m.id, m.context, " ".join(" ".join(m.auto_comments).split()), m.string or "", m.fuzzy)
+            for m in catalog if m.id] + \
+        [(m.id, m.context, m.string or "") for m in catalog.obsolete.values()]
+
+
+def _same_messages(path: str, catalog: Catalog, tag: str | None) -> bool:
+    """Whether the file at ``path`` holds the same messages as ``catalog`` (headers aside: a new
+    Babel writes another version into them, which is no reason to rewrite or call it stale)."""
+    if not os.path.exists(path):
+        return False
+    found, problems = read(path, tag)
+    return found is not None and not problems and messages_of(found) == messages_of(catalog)
+
+
+def _write_catalog(path: str, catalog: Catalog, tag: str | None, keep_obsolete: bool = True) -> bool:
+    """Write a catalog only when its messages changed: not for a header or a line number."""
+    if keep_obsolete and _same_messages(path, catalog, tag):
+        return False
+    return _write_if_changed(path, dump(catalog, keep_obsolete))
+
+
+def write_pot(domain: Domain) -> tuple[bool, list[Problem]]:
+    template, problems = extract(domain)
+    if problems:
+        return False, problems
+    return _write_catalog(domain.pot, template, None), []
+
+
+def update(domain: Domain, drop_obsolete: bool = False) -> tuple[list[str], list[Problem]]:
+    """Write the POT and bring every locale's PO in step with it; returns the files changed.
+
+    Babel's update keeps translations whose English is unchanged, carries a translation over to
+    changed English with the `fuzzy` flag (and the old English as `#| msgid`), and moves messages
+    no longer in the templates to the obsolete section (`#~`), dropped with `drop_obsolete`.
+    """
+    template, problems = extract(domain)
+    if problems:
+        return [], problems
+    changed = [domain.pot] if _write_catalog(domain.pot, template, None) else []
+    for tag in domain.targets:
+        path = domain.po(tag)
+        if os.path.exists(path):
+            catalog, bad = read(path, tag)
+            if catalog is None:
+                problems += bad
+                continue
+            catalog.update(template, no_fuzzy_matching=False, update_header_comment=False,
+                           update_creation_date=False)
+        else:
+            catalog = _new_catalog(domain.name, tag)
+            catalog.update(template, update_creation_date=False)
+        if drop_obsolete:
+            catalog.obsolete.clear()
+        if _write_catalog(path, catalog, tag, keep_obsolete=not drop_obsolete):
+            changed.append(path)
+    return changed, problems
+
+
+# -- checking -----------------------------------------------------------------------------------
+
+@dataclass
+class Completeness:
+    tag: str
+    total: int = 0
+    translated: int = 0
+    missing: int = 0
+    fuzzy: int = 0
+    obsolete: int = 0
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.translated / self.total if self.total else 100.0
+
+
+@dataclass
+class CheckResult:
+    problems: list[Problem] = field(default_factory=list)
+    stats: list[Completeness] = field(default_factory=list)
+
+
+def message_key(message: Message) -> Key:
+    msgid = message.id[0] if isinstance(message.id, (list, tuple)) else message.id
+    return msgid, message.context
+
+
+def short(message: Message | str) -> str:
+    text = message if isinstance(message, str) else message_key(message)[0]
+    text = " ".join(str(text).split())
+    return repr(text if len(text) <= 70 else text[:67] + "...")
+
+
+def message_forms(message: Message) -> list[str]:
+    return list(message.string) if isinstance(message.string, (list, tuple)) else [message.string or ""]
+
+
+def placeholders(text: str) -> set[str]:
+    return set(PLACEHOLDER.findall(text))
+
+
+def translation_problem(source: Message, found: Message) -> str | None:
+    """Why ``found`` (a PO entry) cannot be used for ``source`` (its template entry), or None."""
+    forms = message_forms(found)
+    if not all(f.strip() for f in forms):
+        return "missing"
+    ids = list(source.id) if isinstance(source.id, (list, tuple)) else [source.id]
+    wanted = set().union(*(placeholders(i) for i in ids))
+    for form in forms:
+        unsafe = markup_problem(ids, form)  # first: the more precise reason (a padded `%(name)9999s`)
+        if unsafe:
+            return unsafe
+        if placeholders(form) != wanted:
+            return (f"the translation's placeholders {sorted(placeholders(form))} differ from the English "
+                    f"ones {sorted(wanted)}")
+    return None
+
+
+_STRAY_PERCENT = re.compile(r"%%|%\(\w+\)[sd]")
+_TAG_START = re.compile(r"<[A-Za-z/!?]")  # an HTML tag, comment or autolink (`<javascript:...>`)
+_LINK_TARGET = re.compile(r"\]\(\s*<?([^)\s>]*)")
+
+
+def markup_problem(english: list[str], translation: str) -> str | None:
+    """What a translation adds that its English does not have and that would be more than text: a
+    `%` conversion other than the placeholders (`%(name)99999999s` pads a page to 100 MB), raw
+    HTML or an autolink, or a link target (`[x](javascript:...)`). Translations are prose."""
+    if "%" in _STRAY_PERCENT.sub("", translation) and not any("%" in _STRAY_PERCENT.sub("", e) for e in english):
+        return "the translation has a `%` conversion other than the placeholders (write `%%` for a percent sign)"
+    if _TAG_START.search(translation) and not any(_TAG_START.search(e) for e in english):
+        return "the translation has HTML or an autolink (`<...>`) that the English does not have"
+    if "*" in translation or "_" in translation:
+        wanted, made = max(_emphasis(e) for e in english), _emphasis(translation)
+        if made < wanted:
+            return ("the translation's `**` or `*` does not make emphasis as the English does (CommonMark: "
+                    "a closing `**` right after punctuation such as `：` must be followed by a space or "
+                    "punctuation; write `**例**：` rather than `**例：**`)")
+    targets = {t for e in english for t in _LINK_TARGET.findall(e)}
+    extra = sorted(set(_LINK_TARGET.findall(translation)) - targets)
+    if extra:
+        return f"the translation links to `{extra[0]}`, which the English does not"
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def _inline_parser() -> Any:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark")
+
+
+@functools.lru_cache(maxsize=4096)
+def _emphasis(text: str) -> int:
+    """How many emphasis spans (bold or italic) CommonMark makes of a text."""
+    html = _inline_parser().renderInline(PLACEHOLDER.sub("x", text))
+    return html.count("<strong>") + html.count("<em>")
+
+
+def check(domain: Domain) -> CheckResult:
+    """Missing, fuzzy and obsolete messages of every target locale, and a stale POT."""
+    result = CheckResult()
+    template, problems = extract(domain)
+    result.problems += problems
+    if problems:
+        return result
+    if domain.targets and not _same_messages(domain.pot, template, None):  # (none needed when nobody translates)
+        result.problems.append(Problem(domain.pot, 1, 1, "G005", "the message template is stale or missing",
+                                       "run `policyctl i18n extract` (or `i18n update`)"))
+    messages = [m for m in template if m.id]
+    for tag in domain.targets:
+        path = domain.po(tag)
+        stats = Completeness(tag, total=len(messages))
+        result.stats.append(stats)
+        if not os.path.exists(path):
+            stats.missing = len(messages)
+            result.problems.append(Problem(path, 1, 1, "G002", f"{tag}: no catalog ({len(messages)} messages untranslated)",
+                                           "run `policyctl i18n update` and translate the new file"))
+            continue
+        catalog, bad = read(path, tag)
+        if catalog is None:
+            stats.missing = len(messages)
+            result.problems += bad
+            continue
+        result.problems += _check_catalog(domain, tag, path, messages, catalog, stats)
+    return result
+
+
+def _check_catalog(domain: Domain, tag: str, path: str, messages: list[Message], catalog: Catalog,
+                   stats: Completeness) -> list[Problem]:
+    problems: list[Problem] = []
+    wanted = {message_key(m) for m in messages}
+    for source in messages:
+        found = catalog.get(*message_key(source))
+        if found is None:
+            stats.missing += 1
+            file, line = source.locations[0] if source.locations else (os.path.relpath(path, domain.folder), 1)
+            problems.append(Problem(os.path.join(domain.folder, file), line, 1, "G002",
+                                    f"{tag}: no translation of {short(source)} in {path}",
+                                    "run `policyctl i18n update`, then translate it"))
+            continue
+        if found.fuzzy:
+            stats.fuzzy += 1
+            problems.append(Problem(path, found.lineno or 1, 1, "G003",
+                                    f"{tag}: fuzzy translation of {short(source)} (its English changed)",
+                                    "check the translation against the new English, then remove the `#, fuzzy` line"))
+            continue
+        why = translation_problem(source, found)
+        if why is not None:
+            stats.missing += 1
+            problems.append(Problem(path, found.lineno or 1, 1, "G002",
+                                    f"{tag}: {'no translation' if why == 'missing' else why} of {short(source)}",
+                                    "translate every form (msgstr) of the message"))
+            continue
+        stats.translated += 1
+    for message in catalog:
+        if message.id and message_key(message) not in wanted:
+            stats.obsolete += 1
+            problems.append(Problem(path, message.lineno or 1, 1, "G004",
+                                    f"{tag}: {short(message)} is no longer in the templates",
+                                    "run `policyctl i18n update --drop-obsolete`, or delete the entry"))
+    for message in catalog.obsolete.values():
+        stats.obsolete += 1
+        problems.append(Problem(path, message.lineno or 1, 1, "G004",
+                                f"{tag}: obsolete entry {short(message)} (`#~`)",
+                                "reuse its translation where it fits, then `policyctl i18n update --drop-obsolete`"))
+    return problems
+
+
+_NUMBER = re.compile(r"\d{1,3}(?:[.,\u00a0\u202f' ]\d{3})+(?![\d])|\d+(?:[.,]\d+)?")
+_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[a-z][a-z0-9+.-]*://[^\s)\]>\"]+", re.I)
+
+
+def _numbers(text: str) -> set[float]:
+    """The numbers a text may be writing, in any locale's grouping and decimal sign: `1.000` is
+    1000 or 1.0, `8,00` is 8 or 800 (a false reading only matters when it equals a fact)."""
+    found: set[float] = set()
+    for token in _NUMBER.findall(text):
+        found.add(float(re.sub(r"\D", "", token)))
+        if len(re.findall(r"[.,]", token)) == 1 and not re.search(r"[\u00a0\u202f' ]", token):
+            found.add(float(token.replace(",", ".")))
+    return found
+
+
+def fact_problem(english: list[str], translation: str, facts: dict[str, Any]) -> str | None:
+    """Whether a translation writes one of the program's facts (``facts``: text or number -> the
+    parameter it is a value of) that its English leaves to a placeholder: "48 Stunden" where the
+    English says `%(hours)s`. Such a page would keep the figure when the policy changes."""
+    english_numbers = set().union(*(_numbers(PLACEHOLDER.sub("", e)) for e in english))
+    for number in sorted(_numbers(PLACEHOLDER.sub("", translation)) - english_numbers):
+        name = facts.get(number)
+        if name is not None:
+            shown = int(number) if number == int(number) else number
+            return f"the translation states `{shown}`, a value of the fact `{name}`, where the English has none"
+    for address in _ADDRESS.findall(translation):
+        name = facts.get(address.lower().rstrip("."))
+        if name is not None and not any(address in e for e in english):
+            return f"the translation states `{address}`, a value of the fact `{name}`, where the English has none"
+    for day, name in facts.items():
+        if isinstance(day, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", day) and day in translation \
+                and not any(day in e for e in english):
+            return f"the translation states the date `{day}` of the fact `{name}`, where the English has none"
+    return None
+
+
+def fact_problems(domain: Domain, facts: dict[Any, str]) -> list[Problem]:
+    """G006 for each translation in the domain's catalogs that states a fact (see `fact_problem`)."""
+    problems: list[Problem] = []
+    if not facts:
+        return problems
+    for tag in domain.targets:
+        path = domain.po(tag)
+        if not os.path.exists(path):
+            continue
+        catalog, _ = read(path, tag)
+        for message in catalog or ():
+            if not message.id or message.fuzzy:
+                continue
+            ids = list(message.id) if isinstance(message.id, (list, tuple)) else [message.id]
+            for form in message_forms(message):
+                why = fact_problem(ids, form, facts)
+                if why:
+                    problems.append(Problem(path, message.lineno or 1, 1, "G006", f"{tag}: {why} ({short(message)})",
+                                            "write the placeholder the English uses instead of the figure"))
+                    break
+    return problems
+
+
+def completeness_line(stats: Completeness) -> str:
+    """One line per locale; counts only messages usable in a page (fuzzy and partly translated
+    plural messages are not done, unlike Babel's own statistics)."""
+    parts = [f"{stats.translated} of {stats.total} translated ({stats.percent:.1f}%)"]
+    for what, n in (("missing", stats.missing), ("fuzzy", stats.fuzzy), ("obsolete", stats.obsolete)):
+        if n:
+            parts.append(f"{n} {what}")
+    return f"{stats.tag}: " + ", ".join(parts)
+
+
+def all_targets(domains: Iterable[Domain]) -> list[str]:
+    return sorted({t for d in domains for t in d.targets})

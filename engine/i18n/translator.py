@@ -1,0 +1,89 @@
+"""Looking messages up at render time, in one locale's catalog of one domain.
+
+A missing or fuzzy translation is recorded as a problem (G002, G003) at the place to fix it,
+never hidden: the English is returned in its place so that rendering can go on and report every
+problem in one run, and the build then refuses to publish (engine.site.build, `policyctl build`).
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+import os
+from typing import Callable
+
+from babel.messages.catalog import Catalog
+
+from engine.i18n.catalogs import Domain, Key, markup_problem, message_forms, message_key, placeholders, read, short
+from engine.i18n.cldr import SOURCE_LOCALE
+from engine.problems import Problem
+
+
+class Translator:
+    """Looks messages up in one locale's catalog; a missing or fuzzy one is recorded, never hidden."""
+
+    def __init__(self, domain: Domain, tag: str, sources: dict[Key, tuple[str, int]]) -> None:
+        self.domain, self.tag = domain, tag
+        self.sources = sources  # where each message is written, for problems
+        self.problems: set[Problem] = set()
+        self.catalog: Catalog | None = None
+        self._plural: Callable[[int], int] = lambda n: 0 if n == 1 else 1
+        if tag != SOURCE_LOCALE:
+            path = domain.po(tag)
+            if os.path.exists(path):
+                self.catalog, bad = read(path, tag)
+                self.problems.update(bad)
+            if self.catalog is not None:
+                self._plural = _gettext.c2py(self.catalog.plural_expr)
+
+    def _report(self, key: Key, code: str, what: str, line: int | None = None) -> None:
+        path = self.domain.po(self.tag)
+        if line is None:
+            file, src_line = self.sources.get(key, (path, 1))
+            where: tuple[str, int] = (file, src_line)
+        else:
+            where = (path, line)
+        self.problems.add(Problem(where[0], where[1], 1, code, f"{self.tag}: {what} {short(key[0])}",
+                                  "run `policyctl i18n update`, translate, then `policyctl i18n check`"))
+
+    def lookup(self, msgid: str, plural: str | None = None, n: int = 1, context: str | None = None) -> str:
+        english = msgid if plural is None or n == 1 else plural
+        if self.tag == SOURCE_LOCALE:
+            return english
+        key: Key = (msgid, context)
+        if self.catalog is None:
+            self.problems.add(Problem(self.domain.po(self.tag), 1, 1, "G002",
+                                      f"{self.tag}: no catalog, so no page in this language can be published",
+                                      "run `policyctl i18n update` and translate the new file"))
+            return english
+        found = self.catalog.get(msgid, context)
+        if found is None:
+            self._report(key, "G002", "no translation of")
+            return english
+        if found.fuzzy:
+            self._report(key, "G003", "fuzzy translation of", found.lineno)
+            return english
+        forms = message_forms(found)
+        text = forms[min(self._plural(n), len(forms) - 1)] if plural is not None else forms[0]
+        if not text.strip():
+            self._report(key, "G002", "empty translation of", found.lineno)
+            return english
+        english_ids = [msgid] + ([plural] if plural else [])
+        unsafe = markup_problem(english_ids, text)
+        if unsafe:  # never published: it could pad a page without bound or inject markup (i18n.markup_problem)
+            self._report(key, "G002", f"{unsafe}:", found.lineno)
+            return english
+        if placeholders(text) != set().union(*(placeholders(e) for e in english_ids)):
+            # a translation without the English's placeholder states its own figure ("48 Stunden")
+            self._report(key, "G002", "the placeholders differ from the English in the translation of", found.lineno)
+            return english
+        return text
+
+
+def source_index(catalog: Catalog, folder: str) -> dict[Key, tuple[str, int]]:
+    """Where each message of a template catalog is written (first place), as (path, line)."""
+    index: dict[Key, tuple[str, int]] = {}
+    for message in catalog:
+        if message.id and message.locations:
+            file, line = message.locations[0]
+            index[message_key(message)] = (os.path.join(folder, file), int(line))
+    return index

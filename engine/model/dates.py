@@ -1,0 +1,100 @@
+"""Dates and date-times as policyctl reads them: the same forms on every Python version.
+
+Python's ``fromisoformat`` reads more forms from 3.11 on (`Z`, `20230701`, week dates, any number
+of fraction digits) than on 3.10, so it is not used directly: every date and date-time policyctl
+reads (`--at`, effective dates, test cases, decision inputs, expression helpers, page filters)
+goes through this module.
+
+- A **date** is `YYYY-MM-DD` (ISO 8601's extended calendar date): `2024-03-01`. The compact
+  `20240301`, week dates (`2024-W09-5`) and ordinal dates (`2024-061`) are refused.
+- A **date-time** is RFC 3339: `YYYY-MM-DDTHH:MM:SS` with an optional fraction of a second and a
+  time-zone offset, `Z` or `±HH:MM`: `2024-03-01T17:00:00Z`, `2024-03-01T17:00:00.250-08:00`.
+  As RFC 3339 allows, `T` and `Z` may be lower case and `T` a space; the seconds may be left out
+  (`2024-03-01T17:00+01:00`); a fraction is read to the microsecond. An offset is required: a
+  date-time without one is refused (`NoOffset`), never assumed to be UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from typing import Any, Callable
+
+DATE_FORM = "YYYY-MM-DD"
+DATE_TIME_FORM = "YYYY-MM-DDTHH:MM:SS with `Z` or an offset such as `+01:00`"
+
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+_COMPACT_DATE = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})\Z")
+_DATE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ](?:[01][0-9]|2[0-3]):[0-5][0-9]"
+                        r"(?::[0-5][0-9](\.[0-9]+)?)?([Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?\Z")
+
+
+class NoOffset(ValueError):
+    """A date-time in the accepted form but without a time-zone offset."""
+
+
+def parse_date(text: str) -> _dt.date:
+    """The date written ``YYYY-MM-DD``; ValueError, with a message for people, for anything else."""
+    if not isinstance(text, str):
+        raise ValueError(f"expected a date string ({DATE_FORM}), got `{text!r}`")
+    if _DATE.match(text) is None:
+        raise ValueError(f"`{text}` is not a date in the form {DATE_FORM}")
+    try:
+        return _dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"`{text}` is not a day of the calendar") from None
+
+
+def parse_datetime(text: str) -> _dt.datetime:
+    """The offset-aware date-time of an RFC 3339 text; ValueError (NoOffset without an offset)."""
+    found = _DATE_TIME.match(text) if isinstance(text, str) else None
+    if found is None:
+        raise ValueError(f"`{text}` is not a date-time in the form {DATE_TIME_FORM}")
+    fraction, offset = found.groups()
+    if offset is None:
+        raise NoOffset(f"date-time `{text}` has no time-zone offset; add `Z` or one like `+01:00`")
+    # In this form ``fromisoformat`` reads a text the same on every version (and fast, in C), but for
+    # what Python 3.10 does not know: `Z`, and a fraction of other than 3 or 6 digits. Those are
+    # rewritten first: `+00:00`, the fraction cut or padded to 6 digits.
+    iso = text
+    if offset in ("Z", "z") or fraction and len(fraction) not in (4, 7):
+        head = text[:found.start(1) if fraction else found.start(2)]
+        iso = head + (fraction[:7].ljust(7, "0") if fraction else "") + ("+00:00" if offset in ("Z", "z") else offset)
+    try:
+        return _dt.datetime.fromisoformat(iso)
+    except ValueError:
+        raise ValueError(f"`{text}` is not a moment of the calendar") from None
+
+
+def parse(text: str) -> _dt.date | _dt.datetime:
+    """A date (ten characters or fewer) or an offset-aware date-time, as the functions above read them."""
+    if isinstance(text, str) and len(text) <= 10:
+        return parse_date(text)
+    return parse_datetime(text)
+
+
+def date_hint(text: object) -> str:
+    """How to write the date ``text`` was meant to be, for a message's hint."""
+    compact = _COMPACT_DATE.match(text) if isinstance(text, str) else None
+    if compact:
+        return f"write it `{compact[1]}-{compact[2]}-{compact[3]}`: dates are read in the form {DATE_FORM} only"
+    return f"write a date in the form {DATE_FORM}, such as 2024-03-01"
+
+
+def format_checker() -> Any:
+    """A jsonschema FormatChecker whose `date` and `date-time` are the forms above (jsonschema's
+    own `date-time` check needs an optional package, without which any text passes)."""
+    from jsonschema import FormatChecker
+
+    checker = FormatChecker()
+    for name, parse_form in (("date", parse_date), ("date-time", parse_datetime)):
+        checker.checks(name)(lambda value, parse_form=parse_form: not isinstance(value, str) or _parses(parse_form, value))
+    return checker
+
+
+def _parses(parse_form: Callable[[str], object], text: str) -> bool:
+    try:
+        parse_form(text)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,364 @@
+"""A loaded policy repository: the public entry point (``engine.load``) and its questions.
+
+Loading never raises for bad content: every problem lands in ``Repository.problems`` and the
+parts that are sound are still built, so ``validate`` can report all problems in one run.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from engine.model.dates import date_hint, parse_date
+from engine.model import build
+from engine.source import layout
+from engine.source import links
+from engine.schema import check as schema
+from engine.source.loader import Document, load_file
+from engine.model.clock import LINES_KEY, ZONE_KEY, today
+from engine.model.policy import Entry, Marketplace, Program
+from engine.problems import PolicyError, Pos, Problem
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """The rule for one program in one marketplace on one date."""
+
+    program: Program
+    marketplace: Marketplace
+    at: str
+    values: dict[str, Any]
+    entries: dict[str, Entry]
+
+    def provenance(self, name: str) -> Pos:
+        return self.entries[name].pos
+
+    def origin(self, name: str) -> str:
+        """Which layer a value came from: `base`, `overlay`, or a dated change of either."""
+        entry = self.entries[name]
+        layer = "overlay" if name in getattr(self.program.overlays.get(self.marketplace.id), "parameters", {}) else "base"
+        return f"{layer} change from {entry.start}" if entry.start else layer
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One effective-dated change of one parameter in one marketplace."""
+
+    program: str
+    marketplace: str
+    parameter: str
+    start: str
+    old: Any
+    new: Any
+    entry: Entry
+
+
+class Repository:
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self.documents: dict[str, Document] = {}
+        self.marketplaces: dict[str, Marketplace] = {}
+        self.programs: dict[str, Program] = {}
+        self.problems: list[Problem] = []
+        # the languages pages are published in (a team's policyctl.toml); None: every marketplace's
+        self.languages: tuple[str, ...] | None = None
+        self._compiled: dict[tuple[str, str], Any] = {}
+        self._params: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self._answering: dict[tuple[str, str, str, str], tuple[Any, dict[str, Any], str]] = {}
+
+    # -- questions -------------------------------------------------------------------------
+    def program(self, program_id: str) -> Program:
+        prog = self.programs.get(program_id)
+        if prog is None:
+            raise PolicyError([_usage(f"unknown program `{program_id}`", self.programs)], usage=True)
+        return prog
+
+    def _marketplace(self, prog: Program, mp: str) -> Marketplace:
+        if mp not in prog.marketplaces or mp not in self.marketplaces:
+            raise PolicyError([_usage(f"`{prog.id}` is not offered in marketplace `{mp}`", prog.marketplaces)],
+                              usage=True)
+        return self.marketplaces[mp]
+
+    def resolve(self, program: str, marketplace: str, at: str | None = None) -> Resolved:
+        """Apply the merge rule and effective dates: what holds for ``marketplace`` on ``at``."""
+        prog = self.program(program)
+        mp = self._marketplace(prog, marketplace)
+        day = _check_date(at or today(mp.time_zone))
+        entries = {name: _entry_at(prog.timeline(name, marketplace), day) for name in prog.parameters}
+        return Resolved(prog, mp, day, {k: e.value for k, e in entries.items()}, entries)
+
+    def today(self, program: str, marketplace: str) -> str:
+        """Today in the marketplace's time zone (the default date of every question)."""
+        return today(self._marketplace(self.program(program), marketplace).time_zone)
+
+    def params(self, program: str, marketplace: str, at: str) -> dict[str, Any]:
+        """What a decision reads: the resolved parameters, plus the marketplace's time zone and every
+        parameter's timeline (for `param_on`) under keys no expression can name."""
+        key = (program, marketplace, at)
+        values = self._params.get(key)
+        if values is None:
+            values = self._params[key] = context(self.resolve(program, marketplace, at))
+        return values
+
+    def history(self, program: str, marketplace: str | None = None) -> list[Change]:
+        """Every dated change, oldest first, for one marketplace or all the program's marketplaces."""
+        prog = self.program(program)
+        mps = [self._marketplace(prog, marketplace).id] if marketplace else list(prog.marketplaces)
+        changes = []
+        for mp in mps:
+            for name in prog.parameters:
+                line = prog.timeline(name, mp)
+                for before, entry in zip(line, line[1:]):
+                    changes.append(Change(prog.id, mp, name, entry.start or "", before.value, entry.value, entry))
+        return sorted(changes, key=lambda c: (c.start, c.marketplace, c.parameter))
+
+    def compiled(self, program: str, decision: str) -> Any:
+        prog = self.program(program)
+        if decision not in prog.decisions:
+            raise PolicyError([_usage(f"`{program}` has no decision `{decision}`", prog.decisions)], usage=True)
+        key = (program, decision)
+        if key not in self._compiled:
+            from engine.decisions.compile import compile_decision
+
+            compiled, problems = compile_decision(prog.decisions[decision], set(prog.parameters))
+            if compiled is None:
+                raise PolicyError(problems)
+            self._compiled[key] = compiled
+        return self._compiled[key]
+
+    def decide(self, program: str, decision: str, inputs: dict[str, Any], marketplace: str,
+               at: str | None = None, validate: bool = True) -> Any:
+        """Answer one decision; input problems come back as a result with problems, not an exception."""
+        key = (program, decision, marketplace, at or self.today(program, marketplace))
+        known = self._answering.get(key)  # the look-ups below cost more than a small decision
+        if known is None:
+            compiled = self.compiled(program, decision)
+            self._marketplace(self.programs[program], marketplace)
+            day = _check_date(key[3])
+            known = self._answering[key] = (compiled, self.params(program, marketplace, day), day)
+        compiled, params, day = known
+        if validate:
+            return compiled.decide(inputs, params, day)
+        return compiled.evaluate(inputs, params, day)
+
+
+def context(resolved: Resolved) -> dict[str, Any]:
+    """``resolved``'s values as a decision reads them (see ``Repository.params``)."""
+    prog, mp = resolved.program, resolved.marketplace.id
+    lines = {name: tuple((e.start, e.value) for e in prog.timeline(name, mp)) for name in prog.parameters}
+    return {**resolved.values, ZONE_KEY: resolved.marketplace.time_zone, LINES_KEY: lines}
+
+
+def _usage(message: str, known: Iterable[str]) -> Problem:
+    names = sorted(known)
+    return Problem("<command line>", 1, 1, "L004", message, f"known: {', '.join(names) if names else 'none'}")
+
+
+_DAYS: dict[str, str] = {}  # dates already checked: `decide` checks one per call
+
+
+def _check_date(day: str) -> str:
+    known = _DAYS.get(day) if type(day) is str else None
+    if known is not None:
+        return known
+    try:
+        checked = parse_date(day).isoformat()
+        if type(day) is str and len(_DAYS) < 4096:
+            _DAYS[day] = checked
+        return checked
+    except ValueError as e:
+        raise PolicyError([Problem("<command line>", 1, 1, "L004", str(e), date_hint(day))], usage=True) from None
+
+
+def _entry_at(line: tuple[Entry, ...], day: str) -> Entry:
+    chosen = line[0]
+    for entry in line[1:]:
+        if entry.start is not None and entry.start <= day:
+            chosen = entry
+    return chosen
+
+
+# -- loading -------------------------------------------------------------------------------
+
+def load(root: str = "policies") -> Repository:
+    """Load every file below the policies folder ``root``; see ``Repository.problems``."""
+    if not os.path.isdir(root):
+        raise PolicyError([Problem(root, 1, 1, "Y001", "no such folder", "give the path of a policies folder")],
+                          usage=True)
+    repo = Repository(root)
+    files = layout.yaml_entries(root)
+    by_kind: dict[str, list[tuple[layout.Placed, Document]]] = {}
+    # Loading builds millions of small acyclic objects that all stay alive: the cycle collector
+    # would scan them again and again for nothing (~15% of a large load). Reference counting
+    # still frees everything; collection resumes afterwards.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        from engine.cache import documents as doccache
+
+        pack = doccache.Pack.open(root)  # files unchanged since the last run are not parsed again
+        for path, link in files:
+            placed, doc, kind = read(root, path, pack, link)
+            repo.documents[path] = doc
+            repo.problems += doc.problems
+            if kind is not None and not doc.problems:
+                by_kind.setdefault(kind, []).append((placed, doc))
+        if pack is not None:
+            pack.save()
+        _assemble(repo, by_kind)
+    finally:
+        if collecting:
+            gc.enable()
+    repo.problems += links.leaving(root)  # templates, catalogs and folders too (YAML files: in `read`)
+    repo.problems += _restated_marketplace_attributes(repo)
+    repo.problems = sorted(set(repo.problems), key=Problem.sort_key)
+    return repo
+
+
+# What marketplaces.yaml states of each marketplace; a program parameter of the same name restates it
+MARKETPLACE_ATTRIBUTES = ("country", "currency", "time_zone")
+
+
+def _restated_marketplace_attributes(repo: Repository) -> list[Problem]:
+    """P013 for each value of a parameter named like a marketplace attribute (`currency`) that
+    differs from the marketplace's, in any marketplace and at any date: a JPY marketplace whose
+    program says USD would publish "$8.00"."""
+    problems: list[Problem] = []
+    for program in repo.programs.values():
+        for name in MARKETPLACE_ATTRIBUTES:
+            if name not in program.parameters:
+                continue
+            for mp_id in program.marketplaces:
+                mp = repo.marketplaces.get(mp_id)
+                if mp is None:
+                    continue
+                stated = getattr(mp, name)
+                for entry in program.timeline(name, mp_id):
+                    if entry.value != stated:
+                        problems.append(Problem.at(
+                            entry.pos, "P013", f"`{name}` is {entry.value!r} here but {stated!r} for the marketplace "
+                            f"`{mp_id}` in marketplaces.yaml",
+                            f"pages and decisions can read the marketplace's `{name}`; make this value agree or "
+                            "drop the parameter"))
+    return problems
+
+
+def read(root: str | None, path: str, pack: Any = None,
+         link: bool | None = None) -> tuple[layout.Placed, Document, str | None]:
+    """Load one file, decide its kind and check it against that kind's schema. ``link``: whether
+    ``path`` is a symbolic link, when the caller knows (None: ask the system)."""
+    placed = layout.classify(root, path)
+    if (os.path.islink(path) if link is None else link) and root is not None:
+        target = os.path.realpath(path)
+        if os.path.commonpath([target, os.path.realpath(root)]) != os.path.realpath(root):
+            doc = Document(path)
+            doc.problems.append(Problem(path, 1, 1, "L005", "a symbolic link to a file outside the repository",
+                                        "copy the file into the repository instead"))
+            return placed, doc, None
+    doc = pack.load(path) if pack is not None else load_file(path)
+    if doc.problems:
+        return placed, doc, placed.kind
+    declared = doc.data.get("kind") if isinstance(doc.data, dict) else None
+    kind = placed.kind
+    if declared is not None and declared not in schema.KINDS:
+        doc.problems.append(Problem.at(doc.pos(("kind",)), "L001", f"unknown kind `{declared}`",
+                                       f"use one of: {', '.join(schema.KINDS)}"))
+        return placed, doc, None
+    if kind is not None and declared is not None and declared != kind:
+        doc.problems.append(Problem.at(doc.pos(("kind",)), "L002",
+                                       f"declared `kind: {declared}` but this place in the layout holds a {kind} file",
+                                       f"write `kind: {kind}`, or move the file"))
+        return placed, doc, None
+    kind = kind or declared
+    if kind is None:
+        doc.problems.append(Problem(path, 1, 1, "L001", "policyctl does not know what kind of file this is",
+                                    f"put it where the layout expects it, or declare `kind:` ({', '.join(schema.KINDS)})"))
+        return placed, doc, None
+    doc.problems += schema.check_document(doc, kind)
+    return placed, doc, kind
+
+
+def _assemble(repo: Repository, by_kind: dict[str, list[tuple[layout.Placed, Document]]]) -> None:
+    for placed, doc in by_kind.get("marketplaces", []):
+        found, problems = build.marketplaces(doc)
+        repo.problems += problems
+        for mp_id, mp in found.items():
+            if mp_id in repo.marketplaces:
+                repo.problems.append(Problem.at(mp.pos, "P011", f"marketplace `{mp_id}` is declared twice",
+                                                "keep one declaration"))
+            repo.marketplaces[mp_id] = mp
+    for placed, doc in by_kind.get("program", []):
+        folder = placed.program or doc.data["id"]
+        prog, problems = build.program(doc, folder, repo.marketplaces)
+        repo.problems += problems
+        if prog.id in repo.programs:
+            repo.problems.append(Problem.at(doc.pos(("id",)), "P011", f"program `{prog.id}` is declared twice",
+                                            "program ids must be unique"))
+        repo.programs[prog.id] = prog
+    _attach(repo, by_kind)
+
+
+def _owner(repo: Repository, placed: layout.Placed, doc: Document) -> Program | None:
+    prog = repo.programs.get(placed.program or "")
+    if prog is None:
+        repo.problems.append(Problem(doc.path, 1, 1, "L004",
+                                     f"no program.yaml for `{placed.program}`: this file belongs to no program",
+                                     "create the program's program.yaml, or move the file"))
+    return prog
+
+
+def _attach(repo: Repository, by_kind: dict[str, list[tuple[layout.Placed, Document]]]) -> None:
+    """Overlays, decisions and tests into their programs (Program is frozen: rebuild the mappings)."""
+    for placed, doc in by_kind.get("overlay", []):
+        prog = _owner(repo, placed, doc)
+        if prog is None:
+            continue
+        found, problems = build.overlay(doc, placed.stem or "", prog, repo.marketplaces)
+        repo.problems += problems
+        if found is None:
+            continue
+        if found.marketplace in prog.overlays:
+            repo.problems.append(Problem.at(doc.pos(("marketplace",)), "P008",
+                                            f"a second overlay for marketplace `{found.marketplace}`",
+                                            "keep one overlay file per marketplace"))
+            continue
+        prog.overlays[found.marketplace] = found
+        if found.marketplace not in prog.marketplaces:  # an overlay file offers the program there
+            object.__setattr__(prog, "marketplaces", prog.marketplaces + (found.marketplace,))
+    for placed, doc in by_kind.get("decision", []):
+        prog = _owner(repo, placed, doc)
+        if prog is None:
+            continue
+        dec, problems = build.decision(doc, placed.stem or "", prog.id)
+        repo.problems += problems
+        prog.decisions[dec.id] = dec
+        repo.problems += _compile_problems(repo, dec, prog)
+    for placed, doc in by_kind.get("tests", []):
+        prog = _owner(repo, placed, doc)
+        if prog is None:
+            continue
+        cases = build.tests(doc, prog.id)
+        repo.problems += build.test_problems(doc, cases, prog)
+        object.__setattr__(prog, "tests", prog.tests + tuple(cases))
+
+
+def _compile_problems(repo: Repository, dec: Any, prog: Program) -> list[Problem]:
+    # Known answers come from the disk cache (no Jinja2 import, no parsing); a compiled decision is
+    # kept, so that `decide`, `test` and `build` do not compile it a second time.
+    from engine.cache import compiled as compilecache
+
+    names = set(prog.parameters)
+    cached = compilecache.get(dec, names)
+    if cached is not None:
+        return cached
+    try:
+        from engine.decisions.compile import compile_decision
+    except ImportError:  # the decision engine is optional while it is being written
+        return []
+    compiled, problems = compile_decision(dec, names)
+    if compiled is not None:
+        repo._compiled[(prog.id, dec.id)] = compiled
+    compilecache.put(dec, names, list(problems))
+    return list(problems)

@@ -1,0 +1,55 @@
+"""Files the engine ships beside its code: the JSON Schemas of the file kinds, the default page
+layout (`_site`: templates and their catalogs) and the starter repository of `policyctl init`.
+
+The schemas and the layout have one source, kept where people edit them: `schemas/` and
+`policies/_site/` at the top of policyctl's own repository. A built distribution (wheel, `pip
+install .`, pipx) carries copies made by setup.py's build step in `engine/_data/`, found here with
+importlib.resources; a source checkout or an editable install reads the sources themselves.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
+CHECKOUT = os.path.dirname(ENGINE_DIR)
+# where each shipped folder comes from in a checkout; setup.py copies the same into engine/_data/
+SOURCES = {"schemas": "schemas", "site": os.path.join("policies", "_site")}
+
+
+class NotShipped(RuntimeError):
+    """The installation lacks a file the engine needs (a broken install, never bad input)."""
+
+
+@lru_cache(maxsize=None)
+def data_dir(name: str) -> str:
+    """The folder of shipped data ``name`` ("schemas" or "site") on the file system."""
+    from importlib.resources import files
+
+    shipped = files("engine") / "_data" / name
+    if shipped.is_dir():
+        # Templates are read by Jinja's FileSystemLoader, so the package must stand in real
+        # folders (any pip, pipx or wheel install); a zipped engine is not supported.
+        return os.fspath(shipped)  # type: ignore[arg-type]
+    # A checkout (or an editable install of one): the sources, when this engine is the checkout's.
+    source = os.path.join(CHECKOUT, SOURCES[name])
+    if os.path.isdir(source) and os.path.isfile(os.path.join(CHECKOUT, "pyproject.toml")):
+        return source
+    raise NotShipped(f"policyctl is installed without its {name} (looked in {shipped} and {source}): "
+                     "reinstall it from a wheel or a clone")
+
+
+def schema_dir() -> str:
+    return data_dir("schemas")
+
+
+def default_site_dir() -> str:
+    return data_dir("site")
+
+
+def starter_dir() -> str:
+    """The starter repository `policyctl init` copies (package data inside engine/)."""
+    from importlib.resources import files
+
+    return os.fspath(files("engine") / "starter")  # type: ignore[arg-type]

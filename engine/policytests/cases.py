@@ -1,0 +1,176 @@
+"""Policy test cases: run the `kind: tests` cases of a repository and compare with what they expect.
+
+A case names a decision, a marketplace, a date and inputs; `expect` lists only the outputs it
+cares about (a partial match) and may list `matches`, the ids of the rows that matched. Every case
+becomes an ``Outcome``, a value the reporters (``engine.policytests.report``) print; nothing here prints.
+
+``examples`` gives the pages engine the cases marked `example: true`, evaluated for a page.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from engine.model.policy import TestCase
+from engine.problems import PolicyError, Pos, Problem
+from engine.model.repository import Repository
+
+MISSING: Any = type("Missing", (), {"__repr__": lambda self: "(missing)"})()
+
+
+@dataclass(frozen=True, slots=True)
+class Mismatch:
+    key: str  # an output name, or `matches`
+    expected: Any
+    actual: Any  # MISSING when the decision gave no such output
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One test: a case from a tests file, or a generated boundary check (``kind == "boundary"``)."""
+
+    name: str
+    program: str
+    decision: str
+    pos: Pos
+    context: str  # "program.decision · marketplace · date · input {...}": what was asked
+    mismatches: tuple[Mismatch, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    notes: tuple[str, ...] = ()  # extra lines shown with a failure (rows matched, boundary points)
+    kind: str = "case"
+    result: Any = field(default=None, compare=False, repr=False)  # the DecisionResult, when there is one
+
+    @property
+    def passed(self) -> bool:
+        return not self.mismatches and not self.problems
+
+
+# -- selecting ---------------------------------------------------------------------------------------
+
+
+def cases(repo: Repository, path: str | None = None, keyword: str | None = None) -> list[TestCase]:
+    """The repository's cases in file order, below ``path`` and with ``keyword`` in their name."""
+    found = [c for prog in sorted(repo.programs.values(), key=lambda p: p.id) for c in prog.tests]
+    if path is not None:
+        wanted = os.path.abspath(path)
+        found = [c for c in found if _within(os.path.abspath(c.pos.file), wanted)]
+    if keyword:
+        found = [c for c in found if keyword.lower() in c.name.lower()]
+    return sorted(found, key=lambda c: (c.program, c.pos.file, c.pos.line))
+
+
+def _within(file: str, wanted: str) -> bool:
+    return file == wanted or file.startswith(wanted.rstrip(os.sep) + os.sep)
+
+
+# -- running -----------------------------------------------------------------------------------------
+
+
+def run(repo: Repository, selected: Iterable[TestCase]) -> list[Outcome]:
+    return [run_case(repo, case) for case in selected]
+
+
+def context(case: TestCase) -> str:
+    return f"{case.program}.{case.decision} · {case.marketplace} · {case.at} · input {show(case.input)}"
+
+
+def evaluate(repo: Repository, case: TestCase, at: str | None = None) -> tuple[Any, tuple[Problem, ...]]:
+    """The decision's answer for the case's inputs (on ``at``, default the case's date); D004 at the case."""
+    try:
+        compiled = repo.compiled(case.program, case.decision)
+        params = repo.params(case.program, case.marketplace, at or case.at)
+    except PolicyError as e:
+        return None, tuple(_located(p, case.pos) for p in e.problems)
+    result = compiled.decide(case.input, params, at or case.at, where=case.pos)
+    return result, tuple(result.problems)
+
+
+def _located(problem: Problem, pos: Pos) -> Problem:
+    """A request problem (`<command line>`) is the case's fault: point at the case."""
+    if problem.file != "<command line>":
+        return problem
+    return Problem.at(pos, "T002", problem.message, problem.hint)
+
+
+def run_case(repo: Repository, case: TestCase) -> Outcome:
+    result, problems = evaluate(repo, case)
+    base = Outcome(case.name, case.program, case.decision, case.pos, context(case), result=result)
+    if problems or result is None:
+        return _replace(base, problems=problems)
+    mismatches = compare(case.expect, result.outputs, result.matches)
+    notes = (f"rows matched: {', '.join(result.matches) or '(none; default)'}",) if mismatches else ()
+    return _replace(base, mismatches=mismatches, notes=notes)
+
+
+def _replace(outcome: Outcome, **changes: Any) -> Outcome:
+    from dataclasses import replace
+
+    return replace(outcome, **changes)
+
+
+def compare(expect: dict[str, Any], outputs: dict[str, Any], matches: Iterable[str]) -> tuple[Mismatch, ...]:
+    """The partial match: only the keys in ``expect``; `matches` is the list of matched row ids."""
+    found = []
+    for key, wanted in expect.items():
+        actual = list(matches) if key == "matches" else outputs.get(key, MISSING)
+        if actual is MISSING or not same(wanted, actual):
+            found.append(Mismatch(key, wanted, actual))
+    return tuple(found)
+
+
+def same(expected: Any, actual: Any) -> bool:
+    """JSON equality, except that numbers agree to 1e-9: `0.1 * 3` is the 0.3 an author writes."""
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        return isinstance(expected, bool) and isinstance(actual, bool) and expected == actual
+    if isinstance(expected, (int, float)) and isinstance(actual, (int, float)):
+        return math.isclose(expected, actual, rel_tol=1e-9, abs_tol=1e-9)
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        return expected.keys() == actual.keys() and all(same(v, actual[k]) for k, v in expected.items())
+    if isinstance(expected, (list, tuple)) and isinstance(actual, (list, tuple)):
+        return len(expected) == len(actual) and all(same(a, b) for a, b in zip(expected, actual))
+    return bool(expected == actual) and type(expected) is type(actual)
+
+
+def show(value: Any) -> str:
+    """A value as the author writes it in YAML flow style / JSON."""
+    import json
+
+    if value is MISSING:
+        return "(no such output)"
+    try:
+        return json.dumps(value, ensure_ascii=False, sort_keys=False)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+# -- worked examples for pages -------------------------------------------------------------------------
+
+
+def examples(repo: Repository, program: str, marketplace: str, at: str | None = None) -> list[dict[str, Any]]:
+    """The program's `example: true` cases for ``marketplace``, answered on ``at``.
+
+    ``at`` is the page's date, so an example shows the rule the page shows; None keeps each case's
+    own date. Cases whose decision fails are left out (`policyctl test` reports them). Each item:
+    ``name``, ``description`` (or None), ``decision``, ``title`` (the decision's), ``marketplace``,
+    ``at``, ``input``, ``outputs``, ``matches`` (row ids) and ``reasons`` (the rows' reasons).
+    """
+    prog = repo.programs.get(program)
+    if prog is None:
+        return []
+    found = []
+    for case in prog.tests:
+        if not case.example or case.marketplace != marketplace:
+            continue
+        result, problems = evaluate(repo, case, at)
+        if result is None or problems:
+            continue
+        found.append({
+            "name": case.name, "description": case.description, "decision": case.decision,
+            "title": prog.decisions[case.decision].title, "marketplace": marketplace, "at": at or case.at,
+            "input": dict(case.input), "outputs": dict(result.outputs), "matches": list(result.matches),
+            "reasons": list(result.reasons),
+        })
+    return found

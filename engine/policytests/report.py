@@ -1,0 +1,87 @@
+"""Reporters for `policyctl test`: failures as text, coverage, JUnit XML, and the summary line.
+
+Pure functions from outcomes to strings, so each output is testable exactly. The summary line
+`N passed, N failed` is read by CI tooling: the CLI prints it last.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import Sequence
+
+from engine.policytests.coverage import Coverage
+from engine.policytests.cases import Outcome, show
+from engine.problems import one_line
+
+
+def summary(outcomes: Sequence[Outcome]) -> str:
+    passed = sum(o.passed for o in outcomes)
+    return f"{passed} passed, {len(outcomes) - passed} failed"
+
+
+def where(o: Outcome) -> str:
+    return f"{o.pos.file}:{o.pos.line}"
+
+
+def failures(outcomes: Sequence[Outcome], verbose: bool = False) -> str:
+    """A block per failed test (expected vs actual, problems, `file:line`); with ``verbose`` a line per pass."""
+    out: list[str] = []
+    for o in outcomes:
+        if o.passed:
+            if verbose:
+                out.append(f"ok   {where(o)}: {o.name}")
+            continue
+        out.append(f"FAIL {where(o)}: {o.name}")
+        out.append(f"  {o.context}")
+        for m in o.mismatches:
+            out.append(f"  {m.key}: expected {show(m.expected)}, got {show(m.actual)}")
+        for p in o.problems:
+            out.append(f"  {p.file}:{p.line}:{p.col}: error[{p.code}]: {p.message}")
+            if p.hint:
+                out.append(f"    hint: {p.hint}")
+        out += [f"  {note}" for note in o.notes]
+    return "".join(one_line(line) + "\n" for line in out)  # a test name holding `\n::error::` stays one line
+
+
+def coverage(cov: Coverage, fail_under: float | None = None) -> str:
+    rows, bands = cov.count("row"), cov.count("band")
+    threshold = f" (required: {fail_under:g}%)" if fail_under is not None else ""
+    out = [f"coverage: {rows[0]} of {rows[1]} rows, {bands[0]} of {bands[1]} tier bands: "
+           f"{_percent(cov.percent)}{threshold}"]
+    for program in dict.fromkeys(i.program for i in cov.missing):
+        out.append(f"  {program}:")
+        out += [f"    {i.pos.file}:{i.pos.line}: {i.label}" for i in cov.missing if i.program == program]
+    return "".join(line + "\n" for line in out)
+
+
+def _percent(value: float) -> str:
+    # never round up to 100: "100%" must mean nothing is missing
+    text = f"{int(value * 10) / 10:.1f}"
+    return ("100" if value == 100 else text) + "%"
+
+
+def junit(outcomes: Sequence[Outcome], seconds: float = 0.0) -> str:
+    """JUnit XML: a <testsuite> per program, a <testcase> per case or boundary check, with file and line."""
+    root = ET.Element("testsuites", name="policyctl", tests=str(len(outcomes)),
+                      failures=str(sum(not o.passed for o in outcomes)), errors="0", time=f"{seconds:.3f}")
+    for program in dict.fromkeys(o.program for o in outcomes):
+        mine = [o for o in outcomes if o.program == program]
+        suite = ET.SubElement(root, "testsuite", name=program, tests=str(len(mine)),
+                              failures=str(sum(not o.passed for o in mine)), errors="0", skipped="0")
+        for o in mine:
+            kind = ".boundaries" if o.kind == "boundary" else ""
+            case = ET.SubElement(suite, "testcase", classname=f"{o.program}.{o.decision}{kind}", name=o.name,
+                                 file=o.pos.file, line=str(o.pos.line))
+            if not o.passed:
+                failure = ET.SubElement(case, "failure", message=_message(o), type="T003" if o.kind == "boundary" else "T001")
+                failure.text = failures([o])
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _message(o: Outcome) -> str:
+    if o.mismatches:
+        m = o.mismatches[0]
+        more = f" (and {len(o.mismatches) - 1} more)" if len(o.mismatches) > 1 else ""
+        return f"{m.key}: expected {show(m.expected)}, got {show(m.actual)}{more}"
+    return o.problems[0].message if o.problems else "failed"

@@ -1,0 +1,156 @@
+"""Problems: the one value type every stage reports (loader, schema, semantics, decisions, pages).
+
+A problem is data, never an exception: stages collect them and the CLI turns them into output and
+an exit code. Codes are stable identifiers that tests, CI annotations and users can rely on; the
+catalogue below is their documentation (``policyctl validate --list-codes``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Pos:
+    """A place in a source file; line and column are 1-based, as editors show them."""
+
+    file: str
+    line: int = 1
+    col: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    file: str
+    line: int
+    col: int
+    code: str
+    message: str
+    hint: str = ""
+    severity: Severity = "error"
+
+    @classmethod
+    def at(cls, pos: Pos, code: str, message: str, hint: str = "", severity: Severity = "error") -> Problem:
+        return cls(pos.file, pos.line, pos.col, code, message, hint, severity)
+
+    @property
+    def pos(self) -> Pos:
+        return Pos(self.file, self.line, self.col)
+
+    def to_json(self) -> dict[str, Any]:
+        """The one JSON shape of a problem, in every command's and every format's output."""
+        return {"file": self.file, "line": self.line, "column": self.col, "code": self.code,
+                "severity": self.severity, "message": self.message, "hint": self.hint}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Problem:
+        """The inverse of ``to_json`` (a problem read back from a cache or a tool's output)."""
+        severity: Severity = "warning" if data.get("severity") == "warning" else "error"
+        return cls(str(data["file"]), int(data["line"]), int(data["column"]), str(data["code"]),
+                   str(data["message"]), str(data.get("hint", "")), severity)
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.file, self.line, self.col, self.code, self.message)
+
+    def __str__(self) -> str:
+        return one_line(f"{self.file}:{self.line}:{self.col}: {self.severity}[{self.code}]: {self.message}")
+
+
+# Every character that ends a line for some reader (Python's splitlines, a terminal, a CI log).
+_BREAKS = {c: f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}" for c in
+           [*range(0x00, 0x09), *range(0x0A, 0x20), 0x7F, 0x85, 0x2028, 0x2029]}
+_BREAKS.update({0x0A: "\\n", 0x0D: "\\r"})
+
+
+def one_line(text: str) -> str:
+    """``text`` with line breaks and control characters shown as escapes (`\\n`, `\\x1b`).
+
+    A file name, a test name or a message from a pull request can hold a newline: printed as is,
+    `x\n::error::forged` or `::add-mask::` starts a line, and GitHub Actions runs it as a workflow
+    command; a terminal escape could rewrite the screen. Text output is one line per line we write.
+    """
+    return text.translate(_BREAKS) if not text.isprintable() else text
+
+
+class PolicyError(Exception):
+    """Raised by the public API when asked for something that does not exist or cannot be answered.
+
+    Carries problems so the CLI can print them like any other; ``usage`` marks errors in the
+    request itself (unknown program, marketplace, decision) as opposed to problems in the data.
+    """
+
+    def __init__(self, problems: list[Problem], usage: bool = False) -> None:
+        self.problems = problems
+        self.usage = usage
+        super().__init__("; ".join(p.message for p in problems))
+
+
+# Stable codes and what they mean. Prefixes: Y = YAML reading, S = schema, L = layout,
+# P = parameters and overlays, D = decisions, E = expressions, T = tests, G = pages and i18n,
+# B = bundles.
+CODES: dict[str, str] = {
+    "Y001": "the file cannot be read (missing, a directory, or unreadable)",
+    "Y002": "the file is not valid UTF-8 text or contains NUL bytes (binary)",
+    "Y003": "the file is empty",
+    "Y004": "the file is larger than the size limit",
+    "Y010": "YAML syntax error",
+    "Y011": "a tab character where YAML expects indentation",
+    "Y012": "a key appears twice in one mapping",
+    "Y013": "a tag other than the standard safe ones",
+    "Y014": "a mapping key that is not a plain scalar",
+    "Y015": "nesting deeper than the depth limit",
+    "Y016": "more nodes than the node limit, counting what aliases expand to (billion laughs)",
+    "Y017": "a recursive alias",
+    "Y018": "more than one YAML document in a file",
+    "Y019": "a value that does not fit its explicit tag",
+    "L001": "a YAML file whose kind is neither given by the layout nor declared with `kind:`",
+    "L002": "the declared `kind:` disagrees with the file's place in the layout",
+    "L003": "an id (program, decision, marketplace) that does not match its file or folder name",
+    "L004": "a path that is not a file or folder policyctl can check",
+    "L005": "a symbolic link that leaves the repository",
+    "L006": "a file name that cannot be an id (page templates: ids become output paths and links)",
+    "S001": "a value does not match the schema of its file kind",
+    "P001": "a reference to a marketplace that is not declared",
+    "P002": "an overlay sets a parameter the program does not declare",
+    "P003": "a parameter value does not match the parameter's schema",
+    "P004": "effective dates out of order or repeated",
+    "P005": "numeric tiers overlap",
+    "P006": "numeric tiers leave a gap",
+    "P007": "numeric tiers do not cover the whole range",
+    "P008": "two overlays for one marketplace",
+    "P009": "a parameter's schema is not a valid JSON Schema",
+    "P010": "a locale id that CLDR does not know",
+    "P011": "two programs or marketplaces with the same id",
+    "P012": "a parameter value with neither `source` nor `assumption` (a warning; `validate --evidence error` in CI)",
+    "P013": "a parameter restates a marketplace attribute (`currency`, `time_zone`, `country`) with another value",
+    "D001": "two rows match in a `unique` table",
+    "D002": "a row can never be reached",
+    "D003": "a constant output does not match the declared outputs schema",
+    "D004": "the decision's inputs do not match its input schema",
+    "D005": "an expression failed while evaluating",
+    "D006": "`aggregate` in a table whose hit policy is not `collect`",
+    "E001": "expression syntax error",
+    "E002": "a name that is neither an input, a `let` name, `params`, `at` nor a helper",
+    "E003": "a construct expressions may not use (attribute of an object, private name, unknown filter or test)",
+    "E004": "a parameter the program does not declare",
+    "E005": "an expression longer than the length limit",
+    "T001": "a test case's expected outputs differ from the actual ones",
+    "T002": "a test case refers to an unknown decision or marketplace",
+    "T003": "a generated tier boundary case disagrees with the tier table",
+    "G001": "a template does not compile or uses something the sandbox refuses",
+    "G002": "a translation is missing",
+    "G003": "a translation is fuzzy (its English changed)",
+    "G004": "a translation is obsolete (its English no longer exists)",
+    "G005": "a generated file is stale or missing",
+    "B001": "a file that is not a policyctl bundle (or cannot be read)",
+    "B002": "a bundle whose contents do not match its digests (changed after it was made)",
+    "B003": "a bundle signature that is missing or does not match (POLICYCTL_BUNDLE_KEY)",
+    "B004": "a bundle this policyctl cannot use (another format, or code it did not generate)",
+    "G006": "a translation states one of the program's facts (a number, amount, date, address) instead of its placeholder",
+}

@@ -1,0 +1,103 @@
+"""JSON's types and equality as plain predicates: the small runtime every schema check shares.
+
+Generated validators (engine/schema/_compiled.py, and those compiled at run time by
+engine.schema.codegen) import these, never their generator; engine.schema.fastcheck and
+engine.decisions.inputs use the same ones. JSON's rules, not Python's: a boolean is not a number,
+`1 == 1.0`, and `true` never equals `1`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+from engine.model.dates import parse_date
+
+_RE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+
+
+def is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def is_integer(v: Any) -> bool:
+    if isinstance(v, bool):
+        return False
+    return isinstance(v, int) or isinstance(v, float) and v.is_integer()
+
+
+def is_date(v: str) -> bool:
+    """`format: date`: the one date form of engine.model.dates (YYYY-MM-DD, a real calendar day)."""
+    try:
+        parse_date(v)
+    except ValueError:
+        return False
+    return True
+
+
+class _Bool:
+    """Stands for a bool inside comparisons, so `true` never equals `1` (as in jsonschema)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: bool) -> None:
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Bool) and other.value == self.value
+
+    def __hash__(self) -> int:
+        return hash(("bool", self.value))
+
+
+def equal(a: Any, b: Any) -> bool:
+    """JSON equality: booleans are not numbers, 1 == 1.0, containers compared deeply."""
+    if a is b:
+        return True
+    if isinstance(a, str) or isinstance(b, str):
+        return bool(a == b)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(equal(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(equal(a[k], b[k]) for k in a)
+    if isinstance(a, (list, dict)) or isinstance(b, (list, dict)):
+        return False
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    return bool(a == b)
+
+
+def in_options(v: Any, options: tuple[Any, ...]) -> bool:
+    return any(equal(v, o) for o in options)
+
+
+def unique(items: list[Any]) -> bool:
+    if all(type(i) is str for i in items):
+        return len(set(items)) == len(items)
+    return all(not equal(items[i], items[j]) for i in range(len(items)) for j in range(i + 1, len(items)))
+
+
+def is_string(v: Any) -> bool:
+    return isinstance(v, str)
+
+
+def is_boolean(v: Any) -> bool:
+    return isinstance(v, bool)
+
+
+def is_null(v: Any) -> bool:
+    return v is None
+
+
+def is_object(v: Any) -> bool:
+    return isinstance(v, dict)
+
+
+def is_array(v: Any) -> bool:
+    return isinstance(v, (list, tuple))
+
+
+JSON_TYPES: dict[str, Callable[[Any], bool]] = {
+    "string": is_string, "boolean": is_boolean, "null": is_null, "number": is_number, "integer": is_integer,
+    "object": is_object, "array": is_array,
+}

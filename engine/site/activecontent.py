@@ -1,0 +1,102 @@
+"""Pages that cannot carry active content, whatever the layout template says.
+
+The HTML layout is a template from the repository, untrusted like every other: autoescaping keeps
+policy text out of markup, but the layout itself could write `<script>`, `onload=` or a
+`javascript:` link. Every HTML page is therefore read back with html.parser after rendering and
+refused (G001 at the layout) when it holds a script, an event handler, an embedded object or frame,
+a `javascript:`/`data:`/`vbscript:` URL, or a resource from elsewhere (`http:`, `//host`); then it
+gets a strict Content-Security-Policy: nothing is allowed but the page's own inline style sheets,
+each named by its SHA-256 digest, computed here at build time.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from html.parser import HTMLParser
+
+_ACTIVE_TAGS = frozenset("script iframe frame frameset object embed applet base form portal noscript "
+                         "svg math template".split())
+_PASSIVE_LINKS = frozenset(("alternate", "canonical", "license", "help", "author", "next", "prev"))
+_URL_ATTRIBUTES = frozenset("href src action formaction data poster background cite srcset xlink:href "
+                            "ping manifest codebase longdesc".split())
+_BAD_SCHEME = re.compile(r"^\s*(?:javascript|vbscript|data|file|blob):", re.I)
+# a resource that would be fetched from elsewhere; links (`<a href>`) may point anywhere http(s)
+_FETCHED = frozenset("src srcset poster background data codebase manifest".split())
+_REMOTE = re.compile(r"^\s*(?:[a-z][a-z0-9+.-]*:|//|\\\\)", re.I)
+
+
+class _Reader(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self.styles: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _ACTIVE_TAGS:
+            self.found.append(f"a `<{tag}>` element")
+        if tag == "link" and not set((dict(attrs).get("rel") or "").lower().split()) <= _PASSIVE_LINKS:
+            self.found.append(f"a `<link rel={dict(attrs).get('rel')}>` (it loads something)")
+        if tag == "meta" and any(k == "http-equiv" and (v or "").lower() == "refresh" for k, v in attrs):
+            self.found.append("a `<meta http-equiv=refresh>`")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.found.append(f"an event handler `{name}`")
+            elif name == "style" and value and re.search(r"url\s*\(|expression\s*\(|@import", value, re.I):
+                self.found.append("a style attribute that loads a resource")
+            elif name in _URL_ATTRIBUTES and value:
+                if _BAD_SCHEME.match(value):
+                    self.found.append(f"a `{value.split(':')[0].strip().lower()}:` URL in `{name}`")
+                elif name in _FETCHED and _REMOTE.match(value):
+                    self.found.append(f"a resource from elsewhere in `{name}`")
+        self._in_style = tag == "style"
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        self._in_style = False
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_style:
+            self.styles.append(data)
+            if re.search(r"url\s*\(|@import", data, re.I):
+                self.found.append("a style sheet that loads a resource (`url(...)`, `@import`)")
+
+
+def active_content(html: str) -> list[str]:
+    """What in ``html`` would run, load or send something; empty for a passive page."""
+    reader = _Reader()
+    reader.feed(html)
+    reader.close()
+    return reader.found
+
+
+def style_hashes(html: str) -> list[str]:
+    """`'sha256-...'` of each inline `<style>` element's text, as a CSP names them."""
+    reader = _Reader()
+    reader.feed(html)
+    reader.close()
+    return [f"'sha256-{base64.b64encode(hashlib.sha256(s.encode('utf-8')).digest()).decode()}'" for s in reader.styles]
+
+
+def policy(html: str) -> str:
+    styles = " ".join(dict.fromkeys(style_hashes(html))) or "'none'"
+    # (`frame-ancestors` has no effect in a <meta> policy, so it is not written)
+    return f"default-src 'none'; style-src {styles}; img-src 'self'; base-uri 'none'; form-action 'none'"
+
+
+_HEAD = re.compile(r"<head\b[^>]*>", re.I)
+_CHARSET = re.compile(r"<meta\s+charset=[\"']?[\w-]+[\"']?\s*/?>", re.I)
+
+
+def with_policy(html: str) -> str:
+    """``html`` with a `<meta http-equiv="Content-Security-Policy">` right after its charset (or `<head>`)."""
+    tag = f'<meta http-equiv="Content-Security-Policy" content="{policy(html)}">'
+    at = _CHARSET.search(html) or _HEAD.search(html)
+    if at is None:
+        return tag + "\n" + html
+    return html[:at.end()] + "\n" + tag + html[at.end():]

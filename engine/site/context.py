@@ -1,0 +1,174 @@
+"""What a page template sees: the policy data for one program, marketplace, date and language.
+
+Everything here is data (resolved parameters, the dated history, worked examples from test
+cases, CLDR names); templates add prose only. Values arrive as facts (engine.site.markup.Fact), so the
+HTML can mark each one with `data-fact` and pages in different languages can be compared.
+
+The build date itself is deliberately *not* in the context: a page shows the date its rules
+took effect (`effective_from`), which only changes when an effective date passes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from engine.i18n import cldr as l10n
+from engine.i18n.catalogs import parameter_context
+from engine.site.markup import Fact, Shown, escape, fact
+from engine.model.policy import Program
+from engine.site.render import Renderer
+from engine.model.repository import Change, Repository
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeView:
+    """One dated change of one parameter, for the "what changed" section."""
+
+    date: Fact
+    parameter: str
+    label: Shown | None  # the parameter's translated `label:`, None when it has none
+    old: Any
+    new: Any
+    upcoming: bool
+    date_assumed: bool = False  # the date it took effect is an assumption: pages mark it
+
+
+@dataclass(frozen=True, slots=True)
+class ExampleView:
+    """A test case marked `example: true`: its inputs and expected outputs as facts."""
+
+    decision: str
+    at: Fact
+    input: Fact
+    expect: Fact
+
+
+@dataclass(frozen=True, slots=True)
+class MarketplaceView:
+    id: str
+    code: str  # ISO 3166 country code
+    country: Shown  # the country's name in the page's language (CLDR)
+    site: str | None
+    currency: str
+    time_zone: str
+    locales: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramView:
+    id: str
+    name: Shown  # the official name in the page's language (`names:`)
+    href: str | None = None  # its page for the same marketplace and language, relative (.md)
+
+
+def official_name(program: Program, tag: str) -> str:
+    """`names:` for the locale, its language without script or region, or English."""
+    for key in (tag, tag.split("-")[0], l10n.SOURCE_LOCALE):
+        if key in program.names:
+            return program.names[key]
+    return program.id
+
+
+def effective_dates(repo: Repository, program: str, marketplace: str, at: str) -> tuple[str | None, str | None]:
+    """(the latest effective date on or before `at`, the first one after it) for one marketplace."""
+    starts = [c.start for c in repo.history(program, marketplace)]
+    past = [s for s in starts if s <= at]
+    future = [s for s in starts if s > at]
+    return (max(past) if past else None), (min(future) if future else None)
+
+
+def _change(renderer: Renderer, change: Change, at: str) -> ChangeView:
+    param = renderer.program.parameters[change.parameter]
+    label = None
+    if param.label:
+        text = renderer.translators[renderer.program.id].lookup(param.label, None, 1,
+                                                                parameter_context(change.parameter))
+        label = Shown.of(escape(text))
+    base = f"changes.{change.parameter}.{change.start}"
+    return ChangeView(Fact(f"{base}.date", change.start), change.parameter, label,
+                      fact(f"{base}.old", change.old), fact(f"{base}.new", change.new), change.start > at,
+                      change.entry.date_assumed)
+
+
+class Flags(dict):  # type: ignore[type-arg]
+    """Names that are true; any other name reads as false (`assumed.NAME` for every parameter)."""
+
+    def __missing__(self, key: Any) -> bool:
+        return False
+
+
+def _omitted(entry: Any) -> bool:
+    """An assumed value the program keeps off its pages (`on_pages: omit`)."""
+    return entry.value_assumed and entry.on_pages == "omit"
+
+
+def _published(repo: Repository, program: str, marketplace: str, change: Change) -> bool:
+    """A change pages may state: neither side is a value kept off the pages."""
+    line = repo.program(program).timeline(change.parameter, marketplace)
+    before = [e for e in line if e.start is None or e.start < change.start][-1]
+    return not (_omitted(change.entry) or _omitted(before))
+
+
+def _examples(repo: Repository, program: Program, marketplace: str, values: dict[str, Any]) \
+        -> dict[str, list[ExampleView]]:
+    """Worked examples whose case date falls under the same rules as the page (else they would
+    show figures the page does not state)."""
+    found: dict[str, list[ExampleView]] = {d: [] for d in sorted(program.decisions)}
+    for case in program.tests:
+        if not case.example or case.marketplace != marketplace:
+            continue
+        if repo.resolve(program.id, marketplace, case.at).values != values:
+            continue
+        views = found.setdefault(case.decision, [])
+        base = f"examples.{case.decision}.{len(views)}"
+        views.append(ExampleView(case.decision, Fact(f"{base}.at", case.at), Fact(f"{base}.input", case.input),
+                                 Fact(f"{base}.expect", case.expect)))
+    return found
+
+
+def _newest_first(changes: list[ChangeView], program: Program) -> list[ChangeView]:
+    """Newest first; on one date, in the order the parameters are declared."""
+    order = {name: i for i, name in enumerate(program.parameters)}
+    by_parameter = sorted(changes, key=lambda c: order.get(c.parameter, len(order)))
+    return sorted(by_parameter, key=lambda c: str(c.date.raw), reverse=True)
+
+
+def page_context(repo: Repository, renderer: Renderer, marketplace: str, at: str,
+                 links: dict[str, str] | None = None) -> dict[str, Any]:
+    program = renderer.program
+    tag = renderer.tag
+    resolved = repo.resolve(program.id, marketplace, at)
+    mp = resolved.marketplace
+    renderer.currency, renderer.time_zone = mp.currency, mp.time_zone
+    # Evidence: an assumed value is either left out (templates see none, as for a value not stated
+    # for this marketplace) or shown with a "not yet confirmed" marker (`assumed.NAME`; HTML spans
+    # of its facts carry `data-assumption`).
+    entries = resolved.entries
+    params = {name: None if _omitted(entries[name]) else fact(name, value) for name, value in resolved.values.items()}
+    assumed = Flags({name: True for name, e in entries.items() if e.value_assumed and not _omitted(e)})
+    renderer.params = params
+    since, upcoming = effective_dates(repo, program.id, marketplace, at)
+    history = [c for c in repo.history(program.id, marketplace) if _published(repo, program.id, marketplace, c)]
+    changes = [_change(renderer, c, at) for c in history]
+    # HTML marks assumed values and the dates of changes whose date is assumed (`changes.NAME.DATE.date`)
+    renderer.assumed = frozenset(assumed) | {f"changes.{c.parameter}.{c.start}.date" for c in history if c.entry.date_assumed}
+    # an effective date that is itself an assumption is never shown as "Effective from"
+    since_assumed = any(c.entry.date_assumed for c in repo.history(program.id, marketplace) if c.start == since)
+    return {
+        "p": params,
+        "assumed": assumed,
+        "effective_unconfirmed": since_assumed,
+        "program": ProgramView(program.id, Shown.of(escape(official_name(program, tag)), "program", program.id)),
+        "programs": {pid: ProgramView(pid, Shown.of(escape(official_name(other, tag))), (links or {}).get(pid))
+                     for pid, other in sorted(repo.programs.items())},
+        "marketplace": MarketplaceView(mp.id, mp.country,
+                                       Shown.of(escape(l10n.country_name(mp.country, tag)), "marketplace", mp.id),
+                                       mp.site, mp.currency, mp.time_zone, mp.locales),
+        "locale": tag,
+        "effective_from": None if since_assumed else fact("effective_from", since),
+        "next_change": fact("next_change", upcoming),
+        "changes": _newest_first([c for c in changes if not c.upcoming], program),
+        "upcoming": [c for c in changes if c.upcoming],  # oldest first: the next one leads
+        "examples": _examples(repo, program, marketplace, resolved.values),
+    }

@@ -1,0 +1,61 @@
+"""Past editions: every page as it was on each past effective date of its program and marketplace.
+
+A program's dated changes in one marketplace cut its history into editions. The current edition
+is the page itself (`<program>/<marketplace>/<locale>/<page>.html`); each earlier one has a folder
+of its own beside it, named by the date it took effect, so its address never changes:
+
+    <program>/us/en/help.html             in effect since the latest effective date
+    <program>/us/en/2023-07-01/help.html  an edition that took effect on 2023-07-01 (once superseded)
+    <program>/us/en/original/help.html    the rules before the first dated change
+
+An edition is rendered like the current page, for its first day (the original: the day before
+the first change), from today's sources: a correction to the sources corrects every edition. Which
+editions exist depends only on which effective dates have passed, like the current page itself.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+
+from engine.model.repository import Repository
+
+ORIGINAL = "original"  # the folder of the edition before the first dated change
+
+
+@dataclass(frozen=True, slots=True)
+class Edition:
+    folder: str  # the edition's folder beside the current page: its first day, or ORIGINAL
+    day: str  # the day its pages are rendered for
+    start: str | None  # the day it took effect; None for the original
+    end: str  # the day the next edition took effect
+
+
+def _day_before(day: str) -> str:
+    return (_dt.date.fromisoformat(day) - _dt.timedelta(days=1)).isoformat()
+
+
+def past_editions(repo: Repository, program: str, marketplace: str, day: str) -> list[Edition]:
+    """The editions superseded on ``day``, oldest first (none when nothing has changed yet)."""
+    starts = sorted({c.start for c in repo.history(program, marketplace) if c.start and c.start <= day})
+    if not starts:
+        return []
+    found = [Edition(ORIGINAL, _day_before(starts[0]), None, starts[0])]
+    found += [Edition(a, a, a, b) for a, b in zip(starts, starts[1:])]
+    return found
+
+
+def folder_of(editions: list[Edition], start: str) -> str | None:
+    """The folder of the edition that took effect on ``start``; None for the current one (or unknown)."""
+    for edition in editions:
+        if edition.start == start:
+            return edition.folder
+    return None
+
+
+def before(editions: list[Edition], start: str) -> str | None:
+    """The folder of the edition that a change on ``start`` ended; None when it is not an edition."""
+    for edition in editions:
+        if edition.end == start:
+            return edition.folder
+    return None

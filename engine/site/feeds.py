@@ -1,0 +1,125 @@
+"""Change feeds: one Atom feed (RFC 4287) per program × marketplace × language of its dated changes.
+
+An entry per effective date that has arrived: its title says the date, its summary lists every
+change of that date in the words of the help page's "What changed" section (read back from the
+page's HTML, so a program's own `describe_change` wording and its translations are the feed's
+too), `updated` is the start of that day in the marketplace's time zone, and it links the edition
+that took effect then. Ids are `urn:uuid:` names (RFC 4122 version 5) of the program,
+marketplace, language and date: stable across builds and machines, never reused for another
+entry. Same sources, same day's effective dates: byte-identical feed.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import uuid
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from xml.sax.saxutils import escape, quoteattr
+from zoneinfo import ZoneInfo
+
+FEED_NAME = "changes.atom"
+_NS = uuid.uuid5(uuid.NAMESPACE_URL, "policyctl:changes")
+_CHANGE_DATE = re.compile(r"^changes\.[^.]+\.(\d{4}-\d\d-\d\d)\.date$")
+# XML 1.0 has no place for most control characters (a feed with one is not well-formed)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    date: str  # the effective date
+    title: str
+    summary: str
+    href: str  # the edition that took effect that day, relative to the feed
+
+
+class _Changes(HTMLParser):
+    """The items of a page's "What changed" list, by date: the text of each `<li>` whose date
+    is a `changes.<parameter>.<date>.date` fact, without the date itself and the links to editions."""
+
+    def __init__(self, skip: set[str]) -> None:
+        super().__init__(convert_charrefs=True)
+        self.skip = skip
+        self.found: dict[str, list[str]] = {}
+        self._item: list[str] | None = None
+        self._date: str | None = None
+        self._quiet = 0  # inside the date or an edition link: not part of the text
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "li":
+            self._item, self._date, self._quiet = [], None, 0
+        elif self._item is not None:
+            date = _CHANGE_DATE.match(values.get("data-fact") or "")
+            if date and self._date is None:
+                self._date, self._quiet = date.group(1), self._quiet + 1
+            elif self._quiet or (tag == "a" and values.get("href") in self.skip):
+                self._quiet += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "li" and self._item is not None:
+            if self._date is not None:
+                text = re.sub(r"\s+", " ", "".join(self._item)).strip()
+                text = re.sub(r"^[:：]\s*", "", text)  # after the date
+                text = re.sub(r"\s*[(（]\s*[·・]?\s*[)）]\s*$", "", text)  # the emptied edition links
+                self.found.setdefault(self._date, []).append(text)
+            self._item = None
+        elif self._quiet and tag in ("span", "a"):
+            self._quiet -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self._item is not None and not self._quiet:
+            self._item.append(data)
+
+
+def changes_in(body: str, skip: set[str]) -> dict[str, list[str]]:
+    """The "What changed" items of a page body (HTML), by effective date; ``skip``: hrefs of
+    links whose text is not part of an item (the links to editions)."""
+    reader = _Changes(skip)
+    reader.feed(body)
+    reader.close()
+    return reader.found
+
+
+def entry_id(program: str, marketplace: str, locale: str, date: str) -> str:
+    return f"urn:uuid:{uuid.uuid5(_NS, f'{program}/{marketplace}/{locale}/{date}')}"
+
+
+def feed_id(program: str, marketplace: str, locale: str) -> str:
+    return f"urn:uuid:{uuid.uuid5(_NS, f'{program}/{marketplace}/{locale}')}"
+
+
+def start_of(day: str, time_zone: str) -> str:
+    """Midnight of ``day`` in ``time_zone`` as an RFC 3339 date-time (Atom's `updated`)."""
+    moment = _dt.datetime.combine(_dt.date.fromisoformat(day), _dt.time(), ZoneInfo(time_zone))
+    return moment.isoformat()
+
+
+def _text(value: str) -> str:
+    return escape(_NOT_XML.sub("", value))
+
+
+def atom(*, ident: str, lang: str, title: str, author: str, page_href: str, time_zone: str,
+         entries: list[Entry], ids: list[str]) -> str:
+    """The feed document; ``entries`` newest first, ``ids`` their ids. Needs at least one entry
+    (a feed's `updated` is its newest entry's)."""
+    lines = ['<?xml version="1.0" encoding="utf-8"?>',
+             f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={quoteattr(lang)}>',
+             f"<id>{_text(ident)}</id>",
+             f"<title>{_text(title)}</title>",
+             f"<updated>{start_of(entries[0].date, time_zone)}</updated>",
+             f"<author><name>{_text(author)}</name></author>",
+             f'<link rel="self" type="application/atom+xml" href={quoteattr(FEED_NAME)}/>',
+             f'<link rel="alternate" type="text/html" href={quoteattr(page_href)}/>',
+             '<generator>policyctl</generator>']
+    for entry, ident_ in zip(entries, ids):
+        lines += ["<entry>",
+                  f"<id>{_text(ident_)}</id>",
+                  f"<title>{_text(entry.title)}</title>",
+                  f"<updated>{start_of(entry.date, time_zone)}</updated>",
+                  f'<link rel="alternate" type="text/html" href={quoteattr(entry.href)}/>',
+                  f"<summary>{_text(entry.summary)}</summary>",
+                  "</entry>"]
+    lines.append("</feed>")
+    return "\n".join(lines) + "\n"

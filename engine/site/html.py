@@ -1,0 +1,117 @@
+"""The HTML layout and the index: `policies/_site/*.html.j2`, autoescaped, in the sandbox.
+
+The layout gets the page body already converted from Markdown (engine.site.markup) and wraps it with
+the language and marketplace switchers, `hreflang` alternates and the inline style sheet. Its
+prose comes from the site catalog; everything it interpolates is HTML-escaped by Jinja.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from jinja2 import FileSystemLoader, pass_context
+from jinja2.runtime import Context
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
+
+from engine.problems import Problem
+from engine.site.activecontent import active_content, with_policy
+from engine.site.markup import escape
+from engine.templates.sandbox import RenderError, environment, fail, template_error
+from engine.i18n.translator import Translator
+
+PAGE = "page.html.j2"
+INDEX = "index.html.j2"
+INDEX_MD = "index.md.j2"
+
+
+class Layout:
+    """The site's HTML layout and index; `use` picks the language (one environment, compiled once)."""
+
+    def __init__(self, site_dir: str) -> None:
+        self.site_dir = site_dir
+        self.translator: Translator | None = None
+        self.html = self._environment(autoescape=True)
+        self.markdown = self._environment(autoescape=False)
+        # The layout's few messages, looked up once per language rather than on every page (each
+        # lookup checks the translation for markup). A catalog does not change during a build, and
+        # the translator still records a missing or fuzzy message on the first lookup.
+        self._texts: dict[Translator, dict[str, str]] = {}  # singular messages only: plurals depend on a count
+        self._texts_now: dict[str, str] = {}
+        self._templates: dict[tuple[bool, str], Any] = {}
+
+    def _environment(self, autoescape: bool) -> ImmutableSandboxedEnvironment:
+        # HTML: Jinja escapes for HTML. The Markdown index: every value is escaped for Markdown.
+        env = environment(FileSystemLoader(self.site_dir), finalize=_no_none if autoescape else _markdown_text,
+                          autoescape=autoescape, keep_line_breaks=False)
+        env.globals.update(gettext=self._gettext, _=self._gettext, ngettext=self._ngettext)
+        return env
+
+    def use(self, translator: Translator) -> Layout:
+        self.translator = translator
+        self._texts_now = self._texts.setdefault(translator, {})
+        return self
+
+    def _lookup(self, msgid: str, plural: str | None = None, n: int = 1) -> str:
+        if self.translator is None:
+            fail("no language chosen for the layout")
+        if plural is not None:
+            return self.translator.lookup(msgid, plural, n)
+        text = self._texts_now.get(msgid)
+        if text is None:
+            text = self._texts_now[msgid] = self.translator.lookup(msgid)
+        return text
+
+    @pass_context
+    def _gettext(self, ctx: Context, message: str, **variables: Any) -> str:
+        return self._lookup(message) % {k: str(v) for k, v in variables.items()}
+
+    @pass_context
+    def _ngettext(self, ctx: Context, singular: str, plural: str, num: int, **variables: Any) -> str:
+        variables.setdefault("num", num)
+        return self._lookup(singular, plural, int(num)) % {k: str(v) for k, v in variables.items()}
+
+    def _render(self, env: ImmutableSandboxedEnvironment, name: str, context: dict[str, Any]) -> str:
+        try:
+            key = (env is self.html, name)
+            template = self._templates.get(key)
+            if template is None:  # found once per layout, not on every page (an error is raised every time)
+                template = self._templates[key] = env.get_template(name)
+            text: str = template.render(context)
+        except RenderError:
+            raise
+        except Exception as e:  # noqa: BLE001 - whatever the layout provokes is its G001, never a traceback
+            raise RenderError(template_error(e, os.path.join(self.site_dir, name))) from None
+        if env is not self.html:
+            return text
+        found = active_content(text)
+        if found:  # the layout is untrusted too: no page it makes may run, load or send anything
+            raise RenderError(Problem(os.path.join(self.site_dir, name), 1, 1, "G001",
+                                      f"the page would carry active content: {found[0]}",
+                                      "pages are passive: no scripts, event handlers, frames or "
+                                      "`javascript:`/`data:` URLs, no resources from elsewhere"))
+        return with_policy(text)
+
+    def page(self, view: dict[str, Any]) -> str:
+        view = dict(view, body=Markup(view["body"]))  # made by markdown-it with raw HTML disabled
+        return self._render(self.html, PAGE, view)
+
+    def index(self, view: dict[str, Any]) -> str:
+        return self._render(self.html, INDEX, view)
+
+    def index_markdown(self, view: dict[str, Any]) -> str:
+        return self._render(self.markdown, INDEX_MD, view)
+
+
+def _no_none(value: Any) -> Any:
+    if value is None:
+        fail("nothing to show: the value is null")
+    return value
+
+
+def _markdown_text(value: Any) -> Any:
+    """In the Markdown index every value is escaped for Markdown (links are made from Markup paths)."""
+    value = _no_none(value)
+    return value if isinstance(value, Markup) else escape(str(value))
+

@@ -1,0 +1,356 @@
+"""Rendering one program's page templates in one language: output, translation, filters.
+
+A page template writes Markdown; shared parts and the frame live in `policies/_site/` and are
+included as `_site/<name>`. It runs under engine.templates.sandbox. Every `{{ }}` goes through `show`:
+escaped for Markdown (engine.site.markup), facts marked when rendering for HTML. Prose is translated
+through the catalogs (engine.i18n.translator); every fact is formatted by a CLDR filter (engine.i18n.cldr).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+from collections.abc import Iterator
+from typing import Any, Callable, cast
+
+from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, pass_context
+from jinja2 import tests as jinja_tests
+from jinja2.runtime import Context
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
+
+from engine.i18n import cldr as l10n
+from engine.i18n.catalogs import PLACEHOLDER, SITE, label_context, placeholders
+from engine.i18n.cldr import SOURCE_LOCALE
+from engine.site.manifest import pages_dir
+from engine.site.markup import Fact, FactMarks, Shown, escape, strip_marks, unwrap
+from engine.model.policy import Program
+from engine.model.repository import Repository
+from engine.templates.check import padded_conversion
+from engine.templates.sandbox import RenderError, environment, fail, template_error
+from engine.i18n.translator import Translator
+
+SITE_PREFIX = SITE + "/"
+MAX_LIST = 1000  # items a list filter takes from a generator: data lists are short, a page stays bounded
+
+
+class Renderer:
+    """Renders one program's templates, as Markdown or as Markdown with facts marked for HTML.
+
+    One environment per program, so each template compiles once; `use` switches the language.
+    """
+
+    def __init__(self, repo: Repository, program: Program, site_dir: str) -> None:
+        self.repo, self.program = repo, program
+        self.tag = SOURCE_LOCALE
+        self.translators: dict[str, Translator] = {}  # by domain name: the program's id and SITE
+        self.labels: dict[str, str] = dict(program.extra.get("labels") or {})
+        self.currency = ""  # the marketplace's, set with the page context
+        self.time_zone = "UTC"
+        self.params: dict[str, Any] = {}
+        self.marks: FactMarks | None = None  # set while rendering for HTML
+        self.assumed: frozenset[str] = frozenset()  # parameters whose value is an assumption (set with the context)
+        self.env = self._environment(site_dir)
+
+    def use(self, tag: str, translators: dict[str, Translator]) -> None:
+        """Render in the language ``tag`` with these catalogs (by domain) from now on."""
+        self.tag, self.translators = tag, translators
+
+    def _environment(self, site_dir: str) -> ImmutableSandboxedEnvironment:
+        loader = ChoiceLoader([FileSystemLoader(pages_dir(self.program)),
+                               PrefixLoader({SITE: FileSystemLoader(site_dir)})])
+        env = environment(loader, finalize=self.show)  # autoescaped: `show` escapes for Markdown
+        env.filters.update({name: _per_render(f) for name, f in self.filters().items()})
+        for name in ("number", "string", "mapping", "sequence", "iterable", "integer", "float"):
+            env.tests[name] = _unwrapping(cast(Callable[..., Any], jinja_tests.TESTS[name]))
+        env.globals.update(gettext=self._gettext, _=self._gettext, ngettext=self._ngettext,
+                           pgettext=self._pgettext, npgettext=self._npgettext)
+        return env
+
+    # -- output ------------------------------------------------------------------------------
+    def show(self, value: Any) -> Markup:
+        """What `{{ value }}` writes: page text, escaped for Markdown; facts marked for HTML."""
+        if isinstance(value, Shown):
+            if value.fact is not None and self.marks is not None:
+                return Markup(self.marks.mark(value))
+            return Markup(str(value))
+        if isinstance(value, Markup):
+            return value
+        if isinstance(value, Fact):
+            return self.show(self.default_format(value))
+        if isinstance(value, Items):
+            return self.show(self.join(value))
+        if value is None:
+            return fail("nothing to show: the value is null (`none`); test it with `is none` and write prose")
+        if isinstance(value, bool):
+            return fail("a yes/no value cannot be shown; write prose with {% if %}")
+        if isinstance(value, (int, float)):
+            return escape(l10n.number(value, self.tag))
+        if isinstance(value, (dict, list, tuple)):
+            return fail("a mapping or list cannot be shown as it is; pick a field or use a filter (list, labels)")
+        return escape(str(value))
+
+    def default_format(self, fact: Fact) -> Shown:
+        raw = fact.raw
+        if isinstance(raw, bool) or raw is None:
+            self.show(raw)
+        if isinstance(raw, (int, float)):
+            return Shown.of(escape(l10n.number(raw, self.tag)), fact.path, raw)
+        if isinstance(raw, str):
+            return Shown.of(escape(raw), fact.path, raw)
+        if isinstance(raw, list) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in raw):
+            return self.join(fact)
+        return fail(f"the fact `{fact.path}` is a {type(raw).__name__}: pick a field or use a filter")
+
+    # -- translation -------------------------------------------------------------------------
+    def _translator(self, ctx: Context, msgid: str, context: str | None) -> Translator:
+        """The catalog of the template the message is written in (a `_site/` one or the program's).
+
+        A block the program fills in runs with the program template's context even inside a
+        `_site/` frame, so a message the first choice never extracted is looked up in the other.
+        """
+        mine = SITE if (ctx.name or "").startswith(SITE_PREFIX) else self.program.id
+        other = self.program.id if mine == SITE else SITE
+        key = (msgid, context)
+        if key not in self.translators[mine].sources and key in self.translators[other].sources:
+            return self.translators[other]
+        return self.translators[mine]
+
+    def translate(self, translator: Translator, msgid: str, plural: str | None, num: Any, context: str | None,
+                  variables: dict[str, Any]) -> Shown:
+        n = unwrap(num) if plural is not None else 1
+        if plural is not None and (isinstance(n, bool) or not isinstance(n, (int, float))):
+            return fail(f"the count of a plural message must be a number, not {n!r}")
+        if plural is not None:
+            variables.setdefault("num", num)
+        if plural is not None and not math.isfinite(n):
+            return fail(f"the count of a plural message must be a finite number, not {n!r}")
+        text = translator.lookup(msgid, plural, int(n) if plural is not None else 1, context)
+        padded = padded_conversion(text)
+        if padded:  # `_('%200000000s')` would pad the page to 200 MB
+            return fail(f"the message {msgid!r} has the conversion `{padded}`: a message holds only "
+                        "`%(name)s` placeholders and `%%`")
+        shown = {k: self.show(v) for k, v in variables.items()}
+        try:
+            return Shown(text % shown)
+        except (KeyError, ValueError, TypeError) as e:
+            return fail(f"the {translator.tag} translation of {msgid!r} does not fit its placeholders ({e})")
+
+    @pass_context
+    def _gettext(self, ctx: Context, message: str, **variables: Any) -> Shown:
+        return self.translate(self._translator(ctx, message, None), message, None, None, None, variables)
+
+    @pass_context
+    def _ngettext(self, ctx: Context, singular: str, plural: str, num: Any, **variables: Any) -> Shown:
+        return self.translate(self._translator(ctx, singular, None), singular, plural, num, None, variables)
+
+    @pass_context
+    def _pgettext(self, ctx: Context, context: str, message: str, **variables: Any) -> Shown:
+        return self.translate(self._translator(ctx, message, context), message, None, None, context, variables)
+
+    @pass_context
+    def _npgettext(self, ctx: Context, context: str, singular: str, plural: str, num: Any, **variables: Any) -> Shown:
+        return self.translate(self._translator(ctx, singular, context), singular, plural, num, context, variables)
+
+    # -- filters -----------------------------------------------------------------------------
+    def filters(self) -> dict[str, Callable[..., Any]]:
+        return {
+            "number": self.number, "percent": self.percent, "money": self.money, "date": self.date,
+            "duration": self.duration, "list": self.join, "label": self.label, "labels": self.label_list,
+            "language": self.language, "languages": self.languages, "country": self.country,
+            "email": self.email, "value": self.value, "inline": self.inline, "datetime": self.datetime,
+            "time_zone": self.zone_name, "countries": self.countries, "collate": self.collate,
+        }
+
+    def _fact(self, value: Any, text: str) -> Shown:
+        """Formatted text of ``value``, still a fact if the value was one."""
+        if isinstance(value, Fact):
+            return Shown.of(text, value.path, value.raw)
+        if isinstance(value, Shown):
+            return Shown.of(text, value.fact, value.value)
+        return Shown.of(text)
+
+    def _call(self, what: str, fn: Callable[[], str]) -> str:
+        try:
+            return fn()
+        except (TypeError, ValueError, KeyError) as e:
+            fail(f"{what}: {e}")
+
+    def number(self, value: Any) -> Shown:
+        return self._fact(value, escape(self._call("number", lambda: l10n.number(unwrap(value), self.tag))))
+
+    def percent(self, value: Any) -> Shown:
+        """A value in percent units: 5 → "5%" ("5 %" in German)."""
+        return self._fact(value, escape(self._call("percent", lambda: l10n.percent(unwrap(value), self.tag))))
+
+    def money(self, value: Any, currency: Any = None) -> Shown:
+        """An amount in ``currency`` (default: the marketplace's currency)."""
+        code = unwrap(currency) or self.currency
+        return self._fact(value, escape(self._call("money", lambda: l10n.money(unwrap(value), code, self.tag))))
+
+    def date(self, value: Any, form: str = "long") -> Shown:
+        """A date; a date-time shows the day it falls on in the marketplace's time zone."""
+        return self._fact(value, escape(self._call(
+            "date", lambda: l10n.date(unwrap(value), self.tag, form, self.time_zone))))
+
+    def datetime(self, value: Any, form: str = "full") -> Shown:
+        """A date-time in the marketplace's time zone: "Friday, March 1, 2024, 5:00 PM"."""
+        return self._fact(value, escape(self._call(
+            "datetime", lambda: l10n.datetime(unwrap(value), self.tag, self.time_zone, form))))
+
+    def zone_name(self, value: Any = None) -> Shown:
+        """The name of a time zone (default: the marketplace's): "Pacific Time"."""
+        zone = unwrap(value) or self.time_zone
+        return self._fact(value, escape(self._call("time_zone", lambda: l10n.time_zone_name(zone, self.tag))))
+
+    def inline(self, value: Any) -> Any:
+        """Labels as they read inside a sentence: "Phone" → "phone" (not in German; see l10n.in_sentence)."""
+        if isinstance(value, Items):
+            return Items([self.inline(v) for v in value], value)
+        if not isinstance(value, Shown):
+            return fail("`inline` applies to labels: write `|label|inline` or `|labels|inline`")
+        return Shown.of(l10n.in_sentence(str(value), self.tag), value.fact, value.value)
+
+    def duration(self, value: Any, unit: str = "day", length: str = "long") -> Shown:
+        """"90 days", "90 giorni", "90天": a number with its CLDR unit, plural chosen by CLDR."""
+        return self._fact(value, escape(self._call("duration",
+                                                   lambda: l10n.duration(unwrap(value), unit, self.tag, length))))
+
+    def join(self, value: Any, style: str = "standard") -> Shown:
+        """A list as the locale writes it: "phone, instant message, and email"; style `or` for "a or b"."""
+        if isinstance(value, Items):
+            parts: list[str] = [str(self._plain(v)) for v in value]
+        elif isinstance(value, Fact) and isinstance(value.raw, dict):
+            return fail(f"`list` needs a list, but `{value.path}` is a mapping")
+        elif isinstance(value, (Fact, list, tuple)):
+            parts = [str(self._plain(v)) for v in value]
+        elif isinstance(value, Iterator):  # `map(...)`, `select(...)`: a generator over a list from the data
+            parts = [str(self._plain(v)) for v in itertools.islice(value, MAX_LIST + 1)]
+            if len(parts) > MAX_LIST:
+                return fail(f"`list` joins at most {MAX_LIST} items")
+        else:
+            return fail(f"`list` needs a list, not {type(unwrap(value)).__name__}")
+        text = self._call("list", lambda: l10n.join(parts, self.tag, style))
+        if isinstance(value, Items):
+            return Shown.of(text, value.fact, value.value)
+        return self._fact(value, text)
+
+    def _plain(self, value: Any) -> Markup:
+        """An item inside a list: formatted, without its own fact mark (the list is the fact)."""
+        if isinstance(value, Shown):
+            return Markup(str(value))
+        if isinstance(value, Fact):
+            return Markup(str(self.default_format(value)))
+        return self.show(value)
+
+    def label(self, value: Any) -> Shown:
+        """The translated display text of an id listed in the program's `labels:`."""
+        key = unwrap(value)
+        if not isinstance(key, str) or key not in self.labels:
+            return fail(f"no label for `{key}`: add it to `labels:` in {self.program.id}/program.yaml")
+        text = self.translators[self.program.id].lookup(self.labels[key], None, 1, label_context(key))
+        unknown = sorted(placeholders(text) - set(self.params))
+        if unknown:
+            fail(f"the label `{key}` refers to `{unknown[0]}`, which is not a parameter")
+        # a label may state a parameter ("%(service_hours_per_day)s-hour service"): the text around
+        # it is escaped, the parameter shown like any fact
+        pieces = PLACEHOLDER.split(text)
+        shown = Markup("").join(escape(piece) if i % 2 == 0 else self.show(self.value(self.params[piece]))
+                                for i, piece in enumerate(pieces))
+        return self._fact(value, shown)
+
+    def label_list(self, value: Any) -> Items:
+        return Items([self.label(v) for v in value], value)
+
+    def language(self, value: Any) -> Shown:
+        """A language's name from CLDR in the page's language: `zh` → "Chinese", "cinese"."""
+        return self._fact(value, escape(self._call("language", lambda: l10n.language_name(unwrap(value), self.tag))))
+
+    def languages(self, value: Any) -> Items:
+        return Items([self.language(v) for v in value], value)
+
+    def countries(self, value: Any) -> Items:
+        """Countries and regions (ISO 3166 codes) by their names in the page's language, in the
+        language's alphabetical order: "Österreich, Polen und Tschechien"."""
+        return self.collate(Items([self.country(v) for v in value], value))
+
+    def collate(self, value: Any) -> Items:
+        """Names (from `labels`, `languages`, `countries`) in alphabetical order by the Unicode
+        Collation Algorithm, not by code point ("Tschechien" before "Österreich")."""
+        if isinstance(value, Iterator):
+            value = list(itertools.islice(value, MAX_LIST + 1))
+        if not isinstance(value, (Items, list, tuple)) or len(value) > MAX_LIST:
+            return fail(f"`collate` needs a list of names (at most {MAX_LIST}), such as `|labels` or `|countries`")
+        items = [v if isinstance(v, Shown) else self.value(v) for v in value]
+        return Items(sorted(items, key=lambda v: l10n.collation_key(strip_marks(str(v)))), value)
+
+    def country(self, value: Any) -> Shown:
+        return self._fact(value, escape(self._call("country", lambda: l10n.country_name(unwrap(value), self.tag))))
+
+    def email(self, value: Any) -> Shown:
+        """An email address as a mailto link."""
+        address = str(unwrap(value))
+        if any(c in address for c in " <>()[]\\") or address.count("@") != 1:
+            return fail(f"`{address}` is not an email address")
+        return self._fact(value, f"[{escape(address)}](mailto:{address})")
+
+    def value(self, value: Any) -> Shown:
+        """Any simple value: numbers formatted, ids by their labels, lists of either joined."""
+        raw = unwrap(value)
+        if isinstance(raw, str) and raw in self.labels:
+            return self.label(value)
+        if isinstance(raw, list) and all(isinstance(v, str) and v in self.labels for v in raw):
+            return self.join(self.label_list(value))
+        if isinstance(value, Fact):
+            return self.default_format(value)
+        return Shown.of(str(self.default_format(Fact("value", raw))))
+
+
+class Items(list[Shown]):
+    """Formatted items of one list fact (from `labels`, `languages`), joined by the `list` filter."""
+
+    fact: str | None
+    value: Any
+
+    def __init__(self, items: list[Shown], source: Any) -> None:
+        super().__init__(items)
+        if isinstance(source, Items):
+            self.fact, self.value = source.fact, source.value
+        else:
+            self.fact = source.path if isinstance(source, Fact) else None
+            self.value = unwrap(source)
+
+
+def _per_render(filter_: Callable[..., Any]) -> Callable[..., Any]:
+    """A filter Jinja must call while rendering. It computes a filter of constants once, when
+    compiling (`{{ "AT"|country }}`), unless the filter takes the render's context; these depend on
+    the language being rendered, which `Renderer.use` switches between renders."""
+    @pass_context
+    def call(_ctx: Context, *args: Any, **kwargs: Any) -> Any:
+        return filter_(*args, **kwargs)
+
+    call.__doc__ = filter_.__doc__
+    return call
+
+
+def _unwrapping(test: Callable[..., Any]) -> Callable[..., bool]:
+    def unwrapped(value: Any, *args: Any) -> bool:
+        return bool(test(unwrap(value), *args))
+
+    return unwrapped
+
+
+def render(renderer: Renderer, template: str, context: dict[str, Any], html: bool) -> tuple[str, FactMarks | None]:
+    """Render one template; raises RenderError carrying a G001 problem on any template failure."""
+    renderer.marks = FactMarks(renderer.assumed) if html else None
+    marks = renderer.marks
+    try:
+        text = renderer.env.get_template(template).render(context)
+    except RenderError:
+        raise
+    except Exception as e:  # noqa: BLE001 - whatever a template provokes is its G001, never a traceback
+        raise RenderError(template_error(e, os.path.join(pages_dir(renderer.program), template))) from None
+    finally:
+        renderer.marks = None
+    return text, marks

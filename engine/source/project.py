@@ -1,0 +1,163 @@
+"""Which policy repository a command works on, and the settings its team pins (policyctl.toml).
+
+A policy repository is a folder holding a `policies/` folder (with marketplaces.yaml) or a
+`policyctl.toml`. Commands find it as git does: from the working folder upwards, unless `--root`
+names it (its top, or its policies folder). Its settings, all optional:
+
+    # policyctl.toml, at the top of the repository
+    policies = "policies"         # the policies folder, relative to this file
+    out = "generated_docs"        # where `policyctl build` writes the pages
+    languages = ["en", "de"]      # publish pages in these languages only (default: every marketplace's)
+    strict = false                # true: `validate` fails on warnings too
+
+Settings are read with tomllib (tomli before Python 3.11); an unknown setting or a value of the
+wrong type is a usage error, so a typo never silently leaves a default in force.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+CONFIG = "policyctl.toml"
+POLICIES = "policies"
+OUT = "generated_docs"
+SETTINGS: dict[str, type] = {"policies": str, "out": str, "languages": list, "strict": bool}
+
+
+class ProjectError(Exception):
+    """A repository that cannot be found or a policyctl.toml that cannot be used (exit 2)."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.message, self.hint = message, hint
+
+
+@dataclass(frozen=True)
+class Project:
+    top: str  # absolute
+    policies: str  # absolute
+    out: str  # absolute
+    languages: tuple[str, ...] | None = None
+    strict: bool = False
+    config: str | None = None  # the policyctl.toml read, if any
+
+    def shown(self, path: str) -> str:
+        """``path`` as messages show it: relative to the working folder while that is inside the
+        repository (or the repository inside it), else absolute (never a long `../../..`)."""
+        here = os.getcwd()
+        if os.path.commonpath([self.top, here]) in (self.top, here):
+            return os.path.relpath(path)
+        return path
+
+
+def _is_policies(folder: str) -> bool:
+    return os.path.isfile(os.path.join(folder, "marketplaces.yaml"))
+
+
+def _is_top(folder: str) -> bool:
+    return os.path.isfile(os.path.join(folder, CONFIG)) or _is_policies(os.path.join(folder, POLICIES))
+
+
+def find(start: str = ".") -> Project | None:
+    """The repository holding ``start``: the nearest folder upwards that is a repository's top;
+    failing that, the nearest policies folder (a repository without a top of its own)."""
+    here = os.path.abspath(start)
+    loose = None
+    while True:
+        if _is_top(here):
+            return read(here)
+        if loose is None and _is_policies(here):
+            loose = here
+        parent = os.path.dirname(here)
+        if parent == here:
+            return None if loose is None else at_policies(loose)
+        here = parent
+
+
+def at(root: str) -> Project:
+    """The repository ``--root`` names: its top, or its policies folder."""
+    folder = os.path.abspath(root)
+    if not os.path.isdir(folder):
+        raise ProjectError(f"no such folder: {root}", "give the top of a policy repository or its policies folder")
+    if _is_top(folder):
+        return read(folder)
+    if _is_policies(folder):
+        return at_policies(folder)
+    raise ProjectError(f"{root} is not a policy repository",
+                       f"a policy repository holds {POLICIES}/marketplaces.yaml or {CONFIG}; "
+                       "`policyctl init DIR` makes one")
+
+
+def at_policies(folder: str) -> Project:
+    """A policies folder given itself: the repository above it when that one names it."""
+    parent = os.path.dirname(folder)
+    if os.path.isfile(os.path.join(parent, CONFIG)):
+        project = read(parent)
+        if os.path.normcase(project.policies) == os.path.normcase(folder):
+            return project
+    return Project(parent, folder, os.path.join(parent, OUT))
+
+
+def read(top: str) -> Project:
+    """The repository whose top is ``top``, with its policyctl.toml applied."""
+    file = os.path.join(top, CONFIG)
+    settings: dict[str, Any] = {}
+    if os.path.isfile(file):
+        settings = _settings(file)
+    languages = settings.get("languages")
+    project = Project(top, os.path.normpath(os.path.join(top, settings.get("policies", POLICIES))),
+                      os.path.normpath(os.path.join(top, settings.get("out", OUT))),
+                      None if languages is None else tuple(languages), settings.get("strict", False),
+                      file if os.path.isfile(file) else None)
+    if not os.path.isdir(project.policies):
+        raise ProjectError(f"{project.shown(project.policies)} is not a folder",
+                           f"create it, or set `policies` in {project.shown(file)}" if project.config else
+                           f"`policyctl init {project.shown(top)}` makes a policy repository")
+    return project
+
+
+def _settings(file: str) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+
+    shown = os.path.relpath(file) if not os.path.relpath(file).startswith(os.pardir) else file
+    try:
+        with open(file, "rb") as f:
+            data = tomllib.load(f)
+    except (OSError, UnicodeDecodeError) as e:
+        raise ProjectError(f"cannot read {shown}: {e}", "save it as UTF-8 TOML") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ProjectError(f"{shown}: {e}", "write TOML: `key = \"value\"`, one per line") from None
+    for key, value in data.items():
+        wanted = SETTINGS.get(key)
+        if wanted is None:
+            close = difflib.get_close_matches(key, SETTINGS, 1)
+            raise ProjectError(f"{shown}: unknown setting `{key}`",
+                               f"did you mean `{close[0]}`?" if close else f"known settings: {', '.join(SETTINGS)}")
+        if not isinstance(value, wanted) or (wanted is list and not all(isinstance(v, str) for v in value)):
+            kind = {str: "a string", bool: "true or false", list: "a list of language tags"}[wanted]
+            raise ProjectError(f"{shown}: `{key}` must be {kind}", f"e.g. {_EXAMPLES[key]}")
+        if wanted is str and not _inside(value):
+            # policyctl.toml arrives in pull requests like the policies: a folder outside the
+            # repository (or the repository itself) would let a build replace what it does not own
+            raise ProjectError(f"{shown}: `{key}` must be a folder inside the repository, relative to {CONFIG}",
+                               f"e.g. {_EXAMPLES[key]}")
+    if os.path.normpath(data.get("out", OUT)) == os.path.normpath(data.get("policies", POLICIES)):
+        raise ProjectError(f"{shown}: `out` must not be the policies folder", f"e.g. {_EXAMPLES['out']}")
+    return data
+
+
+def _inside(value: str) -> bool:
+    norm = os.path.normpath(value)
+    return bool(value.strip()) and not os.path.isabs(value) and norm != os.curdir and \
+        norm.split(os.sep)[0] != os.pardir and "\\" not in value and ":" not in value
+
+
+_EXAMPLES = {"policies": 'policies = "policies"', "out": 'out = "generated_docs"',
+             "languages": 'languages = ["en", "de"]', "strict": "strict = true"}

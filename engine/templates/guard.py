@@ -1,0 +1,176 @@
+"""Limits on templates while they run: what engine.templates.sandbox's environment adds to Jinja's sandbox.
+
+Templates come from pull requests. Jinja's immutable sandbox stops them reaching Python internals;
+this module also stops them exhausting the CI machine or reading outside the repository:
+
+- ``GuardedSandbox`` keeps only the allowlisted Jinja filters (``SAFE_FILTERS``: no `attr`,
+  `format`, `center`, `indent`, `join`, `replace`, `batch`, `slice`, `sum`, `random`...) and of
+  Jinja's default globals only the sandbox's bounded `range` (no `dict`, `lipsum`, `cycler`, `joiner`,
+  `namespace`); `+ * % **`
+  go through the expression engine's bounded operators (no `"a" * 10**9`, no `10 ** (10 ** 10)`,
+  which plain Jinja would even fold while *compiling*), and a `~` result is bounded too.
+- every render has a deadline, ``MAX_RENDER_SECONDS`` (nested loops over data, recursive macros).
+- ``confine`` makes the template loaders read only files inside their own folders (no symbolic
+  link out of them) and no larger than ``MAX_TEMPLATE_BYTES``.
+
+engine.templates.check refuses the same things before anything runs (`policyctl validate`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import posixpath
+import signal
+import threading
+from typing import Any, Callable, Iterator
+
+from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, Template, nodes
+from jinja2.compiler import CodeGenerator, Frame
+from jinja2.exceptions import SecurityError
+from jinja2.loaders import split_template_path
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from engine.decisions import runtime as helpers
+from engine.templates.check import MAX_TEMPLATE_BYTES
+
+MAX_RENDER_SECONDS = 10.0
+MAX_TEXT = 1_000_000  # characters of one `~` result; a whole help page is a few ten thousand
+
+# Jinja's own filters that can neither allocate without bound nor reach attributes by name.
+SAFE_FILTERS = frozenset("""
+abs capitalize count d default dictsort first float groupby int items last length list lower map max
+min reject rejectattr reverse round select selectattr sort string striptags title trim truncate unique
+upper wordcount
+""".split())
+# Jinja's default globals that no page needs, each a classic way out of one (`range` stays: the
+# sandbox bounds it to 100,000 items and the deadline bounds loops over it).
+REMOVED_GLOBALS = ("dict", "lipsum", "cycler", "joiner", "namespace")
+# Methods of plain values (text, numbers, lists, mappings) a template may call: each returns at
+# most what it reads. Every other method is refused, since many allocate in proportion to an
+# argument (`'x'.ljust(4000000000)`, `zfill`, `center`, `expandtabs`, `replace`, `(1).to_bytes(n)`,
+# `'{0:>4000000000}'.format(1)` reached as `''['for' ~ 'mat']`) or reach a codec by name (`encode`).
+SAFE_METHODS = frozenset("""
+items keys values get lower upper title capitalize strip lstrip rstrip startswith endswith count find
+isdigit isalpha isalnum isspace islower isupper
+""".split())
+_PLAIN = (str, bytes, int, float, complex, list, tuple, dict, set, frozenset, range)
+_BINOPS: dict[str, Callable[[Any, Any], Any]] = {
+    "+": helpers.add, "*": helpers.mul, "%": helpers.mod, "**": helpers.power}
+
+
+class TemplateTimeout(SecurityError):
+    """A render ran longer than its deadline."""
+
+
+class _GuardedConcat(CodeGenerator):
+    """`a ~ b` through ``GuardedSandbox.checked_concat``, so doubling a string cannot exhaust memory."""
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        self.write("environment.checked_concat(")
+        super().visit_Concat(node, frame)
+        self.write(")")
+
+
+class _DeadlineTemplate(Template):
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        with deadline(MAX_RENDER_SECONDS, f"the template `{self.name}`" if self.name else "the template"):
+            return super().render(*args, **kwargs)
+
+
+class GuardedSandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox: allowlisted filters, no default globals, bounded operators, a deadline."""
+
+    intercepted_binops = frozenset(_BINOPS)  # intercepted operators are never folded at compile time
+    code_generator_class = _GuardedConcat
+    template_class = _DeadlineTemplate
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.filters = {name: f for name, f in self.filters.items() if name in SAFE_FILTERS}
+        for name in REMOVED_GLOBALS:
+            self.globals.pop(name, None)
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if isinstance(obj, _PLAIN) and callable(value) and attr not in SAFE_METHODS:
+            return False
+        return bool(super().is_safe_attribute(obj, attr, value))
+
+    def wrap_str_format(self, value: Any) -> None:
+        """`str.format` is not offered at all (Jinja would wrap it in its own formatter, which
+        still pads to any width a format spec asks for): `is_safe_attribute` refuses it."""
+        return None
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        try:
+            return _BINOPS[operator](left, right)
+        except helpers.EvalError as e:
+            raise SecurityError(str(e)) from None
+
+    def checked_concat(self, text: str) -> str:
+        if len(text) > MAX_TEXT:
+            raise SecurityError(f"text too long: {len(text):,} characters from `~` (the limit is {MAX_TEXT:,})")
+        return text
+
+
+class ConfinedLoader(FileSystemLoader):
+    """Reads a template only if it lies inside the policies folder once links are followed (the
+    folder holding marketplaces.yaml above the template folder, else that folder), and is not huge."""
+
+    def get_source(self, environment: Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        from engine.source.layout import find_root
+
+        pieces = split_template_path(template)  # refuses `..`
+        for folder in self.searchpath:
+            filename = posixpath.join(folder, *pieces)
+            if os.path.isfile(filename):
+                # found by the paths as written, from the folder's parent: a linked folder is outside
+                root = find_root(os.path.dirname(os.path.abspath(folder))) or folder
+                if not inside(filename, root):
+                    raise SecurityError(f"the template `{template}` is a link to a file outside {root}")
+                if os.path.getsize(filename) > MAX_TEMPLATE_BYTES:
+                    raise SecurityError(f"the template `{template}` is over the limit of {MAX_TEMPLATE_BYTES:,} bytes")
+                break
+        return super().get_source(environment, template)
+
+
+def confine(loader: BaseLoader) -> BaseLoader:
+    """The same loader with every FileSystemLoader in it replaced by a ConfinedLoader."""
+    if isinstance(loader, FileSystemLoader) and not isinstance(loader, ConfinedLoader):
+        return ConfinedLoader(loader.searchpath, loader.encoding, loader.followlinks)
+    if isinstance(loader, ChoiceLoader):
+        return ChoiceLoader([confine(inner) for inner in loader.loaders])
+    if isinstance(loader, PrefixLoader):
+        return PrefixLoader({prefix: confine(inner) for prefix, inner in loader.mapping.items()}, loader.delimiter)
+    return loader
+
+
+def inside(path: str, folder: str) -> bool:
+    """Whether ``path``, every link followed, is ``folder`` or below it."""
+    real, top = os.path.realpath(path), os.path.realpath(folder)
+    return os.path.commonpath([real, top]) == top
+
+
+@contextlib.contextmanager
+def deadline(seconds: float, what: str) -> Iterator[None]:
+    """Raise TemplateTimeout inside the block after ``seconds``.
+
+    Uses SIGALRM, so only in the main thread on POSIX systems (elsewhere: no limit); a deadline
+    already running outside this one is suspended meanwhile.
+    """
+    if seconds <= 0 or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expired(signum: int, frame: Any) -> None:
+        raise TemplateTimeout(f"{what} ran longer than {seconds:g} s (a loop or a recursion too large)")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    outer, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if outer:
+            signal.setitimer(signal.ITIMER_REAL, outer)

@@ -1,0 +1,97 @@
+"""The rules every template runs under, page bodies and the HTML layout alike.
+
+Jinja's immutable sandbox (templates can read what they are given and call the filters, nothing
+else: no attributes starting with `_`, no mutation, bounded ranges), `StrictUndefined` (a name the
+context lacks is an error, never an empty string), autoescaping, and the i18n extension with
+newstyle gettext. Failures become G001 problems at the template's file:line.
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from typing import Any, Callable, NoReturn
+
+from jinja2 import BaseLoader, StrictUndefined, TemplateNotFound, TemplateRuntimeError, TemplateSyntaxError
+from jinja2.exceptions import SecurityError
+from jinja2.ext import Extension
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from engine.templates.guard import GuardedSandbox, confine
+from engine.problems import Problem
+
+# Filters that would let a template mark text as safe, or emit markup of its own.
+UNSAFE_FILTERS = ("safe", "forceescape", "escape", "e", "urlize", "xmlattr", "tojson", "pprint")
+
+
+def environment(loader: BaseLoader, finalize: Callable[[Any], Any], autoescape: bool = True,
+                keep_line_breaks: bool = True) -> ImmutableSandboxedEnvironment:
+    extensions: list[Any] = ["jinja2.ext.i18n"] + ([KeepLineBreaks] if keep_line_breaks else [])
+    env = GuardedSandbox(  # limits on filters, globals, operators, time and files: engine.templates.guard
+        loader=confine(loader), undefined=StrictUndefined, autoescape=autoescape, finalize=finalize,
+        extensions=extensions, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        auto_reload=False)
+    env.newstyle_gettext = True  # type: ignore[attr-defined]
+    env.policies["ext.i18n.trimmed"] = True
+    for name in UNSAFE_FILTERS:
+        env.filters.pop(name, None)
+    env.globals["fail"] = fail
+    return env
+
+
+def fail(message: str) -> NoReturn:
+    """Stop rendering with a message (also a template global: `{{ fail("...") }}`)."""
+    raise TemplateRuntimeError(message)
+
+
+_TAG = re.compile(r"\{%.*?%\}|\{#.*?#\}")
+
+
+class KeepLineBreaks(Extension):
+    """`trim_blocks` for lines that hold only tags, not for text lines that end with one.
+
+    Markdown needs both: a line such as `{% for t in tiers %}` must vanish entirely (or table
+    rows and list items would be split by blank lines), while a sentence ending in
+    `{% endtrans %}` must keep its line break. Jinja's `+%}` does the latter per tag; this adds it
+    wherever a line has text before its final tag.
+    """
+
+    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
+        lines = source.split("\n")
+        for i, line in enumerate(lines):
+            stripped = line.rstrip()
+            if (stripped.endswith("%}") and not stripped.endswith(("-%}", "+%}"))
+                    and _TAG.sub("", stripped).strip()):
+                lines[i] = stripped[:-2] + "+%}" + line[len(stripped):]
+        return "\n".join(lines)
+
+
+class RenderError(Exception):
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+def template_error(e: BaseException, fallback: str) -> Problem:
+    """A template failure as a G001 problem at the template's file:line."""
+    if isinstance(e, RenderError):
+        return e.problem
+    if isinstance(e, TemplateSyntaxError):
+        return Problem(e.filename or fallback, e.lineno or 1, 1, "G001", f"template syntax error: {e.message}",
+                       "see https://jinja.palletsprojects.com/templates/")
+    file, line = fallback, 1
+    for frame in traceback.extract_tb(e.__traceback__):
+        if frame.filename.endswith(".j2"):
+            file, line = frame.filename, frame.lineno or 1
+    what = "the sandbox refused: " if isinstance(e, SecurityError) else ""
+    if isinstance(e, TemplateNotFound):
+        what = "no such template: "
+    if isinstance(e, RecursionError):
+        message = "the template recurses too deeply (a macro that calls itself without end?)"
+    elif isinstance(e, MemoryError):
+        message = "the template ran out of memory"
+    elif isinstance(e, (NameError, LookupError, OverflowError)) and not isinstance(e, (TemplateNotFound, KeyError)):
+        message = f"the template cannot be evaluated: {e}"  # `1e999` (no literal for infinity), a codec, a huge number
+    else:
+        message = str(e) or "the template failed"
+    return Problem(file, line, 1, "G001", f"{what}{message}", "check the template against the page context")

@@ -1,0 +1,301 @@
+"""policyctl as a tool for any policy repository: `init`, finding the repository from any folder
+in it, `--root`, policyctl.toml, the packaged schemas and page layout, and the installed wheel."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+from support import ROOT, edit, run_cli
+
+
+@pytest.fixture(scope="module")
+def starter(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A repository made by `policyctl init` (pages built); tests copy it before changing it."""
+    top = tmp_path_factory.mktemp("starter") / "repo"
+    result = run_cli("init", str(top))
+    assert result.code == 0, result
+    return top
+
+
+@pytest.fixture
+def repo(starter: Path, tmp_path: Path) -> Path:
+    top = tmp_path / "repo"
+    shutil.copytree(starter, top)
+    return top
+
+
+def test_init_writes_a_repository_that_passes_at_once(starter: Path) -> None:
+    for kind in ("marketplaces", "program", "overlay", "decision", "tests", "pages", "common"):
+        assert (starter / "schemas" / f"{kind}.schema.json").is_file()
+    for path in (".vscode/settings.json", ".pre-commit-config.yaml", ".github/workflows/policy.yml",
+                 "policyctl.toml", "policies/returns/locales/de.po", "generated_docs/index.html"):
+        assert (starter / path).is_file(), path
+    for where in (starter, starter / "policies" / "returns" / "tests"):
+        for args in (("validate",), ("test",), ("build", "--check"), ("i18n", "check", "returns")):
+            result = run_cli(*args, cwd=where)
+            assert result.code == 0, (args, where, result)
+    assert "5 passed, 0 failed" in run_cli("test", cwd=starter).out
+
+
+def test_init_starter_has_every_piece(starter: Path) -> None:
+    """The pieces the starter promises are there: an overlay, a dated change, a worked example,
+    a translated page, and an editor mapping for every file kind."""
+    policies = starter / "policies"
+    assert "changes:" in (policies / "returns" / "program.yaml").read_text(encoding="utf-8")
+    assert (policies / "returns" / "marketplaces" / "de.yaml").is_file()
+    assert "example: true" in (policies / "returns" / "tests" / "return_allowed.yaml").read_text(encoding="utf-8")
+    german = (starter / "generated_docs" / "returns" / "de" / "de" / "help.md").read_text(encoding="utf-8")
+    assert "Rückgabefrist beträgt jetzt 45 Tage" in german and "**Beispiel:**" in german
+    mapping = json.loads((starter / ".vscode" / "settings.json").read_text(encoding="utf-8"))["yaml.schemas"]
+    assert sorted(Path(s).name for s in mapping) == sorted(
+        f"{k}.schema.json" for k in ("marketplaces", "program", "overlay", "decision", "tests", "pages"))
+    for schema in mapping:
+        assert (starter / schema).is_file()
+
+
+def test_modelines_point_at_the_schemas(starter: Path) -> None:
+    """Every `yaml-language-server` modeline the starter writes names an existing schema of the
+    file's own kind, relative to the file."""
+    seen = 0
+    for path in (starter / "policies").rglob("*.yaml"):
+        first = path.read_text(encoding="utf-8").splitlines()[0]
+        assert first.startswith("# yaml-language-server: $schema="), path
+        target = (path.parent / first.split("=", 1)[1]).resolve()
+        assert target.is_file(), path
+        kind = next(line.split(": ")[1] for line in path.read_text(encoding="utf-8").splitlines()
+                    if line.startswith("kind: "))
+        assert target.name == f"{kind}.schema.json", path
+        seen += 1
+    assert seen >= 5
+
+
+@pytest.mark.parametrize("content", ["file", "folder"])
+def test_init_refuses_a_folder_that_is_not_empty(tmp_path: Path, content: str) -> None:
+    target = tmp_path / "here"
+    target.mkdir()
+    (target / "mine.txt").write_text("keep me", encoding="utf-8") if content == "file" else (target / "sub").mkdir()
+    result = run_cli("init", str(target))
+    assert result.code == 2 and "is not empty" in result.err, result
+    assert sorted(p.name for p in target.iterdir()) == (["mine.txt"] if content == "file" else ["sub"])
+
+
+def test_root_accepts_the_top_and_the_policies_folder_from_anywhere(repo: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    for root in (repo, repo / "policies"):
+        for args in (("validate",), ("test",), ("build", "--check"), ("fmt", "--check")):
+            result = run_cli(*args, "--root", str(root), cwd=elsewhere)
+            assert result.code == 0, (args, root, result)
+
+
+def test_commands_outside_a_repository_say_so(tmp_path: Path) -> None:
+    for args in (("validate",), ("test",), ("build", "--check"), ("show", "returns", "-m", "us")):
+        result = run_cli(*args, cwd=tmp_path)
+        assert result.code == 2, (args, result)
+        assert "no policy repository in" in result.err and "policyctl init" in result.err
+        assert "Traceback" not in result.err
+
+
+def test_root_that_is_not_a_repository(tmp_path: Path) -> None:
+    result = run_cli("validate", "--root", str(tmp_path), cwd=tmp_path)
+    assert result.code == 2 and "is not a policy repository" in result.err, result
+
+
+def test_messages_are_relative_to_the_working_folder(repo: Path) -> None:
+    edit(repo / "policies" / "returns" / "marketplaces" / "de.yaml", "free_return_shipping:", "free_shiping:")
+    top = run_cli("validate", cwd=repo)
+    inside = run_cli("validate", cwd=repo / "policies" / "returns")
+    assert top.code == inside.code == 1
+    assert "policies/returns/marketplaces/de.yaml:" in top.out
+    assert "../returns/marketplaces/de.yaml:" in inside.out or "marketplaces/de.yaml:" in inside.out
+
+
+def test_config_sets_output_folder_and_languages(repo: Path) -> None:
+    edit(repo / "policyctl.toml", 'out = "generated_docs"', 'out = "site"')
+    edit(repo / "policyctl.toml", 'languages = ["en", "de"]', 'languages = ["en"]')
+    result = run_cli("build", cwd=repo / "policies")
+    assert result.code == 0, result
+    assert (repo / "site" / "returns" / "de" / "en" / "help.md").is_file()
+    assert not (repo / "site" / "returns" / "de" / "de").exists()
+    html = (repo / "site" / "returns" / "de" / "en" / "help.html").read_text(encoding="utf-8")
+    assert "/de/help.html" not in html  # no switcher link to an unpublished language
+    assert run_cli("build", "--check", cwd=repo).code == 0
+
+
+def test_config_strict_fails_validate_on_warnings(repo: Path) -> None:
+    """`strict = true` (the starter's) makes a warning fail validate; --no-strict overrides it."""
+    edit(repo / "policies" / "returns" / "decisions" / "return_allowed.yaml",
+         'when: "days_since_delivery > params.return_window_days"', 'when: "false"')  # D002, a warning
+    warned = run_cli("validate", "--no-strict", cwd=repo)
+    assert warned.code == 0 and "warning[" in warned.out, warned
+    assert run_cli("validate", cwd=repo).code == 1
+
+
+@pytest.mark.parametrize("text, message", [
+    ('outt = "x"\n', "unknown setting `outt`"),
+    ("languages = 'en'\n", "`languages` must be a list of language tags"),
+    ("strict = 1\n", "`strict` must be true or false"),
+    ('out = "/abs"\n', "`out` must be a folder inside the repository"),
+    ('out = "../elsewhere"\n', "`out` must be a folder inside the repository"),
+    ('out = "."\n', "`out` must be a folder inside the repository"),
+    ('out = "docs/../.."\n', "`out` must be a folder inside the repository"),
+    ('policies = ".."\n', "`policies` must be a folder inside the repository"),
+    ('out = "policies"\n', "`out` must not be the policies folder"),
+    ("out = \n", "policyctl.toml: "),
+])
+def test_config_mistakes_are_usage_errors(repo: Path, text: str, message: str) -> None:
+    (repo / "policyctl.toml").write_text(text, encoding="utf-8")
+    result = run_cli("validate", cwd=repo)
+    assert result.code == 2 and message in result.err, result
+    assert "Traceback" not in result.err
+
+
+def test_a_repository_without_a_layout_uses_the_packaged_one(repo: Path) -> None:
+    """The starter has no policies/_site: its pages use the packaged layout, whose catalogs
+    `i18n extract`/`update` leave alone; a copy in policies/_site overrides it."""
+    assert not (repo / "policies" / "_site").exists()
+    refused = run_cli("i18n", "update", "_site", cwd=repo)
+    assert refused.code == 2 and "default page layout" in refused.err, refused
+    assert run_cli("i18n", "update", cwd=repo).code == 0
+    assert not (repo / "policies" / "_site").exists()
+    shutil.copytree(ROOT / "policies" / "_site", repo / "policies" / "_site")
+    edit(repo / "policies" / "_site" / "layout.html.j2", "<body", "<body data-theme=\"ours\"")
+    assert run_cli("build", "--check", cwd=repo).code == 1
+    assert run_cli("build", cwd=repo).code == 0
+    assert 'data-theme="ours"' in (repo / "generated_docs" / "returns" / "us" / "en" / "help.html").read_text("utf-8")
+
+
+def test_test_k_matching_nothing_is_a_usage_error(repo: Path) -> None:
+    result = run_cli("test", "-k", "typo", cwd=repo)
+    assert result.code == 2 and "no test case matches `-k typo`" in result.err, result
+    assert run_cli("test", "-k", "FREE in", cwd=repo).out.strip().endswith("1 passed, 0 failed")
+
+
+def test_schema_lists_every_kind() -> None:
+    listed = [line.split("\t")[0] for line in run_cli("schema").out.splitlines()]
+    assert listed == ["marketplaces", "program", "overlay", "decision", "tests", "pages", "common"]
+
+
+def test_schema_ids_are_relative_and_refs_resolve() -> None:
+    """No made-up host: each `$id` is the file's own name, so `$ref: common.schema.json#...`
+    resolves beside the file in editors and in the engine's registry alike."""
+    from engine.schema import check
+
+    for path in (ROOT / "schemas").glob("*.schema.json"):
+        assert json.loads(path.read_text(encoding="utf-8"))["$id"] == path.name
+    errors = list(check.validator("program").iter_errors({"id": "Not An Id", "names": {"en": "x"}, "parameters": {}}))
+    assert any("does not match" in e.message for e in errors)  # the id pattern comes from common.schema.json
+
+
+def test_python_dash_m_engine_runs_the_cli(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "engine", "--version"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.startswith("policyctl "), result
+
+
+def test_the_repository_cli_py_is_thin() -> None:
+    text = (ROOT / "cli.py").read_text(encoding="utf-8")
+    assert "import click" not in text and "from engine.cli import" in text
+
+
+# -- installed, as users install it ------------------------------------------------------------
+
+
+def _pip(python: Path, *args: str) -> None:
+    subprocess.run([str(python), "-m", "pip", "-q", "--disable-pip-version-check", *args], check=True,
+                   capture_output=True, text=True)
+
+
+@pytest.mark.slow
+def test_wheel_round_trip(tmp_path: Path) -> None:
+    """The wheel, installed into a fresh venv, carries its schemas, layout and starter: `init`
+    then validate/test/build --check pass, from outside any clone."""
+    src = tmp_path / "src"
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(".git", "generated_docs", "benchmarks", "tests", "build",
+                                                             "*.egg-info", "__pycache__"))
+    _pip(Path(sys.executable), "wheel", "--no-deps", "-w", str(tmp_path / "dist"), str(src))
+    wheel = next((tmp_path / "dist").glob("policyctl-*.whl"))
+    venv.create(tmp_path / "venv", with_pip=True, system_site_packages=True)  # dependencies from this env
+    python = tmp_path / "venv" / "bin" / "python"
+    _pip(python, "install", "--no-deps", str(wheel))
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"POLICYCTL_CACHE": str(tmp_path / "cache")}
+
+    def policyctl(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(tmp_path / "venv" / "bin" / "policyctl"), *args], cwd=cwd, env=env,
+                              capture_output=True, text=True)
+
+    where = policyctl("init", "new", cwd=tmp_path)
+    assert where.returncode == 0, where
+    import zipfile
+
+    with zipfile.ZipFile(wheel) as z:  # the engine package only: no top-level `cli` module
+        assert {name.split("/")[0] for name in z.namelist()} == {"engine", wheel.name.split("-py3")[0] + ".dist-info"}
+        assert "engine/_data/site/locales/de.po" in z.namelist()
+    for folder in (tmp_path / "new", tmp_path / "new" / "policies" / "returns"):
+        for args in (("validate",), ("test",), ("build", "--check")):
+            result = policyctl(*args, cwd=folder)
+            assert result.returncode == 0, (args, folder, result)
+    listed = policyctl("schema", cwd=tmp_path).stdout
+    assert len(listed.splitlines()) == 7 and "site-packages" in listed
+
+
+def _pre_commit(tmp_path: Path) -> list[str]:
+    """A command running pre-commit: this environment's, else one installed from PyPI into a venv."""
+    probe = subprocess.run([sys.executable, "-m", "pre_commit", "--version"], capture_output=True, text=True)
+    if probe.returncode == 0:
+        return [sys.executable, "-m", "pre_commit"]
+    venv.create(tmp_path / "pc", with_pip=True)
+    python = tmp_path / "pc" / "bin" / "python"
+    try:
+        _pip(python, "install", "pre-commit")
+    except subprocess.CalledProcessError as e:
+        pytest.skip(f"pre-commit cannot be installed: {e.stderr.strip()[-300:]}")
+    return [str(python), "-m", "pre_commit"]
+
+
+def _git(*args: str, cwd: Path) -> None:
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false",
+                    *args], cwd=cwd, check=True, capture_output=True, text=True)
+
+
+@pytest.mark.slow
+def test_pre_commit_hooks_run_on_a_new_repository(tmp_path: Path) -> None:
+    """The hooks of .pre-commit-hooks.yaml, installed by the real pre-commit from a git copy of
+    this clone (language: python), pass on a repository made by `init`, and catch a bad file."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    pre_commit = _pre_commit(tmp_path)
+    hooks = tmp_path / "policyctl"
+    shutil.copytree(ROOT, hooks, ignore=shutil.ignore_patterns(".git", "generated_docs", "benchmarks", "tests", "build",
+                                                               "*.egg-info", "__pycache__"))
+    _git("init", "-q", cwd=hooks)
+    _git("add", "-A", cwd=hooks)
+    _git("commit", "-q", "-m", "hooks", cwd=hooks)
+    new = tmp_path / "new"
+    assert run_cli("init", str(new)).code == 0
+    _git("init", "-q", cwd=new)
+    _git("add", "-A", cwd=new)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "POLICYCTL_CACHE": str(tmp_path / "cache")}
+
+    def try_repo() -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*pre_commit, "try-repo", str(hooks), "--all-files"], cwd=new, env=env,
+                              capture_output=True, text=True, timeout=600)
+
+    passed = try_repo()
+    if passed.returncode != 0 and "Could not find a version" in passed.stdout + passed.stderr:
+        pytest.skip("pre-commit cannot install policyctl's dependencies here (no package index)")
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    for hook in ("policyctl validate", "policyctl fmt --check", "policyctl test", "policyctl build --check"):
+        assert any(line.startswith(hook) and line.endswith("Passed") for line in passed.stdout.splitlines()), hook
+    edit(new / "policies" / "returns" / "program.yaml", "value: 30", "value: thirty")
+    _git("add", "-A", cwd=new)
+    failed = try_repo()
+    assert failed.returncode == 1 and "error[P003]" in failed.stdout, failed.stdout

@@ -1,0 +1,210 @@
+"""Bundles: made from a clean repository, byte-identical for the same sources, verified on load,
+answering exactly what the repository answers, with no YAML, JSON Schema or Jinja2 code loaded."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import engine
+from engine.bundle import fileformat
+from engine.bundle.load import load_bundle
+from engine.bundle.make import make
+from engine.policytests import cases as testing
+from engine.problems import PolicyError
+
+from support import ROOT, edit, run_cli
+
+POLICIES = ROOT / "policies"
+
+
+@pytest.fixture(scope="module")
+def repo() -> engine.Repository:
+    loaded = engine.load(str(POLICIES))
+    assert not [p for p in loaded.problems if p.severity == "error"]
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def bundle_file(repo: engine.Repository, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("bundle") / "policies.bundle"
+    path.write_bytes(make(repo))
+    return path
+
+
+def _cases(repo: engine.Repository) -> list[engine.model.policy.TestCase]:  # type: ignore[name-defined]
+    return testing.cases(repo)
+
+
+def test_every_policy_test_case_gets_the_repositorys_answer(repo: engine.Repository, bundle_file: Path) -> None:
+    bundle = load_bundle(str(bundle_file))
+    cases = _cases(repo)
+    assert cases and len(bundle.cases()) == len(cases)
+    for case in cases:
+        ours = bundle.decide(case.program, case.decision, case.input, case.marketplace, case.at)
+        theirs = repo.decide(case.program, case.decision, case.input, case.marketplace, case.at)
+        assert ours == theirs, case.name
+        assert ours.explain().to_json() == theirs.explain().to_json(), case.name
+
+
+def test_the_bundles_own_cases_pass_as_the_repositorys_do(repo: engine.Repository, bundle_file: Path) -> None:
+    bundle = load_bundle(str(bundle_file))
+    ours = testing.run(bundle, bundle.cases())  # type: ignore[arg-type]
+    theirs = testing.run(repo, _cases(repo))
+    assert [(o.name, o.passed, o.mismatches, o.problems) for o in ours] == \
+           [(o.name, o.passed, o.mismatches, o.problems) for o in theirs]
+
+
+def test_parameters_of_every_period_are_the_resolved_ones(repo: engine.Repository, bundle_file: Path) -> None:
+    bundle = load_bundle(str(bundle_file))
+    for program in repo.programs.values():
+        for mp in program.marketplaces:
+            days = {"1999-01-01", "2099-12-31"} | {c.start for c in repo.history(program.id, mp)}
+            for day in sorted(days):
+                theirs, ours = repo.resolve(program.id, mp, day), bundle.resolve(program.id, mp, day)
+                assert ours.values == theirs.values, (program.id, mp, day)
+                assert {n: (ours.provenance(n), ours.origin(n)) for n in ours.values} == \
+                       {n: (theirs.provenance(n), theirs.origin(n)) for n in theirs.values}, (program.id, mp, day)
+
+
+def test_the_same_sources_make_the_same_bytes(repo: engine.Repository, bundle_file: Path) -> None:
+    again = engine.load(str(POLICIES))
+    assert make(again) == bundle_file.read_bytes()
+
+
+def test_the_manifest_lists_every_source_file_and_the_versions(bundle_file: Path) -> None:
+    manifest = load_bundle(str(bundle_file)).manifest
+    files = {str(p.relative_to(POLICIES)) for p in POLICIES.rglob("*") if p.is_file()}
+    assert set(manifest["sources"]) == files
+    assert manifest["sources"]["marketplaces.yaml"] == fileformat.sha256((POLICIES / "marketplaces.yaml").read_bytes())
+    assert set(manifest["dependencies"]) >= {"pyyaml", "jsonschema", "jinja2"} and manifest["engine"]["version"]
+
+
+def test_answering_from_a_bundle_loads_no_yaml_jsonschema_or_jinja2(bundle_file: Path, tmp_path: Path) -> None:
+    script = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); import engine\n"
+              f"b = engine.load_bundle({str(bundle_file)!r})\n"
+              "for p in b.programs:\n"
+              "    for d in b.decisions(p):\n"
+              "        b.compiled(p, d)\n"
+              "r = b.decide('csba', 'fee', {'units': 1000, 'contacts': 40}, 'us', '2024-06-01')\n"
+              "bad = b.decide('csba', 'fee', {'units': 'ten'}, 'us')\n"
+              "assert r.ok and not bad.ok, (r, bad)\n"
+              "print(sorted({m.split('.')[0] for m in sys.modules} & {'yaml', 'jsonschema', 'jinja2', 'ruamel', 'babel'}))")
+    # programs are named here only to give the subprocess a question; a folder with no policies
+    found = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "[]", found.stderr
+
+
+def test_decide_and_test_from_a_bundle_with_no_repository(bundle_file: Path, tmp_path: Path) -> None:
+    request = json.dumps({"units": 1000, "contacts": 40})
+    ours = run_cli("decide", "csba.fee", "-m", "us", "--at", "2024-06-01", "--bundle", str(bundle_file), "--input", "-",
+                   "--explain", cwd=tmp_path, stdin=request)
+    theirs = run_cli("decide", "csba.fee", "-m", "us", "--at", "2024-06-01", "--root", str(POLICIES), "--input", "-",
+                     "--explain", stdin=request)
+    assert ours.code == 0 and ours.out == theirs.out
+    batch = "\n".join(json.dumps({"units": u, "contacts": 40}) for u in (10, 1000, 5000, -1)) + "\n"
+    ours = run_cli("decide", "csba.fee", "-m", "de", "--bundle", str(bundle_file), "--input", "-", cwd=tmp_path, stdin=batch)
+    theirs = run_cli("decide", "csba.fee", "-m", "de", "--root", str(POLICIES), "--input", "-", stdin=batch)
+    assert (ours.code, ours.out) == (theirs.code, theirs.out) and ours.code == 1  # -1 units: a D004 line
+    tested = run_cli("test", "--bundle", str(bundle_file), cwd=tmp_path)
+    assert tested.code == 0 and tested.out.splitlines()[-1].endswith(" passed, 0 failed")
+    unknown = run_cli("decide", "csba.nope", "-m", "us", "--bundle", str(bundle_file), "--input", "-", cwd=tmp_path, stdin="{}")
+    assert unknown.code == 2 and "L004" in unknown.err
+
+
+def _tampered(bundle_file: Path, tmp_path: Path, line: int, old: bytes, new: bytes) -> Path:
+    lines = bundle_file.read_bytes().split(b"\n")
+    assert old in lines[line]
+    lines[line] = lines[line].replace(old, new, 1)
+    path = tmp_path / "tampered.bundle"
+    path.write_bytes(b"\n".join(lines))
+    return path
+
+
+@pytest.mark.parametrize(("line", "old", "new", "code", "where"), [
+    (0, b'"python":"3', b'"python":"4', "B002", 1),  # the manifest
+    (2, b'"USD"', b'"EUR"', "B002", 3),  # marketplaces
+    (3, b'"trial_days":', b'"trial_dayz":', "B002", 4),  # parameters
+    (4, b"v_units", b"v_unitz", "B002", 5),  # generated code
+    (5, b'"expect":', b'"expekt":', "B002", 6),  # test cases
+])
+def test_a_tampered_bundle_is_refused_with_the_section_named(bundle_file: Path, tmp_path: Path, line: int, old: bytes,
+                                                             new: bytes, code: str, where: int) -> None:
+    path = _tampered(bundle_file, tmp_path, line, old, new)
+    with pytest.raises(PolicyError) as raised:
+        load_bundle(str(path))
+    [problem] = raised.value.problems
+    assert (problem.code, problem.file, problem.line) == (code, str(path), where)
+    for run in (run_cli("decide", "csba.fee", "-m", "us", "--bundle", str(path), "--input", "-", stdin="{}"),
+                run_cli("bundle", "--verify", str(path)), run_cli("test", "--bundle", str(path))):
+        assert run.code == 1 and f"error[{code}]" in run.err + run.out and "Traceback" not in run.err + run.out
+
+
+@pytest.mark.parametrize(("content", "code"), [
+    (b"", "B001"), (b"kind: decision\n", "B001"), (b'{"bundle":"policyctl","format":99,"manifest":{}}\n', "B004"),
+    (b'{"bundle":"policyctl","format":1,"manifest":{}}\n', "B001"),
+])
+def test_what_is_not_a_bundle_is_refused(tmp_path: Path, content: bytes, code: str) -> None:
+    path = tmp_path / "x.bundle"
+    path.write_bytes(content)
+    run = run_cli("bundle", "--verify", str(path))
+    assert run.code == 1 and f"error[{code}]" in run.out + run.err and "Traceback" not in run.out + run.err
+    missing = run_cli("decide", "csba.fee", "-m", "us", "--bundle", str(tmp_path / "none"), "--input", "-", stdin="{}")
+    assert missing.code == 2 and "B001" in missing.err
+
+
+def test_code_the_compiler_never_writes_is_refused_even_with_matching_digests(bundle_file: Path, tmp_path: Path) -> None:
+    """The digests prove a bundle intact, not who made it: the generated code is checked too."""
+    lines = bundle_file.read_bytes().split(b"\n")
+    head, sections = json.loads(lines[0]), lines[2:-1]
+    decisions = json.loads(lines[4])
+    fee = decisions["csba"]["fee"]
+    fee["python"] = fee["python"].replace("v_units = inputs.get('units')", "v_units = ().__class__", 1)
+    sections[2] = fileformat.encode(decisions)
+    path = tmp_path / "forged.bundle"
+    path.write_bytes(fileformat.seal({k: v for k, v in head["manifest"].items() if k != "sections"},
+                                     list(zip([n for n, _ in head["manifest"]["sections"]], map(json.loads, sections)))))
+    bundle = load_bundle(str(path))  # intact: the digests match
+    with pytest.raises(PolicyError) as raised:
+        bundle.decide("csba", "fee", {"units": 1}, "us")
+    [problem] = raised.value.problems
+    assert problem.code == "B004" and "attribute" in problem.message
+    run = run_cli("bundle", "--verify", str(path))
+    assert run.code == 1 and "error[B004]" in run.out + run.err
+
+
+def test_signed_bundles(repo: engine.Repository, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    unsigned = tmp_path / "unsigned.bundle"
+    unsigned.write_bytes(make(repo))
+    monkeypatch.setenv(fileformat.KEY_VARIABLE, "first key")
+    signed = tmp_path / "signed.bundle"
+    signed.write_bytes(make(repo))
+    assert load_bundle(str(signed)).signature_checked
+    with pytest.raises(PolicyError) as raised:
+        load_bundle(str(unsigned))
+    assert raised.value.problems[0].code == "B003"
+    monkeypatch.setenv(fileformat.KEY_VARIABLE, "another key")
+    with pytest.raises(PolicyError) as raised:
+        load_bundle(str(signed))
+    assert raised.value.problems[0].code == "B003"
+    monkeypatch.delenv(fileformat.KEY_VARIABLE)
+    assert load_bundle(str(signed)).signed  # without a key only the digests can be checked
+    assert "set POLICYCTL_BUNDLE_KEY" in run_cli("bundle", "--verify", str(signed)).out
+
+
+def test_a_repository_with_errors_is_not_bundled(mini: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.bundle"
+    made = run_cli("bundle", "--root", str(mini), "--out", str(out))
+    assert made.code == 0 and out.exists(), made
+    assert load_bundle(str(out)).programs == ("loans",)
+    before = out.read_bytes()
+    program = next(mini.glob("*/program.yaml"))
+    edit(program, "parameters:", "parameterz:")
+    broken = run_cli("bundle", "--root", str(mini), "--out", str(out))
+    assert broken.code == 1 and "no bundle was written" in broken.err and out.read_bytes() == before
+    assert not [n for n in os.listdir(tmp_path) if n.startswith(".bundle-")]

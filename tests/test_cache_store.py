@@ -1,0 +1,85 @@
+"""The one cache store: an edit to any engine module or a library upgrade invalidates every entry."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from engine.cache import store
+from support import ROOT, run_cli
+
+MODULES = sorted(str(p.relative_to(ROOT / "engine")) for p in (ROOT / "engine").rglob("*.py")
+                 if "__pycache__" not in p.parts)
+
+
+@pytest.fixture(scope="module")
+def engine_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    copy = tmp_path_factory.mktemp("checkout") / "engine"
+    shutil.copytree(ROOT / "engine", copy, ignore=shutil.ignore_patterns("__pycache__"))
+    return copy
+
+
+def test_the_running_engine_is_what_the_stamp_digests() -> None:
+    assert store.sources_digest() == store.sources_digest(str(ROOT / "engine"))
+    assert store.engine_stamp() == store.engine_stamp()
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_editing_any_engine_module_changes_the_digest(engine_copy: Path, module: str) -> None:
+    before = store.sources_digest(str(engine_copy))
+    original = (engine_copy / module).read_bytes()
+    try:
+        (engine_copy / module).write_bytes(original + b"\n# an edit\n")
+        assert store.sources_digest(str(engine_copy)) != before
+    finally:
+        (engine_copy / module).write_bytes(original)
+    assert store.sources_digest(str(engine_copy)) == before
+
+
+def test_a_new_module_changes_the_digest(engine_copy: Path) -> None:
+    before = store.sources_digest(str(engine_copy))
+    (engine_copy / "site" / "extra.py").write_text("X = 1\n")
+    try:
+        assert store.sources_digest(str(engine_copy)) != before
+    finally:
+        (engine_copy / "site" / "extra.py").unlink()
+
+
+def test_installing_or_upgrading_a_library_changes_the_distributions(tmp_path: Path) -> None:
+    (tmp_path / "somelib-1.0.dist-info").mkdir()
+    first = store.distributions([str(tmp_path)])
+    (tmp_path / "somelib-1.0.dist-info").rename(tmp_path / "somelib-1.1.dist-info")
+    assert store.distributions([str(tmp_path)]) != first
+    assert any("jinja2" in d.lower() for d in store.distributions())  # the real ones are found
+
+
+def test_every_cache_uses_the_store() -> None:
+    """No cache keeps its own folder, stamp or checksum (a hand-kept list of sources once left a
+    module out, and a warm cache answered "no problems" after an engine fix)."""
+    users = [p for p in (ROOT / "engine" / "cache").glob("*.py") if p.name not in ("store.py", "__init__.py")]
+    for path in users + [ROOT / "engine" / "templates" / "check.py"]:
+        text = path.read_text(encoding="utf-8")
+        assert "store." in text, path
+        assert "zlib" not in text and "POLICYCTL_CACHE\")" not in text and "_SOURCES" not in text, path
+
+
+def test_cache_info_and_clear(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POLICYCTL_CACHE", str(tmp_path / "cache"))
+    mine = tmp_path / "cache" / "not-policyctls.txt"
+    assert run_cli("validate", str(ROOT / "tests" / "corpus" / "repos" / "mini")).code == 0
+    info = run_cli("cache", "info")
+    assert info.code == 0 and str(tmp_path / "cache") in info.out
+    assert "documents  1 entry\n" in info.out
+    mine.write_text("kept")
+    cleared = run_cli("cache", "clear")
+    assert cleared.code == 0 and cleared.out.startswith("removed ")
+    assert "documents  0 entries" in run_cli("cache", "info").out
+    assert mine.read_text() == "kept"  # only policyctl's own folders are removed
+
+
+def test_cache_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POLICYCTL_CACHE", "off")
+    assert run_cli("cache", "info").out == "cache: off (POLICYCTL_CACHE)\n"
+    assert "nothing to clear" in run_cli("cache", "clear").out

@@ -1,0 +1,156 @@
+"""What `build`, `test` and `i18n check` print: `--format json` in one problem shape, colour only
+where it is wanted (NO_COLOR, --color), progress only on a terminal's standard error."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import pty
+import select
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine.console import Console
+from support import CORPUS, ROOT, edit, run_cli
+
+PROBLEM_FIELDS = {"file", "line", "column", "code", "severity", "message", "hint"}
+AT = "2024-03-01"
+
+
+@pytest.fixture
+def mini(tmp_path: Path) -> Path:
+    dest = tmp_path / "mini"
+    shutil.copytree(CORPUS / "repos" / "mini", dest)
+    return dest
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    dest = tmp_path / "site"
+    shutil.copytree(CORPUS / "hostile" / "site", dest)
+    return dest
+
+
+def _make_a_case_fail(mini: Path) -> Path:
+    tests = mini / "loans" / "tests" / "late_fee.yaml"
+    edit(tests, "expect: {fee: 0, status: on_time}", "expect: {fee: 99, status: on_time}")
+    return tests
+
+
+def test_build_json_has_counts_and_problems_in_the_shared_shape(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run = run_cli("build", "--root", str(site), "--out", str(out), "--at", AT, "--format", "json")
+    body = json.loads(run.out)
+    assert run.code == 0 and body["ok"] and body["written"] and body["pages"] > 0 and body["problems"] == []
+    (out / "index.md").write_text("changed\n")
+    run = run_cli("build", "--root", str(site), "--out", str(out), "--at", AT, "--check", "--format", "json")
+    body = json.loads(run.out)
+    assert run.code == 1 and not body["ok"]
+    [problem] = body["problems"]
+    assert set(problem) == PROBLEM_FIELDS and problem["code"] == "G005" and problem["file"] == f"{out}/index.md"
+
+
+def test_test_json_lists_every_test_with_its_mismatches(mini: Path) -> None:
+    passing = run_cli("test", "--root", str(mini), "--format", "json", "--coverage")
+    body = json.loads(passing.out)
+    assert passing.code == 0 and body["failed"] == 0 and body["passed"] == len(body["tests"]) > 0
+    assert {"percent", "rows", "bands", "missing"} <= set(body["coverage"])
+    _make_a_case_fail(mini)
+    failing = run_cli("test", "--root", str(mini), "--format", "json")
+    body = json.loads(failing.out)
+    assert failing.code == 1 and body["failed"] >= 1 and not body["ok"]
+    bad = next(t for t in body["tests"] if not t["passed"])
+    assert bad["file"].endswith("late_fee.yaml") and bad["line"] == 3 and bad["name"] == "on time costs nothing"
+    assert bad["mismatches"] == [{"output": "fee", "expected": 99, "actual": 0, "missing": False}], bad
+
+
+def test_i18n_check_json_names_missing_translations_in_the_shared_shape(tmp_path: Path) -> None:
+    policies = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", policies)
+    po = policies / "csba" / "locales" / "it.po"
+    text = po.read_text()
+    start = text.index('msgstr "', text.index("msgid", text.index("\n\n")))
+    end = text.index("\n", start)
+    po.write_text(text[:start] + 'msgstr ""' + text[end:])
+    run = run_cli("i18n", "check", "csba", "--root", str(policies), "--format", "json")
+    body = json.loads(run.out)
+    assert run.code == 1 and not body["ok"]
+    assert all(set(p) == PROBLEM_FIELDS for p in body["problems"])
+    assert any(p["file"].endswith("csba/locales/it.po") for p in body["problems"]), body["problems"]
+    italian = next(row for row in body["locales"] if row["locale"] == "it")
+    assert italian["translated"] < italian["total"]
+
+
+def test_colour_on_request_and_never_with_no_color(mini: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _make_a_case_fail(mini)
+    from click.testing import CliRunner
+
+    import cli
+
+    def run(*args: str) -> str:
+        result = CliRunner().invoke(cli.main, [*args, "test", "--root", str(mini)], color=True)  # a terminal
+        return result.stdout
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert "\033[1;31mFAIL\033[0m" in run()
+    assert "\033[" not in run("--color", "never")
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert "\033[" not in run() and "FAIL" in run()
+    assert "\033[1;31mFAIL" in run("--color", "always")  # said on the command line: it wins
+    piped = run_cli("--color", "auto", "test", "--root", str(mini))
+    assert "FAIL" in piped.out and "\033[" not in piped.out
+
+
+def test_progress_shows_on_a_terminal_only() -> None:
+    terminal = io.StringIO()
+    terminal.isatty = lambda: True  # type: ignore[method-assign]
+    progress = Console().progress("rendering pages", terminal)
+    progress(0, 3), progress(3, 3), progress.close()
+    assert "rendering pages  0 of 3" in terminal.getvalue() and terminal.getvalue().endswith("\r\033[K")
+    quiet = io.StringIO()
+    quiet.isatty = lambda: True  # type: ignore[method-assign]
+    Console(quiet=True).progress("x", quiet)(1, 2)
+    piped = io.StringIO()
+    Console().progress("x", piped)(1, 2)
+    assert quiet.getvalue() == piped.getvalue() == ""
+
+
+def _run_with_stderr_on_a_terminal(args: list[str]) -> tuple[int, str, str]:
+    """Run cli.py with standard error on a pseudo-terminal and standard output on a pipe."""
+    leader, follower = pty.openpty()
+    child = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), *args], stdout=subprocess.PIPE,
+                             stderr=follower, env={**os.environ, "NO_COLOR": ""})
+    os.close(follower)
+    seen = b""
+    while True:
+        ready, _, _ = select.select([leader], [], [], 60)
+        if not ready:
+            break
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    out = child.stdout.read().decode() if child.stdout else ""
+    child.wait(timeout=60)
+    os.close(leader)
+    return child.returncode, out, seen.decode(errors="replace")
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_progress_goes_to_a_terminals_stderr_and_never_into_the_output(site: Path, tmp_path: Path) -> None:
+    args = ["build", "--root", str(site), "--out", str(tmp_path / "out"), "--at", AT]
+    code, out, err = _run_with_stderr_on_a_terminal(args + ["--format", "json"])
+    assert code == 0 and "rendering pages" in err and " of " in err
+    assert json.loads(out)["written"] and "rendering" not in out
+    code, _, err = _run_with_stderr_on_a_terminal(["--quiet"] + args)
+    assert code == 0 and "rendering pages" not in err
+    piped = subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], capture_output=True, text=True)
+    assert piped.returncode == 0 and "rendering" not in piped.stdout + piped.stderr

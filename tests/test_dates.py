@@ -1,0 +1,125 @@
+"""Dates and date-times are read in the same forms on every Python version (engine.model.dates); the
+expected values below are the same whichever Python runs them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from engine.model import dates
+from engine.decisions import runtime as helpers
+from engine.decisions import inputs
+from engine.i18n import cldr as l10n
+from engine.schema import predicates
+from support import ROOT, run_cli
+
+UTC = dt.timezone.utc
+
+
+def _zone(hours: int, minutes: int = 0) -> dt.timezone:
+    return dt.timezone(dt.timedelta(hours=hours, minutes=minutes))
+
+
+@pytest.mark.parametrize("text", ["2024-03-01", "2024-02-29", "0001-01-01", "9999-12-31"])
+def test_a_date_is_yyyy_mm_dd(text: str) -> None:
+    assert dates.parse_date(text).isoformat() == text
+
+
+@pytest.mark.parametrize("text, why", [
+    ("20230701", "is not a date in the form YYYY-MM-DD"),  # read by Python 3.11+, not 3.10
+    ("2023-W26-6", "is not a date in the form"),  # a week date (3.11+)
+    ("2023-182", "is not a date in the form"),  # an ordinal date
+    ("2024-3-1", "is not a date in the form"),
+    ("2024-03-01T00:00:00Z", "is not a date in the form"),
+    ("٢٠٢٤-٠٣-٠١", "is not a date in the form"),  # digits, but not ASCII ones
+    ("2024-03-01\n", "is not a date in the form"),
+    (" 2024-03-01", "is not a date in the form"),
+    ("", "is not a date in the form"),
+    ("2024-02-30", "is not a day of the calendar"),
+    ("0000-01-01", "is not a day of the calendar"),
+])
+def test_other_date_forms_are_refused_everywhere(text: str, why: str) -> None:
+    with pytest.raises(ValueError, match=why):
+        dates.parse_date(text)
+    assert not predicates.is_date(text) and not inputs._format_ok("date", text)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2024-03-01T17:00:00Z", dt.datetime(2024, 3, 1, 17, tzinfo=UTC)),  # `Z`: Python 3.11+ only
+    ("2024-03-01t17:00:00z", dt.datetime(2024, 3, 1, 17, tzinfo=UTC)),
+    ("2024-03-01 17:00:00+01:00", dt.datetime(2024, 3, 1, 17, tzinfo=_zone(1))),
+    ("2024-03-01T17:00-08:00", dt.datetime(2024, 3, 1, 17, tzinfo=_zone(-8))),
+    ("2024-03-01T17:00:00+05:30", dt.datetime(2024, 3, 1, 17, tzinfo=_zone(5, 30))),
+    ("2024-03-01T17:00:00-00:00", dt.datetime(2024, 3, 1, 17, tzinfo=UTC)),
+    ("2024-03-01T17:00:00.5Z", dt.datetime(2024, 3, 1, 17, 0, 0, 500000, tzinfo=UTC)),  # 1 digit: 3.11+ only
+    ("2024-03-01T17:00:00.123+01:00", dt.datetime(2024, 3, 1, 17, 0, 0, 123000, tzinfo=_zone(1))),
+    ("2024-03-01T17:00:00.12345Z", dt.datetime(2024, 3, 1, 17, 0, 0, 123450, tzinfo=UTC)),
+    ("2024-03-01T17:00:00.123456Z", dt.datetime(2024, 3, 1, 17, 0, 0, 123456, tzinfo=UTC)),
+    ("2024-03-01T17:00:00.1234569Z", dt.datetime(2024, 3, 1, 17, 0, 0, 123456, tzinfo=UTC)),  # cut, not rounded
+    ("2024-02-29T23:59:59+23:59", dt.datetime(2024, 2, 29, 23, 59, 59, tzinfo=_zone(23, 59))),
+])
+def test_a_date_time_is_rfc_3339_with_an_offset(text: str, expected: dt.datetime) -> None:
+    parsed = dates.parse_datetime(text)
+    assert parsed == expected and parsed.utcoffset() == expected.utcoffset()
+    assert dates.parse(text) == expected
+    assert helpers.aware(text) == expected and inputs._format_ok("date-time", text)
+
+
+@pytest.mark.parametrize("text", [
+    "20240301T170000Z", "2024-03-01T17:00:00+0100", "2024-03-01T17:00:00+01", "2024-03-01T17:00:00+01:00:30",
+    "2024-03-01T24:00:00Z", "2024-03-01T17:00:60Z", "2024-03-01T17Z", "2024-03-01T17:00:00,5Z",
+    "2024-03-01T17:00:00.Z", "2024-03-01T17:00:00+24:00", "2024-03-01T17:00:00 Z", "2024-W09-5T17:00:00Z",
+    "2024-03-01T17:00:00Z\n", "2024-03-01", "",
+])
+def test_other_date_time_forms_are_refused_everywhere(text: str) -> None:
+    with pytest.raises(ValueError, match="is not a date-time in the form|is not a date in the form"):
+        dates.parse_datetime(text)
+    assert helpers.aware(text) is None and not inputs._format_ok("date-time", text)
+
+
+def test_a_date_time_without_an_offset_is_refused_not_guessed() -> None:
+    with pytest.raises(dates.NoOffset, match="has no time-zone offset; add `Z`"):
+        dates.parse_datetime("2024-03-01T17:00:00")
+    with pytest.raises(ValueError, match="not a moment of the calendar"):
+        dates.parse_datetime("2024-02-30T17:00:00Z")
+
+
+def test_expression_helpers_and_page_filters_read_the_same_forms() -> None:
+    assert helpers.datetime("2024-03-01T17:00:00Z") == "2024-03-01T17:00:00+00:00"
+    assert helpers.add_hours("2024-03-01T17:00:00.5z", 1) == "2024-03-01T18:00:00.500000+00:00"
+    # an instant's day is judged in a marketplace's zone; with none given, in UTC (never the offset
+    # it happens to be written in): 23:30 at -08:00 is already March 2 in UTC
+    assert helpers.date("2024-03-01 23:30-08:00") == "2024-03-02"
+    with pytest.raises(helpers.EvalError, match=r"`20240301` is not an ISO 8601 date \(YYYY-MM-DD\)"):
+        helpers.date("20240301")
+    assert l10n.date("2024-03-01T23:30:00Z", "de", time_zone="Europe/Berlin") == "2. März 2024"
+    assert l10n.date("2024-03-01 23:30:00Z", "en") == "March 1, 2024"
+    with pytest.raises(ValueError, match="is not a date in the form"):
+        l10n.date("20240301", "en")
+
+
+@pytest.mark.parametrize("command", [["show", "csba", "--marketplace", "us"], ["build", "--check"]])
+def test_the_at_option_takes_yyyy_mm_dd_only(command: list[str]) -> None:
+    run = run_cli(*command, "--at", "20230701", cwd=ROOT)
+    assert run.code == 2
+    assert "`20230701` is not a date in the form YYYY-MM-DD\n" in run.err
+    assert "hint: write it `2023-07-01`: dates are read in the form YYYY-MM-DD only" in run.err
+    assert run_cli("show", "csba", "--marketplace", "us", "--at", "2023-07-01", cwd=ROOT).code == 0
+
+
+def test_the_python_api_takes_yyyy_mm_dd_only() -> None:
+    import engine
+
+    repo = engine.load(str(ROOT / "policies"))
+    with pytest.raises(engine.PolicyError) as raised:
+        repo.resolve("csba", "us", at="20230701")
+    assert raised.value.usage and "`20230701` is not a date in the form YYYY-MM-DD" in str(raised.value.problems[0])
+
+
+def test_json_schema_formats_are_the_same_forms() -> None:
+    checker = dates.format_checker()
+    assert checker.conforms("2024-03-01", "date") and not checker.conforms("20240301", "date")
+    assert checker.conforms("2024-03-01T17:00:00Z", "date-time")
+    assert not checker.conforms("2024-03-01T17:00:00", "date-time")  # also without rfc3339-validator
+    assert not checker.conforms("today", "date-time") and checker.conforms(5, "date-time")

@@ -1,0 +1,241 @@
+"""Past editions and change feeds (engine.site.editions, engine.site.feeds), read from a real build.
+
+The sources' own history drives them: csba's US marketplace has dated changes, its DE marketplace
+and cs_guidelines have none. What is asserted is read from the data (`repo.history`,
+`repo.resolve`), never a count of the repository's content.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+import engine
+from engine.site import editions, feeds, outtree
+from support import ROOT, declared_pages, run_cli, select
+
+AT = "2025-01-01"
+ATOM = "{http://www.w3.org/2005/Atom}"
+RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)$")
+
+
+@pytest.fixture(scope="module")
+def repo() -> engine.Repository:
+    return engine.load(str(ROOT / "policies"))
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("editions") / "site"
+    run = run_cli("build", "--root", str(ROOT / "policies"), "--out", str(out), "--at", AT)
+    assert run.code == 0, run
+    return out
+
+
+def _with_past(repo: engine.Repository) -> list[tuple[str, str, list[editions.Edition], list[str]]]:
+    """(program, marketplace, its past editions, its pages as `program/marketplace/language/page`)
+    of every program and marketplace with pages."""
+    pages = declared_pages(ROOT / "policies")
+    found = [(p, mp, editions.past_editions(repo, p, mp, AT), sorted(select(pages, p, mp)))
+             for p in sorted(repo.programs) for mp in repo.programs[p].marketplaces if select(pages, p, mp)]
+    assert any(past for _, _, past, _ in found), "the repository's data no longer has a dated change"
+    return found
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[dict[str, str | None]] = []
+        self.current: list[str] = []
+        self._in: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag in ("a", "link"):
+            self.links.append(values)
+        if tag == "span" and "aria-current" in values:
+            self._in = ""
+
+    def handle_data(self, data: str) -> None:
+        if self._in is not None:
+            self._in += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "span" and self._in is not None:
+            self.current.append(self._in)
+            self._in = None
+
+
+def _links(path: Path) -> _Links:
+    reader = _Links()
+    reader.feed(path.read_text(encoding="utf-8"))
+    return reader
+
+
+def test_past_editions_follow_the_history() -> None:
+    repo = engine.load(str(ROOT / "policies"))
+    for program in sorted(repo.programs):
+        for mp in repo.programs[program].marketplaces:
+            starts = sorted({c.start for c in repo.history(program, mp)})
+            past = editions.past_editions(repo, program, mp, "9999-12-31")
+            assert [e.end for e in past] == starts  # one edition ends on every effective date
+            if past:
+                assert past[0].folder == editions.ORIGINAL and past[0].start is None
+                assert [e.start for e in past[1:]] == starts[:-1]
+            assert editions.past_editions(repo, program, mp, "1900-01-01") == []  # nothing has changed yet
+
+
+def test_every_past_edition_is_the_page_as_it_was(repo: engine.Repository, site: Path) -> None:
+    for program, mp, past, pages in _with_past(repo):
+        for path in pages:
+            _, _, tag, page_id = path.split("/")
+            current = site / f"{path}.html"
+            for edition in past:
+                page = site / program / mp / tag / edition.folder / f"{page_id}.html"
+                assert page.is_file() and page.with_suffix(".md").is_file()
+                text = page.read_text(encoding="utf-8")
+                # the facts of that day: every resolved value shown is the one in force then
+                then = repo.resolve(program, mp, edition.day).values
+                for name, raw in re.findall(r'data-fact="([a-z_]+)" data-value="([^"]*)"', text):
+                    if name in then:
+                        assert json.loads(raw.replace("&quot;", '"').replace("&amp;", "&")) == then[name], \
+                            (page, name)
+                reader = _links(page)
+                hrefs = {link.get("href"): link for link in reader.links}
+                # the banner and the picker lead to the current page; languages stay in the edition
+                up = f"../{page_id}.html"
+                assert up in hrefs and hrefs[up].get("data-switch") in ("current", "edition")
+                assert 'class="past-edition"' in text and 'role="note"' in text
+                for other in pages:
+                    if other.split("/")[2] != tag and other.endswith(f"/{page_id}"):
+                        assert f"../../{other.split('/')[2]}/{edition.folder}/{page_id}.html" in hrefs
+                marketplaces = [h for h, link in hrefs.items() if link.get("data-switch") == "marketplace"]
+                landed = [(page.parent / str(h)).resolve().relative_to(site.resolve()) for h in marketplaces]
+                assert landed and all(len(p.parts) == 4 for p in landed), landed  # their current page
+            assert 'class="past-edition"' not in current.read_text(encoding="utf-8")
+
+
+def test_each_change_links_the_page_before_and_after_it(repo: engine.Repository, site: Path) -> None:
+    for program, mp, past, pages in _with_past(repo):
+        if not past:
+            continue
+        for path in pages:
+            name = path.split("/")[3]
+            markdown = (site / f"{path}.md").read_text(encoding="utf-8")
+            for change in repo.history(program, mp):
+                if change.start > AT:
+                    continue
+                before = editions.before(past, change.start)
+                after = editions.folder_of(past, change.start)
+                pair = f"]({before}/{name}.md) · ["
+                assert pair in markdown and (f"]({after}/{name}.md))" if after else f"]({name}.md))") in markdown
+
+
+def test_a_build_before_any_change_has_no_editions_and_no_feed(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    assert run_cli("build", "--root", str(ROOT / "policies"), "--out", str(out), "--at", "1990-01-01").code == 0
+    files = outtree.read_tree(str(out))
+    assert not any(f.count("/") == 4 or f.endswith(".atom") for f in files)
+    assert json.loads(files["index.json"])["editions"] == []
+    assert not any(b"application/atom+xml" in data for data in files.values())
+
+
+def test_editions_and_feeds_are_deterministic_and_checked(tmp_path: Path, site: Path) -> None:
+    again = tmp_path / "again"
+    assert run_cli("build", "--root", str(ROOT / "policies"), "--out", str(again), "--at", AT).code == 0
+    assert outtree.read_tree(str(again)) == outtree.read_tree(str(site))
+    (again / "csba/us/en/original/help.html").write_text("edited", encoding="utf-8")
+    run = run_cli("build", "--root", str(ROOT / "policies"), "--out", str(again), "--at", AT, "--check")
+    assert run.code == 1 and "csba/us/en/original/help.html" in run.err
+
+
+def _atom_errors(path: Path) -> list[str]:
+    """RFC 4287's required structure (section 4), element by element."""
+    errors: list[str] = []
+    root = ET.parse(path).getroot()
+    if root.tag != f"{ATOM}feed":
+        return [f"root is {root.tag}"]
+
+    def one(parent: ET.Element, name: str, where: str) -> ET.Element | None:
+        found = parent.findall(f"{ATOM}{name}")
+        if len(found) != 1:
+            errors.append(f"{where}: {len(found)} atom:{name}")
+            return None
+        return found[0]
+
+    for name in ("id", "title", "updated"):
+        one(root, name, "feed")
+    for parent, where in [(root, "feed")] + [(e, "entry") for e in root.findall(f"{ATOM}entry")]:
+        for name in ("id", "updated"):
+            node = one(parent, name, where)
+            if node is not None and name == "updated" and not RFC3339.match(node.text or ""):
+                errors.append(f"{where}: updated {node.text!r} is not an RFC 3339 date-time")
+            if node is not None and name == "id" and not re.match(r"^(urn:uuid:[0-9a-f-]{36}|tag:.+)$", node.text or ""):
+                errors.append(f"{where}: id {node.text!r}")
+        if where == "entry":
+            one(parent, "title", where)
+            links = [link for link in parent.findall(f"{ATOM}link") if link.get("rel", "alternate") == "alternate"]
+            if parent.find(f"{ATOM}content") is None and not links:
+                errors.append("entry: neither content nor an alternate link")
+            if parent.find(f"{ATOM}summary") is None or not (parent.find(f"{ATOM}summary").text or "").strip():
+                errors.append("entry: no summary")
+        for link in parent.findall(f"{ATOM}link"):
+            if not link.get("href"):
+                errors.append(f"{where}: link without href")
+    authors = root.findall(f"{ATOM}author")
+    if not authors and any(e.find(f"{ATOM}author") is None for e in root.findall(f"{ATOM}entry")):
+        errors.append("feed: no atom:author and an entry without one")
+    for author in authors:
+        one(author, "name", "author")
+    return errors
+
+
+def test_every_feed_is_valid_atom_with_the_dated_changes(repo: engine.Repository, site: Path) -> None:
+    index = json.loads((site / "index.json").read_text(encoding="utf-8"))
+    ids: set[str] = set()
+    for program, mp, past, pages in _with_past(repo):
+        for tag in sorted({path.split("/")[2] for path in pages}):
+            feed = site / program / mp / tag / feeds.FEED_NAME
+            entry = next(e for e in index["pages"] if (e["program"], e["marketplace"], e["locale"]) == (program, mp, tag))
+            if not past:
+                assert not feed.exists() and "feed" not in entry
+                continue
+            assert entry["feed"] == f"{program}/{mp}/{tag}/{feeds.FEED_NAME}"
+            assert _atom_errors(feed) == []
+            root = ET.parse(feed).getroot()
+            assert root.get("{http://www.w3.org/XML/1998/namespace}lang") == tag
+            dates = sorted({c.start for c in repo.history(program, mp) if c.start <= AT}, reverse=True)
+            entries = root.findall(f"{ATOM}entry")
+            assert [e.findtext(f"{ATOM}updated")[:10] for e in entries] == dates  # newest first
+            assert root.findtext(f"{ATOM}updated") == entries[0].findtext(f"{ATOM}updated")
+            for e, date in zip(entries, dates):
+                assert e.findtext(f"{ATOM}id") == feeds.entry_id(program, mp, tag, date)
+                href = e.find(f"{ATOM}link").get("href")
+                assert (feed.parent / href).is_file(), href
+                # every change of that date, in the page's own words (one line each)
+                changed = [c for c in repo.history(program, mp) if c.start == date]
+                assert len(e.findtext(f"{ATOM}summary").splitlines()) == len(changed)
+                assert "{" not in e.findtext(f"{ATOM}summary") and "page before" not in e.findtext(f"{ATOM}summary")
+            ids |= {e.findtext(f"{ATOM}id") for e in entries}
+            # each page of the program links its feed
+            for path in select(set(pages), locale=tag):
+                page = (site / f"{path}.html").read_text(encoding="utf-8")
+                assert f'<link rel="alternate" type="application/atom+xml" href="{feeds.FEED_NAME}"' in page, path
+    assert len(ids) == sum(1 for _ in ids)  # (a set: no entry id is reused across feeds)
+
+
+def test_a_feed_escapes_what_it_quotes() -> None:
+    text = feeds.atom(ident="urn:uuid:0", lang="en", title="<b>&", author="a\x01b", page_href="x.html?a=1&b=2",
+                      time_zone="America/Los_Angeles",
+                      entries=[feeds.Entry("2024-03-10", "t]]>", "<script>", "a\"b.html")], ids=["urn:uuid:1"])
+    root = ET.fromstring(text.encode())
+    assert root.findtext(f"{ATOM}title") == "<b>&" and root.findtext(f"{ATOM}author/{ATOM}name") == "ab"
+    assert root.find(f"{ATOM}entry/{ATOM}link").get("href") == 'a"b.html'
+    assert root.findtext(f"{ATOM}entry/{ATOM}summary") == "<script>"
+    assert root.findtext(f"{ATOM}updated") == "2024-03-10T00:00:00-08:00"  # the marketplace's midnight
+    assert feeds.start_of("2024-03-11", "America/Los_Angeles").endswith("-07:00")  # after the DST change

@@ -1,0 +1,86 @@
+"""Languages belong to programs: a marketplace's page appears in the languages its program is
+written in, and an incomplete translation fails the build or, where the program says
+`translations: fallback`, shows the English page in its place, marked as such."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from support import ROOT, declared_pages, edit, run_cli, select
+
+AT = "2025-01-01"
+
+
+@pytest.fixture
+def policies(tmp_path: Path) -> Path:
+    dest = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", dest)
+    return dest
+
+
+def _build(policies: Path, *extra: str) -> tuple[object, Path]:
+    out = policies.parent / "out"
+    return run_cli("build", "--root", str(policies), "--out", str(out), "--at", AT, *extra), out
+
+
+def _pages(out: Path) -> set[str]:
+    return {e["html"] for e in json.loads((out / "index.json").read_text(encoding="utf-8"))["pages"]}
+
+
+def test_a_page_is_published_only_in_the_languages_its_program_is_written_in(policies: Path) -> None:
+    edit(policies / "csba/program.yaml", "languages: [en, de, es, it, zh-Hans]", "languages: [en, de, it]")
+    (policies / "csba/locales/zh-Hans.po").unlink()  # no longer needed: nothing asks for it
+    run, out = _build(policies)
+    assert run.code == 0, run  # type: ignore[attr-defined]
+    pages = _pages(out)
+    assert "csba/us/zh-Hans/help.html" not in pages and "csba/de/zh-Hans/help.html" not in pages
+    assert {"csba/us/en/help.html", "csba/us/it/help.html", "csba/de/de/help.html"} <= pages
+    # every program in its own languages: the other programs keep their Chinese pages
+    assert pages == {f"{page}.html" for page in declared_pages(policies)}
+    chinese = select(declared_pages(ROOT / "policies"), locale="zh-Hans")
+    assert {f"{page}.html" for page in chinese - select(chinese, "csba")} <= pages
+    switcher = (out / "csba/us/en/help.html").read_text(encoding="utf-8")
+    assert 'hreflang="zh-Hans"' not in switcher
+
+
+def _drop_message(catalog: Path, msgid_start: str) -> None:
+    """Empty the translation of the entry whose msgid starts with ``msgid_start``."""
+    text = catalog.read_text(encoding="utf-8")
+    found = re.search(rf'(msgid "{re.escape(msgid_start)}[^\n]*\n(?:"[^\n]*\n)*)msgstr "[^\n]*"\n(?:"[^\n]*\n)*', text)
+    assert found, msgid_start
+    catalog.write_text(text.replace(found.group(0), found.group(1) + 'msgstr ""\n', 1), encoding="utf-8")
+
+
+def test_an_incomplete_translation_blocks_the_build_by_default(policies: Path) -> None:
+    _drop_message(policies / "csba/locales/es.po", "Fees")
+    run, out = _build(policies)
+    assert run.code == 1 and "error[G002]: es: no translation of 'Fees'" in run.err, run  # type: ignore[attr-defined]
+    assert not out.exists()
+
+
+def test_fallback_publishes_the_english_page_marked_in_the_missing_language(policies: Path) -> None:
+    program = policies / "csba/program.yaml"
+    edit(program, "languages: [en, de, es, it, zh-Hans]\n", "languages: [en, de, es, it, zh-Hans]\ntranslations: fallback\n")
+    _drop_message(policies / "csba/locales/es.po", "Fees")
+    run, out = _build(policies)
+    assert run.code == 0, run  # type: ignore[attr-defined]
+    assert "warning[G002]: es: no translation of 'Fees'" in run.err  # type: ignore[attr-defined]
+    page = (out / "csba/us/es/help.html").read_text(encoding="utf-8")
+    assert '<html lang="en"' in page and "<h2>Fees</h2>" in page  # the English text, said to be English
+    assert re.search(r'<p class="pending" lang="es" role="note">Esta página aún no está disponible en español\.', page)
+    markdown = (out / "csba/us/es/help.md").read_text(encoding="utf-8")
+    assert markdown.startswith("> Esta página aún no está disponible en español.") and "## Fees" in markdown
+    english = (out / "csba/us/en/help.html").read_text(encoding="utf-8")
+    assert '<small data-pending="es">(not yet translated)</small>' in english
+    entry = next(e for e in json.loads((out / "index.json").read_text())["pages"] if e["html"] == "csba/us/es/help.html")
+    assert entry["text_locale"] == "en"
+    italian = (out / "csba/us/it/help.html").read_text(encoding="utf-8")
+    assert '<html lang="it"' in italian and 'class="pending"' not in italian  # complete languages are as they were
+    # CI can require every translation whatever the program says
+    strict, _ = _build(policies, "--strict", "--check")
+    assert strict.code == 1 and "error[G002]: es: no translation of 'Fees'" in strict.err  # type: ignore[attr-defined]

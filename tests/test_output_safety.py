@@ -1,0 +1,170 @@
+"""`policyctl build` never destroys what it did not write (engine.site.ownership).
+
+`--out .` once removed a whole working copy and printed success. Each refused folder is checked
+by listing everything below the sandbox (paths and bytes) before and after: exit 2, a message
+without a traceback, and not one file changed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from engine.site import ownership
+from support import CORPUS, run_cli
+
+AT = "2024-03-01"
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Path:
+    """A repository with a .git, its policies, an authors' guide, and a folder of someone's files."""
+    repo = tmp_path / "repo"
+    shutil.copytree(CORPUS / "hostile" / "site", repo / "policies")
+    (repo / ".git").mkdir()
+    (repo / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (repo / "docs").mkdir()
+    (repo / "docs" / "guide.md").write_text("# the authors' guide\n")
+    (repo / "README.md").write_text("# readme\n")
+    (tmp_path / "foreign" / "sub").mkdir(parents=True)
+    (tmp_path / "foreign" / "notes.txt").write_text("mine\n")
+    (tmp_path / "foreign" / "sub" / "index.html").write_text("<p>mine</p>\n")
+    return tmp_path
+
+
+def listing(folder: Path) -> dict[str, bytes]:
+    found = {}
+    for dirpath, dirnames, filenames in os.walk(folder):
+        for name in dirnames + filenames:
+            path = Path(dirpath) / name
+            found[str(path.relative_to(folder))] = b"<dir>" if path.is_dir() else path.read_bytes()
+    return found
+
+
+def build(sandbox: Path, out: str, *extra: str, cwd: Path | None = None) -> object:
+    return run_cli("build", "--root", str(sandbox / "repo" / "policies"), "--out", out, "--at", AT, *extra,
+                   cwd=cwd or sandbox / "repo")
+
+
+def _built_then(change: Callable[[Path], None]) -> Callable[[Path], str]:
+    """A folder policyctl built, then changed by ``change``."""
+    def make(sandbox: Path) -> str:
+        out = sandbox / "built"
+        assert build(sandbox, str(out)).code == 0
+        change(out)
+        return str(out)
+    return make
+
+
+def _git_inside(out: Path) -> None:
+    (out / "demo" / ".git").mkdir()
+    (out / "demo" / ".git" / "HEAD").write_text("x\n")
+
+
+# (case, the --out given (a path relative to the repository, or a function making one), words of the reason)
+REFUSED: list[tuple[str, str | Callable[[Path], str], str]] = [
+    ("the working directory, the repository", ".", "holds the policies folder"),
+    ("the repository by its path", lambda s: str(s / "repo"), "holds the policies folder"),
+    ("a folder above the repository", "..", "holds the policies folder"),
+    ("the policies folder", "policies", "is the policies folder"),
+    ("a folder inside the policies folder", "policies/demo", "is inside the policies folder"),
+    ("the authors' guide", "docs", "not empty and was not built by policyctl"),
+    ("someone's folder", lambda s: str(s / "foreign"), "not empty and was not built by policyctl"),
+    ("a folder holding a .git", lambda s: (s / "foreign" / ".git").mkdir() or str(s / "foreign"), "git repository"),
+    ("a file", "README.md", "is not a folder"),
+    ("a built folder someone put a .git in", _built_then(_git_inside), "git repository (`demo/.git`)"),
+    ("a built folder holding a policy file", _built_then(lambda o: (o / "p.yaml").write_text("kind: x\n")),
+     "holds policy sources (`p.yaml`)"),
+    ("a damaged record", _built_then(lambda o: (o / ownership.RECORD).write_text("{")), "build record is damaged"),
+]
+
+
+@pytest.mark.parametrize("name,out,reason", REFUSED, ids=[r[0] for r in REFUSED])
+def test_a_folder_policyctl_must_not_write_is_refused_and_nothing_changes(
+        sandbox: Path, name: str, out: str | Callable[[Path], str], reason: str) -> None:
+    where = out(sandbox) if callable(out) else out
+    before = listing(sandbox)
+    run = build(sandbox, where)
+    assert run.code == 2, run
+    assert f"policyctl: error: will not build into `{where}`: " in run.err and reason in run.err, run.err
+    assert "nothing was changed" in run.err and "Traceback" not in run.out + run.err
+    assert listing(sandbox) == before
+
+
+def test_a_new_or_empty_folder_is_fine(sandbox: Path) -> None:
+    (sandbox / "empty").mkdir()
+    for out in (sandbox / "empty", sandbox / "new" / "site"):
+        assert build(sandbox, str(out)).code == 0
+        assert (out / ownership.RECORD).is_file()
+
+
+def test_files_of_others_stay_and_files_no_longer_produced_go(sandbox: Path) -> None:
+    out = sandbox / "built"
+    assert build(sandbox, str(out)).code == 0
+    (out / "mine.txt").write_text("mine\n")
+    (out / "demo" / "extra").mkdir(parents=True, exist_ok=True)
+    (out / "demo" / "extra" / "notes.md").write_text("notes\n")
+    pages = sorted(p.relative_to(out).as_posix() for p in out.rglob("help.html"))
+    template = sandbox / "repo" / "policies" / "demo" / "pages" / "help.md.j2"
+    shutil.copy(template, template.with_name("other.md.j2"))
+    assert build(sandbox, str(out)).code == 0
+    other = next(out.rglob("other.md"))
+    other.write_text(other.read_text() + "edited by hand\n")  # policyctl's once; someone's work now
+    template.with_name("other.md.j2").unlink()
+    run = build(sandbox, str(out))
+    assert run.code == 0, run
+    assert "note: left alone, not written by policyctl:" in run.err and "mine.txt" in run.err
+    assert (out / "mine.txt").read_text() == "mine\n" and (out / "demo/extra/notes.md").read_text() == "notes\n"
+    assert other.exists() and not list(out.rglob("other.html"))  # the untouched page is removed
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("help.html")) == pages
+    record = json.loads((out / ownership.RECORD).read_text())["files"]
+    assert "mine.txt" not in record and other.relative_to(out).as_posix() not in record
+    check = build(sandbox, str(out), "--check")
+    assert check.code == 0 and "left alone" in check.err, check  # a note, not a leftover
+
+
+def test_a_file_of_someone_else_where_a_page_goes_is_not_replaced(sandbox: Path) -> None:
+    out = sandbox / "built"
+    assert build(sandbox, str(out)).code == 0
+    record = json.loads((out / ownership.RECORD).read_text())
+    del record["files"]["index.md"]
+    (out / ownership.RECORD).write_text(json.dumps(record))
+    (out / "index.md").write_text("my own index\n")
+    run = build(sandbox, str(out))
+    assert run.code == 2 and "index.md` is there, policyctl did not write it" in run.err, run
+    assert (out / "index.md").read_text() == "my own index\n"
+
+
+def test_a_record_naming_paths_outside_the_folder_is_not_trusted(sandbox: Path) -> None:
+    out = sandbox / "built"
+    assert build(sandbox, str(out)).code == 0
+    victim = sandbox / "foreign" / "notes.txt"
+    record = json.loads((out / ownership.RECORD).read_text())
+    record["files"]["../foreign/notes.txt"] = ownership.digest(victim.read_bytes())
+    record["files"]["/etc/passwd"] = "0" * 64
+    (out / ownership.RECORD).write_text(json.dumps(record))
+    assert ownership.read(str(out)) is not None and not ownership.read(str(out)).listed("../foreign/notes.txt")
+    assert build(sandbox, str(out)).code == 0
+    assert victim.read_text() == "mine\n"
+
+
+def test_junit_never_overwrites_a_source_a_folder_or_another_file(sandbox: Path) -> None:
+    shutil.copytree(CORPUS / "repos" / "mini", sandbox / "mini")
+    root = str(sandbox / "mini")
+    program = sandbox / "mini" / "loans" / "program.yaml"
+    before = listing(sandbox)
+    for target, reason in ((str(program), "inside the policies folder"), (str(sandbox / "foreign"), ""),
+                           (str(sandbox / "repo" / "README.md"), "is not a JUnit report"),
+                           (str(sandbox / "x.yaml"), "named like a policy source")):
+        run = run_cli("test", "--root", root, "--junit", target)
+        assert run.code == 2 and reason in run.err and "Traceback" not in run.err, (target, run)
+    assert listing(sandbox) == before
+    report = sandbox / "report.xml"
+    for _ in range(2):  # a JUnit report of its own is replaced
+        run = run_cli("test", "--root", root, "--junit", str(report))
+        assert "<testsuites" in report.read_text(), run

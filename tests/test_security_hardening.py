@@ -1,0 +1,264 @@
+"""Hardening II: bounded templates and expressions, safe patterns, no traceback, passive pages.
+
+Each table row is a payload and what must happen: refused by `policyctl validate` with its code at
+its line, refused again at run time (`build`, `decide`), within ``BOUND`` CPU seconds and without a
+traceback. CPU time, not wall time, so a busy machine does not fail a guard against minutes.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from support import CORPUS, MINI, ROOT, run_cli
+
+BOUND = 5.0
+HOSTILE = CORPUS / "hostile" / "site"
+TEMPLATE = Path("demo") / "pages" / "help.md.j2"
+
+
+def inject(site: Path, snippet: str) -> int:
+    template = site / TEMPLATE
+    lines = template.read_text(encoding="utf-8").split("\n")
+    at = lines.index("{% block body %}") + 1
+    lines.insert(at, snippet)
+    template.write_text("\n".join(lines), encoding="utf-8")
+    return at + 1
+
+
+# payload -> what validate and build both say about it
+TEMPLATE_BOMBS = {
+    "{{ 'x'.ljust(4000000000) }}": "method `ljust`",
+    "{{ 'x'.zfill(400000000) }}": "method `zfill`",
+    "{{ 'x'.center(400000000) }}": "method `center`",
+    "{{ ('x' * 1000).replace('x', 'x' * 1000) }}": "method `replace`",
+    "{{ (10 ** 1000).to_bytes(400000000, 'big')|length }}": "method `to_bytes`",
+    "{{ ('{0:>4000000' ~ '00}')['for' ~ 'mat'](1) }}": "computed name",
+    "{{ 'x'.encode('no-such-codec') }}": "method `encode`",
+    "{{ _('%200000000s') }}": "`%200000000s`",
+    "{{ gettext('%(n).99999999f', n=1) }}": "`%(n).99999999f`",
+    "{{ [[[0] * 100000] * 100000] * 100000 == 1 }}": "nested lists counted in full",
+    "{{ 1 // 0 }}": "division or modulo by zero",
+    "{{ 2.0 ** 5000 }}": "too large a number",
+    "{{ ngettext('a', 'b', 1e999) }}": "the number `inf`",
+}
+# caught only at render time, still as a G001 without a traceback
+RENDER_ONLY = {
+    "{% macro r(n) %}{{ r(n) }}{% endmacro %}{{ r(1) }}": "recurses too deeply",
+    "{% set w = 'ljust' %}{{ ('x'[w])(4000000000) }}": "computed name",
+}
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    dest = tmp_path / "policies"
+    shutil.copytree(HOSTILE, dest)
+    return dest
+
+
+@pytest.mark.parametrize("snippet", TEMPLATE_BOMBS)
+def test_template_bombs_are_refused_by_validate_and_build(site: Path, tmp_path: Path, snippet: str) -> None:
+    line = inject(site, snippet)
+    started = time.process_time()
+    checked = run_cli("validate", str(site))
+    built = run_cli("build", "--root", str(site), "--out", str(tmp_path / "out"), "--at", "2024-03-01")
+    assert time.process_time() - started < BOUND
+    where = f"{site / TEMPLATE}:{line}:1: error[G001]"
+    assert checked.code == 1 and where in checked.out and TEMPLATE_BOMBS[snippet] in checked.out, checked
+    assert built.code == 1 and where in built.err, built
+    assert "Traceback" not in checked.out + checked.err + built.out + built.err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("snippet", RENDER_ONLY)
+def test_render_failures_are_problems_not_tracebacks(site: Path, tmp_path: Path, snippet: str) -> None:
+    line = inject(site, snippet)
+    started = time.process_time()
+    built = run_cli("build", "--root", str(site), "--out", str(tmp_path / "out"), "--at", "2024-03-01")
+    assert time.process_time() - started < BOUND
+    assert built.code == 1 and f"{site / TEMPLATE}:{line}:1: error[G001]" in built.err, built
+    assert "Traceback" not in built.out + built.err
+
+
+def test_the_sandbox_offers_only_bounded_methods() -> None:
+    import jinja2
+
+    from engine.templates.guard import GuardedSandbox
+
+    env = GuardedSandbox(undefined=jinja2.StrictUndefined)
+    assert env.from_string("{{ d.items()|list|length }} {{ 'Ab'.lower() }}").render(d={"a": 1}) == "1 ab"
+    for payload in ("'x'.ljust(10)", "'{0}'.format(1)", "'{0}'['format'](1)", "(1).to_bytes(2, 'big')",
+                    "'a'.join(['b'])", "'x'.expandtabs(9)"):
+        with pytest.raises(jinja2.exceptions.SecurityError):
+            env.from_string("{{ " + payload + " }}").render()
+
+
+# -- expressions ------------------------------------------------------------------------------------
+
+def decision_repo(tmp_path: Path, then: str, when: str = "x >= 0") -> Path:
+    repo = tmp_path / "policies"
+    shutil.copytree(MINI, repo)
+    (repo / "loans" / "decisions" / "bomb.yaml").write_text(
+        "kind: decision\nid: bomb\ntitle: t\ninputs: {x: {type: integer}, s: {type: string}}\n"
+        f"rules:\n  - id: only\n    when: {json.dumps(when)}\n    reason: r\n    then: {{out: {json.dumps('= ' + then)}}}\n")
+    return repo
+
+
+def decide(repo: Path, stdin: str) -> object:
+    return run_cli("decide", "loans.bomb", "-m", "no", "--root", str(repo), "--input", "-", "--at", "2024-05-01",
+                   stdin=stdin)
+
+
+@pytest.mark.parametrize("then, message", [
+    ("[[[0] * 100000] * 100000] * 100000 == [1]", "nested lists counted in full"),
+    ("[[0] * 1000] * 1000 ~ ''", "nested lists counted in full"),
+    ("2.0 ** 5000", "too large a number"),
+    ("1e308 * 10 - 1e308 * 10", "not a number an answer can carry"),
+])
+def test_constant_expression_bombs_are_refused_by_validate(tmp_path: Path, then: str, message: str) -> None:
+    repo = decision_repo(tmp_path, then)
+    started = time.process_time()
+    r = run_cli("validate", str(repo))
+    assert time.process_time() - started < BOUND
+    assert r.code == 1 and "error[D005]" in r.out and message in r.out and "bomb.yaml:9:" in r.out, r
+
+
+@pytest.mark.parametrize("then, message", [
+    ("[[[x] * 100000] * 100000] * 100000 == [1]", "nested lists counted in full"),
+    ("x * 1.0e308 * 10 - x * 1.0e308 * 10", "not a finite number"),
+])
+def test_input_dependent_bombs_fail_fast_in_decide(tmp_path: Path, then: str, message: str) -> None:
+    repo = decision_repo(tmp_path, then)
+    started = time.process_time()
+    r = decide(repo, json.dumps({"x": 1}))
+    assert time.process_time() - started < BOUND
+    body = json.loads(r.out)  # type: ignore[attr-defined]
+    assert r.code == 1 and body["problems"][0]["code"] == "D005" and message in body["problems"][0]["message"], body
+
+
+def test_a_5000_digit_number_is_one_bad_line_and_the_batch_goes_on(tmp_path: Path) -> None:
+    repo = decision_repo(tmp_path, "x")
+    r = decide(repo, '{"x": 1}\n{"x": ' + "9" * 5000 + '}\n{"x": 2}\n')
+    lines = [json.loads(line) for line in r.out.splitlines()]  # type: ignore[attr-defined]
+    assert r.code == 1 and [line.get("outputs") for line in lines] == [{"out": 1}, None, {"out": 2}], lines
+    assert lines[1]["line"] == 2 and lines[1]["problems"][0]["code"] == "D004"
+    single = decide(repo, '{"x": ' + "9" * 5000 + "}")
+    assert single.code == 1 and "D004" in single.out and "Traceback" not in single.out + single.err  # type: ignore
+
+
+def test_nan_is_never_printed(tmp_path: Path) -> None:
+    repo = decision_repo(tmp_path, "x * 1.0e308 * 10 - x * 1.0e308 * 10")
+    r = decide(repo, '{"x": 1}\n{"x": 2}\n')
+    assert ":NaN" not in r.out and all(json.loads(line)["problems"][0]["code"] == "D005"  # type: ignore
+                                      for line in r.out.splitlines())  # type: ignore[attr-defined]
+
+
+# -- regular expressions ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("pattern", [
+    "^(?=(a+)+$)", "^(?!(a|aa)+$)", "^(a+){1,60}$", "^(aa|a){1,64}$", "^(?:a{0,64}){64}$", "(?ms)^.*X$",
+    "(?m)^(a+)+$", "^((a{1,3}){1,3}){1,3}$", "^(a|a?){1,30}$", "^(?:(?:a|b)?a?){1,30}b$", "^(\\w+\\s?){1,50}$",
+])
+def test_backtracking_patterns_are_refused(pattern: str) -> None:
+    from engine.schema.patterns import regex_risk
+
+    assert regex_risk(pattern)
+
+
+@pytest.mark.parametrize("pattern", ["^[A-Z]{2}$", "^[a-z][a-z0-9_]*$", "^[^@\\s]+@[^@\\s]+$",
+                                     "^(?:[0-9]{1,3}\\.){3}[0-9]{1,3}$", "^[a-z]{2,3}(-[A-Z]{2})?$"])
+def test_policy_patterns_pass(pattern: str) -> None:
+    from engine.schema.patterns import regex_risk
+
+    assert regex_risk(pattern) is None
+
+
+# -- CI logs ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("forged", ["x\n::error::forged", "x\r\n::add-mask::secret", "x\u2028::warning::y", "\x1b[2J"])
+def test_text_output_never_starts_a_workflow_command(forged: str) -> None:
+    from engine.policytests.report import failures  # noqa: F401 - same helper, see below
+    from engine.problems import Problem, one_line
+    from engine.problems.report import text
+
+    out = text([Problem(f"policies/{forged}.yaml", 1, 1, "Y001", f"bad {forged}", f"hint {forged}")], 1)
+    assert not any(line.startswith("::") for line in out.splitlines()) and "\x1b" not in out
+    assert "\n" not in one_line(forged) and one_line("plain text") == "plain text"
+
+
+# -- pages ------------------------------------------------------------------------------------------
+
+class _Active(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+        self.csp: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag in ("script", "iframe", "object", "embed", "base", "form"):
+            self.found.append(tag)
+        if tag == "meta" and a.get("http-equiv") == "Content-Security-Policy":
+            self.csp.append(a.get("content") or "")
+        for name, value in attrs:
+            if name.startswith("on") or (value or "").strip().lower().startswith(("javascript:", "data:")):
+                self.found.append(f"{tag} {name}")
+            if name in ("src", "srcset") or (tag == "link" and a.get("rel") not in ("alternate",)):
+                self.found.append(f"{tag} {name} (a resource)")
+
+
+def test_every_generated_page_is_passive_and_carries_a_strict_policy() -> None:
+    pages = sorted((ROOT / "generated_docs").rglob("*.html"))
+    assert pages
+    for page in pages:
+        reader = _Active()
+        reader.feed(page.read_text(encoding="utf-8"))
+        assert reader.found == [], (page, reader.found)
+        assert len(reader.csp) == 1 and reader.csp[0].startswith("default-src 'none'; style-src 'sha256-"), page
+
+
+@pytest.mark.parametrize("markup, found", [
+    ("<script>alert(1)</script>", "`<script>`"),
+    ('<body onload="x()">', "event handler `onload`"),
+    ('<a href=" JavaScript:alert(1)">x</a>', "`javascript:` URL"),
+    ('<img src="https://tracker.example/p.gif">', "resource from elsewhere"),
+    ('<img src="data:image/svg+xml,<svg onload=alert(1)>">', "`data:` URL"),
+    ('<link rel="stylesheet" href="https://x.example/s.css">', "loads something"),
+    ("<style>body { background: url(https://x.example/) }</style>", "loads a resource"),
+    ('<meta http-equiv="refresh" content="0;url=https://x.example">', "refresh"),
+])
+def test_a_layout_with_active_content_is_refused(site: Path, tmp_path: Path, markup: str, found: str) -> None:
+    layout = site / "_site" / "page.html.j2"
+    layout.write_text(layout.read_text(encoding="utf-8").replace("<main>", "<main>" + markup), encoding="utf-8")
+    built = run_cli("build", "--root", str(site), "--out", str(tmp_path / "out"), "--at", "2024-03-01")
+    assert built.code == 1 and f"{layout}:1:1: error[G001]: the page would carry active content" in built.err, built
+    assert found in built.err and not (tmp_path / "out").exists()
+
+
+# -- integrity --------------------------------------------------------------------------------------
+
+def test_the_template_check_cache_is_keyed_by_a_digest_not_a_crc(tmp_path: Path) -> None:
+    from engine.cache import store
+    from engine.templates import check
+
+    key = check._key(str(tmp_path / "t.j2"), b"{{ x }}")
+    assert f":{store.digest(b'{{ x }}')}:" in key
+    assert check._key(str(tmp_path / "t.j2"), b"{{ y }}") != key
+
+
+def test_fmt_replaces_files_in_one_step(tmp_path: Path) -> None:
+    import os
+
+    from engine.source.atomic import write_atomic
+
+    target = tmp_path / "p.yaml"
+    target.write_text("old\n")
+    os.chmod(target, 0o640)
+    write_atomic(str(target), "new\n")
+    assert target.read_text() == "new\n" and (target.stat().st_mode & 0o777) == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["p.yaml"]

@@ -1,0 +1,146 @@
+"""`policyctl serve` over plain HTTP (no browser): the real command in a subprocess, on a free port
+of 127.0.0.1, against a copy of the repository; every wait is bounded in time."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from support import ROOT, edit
+
+PAGE = "csba/us/en/help.html"
+WAIT = 20.0  # seconds: the longest any step may take before the test fails
+
+
+class Served:
+    def __init__(self, url: str, root: Path, process: subprocess.Popen[str]) -> None:
+        self.url, self.root, self.process = url, root, process
+
+    def get(self, path: str) -> tuple[int, dict[str, str], str]:
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=WAIT) as response:
+                return response.status, dict(response.headers), response.read().decode("utf-8")
+        except urllib.error.HTTPError as e:
+            return e.code, dict(e.headers), e.read().decode("utf-8")
+
+    def generation(self) -> int:
+        return int(re.search(r"\d+", self.get("__policyctl/version")[2]).group())  # type: ignore[union-attr]
+
+    def after_change(self, before: int) -> None:
+        """Wait until the server has noticed a change made after it said ``before``."""
+        deadline = time.monotonic() + WAIT
+        while self.generation() == before:
+            assert time.monotonic() < deadline, "the server did not notice the change"
+            time.sleep(0.05)
+
+
+def start_serve(tmp_path: Path, *options: str) -> Served:
+    root = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", root)
+    process = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "serve", "--root", str(root), "--port", "0",
+                                *options], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    line = process.stdout.readline()  # the server prints its address once it listens
+    found = re.search(r"http://127\.0\.0\.1:\d+/", line)
+    if not found:
+        process.kill()
+        pytest.fail(f"serve did not start: {line!r} {process.stderr.read() if process.stderr else ''}")
+    return Served(found.group(), root, process)
+
+
+def stop(served: Served) -> None:
+    served.process.terminate()
+    try:
+        served.process.wait(timeout=WAIT)
+    except subprocess.TimeoutExpired:
+        served.process.kill()
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
+    server = start_serve(tmp_path)
+    try:
+        yield server
+    finally:
+        stop(server)
+
+
+def _trial(page: str) -> str:
+    """The free trial's length as the page states it (the number inside its fact span)."""
+    found = re.search(r'data-fact="trial_days" data-value="(\d+)"', page)
+    assert found, "the page states no trial"
+    return found.group(1)
+
+
+def test_serves_pages_with_its_own_script_allowed_and_writes_nothing(served: Served, tmp_path: Path) -> None:
+    status, headers, page = served.get(PAGE)
+    assert status == 200 and headers["Content-Type"].startswith("text/html")
+    policy = headers["Content-Security-Policy"]
+    nonce = re.search(r"'nonce-([^']+)'", policy)
+    assert nonce and f'<script nonce="{nonce.group(1)}">' in page
+    assert "connect-src 'self'" in policy and "default-src 'none'" in policy
+    assert "http-equiv=\"Content-Security-Policy\"" not in page  # the page's own policy is the header
+    assert 'id="policyctl-problems"' not in page  # no problems, no overlay
+    status, headers, text = served.get(PAGE[:-4] + "md")
+    assert status == 200 and text.startswith("# ") and "<script" not in text
+    status, _, index = served.get("")
+    assert status == 200 and PAGE in index
+    assert served.get("csba/us/xx/help.html")[0] == 404
+    assert served.get(PAGE + "?at=someday")[0] == 400
+    assert not (tmp_path / "generated_docs").exists() and not (served.root / "generated_docs").exists()
+
+
+def test_any_date_on_demand(served: Served) -> None:
+    assert _trial(served.get(PAGE + "?at=2022-06-01")[2]) == "30"  # the 2022 edition
+    assert _trial(served.get(PAGE + "?at=2024-01-01")[2]) == "90"
+
+
+def test_an_edit_shows_and_a_broken_file_is_an_overlay_with_its_place(served: Served) -> None:
+    program = served.root / "csba" / "program.yaml"
+    assert _trial(served.get(PAGE + "?at=2024-01-01")[2]) == "90"
+    before = served.generation()
+    edit(program, "value: 90", "value: 120")
+    served.after_change(before)
+    page = served.get(PAGE + "?at=2024-01-01")[2]
+    assert _trial(page) == "120"
+
+    before = served.generation()
+    overlay = served.root / "csba" / "marketplaces" / "us.yaml"
+    overlay.write_text(overlay.read_text(encoding="utf-8") + "broken: [\n", encoding="utf-8")
+    served.after_change(before)
+    page = served.get(PAGE)[2]
+    problems = re.search(r'<aside id="policyctl-problems".*?</aside>', page, re.S)
+    assert problems, "no overlay"
+    lines = len(overlay.read_text(encoding="utf-8").splitlines())
+    assert re.search(rf"us\.yaml:{lines + 1}:1</code> error\[Y010\]", problems.group()), problems.group()
+    assert "hint:" in problems.group()
+
+
+def test_a_translation_problem_is_shown_on_the_page(served: Served) -> None:
+    catalog = served.root / "csba" / "locales" / "de.po"
+    text = catalog.read_text(encoding="utf-8")
+    hours = re.search(r'msgstr "([^"]*)%\(hours\)s([^"]*)"', text)
+    assert hours
+    before = served.generation()
+    catalog.write_text(text.replace(hours.group(0), f'msgstr "{hours.group(1)}48 Stunden{hours.group(2)}"'),
+                       encoding="utf-8")
+    served.after_change(before)
+    page = served.get("csba/de/de/help.html")[2]
+    assert re.search(r"de\.po:\d+:1</code> error\[G002\]: de: the (translation.s )?placeholders.* differ", page), page[-3000:]
+
+
+def test_a_port_in_use_is_a_usage_error(served: Served, tmp_path: Path) -> None:
+    port = served.url.rsplit(":", 1)[1].strip("/")
+    run: Any = subprocess.run([sys.executable, str(ROOT / "cli.py"), "serve", "--root", str(served.root), "--port", port],
+                              capture_output=True, text=True, timeout=WAIT, cwd=tmp_path)
+    assert run.returncode == 2 and "cannot listen on 127.0.0.1" in run.stderr and "Traceback" not in run.stderr

@@ -1,0 +1,122 @@
+"""The marketplace's time, parameters on another date, aggregating hit policies, evidence (P012)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from engine.decisions.compile import compile_decision
+from engine.model.policy import Decision, Expr, Rule
+from engine.problems import Pos
+
+FILE = "policies/p/decisions/d.yaml"
+LA = {"@zone": "America/Los_Angeles", "@lines": {"days": ((None, 30), ("2023-07-01", 90))}, "days": 90}
+
+
+def _decision(rules: list[Rule], hit: str = "first", aggregate: dict[str, str] | None = None,
+              inputs: dict[str, Any] | None = None) -> Decision:
+    return Decision(id="d", program="p", title="t", description="", inputs=inputs or {"x": {"type": "string"}},
+                    required=(), let={}, hit=hit, rules=tuple(rules), default=None,  # type: ignore[arg-type]
+                    outputs={}, file=FILE, pos=Pos(FILE, 1, 1), aggregate=aggregate)
+
+
+def _rule(id: str, when: str | None, then: dict[str, Any], line: int) -> Rule:
+    return Rule(id, None if when is None else Expr(when, Pos(FILE, line + 1, 11)), then, f"because {id}",
+                Pos(FILE, line, 5))
+
+
+def _value(source: str, x: Any, params: dict[str, Any] = LA, at: str = "2024-03-11") -> Any:
+    d = _decision([_rule("r", None, {"v": Expr(source, Pos(FILE, 3, 11))}, 2)])
+    c, problems = compile_decision(d, {"days"})
+    assert c is not None, problems
+    result = c.evaluate({"x": x}, params, at)
+    assert result.ok, result.problems
+    return result.outputs["v"]
+
+
+@pytest.mark.parametrize("source, x, expected", [
+    # an instant's day is the marketplace's: 06:30 UTC on 11 March is 10 March in Los Angeles
+    ("date(x)", "2024-03-11T06:30:00Z", "2024-03-10"),
+    # 12:00 at -08:00 on the spring DST day is 13:00 PDT; 24 elapsed hours later, 13:00 PDT
+    ("add_hours(x, 24)", "2024-03-10T12:00:00-08:00", "2024-03-11T13:00:00-07:00"),
+    ("utc(add_hours(x, 24))", "2024-03-10T12:00:00-08:00", "2024-03-11T20:00:00Z"),
+    ("local(x)", "2024-03-11T06:30:00Z", "2024-03-10T23:30:00-07:00"),
+    ("time_zone()", "", "America/Los_Angeles"),
+    # calendar days in the zone, across the DST night (a 23-hour day is still a day)
+    ("add_days(x, 1)", "2024-03-09T12:00:00-08:00", "2024-03-10T12:00:00-07:00"),
+    ("days_between(x, at)", "2024-03-10T23:30:00-07:00", 1),
+    ("days_between(x, at)", "2024-02-29", 11),
+    # the parameter as it was on another day
+    ("param_on('days', x)", "2023-06-30", 30),
+    ("param_on('days', x)", "2023-07-01", 90),
+    ("param_on('days', x)", "2023-07-01T06:00:00Z", 30),  # still 30 June in Los Angeles
+    ("during(x, [{'from': '2024-01-01T00:00:00Z', 'to': '2024-02-01T00:00:00Z'}])", "2024-01-31T23:59:59Z", True),
+    ("during(x, [{'from': '2024-01-01T00:00:00Z', 'to': '2024-02-01T00:00:00Z'}])", "2024-02-01T00:00:00Z", False),
+    ("during(x, [{'from': '2024-01-01T00:00:00Z'}])", "2030-01-01T00:00:00Z", True),
+])
+def test_time_helpers_work_in_the_marketplaces_zone(source: str, x: Any, expected: Any) -> None:
+    assert _value(source, x) == expected
+
+
+def test_the_same_instant_gives_the_same_day_whatever_its_offset() -> None:
+    days = {_value("date(x)", t) for t in ("2024-03-11T06:30:00Z", "2024-03-10T23:30:00-07:00",
+                                           "2024-03-11T14:30:00+08:00")}
+    assert days == {"2024-03-10"}
+
+
+def test_param_on_names_a_declared_parameter() -> None:
+    d = _decision([_rule("r", None, {"v": Expr("param_on('nope', x)", Pos(FILE, 3, 11))}, 2)])
+    _, problems = compile_decision(d, {"days"})
+    assert [(p.code, p.line) for p in problems] == [("E004", 3)]
+
+
+@pytest.mark.parametrize("failing, expected", [
+    ([], {"ok": True, "why": [], "n": 0}),
+    (["a"], {"ok": False, "why": ["a"], "n": 1}),
+    (["a", "c"], {"ok": False, "why": ["a", "c"], "n": 2}),
+])
+def test_collect_with_aggregate_gives_one_value_per_output(failing: list[str], expected: dict[str, Any]) -> None:
+    rows = [_rule(f"fails_{n}", f"'{n}' in x", {"ok": False, "why": n, "n": 1}, 2 + i) for i, n in enumerate("abc")]
+    rows.append(_rule("all_met", "x == ''", {"ok": True}, 9))
+    d = _decision(rows, hit="collect", aggregate={"ok": "all", "why": "list", "n": "count"})
+    c, problems = compile_decision(d, set())
+    assert c is not None, problems
+    x = "".join(failing)
+    fast = c.evaluate({"x": x}, {}, "2024-01-01")
+    assert {k: fast.outputs[k] for k in expected} == expected
+    assert c.explain({"x": x}, {}, "2024-01-01").result.outputs == fast.outputs  # both paths agree
+
+
+def test_aggregate_needs_collect(tmp_path: Any) -> None:
+    import shutil
+
+    import engine
+    from support import ROOT
+
+    root = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", root)
+    path = root / "csba/decisions/eligibility.yaml"
+    text = path.read_text().replace("hit: collect\n", "hit: first\n")
+    path.write_text(text)
+    line = text.splitlines().index("aggregate:") + 1
+    found = [(p.code, p.line) for p in engine.load(str(root)).problems if p.code == "D006"]
+    assert found == [("D006", line)]
+
+
+def test_a_value_without_evidence_is_p012(tmp_path: Any) -> None:
+    import shutil
+
+    import engine
+    from support import ROOT
+
+    root = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", root)
+    path = root / "csba/program.yaml"
+    text = path.read_text()
+    old = "    value: 24\n    source: seeds 001, 002, 004\n"
+    assert old in text
+    path.write_text(text.replace(old, "    value: 24\n"))
+    line = text.splitlines().index("  reply_deadline_hours:") + 4
+    found = [(p.code, p.line, p.severity) for p in engine.load(str(root)).problems if p.code == "P012"]
+    assert found == [("P012", line, "warning")]
