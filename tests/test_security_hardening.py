@@ -262,3 +262,63 @@ def test_fmt_replaces_files_in_one_step(tmp_path: Path) -> None:
     write_atomic(str(target), "new\n")
     assert target.read_text() == "new\n" and (target.stat().st_mode & 0o777) == 0o640
     assert [p.name for p in tmp_path.iterdir()] == ["p.yaml"]
+
+
+# -- hardening II, second round ---------------------------------------------------------------------
+
+def _git(cwd: Path, *args: str) -> None:
+    import subprocess
+
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args], cwd=cwd, check=True,
+                   capture_output=True)
+
+
+@pytest.mark.parametrize("target", ["/etc/passwd", "../../../../../../etc/hostname", "program.yaml", "../README"])
+def test_diff_skips_links_in_a_revision_and_leaves_no_temporary_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target: str) -> None:
+    import os
+    import tempfile
+
+    temps = tmp_path / "tmp"
+    temps.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temps))
+    repo = tmp_path / "repo"
+    shutil.copytree(MINI, repo / "policies")
+    (repo / "README").write_text("x\n")
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "one")
+    os.symlink(target, repo / "policies" / "loans" / "linked.yaml")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "a link")
+    r = run_cli("diff", "HEAD~1", "HEAD", "--at", "2024-05-01", cwd=repo)
+    assert r.code == 0 and "Traceback" not in r.out + r.err, r
+    assert "HEAD:policies/loans/linked.yaml:1:1: warning[L005]: a symbolic link in revision `HEAD`" in r.err, r
+    assert list(temps.iterdir()) == []
+
+
+def test_diff_removes_its_temporary_folders_when_interrupted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    from engine.source import gitrev
+
+    temps = tmp_path / "tmp"
+    temps.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temps))
+    repo = tmp_path / "repo"
+    shutil.copytree(MINI, repo / "policies")
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "one")
+
+    def interrupted(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(gitrev, "_write_member", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        gitrev.open_side("HEAD", str(repo / "policies"))
+    assert list(temps.iterdir()) == []
+    monkeypatch.undo()
+    monkeypatch.setattr(tempfile, "tempdir", str(temps))
+    r = run_cli("diff", "HEAD", "no-such-revision", cwd=repo)  # the second side fails: the first is removed
+    assert r.code == 2 and list(temps.iterdir()) == [], r
