@@ -322,3 +322,34 @@ def test_diff_removes_its_temporary_folders_when_interrupted(tmp_path: Path, mon
     monkeypatch.setattr(tempfile, "tempdir", str(temps))
     r = run_cli("diff", "HEAD", "no-such-revision", cwd=repo)  # the second side fails: the first is removed
     assert r.code == 2 and list(temps.iterdir()) == [], r
+
+
+def _nested(depth: int, inner: str) -> tuple[str, str]:
+    schema, value = "{type: integer}", inner
+    for _ in range(depth):
+        schema, value = "{type: array, items: " + schema + "}", "[" + value + "]"
+    return schema, value
+
+
+@pytest.mark.parametrize("depth", [25, 30])
+@pytest.mark.parametrize("inner, ok", [("1", True), ("x", False)])
+def test_deeply_nested_items_are_checked_without_a_syntax_error(mini: Path, depth: int, inner: str, ok: bool) -> None:
+    from conftest import edit
+
+    schema, value = _nested(depth, inner)
+    edit(mini / "loans" / "program.yaml", "  members_only:\n",
+         f"  deep:\n    description: d\n    schema: {schema}\n    value: {value}\n    source: s\n  members_only:\n")
+    r = run_cli("validate", str(mini))
+    assert "Traceback" not in r.out + r.err and (r.code == 0) == ok, r
+    assert ok or "program.yaml:35:" in r.out and "error[P003]" in r.out, r
+
+
+def test_generated_validators_have_no_nesting_limit() -> None:
+    from engine.schema.codegen import compile_value
+
+    schema: object = {"type": "integer"}
+    value: object = 1
+    for _ in range(200):
+        schema, value = {"type": "array", "items": schema}, [value]
+    check = compile_value(schema)
+    assert check is not None and check(value) and not check([[["x"]]]) and not check([[1]])
