@@ -353,3 +353,85 @@ def test_generated_validators_have_no_nesting_limit() -> None:
         schema, value = {"type": "array", "items": schema}, [value]
     check = compile_value(schema)
     assert check is not None and check(value) and not check([[["x"]]]) and not check([[1]])
+
+
+# the patterns of the issue: refused in a parameter schema and in decision inputs (validate says
+# P009 at the pattern); a hostile 40-character text never meets them (a refused schema is not used)
+HOSTILE_PATTERNS = ["^(?=(a+)+$)", "^(a+){1,60}$", "^(aa|a){1,64}$", "^(?:a{0,64}){64}$", "(?ms)^.*X$", "(a|a)*$",
+                    "(a*)*b", "(\\w+\\s?)*$", "^(\\d+)*$"]
+
+
+@pytest.mark.parametrize("pattern", HOSTILE_PATTERNS)
+def test_hostile_patterns_in_parameter_schemas_are_refused_fast(mini: Path, pattern: str) -> None:
+    from conftest import edit
+
+    edit(mini / "loans" / "program.yaml", "  members_only:\n",
+         f"  code:\n    description: d\n    schema: {{type: string, pattern: {json.dumps(pattern)}}}\n"
+         f"    value: {json.dumps('a' * 40 + '!')}\n    source: s\n  members_only:\n")
+    started = time.process_time()
+    r = run_cli("validate", str(mini))
+    assert time.process_time() - started < BOUND
+    assert r.code == 1 and "program.yaml:34:37: error[P009]: the pattern" in r.out, r
+
+
+@pytest.mark.parametrize("pattern", HOSTILE_PATTERNS)
+def test_hostile_patterns_in_decision_inputs_never_run(tmp_path: Path, pattern: str) -> None:
+    repo = decision_repo(tmp_path, "x")
+    bomb = repo / "loans" / "decisions" / "bomb.yaml"
+    bomb.write_text(bomb.read_text().replace("s: {type: string}", f"s: {{type: string, pattern: {json.dumps(pattern)}}}"))
+    started = time.process_time()
+    checked = run_cli("validate", str(repo))
+    answered = decide(repo, json.dumps({"x": 1, "s": "a" * 40 + "!"}))
+    answered_nl = decide(repo, json.dumps({"x": 1, "s": "\n" * 40}))
+    assert time.process_time() - started < BOUND
+    assert checked.code == 1 and "bomb.yaml:4:" in checked.out and "error[P009]" in checked.out, checked
+    for r in (answered, answered_nl):
+        assert r.code == 1 and "P009" in r.out + r.err and "Traceback" not in r.out + r.err, r  # type: ignore
+
+
+PATTERNED = ("inputs: {x: {type: integer}, s: {type: string, pattern: '^[a-z]+$'}, "
+             "l: {type: array, items: {type: string, pattern: '^[a-z]+$'}}, "
+             "m: {type: object, patternProperties: {'^[a-z]+$': {type: integer}}}}")
+
+
+@pytest.mark.parametrize("simple, field, value, pointer", [
+    (True, "s", "a" * 4097, "/s"),  # only top-level patterns: the hand-rolled checks
+    (False, "s", "a" * 4097, "/s"),  # the others: jsonschema
+    (False, "l", ["a", "a" * 5000], "/l/1"),
+    (False, "m", {"a" * 5000: 1}, "/m/" + "a" * 5000),
+])
+def test_a_text_longer_than_the_pattern_bound_is_refused(tmp_path: Path, simple: bool, field: str, value: object,
+                                                         pointer: str) -> None:
+    from engine.decisions.inputs import MAX_PATTERN_INPUT
+
+    repo = decision_repo(tmp_path, "x")
+    bomb = repo / "loans" / "decisions" / "bomb.yaml"
+    inputs = "inputs: {x: {type: integer}, s: {type: string, pattern: '^[a-z]+$'}}" if simple else PATTERNED
+    bomb.write_text(bomb.read_text().replace("inputs: {x: {type: integer}, s: {type: string}}", inputs))
+    assert run_cli("validate", str(repo)).code == 0
+    assert decide(repo, json.dumps({"x": 1, field: value if field != "s" else "a" * MAX_PATTERN_INPUT})).code == 0 \
+        or field != "s"
+    r = decide(repo, json.dumps({"x": 1, field: value}))
+    body = json.loads(r.out)  # type: ignore[attr-defined]
+    assert r.code == 1 and [p["code"] for p in body["problems"]] == ["D004"], body
+    assert body["problems"][0]["message"].startswith(f"{pointer}: a text of ") and \
+        f"longer than the {MAX_PATTERN_INPUT:,} characters an input checked against a `pattern` may have" in \
+        body["problems"][0]["message"], body
+
+
+@pytest.mark.parametrize("simple", [True, False])
+def test_many_unknown_inputs_are_counted_not_listed(tmp_path: Path, simple: bool) -> None:
+    from engine.decisions.inputs import MAX_UNKNOWN_REPORTED
+
+    repo = decision_repo(tmp_path, "x")
+    if not simple:
+        bomb = repo / "loans" / "decisions" / "bomb.yaml"
+        bomb.write_text(bomb.read_text().replace("s: {type: string}", "s: {type: array, items: {type: string}}"))
+    many = {"x": 1, **{f"k{i}": 1 for i in range(200_000)}}
+    started = time.process_time()
+    r = decide(repo, json.dumps(many))
+    assert time.process_time() - started < BOUND
+    messages = [p["message"] for p in json.loads(r.out)["problems"]]  # type: ignore[attr-defined]
+    assert r.code == 1 and len(messages) == MAX_UNKNOWN_REPORTED + 1, messages[:3]
+    assert messages[0] == "/k0: not an input of this decision (inputs: x, s)"
+    assert messages[-1] == f"/: {200_000 - MAX_UNKNOWN_REPORTED:,} more inputs this decision does not have (inputs: x, s)"
