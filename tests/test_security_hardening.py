@@ -399,7 +399,7 @@ PATTERNED = ("inputs: {x: {type: integer}, s: {type: string, pattern: '^[a-z]+$'
     (False, "s", "a" * 4097, "/s"),  # the others: jsonschema
     (False, "l", ["a", "a" * 5000], "/l/1"),
     (False, "m", {"a" * 5000: 1}, "/m/" + "a" * 5000),
-])
+], ids=["simple", "jsonschema", "list-item", "key"])
 def test_a_text_longer_than_the_pattern_bound_is_refused(tmp_path: Path, simple: bool, field: str, value: object,
                                                          pointer: str) -> None:
     from engine.decisions.inputs import MAX_PATTERN_INPUT
@@ -435,3 +435,94 @@ def test_many_unknown_inputs_are_counted_not_listed(tmp_path: Path, simple: bool
     assert r.code == 1 and len(messages) == MAX_UNKNOWN_REPORTED + 1, messages[:3]
     assert messages[0] == "/k0: not an input of this decision (inputs: x, s)"
     assert messages[-1] == f"/: {200_000 - MAX_UNKNOWN_REPORTED:,} more inputs this decision does not have (inputs: x, s)"
+
+
+# -- numbers, nesting and filter arguments: a problem at the place, never a traceback ---------------
+
+@pytest.mark.parametrize("literal, col", [("9" * 5000, 12), ("0x" + "F" * 3900, 12), ("0o" + "7" * 5000, 12),
+                                          ("!!int 0x" + "F" * 3900, 12), ("[0x" + "f" * 3600 + "]", 13)],
+                         ids=["decimal", "hex", "octal", "tagged", "in-a-list"])
+def test_huge_yaml_numbers_are_y019(mini: Path, literal: str, col: int) -> None:
+    from conftest import edit
+
+    edit(mini / "loans" / "program.yaml", "    value: 21", "    value: " + literal)
+    for args in (("validate", str(mini)), ("show", "loans", "-m", "nl", "--root", str(mini)),
+                 ("test", "--root", str(mini)), ("build", "--root", str(mini), "--out", str(mini.parent / "out"))):
+        r = run_cli(*args)
+        assert r.code == 1 and f"program.yaml:10:{col}: error[Y019]: a number with more than 4,300 digits" in r.out + r.err, \
+            (args, r)
+        assert "Traceback" not in r.out + r.err and "set_int_max_str_digits" not in r.out + r.err
+
+
+@pytest.mark.parametrize("literal", ["0x1F", "0o17", "0x" + "F" * 3500], ids=["hex", "octal", "3500-hex-digits"])
+def test_hexadecimal_numbers_work_everywhere(mini: Path, literal: str) -> None:
+    from conftest import edit
+
+    edit(mini / "loans" / "program.yaml", "    value: 21", "    value: " + literal)
+    edit(mini / "loans" / "decisions" / "late_fee.yaml", 'when: "days_late == 0"', 'when: "days_late == 0x0"')
+    edit(mini / "loans" / "tests" / "late_fee.yaml", "input: {days_late: 7, member: true}", "input: {days_late: 0x7, member: true}")
+    assert run_cli("validate", str(mini)).code == 0
+    shown = run_cli("show", "loans", "-m", "nl", "--root", str(mini), "--at", "2023-05-01")
+    assert shown.code == 0 and f"loan_days: {int(literal[2:], 16 if literal[1] == 'x' else 8)}" in shown.out, shown
+    assert run_cli("test", "--root", str(mini)).code == 0
+    r = run_cli("decide", "loans.late_fee", "-m", "nl", "--root", str(mini), "--input", "-", stdin='{"days_late": 0}')
+    assert r.code == 0 and json.loads(r.out)["outputs"]["status"] == "on_time", r
+
+
+@pytest.mark.parametrize("snippet, message", [
+    ("{{ 0x" + "F" * 5000 + " }}", "a number with more than 4,096 bits"),
+    ("{{ 0b" + "1" * 20000 + " }}", "a number with more than 4,096 bits"),
+    ("{{ 1" + "0" * 5000 + " }}", "a number with more than 4,300 digits"),
+], ids=["hex", "binary", "decimal"])
+def test_huge_template_numbers_are_g001(site: Path, tmp_path: Path, snippet: str, message: str) -> None:
+    inject(site, snippet)
+    checked = run_cli("validate", str(site))
+    built = run_cli("build", "--root", str(site), "--out", str(tmp_path / "out"), "--at", "2024-03-01")
+    assert checked.code == 1 and f"{site / TEMPLATE}:" in checked.out and message in checked.out, checked
+    assert built.code == 1 and f"{site / TEMPLATE}:" in built.err and "error[G001]" in built.err, built
+    for r in (checked, built):
+        assert "Traceback" not in r.out + r.err and "set_int_max_str_digits" not in r.out + r.err
+
+
+@pytest.mark.parametrize("snippet, message", [
+    ("{{ p.trial_days|duration('no-such-unit') }}", "is not a duration unit"),
+    ("{{ 'No/Such'|time_zone }}", "time_zone:"),
+    ("{{ 'zz-no-such'|language }}", "is not a locale CLDR knows"),
+    ("{{ 1.5|round(2, 'no-such-method') }}", "method must be"),
+    ("{{ 1e300|percent }}", "percent: the number is too large to format"),
+    ("{{ 1e308|money }}", "money: the number is too large to format"),
+    ("{{ '2024-01-01'|date('no-such-form') }}", "date: this value cannot be shown in this form"),
+])  # `'x'.encode('no-such-codec')` and `ngettext(..., 1e999)`: TEMPLATE_BOMBS above
+def test_bad_filter_arguments_are_g001(site: Path, tmp_path: Path, snippet: str, message: str) -> None:
+    line = inject(site, snippet)
+    started = time.process_time()
+    built = run_cli("build", "--root", str(site), "--out", str(tmp_path / "out"), "--at", "2024-03-01")
+    assert time.process_time() - started < BOUND
+    assert built.code == 1 and f"{site / TEMPLATE}:{line}:1: error[G001]" in built.err and message in built.err, built
+    assert "Traceback" not in built.out + built.err and "<class" not in built.err
+
+
+@pytest.mark.parametrize("payload", ["(" * 20000 + ")" * 20000, "[" * 20000 + "]" * 20000, "*" * 20000 + "x" + "*" * 20000,
+                                     "<" * 20000, "> " * 20000, "`" * 20000],
+                         ids=["parentheses", "brackets", "emphasis", "angles", "quotes", "backticks"])
+def test_deeply_nested_markup_in_a_translation_is_fast(site: Path, tmp_path: Path, payload: str) -> None:
+    po = site / "demo" / "locales" / "it.po"
+    po.write_text(po.read_text(encoding="utf-8").replace('msgstr "Aiuto demo"', f'msgstr "Aiuto demo {payload}"'),
+                  encoding="utf-8")
+    started = time.process_time()
+    checked = run_cli("i18n", "check", "--root", str(site))
+    built = run_cli("build", "--root", str(site), "--out", str(tmp_path / "out"), "--at", "2024-03-01")
+    assert time.process_time() - started < BOUND
+    assert "Traceback" not in checked.out + checked.err + built.out + built.err
+
+
+@pytest.mark.parametrize("value", ["[" * 20000 + "]" * 20000, "{a: " * 20000 + "1" + "}" * 20000],
+                         ids=["lists", "mappings"])
+def test_deeply_nested_yaml_flow_values_are_y015(mini: Path, value: str) -> None:
+    from conftest import edit
+
+    edit(mini / "loans" / "program.yaml", "    value: 21", "    value: " + value)
+    started = time.process_time()
+    r = run_cli("validate", str(mini))
+    assert time.process_time() - started < BOUND
+    assert r.code == 1 and "program.yaml:10:" in r.out and "error[Y015]" in r.out, r

@@ -105,6 +105,11 @@ def extract(domain: Domain) -> tuple[Catalog, list[Problem]]:
         except (OSError, UnicodeDecodeError) as e:
             problems.append(Problem(path, 1, 1, "G001", f"cannot read the template: {e}", "save it as UTF-8"))
             continue
+        except (ValueError, OverflowError, RecursionError, MemoryError) as e:  # a 5,000-digit number, deep nesting
+            from engine.templates.check import unreadable
+
+            problems.append(unreadable(path, e))
+            continue
         for lineno, message, comments, context in found:
             catalog.add(message, None, [(where, lineno)], auto_comments=comments, context=context)
     if domain.labels_file:

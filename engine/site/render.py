@@ -172,6 +172,10 @@ class Renderer:
             return fn()
         except (TypeError, ValueError, KeyError) as e:
             fail(f"{what}: {e}")
+        except ArithmeticError:  # decimal's InvalidOperation for `1e300|percent`: its message is a class list
+            fail(f"{what}: the number is too large to format")
+        except AttributeError:  # a date where a date-time form was asked for, and the like
+            fail(f"{what}: this value cannot be shown in this form")
 
     def number(self, value: Any) -> Shown:
         return self._fact(value, escape(self._call("number", lambda: l10n.number(unwrap(value), self.tag))))
