@@ -526,3 +526,55 @@ def test_deeply_nested_yaml_flow_values_are_y015(mini: Path, value: str) -> None
     r = run_cli("validate", str(mini))
     assert time.process_time() - started < BOUND
     assert r.code == 1 and "program.yaml:10:" in r.out and "error[Y015]" in r.out, r
+
+
+# -- translations: the links a msgstr may carry are its English's -----------------------------------
+
+def _translate(site: Path, english: str, translation: str) -> int:
+    catalog = site / "demo" / "locales" / "it.po"
+    lines = catalog.read_text(encoding="utf-8").split("\n")
+    at = lines.index(f'msgid "{english}"') + 1
+    escaped = translation.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    lines[at] = f'msgstr "{escaped}"'
+    catalog.write_text("\n".join(lines), encoding="utf-8")
+    return at
+
+
+@pytest.mark.parametrize("translation, why", [
+    ("Chiedi a %(name)s.\n[x]: https://evil.example/", "defines the link `[x]:`"),
+    ("Chiedi a %(name)s. [Aiuto]: https://evil.example/", "defines the link `[aiuto]:`"),
+    ("Chiedi a [%(name)s][x].", "refers to the link `[x]`"),
+    ("Chiedi a [%(name)s][].", "refers to the link `[]`"),
+    ("Chiedi a %(name)s. ![i][x]", "refers to the link `[x]`"),
+    ("Chiedi a %(name)s. ![i]", "shows an image"),
+    ("Chiedi a ![%(name)s](https://tracker.example/p.gif)", "shows an image"),
+    ("Chiedi a [%(name)s](https://evil.example/)", "links to `https://evil.example/`"),
+    ("Chiedi a %(name)s <b>", "has HTML or an autolink (`<b>`)"),
+    ("Chiedi a %(name)s <!-- x -->", "has HTML or an autolink"),
+    ("Chiedi a %(name)s <https://evil.example/>", "has HTML or an autolink"),
+])
+def test_a_translation_cannot_add_links_images_or_html(site: Path, tmp_path: Path, translation: str, why: str) -> None:
+    line = _translate(site, "Questions? Ask %(name)s.", translation)
+    catalog = site / "demo" / "locales" / "it.po"
+    built = run_cli("build", "--root", str(site), "--out", str(tmp_path / "out"), "--at", "2024-03-01")
+    assert built.code == 1 and f"{catalog}:{line}:1: error[G002]" in built.err and why in built.err, built
+    checked = run_cli("i18n", "check", "--root", str(site))
+    assert checked.code == 1 and f"{catalog}:{line}:1: error[G002]" in checked.out and why in checked.out, checked
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("english, translation, ok", [
+    ("See [the rules](https://example.com/r).", "Vedi [le regole](https://example.com/r).", True),
+    ("See [the rules](https://example.com/r).", "Vedi [le regole](https://evil.example/r).", False),
+    ("See [the rules][r].\n\n[r]: https://example.com/r", "Vedi [le regole][R].\n\n[R]: https://example.com/r", True),
+    ("See [the rules][r].\n\n[r]: https://example.com/r", "Vedi [le regole][r].\n\n[r]: https://evil.example/", False),
+    ("Press <kbd>Enter</kbd>.", "Premi <kbd>Invio</kbd>.", True),
+    ("Press <kbd>Enter</kbd>.", "Premi <kbd onclick=x()>Invio</kbd>.", False),
+    ("Press <kbd>Enter</kbd>.", "Premi <script>Invio</script>.", False),
+    ("Costs [sic] 5.", "Costa [sic] 5.", True),  # brackets as text are text
+    ("A list: a, b.", "Una lista: [a], [b].", True),
+])
+def test_allowed_links_are_the_englishs(english: str, translation: str, ok: bool) -> None:
+    from engine.i18n.catalogs import markup_problem
+
+    assert (markup_problem([english], translation) is None) == ok
