@@ -578,3 +578,38 @@ def test_allowed_links_are_the_englishs(english: str, translation: str, ok: bool
     from engine.i18n.catalogs import markup_problem
 
     assert (markup_problem([english], translation) is None) == ok
+
+
+# -- the `email` filter ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("address", [
+    "a@b.example\n\n<script>alert(1)</script>", "a@b.example)\n[x](javascript:alert(1)", "a\t@b.example",
+    "a@b.example\u2028x", "a@b.example\x00", "a@b.example\u200b", "a@b.example?cc=everyone@c.example",
+    "a@b.example\r\n# heading", "a@@b.example", "@b.example", "a@", "a b@c.example", "a@b.example\x1b[2J",
+], ids=["newline", "paren", "tab", "line-separator", "nul", "zero-width", "query", "crlf", "two-at", "no-local",
+        "no-domain", "space", "escape"])
+def test_email_refuses_whitespace_and_control_characters(site: Path, tmp_path: Path, address: str) -> None:
+    line = inject(site, "{{ contact|email }}")
+    template = site / TEMPLATE
+    template.write_text(template.read_text(encoding="utf-8").replace(
+        "{% block body %}", "{% block body %}{% set contact = " + json.dumps(address) + " %}"), encoding="utf-8")
+    built = run_cli("build", "--root", str(site), "--out", str(tmp_path / "out"), "--at", "2024-03-01")
+    assert built.code == 1 and f"{template}:{line}:1: error[G001]" in built.err and "is not an email address" in built.err, built
+    assert "\n<script>" not in built.err and "Traceback" not in built.err
+
+
+@pytest.mark.parametrize("address, target", [
+    ("csba-de2de@amazon.de", "mailto:csba-de2de@amazon.de"),
+    ("o'brien+x@b.example", "mailto:o'brien+x@b.example"),
+    ("a%0Ab@b.example", "mailto:a%250Ab@b.example"),
+    ("a#b@b.example", "mailto:a%23b@b.example"),
+    ("jürgen@b.example", "mailto:j%C3%BCrgen@b.example"),
+])
+def test_email_links_are_percent_encoded(address: str, target: str) -> None:
+    from engine.site.render import Renderer
+
+    class Bare:  # `email` needs nothing of a renderer but `_fact`
+        _fact = Renderer._fact
+
+    shown = Renderer.email(Bare(), address)  # type: ignore[arg-type]
+    assert str(shown).endswith(f"]({target})"), shown

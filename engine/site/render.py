@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import math
 import os
+import unicodedata
 from typing import Any, Callable, cast
+from urllib.parse import quote
 
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, pass_context
 from jinja2 import tests as jinja_tests
@@ -272,9 +274,13 @@ class Renderer:
     def email(self, value: Any) -> Shown:
         """An email address as a mailto link."""
         address = str(unwrap(value))
-        if any(c in address for c in " <>()[]\\") or address.count("@") != 1:
+        local, _, domain = address.partition("@")
+        # No space, line break, tab or control character (a newline ended the link and started
+        # Markdown of its own), nothing Markdown or a mailto URL gives a meaning to (`?cc=`).
+        if not local or not domain or "@" in domain or any(c in _NOT_IN_EMAIL or _invisible(c) for c in address):
             return fail(f"`{address}` is not an email address")
-        return self._fact(value, f"[{escape(address)}](mailto:{address})")
+        target = quote(address, safe="@.+-_!$&'*=^{}~")  # the rest percent-encoded (RFC 6068), `%` and `#` too
+        return self._fact(value, f"[{escape(address)}](mailto:{target})")
 
     def value(self, value: Any) -> Shown:
         """Any simple value: numbers formatted, ids by their labels, lists of either joined."""
@@ -286,6 +292,14 @@ class Renderer:
         if isinstance(value, Fact):
             return self.default_format(value)
         return Shown.of(str(self.default_format(Fact("value", raw))))
+
+
+_NOT_IN_EMAIL = frozenset(" <>()[]\\\",;:?")
+
+
+def _invisible(c: str) -> bool:
+    """A space, line break, tab, control or format character, in any script."""
+    return c.isspace() or unicodedata.category(c)[0] in "CZ"
 
 
 class Items(list[Shown]):
