@@ -613,3 +613,28 @@ def test_email_links_are_percent_encoded(address: str, target: str) -> None:
 
     shown = Renderer.email(Bare(), address)  # type: ignore[arg-type]
     assert str(shown).endswith(f"]({target})"), shown
+
+
+# -- the layout, checked like every template --------------------------------------------------------
+
+@pytest.mark.parametrize("markup, col, found", [
+    ("<script>alert(1)</script>", 7, "`<script>`"),
+    ('<p onclick="x()">', 7, "event handler `onclick`"),
+    ('<a href=" JavaScript:alert(1)">x</a>', 7, "`javascript:` URL"),
+    ('<img src="data:image/svg+xml,<svg onload=alert(1)>">', 7, "`data:` URL"),
+    ('{{ title }}<a href="{{ x }}"></a><iframe src="/x"></iframe>', 40, "`<iframe>`"),
+    ("<style>body { background: url(https://x.example/) }</style>", 14, "loads a resource"),  # the sheet
+])
+def test_validate_reports_active_content_in_the_layout_at_its_place(site: Path, markup: str, col: int,
+                                                                    found: str) -> None:
+    layout = site / "_site" / "page.html.j2"
+    layout.write_text(layout.read_text(encoding="utf-8").replace("<main>", "<main>" + markup), encoding="utf-8")
+    r = run_cli("validate", str(site))
+    assert r.code == 1 and f"{layout}:5:{col}: error[G001]: the page would carry active content" in r.out, r
+    assert found in r.out, r
+
+
+def test_jinja_comments_in_the_layout_are_not_content(site: Path) -> None:
+    layout = site / "_site" / "page.html.j2"
+    layout.write_text(layout.read_text(encoding="utf-8").replace("<main>", "<main>{# <script> #}"), encoding="utf-8")
+    assert run_cli("validate", str(site)).code == 0

@@ -118,6 +118,12 @@ def _analyse(path: str, raw: bytes) -> list[Problem]:
                     for node, what, hint in _refused(tree)}
     except RecursionError:
         return [Problem(path, 1, 1, "G001", "the template is nested too deeply", "flatten it")]
+    if path.endswith(".html.j2"):  # the layout: what `build` would refuse on every page, said at its line
+        from engine.site.activecontent import in_template
+
+        problems |= {Problem(path, line, col, "G001", f"the page would carry active content: {what}",
+                             "pages are passive: no scripts, event handlers, frames, forms or resources from elsewhere")
+                     for line, col, what in in_template(raw.decode("utf-8"))}
     return sorted(problems, key=Problem.sort_key)
 
 
