@@ -638,3 +638,48 @@ def test_jinja_comments_in_the_layout_are_not_content(site: Path) -> None:
     layout = site / "_site" / "page.html.j2"
     layout.write_text(layout.read_text(encoding="utf-8").replace("<main>", "<main>{# <script> #}"), encoding="utf-8")
     assert run_cli("validate", str(site)).code == 0
+
+
+# -- build --check and links in the output tree -----------------------------------------------------
+
+@pytest.fixture
+def built_site(site: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "out"
+    assert run_cli("build", "--root", str(site), "--out", str(out), "--at", "2024-03-01").code == 0
+    return out
+
+
+def _check(site: Path, out: Path) -> object:
+    return run_cli("build", "--root", str(site), "--out", str(out), "--at", "2024-03-01", "--check")
+
+
+def test_check_never_reads_through_a_link_in_the_output(site: Path, built_site: Path, tmp_path: Path) -> None:
+    import os
+
+    page = built_site / "demo/us/en/help.md"
+    secret = tmp_path / "secret"
+    secret.write_bytes(page.read_bytes()[:40] + b"SECRET")  # shares a prefix with the page: an oracle would say 1:41
+    page.unlink()
+    os.symlink(secret, page)
+    r = _check(site, built_site)
+    assert r.code == 1 and f"{page}:1:1: error[G005]: is a symbolic link, not the file the sources produce" in r.err, r  # type: ignore
+    assert ":1:41:" not in r.err  # type: ignore[attr-defined]
+    built = run_cli("build", "--root", str(site), "--out", str(built_site), "--at", "2024-03-01")
+    # the path is policyctl's (in its record): the link is replaced by the page, its target untouched
+    assert built.code == 0 and secret.read_bytes().endswith(b"SECRET") and not page.is_symlink(), built
+
+
+def test_check_names_the_column_only_in_bytes_a_build_wrote(site: Path, built_site: Path) -> None:
+    from conftest import edit
+
+    page = built_site / "demo/us/en/help.md"
+    text = page.read_text(encoding="utf-8")
+    page.write_text(text.replace("Seller Support", "Seller Xupport"), encoding="utf-8")  # by hand
+    r = _check(site, built_site)
+    assert r.code == 1 and f"{page}:1:1: error[G005]: stale: differs" in r.err, r  # type: ignore[attr-defined]
+    page.write_text(text, encoding="utf-8")
+    edit(site / "demo" / "program.yaml", "value: Seller Support", "value: Seller Xupport")  # the sources change
+    r = _check(site, built_site)
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if "Seller Support" in t)
+    col = text.splitlines()[line - 1].index("Seller Support") + len("Seller ") + 1
+    assert r.code == 1 and f"{page}:{line}:{col}: error[G005]: stale: differs" in r.err, r  # type: ignore
