@@ -683,3 +683,34 @@ def test_check_names_the_column_only_in_bytes_a_build_wrote(site: Path, built_si
     line = next(i for i, t in enumerate(text.splitlines(), 1) if "Seller Support" in t)
     col = text.splitlines()[line - 1].index("Seller Support") + len("Seller ") + 1
     assert r.code == 1 and f"{page}:{line}:{col}: error[G005]: stale: differs" in r.err, r  # type: ignore
+
+
+# -- what the page cache and the checks see: linked folders, hidden templates ----------------------
+
+@pytest.mark.parametrize("linked", ["demo/pages/shared", "_site/parts", "demo/locales/more", "demo/more"])
+def test_a_linked_folder_inside_is_refused(site: Path, tmp_path: Path, linked: str) -> None:
+    import os
+
+    real = site / "demo" / "real"
+    real.mkdir()
+    (real / "part.md.j2").write_text("part\n", encoding="utf-8")
+    os.symlink(real, site / linked)
+    checked = run_cli("validate", str(site))
+    assert checked.code == 1 and f"{site / linked}:1:1: error[L005]: a symbolic link to a folder" in checked.out, checked
+    built = run_cli("build", "--root", str(site), "--out", str(tmp_path / "out"), "--at", "2024-03-01")
+    assert built.code == 1 and "L005" in built.err and not (tmp_path / "out").exists(), built
+
+
+@pytest.mark.parametrize("name", [".x/evil.md.j2", ".evil.md.j2", "_site/.x/evil.md.j2"])
+def test_a_hidden_template_cannot_be_included(site: Path, tmp_path: Path, name: str) -> None:
+    folder = (site / name).parent if name.startswith("_site") else (site / "demo" / "pages" / name).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name.rsplit("/", 1)[-1]).write_text("{{ ''.__class__ }}\n", encoding="utf-8")
+    line = inject(site, "{% include " + json.dumps(name) + " %}")
+    checked = run_cli("validate", str(site))
+    assert checked.code == 1 and f"{site / TEMPLATE}:{line}:1: error[G001]: the sandbox refuses the hidden template" \
+        in checked.out, checked
+    built = run_cli("build", "--root", str(site), "--out", str(tmp_path / "out"), "--at", "2024-03-01")
+    # refused while rendering (or earlier: `pages/.evil.md.j2` is also a page whose name is no id, L006)
+    assert built.code == 1 and ("is hidden" in built.err or "L006" in built.err) and "Traceback" not in built.err, built
+    assert not (tmp_path / "out").exists()

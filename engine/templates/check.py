@@ -292,6 +292,14 @@ def _template_names(node: nodes.Include | nodes.Extends | nodes.Import | nodes.F
         if not (isinstance(name, str) and _relative(name)):
             yield node, f"the template name `{name}`", \
                 "name templates relative to the program's pages/ folder, or as `_site/NAME`"
+        elif hidden(name):
+            yield node, f"the hidden template `{name}` (hidden files and folders are never checked)", \
+                "move it out of the hidden folder, or rename it"
+
+
+def hidden(name: str) -> bool:
+    """A template name with a part starting with `.`: `template_files` skips those, so they are never checked."""
+    return any(part.startswith(".") for part in name.split("/"))
 
 
 def _relative(name: str) -> bool:

@@ -121,6 +121,8 @@ class ConfinedLoader(FileSystemLoader):
         from engine.source.layout import find_root
 
         pieces = split_template_path(template)  # refuses `..`
+        if any(piece.startswith(".") for piece in pieces):  # engine.templates.check.hidden: never checked
+            raise SecurityError(f"the template `{template}` is hidden (in a hidden folder or file): it is never checked")
         for folder in self.searchpath:
             filename = posixpath.join(folder, *pieces)
             if os.path.isfile(filename):
