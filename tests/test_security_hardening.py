@@ -714,3 +714,39 @@ def test_a_hidden_template_cannot_be_included(site: Path, tmp_path: Path, name: 
     # refused while rendering (or earlier: `pages/.evil.md.j2` is also a page whose name is no id, L006)
     assert built.code == 1 and ("is hidden" in built.err or "L006" in built.err) and "Traceback" not in built.err, built
     assert not (tmp_path / "out").exists()
+
+
+# -- budgets: what one render and one answer may produce --------------------------------------------
+
+@pytest.mark.parametrize("snippet", [
+    "{% set s = 'x' * 100000 %}{% for i in range(100) %}{{ s }}{% endfor %}",
+    "{% set s = 'x' * 100000 %}{% macro m() %}{% for i in range(100) %}{{ s }}{% endfor %}{% endmacro %}{{ m()|length }}",
+    "{% set s = 'x' * 100000 %}{% set big %}{% for i in range(100) %}{{ s }}{% endfor %}{% endset %}{{ big|length }}",
+], ids=["page", "macro", "set-block"])
+def test_a_render_is_bounded_in_size(site: Path, tmp_path: Path, snippet: str) -> None:
+    from engine.templates.guard import MAX_OUTPUT
+
+    inject(site, snippet)
+    started = time.process_time()
+    built = run_cli("build", "--root", str(site), "--out", str(tmp_path / "out"), "--at", "2024-03-01")
+    assert time.process_time() - started < BOUND
+    assert built.code == 1 and f"{site / TEMPLATE}:" in built.err and \
+        f"the output is over the limit of {MAX_OUTPUT:,} characters" in built.err, built
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_answer_is_bounded_in_size(tmp_path: Path) -> None:
+    from engine.decisions.batch import MAX_ANSWER
+
+    repo = decision_repo(tmp_path, "s * 100000")
+    bomb = repo / "loans" / "decisions" / "bomb.yaml"
+    outputs = ", ".join(f"o{i}: '= s * 100000'" for i in range(60))
+    bomb.write_text(bomb.read_text().replace('then: {out: "= s * 100000"}', "then: {" + outputs + "}"))
+    assert run_cli("validate", str(repo)).code == 0
+    single = decide(repo, json.dumps({"x": 1, "s": "x"}))
+    body = json.loads(single.out)  # type: ignore[attr-defined]
+    assert single.code == 1 and body["problems"][0]["code"] == "D005", body
+    assert f"over the limit of {MAX_ANSWER:,}" in body["problems"][0]["message"]
+    batch = decide(repo, '{"x": 1, "s": ""}\n{"x": 1, "s": "x"}\n')
+    lines = [json.loads(line) for line in batch.out.splitlines()]  # type: ignore[attr-defined]
+    assert batch.code == 1 and "outputs" in lines[0] and lines[1]["problems"][0]["code"] == "D005", lines
