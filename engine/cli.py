@@ -745,7 +745,10 @@ def diff_cmd(old: str, new: str, root: str, fmt: str, exit_code: bool, at: str |
     sides: list[Any] = []
     try:
         day = _day(at)
-        sides = [gitrev.open_side(spec, root) for spec in (old, new)]
+        for spec in (old, new):  # one at a time: the first side is closed below if the second fails
+            sides.append(gitrev.open_side(spec, root))
+        for problem in (p for side in sides for p in side.problems):
+            click.echo(f"policyctl: {problem}", err=True)
         repos = [_load(side.root) for side in sides]
         for side, repo in zip(sides, repos):
             errors = [p for p in repo.problems if p.severity == "error"]

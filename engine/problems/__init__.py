@@ -113,7 +113,7 @@ CODES: dict[str, str] = {
     "L002": "the declared `kind:` disagrees with the file's place in the layout",
     "L003": "an id (program, decision, marketplace) that does not match its file or folder name",
     "L004": "a path that is not a file or folder policyctl can check",
-    "L005": "a symbolic link that leaves the repository",
+    "L005": "a symbolic link that leaves the repository, or a linked folder",
     "L006": "a file name that cannot be an id (page templates: ids become output paths and links)",
     "S001": "a value does not match the schema of its file kind",
     "P001": "a reference to a marketplace that is not declared",
