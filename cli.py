@@ -286,6 +286,52 @@ def bundle_cmd(out: str, verify_file: str | None, root: str) -> None:
     click.echo(f"wrote {out}: {made.size} bytes, sha256 {made.sha256}" + (", signed" if made.signed else ""))
 
 
+# --- the decision service (engine/service/) ---
+
+
+@main.command("api")
+@click.option("--bundle", "bundle_file", metavar="FILE",
+              help="Serve this bundle, and swap in a new one when the file is replaced (polled, or on SIGHUP).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Processes sharing the port (one per core).")
+@click.option("--poll", default=2.0, show_default=True, type=click.FloatRange(0), metavar="SECONDS",
+              help="How often to look for a new bundle file (0: only on SIGHUP).")
+@click.option("--max-body", default=1024 * 1024, show_default=True, type=click.IntRange(1), metavar="BYTES",
+              help="Largest body of one decision request (413 above).")
+@click.option("--max-batch-body", default=64 * 1024 * 1024, show_default=True, type=click.IntRange(1), metavar="BYTES")
+@click.option("--max-batch-lines", default=100_000, show_default=True, type=click.IntRange(1), metavar="N")
+@click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(0.001), metavar="SECONDS",
+              help="Time for a request, from its first byte to its last answer.")
+@click.option("--access-log/--no-access-log", default=True, show_default=True,
+              help="One JSON line per request on standard error.")
+@root_option
+def api_cmd(bundle_file: str | None, host: str, port: int, workers: int, poll: float, max_body: int,
+            max_batch_body: int, max_batch_lines: int, timeout: float, access_log: bool, root: str) -> None:
+    """Serve decisions over HTTP (POST /v1/decide/PROGRAM/DECISION) from a bundle or the repository.
+
+    Stateless: run as many replicas as needed. Logs are JSON lines on standard error; GET /metrics
+    is Prometheus text, GET /v1/openapi.json describes every decision's inputs.
+    """
+    from engine import PolicyError
+
+    try:
+        from engine.service import server
+    except ImportError as e:
+        _fail_usage(f"the decision service needs `{e.name}`", "install it with `pip install 'policyctl[service]'`")
+    if not bundle_file:
+        _load_root(root)
+    options = server.Options(bundle_file, None if bundle_file else root, host, port, workers, poll,
+                             server.Limits(max_body, max_batch_body, max_batch_lines, timeout), access_log)
+    try:
+        source = server.Source(options.bundle, options.root)
+        source.load()
+    except PolicyError as e:
+        _policy_error(e)
+    server.serve(options, source)
+
+
 def _load_root(root: str) -> str:
     if not os.path.isdir(root):
         _fail_usage(f"no such folder: {root}", "give the path of a policies folder with --root")

@@ -65,6 +65,10 @@ class Bundle:
     def decisions(self, program: str) -> tuple[str, ...]:
         return tuple(self._decisions[self._program(program)])
 
+    def offered(self, program: str) -> tuple[str, ...]:
+        """The marketplaces ``program`` is offered in (the decision service lists them)."""
+        return tuple(sorted(self._programs[self._program(program)]["marketplaces"]))
+
     def compiled(self, program: str, decision: str) -> CompiledDecision:
         key = (program, decision)
         found = self._compiled.get(key)
