@@ -225,22 +225,70 @@ def _short(value: Any) -> str:
 @click.option("--format", "fmt", type=click.Choice(("json", "text")), default="json", show_default=True,
               help="text: for people (a single input); json: one object per input.")
 @click.option("--bundle", "bundle_file", metavar="FILE", help="Answer from this bundle (`policyctl bundle`), not from --root.")
+@click.option("--output", "-o", "output", metavar="FILE",
+              help="Answer a table (--input .parquet, .csv or .jsonl) into FILE (.parquet or .jsonl), row by row.")
+@click.option("--map", "maps", multiple=True, metavar="INPUT=COLUMN",
+              help="With --output: read INPUT from COLUMN (default: the column named like the input).")
 @root_option
 def decide(target: str, marketplace: str, at: str | None, input_: Any, explain: bool, fmt: str, bundle_file: str | None,
-           root: str) -> None:
-    """Answer a decision from the policy data; prints one JSON result per input."""
+           output: str | None, maps: tuple[str, ...], root: str) -> None:
+    """Answer a decision from the policy data; prints one JSON result per input.
+
+    With --output, the input is a table (Parquet, CSV with a header line, or JSON Lines) and every
+    row's answer goes to FILE; a row with problems gets them in its `problems` column.
+    """
     from engine import PolicyError
     from engine.decisions.batch import run_decide
 
     if "." not in target:
         _fail_usage(f"`{target}` is not PROGRAM.DECISION", "e.g. `policyctl decide csba.fee -m us --input case.json`")
     program, decision = target.split(".", 1)
+    if output is not None or maps:
+        _decide_table(program, decision, marketplace, _day(at), input_, output, maps, explain, bundle_file, root)
     repo = _open_bundle(bundle_file) if bundle_file else _repo_for_questions(root)
     try:
         failed = run_decide(repo, program, decision, marketplace, at, input_, sys.stdout, explain, fmt)
     except PolicyError as e:
         _policy_error(e)
     sys.exit(1 if failed else 0)
+
+
+def _decide_table(program: str, decision: str, marketplace: str, at: str | None, input_: Any, output: str | None,
+                  maps: tuple[str, ...], explain: bool, bundle_file: str | None, root: str) -> NoReturn:
+    """`decide --input TABLE --output FILE` (engine/commands/decide_table.py)."""
+    from engine import PolicyError
+
+    source = input_.name
+    input_.close()  # opened by click as text; a table is read by pyarrow
+    if output is None or source in ("-", "<stdin>") or explain:
+        _fail_usage("a table is answered from a file into a file, without --explain",
+                    "e.g. `policyctl decide csba.fee -m us --input sellers.parquet --output fees.parquet`")
+    given = {}
+    for item in maps:
+        name, sep, column = item.partition("=")
+        if not sep or not name or not column:
+            _fail_usage(f"`--map {item}` is not INPUT=COLUMN", "e.g. --map units=shipped_units")
+        given[name] = column
+    try:
+        from engine.commands import decide_table
+    except ImportError as e:
+        _fail_usage(f"reading tables needs `{e.name}`", "install it with `pip install 'policyctl[data]'`")
+    if decide_table.table_format(source) is None or decide_table.table_format(output) not in ("parquet", "jsonl"):
+        _fail_usage(f"cannot answer `{source}` into `{output}`", "the input is .parquet, .csv or .jsonl; the output .parquet or .jsonl")
+    repo = _open_bundle(bundle_file) if bundle_file else _repo_for_questions(root)
+    try:
+        ran = decide_table.run(repo, program, decision, marketplace, at, source, output, given)
+    except PolicyError as e:
+        _policy_error(e)
+    except OSError as e:
+        _fail_usage(f"cannot write {output}: {e.strerror or e}")
+    if ran.usage:
+        _fail_usage(ran.usage, "name the columns with --map INPUT=COLUMN")
+    if ran.problems:
+        _pages_problems(ran.problems, 1)
+        sys.exit(1)
+    click.echo(f"wrote {output}: {ran.rows} rows, {ran.failed} with problems (see its `problems`)", err=True)
+    sys.exit(1 if ran.failed else 0)
 
 
 def _open_bundle(path: str) -> Any:
