@@ -275,7 +275,7 @@ class App:
         more = True
         while more:
             try:
-                message = await asyncio.wait_for(receive(), max(deadline - time.perf_counter(), 0.001))
+                message = await _within(receive, deadline)
             except asyncio.TimeoutError:
                 stop = _problem("A003", f"the batch took longer than {self.limits.timeout:g} s; answers stop here",
                                 "send smaller batches")
@@ -358,7 +358,7 @@ async def _read(receive: Receive, limit: int, deadline: float) -> bytes:
     size = 0
     while True:
         try:
-            message = await asyncio.wait_for(receive(), max(deadline - time.perf_counter(), 0.001))
+            message = await _within(receive, deadline)
         except asyncio.TimeoutError:
             raise _Refused(408, [_problem("A003", "the request body did not arrive in time", "send the whole body at once")]) from None
         if message["type"] == "http.disconnect":
@@ -370,6 +370,19 @@ async def _read(receive: Receive, limit: int, deadline: float) -> bytes:
         chunks.append(chunk)
         if not message.get("more_body", False):
             return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+async def _within(receive: Receive, deadline: float) -> dict[str, Any]:
+    """``receive()``, or TimeoutError at ``deadline`` (perf_counter). asyncio.timeout (3.11+) only arms
+    a timer; wait_for makes a task per call."""
+    remaining = max(deadline - time.perf_counter(), 0.001)
+    if _timeout is None:
+        return await asyncio.wait_for(receive(), remaining)
+    async with _timeout(remaining):
+        return await receive()
+
+
+_timeout = getattr(asyncio, "timeout", None)
 
 
 def _too_large(limit: int) -> _Refused:
