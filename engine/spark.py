@@ -8,8 +8,8 @@ as `policyctl decide --output` (engine.decisions.tables). So every row gets the 
 and the result has the input's columns, one typed column per output, `matches` and `problems`.
 
     from engine.spark import decide
-    fees = decide(sellers, "policies.bundle", "csba", "fee", "us", at="2024-06-01")
-    fees.where("problems is not null").show()     # the rows that could not be answered, and why
+    answers = decide(df, "policies.bundle", PROGRAM, DECISION, MARKETPLACE, at="2024-06-01")
+    answers.where("problems is not null").show()     # the rows that could not be answered, and why
 
 Needs pyspark and pyarrow (the `spark` extra) and Java on the driver.
 """

@@ -73,7 +73,7 @@ def app(repo: Any, tmp_path_factory: pytest.TempPathFactory) -> App:
     path.write_bytes(make(repo))
     source = Source(str(path), None)
     source.load()
-    return App(source, Limits(max_body=4096, max_batch_lines=50), Log(io.StringIO()), poll=0)
+    return App(source, Limits(max_body=8192, max_batch_lines=50), Log(io.StringIO()), poll=0)
 
 
 def cli_answer(bundle: Any, program: str, decision: str, marketplace: str, at: str, inputs: Any, explain: bool = False) -> Any:
@@ -137,8 +137,11 @@ BAD_REQUESTS = [
     ("/v1/nowhere", b"", 404, "A004"),
     ("/v1/decide/csba/fee", b'{"input": {"units": "x"}, "marketplace": "us"}', 422, "D004"),
     ("/v1/decide/csba/fee", b'{"input": [], "marketplace": "us"}', 422, "D004"),
-    ("/v1/decide/csba/fee", b'{"input": {"units": 1' + b"0" * 5000 + b'}, "marketplace": "us"}', 413, "A002"),
-    ("/v1/decide/csba/fee", b'{"input": {"units": 1}, "marketplace": "us", "x": "' + b"a" * 5000 + b'"}', 413, "A002"),
+    ("/v1/decide/csba/fee", b'{"input": {"units": 1' + b"0" * 10000 + b'}, "marketplace": "us"}', 413, "A002"),
+    ("/v1/decide/csba/fee", b'{"input": {"units": 1}, "marketplace": "us", "x": "' + b"a" * 10000 + b'"}', 413, "A002"),
+    ("/v1/decide/csba/fee", b'{"input": {"units": 1' + b"0" * 4400 + b'}, "marketplace": "us"}', 400, "D004"),
+    ("/v1/decide/csba/fee", b'{"input": {"units": 1, "x": "\\ud800"}, "marketplace": "us"}', 400, "D004"),
+    ("/v1/decide/csba/fee", b'{"input": {"units": 1e999}, "marketplace": "us"}', 422, "D004"),
     ("/v1/decide/csba/fee", b'{"input": ' + b"[" * 100_000 + b"]" * 100_000 + b', "marketplace": "us"}', 413, "A002"),
     ("/v1/decide/csba/fee", b'{"input": ' + b"[" * 1500 + b"]" * 1500 + b', "marketplace": "us"}', 400, "D004"),
 ]

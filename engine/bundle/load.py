@@ -56,6 +56,7 @@ class Bundle:
                                             _pos(v["pos"]), v.get("site")) for k, v in sections["marketplaces"].items()}
         self._compiled: dict[tuple[str, str], CompiledDecision] = {}
         self._resolved: dict[tuple[str, str, str], Resolved] = {}
+        self._offered: dict[str, tuple[str, ...]] = {}
 
     # -- questions, as Repository asks them ------------------------------------------------------
     @property
@@ -67,7 +68,10 @@ class Bundle:
 
     def offered(self, program: str) -> tuple[str, ...]:
         """The marketplaces ``program`` is offered in (the decision service lists them)."""
-        return tuple(sorted(self._programs[self._program(program)]["marketplaces"]))
+        found = self._offered.get(program)
+        if found is None:
+            found = self._offered[program] = tuple(sorted(self._programs[self._program(program)]["marketplaces"]))
+        return found
 
     def compiled(self, program: str, decision: str) -> CompiledDecision:
         key = (program, decision)
