@@ -123,49 +123,68 @@ class Table:
 
     def results(self, batch: pa.RecordBatch, first_row: int) -> Iterator[tuple[int, Any]]:
         """(line, DecisionResult) per row, as ``policyctl decide`` answers its JSON."""
-        decide, params, day, name = self.compiled.decide, self.params, self.day, self.name
+        params, day, name = self.params, self.day, self.name
+        fits, evaluate, decide = self.compiled.fits, self.compiled.evaluate, self.compiled.decide
         for number, inputs in enumerate(self.rows(batch), first_row + self.line_offset):
-            yield number, decide(inputs, params, day, Pos(name, number, 1))
+            # as compiled.decide, with the position made only for inputs that do not fit
+            yield number, evaluate(inputs, params, day) if fits(inputs) else decide(inputs, params, day, Pos(name, number, 1))
 
     def answer(self, batch: pa.RecordBatch, first_row: int) -> Answered:
         """``batch`` with the answers' columns; ``first_row`` is the 1-based number of its first row."""
         name = self.name
-        columns: dict[str, list[Any]] = {n: [] for n, _ in self.outputs}
+        checks = [(key, _check(kind), []) for key, kind in self.outputs]
         matches: list[list[str]] = []
         problems: list[str | None] = []
         failed = 0
         for number, result in self.results(batch, first_row):
-            found = [p.to_json() for p in result.problems]
+            found = [p.to_json() for p in result.problems] if result.problems else None
             outputs = result.outputs
-            for key, kind in self.outputs:
+            for key, check, column in checks:
                 value = outputs.get(key)
-                if kind == pa.string() and value is not None and not isinstance(value, str):
-                    value = json.dumps(value, ensure_ascii=False)  # a structured output, as its JSON
-                elif value is not None and not _fits(value, kind):
-                    found.append(Problem(name, number, 1, "D005", f"output `{key}` is not a finite {kind} (it is `{_short(value)}`)",
-                                         "check the expression that computes it").to_json())
-                    value = None
-                columns[key].append(value)
+                if value is not None:
+                    value, wrong = check(value)
+                    if wrong:
+                        found = found or []
+                        found.append(Problem(name, number, 1, "D005", f"output `{key}` is not {wrong} (it is `{_short(value)}`)",
+                                             "check the expression that computes it").to_json())
+                        value = None
+                column.append(value)
             matches.append(list(result.matches))
             if found:
                 failed += 1
-            problems.append(json.dumps(found, ensure_ascii=False) if found else None)
-        arrays = list(batch.columns) + [pa.array(columns[n], type=t) for n, t in self.outputs]
+                problems.append(json.dumps(found, ensure_ascii=False))
+            else:
+                problems.append(None)
+        arrays = list(batch.columns) + [pa.array(column, type=kind) for (_, _, column), (_, kind) in zip(checks, self.outputs)]
         arrays += [pa.array(matches, type=pa.list_(pa.string())), pa.array(problems, type=pa.string())]
         names = list(batch.schema.names) + [n for n, _ in self.outputs] + [MATCHES, PROBLEMS]
         return Answered(pa.RecordBatch.from_arrays(arrays, names=names), failed)
 
 
+def _check(kind: pa.DataType) -> Any:
+    """value -> (the value to store, "" or what it should have been), for one output column's type."""
+    if kind == pa.string():
+        return lambda v: (v, "") if type(v) is str else (json.dumps(v, ensure_ascii=False), "")  # structured: its JSON
+    what = f"a finite {kind}" if not pa.types.is_list(kind) else f"a list of {kind.value_type}"
+    return lambda v: (v, "") if _fits(v, kind) else (v, what)
+
+
 def _fits(value: Any, kind: pa.DataType) -> bool:
-    if pa.types.is_list(kind):
-        return isinstance(value, list) and all(v is None or _fits(v, kind.value_type) for v in value)
-    if kind == pa.int64():
-        return type(value) is int and -(2**63) <= value < 2**63
-    if kind == pa.float64():
-        return type(value) in (int, float) and math.isfinite(value)
-    if kind == pa.bool_():
-        return type(value) is bool
-    return isinstance(value, str)
+    t = type(value)
+    if t is float:
+        return kind.id == _FLOAT and math.isfinite(value)
+    if t is int:
+        return kind.id == _FLOAT or kind.id == _INT and -(2**63) <= value < 2**63
+    if t is bool:
+        return kind.id == _BOOL
+    if t is str:
+        return kind.id == _STRING
+    if t is list and pa.types.is_list(kind):
+        return all(v is None or _fits(v, kind.value_type) for v in value)
+    return False
+
+
+_FLOAT, _INT, _BOOL, _STRING = pa.float64().id, pa.int64().id, pa.bool_().id, pa.string().id
 
 
 def _short(value: Any) -> str:
