@@ -372,7 +372,7 @@ def _decide_table(program: str, decision: str, marketplace: str, at: str | None,
     input_.close()  # opened by click as text; a table is read by pyarrow
     if output is None or source in ("-", "<stdin>") or explain:
         _fail_usage("a table is answered from a file into a file, without --explain",
-                    "e.g. `policyctl decide csba.fee -m us --input sellers.parquet --output fees.parquet`")
+                    "e.g. `policyctl decide PROGRAM.DECISION -m MP --input rows.parquet --output answers.parquet`")
     given = {}
     for item in maps:
         name, sep, column = item.partition("=")

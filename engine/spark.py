@@ -69,5 +69,6 @@ def _table(shipped: Any, revision: str, path: str, program: str, decision: str, 
         if bundle is None:
             bundle = _WORKER[revision] = from_bytes(path, shipped.value).bundle
         resolved = bundle.resolve(program, marketplace, day)
-        table = _WORKER[key] = tables.Table(bundle.compiled(program, decision), resolved.values, resolved.at, mapping, "<row>")
+        params = bundle.params(program, marketplace, resolved.at)  # with the zone and timelines
+        table = _WORKER[key] = tables.Table(bundle.compiled(program, decision), params, resolved.at, mapping, "<row>")
     return table

@@ -48,7 +48,8 @@ def run(repo: Any, program: str, decision: str, marketplace: str, at: str | None
     columns, wrong = tables.mapping(compiled.decision, schema.names, given)
     if wrong:
         return Ran(usage=wrong)
-    table = tables.Table(compiled, resolved.values, resolved.at, columns, source, 1 if kind_in == "csv" else 0)
+    params = repo.params(program, marketplace, resolved.at)  # with the marketplace's zone and timelines
+    table = tables.Table(compiled, params, resolved.at, columns, source, 1 if kind_in == "csv" else 0)
     ran = Ran()
     staged = out + ".partial"
     try:

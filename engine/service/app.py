@@ -218,7 +218,8 @@ class App:
         if not isinstance(explain, bool):
             raise _Refused(400, [_request_problem("`explain` is not true or false")])
         resolved = _resolve(bundle, program, request.get("marketplace"), request.get("at"))
-        result = compiled.decide(request["input"], resolved.values, resolved.at, Pos(REQUEST))
+        params = bundle.params(program, resolved.marketplace.id, resolved.at)  # with the zone and timelines
+        result = compiled.decide(request["input"], params, resolved.at, Pos(REQUEST))
         self.metrics.decisions += 1
         answer = _explained(result, resolved) if explain else result.to_json()
         answer["revision"] = loaded.revision
@@ -244,7 +245,8 @@ class App:
         size = _content_length(scope)
         if size is not None and size > self.limits.max_batch_body:
             raise _too_large(self.limits.max_batch_body)
-        params, day, revision = resolved.values, resolved.at, loaded.revision
+        params = bundle.params(program, resolved.marketplace.id, resolved.at)  # with the zone and timelines
+        day, revision = resolved.at, loaded.revision
         encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
         decide = compiled.decide
 
