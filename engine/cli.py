@@ -334,10 +334,18 @@ def _short(value: Any) -> str:
 @click.option("--format", "fmt", type=click.Choice(("json", "text")), default="json", show_default=True,
               help="text: for people (a single input); json: one object per input.")
 @click.option("--bundle", "bundle_file", metavar="FILE", help="Answer from this bundle (`policyctl bundle`), not from --root.")
+@click.option("--output", "-o", "output", metavar="FILE",
+              help="Answer a table (--input .parquet, .csv or .jsonl) into FILE (.parquet or .jsonl), row by row.")
+@click.option("--map", "maps", multiple=True, metavar="INPUT=COLUMN",
+              help="With --output: read INPUT from COLUMN (default: the column named like the input).")
 @bundle_root_option
 def decide(target: str, marketplace: str, at: str | None, input_: Any, explain: bool, fmt: str, bundle_file: str | None,
-           root: str) -> None:
-    """Answer a decision from the policy data; prints one JSON result per input."""
+           output: str | None, maps: tuple[str, ...], root: str) -> None:
+    """Answer a decision from the policy data; prints one JSON result per input.
+
+    With --output, the input is a table (Parquet, CSV with a header line, or JSON Lines) and every
+    row's answer goes to FILE; a row with problems gets them in its `problems` column.
+    """
     from engine import PolicyError
     from engine.decisions.batch import run_decide
 
@@ -345,12 +353,52 @@ def decide(target: str, marketplace: str, at: str | None, input_: Any, explain: 
         _fail_usage(f"`{target}` is not PROGRAM.DECISION",
                     "e.g. `policyctl decide returns.return_allowed -m us --input case.json`")
     program, decision = target.split(".", 1)
+    if output is not None or maps:
+        _decide_table(program, decision, marketplace, _day(at), input_, output, maps, explain, bundle_file, root)
     repo = _open_bundle(bundle_file) if bundle_file else _repo_for_questions(root)
     try:
         failed = run_decide(repo, program, decision, marketplace, at, input_, sys.stdout, explain, fmt)
     except PolicyError as e:
         _policy_error(e)
     sys.exit(1 if failed else 0)
+
+
+def _decide_table(program: str, decision: str, marketplace: str, at: str | None, input_: Any, output: str | None,
+                  maps: tuple[str, ...], explain: bool, bundle_file: str | None, root: str) -> NoReturn:
+    """`decide --input TABLE --output FILE` (engine/commands/decide_table.py)."""
+    from engine import PolicyError
+
+    source = input_.name
+    input_.close()  # opened by click as text; a table is read by pyarrow
+    if output is None or source in ("-", "<stdin>") or explain:
+        _fail_usage("a table is answered from a file into a file, without --explain",
+                    "e.g. `policyctl decide PROGRAM.DECISION -m MP --input rows.parquet --output answers.parquet`")
+    given = {}
+    for item in maps:
+        name, sep, column = item.partition("=")
+        if not sep or not name or not column:
+            _fail_usage(f"`--map {item}` is not INPUT=COLUMN", "e.g. --map units=shipped_units")
+        given[name] = column
+    try:
+        from engine.commands import decide_table
+    except ImportError as e:
+        _fail_usage(f"reading tables needs `{e.name}`", "install it with `pip install 'policyctl[data]'`")
+    if decide_table.table_format(source) is None or decide_table.table_format(output) not in ("parquet", "jsonl"):
+        _fail_usage(f"cannot answer `{source}` into `{output}`", "the input is .parquet, .csv or .jsonl; the output .parquet or .jsonl")
+    repo = _open_bundle(bundle_file) if bundle_file else _repo_for_questions(root)
+    try:
+        ran = decide_table.run(repo, program, decision, marketplace, at, source, output, given)
+    except PolicyError as e:
+        _policy_error(e)
+    except OSError as e:
+        _fail_usage(f"cannot write {output}: {e.strerror or e}")
+    if ran.usage:
+        _fail_usage(ran.usage, "name the columns with --map INPUT=COLUMN")
+    if ran.problems:
+        _pages_problems(ran.problems, 1)
+        sys.exit(1)
+    click.echo(f"wrote {output}: {ran.rows} rows, {ran.failed} with problems (see its `problems`)", err=True)
+    sys.exit(1 if ran.failed else 0)
 
 
 def _open_bundle(path: str) -> Any:
@@ -394,6 +442,52 @@ def bundle_cmd(out: str, verify_file: str | None, root: str) -> None:
         click.echo("policyctl: no bundle was written: fix these problems first (`policyctl validate`)", err=True)
         sys.exit(1)
     click.echo(f"wrote {out}: {made.size} bytes, sha256 {made.sha256}" + (", signed" if made.signed else ""))
+
+
+# --- the decision service (engine/service/) ---
+
+
+@main.command("api")
+@click.option("--bundle", "bundle_file", metavar="FILE",
+              help="Serve this bundle, and swap in a new one when the file is replaced (polled, or on SIGHUP).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Processes sharing the port (one per core).")
+@click.option("--poll", default=2.0, show_default=True, type=click.FloatRange(0), metavar="SECONDS",
+              help="How often to look for a new bundle file (0: only on SIGHUP).")
+@click.option("--max-body", default=1024 * 1024, show_default=True, type=click.IntRange(1), metavar="BYTES",
+              help="Largest body of one decision request (413 above).")
+@click.option("--max-batch-body", default=64 * 1024 * 1024, show_default=True, type=click.IntRange(1), metavar="BYTES")
+@click.option("--max-batch-lines", default=100_000, show_default=True, type=click.IntRange(1), metavar="N")
+@click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(0.001), metavar="SECONDS",
+              help="Time for a request, from its first byte to its last answer.")
+@click.option("--access-log/--no-access-log", default=True, show_default=True,
+              help="One JSON line per request on standard error.")
+@root_option
+def api_cmd(bundle_file: str | None, host: str, port: int, workers: int, poll: float, max_body: int,
+            max_batch_body: int, max_batch_lines: int, timeout: float, access_log: bool, root: str) -> None:
+    """Serve decisions over HTTP (POST /v1/decide/PROGRAM/DECISION) from a bundle or the repository.
+
+    Stateless: run as many replicas as needed. Logs are JSON lines on standard error; GET /metrics
+    is Prometheus text, GET /v1/openapi.json describes every decision's inputs.
+    """
+    from engine import PolicyError
+
+    try:
+        from engine.service import server
+    except ImportError as e:
+        _fail_usage(f"the decision service needs `{e.name}`", "install it with `pip install 'policyctl[service]'`")
+    if not bundle_file:
+        _load_root(root)
+    options = server.Options(bundle_file, None if bundle_file else root, host, port, workers, poll,
+                             server.Limits(max_body, max_batch_body, max_batch_lines, timeout), access_log)
+    try:
+        source = server.Source(options.bundle, options.root)
+        source.load()
+    except PolicyError as e:
+        _policy_error(e)
+    server.serve(options, source)
 
 
 def _load_root(root: str) -> str:
@@ -745,7 +839,10 @@ def diff_cmd(old: str, new: str, root: str, fmt: str, exit_code: bool, at: str |
     sides: list[Any] = []
     try:
         day = _day(at)
-        sides = [gitrev.open_side(spec, root) for spec in (old, new)]
+        for spec in (old, new):  # one at a time: the first side is closed below if the second fails
+            sides.append(gitrev.open_side(spec, root))
+        for problem in (p for side in sides for p in side.problems):
+            click.echo(f"policyctl: {problem}", err=True)
         repos = [_load(side.root) for side in sides]
         for side, repo in zip(sides, repos):
             errors = [p for p in repo.problems if p.severity == "error"]

@@ -262,3 +262,499 @@ def test_fmt_replaces_files_in_one_step(tmp_path: Path) -> None:
     write_atomic(str(target), "new\n")
     assert target.read_text() == "new\n" and (target.stat().st_mode & 0o777) == 0o640
     assert [p.name for p in tmp_path.iterdir()] == ["p.yaml"]
+
+
+# -- hardening II, second round ---------------------------------------------------------------------
+
+def _git(cwd: Path, *args: str) -> None:
+    import subprocess
+
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args], cwd=cwd, check=True,
+                   capture_output=True)
+
+
+@pytest.mark.parametrize("target", ["/etc/passwd", "../../../../../../etc/hostname", "program.yaml", "../README"])
+def test_diff_skips_links_in_a_revision_and_leaves_no_temporary_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target: str) -> None:
+    import os
+    import tempfile
+
+    temps = tmp_path / "tmp"
+    temps.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temps))
+    repo = tmp_path / "repo"
+    shutil.copytree(MINI, repo / "policies")
+    (repo / "README").write_text("x\n")
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "one")
+    os.symlink(target, repo / "policies" / "loans" / "linked.yaml")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "a link")
+    r = run_cli("diff", "HEAD~1", "HEAD", "--at", "2024-05-01", cwd=repo)
+    assert r.code == 0 and "Traceback" not in r.out + r.err, r
+    assert "HEAD:policies/loans/linked.yaml:1:1: warning[L005]: a symbolic link in revision `HEAD`" in r.err, r
+    assert list(temps.iterdir()) == []
+
+
+def test_diff_removes_its_temporary_folders_when_interrupted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    from engine.source import gitrev
+
+    temps = tmp_path / "tmp"
+    temps.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temps))
+    repo = tmp_path / "repo"
+    shutil.copytree(MINI, repo / "policies")
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "one")
+
+    def interrupted(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(gitrev, "_write_member", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        gitrev.open_side("HEAD", str(repo / "policies"))
+    assert list(temps.iterdir()) == []
+    monkeypatch.undo()
+    monkeypatch.setattr(tempfile, "tempdir", str(temps))
+    r = run_cli("diff", "HEAD", "no-such-revision", cwd=repo)  # the second side fails: the first is removed
+    assert r.code == 2 and list(temps.iterdir()) == [], r
+
+
+def _nested(depth: int, inner: str) -> tuple[str, str]:
+    schema, value = "{type: integer}", inner
+    for _ in range(depth):
+        schema, value = "{type: array, items: " + schema + "}", "[" + value + "]"
+    return schema, value
+
+
+@pytest.mark.parametrize("depth", [25, 30])
+@pytest.mark.parametrize("inner, ok", [("1", True), ("x", False)])
+def test_deeply_nested_items_are_checked_without_a_syntax_error(mini: Path, depth: int, inner: str, ok: bool) -> None:
+    from support import edit
+
+    schema, value = _nested(depth, inner)
+    edit(mini / "loans" / "program.yaml", "  members_only:\n",
+         f"  deep:\n    description: d\n    schema: {schema}\n    value: {value}\n    source: s\n  members_only:\n")
+    r = run_cli("validate", str(mini))
+    assert "Traceback" not in r.out + r.err and (r.code == 0) == ok, r
+    value_line = _line_of(mini / "loans" / "program.yaml", "  deep:\n") + 3
+    assert ok or f"program.yaml:{value_line}:" in r.out and "error[P003]" in r.out, r
+
+
+def _line_of(path: Path, text: str) -> int:
+    """The 1-based line where ``text`` starts in the file (so expected positions follow the file)."""
+    content = path.read_text(encoding="utf-8")
+    return content[:content.index(text)].count("\n") + 1
+
+
+def test_generated_validators_have_no_nesting_limit() -> None:
+    from engine.schema.codegen import compile_value
+
+    schema: object = {"type": "integer"}
+    value: object = 1
+    for _ in range(200):
+        schema, value = {"type": "array", "items": schema}, [value]
+    check = compile_value(schema)
+    assert check is not None and check(value) and not check([[["x"]]]) and not check([[1]])
+
+
+# the patterns of the issue: refused in a parameter schema and in decision inputs (validate says
+# P009 at the pattern); a hostile 40-character text never meets them (a refused schema is not used)
+HOSTILE_PATTERNS = ["^(?=(a+)+$)", "^(a+){1,60}$", "^(aa|a){1,64}$", "^(?:a{0,64}){64}$", "(?ms)^.*X$", "(a|a)*$",
+                    "(a*)*b", "(\\w+\\s?)*$", "^(\\d+)*$"]
+
+
+@pytest.mark.parametrize("pattern", HOSTILE_PATTERNS)
+def test_hostile_patterns_in_parameter_schemas_are_refused_fast(mini: Path, pattern: str) -> None:
+    from support import edit
+
+    edit(mini / "loans" / "program.yaml", "  members_only:\n",
+         f"  code:\n    description: d\n    schema: {{type: string, pattern: {json.dumps(pattern)}}}\n"
+         f"    value: {json.dumps('a' * 40 + '!')}\n    source: s\n  members_only:\n")
+    started = time.process_time()
+    r = run_cli("validate", str(mini))
+    assert time.process_time() - started < BOUND
+    schema_line = _line_of(mini / "loans" / "program.yaml", "  code:\n") + 2
+    assert r.code == 1 and f"program.yaml:{schema_line}:37: error[P009]: the pattern" in r.out, r
+
+
+@pytest.mark.parametrize("pattern", HOSTILE_PATTERNS)
+def test_hostile_patterns_in_decision_inputs_never_run(tmp_path: Path, pattern: str) -> None:
+    repo = decision_repo(tmp_path, "x")
+    bomb = repo / "loans" / "decisions" / "bomb.yaml"
+    bomb.write_text(bomb.read_text().replace("s: {type: string}", f"s: {{type: string, pattern: {json.dumps(pattern)}}}"))
+    started = time.process_time()
+    checked = run_cli("validate", str(repo))
+    answered = decide(repo, json.dumps({"x": 1, "s": "a" * 40 + "!"}))
+    answered_nl = decide(repo, json.dumps({"x": 1, "s": "\n" * 40}))
+    assert time.process_time() - started < BOUND
+    assert checked.code == 1 and "bomb.yaml:4:" in checked.out and "error[P009]" in checked.out, checked
+    for r in (answered, answered_nl):
+        assert r.code == 1 and "P009" in r.out + r.err and "Traceback" not in r.out + r.err, r  # type: ignore
+
+
+PATTERNED = ("inputs: {x: {type: integer}, s: {type: string, pattern: '^[a-z]+$'}, "
+             "l: {type: array, items: {type: string, pattern: '^[a-z]+$'}}, "
+             "m: {type: object, patternProperties: {'^[a-z]+$': {type: integer}}}}")
+
+
+@pytest.mark.parametrize("simple, field, value, pointer", [
+    (True, "s", "a" * 4097, "/s"),  # only top-level patterns: the hand-rolled checks
+    (False, "s", "a" * 4097, "/s"),  # the others: jsonschema
+    (False, "l", ["a", "a" * 5000], "/l/1"),
+    (False, "m", {"a" * 5000: 1}, "/m/" + "a" * 5000),
+], ids=["simple", "jsonschema", "list-item", "key"])
+def test_a_text_longer_than_the_pattern_bound_is_refused(tmp_path: Path, simple: bool, field: str, value: object,
+                                                         pointer: str) -> None:
+    from engine.decisions.inputs import MAX_PATTERN_INPUT
+
+    repo = decision_repo(tmp_path, "x")
+    bomb = repo / "loans" / "decisions" / "bomb.yaml"
+    inputs = "inputs: {x: {type: integer}, s: {type: string, pattern: '^[a-z]+$'}}" if simple else PATTERNED
+    bomb.write_text(bomb.read_text().replace("inputs: {x: {type: integer}, s: {type: string}}", inputs))
+    assert run_cli("validate", str(repo)).code == 0
+    assert decide(repo, json.dumps({"x": 1, field: value if field != "s" else "a" * MAX_PATTERN_INPUT})).code == 0 \
+        or field != "s"
+    r = decide(repo, json.dumps({"x": 1, field: value}))
+    body = json.loads(r.out)  # type: ignore[attr-defined]
+    assert r.code == 1 and [p["code"] for p in body["problems"]] == ["D004"], body
+    assert body["problems"][0]["message"].startswith(f"{pointer}: a text of ") and \
+        f"longer than the {MAX_PATTERN_INPUT:,} characters an input checked against a `pattern` may have" in \
+        body["problems"][0]["message"], body
+
+
+@pytest.mark.parametrize("simple", [True, False])
+def test_many_unknown_inputs_are_counted_not_listed(tmp_path: Path, simple: bool) -> None:
+    from engine.decisions.inputs import MAX_UNKNOWN_REPORTED
+
+    repo = decision_repo(tmp_path, "x")
+    if not simple:
+        bomb = repo / "loans" / "decisions" / "bomb.yaml"
+        bomb.write_text(bomb.read_text().replace("s: {type: string}", "s: {type: array, items: {type: string}}"))
+    many = {"x": 1, **{f"k{i}": 1 for i in range(200_000)}}
+    started = time.process_time()
+    r = decide(repo, json.dumps(many))
+    assert time.process_time() - started < BOUND
+    messages = [p["message"] for p in json.loads(r.out)["problems"]]  # type: ignore[attr-defined]
+    assert r.code == 1 and len(messages) == MAX_UNKNOWN_REPORTED + 1, messages[:3]
+    assert messages[0] == "/k0: not an input of this decision (inputs: x, s)"
+    assert messages[-1] == f"/: {200_000 - MAX_UNKNOWN_REPORTED:,} more inputs this decision does not have (inputs: x, s)"
+
+
+# -- numbers, nesting and filter arguments: a problem at the place, never a traceback ---------------
+
+@pytest.mark.parametrize("literal, col", [("9" * 5000, 12), ("0x" + "F" * 3900, 12), ("0o" + "7" * 5000, 12),
+                                          ("!!int 0x" + "F" * 3900, 12), ("[0x" + "f" * 3600 + "]", 13)],
+                         ids=["decimal", "hex", "octal", "tagged", "in-a-list"])
+def test_huge_yaml_numbers_are_y019(mini: Path, literal: str, col: int) -> None:
+    from support import edit
+
+    edit(mini / "loans" / "program.yaml", "    value: 21", "    value: " + literal)
+    for args in (("validate", str(mini)), ("show", "loans", "-m", "nl", "--root", str(mini)),
+                 ("test", "--root", str(mini)), ("build", "--root", str(mini), "--out", str(mini.parent / "out"))):
+        r = run_cli(*args)
+        assert r.code == 1 and f"program.yaml:10:{col}: error[Y019]: a number with more than 4,300 digits" in r.out + r.err, \
+            (args, r)
+        assert "Traceback" not in r.out + r.err and "set_int_max_str_digits" not in r.out + r.err
+
+
+@pytest.mark.parametrize("literal", ["0x1F", "0o17", "0x" + "F" * 3500], ids=["hex", "octal", "3500-hex-digits"])
+def test_hexadecimal_numbers_work_everywhere(mini: Path, literal: str) -> None:
+    from support import edit
+
+    edit(mini / "loans" / "program.yaml", "    value: 21", "    value: " + literal)
+    edit(mini / "loans" / "decisions" / "late_fee.yaml", 'when: "days_late == 0"', 'when: "days_late == 0x0"')
+    edit(mini / "loans" / "tests" / "late_fee.yaml", "input: {days_late: 7, member: true}", "input: {days_late: 0x7, member: true}")
+    assert run_cli("validate", str(mini)).code == 0
+    shown = run_cli("show", "loans", "-m", "nl", "--root", str(mini), "--at", "2023-05-01")
+    assert shown.code == 0 and f"loan_days: {int(literal[2:], 16 if literal[1] == 'x' else 8)}" in shown.out, shown
+    assert run_cli("test", "--root", str(mini)).code == 0
+    r = run_cli("decide", "loans.late_fee", "-m", "nl", "--root", str(mini), "--input", "-", stdin='{"days_late": 0}')
+    assert r.code == 0 and json.loads(r.out)["outputs"]["status"] == "on_time", r
+
+
+@pytest.mark.parametrize("snippet, message", [
+    ("{{ 0x" + "F" * 5000 + " }}", "a number with more than 4,096 bits"),
+    ("{{ 0b" + "1" * 20000 + " }}", "a number with more than 4,096 bits"),
+    ("{{ 1" + "0" * 5000 + " }}", "a number with more than 4,300 digits"),
+], ids=["hex", "binary", "decimal"])
+def test_huge_template_numbers_are_g001(site: Path, tmp_path: Path, snippet: str, message: str) -> None:
+    inject(site, snippet)
+    checked = run_cli("validate", str(site))
+    built = run_cli("build", "--root", str(site), "--out", str(tmp_path / "out"), "--at", "2024-03-01")
+    assert checked.code == 1 and f"{site / TEMPLATE}:" in checked.out and message in checked.out, checked
+    assert built.code == 1 and f"{site / TEMPLATE}:" in built.err and "error[G001]" in built.err, built
+    for r in (checked, built):
+        assert "Traceback" not in r.out + r.err and "set_int_max_str_digits" not in r.out + r.err
+
+
+@pytest.mark.parametrize("snippet, message", [
+    ("{{ p.trial_days|duration('no-such-unit') }}", "is not a duration unit"),
+    ("{{ 'No/Such'|time_zone }}", "time_zone:"),
+    ("{{ 'zz-no-such'|language }}", "is not a locale CLDR knows"),
+    ("{{ 1.5|round(2, 'no-such-method') }}", "method must be"),
+    ("{{ 1e300|percent }}", "percent: the number is too large to format"),
+    ("{{ 1e308|money }}", "money: the number is too large to format"),
+    ("{{ '2024-01-01'|date('no-such-form') }}", "date: this value cannot be shown in this form"),
+])  # `'x'.encode('no-such-codec')` and `ngettext(..., 1e999)`: TEMPLATE_BOMBS above
+def test_bad_filter_arguments_are_g001(site: Path, tmp_path: Path, snippet: str, message: str) -> None:
+    line = inject(site, snippet)
+    started = time.process_time()
+    built = run_cli("build", "--root", str(site), "--out", str(tmp_path / "out"), "--at", "2024-03-01")
+    assert time.process_time() - started < BOUND
+    assert built.code == 1 and f"{site / TEMPLATE}:{line}:1: error[G001]" in built.err and message in built.err, built
+    assert "Traceback" not in built.out + built.err and "<class" not in built.err
+
+
+@pytest.mark.parametrize("payload", ["(" * 20000 + ")" * 20000, "[" * 20000 + "]" * 20000, "*" * 20000 + "x" + "*" * 20000,
+                                     "<" * 20000, "> " * 20000, "`" * 20000],
+                         ids=["parentheses", "brackets", "emphasis", "angles", "quotes", "backticks"])
+def test_deeply_nested_markup_in_a_translation_is_fast(site: Path, tmp_path: Path, payload: str) -> None:
+    po = site / "demo" / "locales" / "it.po"
+    po.write_text(po.read_text(encoding="utf-8").replace('msgstr "Aiuto demo"', f'msgstr "Aiuto demo {payload}"'),
+                  encoding="utf-8")
+    started = time.process_time()
+    checked = run_cli("i18n", "check", "--root", str(site))
+    built = run_cli("build", "--root", str(site), "--out", str(tmp_path / "out"), "--at", "2024-03-01")
+    assert time.process_time() - started < BOUND
+    assert "Traceback" not in checked.out + checked.err + built.out + built.err
+
+
+@pytest.mark.parametrize("value", ["[" * 20000 + "]" * 20000, "{a: " * 20000 + "1" + "}" * 20000],
+                         ids=["lists", "mappings"])
+def test_deeply_nested_yaml_flow_values_are_y015(mini: Path, value: str) -> None:
+    from support import edit
+
+    edit(mini / "loans" / "program.yaml", "    value: 21", "    value: " + value)
+    started = time.process_time()
+    r = run_cli("validate", str(mini))
+    assert time.process_time() - started < BOUND
+    assert r.code == 1 and "program.yaml:10:" in r.out and "error[Y015]" in r.out, r
+
+
+# -- translations: the links a msgstr may carry are its English's -----------------------------------
+
+def _translate(site: Path, english: str, translation: str) -> int:
+    catalog = site / "demo" / "locales" / "it.po"
+    lines = catalog.read_text(encoding="utf-8").split("\n")
+    at = lines.index(f'msgid "{english}"') + 1
+    escaped = translation.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    lines[at] = f'msgstr "{escaped}"'
+    catalog.write_text("\n".join(lines), encoding="utf-8")
+    return at
+
+
+@pytest.mark.parametrize("translation, why", [
+    ("Chiedi a %(name)s.\n[x]: https://evil.example/", "defines the link `[x]:`"),
+    ("Chiedi a %(name)s. [Aiuto]: https://evil.example/", "defines the link `[aiuto]:`"),
+    ("Chiedi a [%(name)s][x].", "refers to the link `[x]`"),
+    ("Chiedi a [%(name)s][].", "refers to the link `[]`"),
+    ("Chiedi a %(name)s. ![i][x]", "refers to the link `[x]`"),
+    ("Chiedi a %(name)s. ![i]", "shows an image"),
+    ("Chiedi a ![%(name)s](https://tracker.example/p.gif)", "shows an image"),
+    ("Chiedi a [%(name)s](https://evil.example/)", "links to `https://evil.example/`"),
+    ("Chiedi a %(name)s <b>", "has HTML or an autolink (`<b>`)"),
+    ("Chiedi a %(name)s <!-- x -->", "has HTML or an autolink"),
+    ("Chiedi a %(name)s <https://evil.example/>", "has HTML or an autolink"),
+])
+def test_a_translation_cannot_add_links_images_or_html(site: Path, tmp_path: Path, translation: str, why: str) -> None:
+    line = _translate(site, "Questions? Ask %(name)s.", translation)
+    catalog = site / "demo" / "locales" / "it.po"
+    built = run_cli("build", "--root", str(site), "--out", str(tmp_path / "out"), "--at", "2024-03-01")
+    assert built.code == 1 and f"{catalog}:{line}:1: error[G002]" in built.err and why in built.err, built
+    checked = run_cli("i18n", "check", "--root", str(site))
+    assert checked.code == 1 and f"{catalog}:{line}:1: error[G002]" in checked.out and why in checked.out, checked
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("english, translation, ok", [
+    ("See [the rules](https://example.com/r).", "Vedi [le regole](https://example.com/r).", True),
+    ("See [the rules](https://example.com/r).", "Vedi [le regole](https://evil.example/r).", False),
+    ("See [the rules][r].\n\n[r]: https://example.com/r", "Vedi [le regole][R].\n\n[R]: https://example.com/r", True),
+    ("See [the rules][r].\n\n[r]: https://example.com/r", "Vedi [le regole][r].\n\n[r]: https://evil.example/", False),
+    ("Press <kbd>Enter</kbd>.", "Premi <kbd>Invio</kbd>.", True),
+    ("Press <kbd>Enter</kbd>.", "Premi <kbd onclick=x()>Invio</kbd>.", False),
+    ("Press <kbd>Enter</kbd>.", "Premi <script>Invio</script>.", False),
+    ("Costs [sic] 5.", "Costa [sic] 5.", True),  # brackets as text are text
+    ("A list: a, b.", "Una lista: [a], [b].", True),
+])
+def test_allowed_links_are_the_englishs(english: str, translation: str, ok: bool) -> None:
+    from engine.i18n.catalogs import markup_problem
+
+    assert (markup_problem([english], translation) is None) == ok
+
+
+# -- the `email` filter ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("address", [
+    "a@b.example\n\n<script>alert(1)</script>", "a@b.example)\n[x](javascript:alert(1)", "a\t@b.example",
+    "a@b.example\u2028x", "a@b.example\x00", "a@b.example\u200b", "a@b.example?cc=everyone@c.example",
+    "a@b.example\r\n# heading", "a@@b.example", "@b.example", "a@", "a b@c.example", "a@b.example\x1b[2J",
+], ids=["newline", "paren", "tab", "line-separator", "nul", "zero-width", "query", "crlf", "two-at", "no-local",
+        "no-domain", "space", "escape"])
+def test_email_refuses_whitespace_and_control_characters(site: Path, tmp_path: Path, address: str) -> None:
+    line = inject(site, "{{ contact|email }}")
+    template = site / TEMPLATE
+    template.write_text(template.read_text(encoding="utf-8").replace(
+        "{% block body %}", "{% block body %}{% set contact = " + json.dumps(address) + " %}"), encoding="utf-8")
+    built = run_cli("build", "--root", str(site), "--out", str(tmp_path / "out"), "--at", "2024-03-01")
+    assert built.code == 1 and f"{template}:{line}:1: error[G001]" in built.err and "is not an email address" in built.err, built
+    assert "\n<script>" not in built.err and "Traceback" not in built.err
+
+
+@pytest.mark.parametrize("address, target", [
+    ("csba-de2de@amazon.de", "mailto:csba-de2de@amazon.de"),
+    ("o'brien+x@b.example", "mailto:o'brien+x@b.example"),
+    ("a%0Ab@b.example", "mailto:a%250Ab@b.example"),
+    ("a#b@b.example", "mailto:a%23b@b.example"),
+    ("jürgen@b.example", "mailto:j%C3%BCrgen@b.example"),
+])
+def test_email_links_are_percent_encoded(address: str, target: str) -> None:
+    from engine.site.render import Renderer
+
+    class Bare:  # `email` needs nothing of a renderer but `_fact`
+        _fact = Renderer._fact
+
+    shown = Renderer.email(Bare(), address)  # type: ignore[arg-type]
+    assert str(shown).endswith(f"]({target})"), shown
+
+
+# -- the layout, checked like every template --------------------------------------------------------
+
+@pytest.mark.parametrize("markup, col, found", [
+    ("<script>alert(1)</script>", 7, "`<script>`"),
+    ('<p onclick="x()">', 7, "event handler `onclick`"),
+    ('<a href=" JavaScript:alert(1)">x</a>', 7, "`javascript:` URL"),
+    ('<img src="data:image/svg+xml,<svg onload=alert(1)>">', 7, "`data:` URL"),
+    ('{{ title }}<a href="{{ x }}"></a><iframe src="/x"></iframe>', 40, "`<iframe>`"),
+    ("<style>body { background: url(https://x.example/) }</style>", 14, "loads a resource"),  # the sheet
+])
+def test_validate_reports_active_content_in_the_layout_at_its_place(site: Path, markup: str, col: int,
+                                                                    found: str) -> None:
+    layout = site / "_site" / "page.html.j2"
+    layout.write_text(layout.read_text(encoding="utf-8").replace("<main>", "<main>" + markup), encoding="utf-8")
+    r = run_cli("validate", str(site))
+    assert r.code == 1 and f"{layout}:5:{col}: error[G001]: the page would carry active content" in r.out, r
+    assert found in r.out, r
+
+
+def test_jinja_comments_in_the_layout_are_not_content(site: Path) -> None:
+    layout = site / "_site" / "page.html.j2"
+    layout.write_text(layout.read_text(encoding="utf-8").replace("<main>", "<main>{# <script> #}"), encoding="utf-8")
+    assert run_cli("validate", str(site)).code == 0
+
+
+# -- build --check and links in the output tree -----------------------------------------------------
+
+@pytest.fixture
+def built_site(site: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "out"
+    assert run_cli("build", "--root", str(site), "--out", str(out), "--at", "2024-03-01").code == 0
+    return out
+
+
+def _check(site: Path, out: Path) -> object:
+    return run_cli("build", "--root", str(site), "--out", str(out), "--at", "2024-03-01", "--check")
+
+
+def test_check_never_reads_through_a_link_in_the_output(site: Path, built_site: Path, tmp_path: Path) -> None:
+    import os
+
+    page = built_site / "demo/us/en/help.md"
+    secret = tmp_path / "secret"
+    secret.write_bytes(page.read_bytes()[:40] + b"SECRET")  # shares a prefix with the page: an oracle would say 1:41
+    page.unlink()
+    os.symlink(secret, page)
+    r = _check(site, built_site)
+    assert r.code == 1 and f"{page}:1:1: error[G005]: is a symbolic link, not the file the sources produce" in r.err, r  # type: ignore
+    assert ":1:41:" not in r.err  # type: ignore[attr-defined]
+    built = run_cli("build", "--root", str(site), "--out", str(built_site), "--at", "2024-03-01")
+    # the path is policyctl's (in its record): the link is replaced by the page, its target untouched
+    assert built.code == 0 and secret.read_bytes().endswith(b"SECRET") and not page.is_symlink(), built
+
+
+def test_check_names_the_column_only_in_bytes_a_build_wrote(site: Path, built_site: Path) -> None:
+    from support import edit
+
+    page = built_site / "demo/us/en/help.md"
+    text = page.read_text(encoding="utf-8")
+    page.write_text(text.replace("Seller Support", "Seller Xupport"), encoding="utf-8")  # by hand
+    r = _check(site, built_site)
+    assert r.code == 1 and f"{page}:1:1: error[G005]: stale: differs" in r.err, r  # type: ignore[attr-defined]
+    page.write_text(text, encoding="utf-8")
+    edit(site / "demo" / "program.yaml", "value: Seller Support", "value: Seller Xupport")  # the sources change
+    r = _check(site, built_site)
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if "Seller Support" in t)
+    col = text.splitlines()[line - 1].index("Seller Support") + len("Seller ") + 1
+    assert r.code == 1 and f"{page}:{line}:{col}: error[G005]: stale: differs" in r.err, r  # type: ignore
+
+
+# -- what the page cache and the checks see: linked folders, hidden templates ----------------------
+
+@pytest.mark.parametrize("linked", ["demo/pages/shared", "_site/parts", "demo/locales/more", "demo/more"])
+def test_a_linked_folder_inside_is_refused(site: Path, tmp_path: Path, linked: str) -> None:
+    import os
+
+    real = site / "demo" / "real"
+    real.mkdir()
+    (real / "part.md.j2").write_text("part\n", encoding="utf-8")
+    os.symlink(real, site / linked)
+    checked = run_cli("validate", str(site))
+    assert checked.code == 1 and f"{site / linked}:1:1: error[L005]: a symbolic link to a folder" in checked.out, checked
+    built = run_cli("build", "--root", str(site), "--out", str(tmp_path / "out"), "--at", "2024-03-01")
+    assert built.code == 1 and "L005" in built.err and not (tmp_path / "out").exists(), built
+
+
+@pytest.mark.parametrize("name", [".x/evil.md.j2", ".evil.md.j2", "_site/.x/evil.md.j2"])
+def test_a_hidden_template_cannot_be_included(site: Path, tmp_path: Path, name: str) -> None:
+    folder = (site / name).parent if name.startswith("_site") else (site / "demo" / "pages" / name).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name.rsplit("/", 1)[-1]).write_text("{{ ''.__class__ }}\n", encoding="utf-8")
+    line = inject(site, "{% include " + json.dumps(name) + " %}")
+    checked = run_cli("validate", str(site))
+    assert checked.code == 1 and f"{site / TEMPLATE}:{line}:1: error[G001]: the sandbox refuses the hidden template" \
+        in checked.out, checked
+    built = run_cli("build", "--root", str(site), "--out", str(tmp_path / "out"), "--at", "2024-03-01")
+    # refused while rendering (or earlier: `pages/.evil.md.j2` is also a page whose name is no id, L006)
+    assert built.code == 1 and ("is hidden" in built.err or "L006" in built.err) and "Traceback" not in built.err, built
+    assert not (tmp_path / "out").exists()
+
+
+# -- budgets: what one render and one answer may produce --------------------------------------------
+
+@pytest.mark.parametrize("snippet", [
+    "{% set s = 'x' * 100000 %}{% for i in range(100) %}{{ s }}{% endfor %}",
+    "{% set s = 'x' * 100000 %}{% macro m() %}{% for i in range(100) %}{{ s }}{% endfor %}{% endmacro %}{{ m()|length }}",
+    "{% set s = 'x' * 100000 %}{% set big %}{% for i in range(100) %}{{ s }}{% endfor %}{% endset %}{{ big|length }}",
+], ids=["page", "macro", "set-block"])
+def test_a_render_is_bounded_in_size(site: Path, tmp_path: Path, snippet: str) -> None:
+    from engine.templates.guard import MAX_OUTPUT
+
+    inject(site, snippet)
+    started = time.process_time()
+    built = run_cli("build", "--root", str(site), "--out", str(tmp_path / "out"), "--at", "2024-03-01")
+    assert time.process_time() - started < BOUND
+    assert built.code == 1 and f"{site / TEMPLATE}:" in built.err and \
+        f"the output is over the limit of {MAX_OUTPUT:,} characters" in built.err, built
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_answer_is_bounded_in_size(tmp_path: Path) -> None:
+    from engine.decisions.batch import MAX_ANSWER
+
+    repo = decision_repo(tmp_path, "s * 100000")
+    bomb = repo / "loans" / "decisions" / "bomb.yaml"
+    outputs = ", ".join(f"o{i}: '= s * 100000'" for i in range(60))
+    bomb.write_text(bomb.read_text().replace('then: {out: "= s * 100000"}', "then: {" + outputs + "}"))
+    assert run_cli("validate", str(repo)).code == 0
+    single = decide(repo, json.dumps({"x": 1, "s": "x"}))
+    body = json.loads(single.out)  # type: ignore[attr-defined]
+    assert single.code == 1 and body["problems"][0]["code"] == "D005", body
+    assert f"over the limit of {MAX_ANSWER:,}" in body["problems"][0]["message"]
+    batch = decide(repo, '{"x": 1, "s": ""}\n{"x": 1, "s": "x"}\n')
+    lines = [json.loads(line) for line in batch.out.splitlines()]  # type: ignore[attr-defined]
+    assert batch.code == 1 and "outputs" in lines[0] and lines[1]["problems"][0]["code"] == "D005", lines

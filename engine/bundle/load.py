@@ -58,6 +58,7 @@ class Bundle:
         self._compiled: dict[tuple[str, str], CompiledDecision] = {}
         self._resolved: dict[tuple[str, str, str], Resolved] = {}
         self._params: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self._offered: dict[str, tuple[str, ...]] = {}
 
     # -- questions, as Repository asks them ------------------------------------------------------
     @property
@@ -66,6 +67,13 @@ class Bundle:
 
     def decisions(self, program: str) -> tuple[str, ...]:
         return tuple(self._decisions[self._program(program)])
+
+    def offered(self, program: str) -> tuple[str, ...]:
+        """The marketplaces ``program`` is offered in (the decision service lists them)."""
+        found = self._offered.get(program)
+        if found is None:
+            found = self._offered[program] = tuple(sorted(self._programs[self._program(program)]["marketplaces"]))
+        return found
 
     def compiled(self, program: str, decision: str) -> CompiledDecision:
         key = (program, decision)

@@ -69,7 +69,7 @@ def build(root: str, out: str, at: str | None = None, check: bool = False,
     survey = ownership.survey(out, built.files, built.kept, on_disk)
     files = {**built.files, ownership.RECORD: ownership.encode(survey.files)}
     result.others = sorted(survey.others)
-    differences = outtree.differences(out, files, built.kept, on_disk, survey.others)
+    differences = outtree.differences(out, files, built.kept, on_disk, survey.others, survey.record.files)
     result.changed = sum(1 for p in differences if os.path.basename(p.file) != ownership.RECORD)
     if check:
         result.differences = differences

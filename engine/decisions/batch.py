@@ -15,6 +15,9 @@ from typing import Any, TextIO
 from engine.problems import Pos, Problem
 
 _CHUNK = 512
+# One answer, as JSON text, at most this long: each value an expression builds is bounded
+# (engine.decisions.runtime.MAX_ITEMS) but a table can have many outputs and `collect` many rows.
+MAX_ANSWER = 5_000_000
 _LINE_ENDS = frozenset(("", "\n", "\r\n"))
 
 
@@ -50,6 +53,9 @@ def run_decide(repo: Any, program: str, decision: str, marketplace: str, at: str
             text = json.dumps(body, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
         except ValueError:  # NaN or infinity is not JSON: the answer is refused, not printed
             _write_problem(out, _not_finite(name, 1), indent=2)
+            return True
+        if len(text) > MAX_ANSWER:
+            _write_problem(out, _too_large(name, 1, len(text)), indent=2)
             return True
         out.write(as_text(f"{program}.{decision}", marketplace, day, body) if fmt == "text" else text)
         return not result.ok
@@ -115,6 +121,9 @@ def _stream(compiled: Any, params: dict[str, Any], day: str, resolved: Any, name
                 except ValueError:  # NaN or infinity is not JSON: this answer is refused, the batch goes on
                     failed = True
                     text = encode({"line": number, "problems": [_not_finite(name, number).to_json()]})
+            if len(text) > MAX_ANSWER:  # type: ignore[arg-type]
+                failed = True
+                text = encode({"line": number, "problems": [_too_large(name, number, len(text)).to_json()]})  # type: ignore
             buffer.append(text)
             if len(buffer) >= _CHUNK:
                 out.write("\n".join(buffer) + "\n")
@@ -206,6 +215,11 @@ def _not_json(name: str, line: int, e: Exception, hint: str) -> Problem:
 def _not_finite(name: str, line: int) -> Problem:
     return Problem(name, line, 1, "D005", "an output is not a finite number (NaN or infinity is not JSON)",
                    "check the expression that computes it, e.g. a division by a very small number")
+
+
+def _too_large(name: str, line: int, size: int) -> Problem:
+    return Problem(name, line, 1, "D005", f"the answer is {size:,} characters of JSON, over the limit of {MAX_ANSWER:,}",
+                   "check the outputs that repeat or join large values")
 
 
 def _not_text(name: str, line: int, e: UnicodeDecodeError) -> Problem:

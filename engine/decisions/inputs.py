@@ -23,6 +23,12 @@ _SIMPLE = {"type", "enum", "const", "minimum", "maximum", "exclusiveMinimum", "e
            "maxLength", "pattern", "format", "description", "title", "default", "examples", "$comment"}
 _JSON_TYPES = JSON_TYPES
 _Check = tuple[str, Any, Callable[[Any], bool]]
+# Python's `re` has no time limit and the pattern check (engine/schema/patterns.py) proves patterns
+# free of catastrophic backtracking, not linear: a caller's text checked against a `pattern` is
+# refused above this length before any regex sees it.
+MAX_PATTERN_INPUT = 4096
+# Unknown input names reported one by one (with a suggestion each); the rest are counted.
+MAX_UNKNOWN_REPORTED = 10
 
 
 class InputChecker:
@@ -36,6 +42,9 @@ class InputChecker:
         self.validator: Any = None
         self.broken = ""  # why the schema itself cannot be used (reported by schema validation too)
         self.fast: Callable[[Any], bool] | None = None
+        # where a caller's text meets a `pattern`: by name (simple schemas), anywhere (the others)
+        self.patterned = tuple(n for n, sub in properties.items() if isinstance(sub, dict) and "pattern" in sub)
+        self.deep_patterns = _has_pattern(properties)
         # The checks as one generated yes/no function (engine.schema.codegen, ~5x faster than the
         # checks below, ~15x faster than jsonschema); only inputs it rejects go through the checks
         # that say why: the simple ones below, else jsonschema, imported only then. It is never
@@ -51,22 +60,37 @@ class InputChecker:
     def check(self, inputs: Any) -> list[str]:
         if not isinstance(inputs, dict):
             return [f"/: expected an object of inputs, got {_json_kind(inputs)} `{_show(inputs)}`"]
+        if self.deep_patterns:
+            too_long = _too_long(inputs, self.patterned if self.checks is not None else None)
+            if too_long:
+                return too_long
         if self.fast is not None and self.fast(inputs):
             return []
         if self.checks is None:
             return self._jsonschema(inputs)
         messages = [f"{_pointer([n])}: missing; this input is required" for n in self.required if n not in inputs]
+        unknown: list[str] = []
         for name, value in inputs.items():
             checks = self.checks.get(name)
             if checks is None:
                 if name not in self.names:
-                    messages.append(f"{_pointer([name])}: not an input of this decision{_suggest(name, self.names)}")
+                    unknown.append(name)
                 continue
             for keyword, expected, ok in checks:
                 if not ok(value):
                     messages.append(f"{_pointer([name])}: {_phrase(keyword, expected, value)}")
                     break
-        return messages
+        return messages + self._unknown(unknown)
+
+    def _unknown(self, names: list[str]) -> list[str]:
+        """The first few unknown names, each with a suggestion, then a count: 200,000 of them cost
+        one pass, not 200,000 fuzzy look-ups and as many lines."""
+        shown = [f"{_pointer([n])}: not an input of this decision{_suggest(n, self.names)}"
+                 for n in names[:MAX_UNKNOWN_REPORTED]]
+        if len(names) > MAX_UNKNOWN_REPORTED:
+            shown.append(f"/: {len(names) - MAX_UNKNOWN_REPORTED:,} more inputs this decision does not have "
+                         f"(inputs: {', '.join(self.names)})")
+        return shown
 
     def _jsonschema(self, inputs: dict[str, Any]) -> list[str]:
         if self.validator is None and not self.broken:
@@ -92,8 +116,44 @@ class InputChecker:
                 continue
             messages.append(f"{_pointer(path)}: {_phrase(str(error.validator), error.validator_value, error.instance, error.message)}")
         missing = [f"{_pointer([n])}: missing; this input is required" for n in self.required if n not in inputs]
-        extra = [f"{_pointer([n])}: not an input of this decision{_suggest(n, self.names)}" for n in inputs if n not in self.names]
-        return missing + extra + messages
+        known = set(self.names)
+        return missing + self._unknown([n for n in inputs if n not in known]) + messages
+
+
+def _has_pattern(schema: Any) -> bool:
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if "pattern" in node or "patternProperties" in node:
+                return True
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
+
+
+def _too_long(inputs: dict[str, Any], names: tuple[str, ...] | None) -> list[str]:
+    """D004 messages for texts longer than ``MAX_PATTERN_INPUT`` where a pattern may check them:
+    the named inputs, or (``names`` None) every text and key anywhere in the inputs."""
+    if names is not None:
+        found = [([n], inputs[n]) for n in names if type(inputs.get(n)) is str and len(inputs[n]) > MAX_PATTERN_INPUT]
+    else:
+        found, stack = [], [([], inputs)]
+        while stack and len(found) < MAX_UNKNOWN_REPORTED:
+            path, node = stack.pop()
+            if isinstance(node, str):
+                if len(node) > MAX_PATTERN_INPUT:
+                    found.append((path, node))
+            elif isinstance(node, dict):
+                for key, value in node.items():
+                    stack.append((path + [key], key))  # keys meet `patternProperties`, `propertyNames`
+                    stack.append((path + [key], value))
+            elif isinstance(node, list):
+                stack.extend((path + [i], item) for i, item in enumerate(node))
+        found.sort(key=lambda f: list(map(str, f[0])))
+    return [f"{_pointer(path)}: a text of {len(text):,} characters is longer than the {MAX_PATTERN_INPUT:,} "
+            "characters an input checked against a `pattern` may have" for path, text in found]
 
 
 def _simple_checks(schema: Any) -> list[_Check] | None:

@@ -114,6 +114,11 @@ def extract(domain: Domain) -> tuple[Catalog, list[Problem]]:
         except (OSError, UnicodeDecodeError) as e:
             problems.append(Problem(path, 1, 1, "G001", f"cannot read the template: {e}", "save it as UTF-8"))
             continue
+        except (ValueError, OverflowError, RecursionError, MemoryError) as e:  # a 5,000-digit number, deep nesting
+            from engine.templates.check import unreadable
+
+            problems.append(unreadable(path, e))
+            continue
         for lineno, message, comments, context in found:
             catalog.add(message, None, [(where, lineno)], auto_comments=comments, context=context)
     if domain.labels_file:
@@ -364,28 +369,54 @@ def translation_problem(source: Message, found: Message) -> str | None:
 
 
 _STRAY_PERCENT = re.compile(r"%%|%\(\w+\)[sd]")
-_TAG_START = re.compile(r"<[A-Za-z/!?]")  # an HTML tag, comment or autolink (`<javascript:...>`)
-_LINK_TARGET = re.compile(r"\]\(\s*<?([^)\s>]*)")
+# Raw HTML: a tag, a comment, a declaration, a processing instruction or an autolink (`<javascript:...>`).
+_TAG = re.compile(r"<[A-Za-z/!?][^<>]*>?")
+_LINK_TARGET = re.compile(r"\]\(\s*<?([^)\s>]*)")  # [x](target), ![x](target)
+# [label]: target, a link reference definition (CommonMark: up to three spaces at a line start;
+# anywhere here, as a msgstr can hold line breaks and lands at any place in a line). A label holds
+# no unescaped bracket, which also keeps both patterns linear on `[[[[...`.
+_DEFINITION = re.compile(r"\[((?:[^\[\]\\]|\\.)*)\]:\s*<?([^\s>]*)")
+_REFERENCE = re.compile(r"\]\s*\[((?:[^\[\]\\]|\\.)*)\]")  # [x][label], ![i][label], [x][]
+
+
+def links(text: str) -> frozenset[tuple[str, str]]:
+    """What in ``text`` can make a link or load an image: inline targets, definitions with their
+    targets, references to definitions, image markers and raw HTML, each as (kind, text)."""
+    found = {("target", t) for t in _LINK_TARGET.findall(text)}
+    for label, target in _DEFINITION.findall(text):
+        found |= {("definition", " ".join(label.lower().split())), ("target", target)}
+    found |= {("reference", " ".join(label.lower().split())) for label in _REFERENCE.findall(text)}
+    if "![" in text:
+        found.add(("image", "!["))
+    found |= {("html", tag) for tag in _TAG.findall(text)}
+    return frozenset(found)
+
+
+# in the order a problem names them: the most telling first
+_KINDS = {"html": "has HTML or an autolink (`{}`)", "definition": "defines the link `[{}]:`",
+          "reference": "refers to the link `[{}]`", "image": "shows an image (`{}`)", "target": "links to `{}`"}
 
 
 def markup_problem(english: list[str], translation: str) -> str | None:
     """What a translation adds that its English does not have and that would be more than text: a
     `%` conversion other than the placeholders (`%(name)99999999s` pads a page to 100 MB), raw
-    HTML or an autolink, or a link target (`[x](javascript:...)`). Translations are prose."""
+    HTML or an autolink, a link target, a link definition or reference, an image. The links a
+    translation may carry are data: exactly those of its English. Translations are prose."""
     if "%" in _STRAY_PERCENT.sub("", translation) and not any("%" in _STRAY_PERCENT.sub("", e) for e in english):
         return "the translation has a `%` conversion other than the placeholders (write `%%` for a percent sign)"
-    if _TAG_START.search(translation) and not any(_TAG_START.search(e) for e in english):
-        return "the translation has HTML or an autolink (`<...>`) that the English does not have"
     if "*" in translation or "_" in translation:
         wanted, made = max(_emphasis(e) for e in english), _emphasis(translation)
         if made < wanted:
             return ("the translation's `**` or `*` does not make emphasis as the English does (CommonMark: "
                     "a closing `**` right after punctuation such as `：` must be followed by a space or "
                     "punctuation; write `**例**：` rather than `**例：**`)")
-    targets = {t for e in english for t in _LINK_TARGET.findall(e)}
-    extra = sorted(set(_LINK_TARGET.findall(translation)) - targets)
+    if not any(c in translation for c in "[<"):  # nearly every translation: nothing to compare
+        return None
+    allowed = frozenset().union(*(links(e) for e in english))
+    extra = sorted(links(translation) - allowed, key=lambda k: (list(_KINDS).index(k[0]), k[1]))
     if extra:
-        return f"the translation links to `{extra[0]}`, which the English does not"
+        kind, what = extra[0]
+        return f"the translation {_KINDS[kind].format(what)}, which the English does not"
     return None
 
 

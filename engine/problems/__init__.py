@@ -93,7 +93,7 @@ class PolicyError(Exception):
 
 # Stable codes and what they mean. Prefixes: Y = YAML reading, S = schema, L = layout,
 # P = parameters and overlays, D = decisions, E = expressions, T = tests, G = pages and i18n,
-# B = bundles.
+# B = bundles, A = the decision service's requests.
 CODES: dict[str, str] = {
     "Y001": "the file cannot be read (missing, a directory, or unreadable)",
     "Y002": "the file is not valid UTF-8 text or contains NUL bytes (binary)",
@@ -113,7 +113,7 @@ CODES: dict[str, str] = {
     "L002": "the declared `kind:` disagrees with the file's place in the layout",
     "L003": "an id (program, decision, marketplace) that does not match its file or folder name",
     "L004": "a path that is not a file or folder policyctl can check",
-    "L005": "a symbolic link that leaves the repository",
+    "L005": "a symbolic link that leaves the repository, or a linked folder",
     "L006": "a file name that cannot be an id (page templates: ids become output paths and links)",
     "S001": "a value does not match the schema of its file kind",
     "P001": "a reference to a marketplace that is not declared",
@@ -153,4 +153,8 @@ CODES: dict[str, str] = {
     "B003": "a bundle signature that is missing or does not match (POLICYCTL_BUNDLE_KEY)",
     "B004": "a bundle this policyctl cannot use (another format, or code it did not generate)",
     "G006": "a translation states one of the program's facts (a number, amount, date, address) instead of its placeholder",
+    "A001": "a request the decision service cannot read (not JSON, a missing or mistyped field)",
+    "A002": "a request larger than the service's limits (body size, batch length)",
+    "A003": "a request that took longer than the service's time limit",
+    "A004": "no such endpoint, program or decision in the service (or a method it does not answer)",
 }

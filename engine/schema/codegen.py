@@ -65,6 +65,10 @@ _TYPE_TEST = {
 }
 
 
+# Nesting of generated blocks before a sub-schema is split into a function of its own.
+MAX_INDENT = 12
+
+
 class Unsupported(Exception):
     """The schema uses something this compiler does not translate."""
 
@@ -167,6 +171,11 @@ class _Body:
 
     def check(self, schema: Any, v: str, indent: int) -> None:
         if schema is True or schema == {}:
+            return
+        if indent > MAX_INDENT and schema is not False:
+            # Python refuses more than 20 nested loops and 100 indents ("too many statically
+            # nested blocks"): a deeper part of the schema becomes a function of its own.
+            self.fail_unless(indent, f"{self.c.function_for(self.base, f'<nested {len(self.c.functions)}>', schema)}({v})")
             return
         if schema is False:
             self.emit(indent, "return False")
@@ -389,7 +398,11 @@ def compile_value(schema: Any, formats: dict[str, Callable[[str], bool]] | None 
     except (Unsupported, re.error, RecursionError, ValueError, TypeError):
         return None
     namespace = dict(RUNTIME, _format=dict(formats or {}))
-    exec(compile(source, "<schema>", "exec"), namespace)  # noqa: S102 - generated from data via repr only
+    try:
+        code = compile(source, "<schema>", "exec")
+    except (SyntaxError, RecursionError, MemoryError, ValueError):  # a backstop: jsonschema still checks it
+        return None
+    exec(code, namespace)  # noqa: S102 - generated from data via repr only
     fn: Callable[[Any], bool] = namespace["validate"]
     return fn
 

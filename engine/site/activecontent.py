@@ -31,10 +31,20 @@ class _Reader(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.found: list[str] = []
+        self.where: list[tuple[int, int]] = []  # (line, column) of each finding, 1-based
         self.styles: list[str] = []
         self._in_style = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        before = len(self.found)
+        self._tag(tag, attrs)
+        self._located(before)
+
+    def _located(self, before: int) -> None:
+        line, offset = self.getpos()
+        self.where += [(line, offset + 1)] * (len(self.found) - before)
+
+    def _tag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _ACTIVE_TAGS:
             self.found.append(f"a `<{tag}>` element")
         if tag == "link" and not set((dict(attrs).get("rel") or "").lower().split()) <= _PASSIVE_LINKS:
@@ -65,6 +75,7 @@ class _Reader(HTMLParser):
             self.styles.append(data)
             if re.search(r"url\s*\(|@import", data, re.I):
                 self.found.append("a style sheet that loads a resource (`url(...)`, `@import`)")
+                self._located(len(self.found) - 1)
 
 
 def active_content(html: str) -> list[str]:
@@ -73,6 +84,21 @@ def active_content(html: str) -> list[str]:
     reader.feed(html)
     reader.close()
     return reader.found
+
+
+# Jinja's tags, expressions and comments in a template's source (default delimiters)
+_JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
+
+
+def in_template(source: str) -> list[tuple[int, int, str]]:
+    """(line, column, what) for the active content written literally in an HTML template's source,
+    Jinja's own parts blanked out (positions kept). What Jinja computes is not seen here: every
+    rendered page is still read back by ``active_content``; this says it at the line, in `validate`."""
+    blank = _JINJA.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), source)
+    reader = _Reader()
+    reader.feed(blank)
+    reader.close()
+    return [(line, col, what) for (line, col), what in zip(reader.where, reader.found)]
 
 
 def style_hashes(html: str) -> list[str]:

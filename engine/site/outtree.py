@@ -25,8 +25,9 @@ from __future__ import annotations
 import ctypes
 import os
 import shutil
+import stat
 import tempfile
-from typing import TYPE_CHECKING, Collection
+from typing import TYPE_CHECKING, Collection, Mapping
 
 from engine.problems import Problem
 
@@ -54,11 +55,17 @@ def list_tree(folder: str) -> list[str]:
 
 
 def _read(folder: str, rel: str) -> bytes | None:
+    """The bytes of a regular file in the tree; None for a symbolic link (never followed: a link
+    committed in the output tree must not make `build --check` read, or compare, a file elsewhere)."""
     try:
-        with open(os.path.join(folder, *rel.split("/")), "rb") as f:
-            return f.read()
+        fd = os.open(os.path.join(folder, *rel.split("/")), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError:
         return None
+    with os.fdopen(fd, "rb") as f:
+        try:
+            return f.read() if stat.S_ISREG(os.fstat(fd).st_mode) else None  # not a FIFO, device...
+        except OSError:
+            return None
 
 
 def read_tree(folder: str) -> dict[str, bytes]:
@@ -76,11 +83,15 @@ def _first_difference(old: bytes, new: bytes) -> tuple[int, int]:
 
 
 def differences(folder: str, files: dict[str, bytes], kept: set[str] | frozenset[str] = frozenset(),
-                on_disk: list[str] | None = None, others: Collection[str] = ()) -> list[Problem]:
+                on_disk: list[str] | None = None, others: Collection[str] = (),
+                recorded: Mapping[str, str] | None = None) -> list[Problem]:
     """G005 for every file that is stale, missing, or no longer produced. Files in ``kept`` are
     known to be current (engine.cache.pages checked them) and are not read. ``on_disk``: the
     folder's `list_tree`, if the caller has it. ``others``: files that are not policyctl's (see
-    engine.site.ownership), never called leftovers."""
+    engine.site.ownership), never called leftovers. ``recorded``: the build record's digests; the
+    first differing line and column is reported only for a file whose bytes a build wrote (so
+    `--check` is no oracle on a file's content, byte by byte); a link is never read."""
+    from engine.site import ownership
     if on_disk is None:
         on_disk = list_tree(folder) if os.path.isdir(folder) else []
     listed = set(on_disk)
@@ -94,11 +105,15 @@ def differences(folder: str, files: dict[str, bytes], kept: set[str] | frozenset
             continue
         elif rel not in files:
             problems.append(Problem(path, 1, 1, "G005", "no longer produced by the sources (stale leftover)", hint))
+        elif os.path.islink(path):
+            problems.append(Problem(path, 1, 1, "G005", "is a symbolic link, not the file the sources produce", hint))
         else:
             old = _read(folder, rel)
-            if old != files[rel]:
-                line, col = _first_difference(old or b"", files[rel])
-                problems.append(Problem(path, line, col, "G005", "stale: differs from what the sources produce", hint))
+            if old == files[rel]:
+                continue
+            built_here = old is not None and (rel == ownership.RECORD or (recorded or {}).get(rel) == ownership.digest(old))
+            line, col = _first_difference(old, files[rel]) if built_here and old is not None else (1, 1)
+            problems.append(Problem(path, line, col, "G005", "stale: differs from what the sources produce", hint))
     return problems
 
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 import itertools
 import math
 import os
+import unicodedata
 from collections.abc import Iterator
 from typing import Any, Callable, cast
+from urllib.parse import quote
 
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, pass_context
 from jinja2 import tests as jinja_tests
@@ -176,6 +178,10 @@ class Renderer:
             return fn()
         except (TypeError, ValueError, KeyError) as e:
             fail(f"{what}: {e}")
+        except ArithmeticError:  # decimal's InvalidOperation for `1e300|percent`: its message is a class list
+            fail(f"{what}: the number is too large to format")
+        except AttributeError:  # a date where a date-time form was asked for, and the like
+            fail(f"{what}: this value cannot be shown in this form")
 
     def number(self, value: Any) -> Shown:
         return self._fact(value, escape(self._call("number", lambda: l10n.number(unwrap(value), self.tag))))
@@ -291,9 +297,13 @@ class Renderer:
     def email(self, value: Any) -> Shown:
         """An email address as a mailto link."""
         address = str(unwrap(value))
-        if any(c in address for c in " <>()[]\\") or address.count("@") != 1:
+        local, _, domain = address.partition("@")
+        # No space, line break, tab or control character (a newline ended the link and started
+        # Markdown of its own), nothing Markdown or a mailto URL gives a meaning to (`?cc=`).
+        if not local or not domain or "@" in domain or any(c in _NOT_IN_EMAIL or _invisible(c) for c in address):
             return fail(f"`{address}` is not an email address")
-        return self._fact(value, f"[{escape(address)}](mailto:{address})")
+        target = quote(address, safe="@.+-_!$&'*=^{}~")  # the rest percent-encoded (RFC 6068), `%` and `#` too
+        return self._fact(value, f"[{escape(address)}](mailto:{target})")
 
     def value(self, value: Any) -> Shown:
         """Any simple value: numbers formatted, ids by their labels, lists of either joined."""
@@ -305,6 +315,14 @@ class Renderer:
         if isinstance(value, Fact):
             return self.default_format(value)
         return Shown.of(str(self.default_format(Fact("value", raw))))
+
+
+_NOT_IN_EMAIL = frozenset(" <>()[]\\\",;:?")
+
+
+def _invisible(c: str) -> bool:
+    """A space, line break, tab, control or format character, in any script."""
+    return c.isspace() or unicodedata.category(c)[0] in "CZ"
 
 
 class Items(list[Shown]):

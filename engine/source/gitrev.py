@@ -25,6 +25,7 @@ class Side:
     root: str  # the folder to load
     shown_root: str  # what to print instead of ``root`` in file names
     temp: str | None = None  # to remove afterwards
+    problems: tuple[Problem, ...] = ()  # links in the revision that were skipped (L005 warnings)
 
     def show(self, path: str) -> str:
         if path == self.root or path.startswith(self.root + os.sep):
@@ -63,23 +64,68 @@ def open_side(spec: str, root: str) -> Side:
     rel = os.path.relpath(os.path.abspath(root), toplevel)
     if rel.startswith(os.pardir):
         raise _usage(f"the policies folder {root} is not inside the git repository {toplevel}")
+    shown = f"{spec}:{rel}"
     temp = tempfile.mkdtemp(prefix="policyctl-diff-")
-    target = os.path.join(temp, rel)
-    _extract(commit.stdout.decode().strip(), rel, toplevel, temp)
-    os.makedirs(target, exist_ok=True)  # the revision may predate the folder: then it is empty
-    return Side(spec, target, f"{spec}:{rel}", temp)
+    try:  # BaseException: Ctrl-C while git or tar runs must not leave the folder behind either
+        target = os.path.join(temp, rel)
+        skipped = _extract(commit.stdout.decode().strip(), rel, toplevel, temp, shown, spec)
+        os.makedirs(target, exist_ok=True)  # the revision may predate the folder: then it is empty
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
+    return Side(spec, target, shown, temp, tuple(skipped))
 
 
-def _extract(commit: str, rel: str, toplevel: str, temp: str) -> None:
+def _extract(commit: str, rel: str, toplevel: str, temp: str, shown: str, spec: str) -> list[Problem]:
     if rel != os.curdir:
         listed = _git(["ls-tree", "-d", "--name-only", commit, "--", rel], toplevel)
         if listed.returncode != 0 or not listed.stdout.strip():
-            return
+            return []
     archive = _git(["archive", "--format=tar", commit, "--", rel], toplevel)
     if archive.returncode != 0:
         raise _usage(f"git archive failed: {archive.stderr.decode(errors='replace').strip()}")
-    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        if hasattr(tarfile, "data_filter"):
-            tar.extractall(temp, filter="data")  # refuses links and paths leaving the folder
-        else:  # pragma: no cover - Python before 3.11.4
-            tar.extractall(temp)  # noqa: S202 - our own repository's objects
+    skipped: list[Problem] = []
+    try:
+        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+            for member in tar:
+                # A revision is as untrusted as the working tree: a committed link is never
+                # followed or recreated, whatever it points at (tarfile's own filter raises on
+                # some and recreates others). Only plain files and folders inside ``rel``.
+                name = _inside(member.name, rel)
+                if name is None:
+                    continue
+                if member.issym() or member.islnk():
+                    skipped.append(Problem(
+                        os.path.join(shown, os.path.relpath(name, rel)), 1, 1, "L005",
+                        f"a symbolic link in revision `{spec}` (to `{member.linkname}`) was skipped",
+                        "policyctl never follows links read from a revision; commit the file itself",
+                        severity="warning"))
+                elif member.isdir():
+                    os.makedirs(os.path.join(temp, name), exist_ok=True)
+                elif member.isfile():
+                    _write_member(tar, member, os.path.join(temp, name))
+    except tarfile.TarError as e:
+        raise _usage(f"cannot read the archive of `{commit}`: {e}") from e
+    return skipped
+
+
+def _inside(name: str, rel: str) -> str | None:
+    """The member's path if it is a plain relative path inside ``rel``, else None (never written)."""
+    parts = name.rstrip("/").split("/")
+    if name.startswith("/") or "\0" in name or any(p in ("", os.pardir, os.curdir) for p in parts):
+        return None
+    path = os.path.join(*parts)
+    if rel != os.curdir and not path.startswith(rel + os.sep):
+        return None
+    return path
+
+
+def _write_member(tar: tarfile.TarFile, member: tarfile.TarInfo, path: str) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    source = tar.extractfile(member)
+    if source is None:
+        return
+    # O_EXCL|O_NOFOLLOW: the folder is our fresh one and holds no links, so this only guards a bug
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    with os.fdopen(fd, "wb") as out, source:
+        shutil.copyfileobj(source, out)

@@ -1,4 +1,4 @@
-"""Symbolic links that leave the policies folder: refused wherever they are (L005).
+"""Symbolic links that leave the policies folder, and linked folders: refused wherever they are (L005).
 
 A pull request can add a link as easily as a file. A link from `pages/` or `locales/` to
 `/proc/self/environ` or `~/.ssh/id_rsa` would have its target rendered into a page, or read as
@@ -31,4 +31,10 @@ def leaving(root: str) -> list[Problem]:
                 what = "folder" if os.path.isdir(path) else "file"
                 hint = HINT if what == "file" else "copy the folder into the repository instead"
                 problems.append(Problem(path, 1, 1, "L005", f"a symbolic link to a {what} outside the repository", hint))
+            elif os.path.isdir(path):
+                # Inside, but no reader walks it the same way: YAML files there are never loaded,
+                # templates there are never checked nor part of the page cache's key, yet Jinja
+                # would include them. One rule for all: linked folders are refused.
+                problems.append(Problem(path, 1, 1, "L005", "a symbolic link to a folder (policyctl does not follow "
+                                        "linked folders)", "move or copy the folder here instead of linking it"))
     return problems

@@ -66,6 +66,9 @@ _INF = re.compile(r"[-+]?\.(?:inf|Inf|INF)\Z")
 _NAN = re.compile(r"\.(?:nan|NaN|NAN)\Z")
 _NUMBER_START = frozenset("0123456789+-.")
 
+# 0x/0o numbers are refused from the size where printing them in decimal fails (4,300 digits)
+_MAX_BASED = 10 ** 4300
+_DIGITS, _QUOTE = "a number with more than 4,300 digits", "quote it if it is an identifier"
 _INLINE_MAX = 4000  # resolve_plain fails only on longer numbers (int() digit limit): those go the slow way
 _SPECIAL_START = _NUMBER_START | frozenset("~nNtTfF")  # a plain scalar starting otherwise is a string
 
@@ -129,10 +132,11 @@ def resolve_plain(value: str) -> Any:
         return int(value)
     if _FLOAT.match(value):
         return float(value)
-    if _OCT.match(value):
-        return int(value[2:], 8)
-    if _HEX.match(value):
-        return int(value[2:], 16)
+    if _OCT.match(value) or _HEX.match(value):
+        number = int(value[2:], 8 if value[1] == "o" else 16)
+        if number >= _MAX_BASED:  # int() has no digit limit in these bases, but str() has: `show` failed
+            raise ValueError(_DIGITS)
+        return number
     if _INF.match(value):
         return -math.inf if value[0] == "-" else math.inf
     if _NAN.match(value):
@@ -145,7 +149,10 @@ def _tagged(tag: str, value: str) -> Any:
     kind = tag[len(_STD):]
     if kind == "str":
         return value
-    resolved = resolve_plain(value) if value else None
+    try:
+        resolved = resolve_plain(value) if value else None
+    except ValueError:  # Python's own message names sys.set_int_max_str_digits
+        raise ValueError(_DIGITS) from None
     expected = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}[kind]
     if kind == "int" and isinstance(resolved, bool) or not isinstance(resolved, expected):
         raise ValueError(f"`{value}` is not a valid !!{kind}")
@@ -330,7 +337,10 @@ class _Builder:
                                 continue
                         elif len(v) < _INLINE_MAX:
                             if e.implicit[0] and (not v or v[0] in special):
-                                v = resolve_plain(v)
+                                try:
+                                    v = resolve_plain(v)
+                                except ValueError:  # a 0x/0o number too large to print
+                                    self.fail(mark, "Y019", _DIGITS, _QUOTE)
                             self.nodes += 1
                             container[key] = v
                             positions[frame[6]] = (mark.line + 1, mark.column + 1)
@@ -338,7 +348,10 @@ class _Builder:
                             continue
                     elif len(v) < _INLINE_MAX:
                         if e.implicit[0] and (not v or v[0] in special):
-                            v = resolve_plain(v)
+                            try:
+                                v = resolve_plain(v)
+                            except ValueError:  # a 0x/0o number too large to print
+                                self.fail(mark, "Y019", _DIGITS, _QUOTE)
                         self.nodes += 1
                         positions[frame[1] + (len(container),)] = (mark.line + 1, mark.column + 1)
                         container.append(v)
@@ -456,7 +469,7 @@ class _Builder:
             try:
                 value = resolve_plain(e.value)
             except ValueError:  # more digits than int() accepts
-                self.fail(e.start_mark, "Y019", "a number with too many digits", "quote it if it is an identifier")
+                self.fail(e.start_mark, "Y019", _DIGITS, _QUOTE)
         if is_key and not isinstance(value, str):
             value = e.value  # keys are always their text: `NO:` and `1:` are the keys "NO" and "1"
         self.place(value, e.start_mark)

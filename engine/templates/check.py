@@ -89,6 +89,16 @@ def _parse(source: str, name: str, path: str) -> nodes.Template:
     return _environment[0].parse(source, name, path)
 
 
+def unreadable(path: str, e: BaseException) -> Problem:
+    """G001 for a template Jinja's lexer or parser fails on other than with a syntax error."""
+    if isinstance(e, (RecursionError, MemoryError)):
+        return Problem(path, 1, 1, "G001", "the template is nested too deeply", "flatten it")
+    if "digits" in str(e):  # Python's message names sys.set_int_max_str_digits, of no use to an author
+        return Problem(path, 1, 1, "G001", "the template holds a number with more than 4,300 digits",
+                       "write shorter numbers")
+    return Problem(path, 1, 1, "G001", f"the template cannot be read: {e}", "write shorter numbers")
+
+
 def _analyse(path: str, raw: bytes) -> list[Problem]:
     from jinja2.exceptions import TemplateSyntaxError
 
@@ -102,12 +112,18 @@ def _analyse(path: str, raw: bytes) -> list[Problem]:
     except (RecursionError, MemoryError):
         return [Problem(path, 1, 1, "G001", "the template is nested too deeply", "flatten it")]
     except (ValueError, OverflowError) as e:  # a 5,000-digit literal: int() refuses it while lexing
-        return [Problem(path, 1, 1, "G001", f"the template cannot be read: {e}", "write shorter numbers")]
+        return [unreadable(path, e)]
     try:
         problems = {Problem(path, node.lineno or 1, 1, "G001", f"the sandbox refuses {what}", hint)
                     for node, what, hint in _refused(tree)}
     except RecursionError:
         return [Problem(path, 1, 1, "G001", "the template is nested too deeply", "flatten it")]
+    if path.endswith(".html.j2"):  # the layout: what `build` would refuse on every page, said at its line
+        from engine.site.activecontent import in_template
+
+        problems |= {Problem(path, line, col, "G001", f"the page would carry active content: {what}",
+                             "pages are passive: no scripts, event handlers, frames, forms or resources from elsewhere")
+                     for line, col, what in in_template(raw.decode("utf-8"))}
     return sorted(problems, key=Problem.sort_key)
 
 
@@ -142,6 +158,9 @@ def _refused(tree: nodes.Template) -> Iterator[tuple[nodes.Node, str, str]]:
             yield from _call(node, modules)
         elif isinstance(node, nodes.Const) and isinstance(node.value, float) and not math.isfinite(node.value):
             yield node, f"the number `{node.value}`", "write a number a page can show"
+        elif isinstance(node, nodes.Const) and type(node.value) is int and node.value.bit_length() > _MAX_LITERAL_BITS:
+            # `0x` + 5,000 digits lexes (only decimal literals have a digit limit) but cannot be shown
+            yield node, "a number with more than 4,096 bits", "write shorter numbers"
         elif isinstance(node, nodes.BinExpr) and id(node) not in folded:
             problem = _fold_problem(node, folded)
             if problem:
@@ -151,6 +170,8 @@ def _refused(tree: nodes.Template) -> Iterator[tuple[nodes.Node, str, str]]:
                 if isinstance(arg, nodes.Const) and _smuggled(arg.value):
                     yield node, f"the name `{arg.value}` passed as text", _PRIVATE
 
+
+_MAX_LITERAL_BITS = 4096  # engine.decisions.runtime.MAX_INT_BITS: what an operator may build
 
 # A `%` conversion with flags, a width or a precision (`%200000000s`, `%(n)*d`, `%.9999f`).
 _PADDED = re.compile(r"%%|%(?:\([^)]*\))?[-#0 +]*(?:\d|\*|\.)[^%]*?[a-zA-Z%]")
@@ -271,6 +292,14 @@ def _template_names(node: nodes.Include | nodes.Extends | nodes.Import | nodes.F
         if not (isinstance(name, str) and _relative(name)):
             yield node, f"the template name `{name}`", \
                 "name templates relative to the program's pages/ folder, or as `_site/NAME`"
+        elif hidden(name):
+            yield node, f"the hidden template `{name}` (hidden files and folders are never checked)", \
+                "move it out of the hidden folder, or rename it"
+
+
+def hidden(name: str) -> bool:
+    """A template name with a part starting with `.`: `template_files` skips those, so they are never checked."""
+    return any(part.startswith(".") for part in name.split("/"))
 
 
 def _relative(name: str) -> bool:

@@ -23,7 +23,7 @@ import os
 import posixpath
 import signal
 import threading
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, Template, nodes
 from jinja2.compiler import CodeGenerator, Frame
@@ -36,6 +36,10 @@ from engine.templates.check import MAX_TEMPLATE_BYTES
 
 MAX_RENDER_SECONDS = 10.0
 MAX_TEXT = 1_000_000  # characters of one `~` result; a whole help page is a few ten thousand
+# Characters one render may put together: a page, a macro's or a `{% set %}` block's text. Each
+# `{{ }}` is bounded, but a loop of 100,000 of them is not; every join Jinja makes goes through
+# `GuardedSandbox.concat`, which counts as it goes (the page is streamed into it).
+MAX_OUTPUT = 5_000_000
 
 # Jinja's own filters that can neither allocate without bound nor reach attributes by name.
 SAFE_FILTERS = frozenset("""
@@ -107,6 +111,17 @@ class GuardedSandbox(ImmutableSandboxedEnvironment):
         except helpers.EvalError as e:
             raise SecurityError(str(e)) from None
 
+    @staticmethod
+    def concat(parts: Iterable[str]) -> str:  # type: ignore[override]
+        kept: list[str] = []
+        size = 0
+        for part in parts:
+            size += len(part)
+            if size > MAX_OUTPUT:
+                raise SecurityError(f"the output is over the limit of {MAX_OUTPUT:,} characters")
+            kept.append(part)
+        return "".join(kept)
+
     def checked_concat(self, text: str) -> str:
         if len(text) > MAX_TEXT:
             raise SecurityError(f"text too long: {len(text):,} characters from `~` (the limit is {MAX_TEXT:,})")
@@ -121,6 +136,8 @@ class ConfinedLoader(FileSystemLoader):
         from engine.source.layout import find_root
 
         pieces = split_template_path(template)  # refuses `..`
+        if any(piece.startswith(".") for piece in pieces):  # engine.templates.check.hidden: never checked
+            raise SecurityError(f"the template `{template}` is hidden (in a hidden folder or file): it is never checked")
         for folder in self.searchpath:
             filename = posixpath.join(folder, *pieces)
             if os.path.isfile(filename):

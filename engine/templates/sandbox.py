@@ -90,6 +90,8 @@ def template_error(e: BaseException, fallback: str) -> Problem:
         message = "the template recurses too deeply (a macro that calls itself without end?)"
     elif isinstance(e, MemoryError):
         message = "the template ran out of memory"
+    elif isinstance(e, ValueError) and "sys.set_int_max_str_digits" in str(e):  # `0x` + 5,000 digits, compiled
+        message = "the template holds a number with more than 4,300 digits"
     elif isinstance(e, (NameError, LookupError, OverflowError)) and not isinstance(e, (TemplateNotFound, KeyError)):
         message = f"the template cannot be evaluated: {e}"  # `1e999` (no literal for infinity), a codec, a huge number
     else:

@@ -1,0 +1,192 @@
+"""Decisions over tables: Arrow record batches in, record batches out (Parquet, CSV, JSON Lines, Spark).
+
+Each row becomes the decision's input object — a column per input, found by name or given with
+``--map input=column`` — and is answered exactly as the JSON path answers it (``compiled.decide``):
+a null cell is an input left out, a timestamp or date cell an ISO string. The output keeps the
+input's columns and adds one column per declared output, typed from the decision's `outputs`
+schema, then `matches` (the rows that fired) and `problems` (the row's problems as the JSON
+array `policyctl decide` prints, null when it has none). A bad row gets its problems there; the
+run goes on. Requires pyarrow (the `data` extra).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+import pyarrow as pa
+
+from engine.problems import Pos, Problem
+
+MATCHES, PROBLEMS = "matches", "problems"
+ROWS_PER_BATCH = 8192
+
+
+def arrow_type(schema: Any) -> pa.DataType:
+    """The Arrow type of a JSON Schema for one output; anything structured is its JSON text."""
+    if not isinstance(schema, dict):
+        return pa.string()
+    if "enum" in schema or "const" in schema:
+        values = schema.get("enum", [schema.get("const")])
+        kinds = {_kind(v) for v in values if v is not None}
+        return _TYPES.get(kinds.pop(), pa.string()) if len(kinds) == 1 else pa.string()
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        rest = [k for k in kind if k != "null"]
+        kind = rest[0] if len(rest) == 1 else None
+    return _TYPES.get(kind, pa.string())  # type: ignore[arg-type]
+
+
+_TYPES = {"integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(), "string": pa.string()}
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    return "string" if isinstance(value, str) else "json"
+
+
+def output_fields(decision: Any) -> list[pa.Field]:
+    """One field per declared output (a list of it for `hit: collect`), then matches and problems."""
+    fields = []
+    for name, schema in (decision.outputs or {}).items():
+        kind = arrow_type(schema)
+        fields.append(pa.field(name, pa.list_(kind) if decision.hit == "collect" else kind))
+    return fields + [pa.field(MATCHES, pa.list_(pa.string())), pa.field(PROBLEMS, pa.string())]
+
+
+def output_schema(decision: Any, input_schema: pa.Schema) -> pa.Schema:
+    return pa.schema(list(input_schema) + output_fields(decision))
+
+
+def string_inputs(decision: Any) -> list[str]:
+    """Inputs declared as strings: a reader must not turn their text into timestamps or numbers."""
+    return [n for n, s in decision.inputs.items() if arrow_type(s) == pa.string()]
+
+
+def mapping(decision: Any, columns: list[str], given: dict[str, str]) -> tuple[dict[str, str], str]:
+    """input -> column; the inputs named in ``given`` from those columns, the others from the column
+    of the same name, when there is one. Second value: what is wrong ("" when nothing)."""
+    for name, column in given.items():
+        if name not in decision.inputs:
+            return {}, f"`{name}` is not an input of `{decision.program}.{decision.id}` (inputs: {', '.join(decision.inputs)})"
+        if column not in columns:
+            return {}, f"the input has no column `{column}` (columns: {', '.join(columns)})"
+    found = {n: n for n in decision.inputs if n in columns}
+    found.update(given)
+    clash = [o for o in (*decision.outputs, MATCHES, PROBLEMS) if o in columns]
+    if clash:
+        return {}, f"the input already has a column `{clash[0]}`, which the output adds"
+    return found, ""
+
+
+@dataclass
+class Answered:
+    batch: pa.RecordBatch
+    failed: int  # rows with problems
+
+
+class Table:
+    """A compiled decision bound to its parameters and a column mapping, answering record batches."""
+
+    def __init__(self, compiled: Any, params: dict[str, Any], day: str, columns: dict[str, str], name: str,
+                 line_offset: int = 0) -> None:
+        self.compiled, self.params, self.day, self.columns, self.name = compiled, params, day, columns, name
+        self.line_offset = line_offset  # a CSV's first row is on line 2
+        decision = compiled.decision
+        self.outputs = [(f.name, f.type) for f in output_fields(decision)[:-2]]
+        self.integers = {n for n, s in decision.inputs.items() if arrow_type(s) == pa.int64()}
+
+    def rows(self, batch: pa.RecordBatch) -> Iterator[dict[str, Any]]:
+        """The input object of each row."""
+        names = list(self.columns)
+        data = [batch.column(c).to_pylist() for c in self.columns.values()]
+        integers = self.integers
+        for values in zip(*data):
+            row = {}
+            for name, value in zip(names, values):
+                if value is None:
+                    continue
+                if isinstance(value, float) and name in integers and value.is_integer():
+                    value = int(value)  # a column with nulls read as floats
+                elif isinstance(value, (dt.date, dt.datetime, dt.time)):
+                    value = value.isoformat()
+                row[name] = value
+            yield row
+
+    def results(self, batch: pa.RecordBatch, first_row: int) -> Iterator[tuple[int, Any]]:
+        """(line, DecisionResult) per row, as ``policyctl decide`` answers its JSON."""
+        params, day, name = self.params, self.day, self.name
+        fits, evaluate, decide = self.compiled.fits, self.compiled.evaluate, self.compiled.decide
+        for number, inputs in enumerate(self.rows(batch), first_row + self.line_offset):
+            # as compiled.decide, with the position made only for inputs that do not fit
+            yield number, evaluate(inputs, params, day) if fits(inputs) else decide(inputs, params, day, Pos(name, number, 1))
+
+    def answer(self, batch: pa.RecordBatch, first_row: int) -> Answered:
+        """``batch`` with the answers' columns; ``first_row`` is the 1-based number of its first row."""
+        name = self.name
+        checks = [(key, _check(kind), []) for key, kind in self.outputs]
+        matches: list[list[str]] = []
+        problems: list[str | None] = []
+        failed = 0
+        for number, result in self.results(batch, first_row):
+            found = [p.to_json() for p in result.problems] if result.problems else None
+            outputs = result.outputs
+            for key, check, column in checks:
+                value = outputs.get(key)
+                if value is not None:
+                    value, wrong = check(value)
+                    if wrong:
+                        found = found or []
+                        found.append(Problem(name, number, 1, "D005", f"output `{key}` is not {wrong} (it is `{_short(value)}`)",
+                                             "check the expression that computes it").to_json())
+                        value = None
+                column.append(value)
+            matches.append(list(result.matches))
+            if found:
+                failed += 1
+                problems.append(json.dumps(found, ensure_ascii=False))
+            else:
+                problems.append(None)
+        arrays = list(batch.columns) + [pa.array(column, type=kind) for (_, _, column), (_, kind) in zip(checks, self.outputs)]
+        arrays += [pa.array(matches, type=pa.list_(pa.string())), pa.array(problems, type=pa.string())]
+        names = list(batch.schema.names) + [n for n, _ in self.outputs] + [MATCHES, PROBLEMS]
+        return Answered(pa.RecordBatch.from_arrays(arrays, names=names), failed)
+
+
+def _check(kind: pa.DataType) -> Any:
+    """value -> (the value to store, "" or what it should have been), for one output column's type."""
+    if kind == pa.string():
+        return lambda v: (v, "") if type(v) is str else (json.dumps(v, ensure_ascii=False), "")  # structured: its JSON
+    what = f"a finite {kind}" if not pa.types.is_list(kind) else f"a list of {kind.value_type}"
+    return lambda v: (v, "") if _fits(v, kind) else (v, what)
+
+
+def _fits(value: Any, kind: pa.DataType) -> bool:
+    t = type(value)
+    if t is float:
+        return kind.id == _FLOAT and math.isfinite(value)
+    if t is int:
+        return kind.id == _FLOAT or kind.id == _INT and -(2**63) <= value < 2**63
+    if t is bool:
+        return kind.id == _BOOL
+    if t is str:
+        return kind.id == _STRING
+    if t is list and pa.types.is_list(kind):
+        return all(v is None or _fits(v, kind.value_type) for v in value)
+    return False
+
+
+_FLOAT, _INT, _BOOL, _STRING = pa.float64().id, pa.int64().id, pa.bool_().id, pa.string().id
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -1,0 +1,74 @@
+"""Decisions on a Spark DataFrame: ``engine.spark.decide(df, bundle_path, program, decision, marketplace)``.
+
+The bundle's bytes are verified and compiled once on the driver (a bundle that cannot be used fails
+there, with its problems, before any task runs), then broadcast; each Python worker verifies them
+again and answers its partitions with ``mapInArrow``, Arrow batch by batch, through the same code
+as `policyctl decide --output` (engine.decisions.tables). So every row gets the answer
+`policyctl decide --bundle` gives, the date is fixed on the driver (`at`, default today there),
+and the result has the input's columns, one typed column per output, `matches` and `problems`.
+
+    from engine.spark import decide
+    answers = decide(df, "policies.bundle", PROGRAM, DECISION, MARKETPLACE, at="2024-06-01")
+    answers.where("problems is not null").show()     # the rows that could not be answered, and why
+
+Needs pyspark and pyarrow (the `spark` extra) and Java on the driver.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from engine.problems import PolicyError, Problem
+
+_WORKER: dict[str, Any] = {}  # per Python worker: the bundle last loaded, by revision
+
+
+def decide(df: Any, bundle_path: str, program: str, decision: str, marketplace: str, at: str | None = None,
+           columns: dict[str, str] | None = None) -> Any:
+    """``df`` with the decision's answer for every row (see the module's description).
+
+    ``columns`` maps an input to a column when their names differ. PolicyError for a bundle that
+    cannot be used, an unknown program, decision or marketplace, or columns that do not fit.
+    """
+    from pyspark.sql.pandas.types import from_arrow_schema, to_arrow_schema
+
+    from engine.decisions import tables
+    from engine.service.state import from_bytes
+
+    with open(bundle_path, "rb") as f:
+        data = f.read()
+    loaded = from_bytes(bundle_path, data)
+    compiled = loaded.bundle.compiled(program, decision)
+    day = loaded.bundle.resolve(program, marketplace, at).at
+    arrow_in = to_arrow_schema(df.schema)
+    mapping, wrong = tables.mapping(compiled.decision, list(arrow_in.names), columns or {})
+    if wrong:
+        raise PolicyError([Problem("<dataframe>", 1, 1, "D004", wrong, "name the columns with `columns={input: column}`")], usage=True)
+    schema = from_arrow_schema(tables.output_schema(compiled.decision, arrow_in))
+    shipped = df.sparkSession.sparkContext.broadcast(data)
+    revision = loaded.revision
+
+    def answer(batches: Iterator[Any]) -> Iterator[Any]:
+        table = _table(shipped, revision, bundle_path, program, decision, marketplace, day, mapping)
+        for batch in batches:
+            yield table.answer(batch, 1).batch
+
+    return df.mapInArrow(answer, schema)
+
+
+def _table(shipped: Any, revision: str, path: str, program: str, decision: str, marketplace: str, day: str,
+           mapping: dict[str, str]) -> Any:
+    """The decision bound to its parameters in this worker, loaded from the broadcast bytes once."""
+    from engine.decisions import tables
+    from engine.service.state import from_bytes
+
+    key = f"{revision}:{program}.{decision}:{marketplace}:{day}:{sorted(mapping.items())}"
+    table = _WORKER.get(key)
+    if table is None:
+        bundle = _WORKER.get(revision)
+        if bundle is None:
+            bundle = _WORKER[revision] = from_bytes(path, shipped.value).bundle
+        resolved = bundle.resolve(program, marketplace, day)
+        params = bundle.params(program, marketplace, resolved.at)  # with the zone and timelines
+        table = _WORKER[key] = tables.Table(bundle.compiled(program, decision), params, resolved.at, mapping, "<row>")
+    return table

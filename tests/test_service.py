@@ -1,0 +1,408 @@
+"""The decision service (`policyctl api`): the CLI's answers over HTTP, the CLI's problems with 4xx
+statuses, and a bundle swapped under load with no mixed or failed answer.
+
+In-process tests drive the ASGI application directly; the others start `cli.py api` on 127.0.0.1
+on a free port, and every client loop is bounded in count and in time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import io
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+pytest.importorskip("uvicorn")
+
+import engine  # noqa: E402
+from engine.bundle.make import make  # noqa: E402
+from engine.decisions.batch import run_decide  # noqa: E402
+from engine.service.app import App, Limits  # noqa: E402
+from engine.service.logs import Log  # noqa: E402
+from engine.service.state import Source  # noqa: E402
+
+from support import MINI, ROOT, edit  # noqa: E402
+
+POLICIES = ROOT / "policies"
+
+
+# -- in process: the ASGI application --------------------------------------------------------------
+
+def call(app: App, method: str, path: str, body: bytes = b"", query: str = "", chunks: int = 1) -> tuple[int, dict[str, str], bytes]:
+    """One request through the ASGI app; the body arrives in ``chunks`` pieces."""
+    size = max(1, -(-len(body) // chunks))
+    pieces = [body[i:i + size] for i in range(0, len(body), size)] or [b""]
+    messages = [{"type": "http.request", "body": p, "more_body": i < len(pieces) - 1} for i, p in enumerate(pieces)]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": method, "path": path, "query_string": query.encode(),
+             "headers": [(b"content-length", str(len(body)).encode())]}
+    asyncio.run(app(scope, receive, send))
+    start = sent[0]
+    headers = {k.decode(): v.decode() for k, v in start["headers"]}
+    return start["status"], headers, b"".join(m.get("body", b"") for m in sent[1:])
+
+
+@pytest.fixture(scope="module")
+def repo() -> Any:
+    loaded = engine.load(str(POLICIES))
+    assert not [p for p in loaded.problems if p.severity == "error"]
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def app(repo: Any, tmp_path_factory: pytest.TempPathFactory) -> App:
+    path = tmp_path_factory.mktemp("service") / "policies.bundle"
+    path.write_bytes(make(repo))
+    source = Source(str(path), None)
+    source.load()
+    return App(source, Limits(max_body=8192, max_batch_lines=50), Log(io.StringIO()), poll=0)
+
+
+def cli_answer(bundle: Any, program: str, decision: str, marketplace: str, at: str, inputs: Any, explain: bool = False) -> Any:
+    """What `policyctl decide --bundle` prints for one input (its own function, in process)."""
+    out = io.StringIO()
+    run_decide(bundle, program, decision, marketplace, at, io.StringIO(json.dumps(inputs)), out, explain)
+    return json.loads(out.getvalue())
+
+
+def test_every_policy_test_case_is_answered_as_the_cli_answers_it(app: App) -> None:
+    bundle = app.source.current.bundle  # type: ignore[union-attr]
+    cases = bundle.cases()
+    assert cases
+    revision = app.source.current.revision  # type: ignore[union-attr]
+    for case in cases:
+        for explain in (False, True):
+            request = {"input": case.input, "marketplace": case.marketplace, "at": case.at, "explain": explain}
+            status, headers, body = call(app, "POST", f"/v1/decide/{case.program}/{case.decision}", json.dumps(request).encode())
+            answer = json.loads(body)
+            assert headers["policy-revision"] == answer.pop("revision") == revision
+            expected = cli_answer(bundle, case.program, case.decision, case.marketplace, case.at, case.input, explain)
+            assert answer == expected, case.name
+            assert status == (200 if not expected["problems"] else 422), case.name
+
+
+def test_a_batch_answers_every_line_as_the_cli_batch_does(app: App) -> None:
+    bundle = app.source.current.bundle  # type: ignore[union-attr]
+    lines = [json.dumps({"units": u, "contacts": c}) for u in (0, 5, 1000, 20000) for c in (0, 40, 900)]
+    lines[3] = '{"units": "many"}'  # a bad input is answered on its line; the batch goes on
+    lines[7] = "not json"
+    text = "\n".join(lines) + "\n"
+    status, headers, body = call(app, "POST", "/v1/batch/csba/fee", text.encode(), "marketplace=us&at=2024-06-01", chunks=7)
+    assert status == 200 and headers["content-type"] == "application/x-ndjson"
+    got = [json.loads(line) for line in body.decode().splitlines()]
+    assert {g.pop("revision") for g in got} == {headers["policy-revision"]}
+    out = io.StringIO()
+    run_decide(bundle, "csba", "fee", "us", "2024-06-01", io.StringIO(text), out)
+    cli = [json.loads(line) for line in out.getvalue().splitlines()]
+    for ours, theirs in zip(got, cli):
+        for p in ours["problems"]:
+            assert p.pop("file") == "<request>"
+        for p in theirs["problems"]:
+            p.pop("file")
+    assert got == cli
+    assert got[3]["problems"][0]["code"] == "D004" and got[7]["problems"][0]["code"] == "D004"
+
+
+BAD_REQUESTS = [
+    # (path, body, status, code) — every one the CLI's problem shape, never a 500
+    ("/v1/decide/csba/fee", b"{not json", 400, "D004"),
+    ("/v1/decide/csba/fee", b"\xff\xfe", 400, "D004"),
+    ("/v1/decide/csba/fee", b"[1, 2]", 400, "A001"),
+    ("/v1/decide/csba/fee", b'{"marketplace": "us"}', 400, "A001"),
+    ("/v1/decide/csba/fee", b'{"input": {}, "marketplace": "us", "colour": 1}', 400, "A001"),
+    ("/v1/decide/csba/fee", b'{"input": {"units": 1}}', 400, "A001"),
+    ("/v1/decide/csba/fee", b'{"input": {"units": 1}, "marketplace": "us", "at": "2024-13-01"}', 400, "A001"),
+    ("/v1/decide/csba/fee", b'{"input": {"units": 1}, "marketplace": "us", "explain": "yes"}', 400, "A001"),
+    ("/v1/decide/csba/fee", b'{"input": {"units": 1}, "marketplace": "fr"}', 404, "L004"),
+    ("/v1/decide/csba/nope", b'{"input": {}, "marketplace": "us"}', 404, "L004"),
+    ("/v1/decide/nope/fee", b'{"input": {}, "marketplace": "us"}', 404, "L004"),
+    ("/v1/nowhere", b"", 404, "A004"),
+    ("/v1/decide/csba/fee", b'{"input": {"units": "x"}, "marketplace": "us"}', 422, "D004"),
+    ("/v1/decide/csba/fee", b'{"input": [], "marketplace": "us"}', 422, "D004"),
+    ("/v1/decide/csba/fee", b'{"input": {"units": 1' + b"0" * 10000 + b'}, "marketplace": "us"}', 413, "A002"),
+    ("/v1/decide/csba/fee", b'{"input": {"units": 1}, "marketplace": "us", "x": "' + b"a" * 10000 + b'"}', 413, "A002"),
+    ("/v1/decide/csba/fee", b'{"input": {"units": 1' + b"0" * 4400 + b'}, "marketplace": "us"}', 400, "D004"),
+    ("/v1/decide/csba/fee", b'{"input": {"units": 1, "x": "\\ud800"}, "marketplace": "us"}', 400, "D004"),
+    ("/v1/decide/csba/fee", b'{"input": {"units": 1e999}, "marketplace": "us"}', 422, "D004"),
+    ("/v1/decide/csba/fee", b'{"input": ' + b"[" * 100_000 + b"]" * 100_000 + b', "marketplace": "us"}', 413, "A002"),
+    ("/v1/decide/csba/fee", b'{"input": ' + b"[" * 1500 + b"]" * 1500 + b', "marketplace": "us"}', 400, "D004"),
+]
+
+
+@pytest.mark.parametrize(("path", "body", "status", "code"), BAD_REQUESTS,
+                         ids=[f"{status}-{code}-{i}" for i, (_, _, status, code) in enumerate(BAD_REQUESTS)])
+def test_a_bad_request_gets_the_clis_problem_json_and_a_4xx(app: App, path: str, body: bytes, status: int, code: str) -> None:
+    got, headers, data = call(app, "POST", path, body)
+    answer = json.loads(data)
+    assert got == status, answer
+    assert [p["code"] for p in answer["problems"]] == [code] or code == "D004" and answer["problems"][0]["code"] == code
+    for p in answer["problems"]:
+        assert set(p) == {"file", "line", "column", "code", "severity", "message", "hint"}
+    assert answer["revision"] == headers["policy-revision"]
+
+
+def test_wrong_method_is_405_with_allow(app: App) -> None:
+    status, headers, body = call(app, "GET", "/v1/decide/csba/fee")
+    assert status == 405 and headers["allow"] == "POST" and json.loads(body)["problems"][0]["code"] == "A004"
+    status, headers, _ = call(app, "POST", "/v1/programs")
+    assert status == 405 and headers["allow"] == "GET"
+
+
+def test_a_batch_past_its_line_limit_ends_with_a_problem_line(app: App) -> None:
+    text = "\n".join(['{"units": 5}'] * 60) + "\n"  # the fixture's limit is 50
+    status, _, body = call(app, "POST", "/v1/batch/csba/fee", text.encode(), "marketplace=us")
+    lines = [json.loads(line) for line in body.decode().splitlines()]
+    assert status == 200 and len(lines) == 51
+    assert lines[-1]["problems"][0]["code"] == "A002" and lines[-1]["line"] == 51
+
+
+def test_batch_query_problems_come_before_any_answer(app: App) -> None:
+    for query, status, code in (("", 400, "A001"), ("marketplace=fr", 404, "L004"), ("marketplace=us&at=soon", 400, "A001"),
+                                ("marketplace=us&explain=maybe", 400, "A001")):
+        got, _, body = call(app, "POST", "/v1/batch/csba/fee", b'{"units": 1}\n', query)
+        assert got == status and json.loads(body)["problems"][0]["code"] == code
+
+
+def test_programs_lists_decisions_with_schemas_and_openapi_uses_them(app: App, repo: Any) -> None:
+    status, headers, body = call(app, "GET", "/v1/programs")
+    catalogue = json.loads(body)
+    assert status == 200 and catalogue["revision"] == headers["policy-revision"]
+    fee = next(d for p in catalogue["programs"] if p["id"] == "csba" for d in p["decisions"] if d["id"] == "fee")
+    decision = repo.programs["csba"].decisions["fee"]
+    assert fee["input_schema"]["properties"] == decision.inputs
+    assert fee["input_schema"]["required"] == list(decision.required)
+    assert set(catalogue["marketplaces"]) == set(repo.marketplaces)
+    status, _, body = call(app, "GET", "/v1/openapi.json")
+    spec = json.loads(body)
+    assert spec["openapi"].startswith("3.1")
+    request = spec["paths"]["/v1/decide/csba/fee"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert request["properties"]["input"]["properties"] == decision.inputs
+    assert set(request["properties"]["marketplace"]["enum"]) == set(next(p for p in catalogue["programs"] if p["id"] == "csba")["marketplaces"])
+
+
+def test_health_readiness_and_metrics(app: App) -> None:
+    assert call(app, "GET", "/healthz")[0] == 200
+    status, _, body = call(app, "GET", "/readyz")
+    assert status == 200 and json.loads(body)["ready"] is True
+    call(app, "POST", "/v1/decide/csba/fee", b'{"input": {"units": 5}, "marketplace": "us"}')
+    status, headers, body = call(app, "GET", "/metrics")
+    text = body.decode()
+    assert status == 200 and headers["content-type"].startswith("text/plain; version=0.0.4")
+    assert 'route="decide",status="200"' in text and "policyctl_request_seconds_bucket" in text
+    assert f'revision="{headers["policy-revision"]}"' in text and 'policyctl_request_errors_total' in text
+
+
+def test_not_ready_without_a_bundle() -> None:
+    app = App(Source("/nonexistent.bundle", None), log=Log(io.StringIO()), poll=0)
+    assert call(app, "GET", "/readyz")[0] == 503
+    assert call(app, "GET", "/healthz")[0] == 200
+    status, _, body = call(app, "POST", "/v1/decide/csba/fee", b"{}")
+    assert status == 503 and json.loads(body)["problems"][0]["code"] == "A004"
+
+
+def test_logs_are_json_lines(app: App) -> None:
+    stream = io.StringIO()
+    logged = App(app.source, app.limits, Log(stream), poll=0)
+    call(logged, "POST", "/v1/decide/csba/fee", b'{"input": {"units": 5}, "marketplace": "us"}')
+    call(logged, "GET", "/v1/\nforged")
+    records = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [r["status"] for r in records] == [200, 404]
+    assert records[1]["path"] == "/v1/\nforged" and all(r["event"] == "request" for r in records)
+
+
+# -- a real server on 127.0.0.1 ------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    def __init__(self, *args: str) -> None:
+        self.port = free_port()
+        self.log = open(os.devnull, "w")  # noqa: SIM115
+        self.process = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "api", "--port", str(self.port), *args],
+                                        cwd=ROOT, stdout=self.log, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(self.process.stderr.read().decode())  # type: ignore[union-attr]
+            try:
+                if self.get("/readyz")[0] == 200:
+                    return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise AssertionError("the service did not become ready in 30 s")
+
+    def request(self, method: str, path: str, body: bytes | None = None,
+                conn: http.client.HTTPConnection | None = None) -> tuple[int, dict[str, str], bytes]:
+        own = conn is None
+        conn = conn or http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            conn.request(method, path, body=body, headers={"content-type": "application/json"})
+            response = conn.getresponse()
+            return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+        finally:
+            if own:
+                conn.close()
+
+    def get(self, path: str) -> tuple[int, dict[str, str], bytes]:
+        return self.request("GET", path)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(5)
+        self.log.close()
+
+
+@pytest.fixture
+def two_bundles(tmp_path: Path) -> tuple[Path, Path]:
+    """The made-up `loans` repository as two bundles whose late fees differ."""
+    first = tmp_path / "a"
+    shutil.copytree(MINI, first)
+    second = tmp_path / "b"
+    shutil.copytree(MINI, second)
+    edit(second / "loans" / "program.yaml", "fee: 0.25}", "fee: 0.3}")
+    paths = []
+    for name, folder in (("a.bundle", first), ("b.bundle", second)):
+        repo = engine.load(str(folder))
+        assert not repo.problems
+        (tmp_path / name).write_bytes(make(repo))
+        paths.append(tmp_path / name)
+    return paths[0], paths[1]
+
+
+@pytest.fixture
+def server_on(tmp_path: Path) -> Iterator[Any]:
+    started: list[Server] = []
+
+    def start(*args: str) -> Server:
+        started.append(Server(*args))
+        return started[-1]
+
+    yield start
+    for s in started:
+        s.stop()
+
+
+def test_the_server_answers_refuses_and_limits_over_http(server_on: Any, tmp_path: Path) -> None:
+    server = server_on("--bundle", str(_bundle(tmp_path)), "--max-body", "2000", "--no-access-log")
+    status, headers, body = server.request("POST", "/v1/decide/csba/fee",
+                                           b'{"input": {"units": 1000, "contacts": 40}, "marketplace": "us", "at": "2024-06-01"}')
+    answer = json.loads(body)
+    assert status == 200 and answer["outputs"]["total"] == 100.0 and answer["revision"] == headers["policy-revision"]
+    status, _, body = server.request("POST", "/v1/decide/csba/fee", b'{"input": {"units": 1}, "pad": "' + b"x" * 5000 + b'"}')
+    assert status == 413 and json.loads(body)["problems"][0]["code"] == "A002"
+    status, _, body = server.request("POST", "/v1/decide/nope/fee", b'{"input": {}, "marketplace": "us"}')
+    assert status == 404 and json.loads(body)["problems"][0]["code"] == "L004"
+    status, _, body = server.request("POST", "/v1/decide/csba/fee", b'{"input": {"units": "x"}, "marketplace": "us"}')
+    assert status == 422 and json.loads(body)["problems"][0]["code"] == "D004"
+    status, _, body = server.request("POST", "/v1/batch/csba/fee?marketplace=us&at=2024-06-01", b'{"units": 5}\n{"units": 1000, "contacts": 40}\n')
+    assert status == 200 and [json.loads(x)["outputs"]["total"] for x in body.splitlines()] == [1.25, 100.0]
+
+
+def _bundle(tmp_path: Path) -> Path:
+    path = tmp_path / "policies.bundle"
+    path.write_bytes(make(engine.load(str(POLICIES))))
+    return path
+
+
+def test_a_bundle_that_cannot_be_used_stops_the_command(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.bundle"
+    bad.write_text("not a bundle\n")
+    run = subprocess.run([sys.executable, str(ROOT / "cli.py"), "api", "--bundle", str(bad), "--port", str(free_port())],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 1 and "error[B001]" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_bundle_swapped_under_load_never_mixes_or_fails(server_on: Any, two_bundles: tuple[Path, Path], tmp_path: Path) -> None:
+    first, second = two_bundles
+    live = tmp_path / "live.bundle"
+    shutil.copyfile(first, live)
+    server = server_on("--bundle", str(live), "--poll", "0.05", "--no-access-log")
+    question = {"input": {"days_late": 7, "member": True}, "marketplace": "nl", "at": "2024-05-01"}
+    expected = {}  # revision -> the answer that bundle gives
+    for path in (first, second):
+        bundle = engine.load_bundle(str(path))
+        from engine.service.state import from_file
+
+        expected[from_file(str(path)).revision] = cli_answer(bundle, "loans", "late_fee", "nl", "2024-05-01", question["input"])
+    assert len(expected) == 2 and len({json.dumps(v) for v in expected.values()}) == 2
+    body = json.dumps(question).encode()
+    seen: list[tuple[int, str, str, dict[str, Any]]] = []
+    stop = threading.Event()
+    lock = threading.Lock()
+
+    def client() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        try:
+            for _ in range(3000):  # bounded in count, and in time below
+                if stop.is_set():
+                    break
+                status, headers, data = server.request("POST", "/v1/decide/loans/late_fee", body, conn)
+                answer = json.loads(data)
+                with lock:
+                    seen.append((status, headers.get("policy-revision", ""), answer.pop("revision", ""), answer))
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=client) for _ in range(8)]
+    for t in threads:
+        t.start()
+    # publish: write the new bundle beside the live one and rename it into place, a few times
+    deadline = time.monotonic() + 20
+    swaps = 0
+    for source in (second, first, second, first, second, first):
+        staged = tmp_path / ".staged.bundle"
+        shutil.copyfile(source, staged)
+        os.replace(staged, live)
+        swaps += 1
+        target = next(r for r, _ in _by_revision(expected, source))
+        while time.monotonic() < deadline and json.loads(server.get("/readyz")[2])["revision"] != target:
+            time.sleep(0.02)
+        time.sleep(0.2)
+    # a damaged publish is refused: the service keeps answering from the last good bundle
+    (tmp_path / ".bad").write_bytes(second.read_bytes()[:-50])
+    os.replace(tmp_path / ".bad", live)
+    time.sleep(0.3)
+    stop.set()
+    for t in threads:
+        t.join(30)
+    assert swaps == 6 and seen
+    assert all(status == 200 for status, *_ in seen), {s for s, *_ in seen}
+    for _, header, field, answer in seen:
+        assert header == field and answer == expected[field]
+    assert {field for _, _, field, _ in seen} == set(expected)  # both bundles answered
+    metrics = server.get("/metrics")[2].decode()
+    assert 'outcome="ok"} 6' in metrics and 'outcome="refused"} 1' in metrics
+
+
+def _by_revision(expected: dict[str, Any], path: Path) -> list[tuple[str, Any]]:
+    from engine.service.state import from_file
+
+    revision = from_file(str(path)).revision
+    return [(revision, expected[revision])]
