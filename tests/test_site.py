@@ -13,7 +13,7 @@ import pytest
 
 import engine
 from conftest import ROOT, edit, run_cli
-from engine.site import editions, outtree, ownership
+from engine.site import disk, editions, outtree, ownership
 from engine.site import build as site
 
 AT = "2025-01-01"
@@ -34,7 +34,7 @@ def test_two_builds_are_byte_identical(policies: Path, tmp_path: Path) -> None:
     first, second = tmp_path / "a", tmp_path / "b"
     assert build(policies, first, "--at", AT).code == 0
     assert build(policies, second, "--at", AT).code == 0
-    assert outtree.read_tree(str(first)) == outtree.read_tree(str(second))
+    assert disk.read_tree(str(first)) == disk.read_tree(str(second))
     again = build(policies, first, "--at", AT)
     assert again.code == 0 and "is up to date" in again.out
 
@@ -43,7 +43,7 @@ def test_the_tree_holds_every_program_marketplace_and_language(policies: Path, t
     out = tmp_path / "site"
     run = build(policies, out, "--at", AT)
     assert run.code == 0 and "wrote" in run.out
-    files = set(outtree.read_tree(str(out)))
+    files = set(disk.read_tree(str(out)))
     repo = engine.load(str(policies))
     expected = {"index.html", "index.md", "index.json", ownership.RECORD}
     for program, mps in (("csba", ("us", "de")), ("cs_guidelines", ("us",))):
@@ -108,7 +108,7 @@ def test_pages_no_longer_produced_are_removed(policies: Path, tmp_path: Path) ->
 def test_a_failed_build_leaves_the_previous_tree(policies: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "site"
     assert build(policies, out, "--at", AT).code == 0
-    before = outtree.read_tree(str(out))
+    before = disk.read_tree(str(out))
     files = dict(before)
     files["csba/us/en/help.md"] = b"new"
     calls = {"n": 0}
@@ -125,18 +125,18 @@ def test_a_failed_build_leaves_the_previous_tree(policies: Path, tmp_path: Path,
     with pytest.raises(OSError):
         outtree.write(str(out), files)
     monkeypatch.undo()
-    assert outtree.read_tree(str(out)) == before
+    assert disk.read_tree(str(out)) == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site")] == []  # no temporary leftovers
 
 
 def test_data_problems_write_nothing(policies: Path, tmp_path: Path) -> None:
     out = tmp_path / "site"
     assert build(policies, out, "--at", AT).code == 0
-    before = outtree.read_tree(str(out))
+    before = disk.read_tree(str(out))
     edit(policies / "csba/program.yaml", "        value: 90\n", "        value: ninety\n")
     run = build(policies, out, "--at", AT)
     assert run.code == 1 and "P003" in run.err and "nothing was written" in run.err
-    assert outtree.read_tree(str(out)) == before
+    assert disk.read_tree(str(out)) == before
 
 
 def test_usage_errors() -> None:
