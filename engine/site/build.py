@@ -33,6 +33,7 @@ from typing import Any, Callable
 from markupsafe import Markup
 
 from engine import packaged
+from engine.model.clock import today
 from engine.i18n import cldr as l10n
 from engine.site import editions, feeds, markup
 from engine.site.editions import Edition
@@ -122,7 +123,7 @@ def add_editions(repo: Repository, work: Plan, at: str | None) -> None:
     current = list(work.jobs)
     for job in current:
         mp = job.marketplace
-        day = days.get(mp) or days.setdefault(mp, at or today_in(repo.marketplaces[mp].time_zone))
+        day = days.get(mp) or days.setdefault(mp, at or today(repo.marketplaces[mp].time_zone))
         where = (job.page.program, mp)
         if where not in work.editions:
             work.editions[where] = editions.past_editions(repo, job.page.program, mp, day)
@@ -132,13 +133,8 @@ def add_editions(repo: Repository, work: Plan, at: str | None) -> None:
 
 
 def site_dir(repo: Repository) -> str:
-    """The page layout: the repository's own `policies/_site/` when it has one, else the default
-    layout policyctl ships (engine.packaged), which is read and never written."""
-    return os.path.join(repo.root, SITE) if has_own_site(repo.root) else packaged.default_site_dir()
-
-
-def has_own_site(root: str) -> bool:
-    return os.path.isdir(os.path.join(root, SITE))
+    """The page layout of ``repo`` (engine.packaged.site_dir)."""
+    return packaged.site_dir(repo.root)
 
 
 def _labels(repo: Repository, program_id: str) -> tuple[str | None, tuple[tuple[str, str, int, str], ...]]:
@@ -255,12 +251,6 @@ def _merge(checked: list[Problem], found: list[Problem]) -> list[Problem]:
     return sorted(set(checked) | {p for p in found if (p.file, p.line, p.code) not in places}, key=Problem.sort_key)
 
 
-def today_in(time_zone: str) -> str:
-    from engine.model.clock import today  # the one "today" of every command
-
-    return today(time_zone)
-
-
 @dataclass
 class Built:
     files: dict[str, bytes] = field(default_factory=dict)
@@ -373,7 +363,7 @@ def render_one(repo: Repository, work: Plan, sources: dict[str, dict[Any, tuple[
     files = {"md": text}
     try:
         same = [j for j in work.jobs if j.page is job.page and j.edition is None]
-        day = job.edition.day if job.edition else at or today_in(repo.marketplaces[job.marketplace].time_zone)
+        day = job.edition.day if job.edition else at or today(repo.marketplaces[job.marketplace].time_zone)
         files["html"] = Layout(site_dir(repo)).use(layout_text).page(_page_view(repo, work, job, same, title, body,
                                                                                 day))
     except RenderError as e:
@@ -398,7 +388,7 @@ def _render_group(repo: Repository, work: Plan, sources: dict[str, dict[Any, tup
         renderer = renderers[program_id] = Renderer(repo, repo.programs[program_id], site_dir(repo))
     renderer.use(tag, pair)
     for job in jobs:
-        day = job.edition.day if job.edition else at or today_in(repo.marketplaces[job.marketplace].time_zone)
+        day = job.edition.day if job.edition else at or today(repo.marketplaces[job.marketplace].time_zone)
         try:
             rendered[job] = _render_page(repo, renderer, job, day, work.first_pages(),
                                          work.editions.get((job.page.program, job.marketplace), []))
@@ -537,7 +527,7 @@ def _assemble(repo: Repository, work: Plan, rendered: dict[Job, tuple[str, str, 
     for job in jobs:
         day = days.get(job.marketplace)
         if day is None:
-            day = days[job.marketplace] = at or today_in(repo.marketplaces[job.marketplace].time_zone)
+            day = days[job.marketplace] = at or today(repo.marketplaces[job.marketplace].time_zone)
         entry = {"program": job.page.program, "page": job.page.id, "marketplace": job.marketplace,
                  "locale": job.locale, "title": _title(job, rendered, reused), "markdown": job.path("md"),
                  "html": job.path("html")}
@@ -734,7 +724,7 @@ def passed_dates(out_dir: str, repo: Repository, at: str | None) -> list[str]:
     reasons = set()
     for entry in entries:
         upcoming, mp = entry.get("next_change"), repo.marketplaces.get(entry.get("marketplace", ""))
-        if upcoming and mp is not None and upcoming <= (at or today_in(mp.time_zone)):
+        if upcoming and mp is not None and upcoming <= (at or today(mp.time_zone)):
             reasons.add(f"the effective date {upcoming} ({entry['program']} in {mp.id}) has arrived since "
                         f"{out_dir} was built: the pages must now state the new rules")
     return sorted(reasons)
