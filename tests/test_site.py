@@ -242,6 +242,15 @@ def test_a_build_on_worker_processes_is_byte_identical_to_the_serial_build(
 def test_small_builds_stay_serial(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(site.JOBS_ENV, raising=False)
     assert site._workers(12) == 1
+    assert site._workers(site.PAGES_PER_WORKER * 2 - 1) == 1
+
+
+@pytest.mark.parametrize("load, expected", [(0.0, 2), (0.9, 2), (1.5, 2), (2.0, 1), (7.5, 1)])
+def test_workers_only_on_idle_cores(monkeypatch: pytest.MonkeyPatch, load: float, expected: int) -> None:
+    monkeypatch.delenv(site.JOBS_ENV, raising=False)
+    monkeypatch.setattr(site.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(site.os, "getloadavg", lambda: (load, load, load))
+    assert site._workers(6000) == expected
 
 
 def test_template_errors_in_worker_processes_come_back_as_problems(
@@ -269,3 +278,27 @@ def test_links_between_pages_are_what_relpath_says() -> None:
         paths.add("/".join([rng.choice(folders) for _ in range(rng.randint(0, 4))] + [rng.choice(names)]))
     for a, b in itertools.product(sorted(paths), repeat=2):
         assert site._rel(a, b) == os.path.relpath(b, os.path.dirname(a) or "."), (a, b)
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_each_catalog_is_read_once_per_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str) -> None:
+    from engine.i18n import translator
+
+    repo = engine.load(str(_synthetic(tmp_path)))
+    reads: list[tuple[str, str]] = []
+    real = translator.read
+
+    def counted(path: str, tag: str):  # type: ignore[no-untyped-def]
+        reads.append((path, tag))
+        return real(path, tag)
+
+    monkeypatch.setattr(translator, "read", counted)
+    monkeypatch.setenv(site.JOBS_ENV, jobs)
+    built = site.build(repo, at=AT)
+    assert not built.problems and built.files
+    # every catalog the pages use (a program's and the site's, each language but English), once
+    published = {e["locale"] for e in built.entries} - {"en"}
+    programs = {e["program"] for e in built.entries}
+    expected = {(os.path.join(str(repo.root), name, "locales", f"{tag}.po"), tag)
+                for name in programs | {"_site"} for tag in published}
+    assert sorted(reads) == sorted(expected)
