@@ -13,17 +13,24 @@ See README.md ("Python API") for a worked example.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.problems import PolicyError, Pos, Problem
 
-__all__ = ["Bundle", "Change", "PolicyError", "Pos", "Problem", "Repository", "Resolved", "load", "load_bundle"]
+if TYPE_CHECKING:  # what type checkers and editors see; at run time each is imported on first use
+    from engine.bundle.load import Bundle, load_bundle
+    from engine.decisions.compile import DecisionResult
+    from engine.model.repository import Change, Repository, Resolved, load
+
+__all__ = ["Bundle", "Change", "DecisionResult", "PolicyError", "Pos", "Problem", "Repository", "Resolved", "load",
+           "load_bundle"]
 
 # Imported on first use (PEP 562): a process that answers from a bundle never loads the source
 # readers (PyYAML, jsonschema), and one that reads sources never loads the bundle code.
 _LAZY = {"Change": "engine.model.repository", "Repository": "engine.model.repository",
          "Resolved": "engine.model.repository", "load": "engine.model.repository",
-         "Bundle": "engine.bundle.load", "load_bundle": "engine.bundle.load"}
+         "Bundle": "engine.bundle.load", "load_bundle": "engine.bundle.load",
+         "DecisionResult": "engine.decisions.compile"}
 
 
 def __getattr__(name: str) -> Any:

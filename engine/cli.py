@@ -619,10 +619,11 @@ def i18n_cmd() -> None:
 
 
 def _pages_domains(root: str, names: tuple[str, ...]) -> list[Any]:
+    from engine import packaged
     from engine.site import build as site
 
     plan = site.plan(_repo_for_questions(root))
-    if click.get_current_context().info_name in ("extract", "update") and not site.has_own_site(root):
+    if click.get_current_context().info_name in ("extract", "update") and not packaged.has_own_site(root):
         # the default layout is policyctl's own: its catalogs are not the repository's to rewrite
         plan.domains.pop(SITE_DOMAIN, None)
         if SITE_DOMAIN in names:

@@ -53,3 +53,17 @@ def starter_dir() -> str:
     from importlib.resources import files
 
     return os.fspath(files("engine") / "starter")  # type: ignore[arg-type]
+
+
+SITE = "_site"  # the layout's folder in a policies folder (and its catalogs' domain)
+
+
+def has_own_site(root: str) -> bool:
+    """Whether the policies folder ``root`` has its own page layout (`policies/_site/`)."""
+    return os.path.isdir(os.path.join(root, SITE))
+
+
+def site_dir(root: str) -> str:
+    """The page layout of the policies folder ``root``: its own `_site/` when it has one, else the
+    default layout policyctl ships, which is read and never written."""
+    return os.path.join(root, SITE) if has_own_site(root) else default_site_dir()

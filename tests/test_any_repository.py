@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import engine
-from engine.site import outtree
+from engine.site import disk
 from support import (ROOT, catalog_size, copy_program, declared_editions, declared_pages, published_locales, run_cli,
                      select, site_files, site_pages)
 from test_pages import facts, same_facts_in_every_language
@@ -73,7 +73,7 @@ def test_the_site_holds_every_declared_page_and_nothing_else(grown: Path, site: 
     pages, past = declared_pages(grown), declared_editions(grown, AT)
     assert select(pages, "csba2") and len(select(pages, "csba2")) == len(select(pages, "csba"))
     assert len(select(past, "csba2")) == len(select(past, "csba"))  # its history is the original's
-    assert set(outtree.read_tree(str(site))) == site_files(grown, AT)  # editions, feeds and the build record too
+    assert set(disk.read_tree(str(site))) == site_files(grown, AT)  # editions, feeds and the build record too
     index = json.loads((site / "index.json").read_text(encoding="utf-8"))
     assert {entry["markdown"][: -len(".md")] for entry in index["pages"]} == pages
     assert {entry["markdown"][: -len(".md")] for entry in index["editions"]} == past
@@ -82,7 +82,7 @@ def test_the_site_holds_every_declared_page_and_nothing_else(grown: Path, site: 
 
 
 def test_every_language_states_the_same_facts_and_the_copy_states_the_originals(grown: Path, site: Path) -> None:
-    files = outtree.read_tree(str(site))
+    files = disk.read_tree(str(site))
     assert same_facts_in_every_language(files, site_pages(grown, AT)) > 20
     for page in select(declared_pages(grown), "csba"):
         twin = "csba2" + page[len("csba"):]

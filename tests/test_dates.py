@@ -123,3 +123,29 @@ def test_json_schema_formats_are_the_same_forms() -> None:
     assert checker.conforms("2024-03-01T17:00:00Z", "date-time")
     assert not checker.conforms("2024-03-01T17:00:00", "date-time")  # also without rfc3339-validator
     assert not checker.conforms("today", "date-time") and checker.conforms(5, "date-time")
+
+
+def test_the_common_form_fast_path_reads_as_the_full_parser(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`parse_datetime` hands the commonest form straight to `fromisoformat` on Python 3.11+: the
+    same moments and the same refusals as the checked way, on random near-misses too."""
+    import datetime as _dt
+    import random
+
+    from engine.model import dates
+
+    rng = random.Random(5)
+    for _ in range(5000):
+        text = (f"{rng.randint(1, 9999):04d}-{rng.randint(0, 13):02d}-{rng.randint(0, 32):02d}{rng.choice('Tt ')}"
+                f"{rng.randint(0, 25):02d}:{rng.randint(0, 61):02d}:{rng.randint(0, 61):02d}"
+                f"{rng.choice(['Z', 'z', '+00:00', '-07:30', '+24:00', '', '.5Z', '+0530'])}")
+
+        def read(fast: bool) -> object:
+            monkeypatch.setattr(dates, "_READS_Z", fast and dates.sys.version_info >= (3, 11))
+            try:
+                moment = dates.parse_datetime(text)
+            except ValueError as e:
+                return type(e), str(e)
+            assert isinstance(moment, _dt.datetime)
+            return moment, moment.utcoffset()
+
+        assert read(True) == read(False), text

@@ -31,6 +31,7 @@ VALUES: list[Any] = TEXTS + [None, 1, 1.5, True, ["2024-03-01T10:00:00Z"]]
 
 def _clear() -> None:
     helpers._MOMENTS.clear()
+    helpers._DAYS.clear()
     inputs._VALID_DATE_TIMES.clear()
 
 
@@ -60,6 +61,44 @@ def test_date_helpers_with_the_memo_equal_the_checked_way(helper: Callable[..., 
     monkeypatch.setattr(helpers, "_learn", lambda text: None)  # the fast path never taken
     monkeypatch.setattr(helpers, "_MOMENTS", {})
     checked = [_outcome(helper, a, b) for a, b in pairs]
+    assert cold == warm == warm_reversed == checked
+
+
+ZONED = {helpers.ZONE_KEY: "America/Los_Angeles",
+         helpers.LINES_KEY: {"trial": [(None, 30), ("2024-03-01", 60), ("2024-03-02", 90)]}}
+PERIODS: list[Any] = [None, [], "x", [None], [{}], [{"from": None}]] + \
+    [[{"from": a}] for a in VALUES[:8]] + [[{"from": a, "to": b}] for a, b in itertools.product(TEXTS[:9], TEXTS[:9])] + \
+    [[{"from": "2023-01-01T00:00:00Z", "to": "2023-06-01T00:00:00Z"}, {"from": b}] for b in TEXTS[:6]]
+
+
+def _during(moment: Any, periods: Any) -> Any:
+    return helpers.during(moment, periods)
+
+
+@pytest.mark.parametrize("call, args", [
+    (lambda a, b: helpers.z_days_between(ZONED, a, b), "pairs"),
+    (lambda a: helpers.z_date(ZONED, a), "values"),
+    (lambda a: helpers.z_date(None, a), "values"),
+    (lambda a: helpers.param_on(ZONED, "trial", a), "values"),
+    (_during, "periods"),
+])
+def test_zoned_helpers_and_during_with_the_memos_equal_the_checked_way(
+        call: Callable[..., Any], args: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    cases: list[tuple[Any, ...]] = (list(itertools.product(VALUES, VALUES)) if args == "pairs" else
+                                    [(v,) for v in VALUES] if args == "values" else
+                                    list(itertools.product(VALUES, PERIODS)))
+    cold = []
+    for case in cases:
+        _clear()
+        cold.append(_outcome(call, *case))
+    warm = [_outcome(call, *case) for case in cases]
+    warm_reversed = [_outcome(call, *case) for case in reversed(cases)][::-1]
+    monkeypatch.setattr(helpers, "_learn", lambda text: None)  # no fast path taken
+    monkeypatch.setattr(helpers, "_plain_day", lambda text: None)
+    monkeypatch.setattr(helpers, "_during_instants", lambda moment, periods: None)
+    monkeypatch.setattr(helpers, "_MOMENTS", {})
+    monkeypatch.setattr(helpers, "_DAYS", {})
+    checked = [_outcome(call, *case) for case in cases]
     assert cold == warm == warm_reversed == checked
 
 

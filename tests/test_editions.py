@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import engine
-from engine.site import editions, feeds, outtree
+from engine.site import disk, editions, feeds
 from support import ROOT, declared_pages, run_cli, select
 
 AT = "2025-01-01"
@@ -139,7 +139,7 @@ def test_each_change_links_the_page_before_and_after_it(repo: engine.Repository,
 def test_a_build_before_any_change_has_no_editions_and_no_feed(tmp_path: Path) -> None:
     out = tmp_path / "site"
     assert run_cli("build", "--root", str(ROOT / "policies"), "--out", str(out), "--at", "1990-01-01").code == 0
-    files = outtree.read_tree(str(out))
+    files = disk.read_tree(str(out))
     assert not any(f.count("/") == 4 or f.endswith(".atom") for f in files)
     assert json.loads(files["index.json"])["editions"] == []
     assert not any(b"application/atom+xml" in data for data in files.values())
@@ -148,7 +148,7 @@ def test_a_build_before_any_change_has_no_editions_and_no_feed(tmp_path: Path) -
 def test_editions_and_feeds_are_deterministic_and_checked(tmp_path: Path, site: Path) -> None:
     again = tmp_path / "again"
     assert run_cli("build", "--root", str(ROOT / "policies"), "--out", str(again), "--at", AT).code == 0
-    assert outtree.read_tree(str(again)) == outtree.read_tree(str(site))
+    assert disk.read_tree(str(again)) == disk.read_tree(str(site))
     (again / "csba/us/en/original/help.html").write_text("edited", encoding="utf-8")
     run = run_cli("build", "--root", str(ROOT / "policies"), "--out", str(again), "--at", AT, "--check")
     assert run.code == 1 and "csba/us/en/original/help.html" in run.err

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from engine.site import outtree
+from engine.site import disk, outtree
 from support import CORPUS, ROOT, run_cli
 
 HOSTILE = CORPUS / "hostile" / "site"
@@ -59,11 +59,11 @@ def test_killing_build_at_random_points_leaves_the_previous_tree(site: Path, tmp
     out, saved = tmp_path / "generated_docs", tmp_path / "saved"
     assert build(site, out).code == 0
     shutil.copytree(out, saved)
-    before = outtree.read_tree(str(out))
+    before = disk.read_tree(str(out))
     assert len(before) > 100
     change_the_sources(site)
     assert build(site, tmp_path / "new").code == 0
-    after = outtree.read_tree(str(tmp_path / "new"))
+    after = disk.read_tree(str(tmp_path / "new"))
     assert after != before
     command = [sys.executable, str(ROOT / "cli.py"), "build", "--root", str(site), "--out", str(out), "--at", "2024-03-01"]
     env = {**os.environ, "POLICYCTL_CACHE": "off"}
@@ -79,14 +79,14 @@ def test_killing_build_at_random_points_leaves_the_previous_tree(site: Path, tmp
         time.sleep(rng.uniform(lo, hi) * duration)
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=30)
-        now = outtree.read_tree(str(out))
+        now = disk.read_tree(str(out))
         assert now in (before, after), "a killed build left a tree that is neither the old one nor the new one"
         if now == after:  # killed after the swap: the new tree is complete; start again from the old one
             shutil.rmtree(out)
             shutil.copytree(saved, out)
     rerun = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60)
     assert rerun.returncode == 0, rerun.stderr
-    assert outtree.read_tree(str(out)) == after
+    assert disk.read_tree(str(out)) == after
     assert leftovers(out) == [], "the rerun clears the temporary folders of killed runs"
 
 
@@ -94,7 +94,7 @@ def test_a_full_disk_is_reported_with_the_path_and_changes_nothing(site: Path, t
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "generated_docs"
     assert build(site, out).code == 0
-    before = outtree.read_tree(str(out))
+    before = disk.read_tree(str(out))
     change_the_sources(site)
     written: list[str] = []
 
@@ -110,7 +110,7 @@ def test_a_full_disk_is_reported_with_the_path_and_changes_nothing(site: Path, t
     assert r.code == 1, r
     assert f"policyctl: cannot write {written[-1]}: No space left on device" in r.err, r.err
     assert "Traceback" not in r.out + r.err
-    assert outtree.read_tree(str(out)) == before
+    assert disk.read_tree(str(out)) == before
     assert leftovers(out) == []
 
 
@@ -131,7 +131,7 @@ def test_a_failed_swap_puts_the_previous_tree_back(site: Path, tmp_path: Path, m
     monkeypatch.setenv("POLICYCTL_CACHE", "off")  # every file made again: the whole tree is swapped
     out = tmp_path / "generated_docs"
     assert build(site, out).code == 0
-    before = outtree.read_tree(str(out))
+    before = disk.read_tree(str(out))
     change_the_sources(site)
     rename = os.rename
     calls: list[str] = []
@@ -146,7 +146,7 @@ def test_a_failed_swap_puts_the_previous_tree_back(site: Path, tmp_path: Path, m
     monkeypatch.setattr(outtree.os, "rename", second_fails)
     r = build(site, out)
     assert r.code == 1 and "policyctl: cannot write" in r.err and "Traceback" not in r.err, r
-    assert outtree.read_tree(str(out)) == before
+    assert disk.read_tree(str(out)) == before
     assert leftovers(out) == []
 
 
@@ -176,7 +176,7 @@ def test_an_incremental_write_that_stops_midway_says_so_and_the_next_build_finis
     assert again.code == 0 and "pages rendered" in again.out, again
     monkeypatch.setenv("POLICYCTL_CACHE", "off")
     assert build(site, tmp_path / "full").code == 0
-    assert outtree.read_tree(str(out)) == outtree.read_tree(str(tmp_path / "full"))
+    assert disk.read_tree(str(out)) == disk.read_tree(str(tmp_path / "full"))
 
 
 def test_a_live_runs_temporary_folder_is_not_swept(tmp_path: Path) -> None:

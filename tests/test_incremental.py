@@ -14,7 +14,7 @@ import pytest
 
 import engine
 from engine.cache import pages as pagecache
-from engine.site import outtree
+from engine.site import disk
 from engine.site.ownership import RECORD
 from support import ROOT, copy_program, edit, feeds_of, files_of, run_cli, select, site_files, site_pages
 
@@ -35,7 +35,7 @@ def repo(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.Mon
 
 def stamps(out: Path) -> dict[str, tuple[int, int]]:
     found = {}
-    for rel in outtree.list_tree(str(out)):
+    for rel in disk.list_tree(str(out)):
         st = os.stat(out / rel)
         found[rel] = (st.st_ino, st.st_mtime_ns)
     return found
@@ -58,7 +58,7 @@ def assert_same_as_full_build(repo: Path, out: Path, tmp_path: Path, monkeypatch
         m.setenv("POLICYCTL_CACHE", "off")
         run = run_cli("build", "--root", str(repo), "--out", str(full), *extra)
     assert run.code == 0 and "pages rendered" not in run.out, run
-    assert outtree.read_tree(str(out)) == outtree.read_tree(str(full))
+    assert disk.read_tree(str(out)) == disk.read_tree(str(full))
 
 
 def _param(repo: Path) -> None:

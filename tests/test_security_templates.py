@@ -191,7 +191,7 @@ def test_renders_have_a_deadline(site: Path, tmp_path: Path, monkeypatch: pytest
 
 
 def test_an_oversized_template_is_refused(site: Path) -> None:
-    from engine.templates.guard import MAX_TEMPLATE_BYTES
+    from engine.templates.rules import MAX_TEMPLATE_BYTES
 
     template, _ = inject(site, "{# " + "x" * MAX_TEMPLATE_BYTES + " #}")
     r = run_cli("validate", str(site))

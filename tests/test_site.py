@@ -13,7 +13,7 @@ import pytest
 
 import engine
 from engine.i18n import cldr as l10n
-from engine.site import outtree, ownership
+from engine.site import disk, outtree, ownership
 from engine.site import build as site
 from support import (INDEX_FILES, ROOT, copy_program, declared_editions, declared_pages, edit, feeds_of, files_of,
                      run_cli, select)
@@ -36,7 +36,7 @@ def test_two_builds_are_byte_identical(policies: Path, tmp_path: Path) -> None:
     first, second = tmp_path / "a", tmp_path / "b"
     assert build(policies, first, "--at", AT).code == 0
     assert build(policies, second, "--at", AT).code == 0
-    assert outtree.read_tree(str(first)) == outtree.read_tree(str(second))
+    assert disk.read_tree(str(first)) == disk.read_tree(str(second))
     again = build(policies, first, "--at", AT)
     assert again.code == 0 and "is up to date" in again.out
 
@@ -50,7 +50,7 @@ def test_the_tree_holds_every_program_marketplace_and_language(policies: Path, t
     run = build(policies, out, "--at", AT)
     assert run.code == 0 and "wrote" in run.out
     pages, past = declared_pages(policies), declared_editions(policies, AT)
-    files = set(outtree.read_tree(str(out)))
+    files = set(disk.read_tree(str(out)))
     # past editions and the change feeds beside them (tests/test_editions.py); the build record
     assert files == INDEX_FILES | {ownership.RECORD} | files_of(pages | past) | feeds_of(past)
     index = json.loads((out / "index.json").read_text())
@@ -115,7 +115,7 @@ def test_pages_no_longer_produced_are_removed(policies: Path, tmp_path: Path) ->
 def test_a_failed_build_leaves_the_previous_tree(policies: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "site"
     assert build(policies, out, "--at", AT).code == 0
-    before = outtree.read_tree(str(out))
+    before = disk.read_tree(str(out))
     files = dict(before)
     files["csba/us/en/help.md"] = b"new"
     calls = {"n": 0}
@@ -132,18 +132,18 @@ def test_a_failed_build_leaves_the_previous_tree(policies: Path, tmp_path: Path,
     with pytest.raises(OSError):
         outtree.write(str(out), files)
     monkeypatch.undo()
-    assert outtree.read_tree(str(out)) == before
+    assert disk.read_tree(str(out)) == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site")] == []  # no temporary leftovers
 
 
 def test_data_problems_write_nothing(policies: Path, tmp_path: Path) -> None:
     out = tmp_path / "site"
     assert build(policies, out, "--at", AT).code == 0
-    before = outtree.read_tree(str(out))
+    before = disk.read_tree(str(out))
     edit(policies / "csba/program.yaml", "        value: 90\n", "        value: ninety\n")
     run = build(policies, out, "--at", AT)
     assert run.code == 1 and "P003" in run.err and "nothing was written" in run.err
-    assert outtree.read_tree(str(out)) == before
+    assert disk.read_tree(str(out)) == before
 
 
 def test_usage_errors() -> None:
@@ -250,6 +250,15 @@ def test_a_build_on_worker_processes_is_byte_identical_to_the_serial_build(
 def test_small_builds_stay_serial(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(site.JOBS_ENV, raising=False)
     assert site._workers(12) == 1
+    assert site._workers(site.PAGES_PER_WORKER * 2 - 1) == 1
+
+
+@pytest.mark.parametrize("load, expected", [(0.0, 2), (0.9, 2), (1.5, 2), (2.0, 1), (7.5, 1)])
+def test_workers_only_on_idle_cores(monkeypatch: pytest.MonkeyPatch, load: float, expected: int) -> None:
+    monkeypatch.delenv(site.JOBS_ENV, raising=False)
+    monkeypatch.setattr(site.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(site.os, "getloadavg", lambda: (load, load, load))
+    assert site._workers(6000) == expected
 
 
 def test_template_errors_in_worker_processes_come_back_as_problems(
@@ -277,3 +286,27 @@ def test_links_between_pages_are_what_relpath_says() -> None:
         paths.add("/".join([rng.choice(folders) for _ in range(rng.randint(0, 4))] + [rng.choice(names)]))
     for a, b in itertools.product(sorted(paths), repeat=2):
         assert site._rel(a, b) == os.path.relpath(b, os.path.dirname(a) or "."), (a, b)
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_each_catalog_is_read_once_per_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str) -> None:
+    from engine.i18n import translator
+
+    repo = engine.load(str(_synthetic(tmp_path)))
+    reads: list[tuple[str, str]] = []
+    real = translator.read
+
+    def counted(path: str, tag: str):  # type: ignore[no-untyped-def]
+        reads.append((path, tag))
+        return real(path, tag)
+
+    monkeypatch.setattr(translator, "read", counted)
+    monkeypatch.setenv(site.JOBS_ENV, jobs)
+    built = site.build(repo, at=AT)
+    assert not built.problems and built.files
+    # every catalog the pages use (a program's and the site's, each language but English), once
+    published = {e["locale"] for e in built.entries} - {"en"}
+    programs = {e["program"] for e in built.entries}
+    expected = {(os.path.join(str(repo.root), name, "locales", f"{tag}.po"), tag)
+                for name in programs | {"_site"} for tag in published}
+    assert sorted(reads) == sorted(expected)

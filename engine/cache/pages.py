@@ -103,9 +103,10 @@ def page_keys(repo: Repository, work: Plan, at: str | None) -> tuple[list[str], 
       and the other programs' pages for the same marketplace and language (links).
     """
     from engine.i18n.catalogs import SITE
-    from engine.site.build import site_dir, today_in
+    from engine.model.clock import today
+    from engine.packaged import site_dir
 
-    world = _digest(_engine_stamp(), _files_digest(site_dir(repo), skip="locales"),
+    world = _digest(_engine_stamp(), _files_digest(site_dir(repo.root), skip="locales"),
                     sorted((m.id, m.country, m.currency, m.time_zone, m.locales, m.site)
                            for m in repo.marketplaces.values()),
                     sorted((pid, p.names, p.marketplaces) for pid, p in repo.programs.items()))
@@ -138,7 +139,7 @@ def page_keys(repo: Repository, work: Plan, at: str | None) -> tuple[list[str], 
         if market is None:
             day = days.get(mp_id)
             if day is None:
-                day = days[mp_id] = at or today_in(repo.marketplaces[mp_id].time_zone)
+                day = days[mp_id] = at or today(repo.marketplaces[mp_id].time_zone)
             overlay = program.overlays.get(mp_id)
             examples = [(c.decision, c.at, c.input, c.expect, c.name) for c in program.tests
                         if c.example and c.marketplace == mp_id]

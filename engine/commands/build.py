@@ -48,7 +48,7 @@ def build(root: str, out: str, at: str | None = None, check: bool = False,
     from engine import load
     from engine.cache.pages import PageCache
     from engine.site import build as site
-    from engine.site import outtree, ownership
+    from engine.site import disk, outtree, ownership
 
     result = BuildResult(out, check)
     repo = load(root)
@@ -57,7 +57,7 @@ def build(root: str, out: str, at: str | None = None, check: bool = False,
         result.refused = ownership.refusal(out, root)
         if result.refused is not None:
             return result
-    on_disk = outtree.list_tree(out) if os.path.isdir(out) else []
+    on_disk = disk.list_tree(out) if os.path.isdir(out) else []
     cache = PageCache.open(root, out)  # pages whose inputs did not change since the last build are kept
     built = site.build(repo, at, cache, progress, strict)
     result.warnings = built.warnings

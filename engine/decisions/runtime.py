@@ -386,7 +386,22 @@ def _pair(a: Any, b: Any, name: str) -> tuple[Any, Any]:
     return first, second
 
 
-_DAYS: dict[str, _dt.date] = {}  # plain ISO dates already parsed by `_pair`, bounded as `_MOMENTS`
+_DAYS: dict[str, _dt.date] = {}  # plain ISO dates already parsed, bounded as `_MOMENTS`
+
+
+def _plain_day(text: str) -> _dt.date | None:
+    """The date of a plain `YYYY-MM-DD` text, or None (memoized in `_DAYS`, never raises). A text
+    kept there is in canonical form: its date's `isoformat()` is the text itself."""
+    found = _DAYS.get(text)
+    if found is None and len(text) == 10:
+        try:
+            found = _dates.parse_date(text)
+        except ValueError:
+            return None
+        if len(_DAYS) >= MAX_MOMENTS:
+            _DAYS.clear()
+        _DAYS[text] = found
+    return found
 
 
 def days_between(a: Any, b: Any) -> int:
@@ -428,6 +443,16 @@ def zone_of(ctx: Any) -> _dt.tzinfo:
 
 def local_day(value: Any, what: str, zone: _dt.tzinfo | None = None) -> _dt.date:
     """The calendar day of a date, or of an instant in ``zone`` (UTC when None)."""
+    if type(value) is str:  # the memos first (`aware`, `_plain_day`): a batch sees the same texts again
+        day = _DAYS.get(value)
+        if day is not None:
+            return day
+        moment = _MOMENTS.get(value) or (_learn(value) if len(value) > 10 else None)
+        if moment is not None:
+            return moment.astimezone(zone or _dt.timezone.utc).date()
+        day = _plain_day(value)
+        if day is not None:
+            return day
     parsed = _parse(value, what)
     if isinstance(parsed, _dt.datetime):
         return parsed.astimezone(zone or _dt.timezone.utc).date()
@@ -503,7 +528,9 @@ def param_on(ctx: Any, name: str, day: Any) -> Any:
     lines = ctx.get(LINES_KEY) if isinstance(ctx, dict) else None
     if not isinstance(lines, dict) or name not in lines:
         raise EvalError(f"`param_on('{name}', ...)` needs the parameter's history, which this caller did not give")
-    on = local_day(day, "the date given to `param_on`", zone_of(ctx)).isoformat()
+    # a plain date is its own day (`_plain_day` keeps canonical texts only): no parse, no isoformat
+    on = day if type(day) is str and _plain_day(day) is not None else \
+        local_day(day, "the date given to `param_on`", zone_of(ctx)).isoformat()
     chosen = lines[name][0][1]
     for start, value in lines[name][1:]:
         if start is not None and start <= on:
@@ -516,6 +543,9 @@ def during(moment: Any, periods: Any) -> bool:
     and optionally `to` (exclusive; absent or none: still open). Dates or date-times, not mixed."""
     if periods is None:
         return False
+    fast = _during_instants(moment, periods)
+    if fast is not None:
+        return fast
     for period in _items(periods, "the periods of `during`"):
         if not isinstance(period, dict) or period.get("from") is None:
             raise EvalError("each period given to `during` must be a mapping with `from` (and optionally `to`)")
@@ -524,6 +554,30 @@ def during(moment: Any, periods: Any) -> bool:
         if not before(moment, period["from"]) and (period.get("to") is None or before(moment, period["to"])):
             return True
     return False
+
+
+def _during_instants(moment: Any, periods: Any) -> bool | None:
+    """`during` when the moment and every bound are offset-aware date-time texts (the memo of
+    `aware`) and every period is well formed; None for anything else, which the checked way
+    answers or refuses with its message."""
+    if type(moment) is not str or type(periods) is not list:
+        return None
+    at = _MOMENTS.get(moment) or _learn(moment)
+    if at is None:
+        return None
+    spans = []
+    for period in periods:
+        if type(period) is not dict:
+            return None
+        start, end = period.get("from"), period.get("to")
+        if type(start) is not str or (end is not None and type(end) is not str):
+            return None
+        first = _MOMENTS.get(start) or _learn(start)
+        last = None if end is None else (_MOMENTS.get(end) or _learn(end))
+        if first is None or (end is not None and (last is None or last < first)):
+            return None
+        spans.append((first, last))
+    return any(first <= at and (last is None or at < last) for first, last in spans)
 
 
 def h_min(*values: Any) -> Any:

@@ -18,20 +18,37 @@ from engine.i18n.cldr import SOURCE_LOCALE
 from engine.problems import Problem
 
 
+class Catalogs:
+    """The catalogs of one build, each read once (Babel's PO parser is slow; a build would otherwise
+    read the site's catalog of a language once per program): by path and locale, with the problems
+    of reading it. Read them all before forking workers, so that no worker reads one again."""
+
+    def __init__(self) -> None:
+        self._read: dict[tuple[str, str], tuple[Catalog | None, list[Problem]]] = {}
+
+    def read(self, path: str, tag: str) -> tuple[Catalog | None, list[Problem]]:
+        found = self._read.get((path, tag))
+        if found is None:
+            found = self._read[(path, tag)] = read(path, tag) if os.path.exists(path) else (None, [])
+        return found
+
+    def __len__(self) -> int:
+        return len(self._read)
+
+
 class Translator:
     """Looks messages up in one locale's catalog; a missing or fuzzy one is recorded, never hidden."""
 
-    def __init__(self, domain: Domain, tag: str, sources: dict[Key, tuple[str, int]]) -> None:
+    def __init__(self, domain: Domain, tag: str, sources: dict[Key, tuple[str, int]],
+                 catalogs: Catalogs | None = None) -> None:
         self.domain, self.tag = domain, tag
         self.sources = sources  # where each message is written, for problems
         self.problems: set[Problem] = set()
         self.catalog: Catalog | None = None
         self._plural: Callable[[int], int] = lambda n: 0 if n == 1 else 1
         if tag != SOURCE_LOCALE:
-            path = domain.po(tag)
-            if os.path.exists(path):
-                self.catalog, bad = read(path, tag)
-                self.problems.update(bad)
+            self.catalog, bad = (catalogs or Catalogs()).read(domain.po(tag), tag)
+            self.problems.update(bad)
             if self.catalog is not None:
                 self._plural = _gettext.c2py(self.catalog.plural_expr)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 import os
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from engine.model.dates import date_hint, parse_date
 from engine.model import build
@@ -20,6 +20,9 @@ from engine.source.loader import Document, load_file
 from engine.model.clock import LINES_KEY, ZONE_KEY, today
 from engine.model.policy import Entry, Marketplace, Program
 from engine.problems import PolicyError, Pos, Problem
+
+if TYPE_CHECKING:
+    from engine.decisions.compile import DecisionResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +132,7 @@ class Repository:
         return self._compiled[key]
 
     def decide(self, program: str, decision: str, inputs: dict[str, Any], marketplace: str,
-               at: str | None = None, validate: bool = True) -> Any:
+               at: str | None = None, validate: bool = True) -> DecisionResult:
         """Answer one decision; input problems come back as a result with problems, not an exception."""
         key = (program, decision, marketplace, at or self.today(program, marketplace))
         known = self._answering.get(key)  # the look-ups below cost more than a small decision

@@ -78,12 +78,16 @@ class _Reader(HTMLParser):
                 self._located(len(self.found) - 1)
 
 
-def active_content(html: str) -> list[str]:
-    """What in ``html`` would run, load or send something; empty for a passive page."""
+def _read(html: str) -> _Reader:
     reader = _Reader()
     reader.feed(html)
     reader.close()
-    return reader.found
+    return reader
+
+
+def active_content(html: str) -> list[str]:
+    """What in ``html`` would run, load or send something; empty for a passive page."""
+    return _read(html).found
 
 
 # Jinja's tags, expressions and comments in a template's source (default delimiters)
@@ -103,14 +107,26 @@ def in_template(source: str) -> list[tuple[int, int, str]]:
 
 def style_hashes(html: str) -> list[str]:
     """`'sha256-...'` of each inline `<style>` element's text, as a CSP names them."""
-    reader = _Reader()
-    reader.feed(html)
-    reader.close()
+    return _hashes(_read(html))
+
+
+def _hashes(reader: _Reader) -> list[str]:
     return [f"'sha256-{base64.b64encode(hashlib.sha256(s.encode('utf-8')).digest()).decode()}'" for s in reader.styles]
 
 
+def checked(html: str) -> tuple[list[str], str]:
+    """What in ``html`` is active (as `active_content`) and, when nothing is, ``html`` with its
+    policy (as `with_policy`): one parse of the page for both (html.parser is most of the cost)."""
+    reader = _read(html)
+    return reader.found, ("" if reader.found else _with(html, _hashes(reader)))
+
+
 def policy(html: str) -> str:
-    styles = " ".join(dict.fromkeys(style_hashes(html))) or "'none'"
+    return _policy(style_hashes(html))
+
+
+def _policy(hashes: list[str]) -> str:
+    styles = " ".join(dict.fromkeys(hashes)) or "'none'"
     # (`frame-ancestors` has no effect in a <meta> policy, so it is not written)
     return f"default-src 'none'; style-src {styles}; img-src 'self'; base-uri 'none'; form-action 'none'"
 
@@ -121,7 +137,11 @@ _CHARSET = re.compile(r"<meta\s+charset=[\"']?[\w-]+[\"']?\s*/?>", re.I)
 
 def with_policy(html: str) -> str:
     """``html`` with a `<meta http-equiv="Content-Security-Policy">` right after its charset (or `<head>`)."""
-    tag = f'<meta http-equiv="Content-Security-Policy" content="{policy(html)}">'
+    return _with(html, style_hashes(html))
+
+
+def _with(html: str, hashes: list[str]) -> str:
+    tag = f'<meta http-equiv="Content-Security-Policy" content="{_policy(hashes)}">'
     at = _CHARSET.search(html) or _HEAD.search(html)
     if at is None:
         return tag + "\n" + html

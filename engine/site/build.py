@@ -33,6 +33,7 @@ from typing import Any, Callable
 from markupsafe import Markup
 
 from engine import packaged
+from engine.model.clock import today
 from engine.i18n import cldr as l10n
 from engine.site import editions, feeds, markup
 from engine.site.editions import Edition
@@ -43,7 +44,7 @@ from engine.site.manifest import Page, pages_of
 from engine.cache.pages import PageCache, index_key, page_keys
 from engine.site.render import Renderer, render
 from engine.templates.sandbox import RenderError
-from engine.i18n.translator import Translator, source_index
+from engine.i18n.translator import Catalogs, Translator, source_index
 from engine.problems import Problem
 from engine.model.repository import Repository
 
@@ -90,6 +91,8 @@ class Plan:
     # past editions by (program, marketplace), oldest first; set by `add_editions`
     editions: dict[tuple[str, str], list[Edition]] = field(default_factory=dict)
     feeds: set[Job] = field(default_factory=set)  # the pages whose HTML a change feed is read from
+    # the catalogs of this build, each read once (before any worker forks: workers inherit them)
+    catalogs: Catalogs = field(default_factory=Catalogs, repr=False)
 
     def effective(self, repo: Repository, program: str, marketplace: str, day: str) -> tuple[str | None, str | None]:
         """`context.effective_dates`, once per program, marketplace and day."""
@@ -122,7 +125,7 @@ def add_editions(repo: Repository, work: Plan, at: str | None) -> None:
     current = list(work.jobs)
     for job in current:
         mp = job.marketplace
-        day = days.get(mp) or days.setdefault(mp, at or today_in(repo.marketplaces[mp].time_zone))
+        day = days.get(mp) or days.setdefault(mp, at or today(repo.marketplaces[mp].time_zone))
         where = (job.page.program, mp)
         if where not in work.editions:
             work.editions[where] = editions.past_editions(repo, job.page.program, mp, day)
@@ -132,13 +135,8 @@ def add_editions(repo: Repository, work: Plan, at: str | None) -> None:
 
 
 def site_dir(repo: Repository) -> str:
-    """The page layout: the repository's own `policies/_site/` when it has one, else the default
-    layout policyctl ships (engine.packaged), which is read and never written."""
-    return os.path.join(repo.root, SITE) if has_own_site(repo.root) else packaged.default_site_dir()
-
-
-def has_own_site(root: str) -> bool:
-    return os.path.isdir(os.path.join(root, SITE))
+    """The page layout of ``repo`` (engine.packaged.site_dir)."""
+    return packaged.site_dir(repo.root)
 
 
 def _labels(repo: Repository, program_id: str) -> tuple[str | None, tuple[tuple[str, str, int, str], ...]]:
@@ -255,12 +253,6 @@ def _merge(checked: list[Problem], found: list[Problem]) -> list[Problem]:
     return sorted(set(checked) | {p for p in found if (p.file, p.line, p.code) not in places}, key=Problem.sort_key)
 
 
-def today_in(time_zone: str) -> str:
-    from engine.model.clock import today  # the one "today" of every command
-
-    return today(time_zone)
-
-
 @dataclass
 class Built:
     files: dict[str, bytes] = field(default_factory=dict)
@@ -323,6 +315,12 @@ def build(repo: Repository, at: str | None = None, cache: PageCache | None = Non
     by_program: dict[tuple[str, str], list[Job]] = {}
     for job in todo:
         by_program.setdefault((job.page.program, job.lang), []).append(job)
+    # every catalog the pages need, each read once, before any worker starts (Babel's PO parser is
+    # slow, and each program x language group would otherwise read the site's catalog again)
+    for program_id, tag in sorted(by_program):
+        if tag != l10n.SOURCE_LOCALE:
+            for name in (program_id, SITE):
+                work.catalogs.read(work.domains[name].po(tag), tag)
     rendered: dict[Job, tuple[str, str, str]] = {}  # job -> (markdown, html body, title)
     workers = _workers(len(todo))
     tell = progress or (lambda done, total: None)
@@ -342,7 +340,7 @@ def build(repo: Repository, at: str | None = None, cache: PageCache | None = Non
     out.rendered = len(rendered)
     layouts: dict[str, Translator] = {}  # the layout's catalog by language (of the pages rendered, and the index's)
     for tag in sorted({j.locale for j in rendered} | {l10n.SOURCE_LOCALE}):
-        layouts[tag] = Translator(work.domains[SITE], tag, sources[SITE])
+        layouts[tag] = Translator(work.domains[SITE], tag, sources[SITE], work.catalogs)
         translators.append(layouts[tag])
     if len(rendered) + len(reused) == len(work.jobs):  # translation problems still block publishing (see cli)
         _assemble(repo, work, rendered, reused, Layout(site_dir(repo)), layouts, at, out,
@@ -369,11 +367,11 @@ def render_one(repo: Repository, work: Plan, sources: dict[str, dict[Any, tuple[
     if job not in rendered:
         return {}, sorted(set(problems), key=Problem.sort_key)
     text, body, title = rendered[job]
-    layout_text = Translator(work.domains[SITE], job.locale, sources[SITE])
+    layout_text = Translator(work.domains[SITE], job.locale, sources[SITE], work.catalogs)
     files = {"md": text}
     try:
         same = [j for j in work.jobs if j.page is job.page and j.edition is None]
-        day = job.edition.day if job.edition else at or today_in(repo.marketplaces[job.marketplace].time_zone)
+        day = job.edition.day if job.edition else at or today(repo.marketplaces[job.marketplace].time_zone)
         files["html"] = Layout(site_dir(repo)).use(layout_text).page(_page_view(repo, work, job, same, title, body,
                                                                                 day))
     except RenderError as e:
@@ -391,14 +389,14 @@ def _render_group(repo: Repository, work: Plan, sources: dict[str, dict[Any, tup
                   rendered: dict[Job, tuple[str, str, str]]) -> tuple[list[Problem], list[Translator]]:
     """Render one program's pages in one language into ``rendered``; the problems, and the catalogs used."""
     problems: list[Problem] = []
-    pair = {program_id: Translator(work.domains[program_id], tag, sources[program_id]),
-            SITE: Translator(work.domains[SITE], tag, sources[SITE])}
+    pair = {program_id: Translator(work.domains[program_id], tag, sources[program_id], work.catalogs),
+            SITE: Translator(work.domains[SITE], tag, sources[SITE], work.catalogs)}
     renderer = renderers.get(program_id)
     if renderer is None:
         renderer = renderers[program_id] = Renderer(repo, repo.programs[program_id], site_dir(repo))
     renderer.use(tag, pair)
     for job in jobs:
-        day = job.edition.day if job.edition else at or today_in(repo.marketplaces[job.marketplace].time_zone)
+        day = job.edition.day if job.edition else at or today(repo.marketplaces[job.marketplace].time_zone)
         try:
             rendered[job] = _render_page(repo, renderer, job, day, work.first_pages(),
                                          work.editions.get((job.page.program, job.marketplace), []))
@@ -407,25 +405,32 @@ def _render_group(repo: Repository, work: Plan, sources: dict[str, dict[Any, tup
     return problems, list(pair.values())
 
 
-MIN_PARALLEL_PAGES = 50  # below this, starting workers costs more than it saves
-JOBS_ENV = "POLICYCTL_JOBS"  # worker processes for rendering: 1 = serial; unset = both cores for large builds
+# A worker pays for itself only with enough pages: each one loads the CLDR data of its languages
+# and compiles the templates again (~1 s of CPU for a 5-program, 25-language site); measured on
+# 2 cores, 600 pages rendered faster serially than on two workers (benchmarks/README.md).
+PAGES_PER_WORKER = 800
+JOBS_ENV = "POLICYCTL_JOBS"  # worker processes for rendering: 1 = serial; unset = chosen by size and idle cores
 _STATE: tuple[Repository, Plan, dict[str, dict[Any, tuple[str, int]]], str | None] | None = None
 _RENDERERS: dict[str, Renderer] = {}
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h  # in a worker process: one per program, each template compiled once
 
 
 def _workers(pages: int) -> int:
-    """How many processes render the pages: ``POLICYCTL_JOBS`` if set, else every core for large builds."""
+    """How many processes render the pages: ``POLICYCTL_JOBS`` if set, else one per
+    ``PAGES_PER_WORKER`` pages, at most one per idle core."""
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1
     setting = os.environ.get(JOBS_ENV, "").strip()
     if setting.isdigit() and int(setting) > 0:
-        wanted = int(setting)
-    elif pages < MIN_PARALLEL_PAGES:
-        return 1
-    else:
-        wanted = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(wanted, pages))
+        return max(1, min(int(setting), pages))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    # a second process gains nothing on a core another program keeps busy: count the idle ones
+    # (the build itself is one of the running processes, so it takes one of them)
+    try:
+        idle = cores - int(os.getloadavg()[0])
+    except OSError:
+        idle = cores
+    return max(1, min(cores, idle + 1, pages // PAGES_PER_WORKER))
 
 
 def _render_parallel(repo: Repository, work: Plan, sources: dict[str, dict[Any, tuple[str, int]]], at: str | None,
@@ -537,7 +542,7 @@ def _assemble(repo: Repository, work: Plan, rendered: dict[Job, tuple[str, str, 
     for job in jobs:
         day = days.get(job.marketplace)
         if day is None:
-            day = days[job.marketplace] = at or today_in(repo.marketplaces[job.marketplace].time_zone)
+            day = days[job.marketplace] = at or today(repo.marketplaces[job.marketplace].time_zone)
         entry = {"program": job.page.program, "page": job.page.id, "marketplace": job.marketplace,
                  "locale": job.locale, "title": _title(job, rendered, reused), "markdown": job.path("md"),
                  "html": job.path("html")}
@@ -734,7 +739,7 @@ def passed_dates(out_dir: str, repo: Repository, at: str | None) -> list[str]:
     reasons = set()
     for entry in entries:
         upcoming, mp = entry.get("next_change"), repo.marketplaces.get(entry.get("marketplace", ""))
-        if upcoming and mp is not None and upcoming <= (at or today_in(mp.time_zone)):
+        if upcoming and mp is not None and upcoming <= (at or today(mp.time_zone)):
             reasons.add(f"the effective date {upcoming} ({entry['program']} in {mp.id}) has arrived since "
                         f"{out_dir} was built: the pages must now state the new rules")
     return sorted(reasons)

@@ -16,7 +16,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from engine.problems import Problem
-from engine.site.activecontent import active_content, with_policy
+from engine.site.activecontent import checked
 from engine.site.markup import escape
 from engine.templates.sandbox import RenderError, environment, fail, template_error
 from engine.i18n.translator import Translator
@@ -85,13 +85,13 @@ class Layout:
             raise RenderError(template_error(e, os.path.join(self.site_dir, name))) from None
         if env is not self.html:
             return text
-        found = active_content(text)
+        found, safe = checked(text)
         if found:  # the layout is untrusted too: no page it makes may run, load or send anything
             raise RenderError(Problem(os.path.join(self.site_dir, name), 1, 1, "G001",
                                       f"the page would carry active content: {found[0]}",
                                       "pages are passive: no scripts, event handlers, frames or "
                                       "`javascript:`/`data:` URLs, no resources from elsewhere"))
-        return with_policy(text)
+        return safe
 
     def page(self, view: dict[str, Any]) -> str:
         view = dict(view, body=Markup(view["body"]))  # made by markdown-it with raw HTML disabled

@@ -25,52 +25,17 @@ from __future__ import annotations
 import ctypes
 import os
 import shutil
-import stat
 import tempfile
 from typing import TYPE_CHECKING, Collection, Mapping
 
 from engine.problems import Problem
+from engine.site.disk import list_tree, read_file
 
 if TYPE_CHECKING:
     from engine.site.ownership import Survey
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
-
-
-def list_tree(folder: str) -> list[str]:
-    """The `/`-separated relative path of every file below ``folder``, sorted."""
-    found: list[str] = []
-    pending = [("", folder)]
-    while pending:  # scandir and string joins: os.walk with relpath costs 5x more on 10,000 files
-        prefix, path = pending.pop()
-        with os.scandir(path) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    pending.append((prefix + entry.name + "/", entry.path))
-                else:
-                    found.append(prefix + entry.name)
-    found.sort()
-    return found
-
-
-def _read(folder: str, rel: str) -> bytes | None:
-    """The bytes of a regular file in the tree; None for a symbolic link (never followed: a link
-    committed in the output tree must not make `build --check` read, or compare, a file elsewhere)."""
-    try:
-        fd = os.open(os.path.join(folder, *rel.split("/")), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    except OSError:
-        return None
-    with os.fdopen(fd, "rb") as f:
-        try:
-            return f.read() if stat.S_ISREG(os.fstat(fd).st_mode) else None  # not a FIFO, device...
-        except OSError:
-            return None
-
-
-def read_tree(folder: str) -> dict[str, bytes]:
-    """Every file below ``folder`` by its `/`-separated relative path."""
-    return {rel: _read(folder, rel) or b"" for rel in list_tree(folder)}
 
 
 def _first_difference(old: bytes, new: bytes) -> tuple[int, int]:
@@ -108,7 +73,7 @@ def differences(folder: str, files: dict[str, bytes], kept: set[str] | frozenset
         elif os.path.islink(path):
             problems.append(Problem(path, 1, 1, "G005", "is a symbolic link, not the file the sources produce", hint))
         else:
-            old = _read(folder, rel)
+            old = read_file(folder, rel)
             if old == files[rel]:
                 continue
             built_here = old is not None and (rel == ownership.RECORD or (recorded or {}).get(rel) == ownership.digest(old))
@@ -197,7 +162,7 @@ def _update(folder: str, files: dict[str, bytes], tmp: str, survey: Survey) -> N
     staged: list[tuple[str, str]] = []
     pending: dict[str, str] = {}
     for i, (rel, data) in enumerate(sorted(files.items(), key=lambda item: item[0] == record)):
-        if _read(folder, rel) == data:
+        if read_file(folder, rel) == data:
             continue
         temporary = os.path.join(tmp, str(i))
         with open(temporary, "wb") as f:

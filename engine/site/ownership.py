@@ -88,7 +88,7 @@ def _within(path: str, folder: str) -> bool:
 def refusal(out: str, policies: str) -> tuple[str, str] | None:
     """Why a build must not write into ``out`` (a reason, "it ...", and a hint), or None. The
     cheap checks come first, so `--out /` is refused without reading the disk."""
-    from engine.site.outtree import list_tree
+    from engine.site.disk import list_tree
 
     real_out, real_src = os.path.realpath(out), os.path.realpath(policies)
     never = "policyctl never removes what it did not write: give a new or empty folder, e.g. --out generated_docs"
@@ -135,7 +135,7 @@ class Survey:
 
 def survey(folder: str, files: dict[str, bytes], kept: set[str] | frozenset[str], on_disk: list[str]) -> Survey:
     """Sort the files on disk into removed, left alone and conflicting, and make the new record."""
-    from engine.site.outtree import _read
+    from engine.site.disk import read_file as _read
 
     record = read(folder) or Record()
     out = Survey(record)

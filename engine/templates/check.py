@@ -7,7 +7,7 @@ a server-side template injection needs is a G001 problem at its line:
   `__builtins__`, `__init__`...) and Python internals (`mro`, `format`, `format_map`, `gi_frame`...);
 - Jinja's default globals (`cycler`, `joiner`, `namespace`, `lipsum`, `dict`; `range` is bounded) and names
   other frameworks put in contexts (`request`, `config`, `os`, `open`...);
-- Jinja filters outside engine.templates.guard.SAFE_FILTERS (`attr`, `format`, `center`...);
+- Jinja filters outside engine.templates.rules.SAFE_FILTERS (`attr`, `format`, `center`...);
 - a private name passed as text (`map(attribute="__class__")`, `sort(attribute="a.__class__")`);
 - template names that are absolute, climb with `..`, or hold `\\`, `:` or NUL.
 
@@ -24,14 +24,11 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 from engine.source.loader import read_bytes
 from engine.problems import Problem
+from engine.templates.rules import FORBIDDEN_ATTRIBUTES, MAX_TEMPLATE_BYTES
 
 if TYPE_CHECKING:
     from jinja2 import nodes
 
-MAX_TEMPLATE_BYTES = 1024 * 1024
-FORBIDDEN_ATTRIBUTES = frozenset(
-    "mro format format_map func_globals func_code f_globals f_locals f_builtins f_code f_back tb_frame "
-    "tb_next co_code gi_frame gi_code cr_frame cr_code ag_frame ag_code im_func im_self im_class".split())
 _FRAMEWORK_NAMES = frozenset(
     "request config session g url_for get_flashed_messages settings os sys builtins subprocess "
     "open eval exec getattr globals locals vars type object import".split())
@@ -131,7 +128,7 @@ def _refused(tree: nodes.Template) -> Iterator[tuple[nodes.Node, str, str]]:
     from jinja2 import nodes
     from jinja2.filters import FILTERS
 
-    from engine.templates.guard import REMOVED_GLOBALS, SAFE_FILTERS
+    from engine.templates.rules import REMOVED_GLOBALS, SAFE_FILTERS
 
     forbidden_names = _FRAMEWORK_NAMES | frozenset(REMOVED_GLOBALS)
     refused_filters = frozenset(FILTERS) - SAFE_FILTERS
@@ -186,11 +183,11 @@ _GETTEXT = frozenset(("_", "gettext", "ngettext", "pgettext", "npgettext"))
 
 
 def _call(node: nodes.Call, modules: set[str]) -> Iterator[tuple[nodes.Node, str, str]]:
-    """Methods of plain values outside engine.templates.guard.SAFE_METHODS (`'x'.ljust(10**9)`), a
+    """Methods of plain values outside engine.templates.rules.SAFE_METHODS (`'x'.ljust(10**9)`), a
     method reached by a computed name (`''['for' ~ 'mat']`), a message with a padded conversion."""
     from jinja2 import nodes
 
-    from engine.templates.guard import SAFE_METHODS
+    from engine.templates.rules import SAFE_METHODS
 
     callee = node.node
     if isinstance(callee, nodes.Getattr):

@@ -32,7 +32,7 @@ from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from engine.decisions import runtime as helpers
-from engine.templates.check import MAX_TEMPLATE_BYTES
+from engine.templates.rules import MAX_TEMPLATE_BYTES, REMOVED_GLOBALS, SAFE_FILTERS, SAFE_METHODS
 
 MAX_RENDER_SECONDS = 10.0
 MAX_TEXT = 1_000_000  # characters of one `~` result; a whole help page is a few ten thousand
@@ -41,23 +41,6 @@ MAX_TEXT = 1_000_000  # characters of one `~` result; a whole help page is a few
 # `GuardedSandbox.concat`, which counts as it goes (the page is streamed into it).
 MAX_OUTPUT = 5_000_000
 
-# Jinja's own filters that can neither allocate without bound nor reach attributes by name.
-SAFE_FILTERS = frozenset("""
-abs capitalize count d default dictsort first float groupby int items last length list lower map max
-min reject rejectattr reverse round select selectattr sort string striptags title trim truncate unique
-upper wordcount
-""".split())
-# Jinja's default globals that no page needs, each a classic way out of one (`range` stays: the
-# sandbox bounds it to 100,000 items and the deadline bounds loops over it).
-REMOVED_GLOBALS = ("dict", "lipsum", "cycler", "joiner", "namespace")
-# Methods of plain values (text, numbers, lists, mappings) a template may call: each returns at
-# most what it reads. Every other method is refused, since many allocate in proportion to an
-# argument (`'x'.ljust(4000000000)`, `zfill`, `center`, `expandtabs`, `replace`, `(1).to_bytes(n)`,
-# `'{0:>4000000000}'.format(1)` reached as `''['for' ~ 'mat']`) or reach a codec by name (`encode`).
-SAFE_METHODS = frozenset("""
-items keys values get lower upper title capitalize strip lstrip rstrip startswith endswith count find
-isdigit isalpha isalnum isspace islower isupper
-""".split())
 _PLAIN = (str, bytes, int, float, complex, list, tuple, dict, set, frozenset, range)
 _BINOPS: dict[str, Callable[[Any, Any], Any]] = {
     "+": helpers.add, "*": helpers.mul, "%": helpers.mod, "**": helpers.power}
