@@ -13,8 +13,9 @@ import datetime as dt
 import itertools
 import random
 import sys
+from collections.abc import Callable, Iterator
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Callable, Iterator
+from typing import Any
 from zoneinfo import ZoneInfo
 
 POOL = 2_000  # distinct inputs per path (the engine's date memos hold 4,096 texts: a pool cycles
@@ -24,6 +25,7 @@ DISTINCT = 10_000
 if sys.version_info >= (3, 11):
     instant = dt.datetime.fromisoformat
 else:  # Python 3.10's fromisoformat does not read `Z`
+
     def instant(s: str) -> dt.datetime:
         return dt.datetime.fromisoformat(s[:-1] + "+00:00" if s.endswith("Z") else s)
 
@@ -35,11 +37,14 @@ def round_half_up(x: float, places: int) -> float:
 def _stamp(rng: random.Random, year: int, months: tuple[int, int]) -> str:
     """A distinct-looking instant: any second of a day, with one of several offsets."""
     offset = rng.choice(["Z", "+00:00", "+01:00", "-07:00", "+05:30", "-03:00"])
-    return (f"{year}-{rng.randint(*months):02d}-{rng.randint(1, 28):02d}T{rng.randint(0, 23):02d}:"
-            f"{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}{offset}")
+    return (
+        f"{year}-{rng.randint(*months):02d}-{rng.randint(1, 28):02d}T{rng.randint(0, 23):02d}:"
+        f"{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}{offset}"
+    )
 
 
 # --- csba.fee ------------------------------------------------------------------------------------
+
 
 def fee_paths(at: str, n: int = POOL, seed: int = 11) -> dict[str, list[dict[str, Any]]]:
     """Distinct inputs for each row of csba.fee (at 2024-06-01 with the US parameters: a 90-day
@@ -55,16 +60,34 @@ def fee_paths(at: str, n: int = POOL, seed: int = 11) -> dict[str, list[dict[str
         return {"units": units, "contacts": rng.randint(0, units // 2), "first_enrolled_on": joined(120, 3000)}
 
     paths: dict[str, list[dict[str, Any]]] = {
-        "joined_after_decision_date": [{"units": rng.randint(0, 10**6), "contacts": rng.randint(0, 999),
-                                        "first_enrolled_on": joined(-900, -1)} for _ in range(n)],
-        "in_trial": [{"units": rng.randint(0, 10**6), "contacts": rng.randint(0, 999),
-                      "first_enrolled_on": joined(0, 80)} for _ in range(n)],
-        "too_few_units": [{"units": rng.randint(0, 30), "contacts": rng.randint(0, 99),
-                           "first_enrolled_on": joined(120, 3000)} for _ in range(n)],
-        "vtr_discount": [dict(measured(), valid_tracking_rate=round(rng.uniform(95, 100), 2),
-                              prepaid_return_label_rate=round(rng.uniform(95, 100), 2)) for _ in range(n)],
-        "by_tier": [dict(measured(), valid_tracking_rate=round(rng.uniform(0, 94.9), 2),
-                         prepaid_return_label_rate=round(rng.uniform(0, 100), 2)) for _ in range(n)],
+        "joined_after_decision_date": [
+            {"units": rng.randint(0, 10**6), "contacts": rng.randint(0, 999), "first_enrolled_on": joined(-900, -1)}
+            for _ in range(n)
+        ],
+        "in_trial": [
+            {"units": rng.randint(0, 10**6), "contacts": rng.randint(0, 999), "first_enrolled_on": joined(0, 80)}
+            for _ in range(n)
+        ],
+        "too_few_units": [
+            {"units": rng.randint(0, 30), "contacts": rng.randint(0, 99), "first_enrolled_on": joined(120, 3000)}
+            for _ in range(n)
+        ],
+        "vtr_discount": [
+            dict(
+                measured(),
+                valid_tracking_rate=round(rng.uniform(95, 100), 2),
+                prepaid_return_label_rate=round(rng.uniform(95, 100), 2),
+            )
+            for _ in range(n)
+        ],
+        "by_tier": [
+            dict(
+                measured(),
+                valid_tracking_rate=round(rng.uniform(0, 94.9), 2),
+                prepaid_return_label_rate=round(rng.uniform(0, 100), 2),
+            )
+            for _ in range(n)
+        ],
     }
     return paths
 
@@ -102,13 +125,22 @@ def fee_by_hand(params: dict[str, Any], lines: dict[str, Any], at: str) -> Calla
         units, contacts = inp["units"], inp.get("contacts")
         window = inp.get("cpu_units", units)
         if contacts is None or window <= minimum:
-            return {"basis": "default", "fee_per_unit": default_fee,
-                    "total": round_half_up(units * default_fee, 2), "currency": currency}, "too_few_units"
+            return {
+                "basis": "default",
+                "fee_per_unit": default_fee,
+                "total": round_half_up(units * default_fee, 2),
+                "currency": currency,
+            }, "too_few_units"
         cpu = contacts * 100 / window
-        band = next(b for b in tiers if (b["over"] is None or cpu > b["over"]) and (b["up_to"] is None or cpu <= b["up_to"]))
+        band = next(
+            b for b in tiers if (b["over"] is None or cpu > b["over"]) and (b["up_to"] is None or cpu <= b["up_to"])
+        )
         vtr, label = inp.get("valid_tracking_rate"), inp.get("prepaid_return_label_rate")
-        discount = discounts.get(str(band["tier"]), 0) if (vtr is not None and label is not None and vtr >= vtr_min
-                                                            and label >= label_min) else 0
+        discount = (
+            discounts.get(str(band["tier"]), 0)
+            if (vtr is not None and label is not None and vtr >= vtr_min and label >= label_min)
+            else 0
+        )
         tier_fee = round_half_up(band["fee"] * (100 - discount) / 100, 4)
         out = {"basis": "vtr_discount" if discount > 0 else "tier", "tier": band["tier"], "cpu": round_half_up(cpu, 2)}
         if discount > 0:
@@ -121,6 +153,7 @@ def fee_by_hand(params: dict[str, Any], lines: dict[str, Any], at: str) -> Calla
 
 # --- csba.coverage -------------------------------------------------------------------------------
 
+
 def coverage_paths(at: str, n: int = POOL, seed: int = 13) -> dict[str, list[dict[str, Any]]]:
     """Distinct inputs for each row of csba.coverage (US parameters: seller-fulfilled, post-order,
     invoices and product customization excluded, orders before enrollment not covered)."""
@@ -128,8 +161,12 @@ def coverage_paths(at: str, n: int = POOL, seed: int = 13) -> dict[str, list[dic
     kinds = ["delivery", "return", "refund", "where_is_my_order", "damaged_item", "late_delivery"]
 
     def base(**extra: Any) -> dict[str, Any]:
-        case = {"inquiry_type": rng.choice(kinds), "order_stage": "post_order", "fulfillment": "seller",
-                "order_placed_at": _stamp(rng, 2024, (1, 5))}
+        case = {
+            "inquiry_type": rng.choice(kinds),
+            "order_stage": "post_order",
+            "fulfillment": "seller",
+            "order_placed_at": _stamp(rng, 2024, (1, 5)),
+        }
         case.update(extra)
         return {k: v for k, v in case.items() if v is not None}
 
@@ -142,16 +179,20 @@ def coverage_paths(at: str, n: int = POOL, seed: int = 13) -> dict[str, list[dic
     return {
         "fba_order": [base(fulfillment="fba", enrollments=[period(2022)]) for _ in range(n)],
         "pre_order_inquiry": [base(order_stage="pre_order", enrollments=[period(2022)]) for _ in range(n)],
-        "excluded_inquiry_type": [base(inquiry_type=rng.choice(["invoice", "product_customization"]),
-                                       enrollments=[period(2022)]) for _ in range(n)],
+        "excluded_inquiry_type": [
+            base(inquiry_type=rng.choice(["invoice", "product_customization"]), enrollments=[period(2022)])
+            for _ in range(n)
+        ],
         "never_enrolled": [base() for _ in range(n)],
         "joined_after_decision_date": [base(enrollments=[period(2025)]) for _ in range(n)],
         "order_time_missing": [base(order_placed_at=None, enrollments=[period(2022)]) for _ in range(n)],
         "covered": [base(enrollments=[period(2023)]) for _ in range(n)],
-        "placed_before_enrollment": [base(order_placed_at=_stamp(rng, 2022, (1, 12)), enrollments=[period(2023)])
-                                     for _ in range(n)],
-        "placed_while_opted_out": [base(enrollments=[period(2022, (1, 6), to=_stamp(rng, 2023, (1, 12)))])
-                                   for _ in range(n)],
+        "placed_before_enrollment": [
+            base(order_placed_at=_stamp(rng, 2022, (1, 12)), enrollments=[period(2023)]) for _ in range(n)
+        ],
+        "placed_while_opted_out": [
+            base(enrollments=[period(2022, (1, 6), to=_stamp(rng, 2023, (1, 12)))]) for _ in range(n)
+        ],
     }
 
 

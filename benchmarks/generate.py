@@ -41,10 +41,26 @@ MARKETPLACES = [
     ("sg", "SG", "SGD", "Asia/Singapore", "amazon.sg", ["en", "zh-Hans", "ms", "ta", "ja", "ko"]),
 ]
 
-NAME_WORDS = {"en": "Program", "de": "Programm", "fr": "Programme", "it": "Programma", "es": "Programa",
-              "ja": "プログラム"}
-INQUIRY_TYPES = ["where_is_my_order", "return_request", "product_question", "delivery_damage",
-                 "warranty", "cancellation", "billing", "invoice", "installation", "recall"]
+NAME_WORDS = {
+    "en": "Program",
+    "de": "Programm",
+    "fr": "Programme",
+    "it": "Programma",
+    "es": "Programa",
+    "ja": "プログラム",
+}
+INQUIRY_TYPES = [
+    "where_is_my_order",
+    "return_request",
+    "product_question",
+    "delivery_damage",
+    "warranty",
+    "cancellation",
+    "billing",
+    "invoice",
+    "installation",
+    "recall",
+]
 BOUNDS = [1, 2.5, 5, 7.5, 10, 15, 20, 30, 50]  # CPU upper bounds of bands 1..9; band 10 is open
 
 
@@ -64,16 +80,23 @@ def fee_bands(rng: random.Random, scale: float) -> list[dict[str, object]]:
 
 
 def bands_yaml(bands: list[dict[str, object]], indent: str) -> str:
-    return "".join(f"{indent}- {{tier: {b['tier']}, over: {q(b['over'])}, up_to: {q(b['up_to'])}, fee: {b['fee']}}}\n"
-                   for b in bands)
+    return "".join(
+        f"{indent}- {{tier: {b['tier']}, over: {q(b['over'])}, up_to: {q(b['up_to'])}, fee: {b['fee']}}}\n"
+        for b in bands
+    )
 
 
 def marketplaces_yaml(chosen: list[tuple]) -> str:
-    out = ["# Synthetic marketplaces for benchmarks (benchmarks/generate.py).\n", "kind: marketplaces\n",
-           "marketplaces:\n"]
+    out = [
+        "# Synthetic marketplaces for benchmarks (benchmarks/generate.py).\n",
+        "kind: marketplaces\n",
+        "marketplaces:\n",
+    ]
     for mp, country, currency, zone, site, locales in chosen:
-        out.append(f"  {mp}:\n    country: {country}\n    site: {site}\n    currency: {currency}\n"
-                   f"    time_zone: {zone}\n    locales: [{', '.join(locales)}]\n")
+        out.append(
+            f"  {mp}:\n    country: {country}\n    site: {site}\n    currency: {currency}\n"
+            f"    time_zone: {zone}\n    locales: [{', '.join(locales)}]\n"
+        )
     return "".join(out)
 
 
@@ -88,9 +111,9 @@ names:
 description: >-
   A program shaped like CSBA, generated for benchmarks. Its values are random but valid, and its
   history has dated changes so that resolution and pages have something to show.
-marketplaces: [{', '.join(mps)}]
+marketplaces: [{", ".join(mps)}]
 labels:
-{''.join(f'  {t}: {t.replace("_", " ").capitalize()}{chr(10)}' for t in INQUIRY_TYPES)}parameters:
+{"".join(f"  {t}: {t.replace('_', ' ').capitalize()}{chr(10)}" for t in INQUIRY_TYPES)}parameters:
   trial_days:
     description: Length of the free trial after first joining, in days.
     label: Trial length
@@ -132,11 +155,11 @@ labels:
           up_to: {{type: [number, "null"]}}
           fee: {{type: number, minimum: 0}}
     value:
-{bands_yaml(fee_bands(rng, 1.0), '      ')}    source: synthetic fee table {n}
+{bands_yaml(fee_bands(rng, 1.0), "      ")}    source: synthetic fee table {n}
     changes:
       - from: "2023-01-01"
         value:
-{bands_yaml(fee_bands(rng, 1.1), '          ')}        note: Fees rose with the 2023 edition.
+{bands_yaml(fee_bands(rng, 1.1), "          ")}        note: Fees rose with the 2023 edition.
   excluded_inquiry_types:
     description: Inquiry types the marketplace never handles for the seller.
     label: Excluded inquiry types
@@ -188,11 +211,11 @@ parameters:
     source: synthetic {mp} fee page
   fee_tiers:
     value:
-{bands_yaml(fee_bands(rng, scale), '      ')}    source: synthetic {mp} fee table
+{bands_yaml(fee_bands(rng, scale), "      ")}    source: synthetic {mp} fee table
     changes:
       - from: "2024-03-01"
         value:
-{bands_yaml(fee_bands(rng, scale * 1.05), '          ')}        source: synthetic {mp} fee table, 2024 edition
+{bands_yaml(fee_bands(rng, scale * 1.05), "          ")}        source: synthetic {mp} fee table, 2024 edition
         assumption: The new fees apply from the first of the month.
   max_days_after_order:
     value: {rng.choice([30, 60, 90])}
@@ -260,7 +283,7 @@ rules:
     then:
       fee_per_unit: "= params.default_fee"
       basis: default
-{''.join(rows)}default: {{basis: none}}
+{"".join(rows)}default: {{basis: none}}
 outputs:
   tier: {{type: integer}}
   fee_per_unit: {{type: number}}
@@ -362,8 +385,9 @@ Write to {{ p.support_email }}. The program started on {{ p.launch_date }}; a va
 """
 
 
-def generate(out: str, programs: int = 50, marketplaces: int = 20, seed: int = 7, pages: bool = True,
-             site: str | None = None) -> int:
+def generate(
+    out: str, programs: int = 50, marketplaces: int = 20, seed: int = 7, pages: bool = True, site: str | None = None
+) -> int:
     """Write the repository; returns the number of files written. ``pages``: also a page template
     per program, the shared ``_site`` frame (from ``site``, default the real repository's) and
     catalogs for every language, so that ``policyctl build`` can publish every page."""
@@ -426,8 +450,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("out", help="folder to write (replaced if it exists)")
     ap.add_argument("--programs", type=int, default=50)
-    ap.add_argument("--marketplaces", type=int, default=20, choices=range(1, len(MARKETPLACES) + 1),
-                    metavar="1..20")
+    ap.add_argument("--marketplaces", type=int, default=20, choices=range(1, len(MARKETPLACES) + 1), metavar="1..20")
     ap.add_argument("--scale", type=int, default=1, help="multiply the number of programs")
     ap.add_argument("--no-pages", action="store_true", help="no templates, frame or catalogs (validate/test only)")
     args = ap.parse_args()

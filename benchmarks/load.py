@@ -31,18 +31,40 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 QUESTIONS = {
-    "csba.fee": [{"input": {"units": u, "contacts": c}, "marketplace": "us", "at": "2024-06-01"}
-                 for u, c in ((1000, 40), (5, 0), (20000, 900), (800, 3))],
-    "csba.coverage": [{"input": {"inquiry_type": t, "order_stage": "post_order", "fulfillment": "seller",
-                                 "order_placed_at": "2024-03-05T10:00:00-08:00", "enrolled_at": "2024-01-01T00:00:00Z"},
-                       "marketplace": "us", "at": "2024-06-01"} for t in ("delivery", "refund", "invoice", "return")],
+    "csba.fee": [
+        {"input": {"units": u, "contacts": c}, "marketplace": "us", "at": "2024-06-01"}
+        for u, c in ((1000, 40), (5, 0), (20000, 900), (800, 3))
+    ],
+    "csba.coverage": [
+        {
+            "input": {
+                "inquiry_type": t,
+                "order_stage": "post_order",
+                "fulfillment": "seller",
+                "order_placed_at": "2024-03-05T10:00:00-08:00",
+                "enrolled_at": "2024-01-01T00:00:00Z",
+            },
+            "marketplace": "us",
+            "at": "2024-06-01",
+        }
+        for t in ("delivery", "refund", "invoice", "return")
+    ],
 }
 
 
 # -- the floor: a constant answer from the same server stack -----------------------------------------
 
-FLOOR_BODY = json.dumps({"decision": "fee", "outputs": {"total": 100.0}, "matches": ["by_tier"], "reasons": [],
-                         "default_used": False, "problems": [], "revision": "0" * 64}).encode()
+FLOOR_BODY = json.dumps(
+    {
+        "decision": "fee",
+        "outputs": {"total": 100.0},
+        "matches": ["by_tier"],
+        "reasons": [],
+        "default_used": False,
+        "problems": [],
+        "revision": "0" * 64,
+    }
+).encode()
 
 
 async def floor_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -51,8 +73,13 @@ async def floor_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     more = True
     while more:  # read the body, as the service does
         more = (await receive()).get("more_body", False)
-    await send({"type": "http.response.start", "status": 200,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(FLOOR_BODY)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(FLOOR_BODY)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": FLOOR_BODY})
 
 
@@ -61,14 +88,30 @@ def serve_floor(port: int, workers: int) -> None:
 
     from engine.service.server import _fast_parts
 
-    uvicorn.run("benchmarks.load:floor_app" if workers > 1 else floor_app, host="127.0.0.1", port=port, workers=workers,
-                access_log=False, log_level="warning", server_header=False, **_fast_parts())
+    uvicorn.run(
+        "benchmarks.load:floor_app" if workers > 1 else floor_app,
+        host="127.0.0.1",
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_level="warning",
+        server_header=False,
+        **_fast_parts(),
+    )
 
 
 # -- the client -------------------------------------------------------------------------------------------
 
+
 class Client(asyncio.Protocol):
-    def __init__(self, requests: list[bytes], stop_at: float, budget: list[int], latencies: list[float], done: asyncio.Future[None]) -> None:
+    def __init__(
+        self,
+        requests: list[bytes],
+        stop_at: float,
+        budget: list[int],
+        latencies: list[float],
+        done: asyncio.Future[None],
+    ) -> None:
         self.requests, self.stop_at, self.budget, self.latencies, self.done = requests, stop_at, budget, latencies, done
         self.buffer = b""
         self.sent = 0.0
@@ -95,13 +138,13 @@ class Client(asyncio.Protocol):
             return
         head = self.buffer[:end].lower()
         start = head.find(b"content-length:")
-        length = int(head[start + 15:head.find(b"\r\n", start) if head.find(b"\r\n", start) > 0 else None])
+        length = int(head[start + 15 : head.find(b"\r\n", start) if head.find(b"\r\n", start) > 0 else None])
         if len(self.buffer) < end + 4 + length:
             return
         if not head.startswith(b"http/1.1 200"):
             self.errors += 1
         self.latencies.append(time.perf_counter() - self.sent)
-        self.buffer = self.buffer[end + 4 + length:]
+        self.buffer = self.buffer[end + 4 + length :]
         self.send()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -109,12 +152,20 @@ class Client(asyncio.Protocol):
             self.done.set_result(None)
 
 
-async def load(port: int, path: str, bodies: list[bytes], clients: int, seconds: float, max_requests: int) -> dict[str, Any]:
+async def load(
+    port: int, path: str, bodies: list[bytes], clients: int, seconds: float, max_requests: int
+) -> dict[str, Any]:
     loop = asyncio.get_running_loop()
-    requests = [(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                 f"Content-Length: {len(b)}\r\n\r\n").encode() + b for b in bodies]
+    requests = [
+        (
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(b)}\r\n\r\n"
+        ).encode()
+        + b
+        for b in bodies
+    ]
     # warm up (and open) every connection briefly, then measure
-    for phase, span in (("warm", min(0.5, seconds / 4)), ("measure", seconds)):
+    for _phase, span in (("warm", min(0.5, seconds / 4)), ("measure", seconds)):
         latencies: list[float] = []
         budget = [max_requests]
         stop_at = time.perf_counter() + span
@@ -122,7 +173,13 @@ async def load(port: int, path: str, bodies: list[bytes], clients: int, seconds:
         protocols = []
         started = time.perf_counter()
         for d in done:
-            _, protocol = await loop.create_connection(lambda d=d: Client(requests, stop_at, budget, latencies, d), "127.0.0.1", port)
+            _, protocol = await loop.create_connection(
+                lambda d=d, stop_at=stop_at, budget=budget, latencies=latencies: Client(
+                    requests, stop_at, budget, latencies, d
+                ),
+                "127.0.0.1",
+                port,
+            )
             protocols.append(protocol)
         await asyncio.wait_for(asyncio.gather(*done), span + 30)
         elapsed = time.perf_counter() - started
@@ -131,6 +188,7 @@ async def load(port: int, path: str, bodies: list[bytes], clients: int, seconds:
 
 
 # -- servers -----------------------------------------------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -143,10 +201,23 @@ def start(kind: str, workers: int, bundle: str) -> tuple[subprocess.Popen[bytes]
     if kind == "floor":
         cmd = [sys.executable, __file__, "--floor-server", str(port), "--workers", str(workers)]
     else:
-        cmd = [sys.executable, str(ROOT / "cli.py"), "api", "--bundle", bundle, "--port", str(port), "--workers", str(workers),
-               "--no-access-log", "--poll", "0"]
-    process = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               env={**os.environ, "PYTHONPATH": str(ROOT)})
+        cmd = [
+            sys.executable,
+            str(ROOT / "cli.py"),
+            "api",
+            "--bundle",
+            bundle,
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--no-access-log",
+            "--poll",
+            "0",
+        ]
+    process = subprocess.Popen(
+        cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(ROOT)}
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -193,8 +264,9 @@ def main() -> None:
     clients = [int(c) for c in args.clients.split(",")]
     rows = []
     print(f"{'workers':>7} {'target':<14} {'clients':>7} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}")
-    targets = [("floor", "/v1/decide/csba/fee", QUESTIONS["csba.fee"])] + \
-        [(name, "/v1/decide/" + name.replace(".", "/"), q) for name, q in QUESTIONS.items()]
+    targets = [("floor", "/v1/decide/csba/fee", QUESTIONS["csba.fee"])] + [
+        (name, "/v1/decide/" + name.replace(".", "/"), q) for name, q in QUESTIONS.items()
+    ]
     for workers in (int(w) for w in args.workers.split(",")):
         floor, floor_port = start("floor", workers, bundle)
         service, service_port = start("service", workers, bundle)
@@ -207,15 +279,23 @@ def main() -> None:
                     for name, path, questions in targets:
                         port = floor_port if name == "floor" else service_port
                         bodies = [json.dumps(q).encode() for q in questions]
-                        runs[name].append(asyncio.run(load(port, path, bodies, n, args.seconds / args.rounds, args.max_requests)))
+                        runs[name].append(
+                            asyncio.run(load(port, path, bodies, n, args.seconds / args.rounds, args.max_requests))
+                        )
                 for name, results in runs.items():
                     latencies = sorted(x for r in results for x in r.pop("latencies"))
-                    r = {"rps": statistics.median(r["rps"] for r in results), "requests": len(latencies),
-                         "errors": sum(r["errors"] for r in results), "p50_ms": 1000 * statistics.median(latencies),
-                         "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))]}
+                    r = {
+                        "rps": statistics.median(r["rps"] for r in results),
+                        "requests": len(latencies),
+                        "errors": sum(r["errors"] for r in results),
+                        "p50_ms": 1000 * statistics.median(latencies),
+                        "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))],
+                    }
                     rows.append({"workers": workers, "target": name, "clients": n, **r})
-                    print(f"{workers:>7} {name:<14} {n:>7} {r['rps']:>9.0f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} {r['errors']:>6}",
-                          flush=True)
+                    print(
+                        f"{workers:>7} {name:<14} {n:>7} {r['rps']:>9.0f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} {r['errors']:>6}",
+                        flush=True,
+                    )
         finally:
             stop(floor)
             stop(service)

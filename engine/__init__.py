@@ -22,15 +22,30 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time each is imp
     from engine.decisions.compile import DecisionResult
     from engine.model.repository import Change, Repository, Resolved, load
 
-__all__ = ["Bundle", "Change", "DecisionResult", "PolicyError", "Pos", "Problem", "Repository", "Resolved", "load",
-           "load_bundle"]
+__all__ = [
+    "Bundle",
+    "Change",
+    "DecisionResult",
+    "PolicyError",
+    "Pos",
+    "Problem",
+    "Repository",
+    "Resolved",
+    "load",
+    "load_bundle",
+]
 
 # Imported on first use (PEP 562): a process that answers from a bundle never loads the source
 # readers (PyYAML, jsonschema), and one that reads sources never loads the bundle code.
-_LAZY = {"Change": "engine.model.repository", "Repository": "engine.model.repository",
-         "Resolved": "engine.model.repository", "load": "engine.model.repository",
-         "Bundle": "engine.bundle.load", "load_bundle": "engine.bundle.load",
-         "DecisionResult": "engine.decisions.compile"}
+_LAZY = {
+    "Change": "engine.model.repository",
+    "Repository": "engine.model.repository",
+    "Resolved": "engine.model.repository",
+    "load": "engine.model.repository",
+    "Bundle": "engine.bundle.load",
+    "load_bundle": "engine.bundle.load",
+    "DecisionResult": "engine.decisions.compile",
+}
 
 
 def __getattr__(name: str) -> Any:

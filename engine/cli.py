@@ -29,8 +29,9 @@ def _policy_error(e: Any) -> NoReturn:
     """Print a PolicyError's problems and exit 2 (a bad request) or 1 (bad data)."""
     for p in e.problems:
         where = "" if p.file == "<command line>" else f"{p.file}:{p.line}:{p.col}: "
-        click.echo(f"policyctl: {where}error[{p.code}]: {p.message}" + (f"\n  hint: {p.hint}" if p.hint else ""),
-                   err=True)
+        click.echo(
+            f"policyctl: {where}error[{p.code}]: {p.message}" + (f"\n  hint: {p.hint}" if p.hint else ""), err=True
+        )
     sys.exit(2 if e.usage else 1)
 
 
@@ -73,9 +74,11 @@ def _find_project(ctx: click.Context, root: str | None, required: bool) -> Any:
     except projects.ProjectError as e:
         _fail_usage(e.message, e.hint)
     if found is None and required:
-        _fail_usage(f"no policy repository in {os.getcwd()} or above it",
-                    "run policyctl inside a policy repository (a folder holding policies/marketplaces.yaml), "
-                    "give `--root DIR`, or make one with `policyctl init`")
+        _fail_usage(
+            f"no policy repository in {os.getcwd()} or above it",
+            "run policyctl inside a policy repository (a folder holding policies/marketplaces.yaml), "
+            "give `--root DIR`, or make one with `policyctl init`",
+        )
     ctx.meta["policyctl.project"] = found
     return found
 
@@ -144,8 +147,13 @@ def _repo_for_questions(root: str) -> Any:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="policyctl", message="%(prog)s %(version)s")
-@click.option("--color", type=click.Choice(("auto", "always", "never")), default="auto", show_default=True,
-              help="Colour in text output; auto: on a terminal, unless NO_COLOR is set.")
+@click.option(
+    "--color",
+    type=click.Choice(("auto", "always", "never")),
+    default="auto",
+    show_default=True,
+    help="Colour in text output; auto: on a terminal, unless NO_COLOR is set.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress and no notes: results and problems only.")
 @click.pass_context
 def main(ctx: click.Context, color: str, quiet: bool) -> None:
@@ -177,8 +185,9 @@ def _json(data: Any) -> None:
 ROOT_HELP = "The policy repository: its top or its policies folder [default: found from here upwards]."
 # eager: processed before the other options, so `--out`'s default can come from the repository
 root_option = click.option("--root", metavar="DIR", callback=_root_callback, is_eager=True, help=ROOT_HELP)
-optional_root_option = click.option("--root", metavar="DIR", callback=_optional_root_callback, is_eager=True,
-                                     help=ROOT_HELP)
+optional_root_option = click.option(
+    "--root", metavar="DIR", callback=_optional_root_callback, is_eager=True, help=ROOT_HELP
+)
 bundle_root_option = click.option("--root", metavar="DIR", callback=_bundle_root_callback, help=ROOT_HELP)
 paths_root_option = click.option("--root", metavar="DIR", callback=_paths_root_callback, help=ROOT_HELP)
 
@@ -187,13 +196,22 @@ paths_root_option = click.option("--root", metavar="DIR", callback=_paths_root_c
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--list-codes", is_flag=True, help="List every problem code and what it means.")
-@click.option("--strict/--no-strict", default=None,
-              help="Warnings fail too (exit 1) [default: `strict` in policyctl.toml, else no].")
-@click.option("--evidence", type=click.Choice(("warning", "error")), default="warning", show_default=True,
-              help="Severity of a value with neither `source` nor `assumption` (P012); CI uses error.")
+@click.option(
+    "--strict/--no-strict",
+    default=None,
+    help="Warnings fail too (exit 1) [default: `strict` in policyctl.toml, else no].",
+)
+@click.option(
+    "--evidence",
+    type=click.Choice(("warning", "error")),
+    default="warning",
+    show_default=True,
+    help="Severity of a value with neither `source` nor `assumption` (P012); CI uses error.",
+)
 @optional_root_option
-def validate(paths: tuple[str, ...], fmt: str, list_codes: bool, strict: bool | None, evidence: str,
-             root: str | None) -> None:
+def validate(
+    paths: tuple[str, ...], fmt: str, list_codes: bool, strict: bool | None, evidence: str, root: str | None
+) -> None:
     """Check policy files (default: the repository's whole policies/ tree): YAML, schema and semantics."""
     from engine.problems import CODES
 
@@ -201,8 +219,8 @@ def validate(paths: tuple[str, ...], fmt: str, list_codes: bool, strict: bool | 
         for code, meaning in CODES.items():
             click.echo(f"{code}  {meaning}")
         return
-    from engine.problems import report
     from engine.commands.validate import validate as run
+    from engine.problems import report
 
     if not paths and root is None:
         _find_project(click.get_current_context(), None, required=True)
@@ -247,11 +265,15 @@ def _dump(data: Any, fmt: str) -> str:
 @click.option("--at", "at", metavar="DATE", help="Effective date (ISO, default: today in the marketplace's time zone).")
 @click.option("--format", "fmt", type=click.Choice(("yaml", "json")), default="yaml", show_default=True)
 @click.option("--provenance", is_flag=True, help="Say for every value which file:line it came from.")
-@click.option("--assumptions", is_flag=True,
-              help="Review report: every value on the marketplace's timeline that is an assumption, and how pages show it.")
+@click.option(
+    "--assumptions",
+    is_flag=True,
+    help="Review report: every value on the marketplace's timeline that is an assumption, and how pages show it.",
+)
 @root_option
-def show(program: str, marketplace: str, at: str | None, fmt: str, provenance: bool, assumptions: bool,
-         root: str) -> None:
+def show(
+    program: str, marketplace: str, at: str | None, fmt: str, provenance: bool, assumptions: bool, root: str
+) -> None:
     """Print PROGRAM's resolved policy for one marketplace on one date."""
     from engine import PolicyError
 
@@ -261,25 +283,42 @@ def show(program: str, marketplace: str, at: str | None, fmt: str, provenance: b
     except PolicyError as e:
         _policy_error(e)
     mp = resolved.marketplace
-    head: dict[str, Any] = {"program": program, "marketplace": mp.id, "at": resolved.at,
-                            "currency": mp.currency, "time_zone": mp.time_zone, "locales": list(mp.locales)}
+    head: dict[str, Any] = {
+        "program": program,
+        "marketplace": mp.id,
+        "at": resolved.at,
+        "currency": mp.currency,
+        "time_zone": mp.time_zone,
+        "locales": list(mp.locales),
+    }
     if assumptions:  # for the policy owner: what still needs a source, whatever the date
         prog = resolved.program
         found = []
         for name in prog.parameters:
             for entry in prog.timeline(name, mp.id):
                 if entry.assumption:
-                    found.append({"parameter": name, "from": entry.start, "assumed": list(entry.assumed),
-                                  "on_pages": entry.on_pages, "value": entry.value,
-                                  "at": f"{entry.pos.file}:{entry.pos.line}", "assumption": entry.assumption})
+                    found.append(
+                        {
+                            "parameter": name,
+                            "from": entry.start,
+                            "assumed": list(entry.assumed),
+                            "on_pages": entry.on_pages,
+                            "value": entry.value,
+                            "at": f"{entry.pos.file}:{entry.pos.line}",
+                            "assumption": entry.assumption,
+                        }
+                    )
         head["assumptions"] = found
         click.echo(_dump(head, fmt), nl=False)
         return
     if provenance:
         params = {}
         for name, entry in resolved.entries.items():
-            item: dict[str, Any] = {"value": entry.value, "from": f"{entry.pos.file}:{entry.pos.line}",
-                                    "origin": resolved.origin(name)}
+            item: dict[str, Any] = {
+                "value": entry.value,
+                "from": f"{entry.pos.file}:{entry.pos.line}",
+                "origin": resolved.origin(name),
+            }
             for extra in ("source", "assumption", "note"):
                 if getattr(entry, extra):
                     item[extra] = getattr(entry, extra)
@@ -307,16 +346,28 @@ def history(program: str, marketplace: str | None, fmt: str, root: str) -> None:
     except PolicyError as e:
         _policy_error(e)
     if fmt == "json":
-        rows = [{"date": c.start, "marketplace": c.marketplace, "parameter": c.parameter, "old": c.old, "new": c.new,
-                 "from": f"{c.entry.pos.file}:{c.entry.pos.line}", "source": c.entry.source,
-                 "assumption": c.entry.assumption} for c in changes]
+        rows = [
+            {
+                "date": c.start,
+                "marketplace": c.marketplace,
+                "parameter": c.parameter,
+                "old": c.old,
+                "new": c.new,
+                "from": f"{c.entry.pos.file}:{c.entry.pos.line}",
+                "source": c.entry.source,
+                "assumption": c.entry.assumption,
+            }
+            for c in changes
+        ]
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     if not changes:
         click.echo(f"{program}: no dated changes")
     for c in changes:
-        click.echo(f"{c.start}  {c.marketplace:<4} {c.parameter}: {_short(c.old)} -> {_short(c.new)}"
-                   f"  ({c.entry.pos.file}:{c.entry.pos.line})")
+        click.echo(
+            f"{c.start}  {c.marketplace:<4} {c.parameter}: {_short(c.old)} -> {_short(c.new)}"
+            f"  ({c.entry.pos.file}:{c.entry.pos.line})"
+        )
 
 
 def _short(value: Any) -> str:
@@ -328,19 +379,53 @@ def _short(value: Any) -> str:
 @click.argument("target", metavar="PROGRAM.DECISION")
 @click.option("--marketplace", "-m", required=True, help="Marketplace id, e.g. us.")
 @click.option("--at", "at", metavar="DATE", help="Effective date (ISO, default: today in the marketplace's time zone).")
-@click.option("--input", "-i", "input_", required=True, type=click.File("r", encoding="utf-8"),
-              help="JSON object, or JSON Lines (one object per line) for a batch; - for standard input.")
+@click.option(
+    "--input",
+    "-i",
+    "input_",
+    required=True,
+    type=click.File("r", encoding="utf-8"),
+    help="JSON object, or JSON Lines (one object per line) for a batch; - for standard input.",
+)
 @click.option("--explain", is_flag=True, help="List every row tried and the parameters used, with file:line.")
-@click.option("--format", "fmt", type=click.Choice(("json", "text")), default="json", show_default=True,
-              help="text: for people (a single input); json: one object per input.")
-@click.option("--bundle", "bundle_file", metavar="FILE", help="Answer from this bundle (`policyctl bundle`), not from --root.")
-@click.option("--output", "-o", "output", metavar="FILE",
-              help="Answer a table (--input .parquet, .csv or .jsonl) into FILE (.parquet or .jsonl), row by row.")
-@click.option("--map", "maps", multiple=True, metavar="INPUT=COLUMN",
-              help="With --output: read INPUT from COLUMN (default: the column named like the input).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("json", "text")),
+    default="json",
+    show_default=True,
+    help="text: for people (a single input); json: one object per input.",
+)
+@click.option(
+    "--bundle", "bundle_file", metavar="FILE", help="Answer from this bundle (`policyctl bundle`), not from --root."
+)
+@click.option(
+    "--output",
+    "-o",
+    "output",
+    metavar="FILE",
+    help="Answer a table (--input .parquet, .csv or .jsonl) into FILE (.parquet or .jsonl), row by row.",
+)
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="INPUT=COLUMN",
+    help="With --output: read INPUT from COLUMN (default: the column named like the input).",
+)
 @bundle_root_option
-def decide(target: str, marketplace: str, at: str | None, input_: Any, explain: bool, fmt: str, bundle_file: str | None,
-           output: str | None, maps: tuple[str, ...], root: str) -> None:
+def decide(
+    target: str,
+    marketplace: str,
+    at: str | None,
+    input_: Any,
+    explain: bool,
+    fmt: str,
+    bundle_file: str | None,
+    output: str | None,
+    maps: tuple[str, ...],
+    root: str,
+) -> None:
     """Answer a decision from the policy data; prints one JSON result per input.
 
     With --output, the input is a table (Parquet, CSV with a header line, or JSON Lines) and every
@@ -350,8 +435,10 @@ def decide(target: str, marketplace: str, at: str | None, input_: Any, explain: 
     from engine.decisions.batch import run_decide
 
     if "." not in target:
-        _fail_usage(f"`{target}` is not PROGRAM.DECISION",
-                    "e.g. `policyctl decide returns.return_allowed -m us --input case.json`")
+        _fail_usage(
+            f"`{target}` is not PROGRAM.DECISION",
+            "e.g. `policyctl decide returns.return_allowed -m us --input case.json`",
+        )
     program, decision = target.split(".", 1)
     if output is not None or maps:
         _decide_table(program, decision, marketplace, _day(at), input_, output, maps, explain, bundle_file, root)
@@ -363,16 +450,28 @@ def decide(target: str, marketplace: str, at: str | None, input_: Any, explain: 
     sys.exit(1 if failed else 0)
 
 
-def _decide_table(program: str, decision: str, marketplace: str, at: str | None, input_: Any, output: str | None,
-                  maps: tuple[str, ...], explain: bool, bundle_file: str | None, root: str) -> NoReturn:
+def _decide_table(
+    program: str,
+    decision: str,
+    marketplace: str,
+    at: str | None,
+    input_: Any,
+    output: str | None,
+    maps: tuple[str, ...],
+    explain: bool,
+    bundle_file: str | None,
+    root: str,
+) -> NoReturn:
     """`decide --input TABLE --output FILE` (engine/commands/decide_table.py)."""
     from engine import PolicyError
 
     source = input_.name
     input_.close()  # opened by click as text; a table is read by pyarrow
     if output is None or source in ("-", "<stdin>") or explain:
-        _fail_usage("a table is answered from a file into a file, without --explain",
-                    "e.g. `policyctl decide PROGRAM.DECISION -m MP --input rows.parquet --output answers.parquet`")
+        _fail_usage(
+            "a table is answered from a file into a file, without --explain",
+            "e.g. `policyctl decide PROGRAM.DECISION -m MP --input rows.parquet --output answers.parquet`",
+        )
     given = {}
     for item in maps:
         name, sep, column = item.partition("=")
@@ -384,7 +483,10 @@ def _decide_table(program: str, decision: str, marketplace: str, at: str | None,
     except ImportError as e:
         _fail_usage(f"reading tables needs `{e.name}`", "install it with `pip install 'policyctl[data]'`")
     if decide_table.table_format(source) is None or decide_table.table_format(output) not in ("parquet", "jsonl"):
-        _fail_usage(f"cannot answer `{source}` into `{output}`", "the input is .parquet, .csv or .jsonl; the output .parquet or .jsonl")
+        _fail_usage(
+            f"cannot answer `{source}` into `{output}`",
+            "the input is .parquet, .csv or .jsonl; the output .parquet or .jsonl",
+        )
     repo = _open_bundle(bundle_file) if bundle_file else _repo_for_questions(root)
     try:
         ran = decide_table.run(repo, program, decision, marketplace, at, source, output, given)
@@ -448,25 +550,64 @@ def bundle_cmd(out: str, verify_file: str | None, root: str) -> None:
 
 
 @main.command("api")
-@click.option("--bundle", "bundle_file", metavar="FILE",
-              help="Serve this bundle, and swap in a new one when the file is replaced (polled, or on SIGHUP).")
+@click.option(
+    "--bundle",
+    "bundle_file",
+    metavar="FILE",
+    help="Serve this bundle, and swap in a new one when the file is replaced (polled, or on SIGHUP).",
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="Processes sharing the port (one per core).")
-@click.option("--poll", default=2.0, show_default=True, type=click.FloatRange(0), metavar="SECONDS",
-              help="How often to look for a new bundle file (0: only on SIGHUP).")
-@click.option("--max-body", default=1024 * 1024, show_default=True, type=click.IntRange(1), metavar="BYTES",
-              help="Largest body of one decision request (413 above).")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Processes sharing the port (one per core).",
+)
+@click.option(
+    "--poll",
+    default=2.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    metavar="SECONDS",
+    help="How often to look for a new bundle file (0: only on SIGHUP).",
+)
+@click.option(
+    "--max-body",
+    default=1024 * 1024,
+    show_default=True,
+    type=click.IntRange(1),
+    metavar="BYTES",
+    help="Largest body of one decision request (413 above).",
+)
 @click.option("--max-batch-body", default=64 * 1024 * 1024, show_default=True, type=click.IntRange(1), metavar="BYTES")
 @click.option("--max-batch-lines", default=100_000, show_default=True, type=click.IntRange(1), metavar="N")
-@click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(0.001), metavar="SECONDS",
-              help="Time for a request, from its first byte to its last answer.")
-@click.option("--access-log/--no-access-log", default=True, show_default=True,
-              help="One JSON line per request on standard error.")
+@click.option(
+    "--timeout",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(0.001),
+    metavar="SECONDS",
+    help="Time for a request, from its first byte to its last answer.",
+)
+@click.option(
+    "--access-log/--no-access-log", default=True, show_default=True, help="One JSON line per request on standard error."
+)
 @root_option
-def api_cmd(bundle_file: str | None, host: str, port: int, workers: int, poll: float, max_body: int,
-            max_batch_body: int, max_batch_lines: int, timeout: float, access_log: bool, root: str) -> None:
+def api_cmd(
+    bundle_file: str | None,
+    host: str,
+    port: int,
+    workers: int,
+    poll: float,
+    max_body: int,
+    max_batch_body: int,
+    max_batch_lines: int,
+    timeout: float,
+    access_log: bool,
+    root: str,
+) -> None:
     """Serve decisions over HTTP (POST /v1/decide/PROGRAM/DECISION) from a bundle or the repository.
 
     Stateless: run as many replicas as needed. Logs are JSON lines on standard error; GET /metrics
@@ -480,8 +621,16 @@ def api_cmd(bundle_file: str | None, host: str, port: int, workers: int, poll: f
         _fail_usage(f"the decision service needs `{e.name}`", "install it with `pip install 'policyctl[service]'`")
     if not bundle_file:
         _load_root(root)
-    options = server.Options(bundle_file, None if bundle_file else root, host, port, workers, poll,
-                             server.Limits(max_body, max_batch_body, max_batch_lines, timeout), access_log)
+    options = server.Options(
+        bundle_file,
+        None if bundle_file else root,
+        host,
+        port,
+        workers,
+        poll,
+        server.Limits(max_body, max_batch_body, max_batch_lines, timeout),
+        access_log,
+    )
     try:
         source = server.Source(options.bundle, options.root)
         source.load()
@@ -506,15 +655,29 @@ def _pages_problems(problems: list[Any], files: int) -> None:
 
 
 @main.command("build")
-@click.option("--out", metavar="DIR", callback=_out_callback,
-              help="Where the site goes [default: `out` in policyctl.toml, else generated_docs in the repository].")
-@click.option("--at", "at", metavar="DATE",
-              help="Build the pages as of DATE (ISO). Default: today in each marketplace's time zone.")
-@click.option("--check", is_flag=True,
-              help="Build in memory and compare with DIR: exit 1 listing stale, missing and leftover files.")
+@click.option(
+    "--out",
+    metavar="DIR",
+    callback=_out_callback,
+    help="Where the site goes [default: `out` in policyctl.toml, else generated_docs in the repository].",
+)
+@click.option(
+    "--at",
+    "at",
+    metavar="DATE",
+    help="Build the pages as of DATE (ISO). Default: today in each marketplace's time zone.",
+)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Build in memory and compare with DIR: exit 1 listing stale, missing and leftover files.",
+)
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
-@click.option("--strict", is_flag=True,
-              help="Refuse an incomplete translation even where a program says `translations: fallback` (for CI).")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Refuse an incomplete translation even where a program says `translations: fallback` (for CI).",
+)
 @root_option
 def build_cmd(out: str, at: str | None, check: bool, fmt: str, strict: bool, root: str) -> None:
     """Render every program's pages for every marketplace and language (Markdown and HTML).
@@ -552,40 +715,64 @@ def build_cmd(out: str, at: str | None, check: bool, fmt: str, strict: bool, roo
     if result.failure is not None:
         path, reason, partly = result.failure
         _say(f"policyctl: cannot write {path}: {reason}\n", err=True)
-        _say(f"policyctl: some files of {out} were replaced: build again to finish\n" if partly
-             else f"policyctl: {out} was left as it was\n", err=True)
+        _say(
+            f"policyctl: some files of {out} were replaced: build again to finish\n"
+            if partly
+            else f"policyctl: {out} was left as it was\n",
+            err=True,
+        )
         sys.exit(1)
     if not _console().quiet and result.others:
         shown = ", ".join(result.others[:3]) + (f" and {len(result.others) - 3} more" if len(result.others) > 3 else "")
         _say(f"  note: left alone, not written by policyctl: {shown}\n", err=True)
-    rendered = "" if result.rendered is None else f"; {result.rendered} of {result.pages} pages rendered" + (
-        ", the others unchanged" if result.rendered < result.pages else "")
+    rendered = (
+        ""
+        if result.rendered is None
+        else f"; {result.rendered} of {result.pages} pages rendered"
+        + (", the others unchanged" if result.rendered < result.pages else "")
+    )
     if check and result.differences:
         _say(report.text(result.differences, result.files), err=True)
         for reason in result.notes:
             _say(f"  note: {reason}\n", err=True)
         sys.exit(1)
     if result.written:
-        click.echo(f"wrote {out}: {result.pages} pages, {result.files} files "
-                   f"({result.changed} added, changed or removed{rendered})")
+        click.echo(
+            f"wrote {out}: {result.pages} pages, {result.files} files "
+            f"({result.changed} added, changed or removed{rendered})"
+        )
     else:
         click.echo(f"{out} is up to date ({result.pages} pages, {result.files} files{rendered})")
 
 
 def _build_json(result: Any) -> dict[str, Any]:
 
-    return {"out": result.out, "check": result.check, "ok": result.exit_code == 0,
-            "pages": result.pages, "files": result.files, "rendered": result.rendered,
-            "changed": result.changed, "written": result.written,
-            "problems": [p.to_json() for p in result.problems + result.differences + result.warnings],
-            "left_alone": result.others, "notes": result.notes,
-            "failure": None if result.failure is None else
-            {"path": result.failure[0], "reason": result.failure[1], "partly_written": result.failure[2]}}
+    return {
+        "out": result.out,
+        "check": result.check,
+        "ok": result.exit_code == 0,
+        "pages": result.pages,
+        "files": result.files,
+        "rendered": result.rendered,
+        "changed": result.changed,
+        "written": result.written,
+        "problems": [p.to_json() for p in result.problems + result.differences + result.warnings],
+        "left_alone": result.others,
+        "notes": result.notes,
+        "failure": None
+        if result.failure is None
+        else {"path": result.failure[0], "reason": result.failure[1], "partly_written": result.failure[2]},
+    }
 
 
 @main.command("serve")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
-              help="The port on 127.0.0.1 (0: any free one; the address is printed).")
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="The port on 127.0.0.1 (0: any free one; the address is printed).",
+)
 @click.option("--at", "at", metavar="DATE", help="Show the pages as of DATE (ISO); a page's `?at=DATE` overrides it.")
 @root_option
 def serve_cmd(port: int, at: str | None, root: str) -> None:
@@ -627,9 +814,11 @@ def _pages_domains(root: str, names: tuple[str, ...]) -> list[Any]:
         # the default layout is policyctl's own: its catalogs are not the repository's to rewrite
         plan.domains.pop(SITE_DOMAIN, None)
         if SITE_DOMAIN in names:
-            _fail_usage(f"{root} uses policyctl's default page layout, which has its own catalogs",
-                        f"to change or translate the layout, copy it into {os.path.join(root, SITE_DOMAIN)} "
-                        "(README: Customising the pages)")
+            _fail_usage(
+                f"{root} uses policyctl's default page layout, which has its own catalogs",
+                f"to change or translate the layout, copy it into {os.path.join(root, SITE_DOMAIN)} "
+                "(README: Customising the pages)",
+            )
     unknown = [n for n in names if n not in plan.domains]
     if unknown:
         _fail_usage(f"no pages for `{unknown[0]}`", f"known: {', '.join(sorted(plan.domains))}")
@@ -691,11 +880,26 @@ def i18n_check(names: tuple[str, ...], fmt: str, root: str) -> None:
     if result.usage is not None:
         _fail_usage(*result.usage)
     if fmt == "json":
-        _json({"ok": result.exit_code == 0, "files": result.files,
-               "problems": [p.to_json() for p in result.errors + result.problems],
-               "locales": [{"domain": domain, "locale": s.tag, "total": s.total, "translated": s.translated,
-                            "missing": s.missing, "fuzzy": s.fuzzy, "obsolete": s.obsolete,
-                            "percent": round(s.percent, 1)} for domain, s in result.stats]})
+        _json(
+            {
+                "ok": result.exit_code == 0,
+                "files": result.files,
+                "problems": [p.to_json() for p in result.errors + result.problems],
+                "locales": [
+                    {
+                        "domain": domain,
+                        "locale": s.tag,
+                        "total": s.total,
+                        "translated": s.translated,
+                        "missing": s.missing,
+                        "fuzzy": s.fuzzy,
+                        "obsolete": s.obsolete,
+                        "percent": round(s.percent, 1),
+                    }
+                    for domain, s in result.stats
+                ],
+            }
+        )
         sys.exit(result.exit_code)
     if result.errors:
         _say(report.text(result.errors, result.documents), err=True)
@@ -749,15 +953,27 @@ def cache_clear() -> None:
 @click.argument("path", required=False, type=click.Path())
 @paths_root_option
 @click.option("-k", "keyword", metavar="TEXT", help="Only cases whose name contains TEXT (case-insensitive).")
-@click.option("--junit", "junit_file", metavar="FILE", type=click.Path(dir_okay=False), help="Also write JUnit XML to FILE.")
+@click.option(
+    "--junit", "junit_file", metavar="FILE", type=click.Path(dir_okay=False), help="Also write JUnit XML to FILE."
+)
 @click.option("--coverage", is_flag=True, help="List every decision row and tier band no case exercises.")
 @click.option("--fail-under", type=click.FloatRange(0, 100), metavar="PCT", help="Fail when coverage is below PCT.")
 @click.option("--boundaries", is_flag=True, help="Also check every decision against its band tables at each band edge.")
 @click.option("-v", "--verbose", is_flag=True, help="Also list the tests that pass.")
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
 @click.option("--bundle", "bundle_file", metavar="FILE", help="Run the test cases a bundle holds, against the bundle.")
-def test_cmd(path: str | None, root: str, keyword: str | None, junit_file: str | None, coverage: bool,
-             fail_under: float | None, boundaries: bool, verbose: bool, fmt: str, bundle_file: str | None) -> None:
+def test_cmd(
+    path: str | None,
+    root: str,
+    keyword: str | None,
+    junit_file: str | None,
+    coverage: bool,
+    fail_under: float | None,
+    boundaries: bool,
+    verbose: bool,
+    fmt: str,
+    bundle_file: str | None,
+) -> None:
     """Run the test cases in tests/*.yaml (below PATH); the last line is `N passed, N failed`."""
     from engine import PolicyError
     from engine.commands.test import run, run_bundle
@@ -768,8 +984,9 @@ def test_cmd(path: str | None, root: str, keyword: str | None, junit_file: str |
     try:
         if bundle_file:
             if path or coverage or fail_under is not None or boundaries:
-                _fail_usage("--bundle runs the bundle's cases: PATH, --coverage, --fail-under and --boundaries "
-                            "need the sources")
+                _fail_usage(
+                    "--bundle runs the bundle's cases: PATH, --coverage, --fail-under and --boundaries need the sources"
+                )
             result = run_bundle(_open_bundle(bundle_file), keyword, junit_file, progress)
         else:
             result = run(root, path, keyword, coverage, fail_under, boundaries, junit_file, progress)
@@ -797,20 +1014,50 @@ def _test_json(result: Any) -> dict[str, Any]:
     def value(v: Any) -> Any:
         return None if v is MISSING else v
 
-    tests = [{"name": o.name, "kind": o.kind, "program": o.program, "decision": o.decision, "file": o.pos.file,
-              "line": o.pos.line, "passed": o.passed, "asked": o.context,
-              "mismatches": [{"output": m.key, "expected": value(m.expected), "actual": value(m.actual),
-                              "missing": m.actual is MISSING} for m in o.mismatches],
-              "problems": [p.to_json() for p in o.problems], "notes": list(o.notes)} for o in result.outcomes]
+    tests = [
+        {
+            "name": o.name,
+            "kind": o.kind,
+            "program": o.program,
+            "decision": o.decision,
+            "file": o.pos.file,
+            "line": o.pos.line,
+            "passed": o.passed,
+            "asked": o.context,
+            "mismatches": [
+                {
+                    "output": m.key,
+                    "expected": value(m.expected),
+                    "actual": value(m.actual),
+                    "missing": m.actual is MISSING,
+                }
+                for m in o.mismatches
+            ],
+            "problems": [p.to_json() for p in o.problems],
+            "notes": list(o.notes),
+        }
+        for o in result.outcomes
+    ]
     passed = sum(o.passed for o in result.outcomes)
-    body: dict[str, Any] = {"ok": result.exit_code == 0, "passed": passed, "failed": len(tests) - passed,
-                            "tests": tests, "problems": [p.to_json() for p in result.errors]}
+    body: dict[str, Any] = {
+        "ok": result.exit_code == 0,
+        "passed": passed,
+        "failed": len(tests) - passed,
+        "tests": tests,
+        "problems": [p.to_json() for p in result.errors],
+    }
     if result.coverage is not None:
         cov = result.coverage
-        body["coverage"] = {"percent": cov.percent, "fail_under": result.fail_under, "rows": list(cov.count("row")),
-                            "bands": list(cov.count("band")),
-                            "missing": [{"program": i.program, "kind": i.kind, "file": i.pos.file, "line": i.pos.line,
-                                         "what": i.label} for i in cov.missing]}
+        body["coverage"] = {
+            "percent": cov.percent,
+            "fail_under": result.fail_under,
+            "rows": list(cov.count("row")),
+            "bands": list(cov.count("band")),
+            "missing": [
+                {"program": i.program, "kind": i.kind, "file": i.pos.file, "line": i.pos.line, "what": i.label}
+                for i in cov.missing
+            ],
+        }
     return body
 
 
@@ -828,8 +1075,12 @@ def _write(file: str, text: str) -> None:
 @click.argument("new")
 @paths_root_option
 @click.option("--format", "fmt", type=click.Choice(("text", "markdown", "json")), default="text", show_default=True)
-@click.option("--exit-code", is_flag=True, help="Exit 1 when there are changes that matter (as `git diff --exit-code`).")
-@click.option("--at", "at", metavar="DATE", help="Compare answers on DATE too (default: today in each marketplace's time zone).")
+@click.option(
+    "--exit-code", is_flag=True, help="Exit 1 when there are changes that matter (as `git diff --exit-code`)."
+)
+@click.option(
+    "--at", "at", metavar="DATE", help="Compare answers on DATE too (default: today in each marketplace's time zone)."
+)
 def diff_cmd(old: str, new: str, root: str, fmt: str, exit_code: bool, at: str | None) -> None:
     """The changes that matter between OLD and NEW: policies folders, or git revisions (HEAD~1 HEAD)."""
     from engine import PolicyError
@@ -848,8 +1099,11 @@ def diff_cmd(old: str, new: str, root: str, fmt: str, exit_code: bool, at: str |
         for side, repo in zip(sides, repos):
             errors = [p for p in repo.problems if p.severity == "error"]
             if errors:
-                click.echo(f"policyctl: warning: {side.label} has {len(errors)} problem(s) (`policyctl validate`); "
-                           "the diff covers what could be read", err=True)
+                click.echo(
+                    f"policyctl: warning: {side.label} has {len(errors)} problem(s) (`policyctl validate`); "
+                    "the diff covers what could be read",
+                    err=True,
+                )
         result = policy_diff.compare(repos[0], repos[1], old, new, sides[0].show, sides[1].show, day)
     except PolicyError as e:
         _policy_error(e)
@@ -883,22 +1137,30 @@ def fmt_cmd(paths: tuple[str, ...], check: bool, show_diff: bool, root: str | No
         done = formatter.format_file(path)
         if done.problem is not None:
             failed += 1
-            click.echo(f"policyctl: {done.problem}" + (f"\n  hint: {done.problem.hint}" if done.problem.hint else ""), err=True)
+            click.echo(
+                f"policyctl: {done.problem}" + (f"\n  hint: {done.problem.hint}" if done.problem.hint else ""), err=True
+            )
             continue
         if not done.changed:
             continue
         changed += 1
         if show_diff:
-            click.echo("".join(difflib.unified_diff(done.original.splitlines(True), (done.text or "").splitlines(True),
-                                                    path, path)), nl=False)
+            click.echo(
+                "".join(
+                    difflib.unified_diff(done.original.splitlines(True), (done.text or "").splitlines(True), path, path)
+                ),
+                nl=False,
+            )
         if check:
             click.echo(f"would reformat {path}")
         else:
             _write(path, done.text or "")
             click.echo(f"reformatted {path}")
     verb = "would be reformatted" if check else "reformatted"
-    click.echo(f"{changed} file{'s' if changed != 1 else ''} {verb}, {len(files) - changed - failed} already formatted"
-               + (f", {failed} could not be read" if failed else ""))
+    click.echo(
+        f"{changed} file{'s' if changed != 1 else ''} {verb}, {len(files) - changed - failed} already formatted"
+        + (f", {failed} could not be read" if failed else "")
+    )
     sys.exit(1 if failed or (check and changed) else 0)
 
 
@@ -915,8 +1177,10 @@ def init_cmd(directory: str, no_build: bool) -> None:
 
     created = init(directory)
     if created.refused:
-        _fail_usage(f"{created.refused}: policyctl init writes only into an empty or new folder",
-                    "give a new folder, e.g. `policyctl init my-policies`")
+        _fail_usage(
+            f"{created.refused}: policyctl init writes only into an empty or new folder",
+            "give a new folder, e.g. `policyctl init my-policies`",
+        )
     click.echo(f"wrote {len(created.files)} files into {directory}")
     if not no_build:
         try:

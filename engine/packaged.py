@@ -10,7 +10,7 @@ importlib.resources; a source checkout or an editable install reads the sources 
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+from functools import cache
 
 ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
 CHECKOUT = os.path.dirname(ENGINE_DIR)
@@ -22,7 +22,7 @@ class NotShipped(RuntimeError):
     """The installation lacks a file the engine needs (a broken install, never bad input)."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def data_dir(name: str) -> str:
     """The folder of shipped data ``name`` ("schemas" or "site") on the file system."""
     from importlib.resources import files
@@ -36,8 +36,10 @@ def data_dir(name: str) -> str:
     source = os.path.join(CHECKOUT, SOURCES[name])
     if os.path.isdir(source) and os.path.isfile(os.path.join(CHECKOUT, "pyproject.toml")):
         return source
-    raise NotShipped(f"policyctl is installed without its {name} (looked in {shipped} and {source}): "
-                     "reinstall it from a wheel or a clone")
+    raise NotShipped(
+        f"policyctl is installed without its {name} (looked in {shipped} and {source}): "
+        "reinstall it from a wheel or a clone"
+    )
 
 
 def schema_dir() -> str:

@@ -16,15 +16,23 @@ Needs pyspark and pyarrow (the `spark` extra) and Java on the driver.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from engine.problems import PolicyError, Problem
 
 _WORKER: dict[str, Any] = {}  # per Python worker: the bundle last loaded, by revision
 
 
-def decide(df: Any, bundle_path: str, program: str, decision: str, marketplace: str, at: str | None = None,
-           columns: dict[str, str] | None = None) -> Any:
+def decide(
+    df: Any,
+    bundle_path: str,
+    program: str,
+    decision: str,
+    marketplace: str,
+    at: str | None = None,
+    columns: dict[str, str] | None = None,
+) -> Any:
     """``df`` with the decision's answer for every row (see the module's description).
 
     ``columns`` maps an input to a column when their names differ. PolicyError for a bundle that
@@ -43,7 +51,9 @@ def decide(df: Any, bundle_path: str, program: str, decision: str, marketplace: 
     arrow_in = to_arrow_schema(df.schema)
     mapping, wrong = tables.mapping(compiled.decision, list(arrow_in.names), columns or {})
     if wrong:
-        raise PolicyError([Problem("<dataframe>", 1, 1, "D004", wrong, "name the columns with `columns={input: column}`")], usage=True)
+        raise PolicyError(
+            [Problem("<dataframe>", 1, 1, "D004", wrong, "name the columns with `columns={input: column}`")], usage=True
+        )
     schema = from_arrow_schema(tables.output_schema(compiled.decision, arrow_in))
     shipped = df.sparkSession.sparkContext.broadcast(data)
     revision = loaded.revision
@@ -56,8 +66,16 @@ def decide(df: Any, bundle_path: str, program: str, decision: str, marketplace: 
     return df.mapInArrow(answer, schema)
 
 
-def _table(shipped: Any, revision: str, path: str, program: str, decision: str, marketplace: str, day: str,
-           mapping: dict[str, str]) -> Any:
+def _table(
+    shipped: Any,
+    revision: str,
+    path: str,
+    program: str,
+    decision: str,
+    marketplace: str,
+    day: str,
+    mapping: dict[str, str],
+) -> Any:
     """The decision bound to its parameters in this worker, loaded from the broadcast bytes once."""
     from engine.decisions import tables
     from engine.service.state import from_bytes

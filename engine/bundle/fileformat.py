@@ -65,8 +65,19 @@ def open_file(path: str) -> Opened:
         with open(path, "rb") as f:
             data = f.read()
     except OSError as e:
-        raise PolicyError([Problem(path, 1, 1, "B001", f"cannot read the bundle: {e.strerror or e}",
-                                   "give the path of a file made by `policyctl bundle`")], usage=True) from None
+        raise PolicyError(
+            [
+                Problem(
+                    path,
+                    1,
+                    1,
+                    "B001",
+                    f"cannot read the bundle: {e.strerror or e}",
+                    "give the path of a file made by `policyctl bundle`",
+                )
+            ],
+            usage=True,
+        ) from None
     return verify(path, data)
 
 
@@ -78,21 +89,36 @@ def verify(path: str, data: bytes) -> Opened:
     if not (isinstance(head, dict) and head.get("bundle") == MAGIC and isinstance(head.get("manifest"), dict)):
         raise _refuse(path, "B001", "not a policyctl bundle")
     if head.get("format") != FORMAT:
-        raise _refuse(path, "B004", f"bundle format {head.get('format')!r}; this policyctl reads format {FORMAT}",
-                      "make the bundle again with this version of policyctl")
+        raise _refuse(
+            path,
+            "B004",
+            f"bundle format {head.get('format')!r}; this policyctl reads format {FORMAT}",
+            "make the bundle again with this version of policyctl",
+        )
     stamp = _json(path, lines, 1)
     if not isinstance(stamp, dict) or stamp.get("sha256") != sha256(lines[0]):
-        raise _refuse(path, "B002", "the manifest does not match its digest: the bundle was changed after it was made", line=1)
+        raise _refuse(
+            path, "B002", "the manifest does not match its digest: the bundle was changed after it was made", line=1
+        )
     manifest = head["manifest"]
     signature = stamp.get("hmac-sha256")
     secret = key()
     if secret is not None:
         if not isinstance(signature, str):
-            raise _refuse(path, "B003", f"the bundle is not signed, and {KEY_VARIABLE} is set: only signed bundles are accepted",
-                          f"make it with {KEY_VARIABLE} set, or unset {KEY_VARIABLE}")
+            raise _refuse(
+                path,
+                "B003",
+                f"the bundle is not signed, and {KEY_VARIABLE} is set: only signed bundles are accepted",
+                f"make it with {KEY_VARIABLE} set, or unset {KEY_VARIABLE}",
+            )
         if not hmac.compare_digest(signature, hmac.new(secret, lines[0], hashlib.sha256).hexdigest()):
-            raise _refuse(path, "B003", "the signature does not match: the bundle was signed with another key, or changed",
-                          f"make it again with the key in {KEY_VARIABLE}", line=2)
+            raise _refuse(
+                path,
+                "B003",
+                "the signature does not match: the bundle was signed with another key, or changed",
+                f"make it again with the key in {KEY_VARIABLE}",
+                line=2,
+            )
     listed = manifest.get("sections")
     if not isinstance(listed, list) or len(listed) != len(lines) - 2:
         raise _refuse(path, "B002", "the bundle has sections its manifest does not list, or lacks some it lists")
@@ -100,8 +126,12 @@ def verify(path: str, data: bytes) -> Opened:
     for number, entry in enumerate(listed, 3):
         name, digest = entry if isinstance(entry, list) and len(entry) == 2 else (None, None)
         if sha256(lines[number - 1]) != digest:
-            raise _refuse(path, "B002", f"section `{name}` does not match its digest: the bundle was changed after it was made",
-                          line=number)
+            raise _refuse(
+                path,
+                "B002",
+                f"section `{name}` does not match its digest: the bundle was changed after it was made",
+                line=number,
+            )
         sections[str(name)] = _json(path, lines, number - 1)
     return Opened(manifest, sections, isinstance(signature, str), secret is not None)
 
@@ -112,8 +142,14 @@ def _json(path: str, lines: list[bytes], index: int) -> Any:
     try:
         return json.loads(lines[index])
     except (ValueError, RecursionError):
-        raise _refuse(path, "B001" if index == 0 else "B002", "not a policyctl bundle" if index == 0
-                      else "a line is not valid JSON: the bundle was changed after it was made", line=index + 1) from None
+        raise _refuse(
+            path,
+            "B001" if index == 0 else "B002",
+            "not a policyctl bundle"
+            if index == 0
+            else "a line is not valid JSON: the bundle was changed after it was made",
+            line=index + 1,
+        ) from None
 
 
 def _refuse(path: str, code: str, message: str, hint: str = "", line: int = 1) -> PolicyError:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import ast
 import datetime as _dt
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from engine.bundle import fileformat
 from engine.decisions.compile import CompiledDecision, DecisionResult, _Out, _Row
@@ -53,8 +54,12 @@ class Bundle:
         self._programs: dict[str, Any] = sections["programs"]
         self._decisions: dict[str, dict[str, Any]] = sections["decisions"]
         self._tests: list[dict[str, Any]] = sections["tests"]
-        self.marketplaces = {k: Marketplace(k, v["country"], v["currency"], v["time_zone"], tuple(v["locales"]),
-                                            _pos(v["pos"]), v.get("site")) for k, v in sections["marketplaces"].items()}
+        self.marketplaces = {
+            k: Marketplace(
+                k, v["country"], v["currency"], v["time_zone"], tuple(v["locales"]), _pos(v["pos"]), v.get("site")
+            )
+            for k, v in sections["marketplaces"].items()
+        }
         self._compiled: dict[tuple[str, str], CompiledDecision] = {}
         self._resolved: dict[tuple[str, str, str], Resolved] = {}
         self._params: dict[tuple[str, str, str], dict[str, Any]] = {}
@@ -81,7 +86,9 @@ class Bundle:
         if found is None:
             data = self._decisions[self._program(program)].get(decision)
             if data is None:
-                raise PolicyError([_usage(f"`{program}` has no decision `{decision}`", self._decisions[program])], usage=True)
+                raise PolicyError(
+                    [_usage(f"`{program}` has no decision `{decision}`", self._decisions[program])], usage=True
+                )
             found = self._compiled[key] = self._build(program, decision, data)
         return found
 
@@ -93,8 +100,15 @@ class Bundle:
     def _periods(self, program: str, marketplace: str) -> list[dict[str, Any]]:
         periods = self._programs[self._program(program)]["marketplaces"].get(marketplace)
         if periods is None or marketplace not in self.marketplaces:
-            raise PolicyError([_usage(f"`{program}` is not offered in marketplace `{marketplace}`",
-                                      self._programs[program]["marketplaces"])], usage=True)
+            raise PolicyError(
+                [
+                    _usage(
+                        f"`{program}` is not offered in marketplace `{marketplace}`",
+                        self._programs[program]["marketplaces"],
+                    )
+                ],
+                usage=True,
+            )
         return periods  # type: ignore[no-any-return]
 
     def resolve(self, program: str, marketplace: str, at: str | None = None) -> Resolved:
@@ -110,8 +124,14 @@ class Bundle:
                 period = candidate
         sources = period["sources"]
         entries = {n: Entry(v, None, Pos(*sources[n][:3])) for n, v in period["values"].items()}
-        found = Resolved(program, self.marketplaces[marketplace], day, period["values"], entries,
-                         {n: s[3] for n, s in sources.items()})
+        found = Resolved(
+            program,
+            self.marketplaces[marketplace],
+            day,
+            period["values"],
+            entries,
+            {n: s[3] for n, s in sources.items()},
+        )
         if len(self._resolved) < 4096:
             self._resolved[key] = found
         return found
@@ -124,16 +144,24 @@ class Bundle:
         if found is None:
             resolved = self.resolve(program, marketplace, at)
             periods = self._periods(program, marketplace)
-            lines = {name: ((None, periods[0]["values"][name]),
-                            *((p["from"], p["values"][name]) for p in periods[1:]))
-                     for name in periods[0]["values"]}
+            lines = {
+                name: ((None, periods[0]["values"][name]), *((p["from"], p["values"][name]) for p in periods[1:]))
+                for name in periods[0]["values"]
+            }
             found = {**resolved.values, ZONE_KEY: resolved.marketplace.time_zone, LINES_KEY: lines}
             if len(self._params) < 4096:
                 self._params[key] = found
         return found
 
-    def decide(self, program: str, decision: str, inputs: dict[str, Any], marketplace: str,
-               at: str | None = None, validate: bool = True) -> DecisionResult:
+    def decide(
+        self,
+        program: str,
+        decision: str,
+        inputs: dict[str, Any],
+        marketplace: str,
+        at: str | None = None,
+        validate: bool = True,
+    ) -> DecisionResult:
         """Answer one decision, as ``Repository.decide``: input problems come back in the result."""
         compiled = self.compiled(program, decision)
         resolved = self.resolve(program, marketplace, at)
@@ -144,8 +172,21 @@ class Bundle:
 
     def cases(self, keyword: str | None = None) -> list[TestCase]:
         """The policy test cases the bundle was made with (``policyctl test --bundle``)."""
-        found = [TestCase(c["name"], c["program"], c["decision"], c["marketplace"], c["at"], c["input"], c["expect"],
-                          _pos(c["pos"]), c["example"], c["description"]) for c in self._tests]
+        found = [
+            TestCase(
+                c["name"],
+                c["program"],
+                c["decision"],
+                c["marketplace"],
+                c["at"],
+                c["input"],
+                c["expect"],
+                _pos(c["pos"]),
+                c["example"],
+                c["description"],
+            )
+            for c in self._tests
+        ]
         return [c for c in found if not keyword or keyword.lower() in c.name.lower()]
 
     # -- building a decision ------------------------------------------------------------------------
@@ -159,8 +200,18 @@ class Bundle:
             return _decision(program, name, data)
         except (KeyError, TypeError, ValueError, IndexError, SyntaxError, _Unsafe) as e:
             detail = f": {e}" if isinstance(e, _Unsafe) else ""
-            raise PolicyError([Problem(self.path, 1, 1, "B004", f"decision `{program}.{name}` cannot be read from this "
-                                       f"bundle{detail}", "make the bundle again with this version of policyctl")]) from None
+            raise PolicyError(
+                [
+                    Problem(
+                        self.path,
+                        1,
+                        1,
+                        "B004",
+                        f"decision `{program}.{name}` cannot be read from this bundle{detail}",
+                        "make the bundle again with this version of policyctl",
+                    )
+                ]
+            ) from None
 
 
 def load_bundle(path: str) -> Bundle:
@@ -169,19 +220,36 @@ def load_bundle(path: str) -> Bundle:
     try:
         return Bundle(path, opened)
     except (KeyError, TypeError, ValueError, AttributeError):
-        raise PolicyError([Problem(path, 1, 1, "B004", "the bundle's sections are not what this policyctl expects",
-                                   "make the bundle again with this version of policyctl")]) from None
+        raise PolicyError(
+            [
+                Problem(
+                    path,
+                    1,
+                    1,
+                    "B004",
+                    "the bundle's sections are not what this policyctl expects",
+                    "make the bundle again with this version of policyctl",
+                )
+            ]
+        ) from None
 
 
 # -- from data to a compiled decision -------------------------------------------------------------------
+
 
 def _pos(value: list[Any]) -> Pos:
     return Pos(str(value[0]), int(value[1]), int(value[2]))
 
 
 def _checked(data: dict[str, Any]) -> Checked:
-    return Checked(Expr(data["source"], _pos(data["pos"])), data["python"], frozenset(data["names"]),
-                   frozenset(data["params"]), bool(data["uses_at"]), frozenset(data["inputs_tested"]))
+    return Checked(
+        Expr(data["source"], _pos(data["pos"])),
+        data["python"],
+        frozenset(data["names"]),
+        frozenset(data["params"]),
+        bool(data["uses_at"]),
+        frozenset(data["inputs_tested"]),
+    )
 
 
 def _outs(data: list[Any]) -> tuple[_Out, ...]:
@@ -198,12 +266,28 @@ def _decision(program: str, name: str, data: dict[str, Any]) -> CompiledDecision
     for r in data["rules"]:
         when = None if r["when"] is None else _checked(r["when"])
         outs = _outs(r["then"])
-        rows.append(_Row(Rule(r["id"], None if when is None else when.expr, _then(outs), r["reason"], _pos(r["pos"])), when, outs))
+        rows.append(
+            _Row(
+                Rule(r["id"], None if when is None else when.expr, _then(outs), r["reason"], _pos(r["pos"])), when, outs
+            )
+        )
     default = None if data["default"] is None else _outs(data["default"])
-    decision = Decision(name, program, data["title"], data["description"], data["inputs"], tuple(data["required"]),
-                        {n: c.expr for n, c in lets}, data["hit"], tuple(row.rule for row in rows),
-                        None if default is None else _then(default), data["outputs"], data["file"], _pos(data["pos"]),
-                        data.get("aggregate"))
+    decision = Decision(
+        name,
+        program,
+        data["title"],
+        data["description"],
+        data["inputs"],
+        tuple(data["required"]),
+        {n: c.expr for n, c in lets},
+        data["hit"],
+        tuple(row.rule for row in rows),
+        None if default is None else _then(default),
+        data["outputs"],
+        data["file"],
+        _pos(data["pos"]),
+        data.get("aggregate"),
+    )
     constants = dict(data["constants"])
     known = set(RUNTIME) | set(constants) | _TRUSTED
     _check_code(data["python"], "exec", known)
@@ -224,16 +308,59 @@ class _Loaded(CompiledDecision):
 
 # -- the generated code holds only what the decision compiler emits ---------------------------------------
 
+
 class _Unsafe(Exception):
     pass
 
 
 _TRUSTED = {"_new", "_DR", "_self", "_failed", "_Error"}
-_NODES = (ast.Module, ast.Expression, ast.FunctionDef, ast.arguments, ast.arg, ast.Try, ast.ExceptHandler, ast.If,
-          ast.Return, ast.Assign, ast.Expr, ast.Name, ast.Load, ast.Store, ast.Constant, ast.Call, ast.Attribute,
-          ast.Subscript, ast.Slice, ast.Tuple, ast.List, ast.Dict, ast.Compare, ast.BoolOp, ast.And, ast.Or,
-          ast.UnaryOp, ast.Not, ast.USub, ast.UAdd, ast.BinOp, ast.Sub, ast.Div, ast.FloorDiv, ast.IfExp,
-          ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn, ast.Is, ast.IsNot)
+_NODES = (
+    ast.Module,
+    ast.Expression,
+    ast.FunctionDef,
+    ast.arguments,
+    ast.arg,
+    ast.Try,
+    ast.ExceptHandler,
+    ast.If,
+    ast.Return,
+    ast.Assign,
+    ast.Expr,
+    ast.Name,
+    ast.Load,
+    ast.Store,
+    ast.Constant,
+    ast.Call,
+    ast.Attribute,
+    ast.Subscript,
+    ast.Slice,
+    ast.Tuple,
+    ast.List,
+    ast.Dict,
+    ast.Compare,
+    ast.BoolOp,
+    ast.And,
+    ast.Or,
+    ast.UnaryOp,
+    ast.Not,
+    ast.USub,
+    ast.UAdd,
+    ast.BinOp,
+    ast.Sub,
+    ast.Div,
+    ast.FloorDiv,
+    ast.IfExp,
+    ast.Eq,
+    ast.NotEq,
+    ast.Lt,
+    ast.LtE,
+    ast.Gt,
+    ast.GtE,
+    ast.In,
+    ast.NotIn,
+    ast.Is,
+    ast.IsNot,
+)
 _ATTRIBUTES = {("inputs", "get"), ("hits", "append")}  # the only methods generated code calls
 _FUNCTIONS = {"_evaluate", "_decide", "_row"}
 
@@ -248,7 +375,9 @@ def _check_code(source: str, mode: str, known: set[str] | None = None) -> None:
     for node in ast.walk(tree):
         if not isinstance(node, _NODES):
             raise _Unsafe(f"generated code holds `{type(node).__name__}`, which the decision compiler never writes")
-        if isinstance(node, ast.Attribute) and not (isinstance(node.value, ast.Name) and (node.value.id, node.attr) in _ATTRIBUTES):
+        if isinstance(node, ast.Attribute) and not (
+            isinstance(node.value, ast.Name) and (node.value.id, node.attr) in _ATTRIBUTES
+        ):
             raise _Unsafe("generated code reads an attribute")
         if isinstance(node, ast.FunctionDef) and (node.name not in _FUNCTIONS or node.decorator_list or mode != "exec"):
             raise _Unsafe(f"generated code defines `{node.name}`")
@@ -260,20 +389,30 @@ def _check_code(source: str, mode: str, known: set[str] | None = None) -> None:
     if known is None:
         return
     for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-            if node.id not in bound and not node.id.startswith("v_") and node.id not in known:
-                raise _Unsafe(f"generated code calls `{node.id.removeprefix('_h_').removeprefix('_f_')}`, "
-                              "which this policyctl does not have")
+        if (
+            isinstance(node, ast.Name)
+            and isinstance(node.ctx, ast.Load)
+            and node.id not in bound
+            and not node.id.startswith("v_")
+            and node.id not in known
+        ):
+            raise _Unsafe(
+                f"generated code calls `{node.id.removeprefix('_h_').removeprefix('_f_')}`, "
+                "which this policyctl does not have"
+            )
 
 
 # -- small things Repository has too -------------------------------------------------------------------
+
 
 def _check_date(day: str) -> str:
     try:
         return _dt.date.fromisoformat(day).isoformat()
     except (TypeError, ValueError):
-        raise PolicyError([Problem("<command line>", 1, 1, "L004", f"`{day}` is not a date",
-                                   "write an ISO date such as 2024-03-01")], usage=True) from None
+        raise PolicyError(
+            [Problem("<command line>", 1, 1, "L004", f"`{day}` is not a date", "write an ISO date such as 2024-03-01")],
+            usage=True,
+        ) from None
 
 
 def _usage(message: str, known: Iterable[str]) -> Problem:

@@ -29,8 +29,12 @@ def make(repo: Any) -> bytes:
         ("decisions", {p.id: {d: _decision(repo, p, d) for d in sorted(p.decisions)} for p in programs}),
         ("tests", [_case(c) for p in programs for c in sorted(p.tests, key=lambda c: (c.pos.file, c.pos.line))]),
     ]
-    manifest = {"engine": _engine(), "python": ".".join(map(str, sys.version_info[:2])),
-                "dependencies": _dependencies(), "sources": sources(repo.root)}
+    manifest = {
+        "engine": _engine(),
+        "python": ".".join(map(str, sys.version_info[:2])),
+        "dependencies": _dependencies(),
+        "sources": sources(repo.root),
+    }
     return fileformat.seal(manifest, sections)
 
 
@@ -72,13 +76,23 @@ def _pos(pos: Pos) -> list[Any]:
 
 
 def _marketplace(mp: Any) -> dict[str, Any]:
-    return {"country": mp.country, "currency": mp.currency, "time_zone": mp.time_zone, "locales": list(mp.locales),
-            "site": mp.site, "pos": _pos(mp.pos)}
+    return {
+        "country": mp.country,
+        "currency": mp.currency,
+        "time_zone": mp.time_zone,
+        "locales": list(mp.locales),
+        "site": mp.site,
+        "pos": _pos(mp.pos),
+    }
 
 
 def _program(repo: Any, prog: Program) -> dict[str, Any]:
-    return {"title": prog.title, "names": prog.names, "pos": _pos(prog.pos),
-            "marketplaces": {mp: _periods(repo, prog, mp) for mp in prog.marketplaces if mp in repo.marketplaces}}
+    return {
+        "title": prog.title,
+        "names": prog.names,
+        "pos": _pos(prog.pos),
+        "marketplaces": {mp: _periods(repo, prog, mp) for mp in prog.marketplaces if mp in repo.marketplaces},
+    }
 
 
 def _periods(repo: Any, prog: Program, mp: str) -> list[dict[str, Any]]:
@@ -87,15 +101,26 @@ def _periods(repo: Any, prog: Program, mp: str) -> list[dict[str, Any]]:
     periods = []
     for start in [None, *starts]:
         resolved = repo.resolve(prog.id, mp, start or "0001-01-01")
-        periods.append({"from": start, "values": resolved.values,
-                        "sources": {n: [*_pos(e.pos), resolved.origin(n)] for n, e in resolved.entries.items()}})
+        periods.append(
+            {
+                "from": start,
+                "values": resolved.values,
+                "sources": {n: [*_pos(e.pos), resolved.origin(n)] for n, e in resolved.entries.items()},
+            }
+        )
     return periods
 
 
 def _expr(checked: Any) -> dict[str, Any]:
-    return {"source": checked.expr.source, "pos": _pos(checked.expr.pos), "python": checked.python,
-            "names": sorted(checked.names), "params": sorted(checked.params), "uses_at": checked.uses_at,
-            "inputs_tested": sorted(checked.inputs_tested)}
+    return {
+        "source": checked.expr.source,
+        "pos": _pos(checked.expr.pos),
+        "python": checked.python,
+        "names": sorted(checked.names),
+        "params": sorted(checked.params),
+        "uses_at": checked.uses_at,
+        "inputs_tested": sorted(checked.inputs_tested),
+    }
 
 
 def _outs(outs: Any) -> list[Any]:
@@ -107,20 +132,43 @@ def _decision(repo: Any, prog: Program, name: str) -> dict[str, Any]:
     d: Decision = compiled.decision
     lets = dict(compiled._lets)  # every `let` compiled: a repository with errors is never bundled
     return {
-        "title": d.title, "description": d.description, "inputs": d.inputs, "required": list(d.required),
-        "hit": d.hit, "aggregate": d.aggregate, "outputs": d.outputs, "file": d.file, "pos": _pos(d.pos),
+        "title": d.title,
+        "description": d.description,
+        "inputs": d.inputs,
+        "required": list(d.required),
+        "hit": d.hit,
+        "aggregate": d.aggregate,
+        "outputs": d.outputs,
+        "file": d.file,
+        "pos": _pos(d.pos),
         "let": [[n, _expr(lets[n])] for n in d.let],
-        "rules": [{"id": row.rule.id, "reason": row.rule.reason, "pos": _pos(row.rule.pos),
-                   "when": None if row.when is None else _expr(row.when), "then": _outs(row.outputs)}
-                  for row in compiled._rows],
+        "rules": [
+            {
+                "id": row.rule.id,
+                "reason": row.rule.reason,
+                "pos": _pos(row.rule.pos),
+                "when": None if row.when is None else _expr(row.when),
+                "then": _outs(row.outputs),
+            }
+            for row in compiled._rows
+        ],
         "default": None if compiled._default is None else _outs(compiled._default),
-        "python": compiled.source, "python_rows": compiled.row_source,
+        "python": compiled.source,
+        "python_rows": compiled.row_source,
         "constants": compiled.constants,
     }
 
 
 def _case(case: TestCase) -> dict[str, Any]:
-    return {"name": case.name, "program": case.program, "decision": case.decision, "marketplace": case.marketplace,
-            "at": case.at, "input": case.input, "expect": case.expect, "pos": _pos(case.pos),
-            "example": case.example, "description": case.description}
-
+    return {
+        "name": case.name,
+        "program": case.program,
+        "decision": case.decision,
+        "marketplace": case.marketplace,
+        "at": case.at,
+        "input": case.input,
+        "expect": case.expect,
+        "pos": _pos(case.pos),
+        "example": case.example,
+        "description": case.description,
+    }

@@ -22,8 +22,8 @@ import marshal
 import os
 from typing import Any
 
-from engine.source.loader import Document, Path, decode, load_bytes, load_file, read_bytes
 from engine.problems import Pos, Problem
+from engine.source.loader import Document, Path, decode, load_bytes, load_file, read_bytes
 
 _VERSION = "2"  # 2: near positions and a blob of all of them
 _MAX_PACK = 256 * 1024 * 1024  # bytes of a pack worth writing
@@ -81,15 +81,21 @@ class Pack:
             text, problem = decode(raw, path)
             if problem is None and text is not None:
                 self.used[path] = entry
-                return PackedDocument(path, entry[1], entry[2], entry[3], entry[4],
-                                      [Problem(*p) for p in entry[5]], text)
+                return PackedDocument(
+                    path, entry[1], entry[2], entry[3], entry[4], [Problem(*p) for p in entry[5]], text
+                )
         doc = load_bytes(raw, path)
         if doc.text:
             positions, key_positions = self._share(doc.positions), self._share(doc.key_positions)
             doc.positions, doc.key_positions = positions, key_positions
-            self.used[path] = (raw, doc.data, _near(positions), _near(key_positions),
-                               marshal.dumps((positions, key_positions)),
-                               [(p.file, p.line, p.col, p.code, p.message, p.hint, p.severity) for p in doc.problems])
+            self.used[path] = (
+                raw,
+                doc.data,
+                _near(positions),
+                _near(key_positions),
+                marshal.dumps((positions, key_positions)),
+                [(p.file, p.line, p.col, p.code, p.message, p.hint, p.severity) for p in doc.problems],
+            )
             self.changed = True
         return doc
 
@@ -124,6 +130,7 @@ class Pack:
 # ones, or `positions` itself, is wanted: reading the pack then builds ~25 dict entries per file
 # instead of ~220 (the largest part of reading it) and memory holds only those.
 
+
 def _is_near(path: Path) -> bool:
     """Which paths the near positions cover, all of them: for such a path, absent there means
     absent from the document (any other path is looked up in the whole set)."""
@@ -142,10 +149,18 @@ class PackedDocument(Document):
     """A document read from the pack: the same values and answers as the parsed one; its full
     positions are decoded from the blob on first use (see ``_is_near``)."""
 
-    __slots__ = ("near", "near_keys", "blob")
+    __slots__ = ("blob", "near", "near_keys")
 
-    def __init__(self, path: str, data: Any, near: dict[Any, tuple[int, int]],
-                 near_keys: dict[Any, tuple[int, int]], blob: bytes, problems: list[Problem], text: str) -> None:
+    def __init__(
+        self,
+        path: str,
+        data: Any,
+        near: dict[Any, tuple[int, int]],
+        near_keys: dict[Any, tuple[int, int]],
+        blob: bytes,
+        problems: list[Problem],
+        text: str,
+    ) -> None:
         Document.__init__(self, path, data, None, None, problems, text)  # type: ignore[arg-type]
         self.near, self.near_keys, self.blob = near, near_keys, blob
 

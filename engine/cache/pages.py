@@ -106,10 +106,12 @@ def page_keys(repo: Repository, work: Plan, at: str | None) -> tuple[list[str], 
     from engine.model.clock import today
     from engine.packaged import site_dir
 
-    world = _digest(_engine_stamp(), _files_digest(site_dir(repo.root), skip="locales"),
-                    sorted((m.id, m.country, m.currency, m.time_zone, m.locales, m.site)
-                           for m in repo.marketplaces.values()),
-                    sorted((pid, p.names, p.marketplaces) for pid, p in repo.programs.items()))
+    world = _digest(
+        _engine_stamp(),
+        _files_digest(site_dir(repo.root), skip="locales"),
+        sorted((m.id, m.country, m.currency, m.time_zone, m.locales, m.site) for m in repo.marketplaces.values()),
+        sorted((pid, p.names, p.marketplaces) for pid, p in repo.programs.items()),
+    )
     programs: dict[str, bytes] = {}
     site_catalogs: dict[str, bytes] = {}
     catalogs: dict[tuple[str, str], bytes] = {}
@@ -128,8 +130,12 @@ def page_keys(repo: Repository, work: Plan, at: str | None) -> tuple[list[str], 
         program = repo.programs[pid]
         mine = programs.get(pid)
         if mine is None:
-            mine = programs[pid] = _digest(program.dir, _text(repo, program.pos.file), sorted(program.decisions),
-                                           _files_digest(os.path.join(program.dir, "pages")))
+            mine = programs[pid] = _digest(
+                program.dir,
+                _text(repo, program.pos.file),
+                sorted(program.decisions),
+                _files_digest(os.path.join(program.dir, "pages")),
+            )
         catalog = catalogs.get((pid, tag))
         if catalog is None:
             if tag not in site_catalogs:
@@ -141,20 +147,41 @@ def page_keys(repo: Repository, work: Plan, at: str | None) -> tuple[list[str], 
             if day is None:
                 day = days[mp_id] = at or today(repo.marketplaces[mp_id].time_zone)
             overlay = program.overlays.get(mp_id)
-            examples = [(c.decision, c.at, c.input, c.expect, c.name) for c in program.tests
-                        if c.example and c.marketplace == mp_id]
+            examples = [
+                (c.decision, c.at, c.input, c.expect, c.name)
+                for c in program.tests
+                if c.example and c.marketplace == mp_id
+            ]
             # a past edition is rendered for its own day; every edition links all the others
             market = markets[(pid, mp_id, job.edition)] = _digest(
-                mp_id, overlay and _text(repo, overlay.pos.file), examples,
+                mp_id,
+                overlay and _text(repo, overlay.pos.file),
+                examples,
                 work.effective(repo, pid, mp_id, job.edition.day if job.edition else day),
-                job.edition, work.editions.get((pid, mp_id)))
+                job.edition,
+                work.editions.get((pid, mp_id)),
+            )
         here = links.get((mp_id, tag))
         if here is None:
-            here = links[(mp_id, tag)] = _digest(mp_id, tag, sorted((p, other.path("md"))
-                                                                    for p, other in firsts.get((mp_id, tag), {}).items()))
-        keys.append(hashlib.blake2b(b"".join((world, mine, catalog, market, pages[(pid, page.id)], here,
-                                              repr((page.template, page.marketplaces)).encode())),
-                                    digest_size=16).hexdigest())
+            here = links[(mp_id, tag)] = _digest(
+                mp_id, tag, sorted((p, other.path("md")) for p, other in firsts.get((mp_id, tag), {}).items())
+            )
+        keys.append(
+            hashlib.blake2b(
+                b"".join(
+                    (
+                        world,
+                        mine,
+                        catalog,
+                        market,
+                        pages[(pid, page.id)],
+                        here,
+                        repr((page.template, page.marketplaces)).encode(),
+                    )
+                ),
+                digest_size=16,
+            ).hexdigest()
+        )
     return keys, world
 
 
@@ -225,8 +252,9 @@ class PageCache:
             return None
         return str(entry[1])
 
-    def save(self, records: dict[str, tuple[str, str, tuple[str, ...]]], files: dict[str, bytes],
-             kept: set[str]) -> None:
+    def save(
+        self, records: dict[str, tuple[str, str, tuple[str, ...]]], files: dict[str, bytes], kept: set[str]
+    ) -> None:
         """Remember what is now on disk. ``records`` maps a name (a page's Markdown path) to (key,
         title, its files); ``files`` holds the bytes of the files this build made; those in ``kept``
         were left untouched, so what was stored for them still holds."""

@@ -7,8 +7,8 @@ folders are refused, which files may be replaced or removed) are engine.site.own
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from engine.problems import Problem
 
@@ -38,9 +38,15 @@ class BuildResult:
         return 1 if self.problems or self.failure or (self.check and self.differences) else 0
 
 
-def build(root: str, out: str, at: str | None = None, check: bool = False,
-          progress: Callable[[int, int], None] | None = None,
-          languages: tuple[str, ...] | None = None, strict: bool = False) -> BuildResult:
+def build(
+    root: str,
+    out: str,
+    at: str | None = None,
+    check: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    languages: tuple[str, ...] | None = None,
+    strict: bool = False,
+) -> BuildResult:
     """Build the pages of the policies folder ``root`` into ``out`` (or, with ``check``, only
     compare); ``languages``: publish only these (policyctl.toml), else every marketplace's;
     ``strict``: an incomplete translation fails even where a program allows the English fallback.
@@ -79,8 +85,10 @@ def build(root: str, out: str, at: str | None = None, check: bool = False,
     elif survey.conflicts:
         first = os.path.join(out, survey.conflicts[0])
         more = f" (and {len(survey.conflicts) - 1} more)" if len(survey.conflicts) > 1 else ""
-        result.refused = (f"`{first}`{more} is there, policyctl did not write it, and the build would replace it",
-                          "move it away, or build into another folder")
+        result.refused = (
+            f"`{first}`{more} is there, policyctl did not write it, and the build would replace it",
+            "move it away, or build into another folder",
+        )
         return result
     elif differences:
         try:

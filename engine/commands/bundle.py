@@ -72,8 +72,13 @@ def verify(path: str) -> Verified:
         return Verified(e.problems, [])
     m: dict[str, Any] = bundle.manifest
     decisions = sum(len(bundle.decisions(p)) for p in bundle.programs)
-    signature = ("signed, signature verified" if bundle.signature_checked else
-                 f"signed (set {fileformat.KEY_VARIABLE} to check the signature)" if bundle.signed else "not signed")
+    signature = (
+        "signed, signature verified"
+        if bundle.signature_checked
+        else f"signed (set {fileformat.KEY_VARIABLE} to check the signature)"
+        if bundle.signed
+        else "not signed"
+    )
     summary = [
         f"programs: {', '.join(bundle.programs)}; {decisions} decisions; {len(bundle.cases())} test cases",
         f"made by policyctl {m['engine']['version']} (engine {m['engine']['sources']}) on Python {m['python']}; "

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from engine.problems import Problem
 
@@ -27,8 +28,16 @@ def table_format(path: str) -> str | None:
     return FORMATS.get(os.path.splitext(path)[1].lower())
 
 
-def run(repo: Any, program: str, decision: str, marketplace: str, at: str | None, source: str, out: str,
-        given: dict[str, str]) -> Ran:
+def run(
+    repo: Any,
+    program: str,
+    decision: str,
+    marketplace: str,
+    at: str | None,
+    source: str,
+    out: str,
+    given: dict[str, str],
+) -> Ran:
     """Answer every row of ``source`` into ``out``; PolicyError for an unknown program, decision or
     marketplace. The output is written next to its name and renamed into place when complete."""
     import pyarrow as pa
@@ -39,12 +48,24 @@ def run(repo: Any, program: str, decision: str, marketplace: str, at: str | None
     resolved = repo.resolve(program, marketplace, at)
     kind_in, kind_out = table_format(source), table_format(out)
     if kind_in is None or kind_out not in ("parquet", "jsonl"):
-        return Ran(usage=f"cannot read `{source}` or write `{out}`: the input is .parquet, .csv or .jsonl, the output .parquet or .jsonl")
+        return Ran(
+            usage=f"cannot read `{source}` or write `{out}`: the input is .parquet, .csv or .jsonl, the output .parquet or .jsonl"
+        )
     try:
         schema, batches = _reader(kind_in, source, tables.string_inputs(compiled.decision))
     except (OSError, pa.ArrowException) as e:
-        return Ran(problems=[Problem(source, 1, 1, "D004", f"cannot read the table: {_reason(e)}",
-                                    "give a Parquet file, a CSV file with a header line, or JSON Lines")])
+        return Ran(
+            problems=[
+                Problem(
+                    source,
+                    1,
+                    1,
+                    "D004",
+                    f"cannot read the table: {_reason(e)}",
+                    "give a Parquet file, a CSV file with a header line, or JSON Lines",
+                )
+            ]
+        )
     columns, wrong = tables.mapping(compiled.decision, schema.names, given)
     if wrong:
         return Ran(usage=wrong)
@@ -69,8 +90,16 @@ def run(repo: Any, program: str, decision: str, marketplace: str, at: str | None
         os.replace(staged, out)
     except pa.ArrowException as e:  # a later batch that cannot be read (a CSV cell of another type)
         _remove(staged)
-        ran.problems.append(Problem(source, ran.rows + 1, 1, "D004", f"cannot read the table after row {ran.rows}: {_reason(e)}",
-                                    "give every row the same columns and types; --map names the columns to use"))
+        ran.problems.append(
+            Problem(
+                source,
+                ran.rows + 1,
+                1,
+                "D004",
+                f"cannot read the table after row {ran.rows}: {_reason(e)}",
+                "give every row the same columns and types; --map names the columns to use",
+            )
+        )
     except BaseException:
         _remove(staged)
         raise
@@ -90,9 +119,13 @@ def _reader(kind: str, path: str, strings: list[str]) -> tuple[Any, Iterator[Any
     if kind == "csv":
         import pyarrow.csv as pcsv
 
-        reader = pcsv.open_csv(path, read_options=pcsv.ReadOptions(block_size=1 << 20),
-                               convert_options=pcsv.ConvertOptions(column_types={n: pa.string() for n in strings},
-                                                                           strings_can_be_null=True))  # an empty cell: no input
+        reader = pcsv.open_csv(
+            path,
+            read_options=pcsv.ReadOptions(block_size=1 << 20),
+            convert_options=pcsv.ConvertOptions(
+                column_types={n: pa.string() for n in strings}, strings_can_be_null=True
+            ),
+        )  # an empty cell: no input
         return reader.schema, iter(reader)
     import pyarrow.json as pjson
 
@@ -100,7 +133,9 @@ def _reader(kind: str, path: str, strings: list[str]) -> tuple[Any, Iterator[Any
         head = f.readline()
     names = list(json.loads(head)) if head.strip() else []
     explicit = pa.schema([(n, pa.string()) for n in strings if n in names])
-    table = pjson.read_json(path, parse_options=pjson.ParseOptions(explicit_schema=explicit, unexpected_field_behavior="infer"))
+    table = pjson.read_json(
+        path, parse_options=pjson.ParseOptions(explicit_schema=explicit, unexpected_field_behavior="infer")
+    )
     return table.schema, iter(table.to_batches(ROWS_PER_BATCH))
 
 

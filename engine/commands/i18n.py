@@ -26,8 +26,7 @@ class I18nCheck:
         return 2 if self.usage is not None else 1 if self.errors or self.problems else 0
 
 
-def check(root: str, names: tuple[str, ...] | list[str] = (),
-          languages: tuple[str, ...] | None = None) -> I18nCheck:
+def check(root: str, names: tuple[str, ...] | list[str] = (), languages: tuple[str, ...] | None = None) -> I18nCheck:
     """Check the catalogs of the domains ``names`` (default: all) in the published ``languages``
     (policyctl.toml; default: every marketplace's). Raises engine.PolicyError when ``root`` cannot
     be loaded at all."""

@@ -36,7 +36,7 @@ def _starter_files() -> list[tuple[str, str]]:
         for name in sorted(files):
             source = os.path.join(folder, name)
             rel = os.path.relpath(source, start).split(os.sep)
-            found.append((source, "/".join("." + p[len(DOT):] if p.startswith(DOT) else p for p in rel)))
+            found.append((source, "/".join("." + p[len(DOT) :] if p.startswith(DOT) else p for p in rel)))
     schemas = packaged.schema_dir()
     found += [(os.path.join(schemas, n), f"schemas/{n}") for n in sorted(os.listdir(schemas)) if n.endswith(".json")]
     return sorted(found, key=lambda pair: pair[1])

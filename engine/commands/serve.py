@@ -32,7 +32,9 @@ WATCH_START_S = 10  # at most this long to wait for the watcher before serving a
 _META_CSP = re.compile(r'<meta\s+http-equiv="Content-Security-Policy"\s+content="([^"]*)"\s*/?>\s*', re.I)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # The published pages' own policy when their layout states none: no scripts, no external anything.
-DEFAULT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'"
+DEFAULT_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'"
+)
 
 
 @dataclass
@@ -109,7 +111,7 @@ class Preview:
             return 200, "html", _bare_page(), errors
         if path in ("", "index.html"):
             return 200, "html", self._index(state), errors
-        stem, dot, ext = path.rpartition(".")
+        stem, _dot, ext = path.rpartition(".")
         job = next((j for j in state.work.jobs if j.path("md")[:-3] == stem), None)
         if job is None or ext not in ("html", "md"):
             return 404, "text", f"no page {path}: see the list at /\n", errors
@@ -117,9 +119,20 @@ class Preview:
         if key not in state.pages:
             try:
                 state.pages[key] = site.render_one(state.repo, state.work, state.sources, job, at, state.renderers)
-            except Exception as e:  # noqa: BLE001 — a preview must stay up and say what went wrong
-                state.pages[key] = ({}, [Problem(job.page.template, 1, 1, "G001", f"the page could not be rendered: {e}",
-                                                 "run `policyctl build` to see the problem on its own")])
+            except Exception as e:
+                state.pages[key] = (
+                    {},
+                    [
+                        Problem(
+                            job.page.template,
+                            1,
+                            1,
+                            "G001",
+                            f"the page could not be rendered: {e}",
+                            "run `policyctl build` to see the problem on its own",
+                        )
+                    ],
+                )
         files, problems = state.pages[key]
         every = sorted(set(errors) | set(problems), key=Problem.sort_key)
         if ext == "md":
@@ -135,16 +148,19 @@ class Preview:
         from engine.site.html import Layout
 
         jobs = sorted(state.work.jobs, key=lambda j: (j.page.program, j.page.id, j.marketplace, j.locale))
-        layout = Layout(site.site_dir(state.repo)).use(Translator(state.work.domains[SITE], l10n.SOURCE_LOCALE,
-                                                                  state.sources[SITE]))
+        layout = Layout(site.site_dir(state.repo)).use(
+            Translator(state.work.domains[SITE], l10n.SOURCE_LOCALE, state.sources[SITE])
+        )
         return layout.index(site.index_view(state.repo, jobs, []))
 
 
 def _bare_page() -> str:
     """The page shown when the page itself cannot be made: only the problems (added by the overlay)."""
-    return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>policyctl serve</title></head>'
-            "<body><main><h1>The page cannot be shown</h1><p>Fix the problems listed here; "
-            "the page reloads by itself.</p></main></body></html>\n")
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>policyctl serve</title></head>'
+        "<body><main><h1>The page cannot be shown</h1><p>Fix the problems listed here; "
+        "the page reloads by itself.</p></main></body></html>\n"
+    )
 
 
 def overlay(problems: list[Problem]) -> str:
@@ -152,31 +168,38 @@ def overlay(problems: list[Problem]) -> str:
     if not problems:
         return ""
     items = "".join(
-        f'<li><code>{html.escape(f"{p.file}:{p.line}:{p.col}")}</code> {html.escape(p.severity)}[{html.escape(p.code)}]: '
+        f"<li><code>{html.escape(f'{p.file}:{p.line}:{p.col}')}</code> {html.escape(p.severity)}[{html.escape(p.code)}]: "
         f"{html.escape(p.message)}" + (f"<br><small>hint: {html.escape(p.hint)}</small>" if p.hint else "") + "</li>"
-        for p in problems)
+        for p in problems
+    )
     count = f"{len(problems)} problem" + ("" if len(problems) == 1 else "s")
-    return (f'<aside id="policyctl-problems" role="alert"><strong>policyctl serve: {count}</strong>'
-            f"<ol>{items}</ol></aside>\n")
+    return (
+        f'<aside id="policyctl-problems" role="alert"><strong>policyctl serve: {count}</strong>'
+        f"<ol>{items}</ol></aside>\n"
+    )
 
 
-_OVERLAY_STYLE = ("#policyctl-problems{position:fixed;inset:0 0 auto 0;max-height:60vh;overflow:auto;z-index:2147483647;"
-                  "margin:0;padding:.75rem 1rem;background:#fff4f4;color:#5a0000;border-bottom:3px solid #c00;"
-                  "font:14px/1.4 ui-monospace,monospace;overflow-wrap:anywhere}"
-                  "#policyctl-problems ol{margin:.25rem 0 0;padding-left:1.5rem}")
+_OVERLAY_STYLE = (
+    "#policyctl-problems{position:fixed;inset:0 0 auto 0;max-height:60vh;overflow:auto;z-index:2147483647;"
+    "margin:0;padding:.75rem 1rem;background:#fff4f4;color:#5a0000;border-bottom:3px solid #c00;"
+    "font:14px/1.4 ui-monospace,monospace;overflow-wrap:anywhere}"
+    "#policyctl-problems ol{margin:.25rem 0 0;padding-left:1.5rem}"
+)
 
 
 def _script(generation: int) -> str:
     # Polls instead of holding a connection (SSE) open: the server is a plain threading HTTP server
     # and a page left open for a day should not keep a thread. `?at=` is carried to the links
     # between pages so that switching language or marketplace keeps the date being previewed.
-    return ("(function(){var g=%d,q=location.search;"
-            "if(q){document.querySelectorAll('a[href]').forEach(function(a){var h=a.getAttribute('href');"
-            "if(h&&!/^[a-z]+:|^\\/\\/|^#|\\?/i.test(h)){a.setAttribute('href',h+q);}});}"
-            "function poll(){fetch('%s',{cache:'no-store'}).then(function(r){return r.json();})"
-            ".then(function(d){if(d.generation!==g){location.reload();}else{setTimeout(poll,%d);}})"
-            ".catch(function(){setTimeout(poll,1000);});}"
-            "setTimeout(poll,%d);})();" % (generation, VERSION_PATH, POLL_MS, POLL_MS))
+    return (
+        "(function(){var g=%d,q=location.search;"
+        "if(q){document.querySelectorAll('a[href]').forEach(function(a){var h=a.getAttribute('href');"
+        "if(h&&!/^[a-z]+:|^\\/\\/|^#|\\?/i.test(h)){a.setAttribute('href',h+q);}});}"
+        "function poll(){fetch('%s',{cache:'no-store'}).then(function(r){return r.json();})"
+        ".then(function(d){if(d.generation!==g){location.reload();}else{setTimeout(poll,%d);}})"
+        ".catch(function(){setTimeout(poll,1000);});}"
+        "setTimeout(poll,%d);})();" % (generation, VERSION_PATH, POLL_MS, POLL_MS)
+    )
 
 
 def served_html(page: str, problems: list[Problem], generation: int) -> tuple[str, str]:
@@ -190,7 +213,7 @@ def served_html(page: str, problems: list[Problem], generation: int) -> tuple[st
     found = _META_CSP.search(page)
     policy = html.unescape(found.group(1)) if found else DEFAULT_POLICY
     if found:
-        page = page[:found.start()] + page[found.end():]
+        page = page[: found.start()] + page[found.end() :]
     directives = {}
     for part in policy.split(";"):
         words = part.split()
@@ -202,8 +225,10 @@ def served_html(page: str, problems: list[Problem], generation: int) -> tuple[st
     if "'unsafe-inline'" not in style:  # a nonce would switch 'unsafe-inline' off, so add it only when absent
         directives["style-src"] = [w for w in style if w != "'none'"] + [f"'nonce-{nonce}'"]
     header = "; ".join(" ".join([name] + values) for name, values in directives.items())
-    extra = (f'<style nonce="{nonce}">{_OVERLAY_STYLE}</style>\n{overlay(problems)}'
-             f'<script nonce="{nonce}">{_script(generation)}</script>\n')
+    extra = (
+        f'<style nonce="{nonce}">{_OVERLAY_STYLE}</style>\n{overlay(problems)}'
+        f'<script nonce="{nonce}">{_script(generation)}</script>\n'
+    )
     at = page.rfind("</body>")
     page = page + extra if at < 0 else page[:at] + extra + page[at:]
     return page, header
@@ -216,7 +241,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # quiet: the terminal shows problems, not requests
         pass
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         url = urllib.parse.urlsplit(self.path)
         if url.path == VERSION_PATH:
             self._send(200, "application/json", json.dumps({"generation": self.preview.generation}).encode(), {})
@@ -230,8 +255,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         status, kind, body, problems = self.preview.page(urllib.parse.unquote(url.path).lstrip("/"), at)
         if kind == "html":
             page, policy = served_html(body, problems, generation)
-            self._send(status, "text/html; charset=utf-8", page.encode("utf-8"),
-                       {"Content-Security-Policy": policy})
+            self._send(status, "text/html; charset=utf-8", page.encode("utf-8"), {"Content-Security-Policy": policy})
         elif kind == "markdown":
             self._send(status, "text/markdown; charset=utf-8", body.encode("utf-8"), {})
         else:
@@ -272,8 +296,15 @@ class Server:
 
         # yield_on_timeout: an empty batch every rust_timeout ms says the watcher is running; until
         # then a change would go unnoticed, so the server says it is ready only after the first one
-        for changes in watch(self.preview.root, stop_event=self._stop, debounce=100, step=50, rust_timeout=100,
-                             yield_on_timeout=True, raise_interrupt=False):
+        for changes in watch(
+            self.preview.root,
+            stop_event=self._stop,
+            debounce=100,
+            step=50,
+            rust_timeout=100,
+            yield_on_timeout=True,
+            raise_interrupt=False,
+        ):
             self.watching.set()
             if changes:
                 self.preview.changed()

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from engine.problems import Problem
 
@@ -76,9 +77,16 @@ def junit_target(file: str, root: str) -> tuple[str, str] | None:
     return None
 
 
-def run(root: str, path: str | None = None, keyword: str | None = None, coverage: bool = False,
-        fail_under: float | None = None, boundaries: bool = False, junit: str | None = None,
-        progress: Callable[[int, int], None] | None = None) -> TestRun:
+def run(
+    root: str,
+    path: str | None = None,
+    keyword: str | None = None,
+    coverage: bool = False,
+    fail_under: float | None = None,
+    boundaries: bool = False,
+    junit: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> TestRun:
     """Run the cases below ``path`` (or every case of ``root``); with ``junit``, also write the
     JUnit report there. Raises engine.PolicyError when the repository cannot be loaded at all."""
     from engine import load
@@ -95,8 +103,9 @@ def run(root: str, path: str | None = None, keyword: str | None = None, coverage
         if refused is not None:
             return TestRun(usage=refused)
     repo = load(found)
-    out = TestRun(errors=[p for p in repo.problems if p.severity == "error"], files=len(repo.documents),
-                  fail_under=fail_under)
+    out = TestRun(
+        errors=[p for p in repo.problems if p.severity == "error"], files=len(repo.documents), fail_under=fail_under
+    )
     selected = testing.cases(repo, path, keyword)
     if keyword and not selected:
         return TestRun(usage=_no_match(keyword))
@@ -133,8 +142,12 @@ def _write_junit(out: TestRun, junit: str | None) -> None:
         out.usage = (f"cannot write {junit}: {e.strerror or e}", "give a file in a folder you can write")
 
 
-def run_bundle(bundle: Any, keyword: str | None = None, junit: str | None = None,
-               progress: Callable[[int, int], None] | None = None) -> TestRun:
+def run_bundle(
+    bundle: Any,
+    keyword: str | None = None,
+    junit: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> TestRun:
     """Run the cases a loaded bundle (engine.load_bundle) holds, against the bundle."""
     from engine.policytests import cases as testing
 

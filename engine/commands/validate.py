@@ -6,8 +6,8 @@ import os
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from engine.source import layout
 from engine.problems import Problem
+from engine.source import layout
 
 
 @dataclass
@@ -62,8 +62,9 @@ def validate(paths: list[str], evidence: str = "warning") -> Outcome:
     for path in loose:
         out.files += 1
         if not path.endswith(layout.YAML_SUFFIXES):
-            out.problems.append(Problem(path, 1, 1, "L004", "not a YAML file policyctl can check",
-                                        "give .yaml files or folders"))
+            out.problems.append(
+                Problem(path, 1, 1, "L004", "not a YAML file policyctl can check", "give .yaml files or folders")
+            )
             continue
         _, doc, _ = read(None, path)
         out.sources[doc.path] = doc.text
@@ -94,6 +95,8 @@ def _check_template(path: str) -> list[Problem]:
 
 
 def _not_yaml(files: set[str]) -> list[Problem]:
-    return [p for f in sorted(files) if f.endswith(".j2") for p in _check_template(os.path.relpath(f))] + \
-        [Problem(os.path.relpath(f), 1, 1, "L004", "not a YAML file policyctl can check", "give .yaml files or folders")
-         for f in sorted(files) if not f.endswith(layout.YAML_SUFFIXES + (".j2",))]
+    return [p for f in sorted(files) if f.endswith(".j2") for p in _check_template(os.path.relpath(f))] + [
+        Problem(os.path.relpath(f), 1, 1, "L004", "not a YAML file policyctl can check", "give .yaml files or folders")
+        for f in sorted(files)
+        if not f.endswith(layout.YAML_SUFFIXES + (".j2",))
+    ]

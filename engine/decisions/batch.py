@@ -21,8 +21,17 @@ MAX_ANSWER = 5_000_000
 _LINE_ENDS = frozenset(("", "\n", "\r\n"))
 
 
-def run_decide(repo: Any, program: str, decision: str, marketplace: str, at: str | None,
-               source: TextIO, out: TextIO, explain: bool = False, fmt: str = "json") -> bool:
+def run_decide(
+    repo: Any,
+    program: str,
+    decision: str,
+    marketplace: str,
+    at: str | None,
+    source: TextIO,
+    out: TextIO,
+    explain: bool = False,
+    fmt: str = "json",
+) -> bool:
     """Answer every input in ``source``; returns True when any input failed."""
     compiled = repo.compiled(program, decision)  # `repo`: a Repository, or a Bundle
     resolved = repo.resolve(program, marketplace, at)  # `at` or today in the marketplace's time zone
@@ -44,8 +53,13 @@ def run_decide(repo: Any, program: str, decision: str, marketplace: str, at: str
             if "\\u" in text:
                 _check_unicode(inputs)
         except (ValueError, RecursionError, UnicodeEncodeError) as e:  # ValueError: also a 5,000-digit number
-            _write_problem(out, _not_json(name, getattr(e, "lineno", 1), e,
-                                          "give one JSON object, or one object per line (JSON Lines)"), indent=2)
+            _write_problem(
+                out,
+                _not_json(
+                    name, getattr(e, "lineno", 1), e, "give one JSON object, or one object per line (JSON Lines)"
+                ),
+                indent=2,
+            )
             return True
         result = compiled.decide(inputs, params, day, Pos(name))
         body = _explained(result, resolved) if explain else result.to_json()
@@ -62,8 +76,17 @@ def run_decide(repo: Any, program: str, decision: str, marketplace: str, at: str
     return _stream(compiled, params, day, resolved, name, (first, rest), source, out, explain)
 
 
-def _stream(compiled: Any, params: dict[str, Any], day: str, resolved: Any, name: str, head: tuple[str, str],
-            source: TextIO, out: TextIO, explain: bool) -> bool:
+def _stream(
+    compiled: Any,
+    params: dict[str, Any],
+    day: str,
+    resolved: Any,
+    name: str,
+    head: tuple[str, str],
+    source: TextIO,
+    out: TextIO,
+    explain: bool,
+) -> bool:
     decoder = json.JSONDecoder()
     decode, scan = decoder.decode, decoder.scan_once
     encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
@@ -207,24 +230,50 @@ def _not_json(name: str, line: int, e: Exception, hint: str) -> Problem:
     if isinstance(e, RecursionError):
         return Problem(name, line, 1, "D004", "not valid JSON here: nested too deeply", hint)
     if isinstance(e, ValueError) and not isinstance(e, UnicodeError):  # int() refuses more than 4,300 digits
-        return Problem(name, line, 1, "D004", "a number has more digits than any input needs (the limit is 4,300)", hint)
-    return Problem(name, line, 1, "D004", "not Unicode text: a lone surrogate (`\\ud800`-`\\udfff`) escaped in a string",
-                   "escape characters beyond U+FFFF as a surrogate pair, or write them as UTF-8")
+        return Problem(
+            name, line, 1, "D004", "a number has more digits than any input needs (the limit is 4,300)", hint
+        )
+    return Problem(
+        name,
+        line,
+        1,
+        "D004",
+        "not Unicode text: a lone surrogate (`\\ud800`-`\\udfff`) escaped in a string",
+        "escape characters beyond U+FFFF as a surrogate pair, or write them as UTF-8",
+    )
 
 
 def _not_finite(name: str, line: int) -> Problem:
-    return Problem(name, line, 1, "D005", "an output is not a finite number (NaN or infinity is not JSON)",
-                   "check the expression that computes it, e.g. a division by a very small number")
+    return Problem(
+        name,
+        line,
+        1,
+        "D005",
+        "an output is not a finite number (NaN or infinity is not JSON)",
+        "check the expression that computes it, e.g. a division by a very small number",
+    )
 
 
 def _too_large(name: str, line: int, size: int) -> Problem:
-    return Problem(name, line, 1, "D005", f"the answer is {size:,} characters of JSON, over the limit of {MAX_ANSWER:,}",
-                   "check the outputs that repeat or join large values")
+    return Problem(
+        name,
+        line,
+        1,
+        "D005",
+        f"the answer is {size:,} characters of JSON, over the limit of {MAX_ANSWER:,}",
+        "check the outputs that repeat or join large values",
+    )
 
 
 def _not_text(name: str, line: int, e: UnicodeDecodeError) -> Problem:
-    return Problem(name, line, 1, "D004", f"the input is not UTF-8 text (byte 0x{e.object[e.start]:02x})",
-                   "save the input as UTF-8")
+    return Problem(
+        name,
+        line,
+        1,
+        "D004",
+        f"the input is not UTF-8 text (byte 0x{e.object[e.start]:02x})",
+        "save the input as UTF-8",
+    )
 
 
 def _explained(result: Any, resolved: Any) -> dict[str, Any]:
@@ -238,7 +287,8 @@ def _explained(result: Any, resolved: Any) -> dict[str, Any]:
     body: dict[str, Any] = {**result.explain().to_json(), **when}
     body["params"] = {
         key: {"value": value, "from": _where(resolved.entries[key].pos), "origin": resolved.origin(key)}
-        for key, value in body["params"].items() if key in resolved.entries
+        for key, value in body["params"].items()
+        if key in resolved.entries
     }
     return body
 

@@ -28,16 +28,18 @@ import copy
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple
 
-from engine.decisions.pycode import Checked, build, literal, local, standalone
 from engine.decisions import runtime
-from engine.decisions.runtime import EvalError
 from engine.decisions.inputs import InputChecker
+from engine.decisions.pycode import Checked, build, literal, local, standalone
+from engine.decisions.runtime import EvalError
 from engine.model.policy import Decision, Expr, Rule
 from engine.problems import Pos, Problem
 
+_INPUT = Pos("<input>")  # where input problems are, when the caller names no place
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 
 
@@ -121,7 +123,10 @@ class Explanation:
     params: dict[str, Any]  # parameters read, by name; the caller attaches provenance
 
     def to_json(self) -> dict[str, Any]:
-        rows = [{"id": r.id, "at": f"{r.pos.file}:{r.pos.line}", "when": r.condition, "matched": r.matched} for r in self.rows]
+        rows = [
+            {"id": r.id, "at": f"{r.pos.file}:{r.pos.line}", "when": r.condition, "matched": r.matched}
+            for r in self.rows
+        ]
         return {**self.result.to_json(), "rows": rows, "let": self.lets, "params": self.params}
 
 
@@ -144,9 +149,16 @@ class _Row:
 class CompiledDecision:
     """A checked decision, ready to answer. Build it with ``compile_decision``."""
 
-    def __init__(self, decision: Decision, lets: list[tuple[str, Checked]], rows: list[_Row],
-                 default: tuple[_Out, ...] | None, source: str, constants: dict[str, Any],
-                 row_source: str | None = None) -> None:
+    def __init__(
+        self,
+        decision: Decision,
+        lets: list[tuple[str, Checked]],
+        rows: list[_Row],
+        default: tuple[_Out, ...] | None,
+        source: str,
+        constants: dict[str, Any],
+        row_source: str | None = None,
+    ) -> None:
         self.decision = decision
         self.source = source  # the generated Python, for `--debug`, for reading and for bundles
         self.constants = constants  # values the generated Python names (`_k0`...): they have no literal form
@@ -158,8 +170,12 @@ class CompiledDecision:
             self.evaluate = self._fast  # type: ignore[method-assign]  # same contract, one call less
         self.row_source = row_source  # `row_of`'s generated Python, for reading
         if row_source is not None:
-            self.row_of = build("_row", row_source.splitlines(), f"<decision {decision.id}, rows>",  # type: ignore[method-assign]
-                                {**constants, "_Error": Exception})
+            self.row_of = build(
+                "_row",
+                row_source.splitlines(),
+                f"<decision {decision.id}, rows>",  # type: ignore[method-assign]
+                {**constants, "_Error": Exception},
+            )
         self._lets = lets
         self._lazy = _Lazy(lets)
         self._explainers: dict[Checked, Callable[..., Any]] = {}  # built on first use: most runs never explain
@@ -189,7 +205,7 @@ class CompiledDecision:
         """
         try:
             hits, outputs = self._fast(inputs, params, at)
-        except Exception as error:  # noqa: BLE001 - any failure of policy code becomes a D005, located below
+        except Exception as error:
             return self._failed(inputs, params, at, error)
         return self._combine(hits, outputs, (self, inputs, params, at))
 
@@ -206,31 +222,53 @@ class CompiledDecision:
             return self._collected([], [], replay)
         return DecisionResult(d, outputs or {}, (), (), outputs is not None, (), replay)
 
-    def _answer(self, hits: list[int], outputs: dict[str, Any], replay: tuple[Any, ...] | None,
-                problems: tuple[Problem, ...] = ()) -> DecisionResult:
+    def _answer(
+        self,
+        hits: list[int],
+        outputs: dict[str, Any],
+        replay: tuple[Any, ...] | None,
+        problems: tuple[Problem, ...] = (),
+    ) -> DecisionResult:
         rules = [self._rows[i].rule for i in hits]
-        return DecisionResult(self.decision.id, outputs, tuple(r.id for r in rules), tuple(r.reason for r in rules),
-                              False, problems, replay)
+        return DecisionResult(
+            self.decision.id,
+            outputs,
+            tuple(r.id for r in rules),
+            tuple(r.reason for r in rules),
+            False,
+            problems,
+            replay,
+        )
 
     def _collected(self, hits: list[int], outputs: list[dict[str, Any]], replay: tuple[Any, ...]) -> DecisionResult:
         try:
             return self._answer(hits, self._collect(outputs), replay)
         except EvalError as error:  # `sum` of texts, say: the policy's error, reported as data
-            problem = Problem.at(self.decision.pos, "D005", f"`aggregate` failed: {error}",
-                                 "aggregate booleans with any/all and numbers with sum/min/max")
+            problem = Problem.at(
+                self.decision.pos,
+                "D005",
+                f"`aggregate` failed: {error}",
+                "aggregate booleans with any/all and numbers with sum/min/max",
+            )
             return self._answer(hits, {}, replay, (problem,))
 
     def _collect(self, outputs: list[dict[str, Any]]) -> dict[str, Any]:
         how = self.decision.aggregate or {}
         names = [n for n in self.output_names if n in how or any(n in o for o in outputs)]
-        return {n: _aggregate(how[n], [o[n] for o in outputs if n in o]) if n in how else [o.get(n) for o in outputs]
-                for n in names}
+        return {
+            n: _aggregate(how[n], [o[n] for o in outputs if n in o]) if n in how else [o.get(n) for o in outputs]
+            for n in names
+        }
 
     def _conflict(self, hits: list[int]) -> Problem:
         rules = [self._rows[i].rule for i in hits]
         named = " and ".join(f"`{r.id}` (line {r.pos.line})" for r in rules)
-        return Problem.at(rules[-1].pos, "D001", f"rows {named} all match, but the table is `unique`",
-                          "make the conditions exclusive, or use `hit: first`")
+        return Problem.at(
+            rules[-1].pos,
+            "D001",
+            f"rows {named} all match, but the table is `unique`",
+            "make the conditions exclusive, or use `hit: first`",
+        )
 
     def _failed(self, inputs: Any, params: dict[str, Any], at: str, error: Exception) -> DecisionResult:
         result = self.explain(inputs, params, at).result
@@ -246,12 +284,12 @@ class CompiledDecision:
         """Messages like "/units: expected integer, got string `"ten"`"; empty when the inputs fit."""
         return self._inputs.check(inputs)
 
-    def decide(self, inputs: Any, params: dict[str, Any], at: str, where: Pos = Pos("<input>")) -> DecisionResult:
+    def decide(self, inputs: Any, params: dict[str, Any], at: str, where: Pos = _INPUT) -> DecisionResult:
         """Validate the inputs (D004 problems at ``where``), then evaluate."""
         messages = self.validate_inputs(inputs)
         return self.invalid(inputs, messages, where) if messages else self.evaluate(inputs, params, at)
 
-    def invalid(self, inputs: Any, messages: list[str], where: Pos = Pos("<input>")) -> DecisionResult:
+    def invalid(self, inputs: Any, messages: list[str], where: Pos = _INPUT) -> DecisionResult:
         """The result for inputs that failed ``validate_inputs``: one D004 problem per message."""
         problems = tuple(Problem.at(where, "D004", m, "see the decision's `inputs`") for m in messages)
         return DecisionResult(self.decision.id, {}, (), (), False, problems)
@@ -359,7 +397,7 @@ class _Trace:
         self.read |= checked.params
         try:
             return self.c._explainer(checked)(self.inputs, self.params, self.at, self.env)
-        except Exception as e:  # noqa: BLE001 - reported as data
+        except Exception as e:
             return Problem.at(checked.expr.pos, "D005", f"{where}: `{checked.expr.source}` failed: {describe(e)}")
 
     def _fail(self, problem: Problem, hits: list[int]) -> DecisionResult:
@@ -398,8 +436,16 @@ def describe(error: BaseException) -> str:
     if isinstance(error, RecursionError):
         return "too deeply nested"
     text = str(error)
-    for python, ours in (("NoneType", "none"), ("int", "number"), ("float", "number"), ("str", "string"),
-                         ("dict", "mapping"), ("list", "list"), ("tuple", "list"), ("bool", "boolean")):
+    for python, ours in (
+        ("NoneType", "none"),
+        ("int", "number"),
+        ("float", "number"),
+        ("str", "string"),
+        ("dict", "mapping"),
+        ("list", "list"),
+        ("tuple", "list"),
+        ("bool", "boolean"),
+    ):
         text = text.replace(f"'{python}'", ours)
     text = re.sub(r"^'([^']+)' not supported", r"`\1` is not supported", text)
     return text.replace("instances of ", "").replace("operand type(s) for ", "operand types for ")
@@ -427,18 +473,28 @@ def compile_decision(decision: Decision, param_names: set[str]) -> tuple[Compile
         return None, problems
     constants: dict[str, Any] = {}
     source = _generate(decision, lets, rows, default, never, constants)
-    row_source = _generate(decision, lets, rows, default, never, constants, rows_only=True) if decision.hit == "first" else None
+    row_source = (
+        _generate(decision, lets, rows, default, never, constants, rows_only=True) if decision.hit == "first" else None
+    )
     return CompiledDecision(decision, lets, rows, default, source, constants, row_source), problems
 
 
-def _compile_lets(decision: Decision, inputs: frozenset[str], params: frozenset[str], problems: list[Problem]) -> list[tuple[str, Checked]]:
+def _compile_lets(
+    decision: Decision, inputs: frozenset[str], params: frozenset[str], problems: list[Problem]
+) -> list[tuple[str, Checked]]:
     from engine.decisions.expr import RESERVED, Scope, check
 
     names = list(decision.let)
     lets: list[tuple[str, Checked]] = []
     for i, (name, expr) in enumerate(decision.let.items()):
         if not _NAME.match(name) or name in RESERVED or name in inputs:
-            why = "hides the input of that name" if name in inputs else "is reserved" if name in RESERVED else "is not a valid name"
+            why = (
+                "hides the input of that name"
+                if name in inputs
+                else "is reserved"
+                if name in RESERVED
+                else "is not a valid name"
+            )
             problems.append(Problem.at(expr.pos, "E002", f"`let` name `{name}` {why}", "choose another name"))
             continue
         scope = Scope(inputs, frozenset(names[:i]), params, frozenset(names[i:]))
@@ -480,33 +536,56 @@ def _constant(checked: Checked | None) -> tuple[bool, Any]:
         return False, None
     try:
         return True, standalone(checked, "<constant>")({}, {}, "", {})
-    except Exception:  # noqa: BLE001 - reported by _check_folding, and at run time with a D005
+    except Exception:
         return False, None
 
 
-def _check_folding(lets: list[tuple[str, Checked]], rows: list[_Row], default: tuple[_Out, ...] | None,
-                   problems: list[Problem]) -> None:
+def _check_folding(
+    lets: list[tuple[str, Checked]], rows: list[_Row], default: tuple[_Out, ...] | None, problems: list[Problem]
+) -> None:
     """D005 at validate time for an expression that reads nothing and can only fail (`1 // 0`,
     `[[0] * 100000] * 100000`, the bounded operators' limits) or give NaN or infinity, which no
     answer can carry: what `decide` and `test` would stop on, reported in the pull request."""
-    checks = [c for _, c in lets] + [r.when for r in rows if r.when is not None] + [
-        o.checked for outs in [r.outputs for r in rows] + ([default] if default else []) for o in outs if o.checked]
+    checks = (
+        [c for _, c in lets]
+        + [r.when for r in rows if r.when is not None]
+        + [o.checked for outs in [r.outputs for r in rows] + ([default] if default else []) for o in outs if o.checked]
+    )
     for checked in checks:
         if checked is None or not checked.constant:
             continue
         try:
             value = standalone(checked, "<constant>")({}, {}, "", {})
         except (EvalError, MemoryError, RecursionError) as e:  # a limit: it could never be answered
-            problems.append(Problem.at(checked.expr.pos, "D005", f"the expression always fails: {_reason(e)}",
-                                       "the limits are in SECURITY.md"))
+            problems.append(
+                Problem.at(
+                    checked.expr.pos,
+                    "D005",
+                    f"the expression always fails: {_reason(e)}",
+                    "the limits are in SECURITY.md",
+                )
+            )
             continue
-        except Exception as e:  # noqa: BLE001 - `1 / 0` in a row: an answer with a D005 when it is reached
-            problems.append(Problem.at(checked.expr.pos, "D005", f"the expression always fails: {_reason(e)}",
-                                       "decisions reaching it answer with this problem", "warning"))
+        except Exception as e:
+            problems.append(
+                Problem.at(
+                    checked.expr.pos,
+                    "D005",
+                    f"the expression always fails: {_reason(e)}",
+                    "decisions reaching it answer with this problem",
+                    "warning",
+                )
+            )
             continue
         if isinstance(value, float) and not math.isfinite(value):
-            problems.append(Problem.at(checked.expr.pos, "D005", f"the expression is always `{value}`, which is not "
-                                       "a number an answer can carry", "check the arithmetic"))
+            problems.append(
+                Problem.at(
+                    checked.expr.pos,
+                    "D005",
+                    f"the expression is always `{value}`, which is not a number an answer can carry",
+                    "check the arithmetic",
+                )
+            )
 
 
 def _reason(e: BaseException) -> str:
@@ -526,22 +605,34 @@ def _unreachable(decision: Decision, rows: list[_Row], problems: list[Problem]) 
     for i, row in enumerate(rows):
         rule = row.rule
         if always is not None:
-            problems.append(Problem.at(rule.pos, "D002", f"row `{rule.id}` can never be reached: row `{always.id}` "
-                                       f"(line {always.pos.line}) above it always matches",
-                                       "move it above that row, or give that row a `when`", "warning"))
+            problems.append(
+                Problem.at(
+                    rule.pos,
+                    "D002",
+                    f"row `{rule.id}` can never be reached: row `{always.id}` "
+                    f"(line {always.pos.line}) above it always matches",
+                    "move it above that row, or give that row a `when`",
+                    "warning",
+                )
+            )
             never.add(i)
             continue
         known, value = _constant(row.when)
         if known and not value:
-            problems.append(Problem.at(rule.pos, "D002", f"row `{rule.id}` can never match: its `when` is always false",
-                                       severity="warning"))
+            problems.append(
+                Problem.at(
+                    rule.pos, "D002", f"row `{rule.id}` can never match: its `when` is always false", severity="warning"
+                )
+            )
             never.add(i)
         elif decision.hit == "first" and (rule.when is None or (known and value)):
             always = rule
     return never
 
 
-def _check_constants(decision: Decision, rows: list[_Row], default: tuple[_Out, ...] | None, problems: list[Problem]) -> None:
+def _check_constants(
+    decision: Decision, rows: list[_Row], default: tuple[_Out, ...] | None, problems: list[Problem]
+) -> None:
     """D003: constant outputs must fit the declared `outputs` schema."""
     if not decision.outputs:
         return
@@ -563,9 +654,15 @@ def _check_constants(decision: Decision, rows: list[_Row], default: tuple[_Out, 
             except jsonschema.exceptions.SchemaError:
                 continue  # an invalid schema is reported by schema validation
             if error is not None:
-                problems.append(Problem.at(out.checked.expr.pos if out.checked else pos, "D003",
-                                           f"{where}: output `{out.name}` is `{json.dumps(value)}`, which does not fit "
-                                           f"the declared outputs: {error.message}", "fix the value or the `outputs` schema"))
+                problems.append(
+                    Problem.at(
+                        out.checked.expr.pos if out.checked else pos,
+                        "D003",
+                        f"{where}: output `{out.name}` is `{json.dumps(value)}`, which does not fit "
+                        f"the declared outputs: {error.message}",
+                        "fix the value or the `outputs` schema",
+                    )
+                )
 
 
 def _output_names(decision: Decision) -> tuple[str, ...]:
@@ -625,11 +722,20 @@ class _Emitter:
         reads = [n for n in self.inputs if n in read and n not in self.done]
         if not branch:
             self.done.update(reads, (n for n, _ in todo))
-        return [f"{indent}{local(n)} = inputs.get({n!r})" for n in reads] + [f"{indent}{local(n)} = {c.python}" for n, c in todo]
+        return [f"{indent}{local(n)} = inputs.get({n!r})" for n in reads] + [
+            f"{indent}{local(n)} = {c.python}" for n, c in todo
+        ]
 
 
-def _generate(decision: Decision, lets: list[tuple[str, Checked]], rows: list[_Row], default: tuple[_Out, ...] | None,
-              never: set[int], constants: dict[str, Any], rows_only: bool = False) -> str | None:
+def _generate(
+    decision: Decision,
+    lets: list[tuple[str, Checked]],
+    rows: list[_Row],
+    default: tuple[_Out, ...] | None,
+    never: set[int],
+    constants: dict[str, Any],
+    rows_only: bool = False,
+) -> str | None:
     """The table as one function; see the module docstring for its shape. ``rows_only``: a `first`
     table's ``row_of`` instead, the same code returning the deciding row's index."""
     prelude: list[str] = []  # inputs are read where first needed, as lets are computed
@@ -653,20 +759,40 @@ def _generate(decision: Decision, lets: list[tuple[str, Checked]], rows: list[_R
             body += emit.lets([row.when])
             body += [f"hits.append({i})"] if row.when is None else [f"if {row.when.python}:", f"    hits.append({i})"]
         # generated code has no builtins (no `len`): `hits[1:]` is "more than one"
-        body += ["if not hits:", *emit.lets(_checked(default), "    ", branch=True), f"    return hits, {default_src}",
-                 "if hits[1:]:", "    return hits, None", "hit = hits[0]"]
+        body += [
+            "if not hits:",
+            *emit.lets(_checked(default), "    ", branch=True),
+            f"    return hits, {default_src}",
+            "if hits[1:]:",
+            "    return hits, None",
+            "hit = hits[0]",
+        ]
         for i, row in live:
-            body += [f"if hit == {i}:", *emit.lets(_checked(row.outputs), "    ", branch=True),
-                     f"    return hits, {_dict_source(row.outputs, constants)}"]
+            body += [
+                f"if hit == {i}:",
+                *emit.lets(_checked(row.outputs), "    ", branch=True),
+                f"    return hits, {_dict_source(row.outputs, constants)}",
+            ]
         body.append("return hits, None")
     return "\n".join(["def _decide(inputs, params, at):"] + [f"    {line}" for line in prelude + body])
 
 
-def _generate_first(decision: Decision, prelude: list[str], live: list[tuple[int, _Row]], default: tuple[_Out, ...] | None,
-                    constants: dict[str, Any], emit: _Emitter) -> str:
+def _generate_first(
+    decision: Decision,
+    prelude: list[str],
+    live: list[tuple[int, _Row]],
+    default: tuple[_Out, ...] | None,
+    constants: dict[str, Any],
+    emit: _Emitter,
+) -> str:
     """A `first` table returns its DecisionResult itself: evaluating is then a single call."""
+
     def result(outputs: str, rule: Rule | None) -> str:
-        head = "(), (), " + ("False" if outputs == "None" else "True") if rule is None else f"({rule.id!r},), ({rule.reason!r},), False"
+        head = (
+            "(), (), " + ("False" if outputs == "None" else "True")
+            if rule is None
+            else f"({rule.id!r},), ({rule.reason!r},), False"
+        )
         return f"return _new(_DR, ({decision.id!r}, {'{}' if outputs == 'None' else outputs}, {head}, (), (_self, inputs, params, at)))"
 
     body = list(prelude)
@@ -676,8 +802,11 @@ def _generate_first(decision: Decision, prelude: list[str], live: list[tuple[int
             body += emit.lets(_checked(row.outputs))
             body.append(result(_dict_source(row.outputs, constants), row.rule))
             break
-        body += [f"if {row.when.python}:", *emit.lets(_checked(row.outputs), "    ", branch=True),
-                 "    " + result(_dict_source(row.outputs, constants), row.rule)]
+        body += [
+            f"if {row.when.python}:",
+            *emit.lets(_checked(row.outputs), "    ", branch=True),
+            "    " + result(_dict_source(row.outputs, constants), row.rule),
+        ]
     else:
         body += emit.lets(_checked(default))
         body.append(result("None" if default is None else _dict_source(default, constants), None))
@@ -690,15 +819,17 @@ def _constant_outputs(outs: tuple[_Out, ...] | None) -> bool:
     return all(out.checked is None for out in outs or ())
 
 
-def _generate_rows(prelude: list[str], live: list[tuple[int, _Row]], default: tuple[_Out, ...] | None,
-                   emit: _Emitter) -> str | None:
+def _generate_rows(
+    prelude: list[str], live: list[tuple[int, _Row]], default: tuple[_Out, ...] | None, emit: _Emitter
+) -> str | None:
     """``row_of`` of a `first` table: ``_generate_first``'s function with the same prelude and
     conditions in the same order, returning the deciding row's index instead of building a result;
     None for a row that computes an output (its lets are not computed), and on any failure
     (``evaluate`` then says what). No function at all when no row has constant outputs: it would
     only ever say None, after paying for the conditions."""
     if not any(_constant_outputs(row.outputs) for _, row in live) and not (
-            _constant_outputs(default) and all(row.when is not None for _, row in live)):
+        _constant_outputs(default) and all(row.when is not None for _, row in live)
+    ):
         return None
 
     def index(outs: tuple[_Out, ...] | None, i: int) -> str:

@@ -15,8 +15,9 @@ from __future__ import annotations
 import difflib
 import linecache
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from jinja2 import Environment, nodes
 from jinja2.exceptions import TemplateSyntaxError
@@ -59,8 +60,14 @@ class Scope:
 def check(expr: Expr, scope: Scope) -> tuple[Checked | None, list[Problem]]:
     """Parse, check against the whitelist and compile one expression."""
     if len(expr.source) > MAX_LENGTH:
-        return None, [Problem.at(expr.pos, "E005", f"expression is {len(expr.source)} characters long; the limit is {MAX_LENGTH}",
-                                 "split it into `let` values")]
+        return None, [
+            Problem.at(
+                expr.pos,
+                "E005",
+                f"expression is {len(expr.source)} characters long; the limit is {MAX_LENGTH}",
+                "split it into `let` values",
+            )
+        ]
     tokens: list[tuple[int, Any]] = []
     try:
         tree = _parse(expr.source, tokens)
@@ -71,8 +78,9 @@ def check(expr: Expr, scope: Scope) -> tuple[Checked | None, list[Problem]]:
     python = emitter.emit(tree, 0)
     if emitter.problems:
         return None, emitter.problems
-    return Checked(expr, python, frozenset(emitter.names), frozenset(emitter.params), emitter.uses_at,
-                   frozenset(emitter.tested)), []
+    return Checked(
+        expr, python, frozenset(emitter.names), frozenset(emitter.params), emitter.uses_at, frozenset(emitter.tested)
+    ), []
 
 
 def locate(expr: Expr, offset: int) -> tuple[int, int]:
@@ -129,11 +137,16 @@ def _parse(source: str, tokens: list[tuple[int, Any]]) -> nodes.Expr:
         tree = parser.parse_expression()
         if not parser.stream.eos:
             current = parser.stream.current
-            raise _SyntaxProblem(f"unexpected `{current.value}` after the end of the expression",
-                                 offsets.get(id(current), end[0]), "join the parts with an operator, or remove the extra text")
+            raise _SyntaxProblem(
+                f"unexpected `{current.value}` after the end of the expression",
+                offsets.get(id(current), end[0]),
+                "join the parts with an operator, or remove the extra text",
+            )
     except TemplateSyntaxError as e:
         offset = end[0] if lex_failed[0] else offsets.get(id(parser.stream.current), end[0])
-        raise _SyntaxProblem(_plain(e.message or "syntax error"), offset, "expressions use Jinja2 syntax, as inside `{{ }}`") from None
+        raise _SyntaxProblem(
+            _plain(e.message or "syntax error"), offset, "expressions use Jinja2 syntax, as inside `{{ }}`"
+        ) from None
     except RecursionError:
         raise _SyntaxProblem("expression nested too deeply", 0, "split it into `let` values") from None
     return tree
@@ -163,13 +176,19 @@ class _Emitter:
 
     def emit(self, node: nodes.Node, depth: int) -> str:
         if depth > MAX_DEPTH:
-            self._fail(None, "E005", f"expression nested more than {MAX_DEPTH} levels deep", "split it into `let` values")
+            self._fail(
+                None, "E005", f"expression nested more than {MAX_DEPTH} levels deep", "split it into `let` values"
+            )
             return "None"
         handler = _HANDLERS.get(type(node))  # exact types: a subclass is not thereby allowed
         if handler is None:
             what = _DESCRIBE.get(type(node), f"`{type(node).__name__}`")
-            self._fail(None, "E003", f"{what} is not allowed in an expression",
-                       "see \"Expressions\" in docs/writing-policies.md for what is allowed")
+            self._fail(
+                None,
+                "E003",
+                f"{what} is not allowed in an expression",
+                'see "Expressions" in docs/writing-policies.md for what is allowed',
+            )
             return "None"
         result: str = getattr(self, handler)(node, depth + 1)
         return result
@@ -220,13 +239,22 @@ class _Emitter:
             self.names.add(name)
             return local(name)
         elif name in self.scope.later_lets:
-            self._fail(name, "E002", f"`{name}` is used before its `let` definition", "move it below the definition of `" + name + "`, or reorder `let`")
+            self._fail(
+                name,
+                "E002",
+                f"`{name}` is used before its `let` definition",
+                "move it below the definition of `" + name + "`, or reorder `let`",
+            )
         elif name in HELPERS:
             self._fail(name, "E003", f"`{name}` is a helper; call it: `{name}(...)`")
         else:
             known = sorted(self.scope.inputs | self.scope.lets) + list(RESERVED)
-            self._fail(name, "E002", f"unknown name `{name}`{_did_you_mean(name, known)}",
-                       "an expression can use the inputs, `let` names, `params.NAME`, `at` and the helpers")
+            self._fail(
+                name,
+                "E002",
+                f"unknown name `{name}`{_did_you_mean(name, known)}",
+                "an expression can use the inputs, `let` names, `params.NAME`, `at` and the helpers",
+            )
         return "None"
 
     def _param(self, name: Any, word: str | None) -> str:
@@ -235,8 +263,12 @@ class _Emitter:
         elif name.startswith("_"):
             self._fail(name, "E003", f"`{name}`: names starting with `_` are not allowed")
         elif name not in self.scope.params:
-            self._fail(name, "E004", f"unknown parameter `params.{name}`{_did_you_mean(name, self.scope.params, 'params.')}",
-                       "declare it under `parameters:` in program.yaml")
+            self._fail(
+                name,
+                "E004",
+                f"unknown parameter `params.{name}`{_did_you_mean(name, self.scope.params, 'params.')}",
+                "declare it under `parameters:` in program.yaml",
+            )
         else:
             self.params.add(name)
             return f"params[{name!r}]"
@@ -244,8 +276,12 @@ class _Emitter:
 
     def _Getattr(self, node: nodes.Getattr, depth: int) -> str:
         if node.attr.startswith("_"):
-            self._fail(node.attr, "E003", f"`{node.attr}`: names starting with `_` are not allowed",
-                       "expressions read keys of mappings, never attributes of objects")
+            self._fail(
+                node.attr,
+                "E003",
+                f"`{node.attr}`: names starting with `_` are not allowed",
+                "expressions read keys of mappings, never attributes of objects",
+            )
             return "None"
         if isinstance(node.node, nodes.Name) and node.node.name == "params":
             return self._param(node.attr, node.attr)
@@ -302,7 +338,9 @@ class _Emitter:
 
     def _positional(self, node: nodes.Call | nodes.Filter | nodes.Test, what: str) -> bool:
         if node.kwargs or node.dyn_args or node.dyn_kwargs:
-            self._fail(what, "E003", f"`{what}` takes positional arguments only", "write the values in order, without `name=`")
+            self._fail(
+                what, "E003", f"`{what}` takes positional arguments only", "write the values in order, without `name=`"
+            )
             return False
         return True
 
@@ -316,15 +354,24 @@ class _Emitter:
     def _Call(self, node: nodes.Call, depth: int) -> str:
         if not isinstance(node.node, nodes.Name):
             callee = f"`.{node.node.attr}(...)`" if isinstance(node.node, nodes.Getattr) else "this value"
-            self._fail(getattr(node.node, "attr", None), "E003", f"{callee} cannot be called: only helpers can",
-                       "helpers: " + ", ".join(HELPERS))
+            self._fail(
+                getattr(node.node, "attr", None),
+                "E003",
+                f"{callee} cannot be called: only helpers can",
+                "helpers: " + ", ".join(HELPERS),
+            )
             return "None"
         name = node.node.name
         if name not in HELPERS:
             if name in self.scope.inputs or name in self.scope.lets:
                 self._fail(name, "E003", f"`{name}` is a value, not a helper, and cannot be called")
             else:
-                self._fail(name, "E002", f"unknown helper `{name}`{_did_you_mean(name, HELPERS)}", "helpers: " + ", ".join(HELPERS))
+                self._fail(
+                    name,
+                    "E002",
+                    f"unknown helper `{name}`{_did_you_mean(name, HELPERS)}",
+                    "helpers: " + ", ".join(HELPERS),
+                )
             return "None"
         _, low, high = HELPERS[name]
         if not (self._positional(node, name) and self._arity(name, len(node.args), low, high)):
@@ -333,8 +380,12 @@ class _Emitter:
         if name == "param_on":  # the parameter is named, never computed: checked here like `params.NAME`
             first = node.args[0]
             if not (isinstance(first, nodes.Const) and isinstance(first.value, str)):
-                self._fail(name, "E003", "the first argument of `param_on` must be a parameter's name in quotes",
-                           "write `param_on('NAME', date)`")
+                self._fail(
+                    name,
+                    "E003",
+                    "the first argument of `param_on` must be a parameter's name in quotes",
+                    "write `param_on('NAME', date)`",
+                )
                 return "None"
             if self._param(first.value, first.value) == "None":
                 return "None"
@@ -348,8 +399,12 @@ class _Emitter:
 
     def _Filter(self, node: nodes.Filter, depth: int) -> str:
         if node.name not in FILTERS:
-            self._fail(node.name, "E003", f"unknown filter `{node.name}`{_did_you_mean(node.name, FILTERS)}",
-                       "filters: " + ", ".join(FILTERS))
+            self._fail(
+                node.name,
+                "E003",
+                f"unknown filter `{node.name}`{_did_you_mean(node.name, FILTERS)}",
+                "filters: " + ", ".join(FILTERS),
+            )
             return "None"
         _, low, high = FILTERS[node.name]
         if not (self._positional(node, node.name) and self._arity(node.name, len(node.args), low, high)):
@@ -361,7 +416,12 @@ class _Emitter:
 
     def _Test(self, node: nodes.Test, depth: int) -> str:
         if node.name not in TESTS:
-            self._fail(node.name, "E003", f"unknown test `{node.name}`{_did_you_mean(node.name, TESTS)}", "tests: " + ", ".join(TESTS))
+            self._fail(
+                node.name,
+                "E003",
+                f"unknown test `{node.name}`{_did_you_mean(node.name, TESTS)}",
+                "tests: " + ", ".join(TESTS),
+            )
             return "None"
         if node.args or node.kwargs or node.dyn_args or node.dyn_kwargs:
             self._fail(node.name, "E003", f"the test `{node.name}` takes no arguments")
@@ -369,18 +429,24 @@ class _Emitter:
         if node.name == "defined":
             return self._defined(node.node, depth)
         value = self.emit(node.node, depth)
-        return {"none": f"({value} is None)", "number": f"_t_number({value})", "string": f"_t_string({value})"}[node.name]
+        return {"none": f"({value} is None)", "number": f"_t_number({value})", "string": f"_t_string({value})"}[
+            node.name
+        ]
 
     def _defined(self, target: nodes.Node, depth: int) -> str:
         # Jinja's meaning: the input was given / the key exists, even if its value is none
         if isinstance(target, nodes.Name) and target.name in self.scope.inputs and target.name not in self.scope.lets:
             self.tested.add(target.name)
             return f"({target.name!r} in inputs)"
-        if isinstance(target, nodes.Getattr) and not (isinstance(target.node, nodes.Name) and target.node.name == "params"):
+        if isinstance(target, nodes.Getattr) and not (
+            isinstance(target.node, nodes.Name) and target.node.name == "params"
+        ):
             if target.attr.startswith("_"):
                 return self.emit(target, depth)  # reports the private name
             return f"_has({self.emit(target.node, depth)}, {target.attr!r})"
-        if isinstance(target, nodes.Getitem) and not (isinstance(target.node, nodes.Name) and target.node.name == "params"):
+        if isinstance(target, nodes.Getitem) and not (
+            isinstance(target.node, nodes.Name) and target.node.name == "params"
+        ):
             key = target.arg
             private = isinstance(key, nodes.Const) and isinstance(key.value, str) and key.value.startswith("_")
             if not private and not isinstance(key, nodes.Slice):
@@ -390,10 +456,33 @@ class _Emitter:
 
 _HANDLERS: dict[type, str] = {
     t: "_" + t.__name__
-    for t in (nodes.Const, nodes.List, nodes.Tuple, nodes.Dict, nodes.Name, nodes.Getattr, nodes.Getitem,
-              nodes.Compare, nodes.And, nodes.Or, nodes.Not, nodes.Neg, nodes.Pos, nodes.Add, nodes.Sub,
-              nodes.Mul, nodes.Div, nodes.FloorDiv, nodes.Mod, nodes.Pow, nodes.Concat, nodes.CondExpr,
-              nodes.Call, nodes.Filter, nodes.Test)
+    for t in (
+        nodes.Const,
+        nodes.List,
+        nodes.Tuple,
+        nodes.Dict,
+        nodes.Name,
+        nodes.Getattr,
+        nodes.Getitem,
+        nodes.Compare,
+        nodes.And,
+        nodes.Or,
+        nodes.Not,
+        nodes.Neg,
+        nodes.Pos,
+        nodes.Add,
+        nodes.Sub,
+        nodes.Mul,
+        nodes.Div,
+        nodes.FloorDiv,
+        nodes.Mod,
+        nodes.Pow,
+        nodes.Concat,
+        nodes.CondExpr,
+        nodes.Call,
+        nodes.Filter,
+        nodes.Test,
+    )
 }
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from engine.decisions.runtime import aware as _aware
 from engine.model.dates import DATE_FORM, DATE_TIME_FORM, format_checker, parse_date, parse_datetime
@@ -19,8 +20,24 @@ from engine.schema.predicates import JSON_TYPES
 # Keywords the hand-rolled checker understands. A schema using any other keyword is validated with
 # jsonschema (about 15x slower). Hand-rolled rather than fastjsonschema: that library generates and
 # execs Python from the schema, and schemas here come from pull requests.
-_SIMPLE = {"type", "enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength",
-           "maxLength", "pattern", "format", "description", "title", "default", "examples", "$comment"}
+_SIMPLE = {
+    "type",
+    "enum",
+    "const",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "format",
+    "description",
+    "title",
+    "default",
+    "examples",
+    "$comment",
+}
 _JSON_TYPES = JSON_TYPES
 _Check = tuple[str, Any, Callable[[Any], bool]]
 # Python's `re` has no time limit and the pattern check (engine/schema/patterns.py) proves patterns
@@ -51,8 +68,12 @@ class InputChecker:
         # looser. So a valid input never needs jsonschema (a bundle answers without it).
         from engine.schema.codegen import compile_value
 
-        self.schema = {"type": "object", "properties": properties, "required": list(required),
-                       "additionalProperties": False}
+        self.schema = {
+            "type": "object",
+            "properties": properties,
+            "required": list(required),
+            "additionalProperties": False,
+        }
         self.fast = compile_value(self.schema, formats=_FORMATS)
         if all(c is not None for c in checks.values()):
             self.checks = {n: c for n, c in checks.items() if c}
@@ -85,11 +106,15 @@ class InputChecker:
     def _unknown(self, names: list[str]) -> list[str]:
         """The first few unknown names, each with a suggestion, then a count: 200,000 of them cost
         one pass, not 200,000 fuzzy look-ups and as many lines."""
-        shown = [f"{_pointer([n])}: not an input of this decision{_suggest(n, self.names)}"
-                 for n in names[:MAX_UNKNOWN_REPORTED]]
+        shown = [
+            f"{_pointer([n])}: not an input of this decision{_suggest(n, self.names)}"
+            for n in names[:MAX_UNKNOWN_REPORTED]
+        ]
         if len(names) > MAX_UNKNOWN_REPORTED:
-            shown.append(f"/: {len(names) - MAX_UNKNOWN_REPORTED:,} more inputs this decision does not have "
-                         f"(inputs: {', '.join(self.names)})")
+            shown.append(
+                f"/: {len(names) - MAX_UNKNOWN_REPORTED:,} more inputs this decision does not have "
+                f"(inputs: {', '.join(self.names)})"
+            )
         return shown
 
     def _jsonschema(self, inputs: dict[str, Any]) -> list[str]:
@@ -106,7 +131,7 @@ class InputChecker:
         messages: list[str] = []
         try:
             errors = sorted(self.validator.iter_errors(inputs), key=lambda e: list(map(str, e.absolute_path)))
-        except Exception as e:  # noqa: BLE001 - a schema check_schema let through but cannot apply
+        except Exception as e:
             return [f"/: the decision's `inputs` schema cannot be applied: {e}"]
         for error in errors:
             path = list(error.absolute_path)
@@ -114,7 +139,9 @@ class InputChecker:
                 continue  # reported below, by name
             if error.validator == "additionalProperties" and not path:
                 continue
-            messages.append(f"{_pointer(path)}: {_phrase(str(error.validator), error.validator_value, error.instance, error.message)}")
+            messages.append(
+                f"{_pointer(path)}: {_phrase(str(error.validator), error.validator_value, error.instance, error.message)}"
+            )
         missing = [f"{_pointer([n])}: missing; this input is required" for n in self.required if n not in inputs]
         known = set(self.names)
         return missing + self._unknown([n for n in inputs if n not in known]) + messages
@@ -152,8 +179,11 @@ def _too_long(inputs: dict[str, Any], names: tuple[str, ...] | None) -> list[str
             elif isinstance(node, list):
                 stack.extend((path + [i], item) for i, item in enumerate(node))
         found.sort(key=lambda f: list(map(str, f[0])))
-    return [f"{_pointer(path)}: a text of {len(text):,} characters is longer than the {MAX_PATTERN_INPUT:,} "
-            "characters an input checked against a `pattern` may have" for path, text in found]
+    return [
+        f"{_pointer(path)}: a text of {len(text):,} characters is longer than the {MAX_PATTERN_INPUT:,} "
+        "characters an input checked against a `pattern` may have"
+        for path, text in found
+    ]
 
 
 def _simple_checks(schema: Any) -> list[_Check] | None:
@@ -184,7 +214,9 @@ def _simple_checks(schema: Any) -> list[_Check] | None:
         if not isinstance(options, list):
             return None
         # `in` first: cheap, and enough unless booleans and numbers could be confused (True == 1)
-        checks.append(("enum", options, lambda v: v in options and (isinstance(v, str) or any(_same(v, o) for o in options))))
+        checks.append(
+            ("enum", options, lambda v: v in options and (isinstance(v, str) or any(_same(v, o) for o in options)))
+        )
     if "const" in schema:
         constant = schema["const"]
         checks.append(("const", constant, lambda v: _same(v, constant)))

@@ -8,8 +8,9 @@ can be rebuilt from its generated source alone, as a bundle does, without import
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from engine.decisions.runtime import RUNTIME
 from engine.model.policy import Expr
@@ -58,7 +59,7 @@ def literal(value: Any) -> str | None:
 def build(name: str, lines: list[str], filename: str, constants: dict[str, Any] | None = None) -> Callable[..., Any]:
     """Compile generated source into a function whose only globals are the runtime (and constants)."""
     namespace = {**(constants or {}), **RUNTIME}
-    exec(compile("\n".join(lines) + "\n", filename, "exec"), namespace)  # noqa: S102 - generated, whitelisted
+    exec(compile("\n".join(lines) + "\n", filename, "exec"), namespace)
     fn: Callable[..., Any] = namespace[name]
     return fn
 

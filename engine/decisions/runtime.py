@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from engine.model import dates as _dates
 from engine.model.clock import LINES_KEY, ZONE_KEY
@@ -111,7 +112,7 @@ def weight(value: Any, limit: int = MAX_ITEMS) -> int:
         if known is not None:
             return known
         total = len(v)
-        for item in (v.values() if isinstance(v, dict) else v):
+        for item in v.values() if isinstance(v, dict) else v:
             if isinstance(item, (list, tuple, dict)):
                 total += walk(item)
                 if total > limit:
@@ -281,7 +282,9 @@ def tier(bands: Any, x: Any) -> Any:
             if (over is None or x > over) and (up_to is None or x <= up_to):
                 return band
     except (KeyError, TypeError):
-        raise EvalError(f"`tier` needs a list of bands, each a mapping with `over` and `up_to`, got {kind(bands)}") from None
+        raise EvalError(
+            f"`tier` needs a list of bands, each a mapping with `over` and `up_to`, got {kind(bands)}"
+        ) from None
     raise EvalError(f"no band contains `{x!r}`")
 
 
@@ -305,8 +308,9 @@ def _parse(value: Any, what: str) -> _dt.date | _dt.datetime:
     except _dates.NoOffset as e:
         raise EvalError(str(e)) from None
     except ValueError:
-        raise EvalError(f"{what} `{value}` is not an ISO 8601 date ({_dates.DATE_FORM}) or date-time "
-                        f"({_dates.DATE_TIME_FORM})") from None
+        raise EvalError(
+            f"{what} `{value}` is not an ISO 8601 date ({_dates.DATE_FORM}) or date-time ({_dates.DATE_TIME_FORM})"
+        ) from None
 
 
 def _moment(value: Any, what: str) -> _dt.datetime:
@@ -529,8 +533,11 @@ def param_on(ctx: Any, name: str, day: Any) -> Any:
     if not isinstance(lines, dict) or name not in lines:
         raise EvalError(f"`param_on('{name}', ...)` needs the parameter's history, which this caller did not give")
     # a plain date is its own day (`_plain_day` keeps canonical texts only): no parse, no isoformat
-    on = day if type(day) is str and _plain_day(day) is not None else \
-        local_day(day, "the date given to `param_on`", zone_of(ctx)).isoformat()
+    on = (
+        day
+        if type(day) is str and _plain_day(day) is not None
+        else local_day(day, "the date given to `param_on`", zone_of(ctx)).isoformat()
+    )
     chosen = lines[name][0][1]
     for start, value in lines[name][1:]:
         if start is not None and start <= on:
@@ -610,8 +617,9 @@ HELPERS: dict[str, tuple[Callable[..., Any], int, int | None]] = {
     "min": (h_min, 1, None),
     "max": (h_max, 1, None),
 }
-CONTEXT_HELPERS = frozenset(("date", "datetime", "local", "utc", "time_zone", "add_hours", "add_days", "days_between",
-                             "param_on"))
+CONTEXT_HELPERS = frozenset(
+    ("date", "datetime", "local", "utc", "time_zone", "add_hours", "add_days", "days_between", "param_on")
+)
 
 # name -> (function, min extra args, max extra args)
 FILTERS: dict[str, tuple[Callable[..., Any], int, int]] = {

@@ -14,8 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 import pyarrow as pa
 
@@ -76,7 +77,10 @@ def mapping(decision: Any, columns: list[str], given: dict[str, str]) -> tuple[d
     of the same name, when there is one. Second value: what is wrong ("" when nothing)."""
     for name, column in given.items():
         if name not in decision.inputs:
-            return {}, f"`{name}` is not an input of `{decision.program}.{decision.id}` (inputs: {', '.join(decision.inputs)})"
+            return (
+                {},
+                f"`{name}` is not an input of `{decision.program}.{decision.id}` (inputs: {', '.join(decision.inputs)})",
+            )
         if column not in columns:
             return {}, f"the input has no column `{column}` (columns: {', '.join(columns)})"
     found = {n: n for n in decision.inputs if n in columns}
@@ -96,8 +100,9 @@ class Answered:
 class Table:
     """A compiled decision bound to its parameters and a column mapping, answering record batches."""
 
-    def __init__(self, compiled: Any, params: dict[str, Any], day: str, columns: dict[str, str], name: str,
-                 line_offset: int = 0) -> None:
+    def __init__(
+        self, compiled: Any, params: dict[str, Any], day: str, columns: dict[str, str], name: str, line_offset: int = 0
+    ) -> None:
         self.compiled, self.params, self.day, self.columns, self.name = compiled, params, day, columns, name
         self.line_offset = line_offset  # a CSV's first row is on line 2
         decision = compiled.decision
@@ -127,7 +132,10 @@ class Table:
         fits, evaluate, decide = self.compiled.fits, self.compiled.evaluate, self.compiled.decide
         for number, inputs in enumerate(self.rows(batch), first_row + self.line_offset):
             # as compiled.decide, with the position made only for inputs that do not fit
-            yield number, evaluate(inputs, params, day) if fits(inputs) else decide(inputs, params, day, Pos(name, number, 1))
+            yield (
+                number,
+                evaluate(inputs, params, day) if fits(inputs) else decide(inputs, params, day, Pos(name, number, 1)),
+            )
 
     def answer(self, batch: pa.RecordBatch, first_row: int) -> Answered:
         """``batch`` with the answers' columns; ``first_row`` is the 1-based number of its first row."""
@@ -145,8 +153,16 @@ class Table:
                     value, wrong = check(value)
                     if wrong:
                         found = found or []
-                        found.append(Problem(name, number, 1, "D005", f"output `{key}` is not {wrong} (it is `{_short(value)}`)",
-                                             "check the expression that computes it").to_json())
+                        found.append(
+                            Problem(
+                                name,
+                                number,
+                                1,
+                                "D005",
+                                f"output `{key}` is not {wrong} (it is `{_short(value)}`)",
+                                "check the expression that computes it",
+                            ).to_json()
+                        )
                         value = None
                 column.append(value)
             matches.append(list(result.matches))
@@ -155,7 +171,9 @@ class Table:
                 problems.append(json.dumps(found, ensure_ascii=False))
             else:
                 problems.append(None)
-        arrays = list(batch.columns) + [pa.array(column, type=kind) for (_, _, column), (_, kind) in zip(checks, self.outputs)]
+        arrays = list(batch.columns) + [
+            pa.array(column, type=kind) for (_, _, column), (_, kind) in zip(checks, self.outputs)
+        ]
         arrays += [pa.array(matches, type=pa.list_(pa.string())), pa.array(problems, type=pa.string())]
         names = list(batch.schema.names) + [n for n, _ in self.outputs] + [MATCHES, PROBLEMS]
         return Answered(pa.RecordBatch.from_arrays(arrays, names=names), failed)
@@ -174,7 +192,7 @@ def _fits(value: Any, kind: pa.DataType) -> bool:
     if t is float:
         return kind.id == _FLOAT and math.isfinite(value)
     if t is int:
-        return kind.id == _FLOAT or kind.id == _INT and -(2**63) <= value < 2**63
+        return kind.id == _FLOAT or (kind.id == _INT and -(2**63) <= value < 2**63)
     if t is bool:
         return kind.id == _BOOL
     if t is str:

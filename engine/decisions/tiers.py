@@ -10,13 +10,14 @@ any inputs. Bands handed to `tier()` through a `let` (`tier(bands, x)`) are not 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from engine.decisions.expr import Scope, check, standalone
 from engine.model.policy import Decision, Expr, Program
-from engine.problems import Pos
 from engine.model.repository import Repository
+from engine.problems import Pos
 
 _CALL = re.compile(r"""\btier\(\s*params(?:\.([A-Za-z][A-Za-z0-9_]*)|\[\s*["']([A-Za-z][A-Za-z0-9_]*)["']\s*\])\s*,""")
 
@@ -139,8 +140,10 @@ def bands(repo: Repository, value: list[Any], value_pos: Pos) -> list[Band]:
     doc = repo.documents.get(value_pos.file)
     path = None
     if doc is not None:
-        path = next((p for p, lc in doc.positions.items() if lc == (value_pos.line, value_pos.col)
-                     and p and p[-1] == "value"), None)
+        path = next(
+            (p for p, lc in doc.positions.items() if lc == (value_pos.line, value_pos.col) and p and p[-1] == "value"),
+            None,
+        )
     found = []
     for i, item in enumerate(value if isinstance(value, list) else []):
         pos = doc.pos(path + (i,)) if doc is not None and path is not None else value_pos

@@ -12,14 +12,15 @@ Provenance-only edits (source, note, assumption) and formatting are not changes 
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from engine.model.dates import parse_date
-from engine.source.fmt import identical
 from engine.model.policy import Decision, Entry, Expr, Program, Rule
-from engine.problems import Pos
 from engine.model.repository import Repository
+from engine.problems import Pos
+from engine.source.fmt import identical
 
 ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "(absent)"})()
 
@@ -67,8 +68,15 @@ class Diff:
 Show = Callable[[str], str]
 
 
-def compare(old: Repository, new: Repository, old_label: str, new_label: str,
-            show_old: Show = str, show_new: Show = str, at: str | None = None) -> Diff:
+def compare(
+    old: Repository,
+    new: Repository,
+    old_label: str,
+    new_label: str,
+    show_old: Show = str,
+    show_new: Show = str,
+    at: str | None = None,
+) -> Diff:
     """Everything that differs; ``show_*`` turn file paths of each side into what people should see;
     answers are compared on ``at`` (default today) and in every changed parameter interval."""
     from engine.diff import outcomes
@@ -133,7 +141,12 @@ def param_changes(a: Program, b: Program, mp: str, name: str) -> list[ParamChang
         if identical(before, after):
             continue
         last = found[-1] if found else None
-        if last is not None and last.end == _day_before(day) and identical(last.old, before) and identical(last.new, after):
+        if (
+            last is not None
+            and last.end == _day_before(day)
+            and identical(last.old, before)
+            and identical(last.new, after)
+        ):
             found[-1] = ParamChange(b.id, mp, name, label, before, after, last.start, end)
         else:
             found.append(ParamChange(b.id, mp, name, label, before, after, start, end))
@@ -217,8 +230,11 @@ def _at(pos: Pos, show: Show) -> str:
 
 def _decision_parts(program: str, old: Decision, new: Decision, show: Show) -> list[RowChange]:
     parts = [name for name in _HEAD if not identical(plain(getattr(old, name)), plain(getattr(new, name)))]
-    parts += [f"let.{k}" for k in dict.fromkeys([*old.let, *new.let])
-              if not identical(plain(old.let.get(k)), plain(new.let.get(k)))]
+    parts += [
+        f"let.{k}"
+        for k in dict.fromkeys([*old.let, *new.let])
+        if not identical(plain(old.let.get(k)), plain(new.let.get(k)))
+    ]
     if list(old.let) != list(new.let) and not any(p.startswith("let.") for p in parts):
         parts.append("let order")
     return [RowChange(program, new.id, "changed", None, tuple(parts), _at(new.pos, show))] if parts else []
@@ -227,7 +243,9 @@ def _decision_parts(program: str, old: Decision, new: Decision, show: Show) -> l
 def _rows(program: str, old: Decision, new: Decision, show_old: Show, show_new: Show) -> list[RowChange]:
     before = {r.id: r for r in old.rules}
     after = {r.id: r for r in new.rules}
-    found = [RowChange(program, new.id, "removed", r.id, (), _at(r.pos, show_old)) for r in old.rules if r.id not in after]
+    found = [
+        RowChange(program, new.id, "removed", r.id, (), _at(r.pos, show_old)) for r in old.rules if r.id not in after
+    ]
     for rule in new.rules:
         if rule.id not in before:
             found.append(RowChange(program, new.id, "added", rule.id, (), _at(rule.pos, show_new)))

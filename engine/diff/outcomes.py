@@ -14,24 +14,27 @@ from __future__ import annotations
 import datetime as _dt
 import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
-from engine.model.dates import parse_date
-from engine.policytests import boundaries
 from engine.decisions import tiers
-from engine.model.policy import Decision, Program
-from engine.problems import PolicyError
 from engine.model.clock import today
+from engine.model.dates import parse_date
+from engine.model.policy import Decision, Program
 from engine.model.repository import Repository
+from engine.policytests import boundaries
 from engine.policytests.cases import same
+from engine.problems import PolicyError
 
 CAP = 4096  # input combinations per decision, marketplace and day
 SHOWN = 5  # changed answers listed per decision, marketplace and day
 MAX_DAYS = 6
 _BOUND = r"-?\d+(?:\.\d+)?|params(?:\.[A-Za-z][A-Za-z0-9_]*)+"
-_COMPARED = re.compile(rf"(?<![\w.])([A-Za-z][A-Za-z0-9_]*)\s*(<=|>=|==|!=|<|>)\s*({_BOUND})"
-                       rf"|({_BOUND})\s*(<=|>=|==|!=|<|>)\s*([A-Za-z][A-Za-z0-9_]*)(?![\w(.])")
+_COMPARED = re.compile(
+    rf"(?<![\w.])([A-Za-z][A-Za-z0-9_]*)\s*(<=|>=|==|!=|<|>)\s*({_BOUND})"
+    rf"|({_BOUND})\s*(<=|>=|==|!=|<|>)\s*([A-Za-z][A-Za-z0-9_]*)(?![\w(.])"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +71,9 @@ def compare(old: Repository, new: Repository, diff: Any, at: str | None = None) 
     return found
 
 
-def _questions(old: Repository, new: Repository, diff: Any, at: str | None) -> Iterator[tuple[Program, Program, str, str, str]]:
+def _questions(
+    old: Repository, new: Repository, diff: Any, at: str | None
+) -> Iterator[tuple[Program, Program, str, str, str]]:
     """Decisions in both versions × marketplaces in both × the days worth asking."""
     for pid in sorted(set(old.programs) & set(new.programs)):
         a, b = old.programs[pid], new.programs[pid]
@@ -81,9 +86,13 @@ def _questions(old: Repository, new: Repository, diff: Any, at: str | None) -> I
 
 def _alike(a: OutcomeChanges, b: OutcomeChanges) -> bool:
     """The same answers change on two days (a change that is not tied to a date): report once."""
-    return (a.program, a.decision, a.marketplace, a.changed, a.tried) == (b.program, b.decision, b.marketplace,
-                                                                         b.changed, b.tried) \
-        and [(x.inputs, x.old, x.new) for x in a.shown] == [(x.inputs, x.old, x.new) for x in b.shown]
+    return (a.program, a.decision, a.marketplace, a.changed, a.tried) == (
+        b.program,
+        b.decision,
+        b.marketplace,
+        b.changed,
+        b.tried,
+    ) and [(x.inputs, x.old, x.new) for x in a.shown] == [(x.inputs, x.old, x.new) for x in b.shown]
 
 
 def _merge(a: OutcomeChanges, b: OutcomeChanges) -> OutcomeChanges:
@@ -101,8 +110,9 @@ def _days(diff: Any, program: str, mp: str, at: str) -> list[str]:
     return sorted(days)[:MAX_DAYS]
 
 
-def _decision(old: Repository, new: Repository, a: Program, b: Program, did: str, mp: str,
-              day: str) -> OutcomeChanges | None:
+def _decision(
+    old: Repository, new: Repository, a: Program, b: Program, did: str, mp: str, day: str
+) -> OutcomeChanges | None:
     try:
         sides = [(repo.compiled(p.id, did), repo.params(p.id, mp, day)) for repo, p in ((old, a), (new, b))]
     except PolicyError:
@@ -122,8 +132,11 @@ def _decision(old: Repository, new: Repository, a: Program, b: Program, did: str
                 seen[name] = _unique([*seen[name], inputs.get(name, _OMIT)])
             if len(shown) < 50 * SHOWN:
                 shown.append(Answer(inputs, *answers))
-    only = tuple((n, tuple(None if v is _OMIT else v for v in seen[n])) for n in space
-                 if changed and len(seen[n]) < len(space[n]))
+    only = tuple(
+        (n, tuple(None if v is _OMIT else v for v in seen[n]))
+        for n in space
+        if changed and len(seen[n]) < len(space[n])
+    )
     simplest = sorted(shown, key=lambda a: len(a.inputs))[:SHOWN]  # the fewest inputs read best
     return OutcomeChanges(b.id, did, mp, day, tried, changed, tuple(simplest), _size(space) > CAP, only)
 
@@ -172,16 +185,20 @@ def _size(space: dict[str, list[Any]]) -> int:
 # -- input domains -------------------------------------------------------------------------------------
 
 
-def domains(new: Decision, old: Decision, prog: Program, params: list[dict[str, Any]], compiled: Any,
-            day: str, mp: str) -> dict[str, list[Any]] | None:
+def domains(
+    new: Decision, old: Decision, prog: Program, params: list[dict[str, Any]], compiled: Any, day: str, mp: str
+) -> dict[str, list[Any]] | None:
     """Values to try per input (inputs of both versions); None when a required input has none."""
     base = _base(prog, new.id, mp)
     space: dict[str, list[Any]] = {}
     for name, schema in new.inputs.items():
         if name not in old.inputs:
             continue
-        values = _finite(schema) or _numbers(name, new, old, schema, params, base) or _dates(name, new, old, schema,
-                                                                                             params, day)
+        values = (
+            _finite(schema)
+            or _numbers(name, new, old, schema, params, base)
+            or _dates(name, new, old, schema, params, day)
+        )
         if not values and name in base:
             values = [base[name]]
         optional = name not in new.required or name not in old.required
@@ -210,8 +227,9 @@ def _finite(schema: Any) -> list[Any]:
     return [True, False] if schema.get("type") == "boolean" else []
 
 
-def _numbers(name: str, new: Decision, old: Decision, schema: Any, params: list[dict[str, Any]],
-             base: dict[str, Any]) -> list[Any]:
+def _numbers(
+    name: str, new: Decision, old: Decision, schema: Any, params: list[dict[str, Any]], base: dict[str, Any]
+) -> list[Any]:
     """Numbers an input is compared with, and their neighbours, within the input's schema."""
     kind = boundaries.numeric(schema)
     if kind is None:
@@ -242,7 +260,9 @@ def _dates(name: str, new: Decision, old: Decision, schema: Any, params: list[di
         for _, expr in tiers.expressions(dec):
             if re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", expr.source):
                 for param in re.findall(r"params\.([A-Za-z][A-Za-z0-9_]*)", expr.source):
-                    spans |= {v for p in params for v in [p.get(param)] if isinstance(v, int) and not isinstance(v, bool)}
+                    spans |= {
+                        v for p in params for v in [p.get(param)] if isinstance(v, int) and not isinstance(v, bool)
+                    }
     start = parse_date(day)
     found = [day] if spans else []
     for n in sorted(spans)[:8]:
@@ -272,8 +292,15 @@ def _fits(value: Any, schema: dict[str, Any]) -> bool:
     return (low is None or value >= low) and (high is None or value <= high)
 
 
-def _add_edges(space: dict[str, list[Any]], dec: Decision, prog: Program, params: list[dict[str, Any]],
-               compiled: Any, day: str, base: dict[str, Any]) -> None:
+def _add_edges(
+    space: dict[str, list[Any]],
+    dec: Decision,
+    prog: Program,
+    params: list[dict[str, Any]],
+    compiled: Any,
+    day: str,
+    base: dict[str, Any],
+) -> None:
     """Inputs that put each tiered value just below, at and above every band edge of both versions."""
     start = {n: v[0] for n, v in space.items() if v and v[0] is not _OMIT}
     start.update(base)
@@ -284,8 +311,12 @@ def _add_edges(space: dict[str, list[Any]], dec: Decision, prog: Program, params
         value = boundaries.value_fn(compiled, dec, site.arg, params[-1], day)
         if value is None:
             continue
-        edges = {b["up_to"] for p in params for b in (p.get(site.parameter) or [])[:-1]
-                 if isinstance(b, dict) and b.get("up_to") is not None}
+        edges = {
+            b["up_to"]
+            for p in params
+            for b in (p.get(site.parameter) or [])[:-1]
+            if isinstance(b, dict) and b.get("up_to") is not None
+        }
         for edge in sorted(edges):
             for _, inputs, _ in boundaries.find_points(dec, vary, start, edge, value) or ():
                 space[vary] = _unique([*space[vary], inputs[vary]])

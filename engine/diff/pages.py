@@ -54,7 +54,7 @@ def _rendered(old: Repository, new: Repository, at: str | None) -> dict[str, str
         from engine.site import build as site
 
         built = [site.build(repo, at) for repo in (old, new)]
-    except Exception:  # noqa: BLE001 - any failure: fall back to the estimate, never fail the diff
+    except Exception:
         return None
     pages = [{p: b for p, b in side.files.items() if p.endswith(".md") and p.count("/") == 3} for side in built]
     if not pages[0] or not pages[1]:
@@ -104,8 +104,11 @@ def _marketplace_reasons(new: Repository, a: Program, b: Program, mp: str, diff:
 
 
 def _examples(prog: Program, mp: str) -> list[tuple[Any, ...]]:
-    return [(c.name, c.decision, c.at, repr(c.input), repr(c.expect), c.description)
-            for c in prog.tests if c.example and c.marketplace == mp]
+    return [
+        (c.name, c.decision, c.at, repr(c.input), repr(c.expect), c.description)
+        for c in prog.tests
+        if c.example and c.marketplace == mp
+    ]
 
 
 def _sources(repo: Repository, prog: Program) -> dict[str, bytes]:

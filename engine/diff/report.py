@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from engine.diff.compare import ABSENT, Diff, ParamChange, RowChange, leaf_changes, short
 from engine.diff.outcomes import Answer, OutcomeChanges
@@ -50,8 +51,11 @@ def answer_line(a: Answer) -> str:
     if "error" in a.old or "error" in a.new:
         return f"{json.dumps(a.inputs, ensure_ascii=False)}: {_answer(a.old)} → {_answer(a.new)}"
     old, new = a.old["outputs"], a.new["outputs"]
-    parts = [f"{k} {short(old.get(k, ABSENT), 30)} → {short(new.get(k, ABSENT), 30)}"
-             for k in dict.fromkeys([*old, *new]) if json.dumps(old.get(k)) != json.dumps(new.get(k))]
+    parts = [
+        f"{k} {short(old.get(k, ABSENT), 30)} → {short(new.get(k, ABSENT), 30)}"
+        for k in dict.fromkeys([*old, *new])
+        if json.dumps(old.get(k)) != json.dumps(new.get(k))
+    ]
     if a.old["matches"] != a.new["matches"]:
         parts.append(f"rows {','.join(a.old['matches']) or '(default)'} → {','.join(a.new['matches']) or '(default)'}")
     return f"{json.dumps(a.inputs, ensure_ascii=False)}: {'; '.join(parts) or 'same outputs'}"
@@ -60,8 +64,9 @@ def answer_line(a: Answer) -> str:
 def outcome_head(o: OutcomeChanges) -> str:
     capped = f" (a sample of {o.tried} input combinations)" if o.capped else ""
     only = "; ".join(f"{name} {_values(vals)}" for name, vals in o.only)
-    return (f"{o.program}.{o.decision} · {o.marketplace} · {o.at}: {o.changed} of {o.tried} answers change{capped}"
-            + (f", all with {only}" if only else ""))
+    return f"{o.program}.{o.decision} · {o.marketplace} · {o.at}: {o.changed} of {o.tried} answers change{capped}" + (
+        f", all with {only}" if only else ""
+    )
 
 
 def _values(vals: tuple[Any, ...]) -> str:
@@ -118,7 +123,12 @@ def markdown(diff: Diff) -> str:
     if diff.notes:
         out += ["**Programs and marketplaces**", ""] + [f"- {_md(n)}" for n in diff.notes] + [""]
     if diff.params:
-        out += ["**Parameters**", "", "| program | marketplace | parameter | old | new | when |", "|---|---|---|---|---|---|"]
+        out += [
+            "**Parameters**",
+            "",
+            "| program | marketplace | parameter | old | new | when |",
+            "|---|---|---|---|---|---|",
+        ]
         out += [_param_row(c) for c in diff.params] + [""]
     if diff.rows:
         out += ["**Decision rows**", ""] + [f"- {_md(row_line(r))}" for r in diff.rows] + [""]
@@ -127,7 +137,11 @@ def markdown(diff: Diff) -> str:
         for o in diff.outcomes:
             out += [f"<details><summary>{_html(outcome_head(o))}</summary>", ""]
             out += [f"- `{answer_line(a)}`" for a in o.shown]
-            out += ([f"- ... and {o.changed - len(o.shown)} more"] if o.changed > len(o.shown) else []) + ["", "</details>", ""]
+            out += ([f"- ... and {o.changed - len(o.shown)} more"] if o.changed > len(o.shown) else []) + [
+                "",
+                "</details>",
+                "",
+            ]
     if diff.pages:
         out += ["**Pages that change**", ""] + [f"- {_md(page_line(g))}" for g in page_groups(diff.pages)] + [""]
     return "\n".join(out)
@@ -161,17 +175,59 @@ def as_json(diff: Diff) -> str:
         return None if value is ABSENT else value
 
     body = {
-        "old": diff.old_label, "new": diff.new_label, "notes": diff.notes,
-        "parameters": [{"program": c.program, "marketplace": c.marketplace, "parameter": c.parameter, "label": c.label,
-                        "old": plain(c.old), "new": plain(c.new), "from": c.start, "until": c.end,
-                        "added": c.old is ABSENT, "removed": c.new is ABSENT} for c in diff.params],
-        "rows": [{"program": r.program, "decision": r.decision, "change": r.what, "rule": r.rule, "parts": list(r.parts),
-                  "at": r.where} for r in diff.rows],
-        "answers": [{"program": o.program, "decision": o.decision, "marketplace": o.marketplace, "at": o.at,
-                     "tried": o.tried, "changed": o.changed, "capped": o.capped,
-                     "examples": [{"inputs": a.inputs, "old": a.old, "new": a.new} for a in o.shown]} for o in diff.outcomes],
-        "pages": [{"program": p.program, "marketplace": p.marketplace, "locale": p.locale, "page": p.page,
-                   "path": p.path, "reasons": list(p.reasons)} for p in diff.pages],
+        "old": diff.old_label,
+        "new": diff.new_label,
+        "notes": diff.notes,
+        "parameters": [
+            {
+                "program": c.program,
+                "marketplace": c.marketplace,
+                "parameter": c.parameter,
+                "label": c.label,
+                "old": plain(c.old),
+                "new": plain(c.new),
+                "from": c.start,
+                "until": c.end,
+                "added": c.old is ABSENT,
+                "removed": c.new is ABSENT,
+            }
+            for c in diff.params
+        ],
+        "rows": [
+            {
+                "program": r.program,
+                "decision": r.decision,
+                "change": r.what,
+                "rule": r.rule,
+                "parts": list(r.parts),
+                "at": r.where,
+            }
+            for r in diff.rows
+        ],
+        "answers": [
+            {
+                "program": o.program,
+                "decision": o.decision,
+                "marketplace": o.marketplace,
+                "at": o.at,
+                "tried": o.tried,
+                "changed": o.changed,
+                "capped": o.capped,
+                "examples": [{"inputs": a.inputs, "old": a.old, "new": a.new} for a in o.shown],
+            }
+            for o in diff.outcomes
+        ],
+        "pages": [
+            {
+                "program": p.program,
+                "marketplace": p.marketplace,
+                "locale": p.locale,
+                "page": p.page,
+                "path": p.path,
+                "reasons": list(p.reasons),
+            }
+            for p in diff.pages
+        ],
         "warnings": diff.warnings,
     }
     return json.dumps(body, indent=2, ensure_ascii=False) + "\n"

@@ -22,8 +22,9 @@ import gettext as _gettext
 import io
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable, cast
+from typing import Any, cast
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po, write_po
@@ -34,8 +35,11 @@ from engine.problems import Problem
 SITE = "_site"
 TEMPLATE_SUFFIX = ".j2"
 KEYWORDS: dict[str, Any] = {
-    "_": None, "gettext": None, "ngettext": (1, 2),
-    "pgettext": ((1, "c"), 2), "npgettext": ((1, "c"), 2, 3),
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "pgettext": ((1, "c"), 2),
+    "npgettext": ((1, "c"), 2, 3),
 }
 COMMENT_TAGS = ("Translators:",)
 JINJA_OPTIONS = {"extensions": "jinja2.ext.i18n", "trimmed": "true", "newstyle_gettext": "true", "silent": "false"}
@@ -85,6 +89,7 @@ class Domain:
 
 # -- extraction -------------------------------------------------------------------------------
 
+
 def template_files(folder: str) -> list[str]:
     found = []
     for dirpath, dirnames, filenames in os.walk(folder):
@@ -105,11 +110,27 @@ def extract(domain: Domain) -> tuple[Catalog, list[Problem]]:
         where = os.path.relpath(path, domain.folder)
         try:
             with open(path, "rb") as f:
-                found = list(babel_extract(cast(Any, jinja_extract), f, keywords=KEYWORDS, comment_tags=COMMENT_TAGS,
-                                           options=JINJA_OPTIONS, strip_comment_tags=True))
+                found = list(
+                    babel_extract(
+                        cast(Any, jinja_extract),
+                        f,
+                        keywords=KEYWORDS,
+                        comment_tags=COMMENT_TAGS,
+                        options=JINJA_OPTIONS,
+                        strip_comment_tags=True,
+                    )
+                )
         except TemplateSyntaxError as e:
-            problems.append(Problem(path, e.lineno or 1, 1, "G001", f"template syntax error: {e.message}",
-                                    "fix the template; see https://jinja.palletsprojects.com/templates/"))
+            problems.append(
+                Problem(
+                    path,
+                    e.lineno or 1,
+                    1,
+                    "G001",
+                    f"template syntax error: {e.message}",
+                    "fix the template; see https://jinja.palletsprojects.com/templates/",
+                )
+            )
             continue
         except (OSError, UnicodeDecodeError) as e:
             problems.append(Problem(path, 1, 1, "G001", f"cannot read the template: {e}", "save it as UTF-8"))
@@ -129,10 +150,18 @@ def extract(domain: Domain) -> tuple[Catalog, list[Problem]]:
 
 
 def _new_catalog(name: str, tag: str | None) -> Catalog:
-    catalog = Catalog(locale=locale(tag) if tag else None, project=f"policyctl {name}", version="",
-                      copyright_holder="", msgid_bugs_address="", creation_date=FIXED_DATE,
-                      revision_date=FIXED_DATE, last_translator="policyctl", language_team=tag or "",
-                      fuzzy=False)
+    catalog = Catalog(
+        locale=locale(tag) if tag else None,
+        project=f"policyctl {name}",
+        version="",
+        copyright_holder="",
+        msgid_bugs_address="",
+        creation_date=FIXED_DATE,
+        revision_date=FIXED_DATE,
+        last_translator="policyctl",
+        language_team=tag or "",
+        fuzzy=False,
+    )
     catalog.header_comment = f"# Translations of the `{name}` pages. Kept with `policyctl i18n update`."
     return catalog
 
@@ -145,8 +174,17 @@ def dump(catalog: Catalog, keep_obsolete: bool = True) -> bytes:
     # References name the file without a line (`#: program.yaml`): reformatting a policy file
     # moves its labels' lines, and a catalog must change only when its messages do. The header is
     # our own (`_header`): the same with every Babel.
-    write_po(buf, catalog, width=100, omit_header=True, ignore_obsolete=not keep_obsolete,
-             include_previous=True, sort_output=False, sort_by_file=False, include_lineno=False)
+    write_po(
+        buf,
+        catalog,
+        width=100,
+        omit_header=True,
+        ignore_obsolete=not keep_obsolete,
+        include_previous=True,
+        sort_output=False,
+        sort_by_file=False,
+        include_lineno=False,
+    )
     return _header(catalog).encode("utf-8") + buf.getvalue()
 
 
@@ -194,14 +232,30 @@ def read(path: str, tag: str | None) -> tuple[Catalog | None, list[Problem]]:
             raw = f.read()
         unclosed = _unclosed_string(raw.decode("utf-8"))
         if unclosed:
-            return None, [Problem(path, unclosed, 1, "G002", "the catalog cannot be read: a string is not closed",
-                                  'end the line with `"`; a quote inside a string is written `\\"`')]
+            return None, [
+                Problem(
+                    path,
+                    unclosed,
+                    1,
+                    "G002",
+                    "the catalog cannot be read: a string is not closed",
+                    'end the line with `"`; a quote inside a string is written `\\"`',
+                )
+            ]
         catalog = read_po(io.BytesIO(raw), locale=locale(tag) if tag else None, abort_invalid=True)
         _gettext.c2py(catalog.plural_expr)  # a Plural-Forms header gettext cannot use raises ValueError
         return catalog, []
     except PoFileError as e:
-        return None, [Problem(path, int(getattr(e, "lineno", 0) or 0) + 1, 1, "G002", f"the catalog cannot be read: {e}",
-                              "fix the PO syntax (https://www.gnu.org/software/gettext/manual/html_node/PO-Files.html)")]
+        return None, [
+            Problem(
+                path,
+                int(getattr(e, "lineno", 0) or 0) + 1,
+                1,
+                "G002",
+                f"the catalog cannot be read: {e}",
+                "fix the PO syntax (https://www.gnu.org/software/gettext/manual/html_node/PO-Files.html)",
+            )
+        ]
     except (OSError, UnicodeDecodeError, ValueError, RecursionError, LookupError) as e:  # LookupError: charset
         return None, [Problem(path, 1, 1, "G002", f"the catalog cannot be read: {e}", "save it as UTF-8 PO text")]
 
@@ -215,7 +269,7 @@ def _unclosed_string(text: str) -> int:
     for number, line in enumerate(text.splitlines(), 1):
         line = line.rstrip()
         if _STRING_LINE.match(line):
-            body = line[line.index('"') + 1:]
+            body = line[line.index('"') + 1 :]
             if not body.endswith('"') or re.search(r'(?<!\\)(?:\\\\)*\\"$', body):  # open, or its last quote escaped
                 return number
     return 0
@@ -252,9 +306,9 @@ def messages_of(catalog: Catalog) -> list[tuple[Any, ...]]:
     order, each with its context, plural, translator comments and translation."""
     # comments are compared as words: a long one is wrapped when written and read back as two
     # (and without references: which files use a message tells no translator anything new)
-    return [(m.id, m.context, " ".join(" ".join(m.auto_comments).split()), m.string or "", m.fuzzy)
-            for m in catalog if m.id] + \
-        [(m.id, m.context, m.string or "") for m in catalog.obsolete.values()]
+    return [
+        (m.id, m.context, " ".join(" ".join(m.auto_comments).split()), m.string or "", m.fuzzy) for m in catalog if m.id
+    ] + [(m.id, m.context, m.string or "") for m in catalog.obsolete.values()]
 
 
 def _same_messages(path: str, catalog: Catalog, tag: str | None) -> bool:
@@ -298,8 +352,7 @@ def update(domain: Domain, drop_obsolete: bool = False) -> tuple[list[str], list
             if catalog is None:
                 problems += bad
                 continue
-            catalog.update(template, no_fuzzy_matching=False, update_header_comment=False,
-                           update_creation_date=False)
+            catalog.update(template, no_fuzzy_matching=False, update_header_comment=False, update_creation_date=False)
         else:
             catalog = _new_catalog(domain.name, tag)
             catalog.update(template, update_creation_date=False)
@@ -311,6 +364,7 @@ def update(domain: Domain, drop_obsolete: bool = False) -> tuple[list[str], list
 
 
 # -- checking -----------------------------------------------------------------------------------
+
 
 @dataclass
 class Completeness:
@@ -363,8 +417,10 @@ def translation_problem(source: Message, found: Message) -> str | None:
         if unsafe:
             return unsafe
         if placeholders(form) != wanted:
-            return (f"the translation's placeholders {sorted(placeholders(form))} differ from the English "
-                    f"ones {sorted(wanted)}")
+            return (
+                f"the translation's placeholders {sorted(placeholders(form))} differ from the English "
+                f"ones {sorted(wanted)}"
+            )
     return None
 
 
@@ -393,8 +449,13 @@ def links(text: str) -> frozenset[tuple[str, str]]:
 
 
 # in the order a problem names them: the most telling first
-_KINDS = {"html": "has HTML or an autolink (`{}`)", "definition": "defines the link `[{}]:`",
-          "reference": "refers to the link `[{}]`", "image": "shows an image (`{}`)", "target": "links to `{}`"}
+_KINDS = {
+    "html": "has HTML or an autolink (`{}`)",
+    "definition": "defines the link `[{}]:`",
+    "reference": "refers to the link `[{}]`",
+    "image": "shows an image (`{}`)",
+    "target": "links to `{}`",
+}
 
 
 def markup_problem(english: list[str], translation: str) -> str | None:
@@ -407,9 +468,11 @@ def markup_problem(english: list[str], translation: str) -> str | None:
     if "*" in translation or "_" in translation:
         wanted, made = max(_emphasis(e) for e in english), _emphasis(translation)
         if made < wanted:
-            return ("the translation's `**` or `*` does not make emphasis as the English does (CommonMark: "
-                    "a closing `**` right after punctuation such as `：` must be followed by a space or "
-                    "punctuation; write `**例**：` rather than `**例：**`)")
+            return (
+                "the translation's `**` or `*` does not make emphasis as the English does (CommonMark: "
+                "a closing `**` right after punctuation such as `：` must be followed by a space or "
+                "punctuation; write `**例**：` rather than `**例：**`)"
+            )
     if not any(c in translation for c in "[<"):  # nearly every translation: nothing to compare
         return None
     allowed = frozenset().union(*(links(e) for e in english))
@@ -442,8 +505,16 @@ def check(domain: Domain) -> CheckResult:
     if problems:
         return result
     if domain.targets and not _same_messages(domain.pot, template, None):  # (none needed when nobody translates)
-        result.problems.append(Problem(domain.pot, 1, 1, "G005", "the message template is stale or missing",
-                                       "run `policyctl i18n extract` (or `i18n update`)"))
+        result.problems.append(
+            Problem(
+                domain.pot,
+                1,
+                1,
+                "G005",
+                "the message template is stale or missing",
+                "run `policyctl i18n extract` (or `i18n update`)",
+            )
+        )
     messages = [m for m in template if m.id]
     for tag in domain.targets:
         path = domain.po(tag)
@@ -451,8 +522,16 @@ def check(domain: Domain) -> CheckResult:
         result.stats.append(stats)
         if not os.path.exists(path):
             stats.missing = len(messages)
-            result.problems.append(Problem(path, 1, 1, "G002", f"{tag}: no catalog ({len(messages)} messages untranslated)",
-                                           "run `policyctl i18n update` and translate the new file"))
+            result.problems.append(
+                Problem(
+                    path,
+                    1,
+                    1,
+                    "G002",
+                    f"{tag}: no catalog ({len(messages)} messages untranslated)",
+                    "run `policyctl i18n update` and translate the new file",
+                )
+            )
             continue
         catalog, bad = read(path, tag)
         if catalog is None:
@@ -463,8 +542,9 @@ def check(domain: Domain) -> CheckResult:
     return result
 
 
-def _check_catalog(domain: Domain, tag: str, path: str, messages: list[Message], catalog: Catalog,
-                   stats: Completeness) -> list[Problem]:
+def _check_catalog(
+    domain: Domain, tag: str, path: str, messages: list[Message], catalog: Catalog, stats: Completeness
+) -> list[Problem]:
     problems: list[Problem] = []
     wanted = {message_key(m) for m in messages}
     for source in messages:
@@ -472,35 +552,70 @@ def _check_catalog(domain: Domain, tag: str, path: str, messages: list[Message],
         if found is None:
             stats.missing += 1
             file, line = source.locations[0] if source.locations else (os.path.relpath(path, domain.folder), 1)
-            problems.append(Problem(os.path.join(domain.folder, file), line, 1, "G002",
-                                    f"{tag}: no translation of {short(source)} in {path}",
-                                    "run `policyctl i18n update`, then translate it"))
+            problems.append(
+                Problem(
+                    os.path.join(domain.folder, file),
+                    line,
+                    1,
+                    "G002",
+                    f"{tag}: no translation of {short(source)} in {path}",
+                    "run `policyctl i18n update`, then translate it",
+                )
+            )
             continue
         if found.fuzzy:
             stats.fuzzy += 1
-            problems.append(Problem(path, found.lineno or 1, 1, "G003",
-                                    f"{tag}: fuzzy translation of {short(source)} (its English changed)",
-                                    "check the translation against the new English, then remove the `#, fuzzy` line"))
+            problems.append(
+                Problem(
+                    path,
+                    found.lineno or 1,
+                    1,
+                    "G003",
+                    f"{tag}: fuzzy translation of {short(source)} (its English changed)",
+                    "check the translation against the new English, then remove the `#, fuzzy` line",
+                )
+            )
             continue
         why = translation_problem(source, found)
         if why is not None:
             stats.missing += 1
-            problems.append(Problem(path, found.lineno or 1, 1, "G002",
-                                    f"{tag}: {'no translation' if why == 'missing' else why} of {short(source)}",
-                                    "translate every form (msgstr) of the message"))
+            problems.append(
+                Problem(
+                    path,
+                    found.lineno or 1,
+                    1,
+                    "G002",
+                    f"{tag}: {'no translation' if why == 'missing' else why} of {short(source)}",
+                    "translate every form (msgstr) of the message",
+                )
+            )
             continue
         stats.translated += 1
     for message in catalog:
         if message.id and message_key(message) not in wanted:
             stats.obsolete += 1
-            problems.append(Problem(path, message.lineno or 1, 1, "G004",
-                                    f"{tag}: {short(message)} is no longer in the templates",
-                                    "run `policyctl i18n update --drop-obsolete`, or delete the entry"))
+            problems.append(
+                Problem(
+                    path,
+                    message.lineno or 1,
+                    1,
+                    "G004",
+                    f"{tag}: {short(message)} is no longer in the templates",
+                    "run `policyctl i18n update --drop-obsolete`, or delete the entry",
+                )
+            )
     for message in catalog.obsolete.values():
         stats.obsolete += 1
-        problems.append(Problem(path, message.lineno or 1, 1, "G004",
-                                f"{tag}: obsolete entry {short(message)} (`#~`)",
-                                "reuse its translation where it fits, then `policyctl i18n update --drop-obsolete`"))
+        problems.append(
+            Problem(
+                path,
+                message.lineno or 1,
+                1,
+                "G004",
+                f"{tag}: obsolete entry {short(message)} (`#~`)",
+                "reuse its translation where it fits, then `policyctl i18n update --drop-obsolete`",
+            )
+        )
     return problems
 
 
@@ -534,8 +649,12 @@ def fact_problem(english: list[str], translation: str, facts: dict[str, Any]) ->
         if name is not None and not any(address in e for e in english):
             return f"the translation states `{address}`, a value of the fact `{name}`, where the English has none"
     for day, name in facts.items():
-        if isinstance(day, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", day) and day in translation \
-                and not any(day in e for e in english):
+        if (
+            isinstance(day, str)
+            and re.fullmatch(r"\d{4}-\d{2}-\d{2}", day)
+            and day in translation
+            and not any(day in e for e in english)
+        ):
             return f"the translation states the date `{day}` of the fact `{name}`, where the English has none"
     return None
 
@@ -557,8 +676,16 @@ def fact_problems(domain: Domain, facts: dict[Any, str]) -> list[Problem]:
             for form in message_forms(message):
                 why = fact_problem(ids, form, facts)
                 if why:
-                    problems.append(Problem(path, message.lineno or 1, 1, "G006", f"{tag}: {why} ({short(message)})",
-                                            "write the placeholder the English uses instead of the figure"))
+                    problems.append(
+                        Problem(
+                            path,
+                            message.lineno or 1,
+                            1,
+                            "G006",
+                            f"{tag}: {why} ({short(message)})",
+                            "write the placeholder the English uses instead of the figure",
+                        )
+                    )
                     break
     return problems
 

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from functools import lru_cache, wraps
-from typing import Any, Iterable, Sequence
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -56,6 +57,7 @@ def _by_strings(maxsize: int) -> Any:
     """Keep the answers of a function of tags and codes, for `str` arguments only; any other
     argument goes to the function itself, so it fails exactly as it would without the memo. The
     function without the memo stays reachable as `__wrapped__`."""
+
     def wrap(function: Any) -> Any:
         memo = _memo(maxsize)(function)
 
@@ -202,8 +204,7 @@ def _datetime(value: Any, tag: str, time_zone: str, form: str) -> str:
 def time_zone_name(time_zone: str, tag: str) -> str:
     """The generic name of a time zone: "Pacific Time", "Ora del Pacifico USA"."""
     # the generic name: Babel looks at no date for it (no `now`), so it is a function of the two tags
-    return str(_dates.get_timezone_name(ZoneInfo(time_zone), width="long", zone_variant="generic",
-                                        locale=locale(tag)))
+    return str(_dates.get_timezone_name(ZoneInfo(time_zone), width="long", zone_variant="generic", locale=locale(tag)))
 
 
 _LENGTHS = {"long": ("long", "short"), "short": ("short",), "narrow": ("narrow", "short")}
@@ -310,8 +311,12 @@ def in_sentence(text: str, tag: str) -> str:
     if locale(tag).language in _NOUN_CAPITALS or not words:
         return text
     first = words[0]
-    if len(first) > 1 and first[0].isupper() and first[1:] == first[1:].lower() \
-            and not (len(words) > 1 and words[1][:1].isupper()):
+    if (
+        len(first) > 1
+        and first[0].isupper()
+        and first[1:] == first[1:].lower()
+        and not (len(words) > 1 and words[1][:1].isupper())
+    ):
         return text[0].lower() + text[1:]
     return text
 

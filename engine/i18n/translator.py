@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gettext as _gettext
 import os
-from typing import Callable
+from collections.abc import Callable
 
 from babel.messages.catalog import Catalog
 
@@ -39,8 +39,9 @@ class Catalogs:
 class Translator:
     """Looks messages up in one locale's catalog; a missing or fuzzy one is recorded, never hidden."""
 
-    def __init__(self, domain: Domain, tag: str, sources: dict[Key, tuple[str, int]],
-                 catalogs: Catalogs | None = None) -> None:
+    def __init__(
+        self, domain: Domain, tag: str, sources: dict[Key, tuple[str, int]], catalogs: Catalogs | None = None
+    ) -> None:
         self.domain, self.tag = domain, tag
         self.sources = sources  # where each message is written, for problems
         self.problems: set[Problem] = set()
@@ -59,8 +60,16 @@ class Translator:
             where: tuple[str, int] = (file, src_line)
         else:
             where = (path, line)
-        self.problems.add(Problem(where[0], where[1], 1, code, f"{self.tag}: {what} {short(key[0])}",
-                                  "run `policyctl i18n update`, translate, then `policyctl i18n check`"))
+        self.problems.add(
+            Problem(
+                where[0],
+                where[1],
+                1,
+                code,
+                f"{self.tag}: {what} {short(key[0])}",
+                "run `policyctl i18n update`, translate, then `policyctl i18n check`",
+            )
+        )
 
     def lookup(self, msgid: str, plural: str | None = None, n: int = 1, context: str | None = None) -> str:
         english = msgid if plural is None or n == 1 else plural
@@ -68,9 +77,16 @@ class Translator:
             return english
         key: Key = (msgid, context)
         if self.catalog is None:
-            self.problems.add(Problem(self.domain.po(self.tag), 1, 1, "G002",
-                                      f"{self.tag}: no catalog, so no page in this language can be published",
-                                      "run `policyctl i18n update` and translate the new file"))
+            self.problems.add(
+                Problem(
+                    self.domain.po(self.tag),
+                    1,
+                    1,
+                    "G002",
+                    f"{self.tag}: no catalog, so no page in this language can be published",
+                    "run `policyctl i18n update` and translate the new file",
+                )
+            )
             return english
         found = self.catalog.get(msgid, context)
         if found is None:

@@ -9,12 +9,12 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from engine.schema import fastcheck
-from engine.schema import check as schema
-from engine.source.loader import Document, Path
 from engine.model.policy import Decision, Entry, Expr, Marketplace, Overlay, Parameter, Program, Rule, TestCase
-from engine.schema.patterns import unsafe_keywords
 from engine.problems import Pos, Problem
+from engine.schema import check as schema
+from engine.schema import fastcheck
+from engine.schema.patterns import unsafe_keywords
+from engine.source.loader import Document, Path
 
 
 def marketplaces(doc: Document) -> tuple[dict[str, Marketplace], list[Problem]]:
@@ -23,8 +23,14 @@ def marketplaces(doc: Document) -> tuple[dict[str, Marketplace], list[Problem]]:
     for mp_id, spec in doc.data["marketplaces"].items():
         base = ("marketplaces", mp_id)
         found[mp_id] = Marketplace(
-            id=mp_id, country=spec["country"], currency=spec["currency"], time_zone=spec["time_zone"],
-            locales=tuple(spec["locales"]), pos=doc.key_pos(base), site=spec.get("site"))
+            id=mp_id,
+            country=spec["country"],
+            currency=spec["currency"],
+            time_zone=spec["time_zone"],
+            locales=tuple(spec["locales"]),
+            pos=doc.key_pos(base),
+            site=spec.get("site"),
+        )
         for i, tag in enumerate(spec["locales"]):
             problems += _locale_problem(doc, base + ("locales", i), tag)
         problems += _zone_problem(doc, base + ("time_zone",), spec["time_zone"])
@@ -41,8 +47,14 @@ def _locale_problem(doc: Document, path: Path, tag: str) -> list[Problem]:
     try:
         Locale.parse(tag, sep="-")
     except (UnknownLocaleError, ValueError):
-        return [Problem.at(doc.pos(path), "P010", f"`{tag}` is not a locale CLDR knows",
-                           "use a BCP 47 tag such as `en`, `de`, `it` or `zh-Hans`")]
+        return [
+            Problem.at(
+                doc.pos(path),
+                "P010",
+                f"`{tag}` is not a locale CLDR knows",
+                "use a BCP 47 tag such as `en`, `de`, `it` or `zh-Hans`",
+            )
+        ]
     return []
 
 
@@ -52,27 +64,54 @@ def _zone_problem(doc: Document, path: Path, zone: str) -> list[Problem]:
     try:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
-        return [Problem.at(doc.pos(path), "P001", f"`{zone}` is not an IANA time zone",
-                           "use a name such as `Europe/Berlin`")]
+        return [
+            Problem.at(
+                doc.pos(path), "P001", f"`{zone}` is not an IANA time zone", "use a name such as `Europe/Berlin`"
+            )
+        ]
     return []
 
 
 def timeline(doc: Document, path: Path, spec: dict[str, Any]) -> tuple[tuple[Entry, ...], list[Problem]]:
-    entries = [Entry(spec["value"], None, doc.pos(path + ("value",)), spec.get("source"), spec.get("note"),
-                     spec.get("assumption"), _assumed(spec), spec.get("on_pages", "mark"))]
+    entries = [
+        Entry(
+            spec["value"],
+            None,
+            doc.pos(path + ("value",)),
+            spec.get("source"),
+            spec.get("note"),
+            spec.get("assumption"),
+            _assumed(spec),
+            spec.get("on_pages", "mark"),
+        )
+    ]
     problems: list[Problem] = []
     previous = None
     for i, change in enumerate(spec.get("changes") or ()):
         cpath = path + ("changes", i)
         start = change["from"]
         if previous is not None and start <= previous:
-            problems.append(Problem.at(doc.pos(cpath + ("from",)), "P004",
-                                       f"change from {start} is not after the previous one ({previous})",
-                                       "list changes oldest first, with a different date each"))
+            problems.append(
+                Problem.at(
+                    doc.pos(cpath + ("from",)),
+                    "P004",
+                    f"change from {start} is not after the previous one ({previous})",
+                    "list changes oldest first, with a different date each",
+                )
+            )
         previous = start
-        entries.append(Entry(change["value"], start, doc.pos(cpath + ("value",)), change.get("source"),
-                             change.get("note"), change.get("assumption"), _assumed(change),
-                             change.get("on_pages", "mark")))
+        entries.append(
+            Entry(
+                change["value"],
+                start,
+                doc.pos(cpath + ("value",)),
+                change.get("source"),
+                change.get("note"),
+                change.get("assumption"),
+                _assumed(change),
+                change.get("on_pages", "mark"),
+            )
+        )
     return tuple(entries), problems
 
 
@@ -89,18 +128,33 @@ def evidence(doc: Document, path: Path, spec: dict[str, Any]) -> list[Problem]:
     problems = []
     for where, entry in [(path, spec)] + [(path + ("changes", i), c) for i, c in enumerate(spec.get("changes") or ())]:
         if not entry.get("source") and not entry.get("assumption"):
-            problems.append(Problem.at(doc.pos(where + ("value",)), "P012", "a value with neither `source` nor `assumption`",
-                                       "say where it comes from (`source`: the document and the quoted sentence, or a URL), "
-                                       "or why it was chosen (`assumption`)", "warning"))
+            problems.append(
+                Problem.at(
+                    doc.pos(where + ("value",)),
+                    "P012",
+                    "a value with neither `source` nor `assumption`",
+                    "say where it comes from (`source`: the document and the quoted sentence, or a URL), "
+                    "or why it was chosen (`assumption`)",
+                    "warning",
+                )
+            )
         elif ("assumed" in entry or "on_pages" in entry) and not entry.get("assumption"):
             key = "assumed" if "assumed" in entry else "on_pages"
-            problems.append(Problem.at(doc.pos(where + (key,)), "P012", f"`{key}` without an `assumption`",
-                                       "write the `assumption`, or remove this key", "warning"))
+            problems.append(
+                Problem.at(
+                    doc.pos(where + (key,)),
+                    "P012",
+                    f"`{key}` without an `assumption`",
+                    "write the `assumption`, or remove this key",
+                    "warning",
+                )
+            )
     return problems
 
 
-def check_entries(doc: Document, name: str, param_schema: dict[str, Any], tiers: bool,
-                  entries: tuple[Entry, ...], paths: list[Path]) -> list[Problem]:
+def check_entries(
+    doc: Document, name: str, param_schema: dict[str, Any], tiers: bool, entries: tuple[Entry, ...], paths: list[Path]
+) -> list[Problem]:
     problems: list[Problem] = []
     # The schema's yes/no validator, found once for all the entries (as schema.check_value does
     # first for each); a value it does not accept gets schema.check_value's full check.
@@ -124,35 +178,65 @@ def tier_problems(doc: Document, path: Path, bands: list[Any]) -> list[Problem]:
     if len(rows) != len(bands) or not rows:
         return problems
     if rows[0].get("over") is not None:
-        problems.append(Problem.at(doc.pos(path + (0, "over")), "P007",
-                                   f"the first band starts above {rows[0]['over']}: lower values fall in no band",
-                                   "write `over: null` in the first band"))
+        problems.append(
+            Problem.at(
+                doc.pos(path + (0, "over")),
+                "P007",
+                f"the first band starts above {rows[0]['over']}: lower values fall in no band",
+                "write `over: null` in the first band",
+            )
+        )
     if rows[-1].get("up_to") is not None:
         last = len(rows) - 1
-        problems.append(Problem.at(doc.pos(path + (last, "up_to")), "P007",
-                                   f"the last band ends at {rows[-1]['up_to']}: higher values fall in no band",
-                                   "write `up_to: null` in the last band"))
+        problems.append(
+            Problem.at(
+                doc.pos(path + (last, "up_to")),
+                "P007",
+                f"the last band ends at {rows[-1]['up_to']}: higher values fall in no band",
+                "write `up_to: null` in the last band",
+            )
+        )
     # Positions are looked up only for a problem: most tables have none, and a look-up costs more
     # than the checks of a band.
     before = rows[0].get("up_to")
     for i in range(1, len(rows)):
         over, up = rows[i].get("over"), rows[i].get("up_to")
         if before is None or over is None:
-            problems.append(Problem.at(doc.pos(path + (i, "over")), "P005",
-                                       f"band {i + 1} overlaps band {i}: an open bound in the middle",
-                                       "only the first band may start at null and only the last may end at null"))
+            problems.append(
+                Problem.at(
+                    doc.pos(path + (i, "over")),
+                    "P005",
+                    f"band {i + 1} overlaps band {i}: an open bound in the middle",
+                    "only the first band may start at null and only the last may end at null",
+                )
+            )
         elif over < before:
-            problems.append(Problem.at(doc.pos(path + (i, "over")), "P005",
-                                       f"band {i + 1} starts over {over} but band {i} goes up to {before}: they overlap",
-                                       f"write `over: {before}`"))
+            problems.append(
+                Problem.at(
+                    doc.pos(path + (i, "over")),
+                    "P005",
+                    f"band {i + 1} starts over {over} but band {i} goes up to {before}: they overlap",
+                    f"write `over: {before}`",
+                )
+            )
         elif over > before:
-            problems.append(Problem.at(doc.pos(path + (i, "over")), "P006",
-                                       f"band {i + 1} starts over {over} but band {i} ends at {before}: a gap",
-                                       f"write `over: {before}`"))
+            problems.append(
+                Problem.at(
+                    doc.pos(path + (i, "over")),
+                    "P006",
+                    f"band {i + 1} starts over {over} but band {i} ends at {before}: a gap",
+                    f"write `over: {before}`",
+                )
+            )
         if over is not None and up is not None and up <= over:
-            problems.append(Problem.at(doc.pos(path + (i, "up_to")), "P005",
-                                       f"band {i + 1} is empty or reversed (over {over}, up to {up})",
-                                       "`up_to` must be greater than `over`"))
+            problems.append(
+                Problem.at(
+                    doc.pos(path + (i, "up_to")),
+                    "P005",
+                    f"band {i + 1} is empty or reversed (over {over}, up to {up})",
+                    "`up_to` must be greater than `over`",
+                )
+            )
         before = up
     return problems
 
@@ -161,8 +245,14 @@ def program(doc: Document, folder: str, known_marketplaces: dict[str, Marketplac
     data = doc.data
     problems: list[Problem] = []
     if data["id"] != folder:
-        problems.append(Problem.at(doc.pos(("id",)), "L003", f"program id `{data['id']}` differs from its folder `{folder}`",
-                                   f"write `id: {folder}` or rename the folder"))
+        problems.append(
+            Problem.at(
+                doc.pos(("id",)),
+                "L003",
+                f"program id `{data['id']}` differs from its folder `{folder}`",
+                f"write `id: {folder}` or rename the folder",
+            )
+        )
     for i, mp in enumerate(data.get("marketplaces") or ()):
         if known_marketplaces and mp not in known_marketplaces:
             problems.append(_unknown_marketplace(doc, ("marketplaces", i), mp, known_marketplaces))
@@ -178,37 +268,72 @@ def program(doc: Document, folder: str, known_marketplaces: dict[str, Marketplac
             continue
         invalid = schema.schema_problems(spec["schema"])
         if invalid:
-            problems.append(Problem.at(doc.pos(path + ("schema",)), "P009",
-                                       f"the schema of `{name}` is not a valid JSON Schema: {invalid[0]}",
-                                       "see https://json-schema.org/understanding-json-schema/"))
+            problems.append(
+                Problem.at(
+                    doc.pos(path + ("schema",)),
+                    "P009",
+                    f"the schema of `{name}` is not a valid JSON Schema: {invalid[0]}",
+                    "see https://json-schema.org/understanding-json-schema/",
+                )
+            )
             continue
         entries, more = timeline(doc, path, spec)
         problems += more + evidence(doc, path, spec)
         problems += check_entries(doc, name, spec["schema"], bool(spec.get("tiers")), entries, _entry_paths(path, spec))
-        params[name] = Parameter(name, spec["description"], spec["schema"], entries, doc.key_pos(path),
-                                 bool(spec.get("tiers")), spec.get("label"))
-    built = Program(id=folder, names=dict(data["names"]), marketplaces=tuple(data.get("marketplaces") or ()), parameters=params,
-                    overlays={}, decisions={}, tests=(), dir=os.path.dirname(doc.path), pos=doc.pos(),
-                    title=data.get("title", ""), description=data.get("description", ""),
-                    extra={"labels": dict(data.get("labels") or {}),
-                           "languages": tuple(data["languages"]) if data.get("languages") else None,
-                           "translations": data.get("translations", "strict")})
+        params[name] = Parameter(
+            name,
+            spec["description"],
+            spec["schema"],
+            entries,
+            doc.key_pos(path),
+            bool(spec.get("tiers")),
+            spec.get("label"),
+        )
+    built = Program(
+        id=folder,
+        names=dict(data["names"]),
+        marketplaces=tuple(data.get("marketplaces") or ()),
+        parameters=params,
+        overlays={},
+        decisions={},
+        tests=(),
+        dir=os.path.dirname(doc.path),
+        pos=doc.pos(),
+        title=data.get("title", ""),
+        description=data.get("description", ""),
+        extra={
+            "labels": dict(data.get("labels") or {}),
+            "languages": tuple(data["languages"]) if data.get("languages") else None,
+            "translations": data.get("translations", "strict"),
+        },
+    )
     return built, problems
 
 
 def _unknown_marketplace(doc: Document, path: Path, mp: str, known: dict[str, Any]) -> Problem:
-    return Problem.at(doc.pos(path), "P001", f"marketplace `{mp}` is not declared in marketplaces.yaml",
-                      f"known marketplaces: {', '.join(sorted(known))}")
+    return Problem.at(
+        doc.pos(path),
+        "P001",
+        f"marketplace `{mp}` is not declared in marketplaces.yaml",
+        f"known marketplaces: {', '.join(sorted(known))}",
+    )
 
 
-def overlay(doc: Document, stem: str, prog: Program,
-            known_marketplaces: dict[str, Marketplace]) -> tuple[Overlay | None, list[Problem]]:
+def overlay(
+    doc: Document, stem: str, prog: Program, known_marketplaces: dict[str, Marketplace]
+) -> tuple[Overlay | None, list[Problem]]:
     data = doc.data
     problems: list[Problem] = []
     mp = data["marketplace"]
     if mp != stem:
-        problems.append(Problem.at(doc.pos(("marketplace",)), "L003", f"overlay for `{mp}` is in the file `{stem}`",
-                                   f"write `marketplace: {stem}` or rename the file"))
+        problems.append(
+            Problem.at(
+                doc.pos(("marketplace",)),
+                "L003",
+                f"overlay for `{mp}` is in the file `{stem}`",
+                f"write `marketplace: {stem}` or rename the file",
+            )
+        )
     if known_marketplaces and mp not in known_marketplaces:
         problems.append(_unknown_marketplace(doc, ("marketplace",), mp, known_marketplaces))
     params: dict[str, Parameter] = {}
@@ -219,13 +344,21 @@ def overlay(doc: Document, stem: str, prog: Program,
             import difflib
 
             close = difflib.get_close_matches(name, list(prog.parameters), n=1)
-            problems.append(Problem.at(doc.key_pos(path), "P002", f"`{prog.id}` declares no parameter `{name}`",
-                                       f"did you mean `{close[0]}`?" if close else "declare it in program.yaml first"))
+            problems.append(
+                Problem.at(
+                    doc.key_pos(path),
+                    "P002",
+                    f"`{prog.id}` declares no parameter `{name}`",
+                    f"did you mean `{close[0]}`?" if close else "declare it in program.yaml first",
+                )
+            )
             continue
         entries, more = timeline(doc, path, spec)
         problems += more + evidence(doc, path, spec)
         problems += check_entries(doc, name, base.schema, base.tiers, entries, _entry_paths(path, spec))
-        params[name] = Parameter(name, base.description, base.schema, entries, doc.key_pos(path), base.tiers, base.label)
+        params[name] = Parameter(
+            name, base.description, base.schema, entries, doc.key_pos(path), base.tiers, base.label
+        )
     return Overlay(mp, params, doc.pos()), problems
 
 
@@ -248,12 +381,24 @@ def decision(doc: Document, stem: str, program_id: str) -> tuple[Decision, list[
     data = doc.data
     problems: list[Problem] = []
     if data["id"] != stem:
-        problems.append(Problem.at(doc.pos(("id",)), "L003", f"decision id `{data['id']}` differs from its file `{stem}`",
-                                   f"write `id: {stem}` or rename the file"))
+        problems.append(
+            Problem.at(
+                doc.pos(("id",)),
+                "L003",
+                f"decision id `{data['id']}` differs from its file `{stem}`",
+                f"write `id: {stem}` or rename the file",
+            )
+        )
     for i, name in enumerate(data.get("required") or ()):
         if name not in data["inputs"]:
-            problems.append(Problem.at(doc.pos(("required", i)), "S001", f"`{name}` is required but not an input",
-                                       "declare it under `inputs:` or remove it from `required:`"))
+            problems.append(
+                Problem.at(
+                    doc.pos(("required", i)),
+                    "S001",
+                    f"`{name}` is required but not an input",
+                    "declare it under `inputs:` or remove it from `required:`",
+                )
+            )
     unsafe: set[tuple[str, str]] = set()
     for section in ("inputs", "outputs"):
         for name, sub in (data.get(section) or {}).items():
@@ -267,23 +412,42 @@ def decision(doc: Document, stem: str, program_id: str) -> tuple[Decision, list[
     for i, row in enumerate(data["rules"]):
         path = ("rules", i)
         if row["id"] in seen:
-            problems.append(Problem.at(doc.pos(path + ("id",)), "S001",
-                                       f"rule id `{row['id']}` is used twice (first at line {seen[row['id']]})",
-                                       "give every row its own id"))
+            problems.append(
+                Problem.at(
+                    doc.pos(path + ("id",)),
+                    "S001",
+                    f"rule id `{row['id']}` is used twice (first at line {seen[row['id']]})",
+                    "give every row its own id",
+                )
+            )
         seen[row["id"]] = doc.pos(path + ("id",)).line
         when = _expr(doc, path + ("when",), row["when"]) if "when" in row else None
         rules.append(Rule(row["id"], when, _outputs(doc, path + ("then",), row["then"]), row["reason"], doc.pos(path)))
     built = Decision(
-        id=stem, program=program_id, title=data["title"], description=data.get("description", ""),
-        inputs=_usable("inputs", data["inputs"], unsafe), required=tuple(data.get("required") or ()),
+        id=stem,
+        program=program_id,
+        title=data["title"],
+        description=data.get("description", ""),
+        inputs=_usable("inputs", data["inputs"], unsafe),
+        required=tuple(data.get("required") or ()),
         let={k: _expr(doc, ("let", k), v) for k, v in (data.get("let") or {}).items()},
-        hit=data.get("hit", "first"), rules=tuple(rules),
+        hit=data.get("hit", "first"),
+        rules=tuple(rules),
         default=_outputs(doc, ("default",), data["default"]) if "default" in data else None,
-        outputs=_usable("outputs", data.get("outputs") or {}, unsafe), file=doc.path, pos=doc.pos(),
-        aggregate=dict(data["aggregate"]) if data.get("aggregate") else None)
+        outputs=_usable("outputs", data.get("outputs") or {}, unsafe),
+        file=doc.path,
+        pos=doc.pos(),
+        aggregate=dict(data["aggregate"]) if data.get("aggregate") else None,
+    )
     if built.aggregate and built.hit != "collect":
-        problems.append(Problem.at(doc.key_pos(("aggregate",)), "D006", f"`aggregate` needs `hit: collect`, not `hit: {built.hit}`",
-                                   "write `hit: collect`, or remove `aggregate`"))
+        problems.append(
+            Problem.at(
+                doc.key_pos(("aggregate",)),
+                "D006",
+                f"`aggregate` needs `hit: collect`, not `hit: {built.hit}`",
+                "write `hit: collect`, or remove `aggregate`",
+            )
+        )
     return built, problems
 
 
@@ -294,10 +458,21 @@ def _usable(section: str, schemas: dict[str, Any], unsafe: set[tuple[str, str]])
 
 
 def tests(doc: Document, program_id: str) -> list[TestCase]:
-    return [TestCase(name=c["name"], program=program_id, decision=c["decision"], marketplace=c["marketplace"],
-                     at=c["at"], input=c["input"], expect=c["expect"], pos=doc.pos(("cases", i)),
-                     example=bool(c.get("example")), description=c.get("description"))
-            for i, c in enumerate(doc.data["cases"])]
+    return [
+        TestCase(
+            name=c["name"],
+            program=program_id,
+            decision=c["decision"],
+            marketplace=c["marketplace"],
+            at=c["at"],
+            input=c["input"],
+            expect=c["expect"],
+            pos=doc.pos(("cases", i)),
+            example=bool(c.get("example")),
+            description=c.get("description"),
+        )
+        for i, c in enumerate(doc.data["cases"])
+    ]
 
 
 def test_problems(doc: Document, cases: list[TestCase], prog: Program) -> list[Problem]:
@@ -306,18 +481,33 @@ def test_problems(doc: Document, cases: list[TestCase], prog: Program) -> list[P
     for i, case in enumerate(cases):
         path = ("cases", i)
         if case.name in names:
-            problems.append(Problem.at(doc.pos(path + ("name",)), "T002",
-                                       f"test name `{case.name}` is used twice (first at line {names[case.name]})",
-                                       "names select tests with -k: make them unique"))
+            problems.append(
+                Problem.at(
+                    doc.pos(path + ("name",)),
+                    "T002",
+                    f"test name `{case.name}` is used twice (first at line {names[case.name]})",
+                    "names select tests with -k: make them unique",
+                )
+            )
         names[case.name] = doc.pos(path + ("name",)).line
         if case.decision not in prog.decisions:
-            problems.append(Problem.at(doc.pos(path + ("decision",)), "T002",
-                                       f"`{prog.id}` has no decision `{case.decision}`",
-                                       f"known decisions: {', '.join(sorted(prog.decisions)) or 'none'}"))
+            problems.append(
+                Problem.at(
+                    doc.pos(path + ("decision",)),
+                    "T002",
+                    f"`{prog.id}` has no decision `{case.decision}`",
+                    f"known decisions: {', '.join(sorted(prog.decisions)) or 'none'}",
+                )
+            )
         if case.marketplace not in prog.marketplaces:
-            problems.append(Problem.at(doc.pos(path + ("marketplace",)), "T002",
-                                       f"`{prog.id}` is not offered in marketplace `{case.marketplace}`",
-                                       f"use one of: {', '.join(prog.marketplaces)}"))
+            problems.append(
+                Problem.at(
+                    doc.pos(path + ("marketplace",)),
+                    "T002",
+                    f"`{prog.id}` is not offered in marketplace `{case.marketplace}`",
+                    f"use one of: {', '.join(prog.marketplaces)}",
+                )
+            )
     return problems
 
 
@@ -328,7 +518,8 @@ def pos_in(doc: Document, path: Path) -> Pos:
 # Keywords of JSON Schema 2020-12 (core, applicator, validation, format, content, meta-data).
 # JSON Schema ignores any other key, so a typo (`minimun`) or a stray key from an unquoted comma
 # in a flow mapping would silently check nothing: authors' schemas must use only these.
-SCHEMA_KEYWORDS = frozenset("""
+SCHEMA_KEYWORDS = frozenset(
+    """
 $schema $id $ref $anchor $dynamicRef $dynamicAnchor $vocabulary $comment $defs
 allOf anyOf oneOf not if then else dependentSchemas prefixItems items contains properties
 patternProperties additionalProperties propertyNames unevaluatedItems unevaluatedProperties
@@ -336,11 +527,23 @@ type const enum multipleOf maximum exclusiveMaximum minimum exclusiveMinimum max
 pattern maxItems minItems uniqueItems maxContains minContains maxProperties minProperties required
 dependentRequired format contentEncoding contentMediaType contentSchema title description default
 deprecated readOnly writeOnly examples
-""".split())
+""".split()
+)
 _SUBSCHEMA_MAPS = ("properties", "patternProperties", "$defs", "dependentSchemas")
 _SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
-_SUBSCHEMAS = ("not", "if", "then", "else", "items", "contains", "additionalProperties", "propertyNames",
-               "unevaluatedItems", "unevaluatedProperties", "contentSchema")
+_SUBSCHEMAS = (
+    "not",
+    "if",
+    "then",
+    "else",
+    "items",
+    "contains",
+    "additionalProperties",
+    "propertyNames",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "contentSchema",
+)
 
 
 def unknown_keywords(doc: Document, path: Path, node: Any) -> list[Problem]:
@@ -353,11 +556,18 @@ def unknown_keywords(doc: Document, path: Path, node: Any) -> list[Problem]:
     for key, value in node.items():
         if key not in SCHEMA_KEYWORDS:
             close = difflib.get_close_matches(key, SCHEMA_KEYWORDS, n=1)
-            hint = f"did you mean `{close[0]}`?" if close else (
-                "a `, ` inside an unquoted flow value ends it: quote the text" if " " in key
-                else "JSON Schema ignores unknown keys, so this would check nothing")
-            problems.append(Problem.at(doc.key_pos(path + (key,)), "P009",
-                                       f"`{key}` is not a JSON Schema keyword", hint))
+            hint = (
+                f"did you mean `{close[0]}`?"
+                if close
+                else (
+                    "a `, ` inside an unquoted flow value ends it: quote the text"
+                    if " " in key
+                    else "JSON Schema ignores unknown keys, so this would check nothing"
+                )
+            )
+            problems.append(
+                Problem.at(doc.key_pos(path + (key,)), "P009", f"`{key}` is not a JSON Schema keyword", hint)
+            )
         elif key in _SUBSCHEMA_MAPS and isinstance(value, dict):
             for name, sub in value.items():
                 problems += unknown_keywords(doc, path + (key, name), sub)

@@ -19,21 +19,26 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 DATE_FORM = "YYYY-MM-DD"
 DATE_TIME_FORM = "YYYY-MM-DDTHH:MM:SS with `Z` or an offset such as `+01:00`"
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 _COMPACT_DATE = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})\Z")
-_DATE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ](?:[01][0-9]|2[0-3]):[0-5][0-9]"
-                        r"(?::[0-5][0-9](\.[0-9]+)?)?([Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?\Z")
+_DATE_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ](?:[01][0-9]|2[0-3]):[0-5][0-9]"
+    r"(?::[0-5][0-9](\.[0-9]+)?)?([Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?\Z"
+)
 
 
 # The commonest date-time form, read by Python 3.11+'s ``fromisoformat`` exactly as below (`Z`
 # included): a batch of decisions parses one or more per input, and this skips the rewriting.
-_COMMON_DATE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
-                               r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])\Z")
+_COMMON_DATE_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+    r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])\Z"
+)
 _READS_Z = sys.version_info >= (3, 11)
 
 
@@ -70,8 +75,8 @@ def parse_datetime(text: str) -> _dt.datetime:
     # what Python 3.10 does not know: `Z`, and a fraction of other than 3 or 6 digits. Those are
     # rewritten first: `+00:00`, the fraction cut or padded to 6 digits.
     iso = text
-    if offset in ("Z", "z") or fraction and len(fraction) not in (4, 7):
-        head = text[:found.start(1) if fraction else found.start(2)]
+    if offset in ("Z", "z") or (fraction and len(fraction) not in (4, 7)):
+        head = text[: found.start(1) if fraction else found.start(2)]
         iso = head + (fraction[:7].ljust(7, "0") if fraction else "") + ("+00:00" if offset in ("Z", "z") else offset)
     try:
         return _dt.datetime.fromisoformat(iso)
@@ -101,7 +106,9 @@ def format_checker() -> Any:
 
     checker = FormatChecker()
     for name, parse_form in (("date", parse_date), ("date-time", parse_datetime)):
-        checker.checks(name)(lambda value, parse_form=parse_form: not isinstance(value, str) or _parses(parse_form, value))
+        checker.checks(name)(
+            lambda value, parse_form=parse_form: not isinstance(value, str) or _parses(parse_form, value)
+        )
     return checker
 
 

@@ -7,19 +7,20 @@ parts that are sound are still built, so ``validate`` can report all problems in
 from __future__ import annotations
 
 import gc
+import itertools
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
-from engine.model.dates import date_hint, parse_date
 from engine.model import build
-from engine.source import layout
-from engine.source import links
-from engine.schema import check as schema
-from engine.source.loader import Document, load_file
 from engine.model.clock import LINES_KEY, ZONE_KEY, today
+from engine.model.dates import date_hint, parse_date
 from engine.model.policy import Entry, Marketplace, Program
 from engine.problems import PolicyError, Pos, Problem
+from engine.schema import check as schema
+from engine.source import layout, links
+from engine.source.loader import Document, load_file
 
 if TYPE_CHECKING:
     from engine.decisions.compile import DecisionResult
@@ -41,7 +42,9 @@ class Resolved:
     def origin(self, name: str) -> str:
         """Which layer a value came from: `base`, `overlay`, or a dated change of either."""
         entry = self.entries[name]
-        layer = "overlay" if name in getattr(self.program.overlays.get(self.marketplace.id), "parameters", {}) else "base"
+        layer = (
+            "overlay" if name in getattr(self.program.overlays.get(self.marketplace.id), "parameters", {}) else "base"
+        )
         return f"{layer} change from {entry.start}" if entry.start else layer
 
 
@@ -80,8 +83,9 @@ class Repository:
 
     def _marketplace(self, prog: Program, mp: str) -> Marketplace:
         if mp not in prog.marketplaces or mp not in self.marketplaces:
-            raise PolicyError([_usage(f"`{prog.id}` is not offered in marketplace `{mp}`", prog.marketplaces)],
-                              usage=True)
+            raise PolicyError(
+                [_usage(f"`{prog.id}` is not offered in marketplace `{mp}`", prog.marketplaces)], usage=True
+            )
         return self.marketplaces[mp]
 
     def resolve(self, program: str, marketplace: str, at: str | None = None) -> Resolved:
@@ -113,7 +117,7 @@ class Repository:
         for mp in mps:
             for name in prog.parameters:
                 line = prog.timeline(name, mp)
-                for before, entry in zip(line, line[1:]):
+                for before, entry in itertools.pairwise(line):
                     changes.append(Change(prog.id, mp, name, entry.start or "", before.value, entry.value, entry))
         return sorted(changes, key=lambda c: (c.start, c.marketplace, c.parameter))
 
@@ -131,8 +135,15 @@ class Repository:
             self._compiled[key] = compiled
         return self._compiled[key]
 
-    def decide(self, program: str, decision: str, inputs: dict[str, Any], marketplace: str,
-               at: str | None = None, validate: bool = True) -> DecisionResult:
+    def decide(
+        self,
+        program: str,
+        decision: str,
+        inputs: dict[str, Any],
+        marketplace: str,
+        at: str | None = None,
+        validate: bool = True,
+    ) -> DecisionResult:
         """Answer one decision; input problems come back as a result with problems, not an exception."""
         key = (program, decision, marketplace, at or self.today(program, marketplace))
         known = self._answering.get(key)  # the look-ups below cost more than a small decision
@@ -185,11 +196,13 @@ def _entry_at(line: tuple[Entry, ...], day: str) -> Entry:
 
 # -- loading -------------------------------------------------------------------------------
 
+
 def load(root: str = "policies") -> Repository:
     """Load every file below the policies folder ``root``; see ``Repository.problems``."""
     if not os.path.isdir(root):
-        raise PolicyError([Problem(root, 1, 1, "Y001", "no such folder", "give the path of a policies folder")],
-                          usage=True)
+        raise PolicyError(
+            [Problem(root, 1, 1, "Y001", "no such folder", "give the path of a policies folder")], usage=True
+        )
     repo = Repository(root)
     files = layout.yaml_entries(root)
     by_kind: dict[str, list[tuple[layout.Placed, Document]]] = {}
@@ -240,16 +253,22 @@ def _restated_marketplace_attributes(repo: Repository) -> list[Problem]:
                 stated = getattr(mp, name)
                 for entry in program.timeline(name, mp_id):
                     if entry.value != stated:
-                        problems.append(Problem.at(
-                            entry.pos, "P013", f"`{name}` is {entry.value!r} here but {stated!r} for the marketplace "
-                            f"`{mp_id}` in marketplaces.yaml",
-                            f"pages and decisions can read the marketplace's `{name}`; make this value agree or "
-                            "drop the parameter"))
+                        problems.append(
+                            Problem.at(
+                                entry.pos,
+                                "P013",
+                                f"`{name}` is {entry.value!r} here but {stated!r} for the marketplace "
+                                f"`{mp_id}` in marketplaces.yaml",
+                                f"pages and decisions can read the marketplace's `{name}`; make this value agree or "
+                                "drop the parameter",
+                            )
+                        )
     return problems
 
 
-def read(root: str | None, path: str, pack: Any = None,
-         link: bool | None = None) -> tuple[layout.Placed, Document, str | None]:
+def read(
+    root: str | None, path: str, pack: Any = None, link: bool | None = None
+) -> tuple[layout.Placed, Document, str | None]:
     """Load one file, decide its kind and check it against that kind's schema. ``link``: whether
     ``path`` is a symbolic link, when the caller knows (None: ask the system)."""
     placed = layout.classify(root, path)
@@ -257,8 +276,16 @@ def read(root: str | None, path: str, pack: Any = None,
         target = os.path.realpath(path)
         if os.path.commonpath([target, os.path.realpath(root)]) != os.path.realpath(root):
             doc = Document(path)
-            doc.problems.append(Problem(path, 1, 1, "L005", "a symbolic link to a file outside the repository",
-                                        "copy the file into the repository instead"))
+            doc.problems.append(
+                Problem(
+                    path,
+                    1,
+                    1,
+                    "L005",
+                    "a symbolic link to a file outside the repository",
+                    "copy the file into the repository instead",
+                )
+            )
             return placed, doc, None
     doc = pack.load(path) if pack is not None else load_file(path)
     if doc.problems:
@@ -266,39 +293,59 @@ def read(root: str | None, path: str, pack: Any = None,
     declared = doc.data.get("kind") if isinstance(doc.data, dict) else None
     kind = placed.kind
     if declared is not None and declared not in schema.KINDS:
-        doc.problems.append(Problem.at(doc.pos(("kind",)), "L001", f"unknown kind `{declared}`",
-                                       f"use one of: {', '.join(schema.KINDS)}"))
+        doc.problems.append(
+            Problem.at(
+                doc.pos(("kind",)), "L001", f"unknown kind `{declared}`", f"use one of: {', '.join(schema.KINDS)}"
+            )
+        )
         return placed, doc, None
     if kind is not None and declared is not None and declared != kind:
-        doc.problems.append(Problem.at(doc.pos(("kind",)), "L002",
-                                       f"declared `kind: {declared}` but this place in the layout holds a {kind} file",
-                                       f"write `kind: {kind}`, or move the file"))
+        doc.problems.append(
+            Problem.at(
+                doc.pos(("kind",)),
+                "L002",
+                f"declared `kind: {declared}` but this place in the layout holds a {kind} file",
+                f"write `kind: {kind}`, or move the file",
+            )
+        )
         return placed, doc, None
     kind = kind or declared
     if kind is None:
-        doc.problems.append(Problem(path, 1, 1, "L001", "policyctl does not know what kind of file this is",
-                                    f"put it where the layout expects it, or declare `kind:` ({', '.join(schema.KINDS)})"))
+        doc.problems.append(
+            Problem(
+                path,
+                1,
+                1,
+                "L001",
+                "policyctl does not know what kind of file this is",
+                f"put it where the layout expects it, or declare `kind:` ({', '.join(schema.KINDS)})",
+            )
+        )
         return placed, doc, None
     doc.problems += schema.check_document(doc, kind)
     return placed, doc, kind
 
 
 def _assemble(repo: Repository, by_kind: dict[str, list[tuple[layout.Placed, Document]]]) -> None:
-    for placed, doc in by_kind.get("marketplaces", []):
+    for _placed, doc in by_kind.get("marketplaces", []):
         found, problems = build.marketplaces(doc)
         repo.problems += problems
         for mp_id, mp in found.items():
             if mp_id in repo.marketplaces:
-                repo.problems.append(Problem.at(mp.pos, "P011", f"marketplace `{mp_id}` is declared twice",
-                                                "keep one declaration"))
+                repo.problems.append(
+                    Problem.at(mp.pos, "P011", f"marketplace `{mp_id}` is declared twice", "keep one declaration")
+                )
             repo.marketplaces[mp_id] = mp
     for placed, doc in by_kind.get("program", []):
         folder = placed.program or doc.data["id"]
         prog, problems = build.program(doc, folder, repo.marketplaces)
         repo.problems += problems
         if prog.id in repo.programs:
-            repo.problems.append(Problem.at(doc.pos(("id",)), "P011", f"program `{prog.id}` is declared twice",
-                                            "program ids must be unique"))
+            repo.problems.append(
+                Problem.at(
+                    doc.pos(("id",)), "P011", f"program `{prog.id}` is declared twice", "program ids must be unique"
+                )
+            )
         repo.programs[prog.id] = prog
     _attach(repo, by_kind)
 
@@ -306,9 +353,16 @@ def _assemble(repo: Repository, by_kind: dict[str, list[tuple[layout.Placed, Doc
 def _owner(repo: Repository, placed: layout.Placed, doc: Document) -> Program | None:
     prog = repo.programs.get(placed.program or "")
     if prog is None:
-        repo.problems.append(Problem(doc.path, 1, 1, "L004",
-                                     f"no program.yaml for `{placed.program}`: this file belongs to no program",
-                                     "create the program's program.yaml, or move the file"))
+        repo.problems.append(
+            Problem(
+                doc.path,
+                1,
+                1,
+                "L004",
+                f"no program.yaml for `{placed.program}`: this file belongs to no program",
+                "create the program's program.yaml, or move the file",
+            )
+        )
     return prog
 
 
@@ -323,9 +377,14 @@ def _attach(repo: Repository, by_kind: dict[str, list[tuple[layout.Placed, Docum
         if found is None:
             continue
         if found.marketplace in prog.overlays:
-            repo.problems.append(Problem.at(doc.pos(("marketplace",)), "P008",
-                                            f"a second overlay for marketplace `{found.marketplace}`",
-                                            "keep one overlay file per marketplace"))
+            repo.problems.append(
+                Problem.at(
+                    doc.pos(("marketplace",)),
+                    "P008",
+                    f"a second overlay for marketplace `{found.marketplace}`",
+                    "keep one overlay file per marketplace",
+                )
+            )
             continue
         prog.overlays[found.marketplace] = found
         if found.marketplace not in prog.marketplaces:  # an overlay file offers the program there

@@ -19,14 +19,15 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from engine.decisions import tiers
 from engine.model.policy import Decision, Expr, Program, Rule, TestCase
-from engine.problems import PolicyError, Pos, Problem
 from engine.model.repository import Repository
 from engine.policytests.cases import Outcome, same, show
+from engine.problems import PolicyError, Pos, Problem
 
 _Value = Callable[[dict[str, Any]], Any]
 
@@ -70,22 +71,34 @@ def plan_declared(repo: Repository, prog: Program, case: TestCase, spec: dict[st
     if dec is None:
         return Problem.at(pos, "T002", f"`{prog.id}` has no decision `{case.decision}`")
     if param is None or not param.tiers:
-        return Problem.at(pos, "T002", f"`{spec.get('parameter')}` is not a `tiers: true` parameter of `{prog.id}`",
-                          f"tiered parameters: {', '.join(sorted(tiers.tiered(prog))) or 'none'}")
+        return Problem.at(
+            pos,
+            "T002",
+            f"`{spec.get('parameter')}` is not a `tiers: true` parameter of `{prog.id}`",
+            f"tiered parameters: {', '.join(sorted(tiers.tiered(prog))) or 'none'}",
+        )
     calls = [s for s in tiers.sites(dec, {param.name})]
     numbers = [n for n, schema in dec.inputs.items() if numeric(schema)]
     vary = spec.get("vary") or (calls[0].arg if calls and calls[0].arg in dec.inputs else None)
     vary = vary or (numbers[0] if len(numbers) == 1 else None)
     if vary not in dec.inputs or numeric(dec.inputs[vary]) is None:
-        return Problem.at(pos, "T002", f"`vary` must name a numeric input of `{dec.id}`",
-                          f"numeric inputs: {', '.join(numbers) or 'none'}")
+        return Problem.at(
+            pos,
+            "T002",
+            f"`vary` must name a numeric input of `{dec.id}`",
+            f"numeric inputs: {', '.join(numbers) or 'none'}",
+        )
     value = spec.get("value") or (calls[0].arg if calls else vary)
     outputs = spec.get("outputs") or {}
     if isinstance(outputs, list):
         outputs = {name: name for name in outputs}
     if not outputs:
-        return Problem.at(pos, "T002", "`outputs` must name at least one output that reports the band",
-                          "e.g. `outputs: {tier: tier}` (output: key of the band)")
+        return Problem.at(
+            pos,
+            "T002",
+            "`outputs` must name at least one output that reports the band",
+            "e.g. `outputs: {tier: tier}` (output: key of the band)",
+        )
     return Plan(case, param.name, value, vary, dict(outputs), True, pos)
 
 
@@ -165,8 +178,19 @@ def check(repo: Repository, plan: Plan) -> list[Outcome]:
         return [_outcome(plan, None, problems=tuple(e.problems))] if plan.declared else []
     value = value_fn(compiled, dec, plan.value, params, case.at)
     if value is None:
-        return [_outcome(plan, None, problems=(Problem.at(plan.pos, "T002", f"`{plan.value}` is not an expression "
-                                                                    f"`{dec.id}` can evaluate"),))] if plan.declared else []
+        return (
+            [
+                _outcome(
+                    plan,
+                    None,
+                    problems=(
+                        Problem.at(plan.pos, "T002", f"`{plan.value}` is not an expression `{dec.id}` can evaluate"),
+                    ),
+                )
+            ]
+            if plan.declared
+            else []
+        )
     bands = params[plan.parameter]
     edges = [b["up_to"] for b in bands[:-1] if isinstance(b, dict) and b.get("up_to") is not None]
     found = []
@@ -190,21 +214,33 @@ def value_fn(compiled: Any, dec: Decision, source: str, params: dict[str, Any], 
             env.update(compiled.explain(inputs, params, at).lets)
         try:
             result = fn(inputs, params, at, env)
-        except Exception:  # noqa: BLE001 - an undefined value: the search avoids it
+        except Exception:
             return None
         return result if isinstance(result, (int, float)) and not isinstance(result, bool) else None
 
     return value
 
 
-def _edge(repo: Repository, plan: Plan, dec: Decision, compiled: Any, params: dict[str, Any], bands: list[Any],
-          edge: float, value: _Value) -> Outcome | None:
+def _edge(
+    repo: Repository,
+    plan: Plan,
+    dec: Decision,
+    compiled: Any,
+    params: dict[str, Any],
+    bands: list[Any],
+    edge: float,
+    value: _Value,
+) -> Outcome | None:
     points = find_points(dec, plan.vary, dict(plan.case.input), edge, value)
     if points is None:
         if not plan.declared:
             return None
-        problem = Problem.at(plan.pos, "T003", f"cannot put `{plan.value}` at {edge} by moving `{plan.vary}` "
-                                               f"from the case's inputs", "choose other inputs, or declare `vary`")
+        problem = Problem.at(
+            plan.pos,
+            "T003",
+            f"cannot put `{plan.value}` at {edge} by moving `{plan.vary}` from the case's inputs",
+            "choose other inputs, or declare `vary`",
+        )
         return _outcome(plan, edge, problems=(problem,))
     problems, notes, checked = [], [], 0
     for label, inputs, v in points:
@@ -216,8 +252,10 @@ def _edge(repo: Repository, plan: Plan, dec: Decision, compiled: Any, params: di
         row = next((r for r in dec.rules if r.id in result.matches), None)
         checks = plan.outputs if plan.declared else _band_outputs(dec, row, plan, params)
         moved = "" if plan.value == plan.vary else f"{plan.vary} = {show(inputs[plan.vary])}, "
-        notes.append(f"{label}: {moved}{plan.value} = {show(v)}, band {index + 1 if index is not None else '?'}, "
-                     f"row {row.id if row else '(default)'}")
+        notes.append(
+            f"{label}: {moved}{plan.value} = {show(v)}, band {index + 1 if index is not None else '?'}, "
+            f"row {row.id if row else '(default)'}"
+        )
         checked += len(checks)
         problems += _disagreements(plan, dec, row, result.outputs, bands, index, v, checks)
     if not checked and not problems and not plan.declared:
@@ -225,8 +263,16 @@ def _edge(repo: Repository, plan: Plan, dec: Decision, compiled: Any, params: di
     return _outcome(plan, edge, problems=tuple(problems), notes=tuple(notes))
 
 
-def _disagreements(plan: Plan, dec: Decision, row: Rule | None, outputs: dict[str, Any], bands: list[Any],
-                   index: int | None, v: Any, checks: dict[str, str]) -> list[Problem]:
+def _disagreements(
+    plan: Plan,
+    dec: Decision,
+    row: Rule | None,
+    outputs: dict[str, Any],
+    bands: list[Any],
+    index: int | None,
+    v: Any,
+    checks: dict[str, str],
+) -> list[Problem]:
     where = row.pos if row is not None else dec.pos
     if index is None:
         return [Problem.at(where, "T003", f"no band of `{plan.parameter}` contains {show(v)}")]
@@ -235,13 +281,20 @@ def _disagreements(plan: Plan, dec: Decision, row: Rule | None, outputs: dict[st
     for out, key in checks.items():
         got = outputs.get(out)
         wanted = band.get(key)
-        agrees = any(same(wanted, g) for g in got) if dec.hit == "collect" and isinstance(got, list) else same(wanted, got)
+        agrees = (
+            any(same(wanted, g) for g in got) if dec.hit == "collect" and isinstance(got, list) else same(wanted, got)
+        )
         if not agrees:
-            found.append(Problem.at(where, "T003",
-                                    f"at {plan.value} = {show(v)} {'row `' + row.id + '`' if row else 'the default'} "
-                                    f"gives {out} = {show(got)}, but the table puts {show(v)} in band {index + 1} "
-                                    f"of `{plan.parameter}`, whose {key} is {show(wanted)}",
-                                    "compare the row's condition (`<` or `<=`?) with the band's `over`/`up_to`"))
+            found.append(
+                Problem.at(
+                    where,
+                    "T003",
+                    f"at {plan.value} = {show(v)} {'row `' + row.id + '`' if row else 'the default'} "
+                    f"gives {out} = {show(got)}, but the table puts {show(v)} in band {index + 1} "
+                    f"of `{plan.parameter}`, whose {key} is {show(wanted)}",
+                    "compare the row's condition (`<` or `<=`?) with the band's `over`/`up_to`",
+                )
+            )
     return found
 
 
@@ -270,28 +323,36 @@ def _is_call(source: str, plan: Plan) -> bool:
     text = source.strip()
     if text.startswith("(") and text.endswith(")"):
         text = text[1:-1]
-    return re.fullmatch(rf"tier\(\s*params\.{plan.parameter}\s*,\s*{re.escape(plan.value)}\s*\)", text.strip()) is not None
+    return (
+        re.fullmatch(rf"tier\(\s*params\.{plan.parameter}\s*,\s*{re.escape(plan.value)}\s*\)", text.strip()) is not None
+    )
 
 
 def _reads(source: str, name: str) -> bool:
     return re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", source) is not None
 
 
-def _outcome(plan: Plan, edge: float | None, problems: tuple[Problem, ...] = (), notes: tuple[str, ...] = ()) -> Outcome:
+def _outcome(
+    plan: Plan, edge: float | None, problems: tuple[Problem, ...] = (), notes: tuple[str, ...] = ()
+) -> Outcome:
     case = plan.case
     at = "" if edge is None else f" at {tiers._num(edge)}"
     name = f"boundaries of {plan.parameter}{at} ({case.marketplace}, from `{case.name}`)"
-    context = (f"{case.program}.{case.decision} · {case.marketplace} · {case.at} · moving {plan.vary} "
-               f"from input {show(case.input)}")
-    return Outcome(name, case.program, case.decision, plan.pos, context, problems=problems, notes=notes,
-                   kind="boundary")
+    context = (
+        f"{case.program}.{case.decision} · {case.marketplace} · {case.at} · moving {plan.vary} "
+        f"from input {show(case.input)}"
+    )
+    return Outcome(
+        name, case.program, case.decision, plan.pos, context, problems=problems, notes=notes, kind="boundary"
+    )
 
 
 # -- finding inputs ------------------------------------------------------------------------------------
 
 
-def find_points(dec: Decision, vary: str, base: dict[str, Any], edge: float,
-                value: _Value) -> list[tuple[str, dict[str, Any], Any]] | None:
+def find_points(
+    dec: Decision, vary: str, base: dict[str, Any], edge: float, value: _Value
+) -> list[tuple[str, dict[str, Any], Any]] | None:
     """Inputs (``base`` with ``vary`` moved) putting the value just below, at (when reachable) and
     just above ``edge``, each with its label and the value there."""
     schema = dec.inputs[vary]
@@ -337,8 +398,9 @@ def _domain(schema: dict[str, Any], integer: bool) -> tuple[float, float]:
     return float(low), float(high)
 
 
-def _bracket(f: Callable[[float], Any], start: float, integer: bool, low: float, high: float,
-             edge: float) -> tuple[float, float] | None:
+def _bracket(
+    f: Callable[[float], Any], start: float, integer: bool, low: float, high: float, edge: float
+) -> tuple[float, float] | None:
     """An input whose value is below ``edge`` and one whose value is above, searched outward from start."""
     under = over = None
     tried = [start] + [start + sign * 2.0**k for k in range(0, 60) for sign in (1, -1)]
@@ -374,6 +436,12 @@ def _bisect(pred: Callable[[float], bool | None], a: float, c: float, integer: b
 
 def failed_plan(case: TestCase, problem: Problem) -> Outcome:
     """A `boundaries:` declaration that cannot be used is a failed test, not a crash."""
-    return Outcome(f"boundaries of `{case.name}`", case.program, case.decision, problem.pos,
-                   f"{case.program}.{case.decision} · {case.marketplace} · {case.at}", problems=(problem,),
-                   kind="boundary")
+    return Outcome(
+        f"boundaries of `{case.name}`",
+        case.program,
+        case.decision,
+        problem.pos,
+        f"{case.program}.{case.decision} · {case.marketplace} · {case.at}",
+        problems=(problem,),
+        kind="boundary",
+    )

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from engine.model.policy import TestCase
-from engine.problems import PolicyError, Pos, Problem
 from engine.model.repository import Repository
+from engine.problems import PolicyError, Pos, Problem
 
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "(missing)"})()
 
@@ -167,10 +168,18 @@ def examples(repo: Repository, program: str, marketplace: str, at: str | None = 
         result, problems = evaluate(repo, case, at)
         if result is None or problems:
             continue
-        found.append({
-            "name": case.name, "description": case.description, "decision": case.decision,
-            "title": prog.decisions[case.decision].title, "marketplace": marketplace, "at": at or case.at,
-            "input": dict(case.input), "outputs": dict(result.outputs), "matches": list(result.matches),
-            "reasons": list(result.reasons),
-        })
+        found.append(
+            {
+                "name": case.name,
+                "description": case.description,
+                "decision": case.decision,
+                "title": prog.decisions[case.decision].title,
+                "marketplace": marketplace,
+                "at": at or case.at,
+                "input": dict(case.input),
+                "outputs": dict(result.outputs),
+                "matches": list(result.matches),
+                "reasons": list(result.reasons),
+            }
+        )
     return found

@@ -11,15 +11,16 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from engine.decisions import tiers
-from engine.model.policy import Decision, Entry, Program
-from engine.problems import Pos
 from engine.model.clock import today
+from engine.model.policy import Decision, Entry, Program
 from engine.model.repository import Repository
 from engine.policytests.cases import Outcome
+from engine.problems import Pos
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +79,10 @@ def measure(repo: Repository, programs: Iterable[Program], outcomes: list[Outcom
 
 def _rows(prog: Program, dec: Decision, outcomes: list[Outcome]) -> list[Item]:
     matched = {row for o in outcomes for row in o.result.matches}
-    return [Item(prog.id, "row", rule.pos, f"row `{rule.id}` of `{dec.id}` is never matched", rule.id in matched)
-            for rule in dec.rules]
+    return [
+        Item(prog.id, "row", rule.pos, f"row `{rule.id}` of `{dec.id}` is never matched", rule.id in matched)
+        for rule in dec.rules
+    ]
 
 
 def _bands(repo: Repository, prog: Program, dec: Decision, outcomes: list[Outcome]) -> list[Item]:
@@ -90,8 +93,10 @@ def _bands(repo: Repository, prog: Program, dec: Decision, outcomes: list[Outcom
         hit = _hits(repo, prog, dec, mine, outcomes)
         for entry, markets in _required(prog, parameter, {m: mp.time_zone for m, mp in repo.marketplaces.items()}):
             for band in tiers.bands(repo, entry.value, entry.pos):
-                label = (f"{band.label()} of `{parameter}` ({', '.join(markets)}) is never reached by "
-                         f"`{dec.id}` (`tier(params.{parameter}, {arg})`)")
+                label = (
+                    f"{band.label()} of `{parameter}` ({', '.join(markets)}) is never reached by "
+                    f"`{dec.id}` (`tier(params.{parameter}, {arg})`)"
+                )
                 items.append(Item(prog.id, "band", band.pos, label, (entry.pos, band.index) in hit))
     return items
 
@@ -107,8 +112,9 @@ def _required(prog: Program, parameter: str, zones: dict[str, str]) -> list[tupl
     return list(found.values())
 
 
-def _hits(repo: Repository, prog: Program, dec: Decision, sites: list[tiers.Site],
-          outcomes: list[Outcome]) -> set[tuple[Pos, int]]:
+def _hits(
+    repo: Repository, prog: Program, dec: Decision, sites: list[tiers.Site], outcomes: list[Outcome]
+) -> set[tuple[Pos, int]]:
     """(entry position, band index) of every band a case reached through one of ``sites``."""
     fn, names = tiers.evaluator(dec, sites[0].arg, set(prog.parameters), sites[0].pos)
     if fn is None:
@@ -127,7 +133,7 @@ def _hits(repo: Repository, prog: Program, dec: Decision, sites: list[tiers.Site
             env.update(o.result.explain().lets)
         try:
             x = fn(case.input, repo.params(prog.id, case.marketplace, case.at), case.at, env)
-        except Exception:  # noqa: BLE001 - the call failed in this case: it reached no band
+        except Exception:
             continue
         index = tiers.band_of(entry.value, x)
         if index is not None:

@@ -7,10 +7,10 @@ Pure functions from outcomes to strings, so each output is testable exactly. The
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from typing import Sequence
+from collections.abc import Sequence
 
-from engine.policytests.coverage import Coverage
 from engine.policytests.cases import Outcome, show
+from engine.policytests.coverage import Coverage
 from engine.problems import one_line
 
 
@@ -46,8 +46,10 @@ def failures(outcomes: Sequence[Outcome], verbose: bool = False) -> str:
 def coverage(cov: Coverage, fail_under: float | None = None) -> str:
     rows, bands = cov.count("row"), cov.count("band")
     threshold = f" (required: {fail_under:g}%)" if fail_under is not None else ""
-    out = [f"coverage: {rows[0]} of {rows[1]} rows, {bands[0]} of {bands[1]} tier bands: "
-           f"{_percent(cov.percent)}{threshold}"]
+    out = [
+        f"coverage: {rows[0]} of {rows[1]} rows, {bands[0]} of {bands[1]} tier bands: "
+        f"{_percent(cov.percent)}{threshold}"
+    ]
     for program in dict.fromkeys(i.program for i in cov.missing):
         out.append(f"  {program}:")
         out += [f"    {i.pos.file}:{i.pos.line}: {i.label}" for i in cov.missing if i.program == program]
@@ -62,18 +64,39 @@ def _percent(value: float) -> str:
 
 def junit(outcomes: Sequence[Outcome], seconds: float = 0.0) -> str:
     """JUnit XML: a <testsuite> per program, a <testcase> per case or boundary check, with file and line."""
-    root = ET.Element("testsuites", name="policyctl", tests=str(len(outcomes)),
-                      failures=str(sum(not o.passed for o in outcomes)), errors="0", time=f"{seconds:.3f}")
+    root = ET.Element(
+        "testsuites",
+        name="policyctl",
+        tests=str(len(outcomes)),
+        failures=str(sum(not o.passed for o in outcomes)),
+        errors="0",
+        time=f"{seconds:.3f}",
+    )
     for program in dict.fromkeys(o.program for o in outcomes):
         mine = [o for o in outcomes if o.program == program]
-        suite = ET.SubElement(root, "testsuite", name=program, tests=str(len(mine)),
-                              failures=str(sum(not o.passed for o in mine)), errors="0", skipped="0")
+        suite = ET.SubElement(
+            root,
+            "testsuite",
+            name=program,
+            tests=str(len(mine)),
+            failures=str(sum(not o.passed for o in mine)),
+            errors="0",
+            skipped="0",
+        )
         for o in mine:
             kind = ".boundaries" if o.kind == "boundary" else ""
-            case = ET.SubElement(suite, "testcase", classname=f"{o.program}.{o.decision}{kind}", name=o.name,
-                                 file=o.pos.file, line=str(o.pos.line))
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                classname=f"{o.program}.{o.decision}{kind}",
+                name=o.name,
+                file=o.pos.file,
+                line=str(o.pos.line),
+            )
             if not o.passed:
-                failure = ET.SubElement(case, "failure", message=_message(o), type="T003" if o.kind == "boundary" else "T001")
+                failure = ET.SubElement(
+                    case, "failure", message=_message(o), type="T003" if o.kind == "boundary" else "T001"
+                )
                 failure.text = failures([o])
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

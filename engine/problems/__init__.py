@@ -45,15 +45,29 @@ class Problem:
 
     def to_json(self) -> dict[str, Any]:
         """The one JSON shape of a problem, in every command's and every format's output."""
-        return {"file": self.file, "line": self.line, "column": self.col, "code": self.code,
-                "severity": self.severity, "message": self.message, "hint": self.hint}
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.col,
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "hint": self.hint,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Problem:
         """The inverse of ``to_json`` (a problem read back from a cache or a tool's output)."""
         severity: Severity = "warning" if data.get("severity") == "warning" else "error"
-        return cls(str(data["file"]), int(data["line"]), int(data["column"]), str(data["code"]),
-                   str(data["message"]), str(data.get("hint", "")), severity)
+        return cls(
+            str(data["file"]),
+            int(data["line"]),
+            int(data["column"]),
+            str(data["code"]),
+            str(data["message"]),
+            str(data.get("hint", "")),
+            severity,
+        )
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.file, self.line, self.col, self.code, self.message)
@@ -63,8 +77,10 @@ class Problem:
 
 
 # Every character that ends a line for some reader (Python's splitlines, a terminal, a CI log).
-_BREAKS = {c: f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}" for c in
-           [*range(0x00, 0x09), *range(0x0A, 0x20), 0x7F, 0x85, 0x2028, 0x2029]}
+_BREAKS = {
+    c: f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+    for c in [*range(0x00, 0x09), *range(0x0A, 0x20), 0x7F, 0x85, 0x2028, 0x2029]
+}
 _BREAKS.update({0x0A: "\\n", 0x0D: "\\r"})
 
 

@@ -6,7 +6,7 @@ Each reporter is a pure function from problems to a string, so its exact output 
 from __future__ import annotations
 
 import json
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from engine.problems import CODES, Problem, one_line
 
@@ -36,7 +36,9 @@ def summary(problems: Sequence[Problem], files: int) -> str:
     errors = sum(1 for p in problems if p.severity == "error")
     warnings = len(problems) - errors
     touched = len({p.file for p in problems})
-    parts = [f"{errors} error{'s' if errors != 1 else ''}"] + ([f"{warnings} warning{'s' if warnings != 1 else ''}"] if warnings else [])
+    parts = [f"{errors} error{'s' if errors != 1 else ''}"] + (
+        [f"{warnings} warning{'s' if warnings != 1 else ''}"] if warnings else []
+    )
     return f"{' and '.join(parts)} in {touched} of {files} {noun}"
 
 
@@ -70,26 +72,42 @@ def github(problems: Sequence[Problem], files: int, sources: dict[str, str] | No
 def sarif(problems: Sequence[Problem], files: int, sources: dict[str, str] | None = None) -> str:
     """SARIF 2.1.0, the format code-scanning tools ingest."""
     used = sorted({p.code for p in problems})
-    rules = [{"id": code, "shortDescription": {"text": CODES.get(code, code)},
-              "helpUri": "https://policyctl.invalid/docs/problem-codes#" + code.lower()} for code in used]
+    rules = [
+        {
+            "id": code,
+            "shortDescription": {"text": CODES.get(code, code)},
+            "helpUri": "https://policyctl.invalid/docs/problem-codes#" + code.lower(),
+        }
+        for code in used
+    ]
     results = [
         {
             "ruleId": p.code,
             "ruleIndex": used.index(p.code),
             "level": "error" if p.severity == "error" else "warning",
             "message": {"text": p.message + (f" (hint: {p.hint})" if p.hint else "")},
-            "locations": [{"physicalLocation": {
-                "artifactLocation": {"uri": p.file.replace("\\", "/")},
-                "region": {"startLine": p.line, "startColumn": p.col},
-            }}],
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": p.file.replace("\\", "/")},
+                        "region": {"startLine": p.line, "startColumn": p.col},
+                    }
+                }
+            ],
         }
         for p in problems
     ]
     log = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{"tool": {"driver": {"name": "policyctl", "informationUri": "https://policyctl.invalid",
-                                      "rules": rules}}, "results": results}],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {"name": "policyctl", "informationUri": "https://policyctl.invalid", "rules": rules}
+                },
+                "results": results,
+            }
+        ],
     }
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
 

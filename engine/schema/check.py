@@ -11,8 +11,9 @@ from __future__ import annotations
 import difflib
 import json
 import os
-from functools import lru_cache
-from typing import Any, Iterable
+from collections.abc import Iterable
+from functools import cache, lru_cache
+from typing import Any
 
 from engine import packaged
 from engine.model.dates import format_checker
@@ -29,13 +30,13 @@ def schema_path(kind: str) -> str:
     return os.path.join(packaged.schema_dir(), f"{kind}.schema.json")
 
 
-@lru_cache(maxsize=None)
+@cache
 def raw_schema(kind: str) -> dict[str, Any]:
     with open(schema_path(kind), encoding="utf-8") as f:
         return json.load(f)  # type: ignore[no-any-return]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _registry() -> Any:
     from referencing import Registry, Resource
 
@@ -51,7 +52,7 @@ def _registry() -> Any:
     return Registry().with_resources(resources)
 
 
-@lru_cache(maxsize=None)
+@cache
 def validator(kind: str) -> Any:
     from jsonschema import Draft202012Validator
 
@@ -90,8 +91,9 @@ def schema_problems(schema: dict[str, Any]) -> list[str]:
     return [e.message for e in Draft202012Validator(Draft202012Validator.META_SCHEMA).iter_errors(schema)]
 
 
-def errors_to_problems(doc: Document, base: Path, errors: Iterable[Any], code: str = "S001",
-                       what: str = "") -> list[Problem]:
+def errors_to_problems(
+    doc: Document, base: Path, errors: Iterable[Any], code: str = "S001", what: str = ""
+) -> list[Problem]:
     problems = []
     for error in errors:
         for leaf in _leaves(error):
@@ -114,8 +116,15 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-_JSON_TYPES = {dict: "mapping", list: "list", str: "string", bool: "boolean", int: "integer",
-               float: "number", type(None): "null"}
+_JSON_TYPES = {
+    dict: "mapping",
+    list: "list",
+    str: "string",
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+    type(None): "null",
+}
 
 
 def _problem(doc: Document, base: Path, error: Any, code: str, what: str) -> Problem:
@@ -132,29 +141,48 @@ def _problem(doc: Document, base: Path, error: Any, code: str, what: str) -> Pro
         extra = [k for k in error.instance if k not in allowed]
         key = extra[0] if extra else "?"
         close = difflib.get_close_matches(key, allowed, n=1)
-        hint = f"did you mean `{close[0]}`?" if close else (
-            f"allowed keys here: {', '.join(allowed)}" if allowed else "remove it")
+        hint = (
+            f"did you mean `{close[0]}`?"
+            if close
+            else (f"allowed keys here: {', '.join(allowed)}" if allowed else "remove it")
+        )
         return Problem.at(doc.key_pos(path + (key,)), code, f"{prefix}{where}: unexpected key `{key}`", hint)
     pos = doc.pos(path)
     got = _JSON_TYPES.get(type(error.instance), type(error.instance).__name__)
     if validator == "type":
         want = " or ".join(expected) if isinstance(expected, list) else expected
-        return Problem.at(pos, code, f"{prefix}{where}: expected {want}, got {got} `{_shown(error.instance)}`",
-                          _type_hint(want, error.instance))
+        return Problem.at(
+            pos,
+            code,
+            f"{prefix}{where}: expected {want}, got {got} `{_shown(error.instance)}`",
+            _type_hint(want, error.instance),
+        )
     if validator == "enum":
         options = ", ".join(_shown(v) for v in expected)
         close = difflib.get_close_matches(str(error.instance), [str(v) for v in expected], n=1)
         hint = f"did you mean {close[0]}?" if close else f"use one of: {options}"
         return Problem.at(pos, code, f"{prefix}{where}: `{_shown(error.instance)}` is not one of {options}", hint)
     if validator == "const":
-        return Problem.at(pos, code, f"{prefix}{where}: expected `{_shown(expected)}`, got `{_shown(error.instance)}`",
-                          f"write `{_shown(expected)}`")
+        return Problem.at(
+            pos,
+            code,
+            f"{prefix}{where}: expected `{_shown(expected)}`, got `{_shown(error.instance)}`",
+            f"write `{_shown(expected)}`",
+        )
     if validator == "pattern" and "a-z" in str(expected) and "_" in str(expected):
-        return Problem.at(pos, code, f"{prefix}{where}: `{_shown(error.instance)}` is not a valid id",
-                          "ids use lowercase letters, digits and underscores, and start with a letter")
-    if validator == "format" and expected == "date" or validator == "pattern" and "[0-9]{4}" in str(expected):
-        return Problem.at(pos, code, f"{prefix}{where}: `{_shown(error.instance)}` is not a date",
-                          'write an ISO date in quotes, e.g. "2024-03-01"')
+        return Problem.at(
+            pos,
+            code,
+            f"{prefix}{where}: `{_shown(error.instance)}` is not a valid id",
+            "ids use lowercase letters, digits and underscores, and start with a letter",
+        )
+    if (validator == "format" and expected == "date") or (validator == "pattern" and "[0-9]{4}" in str(expected)):
+        return Problem.at(
+            pos,
+            code,
+            f"{prefix}{where}: `{_shown(error.instance)}` is not a date",
+            'write an ISO date in quotes, e.g. "2024-03-01"',
+        )
     hints = {
         "minimum": f"use a value of at least {expected}",
         "exclusiveMinimum": f"use a value above {expected}",
@@ -193,7 +221,7 @@ def _describe(error: Any) -> str:
 def _type_hint(want: str, instance: Any) -> str:
     if want in ("integer", "number") and isinstance(instance, str):
         return "write the number without quotes"
-    if want == "string" and isinstance(instance, (bool, int, float)) or want == "string" and instance is None:
+    if (want == "string" and isinstance(instance, (bool, int, float))) or (want == "string" and instance is None):
         return "quote the value to make it a string"
     if want in ("object", "mapping"):
         return "write `key: value` lines indented under this key"

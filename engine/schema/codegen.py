@@ -27,7 +27,8 @@ import json
 import os
 import re
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from engine.schema.predicates import (
     equal,
@@ -39,18 +40,81 @@ from engine.schema.predicates import (
 )
 
 # Keywords that only annotate: jsonschema does not evaluate them.
-ANNOTATIONS = frozenset({"$schema", "$id", "$comment", "$defs", "definitions", "$anchor", "title", "description",
-                         "default", "examples", "deprecated", "readOnly", "writeOnly", "contentMediaType",
-                         "contentEncoding", "contentSchema", "$vocabulary"})
+ANNOTATIONS = frozenset(
+    {
+        "$schema",
+        "$id",
+        "$comment",
+        "$defs",
+        "definitions",
+        "$anchor",
+        "title",
+        "description",
+        "default",
+        "examples",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+        "contentMediaType",
+        "contentEncoding",
+        "contentSchema",
+        "$vocabulary",
+    }
+)
 # Keywords jsonschema evaluates that this compiler does not: a schema with one falls back.
-UNSUPPORTED = frozenset({"$dynamicRef", "$dynamicAnchor", "$recursiveRef", "$recursiveAnchor", "if", "then", "else",
-                         "dependentSchemas", "dependentRequired", "dependencies", "patternProperties",
-                         "unevaluatedProperties", "unevaluatedItems", "prefixItems", "contains", "minContains",
-                         "maxContains", "multipleOf", "additionalItems"})
-SUPPORTED = frozenset({"type", "enum", "const", "properties", "required", "additionalProperties", "propertyNames",
-                       "items", "minItems", "maxItems", "uniqueItems", "minProperties", "maxProperties",
-                       "minLength", "maxLength", "pattern", "format", "minimum", "maximum", "exclusiveMinimum",
-                       "exclusiveMaximum", "allOf", "anyOf", "oneOf", "not", "$ref"})
+UNSUPPORTED = frozenset(
+    {
+        "$dynamicRef",
+        "$dynamicAnchor",
+        "$recursiveRef",
+        "$recursiveAnchor",
+        "if",
+        "then",
+        "else",
+        "dependentSchemas",
+        "dependentRequired",
+        "dependencies",
+        "patternProperties",
+        "unevaluatedProperties",
+        "unevaluatedItems",
+        "prefixItems",
+        "contains",
+        "minContains",
+        "maxContains",
+        "multipleOf",
+        "additionalItems",
+    }
+)
+SUPPORTED = frozenset(
+    {
+        "type",
+        "enum",
+        "const",
+        "properties",
+        "required",
+        "additionalProperties",
+        "propertyNames",
+        "items",
+        "minItems",
+        "maxItems",
+        "uniqueItems",
+        "minProperties",
+        "maxProperties",
+        "minLength",
+        "maxLength",
+        "pattern",
+        "format",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "allOf",
+        "anyOf",
+        "oneOf",
+        "not",
+        "$ref",
+    }
+)
 # Formats asserted here exactly as the FormatChecker of engine.model.dates does; any other format falls back.
 FORMATS = {"date": "_is_date({v})", "email": "'@' in {v}", "idn-email": "'@' in {v}"}
 
@@ -73,11 +137,19 @@ class Unsupported(Exception):
     """The schema uses something this compiler does not translate."""
 
 
-RUNTIME: dict[str, Any] = {"_is_number": is_number, "_is_integer": is_integer, "_is_date": is_date,
-                           "_equal": equal, "_in": in_options, "_unique": unique, "re": re}
+RUNTIME: dict[str, Any] = {
+    "_is_number": is_number,
+    "_is_integer": is_integer,
+    "_is_date": is_date,
+    "_equal": equal,
+    "_in": in_options,
+    "_unique": unique,
+    "re": re,
+}
 
 
 # --- the compiler ---------------------------------------------------------------------------------
+
 
 class Compiler:
     """Emits one module of functions; ``$ref`` targets become functions of their own (shared, and
@@ -175,7 +247,9 @@ class _Body:
         if indent > MAX_INDENT and schema is not False:
             # Python refuses more than 20 nested loops and 100 indents ("too many statically
             # nested blocks"): a deeper part of the schema becomes a function of its own.
-            self.fail_unless(indent, f"{self.c.function_for(self.base, f'<nested {len(self.c.functions)}>', schema)}({v})")
+            self.fail_unless(
+                indent, f"{self.c.function_for(self.base, f'<nested {len(self.c.functions)}>', schema)}({v})"
+            )
             return
         if schema is False:
             self.emit(indent, "return False")
@@ -189,7 +263,11 @@ class _Body:
                 raise Unsupported(f"`{key}` is not supported")
         if "$ref" in schema:
             uri, fragment, target = self.c.resolve(self.base, schema["$ref"])
-            if _has_ref(target) or not isinstance(target, dict) or any(k in target for k in ("allOf", "anyOf", "oneOf", "not")):
+            if (
+                _has_ref(target)
+                or not isinstance(target, dict)
+                or any(k in target for k in ("allOf", "anyOf", "oneOf", "not"))
+            ):
                 name = self.c.function_for(uri, fragment, target)
                 self.fail_unless(indent, f"{name}({v})")
             else:  # a leaf (an id, a date): inline it
@@ -231,7 +309,7 @@ class _Body:
 
     def guard(self, indent: int, known: str | None, wanted: str, v: str) -> tuple[int, bool]:
         """Keywords apply only to their own type: open `if isinstance(...)` unless the type is known."""
-        if known == wanted or known == "integer" and wanted == "number":
+        if known == wanted or (known == "integer" and wanted == "number"):
             return indent, False
         self.emit(indent, f"if {_TYPE_TEST[wanted].format(v=v)}:")
         return indent + 1, True
@@ -293,8 +371,18 @@ class _Body:
                 self.out.pop()
 
     def objects(self, schema: dict[str, Any], v: str, indent: int, known: str | None) -> None:
-        keys = [k for k in ("properties", "required", "additionalProperties", "propertyNames", "minProperties",
-                            "maxProperties") if k in schema]
+        keys = [
+            k
+            for k in (
+                "properties",
+                "required",
+                "additionalProperties",
+                "propertyNames",
+                "minProperties",
+                "maxProperties",
+            )
+            if k in schema
+        ]
         if not keys:
             return
         inner, _ = self.guard(indent, known, "object", v)
@@ -353,14 +441,18 @@ def _has_ref(schema: Any) -> bool:
 
 
 def _int(value: Any) -> int:
-    if isinstance(value, bool) or not (isinstance(value, int) or isinstance(value, float) and value.is_integer()):
+    if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, float) and value.is_integer())):
         raise Unsupported(f"expected an integer, got {value!r}")
     return int(value)
 
 
 def _number(value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or value in (
-            float("inf"), float("-inf")):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or value != value
+        or value in (float("inf"), float("-inf"))
+    ):
         raise Unsupported(f"expected a number, got {value!r}")
     return repr(value)
 
@@ -383,6 +475,7 @@ def _literal(value: Any) -> str:
 
 # --- runtime use: an author's schema (parameter values, decision inputs) --------------------------
 
+
 def compile_value(schema: Any, formats: dict[str, Callable[[str], bool]] | None = None) -> Callable[[Any], bool] | None:
     """A yes/no validator for a self-contained schema, or None when only jsonschema can check it.
 
@@ -402,7 +495,7 @@ def compile_value(schema: Any, formats: dict[str, Callable[[str], bool]] | None 
         code = compile(source, "<schema>", "exec")
     except (SyntaxError, RecursionError, MemoryError, ValueError):  # a backstop: jsonschema still checks it
         return None
-    exec(code, namespace)  # noqa: S102 - generated from data via repr only
+    exec(code, namespace)
     fn: Callable[[Any], bool] = namespace["validate"]
     return fn
 
@@ -435,7 +528,7 @@ def fingerprint(schema_dir: str | None = None) -> str:
 def load(source: str) -> dict[str, Callable[[Any], bool]]:
     """The VALIDATORS of generated source, without writing it anywhere (a stale module's stand-in)."""
     namespace: dict[str, Any] = {}
-    exec(compile(source, "<generated schemas>", "exec"), namespace)  # noqa: S102 - generated from our schemas
+    exec(compile(source, "<generated schemas>", "exec"), namespace)
     validators: dict[str, Callable[[Any], bool]] = namespace["VALIDATORS"]
     return validators
 
@@ -468,7 +561,9 @@ def generate(schema_dir: str | None = None) -> str:
         "from engine.schema.predicates import is_number as _is_number, unique as _unique\n\n"
         + f"SCHEMAS_CHECKSUM = {fingerprint(schema_dir)!r}\n\n"
         + body
-        + "\nVALIDATORS = {\n" + table + "}\n"
+        + "\nVALIDATORS = {\n"
+        + table
+        + "}\n"
     )
 
 

@@ -18,7 +18,8 @@ from __future__ import annotations
 import json
 import os
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from engine.schema.predicates import JSON_TYPES, is_integer, is_number
 
@@ -31,7 +32,7 @@ def is_valid(kind: str, data: Any) -> bool:
         from engine.schema import _compiled as _compiled_schemas
         from engine.schema import codegen as schemacode
 
-        current = _compiled_schemas.SCHEMAS_CHECKSUM == schemacode.fingerprint()
+        current = schemacode.fingerprint() == _compiled_schemas.SCHEMAS_CHECKSUM
         _validators = _compiled_schemas.VALIDATORS if current else schemacode.load(schemacode.generate())
     fn = _validators.get(kind)
     return fn is not None and fn(data)
@@ -85,8 +86,12 @@ def _string_array_unique(v: Any) -> bool:
 def _type_ok(v: Any) -> bool:
     if isinstance(v, str):
         return v in _TYPES
-    return isinstance(v, list) and len(v) >= 1 and all(isinstance(t, str) and t in _TYPES for t in v) \
+    return (
+        isinstance(v, list)
+        and len(v) >= 1
+        and all(isinstance(t, str) and t in _TYPES for t in v)
         and len(set(v)) == len(v)
+    )
 
 
 # keyword -> check of its value, as the 2020-12 metaschema constrains it (subschemas separately)
@@ -95,13 +100,19 @@ _KEYWORD_OK: dict[str, Callable[[Any], bool]] = {
     "enum": lambda v: isinstance(v, list),
     "const": lambda v: True,
     "required": _string_array_unique,
-    "minLength": _nonneg_int, "maxLength": _nonneg_int,
-    "minItems": _nonneg_int, "maxItems": _nonneg_int,
-    "minProperties": _nonneg_int, "maxProperties": _nonneg_int,
+    "minLength": _nonneg_int,
+    "maxLength": _nonneg_int,
+    "minItems": _nonneg_int,
+    "maxItems": _nonneg_int,
+    "minProperties": _nonneg_int,
+    "maxProperties": _nonneg_int,
     "uniqueItems": lambda v: isinstance(v, bool),
     "pattern": lambda v: isinstance(v, str),
     "format": lambda v: isinstance(v, str),
-    "minimum": is_number, "maximum": is_number, "exclusiveMinimum": is_number, "exclusiveMaximum": is_number,
+    "minimum": is_number,
+    "maximum": is_number,
+    "exclusiveMinimum": is_number,
+    "exclusiveMaximum": is_number,
     "title": lambda v: isinstance(v, str),
     "description": lambda v: isinstance(v, str),
     "$comment": lambda v: isinstance(v, str),
@@ -115,12 +126,39 @@ _ONE_SUBSCHEMA = frozenset({"items", "additionalProperties", "propertyNames", "n
 _SUBSCHEMA_MAP = frozenset({"properties"})
 _SUBSCHEMA_LIST = frozenset({"allOf", "anyOf", "oneOf"})
 # Every other keyword the 2020-12 vocabularies define: when present, ask jsonschema.
-_OTHER_KNOWN = frozenset({
-    "$schema", "$id", "$ref", "$anchor", "$dynamicRef", "$dynamicAnchor", "$vocabulary", "$defs", "definitions",
-    "prefixItems", "contains", "patternProperties", "dependentSchemas", "dependencies", "if", "then", "else",
-    "unevaluatedItems", "unevaluatedProperties", "multipleOf", "maxContains", "minContains", "dependentRequired",
-    "contentEncoding", "contentMediaType", "contentSchema", "$recursiveRef", "$recursiveAnchor", "additionalItems",
-})
+_OTHER_KNOWN = frozenset(
+    {
+        "$schema",
+        "$id",
+        "$ref",
+        "$anchor",
+        "$dynamicRef",
+        "$dynamicAnchor",
+        "$vocabulary",
+        "$defs",
+        "definitions",
+        "prefixItems",
+        "contains",
+        "patternProperties",
+        "dependentSchemas",
+        "dependencies",
+        "if",
+        "then",
+        "else",
+        "unevaluatedItems",
+        "unevaluatedProperties",
+        "multipleOf",
+        "maxContains",
+        "minContains",
+        "dependentRequired",
+        "contentEncoding",
+        "contentMediaType",
+        "contentSchema",
+        "$recursiveRef",
+        "$recursiveAnchor",
+        "additionalItems",
+    }
+)
 
 
 def schema_is_valid(schema: Any, depth: int = 0) -> bool:
@@ -156,14 +194,16 @@ def schema_is_valid(schema: Any, depth: int = 0) -> bool:
 # compiling and running Python source for them (~0.3 ms) costs more than the check. For exactly
 # those shapes, a closure does what the compiled function would (tests compare the two on a table
 # of schemas x values); any other key, or a bound or option of another kind, goes to schemacode.
-_SIMPLE_ANNOTATIONS = frozenset({"title", "description", "$comment", "default", "examples", "deprecated",
-                                 "readOnly", "writeOnly"})
+_SIMPLE_ANNOTATIONS = frozenset(
+    {"title", "description", "$comment", "default", "examples", "deprecated", "readOnly", "writeOnly"}
+)
 _BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
 _SIMPLE_KEYS = frozenset({"type", "enum", *_BOUNDS}) | _SIMPLE_ANNOTATIONS
 
 
-_SCALAR_TYPES: dict[str, Callable[[Any], bool]] = {k: JSON_TYPES[k] for k in ("string", "boolean", "null", "number",
-                                                                                 "integer")}
+_SCALAR_TYPES: dict[str, Callable[[Any], bool]] = {
+    k: JSON_TYPES[k] for k in ("string", "boolean", "null", "number", "integer")
+}
 
 
 def simple_validator(schema: Any) -> Callable[[Any], bool] | None:
@@ -195,9 +235,9 @@ def simple_validator(schema: Any) -> Callable[[Any], bool] | None:
         if choices is not None and not (isinstance(v, str) and v in choices):
             return False
         if bounded and (numeric or is_number(v)):
-            if low is not None and not v >= low or high is not None and not v <= high:
+            if (low is not None and not v >= low) or (high is not None and not v <= high):
                 return False
-            if above is not None and not v > above or below is not None and not v < below:
+            if (above is not None and not v > above) or (below is not None and not v < below):
                 return False
         return True
 

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import re
 import warnings
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from engine.problems import Problem
 from engine.source.loader import Document, Path
@@ -39,8 +40,19 @@ _UNBOUNDED = 64  # a repetition allowing more than this many is "unbounded" for 
 _ZERO_WIDTH = {_c.AT, _c.ASSERT, _c.ASSERT_NOT}
 _MAPS = ("properties", "$defs", "dependentSchemas")
 _LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
-_ONE = ("not", "if", "then", "else", "items", "contains", "additionalProperties", "propertyNames",
-        "unevaluatedItems", "unevaluatedProperties", "contentSchema")
+_ONE = (
+    "not",
+    "if",
+    "then",
+    "else",
+    "items",
+    "contains",
+    "additionalProperties",
+    "propertyNames",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "contentSchema",
+)
 
 
 def unsafe_keywords(doc: Document, path: Path, schema: Any) -> list[Problem]:
@@ -54,8 +66,11 @@ def _walk(path: Path, node: Any) -> Iterator[tuple[Path, str, str]]:
     for key, value in node.items():
         here = path + (key,)
         if key in ("$ref", "$dynamicRef") and not (isinstance(value, str) and value.startswith("#")):
-            yield here, f"`{key}: {value}` refers outside this schema", \
-                "write the schema here, or refer to a part of it (`#/$defs/NAME`); nothing is fetched or read"
+            yield (
+                here,
+                f"`{key}: {value}` refers outside this schema",
+                "write the schema here, or refer to a part of it (`#/$defs/NAME`); nothing is fetched or read",
+            )
         elif key == "$id":
             yield here, "`$id` is not allowed in a policy schema", "remove it; refer to parts with `#/$defs/NAME`"
         elif key == "pattern" and isinstance(value, str):
@@ -77,8 +92,13 @@ def _walk(path: Path, node: Any) -> Iterator[tuple[Path, str, str]]:
 def _pattern(path: Path, regex: str) -> Iterator[tuple[Path, str, str]]:
     why = regex_risk(regex)
     if why:
-        yield path, f"the pattern `{regex}` {why}", "fix the regular expression" if why.startswith("is not") else \
-            "checking a long string against it could take minutes; write a simpler pattern, or an `enum`"
+        yield (
+            path,
+            f"the pattern `{regex}` {why}",
+            "fix the regular expression"
+            if why.startswith("is not")
+            else "checking a long string against it could take minutes; write a simpler pattern, or an `enum`",
+        )
 
 
 # The verdict depends on the regex text alone, and the same few patterns recur in every program and
@@ -120,8 +140,11 @@ def _regex_risk(regex: str) -> str | None:
         return "uses a lookahead or lookbehind, which this checker cannot prove fast (nor is it portable to ECMA-262)"
     # with `(?m)`, `^` matches after every line break: not an anchor (`(?ms)^.*X$` retries at every line)
     multiline = bool(parsed.state.flags & re.MULTILINE) if hasattr(parsed, "state") else "(?m" in regex
-    anchored = bool(items) and items[0][0] == _c.AT and (
-        items[0][1] == _c.AT_BEGINNING_STRING or (items[0][1] == _c.AT_BEGINNING and not multiline))
+    anchored = (
+        bool(items)
+        and items[0][0] == _c.AT
+        and (items[0][1] == _c.AT_BEGINNING_STRING or (items[0][1] == _c.AT_BEGINNING and not multiline))
+    )
     if not anchored and _unbounded(items):
         return "repeats without bound but does not start with `^` (a search retries it at every position)"
     return _risk(items, inside_repeat=False)
@@ -247,7 +270,7 @@ def _deterministic(alternatives: list[Any]) -> bool:
         if not items or any(op in _REPEATS or op == _c.BRANCH for op, _ in items):
             return False
         firsts.append(_charset(items[:1]))
-    return all(not _overlap(a, b) for i, a in enumerate(firsts) for b in firsts[i + 1:])
+    return all(not _overlap(a, b) for i, a in enumerate(firsts) for b in firsts[i + 1 :])
 
 
 def _alphabet(items: list[Any]) -> frozenset[str] | None:
@@ -335,8 +358,12 @@ def _source(op: Any, av: Any) -> str:
 
 
 _CATEGORIES = {
-    _c.CATEGORY_DIGIT: r"\d", _c.CATEGORY_NOT_DIGIT: r"\D", _c.CATEGORY_SPACE: r"\s",
-    _c.CATEGORY_NOT_SPACE: r"\S", _c.CATEGORY_WORD: r"\w", _c.CATEGORY_NOT_WORD: r"\W",
+    _c.CATEGORY_DIGIT: r"\d",
+    _c.CATEGORY_NOT_DIGIT: r"\D",
+    _c.CATEGORY_SPACE: r"\s",
+    _c.CATEGORY_NOT_SPACE: r"\S",
+    _c.CATEGORY_WORD: r"\w",
+    _c.CATEGORY_NOT_WORD: r"\W",
 }
 
 

@@ -9,7 +9,8 @@ engine.decisions.inputs use the same ones. JSON's rules, not Python's: a boolean
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from engine.model.dates import parse_date
 
@@ -23,7 +24,7 @@ def is_number(v: Any) -> bool:
 def is_integer(v: Any) -> bool:
     if isinstance(v, bool):
         return False
-    return isinstance(v, int) or isinstance(v, float) and v.is_integer()
+    return isinstance(v, int) or (isinstance(v, float) and v.is_integer())
 
 
 def is_date(v: str) -> bool:
@@ -98,6 +99,11 @@ def is_array(v: Any) -> bool:
 
 
 JSON_TYPES: dict[str, Callable[[Any], bool]] = {
-    "string": is_string, "boolean": is_boolean, "null": is_null, "number": is_number, "integer": is_integer,
-    "object": is_object, "array": is_array,
+    "string": is_string,
+    "boolean": is_boolean,
+    "null": is_null,
+    "number": is_number,
+    "integer": is_integer,
+    "object": is_object,
+    "array": is_array,
 }

@@ -21,8 +21,9 @@ import json
 import os
 import signal
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable
+from typing import Any
 from urllib.parse import parse_qsl
 
 from engine.decisions.batch import _check_unicode, _explained, _not_finite, _not_json, _not_text
@@ -116,8 +117,13 @@ class App:
         elif error is not None:
             self.metrics.reloads["refused"] += 1
             current = self.source.current
-            self.log.event("error", "bundle refused", why=why, problems=[p.to_json() for p in error.problems],
-                           serving=current.revision if current else None)
+            self.log.event(
+                "error",
+                "bundle refused",
+                why=why,
+                problems=[p.to_json() for p in error.problems],
+                serving=current.revision if current else None,
+            )
 
     def _loaded(self, loaded: Loaded, what: str, **fields: Any) -> None:
         if what == "swapped":
@@ -137,15 +143,30 @@ class App:
             route, status = await self._route(method, path, scope, receive, send, loaded, deadline)
         except _Refused as e:
             status = e.status
-            await _send_json(send, status, {"problems": [p.to_json() for p in e.problems], "revision": _rev(loaded)},
-                             loaded, e.headers)
+            await _send_json(
+                send,
+                status,
+                {"problems": [p.to_json() for p in e.problems], "revision": _rev(loaded)},
+                loaded,
+                e.headers,
+            )
         finally:
             seconds = time.perf_counter() - start
             self.metrics.observe(route, status, seconds)
-            self.log.request(method=method, path=path, status=status, ms=round(seconds * 1000, 3), revision=_rev(loaded))
+            self.log.request(
+                method=method, path=path, status=status, ms=round(seconds * 1000, 3), revision=_rev(loaded)
+            )
 
-    async def _route(self, method: str, path: str, scope: dict[str, Any], receive: Receive, send: Send,
-                     loaded: Loaded | None, deadline: float) -> tuple[str, int]:
+    async def _route(
+        self,
+        method: str,
+        path: str,
+        scope: dict[str, Any],
+        receive: Receive,
+        send: Send,
+        loaded: Loaded | None,
+        deadline: float,
+    ) -> tuple[str, int]:
         parts = path.split("/")
         if len(parts) == 5 and parts[1] == "v1" and parts[2] in ("decide", "batch"):
             route = parts[2]
@@ -178,22 +199,33 @@ class App:
                 return "programs", 200
             await _send(send, 200, self._openapi_of(loaded), b"application/json", loaded)
             return "openapi", 200
-        raise _Refused(404, [_problem("A004", f"no endpoint `{_show(path)}`",
-                                      "see GET /v1/openapi.json; decisions are at POST /v1/decide/PROGRAM/DECISION")])
+        raise _Refused(
+            404,
+            [
+                _problem(
+                    "A004",
+                    f"no endpoint `{_show(path)}`",
+                    "see GET /v1/openapi.json; decisions are at POST /v1/decide/PROGRAM/DECISION",
+                )
+            ],
+        )
 
     def _openapi_of(self, loaded: Loaded) -> bytes:
         cached = self._openapi
         if cached is None or cached[0] != loaded.revision:
             from engine.service.openapi import describe
 
-            cached = self._openapi = (loaded.revision, json.dumps(describe(loaded.catalogue, loaded.revision, _version()),
-                                                                  ensure_ascii=False).encode())
+            cached = self._openapi = (
+                loaded.revision,
+                json.dumps(describe(loaded.catalogue, loaded.revision, _version()), ensure_ascii=False).encode(),
+            )
         return cached[1]
 
     # -- one decision -----------------------------------------------------------------------------
 
-    async def _decide(self, program: str, decision: str, receive: Receive, send: Send, loaded: Loaded,
-                      deadline: float) -> int:
+    async def _decide(
+        self, program: str, decision: str, receive: Receive, send: Send, loaded: Loaded, deadline: float
+    ) -> int:
         bundle = loaded.bundle
         compiled = _compiled(bundle, program, decision)
         body = await _read(receive, self.limits.max_body, deadline)
@@ -205,8 +237,10 @@ class App:
         except UnicodeDecodeError as e:
             raise _Refused(400, [_not_text(REQUEST, 1, e)]) from None
         except (ValueError, RecursionError, UnicodeEncodeError) as e:
-            raise _Refused(400, [_not_json(REQUEST, getattr(e, "lineno", 1), e,
-                                           'send {"input": {...}, "marketplace": "..."} as JSON')]) from None
+            raise _Refused(
+                400,
+                [_not_json(REQUEST, getattr(e, "lineno", 1), e, 'send {"input": {...}, "marketplace": "..."} as JSON')],
+            ) from None
         if not isinstance(request, dict):
             raise _Refused(400, [_request_problem("the request body is not a JSON object")])
         unknown = sorted(set(request) - _FIELDS)
@@ -233,8 +267,16 @@ class App:
 
     # -- a batch, JSON Lines, answered as it arrives ----------------------------------------------------
 
-    async def _batch(self, program: str, decision: str, scope: dict[str, Any], receive: Receive, send: Send,
-                     loaded: Loaded, deadline: float) -> int:
+    async def _batch(
+        self,
+        program: str,
+        decision: str,
+        scope: dict[str, Any],
+        receive: Receive,
+        send: Send,
+        loaded: Loaded,
+        deadline: float,
+    ) -> int:
         bundle = loaded.bundle
         compiled = _compiled(bundle, program, decision)
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
@@ -254,7 +296,9 @@ class App:
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError as e:
-                return encode({"line": number, "problems": [_not_text(REQUEST, number, e).to_json()], "revision": revision})
+                return encode(
+                    {"line": number, "problems": [_not_text(REQUEST, number, e).to_json()], "revision": revision}
+                )
             try:
                 inputs = json.loads(line)
                 if "\\u" in line:
@@ -268,10 +312,17 @@ class App:
             try:
                 return encode(body)
             except ValueError:
-                return encode({"line": number, "problems": [_not_finite(REQUEST, number).to_json()], "revision": revision})
+                return encode(
+                    {"line": number, "problems": [_not_finite(REQUEST, number).to_json()], "revision": revision}
+                )
 
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"application/x-ndjson"), (b"policy-revision", revision.encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/x-ndjson"), (b"policy-revision", revision.encode())],
+            }
+        )
         pending, number, received, out = b"", 0, 0, []
         stop: Problem | None = None
         more = True
@@ -279,8 +330,11 @@ class App:
             try:
                 message = await _within(receive, deadline)
             except asyncio.TimeoutError:
-                stop = _problem("A003", f"the batch took longer than {self.limits.timeout:g} s; answers stop here",
-                                "send smaller batches")
+                stop = _problem(
+                    "A003",
+                    f"the batch took longer than {self.limits.timeout:g} s; answers stop here",
+                    "send smaller batches",
+                )
                 break
             if message["type"] == "http.disconnect":
                 return 499  # the client went away (nginx's code, for the metrics only)
@@ -297,28 +351,39 @@ class App:
                 if not raw.strip():
                     continue
                 if number > self.limits.max_batch_lines:
-                    stop = _problem("A002", f"the batch has more than {self.limits.max_batch_lines:,} lines; answers stop here",
-                                    "send smaller batches")
+                    stop = _problem(
+                        "A002",
+                        f"the batch has more than {self.limits.max_batch_lines:,} lines; answers stop here",
+                        "send smaller batches",
+                    )
                     break
                 out.append(answer(raw, number))
                 if len(out) >= _CHUNK:
                     self.metrics.decisions += len(out)
-                    await send({"type": "http.response.body", "body": ("\n".join(out) + "\n").encode(), "more_body": True})
+                    await send(
+                        {"type": "http.response.body", "body": ("\n".join(out) + "\n").encode(), "more_body": True}
+                    )
                     out.clear()
                     if time.perf_counter() > deadline:
-                        stop = _problem("A003", f"the batch took longer than {self.limits.timeout:g} s; answers stop here",
-                                        "send smaller batches")
+                        stop = _problem(
+                            "A003",
+                            f"the batch took longer than {self.limits.timeout:g} s; answers stop here",
+                            "send smaller batches",
+                        )
                         break
             if stop is not None:
                 break
         self.metrics.decisions += len(out)
         if stop is not None:
             out.append(encode({"line": number, "problems": [stop.to_json()], "revision": revision}))
-        await send({"type": "http.response.body", "body": ("\n".join(out) + "\n").encode() if out else b"", "more_body": False})
+        await send(
+            {"type": "http.response.body", "body": ("\n".join(out) + "\n").encode() if out else b"", "more_body": False}
+        )
         return 200
 
 
 # -- helpers ------------------------------------------------------------------------------------------------
+
 
 def _compiled(bundle: Any, program: str, decision: str) -> Any:
     try:
@@ -329,14 +394,18 @@ def _compiled(bundle: Any, program: str, decision: str) -> Any:
 
 def _asked(e: PolicyError) -> list[Problem]:
     """The engine's problems about a question, placed in the request rather than the command line."""
-    return [Problem(REQUEST, p.line, p.col, p.code, p.message, p.hint, p.severity) if p.file == "<command line>" else p
-            for p in e.problems]
+    return [
+        Problem(REQUEST, p.line, p.col, p.code, p.message, p.hint, p.severity) if p.file == "<command line>" else p
+        for p in e.problems
+    ]
 
 
 def _resolve(bundle: Any, program: str, marketplace: Any, at: Any) -> Any:
     if not isinstance(marketplace, str) or not marketplace:
-        raise _Refused(400, [_request_problem("the request names no `marketplace`",
-                                              f"one of: {', '.join(bundle.offered(program))}")])
+        raise _Refused(
+            400,
+            [_request_problem("the request names no `marketplace`", f"one of: {', '.join(bundle.offered(program))}")],
+        )
     if at is not None:
         try:
             at = dt.date.fromisoformat(at).isoformat() if isinstance(at, str) else None
@@ -345,8 +414,16 @@ def _resolve(bundle: Any, program: str, marketplace: Any, at: Any) -> Any:
         if at is None:
             raise _Refused(400, [_request_problem("`at` is not a date", "write an ISO date such as 2024-03-01")])
     if marketplace not in bundle.offered(program):
-        raise _Refused(404, [_problem("L004", f"`{program}` is not offered in marketplace `{_show(marketplace)}`",
-                                      f"known: {', '.join(bundle.offered(program))}")])
+        raise _Refused(
+            404,
+            [
+                _problem(
+                    "L004",
+                    f"`{program}` is not offered in marketplace `{_show(marketplace)}`",
+                    f"known: {', '.join(bundle.offered(program))}",
+                )
+            ],
+        )
     try:
         return bundle.resolve(program, marketplace, at)
     except PolicyError as e:
@@ -362,7 +439,9 @@ async def _read(receive: Receive, limit: int, deadline: float) -> bytes:
         try:
             message = await _within(receive, deadline)
         except asyncio.TimeoutError:
-            raise _Refused(408, [_problem("A003", "the request body did not arrive in time", "send the whole body at once")]) from None
+            raise _Refused(
+                408, [_problem("A003", "the request body did not arrive in time", "send the whole body at once")]
+            ) from None
         if message["type"] == "http.disconnect":
             raise _Refused(499, [_problem("A001", "the client went away")])
         chunk = message.get("body", b"")
@@ -388,8 +467,16 @@ _timeout = getattr(asyncio, "timeout", None)
 
 
 def _too_large(limit: int) -> _Refused:
-    return _Refused(413, [_problem("A002", f"the request body is larger than the limit of {limit:,} bytes",
-                                   "send fewer inputs per request (a batch: several requests)")])
+    return _Refused(
+        413,
+        [
+            _problem(
+                "A002",
+                f"the request body is larger than the limit of {limit:,} bytes",
+                "send fewer inputs per request (a batch: several requests)",
+            )
+        ],
+    )
 
 
 def _content_length(scope: dict[str, Any]) -> int | None:
@@ -404,8 +491,11 @@ def _content_length(scope: dict[str, Any]) -> int | None:
 
 def _allow(method: str, allowed: str) -> None:
     if method != allowed:
-        raise _Refused(405, [_problem("A004", f"`{_show(method)}` is not answered here", f"use {allowed}")],
-                       [(b"allow", allowed.encode())])
+        raise _Refused(
+            405,
+            [_problem("A004", f"`{_show(method)}` is not answered here", f"use {allowed}")],
+            [(b"allow", allowed.encode())],
+        )
 
 
 def _problem(code: str, message: str, hint: str = "") -> Problem:
@@ -413,7 +503,9 @@ def _problem(code: str, message: str, hint: str = "") -> Problem:
 
 
 def _request_problem(message: str, hint: str = "") -> Problem:
-    return _problem("A001", message, hint or 'send {"input": {...}, "marketplace": "...", "at": "YYYY-MM-DD", "explain": false}')
+    return _problem(
+        "A001", message, hint or 'send {"input": {...}, "marketplace": "...", "at": "YYYY-MM-DD", "explain": false}'
+    )
 
 
 def _show(value: str) -> str:
@@ -426,13 +518,24 @@ def _rev(loaded: Loaded | None) -> str | None:
     return loaded.revision if loaded is not None else None
 
 
-async def _send_json(send: Send, status: int, body: dict[str, Any], loaded: Loaded | None,
-                     headers: list[tuple[bytes, bytes]] | None = None) -> None:
+async def _send_json(
+    send: Send,
+    status: int,
+    body: dict[str, Any],
+    loaded: Loaded | None,
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> None:
     await _send(send, status, json.dumps(body, ensure_ascii=False).encode(), b"application/json", loaded, headers)
 
 
-async def _send(send: Send, status: int, data: bytes, content_type: bytes, loaded: Loaded | None,
-                headers: list[tuple[bytes, bytes]] | None = None) -> None:
+async def _send(
+    send: Send,
+    status: int,
+    data: bytes,
+    content_type: bytes,
+    loaded: Loaded | None,
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> None:
     head = [(b"content-type", content_type), (b"content-length", str(len(data)).encode())]
     if loaded is not None:
         head.append((b"policy-revision", loaded.revision.encode()))
@@ -445,7 +548,7 @@ def _version() -> str:
         from importlib.metadata import version
 
         return version("policyctl")
-    except Exception:  # noqa: BLE001 - not installed (a checkout): the description still works
+    except Exception:
         return "0"
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import uvicorn  # the `service` extra; `policyctl api` says so when it is missing
@@ -31,7 +31,7 @@ class Options:
     port: int = 8000
     workers: int = 1
     poll: float = 2.0
-    limits: Limits = Limits()
+    limits: Limits = field(default_factory=Limits)
     access_log: bool = True
 
 
@@ -39,20 +39,29 @@ class JsonFormatter(logging.Formatter):
     """uvicorn's own messages (started, stopping, a worker died) as the service's JSON lines."""
 
     def format(self, record: logging.LogRecord) -> str:
-        level = "error" if record.levelno >= logging.ERROR else "warning" if record.levelno >= logging.WARNING else "info"
-        body = {"ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z", "level": level,
-                "event": "server", "message": record.getMessage()}
+        level = (
+            "error" if record.levelno >= logging.ERROR else "warning" if record.levelno >= logging.WARNING else "info"
+        )
+        body = {
+            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
+            "level": level,
+            "event": "server",
+            "message": record.getMessage(),
+        }
         return json.dumps(body, ensure_ascii=False)
 
 
 JsonFormatter.converter = __import__("time").gmtime  # timestamps in UTC, as the service's own lines
 
 LOGGING: dict[str, Any] = {
-    "version": 1, "disable_existing_loggers": False,
+    "version": 1,
+    "disable_existing_loggers": False,
     "formatters": {"json": {"()": "engine.service.server.JsonFormatter"}},
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
-    "loggers": {"uvicorn": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
-                "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False}},
+    "loggers": {
+        "uvicorn": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
+    },
 }
 
 
@@ -63,13 +72,27 @@ def check(options: Options) -> Any:
 
 def serve(options: Options, source: Source | None = None) -> None:
     """Run until SIGINT or SIGTERM (uvicorn finishes the requests in flight)."""
-    config: dict[str, Any] = {"host": options.host, "port": options.port, "log_config": LOGGING, "access_log": False,
-                              "lifespan": "on", "server_header": False, "timeout_keep_alive": 5,
-                              "timeout_graceful_shutdown": 10}
+    config: dict[str, Any] = {
+        "host": options.host,
+        "port": options.port,
+        "log_config": LOGGING,
+        "access_log": False,
+        "lifespan": "on",
+        "server_header": False,
+        "timeout_keep_alive": 5,
+        "timeout_graceful_shutdown": 10,
+    }
     config.update(_fast_parts())
     if options.workers > 1:
-        os.environ["POLICYCTL_API"] = json.dumps({"bundle": options.bundle, "root": options.root, "poll": options.poll,
-                                                  "limits": asdict(options.limits), "access_log": options.access_log})
+        os.environ["POLICYCTL_API"] = json.dumps(
+            {
+                "bundle": options.bundle,
+                "root": options.root,
+                "poll": options.poll,
+                "limits": asdict(options.limits),
+                "access_log": options.access_log,
+            }
+        )
         uvicorn.run("engine.service.app:create_app", factory=True, workers=options.workers, **config)
         return
     if source is None:

@@ -34,8 +34,18 @@ def from_bytes(path: str, data: bytes, origin: str | None = None) -> Loaded:
     try:
         bundle = Bundle(path, opened)
     except (KeyError, TypeError, ValueError, AttributeError):
-        raise PolicyError([Problem(path, 1, 1, "B004", "the bundle's sections are not what this policyctl expects",
-                                   "make the bundle again with this version of policyctl")]) from None
+        raise PolicyError(
+            [
+                Problem(
+                    path,
+                    1,
+                    1,
+                    "B004",
+                    "the bundle's sections are not what this policyctl expects",
+                    "make the bundle again with this version of policyctl",
+                )
+            ]
+        ) from None
     for program in bundle.programs:
         for decision in bundle.decisions(program):
             bundle.compiled(program, decision)
@@ -50,8 +60,19 @@ def from_file(path: str) -> Loaded:
         with open(path, "rb") as f:
             data = f.read()
     except OSError as e:
-        raise PolicyError([Problem(path, 1, 1, "B001", f"cannot read the bundle: {e.strerror or e}",
-                                   "give the path of a file made by `policyctl bundle`")], usage=True) from None
+        raise PolicyError(
+            [
+                Problem(
+                    path,
+                    1,
+                    1,
+                    "B001",
+                    f"cannot read the bundle: {e.strerror or e}",
+                    "give the path of a file made by `policyctl bundle`",
+                )
+            ],
+            usage=True,
+        ) from None
     return from_bytes(path, data)
 
 
@@ -75,17 +96,31 @@ def catalogue(bundle: Bundle) -> dict[str, Any]:
         decisions = []
         for name in bundle.decisions(program):
             d = bundle.compiled(program, name).decision
-            decisions.append({"id": name, "title": d.title, "description": d.description, "hit": d.hit,
-                              "input_schema": input_schema(d), "output_schema": output_schema(d)})
+            decisions.append(
+                {
+                    "id": name,
+                    "title": d.title,
+                    "description": d.description,
+                    "hit": d.hit,
+                    "input_schema": input_schema(d),
+                    "output_schema": output_schema(d),
+                }
+            )
         programs.append({"id": program, "marketplaces": list(bundle.offered(program)), "decisions": decisions})
-    marketplaces = {m.id: {"country": m.country, "currency": m.currency, "time_zone": m.time_zone,
-                           "locales": list(m.locales)} for m in sorted(bundle.marketplaces.values(), key=lambda m: m.id)}
+    marketplaces = {
+        m.id: {"country": m.country, "currency": m.currency, "time_zone": m.time_zone, "locales": list(m.locales)}
+        for m in sorted(bundle.marketplaces.values(), key=lambda m: m.id)
+    }
     return {"programs": programs, "marketplaces": marketplaces}
 
 
 def input_schema(decision: Any) -> dict[str, Any]:
-    return {"type": "object", "properties": decision.inputs, "required": list(decision.required),
-            "additionalProperties": False}
+    return {
+        "type": "object",
+        "properties": decision.inputs,
+        "required": list(decision.required),
+        "additionalProperties": False,
+    }
 
 
 def output_schema(decision: Any) -> dict[str, Any]:

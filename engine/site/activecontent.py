@@ -16,11 +16,13 @@ import hashlib
 import re
 from html.parser import HTMLParser
 
-_ACTIVE_TAGS = frozenset("script iframe frame frameset object embed applet base form portal noscript "
-                         "svg math template".split())
+_ACTIVE_TAGS = frozenset(
+    "script iframe frame frameset object embed applet base form portal noscript svg math template".split()
+)
 _PASSIVE_LINKS = frozenset(("alternate", "canonical", "license", "help", "author", "next", "prev"))
-_URL_ATTRIBUTES = frozenset("href src action formaction data poster background cite srcset xlink:href "
-                            "ping manifest codebase longdesc".split())
+_URL_ATTRIBUTES = frozenset(
+    "href src action formaction data poster background cite srcset xlink:href ping manifest codebase longdesc".split()
+)
 _BAD_SCHEME = re.compile(r"^\s*(?:javascript|vbscript|data|file|blob):", re.I)
 # a resource that would be fetched from elsewhere; links (`<a href>`) may point anywhere http(s)
 _FETCHED = frozenset("src srcset poster background data codebase manifest".split())
@@ -145,4 +147,4 @@ def _with(html: str, hashes: list[str]) -> str:
     at = _CHARSET.search(html) or _HEAD.search(html)
     if at is None:
         return tag + "\n" + html
-    return html[:at.end()] + "\n" + tag + html[at.end():]
+    return html[: at.end()] + "\n" + tag + html[at.end() :]

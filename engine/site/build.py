@@ -25,28 +25,29 @@ import multiprocessing
 import os
 import re
 import signal
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from markupsafe import Markup
 
 from engine import packaged
-from engine.model.clock import today
-from engine.i18n import cldr as l10n
-from engine.site import editions, feeds, markup
-from engine.site.editions import Edition
-from engine.site.context import effective_dates, official_name, page_context
-from engine.site.html import Layout
-from engine.i18n.catalogs import SITE, Domain, extract, parameter_context
-from engine.site.manifest import Page, pages_of
 from engine.cache.pages import PageCache, index_key, page_keys
+from engine.i18n import cldr as l10n
+from engine.i18n.catalogs import SITE, Domain, extract, parameter_context
+from engine.i18n.translator import Catalogs, Translator, source_index
+from engine.model.clock import today
+from engine.model.repository import Repository
+from engine.problems import Problem
+from engine.site import editions, feeds, markup
+from engine.site.context import effective_dates, official_name, page_context
+from engine.site.editions import Edition
+from engine.site.html import Layout
+from engine.site.manifest import Page, pages_of
 from engine.site.render import Renderer, render
 from engine.templates.sandbox import RenderError
-from engine.i18n.translator import Catalogs, Translator, source_index
-from engine.problems import Problem
-from engine.model.repository import Repository
 
 PAGE_FRAME = "_site/page.md.j2"
 INDEX = "index"  # the index files' entry in engine.cache.pages
@@ -68,8 +69,9 @@ class Job:
         """The language of the page's text: its own, or the reference language in its place."""
         return self.fallback or self.locale
 
-    def path(self, ext: str, marketplace: str | None = None, locale: str | None = None,
-             edition: str | None = "") -> str:
+    def path(
+        self, ext: str, marketplace: str | None = None, locale: str | None = None, edition: str | None = ""
+    ) -> str:
         """The file of this page, or of the same page in another marketplace, language or edition
         (``edition``: a past edition's folder, None for the current page, "" for this job's)."""
         folder = (self.edition.folder if self.edition else None) if edition == "" else edition
@@ -110,7 +112,6 @@ class Plan:
                 self._firsts.setdefault((job.marketplace, job.locale), {}).setdefault(job.page.program, job)
         return self._firsts
 
-
     def files(self, job: Job) -> tuple[str, ...]:
         """The files made from one page: Markdown, HTML, and its program's change feed if it is read from it."""
         if job in self.feeds:
@@ -130,7 +131,7 @@ def add_editions(repo: Repository, work: Plan, at: str | None) -> None:
         if where not in work.editions:
             work.editions[where] = editions.past_editions(repo, job.page.program, mp, day)
         work.jobs += [Job(job.page, mp, job.locale, e, job.fallback) for e in work.editions[where]]
-    for (mp, tag), firsts in work.first_pages().items():
+    for (mp, _tag), firsts in work.first_pages().items():
         work.feeds.update(job for program, job in firsts.items() if work.editions.get((program, mp)))
 
 
@@ -147,12 +148,20 @@ def _labels(repo: Repository, program_id: str) -> tuple[str | None, tuple[tuple[
     doc = repo.documents.get(program.pos.file)
     if doc is None or not isinstance(doc.data, dict):
         return None, ()
-    found = [(label_context(k), v, doc.key_pos(("labels", k)).line, f"`labels: {k}` in program.yaml")
-             for k, v in (doc.data.get("labels") or {}).items()]
+    found = [
+        (label_context(k), v, doc.key_pos(("labels", k)).line, f"`labels: {k}` in program.yaml")
+        for k, v in (doc.data.get("labels") or {}).items()
+    ]
     for name, spec in doc.data["parameters"].items():
         if spec.get("label"):
-            found.append((parameter_context(name), spec["label"], doc.pos(("parameters", name, "label")).line,
-                          f"short name of the parameter `{name}`: {spec['description']}"))
+            found.append(
+                (
+                    parameter_context(name),
+                    spec["label"],
+                    doc.pos(("parameters", name, "label")).line,
+                    f"short name of the parameter `{name}`: {spec['description']}",
+                )
+            )
     return program.pos.file, tuple(found)
 
 
@@ -169,15 +178,26 @@ def plan(repo: Repository, strict: bool = False) -> Plan:
         pages, problems = pages_of(repo, program)
         out.problems += problems
         written = program.extra.get("languages")
-        jobs = [Job(page, mp, tag) for page in pages for mp in page.marketplaces
-                if mp in repo.marketplaces for tag in repo.marketplaces[mp].locales
-                if repo.languages is None or tag in repo.languages
-                if written is None or tag in written or tag == l10n.SOURCE_LOCALE]
+        jobs = [
+            Job(page, mp, tag)
+            for page in pages
+            for mp in page.marketplaces
+            if mp in repo.marketplaces
+            for tag in repo.marketplaces[mp].locales
+            if repo.languages is None or tag in repo.languages
+            if written is None or tag in written or tag == l10n.SOURCE_LOCALE
+        ]
         if not jobs:
             continue
         labels_file, labels = _labels(repo, program_id)
-        domain = Domain(program_id, program.dir, os.path.join(program.dir, "pages"),
-                        tuple(sorted({j.locale for j in jobs})), labels, labels_file)
+        domain = Domain(
+            program_id,
+            program.dir,
+            os.path.join(program.dir, "pages"),
+            tuple(sorted({j.locale for j in jobs})),
+            labels,
+            labels_file,
+        )
         out.domains[program_id] = domain
         if program.extra.get("translations") == "fallback" and not strict:
             from engine.i18n.catalogs import check
@@ -185,8 +205,10 @@ def plan(repo: Repository, strict: bool = False) -> Plan:
             pending = {s.tag for s in check(domain).stats if s.missing or s.fuzzy}
             if pending:
                 out.fallbacks[program_id] = pending
-                jobs = [Job(j.page, j.marketplace, j.locale, fallback=l10n.SOURCE_LOCALE) if j.locale in pending else j
-                        for j in jobs]
+                jobs = [
+                    Job(j.page, j.marketplace, j.locale, fallback=l10n.SOURCE_LOCALE) if j.locale in pending else j
+                    for j in jobs
+                ]
         out.jobs += jobs
     site = site_dir(repo)
     tags = {j.locale for j in out.jobs} | {l10n.SOURCE_LOCALE}
@@ -241,8 +263,10 @@ def catalog_problems(repo: Repository, work: Plan) -> list[Problem]:
             found += fact_problems(domain, program_facts(repo, name))
         pending = tuple(f"{tag}: " for tag in work.fallbacks.get(name, ()))
         # a language shown in English for now (`translations: fallback`): its gaps are to do, not errors
-        problems += [dataclasses.replace(p, severity="warning") if pending and p.message.startswith(pending) else p
-                     for p in found]
+        problems += [
+            dataclasses.replace(p, severity="warning") if pending and p.message.startswith(pending) else p
+            for p in found
+        ]
     return problems
 
 
@@ -274,8 +298,13 @@ def tidy_markdown(text: str) -> str:
     return markup.join_cjk_lines(text) + "\n"
 
 
-def build(repo: Repository, at: str | None = None, cache: PageCache | None = None,
-          progress: Callable[[int, int], None] | None = None, strict: bool = False) -> Built:
+def build(
+    repo: Repository,
+    at: str | None = None,
+    cache: PageCache | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    strict: bool = False,
+) -> Built:
     """Render the whole site in memory. Problems (data, templates, translations) mean: do not publish.
 
     With ``cache``, a page whose inputs are those of the files the last build left in the output
@@ -343,11 +372,22 @@ def build(repo: Repository, at: str | None = None, cache: PageCache | None = Non
         layouts[tag] = Translator(work.domains[SITE], tag, sources[SITE], work.catalogs)
         translators.append(layouts[tag])
     if len(rendered) + len(reused) == len(work.jobs):  # translation problems still block publishing (see cli)
-        _assemble(repo, work, rendered, reused, Layout(site_dir(repo)), layouts, at, out,
-                  cache, shared if cache is not None else b"")
+        _assemble(
+            repo,
+            work,
+            rendered,
+            reused,
+            Layout(site_dir(repo)),
+            layouts,
+            at,
+            out,
+            cache,
+            shared if cache is not None else b"",
+        )
         if cache is not None:
-            out.records.update({job.path("md"): (keys[job], _title(job, rendered, reused), work.files(job))
-                                for job in work.jobs})
+            out.records.update(
+                {job.path("md"): (keys[job], _title(job, rendered, reused), work.files(job)) for job in work.jobs}
+            )
     for translator in translators:
         out.problems += translator.problems
     merged = _merge(catalog_problems(repo, work), out.problems)
@@ -356,8 +396,14 @@ def build(repo: Repository, at: str | None = None, cache: PageCache | None = Non
     return out
 
 
-def render_one(repo: Repository, work: Plan, sources: dict[str, dict[Any, tuple[str, int]]], job: Job,
-               at: str | None, renderers: dict[str, Renderer]) -> tuple[dict[str, str], list[Problem]]:
+def render_one(
+    repo: Repository,
+    work: Plan,
+    sources: dict[str, dict[Any, tuple[str, int]]],
+    job: Job,
+    at: str | None,
+    renderers: dict[str, Renderer],
+) -> tuple[dict[str, str], list[Problem]]:
     """One page's Markdown and HTML (by extension), and every problem met making them: for the
     preview server (engine.commands.serve), which renders the page asked for and nothing else."""
     rendered: dict[Job, tuple[str, str, str]] = {}
@@ -372,8 +418,9 @@ def render_one(repo: Repository, work: Plan, sources: dict[str, dict[Any, tuple[
     try:
         same = [j for j in work.jobs if j.page is job.page and j.edition is None]
         day = job.edition.day if job.edition else at or today(repo.marketplaces[job.marketplace].time_zone)
-        files["html"] = Layout(site_dir(repo)).use(layout_text).page(_page_view(repo, work, job, same, title, body,
-                                                                                day))
+        files["html"] = (
+            Layout(site_dir(repo)).use(layout_text).page(_page_view(repo, work, job, same, title, body, day))
+        )
     except RenderError as e:
         problems.append(e.problem)
     problems += layout_text.problems
@@ -384,13 +431,23 @@ def _title(job: Job, rendered: dict[Job, tuple[str, str, str]], reused: dict[Job
     return rendered[job][2] if job in rendered else reused[job]
 
 
-def _render_group(repo: Repository, work: Plan, sources: dict[str, dict[Any, tuple[str, int]]], at: str | None,
-                  program_id: str, tag: str, jobs: list[Job], renderers: dict[str, Renderer],
-                  rendered: dict[Job, tuple[str, str, str]]) -> tuple[list[Problem], list[Translator]]:
+def _render_group(
+    repo: Repository,
+    work: Plan,
+    sources: dict[str, dict[Any, tuple[str, int]]],
+    at: str | None,
+    program_id: str,
+    tag: str,
+    jobs: list[Job],
+    renderers: dict[str, Renderer],
+    rendered: dict[Job, tuple[str, str, str]],
+) -> tuple[list[Problem], list[Translator]]:
     """Render one program's pages in one language into ``rendered``; the problems, and the catalogs used."""
     problems: list[Problem] = []
-    pair = {program_id: Translator(work.domains[program_id], tag, sources[program_id], work.catalogs),
-            SITE: Translator(work.domains[SITE], tag, sources[SITE], work.catalogs)}
+    pair = {
+        program_id: Translator(work.domains[program_id], tag, sources[program_id], work.catalogs),
+        SITE: Translator(work.domains[SITE], tag, sources[SITE], work.catalogs),
+    }
     renderer = renderers.get(program_id)
     if renderer is None:
         renderer = renderers[program_id] = Renderer(repo, repo.programs[program_id], site_dir(repo))
@@ -398,8 +455,9 @@ def _render_group(repo: Repository, work: Plan, sources: dict[str, dict[Any, tup
     for job in jobs:
         day = job.edition.day if job.edition else at or today(repo.marketplaces[job.marketplace].time_zone)
         try:
-            rendered[job] = _render_page(repo, renderer, job, day, work.first_pages(),
-                                         work.editions.get((job.page.program, job.marketplace), []))
+            rendered[job] = _render_page(
+                repo, renderer, job, day, work.first_pages(), work.editions.get((job.page.program, job.marketplace), [])
+            )
         except RenderError as e:
             problems.append(e.problem)
     return problems, list(pair.values())
@@ -433,10 +491,15 @@ def _workers(pages: int) -> int:
     return max(1, min(cores, idle + 1, pages // PAGES_PER_WORKER))
 
 
-def _render_parallel(repo: Repository, work: Plan, sources: dict[str, dict[Any, tuple[str, int]]], at: str | None,
-                     by_program: dict[tuple[str, str], list[Job]],
-                     workers: int, tell: Callable[[int, int], None]
-                     ) -> tuple[dict[Job, tuple[str, str, str]], list[Problem]] | None:
+def _render_parallel(
+    repo: Repository,
+    work: Plan,
+    sources: dict[str, dict[Any, tuple[str, int]]],
+    at: str | None,
+    by_program: dict[tuple[str, str], list[Job]],
+    workers: int,
+    tell: Callable[[int, int], None],
+) -> tuple[dict[Job, tuple[str, str, str]], list[Problem]] | None:
     """The pages rendered by forked worker processes, which inherit the loaded repository.
 
     Each task is a slice of one program's pages in one language; results are keyed by the page's
@@ -450,11 +513,12 @@ def _render_parallel(repo: Repository, work: Plan, sources: dict[str, dict[Any, 
     tasks: list[tuple[str, str, list[int]]] = []
     for (program_id, tag), jobs in groups:
         size = max(1, -(-len(jobs) // parts))
-        tasks += [(program_id, tag, [index[j] for j in jobs[k:k + size]]) for k in range(0, len(jobs), size)]
+        tasks += [(program_id, tag, [index[j] for j in jobs[k : k + size]]) for k in range(0, len(jobs), size)]
     _STATE = (repo, work, sources, at)
     try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=_worker_start, initargs=(os.getpid(),)) as pool:
+        with ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("fork"), initializer=_worker_start, initargs=(os.getpid(),)
+        ) as pool:
             results, done, total = [], 0, sum(len(t[2]) for t in tasks)
             for result in pool.map(_render_task, tasks):  # in task order, as they finish
                 results.append(result)
@@ -501,8 +565,10 @@ def _render_task(task: tuple[str, str, list[int]]) -> tuple[list[tuple[int, tupl
 def _links(job: Job, firsts: dict[tuple[str, str], dict[str, Job]]) -> dict[str, str]:
     """Each other program's first page for the same marketplace and language, relative to ``job``."""
     here = job.path("md")
-    return {program: _rel(here, other.path("md"))
-            for program, other in firsts.get((job.marketplace, job.locale), {}).items()}
+    return {
+        program: _rel(here, other.path("md"))
+        for program, other in firsts.get((job.marketplace, job.locale), {}).items()
+    }
 
 
 def _edition_links(job: Job, past: list[Edition]) -> dict[str, dict[str, str | None]]:
@@ -512,13 +578,21 @@ def _edition_links(job: Job, past: list[Edition]) -> dict[str, dict[str, str | N
     ends = {e.end for e in past}
     for start in sorted(ends | {e.start for e in past if e.start}):
         earlier = editions.before(past, start)
-        links[start] = {"after": _rel(here, job.path("md", edition=editions.folder_of(past, start))),
-                        "before": _rel(here, job.path("md", edition=earlier)) if earlier else None}
+        links[start] = {
+            "after": _rel(here, job.path("md", edition=editions.folder_of(past, start))),
+            "before": _rel(here, job.path("md", edition=earlier)) if earlier else None,
+        }
     return links
 
 
-def _render_page(repo: Repository, renderer: Renderer, job: Job, day: str,
-                 firsts: dict[tuple[str, str], dict[str, Job]], past: list[Edition]) -> tuple[str, str, str]:
+def _render_page(
+    repo: Repository,
+    renderer: Renderer,
+    job: Job,
+    day: str,
+    firsts: dict[tuple[str, str], dict[str, Job]],
+    past: list[Edition],
+) -> tuple[str, str, str]:
     context = page_context(repo, renderer, job.marketplace, day, _links(job, firsts))
     context["page_template"] = job.page.template
     context["edition_links"] = _edition_links(job, past)
@@ -529,12 +603,23 @@ def _render_page(repo: Repository, renderer: Renderer, job: Job, day: str,
     return tidy_markdown(text), body, title
 
 
-def _assemble(repo: Repository, work: Plan, rendered: dict[Job, tuple[str, str, str]],
-              reused: dict[Job, str], layout: Layout, layouts: dict[str, Translator], at: str | None,
-              out: Built, cache: PageCache | None, shared: bytes) -> None:
+def _assemble(
+    repo: Repository,
+    work: Plan,
+    rendered: dict[Job, tuple[str, str, str]],
+    reused: dict[Job, str],
+    layout: Layout,
+    layouts: dict[str, Translator],
+    at: str | None,
+    out: Built,
+    cache: PageCache | None,
+    shared: bytes,
+) -> None:
     """The files of the rendered pages, then the index of every page (kept ones by their titles)."""
-    jobs = sorted(work.jobs, key=lambda j: (j.page.program, j.page.id, j.marketplace, j.locale,
-                                            j.edition.folder if j.edition else ""))
+    jobs = sorted(
+        work.jobs,
+        key=lambda j: (j.page.program, j.page.id, j.marketplace, j.locale, j.edition.folder if j.edition else ""),
+    )
     by_page: dict[Page, list[Job]] = {}
     for job in jobs:
         by_page.setdefault(job.page, []).append(job)
@@ -543,17 +628,22 @@ def _assemble(repo: Repository, work: Plan, rendered: dict[Job, tuple[str, str, 
         day = days.get(job.marketplace)
         if day is None:
             day = days[job.marketplace] = at or today(repo.marketplaces[job.marketplace].time_zone)
-        entry = {"program": job.page.program, "page": job.page.id, "marketplace": job.marketplace,
-                 "locale": job.locale, "title": _title(job, rendered, reused), "markdown": job.path("md"),
-                 "html": job.path("html")}
+        entry = {
+            "program": job.page.program,
+            "page": job.page.id,
+            "marketplace": job.marketplace,
+            "locale": job.locale,
+            "title": _title(job, rendered, reused),
+            "markdown": job.path("md"),
+            "html": job.path("html"),
+        }
         if job.edition is None:
             since, upcoming = work.effective(repo, job.page.program, job.marketplace, day)
             entry.update(effective_from=since, next_change=upcoming)
             if job in work.feeds:
                 entry["feed"] = job.feed()
         else:
-            entry.update(edition=job.edition.folder, effective_from=job.edition.start,
-                         effective_until=job.edition.end)
+            entry.update(edition=job.edition.folder, effective_from=job.edition.start, effective_until=job.edition.end)
         listed = out.entries if job.edition is None else out.editions
         if job in reused:
             if job.fallback:
@@ -628,18 +718,34 @@ def _feed(repo: Repository, work: Plan, job: Job, title: str, body: str, words: 
     entries = []
     for date in sorted(found, reverse=True):
         folder = editions.folder_of(past, date)
-        entries.append(feeds.Entry(date, words.lookup("In effect from %(date)s") % {"date": l10n.date(date, tag)},
-                                   "\n".join(found[date]), _rel(here, job.path("html", edition=folder))))
+        entries.append(
+            feeds.Entry(
+                date,
+                words.lookup("In effect from %(date)s") % {"date": l10n.date(date, tag)},
+                "\n".join(found[date]),
+                _rel(here, job.path("html", edition=folder)),
+            )
+        )
     if not entries:  # the page shows no change (its template leaves the section out): nothing to say
-        entries = [feeds.Entry(e.end, words.lookup("In effect from %(date)s") % {"date": l10n.date(e.end, tag)},
-                               title, _rel(here, job.path("html", edition=editions.folder_of(past, e.end))))
-                   for e in reversed(past)]
-    return feeds.atom(ident=feeds.feed_id(job.page.program, job.marketplace, tag), lang=tag,
-                      title=words.lookup("Changes to %(program)s in %(marketplace)s")
-                      % {"program": program, "marketplace": country},
-                      author=program, page_href=_rel(here, job.path("html", edition=None)),
-                      time_zone=mp.time_zone, entries=entries,
-                      ids=[feeds.entry_id(job.page.program, job.marketplace, tag, e.date) for e in entries])
+        entries = [
+            feeds.Entry(
+                e.end,
+                words.lookup("In effect from %(date)s") % {"date": l10n.date(e.end, tag)},
+                title,
+                _rel(here, job.path("html", edition=editions.folder_of(past, e.end))),
+            )
+            for e in reversed(past)
+        ]
+    return feeds.atom(
+        ident=feeds.feed_id(job.page.program, job.marketplace, tag),
+        lang=tag,
+        title=words.lookup("Changes to %(program)s in %(marketplace)s") % {"program": program, "marketplace": country},
+        author=program,
+        page_href=_rel(here, job.path("html", edition=None)),
+        time_zone=mp.time_zone,
+        entries=entries,
+        ids=[feeds.entry_id(job.page.program, job.marketplace, tag, e.date) for e in entries],
+    )
 
 
 def _edition_view(job: Job, past: list[Edition], day: str) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
@@ -648,33 +754,61 @@ def _edition_view(job: Job, past: list[Edition], day: str) -> tuple[list[dict[st
     if not past:
         return [], None
     current = past[-1].end
-    picker = [{"label": l10n.date(current, tag), "start": current, "href": _rel(here, job.path("html", edition=None)),
-               "current": job.edition is None, "latest": True}]
+    picker = [
+        {
+            "label": l10n.date(current, tag),
+            "start": current,
+            "href": _rel(here, job.path("html", edition=None)),
+            "current": job.edition is None,
+            "latest": True,
+        }
+    ]
     for e in reversed(past):
-        picker.append({"label": l10n.date(e.start, tag) if e.start else None, "until": l10n.date(e.end, tag),
-                       "start": e.start, "href": _rel(here, job.path("html", edition=e.folder)),
-                       "current": job.edition == e, "latest": False})
+        picker.append(
+            {
+                "label": l10n.date(e.start, tag) if e.start else None,
+                "until": l10n.date(e.end, tag),
+                "start": e.start,
+                "href": _rel(here, job.path("html", edition=e.folder)),
+                "current": job.edition == e,
+                "latest": False,
+            }
+        )
     banner = None
     if job.edition is not None:
-        banner = {"start": l10n.date(job.edition.start, tag) if job.edition.start else None,
-                  "end": l10n.date(job.edition.end, tag), "href": _rel(here, job.path("html", edition=None))}
+        banner = {
+            "start": l10n.date(job.edition.start, tag) if job.edition.start else None,
+            "end": l10n.date(job.edition.end, tag),
+            "href": _rel(here, job.path("html", edition=None)),
+        }
     return picker, banner
 
 
-def _page_view(repo: Repository, work: Plan, job: Job, same_page: list[Job], title: str, body: str,
-               day: str) -> dict[str, Any]:
+def _page_view(
+    repo: Repository, work: Plan, job: Job, same_page: list[Job], title: str, body: str, day: str
+) -> dict[str, Any]:
     """What the HTML layout needs for one page: switchers and alternates are links between pages.
     ``same_page``: the jobs of the same page (every marketplace, language and edition)."""
     here = job.path("html")
     mp = repo.marketplaces[job.marketplace]
     order = {tag: i for i, tag in enumerate(mp.locales)}
-    siblings = sorted((j for j in same_page if j.edition == job.edition or j.edition is None),
-                      key=lambda j: order.get(j.locale, len(order)))
+    siblings = sorted(
+        (j for j in same_page if j.edition == job.edition or j.edition is None),
+        key=lambda j: order.get(j.locale, len(order)),
+    )
     if job.edition is not None:  # languages: the same edition; marketplaces: their current page
         siblings = [j for j in siblings if j.edition == job.edition or j.marketplace != job.marketplace]
-    languages = [{"tag": j.locale, "name": l10n.autonym(j.locale), "href": _rel(here, j.path("html")),
-                  "hreflang": l10n.hreflang(j.locale, mp.country), "current": j.locale == job.locale}
-                 for j in siblings if j.marketplace == job.marketplace]
+    languages = [
+        {
+            "tag": j.locale,
+            "name": l10n.autonym(j.locale),
+            "href": _rel(here, j.path("html")),
+            "hreflang": l10n.hreflang(j.locale, mp.country),
+            "current": j.locale == job.locale,
+        }
+        for j in siblings
+        if j.marketplace == job.marketplace
+    ]
     markets = []
     for mp_id in job.page.marketplaces:
         other = repo.marketplaces[mp_id]
@@ -682,27 +816,50 @@ def _page_view(repo: Repository, work: Plan, job: Job, same_page: list[Job], tit
         if not tags:
             continue
         target = job.locale if job.locale in tags else other.locales[0] if other.locales[0] in tags else tags[0]
-        markets.append({"id": mp_id, "name": l10n.country_name(other.country, job.locale), "site": other.site or "",
-                        "href": _rel(here, job.path("html", mp_id, target, edition=None if mp_id != job.marketplace else "")),
-                        "current": mp_id == job.marketplace,
-                        "lang": target})
+        markets.append(
+            {
+                "id": mp_id,
+                "name": l10n.country_name(other.country, job.locale),
+                "site": other.site or "",
+                "href": _rel(here, job.path("html", mp_id, target, edition=None if mp_id != job.marketplace else "")),
+                "current": mp_id == job.marketplace,
+                "lang": target,
+            }
+        )
     default = mp.locales[0]
     published = {lang["tag"] for lang in languages}
     picker, banner = _edition_view(job, work.editions.get((job.page.program, job.marketplace), []), day)
-    feed = next((j for j in work.feeds if (j.page.program, j.marketplace, j.locale)
-                 == (job.page.program, job.marketplace, job.locale)), None)
+    feed = next(
+        (
+            j
+            for j in work.feeds
+            if (j.page.program, j.marketplace, j.locale) == (job.page.program, job.marketplace, job.locale)
+        ),
+        None,
+    )
     for lang, sibling in zip(languages, [j for j in siblings if j.marketplace == job.marketplace]):
         lang["pending"] = bool(sibling.fallback)  # linked, marked as not yet translated
-    return {"editions": picker, "banner": banner, "current": job.edition is None,
-            "feed_href": _rel(here, feed.feed()) if feed else "",
-            "program": job.page.program, "marketplace": job.marketplace, "lang": job.lang,
-            "dir": l10n.text_direction(job.lang), "title": title, "body": body,
-            "pending": {"tag": job.locale, "name": l10n.language_name(job.locale, job.locale)} if job.fallback else None,
-            "program_name": official_name(repo.programs[job.page.program], job.locale),
-            "marketplace_name": l10n.country_name(mp.country, job.locale), "site": mp.site or "",
-            "languages": languages, "marketplaces": markets, "index_href": _rel(here, "index.html"),
-            "markdown_href": _rel(here, job.path("md")),
-            "x_default": _rel(here, job.path("html", locale=default)) if default in published else ""}
+    return {
+        "editions": picker,
+        "banner": banner,
+        "current": job.edition is None,
+        "feed_href": _rel(here, feed.feed()) if feed else "",
+        "program": job.page.program,
+        "marketplace": job.marketplace,
+        "lang": job.lang,
+        "dir": l10n.text_direction(job.lang),
+        "title": title,
+        "body": body,
+        "pending": {"tag": job.locale, "name": l10n.language_name(job.locale, job.locale)} if job.fallback else None,
+        "program_name": official_name(repo.programs[job.page.program], job.locale),
+        "marketplace_name": l10n.country_name(mp.country, job.locale),
+        "site": mp.site or "",
+        "languages": languages,
+        "marketplaces": markets,
+        "index_href": _rel(here, "index.html"),
+        "markdown_href": _rel(here, job.path("md")),
+        "x_default": _rel(here, job.path("html", locale=default)) if default in published else "",
+    }
 
 
 def index_view(repo: Repository, jobs: list[Job], entries: list[dict[str, Any]]) -> dict[str, Any]:
@@ -717,14 +874,27 @@ def index_view(repo: Repository, jobs: list[Job], entries: list[dict[str, Any]])
         mine = list(groups[(program_id, page_id, mp_id)])
         order = {t: i for i, t in enumerate(mp.locales)}
         mine.sort(key=lambda j: order.get(j.locale, len(order)))
-        rows.append({
-            "program": program_id, "program_name": official_name(program, l10n.SOURCE_LOCALE),
-            "page": page_id, "marketplace": mp_id, "site": mp.site or "",
-            "country": l10n.country_name(mp.country, l10n.SOURCE_LOCALE),
-            "title": titles.get((program_id, page_id, mp_id, mine[0].locale), ""),
-            "languages": [{"tag": j.locale, "name": l10n.autonym(j.locale),
-                           "html": Markup(j.path("html")), "md": Markup(j.path("md")),
-                           "title": titles.get((program_id, page_id, mp_id, j.locale), "")} for j in mine]})
+        rows.append(
+            {
+                "program": program_id,
+                "program_name": official_name(program, l10n.SOURCE_LOCALE),
+                "page": page_id,
+                "marketplace": mp_id,
+                "site": mp.site or "",
+                "country": l10n.country_name(mp.country, l10n.SOURCE_LOCALE),
+                "title": titles.get((program_id, page_id, mp_id, mine[0].locale), ""),
+                "languages": [
+                    {
+                        "tag": j.locale,
+                        "name": l10n.autonym(j.locale),
+                        "html": Markup(j.path("html")),
+                        "md": Markup(j.path("md")),
+                        "title": titles.get((program_id, page_id, mp_id, j.locale), ""),
+                    }
+                    for j in mine
+                ],
+            }
+        )
     return {"lang": l10n.SOURCE_LOCALE, "dir": "ltr", "rows": rows}
 
 
@@ -740,6 +910,8 @@ def passed_dates(out_dir: str, repo: Repository, at: str | None) -> list[str]:
     for entry in entries:
         upcoming, mp = entry.get("next_change"), repo.marketplaces.get(entry.get("marketplace", ""))
         if upcoming and mp is not None and upcoming <= (at or today(mp.time_zone)):
-            reasons.add(f"the effective date {upcoming} ({entry['program']} in {mp.id}) has arrived since "
-                        f"{out_dir} was built: the pages must now state the new rules")
+            reasons.add(
+                f"the effective date {upcoming} ({entry['program']} in {mp.id}) has arrived since "
+                f"{out_dir} was built: the pages must now state the new rules"
+            )
     return sorted(reasons)

@@ -15,10 +15,10 @@ from typing import Any
 
 from engine.i18n import cldr as l10n
 from engine.i18n.catalogs import parameter_context
-from engine.site.markup import Fact, Shown, escape, fact
 from engine.model.policy import Program
-from engine.site.render import Renderer
 from engine.model.repository import Change, Repository
+from engine.site.markup import Fact, Shown, escape, fact
+from engine.site.render import Renderer
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,13 +82,20 @@ def _change(renderer: Renderer, change: Change, at: str) -> ChangeView:
     param = renderer.program.parameters[change.parameter]
     label = None
     if param.label:
-        text = renderer.translators[renderer.program.id].lookup(param.label, None, 1,
-                                                                parameter_context(change.parameter))
+        text = renderer.translators[renderer.program.id].lookup(
+            param.label, None, 1, parameter_context(change.parameter)
+        )
         label = Shown.of(escape(text))
     base = f"changes.{change.parameter}.{change.start}"
-    return ChangeView(Fact(f"{base}.date", change.start), change.parameter, label,
-                      fact(f"{base}.old", change.old), fact(f"{base}.new", change.new), change.start > at,
-                      change.entry.date_assumed)
+    return ChangeView(
+        Fact(f"{base}.date", change.start),
+        change.parameter,
+        label,
+        fact(f"{base}.old", change.old),
+        fact(f"{base}.new", change.new),
+        change.start > at,
+        change.entry.date_assumed,
+    )
 
 
 class Flags(dict):  # type: ignore[type-arg]
@@ -110,8 +117,9 @@ def _published(repo: Repository, program: str, marketplace: str, change: Change)
     return not (_omitted(change.entry) or _omitted(before))
 
 
-def _examples(repo: Repository, program: Program, marketplace: str, values: dict[str, Any]) \
-        -> dict[str, list[ExampleView]]:
+def _examples(
+    repo: Repository, program: Program, marketplace: str, values: dict[str, Any]
+) -> dict[str, list[ExampleView]]:
     """Worked examples whose case date falls under the same rules as the page (else they would
     show figures the page does not state)."""
     found: dict[str, list[ExampleView]] = {d: [] for d in sorted(program.decisions)}
@@ -122,8 +130,14 @@ def _examples(repo: Repository, program: Program, marketplace: str, values: dict
             continue
         views = found.setdefault(case.decision, [])
         base = f"examples.{case.decision}.{len(views)}"
-        views.append(ExampleView(case.decision, Fact(f"{base}.at", case.at), Fact(f"{base}.input", case.input),
-                                 Fact(f"{base}.expect", case.expect)))
+        views.append(
+            ExampleView(
+                case.decision,
+                Fact(f"{base}.at", case.at),
+                Fact(f"{base}.input", case.input),
+                Fact(f"{base}.expect", case.expect),
+            )
+        )
     return found
 
 
@@ -134,8 +148,9 @@ def _newest_first(changes: list[ChangeView], program: Program) -> list[ChangeVie
     return sorted(by_parameter, key=lambda c: str(c.date.raw), reverse=True)
 
 
-def page_context(repo: Repository, renderer: Renderer, marketplace: str, at: str,
-                 links: dict[str, str] | None = None) -> dict[str, Any]:
+def page_context(
+    repo: Repository, renderer: Renderer, marketplace: str, at: str, links: dict[str, str] | None = None
+) -> dict[str, Any]:
     program = renderer.program
     tag = renderer.tag
     resolved = repo.resolve(program.id, marketplace, at)
@@ -152,7 +167,9 @@ def page_context(repo: Repository, renderer: Renderer, marketplace: str, at: str
     history = [c for c in repo.history(program.id, marketplace) if _published(repo, program.id, marketplace, c)]
     changes = [_change(renderer, c, at) for c in history]
     # HTML marks assumed values and the dates of changes whose date is assumed (`changes.NAME.DATE.date`)
-    renderer.assumed = frozenset(assumed) | {f"changes.{c.parameter}.{c.start}.date" for c in history if c.entry.date_assumed}
+    renderer.assumed = frozenset(assumed) | {
+        f"changes.{c.parameter}.{c.start}.date" for c in history if c.entry.date_assumed
+    }
     # an effective date that is itself an assumption is never shown as "Effective from"
     since_assumed = any(c.entry.date_assumed for c in repo.history(program.id, marketplace) if c.start == since)
     return {
@@ -160,11 +177,19 @@ def page_context(repo: Repository, renderer: Renderer, marketplace: str, at: str
         "assumed": assumed,
         "effective_unconfirmed": since_assumed,
         "program": ProgramView(program.id, Shown.of(escape(official_name(program, tag)), "program", program.id)),
-        "programs": {pid: ProgramView(pid, Shown.of(escape(official_name(other, tag))), (links or {}).get(pid))
-                     for pid, other in sorted(repo.programs.items())},
-        "marketplace": MarketplaceView(mp.id, mp.country,
-                                       Shown.of(escape(l10n.country_name(mp.country, tag)), "marketplace", mp.id),
-                                       mp.site, mp.currency, mp.time_zone, mp.locales),
+        "programs": {
+            pid: ProgramView(pid, Shown.of(escape(official_name(other, tag))), (links or {}).get(pid))
+            for pid, other in sorted(repo.programs.items())
+        },
+        "marketplace": MarketplaceView(
+            mp.id,
+            mp.country,
+            Shown.of(escape(l10n.country_name(mp.country, tag)), "marketplace", mp.id),
+            mp.site,
+            mp.currency,
+            mp.time_zone,
+            mp.locales,
+        ),
         "locale": tag,
         "effective_from": None if since_assumed else fact("effective_from", since),
         "next_change": fact("next_change", upcoming),

@@ -16,6 +16,7 @@ editions exist depends only on which effective dates have passed, like the curre
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 from dataclasses import dataclass
 
 from engine.model.repository import Repository
@@ -41,7 +42,7 @@ def past_editions(repo: Repository, program: str, marketplace: str, day: str) ->
     if not starts:
         return []
     found = [Edition(ORIGINAL, _day_before(starts[0]), None, starts[0])]
-    found += [Edition(a, a, a, b) for a, b in zip(starts, starts[1:])]
+    found += [Edition(a, a, a, b) for a, b in itertools.pairwise(starts)]
     return found
 
 

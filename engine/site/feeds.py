@@ -100,26 +100,39 @@ def _text(value: str) -> str:
     return escape(_NOT_XML.sub("", value))
 
 
-def atom(*, ident: str, lang: str, title: str, author: str, page_href: str, time_zone: str,
-         entries: list[Entry], ids: list[str]) -> str:
+def atom(
+    *,
+    ident: str,
+    lang: str,
+    title: str,
+    author: str,
+    page_href: str,
+    time_zone: str,
+    entries: list[Entry],
+    ids: list[str],
+) -> str:
     """The feed document; ``entries`` newest first, ``ids`` their ids. Needs at least one entry
     (a feed's `updated` is its newest entry's)."""
-    lines = ['<?xml version="1.0" encoding="utf-8"?>',
-             f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={quoteattr(lang)}>',
-             f"<id>{_text(ident)}</id>",
-             f"<title>{_text(title)}</title>",
-             f"<updated>{start_of(entries[0].date, time_zone)}</updated>",
-             f"<author><name>{_text(author)}</name></author>",
-             f'<link rel="self" type="application/atom+xml" href={quoteattr(FEED_NAME)}/>',
-             f'<link rel="alternate" type="text/html" href={quoteattr(page_href)}/>',
-             '<generator>policyctl</generator>']
+    lines = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={quoteattr(lang)}>',
+        f"<id>{_text(ident)}</id>",
+        f"<title>{_text(title)}</title>",
+        f"<updated>{start_of(entries[0].date, time_zone)}</updated>",
+        f"<author><name>{_text(author)}</name></author>",
+        f'<link rel="self" type="application/atom+xml" href={quoteattr(FEED_NAME)}/>',
+        f'<link rel="alternate" type="text/html" href={quoteattr(page_href)}/>',
+        "<generator>policyctl</generator>",
+    ]
     for entry, ident_ in zip(entries, ids):
-        lines += ["<entry>",
-                  f"<id>{_text(ident_)}</id>",
-                  f"<title>{_text(entry.title)}</title>",
-                  f"<updated>{start_of(entry.date, time_zone)}</updated>",
-                  f'<link rel="alternate" type="text/html" href={quoteattr(entry.href)}/>',
-                  f"<summary>{_text(entry.summary)}</summary>",
-                  "</entry>"]
+        lines += [
+            "<entry>",
+            f"<id>{_text(ident_)}</id>",
+            f"<title>{_text(entry.title)}</title>",
+            f"<updated>{start_of(entry.date, time_zone)}</updated>",
+            f'<link rel="alternate" type="text/html" href={quoteattr(entry.href)}/>',
+            f"<summary>{_text(entry.summary)}</summary>",
+            "</entry>",
+        ]
     lines.append("</feed>")
     return "\n".join(lines) + "\n"

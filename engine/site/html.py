@@ -15,11 +15,11 @@ from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
+from engine.i18n.translator import Translator
 from engine.problems import Problem
 from engine.site.activecontent import checked
 from engine.site.markup import escape
 from engine.templates.sandbox import RenderError, environment, fail, template_error
-from engine.i18n.translator import Translator
 
 PAGE = "page.html.j2"
 INDEX = "index.html.j2"
@@ -43,8 +43,12 @@ class Layout:
 
     def _environment(self, autoescape: bool) -> ImmutableSandboxedEnvironment:
         # HTML: Jinja escapes for HTML. The Markdown index: every value is escaped for Markdown.
-        env = environment(FileSystemLoader(self.site_dir), finalize=_no_none if autoescape else _markdown_text,
-                          autoescape=autoescape, keep_line_breaks=False)
+        env = environment(
+            FileSystemLoader(self.site_dir),
+            finalize=_no_none if autoescape else _markdown_text,
+            autoescape=autoescape,
+            keep_line_breaks=False,
+        )
         env.globals.update(gettext=self._gettext, _=self._gettext, ngettext=self._ngettext)
         return env
 
@@ -81,16 +85,23 @@ class Layout:
             text: str = template.render(context)
         except RenderError:
             raise
-        except Exception as e:  # noqa: BLE001 - whatever the layout provokes is its G001, never a traceback
+        except Exception as e:
             raise RenderError(template_error(e, os.path.join(self.site_dir, name))) from None
         if env is not self.html:
             return text
         found, safe = checked(text)
         if found:  # the layout is untrusted too: no page it makes may run, load or send anything
-            raise RenderError(Problem(os.path.join(self.site_dir, name), 1, 1, "G001",
-                                      f"the page would carry active content: {found[0]}",
-                                      "pages are passive: no scripts, event handlers, frames or "
-                                      "`javascript:`/`data:` URLs, no resources from elsewhere"))
+            raise RenderError(
+                Problem(
+                    os.path.join(self.site_dir, name),
+                    1,
+                    1,
+                    "G001",
+                    f"the page would carry active content: {found[0]}",
+                    "pages are passive: no scripts, event handlers, frames or "
+                    "`javascript:`/`data:` URLs, no resources from elsewhere",
+                )
+            )
         return safe
 
     def page(self, view: dict[str, Any]) -> str:
@@ -114,4 +125,3 @@ def _markdown_text(value: Any) -> Any:
     """In the Markdown index every value is escaped for Markdown (links are made from Markup paths)."""
     value = _no_none(value)
     return value if isinstance(value, Markup) else escape(str(value))
-

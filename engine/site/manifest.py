@@ -11,10 +11,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from engine.source.layout import ID
 from engine.model.policy import Program
-from engine.problems import Pos, Problem
 from engine.model.repository import Repository
+from engine.problems import Pos, Problem
+from engine.source.layout import ID
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,14 +36,29 @@ def pages_of(repo: Repository, program: Program) -> tuple[list[Page], list[Probl
     doc = repo.documents.get(manifest)
     folder = pages_dir(program)
     if doc is None:
-        found = sorted(n for n in os.listdir(folder) if n.endswith(".md.j2") and not n.startswith("_")) \
-            if os.path.isdir(folder) else []
+        found = (
+            sorted(n for n in os.listdir(folder) if n.endswith(".md.j2") and not n.startswith("_"))
+            if os.path.isdir(folder)
+            else []
+        )
         # a page id becomes part of output paths and of links in the index: only ids, never markup
-        bad = [Problem(os.path.join(folder, n), 1, 1, "L006", f"`{n[: -len('.md.j2')]}` is not a page id",
-                       "name page templates `ID.md.j2` with an id such as `help` (a-z, 0-9, _)")
-               for n in found if not ID.match(n[: -len(".md.j2")])]
-        return [Page(program.id, n[: -len(".md.j2")], n, program.marketplaces, Pos(os.path.join(folder, n)))
-                for n in found if ID.match(n[: -len(".md.j2")])], bad
+        bad = [
+            Problem(
+                os.path.join(folder, n),
+                1,
+                1,
+                "L006",
+                f"`{n[: -len('.md.j2')]}` is not a page id",
+                "name page templates `ID.md.j2` with an id such as `help` (a-z, 0-9, _)",
+            )
+            for n in found
+            if not ID.match(n[: -len(".md.j2")])
+        ]
+        return [
+            Page(program.id, n[: -len(".md.j2")], n, program.marketplaces, Pos(os.path.join(folder, n)))
+            for n in found
+            if ID.match(n[: -len(".md.j2")])
+        ], bad
     if doc.problems or not isinstance(doc.data, dict):
         return [], []  # reported by the loader
     pages: list[Page] = []
@@ -52,15 +67,27 @@ def pages_of(repo: Repository, program: Program) -> tuple[list[Page], list[Probl
         base = ("pages", page_id)
         template = spec["template"]
         if not os.path.isfile(os.path.join(folder, template)):
-            problems.append(Problem.at(doc.pos(base + ("template",)), "G001",
-                                       f"no template `{template}` in {folder}", "create it or correct the name"))
+            problems.append(
+                Problem.at(
+                    doc.pos(base + ("template",)),
+                    "G001",
+                    f"no template `{template}` in {folder}",
+                    "create it or correct the name",
+                )
+            )
             continue
         mps = tuple(spec.get("marketplaces") or program.marketplaces)
         for i, mp in enumerate(mps):
             if mp not in program.marketplaces:
-                problems.append(Problem.at(doc.pos(base + ("marketplaces", i)), "P001",
-                                           f"`{program.id}` is not offered in marketplace `{mp}`",
-                                           f"use one of: {', '.join(program.marketplaces)}"))
-        pages.append(Page(program.id, page_id, template, tuple(m for m in mps if m in program.marketplaces),
-                          doc.key_pos(base)))
+                problems.append(
+                    Problem.at(
+                        doc.pos(base + ("marketplaces", i)),
+                        "P001",
+                        f"`{program.id}` is not offered in marketplace `{mp}`",
+                        f"use one of: {', '.join(program.marketplaces)}",
+                    )
+                )
+        pages.append(
+            Page(program.id, page_id, template, tuple(m for m in mps if m in program.marketplaces), doc.key_pos(base))
+        )
     return pages, problems

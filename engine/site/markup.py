@@ -13,9 +13,10 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Iterator
+from typing import Any
 
 from markupsafe import Markup
 
@@ -89,8 +90,12 @@ def join_cjk_lines(markdown: str) -> str:
     out = [lines[0]]
     for line in lines[1:]:
         before = out[-1]
-        if (_CJK_END.search(before) and not before.lstrip().startswith(("#", "|")) and not _BLOCK_START.match(line)
-                and (_CJK_START.match(line) or _CJK_PUNCT_END.search(before))):
+        if (
+            _CJK_END.search(before)
+            and not before.lstrip().startswith(("#", "|"))
+            and not _BLOCK_START.match(line)
+            and (_CJK_START.match(line) or _CJK_PUNCT_END.search(before))
+        ):
             out[-1] = before + line
         else:
             out.append(line)
@@ -155,8 +160,10 @@ class Fact:
         raw, value = self.raw, unwrap(other)
         for v in (raw, value):
             if isinstance(v, bool) or not isinstance(v, (int, float)):
-                raise TypeError(f"arithmetic needs numbers: `{self.path}` is {type(raw).__name__}"
-                                + ("" if v is raw else f" and the other value {type(v).__name__}"))
+                raise TypeError(
+                    f"arithmetic needs numbers: `{self.path}` is {type(raw).__name__}"
+                    + ("" if v is raw else f" and the other value {type(v).__name__}")
+                )
         return raw, value
 
     def __add__(self, other: Any) -> Any:
@@ -348,8 +355,11 @@ def _rewrite_links(children: Any) -> None:
 
 
 def _title_text(children: Any) -> str:
-    return "".join(c.meta["title"] if c.type == _INLINE_HTML else c.content
-                   for c in children if c.type in ("text", "code_inline", _INLINE_HTML))
+    return "".join(
+        c.meta["title"] if c.type == _INLINE_HTML else c.content
+        for c in children
+        if c.type in ("text", "code_inline", _INLINE_HTML)
+    )
 
 
 def to_html(markdown: str, marks: FactMarks) -> tuple[str, str]:

@@ -26,7 +26,8 @@ import ctypes
 import os
 import shutil
 import tempfile
-from typing import TYPE_CHECKING, Collection, Mapping
+from collections.abc import Collection, Mapping
+from typing import TYPE_CHECKING
 
 from engine.problems import Problem
 from engine.site.disk import list_tree, read_file
@@ -47,9 +48,14 @@ def _first_difference(old: bytes, new: bytes) -> tuple[int, int]:
     return min(len(old_lines), len(new_lines)) + 1, 1
 
 
-def differences(folder: str, files: dict[str, bytes], kept: set[str] | frozenset[str] = frozenset(),
-                on_disk: list[str] | None = None, others: Collection[str] = (),
-                recorded: Mapping[str, str] | None = None) -> list[Problem]:
+def differences(
+    folder: str,
+    files: dict[str, bytes],
+    kept: set[str] | frozenset[str] = frozenset(),
+    on_disk: list[str] | None = None,
+    others: Collection[str] = (),
+    recorded: Mapping[str, str] | None = None,
+) -> list[Problem]:
     """G005 for every file that is stale, missing, or no longer produced. Files in ``kept`` are
     known to be current (engine.cache.pages checked them) and are not read. ``on_disk``: the
     folder's `list_tree`, if the caller has it. ``others``: files that are not policyctl's (see
@@ -57,6 +63,7 @@ def differences(folder: str, files: dict[str, bytes], kept: set[str] | frozenset
     first differing line and column is reported only for a file whose bytes a build wrote (so
     `--check` is no oracle on a file's content, byte by byte); a link is never read."""
     from engine.site import ownership
+
     if on_disk is None:
         on_disk = list_tree(folder) if os.path.isdir(folder) else []
     listed = set(on_disk)
@@ -76,7 +83,9 @@ def differences(folder: str, files: dict[str, bytes], kept: set[str] | frozenset
             old = read_file(folder, rel)
             if old == files[rel]:
                 continue
-            built_here = old is not None and (rel == ownership.RECORD or (recorded or {}).get(rel) == ownership.digest(old))
+            built_here = old is not None and (
+                rel == ownership.RECORD or (recorded or {}).get(rel) == ownership.digest(old)
+            )
             line, col = _first_difference(old, files[rel]) if built_here and old is not None else (1, 1)
             problems.append(Problem(path, line, col, "G005", "stale: differs from what the sources produce", hint))
     return problems
@@ -93,8 +102,13 @@ def _exchange(a: str, b: str) -> bool:
     return bool(fn(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0)
 
 
-def write(folder: str, files: dict[str, bytes], kept: set[str] | frozenset[str] = frozenset(),
-          on_disk: list[str] | None = None, survey: Survey | None = None) -> None:
+def write(
+    folder: str,
+    files: dict[str, bytes],
+    kept: set[str] | frozenset[str] = frozenset(),
+    on_disk: list[str] | None = None,
+    survey: Survey | None = None,
+) -> None:
     """Make ``folder`` hold ``files`` (with the build record among them) and the files in ``kept``
     (left as they are on disk), remove policyctl's files no longer produced, and leave every other
     file alone; OSError (with the path) when it cannot. ``survey``: engine.site.ownership's
@@ -208,7 +222,7 @@ def _sweep(parent: str, base: str) -> None:
     except OSError:
         return
     for name in names:
-        pid = name[len(prefix):].split("-", 1)[0]
+        pid = name[len(prefix) :].split("-", 1)[0]
         if pid.isdigit() and not _alive(int(pid)):
             shutil.rmtree(os.path.join(parent, name), ignore_errors=True)
 

@@ -73,9 +73,12 @@ def read(folder: str) -> Record | None:
 
 
 def encode(files: dict[str, str], pending: dict[str, str] | None = None) -> bytes:
-    body: dict[str, object] = {"generator": "policyctl build", "version": 1,
-                               "about": "files policyctl wrote here; it replaces or removes only these",
-                               "files": dict(sorted(files.items()))}
+    body: dict[str, object] = {
+        "generator": "policyctl build",
+        "version": 1,
+        "about": "files policyctl wrote here; it replaces or removes only these",
+        "files": dict(sorted(files.items())),
+    }
     if pending:
         body["pending"] = dict(sorted(pending.items()))
     return (json.dumps(body, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
@@ -109,13 +112,15 @@ def refusal(out: str, policies: str) -> tuple[str, str] | None:
         if not on_disk:
             return None  # empty (empty folders are not files)
         why = "its build record is damaged" if RECORD in on_disk else f"it has no {RECORD}"
-        return (f"it is not empty and was not built by policyctl ({why})",
-                "give a new or empty folder; to rebuild a folder policyctl made before it kept a record, "
-                "move the folder away and build again")
+        return (
+            f"it is not empty and was not built by policyctl ({why})",
+            "give a new or empty folder; to rebuild a folder policyctl made before it kept a record, "
+            "move the folder away and build again",
+        )
     for rel in list_tree(out):
         parts = rel.split("/")
         if ".git" in parts:
-            return f"it holds a git repository (`{'/'.join(parts[:parts.index('.git') + 1])}`)", never
+            return f"it holds a git repository (`{'/'.join(parts[: parts.index('.git') + 1])}`)", never
         if rel.endswith(SOURCE_SUFFIXES):
             return f"it holds policy sources (`{rel}`)", never
     return None

@@ -12,8 +12,8 @@ import itertools
 import math
 import os
 import unicodedata
-from collections.abc import Iterator
-from typing import Any, Callable, cast
+from collections.abc import Callable, Iterator
+from typing import Any, cast
 from urllib.parse import quote
 
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, pass_context
@@ -25,13 +25,13 @@ from markupsafe import Markup
 from engine.i18n import cldr as l10n
 from engine.i18n.catalogs import PLACEHOLDER, SITE, label_context, placeholders
 from engine.i18n.cldr import SOURCE_LOCALE
-from engine.site.manifest import pages_dir
-from engine.site.markup import Fact, FactMarks, Shown, escape, strip_marks, unwrap
+from engine.i18n.translator import Translator
 from engine.model.policy import Program
 from engine.model.repository import Repository
+from engine.site.manifest import pages_dir
+from engine.site.markup import Fact, FactMarks, Shown, escape, strip_marks, unwrap
 from engine.templates.check import padded_conversion
 from engine.templates.sandbox import RenderError, environment, fail, template_error
-from engine.i18n.translator import Translator
 
 SITE_PREFIX = SITE + "/"
 MAX_LIST = 1000  # items a list filter takes from a generator: data lists are short, a page stays bounded
@@ -60,14 +60,20 @@ class Renderer:
         self.tag, self.translators = tag, translators
 
     def _environment(self, site_dir: str) -> ImmutableSandboxedEnvironment:
-        loader = ChoiceLoader([FileSystemLoader(pages_dir(self.program)),
-                               PrefixLoader({SITE: FileSystemLoader(site_dir)})])
+        loader = ChoiceLoader(
+            [FileSystemLoader(pages_dir(self.program)), PrefixLoader({SITE: FileSystemLoader(site_dir)})]
+        )
         env = environment(loader, finalize=self.show)  # autoescaped: `show` escapes for Markdown
         env.filters.update({name: _per_render(f) for name, f in self.filters().items()})
         for name in ("number", "string", "mapping", "sequence", "iterable", "integer", "float"):
             env.tests[name] = _unwrapping(cast(Callable[..., Any], jinja_tests.TESTS[name]))
-        env.globals.update(gettext=self._gettext, _=self._gettext, ngettext=self._ngettext,
-                           pgettext=self._pgettext, npgettext=self._npgettext)
+        env.globals.update(
+            gettext=self._gettext,
+            _=self._gettext,
+            ngettext=self._ngettext,
+            pgettext=self._pgettext,
+            npgettext=self._npgettext,
+        )
         return env
 
     # -- output ------------------------------------------------------------------------------
@@ -119,8 +125,15 @@ class Renderer:
             return self.translators[other]
         return self.translators[mine]
 
-    def translate(self, translator: Translator, msgid: str, plural: str | None, num: Any, context: str | None,
-                  variables: dict[str, Any]) -> Shown:
+    def translate(
+        self,
+        translator: Translator,
+        msgid: str,
+        plural: str | None,
+        num: Any,
+        context: str | None,
+        variables: dict[str, Any],
+    ) -> Shown:
         n = unwrap(num) if plural is not None else 1
         if plural is not None and (isinstance(n, bool) or not isinstance(n, (int, float))):
             return fail(f"the count of a plural message must be a number, not {n!r}")
@@ -131,8 +144,10 @@ class Renderer:
         text = translator.lookup(msgid, plural, int(n) if plural is not None else 1, context)
         padded = padded_conversion(text)
         if padded:  # `_('%200000000s')` would pad the page to 200 MB
-            return fail(f"the message {msgid!r} has the conversion `{padded}`: a message holds only "
-                        "`%(name)s` placeholders and `%%`")
+            return fail(
+                f"the message {msgid!r} has the conversion `{padded}`: a message holds only "
+                "`%(name)s` placeholders and `%%`"
+            )
         shown = {k: self.show(v) for k, v in variables.items()}
         try:
             return Shown(text % shown)
@@ -158,11 +173,24 @@ class Renderer:
     # -- filters -----------------------------------------------------------------------------
     def filters(self) -> dict[str, Callable[..., Any]]:
         return {
-            "number": self.number, "percent": self.percent, "money": self.money, "date": self.date,
-            "duration": self.duration, "list": self.join, "label": self.label, "labels": self.label_list,
-            "language": self.language, "languages": self.languages, "country": self.country,
-            "email": self.email, "value": self.value, "inline": self.inline, "datetime": self.datetime,
-            "time_zone": self.zone_name, "countries": self.countries, "collate": self.collate,
+            "number": self.number,
+            "percent": self.percent,
+            "money": self.money,
+            "date": self.date,
+            "duration": self.duration,
+            "list": self.join,
+            "label": self.label,
+            "labels": self.label_list,
+            "language": self.language,
+            "languages": self.languages,
+            "country": self.country,
+            "email": self.email,
+            "value": self.value,
+            "inline": self.inline,
+            "datetime": self.datetime,
+            "time_zone": self.zone_name,
+            "countries": self.countries,
+            "collate": self.collate,
         }
 
     def _fact(self, value: Any, text: str) -> Shown:
@@ -197,13 +225,15 @@ class Renderer:
 
     def date(self, value: Any, form: str = "long") -> Shown:
         """A date; a date-time shows the day it falls on in the marketplace's time zone."""
-        return self._fact(value, escape(self._call(
-            "date", lambda: l10n.date(unwrap(value), self.tag, form, self.time_zone))))
+        return self._fact(
+            value, escape(self._call("date", lambda: l10n.date(unwrap(value), self.tag, form, self.time_zone)))
+        )
 
     def datetime(self, value: Any, form: str = "full") -> Shown:
         """A date-time in the marketplace's time zone: "Friday, March 1, 2024, 5:00 PM"."""
-        return self._fact(value, escape(self._call(
-            "datetime", lambda: l10n.datetime(unwrap(value), self.tag, self.time_zone, form))))
+        return self._fact(
+            value, escape(self._call("datetime", lambda: l10n.datetime(unwrap(value), self.tag, self.time_zone, form)))
+        )
 
     def zone_name(self, value: Any = None) -> Shown:
         """The name of a time zone (default: the marketplace's): "Pacific Time"."""
@@ -219,9 +249,10 @@ class Renderer:
         return Shown.of(l10n.in_sentence(str(value), self.tag), value.fact, value.value)
 
     def duration(self, value: Any, unit: str = "day", length: str = "long") -> Shown:
-        """"90 days", "90 giorni", "90天": a number with its CLDR unit, plural chosen by CLDR."""
-        return self._fact(value, escape(self._call("duration",
-                                                   lambda: l10n.duration(unwrap(value), unit, self.tag, length))))
+        """ "90 days", "90 giorni", "90天": a number with its CLDR unit, plural chosen by CLDR."""
+        return self._fact(
+            value, escape(self._call("duration", lambda: l10n.duration(unwrap(value), unit, self.tag, length)))
+        )
 
     def join(self, value: Any, style: str = "standard") -> Shown:
         """A list as the locale writes it: "phone, instant message, and email"; style `or` for "a or b"."""
@@ -262,8 +293,9 @@ class Renderer:
         # a label may state a parameter ("%(service_hours_per_day)s-hour service"): the text around
         # it is escaped, the parameter shown like any fact
         pieces = PLACEHOLDER.split(text)
-        shown = Markup("").join(escape(piece) if i % 2 == 0 else self.show(self.value(self.params[piece]))
-                                for i, piece in enumerate(pieces))
+        shown = Markup("").join(
+            escape(piece) if i % 2 == 0 else self.show(self.value(self.params[piece])) for i, piece in enumerate(pieces)
+        )
         return self._fact(value, shown)
 
     def label_list(self, value: Any) -> Items:
@@ -317,7 +349,7 @@ class Renderer:
         return Shown.of(str(self.default_format(Fact("value", raw))))
 
 
-_NOT_IN_EMAIL = frozenset(" <>()[]\\\",;:?")
+_NOT_IN_EMAIL = frozenset(' <>()[]\\",;:?')
 
 
 def _invisible(c: str) -> bool:
@@ -344,6 +376,7 @@ def _per_render(filter_: Callable[..., Any]) -> Callable[..., Any]:
     """A filter Jinja must call while rendering. It computes a filter of constants once, when
     compiling (`{{ "AT"|country }}`), unless the filter takes the render's context; these depend on
     the language being rendered, which `Renderer.use` switches between renders."""
+
     @pass_context
     def call(_ctx: Context, *args: Any, **kwargs: Any) -> Any:
         return filter_(*args, **kwargs)
@@ -367,7 +400,7 @@ def render(renderer: Renderer, template: str, context: dict[str, Any], html: boo
         text = renderer.env.get_template(template).render(context)
     except RenderError:
         raise
-    except Exception as e:  # noqa: BLE001 - whatever a template provokes is its G001, never a traceback
+    except Exception as e:
         raise RenderError(template_error(e, os.path.join(pages_dir(renderer.program), template))) from None
     finally:
         renderer.marks = None

@@ -19,6 +19,7 @@ comments. A file that would fail either check is reported and left alone.
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import os
 from dataclasses import dataclass
@@ -31,10 +32,10 @@ from ruamel.yaml.representer import RoundTripRepresenter
 from ruamel.yaml.tokens import CommentToken
 
 from engine import packaged
-from engine.source import layout
-from engine.schema import check as schema
-from engine.source.loader import load_text
 from engine.problems import Problem
+from engine.schema import check as schema
+from engine.source import layout
+from engine.source.loader import load_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +72,19 @@ def _yaml() -> YAML:
 def format_file(path: str, root: str | None = None) -> Formatted:
     """Format one file (not written): read, find its kind, reorder, lay out, check."""
     if os.path.islink(path):  # writing the result would change the link's target, perhaps outside the repository
-        return Formatted(path, "", None, Problem(path, 1, 1, "L005", "a symbolic link: fmt does not write through links",
-                                                 "format the file it points to, or copy it into the repository"))
+        return Formatted(
+            path,
+            "",
+            None,
+            Problem(
+                path,
+                1,
+                1,
+                "L005",
+                "a symbolic link: fmt does not write through links",
+                "format the file it points to, or copy it into the repository",
+            ),
+        )
     try:
         with open(path, encoding="utf-8-sig") as f:
             original = f.read()
@@ -96,8 +108,14 @@ def format_text(original: str, path: str = "<text>", kind: str | None = None) ->
     before = load_text(original, path)
     if before.problems:
         first = before.problems[0]
-        return Formatted(path, original, None, Problem.at(first.pos, first.code, f"cannot format: {first.message}",
-                                                          "fix the file first (`policyctl validate`)"))
+        return Formatted(
+            path,
+            original,
+            None,
+            Problem.at(
+                first.pos, first.code, f"cannot format: {first.message}", "fix the file first (`policyctl validate`)"
+            ),
+        )
     if not isinstance(before.data, dict):
         return Formatted(path, original, original)  # not a policy file (their top level is a mapping)
     y = _yaml()
@@ -107,11 +125,22 @@ def format_text(original: str, path: str = "<text>", kind: str | None = None) ->
             reorder(tree, schema.raw_schema(kind), f"{kind}.schema.json")
         out = io.StringIO()
         y.dump(tree, out)
-    except Exception as e:  # noqa: BLE001 - ruamel may still refuse what the strict loader read
+    except Exception as e:
         mark = getattr(e, "problem_mark", None)
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        return Formatted(path, original, None, Problem(path, line, col, "Y010", f"cannot format: {e}".splitlines()[0],
-                                                       "an unquoted value such as an impossible date? quote it"))
+        return Formatted(
+            path,
+            original,
+            None,
+            Problem(
+                path,
+                line,
+                col,
+                "Y010",
+                f"cannot format: {e}".splitlines()[0],
+                "an unquoted value such as an impossible date? quote it",
+            ),
+        )
     text = out.getvalue()
     problem = None if text == original else _check(original, text, path)
     return Formatted(path, original, None if problem else text, problem)
@@ -121,11 +150,23 @@ def _check(original: str, text: str, path: str) -> Problem | None:
     """The promises: same data by the strict loader, same comments."""
     after = load_text(text, path)
     if after.problems or not identical(load_text(original, path).data, after.data):
-        return Problem(path, 1, 1, "Y010", "formatting would change this file's data, so it was left alone",
-                       "please report this file; format it by hand meanwhile")
+        return Problem(
+            path,
+            1,
+            1,
+            "Y010",
+            "formatting would change this file's data, so it was left alone",
+            "please report this file; format it by hand meanwhile",
+        )
     if comments(original) != comments(text):
-        return Problem(path, 1, 1, "Y010", "formatting would lose or garble a comment, so the file was left alone",
-                       "move the comment next to the key it is about, or format the file by hand")
+        return Problem(
+            path,
+            1,
+            1,
+            "Y010",
+            "formatting would lose or garble a comment, so the file was left alone",
+            "move the comment next to the key it is about, or format the file by hand",
+        )
     return None
 
 
@@ -163,7 +204,7 @@ def _collect(node: Any, found: list[str], seen: set[int]) -> None:
         _collect(ca.comment, found, seen)
         _collect(list(ca.items.values()), found, seen)
         _collect(getattr(ca, "end", None), found, seen)
-        for child in (node.values() if isinstance(node, CommentedMap) else node):
+        for child in node.values() if isinstance(node, CommentedMap) else node:
             _collect(child, found, seen)
 
 
@@ -219,7 +260,7 @@ def _move(node: CommentedMap, wanted: list[str], parent: tuple[CommentedMap, Any
     first = _detach_first(node, parent) if parent is not None else []  # the file's header stays on top
     if first:
         heads[keys[0]] = first
-    for before, key in zip(keys, keys[1:]):
+    for before, key in itertools.pairwise(keys):
         rest = _split_tail(node, before)
         if rest:
             heads[key] = rest

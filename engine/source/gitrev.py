@@ -55,8 +55,10 @@ def open_side(spec: str, root: str) -> Side:
     where = os.path.abspath(root if os.path.isdir(root) else os.path.dirname(os.path.abspath(root)) or ".")
     top = _git(["rev-parse", "--show-toplevel"], where)
     if top.returncode != 0:
-        raise _usage(f"`{spec}` is neither a folder nor a git revision (not in a git repository)",
-                     "give two policies folders, or two revisions such as HEAD~1 HEAD")
+        raise _usage(
+            f"`{spec}` is neither a folder nor a git revision (not in a git repository)",
+            "give two policies folders, or two revisions such as HEAD~1 HEAD",
+        )
     toplevel = top.stdout.decode().strip()
     commit = _git(["rev-parse", "--verify", "--quiet", f"{spec}^{{commit}}"], toplevel)
     if commit.returncode != 0 or spec.startswith("-"):
@@ -95,11 +97,17 @@ def _extract(commit: str, rel: str, toplevel: str, temp: str, shown: str, spec: 
                 if name is None:
                     continue
                 if member.issym() or member.islnk():
-                    skipped.append(Problem(
-                        os.path.join(shown, os.path.relpath(name, rel)), 1, 1, "L005",
-                        f"a symbolic link in revision `{spec}` (to `{member.linkname}`) was skipped",
-                        "policyctl never follows links read from a revision; commit the file itself",
-                        severity="warning"))
+                    skipped.append(
+                        Problem(
+                            os.path.join(shown, os.path.relpath(name, rel)),
+                            1,
+                            1,
+                            "L005",
+                            f"a symbolic link in revision `{spec}` (to `{member.linkname}`) was skipped",
+                            "policyctl never follows links read from a revision; commit the file itself",
+                            severity="warning",
+                        )
+                    )
                 elif member.isdir():
                     os.makedirs(os.path.join(temp, name), exist_ok=True)
                 elif member.isfile():

@@ -49,7 +49,7 @@ def _relative(root: str, path: str) -> str:
     full, base = os.path.abspath(path), os.path.abspath(root)
     prefix = base if base.endswith(os.sep) else base + os.sep
     if len(full) > len(prefix) and full.startswith(prefix):
-        return full[len(prefix):]
+        return full[len(prefix) :]
     return os.path.relpath(full, base)
 
 
@@ -104,6 +104,9 @@ def yaml_entries(folder: str) -> list[tuple[str, bool]]:
         for name, link in sorted(files):
             if name.endswith(YAML_SUFFIXES) and not name.startswith("."):
                 found.append((os.path.join(top, name), link))
-        stack += [os.path.join(top, name) for name, link in sorted(folders, reverse=True)
-                  if not name.startswith(".") and not link]
+        stack += [
+            os.path.join(top, name)
+            for name, link in sorted(folders, reverse=True)
+            if not name.startswith(".") and not link
+        ]
     return found

@@ -30,11 +30,21 @@ def leaving(root: str) -> list[Problem]:
             if os.path.commonpath([target, top]) != top:
                 what = "folder" if os.path.isdir(path) else "file"
                 hint = HINT if what == "file" else "copy the folder into the repository instead"
-                problems.append(Problem(path, 1, 1, "L005", f"a symbolic link to a {what} outside the repository", hint))
+                problems.append(
+                    Problem(path, 1, 1, "L005", f"a symbolic link to a {what} outside the repository", hint)
+                )
             elif os.path.isdir(path):
                 # Inside, but no reader walks it the same way: YAML files there are never loaded,
                 # templates there are never checked nor part of the page cache's key, yet Jinja
                 # would include them. One rule for all: linked folders are refused.
-                problems.append(Problem(path, 1, 1, "L005", "a symbolic link to a folder (policyctl does not follow "
-                                        "linked folders)", "move or copy the folder here instead of linking it"))
+                problems.append(
+                    Problem(
+                        path,
+                        1,
+                        1,
+                        "L005",
+                        "a symbolic link to a folder (policyctl does not follow linked folders)",
+                        "move or copy the folder here instead of linking it",
+                    )
+                )
     return problems

@@ -16,18 +16,17 @@ from __future__ import annotations
 import math
 import os
 import re
-from sys import intern
 from dataclasses import dataclass, field
+from sys import intern
 from typing import Any
 
 import yaml
 from yaml import events as ev
-
-from engine.problems import Pos, Problem
-
 from yaml.parser import Parser as _PyParser
 from yaml.reader import Reader
 from yaml.scanner import Scanner
+
+from engine.problems import Pos, Problem
 
 
 class _PureParser(Reader, Scanner, _PyParser):
@@ -67,7 +66,7 @@ _NAN = re.compile(r"\.(?:nan|NaN|NAN)\Z")
 _NUMBER_START = frozenset("0123456789+-.")
 
 # 0x/0o numbers are refused from the size where printing them in decimal fails (4,300 digits)
-_MAX_BASED = 10 ** 4300
+_MAX_BASED = 10**4300
 _DIGITS, _QUOTE = "a number with more than 4,300 digits", "quote it if it is an identifier"
 _INLINE_MAX = 4000  # resolve_plain fails only on longer numbers (int() digit limit): those go the slow way
 _SPECIAL_START = _NUMBER_START | frozenset("~nNtTfF")  # a plain scalar starting otherwise is a string
@@ -146,7 +145,7 @@ def resolve_plain(value: str) -> Any:
 
 def _tagged(tag: str, value: str) -> Any:
     """Convert a scalar with an explicit standard tag; ValueError if it does not fit."""
-    kind = tag[len(_STD):]
+    kind = tag[len(_STD) :]
     if kind == "str":
         return value
     try:
@@ -154,7 +153,7 @@ def _tagged(tag: str, value: str) -> Any:
     except ValueError:  # Python's own message names sys.set_int_max_str_digits
         raise ValueError(_DIGITS) from None
     expected = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}[kind]
-    if kind == "int" and isinstance(resolved, bool) or not isinstance(resolved, expected):
+    if (kind == "int" and isinstance(resolved, bool)) or not isinstance(resolved, expected):
         raise ValueError(f"`{value}` is not a valid !!{kind}")
     return float(resolved) if kind == "float" else resolved
 
@@ -162,19 +161,32 @@ def _tagged(tag: str, value: str) -> Any:
 def decode(raw: bytes, path: str) -> tuple[str | None, Problem | None]:
     """Bytes to text, refusing binary and invalid UTF-8 with the exact place."""
     if len(raw) > MAX_BYTES:
-        return None, Problem(path, 1, 1, "Y004", f"the file is {len(raw):,} bytes, over the limit of {MAX_BYTES:,}",
-                             "split the file, or check that this is really a policy file")
+        return None, Problem(
+            path,
+            1,
+            1,
+            "Y004",
+            f"the file is {len(raw):,} bytes, over the limit of {MAX_BYTES:,}",
+            "split the file, or check that this is really a policy file",
+        )
     nul = raw.find(b"\0")
     if nul >= 0:
         line, col = _line_col(raw, nul)
-        return None, Problem(path, line, col, "Y002", "the file contains a NUL byte: it looks binary, not YAML text",
-                             "policy files must be UTF-8 text")
+        return None, Problem(
+            path,
+            line,
+            col,
+            "Y002",
+            "the file contains a NUL byte: it looks binary, not YAML text",
+            "policy files must be UTF-8 text",
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line, col = _line_col(raw, e.start)
-        return None, Problem(path, line, col, "Y002", f"invalid UTF-8 byte 0x{raw[e.start]:02x}",
-                             "save the file as UTF-8")
+        return None, Problem(
+            path, line, col, "Y002", f"invalid UTF-8 byte 0x{raw[e.start]:02x}", "save the file as UTF-8"
+        )
     return text, None
 
 
@@ -219,8 +231,11 @@ def load_file(path: str, display: str | None = None) -> Document:
         raw = read_bytes(path)
     except OSError as e:
         doc = Document(shown)
-        doc.problems.append(Problem(shown, 1, 1, "Y001", f"cannot read the file: {e.strerror or e}",
-                                    "check the path and its permissions"))
+        doc.problems.append(
+            Problem(
+                shown, 1, 1, "Y001", f"cannot read the file: {e.strerror or e}", "check the path and its permissions"
+            )
+        )
         return doc
     return load_bytes(raw, shown)
 
@@ -236,8 +251,9 @@ def load_bytes(raw: bytes, path: str) -> Document:
 def load_text(text: str, path: str) -> Document:
     doc = Document(path, text=text)
     if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
-        doc.problems.append(Problem(path, 1, 1, "Y003", "the file is empty",
-                                    "write the file's content, or delete the file"))
+        doc.problems.append(
+            Problem(path, 1, 1, "Y003", "the file is empty", "write the file's content, or delete the file")
+        )
         return doc
     try:
         if any(c in text for c in _PURE_ONLY):
@@ -264,8 +280,14 @@ def _syntax_problem(path: str, e: yaml.MarkedYAMLError) -> Problem:
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     what = (e.problem or "syntax error").strip()
     if "'\\t'" in what or "\t" in what or "tab character" in what:
-        return Problem(path, line, col, "Y011", "a tab character where YAML expects indentation or a value",
-                       "indent with spaces only; YAML forbids tabs for indentation")
+        return Problem(
+            path,
+            line,
+            col,
+            "Y011",
+            "a tab character where YAML expects indentation or a value",
+            "indent with spaces only; YAML forbids tabs for indentation",
+        )
     context = f" ({e.context.strip()})" if e.context else ""
     hint = "check indentation and quoting on this line and the one before"
     if "mapping values are not allowed" in what:
@@ -300,8 +322,12 @@ class _Builder:
         parser = cls(text.encode("utf-8") if cls is not _PureParser else text)
         get_event, stack, positions, key_positions = parser.get_event, self.stack, self.positions, self.key_positions
         scalar_event, special = ev.ScalarEvent, _SPECIAL_START
-        map_start, seq_start, map_end, seq_end = ev.MappingStartEvent, ev.SequenceStartEvent, ev.MappingEndEvent, \
-            ev.SequenceEndEvent
+        map_start, seq_start, map_end, seq_end = (
+            ev.MappingStartEvent,
+            ev.SequenceStartEvent,
+            ev.MappingEndEvent,
+            ev.SequenceEndEvent,
+        )
         try:
             while True:
                 e = get_event()
@@ -314,9 +340,13 @@ class _Builder:
                     if stack[-1][4] is None:
                         stack.pop()
                         continue
-                elif t is not scalar_event and t is not map_start and t is not seq_start:
-                    pass
-                elif e.tag is not None or e.anchor is not None or not stack or self.nodes >= MAX_NODES:
+                elif (
+                    (t is not scalar_event and t is not map_start and t is not seq_start)
+                    or e.tag is not None
+                    or e.anchor is not None
+                    or not stack
+                    or self.nodes >= MAX_NODES
+                ):
                     pass
                 elif t is scalar_event:
                     frame = stack[-1]
@@ -396,25 +426,38 @@ class _Builder:
         elif t is ev.DocumentStartEvent:
             self.documents += 1
             if self.documents > 1:
-                self.fail(e.start_mark, "Y018", "a second YAML document (`---`) in one file",
-                          "put one document in each file")
+                self.fail(
+                    e.start_mark, "Y018", "a second YAML document (`---`) in one file", "put one document in each file"
+                )
 
     def count(self, mark: Any, n: int = 1) -> None:
         self.nodes += n
         if self.nodes > MAX_NODES:
             if self.anchors:
-                self.fail(mark, "Y016", f"the document expands to more than {MAX_NODES:,} nodes (aliases included)",
-                          "aliases that multiply each other make a 'billion laughs' file; write the values out")
-            self.fail(mark, "Y016", f"the document has more than {MAX_NODES:,} nodes",
-                      "split it into several files; no policy file needs this many values")
+                self.fail(
+                    mark,
+                    "Y016",
+                    f"the document expands to more than {MAX_NODES:,} nodes (aliases included)",
+                    "aliases that multiply each other make a 'billion laughs' file; write the values out",
+                )
+            self.fail(
+                mark,
+                "Y016",
+                f"the document has more than {MAX_NODES:,} nodes",
+                "split it into several files; no policy file needs this many values",
+            )
 
     def check_tag(self, e: Any, allowed: tuple[str, ...]) -> None:
         tag = e.tag
         if tag is None or tag == "!" or tag in allowed:
             return
         shown = tag.replace(_STD, "!!")
-        self.fail(e.start_mark, "Y013", f"the tag `{shown}` is not allowed",
-                  "policy files may use only !!str, !!int, !!float, !!bool, !!null, !!map and !!seq")
+        self.fail(
+            e.start_mark,
+            "Y013",
+            f"the tag `{shown}` is not allowed",
+            "policy files may use only !!str, !!int, !!float, !!bool, !!null, !!map and !!seq",
+        )
 
     def place(self, value: Any, mark: Any) -> Path:
         """Attach a finished value to its parent; returns its path."""
@@ -433,12 +476,17 @@ class _Builder:
         key = frame[2]
         if key is None:  # this value is a key
             if not isinstance(value, str):
-                self.fail(mark, "Y014", "a mapping key must be a plain scalar, not a list or mapping",
-                          "use a string key")
+                self.fail(
+                    mark, "Y014", "a mapping key must be a plain scalar, not a list or mapping", "use a string key"
+                )
             seen = frame[3]
             if value in seen:
-                self.fail(mark, "Y012", f"duplicate key `{value}` (first at line {seen[value]})",
-                          "remove one of them; YAML would otherwise silently keep only the last")
+                self.fail(
+                    mark,
+                    "Y012",
+                    f"duplicate key `{value}` (first at line {seen[value]})",
+                    "remove one of them; YAML would otherwise silently keep only the last",
+                )
             # Keys are interned: files repeat the same few keys thousands of times, and the document
             # cache (engine/cache/documents.py) then stores each once and reads it back without hashing it
             # again; equal strings, so nothing else changes.
@@ -480,8 +528,12 @@ class _Builder:
         self.count(e.start_mark)
         self.check_tag(e, (_STD + "map", _STD + "seq"))
         if len(self.stack) >= MAX_DEPTH:
-            self.fail(e.start_mark, "Y015", f"nesting deeper than {MAX_DEPTH} levels",
-                      "flatten the structure; policy data never needs this depth")
+            self.fail(
+                e.start_mark,
+                "Y015",
+                f"nesting deeper than {MAX_DEPTH} levels",
+                "flatten the structure; policy data never needs this depth",
+            )
         path = self.place(container, e.start_mark)
         frame = [container, path, None, {}, e.anchor, self.nodes, None]
         self.stack.append(frame)
@@ -497,8 +549,12 @@ class _Builder:
 
     def alias(self, e: Any) -> None:
         if e.anchor in self.open_anchors:
-            self.fail(e.start_mark, "Y017", f"the alias `*{e.anchor}` refers to a node that contains it",
-                      "a recursive structure cannot be policy data")
+            self.fail(
+                e.start_mark,
+                "Y017",
+                f"the alias `*{e.anchor}` refers to a node that contains it",
+                "a recursive structure cannot be policy data",
+            )
         if e.anchor not in self.anchors:  # libyaml reports this itself; kept for the pure parser
             self.fail(e.start_mark, "Y010", f"undefined alias `*{e.anchor}`", "define the anchor before using it")
         value, size = self.anchors[e.anchor]

@@ -87,9 +87,10 @@ def at(root: str) -> Project:
         return read(folder)
     if _is_policies(folder):
         return at_policies(folder)
-    raise ProjectError(f"{root} is not a policy repository",
-                       f"a policy repository holds {POLICIES}/marketplaces.yaml or {CONFIG}; "
-                       "`policyctl init DIR` makes one")
+    raise ProjectError(
+        f"{root} is not a policy repository",
+        f"a policy repository holds {POLICIES}/marketplaces.yaml or {CONFIG}; `policyctl init DIR` makes one",
+    )
 
 
 def at_policies(folder: str) -> Project:
@@ -109,14 +110,21 @@ def read(top: str) -> Project:
     if os.path.isfile(file):
         settings = _settings(file)
     languages = settings.get("languages")
-    project = Project(top, os.path.normpath(os.path.join(top, settings.get("policies", POLICIES))),
-                      os.path.normpath(os.path.join(top, settings.get("out", OUT))),
-                      None if languages is None else tuple(languages), settings.get("strict", False),
-                      file if os.path.isfile(file) else None)
+    project = Project(
+        top,
+        os.path.normpath(os.path.join(top, settings.get("policies", POLICIES))),
+        os.path.normpath(os.path.join(top, settings.get("out", OUT))),
+        None if languages is None else tuple(languages),
+        settings.get("strict", False),
+        file if os.path.isfile(file) else None,
+    )
     if not os.path.isdir(project.policies):
-        raise ProjectError(f"{project.shown(project.policies)} is not a folder",
-                           f"create it, or set `policies` in {project.shown(file)}" if project.config else
-                           f"`policyctl init {project.shown(top)}` makes a policy repository")
+        raise ProjectError(
+            f"{project.shown(project.policies)} is not a folder",
+            f"create it, or set `policies` in {project.shown(file)}"
+            if project.config
+            else f"`policyctl init {project.shown(top)}` makes a policy repository",
+        )
     return project
 
 
@@ -133,21 +141,25 @@ def _settings(file: str) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as e:
         raise ProjectError(f"cannot read {shown}: {e}", "save it as UTF-8 TOML") from None
     except tomllib.TOMLDecodeError as e:
-        raise ProjectError(f"{shown}: {e}", "write TOML: `key = \"value\"`, one per line") from None
+        raise ProjectError(f"{shown}: {e}", 'write TOML: `key = "value"`, one per line') from None
     for key, value in data.items():
         wanted = SETTINGS.get(key)
         if wanted is None:
             close = difflib.get_close_matches(key, SETTINGS, 1)
-            raise ProjectError(f"{shown}: unknown setting `{key}`",
-                               f"did you mean `{close[0]}`?" if close else f"known settings: {', '.join(SETTINGS)}")
+            raise ProjectError(
+                f"{shown}: unknown setting `{key}`",
+                f"did you mean `{close[0]}`?" if close else f"known settings: {', '.join(SETTINGS)}",
+            )
         if not isinstance(value, wanted) or (wanted is list and not all(isinstance(v, str) for v in value)):
             kind = {str: "a string", bool: "true or false", list: "a list of language tags"}[wanted]
             raise ProjectError(f"{shown}: `{key}` must be {kind}", f"e.g. {_EXAMPLES[key]}")
         if wanted is str and not _inside(value):
             # policyctl.toml arrives in pull requests like the policies: a folder outside the
             # repository (or the repository itself) would let a build replace what it does not own
-            raise ProjectError(f"{shown}: `{key}` must be a folder inside the repository, relative to {CONFIG}",
-                               f"e.g. {_EXAMPLES[key]}")
+            raise ProjectError(
+                f"{shown}: `{key}` must be a folder inside the repository, relative to {CONFIG}",
+                f"e.g. {_EXAMPLES[key]}",
+            )
     if os.path.normpath(data.get("out", OUT)) == os.path.normpath(data.get("policies", POLICIES)):
         raise ProjectError(f"{shown}: `out` must not be the policies folder", f"e.g. {_EXAMPLES['out']}")
     return data
@@ -155,9 +167,19 @@ def _settings(file: str) -> dict[str, Any]:
 
 def _inside(value: str) -> bool:
     norm = os.path.normpath(value)
-    return bool(value.strip()) and not os.path.isabs(value) and norm != os.curdir and \
-        norm.split(os.sep)[0] != os.pardir and "\\" not in value and ":" not in value
+    return (
+        bool(value.strip())
+        and not os.path.isabs(value)
+        and norm != os.curdir
+        and norm.split(os.sep)[0] != os.pardir
+        and "\\" not in value
+        and ":" not in value
+    )
 
 
-_EXAMPLES = {"policies": 'policies = "policies"', "out": 'out = "generated_docs"',
-             "languages": 'languages = ["en", "de"]', "strict": "strict = true"}
+_EXAMPLES = {
+    "policies": 'policies = "policies"',
+    "out": 'out = "generated_docs"',
+    "languages": 'languages = ["en", "de"]',
+    "strict": "strict = true",
+}

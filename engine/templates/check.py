@@ -20,10 +20,11 @@ from __future__ import annotations
 import math
 import os
 import re
-from typing import TYPE_CHECKING, Any, Iterator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
-from engine.source.loader import read_bytes
 from engine.problems import Problem
+from engine.source.loader import read_bytes
 from engine.templates.rules import FORBIDDEN_ATTRIBUTES, MAX_TEMPLATE_BYTES
 
 if TYPE_CHECKING:
@@ -31,7 +32,8 @@ if TYPE_CHECKING:
 
 _FRAMEWORK_NAMES = frozenset(
     "request config session g url_for get_flashed_messages settings os sys builtins subprocess "
-    "open eval exec getattr globals locals vars type object import".split())
+    "open eval exec getattr globals locals vars type object import".split()
+)
 _IDENTIFIER_PATH = re.compile(r"[A-Za-z0-9_.]+\Z")
 _PRIVATE = "templates read the page context; names starting with `_` and these names are Python internals"
 _CACHE_VERSION = "3"  # 3: the template by digest, under the store's engine stamp
@@ -60,8 +62,16 @@ def check_template(path: str) -> list[Problem]:
     except OSError as e:
         return [Problem(path, 1, 1, "G001", f"cannot read the template: {e.strerror or e}", "check the path")]
     if len(raw) > MAX_TEMPLATE_BYTES:
-        return [Problem(path, 1, 1, "G001", f"the template is over the limit of {MAX_TEMPLATE_BYTES:,} bytes",
-                        "split it into included parts")]
+        return [
+            Problem(
+                path,
+                1,
+                1,
+                "G001",
+                f"the template is over the limit of {MAX_TEMPLATE_BYTES:,} bytes",
+                "split it into included parts",
+            )
+        ]
     from engine.cache import store
 
     if store.root() is None:  # no cache: no key to compute
@@ -91,8 +101,9 @@ def unreadable(path: str, e: BaseException) -> Problem:
     if isinstance(e, (RecursionError, MemoryError)):
         return Problem(path, 1, 1, "G001", "the template is nested too deeply", "flatten it")
     if "digits" in str(e):  # Python's message names sys.set_int_max_str_digits, of no use to an author
-        return Problem(path, 1, 1, "G001", "the template holds a number with more than 4,300 digits",
-                       "write shorter numbers")
+        return Problem(
+            path, 1, 1, "G001", "the template holds a number with more than 4,300 digits", "write shorter numbers"
+        )
     return Problem(path, 1, 1, "G001", f"the template cannot be read: {e}", "write shorter numbers")
 
 
@@ -104,23 +115,41 @@ def _analyse(path: str, raw: bytes) -> list[Problem]:
     except UnicodeDecodeError as e:
         return [Problem(path, 1, 1, "G001", f"the template is not UTF-8 text ({e.reason})", "save it as UTF-8")]
     except TemplateSyntaxError as e:
-        return [Problem(path, e.lineno or 1, 1, "G001", f"template syntax error: {e.message}",
-                        "see https://jinja.palletsprojects.com/templates/")]
+        return [
+            Problem(
+                path,
+                e.lineno or 1,
+                1,
+                "G001",
+                f"template syntax error: {e.message}",
+                "see https://jinja.palletsprojects.com/templates/",
+            )
+        ]
     except (RecursionError, MemoryError):
         return [Problem(path, 1, 1, "G001", "the template is nested too deeply", "flatten it")]
     except (ValueError, OverflowError) as e:  # a 5,000-digit literal: int() refuses it while lexing
         return [unreadable(path, e)]
     try:
-        problems = {Problem(path, node.lineno or 1, 1, "G001", f"the sandbox refuses {what}", hint)
-                    for node, what, hint in _refused(tree)}
+        problems = {
+            Problem(path, node.lineno or 1, 1, "G001", f"the sandbox refuses {what}", hint)
+            for node, what, hint in _refused(tree)
+        }
     except RecursionError:
         return [Problem(path, 1, 1, "G001", "the template is nested too deeply", "flatten it")]
     if path.endswith(".html.j2"):  # the layout: what `build` would refuse on every page, said at its line
         from engine.site.activecontent import in_template
 
-        problems |= {Problem(path, line, col, "G001", f"the page would carry active content: {what}",
-                             "pages are passive: no scripts, event handlers, frames, forms or resources from elsewhere")
-                     for line, col, what in in_template(raw.decode("utf-8"))}
+        problems |= {
+            Problem(
+                path,
+                line,
+                col,
+                "G001",
+                f"the page would carry active content: {what}",
+                "pages are passive: no scripts, event handlers, frames, forms or resources from elsewhere",
+            )
+            for line, col, what in in_template(raw.decode("utf-8"))
+        }
     return sorted(problems, key=Problem.sort_key)
 
 
@@ -133,13 +162,20 @@ def _refused(tree: nodes.Template) -> Iterator[tuple[nodes.Node, str, str]]:
     forbidden_names = _FRAMEWORK_NAMES | frozenset(REMOVED_GLOBALS)
     refused_filters = frozenset(FILTERS) - SAFE_FILTERS
     everything = _descendants(tree)
-    modules = {"self", "loop"} | {n.target for n in everything if isinstance(n, nodes.Import)} | {
-        alias if isinstance(alias, str) else alias[-1] for n in everything if isinstance(n, nodes.FromImport)
-        for alias in n.names}
+    modules = (
+        {"self", "loop"}
+        | {n.target for n in everything if isinstance(n, nodes.Import)}
+        | {
+            alias if isinstance(alias, str) else alias[-1]
+            for n in everything
+            if isinstance(n, nodes.FromImport)
+            for alias in n.names
+        }
+    )
     folded: set[int] = set()
     for node in everything:
         if isinstance(node, nodes.Name) and node.ctx == "load":
-            if node.name != "_" and node.name.startswith("_") or node.name in forbidden_names:  # `_`: gettext
+            if (node.name != "_" and node.name.startswith("_")) or node.name in forbidden_names:  # `_`: gettext
                 yield node, f"the name `{node.name}`", "it is not part of the page context"
         elif isinstance(node, nodes.Getattr):
             if _private(node.attr):
@@ -194,14 +230,21 @@ def _call(node: nodes.Call, modules: set[str]) -> Iterator[tuple[nodes.Node, str
         owner = callee.node
         if not (isinstance(owner, nodes.Name) and owner.name in modules) and callee.attr not in SAFE_METHODS:
             yield node, f"the method `{callee.attr}`", f"methods templates may call: {', '.join(sorted(SAFE_METHODS))}"
-    elif isinstance(callee, nodes.Getitem) and not (isinstance(callee.arg, nodes.Const)
-                                                  and callee.arg.value in SAFE_METHODS):
+    elif isinstance(callee, nodes.Getitem) and not (
+        isinstance(callee.arg, nodes.Const) and callee.arg.value in SAFE_METHODS
+    ):
         yield node, "a call of a computed name", "call macros and filters by their names"
     elif isinstance(callee, nodes.Name) and callee.name in _GETTEXT:
         for arg in node.args:
-            padded = padded_conversion(arg.value) if isinstance(arg, nodes.Const) and isinstance(arg.value, str) else None
+            padded = (
+                padded_conversion(arg.value) if isinstance(arg, nodes.Const) and isinstance(arg.value, str) else None
+            )
             if padded:
-                yield node, f"the conversion `{padded}` in a message", "a message holds only `%(name)s` placeholders and `%%`"
+                yield (
+                    node,
+                    f"the conversion `{padded}` in a message",
+                    "a message holds only `%(name)s` placeholders and `%%`",
+                )
 
 
 class _NotConstant(Exception):
@@ -215,8 +258,15 @@ def _fold_problem(node: nodes.BinExpr, folded: set[int]) -> str | None:
 
     from engine.decisions import runtime
 
-    ops = {"+": runtime.add, "*": runtime.mul, "**": runtime.power, "%": runtime.mod,
-           "-": lambda a, b: a - b, "/": lambda a, b: a / b, "//": lambda a, b: a // b}
+    ops = {
+        "+": runtime.add,
+        "*": runtime.mul,
+        "**": runtime.power,
+        "%": runtime.mod,
+        "-": lambda a, b: a - b,
+        "/": lambda a, b: a / b,
+        "//": lambda a, b: a // b,
+    }
 
     def value(n: nodes.Node) -> Any:
         if isinstance(n, nodes.Const):
@@ -272,12 +322,16 @@ def _private(name: str) -> bool:
 
 def _smuggled(value: Any) -> bool:
     """`"__class__"` or `"a.__globals__"`: a private name written as a string (attr, map, sort...)."""
-    return isinstance(value, str) and bool(_IDENTIFIER_PATH.match(value)) and any(
-        _private(part) for part in value.split(".") if part)
+    return (
+        isinstance(value, str)
+        and bool(_IDENTIFIER_PATH.match(value))
+        and any(_private(part) for part in value.split(".") if part)
+    )
 
 
-def _template_names(node: nodes.Include | nodes.Extends | nodes.Import | nodes.FromImport) \
-        -> Iterator[tuple[nodes.Node, str, str]]:
+def _template_names(
+    node: nodes.Include | nodes.Extends | nodes.Import | nodes.FromImport,
+) -> Iterator[tuple[nodes.Node, str, str]]:
     from jinja2 import nodes
 
     target = node.template
@@ -287,11 +341,17 @@ def _template_names(node: nodes.Include | nodes.Extends | nodes.Import | nodes.F
         names = [target.value] if isinstance(target, nodes.Const) else []
     for name in names:
         if not (isinstance(name, str) and _relative(name)):
-            yield node, f"the template name `{name}`", \
-                "name templates relative to the program's pages/ folder, or as `_site/NAME`"
+            yield (
+                node,
+                f"the template name `{name}`",
+                "name templates relative to the program's pages/ folder, or as `_site/NAME`",
+            )
         elif hidden(name):
-            yield node, f"the hidden template `{name}` (hidden files and folders are never checked)", \
-                "move it out of the hidden folder, or rename it"
+            yield (
+                node,
+                f"the hidden template `{name}` (hidden files and folders are never checked)",
+                "move it out of the hidden folder, or rename it",
+            )
 
 
 def hidden(name: str) -> bool:
@@ -311,6 +371,7 @@ def _relative(name: str) -> bool:
 
 
 # -- the cache ----------------------------------------------------------------------------------------
+
 
 def _key(path: str, raw: bytes) -> str:
     """The template's bytes by digest (a CRC could be forged to match), its paths, the engine."""

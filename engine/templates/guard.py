@@ -23,7 +23,8 @@ import os
 import posixpath
 import signal
 import threading
-from typing import Any, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, Template, nodes
 from jinja2.compiler import CodeGenerator, Frame
@@ -43,7 +44,11 @@ MAX_OUTPUT = 5_000_000
 
 _PLAIN = (str, bytes, int, float, complex, list, tuple, dict, set, frozenset, range)
 _BINOPS: dict[str, Callable[[Any, Any], Any]] = {
-    "+": helpers.add, "*": helpers.mul, "%": helpers.mod, "**": helpers.power}
+    "+": helpers.add,
+    "*": helpers.mul,
+    "%": helpers.mod,
+    "**": helpers.power,
+}
 
 
 class TemplateTimeout(SecurityError):
@@ -120,7 +125,9 @@ class ConfinedLoader(FileSystemLoader):
 
         pieces = split_template_path(template)  # refuses `..`
         if any(piece.startswith(".") for piece in pieces):  # engine.templates.check.hidden: never checked
-            raise SecurityError(f"the template `{template}` is hidden (in a hidden folder or file): it is never checked")
+            raise SecurityError(
+                f"the template `{template}` is hidden (in a hidden folder or file): it is never checked"
+            )
         for folder in self.searchpath:
             filename = posixpath.join(folder, *pieces)
             if os.path.isfile(filename):

@@ -10,27 +10,36 @@ from __future__ import annotations
 
 import re
 import traceback
-from typing import Any, Callable, NoReturn
+from collections.abc import Callable
+from typing import Any, NoReturn
 
 from jinja2 import BaseLoader, StrictUndefined, TemplateNotFound, TemplateRuntimeError, TemplateSyntaxError
 from jinja2.exceptions import SecurityError
 from jinja2.ext import Extension
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from engine.templates.guard import GuardedSandbox, confine
 from engine.problems import Problem
+from engine.templates.guard import GuardedSandbox, confine
 
 # Filters that would let a template mark text as safe, or emit markup of its own.
 UNSAFE_FILTERS = ("safe", "forceescape", "escape", "e", "urlize", "xmlattr", "tojson", "pprint")
 
 
-def environment(loader: BaseLoader, finalize: Callable[[Any], Any], autoescape: bool = True,
-                keep_line_breaks: bool = True) -> ImmutableSandboxedEnvironment:
+def environment(
+    loader: BaseLoader, finalize: Callable[[Any], Any], autoescape: bool = True, keep_line_breaks: bool = True
+) -> ImmutableSandboxedEnvironment:
     extensions: list[Any] = ["jinja2.ext.i18n"] + ([KeepLineBreaks] if keep_line_breaks else [])
     env = GuardedSandbox(  # limits on filters, globals, operators, time and files: engine.templates.guard
-        loader=confine(loader), undefined=StrictUndefined, autoescape=autoescape, finalize=finalize,
-        extensions=extensions, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-        auto_reload=False)
+        loader=confine(loader),
+        undefined=StrictUndefined,
+        autoescape=autoescape,
+        finalize=finalize,
+        extensions=extensions,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
     env.newstyle_gettext = True  # type: ignore[attr-defined]
     env.policies["ext.i18n.trimmed"] = True
     for name in UNSAFE_FILTERS:
@@ -60,9 +69,8 @@ class KeepLineBreaks(Extension):
         lines = source.split("\n")
         for i, line in enumerate(lines):
             stripped = line.rstrip()
-            if (stripped.endswith("%}") and not stripped.endswith(("-%}", "+%}"))
-                    and _TAG.sub("", stripped).strip()):
-                lines[i] = stripped[:-2] + "+%}" + line[len(stripped):]
+            if stripped.endswith("%}") and not stripped.endswith(("-%}", "+%}")) and _TAG.sub("", stripped).strip():
+                lines[i] = stripped[:-2] + "+%}" + line[len(stripped) :]
         return "\n".join(lines)
 
 
@@ -77,8 +85,14 @@ def template_error(e: BaseException, fallback: str) -> Problem:
     if isinstance(e, RenderError):
         return e.problem
     if isinstance(e, TemplateSyntaxError):
-        return Problem(e.filename or fallback, e.lineno or 1, 1, "G001", f"template syntax error: {e.message}",
-                       "see https://jinja.palletsprojects.com/templates/")
+        return Problem(
+            e.filename or fallback,
+            e.lineno or 1,
+            1,
+            "G001",
+            f"template syntax error: {e.message}",
+            "see https://jinja.palletsprojects.com/templates/",
+        )
     file, line = fallback, 1
     for frame in traceback.extract_tb(e.__traceback__):
         if frame.filename.endswith(".j2"):
