@@ -28,8 +28,10 @@ class BuildWithData(build_py):
     """build_py that also copies the shipped folders into engine/_data/ (package data of `engine`)."""
 
     def _shipped(self):
-        return [("engine", source, os.path.join(self.build_lib, "engine", "_data", name), _files(source))
-                for name, source in SHIPPED.items()]
+        return [
+            ("engine", source, os.path.join(self.build_lib, "engine", "_data", name), _files(source))
+            for name, source in SHIPPED.items()
+        ]
 
     def _get_data_files(self):
         return super()._get_data_files() + self._shipped()

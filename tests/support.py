@@ -68,13 +68,19 @@ def declared_pages(policies: Path | str) -> set[str]:
             manifest = yaml.safe_load((folder / "pages.yaml").read_text(encoding="utf-8"))
             pages = {page: spec.get("marketplaces") or program.marketplaces for page, spec in manifest["pages"].items()}
         else:
-            pages = {p.name[: -len(".md.j2")]: program.marketplaces for p in (folder / "pages").glob("*.md.j2")
-                     if not p.name.startswith("_")}
+            pages = {
+                p.name[: -len(".md.j2")]: program.marketplaces
+                for p in (folder / "pages").glob("*.md.j2")
+                if not p.name.startswith("_")
+            }
         written = yaml.safe_load((folder / "program.yaml").read_text(encoding="utf-8")).get("languages")
         for page, marketplaces in pages.items():
             for mp in marketplaces:
-                found |= {f"{program.id}/{mp}/{tag}/{page}" for tag in repo.marketplaces[mp].locales
-                          if written is None or tag in written or tag == "en"}
+                found |= {
+                    f"{program.id}/{mp}/{tag}/{page}"
+                    for tag in repo.marketplaces[mp].locales
+                    if written is None or tag in written or tag == "en"
+                }
     return found
 
 
@@ -88,7 +94,9 @@ def effective_dates(policies: Path | str, program: str, marketplace: str, at: st
     import engine
 
     repo = engine.load(str(policies))
-    return sorted({change.start for change in repo.history(program, marketplace) if change.start and change.start <= at})
+    return sorted(
+        {change.start for change in repo.history(program, marketplace) if change.start and change.start <= at}
+    )
 
 
 def declared_editions(policies: Path | str, at: str) -> set[str]:
@@ -128,12 +136,15 @@ def site_files(policies: Path | str, at: str) -> set[str]:
     return INDEX_FILES | {RECORD} | files_of(pages) | feeds_of(pages)
 
 
-def select(pages: set[str], program: str | None = None, marketplace: str | None = None,
-           locale: str | None = None) -> set[str]:
+def select(
+    pages: set[str], program: str | None = None, marketplace: str | None = None, locale: str | None = None
+) -> set[str]:
     """The pages (current or past editions) of one program, marketplace and/or language."""
+
     def keep(path: str) -> bool:
         p, mp, tag = path.split("/")[:3]
         return program in (None, p) and marketplace in (None, mp) and locale in (None, tag)
+
     return {path for path in pages if keep(path)}
 
 

@@ -13,12 +13,22 @@ import shutil
 from pathlib import Path
 
 import pytest
+from test_pages import facts, same_facts_in_every_language
 
 import engine
 from engine.site import disk
-from support import (ROOT, catalog_size, copy_program, declared_editions, declared_pages, published_locales, run_cli,
-                     select, site_files, site_pages)
-from test_pages import facts, same_facts_in_every_language
+from support import (
+    ROOT,
+    catalog_size,
+    copy_program,
+    declared_editions,
+    declared_pages,
+    published_locales,
+    run_cli,
+    select,
+    site_files,
+    site_pages,
+)
 
 pytestmark = pytest.mark.slow
 AT = "2025-01-01"
@@ -43,8 +53,10 @@ def site(grown: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_it_validates(grown: Path) -> None:
     repo = engine.load(str(grown))
     assert repo.problems == [] and set(repo.programs) == set(engine.load(str(ROOT / "policies")).programs) | {"csba2"}
-    checked = [re.fullmatch(r"(\d+) files checked: no problems\n", run_cli("validate", str(root)).out)
-               for root in (ROOT / "policies", grown)]
+    checked = [
+        re.fullmatch(r"(\d+) files checked: no problems\n", run_cli("validate", str(root)).out)
+        for root in (ROOT / "policies", grown)
+    ]
     assert checked[0] and checked[1] and int(checked[1][1]) > int(checked[0][1])
 
 
@@ -85,8 +97,10 @@ def test_every_language_states_the_same_facts_and_the_copy_states_the_originals(
     files = disk.read_tree(str(site))
     assert same_facts_in_every_language(files, site_pages(grown, AT)) > 20
     for page in select(declared_pages(grown), "csba"):
-        twin = "csba2" + page[len("csba"):]
-        stated = [[fact for fact in facts(files[f"{p}.html"].decode()).facts if fact[0] != "program"] for p in (page, twin)]
+        twin = "csba2" + page[len("csba") :]
+        stated = [
+            [fact for fact in facts(files[f"{p}.html"].decode()).facts if fact[0] != "program"] for p in (page, twin)
+        ]
         assert stated[0] and stated[0] == stated[1], page  # all but the program's id
 
 
@@ -99,8 +113,10 @@ def test_every_link_resolves(site: Path) -> None:
 
 def test_decisions_and_the_known_programs(grown: Path) -> None:
     payload = '{"units": 1000, "contacts": 151}'
-    answers = [run_cli("decide", f"{program}.fee", "-m", "us", "--at", AT, "--input", "-", "--root", str(grown),
-                       stdin=payload) for program in ("csba", "csba2")]
+    answers = [
+        run_cli("decide", f"{program}.fee", "-m", "us", "--at", AT, "--input", "-", "--root", str(grown), stdin=payload)
+        for program in ("csba", "csba2")
+    ]
     assert answers[0].code == answers[1].code == 0 and answers[0].out == answers[1].out
     unknown = run_cli("decide", "nope.fee", "-m", "us", "--input", "-", "--root", str(grown), stdin="{}")
     known = ", ".join(sorted(engine.load(str(grown)).programs))

@@ -35,8 +35,14 @@ def repo(starter: Path, tmp_path: Path) -> Path:
 def test_init_writes_a_repository_that_passes_at_once(starter: Path) -> None:
     for kind in ("marketplaces", "program", "overlay", "decision", "tests", "pages", "common"):
         assert (starter / "schemas" / f"{kind}.schema.json").is_file()
-    for path in (".vscode/settings.json", ".pre-commit-config.yaml", ".github/workflows/policy.yml",
-                 "policyctl.toml", "policies/returns/locales/de.po", "generated_docs/index.html"):
+    for path in (
+        ".vscode/settings.json",
+        ".pre-commit-config.yaml",
+        ".github/workflows/policy.yml",
+        "policyctl.toml",
+        "policies/returns/locales/de.po",
+        "generated_docs/index.html",
+    ):
         assert (starter / path).is_file(), path
     for where in (starter, starter / "policies" / "returns" / "tests"):
         for args in (("validate",), ("test",), ("build", "--check"), ("i18n", "check", "returns")):
@@ -56,7 +62,8 @@ def test_init_starter_has_every_piece(starter: Path) -> None:
     assert "Rückgabefrist beträgt jetzt 45 Tage" in german and "**Beispiel:**" in german
     mapping = json.loads((starter / ".vscode" / "settings.json").read_text(encoding="utf-8"))["yaml.schemas"]
     assert sorted(Path(s).name for s in mapping) == sorted(
-        f"{k}.schema.json" for k in ("marketplaces", "program", "overlay", "decision", "tests", "pages"))
+        f"{k}.schema.json" for k in ("marketplaces", "program", "overlay", "decision", "tests", "pages")
+    )
     for schema in mapping:
         assert (starter / schema).is_file()
 
@@ -70,8 +77,9 @@ def test_modelines_point_at_the_schemas(starter: Path) -> None:
         assert first.startswith("# yaml-language-server: $schema="), path
         target = (path.parent / first.split("=", 1)[1]).resolve()
         assert target.is_file(), path
-        kind = next(line.split(": ")[1] for line in path.read_text(encoding="utf-8").splitlines()
-                    if line.startswith("kind: "))
+        kind = next(
+            line.split(": ")[1] for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("kind: ")
+        )
         assert target.name == f"{kind}.schema.json", path
         seen += 1
     assert seen >= 5
@@ -132,25 +140,31 @@ def test_config_sets_output_folder_and_languages(repo: Path) -> None:
 
 def test_config_strict_fails_validate_on_warnings(repo: Path) -> None:
     """`strict = true` (the starter's) makes a warning fail validate; --no-strict overrides it."""
-    edit(repo / "policies" / "returns" / "decisions" / "return_allowed.yaml",
-         'when: "days_since_delivery > params.return_window_days"', 'when: "false"')  # D002, a warning
+    edit(
+        repo / "policies" / "returns" / "decisions" / "return_allowed.yaml",
+        'when: "days_since_delivery > params.return_window_days"',
+        'when: "false"',
+    )  # D002, a warning
     warned = run_cli("validate", "--no-strict", cwd=repo)
     assert warned.code == 0 and "warning[" in warned.out, warned
     assert run_cli("validate", cwd=repo).code == 1
 
 
-@pytest.mark.parametrize("text, message", [
-    ('outt = "x"\n', "unknown setting `outt`"),
-    ("languages = 'en'\n", "`languages` must be a list of language tags"),
-    ("strict = 1\n", "`strict` must be true or false"),
-    ('out = "/abs"\n', "`out` must be a folder inside the repository"),
-    ('out = "../elsewhere"\n', "`out` must be a folder inside the repository"),
-    ('out = "."\n', "`out` must be a folder inside the repository"),
-    ('out = "docs/../.."\n', "`out` must be a folder inside the repository"),
-    ('policies = ".."\n', "`policies` must be a folder inside the repository"),
-    ('out = "policies"\n', "`out` must not be the policies folder"),
-    ("out = \n", "policyctl.toml: "),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('outt = "x"\n', "unknown setting `outt`"),
+        ("languages = 'en'\n", "`languages` must be a list of language tags"),
+        ("strict = 1\n", "`strict` must be true or false"),
+        ('out = "/abs"\n', "`out` must be a folder inside the repository"),
+        ('out = "../elsewhere"\n', "`out` must be a folder inside the repository"),
+        ('out = "."\n', "`out` must be a folder inside the repository"),
+        ('out = "docs/../.."\n', "`out` must be a folder inside the repository"),
+        ('policies = ".."\n', "`policies` must be a folder inside the repository"),
+        ('out = "policies"\n', "`out` must not be the policies folder"),
+        ("out = \n", "policyctl.toml: "),
+    ],
+)
 def test_config_mistakes_are_usage_errors(repo: Path, text: str, message: str) -> None:
     (repo / "policyctl.toml").write_text(text, encoding="utf-8")
     result = run_cli("validate", cwd=repo)
@@ -167,7 +181,7 @@ def test_a_repository_without_a_layout_uses_the_packaged_one(repo: Path) -> None
     assert run_cli("i18n", "update", cwd=repo).code == 0
     assert not (repo / "policies" / "_site").exists()
     shutil.copytree(ROOT / "policies" / "_site", repo / "policies" / "_site")
-    edit(repo / "policies" / "_site" / "layout.html.j2", "<body", "<body data-theme=\"ours\"")
+    edit(repo / "policies" / "_site" / "layout.html.j2", "<body", '<body data-theme="ours"')
     assert run_cli("build", "--check", cwd=repo).code == 1
     assert run_cli("build", cwd=repo).code == 0
     assert 'data-theme="ours"' in (repo / "generated_docs" / "returns" / "us" / "en" / "help.html").read_text("utf-8")
@@ -209,8 +223,12 @@ def test_the_repository_cli_py_is_thin() -> None:
 
 
 def _pip(python: Path, *args: str) -> None:
-    subprocess.run([str(python), "-m", "pip", "-q", "--disable-pip-version-check", *args], check=True,
-                   capture_output=True, text=True)
+    subprocess.run(
+        [str(python), "-m", "pip", "-q", "--disable-pip-version-check", *args],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
 
 
 @pytest.mark.slow
@@ -218,8 +236,13 @@ def test_wheel_round_trip(tmp_path: Path) -> None:
     """The wheel, installed into a fresh venv, carries its schemas, layout and starter: `init`
     then validate/test/build --check pass, from outside any clone."""
     src = tmp_path / "src"
-    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(".git", "generated_docs", "benchmarks", "tests", "build",
-                                                             "*.egg-info", "__pycache__"))
+    shutil.copytree(
+        ROOT,
+        src,
+        ignore=shutil.ignore_patterns(
+            ".git", "generated_docs", "benchmarks", "tests", "build", "*.egg-info", "__pycache__"
+        ),
+    )
     _pip(Path(sys.executable), "wheel", "--no-deps", "-w", str(tmp_path / "dist"), str(src))
     wheel = next((tmp_path / "dist").glob("policyctl-*.whl"))
     venv.create(tmp_path / "venv", with_pip=True, system_site_packages=True)  # dependencies from this env
@@ -228,8 +251,9 @@ def test_wheel_round_trip(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"POLICYCTL_CACHE": str(tmp_path / "cache")}
 
     def policyctl(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(tmp_path / "venv" / "bin" / "policyctl"), *args], cwd=cwd, env=env,
-                              capture_output=True, text=True)
+        return subprocess.run(
+            [str(tmp_path / "venv" / "bin" / "policyctl"), *args], cwd=cwd, env=env, capture_output=True, text=True
+        )
 
     where = policyctl("init", "new", cwd=tmp_path)
     assert where.returncode == 0, where
@@ -261,8 +285,13 @@ def _pre_commit(tmp_path: Path) -> list[str]:
 
 
 def _git(*args: str, cwd: Path) -> None:
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false",
-                    *args], cwd=cwd, check=True, capture_output=True, text=True)
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
 
 
 @pytest.mark.slow
@@ -273,8 +302,13 @@ def test_pre_commit_hooks_run_on_a_new_repository(tmp_path: Path) -> None:
         pytest.skip("git is not installed")
     pre_commit = _pre_commit(tmp_path)
     hooks = tmp_path / "policyctl"
-    shutil.copytree(ROOT, hooks, ignore=shutil.ignore_patterns(".git", "generated_docs", "benchmarks", "tests", "build",
-                                                               "*.egg-info", "__pycache__"))
+    shutil.copytree(
+        ROOT,
+        hooks,
+        ignore=shutil.ignore_patterns(
+            ".git", "generated_docs", "benchmarks", "tests", "build", "*.egg-info", "__pycache__"
+        ),
+    )
     _git("init", "-q", cwd=hooks)
     _git("add", "-A", cwd=hooks)
     _git("commit", "-q", "-m", "hooks", cwd=hooks)
@@ -283,11 +317,19 @@ def test_pre_commit_hooks_run_on_a_new_repository(tmp_path: Path) -> None:
     _git("init", "-q", cwd=new)
     _git("add", "-A", cwd=new)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {
-        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "POLICYCTL_CACHE": str(tmp_path / "cache")}
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+        "POLICYCTL_CACHE": str(tmp_path / "cache"),
+    }
 
     def try_repo() -> subprocess.CompletedProcess[str]:
-        return subprocess.run([*pre_commit, "try-repo", str(hooks), "--all-files"], cwd=new, env=env,
-                              capture_output=True, text=True, timeout=600)
+        return subprocess.run(
+            [*pre_commit, "try-repo", str(hooks), "--all-files"],
+            cwd=new,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
 
     passed = try_repo()
     if passed.returncode != 0 and "Could not find a version" in passed.stdout + passed.stderr:

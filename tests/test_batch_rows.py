@@ -23,8 +23,12 @@ FILE = "d.yaml"
 AT = "2024-03-01"
 BANDS = [{"tier": 1, "over": None, "up_to": 5, "fee": 0.10}, {"tier": 2, "over": 5, "up_to": None, "fee": 0.25}]
 PARAMS = {"min_units": 100, "default_fee": 0.30, "fee_tiers": BANDS, "kinds": ["a", "b"]}
-INPUTS = {"units": {"type": "integer", "minimum": 0}, "contacts": {"type": "integer", "minimum": 0},
-          "kind": {"type": "string", "pattern": "^[a-z]+$"}, "since": {"type": "string", "format": "date-time"}}
+INPUTS = {
+    "units": {"type": "integer", "minimum": 0},
+    "contacts": {"type": "integer", "minimum": 0},
+    "kind": {"type": "string", "pattern": "^[a-z]+$"},
+    "since": {"type": "string", "format": "date-time"},
+}
 
 
 def pos(line: int) -> Pos:
@@ -39,11 +43,24 @@ def rule(id: str, when: str | None, then: dict[str, Any], line: int) -> Rule:
     return Rule(id, None if when is None else e(when, line + 1), then, f"because {id}", pos(line))
 
 
-def decision(rules: list[Rule], hit: str = "first", default: dict[str, Any] | None = None,
-             let: dict[str, Expr] | None = None) -> Decision:
-    return Decision(id="d", program="p", title="t", description="", inputs=INPUTS, required=("units",),
-                    let=let or {}, hit=hit, rules=tuple(rules), default=default,  # type: ignore[arg-type]
-                    outputs={}, file=FILE, pos=pos(1))
+def decision(
+    rules: list[Rule], hit: str = "first", default: dict[str, Any] | None = None, let: dict[str, Expr] | None = None
+) -> Decision:
+    return Decision(
+        id="d",
+        program="p",
+        title="t",
+        description="",
+        inputs=INPUTS,
+        required=("units",),
+        let=let or {},
+        hit=hit,
+        rules=tuple(rules),
+        default=default,  # type: ignore[arg-type]
+        outputs={},
+        file=FILE,
+        pos=pos(1),
+    )
 
 
 ROWS = [
@@ -73,10 +90,26 @@ def compiled(d: Decision) -> CompiledDecision:
 COMPILED = {name: compiled(d) for name, d in DECISIONS.items()}
 
 values = st.one_of(st.none(), st.integers(-2, 300), st.just(0), st.just("ten"), st.just(2.5), st.just(True))
-times = st.sampled_from(["2023-12-31T23:30:00Z", "2023-12-31T22:30:00Z", "2024-01-01T00:00:00+01:00",
-                         "2024-01-01T00:00:00", "2024-02-30T00:00:00Z", "2024-05-01T10:00:00-07:00"])
-input_objects = st.fixed_dictionaries({}, optional={"units": values, "contacts": values, "since": times,
-                                                    "kind": st.sampled_from(["a", "c", "B", 7]), "extra": values})
+times = st.sampled_from(
+    [
+        "2023-12-31T23:30:00Z",
+        "2023-12-31T22:30:00Z",
+        "2024-01-01T00:00:00+01:00",
+        "2024-01-01T00:00:00",
+        "2024-02-30T00:00:00Z",
+        "2024-05-01T10:00:00-07:00",
+    ]
+)
+input_objects = st.fixed_dictionaries(
+    {},
+    optional={
+        "units": values,
+        "contacts": values,
+        "since": times,
+        "kind": st.sampled_from(["a", "c", "B", 7]),
+        "extra": values,
+    },
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -116,9 +149,14 @@ def _lines(count: int) -> list[str]:
     lines = []
     for i in range(count):
         case: dict[str, Any] = {"units": rng.choice([0, 1, 50, 150, 400, -1, "x"])}
-        for key, options in (("contacts", [0, 10, 100, 300]), ("kind", ["a", "b", "zz", "Q"]),
-                             ("since", ["2023-12-31T23:30:00Z", "2023-12-31T22:30:00Z", "2024-01-01T00:00:00",
-                                        "2024-05-01T10:00:00-07:00"])):
+        for key, options in (
+            ("contacts", [0, 10, 100, 300]),
+            ("kind", ["a", "b", "zz", "Q"]),
+            (
+                "since",
+                ["2023-12-31T23:30:00Z", "2023-12-31T22:30:00Z", "2024-01-01T00:00:00", "2024-05-01T10:00:00-07:00"],
+            ),
+        ):
             if rng.random() < 0.7:
                 case[key] = rng.choice(options)
         lines.append(json.dumps(case))
@@ -169,5 +207,6 @@ def test_a_batch_without_the_fast_path_writes_the_same(monkeypatch: Any) -> None
         monkeypatch.setattr(c, "fits", lambda inputs: False)
         assert _run(c, lines) == fast, name
         explained = [json.loads(x) for x in _run(c, lines, explain=True)]
-        assert [{k: v for k, v in x.items() if k not in ("rows", "let", "params")} for x in explained] == \
-            [json.loads(x) for x in fast], name
+        assert [{k: v for k, v in x.items() if k not in ("rows", "let", "params")} for x in explained] == [
+            json.loads(x) for x in fast
+        ], name

@@ -20,15 +20,25 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.mark.slow
 def test_quick_benchmark_runs(tmp_path: Path) -> None:
     out = tmp_path / "rows.json"
-    run = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--json", str(out)],
-                         capture_output=True, text=True, timeout=300, cwd=ROOT)
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     rows = json.loads(out.read_text(encoding="utf-8"))
     sections = {row["section"] for row in rows}
     assert {"start-up", "validate", "yaml", "schema", "decide", "batch", "build", "growth"} <= sections, sections
     works = " ".join(row["work"] for row in rows)
-    for expected in ("policyctl validate, synthetic", "4-condition rule", "fee table", "rebuild, nothing changed",
-                     "rebuild after one parameter"):
+    for expected in (
+        "policyctl validate, synthetic",
+        "4-condition rule",
+        "fee table",
+        "rebuild, nothing changed",
+        "rebuild after one parameter",
+    ):
         assert expected in works
     rebuild = next(row for row in rows if "rebuild after one parameter" in row["work"])
     # only the edited marketplace's page is rendered again, in its 6 languages, Markdown and HTML,

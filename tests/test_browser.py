@@ -29,8 +29,15 @@ from support import ROOT, run_cli
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 AT = "2025-01-01"
 LEAKS = ("{{", "{%", "None", "%(", "label:", "msgid", "\ue000")
 
@@ -39,8 +46,13 @@ def _unavailable() -> str | None:
     if os.environ.get("CI") and not os.path.exists(CHROMIUM) and shutil.which("apt-get") and os.geteuid() == 0:
         # A fresh machine's package lists may be empty or old: update once, then install.
         subprocess.run(["apt-get", "update", "-q"], check=False, capture_output=True, timeout=600)
-        subprocess.run(["apt-get", "install", "-y", "-q", "chromium"], check=False, capture_output=True, timeout=900,
-                       env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        subprocess.run(
+            ["apt-get", "install", "-y", "-q", "chromium"],
+            check=False,
+            capture_output=True,
+            timeout=900,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        )
     if not os.path.exists(CHROMIUM):
         return f"no browser at {CHROMIUM} (apt-get install -y chromium)"
     try:
@@ -123,17 +135,19 @@ def test_every_page_and_switcher_in_chromium(browser: Any, served: tuple[str, Pa
         _check_page(page, path, title, tag)
         if program == "csba":
             cells = page.eval_on_selector_all(
-                "td span[data-fact^='fee_tiers.'][data-fact$='.fee']", "els => els.map(e => e.textContent)")
+                "td span[data-fact^='fee_tiers.'][data-fact$='.fee']", "els => els.map(e => e.textContent)"
+            )
             assert cells == _expected_amounts(program, marketplace, tag), path
         switches = page.eval_on_selector_all(
             "a[data-switch=language], a[data-switch=marketplace]",
-            "els => els.map(e => [e.dataset.switch, e.getAttribute('href'), e.getAttribute('hreflang')])")
+            "els => els.map(e => [e.dataset.switch, e.getAttribute('href'), e.getAttribute('hreflang')])",
+        )
         assert any(kind == "language" for kind, _, _ in switches), path
         for kind, href, lang in switches:
             page.goto(base + path)
             page.click(f"a[data-switch={kind}][href='{href}']")
             page.wait_for_load_state()
-            landed = page.url[len(base):]
+            landed = page.url[len(base) :]
             assert landed in titles, (path, href)
             assert page.evaluate("document.documentElement.lang") == lang, (path, href)
             if kind == "marketplace":
@@ -196,8 +210,9 @@ def test_past_editions_and_back_in_chromium(browser: Any, served: tuple[str, Pat
 def test_serve_reloads_on_an_edit_and_shows_a_broken_file(browser: Any, tmp_path: Path) -> None:
     """`policyctl serve` in Chromium: an edit appears without touching the browser, a broken file
     appears as an overlay with its place, and the served script runs under the page's policy."""
-    from support import edit
     from test_serve import PAGE, start_serve, stop
+
+    from support import edit
 
     server = start_serve(tmp_path)
     context = browser.new_context()
@@ -210,7 +225,9 @@ def test_serve_reloads_on_an_edit_and_shows_a_broken_file(browser: Any, tmp_path
         trial = "document.querySelector('[data-fact=trial_days]')"
         assert page.evaluate(f"{trial}.dataset.value") == "90"
         # the date being previewed is carried to the switchers' links
-        assert page.evaluate("[...document.querySelectorAll('a[data-switch]')].every(a => a.search === '?at=2024-01-01')")
+        assert page.evaluate(
+            "[...document.querySelectorAll('a[data-switch]')].every(a => a.search === '?at=2024-01-01')"
+        )
 
         edit(server.root / "csba" / "program.yaml", "value: 90", "value: 120")
         page.wait_for_function(f"() => {trial} && {trial}.dataset.value === '120'", timeout=20_000)

@@ -17,7 +17,6 @@ from engine.bundle.load import load_bundle
 from engine.bundle.make import make
 from engine.policytests import cases as testing
 from engine.problems import PolicyError
-
 from support import ROOT, edit, run_cli
 
 POLICIES = ROOT / "policies"
@@ -56,8 +55,9 @@ def test_the_bundles_own_cases_pass_as_the_repositorys_do(repo: engine.Repositor
     bundle = load_bundle(str(bundle_file))
     ours = testing.run(bundle, bundle.cases())  # type: ignore[arg-type]
     theirs = testing.run(repo, _cases(repo))
-    assert [(o.name, o.passed, o.mismatches, o.problems) for o in ours] == \
-           [(o.name, o.passed, o.mismatches, o.problems) for o in theirs]
+    assert [(o.name, o.passed, o.mismatches, o.problems) for o in ours] == [
+        (o.name, o.passed, o.mismatches, o.problems) for o in theirs
+    ]
 
 
 def test_parameters_of_every_period_are_the_resolved_ones(repo: engine.Repository, bundle_file: Path) -> None:
@@ -68,8 +68,9 @@ def test_parameters_of_every_period_are_the_resolved_ones(repo: engine.Repositor
             for day in sorted(days):
                 theirs, ours = repo.resolve(program.id, mp, day), bundle.resolve(program.id, mp, day)
                 assert ours.values == theirs.values, (program.id, mp, day)
-                assert {n: (ours.provenance(n), ours.origin(n)) for n in ours.values} == \
-                       {n: (theirs.provenance(n), theirs.origin(n)) for n in theirs.values}, (program.id, mp, day)
+                assert {n: (ours.provenance(n), ours.origin(n)) for n in ours.values} == {
+                    n: (theirs.provenance(n), theirs.origin(n)) for n in theirs.values
+                }, (program.id, mp, day)
 
 
 def test_the_same_sources_make_the_same_bytes(repo: engine.Repository, bundle_file: Path) -> None:
@@ -86,15 +87,17 @@ def test_the_manifest_lists_every_source_file_and_the_versions(bundle_file: Path
 
 
 def test_answering_from_a_bundle_loads_no_yaml_jsonschema_or_jinja2(bundle_file: Path, tmp_path: Path) -> None:
-    script = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); import engine\n"
-              f"b = engine.load_bundle({str(bundle_file)!r})\n"
-              "for p in b.programs:\n"
-              "    for d in b.decisions(p):\n"
-              "        b.compiled(p, d)\n"
-              "r = b.decide('csba', 'fee', {'units': 1000, 'contacts': 40}, 'us', '2024-06-01')\n"
-              "bad = b.decide('csba', 'fee', {'units': 'ten'}, 'us')\n"
-              "assert r.ok and not bad.ok, (r, bad)\n"
-              "print(sorted({m.split('.')[0] for m in sys.modules} & {'yaml', 'jsonschema', 'jinja2', 'ruamel', 'babel'}))")
+    script = (
+        f"import sys; sys.path.insert(0, {str(ROOT)!r}); import engine\n"
+        f"b = engine.load_bundle({str(bundle_file)!r})\n"
+        "for p in b.programs:\n"
+        "    for d in b.decisions(p):\n"
+        "        b.compiled(p, d)\n"
+        "r = b.decide('csba', 'fee', {'units': 1000, 'contacts': 40}, 'us', '2024-06-01')\n"
+        "bad = b.decide('csba', 'fee', {'units': 'ten'}, 'us')\n"
+        "assert r.ok and not bad.ok, (r, bad)\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'yaml', 'jsonschema', 'jinja2', 'ruamel', 'babel'}))"
+    )
     # programs are named here only to give the subprocess a question; a folder with no policies
     found = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=True)
     assert found.stdout.strip() == "[]", found.stderr
@@ -102,18 +105,47 @@ def test_answering_from_a_bundle_loads_no_yaml_jsonschema_or_jinja2(bundle_file:
 
 def test_decide_and_test_from_a_bundle_with_no_repository(bundle_file: Path, tmp_path: Path) -> None:
     request = json.dumps({"units": 1000, "contacts": 40})
-    ours = run_cli("decide", "csba.fee", "-m", "us", "--at", "2024-06-01", "--bundle", str(bundle_file), "--input", "-",
-                   "--explain", cwd=tmp_path, stdin=request)
-    theirs = run_cli("decide", "csba.fee", "-m", "us", "--at", "2024-06-01", "--root", str(POLICIES), "--input", "-",
-                     "--explain", stdin=request)
+    ours = run_cli(
+        "decide",
+        "csba.fee",
+        "-m",
+        "us",
+        "--at",
+        "2024-06-01",
+        "--bundle",
+        str(bundle_file),
+        "--input",
+        "-",
+        "--explain",
+        cwd=tmp_path,
+        stdin=request,
+    )
+    theirs = run_cli(
+        "decide",
+        "csba.fee",
+        "-m",
+        "us",
+        "--at",
+        "2024-06-01",
+        "--root",
+        str(POLICIES),
+        "--input",
+        "-",
+        "--explain",
+        stdin=request,
+    )
     assert ours.code == 0 and ours.out == theirs.out
     batch = "\n".join(json.dumps({"units": u, "contacts": 40}) for u in (10, 1000, 5000, -1)) + "\n"
-    ours = run_cli("decide", "csba.fee", "-m", "de", "--bundle", str(bundle_file), "--input", "-", cwd=tmp_path, stdin=batch)
+    ours = run_cli(
+        "decide", "csba.fee", "-m", "de", "--bundle", str(bundle_file), "--input", "-", cwd=tmp_path, stdin=batch
+    )
     theirs = run_cli("decide", "csba.fee", "-m", "de", "--root", str(POLICIES), "--input", "-", stdin=batch)
     assert (ours.code, ours.out) == (theirs.code, theirs.out) and ours.code == 1  # -1 units: a D004 line
     tested = run_cli("test", "--bundle", str(bundle_file), cwd=tmp_path)
     assert tested.code == 0 and tested.out.splitlines()[-1].endswith(" passed, 0 failed")
-    unknown = run_cli("decide", "csba.nope", "-m", "us", "--bundle", str(bundle_file), "--input", "-", cwd=tmp_path, stdin="{}")
+    unknown = run_cli(
+        "decide", "csba.nope", "-m", "us", "--bundle", str(bundle_file), "--input", "-", cwd=tmp_path, stdin="{}"
+    )
     assert unknown.code == 2 and "L004" in unknown.err
 
 
@@ -126,29 +158,41 @@ def _tampered(bundle_file: Path, tmp_path: Path, line: int, old: bytes, new: byt
     return path
 
 
-@pytest.mark.parametrize(("line", "old", "new", "code", "where"), [
-    (0, b'"python":"3', b'"python":"4', "B002", 1),  # the manifest
-    (2, b'"USD"', b'"EUR"', "B002", 3),  # marketplaces
-    (3, b'"trial_days":', b'"trial_dayz":', "B002", 4),  # parameters
-    (4, b"v_units", b"v_unitz", "B002", 5),  # generated code
-    (5, b'"expect":', b'"expekt":', "B002", 6),  # test cases
-])
-def test_a_tampered_bundle_is_refused_with_the_section_named(bundle_file: Path, tmp_path: Path, line: int, old: bytes,
-                                                             new: bytes, code: str, where: int) -> None:
+@pytest.mark.parametrize(
+    ("line", "old", "new", "code", "where"),
+    [
+        (0, b'"python":"3', b'"python":"4', "B002", 1),  # the manifest
+        (2, b'"USD"', b'"EUR"', "B002", 3),  # marketplaces
+        (3, b'"trial_days":', b'"trial_dayz":', "B002", 4),  # parameters
+        (4, b"v_units", b"v_unitz", "B002", 5),  # generated code
+        (5, b'"expect":', b'"expekt":', "B002", 6),  # test cases
+    ],
+)
+def test_a_tampered_bundle_is_refused_with_the_section_named(
+    bundle_file: Path, tmp_path: Path, line: int, old: bytes, new: bytes, code: str, where: int
+) -> None:
     path = _tampered(bundle_file, tmp_path, line, old, new)
     with pytest.raises(PolicyError) as raised:
         load_bundle(str(path))
     [problem] = raised.value.problems
     assert (problem.code, problem.file, problem.line) == (code, str(path), where)
-    for run in (run_cli("decide", "csba.fee", "-m", "us", "--bundle", str(path), "--input", "-", stdin="{}"),
-                run_cli("bundle", "--verify", str(path)), run_cli("test", "--bundle", str(path))):
+    for run in (
+        run_cli("decide", "csba.fee", "-m", "us", "--bundle", str(path), "--input", "-", stdin="{}"),
+        run_cli("bundle", "--verify", str(path)),
+        run_cli("test", "--bundle", str(path)),
+    ):
         assert run.code == 1 and f"error[{code}]" in run.err + run.out and "Traceback" not in run.err + run.out
 
 
-@pytest.mark.parametrize(("content", "code"), [
-    (b"", "B001"), (b"kind: decision\n", "B001"), (b'{"bundle":"policyctl","format":99,"manifest":{}}\n', "B004"),
-    (b'{"bundle":"policyctl","format":1,"manifest":{}}\n', "B001"),
-])
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        (b"", "B001"),
+        (b"kind: decision\n", "B001"),
+        (b'{"bundle":"policyctl","format":99,"manifest":{}}\n', "B004"),
+        (b'{"bundle":"policyctl","format":1,"manifest":{}}\n', "B001"),
+    ],
+)
 def test_what_is_not_a_bundle_is_refused(tmp_path: Path, content: bytes, code: str) -> None:
     path = tmp_path / "x.bundle"
     path.write_bytes(content)
@@ -158,7 +202,9 @@ def test_what_is_not_a_bundle_is_refused(tmp_path: Path, content: bytes, code: s
     assert missing.code == 2 and "B001" in missing.err
 
 
-def test_code_the_compiler_never_writes_is_refused_even_with_matching_digests(bundle_file: Path, tmp_path: Path) -> None:
+def test_code_the_compiler_never_writes_is_refused_even_with_matching_digests(
+    bundle_file: Path, tmp_path: Path
+) -> None:
     """The digests prove a bundle intact, not who made it: the generated code is checked too."""
     lines = bundle_file.read_bytes().split(b"\n")
     head, sections = json.loads(lines[0]), lines[2:-1]
@@ -167,8 +213,12 @@ def test_code_the_compiler_never_writes_is_refused_even_with_matching_digests(bu
     fee["python"] = fee["python"].replace("v_units = inputs.get('units')", "v_units = ().__class__", 1)
     sections[2] = fileformat.encode(decisions)
     path = tmp_path / "forged.bundle"
-    path.write_bytes(fileformat.seal({k: v for k, v in head["manifest"].items() if k != "sections"},
-                                     list(zip([n for n, _ in head["manifest"]["sections"]], map(json.loads, sections)))))
+    path.write_bytes(
+        fileformat.seal(
+            {k: v for k, v in head["manifest"].items() if k != "sections"},
+            list(zip([n for n, _ in head["manifest"]["sections"]], map(json.loads, sections))),
+        )
+    )
     bundle = load_bundle(str(path))  # intact: the digests match
     with pytest.raises(PolicyError) as raised:
         bundle.decide("csba", "fee", {"units": 1}, "us")

@@ -10,8 +10,9 @@ import pytest
 from engine.cache import store
 from support import ROOT, run_cli
 
-MODULES = sorted(str(p.relative_to(ROOT / "engine")) for p in (ROOT / "engine").rglob("*.py")
-                 if "__pycache__" not in p.parts)
+MODULES = sorted(
+    str(p.relative_to(ROOT / "engine")) for p in (ROOT / "engine").rglob("*.py") if "__pycache__" not in p.parts
+)
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +63,7 @@ def test_every_cache_uses_the_store() -> None:
     for path in users + [ROOT / "engine" / "templates" / "check.py"]:
         text = path.read_text(encoding="utf-8")
         assert "store." in text, path
-        assert "zlib" not in text and "POLICYCTL_CACHE\")" not in text and "_SOURCES" not in text, path
+        assert "zlib" not in text and 'POLICYCTL_CACHE")' not in text and "_SOURCES" not in text, path
 
 
 def test_cache_info_and_clear(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

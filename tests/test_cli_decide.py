@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import pytest
 
@@ -14,16 +15,21 @@ POLICIES = str(ROOT / "policies")
 
 
 def decide(target: str, mp: str, payload: str, *extra: str, root: str = POLICIES) -> tuple[int, str, str]:
-    r = run_cli("decide", target, "-m", mp, "--at", "2024-06-01", "--input", "-", "--root", root, *extra,
-                stdin=payload)
+    r = run_cli("decide", target, "-m", mp, "--at", "2024-06-01", "--input", "-", "--root", root, *extra, stdin=payload)
     return r.code, r.out, r.err
 
 
-@pytest.mark.parametrize("contacts, tier, fee", [
-    (50, 1, 0.10), (51, 2, 0.25),  # 5% is tier 1, 5.1% tier 2 (1,000 units)
-    (150, 2, 0.25), (151, 3, 0.50),
-    (300, 3, 0.50), (301, 4, 0.70),
-])
+@pytest.mark.parametrize(
+    "contacts, tier, fee",
+    [
+        (50, 1, 0.10),
+        (51, 2, 0.25),  # 5% is tier 1, 5.1% tier 2 (1,000 units)
+        (150, 2, 0.25),
+        (151, 3, 0.50),
+        (300, 3, 0.50),
+        (301, 4, 0.70),
+    ],
+)
 def test_us_fee_tier_edges_are_exact(contacts: int, tier: int, fee: float) -> None:
     code, out, _ = decide("csba.fee", "us", json.dumps({"units": 1000, "contacts": contacts}))
     assert code == 0
@@ -44,7 +50,9 @@ def test_batch_is_one_result_per_line() -> None:
 
 
 def test_batch_reports_bad_lines_and_goes_on() -> None:
-    lines = '{"units": 1000, "contacts": 10}\n{"units": "x", "contacts": 1}\nnot json\n{"units": 1000, "contacts": 400}\n'
+    lines = (
+        '{"units": 1000, "contacts": 10}\n{"units": "x", "contacts": 1}\nnot json\n{"units": 1000, "contacts": 400}\n'
+    )
     code, out, _ = decide("csba.fee", "us", lines)
     assert code == 1
     results = [json.loads(line) for line in out.splitlines()]
@@ -84,10 +92,13 @@ def test_explain_as_text() -> None:
     assert "rows tried:" in out and "parameters used:" in out and "policies/csba/program.yaml:" in out
 
 
-@pytest.mark.parametrize("payload", [
-    '{"units": "x", "contacts": 1}',  # one object
-    '{"units": 1000, "contacts": 40}\n{"units": "x", "contacts": 1}\n',  # a batch
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        '{"units": "x", "contacts": 1}',  # one object
+        '{"units": 1000, "contacts": 40}\n{"units": "x", "contacts": 1}\n',  # a batch
+    ],
+)
 def test_explain_of_rejected_inputs_is_a_d004_result_not_a_traceback(payload: str) -> None:
     for fmt in ("json", "text"):
         code, out, err = decide("csba.fee", "us", payload, "--explain", "--format", fmt)
@@ -98,11 +109,14 @@ def test_explain_of_rejected_inputs_is_a_d004_result_not_a_traceback(payload: st
     assert (body["rows"], body["let"], body["params"]) == ([], {}, {})
 
 
-@pytest.mark.parametrize("target, mp, known", [
-    ("csba.nope", "us", lambda repo: repo.programs["csba"].decisions),
-    ("nope.fee", "us", lambda repo: repo.programs),
-    ("csba.fee", "nowhere", lambda repo: repo.programs["csba"].marketplaces),
-])
+@pytest.mark.parametrize(
+    "target, mp, known",
+    [
+        ("csba.nope", "us", lambda repo: repo.programs["csba"].decisions),
+        ("nope.fee", "us", lambda repo: repo.programs),
+        ("csba.fee", "nowhere", lambda repo: repo.programs["csba"].marketplaces),
+    ],
+)
 def test_unknown_ids_exit_2_with_the_known_ones(target: str, mp: str, known: Callable[[Any], Iterable[str]]) -> None:
     code, _, err = decide(target, mp, "{}")
     hint = f"known: {', '.join(sorted(known(engine.load(POLICIES))))}\n"

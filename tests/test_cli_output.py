@@ -123,8 +123,12 @@ def test_progress_shows_on_a_terminal_only() -> None:
 def _run_with_stderr_on_a_terminal(args: list[str]) -> tuple[int, str, str]:
     """Run cli.py with standard error on a pseudo-terminal and standard output on a pipe."""
     leader, follower = pty.openpty()
-    child = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), *args], stdout=subprocess.PIPE,
-                             stderr=follower, env={**os.environ, "NO_COLOR": ""})
+    child = subprocess.Popen(
+        [sys.executable, str(ROOT / "cli.py"), *args],
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        env={**os.environ, "NO_COLOR": ""},
+    )
     os.close(follower)
     seen = b""
     while True:

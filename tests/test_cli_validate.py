@@ -26,12 +26,12 @@ def test_text_format() -> None:
 
 
 def test_text_with_source_line() -> None:
-    from engine.problems import report
-    from engine.problems import Problem
+    from engine.problems import Problem, report
 
     p = Problem("f.yaml", 2, 5, "S001", "bad", "fix it")
     assert report.text([p], 1, {"f.yaml": "a: 1\nb:  x\n"}) == (
-        "f.yaml:2:5: error[S001]: bad\n    b:  x\n        ^\n  hint: fix it\n1 error in 1 of 1 file\n")
+        "f.yaml:2:5: error[S001]: bad\n    b:  x\n        ^\n  hint: fix it\n1 error in 1 of 1 file\n"
+    )
 
 
 def test_json_format() -> None:
@@ -39,17 +39,26 @@ def test_json_format() -> None:
     assert r.code == 1
     body = json.loads(r.out)
     assert body["files"] == 1
-    assert body["problems"] == [{
-        "file": DUP, "line": 3, "column": 1, "code": "Y012", "severity": "error",
-        "message": "duplicate key `id` (first at line 2)",
-        "hint": "remove one of them; YAML would otherwise silently keep only the last"}]
+    assert body["problems"] == [
+        {
+            "file": DUP,
+            "line": 3,
+            "column": 1,
+            "code": "Y012",
+            "severity": "error",
+            "message": "duplicate key `id` (first at line 2)",
+            "hint": "remove one of them; YAML would otherwise silently keep only the last",
+        }
+    ]
 
 
 def test_github_format() -> None:
     r = run_cli("validate", "--format", "github", DUP)
     assert r.code == 1
-    assert r.out == (f"::error file={DUP},line=3,col=1,title=Y012::duplicate key `id` (first at line 2)"
-                     "%0Ahint: remove one of them; YAML would otherwise silently keep only the last\n")
+    assert r.out == (
+        f"::error file={DUP},line=3,col=1,title=Y012::duplicate key `id` (first at line 2)"
+        "%0Ahint: remove one of them; YAML would otherwise silently keep only the last\n"
+    )
 
 
 def test_sarif_format() -> None:

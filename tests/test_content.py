@@ -93,12 +93,15 @@ def test_guidelines_split() -> None:
 
 
 def test_provenance_points_at_real_lines() -> None:
-    r = run_cli("show", "csba", "-m", "de", "--at", NEW, "--provenance", "--format", "json",
-                "--root", "policies", cwd=ROOT)
+    r = run_cli(
+        "show", "csba", "-m", "de", "--at", NEW, "--provenance", "--format", "json", "--root", "policies", cwd=ROOT
+    )
     assert r.code == 0
     for name, item in json.loads(r.out)["parameters"].items():
         file, line = item["from"].rsplit(":", 1)
         text = (ROOT / file).read_text(encoding="utf-8").splitlines()
         here, above = text[int(line) - 1], text[int(line) - 2]
-        assert "value:" in here or above.strip().endswith(("value:", "value: >-")) or here.strip().startswith("- "), name
+        assert "value:" in here or above.strip().endswith(("value:", "value: >-")) or here.strip().startswith("- "), (
+            name
+        )
         assert item["origin"].startswith("overlay" if file.endswith("de.yaml") else "base"), name

@@ -7,10 +7,10 @@ import datetime as dt
 
 import pytest
 
-from engine.model import dates
-from engine.decisions import runtime as helpers
 from engine.decisions import inputs
+from engine.decisions import runtime as helpers
 from engine.i18n import cldr as l10n
+from engine.model import dates
 from engine.schema import predicates
 from support import ROOT, run_cli
 
@@ -26,39 +26,45 @@ def test_a_date_is_yyyy_mm_dd(text: str) -> None:
     assert dates.parse_date(text).isoformat() == text
 
 
-@pytest.mark.parametrize("text, why", [
-    ("20230701", "is not a date in the form YYYY-MM-DD"),  # read by Python 3.11+, not 3.10
-    ("2023-W26-6", "is not a date in the form"),  # a week date (3.11+)
-    ("2023-182", "is not a date in the form"),  # an ordinal date
-    ("2024-3-1", "is not a date in the form"),
-    ("2024-03-01T00:00:00Z", "is not a date in the form"),
-    ("٢٠٢٤-٠٣-٠١", "is not a date in the form"),  # digits, but not ASCII ones
-    ("2024-03-01\n", "is not a date in the form"),
-    (" 2024-03-01", "is not a date in the form"),
-    ("", "is not a date in the form"),
-    ("2024-02-30", "is not a day of the calendar"),
-    ("0000-01-01", "is not a day of the calendar"),
-])
+@pytest.mark.parametrize(
+    "text, why",
+    [
+        ("20230701", "is not a date in the form YYYY-MM-DD"),  # read by Python 3.11+, not 3.10
+        ("2023-W26-6", "is not a date in the form"),  # a week date (3.11+)
+        ("2023-182", "is not a date in the form"),  # an ordinal date
+        ("2024-3-1", "is not a date in the form"),
+        ("2024-03-01T00:00:00Z", "is not a date in the form"),
+        ("٢٠٢٤-٠٣-٠١", "is not a date in the form"),  # digits, but not ASCII ones
+        ("2024-03-01\n", "is not a date in the form"),
+        (" 2024-03-01", "is not a date in the form"),
+        ("", "is not a date in the form"),
+        ("2024-02-30", "is not a day of the calendar"),
+        ("0000-01-01", "is not a day of the calendar"),
+    ],
+)
 def test_other_date_forms_are_refused_everywhere(text: str, why: str) -> None:
     with pytest.raises(ValueError, match=why):
         dates.parse_date(text)
     assert not predicates.is_date(text) and not inputs._format_ok("date", text)
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("2024-03-01T17:00:00Z", dt.datetime(2024, 3, 1, 17, tzinfo=UTC)),  # `Z`: Python 3.11+ only
-    ("2024-03-01t17:00:00z", dt.datetime(2024, 3, 1, 17, tzinfo=UTC)),
-    ("2024-03-01 17:00:00+01:00", dt.datetime(2024, 3, 1, 17, tzinfo=_zone(1))),
-    ("2024-03-01T17:00-08:00", dt.datetime(2024, 3, 1, 17, tzinfo=_zone(-8))),
-    ("2024-03-01T17:00:00+05:30", dt.datetime(2024, 3, 1, 17, tzinfo=_zone(5, 30))),
-    ("2024-03-01T17:00:00-00:00", dt.datetime(2024, 3, 1, 17, tzinfo=UTC)),
-    ("2024-03-01T17:00:00.5Z", dt.datetime(2024, 3, 1, 17, 0, 0, 500000, tzinfo=UTC)),  # 1 digit: 3.11+ only
-    ("2024-03-01T17:00:00.123+01:00", dt.datetime(2024, 3, 1, 17, 0, 0, 123000, tzinfo=_zone(1))),
-    ("2024-03-01T17:00:00.12345Z", dt.datetime(2024, 3, 1, 17, 0, 0, 123450, tzinfo=UTC)),
-    ("2024-03-01T17:00:00.123456Z", dt.datetime(2024, 3, 1, 17, 0, 0, 123456, tzinfo=UTC)),
-    ("2024-03-01T17:00:00.1234569Z", dt.datetime(2024, 3, 1, 17, 0, 0, 123456, tzinfo=UTC)),  # cut, not rounded
-    ("2024-02-29T23:59:59+23:59", dt.datetime(2024, 2, 29, 23, 59, 59, tzinfo=_zone(23, 59))),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2024-03-01T17:00:00Z", dt.datetime(2024, 3, 1, 17, tzinfo=UTC)),  # `Z`: Python 3.11+ only
+        ("2024-03-01t17:00:00z", dt.datetime(2024, 3, 1, 17, tzinfo=UTC)),
+        ("2024-03-01 17:00:00+01:00", dt.datetime(2024, 3, 1, 17, tzinfo=_zone(1))),
+        ("2024-03-01T17:00-08:00", dt.datetime(2024, 3, 1, 17, tzinfo=_zone(-8))),
+        ("2024-03-01T17:00:00+05:30", dt.datetime(2024, 3, 1, 17, tzinfo=_zone(5, 30))),
+        ("2024-03-01T17:00:00-00:00", dt.datetime(2024, 3, 1, 17, tzinfo=UTC)),
+        ("2024-03-01T17:00:00.5Z", dt.datetime(2024, 3, 1, 17, 0, 0, 500000, tzinfo=UTC)),  # 1 digit: 3.11+ only
+        ("2024-03-01T17:00:00.123+01:00", dt.datetime(2024, 3, 1, 17, 0, 0, 123000, tzinfo=_zone(1))),
+        ("2024-03-01T17:00:00.12345Z", dt.datetime(2024, 3, 1, 17, 0, 0, 123450, tzinfo=UTC)),
+        ("2024-03-01T17:00:00.123456Z", dt.datetime(2024, 3, 1, 17, 0, 0, 123456, tzinfo=UTC)),
+        ("2024-03-01T17:00:00.1234569Z", dt.datetime(2024, 3, 1, 17, 0, 0, 123456, tzinfo=UTC)),  # cut, not rounded
+        ("2024-02-29T23:59:59+23:59", dt.datetime(2024, 2, 29, 23, 59, 59, tzinfo=_zone(23, 59))),
+    ],
+)
 def test_a_date_time_is_rfc_3339_with_an_offset(text: str, expected: dt.datetime) -> None:
     parsed = dates.parse_datetime(text)
     assert parsed == expected and parsed.utcoffset() == expected.utcoffset()
@@ -66,12 +72,26 @@ def test_a_date_time_is_rfc_3339_with_an_offset(text: str, expected: dt.datetime
     assert helpers.aware(text) == expected and inputs._format_ok("date-time", text)
 
 
-@pytest.mark.parametrize("text", [
-    "20240301T170000Z", "2024-03-01T17:00:00+0100", "2024-03-01T17:00:00+01", "2024-03-01T17:00:00+01:00:30",
-    "2024-03-01T24:00:00Z", "2024-03-01T17:00:60Z", "2024-03-01T17Z", "2024-03-01T17:00:00,5Z",
-    "2024-03-01T17:00:00.Z", "2024-03-01T17:00:00+24:00", "2024-03-01T17:00:00 Z", "2024-W09-5T17:00:00Z",
-    "2024-03-01T17:00:00Z\n", "2024-03-01", "",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "20240301T170000Z",
+        "2024-03-01T17:00:00+0100",
+        "2024-03-01T17:00:00+01",
+        "2024-03-01T17:00:00+01:00:30",
+        "2024-03-01T24:00:00Z",
+        "2024-03-01T17:00:60Z",
+        "2024-03-01T17Z",
+        "2024-03-01T17:00:00,5Z",
+        "2024-03-01T17:00:00.Z",
+        "2024-03-01T17:00:00+24:00",
+        "2024-03-01T17:00:00 Z",
+        "2024-W09-5T17:00:00Z",
+        "2024-03-01T17:00:00Z\n",
+        "2024-03-01",
+        "",
+    ],
+)
 def test_other_date_time_forms_are_refused_everywhere(text: str) -> None:
     with pytest.raises(ValueError, match="is not a date-time in the form|is not a date in the form"):
         dates.parse_datetime(text)
@@ -135,9 +155,11 @@ def test_the_common_form_fast_path_reads_as_the_full_parser(monkeypatch: pytest.
 
     rng = random.Random(5)
     for _ in range(5000):
-        text = (f"{rng.randint(1, 9999):04d}-{rng.randint(0, 13):02d}-{rng.randint(0, 32):02d}{rng.choice('Tt ')}"
-                f"{rng.randint(0, 25):02d}:{rng.randint(0, 61):02d}:{rng.randint(0, 61):02d}"
-                f"{rng.choice(['Z', 'z', '+00:00', '-07:30', '+24:00', '', '.5Z', '+0530'])}")
+        text = (
+            f"{rng.randint(1, 9999):04d}-{rng.randint(0, 13):02d}-{rng.randint(0, 32):02d}{rng.choice('Tt ')}"
+            f"{rng.randint(0, 25):02d}:{rng.randint(0, 61):02d}:{rng.randint(0, 61):02d}"
+            f"{rng.choice(['Z', 'z', '+00:00', '-07:30', '+24:00', '', '.5Z', '+0530'])}"
+        )
 
         def read(fast: bool) -> object:
             monkeypatch.setattr(dates, "_READS_Z", fast and dates.sys.version_info >= (3, 11))

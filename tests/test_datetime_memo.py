@@ -9,22 +9,40 @@ from __future__ import annotations
 import io
 import itertools
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
-from engine.decisions import runtime as helpers
 from engine.decisions import inputs
+from engine.decisions import runtime as helpers
 
 ROOT = Path(__file__).resolve().parent.parent
 
 TEXTS = [
-    "2024-03-01T10:00:00Z", "2024-03-01T10:00:00+01:00", "2024-03-01T09:00:00Z", "2024-03-01T10:00:00",
-    "2024-01-01T00:00:00+01:00", "2023-12-31T23:30:00Z", "2023-12-31T23:00:00Z", "2024-03-01 10:00Z",
-    "2024-03-01T10:00:00.123+05:30", "2024-03-01T10:00:00z", "2024-03-01T10:00:00+0100", "2024-03-01T25:00:00Z",
-    "2024-13-01T00:00Z", "20240301T100000Z", "2024-03-01T10:00:00-12:00", "2024-03-01", "2024-02-30", "",
-    "x", "2024-03-01T10:00:00+01:00:30", "٢٠٢٤-٠٣-٠١T10:00:00Z", "2024-03-01T10:00:00.1234567Z",
+    "2024-03-01T10:00:00Z",
+    "2024-03-01T10:00:00+01:00",
+    "2024-03-01T09:00:00Z",
+    "2024-03-01T10:00:00",
+    "2024-01-01T00:00:00+01:00",
+    "2023-12-31T23:30:00Z",
+    "2023-12-31T23:00:00Z",
+    "2024-03-01 10:00Z",
+    "2024-03-01T10:00:00.123+05:30",
+    "2024-03-01T10:00:00z",
+    "2024-03-01T10:00:00+0100",
+    "2024-03-01T25:00:00Z",
+    "2024-13-01T00:00Z",
+    "20240301T100000Z",
+    "2024-03-01T10:00:00-12:00",
+    "2024-03-01",
+    "2024-02-30",
+    "",
+    "x",
+    "2024-03-01T10:00:00+01:00:30",
+    "٢٠٢٤-٠٣-٠١T10:00:00Z",
+    "2024-03-01T10:00:00.1234567Z",
 ]
 VALUES: list[Any] = TEXTS + [None, 1, 1.5, True, ["2024-03-01T10:00:00Z"]]
 
@@ -50,7 +68,9 @@ def _fresh_memos() -> Any:
 
 
 @pytest.mark.parametrize("helper", [helpers.before, helpers.after, helpers.days_between])
-def test_date_helpers_with_the_memo_equal_the_checked_way(helper: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_date_helpers_with_the_memo_equal_the_checked_way(
+    helper: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     pairs = list(itertools.product(VALUES, VALUES))
     cold = []
     for a, b in pairs:
@@ -64,29 +84,42 @@ def test_date_helpers_with_the_memo_equal_the_checked_way(helper: Callable[..., 
     assert cold == warm == warm_reversed == checked
 
 
-ZONED = {helpers.ZONE_KEY: "America/Los_Angeles",
-         helpers.LINES_KEY: {"trial": [(None, 30), ("2024-03-01", 60), ("2024-03-02", 90)]}}
-PERIODS: list[Any] = [None, [], "x", [None], [{}], [{"from": None}]] + \
-    [[{"from": a}] for a in VALUES[:8]] + [[{"from": a, "to": b}] for a, b in itertools.product(TEXTS[:9], TEXTS[:9])] + \
-    [[{"from": "2023-01-01T00:00:00Z", "to": "2023-06-01T00:00:00Z"}, {"from": b}] for b in TEXTS[:6]]
+ZONED = {
+    helpers.ZONE_KEY: "America/Los_Angeles",
+    helpers.LINES_KEY: {"trial": [(None, 30), ("2024-03-01", 60), ("2024-03-02", 90)]},
+}
+PERIODS: list[Any] = (
+    [None, [], "x", [None], [{}], [{"from": None}]]
+    + [[{"from": a}] for a in VALUES[:8]]
+    + [[{"from": a, "to": b}] for a, b in itertools.product(TEXTS[:9], TEXTS[:9])]
+    + [[{"from": "2023-01-01T00:00:00Z", "to": "2023-06-01T00:00:00Z"}, {"from": b}] for b in TEXTS[:6]]
+)
 
 
 def _during(moment: Any, periods: Any) -> Any:
     return helpers.during(moment, periods)
 
 
-@pytest.mark.parametrize("call, args", [
-    (lambda a, b: helpers.z_days_between(ZONED, a, b), "pairs"),
-    (lambda a: helpers.z_date(ZONED, a), "values"),
-    (lambda a: helpers.z_date(None, a), "values"),
-    (lambda a: helpers.param_on(ZONED, "trial", a), "values"),
-    (_during, "periods"),
-])
+@pytest.mark.parametrize(
+    "call, args",
+    [
+        (lambda a, b: helpers.z_days_between(ZONED, a, b), "pairs"),
+        (lambda a: helpers.z_date(ZONED, a), "values"),
+        (lambda a: helpers.z_date(None, a), "values"),
+        (lambda a: helpers.param_on(ZONED, "trial", a), "values"),
+        (_during, "periods"),
+    ],
+)
 def test_zoned_helpers_and_during_with_the_memos_equal_the_checked_way(
-        call: Callable[..., Any], args: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    cases: list[tuple[Any, ...]] = (list(itertools.product(VALUES, VALUES)) if args == "pairs" else
-                                    [(v,) for v in VALUES] if args == "values" else
-                                    list(itertools.product(VALUES, PERIODS)))
+    call: Callable[..., Any], args: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cases: list[tuple[Any, ...]] = (
+        list(itertools.product(VALUES, VALUES))
+        if args == "pairs"
+        else [(v,) for v in VALUES]
+        if args == "values"
+        else list(itertools.product(VALUES, PERIODS))
+    )
     cold = []
     for case in cases:
         _clear()
@@ -129,7 +162,9 @@ def test_input_date_time_check_with_the_memo_equals_the_explaining_check() -> No
 
 
 def test_memos_are_bounded() -> None:
-    texts = [f"2024-01-01T00:00:00.{i:06d}Z" for i in range(max(helpers.MAX_MOMENTS, inputs.MAX_VALID_DATE_TIMES) + 500)]
+    texts = [
+        f"2024-01-01T00:00:00.{i:06d}Z" for i in range(max(helpers.MAX_MOMENTS, inputs.MAX_VALID_DATE_TIMES) + 500)
+    ]
     for t in texts:
         assert inputs._date_time_ok(t)
         assert helpers.before(t, "2025-01-01T00:00:00Z")
@@ -149,8 +184,13 @@ def test_a_batch_answers_the_same_with_memos_cold_for_every_line() -> None:
     lines = []
     for i, (placed, enrolled, opted) in enumerate(itertools.product(times[::2], times[1::3], [None] + times[::4])):
         period = {"from": enrolled} if opted is None else {"from": enrolled, "to": opted}
-        case: dict[str, Any] = {"inquiry_type": "delivery", "order_stage": "post_order", "fulfillment": "seller",
-                                "order_placed_at": placed, "enrollments": [period]}
+        case: dict[str, Any] = {
+            "inquiry_type": "delivery",
+            "order_stage": "post_order",
+            "fulfillment": "seller",
+            "order_placed_at": placed,
+            "enrollments": [period],
+        }
         lines.append(json.dumps(case))
     assert set(decision.inputs) >= {"order_placed_at", "enrollments"}
 

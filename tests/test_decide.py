@@ -41,12 +41,31 @@ def rule(id: str, when: str | None, then: dict[str, Any], line: int, reason: str
     return Rule(id, None if when is None else e(when, line + 1), then, reason or f"because {id}", pos(line))
 
 
-def decision(rules: list[Rule], *, hit: str = "first", let: dict[str, Expr] | None = None,
-             inputs: dict[str, Any] | None = None, required: tuple[str, ...] = (),
-             default: dict[str, Any] | None = None, outputs: dict[str, Any] | None = None) -> Decision:
-    return Decision(id="d", program="p", title="t", description="", inputs=inputs or {"x": {"type": "number"}},
-                    required=required, let=let or {}, hit=hit, rules=tuple(rules), default=default,  # type: ignore[arg-type]
-                    outputs=outputs or {}, file=FILE, pos=pos(1))
+def decision(
+    rules: list[Rule],
+    *,
+    hit: str = "first",
+    let: dict[str, Expr] | None = None,
+    inputs: dict[str, Any] | None = None,
+    required: tuple[str, ...] = (),
+    default: dict[str, Any] | None = None,
+    outputs: dict[str, Any] | None = None,
+) -> Decision:
+    return Decision(
+        id="d",
+        program="p",
+        title="t",
+        description="",
+        inputs=inputs or {"x": {"type": "number"}},
+        required=required,
+        let=let or {},
+        hit=hit,
+        rules=tuple(rules),
+        default=default,  # type: ignore[arg-type]
+        outputs=outputs or {},
+        file=FILE,
+        pos=pos(1),
+    )
 
 
 def compiled(d: Decision) -> CompiledDecision:
@@ -58,14 +77,32 @@ def compiled(d: Decision) -> CompiledDecision:
 def fee_decision() -> Decision:
     """The fee table of docs/writing-policies.md, with the outputs it declares."""
     return decision(
-        [rule("too_few_units", "units <= params.min_units",
-              {"fee_per_unit": e("params.default_fee", 12), "basis": "default"}, 10, "too few units"),
-         rule("by_tier", None, {"tier": e("tier(params.fee_tiers, cpu).tier", 16),
-                                "fee_per_unit": e("tier(params.fee_tiers, cpu).fee", 17), "basis": "tier"}, 14, "by tier")],
+        [
+            rule(
+                "too_few_units",
+                "units <= params.min_units",
+                {"fee_per_unit": e("params.default_fee", 12), "basis": "default"},
+                10,
+                "too few units",
+            ),
+            rule(
+                "by_tier",
+                None,
+                {
+                    "tier": e("tier(params.fee_tiers, cpu).tier", 16),
+                    "fee_per_unit": e("tier(params.fee_tiers, cpu).fee", 17),
+                    "basis": "tier",
+                },
+                14,
+                "by tier",
+            ),
+        ],
         let={"cpu": e("contacts / units * 100 if units > 0 else none", 8)},
         inputs={"units": {"type": "integer", "minimum": 0}, "contacts": {"type": "integer", "minimum": 0}},
-        required=("units", "contacts"), default={"basis": "none"},
-        outputs={"basis": {"enum": ["default", "tier", "trial", "none"]}})
+        required=("units", "contacts"),
+        default={"basis": "none"},
+        outputs={"basis": {"enum": ["default", "tier", "trial", "none"]}},
+    )
 
 
 # --- the fee table and its tier boundaries -------------------------------------------------------
@@ -73,8 +110,15 @@ def fee_decision() -> Decision:
 
 @pytest.mark.parametrize(
     ("units", "contacts", "tier", "fee"),
-    [(1000, 50, 1, 0.10), (10000, 501, 2, 0.25), (1000, 150, 2, 0.25), (1000, 151, 3, 0.50), (1000, 300, 3, 0.50),
-     (1000, 301, 4, 0.70), (1000, 0, 1, 0.10)],
+    [
+        (1000, 50, 1, 0.10),
+        (10000, 501, 2, 0.25),
+        (1000, 150, 2, 0.25),
+        (1000, 151, 3, 0.50),
+        (1000, 300, 3, 0.50),
+        (1000, 301, 4, 0.70),
+        (1000, 0, 1, 0.10),
+    ],
 )
 def test_fee_table_tiers(units: int, contacts: int, tier: int, fee: float) -> None:
     result = compiled(fee_decision()).evaluate({"units": units, "contacts": contacts}, PARAMS, AT)
@@ -105,9 +149,11 @@ def test_generated_function_is_one_if_chain() -> None:
 
 # --- hit policies --------------------------------------------------------------------------------
 
-ROWS = [rule("small", "x < 10", {"size": "small", "n": e("x * 2", 3)}, 2),
-        rule("even", "x % 2 == 0", {"size": "even"}, 5),
-        rule("big", "x > 100", {"size": "big"}, 8)]
+ROWS = [
+    rule("small", "x < 10", {"size": "small", "n": e("x * 2", 3)}, 2),
+    rule("even", "x % 2 == 0", {"size": "even"}, 5),
+    rule("big", "x > 100", {"size": "big"}, 8),
+]
 
 
 @pytest.mark.parametrize(
@@ -125,7 +171,12 @@ ROWS = [rule("small", "x < 10", {"size": "small", "n": e("x * 2", 3)}, 2),
 )
 def test_hit_policies(hit: str, x: int, outputs: dict[str, Any], matches: tuple[str, ...], default_used: bool) -> None:
     result = compiled(decision(ROWS, hit=hit, default={"size": "none"})).evaluate({"x": x}, PARAMS, AT)
-    assert (result.outputs, result.matches, result.default_used, result.problems) == (outputs, matches, default_used, ())
+    assert (result.outputs, result.matches, result.default_used, result.problems) == (
+        outputs,
+        matches,
+        default_used,
+        (),
+    )
     assert result.reasons == tuple(f"because {m}" for m in matches)
 
 
@@ -171,8 +222,11 @@ def test_outputs_are_fresh_objects_per_answer() -> None:
 
 
 def test_at_and_date_helpers_in_a_decision() -> None:
-    d = decision([rule("late", "after(at, add_days(x, 30))", {"late": True}, 2)], inputs={"x": {"type": "string"}},
-                 default={"late": False})
+    d = decision(
+        [rule("late", "after(at, add_days(x, 30))", {"late": True}, 2)],
+        inputs={"x": {"type": "string"}},
+        default={"late": False},
+    )
     c = compiled(d)
     assert c.evaluate({"x": "2024-01-15"}, PARAMS, "2024-03-01").outputs == {"late": True}
     assert c.evaluate({"x": "2024-02-15"}, PARAMS, "2024-03-01").outputs == {"late": False}
@@ -188,8 +242,14 @@ def problems_of(d: Decision) -> list[tuple[str, int, str]]:
 
 
 def test_rows_after_an_unconditional_row_are_unreachable() -> None:
-    d = decision([rule("a", "x > 1", {"v": 1}, 2), rule("all", None, {"v": 2}, 5), rule("b", "x > 2", {"v": 3}, 8),
-                  rule("c", None, {"v": 4}, 11)])
+    d = decision(
+        [
+            rule("a", "x > 1", {"v": 1}, 2),
+            rule("all", None, {"v": 2}, 5),
+            rule("b", "x > 2", {"v": 3}, 8),
+            rule("c", None, {"v": 4}, 11),
+        ]
+    )
     assert problems_of(d) == [("D002", 8, "warning"), ("D002", 11, "warning")]
     c, problems = compile_decision(d, PARAM_NAMES)
     assert c is not None and "row `all` (line 5)" in problems[0].message
@@ -210,12 +270,18 @@ def test_collect_tables_have_no_unreachable_rows() -> None:
 
 def test_constant_outputs_must_fit_the_outputs_schema() -> None:
     outputs = {"basis": {"enum": ["default", "tier"]}, "fee": {"type": "number", "minimum": 0}}
-    d = decision([rule("a", "x > 1", {"basis": "tierz", "fee": -1}, 2), rule("b", "x > 2", {"fee": e("'free'", 6)}, 5),
-                  rule("ok", None, {"basis": "tier", "fee": e("x * 2", 9)}, 8)],
-                 default={"basis": "nope"}, outputs=outputs)
+    d = decision(
+        [
+            rule("a", "x > 1", {"basis": "tierz", "fee": -1}, 2),
+            rule("b", "x > 2", {"fee": e("'free'", 6)}, 5),
+            rule("ok", None, {"basis": "tier", "fee": e("x * 2", 9)}, 8),
+        ],
+        default={"basis": "nope"},
+        outputs=outputs,
+    )
     assert problems_of(d) == [("D003", 1, "error"), ("D003", 2, "error"), ("D003", 2, "error"), ("D003", 6, "error")]
     _, problems = compile_decision(d, PARAM_NAMES)
-    assert any("`\"tierz\"`" in p.message and "row `a`" in p.message for p in problems)
+    assert any('`"tierz"`' in p.message and "row `a`" in p.message for p in problems)
 
 
 def test_let_used_before_its_definition() -> None:
@@ -225,18 +291,26 @@ def test_let_used_before_its_definition() -> None:
     assert problems[0].message == "`b` is used before its `let` definition"
 
 
-@pytest.mark.parametrize(("name", "why"), [("x", "hides the input"), ("params", "reserved"), ("at", "reserved"),
-                                           ("_x", "not a valid name")])
+@pytest.mark.parametrize(
+    ("name", "why"), [("x", "hides the input"), ("params", "reserved"), ("at", "reserved"), ("_x", "not a valid name")]
+)
 def test_bad_let_names(name: str, why: str) -> None:
     _, problems = compile_decision(decision([rule("r", None, {"v": 1}, 8)], let={name: e("1", 3)}), PARAM_NAMES)
     assert [p.code for p in problems] == ["E002"] and why in problems[0].message
 
 
 def test_expression_problems_are_collected_across_the_table() -> None:
-    d = decision([rule("a", "y > 1", {"v": e("params.min_unit", 4)}, 2), rule("b", "x ? 1", {"v": e("x.__class__", 7)}, 5)],
-                 let={"z": e("lipsum()", 1)})
+    d = decision(
+        [rule("a", "y > 1", {"v": e("params.min_unit", 4)}, 2), rule("b", "x ? 1", {"v": e("x.__class__", 7)}, 5)],
+        let={"z": e("lipsum()", 1)},
+    )
     assert [(p.code, p.line) for p in compile_decision(d, PARAM_NAMES)[1]] == [
-        ("E002", 1), ("E002", 3), ("E004", 4), ("E001", 6), ("E003", 7)]
+        ("E002", 1),
+        ("E002", 3),
+        ("E004", 4),
+        ("E001", 6),
+        ("E003", 7),
+    ]
 
 
 # --- evaluation errors ---------------------------------------------------------------------------
@@ -245,15 +319,34 @@ def test_expression_problems_are_collected_across_the_table() -> None:
 @pytest.mark.parametrize(
     ("rows", "let", "inputs", "line", "words"),
     [
-        ([rule("r", None, {"v": e("x / 0", 3)}, 2)], {}, {"x": 1}, 3, ["row `r`, output `v`", "`x / 0`", "division by zero"]),
-        ([rule("r", "x > 5", {"v": 1}, 2)], {}, {}, 3, ["row `r`, `when`", "`>` is not supported between none and number"]),
+        (
+            [rule("r", None, {"v": e("x / 0", 3)}, 2)],
+            {},
+            {"x": 1},
+            3,
+            ["row `r`, output `v`", "`x / 0`", "division by zero"],
+        ),
+        (
+            [rule("r", "x > 5", {"v": 1}, 2)],
+            {},
+            {},
+            3,
+            ["row `r`, `when`", "`>` is not supported between none and number"],
+        ),
         ([rule("r", None, {"v": e("tier(params.fee_tiers, x).fee", 3)}, 2)], {}, {}, 3, ["cannot read `fee` of none"]),
-        ([rule("r", None, {"v": e("bad", 3)}, 2)], {"bad": e("'a' * (x * 10**9)", 7)}, {"x": 1}, 7, ["`let` `bad`", "result too large"]),
+        (
+            [rule("r", None, {"v": e("bad", 3)}, 2)],
+            {"bad": e("'a' * (x * 10**9)", 7)},
+            {"x": 1},
+            7,
+            ["`let` `bad`", "result too large"],
+        ),
         ([rule("r", None, {"v": e("date(x)", 3)}, 2)], {}, {"x": 5}, 3, ["must be an ISO date"]),
     ],
 )
-def test_evaluation_errors_become_d005_results(rows: list[Rule], let: dict[str, Expr], inputs: dict[str, Any], line: int,
-                                               words: list[str]) -> None:
+def test_evaluation_errors_become_d005_results(
+    rows: list[Rule], let: dict[str, Expr], inputs: dict[str, Any], line: int, words: list[str]
+) -> None:
     c = compiled(decision(rows, let=let, inputs={"x": {}}))
     result = c.evaluate(inputs, PARAMS, AT)
     assert not result.ok and result.outputs == {}
@@ -267,14 +360,24 @@ def test_evaluation_errors_become_d005_results(rows: list[Rule], let: dict[str, 
 
 TRIAL_INPUTS = {"in_trial": {"type": "boolean"}, "units": {"type": "integer"}, "contacts": {"type": "integer"}}
 # `ratio` divides by `units`, which is zero only for sellers in the trial
-TRIAL_LETS = {"ratio": e("contacts * 100 / units", 4), "band": e("tier(params.fee_tiers, ratio)", 5),
-              "fee": e("band.fee", 6)}
+TRIAL_LETS = {
+    "ratio": e("contacts * 100 / units", 4),
+    "band": e("tier(params.fee_tiers, ratio)", 5),
+    "fee": e("band.fee", 6),
+}
 
 
 def trial_first(hit: str = "first") -> Decision:
-    return decision([rule("trial", "in_trial", {"fee": 0, "units": e("units", 9)}, 8),
-                     rule("tiered", "ratio >= 0", {"fee": e("fee", 11), "tier": e("band.tier", 12)}, 10)],
-                    hit=hit, let=TRIAL_LETS, inputs=TRIAL_INPUTS, default={"fee": e("fee * 2", 14)})
+    return decision(
+        [
+            rule("trial", "in_trial", {"fee": 0, "units": e("units", 9)}, 8),
+            rule("tiered", "ratio >= 0", {"fee": e("fee", 11), "tier": e("band.tier", 12)}, 10),
+        ],
+        hit=hit,
+        let=TRIAL_LETS,
+        inputs=TRIAL_INPUTS,
+        default={"fee": e("fee * 2", 14)},
+    )
 
 
 @pytest.mark.parametrize("hit", ["first", "unique"])
@@ -315,8 +418,14 @@ def test_lets_needed_by_outputs_are_computed_with_their_dependencies(hit: str) -
 
 
 def test_the_default_computes_the_lets_it_needs() -> None:
-    c = compiled(decision([rule("trial", "in_trial", {"fee": 0}, 8)], let=TRIAL_LETS, inputs=TRIAL_INPUTS,
-                          default={"fee": e("fee * 2", 14)}))
+    c = compiled(
+        decision(
+            [rule("trial", "in_trial", {"fee": 0}, 8)],
+            let=TRIAL_LETS,
+            inputs=TRIAL_INPUTS,
+            default={"fee": e("fee * 2", 14)},
+        )
+    )
     assert c.decide({"in_trial": True, "units": 0, "contacts": 3}, PARAMS, AT).outputs == {"fee": 0}
     assert c.decide({"in_trial": False, "units": 10, "contacts": 3}, PARAMS, AT).outputs == {"fee": 1.0}  # tier 3
     failed = c.decide({"in_trial": False, "units": 0, "contacts": 3}, PARAMS, AT)
@@ -350,7 +459,9 @@ def test_row_of_is_not_generated_when_every_row_computes_an_output() -> None:
 def test_a_missing_parameter_value_is_d005() -> None:
     c = compiled(fee_decision())
     result = c.evaluate({"units": 5, "contacts": 1}, {"default_fee": 0.3}, AT)
-    assert [p.code for p in result.problems] == ["D005"] and "no value for parameter `min_units`" in result.problems[0].message
+    assert [p.code for p in result.problems] == ["D005"] and "no value for parameter `min_units`" in result.problems[
+        0
+    ].message
 
 
 def test_non_mapping_inputs_do_not_crash() -> None:
@@ -362,8 +473,11 @@ def test_non_mapping_inputs_do_not_crash() -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.one_of(st.none(), st.integers(-5, 20000)), st.one_of(st.none(), st.integers(0, 5000), st.just("ten")),
-       st.sampled_from(["first", "collect", "unique"]))
+@given(
+    st.one_of(st.none(), st.integers(-5, 20000)),
+    st.one_of(st.none(), st.integers(0, 5000), st.just("ten")),
+    st.sampled_from(["first", "collect", "unique"]),
+)
 def test_fast_path_and_explaining_path_agree(units: Any, contacts: Any, hit: str) -> None:
     base = fee_decision()
     rows = (*base.rules[:1], rule("many", "contacts > 400", {"basis": "tier"}, 20), *base.rules[1:])
@@ -399,16 +513,28 @@ INPUTS = {
         ({"units": 1, "marketplace": "us", "share": 1}, ["/share: expected less than 1, got `1`"]),
         ({"units": 1, "marketplace": "us", "code": "u1"}, ['/code: expected text matching `^[A-Z]{2}$`, got `"u1"`']),
         ({"units": 1, "marketplace": "us", "code": "USA"}, ['/code: expected at most 2 characters, got `"USA"`']),
-        ({"units": 1, "marketplace": "us", "since": "2024-02-30"}, ['/since: expected a date (YYYY-MM-DD), got `"2024-02-30"`']),
-        ({"units": 1, "marketplace": "us", "at": "2024-03-01T10:00:00"},
-         ['/at: expected a date-time (YYYY-MM-DDTHH:MM:SS with `Z` or an offset such as `+01:00`), got '
-          '`"2024-03-01T10:00:00"`']),
-        ({"units": 1, "marketplace": "us", "since": "20240301"}, ['/since: expected a date (YYYY-MM-DD), got `"20240301"`']),
+        (
+            {"units": 1, "marketplace": "us", "since": "2024-02-30"},
+            ['/since: expected a date (YYYY-MM-DD), got `"2024-02-30"`'],
+        ),
+        (
+            {"units": 1, "marketplace": "us", "at": "2024-03-01T10:00:00"},
+            [
+                "/at: expected a date-time (YYYY-MM-DDTHH:MM:SS with `Z` or an offset such as `+01:00`), got "
+                '`"2024-03-01T10:00:00"`'
+            ],
+        ),
+        (
+            {"units": 1, "marketplace": "us", "since": "20240301"},
+            ['/since: expected a date (YYYY-MM-DD), got `"20240301"`'],
+        ),
         ({"units": 1, "marketplace": "us", "flag": 0}, ["/flag: expected boolean or null, got integer `0`"]),
         ({"marketplace": "us"}, ["/units: missing; this input is required"]),
         ({"units": 1, "marketplace": "us", "unit": 2}, ["/unit: not an input of this decision; did you mean `units`?"]),
-        ({"units": 1, "marketplace": "us", "a/b": 2}, ["/a~1b: not an input of this decision (inputs: units, share, "
-                                                         "marketplace, code, since, at, flag)"]),
+        (
+            {"units": 1, "marketplace": "us", "a/b": 2},
+            ["/a~1b: not an input of this decision (inputs: units, share, marketplace, code, since, at, flag)"],
+        ),
         ([1, 2], ["/: expected an object of inputs, got array `[1, 2]`"]),
     ],
 )
@@ -418,8 +544,10 @@ def test_input_validation_messages(inputs: Any, messages: list[str]) -> None:
 
 
 def test_nested_input_schemas_fall_back_to_jsonschema_with_pointers() -> None:
-    inputs = {"address": {"type": "object", "properties": {"zip": {"type": "string"}}, "required": ["zip"]},
-              "units": {"type": "integer"}}
+    inputs = {
+        "address": {"type": "object", "properties": {"zip": {"type": "string"}}, "required": ["zip"]},
+        "units": {"type": "integer"},
+    }
     c = compiled(decision([rule("r", None, {"v": 1}, 2)], inputs=inputs, required=("units",)))
     assert c._inputs.checks is None  # the hand-rolled checker declined
     assert c.validate_inputs({"units": 1, "address": {"zip": "10115"}}) == []
@@ -430,8 +558,10 @@ def test_nested_input_schemas_fall_back_to_jsonschema_with_pointers() -> None:
     ]
 
 
-@pytest.mark.parametrize("schema", [{"type": "integr"}, {"minLength": "x"}, {"enum": 5},
-                                    {"type": "object", "properties": {"a": {"type": "strin"}}}])
+@pytest.mark.parametrize(
+    "schema",
+    [{"type": "integr"}, {"minLength": "x"}, {"enum": 5}, {"type": "object", "properties": {"a": {"type": "strin"}}}],
+)
 def test_a_broken_input_schema_is_reported_not_raised(schema: dict[str, Any]) -> None:
     c = compiled(decision([rule("r", None, {"v": 1}, 2)], inputs={"a": schema}))
     [message] = c.validate_inputs({"a": 1})
@@ -442,7 +572,8 @@ def test_decide_turns_bad_inputs_into_d004_problems() -> None:
     c = compiled(fee_decision())
     result = c.decide({"units": "ten", "contacts": 1}, PARAMS, AT, where=Pos("request.json"))
     assert [(p.code, p.file, p.message) for p in result.problems] == [
-        ("D004", "request.json", '/units: expected integer, got string `"ten"`')]
+        ("D004", "request.json", '/units: expected integer, got string `"ten"`')
+    ]
     assert c.decide({"units": 1000, "contacts": 50}, PARAMS, AT).outputs["tier"] == 1
 
 
@@ -453,12 +584,19 @@ def test_explain_lists_rows_tried_lets_and_parameters_read() -> None:
     c = compiled(fee_decision())
     explanation = c.explain({"units": 1000, "contacts": 50}, PARAMS, AT)
     assert [(r.id, r.pos.line, r.condition, r.matched) for r in explanation.rows] == [
-        ("too_few_units", 10, "units <= params.min_units", False), ("by_tier", 14, None, True)]
+        ("too_few_units", 10, "units <= params.min_units", False),
+        ("by_tier", 14, None, True),
+    ]
     assert explanation.lets == {"cpu": 5.0}
     assert explanation.params == {"fee_tiers": BANDS, "min_units": 100}
     assert explanation.result == c.evaluate({"units": 1000, "contacts": 50}, PARAMS, AT)
     data = explanation.to_json()
-    assert data["rows"][0] == {"id": "too_few_units", "at": "d.yaml:10", "when": "units <= params.min_units", "matched": False}
+    assert data["rows"][0] == {
+        "id": "too_few_units",
+        "at": "d.yaml:10",
+        "when": "units <= params.min_units",
+        "matched": False,
+    }
     json.dumps(data)
 
 
@@ -480,11 +618,18 @@ def test_result_is_an_immutable_json_ready_value() -> None:
     result = c.evaluate({"units": 1000, "contacts": 50}, PARAMS, AT)
     with pytest.raises(AttributeError):
         result.outputs = {}  # type: ignore[misc]
-    assert isinstance(result, DecisionResult) and result == c.evaluate({"units": 1000, "contacts": 50}, dict(PARAMS), AT)
+    assert isinstance(result, DecisionResult) and result == c.evaluate(
+        {"units": 1000, "contacts": 50}, dict(PARAMS), AT
+    )
     assert result != c.evaluate({"units": 1000, "contacts": 51}, PARAMS, AT)
     assert json.loads(json.dumps(result.to_json())) == {
-        "decision": "d", "outputs": {"tier": 1, "fee_per_unit": 0.1, "basis": "tier"}, "matches": ["by_tier"],
-        "reasons": ["by tier"], "default_used": False, "problems": []}
+        "decision": "d",
+        "outputs": {"tier": 1, "fee_per_unit": 0.1, "basis": "tier"},
+        "matches": ["by_tier"],
+        "reasons": ["by tier"],
+        "default_used": False,
+        "problems": [],
+    }
     assert "replay" not in repr(result)
     assert result.explain().rows[-1].id == "by_tier"
     copied = pickle.loads(pickle.dumps(result))
@@ -500,8 +645,12 @@ def test_generated_code_names_only_its_own_globals(hit: str) -> None:
 
     from engine.decisions.runtime import RUNTIME
 
-    d = decision(ROWS + [rule("const", None, {"inf": float("inf")}, 11)], hit=hit, default={"size": "none"},
-                 let={"y": e("x * 2 if x is defined else none")})
+    d = decision(
+        ROWS + [rule("const", None, {"inf": float("inf")}, 11)],
+        hit=hit,
+        default={"size": "none"},
+        let={"y": e("x * 2 if x is defined else none")},
+    )
     c = compiled(d)
     tree = ast.parse(c.source)
     assigned = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
@@ -520,17 +669,29 @@ def test_row_of_is_generated_code_without_builtins_and_with_no_other_globals() -
 
     from engine.decisions.runtime import RUNTIME
 
-    d = decision(ROWS + [rule("const", None, {"inf": float("inf")}, 11)], default={"size": "none"},
-                 let={"y": e("x * 2 if x is defined else none")})
+    d = decision(
+        ROWS + [rule("const", None, {"inf": float("inf")}, 11)],
+        default={"size": "none"},
+        let={"y": e("x * 2 if x is defined else none")},
+    )
     c = compiled(d)
     assert c.row_source is not None and c.row_of.__code__.co_filename == "<decision d, rows>"
     assert c.row_of.__globals__["__builtins__"] == {}
-    assert set(c.row_of.__globals__) - set(RUNTIME) <= {"_row", "_Error"} | {k for k in c._fast.__globals__ if k.startswith("_k")}
+    assert set(c.row_of.__globals__) - set(RUNTIME) <= {"_row", "_Error"} | {
+        k for k in c._fast.__globals__ if k.startswith("_k")
+    }
     tree = ast.parse(c.row_source)
     assigned = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
     assigned |= {a.arg for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) for a in n.args.args}
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-            assert node.id in assigned or node.id in c.row_of.__globals__, f"`{node.id}` is not available to generated code"
-    assert [c.row_of({"x": x}, PARAMS, AT) for x in (4, 200, 51, "a")] == [None, 1, 3, None]  # computed, even, const, failed
+            assert node.id in assigned or node.id in c.row_of.__globals__, (
+                f"`{node.id}` is not available to generated code"
+            )
+    assert [c.row_of({"x": x}, PARAMS, AT) for x in (4, 200, 51, "a")] == [
+        None,
+        1,
+        3,
+        None,
+    ]  # computed, even, const, failed
     assert compiled(decision(ROWS, hit="collect")).row_source is None

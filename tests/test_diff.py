@@ -31,21 +31,31 @@ def diff(old: Path | str, new: Path | str, *args: str, cwd: Path | None = None) 
 # -- parameters ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("old_text, new_text, lines", [
-    # a dated value changes: only from its date, only where the program's timeline applies (no has an overlay)
-    ("        value: 28", "        value: 35", ["loans · nl · loan_days 28 → 35 from 2024-01-01"]),
-    # the undated value: until the day before the first change
-    ("    value: 21", "    value: 30", ["loans · nl · loan_days 21 → 30 until 2023-12-31"]),
-    # the effective date moves: the days in between change
-    ('      - from: "2024-01-01"', '      - from: "2024-03-01"', ["loans · nl · loan_days 28 → 21 from 2024-01-01 until 2024-02-29"]),
-])
+@pytest.mark.parametrize(
+    "old_text, new_text, lines",
+    [
+        # a dated value changes: only from its date, only where the program's timeline applies (no has an overlay)
+        ("        value: 28", "        value: 35", ["loans · nl · loan_days 28 → 35 from 2024-01-01"]),
+        # the undated value: until the day before the first change
+        ("    value: 21", "    value: 30", ["loans · nl · loan_days 21 → 30 until 2023-12-31"]),
+        # the effective date moves: the days in between change
+        (
+            '      - from: "2024-01-01"',
+            '      - from: "2024-03-01"',
+            ["loans · nl · loan_days 28 → 21 from 2024-01-01 until 2024-02-29"],
+        ),
+    ],
+)
 def test_parameter_changes(pair: tuple[Path, Path], old_text: str, new_text: str, lines: list[str]) -> None:
     old, new = pair
     edit(new / PROGRAM, old_text, new_text)
     code, out = diff(old, new)
     assert code == 0
-    assert out == (f"policy changes {old} → {new}\n\nParameters:\n" + "".join(f"  {line}\n" for line in lines)
-                   + "\nPages that change:\n  loans · nl · nl, en (because of loan_days)\n")
+    assert out == (
+        f"policy changes {old} → {new}\n\nParameters:\n"
+        + "".join(f"  {line}\n" for line in lines)
+        + "\nPages that change:\n  loans · nl · nl, en (because of loan_days)\n"
+    )
 
 
 def test_overlay_change_shows_in_its_marketplace_only(pair: tuple[Path, Path]) -> None:
@@ -61,8 +71,9 @@ def test_band_change_names_the_band_and_the_answers(pair: tuple[Path, Path]) -> 
     edit(new / PROGRAM, "up_to: 7, fee: 0.25", "up_to: 7, fee: 0.3")
     code, out = diff(old, new)
     assert "  loans · nl · late_fee_bands[0].fee 0.25 → 0.3\n  loans · no · late_fee_bands[0].fee 0.25 → 0.3\n" in out
-    assert ("  loans.late_fee · nl · 2024-05-01: 3 of 24 answers change, all with days_late in 1, 6, 7; "
-            "member = true\n") in out  # non-members (and unknown membership) are referred: no fee
+    assert (
+        "  loans.late_fee · nl · 2024-05-01: 3 of 24 answers change, all with days_late in 1, 6, 7; member = true\n"
+    ) in out  # non-members (and unknown membership) are referred: no fee
     assert '    {"days_late": 7, "member": true}: fee 1.75 → 2.1\n' in out
 
 
@@ -99,15 +110,19 @@ def test_row_changes_and_answers(pair: tuple[Path, Path]) -> None:
         "\n"
         "Pages that change:\n"
         "  loans · nl · nl, en (because of decision `late_fee`)\n"
-        "  loans · no · nb, en (because of decision `late_fee`)\n")
+        "  loans · no · nb, en (because of decision `late_fee`)\n"
+    )
 
 
 def test_rows_added_removed_moved_and_decision_parts(pair: tuple[Path, Path]) -> None:
     old, new = pair
     edit(new / DECISION, "  - id: on_time\n", "  - id: returned_on_time\n")
-    edit(new / DECISION, "let:\n  band:", "let:\n  band2: \"1\"\n  band:")
-    edit(new / DECISION, "hit: first\nrules:\n", "hit: first\nrules:\n  - id: lost\n    when: \"days_late > 365\"\n"
-         "    reason: Lost.\n    then: {status: refer}\n")
+    edit(new / DECISION, "let:\n  band:", 'let:\n  band2: "1"\n  band:')
+    edit(
+        new / DECISION,
+        "hit: first\nrules:\n",
+        'hit: first\nrules:\n  - id: lost\n    when: "days_late > 365"\n    reason: Lost.\n    then: {status: refer}\n',
+    )
     code, out = diff(old, new)
     rows = out.split("Decision rows:\n")[1].split("\n\n")[0].splitlines()
     assert rows == [
@@ -146,7 +161,8 @@ def test_markdown_is_ready_for_a_pull_request(pair: tuple[Path, Path]) -> None:
         "\n"
         "**Pages that change**\n"
         "\n"
-        "- loans · nl · nl, en (because of loan_days)\n")
+        "- loans · nl · nl, en (because of loan_days)\n"
+    )
 
 
 def test_json(pair: tuple[Path, Path]) -> None:
@@ -154,9 +170,20 @@ def test_json(pair: tuple[Path, Path]) -> None:
     edit(new / PROGRAM, "        value: 28", "        value: 35")
     code, out = diff(old, new, "--format", "json")
     body = json.loads(out)
-    assert body["parameters"] == [{"program": "loans", "marketplace": "nl", "parameter": "loan_days",
-                                   "label": "loan_days", "old": 28, "new": 35, "from": "2024-01-01", "until": None,
-                                   "added": False, "removed": False}]
+    assert body["parameters"] == [
+        {
+            "program": "loans",
+            "marketplace": "nl",
+            "parameter": "loan_days",
+            "label": "loan_days",
+            "old": 28,
+            "new": 35,
+            "from": "2024-01-01",
+            "until": None,
+            "added": False,
+            "removed": False,
+        }
+    ]
     assert [p["path"] for p in body["pages"]] == ["loans/nl/nl", "loans/nl/en"]
     assert body["rows"] == body["answers"] == []
 
@@ -165,8 +192,12 @@ def test_json(pair: tuple[Path, Path]) -> None:
 
 
 def _git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args], cwd=cwd, check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+    )
 
 
 def test_git_revisions(tmp_path: Path) -> None:
@@ -179,22 +210,28 @@ def test_git_revisions(tmp_path: Path) -> None:
     _git(tmp_path, "commit", "-q", "-am", "two")
     edit(tmp_path / "policies" / PROGRAM, "    value: 30", "    value: 31")  # uncommitted: not in HEAD
     code, out = diff("HEAD~1", "HEAD", cwd=tmp_path)
-    assert (code, out) == (0, (
-        "policy changes HEAD~1 → HEAD\n"
-        "\n"
-        "Parameters:\n"
-        "  loans · nl · loan_days 21 → 30 until 2023-12-31\n"
-        "\n"
-        "Decision rows:\n"
-        "  loans.late_fee: row `on_time` changed (reason) · HEAD:policies/loans/decisions/late_fee.yaml:12\n"
-        "\n"
-        "Pages that change:\n"
-        "  loans · nl · nl, en (because of decision `late_fee`, loan_days)\n"
-        "  loans · no · nb, en (because of decision `late_fee`)\n"))
+    assert (code, out) == (
+        0,
+        (
+            "policy changes HEAD~1 → HEAD\n"
+            "\n"
+            "Parameters:\n"
+            "  loans · nl · loan_days 21 → 30 until 2023-12-31\n"
+            "\n"
+            "Decision rows:\n"
+            "  loans.late_fee: row `on_time` changed (reason) · HEAD:policies/loans/decisions/late_fee.yaml:12\n"
+            "\n"
+            "Pages that change:\n"
+            "  loans · nl · nl, en (because of decision `late_fee`, loan_days)\n"
+            "  loans · no · nb, en (because of decision `late_fee`)\n"
+        ),
+    )
     code, out = diff("HEAD", "policies", cwd=tmp_path)  # a revision against the working folder
     assert "  loans · nl · loan_days 30 → 31 until 2023-12-31\n" in out
-    assert subprocess.run(["git", "status", "--porcelain"], cwd=tmp_path, capture_output=True,
-                          text=True).stdout == " M policies/loans/program.yaml\n"  # read-only
+    assert (
+        subprocess.run(["git", "status", "--porcelain"], cwd=tmp_path, capture_output=True, text=True).stdout
+        == " M policies/loans/program.yaml\n"
+    )  # read-only
 
 
 def test_revision_before_the_folder_existed(tmp_path: Path) -> None:
@@ -210,11 +247,14 @@ def test_revision_before_the_folder_existed(tmp_path: Path) -> None:
     assert "  program `loans` added\n" in out
 
 
-@pytest.mark.parametrize("args, message", [
-    (["no-such-revision", "HEAD"], "`no-such-revision` is neither a folder nor a git revision"),
-    (["--bogus", "HEAD"], "No such option"),
-    (["HEAD"], "Missing argument"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["no-such-revision", "HEAD"], "`no-such-revision` is neither a folder nor a git revision"),
+        (["--bogus", "HEAD"], "No such option"),
+        (["HEAD"], "Missing argument"),
+    ],
+)
 def test_usage_errors(chdir_root: Path, args: list[str], message: str) -> None:
     r = run_cli("diff", *args)
     assert r.code == 2
@@ -244,8 +284,11 @@ def test_an_estimate_names_the_pages(tmp_path: Path) -> None:
     old, new = tmp_path / "old", tmp_path / "new"
     shutil.copytree(ROOT / "policies", old)
     shutil.copytree(ROOT / "policies", new)
-    edit(new / "csba/decisions/contact_address.yaml", 'when: "seller_base in params.contact_addresses"',
-         'when: "seller_base in"')
+    edit(
+        new / "csba/decisions/contact_address.yaml",
+        'when: "seller_base in params.contact_addresses"',
+        'when: "seller_base in"',
+    )
     edit(new / "csba/marketplaces/de.yaml", "  trial_days:\n    value: 30", "  trial_days:\n    value: 45")
     r = run_cli("diff", str(old), str(new), "--at", "2025-01-01")
     assert r.code == 0 and "has 1 problem(s)" in r.err, r

@@ -41,8 +41,12 @@ def _with_past(repo: engine.Repository) -> list[tuple[str, str, list[editions.Ed
     """(program, marketplace, its past editions, its pages as `program/marketplace/language/page`)
     of every program and marketplace with pages."""
     pages = declared_pages(ROOT / "policies")
-    found = [(p, mp, editions.past_editions(repo, p, mp, AT), sorted(select(pages, p, mp)))
-             for p in sorted(repo.programs) for mp in repo.programs[p].marketplaces if select(pages, p, mp)]
+    found = [
+        (p, mp, editions.past_editions(repo, p, mp, AT), sorted(select(pages, p, mp)))
+        for p in sorted(repo.programs)
+        for mp in repo.programs[p].marketplaces
+        if select(pages, p, mp)
+    ]
     assert any(past for _, _, past, _ in found), "the repository's data no longer has a dated change"
     return found
 
@@ -103,8 +107,7 @@ def test_every_past_edition_is_the_page_as_it_was(repo: engine.Repository, site:
                 then = repo.resolve(program, mp, edition.day).values
                 for name, raw in re.findall(r'data-fact="([a-z_]+)" data-value="([^"]*)"', text):
                     if name in then:
-                        assert json.loads(raw.replace("&quot;", '"').replace("&amp;", "&")) == then[name], \
-                            (page, name)
+                        assert json.loads(raw.replace("&quot;", '"').replace("&amp;", "&")) == then[name], (page, name)
                 reader = _links(page)
                 hrefs = {link.get("href"): link for link in reader.links}
                 # the banner and the picker lead to the current page; languages stay in the edition
@@ -175,7 +178,11 @@ def _atom_errors(path: Path) -> list[str]:
             node = one(parent, name, where)
             if node is not None and name == "updated" and not RFC3339.match(node.text or ""):
                 errors.append(f"{where}: updated {node.text!r} is not an RFC 3339 date-time")
-            if node is not None and name == "id" and not re.match(r"^(urn:uuid:[0-9a-f-]{36}|tag:.+)$", node.text or ""):
+            if (
+                node is not None
+                and name == "id"
+                and not re.match(r"^(urn:uuid:[0-9a-f-]{36}|tag:.+)$", node.text or "")
+            ):
                 errors.append(f"{where}: id {node.text!r}")
         if where == "entry":
             one(parent, "title", where)
@@ -201,7 +208,9 @@ def test_every_feed_is_valid_atom_with_the_dated_changes(repo: engine.Repository
     for program, mp, past, pages in _with_past(repo):
         for tag in sorted({path.split("/")[2] for path in pages}):
             feed = site / program / mp / tag / feeds.FEED_NAME
-            entry = next(e for e in index["pages"] if (e["program"], e["marketplace"], e["locale"]) == (program, mp, tag))
+            entry = next(
+                e for e in index["pages"] if (e["program"], e["marketplace"], e["locale"]) == (program, mp, tag)
+            )
             if not past:
                 assert not feed.exists() and "feed" not in entry
                 continue
@@ -230,9 +239,16 @@ def test_every_feed_is_valid_atom_with_the_dated_changes(repo: engine.Repository
 
 
 def test_a_feed_escapes_what_it_quotes() -> None:
-    text = feeds.atom(ident="urn:uuid:0", lang="en", title="<b>&", author="a\x01b", page_href="x.html?a=1&b=2",
-                      time_zone="America/Los_Angeles",
-                      entries=[feeds.Entry("2024-03-10", "t]]>", "<script>", "a\"b.html")], ids=["urn:uuid:1"])
+    text = feeds.atom(
+        ident="urn:uuid:0",
+        lang="en",
+        title="<b>&",
+        author="a\x01b",
+        page_href="x.html?a=1&b=2",
+        time_zone="America/Los_Angeles",
+        entries=[feeds.Entry("2024-03-10", "t]]>", "<script>", 'a"b.html')],
+        ids=["urn:uuid:1"],
+    )
     root = ET.fromstring(text.encode())
     assert root.findtext(f"{ATOM}title") == "<b>&" and root.findtext(f"{ATOM}author/{ATOM}name") == "ab"
     assert root.find(f"{ATOM}entry/{ATOM}link").get("href") == 'a"b.html'

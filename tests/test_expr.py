@@ -28,8 +28,17 @@ BANDS = [
     {"tier": 4, "over": 30, "up_to": None, "fee": 0.70},
 ]
 PARAMS = {"fee_tiers": BANDS, "min_units": 100, "default_fee": 0.3}
-VALUES: dict[str, Any] = {"units": 1000, "contacts": 50, "name": "Ada", "order": {"zip": "10115", "lines": [1, 2, 3]},
-                          "items": [3, 1, 2], "flag": True, "ts": "2024-03-01T10:00:00Z", "day": "2024-03-01", "cpu": 5.0}
+VALUES: dict[str, Any] = {
+    "units": 1000,
+    "contacts": 50,
+    "name": "Ada",
+    "order": {"zip": "10115", "lines": [1, 2, 3]},
+    "items": [3, 1, 2],
+    "flag": True,
+    "ts": "2024-03-01T10:00:00Z",
+    "day": "2024-03-01",
+    "cpu": 5.0,
+}
 
 
 def compile_ok(source: str, scope: Scope = SCOPE) -> Any:
@@ -57,47 +66,124 @@ def codes(source: str, scope: Scope = SCOPE, pos: Pos = Pos("t.yaml", 1, 1)) -> 
 
 ALLOWED = [
     # literals
-    ("42", 42), ("-1.5", -1.5), ("'a'", "a"), ('"b"', "b"), ("true", True), ("false", False), ("none", None),
-    ("True", True), ("[1, 'x']", [1, "x"]), ("(1, 2)", (1, 2)), ("{'a': 1, 'b': [2]}", {"a": 1, "b": [2]}),
+    ("42", 42),
+    ("-1.5", -1.5),
+    ("'a'", "a"),
+    ('"b"', "b"),
+    ("true", True),
+    ("false", False),
+    ("none", None),
+    ("True", True),
+    ("[1, 'x']", [1, "x"]),
+    ("(1, 2)", (1, 2)),
+    ("{'a': 1, 'b': [2]}", {"a": 1, "b": [2]}),
     ("1e999", math.inf),
     # names, params, at
-    ("units", 1000), ("cpu", 5.0), ("params.min_units", 100), ("params['default_fee']", 0.3), ("at", "2024-03-01"),
+    ("units", 1000),
+    ("cpu", 5.0),
+    ("params.min_units", 100),
+    ("params['default_fee']", 0.3),
+    ("at", "2024-03-01"),
     ("missing", None),
     # keys and indexes
-    ("order.zip", "10115"), ("order['zip']", "10115"), ("order.lines[1]", 2), ("order.lines.0", 1),
-    ("order.nothing", None), ("items[-1]", 2), ("items[10]", None), ("params.fee_tiers[1].fee", 0.25),
+    ("order.zip", "10115"),
+    ("order['zip']", "10115"),
+    ("order.lines[1]", 2),
+    ("order.lines.0", 1),
+    ("order.nothing", None),
+    ("items[-1]", 2),
+    ("items[10]", None),
+    ("params.fee_tiers[1].fee", 0.25),
     ("{'k': 'v'}[name|lower|default('k')]", None),
     # comparisons
-    ("units == 1000", True), ("units != 1000", False), ("units < 1001", True), ("units <= 1000", True),
-    ("units > 999", True), ("units >= 1001", False), ("'d' in name", True), ("3 in items", True),
-    ("4 not in items", True), ("1 < contacts < 100", True), ("'zip' in order", True),
+    ("units == 1000", True),
+    ("units != 1000", False),
+    ("units < 1001", True),
+    ("units <= 1000", True),
+    ("units > 999", True),
+    ("units >= 1001", False),
+    ("'d' in name", True),
+    ("3 in items", True),
+    ("4 not in items", True),
+    ("1 < contacts < 100", True),
+    ("'zip' in order", True),
     # logic
-    ("flag and units > 5", True), ("false or 'x'", "x"), ("not flag", False), ("not (units > 5 and flag)", False),
+    ("flag and units > 5", True),
+    ("false or 'x'", "x"),
+    ("not flag", False),
+    ("not (units > 5 and flag)", False),
     # arithmetic
-    ("-units", -1000), ("+units", 1000), ("units + 1", 1001), ("units - 1", 999), ("units * 2", 2000),
-    ("units / 8", 125.0), ("units // 3", 333), ("units % 7", 6), ("2 ** 10", 1024), ("2 ** -1", 0.5),
-    ("contacts / units * 100", 5.0), ("'a' + 'b'", "ab"), ("[1] + [2]", [1, 2]), ("'ab' * 2", "abab"),
-    ("name ~ '-' ~ units", "Ada-1000"), ("none ~ true", "NoneTrue"),
+    ("-units", -1000),
+    ("+units", 1000),
+    ("units + 1", 1001),
+    ("units - 1", 999),
+    ("units * 2", 2000),
+    ("units / 8", 125.0),
+    ("units // 3", 333),
+    ("units % 7", 6),
+    ("2 ** 10", 1024),
+    ("2 ** -1", 0.5),
+    ("contacts / units * 100", 5.0),
+    ("'a' + 'b'", "ab"),
+    ("[1] + [2]", [1, 2]),
+    ("'ab' * 2", "abab"),
+    ("name ~ '-' ~ units", "Ada-1000"),
+    ("none ~ true", "NoneTrue"),
     # conditional
-    ("'big' if units > 10 else 'small'", "big"), ("'big' if units > 10000", None),
+    ("'big' if units > 10 else 'small'", "big"),
+    ("'big' if units > 10000", None),
     # filters
-    ("name|length", 3), ("items|length", 3), ("order|length", 2), ("name|lower", "ada"), ("name|upper", "ADA"),
-    ("2.675|round(2)", 2.68), ("0.125|round(2)", 0.13), ("-0.125|round(2)", -0.13), ("2.5|round", 3.0), ("7|round", 7),
-    ("(-3)|abs", 3), ("missing|default(7)", 7), ("units|default(7)", 1000), ("items|min", 1), ("items|max", 3),
-    ("items|sum", 6), ("[]|sum", 0),
+    ("name|length", 3),
+    ("items|length", 3),
+    ("order|length", 2),
+    ("name|lower", "ada"),
+    ("name|upper", "ADA"),
+    ("2.675|round(2)", 2.68),
+    ("0.125|round(2)", 0.13),
+    ("-0.125|round(2)", -0.13),
+    ("2.5|round", 3.0),
+    ("7|round", 7),
+    ("(-3)|abs", 3),
+    ("missing|default(7)", 7),
+    ("units|default(7)", 1000),
+    ("items|min", 1),
+    ("items|max", 3),
+    ("items|sum", 6),
+    ("[]|sum", 0),
     # tests
-    ("missing is none", True), ("units is not none", True), ("units is defined", True), ("missing is defined", False),
-    ("order.zip is defined", True), ("order.city is defined", False), ("order['zip'] is defined", True),
-    ("items[5] is defined", False), ("cpu is defined", True), ("units is number", True), ("flag is number", False),
-    ("name is number", False), ("name is string", True), ("units is string", False),
+    ("missing is none", True),
+    ("units is not none", True),
+    ("units is defined", True),
+    ("missing is defined", False),
+    ("order.zip is defined", True),
+    ("order.city is defined", False),
+    ("order['zip'] is defined", True),
+    ("items[5] is defined", False),
+    ("cpu is defined", True),
+    ("units is number", True),
+    ("flag is number", False),
+    ("name is number", False),
+    ("name is string", True),
+    ("units is string", False),
     # helpers
-    ("tier(params.fee_tiers, cpu).tier", 1), ("tier(params.fee_tiers, 5.01).tier", 2), ("tier(params.fee_tiers, none)", None),
-    ("percent(contacts, units)", 5.0), ("percent(1, 0)", None), ("date(ts)", "2024-03-01"), ("date(day)", "2024-03-01"),
-    ("datetime(ts)", "2024-03-01T10:00:00+00:00"), ("add_hours(ts, 48)", "2024-03-03T10:00:00+00:00"),
-    ("add_days(day, 1)", "2024-03-02"), ("add_days('2024-02-28', 1)", "2024-02-29"),
-    ("days_between('2024-03-01', '2024-04-01')", 31), ("days_between(day, '2024-02-28')", -2),
-    ("before('2024-03-01', '2024-03-02')", True), ("after(ts, '2024-03-01T11:00:00+02:00')", True),
-    ("min(3, units, 2)", 2), ("max(items)", 3), ("max(1, 2.5)", 2.5),
+    ("tier(params.fee_tiers, cpu).tier", 1),
+    ("tier(params.fee_tiers, 5.01).tier", 2),
+    ("tier(params.fee_tiers, none)", None),
+    ("percent(contacts, units)", 5.0),
+    ("percent(1, 0)", None),
+    ("date(ts)", "2024-03-01"),
+    ("date(day)", "2024-03-01"),
+    ("datetime(ts)", "2024-03-01T10:00:00+00:00"),
+    ("add_hours(ts, 48)", "2024-03-03T10:00:00+00:00"),
+    ("add_days(day, 1)", "2024-03-02"),
+    ("add_days('2024-02-28', 1)", "2024-02-29"),
+    ("days_between('2024-03-01', '2024-04-01')", 31),
+    ("days_between(day, '2024-02-28')", -2),
+    ("before('2024-03-01', '2024-03-02')", True),
+    ("after(ts, '2024-03-01T11:00:00+02:00')", True),
+    ("min(3, units, 2)", 2),
+    ("max(items)", 3),
+    ("max(1, 2.5)", 2.5),
 ]
 
 
@@ -118,27 +204,66 @@ def test_is_defined_means_given_not_merely_not_none() -> None:
 
 REFUSED = [
     # server-side template injection payloads
-    ("''.__class__.__mro__", "E003"), ("''.__class__.__mro__[1].__subclasses__()", "E003"), ("x.__globals__", "E003"),
-    ("units.__class__", "E003"), ("cycler", "E002"), ("cycler.__init__.__globals__.os", "E003"), ("lipsum", "E002"),
-    ("lipsum()", "E002"), ("namespace()", "E002"), ("range(10**9)", "E002"), ('"{0.__class__}".format(units)', "E003"),
-    ('units|attr("__class__")', "E003"), ("self", "E002"), ("config", "E002"), ("request", "E002"),
-    ("self._TemplateReference__context", "E003"), ("joiner()", "E002"), ("dict(a=1)", "E002"), ("name.upper()", "E003"),
-    ("order['__class__']", "E003"), ("order._private", "E003"), ("_x", "E003"), ("params.__class__", "E003"),
+    ("''.__class__.__mro__", "E003"),
+    ("''.__class__.__mro__[1].__subclasses__()", "E003"),
+    ("x.__globals__", "E003"),
+    ("units.__class__", "E003"),
+    ("cycler", "E002"),
+    ("cycler.__init__.__globals__.os", "E003"),
+    ("lipsum", "E002"),
+    ("lipsum()", "E002"),
+    ("namespace()", "E002"),
+    ("range(10**9)", "E002"),
+    ('"{0.__class__}".format(units)', "E003"),
+    ('units|attr("__class__")', "E003"),
+    ("self", "E002"),
+    ("config", "E002"),
+    ("request", "E002"),
+    ("self._TemplateReference__context", "E003"),
+    ("joiner()", "E002"),
+    ("dict(a=1)", "E002"),
+    ("name.upper()", "E003"),
+    ("order['__class__']", "E003"),
+    ("order._private", "E003"),
+    ("_x", "E003"),
+    ("params.__class__", "E003"),
     # what else is outside the whitelist
-    ("items[1:2]", "E003"), ("name|replace('a', 'b')", "E003"), ("name|safe", "E003"), ("units is divisibleby(3)", "E003"),
-    ("units is odd", "E003"), ("units is none(1)", "E003"), ("tier(bands=params.fee_tiers, x=cpu)", "E003"),
-    ("tier(params.fee_tiers)", "E003"), ("min()", "E003"), ("units|round(2, 'floor')", "E003"),
-    ("units|round(precision=2)", "E003"), ("tier", "E003"), ("units(1)", "E003"), ("params", "E003"),
-    ("params[name]", "E003"), ("params[0]", "E003"),
+    ("items[1:2]", "E003"),
+    ("name|replace('a', 'b')", "E003"),
+    ("name|safe", "E003"),
+    ("units is divisibleby(3)", "E003"),
+    ("units is odd", "E003"),
+    ("units is none(1)", "E003"),
+    ("tier(bands=params.fee_tiers, x=cpu)", "E003"),
+    ("tier(params.fee_tiers)", "E003"),
+    ("min()", "E003"),
+    ("units|round(2, 'floor')", "E003"),
+    ("units|round(precision=2)", "E003"),
+    ("tier", "E003"),
+    ("units(1)", "E003"),
+    ("params", "E003"),
+    ("params[name]", "E003"),
+    ("params[0]", "E003"),
     # names
-    ("unts > 5", "E002"), ("later + 1", "E002"), ("x if y", "E002"),
+    ("unts > 5", "E002"),
+    ("later + 1", "E002"),
+    ("x if y", "E002"),
     # parameters
-    ("params.min_unit", "E004"), ("params['nope']", "E004"),
+    ("params.min_unit", "E004"),
+    ("params['nope']", "E004"),
     # syntax
-    ("units +", "E001"), ("units ? 2", "E001"), ("'abc", "E001"), ("units }} {{ units", "E001"), ("(units", "E001"),
-    ("units units", "E001"), ("{% if units %}", "E001"), ("", "E001"),
+    ("units +", "E001"),
+    ("units ? 2", "E001"),
+    ("'abc", "E001"),
+    ("units }} {{ units", "E001"),
+    ("(units", "E001"),
+    ("units units", "E001"),
+    ("{% if units %}", "E001"),
+    ("", "E001"),
     # limits
-    ("1 + " * 700 + "1", "E005"), ("-" * 60 + "1", "E005"), ("[" * 50 + "]" * 50, "E005"),
+    ("1 + " * 700 + "1", "E005"),
+    ("-" * 60 + "1", "E005"),
+    ("[" * 50 + "]" * 50, "E005"),
 ]
 
 
@@ -205,7 +330,9 @@ def test_the_marker_payload_is_live_in_plain_jinja(tmp_path: Path) -> None:
         ('    when: "units ?"', "units ?", "E001", 18),
     ],
 )
-def test_problem_column_points_inside_the_yaml_scalar(tmp_path: Path, line: str, source: str, code: str, col: int) -> None:
+def test_problem_column_points_inside_the_yaml_scalar(
+    tmp_path: Path, line: str, source: str, code: str, col: int
+) -> None:
     path = tmp_path / "d.yaml"
     path.write_text("rules:\n" + line + "\n")
     scalar_col = line.index(":") + 3  # where the loader says the scalar starts
@@ -223,8 +350,18 @@ def test_problem_falls_back_to_the_scalar_when_the_text_is_not_found() -> None:
 
 @pytest.mark.parametrize(
     "source",
-    ["'a' * 10**9", "[1] * 200000", "10 ** 100000", "9 ** (9 ** 9)", "'%999999999d' % 1", "'%s' % name",
-     "units * 2 ** 5000", "'x' * 60000 + 'y' * 60000", "'x' * 99999 ~ 'yy'", "(-8) ** 0.5"],
+    [
+        "'a' * 10**9",
+        "[1] * 200000",
+        "10 ** 100000",
+        "9 ** (9 ** 9)",
+        "'%999999999d' % 1",
+        "'%s' % name",
+        "units * 2 ** 5000",
+        "'x' * 60000 + 'y' * 60000",
+        "'x' * 99999 ~ 'yy'",
+        "(-8) ** 0.5",
+    ],
 )
 def test_runtime_guards_raise_eval_error(source: str) -> None:
     with pytest.raises(EvalError):
@@ -233,10 +370,22 @@ def test_runtime_guards_raise_eval_error(source: str) -> None:
 
 @pytest.mark.parametrize(
     ("source", "error"),
-    [("units / 0", ZeroDivisionError), ("missing > 5", TypeError), ("name.first", EvalError), ("name|abs", EvalError),
-     ("units|lower", EvalError), ("[]|min", EvalError), ("items['a']", EvalError), ("date('2024-13-01')", EvalError),
-     ("datetime('2024-03-01T10:00:00')", EvalError), ("before(day, ts)", EvalError), ("add_days(day, 1.5)", EvalError),
-     ("add_hours(day, 1)", EvalError), ("tier(params.fee_tiers, 'x')", EvalError), ("tier(5, 1)", EvalError)],
+    [
+        ("units / 0", ZeroDivisionError),
+        ("missing > 5", TypeError),
+        ("name.first", EvalError),
+        ("name|abs", EvalError),
+        ("units|lower", EvalError),
+        ("[]|min", EvalError),
+        ("items['a']", EvalError),
+        ("date('2024-13-01')", EvalError),
+        ("datetime('2024-03-01T10:00:00')", EvalError),
+        ("before(day, ts)", EvalError),
+        ("add_days(day, 1.5)", EvalError),
+        ("add_hours(day, 1)", EvalError),
+        ("tier(params.fee_tiers, 'x')", EvalError),
+        ("tier(5, 1)", EvalError),
+    ],
 )
 def test_runtime_errors_are_plain_exceptions_the_engine_reports(source: str, error: type[Exception]) -> None:
     with pytest.raises(error):
@@ -276,9 +425,26 @@ def test_days_between_datetimes_truncates_toward_zero() -> None:
 
 _SAFE_CALLS = {"_get", "_has", "_add", "_mul", "_mod", "_pow", "_concat", "_t_number", "_t_string"}
 _SAFE_CALLS |= {f"_h_{n}" for n in helpers.HELPERS} | {f"_f_{n}" for n in helpers.FILTERS}
-_SAFE_NODES = (ast.Expression, ast.BoolOp, ast.BinOp, ast.UnaryOp, ast.IfExp, ast.Compare, ast.Call, ast.Constant,
-               ast.Name, ast.Load, ast.List, ast.Tuple, ast.Dict, ast.Subscript, ast.operator, ast.unaryop, ast.boolop,
-               ast.cmpop)
+_SAFE_NODES = (
+    ast.Expression,
+    ast.BoolOp,
+    ast.BinOp,
+    ast.UnaryOp,
+    ast.IfExp,
+    ast.Compare,
+    ast.Call,
+    ast.Constant,
+    ast.Name,
+    ast.Load,
+    ast.List,
+    ast.Tuple,
+    ast.Dict,
+    ast.Subscript,
+    ast.operator,
+    ast.unaryop,
+    ast.boolop,
+    ast.cmpop,
+)
 
 
 def assert_whitelisted(python: str) -> None:
@@ -301,17 +467,74 @@ def test_generated_python_is_whitelisted(source: str) -> None:
     assert_whitelisted(compile_ok(source).python)
 
 
-_ATOMS = st.sampled_from(["units", "cpu", "order", "items", "name", "params.min_units", "params.fee_tiers", "at", "none",
-                          "1", "2.5", "'x'", '"a\\"b"', "'\\n'", "[1, 2]", "{'k': 1}", "__class__", "self", "cycler"])
-_SUFFIX = st.sampled_from(["", ".zip", "[0]", ".__class__", "|length", "|lower", "|default(1)", "|attr('x')",
-                           " is none", " is defined", "()", ".format(1)", "[1:]"])
-_OPS = st.sampled_from([" + ", " - ", " * ", " / ", " // ", " % ", " ** ", " ~ ", " and ", " or ", " == ", " < ",
-                        " in ", " not in ", " if ", " else ", ", "])
+_ATOMS = st.sampled_from(
+    [
+        "units",
+        "cpu",
+        "order",
+        "items",
+        "name",
+        "params.min_units",
+        "params.fee_tiers",
+        "at",
+        "none",
+        "1",
+        "2.5",
+        "'x'",
+        '"a\\"b"',
+        "'\\n'",
+        "[1, 2]",
+        "{'k': 1}",
+        "__class__",
+        "self",
+        "cycler",
+    ]
+)
+_SUFFIX = st.sampled_from(
+    [
+        "",
+        ".zip",
+        "[0]",
+        ".__class__",
+        "|length",
+        "|lower",
+        "|default(1)",
+        "|attr('x')",
+        " is none",
+        " is defined",
+        "()",
+        ".format(1)",
+        "[1:]",
+    ]
+)
+_OPS = st.sampled_from(
+    [
+        " + ",
+        " - ",
+        " * ",
+        " / ",
+        " // ",
+        " % ",
+        " ** ",
+        " ~ ",
+        " and ",
+        " or ",
+        " == ",
+        " < ",
+        " in ",
+        " not in ",
+        " if ",
+        " else ",
+        ", ",
+    ]
+)
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(_ATOMS, _SUFFIX, _OPS), min_size=1, max_size=6), st.sampled_from(["", "(", "[", "not ", "-"]))
-def test_any_expression_compiles_to_whitelisted_python_or_to_problems(parts: list[tuple[str, str, str]], prefix: str) -> None:
+def test_any_expression_compiles_to_whitelisted_python_or_to_problems(
+    parts: list[tuple[str, str, str]], prefix: str
+) -> None:
     source = prefix + "".join(a + s + o for a, s, o in parts)[: -len(parts[-1][2])]
     checked, problems = check(Expr(source, Pos("t.yaml", 1, 1)), SCOPE)
     assert (checked is None) == bool(problems)

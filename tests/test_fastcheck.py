@@ -12,19 +12,19 @@ import os
 import random
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))  # for `generate`, the synthetic repository
 
-from engine.schema import fastcheck
-from engine.source import layout
-from engine.source import loader
 from engine.schema import check as schema
-from engine.schema import codegen as schemacode  # noqa: E402
+from engine.schema import codegen as schemacode
+from engine.schema import fastcheck
+from engine.source import layout, loader
 
 
 def _documents() -> Iterator[tuple[str, str, Any]]:
@@ -79,8 +79,32 @@ def test_fast_answer_equals_slow_answer(path: str, kind: str, data: Any) -> None
 
 def _mutations(data: Any, rng: random.Random, n: int) -> Iterator[Any]:
     """Small type and value changes at random places: the kinds of mistakes authors make."""
-    replacements = [None, True, False, 0, 1, 1.0, -1, 2.5, "", "x", "NO", "2024-02-30", "2024-13-01", "2024-03-01",
-                    "Bad Id", "a\n", [], {}, ["x"], {"x": 1}, [1, 1], ["en", "en"], 10**20, float("nan")]
+    replacements = [
+        None,
+        True,
+        False,
+        0,
+        1,
+        1.0,
+        -1,
+        2.5,
+        "",
+        "x",
+        "NO",
+        "2024-02-30",
+        "2024-13-01",
+        "2024-03-01",
+        "Bad Id",
+        "a\n",
+        [],
+        {},
+        ["x"],
+        {"x": 1},
+        [1, 1],
+        ["en", "en"],
+        10**20,
+        float("nan"),
+    ]
     for _ in range(n):
         copied = copy.deepcopy(data)
         paths: list[tuple[Any, Any]] = []
@@ -129,8 +153,11 @@ SCHEMAS: list[dict[str, Any]] = [
     {"type": "boolean"},
     {"type": "string", "format": "date"},
     {"format": "email"},
-    {"type": "object", "propertyNames": {"pattern": "^[A-Z]{2}$"},
-     "additionalProperties": {"type": "string", "format": "email"}},
+    {
+        "type": "object",
+        "propertyNames": {"pattern": "^[A-Z]{2}$"},
+        "additionalProperties": {"type": "string", "format": "email"},
+    },
     {"type": "string", "pattern": "^[a-z]+$", "minLength": 2, "maxLength": 5},
     {"enum": [1, 2, "x", None]},
     {"enum": [True]},
@@ -139,13 +166,27 @@ SCHEMAS: list[dict[str, Any]] = [
     {"type": "array", "uniqueItems": True, "items": {"enum": ["a", "b", "c"]}},
     {"type": "array", "uniqueItems": True},
     {"type": "array", "minItems": 1, "maxItems": 3, "items": {"type": "integer"}},
-    {"type": "array", "items": {"type": "object", "required": ["tier", "over", "up_to", "fee"],
-                                "additionalProperties": False,
-                                "properties": {"tier": {"type": "integer"}, "over": {"type": ["number", "null"]},
-                                               "up_to": {"type": ["number", "null"]},
-                                               "fee": {"type": "number", "minimum": 0}}}},
-    {"type": "object", "additionalProperties": {"type": "number"}, "propertyNames": {"pattern": "^[a-z]+$"},
-     "minProperties": 1, "maxProperties": 2},
+    {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "required": ["tier", "over", "up_to", "fee"],
+            "additionalProperties": False,
+            "properties": {
+                "tier": {"type": "integer"},
+                "over": {"type": ["number", "null"]},
+                "up_to": {"type": ["number", "null"]},
+                "fee": {"type": "number", "minimum": 0},
+            },
+        },
+    },
+    {
+        "type": "object",
+        "additionalProperties": {"type": "number"},
+        "propertyNames": {"pattern": "^[a-z]+$"},
+        "minProperties": 1,
+        "maxProperties": 2,
+    },
     {"anyOf": [{"type": "integer"}, {"type": "string"}]},
     {"oneOf": [{"type": "integer"}, {"type": "number"}]},
     {"allOf": [{"minimum": 1}, {"maximum": 3}]},
@@ -153,15 +194,46 @@ SCHEMAS: list[dict[str, Any]] = [
     {"minimum": 3},
     {},
 ]
-VALUES: list[Any] = [None, True, False, 0, 1, 1.0, 1.5, -1, 3, 100, 101, "", "a", "ab", "abcdef", "2024-02-29",
-                     "2023-02-29", "2024-1-01", [], ["a"], ["a", "a"], [1, True], [1, 1.0], [1, 2, 3, 4], {},
-                     {"a": 1}, {"a": 1, "b": 2, "c": 3}, {"A": 1}, {"a": True}, "a@b", {"US": "x@y"}, {"US": "xy"},
-                     {"USA": "x@y"},
-                     [{"tier": 1, "over": None, "up_to": 5, "fee": 0.1}],
-                     [{"tier": 1, "over": None, "up_to": 5, "fee": -0.1}],
-                     [{"tier": 1.0, "over": None, "up_to": 5, "fee": 0}],
-                     [{"tier": True, "over": None, "up_to": 5, "fee": 0}],
-                     [{"tier": 1, "over": None, "up_to": 5}]]
+VALUES: list[Any] = [
+    None,
+    True,
+    False,
+    0,
+    1,
+    1.0,
+    1.5,
+    -1,
+    3,
+    100,
+    101,
+    "",
+    "a",
+    "ab",
+    "abcdef",
+    "2024-02-29",
+    "2023-02-29",
+    "2024-1-01",
+    [],
+    ["a"],
+    ["a", "a"],
+    [1, True],
+    [1, 1.0],
+    [1, 2, 3, 4],
+    {},
+    {"a": 1},
+    {"a": 1, "b": 2, "c": 3},
+    {"A": 1},
+    {"a": True},
+    "a@b",
+    {"US": "x@y"},
+    {"US": "xy"},
+    {"USA": "x@y"},
+    [{"tier": 1, "over": None, "up_to": 5, "fee": 0.1}],
+    [{"tier": 1, "over": None, "up_to": 5, "fee": -0.1}],
+    [{"tier": 1.0, "over": None, "up_to": 5, "fee": 0}],
+    [{"tier": True, "over": None, "up_to": 5, "fee": 0}],
+    [{"tier": 1, "over": None, "up_to": 5}],
+]
 
 
 @pytest.mark.parametrize("param_schema", SCHEMAS, ids=[json.dumps(s)[:40] for s in SCHEMAS])
@@ -174,8 +246,12 @@ def test_value_fast_path_equals_jsonschema(param_schema: dict[str, Any]) -> None
 
 
 def test_unsupported_keywords_fall_back() -> None:
-    for unsupported in ({"if": {"type": "string"}, "then": {"minLength": 1}}, {"format": "ipv4"},
-                        {"patternProperties": {"^a": {}}}, {"$ref": "#/$defs/x", "$defs": {"x": {}}}):
+    for unsupported in (
+        {"if": {"type": "string"}, "then": {"minLength": 1}},
+        {"format": "ipv4"},
+        {"patternProperties": {"^a": {}}},
+        {"$ref": "#/$defs/x", "$defs": {"x": {}}},
+    ):
         assert schemacode.compile_value(unsupported) is None or unsupported.get("$ref")
         assert not fastcheck.value_is_valid(unsupported, "x") or unsupported.get("$ref")
 
@@ -194,10 +270,27 @@ def test_schema_fast_path_agrees_with_the_metaschema() -> None:
 
     meta = Draft202012Validator(Draft202012Validator.META_SCHEMA)
     candidates: list[Any] = SCHEMAS + [
-        {"type": "integr"}, {"type": []}, {"type": ["string", "string"]}, {"minimum": "0"}, {"minLength": -1},
-        {"minLength": 1.0}, {"required": ["a", "a"]}, {"required": "a"}, {"enum": "a"}, {"properties": {"a": 1}},
-        {"items": {"type": "nope"}}, {"uniqueItems": "yes"}, {"tiers": True, "type": "array"}, True, False, 3,
-        {"$ref": 3}, {"allOf": []}, {"pattern": 1}, {"examples": 1}, {"description": None},
+        {"type": "integr"},
+        {"type": []},
+        {"type": ["string", "string"]},
+        {"minimum": "0"},
+        {"minLength": -1},
+        {"minLength": 1.0},
+        {"required": ["a", "a"]},
+        {"required": "a"},
+        {"enum": "a"},
+        {"properties": {"a": 1}},
+        {"items": {"type": "nope"}},
+        {"uniqueItems": "yes"},
+        {"tiers": True, "type": "array"},
+        True,
+        False,
+        3,
+        {"$ref": 3},
+        {"allOf": []},
+        {"pattern": 1},
+        {"examples": 1},
+        {"description": None},
     ]
     for candidate in candidates:
         if fastcheck.schema_is_valid(candidate):
@@ -209,8 +302,13 @@ def test_schema_fast_path_knows_every_metaschema_keyword() -> None:
     """A keyword of the 2020-12 vocabularies the fast path does not check must send it to jsonschema."""
     from jsonschema_specifications import REGISTRY
 
-    known = set(fastcheck._KEYWORD_OK) | fastcheck._ONE_SUBSCHEMA | fastcheck._SUBSCHEMA_MAP | \
-        fastcheck._SUBSCHEMA_LIST | fastcheck._OTHER_KNOWN
+    known = (
+        set(fastcheck._KEYWORD_OK)
+        | fastcheck._ONE_SUBSCHEMA
+        | fastcheck._SUBSCHEMA_MAP
+        | fastcheck._SUBSCHEMA_LIST
+        | fastcheck._OTHER_KNOWN
+    )
     keywords: set[str] = set()
     for uri in REGISTRY:
         if "2020-12/meta/" in uri:
@@ -227,13 +325,32 @@ def test_libyaml_and_pure_parser_read_the_corpus_alike(monkeypatch: pytest.Monke
     monkeypatch.setattr(loader, "_Parser", loader._PureParser)
     slow = [loader.load_file(path) for path in files]
     for path, f, s in zip(files, fast, slow):
-        assert (f.data, f.positions, f.key_positions, f.problems) == (s.data, s.positions, s.key_positions,
-                                                                      s.problems), path
+        assert (f.data, f.positions, f.key_positions, f.problems) == (
+            s.data,
+            s.positions,
+            s.key_positions,
+            s.problems,
+        ), path
 
 
-DATES = ["2024-03-01", "2024-02-30", "2024-3-01", "20240301", "2024-03-01T10:00:00Z", "2024-03-01T10:00:00",
-         "2024-03-01T10:00:00+01:00", "2024-03-01 10:00Z", "2024-03-01T10:00:00.123+05:30", "2024-13-01T00:00Z",
-         "٢٠٢٤-٠٣-٠١", "2024-03-01T25:00:00Z", "", "x", "2024-03-01T10:00:00z", "2024-03-01T10:00:00+0100"]
+DATES = [
+    "2024-03-01",
+    "2024-02-30",
+    "2024-3-01",
+    "20240301",
+    "2024-03-01T10:00:00Z",
+    "2024-03-01T10:00:00",
+    "2024-03-01T10:00:00+01:00",
+    "2024-03-01 10:00Z",
+    "2024-03-01T10:00:00.123+05:30",
+    "2024-13-01T00:00Z",
+    "٢٠٢٤-٠٣-٠١",
+    "2024-03-01T25:00:00Z",
+    "",
+    "x",
+    "2024-03-01T10:00:00z",
+    "2024-03-01T10:00:00+0100",
+]
 
 
 def test_decision_input_formats_fast_equal_slow() -> None:
@@ -247,10 +364,16 @@ def test_decision_input_formats_fast_equal_slow() -> None:
 def test_decision_input_fast_path_never_looser() -> None:
     from engine.decisions import inputs as decide
 
-    properties = {"units": {"type": "integer", "minimum": 0}, "rate": {"type": "number", "maximum": 100},
-                  "kind": {"enum": ["a", "b", 1]}, "when": {"type": "string", "format": "date-time"},
-                  "day": {"type": "string", "format": "date"}, "code": {"type": "string", "pattern": "^[a-z]+$"},
-                  "flag": {"type": "boolean"}, "any": {"description": "anything"}}
+    properties = {
+        "units": {"type": "integer", "minimum": 0},
+        "rate": {"type": "number", "maximum": 100},
+        "kind": {"enum": ["a", "b", 1]},
+        "when": {"type": "string", "format": "date-time"},
+        "day": {"type": "string", "format": "date"},
+        "code": {"type": "string", "pattern": "^[a-z]+$"},
+        "flag": {"type": "boolean"},
+        "any": {"description": "anything"},
+    }
     checker = decide.InputChecker(properties, ("units",))
     assert checker.fast is not None
     slow = decide.InputChecker(properties, ("units",))
@@ -280,8 +403,12 @@ def test_batch_lines_equal_one_by_one_answers() -> None:
     market = repo.programs[prog].marketplaces[0]
     compiled = repo.compiled(prog, decision)
     params = repo.params(prog, market, "2024-06-01")
-    cases = [{"days_late": d, "member": m} for d in (0, 0, 1, 3, 30, 3, 0) for m in (True, False, 1)] + \
-        [{"days_late": -1}, {"days_late": 1.0}, {"days_late": True}, {}]
+    cases = [{"days_late": d, "member": m} for d in (0, 0, 1, 3, 30, 3, 0) for m in (True, False, 1)] + [
+        {"days_late": -1},
+        {"days_late": 1.0},
+        {"days_late": True},
+        {},
+    ]
     text = "".join(json.dumps(c) + "\n" for c in cases)
     out = io.StringIO()
     run_decide(repo, prog, decision, market, "2024-06-01", io.StringIO(text), out, False)
@@ -304,8 +431,9 @@ def test_compile_cache_gives_the_same_problems(tmp_path: Path, monkeypatch: pyte
     shutil.copytree(ROOT / "tests" / "corpus" / "repos" / "mini", repo_dir)
     decision = next((repo_dir / "loans" / "decisions").glob("*.yaml"))
     text = decision.read_text(encoding="utf-8")
-    decision.write_text(text.replace('when: "days_late == 0"', 'when: "days_lat == 0 and params.nope"'),
-                        encoding="utf-8")
+    decision.write_text(
+        text.replace('when: "days_late == 0"', 'when: "days_lat == 0 and params.nope"'), encoding="utf-8"
+    )
     monkeypatch.setenv("POLICYCTL_CACHE", "off")
     uncached = engine.load(str(repo_dir)).problems
     assert any(p.code.startswith("E") for p in uncached)
@@ -338,8 +466,27 @@ def test_known_locale_agrees_with_babel() -> None:
     folder = Path(fastcheck._locale_data[0] or "") if fastcheck.known_locale("en") else None
     assert folder is not None and folder.is_dir()
     tags = [p.stem.replace("_", "-") for p in folder.glob("*.dat")]
-    tags += ["en", "zh-Hans", "zh-Hant-TW", "sr-Latn", "nb", "no", "iw", "xx", "en-XX", "EN", "en_US", "en-us",
-             "zh-hans", "de-DE-1996", "root", "und", "", "e", "toolong"]
+    tags += [
+        "en",
+        "zh-Hans",
+        "zh-Hant-TW",
+        "sr-Latn",
+        "nb",
+        "no",
+        "iw",
+        "xx",
+        "en-XX",
+        "EN",
+        "en_US",
+        "en-us",
+        "zh-hans",
+        "de-DE-1996",
+        "root",
+        "und",
+        "",
+        "e",
+        "toolong",
+    ]
     accepted = 0
     for tag in tags:
         if fastcheck.known_locale(tag):

@@ -65,11 +65,27 @@ def test_killing_build_at_random_points_leaves_the_previous_tree(site: Path, tmp
     assert build(site, tmp_path / "new").code == 0
     after = disk.read_tree(str(tmp_path / "new"))
     assert after != before
-    command = [sys.executable, str(ROOT / "cli.py"), "build", "--root", str(site), "--out", str(out), "--at", "2024-03-01"]
+    command = [
+        sys.executable,
+        str(ROOT / "cli.py"),
+        "build",
+        "--root",
+        str(site),
+        "--out",
+        str(out),
+        "--at",
+        "2024-03-01",
+    ]
     env = {**os.environ, "POLICYCTL_CACHE": "off"}
     started = time.monotonic()
-    subprocess.run(command[:-4] + ["--out", str(tmp_path / "timed"), "--at", "2024-03-01"], check=True,
-                   capture_output=True, cwd=tmp_path, env=env, timeout=60)
+    subprocess.run(
+        command[:-4] + ["--out", str(tmp_path / "timed"), "--at", "2024-03-01"],
+        check=True,
+        capture_output=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+    )
     duration = time.monotonic() - started
     rng = random.Random()
     # the files are written in the last tenth or so of a run: most kills aim there
@@ -90,8 +106,9 @@ def test_killing_build_at_random_points_leaves_the_previous_tree(site: Path, tmp
     assert leftovers(out) == [], "the rerun clears the temporary folders of killed runs"
 
 
-def test_a_full_disk_is_reported_with_the_path_and_changes_nothing(site: Path, tmp_path: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_full_disk_is_reported_with_the_path_and_changes_nothing(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "generated_docs"
     assert build(site, out).code == 0
     before = disk.read_tree(str(out))
@@ -114,7 +131,9 @@ def test_a_full_disk_is_reported_with_the_path_and_changes_nothing(site: Path, t
     assert leftovers(out) == []
 
 
-def test_a_folder_that_cannot_be_written_is_reported(site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_folder_that_cannot_be_written_is_reported(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "generated_docs"
 
     def refused(*args: Any, dir: str = "", **kwargs: Any) -> str:
@@ -151,7 +170,8 @@ def test_a_failed_swap_puts_the_previous_tree_back(site: Path, tmp_path: Path, m
 
 
 def test_an_incremental_write_that_stops_midway_says_so_and_the_next_build_finishes_it(
-        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """With unchanged files kept in place, changed files are renamed in one by one (engine.site.outtree)."""
     monkeypatch.setenv("POLICYCTL_CACHE", str(tmp_path / "cache"))
     out = tmp_path / "generated_docs"

@@ -5,15 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from engine.source import fmt
-from engine.source import layout
+from engine.source import fmt, layout
 from engine.source.loader import load_text
 from support import CORPUS, MINI, ROOT, run_cli
 
-FILES = sorted({*layout.yaml_files(str(ROOT / "policies")), *layout.yaml_files(str(MINI)),
-                *layout.yaml_files(str(CORPUS / "valid"))})
+FILES = sorted(
+    {
+        *layout.yaml_files(str(ROOT / "policies")),
+        *layout.yaml_files(str(MINI)),
+        *layout.yaml_files(str(CORPUS / "valid")),
+    }
+)
 
 
 def _roundtrip(text: str, kind: str | None) -> str:
@@ -92,13 +97,19 @@ def test_canonical_order_moves_comments_with_their_keys() -> None:
     )
 
 
-@pytest.mark.parametrize("kind, source", [
-    # names chosen by authors keep their order: parameters, inputs, `let` (its order is evaluation order)
-    ("decision", "kind: decision\nid: d\ntitle: T\ninputs:\n  z: {type: integer}\n  a: {type: integer}\n"
-                 "let:\n  y: \"z\"\n  b: \"y\"\nrules:\n  - id: r\n    reason: R\n    then: {z: 1, a: 2}\n"),
-    # a file of unknown kind keeps its key order
-    (None, "b: 1\na: 2\n"),
-])
+@pytest.mark.parametrize(
+    "kind, source",
+    [
+        # names chosen by authors keep their order: parameters, inputs, `let` (its order is evaluation order)
+        (
+            "decision",
+            "kind: decision\nid: d\ntitle: T\ninputs:\n  z: {type: integer}\n  a: {type: integer}\n"
+            'let:\n  y: "z"\n  b: "y"\nrules:\n  - id: r\n    reason: R\n    then: {z: 1, a: 2}\n',
+        ),
+        # a file of unknown kind keeps its key order
+        (None, "b: 1\na: 2\n"),
+    ],
+)
 def test_author_order_is_kept(kind: str | None, source: str) -> None:
     assert _roundtrip(source, kind) == source
 
@@ -111,7 +122,9 @@ def test_rule_keys_follow_the_schema() -> None:
 def test_a_file_that_cannot_be_read_is_left_alone() -> None:
     done = fmt.format_text("a: 1\na: 2\n", "dup.yaml", None)
     assert (done.text, str(done.problem)) == (
-        None, "dup.yaml:2:1: error[Y012]: cannot format: duplicate key `a` (first at line 1)")
+        None,
+        "dup.yaml:2:1: error[Y012]: cannot format: duplicate key `a` (first at line 1)",
+    )
 
 
 # -- the command -----------------------------------------------------------------------------------
@@ -153,7 +166,9 @@ def test_repository_is_formatted(chdir_root: Path) -> None:
 # -- property: any order, any comments ---------------------------------------------------------------
 
 _KEYS = ["description", "label", "schema", "tiers", "value", "source", "note", "assumption"]
-_SCALARS = st.sampled_from(["1", "0.10", "NO", "yes", "'0123'", "null", "true", '"x: y"', "[us, de]", "{a: 1}", "24:00"])
+_SCALARS = st.sampled_from(
+    ["1", "0.10", "NO", "yes", "'0123'", "null", "true", '"x: y"', "[us, de]", "{a: 1}", "24:00"]
+)
 
 
 @st.composite

@@ -25,17 +25,25 @@ def policies(tmp_path: Path) -> Path:
 
 # -- CLDR formatting -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("tag, expected", [
-    ("en", "phone, instant message, and email"),
-    ("it", "telefono, messaggistica istantanea ed e-mail"),
-    ("de", "Telefon, Sofortnachricht und E-Mail"),
-    ("es", "teléfono, mensajería instantánea y correo electrónico"),
-    ("zh-Hans", "电话、即时消息和电子邮件"),
-])
+
+@pytest.mark.parametrize(
+    "tag, expected",
+    [
+        ("en", "phone, instant message, and email"),
+        ("it", "telefono, messaggistica istantanea ed e-mail"),
+        ("de", "Telefon, Sofortnachricht und E-Mail"),
+        ("es", "teléfono, mensajería instantánea y correo electrónico"),
+        ("zh-Hans", "电话、即时消息和电子邮件"),
+    ],
+)
 def test_lists_follow_cldr_with_euphony(tag: str, expected: str) -> None:
-    words = {"en": ["phone", "instant message", "email"], "it": ["telefono", "messaggistica istantanea", "e-mail"],
-             "de": ["Telefon", "Sofortnachricht", "E-Mail"],
-             "es": ["teléfono", "mensajería instantánea", "correo electrónico"], "zh-Hans": ["电话", "即时消息", "电子邮件"]}
+    words = {
+        "en": ["phone", "instant message", "email"],
+        "it": ["telefono", "messaggistica istantanea", "e-mail"],
+        "de": ["Telefon", "Sofortnachricht", "E-Mail"],
+        "es": ["teléfono", "mensajería instantánea", "correo electrónico"],
+        "zh-Hans": ["电话", "即时消息", "电子邮件"],
+    }
     assert l10n.join(words[tag], tag) == expected
 
 
@@ -48,13 +56,16 @@ def test_euphonic_conjunctions() -> None:
     assert l10n.join(["English", "Chinese"], "en", "or") == "English or Chinese"
 
 
-@pytest.mark.parametrize("tag, money, percent, day, days, hours", [
-    ("en", "$0.10", "5%", "July 1, 2023", "90 days", "24 hours"),
-    ("it", "0,10\xa0USD", "5%", "1 luglio 2023", "90 giorni", "24 ore"),
-    ("de", "0,10\xa0$", "5\xa0%", "1. Juli 2023", "90 Tage", "24 Stunden"),
-    ("zh-Hans", "US$0.10", "5%", "2023年7月1日", "90天", "24小时"),
-    ("es", "0,10\xa0US$", "5\xa0%", "1 de julio de 2023", "90 días", "24 horas"),
-])
+@pytest.mark.parametrize(
+    "tag, money, percent, day, days, hours",
+    [
+        ("en", "$0.10", "5%", "July 1, 2023", "90 days", "24 hours"),
+        ("it", "0,10\xa0USD", "5%", "1 luglio 2023", "90 giorni", "24 ore"),
+        ("de", "0,10\xa0$", "5\xa0%", "1. Juli 2023", "90 Tage", "24 Stunden"),
+        ("zh-Hans", "US$0.10", "5%", "2023年7月1日", "90天", "24小时"),
+        ("es", "0,10\xa0US$", "5\xa0%", "1 de julio de 2023", "90 días", "24 horas"),
+    ],
+)
 def test_facts_are_formatted_per_locale(tag: str, money: str, percent: str, day: str, days: str, hours: str) -> None:
     assert l10n.money(0.1, "USD", tag) == money
     assert l10n.percent(5, tag) == percent
@@ -79,11 +90,14 @@ def test_numbers_plurals_and_names() -> None:
 
 
 def test_a_datetime_shows_in_the_marketplace_time_zone() -> None:
-    assert l10n.datetime("2024-03-01T17:00:00-08:00", "en", "America/Los_Angeles") == "Friday, March 1, 2024, 5:00\u202fPM"
+    assert (
+        l10n.datetime("2024-03-01T17:00:00-08:00", "en", "America/Los_Angeles") == "Friday, March 1, 2024, 5:00\u202fPM"
+    )
     assert l10n.date("2024-03-01T23:30:00-08:00", "de", time_zone="Europe/Berlin") == "2. März 2024"
 
 
 # -- catalogs of the repository ------------------------------------------------------------------
+
 
 def test_repository_catalogs_are_complete() -> None:
     run = run_cli("i18n", "check", cwd=ROOT)
@@ -173,6 +187,7 @@ def test_a_changed_message_in_a_catalog_is_content(policies: Path) -> None:
     translated = po.replace(b'msgstr "Commissioni"', b'msgstr "Tariffe"', 1)
     assert translated != po and i18n.content(translated) != i18n.content(po)
 
+
 # -- what goes wrong, and where ---------------------------------------------------------------------
 
 SENTENCE = "You can opt out of {{ name }} at any time."
@@ -189,10 +204,15 @@ def test_a_changed_template_sentence_fails_the_check_precisely(policies: Path) -
     total = catalog_size(policies, "csba")
     one_short = f"{total - 1} of {total} translated ({100 * (total - 1) / total:.1f}%)"
     for tag in published_locales(policies)["csba"]:
-        assert (f"{policies}/csba/pages/help.md.j2:{line}:1: error[G002]: {tag}: no translation of "
-                f"'You can leave %(name)s at any time.'") in run.out
-        assert re.search(rf"csba/locales/{tag}.po:\d+:1: error\[G004\]: {tag}: 'You can opt out of %\(name\)s at any time.' "
-                         "is no longer in the templates", run.out)
+        assert (
+            f"{policies}/csba/pages/help.md.j2:{line}:1: error[G002]: {tag}: no translation of "
+            f"'You can leave %(name)s at any time.'"
+        ) in run.out
+        assert re.search(
+            rf"csba/locales/{tag}.po:\d+:1: error\[G004\]: {tag}: 'You can opt out of %\(name\)s at any time.' "
+            "is no longer in the templates",
+            run.out,
+        )
     assert f"csba it: {one_short}, 1 missing, 1 obsolete" in run.out
 
     # after `update` the old translation is carried over, marked fuzzy, at its line in the PO file
@@ -201,8 +221,10 @@ def test_a_changed_template_sentence_fails_the_check_precisely(policies: Path) -
     assert run.code == 1
     po = (policies / "csba/locales/it.po").read_text()
     fuzzy_line = po.splitlines().index('msgid "You can leave %(name)s at any time."') + 1
-    assert (f"{policies}/csba/locales/it.po:{fuzzy_line}:1: error[G003]: it: fuzzy translation of "
-            "'You can leave %(name)s at any time.' (its English changed)") in run.out
+    assert (
+        f"{policies}/csba/locales/it.po:{fuzzy_line}:1: error[G003]: it: fuzzy translation of "
+        "'You can leave %(name)s at any time.' (its English changed)"
+    ) in run.out
     assert '#| msgid "You can opt out of %(name)s at any time."' in po
     assert f"csba it: {one_short}, 1 fuzzy" in run.out
 
@@ -227,9 +249,9 @@ def test_obsolete_entries_and_placeholders_are_reported(policies: Path) -> None:
 
 
 def test_completeness_counts_fuzzy_and_half_translated_plurals_as_not_done(policies: Path) -> None:
+    import engine
     from engine.i18n import catalogs as i18n
     from engine.site import build as site
-    import engine
 
     po = policies / "csba/locales/it.po"
     text = po.read_text()
@@ -253,7 +275,9 @@ def test_a_missing_catalog_blocks_its_pages(policies: Path) -> None:
     assert f"{policies}/csba/locales/es.po:1:1: error[G002]: es: no catalog ({total} messages untranslated)" in run.out
     build = run_cli("build", "--root", str(policies), "--out", str(policies.parent / "out"), "--at", "2025-01-01")
     assert build.code == 1
-    assert f"es.po:1:1: error[G002]: es: no catalog ({total} messages untranslated)" in build.err  # as `i18n check` says
+    assert (
+        f"es.po:1:1: error[G002]: es: no catalog ({total} messages untranslated)" in build.err
+    )  # as `i18n check` says
 
 
 def test_a_broken_catalog_is_a_problem_not_a_traceback(policies: Path) -> None:
@@ -265,6 +289,7 @@ def test_a_broken_catalog_is_a_problem_not_a_traceback(policies: Path) -> None:
 
 # -- what `build` refuses: everything `i18n check` refuses, and facts written into translations --------
 
+
 def _line_of(path: Path, text: str) -> int:
     """The line of the entry whose translation contains ``text``: its `msgid` line, as problems say."""
     lines = path.read_text(encoding="utf-8").splitlines()
@@ -272,21 +297,30 @@ def _line_of(path: Path, text: str) -> int:
     return next(i for i in range(at, -1, -1) if lines[i].startswith("msgid ")) + 1
 
 
-def _build(policies: Path, *extra: str) -> "object":
-    return run_cli("build", "--root", str(policies), "--out", str(policies.parent / "out"), "--at", "2025-01-01", *extra)
+def _build(policies: Path, *extra: str) -> object:
+    return run_cli(
+        "build", "--root", str(policies), "--out", str(policies.parent / "out"), "--at", "2025-01-01", *extra
+    )
 
 
 @pytest.mark.parametrize("check", [False, True])
-def test_build_refuses_a_translation_that_writes_a_figure_instead_of_its_placeholder(policies: Path,
-                                                                                    check: bool) -> None:
+def test_build_refuses_a_translation_that_writes_a_figure_instead_of_its_placeholder(
+    policies: Path, check: bool
+) -> None:
     catalog = policies / "csba/locales/de.po"
-    edit(catalog, 'msgstr "Sie müssen diese Anfragen innerhalb von %(hours)s beantworten, auch',
-         'msgstr "Sie müssen diese Anfragen innerhalb von 48 Stunden beantworten, auch')
+    edit(
+        catalog,
+        'msgstr "Sie müssen diese Anfragen innerhalb von %(hours)s beantworten, auch',
+        'msgstr "Sie müssen diese Anfragen innerhalb von 48 Stunden beantworten, auch',
+    )
     line = _line_of(catalog, "innerhalb von 48 Stunden")
     run = _build(policies, *(["--check"] if check else []))
     assert run.code == 1  # type: ignore[attr-defined]
-    assert re.search(rf"de\.po:{line}:1: error\[G002\]: de: the translation's placeholders \[\] differ from the "
-                     r"English ones \['hours'\]", run.err), run  # type: ignore[attr-defined]
+    assert re.search(
+        rf"de\.po:{line}:1: error\[G002\]: de: the translation's placeholders \[\] differ from the "
+        r"English ones \['hours'\]",
+        run.err,
+    ), run  # type: ignore[attr-defined]
     assert run_cli("i18n", "check", "--root", str(policies)).code == 1
 
 
@@ -294,25 +328,32 @@ def test_build_refuses_a_translation_that_states_a_fact(policies: Path) -> None:
     """A sentence without placeholders whose translation adds one of the program's figures (90, the
     trial's length): the page would keep saying 90 when the policy changes."""
     catalog = policies / "csba/locales/de.po"
-    edit(catalog, 'msgstr "Sie können sich jederzeit von %(name)s abmelden."',
-         'msgstr "Sie können sich jederzeit von %(name)s abmelden, auch in den ersten 90 Tagen."')
+    edit(
+        catalog,
+        'msgstr "Sie können sich jederzeit von %(name)s abmelden."',
+        'msgstr "Sie können sich jederzeit von %(name)s abmelden, auch in den ersten 90 Tagen."',
+    )
     line = _line_of(catalog, "in den ersten 90 Tagen")
     run = _build(policies)
     assert run.code == 1  # type: ignore[attr-defined]
-    assert re.search(rf"de\.po:{line}:1: error\[G006\]: de: the translation states `90`, a value of the fact "
-                     r"`trial_days`", run.err), run  # type: ignore[attr-defined]
+    assert re.search(
+        rf"de\.po:{line}:1: error\[G006\]: de: the translation states `90`, a value of the fact "
+        r"`trial_days`",
+        run.err,
+    ), run  # type: ignore[attr-defined]
 
 
 def test_build_refuses_what_i18n_check_refuses(policies: Path) -> None:
     """A stale template (G005) and an obsolete entry (G004) were `i18n check`'s alone."""
-    edit(policies / "csba/pages/help.md.j2", "{% trans %}Fees{% endtrans %}", "{% trans %}Fees and charges{% endtrans %}")
+    edit(
+        policies / "csba/pages/help.md.j2", "{% trans %}Fees{% endtrans %}", "{% trans %}Fees and charges{% endtrans %}"
+    )
     run = _build(policies, "--check")
     assert run.code == 1  # type: ignore[attr-defined]
     assert "csba/locales/messages.pot:1:1: error[G005]" in run.err  # type: ignore[attr-defined]
     assert run_cli("i18n", "update", "--root", str(policies)).code == 0
     run = _build(policies)
-    assert re.search(r"csba/locales/de\.po:\d+:1: error\[G00[23]\]: de: .*'Fees and charges'",
-                     run.err), run  # type: ignore[attr-defined]
+    assert re.search(r"csba/locales/de\.po:\d+:1: error\[G00[23]\]: de: .*'Fees and charges'", run.err), run  # type: ignore[attr-defined]
     assert re.search(r"csba/locales/de\.po:\d+:1: error\[G004\]: de: obsolete entry 'Fees'", run.err), run
 
 
@@ -320,8 +361,9 @@ def test_reformatting_a_policy_file_leaves_the_catalogs_current(policies: Path) 
     """Label lines move when program.yaml is reformatted or a comment is added; the catalogs name
     files, not lines, so they stay current and `i18n extract` rewrites nothing."""
     program = policies / "csba/program.yaml"
-    program.write_text("# a comment that moves every label one line down\n\n" + program.read_text(encoding="utf-8"),
-                       encoding="utf-8")
+    program.write_text(
+        "# a comment that moves every label one line down\n\n" + program.read_text(encoding="utf-8"), encoding="utf-8"
+    )
     before = {p: p.read_bytes() for p in policies.rglob("locales/*.po*")}
     assert run_cli("i18n", "check", "--root", str(policies)).code == 0
     assert run_cli("i18n", "extract", "--root", str(policies)).code == 0

@@ -7,8 +7,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -50,8 +50,9 @@ def build(repo: Path, out: Path, *extra: str) -> tuple[int, str]:
     return int(m.group(1)), run.out
 
 
-def assert_same_as_full_build(repo: Path, out: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                              *extra: str) -> None:
+def assert_same_as_full_build(
+    repo: Path, out: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *extra: str
+) -> None:
     full = tmp_path / "full"
     shutil.rmtree(full, ignore_errors=True)
     with monkeypatch.context() as m:
@@ -66,13 +67,18 @@ def _param(repo: Path) -> None:
 
 
 def _translation(repo: Path) -> None:
-    edit(repo / "csba/locales/it.po", "La procedura di attivazione è cambiata", "La procedura di attivazione è stata cambiata")
+    edit(
+        repo / "csba/locales/it.po",
+        "La procedura di attivazione è cambiata",
+        "La procedura di attivazione è stata cambiata",
+    )
 
 
 def _new_decision(repo: Path) -> None:
     text = (repo / "csba/decisions/contact_address.yaml").read_text(encoding="utf-8")
     (repo / "csba/decisions/contact_address_copy.yaml").write_text(
-        text.replace("id: contact_address", "id: contact_address_copy", 1), encoding="utf-8")
+        text.replace("id: contact_address", "id: contact_address_copy", 1), encoding="utf-8"
+    )
 
 
 def _hand_edit(out: Path) -> Callable[[Path], None]:
@@ -82,6 +88,7 @@ def _hand_edit(out: Path) -> Callable[[Path], None]:
         st = os.stat(page)
         page.write_bytes(data.replace(b"<html", b"<HTML", 1))  # same size
         os.utime(page, ns=(st.st_atime_ns, st.st_mtime_ns))  # and the same time: caught by content
+
     return change
 
 
@@ -92,32 +99,69 @@ Files = Callable[[set[str]], set[str]]  # those pages -> the files written or re
 # the build record is rewritten whenever a file it lists is
 EDITS: list[tuple[str, Callable[[Path, Path], None], Pages, Files | None]] = [
     ("nothing", lambda repo, out: None, lambda pages: set(), lambda pages: set()),
-    ("a parameter of one marketplace", lambda repo, out: _param(repo),
-     lambda pages: select(pages, "csba", "de"), lambda pages: files_of(select(pages, "csba", "de")) | {RECORD}),
+    (
+        "a parameter of one marketplace",
+        lambda repo, out: _param(repo),
+        lambda pages: select(pages, "csba", "de"),
+        lambda pages: files_of(select(pages, "csba", "de")) | {RECORD},
+    ),
     # both Italian pages are rendered again; only the US one has the "what changed" section with it
     # (and so its past editions, where the change is still upcoming, and the feed read from it)
-    ("one translation", lambda repo, out: _translation(repo),
-     lambda pages: select(pages, "csba", locale="it"),
-     lambda pages: files_of(us_it := select(pages, "csba", "us", "it")) | feeds_of(us_it) | {RECORD}),
-    ("the shared layout", lambda repo, out: edit(repo / "_site/layout.html.j2", "<html", "<html data-x=\"1\""),
-     lambda pages: pages, None),
-    ("a generated file edited by hand", lambda repo, out: _hand_edit(out)(repo),
-     lambda pages: {"csba/us/es/help"}, lambda pages: {"csba/us/es/help.html"}),
-    ("a generated file deleted", lambda repo, out: (out / "csba/de/it/help.md").unlink(),
-     lambda pages: {"csba/de/it/help"}, lambda pages: {"csba/de/it/help.md"}),
-    ("the marketplaces file", lambda repo, out: edit(repo / "marketplaces.yaml", "amazon.de", "amazon.de.example"),
-     lambda pages: pages, None),
+    (
+        "one translation",
+        lambda repo, out: _translation(repo),
+        lambda pages: select(pages, "csba", locale="it"),
+        lambda pages: files_of(us_it := select(pages, "csba", "us", "it")) | feeds_of(us_it) | {RECORD},
+    ),
+    (
+        "the shared layout",
+        lambda repo, out: edit(repo / "_site/layout.html.j2", "<html", '<html data-x="1"'),
+        lambda pages: pages,
+        None,
+    ),
+    (
+        "a generated file edited by hand",
+        lambda repo, out: _hand_edit(out)(repo),
+        lambda pages: {"csba/us/es/help"},
+        lambda pages: {"csba/us/es/help.html"},
+    ),
+    (
+        "a generated file deleted",
+        lambda repo, out: (out / "csba/de/it/help.md").unlink(),
+        lambda pages: {"csba/de/it/help"},
+        lambda pages: {"csba/de/it/help.md"},
+    ),
+    (
+        "the marketplaces file",
+        lambda repo, out: edit(repo / "marketplaces.yaml", "amazon.de", "amazon.de.example"),
+        lambda pages: pages,
+        None,
+    ),
     # pages see the program's decision ids (`examples` has an entry per decision), not their rows
-    ("a decision's rows", lambda repo, out: edit(repo / "csba/decisions/contact_address.yaml",
-                                                 "reason:", "reason: (edited)", ), lambda pages: set(), lambda pages: set()),
+    (
+        "a decision's rows",
+        lambda repo, out: edit(
+            repo / "csba/decisions/contact_address.yaml",
+            "reason:",
+            "reason: (edited)",
+        ),
+        lambda pages: set(),
+        lambda pages: set(),
+    ),
     ("a new decision", lambda repo, out: _new_decision(repo), lambda pages: select(pages, "csba"), None),
 ]
 
 
 @pytest.mark.parametrize("name,change,rendered,written", EDITS, ids=[e[0] for e in EDITS])
-def test_an_edit_renders_only_what_depends_on_it(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                 name: str, change: Callable[[Path, Path], None], rendered: Pages,
-                                                 written: Pages | None) -> None:
+def test_an_edit_renders_only_what_depends_on_it(
+    repo: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    change: Callable[[Path, Path], None],
+    rendered: Pages,
+    written: Pages | None,
+) -> None:
     pages = site_pages(repo, AT)
     out = tmp_path / "site"
     assert build(repo, out, "--at", AT)[0] == len(pages)
@@ -143,12 +187,14 @@ def test_only_files_whose_bytes_change_are_written(repo: Path, tmp_path: Path) -
     after = stamps(out)
     # not the index (titles are the same); the build record, whose digests changed
     assert {rel for rel in after if after[rel] != before[rel]} == de | {RECORD}
-    assert (f"({len(de)} added, changed or removed; {len(de) // 2} of {len(pages)} pages rendered, "
-            "the others unchanged)") in message
+    assert (
+        f"({len(de)} added, changed or removed; {len(de) // 2} of {len(pages)} pages rendered, the others unchanged)"
+    ) in message
 
 
-def test_a_new_effective_date_renders_the_pages_it_changes(repo: Path, tmp_path: Path,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_new_effective_date_renders_the_pages_it_changes(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "site"
     build(repo, out, "--at", "2023-01-01")
     count, _ = build(repo, out, "--at", "2023-01-02")  # no effective date in between
@@ -167,7 +213,8 @@ def test_other_engine_code_renders_everything(repo: Path, tmp_path: Path, monkey
 
 
 def test_a_file_someone_else_put_there_stays_and_a_page_no_longer_produced_goes(
-        repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "site"
     build(repo, out, "--at", AT)
     (out / "csba/stray.html").write_text("someone's")
@@ -219,15 +266,19 @@ def test_a_damaged_cache_is_ignored(repo: Path, tmp_path: Path, monkeypatch: pyt
 def test_failed_builds_record_nothing(repo: Path, tmp_path: Path) -> None:
     out = tmp_path / "site"
     build(repo, out, "--at", AT)
-    edit(repo / "csba/locales/it.po",
-         'msgstr "La procedura di attivazione è cambiata (vedi “Come attivare o disattivare il servizio”)."', 'msgstr ""')
+    edit(
+        repo / "csba/locales/it.po",
+        'msgstr "La procedura di attivazione è cambiata (vedi “Come attivare o disattivare il servizio”)."',
+        'msgstr ""',
+    )
     for _ in range(2):  # reported again: a page with a problem is never kept
         run = run_cli("build", "--root", str(repo), "--out", str(out), "--at", AT)
         assert run.code == 1 and "G002" in run.err, run
 
 
-def test_a_file_changed_within_the_tick_it_was_written_is_caught_by_content(tmp_path: Path,
-                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_file_changed_within_the_tick_it_was_written_is_caught_by_content(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Size, time and inode alone would miss it (git calls such entries "racily clean")."""
     monkeypatch.setenv("POLICYCTL_CACHE", str(tmp_path / "cache"))
     out = tmp_path / "out"
@@ -261,15 +312,21 @@ def test_old_packs_are_pruned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 
 
 @pytest.mark.slow
-def test_random_edits_build_what_a_full_build_writes(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_random_edits_build_what_a_full_build_writes(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A differential check: values in overlays, programs and test cases, and translations, changed
     at random, each kind in turn (an edit that makes the repository invalid is undone); after each,
     the incremental tree equals a full build's."""
     import random
 
     rng = random.Random(20261123)
-    kinds = [sorted(repo.glob("*/marketplaces/*.yaml")), sorted(repo.glob("*/program.yaml")),
-             sorted(repo.glob("*/tests/*.yaml")), sorted(repo.rglob("*.po"))]
+    kinds = [
+        sorted(repo.glob("*/marketplaces/*.yaml")),
+        sorted(repo.glob("*/program.yaml")),
+        sorted(repo.glob("*/tests/*.yaml")),
+        sorted(repo.rglob("*.po")),
+    ]
     out = tmp_path / "site"
     build(repo, out, "--at", AT)
     changed = 0
@@ -278,14 +335,19 @@ def test_random_edits_build_what_a_full_build_writes(repo: Path, tmp_path: Path,
         text = path.read_text(encoding="utf-8")
         words = list(re.finditer(r'msgstr "([^"%\\]{4,})"', text))
         # numbers that are values: after `value: `, `- ` or `key: `, not in comments
-        numbers = [m for m in re.finditer(r"(?<![\w.:-])\d+(?![\w.:-])", text)
-                   if re.fullmatch(r"\s*(value: |- |[\w-]+: )", text[text.rfind("\n", 0, m.start()) + 1:m.start()])]
+        numbers = [
+            m
+            for m in re.finditer(r"(?<![\w.:-])\d+(?![\w.:-])", text)
+            if re.fullmatch(r"\s*(value: |- |[\w-]+: )", text[text.rfind("\n", 0, m.start()) + 1 : m.start()])
+        ]
         if path.suffix == ".po" and words:
             m = rng.choice(words)
-            path.write_text(text[:m.start(1)] + m.group(1)[::-1] + text[m.end(1):], encoding="utf-8")
+            path.write_text(text[: m.start(1)] + m.group(1)[::-1] + text[m.end(1) :], encoding="utf-8")
         elif numbers:
             m = rng.choice(numbers)
-            path.write_text(text[:m.start()] + str(int(m.group()) + rng.randint(1, 3)) + text[m.end():], encoding="utf-8")
+            path.write_text(
+                text[: m.start()] + str(int(m.group()) + rng.randint(1, 3)) + text[m.end() :], encoding="utf-8"
+            )
         else:
             continue
         run = run_cli("build", "--root", str(repo), "--out", str(out), "--at", AT)

@@ -65,7 +65,11 @@ def test_an_incomplete_translation_blocks_the_build_by_default(policies: Path) -
 
 def test_fallback_publishes_the_english_page_marked_in_the_missing_language(policies: Path) -> None:
     program = policies / "csba/program.yaml"
-    edit(program, "languages: [en, de, es, it, zh-Hans]\n", "languages: [en, de, es, it, zh-Hans]\ntranslations: fallback\n")
+    edit(
+        program,
+        "languages: [en, de, es, it, zh-Hans]\n",
+        "languages: [en, de, es, it, zh-Hans]\ntranslations: fallback\n",
+    )
     _drop_message(policies / "csba/locales/es.po", "Fees")
     run, out = _build(policies)
     assert run.code == 0, run  # type: ignore[attr-defined]
@@ -77,7 +81,9 @@ def test_fallback_publishes_the_english_page_marked_in_the_missing_language(poli
     assert markdown.startswith("> Esta página aún no está disponible en español.") and "## Fees" in markdown
     english = (out / "csba/us/en/help.html").read_text(encoding="utf-8")
     assert '<small data-pending="es">(not yet translated)</small>' in english
-    entry = next(e for e in json.loads((out / "index.json").read_text())["pages"] if e["html"] == "csba/us/es/help.html")
+    entry = next(
+        e for e in json.loads((out / "index.json").read_text())["pages"] if e["html"] == "csba/us/es/help.html"
+    )
     assert entry["text_locale"] == "en"
     italian = (out / "csba/us/it/help.html").read_text(encoding="utf-8")
     assert '<html lang="it"' in italian and 'class="pending"' not in italian  # complete languages are as they were

@@ -6,14 +6,26 @@ import os
 
 import pytest
 
-from engine.source import layout
-from engine.schema import patterns
-from engine.source.loader import Document, load_text
 from engine.problems import Pos
+from engine.schema import patterns
+from engine.source import layout
+from engine.source.loader import Document, load_text
 
 PATTERNS = [
-    "^[A-Z]{2}$", "^[a-z][a-z0-9_]*$", r"^[^@\s]+@[^@\s]+$", "^[a-z0-9.]+@[a-z0-9.]+$", "^(a+)+$", "^a*a*$",
-    "a+", "(", "x" * (patterns.MAX_PATTERN + 1), r"^(\w)\1$", "^(foo|bar)+$", "^(/[a-z]+)*$", "", "^$",
+    "^[A-Z]{2}$",
+    "^[a-z][a-z0-9_]*$",
+    r"^[^@\s]+@[^@\s]+$",
+    "^[a-z0-9.]+@[a-z0-9.]+$",
+    "^(a+)+$",
+    "^a*a*$",
+    "a+",
+    "(",
+    "x" * (patterns.MAX_PATTERN + 1),
+    r"^(\w)\1$",
+    "^(foo|bar)+$",
+    "^(/[a-z]+)*$",
+    "",
+    "^$",
     "(" * 200 + ")" * 200,
 ]
 
@@ -62,11 +74,23 @@ def test_positions_agree_with_the_plain_look_up() -> None:
     assert empty.pos(("a", "b")) == Pos("e.yaml", 1, 1) == empty.key_pos(["a"])
 
 
-@pytest.mark.parametrize("root, path", [
-    ("/r", "/r/p/program.yaml"), ("/r/", "/r//p/marketplaces/de.yaml"), ("/", "/marketplaces.yaml"), ("/", "/"),
-    ("r", "r"), ("r", "rr/x.yaml"), ("r/a", "r/b/c.yaml"), ("r/./a", "r/a/./p/../q/tests/t.yaml"),
-    ("..", "../x.yaml"), ("x", "/etc/passwd"), (".", "p/decisions/d.yml"), ("//r", "//r/x/program.yml"),
-])
+@pytest.mark.parametrize(
+    "root, path",
+    [
+        ("/r", "/r/p/program.yaml"),
+        ("/r/", "/r//p/marketplaces/de.yaml"),
+        ("/", "/marketplaces.yaml"),
+        ("/", "/"),
+        ("r", "r"),
+        ("r", "rr/x.yaml"),
+        ("r/a", "r/b/c.yaml"),
+        ("r/./a", "r/a/./p/../q/tests/t.yaml"),
+        ("..", "../x.yaml"),
+        ("x", "/etc/passwd"),
+        (".", "p/decisions/d.yml"),
+        ("//r", "//r/x/program.yml"),
+    ],
+)
 def test_relative_path_is_relpath(root: str, path: str) -> None:
     assert layout._relative(root, path) == os.path.relpath(os.path.abspath(path), os.path.abspath(root))
 
@@ -88,8 +112,10 @@ def test_document_pack_shares_position_tuples_without_changing_them(tmp_path, mo
     shutil.copytree(os.path.join(root, "policies"), repo_dir)
 
     def typed(positions: dict) -> list:
-        return sorted((tuple((type(p).__name__, p) for p in path), where, tuple(map(type, where)))
-                      for path, where in positions.items())
+        return sorted(
+            (tuple((type(p).__name__, p) for p in path), where, tuple(map(type, where)))
+            for path, where in positions.items()
+        )
 
     def snapshot() -> dict:
         repo = engine.load(str(repo_dir))
@@ -127,7 +153,9 @@ def test_packed_documents_answer_every_position_as_parsed_ones(tmp_path, monkeyp
     shutil.copytree(os.path.join(root, "policies"), repo_dir)
     (repo_dir / "csba" / "tests" / "aliases.yaml").write_text(  # aliases, flow, nested values named `value`
         "kind: tests\ncases:\n  - &c {name: a, decision: x, marketplace: us, at: '2024-01-01', input: {value: [1, {value: 2}]},"
-        " expect: {value: {value: 3}}}\n  - *c\n", encoding="utf-8")
+        " expect: {value: {value: 3}}}\n  - *c\n",
+        encoding="utf-8",
+    )
     monkeypatch.setenv("POLICYCTL_CACHE", "off")
     plain = engine.load(str(repo_dir)).documents
     monkeypatch.setenv("POLICYCTL_CACHE", str(tmp_path / "cache"))
@@ -141,6 +169,7 @@ def test_packed_documents_answer_every_position_as_parsed_ones(tmp_path, monkeyp
             assert (doc.data, doc.problems, doc.text) == (parsed.data, parsed.problems, parsed.text)
             if not lazy_first:
                 assert doc.positions == parsed.positions  # decoded first: answers from the whole set
+
             def asked() -> PackedDocument:  # still undecoded when lazy: near positions answer where they can
                 if not lazy_first:
                     return doc
@@ -188,10 +217,31 @@ def test_read_bytes_is_a_bounded_read(tmp_path) -> None:
         assert (type(fast.value), fast.value.strerror) == (type(slow.value), slow.value.strerror)
 
 
-@pytest.mark.parametrize("regex", [
-    "[a-z0-9.]", "[^@\\s]", "\\d", "\\D", "\\w", "\\W", "\\s", "\\S", ".", "[^a]", "[\\d\\-_]", "[^\\w.]", "[A-Z]",
-    "[\\u00a0-\\u4e00]", "[^\\n]", "[\\W\\d]", "[^\\S]", "x", "[.]", "[\\\\^\\]]",
-])
+@pytest.mark.parametrize(
+    "regex",
+    [
+        "[a-z0-9.]",
+        "[^@\\s]",
+        "\\d",
+        "\\D",
+        "\\w",
+        "\\W",
+        "\\s",
+        "\\S",
+        ".",
+        "[^a]",
+        "[\\d\\-_]",
+        "[^\\w.]",
+        "[A-Z]",
+        "[\\u00a0-\\u4e00]",
+        "[^\\n]",
+        "[\\W\\d]",
+        "[^\\S]",
+        "x",
+        "[.]",
+        "[\\\\^\\]]",
+    ],
+)
 def test_character_sets_found_in_one_scan_are_those_of_each_sample(regex: str) -> None:
     import re
 
@@ -226,7 +276,7 @@ def test_template_nodes_walked_with_a_stack_are_those_find_all_yields() -> None:
             source = f.read()
         try:
             tree = Environment(extensions=["jinja2.ext.i18n"]).parse(source, os.path.basename(path), path)
-        except Exception:  # noqa: BLE001 - a template that does not parse has no nodes to compare
+        except Exception:
             continue
         expected = Counter(map(id, tree.find_all(nodes.Node)))
         assert Counter(map(id, templatecheck._descendants(tree))) == expected, path
@@ -235,11 +285,17 @@ def test_template_nodes_walked_with_a_stack_are_those_find_all_yields() -> None:
 
 
 HOSTILE_TEMPLATES = [
-    "{{ ''.__class__.__mro__[1].__subclasses__() }}", "{{ cycler.__init__.__globals__.os }}",
-    "{% for x in items %}{{ x|attr('__class__') }}{{ x|center(9) }}{% endfor %}", "{{ request.args }}",
-    "{{ items|map(attribute='a.__globals__')|list }}", "{% include '../program.yaml' %}{% extends '/etc/x' %}",
-    "{% if a %}{{ a['__dict__'] }}{% else %}{{ lipsum() }}{% endif %}", "{% trans %}Hi {{ name }}{% endtrans %}",
-    "{% macro m(x) %}{{ x.mro() }}{% endmacro %}{{ m(1) }}", "{{ unclosed ", "{% for %}",
+    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "{{ cycler.__init__.__globals__.os }}",
+    "{% for x in items %}{{ x|attr('__class__') }}{{ x|center(9) }}{% endfor %}",
+    "{{ request.args }}",
+    "{{ items|map(attribute='a.__globals__')|list }}",
+    "{% include '../program.yaml' %}{% extends '/etc/x' %}",
+    "{% if a %}{{ a['__dict__'] }}{% else %}{{ lipsum() }}{% endif %}",
+    "{% trans %}Hi {{ name }}{% endtrans %}",
+    "{% macro m(x) %}{{ x.mro() }}{% endmacro %}{{ m(1) }}",
+    "{{ unclosed ",
+    "{% for %}",
     "{{ a.format_map(b) }}{% import 'x/../../y' as y %}{% from ['ok.j2', 'a\\b'] import z %}",
 ]
 
@@ -247,8 +303,8 @@ HOSTILE_TEMPLATES = [
 def test_template_problems_with_a_shared_environment_and_no_cache(tmp_path, monkeypatch) -> None:
     from jinja2 import Environment
 
-    from engine.templates import check as templatecheck
     from engine.problems import Problem
+    from engine.templates import check as templatecheck
 
     def first_way(path: str) -> list[Problem]:
         """check_template as first written: a new environment per template, jinja2's find_all."""
@@ -258,12 +314,14 @@ def test_template_problems_with_a_shared_environment_and_no_cache(tmp_path, monk
             raw = f.read(templatecheck.MAX_TEMPLATE_BYTES + 1)
         try:
             tree = Environment(extensions=["jinja2.ext.i18n"]).parse(raw.decode("utf-8"), os.path.basename(path), path)
-        except Exception:  # noqa: BLE001 - parse failures: compared through check_template below
+        except Exception:
             return templatecheck._analyse(path, raw)
         with pytest.MonkeyPatch.context() as patched:
             patched.setattr(templatecheck, "_descendants", lambda t: list(t.find_all(nodes.Node)))
-            found = {Problem(path, n.lineno or 1, 1, "G001", f"the sandbox refuses {what}", hint)
-                     for n, what, hint in templatecheck._refused(tree)}
+            found = {
+                Problem(path, n.lineno or 1, 1, "G001", f"the sandbox refuses {what}", hint)
+                for n, what, hint in templatecheck._refused(tree)
+            }
         return sorted(found, key=Problem.sort_key)
 
     paths = _templates()
@@ -283,19 +341,75 @@ def test_simple_schemas_checked_without_compiling_as_compiled() -> None:
     import itertools
     import math
 
-    from engine.schema.fastcheck import simple_validator
     from engine.schema.codegen import compile_value
+    from engine.schema.fastcheck import simple_validator
 
-    types = [None, "string", "integer", "number", "boolean", "null", ["integer", "null"], ["number"],
-             ["string", "boolean"], [], "object", ["array"], 5, [["integer"]], "nope"]
-    bounds = [{}, {"minimum": 0}, {"maximum": 24, "minimum": 1}, {"exclusiveMinimum": 0.5}, {"exclusiveMaximum": 10 ** 30},
-              {"minimum": True}, {"minimum": "3"}, {"maximum": math.inf}, {"minimum": math.nan}, {"minimum": None},
-              {"minimum": -1.5, "exclusiveMaximum": 2}]
+    types = [
+        None,
+        "string",
+        "integer",
+        "number",
+        "boolean",
+        "null",
+        ["integer", "null"],
+        ["number"],
+        ["string", "boolean"],
+        [],
+        "object",
+        ["array"],
+        5,
+        [["integer"]],
+        "nope",
+    ]
+    bounds = [
+        {},
+        {"minimum": 0},
+        {"maximum": 24, "minimum": 1},
+        {"exclusiveMinimum": 0.5},
+        {"exclusiveMaximum": 10**30},
+        {"minimum": True},
+        {"minimum": "3"},
+        {"maximum": math.inf},
+        {"minimum": math.nan},
+        {"minimum": None},
+        {"minimum": -1.5, "exclusiveMaximum": 2},
+    ]
     enums = [None, ["a", "b"], [], ["1", 1], "x", ["x"], [None]]
-    extra = [{}, {"description": "d", "title": "t", "default": 3, "examples": [1]}, {"label": "x"}, {"$id": "x"},
-             {"pattern": "^a"}, {"const": 1}, {"enum": None}]
-    values = [None, True, False, 0, 1, -1, 0.5, 1.0, 2.5, 24, 25, 10 ** 31, math.inf, -math.inf, math.nan, "", "a", "b",
-              "x", "1", [], {}, [1], {"a": 1}]
+    extra = [
+        {},
+        {"description": "d", "title": "t", "default": 3, "examples": [1]},
+        {"label": "x"},
+        {"$id": "x"},
+        {"pattern": "^a"},
+        {"const": 1},
+        {"enum": None},
+    ]
+    values = [
+        None,
+        True,
+        False,
+        0,
+        1,
+        -1,
+        0.5,
+        1.0,
+        2.5,
+        24,
+        25,
+        10**31,
+        math.inf,
+        -math.inf,
+        math.nan,
+        "",
+        "a",
+        "b",
+        "x",
+        "1",
+        [],
+        {},
+        [1],
+        {"a": 1},
+    ]
     simple = 0
     for kind, bound, options, more in itertools.product(types, bounds, enums, extra):
         schema = {**more, **bound}
@@ -346,33 +460,64 @@ def _tier_problems_first_way(doc: Document, path: tuple, bands: list) -> list:
     if len(rows) != len(bands) or not rows:
         return problems
     if rows[0].get("over") is not None:
-        problems.append(Problem.at(doc.pos(path + (0, "over")), "P007",
-                                   f"the first band starts above {rows[0]['over']}: lower values fall in no band",
-                                   "write `over: null` in the first band"))
+        problems.append(
+            Problem.at(
+                doc.pos(path + (0, "over")),
+                "P007",
+                f"the first band starts above {rows[0]['over']}: lower values fall in no band",
+                "write `over: null` in the first band",
+            )
+        )
     if rows[-1].get("up_to") is not None:
         last = len(rows) - 1
-        problems.append(Problem.at(doc.pos(path + (last, "up_to")), "P007",
-                                   f"the last band ends at {rows[-1]['up_to']}: higher values fall in no band",
-                                   "write `up_to: null` in the last band"))
+        problems.append(
+            Problem.at(
+                doc.pos(path + (last, "up_to")),
+                "P007",
+                f"the last band ends at {rows[-1]['up_to']}: higher values fall in no band",
+                "write `up_to: null` in the last band",
+            )
+        )
     for i in range(1, len(rows)):
         before, over = rows[i - 1].get("up_to"), rows[i].get("over")
         where = doc.pos(path + (i, "over"))
         if before is None or over is None:
-            problems.append(Problem.at(where, "P005", f"band {i + 1} overlaps band {i}: an open bound in the middle",
-                                       "only the first band may start at null and only the last may end at null"))
+            problems.append(
+                Problem.at(
+                    where,
+                    "P005",
+                    f"band {i + 1} overlaps band {i}: an open bound in the middle",
+                    "only the first band may start at null and only the last may end at null",
+                )
+            )
         elif over < before:
-            problems.append(Problem.at(where, "P005",
-                                       f"band {i + 1} starts over {over} but band {i} goes up to {before}: they overlap",
-                                       f"write `over: {before}`"))
+            problems.append(
+                Problem.at(
+                    where,
+                    "P005",
+                    f"band {i + 1} starts over {over} but band {i} goes up to {before}: they overlap",
+                    f"write `over: {before}`",
+                )
+            )
         elif over > before:
-            problems.append(Problem.at(where, "P006",
-                                       f"band {i + 1} starts over {over} but band {i} ends at {before}: a gap",
-                                       f"write `over: {before}`"))
+            problems.append(
+                Problem.at(
+                    where,
+                    "P006",
+                    f"band {i + 1} starts over {over} but band {i} ends at {before}: a gap",
+                    f"write `over: {before}`",
+                )
+            )
         up = rows[i].get("up_to")
         if over is not None and up is not None and up <= over:
-            problems.append(Problem.at(doc.pos(path + (i, "up_to")), "P005",
-                                       f"band {i + 1} is empty or reversed (over {over}, up to {up})",
-                                       "`up_to` must be greater than `over`"))
+            problems.append(
+                Problem.at(
+                    doc.pos(path + (i, "up_to")),
+                    "P005",
+                    f"band {i + 1} is empty or reversed (over {over}, up to {up})",
+                    "`up_to` must be greater than `over`",
+                )
+            )
     return problems
 
 
@@ -414,8 +559,21 @@ def test_yaml_entries_walk_as_os_walk_and_know_the_links(tmp_path) -> None:
     root = tmp_path / "policies"
     for folder in ("a/b/c", "a/.hidden", "b", "z/y", "m-n", "m_n", "outside"):
         (root / folder).mkdir(parents=True, exist_ok=True)
-    for name in ("marketplaces.yaml", "a/program.yaml", "a/b/x.yml", "a/b/c/d.yaml", "a/.hidden/h.yaml", "a/.dot.yaml",
-                 "b/B.yaml", "b/a.yaml", "b/notes.txt", "z/y/z.yaml", "m-n/1.yaml", "m_n/2.yaml", "outside/o.yaml"):
+    for name in (
+        "marketplaces.yaml",
+        "a/program.yaml",
+        "a/b/x.yml",
+        "a/b/c/d.yaml",
+        "a/.hidden/h.yaml",
+        "a/.dot.yaml",
+        "b/B.yaml",
+        "b/a.yaml",
+        "b/notes.txt",
+        "z/y/z.yaml",
+        "m-n/1.yaml",
+        "m_n/2.yaml",
+        "outside/o.yaml",
+    ):
         (root / name).write_text("kind: tests\n", encoding="utf-8")
     (root / "b" / "link.yaml").symlink_to(root / "b" / "a.yaml")
     (root / "b" / "broken.yaml").symlink_to(root / "missing.yaml")
@@ -423,8 +581,15 @@ def test_yaml_entries_walk_as_os_walk_and_know_the_links(tmp_path) -> None:
     (root / "b" / "folder.yaml").mkdir()
     (root / "b" / "folder.yaml" / "inner.yaml").write_text("x: 1\n", encoding="utf-8")
     policies = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "policies")
-    for folder in (str(root), str(root / "b"), str(root / "b" / "folder_link"), str(root / "nope"),
-                   str(root / "marketplaces.yaml"), policies, os.path.relpath(policies)):
+    for folder in (
+        str(root),
+        str(root / "b"),
+        str(root / "b" / "folder_link"),
+        str(root / "nope"),
+        str(root / "marketplaces.yaml"),
+        policies,
+        os.path.relpath(policies),
+    ):
         entries = layout.yaml_entries(folder)
         assert [p for p, _ in entries] == _yaml_files_first_way(folder) == layout.yaml_files(folder), folder
         assert [link for _, link in entries] == [os.path.islink(p) for p, _ in entries], folder

@@ -16,7 +16,9 @@ def test_a_currency_that_disagrees_with_the_marketplace_is_refused_at_its_value(
     line = overlay.read_text(encoding="utf-8").splitlines().index("    value: USD") + 1
     run = run_cli("validate", str(policies))
     assert run.code == 1
-    assert (f"{overlay}:{line}:12: error[P013]: `currency` is 'USD' here but 'EUR' for the marketplace `de` "
-            "in marketplaces.yaml") in run.out, run
+    assert (
+        f"{overlay}:{line}:12: error[P013]: `currency` is 'USD' here but 'EUR' for the marketplace `de` "
+        "in marketplaces.yaml"
+    ) in run.out, run
     build = run_cli("build", "--root", str(policies), "--out", str(tmp_path / "out"))
     assert build.code == 1 and "P013" in build.err and not (tmp_path / "out").exists()

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -47,17 +47,28 @@ def listing(folder: Path) -> dict[str, bytes]:
 
 
 def build(sandbox: Path, out: str, *extra: str, cwd: Path | None = None) -> object:
-    return run_cli("build", "--root", str(sandbox / "repo" / "policies"), "--out", out, "--at", AT, *extra,
-                   cwd=cwd or sandbox / "repo")
+    return run_cli(
+        "build",
+        "--root",
+        str(sandbox / "repo" / "policies"),
+        "--out",
+        out,
+        "--at",
+        AT,
+        *extra,
+        cwd=cwd or sandbox / "repo",
+    )
 
 
 def _built_then(change: Callable[[Path], None]) -> Callable[[Path], str]:
     """A folder policyctl built, then changed by ``change``."""
+
     def make(sandbox: Path) -> str:
         out = sandbox / "built"
         assert build(sandbox, str(out)).code == 0
         change(out)
         return str(out)
+
     return make
 
 
@@ -78,15 +89,19 @@ REFUSED: list[tuple[str, str | Callable[[Path], str], str]] = [
     ("a folder holding a .git", lambda s: (s / "foreign" / ".git").mkdir() or str(s / "foreign"), "git repository"),
     ("a file", "README.md", "is not a folder"),
     ("a built folder someone put a .git in", _built_then(_git_inside), "git repository (`demo/.git`)"),
-    ("a built folder holding a policy file", _built_then(lambda o: (o / "p.yaml").write_text("kind: x\n")),
-     "holds policy sources (`p.yaml`)"),
+    (
+        "a built folder holding a policy file",
+        _built_then(lambda o: (o / "p.yaml").write_text("kind: x\n")),
+        "holds policy sources (`p.yaml`)",
+    ),
     ("a damaged record", _built_then(lambda o: (o / ownership.RECORD).write_text("{")), "build record is damaged"),
 ]
 
 
 @pytest.mark.parametrize("name,out,reason", REFUSED, ids=[r[0] for r in REFUSED])
 def test_a_folder_policyctl_must_not_write_is_refused_and_nothing_changes(
-        sandbox: Path, name: str, out: str | Callable[[Path], str], reason: str) -> None:
+    sandbox: Path, name: str, out: str | Callable[[Path], str], reason: str
+) -> None:
     where = out(sandbox) if callable(out) else out
     before = listing(sandbox)
     run = build(sandbox, where)
@@ -158,9 +173,12 @@ def test_junit_never_overwrites_a_source_a_folder_or_another_file(sandbox: Path)
     root = str(sandbox / "mini")
     program = sandbox / "mini" / "loans" / "program.yaml"
     before = listing(sandbox)
-    for target, reason in ((str(program), "inside the policies folder"), (str(sandbox / "foreign"), ""),
-                           (str(sandbox / "repo" / "README.md"), "is not a JUnit report"),
-                           (str(sandbox / "x.yaml"), "named like a policy source")):
+    for target, reason in (
+        (str(program), "inside the policies folder"),
+        (str(sandbox / "foreign"), ""),
+        (str(sandbox / "repo" / "README.md"), "is not a JUnit report"),
+        (str(sandbox / "x.yaml"), "named like a policy source"),
+    ):
         run = run_cli("test", "--root", root, "--junit", target)
         assert run.code == 2 and reason in run.err and "Traceback" not in run.err, (target, run)
     assert listing(sandbox) == before

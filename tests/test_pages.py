@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import re
 import shutil
-from functools import lru_cache
+from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -21,7 +21,7 @@ AT = "2025-01-01"  # the newer US edition (from 2023-07-01)
 SEED = Path("/work/shared/seeds")
 
 
-@lru_cache(maxsize=None)
+@cache
 def built(at: str = AT) -> site.Built:
     result = site.build(engine.load(str(ROOT / "policies")), at)
     assert result.problems == [], [str(p) for p in result.problems]
@@ -70,6 +70,7 @@ def facts(html_text: str) -> Facts:
 
 # -- the same facts in every language -------------------------------------------------------------
 
+
 def same_facts_in_every_language(files: dict[str, bytes], pages: set[str]) -> int:
     """Each page (a past edition too) states the facts its English twin (or, without one, its
     first twin) states: a translation may name a fact twice, but never drop one. Returns how many
@@ -86,7 +87,9 @@ def same_facts_in_every_language(files: dict[str, bytes], pages: set[str]) -> in
         stated += len(reference)
         for tag in tags:
             page = f"{program}/{marketplace}/{tag}/{rest}"
-            assert set(facts(files[f"{page}.html"].decode()).facts) == reference, f"{page} states other facts than {first}"
+            assert set(facts(files[f"{page}.html"].decode()).facts) == reference, (
+                f"{page} states other facts than {first}"
+            )
     return stated
 
 
@@ -108,12 +111,15 @@ def test_facts_come_from_the_data() -> None:
     assert found["changes.trial_days.2023-07-01.date"] == '"2023-07-01"'
 
 
-@pytest.mark.parametrize("tag, amounts", [
-    ("en", ["$0.10", "$0.25", "$0.50", "$0.70"]),
-    ("it", ["0,10\xa0USD", "0,25\xa0USD", "0,50\xa0USD", "0,70\xa0USD"]),
-    ("zh-Hans", ["US$0.10", "US$0.25", "US$0.50", "US$0.70"]),
-    ("es", ["0,10\xa0US$", "0,25\xa0US$", "0,50\xa0US$", "0,70\xa0US$"]),
-])
+@pytest.mark.parametrize(
+    "tag, amounts",
+    [
+        ("en", ["$0.10", "$0.25", "$0.50", "$0.70"]),
+        ("it", ["0,10\xa0USD", "0,25\xa0USD", "0,50\xa0USD", "0,70\xa0USD"]),
+        ("zh-Hans", ["US$0.10", "US$0.25", "US$0.50", "US$0.70"]),
+        ("es", ["0,10\xa0US$", "0,25\xa0US$", "0,50\xa0US$", "0,70\xa0US$"]),
+    ],
+)
 def test_the_fee_table_shows_locale_formatted_amounts(tag: str, amounts: list[str]) -> None:
     shown = facts(page(f"csba/us/{tag}/help.html")).shown
     assert [shown[f"fee_tiers.{i}.fee"][0] for i in range(4)] == amounts
@@ -146,9 +152,15 @@ def test_lists_are_joined_per_locale() -> None:
 # -- the pages we reproduce --------------------------------------------------------------------------
 
 SEED_002_SECTIONS = [
-    "# Customer service for seller-fulfilled orders", "## About Customer Service by Amazon", "## Service benefits",
-    "## Fees", "## Requirements", "## Return and refund policy", "## Opt in or opt out",
-    "## Customer Service by Amazon Insights dashboard", "### How do I grant access to the dashboard for secondary users?",
+    "# Customer service for seller-fulfilled orders",
+    "## About Customer Service by Amazon",
+    "## Service benefits",
+    "## Fees",
+    "## Requirements",
+    "## Return and refund policy",
+    "## Opt in or opt out",
+    "## Customer Service by Amazon Insights dashboard",
+    "### How do I grant access to the dashboard for secondary users?",
     "## Frequently asked questions",
     "### What kind of customer inquiries are not included in Customer Service by Amazon?",
     "### Am I required to handle customer inquiries after opting in to Customer Service by Amazon?",
@@ -167,17 +179,31 @@ def test_english_us_page_covers_every_section_of_seed_002() -> None:
     text = page("csba/us/en/help.md")
     for heading in SEED_002_SECTIONS:
         assert f"\n{heading}\n" in f"\n{text}", heading
-    for fact in ("90-day free trial", "United States, China, Hong Kong, Macao, or Taiwan", "within 24 hours",
-                 "csba-ustous@amazon.com", "csba-cn2us@amazon.com", "within 2 days", "within 1 hour",
-                 "Quarterly fee rate", "Reimbursement for seller-fulfilled network prepaid returns"):
+    for fact in (
+        "90-day free trial",
+        "United States, China, Hong Kong, Macao, or Taiwan",
+        "within 24 hours",
+        "csba-ustous@amazon.com",
+        "csba-cn2us@amazon.com",
+        "within 2 days",
+        "within 1 hour",
+        "Quarterly fee rate",
+        "Reimbursement for seller-fulfilled network prepaid returns",
+    ):
         assert fact in text, fact
 
 
 SEED_004_SECTIONS = [
-    "# Servizio clienti per gli ordini gestiti dal venditore", "## Che cos’è il Servizio clienti di Amazon?",
-    "## Vantaggi del servizio", "## Commissioni", "## Requisiti", "## Politiche di reso e di rimborso",
-    "## Come attivare o disattivare il servizio", "### Come faccio ad attivare il servizio?",
-    "### Come faccio a disattivare il servizio?", "## Domande frequenti",
+    "# Servizio clienti per gli ordini gestiti dal venditore",
+    "## Che cos’è il Servizio clienti di Amazon?",
+    "## Vantaggi del servizio",
+    "## Commissioni",
+    "## Requisiti",
+    "## Politiche di reso e di rimborso",
+    "## Come attivare o disattivare il servizio",
+    "### Come faccio ad attivare il servizio?",
+    "### Come faccio a disattivare il servizio?",
+    "## Domande frequenti",
     "### Quali tipi di richieste non sono coperte dal Servizio clienti di Amazon?",
     "### In che modo il Servizio clienti di Amazon gestisce le richieste dei clienti?",
     "### In che modo il Servizio clienti di Amazon gestisce i resi?",
@@ -192,11 +218,16 @@ def test_italian_us_page_covers_every_section_of_seed_004() -> None:
     text = page("csba/us/it/help.md", "2022-06-01")  # the 2022 edition, which seed 004 translates
     for heading in SEED_004_SECTIONS:
         assert f"\n{heading}\n" in f"\n{text}", heading
-    for sentence in ("Questa pagina riguarda la vendita in: Stati Uniti", "prova gratuita di 30 giorni",
-                     "1. In Seller Central, vai su Informazioni sull’account.",
-                     "2. Nella sezione I tuoi servizi, seleziona Gestisci.",
-                     "Gli ordini esistenti continueranno a essere gestiti da Amazon.",
-                     "csba-ustous@amazon.com", "entro 2 giorni", "Politica di rimborso del Servizio clienti di Amazon"):
+    for sentence in (
+        "Questa pagina riguarda la vendita in: Stati Uniti",
+        "prova gratuita di 30 giorni",
+        "1. In Seller Central, vai su Informazioni sull’account.",
+        "2. Nella sezione I tuoi servizi, seleziona Gestisci.",
+        "Gli ordini esistenti continueranno a essere gestiti da Amazon.",
+        "csba-ustous@amazon.com",
+        "entro 2 giorni",
+        "Politica di rimborso del Servizio clienti di Amazon",
+    ):
         assert sentence in text, sentence
     assert "Dashboard Insights" not in text  # not in the 2022 edition
 
@@ -206,7 +237,7 @@ def test_what_changed_comes_from_the_history() -> None:
     # every change of the newer edition has an assumed date: never "Effective from", always marked
     assert "**Effective from:**" not in text
     assert "**In effect:** the date these rules took effect is not yet confirmed." in text
-    section = text[text.index("## What changed"):]
+    section = text[text.index("## What changed") :]
     # each change: the date, what changed (the separator is the translator's), then the marker
     changes = [line for line in section.splitlines() if line.startswith("- **July 1, 2023**: ")]
     assert len(changes) == len(engine.load(str(ROOT / "policies")).history("csba", "us"))
@@ -214,8 +245,7 @@ def test_what_changed_comes_from_the_history() -> None:
     assert any("The free trial changed from 30 days to 90 days. *(date not yet confirmed)*" in c for c in changes)
     old = page("csba/us/en/help.md", "2023-06-30")
     assert "**Next change:** July 1, 2023" in old and "## Upcoming changes" in old
-    assert ("- **July 1, 2023**: The free trial changed from 30 days to 90 days. *(date not yet confirmed)*"
-            in old)
+    assert "- **July 1, 2023**: The free trial changed from 30 days to 90 days. *(date not yet confirmed)*" in old
 
 
 def test_no_placeholders_or_message_ids_leak() -> None:
@@ -229,6 +259,7 @@ def test_no_placeholders_or_message_ids_leak() -> None:
 
 
 # -- data drives every page -------------------------------------------------------------------------
+
 
 @pytest.fixture
 def policies(tmp_path: Path) -> Path:
@@ -245,8 +276,12 @@ def test_one_yaml_line_changes_every_page(policies: Path) -> None:
     # the current pages (past editions keep the value of their day: tests/test_editions.py)
     us = [p for p in result.files if p.startswith("csba/us/") and p.endswith(".html") and p.count("/") == 3]
     assert {p.split("/")[2] for p in us} == set(engine.load(str(policies)).marketplaces["us"].locales)
-    expected = {"en": "60-day free trial", "it": "prova gratuita di 60 giorni", "es": "prueba gratuita de 60 días",
-                "zh-Hans": "60天的免费试用期"}
+    expected = {
+        "en": "60-day free trial",
+        "it": "prova gratuita di 60 giorni",
+        "es": "prueba gratuita de 60 días",
+        "zh-Hans": "60天的免费试用期",
+    }
     for path in us:
         text = result.files[path].decode()
         assert ("trial_days", "60") in facts(text).facts and ("trial_days", "90") not in facts(text).facts
@@ -270,7 +305,7 @@ def test_markup_in_policy_strings_is_escaped(policies: Path) -> None:
     result = site.build(engine.load(str(policies)), AT)
     assert result.problems == [], [str(p) for p in result.problems]
     html_page = result.files["csba/us/en/help.html"].decode()
-    body = html_page[html_page.index("<main"):]
+    body = html_page[html_page.index("<main") :]
     assert "<script" not in body and "<img" not in body and "javascript:" not in body.replace("javascript:alert", "x")
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Phone" in body
     assert "&quot;&gt;&lt;img src=x onerror=alert(1)&gt; *Email* [x](javascript:alert(1))" in body
@@ -282,7 +317,7 @@ def test_markup_in_policy_strings_is_escaped(policies: Path) -> None:
 
 def test_markup_in_an_address_is_escaped(policies: Path) -> None:
     overlay = policies / "csba/marketplaces/de.yaml"
-    edit(overlay, "      DE: csba-de2de@amazon.de\n", "      DE: \"a<b>@example.com\"\n")
+    edit(overlay, "      DE: csba-de2de@amazon.de\n", '      DE: "a<b>@example.com"\n')
     repo = engine.load(str(policies))
     result = site.build(repo, AT)
     problems = [p for p in repo.problems + result.problems if p.code in ("P003", "G001")]
@@ -292,17 +327,21 @@ def test_markup_in_an_address_is_escaped(policies: Path) -> None:
 
 # -- the sandbox and template problems ------------------------------------------------------------------
 
-@pytest.mark.parametrize("snippet, message", [
-    ("{{ p.trial_days.__class__ }}", "unsafe"),
-    ("{{ ''.__class__.__mro__ }}", "unsafe"),
-    ("{{ undefined_name }}", "'undefined_name' is undefined"),
-    ("{{ p.trial_days ~ 'x' }}", "must be shown through a filter"),
-    ("{{ p.refund_reimbursement_claims }}", "pick a field"),
-    ("{{ p.opt_out_any_time }}", "a yes/no value cannot be shown"),
-    ("{{ 'nolabel'|label }}", "no label for `nolabel`"),
-    ("{{ 'abc'|number }}", "number: expected a number"),
-    ("{% for x in range(10**9) %}{% endfor %}", "Range too big"),
-])
+
+@pytest.mark.parametrize(
+    "snippet, message",
+    [
+        ("{{ p.trial_days.__class__ }}", "unsafe"),
+        ("{{ ''.__class__.__mro__ }}", "unsafe"),
+        ("{{ undefined_name }}", "'undefined_name' is undefined"),
+        ("{{ p.trial_days ~ 'x' }}", "must be shown through a filter"),
+        ("{{ p.refund_reimbursement_claims }}", "pick a field"),
+        ("{{ p.opt_out_any_time }}", "a yes/no value cannot be shown"),
+        ("{{ 'nolabel'|label }}", "no label for `nolabel`"),
+        ("{{ 'abc'|number }}", "number: expected a number"),
+        ("{% for x in range(10**9) %}{% endfor %}", "Range too big"),
+    ],
+)
 def test_template_failures_are_problems_with_a_line(policies: Path, snippet: str, message: str) -> None:
     template = policies / "csba/pages/help.md.j2"
     text = template.read_text().replace("{% block body %}\n", "{% block body %}\n" + snippet + "\n", 1)
@@ -334,7 +373,8 @@ def test_a_template_syntax_error_is_reported_by_build_and_check(policies: Path) 
 def test_pages_manifest_is_checked(policies: Path) -> None:
     (policies / "csba/pages.yaml").write_text(
         "kind: pages\npages:\n  help:\n    template: help.md.j2\n    marketplaces: [us, fr]\n"
-        "  missing:\n    template: nothere.md.j2\n")
+        "  missing:\n    template: nothere.md.j2\n"
+    )
     repo = engine.load(str(policies))
     assert repo.problems == []  # schema-valid
     plan = site.plan(repo)
@@ -359,7 +399,8 @@ def test_the_engine_knows_no_program(tmp_path: Path) -> None:
         "{% trans %}You may keep a book for {{ days }}.{% endtrans %}\n\n"
         "{% for band in p.late_fee_bands %}\n- {{ band.fee|money }}\n{% endfor %}\n"
         "{% endblock %}\n"
-        "{% macro describe_change(c) %}{% trans %}The loan period changed.{% endtrans %}{% endmacro %}\n")
+        "{% macro describe_change(c) %}{% trans %}The loan period changed.{% endtrans %}{% endmacro %}\n"
+    )
     result = site.build(engine.load(str(root)), "2024-06-01")
     assert result.problems == [], [str(p) for p in result.problems]
     text = result.files["loans/no/en/rules.md"].decode()
@@ -371,10 +412,13 @@ def test_a_label_can_state_a_parameter(policies: Path) -> None:
     """`reply_in_case_log_quickly` states `%(reply_deadline_hours)s`: one edit changes every language."""
     program = policies / "csba/program.yaml"
     assert "within %(reply_deadline_hours)s hours." in program.read_text(encoding="utf-8")
-    edit(program, "  reply_deadline_hours:\n    description: Hours a seller has to reply to an inquiry from the program team.\n"
-         "    schema: {type: integer, minimum: 1}\n    value: 24\n",
-         "  reply_deadline_hours:\n    description: Hours a seller has to reply to an inquiry from the program team.\n"
-         "    schema: {type: integer, minimum: 1}\n    value: 48\n")
+    edit(
+        program,
+        "  reply_deadline_hours:\n    description: Hours a seller has to reply to an inquiry from the program team.\n"
+        "    schema: {type: integer, minimum: 1}\n    value: 24\n",
+        "  reply_deadline_hours:\n    description: Hours a seller has to reply to an inquiry from the program team.\n"
+        "    schema: {type: integer, minimum: 1}\n    value: 48\n",
+    )
     result = site.build(engine.load(str(policies)), AT)
     assert result.problems == [], [str(p) for p in result.problems]
     assert "Respond to requests in your Case Log within 48 hours." in result.files["csba/us/en/help.md"].decode()

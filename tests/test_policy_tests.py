@@ -56,13 +56,16 @@ def _banded(mini: Path) -> Path:
 # -- running cases and the summary line ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("args, last, code", [
-    ([], "3 passed, 0 failed", 0),
-    (["-k", "SEVEN"], "1 passed, 0 failed", 0),
-    (["--fail-under", "50"], "3 passed, 0 failed", 0),
-    (["--fail-under", "100"], "3 passed, 0 failed", 1),
-    (["--boundaries"], "3 passed, 0 failed", 0),  # late_fee reports no band directly: nothing to check
-])
+@pytest.mark.parametrize(
+    "args, last, code",
+    [
+        ([], "3 passed, 0 failed", 0),
+        (["-k", "SEVEN"], "1 passed, 0 failed", 0),
+        (["--fail-under", "50"], "3 passed, 0 failed", 0),
+        (["--fail-under", "100"], "3 passed, 0 failed", 1),
+        (["--boundaries"], "3 passed, 0 failed", 0),  # late_fee reports no band directly: nothing to check
+    ],
+)
 def test_summary_is_the_last_line(args: list[str], last: str, code: int) -> None:
     r = run_cli("test", str(MINI), *args)
     assert r.out.splitlines()[-1] == last
@@ -94,7 +97,8 @@ def test_failure_shows_expected_actual_and_place(mini: Path) -> None:
         "  fee: expected 1.5, got 1.75\n"
         '  matches: expected ["on_time"], got ["banded"]\n'
         "  rows matched: banded\n"
-        "2 passed, 1 failed\n")
+        "2 passed, 1 failed\n"
+    )
 
 
 def test_missing_output_and_bad_input_are_failures_not_crashes(mini: Path) -> None:
@@ -103,7 +107,7 @@ def test_missing_output_and_bad_input_are_failures_not_crashes(mini: Path) -> No
     r = run_cli("test", str(mini))
     assert r.code == 1
     assert "  fee: expected 0, got (no such output)\n" in r.out
-    assert f"  {mini / CASES}:3:5: error[D004]: /days_late: expected integer, got string `\"zero\"`\n" in r.out
+    assert f'  {mini / CASES}:3:5: error[D004]: /days_late: expected integer, got string `"zero"`\n' in r.out
     assert r.out.endswith("1 passed, 2 failed\n")
 
 
@@ -168,7 +172,8 @@ def test_coverage_lists_unreached_rows_and_bands_with_file_line(mini: Path) -> N
         f"    {mini / 'loans/decisions/late_fee.yaml'}:16: row `not_member` of `late_fee` is never matched\n"
         f"    {program}:30: band 2 (over 7, up to 30) of `late_fee_bands` (nl, no) is never reached by `late_fee`"
         " (`tier(params.late_fee_bands, days_late)`)\n"
-        "3 passed, 0 failed\n")
+        "3 passed, 0 failed\n"
+    )
     assert r.code == 0
     assert run_cli("test", str(mini), "--fail-under", "66").code == 0
     assert run_cli("test", str(mini), "--fail-under", "67").code == 1
@@ -176,11 +181,16 @@ def test_coverage_lists_unreached_rows_and_bands_with_file_line(mini: Path) -> N
 
 def test_overlay_bands_need_cases_in_their_marketplace(mini: Path) -> None:
     overlay = mini / "loans/marketplaces/no.yaml"
-    overlay.write_text(overlay.read_text(encoding="utf-8") + (
-        "  late_fee_bands:\n"
-        "    value:\n"
-        "      - {over: null, up_to: 10, fee: 0.2}\n"
-        "      - {over: 10, up_to: null, fee: 0.4}\n"), encoding="utf-8")
+    overlay.write_text(
+        overlay.read_text(encoding="utf-8")
+        + (
+            "  late_fee_bands:\n"
+            "    value:\n"
+            "      - {over: null, up_to: 10, fee: 0.2}\n"
+            "      - {over: 10, up_to: null, fee: 0.4}\n"
+        ),
+        encoding="utf-8",
+    )
     r = run_cli("test", str(mini), "--coverage")
     assert r.out.startswith("coverage: 3 of 3 rows, 2 of 5 tier bands: 62.5%\n")
     assert f"{overlay}:10: band 2 (over 10) of `late_fee_bands` (no) is never reached" in r.out
@@ -205,13 +215,22 @@ def test_boundaries_pass_when_rows_agree_with_the_table(mini: Path) -> None:
     assert r.out.endswith("6 passed, 0 failed\n")
 
 
-@pytest.mark.parametrize("file, old, new, point, row, line", [
-    # a row written with `<` where the table says `up_to: 7` (inclusive)
-    ("loans/decisions/fee_band.yaml", "days_late <= 7", "days_late < 7", 7, "medium", 13),
-    # a band edited under rows that still say 7
-    ("loans/program.yaml", "up_to: 7, fee: 0.25}\n      - {over: 7,", "up_to: 6, fee: 0.25}\n      - {over: 6,",
-     7, "short", 9),
-])
+@pytest.mark.parametrize(
+    "file, old, new, point, row, line",
+    [
+        # a row written with `<` where the table says `up_to: 7` (inclusive)
+        ("loans/decisions/fee_band.yaml", "days_late <= 7", "days_late < 7", 7, "medium", 13),
+        # a band edited under rows that still say 7
+        (
+            "loans/program.yaml",
+            "up_to: 7, fee: 0.25}\n      - {over: 7,",
+            "up_to: 6, fee: 0.25}\n      - {over: 6,",
+            7,
+            "short",
+            9,
+        ),
+    ],
+)
 def test_broken_boundary_is_caught(mini: Path, file: str, old: str, new: str, point: int, row: str, line: int) -> None:
     edit(_banded(mini) / file, old, new)
     r = run_cli("test", str(mini), "--boundaries", "-k", "week")
@@ -228,14 +247,21 @@ def test_boundary_points_are_below_at_and_above(mini: Path) -> None:
     assert (
         "  below: days_late = 29, band 2, row medium\n"
         "  at: days_late = 30, band 2, row long\n"
-        "  above: days_late = 31, band 3, row long\n") in r.out
+        "  above: days_late = 31, band 3, row long\n"
+    ) in r.out
     assert r.out.endswith("2 passed, 1 failed\n")
 
 
-@pytest.mark.parametrize("declaration, message", [
-    ("{parameter: loan_days, outputs: [fee]}", "`loan_days` is not a `tiers: true` parameter of `loans`"),
-    ("{parameter: late_fee_bands, vary: nothing, outputs: [fee]}", "`vary` must name a numeric input of `fee_band`"),
-])
+@pytest.mark.parametrize(
+    "declaration, message",
+    [
+        ("{parameter: loan_days, outputs: [fee]}", "`loan_days` is not a `tiers: true` parameter of `loans`"),
+        (
+            "{parameter: late_fee_bands, vary: nothing, outputs: [fee]}",
+            "`vary` must name a numeric input of `fee_band`",
+        ),
+    ],
+)
 def test_bad_declaration_is_a_failed_test(mini: Path, declaration: str, message: str) -> None:
     _banded(mini)
     edit(mini / "loans/tests/fee_band.yaml", "{parameter: late_fee_bands, outputs: [fee]}", declaration)
@@ -246,7 +272,11 @@ def test_bad_declaration_is_a_failed_test(mini: Path, declaration: str, message:
 
 def test_derived_checks_use_tier_calls(mini: Path) -> None:
     """late_fee reads its band through `tier()`; an output that is the band's key is checked."""
-    edit(mini / "loans/decisions/late_fee.yaml", "      status: late\n", "      status: late\n      per_day: \"= band.fee\"\n")
+    edit(
+        mini / "loans/decisions/late_fee.yaml",
+        "      status: late\n",
+        '      status: late\n      per_day: "= band.fee"\n',
+    )
     r = run_cli("test", str(mini), "--boundaries", "-v")
     assert "boundaries of late_fee_bands at 7 (nl, from `on time costs nothing`)" in r.out
     assert r.code == 0
@@ -260,11 +290,20 @@ def test_examples_for_pages() -> None:
     from engine.policytests.cases import examples
 
     repo = load(str(MINI))
-    assert examples(repo, "loans", "nl", "2024-05-01") == [{
-        "name": "seven days is the first band", "description": None, "decision": "late_fee",
-        "title": "Late fee for a returned book", "marketplace": "nl", "at": "2024-05-01",
-        "input": {"days_late": 7, "member": True}, "outputs": {"fee": 1.75, "status": "late"},
-        "matches": ["banded"], "reasons": ["The fee per day follows the band."]}]
+    assert examples(repo, "loans", "nl", "2024-05-01") == [
+        {
+            "name": "seven days is the first band",
+            "description": None,
+            "decision": "late_fee",
+            "title": "Late fee for a returned book",
+            "marketplace": "nl",
+            "at": "2024-05-01",
+            "input": {"days_late": 7, "member": True},
+            "outputs": {"fee": 1.75, "status": "late"},
+            "matches": ["banded"],
+            "reasons": ["The fee per day follows the band."],
+        }
+    ]
     assert examples(repo, "loans", "no", None) == []
     assert examples(repo, "nothing", "nl") == []
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -29,14 +30,33 @@ def _problems(value: Any) -> Iterator[dict[str, Any]]:
 
 def test_the_shape_round_trips() -> None:
     p = Problem("policies/x.yaml", 3, 7, "S001", "`x` is wrong", "write `y`", "warning")
-    assert p.to_json() == {"file": "policies/x.yaml", "line": 3, "column": 7, "code": "S001",
-                           "severity": "warning", "message": "`x` is wrong", "hint": "write `y`"}
+    assert p.to_json() == {
+        "file": "policies/x.yaml",
+        "line": 3,
+        "column": 7,
+        "code": "S001",
+        "severity": "warning",
+        "message": "`x` is wrong",
+        "hint": "write `y`",
+    }
     assert Problem.from_json(json.loads(json.dumps(p.to_json()))) == p
 
 
 def _decide(root: Path, payload: str, *extra: str) -> list[Any]:
-    run = run_cli("decide", "loans.late_fee", "-m", "nl", "--at", "2024-06-01", "--input", "-",
-                  "--root", str(root), *extra, stdin=payload)
+    run = run_cli(
+        "decide",
+        "loans.late_fee",
+        "-m",
+        "nl",
+        "--at",
+        "2024-06-01",
+        "--input",
+        "-",
+        "--root",
+        str(root),
+        *extra,
+        stdin=payload,
+    )
     assert run.code == 1, run
     if payload.count("\n") > 1:  # JSON Lines in, one result a line out
         return [json.loads(line) for line in run.out.splitlines()]

@@ -19,18 +19,24 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import engine
-from engine.source.loader import load_bytes
 from engine.problems import CODES, Problem
+from engine.source.loader import load_bytes
 from support import CORPUS, MINI, run_cli
 
 HOSTILE_SITE = CORPUS / "hostile" / "site"
 VALID = sorted(p for p in MINI.rglob("*.yaml")) + [CORPUS / "valid" / "norway_bool.yaml"]
 CATALOG = HOSTILE_SITE / "demo" / "locales" / "it.po"
 SCALE = int(os.environ.get("POLICYCTL_PROPERTY_SCALE", "1"))  # e.g. 20 for a long local search
-FAST = settings(max_examples=60 * SCALE, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                      HealthCheck.too_slow])
-SLOW = settings(max_examples=20 * SCALE, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                      HealthCheck.too_slow])
+FAST = settings(
+    max_examples=60 * SCALE,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+SLOW = settings(
+    max_examples=20 * SCALE,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 YAML_NOISE = st.sampled_from(list(b"\n\t :-[]{},&*!|>'\"#%@`?\x00\xff\xef\xbb\xbf") + [ord("a"), ord("0")])
 
 
@@ -46,7 +52,7 @@ def mutate(data: bytes, draw: Any) -> bytes:
         if what == "insert":
             out[at:at] = bytes([draw(YAML_NOISE)]) * draw(st.integers(1, 4))
         elif what == "delete":
-            del out[at:at + draw(st.integers(1, 8))]
+            del out[at : at + draw(st.integers(1, 8))]
         elif what == "replace":
             out[at] = draw(YAML_NOISE)
         else:
@@ -62,6 +68,7 @@ def well_formed(problems: list[Problem]) -> None:
 
 
 # -- the loader ----------------------------------------------------------------------------------------
+
 
 @FAST
 @given(st.binary(max_size=2000))
@@ -81,10 +88,12 @@ def test_mutated_yaml_loads_to_data_or_problems(path: Path, data: st.DataObject)
 
 # -- the validator --------------------------------------------------------------------------------------
 
+
 @SLOW
 @given(st.sampled_from(sorted(str(p.relative_to(MINI)) for p in MINI.rglob("*.yaml"))), st.data())
-def test_validate_on_a_mutated_repository_exits_0_or_1_with_a_message(tmp_path_factory: Any, name: str,
-                                                                       data: st.DataObject) -> None:
+def test_validate_on_a_mutated_repository_exits_0_or_1_with_a_message(
+    tmp_path_factory: Any, name: str, data: st.DataObject
+) -> None:
     repo = tmp_path_factory.mktemp("repo") / "policies"
     shutil.copytree(MINI, repo)
     target = repo / name
@@ -103,8 +112,27 @@ def test_validate_on_a_mutated_template_exits_0_or_1_with_a_message(tmp_path_fac
     repo = tmp_path_factory.mktemp("site") / "policies"
     shutil.copytree(HOSTILE_SITE, repo)
     template = repo / "demo" / "pages" / "help.md.j2"
-    noise = st.sampled_from(["{{", "}}", "{%", "%}", "__class__", ".", "|attr('x')", "(", ")", "'", "~", "**",
-                             "cycler", "{% include '../x' %}", "\x00", "\ud7ff", "é"])
+    noise = st.sampled_from(
+        [
+            "{{",
+            "}}",
+            "{%",
+            "%}",
+            "__class__",
+            ".",
+            "|attr('x')",
+            "(",
+            ")",
+            "'",
+            "~",
+            "**",
+            "cycler",
+            "{% include '../x' %}",
+            "\x00",
+            "\ud7ff",
+            "é",
+        ]
+    )
     text = template.read_text()
     for _ in range(data.draw(st.integers(1, 4))):
         at = data.draw(st.integers(0, len(text)))
@@ -117,10 +145,14 @@ def test_validate_on_a_mutated_template_exits_0_or_1_with_a_message(tmp_path_fac
 # -- decisions --------------------------------------------------------------------------------------------
 
 JSON = st.recursive(
-    st.none() | st.booleans() | st.integers(-10**30, 10**30) | st.floats(allow_nan=True, allow_infinity=True)
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**30), 10**30)
+    | st.floats(allow_nan=True, allow_infinity=True)
     | st.text(max_size=30),
     lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=10), inner, max_size=5),
-    max_leaves=20)
+    max_leaves=20,
+)
 INPUT_NAMES = st.sampled_from(["days_late", "member", "x", "", "__class__", "days_late "])
 
 
@@ -133,12 +165,33 @@ def test_decide_answers_any_json_with_a_result_or_d004(inputs: Any, marketplace:
 
 
 @SLOW
-@given(st.lists(st.one_of(JSON.map(lambda v: json.dumps(v)), st.text(max_size=40),
-                          st.just('{"days_late": "\\ud800"}'), st.just("[" * 5000)), min_size=1, max_size=4))
+@given(
+    st.lists(
+        st.one_of(
+            JSON.map(lambda v: json.dumps(v)),
+            st.text(max_size=40),
+            st.just('{"days_late": "\\ud800"}'),
+            st.just("[" * 5000),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
 def test_decide_cli_answers_any_input_lines(lines: list[str]) -> None:
     assume(all("\n" not in line and "\r" not in line for line in lines))
-    r = run_cli("decide", "loans.late_fee", "-m", "nl", "--root", str(MINI), "--at", "2024-05-01", "--input", "-",
-                stdin="\n".join(lines) + "\n")
+    r = run_cli(
+        "decide",
+        "loans.late_fee",
+        "-m",
+        "nl",
+        "--root",
+        str(MINI),
+        "--at",
+        "2024-05-01",
+        "--input",
+        "-",
+        stdin="\n".join(lines) + "\n",
+    )
     assert r.code in (0, 1), r
     assert "Traceback" not in r.out + r.err
 
@@ -154,9 +207,12 @@ def repository() -> Any:
 
 # -- catalogs ---------------------------------------------------------------------------------------------
 
+
 @SLOW
 @given(st.data())
-def test_i18n_check_on_a_mutated_catalog_exits_0_or_1_with_a_message(tmp_path_factory: Any, data: st.DataObject) -> None:
+def test_i18n_check_on_a_mutated_catalog_exits_0_or_1_with_a_message(
+    tmp_path_factory: Any, data: st.DataObject
+) -> None:
     repo = tmp_path_factory.mktemp("po") / "policies"
     shutil.copytree(HOSTILE_SITE, repo)
     catalog = repo / "demo" / "locales" / "it.po"
@@ -164,10 +220,21 @@ def test_i18n_check_on_a_mutated_catalog_exits_0_or_1_with_a_message(tmp_path_fa
     if data.draw(st.booleans()):
         raw = mutate(raw, data.draw)
     else:  # edits a translator could make: header fields and strings
-        piece = data.draw(st.sampled_from([b'"Plural-Forms: nplurals=1; plural=n%0;\\n"\n', b'msgstr[7] "x"\n',
-                                           b'#, fuzzy\n', b'msgid "Demo help"\nmsgstr "again"\n', b'"\\', b'msgctxt ""\n',
-                                           b'"Content-Type: text/plain; charset=latin-1\\n"\n',
-                                           b'"Content-Type: text/plain; charset=tf-8\\n"\n', b'%(name)9999s']))
+        piece = data.draw(
+            st.sampled_from(
+                [
+                    b'"Plural-Forms: nplurals=1; plural=n%0;\\n"\n',
+                    b'msgstr[7] "x"\n',
+                    b"#, fuzzy\n",
+                    b'msgid "Demo help"\nmsgstr "again"\n',
+                    b'"\\',
+                    b'msgctxt ""\n',
+                    b'"Content-Type: text/plain; charset=latin-1\\n"\n',
+                    b'"Content-Type: text/plain; charset=tf-8\\n"\n',
+                    b"%(name)9999s",
+                ]
+            )
+        )
         at = data.draw(st.integers(0, len(raw)))
         raw = raw[:at] + piece + raw[at:]
     catalog.write_bytes(raw)

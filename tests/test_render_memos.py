@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from markdown_it import MarkdownIt
@@ -22,11 +23,47 @@ from engine.site import markup
 
 TAGS = ("en", "de", "it", "fr", "es", "ja", "zh-Hans", "ar", "hi", "pt-BR", "de-CH", "en-IN", "sv", "pl")
 NUMBERS: tuple[Any, ...] = (
-    0, 1, -1, 2, 5, 7, 10, 21, 100, 1000, 1234, 12345678, -98765, 10**20, 2**63,
-    0.0, -0.0, 1.0, 1.5, 0.1, 0.25, 2.5, 0.37, 1234.5678, -0.005, 1e16, 1e-7, 123456.789, 99.99,
-    float("inf"), float("-inf"),
-    Decimal("0"), Decimal("1"), Decimal("1.0"), Decimal("1.00"), Decimal("-0"), Decimal("0.10"),
-    Decimal("1E+3"), Decimal("12.3400"), Decimal("-2.5"), Decimal("1234567.891"),
+    0,
+    1,
+    -1,
+    2,
+    5,
+    7,
+    10,
+    21,
+    100,
+    1000,
+    1234,
+    12345678,
+    -98765,
+    10**20,
+    2**63,
+    0.0,
+    -0.0,
+    1.0,
+    1.5,
+    0.1,
+    0.25,
+    2.5,
+    0.37,
+    1234.5678,
+    -0.005,
+    1e16,
+    1e-7,
+    123456.789,
+    99.99,
+    float("inf"),
+    float("-inf"),
+    Decimal("0"),
+    Decimal("1"),
+    Decimal("1.0"),
+    Decimal("1.00"),
+    Decimal("-0"),
+    Decimal("0.10"),
+    Decimal("1E+3"),
+    Decimal("12.3400"),
+    Decimal("-2.5"),
+    Decimal("1234567.891"),
 )
 
 
@@ -34,7 +71,7 @@ def _same(fast: Callable[[], Any], slow: Callable[[], Any]) -> None:
     """Both give the same text, or both raise the same kind of error."""
     try:
         expected: Any = slow()
-    except Exception as e:  # noqa: BLE001 - the error itself is what is compared
+    except Exception as e:
         with pytest.raises(type(e)):
             fast()
         return
@@ -52,8 +89,10 @@ def test_numbers_percentages_plurals_match_babel_for_every_value_and_locale() ->
         for tag in TAGS:  # locales alternate for each value: one locale's answer must not serve another
             _same(lambda: l10n.number(value, tag), lambda: l10n._number(l10n._decimal(value), tag))
             _same(lambda: l10n.percent(value, tag), lambda: l10n._percent(l10n._decimal(value) / 100, tag))
-            _same(lambda: l10n.plural_category(value, tag),
-                  lambda: str(l10n.locale(tag).plural_form(l10n._decimal(value))))
+            _same(
+                lambda: l10n.plural_category(value, tag),
+                lambda: str(l10n.locale(tag).plural_form(l10n._decimal(value))),
+            )
     for _ in range(2):  # the second round is answered from the memos
         # equal values that format differently: -0.0 == 0.0 (and hash alike), yet "-0" is not "0"
         assert l10n.number(0.0, "en") == "0" and l10n.number(-0.0, "en") == "-0"
@@ -66,16 +105,29 @@ def test_money_units_and_durations_match_babel() -> None:
     for value in NUMBERS:
         for tag in TAGS:
             for currency in ("USD", "EUR", "JPY", "INR", "CHF"):
-                _same(lambda: l10n.money(value, currency, tag), lambda: l10n._money(l10n._decimal(value), currency, tag))
+                _same(
+                    lambda: l10n.money(value, currency, tag), lambda: l10n._money(l10n._decimal(value), currency, tag)
+                )
             for unit in ("day", "hour", "week"):
                 for length in ("long", "short", "narrow"):
-                    _same(lambda: l10n.duration(value, unit, tag, length),
-                          lambda: l10n._unit(l10n._decimal(value), f"duration-{unit}", tag, length))
+                    _same(
+                        lambda: l10n.duration(value, unit, tag, length),
+                        lambda: l10n._unit(l10n._decimal(value), f"duration-{unit}", tag, length),
+                    )
 
 
 def test_dates_datetimes_and_zone_names_match_babel() -> None:
-    days = ("2024-01-01", "2024-02-29", "2023-07-01", "1999-12-31", dt.date(2024, 6, 1), dt.date(2025, 1, 31),
-            "2024-03-01T00:30:00+00:00", "2024-03-01T23:30:00-08:00", "2024-10-27T01:30:00+01:00")
+    days = (
+        "2024-01-01",
+        "2024-02-29",
+        "2023-07-01",
+        "1999-12-31",
+        dt.date(2024, 6, 1),
+        dt.date(2025, 1, 31),
+        "2024-03-01T00:30:00+00:00",
+        "2024-03-01T23:30:00-08:00",
+        "2024-10-27T01:30:00+01:00",
+    )
     zones = (None, "UTC", "America/Los_Angeles", "Europe/Berlin", "Asia/Tokyo", "Asia/Kolkata")
     for day in days:
         for tag in TAGS:
@@ -87,7 +139,9 @@ def test_dates_datetimes_and_zone_names_match_babel() -> None:
         for tag in TAGS:
             for zone in zones[1:]:
                 for form in ("full", "long", "short"):
-                    _same(lambda: l10n.datetime(moment, tag, zone, form), lambda: l10n._datetime(moment, tag, zone, form))
+                    _same(
+                        lambda: l10n.datetime(moment, tag, zone, form), lambda: l10n._datetime(moment, tag, zone, form)
+                    )
                 _same(lambda: l10n.time_zone_name(zone, tag), lambda: l10n.time_zone_name.__wrapped__(zone, tag))
     # a date-time object is never memoized: two equal moments in different zones are different days
     east = dt.datetime(2024, 3, 1, 23, 30, tzinfo=dt.timezone(dt.timedelta(hours=-8)))
@@ -96,8 +150,17 @@ def test_dates_datetimes_and_zone_names_match_babel() -> None:
 
 
 def test_lists_and_names_match_the_uncached_path() -> None:
-    lists = ([], ["a"], ["phone", "email"], ["telefono", "e-mail"], ["uno", "otto", "hotel"], ["x", "y", "z", "w"],
-             ["Telefon", "Sofortnachricht", "E-Mail"], ["a", "icono"], ["a", "b", "o", "c"])
+    lists = (
+        [],
+        ["a"],
+        ["phone", "email"],
+        ["telefono", "e-mail"],
+        ["uno", "otto", "hotel"],
+        ["x", "y", "z", "w"],
+        ["Telefon", "Sofortnachricht", "E-Mail"],
+        ["a", "icono"],
+        ["a", "b", "o", "c"],
+    )
     for items in lists:
         for tag in TAGS + ("es-MX", "it-CH"):
             for style in ("standard", "or", "unit", "nonsense"):
@@ -108,8 +171,10 @@ def test_lists_and_names_match_the_uncached_path() -> None:
         for code in TAGS + ("xx",):
             _same(lambda: l10n.language_name(code, tag), lambda: l10n.language_name.__wrapped__(code, tag))
         for code in ("USD", "EUR", "JPY"):
-            _same(lambda: l10n.currency_name(code, tag),
-                  lambda: str(l10n._numbers.get_currency_name(code, locale=l10n.locale(tag))))
+            _same(
+                lambda: l10n.currency_name(code, tag),
+                lambda: str(l10n._numbers.get_currency_name(code, locale=l10n.locale(tag))),
+            )
         expected = "rtl" if l10n.locale(tag).character_order == "right-to-left" else "ltr"
         assert l10n.text_direction(tag) == expected
 
@@ -136,16 +201,42 @@ def test_errors_are_raised_every_time_and_never_remembered() -> None:
 
 def test_every_memo_is_bounded() -> None:
     assert l10n._MEMOS
-    for memo in l10n._MEMOS + [l10n.locale, markup._escape, markup._span, markup._json_text, markup._inline_html,
-                                       markup._piece_html]:
+    for memo in l10n._MEMOS + [
+        l10n.locale,
+        markup._escape,
+        markup._span,
+        markup._json_text,
+        markup._inline_html,
+        markup._piece_html,
+    ]:
         assert memo.cache_parameters()["maxsize"] is not None
 
 
 # -- Markdown --------------------------------------------------------------------------------------
 
-ESCAPED = ("plain", "a*b*c", "<b>bold</b>", "1. not a list", "- no", "+", "# no heading", "[x](y.md)", "a\nb",
-           "tab\tand  spaces", "back\\slash", "`code`", "a|b", "~~s~~", "\ue000 private \ue002", "1) x", "=",
-           "ünïcödé & «guillemets»", "", "  lead", "x\u2028y")
+ESCAPED = (
+    "plain",
+    "a*b*c",
+    "<b>bold</b>",
+    "1. not a list",
+    "- no",
+    "+",
+    "# no heading",
+    "[x](y.md)",
+    "a\nb",
+    "tab\tand  spaces",
+    "back\\slash",
+    "`code`",
+    "a|b",
+    "~~s~~",
+    "\ue000 private \ue002",
+    "1) x",
+    "=",
+    "ünïcödé & «guillemets»",
+    "",
+    "  lead",
+    "x\u2028y",
+)
 
 
 def test_escape_matches_the_uncached_escape() -> None:
@@ -157,14 +248,30 @@ def test_escape_matches_the_uncached_escape() -> None:
 
 
 def test_fact_marks_match_canonical_json_and_html_escaping() -> None:
-    values: tuple[Any, ...] = ("x", "quote \" and <tag> & 'apos'", "ünï", 0, -5, 10**30, 1.5, -0.0, True,
-                               [1, "a"], {"b": 1, "a": [2]}, 2.25, None)
+    values: tuple[Any, ...] = (
+        "x",
+        "quote \" and <tag> & 'apos'",
+        "ünï",
+        0,
+        -5,
+        10**30,
+        1.5,
+        -0.0,
+        True,
+        [1, "a"],
+        {"b": 1, "a": [2]},
+        2.25,
+        None,
+    )
     marks = markup.FactMarks()
     source = "".join(marks.mark(markup.Shown.of("v", f"fact.{i}<&>", v)) for i, v in enumerate(values))
     assert marks.facts == [(f"fact.{i}<&>", markup.canonical(v)) for i, v in enumerate(values)]
-    expected = "".join(f'<span data-fact="{html.escape(f"fact.{i}<&>")}" '
-                       f'data-value="{html.escape(json.dumps(v, ensure_ascii=False, sort_keys=True, separators=(",", ":")))}">'
-                       f"v</span>" for i, v in enumerate(values))
+    expected = "".join(
+        f'<span data-fact="{html.escape(f"fact.{i}<&>")}" '
+        f'data-value="{html.escape(json.dumps(v, ensure_ascii=False, sort_keys=True, separators=(",", ":")))}">'
+        f"v</span>"
+        for i, v in enumerate(values)
+    )
     assert marks.to_spans(source) == expected
     assert markup.strip_marks(source) == "v" * len(values)
 
@@ -188,8 +295,8 @@ def _plain_to_html(text: str, marks: markup.FactMarks) -> tuple[str, str]:
 
 PAGES = (
     "# Title with `code` and *em*\n\nSee [the fees](fees.md) and [site](https://x.test/a.md) and [abs](/a.md).\n",
-    "# Title\n\n| a | b |\n| --- | ---: |\n| [x](x.md) | **2** |\n| 3 \\| 4 | ![img *alt*](i.png \"t\") |\n",
-    "Para with a [ref] link and [another][r2].\n\n[ref]: other.md\n[r2]: <https://example.com> \"T\"\n",
+    '# Title\n\n| a | b |\n| --- | ---: |\n| [x](x.md) | **2** |\n| 3 \\| 4 | ![img *alt*](i.png "t") |\n',
+    'Para with a [ref] link and [another][r2].\n\n[ref]: other.md\n[r2]: <https://example.com> "T"\n',
     "- item [x](x.md)\n- item *two*\n\n  continued\n\n1. one\n2. two\n\n> quote with `x` and \\*\n",
     "Heading\n=======\n\ntext  \nhard break\nsoft break &amp; &copy; &#35; <span>raw</span> <http://auto.link>\n",
     "```\n[not](a.md) *code*\n```\n\n    indented [c](c.md)\n\n***\n\n**bold _nested_ [l](l.md)**\n",
@@ -219,12 +326,51 @@ def test_the_inline_memo_holds_rendered_text_only() -> None:
 
 # Lines that start, continue or end blocks in every way CommonMark allows, for random pages.
 LINES = (
-    "Some text with *em* and [a link](page.md).", "More text", "1984 was a year", "## Heading", "# Title `t`",
-    "Setext", "=====", "-----", "***", "- item", "- item [l](l.md)", "* star item", "+ plus item", "1. one",
-    "2) two", "10. ten", "  continued in item", "    indented code", "\tTabbed", "> quote", "> - quoted item",
-    ">", "| a | b |", "| --- | --- |", "| 1 | 2 |", "a | b", "[ref]: target.md", "see [ref] and [x][ref]",
-    "```", "~~~ python", "<div>raw</div>", "\\- escaped", "![img](i.png)", "   ", "", "", "", "",
-    "\ue0003\ue001fact\ue002 text", "#not heading", "|", "   - deep item", "      deeper code", "=", "text  ",
+    "Some text with *em* and [a link](page.md).",
+    "More text",
+    "1984 was a year",
+    "## Heading",
+    "# Title `t`",
+    "Setext",
+    "=====",
+    "-----",
+    "***",
+    "- item",
+    "- item [l](l.md)",
+    "* star item",
+    "+ plus item",
+    "1. one",
+    "2) two",
+    "10. ten",
+    "  continued in item",
+    "    indented code",
+    "\tTabbed",
+    "> quote",
+    "> - quoted item",
+    ">",
+    "| a | b |",
+    "| --- | --- |",
+    "| 1 | 2 |",
+    "a | b",
+    "[ref]: target.md",
+    "see [ref] and [x][ref]",
+    "```",
+    "~~~ python",
+    "<div>raw</div>",
+    "\\- escaped",
+    "![img](i.png)",
+    "   ",
+    "",
+    "",
+    "",
+    "",
+    "\ue0003\ue001fact\ue002 text",
+    "#not heading",
+    "|",
+    "   - deep item",
+    "      deeper code",
+    "=",
+    "text  ",
 )
 
 
@@ -245,7 +391,10 @@ def test_pages_cut_into_pieces_render_as_whole_pages() -> None:
 
 def test_pieces_are_cut_only_before_lines_that_cannot_continue_a_block() -> None:
     assert markup._pieces("# T\n\nText\n\n- a\n- b\n\nMore\n") == ["# T\n", "Text\n\n- a\n- b\n", "More\n"]
-    assert markup._pieces("- a\n\n- b\n\n  c\n\n1. x\n\n    code\n\nEnd") == ["- a\n\n- b\n\n  c\n\n1. x\n\n    code\n", "End"]
+    assert markup._pieces("- a\n\n- b\n\n  c\n\n1. x\n\n    code\n\nEnd") == [
+        "- a\n\n- b\n\n  c\n\n1. x\n\n    code\n",
+        "End",
+    ]
     assert markup._pieces("\n\nLead\n\n\n\nEnd") == ["\n", "Lead\n\n\n", "End"]  # nothing dropped
     for never in ("a\n\n```\nb\n\nc\n```\n", "[a]: b\n\nc\n", "a\r\n\r\nb", "~~~\n\nx\n"):
         assert markup._pieces(never) is None
@@ -256,7 +405,9 @@ def test_long_texts_bypass_the_memos_with_the_same_result() -> None:
     assert markup.escape(long_value) == markup._escape.__wrapped__(long_value)
     marks = markup.FactMarks()
     marked = marks.mark(markup.Shown.of("v", "long", long_value))
-    assert marks.to_spans(marked) == f'<span data-fact="long" data-value="{html.escape(json.dumps(long_value))}">v</span>'
+    assert (
+        marks.to_spans(marked) == f'<span data-fact="long" data-value="{html.escape(json.dumps(long_value))}">v</span>'
+    )
     paragraph = " ".join(f"word{i} [l](l{i}.md) *e*" for i in range(markup.MEMO_MAX_TEXT // 10))
     for page in (f"# T\n\n{paragraph}\n\nEnd\n", f"{paragraph}\n- a\n\nx\n"):
         assert markup.to_html(page, markup.FactMarks()) == _plain_to_html(page, markup.FactMarks())
@@ -264,25 +415,42 @@ def test_long_texts_bypass_the_memos_with_the_same_result() -> None:
 
 # -- the HTML layout -------------------------------------------------------------------------------
 
+
 def _view(tag: str, n: int) -> dict[str, Any]:
-    others = [{"tag": t, "name": l10n.autonym(t), "href": f"../{t}/p.html", "hreflang": f"{t}-US", "current": t == tag}
-              for t in ("en", "de", "it")]
-    return {"lang": tag, "dir": l10n.text_direction(tag), "title": f"Title {n} <&>", "body": f"<p>body {n}</p>",
-            "program_name": f"Program {n}", "marketplace_name": l10n.country_name("US", tag), "site": "amazon.com",
-            "languages": others, "marketplaces": [{"id": "us", "name": "US", "site": "", "href": "p.html",
-                                                   "current": True, "lang": tag}],
-            "index_href": "../../index.html", "markdown_href": "p.md", "x_default": "../en/p.html" if n % 2 else "",
-            "feed_href": "changes.atom" if n % 2 else "", "banner": None, "current": True,
-            "editions": [{"label": "July 1, 2023", "until": None, "href": "p.html", "current": True},
-                         {"label": None, "until": "July 1, 2023", "href": "original/p.html", "current": False}]
-            if n % 2 else []}
+    others = [
+        {"tag": t, "name": l10n.autonym(t), "href": f"../{t}/p.html", "hreflang": f"{t}-US", "current": t == tag}
+        for t in ("en", "de", "it")
+    ]
+    return {
+        "lang": tag,
+        "dir": l10n.text_direction(tag),
+        "title": f"Title {n} <&>",
+        "body": f"<p>body {n}</p>",
+        "program_name": f"Program {n}",
+        "marketplace_name": l10n.country_name("US", tag),
+        "site": "amazon.com",
+        "languages": others,
+        "marketplaces": [{"id": "us", "name": "US", "site": "", "href": "p.html", "current": True, "lang": tag}],
+        "index_href": "../../index.html",
+        "markdown_href": "p.md",
+        "x_default": "../en/p.html" if n % 2 else "",
+        "feed_href": "changes.atom" if n % 2 else "",
+        "banner": None,
+        "current": True,
+        "editions": [
+            {"label": "July 1, 2023", "until": None, "href": "p.html", "current": True},
+            {"label": None, "until": "July 1, 2023", "href": "original/p.html", "current": False},
+        ]
+        if n % 2
+        else [],
+    }
 
 
 def test_one_layout_serves_every_language_as_a_fresh_layout_would() -> None:
-    from support import ROOT
-    from engine.site.html import Layout
     from engine.i18n.catalogs import SITE, Domain, extract
     from engine.i18n.translator import Translator, source_index
+    from engine.site.html import Layout
+    from support import ROOT
 
     site = str(ROOT / "policies" / "_site")
     tags = ("en", "de", "it", "es", "zh-Hans", "fr")  # fr: no catalog, a problem on every page

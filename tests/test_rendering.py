@@ -13,31 +13,41 @@ from engine.site.markup import FactMarks, escape, join_cjk_lines, to_html
 from support import ROOT, edit, run_cli
 
 
-@pytest.mark.parametrize("value, markdown, shown", [
-    ("1. März 2026", "1\\. März 2026", "1. März 2026"),  # not `\1.`: CommonMark escapes punctuation only
-    ("12) Punkt", "12\\) Punkt", "12) Punkt"),
-    ("- a", "\\- a", "- a"),
-    ("2026年3月1日", "2026年3月1日", "2026年3月1日"),
-    ("1.5 %", "1.5 %", "1.5 %"),
-])
-def test_a_value_that_could_start_a_block_is_escaped_so_it_shows_as_written(value: str, markdown: str,
-                                                                         shown: str) -> None:
+@pytest.mark.parametrize(
+    "value, markdown, shown",
+    [
+        ("1. März 2026", "1\\. März 2026", "1. März 2026"),  # not `\1.`: CommonMark escapes punctuation only
+        ("12) Punkt", "12\\) Punkt", "12) Punkt"),
+        ("- a", "\\- a", "- a"),
+        ("2026年3月1日", "2026年3月1日", "2026年3月1日"),
+        ("1.5 %", "1.5 %", "1.5 %"),
+    ],
+)
+def test_a_value_that_could_start_a_block_is_escaped_so_it_shows_as_written(
+    value: str, markdown: str, shown: str
+) -> None:
     assert str(escape(value)) == markdown
     html, _ = to_html(f"{escape(value)}\n", FactMarks())
     assert html == f"<p>{shown}</p>\n"
 
 
-@pytest.mark.parametrize("markdown, joined", [
-    ("第一句。\n第二句。", "第一句。第二句。"),
-    ("试用期。\n90天后", "试用期。90天后"),  # after CJK punctuation, whatever follows
-    ("## 标题\n正文", "## 标题\n正文"),  # a heading stays a heading
-    ("句子。\n- 项目", "句子。\n- 项目"),  # a list item stays a list item
-    ("句子。\n1. 项目", "句子。\n1. 项目"),
-    ("| 表 |\n文字", "| 表 |\n文字"),
-    ("English.\nMore English.", "English.\nMore English."),
-    ("中文\nEnglish", "中文\nEnglish"),  # a Latin word after a Han character keeps its space
-    ("时间\ue000\ue0010\ue001二十四\ue002\n小时", "时间\ue000\ue0010\ue001二十四\ue002小时"),  # fact marks looked through
-])
+@pytest.mark.parametrize(
+    "markdown, joined",
+    [
+        ("第一句。\n第二句。", "第一句。第二句。"),
+        ("试用期。\n90天后", "试用期。90天后"),  # after CJK punctuation, whatever follows
+        ("## 标题\n正文", "## 标题\n正文"),  # a heading stays a heading
+        ("句子。\n- 项目", "句子。\n- 项目"),  # a list item stays a list item
+        ("句子。\n1. 项目", "句子。\n1. 项目"),
+        ("| 表 |\n文字", "| 表 |\n文字"),
+        ("English.\nMore English.", "English.\nMore English."),
+        ("中文\nEnglish", "中文\nEnglish"),  # a Latin word after a Han character keeps its space
+        (
+            "时间\ue000\ue0010\ue001二十四\ue002\n小时",
+            "时间\ue000\ue0010\ue001二十四\ue002小时",
+        ),  # fact marks looked through
+    ],
+)
 def test_cjk_lines_of_a_paragraph_join_without_a_space(markdown: str, joined: str) -> None:
     assert join_cjk_lines(markdown) == joined
 
@@ -50,8 +60,11 @@ def policies(tmp_path: Path) -> Path:
 
 
 def test_a_dated_german_change_shows_its_date_without_a_stray_backslash(policies: Path, tmp_path: Path) -> None:
-    edit(policies / "csba/marketplaces/de.yaml", "  trial_days:\n    value: 30\n",
-         "  trial_days:\n    value: 30\n    changes:\n      - from: \"2026-03-01\"\n        value: 60\n")
+    edit(
+        policies / "csba/marketplaces/de.yaml",
+        "  trial_days:\n    value: 30\n",
+        '  trial_days:\n    value: 30\n    changes:\n      - from: "2026-03-01"\n        value: 60\n',
+    )
     out = tmp_path / "out"
     run = run_cli("build", "--root", str(policies), "--out", str(out), "--at", "2026-06-01")
     assert run.code == 0, run
@@ -63,8 +76,10 @@ def test_a_dated_german_change_shows_its_date_without_a_stray_backslash(policies
     # the separator after a change's date is the translation's: a full-width colon in Chinese
     zh = (out / "csba/de/zh-Hans/help.md").read_text(encoding="utf-8")
     assert re.search(r"^- \*\*2026年3月1日\*\*：", zh, re.M), zh
-    assert re.search(r"<strong><span[^>]*>2026年3月1日</span></strong>：",
-                     (out / "csba/de/zh-Hans/help.html").read_text(encoding="utf-8"))
+    assert re.search(
+        r"<strong><span[^>]*>2026年3月1日</span></strong>：",
+        (out / "csba/de/zh-Hans/help.html").read_text(encoding="utf-8"),
+    )
 
 
 def test_emphasis_that_commonmark_would_not_make_is_a_translation_problem(policies: Path) -> None:
@@ -72,12 +87,16 @@ def test_emphasis_that_commonmark_would_not_make_is_a_translation_problem(polici
     text = catalog.read_text(encoding="utf-8")
     assert '"**示例**：过去' in text
     catalog.write_text(text.replace('"**示例**：过去', '"**示例：**过去', 1), encoding="utf-8")
-    line = next(i for i, entry in enumerate(catalog.read_text(encoding="utf-8").split("\n"), 1)
-                if "**示例：**过去" in entry)
+    line = next(
+        i for i, entry in enumerate(catalog.read_text(encoding="utf-8").split("\n"), 1) if "**示例：**过去" in entry
+    )
     run = run_cli("i18n", "check", "--root", str(policies))
     assert run.code == 1
-    found = re.search(r"zh-Hans\.po:(\d+):1: error\[G002\]: zh-Hans: the translation's `\*\*` or `\*` does not "
-                      r"make emphasis", run.out)
+    found = re.search(
+        r"zh-Hans\.po:(\d+):1: error\[G002\]: zh-Hans: the translation's `\*\*` or `\*` does not "
+        r"make emphasis",
+        run.out,
+    )
     assert found and int(found.group(1)) <= line, run
 
 
@@ -97,19 +116,42 @@ FILTERS_PAGE = """{% extends "_site/page.md.j2" %}
 """
 
 
-@pytest.mark.parametrize("tag, countries, mapped, collated, low, high", [
-    ("de", "Deutschland, Österreich, Polen und Tschechien", "Tschechien und Österreich", "Österreich und Tschechien",
-     "1001", "100.000"),
-    ("en", "Austria, Czechia, Germany, and Poland", "Czechia and Austria", "Austria and Czechia", "1001", "100,000"),
-    ("it", "Austria, Cechia, Germania e Polonia", "Cechia e Austria", "Austria e Cechia", "1001", "100.000"),
-])
-def test_names_sort_by_the_language_ranges_and_arithmetic(policies: Path, tmp_path: Path, tag: str, countries: str,
-                                                          mapped: str, collated: str, low: str, high: str) -> None:
+@pytest.mark.parametrize(
+    "tag, countries, mapped, collated, low, high",
+    [
+        (
+            "de",
+            "Deutschland, Österreich, Polen und Tschechien",
+            "Tschechien und Österreich",
+            "Österreich und Tschechien",
+            "1001",
+            "100.000",
+        ),
+        (
+            "en",
+            "Austria, Czechia, Germany, and Poland",
+            "Czechia and Austria",
+            "Austria and Czechia",
+            "1001",
+            "100,000",
+        ),
+        ("it", "Austria, Cechia, Germania e Polonia", "Cechia e Austria", "Austria e Cechia", "1001", "100.000"),
+    ],
+)
+def test_names_sort_by_the_language_ranges_and_arithmetic(
+    policies: Path, tmp_path: Path, tag: str, countries: str, mapped: str, collated: str, low: str, high: str
+) -> None:
     (policies / "csba/pages/filters.md.j2").write_text(FILTERS_PAGE, encoding="utf-8")
-    edit(policies / "csba/pages.yaml", "pages:\n", "pages:\n  filters:\n    template: filters.md.j2\n"
-         "    description: the filters, for a test\n")
-    edit(policies / "csba/marketplaces/de.yaml", "  trial_days:\n    value: 30\n", "  trial_days:\n    value: 30\n"
-         "  min_units_for_cpu:\n    value: 1000\n")
+    edit(
+        policies / "csba/pages.yaml",
+        "pages:\n",
+        "pages:\n  filters:\n    template: filters.md.j2\n    description: the filters, for a test\n",
+    )
+    edit(
+        policies / "csba/marketplaces/de.yaml",
+        "  trial_days:\n    value: 30\n",
+        "  trial_days:\n    value: 30\n  min_units_for_cpu:\n    value: 1000\n",
+    )
     out = tmp_path / "out"
     run = run_cli("build", "--root", str(policies), "--out", str(out), "--at", "2025-01-01")
     assert run.code == 0, run

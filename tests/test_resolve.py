@@ -16,12 +16,15 @@ def repo() -> engine.Repository:
     return engine.load(str(MINI))
 
 
-@pytest.mark.parametrize("mp, at, days, origin", [
-    ("nl", "2023-12-31", 21, "base"),
-    ("nl", "2024-01-01", 28, "base change from 2024-01-01"),  # a change applies from its date on
-    ("no", "2023-12-31", 14, "overlay"),
-    ("no", "2030-01-01", 14, "overlay"),  # the overlay's timeline replaces the base's, whole
-])
+@pytest.mark.parametrize(
+    "mp, at, days, origin",
+    [
+        ("nl", "2023-12-31", 21, "base"),
+        ("nl", "2024-01-01", 28, "base change from 2024-01-01"),  # a change applies from its date on
+        ("no", "2023-12-31", 14, "overlay"),
+        ("no", "2030-01-01", 14, "overlay"),  # the overlay's timeline replaces the base's, whole
+    ],
+)
 def test_merge_rule_and_dates(repo: engine.Repository, mp: str, at: str, days: int, origin: str) -> None:
     resolved = repo.resolve("loans", mp, at)
     assert resolved.values["loan_days"] == days
@@ -38,7 +41,8 @@ def test_provenance_points_at_the_value(repo: engine.Repository) -> None:
 def test_history(repo: engine.Repository) -> None:
     changes = repo.history("loans")
     assert [(c.start, c.marketplace, c.parameter, c.old, c.new) for c in changes] == [
-        ("2024-01-01", "nl", "loan_days", 21, 28)]
+        ("2024-01-01", "nl", "loan_days", 21, 28)
+    ]
     assert repo.history("loans", "no") == []
 
 
@@ -53,10 +57,15 @@ def test_unknown_ids_are_usage_errors(repo: engine.Repository) -> None:
 
 def test_new_marketplace_is_one_overlay_file(mini: Path) -> None:
     """Adding a marketplace touches no engine code: declare it once, write one overlay."""
-    edit(mini / "marketplaces.yaml", "marketplaces:\n", "marketplaces:\n  se:\n    country: SE\n    currency: SEK\n"
-         "    time_zone: Europe/Stockholm\n    locales: [sv]\n")
+    edit(
+        mini / "marketplaces.yaml",
+        "marketplaces:\n",
+        "marketplaces:\n  se:\n    country: SE\n    currency: SEK\n"
+        "    time_zone: Europe/Stockholm\n    locales: [sv]\n",
+    )
     (mini / "loans" / "marketplaces" / "se.yaml").write_text(
-        "kind: overlay\nmarketplace: se\nparameters:\n  loan_days:\n    value: 30\n    source: made up\n")
+        "kind: overlay\nmarketplace: se\nparameters:\n  loan_days:\n    value: 30\n    source: made up\n"
+    )
     repo = engine.load(str(mini))
     assert repo.problems == []
     assert "se" in repo.programs["loans"].marketplaces
@@ -66,13 +75,17 @@ def test_new_marketplace_is_one_overlay_file(mini: Path) -> None:
 
 
 def test_show_cli_provenance() -> None:
-    r = run_cli("show", "loans", "-m", "no", "--at", "2024-06-01", "--root", str(MINI), "--provenance",
-                "--format", "json")
+    r = run_cli(
+        "show", "loans", "-m", "no", "--at", "2024-06-01", "--root", str(MINI), "--provenance", "--format", "json"
+    )
     assert r.code == 0, r
     body = json.loads(r.out)
     assert body["parameters"]["loan_days"] == {
-        "value": 14, "from": f"{MINI}/loans/marketplaces/no.yaml:5", "origin": "overlay",
-        "source": "made up (Norway differs)"}
+        "value": 14,
+        "from": f"{MINI}/loans/marketplaces/no.yaml:5",
+        "origin": "overlay",
+        "source": "made up (Norway differs)",
+    }
 
 
 def test_show_cli_errors() -> None:

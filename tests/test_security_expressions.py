@@ -13,9 +13,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from test_security_templates import LEAKS, PAYLOADS, SECRET
 
 from support import MINI, run_cli
-from test_security_templates import LEAKS, PAYLOADS, SECRET
+
 
 def plant(repo: Path, place: str, expression: str) -> tuple[Path, int]:
     decision = repo / "loans" / "decisions" / "late_fee.yaml"
@@ -44,11 +45,21 @@ def test_expression_payloads_are_refused_and_never_run(tmp_path: Path, family: s
     decision, line = plant(repo, place, expression)
     checked = run_cli("validate", str(repo))
     assert checked.code == 1, checked
-    assert f"{decision}:{line}:" in checked.out and ("error[E002]" in checked.out or "error[E003]" in checked.out), \
+    assert f"{decision}:{line}:" in checked.out and ("error[E002]" in checked.out or "error[E003]" in checked.out), (
         checked.out
+    )
     tested = run_cli("test", "--root", str(repo))
-    decided = run_cli("decide", "loans.late_fee", "-m", "nl", "--root", str(repo), "--input", "-",
-                      stdin='{"days_late": 3, "member": false}')
+    decided = run_cli(
+        "decide",
+        "loans.late_fee",
+        "-m",
+        "nl",
+        "--root",
+        str(repo),
+        "--input",
+        "-",
+        stdin='{"days_late": 3, "member": false}',
+    )
     assert tested.code == 1 and decided.code == 1
     everything = checked.out + checked.err + tested.out + tested.err + decided.out + decided.err
     assert "Traceback" not in everything and SECRET not in everything

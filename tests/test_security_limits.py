@@ -38,6 +38,7 @@ def expect(r: object, code: str, line: int | None = None) -> None:
 
 # -- YAML: size, depth, aliases, nodes ----------------------------------------------------------------
 
+
 def test_a_25_mb_file_is_refused_without_reading_it_all(tmp_path: Path) -> None:
     big = tmp_path / "big.yaml"
     with open(big, "w") as f:
@@ -51,7 +52,10 @@ def test_a_25_mb_file_is_refused_without_reading_it_all(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("depth", [65, 20_000, 200_000])
 def test_deep_nesting_is_refused(tmp_path: Path, depth: int) -> None:
-    for name, text in (("flow", "[" * depth + "]" * depth), ("block", "".join(f"{' ' * i}- \n" for i in range(min(depth, 1000))))):
+    for name, text in (
+        ("flow", "[" * depth + "]" * depth),
+        ("block", "".join(f"{' ' * i}- \n" for i in range(min(depth, 1000)))),
+    ):
         deep = tmp_path / f"{name}.yaml"
         deep.write_text("kind: program\nx: " + text + "\n" if name == "flow" else "kind: program\nx:\n" + text)
         r, seconds = timed_validate(deep)
@@ -83,7 +87,8 @@ def test_a_table_over_the_row_limit_is_refused(tmp_path: Path) -> None:
     shutil.copytree(MINI, repo)
     rows = "".join(f"  - {{id: r{i}, reason: x, then: {{fee: 1}}}}\n" for i in range(10_001))
     (repo / "loans" / "decisions" / "wide.yaml").write_text(
-        "kind: decision\nid: wide\ntitle: t\ninputs: {x: {type: integer}}\nrules:\n" + rows)
+        "kind: decision\nid: wide\ntitle: t\ninputs: {x: {type: integer}}\nrules:\n" + rows
+    )
     r, seconds = timed_validate(repo)
     expect(r, "S001")
     assert "expected at most 10000" in r.out and seconds < BOUND  # type: ignore[attr-defined]
@@ -99,24 +104,29 @@ def test_a_long_scalar_and_a_long_number_are_bounded(tmp_path: Path) -> None:
 
 # -- expressions --------------------------------------------------------------------------------------
 
+
 def decision_repo(tmp_path: Path, then: str, when: str = "x >= 0") -> Path:
     repo = tmp_path / "policies"
     shutil.copytree(MINI, repo)
     (repo / "loans" / "decisions" / "bomb.yaml").write_text(
         "kind: decision\nid: bomb\ntitle: t\ninputs: {x: {type: integer}, s: {type: string}}\n"
-        f"rules:\n  - id: only\n    when: {json.dumps(when)}\n    reason: r\n    then: {{out: {json.dumps('= ' + then)}}}\n")
+        f"rules:\n  - id: only\n    when: {json.dumps(when)}\n    reason: r\n    then: {{out: {json.dumps('= ' + then)}}}\n"
+    )
     return repo
 
 
-@pytest.mark.parametrize("expression, message", [
-    ('"a" * 10**9', "result too large"),
-    ("[1] * 10**9", "result too large"),
-    ("10 ** (10 ** 10)", "number too large"),
-    ("(10 ** 10) ** (10 ** 10)", "number too large"),
-    ('"%0999999999d" % x', "must be a number"),
-    ('s ~ s ~ s ~ s ~ s ~ s ~ s ~ s ~ s ~ s ~ s ~ s', "result too large"),
-    ("2 ** 4097", "number too large"),
-])
+@pytest.mark.parametrize(
+    "expression, message",
+    [
+        ('"a" * 10**9', "result too large"),
+        ("[1] * 10**9", "result too large"),
+        ("10 ** (10 ** 10)", "number too large"),
+        ("(10 ** 10) ** (10 ** 10)", "number too large"),
+        ('"%0999999999d" % x', "must be a number"),
+        ("s ~ s ~ s ~ s ~ s ~ s ~ s ~ s ~ s ~ s ~ s ~ s", "result too large"),
+        ("2 ** 4097", "number too large"),
+    ],
+)
 def test_expression_bombs_fail_fast(tmp_path: Path, expression: str, message: str) -> None:
     repo = decision_repo(tmp_path, expression)
     started = time.process_time()
@@ -125,8 +135,19 @@ def test_expression_bombs_fail_fast(tmp_path: Path, expression: str, message: st
     if checked.code == 1:  # a constant: folded with the same bounded operators, refused before any decision
         assert "error[D005]" in checked.out and message in checked.out and time.process_time() - started < BOUND
         return
-    r = run_cli("decide", "loans.bomb", "-m", "nl", "--root", str(repo), "--input", "-", "--at", "2024-05-01",
-                stdin=json.dumps({"x": 1, "s": "a" * 10_000}))
+    r = run_cli(
+        "decide",
+        "loans.bomb",
+        "-m",
+        "nl",
+        "--root",
+        str(repo),
+        "--input",
+        "-",
+        "--at",
+        "2024-05-01",
+        stdin=json.dumps({"x": 1, "s": "a" * 10_000}),
+    )
     assert time.process_time() - started < BOUND
     body = json.loads(r.out)
     assert r.code == 1 and body["problems"][0]["code"] == "D005" and message in body["problems"][0]["message"], body
@@ -139,8 +160,10 @@ def test_an_expression_over_the_length_limit_is_refused(tmp_path: Path) -> None:
     assert seconds < BOUND
 
 
-@pytest.mark.parametrize("expression", ["(" * 900 + "x" + ")" * 900, "-" * 1900 + "x", "not " * 450 + "x",
-                                        "[" * 900 + "]" * 900, "x" + "|abs" * 400])
+@pytest.mark.parametrize(
+    "expression",
+    ["(" * 900 + "x" + ")" * 900, "-" * 1900 + "x", "not " * 450 + "x", "[" * 900 + "]" * 900, "x" + "|abs" * 400],
+)
 def test_deeply_nested_expressions_are_refused(tmp_path: Path, expression: str) -> None:
     repo = decision_repo(tmp_path, "x", when=expression)
     r, seconds = timed_validate(repo)
@@ -158,26 +181,32 @@ PROGRAM_SCHEMA = """  code:
 """
 
 
-@pytest.mark.parametrize("schema, value, message", [
-    ('{type: string, pattern: "^(a+)+$"}', '"' + "a" * 40 + '!"', "exponential backtracking"),
-    ('{type: string, pattern: "^(\\\\w+\\\\s?)*$"}', '"' + "word " * 30 + '!"', "exponential backtracking"),
-    ('{type: string, pattern: "^a*a*$"}', '"' + "a" * 100_000 + '!"', "two repetitions in a row"),
-    ('{type: string, pattern: "\\\\d+x"}', '"' + "1" * 100_000 + '"', "does not start with `^`"),
-    ('{type: string, pattern: "^(.*)\\\\1"}', '"ab"', "backreference"),
-    ('{type: string, pattern: "(["}', '"a"', "is not a regular expression"),
-    ('{type: object, patternProperties: {"^(a|a)*$": {type: string}}}', '{a: b}', "exponential backtracking"),
-    ('{$ref: "file:///etc/passwd"}', '"a"', "refers outside this schema"),
-    ('{$ref: "https://example.invalid/schema.json"}', '"a"', "refers outside this schema"),
-    ('{type: array, items: {$ref: "other.json#/x"}}', "[1]", "refers outside this schema"),
-    ('{$id: "file:///etc/", $ref: "passwd"}', '"a"', "not allowed"),
-])
-def test_dangerous_parameter_schemas_are_refused_and_never_used(tmp_path: Path, schema: str, value: str,
-                                                                message: str) -> None:
+@pytest.mark.parametrize(
+    "schema, value, message",
+    [
+        ('{type: string, pattern: "^(a+)+$"}', '"' + "a" * 40 + '!"', "exponential backtracking"),
+        ('{type: string, pattern: "^(\\\\w+\\\\s?)*$"}', '"' + "word " * 30 + '!"', "exponential backtracking"),
+        ('{type: string, pattern: "^a*a*$"}', '"' + "a" * 100_000 + '!"', "two repetitions in a row"),
+        ('{type: string, pattern: "\\\\d+x"}', '"' + "1" * 100_000 + '"', "does not start with `^`"),
+        ('{type: string, pattern: "^(.*)\\\\1"}', '"ab"', "backreference"),
+        ('{type: string, pattern: "(["}', '"a"', "is not a regular expression"),
+        ('{type: object, patternProperties: {"^(a|a)*$": {type: string}}}', "{a: b}", "exponential backtracking"),
+        ('{$ref: "file:///etc/passwd"}', '"a"', "refers outside this schema"),
+        ('{$ref: "https://example.invalid/schema.json"}', '"a"', "refers outside this schema"),
+        ('{type: array, items: {$ref: "other.json#/x"}}', "[1]", "refers outside this schema"),
+        ('{$id: "file:///etc/", $ref: "passwd"}', '"a"', "not allowed"),
+    ],
+)
+def test_dangerous_parameter_schemas_are_refused_and_never_used(
+    tmp_path: Path, schema: str, value: str, message: str
+) -> None:
     repo = tmp_path / "policies"
     shutil.copytree(MINI, repo)
     program = repo / "loans" / "program.yaml"
     text = program.read_text()
-    program.write_text(text.replace("  members_only:", PROGRAM_SCHEMA.format(schema=schema, value=value) + "  members_only:"))
+    program.write_text(
+        text.replace("  members_only:", PROGRAM_SCHEMA.format(schema=schema, value=value) + "  members_only:")
+    )
     r, seconds = timed_validate(repo)
     expect(r, "P009")
     assert message in r.out and seconds < BOUND, r.out  # type: ignore[attr-defined]
@@ -187,11 +216,17 @@ def test_a_dangerous_input_schema_is_never_matched_by_test_or_decide(tmp_path: P
     repo = tmp_path / "policies"
     shutil.copytree(MINI, repo)
     decision = repo / "loans" / "decisions" / "late_fee.yaml"
-    decision.write_text(decision.read_text().replace(
-        "  member: {type: boolean}", '  member: {type: boolean}\n  code: {type: string, pattern: "^(a+)+$"}'))
+    decision.write_text(
+        decision.read_text().replace(
+            "  member: {type: boolean}", '  member: {type: boolean}\n  code: {type: string, pattern: "^(a+)+$"}'
+        )
+    )
     cases = repo / "loans" / "tests" / "late_fee.yaml"
-    cases.write_text(cases.read_text().replace("input: {days_late: 0, member: true}",
-                                               'input: {days_late: 0, member: true, code: "' + "a" * 40 + '!"}'))
+    cases.write_text(
+        cases.read_text().replace(
+            "input: {days_late: 0, member: true}", 'input: {days_late: 0, member: true, code: "' + "a" * 40 + '!"}'
+        )
+    )
     started = time.process_time()
     checked = run_cli("validate", str(repo))
     tested = run_cli("test", "--root", str(repo))
@@ -210,26 +245,35 @@ def test_an_output_schema_reference_is_never_fetched(tmp_path: Path, monkeypatch
     repo = tmp_path / "policies"
     shutil.copytree(MINI, repo)
     decision = repo / "loans" / "decisions" / "late_fee.yaml"
-    decision.write_text(decision.read_text().replace(
-        "  status: {enum: [on_time, late, refer]}", '  status: {$ref: "https://example.invalid/s.json"}'))
+    decision.write_text(
+        decision.read_text().replace(
+            "  status: {enum: [on_time, late, refer]}", '  status: {$ref: "https://example.invalid/s.json"}'
+        )
+    )
     for r in (run_cli("validate", str(repo)), run_cli("test", "--root", str(repo))):
         expect(r, "P009")
 
 
 # -- decision inputs ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("raw, message", [
-    (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
-    (b'{"days_late": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "nested too deeply"),
-    (b'{"days_late": 1, "member": "\\ud800"}', "lone surrogate"),
-    (b'{"days_late": 1}\n{"days_late": 2, "member": "\\udfff"}\n', "lone surrogate"),
-    (b'{"days_late": 1}\n' + b"[" * 100_000 + b"\n", "nested too deeply"),
-    (b'{"days_late": 1, "member": "\xff"}', "not UTF-8 text"),
-])
+
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        (b'{"days_late": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "nested too deeply"),
+        (b'{"days_late": 1, "member": "\\ud800"}', "lone surrogate"),
+        (b'{"days_late": 1}\n{"days_late": 2, "member": "\\udfff"}\n', "lone surrogate"),
+        (b'{"days_late": 1}\n' + b"[" * 100_000 + b"\n", "nested too deeply"),
+        (b'{"days_late": 1, "member": "\xff"}', "not UTF-8 text"),
+    ],
+)
 def test_hostile_decision_inputs_are_d004(tmp_path: Path, raw: bytes, message: str) -> None:
     given = tmp_path / "input.json"
     given.write_bytes(raw)
     started = time.process_time()
-    r = run_cli("decide", "loans.late_fee", "-m", "nl", "--root", str(MINI), "--at", "2024-05-01", "--input", str(given))
+    r = run_cli(
+        "decide", "loans.late_fee", "-m", "nl", "--root", str(MINI), "--at", "2024-05-01", "--input", str(given)
+    )
     assert time.process_time() - started < BOUND
     assert r.code == 1 and '"D004"' in r.out and message in r.out, r

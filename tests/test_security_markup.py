@@ -20,12 +20,49 @@ import pytest
 from support import CORPUS, ROOT, run_cli
 
 HOSTILE = CORPUS / "hostile" / "site"
-EVIL = ('<script>alert(1)</script> "><img src=x onerror=alert(1)> [click](javascript:alert(1)) '
-        "<javascript:alert(2)> <a href=javascript:alert(3)>x</a> ![i](javascript:alert(4)) &lt;b&gt; `x` *y* # z")
+EVIL = (
+    '<script>alert(1)</script> "><img src=x onerror=alert(1)> [click](javascript:alert(1)) '
+    "<javascript:alert(2)> <a href=javascript:alert(3)>x</a> ![i](javascript:alert(4)) &lt;b&gt; `x` *y* # z"
+)
 # what Markdown and the layouts make; anything else in a page came from data
-ALLOWED_TAGS = {"html", "head", "meta", "title", "link", "style", "body", "header", "nav", "ul", "ol", "li",
-                "span", "a", "main", "footer", "div", "p", "h1", "h2", "h3", "h4", "strong", "em", "code", "table",
-                "thead", "tbody", "tr", "th", "td", "br", "small", "blockquote", "hr", "pre"}
+ALLOWED_TAGS = {
+    "html",
+    "head",
+    "meta",
+    "title",
+    "link",
+    "style",
+    "body",
+    "header",
+    "nav",
+    "ul",
+    "ol",
+    "li",
+    "span",
+    "a",
+    "main",
+    "footer",
+    "div",
+    "p",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "strong",
+    "em",
+    "code",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "br",
+    "small",
+    "blockquote",
+    "hr",
+    "pre",
+}
 
 
 class Tags(HTMLParser):
@@ -107,8 +144,15 @@ def test_hostile_strings_in_a_copy_of_the_policies_are_text(tmp_path: Path) -> N
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in shown, "the label was not on any page: the test proves nothing"
 
 
-@pytest.mark.parametrize("address", ['"><img src=x onerror=alert(1)>@amazon.com', "javascript:alert(1)//@amazon.com",
-                                     "a@amazon.com?subject=<script>", "a@amazon.com\nb@evil.example"])
+@pytest.mark.parametrize(
+    "address",
+    [
+        '"><img src=x onerror=alert(1)>@amazon.com',
+        "javascript:alert(1)//@amazon.com",
+        "a@amazon.com?subject=<script>",
+        "a@amazon.com\nb@evil.example",
+    ],
+)
 def test_a_hostile_address_is_refused_or_inert(tmp_path: Path, address: str) -> None:
     policies = tmp_path / "policies"
     shutil.copytree(ROOT / "policies", policies, ignore=shutil.ignore_patterns("locales"))

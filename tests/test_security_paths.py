@@ -66,7 +66,9 @@ def test_a_marketplace_id(site: Path, tmp_path: Path, name: str) -> None:
 @pytest.mark.parametrize("name", NAMES.values(), ids=NAMES.keys())
 def test_a_locale(site: Path, tmp_path: Path, name: str) -> None:
     marketplaces = site / "marketplaces.yaml"
-    marketplaces.write_text(marketplaces.read_text().replace("locales: [en, it]", f"locales: [en, {yaml_string(name)}]"))
+    marketplaces.write_text(
+        marketplaces.read_text().replace("locales: [en, it]", f"locales: [en, {yaml_string(name)}]")
+    )
     refused(site, tmp_path, "S001", "P010", "Y002")
 
 
@@ -77,8 +79,11 @@ def test_a_program_id(site: Path, tmp_path: Path, name: str) -> None:
     refused(site, tmp_path, "S001", "L003", "Y002")
 
 
-@pytest.mark.parametrize("name", [n for n in NAMES.values() if "/" not in n and "\\" not in n and n != "."],
-                         ids=[k for k, n in NAMES.items() if "/" not in n and "\\" not in n and n != "."])
+@pytest.mark.parametrize(
+    "name",
+    [n for n in NAMES.values() if "/" not in n and "\\" not in n and n != "."],
+    ids=[k for k, n in NAMES.items() if "/" not in n and "\\" not in n and n != "."],
+)
 def test_a_program_folder(site: Path, tmp_path: Path, name: str) -> None:
     """The folder name must be the id, and the id must be an id: a folder of any other name is refused."""
     folder = name.replace("\\0", "x").replace("\\n", "\n")
@@ -88,8 +93,11 @@ def test_a_program_folder(site: Path, tmp_path: Path, name: str) -> None:
     refused(site, tmp_path, "S001", "L003")
 
 
-@pytest.mark.parametrize("name", [n for k, n in NAMES.items() if "/" not in n and n != "." and k != "nul"],
-                         ids=[k for k, n in NAMES.items() if "/" not in n and n != "." and k != "nul"])
+@pytest.mark.parametrize(
+    "name",
+    [n for k, n in NAMES.items() if "/" not in n and n != "." and k != "nul"],
+    ids=[k for k, n in NAMES.items() if "/" not in n and n != "." and k != "nul"],
+)
 def test_a_page_template_file_name(site: Path, tmp_path: Path, name: str) -> None:
     """Without pages.yaml the file name is the page id."""
     file_name = name.replace("\\n", "\n").replace("\\\\", "\\") + ".md.j2"  # a file name cannot hold NUL
@@ -97,11 +105,19 @@ def test_a_page_template_file_name(site: Path, tmp_path: Path, name: str) -> Non
     refused(site, tmp_path, "L006")
 
 
-@pytest.mark.parametrize("page, template", [
-    ('"../x"', "help.md.j2"), ('"help\\n"', "help.md.j2"), ("help", '"../../../etc/passwd.md.j2"'),
-    ("help", '"/etc/passwd.md.j2"'), ("help", '"help.md.j2\\n"'), ("help", '"_site/../../x.md.j2"'),
-    ("help", '"..\\\\..\\\\x.md.j2"'), ("help", '"help.md.j2\\0"'),
-])
+@pytest.mark.parametrize(
+    "page, template",
+    [
+        ('"../x"', "help.md.j2"),
+        ('"help\\n"', "help.md.j2"),
+        ("help", '"../../../etc/passwd.md.j2"'),
+        ("help", '"/etc/passwd.md.j2"'),
+        ("help", '"help.md.j2\\n"'),
+        ("help", '"_site/../../x.md.j2"'),
+        ("help", '"..\\\\..\\\\x.md.j2"'),
+        ("help", '"help.md.j2\\0"'),
+    ],
+)
 def test_a_page_manifest(site: Path, tmp_path: Path, page: str, template: str) -> None:
     (site / "demo" / "pages.yaml").write_text(f"kind: pages\npages:\n  {page}:\n    template: {template}\n")
     refused(site, tmp_path, "S001", "G001")
@@ -112,8 +128,16 @@ def test_the_unchanged_site_builds_inside_its_output_folder(site: Path, tmp_path
     r = run_cli("build", "--root", str(site), "--out", str(out), "--at", "2024-03-01")
     assert r.code == 0, r
     written = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
-    assert written == [".policyctl-build.json", "demo/us/en/help.html", "demo/us/en/help.md", "demo/us/it/help.html",
-                       "demo/us/it/help.md", "index.html", "index.json", "index.md"]
+    assert written == [
+        ".policyctl-build.json",
+        "demo/us/en/help.html",
+        "demo/us/en/help.md",
+        "demo/us/it/help.html",
+        "demo/us/it/help.md",
+        "index.html",
+        "index.json",
+        "index.md",
+    ]
 
 
 def test_fmt_does_not_write_through_a_link(tmp_path: Path) -> None:
@@ -122,8 +146,10 @@ def test_fmt_does_not_write_through_a_link(tmp_path: Path) -> None:
     repo = tmp_path / "policies"
     shutil.copytree(MINI, repo)
     outside = tmp_path / "outside.yaml"
-    outside.write_text('kind: tests\ncases:\n  - {decision: late_fee, name: x, marketplace: nl, at: "2024-05-01", '
-                       "input: {days_late: 0}, expect: {fee: 0}}\n")
+    outside.write_text(
+        'kind: tests\ncases:\n  - {decision: late_fee, name: x, marketplace: nl, at: "2024-05-01", '
+        "input: {days_late: 0}, expect: {fee: 0}}\n"
+    )
     before = outside.read_bytes()
     link = repo / "loans" / "tests" / "linked.yaml"
     os.symlink(outside, link)

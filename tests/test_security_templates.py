@@ -33,12 +33,12 @@ PAYLOADS = {
     "namespace global": "namespace.__init__.__globals__.os.mkdir({m!r})",
     "lipsum.__globals__": "lipsum.__globals__['os'].mkdir({m!r})",
     "__mro__ / __subclasses__": "(''.__class__.__mro__[-1].__subclasses__()|selectattr('__name__', 'equalto', "
-                                "'catch_warnings')|first)()._module.__builtins__['open']({m!r}, 'w').close()",
+    "'catch_warnings')|first)()._module.__builtins__['open']({m!r}, 'w').close()",
     "__base__ / __subclasses__": "(().__class__.__base__.__subclasses__()|selectattr('__name__', 'equalto', "
-                                 "'catch_warnings')|first)()._module.__builtins__['__import__']('os').mkdir({m!r})",
+    "'catch_warnings')|first)()._module.__builtins__['__import__']('os').mkdir({m!r})",
     "attr filter": "(cycler|attr('__init__')|attr('__globals__'))['os'].mkdir({m!r})",
     "attr filter, escaped": "(cycler|attr('\\x5f\\x5finit\\x5f\\x5f')|attr('\\x5f\\x5fglobals\\x5f\\x5f'))"
-                            "['os'].mkdir({m!r})",
+    "['os'].mkdir({m!r})",
     "map(attribute=)": "([cycler]|map(attribute='__init__')|map(attribute='__globals__')|first)['os'].mkdir({m!r})",
     "request": "request.application.__globals__.__builtins__.__import__('os').mkdir({m!r})",
     "config": "config.__class__.__init__.__globals__['os'].mkdir({m!r})",
@@ -103,6 +103,7 @@ def every_byte(folder: Path) -> bytes:
 
 # -- each family: live in plain Jinja, refused by validate, never run by build --------------------------
 
+
 @pytest.mark.parametrize("family", PAYLOADS)
 def test_payload_is_live_in_plain_jinja(family: str, tmp_path: Path) -> None:
     marker = tmp_path / "pwned"
@@ -152,21 +153,33 @@ def test_the_sandbox_refuses_at_render_time_too(tmp_path: Path) -> None:
     env = GuardedSandbox(undefined=jinja2.StrictUndefined)
     for family, payload in PAYLOADS.items():
         marker = tmp_path / family.replace(" ", "_").replace("/", "_")
-        with pytest.raises((jinja2.exceptions.SecurityError, jinja2.exceptions.UndefinedError,
-                            jinja2.exceptions.TemplateAssertionError)):
+        with pytest.raises(
+            (
+                jinja2.exceptions.SecurityError,
+                jinja2.exceptions.UndefinedError,
+                jinja2.exceptions.TemplateAssertionError,
+            )
+        ):
             env.from_string("{{ " + payload.format(m=str(marker)) + " }}").render(plain_context())
         assert not marker.exists(), family
 
 
 # -- resources: operators, loops, recursion, size ---------------------------------------------------------
 
-@pytest.mark.parametrize("snippet, message", [
-    ("{{ 10 ** (10 ** 10) }}", "number too large"),  # plain Jinja hangs already while compiling this
-    ("{{ ('a' * 10**9)|length }}", "result too large"),
-    ("{{ ('%0999999999d' % 1)|length }}", "must be a number"),
-    ("{% set s = 'x' * 100000 %}{% set s = s ~ s ~ s ~ s ~ s ~ s ~ s ~ s ~ s ~ s ~ s %}{{ s|length }}", "text too long"),
-    ("{{ 'x'|center(999999999) }}", "No filter named 'center'"),
-])
+
+@pytest.mark.parametrize(
+    "snippet, message",
+    [
+        ("{{ 10 ** (10 ** 10) }}", "number too large"),  # plain Jinja hangs already while compiling this
+        ("{{ ('a' * 10**9)|length }}", "result too large"),
+        ("{{ ('%0999999999d' % 1)|length }}", "must be a number"),
+        (
+            "{% set s = 'x' * 100000 %}{% set s = s ~ s ~ s ~ s ~ s ~ s ~ s ~ s ~ s ~ s ~ s %}{{ s|length }}",
+            "text too long",
+        ),
+        ("{{ 'x'|center(999999999) }}", "No filter named 'center'"),
+    ],
+)
 def test_template_resource_bombs_fail_fast(site: Path, tmp_path: Path, snippet: str, message: str) -> None:
     template, line = inject(site, snippet)
     started = time.process_time()  # CPU seconds: a busy machine must not fail a guard against minutes
@@ -175,10 +188,13 @@ def test_template_resource_bombs_fail_fast(site: Path, tmp_path: Path, snippet: 
     assert r.code == 1 and f"{template}:{line}:1: error[G001]" in r.err and message in r.err, r
 
 
-@pytest.mark.parametrize("snippet", [
-    "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}",
-    "{% macro d(n) %}{% if n %}{{ d(n - 1) }}{{ d(n - 1) }}{% endif %}{% endmacro %}{{ d(60) }}",
-])
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}",
+        "{% macro d(n) %}{% if n %}{{ d(n - 1) }}{{ d(n - 1) }}{% endif %}{% endmacro %}{{ d(60) }}",
+    ],
+)
 def test_renders_have_a_deadline(site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, snippet: str) -> None:
     from engine.templates import guard
 
@@ -200,12 +216,14 @@ def test_an_oversized_template_is_refused(site: Path) -> None:
 
 # -- includes, extends and links --------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", ["../../../../../../etc/passwd", "/etc/passwd", "..\\\\..\\\\x", "_site/../../x"])
 def test_includes_stay_in_the_template_folders(site: Path, tmp_path: Path, name: str) -> None:
     template, line = inject(site, "{% include '" + name + "' %}")
     checked = run_cli("validate", str(site))
-    assert checked.code == 1 and f"{template}:{line}:1: error[G001]: the sandbox refuses the template name" \
-        in checked.out, checked
+    assert (
+        checked.code == 1 and f"{template}:{line}:1: error[G001]: the sandbox refuses the template name" in checked.out
+    ), checked
     built = build(site, tmp_path / "out")
     assert built.code == 1 and "root:" not in every_byte(tmp_path / "out").decode(), built
 
@@ -265,13 +283,17 @@ def test_a_catalog_linked_outside_is_refused(site: Path, tmp_path: Path) -> None
     catalog = site / "demo" / "locales" / "it.po"
     catalog.unlink()
     os.symlink(outside, catalog)
-    for r in (run_cli("validate", str(site)), build(site, tmp_path / "out"),
-              run_cli("i18n", "check", "--root", str(site))):
+    for r in (
+        run_cli("validate", str(site)),
+        build(site, tmp_path / "out"),
+        run_cli("i18n", "check", "--root", str(site)),
+    ):
         assert r.code == 1 and f"{catalog}:1:1: error[L005]" in r.out + r.err, r
         assert SECRET not in r.out + r.err
 
 
 # -- catalogs -----------------------------------------------------------------------------------------------
+
 
 def translate(site: Path, english: str, translation: str) -> int:
     """Set the Italian translation of ``english``; returns the line of its msgstr."""
@@ -283,13 +305,16 @@ def translate(site: Path, english: str, translation: str) -> int:
     return at
 
 
-@pytest.mark.parametrize("translation, why", [
-    ("{{ ''.__class__ }} Chiedi a %(name)s <script>alert(1)</script>", "HTML or an autolink"),
-    ('Chiedi a %(name)s "><img src=x onerror=alert(1)>', "HTML or an autolink"),
-    ("Chiedi a [%(name)s](javascript:alert(1))", "links to `javascript:alert(1`"),
-    ("Chiedi a <javascript:alert(1)> %(name)s", "HTML or an autolink"),
-    ("Chiedi a %(name)999999999s", "conversion other than the placeholders"),
-])
+@pytest.mark.parametrize(
+    "translation, why",
+    [
+        ("{{ ''.__class__ }} Chiedi a %(name)s <script>alert(1)</script>", "HTML or an autolink"),
+        ('Chiedi a %(name)s "><img src=x onerror=alert(1)>', "HTML or an autolink"),
+        ("Chiedi a [%(name)s](javascript:alert(1))", "links to `javascript:alert(1`"),
+        ("Chiedi a <javascript:alert(1)> %(name)s", "HTML or an autolink"),
+        ("Chiedi a %(name)999999999s", "conversion other than the placeholders"),
+    ],
+)
 def test_a_translation_cannot_inject_or_pad(site: Path, tmp_path: Path, translation: str, why: str) -> None:
     line = translate(site, "Questions? Ask %(name)s.", translation)
     catalog = site / "demo" / "locales" / "it.po"
@@ -305,8 +330,11 @@ def test_a_translation_cannot_inject_or_pad(site: Path, tmp_path: Path, translat
 def test_template_syntax_in_a_translation_is_only_text(site: Path, tmp_path: Path) -> None:
     """A msgstr is never a template: `{{ ... }}` in it is printed, never evaluated."""
     marker = tmp_path / "pwned"
-    translate(site, "Questions? Ask %(name)s.",
-              "{{ cycler.__init__.__globals__.os.mkdir('" + str(marker) + "') }} Chiedi a %(name)s")
+    translate(
+        site,
+        "Questions? Ask %(name)s.",
+        "{{ cycler.__init__.__globals__.os.mkdir('" + str(marker) + "') }} Chiedi a %(name)s",
+    )
     r = build(site, tmp_path / "out")
     assert r.code == 0, r
     md = (tmp_path / "out" / "demo/us/it/help.md").read_text()
@@ -319,5 +347,7 @@ def test_plural_forms_header_cannot_run_code(site: Path, tmp_path: Path) -> None
     text = catalog.read_text().replace("plural=(n != 1);", "plural=__import__('os').mkdir('x');")
     catalog.write_text(text)
     for r in (build(site, tmp_path / "out"), run_cli("i18n", "check", "--root", str(site))):
-        assert r.code == 1 and f"{catalog}:1:1: error[G002]: the catalog cannot be read: invalid token" in r.out + r.err, r
+        assert (
+            r.code == 1 and f"{catalog}:1:1: error[G002]: the catalog cannot be read: invalid token" in r.out + r.err
+        ), r
     assert not Path("x").exists()

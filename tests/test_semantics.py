@@ -33,16 +33,44 @@ CASES = [
     ("unknown locale", MARKETS, "locales: [nl, en]", "locales: [nl, xx-Yyyy]", "P010", 7, 19),
     ("unknown time zone", MARKETS, "Europe/Amsterdam", "Europe/Atlantis", "P001", 6, 16),
     ("invalid parameter schema", PROGRAM, "schema: {type: boolean}", "schema: {type: bool}", "P009", 35, 13),
-    ("typo in a parameter's schema", PROGRAM, "schema: {type: integer, minimum: 1}",
-     "schema: {type: integer, minimun: 1}", "P009", 9, 29),
-    ("stray key from an unquoted comma", "loans/decisions/late_fee.yaml", "days_late: {type: integer, minimum: 0}",
-     "days_late: {type: integer, description: Days, late ones}", "P009", 5, 49),
+    (
+        "typo in a parameter's schema",
+        PROGRAM,
+        "schema: {type: integer, minimum: 1}",
+        "schema: {type: integer, minimun: 1}",
+        "P009",
+        9,
+        29,
+    ),
+    (
+        "stray key from an unquoted comma",
+        "loans/decisions/late_fee.yaml",
+        "days_late: {type: integer, minimum: 0}",
+        "days_late: {type: integer, description: Days, late ones}",
+        "P009",
+        5,
+        49,
+    ),
     ("declared kind disagrees with the layout", OVERLAY, "kind: overlay", "kind: program", "L002", 1, 7),
-    ("required input that is not declared", "loans/decisions/late_fee.yaml", "required: [days_late]",
-     "required: [days_late, age]", "S001", 7, 23),
+    (
+        "required input that is not declared",
+        "loans/decisions/late_fee.yaml",
+        "required: [days_late]",
+        "required: [days_late, age]",
+        "S001",
+        7,
+        23,
+    ),
     ("duplicate rule id", "loans/decisions/late_fee.yaml", "id: not_member", "id: on_time", "S001", 16, 9),
-    ("test names an unknown decision", "loans/tests/late_fee.yaml", "decision: late_fee\n    marketplace: no",
-     "decision: late_fees\n    marketplace: no", "T002", 17, 15),
+    (
+        "test names an unknown decision",
+        "loans/tests/late_fee.yaml",
+        "decision: late_fee\n    marketplace: no",
+        "decision: late_fees\n    marketplace: no",
+        "T002",
+        17,
+        15,
+    ),
 ]
 
 
@@ -59,8 +87,11 @@ def test_semantic_problem(mini: Path, case: tuple) -> None:
 
 
 def test_changes_must_increase(mini: Path) -> None:
-    edit(mini / PROGRAM, '        source: made up\n',
-         '        source: made up\n      - from: "2023-01-01"\n        value: 30\n        source: made up\n')
+    edit(
+        mini / PROGRAM,
+        "        source: made up\n",
+        '        source: made up\n      - from: "2023-01-01"\n        value: 30\n        source: made up\n',
+    )
     problems = engine.load(str(mini)).problems
     assert [(p.code, p.line) for p in problems] == [("P004", 16)]
     assert problems[0].message == "change from 2023-01-01 is not after the previous one (2024-01-01)"

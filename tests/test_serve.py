@@ -47,8 +47,13 @@ class Served:
 def start_serve(tmp_path: Path, *options: str) -> Served:
     root = tmp_path / "policies"
     shutil.copytree(ROOT / "policies", root)
-    process = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "serve", "--root", str(root), "--port", "0",
-                                *options], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "cli.py"), "serve", "--root", str(root), "--port", "0", *options],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert process.stdout is not None
     line = process.stdout.readline()  # the server prints its address once it listens
     found = re.search(r"http://127\.0\.0\.1:\d+/", line)
@@ -89,7 +94,7 @@ def test_serves_pages_with_its_own_script_allowed_and_writes_nothing(served: Ser
     nonce = re.search(r"'nonce-([^']+)'", policy)
     assert nonce and f'<script nonce="{nonce.group(1)}">' in page
     assert "connect-src 'self'" in policy and "default-src 'none'" in policy
-    assert "http-equiv=\"Content-Security-Policy\"" not in page  # the page's own policy is the header
+    assert 'http-equiv="Content-Security-Policy"' not in page  # the page's own policy is the header
     assert 'id="policyctl-problems"' not in page  # no problems, no overlay
     status, headers, text = served.get(PAGE[:-4] + "md")
     assert status == 200 and text.startswith("# ") and "<script" not in text
@@ -132,15 +137,23 @@ def test_a_translation_problem_is_shown_on_the_page(served: Served) -> None:
     hours = re.search(r'msgstr "([^"]*)%\(hours\)s([^"]*)"', text)
     assert hours
     before = served.generation()
-    catalog.write_text(text.replace(hours.group(0), f'msgstr "{hours.group(1)}48 Stunden{hours.group(2)}"'),
-                       encoding="utf-8")
+    catalog.write_text(
+        text.replace(hours.group(0), f'msgstr "{hours.group(1)}48 Stunden{hours.group(2)}"'), encoding="utf-8"
+    )
     served.after_change(before)
     page = served.get("csba/de/de/help.html")[2]
-    assert re.search(r"de\.po:\d+:1</code> error\[G002\]: de: the (translation\S* )?placeholders.* differ", page), page[-3000:]
+    assert re.search(r"de\.po:\d+:1</code> error\[G002\]: de: the (translation\S* )?placeholders.* differ", page), page[
+        -3000:
+    ]
 
 
 def test_a_port_in_use_is_a_usage_error(served: Served, tmp_path: Path) -> None:
     port = served.url.rsplit(":", 1)[1].strip("/")
-    run: Any = subprocess.run([sys.executable, str(ROOT / "cli.py"), "serve", "--root", str(served.root), "--port", port],
-                              capture_output=True, text=True, timeout=WAIT, cwd=tmp_path)
+    run: Any = subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), "serve", "--root", str(served.root), "--port", port],
+        capture_output=True,
+        text=True,
+        timeout=WAIT,
+        cwd=tmp_path,
+    )
     assert run.returncode == 2 and "cannot listen on 127.0.0.1" in run.stderr and "Traceback" not in run.stderr

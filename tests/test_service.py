@@ -18,31 +18,34 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
 pytest.importorskip("uvicorn")
 
-import engine  # noqa: E402
-from engine.bundle.make import make  # noqa: E402
-from engine.decisions.batch import run_decide  # noqa: E402
-from engine.service.app import App, Limits  # noqa: E402
-from engine.service.logs import Log  # noqa: E402
-from engine.service.state import Source  # noqa: E402
-
-from support import MINI, ROOT, edit  # noqa: E402
+import engine
+from engine.bundle.make import make
+from engine.decisions.batch import run_decide
+from engine.service.app import App, Limits
+from engine.service.logs import Log
+from engine.service.state import Source
+from support import MINI, ROOT, edit
 
 POLICIES = ROOT / "policies"
 
 
 # -- in process: the ASGI application --------------------------------------------------------------
 
-def call(app: App, method: str, path: str, body: bytes = b"", query: str = "", chunks: int = 1) -> tuple[int, dict[str, str], bytes]:
+
+def call(
+    app: App, method: str, path: str, body: bytes = b"", query: str = "", chunks: int = 1
+) -> tuple[int, dict[str, str], bytes]:
     """One request through the ASGI app; the body arrives in ``chunks`` pieces."""
     size = max(1, -(-len(body) // chunks))
-    pieces = [body[i:i + size] for i in range(0, len(body), size)] or [b""]
+    pieces = [body[i : i + size] for i in range(0, len(body), size)] or [b""]
     messages = [{"type": "http.request", "body": p, "more_body": i < len(pieces) - 1} for i, p in enumerate(pieces)]
     sent: list[dict[str, Any]] = []
 
@@ -52,8 +55,13 @@ def call(app: App, method: str, path: str, body: bytes = b"", query: str = "", c
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    scope = {"type": "http", "method": method, "path": path, "query_string": query.encode(),
-             "headers": [(b"content-length", str(len(body)).encode())]}
+    scope = {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "query_string": query.encode(),
+        "headers": [(b"content-length", str(len(body)).encode())],
+    }
     asyncio.run(app(scope, receive, send))
     start = sent[0]
     headers = {k.decode(): v.decode() for k, v in start["headers"]}
@@ -76,7 +84,9 @@ def app(repo: Any, tmp_path_factory: pytest.TempPathFactory) -> App:
     return App(source, Limits(max_body=8192, max_batch_lines=50), Log(io.StringIO()), poll=0)
 
 
-def cli_answer(bundle: Any, program: str, decision: str, marketplace: str, at: str, inputs: Any, explain: bool = False) -> Any:
+def cli_answer(
+    bundle: Any, program: str, decision: str, marketplace: str, at: str, inputs: Any, explain: bool = False
+) -> Any:
     """What `policyctl decide --bundle` prints for one input (its own function, in process)."""
     out = io.StringIO()
     run_decide(bundle, program, decision, marketplace, at, io.StringIO(json.dumps(inputs)), out, explain)
@@ -91,7 +101,9 @@ def test_every_policy_test_case_is_answered_as_the_cli_answers_it(app: App) -> N
     for case in cases:
         for explain in (False, True):
             request = {"input": case.input, "marketplace": case.marketplace, "at": case.at, "explain": explain}
-            status, headers, body = call(app, "POST", f"/v1/decide/{case.program}/{case.decision}", json.dumps(request).encode())
+            status, headers, body = call(
+                app, "POST", f"/v1/decide/{case.program}/{case.decision}", json.dumps(request).encode()
+            )
             answer = json.loads(body)
             assert headers["policy-revision"] == answer.pop("revision") == revision
             expected = cli_answer(bundle, case.program, case.decision, case.marketplace, case.at, case.input, explain)
@@ -105,7 +117,9 @@ def test_a_batch_answers_every_line_as_the_cli_batch_does(app: App) -> None:
     lines[3] = '{"units": "many"}'  # a bad input is answered on its line; the batch goes on
     lines[7] = "not json"
     text = "\n".join(lines) + "\n"
-    status, headers, body = call(app, "POST", "/v1/batch/csba/fee", text.encode(), "marketplace=us&at=2024-06-01", chunks=7)
+    status, headers, body = call(
+        app, "POST", "/v1/batch/csba/fee", text.encode(), "marketplace=us&at=2024-06-01", chunks=7
+    )
     assert status == 200 and headers["content-type"] == "application/x-ndjson"
     got = [json.loads(line) for line in body.decode().splitlines()]
     assert {g.pop("revision") for g in got} == {headers["policy-revision"]}
@@ -147,13 +161,20 @@ BAD_REQUESTS = [
 ]
 
 
-@pytest.mark.parametrize(("path", "body", "status", "code"), BAD_REQUESTS,
-                         ids=[f"{status}-{code}-{i}" for i, (_, _, status, code) in enumerate(BAD_REQUESTS)])
-def test_a_bad_request_gets_the_clis_problem_json_and_a_4xx(app: App, path: str, body: bytes, status: int, code: str) -> None:
+@pytest.mark.parametrize(
+    ("path", "body", "status", "code"),
+    BAD_REQUESTS,
+    ids=[f"{status}-{code}-{i}" for i, (_, _, status, code) in enumerate(BAD_REQUESTS)],
+)
+def test_a_bad_request_gets_the_clis_problem_json_and_a_4xx(
+    app: App, path: str, body: bytes, status: int, code: str
+) -> None:
     got, headers, data = call(app, "POST", path, body)
     answer = json.loads(data)
     assert got == status, answer
-    assert [p["code"] for p in answer["problems"]] == [code] or code == "D004" and answer["problems"][0]["code"] == code
+    assert [p["code"] for p in answer["problems"]] == [code] or (
+        code == "D004" and answer["problems"][0]["code"] == code
+    )
     for p in answer["problems"]:
         assert set(p) == {"file", "line", "column", "code", "severity", "message", "hint"}
     assert answer["revision"] == headers["policy-revision"]
@@ -175,8 +196,12 @@ def test_a_batch_past_its_line_limit_ends_with_a_problem_line(app: App) -> None:
 
 
 def test_batch_query_problems_come_before_any_answer(app: App) -> None:
-    for query, status, code in (("", 400, "A001"), ("marketplace=fr", 404, "L004"), ("marketplace=us&at=soon", 400, "A001"),
-                                ("marketplace=us&explain=maybe", 400, "A001")):
+    for query, status, code in (
+        ("", 400, "A001"),
+        ("marketplace=fr", 404, "L004"),
+        ("marketplace=us&at=soon", 400, "A001"),
+        ("marketplace=us&explain=maybe", 400, "A001"),
+    ):
         got, _, body = call(app, "POST", "/v1/batch/csba/fee", b'{"units": 1}\n', query)
         assert got == status and json.loads(body)["problems"][0]["code"] == code
 
@@ -195,7 +220,9 @@ def test_programs_lists_decisions_with_schemas_and_openapi_uses_them(app: App, r
     assert spec["openapi"].startswith("3.1")
     request = spec["paths"]["/v1/decide/csba/fee"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert request["properties"]["input"]["properties"] == decision.inputs
-    assert set(request["properties"]["marketplace"]["enum"]) == set(next(p for p in catalogue["programs"] if p["id"] == "csba")["marketplaces"])
+    assert set(request["properties"]["marketplace"]["enum"]) == set(
+        next(p for p in catalogue["programs"] if p["id"] == "csba")["marketplaces"]
+    )
 
 
 def test_health_readiness_and_metrics(app: App) -> None:
@@ -207,7 +234,7 @@ def test_health_readiness_and_metrics(app: App) -> None:
     text = body.decode()
     assert status == 200 and headers["content-type"].startswith("text/plain; version=0.0.4")
     assert 'route="decide",status="200"' in text and "policyctl_request_seconds_bucket" in text
-    assert f'revision="{headers["policy-revision"]}"' in text and 'policyctl_request_errors_total' in text
+    assert f'revision="{headers["policy-revision"]}"' in text and "policyctl_request_errors_total" in text
 
 
 def test_not_ready_without_a_bundle() -> None:
@@ -230,6 +257,7 @@ def test_logs_are_json_lines(app: App) -> None:
 
 # -- a real server on 127.0.0.1 ------------------------------------------------------------------------
 
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -240,8 +268,12 @@ class Server:
     def __init__(self, *args: str) -> None:
         self.port = free_port()
         self.log = open(os.devnull, "w")  # noqa: SIM115
-        self.process = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "api", "--port", str(self.port), *args],
-                                        cwd=ROOT, stdout=self.log, stderr=subprocess.PIPE)
+        self.process = subprocess.Popen(
+            [sys.executable, str(ROOT / "cli.py"), "api", "--port", str(self.port), *args],
+            cwd=ROOT,
+            stdout=self.log,
+            stderr=subprocess.PIPE,
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -254,8 +286,9 @@ class Server:
         self.stop()
         raise AssertionError("the service did not become ready in 30 s")
 
-    def request(self, method: str, path: str, body: bytes | None = None,
-                conn: http.client.HTTPConnection | None = None) -> tuple[int, dict[str, str], bytes]:
+    def request(
+        self, method: str, path: str, body: bytes | None = None, conn: http.client.HTTPConnection | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
         own = conn is None
         conn = conn or http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         try:
@@ -311,17 +344,24 @@ def server_on(tmp_path: Path) -> Iterator[Any]:
 
 def test_the_server_answers_refuses_and_limits_over_http(server_on: Any, tmp_path: Path) -> None:
     server = server_on("--bundle", str(_bundle(tmp_path)), "--max-body", "2000", "--no-access-log")
-    status, headers, body = server.request("POST", "/v1/decide/csba/fee",
-                                           b'{"input": {"units": 1000, "contacts": 40}, "marketplace": "us", "at": "2024-06-01"}')
+    status, headers, body = server.request(
+        "POST",
+        "/v1/decide/csba/fee",
+        b'{"input": {"units": 1000, "contacts": 40}, "marketplace": "us", "at": "2024-06-01"}',
+    )
     answer = json.loads(body)
     assert status == 200 and answer["outputs"]["total"] == 100.0 and answer["revision"] == headers["policy-revision"]
-    status, _, body = server.request("POST", "/v1/decide/csba/fee", b'{"input": {"units": 1}, "pad": "' + b"x" * 5000 + b'"}')
+    status, _, body = server.request(
+        "POST", "/v1/decide/csba/fee", b'{"input": {"units": 1}, "pad": "' + b"x" * 5000 + b'"}'
+    )
     assert status == 413 and json.loads(body)["problems"][0]["code"] == "A002"
     status, _, body = server.request("POST", "/v1/decide/nope/fee", b'{"input": {}, "marketplace": "us"}')
     assert status == 404 and json.loads(body)["problems"][0]["code"] == "L004"
     status, _, body = server.request("POST", "/v1/decide/csba/fee", b'{"input": {"units": "x"}, "marketplace": "us"}')
     assert status == 422 and json.loads(body)["problems"][0]["code"] == "D004"
-    status, _, body = server.request("POST", "/v1/batch/csba/fee?marketplace=us&at=2024-06-01", b'{"units": 5}\n{"units": 1000, "contacts": 40}\n')
+    status, _, body = server.request(
+        "POST", "/v1/batch/csba/fee?marketplace=us&at=2024-06-01", b'{"units": 5}\n{"units": 1000, "contacts": 40}\n'
+    )
     assert status == 200 and [json.loads(x)["outputs"]["total"] for x in body.splitlines()] == [1.25, 100.0]
 
 
@@ -334,12 +374,19 @@ def _bundle(tmp_path: Path) -> Path:
 def test_a_bundle_that_cannot_be_used_stops_the_command(tmp_path: Path) -> None:
     bad = tmp_path / "bad.bundle"
     bad.write_text("not a bundle\n")
-    run = subprocess.run([sys.executable, str(ROOT / "cli.py"), "api", "--bundle", str(bad), "--port", str(free_port())],
-                         cwd=ROOT, capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), "api", "--bundle", str(bad), "--port", str(free_port())],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert run.returncode == 1 and "error[B001]" in run.stderr and "Traceback" not in run.stderr
 
 
-def test_bundle_swapped_under_load_never_mixes_or_fails(server_on: Any, two_bundles: tuple[Path, Path], tmp_path: Path) -> None:
+def test_bundle_swapped_under_load_never_mixes_or_fails(
+    server_on: Any, two_bundles: tuple[Path, Path], tmp_path: Path
+) -> None:
     first, second = two_bundles
     live = tmp_path / "live.bundle"
     shutil.copyfile(first, live)
@@ -350,7 +397,9 @@ def test_bundle_swapped_under_load_never_mixes_or_fails(server_on: Any, two_bund
         bundle = engine.load_bundle(str(path))
         from engine.service.state import from_file
 
-        expected[from_file(str(path)).revision] = cli_answer(bundle, "loans", "late_fee", "nl", "2024-05-01", question["input"])
+        expected[from_file(str(path)).revision] = cli_answer(
+            bundle, "loans", "late_fee", "nl", "2024-05-01", question["input"]
+        )
     assert len(expected) == 2 and len({json.dumps(v) for v in expected.values()}) == 2
     body = json.dumps(question).encode()
     seen: list[tuple[int, str, str, dict[str, Any]]] = []

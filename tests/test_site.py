@@ -13,10 +13,20 @@ import pytest
 
 import engine
 from engine.i18n import cldr as l10n
-from engine.site import disk, outtree, ownership
 from engine.site import build as site
-from support import (INDEX_FILES, ROOT, copy_program, declared_editions, declared_pages, edit, feeds_of, files_of,
-                     run_cli, select)
+from engine.site import disk, outtree, ownership
+from support import (
+    INDEX_FILES,
+    ROOT,
+    copy_program,
+    declared_editions,
+    declared_pages,
+    edit,
+    feeds_of,
+    files_of,
+    run_cli,
+    select,
+)
 
 AT = "2025-01-01"
 
@@ -42,8 +52,9 @@ def test_two_builds_are_byte_identical(policies: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("second", [None, pytest.param("csba2", marks=pytest.mark.slow)])
-def test_the_tree_holds_every_program_marketplace_and_language(policies: Path, tmp_path: Path,
-                                                               second: str | None) -> None:
+def test_the_tree_holds_every_program_marketplace_and_language(
+    policies: Path, tmp_path: Path, second: str | None
+) -> None:
     if second:  # a repository with one more program: the tree follows the sources
         copy_program(policies, "csba", second)
     out = tmp_path / "site"
@@ -88,7 +99,10 @@ def test_check_reports_stale_missing_and_leftover_files(policies: Path, tmp_path
     # edited by hand: not bytes a build wrote, so no line and column (see test_security_hardening)
     assert f"{out}/csba/us/en/help.md:1:1: error[G005]: stale: differs from what the sources produce" in run.err
     assert f"{out}/csba/de/it/help.html:1:1: error[G005]: missing: the sources produce this file" in run.err
-    assert f"{out}/csba/us/{dropped}/help.html:1:1: error[G005]: no longer produced by the sources (stale leftover)" in run.err
+    assert (
+        f"{out}/csba/us/{dropped}/help.html:1:1: error[G005]: no longer produced by the sources (stale leftover)"
+        in run.err
+    )
     assert "mine.html:1:1" not in run.err and "note: left alone, not written by policyctl: csba/mine.html" in run.err
     assert "hint: run `policyctl build`" in run.err
     assert build(policies, out, "--at", AT).code == 0
@@ -112,7 +126,9 @@ def test_pages_no_longer_produced_are_removed(policies: Path, tmp_path: Path) ->
         assert l10n.autonym(dropped) not in (out / f"{page}.html").read_text(), page
 
 
-def test_a_failed_build_leaves_the_previous_tree(policies: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_build_leaves_the_previous_tree(
+    policies: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "site"
     assert build(policies, out, "--at", AT).code == 0
     before = disk.read_tree(str(out))
@@ -154,6 +170,7 @@ def test_usage_errors() -> None:
 
 # -- dates ----------------------------------------------------------------------------------------------
 
+
 def test_pages_depend_on_effective_dates_not_on_the_build_day(policies: Path) -> None:
     repo = engine.load(str(policies))
     a, b = site.build(repo, "2024-01-01"), site.build(repo, "2026-12-31")
@@ -183,15 +200,20 @@ def test_the_committed_tree_is_current(monkeypatch: pytest.MonkeyPatch) -> None:
 
 # -- the HTML ---------------------------------------------------------------------------------------------
 
+
 def test_html_layout(policies: Path) -> None:
     result = site.build(engine.load(str(policies)), AT)
     text = result.files["csba/us/it/help.html"].decode()
-    assert text.startswith("<!DOCTYPE html>\n<html lang=\"it\" dir=\"ltr\">")
+    assert text.startswith('<!DOCTYPE html>\n<html lang="it" dir="ltr">')
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in text
-    assert "<title>Servizio clienti per gli ordini gestiti dal venditore · Servizio clienti di Amazon · Stati Uniti</title>" in text
+    assert (
+        "<title>Servizio clienti per gli ordini gestiti dal venditore · Servizio clienti di Amazon · Stati Uniti</title>"
+        in text
+    )
     us = engine.load(str(policies)).marketplaces["us"].locales
     for tag, href in [(f"{t}-US", "help.html" if t == "it" else f"../{t}/help.html") for t in us] + [
-            ("x-default", "../en/help.html")]:
+        ("x-default", "../en/help.html")
+    ]:
         assert f'<link rel="alternate" hreflang="{tag}" href="{href}">' in text
     assert '<a href="../../de/it/help.html" hreflang="it" data-switch="marketplace">Germania (amazon.de)</a>' in text
     assert '<span lang="it" aria-current="page">italiano</span>' in text
@@ -228,13 +250,17 @@ def _synthetic(tmp_path: Path) -> Path:
     import sys
 
     dest = tmp_path / "synthetic"
-    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "generate.py"), str(dest),
-                    "--programs", "1", "--marketplaces", "6"], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "generate.py"), str(dest), "--programs", "1", "--marketplaces", "6"],
+        check=True,
+        capture_output=True,
+    )
     return dest
 
 
 def test_a_build_on_worker_processes_is_byte_identical_to_the_serial_build(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     repo = engine.load(str(_synthetic(tmp_path)))
     monkeypatch.setenv(site.JOBS_ENV, "1")
     assert site._workers(1000) == 1
@@ -262,9 +288,13 @@ def test_workers_only_on_idle_cores(monkeypatch: pytest.MonkeyPatch, load: float
 
 
 def test_template_errors_in_worker_processes_come_back_as_problems(
-        policies: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    edit(policies / "csba" / "pages" / "help.md.j2", '{% extends "_site/page.md.j2" %}',
-         '{% extends "_site/page.md.j2" %}{% set broken = 1 / 0 %}')
+    policies: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    edit(
+        policies / "csba" / "pages" / "help.md.j2",
+        '{% extends "_site/page.md.j2" %}',
+        '{% extends "_site/page.md.j2" %}{% set broken = 1 / 0 %}',
+    )
     repo = engine.load(str(policies))
     monkeypatch.setenv(site.JOBS_ENV, "1")
     serial = site.build(repo, at=AT)
@@ -307,6 +337,9 @@ def test_each_catalog_is_read_once_per_build(tmp_path: Path, monkeypatch: pytest
     # every catalog the pages use (a program's and the site's, each language but English), once
     published = {e["locale"] for e in built.entries} - {"en"}
     programs = {e["program"] for e in built.entries}
-    expected = {(os.path.join(str(repo.root), name, "locales", f"{tag}.po"), tag)
-                for name in programs | {"_site"} for tag in published}
+    expected = {
+        (os.path.join(str(repo.root), name, "locales", f"{tag}.po"), tag)
+        for name in programs | {"_site"}
+        for tag in published
+    }
     assert sorted(reads) == sorted(expected)

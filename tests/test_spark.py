@@ -8,8 +8,9 @@ import json
 import os
 import shutil
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -20,12 +21,11 @@ if shutil.which("java") is None and not os.environ.get("CI"):
 pytest.importorskip("pyspark")
 pytest.importorskip("pyarrow")
 
-import engine  # noqa: E402
-from engine.bundle.make import make  # noqa: E402
-from engine.decisions.batch import run_decide  # noqa: E402
-from engine.problems import PolicyError  # noqa: E402
-
-from support import ROOT  # noqa: E402
+import engine
+from engine.bundle.make import make
+from engine.decisions.batch import run_decide
+from engine.problems import PolicyError
+from support import ROOT
 
 ROWS = 1_000_000
 AT = "2024-06-01"
@@ -39,10 +39,16 @@ def spark() -> Iterator[Any]:
     os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
     os.environ["PYSPARK_PYTHON"] = sys.executable
     os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"  # loopback only
-    session = (SparkSession.builder.master("local[2]").appName("policyctl-test")
-               .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
-               .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
-               .config("spark.sql.execution.arrow.maxRecordsPerBatch", "10000").getOrCreate())
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("policyctl-test")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.sql.execution.arrow.maxRecordsPerBatch", "10000")
+        .getOrCreate()
+    )
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
@@ -65,7 +71,9 @@ def sellers(spark: Any) -> Any:
         F.when(F.col("id") % 997 == 0, F.lit(-1)).otherwise((F.col("id") * 7919) % 30000).cast("long").alias("units"),
         F.when(F.col("id") % 13 == 0, F.lit(None)).otherwise((F.col("id") * 31) % 700).cast("long").alias("contacts"),
         (F.col("id") % 10 == 0).alias("in_trial"),
-        F.when(F.col("id") % 7 == 0, F.lit(None)).otherwise(((F.col("id") * 17) % 1001) / 10.0).alias("valid_tracking_rate"),
+        F.when(F.col("id") % 7 == 0, F.lit(None))
+        .otherwise(((F.col("id") * 17) % 1001) / 10.0)
+        .alias("valid_tracking_rate"),
     )
 
 
@@ -79,8 +87,9 @@ def test_a_million_rows_answered_as_the_cli_answers_them(spark: Any, bundle: Pat
     schema = {f.name: f.dataType for f in fees.schema.fields}
     assert isinstance(schema["total"], T.DoubleType) and isinstance(schema["tier"], T.LongType)
     assert isinstance(schema["basis"], T.StringType) and isinstance(schema["matches"], T.ArrayType)
-    counts = fees.agg(F.count("*").alias("rows"), F.count("problems").alias("failed"),
-                      F.count("total").alias("answered")).collect()[0]
+    counts = fees.agg(
+        F.count("*").alias("rows"), F.count("problems").alias("failed"), F.count("total").alias("answered")
+    ).collect()[0]
     bad = -(-ROWS // 997)  # ids 0, 997, 1994, ...
     assert counts["rows"] == ROWS and counts["failed"] == bad and counts["answered"] == ROWS - bad
 
@@ -106,4 +115,7 @@ def test_a_column_that_does_not_fit_fails_on_the_driver(spark: Any, bundle: Path
     with pytest.raises(PolicyError) as e:
         decide(df, str(bundle), "csba", "fee", "us", columns={"units": "nope"})
     assert "no column `nope`" in e.value.problems[0].message
-    assert decide(df, str(bundle), "csba", "fee", "us", at=AT, columns={"units": "shipped"}).collect()[0]["basis"] == "default"
+    assert (
+        decide(df, str(bundle), "csba", "fee", "us", at=AT, columns={"units": "shipped"}).collect()[0]["basis"]
+        == "default"
+    )

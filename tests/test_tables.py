@@ -15,10 +15,9 @@ pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
 pcsv = pytest.importorskip("pyarrow.csv")
 
-import engine  # noqa: E402
-from engine.decisions.batch import run_decide  # noqa: E402
-
-from support import ROOT, run_cli  # noqa: E402
+import engine
+from engine.decisions.batch import run_decide
+from support import ROOT, run_cli
 
 POLICIES = str(ROOT / "policies")
 AT = "2024-06-01"
@@ -28,25 +27,45 @@ def fee_rows(n: int, seed: int) -> list[dict[str, Any]]:
     rng = random.Random(seed)
     rows = []
     for i in range(n):
-        rows.append({"seller": f"S{i:05d}", "units": rng.choice([None, 0, 3, 10, 11, 500, 1000, 25000]),
-                     "contacts": rng.choice([None, 0, 1, 40, 300, 5000]), "cpu_units": rng.choice([None, 800, 2000]),
-                     "in_trial": rng.choice([None, True, False]),
-                     "valid_tracking_rate": rng.choice([None, 0.0, 94.9, 95.0, 99.5, 100.0]),
-                     "first_enrolled_on": rng.choice([None, "2024-05-01", "2023-01-15"])})
+        rows.append(
+            {
+                "seller": f"S{i:05d}",
+                "units": rng.choice([None, 0, 3, 10, 11, 500, 1000, 25000]),
+                "contacts": rng.choice([None, 0, 1, 40, 300, 5000]),
+                "cpu_units": rng.choice([None, 800, 2000]),
+                "in_trial": rng.choice([None, True, False]),
+                "valid_tracking_rate": rng.choice([None, 0.0, 94.9, 95.0, 99.5, 100.0]),
+                "first_enrolled_on": rng.choice([None, "2024-05-01", "2023-01-15"]),
+            }
+        )
     return rows
 
 
 def coverage_rows(n: int, seed: int) -> list[dict[str, Any]]:
     rng = random.Random(seed)
-    times = [None, "2024-01-01T00:00:00+00:00", "2024-03-05T10:00:00-08:00", "2024-06-01T12:30:00Z", "2023-12-31T23:59:59+01:00"]
-    return [{"id": i, "inquiry_type": rng.choice(["delivery", "refund", "invoice", "product_customization", "Bad Type"]),
-             "order_stage": rng.choice(["pre_order", "post_order", "post_order"]), "fulfillment": rng.choice(["seller", "seller", "fba"]),
-             # (enrollment periods are a list of objects, which a CSV cell cannot hold: left out here)
-             "order_placed_at": rng.choice(times)}
-            for i in range(n)]
+    times = [
+        None,
+        "2024-01-01T00:00:00+00:00",
+        "2024-03-05T10:00:00-08:00",
+        "2024-06-01T12:30:00Z",
+        "2023-12-31T23:59:59+01:00",
+    ]
+    return [
+        {
+            "id": i,
+            "inquiry_type": rng.choice(["delivery", "refund", "invoice", "product_customization", "Bad Type"]),
+            "order_stage": rng.choice(["pre_order", "post_order", "post_order"]),
+            "fulfillment": rng.choice(["seller", "seller", "fba"]),
+            # (enrollment periods are a list of objects, which a CSV cell cannot hold: left out here)
+            "order_placed_at": rng.choice(times),
+        }
+        for i in range(n)
+    ]
 
 
-def json_path(decision: str, marketplace: str, rows: list[dict[str, Any]], drop: tuple[str, ...]) -> list[dict[str, Any]]:
+def json_path(
+    decision: str, marketplace: str, rows: list[dict[str, Any]], drop: tuple[str, ...]
+) -> list[dict[str, Any]]:
     """What `policyctl decide` answers for each row given as JSON (a null cell: the input left out)."""
     repo = engine.load(POLICIES)
     text = "".join(json.dumps({k: v for k, v in r.items() if v is not None and k not in drop}) + "\n" for r in rows)
@@ -55,13 +74,18 @@ def json_path(decision: str, marketplace: str, rows: list[dict[str, Any]], drop:
     return [json.loads(line) for line in out.getvalue().splitlines()]
 
 
-CASES = [("fee", "us", fee_rows, ("seller",)), ("fee", "de", fee_rows, ("seller",)), ("coverage", "us", coverage_rows, ("id",))]
+CASES = [
+    ("fee", "us", fee_rows, ("seller",)),
+    ("fee", "de", fee_rows, ("seller",)),
+    ("coverage", "us", coverage_rows, ("id",)),
+]
 
 
 @pytest.mark.parametrize(("decision", "marketplace", "make", "drop"), CASES, ids=[f"{d}-{m}" for d, m, _, _ in CASES])
 @pytest.mark.parametrize("kind", ["parquet", "csv", "jsonl"])
-def test_every_row_gets_the_json_paths_answer(tmp_path: Path, decision: str, marketplace: str, make: Any, drop: tuple[str, ...],
-                                             kind: str) -> None:
+def test_every_row_gets_the_json_paths_answer(
+    tmp_path: Path, decision: str, marketplace: str, make: Any, drop: tuple[str, ...], kind: str
+) -> None:
     rows = make(3000, seed=7)
     source = tmp_path / f"in.{kind}"
     table = pa.Table.from_pylist(rows)
@@ -72,8 +96,20 @@ def test_every_row_gets_the_json_paths_answer(tmp_path: Path, decision: str, mar
     else:
         source.write_text("".join(json.dumps(r) + "\n" for r in rows))
     out = tmp_path / "out.parquet"
-    run = run_cli("decide", f"csba.{decision}", "-m", marketplace, "--at", AT, "--input", str(source), "--output", str(out),
-                  "--root", POLICIES)
+    run = run_cli(
+        "decide",
+        f"csba.{decision}",
+        "-m",
+        marketplace,
+        "--at",
+        AT,
+        "--input",
+        str(source),
+        "--output",
+        str(out),
+        "--root",
+        POLICIES,
+    )
     expected = json_path(decision, marketplace, rows, drop)
     got = pq.read_table(out).to_pylist()
     assert len(got) == len(rows) == len(expected)
@@ -87,7 +123,11 @@ def test_every_row_gets_the_json_paths_answer(tmp_path: Path, decision: str, mar
         failed += bool(problems)
         for name, value in theirs["outputs"].items():
             assert ours[name] == value, (row, name)
-        assert all(ours[n] is None for n in ours if n not in row and n not in theirs["outputs"] and n not in ("matches", "problems"))
+        assert all(
+            ours[n] is None
+            for n in ours
+            if n not in row and n not in theirs["outputs"] and n not in ("matches", "problems")
+        )
     assert failed and failed < len(rows)  # the generator makes some bad rows, and they did not stop the run
     assert run.code == 1 and f"{len(rows)} rows, {failed} with problems" in run.err
 
@@ -97,7 +137,9 @@ def test_jsonl_output_is_the_json_paths_output(tmp_path: Path) -> None:
     source = tmp_path / "in.parquet"
     pq.write_table(pa.Table.from_pylist(rows), source)
     out = tmp_path / "out.jsonl"
-    run_cli("decide", "csba.fee", "-m", "us", "--at", AT, "--input", str(source), "--output", str(out), "--root", POLICIES)
+    run_cli(
+        "decide", "csba.fee", "-m", "us", "--at", AT, "--input", str(source), "--output", str(out), "--root", POLICIES
+    )
     got = [json.loads(line) for line in out.read_text().splitlines()]
     expected = json_path("fee", "us", rows, ("seller",))
     for ours, theirs in zip(got, expected):
@@ -110,31 +152,72 @@ def test_columns_are_mapped_by_name_or_with_map(tmp_path: Path) -> None:
     source = tmp_path / "in.parquet"
     pq.write_table(pa.table({"shipped": [1000, 5], "contacts": [40, 0]}), source)
     out = tmp_path / "out.parquet"
-    run = run_cli("decide", "csba.fee", "-m", "us", "--at", AT, "--input", str(source), "--output", str(out),
-                  "--map", "units=shipped", "--root", POLICIES)
+    run = run_cli(
+        "decide",
+        "csba.fee",
+        "-m",
+        "us",
+        "--at",
+        AT,
+        "--input",
+        str(source),
+        "--output",
+        str(out),
+        "--map",
+        "units=shipped",
+        "--root",
+        POLICIES,
+    )
     assert run.code == 0, run
     assert pq.read_table(out).column("total").to_pylist() == [100.0, 1.25]
 
 
-@pytest.mark.parametrize(("args", "says"), [
-    (("--map", "units=nope"), "no column `nope`"),
-    (("--map", "nope=shipped"), "`nope` is not an input"),
-    (("--map", "units"), "is not INPUT=COLUMN"),
-])
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("--map", "units=nope"), "no column `nope`"),
+        (("--map", "nope=shipped"), "`nope` is not an input"),
+        (("--map", "units"), "is not INPUT=COLUMN"),
+    ],
+)
 def test_a_mapping_that_cannot_work_is_a_usage_error(tmp_path: Path, args: tuple[str, ...], says: str) -> None:
     source = tmp_path / "in.parquet"
     pq.write_table(pa.table({"shipped": [1000]}), source)
     out = tmp_path / "out.parquet"
-    run = run_cli("decide", "csba.fee", "-m", "us", "--input", str(source), "--output", str(out), *args, "--root", POLICIES)
+    run = run_cli(
+        "decide", "csba.fee", "-m", "us", "--input", str(source), "--output", str(out), *args, "--root", POLICIES
+    )
     assert run.code == 2 and says in run.err and not out.exists()
 
 
 def test_an_output_column_clash_and_unknown_formats_are_usage_errors(tmp_path: Path) -> None:
     source = tmp_path / "in.parquet"
     pq.write_table(pa.table({"units": [1000], "total": [1.0]}), source)
-    run = run_cli("decide", "csba.fee", "-m", "us", "--input", str(source), "--output", str(tmp_path / "o.parquet"), "--root", POLICIES)
+    run = run_cli(
+        "decide",
+        "csba.fee",
+        "-m",
+        "us",
+        "--input",
+        str(source),
+        "--output",
+        str(tmp_path / "o.parquet"),
+        "--root",
+        POLICIES,
+    )
     assert run.code == 2 and "already has a column `total`" in run.err
-    run = run_cli("decide", "csba.fee", "-m", "us", "--input", str(source), "--output", str(tmp_path / "o.xlsx"), "--root", POLICIES)
+    run = run_cli(
+        "decide",
+        "csba.fee",
+        "-m",
+        "us",
+        "--input",
+        str(source),
+        "--output",
+        str(tmp_path / "o.xlsx"),
+        "--root",
+        POLICIES,
+    )
     assert run.code == 2 and "cannot answer" in run.err
 
 

@@ -14,16 +14,31 @@ FILE = "policies/p/decisions/d.yaml"
 LA = {"@zone": "America/Los_Angeles", "@lines": {"days": ((None, 30), ("2023-07-01", 90))}, "days": 90}
 
 
-def _decision(rules: list[Rule], hit: str = "first", aggregate: dict[str, str] | None = None,
-              inputs: dict[str, Any] | None = None) -> Decision:
-    return Decision(id="d", program="p", title="t", description="", inputs=inputs or {"x": {"type": "string"}},
-                    required=(), let={}, hit=hit, rules=tuple(rules), default=None,  # type: ignore[arg-type]
-                    outputs={}, file=FILE, pos=Pos(FILE, 1, 1), aggregate=aggregate)
+def _decision(
+    rules: list[Rule], hit: str = "first", aggregate: dict[str, str] | None = None, inputs: dict[str, Any] | None = None
+) -> Decision:
+    return Decision(
+        id="d",
+        program="p",
+        title="t",
+        description="",
+        inputs=inputs or {"x": {"type": "string"}},
+        required=(),
+        let={},
+        hit=hit,
+        rules=tuple(rules),
+        default=None,  # type: ignore[arg-type]
+        outputs={},
+        file=FILE,
+        pos=Pos(FILE, 1, 1),
+        aggregate=aggregate,
+    )
 
 
 def _rule(id: str, when: str | None, then: dict[str, Any], line: int) -> Rule:
-    return Rule(id, None if when is None else Expr(when, Pos(FILE, line + 1, 11)), then, f"because {id}",
-                Pos(FILE, line, 5))
+    return Rule(
+        id, None if when is None else Expr(when, Pos(FILE, line + 1, 11)), then, f"because {id}", Pos(FILE, line, 5)
+    )
 
 
 def _value(source: str, x: Any, params: dict[str, Any] = LA, at: str = "2024-03-11") -> Any:
@@ -35,33 +50,37 @@ def _value(source: str, x: Any, params: dict[str, Any] = LA, at: str = "2024-03-
     return result.outputs["v"]
 
 
-@pytest.mark.parametrize("source, x, expected", [
-    # an instant's day is the marketplace's: 06:30 UTC on 11 March is 10 March in Los Angeles
-    ("date(x)", "2024-03-11T06:30:00Z", "2024-03-10"),
-    # 12:00 at -08:00 on the spring DST day is 13:00 PDT; 24 elapsed hours later, 13:00 PDT
-    ("add_hours(x, 24)", "2024-03-10T12:00:00-08:00", "2024-03-11T13:00:00-07:00"),
-    ("utc(add_hours(x, 24))", "2024-03-10T12:00:00-08:00", "2024-03-11T20:00:00Z"),
-    ("local(x)", "2024-03-11T06:30:00Z", "2024-03-10T23:30:00-07:00"),
-    ("time_zone()", "", "America/Los_Angeles"),
-    # calendar days in the zone, across the DST night (a 23-hour day is still a day)
-    ("add_days(x, 1)", "2024-03-09T12:00:00-08:00", "2024-03-10T12:00:00-07:00"),
-    ("days_between(x, at)", "2024-03-10T23:30:00-07:00", 1),
-    ("days_between(x, at)", "2024-02-29", 11),
-    # the parameter as it was on another day
-    ("param_on('days', x)", "2023-06-30", 30),
-    ("param_on('days', x)", "2023-07-01", 90),
-    ("param_on('days', x)", "2023-07-01T06:00:00Z", 30),  # still 30 June in Los Angeles
-    ("during(x, [{'from': '2024-01-01T00:00:00Z', 'to': '2024-02-01T00:00:00Z'}])", "2024-01-31T23:59:59Z", True),
-    ("during(x, [{'from': '2024-01-01T00:00:00Z', 'to': '2024-02-01T00:00:00Z'}])", "2024-02-01T00:00:00Z", False),
-    ("during(x, [{'from': '2024-01-01T00:00:00Z'}])", "2030-01-01T00:00:00Z", True),
-])
+@pytest.mark.parametrize(
+    "source, x, expected",
+    [
+        # an instant's day is the marketplace's: 06:30 UTC on 11 March is 10 March in Los Angeles
+        ("date(x)", "2024-03-11T06:30:00Z", "2024-03-10"),
+        # 12:00 at -08:00 on the spring DST day is 13:00 PDT; 24 elapsed hours later, 13:00 PDT
+        ("add_hours(x, 24)", "2024-03-10T12:00:00-08:00", "2024-03-11T13:00:00-07:00"),
+        ("utc(add_hours(x, 24))", "2024-03-10T12:00:00-08:00", "2024-03-11T20:00:00Z"),
+        ("local(x)", "2024-03-11T06:30:00Z", "2024-03-10T23:30:00-07:00"),
+        ("time_zone()", "", "America/Los_Angeles"),
+        # calendar days in the zone, across the DST night (a 23-hour day is still a day)
+        ("add_days(x, 1)", "2024-03-09T12:00:00-08:00", "2024-03-10T12:00:00-07:00"),
+        ("days_between(x, at)", "2024-03-10T23:30:00-07:00", 1),
+        ("days_between(x, at)", "2024-02-29", 11),
+        # the parameter as it was on another day
+        ("param_on('days', x)", "2023-06-30", 30),
+        ("param_on('days', x)", "2023-07-01", 90),
+        ("param_on('days', x)", "2023-07-01T06:00:00Z", 30),  # still 30 June in Los Angeles
+        ("during(x, [{'from': '2024-01-01T00:00:00Z', 'to': '2024-02-01T00:00:00Z'}])", "2024-01-31T23:59:59Z", True),
+        ("during(x, [{'from': '2024-01-01T00:00:00Z', 'to': '2024-02-01T00:00:00Z'}])", "2024-02-01T00:00:00Z", False),
+        ("during(x, [{'from': '2024-01-01T00:00:00Z'}])", "2030-01-01T00:00:00Z", True),
+    ],
+)
 def test_time_helpers_work_in_the_marketplaces_zone(source: str, x: Any, expected: Any) -> None:
     assert _value(source, x) == expected
 
 
 def test_the_same_instant_gives_the_same_day_whatever_its_offset() -> None:
-    days = {_value("date(x)", t) for t in ("2024-03-11T06:30:00Z", "2024-03-10T23:30:00-07:00",
-                                           "2024-03-11T14:30:00+08:00")}
+    days = {
+        _value("date(x)", t) for t in ("2024-03-11T06:30:00Z", "2024-03-10T23:30:00-07:00", "2024-03-11T14:30:00+08:00")
+    }
     assert days == {"2024-03-10"}
 
 
@@ -71,11 +90,14 @@ def test_param_on_names_a_declared_parameter() -> None:
     assert [(p.code, p.line) for p in problems] == [("E004", 3)]
 
 
-@pytest.mark.parametrize("failing, expected", [
-    ([], {"ok": True, "why": [], "n": 0}),
-    (["a"], {"ok": False, "why": ["a"], "n": 1}),
-    (["a", "c"], {"ok": False, "why": ["a", "c"], "n": 2}),
-])
+@pytest.mark.parametrize(
+    "failing, expected",
+    [
+        ([], {"ok": True, "why": [], "n": 0}),
+        (["a"], {"ok": False, "why": ["a"], "n": 1}),
+        (["a", "c"], {"ok": False, "why": ["a", "c"], "n": 2}),
+    ],
+)
 def test_collect_with_aggregate_gives_one_value_per_output(failing: list[str], expected: dict[str, Any]) -> None:
     rows = [_rule(f"fails_{n}", f"'{n}' in x", {"ok": False, "why": n, "n": 1}, 2 + i) for i, n in enumerate("abc")]
     rows.append(_rule("all_met", "x == ''", {"ok": True}, 9))

@@ -60,4 +60,7 @@ def test_no_traceback_for_any_corpus_file() -> None:
     result = run_cli("validate", *[str(p) for p in sorted(INVALID.glob("*.yaml"))])
     assert result.code == 1
     assert "Traceback" not in result.out + result.err
-    assert result.out.strip().splitlines()[-1] == f"{len(_expected())} errors in {len(_expected())} of {len(_expected())} files"
+    assert (
+        result.out.strip().splitlines()[-1]
+        == f"{len(_expected())} errors in {len(_expected())} of {len(_expected())} files"
+    )
