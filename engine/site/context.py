@@ -98,7 +98,7 @@ def _change(renderer: Renderer, change: Change, at: str) -> ChangeView:
     )
 
 
-class Flags(dict):  # type: ignore[type-arg]
+class Flags(dict[str, bool]):
     """Names that are true; any other name reads as false (`assumed.NAME` for every parameter)."""
 
     def __missing__(self, key: Any) -> bool:
