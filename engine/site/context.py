@@ -15,7 +15,7 @@ from typing import Any
 
 from engine.i18n import cldr as l10n
 from engine.i18n.catalogs import parameter_context
-from engine.model.policy import Program
+from engine.model.policy import Entry, Program
 from engine.model.repository import Change, Repository
 from engine.site.markup import Fact, Shown, escape, fact
 from engine.site.render import Renderer
@@ -105,7 +105,7 @@ class Flags(dict[str, bool]):
         return False
 
 
-def _omitted(entry: Any) -> bool:
+def _omitted(entry: Entry) -> bool:
     """An assumed value the program keeps off its pages (`on_pages: omit`)."""
     return entry.value_assumed and entry.on_pages == "omit"
 

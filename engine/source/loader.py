@@ -475,6 +475,7 @@ class _Builder:
             return ()
         frame = self.stack[-1]
         container, parent = frame[0], frame[1]
+        path: Path
         if isinstance(container, list):
             path = parent + (len(container),)
             container.append(value)

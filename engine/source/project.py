@@ -137,7 +137,7 @@ def _settings(file: str) -> dict[str, Any]:
     shown = os.path.relpath(file) if not os.path.relpath(file).startswith(os.pardir) else file
     try:
         with open(file, "rb") as f:
-            data = tomllib.load(f)
+            data: dict[str, Any] = tomllib.load(f)
     except (OSError, UnicodeDecodeError) as e:
         raise ProjectError(f"cannot read {shown}: {e}", "save it as UTF-8 TOML") from None
     except tomllib.TOMLDecodeError as e:
