@@ -11,9 +11,12 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
+
+if TYPE_CHECKING:
+    from engine.problems import Severity
 
 DEFAULT_ROOT = "policies"
 SITE_DOMAIN = "_site"  # engine.i18n.catalogs.SITE, without importing Babel for every command
@@ -210,7 +213,7 @@ paths_root_option = click.option("--root", metavar="DIR", callback=_paths_root_c
 )
 @optional_root_option
 def validate(
-    paths: tuple[str, ...], fmt: str, list_codes: bool, strict: bool | None, evidence: str, root: str | None
+    paths: tuple[str, ...], fmt: str, list_codes: bool, strict: bool | None, evidence: Severity, root: str | None
 ) -> None:
     """Check policy files (default: the repository's whole policies/ tree): YAML, schema and semantics."""
     from engine.problems import CODES

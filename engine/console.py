@@ -43,7 +43,7 @@ class Console:
         if self.color is False:
             return text
         for pattern, style in _MARKS:
-            text = pattern.sub(lambda m, style=style: f"{style}{m.group(0)}{_RESET}", text)
+            text = pattern.sub(f"{style}\\g<0>{_RESET}", text)  # the styles hold no backslash
         return text
 
     def progress(self, what: str, stream: IO[str] | None = None) -> Progress:

@@ -26,12 +26,13 @@ class NotShipped(RuntimeError):
 def data_dir(name: str) -> str:
     """The folder of shipped data ``name`` ("schemas" or "site") on the file system."""
     from importlib.resources import files
+    from pathlib import Path
 
     shipped = files("engine") / "_data" / name
-    if shipped.is_dir():
-        # Templates are read by Jinja's FileSystemLoader, so the package must stand in real
-        # folders (any pip, pipx or wheel install); a zipped engine is not supported.
-        return os.fspath(shipped)  # type: ignore[arg-type]
+    # Templates are read by Jinja's FileSystemLoader, so the package must stand in real folders
+    # (any pip, pipx or wheel install: a Path); a zipped engine is not supported.
+    if isinstance(shipped, Path) and shipped.is_dir():
+        return os.fspath(shipped)
     # A checkout (or an editable install of one): the sources, when this engine is the checkout's.
     source = os.path.join(CHECKOUT, SOURCES[name])
     if os.path.isdir(source) and os.path.isfile(os.path.join(CHECKOUT, "pyproject.toml")):
@@ -53,8 +54,12 @@ def default_site_dir() -> str:
 def starter_dir() -> str:
     """The starter repository `policyctl init` copies (package data inside engine/)."""
     from importlib.resources import files
+    from pathlib import Path
 
-    return os.fspath(files("engine") / "starter")  # type: ignore[arg-type]
+    starter = files("engine") / "starter"
+    if not isinstance(starter, Path):  # a zipped engine (not supported, as for data_dir)
+        raise NotShipped(f"policyctl is installed without its starter as files ({starter}): reinstall it from a wheel")
+    return os.fspath(starter)
 
 
 SITE = "_site"  # the layout's folder in a policies folder (and its catalogs' domain)

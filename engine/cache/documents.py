@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import marshal
 import os
+from types import MemberDescriptorType
 from typing import Any
 
 from engine.problems import Pos, Problem
@@ -141,8 +142,10 @@ def _near(positions: dict[Any, tuple[int, int]]) -> dict[Any, tuple[int, int]]:
     return {path: where for path, where in positions.items() if _is_near(path)}
 
 
-_POSITIONS = Document.positions  # the slots of the base class, under the properties below
-_KEY_POSITIONS = Document.key_positions
+# the slots of the base class, under the properties below (read from the class's namespace: an
+# attribute read would say "a dict", which only instances hold)
+_POSITIONS: MemberDescriptorType = Document.__dict__["positions"]
+_KEY_POSITIONS: MemberDescriptorType = Document.__dict__["key_positions"]
 
 
 class PackedDocument(Document):
@@ -161,7 +164,9 @@ class PackedDocument(Document):
         problems: list[Problem],
         text: str,
     ) -> None:
-        Document.__init__(self, path, data, None, None, problems, text)  # type: ignore[arg-type]
+        Document.__init__(self, path, data, {}, {}, problems, text)
+        _POSITIONS.__set__(self, None)  # None: decoded from the blob on first use
+        _KEY_POSITIONS.__set__(self, None)
         self.near, self.near_keys, self.blob = near, near_keys, blob
 
     def _decode(self) -> None:
@@ -172,7 +177,8 @@ class PackedDocument(Document):
     def _get_positions(self) -> dict[Path, tuple[int, int]]:
         if _POSITIONS.__get__(self) is None:
             self._decode()
-        return _POSITIONS.__get__(self)  # type: ignore[no-any-return]
+        positions: dict[Path, tuple[int, int]] = _POSITIONS.__get__(self)
+        return positions
 
     def _set_positions(self, value: dict[Path, tuple[int, int]]) -> None:
         _POSITIONS.__set__(self, value)
@@ -180,13 +186,14 @@ class PackedDocument(Document):
     def _get_key_positions(self) -> dict[Path, tuple[int, int]]:
         if _KEY_POSITIONS.__get__(self) is None:
             self._decode()
-        return _KEY_POSITIONS.__get__(self)  # type: ignore[no-any-return]
+        positions: dict[Path, tuple[int, int]] = _KEY_POSITIONS.__get__(self)
+        return positions
 
     def _set_key_positions(self, value: dict[Path, tuple[int, int]]) -> None:
         _KEY_POSITIONS.__set__(self, value)
 
-    positions = property(_get_positions, _set_positions)  # type: ignore[assignment]
-    key_positions = property(_get_key_positions, _set_key_positions)  # type: ignore[assignment]
+    positions = property(_get_positions, _set_positions)
+    key_positions = property(_get_key_positions, _set_key_positions)
 
     def pos(self, path: Path = ()) -> Pos:
         if _POSITIONS.__get__(self) is None:

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from engine.model.repository import Repository
     from engine.site.build import Plan
+    from engine.site.editions import Edition
 
 _VERSION = "1"
 _MAX_PACK = 256 * 1024 * 1024
@@ -115,11 +116,11 @@ def page_keys(repo: Repository, work: Plan, at: str | None) -> tuple[list[str], 
     programs: dict[str, bytes] = {}
     site_catalogs: dict[str, bytes] = {}
     catalogs: dict[tuple[str, str], bytes] = {}
-    markets: dict[tuple[str, str], bytes] = {}
+    markets: dict[tuple[str, str, Edition | None], bytes] = {}
     days: dict[str, str] = {}
     links: dict[tuple[str, str], bytes] = {}
     firsts = work.first_pages()
-    published: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    published: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
     for job in work.jobs:
         published.setdefault((job.page.program, job.page.id), []).append((job.marketplace, job.locale, job.fallback))
     pages = {where: _digest(where, mps) for where, mps in published.items()}

@@ -247,7 +247,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._send(200, "application/json", json.dumps({"generation": self.preview.generation}).encode(), {})
             return
         query = urllib.parse.parse_qs(url.query)
-        at = (query.get("at") or [None])[0]
+        at = query["at"][0] if query.get("at") else None
         if at is not None and not _DATE.fullmatch(at):
             self._send(400, "text/plain; charset=utf-8", f"`{at}` is not a date: write ?at=2024-03-01\n".encode(), {})
             return

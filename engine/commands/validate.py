@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from engine.problems import Problem
+from engine.problems import Problem, Severity
 from engine.source import layout
 
 
@@ -18,7 +18,7 @@ class Outcome:
     usage: list[str] = field(default_factory=list)  # paths that do not exist: exit 2
 
 
-def validate(paths: list[str], evidence: str = "warning") -> Outcome:
+def validate(paths: list[str], evidence: Severity = "warning") -> Outcome:
     """``evidence``: the severity of P012 (a value without `source` or `assumption`)."""
     from engine.model.repository import load, read
 

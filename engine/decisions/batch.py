@@ -88,7 +88,8 @@ def _stream(
     explain: bool,
 ) -> bool:
     decoder = json.JSONDecoder()
-    decode, scan = decoder.decode, decoder.scan_once
+    # scan_once is set by JSONDecoder.__init__, which typeshed leaves out
+    decode, scan = decoder.decode, decoder.scan_once  # type: ignore[attr-defined]
     encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
     validate, evaluate, invalid = compiled.validate_inputs, compiled.evaluate, compiled.invalid
     # Most inputs fit: the generated yes/no check answers them; only the rest get messages.
@@ -99,7 +100,7 @@ def _stream(
     # A row whose outputs are constants always gives the same line: once `row_of` names the row,
     # the line encoded the first time is written again, without building the result.
     row_of = _no_row if explain else compiled.row_of
-    by_row: dict[int, str] = {}
+    by_row: dict[int | None, str] = {}  # None (no row named) is looked up, never stored
     failed = False
     buffer: list[str] = []
     number = 0
@@ -127,8 +128,8 @@ def _stream(
             # as compiled.decide, with the Pos made only when needed
             if fits(inputs) or not (messages := validate(inputs)):
                 row = row_of(inputs, params, day)
-                text = by_row.get(row)  # type: ignore[arg-type]  # None is never a key
-                result = None if text is not None else evaluate(inputs, params, day)
+                text = by_row.get(row, "")  # an encoded line is never empty
+                result = None if text else evaluate(inputs, params, day)
             else:
                 row, result = None, invalid(inputs, messages, Pos(name, number, 1))
             if result is not None:
@@ -144,9 +145,9 @@ def _stream(
                 except ValueError:  # NaN or infinity is not JSON: this answer is refused, the batch goes on
                     failed = True
                     text = encode({"line": number, "problems": [_not_finite(name, number).to_json()]})
-            if len(text) > MAX_ANSWER:  # type: ignore[arg-type]
+            if len(text) > MAX_ANSWER:
                 failed = True
-                text = encode({"line": number, "problems": [_too_large(name, number, len(text)).to_json()]})  # type: ignore
+                text = encode({"line": number, "problems": [_too_large(name, number, len(text)).to_json()]})
             buffer.append(text)
             if len(buffer) >= _CHUNK:
                 out.write("\n".join(buffer) + "\n")

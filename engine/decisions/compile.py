@@ -28,7 +28,7 @@ import copy
 import json
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -146,6 +146,10 @@ class _Row:
     outputs: tuple[_Out, ...]
 
 
+_Answer = Callable[[dict[str, Any], dict[str, Any], str], "DecisionResult"]  # (inputs, params, at)
+_RowOf = Callable[[dict[str, Any], dict[str, Any], str], "int | None"]
+
+
 class CompiledDecision:
     """A checked decision, ready to answer. Build it with ``compile_decision``."""
 
@@ -166,14 +170,16 @@ class CompiledDecision:
         trusted = {"_new": _new, "_DR": DecisionResult, "_self": self, "_failed": self._failed, "_Error": Exception}
         name = "_evaluate" if decision.hit == "first" else "_decide"
         self._fast = build(name, source.splitlines(), f"<decision {decision.id}>", {**constants, **trusted})
-        if decision.hit == "first":
-            self.evaluate = self._fast  # type: ignore[method-assign]  # same contract, one call less
+        # `evaluate` and `row_of` are attributes: for `first` tables the generated functions
+        # themselves (same contract, one call less), else the general methods below
+        self.evaluate: _Answer = self._fast if decision.hit == "first" else self._evaluate
         self.row_source = row_source  # `row_of`'s generated Python, for reading
+        self.row_of: _RowOf = self._row_of
         if row_source is not None:
             self.row_of = build(
                 "_row",
                 row_source.splitlines(),
-                f"<decision {decision.id}, rows>",  # type: ignore[method-assign]
+                f"<decision {decision.id}, rows>",
                 {**constants, "_Error": Exception},
             )
         self._lets = lets
@@ -189,19 +195,20 @@ class CompiledDecision:
 
     # -- the fast path --
 
-    def row_of(self, inputs: dict[str, Any], params: dict[str, Any], at: str) -> int | None:
-        """Which row of a `first` table answers, when that row's outputs are constants (-1: the
+    def _row_of(self, inputs: dict[str, Any], params: dict[str, Any], at: str) -> int | None:
+        """``row_of``: which row of a `first` table answers, when that row's outputs are constants (-1: the
         default, or no row and no default); None when only ``evaluate`` can say (computed outputs,
         a failure, another hit policy). Same inputs, same row: a batch encodes each such answer once.
 
-        For `first` tables a generated function, the twin of ``evaluate``'s, takes this method's place.
+        For `first` tables a generated function, the twin of ``evaluate``'s, is ``row_of`` instead.
         """
         return None
 
-    def evaluate(self, inputs: dict[str, Any], params: dict[str, Any], at: str) -> DecisionResult:
-        """Answer without checking the inputs (see ``decide``). Never raises for policy errors.
+    def _evaluate(self, inputs: dict[str, Any], params: dict[str, Any], at: str) -> DecisionResult:
+        """``evaluate``: answer without checking the inputs (see ``decide``). Never raises for
+        policy errors.
 
-        For `first` tables the generated function takes this method's place on the instance.
+        For `first` tables the generated function is ``evaluate`` instead.
         """
         try:
             hits, outputs = self._fast(inputs, params, at)
@@ -367,7 +374,7 @@ class _Trace:
             return c._collected(hits, per_row, replay)
         return c._answer(hits, per_row[0], replay)
 
-    def _lets(self, exprs: list[Checked | None]) -> Problem | None:
+    def _lets(self, exprs: Sequence[Checked | None]) -> Problem | None:
         """Compute the lets ``exprs`` need that are not computed yet (see ``_Lazy``)."""
         for name, checked in self.c._lazy.needs(exprs):
             if name in self.lets:
@@ -473,9 +480,7 @@ def compile_decision(decision: Decision, param_names: set[str]) -> tuple[Compile
         return None, problems
     constants: dict[str, Any] = {}
     source = _generate(decision, lets, rows, default, never, constants)
-    row_source = (
-        _generate(decision, lets, rows, default, never, constants, rows_only=True) if decision.hit == "first" else None
-    )
+    row_source = _generate_row_of(decision, lets, rows, default, never) if decision.hit == "first" else None
     return CompiledDecision(decision, lets, rows, default, source, constants, row_source), problems
 
 
@@ -734,15 +739,9 @@ def _generate(
     default: tuple[_Out, ...] | None,
     never: set[int],
     constants: dict[str, Any],
-    rows_only: bool = False,
-) -> str | None:
-    """The table as one function; see the module docstring for its shape. ``rows_only``: a `first`
-    table's ``row_of`` instead, the same code returning the deciding row's index."""
-    prelude: list[str] = []  # inputs are read where first needed, as lets are computed
-    live = [(i, r) for i, r in enumerate(rows) if i not in never]
-    emit = _Emitter(lets, (n for n in decision.inputs if n not in decision.let))
-    if rows_only:
-        return _generate_rows(prelude, live, default, emit)
+) -> str:
+    """The table as one function; see the module docstring for its shape."""
+    prelude, live, emit = _start(decision, lets, rows, never)
     if decision.hit == "first":
         return _generate_first(decision, prelude, live, default, constants, emit)
     default_src = "None" if default is None else _dict_source(default, constants)
@@ -775,6 +774,27 @@ def _generate(
             ]
         body.append("return hits, None")
     return "\n".join(["def _decide(inputs, params, at):"] + [f"    {line}" for line in prelude + body])
+
+
+def _generate_row_of(
+    decision: Decision,
+    lets: list[tuple[str, Checked]],
+    rows: list[_Row],
+    default: tuple[_Out, ...] | None,
+    never: set[int],
+) -> str | None:
+    """A `first` table's ``row_of``: ``_generate``'s code returning the deciding row's index."""
+    prelude, live, emit = _start(decision, lets, rows, never)
+    return _generate_rows(prelude, live, default, emit)
+
+
+def _start(
+    decision: Decision, lets: list[tuple[str, Checked]], rows: list[_Row], never: set[int]
+) -> tuple[list[str], list[tuple[int, _Row]], _Emitter]:
+    prelude: list[str] = []  # inputs are read where first needed, as lets are computed
+    live = [(i, r) for i, r in enumerate(rows) if i not in never]
+    emit = _Emitter(lets, (n for n in decision.inputs if n not in decision.let))
+    return prelude, live, emit
 
 
 def _generate_first(

@@ -163,10 +163,12 @@ def _has_pattern(schema: Any) -> bool:
 def _too_long(inputs: dict[str, Any], names: tuple[str, ...] | None) -> list[str]:
     """D004 messages for texts longer than ``MAX_PATTERN_INPUT`` where a pattern may check them:
     the named inputs, or (``names`` None) every text and key anywhere in the inputs."""
+    found: list[tuple[list[Any], str]]
     if names is not None:
         found = [([n], inputs[n]) for n in names if type(inputs.get(n)) is str and len(inputs[n]) > MAX_PATTERN_INPUT]
     else:
-        found, stack = [], [([], inputs)]
+        found = []
+        stack: list[tuple[list[Any], Any]] = [([], inputs)]
         while stack and len(found) < MAX_UNKNOWN_REPORTED:
             path, node = stack.pop()
             if isinstance(node, str):

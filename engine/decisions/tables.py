@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -140,7 +140,9 @@ class Table:
     def answer(self, batch: pa.RecordBatch, first_row: int) -> Answered:
         """``batch`` with the answers' columns; ``first_row`` is the 1-based number of its first row."""
         name = self.name
-        checks = [(key, _check(kind), []) for key, kind in self.outputs]
+        checks: list[tuple[str, Callable[[Any], tuple[Any, str]], list[Any]]] = [
+            (key, _check(kind), []) for key, kind in self.outputs
+        ]
         matches: list[list[str]] = []
         problems: list[str | None] = []
         failed = 0

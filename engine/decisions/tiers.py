@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from engine.decisions.expr import Scope, check, standalone
+from engine.decisions.expr import Scope, check
+from engine.decisions.pycode import standalone
 from engine.model.policy import Decision, Expr, Program
 from engine.model.repository import Repository
 from engine.problems import Pos

@@ -634,7 +634,7 @@ def _numbers(text: str) -> set[float]:
     return found
 
 
-def fact_problem(english: list[str], translation: str, facts: dict[str, Any]) -> str | None:
+def fact_problem(english: list[str], translation: str, facts: dict[Any, str]) -> str | None:
     """Whether a translation writes one of the program's facts (``facts``: text or number -> the
     parameter it is a value of) that its English leaves to a placeholder: "48 Stunden" where the
     English says `%(hours)s`. Such a page would keep the figure when the policy changes."""

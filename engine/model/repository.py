@@ -23,7 +23,7 @@ from engine.source import layout, links
 from engine.source.loader import Document, load_file
 
 if TYPE_CHECKING:
-    from engine.decisions.compile import DecisionResult
+    from engine.decisions.compile import CompiledDecision, DecisionResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +70,9 @@ class Repository:
         self.problems: list[Problem] = []
         # the languages pages are published in (a team's policyctl.toml); None: every marketplace's
         self.languages: tuple[str, ...] | None = None
-        self._compiled: dict[tuple[str, str], Any] = {}
+        self._compiled: dict[tuple[str, str], CompiledDecision] = {}
         self._params: dict[tuple[str, str, str], dict[str, Any]] = {}
-        self._answering: dict[tuple[str, str, str, str], tuple[Any, dict[str, Any], str]] = {}
+        self._answering: dict[tuple[str, str, str, str], tuple[CompiledDecision, dict[str, Any], str]] = {}
 
     # -- questions -------------------------------------------------------------------------
     def program(self, program_id: str) -> Program:
@@ -121,7 +121,7 @@ class Repository:
                     changes.append(Change(prog.id, mp, name, entry.start or "", before.value, entry.value, entry))
         return sorted(changes, key=lambda c: (c.start, c.marketplace, c.parameter))
 
-    def compiled(self, program: str, decision: str) -> Any:
+    def compiled(self, program: str, decision: str) -> CompiledDecision:
         prog = self.program(program)
         if decision not in prog.decisions:
             raise PolicyError([_usage(f"`{program}` has no decision `{decision}`", prog.decisions)], usage=True)

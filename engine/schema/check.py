@@ -33,7 +33,8 @@ def schema_path(kind: str) -> str:
 @cache
 def raw_schema(kind: str) -> dict[str, Any]:
     with open(schema_path(kind), encoding="utf-8") as f:
-        return json.load(f)  # type: ignore[no-any-return]
+        schema: dict[str, Any] = json.load(f)
+    return schema
 
 
 @cache

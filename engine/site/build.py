@@ -628,7 +628,7 @@ def _assemble(
         day = days.get(job.marketplace)
         if day is None:
             day = days[job.marketplace] = at or today(repo.marketplaces[job.marketplace].time_zone)
-        entry = {
+        entry: dict[str, str | None] = {  # None: a date the page does not have (written as null)
             "program": job.page.program,
             "page": job.page.id,
             "marketplace": job.marketplace,

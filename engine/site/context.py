@@ -15,7 +15,7 @@ from typing import Any
 
 from engine.i18n import cldr as l10n
 from engine.i18n.catalogs import parameter_context
-from engine.model.policy import Program
+from engine.model.policy import Entry, Program
 from engine.model.repository import Change, Repository
 from engine.site.markup import Fact, Shown, escape, fact
 from engine.site.render import Renderer
@@ -98,14 +98,14 @@ def _change(renderer: Renderer, change: Change, at: str) -> ChangeView:
     )
 
 
-class Flags(dict):  # type: ignore[type-arg]
+class Flags(dict[str, bool]):
     """Names that are true; any other name reads as false (`assumed.NAME` for every parameter)."""
 
     def __missing__(self, key: Any) -> bool:
         return False
 
 
-def _omitted(entry: Any) -> bool:
+def _omitted(entry: Entry) -> bool:
     """An assumed value the program keeps off its pages (`on_pages: omit`)."""
     return entry.value_assumed and entry.on_pages == "omit"
 

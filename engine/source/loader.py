@@ -39,8 +39,11 @@ class _PureParser(Reader, Scanner, _PyParser):
 # libyaml's parser is ~8x faster and gives the same events and marks for ordinary files. Where the
 # two disagree (tabs, a BOM or CR inside the text) or libyaml rejects a file, the pure parser reads
 # it, so problems read the same with or without libyaml.
+_Parser: type[Any]
 try:
-    from yaml._yaml import CParser as _Parser
+    from yaml._yaml import CParser
+
+    _Parser = CParser
 except ImportError:  # pragma: no cover - PyYAML without libyaml
     _Parser = _PureParser
 _PURE_ONLY = ("\t", "\ufeff", "\r")
@@ -143,17 +146,20 @@ def resolve_plain(value: str) -> Any:
     return value
 
 
+_TAGGED: dict[str, type | tuple[type, ...]] = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}
+
+
 def _tagged(tag: str, value: str) -> Any:
     """Convert a scalar with an explicit standard tag; ValueError if it does not fit."""
     kind = tag[len(_STD) :]
     if kind == "str":
         return value
     try:
-        resolved = resolve_plain(value) if value else None
+        resolved: Any = resolve_plain(value) if value else None
     except ValueError:  # Python's own message names sys.set_int_max_str_digits
         raise ValueError(_DIGITS) from None
-    expected = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}[kind]
-    if (kind == "int" and isinstance(resolved, bool)) or not isinstance(resolved, expected):
+    fits = isinstance(resolved, _TAGGED[kind]) and not (kind == "int" and isinstance(resolved, bool))
+    if not fits:
         raise ValueError(f"`{value}` is not a valid !!{kind}")
     return float(resolved) if kind == "float" else resolved
 
@@ -319,7 +325,8 @@ class _Builder:
     def run(self, text: str, parser_class: Any = None) -> None:
         cls = parser_class or _Parser
         # libyaml reads UTF-8 bytes about twice as fast as str; text with a BOM never gets here.
-        parser = cls(text.encode("utf-8") if cls is not _PureParser else text)
+        # Any: the loop below tells events apart by exact type (`t is ...`), which mypy cannot follow
+        parser: Any = cls(text.encode("utf-8") if cls is not _PureParser else text)
         get_event, stack, positions, key_positions = parser.get_event, self.stack, self.positions, self.key_positions
         scalar_event, special = ev.ScalarEvent, _SPECIAL_START
         map_start, seq_start, map_end, seq_end = (
@@ -468,6 +475,7 @@ class _Builder:
             return ()
         frame = self.stack[-1]
         container, parent = frame[0], frame[1]
+        path: Path
         if isinstance(container, list):
             path = parent + (len(container),)
             container.append(value)

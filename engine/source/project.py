@@ -137,7 +137,7 @@ def _settings(file: str) -> dict[str, Any]:
     shown = os.path.relpath(file) if not os.path.relpath(file).startswith(os.pardir) else file
     try:
         with open(file, "rb") as f:
-            data = tomllib.load(f)
+            data: dict[str, Any] = tomllib.load(f)
     except (OSError, UnicodeDecodeError) as e:
         raise ProjectError(f"cannot read {shown}: {e}", "save it as UTF-8 TOML") from None
     except tomllib.TOMLDecodeError as e:
@@ -150,10 +150,10 @@ def _settings(file: str) -> dict[str, Any]:
                 f"{shown}: unknown setting `{key}`",
                 f"did you mean `{close[0]}`?" if close else f"known settings: {', '.join(SETTINGS)}",
             )
-        if not isinstance(value, wanted) or (wanted is list and not all(isinstance(v, str) for v in value)):
+        if not isinstance(value, wanted) or (isinstance(value, list) and not all(isinstance(v, str) for v in value)):
             kind = {str: "a string", bool: "true or false", list: "a list of language tags"}[wanted]
             raise ProjectError(f"{shown}: `{key}` must be {kind}", f"e.g. {_EXAMPLES[key]}")
-        if wanted is str and not _inside(value):
+        if isinstance(value, str) and not _inside(value):
             # policyctl.toml arrives in pull requests like the policies: a folder outside the
             # repository (or the repository itself) would let a build replace what it does not own
             raise ProjectError(

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from engine.problems import Problem
@@ -28,7 +28,7 @@ from engine.source.loader import read_bytes
 from engine.templates.rules import FORBIDDEN_ATTRIBUTES, MAX_TEMPLATE_BYTES
 
 if TYPE_CHECKING:
-    from jinja2 import nodes
+    from jinja2 import Environment, nodes
 
 _FRAMEWORK_NAMES = frozenset(
     "request config session g url_for get_flashed_messages settings os sys builtins subprocess "
@@ -85,7 +85,7 @@ def check_template(path: str) -> list[Problem]:
     return problems
 
 
-_environment: list[Any] = []  # one parsing environment for every template (parsing leaves it unchanged)
+_environment: list[Environment] = []  # one parsing environment for every template (parsing leaves it unchanged)
 
 
 def _parse(source: str, name: str, path: str) -> nodes.Template:
@@ -258,7 +258,7 @@ def _fold_problem(node: nodes.BinExpr, folded: set[int]) -> str | None:
 
     from engine.decisions import runtime
 
-    ops = {
+    ops: dict[str, Callable[[Any, Any], Any]] = {
         "+": runtime.add,
         "*": runtime.mul,
         "**": runtime.power,
