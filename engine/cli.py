@@ -229,7 +229,11 @@ def validate(
         _find_project(click.get_current_context(), None, required=True)
     project = _project()
     strict = strict if strict is not None else project is not None and project.strict
-    outcome = run(list(paths) or [str(root)], evidence=evidence)
+    progress = _console().progress("reading policy files")
+    try:
+        outcome = run(list(paths) or [str(root)], evidence=evidence, progress=progress)
+    finally:
+        progress.close()
     if outcome.usage:
         _fail_usage(f"no such file or folder: {', '.join(outcome.usage)}", "give paths to policy files or folders")
     sources = outcome.sources if fmt == "text" and sys.stdout.isatty() else None

@@ -158,3 +158,13 @@ def test_progress_goes_to_a_terminals_stderr_and_never_into_the_output(site: Pat
     assert code == 0 and "rendering pages" not in err
     piped = subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], capture_output=True, text=True)
     assert piped.returncode == 0 and "rendering" not in piped.stdout + piped.stderr
+
+
+def test_validate_shows_its_progress_on_a_terminal_only(site: Path) -> None:
+    code, out, err = _run_with_stderr_on_a_terminal(["validate", "--root", str(site), "--format", "json"])
+    assert code == 0 and "reading policy files" in err and " of " in err
+    assert all(p["severity"] == "warning" for p in json.loads(out)["problems"])  # the output stays JSON
+    piped = subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), "validate", "--root", str(site)], capture_output=True, text=True
+    )
+    assert piped.returncode == 0 and "reading policy files" not in piped.stdout + piped.stderr

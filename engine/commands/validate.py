@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -18,8 +19,11 @@ class Outcome:
     usage: list[str] = field(default_factory=list)  # paths that do not exist: exit 2
 
 
-def validate(paths: list[str], evidence: Severity = "warning") -> Outcome:
-    """``evidence``: the severity of P012 (a value without `source` or `assumption`)."""
+def validate(
+    paths: list[str], evidence: Severity = "warning", progress: Callable[[int, int], None] | None = None
+) -> Outcome:
+    """``evidence``: the severity of P012 (a value without `source` or `assumption`); ``progress``:
+    told (files read, files to read) while each repository loads."""
     from engine.model.repository import load, read
 
     out = Outcome()
@@ -44,7 +48,9 @@ def validate(paths: list[str], evidence: Severity = "warning") -> Outcome:
             files = layout.yaml_files(path) if os.path.isdir(path) else [path]
             wanted.update(os.path.abspath(f) for f in files)
     for root, wanted in sorted(roots.items()):
-        repo = load(os.path.relpath(root) if not os.path.isabs(root) or root.startswith(os.getcwd()) else root)
+        repo = load(
+            os.path.relpath(root) if not os.path.isabs(root) or root.startswith(os.getcwd()) else root, progress
+        )
         for path, doc in repo.documents.items():
             if wanted is None or os.path.abspath(path) in wanted:
                 out.files += 1

@@ -22,7 +22,6 @@ import gettext as _gettext
 import io
 import os
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -698,7 +697,3 @@ def completeness_line(stats: Completeness) -> str:
         if n:
             parts.append(f"{n} {what}")
     return f"{stats.tag}: " + ", ".join(parts)
-
-
-def all_targets(domains: Iterable[Domain]) -> list[str]:
-    return sorted({t for d in domains for t in d.targets})

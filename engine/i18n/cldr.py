@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from functools import lru_cache, wraps
 from typing import Any
@@ -392,14 +392,3 @@ def clear_memos() -> None:
     """Empty every formatting memo (tests; a long-lived process that wants its memory back)."""
     for memo in _MEMOS:
         memo.cache_clear()
-
-
-def all_known(tags: Iterable[str]) -> list[str]:
-    """The tags CLDR does not know (empty when all are fine)."""
-    bad = []
-    for tag in tags:
-        try:
-            locale(tag)
-        except ValueError:
-            bad.append(tag)
-    return bad

@@ -10,7 +10,7 @@ import os
 from typing import Any
 
 from engine.model.policy import Decision, Entry, Expr, Marketplace, Overlay, Parameter, Program, Rule, TestCase
-from engine.problems import Pos, Problem
+from engine.problems import Problem
 from engine.schema import check as schema
 from engine.schema import fastcheck
 from engine.schema.patterns import unsafe_keywords
@@ -509,10 +509,6 @@ def test_problems(doc: Document, cases: list[TestCase], prog: Program) -> list[P
                 )
             )
     return problems
-
-
-def pos_in(doc: Document, path: Path) -> Pos:
-    return doc.pos(path)
 
 
 # Keywords of JSON Schema 2020-12 (core, applicator, validation, format, content, meta-data).

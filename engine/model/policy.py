@@ -47,14 +47,6 @@ class Parameter:
     tiers: bool = False
     label: str | None = None
 
-    def at(self, day: str) -> Entry:
-        """The entry in force on ``day`` (ISO date); ISO strings compare in date order."""
-        chosen = self.timeline[0]
-        for entry in self.timeline[1:]:
-            if entry.start is not None and entry.start <= day:
-                chosen = entry
-        return chosen
-
 
 @dataclass(frozen=True, slots=True)
 class Marketplace:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 import itertools
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -197,8 +197,10 @@ def _entry_at(line: tuple[Entry, ...], day: str) -> Entry:
 # -- loading -------------------------------------------------------------------------------
 
 
-def load(root: str = "policies") -> Repository:
-    """Load every file below the policies folder ``root``; see ``Repository.problems``."""
+def load(root: str = "policies", progress: Callable[[int, int], None] | None = None) -> Repository:
+    """Load every file below the policies folder ``root``; see ``Repository.problems``.
+
+    ``progress`` is told (files read, files to read) as reading goes on (a terminal shows it)."""
     if not os.path.isdir(root):
         raise PolicyError(
             [Problem(root, 1, 1, "Y001", "no such folder", "give the path of a policies folder")], usage=True
@@ -215,7 +217,9 @@ def load(root: str = "policies") -> Repository:
         from engine.cache import documents as doccache
 
         pack = doccache.Pack.open(root)  # files unchanged since the last run are not parsed again
-        for path, link in files:
+        for done, (path, link) in enumerate(files):
+            if progress is not None:
+                progress(done, len(files))
             placed, doc, kind = read(root, path, pack, link)
             repo.documents[path] = doc
             repo.problems += doc.problems

@@ -17,7 +17,7 @@ from typing import Any
 
 from engine import packaged
 from engine.model.dates import format_checker
-from engine.problems import Pos, Problem
+from engine.problems import Problem
 from engine.schema import (
     fastcheck,  # light (json, os, re); an import inside the checks cost ~2 µs per value
 )
@@ -235,7 +235,3 @@ def _pointer(path: Path) -> str:
     if not path:
         return "the document"
     return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in path)
-
-
-def pos_of(doc: Document, path: Path) -> Pos:
-    return doc.pos(path)

@@ -102,7 +102,7 @@ def catalogue(bundle: Bundle) -> dict[str, Any]:
                     "title": d.title,
                     "description": d.description,
                     "hit": d.hit,
-                    "input_schema": input_schema(d),
+                    "input_schema": d.input_schema,
                     "output_schema": output_schema(d),
                 }
             )
@@ -112,15 +112,6 @@ def catalogue(bundle: Bundle) -> dict[str, Any]:
         for m in sorted(bundle.marketplaces.values(), key=lambda m: m.id)
     }
     return {"programs": programs, "marketplaces": marketplaces}
-
-
-def input_schema(decision: Any) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "properties": decision.inputs,
-        "required": list(decision.required),
-        "additionalProperties": False,
-    }
 
 
 def output_schema(decision: Any) -> dict[str, Any]:

@@ -49,7 +49,6 @@ from engine.site.manifest import Page, pages_of
 from engine.site.render import Renderer, render
 from engine.templates.sandbox import RenderError
 
-PAGE_FRAME = "_site/page.md.j2"
 INDEX = "index"  # the index files' entry in engine.cache.pages
 INDEX_FILES = ("index.html", "index.json", "index.md")
 

@@ -111,10 +111,6 @@ class Document:
             return Pos(self.path, found[0], found[1])
         return self.pos(path)
 
-    def line_text(self, line: int) -> str:
-        lines = self.text.splitlines()
-        return lines[line - 1] if 0 < line <= len(lines) else ""
-
 
 class _Stop(Exception):
     """Ends reading at the first problem that makes the rest meaningless."""
