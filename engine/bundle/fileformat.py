@@ -57,13 +57,13 @@ class Opened:
         self.manifest, self.sections, self.signed, self.checked = manifest, sections, signed, checked
 
 
-def open_file(path: str) -> Opened:
-    """Read and verify a bundle; PolicyError (B001-B004) with what is wrong, never a traceback."""
+def read_file(path: str) -> bytes:
+    """A bundle file's bytes; PolicyError (B001) when it cannot be read or is too large to be one."""
     try:
         if os.path.getsize(path) > MAX_BYTES:
             raise _refuse(path, "B001", f"larger than {MAX_BYTES // (1024 * 1024)} MB: not a policyctl bundle")
         with open(path, "rb") as f:
-            data = f.read()
+            return f.read()
     except OSError as e:
         raise PolicyError(
             [
@@ -78,7 +78,11 @@ def open_file(path: str) -> Opened:
             ],
             usage=True,
         ) from None
-    return verify(path, data)
+
+
+def open_file(path: str) -> Opened:
+    """Read and verify a bundle; PolicyError (B001-B004) with what is wrong, never a traceback."""
+    return verify(path, read_file(path))
 
 
 def verify(path: str, data: bytes) -> Opened:

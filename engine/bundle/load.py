@@ -216,7 +216,12 @@ class Bundle:
 
 def load_bundle(path: str) -> Bundle:
     """Read and verify a bundle file; PolicyError (B001-B004) when it cannot be used."""
-    opened = fileformat.open_file(path)
+    return from_opened(path, fileformat.open_file(path))
+
+
+def from_opened(path: str, opened: fileformat.Opened) -> Bundle:
+    """The bundle of verified contents; PolicyError (B004) when its sections are not this
+    policyctl's (made by another version)."""
     try:
         return Bundle(path, opened)
     except (KeyError, TypeError, ValueError, AttributeError):

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.bundle import fileformat
-from engine.bundle.load import Bundle
-from engine.problems import PolicyError, Problem
+from engine.bundle.load import Bundle, from_opened
+from engine.problems import PolicyError
 
 
 @dataclass(frozen=True)
@@ -30,22 +30,7 @@ class Loaded:
 def from_bytes(path: str, data: bytes, origin: str | None = None) -> Loaded:
     """Verify and load a bundle's bytes, compiling every decision now (so a bundle whose code this
     policyctl cannot use is refused before it is swapped in, and no request pays for compiling)."""
-    opened = fileformat.verify(path, data)
-    try:
-        bundle = Bundle(path, opened)
-    except (KeyError, TypeError, ValueError, AttributeError):
-        raise PolicyError(
-            [
-                Problem(
-                    path,
-                    1,
-                    1,
-                    "B004",
-                    "the bundle's sections are not what this policyctl expects",
-                    "make the bundle again with this version of policyctl",
-                )
-            ]
-        ) from None
+    bundle = from_opened(path, fileformat.verify(path, data))
     for program in bundle.programs:
         for decision in bundle.decisions(program):
             bundle.compiled(program, decision)
@@ -54,26 +39,7 @@ def from_bytes(path: str, data: bytes, origin: str | None = None) -> Loaded:
 
 
 def from_file(path: str) -> Loaded:
-    try:
-        if os.path.getsize(path) > fileformat.MAX_BYTES:
-            return from_bytes(path, b"")  # refused as "not a bundle" by verify
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        raise PolicyError(
-            [
-                Problem(
-                    path,
-                    1,
-                    1,
-                    "B001",
-                    f"cannot read the bundle: {e.strerror or e}",
-                    "give the path of a file made by `policyctl bundle`",
-                )
-            ],
-            usage=True,
-        ) from None
-    return from_bytes(path, data)
+    return from_bytes(path, fileformat.read_file(path))
 
 
 def from_repository(root: str) -> Loaded:
