@@ -110,7 +110,7 @@ def test_page_names_are_what_the_context_offers() -> None:
     """engine.templates.names.PAGE_NAMES is the context engine.site.build gives every page."""
     import inspect
 
-    from engine.site import build, context
+    from engine.site import assemble as build, context
     from engine.templates.names import PAGE_NAMES
 
     returned = set(inspect.getsource(context.page_context).split("return {", 1)[1].split('\n        "')[1:])
