@@ -1,8 +1,258 @@
-"""The site build (being split by stage: see engine/site/assemble.py for now)."""
+"""The site build: every program's pages × marketplaces × published languages, Markdown and HTML.
+
+    generated_docs/
+      index.html, index.md          programs × marketplaces × languages
+      index.json                    the same for tools, with each page's effective dates
+      <program>/<marketplace>/<locale>/<page>.md   and .html
+
+The output depends only on the sources and on which effective dates have passed: pages state the
+date their rules took effect, never the day of the build, so a tree built on one day is still
+current on a later day unless the sources change or a new effective date arrives (see
+`policyctl build --check`). Without `--at`, "today" is taken in each marketplace's time zone,
+as effective dates are.
+
+Large builds render on every core (forked workers, results in plan order). With a page cache
+(engine.cache.pages), only pages whose inputs changed since the last build into the same folder are
+rendered; the others are kept on disk as they are.
+
+This module runs the stages in order; each lives in its own module:
+`plan` (which pages, languages and editions; paths and links) → the catalogs, read once →
+`page` (one page rendered: Markdown, HTML body, title), on `workers` when they pay →
+`assemble` (page HTML in the layout, change feeds, the index) → `output` (what was made: `Built`).
+The catalogs' own problems (`i18n check`) are added here, so nothing `i18n check` refuses is published.
+"""
 
 from __future__ import annotations
 
-import os  # noqa: F401 - tests patch os functions through this module
+import dataclasses
+import os  # noqa: F401 - tests reach os through this module (engine.site.workers reads the cores)
+import re
+from collections.abc import Callable
+from typing import Any
 
-from engine.site.assemble import *  # noqa: F403
-from engine.site.assemble import _rel, _workers  # noqa: F401
+from engine.cache.pages import PageCache, page_keys
+from engine.i18n import cldr as l10n
+from engine.i18n.catalogs import SITE, extract
+from engine.i18n.translator import Translator, source_index
+from engine.model.clock import today
+from engine.model.repository import Repository
+from engine.problems import Problem
+from engine.site.assemble import assemble, index_view, page_view
+from engine.site.html import Layout
+from engine.site.output import INDEX, INDEX_FILES, Built, passed_dates, title_of
+from engine.site.page import render_group, tidy_markdown
+from engine.site.plan import Job, Plan, add_editions, plan, rel, site_dir
+from engine.site.render import Renderer
+from engine.site.workers import JOBS_ENV, PAGES_PER_WORKER, render_parallel, worker_count
+from engine.templates.sandbox import RenderError
+
+# the names other modules and tests knew here before the build was split by stage
+__all__ = [
+    "INDEX",
+    "INDEX_FILES",
+    "JOBS_ENV",
+    "PAGES_PER_WORKER",
+    "Built",
+    "Job",
+    "Plan",
+    "add_editions",
+    "build",
+    "catalog_problems",
+    "index_view",
+    "passed_dates",
+    "plan",
+    "program_facts",
+    "render_one",
+    "site_dir",
+    "tidy_markdown",
+]
+_rel = rel
+_workers = worker_count
+
+
+def program_facts(repo: Repository, program_id: str) -> dict[Any, str]:  # noqa: C901 - one branch per kind of fact a program publishes
+    """Every value the program's pages may state, each with the parameter it belongs to: numbers
+    (2 and more: 0 and 1 are too common in prose to be a figure), addresses, URLs and dates, in
+    every marketplace and at every effective date. A translation writing one of them is G006."""
+    program = repo.programs[program_id]
+    facts: dict[Any, str] = {}
+
+    def walk(name: str, value: Any) -> None:
+        if isinstance(value, bool) or value is None:
+            return
+        if isinstance(value, (int, float)):
+            if value >= 2:
+                facts.setdefault(float(value), name)
+        elif isinstance(value, str):
+            if "@" in value or "://" in value or re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                facts.setdefault(value.lower(), name)
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(name, v)
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                walk(name, v)
+
+    for name in program.parameters:
+        for mp in program.marketplaces:
+            if mp in repo.marketplaces:
+                for entry in program.timeline(name, mp):
+                    walk(name, entry.value)
+                    if entry.start:
+                        facts.setdefault(entry.start, f"{name} (its effective date)")
+    return facts
+
+
+def catalog_problems(repo: Repository, work: Plan) -> list[Problem]:
+    """What `policyctl i18n check` finds in the catalogs of every domain of the plan (missing, fuzzy,
+    obsolete messages, placeholders that differ from the English, a stale template), and the
+    translations that state a fact instead of its placeholder (G006): a build publishes nothing
+    `i18n check` refuses."""
+    from engine.i18n.catalogs import check, fact_problems
+
+    problems: list[Problem] = []
+    for name, domain in sorted(work.domains.items()):
+        found = check(domain).problems
+        if name in repo.programs:
+            found += fact_problems(domain, program_facts(repo, name))
+        pending = tuple(f"{tag}: " for tag in work.fallbacks.get(name, ()))
+        # a language shown in English for now (`translations: fallback`): its gaps are to do, not errors
+        problems += [
+            dataclasses.replace(p, severity="warning") if pending and p.message.startswith(pending) else p
+            for p in found
+        ]
+    return problems
+
+
+def _merge(checked: list[Problem], found: list[Problem]) -> list[Problem]:
+    """The catalog check's problems, and those met while rendering that it did not already state
+    (a missing message is found by both, at the same place)."""
+    places = {(p.file, p.line, p.code) for p in checked}
+    return sorted(set(checked) | {p for p in found if (p.file, p.line, p.code) not in places}, key=Problem.sort_key)
+
+
+def build(  # noqa: C901 - the build's stages in order (plan, cache, catalogs, render, assemble), each a call
+    repo: Repository,
+    at: str | None = None,
+    cache: PageCache | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    strict: bool = False,
+) -> Built:
+    """Render the whole site in memory. Problems (data, templates, translations) mean: do not publish.
+
+    With ``cache``, a page whose inputs are those of the files the last build left in the output
+    folder is not rendered: its two paths go to ``kept`` instead of ``files``. ``progress`` is
+    told (pages rendered, pages to render) as rendering goes on.
+    """
+    out = Built()
+    errors = [p for p in repo.problems if p.severity == "error"]
+    if errors:
+        out.problems = errors
+        return out
+    work = plan(repo, strict)
+    add_editions(repo, work, at)
+    out.problems += work.problems
+    work.first_pages()  # once, before any worker starts
+    keys: dict[Job, str] = {}
+    reused: dict[Job, str] = {}  # job -> title, from the cache
+    if cache is not None:
+        listed, shared = page_keys(repo, work, at)
+        keys = dict(zip(work.jobs, listed))
+        for job, key in keys.items():
+            title = cache.reusable(job.path("md"), key, work.files(job))
+            if title is not None:
+                reused[job] = title
+    todo = [job for job in work.jobs if job not in reused]
+    # a program whose pages are all kept has the templates and catalogs of a build without problems
+    needed = {SITE} | {job.page.program for job in todo}
+    sources: dict[str, dict[Any, tuple[str, int]]] = {}
+    for name, domain in work.domains.items():
+        if name in needed:
+            catalog, problems = extract(domain)
+            out.problems += problems
+            sources[name] = source_index(catalog, domain.folder)
+    if out.problems:
+        return out
+    translators: list[Translator] = []
+    by_program: dict[tuple[str, str], list[Job]] = {}
+    for job in todo:
+        by_program.setdefault((job.page.program, job.lang), []).append(job)
+    # every catalog the pages need, each read once, before any worker starts (Babel's PO parser is
+    # slow, and each program x language group would otherwise read the site's catalog again)
+    for program_id, tag in sorted(by_program):
+        if tag != l10n.SOURCE_LOCALE:
+            for name in (program_id, SITE):
+                work.catalogs.read(work.domains[name].po(tag), tag)
+    rendered: dict[Job, tuple[str, str, str]] = {}  # job -> (markdown, html body, title)
+    workers = worker_count(len(todo))
+    tell = progress or (lambda done, total: None)
+    tell(0, len(todo))
+    pooled = render_parallel(repo, work, sources, at, by_program, workers, tell) if workers > 1 else None
+    if pooled is not None:
+        rendered, problems = pooled
+        out.problems += problems
+    else:
+        renderers: dict[str, Renderer] = {}
+        for (program_id, tag), jobs in sorted(by_program.items()):
+            problems, used = render_group(repo, work, sources, at, program_id, tag, jobs, renderers, rendered)
+            tell(len(rendered), len(todo))
+            out.problems += problems
+            for translator in used:
+                out.problems += translator.problems
+    out.rendered = len(rendered)
+    layouts: dict[str, Translator] = {}  # the layout's catalog by language (of the pages rendered, and the index's)
+    for tag in sorted({j.locale for j in rendered} | {l10n.SOURCE_LOCALE}):
+        layouts[tag] = Translator(work.domains[SITE], tag, sources[SITE], work.catalogs)
+        translators.append(layouts[tag])
+    if len(rendered) + len(reused) == len(work.jobs):  # translation problems still block publishing (see cli)
+        assemble(
+            repo,
+            work,
+            rendered,
+            reused,
+            Layout(site_dir(repo)),
+            layouts,
+            at,
+            out,
+            cache,
+            shared if cache is not None else b"",
+        )
+        if cache is not None:
+            out.records.update(
+                {job.path("md"): (keys[job], title_of(job, rendered, reused), work.files(job)) for job in work.jobs}
+            )
+    for translator in translators:
+        out.problems += translator.problems
+    merged = _merge(catalog_problems(repo, work), out.problems)
+    out.problems = [p for p in merged if p.severity == "error"]
+    out.warnings = [p for p in merged if p.severity != "error"]
+    return out
+
+
+def render_one(
+    repo: Repository,
+    work: Plan,
+    sources: dict[str, dict[Any, tuple[str, int]]],
+    job: Job,
+    at: str | None,
+    renderers: dict[str, Renderer],
+) -> tuple[dict[str, str], list[Problem]]:
+    """One page's Markdown and HTML (by extension), and every problem met making them: for the
+    preview server (engine.commands.serve), which renders the page asked for and nothing else."""
+    rendered: dict[Job, tuple[str, str, str]] = {}
+    problems, used = render_group(repo, work, sources, at, job.page.program, job.lang, [job], renderers, rendered)
+    for translator in used:
+        problems += translator.problems
+    if job not in rendered:
+        return {}, sorted(set(problems), key=Problem.sort_key)
+    text, body, title = rendered[job]
+    layout_text = Translator(work.domains[SITE], job.locale, sources[SITE], work.catalogs)
+    files = {"md": text}
+    try:
+        same = [j for j in work.jobs if j.page is job.page and j.edition is None]
+        day = job.edition.day if job.edition else at or today(repo.marketplaces[job.marketplace].time_zone)
+        files["html"] = Layout(site_dir(repo)).use(layout_text).page(page_view(repo, work, job, same, title, body, day))
+    except RenderError as e:
+        problems.append(e.problem)
+    problems += layout_text.problems
+    return files, sorted(set(problems), key=Problem.sort_key)
