@@ -112,9 +112,9 @@ def catalog_problems(repo: Repository, work: Plan) -> list[Problem]:
 
     problems: list[Problem] = []
     for name, domain in sorted(work.domains.items()):
-        found = check(domain).problems
+        found = check(domain, work.catalogs.read).problems  # each catalog parsed once per build
         if name in repo.programs:
-            found += fact_problems(domain, program_facts(repo, name))
+            found += fact_problems(domain, program_facts(repo, name), work.catalogs.read)
         pending = tuple(f"{tag}: " for tag in work.fallbacks.get(name, ()))
         # a language shown in English for now (`translations: fallback`): its gaps are to do, not errors
         problems += [
