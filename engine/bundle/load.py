@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.bundle import fileformat
-from engine.decisions.compile import CompiledDecision, DecisionResult, _Out, _Row
-from engine.decisions.pycode import Checked
+from engine.decisions.answer import CompiledDecision
+from engine.decisions.pycode import Checked, Out, Row
+from engine.decisions.result import DecisionResult
 from engine.decisions.runtime import RUNTIME
 from engine.model.clock import LINES_KEY, ZONE_KEY, today
 from engine.model.policy import Decision, Entry, Expr, Marketplace, Rule, TestCase
@@ -257,11 +258,11 @@ def _checked(data: dict[str, Any]) -> Checked:
     )
 
 
-def _outs(data: list[Any]) -> tuple[_Out, ...]:
-    return tuple(_Out(n, None, _checked(o["expr"])) if "expr" in o else _Out(n, o["value"]) for n, o in data)
+def _outs(data: list[Any]) -> tuple[Out, ...]:
+    return tuple(Out(n, None, _checked(o["expr"])) if "expr" in o else Out(n, o["value"]) for n, o in data)
 
 
-def _then(outs: tuple[_Out, ...]) -> dict[str, Any]:
+def _then(outs: tuple[Out, ...]) -> dict[str, Any]:
     return {o.name: o.checked.expr if o.checked is not None else o.value for o in outs}
 
 
@@ -272,7 +273,7 @@ def _decision(program: str, name: str, data: dict[str, Any]) -> CompiledDecision
         when = None if r["when"] is None else _checked(r["when"])
         outs = _outs(r["then"])
         rows.append(
-            _Row(
+            Row(
                 Rule(r["id"], None if when is None else when.expr, _then(outs), r["reason"], _pos(r["pos"])), when, outs
             )
         )

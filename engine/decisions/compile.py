@@ -1,4 +1,102 @@
-"""Compiling decisions (moved to engine.decisions.answer; split by stage in the next commit)."""
+"""Compiling a decision: its expressions checked and compiled, the table checked, one function generated.
 
-from engine.decisions.answer import *  # noqa: F403
-from engine.decisions.answer import CompiledDecision, DecisionResult, _Out, _Row, compile_decision  # noqa: F401
+The stages, one module each: expressions are parsed and checked by ``engine.decisions.expr``
+(Jinja2's parser; only here, never to answer), rows and `let` values are compiled below, the table
+is checked as a whole by ``engine.decisions.checks`` (D002, D003, D005), its Python source written
+by ``engine.decisions.generate``, and the result is a ``CompiledDecision``
+(``engine.decisions.answer``), which answers, and explains (``engine.decisions.explain``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from engine.decisions.answer import CompiledDecision
+from engine.decisions.checks import check_constants, check_folding, unreachable
+from engine.decisions.explain import Explanation, RowTrace, describe
+from engine.decisions.generate import generate, generate_row_of
+from engine.decisions.pycode import Checked, Out, Row
+from engine.decisions.result import DecisionResult
+from engine.model.policy import Decision, Expr, Rule
+from engine.problems import Problem
+
+# the names this module had before it was split by stage, for code that imports them from here
+__all__ = ["CompiledDecision", "DecisionResult", "Explanation", "RowTrace", "compile_decision", "describe"]
+_Out, _Row = Out, Row
+
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+
+
+def compile_decision(decision: Decision, param_names: set[str]) -> tuple[CompiledDecision | None, list[Problem]]:
+    """Check a decision and compile it; None when any problem is an error."""
+    from engine.decisions.expr import Scope  # the parser (Jinja2): only to compile, never to answer
+
+    problems: list[Problem] = []
+    params = frozenset(param_names)
+    inputs = frozenset(decision.inputs)
+    lets = _compile_lets(decision, inputs, params, problems)
+    scope = Scope(inputs, frozenset(decision.let), params)
+    rows = [_compile_row(rule, scope, problems) for rule in decision.rules]
+    default = None if decision.default is None else _compile_outputs(decision.default, scope, problems)
+    never = unreachable(decision, rows, problems)
+    check_constants(decision, rows, default, problems)
+    check_folding(lets, rows, default, problems)
+    problems.sort(key=Problem.sort_key)
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    constants: dict[str, Any] = {}
+    source = generate(decision, lets, rows, default, never, constants)
+    row_source = generate_row_of(decision, lets, rows, default, never) if decision.hit == "first" else None
+    return CompiledDecision(decision, lets, rows, default, source, constants, row_source), problems
+
+
+def _compile_lets(
+    decision: Decision, inputs: frozenset[str], params: frozenset[str], problems: list[Problem]
+) -> list[tuple[str, Checked]]:
+    from engine.decisions.expr import RESERVED, Scope, check
+
+    names = list(decision.let)
+    lets: list[tuple[str, Checked]] = []
+    for i, (name, expr) in enumerate(decision.let.items()):
+        if not _NAME.match(name) or name in RESERVED or name in inputs:
+            why = (
+                "hides the input of that name"
+                if name in inputs
+                else "is reserved"
+                if name in RESERVED
+                else "is not a valid name"
+            )
+            problems.append(Problem.at(expr.pos, "E002", f"`let` name `{name}` {why}", "choose another name"))
+            continue
+        scope = Scope(inputs, frozenset(names[:i]), params, frozenset(names[i:]))
+        checked, found = check(expr, scope)
+        problems += found
+        if checked is not None:
+            lets.append((name, checked))
+    return lets
+
+
+def _compile_row(rule: Rule, scope: Any, problems: list[Problem]) -> Row:
+    from engine.decisions.expr import check
+
+    when = None
+    if rule.when is not None:
+        when, found = check(rule.when, scope)
+        problems += found
+    return Row(rule, when, _compile_outputs(rule.then, scope, problems))
+
+
+def _compile_outputs(then: dict[str, Any], scope: Any, problems: list[Problem]) -> tuple[Out, ...]:
+    from engine.decisions.expr import check
+
+    outs = []
+    for name, value in then.items():
+        if not isinstance(value, Expr):
+            outs.append(Out(name, value))
+            continue
+        checked, found = check(value, scope)
+        problems += found
+        if checked is not None:
+            outs.append(Out(name, None, checked))
+    return tuple(outs)
