@@ -164,19 +164,24 @@ def _generate_rows(
 ) -> str | None:
     """``row_of`` of a `first` table: ``_generate_first``'s function with the same prelude and
     conditions in the same order, returning the deciding row's index instead of building a result;
-    None for a row that computes an output (its lets are not computed), and on any failure
-    (``evaluate`` then says what). No function at all when no row has constant outputs: it would
+    None for a row that computes an output (its lets are not computed), for every row below the last
+    one with constant outputs (at once), and on any failure (``evaluate`` then says what). No function at all when no row has constant outputs: it would
     only ever say None, after paying for the conditions."""
-    if not any(_constant_outputs(row.outputs) for _, row in live) and not (
-        _constant_outputs(default) and all(row.when is not None for _, row in live)
-    ):
+    constant_default = _constant_outputs(default) and all(row.when is not None for _, row in live)
+    last = max((k for k, (_, row) in enumerate(live) if _constant_outputs(row.outputs)), default=-1)
+    if last < 0 and not constant_default:
         return None
 
     def index(outs: tuple[Out, ...] | None, i: int) -> str:
         return f"return {i}" if _constant_outputs(outs) else "return None"
 
     body = list(prelude)
-    for i, row in live:
+    for k, (i, row) in enumerate(live):
+        if k > last and not constant_default:
+            # no row below (nor the default) answers with constants: say None before paying for
+            # conditions and lets that could only lead to None (csba.fee: all but its first row)
+            body.append("return None")
+            break
         body += emit.lets([row.when])
         if row.when is None:
             body.append(index(row.outputs, i))
