@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from engine.decisions.runtime import aware as _aware
+from engine.decisions.runtime import plain_day as _plain_day
 from engine.model.dates import DATE_FORM, DATE_TIME_FORM, format_checker, parse_date, parse_datetime
 from engine.schema.predicates import JSON_TYPES
 
@@ -266,6 +267,10 @@ def _format_ok(fmt: str, value: str) -> bool:
 
 
 def _date_ok(value: str) -> bool:
+    # a plain date parsed here is kept in the runtime's memo of days (only texts parse_date accepts),
+    # so `before`/`days_between`/`param_on` on the same input do not parse it again
+    if type(value) is str and _plain_day(value) is not None:
+        return True
     return _format_ok("date", value)
 
 

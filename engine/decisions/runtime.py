@@ -420,6 +420,9 @@ def _plain_day(text: str) -> _dt.date | None:
     return found
 
 
+plain_day = _plain_day  # for input checks (engine.decisions.inputs): a date they accept is parsed once
+
+
 def days_between(a: Any, b: Any) -> int:
     """Calendar days from a's day to b's day, instants read in UTC (see `z_days_between`)."""
     return z_days_between(None, a, b)
