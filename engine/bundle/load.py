@@ -12,8 +12,7 @@ from __future__ import annotations
 import ast
 import datetime as _dt
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine.bundle import fileformat
 from engine.decisions.answer import CompiledDecision
@@ -25,8 +24,7 @@ from engine.model.policy import Decision, Entry, Expr, Marketplace, Rule, TestCa
 from engine.problems import PolicyError, Pos, Problem
 
 
-@dataclass(frozen=True, slots=True)
-class Resolved:
+class Resolved(NamedTuple):  # a named tuple: cheaper to define than a dataclass (start-up)
     """The rule for one program in one marketplace on one date, as ``Repository.resolve`` gives it
     (``values``, ``entries`` with their positions, ``origin``), read from the bundle's timeline."""
 

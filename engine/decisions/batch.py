@@ -172,18 +172,17 @@ def _line(result: Any, lines: dict[Any, Any], encode: Any) -> str:
     values = tuple(outputs.values())
     types = tuple(map(type, values))
     if float in types:
-        key = (result.matches, result.default_used)
-        around = lines.get(key)
+        around = lines.get((result.matches, result.default_used))
         if around is None:
             around = _around(result, encode)
             if len(lines) < 4096:
-                lines[key] = around
+                lines[(result.matches, result.default_used)] = around
         if around:
             return str(around[0] + encode(outputs) + around[1])
         return str(encode(result.to_json()))
     key = (result.matches, result.default_used, tuple(outputs), values, types)
     try:
-        text = lines.get(key)
+        text: str | None = lines.get(key)
     except TypeError:  # an unhashable output (a list, a mapping)
         return str(encode(result.to_json()))
     if text is None:

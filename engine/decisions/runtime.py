@@ -213,20 +213,22 @@ def f_round(value: Any, places: Any = 0) -> int | float:
 
     Python's and Jinja's `round` work on the binary float and give 0.12 here.
     """
+    number: float
     if type(value) is not float or type(places) is not int or not 0 <= places <= 15:
         number = _number(value, "the value of `round`")
         if not isinstance(places, int) or isinstance(places, bool) or not 0 <= places <= 15:
             raise EvalError(f"`round` needs a whole number of places from 0 to 15, got `{places!r}`")
         if isinstance(number, int):
             return number
-    text = repr(value)  # the shortest text that reads back as the float: the decimal digits people see
+    number = value  # a float from here on
+    text = repr(number)  # the shortest text that reads back as the float: the decimal digits people see
     dot = text.find(".")
     # no more decimals than asked for: rounding gives the float back (-0.0 included); not past
     # Decimal's 28 digits, where quantize fails (a D005, as before this shortcut)
     if 0 <= dot >= len(text) - 1 - places and dot + places <= 28 and "e" not in text:
-        return value
-    if not math.isfinite(value):
-        return value
+        return number
+    if not math.isfinite(number):
+        return number
     return float(Decimal(text).quantize(_QUANTUM[places], rounding=ROUND_HALF_UP))
 
 
