@@ -376,32 +376,31 @@ def _check_code(source: str, mode: str, known: set[str] | None = None) -> None:
         raise _Unsafe("generated code is not text")
     tree = ast.parse(source, "<bundle>", mode)
     bound = {"inputs", "params", "at", "env", "hits", "hit", "error"}
-    for node in ast.walk(tree):
+    loaded: list[str] = []  # names read, checked against `known` once every local is bound
+    for node in ast.walk(tree):  # one walk: a bundle's process pays for it before its first answer
         if not isinstance(node, _NODES):
             raise _Unsafe(f"generated code holds `{type(node).__name__}`, which the decision compiler never writes")
-        if isinstance(node, ast.Attribute) and not (
-            isinstance(node.value, ast.Name) and (node.value.id, node.attr) in _ATTRIBUTES
-        ):
-            raise _Unsafe("generated code reads an attribute")
-        if isinstance(node, ast.FunctionDef) and (node.name not in _FUNCTIONS or node.decorator_list or mode != "exec"):
-            raise _Unsafe(f"generated code defines `{node.name}`")
         if isinstance(node, ast.Name):
             if node.id.startswith("__"):
                 raise _Unsafe(f"generated code names `{node.id}`")
             if isinstance(node.ctx, ast.Store):
                 bound.add(node.id)
+            else:
+                loaded.append(node.id)
+        elif isinstance(node, ast.Attribute) and not (
+            isinstance(node.value, ast.Name) and (node.value.id, node.attr) in _ATTRIBUTES
+        ):
+            raise _Unsafe("generated code reads an attribute")
+        elif isinstance(node, ast.FunctionDef) and (
+            node.name not in _FUNCTIONS or node.decorator_list or mode != "exec"
+        ):
+            raise _Unsafe(f"generated code defines `{node.name}`")
     if known is None:
         return
-    for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Name)
-            and isinstance(node.ctx, ast.Load)
-            and node.id not in bound
-            and not node.id.startswith("v_")
-            and node.id not in known
-        ):
+    for name in loaded:
+        if name not in bound and not name.startswith("v_") and name not in known:
             raise _Unsafe(
-                f"generated code calls `{node.id.removeprefix('_h_').removeprefix('_f_')}`, "
+                f"generated code calls `{name.removeprefix('_h_').removeprefix('_f_')}`, "
                 "which this policyctl does not have"
             )
 
