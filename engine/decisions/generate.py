@@ -179,7 +179,8 @@ def _generate_rows(
     for k, (i, row) in enumerate(live):
         if k > last and not constant_default:
             # no row below (nor the default) answers with constants: say None before paying for
-            # conditions and lets that could only lead to None (csba.fee: all but its first row)
+            # conditions and lets that could only lead to None (a fee table whose rows below the first
+            # compute their amounts, say)
             body.append("return None")
             break
         body += emit.lets([row.when])
