@@ -210,3 +210,28 @@ def test_a_batch_without_the_fast_path_writes_the_same(monkeypatch: Any) -> None
         assert [{k: v for k, v in x.items() if k not in ("rows", "let", "params")} for x in explained] == [
             json.loads(x) for x in fast
         ], name
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(input_objects, st.just([1]), st.just("x")))
+def test_the_first_input_checked_without_the_generated_check_gets_the_same_messages(inputs: Any) -> None:
+    """A checker's first input skips the generated yes/no check (a process answering one input
+    never makes it); its messages are those of a checker that has it."""
+    from engine.decisions.inputs import InputChecker
+
+    warm = InputChecker(INPUTS, ("units",))
+    warm.check({"units": 1})
+    assert warm.fast is not None
+    assert InputChecker(INPUTS, ("units",)).check(inputs) == warm.check(inputs)
+
+
+def test_row_of_says_none_at_once_below_the_last_row_with_constant_outputs() -> None:
+    """No condition below the last constant row is generated into `row_of` (evaluate decides those)."""
+    c = compiled(decision([ROWS[0], ROWS[1], ROWS[4]], default={"basis": e("'n' ~ units", 20)}, let=LET))
+    assert c.row_source is not None
+    assert "cpu" not in c.row_source and "units" not in c.row_source, c.row_source
+    assert [c.row_of(inputs, PARAMS, AT) for inputs in ({"kind": "a"}, {"units": 5}, {"units": 500})] == [0, None, None]
+    # a constant default (no default: no outputs) keeps every condition: -1 is an answer
+    c = compiled(decision([ROWS[0], ROWS[1], ROWS[4]], let=LET))
+    assert c.row_of({"units": 500, "contacts": 0}, PARAMS, AT) is None  # tiered: computed
+    assert c.row_of({"units": 0}, PARAMS, AT) is None  # few: computed
