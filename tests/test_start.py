@@ -33,7 +33,10 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _cases(bundle: Path) -> list[dict[str, Any]]:
     from engine.bundle.load import load_bundle
 
-    return list(load_bundle(str(bundle))._tests)
+    return [
+        {"program": c.program, "decision": c.decision, "marketplace": c.marketplace, "at": c.at, "input": c.input}
+        for c in load_bundle(str(bundle)).cases()
+    ]
 
 
 def _fast(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[int | None, str]:
