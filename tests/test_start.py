@@ -21,12 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("bundle") / "policies.bundle"
-    made = subprocess.run(
-        [sys.executable, str(ROOT / "cli.py"), "bundle", "--root", str(ROOT / "policies"), "--out", str(path)],
-        capture_output=True,
-        text=True,
-    )
-    assert made.returncode == 0, made.stderr
+    made = run_cli("bundle", "--root", str(ROOT / "policies"), "--out", str(path))  # in-process: only the file matters
+    assert made.code == 0, made
     return path
 
 
