@@ -76,7 +76,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
             return module if module in ONE_WORKER else nodeid
 
     config.option.loadscopereorder = False  # keep the order above (not the largest scope first)
-    return LongestFirst(config, log)  # type: ignore[no-untyped-call]
+    return LongestFirst(config, log)
 
 
 @pytest.fixture(scope="session")
