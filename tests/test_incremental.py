@@ -93,6 +93,10 @@ def _hand_edit(out: Path) -> Callable[[Path], None]:
     return change
 
 
+def _edit_by_hand(repo: Path, out: Path) -> None:
+    _hand_edit(out)(repo)
+
+
 Pages = Callable[[set[str]], set[str]]  # the pages a build renders (past editions too) -> some of them
 Files = Callable[[set[str]], set[str]]  # those pages -> the files written or removed
 
@@ -122,7 +126,7 @@ EDITS: list[tuple[str, Callable[[Path, Path], None], Pages, Files | None]] = [
     ),
     (
         "a generated file edited by hand",
-        lambda repo, out: _hand_edit(out)(repo),
+        _edit_by_hand,
         lambda pages: {"csba/us/es/help"},
         lambda pages: {"csba/us/es/help.html"},
     ),
@@ -163,6 +167,12 @@ def test_an_edit_renders_only_what_depends_on_it(
     rendered: Pages,
     written: Pages | None,
 ) -> None:
+    if change is _edit_by_hand:
+        # Same size and time: noticed by content only while the file is "racily clean" (written
+        # within RACY_NS of the pack's save, as git does). A loaded machine can take longer than that
+        # between writing the page and saving the pack, so the window is widened for this case; the
+        # window itself is tested in test_a_racily_clean_file_is_compared_by_content.
+        monkeypatch.setattr(pagecache, "RACY_NS", 10**15)
     pages = site_pages(repo, AT)
     out = tmp_path / "site"
     assert build(repo, out, "--at", AT)[0] == len(pages)
