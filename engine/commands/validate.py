@@ -53,7 +53,9 @@ def validate(
             wanted.update(os.path.abspath(f) for f in files)
     for root, wanted in sorted(roots.items()):
         repo = load(
-            os.path.relpath(root) if not os.path.isabs(root) or root.startswith(os.getcwd()) else root, progress
+            os.path.relpath(root) if not os.path.isabs(root) or root.startswith(os.getcwd()) else root,
+            progress,
+            keep_compiled=False,
         )
         for path, doc in repo.documents.items():
             if wanted is None or os.path.abspath(path) in wanted:
@@ -135,13 +137,69 @@ def _translation_problems(repo: Any, languages: tuple[str, ...] | None) -> list[
         if cached is not None:
             return cached
     from engine.i18n import catalogs as i18n
-    from engine.site import build as site
 
     repo.languages = languages
-    problems = [p for domain in site.plan(repo).domains.values() for p in i18n.check(domain).problems]
+    problems = [p for domain in translation_domains(repo).values() for p in i18n.check(domain).problems]
     if path is not None and key is not None:
         write_problems(path, key, problems)
     return problems
+
+
+def translation_domains(repo: Any) -> dict[str, Any]:
+    """The translation domains of ``engine.site.build.plan(repo).domains``, without the rest of a
+    plan: importing the site builder (Markdown, feeds, HTML, the page sandbox) and checking the
+    catalogs of `translations: fallback` programs a second time cost more than a cold validate's
+    own work. tests/test_i18n.py holds the two equal."""
+    from engine.i18n.catalogs import SITE, Domain, label_context, parameter_context
+    from engine.i18n.cldr import SOURCE_LOCALE
+    from engine.packaged import site_dir
+    from engine.site.manifest import pages_of
+
+    domains: dict[str, Any] = {}
+    published: set[str] = set()
+    for program_id in sorted(repo.programs):
+        program = repo.programs[program_id]
+        written = program.extra.get("languages")
+        tags = {
+            tag
+            for page in pages_of(repo, program)[0]
+            for mp in page.marketplaces
+            if mp in repo.marketplaces
+            for tag in repo.marketplaces[mp].locales
+            if repo.languages is None or tag in repo.languages
+            if written is None or tag in written or tag == SOURCE_LOCALE
+        }
+        if not tags:
+            continue
+        published |= tags
+        labels: list[tuple[str, str, int, str]] = []
+        doc = repo.documents.get(program.pos.file)
+        if doc is not None and isinstance(doc.data, dict):  # as engine.site.build._labels
+            labels = [
+                (label_context(k), v, doc.key_pos(("labels", k)).line, f"`labels: {k}` in program.yaml")
+                for k, v in (doc.data.get("labels") or {}).items()
+            ]
+            labels += [
+                (
+                    parameter_context(name),
+                    spec["label"],
+                    doc.pos(("parameters", name, "label")).line,
+                    f"short name of the parameter `{name}`: {spec['description']}",
+                )
+                for name, spec in doc.data["parameters"].items()
+                if spec.get("label")
+            ]
+        domains[program_id] = Domain(
+            program_id,
+            program.dir,
+            os.path.join(program.dir, "pages"),
+            tuple(sorted(tags)),
+            tuple(labels),
+            program.pos.file if doc is not None and isinstance(doc.data, dict) else None,
+        )
+    site = site_dir(repo.root)
+    domains[SITE] = Domain(SITE, site, site, tuple(sorted(published | {SOURCE_LOCALE})))
+    return domains
 
 
 def _source_digests(root: str) -> list[str]:
