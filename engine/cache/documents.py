@@ -51,6 +51,7 @@ class Pack:
         self.changed = False
         self.shared: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         self.maps: dict[tuple[Any, ...], dict[Any, tuple[int, int]]] = {}
+        self.texts: dict[str, str] = {}
 
     @classmethod
     def open(cls, root: str) -> Pack | None:
@@ -98,6 +99,7 @@ class Pack:
         # repository held them all for the whole run (~10 KB a file). The document answers as the
         # parsed one did; a position beyond the near ones is found by parsing its text again.
         near, near_keys = self._share(_near(doc.positions)), self._share(_near(doc.key_positions))
+        self._share_texts(doc.data)
         problems = [(p.file, p.line, p.col, p.code, p.message, p.hint, p.severity) for p in doc.problems]
         self.used[path] = (digest, doc.data, near, near_keys, problems)
         self.changed = True
@@ -114,6 +116,28 @@ class Pack:
         # Files written from one template (a marketplace's overlay in each program) often have the
         # very same near positions: one mapping for all of them (never changed once made).
         return self.maps.setdefault(tuple(found.items()), found)
+
+    def _share_texts(self, node: Any) -> None:
+        """Each text value of ``node`` (a document's data), one object for all the files of this
+        run: sources, dates, currencies and descriptions repeat across a repository's files (keys
+        are interned by the loader already). Equal texts are interchangeable; the pack writes a
+        shared one once per record."""
+        texts = self.texts.setdefault
+        stack = [node]
+        while stack:
+            item = stack.pop()
+            if type(item) is dict:
+                for key, value in item.items():
+                    if type(value) is str:
+                        item[key] = texts(value, value)
+                    elif type(value) is dict or type(value) is list:
+                        stack.append(value)
+            elif type(item) is list:
+                for i, value in enumerate(item):
+                    if type(value) is str:
+                        item[i] = texts(value, value)
+                    elif type(value) is dict or type(value) is list:
+                        stack.append(value)
 
     def save(self) -> None:
         """Write the entries used in this run, if anything changed: a record of the stamp, then

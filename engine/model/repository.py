@@ -401,7 +401,7 @@ def _attach(
         prog.overlays[found.marketplace] = found
         if found.marketplace not in prog.marketplaces:  # an overlay file offers the program there
             object.__setattr__(prog, "marketplaces", prog.marketplaces + (found.marketplace,))
-    for placed, doc in by_kind.get("decision", []):
+    for done, (placed, doc) in enumerate(by_kind.get("decision", []), 1):
         prog = _owner(repo, placed, doc)
         if prog is None:
             continue
@@ -409,6 +409,10 @@ def _attach(
         repo.problems += problems
         prog.decisions[dec.id] = dec
         repo.problems += _compile_problems(repo, dec, prog, keep_compiled)
+        if not keep_compiled and done % 64 == 0:
+            # A compiled decision is a cycle (its functions and their namespace), and the collector
+            # is off while loading: free those not kept now and then (~18 KB each), not at the end.
+            gc.collect(0)
     for placed, doc in by_kind.get("tests", []):
         prog = _owner(repo, placed, doc)
         if prog is None:
