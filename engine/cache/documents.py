@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import marshal
 import os
+import zlib
 from collections.abc import Iterator
 from types import MemberDescriptorType
 from typing import Any
@@ -209,15 +210,18 @@ def _near(positions: dict[Any, tuple[int, int]]) -> dict[Any, tuple[int, int]]:
 # attribute read would say "a dict", which only instances hold)
 _POSITIONS: MemberDescriptorType = Document.__dict__["positions"]
 _KEY_POSITIONS: MemberDescriptorType = Document.__dict__["key_positions"]
+_TEXT: MemberDescriptorType = Document.__dict__["text"]
+_PACKED_TEXT = 512  # characters: a longer text is kept compressed (few ask for it: snippets, page keys)
 
 
 class PackedDocument(Document):
     """A document read from the pack, or parsed in this run and reduced to its near positions: the
     same values and answers as the parsed one; its full positions are found on first use (see
     ``_is_near``): decoded from ``blob`` (a marshal of both mappings) if it has one, else by parsing
-    its text again."""
+    its text again. Its text is kept compressed (a third of its size): it is read to show a
+    problem's line and to parse the positions again, rarely."""
 
-    __slots__ = ("blob", "near", "near_keys")
+    __slots__ = ("blob", "near", "near_keys", "packed")
 
     def __init__(
         self,
@@ -229,10 +233,28 @@ class PackedDocument(Document):
         problems: list[Problem],
         text: str,
     ) -> None:
-        Document.__init__(self, path, data, {}, {}, problems, text)
+        Document.__init__(self, path, data, {}, {}, problems, "")
         _POSITIONS.__set__(self, None)  # None: decoded from the blob on first use
         _KEY_POSITIONS.__set__(self, None)
         self.near, self.near_keys, self.blob = near, near_keys, blob
+        self._set_text(text)
+
+    def _get_text(self) -> str:
+        packed = self.packed
+        if packed is None:
+            text: str = _TEXT.__get__(self)
+            return text
+        return zlib.decompress(packed).decode("utf-8", "surrogatepass")
+
+    def _set_text(self, value: str) -> None:
+        if len(value) > _PACKED_TEXT:
+            self.packed: bytes | None = zlib.compress(value.encode("utf-8", "surrogatepass"), 1)
+            _TEXT.__set__(self, "")
+        else:
+            self.packed = None
+            _TEXT.__set__(self, value)
+
+    text = property(_get_text, _set_text)
 
     def _decode(self) -> None:
         if self.blob is not None:

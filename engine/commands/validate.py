@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -15,7 +15,7 @@ from engine.source import layout
 class Outcome:
     problems: list[Problem] = field(default_factory=list)
     files: int = 0
-    sources: dict[str, str] = field(default_factory=dict)
+    sources: Mapping[str, str] = field(default_factory=dict)  # a file's text, for a report to show its lines
     usage: list[str] = field(default_factory=list)  # paths that do not exist: exit 2
 
 
@@ -33,6 +33,7 @@ def validate(
     out = Outcome()
     roots: dict[str, set[str] | None] = {}  # root -> files to report (None: everything below)
     loose: list[str] = []
+    documents: dict[str, Any] = {}  # the documents reported on, by the path problems name
     for path in paths:
         if not os.path.exists(path):
             out.usage.append(path)
@@ -60,7 +61,7 @@ def validate(
         for path, doc in repo.documents.items():
             if wanted is None or os.path.abspath(path) in wanted:
                 out.files += 1
-                out.sources[doc.path] = doc.text
+                documents[doc.path] = doc
         keep = {doc.path for path, doc in repo.documents.items() if wanted is None or os.path.abspath(path) in wanted}
         out.problems += [p for p in repo.problems if wanted is None or p.file in keep]
         if wanted is None:  # templates and catalogs are checked with their whole tree
@@ -78,12 +79,31 @@ def validate(
             )
             continue
         _, doc, _ = read(None, path)
-        out.sources[doc.path] = doc.text
+        documents[doc.path] = doc
         out.problems += doc.problems
     out.problems = sorted(set(out.problems), key=Problem.sort_key)
+    out.sources = _Texts(documents)
     if evidence != "warning":
         out.problems = [replace(p, severity=evidence) if p.code == "P012" else p for p in out.problems]
     return out
+
+
+class _Texts(Mapping[str, str]):
+    """The text of each file checked, read from its document when a report asks for it (a
+    document read from the cache keeps its text compressed: engine.cache.documents)."""
+
+    def __init__(self, documents: dict[str, Any]) -> None:
+        self._documents = documents
+
+    def __getitem__(self, path: str) -> str:
+        text: str = self._documents[path].text
+        return text
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._documents)
+
+    def __len__(self) -> int:
+        return len(self._documents)
 
 
 def _whole_repository(repo: Any, languages: tuple[str, ...] | None) -> tuple[int, list[Problem]]:
