@@ -8,12 +8,15 @@ incremental `build` spend before their own work.
 One pack per repository folder, in the store (engine.cache.store: ``POLICYCTL_CACHE``,
 ``off`` disables it). An entry holds the BLAKE2b digest of the file's exact bytes and what the
 loader made of them; it is used only when the bytes read now have the same digest, so an edit is
-never missed, whatever the file's time stamps say. The pack also records a checksum of the loader's sources and PyYAML's
-version: a different loader discards it. Entries of files not read in a run are dropped when the
-pack is written again. Any failure to read or write the pack means parsing as usual.
+never missed, whatever the file's time stamps say. The pack also records a checksum of the
+loader's sources and PyYAML's version: a different loader discards it. Entries of files not read
+in a run are dropped when the pack is written again. Any failure to read or write the pack means
+parsing as usual.
 
-A document read from the pack (``PackedDocument``) gives the same values and positions; it decodes
-the position of every node only when asked for one beyond those a load itself uses.
+A document read from the pack, or parsed in this run (``PackedDocument``), gives the same values
+and positions; it finds the position of every node (by parsing its text again) only when asked
+for one beyond those a load itself uses, so a large repository is not held in memory with a
+position for each of its nodes.
 """
 
 from __future__ import annotations
