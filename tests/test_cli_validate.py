@@ -110,3 +110,28 @@ def test_schema_command() -> None:
     r = run_cli("schema", "program")
     assert r.code == 0 and json.loads(r.out)["title"] == "policyctl program"
     assert run_cli("schema", "nope").code == 2
+
+
+def test_a_report_shows_the_lines_of_files_read_from_the_cache(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The texts a terminal report quotes are the files' own, from a first (parsed) and a second
+    run (read from the cache, where long texts are kept compressed)."""
+    import shutil
+
+    from engine.commands.validate import validate
+    from engine.problems import report
+    from support import ROOT
+
+    root = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", root)
+    program = root / "csba" / "program.yaml"
+    edit(program, "languages: [en, de, es, it, zh-Hans]", "languages: [en, de, es, it, zh-Hans]\nlabels: 3")
+    monkeypatch.setenv("POLICYCTL_CACHE", str(tmp_path / "cache"))
+    for _ in range(2):
+        out = validate([str(root)])
+        assert str(program) in {p.file for p in out.problems}
+        for file in {p.file for p in out.problems if p.file.endswith(".yaml")}:
+            assert out.sources[file] == Path(file).read_text(encoding="utf-8")
+        assert len(out.sources) == out.files - sum(1 for _ in root.rglob("*.j2"))
+        shown = report.text(out.problems, out.files, out.sources)
+        quoted = next(p for p in out.problems if p.file == str(program))
+        assert program.read_text(encoding="utf-8").splitlines()[quoted.line - 1].strip() in shown

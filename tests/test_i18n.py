@@ -370,3 +370,81 @@ def test_reformatting_a_policy_file_leaves_the_catalogs_current(policies: Path) 
     assert run_cli("i18n", "update", "--root", str(policies)).code == 0
     assert {p: p.read_bytes() for p in policies.rglob("locales/*.po*")} == before
     assert "#: program.yaml\n" in (policies / "csba/locales/messages.pot").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("languages", [None, ("en", "de"), ("fr",)])
+@pytest.mark.parametrize("tree", ["policies", "engine/starter/policies"])
+def test_validate_checks_the_catalogs_build_plans(tree: str, languages: tuple[str, ...] | None) -> None:
+    """`validate` finds the translation domains without the site builder; they are the plan's."""
+    from engine.commands.validate import translation_domains
+    from engine.model.repository import load
+    from engine.site.build import plan
+
+    repo = load(str(ROOT / tree))
+    repo.languages = languages
+    assert translation_domains(repo) == plan(repo).domains
+
+
+def test_validate_plans_the_domains_of_a_narrowed_program(policies: Path) -> None:
+    """A program written in fewer languages, a page offered in fewer marketplaces: the same domains."""
+    from engine.commands.validate import translation_domains
+    from engine.model.repository import load
+    from engine.site.build import plan
+
+    edit(policies / "csba" / "program.yaml", "languages: [en, de, es, it, zh-Hans]", "languages: [en, it]")
+    repo = load(str(policies))
+    assert translation_domains(repo) == plan(repo).domains
+    assert translation_domains(repo)["csba"].locales == ("en", "it")
+
+
+_EDGE_TEMPLATES = [
+    "{% if x %}{{ y }",
+    "{{ 1 + }} {{ 'unterminated",
+    "{% trans %}a{% endtrans %}{{ 0x" + "f" * 10 + " }}",
+    "{% for %}{{ '",
+    "{{ 1" + "0" * 5000 + " }}",
+    "{# Translators: hi #}\n{% trans n=3 %}  A  %%\n b {{ n }}{% endtrans %}{{ _('x %(a)s') }}",
+]
+
+
+def _templates_and_edges() -> list[tuple[str, str]]:
+    found = sorted({*ROOT.glob("policies/**/*.j2"), *ROOT.glob("engine/**/*.j2")})
+    return [(str(p), p.read_text(encoding="utf-8")) for p in found] + [
+        (f"edge{i}.j2", t) for i, t in enumerate(_EDGE_TEMPLATES)
+    ]
+
+
+def _outcome(fn):  # type: ignore[no-untyped-def]
+    try:
+        return ("ok", fn())
+    except Exception as e:  # the error itself is what is compared
+        return (type(e).__name__, getattr(e, "lineno", None), getattr(e, "message", str(e)))
+
+
+@pytest.mark.parametrize("path, source", _templates_and_edges())
+def test_templates_lexed_once_parse_and_extract_as_jinja_does(path: str, source: str) -> None:
+    """validate lexes each template once for its checks and the catalogs' extraction: the same
+    trees (lines too), messages, translator comments and errors as Jinja's own parse and
+    babel_extract."""
+    import io
+    import os
+
+    from jinja2 import Environment
+    from jinja2.ext import babel_extract
+
+    from engine.i18n import catalogs
+    from engine.templates import check
+
+    name = os.path.basename(path)
+    plain = _outcome(lambda: Environment(extensions=["jinja2.ext.i18n"]).parse(source, name, path))
+    shared = _outcome(lambda: check._parse(source, name, path))
+    assert plain == shared
+    if plain[0] == "ok":
+        lines = [(type(n).__name__, n.lineno) for n in plain[1].find_all(object)]  # type: ignore[arg-type]
+        assert lines == [(type(n).__name__, n.lineno) for n in shared[1].find_all(object)]  # type: ignore[arg-type]
+
+    def extracted(method):  # type: ignore[no-untyped-def]
+        raw = io.BytesIO(source.encode("utf-8"))
+        return list(method(raw, list(catalogs.KEYWORDS), catalogs.COMMENT_TAGS, catalogs.JINJA_OPTIONS))
+
+    assert _outcome(lambda: extracted(babel_extract)) == _outcome(lambda: extracted(catalogs.jinja_extract))

@@ -6,27 +6,32 @@ large repository that is most of `policyctl validate`, and all of what `decide`,
 incremental `build` spend before their own work.
 
 One pack per repository folder, in the store (engine.cache.store: ``POLICYCTL_CACHE``,
-``off`` disables it). An entry holds the file's exact bytes and what the loader made of them;
-it is used only when the bytes read now are the same, so an edit is never missed, whatever the
-file's time stamps say. The pack also records a checksum of the loader's sources and PyYAML's
-version: a different loader discards it. Entries of files not read in a run are dropped when the
-pack is written again. Any failure to read or write the pack means parsing as usual.
+``off`` disables it). An entry holds the BLAKE2b digest of the file's exact bytes and what the
+loader made of them; it is used only when the bytes read now have the same digest, so an edit is
+never missed, whatever the file's time stamps say. The pack also records a checksum of the
+loader's sources and PyYAML's version: a different loader discards it. Entries of files not read
+in a run are dropped when the pack is written again. Any failure to read or write the pack means
+parsing as usual.
 
-A document read from the pack (``PackedDocument``) gives the same values and positions; it decodes
-the position of every node only when asked for one beyond those a load itself uses.
+A document read from the pack, or parsed in this run (``PackedDocument``), gives the same values
+and positions; it finds the position of every node (by parsing its text again) only when asked
+for one beyond those a load itself uses, so a large repository is not held in memory with a
+position for each of its nodes.
 """
 
 from __future__ import annotations
 
 import marshal
 import os
+import zlib
+from collections.abc import Iterator
 from types import MemberDescriptorType
 from typing import Any
 
 from engine.problems import Pos, Problem
-from engine.source.loader import Document, Path, decode, load_bytes, load_file, read_bytes
+from engine.source.loader import Document, Path, decode, load_bytes, load_file, load_text, read_bytes
 
-_VERSION = "2"  # 2: near positions and a blob of all of them
+_VERSION = "3"  # 3: the file by digest, near positions only (the rest from the text, when asked), records
 _MAX_PACK = 256 * 1024 * 1024  # bytes of a pack worth writing
 
 
@@ -49,6 +54,8 @@ class Pack:
         self.used: dict[str, Any] = {}
         self.changed = False
         self.shared: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self.maps: dict[tuple[Any, ...], dict[Any, tuple[int, int]]] = {}
+        self.texts: dict[str, str] = {}
 
     @classmethod
     def open(cls, root: str) -> Pack | None:
@@ -64,11 +71,14 @@ class Pack:
         entries: dict[str, Any] = {}
         try:
             with open(file, "rb") as f:
-                head, body = marshal.loads(f.read())  # load(f) reads item by item: 10x slower
-            if head == (stamp, root) and isinstance(body, dict):
-                entries = body
-        except (OSError, ValueError, EOFError, TypeError):
-            pass
+                records = _records(f.read())  # marshal.load(f) reads item by item: 10x slower
+            if next(records) == (stamp, root):
+                for body in records:
+                    if not isinstance(body, dict):
+                        raise TypeError(type(body).__name__)
+                    entries.update(body)
+        except (OSError, ValueError, EOFError, TypeError, StopIteration):
+            entries = {}
         return cls(file, root, entries, stamp)
 
     def load(self, path: str) -> Document:
@@ -77,28 +87,27 @@ class Pack:
             raw = read_bytes(path)
         except OSError:
             return load_file(path)
+        from engine.cache import store
+
+        digest = store.digest(raw)
         entry = self.entries.get(path)
-        if entry is not None and entry[0] == raw:
+        if entry is not None and entry[0] == digest:
             text, problem = decode(raw, path)
             if problem is None and text is not None:
                 self.used[path] = entry
-                return PackedDocument(
-                    path, entry[1], entry[2], entry[3], entry[4], [Problem(*p) for p in entry[5]], text
-                )
+                return PackedDocument(path, entry[1], entry[2], entry[3], None, [Problem(*p) for p in entry[4]], text)
         doc = load_bytes(raw, path)
-        if doc.text:
-            positions, key_positions = self._share(doc.positions), self._share(doc.key_positions)
-            doc.positions, doc.key_positions = positions, key_positions
-            self.used[path] = (
-                raw,
-                doc.data,
-                _near(positions),
-                _near(key_positions),
-                marshal.dumps((positions, key_positions)),
-                [(p.file, p.line, p.col, p.code, p.message, p.hint, p.severity) for p in doc.problems],
-            )
-            self.changed = True
-        return doc
+        if not doc.text:
+            return doc
+        # Kept: the near positions (shared), not the ~220 of every node and key: a large
+        # repository held them all for the whole run (~10 KB a file). The document answers as the
+        # parsed one did; a position beyond the near ones is found by parsing its text again.
+        near, near_keys = self._share(_near(doc.positions)), self._share(_near(doc.key_positions))
+        self._share_texts(doc.data)
+        problems = [(p.file, p.line, p.col, p.code, p.message, p.hint, p.severity) for p in doc.problems]
+        self.used[path] = (digest, doc.data, near, near_keys, problems)
+        self.changed = True
+        return PackedDocument(path, doc.data, near, near_keys, None, doc.problems, doc.text)
 
     def _share(self, positions: dict[Any, tuple[int, int]]) -> dict[Any, tuple[int, int]]:
         """The same positions, each path and each (line, col) one object for all the files parsed
@@ -107,35 +116,93 @@ class Pack:
         to them again), and the cycle collector has a fraction of the objects to scan. Paths hold
         only str keys and int indexes, so equal means identical."""
         shared = self.shared.setdefault
-        return {shared(path, path): shared(where, where) for path, where in positions.items()}
+        found = {shared(path, path): shared(where, where) for path, where in positions.items()}
+        # Files written from one template (a marketplace's overlay in each program) often have the
+        # very same near positions: one mapping for all of them (never changed once made).
+        return self.maps.setdefault(tuple(found.items()), found)
+
+    def _share_texts(self, node: Any) -> None:
+        """Each text value of ``node`` (a document's data), one object for all the files of this
+        run: sources, dates, currencies and descriptions repeat across a repository's files (keys
+        are interned by the loader already). Equal texts are interchangeable; the pack writes a
+        shared one once per record."""
+        texts = self.texts.setdefault
+        stack = [node]
+        while stack:
+            item = stack.pop()
+            if type(item) is dict:
+                for key, value in item.items():
+                    if type(value) is str:
+                        item[key] = texts(value, value)
+                    elif type(value) is dict or type(value) is list:
+                        stack.append(value)
+            elif type(item) is list:
+                for i, value in enumerate(item):
+                    if type(value) is str:
+                        item[i] = texts(value, value)
+                    elif type(value) is dict or type(value) is list:
+                        stack.append(value)
 
     def save(self) -> None:
-        """Write the entries used in this run, if anything changed."""
+        """Write the entries used in this run, if anything changed: a record of the stamp, then
+        records of at most ``_CHUNK`` entries, each marshalled as it is written (one marshal of
+        the whole pack doubled a large repository's memory at the end of loading: the bytes and
+        marshal's table of every object written)."""
         if not (self.changed or len(self.used) != len(self.entries)):
-            return
-        try:
-            blob = marshal.dumps(((self.stamp, self.root), self.used))
-        except ValueError:  # a value marshal cannot write
-            return
-        if len(blob) > _MAX_PACK:
             return
         from engine.cache import store
 
-        store.write_pack(self.file, blob)
+        def records() -> Iterator[bytes]:
+            size = 0
+            items = list(self.used.items())
+            head = [(self.stamp, self.root)]
+            for part in head + [dict(items[i : i + _CHUNK]) for i in range(0, len(items), _CHUNK)]:
+                blob = marshal.dumps(part)
+                size += 8 + len(blob)
+                if size > _MAX_PACK:
+                    raise _TooLarge
+                yield len(blob).to_bytes(8, "little")
+                yield blob
+
+        try:
+            store.write_pack(self.file, records())
+        except (ValueError, _TooLarge):  # a value marshal cannot write; a pack not worth writing
+            return
 
 
-# Positions read back on demand. A file has a position for every node and key (~220 in an
+_CHUNK = 1000  # entries per record of a pack
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _records(data: bytes) -> Iterator[Any]:
+    """The records of a pack: each an 8-byte length, then that many bytes of marshal."""
+    view, at = memoryview(data), 0
+    while at < len(data):
+        size = int.from_bytes(view[at : at + 8], "little")
+        at += 8
+        if size > len(data) - at:
+            raise EOFError("a cut pack")
+        yield marshal.loads(view[at : at + size])
+        at += size
+
+
+# Positions found again on demand. A file has a position for every node and key (~220 in an
 # overlay), but loading one asks for a handful: its root, its parameters' keys and values, and the
 # dated changes' values (problems ask for others, rarely). The pack keeps those "near" positions as
-# dicts and all of them as one marshal blob, decoded the first time a position outside the near
-# ones, or `positions` itself, is wanted: reading the pack then builds ~25 dict entries per file
-# instead of ~220 (the largest part of reading it) and memory holds only those.
+# dicts; the first time a position outside the near ones, or `positions` itself, is wanted, the
+# document's text is parsed again (the same loader on the same text: the same positions). Reading
+# the pack then builds ~25 dict entries per file instead of ~220, and memory holds only those,
+# for files read from the pack and files parsed in this run alike.
 
 
 def _is_near(path: Path) -> bool:
     """Which paths the near positions cover, all of them: for such a path, absent there means
-    absent from the document (any other path is looked up in the whole set)."""
-    return len(path) <= 3 or path[-1] == "value"
+    absent from the document (any other path is looked up in the whole set). A rule's outputs
+    (`rules: [{then: {NAME: ...}}]`) are near too: compiling a decision asks for each of them."""
+    return len(path) <= 3 or path[-1] == "value" or path[-2] == "then"
 
 
 def _near(positions: dict[Any, tuple[int, int]]) -> dict[Any, tuple[int, int]]:
@@ -146,13 +213,18 @@ def _near(positions: dict[Any, tuple[int, int]]) -> dict[Any, tuple[int, int]]:
 # attribute read would say "a dict", which only instances hold)
 _POSITIONS: MemberDescriptorType = Document.__dict__["positions"]
 _KEY_POSITIONS: MemberDescriptorType = Document.__dict__["key_positions"]
+_TEXT: MemberDescriptorType = Document.__dict__["text"]
+_PACKED_TEXT = 512  # characters: a longer text is kept compressed (few ask for it: snippets, page keys)
 
 
 class PackedDocument(Document):
-    """A document read from the pack: the same values and answers as the parsed one; its full
-    positions are decoded from the blob on first use (see ``_is_near``)."""
+    """A document read from the pack, or parsed in this run and reduced to its near positions: the
+    same values and answers as the parsed one; its full positions are found on first use (see
+    ``_is_near``): decoded from ``blob`` (a marshal of both mappings) if it has one, else by parsing
+    its text again. Its text is kept compressed (a third of its size): it is read to show a
+    problem's line and to parse the positions again, rarely."""
 
-    __slots__ = ("blob", "near", "near_keys")
+    __slots__ = ("blob", "near", "near_keys", "packed")
 
     def __init__(
         self,
@@ -160,17 +232,39 @@ class PackedDocument(Document):
         data: Any,
         near: dict[Any, tuple[int, int]],
         near_keys: dict[Any, tuple[int, int]],
-        blob: bytes,
+        blob: bytes | None,
         problems: list[Problem],
         text: str,
     ) -> None:
-        Document.__init__(self, path, data, {}, {}, problems, text)
+        Document.__init__(self, path, data, {}, {}, problems, "")
         _POSITIONS.__set__(self, None)  # None: decoded from the blob on first use
         _KEY_POSITIONS.__set__(self, None)
         self.near, self.near_keys, self.blob = near, near_keys, blob
+        self._set_text(text)
+
+    def _get_text(self) -> str:
+        packed = self.packed
+        if packed is None:
+            text: str = _TEXT.__get__(self)
+            return text
+        return zlib.decompress(packed).decode("utf-8", "surrogatepass")
+
+    def _set_text(self, value: str) -> None:
+        if len(value) > _PACKED_TEXT:
+            self.packed: bytes | None = zlib.compress(value.encode("utf-8", "surrogatepass"), 1)
+            _TEXT.__set__(self, "")
+        else:
+            self.packed = None
+            _TEXT.__set__(self, value)
+
+    text = property(_get_text, _set_text)
 
     def _decode(self) -> None:
-        positions, key_positions = marshal.loads(self.blob)
+        if self.blob is not None:
+            positions, key_positions = marshal.loads(self.blob)
+        else:
+            parsed = load_text(self.text, self.path)
+            positions, key_positions = parsed.positions, parsed.key_positions
         _POSITIONS.__set__(self, positions)
         _KEY_POSITIONS.__set__(self, key_positions)
 

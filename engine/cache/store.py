@@ -23,6 +23,7 @@ import hashlib
 import os
 import shutil
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 KINDS = ("documents", "decisions", "templates", "pages", "translations")
@@ -104,7 +105,7 @@ def _time_zones() -> list[str]:
     return stamps
 
 
-def write_atomic(path: str, blob: bytes) -> bool:
+def write_atomic(path: str, blob: bytes | Iterable[bytes]) -> bool:
     """Write ``blob`` to ``path`` through a temporary file renamed into place; False on failure."""
     from engine.source.atomic import write_atomic as replace
 
@@ -116,8 +117,9 @@ def write_atomic(path: str, blob: bytes) -> bool:
         return False
 
 
-def write_pack(path: str, blob: bytes, keep: int = 64) -> None:
-    """Write one pack (a whole-repository entry); a new pack prunes the oldest beside it."""
+def write_pack(path: str, blob: bytes | Iterable[bytes], keep: int = 64) -> None:
+    """Write one pack (a whole-repository entry; ``blob``: its bytes, or its parts, each made as
+    it is written); a new pack prunes the oldest beside it."""
     if not os.path.exists(path):
         prune(os.path.dirname(path), keep)
     write_atomic(path, blob)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -15,7 +15,7 @@ from engine.source import layout
 class Outcome:
     problems: list[Problem] = field(default_factory=list)
     files: int = 0
-    sources: dict[str, str] = field(default_factory=dict)
+    sources: Mapping[str, str] = field(default_factory=dict)  # a file's text, for a report to show its lines
     usage: list[str] = field(default_factory=list)  # paths that do not exist: exit 2
 
 
@@ -33,6 +33,7 @@ def validate(
     out = Outcome()
     roots: dict[str, set[str] | None] = {}  # root -> files to report (None: everything below)
     loose: list[str] = []
+    documents: dict[str, Any] = {}  # the documents reported on, by the path problems name
     for path in paths:
         if not os.path.exists(path):
             out.usage.append(path)
@@ -53,12 +54,14 @@ def validate(
             wanted.update(os.path.abspath(f) for f in files)
     for root, wanted in sorted(roots.items()):
         repo = load(
-            os.path.relpath(root) if not os.path.isabs(root) or root.startswith(os.getcwd()) else root, progress
+            os.path.relpath(root) if not os.path.isabs(root) or root.startswith(os.getcwd()) else root,
+            progress,
+            keep_compiled=False,
         )
         for path, doc in repo.documents.items():
             if wanted is None or os.path.abspath(path) in wanted:
                 out.files += 1
-                out.sources[doc.path] = doc.text
+                documents[doc.path] = doc
         keep = {doc.path for path, doc in repo.documents.items() if wanted is None or os.path.abspath(path) in wanted}
         out.problems += [p for p in repo.problems if wanted is None or p.file in keep]
         if wanted is None:  # templates and catalogs are checked with their whole tree
@@ -76,12 +79,31 @@ def validate(
             )
             continue
         _, doc, _ = read(None, path)
-        out.sources[doc.path] = doc.text
+        documents[doc.path] = doc
         out.problems += doc.problems
     out.problems = sorted(set(out.problems), key=Problem.sort_key)
+    out.sources = _Texts(documents)
     if evidence != "warning":
         out.problems = [replace(p, severity=evidence) if p.code == "P012" else p for p in out.problems]
     return out
+
+
+class _Texts(Mapping[str, str]):
+    """The text of each file checked, read from its document when a report asks for it (a
+    document read from the cache keeps its text compressed: engine.cache.documents)."""
+
+    def __init__(self, documents: dict[str, Any]) -> None:
+        self._documents = documents
+
+    def __getitem__(self, path: str) -> str:
+        text: str = self._documents[path].text
+        return text
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._documents)
+
+    def __len__(self) -> int:
+        return len(self._documents)
 
 
 def _whole_repository(repo: Any, languages: tuple[str, ...] | None) -> tuple[int, list[Problem]]:
@@ -135,13 +157,69 @@ def _translation_problems(repo: Any, languages: tuple[str, ...] | None) -> list[
         if cached is not None:
             return cached
     from engine.i18n import catalogs as i18n
-    from engine.site import build as site
 
     repo.languages = languages
-    problems = [p for domain in site.plan(repo).domains.values() for p in i18n.check(domain).problems]
+    problems = [p for domain in translation_domains(repo).values() for p in i18n.check(domain).problems]
     if path is not None and key is not None:
         write_problems(path, key, problems)
     return problems
+
+
+def translation_domains(repo: Any) -> dict[str, Any]:
+    """The translation domains of ``engine.site.build.plan(repo).domains``, without the rest of a
+    plan: importing the site builder (Markdown, feeds, HTML, the page sandbox) and checking the
+    catalogs of `translations: fallback` programs a second time cost more than a cold validate's
+    own work. tests/test_i18n.py holds the two equal."""
+    from engine.i18n.catalogs import SITE, Domain, label_context, parameter_context
+    from engine.i18n.cldr import SOURCE_LOCALE
+    from engine.packaged import site_dir
+    from engine.site.manifest import pages_of
+
+    domains: dict[str, Any] = {}
+    published: set[str] = set()
+    for program_id in sorted(repo.programs):
+        program = repo.programs[program_id]
+        written = program.extra.get("languages")
+        tags = {
+            tag
+            for page in pages_of(repo, program)[0]
+            for mp in page.marketplaces
+            if mp in repo.marketplaces
+            for tag in repo.marketplaces[mp].locales
+            if repo.languages is None or tag in repo.languages
+            if written is None or tag in written or tag == SOURCE_LOCALE
+        }
+        if not tags:
+            continue
+        published |= tags
+        labels: list[tuple[str, str, int, str]] = []
+        doc = repo.documents.get(program.pos.file)
+        if doc is not None and isinstance(doc.data, dict):  # as engine.site.build._labels
+            labels = [
+                (label_context(k), v, doc.key_pos(("labels", k)).line, f"`labels: {k}` in program.yaml")
+                for k, v in (doc.data.get("labels") or {}).items()
+            ]
+            labels += [
+                (
+                    parameter_context(name),
+                    spec["label"],
+                    doc.pos(("parameters", name, "label")).line,
+                    f"short name of the parameter `{name}`: {spec['description']}",
+                )
+                for name, spec in doc.data["parameters"].items()
+                if spec.get("label")
+            ]
+        domains[program_id] = Domain(
+            program_id,
+            program.dir,
+            os.path.join(program.dir, "pages"),
+            tuple(sorted(tags)),
+            tuple(labels),
+            program.pos.file if doc is not None and isinstance(doc.data, dict) else None,
+        )
+    site = site_dir(repo.root)
+    domains[SITE] = Domain(SITE, site, site, tuple(sorted(published | {SOURCE_LOCALE})))
+    return domains
 
 
 def _source_digests(root: str) -> list[str]:

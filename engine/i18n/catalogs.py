@@ -22,7 +22,7 @@ import gettext as _gettext
 import io
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -105,7 +105,6 @@ def extract(domain: Domain) -> tuple[Catalog, list[Problem]]:
     """The domain's template catalog (POT) from its templates and labels, in source order."""
     from babel.messages.extract import extract as babel_extract
     from jinja2 import TemplateSyntaxError
-    from jinja2.ext import babel_extract as jinja_extract
 
     catalog = _new_catalog(domain.name, None)
     problems: list[Problem] = []
@@ -150,6 +149,35 @@ def extract(domain: Domain) -> tuple[Catalog, list[Problem]]:
         for context, text, line, note in domain.labels:
             catalog.add(text, None, [(where, line)], auto_comments=[note], context=context)
     return catalog, problems
+
+
+_extraction: list[Any] = []  # the environment of `jinja_extract` (parsing leaves it unchanged)
+
+
+def jinja_extract(fileobj: Any, keywords: Any, comment_tags: Any, options: dict[str, Any]) -> Iterator[Any]:
+    """``jinja2.ext.babel_extract`` with JINJA_OPTIONS (the same environment, parse and translator
+    comments), reading the tokens engine.templates.check lexed once for the template's text:
+    `validate` checks, names and extracts every template, and lexing is ~40 % of a parse."""
+    from jinja2.ext import InternationalizationExtension, _CommentFinder, babel_extract, extract_from_ast
+
+    from engine.templates.check import prelexed_environment, raw_tokens
+
+    if options != JINJA_OPTIONS:  # the environment below is babel_extract's for these options only
+        yield from babel_extract(fileobj, keywords, comment_tags, options)
+        return
+    if not _extraction:
+        env = prelexed_environment()(extensions=[InternationalizationExtension], cache_size=0, auto_reload=False)
+        env.policies["ext.i18n.trimmed"] = True
+        env.newstyle_gettext = True  # type: ignore[attr-defined]
+        _extraction.append(env)
+    env = _extraction[0]
+    source = fileobj.read().decode("utf-8")
+    node = env.parse(source)
+    text = env.preprocess(source)
+    tokens = raw_tokens(env, text)
+    finder = _CommentFinder(list(env.lex(text)) if tokens is None else tokens, comment_tags)
+    for lineno, func, message in extract_from_ast(node, keywords):
+        yield lineno, func, message, finder.find_comments(lineno)
 
 
 def _new_catalog(name: str, tag: str | None) -> Catalog:
@@ -469,8 +497,8 @@ def markup_problem(english: list[str], translation: str) -> str | None:
     if "%" in _STRAY_PERCENT.sub("", translation) and not any("%" in _STRAY_PERCENT.sub("", e) for e in english):
         return "the translation has a `%` conversion other than the placeholders (write `%%` for a percent sign)"
     if "*" in translation or "_" in translation:
-        wanted, made = max(_emphasis(e) for e in english), _emphasis(translation)
-        if made < wanted:
+        wanted = max(_emphasis(e) for e in english)
+        if wanted and _emphasis(translation) < wanted:  # (no emphasis wanted: nothing to parse)
             return (
                 "the translation's `**` or `*` does not make emphasis as the English does (CommonMark: "
                 "a closing `**` right after punctuation such as `：` must be followed by a space or "
@@ -496,7 +524,10 @@ def _inline_parser() -> MarkdownIt:
 @functools.lru_cache(maxsize=4096)
 def _emphasis(text: str) -> int:
     """How many emphasis spans (bold or italic) CommonMark makes of a text."""
-    html: str = _inline_parser().renderInline(PLACEHOLDER.sub("x", text))  # markdown-it types it `Any`
+    text = PLACEHOLDER.sub("x", text)
+    if "*" not in text and "_" not in text and "<" not in text:
+        return 0  # no delimiter and no raw HTML: no `<strong>` or `<em>` (and no Markdown parser to import)
+    html: str = _inline_parser().renderInline(text)  # markdown-it types it `Any`
     return html.count("<strong>") + html.count("<em>")
 
 

@@ -197,10 +197,14 @@ def _entry_at(line: tuple[Entry, ...], day: str) -> Entry:
 # -- loading -------------------------------------------------------------------------------
 
 
-def load(root: str = "policies", progress: Callable[[int, int], None] | None = None) -> Repository:
+def load(
+    root: str = "policies", progress: Callable[[int, int], None] | None = None, keep_compiled: bool = True
+) -> Repository:
     """Load every file below the policies folder ``root``; see ``Repository.problems``.
 
-    ``progress`` is told (files read, files to read) as reading goes on (a terminal shows it)."""
+    ``progress`` is told (files read, files to read) as reading goes on (a terminal shows it).
+    ``keep_compiled``: keep each decision compiled while loading for `decide`, `test` and `build`
+    (`validate` only needs their problems: ~2 KB a decision it need not hold)."""
     if not os.path.isdir(root):
         raise PolicyError(
             [Problem(root, 1, 1, "Y001", "no such folder", "give the path of a policies folder")], usage=True
@@ -227,7 +231,7 @@ def load(root: str = "policies", progress: Callable[[int, int], None] | None = N
                 by_kind.setdefault(kind, []).append((placed, doc))
         if pack is not None:
             pack.save()
-        _assemble(repo, by_kind)
+        _assemble(repo, by_kind, keep_compiled)
     finally:
         if collecting:
             gc.enable()
@@ -330,7 +334,9 @@ def read(
     return placed, doc, kind
 
 
-def _assemble(repo: Repository, by_kind: dict[str, list[tuple[layout.Placed, Document]]]) -> None:
+def _assemble(
+    repo: Repository, by_kind: dict[str, list[tuple[layout.Placed, Document]]], keep_compiled: bool = True
+) -> None:
     for _placed, doc in by_kind.get("marketplaces", []):
         found, problems = build.marketplaces(doc)
         repo.problems += problems
@@ -351,7 +357,7 @@ def _assemble(repo: Repository, by_kind: dict[str, list[tuple[layout.Placed, Doc
                 )
             )
         repo.programs[prog.id] = prog
-    _attach(repo, by_kind)
+    _attach(repo, by_kind, keep_compiled)
 
 
 def _owner(repo: Repository, placed: layout.Placed, doc: Document) -> Program | None:
@@ -370,7 +376,9 @@ def _owner(repo: Repository, placed: layout.Placed, doc: Document) -> Program | 
     return prog
 
 
-def _attach(repo: Repository, by_kind: dict[str, list[tuple[layout.Placed, Document]]]) -> None:
+def _attach(
+    repo: Repository, by_kind: dict[str, list[tuple[layout.Placed, Document]]], keep_compiled: bool = True
+) -> None:
     """Overlays, decisions and tests into their programs (Program is frozen: rebuild the mappings)."""
     for placed, doc in by_kind.get("overlay", []):
         prog = _owner(repo, placed, doc)
@@ -393,14 +401,18 @@ def _attach(repo: Repository, by_kind: dict[str, list[tuple[layout.Placed, Docum
         prog.overlays[found.marketplace] = found
         if found.marketplace not in prog.marketplaces:  # an overlay file offers the program there
             object.__setattr__(prog, "marketplaces", prog.marketplaces + (found.marketplace,))
-    for placed, doc in by_kind.get("decision", []):
+    for done, (placed, doc) in enumerate(by_kind.get("decision", []), 1):
         prog = _owner(repo, placed, doc)
         if prog is None:
             continue
         dec, problems = build.decision(doc, placed.stem or "", prog.id)
         repo.problems += problems
         prog.decisions[dec.id] = dec
-        repo.problems += _compile_problems(repo, dec, prog)
+        repo.problems += _compile_problems(repo, dec, prog, keep_compiled)
+        if not keep_compiled and done % 64 == 0:
+            # A compiled decision is a cycle (its functions and their namespace), and the collector
+            # is off while loading: free those not kept now and then (~18 KB each), not at the end.
+            gc.collect(0)
     for placed, doc in by_kind.get("tests", []):
         prog = _owner(repo, placed, doc)
         if prog is None:
@@ -410,7 +422,7 @@ def _attach(repo: Repository, by_kind: dict[str, list[tuple[layout.Placed, Docum
         object.__setattr__(prog, "tests", prog.tests + tuple(cases))
 
 
-def _compile_problems(repo: Repository, dec: Any, prog: Program) -> list[Problem]:
+def _compile_problems(repo: Repository, dec: Any, prog: Program, keep: bool = True) -> list[Problem]:
     # Known answers come from the disk cache (no Jinja2 import, no parsing); a compiled decision is
     # kept, so that `decide`, `test` and `build` do not compile it a second time.
     from engine.cache import compiled as compilecache
@@ -424,7 +436,7 @@ def _compile_problems(repo: Repository, dec: Any, prog: Program) -> list[Problem
     except ImportError:  # the decision engine is optional while it is being written
         return []
     compiled, problems = compile_decision(dec, names)
-    if compiled is not None:
+    if compiled is not None and keep:
         repo._compiled[(prog.id, dec.id)] = compiled
     compilecache.put(dec, names, list(problems))
     return list(problems)

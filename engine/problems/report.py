@@ -6,12 +6,12 @@ Each reporter is a pure function from problems to a string, so its exact output 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from engine.problems import CODES, Problem, one_line
 
 
-def text(problems: Sequence[Problem], files: int, sources: dict[str, str] | None = None) -> str:
+def text(problems: Sequence[Problem], files: int, sources: Mapping[str, str] | None = None) -> str:
     """`path:line:col: error[CODE]: message`, a hint line, and the source line when given."""
     out = []
     for p in problems:
@@ -42,7 +42,7 @@ def summary(problems: Sequence[Problem], files: int) -> str:
     return f"{' and '.join(parts)} in {touched} of {files} {noun}"
 
 
-def as_json(problems: Sequence[Problem], files: int, sources: dict[str, str] | None = None) -> str:
+def as_json(problems: Sequence[Problem], files: int, sources: Mapping[str, str] | None = None) -> str:
     body = {
         "files": files,
         "problems": [p.to_json() for p in problems],
@@ -58,7 +58,7 @@ def _escape_property(s: str) -> str:
     return _escape_data(s).replace(":", "%3A").replace(",", "%2C")
 
 
-def github(problems: Sequence[Problem], files: int, sources: dict[str, str] | None = None) -> str:
+def github(problems: Sequence[Problem], files: int, sources: Mapping[str, str] | None = None) -> str:
     """GitHub Actions workflow commands: one annotation per problem on the changed line."""
     out = []
     for p in problems:
@@ -69,7 +69,7 @@ def github(problems: Sequence[Problem], files: int, sources: dict[str, str] | No
     return "\n".join(out) + ("\n" if out else "")
 
 
-def sarif(problems: Sequence[Problem], files: int, sources: dict[str, str] | None = None) -> str:
+def sarif(problems: Sequence[Problem], files: int, sources: Mapping[str, str] | None = None) -> str:
     """SARIF 2.1.0, the format code-scanning tools ingest."""
     used = sorted({p.code for p in problems})
     rules = [

@@ -12,14 +12,17 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+from collections.abc import Iterable
 
 
-def write_atomic(path: str, data: bytes | str, durable: bool = True) -> None:
-    """Replace ``path`` with ``data`` (text is written as UTF-8); raises OSError, leaving ``path`` as it was.
+def write_atomic(path: str, data: bytes | str | Iterable[bytes], durable: bool = True) -> None:
+    """Replace ``path`` with ``data`` (text is written as UTF-8; an iterable of bytes part by part,
+    so that a large file need not be in memory at once); raises OSError, or what the iterable
+    raises, leaving ``path`` as it was.
 
     ``durable=False`` skips the fsync: for cache entries, which a crash may lose but never corrupt
     (a reader that finds a cut entry ignores it), and which are written by the thousand."""
-    blob = data.encode("utf-8") if isinstance(data, str) else data
+    parts = [data.encode("utf-8")] if isinstance(data, str) else [data] if isinstance(data, bytes) else data
     folder = os.path.dirname(os.path.abspath(path))
     try:
         mode: int | None = stat.S_IMODE(os.stat(path).st_mode)
@@ -28,7 +31,8 @@ def write_atomic(path: str, data: bytes | str, durable: bool = True) -> None:
     fd, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(blob)
+            for part in parts:
+                f.write(part)
             if durable:
                 f.flush()
                 os.fsync(f.fileno())

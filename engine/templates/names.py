@@ -81,11 +81,12 @@ def check_page(path: str, repo: Repository, program: Program, known: frozenset[s
     from jinja2 import nodes
 
     lines = source.split("\n")
-    bound = _bound(tree)
+    walked = _walk(tree)
+    bound = _bound(tree, walked)
     # a name a template tests with `is defined` may be used anywhere (under that test, presumably)
     tested = {
         chain[-1].name
-        for node in _walk(tree)
+        for node in walked
         if isinstance(node, nodes.Test) and node.name in _UNCHECKED_TESTS
         for chain in [_chain(node.node)]
         if isinstance(chain[-1], nodes.Name)
@@ -111,7 +112,7 @@ def check_page(path: str, repo: Repository, program: Program, known: frozenset[s
         found = re.search(pattern, text)
         problems.append(Problem(path, line, found.start(1) + 1 if found else 1, "G007", message, hint))
 
-    for node in _walk(tree):
+    for node in walked:
         if id(node) in skipped:
             continue
         if _covers(node):
@@ -199,7 +200,9 @@ def _chain(node: nodes.Node) -> list[nodes.Node]:
 
 
 def _walk(tree: nodes.Node) -> list[nodes.Node]:
-    """Every node, parents before their children (tests and filters mark what they cover first)."""
+    """Every node, parents before their children (tests and filters mark what they cover first),
+    children in ``iter_child_nodes`` order; read from the fields directly, as that generator
+    (through ``iter_fields``) costs several calls per node."""
     from jinja2.nodes import Node
 
     found: list[Node] = []
@@ -207,16 +210,25 @@ def _walk(tree: nodes.Node) -> list[nodes.Node]:
     while stack:
         node = stack.pop()
         found.append(node)
-        stack.extend(reversed(list(node.iter_child_nodes())))
+        children: list[Node] = []
+        for name in node.fields:
+            item = getattr(node, name, None)
+            if isinstance(item, list):
+                children += [child for child in item if isinstance(child, Node)]
+            elif isinstance(item, Node):
+                children.append(item)
+        children.reverse()
+        stack += children
     return found
 
 
-def _bound(tree: nodes.Node) -> set[str]:
-    """Names the template binds: `set`, `for` targets, macro names and arguments, imports, `trans` variables."""
+def _bound(tree: nodes.Node, walked: list[nodes.Node] | None = None) -> set[str]:
+    """Names the template binds: `set`, `for` targets, macro names and arguments, imports, `trans`
+    variables (``walked``: ``_walk(tree)``, when the caller has it)."""
     from jinja2 import nodes
 
     bound: set[str] = set()
-    for node in _walk(tree):
+    for node in _walk(tree) if walked is None else walked:
         if (isinstance(node, nodes.Name) and node.ctx in ("store", "param")) or isinstance(node, nodes.Macro):
             bound.add(node.name)
         elif isinstance(node, nodes.Import):
