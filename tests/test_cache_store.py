@@ -102,7 +102,7 @@ def test_the_document_pack_is_read_back_in_records_and_parses_only_what_changed(
 
     repo_dir = tmp_path / "policies"
     shutil.copytree(ROOT / "policies", repo_dir)
-    monkeypatch.setattr(documents, "_CHUNK", chunk)
+    monkeypatch.setattr(documents, "CHUNK", chunk)
     monkeypatch.setenv("POLICYCTL_CACHE", "off")
     plain = engine.load(str(repo_dir)).documents
     monkeypatch.setenv("POLICYCTL_CACHE", str(tmp_path / "cache"))

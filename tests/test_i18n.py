@@ -437,7 +437,7 @@ def test_templates_lexed_once_parse_and_extract_as_jinja_does(path: str, source:
 
     name = os.path.basename(path)
     plain = _outcome(lambda: Environment(extensions=["jinja2.ext.i18n"]).parse(source, name, path))
-    shared = _outcome(lambda: check._parse(source, name, path))
+    shared = _outcome(lambda: check.parse(source, name, path))
     assert plain == shared
     if plain[0] == "ok":
         lines = [(type(n).__name__, n.lineno) for n in plain[1].find_all(object)]  # type: ignore[arg-type]

@@ -145,7 +145,7 @@ class Pack:
 
     def save(self) -> None:
         """Write the entries used in this run, if anything changed: a record of the stamp, then
-        records of at most ``_CHUNK`` entries, each marshalled as it is written (one marshal of
+        records of at most ``CHUNK`` entries, each marshalled as it is written (one marshal of
         the whole pack doubled a large repository's memory at the end of loading: the bytes and
         marshal's table of every object written)."""
         if not (self.changed or len(self.used) != len(self.entries)):
@@ -156,7 +156,7 @@ class Pack:
             size = 0
             items = list(self.used.items())
             head = [(self.stamp, self.root)]
-            for part in head + [dict(items[i : i + _CHUNK]) for i in range(0, len(items), _CHUNK)]:
+            for part in head + [dict(items[i : i + CHUNK]) for i in range(0, len(items), CHUNK)]:
                 blob = marshal.dumps(part)
                 size += 8 + len(blob)
                 if size > _MAX_PACK:
@@ -170,7 +170,7 @@ class Pack:
             return
 
 
-_CHUNK = 1000  # entries per record of a pack
+CHUNK = 1000  # entries per record of a pack
 
 
 class _TooLarge(Exception):

@@ -92,7 +92,8 @@ _environment: list[Environment] = []  # one parsing environment for every templa
 _trees: dict[tuple[str, str], tuple[str, nodes.Template]] = {}
 
 
-def _parse(source: str, name: str, path: str) -> nodes.Template:
+def parse(source: str, name: str, path: str) -> nodes.Template:
+    """The Jinja tree of a template's source, parsed once per (name, path, source) for every check."""
     found = _trees.get((name, path))
     if found is not None and found[0] == source:
         return found[1]
@@ -169,7 +170,7 @@ def _analyse(path: str, raw: bytes) -> list[Problem]:
     from jinja2.exceptions import TemplateSyntaxError
 
     try:
-        tree = _parse(raw.decode("utf-8"), os.path.basename(path), path)
+        tree = parse(raw.decode("utf-8"), os.path.basename(path), path)
     except UnicodeDecodeError as e:
         return [Problem(path, 1, 1, "G001", f"the template is not UTF-8 text ({e.reason})", "save it as UTF-8")]
     except TemplateSyntaxError as e:

@@ -242,7 +242,7 @@ def _tree(path: str) -> tuple[nodes.Template, str] | None:
     from jinja2.exceptions import TemplateSyntaxError
 
     from engine.source.loader import read_bytes
-    from engine.templates.check import _parse
+    from engine.templates.check import parse
     from engine.templates.rules import MAX_TEMPLATE_BYTES
 
     try:
@@ -250,7 +250,7 @@ def _tree(path: str) -> tuple[nodes.Template, str] | None:
         if len(raw) > MAX_TEMPLATE_BYTES:
             return None
         source = raw.decode("utf-8")
-        return _parse(source, os.path.basename(path), path), source
+        return parse(source, os.path.basename(path), path), source
     except (OSError, UnicodeDecodeError, TemplateSyntaxError, RecursionError, MemoryError, ValueError, OverflowError):
         return None
 
