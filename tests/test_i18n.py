@@ -324,7 +324,7 @@ def test_build_refuses_a_translation_that_writes_a_figure_instead_of_its_placeho
     assert run_cli("i18n", "check", "--root", str(policies)).code == 1
 
 
-def test_build_refuses_a_translation_that_states_a_fact(policies: Path) -> None:
+def test_validate_and_build_refuse_a_translation_that_states_a_fact(policies: Path) -> None:
     """A sentence without placeholders whose translation adds one of the program's figures (90, the
     trial's length): the page would keep saying 90 when the policy changes."""
     catalog = policies / "csba/locales/de.po"
@@ -334,13 +334,12 @@ def test_build_refuses_a_translation_that_states_a_fact(policies: Path) -> None:
         'msgstr "Sie können sich jederzeit von %(name)s abmelden, auch in den ersten 90 Tagen."',
     )
     line = _line_of(catalog, "in den ersten 90 Tagen")
+    expected = rf"de\.po:{line}:1: error\[G006\]: de: the translation states `90`, a value of the fact `trial_days`"
     run = _build(policies)
     assert run.code == 1  # type: ignore[attr-defined]
-    assert re.search(
-        rf"de\.po:{line}:1: error\[G006\]: de: the translation states `90`, a value of the fact "
-        r"`trial_days`",
-        run.err,
-    ), run  # type: ignore[attr-defined]
+    assert re.search(expected, run.err), run  # type: ignore[attr-defined]
+    run = run_cli("validate", "--root", str(policies))  # the author sees it before building
+    assert run.code == 1 and re.search(expected, run.out), run
 
 
 def test_build_refuses_what_i18n_check_refuses(policies: Path) -> None:

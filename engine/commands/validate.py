@@ -159,7 +159,11 @@ def _translation_problems(repo: Any, languages: tuple[str, ...] | None) -> list[
     from engine.i18n import catalogs as i18n
 
     repo.languages = languages
-    problems = [p for domain in translation_domains(repo).values() for p in i18n.check(domain).problems]
+    problems: list[Problem] = []
+    for name, domain in translation_domains(repo).items():
+        problems += i18n.check(domain).problems
+        if name in repo.programs:  # G006, as `build` refuses it
+            problems += i18n.fact_problems(domain, i18n.program_facts(repo, name))
     if path is not None and key is not None:
         write_problems(path, key, problems)
     return problems

@@ -698,6 +698,39 @@ def fact_problem(english: list[str], translation: str, facts: Mapping[float | st
     return None
 
 
+def program_facts(repo: Any, program_id: str) -> dict[Any, str]:  # noqa: C901 - one branch per kind of fact a program publishes
+    """Every value the program's pages may state, each with the parameter it belongs to: numbers
+    (2 and more: 0 and 1 are too common in prose to be a figure), addresses, URLs and dates, in
+    every marketplace and at every effective date. A translation writing one of them is G006."""
+    program = repo.programs[program_id]
+    facts: dict[Any, str] = {}
+
+    def walk(name: str, value: Any) -> None:
+        if isinstance(value, bool) or value is None:
+            return
+        if isinstance(value, (int, float)):
+            if value >= 2:
+                facts.setdefault(float(value), name)
+        elif isinstance(value, str):
+            if "@" in value or "://" in value or re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                facts.setdefault(value.lower(), name)
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(name, v)
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                walk(name, v)
+
+    for name in program.parameters:
+        for mp in program.marketplaces:
+            if mp in repo.marketplaces:
+                for entry in program.timeline(name, mp):
+                    walk(name, entry.value)
+                    if entry.start:
+                        facts.setdefault(entry.start, f"{name} (its effective date)")
+    return facts
+
+
 def fact_problems(
     domain: Domain, facts: Mapping[float | str, str], read_catalog: Reader | None = None
 ) -> list[Problem]:

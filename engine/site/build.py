@@ -26,13 +26,12 @@ from __future__ import annotations
 
 import dataclasses
 import os  # noqa: F401 - tests reach os through this module (engine.site.workers reads the cores)
-import re
 from collections.abc import Callable
 from typing import Any
 
 from engine.cache.pages import PageCache, page_keys
 from engine.i18n import cldr as l10n
-from engine.i18n.catalogs import SITE, extract
+from engine.i18n.catalogs import SITE, extract, program_facts
 from engine.i18n.translator import Translator, source_index
 from engine.model.clock import today
 from engine.model.repository import Repository
@@ -68,39 +67,6 @@ __all__ = [
 ]
 _rel = rel
 _workers = worker_count
-
-
-def program_facts(repo: Repository, program_id: str) -> dict[Any, str]:  # noqa: C901 - one branch per kind of fact a program publishes
-    """Every value the program's pages may state, each with the parameter it belongs to: numbers
-    (2 and more: 0 and 1 are too common in prose to be a figure), addresses, URLs and dates, in
-    every marketplace and at every effective date. A translation writing one of them is G006."""
-    program = repo.programs[program_id]
-    facts: dict[Any, str] = {}
-
-    def walk(name: str, value: Any) -> None:
-        if isinstance(value, bool) or value is None:
-            return
-        if isinstance(value, (int, float)):
-            if value >= 2:
-                facts.setdefault(float(value), name)
-        elif isinstance(value, str):
-            if "@" in value or "://" in value or re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-                facts.setdefault(value.lower(), name)
-        elif isinstance(value, dict):
-            for v in value.values():
-                walk(name, v)
-        elif isinstance(value, (list, tuple)):
-            for v in value:
-                walk(name, v)
-
-    for name in program.parameters:
-        for mp in program.marketplaces:
-            if mp in repo.marketplaces:
-                for entry in program.timeline(name, mp):
-                    walk(name, entry.value)
-                    if entry.start:
-                        facts.setdefault(entry.start, f"{name} (its effective date)")
-    return facts
 
 
 def catalog_problems(repo: Repository, work: Plan) -> list[Problem]:
