@@ -164,10 +164,6 @@ ALLOWED_REACH_INS: dict[str, dict[str, str]] = {
         # engine.site.activecontent: the plain-HTML tag reader held to html.parser's word (the slow path)
         **dict.fromkeys(["ac._PASSIVE", "ac._hashes", "ac._plain", "ac._read", "ac._with"], _MEMO_VS_CHECKED),
     },
-    "test_site.py": {
-        "site._rel": _BUSY_ROOM + " (engine.site.build: links against os.path.relpath)",
-        "site._workers": _BUSY_ROOM + " (engine.site.build: worker count by pages and load)",
-    },
 }
 
 

@@ -14,7 +14,8 @@ import pytest
 import engine
 from engine.i18n import cldr as l10n
 from engine.site import build as site
-from engine.site import disk, outtree, ownership
+from engine.site import disk, outtree, ownership, workers
+from engine.site.plan import rel
 from support import (
     INDEX_FILES,
     ROOT,
@@ -269,10 +270,10 @@ def test_a_build_on_worker_processes_is_byte_identical_to_the_serial_build(
 ) -> None:
     repo = engine.load(str(_synthetic(tmp_path)))
     monkeypatch.setenv(site.JOBS_ENV, "1")
-    assert site._workers(1000) == 1
+    assert workers.worker_count(1000) == 1
     serial = site.build(repo, at=AT)
     monkeypatch.setenv(site.JOBS_ENV, "2")
-    assert site._workers(1000) == 2
+    assert workers.worker_count(1000) == 2
     pooled = site.build(repo, at=AT)
     assert not serial.problems and len(serial.entries) >= 12
     assert pooled.files == serial.files and list(pooled.files) == list(serial.files)
@@ -281,16 +282,16 @@ def test_a_build_on_worker_processes_is_byte_identical_to_the_serial_build(
 
 def test_small_builds_stay_serial(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(site.JOBS_ENV, raising=False)
-    assert site._workers(12) == 1
-    assert site._workers(site.PAGES_PER_WORKER * 2 - 1) == 1
+    assert workers.worker_count(12) == 1
+    assert workers.worker_count(site.PAGES_PER_WORKER * 2 - 1) == 1
 
 
 @pytest.mark.parametrize("load, expected", [(0.0, 2), (0.9, 2), (1.5, 2), (2.0, 1), (7.5, 1)])
 def test_workers_only_on_idle_cores(monkeypatch: pytest.MonkeyPatch, load: float, expected: int) -> None:
     monkeypatch.delenv(site.JOBS_ENV, raising=False)
-    monkeypatch.setattr(site.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
-    monkeypatch.setattr(site.os, "getloadavg", lambda: (load, load, load))
-    assert site._workers(6000) == expected
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
+    assert workers.worker_count(6000) == expected
 
 
 def test_template_errors_in_worker_processes_come_back_as_problems(
@@ -321,7 +322,7 @@ def test_links_between_pages_are_what_relpath_says() -> None:
     for _ in range(300):  # files in folders: a path is never both a file and a folder
         paths.add("/".join([rng.choice(folders) for _ in range(rng.randint(0, 4))] + [rng.choice(names)]))
     for a, b in itertools.product(sorted(paths), repeat=2):
-        assert site._rel(a, b) == os.path.relpath(b, os.path.dirname(a) or "."), (a, b)
+        assert rel(a, b) == os.path.relpath(b, os.path.dirname(a) or "."), (a, b)
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])

@@ -25,7 +25,6 @@ The catalogs' own problems (`i18n check`) are added here, so nothing `i18n check
 from __future__ import annotations
 
 import dataclasses
-import os  # noqa: F401 - tests reach os through this module (engine.site.workers reads the cores)
 from collections.abc import Callable
 from typing import Any
 
@@ -40,7 +39,7 @@ from engine.site.assemble import assemble, index_view, page_view
 from engine.site.html import Layout
 from engine.site.output import INDEX, INDEX_FILES, Built, passed_dates, title_of
 from engine.site.page import render_group, tidy_markdown
-from engine.site.plan import Job, Plan, add_editions, plan, rel, site_dir
+from engine.site.plan import Job, Plan, add_editions, plan, site_dir
 from engine.site.render import Renderer
 from engine.site.workers import JOBS_ENV, PAGES_PER_WORKER, render_parallel, worker_count
 from engine.templates.sandbox import RenderError
@@ -65,8 +64,6 @@ __all__ = [
     "site_dir",
     "tidy_markdown",
 ]
-_rel = rel
-_workers = worker_count
 
 
 def catalog_problems(repo: Repository, work: Plan) -> list[Problem]:
