@@ -24,6 +24,7 @@ class BuildResult:
     differences: list[Problem] = field(default_factory=list)  # G005: files that differ from the sources' pages
     others: list[str] = field(default_factory=list)  # files in the folder that are not policyctl's: left alone
     notes: list[str] = field(default_factory=list)  # why a checked tree went stale without a source change
+    search: bool | None = None  # the search index was built; False: skipped (no pagefind); None: no pages
     failure: tuple[str, str, bool] | None = None  # (path, reason, some files already replaced): exit 1
     pages: int = 0
     files: int = 0  # generated files (not counting the build record)
@@ -72,6 +73,9 @@ def build(
     if built.problems:
         result.problems, result.files_checked = built.problems, len(repo.documents)
         return result
+    before = len(built.files)
+    _add_search(result, out, built.files, built.kept, on_disk)
+    result.files += len(built.files) - before
     survey = ownership.survey(out, built.files, built.kept, on_disk)
     files = {**built.files, ownership.RECORD: ownership.encode(survey.files)}
     result.others = sorted(survey.others)
@@ -100,3 +104,39 @@ def build(
     if cache is not None:
         cache.save(built.records, built.files, built.kept)
     return result
+
+
+def _add_search(
+    result: BuildResult, out: str, files: dict[str, bytes], kept: set[str] | frozenset[str], on_disk: list[str]
+) -> None:
+    """Pagefind's index of the current pages, into ``files``: pages kept from the last build are
+    read from the output folder (they are there, unchanged). Skipped, with a note, without pagefind.
+
+    Pagefind's filter files (and the names that carry their hashes) are not byte-stable from one
+    run to the next (its filter maps are unordered), so an index is not rebuilt for the same pages:
+    when the folder's index was made from exactly these pages (`search.SOURCE`), its files are taken
+    as they are. `build --check` thus compares the pages themselves, and a page change shows there;
+    the index is not compared byte for byte."""
+    from engine.site import disk, ownership, search
+
+    pages = {p: d for p, d in files.items() if search.indexed(p, d)}
+    for rel in sorted(kept):
+        if rel.endswith(".html"):
+            data = disk.read_file(out, rel)
+            if data is not None and search.indexed(rel, data):
+                pages[rel] = data
+    if not pages:
+        return
+    record = ownership.read(out) if on_disk else None
+    if record is not None and disk.read_file(out, search.SOURCE) == search.pages_digest(pages):
+        previous = {rel: disk.read_file(out, rel) for rel in on_disk if search.ours(rel)}
+        if all(data is not None and record.owns(rel, data) for rel, data in previous.items()):
+            files.update({rel: data for rel, data in previous.items() if data is not None})
+            result.search = True
+            return
+    if not search.available():
+        result.search = False
+        result.notes.append("no search index: the `pagefind` package is not installed (pip install 'policyctl[search]')")
+        return
+    files.update(search.build(pages))
+    result.search = True
