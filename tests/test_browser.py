@@ -283,3 +283,29 @@ def test_no_word_breaks_in_the_middle_on_a_phone(browser: Any, served: tuple[str
         assert split == [], (entry["html"], split)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, entry["html"]
     context.close()
+
+
+@pytest.mark.parametrize(("tag", "words"), [("en", "fee"), ("zh-Hans", "费用")])
+def test_search_finds_the_page(browser: Any, served: tuple[str, Path], tag: str, words: str) -> None:
+    """The search page of a language finds a current page of that language holding the words,
+    with the search page's policy (only policyctl's own scripts) and no policy violation."""
+    base, out = served
+    index = json.loads((out / "index.json").read_text())
+    holding = {
+        e["html"] for e in index["pages"] if e["locale"] == tag and words in (out / e["markdown"]).read_text().lower()
+    }
+    assert holding, f"no {tag} page holds {words!r}"
+    page = browser.new_page()
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    page.goto(base + f"search/{tag.lower()}.html")
+    page.fill(".pagefind-ui__search-input", words)
+    first = page.locator(".pagefind-ui__result-link").first
+    first.wait_for(timeout=15000)
+    first.click()
+    page.wait_for_load_state()
+    landed = page.url.removeprefix(base)
+    assert landed.split("#")[0] in holding, landed
+    assert page.evaluate("document.documentElement.lang") == tag
+    assert not violations, violations
+    page.close()

@@ -129,14 +129,19 @@ def _add_search(
         return
     record = ownership.read(out) if on_disk else None
     if record is not None and disk.read_file(out, search.SOURCE) == search.pages_digest(pages):
-        previous = {rel: disk.read_file(out, rel) for rel in on_disk if search.ours(rel)}
-        if all(data is not None and record.owns(rel, data) for rel, data in previous.items()):
-            files.update({rel: data for rel, data in previous.items() if data is not None})
+        previous = {rel: disk.read_file(out, rel) for rel in on_disk if search.pagefinds(rel)}
+        if search.ENTRY in previous and all(
+            data is not None and record.owns(rel, data) for rel, data in previous.items()
+        ):
+            kept_index = {rel: data for rel, data in previous.items() if data is not None}
+            files.update({**kept_index, **search.own_files(kept_index)})
             result.search = True
             return
     if not search.available():
         result.search = False
-        result.notes.append("no search index: the `pagefind` package is not installed (pip install 'policyctl[search]')")
+        result.notes.append(
+            "no search index: the `pagefind` package is not installed (pip install 'policyctl[search]')"
+        )
         return
     files.update(search.build(pages))
     result.search = True

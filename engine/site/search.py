@@ -32,15 +32,27 @@ START = f"{FOLDER}/policyctl-search.js"
 SOURCE = f"{FOLDER}/policyctl-pages.sha256"
 
 # Starts Pagefind's UI on the page (no inline script: the page's policy allows only files).
-_START_JS = b"""// Written by policyctl build: starts Pagefind's search UI on a search page.
+_START_JS = b"""// Written by policyctl build: starts Pagefind's search UI on a search page (search/<lang>.html).
+// The index holds site-absolute URLs ("/program/..."); they are made relative to this page, so the
+// site works in any folder of a web server.
 window.addEventListener("DOMContentLoaded", function () {
-  new PagefindUI({ element: "#search", showSubResults: true, showImages: false, resetStyles: false });
+  function relative(url) { return url.charAt(0) === "/" ? ".." + url : url; }
+  new PagefindUI({
+    element: "#search",
+    showSubResults: true,
+    showImages: false,
+    processResult: function (result) {
+      result.url = relative(result.url);
+      (result.sub_results || []).forEach(function (sub) { sub.url = relative(sub.url); });
+      return result;
+    },
+  });
 });
 """
 
 POLICY = (
     "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; worker-src 'self'; "
-    "style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'"
+    "style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'"
 )
 
 
@@ -67,6 +79,20 @@ async def _index(pages: dict[str, bytes], folder: str) -> None:
             await index.add_html_file(content=pages[path].decode("utf-8"), url="/" + path)
 
 
+def _run(pages: dict[str, bytes], folder: str) -> None:
+    """Pagefind's Python API is asynchronous; a caller already in an event loop (the dev server,
+    a test driving a browser) gets it on a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(_index(pages, folder))
+        return
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, _index(pages, folder)).result()
+
+
 def pages_digest(pages: dict[str, bytes]) -> bytes:
     h = hashlib.sha256()
     for path in sorted(pages):
@@ -74,9 +100,9 @@ def pages_digest(pages: dict[str, bytes]) -> bytes:
     return (h.hexdigest() + "\n").encode("ascii")
 
 
-def ours(path: str) -> bool:
-    """A file this module writes (Pagefind's bundle or a search page)."""
-    return path.startswith((FOLDER + "/", PAGES + "/"))
+def pagefinds(path: str) -> bool:
+    """A file of Pagefind's bundle (not one of policyctl's own search files)."""
+    return path.startswith(FOLDER + "/") and path != START
 
 
 def build(pages: dict[str, bytes]) -> dict[str, bytes]:
@@ -84,7 +110,7 @@ def build(pages: dict[str, bytes]) -> dict[str, bytes]:
     under `_search/` and a search page per language the index has, keyed by output path."""
     with tempfile.TemporaryDirectory(prefix="policyctl-search-") as tmp:
         folder = os.path.join(tmp, "pagefind")
-        asyncio.run(_index(pages, folder))
+        _run(pages, folder)
         files: dict[str, bytes] = {}
         for base, _dirs, names in os.walk(folder):
             for name in names:
@@ -95,8 +121,15 @@ def build(pages: dict[str, bytes]) -> dict[str, bytes]:
     # Pagefind lists the languages in a different order on every run: the same entry, sorted
     entry = json.loads(files[ENTRY])
     files[ENTRY] = (json.dumps(entry, sort_keys=True, indent=1) + "\n").encode("utf-8")
-    files[START] = _START_JS
     files[SOURCE] = pages_digest(pages)
+    return {**files, **own_files(files)}
+
+
+def own_files(index: dict[str, bytes]) -> dict[str, bytes]:
+    """policyctl's own search files for a Pagefind ``index``: the start script and the search pages
+    (always written from this code, even when the index itself is kept)."""
+    entry = json.loads(index[ENTRY])
+    files = {START: _START_JS}
     for lang in sorted(entry.get("languages", {})):
         files[f"{PAGES}/{lang}.html"] = page(lang).encode("utf-8")
     return files
