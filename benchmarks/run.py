@@ -1050,7 +1050,7 @@ def bundles(b: Bench) -> None:
         target="<= 0.5x floor",
         verdict=verdict_at_most(ratio(ours.seconds, imports.seconds), 0.5).replace("met", "MET"),
         note="the bundle is made once by `policyctl bundle`; answering from it imports none of the floor's"
-        " libraries but click",
+        " libraries (engine/start.py answers this form without click)",
     )
     fee_trial(b, "2024-06-01")
 

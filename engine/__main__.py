@@ -1,5 +1,5 @@
-"""`python -m engine ARGS` runs policyctl's command line (engine/cli.py)."""
+"""`python -m engine ARGS` runs policyctl's command line (engine/start.py, then engine/cli.py)."""
 
-from engine.cli import run
+from engine.start import run
 
 run()

@@ -333,7 +333,7 @@ def test_markup_in_an_address_is_escaped(policies: Path) -> None:
     [
         ("{{ p.trial_days.__class__ }}", "unsafe"),
         ("{{ ''.__class__.__mro__ }}", "unsafe"),
-        ("{{ undefined_name }}", "'undefined_name' is undefined"),
+        ("{{ undefined_name }}", "`undefined_name` is not in the page context"),
         ("{{ p.trial_days ~ 'x' }}", "must be shown through a filter"),
         ("{{ p.refund_reimbursement_claims }}", "pick a field"),
         ("{{ p.opt_out_any_time }}", "a yes/no value cannot be shown"),

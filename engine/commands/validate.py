@@ -62,6 +62,7 @@ def validate(
             templates = [t for t in _templates(repo.root) if t not in outside]
             out.files += len(templates)
             out.problems += [p for t in templates for p in _check_template(t)] + _page_problems(repo)
+            out.problems += _name_problems(repo, templates)
         if wanted:
             out.problems += _not_yaml(wanted)
             out.files += sum(1 for f in wanted if not f.endswith(layout.YAML_SUFFIXES))
@@ -92,6 +93,15 @@ def _page_problems(repo: Any) -> list[Problem]:
     from engine.site.manifest import pages_of
 
     return [p for program in repo.programs.values() for p in pages_of(repo, program)[1]]
+
+
+def _name_problems(repo: Any, templates: list[str]) -> list[Problem]:
+    """G007: names and attributes in page templates that the page context does not have."""
+    if not templates:
+        return []
+    from engine.templates.names import check_names  # imports Jinja: only when there are templates
+
+    return check_names(repo, templates)
 
 
 def _check_template(path: str) -> list[Problem]:

@@ -50,11 +50,12 @@ def changed_pages(old: Repository, new: Repository, diff: Any, at: str | None = 
 def _rendered(old: Repository, new: Repository, at: str | None) -> dict[str, str] | None:
     """`program/marketplace/locale/page.md` -> changed | added | removed, by building both sites in
     memory; None when either side cannot be built (no pages engine, no pages, render errors)."""
-    try:
-        from engine.site import build as site
+    from engine import PolicyError
+    from engine.site import build as site
 
+    try:  # a build reports bad content as problems; what is left is a side that cannot be read
         built = [site.build(repo, at) for repo in (old, new)]
-    except Exception:
+    except (PolicyError, OSError):
         return None
     pages = [{p: b for p, b in side.files.items() if p.endswith(".md") and p.count("/") == 3} for side in built]
     if not pages[0] or not pages[1]:

@@ -214,7 +214,7 @@ def value_fn(compiled: Any, dec: Decision, source: str, params: dict[str, Any], 
             env.update(compiled.explain(inputs, params, at).lets)
         try:
             result = fn(inputs, params, at, env)
-        except Exception:
+        except Exception:  # a policy expression may fail in any way: no value to check
             return None
         return result if isinstance(result, (int, float)) and not isinstance(result, bool) else None
 

@@ -133,7 +133,7 @@ def _hits(
             env.update(o.result.explain().lets)
         try:
             x = fn(case.input, repo.params(prog.id, case.marketplace, case.at), case.at, env)
-        except Exception:
+        except Exception:  # a policy expression may fail in any way (EvalError, TypeError...): no band
             continue
         index = tiers.band_of(entry.value, x)
         if index is not None:

@@ -169,6 +169,7 @@ CODES: dict[str, str] = {
     "B003": "a bundle signature that is missing or does not match (POLICYCTL_BUNDLE_KEY)",
     "B004": "a bundle this policyctl cannot use (another format, or code it did not generate)",
     "G006": "a translation states one of the program's facts (a number, amount, date, address) instead of its placeholder",
+    "G007": "a page template names something the page context does not have (a parameter, label, decision or name)",
     "A001": "a request the decision service cannot read (not JSON, a missing or mistyped field)",
     "A002": "a request larger than the service's limits (body size, batch length)",
     "A003": "a request that took longer than the service's time limit",

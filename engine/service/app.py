@@ -544,11 +544,11 @@ async def _send(
 
 
 def _version() -> str:
-    try:
-        from importlib.metadata import version
+    from importlib.metadata import PackageNotFoundError, version
 
+    try:
         return version("policyctl")
-    except Exception:
+    except PackageNotFoundError:  # run from a checkout that was never installed
         return "0"
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any, NoReturn
 
 from jinja2 import BaseLoader, StrictUndefined, TemplateNotFound, TemplateRuntimeError, TemplateSyntaxError
-from jinja2.exceptions import SecurityError
+from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.ext import Extension
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -108,6 +108,42 @@ def template_error(e: BaseException, fallback: str) -> Problem:
         message = "the template holds a number with more than 4,300 digits"
     elif isinstance(e, (NameError, LookupError, OverflowError)) and not isinstance(e, (TemplateNotFound, KeyError)):
         message = f"the template cannot be evaluated: {e}"  # `1e999` (no literal for infinity), a codec, a huge number
+    elif isinstance(e, UndefinedError):
+        message = undefined_message(str(e), _line(file, line))
     else:
         message = str(e) or "the template failed"
     return Problem(file, line, 1, "G001", f"{what}{message}", "check the template against the page context")
+
+
+# Jinja's messages for what StrictUndefined refuses (jinja2.runtime.Undefined._undefined_message)
+_UNDEFINED_NAME = re.compile(r"'(?P<name>[^']*)' is undefined\Z")
+_NO_ATTRIBUTE = re.compile(r"(?P<type>'[^']*'|None) has no (?:attribute|element) (?P<attr>'[^']*'|\S+)\Z")
+_TYPE_NAME = re.compile(r"'?[\w.]+ object'?")  # `'engine.site.markup.Fact object'`: an internal type name
+
+
+def undefined_message(message: str, source_line: str) -> str:
+    """A name or attribute the context lacks, said with the template's own words (`p` has no
+    `trial_day`), never with Python's type names (`dict object`, `Fact`, `StrictUndefined`)."""
+    found = _UNDEFINED_NAME.match(message)
+    if found:
+        return f"`{found['name']}` is not in the page context"
+    found = _NO_ATTRIBUTE.match(message)
+    if found:
+        attr = found["attr"].strip("'")
+        name = re.escape(attr)
+        owner = re.search(rf"([A-Za-z_][\w.]*?)\s*(?:\.\s*{name}\b|\[\s*['\"]{name}['\"])", source_line)
+        subject = f"`{owner.group(1)}`" if owner else "a value on this line"
+        none = " (it is none: test it with `is none` first)" if found["type"] in ("None", "'None'") else ""
+        return f"{subject} has no `{attr}`{none}"
+    return _TYPE_NAME.sub("a value", message).replace("StrictUndefined", "an undefined value")
+
+
+def _line(file: str, line: int) -> str:
+    try:
+        with open(file, encoding="utf-8", errors="replace") as f:
+            for number, text in enumerate(f, 1):
+                if number == line:
+                    return text
+    except OSError:
+        pass
+    return ""

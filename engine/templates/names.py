@@ -1,0 +1,258 @@
+"""Names in page templates checked against what the page context offers: G007 at `validate`.
+
+A typo such as `p.trial_day` would otherwise fail only at `build`. Each program's page templates
+(`<program>/pages/*.j2`) are parsed (never run) and every name, and the first attribute of a value
+whose shape the data decides, is resolved against the program:
+
+- `p.NAME`, `p["NAME"]` and `assumed.NAME`: one of the program's parameters;
+- `examples.NAME`: one of its decisions; `programs.NAME`: a program of the repository;
+- `program.X`, `marketplace.X`: the fields engine.site.context gives them;
+- `"id"|label`, `["a", "b"]|labels`: ids listed in the program's `labels:`;
+- any other name: the page context (engine.site.context.page_context and engine.site.build),
+  the globals of the page environment (engine.site.render), or a name the template (or the
+  `_site/` templates it builds on) binds itself: `set`, `for`, macros and their arguments, imports.
+
+Only what can be proved is reported: attributes of loop items, of values a template computes and
+of values whose shape varies (a parameter's own fields) are not checked, nor names tested with
+`is defined` or given a `default`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from engine.problems import Problem
+
+if TYPE_CHECKING:
+    from jinja2 import nodes
+
+    from engine.model.policy import Program
+    from engine.model.repository import Repository
+
+# The names engine.site.context.page_context returns, with the two engine.site.build adds
+# (tests/test_template_names.py compares them with a real context).
+PAGE_NAMES = frozenset(
+    "p assumed effective_unconfirmed program programs marketplace locale effective_from next_change "
+    "changes upcoming examples page_template edition_links".split()
+)
+PROGRAM_FIELDS = frozenset(("id", "name", "href"))  # engine.site.context.ProgramView
+MARKETPLACE_FIELDS = frozenset(("id", "code", "country", "site", "currency", "time_zone", "locales"))
+_JINJA_NAMES = frozenset(("loop", "self", "super", "caller", "varargs", "kwargs"))  # Jinja binds these itself
+_MAPPING_METHODS = frozenset(("get", "items", "keys", "values"))
+_UNCHECKED_TESTS = frozenset(("defined", "undefined"))
+_UNCHECKED_FILTERS = frozenset(("default", "d"))
+
+
+def check_names(repo: Repository, templates: Iterable[str]) -> list[Problem]:
+    """G007 for each unknown name or attribute in the page templates among ``templates``."""
+    from engine.packaged import site_dir
+    from engine.site.manifest import pages_dir
+    from engine.templates.check import template_files
+
+    programs = {os.path.abspath(pages_dir(p)): p for p in repo.programs.values()}
+    mine = [
+        (t, programs[os.path.abspath(os.path.dirname(t))])
+        for t in templates
+        if os.path.abspath(os.path.dirname(t)) in programs
+    ]
+    if not mine:
+        return []
+    site_bound: set[str] = set()
+    for path in template_files(site_dir(repo.root)):
+        tree = _tree(path)
+        if tree is not None:
+            site_bound |= _bound(tree[0])
+    known = PAGE_NAMES | _globals() | _JINJA_NAMES | site_bound
+    problems: list[Problem] = []
+    for path, program in mine:
+        problems += check_page(path, repo, program, known)
+    return sorted(set(problems), key=Problem.sort_key)
+
+
+def check_page(path: str, repo: Repository, program: Program, known: frozenset[str] | set[str]) -> list[Problem]:
+    parsed = _tree(path)
+    if parsed is None:  # unreadable or not a template: G001 says so (engine.templates.check)
+        return []
+    tree, source = parsed
+    from jinja2 import nodes
+
+    lines = source.split("\n")
+    bound = _bound(tree)
+    # a name a template tests with `is defined` may be used anywhere (under that test, presumably)
+    tested = {
+        chain[-1].name
+        for node in _walk(tree)
+        if isinstance(node, nodes.Test) and node.name in _UNCHECKED_TESTS
+        for chain in [_chain(node.node)]
+        if isinstance(chain[-1], nodes.Name)
+    }
+    names = set(known) | bound | tested
+    parameters = sorted(program.parameters)
+    shapes: dict[str, tuple[list[str], str]] = {  # context name -> (its attributes, what they are)
+        "p": (parameters, f"parameters of `{program.id}`"),
+        "assumed": (parameters, f"parameters of `{program.id}`"),
+        "examples": (sorted(program.decisions), f"decisions of `{program.id}`"),
+        "programs": (sorted(repo.programs), "programs"),
+        "program": (sorted(PROGRAM_FIELDS), "fields of `program`"),
+        "marketplace": (sorted(MARKETPLACE_FIELDS), "fields of `marketplace`"),
+    }
+    shapes = {k: v for k, v in shapes.items() if k not in bound}  # a template's own `p` is its own
+    labels = sorted(program.extra.get("labels") or {})
+    skipped: set[int] = set()
+    problems: list[Problem] = []
+
+    def report(node: nodes.Node, pattern: str, message: str, hint: str) -> None:
+        line = node.lineno or 1
+        text = lines[line - 1] if 0 < line <= len(lines) else ""
+        found = re.search(pattern, text)
+        problems.append(Problem(path, line, found.start(1) + 1 if found else 1, "G007", message, hint))
+
+    for node in _walk(tree):
+        if id(node) in skipped:
+            continue
+        if _covers(node):
+            skipped.update(id(n) for n in _chain(node.node))  # type: ignore[attr-defined]
+        elif isinstance(node, nodes.Name) and node.ctx == "load" and node.name not in names:
+            if node.name.startswith("_") and node.name != "_":
+                continue  # G001 already refuses it
+            report(
+                node,
+                rf"(?<![\w.])({re.escape(node.name)})\b",
+                f"`{node.name}` is not in the page context",
+                _suggest(
+                    node.name, sorted(names - bound) + sorted(bound), "see the page context in policies/_site/README.md"
+                ),
+            )
+        elif isinstance(node, (nodes.Getattr, nodes.Getitem)) and isinstance(node.node, nodes.Name):
+            owner = node.node.name
+            if owner not in shapes or node.node.ctx != "load":
+                continue
+            if isinstance(node, nodes.Getattr):
+                attr, pattern = node.attr, rf"\.\s*({re.escape(node.attr)})\b"
+            elif isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+                attr = node.arg.value
+                pattern = rf"\[\s*(['\"]{re.escape(attr)}['\"])"
+            else:
+                continue
+            choices, what = shapes[owner]
+            if attr in choices or attr.startswith("_") or (owner in _DICTS and attr in _MAPPING_METHODS):
+                continue
+            report(
+                node,
+                pattern,
+                f"`{owner}` has no `{attr}`",
+                _suggest(attr, choices, f"{what}: {', '.join(choices) or '(none)'}"),
+            )
+        elif isinstance(node, nodes.Filter) and node.name in ("label", "labels") and node.node is not None:
+            ids = _constant_strings(node.node)
+            for key in ids:
+                if key not in labels:
+                    report(
+                        node,
+                        rf"(['\"]{re.escape(key)}['\"])",
+                        f"no label `{key}`",
+                        _suggest(key, labels, f"add it to `labels:` in {program.id}/program.yaml"),
+                    )
+    return problems
+
+
+_DICTS = frozenset(("p", "assumed", "examples", "programs"))
+
+
+def _covers(node: nodes.Node) -> bool:
+    """`x is defined`, `x|default(...)`: the value may be missing, so `x` is not checked."""
+    from jinja2 import nodes
+
+    if isinstance(node, nodes.Test):
+        return node.name in _UNCHECKED_TESTS
+    return isinstance(node, nodes.Filter) and node.name in _UNCHECKED_FILTERS and node.node is not None
+
+
+def _suggest(wrong: str, choices: list[str], otherwise: str) -> str:
+    close = difflib.get_close_matches(wrong, choices, n=1, cutoff=0.6)
+    return f"did you mean `{close[0]}`?" if close else otherwise
+
+
+def _constant_strings(node: nodes.Node) -> list[str]:
+    from jinja2 import nodes
+
+    if isinstance(node, nodes.Const) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, (nodes.List, nodes.Tuple)) and all(isinstance(i, nodes.Const) for i in node.items):
+        return [i.value for i in node.items if isinstance(i, nodes.Const) and isinstance(i.value, str)]
+    return []
+
+
+def _chain(node: nodes.Node) -> list[nodes.Node]:
+    """`a.b["c"]` and the nodes it is made of (an `is defined` test covers them all)."""
+    from jinja2 import nodes
+
+    found = [node]
+    while isinstance(node, (nodes.Getattr, nodes.Getitem)):
+        node = node.node
+        found.append(node)
+    return found
+
+
+def _walk(tree: nodes.Node) -> list[nodes.Node]:
+    """Every node, parents before their children (tests and filters mark what they cover first)."""
+    from jinja2.nodes import Node
+
+    found: list[Node] = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        found.append(node)
+        stack.extend(reversed(list(node.iter_child_nodes())))
+    return found
+
+
+def _bound(tree: nodes.Node) -> set[str]:
+    """Names the template binds: `set`, `for` targets, macro names and arguments, imports, `trans` variables."""
+    from jinja2 import nodes
+
+    bound: set[str] = set()
+    for node in _walk(tree):
+        if (isinstance(node, nodes.Name) and node.ctx in ("store", "param")) or isinstance(node, nodes.Macro):
+            bound.add(node.name)
+        elif isinstance(node, nodes.Import):
+            bound.add(node.target)
+        elif isinstance(node, nodes.FromImport):
+            bound.update(a if isinstance(a, str) else a[-1] for a in node.names)
+    return bound
+
+
+def _tree(path: str) -> tuple[nodes.Template, str] | None:
+    from jinja2.exceptions import TemplateSyntaxError
+
+    from engine.source.loader import read_bytes
+    from engine.templates.check import _parse
+    from engine.templates.rules import MAX_TEMPLATE_BYTES
+
+    try:
+        raw = read_bytes(path, MAX_TEMPLATE_BYTES + 1)
+        if len(raw) > MAX_TEMPLATE_BYTES:
+            return None
+        source = raw.decode("utf-8")
+        return _parse(source, os.path.basename(path), path), source
+    except (OSError, UnicodeDecodeError, TemplateSyntaxError, RecursionError, MemoryError, ValueError, OverflowError):
+        return None
+
+
+_known_globals: list[frozenset[str]] = []
+
+
+def _globals() -> frozenset[str]:
+    """The globals of the page environment: Jinja's (less what the sandbox removes), `fail`, gettext."""
+    if not _known_globals:
+        from jinja2 import BaseLoader
+
+        from engine.templates.sandbox import environment
+
+        env: Any = environment(BaseLoader(), finalize=str)
+        _known_globals.append(frozenset(env.globals) | {"_", "gettext", "ngettext", "pgettext", "npgettext"})
+    return _known_globals[0]

@@ -1,0 +1,143 @@
+"""G007: names in page templates checked by `validate` against what the page context offers, and
+render-time messages about missing names without internal type names."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from engine.commands.validate import validate
+from support import CORPUS, ROOT, edit
+
+STARTER = ROOT / "engine" / "starter"
+HELP = "policies/csba/pages/help.md.j2"
+ANCHOR = "{% set day = p.tier_announcement_day|number %}"  # a line of its own in csba's page
+
+
+def _line_of(path: Path, text: str) -> int:
+    return next(i for i, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1) if text in line)
+
+
+@pytest.fixture(scope="module")
+def repo_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("names") / "repo"
+    shutil.copytree(ROOT / "policies", target / "policies")
+    return target
+
+
+# (what replaces ANCHOR's line, the text the column points at, message, hint)
+CASES = [
+    ("{{ p.trial_day }}", "trial_day", "`p` has no `trial_day`", "did you mean `trial_days`?"),
+    ('{{ p["trial_day"] }}', '"trial_day"', "`p` has no `trial_day`", "did you mean `trial_days`?"),
+    (
+        "{% if assumed.trial_dys %}x{% endif %}",
+        "trial_dys",
+        "`assumed` has no `trial_dys`",
+        "did you mean `trial_days`?",
+    ),
+    ('{{ "sellr"|label }}', '"sellr"', "no label `sellr`", "did you mean `seller`?"),
+    (
+        '{{ ["seller", "marketplac"]|labels|list }}',
+        '"marketplac"',
+        "no label `marketplac`",
+        "did you mean `marketplace`?",
+    ),
+    ("{% for ex in examples.fees %}{% endfor %}", "fees", "`examples` has no `fees`", "did you mean `fee`?"),
+    (
+        "{{ marketplce.currency }}",
+        "marketplce",
+        "`marketplce` is not in the page context",
+        "did you mean `marketplace`?",
+    ),
+    ("{{ marketplace.curency }}", "curency", "`marketplace` has no `curency`", "did you mean `currency`?"),
+    (
+        "{{ efective_from|date }}",
+        "efective_from",
+        "`efective_from` is not in the page context",
+        "did you mean `effective_from`?",
+    ),
+]
+
+
+@pytest.mark.parametrize(("replacement", "at", "message", "hint"), CASES, ids=[c[2] for c in CASES])
+def test_an_unknown_name_is_g007_at_its_place_with_a_suggestion(
+    repo_copy: Path, replacement: str, at: str, message: str, hint: str
+) -> None:
+    page = repo_copy / HELP
+    original = page.read_text(encoding="utf-8")
+    line = _line_of(page, ANCHOR)
+    try:
+        edit(page, ANCHOR, replacement)
+        problems = [p for p in validate([str(repo_copy / "policies")]).problems if p.code == "G007"]
+    finally:
+        page.write_text(original, encoding="utf-8")
+    assert [(p.line, p.col, p.message, p.hint) for p in problems] == [(line, replacement.index(at) + 1, message, hint)]
+    assert problems[0].file.endswith(HELP)
+
+
+@pytest.mark.parametrize(
+    "bound",
+    [
+        "{% set trial_day = 1 %}{{ trial_day }}",
+        "{% for t in p.fee_tiers %}{{ t.anything }}{% endfor %}",
+        "{% if nothing is defined %}{{ nothing.at.all }}{% endif %}",
+        "{{ p.fee_tiers.whatever|default(1) }}",
+        "{{ p.trial_days.whatever }}",
+        "{% for k, v in p.items() %}{{ k }}{% endfor %}",
+        "{{ programs.csba.name }}{{ page_template }}{{ range(3)|list }}",
+        "{% macro m(x) %}{{ x.y }}{% endmacro %}{{ m(1) }}",
+    ],
+)
+def test_what_cannot_be_proved_unknown_is_not_reported(repo_copy: Path, bound: str) -> None:
+    page = repo_copy / HELP
+    original = page.read_text(encoding="utf-8")
+    try:
+        edit(page, ANCHOR, bound)
+        problems = [p for p in validate([str(repo_copy / "policies")]).problems if p.code == "G007"]
+    finally:
+        page.write_text(original, encoding="utf-8")
+    assert problems == []
+
+
+@pytest.mark.parametrize("repo", [ROOT / "policies", STARTER / "policies", *sorted((CORPUS / "repos").glob("*"))])
+def test_real_templates_have_no_false_positive(repo: Path) -> None:
+    assert [p for p in validate([str(repo)]).problems if p.code == "G007"] == []
+
+
+def test_page_names_are_what_the_context_offers() -> None:
+    """engine.templates.names.PAGE_NAMES is the context engine.site.build gives every page."""
+    import inspect
+
+    from engine.site import build, context
+    from engine.templates.names import PAGE_NAMES
+
+    returned = set(inspect.getsource(context.page_context).split("return {", 1)[1].split('\n        "')[1:])
+    keys = {line.split('"', 1)[0] for line in returned}
+    added = {line.split('"')[1] for line in inspect.getsource(build).split("\n") if 'context["' in line and "=" in line}
+    assert keys | added == set(PAGE_NAMES)
+
+
+@pytest.mark.parametrize(
+    ("replacement", "message"),
+    [
+        ("{{ p.trial_day }}", "`p` has no `trial_day`"),
+        ("{{ p.trial_days.foo }}", "`p.trial_days` has no `foo`"),
+        ("{{ nothing_here }}", "`nothing_here` is not in the page context"),
+    ],
+)
+def test_a_build_time_undefined_names_no_internal_type(tmp_path: Path, replacement: str, message: str) -> None:
+
+    from support import run_cli
+
+    shutil.copytree(ROOT / "policies", tmp_path / "policies")
+    page = tmp_path / HELP
+    line = _line_of(page, ANCHOR)
+    edit(page, ANCHOR, replacement)
+    result = run_cli("build", "--out", str(tmp_path / "out"), "--format", "json", cwd=tmp_path)
+    assert result.code == 1
+    assert message in result.out
+    assert f'"line": {line}' in result.out
+    for internal in ("Fact", "StrictUndefined", "dict object", " object'"):
+        assert internal not in result.out + result.err
