@@ -17,6 +17,7 @@ template writes. Without the `pagefind` package the build publishes no search (`
 from __future__ import annotations
 
 import asyncio
+import gzip
 import hashlib
 import html
 import json
@@ -118,11 +119,135 @@ def build(pages: dict[str, bytes]) -> dict[str, bytes]:
                 rel = os.path.relpath(full, folder).replace(os.sep, "/")
                 with open(full, "rb") as f:
                     files[f"{FOLDER}/{rel}"] = f.read()
+    _settle_meta(files)
     # Pagefind lists the languages in a different order on every run: the same entry, sorted
     entry = json.loads(files[ENTRY])
     files[ENTRY] = (json.dumps(entry, sort_keys=True, indent=1) + "\n").encode("utf-8")
     files[SOURCE] = pages_digest(pages)
     return {**files, **own_files(files)}
+
+
+# Pagefind writes some lists from hash maps, so in a different order on every run, and names each
+# file by a hash of its content. Both files are gzip of a signature and a CBOR array:
+# - a language's metadata (`pagefind.<lang>_<hash>.pf_meta`): [version, index chunks, fragment
+#   chunks, filters, sorts, meta fields]; filters and sorts are lists of [name, file hash];
+# - a filter (`filter/<lang>_<hash>.pf_filter`): [name, [[value, [page numbers]], ...]].
+# The order of those lists carries no meaning (Pagefind looks entries up by name and value).
+# policyctl puts them in one fixed order (by each entry's CBOR bytes, kept as Pagefind wrote them),
+# gzips without a time stamp, names each file anew by a hash of its bytes (in Pagefind's shape:
+# language, "_", as many hex digits) and points the references at the new names.
+_SIGNATURE = b"pagefind_dcd"
+_FILTER_VALUES = (1,)  # in a .pf_filter: the values
+
+
+def _cbor_head(data: bytes, at: int) -> tuple[int, int, int]:
+    """The major type, argument and end of the CBOR item head at ``at``."""
+    first = data[at]
+    major, info = first >> 5, first & 0x1F
+    if info < 24:
+        return major, info, at + 1
+    if info > 27:
+        raise ValueError("indefinite or reserved CBOR length")
+    size = 1 << (info - 24)
+    return major, int.from_bytes(data[at + 1 : at + 1 + size], "big"), at + 1 + size
+
+
+def _cbor_end(data: bytes, at: int) -> int:
+    """Where the CBOR item starting at ``at`` ends (definite lengths only, as Pagefind writes)."""
+    major, arg, at = _cbor_head(data, at)
+    if major in (2, 3):  # byte and text strings
+        return at + arg
+    if major in (4, 5):  # arrays, maps
+        for _ in range(arg * (2 if major == 5 else 1)):
+            at = _cbor_end(data, at)
+        return at
+    if major == 6:  # tag: one item follows
+        return _cbor_end(data, at)
+    return at  # integers, simple values, floats (their bytes are in the head)
+
+
+def _cbor_items(data: bytes) -> tuple[bytes, list[bytes]]:
+    """The head and the items' bytes of the CBOR array ``data`` (exactly one array)."""
+    major, count, start = _cbor_head(data, 0)
+    if major != 4:
+        raise ValueError("not a CBOR array")
+    head, items = data[:start], []
+    for _ in range(count):
+        end = _cbor_end(data, start)
+        items.append(data[start:end])
+        start = end
+    if start != len(data):
+        raise ValueError("bytes after the CBOR array")
+    return head, items
+
+
+def _cbor_text(data: bytes) -> str:
+    major, size, start = _cbor_head(data, 0)
+    if major != 3:
+        raise ValueError("not a CBOR text")
+    return data[start : start + size].decode("utf-8")
+
+
+def _text(value: str) -> bytes:
+    raw = value.encode("utf-8")
+    if len(raw) < 24:
+        return bytes([0x60 + len(raw)]) + raw
+    if len(raw) < 256:
+        return bytes([0x78, len(raw)]) + raw
+    return bytes([0x79]) + len(raw).to_bytes(2, "big") + raw
+
+
+def _settle(data: bytes, sorted_items: tuple[int, ...]) -> tuple[bytes, list[bytes]]:
+    """A Pagefind file's top-level items, those at ``sorted_items`` (arrays) put in a fixed order."""
+    raw = gzip.decompress(data)
+    if not raw.startswith(_SIGNATURE):
+        raise ValueError("not a Pagefind index file")
+    head, items = _cbor_items(raw[len(_SIGNATURE) :])
+    for i in sorted_items:
+        if i < len(items):
+            sub_head, entries = _cbor_items(items[i])
+            items[i] = sub_head + b"".join(sorted(entries))
+    return head, items
+
+
+def _pack(head: bytes, items: list[bytes]) -> bytes:
+    return gzip.compress(_SIGNATURE + head + b"".join(items), compresslevel=9, mtime=0)
+
+
+def _renamed(old: str, data: bytes) -> str:
+    lang, _, digest = old.rpartition("_")
+    return f"{lang}_{hashlib.sha256(data).hexdigest()[: len(digest)]}"
+
+
+def _settle_filter(files: dict[str, bytes], old: str) -> str:
+    """The filter file ``filter/<old>.pf_filter`` settled and renamed; its new hash."""
+    data = _pack(*_settle(files.pop(f"{FOLDER}/filter/{old}.pf_filter"), _FILTER_VALUES))
+    new = _renamed(old, data)
+    files[f"{FOLDER}/filter/{new}.pf_filter"] = data
+    return new
+
+
+def _settle_meta(files: dict[str, bytes]) -> None:
+    """Every language's `.pf_meta` and filter files in ``files`` in a fixed order and renamed by
+    their new bytes, and the entry file pointed at the new names: the same files for the same pages."""
+    entry = json.loads(files[ENTRY])
+    for info in entry.get("languages", {}).values():
+        old = info["hash"]
+        head, items = _settle(files.pop(f"{FOLDER}/pagefind.{old}.pf_meta"), ())
+        if len(items) > 3:
+            filters_head, filters = _cbor_items(items[3])
+            for n, pair in enumerate(filters):
+                pair_head, (name, ref) = _cbor_items(pair)
+                filters[n] = pair_head + name + _text(_settle_filter(files, _cbor_text(ref)))
+            items[3] = filters_head + b"".join(sorted(filters))
+        if len(items) > 4:
+            sorts_head, sorts = _cbor_items(items[4])
+            items[4] = sorts_head + b"".join(sorted(sorts))
+        data = _pack(head, items)
+        new = _renamed(old, data)
+        info["hash"] = new
+        files[f"{FOLDER}/pagefind.{new}.pf_meta"] = data
+    files[ENTRY] = json.dumps(entry).encode("utf-8")
 
 
 def own_files(index: dict[str, bytes]) -> dict[str, bytes]:
