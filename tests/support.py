@@ -127,6 +127,12 @@ def feeds_of(pages: set[str]) -> set[str]:
     return {"/".join(page.split("/")[:3] + [FEED]) for page in pages if page.count("/") == 4}
 
 
+def without_search(files: set[str]) -> set[str]:
+    """``files`` without the search (`_search/`, `search/<lang>.html`): Pagefind's file names are
+    hashes of the index, so tests that list a build's files compare the rest."""
+    return {f for f in files if not f.startswith(("_search/", "search/"))}
+
+
 def site_files(policies: Path | str, at: str) -> set[str]:
     """Every file a build on day `at` writes: the indexes, the build record, each page's Markdown
     and HTML (past editions too) and the change feeds."""
