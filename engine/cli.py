@@ -231,7 +231,8 @@ def validate(
     strict = strict if strict is not None else project is not None and project.strict
     progress = _console().progress("reading policy files")
     try:
-        outcome = run(list(paths) or [str(root)], evidence=evidence, progress=progress)
+        languages = None if project is None else project.languages
+        outcome = run(list(paths) or [str(root)], evidence=evidence, progress=progress, languages=languages)
     finally:
         progress.close()
     if outcome.usage:

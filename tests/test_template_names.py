@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from engine.commands.validate import validate
-from support import CORPUS, ROOT, edit
+from support import CORPUS, ROOT, edit, run_cli
 
 STARTER = ROOT / "engine" / "starter"
 HELP = "policies/csba/pages/help.md.j2"
@@ -141,3 +141,25 @@ def test_a_build_time_undefined_names_no_internal_type(tmp_path: Path, replaceme
     assert f'"line": {line}' in result.out
     for internal in ("Fact", "StrictUndefined", "dict object", " object'"):
         assert internal not in result.out + result.err
+
+
+def test_validate_reports_what_build_refuses_in_the_catalogs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A translation that writes the fact instead of its placeholder is reported by `validate`,
+    at the catalog's line, not first by `build`; the answer is the same from the cache."""
+    import re
+
+    monkeypatch.setenv("POLICYCTL_CACHE", str(tmp_path / "cache"))
+    policies = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", policies)
+    catalog = next(policies.glob("*/locales/de.po"))
+    text = catalog.read_text(encoding="utf-8")
+    found = re.search(r'msgstr "([^"]*)%\((\w+)\)s([^"]*)"', text)
+    assert found, "no German message with a placeholder left in the repository"
+    catalog.write_text(
+        text.replace(found.group(0), f'msgstr "{found.group(1)}48{found.group(3)}"', 1), encoding="utf-8"
+    )
+    line = text[: text.rfind("\nmsgid ", 0, found.start()) + 1].count("\n") + 1  # the message's entry
+    for _ in range(2):  # computed, then from the cache
+        run = run_cli("validate", "--root", str(policies))
+        assert run.code == 1, run
+        assert f"{catalog}:{line}:1: error[G002]" in run.out, run.out

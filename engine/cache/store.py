@@ -25,7 +25,7 @@ import shutil
 import sys
 from dataclasses import dataclass
 
-KINDS = ("documents", "decisions", "templates", "pages")
+KINDS = ("documents", "decisions", "templates", "pages", "translations")
 _OFF = ("", "0", "off", "no", "false")
 _stamp: list[str] = []
 

@@ -20,10 +20,14 @@ class Outcome:
 
 
 def validate(
-    paths: list[str], evidence: Severity = "warning", progress: Callable[[int, int], None] | None = None
+    paths: list[str],
+    evidence: Severity = "warning",
+    progress: Callable[[int, int], None] | None = None,
+    languages: tuple[str, ...] | None = None,
 ) -> Outcome:
     """``evidence``: the severity of P012 (a value without `source` or `assumption`); ``progress``:
-    told (files read, files to read) while each repository loads."""
+    told (files read, files to read) while each repository loads; ``languages``: the published
+    ones (policyctl.toml), whose catalogs are checked (default: every marketplace's)."""
     from engine.model.repository import load, read
 
     out = Outcome()
@@ -57,12 +61,10 @@ def validate(
                 out.sources[doc.path] = doc.text
         keep = {doc.path for path, doc in repo.documents.items() if wanted is None or os.path.abspath(path) in wanted}
         out.problems += [p for p in repo.problems if wanted is None or p.file in keep]
-        if wanted is None:  # templates are checked with their whole tree
-            outside = {p.file for p in repo.problems if p.code == "L005"}  # never read, not even to check
-            templates = [t for t in _templates(repo.root) if t not in outside]
-            out.files += len(templates)
-            out.problems += [p for t in templates for p in _check_template(t)] + _page_problems(repo)
-            out.problems += _name_problems(repo, templates)
+        if wanted is None:  # templates and catalogs are checked with their whole tree
+            templates_read, found = _whole_repository(repo, languages)
+            out.files += templates_read
+            out.problems += found
         if wanted:
             out.problems += _not_yaml(wanted)
             out.files += sum(1 for f in wanted if not f.endswith(layout.YAML_SUFFIXES))
@@ -80,6 +82,18 @@ def validate(
     if evidence != "warning":
         out.problems = [replace(p, severity=evidence) if p.code == "P012" else p for p in out.problems]
     return out
+
+
+def _whole_repository(repo: Any, languages: tuple[str, ...] | None) -> tuple[int, list[Problem]]:
+    """The checks of a whole repository beyond its YAML: templates (safety, names, pages) and the
+    catalogs; the number of template files read, and the problems."""
+    outside = {p.file for p in repo.problems if p.code == "L005"}  # never read, not even to check
+    templates = [t for t in _templates(repo.root) if t not in outside]
+    problems = [p for t in templates for p in _check_template(t)] + _page_problems(repo)
+    problems += _name_problems(repo, templates)
+    if not any(p.severity == "error" for p in repo.problems):  # catalogs need a sound plan
+        problems += _translation_problems(repo, languages)
+    return len(templates), problems
 
 
 def _templates(root: str) -> list[str]:
@@ -102,6 +116,51 @@ def _name_problems(repo: Any, templates: list[str]) -> list[Problem]:
     from engine.templates.names import check_names  # imports Jinja: only when there are templates
 
     return check_names(repo, templates)
+
+
+def _translation_problems(repo: Any, languages: tuple[str, ...] | None) -> list[Problem]:
+    """What `i18n check` and `build` refuse in the catalogs (a missing or fuzzy message, changed
+    placeholders, a fact written where the English has a placeholder, links or markup the English
+    does not have), so that an author sees it at `validate` already. Kept in the cache store under
+    a digest of every source file the answer depends on (templates, catalogs, policy YAML)."""
+    from engine.cache import store
+    from engine.cache.compiled import read_problems, write_problems
+
+    folder = store.folder("translations")
+    key = path = None
+    if folder is not None:
+        key = store.digest(store.engine_stamp(), repr(languages), *_source_digests(repo.root))
+        path = os.path.join(folder, f"{store.digest(key)}.json")
+        cached = read_problems(path, key)
+        if cached is not None:
+            return cached
+    from engine.i18n import catalogs as i18n
+    from engine.site import build as site
+
+    repo.languages = languages
+    problems = [p for domain in site.plan(repo).domains.values() for p in i18n.check(domain).problems]
+    if path is not None and key is not None:
+        write_problems(path, key, problems)
+    return problems
+
+
+def _source_digests(root: str) -> list[str]:
+    """Each source file below ``root`` (path and bytes), in a stable order; the default page
+    layout of an installed policyctl is part of the engine stamp."""
+    from engine.cache import store
+
+    found = []
+    for where, dirs, files in os.walk(root):
+        dirs.sort()
+        for name in sorted(files):
+            if name.endswith((".j2", ".po", ".pot", ".yaml", ".yml")):
+                full = os.path.join(where, name)
+                try:
+                    with open(full, "rb") as f:
+                        found.append(store.digest(os.path.relpath(full, root), f.read()))
+                except OSError:
+                    found.append(store.digest(os.path.relpath(full, root), "unreadable"))
+    return found
 
 
 def _check_template(path: str) -> list[Problem]:

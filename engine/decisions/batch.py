@@ -76,7 +76,7 @@ def run_decide(
     return _stream(compiled, params, day, resolved, name, (first, rest), source, out, explain)
 
 
-def _stream(
+def _stream(  # noqa: C901 - the batch's hot loop, kept whole: a call per line would cost more than the decision
     compiled: Any,
     params: dict[str, Any],
     day: str,

@@ -241,7 +241,7 @@ class _Body:
         self.depth += 1
         return f"v{self.depth}"
 
-    def check(self, schema: Any, v: str, indent: int) -> None:
+    def check(self, schema: Any, v: str, indent: int) -> None:  # noqa: C901 - one branch per JSON Schema keyword, in the order the generated code checks them
         if schema is True or schema == {}:
             return
         if indent > MAX_INDENT and schema is not False:

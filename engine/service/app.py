@@ -267,7 +267,7 @@ class App:
 
     # -- a batch, JSON Lines, answered as it arrives ----------------------------------------------------
 
-    async def _batch(
+    async def _batch(  # noqa: C901 - the streaming batch endpoint: limits, deadline and line loop belong together
         self,
         program: str,
         decision: str,

@@ -215,7 +215,7 @@ def plan(repo: Repository, strict: bool = False) -> Plan:
     return out
 
 
-def program_facts(repo: Repository, program_id: str) -> dict[Any, str]:
+def program_facts(repo: Repository, program_id: str) -> dict[Any, str]:  # noqa: C901 - one branch per kind of fact a program publishes
     """Every value the program's pages may state, each with the parameter it belongs to: numbers
     (2 and more: 0 and 1 are too common in prose to be a figure), addresses, URLs and dates, in
     every marketplace and at every effective date. A translation writing one of them is G006."""
@@ -297,7 +297,7 @@ def tidy_markdown(text: str) -> str:
     return markup.join_cjk_lines(text) + "\n"
 
 
-def build(
+def build(  # noqa: C901 - the build's stages in order (plan, cache, catalogs, render, assemble), each a call
     repo: Repository,
     at: str | None = None,
     cache: PageCache | None = None,

@@ -318,7 +318,7 @@ class _Builder:
         self.doc.problems.append(Problem(self.doc.path, mark.line + 1, mark.column + 1, code, message, hint))
         raise _Stop
 
-    def run(self, text: str, parser_class: Any = None) -> None:
+    def run(self, text: str, parser_class: Any = None) -> None:  # noqa: C901 - the YAML event loop, inlined for speed (benchmarks/README.md)
         cls = parser_class or _Parser
         # libyaml reads UTF-8 bytes about twice as fast as str; text with a BOM never gets here.
         # Any: the loop below tells events apart by exact type (`t is ...`), which mypy cannot follow
