@@ -8,6 +8,7 @@ traceback. CPU time, not wall time, so a busy machine does not fail a guard agai
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import time
 from html.parser import HTMLParser
@@ -262,6 +263,29 @@ def test_every_generated_page_is_passive_and_carries_a_strict_policy() -> None:
         reader.feed(page.read_text(encoding="utf-8"))
         assert reader.found == [], (page, reader.found)
         assert len(reader.csp) == 1 and reader.csp[0].startswith("default-src 'none'; style-src 'sha256-"), page
+
+
+def test_the_search_pages_load_only_policyctls_own_scripts_under_their_narrow_policy() -> None:
+    """The stated exception (SECURITY.md): a search page runs Pagefind's UI from the site itself
+    (`_search/`), nothing inline, nothing from elsewhere, under exactly the search pages' policy."""
+    from engine.site import search
+
+    out = ROOT / "generated_docs"
+    pages = sorted((out / "search").glob("*.html"))
+    assert pages
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        reader = _Active()
+        reader.feed(text)
+        assert len(reader.csp) == 1 and reader.csp[0] == search.POLICY, page
+        scripts = re.findall(r"<script\b[^>]*>", text)
+        assert scripts and all(re.fullmatch(r'<script src="\.\./_search/[\w.-]+\.js">', tag) for tag in scripts), page
+        assert set(reader.found) == {
+            "link href (a resource)",
+            "link rel (a resource)",
+            "script",
+            "script src (a resource)",
+        }, page
 
 
 @pytest.mark.parametrize(

@@ -25,8 +25,8 @@ from support import (
     feeds_of,
     files_of,
     run_cli,
+    search_files,
     select,
-    without_search,
 )
 
 AT = "2025-01-01"
@@ -62,16 +62,18 @@ def test_the_tree_holds_every_program_marketplace_and_language(
     run = build(policies, out, "--at", AT)
     assert run.code == 0 and "wrote" in run.out
     pages, past = declared_pages(policies), declared_editions(policies, AT)
-    files = without_search(set(disk.read_tree(str(out))))
+    files = set(disk.read_tree(str(out)))
     # past editions and the change feeds beside them (tests/test_editions.py); the build record
-    assert files == INDEX_FILES | {ownership.RECORD} | files_of(pages | past) | feeds_of(past)
+    # and the search: a page per language, Pagefind's index of exactly the current pages
+    expected = INDEX_FILES | {ownership.RECORD} | files_of(pages | past) | feeds_of(past)
+    assert files == expected | search_files(policies, out)
     index = json.loads((out / "index.json").read_text())
     assert {entry["markdown"][: -len(".md")] for entry in index["pages"]} == pages
     assert len(index["pages"]) == len(pages)
     assert {entry["markdown"][: -len(".md")] for entry in index["editions"]} == past
     assert len(index["editions"]) == len(past)
     record = json.loads((out / ownership.RECORD).read_text())  # every file written, with its digest
-    assert without_search(set(record["files"])) == files - {ownership.RECORD}
+    assert set(record["files"]) == files - {ownership.RECORD}
     assert record["files"]["index.md"] == hashlib.sha256((out / "index.md").read_bytes()).hexdigest()
     assert all("at" not in entry for entry in index["pages"])  # no build date anywhere
     listing = (out / "index.html").read_text()

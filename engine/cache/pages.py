@@ -244,6 +244,11 @@ class PageCache:
         except OSError:
             return False
 
+    def files_of(self, name: str) -> tuple[str, ...]:
+        """The files stored under ``name`` (for an entry whose files are not known beforehand)."""
+        entry = self.entries.get(name)
+        return () if entry is None else tuple(rel for rel, _, _ in entry[2])
+
     def reusable(self, name: str, key: str, files: tuple[str, ...]) -> str | None:
         """The title stored under ``name`` when ``files`` on disk are those built from ``key``; else None."""
         entry = self.entries.get(name)

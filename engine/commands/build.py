@@ -9,8 +9,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from engine.problems import Problem
+
+if TYPE_CHECKING:
+    from engine.cache.pages import PageCache
+    from engine.site.build import Built
 
 
 @dataclass
@@ -24,11 +29,13 @@ class BuildResult:
     differences: list[Problem] = field(default_factory=list)  # G005: files that differ from the sources' pages
     others: list[str] = field(default_factory=list)  # files in the folder that are not policyctl's: left alone
     notes: list[str] = field(default_factory=list)  # why a checked tree went stale without a source change
-    search: bool | None = None  # the search index was built; False: skipped (no pagefind); None: no pages
+    search: bool | None = None  # the search index is there; False: skipped (no pagefind); None: no pages
     failure: tuple[str, str, bool] | None = None  # (path, reason, some files already replaced): exit 1
     pages: int = 0
-    files: int = 0  # generated files (not counting the build record)
+    files: int = 0  # generated files (not counting the build record, nor the search files)
     changed: int = 0  # of them added, changed or removed
+    search_files: int = 0  # the search's files (engine.site.search: Pagefind's index, the search pages)
+    search_changed: int = 0  # of them added, changed or removed
     rendered: int | None = None  # pages rendered; None without the page cache (all of them)
     written: bool = False
 
@@ -55,7 +62,7 @@ def build(
     from engine import load
     from engine.cache.pages import PageCache
     from engine.site import build as site
-    from engine.site import disk, outtree, ownership
+    from engine.site import disk, outtree, ownership, search
 
     result = BuildResult(out, check)
     repo = load(root)
@@ -73,14 +80,16 @@ def build(
     if built.problems:
         result.problems, result.files_checked = built.problems, len(repo.documents)
         return result
-    before = len(built.files)
-    _add_search(result, out, built.files, built.kept, on_disk)
-    result.files += len(built.files) - before
+    _add_search(result, out, built, cache)
+    if result.failure is not None:
+        return result
     survey = ownership.survey(out, built.files, built.kept, on_disk)
     files = {**built.files, ownership.RECORD: ownership.encode(survey.files)}
     result.others = sorted(survey.others)
     differences = outtree.differences(out, files, built.kept, on_disk, survey.others, survey.record.files)
-    result.changed = sum(1 for p in differences if os.path.basename(p.file) != ownership.RECORD)
+    changed = [os.path.relpath(p.file, out).replace(os.sep, "/") for p in differences]
+    result.search_changed = sum(1 for rel in changed if search.is_search_file(rel))
+    result.changed = sum(1 for rel in changed if rel != ownership.RECORD) - result.search_changed
     if check:
         result.differences = differences
         if differences:
@@ -106,42 +115,44 @@ def build(
     return result
 
 
-def _add_search(
-    result: BuildResult, out: str, files: dict[str, bytes], kept: set[str] | frozenset[str], on_disk: list[str]
-) -> None:
-    """Pagefind's index of the current pages, into ``files``: pages kept from the last build are
-    read from the output folder (they are there, unchanged). Skipped, with a note, without pagefind.
+def _add_search(result: BuildResult, out: str, built: Built, cache: PageCache | None) -> None:
+    """The search files of the current pages (engine.site.search) into ``built``: pages kept from
+    the last build are read from the output folder (they are there, unchanged).
 
-    Pagefind's filter files (and the names that carry their hashes) are not byte-stable from one
-    run to the next (its filter maps are unordered), so an index is not rebuilt for the same pages:
-    when the folder's index was made from exactly these pages (`search.SOURCE`), its files are taken
-    as they are. `build --check` thus compares the pages themselves, and a page change shows there;
-    the index is not compared byte for byte."""
-    from engine.site import disk, ownership, search
+    The index is a pure function of the indexed pages: it is made again whenever their digest
+    changes, and kept (like a page, through the page cache) only when the digest is exactly the one
+    it was made from and its files on disk are still those written then. Without Pagefind, the
+    search pages say so, and a note tells why there is no index."""
+    from engine.site import disk, search
 
-    pages = {p: d for p, d in files.items() if search.indexed(p, d)}
-    for rel in sorted(kept):
-        if rel.endswith(".html"):
+    pages = {p: d for p, d in built.files.items() if search.indexed(p, d)}
+    for rel in sorted(built.kept):
+        if rel.endswith(".html") and not search.is_search_file(rel):
             data = disk.read_file(out, rel)
             if data is not None and search.indexed(rel, data):
                 pages[rel] = data
     if not pages:
         return
-    record = ownership.read(out) if on_disk else None
-    if record is not None and disk.read_file(out, search.SOURCE) == search.pages_digest(pages):
-        previous = {rel: disk.read_file(out, rel) for rel in on_disk if search.pagefinds(rel)}
-        if search.ENTRY in previous and all(
-            data is not None and record.owns(rel, data) for rel, data in previous.items()
-        ):
-            kept_index = {rel: data for rel, data in previous.items() if data is not None}
-            files.update({**kept_index, **search.own_files(kept_index)})
-            result.search = True
-            return
     if not search.available():
         result.search = False
         result.notes.append(
             "no search index: the `pagefind` package is not installed (pip install 'policyctl[search]')"
         )
+        own = search.own_files(pages, searchable=False)
+        built.files.update(own)
+        result.search_files = len(own)
         return
-    files.update(search.build(pages))
-    result.search = True
+    key = search.pages_digest(pages)
+    names = cache.files_of(search.CACHE_NAME) if cache is not None else ()
+    if cache is not None and names and cache.reusable(search.CACHE_NAME, key, names) is not None:
+        built.kept.update(names)
+    else:
+        try:
+            made = search.build(pages)
+        except search.SearchError as e:
+            result.failure = (out, f"no search index: {e}", False)
+            return
+        built.files.update(made)
+        names = tuple(sorted(made))
+    built.records[search.CACHE_NAME] = (key, "", names)
+    result.search, result.search_files = True, len(names)

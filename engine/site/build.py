@@ -41,7 +41,7 @@ from engine.i18n.translator import Catalogs, Translator, source_index
 from engine.model.clock import today
 from engine.model.repository import Repository
 from engine.problems import Problem
-from engine.site import editions, feeds, markup
+from engine.site import editions, feeds, markup, search
 from engine.site.context import effective_dates, official_name, page_context
 from engine.site.editions import Edition
 from engine.site.html import Layout
@@ -856,6 +856,7 @@ def _page_view(
         "languages": languages,
         "marketplaces": markets,
         "index_href": _rel(here, "index.html"),
+        "search_href": _rel(here, f"{search.PAGES}/{job.lang.lower()}.html"),  # engine.site.search's page
         "markdown_href": _rel(here, job.path("md")),
         "x_default": _rel(here, job.path("html", locale=default)) if default in published else "",
     }

@@ -6,22 +6,33 @@ current pages, not past editions); its `data-pagefind-filter` elements give the 
 marketplace and language filters. Pagefind splits the index by the page's `<html lang>`, so CJK
 pages get its CJK segmentation (the `extended` build).
 
+The index is a pure function of the indexed pages: `build` runs Pagefind's bundled binary over
+them (written to a temporary folder) and settles what Pagefind writes in no fixed order (below),
+so the same pages give the same bytes. Pagefind names its chunk files by their content, so after
+one page changes most of them are the same bytes and are not written again. (Pagefind's Python
+API was measured slower and unreliable: its service reads each answer after a 0.1 s sleep, one
+page at a time, and closing it could cut the last file short.)
+
 The search pages (`search/<lang>.html`) are the one exception to "pages carry no active content":
 they are written here, not by a template from the repository, and load only policyctl's own
 scripts from `_search/` (Pagefind's UI and the few lines that start it). Their policy allows
 exactly that (`script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; worker-src 'self'`);
 every other page keeps the strict one, and engine.site.activecontent still refuses any script a
-template writes. Without the `pagefind` package the build publishes no search (`available`).
+template writes. Their words are the layout's: the text of the pages' search link (`rel="search"`)
+and index link (`data-switch="index"`) in that language, translated through the catalogs like
+every other word of the layout. Without Pagefind (the `pagefind` package) the build publishes no
+index, and the search pages say so without any script (`available`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import hashlib
 import html
 import json
 import os
+import re
+import subprocess
 import tempfile
 
 FOLDER = "_search"  # Pagefind's bundle (its UI, the index, the WebAssembly search)
@@ -29,8 +40,7 @@ PAGES = "search"  # one search page per language: search/<lang>.html
 BODY = "data-pagefind-body"
 ENTRY = f"{FOLDER}/pagefind-entry.json"
 START = f"{FOLDER}/policyctl-search.js"
-# the SHA-256 of the indexed pages (paths and bytes): an index whose pages did not change is kept
-SOURCE = f"{FOLDER}/policyctl-pages.sha256"
+CACHE_NAME = FOLDER + "/"  # the page cache's entry for the search files (no page's name ends in "/")
 
 # Starts Pagefind's UI on the page (no inline script: the page's policy allows only files).
 _START_JS = b"""// Written by policyctl build: starts Pagefind's search UI on a search page (search/<lang>.html).
@@ -40,6 +50,7 @@ window.addEventListener("DOMContentLoaded", function () {
   function relative(url) { return url.charAt(0) === "/" ? ".." + url : url; }
   new PagefindUI({
     element: "#search",
+    autofocus: true,
     showSubResults: true,
     showImages: false,
     processResult: function (result) {
@@ -55,60 +66,91 @@ POLICY = (
     "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; worker-src 'self'; "
     "style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'"
 )
+# a search page of a build without Pagefind: no script at all, the policy of every other page
+_PASSIVE_POLICY = "default-src 'none'; style-src 'none'; img-src 'self'; base-uri 'none'; form-action 'none'"
+
+_LANG = re.compile(rb"<html\b[^>]*?\blang=\"([^\"]+)\"")
+_SEARCH_LINK = re.compile(rb"<a\b[^>]*\brel=\"search\"[^>]*>([^<]*)</a>")
+_INDEX_LINK = re.compile(rb"<a\b[^>]*\bdata-switch=\"index\"[^>]*>([^<]*)</a>")
+
+
+class SearchError(Exception):
+    """Pagefind failed on the pages (its message, said to the user)."""
+
+
+def executable() -> str | None:
+    """Pagefind's binary, as its Python package finds it (the `pagefind[extended]` wheel ships it)."""
+    try:
+        from pagefind.service import get_executable
+    except ImportError:
+        return None
+    try:
+        found = get_executable()
+    except (FileNotFoundError, OSError):
+        return None
+    return str(found) if found is not None and os.path.isfile(found) else None
 
 
 def available() -> bool:
     """Pagefind's Python package (with its binary) is installed."""
-    try:
-        import pagefind.index  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return executable() is not None
 
 
 def indexed(path: str, data: bytes) -> bool:
     """An HTML page the search covers: one whose layout marked its content for the index."""
-    return path.endswith(".html") and not path.startswith((FOLDER + "/", PAGES + "/")) and BODY.encode() in data
+    return path.endswith(".html") and not is_search_file(path) and BODY.encode() in data
 
 
-async def _index(pages: dict[str, bytes], folder: str) -> None:
-    from pagefind.index import IndexConfig, PagefindIndex
-
-    config = IndexConfig(output_path=folder, verbose=False)
-    async with PagefindIndex(config=config) as index:
-        for path in sorted(pages):
-            await index.add_html_file(content=pages[path].decode("utf-8"), url="/" + path)
+def is_search_file(path: str) -> bool:
+    """A file this module writes: `_search/...` or a search page `search/<lang>.html` (a program's
+    pages are deeper: `<program>/<marketplace>/<lang>/...`)."""
+    return path.startswith(FOLDER + "/") or (path.startswith(PAGES + "/") and path.count("/") == 1)
 
 
-def _run(pages: dict[str, bytes], folder: str) -> None:
-    """Pagefind's Python API is asynchronous; a caller already in an event loop (the dev server,
-    a test driving a browser) gets it on a thread of its own."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        asyncio.run(_index(pages, folder))
-        return
-    import concurrent.futures
-
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, _index(pages, folder)).result()
-
-
-def pages_digest(pages: dict[str, bytes]) -> bytes:
+def pages_digest(pages: dict[str, bytes]) -> str:
+    """The SHA-256 of the indexed pages (paths and bytes): the index is made again when it changes."""
     h = hashlib.sha256()
     for path in sorted(pages):
         h.update(path.encode("utf-8") + b"\0" + hashlib.sha256(pages[path]).digest())
-    return (h.hexdigest() + "\n").encode("ascii")
+    return h.hexdigest()
 
 
-def pagefinds(path: str) -> bool:
-    """A file of Pagefind's bundle (not one of policyctl's own search files)."""
-    return path.startswith(FOLDER + "/") and path != START
+def _run(pages: dict[str, bytes], folder: str) -> None:
+    """Pagefind's binary over a folder holding ``pages`` (as the site would serve them, so each
+    result's URL is the page's path), its bundle into ``folder``."""
+    exe = executable()
+    if exe is None:
+        raise SearchError("the `pagefind` package is not installed")
+    with tempfile.TemporaryDirectory(prefix="policyctl-pages-") as site:
+        made = {site}
+        for rel, data in pages.items():
+            path = os.path.join(site, *rel.split("/"))
+            parent = os.path.dirname(path)
+            if parent not in made:
+                os.makedirs(parent, exist_ok=True)
+                made.add(parent)
+            with open(path, "wb") as f:
+                f.write(data)
+        try:
+            run = subprocess.run(
+                [exe, "--site", site, "--output-path", folder, "--silent"],
+                capture_output=True,
+                text=True,
+                errors="replace",
+                timeout=1800,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as e:
+            raise SearchError(f"Pagefind did not run: {e}") from e
+    if run.returncode != 0 or not os.path.isfile(os.path.join(folder, "pagefind-entry.json")):
+        said = (run.stderr or run.stdout).strip().splitlines()
+        raise SearchError(f"Pagefind failed (exit {run.returncode}){': ' + said[-1] if said else ''}")
 
 
 def build(pages: dict[str, bytes]) -> dict[str, bytes]:
     """The search files for ``pages`` (output path → HTML of every indexed page): Pagefind's bundle
-    under `_search/` and a search page per language the index has, keyed by output path."""
+    under `_search/` and a search page per language, keyed by output path. SearchError when
+    Pagefind fails."""
     with tempfile.TemporaryDirectory(prefix="policyctl-search-") as tmp:
         folder = os.path.join(tmp, "pagefind")
         _run(pages, folder)
@@ -123,8 +165,7 @@ def build(pages: dict[str, bytes]) -> dict[str, bytes]:
     # Pagefind lists the languages in a different order on every run: the same entry, sorted
     entry = json.loads(files[ENTRY])
     files[ENTRY] = (json.dumps(entry, sort_keys=True, indent=1) + "\n").encode("utf-8")
-    files[SOURCE] = pages_digest(pages)
-    return {**files, **own_files(files)}
+    return {**files, **own_files(pages, searchable=True)}
 
 
 # Pagefind writes some lists from hash maps, so in a different order on every run, and names each
@@ -250,38 +291,64 @@ def _settle_meta(files: dict[str, bytes]) -> None:
     files[ENTRY] = json.dumps(entry).encode("utf-8")
 
 
-def own_files(index: dict[str, bytes]) -> dict[str, bytes]:
-    """policyctl's own search files for a Pagefind ``index``: the start script and the search pages
-    (always written from this code, even when the index itself is kept)."""
-    entry = json.loads(index[ENTRY])
-    files = {START: _START_JS}
-    for lang in sorted(entry.get("languages", {})):
-        files[f"{PAGES}/{lang}.html"] = page(lang).encode("utf-8")
+def _words(pages: dict[str, bytes]) -> dict[str, tuple[str, str, str]]:
+    """Each language of ``pages`` (the file name's tag, lower case as Pagefind names its indexes)
+    → (its `lang` as written, the search link's text, the index link's text) from its first page."""
+    found: dict[str, tuple[str, str, str]] = {}
+    for path in sorted(pages):
+        data = pages[path]
+        lang = _LANG.search(data)
+        if lang is None:
+            continue
+        tag = lang.group(1).decode("utf-8", "replace")
+        if tag.lower() in found:
+            continue
+        search, index = _SEARCH_LINK.search(data), _INDEX_LINK.search(data)
+        label = html.unescape(search.group(1).decode("utf-8", "replace")).strip() if search else ""
+        back = html.unescape(index.group(1).decode("utf-8", "replace")).strip() if index else ""
+        found[tag.lower()] = (tag, label or "Search", back or "All help pages")
+    return found
+
+
+def own_files(pages: dict[str, bytes], searchable: bool) -> dict[str, bytes]:
+    """policyctl's own search files: a search page per language of ``pages`` and, ``searchable``
+    (Pagefind's bundle is there), the script that starts its UI."""
+    files = {START: _START_JS} if searchable else {}
+    for name, (tag, label, back) in sorted(_words(pages).items()):
+        files[f"{PAGES}/{name}.html"] = page(tag, label, back, searchable).encode("utf-8")
     return files
 
 
-def page(lang: str) -> str:
-    """The search page for ``lang`` (a language of the index, as Pagefind names it): Pagefind's UI
-    searches the index of the page's `<html lang>` and shows its own words in that language."""
-    tag = html.escape(lang, quote=True)
+def page(lang: str, label: str, back: str, searchable: bool = True) -> str:
+    """The search page for ``lang`` (as the pages write it): Pagefind's UI searches the index of
+    the page's `<html lang>` and shows its own words in that language; ``label`` and ``back`` are
+    the layout's words for "Search" and "All help pages". Without Pagefind, a page that says so."""
+    tag, title, home = (html.escape(v, quote=True) for v in (lang, label, back))
+    if not searchable:
+        policy, head = _PASSIVE_POLICY, ""
+        body = "<p>Search is not available: this site was built without Pagefind.</p>\n"
+    else:
+        policy = POLICY
+        head = (
+            f'<link rel="stylesheet" href="../{FOLDER}/pagefind-ui.css">\n'
+            f'<script src="../{FOLDER}/pagefind-ui.js"></script>\n'
+            f'<script src="../{START}"></script>\n'
+        )
+        body = '<div id="search" role="search"></div>\n'
     return f"""<!DOCTYPE html>
 <html lang="{tag}">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="{POLICY}">
+<meta http-equiv="Content-Security-Policy" content="{policy}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="policyctl">
-<title>Search · {tag}</title>
-<link rel="stylesheet" href="../{FOLDER}/pagefind-ui.css">
-<script src="../{FOLDER}/pagefind-ui.js"></script>
-<script src="../{START}"></script>
-</head>
+<title>{title}</title>
+{head}</head>
 <body>
 <main id="content">
-<h1>Search</h1>
-<p><a href="../index.html">Help pages</a></p>
-<div id="search" role="search"></div>
-</main>
+<h1>{title}</h1>
+<p><a href="../index.html">{home}</a></p>
+{body}</main>
 </body>
 </html>
 """

@@ -5,6 +5,7 @@ window.addEventListener("DOMContentLoaded", function () {
   function relative(url) { return url.charAt(0) === "/" ? ".." + url : url; }
   new PagefindUI({
     element: "#search",
+    autofocus: true,
     showSubResults: true,
     showImages: false,
     processResult: function (result) {
