@@ -6,12 +6,14 @@ current pages, not past editions); its `data-pagefind-filter` elements give the 
 marketplace and language filters. Pagefind splits the index by the page's `<html lang>`, so CJK
 pages get its CJK segmentation (the `extended` build).
 
-The index is a pure function of the indexed pages: `build` runs Pagefind's bundled binary over
-them (written to a temporary folder) and settles what Pagefind writes in no fixed order (below),
-so the same pages give the same bytes. Pagefind names its chunk files by their content, so after
-one page changes most of them are the same bytes and are not written again. (Pagefind's Python
-API was measured slower and unreliable: its service reads each answer after a 0.1 s sleep, one
-page at a time, and closing it could cut the last file short.)
+The index is a pure function of the indexed pages: `build` gives them to Pagefind's bundled binary
+(as a service: one page at a time, in path order, the bundle back in memory) and settles what
+Pagefind writes in no fixed order (below), so the same pages give the same bytes. Pagefind names
+its chunk files by their content, so after one page changes most of them are the same bytes and
+are not written again. Measured (benchmarks/README.md): Pagefind's Python API reads each answer
+after a 0.1 s sleep (about 0.1 s per page) and closing it could leave the last file empty; running
+the binary over a folder of the pages spends most of its time writing and removing that folder;
+talking to the service directly costs what Pagefind's indexing costs (about 1.6 ms of CPU per page).
 
 The search pages (`search/<lang>.html`) are the one exception to "pages carry no active content":
 they are written here, not by a template from the repository, and load only policyctl's own
@@ -26,6 +28,7 @@ index, and the search pages say so without any script (`available`).
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import html
@@ -34,6 +37,7 @@ import os
 import re
 import subprocess
 import tempfile
+from typing import IO, Any
 
 FOLDER = "_search"  # Pagefind's bundle (its UI, the index, the WebAssembly search)
 PAGES = "search"  # one search page per language: search/<lang>.html
@@ -115,52 +119,92 @@ def pages_digest(pages: dict[str, bytes]) -> str:
     return h.hexdigest()
 
 
-def _run(pages: dict[str, bytes], folder: str) -> None:
-    """Pagefind's binary over a folder holding ``pages`` (as the site would serve them, so each
-    result's URL is the page's path), its bundle into ``folder``."""
+class _Service:
+    """Pagefind's binary as a service (`--service`: base64 JSON messages, each ended by a comma), one
+    message at a time, so the pages enter the index in one order; the files come back in memory."""
+
+    def __init__(self, exe: str, said: IO[bytes]) -> None:
+        self.said = said  # what Pagefind says on stderr (its last line explains a failure)
+        self.process = subprocess.Popen(
+            [exe, "--service"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.said
+        )
+        self.last = 0
+        self.buffer = bytearray()
+
+    def ask(self, payload: dict[str, object]) -> dict[str, Any]:
+        stdin, stdout = self.process.stdin, self.process.stdout
+        assert stdin is not None and stdout is not None
+        self.last += 1
+        message = json.dumps({"message_id": self.last, "payload": payload}).encode("utf-8")
+        try:
+            stdin.write(base64.b64encode(message) + b",")
+            stdin.flush()
+        except OSError as e:
+            raise SearchError(f"Pagefind stopped: {e}") from e
+        while True:  # answers to earlier messages, if any, are passed over
+            while b"," not in self.buffer:
+                chunk = os.read(stdout.fileno(), 1 << 20)  # (unbuffered: whatever has arrived)
+                if not chunk:
+                    self.said.seek(0)
+                    lines = self.said.read().decode("utf-8", "replace").strip().splitlines()
+                    raise SearchError("Pagefind stopped" + (f": {lines[-1]}" if lines else ""))
+                self.buffer += chunk
+            end = self.buffer.index(b",")
+            answer = json.loads(base64.b64decode(bytes(self.buffer[:end])))
+            del self.buffer[: end + 1]
+            if answer.get("message_id") == self.last:
+                break
+        result: dict[str, Any] = answer["payload"]
+        if result.get("type") == "Error":
+            raise SearchError(f"Pagefind: {result.get('message')}")
+        return result
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def _index(pages: dict[str, bytes]) -> dict[str, bytes]:
+    """Pagefind's bundle for ``pages``, in memory: each page added under its site path (its result
+    URL), in path order."""
     exe = executable()
     if exe is None:
         raise SearchError("the `pagefind` package is not installed")
-    with tempfile.TemporaryDirectory(prefix="policyctl-pages-") as site:
-        made = {site}
-        for rel, data in pages.items():
-            path = os.path.join(site, *rel.split("/"))
-            parent = os.path.dirname(path)
-            if parent not in made:
-                os.makedirs(parent, exist_ok=True)
-                made.add(parent)
-            with open(path, "wb") as f:
-                f.write(data)
-        try:
-            run = subprocess.run(
-                [exe, "--site", site, "--output-path", folder, "--silent"],
-                capture_output=True,
-                text=True,
-                errors="replace",
-                timeout=1800,
-                check=False,
+    with tempfile.TemporaryFile() as said:
+        return _index_with(_Service(exe, said), pages)
+
+
+def _index_with(service: _Service, pages: dict[str, bytes]) -> dict[str, bytes]:
+    try:
+        index = service.ask({"type": "NewIndex", "config": None})["index_id"]
+        for rel in sorted(pages):
+            service.ask(
+                {
+                    "type": "AddFile",
+                    "index_id": index,
+                    "url": "/" + rel,
+                    "file_path": None,
+                    "file_contents": pages[rel].decode("utf-8"),
+                }
             )
-        except (OSError, subprocess.TimeoutExpired) as e:
-            raise SearchError(f"Pagefind did not run: {e}") from e
-    if run.returncode != 0 or not os.path.isfile(os.path.join(folder, "pagefind-entry.json")):
-        said = (run.stderr or run.stdout).strip().splitlines()
-        raise SearchError(f"Pagefind failed (exit {run.returncode}){': ' + said[-1] if said else ''}")
+        files = service.ask({"type": "GetFiles", "index_id": index})["files"]
+    finally:
+        service.close()
+    return {f"{FOLDER}/{f['path']}": base64.b64decode(f["content"]) for f in files}
 
 
 def build(pages: dict[str, bytes]) -> dict[str, bytes]:
     """The search files for ``pages`` (output path → HTML of every indexed page): Pagefind's bundle
     under `_search/` and a search page per language, keyed by output path. SearchError when
     Pagefind fails."""
-    with tempfile.TemporaryDirectory(prefix="policyctl-search-") as tmp:
-        folder = os.path.join(tmp, "pagefind")
-        _run(pages, folder)
-        files: dict[str, bytes] = {}
-        for base, _dirs, names in os.walk(folder):
-            for name in names:
-                full = os.path.join(base, name)
-                rel = os.path.relpath(full, folder).replace(os.sep, "/")
-                with open(full, "rb") as f:
-                    files[f"{FOLDER}/{rel}"] = f.read()
+    files = _index(pages)
+    if ENTRY not in files:
+        raise SearchError("Pagefind wrote no index")
     _settle_meta(files)
     # Pagefind lists the languages in a different order on every run: the same entry, sorted
     entry = json.loads(files[ENTRY])
