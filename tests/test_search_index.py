@@ -6,8 +6,13 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
+from pathlib import Path
+
+import pytest
 
 from engine.site import search
+from support import ROOT, declared_pages, run_cli
 
 SIG = b"pagefind_dcd"
 
@@ -63,3 +68,38 @@ def test_filter_order_does_not_change_the_files() -> None:
     # the values inside a filter are in one order whatever order Pagefind wrote
     program = next(gzip.decompress(one[p]) for p in filters if b"program" in gzip.decompress(one[p])[:30])
     assert program.index(b"Amazon") < program.index(b"Guidelines")
+
+
+def test_without_pagefind_the_build_works_and_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No index, a note saying why; the pages' search links still lead somewhere: a search page per
+    language that says search is not available, with no script and the strict policy."""
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(tmp_path / "no-such-binary"))
+    out = tmp_path / "out"
+    run = run_cli("build", "--root", str(ROOT / "policies"), "--out", str(out), "--at", "2025-01-01")
+    assert run.code == 0, run
+    assert "note: no search index: the `pagefind` package is not installed" in run.err
+    assert not (out / search.FOLDER).exists()
+    tags = {page.split("/")[2] for page in declared_pages(ROOT / "policies")}
+    assert {p.name for p in (out / search.PAGES).iterdir()} == {f"{tag.lower()}.html" for tag in tags}
+    for tag in tags:
+        text = (out / search.PAGES / f"{tag.lower()}.html").read_text(encoding="utf-8")
+        assert "<script" not in text and "Search is not available" in text and f'<html lang="{tag}">' in text
+    assert f", and {len(tags)} search files" in run.out
+
+
+def test_the_search_pages_speak_the_layouts_words() -> None:
+    """A search page's title and its link back are the words of the pages' search and index links
+    in that language (translated through the site's catalogs), and each page links to its own."""
+    out = ROOT / "generated_docs"
+    for path in sorted(out.glob("*/*/*/help.html")):
+        text = path.read_text(encoding="utf-8")
+        link = re.search(r'<a href="([^"]+)" rel="search" hreflang="([^"]+)">([^<]+)</a>', text)
+        assert link, path
+        target = (path.parent / link[1]).resolve()
+        assert target == (out / search.PAGES / f"{link[2].lower()}.html").resolve() and target.exists(), path
+        page = target.read_text(encoding="utf-8")
+        assert f"<title>{link[3]}</title>" in page and f"<h1>{link[3]}</h1>" in page
+        back = re.search(r'data-switch="index">([^<]+)</a>', text)
+        assert back and f'<a href="../index.html">{back[1]}</a>' in page
+    german = (out / search.PAGES / "de.html").read_text(encoding="utf-8")
+    assert "<title>Suche</title>" in german and '<html lang="de">' in german

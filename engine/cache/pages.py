@@ -244,10 +244,13 @@ class PageCache:
         except OSError:
             return False
 
-    def files_of(self, name: str) -> tuple[str, ...]:
-        """The files stored under ``name`` (for an entry whose files are not known beforehand)."""
+    def entry(self, name: str) -> tuple[str, str, tuple[str, ...]] | None:
+        """What is stored under ``name``: (key, title, files), for an entry whose files are not
+        known beforehand (the search index); whether they are still on disk is `reusable`'s to say."""
         entry = self.entries.get(name)
-        return () if entry is None else tuple(rel for rel, _, _ in entry[2])
+        if entry is None:
+            return None
+        return str(entry[0]), str(entry[1]), tuple(rel for rel, _, _ in entry[2])
 
     def reusable(self, name: str, key: str, files: tuple[str, ...]) -> str | None:
         """The title stored under ``name`` when ``files`` on disk are those built from ``key``; else None."""

@@ -116,37 +116,43 @@ def build(
 
 
 def _add_search(result: BuildResult, out: str, built: Built, cache: PageCache | None) -> None:
-    """The search files of the current pages (engine.site.search) into ``built``: pages kept from
-    the last build are read from the output folder (they are there, unchanged).
+    """The search files of the current pages (engine.site.search) into ``built``.
 
     The index is a pure function of the indexed pages: it is made again whenever their digest
     changes, and kept (like a page, through the page cache) only when the digest is exactly the one
     it was made from and its files on disk are still those written then. Without Pagefind, the
     search pages say so, and a note tells why there is no index."""
-    from engine.site import disk, search
+    import json
 
-    pages = {p: d for p, d in built.files.items() if search.indexed(p, d)}
-    for rel in sorted(built.kept):
-        if rel.endswith(".html") and not search.is_search_file(rel):
-            data = disk.read_file(out, rel)
-            if data is not None and search.indexed(rel, data):
-                pages[rel] = data
-    if not pages:
-        return
+    from engine.site import search
+
     if not search.available():
-        result.search = False
-        result.notes.append(
-            "no search index: the `pagefind` package is not installed (pip install 'policyctl[search]')"
-        )
-        own = search.own_files(pages, searchable=False)
-        built.files.update(own)
-        result.search_files = len(own)
+        pages = {rel: data for rel, data in _indexed(out, built, None).items() if data is not None}
+        if pages:
+            result.search = False
+            result.notes.append(
+                "no search index: the `pagefind` package is not installed (pip install 'policyctl[search]')"
+            )
+            own = search.own_files(pages, searchable=False)
+            built.files.update(own)
+            result.search_files = len(own)
         return
-    key = search.pages_digest(pages)
-    names = cache.files_of(search.CACHE_NAME) if cache is not None else ()
-    if cache is not None and names and cache.reusable(search.CACHE_NAME, key, names) is not None:
+    previous = cache.entry(search.CACHE_NAME) if cache is not None else None
+    try:
+        stored = json.loads(previous[1]) if previous is not None else None
+    except ValueError:
+        stored = None
+    known: dict[str, str] = stored if isinstance(stored, dict) else {}
+    found = _indexed(out, built, known if isinstance(stored, dict) else None)
+    if not found:
+        return
+    digests = {rel: search.page_digest(data) if data is not None else known[rel] for rel, data in found.items()}
+    key = search.pages_digest(digests)
+    names = previous[2] if previous is not None else ()
+    if cache is not None and previous is not None and cache.reusable(search.CACHE_NAME, key, names) is not None:
         built.kept.update(names)
     else:
+        pages = {rel: data if data is not None else _read(out, rel) for rel, data in found.items()}
         try:
             made = search.build(pages)
         except search.SearchError as e:
@@ -154,5 +160,34 @@ def _add_search(result: BuildResult, out: str, built: Built, cache: PageCache | 
             return
         built.files.update(made)
         names = tuple(sorted(made))
-    built.records[search.CACHE_NAME] = (key, "", names)
+    built.records[search.CACHE_NAME] = (key, json.dumps(digests, sort_keys=True), names)
     result.search, result.search_files = True, len(names)
+
+
+def _indexed(out: str, built: Built, known: dict[str, str] | None) -> dict[str, bytes | None]:
+    """The pages the search indexes, with their bytes; None for a kept page ``known`` from the last
+    build (path → digest of the pages indexed then): kept, it is the same page, and is read from the
+    output folder only if the index must be made again. Without ``known``, kept pages are read."""
+    from engine.site import disk, search
+
+    pages: dict[str, bytes | None] = {p: d for p, d in built.files.items() if search.indexed(p, d)}
+    for rel in sorted(built.kept):
+        if not rel.endswith(".html") or search.is_search_file(rel):
+            continue
+        if known is not None:
+            if rel in known:  # (a kept page not indexed then is not indexed now)
+                pages[rel] = None
+            continue
+        data = disk.read_file(out, rel)
+        if data is not None and search.indexed(rel, data):
+            pages[rel] = data
+    return pages
+
+
+def _read(out: str, rel: str) -> bytes:
+    from engine.site import disk
+
+    data = disk.read_file(out, rel)
+    if data is None:  # kept by the page cache a moment ago
+        raise OSError(2, "a page kept from the last build is gone", os.path.join(out, rel))
+    return data

@@ -111,11 +111,15 @@ def is_search_file(path: str) -> bool:
     return path.startswith(FOLDER + "/") or (path.startswith(PAGES + "/") and path.count("/") == 1)
 
 
-def pages_digest(pages: dict[str, bytes]) -> str:
-    """The SHA-256 of the indexed pages (paths and bytes): the index is made again when it changes."""
+def page_digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def pages_digest(digests: dict[str, str]) -> str:
+    """The SHA-256 of the indexed pages (path → `page_digest`): the index is made again when it changes."""
     h = hashlib.sha256()
-    for path in sorted(pages):
-        h.update(path.encode("utf-8") + b"\0" + hashlib.sha256(pages[path]).digest())
+    for path in sorted(digests):
+        h.update(path.encode("utf-8") + b"\0" + digests[path].encode("ascii") + b"\n")
     return h.hexdigest()
 
 
