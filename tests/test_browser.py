@@ -2,12 +2,15 @@
 
 Follows every language and marketplace switcher link from every page and checks what a reader
 sees: the title, the `lang` of the document, no template syntax or message ids, the fee table
-in the page's own number format. Skips when Chromium or Playwright is missing, except in CI
-(the environment variable CI is set), where a missing browser is a failure.
+in the page's own number format. Runs axe-core (WCAG 2.1 AA) on every kind of page in light and
+dark colour schemes, uses the switchers by keyboard, and reads wide tables on a phone. Skips
+when Chromium, Playwright or axe-core (the axe-playwright-python package) is missing, except in
+CI (the environment variable CI is set), where a missing piece is a failure.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import json
@@ -16,15 +19,16 @@ import re
 import shutil
 import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import pytest
 
 import engine
 from engine.i18n import cldr as l10n
-from support import ROOT, run_cli
+from support import ROOT, edit, run_cli
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -82,12 +86,18 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     out = tmp_path_factory.mktemp("site") / "generated_docs"
     run = run_cli("build", "--root", str(ROOT / "policies"), "--out", str(out), "--at", AT)
     assert run.code == 0, run
+    with _serving(out) as base:
+        yield base, out
+
+
+@contextlib.contextmanager
+def _serving(out: Path) -> Iterator[str]:
     handler = functools.partial(_QuietHandler, directory=str(out))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/", out
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
     finally:
         server.shutdown()
         server.server_close()
@@ -211,8 +221,6 @@ def test_serve_reloads_on_an_edit_and_shows_a_broken_file(browser: Any, tmp_path
     """`policyctl serve` in Chromium: an edit appears without touching the browser, a broken file
     appears as an overlay with its place, and the served script runs under the page's policy."""
     from test_serve import PAGE, start_serve, stop
-
-    from support import edit
 
     server = start_serve(tmp_path)
     context = browser.new_context()
@@ -338,4 +346,184 @@ def test_search_finds_the_page(browser: Any, served: tuple[str, Path], tag: str,
     assert page.evaluate("document.documentElement.lang") == tag
     assert not violations, violations
     assert outside == [], outside
+    context.close()
+
+
+# -- accessibility: axe-core, keyboard, tables on a phone -----------------------------------------------
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]  # WCAG 2.1 level AA, as axe-core tags its rules
+
+
+def _one_per_language(entries: list[dict[str, Any]]) -> list[str]:
+    first: dict[str, str] = {}
+    for entry in sorted(entries, key=lambda e: e["html"]):
+        first.setdefault(entry["locale"], entry["html"])
+    return sorted(first.values())
+
+
+# Every kind of page a reader can land on: (kind, its pages to check, from the built site's
+# index.json). A help page in each published language covers each script (Latin, Han, …) and
+# its fonts, line breaking and `lang`. A new kind of page is one more line here.
+PAGE_KINDS: list[tuple[str, Callable[[dict[str, Any]], list[str]]]] = [
+    ("index", lambda index: ["index.html"]),
+    ("help page", lambda index: _one_per_language(index["pages"])),
+    ("past edition", lambda index: _one_per_language(index["editions"])[:1]),
+]
+
+
+@pytest.fixture(scope="module")
+def axe() -> str:
+    """axe-core's script as the axe-playwright-python package ships it (a `test` dependency). The
+    test evaluates it in the page through the browser's DevTools protocol; it is never part of a
+    page, which stays without scripts (its Content-Security-Policy would refuse a `<script>`)."""
+    try:
+        from importlib.resources import files
+
+        return (files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8")
+    except (ImportError, FileNotFoundError):
+        missing = "axe-core is not installed (pip install axe-playwright-python)"
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set but the accessibility test cannot run: {missing}")
+        pytest.skip(missing)
+
+
+_AXE_RUN = """async tags => {
+  const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+  return result.violations.flatMap(v => v.nodes.map(n => `${v.id} (${v.help}) at ${n.target.join(' ')}: ${n.failureSummary}`));
+}"""
+
+
+def _axe_violations(page: Any, axe: str) -> list[str]:
+    """axe-core's WCAG 2.1 AA violations on the page as it is now, one line per element."""
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.evaluate(axe)
+    found: list[str] = page.evaluate(_AXE_RUN, AXE_TAGS)
+    return found
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_kind_of_page_has_no_axe_violations(
+    browser: Any, served: tuple[str, Path], axe: str, scheme: str
+) -> None:
+    base, out = served
+    index = json.loads((out / "index.json").read_text())
+    context = browser.new_context()
+    page = context.new_page()
+    page.emulate_media(color_scheme=scheme)
+    found: list[str] = []
+    for kind, pages_of in PAGE_KINDS:
+        paths = pages_of(index)
+        assert paths, f"the site has no {kind}"
+        for path in paths:
+            page.goto(base + path)
+            assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") == (scheme == "dark")
+            found += [f"{kind} {path}: {v}" for v in _axe_violations(page, axe)]
+            # every table scrolls in its own box on a narrow screen (see the phone test below)
+            assert page.locator("table:not(.table-scroll > table)").count() == 0, path
+    assert found == [], "\n".join(found)
+    context.close()
+
+
+_FOCUSED = """() => {
+  const e = document.activeElement;
+  if (!e || e === document.body) return null;
+  return {switch: e.dataset.switch || null, href: e.getAttribute('href'), visible: e.matches(':focus-visible'),
+          outline: getComputedStyle(e).outlineStyle, width: e.getBoundingClientRect().width,
+          header: !!e.closest('header')};
+}"""
+
+
+def _tab(page: Any) -> dict[str, Any]:
+    page.keyboard.press("Tab")
+    focused: dict[str, Any] | None = page.evaluate(_FOCUSED)
+    assert focused is not None, "Tab left the page"
+    return focused
+
+
+def test_switchers_by_keyboard(browser: Any, served: tuple[str, Path]) -> None:
+    """Tab reaches the skip link first, then every switcher link (language, marketplace, edition)
+    in reading order, each with a visible focus ring; Enter on the skip link moves on to the
+    content, Enter on a switcher follows it."""
+    base, out = served
+    index = json.loads((out / "index.json").read_text())
+    edition = index["editions"][0]
+    path = edition["html"].replace(f"/{edition['edition']}/", "/")  # a current page with an edition picker
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(base + path)
+    switchers = page.eval_on_selector_all(
+        "header a[data-switch]", "els => els.map(e => [e.dataset.switch, e.getAttribute('href')])"
+    )
+    assert {kind for kind, _ in switchers} >= {"language", "marketplace", "edition"}, switchers
+
+    skip = _tab(page)
+    assert skip["href"] == "#content" and skip["visible"] and skip["outline"] != "none", skip
+    assert skip["width"] > 1, "the skip link stays hidden when focused"
+    reached = []
+    for _ in switchers:
+        focused = _tab(page)
+        assert focused["visible"] and focused["outline"] != "none", focused
+        reached.append([focused["switch"], focused["href"]])
+    assert reached == switchers
+
+    page.goto(base + path)
+    _tab(page)
+    page.keyboard.press("Enter")
+    assert page.url == base + path + "#content"
+    assert not _tab(page)["header"], "after the skip link, Tab went back to the switchers"
+
+    for kind in ("language", "marketplace", "edition"):
+        href = next(h for k, h in switchers if k == kind)
+        page.goto(base + path)
+        for _ in range(len(switchers) + 1):  # the skip link, then the switchers
+            if _tab(page)["href"] == href:
+                break
+        assert page.evaluate("document.activeElement.getAttribute('href')") == href, kind
+        page.keyboard.press("Enter")
+        page.wait_for_url(urljoin(base + path, href))
+        assert page.inner_text("h1")
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def wide_table(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A page of a repository made by `policyctl init` (the default layout, as installed) with a
+    table far wider than a phone: twelve columns of facts."""
+    top = tmp_path_factory.mktemp("wide") / "repo"
+    run = run_cli("init", str(top))
+    assert run.code == 0, run
+    row = "| " + " | ".join(["{{ p.return_window_days|duration('day') }}"] * 12) + " |\n"
+    table = row + "|" + " --- |" * 12 + "\n" + row
+    edit(
+        top / "policies" / "returns" / "pages" / "help.md.j2",
+        "{% block body %}\n",
+        "{% block body %}\n\n" + table + "\n",
+    )
+    out = top / "generated_docs"
+    run = run_cli("build", "--root", str(top / "policies"), "--out", str(out), "--at", AT)
+    assert run.code == 0, run
+    with _serving(out) as base:
+        yield base + "returns/us/en/help.html"
+
+
+def test_a_wide_table_scrolls_in_its_own_box_on_a_phone(browser: Any, wide_table: str, axe: str) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=3, is_mobile=True)
+    page = context.new_page()
+    page.goto(wide_table)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, "the page scrolls sideways"
+    box = "document.querySelector('main table').parentElement"
+    assert page.evaluate(f"{box}.scrollWidth > {box}.clientWidth"), "the table fits: nothing to scroll"
+    assert page.evaluate(f"getComputedStyle({box}).overflowX") == "auto"
+    assert page.evaluate(f"{box}.getAttribute('aria-label')")
+    # by keyboard: Tab reaches the box (tabindex=0), an arrow key scrolls it
+    for _ in range(50):
+        if page.evaluate(f"document.activeElement === {box}"):
+            break
+        _tab(page)
+    assert page.evaluate(f"document.activeElement === {box}"), "Tab does not reach the table"
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(f"() => {box}.scrollLeft > 0")  # (a function: the page forbids eval)
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        assert _axe_violations(page, axe) == [], scheme
     context.close()

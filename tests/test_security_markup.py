@@ -170,3 +170,22 @@ def test_a_hostile_address_is_refused_or_inert(tmp_path: Path, address: str) -> 
             assert 'href="javascript' not in page.read_text().lower()
     else:
         assert "error[G001]" in r.err or "error[P003]" in r.err, r.err
+
+
+def test_a_table_box_is_named_by_the_heading_text_whatever_it_holds() -> None:
+    """Each table's scroll box (engine.site.markup.scrollable_tables) is named after the heading
+    above it, or its first row: markup in that text stays text in the name, adding no element."""
+    from html import unescape
+
+    from engine.site import markup
+
+    text = markup.escape(EVIL)
+    page = f"# {text}\n\n| {text} | b |\n| --- | --- |\n| 1 | 2 |\n\n| x `<i>` |\n| --- |\n| 3 |\n"
+    body, _ = markup.to_html(page, markup.FactMarks())
+    html = markup.scrollable_tables(body)
+    tags = Tags()
+    tags.feed(html)
+    assert tags.bad == []
+    boxes = re.findall(r'<div class="table-scroll" role="region" tabindex="0" aria-label="([^"<>]*)"><table>', html)
+    assert [unescape(label) for label in boxes] == [EVIL, "x <i>"]
+    assert html.count("<div") == 2 and html.count("</table></div>") == 2

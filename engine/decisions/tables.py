@@ -16,17 +16,33 @@ import json
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pyarrow as pa
 
 from engine.problems import Pos, Problem
 
+if TYPE_CHECKING:
+    from engine import DecisionResult
+    from engine.model.policy import Decision
+
 MATCHES, PROBLEMS = "matches", "problems"
 ROWS_PER_BATCH = 8192
 
 
-def arrow_type(schema: Any) -> pa.DataType:
+class Compiled(Protocol):
+    """What a table asks of a compiled decision (engine.decisions.compile.CompiledDecision)."""
+
+    @property
+    def decision(self) -> Decision: ...
+    @property
+    def fits(self) -> Callable[[dict[str, Any]], bool]: ...
+    @property
+    def evaluate(self) -> Callable[[dict[str, Any], dict[str, Any], str], DecisionResult]: ...
+    def decide(self, inputs: Any, params: dict[str, Any], at: str, where: Pos = ...) -> DecisionResult: ...
+
+
+def arrow_type(schema: object) -> pa.DataType:
     """The Arrow type of a JSON Schema for one output; anything structured is its JSON text."""
     if not isinstance(schema, dict):
         return pa.string()
@@ -44,7 +60,7 @@ def arrow_type(schema: Any) -> pa.DataType:
 _TYPES = {"integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(), "string": pa.string()}
 
 
-def _kind(value: Any) -> str:
+def _kind(value: object) -> str:
     if isinstance(value, bool):
         return "boolean"
     if isinstance(value, int):
@@ -54,7 +70,7 @@ def _kind(value: Any) -> str:
     return "string" if isinstance(value, str) else "json"
 
 
-def output_fields(decision: Any) -> list[pa.Field]:
+def output_fields(decision: Decision) -> list[pa.Field]:
     """One field per declared output (a list of it for `hit: collect`), then matches and problems."""
     fields = []
     for name, schema in (decision.outputs or {}).items():
@@ -63,16 +79,16 @@ def output_fields(decision: Any) -> list[pa.Field]:
     return fields + [pa.field(MATCHES, pa.list_(pa.string())), pa.field(PROBLEMS, pa.string())]
 
 
-def output_schema(decision: Any, input_schema: pa.Schema) -> pa.Schema:
+def output_schema(decision: Decision, input_schema: pa.Schema) -> pa.Schema:
     return pa.schema(list(input_schema) + output_fields(decision))
 
 
-def string_inputs(decision: Any) -> list[str]:
+def string_inputs(decision: Decision) -> list[str]:
     """Inputs declared as strings: a reader must not turn their text into timestamps or numbers."""
     return [n for n, s in decision.inputs.items() if arrow_type(s) == pa.string()]
 
 
-def mapping(decision: Any, columns: list[str], given: dict[str, str]) -> tuple[dict[str, str], str]:
+def mapping(decision: Decision, columns: list[str], given: dict[str, str]) -> tuple[dict[str, str], str]:
     """input -> column; the inputs named in ``given`` from those columns, the others from the column
     of the same name, when there is one. Second value: what is wrong ("" when nothing)."""
     for name, column in given.items():
@@ -101,7 +117,13 @@ class Table:
     """A compiled decision bound to its parameters and a column mapping, answering record batches."""
 
     def __init__(
-        self, compiled: Any, params: dict[str, Any], day: str, columns: dict[str, str], name: str, line_offset: int = 0
+        self,
+        compiled: Compiled,
+        params: dict[str, Any],
+        day: str,
+        columns: dict[str, str],
+        name: str,
+        line_offset: int = 0,
     ) -> None:
         self.compiled, self.params, self.day, self.columns, self.name = compiled, params, day, columns, name
         self.line_offset = line_offset  # a CSV's first row is on line 2
@@ -126,7 +148,7 @@ class Table:
                 row[name] = value
             yield row
 
-    def results(self, batch: pa.RecordBatch, first_row: int) -> Iterator[tuple[int, Any]]:
+    def results(self, batch: pa.RecordBatch, first_row: int) -> Iterator[tuple[int, DecisionResult]]:
         """(line, DecisionResult) per row, as ``policyctl decide`` answers its JSON."""
         params, day, name = self.params, self.day, self.name
         fits, evaluate, decide = self.compiled.fits, self.compiled.evaluate, self.compiled.decide
@@ -140,7 +162,7 @@ class Table:
     def answer(self, batch: pa.RecordBatch, first_row: int) -> Answered:
         """``batch`` with the answers' columns; ``first_row`` is the 1-based number of its first row."""
         name = self.name
-        checks: list[tuple[str, Callable[[Any], tuple[Any, str]], list[Any]]] = [
+        checks: list[tuple[str, Callable[[object], tuple[object, str]], list[object]]] = [
             (key, _check(kind), []) for key, kind in self.outputs
         ]
         matches: list[list[str]] = []
@@ -181,7 +203,7 @@ class Table:
         return Answered(pa.RecordBatch.from_arrays(arrays, names=names), failed)
 
 
-def _check(kind: pa.DataType) -> Any:
+def _check(kind: pa.DataType) -> Callable[[object], tuple[object, str]]:
     """value -> (the value to store, "" or what it should have been), for one output column's type."""
     if kind == pa.string():
         return lambda v: (v, "") if type(v) is str else (json.dumps(v, ensure_ascii=False), "")  # structured: its JSON
@@ -189,16 +211,16 @@ def _check(kind: pa.DataType) -> Any:
     return lambda v: (v, "") if _fits(v, kind) else (v, what)
 
 
-def _fits(value: Any, kind: pa.DataType) -> bool:
+def _fits(value: Any, kind: pa.DataType) -> bool:  # an output value: any JSON (`type()` tells them apart)
     t = type(value)
     if t is float:
-        return kind.id == _FLOAT and math.isfinite(value)
+        return bool(kind.id == _FLOAT and math.isfinite(value))  # pyarrow is untyped: `kind.id` is Any
     if t is int:
-        return kind.id == _FLOAT or (kind.id == _INT and -(2**63) <= value < 2**63)
+        return bool(kind.id == _FLOAT or (kind.id == _INT and -(2**63) <= value < 2**63))
     if t is bool:
-        return kind.id == _BOOL
+        return bool(kind.id == _BOOL)
     if t is str:
-        return kind.id == _STRING
+        return bool(kind.id == _STRING)
     if t is list and pa.types.is_list(kind):
         return all(v is None or _fits(v, kind.value_type) for v in value)
     return False
@@ -207,6 +229,6 @@ def _fits(value: Any, kind: pa.DataType) -> bool:
 _FLOAT, _INT, _BOOL, _STRING = pa.float64().id, pa.int64().id, pa.bool_().id, pa.string().id
 
 
-def _short(value: Any) -> str:
+def _short(value: object) -> str:
     text = json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= 40 else text[:37] + "..."

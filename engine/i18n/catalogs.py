@@ -22,8 +22,9 @@ import gettext as _gettext
 import io
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po, write_po
@@ -31,9 +32,12 @@ from babel.messages.pofile import read_po, write_po
 from engine.i18n.cldr import SOURCE_LOCALE, locale
 from engine.problems import Problem
 
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt  # imported when first used: most commands never parse Markdown
+
 SITE = "_site"
 TEMPLATE_SUFFIX = ".j2"
-KEYWORDS: dict[str, Any] = {
+KEYWORDS: dict[str, tuple[int | tuple[int, str], ...] | None] = {  # Babel's form: argument positions
     "_": None,
     "gettext": None,
     "ngettext": (1, 2),
@@ -111,7 +115,7 @@ def extract(domain: Domain) -> tuple[Catalog, list[Problem]]:
             with open(path, "rb") as f:
                 found = list(
                     babel_extract(
-                        cast(Any, jinja_extract),
+                        cast(Any, jinja_extract),  # Jinja types `keywords` as names; it gets Babel's mapping
                         f,
                         keywords=KEYWORDS,
                         comment_tags=COMMENT_TAGS,
@@ -300,7 +304,7 @@ def _write_if_changed(path: str, data: bytes) -> bool:
     return True
 
 
-def messages_of(catalog: Catalog) -> list[tuple[Any, ...]]:
+def messages_of(catalog: Catalog) -> list[tuple[object, ...]]:
     """What a catalog says to translators, without its header and references: its messages in
     order, each with its context, plural, translator comments and translation."""
     # comments are compared as words: a long one is wrapped when written and read back as two
@@ -483,7 +487,7 @@ def markup_problem(english: list[str], translation: str) -> str | None:
 
 
 @functools.lru_cache(maxsize=1)
-def _inline_parser() -> Any:
+def _inline_parser() -> MarkdownIt:
     from markdown_it import MarkdownIt
 
     return MarkdownIt("commonmark")
@@ -492,7 +496,7 @@ def _inline_parser() -> Any:
 @functools.lru_cache(maxsize=4096)
 def _emphasis(text: str) -> int:
     """How many emphasis spans (bold or italic) CommonMark makes of a text."""
-    html = _inline_parser().renderInline(PLACEHOLDER.sub("x", text))
+    html: str = _inline_parser().renderInline(PLACEHOLDER.sub("x", text))  # markdown-it types it `Any`
     return html.count("<strong>") + html.count("<em>")
 
 
@@ -633,7 +637,7 @@ def _numbers(text: str) -> set[float]:
     return found
 
 
-def fact_problem(english: list[str], translation: str, facts: dict[Any, str]) -> str | None:
+def fact_problem(english: list[str], translation: str, facts: Mapping[float | str, str]) -> str | None:
     """Whether a translation writes one of the program's facts (``facts``: text or number -> the
     parameter it is a value of) that its English leaves to a placeholder: "48 Stunden" where the
     English says `%(hours)s`. Such a page would keep the figure when the policy changes."""
@@ -658,7 +662,7 @@ def fact_problem(english: list[str], translation: str, facts: dict[Any, str]) ->
     return None
 
 
-def fact_problems(domain: Domain, facts: dict[Any, str]) -> list[Problem]:
+def fact_problems(domain: Domain, facts: Mapping[float | str, str]) -> list[Problem]:
     """G006 for each translation in the domain's catalogs that states a fact (see `fact_problem`)."""
     problems: list[Problem] = []
     if not facts:

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from functools import lru_cache, wraps
-from typing import Any
+from typing import Any, ParamSpec, Protocol, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -41,42 +41,51 @@ _MEMO_SIZE = 16384
 _NUMBERS = (int, float, Decimal)
 
 
-_MEMOS: list[Any] = []
+class _Memo(Protocol):
+    def cache_clear(self) -> None: ...
 
 
-def _memo(maxsize: int = _MEMO_SIZE) -> Any:
-    def wrap(function: Any) -> Any:
+_MEMOS: list[_Memo] = []
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _memo(maxsize: int = _MEMO_SIZE) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
+    def wrap(function: Callable[_P, _R]) -> Callable[_P, _R]:
         memo = lru_cache(maxsize=maxsize)(function)
         _MEMOS.append(memo)
-        return memo
+        # same signature: typeshed types an lru_cache wrapper's arguments only as `Hashable`
+        return cast("Callable[_P, _R]", memo)
 
     return wrap
 
 
-def _by_strings(maxsize: int) -> Any:
+def _by_strings(maxsize: int) -> Callable[[Callable[_P, str]], Callable[_P, str]]:
     """Keep the answers of a function of tags and codes, for `str` arguments only; any other
     argument goes to the function itself, so it fails exactly as it would without the memo. The
     function without the memo stays reachable as `__wrapped__`."""
 
-    def wrap(function: Any) -> Any:
-        memo = _memo(maxsize)(function)
+    def wrap(function: Callable[_P, str]) -> Callable[_P, str]:
+        memo: Callable[..., str] = _memo(maxsize)(function)
+        plain: Callable[..., str] = function
 
         @wraps(function)
-        def call(*args: Any) -> Any:
-            return memo(*args) if _strs(*args) else function(*args)
+        def call(*args: object) -> str:
+            return memo(*args) if _strs(*args) else plain(*args)
 
-        return call
+        # callers keep the function's own signature (its functions take positional arguments only)
+        return cast("Callable[_P, str]", call)
 
     return wrap
 
 
-def _text(value: Any) -> str | None:
+def _text(value: object) -> str | None:
     """The exact decimal text a number is formatted from (`_decimal(value) == Decimal(text)`, same
     exponent and sign), or None for anything that is not exactly an int, a float or a Decimal."""
     return str(value) if type(value) in _NUMBERS else None
 
 
-def _strs(*values: Any) -> bool:
+def _strs(*values: object) -> bool:
     return all(type(v) is str for v in values)
 
 
@@ -89,13 +98,13 @@ def locale(tag: str) -> Locale:
         raise ValueError(f"`{tag}` is not a locale CLDR knows") from e
 
 
-def _decimal(value: Any) -> Decimal:
+def _decimal(value: object) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
         raise TypeError(f"expected a number, got {type(value).__name__} {value!r}")
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
-def number(value: Any, tag: str) -> str:
+def number(value: object, tag: str) -> str:
     """A number with the locale's digits, grouping and decimal sign, all significant decimals kept."""
     text = _text(value)
     if text is not None and type(tag) is str:
@@ -112,7 +121,7 @@ def _number_memo(text: str, tag: str) -> str:
     return _number(Decimal(text), tag)
 
 
-def percent(value: Any, tag: str) -> str:
+def percent(value: object, tag: str) -> str:
     """A value given in percent units (5 means 5%), e.g. "5%", "5 %", keeping its decimals."""
     share = _decimal(value) / 100  # divided here, under the caller's decimal context, not in the memo
     if type(tag) is str:
@@ -129,7 +138,7 @@ def _percent_memo(text: str, tag: str) -> str:
     return _percent(Decimal(text), tag)
 
 
-def money(value: Any, currency: str, tag: str) -> str:
+def money(value: object, currency: str, tag: str) -> str:
     """An amount in a currency (ISO 4217), with the currency's usual decimals: "$0.10", "0,10 $"."""
     text = _text(value)
     if text is not None and _strs(currency, tag):
@@ -146,7 +155,7 @@ def _money_memo(text: str, currency: str, tag: str) -> str:
     return _money(Decimal(text), currency, tag)
 
 
-def _moment(value: Any, time_zone: str | None) -> _dt.datetime:
+def _moment(value: object, time_zone: str | None) -> _dt.datetime:
     moment = parse_datetime(value) if isinstance(value, str) else value
     if not isinstance(moment, _dt.datetime):
         raise TypeError(f"expected an ISO date-time, got {value!r}")
@@ -155,7 +164,7 @@ def _moment(value: Any, time_zone: str | None) -> _dt.datetime:
     return moment.astimezone(ZoneInfo(time_zone)) if time_zone else moment
 
 
-def date(value: Any, tag: str, form: str = "long", time_zone: str | None = None) -> str:
+def date(value: Any, tag: str, form: str = "long", time_zone: str | None = None) -> str:  # any value: `type()` checked
     """An ISO date as the locale writes it: "July 1, 2023", "1 luglio 2023". A date-time gives the
     date it falls on in ``time_zone``."""
     # exact str and date only: equal datetime objects can stand for different days in a zone
@@ -169,7 +178,7 @@ def _date_memo(value: str | _dt.date, tag: str, form: str, time_zone: str | None
     return _date(value, tag, form, time_zone)
 
 
-def _date(value: Any, tag: str, form: str, time_zone: str | None) -> str:
+def _date(value: object, tag: str, form: str, time_zone: str | None) -> str:
     if isinstance(value, str) and len(value) > 10:  # a date-time, as engine.model.dates tells them apart
         value = _moment(value, time_zone).date()
     elif isinstance(value, str):
@@ -179,7 +188,7 @@ def _date(value: Any, tag: str, form: str, time_zone: str | None) -> str:
     return _dates.format_date(value, format=form, locale=locale(tag))
 
 
-def datetime(value: Any, tag: str, time_zone: str, form: str = "full") -> str:
+def datetime(value: Any, tag: str, time_zone: str, form: str = "full") -> str:  # any value: `_strs` checks it
     """An ISO date-time in ``time_zone``: the date in ``form`` and the time in the short form,
     joined by the locale's pattern: "Friday, March 1, 2024, 5:00 PM"."""
     if _strs(value, tag, time_zone, form):
@@ -192,7 +201,7 @@ def _datetime_memo(value: str, tag: str, time_zone: str, form: str) -> str:
     return _datetime(value, tag, time_zone, form)
 
 
-def _datetime(value: Any, tag: str, time_zone: str, form: str) -> str:
+def _datetime(value: object, tag: str, time_zone: str, form: str) -> str:
     moment = _moment(value, time_zone)
     loc = locale(tag)
     day = _dates.format_date(moment.date(), format=form, locale=loc)
@@ -210,7 +219,7 @@ def time_zone_name(time_zone: str, tag: str) -> str:
 _LENGTHS = {"long": ("long", "short"), "short": ("short",), "narrow": ("narrow", "short")}
 
 
-def unit(value: Any, unit_id: str, tag: str, length: str = "long") -> str:
+def unit(value: object, unit_id: str, tag: str, length: str = "long") -> str:
     """A measure with its CLDR unit pattern chosen by plural category: "90 days", "90 giorni", "90天"."""
     text = _text(value)
     if text is not None and _strs(unit_id, tag, length):
@@ -242,7 +251,7 @@ def _unit(amount: Decimal, unit_id: str, tag: str, length: str) -> str:
 DURATION_UNITS = ("second", "minute", "hour", "day", "week", "month", "year")
 
 
-def duration(value: Any, unit_name: str, tag: str, length: str = "long") -> str:
+def duration(value: object, unit_name: str, tag: str, length: str = "long") -> str:
     """A duration in one unit (`day`, `hour`, ...): "24 hours", "24 ore", "24 Stunden"."""
     if unit_name not in DURATION_UNITS:
         raise ValueError(f"`{unit_name}` is not a duration unit ({', '.join(DURATION_UNITS)})")
@@ -321,7 +330,7 @@ def in_sentence(text: str, tag: str) -> str:
     return text
 
 
-def plural_category(value: Any, tag: str) -> str:
+def plural_category(value: object, tag: str) -> str:
     """The CLDR plural category (`one`, `other`, ...) of a number in a locale."""
     text = _text(value)
     if text is not None and type(tag) is str:
@@ -357,7 +366,7 @@ def country_name(code: str, tag: str) -> str:
     return str(name)
 
 
-_COLLATOR: Any = None
+_COLLATOR: Any = None  # a pyuca Collator (pyuca is untyped)
 
 
 def collation_key(text: str) -> tuple[int, ...]:

@@ -5,6 +5,7 @@ file is stale). One yes/no function per file kind; see engine/schema/fastcheck.p
 # fmt: off
 # flake8: noqa
 import re
+from collections.abc import Callable
 
 from engine.schema.predicates import in_options as _in, is_date as _is_date, is_integer as _is_integer
 from engine.schema.predicates import is_number as _is_number, unique as _unique
@@ -45,7 +46,7 @@ _C22 = frozenset(('description', 'marketplaces', 'template', ))
 _C23 = frozenset(('assumed', 'assumption', 'changes', 'description', 'label', 'note', 'on_pages', 'schema', 'source', 'tiers', 'value', ))
 _C24 = frozenset(('assumed', 'assumption', 'from', 'note', 'on_pages', 'source', 'value', ))
 
-def is_decision(v):
+def is_decision(v: object) -> bool:
     if not (isinstance(v, dict)):
         return False
     if not ('id' in v and 'title' in v and 'inputs' in v and 'rules' in v):
@@ -154,7 +155,7 @@ def is_decision(v):
             pass
     return True
 
-def is_marketplaces(v):
+def is_marketplaces(v: object) -> bool:
     if not (isinstance(v, dict)):
         return False
     if not ('marketplaces' in v):
@@ -224,7 +225,7 @@ def is_marketplaces(v):
             pass
     return True
 
-def is_overlay(v):
+def is_overlay(v: object) -> bool:
     if not (isinstance(v, dict)):
         return False
     if not ('marketplace' in v):
@@ -294,7 +295,7 @@ def is_overlay(v):
             pass
     return True
 
-def is_pages(v):
+def is_pages(v: object) -> bool:
     if not (isinstance(v, dict)):
         return False
     if not ('pages' in v):
@@ -321,7 +322,7 @@ def is_pages(v):
             pass
     return True
 
-def is_program(v):
+def is_program(v: object) -> bool:
     if not (isinstance(v, dict)):
         return False
     if not ('id' in v and 'names' in v and 'parameters' in v):
@@ -422,7 +423,7 @@ def is_program(v):
             pass
     return True
 
-def is_tests(v):
+def is_tests(v: object) -> bool:
     if not (isinstance(v, dict)):
         return False
     if not ('cases' in v):
@@ -518,7 +519,7 @@ def is_tests(v):
                         return False
     return True
 
-def _f6(v):
+def _f6(v: object) -> bool:
     if not (isinstance(v, dict)):
         return False
     if not ('id' in v and 'reason' in v and 'then' in v):
@@ -549,7 +550,7 @@ def _f6(v):
             return False
     return True
 
-def _f7(v):
+def _f7(v: object) -> bool:
     if not (isinstance(v, dict)):
         return False
     for v1, v2 in v.items():
@@ -560,7 +561,7 @@ def _f7(v):
         pass
     return True
 
-def _f8(v):
+def _f8(v: object) -> bool:
     if not (isinstance(v, list)):
         return False
     for v1 in v:
@@ -568,7 +569,7 @@ def _f8(v):
             return False
     return True
 
-def _f9(v):
+def _f9(v: object) -> bool:
     if not (isinstance(v, dict)):
         return False
     if not ('template' in v):
@@ -600,7 +601,7 @@ def _f9(v):
             return False
     return True
 
-def _f10(v):
+def _f10(v: object) -> bool:
     if not (isinstance(v, dict)):
         return False
     if not ('description' in v and 'schema' in v and 'value' in v):
@@ -658,7 +659,7 @@ def _f10(v):
             return False
     return True
 
-def _f11(v):
+def _f11(v: object) -> bool:
     if not (isinstance(v, list)):
         return False
     if not (len(v) >= 1):
@@ -670,7 +671,7 @@ def _f11(v):
             return False
     return True
 
-def _f12(v):
+def _f12(v: object) -> bool:
     if not (isinstance(v, dict)):
         return False
     if not (len(v) >= 1):
@@ -687,7 +688,7 @@ def _f12(v):
         pass
     return True
 
-def _f13(v):
+def _f13(v: object) -> bool:
     if not (isinstance(v, dict)):
         return False
     if not ('from' in v and 'value' in v):
@@ -729,7 +730,7 @@ def _f13(v):
             return False
     return True
 
-VALIDATORS = {
+VALIDATORS: dict[str, Callable[[object], bool]] = {
     'decision': is_decision,
     'marketplaces': is_marketplaces,
     'overlay': is_overlay,

@@ -11,9 +11,9 @@ from __future__ import annotations
 import difflib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache, lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine import packaged
 from engine.model.dates import format_checker
@@ -22,6 +22,11 @@ from engine.schema import (
     fastcheck,  # light (json, os, re); an import inside the checks cost ~2 µs per value
 )
 from engine.source.loader import Document, Path
+
+if TYPE_CHECKING:  # jsonschema and referencing are imported only when a schema must be evaluated
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
+    from referencing import Registry
 
 KINDS = ("marketplaces", "program", "overlay", "decision", "tests", "pages")
 
@@ -38,7 +43,7 @@ def raw_schema(kind: str) -> dict[str, Any]:
 
 
 @cache
-def _registry() -> Any:
+def _registry() -> Registry[Any]:  # schemas are arbitrary JSON
     from referencing import Registry, Resource
 
     resources = []
@@ -54,14 +59,14 @@ def _registry() -> Any:
 
 
 @cache
-def validator(kind: str) -> Any:
+def validator(kind: str) -> Draft202012Validator:
     from jsonschema import Draft202012Validator
 
     return Draft202012Validator(raw_schema(kind), registry=_registry(), format_checker=format_checker())
 
 
 @lru_cache(maxsize=256)
-def _value_validator(schema_json: str) -> Any:
+def _value_validator(schema_json: str) -> Draft202012Validator:
     from jsonschema import Draft202012Validator
 
     return Draft202012Validator(json.loads(schema_json), format_checker=format_checker())
@@ -93,7 +98,7 @@ def schema_problems(schema: dict[str, Any]) -> list[str]:
 
 
 def errors_to_problems(
-    doc: Document, base: Path, errors: Iterable[Any], code: str = "S001", what: str = ""
+    doc: Document, base: Path, errors: Iterable[ValidationError], code: str = "S001", what: str = ""
 ) -> list[Problem]:
     problems = []
     for error in errors:
@@ -103,7 +108,7 @@ def errors_to_problems(
     return sorted(unique.values(), key=Problem.sort_key)
 
 
-def _leaves(error: Any) -> list[Any]:
+def _leaves(error: ValidationError) -> list[ValidationError]:
     """For anyOf/oneOf, the errors of the branch that got furthest, not the summary."""
     if error.validator in ("anyOf", "oneOf") and error.context:
         from jsonschema.exceptions import best_match
@@ -128,6 +133,7 @@ _JSON_TYPES = {
 }
 
 
+# `error` is a ValidationError (see _describe)
 def _problem(doc: Document, base: Path, error: Any, code: str, what: str) -> Problem:
     path: Path = base + tuple(error.absolute_path)
     where = _pointer(path)
@@ -200,10 +206,12 @@ def _problem(doc: Document, base: Path, error: Any, code: str, what: str) -> Pro
     return Problem.at(pos, code, f"{prefix}{where}: {message}", hints.get(validator, "see `policyctl schema`"))
 
 
+# `error` is a ValidationError, typed Any here: its stubs type each field `| Unset` (and `validator` is None for
+# a `false` schema), which iter_errors never leaves unset; narrowing each read would change the code, not the types
 def _describe(error: Any) -> str:
     v, x, inst = error.validator, error.validator_value, error.instance
     size = len(inst) if isinstance(inst, (list, dict, str)) else 0
-    messages = {
+    messages: dict[str, Callable[[], str]] = {
         "minimum": lambda: f"{_shown(inst)} is less than the minimum {x}",
         "exclusiveMinimum": lambda: f"{_shown(inst)} must be greater than {x}",
         "maximum": lambda: f"{_shown(inst)} is more than the maximum {x}",

@@ -133,6 +133,10 @@ _TYPE_TEST = {
 MAX_INDENT = 12
 
 
+# Schemas are typed `Any` below: they are JSON as `json.load` returns it, any shape, and the compiler
+# checks the type of each node itself (`Unsupported` when it is not what JSON Schema allows).
+
+
 class Unsupported(Exception):
     """The schema uses something this compiler does not translate."""
 
@@ -176,7 +180,7 @@ class Compiler:
             base, schema, name = self.pending.pop(0)
             body = _Body(self, base)
             body.check(schema, "v", 1)
-            self.lines.append(f"def {name}(v):")
+            self.lines.append(f"def {name}(v: object) -> bool:")  # typed, so the module passes mypy --strict
             self.lines += body.out
             self.lines.append("    return True")
             self.lines.append("")
@@ -476,7 +480,9 @@ def _literal(value: Any) -> str:
 # --- runtime use: an author's schema (parameter values, decision inputs) --------------------------
 
 
-def compile_value(schema: Any, formats: dict[str, Callable[[str], bool]] | None = None) -> Callable[[Any], bool] | None:
+def compile_value(
+    schema: Any, formats: dict[str, Callable[[str], bool]] | None = None
+) -> Callable[[object], bool] | None:
     """A yes/no validator for a self-contained schema, or None when only jsonschema can check it.
 
     ``formats`` gives predicates for `format` values, replacing jsonschema's meaning of them (for a
@@ -496,7 +502,7 @@ def compile_value(schema: Any, formats: dict[str, Callable[[str], bool]] | None 
     except (SyntaxError, RecursionError, MemoryError, ValueError):  # a backstop: jsonschema still checks it
         return None
     exec(code, namespace)
-    fn: Callable[[Any], bool] = namespace["validate"]
+    fn: Callable[[object], bool] = namespace["validate"]
     return fn
 
 
@@ -525,11 +531,11 @@ def fingerprint(schema_dir: str | None = None) -> str:
     return f"blake2b:{digest.hexdigest()}"
 
 
-def load(source: str) -> dict[str, Callable[[Any], bool]]:
+def load(source: str) -> dict[str, Callable[[object], bool]]:
     """The VALIDATORS of generated source, without writing it anywhere (a stale module's stand-in)."""
     namespace: dict[str, Any] = {}
     exec(compile(source, "<generated schemas>", "exec"), namespace)
-    validators: dict[str, Callable[[Any], bool]] = namespace["VALIDATORS"]
+    validators: dict[str, Callable[[object], bool]] = namespace["VALIDATORS"]
     return validators
 
 
@@ -556,12 +562,13 @@ def generate(schema_dir: str | None = None) -> str:
         "Regenerate with `python -m engine.schema.codegen` after changing a schema (a test fails when this\n"
         'file is stale). One yes/no function per file kind; see engine/schema/fastcheck.py."""\n'
         "# fmt: off\n# flake8: noqa\n"
-        "import re\n\n"
+        "import re\n"
+        "from collections.abc import Callable\n\n"
         "from engine.schema.predicates import in_options as _in, is_date as _is_date, is_integer as _is_integer\n"
         "from engine.schema.predicates import is_number as _is_number, unique as _unique\n\n"
         + f"SCHEMAS_CHECKSUM = {fingerprint(schema_dir)!r}\n\n"
         + body
-        + "\nVALIDATORS = {\n"
+        + "\nVALIDATORS: dict[str, Callable[[object], bool]] = {\n"
         + table
         + "}\n"
     )

@@ -9,19 +9,19 @@ engine.decisions.inputs use the same ones. JSON's rules, not Python's: a boolean
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TypeGuard
 
 from engine.model.dates import parse_date
 
 _RE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 
 
-def is_number(v: Any) -> bool:
+def is_number(v: object) -> TypeGuard[int | float]:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-def is_integer(v: Any) -> bool:
+def is_integer(v: object) -> TypeGuard[int | float]:  # 1.0 is an integer too
     if isinstance(v, bool):
         return False
     return isinstance(v, int) or (isinstance(v, float) and v.is_integer())
@@ -51,7 +51,7 @@ class _Bool:
         return hash(("bool", self.value))
 
 
-def equal(a: Any, b: Any) -> bool:
+def equal(a: object, b: object) -> bool:
     """JSON equality: booleans are not numbers, 1 == 1.0, containers compared deeply."""
     if a is b:
         return True
@@ -68,37 +68,37 @@ def equal(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-def in_options(v: Any, options: tuple[Any, ...]) -> bool:
+def in_options(v: object, options: tuple[object, ...]) -> bool:
     return any(equal(v, o) for o in options)
 
 
-def unique(items: list[Any]) -> bool:
+def unique(items: Sequence[object]) -> bool:
     if all(type(i) is str for i in items):
         return len(set(items)) == len(items)
     return all(not equal(items[i], items[j]) for i in range(len(items)) for j in range(i + 1, len(items)))
 
 
-def is_string(v: Any) -> bool:
+def is_string(v: object) -> bool:
     return isinstance(v, str)
 
 
-def is_boolean(v: Any) -> bool:
+def is_boolean(v: object) -> bool:
     return isinstance(v, bool)
 
 
-def is_null(v: Any) -> bool:
+def is_null(v: object) -> bool:
     return v is None
 
 
-def is_object(v: Any) -> bool:
+def is_object(v: object) -> bool:
     return isinstance(v, dict)
 
 
-def is_array(v: Any) -> bool:
+def is_array(v: object) -> bool:
     return isinstance(v, (list, tuple))
 
 
-JSON_TYPES: dict[str, Callable[[Any], bool]] = {
+JSON_TYPES: dict[str, Callable[[object], bool]] = {
     "string": is_string,
     "boolean": is_boolean,
     "null": is_null,

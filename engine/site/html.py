@@ -18,7 +18,7 @@ from markupsafe import Markup
 from engine.i18n.translator import Translator
 from engine.problems import Problem
 from engine.site.activecontent import checked
-from engine.site.markup import escape
+from engine.site.markup import escape, scrollable_tables
 from engine.templates.sandbox import RenderError, environment, fail, template_error
 
 PAGE = "page.html.j2"
@@ -105,7 +105,8 @@ class Layout:
         return safe
 
     def page(self, view: dict[str, Any]) -> str:
-        view = dict(view, body=Markup(view["body"]))  # made by markdown-it with raw HTML disabled
+        # made by markdown-it with raw HTML disabled; tables scroll in their own box on a phone
+        view = dict(view, body=Markup(scrollable_tables(view["body"])))
         return self._render(self.html, PAGE, view)
 
     def index(self, view: dict[str, Any]) -> str:

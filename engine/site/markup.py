@@ -5,7 +5,8 @@ already-formatted page text (`Shown`, made by the formatting filters). The same 
 twice: once as the published `.md`, once with every fact wrapped in invisible markers that survive
 Markdown parsing and become `<span data-fact=... data-value=...>` in the HTML. markdown-it-py
 renders with raw HTML disabled, so no policy string, template or translation can put a tag into a
-page: the only tags are what Markdown makes and the fact spans added here.
+page: the only tags are what Markdown makes, the fact spans added here and the scroll container
+each table gets (`scrollable_tables`).
 """
 
 from __future__ import annotations
@@ -276,6 +277,39 @@ def _json_text(value: str) -> str:
 @lru_cache(maxsize=8192)  # the same facts with the same values recur on every page of a marketplace
 def _span(name: str, value: str) -> str:
     return f'<span data-fact="{html.escape(name)}" data-value="{html.escape(value)}">'
+
+
+# markdown-it writes `<table>` without attributes and escapes `<` in text and attribute values, so
+# in a page body these are its tables and headings only (raw HTML is off).
+_TABLE_OR_HEADING = re.compile(r"<h([1-6])>(.*?)</h\1>|<table>|</table>", re.S)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def scrollable_tables(body: str) -> str:
+    """``body`` (a page's HTML) with each table in a container that scrolls sideways when the table
+    is wider than the screen, instead of the whole page: `<div class="table-scroll" role="region"
+    tabindex="0" aria-label="...">`. Focusable, so a keyboard can scroll it, and named after the
+    heading the table stands under (in the page's language), so a screen reader can say which
+    table it is; by its first row's text when no heading comes before it, or another table already
+    took the heading's name (two regions of one name could not be told apart)."""
+    if "<table>" not in body:
+        return body
+    heading = ""
+
+    def wrap(m: re.Match[str]) -> str:
+        nonlocal heading
+        if m.group(1):
+            heading = m.group(2)
+            return m.group(0)
+        if m.group(0) == "</table>":
+            return "</table></div>"
+        label, heading = heading, ""  # a second table under the same heading: its own first row
+        if not label:
+            label = body[m.end() : body.find("</tr>", m.end())].replace("</th>", " </th>").replace("</td>", " </td>")
+        text = " ".join(html.unescape(_TAG.sub("", label)).split())
+        return f'<div class="table-scroll" role="region" tabindex="0" aria-label="{html.escape(text)}"><table>'
+
+    return _TABLE_OR_HEADING.sub(wrap, body)
 
 
 def strip_marks(text: str) -> str:
