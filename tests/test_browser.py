@@ -368,6 +368,8 @@ PAGE_KINDS: list[tuple[str, Callable[[dict[str, Any]], list[str]]]] = [
     ("index", lambda index: ["index.html"]),
     ("help page", lambda index: _one_per_language(index["pages"])),
     ("past edition", lambda index: _one_per_language(index["editions"])[:1]),
+    # Pagefind's UI as engine.site.search starts it, in a Latin and a Han script
+    ("search page", lambda index: ["search/en.html", "search/zh-hans.html"]),
 ]
 
 

@@ -93,7 +93,7 @@ def build(
     if check:
         result.differences = differences
         if differences:
-            result.notes = site.passed_dates(out, repo, at)
+            result.notes += site.passed_dates(out, repo, at)
             return result
     elif survey.conflicts:
         first = os.path.join(out, survey.conflicts[0])
