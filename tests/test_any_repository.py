@@ -107,8 +107,11 @@ def test_every_language_states_the_same_facts_and_the_copy_states_the_originals(
 
 def test_every_link_resolves(site: Path) -> None:
     for path in site.rglob("*.html"):
-        for href in re.findall(r'href="([^"]+)"', path.read_text(encoding="utf-8")):
-            if not href.startswith("mailto:"):
+        text = path.read_text(encoding="utf-8")
+        for href in re.findall(r'href="([^"]+)"', text):
+            if href.startswith("#"):  # within the page (the skip link): an element has that id
+                assert f'id="{href[1:]}"' in text, (path, href)
+            elif not href.startswith("mailto:"):
                 assert (path.parent / href).resolve().exists(), (path, href)
 
 

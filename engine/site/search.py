@@ -70,7 +70,7 @@ POLICY = (
     "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; worker-src 'self'; "
     "style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'"
 )
-# a search page of a build without Pagefind: no script at all, the policy of every other page
+# a search page of a build without Pagefind: no script, no style, nothing to load
 _PASSIVE_POLICY = "default-src 'none'; style-src 'none'; img-src 'self'; base-uri 'none'; form-action 'none'"
 
 _LANG = re.compile(rb"<html\b[^>]*?\blang=\"([^\"]+)\"")
