@@ -309,6 +309,93 @@ def test_a_layout_with_active_content_is_refused(site: Path, tmp_path: Path, mar
     assert found in built.err and not (tmp_path / "out").exists()
 
 
+# What the plain reader (engine.site.activecontent._plain, the fast way through most pages) must
+# agree with html.parser on: near misses of the plain subset and active content inside it.
+NEAR_MISSES = [
+    "<script>alert(1)</script>",
+    '<a href=" JavaScript:alert(1)">x</a>',
+    '<img src="https://tracker.example/p.gif">',
+    '<link rel="stylesheet" href="https://x.example/s.css">',
+    '<meta http-equiv="refresh" content="0;url=https://x.example">',
+    '<p ONCLICK="x()">',
+    "<p onclick=x()>",
+    "<p\x0bonclick='x()'>",
+    "<p\xa0onclick='x()'>",
+    '<p title="a>b" onclick="x()">',
+    '<p title="x"onclick="y()">',
+    "<STYLE>p{}</STYLE>",
+    "<style>p{}</STYLE>",
+    "<style>p { content: '&amp;' }</style>",
+    "<style>p{}</style><style>q{}</style>",
+    "<style></style>",
+    "<style/>p{}",
+    "<style>p{}</style ><script>x</script>",
+    "<style>p{background:url(x)}</style>",
+    "<title>a <b onclick=x()>b</b></title>",
+    "<title>a &amp; b</title>",
+    "<textarea><script>x</script></textarea>",
+    "<noscript><img src=//x></noscript>",
+    "<!-- <script>x</script> -->",
+    "<!--<p onclick=x()>-->",
+    "<![CDATA[<script>x</script>]]>",
+    "<?php x ?>",
+    "<!doctype html><p>",
+    "<!DOCTYPE html SYSTEM 'x'>",
+    "a < b > c",
+    "a <3 b",
+    "</p onclick=x()>",
+    "</ p>",
+    '<svg><a href="x"/></svg>',
+    '<a href="x"/>',
+    '<img src="data:image/png;base64,AAAA">',
+    '<p style="color: red">',
+    '<p style="background: url(x)">',
+    '<a href="&#106;avascript:alert(1)">x</a>',
+    '<a href="java&#x09;script:alert(1)">x</a>',
+    '<img src="&#47;&#47;x.example/p.gif">',
+    "<p data-x='a\"b'>",
+    "<p hidden>",
+    '<p  data-a = "1"  >',
+    "<br/><br />",
+    "<",
+    "<p",
+    "&lt;script&gt;",
+]
+
+
+def test_the_plain_reader_agrees_with_html_parser() -> None:
+    """Every page of generated_docs/, and pages with a near miss put in at every kind of place,
+    come out of `checked` exactly as html.parser alone would have them (findings, policy, bytes)."""
+    import random
+    import re
+
+    from engine.site import activecontent as ac
+
+    def parser_only(html: str) -> tuple[list[str], str]:
+        reader = ac._read(html)
+        return reader.found, ("" if reader.found else ac._with(html, ac._hashes(reader)))
+
+    csp = re.compile(r'\n?<meta http-equiv="Content-Security-Policy"[^>]*>')
+    pages = [
+        csp.sub("", p.read_text(encoding="utf-8"), count=1) for p in sorted((ROOT / "generated_docs").rglob("*.html"))
+    ]
+    assert pages
+    plain = 0
+    for page in pages:
+        plain += ac._plain(page) is not None
+        assert ac.checked(page) == parser_only(page)
+    assert plain == len(pages)  # the layout and markdown-it write plain HTML
+    rng = random.Random(17)
+    for snippet in NEAR_MISSES:
+        for _ in range(8):
+            page = rng.choice(pages)
+            at = rng.choice([m.start() for m in re.finditer("<", page)] + [m.end() for m in re.finditer(">", page)])
+            mutated = page[:at] + snippet + page[at:]
+            ac._PASSIVE.clear()
+            cold = ac.checked(mutated)
+            assert cold == parser_only(mutated) == ac.checked(mutated), (snippet, at)
+
+
 # -- integrity --------------------------------------------------------------------------------------
 
 

@@ -107,15 +107,15 @@ def test_real_templates_have_no_false_positive(repo: Path) -> None:
 
 
 def test_page_names_are_what_the_context_offers() -> None:
-    """engine.templates.names.PAGE_NAMES is the context engine.site.build gives every page."""
+    """engine.templates.names.PAGE_NAMES is the context engine.site.page gives every page."""
     import inspect
 
-    from engine.site import build, context
+    from engine.site import context, page
     from engine.templates.names import PAGE_NAMES
 
     returned = set(inspect.getsource(context.page_context).split("return {", 1)[1].split('\n        "')[1:])
     keys = {line.split('"', 1)[0] for line in returned}
-    added = {line.split('"')[1] for line in inspect.getsource(build).split("\n") if 'context["' in line and "=" in line}
+    added = {line.split('"')[1] for line in inspect.getsource(page).split("\n") if 'context["' in line and "=" in line}
     assert keys | added == set(PAGE_NAMES)
 
 

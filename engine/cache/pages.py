@@ -8,12 +8,12 @@ from (see `page_keys`), and the cache remembers, per page, the key it was built 
 page's files as they are on disk when the key is the same and both files are still the ones
 written then; everything else is rendered as usual. Index files are always made again.
 
-What goes into a key is the contract that keeps kept pages exact; when `engine.site.context` or
-`engine.site.build` start to read something new, it must be added here. `tests/test_incremental.py`
-checks, edit by edit, that a build using the cache writes byte for byte what a full build writes.
-The checks that make a full build refuse to publish (template, catalog and data problems) are a
-function of the same inputs, and entries are stored only after a build without problems, so a
-kept page cannot hide a problem.
+What goes into a key is the contract that keeps kept pages exact; when `engine.site.context`,
+`engine.site.page` or `engine.site.assemble` start to read something new, it must be added here.
+`tests/test_incremental.py` checks, edit by edit, that a build using the cache writes byte for byte
+what a full build writes. The checks that make a full build refuse to publish (template, catalog
+and data problems) are a function of the same inputs, and entries are stored only after a build
+without problems, so a kept page cannot hide a problem.
 
 One pack per (repository folder, output folder) in the store (`engine.cache.store`)
 (``POLICYCTL_CACHE``; ``off`` disables it and every build renders every page). A pack made by
@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from engine.model.repository import Repository
-    from engine.site.build import Plan
     from engine.site.editions import Edition
+    from engine.site.plan import Plan
 
 _VERSION = "1"
 _MAX_PACK = 256 * 1024 * 1024

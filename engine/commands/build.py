@@ -15,7 +15,7 @@ from engine.problems import Problem
 
 if TYPE_CHECKING:
     from engine.cache.pages import PageCache
-    from engine.site.build import Built
+    from engine.site.output import Built
 
 
 @dataclass

@@ -115,7 +115,7 @@ def _examples(prog: Program, mp: str) -> list[tuple[Any, ...]]:
 def _sources(repo: Repository, prog: Program) -> dict[str, bytes]:
     """Page templates, manifests, catalogs and shared site files, by path relative to their root."""
     found: dict[str, bytes] = {}
-    from engine.site.build import site_dir
+    from engine.site.plan import site_dir
 
     for folder, prefix in ((prog.dir, ""), (site_dir(repo), "_site/")):
         for dirpath, _, files in os.walk(folder):

@@ -22,7 +22,7 @@ import gettext as _gettext
 import io
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -500,8 +500,13 @@ def _emphasis(text: str) -> int:
     return html.count("<strong>") + html.count("<em>")
 
 
-def check(domain: Domain) -> CheckResult:
-    """Missing, fuzzy and obsolete messages of every target locale, and a stale POT."""
+# how a PO file is read: `read`, or a build's memo of it (engine.i18n.translator.Catalogs.read)
+Reader = Callable[[str, str], tuple[Catalog | None, list[Problem]]]
+
+
+def check(domain: Domain, read_catalog: Reader | None = None) -> CheckResult:
+    """Missing, fuzzy and obsolete messages of every target locale, and a stale POT;
+    ``read_catalog``: how a PO file is read (a build passes its memo: each file parsed once)."""
     result = CheckResult()
     template, problems = extract(domain)
     result.problems += problems
@@ -536,7 +541,7 @@ def check(domain: Domain) -> CheckResult:
                 )
             )
             continue
-        catalog, bad = read(path, tag)
+        catalog, bad = (read_catalog or read)(path, tag)
         if catalog is None:
             stats.missing = len(messages)
             result.problems += bad
@@ -662,7 +667,9 @@ def fact_problem(english: list[str], translation: str, facts: Mapping[float | st
     return None
 
 
-def fact_problems(domain: Domain, facts: Mapping[float | str, str]) -> list[Problem]:
+def fact_problems(
+    domain: Domain, facts: Mapping[float | str, str], read_catalog: Reader | None = None
+) -> list[Problem]:
     """G006 for each translation in the domain's catalogs that states a fact (see `fact_problem`)."""
     problems: list[Problem] = []
     if not facts:
@@ -671,7 +678,7 @@ def fact_problems(domain: Domain, facts: Mapping[float | str, str]) -> list[Prob
         path = domain.po(tag)
         if not os.path.exists(path):
             continue
-        catalog, _ = read(path, tag)
+        catalog, _ = (read_catalog or read)(path, tag)
         for message in catalog or ():
             if not message.id or message.fuzzy:
                 continue

@@ -8,7 +8,7 @@ whose shape the data decides, is resolved against the program:
 - `examples.NAME`: one of its decisions; `programs.NAME`: a program of the repository;
 - `program.X`, `marketplace.X`: the fields engine.site.context gives them;
 - `"id"|label`, `["a", "b"]|labels`: ids listed in the program's `labels:`;
-- any other name: the page context (engine.site.context.page_context and engine.site.build),
+- any other name: the page context (engine.site.context.page_context and engine.site.page),
   the globals of the page environment (engine.site.render), or a name the template (or the
   `_site/` templates it builds on) binds itself: `set`, `for`, macros and their arguments, imports.
 
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from engine.model.policy import Program
     from engine.model.repository import Repository
 
-# The names engine.site.context.page_context returns, with the two engine.site.build adds
+# The names engine.site.context.page_context returns, with the two engine.site.page adds
 # (tests/test_template_names.py compares them with a real context).
 PAGE_NAMES = frozenset(
     "p assumed effective_unconfirmed program programs marketplace locale effective_from next_change "

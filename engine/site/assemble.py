@@ -1,0 +1,310 @@
+"""The files of a site build from its rendered pages: each page's Markdown and its HTML in the
+layout (with the switchers between languages, marketplaces and past editions), the change feeds
+(Atom) read from the pages' HTML, and the index of every page (index.html, index.md, index.json)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from markupsafe import Markup
+
+from engine.cache.pages import PageCache, index_key
+from engine.i18n import cldr as l10n
+from engine.i18n.translator import Translator
+from engine.model.clock import today
+from engine.model.repository import Repository
+from engine.site import editions, feeds, markup, search
+from engine.site.context import official_name
+from engine.site.editions import Edition
+from engine.site.html import Layout
+from engine.site.manifest import Page
+from engine.site.output import INDEX, INDEX_FILES, Built, title_of
+from engine.site.page import edition_links, tidy_markdown
+from engine.site.plan import Job, Plan, rel
+from engine.templates.sandbox import RenderError
+
+
+def assemble(
+    repo: Repository,
+    work: Plan,
+    rendered: dict[Job, tuple[str, str, str]],
+    reused: dict[Job, str],
+    layout: Layout,
+    layouts: dict[str, Translator],
+    at: str | None,
+    out: Built,
+    cache: PageCache | None,
+    shared: bytes,
+) -> None:
+    """The files of the rendered pages, then the index of every page (kept ones by their titles)."""
+    jobs = sorted(
+        work.jobs,
+        key=lambda j: (j.page.program, j.page.id, j.marketplace, j.locale, j.edition.folder if j.edition else ""),
+    )
+    by_page: dict[Page, list[Job]] = {}
+    for job in jobs:
+        by_page.setdefault(job.page, []).append(job)
+    days: dict[str, str] = {}
+    for job in jobs:
+        day = days.get(job.marketplace)
+        if day is None:
+            day = days[job.marketplace] = at or today(repo.marketplaces[job.marketplace].time_zone)
+        entry: dict[str, str | None] = {  # None: a date the page does not have (written as null)
+            "program": job.page.program,
+            "page": job.page.id,
+            "marketplace": job.marketplace,
+            "locale": job.locale,
+            "title": title_of(job, rendered, reused),
+            "markdown": job.path("md"),
+            "html": job.path("html"),
+        }
+        if job.edition is None:
+            since, upcoming = work.effective(repo, job.page.program, job.marketplace, day)
+            entry.update(effective_from=since, next_change=upcoming)
+            if job in work.feeds:
+                entry["feed"] = job.feed()
+        else:
+            entry.update(edition=job.edition.folder, effective_from=job.edition.start, effective_until=job.edition.end)
+        listed = out.entries if job.edition is None else out.editions
+        if job in reused:
+            if job.fallback:
+                entry["text_locale"] = job.fallback
+            out.kept.update(work.files(job))
+            listed.append(entry)
+            continue
+        text, body, title = rendered[job]
+        if job.fallback:
+            entry["text_locale"] = job.fallback
+            text = pending_notice(layouts[job.locale], job) + text
+        out.files[job.path("md")] = text.encode("utf-8")
+        try:
+            view = page_view(repo, work, job, by_page[job.page], title, body, day)
+            page_html = layout.use(layouts[job.locale]).page(view)
+        except RenderError as e:
+            out.problems.append(e.problem)
+            continue
+        out.files[job.path("html")] = page_html.encode("utf-8")
+        if job in work.feeds:
+            out.files[job.feed()] = change_feed(repo, work, job, title, body, layouts[job.locale]).encode("utf-8")
+        listed.append(entry)
+    if cache is not None:
+        key = index_key(shared, out.entries + out.editions)
+        out.records[INDEX] = (key, "", INDEX_FILES)
+        if cache.reusable(INDEX, key, INDEX_FILES) is not None:
+            out.kept.update(INDEX_FILES)
+            return
+    index = index_view(repo, [j for j in jobs if j.edition is None], out.entries)
+    try:
+        layout.use(layouts[l10n.SOURCE_LOCALE])
+        out.files["index.html"] = layout.index(index).encode("utf-8")
+        out.files["index.md"] = tidy_markdown(layout.index_markdown(index)).encode("utf-8")
+    except RenderError as e:
+        out.problems.append(e.problem)
+    manifest = {"generator": "policyctl build", "pages": out.entries, "editions": out.editions}
+    out.files["index.json"] = (json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
+
+
+# the layout's note on a page shown in English in another language's place (page.html.j2)
+PENDING = "This page is not yet available in %(language)s. It is shown in English until its translation is complete."
+
+
+def pending_notice(layout: Translator, job: Job) -> str:
+    """The Markdown page's first line when it is the English page in ``job.locale``'s place."""
+    note = layout.lookup(PENDING) % {"language": l10n.language_name(job.locale, job.locale)}
+    return f"> {markup.escape(note)}\n\n"
+
+
+def change_feed(repo: Repository, work: Plan, job: Job, title: str, body: str, words: Translator) -> str:
+    """The change feed of ``job``'s program, marketplace and language, from ``job``'s HTML body."""
+    past = work.editions[(job.page.program, job.marketplace)]
+    links = edition_links(job, past)
+    skip = {href[:-3] + ".html" for pair in links.values() for href in pair.values() if href}
+    found = feeds.changes_in(body, skip)
+    here = job.feed()
+    tag = job.locale
+    program = official_name(repo.programs[job.page.program], tag)
+    mp = repo.marketplaces[job.marketplace]
+    country = l10n.country_name(mp.country, tag)
+    entries = []
+    for date in sorted(found, reverse=True):
+        folder = editions.folder_of(past, date)
+        entries.append(
+            feeds.Entry(
+                date,
+                words.lookup("In effect from %(date)s") % {"date": l10n.date(date, tag)},
+                "\n".join(found[date]),
+                rel(here, job.path("html", edition=folder)),
+            )
+        )
+    if not entries:  # the page shows no change (its template leaves the section out): nothing to say
+        entries = [
+            feeds.Entry(
+                e.end,
+                words.lookup("In effect from %(date)s") % {"date": l10n.date(e.end, tag)},
+                title,
+                rel(here, job.path("html", edition=editions.folder_of(past, e.end))),
+            )
+            for e in reversed(past)
+        ]
+    return feeds.atom(
+        ident=feeds.feed_id(job.page.program, job.marketplace, tag),
+        lang=tag,
+        title=words.lookup("Changes to %(program)s in %(marketplace)s") % {"program": program, "marketplace": country},
+        author=program,
+        page_href=rel(here, job.path("html", edition=None)),
+        time_zone=mp.time_zone,
+        entries=entries,
+        ids=[feeds.entry_id(job.page.program, job.marketplace, tag, e.date) for e in entries],
+    )
+
+
+def edition_view(job: Job, past: list[Edition], day: str) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """The edition picker (newest first) and, on a past edition, its banner."""
+    here, tag = job.path("html"), job.locale
+    if not past:
+        return [], None
+    current = past[-1].end
+    picker = [
+        {
+            "label": l10n.date(current, tag),
+            "start": current,
+            "href": rel(here, job.path("html", edition=None)),
+            "current": job.edition is None,
+            "latest": True,
+        }
+    ]
+    for e in reversed(past):
+        picker.append(
+            {
+                "label": l10n.date(e.start, tag) if e.start else None,
+                "until": l10n.date(e.end, tag),
+                "start": e.start,
+                "href": rel(here, job.path("html", edition=e.folder)),
+                "current": job.edition == e,
+                "latest": False,
+            }
+        )
+    banner = None
+    if job.edition is not None:
+        banner = {
+            "start": l10n.date(job.edition.start, tag) if job.edition.start else None,
+            "end": l10n.date(job.edition.end, tag),
+            "href": rel(here, job.path("html", edition=None)),
+        }
+    return picker, banner
+
+
+def page_view(
+    repo: Repository, work: Plan, job: Job, same_page: list[Job], title: str, body: str, day: str
+) -> dict[str, Any]:
+    """What the HTML layout needs for one page: switchers and alternates are links between pages.
+    ``same_page``: the jobs of the same page (every marketplace, language and edition)."""
+    here = job.path("html")
+    mp = repo.marketplaces[job.marketplace]
+    order = {tag: i for i, tag in enumerate(mp.locales)}
+    siblings = sorted(
+        (j for j in same_page if j.edition == job.edition or j.edition is None),
+        key=lambda j: order.get(j.locale, len(order)),
+    )
+    if job.edition is not None:  # languages: the same edition; marketplaces: their current page
+        siblings = [j for j in siblings if j.edition == job.edition or j.marketplace != job.marketplace]
+    languages = [
+        {
+            "tag": j.locale,
+            "name": l10n.autonym(j.locale),
+            "href": rel(here, j.path("html")),
+            "hreflang": l10n.hreflang(j.locale, mp.country),
+            "current": j.locale == job.locale,
+        }
+        for j in siblings
+        if j.marketplace == job.marketplace
+    ]
+    markets = []
+    for mp_id in job.page.marketplaces:
+        other = repo.marketplaces[mp_id]
+        tags = [j.locale for j in siblings if j.marketplace == mp_id]
+        if not tags:
+            continue
+        target = job.locale if job.locale in tags else other.locales[0] if other.locales[0] in tags else tags[0]
+        markets.append(
+            {
+                "id": mp_id,
+                "name": l10n.country_name(other.country, job.locale),
+                "site": other.site or "",
+                "href": rel(here, job.path("html", mp_id, target, edition=None if mp_id != job.marketplace else "")),
+                "current": mp_id == job.marketplace,
+                "lang": target,
+            }
+        )
+    default = mp.locales[0]
+    published = {lang["tag"] for lang in languages}
+    picker, banner = edition_view(job, work.editions.get((job.page.program, job.marketplace), []), day)
+    feed = next(
+        (
+            j
+            for j in work.feeds
+            if (j.page.program, j.marketplace, j.locale) == (job.page.program, job.marketplace, job.locale)
+        ),
+        None,
+    )
+    for lang, sibling in zip(languages, [j for j in siblings if j.marketplace == job.marketplace]):
+        lang["pending"] = bool(sibling.fallback)  # linked, marked as not yet translated
+    return {
+        "editions": picker,
+        "banner": banner,
+        "current": job.edition is None,
+        "feed_href": rel(here, feed.feed()) if feed else "",
+        "program": job.page.program,
+        "marketplace": job.marketplace,
+        "lang": job.lang,
+        "dir": l10n.text_direction(job.lang),
+        "title": title,
+        "body": body,
+        "pending": {"tag": job.locale, "name": l10n.language_name(job.locale, job.locale)} if job.fallback else None,
+        "program_name": official_name(repo.programs[job.page.program], job.locale),
+        "marketplace_name": l10n.country_name(mp.country, job.locale),
+        "site": mp.site or "",
+        "languages": languages,
+        "marketplaces": markets,
+        "index_href": rel(here, "index.html"),
+        "search_href": rel(here, f"{search.PAGES}/{job.lang.lower()}.html"),  # engine.site.search's page
+        "markdown_href": rel(here, job.path("md")),
+        "x_default": rel(here, job.path("html", locale=default)) if default in published else "",
+    }
+
+
+def index_view(repo: Repository, jobs: list[Job], entries: list[dict[str, Any]]) -> dict[str, Any]:
+    titles = {(e["program"], e["page"], e["marketplace"], e["locale"]): e["title"] for e in entries}
+    rows = []
+    groups: dict[tuple[str, str, str], list[Job]] = {}
+    for j in jobs:
+        groups.setdefault((j.page.program, j.page.id, j.marketplace), []).append(j)
+    for program_id, page_id, mp_id in sorted(groups):
+        program = repo.programs[program_id]
+        mp = repo.marketplaces[mp_id]
+        mine = list(groups[(program_id, page_id, mp_id)])
+        order = {t: i for i, t in enumerate(mp.locales)}
+        mine.sort(key=lambda j: order.get(j.locale, len(order)))
+        rows.append(
+            {
+                "program": program_id,
+                "program_name": official_name(program, l10n.SOURCE_LOCALE),
+                "page": page_id,
+                "marketplace": mp_id,
+                "site": mp.site or "",
+                "country": l10n.country_name(mp.country, l10n.SOURCE_LOCALE),
+                "title": titles.get((program_id, page_id, mp_id, mine[0].locale), ""),
+                "languages": [
+                    {
+                        "tag": j.locale,
+                        "name": l10n.autonym(j.locale),
+                        "html": Markup(j.path("html")),
+                        "md": Markup(j.path("md")),
+                        "title": titles.get((program_id, page_id, mp_id, j.locale), ""),
+                    }
+                    for j in mine
+                ],
+            }
+        )
+    return {"lang": l10n.SOURCE_LOCALE, "dir": "ltr", "rows": rows}

@@ -1,0 +1,53 @@
+"""What a site build made (`Built`: files, index rows, problems, and the records the page cache
+keeps), and what a finished tree's index.json says about it later."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.model.clock import today
+from engine.model.repository import Repository
+from engine.problems import Problem
+from engine.site.plan import Job
+
+INDEX = "index"  # the index files' entry in engine.cache.pages
+INDEX_FILES = ("index.html", "index.json", "index.md")
+
+
+@dataclass
+class Built:
+    files: dict[str, bytes] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    entries: list[dict[str, Any]] = field(default_factory=list)  # index.json rows
+    editions: list[dict[str, Any]] = field(default_factory=list)  # index.json: the past editions
+    kept: set[str] = field(default_factory=set)  # files not made again: those on disk are current
+    # for engine.cache.pages: a page's .md path (or INDEX) -> (key, title, its files)
+    records: dict[str, tuple[str, str, tuple[str, ...]]] = field(default_factory=dict)
+    rendered: int = 0  # pages rendered (the others were kept)
+    warnings: list[Problem] = field(default_factory=list)  # do not stop publishing (a language shown in English)
+
+
+def title_of(job: Job, rendered: dict[Job, tuple[str, str, str]], reused: dict[Job, str]) -> str:
+    return rendered[job][2] if job in rendered else reused[job]
+
+
+def passed_dates(out_dir: str, repo: Repository, at: str | None) -> list[str]:
+    """Why a committed tree went stale without a source change: effective dates it announced as
+    upcoming (`next_change` in its index.json) that have now arrived."""
+    try:
+        with open(os.path.join(out_dir, "index.json"), encoding="utf-8") as f:
+            entries = json.load(f).get("pages", [])
+    except (OSError, ValueError, AttributeError):
+        return []
+    reasons = set()
+    for entry in entries:
+        upcoming, mp = entry.get("next_change"), repo.marketplaces.get(entry.get("marketplace", ""))
+        if upcoming and mp is not None and upcoming <= (at or today(mp.time_zone)):
+            reasons.add(
+                f"the effective date {upcoming} ({entry['program']} in {mp.id}) has arrived since "
+                f"{out_dir} was built: the pages must now state the new rules"
+            )
+    return sorted(reasons)

@@ -1,0 +1,101 @@
+"""One page rendered: its context (engine.site.context plus the links this build adds), its
+templates run twice (Markdown, and Markdown marked for HTML), the Markdown tidied and the HTML
+body and title made from it (engine.site.markup). Pages are rendered in groups of one program
+and one language, which share a renderer and its catalogs."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from engine.i18n.catalogs import SITE
+from engine.i18n.translator import Translator
+from engine.model.clock import today
+from engine.model.repository import Repository
+from engine.problems import Problem
+from engine.site import editions, markup
+from engine.site.context import page_context
+from engine.site.editions import Edition
+from engine.site.plan import Job, Plan, rel, site_dir
+from engine.site.render import Renderer, render
+from engine.templates.sandbox import RenderError
+
+
+def tidy_markdown(text: str) -> str:
+    """One blank line at most between blocks, no trailing spaces, one final newline; CJK lines of
+    one paragraph joined without a space (markup.join_cjk_lines)."""
+    lines = [line.rstrip() for line in text.splitlines()]
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+    return markup.join_cjk_lines(text) + "\n"
+
+
+def render_group(
+    repo: Repository,
+    work: Plan,
+    sources: dict[str, dict[Any, tuple[str, int]]],
+    at: str | None,
+    program_id: str,
+    tag: str,
+    jobs: list[Job],
+    renderers: dict[str, Renderer],
+    rendered: dict[Job, tuple[str, str, str]],
+) -> tuple[list[Problem], list[Translator]]:
+    """Render one program's pages in one language into ``rendered``; the problems, and the catalogs used."""
+    problems: list[Problem] = []
+    pair = {
+        program_id: Translator(work.domains[program_id], tag, sources[program_id], work.catalogs),
+        SITE: Translator(work.domains[SITE], tag, sources[SITE], work.catalogs),
+    }
+    renderer = renderers.get(program_id)
+    if renderer is None:
+        renderer = renderers[program_id] = Renderer(repo, repo.programs[program_id], site_dir(repo))
+    renderer.use(tag, pair)
+    for job in jobs:
+        day = job.edition.day if job.edition else at or today(repo.marketplaces[job.marketplace].time_zone)
+        try:
+            rendered[job] = render_page(
+                repo, renderer, job, day, work.first_pages(), work.editions.get((job.page.program, job.marketplace), [])
+            )
+        except RenderError as e:
+            problems.append(e.problem)
+    return problems, list(pair.values())
+
+
+def page_links(job: Job, firsts: dict[tuple[str, str], dict[str, Job]]) -> dict[str, str]:
+    """Each other program's first page for the same marketplace and language, relative to ``job``."""
+    here = job.path("md")
+    return {
+        program: rel(here, other.path("md")) for program, other in firsts.get((job.marketplace, job.locale), {}).items()
+    }
+
+
+def edition_links(job: Job, past: list[Edition]) -> dict[str, dict[str, str | None]]:
+    """For each effective date with an edition: the page before and after that change (.md, relative)."""
+    here = job.path("md")
+    links: dict[str, dict[str, str | None]] = {}
+    ends = {e.end for e in past}
+    for start in sorted(ends | {e.start for e in past if e.start}):
+        earlier = editions.before(past, start)
+        links[start] = {
+            "after": rel(here, job.path("md", edition=editions.folder_of(past, start))),
+            "before": rel(here, job.path("md", edition=earlier)) if earlier else None,
+        }
+    return links
+
+
+def render_page(
+    repo: Repository,
+    renderer: Renderer,
+    job: Job,
+    day: str,
+    firsts: dict[tuple[str, str], dict[str, Job]],
+    past: list[Edition],
+) -> tuple[str, str, str]:
+    context = page_context(repo, renderer, job.marketplace, day, page_links(job, firsts))
+    context["page_template"] = job.page.template
+    context["edition_links"] = edition_links(job, past)
+    text, _ = render(renderer, job.page.template, context, html=False)
+    marked, marks = render(renderer, job.page.template, context, html=True)
+    assert marks is not None
+    body, title = markup.to_html(tidy_markdown(marked), marks)
+    return tidy_markdown(text), body, title
