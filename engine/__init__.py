@@ -19,7 +19,7 @@ from engine.problems import PolicyError, Pos, Problem
 
 if TYPE_CHECKING:  # what type checkers and editors see; at run time each is imported on first use
     from engine.bundle.load import Bundle, load_bundle
-    from engine.decisions.compile import DecisionResult
+    from engine.decisions.result import DecisionResult
     from engine.model.repository import Change, Repository, Resolved, load
 
 __all__ = [
@@ -44,7 +44,7 @@ _LAZY = {
     "load": "engine.model.repository",
     "Bundle": "engine.bundle.load",
     "load_bundle": "engine.bundle.load",
-    "DecisionResult": "engine.decisions.compile",
+    "DecisionResult": "engine.decisions.result",
 }
 
 

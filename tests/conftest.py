@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from support import MINI, ROOT
+from support import MINI, ROOT, SITE_DAY, run_cli
 
 _caches = itertools.count()
 _SHARED = pytest.StashKey[tuple[str, "str | None"]]()
@@ -33,6 +33,52 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
+# The longest tests (measured: `pytest -n 2 --durations=40`), longest first; Spark's tests first of
+# all (the longest, and one Spark session for both).
+LONGEST = (
+    "tests/test_spark.py::",
+    "tests/test_benchmarks_smoke.py::",
+    "tests/test_anyrepo.py::test_pre_commit_hooks_run_on_a_new_repository",
+    "tests/test_incremental.py::test_random_edits_build_what_a_full_build_writes",
+    "tests/test_anyrepo.py::test_wheel_round_trip",
+    "tests/test_browser.py::",
+)
+# Modules whose module-wide fixtures are expensive run on one xdist worker, so that each fixture is
+# made once, not once per worker: a Spark session; a browser and a built site; a grown repository
+# and its site.
+ONE_WORKER = {"tests/test_spark.py", "tests/test_browser.py", "tests/test_any_repository.py"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest tests first, then the other slow ones, then the quick ones (each in their
+    files' order); under xdist the scheduler below hands them out in this order."""
+
+    def rank(item: pytest.Item) -> int:
+        first = [i for i, prefix in enumerate(LONGEST) if item.nodeid.startswith(prefix)]
+        return first[0] if first else len(LONGEST) + (item.get_closest_marker("slow") is None)
+
+    items.sort(key=rank)  # stable
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """`-n auto` without another `--dist`: tests handed out one at a time (a module of ONE_WORKER
+    at once) in the order above, to whichever worker is free. So the long tests start at once and
+    overlap, and the many short ones fill both cores at the end instead of one long test running
+    alone. (xdist's own `--dist load` sends each worker a quarter of the list up front, all the
+    long tests to the first worker; `xdist_group` marks are ignored under pytest 9.)"""
+    if config.getvalue("dist") != "load":
+        return None  # the user asked for another distribution: xdist's own
+    from xdist.scheduler import LoadScopeScheduling
+
+    class LongestFirst(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::")[0]
+            return module if module in ONE_WORKER else nodeid
+
+    config.option.loadscopereorder = False  # keep the order above (not the largest scope first)
+    return LongestFirst(config, log)
+
+
 @pytest.fixture(scope="session")
 def _cache_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("policyctl-cache")
@@ -46,6 +92,17 @@ def isolated_cache(_cache_root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = _cache_root / str(next(_caches))
     monkeypatch.setenv("POLICYCTL_CACHE", str(folder))
     return folder
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repository's policies/ built on SITE_DAY into a folder of this run, once per process
+    (each xdist worker builds its own): for tests that only read the pages. A test that changes
+    the tree builds or copies its own."""
+    out = tmp_path_factory.mktemp("built-site") / "site"
+    run = run_cli("build", "--root", str(ROOT / "policies"), "--out", str(out), "--at", SITE_DAY)
+    assert run.code == 0, run
+    return out
 
 
 @pytest.fixture

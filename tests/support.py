@@ -10,6 +10,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "corpus"
 MINI = CORPUS / "repos" / "mini"
+SITE_DAY = "2025-01-01"  # the day of conftest's `built_site` (the US change of 2023-07-01 in effect)
 
 
 def edit(path: Path, old: str, new: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+from types import SimpleNamespace
 from typing import Any
 
 from hypothesis import given, settings
@@ -167,12 +168,28 @@ def _lines(count: int) -> list[str]:
     return lines
 
 
+class _Source:
+    """What `run_decide` asks of a repository or bundle, for one made-up decision: the decision,
+    the day resolved (no parameter entries to explain) and the parameters."""
+
+    def __init__(self, c: CompiledDecision) -> None:
+        self.c = c
+
+    def compiled(self, program: str, decision: str) -> CompiledDecision:
+        return self.c
+
+    def resolve(self, program: str, marketplace: str, at: str | None) -> Any:
+        return SimpleNamespace(at=AT, entries={})
+
+    def params(self, program: str, marketplace: str, day: str) -> dict[str, Any]:
+        return PARAMS
+
+
 def _run(c: CompiledDecision, lines: list[str], explain: bool = False) -> list[str]:
-    text = "\n".join(lines) + "\n"
-    first, rest, *more = io.StringIO(text).readlines()
+    source = io.StringIO("\n".join(lines) + "\n")
+    source.name = "in.jsonl"  # type: ignore[misc]  # where problems point, as a file's name
     out = io.StringIO()
-    resolved = type("Resolved", (), {"entries": {}})()
-    batch._stream(c, PARAMS, AT, resolved, "in.jsonl", (first, rest), io.StringIO("".join(more)), out, explain)
+    batch.run_decide(_Source(c), "p", "d", "us", AT, source, out, explain)
     return out.getvalue().splitlines()
 
 
@@ -207,6 +224,32 @@ def test_a_batch_without_the_fast_path_writes_the_same(monkeypatch: Any) -> None
         monkeypatch.setattr(c, "fits", lambda inputs: False)
         assert _run(c, lines) == fast, name
         explained = [json.loads(x) for x in _run(c, lines, explain=True)]
-        assert [{k: v for k, v in x.items() if k not in ("rows", "let", "params")} for x in explained] == [
+        assert all(x["at"] == AT for x in explained if "decision" in x), name  # an answer names its day
+        assert [{k: v for k, v in x.items() if k not in ("rows", "let", "params", "at")} for x in explained] == [
             json.loads(x) for x in fast
         ], name
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(input_objects, st.just([1]), st.just("x")))
+def test_the_first_input_checked_without_the_generated_check_gets_the_same_messages(inputs: Any) -> None:
+    """A checker's first input skips the generated yes/no check (a process answering one input
+    never makes it); its messages are those of a checker that has it."""
+    from engine.decisions.inputs import InputChecker
+
+    warm = InputChecker(INPUTS, ("units",))
+    warm.check({"units": 1})
+    assert warm.fast is not None
+    assert InputChecker(INPUTS, ("units",)).check(inputs) == warm.check(inputs)
+
+
+def test_row_of_says_none_at_once_below_the_last_row_with_constant_outputs() -> None:
+    """No condition below the last constant row is generated into `row_of` (evaluate decides those)."""
+    c = compiled(decision([ROWS[0], ROWS[1], ROWS[4]], default={"basis": e("'n' ~ units", 20)}, let=LET))
+    assert c.row_source is not None
+    assert "cpu" not in c.row_source and "units" not in c.row_source, c.row_source
+    assert [c.row_of(inputs, PARAMS, AT) for inputs in ({"kind": "a"}, {"units": 5}, {"units": 500})] == [0, None, None]
+    # a constant default (no default: no outputs) keeps every condition: -1 is an answer
+    c = compiled(decision([ROWS[0], ROWS[1], ROWS[4]], let=LET))
+    assert c.row_of({"units": 500, "contacts": 0}, PARAMS, AT) is None  # tiered: computed
+    assert c.row_of({"units": 0}, PARAMS, AT) is None  # few: computed

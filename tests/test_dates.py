@@ -21,6 +21,11 @@ def _zone(hours: int, minutes: int = 0) -> dt.timezone:
     return dt.timezone(dt.timedelta(hours=hours, minutes=minutes))
 
 
+def _input_ok(fmt: str, text: str) -> bool:
+    """Whether a decision takes ``text`` as an input of this `format` (its input check says nothing)."""
+    return inputs.InputChecker({"v": {"type": "string", "format": fmt}}, ()).check({"v": text}) == []
+
+
 @pytest.mark.parametrize("text", ["2024-03-01", "2024-02-29", "0001-01-01", "9999-12-31"])
 def test_a_date_is_yyyy_mm_dd(text: str) -> None:
     assert dates.parse_date(text).isoformat() == text
@@ -45,7 +50,7 @@ def test_a_date_is_yyyy_mm_dd(text: str) -> None:
 def test_other_date_forms_are_refused_everywhere(text: str, why: str) -> None:
     with pytest.raises(ValueError, match=why):
         dates.parse_date(text)
-    assert not predicates.is_date(text) and not inputs._format_ok("date", text)
+    assert not predicates.is_date(text) and not _input_ok("date", text)
 
 
 @pytest.mark.parametrize(
@@ -69,7 +74,7 @@ def test_a_date_time_is_rfc_3339_with_an_offset(text: str, expected: dt.datetime
     parsed = dates.parse_datetime(text)
     assert parsed == expected and parsed.utcoffset() == expected.utcoffset()
     assert dates.parse(text) == expected
-    assert helpers.aware(text) == expected and inputs._format_ok("date-time", text)
+    assert helpers.aware(text) == expected and _input_ok("date-time", text)
 
 
 @pytest.mark.parametrize(
@@ -95,7 +100,7 @@ def test_a_date_time_is_rfc_3339_with_an_offset(text: str, expected: dt.datetime
 def test_other_date_time_forms_are_refused_everywhere(text: str) -> None:
     with pytest.raises(ValueError, match="is not a date-time in the form|is not a date in the form"):
         dates.parse_datetime(text)
-    assert helpers.aware(text) is None and not inputs._format_ok("date-time", text)
+    assert helpers.aware(text) is None and not _input_ok("date-time", text)
 
 
 def test_a_date_time_without_an_offset_is_refused_not_guessed() -> None:

@@ -17,7 +17,7 @@ import pytest
 
 import engine
 from engine.site import disk, editions, feeds
-from support import ROOT, declared_pages, run_cli, select
+from support import ROOT, SITE_DAY, declared_pages, run_cli, select
 
 AT = "2025-01-01"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -30,11 +30,10 @@ def repo() -> engine.Repository:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("editions") / "site"
-    run = run_cli("build", "--root", str(ROOT / "policies"), "--out", str(out), "--at", AT)
-    assert run.code == 0, run
-    return out
+def site(built_site: Path) -> Path:
+    """policies/ built on AT (conftest's, shared with other tests that only read it)."""
+    assert AT == SITE_DAY
+    return built_site
 
 
 def _with_past(repo: engine.Repository) -> list[tuple[str, str, list[editions.Edition], list[str]]]:

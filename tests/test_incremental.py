@@ -14,6 +14,7 @@ import pytest
 
 import engine
 from engine.cache import pages as pagecache
+from engine.cache import store
 from engine.site import disk
 from engine.site.ownership import RECORD
 from engine.site.search import indexed, is_search_file
@@ -238,8 +239,8 @@ def test_a_new_effective_date_renders_the_pages_it_changes(
 def test_other_engine_code_renders_everything(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "site"
     build(repo, out, "--at", AT)
-    stamp = pagecache._engine_stamp()
-    monkeypatch.setattr(pagecache, "_engine_stamp", lambda: stamp + "-other")
+    stamp = store.engine_stamp()  # what every cache entry is keyed by (engine sources, libraries)
+    monkeypatch.setattr(store, "engine_stamp", lambda: stamp + "-other")
     assert build(repo, out, "--at", AT)[0] == len(site_pages(repo, AT))
 
 
@@ -330,7 +331,7 @@ def test_a_file_changed_within_the_tick_it_was_written_is_caught_by_content(
         f.write(b"two\n")
     os.utime(out / "a.md", ns=(st.st_atime_ns, st.st_mtime_ns))
     assert cache.reusable("a.md", "k", ("a.md", "a.html")) is None
-    cache.saved += 10 * pagecache._RACY_NS  # long after the file was written, its signature is trusted
+    cache.saved += 10 * pagecache.RACY_NS  # long after the file was written, its signature is trusted
     assert cache.reusable("a.md", "k", ("a.md", "a.html")) == "One"
 
 

@@ -18,6 +18,7 @@ from engine.site import disk, outtree, ownership
 from support import (
     INDEX_FILES,
     ROOT,
+    SITE_DAY,
     copy_program,
     declared_editions,
     declared_pages,
@@ -43,24 +44,27 @@ def build(policies: Path, out: Path, *extra: str) -> object:
     return run_cli("build", "--root", str(policies), "--out", str(out), *extra)
 
 
-def test_two_builds_are_byte_identical(policies: Path, tmp_path: Path) -> None:
-    first, second = tmp_path / "a", tmp_path / "b"
+def test_two_builds_are_byte_identical(policies: Path, tmp_path: Path, built_site: Path) -> None:
+    """A copy of policies/ built here, and the session's build of policies/ itself (another
+    process under xdist, another folder, another cache): the same bytes."""
+    assert AT == SITE_DAY
+    first = tmp_path / "a"
     assert build(policies, first, "--at", AT).code == 0
-    assert build(policies, second, "--at", AT).code == 0
-    assert disk.read_tree(str(first)) == disk.read_tree(str(second))
+    assert disk.read_tree(str(first)) == disk.read_tree(str(built_site))
     again = build(policies, first, "--at", AT)
     assert again.code == 0 and "is up to date" in again.out
 
 
 @pytest.mark.parametrize("second", [None, pytest.param("csba2", marks=pytest.mark.slow)])
 def test_the_tree_holds_every_program_marketplace_and_language(
-    policies: Path, tmp_path: Path, second: str | None
+    policies: Path, tmp_path: Path, second: str | None, built_site: Path
 ) -> None:
+    out = built_site  # policies/ as it is: the session's build (conftest)
     if second:  # a repository with one more program: the tree follows the sources
         copy_program(policies, "csba", second)
-    out = tmp_path / "site"
-    run = build(policies, out, "--at", AT)
-    assert run.code == 0 and "wrote" in run.out
+        out = tmp_path / "site"
+        run = build(policies, out, "--at", AT)
+        assert run.code == 0 and "wrote" in run.out
     pages, past = declared_pages(policies), declared_editions(policies, AT)
     files = set(disk.read_tree(str(out)))
     # past editions and the change feeds beside them (tests/test_editions.py); the build record
@@ -226,9 +230,8 @@ def test_html_layout(policies: Path) -> None:
     assert not re.search(r"\burl\(", text)
 
 
-def test_every_link_in_the_site_resolves(policies: Path, tmp_path: Path) -> None:
-    out = tmp_path / "site"
-    assert build(policies, out, "--at", AT).code == 0
+def test_every_link_in_the_site_resolves(built_site: Path) -> None:
+    out = built_site
     for path in out.rglob("*.html"):
         text = path.read_text()
         for href in re.findall(r'href="([^"]+)"', text):
@@ -253,15 +256,14 @@ def test_build_runs_from_any_directory(policies: Path, tmp_path: Path) -> None:
 
 
 def _synthetic(tmp_path: Path) -> Path:
-    import subprocess
+    """The benchmarks' synthetic repository, small (written in-process: no interpreter to start)."""
     import sys
 
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import generate
+
     dest = tmp_path / "synthetic"
-    subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "generate.py"), str(dest), "--programs", "1", "--marketplaces", "6"],
-        check=True,
-        capture_output=True,
-    )
+    generate.generate(str(dest), programs=1, marketplaces=6)
     return dest
 
 

@@ -21,19 +21,18 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("bundle") / "policies.bundle"
-    made = subprocess.run(
-        [sys.executable, str(ROOT / "cli.py"), "bundle", "--root", str(ROOT / "policies"), "--out", str(path)],
-        capture_output=True,
-        text=True,
-    )
-    assert made.returncode == 0, made.stderr
+    made = run_cli("bundle", "--root", str(ROOT / "policies"), "--out", str(path))  # in-process: only the file matters
+    assert made.code == 0, made
     return path
 
 
 def _cases(bundle: Path) -> list[dict[str, Any]]:
     from engine.bundle.load import load_bundle
 
-    return list(load_bundle(str(bundle))._tests)
+    return [
+        {"program": c.program, "decision": c.decision, "marketplace": c.marketplace, "at": c.at, "input": c.input}
+        for c in load_bundle(str(bundle)).cases()
+    ]
 
 
 def _fast(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[int | None, str]:

@@ -12,20 +12,19 @@ from __future__ import annotations
 import ast
 import datetime as _dt
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine.bundle import fileformat
-from engine.decisions.compile import CompiledDecision, DecisionResult, _Out, _Row
-from engine.decisions.pycode import Checked
+from engine.decisions.answer import CompiledDecision
+from engine.decisions.pycode import Checked, Out, Row
+from engine.decisions.result import DecisionResult
 from engine.decisions.runtime import RUNTIME
 from engine.model.clock import LINES_KEY, ZONE_KEY, today
 from engine.model.policy import Decision, Entry, Expr, Marketplace, Rule, TestCase
 from engine.problems import PolicyError, Pos, Problem
 
 
-@dataclass(frozen=True, slots=True)
-class Resolved:
+class Resolved(NamedTuple):  # a named tuple: cheaper to define than a dataclass (start-up)
     """The rule for one program in one marketplace on one date, as ``Repository.resolve`` gives it
     (``values``, ``entries`` with their positions, ``origin``), read from the bundle's timeline."""
 
@@ -257,11 +256,11 @@ def _checked(data: dict[str, Any]) -> Checked:
     )
 
 
-def _outs(data: list[Any]) -> tuple[_Out, ...]:
-    return tuple(_Out(n, None, _checked(o["expr"])) if "expr" in o else _Out(n, o["value"]) for n, o in data)
+def _outs(data: list[Any]) -> tuple[Out, ...]:
+    return tuple(Out(n, None, _checked(o["expr"])) if "expr" in o else Out(n, o["value"]) for n, o in data)
 
 
-def _then(outs: tuple[_Out, ...]) -> dict[str, Any]:
+def _then(outs: tuple[Out, ...]) -> dict[str, Any]:
     return {o.name: o.checked.expr if o.checked is not None else o.value for o in outs}
 
 
@@ -272,7 +271,7 @@ def _decision(program: str, name: str, data: dict[str, Any]) -> CompiledDecision
         when = None if r["when"] is None else _checked(r["when"])
         outs = _outs(r["then"])
         rows.append(
-            _Row(
+            Row(
                 Rule(r["id"], None if when is None else when.expr, _then(outs), r["reason"], _pos(r["pos"])), when, outs
             )
         )
@@ -377,32 +376,31 @@ def _check_code(source: str, mode: str, known: set[str] | None = None) -> None:
         raise _Unsafe("generated code is not text")
     tree = ast.parse(source, "<bundle>", mode)
     bound = {"inputs", "params", "at", "env", "hits", "hit", "error"}
-    for node in ast.walk(tree):
+    loaded: list[str] = []  # names read, checked against `known` once every local is bound
+    for node in ast.walk(tree):  # one walk: a bundle's process pays for it before its first answer
         if not isinstance(node, _NODES):
             raise _Unsafe(f"generated code holds `{type(node).__name__}`, which the decision compiler never writes")
-        if isinstance(node, ast.Attribute) and not (
-            isinstance(node.value, ast.Name) and (node.value.id, node.attr) in _ATTRIBUTES
-        ):
-            raise _Unsafe("generated code reads an attribute")
-        if isinstance(node, ast.FunctionDef) and (node.name not in _FUNCTIONS or node.decorator_list or mode != "exec"):
-            raise _Unsafe(f"generated code defines `{node.name}`")
         if isinstance(node, ast.Name):
             if node.id.startswith("__"):
                 raise _Unsafe(f"generated code names `{node.id}`")
             if isinstance(node.ctx, ast.Store):
                 bound.add(node.id)
+            else:
+                loaded.append(node.id)
+        elif isinstance(node, ast.Attribute) and not (
+            isinstance(node.value, ast.Name) and (node.value.id, node.attr) in _ATTRIBUTES
+        ):
+            raise _Unsafe("generated code reads an attribute")
+        elif isinstance(node, ast.FunctionDef) and (
+            node.name not in _FUNCTIONS or node.decorator_list or mode != "exec"
+        ):
+            raise _Unsafe(f"generated code defines `{node.name}`")
     if known is None:
         return
-    for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Name)
-            and isinstance(node.ctx, ast.Load)
-            and node.id not in bound
-            and not node.id.startswith("v_")
-            and node.id not in known
-        ):
+    for name in loaded:
+        if name not in bound and not name.startswith("v_") and name not in known:
             raise _Unsafe(
-                f"generated code calls `{node.id.removeprefix('_h_').removeprefix('_f_')}`, "
+                f"generated code calls `{name.removeprefix('_h_').removeprefix('_f_')}`, "
                 "which this policyctl does not have"
             )
 

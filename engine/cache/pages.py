@@ -201,7 +201,7 @@ def _hash(data: bytes) -> bytes:
 # A file changed again within the clock tick of the build that wrote it can keep its size, time
 # and inode; like git's "racily clean" index entries, files whose time is that close to when the
 # pack was written are compared by content instead.
-_RACY_NS = 100_000_000
+RACY_NS = 100_000_000
 
 
 class PageCache:
@@ -236,7 +236,7 @@ class PageCache:
         path = os.path.join(self.out, rel)
         if _signature(path) != signature:
             return False
-        if signature[1] < self.saved - _RACY_NS:
+        if signature[1] < self.saved - RACY_NS:
             return True
         try:
             with open(path, "rb") as f:

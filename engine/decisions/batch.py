@@ -96,7 +96,7 @@ def _stream(  # noqa: C901 - the batch's hot loop, kept whole: a call per line w
     fits = compiled.fits
     # A result's line depends only on the rows that matched and the outputs' values and types, and
     # batches repeat a few outcomes: encode each once (floats are left out: 0.0 == -0.0).
-    lines: dict[Any, str] = {}
+    lines: dict[Any, Any] = {}
     # A row whose outputs are constants always gives the same line: once `row_of` names the row,
     # the line encoded the first time is written again, without building the result.
     row_of = _no_row if explain else compiled.row_of
@@ -164,15 +164,25 @@ def _no_row(inputs: Any, params: Any, at: Any) -> None:
     return None
 
 
-def _line(result: Any, lines: dict[Any, str], encode: Any) -> str:
-    """The JSON line of a result without problems, encoded once per distinct outcome."""
-    values = tuple(result.outputs.values())
+def _line(result: Any, lines: dict[Any, Any], encode: Any) -> str:
+    """The JSON line of a result without problems, encoded once per distinct outcome; with a float
+    output (no outcome to reuse: 0.0 == -0.0), only the outputs are encoded, between the rest of
+    the line as encoded once per deciding row."""
+    outputs = result.outputs
+    values = tuple(outputs.values())
     types = tuple(map(type, values))
     if float in types:
+        around = lines.get((result.matches, result.default_used))
+        if around is None:
+            around = _around(result, encode)
+            if len(lines) < 4096:
+                lines[(result.matches, result.default_used)] = around
+        if around:
+            return str(around[0] + encode(outputs) + around[1])
         return str(encode(result.to_json()))
-    key = (result.matches, result.default_used, tuple(result.outputs), values, types)
+    key = (result.matches, result.default_used, tuple(outputs), values, types)
     try:
-        text = lines.get(key)
+        text: str | None = lines.get(key)
     except TypeError:  # an unhashable output (a list, a mapping)
         return str(encode(result.to_json()))
     if text is None:
@@ -180,6 +190,15 @@ def _line(result: Any, lines: dict[Any, str], encode: Any) -> str:
         if len(lines) < 4096:
             lines[key] = text
     return text
+
+
+def _around(result: Any, encode: Any) -> tuple[str, str] | tuple[()]:
+    """The text of ``result``'s line before and after its outputs; () when it cannot be cut there."""
+    whole, outputs = encode(result.to_json()), encode(result.outputs)
+    head = encode({"decision": result.decision, "outputs": None})[: -len("null}")]
+    if not whole.startswith(head + outputs):
+        return ()
+    return head, whole[len(head) + len(outputs) :]
 
 
 def as_text(target: str, marketplace: str, day: str, body: dict[str, Any]) -> str:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from engine.decisions.runtime import aware as _aware
+from engine.decisions.runtime import plain_day as _plain_day
 from engine.model.dates import DATE_FORM, DATE_TIME_FORM, format_checker, parse_date, parse_datetime
 from engine.schema.predicates import JSON_TYPES
 
@@ -58,25 +59,36 @@ class InputChecker:
         self.checks: dict[str, list[_Check]] | None = None
         self.validator: Any = None
         self.broken = ""  # why the schema itself cannot be used (reported by schema validation too)
-        self.fast: Callable[[Any], bool] | None = None
+        self._fast: Callable[[Any], bool] | None = None
+        self._made = False  # whether `fast` was made (or set)
+        self._asked = False  # whether `check` answered once
         # where a caller's text meets a `pattern`: by name (simple schemas), anywhere (the others)
         self.patterned = tuple(n for n, sub in properties.items() if isinstance(sub, dict) and "pattern" in sub)
         self.deep_patterns = _has_pattern(properties)
-        # The checks as one generated yes/no function (engine.schema.codegen, ~5x faster than the
-        # checks below, ~15x faster than jsonschema); only inputs it rejects go through the checks
-        # that say why: the simple ones below, else jsonschema, imported only then. It is never
-        # looser. So a valid input never needs jsonschema (a bundle answers without it).
-        from engine.schema.codegen import compile_value
-
         self.schema = {
             "type": "object",
             "properties": properties,
             "required": list(required),
             "additionalProperties": False,
         }
-        self.fast = compile_value(self.schema, formats=_FORMATS)
         if all(c is not None for c in checks.values()):
             self.checks = {n: c for n, c in checks.items() if c}
+
+    @property
+    def fast(self) -> Callable[[Any], bool] | None:
+        """The checks as one generated yes/no function (engine.schema.codegen, ~5x faster than the
+        simple checks, ~15x faster than jsonschema), or None; made on first use. Only inputs it
+        rejects go through the checks that say why: the simple ones, else jsonschema, imported only
+        then. It is never looser. So a valid input never needs jsonschema (a bundle answers without it)."""
+        if not self._made:
+            from engine.schema.codegen import compile_value
+
+            self._fast, self._made = compile_value(self.schema, formats=_FORMATS), True
+        return self._fast
+
+    @fast.setter
+    def fast(self, fn: Callable[[Any], bool] | None) -> None:
+        self._fast, self._made = fn, True
 
     def check(self, inputs: Any) -> list[str]:
         if not isinstance(inputs, dict):
@@ -85,8 +97,14 @@ class InputChecker:
             too_long = _too_long(inputs, self.patterned if self.checks is not None else None)
             if too_long:
                 return too_long
-        if self.fast is not None and self.fast(inputs):
-            return []
+        # The first input is checked by the simple checks alone when they can say everything (the
+        # yes/no function only ever saves them work): a process that answers one input, such as
+        # `decide --bundle`, does not generate it (nor import engine.schema.codegen).
+        if self._asked or self.checks is None:
+            fast = self.fast
+            if fast is not None and fast(inputs):
+                return []
+        self._asked = True
         if self.checks is None:
             return self._jsonschema(inputs)
         messages = [f"{_pointer([n])}: missing; this input is required" for n in self.required if n not in inputs]
@@ -266,6 +284,10 @@ def _format_ok(fmt: str, value: str) -> bool:
 
 
 def _date_ok(value: str) -> bool:
+    # a plain date parsed here is kept in the runtime's memo of days (only texts parse_date accepts),
+    # so `before`/`days_between`/`param_on` on the same input do not parse it again
+    if type(value) is str and _plain_day(value) is not None:
+        return True
     return _format_ok("date", value)
 
 

@@ -1,5 +1,5 @@
-"""Generated Python for decisions, without the parser: what a compiled expression is and how its
-source becomes a function.
+"""Generated Python for decisions, without the parser: what a compiled expression, a compiled row and
+its outputs are, which `let` values an expression needs, and how source becomes a function.
 
 Kept apart from ``engine.decisions.expr`` (which parses with Jinja2) so that a compiled decision
 can be rebuilt from its generated source alone, as a bundle does, without importing Jinja2.
@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine.decisions.runtime import RUNTIME
-from engine.model.policy import Expr
+from engine.model.policy import Expr, Rule
 
 
-@dataclass(frozen=True, slots=True)
-class Checked:
+# Named tuples, not frozen dataclasses: equal values, immutable, hashable, and a tenth of the cost
+# to define at import (a dataclass writes and compiles its methods; a bundle answering one input
+# pays for every class the path defines).
+class Checked(NamedTuple):
     """A compiled expression: Python source plus what it reads, for unpacking and for `explain`."""
 
     expr: Expr
@@ -70,3 +71,45 @@ def standalone(checked: Checked, filename: str) -> Callable[[dict[str, Any], dic
     lines += [f"    {local(n)} = env[{n!r}]" for n in sorted(checked.names)]
     lines.append(f"    return {checked.python}")
     return build("_expr", lines, filename)
+
+
+class Out(NamedTuple):
+    """One output of a row: a constant, or an expression."""
+
+    name: str
+    value: Any
+    checked: Checked | None = None
+
+
+class Row(NamedTuple):
+    rule: Rule
+    when: Checked | None
+    outputs: tuple[Out, ...]
+
+
+class Lazy:
+    """Which `let` values an expression needs, transitively, in definition order.
+
+    A `let` is computed right before the first condition or output that needs it, once: rows above
+    it never pay for it, and a `let` that would fail (a division by an input that is zero on some
+    path) fails only when a row that needs it runs. The explaining path asks the same questions, so
+    both paths compute the same values in the same order and fail at the same place.
+    """
+
+    def __init__(self, lets: list[tuple[str, Checked]]) -> None:
+        self.lets = lets
+        self._index = {name: i for i, (name, _) in enumerate(lets)}
+
+    def needs(self, exprs: Any) -> list[tuple[str, Checked]]:
+        wanted: set[int] = set()
+        todo = [n for c in exprs if c is not None for n in c.names if n in self._index]
+        while todo:
+            i = self._index[todo.pop()]
+            if i not in wanted:
+                wanted.add(i)
+                todo += [n for n in self.lets[i][1].names if n in self._index]
+        return [self.lets[i] for i in sorted(wanted)]
+
+
+def expressions(outs: tuple[Out, ...] | None) -> list[Checked]:
+    return [o.checked for o in outs or () if o.checked is not None]

@@ -213,12 +213,26 @@ def f_round(value: Any, places: Any = 0) -> int | float:
 
     Python's and Jinja's `round` work on the binary float and give 0.12 here.
     """
-    number = _number(value, "the value of `round`")
-    if not isinstance(places, int) or isinstance(places, bool) or not 0 <= places <= 15:
-        raise EvalError(f"`round` needs a whole number of places from 0 to 15, got `{places!r}`")
-    if isinstance(number, int) or not math.isfinite(number):
+    number: float
+    if type(value) is not float or type(places) is not int or not 0 <= places <= 15:
+        number = _number(value, "the value of `round`")
+        if not isinstance(places, int) or isinstance(places, bool) or not 0 <= places <= 15:
+            raise EvalError(f"`round` needs a whole number of places from 0 to 15, got `{places!r}`")
+        if isinstance(number, int):
+            return number
+    number = value  # a float from here on
+    text = repr(number)  # the shortest text that reads back as the float: the decimal digits people see
+    dot = text.find(".")
+    # no more decimals than asked for: rounding gives the float back (-0.0 included); not past
+    # Decimal's 28 digits, where quantize fails (a D005, as before this shortcut)
+    if 0 <= dot >= len(text) - 1 - places and dot + places <= 28 and "e" not in text:
         return number
-    return float(Decimal(repr(number)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+    if not math.isfinite(number):
+        return number
+    return float(Decimal(text).quantize(_QUANTUM[places], rounding=ROUND_HALF_UP))
+
+
+_QUANTUM = [Decimal(1).scaleb(-places) for places in range(16)]  # round's places: 1, 0.1, 0.01, ...
 
 
 def f_abs(value: Any) -> float:
@@ -406,6 +420,9 @@ def _plain_day(text: str) -> _dt.date | None:
             _DAYS.clear()
         _DAYS[text] = found
     return found
+
+
+plain_day = _plain_day  # for input checks (engine.decisions.inputs): a date they accept is parsed once
 
 
 def days_between(a: Any, b: Any) -> int:

@@ -1,0 +1,173 @@
+"""The explaining path: a decision evaluated expression by expression.
+
+Slower than the generated function, and only run when asked (`--explain`, ``DecisionResult.explain``)
+or when the generated function failed: it says which row and which expression failed (D005),
+which rows were tried, the `let` values and the parameters read.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from engine.decisions.pycode import Checked, Out, expressions
+from engine.decisions.result import DecisionResult
+from engine.decisions.runtime import EvalError
+from engine.problems import Pos, Problem
+
+if TYPE_CHECKING:
+    from engine.decisions.answer import CompiledDecision
+
+
+@dataclass(frozen=True, slots=True)
+class RowTrace:
+    """One row tried: its condition and whether it matched (None: the condition failed)."""
+
+    id: str
+    pos: Pos
+    condition: str | None
+    matched: bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    result: DecisionResult
+    rows: tuple[RowTrace, ...]  # in order, up to the deciding row for `first`
+    lets: dict[str, Any]
+    params: dict[str, Any]  # parameters read, by name; the caller attaches provenance
+
+    def to_json(self) -> dict[str, Any]:
+        rows = [
+            {"id": r.id, "at": f"{r.pos.file}:{r.pos.line}", "when": r.condition, "matched": r.matched}
+            for r in self.rows
+        ]
+        return {**self.result.to_json(), "rows": rows, "let": self.lets, "params": self.params}
+
+
+class Trace:
+    """One run of the explaining path."""
+
+    def __init__(self, compiled: CompiledDecision, inputs: dict[str, Any], params: dict[str, Any], at: str) -> None:
+        self.c, self.inputs, self.params, self.at = compiled, inputs, params, at
+        self.env: dict[str, Any] = {n: inputs.get(n) for n in compiled.decision.inputs}
+        self.lets: dict[str, Any] = {}
+        self.read: set[str] = set()
+        self.rows: list[RowTrace] = []
+
+    def run(self) -> Explanation:
+        hits = self._match()
+        if isinstance(hits, Problem):
+            return self._done(self._fail(hits, []))
+        return self._done(self._result(hits))
+
+    def _match(self) -> list[int] | Problem:
+        hits: list[int] = []
+        for i, row in enumerate(self.c._rows):
+            matched = True
+            # the lets as the fast function computes them: a `collect` row's outputs' lets before its condition
+            failed = self._lets([row.when, *(expressions(row.outputs) if self.c._hit == "collect" else ())])
+            if failed is not None:
+                self.rows.append(RowTrace(row.rule.id, row.rule.pos, row.when.expr.source if row.when else None, None))
+                return failed
+            if row.when is not None:
+                value = self._eval(row.when, f"row `{row.rule.id}`, `when`")
+                if isinstance(value, Problem):
+                    self.rows.append(RowTrace(row.rule.id, row.rule.pos, row.when.expr.source, None))
+                    return value
+                matched = bool(value)
+            self.rows.append(RowTrace(row.rule.id, row.rule.pos, row.when.expr.source if row.when else None, matched))
+            if matched:
+                hits.append(i)
+                if self.c._hit == "first":
+                    break
+        return hits
+
+    def _result(self, hits: list[int]) -> DecisionResult:
+        c, replay = self.c, (self.c, self.inputs, self.params, self.at)
+        if c._hit == "unique" and len(hits) > 1:
+            return c._answer(hits, {}, replay, (c._conflict(hits),))
+        if not hits:
+            outputs = None if c._default is None else self._outputs(c._default, "`default`")
+            if isinstance(outputs, Problem):
+                return self._fail(outputs, [])
+            if outputs is None and c.decision.aggregate and c._hit == "collect":
+                return c._collected([], [], replay)
+            return DecisionResult(c.decision.id, outputs or {}, (), (), outputs is not None, (), replay)
+        per_row = []
+        for i in hits:
+            outputs = self._outputs(c._rows[i].outputs, f"row `{c._rows[i].rule.id}`")
+            if isinstance(outputs, Problem):
+                return self._fail(outputs, hits)
+            per_row.append(outputs)
+        if c._hit == "collect":
+            return c._collected(hits, per_row, replay)
+        return c._answer(hits, per_row[0], replay)
+
+    def _lets(self, exprs: Sequence[Checked | None]) -> Problem | None:
+        """Compute the lets ``exprs`` need that are not computed yet (see ``Lazy``)."""
+        for name, checked in self.c._lazy.needs(exprs):
+            if name in self.lets:
+                continue
+            value = self._eval(checked, f"`let` `{name}`")
+            if isinstance(value, Problem):
+                return value
+            self.env[name] = self.lets[name] = value
+        return None
+
+    def _outputs(self, outs: tuple[Out, ...], where: str) -> dict[str, Any] | Problem:
+        failed = self._lets(expressions(outs))
+        if failed is not None:
+            return failed
+        values: dict[str, Any] = {}
+        for out in outs:
+            if out.checked is None:
+                values[out.name] = copy.deepcopy(out.value)
+                continue
+            value = self._eval(out.checked, f"{where}, output `{out.name}`")
+            if isinstance(value, Problem):
+                return value
+            values[out.name] = value
+        return values
+
+    def _eval(self, checked: Checked, where: str) -> Any:
+        self.read |= checked.params
+        try:
+            return self.c._explainer(checked)(self.inputs, self.params, self.at, self.env)
+        except Exception as e:
+            return Problem.at(checked.expr.pos, "D005", f"{where}: `{checked.expr.source}` failed: {describe(e)}")
+
+    def _fail(self, problem: Problem, hits: list[int]) -> DecisionResult:
+        return self.c._answer(hits, {}, (self.c, self.inputs, self.params, self.at), (problem,))
+
+    def _done(self, result: DecisionResult) -> Explanation:
+        read = {n: self.params.get(n) for n in sorted(self.read)}
+        return Explanation(result, tuple(self.rows), dict(self.lets), read)
+
+
+def describe(error: BaseException) -> str:
+    """An evaluation error in the words of policy authors, not of Python's type names."""
+    if isinstance(error, EvalError):
+        return str(error)
+    if isinstance(error, ZeroDivisionError):
+        return "division by zero"
+    if isinstance(error, KeyError):
+        return f"no value for parameter `{error.args[0]}`"
+    if isinstance(error, RecursionError):
+        return "too deeply nested"
+    text = str(error)
+    for python, ours in (
+        ("NoneType", "none"),
+        ("int", "number"),
+        ("float", "number"),
+        ("str", "string"),
+        ("dict", "mapping"),
+        ("list", "list"),
+        ("tuple", "list"),
+        ("bool", "boolean"),
+    ):
+        text = text.replace(f"'{python}'", ours)
+    text = re.sub(r"^'([^']+)' not supported", r"`\1` is not supported", text)
+    return text.replace("instances of ", "").replace("operand type(s) for ", "operand types for ")
