@@ -50,8 +50,8 @@ def _index(reverse: bool) -> dict[str, bytes]:
 def test_filter_order_does_not_change_the_files() -> None:
     one, other = _index(reverse=False), _index(reverse=True)
     assert one != other
-    search._settle_meta(one)
-    search._settle_meta(other)
+    search.settle(one)
+    search.settle(other)
     assert one == other
     entry = json.loads(one[search.ENTRY])
     new = entry["languages"]["en"]["hash"]

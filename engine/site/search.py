@@ -209,7 +209,7 @@ def build(pages: dict[str, bytes]) -> dict[str, bytes]:
     files = _index(pages)
     if ENTRY not in files:
         raise SearchError("Pagefind wrote no index")
-    _settle_meta(files)
+    settle(files)
     # Pagefind lists the languages in a different order on every run: the same entry, sorted
     entry = json.loads(files[ENTRY])
     files[ENTRY] = (json.dumps(entry, sort_keys=True, indent=1) + "\n").encode("utf-8")
@@ -316,9 +316,11 @@ def _settle_filter(files: dict[str, bytes], old: str) -> str:
     return new
 
 
-def _settle_meta(files: dict[str, bytes]) -> None:
-    """Every language's `.pf_meta` and filter files in ``files`` in a fixed order and renamed by
-    their new bytes, and the entry file pointed at the new names: the same files for the same pages."""
+def settle(files: dict[str, bytes]) -> None:
+    """Every language's `.pf_meta` and filter files in ``files`` (Pagefind's bundle, by output path)
+    in a fixed order and renamed by their new bytes, and the entry file pointed at the new names:
+    the same files for the same pages, whatever order Pagefind wrote its lists in (`build` calls it;
+    public so that a test can hand it the same index in two orders)."""
     entry = json.loads(files[ENTRY])
     for info in entry.get("languages", {}).values():
         old = info["hash"]
