@@ -1005,6 +1005,9 @@ def incremental(b: Bench, syn: str, out: str) -> None:
     run = sorted(runs, key=lambda r: r.seconds)[len(runs) // 2]
     m = re.search(r"(\d+) added, changed or removed; (\d+) of ([\d,]+) pages rendered", run.output)
     written, rendered = (m.group(1), m.group(2)) if m else ("?", "?")
+    # the search index (Pagefind) is made again from every current page; its files are counted apart
+    s = re.search(r"and ([\d,]+) search files \((\d+) added, changed or removed\)", run.output)
+    searched = f", {s.group(2)} search files written (of {s.group(1)})" if s else ", no search index"
     locales = len(generate.MARKETPLACES[0][5])
     b.add(
         "build",
@@ -1015,8 +1018,9 @@ def incremental(b: Bench, syn: str, out: str) -> None:
         "s",
         target="<= 1 s",
         verdict="met" if run.seconds <= 1 else f"MISSED by {run.seconds - 1:.2f} s",
-        note=f"{rendered} pages rendered, {written} files written (the {locales} languages x md+html of the "
-        f"one page that shows it, current and past editions); {unchanged.seconds:.2f} s of it is what any rebuild costs (start-up, loading"
+        note=f"{rendered} pages rendered, {written} files written{searched} (the {locales} languages x md+html of the "
+        f"one page that shows it, current and past editions; Pagefind indexes every current page again, and "
+        f"writes only the files whose bytes changed); {unchanged.seconds:.2f} s of it is what any rebuild costs (start-up, loading"
         " and checking every policy file, the keys and files of every page: the row above)",
     )
 

@@ -744,13 +744,20 @@ def build_cmd(out: str, at: str | None, check: bool, fmt: str, strict: bool, roo
         for reason in result.notes:
             _say(f"  note: {reason}\n", err=True)
         sys.exit(1)
+    if not _console().quiet:  # e.g. why there is no search index
+        for reason in result.notes:
+            _say(f"  note: {reason}\n", err=True)
+    # the search's files are counted apart: Pagefind's index is made again whenever a page changes
+    search = "" if not result.search_files else f", and {result.search_files} search files"
     if result.written:
+        if result.search_files:
+            search += f" ({result.search_changed} added, changed or removed)"
         click.echo(
             f"wrote {out}: {result.pages} pages, {result.files} files "
-            f"({result.changed} added, changed or removed{rendered})"
+            f"({result.changed} added, changed or removed{rendered}){search}"
         )
     else:
-        click.echo(f"{out} is up to date ({result.pages} pages, {result.files} files{rendered})")
+        click.echo(f"{out} is up to date ({result.pages} pages, {result.files} files{rendered}){search}")
 
 
 def _build_json(result: Any) -> dict[str, Any]:
@@ -763,6 +770,8 @@ def _build_json(result: Any) -> dict[str, Any]:
         "files": result.files,
         "rendered": result.rendered,
         "changed": result.changed,
+        "search_files": result.search_files,
+        "search_changed": result.search_changed,
         "written": result.written,
         "problems": [p.to_json() for p in result.problems + result.differences + result.warnings],
         "left_alone": result.others,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "corpus"
@@ -128,13 +129,99 @@ def feeds_of(pages: set[str]) -> set[str]:
     return {"/".join(page.split("/")[:3] + [FEED]) for page in pages if page.count("/") == 4}
 
 
-def site_files(policies: Path | str, at: str) -> set[str]:
+# Pagefind's bundle: its UI and loader (fixed names), the WebAssembly search for languages without
+# a stemmer of their own, and policyctl's script that starts the UI
+SEARCH_UI = {
+    f"_search/{name}"
+    for name in (
+        "pagefind.js",
+        "pagefind-ui.js",
+        "pagefind-ui.css",
+        "pagefind-modular-ui.js",
+        "pagefind-modular-ui.css",
+        "pagefind-component-ui.js",
+        "pagefind-component-ui.css",
+        "pagefind-highlight.js",
+        "pagefind-worker.js",
+        "pagefind-entry.json",
+        "wasm.unknown.pagefind",
+        "policyctl-search.js",
+    )
+}
+
+
+def _cbor(data: bytes, at: int = 0) -> tuple[Any, int]:
+    """One CBOR item (the subset Pagefind writes: integers, strings, arrays, maps) and its end."""
+    major, info = data[at] >> 5, data[at] & 0x1F
+    at += 1
+    if info >= 24:
+        size = 1 << (info - 24)
+        info, at = int.from_bytes(data[at : at + size], "big"), at + size
+    if major in (0, 1):
+        return (info if major == 0 else -1 - info), at
+    if major in (2, 3):
+        raw = data[at : at + info]
+        return (raw.decode("utf-8") if major == 3 else raw), at + info
+    items: list[Any] = []
+    for _ in range(info * (2 if major == 5 else 1)):
+        item, at = _cbor(data, at)
+        items.append(item)
+    assert major in (4, 5), f"unexpected CBOR major type {major}"
+    return items, at
+
+
+def pagefind_meta(data: bytes) -> list[Any]:
+    """A `.pf_meta` file: [version, pages [[fragment, words]], index chunks [[from, to, file]],
+    filters [[name, file]], sorts, meta fields]."""
+    import gzip
+
+    raw = gzip.decompress(data)
+    assert raw.startswith(b"pagefind_dcd")
+    meta, end = _cbor(raw, len(b"pagefind_dcd"))
+    assert end == len(raw) and isinstance(meta, list)
+    return meta
+
+
+def search_files(policies: Path | str, out: Path | str) -> set[str]:
+    """The search files a build of ``policies`` writes into ``out``: a search page per language
+    of the current pages; Pagefind's bundle with, for each of those languages, its metadata and
+    every file the metadata names (a fragment per current page, the index chunks, one filter each
+    for program, marketplace and language). Pagefind names these files by their content, so the
+    names are read from the index; what is checked is that the index holds exactly the current
+    pages of each language, and (by the caller's comparison) that no file is missing or left over."""
+    import json
+
+    current = declared_pages(policies)
+    tags = {page.split("/")[2].lower() for page in current}
+    files = SEARCH_UI | {f"search/{tag}.html" for tag in tags}
+    entry = json.loads((Path(out) / "_search/pagefind-entry.json").read_text(encoding="utf-8"))
+    assert set(entry["languages"]) == tags, (sorted(entry["languages"]), sorted(tags))
+    for tag, language in entry["languages"].items():
+        pages = {page for page in current if page.split("/")[2].lower() == tag}
+        assert language["page_count"] == len(pages), (tag, language["page_count"], len(pages))
+        meta_file = f"_search/pagefind.{language['hash']}.pf_meta"
+        meta = pagefind_meta((Path(out) / meta_file).read_bytes())
+        fragments, chunks, filters = meta[1], meta[2], meta[3]
+        assert len(fragments) == len(pages)
+        assert sorted(name for name, _ in filters) == ["language", "marketplace", "program"]
+        files.add(meta_file)
+        if language["wasm"]:
+            files.add(f"_search/wasm.{language['wasm']}.pagefind")
+        files |= {f"_search/fragment/{fragment}.pf_fragment" for fragment, _ in fragments}
+        files |= {f"_search/index/{chunk[-1]}.pf_index" for chunk in chunks}
+        files |= {f"_search/filter/{ref}.pf_filter" for _, ref in filters}
+    return files
+
+
+def site_files(policies: Path | str, at: str, out: Path | str | None = None) -> set[str]:
     """Every file a build on day `at` writes: the indexes, the build record, each page's Markdown
-    and HTML (past editions too) and the change feeds."""
+    and HTML (past editions too) and the change feeds; with ``out`` (the folder built), the search
+    files too (`search_files`)."""
     from engine.site.ownership import RECORD
 
     pages = site_pages(policies, at)
-    return INDEX_FILES | {RECORD} | files_of(pages) | feeds_of(pages)
+    found = INDEX_FILES | {RECORD} | files_of(pages) | feeds_of(pages)
+    return found if out is None else found | search_files(policies, out)
 
 
 def select(

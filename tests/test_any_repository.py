@@ -85,7 +85,8 @@ def test_the_site_holds_every_declared_page_and_nothing_else(grown: Path, site: 
     pages, past = declared_pages(grown), declared_editions(grown, AT)
     assert select(pages, "csba2") and len(select(pages, "csba2")) == len(select(pages, "csba"))
     assert len(select(past, "csba2")) == len(select(past, "csba"))  # its history is the original's
-    assert set(disk.read_tree(str(site))) == site_files(grown, AT)  # editions, feeds and the build record too
+    # editions, feeds, the build record and the search (its index holds every current page) too
+    assert set(disk.read_tree(str(site))) == site_files(grown, AT, site)
     index = json.loads((site / "index.json").read_text(encoding="utf-8"))
     assert {entry["markdown"][: -len(".md")] for entry in index["pages"]} == pages
     assert {entry["markdown"][: -len(".md")] for entry in index["editions"]} == past
@@ -106,8 +107,11 @@ def test_every_language_states_the_same_facts_and_the_copy_states_the_originals(
 
 def test_every_link_resolves(site: Path) -> None:
     for path in site.rglob("*.html"):
-        for href in re.findall(r'href="([^"]+)"', path.read_text(encoding="utf-8")):
-            if not href.startswith("mailto:"):
+        text = path.read_text(encoding="utf-8")
+        for href in re.findall(r'href="([^"]+)"', text):
+            if href.startswith("#"):  # within the page (the skip link): an element has that id
+                assert f'id="{href[1:]}"' in text, (path, href)
+            elif not href.startswith("mailto:"):
                 assert (path.parent / href).resolve().exists(), (path, href)
 
 

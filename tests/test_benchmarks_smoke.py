@@ -43,7 +43,9 @@ def test_quick_benchmark_runs(tmp_path: Path) -> None:
     rebuild = next(row for row in rows if "rebuild after one parameter" in row["work"])
     # only the edited marketplace's page is rendered again, in its 6 languages, Markdown and HTML,
     # current and past editions (an undated overlay value is in every edition)
-    found = re.search(r"(\d+) pages rendered, (\d+) files written", rebuild["note"])
+    found = re.search(r"(\d+) pages rendered, (\d+) files written, (\d+) search files written", rebuild["note"])
     assert found and int(found.group(1)) % 6 == 0 and int(found.group(2)) == 2 * int(found.group(1)), rebuild
+    # the search files apart: Pagefind's index of the current pages, of which the edited page's changed
+    assert int(found.group(3)) > 0, rebuild
     for row in rows:
         assert not (isinstance(row["ours"], str) and row["ours"].startswith("failed")), row

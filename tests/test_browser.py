@@ -293,6 +293,62 @@ def test_no_word_breaks_in_the_middle_on_a_phone(browser: Any, served: tuple[str
     context.close()
 
 
+@pytest.mark.parametrize(("tag", "words"), [("en", "fee"), ("zh-Hans", "费用")])
+def test_search_finds_the_page(browser: Any, served: tuple[str, Path], tag: str, words: str) -> None:
+    """From a help page, its search link (in the page's language) leads to the search page of that
+    language; with the keyboard alone (the search box has the focus, Tab reaches the results, which
+    are links), the words lead to a current page of that language holding them. Nothing is asked
+    of another site, and the search page's policy (only policyctl's own scripts) is never violated."""
+    base, out = served
+    index = json.loads((out / "index.json").read_text())
+    holding = {
+        e["html"] for e in index["pages"] if e["locale"] == tag and words in (out / e["markdown"]).read_text().lower()
+    }
+    assert holding, f"no {tag} page holds {words!r}"
+    context = browser.new_context()
+    outside: list[str] = []
+
+    def offline_only(route: Any) -> None:
+        if route.request.url.startswith(base):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", offline_only)
+    page = context.new_page()
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    page.on("pageerror", lambda e: violations.append(str(e)))
+    page.goto(base + sorted(holding)[0])
+    link = page.locator('header a[rel="search"]')
+    label = link.inner_text()
+    assert link.get_attribute("hreflang") == tag and label.strip()
+    with page.expect_navigation():
+        link.click()
+    assert page.url == base + f"search/{tag.lower()}.html"
+    assert page.title() == label and page.evaluate("document.documentElement.lang") == tag
+    box = page.locator(".pagefind-ui__search-input")
+    box.wait_for(timeout=15000)
+    page.wait_for_function("document.activeElement && document.activeElement.matches('.pagefind-ui__search-input')")
+    page.keyboard.type(words)
+    page.locator(".pagefind-ui__result-link").first.wait_for(timeout=15000)
+    for _ in range(10):  # past the clear button and the filters, to the first result
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.matches('.pagefind-ui__result-link')"):
+            break
+    focused = page.evaluate("[document.activeElement.tagName, document.activeElement.getAttribute('href')]")
+    assert focused[0] == "A" and focused[1], focused
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    landed = page.url.removeprefix(base)
+    assert landed.split("#")[0] in holding, landed
+    assert page.evaluate("document.documentElement.lang") == tag
+    assert not violations, violations
+    assert outside == [], outside
+    context.close()
+
+
 # -- accessibility: axe-core, keyboard, tables on a phone -----------------------------------------------
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]  # WCAG 2.1 level AA, as axe-core tags its rules
@@ -312,6 +368,8 @@ PAGE_KINDS: list[tuple[str, Callable[[dict[str, Any]], list[str]]]] = [
     ("index", lambda index: ["index.html"]),
     ("help page", lambda index: _one_per_language(index["pages"])),
     ("past edition", lambda index: _one_per_language(index["editions"])[:1]),
+    # Pagefind's UI as engine.site.search starts it, in a Latin and a Han script
+    ("search page", lambda index: ["search/en.html", "search/zh-hans.html"]),
 ]
 
 

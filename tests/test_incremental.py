@@ -17,7 +17,19 @@ from engine.cache import pages as pagecache
 from engine.cache import store
 from engine.site import disk
 from engine.site.ownership import RECORD
-from support import ROOT, copy_program, edit, feeds_of, files_of, run_cli, select, site_files, site_pages
+from engine.site.search import indexed, is_search_file
+from support import (
+    ROOT,
+    copy_program,
+    edit,
+    feeds_of,
+    files_of,
+    run_cli,
+    search_files,
+    select,
+    site_files,
+    site_pages,
+)
 
 AT = "2025-01-01"
 
@@ -61,6 +73,17 @@ def assert_same_as_full_build(
         run = run_cli("build", "--root", str(repo), "--out", str(full), *extra)
     assert run.code == 0 and "pages rendered" not in run.out, run
     assert disk.read_tree(str(out)) == disk.read_tree(str(full))
+
+
+def assert_search_written_as_needed(old: dict[str, bytes], new: dict[str, bytes], changed: set[str]) -> None:
+    """Of the search files, exactly those whose bytes differ were written or removed (Pagefind names
+    its files by their content: most stay as they are), and none when no indexed page changed (a
+    page changed outside its indexed part may leave every file of the index as it was)."""
+    searched = {rel for rel in changed if is_search_file(rel)}
+    assert searched == {rel for rel in set(old) | set(new) if is_search_file(rel) and old.get(rel) != new.get(rel)}
+    pages = [{rel: data for rel, data in tree.items() if indexed(rel, data)} for tree in (old, new)]
+    if pages[0] == pages[1]:
+        assert searched == set()
 
 
 def _param(repo: Path) -> None:
@@ -177,12 +200,14 @@ def test_an_edit_renders_only_what_depends_on_it(
     out = tmp_path / "site"
     assert build(repo, out, "--at", AT)[0] == len(pages)
     change(repo, out)
-    between = stamps(out)
+    between, old = stamps(out), disk.read_tree(str(out))
     count, _ = build(repo, out, "--at", AT)
     assert count == len(rendered(pages))
-    after = stamps(out)
-    if written is not None:
-        assert {rel for rel in set(between) | set(after) if between.get(rel) != after.get(rel)} == written(pages)
+    after, new = stamps(out), disk.read_tree(str(out))
+    changed = {rel for rel in set(between) | set(after) if between.get(rel) != after.get(rel)}
+    if written is not None:  # (None: every page is rendered again, and the whole tree replaced at once)
+        assert {rel for rel in changed if not is_search_file(rel)} == written(pages)
+        assert_search_written_as_needed(old, new, changed)
     assert_same_as_full_build(repo, out, tmp_path, monkeypatch, "--at", AT)
     assert build(repo, out, "--at", AT)[0] == 0  # and the next build keeps everything
 
@@ -192,14 +217,20 @@ def test_only_files_whose_bytes_change_are_written(repo: Path, tmp_path: Path) -
     de = files_of(select(pages, "csba", "de"))
     out = tmp_path / "site"
     build(repo, out, "--at", AT)
-    before = stamps(out)
+    before, old = stamps(out), disk.read_tree(str(out))
     _param(repo)
     _, message = build(repo, out, "--at", AT)
-    after = stamps(out)
+    after, new = stamps(out), disk.read_tree(str(out))
+    changed = {rel for rel in set(before) | set(after) if before.get(rel) != after.get(rel)}
     # not the index (titles are the same); the build record, whose digests changed
-    assert {rel for rel in after if after[rel] != before[rel]} == de | {RECORD}
+    assert {rel for rel in changed if not is_search_file(rel)} == de | {RECORD}
+    # the search files are counted apart: those of the index whose bytes changed with the pages
+    searched = {rel for rel in changed if is_search_file(rel)}
+    assert_search_written_as_needed(old, new, changed)
+    assert searched and len(searched) < len(search_files(repo, out))  # most of the index stays
     assert (
         f"({len(de)} added, changed or removed; {len(de) // 2} of {len(pages)} pages rendered, the others unchanged)"
+        f", and {len(search_files(repo, out))} search files ({len(searched)} added, changed or removed)"
     ) in message
 
 
@@ -258,9 +289,11 @@ def test_without_the_cache_every_page_is_rendered(repo: Path, tmp_path: Path, mo
     build(repo, out, "--at", AT)
     monkeypatch.setenv("POLICYCTL_CACHE", "off")
     run = run_cli("build", "--root", str(repo), "--out", str(out), "--at", AT)
-    # the record is not counted among the files
+    # the record is not counted among the files; the search files are counted apart
     pages, files = site_pages(repo, AT), site_files(repo, AT) - {RECORD}
-    assert run.code == 0 and f"is up to date ({len(pages)} pages, {len(files)} files)" in run.out
+    searched = search_files(repo, out)
+    assert run.code == 0, run
+    assert f"is up to date ({len(pages)} pages, {len(files)} files), and {len(searched)} search files" in run.out
 
 
 def test_a_damaged_cache_is_ignored(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -432,6 +432,7 @@ def _view(tag: str, n: int) -> dict[str, Any]:
         "languages": others,
         "marketplaces": [{"id": "us", "name": "US", "site": "", "href": "p.html", "current": True, "lang": tag}],
         "index_href": "../../index.html",
+        "search_href": f"../../search/{tag.lower()}.html",
         "markdown_href": "p.md",
         "x_default": "../en/p.html" if n % 2 else "",
         "feed_href": "changes.atom" if n % 2 else "",

@@ -8,6 +8,7 @@ traceback. CPU time, not wall time, so a busy machine does not fail a guard agai
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import time
 from html.parser import HTMLParser
@@ -253,13 +254,38 @@ class _Active(HTMLParser):
 
 
 def test_every_generated_page_is_passive_and_carries_a_strict_policy() -> None:
-    pages = sorted((ROOT / "generated_docs").rglob("*.html"))
+    out = ROOT / "generated_docs"
+    # the search pages are the one stated exception (SECURITY.md): policyctl's own scripts only
+    pages = sorted(p for p in out.rglob("*.html") if p.relative_to(out).parts[0] != "search")
     assert pages
     for page in pages:
         reader = _Active()
         reader.feed(page.read_text(encoding="utf-8"))
         assert reader.found == [], (page, reader.found)
         assert len(reader.csp) == 1 and reader.csp[0].startswith("default-src 'none'; style-src 'sha256-"), page
+
+
+def test_the_search_pages_load_only_policyctls_own_scripts_under_their_narrow_policy() -> None:
+    """The stated exception (SECURITY.md): a search page runs Pagefind's UI from the site itself
+    (`_search/`), nothing inline, nothing from elsewhere, under exactly the search pages' policy."""
+    from engine.site import search
+
+    out = ROOT / "generated_docs"
+    pages = sorted((out / "search").glob("*.html"))
+    assert pages
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        reader = _Active()
+        reader.feed(text)
+        assert len(reader.csp) == 1 and reader.csp[0] == search.POLICY, page
+        scripts = re.findall(r"<script\b[^>]*>", text)
+        assert scripts and all(re.fullmatch(r'<script src="\.\./_search/[\w.-]+\.js">', tag) for tag in scripts), page
+        assert set(reader.found) == {
+            "link href (a resource)",
+            "link rel (a resource)",
+            "script",
+            "script src (a resource)",
+        }, page
 
 
 @pytest.mark.parametrize(
@@ -350,13 +376,14 @@ def test_the_plain_reader_agrees_with_html_parser() -> None:
         return reader.found, ("" if reader.found else ac._with(html, ac._hashes(reader)))
 
     csp = re.compile(r'\n?<meta http-equiv="Content-Security-Policy"[^>]*>')
-    pages = [
-        csp.sub("", p.read_text(encoding="utf-8"), count=1) for p in sorted((ROOT / "generated_docs").rglob("*.html"))
-    ]
+    out = ROOT / "generated_docs"
+    files = sorted(out.rglob("*.html"))
+    pages = [csp.sub("", p.read_text(encoding="utf-8"), count=1) for p in files]
     assert pages
     plain = 0
-    for page in pages:
-        plain += ac._plain(page) is not None
+    for path, page in zip(files, pages):
+        # (the search pages are engine.site.search's, not the layout's: the stated exception, with scripts)
+        plain += ac._plain(page) is not None or path.relative_to(out).parts[0] == "search"
         assert ac.checked(page) == parser_only(page)
     assert plain == len(pages)  # the layout and markdown-it write plain HTML
     rng = random.Random(17)

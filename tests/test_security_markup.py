@@ -89,7 +89,8 @@ def english_only(marketplaces: Path) -> None:
 
 
 def assert_inert(out: Path) -> None:
-    pages = sorted(out.rglob("*.html"))
+    # the search pages are the one exception (SECURITY.md): they load policyctl's own scripts
+    pages = sorted(p for p in out.rglob("*.html") if p.relative_to(out).parts[0] != "search")
     assert pages
     for page in pages:
         tags = Tags()

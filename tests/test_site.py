@@ -27,6 +27,7 @@ from support import (
     feeds_of,
     files_of,
     run_cli,
+    search_files,
     select,
 )
 
@@ -68,7 +69,9 @@ def test_the_tree_holds_every_program_marketplace_and_language(
     pages, past = declared_pages(policies), declared_editions(policies, AT)
     files = set(disk.read_tree(str(out)))
     # past editions and the change feeds beside them (tests/test_editions.py); the build record
-    assert files == INDEX_FILES | {ownership.RECORD} | files_of(pages | past) | feeds_of(past)
+    # and the search: a page per language, Pagefind's index of exactly the current pages
+    expected = INDEX_FILES | {ownership.RECORD} | files_of(pages | past) | feeds_of(past)
+    assert files == expected | search_files(policies, out)
     index = json.loads((out / "index.json").read_text())
     assert {entry["markdown"][: -len(".md")] for entry in index["pages"]} == pages
     assert len(index["pages"]) == len(pages)
@@ -221,7 +224,7 @@ def test_html_layout(policies: Path) -> None:
     ]:
         assert f'<link rel="alternate" hreflang="{tag}" href="{href}">' in text
     assert '<a href="../../de/it/help.html" hreflang="it" data-switch="marketplace">Germania (amazon.de)</a>' in text
-    assert '<span lang="it" aria-current="page">italiano</span>' in text
+    assert '<span lang="it" aria-current="page" data-pagefind-filter="language">italiano</span>' in text
     assert "@media print" in text and "<style>" in text
     # works offline: no scripts, no external resources
     assert "<script" not in text and not re.search(r'(src|href)="(https?:)?//', text)

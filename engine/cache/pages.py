@@ -244,6 +244,14 @@ class PageCache:
         except OSError:
             return False
 
+    def entry(self, name: str) -> tuple[str, str, tuple[str, ...]] | None:
+        """What is stored under ``name``: (key, title, files), for an entry whose files are not
+        known beforehand (the search index); whether they are still on disk is `reusable`'s to say."""
+        entry = self.entries.get(name)
+        if entry is None:
+            return None
+        return str(entry[0]), str(entry[1]), tuple(rel for rel, _, _ in entry[2])
+
     def reusable(self, name: str, key: str, files: tuple[str, ...]) -> str | None:
         """The title stored under ``name`` when ``files`` on disk are those built from ``key``; else None."""
         entry = self.entries.get(name)

@@ -9,8 +9,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from engine.problems import Problem
+
+if TYPE_CHECKING:
+    from engine.cache.pages import PageCache
+    from engine.site.output import Built
 
 
 @dataclass
@@ -24,10 +29,13 @@ class BuildResult:
     differences: list[Problem] = field(default_factory=list)  # G005: files that differ from the sources' pages
     others: list[str] = field(default_factory=list)  # files in the folder that are not policyctl's: left alone
     notes: list[str] = field(default_factory=list)  # why a checked tree went stale without a source change
+    search: bool | None = None  # the search index is there; False: skipped (no pagefind); None: no pages
     failure: tuple[str, str, bool] | None = None  # (path, reason, some files already replaced): exit 1
     pages: int = 0
-    files: int = 0  # generated files (not counting the build record)
+    files: int = 0  # generated files (not counting the build record, nor the search files)
     changed: int = 0  # of them added, changed or removed
+    search_files: int = 0  # the search's files (engine.site.search: Pagefind's index, the search pages)
+    search_changed: int = 0  # of them added, changed or removed
     rendered: int | None = None  # pages rendered; None without the page cache (all of them)
     written: bool = False
 
@@ -54,7 +62,7 @@ def build(
     from engine import load
     from engine.cache.pages import PageCache
     from engine.site import build as site
-    from engine.site import disk, outtree, ownership
+    from engine.site import disk, outtree, ownership, search
 
     result = BuildResult(out, check)
     repo = load(root)
@@ -72,15 +80,20 @@ def build(
     if built.problems:
         result.problems, result.files_checked = built.problems, len(repo.documents)
         return result
+    _add_search(result, out, built, cache)
+    if result.failure is not None:
+        return result
     survey = ownership.survey(out, built.files, built.kept, on_disk)
     files = {**built.files, ownership.RECORD: ownership.encode(survey.files)}
     result.others = sorted(survey.others)
     differences = outtree.differences(out, files, built.kept, on_disk, survey.others, survey.record.files)
-    result.changed = sum(1 for p in differences if os.path.basename(p.file) != ownership.RECORD)
+    changed = [os.path.relpath(p.file, out).replace(os.sep, "/") for p in differences]
+    result.search_changed = sum(1 for rel in changed if search.is_search_file(rel))
+    result.changed = sum(1 for rel in changed if rel != ownership.RECORD) - result.search_changed
     if check:
         result.differences = differences
         if differences:
-            result.notes = site.passed_dates(out, repo, at)
+            result.notes += site.passed_dates(out, repo, at)
             return result
     elif survey.conflicts:
         first = os.path.join(out, survey.conflicts[0])
@@ -100,3 +113,81 @@ def build(
     if cache is not None:
         cache.save(built.records, built.files, built.kept)
     return result
+
+
+def _add_search(result: BuildResult, out: str, built: Built, cache: PageCache | None) -> None:
+    """The search files of the current pages (engine.site.search) into ``built``.
+
+    The index is a pure function of the indexed pages: it is made again whenever their digest
+    changes, and kept (like a page, through the page cache) only when the digest is exactly the one
+    it was made from and its files on disk are still those written then. Without Pagefind, the
+    search pages say so, and a note tells why there is no index."""
+    import json
+
+    from engine.site import search
+
+    if not search.available():
+        pages = {rel: data for rel, data in _indexed(out, built, None).items() if data is not None}
+        if pages:
+            result.search = False
+            result.notes.append(
+                "no search index: the `pagefind` package is not installed (pip install 'policyctl[search]')"
+            )
+            own = search.own_files(pages, searchable=False)
+            built.files.update(own)
+            result.search_files = len(own)
+        return
+    previous = cache.entry(search.CACHE_NAME) if cache is not None else None
+    try:
+        stored = json.loads(previous[1]) if previous is not None else None
+    except ValueError:
+        stored = None
+    known: dict[str, str] = stored if isinstance(stored, dict) else {}
+    found = _indexed(out, built, known if isinstance(stored, dict) else None)
+    if not found:
+        return
+    digests = {rel: search.page_digest(data) if data is not None else known[rel] for rel, data in found.items()}
+    key = search.pages_digest(digests)
+    names = previous[2] if previous is not None else ()
+    if cache is not None and previous is not None and cache.reusable(search.CACHE_NAME, key, names) is not None:
+        built.kept.update(names)
+    else:
+        pages = {rel: data if data is not None else _read(out, rel) for rel, data in found.items()}
+        try:
+            made = search.build(pages)
+        except search.SearchError as e:
+            result.failure = (out, f"no search index: {e}", False)
+            return
+        built.files.update(made)
+        names = tuple(sorted(made))
+    built.records[search.CACHE_NAME] = (key, json.dumps(digests, sort_keys=True), names)
+    result.search, result.search_files = True, len(names)
+
+
+def _indexed(out: str, built: Built, known: dict[str, str] | None) -> dict[str, bytes | None]:
+    """The pages the search indexes, with their bytes; None for a kept page ``known`` from the last
+    build (path → digest of the pages indexed then): kept, it is the same page, and is read from the
+    output folder only if the index must be made again. Without ``known``, kept pages are read."""
+    from engine.site import disk, search
+
+    pages: dict[str, bytes | None] = {p: d for p, d in built.files.items() if search.indexed(p, d)}
+    for rel in sorted(built.kept):
+        if not rel.endswith(".html") or search.is_search_file(rel):
+            continue
+        if known is not None:
+            if rel in known:  # (a kept page not indexed then is not indexed now)
+                pages[rel] = None
+            continue
+        data = disk.read_file(out, rel)
+        if data is not None and search.indexed(rel, data):
+            pages[rel] = data
+    return pages
+
+
+def _read(out: str, rel: str) -> bytes:
+    from engine.site import disk
+
+    data = disk.read_file(out, rel)
+    if data is None:  # kept by the page cache a moment ago
+        raise OSError(2, "a page kept from the last build is gone", os.path.join(out, rel))
+    return data

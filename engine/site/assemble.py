@@ -14,7 +14,7 @@ from engine.i18n import cldr as l10n
 from engine.i18n.translator import Translator
 from engine.model.clock import today
 from engine.model.repository import Repository
-from engine.site import editions, feeds, markup
+from engine.site import editions, feeds, markup, search
 from engine.site.context import official_name
 from engine.site.editions import Edition
 from engine.site.html import Layout
@@ -268,6 +268,7 @@ def page_view(
         "languages": languages,
         "marketplaces": markets,
         "index_href": rel(here, "index.html"),
+        "search_href": rel(here, f"{search.PAGES}/{job.lang.lower()}.html"),  # engine.site.search's page
         "markdown_href": rel(here, job.path("md")),
         "x_default": rel(here, job.path("html", locale=default)) if default in published else "",
     }

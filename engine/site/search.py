@@ -1,0 +1,404 @@
+"""Static search over the current pages, in every published language: Pagefind's index, built in
+the build and written like every other file of the output folder (recorded, compared by `--check`).
+
+Only what a page marks `data-pagefind-body` is indexed (the layout marks the main content of
+current pages, not past editions); its `data-pagefind-filter` elements give the program,
+marketplace and language filters. Pagefind splits the index by the page's `<html lang>`, so CJK
+pages get its CJK segmentation (the `extended` build).
+
+The index is a pure function of the indexed pages: `build` gives them to Pagefind's bundled binary
+(as a service: one page at a time, in path order, the bundle back in memory) and settles what
+Pagefind writes in no fixed order (below), so the same pages give the same bytes. Pagefind names
+its chunk files by their content, so after one page changes most of them are the same bytes and
+are not written again. Measured (benchmarks/README.md): Pagefind's Python API reads each answer
+after a 0.1 s sleep (about 0.1 s per page) and closing it could leave the last file empty; running
+the binary over a folder of the pages spends most of its time writing and removing that folder;
+talking to the service directly costs what Pagefind's indexing costs (about 1.6 ms of CPU per page).
+
+The search pages (`search/<lang>.html`) are the one exception to "pages carry no active content":
+they are written here, not by a template from the repository, and load only policyctl's own
+scripts from `_search/` (Pagefind's UI and the few lines that start it). Their policy allows
+exactly that (`script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; worker-src 'self'`);
+every other page keeps the strict one, and engine.site.activecontent still refuses any script a
+template writes. Their words are the layout's: the text of the pages' search link (`rel="search"`)
+and index link (`data-switch="index"`) in that language, translated through the catalogs like
+every other word of the layout. Without Pagefind (the `pagefind` package) the build publishes no
+index, and the search pages say so without any script (`available`).
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import html
+import json
+import os
+import re
+import subprocess
+import tempfile
+from typing import IO, Any
+
+FOLDER = "_search"  # Pagefind's bundle (its UI, the index, the WebAssembly search)
+PAGES = "search"  # one search page per language: search/<lang>.html
+BODY = "data-pagefind-body"
+ENTRY = f"{FOLDER}/pagefind-entry.json"
+START = f"{FOLDER}/policyctl-search.js"
+CACHE_NAME = FOLDER + "/"  # the page cache's entry for the search files (no page's name ends in "/")
+
+# Starts Pagefind's UI on the page (no inline script: the page's policy allows only files).
+_START_JS = b"""// Written by policyctl build: starts Pagefind's search UI on a search page (search/<lang>.html).
+// The index holds site-absolute URLs ("/program/..."); they are made relative to this page, so the
+// site works in any folder of a web server.
+window.addEventListener("DOMContentLoaded", function () {
+  function relative(url) { return url.charAt(0) === "/" ? ".." + url : url; }
+  new PagefindUI({
+    element: "#search",
+    autofocus: true,
+    showSubResults: true,
+    showImages: false,
+    processResult: function (result) {
+      result.url = relative(result.url);
+      (result.sub_results || []).forEach(function (sub) { sub.url = relative(sub.url); });
+      return result;
+    },
+  });
+});
+"""
+
+POLICY = (
+    "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; worker-src 'self'; "
+    "style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'"
+)
+# a search page of a build without Pagefind: no script, no style, nothing to load
+_PASSIVE_POLICY = "default-src 'none'; style-src 'none'; img-src 'self'; base-uri 'none'; form-action 'none'"
+
+_LANG = re.compile(rb"<html\b[^>]*?\blang=\"([^\"]+)\"")
+_SEARCH_LINK = re.compile(rb"<a\b[^>]*\brel=\"search\"[^>]*>([^<]*)</a>")
+_INDEX_LINK = re.compile(rb"<a\b[^>]*\bdata-switch=\"index\"[^>]*>([^<]*)</a>")
+
+
+class SearchError(Exception):
+    """Pagefind failed on the pages (its message, said to the user)."""
+
+
+def executable() -> str | None:
+    """Pagefind's binary, as its Python package finds it (the `pagefind[extended]` wheel ships it)."""
+    try:
+        from pagefind.service import get_executable
+    except ImportError:
+        return None
+    try:
+        found = get_executable()
+    except (FileNotFoundError, OSError):
+        return None
+    return str(found) if found is not None and os.path.isfile(found) else None
+
+
+def available() -> bool:
+    """Pagefind's Python package (with its binary) is installed."""
+    return executable() is not None
+
+
+def indexed(path: str, data: bytes) -> bool:
+    """An HTML page the search covers: one whose layout marked its content for the index."""
+    return path.endswith(".html") and not is_search_file(path) and BODY.encode() in data
+
+
+def is_search_file(path: str) -> bool:
+    """A file this module writes: `_search/...` or a search page `search/<lang>.html` (a program's
+    pages are deeper: `<program>/<marketplace>/<lang>/...`)."""
+    return path.startswith(FOLDER + "/") or (path.startswith(PAGES + "/") and path.count("/") == 1)
+
+
+def page_digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def pages_digest(digests: dict[str, str]) -> str:
+    """The SHA-256 of the indexed pages (path → `page_digest`): the index is made again when it changes."""
+    h = hashlib.sha256()
+    for path in sorted(digests):
+        h.update(path.encode("utf-8") + b"\0" + digests[path].encode("ascii") + b"\n")
+    return h.hexdigest()
+
+
+class _Service:
+    """Pagefind's binary as a service (`--service`: base64 JSON messages, each ended by a comma), one
+    message at a time, so the pages enter the index in one order; the files come back in memory."""
+
+    def __init__(self, exe: str, said: IO[bytes]) -> None:
+        self.said = said  # what Pagefind says on stderr (its last line explains a failure)
+        self.process = subprocess.Popen(
+            [exe, "--service"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.said
+        )
+        self.last = 0
+        self.buffer = bytearray()
+
+    def ask(self, payload: dict[str, object]) -> dict[str, Any]:
+        stdin, stdout = self.process.stdin, self.process.stdout
+        assert stdin is not None and stdout is not None
+        self.last += 1
+        message = json.dumps({"message_id": self.last, "payload": payload}).encode("utf-8")
+        try:
+            stdin.write(base64.b64encode(message) + b",")
+            stdin.flush()
+        except OSError as e:
+            raise SearchError(f"Pagefind stopped: {e}") from e
+        while True:  # answers to earlier messages, if any, are passed over
+            while b"," not in self.buffer:
+                chunk = os.read(stdout.fileno(), 1 << 20)  # (unbuffered: whatever has arrived)
+                if not chunk:
+                    self.said.seek(0)
+                    lines = self.said.read().decode("utf-8", "replace").strip().splitlines()
+                    raise SearchError("Pagefind stopped" + (f": {lines[-1]}" if lines else ""))
+                self.buffer += chunk
+            end = self.buffer.index(b",")
+            answer = json.loads(base64.b64decode(bytes(self.buffer[:end])))
+            del self.buffer[: end + 1]
+            if answer.get("message_id") == self.last:
+                break
+        result: dict[str, Any] = answer["payload"]
+        if result.get("type") == "Error":
+            raise SearchError(f"Pagefind: {result.get('message')}")
+        return result
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def _index(pages: dict[str, bytes]) -> dict[str, bytes]:
+    """Pagefind's bundle for ``pages``, in memory: each page added under its site path (its result
+    URL), in path order."""
+    exe = executable()
+    if exe is None:
+        raise SearchError("the `pagefind` package is not installed")
+    with tempfile.TemporaryFile() as said:
+        return _index_with(_Service(exe, said), pages)
+
+
+def _index_with(service: _Service, pages: dict[str, bytes]) -> dict[str, bytes]:
+    try:
+        index = service.ask({"type": "NewIndex", "config": None})["index_id"]
+        for rel in sorted(pages):
+            service.ask(
+                {
+                    "type": "AddFile",
+                    "index_id": index,
+                    "url": "/" + rel,
+                    "file_path": None,
+                    "file_contents": pages[rel].decode("utf-8"),
+                }
+            )
+        files = service.ask({"type": "GetFiles", "index_id": index})["files"]
+    finally:
+        service.close()
+    return {f"{FOLDER}/{f['path']}": base64.b64decode(f["content"]) for f in files}
+
+
+def build(pages: dict[str, bytes]) -> dict[str, bytes]:
+    """The search files for ``pages`` (output path → HTML of every indexed page): Pagefind's bundle
+    under `_search/` and a search page per language, keyed by output path. SearchError when
+    Pagefind fails."""
+    files = _index(pages)
+    if ENTRY not in files:
+        raise SearchError("Pagefind wrote no index")
+    settle(files)
+    # Pagefind lists the languages in a different order on every run: the same entry, sorted
+    entry = json.loads(files[ENTRY])
+    files[ENTRY] = (json.dumps(entry, sort_keys=True, indent=1) + "\n").encode("utf-8")
+    return {**files, **own_files(pages, searchable=True)}
+
+
+# Pagefind writes some lists from hash maps, so in a different order on every run, and names each
+# file by a hash of its content. Both files are gzip of a signature and a CBOR array:
+# - a language's metadata (`pagefind.<lang>_<hash>.pf_meta`): [version, index chunks, fragment
+#   chunks, filters, sorts, meta fields]; filters and sorts are lists of [name, file hash];
+# - a filter (`filter/<lang>_<hash>.pf_filter`): [name, [[value, [page numbers]], ...]].
+# The order of those lists carries no meaning (Pagefind looks entries up by name and value).
+# policyctl puts them in one fixed order (by each entry's CBOR bytes, kept as Pagefind wrote them),
+# gzips without a time stamp, names each file anew by a hash of its bytes (in Pagefind's shape:
+# language, "_", as many hex digits) and points the references at the new names.
+_SIGNATURE = b"pagefind_dcd"
+_FILTER_VALUES = (1,)  # in a .pf_filter: the values
+
+
+def _cbor_head(data: bytes, at: int) -> tuple[int, int, int]:
+    """The major type, argument and end of the CBOR item head at ``at``."""
+    first = data[at]
+    major, info = first >> 5, first & 0x1F
+    if info < 24:
+        return major, info, at + 1
+    if info > 27:
+        raise ValueError("indefinite or reserved CBOR length")
+    size = 1 << (info - 24)
+    return major, int.from_bytes(data[at + 1 : at + 1 + size], "big"), at + 1 + size
+
+
+def _cbor_end(data: bytes, at: int) -> int:
+    """Where the CBOR item starting at ``at`` ends (definite lengths only, as Pagefind writes)."""
+    major, arg, at = _cbor_head(data, at)
+    if major in (2, 3):  # byte and text strings
+        return at + arg
+    if major in (4, 5):  # arrays, maps
+        for _ in range(arg * (2 if major == 5 else 1)):
+            at = _cbor_end(data, at)
+        return at
+    if major == 6:  # tag: one item follows
+        return _cbor_end(data, at)
+    return at  # integers, simple values, floats (their bytes are in the head)
+
+
+def _cbor_items(data: bytes) -> tuple[bytes, list[bytes]]:
+    """The head and the items' bytes of the CBOR array ``data`` (exactly one array)."""
+    major, count, start = _cbor_head(data, 0)
+    if major != 4:
+        raise ValueError("not a CBOR array")
+    head, items = data[:start], []
+    for _ in range(count):
+        end = _cbor_end(data, start)
+        items.append(data[start:end])
+        start = end
+    if start != len(data):
+        raise ValueError("bytes after the CBOR array")
+    return head, items
+
+
+def _cbor_text(data: bytes) -> str:
+    major, size, start = _cbor_head(data, 0)
+    if major != 3:
+        raise ValueError("not a CBOR text")
+    return data[start : start + size].decode("utf-8")
+
+
+def _text(value: str) -> bytes:
+    raw = value.encode("utf-8")
+    if len(raw) < 24:
+        return bytes([0x60 + len(raw)]) + raw
+    if len(raw) < 256:
+        return bytes([0x78, len(raw)]) + raw
+    return bytes([0x79]) + len(raw).to_bytes(2, "big") + raw
+
+
+def _settle(data: bytes, sorted_items: tuple[int, ...]) -> tuple[bytes, list[bytes]]:
+    """A Pagefind file's top-level items, those at ``sorted_items`` (arrays) put in a fixed order."""
+    raw = gzip.decompress(data)
+    if not raw.startswith(_SIGNATURE):
+        raise ValueError("not a Pagefind index file")
+    head, items = _cbor_items(raw[len(_SIGNATURE) :])
+    for i in sorted_items:
+        if i < len(items):
+            sub_head, entries = _cbor_items(items[i])
+            items[i] = sub_head + b"".join(sorted(entries))
+    return head, items
+
+
+def _pack(head: bytes, items: list[bytes]) -> bytes:
+    return gzip.compress(_SIGNATURE + head + b"".join(items), compresslevel=9, mtime=0)
+
+
+def _renamed(old: str, data: bytes) -> str:
+    lang, _, digest = old.rpartition("_")
+    return f"{lang}_{hashlib.sha256(data).hexdigest()[: len(digest)]}"
+
+
+def _settle_filter(files: dict[str, bytes], old: str) -> str:
+    """The filter file ``filter/<old>.pf_filter`` settled and renamed; its new hash."""
+    data = _pack(*_settle(files.pop(f"{FOLDER}/filter/{old}.pf_filter"), _FILTER_VALUES))
+    new = _renamed(old, data)
+    files[f"{FOLDER}/filter/{new}.pf_filter"] = data
+    return new
+
+
+def settle(files: dict[str, bytes]) -> None:
+    """Every language's `.pf_meta` and filter files in ``files`` (Pagefind's bundle, by output path)
+    in a fixed order and renamed by their new bytes, and the entry file pointed at the new names:
+    the same files for the same pages, whatever order Pagefind wrote its lists in (`build` calls it;
+    public so that a test can hand it the same index in two orders)."""
+    entry = json.loads(files[ENTRY])
+    for info in entry.get("languages", {}).values():
+        old = info["hash"]
+        head, items = _settle(files.pop(f"{FOLDER}/pagefind.{old}.pf_meta"), ())
+        if len(items) > 3:
+            filters_head, filters = _cbor_items(items[3])
+            for n, pair in enumerate(filters):
+                pair_head, (name, ref) = _cbor_items(pair)
+                filters[n] = pair_head + name + _text(_settle_filter(files, _cbor_text(ref)))
+            items[3] = filters_head + b"".join(sorted(filters))
+        if len(items) > 4:
+            sorts_head, sorts = _cbor_items(items[4])
+            items[4] = sorts_head + b"".join(sorted(sorts))
+        data = _pack(head, items)
+        new = _renamed(old, data)
+        info["hash"] = new
+        files[f"{FOLDER}/pagefind.{new}.pf_meta"] = data
+    files[ENTRY] = json.dumps(entry).encode("utf-8")
+
+
+def _words(pages: dict[str, bytes]) -> dict[str, tuple[str, str, str]]:
+    """Each language of ``pages`` (the file name's tag, lower case as Pagefind names its indexes)
+    → (its `lang` as written, the search link's text, the index link's text) from its first page."""
+    found: dict[str, tuple[str, str, str]] = {}
+    for path in sorted(pages):
+        data = pages[path]
+        lang = _LANG.search(data)
+        if lang is None:
+            continue
+        tag = lang.group(1).decode("utf-8", "replace")
+        if tag.lower() in found:
+            continue
+        search, index = _SEARCH_LINK.search(data), _INDEX_LINK.search(data)
+        label = html.unescape(search.group(1).decode("utf-8", "replace")).strip() if search else ""
+        back = html.unescape(index.group(1).decode("utf-8", "replace")).strip() if index else ""
+        found[tag.lower()] = (tag, label or "Search", back or "All help pages")
+    return found
+
+
+def own_files(pages: dict[str, bytes], searchable: bool) -> dict[str, bytes]:
+    """policyctl's own search files: a search page per language of ``pages`` and, ``searchable``
+    (Pagefind's bundle is there), the script that starts its UI."""
+    files = {START: _START_JS} if searchable else {}
+    for name, (tag, label, back) in sorted(_words(pages).items()):
+        files[f"{PAGES}/{name}.html"] = page(tag, label, back, searchable).encode("utf-8")
+    return files
+
+
+def page(lang: str, label: str, back: str, searchable: bool = True) -> str:
+    """The search page for ``lang`` (as the pages write it): Pagefind's UI searches the index of
+    the page's `<html lang>` and shows its own words in that language; ``label`` and ``back`` are
+    the layout's words for "Search" and "All help pages". Without Pagefind, a page that says so."""
+    tag, title, home = (html.escape(v, quote=True) for v in (lang, label, back))
+    if not searchable:
+        policy, head = _PASSIVE_POLICY, ""
+        body = "<p>Search is not available: this site was built without Pagefind.</p>\n"
+    else:
+        policy = POLICY
+        head = (
+            f'<link rel="stylesheet" href="../{FOLDER}/pagefind-ui.css">\n'
+            f'<script src="../{FOLDER}/pagefind-ui.js"></script>\n'
+            f'<script src="../{START}"></script>\n'
+        )
+        body = '<div id="search" role="search"></div>\n'
+    return f"""<!DOCTYPE html>
+<html lang="{tag}">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{policy}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="policyctl">
+<title>{title}</title>
+{head}</head>
+<body>
+<main id="content">
+<h1>{title}</h1>
+<p><a href="../index.html">{home}</a></p>
+{body}</main>
+</body>
+</html>
+"""

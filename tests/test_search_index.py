@@ -1,0 +1,105 @@
+"""Pagefind writes its filter lists from hash maps (a different order on every run) and names the
+files by their content: engine.site.search settles them into one order and renames them, so the same
+pages give the same bytes."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from engine.site import search
+from support import ROOT, declared_pages, run_cli
+
+SIG = b"pagefind_dcd"
+
+
+def _text(s: str) -> bytes:
+    raw = s.encode("utf-8")
+    assert len(raw) < 24
+    return bytes([0x60 + len(raw)]) + raw
+
+
+def _array(*items: bytes) -> bytes:
+    assert len(items) < 24
+    return bytes([0x80 + len(items)]) + b"".join(items)
+
+
+def _file(*items: bytes) -> bytes:
+    return gzip.compress(SIG + _array(*items))
+
+
+def _index(reverse: bool) -> dict[str, bytes]:
+    """A one-language index as Pagefind writes it, its lists in one order or the other."""
+    order = (lambda xs: list(reversed(xs))) if reverse else list
+    values = order([_array(_text("Amazon"), _array(b"\x00")), _array(_text("Guidelines"), _array(b"\x01"))])
+    filters = order([_array(_text("program"), _text("en_1111111")), _array(_text("language"), _text("en_2222222"))])
+    return {
+        search.ENTRY: json.dumps({"languages": {"en": {"hash": "en_abcdef0123", "page_count": 2}}}).encode(),
+        f"{search.FOLDER}/pagefind.en_abcdef0123.pf_meta": _file(
+            _text("1.5.2"), _array(), _array(), _array(*filters), _array(), _array(_text("title"))
+        ),
+        f"{search.FOLDER}/filter/en_1111111.pf_filter": _file(_text("program"), _array(*values)),
+        f"{search.FOLDER}/filter/en_2222222.pf_filter": _file(_text("language"), _array(_array(_text("en"), _array()))),
+    }
+
+
+def test_filter_order_does_not_change_the_files() -> None:
+    one, other = _index(reverse=False), _index(reverse=True)
+    assert one != other
+    search.settle(one)
+    search.settle(other)
+    assert one == other
+    entry = json.loads(one[search.ENTRY])
+    new = entry["languages"]["en"]["hash"]
+    assert new != "en_abcdef0123" and new.startswith("en_") and len(new) == len("en_abcdef0123")
+    meta = gzip.decompress(one[f"{search.FOLDER}/pagefind.{new}.pf_meta"])
+    # every filter the metadata names is a file of the index, the old names are gone
+    filters = sorted(p for p in one if p.startswith(f"{search.FOLDER}/filter/"))
+    assert len(filters) == 2
+    for path in filters:
+        ref = path.rsplit("/", 1)[1].removesuffix(".pf_filter")
+        assert _text(ref) in meta
+        assert gzip.decompress(one[path]).startswith(SIG)
+    assert not any("1111111" in p or "2222222" in p or "abcdef0123" in p for p in one)
+    # the values inside a filter are in one order whatever order Pagefind wrote
+    program = next(gzip.decompress(one[p]) for p in filters if b"program" in gzip.decompress(one[p])[:30])
+    assert program.index(b"Amazon") < program.index(b"Guidelines")
+
+
+def test_without_pagefind_the_build_works_and_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No index, a note saying why; the pages' search links still lead somewhere: a search page per
+    language that says search is not available, with no script and the strict policy."""
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(tmp_path / "no-such-binary"))
+    out = tmp_path / "out"
+    run = run_cli("build", "--root", str(ROOT / "policies"), "--out", str(out), "--at", "2025-01-01")
+    assert run.code == 0, run
+    assert "note: no search index: the `pagefind` package is not installed" in run.err
+    assert not (out / search.FOLDER).exists()
+    tags = {page.split("/")[2] for page in declared_pages(ROOT / "policies")}
+    assert {p.name for p in (out / search.PAGES).iterdir()} == {f"{tag.lower()}.html" for tag in tags}
+    for tag in tags:
+        text = (out / search.PAGES / f"{tag.lower()}.html").read_text(encoding="utf-8")
+        assert "<script" not in text and "Search is not available" in text and f'<html lang="{tag}">' in text
+    assert f", and {len(tags)} search files" in run.out
+
+
+def test_the_search_pages_speak_the_layouts_words() -> None:
+    """A search page's title and its link back are the words of the pages' search and index links
+    in that language (translated through the site's catalogs), and each page links to its own."""
+    out = ROOT / "generated_docs"
+    for path in sorted(out.glob("*/*/*/help.html")):
+        text = path.read_text(encoding="utf-8")
+        link = re.search(r'<a href="([^"]+)" rel="search" hreflang="([^"]+)">([^<]+)</a>', text)
+        assert link, path
+        target = (path.parent / link[1]).resolve()
+        assert target == (out / search.PAGES / f"{link[2].lower()}.html").resolve() and target.exists(), path
+        page = target.read_text(encoding="utf-8")
+        assert f"<title>{link[3]}</title>" in page and f"<h1>{link[3]}</h1>" in page
+        back = re.search(r'data-switch="index">([^<]+)</a>', text)
+        assert back and f'<a href="../index.html">{back[1]}</a>' in page
+    german = (out / search.PAGES / "de.html").read_text(encoding="utf-8")
+    assert "<title>Suche</title>" in german and '<html lang="de">' in german
