@@ -159,8 +159,6 @@ ALLOWED_REACH_INS: dict[str, dict[str, str]] = {
     "test_faults.py": {"outtree._exchange": "fault injection: the atomic swap of the output tree fails"},
     "test_security_hardening.py": {
         "gitrev._write_member": "fault injection: a write interrupted midway",
-        # engine.site.activecontent: the plain-HTML reader held to html.parser's word (both merged from main)
-        **dict.fromkeys(["ac._PASSIVE", "ac._hashes", "ac._plain", "ac._read", "ac._with"], _MEMO_VS_CHECKED),
         "check._key": _BUSY_ROOM + " (engine.templates.check: the cache key is a digest)",
         "Renderer._fact": "`email` is called on a bare object; a Renderer needs a whole repository",
         # engine.site.activecontent: the plain-HTML tag reader held to html.parser's word (the slow path)
