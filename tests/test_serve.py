@@ -3,6 +3,7 @@ of 127.0.0.1, against a copy of the repository; every wait is bounded in time.""
 
 from __future__ import annotations
 
+import posixpath
 import re
 import shutil
 import subprocess
@@ -101,6 +102,10 @@ def test_serves_pages_with_its_own_script_allowed_and_writes_nothing(served: Ser
     status, _, index = served.get("")
     assert status == 200 and PAGE in index
     assert served.get("csba/us/xx/help.html")[0] == 404
+    search_link = re.search(r'<a href="([^"]+)" rel="search"', page)  # not a dead link in the preview
+    assert search_link
+    status, _, search = served.get(posixpath.normpath(posixpath.join(posixpath.dirname(PAGE), search_link.group(1))))
+    assert status == 200 and "The preview has no search: `policyctl build` makes" in search and "pagefind" not in search
     assert served.get(PAGE + "?at=someday")[0] == 400
     assert not (tmp_path / "generated_docs").exists() and not (served.root / "generated_docs").exists()
 

@@ -105,12 +105,18 @@ class Preview:
 
     def _page(self, state: _Generation, path: str, at: str | None) -> tuple[int, str, str, list[Problem]]:
         from engine.site import build as site
+        from engine.site import search
 
         errors = [p for p in state.problems if p.severity == "error"]
         if state.work is None or any(p.severity == "error" for p in state.repo.problems):
             return 200, "html", _bare_page(), errors
         if path in ("", "index.html"):
             return 200, "html", self._index(state), errors
+        if path.startswith(f"{search.PAGES}/") and path.endswith(".html"):
+            # the pages' search link: the index is made by `build` over every page, not page by page
+            why = "The preview has no search: `policyctl build` makes the search index of the built site."
+            lang = path[len(search.PAGES) + 1 : -len(".html")]
+            return 200, "html", search.page(lang, "Search", "All help pages", searchable=False, why=why), errors
         stem, _dot, ext = path.rpartition(".")
         job = next((j for j in state.work.jobs if j.path("md")[:-3] == stem), None)
         if job is None or ext not in ("html", "md"):

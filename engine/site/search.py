@@ -369,14 +369,18 @@ def own_files(pages: dict[str, bytes], searchable: bool) -> dict[str, bytes]:
     return files
 
 
-def page(lang: str, label: str, back: str, searchable: bool = True) -> str:
+NO_PAGEFIND = "Search is not available: this site was built without Pagefind."
+
+
+def page(lang: str, label: str, back: str, searchable: bool = True, why: str = NO_PAGEFIND) -> str:
     """The search page for ``lang`` (as the pages write it): Pagefind's UI searches the index of
     the page's `<html lang>` and shows its own words in that language; ``label`` and ``back`` are
-    the layout's words for "Search" and "All help pages". Without Pagefind, a page that says so."""
+    the layout's words for "Search" and "All help pages". Not ``searchable``: a page that says
+    ``why`` (plain text)."""
     tag, title, home = (html.escape(v, quote=True) for v in (lang, label, back))
     if not searchable:
         policy, head = _PASSIVE_POLICY, ""
-        body = "<p>Search is not available: this site was built without Pagefind.</p>\n"
+        body = f"<p>{html.escape(why)}</p>\n"
     else:
         policy = POLICY
         head = (
