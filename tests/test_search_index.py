@@ -103,3 +103,15 @@ def test_the_search_pages_speak_the_layouts_words() -> None:
         assert back and f'<a href="../index.html">{back[1]}</a>' in page
     german = (out / search.PAGES / "de.html").read_text(encoding="utf-8")
     assert "<title>Suche</title>" in german and '<html lang="de">' in german
+
+
+def test_the_index_links_the_search_page_of_every_language() -> None:
+    """The index (the one page in English) offers every language's search, each link in its language."""
+    out = ROOT / "generated_docs"
+    index = (out / "index.html").read_text(encoding="utf-8")
+    links = re.findall(r'<a href="(search/[^"]+)" rel="search" hreflang="([^"]+)" lang="([^"]+)">', index)
+    tags = {page.split("/")[2] for page in declared_pages(ROOT / "policies")}
+    assert {(href, tag) for href, tag, lang in links if tag == lang} == {
+        (f"{search.PAGES}/{tag.lower()}.html", tag) for tag in tags
+    }
+    assert all((out / href).exists() for href, _, _ in links)

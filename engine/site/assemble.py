@@ -307,4 +307,9 @@ def index_view(repo: Repository, jobs: list[Job], entries: list[dict[str, Any]])
                 ],
             }
         )
-    return {"lang": l10n.SOURCE_LOCALE, "dir": "ltr", "rows": rows}
+    # one search page per language of the pages' text (engine.site.search), each named in its own language
+    searches = [
+        {"tag": tag, "name": l10n.autonym(tag), "html": Markup(f"{search.PAGES}/{tag.lower()}.html")}
+        for tag in sorted({j.lang for j in jobs}, key=str.lower)
+    ]
+    return {"lang": l10n.SOURCE_LOCALE, "dir": "ltr", "rows": rows, "searches": searches}
