@@ -134,8 +134,12 @@ def test_every_page_and_switcher_in_chromium(browser: Any, served: tuple[str, Pa
 
     page.goto(base + "index.html")
     assert page.evaluate("document.documentElement.lang") == "en"
-    links = page.eval_on_selector_all("main a[hreflang]", "els => els.map(e => e.getAttribute('href'))")
+    links = page.eval_on_selector_all(
+        "main a[hreflang]:not([rel=search])", "els => els.map(e => e.getAttribute('href'))"
+    )
     assert sorted(links) == sorted(titles)
+    searches = page.eval_on_selector_all("main a[rel=search]", "els => els.map(e => e.getAttribute('href'))")
+    assert searches and all(page.request.get(base + href).ok for href in searches)
 
     followed = 0
     for path, title in sorted(titles.items()):
