@@ -247,7 +247,7 @@ def test_wheel_round_trip(tmp_path: Path) -> None:
     wheel = next((tmp_path / "dist").glob("policyctl-*.whl"))
     venv.create(tmp_path / "venv", with_pip=True, system_site_packages=True)  # dependencies from this env
     python = tmp_path / "venv" / "bin" / "python"
-    _pip(python, "install", "--no-deps", str(wheel))
+    _pip(python, "install", "--no-deps", "--force-reinstall", str(wheel))  # even where one is installed
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"POLICYCTL_CACHE": str(tmp_path / "cache")}
 
     def policyctl(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

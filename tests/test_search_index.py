@@ -115,3 +115,25 @@ def test_the_index_links_the_search_page_of_every_language() -> None:
         (f"{search.PAGES}/{tag.lower()}.html", tag) for tag in tags
     }
     assert all((out / href).exists() for href, _, _ in links)
+
+
+def test_a_check_without_pagefind_leaves_the_search_files_unchecked_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pre-commit hook or CI job installed without the `search` extra cannot make the index it
+    would compare with: `build --check` checks every page and leaves the search files alone."""
+    out = tmp_path / "out"
+    args = ("build", "--root", str(ROOT / "policies"), "--out", str(out), "--at", "2025-01-01")
+    assert run_cli(*args).code == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(tmp_path / "no-such-binary"))
+    run = run_cli(*args, "--check")
+    assert run.code == 0, run
+    searched = [p for p in before if search.is_search_file(p.relative_to(out).as_posix())]
+    assert searched and f"note: {len(searched)} search files not checked: the `pagefind` package" in run.err
+    page = next(p for p in before if p.name == "help.html" and "/de/" in p.as_posix())
+    page.write_bytes(page.read_bytes().replace(b"<main", b"<main data-x", 1))  # a page is still checked
+    run = run_cli(*args, "--check")
+    assert run.code == 1 and f"{page.relative_to(tmp_path).as_posix()}:" in run.err and "error[G005]" in run.err, run
+    assert "_search/" not in run.err and "search/de.html" not in run.err
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == {**before, page: page.read_bytes()}

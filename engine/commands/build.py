@@ -80,7 +80,7 @@ def build(
     if built.problems:
         result.problems, result.files_checked = built.problems, len(repo.documents)
         return result
-    _add_search(result, out, built, cache)
+    _add_search(result, out, built, cache, on_disk if check else None)
     if result.failure is not None:
         return result
     survey = ownership.survey(out, built.files, built.kept, on_disk)
@@ -115,20 +115,34 @@ def build(
     return result
 
 
-def _add_search(result: BuildResult, out: str, built: Built, cache: PageCache | None) -> None:
+def _add_search(
+    result: BuildResult, out: str, built: Built, cache: PageCache | None, checking: list[str] | None
+) -> None:
     """The search files of the current pages (engine.site.search) into ``built``.
 
     The index is a pure function of the indexed pages: it is made again whenever their digest
     changes, and kept (like a page, through the page cache) only when the digest is exactly the one
     it was made from and its files on disk are still those written then. Without Pagefind, the
-    search pages say so, and a note tells why there is no index."""
+    search pages say so, and a note tells why there is no index; a check (``checking``: the files
+    on disk) then leaves the search files there unchecked and says so, as this environment cannot
+    make what they are compared with (a pre-commit hook or a CI job installed without the extra)."""
     import json
 
-    from engine.site import search
+    from engine.site import ownership, search
 
     if not search.available():
         pages = {rel: data for rel, data in _indexed(out, built, None).items() if data is not None}
-        if pages:
+        listed = ownership.read(out) if checking is not None else None
+        there = [rel for rel in checking or () if search.is_search_file(rel) and listed and listed.listed(rel)]
+        if pages and there:
+            result.search = False
+            result.notes.append(
+                f"{len(there)} search files not checked: the `pagefind` package is not installed here "
+                "(pip install 'policyctl[search]')"
+            )
+            built.kept.update(there)
+            result.search_files = len(there)
+        elif pages:
             result.search = False
             result.notes.append(
                 "no search index: the `pagefind` package is not installed (pip install 'policyctl[search]')"
