@@ -113,10 +113,8 @@ def _expected_amounts(program: str, marketplace: str, tag: str) -> list[str]:
     return [l10n.money(t["fee"], values["currency"], tag) for t in values["fee_tiers"]]
 
 
-def test_every_page_and_switcher_in_chromium(browser: Any, served: tuple[str, Path]) -> None:
-    base, out = served
-    index = json.loads((out / "index.json").read_text())
-    titles = {entry["html"]: entry["title"] for entry in index["pages"]}
+def _offline(browser: Any, base: str) -> tuple[Any, list[str]]:
+    """A browser context that may load only the served site; the URLs of anything else it refused."""
     context = browser.new_context()
     outside: list[str] = []
 
@@ -128,6 +126,14 @@ def test_every_page_and_switcher_in_chromium(browser: Any, served: tuple[str, Pa
             route.abort()
 
     context.route("**/*", offline_only)
+    return context, outside
+
+
+def test_every_page_and_switcher_in_chromium(browser: Any, served: tuple[str, Path]) -> None:
+    base, out = served
+    index = json.loads((out / "index.json").read_text())
+    titles = {entry["html"]: entry["title"] for entry in index["pages"]}
+    context, outside = _offline(browser, base)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -309,17 +315,7 @@ def test_search_finds_the_page(browser: Any, served: tuple[str, Path], tag: str,
         e["html"] for e in index["pages"] if e["locale"] == tag and words in (out / e["markdown"]).read_text().lower()
     }
     assert holding, f"no {tag} page holds {words!r}"
-    context = browser.new_context()
-    outside: list[str] = []
-
-    def offline_only(route: Any) -> None:
-        if route.request.url.startswith(base):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", offline_only)
+    context, outside = _offline(browser, base)
     page = context.new_page()
     violations: list[str] = []
     page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
