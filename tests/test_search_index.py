@@ -137,3 +137,26 @@ def test_a_check_without_pagefind_leaves_the_search_files_unchecked_and_says_so(
     assert run.code == 1 and f"{page.relative_to(tmp_path).as_posix()}:" in run.err and "error[G005]" in run.err, run
     assert "_search/" not in run.err and "search/de.html" not in run.err
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == {**before, page: page.read_bytes()}
+
+
+@pytest.mark.parametrize(
+    "script, said",
+    [
+        ("#!/bin/sh\nexec sleep 30\n", "Pagefind did not answer within 0.5 s (stopped)"),
+        ("#!/bin/sh\necho 'index exploded' >&2\nexit 3\n", "Pagefind stopped: index exploded"),
+    ],
+    ids=["hangs", "dies"],
+)
+def test_a_pagefind_that_hangs_or_dies_stops_the_build_with_its_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str, said: str
+) -> None:
+    """Nothing written, exit 1, the reason in one line; a hung Pagefind does not hold the build."""
+    binary = tmp_path / "pagefind"
+    binary.write_text(script)
+    binary.chmod(0o755)
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(binary))
+    monkeypatch.setattr(search, "ANSWER_SECONDS", 0.5)
+    out = tmp_path / "out"
+    run = run_cli("build", "--root", str(ROOT / "policies"), "--out", str(out), "--at", "2025-01-01")
+    assert run.code == 1 and said in run.err and "Traceback" not in run.err, run
+    assert not out.exists()

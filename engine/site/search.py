@@ -35,6 +35,7 @@ import html
 import json
 import os
 import re
+import select
 import subprocess
 import tempfile
 from typing import IO, Any
@@ -45,6 +46,9 @@ BODY = "data-pagefind-body"
 ENTRY = f"{FOLDER}/pagefind-entry.json"
 START = f"{FOLDER}/policyctl-search.js"
 CACHE_NAME = FOLDER + "/"  # the page cache's entry for the search files (no page's name ends in "/")
+# The longest policyctl waits for one answer of Pagefind (indexing a page, or writing the whole
+# index: ~10 s of CPU for 6,000 pages): a Pagefind that hangs stops the build instead of holding it.
+ANSWER_SECONDS = 300
 
 # Starts Pagefind's UI on the page (no inline script: the page's policy allows only files).
 _START_JS = b"""// Written by policyctl build: starts Pagefind's search UI on a search page (search/<lang>.html).
@@ -147,6 +151,9 @@ class _Service:
             raise SearchError(f"Pagefind stopped: {e}") from e
         while True:  # answers to earlier messages, if any, are passed over
             while b"," not in self.buffer:
+                if not select.select([stdout], [], [], ANSWER_SECONDS)[0]:
+                    self.process.kill()
+                    raise SearchError(f"Pagefind did not answer within {ANSWER_SECONDS} s (stopped)")
                 chunk = os.read(stdout.fileno(), 1 << 20)  # (unbuffered: whatever has arrived)
                 if not chunk:
                     self.said.seek(0)
