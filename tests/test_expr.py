@@ -385,11 +385,17 @@ def test_runtime_guards_raise_eval_error(source: str) -> None:
         ("add_hours(day, 1)", EvalError),
         ("tier(params.fee_tiers, 'x')", EvalError),
         ("tier(5, 1)", EvalError),
+        ("1e20|round(15)", EvalError),  # past Decimal's 28 digits: said in words, not decimal's own error
     ],
 )
 def test_runtime_errors_are_plain_exceptions_the_engine_reports(source: str, error: type[Exception]) -> None:
     with pytest.raises(error):
         evaluate(source)
+
+
+def test_round_past_decimals_precision_says_why() -> None:
+    with pytest.raises(EvalError, match=r"`round` cannot give 1e\+20 with 15 decimal places: more than 28 significant"):
+        evaluate("1e20|round(15)")
 
 
 # --- helpers -------------------------------------------------------------------------------------

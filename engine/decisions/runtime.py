@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 from collections.abc import Callable
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from engine.model import dates as _dates
@@ -229,7 +229,12 @@ def f_round(value: Any, places: Any = 0) -> int | float:
         return number
     if not math.isfinite(number):
         return number
-    return float(Decimal(text).quantize(_QUANTUM[places], rounding=ROUND_HALF_UP))
+    try:
+        return float(Decimal(text).quantize(_QUANTUM[places], rounding=ROUND_HALF_UP))
+    except InvalidOperation:  # the rounded value needs more than Decimal's 28 significant digits
+        raise EvalError(
+            f"`round` cannot give {number!r} with {places} decimal places: more than 28 significant digits"
+        ) from None
 
 
 _QUANTUM = [Decimal(1).scaleb(-places) for places in range(16)]  # round's places: 1, 0.1, 0.01, ...
