@@ -81,6 +81,10 @@ def test_fallback_publishes_the_english_page_marked_in_the_missing_language(poli
     assert markdown.startswith("> Esta página aún no está disponible en español.") and "## Fees" in markdown
     english = (out / "csba/us/en/help.html").read_text(encoding="utf-8")
     assert '<small data-pending="es">(not yet translated)</small>' in english
+    # links to it name it in Spanish (`lang`) but say its text is English (`hreflang`); it is not
+    # announced as the Spanish alternate of the page
+    assert 'hreflang="es-US"' not in english and '<link rel="alternate" hreflang="it-US"' in english
+    assert re.search(r'<a href="\.\./es/help\.html" hreflang="en" lang="es" data-switch="language">', english)
     entry = next(
         e for e in json.loads((out / "index.json").read_text())["pages"] if e["html"] == "csba/us/es/help.html"
     )

@@ -214,7 +214,11 @@ def page_view(
             "tag": j.locale,
             "name": l10n.autonym(j.locale),
             "href": rel(here, j.path("html")),
-            "hreflang": l10n.hreflang(j.locale, mp.country),
+            # a page shown in the reference language for now is no alternate in its own language
+            # (search engines would take it for one): no `<link rel=alternate>`; the switcher's
+            # `hreflang` says the language of its text
+            "hreflang": "" if j.fallback else l10n.hreflang(j.locale, mp.country),
+            "text_tag": j.lang,
             "current": j.locale == job.locale,
         }
         for j in siblings
