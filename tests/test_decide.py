@@ -482,7 +482,7 @@ def test_non_mapping_inputs_do_not_crash() -> None:
 def test_fast_path_and_explaining_path_agree(units: Any, contacts: Any, hit: str) -> None:
     base = fee_decision()
     rows = (*base.rules[:1], rule("many", "contacts > 400", {"basis": "tier"}, 20), *base.rules[1:])
-    c = compiled(Decision(**{**{f: getattr(base, f) for f in base.__dataclass_fields__}, "hit": hit, "rules": rows}))
+    c = compiled(base.replace(hit=hit, rules=rows))
     inputs = {k: v for k, v in (("units", units), ("contacts", contacts)) if v is not None}
     fast = c.evaluate(inputs, PARAMS, AT)
     slow = c.explain(inputs, PARAMS, AT).result

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from engine.problems import Problem, Severity
@@ -84,7 +84,7 @@ def validate(
     out.problems = sorted(set(out.problems), key=Problem.sort_key)
     out.sources = _Texts(documents)
     if evidence != "warning":
-        out.problems = [replace(p, severity=evidence) if p.code == "P012" else p for p in out.problems]
+        out.problems = [p.replace(severity=evidence) if p.code == "P012" else p for p in out.problems]
     return out
 
 

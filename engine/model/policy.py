@@ -7,26 +7,47 @@ at the source line.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from engine.frozen import Frozen, set_field
 from engine.problems import Pos
 
 HitPolicy = Literal["first", "collect", "unique"]
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(Frozen):
     """One value on a parameter's timeline, in force from ``start`` (None: from the beginning)."""
 
+    __match_args__ = ("value", "start", "pos", "source", "note", "assumption", "assumed", "on_pages")
+    __slots__ = __match_args__
     value: Any
     start: str | None
     pos: Pos  # position of the value node
-    source: str | None = None
-    note: str | None = None
-    assumption: str | None = None
-    assumed: tuple[str, ...] = ()  # what `assumption` is about: "value", "date" (empty without one)
-    on_pages: str = "mark"  # an assumed value on pages: "omit" or "mark"
+    source: str | None
+    note: str | None
+    assumption: str | None
+    assumed: tuple[str, ...]  # what `assumption` is about: "value", "date" (empty without one)
+    on_pages: str  # an assumed value on pages: "omit" or "mark"
+
+    def __init__(
+        self,
+        value: Any,
+        start: str | None,
+        pos: Pos,
+        source: str | None = None,
+        note: str | None = None,
+        assumption: str | None = None,
+        assumed: tuple[str, ...] = (),
+        on_pages: str = "mark",
+    ) -> None:
+        set_field(self, "value", value)
+        set_field(self, "start", start)
+        set_field(self, "pos", pos)
+        set_field(self, "source", source)
+        set_field(self, "note", note)
+        set_field(self, "assumption", assumption)
+        set_field(self, "assumed", assumed)
+        set_field(self, "on_pages", on_pages)
 
     @property
     def value_assumed(self) -> bool:
@@ -37,54 +58,143 @@ class Entry:
         return "date" in self.assumed and self.start is not None
 
 
-@dataclass(frozen=True, slots=True)
-class Parameter:
+class Parameter(Frozen):
+    __match_args__ = ("name", "description", "schema", "timeline", "pos", "tiers", "label")
+    __slots__ = __match_args__
     name: str
     description: str
     schema: dict[str, Any]
     timeline: tuple[Entry, ...]
     pos: Pos  # position of the parameter's key
-    tiers: bool = False
-    label: str | None = None
+    tiers: bool
+    label: str | None
+
+    def __init__(
+        self,
+        name: str,
+        description: str,
+        schema: dict[str, Any],
+        timeline: tuple[Entry, ...],
+        pos: Pos,
+        tiers: bool = False,
+        label: str | None = None,
+    ) -> None:
+        set_field(self, "name", name)
+        set_field(self, "description", description)
+        set_field(self, "schema", schema)
+        set_field(self, "timeline", timeline)
+        set_field(self, "pos", pos)
+        set_field(self, "tiers", tiers)
+        set_field(self, "label", label)
 
 
-@dataclass(frozen=True, slots=True)
-class Marketplace:
+class Marketplace(Frozen):
+    __match_args__ = ("id", "country", "currency", "time_zone", "locales", "pos", "site")
+    __slots__ = __match_args__
     id: str
     country: str
     currency: str
     time_zone: str
     locales: tuple[str, ...]
     pos: Pos
-    site: str | None = None
+    site: str | None
+
+    def __init__(
+        self,
+        id: str,
+        country: str,
+        currency: str,
+        time_zone: str,
+        locales: tuple[str, ...],
+        pos: Pos,
+        site: str | None = None,
+    ) -> None:
+        set_field(self, "id", id)
+        set_field(self, "country", country)
+        set_field(self, "currency", currency)
+        set_field(self, "time_zone", time_zone)
+        set_field(self, "locales", locales)
+        set_field(self, "pos", pos)
+        set_field(self, "site", site)
 
 
-@dataclass(frozen=True, slots=True)
-class Overlay:
+class Overlay(Frozen):
+    __match_args__ = ("marketplace", "parameters", "pos")
+    __slots__ = __match_args__
     marketplace: str
     parameters: dict[str, Parameter]  # timelines only; schema and description come from the program
     pos: Pos
 
+    def __init__(
+        self,
+        marketplace: str,
+        parameters: dict[str, Parameter],
+        pos: Pos,
+    ) -> None:
+        set_field(self, "marketplace", marketplace)
+        set_field(self, "parameters", parameters)
+        set_field(self, "pos", pos)
 
-@dataclass(frozen=True, slots=True)
-class Expr:
+
+class Expr(Frozen):
     """An expression's source text and where it is written."""
 
+    __match_args__ = ("source", "pos")
+    __slots__ = __match_args__
     source: str
     pos: Pos
 
+    def __init__(
+        self,
+        source: str,
+        pos: Pos,
+    ) -> None:
+        set_field(self, "source", source)
+        set_field(self, "pos", pos)
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+
+class Rule(Frozen):
+    __match_args__ = ("id", "when", "then", "reason", "pos")
+    __slots__ = __match_args__
     id: str
     when: Expr | None
     then: dict[str, Any]  # output name -> constant or Expr
     reason: str
     pos: Pos
 
+    def __init__(
+        self,
+        id: str,
+        when: Expr | None,
+        then: dict[str, Any],
+        reason: str,
+        pos: Pos,
+    ) -> None:
+        set_field(self, "id", id)
+        set_field(self, "when", when)
+        set_field(self, "then", then)
+        set_field(self, "reason", reason)
+        set_field(self, "pos", pos)
 
-@dataclass(frozen=True, slots=True)
-class Decision:
+
+class Decision(Frozen):
+    __match_args__ = (
+        "id",
+        "program",
+        "title",
+        "description",
+        "inputs",
+        "required",
+        "let",
+        "hit",
+        "rules",
+        "default",
+        "outputs",
+        "file",
+        "pos",
+        "aggregate",
+    )
+    __slots__ = __match_args__
     id: str
     program: str
     title: str
@@ -98,7 +208,39 @@ class Decision:
     outputs: dict[str, Any]  # JSON Schema properties (may be empty)
     file: str
     pos: Pos
-    aggregate: dict[str, str] | None = None  # `hit: collect` only: output -> any|all|count|sum|min|max|list
+    aggregate: dict[str, str] | None  # `hit: collect` only: output -> any|all|count|sum|min|max|list
+
+    def __init__(
+        self,
+        id: str,
+        program: str,
+        title: str,
+        description: str,
+        inputs: dict[str, Any],
+        required: tuple[str, ...],
+        let: dict[str, Expr],
+        hit: HitPolicy,
+        rules: tuple[Rule, ...],
+        default: dict[str, Any] | None,
+        outputs: dict[str, Any],
+        file: str,
+        pos: Pos,
+        aggregate: dict[str, str] | None = None,
+    ) -> None:
+        set_field(self, "id", id)
+        set_field(self, "program", program)
+        set_field(self, "title", title)
+        set_field(self, "description", description)
+        set_field(self, "inputs", inputs)
+        set_field(self, "required", required)
+        set_field(self, "let", let)
+        set_field(self, "hit", hit)
+        set_field(self, "rules", rules)
+        set_field(self, "default", default)
+        set_field(self, "outputs", outputs)
+        set_field(self, "file", file)
+        set_field(self, "pos", pos)
+        set_field(self, "aggregate", aggregate)
 
     @property
     def input_schema(self) -> dict[str, Any]:
@@ -110,8 +252,20 @@ class Decision:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class TestCase:
+class TestCase(Frozen):
+    __match_args__ = (
+        "name",
+        "program",
+        "decision",
+        "marketplace",
+        "at",
+        "input",
+        "expect",
+        "pos",
+        "example",
+        "description",
+    )
+    __slots__ = __match_args__
     name: str
     program: str
     decision: str
@@ -120,12 +274,50 @@ class TestCase:
     input: dict[str, Any]
     expect: dict[str, Any]
     pos: Pos
-    example: bool = False
-    description: str | None = None
+    example: bool
+    description: str | None
+
+    def __init__(
+        self,
+        name: str,
+        program: str,
+        decision: str,
+        marketplace: str,
+        at: str,
+        input: dict[str, Any],
+        expect: dict[str, Any],
+        pos: Pos,
+        example: bool = False,
+        description: str | None = None,
+    ) -> None:
+        set_field(self, "name", name)
+        set_field(self, "program", program)
+        set_field(self, "decision", decision)
+        set_field(self, "marketplace", marketplace)
+        set_field(self, "at", at)
+        set_field(self, "input", input)
+        set_field(self, "expect", expect)
+        set_field(self, "pos", pos)
+        set_field(self, "example", example)
+        set_field(self, "description", description)
 
 
-@dataclass(frozen=True, slots=True)
-class Program:
+class Program(Frozen):
+    __match_args__ = (
+        "id",
+        "names",
+        "marketplaces",
+        "parameters",
+        "overlays",
+        "decisions",
+        "tests",
+        "dir",
+        "pos",
+        "title",
+        "description",
+        "extra",
+    )
+    __slots__ = __match_args__
     id: str
     names: dict[str, str]
     marketplaces: tuple[str, ...]
@@ -135,9 +327,37 @@ class Program:
     tests: tuple[TestCase, ...]
     dir: str
     pos: Pos
-    title: str = ""
-    description: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+    title: str
+    description: str
+    extra: dict[str, Any]
+
+    def __init__(
+        self,
+        id: str,
+        names: dict[str, str],
+        marketplaces: tuple[str, ...],
+        parameters: dict[str, Parameter],
+        overlays: dict[str, Overlay],
+        decisions: dict[str, Decision],
+        tests: tuple[TestCase, ...],
+        dir: str,
+        pos: Pos,
+        title: str = "",
+        description: str = "",
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        set_field(self, "id", id)
+        set_field(self, "names", names)
+        set_field(self, "marketplaces", marketplaces)
+        set_field(self, "parameters", parameters)
+        set_field(self, "overlays", overlays)
+        set_field(self, "decisions", decisions)
+        set_field(self, "tests", tests)
+        set_field(self, "dir", dir)
+        set_field(self, "pos", pos)
+        set_field(self, "title", title)
+        set_field(self, "description", description)
+        set_field(self, "extra", {} if extra is None else extra)
 
     def timeline(self, param: str, marketplace: str) -> tuple[Entry, ...]:
         """The merge rule: an overlay's timeline replaces the program's, whole."""

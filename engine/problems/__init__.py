@@ -7,33 +7,52 @@ catalogue below is their documentation (``policyctl validate --list-codes``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Literal
+
+from engine.frozen import Frozen, set_field
 
 Severity = Literal["error", "warning"]
 
 
-@dataclass(frozen=True, slots=True)
-class Pos:
+class Pos(Frozen):
     """A place in a source file; line and column are 1-based, as editors show them."""
 
+    __match_args__ = ("file", "line", "col")
+    __slots__ = __match_args__
     file: str
-    line: int = 1
-    col: int = 1
+    line: int
+    col: int
+
+    def __init__(self, file: str, line: int = 1, col: int = 1) -> None:
+        set_field(self, "file", file)
+        set_field(self, "line", line)
+        set_field(self, "col", col)
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.col}"
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(Frozen):
+    __match_args__ = ("file", "line", "col", "code", "message", "hint", "severity")
+    __slots__ = __match_args__
     file: str
     line: int
     col: int
     code: str
     message: str
-    hint: str = ""
-    severity: Severity = "error"
+    hint: str
+    severity: Severity
+
+    def __init__(
+        self, file: str, line: int, col: int, code: str, message: str, hint: str = "", severity: Severity = "error"
+    ) -> None:
+        set_field(self, "file", file)
+        set_field(self, "line", line)
+        set_field(self, "col", col)
+        set_field(self, "code", code)
+        set_field(self, "message", message)
+        set_field(self, "hint", hint)
+        set_field(self, "severity", severity)
 
     @classmethod
     def at(cls, pos: Pos, code: str, message: str, hint: str = "", severity: Severity = "error") -> Problem:

@@ -24,7 +24,6 @@ The catalogs' own problems (`i18n check`) are added here, so nothing `i18n check
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -80,10 +79,7 @@ def catalog_problems(repo: Repository, work: Plan) -> list[Problem]:
             found += fact_problems(domain, program_facts(repo, name), work.catalogs.read)
         pending = tuple(f"{tag}: " for tag in work.fallbacks.get(name, ()))
         # a language shown in English for now (`translations: fallback`): its gaps are to do, not errors
-        problems += [
-            dataclasses.replace(p, severity="warning") if pending and p.message.startswith(pending) else p
-            for p in found
-        ]
+        problems += [p.replace(severity="warning") if pending and p.message.startswith(pending) else p for p in found]
     return problems
 
 
