@@ -418,7 +418,14 @@ def test_long_texts_bypass_the_memos_with_the_same_result() -> None:
 
 def _view(tag: str, n: int) -> dict[str, Any]:
     others = [
-        {"tag": t, "name": l10n.autonym(t), "href": f"../{t}/p.html", "hreflang": f"{t}-US", "current": t == tag}
+        {
+            "tag": t,
+            "name": l10n.autonym(t),
+            "href": f"../{t}/p.html",
+            "hreflang": f"{t}-US",
+            "text_tag": t,
+            "current": t == tag,
+        }
         for t in ("en", "de", "it")
     ]
     return {
