@@ -146,6 +146,7 @@ def test_packed_documents_answer_every_position_as_parsed_ones(tmp_path, monkeyp
     import shutil
 
     import engine
+    from engine.cache import documents
     from engine.cache.documents import PackedDocument
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -160,6 +161,21 @@ def test_packed_documents_answer_every_position_as_parsed_ones(tmp_path, monkeyp
     plain = engine.load(str(repo_dir)).documents
     monkeypatch.setenv("POLICYCTL_CACHE", str(tmp_path / "cache"))
     engine.load(str(repo_dir))  # writes the pack
+    # A copy decoded for a question parses its text again (it has no blob): the same text every
+    # time, so the parse is made once per text and shared (read only), or this test parses each file
+    # once per position, tens of thousands of parses. What decoding gives is still compared with the
+    # parsed document below (`doc.positions == parsed.positions`, in the same order).
+    parses: dict[tuple[str, str], Document] = {}
+    real_load_text = documents.load_text
+    decoded = [False]  # whether a copy was decoded (parsed again) since the last copy was made
+
+    def load_text_once(text: str, path: str) -> Document:
+        decoded[0] = True
+        if (text, path) not in parses:
+            parses[text, path] = real_load_text(text, path)
+        return parses[text, path]
+
+    monkeypatch.setattr(documents, "load_text", load_text_once)
     for lazy_first in (True, False):
         packed = engine.load(str(repo_dir)).documents
         assert set(packed) == set(plain)
@@ -170,10 +186,21 @@ def test_packed_documents_answer_every_position_as_parsed_ones(tmp_path, monkeyp
             if not lazy_first:
                 assert doc.positions == parsed.positions  # decoded first: answers from the whole set
 
+            fresh: list[PackedDocument] = []
+
             def asked() -> PackedDocument:  # still undecoded when lazy: near positions answer where they can
                 if not lazy_first:
                     return doc
-                return PackedDocument(doc.path, doc.data, doc.near, doc.near_keys, doc.blob, doc.problems, doc.text)
+                # A new copy only once a question decoded the last one: while undecoded, a copy that
+                # answered from its near positions is in the state of a new one (decoding is all
+                # that changes it), and a copy per question made this test quadratic in a file's size.
+                # (A document with a blob decodes without parsing, unseen here: a copy per question.)
+                if not fresh or decoded[0] or doc.blob is not None:
+                    decoded[0] = False
+                    fresh[:] = [
+                        PackedDocument(doc.path, doc.data, doc.near, doc.near_keys, doc.blob, doc.problems, doc.text)
+                    ]
+                return fresh[0]
 
             for where in _all_paths(parsed):
                 assert asked().pos(where) == parsed.pos(where), (path, where)
