@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -260,11 +261,11 @@ def test_an_output_schema_reference_is_never_fetched(tmp_path: Path, monkeypatch
 @pytest.mark.parametrize(
     "raw, message",
     [
-        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
-        (b'{"days_late": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "nested too deeply"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested more than 200 deep"),
+        (b'{"days_late": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "nested more than 200 deep"),
         (b'{"days_late": 1, "member": "\\ud800"}', "lone surrogate"),
         (b'{"days_late": 1}\n{"days_late": 2, "member": "\\udfff"}\n', "lone surrogate"),
-        (b'{"days_late": 1}\n' + b"[" * 100_000 + b"\n", "nested too deeply"),
+        (b'{"days_late": 1}\n' + b"[" * 100_000 + b"\n", "nested more than 200 deep"),
         (b'{"days_late": 1, "member": "\xff"}', "not UTF-8 text"),
     ],
 )
@@ -277,3 +278,25 @@ def test_hostile_decision_inputs_are_d004(tmp_path: Path, raw: bytes, message: s
     )
     assert time.process_time() - started < BOUND
     assert r.code == 1 and '"D004"' in r.out and message in r.out, r
+
+
+@pytest.mark.parametrize("limit", [1000, 100_000])
+@pytest.mark.parametrize(("depth", "refused"), [(200, False), (201, True), (1500, True)])
+def test_how_deep_an_input_may_nest_does_not_depend_on_the_recursion_limit(
+    tmp_path: Path, limit: int, depth: int, refused: bool
+) -> None:
+    """MAX_NESTING decides, not Python's recursion limit (which another library may have raised):
+    1,500 levels were refused in one process and read in another."""
+    given = tmp_path / "input.json"
+    inner = depth - 1  # the object is one level
+    given.write_text('{"days_late": ' + "[" * inner + "]" * inner + "}")
+    before = sys.getrecursionlimit()
+    sys.setrecursionlimit(limit)
+    try:
+        r = run_cli(
+            "decide", "loans.late_fee", "-m", "nl", "--root", str(MINI), "--at", "2024-05-01", "--input", str(given)
+        )
+    finally:
+        sys.setrecursionlimit(before)
+    assert r.code == 1 and '"D004"' in r.out, r  # too deep, or not the number `days_late` is
+    assert ("nested more than 200 deep" in r.out) is refused, r.out

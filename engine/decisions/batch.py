@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from typing import Any, TextIO
 
 from engine.problems import Pos, Problem
@@ -19,6 +20,31 @@ _CHUNK = 512
 # (engine.decisions.runtime.MAX_ITEMS) but a table can have many outputs and `collect` many rows.
 MAX_ANSWER = 5_000_000
 _LINE_ENDS = frozenset(("", "\n", "\r\n"))
+# The deepest nesting of `[` and `{` an input may have. Far below Python's recursion limit, so the
+# answer never depends on how deep the stack already is or on a limit another library raised (a
+# 1,500-deep input was refused in one process and read in another).
+MAX_NESTING = 200
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+class NestedTooDeeply(ValueError):
+    """JSON nested deeper than MAX_NESTING."""
+
+
+def check_nesting(text: str) -> None:
+    """NestedTooDeeply when ``text`` (JSON) nests `[` and `{` deeper than MAX_NESTING; cheap for
+    the usual input (two counts), a scan of its brackets outside strings otherwise."""
+    if text.count("[") + text.count("{") <= MAX_NESTING:
+        return
+    depth = 0
+    for bracket in _BRACKETS.findall(_STRING.sub("", text)):
+        if bracket in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                raise NestedTooDeeply(f"nested more than {MAX_NESTING} deep")
+        else:
+            depth -= 1
 
 
 def run_decide(
@@ -49,6 +75,7 @@ def run_decide(
         return True
     if not lines_mode:
         try:
+            check_nesting(text)
             inputs = json.loads(text)
             if "\\u" in text:
                 _check_unicode(inputs)
@@ -110,6 +137,7 @@ def _stream(  # noqa: C901 - the batch's hot loop, kept whole: a call per line w
             if not line.strip():
                 continue
             try:
+                check_nesting(line)
                 # The usual line, `{...}` and a newline, read by the scanner directly (a third faster
                 # than decode); anything else goes through decode, which reads it or says why not.
                 try:
@@ -233,6 +261,7 @@ def _value(v: Any) -> str:
 
 def _is_object(line: str) -> bool:
     try:
+        check_nesting(line)
         return isinstance(json.loads(line), dict)
     except (ValueError, RecursionError):
         return False
@@ -247,8 +276,8 @@ def _check_unicode(inputs: Any) -> None:
 def _not_json(name: str, line: int, e: Exception, hint: str) -> Problem:
     if isinstance(e, json.JSONDecodeError):
         return Problem(name, line, e.colno, "D004", f"not valid JSON: {e.msg}", hint)
-    if isinstance(e, RecursionError):
-        return Problem(name, line, 1, "D004", "not valid JSON here: nested too deeply", hint)
+    if isinstance(e, (RecursionError, NestedTooDeeply)):
+        return Problem(name, line, 1, "D004", f"not valid JSON here: nested more than {MAX_NESTING} deep", hint)
     if isinstance(e, ValueError) and not isinstance(e, UnicodeError):  # int() refuses more than 4,300 digits
         return Problem(
             name, line, 1, "D004", "a number has more digits than any input needs (the limit is 4,300)", hint

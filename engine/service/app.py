@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from engine.decisions.batch import _check_unicode, _explained, _not_finite, _not_json, _not_text
+from engine.decisions.batch import _check_unicode, _explained, _not_finite, _not_json, _not_text, check_nesting
 from engine.problems import PolicyError, Pos, Problem
 from engine.service.logs import Log
 from engine.service.metrics import Metrics
@@ -231,6 +231,7 @@ class App:
         body = await _read(receive, self.limits.max_body, deadline)
         try:
             text = body.decode("utf-8")
+            check_nesting(text)
             request = json.loads(text)
             if "\\u" in text:
                 _check_unicode(request)
@@ -300,6 +301,7 @@ class App:
                     {"line": number, "problems": [_not_text(REQUEST, number, e).to_json()], "revision": revision}
                 )
             try:
+                check_nesting(line)
                 inputs = json.loads(line)
                 if "\\u" in line:
                     _check_unicode(inputs)
