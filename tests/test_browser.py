@@ -19,10 +19,12 @@ import re
 import shutil
 import subprocess
 import threading
+import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
+from xml.etree import ElementTree
 
 import pytest
 
@@ -224,6 +226,32 @@ def test_past_editions_and_back_in_chromium(browser: Any, served: tuple[str, Pat
         page.click("a[data-switch=current]")
         page.wait_for_load_state()
         assert page.url == base + current
+    page.close()
+
+
+def test_every_page_offers_its_change_feed(browser: Any, served: tuple[str, Path]) -> None:
+    """Each current page announces its Atom feed (`<link rel=alternate>`, for feed readers) and links
+    it in the footer; the feed loads as Atom, in the page's language, with an entry per dated change."""
+    base, out = served
+    index = json.loads((out / "index.json").read_text())
+    page = browser.new_page()
+    dated = 0
+    for entry in index["pages"]:
+        page.goto(base + entry["html"])
+        has_feed = (out / entry["html"]).parent.joinpath("changes.atom").exists()  # dated changes only
+        links = page.locator('head link[rel=alternate][type="application/atom+xml"]')
+        assert links.count() == has_feed, entry["html"]
+        if not has_feed:
+            continue
+        announced = links.get_attribute("href")
+        assert announced and page.locator(f'a[type="application/atom+xml"][href="{announced}"]').count() == 1
+        feed = page.request.get(urllib.parse.urljoin(page.url, announced))
+        assert feed.ok and feed.headers["content-type"].startswith(("application/atom+xml", "application/xml"))
+        root = ElementTree.fromstring(feed.body())
+        assert root.tag == "{http://www.w3.org/2005/Atom}feed", entry["html"]
+        assert root.get("{http://www.w3.org/XML/1998/namespace}lang") == entry["locale"], entry["html"]
+        dated += len(root.findall("{http://www.w3.org/2005/Atom}entry"))
+    assert dated, "no page's feed has an entry: the data no longer has a dated change"
     page.close()
 
 
