@@ -75,10 +75,7 @@ def run_decide(
         return True
     if not lines_mode:
         try:
-            check_nesting(text)
-            inputs = json.loads(text)
-            if "\\u" in text:
-                _check_unicode(inputs)
+            inputs = read_json(text)
         except (ValueError, RecursionError, UnicodeEncodeError) as e:  # ValueError: also a 5,000-digit number
             _write_problem(
                 out,
@@ -265,6 +262,17 @@ def _is_object(line: str) -> bool:
         return isinstance(json.loads(line), dict)
     except (ValueError, RecursionError):
         return False
+
+
+def read_json(text: str) -> Any:
+    """A decision input (or request) as JSON, read as every entry point reads one: nesting bounded
+    (`check_nesting`), no lone surrogate (`_check_unicode`). ValueError, RecursionError or
+    UnicodeEncodeError say why not (`_not_json` words them)."""
+    check_nesting(text)
+    value = json.loads(text)
+    if "\\u" in text:
+        _check_unicode(value)
+    return value
 
 
 def _check_unicode(inputs: Any) -> None:

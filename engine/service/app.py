@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from engine.decisions.batch import _check_unicode, _explained, _not_finite, _not_json, _not_text, check_nesting
+from engine.decisions.batch import _explained, _not_finite, _not_json, _not_text, read_json
 from engine.problems import PolicyError, Pos, Problem
 from engine.service.logs import Log
 from engine.service.metrics import Metrics
@@ -230,11 +230,7 @@ class App:
         compiled = _compiled(bundle, program, decision)
         body = await _read(receive, self.limits.max_body, deadline)
         try:
-            text = body.decode("utf-8")
-            check_nesting(text)
-            request = json.loads(text)
-            if "\\u" in text:
-                _check_unicode(request)
+            request = read_json(body.decode("utf-8"))
         except UnicodeDecodeError as e:
             raise _Refused(400, [_not_text(REQUEST, 1, e)]) from None
         except (ValueError, RecursionError, UnicodeEncodeError) as e:
@@ -301,10 +297,7 @@ class App:
                     {"line": number, "problems": [_not_text(REQUEST, number, e).to_json()], "revision": revision}
                 )
             try:
-                check_nesting(line)
-                inputs = json.loads(line)
-                if "\\u" in line:
-                    _check_unicode(inputs)
+                inputs = read_json(line)
             except (ValueError, RecursionError, UnicodeEncodeError) as e:
                 problem = _not_json(REQUEST, number, e, "one JSON object per line")
                 return encode({"line": number, "problems": [problem.to_json()], "revision": revision})
