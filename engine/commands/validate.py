@@ -161,9 +161,7 @@ def _translation_problems(repo: Any, languages: tuple[str, ...] | None) -> list[
     repo.languages = languages
     problems: list[Problem] = []
     for name, domain in translation_domains(repo).items():
-        problems += i18n.check(domain).problems
-        if name in repo.programs:  # G006, as `build` refuses it
-            problems += i18n.fact_problems(domain, i18n.program_facts(repo, name))
+        problems += i18n.domain_problems(repo, name, domain)  # as `build` refuses them
     if path is not None and key is not None:
         write_problems(path, key, problems)
     return problems

@@ -698,6 +698,15 @@ def fact_problem(english: list[str], translation: str, facts: Mapping[float | st
     return None
 
 
+def domain_problems(repo: Any, name: str, domain: Domain, read_catalog: Reader | None = None) -> list[Problem]:
+    """Everything a domain's catalogs are refused for, by `validate` and `build` alike: what `check`
+    finds, and for a program's domain the translations that state one of its facts (G006)."""
+    found = check(domain, read_catalog).problems
+    if name in repo.programs:
+        found += fact_problems(domain, program_facts(repo, name), read_catalog)
+    return found
+
+
 def program_facts(repo: Any, program_id: str) -> dict[Any, str]:  # noqa: C901 - one branch per kind of fact a program publishes
     """Every value the program's pages may state, each with the parameter it belongs to: numbers
     (2 and more: 0 and 1 are too common in prose to be a figure), addresses, URLs and dates, in

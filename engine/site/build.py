@@ -29,7 +29,7 @@ from typing import Any
 
 from engine.cache.pages import PageCache, page_keys
 from engine.i18n import cldr as l10n
-from engine.i18n.catalogs import SITE, extract, program_facts
+from engine.i18n.catalogs import SITE, extract
 from engine.i18n.translator import Translator, source_index
 from engine.model.clock import today
 from engine.model.repository import Repository
@@ -58,7 +58,6 @@ __all__ = [
     "index_view",
     "passed_dates",
     "plan",
-    "program_facts",
     "render_one",
     "site_dir",
     "tidy_markdown",
@@ -70,13 +69,11 @@ def catalog_problems(repo: Repository, work: Plan) -> list[Problem]:
     obsolete messages, placeholders that differ from the English, a stale template), and the
     translations that state a fact instead of its placeholder (G006): a build publishes nothing
     `i18n check` refuses."""
-    from engine.i18n.catalogs import check, fact_problems
+    from engine.i18n.catalogs import domain_problems
 
     problems: list[Problem] = []
     for name, domain in sorted(work.domains.items()):
-        found = check(domain, work.catalogs.read).problems  # each catalog parsed once per build
-        if name in repo.programs:
-            found += fact_problems(domain, program_facts(repo, name), work.catalogs.read)
+        found = domain_problems(repo, name, domain, work.catalogs.read)  # each catalog parsed once per build
         pending = tuple(f"{tag}: " for tag in work.fallbacks.get(name, ()))
         # a language shown in English for now (`translations: fallback`): its gaps are to do, not errors
         problems += [p.replace(severity="warning") if pending and p.message.startswith(pending) else p for p in found]
