@@ -272,7 +272,7 @@ def page_view(
         "languages": languages,
         "marketplaces": markets,
         "index_href": rel(here, "index.html"),
-        "search_href": rel(here, f"{search.PAGES}/{job.lang.lower()}.html"),  # engine.site.search's page
+        "search_href": rel(here, search.page_path(job.lang)),
         "markdown_href": rel(here, job.path("md")),
         "x_default": rel(here, job.path("html", locale=default)) if default in published else "",
     }
@@ -313,7 +313,7 @@ def index_view(repo: Repository, jobs: list[Job], entries: list[dict[str, Any]])
         )
     # one search page per language of the pages' text (engine.site.search), each named in its own language
     searches = [
-        {"tag": tag, "name": l10n.autonym(tag), "html": Markup(f"{search.PAGES}/{tag.lower()}.html")}
+        {"tag": tag, "name": l10n.autonym(tag), "html": Markup(search.page_path(tag))}
         for tag in sorted({j.lang for j in jobs}, key=str.lower)
     ]
     return {"lang": l10n.SOURCE_LOCALE, "dir": "ltr", "rows": rows, "searches": searches}

@@ -115,6 +115,11 @@ def is_search_file(path: str) -> bool:
     return path.startswith(FOLDER + "/") or (path.startswith(PAGES + "/") and path.count("/") == 1)
 
 
+def page_path(lang: str) -> str:
+    """The search page of the language ``lang`` (as a page's `<html lang>` writes it)."""
+    return f"{PAGES}/{lang.lower()}.html"
+
+
 def page_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -372,7 +377,7 @@ def own_files(pages: dict[str, bytes], searchable: bool) -> dict[str, bytes]:
     (Pagefind's bundle is there), the script that starts its UI."""
     files = {START: _START_JS} if searchable else {}
     for name, (tag, label, back) in sorted(_words(pages).items()):
-        files[f"{PAGES}/{name}.html"] = page(tag, label, back, searchable).encode("utf-8")
+        files[page_path(name)] = page(tag, label, back, searchable).encode("utf-8")
     return files
 
 
