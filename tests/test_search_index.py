@@ -7,7 +7,9 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -139,16 +141,29 @@ def test_a_check_without_pagefind_leaves_the_search_files_unchecked_and_says_so(
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == {**before, page: page.read_bytes()}
 
 
+class _DeadFirst(subprocess.Popen):  # type: ignore[type-arg]
+    """A process that has exited before policyctl writes to it (the write then meets a broken pipe)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.wait()
+
+
+_DIES = "#!/bin/sh\necho 'index exploded' >&2\nexit 3\n"
+
+
 @pytest.mark.parametrize(
-    "script, said",
+    "script, dead_first, said",
     [
-        ("#!/bin/sh\nexec sleep 30\n", "Pagefind did not answer within 0.5 s (stopped)"),
-        ("#!/bin/sh\necho 'index exploded' >&2\nexit 3\n", "Pagefind stopped: index exploded"),
+        ("#!/bin/sh\nexec sleep 30\n", False, "Pagefind did not answer within 0.5 s (stopped)"),
+        (_DIES, False, "Pagefind stopped: index exploded"),
+        # CI once printed nothing here: closing the pipe re-raised the broken pipe over the reason
+        (_DIES, True, "Pagefind stopped: index exploded"),
     ],
-    ids=["hangs", "dies"],
+    ids=["hangs", "dies", "died-before-asked"],
 )
 def test_a_pagefind_that_hangs_or_dies_stops_the_build_with_its_reason(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str, said: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str, dead_first: bool, said: str
 ) -> None:
     """Nothing written, exit 1, the reason in one line; a hung Pagefind does not hold the build."""
     binary = tmp_path / "pagefind"
@@ -156,6 +171,8 @@ def test_a_pagefind_that_hangs_or_dies_stops_the_build_with_its_reason(
     binary.chmod(0o755)
     monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(binary))
     monkeypatch.setattr(search, "ANSWER_SECONDS", 0.5)
+    if dead_first:
+        monkeypatch.setattr(search.subprocess, "Popen", _DeadFirst)
     out = tmp_path / "out"
     run = run_cli("build", "--root", str(ROOT / "policies"), "--out", str(out), "--at", "2025-01-01")
     assert run.code == 1 and said in run.err and "Traceback" not in run.err, run

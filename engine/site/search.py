@@ -152,8 +152,8 @@ class _Service:
         try:
             stdin.write(base64.b64encode(message) + b",")
             stdin.flush()
-        except OSError as e:
-            raise SearchError(f"Pagefind stopped: {e}") from e
+        except OSError as e:  # it has exited already: its reason is on stderr
+            raise self._stopped() from e
         while True:  # answers to earlier messages, if any, are passed over
             while b"," not in self.buffer:
                 if not select.select([stdout], [], [], ANSWER_SECONDS)[0]:
@@ -161,9 +161,7 @@ class _Service:
                     raise SearchError(f"Pagefind did not answer within {ANSWER_SECONDS} s (stopped)")
                 chunk = os.read(stdout.fileno(), 1 << 20)  # (unbuffered: whatever has arrived)
                 if not chunk:
-                    self.said.seek(0)
-                    lines = self.said.read().decode("utf-8", "replace").strip().splitlines()
-                    raise SearchError("Pagefind stopped" + (f": {lines[-1]}" if lines else ""))
+                    raise self._stopped()
                 self.buffer += chunk
             end = self.buffer.index(b",")
             answer = json.loads(base64.b64decode(bytes(self.buffer[:end])))
@@ -175,9 +173,22 @@ class _Service:
             raise SearchError(f"Pagefind: {result.get('message')}")
         return result
 
+    def _stopped(self) -> SearchError:
+        """Pagefind has exited: its last line on stderr says why."""
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.said.seek(0)
+        lines = self.said.read().decode("utf-8", "replace").strip().splitlines()
+        return SearchError("Pagefind stopped" + (f": {lines[-1]}" if lines else ""))
+
     def close(self) -> None:
         if self.process.stdin is not None:
-            self.process.stdin.close()
+            try:
+                self.process.stdin.close()
+            except OSError:  # (closing flushes what a dead Pagefind did not read: a broken pipe)
+                pass
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
