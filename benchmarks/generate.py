@@ -71,7 +71,7 @@ def q(value: object) -> str:
 
 def fee_bands(rng: random.Random, scale: float) -> list[dict[str, object]]:
     fees = sorted(round(rng.uniform(0.05, 3.0) * scale, 2) for _ in range(10))
-    bands = []
+    bands: list[dict[str, object]] = []
     for i, fee in enumerate(fees):
         over = BOUNDS[i - 1] if i else None
         up_to = BOUNDS[i] if i < len(BOUNDS) else None
@@ -86,7 +86,7 @@ def bands_yaml(bands: list[dict[str, object]], indent: str) -> str:
     )
 
 
-def marketplaces_yaml(chosen: list[tuple]) -> str:
+def marketplaces_yaml(chosen: list[tuple[str, str, str, str, str, list[str]]]) -> str:
     out = [
         "# Synthetic marketplaces for benchmarks (benchmarks/generate.py).\n",
         "kind: marketplaces\n",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import socket
@@ -25,7 +26,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -96,7 +97,7 @@ def serve_floor(port: int, workers: int) -> None:
         access_log=False,
         log_level="warning",
         server_header=False,
-        **_fast_parts(),
+        **cast("dict[str, Any]", _fast_parts()),  # (uvicorn types each option's own literals)
     )
 
 
@@ -174,9 +175,7 @@ async def load(
         started = time.perf_counter()
         for d in done:
             _, protocol = await loop.create_connection(
-                lambda d=d, stop_at=stop_at, budget=budget, latencies=latencies: Client(
-                    requests, stop_at, budget, latencies, d
-                ),
+                functools.partial(Client, requests, stop_at, budget, latencies, d),
                 "127.0.0.1",
                 port,
             )
