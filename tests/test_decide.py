@@ -144,7 +144,7 @@ def test_generated_function_is_one_if_chain() -> None:
     # what only later rows read is read after the rows above them: `contacts`, then the `let`
     assert c.source.index("v_contacts = inputs.get('contacts')") < c.source.index("v_cpu = ")
     assert c.source.index("if (v_units <= params['min_units'])") < c.source.index("v_contacts = ")
-    assert c.source.count("return _new(_DR") == 2  # the unconditional row ends the chain: no default branch
+    assert c.source.count("return _DR(") == 2  # the unconditional row ends the chain: no default branch
     assert c.evaluate.__name__ == "_evaluate"  # no wrapper around the generated function
 
 
@@ -657,7 +657,7 @@ def test_generated_code_names_only_its_own_globals(hit: str) -> None:
     assigned = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
     assigned |= {a.arg for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) for a in n.args.args}
     assigned |= {h.name for h in ast.walk(tree) if isinstance(h, ast.ExceptHandler) and h.name}
-    given = set(RUNTIME) | {"_new", "_DR", "_self", "_failed", "_Error"} | set(c._fast.__globals__)
+    given = set(RUNTIME) | {"_DR", "_self", "_failed", "_Error"} | set(c._fast.__globals__)
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
             assert node.id in assigned or node.id in given, f"`{node.id}` is not available to generated code"

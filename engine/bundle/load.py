@@ -317,7 +317,7 @@ class _Unsafe(Exception):
     pass
 
 
-_TRUSTED = {"_new", "_DR", "_self", "_failed", "_Error"}
+_TRUSTED = {"_DR", "_self", "_failed", "_Error"}
 _NODES = (
     ast.Module,
     ast.Expression,
