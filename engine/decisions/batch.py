@@ -133,10 +133,11 @@ def _stream(  # noqa: C901 - the batch's hot loop, kept whole: a call per line w
     try:
         for line in itertools.chain(head, source):  # not a generator: one fewer frame per line
             number += 1
-            if not line.strip():
+            if not line or line.isspace():  # blank (as `not line.strip()`, without a copy of the line)
                 continue
             try:
-                check_nesting(line)
+                if line.count("[") + line.count("{") > MAX_NESTING:  # check_nesting's first test, without its call
+                    check_nesting(line)
                 # The usual line, `{...}` and a newline, read by the scanner directly (a third faster
                 # than decode); anything else goes through decode, which reads it or says why not.
                 try:

@@ -428,6 +428,9 @@ def _plain_day(text: str) -> _dt.date | None:
 
 
 plain_day = _plain_day  # for input checks (engine.decisions.inputs): a date they accept is parsed once
+# for the `date-time` input check (engine.decisions.inputs): a text is in the memo only when it was found a
+# valid instant, so the check is a look-up, or a parse whose moment `before`/`after` then find
+moments, learn = _MOMENTS, _learn
 
 
 def days_between(a: Any, b: Any) -> int:
