@@ -597,7 +597,6 @@ def _during_instants(moment: Any, periods: Any) -> bool | None:
     at = _MOMENTS.get(moment) or _learn(moment)
     if at is None:
         return None
-    spans = []
     for period in periods:
         if type(period) is not dict:
             return None
@@ -608,8 +607,11 @@ def _during_instants(moment: Any, periods: Any) -> bool | None:
         last = None if end is None else (_MOMENTS.get(end) or _learn(end))
         if first is None or (end is not None and (last is None or last < first)):
             return None
-        spans.append((first, last))
-    return any(first <= at and (last is None or at < last) for first, last in spans)
+        # the first period that holds the moment answers, as in the checked way, which has looked
+        # at the periods above it only (they were well formed here too)
+        if first <= at and (last is None or at < last):
+            return True
+    return False
 
 
 def h_min(*values: Any) -> Any:
