@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -226,6 +227,33 @@ def test_code_the_compiler_never_writes_is_refused_even_with_matching_digests(
     assert problem.code == "B004" and "attribute" in problem.message
     run = run_cli("bundle", "--verify", str(path))
     assert run.code == 1 and "error[B004]" in run.out + run.err
+
+
+def test_a_bundle_whose_code_builds_results_the_old_way_is_refused(bundle_file: Path, tmp_path: Path) -> None:
+    """Generated code of an older policyctl (`_new(_DR, (... 7 fields ...))`) would build results of
+    the old shape: it names a global this policyctl no longer gives, so the bundle is refused (B004)."""
+    lines = bundle_file.read_bytes().split(b"\n")
+    head, sections = json.loads(lines[0]), lines[2:-1]
+    decisions = json.loads(lines[4])
+    fee = decisions["csba"]["fee"]
+    assert "return _DR((" in fee["python"]
+    fee["python"] = re.sub(
+        r"return _DR\((.*), _self, inputs, params, at\)\)",
+        r"return _new(_DR, \1, (_self, inputs, params, at)))",
+        fee["python"],
+    )
+    sections[2] = fileformat.encode(decisions)
+    path = tmp_path / "older.bundle"
+    path.write_bytes(
+        fileformat.seal(
+            {k: v for k, v in head["manifest"].items() if k != "sections"},
+            list(zip([n for n, _ in head["manifest"]["sections"]], map(json.loads, sections))),
+        )
+    )
+    with pytest.raises(PolicyError) as raised:
+        load_bundle(str(path)).decide("csba", "fee", {"units": 1}, "us")
+    [problem] = raised.value.problems
+    assert problem.code == "B004" and "`_new`" in problem.message and "make the bundle again" in problem.hint
 
 
 def test_signed_bundles(repo: engine.Repository, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
