@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as _dt
 import math
 from collections.abc import Callable
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from engine.model import dates as _dates
@@ -229,15 +228,28 @@ def f_round(value: Any, places: Any = 0) -> int | float:
         return number
     if not math.isfinite(number):
         return number
+    decimal = _decimal or _import_decimal()
     try:
-        return float(Decimal(text).quantize(_QUANTUM[places], rounding=ROUND_HALF_UP))
-    except InvalidOperation:  # the rounded value needs more than Decimal's 28 significant digits
+        return float(decimal.Decimal(text).quantize(_QUANTUM[places], rounding=decimal.ROUND_HALF_UP))
+    except decimal.InvalidOperation:  # the rounded value needs more than Decimal's 28 significant digits
         raise EvalError(
             f"`round` cannot give {number!r} with {places} decimal places: more than 28 significant digits"
         ) from None
 
 
-_QUANTUM = [Decimal(1).scaleb(-places) for places in range(16)]  # round's places: 1, 0.1, 0.01, ...
+# `decimal`, imported by the first `round` that needs it: most roundings return the float as it is,
+# and a process answering one input from a bundle often never needs it (~6M instructions of import)
+_decimal: Any = None
+_QUANTUM: list[Any] = []  # round's places as Decimal quanta: 1, 0.1, 0.01, ...
+
+
+def _import_decimal() -> Any:
+    global _decimal
+    import decimal
+
+    _QUANTUM[:] = [decimal.Decimal(1).scaleb(-places) for places in range(16)]
+    _decimal = decimal
+    return decimal
 
 
 def f_abs(value: Any) -> float:
