@@ -120,7 +120,7 @@ ALLOWED_REACH_INS: dict[str, dict[str, str]] = {
             ["helpers._DAYS", "helpers._MOMENTS", "helpers._during_instants", "helpers._learn", "helpers._plain_day"],
             _MEMO_VS_CHECKED,
         ),
-        **dict.fromkeys(["inputs._VALID_DATE_TIMES", "inputs._date_time_ok", "inputs._format_ok"], _MEMO_VS_CHECKED),
+        **dict.fromkeys(["inputs._date_time_ok", "inputs._format_ok"], _MEMO_VS_CHECKED),
     },
     "test_render_memos.py": {
         # engine.i18n.cldr and engine.site.markup: each memoized formatter against its unmemoized body

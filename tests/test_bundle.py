@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -226,6 +227,73 @@ def test_code_the_compiler_never_writes_is_refused_even_with_matching_digests(
     assert problem.code == "B004" and "attribute" in problem.message
     run = run_cli("bundle", "--verify", str(path))
     assert run.code == 1 and "error[B004]" in run.out + run.err
+
+
+def _forged(bundle_file: Path, tmp_path: Path, old: str, new: str) -> Path:
+    """The bundle with csba.fee's generated code edited (first ``old`` -> ``new``), digests made again."""
+    lines = bundle_file.read_bytes().split(b"\n")
+    head, sections = json.loads(lines[0]), lines[2:-1]
+    decisions = json.loads(lines[4])
+    fee = decisions["csba"]["fee"]
+    assert old in fee["python"]
+    fee["python"] = fee["python"].replace(old, new, 1)
+    sections[2] = fileformat.encode(decisions)
+    path = tmp_path / "forged.bundle"
+    path.write_bytes(
+        fileformat.seal(
+            {k: v for k, v in head["manifest"].items() if k != "sections"},
+            list(zip([n for n, _ in head["manifest"]["sections"]], map(json.loads, sections))),
+        )
+    )
+    return path
+
+
+@pytest.mark.parametrize(
+    ("forgery", "said"),
+    [
+        ("{'basis': ().__class__}", "attribute"),  # in a dict's value, in a tuple, in a call
+        ("{'basis': [x for x in inputs]}", "ListComp"),
+        ("{'basis': _h_round(lambda: 1, 2)}", "Lambda"),  # a call's argument
+        ("{'basis': 'tier' if __builtins__ else 'x'}", "__builtins__"),
+        ("{'basis': open('x')}", "`open`"),
+        ("{'basis': 'tier' and (yield)}", "Yield"),
+    ],
+)
+def test_forbidden_code_is_found_at_any_depth(bundle_file: Path, tmp_path: Path, forgery: str, said: str) -> None:
+    """Every node of the generated code is checked, however deep: in a row's outputs (a dict in a
+    tuple in a call in a return in an if in a try in the function)."""
+    path = _forged(bundle_file, tmp_path, "{'basis': 'refused'", forgery.removesuffix("}"))
+    with pytest.raises(PolicyError) as raised:
+        load_bundle(str(path)).decide("csba", "fee", {"units": 1}, "us")
+    [problem] = raised.value.problems
+    assert problem.code == "B004" and said in problem.message, problem.message
+
+
+def test_a_bundle_whose_code_builds_results_the_old_way_is_refused(bundle_file: Path, tmp_path: Path) -> None:
+    """Generated code of an older policyctl (`_new(_DR, (... 7 fields ...))`) would build results of
+    the old shape: it names a global this policyctl no longer gives, so the bundle is refused (B004)."""
+    lines = bundle_file.read_bytes().split(b"\n")
+    head, sections = json.loads(lines[0]), lines[2:-1]
+    decisions = json.loads(lines[4])
+    fee = decisions["csba"]["fee"]
+    assert "return _DR((" in fee["python"]
+    fee["python"] = re.sub(
+        r"return _DR\((.*), _self, inputs, params, at\)\)",
+        r"return _new(_DR, \1, (_self, inputs, params, at)))",
+        fee["python"],
+    )
+    sections[2] = fileformat.encode(decisions)
+    path = tmp_path / "older.bundle"
+    path.write_bytes(
+        fileformat.seal(
+            {k: v for k, v in head["manifest"].items() if k != "sections"},
+            list(zip([n for n, _ in head["manifest"]["sections"]], map(json.loads, sections))),
+        )
+    )
+    with pytest.raises(PolicyError) as raised:
+        load_bundle(str(path)).decide("csba", "fee", {"units": 1}, "us")
+    [problem] = raised.value.problems
+    assert problem.code == "B004" and "`_new`" in problem.message and "make the bundle again" in problem.hint
 
 
 def test_signed_bundles(repo: engine.Repository, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -144,7 +144,7 @@ def test_generated_function_is_one_if_chain() -> None:
     # what only later rows read is read after the rows above them: `contacts`, then the `let`
     assert c.source.index("v_contacts = inputs.get('contacts')") < c.source.index("v_cpu = ")
     assert c.source.index("if (v_units <= params['min_units'])") < c.source.index("v_contacts = ")
-    assert c.source.count("return _new(_DR") == 2  # the unconditional row ends the chain: no default branch
+    assert c.source.count("return _DR(") == 2  # the unconditional row ends the chain: no default branch
     assert c.evaluate.__name__ == "_evaluate"  # no wrapper around the generated function
 
 
@@ -640,6 +640,25 @@ def test_result_is_an_immutable_json_ready_value() -> None:
 
 
 @pytest.mark.parametrize("hit", ["first", "collect", "unique"])
+def test_a_result_built_by_generated_code_equals_one_built_from_its_fields(hit: str) -> None:
+    """`first` tables build their DecisionResult in generated code (one flat tuple, the class called
+    on it); the others through `decision_result`. Both give the same value, fields and replay."""
+    from engine.decisions.result import FIELDS, decision_result
+
+    c = compiled(decision(ROWS, hit=hit, default={"size": "none"}))
+    for x in (0, 3, 7, 12):
+        inputs = {"x": x}
+        result = c.evaluate(inputs, PARAMS, AT)
+        fields = {name: getattr(result, name) for name in FIELDS}
+        assert result == decision_result(**fields, replay=(c, inputs, PARAMS, AT))
+        assert result.replay == (c, inputs, PARAMS, AT) and result.replay[1] is inputs
+        assert tuple(fields.values()) == tuple(result[:6]) and type(result.outputs) is dict
+        assert result == c.explain(inputs, PARAMS, AT).result and result.explain().result == result
+        assert repr(result).startswith(f"DecisionResult(decision={result.decision!r}, outputs=")
+    assert decision_result("d", {}, (), (), True).replay is None
+
+
+@pytest.mark.parametrize("hit", ["first", "collect", "unique"])
 def test_generated_code_names_only_its_own_globals(hit: str) -> None:
     """Generated code runs without builtins: every global it names must be one it is given."""
     import ast
@@ -657,7 +676,7 @@ def test_generated_code_names_only_its_own_globals(hit: str) -> None:
     assigned = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
     assigned |= {a.arg for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) for a in n.args.args}
     assigned |= {h.name for h in ast.walk(tree) if isinstance(h, ast.ExceptHandler) and h.name}
-    given = set(RUNTIME) | {"_new", "_DR", "_self", "_failed", "_Error"} | set(c._fast.__globals__)
+    given = set(RUNTIME) | {"_DR", "_self", "_failed", "_Error"} | set(c._fast.__globals__)
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
             assert node.id in assigned or node.id in given, f"`{node.id}` is not available to generated code"

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from engine.decisions import runtime
 from engine.decisions.inputs import InputChecker
 from engine.decisions.pycode import Checked, Lazy, Out, Row, build, standalone
-from engine.decisions.result import DecisionResult, _new
+from engine.decisions.result import DecisionResult, decision_result
 from engine.decisions.runtime import EvalError
 from engine.model.policy import Decision
 from engine.problems import Pos, Problem
@@ -45,7 +45,7 @@ class CompiledDecision:
         self.source = source  # the generated Python, for `--debug`, for reading and for bundles
         self.constants = constants  # values the generated Python names (`_k0`...): they have no literal form
         # the generated code's own globals: the runtime, constants without a literal form, and these
-        trusted = {"_new": _new, "_DR": DecisionResult, "_self": self, "_failed": self._failed, "_Error": Exception}
+        trusted = {"_DR": DecisionResult, "_self": self, "_failed": self._failed, "_Error": Exception}
         name = "_evaluate" if decision.hit == "first" else "_decide"
         self._fast = build(name, source.splitlines(), f"<decision {decision.id}>", {**constants, **trusted})
         # `evaluate` and `row_of` are attributes: for `first` tables the generated functions
@@ -113,7 +113,7 @@ class CompiledDecision:
             return self._collected([i for i, _ in hits], [o for _, o in hits], replay)
         if outputs is None and self.decision.aggregate and self._hit == "collect":  # no row: aggregates of nothing
             return self._collected([], [], replay)
-        return DecisionResult(d, outputs or {}, (), (), outputs is not None, (), replay)
+        return decision_result(d, outputs or {}, (), (), outputs is not None, (), replay)
 
     def _answer(
         self,
@@ -123,7 +123,7 @@ class CompiledDecision:
         problems: tuple[Problem, ...] = (),
     ) -> DecisionResult:
         rules = [self._rows[i].rule for i in hits]
-        return DecisionResult(
+        return decision_result(
             self.decision.id,
             outputs,
             tuple(r.id for r in rules),
@@ -171,7 +171,7 @@ class CompiledDecision:
         from engine.decisions.explain import describe
 
         problem = Problem.at(self.decision.pos, "D005", f"the decision failed while evaluating: {describe(error)}")
-        return DecisionResult(self.decision.id, {}, (), (), False, (problem,), (self, inputs, params, at))
+        return decision_result(self.decision.id, {}, (), (), False, (problem,), (self, inputs, params, at))
 
     # -- inputs --
 
@@ -187,7 +187,7 @@ class CompiledDecision:
     def invalid(self, inputs: Any, messages: list[str], where: Pos = _INPUT) -> DecisionResult:
         """The result for inputs that failed ``validate_inputs``: one D004 problem per message."""
         problems = tuple(Problem.at(where, "D004", m, "see the decision's `inputs`") for m in messages)
-        return DecisionResult(self.decision.id, {}, (), (), False, problems)
+        return decision_result(self.decision.id, {}, (), (), False, problems)
 
     # -- the explaining path --
 

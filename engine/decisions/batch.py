@@ -24,8 +24,10 @@ _LINE_ENDS = frozenset(("", "\n", "\r\n"))
 # answer never depends on how deep the stack already is or on a limit another library raised (a
 # 1,500-deep input was refused in one process and read in another).
 MAX_NESTING = 200
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
-_BRACKETS = re.compile(r"[\[\]{}]")
+# strings and brackets of JSON: written here, compiled by the first input nested deep enough to need
+# them (most processes never see one; compiling at import cost the start-up of `decide --bundle`)
+_STRING = r'"(?:[^"\\]|\\.)*"'
+_BRACKETS = r"[\[\]{}]"
 
 
 class NestedTooDeeply(ValueError):
@@ -38,7 +40,7 @@ def check_nesting(text: str) -> None:
     if text.count("[") + text.count("{") <= MAX_NESTING:
         return
     depth = 0
-    for bracket in _BRACKETS.findall(_STRING.sub("", text)):
+    for bracket in re.findall(_BRACKETS, re.sub(_STRING, "", text)):
         if bracket in "[{":
             depth += 1
             if depth > MAX_NESTING:
@@ -131,10 +133,11 @@ def _stream(  # noqa: C901 - the batch's hot loop, kept whole: a call per line w
     try:
         for line in itertools.chain(head, source):  # not a generator: one fewer frame per line
             number += 1
-            if not line.strip():
+            if not line or line.isspace():  # blank (as `not line.strip()`, without a copy of the line)
                 continue
             try:
-                check_nesting(line)
+                if line.count("[") + line.count("{") > MAX_NESTING:  # check_nesting's first test, without its call
+                    check_nesting(line)
                 # The usual line, `{...}` and a newline, read by the scanner directly (a third faster
                 # than decode); anything else goes through decode, which reads it or says why not.
                 try:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from engine.decisions.pycode import Checked, Out, expressions
-from engine.decisions.result import DecisionResult
+from engine.decisions.result import DecisionResult, decision_result
 from engine.decisions.runtime import EvalError
 from engine.problems import Pos, Problem
 
@@ -95,7 +95,7 @@ class Trace:
                 return self._fail(outputs, [])
             if outputs is None and c.decision.aggregate and c._hit == "collect":
                 return c._collected([], [], replay)
-            return DecisionResult(c.decision.id, outputs or {}, (), (), outputs is not None, (), replay)
+            return decision_result(c.decision.id, outputs or {}, (), (), outputs is not None, (), replay)
         per_row = []
         for i in hits:
             outputs = self._outputs(c._rows[i].outputs, f"row `{c._rows[i].rule.id}`")

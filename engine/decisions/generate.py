@@ -8,11 +8,11 @@ constant outputs against ``outputs`` D003) and generates one function for the wh
         try:
             v_units = inputs.get('units')     # an input, read right before the first code that reads it
             if <when of row 0>:
-                return _new(_DR, ('fee', {<outputs of row 0>}, ('row0_id',), ('reason',), False, (), <replay>))
+                return _DR(('fee', {<outputs of row 0>}, ('row0_id',), ('reason',), False, (), _self, inputs, params, at))
             v_cpu = <let expression>          # a `let`, computed right before the first row that needs it
             if <when of row 1>:
             ...
-            return _new(_DR, ('fee', {<default>}, (), (), True, (), <replay>))
+            return _DR(('fee', {<default>}, (), (), True, (), _self, inputs, params, at))
         except Exception:
             return _failed(inputs, params, at)
 
@@ -133,7 +133,8 @@ def _generate_first(
             if rule is None
             else f"({rule.id!r},), ({rule.reason!r},), False"
         )
-        return f"return _new(_DR, ({decision.id!r}, {'{}' if outputs == 'None' else outputs}, {head}, (), (_self, inputs, params, at)))"
+        # one flat tuple, the replay's four values last: the class is called on it in C (engine.decisions.result)
+        return f"return _DR(({decision.id!r}, {'{}' if outputs == 'None' else outputs}, {head}, (), _self, inputs, params, at))"
 
     body = list(prelude)
     for _, row in live:

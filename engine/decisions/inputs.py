@@ -13,7 +13,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from engine.decisions.runtime import aware as _aware
+from engine.decisions.runtime import learn as _learn
+from engine.decisions.runtime import moments as _moments
 from engine.decisions.runtime import plain_day as _plain_day
 from engine.model.dates import DATE_FORM, DATE_TIME_FORM, format_checker, parse_date, parse_datetime
 from engine.schema.predicates import JSON_TYPES
@@ -291,26 +292,14 @@ def _date_ok(value: str) -> bool:
     return _format_ok("date", value)
 
 
-# Texts already found to be valid `date-time` inputs. Batches repeat them (and a stream of distinct
-# ones costs what it did without): a look-up instead of the pattern and a parse. Bounded: emptied
-# when full. The parse goes through `helpers.aware`, whose memo then serves `before`/`after` on
-# the same input: each date-time is parsed once, by whichever needs it first.
-_VALID_DATE_TIMES: set[str] = set()
-MAX_VALID_DATE_TIMES = 4096
-
-
 def _date_time_ok(value: str) -> bool:
-    """``_format_ok("date-time", value)``, cheaper: memo, then parse, offset required."""
+    """``_format_ok("date-time", value)``, cheaper: the runtime's memo of offset-aware date-times
+    (``helpers.aware``) holds exactly the texts found valid before, so a batch's repeated texts are
+    a look-up, and a new one is parsed once, by whichever needs it first: this check, or
+    `before`/`after`/`during` on the same input."""
     if type(value) is not str:  # a subclass (from Python callers): its own hashing stays out of memos
         return _format_ok("date-time", value)
-    if value in _VALID_DATE_TIMES:
-        return True
-    if _aware(value) is None:
-        return False
-    if len(_VALID_DATE_TIMES) >= MAX_VALID_DATE_TIMES:
-        _VALID_DATE_TIMES.clear()
-    _VALID_DATE_TIMES.add(value)
-    return True
+    return value in _moments or _learn(value) is not None
 
 
 _FORMATS: dict[str, Callable[[str], bool]] = {"date": _date_ok, "date-time": _date_time_ok}

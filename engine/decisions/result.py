@@ -6,7 +6,7 @@ generated function's module (``engine.decisions.answer``) and the runtime, nothi
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from engine.problems import Problem
 
@@ -14,25 +14,57 @@ if TYPE_CHECKING:
     from engine.decisions.explain import Explanation
 
 
-class _Fields(NamedTuple):
-    decision: str
-    outputs: dict[str, Any]
-    matches: tuple[str, ...]
-    reasons: tuple[str, ...]
-    default_used: bool
-    problems: tuple[Problem, ...] = ()
-    replay: tuple[Any, ...] | None = None  # what `explain()` needs to re-run the decision
+try:  # the C accessor namedtuple's fields use: reading `result.outputs` costs no Python call
+    from _collections import _tuplegetter  # type: ignore[import-not-found,unused-ignore]
+except ImportError:  # another Python implementation: the same through a property
+    from operator import itemgetter as _itemgetter
+
+    def _tuplegetter(index: int, doc: str) -> Any:
+        return property(_itemgetter(index), doc=doc)
 
 
-class DecisionResult(_Fields):
+FIELDS = ("decision", "outputs", "matches", "reasons", "default_used", "problems")
+_NO_REPLAY = (None, None, None, None)
+
+
+class DecisionResult(tuple):  # type: ignore[type-arg]
     """The answer: outputs, the rows that gave them and why; problems instead of exceptions.
 
-    An immutable value. It is a named tuple rather than a frozen dataclass because building one
-    is a large part of a decision's cost (0.7 µs against 2 µs); equality ignores ``replay``.
+    An immutable value, with the fields of ``FIELDS`` and ``replay`` (what ``explain()`` needs to
+    re-run the decision); equality ignores ``replay``. Build it with ``decision_result``.
+
+    Building one is most of the cost of a decision whose first rows answer from plain comparisons,
+    so it is a tuple subclass without a ``__new__`` of its own: the generated code calls the class
+    on one flat tuple, ``_DR((decision, outputs, matches, reasons, default_used, problems,
+    compiled, inputs, params, at))``, which CPython builds in C (a named tuple's ``__new__`` is a
+    Python call, and ``tuple.__new__(cls, ...)`` a slower one); the replay's four values sit in
+    the tuple itself rather than in a tuple of their own.
     """
 
     __slots__ = ()
     __hash__ = None  # type: ignore[assignment]  # outputs is a dict
+    _fields = FIELDS
+
+    if TYPE_CHECKING:
+        decision: str
+        outputs: dict[str, Any]
+        matches: tuple[str, ...]
+        reasons: tuple[str, ...]
+        default_used: bool
+        problems: tuple[Problem, ...]
+    else:
+        decision = _tuplegetter(0, "the decision's id")
+        outputs = _tuplegetter(1, "the outputs (a new dict per result: callers may keep or change it)")
+        matches = _tuplegetter(2, "the ids of the rows that gave the outputs")
+        reasons = _tuplegetter(3, "those rows' reasons")
+        default_used = _tuplegetter(4, "no row matched and the default answered")
+        problems = _tuplegetter(5, "problems as data (D001, D004, D005)")
+
+    @property
+    def replay(self) -> tuple[Any, ...] | None:
+        """(compiled, inputs, params, at): what `explain()` needs to re-run the decision; None
+        for a result that cannot be explained again (invalid inputs, a copy)."""
+        return None if self[6] is None else self[6:10]
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, DecisionResult):
@@ -43,11 +75,11 @@ class DecisionResult(_Fields):
         return not self == other
 
     def __repr__(self) -> str:
-        fields = ", ".join(f"{name}={value!r}" for name, value in zip(self._fields[:6], self))
+        fields = ", ".join(f"{name}={value!r}" for name, value in zip(FIELDS, self))
         return f"DecisionResult({fields})"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (DecisionResult, tuple(self[:6]))  # pickles as a value: the replay handle stays behind
+        return (DecisionResult, (self[:6] + _NO_REPLAY,))  # pickles as a value: the replay handle stays behind
 
     @property
     def ok(self) -> bool:
@@ -73,4 +105,14 @@ class DecisionResult(_Fields):
         return explanation
 
 
-_new = tuple.__new__
+def decision_result(
+    decision: str,
+    outputs: dict[str, Any],
+    matches: tuple[str, ...],
+    reasons: tuple[str, ...],
+    default_used: bool,
+    problems: tuple[Problem, ...] = (),
+    replay: tuple[Any, ...] | None = None,
+) -> DecisionResult:
+    """A ``DecisionResult`` of its fields (``replay``: compiled, inputs, params, at, or None)."""
+    return DecisionResult((decision, outputs, matches, reasons, default_used, problems, *(replay or _NO_REPLAY)))

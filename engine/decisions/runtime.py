@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as _dt
 import math
 from collections.abc import Callable
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from engine.model import dates as _dates
@@ -229,15 +228,28 @@ def f_round(value: Any, places: Any = 0) -> int | float:
         return number
     if not math.isfinite(number):
         return number
+    decimal = _decimal or _import_decimal()
     try:
-        return float(Decimal(text).quantize(_QUANTUM[places], rounding=ROUND_HALF_UP))
-    except InvalidOperation:  # the rounded value needs more than Decimal's 28 significant digits
+        return float(decimal.Decimal(text).quantize(_QUANTUM[places], rounding=decimal.ROUND_HALF_UP))
+    except decimal.InvalidOperation:  # the rounded value needs more than Decimal's 28 significant digits
         raise EvalError(
             f"`round` cannot give {number!r} with {places} decimal places: more than 28 significant digits"
         ) from None
 
 
-_QUANTUM = [Decimal(1).scaleb(-places) for places in range(16)]  # round's places: 1, 0.1, 0.01, ...
+# `decimal`, imported by the first `round` that needs it: most roundings return the float as it is,
+# and a process answering one input from a bundle often never needs it (~6M instructions of import)
+_decimal: Any = None
+_QUANTUM: list[Any] = []  # round's places as Decimal quanta: 1, 0.1, 0.01, ...
+
+
+def _import_decimal() -> Any:
+    global _decimal
+    import decimal
+
+    _QUANTUM[:] = [decimal.Decimal(1).scaleb(-places) for places in range(16)]
+    _decimal = decimal
+    return decimal
 
 
 def f_abs(value: Any) -> float:
@@ -428,6 +440,9 @@ def _plain_day(text: str) -> _dt.date | None:
 
 
 plain_day = _plain_day  # for input checks (engine.decisions.inputs): a date they accept is parsed once
+# for the `date-time` input check (engine.decisions.inputs): a text is in the memo only when it was found a
+# valid instant, so the check is a look-up, or a parse whose moment `before`/`after` then find
+moments, learn = _MOMENTS, _learn
 
 
 def days_between(a: Any, b: Any) -> int:
@@ -594,7 +609,6 @@ def _during_instants(moment: Any, periods: Any) -> bool | None:
     at = _MOMENTS.get(moment) or _learn(moment)
     if at is None:
         return None
-    spans = []
     for period in periods:
         if type(period) is not dict:
             return None
@@ -605,8 +619,11 @@ def _during_instants(moment: Any, periods: Any) -> bool | None:
         last = None if end is None else (_MOMENTS.get(end) or _learn(end))
         if first is None or (end is not None and (last is None or last < first)):
             return None
-        spans.append((first, last))
-    return any(first <= at and (last is None or at < last) for first, last in spans)
+        # the first period that holds the moment answers, as in the checked way, which has looked
+        # at the periods above it only (they were well formed here too)
+        if first <= at and (last is None or at < last):
+            return True
+    return False
 
 
 def h_min(*values: Any) -> Any:
