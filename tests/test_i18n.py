@@ -403,6 +403,9 @@ _EDGE_TEMPLATES = [
     "{% for %}{{ '",
     "{{ 1" + "0" * 5000 + " }}",
     "{# Translators: hi #}\n{% trans n=3 %}  A  %%\n b {{ n }}{% endtrans %}{{ _('x %(a)s') }}",
+    # no `trans` block: extraction reads the check's tree (engine.templates.check.tree_without_trans)
+    "{# Translators: c #}\n{{ ngettext('a %(num)s', 'b  %(num)s', n) }}{{ pgettext('ctx', 'm  %%') }}\n{{ _('x') }}",
+    "{% set trans = 1 %}{{ trans }}{{ _('a name `trans`: parsed again') }}",
 ]
 
 
@@ -447,3 +450,6 @@ def test_templates_lexed_once_parse_and_extract_as_jinja_does(path: str, source:
         return list(method(raw, list(catalogs.KEYWORDS), catalogs.COMMENT_TAGS, catalogs.JINJA_OPTIONS))
 
     assert _outcome(lambda: extracted(babel_extract)) == _outcome(lambda: extracted(catalogs.jinja_extract))
+    if plain[0] == "ok":  # the check's tree is shared exactly when no `trans` tag can differ
+        named = any(kind == "name" and value == "trans" for _, kind, value in Environment().lex(source))
+        assert (check.tree_without_trans(source) is shared[1]) == (not named)

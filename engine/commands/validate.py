@@ -157,11 +157,13 @@ def _translation_problems(repo: Any, languages: tuple[str, ...] | None) -> list[
         if cached is not None:
             return cached
     from engine.i18n import catalogs as i18n
+    from engine.i18n.translator import Catalogs
 
     repo.languages = languages
     problems: list[Problem] = []
+    once = Catalogs()  # each PO file parsed once: `check` and the facts' check (G006) read the same files
     for name, domain in translation_domains(repo).items():
-        problems += i18n.domain_problems(repo, name, domain)  # as `build` refuses them
+        problems += i18n.domain_problems(repo, name, domain, once.read)  # as `build` refuses them
     if path is not None and key is not None:
         write_problems(path, key, problems)
     return problems

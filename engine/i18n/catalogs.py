@@ -160,7 +160,7 @@ def jinja_extract(fileobj: Any, keywords: Any, comment_tags: Any, options: dict[
     `validate` checks, names and extracts every template, and lexing is ~40 % of a parse."""
     from jinja2.ext import InternationalizationExtension, _CommentFinder, babel_extract, extract_from_ast
 
-    from engine.templates.check import prelexed_environment, raw_tokens
+    from engine.templates.check import prelexed_environment, raw_tokens, tree_without_trans
 
     if options != JINJA_OPTIONS:  # the environment below is babel_extract's for these options only
         yield from babel_extract(fileobj, keywords, comment_tags, options)
@@ -172,8 +172,8 @@ def jinja_extract(fileobj: Any, keywords: Any, comment_tags: Any, options: dict[
         _extraction.append(env)
     env = _extraction[0]
     source = fileobj.read().decode("utf-8")
-    node = env.parse(source)
     text = env.preprocess(source)
+    node = tree_without_trans(text) or env.parse(source)  # the check's tree when no `trans` block differs
     tokens = raw_tokens(env, text)
     finder = _CommentFinder(list(env.lex(text)) if tokens is None else tokens, comment_tags)
     for lineno, func, message in extract_from_ast(node, keywords):

@@ -102,8 +102,26 @@ def parse(source: str, name: str, path: str) -> nodes.Template:
     tree = _environment[0].parse(source, name, path)
     if len(_trees) >= 1024:  # a long-lived process (tests) meets many files: keep the memo bounded
         _trees.clear()
+        _without_trans.clear()
     _trees[(name, path)] = (source, tree)
+    text = _environment[0].preprocess(source, name, path)  # the text lexed (no extension changes it)
+    tokens = raw_tokens(_environment[0], text)
+    if tokens is not None and not any(kind == "name" and value == "trans" for _, kind, value in tokens):
+        _without_trans[text] = tree
     return tree
+
+
+# Trees of template texts without a `{% trans %}` block, by text. The i18n extension's settings
+# (`trimmed`, new-style gettext) only change how a `trans` block is parsed: for any other text
+# the catalogs' extraction environment builds the same tree, so it reads this one instead of
+# parsing the text a second time (tested against its own parse on every template).
+_without_trans: dict[str, nodes.Template] = {}
+
+
+def tree_without_trans(source: str) -> nodes.Template | None:
+    """The tree `parse` built for ``source`` if the text has no `trans` tag (a name token `trans`
+    anywhere counts, so that no construct of the extension is ever read from this tree), else None."""
+    return _without_trans.get(source)
 
 
 # Raw tokens of each template text, lexed once per process: this check, the names check and the
