@@ -26,14 +26,18 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
-from babel.messages.catalog import Catalog, Message
-from babel.messages.pofile import read_po, write_po
-
-from engine.i18n.cldr import SOURCE_LOCALE, locale
+from engine.i18n import po
+from engine.i18n.source import SOURCE_LOCALE
 from engine.problems import Problem
 
 if TYPE_CHECKING:
+    # Babel is imported where a catalog is written or read with it: `validate` checks catalogs in
+    # the plain form engine.i18n.po reads without it (Babel's import is a large part of a cold run).
+    from babel.messages.catalog import Catalog, Message
     from markdown_it import MarkdownIt  # imported when first used: most commands never parse Markdown
+
+    AnyCatalog = Catalog | po.Catalog  # Babel's, or engine.i18n.po's for reading and checking
+    AnyMessage = Message | po.Message
 
 SITE = "_site"
 TEMPLATE_SUFFIX = ".j2"
@@ -151,6 +155,90 @@ def extract(domain: Domain) -> tuple[Catalog, list[Problem]]:
     return catalog, problems
 
 
+class _EmptyMessage(Exception):
+    """A template asks to translate an empty text: Babel's extraction warns about it."""
+
+
+def template_messages(domain: Domain) -> tuple[AnyCatalog, list[Problem]]:
+    """`extract` for checking: the same messages, locations, comments and problems in an
+    engine.i18n.po catalog, extracted as Babel's `extract` runs `jinja_extract` (its keyword
+    specs and comment tags) without importing Babel. A template holding an empty message
+    (`_("")`) is extracted by Babel, which warns about it as it always did."""
+    from jinja2 import TemplateSyntaxError
+
+    catalog = po.Catalog()
+    problems: list[Problem] = []
+    try:
+        for path in template_files(domain.templates):
+            where = os.path.relpath(path, domain.folder)
+            try:
+                with open(path, "rb") as f:
+                    found = list(_extract_messages(f))
+            except TemplateSyntaxError as e:
+                problems.append(
+                    Problem(
+                        path,
+                        e.lineno or 1,
+                        1,
+                        "G001",
+                        f"template syntax error: {e.message}",
+                        "fix the template; see https://jinja.palletsprojects.com/templates/",
+                    )
+                )
+                continue
+            except (OSError, UnicodeDecodeError) as e:
+                problems.append(Problem(path, 1, 1, "G001", f"cannot read the template: {e}", "save it as UTF-8"))
+                continue
+            except (ValueError, OverflowError, RecursionError, MemoryError) as e:
+                from engine.templates.check import unreadable
+
+                problems.append(unreadable(path, e))
+                continue
+            for lineno, message, comments, context in found:
+                catalog.add(message, None, [(where, lineno)], auto_comments=comments, context=context)
+    except _EmptyMessage:
+        return extract(domain)
+    if domain.labels_file:
+        where = os.path.relpath(domain.labels_file, domain.folder)
+        for context, text, line, note in domain.labels:
+            catalog.add(text, None, [(where, line)], auto_comments=[note], context=context)
+    return catalog, problems
+
+
+def _extract_messages(fileobj: Any) -> Iterator[tuple[int, Any, list[str], str | None]]:
+    """``babel.messages.extract.extract(jinja_extract, fileobj, KEYWORDS, COMMENT_TAGS,
+    JINJA_OPTIONS, strip_comment_tags=True)``: (line, message or plural tuple, comments, context)."""
+    for lineno, funcname, messages, comments in jinja_extract(fileobj, KEYWORDS.keys(), COMMENT_TAGS, JINJA_OPTIONS):
+        if not isinstance(messages, (list, tuple)):
+            messages = [messages]
+        if not messages:
+            continue
+        spec = (KEYWORDS[funcname] or None if funcname else None) or (1,)
+        comments = [_strip_tag(c) for c in comments]
+        translatable: list[str] = []
+        context = None
+        for index in spec:
+            if isinstance(index, tuple):  # (n, "c"): the context's argument
+                context = messages[index[0] - 1]
+                continue
+            if len(messages) < index or messages[index - 1] is None:
+                break  # too few arguments, or one that is not a constant text: not a message
+            translatable.append(messages[index - 1])
+        else:
+            first = spec[1] if isinstance(spec[0], tuple) else spec[0]
+            assert isinstance(first, int)
+            if not messages[first - 1]:
+                raise _EmptyMessage
+            yield lineno, translatable[0] if len(translatable) == 1 else tuple(translatable), comments, context
+
+
+def _strip_tag(comment: str) -> str:
+    for tag in COMMENT_TAGS:
+        if comment.startswith(tag):
+            return comment[len(tag) :].strip()
+    return comment
+
+
 _extraction: list[Any] = []  # the environment of `jinja_extract` (parsing leaves it unchanged)
 
 
@@ -181,6 +269,10 @@ def jinja_extract(fileobj: Any, keywords: Any, comment_tags: Any, options: dict[
 
 
 def _new_catalog(name: str, tag: str | None) -> Catalog:
+    from babel.messages.catalog import Catalog
+
+    from engine.i18n.cldr import locale
+
     catalog = Catalog(
         locale=locale(tag) if tag else None,
         project=f"policyctl {name}",
@@ -201,6 +293,8 @@ def dump(catalog: Catalog, keep_obsolete: bool = True) -> bytes:
     """The catalog as PO bytes: Babel writes the messages, policyctl the header entry."""
     catalog.creation_date = FIXED_DATE
     catalog.revision_date = FIXED_DATE  # also the YEAR of a header comment that has one
+    from babel.messages.pofile import write_po
+
     buf = io.BytesIO()
     # References name the file without a line (`#: program.yaml`): reformatting a policy file
     # moves its labels' lines, and a catalog must change only when its messages do. The header is
@@ -256,7 +350,9 @@ def content(data: bytes) -> bytes:
 
 def read(path: str, tag: str | None) -> tuple[Catalog | None, list[Problem]]:
     """A PO file as a catalog, or the problem that stops it being read."""
-    from babel.messages.pofile import PoFileError
+    from babel.messages.pofile import PoFileError, read_po
+
+    from engine.i18n.cldr import locale
 
     try:
         with open(path, "rb") as f:
@@ -289,6 +385,25 @@ def read(path: str, tag: str | None) -> tuple[Catalog | None, list[Problem]]:
         ]
     except (OSError, UnicodeDecodeError, ValueError, RecursionError, LookupError) as e:  # LookupError: charset
         return None, [Problem(path, 1, 1, "G002", f"the catalog cannot be read: {e}", "save it as UTF-8 PO text")]
+
+
+def read_plain(path: str, tag: str | None) -> tuple[AnyCatalog | None, list[Problem]]:
+    """`read` for checking, without importing Babel when the file is in the plain form
+    engine.i18n.po reads (the same messages and no problem); any other file is read by `read`,
+    whose catalog or problem is then the answer."""
+    try:
+        with open(path, "rb") as f:
+            text = f.read().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return read(path, tag)
+    catalog = None if _unclosed_string(text) else po.read(text, tag)
+    if catalog is None:
+        return read(path, tag)
+    try:
+        _gettext.c2py(catalog.plural_expr)
+    except Exception:  # any failure: `read` meets it too and reports it
+        return read(path, tag)
+    return catalog, []
 
 
 _STRING_LINE = re.compile(r'^(?:#~ )?(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)?\s*"')
@@ -332,7 +447,7 @@ def _write_if_changed(path: str, data: bytes) -> bool:
     return True
 
 
-def messages_of(catalog: Catalog) -> list[tuple[object, ...]]:
+def messages_of(catalog: AnyCatalog) -> list[tuple[object, ...]]:
     """What a catalog says to translators, without its header and references: its messages in
     order, each with its context, plural, translator comments and translation."""
     # comments are compared as words: a long one is wrapped when written and read back as two
@@ -342,12 +457,17 @@ def messages_of(catalog: Catalog) -> list[tuple[object, ...]]:
     ] + [(m.id, m.context, m.string or "") for m in catalog.obsolete.values()]
 
 
-def _same_messages(path: str, catalog: Catalog, tag: str | None) -> bool:
+def _same_messages(
+    path: str,
+    catalog: AnyCatalog,
+    tag: str | None,
+    read_catalog: Callable[[str, str | None], tuple[AnyCatalog | None, list[Problem]]] | None = None,
+) -> bool:
     """Whether the file at ``path`` holds the same messages as ``catalog`` (headers aside: a new
     Babel writes another version into them, which is no reason to rewrite or call it stale)."""
     if not os.path.exists(path):
         return False
-    found, problems = read(path, tag)
+    found, problems = (read_catalog or read)(path, tag)
     return found is not None and not problems and messages_of(found) == messages_of(catalog)
 
 
@@ -417,18 +537,18 @@ class CheckResult:
     stats: list[Completeness] = field(default_factory=list)
 
 
-def message_key(message: Message) -> Key:
+def message_key(message: AnyMessage) -> Key:
     msgid = message.id[0] if isinstance(message.id, (list, tuple)) else message.id
     return msgid, message.context
 
 
-def short(message: Message | str) -> str:
+def short(message: AnyMessage | str) -> str:
     text = message if isinstance(message, str) else message_key(message)[0]
     text = " ".join(str(text).split())
     return repr(text if len(text) <= 70 else text[:67] + "...")
 
 
-def message_forms(message: Message) -> list[str]:
+def message_forms(message: AnyMessage) -> list[str]:
     return list(message.string) if isinstance(message.string, (list, tuple)) else [message.string or ""]
 
 
@@ -436,7 +556,7 @@ def placeholders(text: str) -> set[str]:
     return set(PLACEHOLDER.findall(text))
 
 
-def translation_problem(source: Message, found: Message) -> str | None:
+def translation_problem(source: AnyMessage, found: AnyMessage) -> str | None:
     """Why ``found`` (a PO entry) cannot be used for ``source`` (its template entry), or None."""
     forms = message_forms(found)
     if not all(f.strip() for f in forms):
@@ -532,18 +652,18 @@ def _emphasis(text: str) -> int:
 
 
 # how a PO file is read: `read`, or a build's memo of it (engine.i18n.translator.Catalogs.read)
-Reader = Callable[[str, str], tuple[Catalog | None, list[Problem]]]
+Reader = Callable[[str, str], tuple["AnyCatalog | None", list[Problem]]]
 
 
 def check(domain: Domain, read_catalog: Reader | None = None) -> CheckResult:
     """Missing, fuzzy and obsolete messages of every target locale, and a stale POT;
     ``read_catalog``: how a PO file is read (a build passes its memo: each file parsed once)."""
     result = CheckResult()
-    template, problems = extract(domain)
+    template, problems = template_messages(domain)
     result.problems += problems
     if problems:
         return result
-    if domain.targets and not _same_messages(domain.pot, template, None):  # (none needed when nobody translates)
+    if domain.targets and not _same_messages(domain.pot, template, None, read_plain):  # (none needed when nobody translates)
         result.problems.append(
             Problem(
                 domain.pot,
@@ -582,7 +702,7 @@ def check(domain: Domain, read_catalog: Reader | None = None) -> CheckResult:
 
 
 def _check_catalog(
-    domain: Domain, tag: str, path: str, messages: list[Message], catalog: Catalog, stats: Completeness
+    domain: Domain, tag: str, path: str, messages: list[AnyMessage], catalog: AnyCatalog, stats: Completeness
 ) -> list[Problem]:
     problems: list[Problem] = []
     wanted = {message_key(m) for m in messages}
