@@ -396,7 +396,8 @@ def read_plain(path: str, tag: str | None) -> tuple[AnyCatalog | None, list[Prob
             text = f.read().decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return read(path, tag)
-    catalog = None if _unclosed_string(text) else po.read(text, tag)
+    # (no `_unclosed_string` pass: po.read takes only strings closed by an unescaped quote)
+    catalog = po.read(text, tag)
     if catalog is None:
         return read(path, tag)
     try:

@@ -122,7 +122,7 @@ class _NotPlain(Exception):
 _STRING = re.compile(r'"(?:[^"\\]|\\[\\trn"])*"\Z')
 _ESCAPE = re.compile(r"\\([\\trn\"])")
 _ESCAPES = {"\\": "\\", "t": "\t", "r": "\r", "n": "\n", '"': '"'}
-_KEYWORD = re.compile(r"(msgctxt|msgid|msgid_plural|msgstr|msgstr\[(\d+)\]) (.*)\Z")
+_KEYWORDS = frozenset(("msgctxt", "msgid", "msgid_plural", "msgstr"))
 _HEADER_LINE = re.compile(r"([A-Za-z0-9-]+): (.*)\Z")
 _PLURAL_FORMS = re.compile(r"nplurals=(\d+); plural=([^;\"\\]+);\Z")
 _STAMP = re.compile(r"(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2})[+-]\d{4}\Z")
@@ -132,6 +132,9 @@ _ASCII_SPACE = " \t\n\r\x0b\x0c"  # what bytes.strip() removes: Babel strips eac
 def _string(arg: str) -> str:
     """A quoted PO string's text; only the escapes Babel's `unescape` turns into characters."""
     arg = arg.strip()
+    body = arg[1:-1]
+    if len(arg) > 1 and arg[0] == '"' and arg[-1] == '"' and '"' not in body and "\\" not in body:
+        return body  # nearly every string: no escape, nothing to check further
     if not _STRING.match(arg):
         raise _NotPlain
     body = arg[1:-1]
@@ -168,8 +171,9 @@ def _read(text: str, tag: str | None) -> Catalog:  # noqa: C901 - one branch per
         line = raw.strip(_ASCII_SPACE)
         if not line:
             continue
-        obsolete = line.startswith("#~")
-        if line.startswith("#") and not obsolete:
+        first = line[0]
+        obsolete = first == "#" and line[1:2] == "~"
+        if first == "#" and not obsolete:
             if entry is not None:
                 state.finish(entry, comments)
                 entry = None
@@ -178,15 +182,20 @@ def _read(text: str, tag: str | None) -> Catalog:  # noqa: C901 - one branch per
             continue
         if obsolete:
             line = line[2:].lstrip()
-        if line.startswith('"'):
+        if line[:1] == '"':
             if entry is None or entry.part is None:
                 raise _NotPlain
             entry.part.append(_string(line))
             continue
-        match = _KEYWORD.match(line)
-        if match is None:
+        keyword, space, arg = line.partition(" ")
+        index = None
+        if keyword not in _KEYWORDS:
+            index = keyword[7:-1] if keyword[:7] == "msgstr[" and keyword[-1:] == "]" else ""
+            if not (index.isascii() and index.isdigit()):
+                raise _NotPlain
+            keyword = "msgstr"
+        if not space:
             raise _NotPlain
-        keyword, index, arg = match.groups()
         if keyword in ("msgctxt", "msgid") and entry is not None and entry.ids:  # as Babel: a new entry
             state.finish(entry, comments)
             entry = None
