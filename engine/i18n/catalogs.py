@@ -244,11 +244,11 @@ _extraction: list[Any] = []  # the environment of `jinja_extract` (parsing leave
 
 def jinja_extract(fileobj: Any, keywords: Any, comment_tags: Any, options: dict[str, Any]) -> Iterator[Any]:
     """``jinja2.ext.babel_extract`` with JINJA_OPTIONS (the same environment, parse and translator
-    comments), reading the tokens engine.templates.check lexed once for the template's text:
-    `validate` checks, names and extracts every template, and lexing is ~40 % of a parse."""
+    comments), reading the tokens engine.templates.check lexed once for the template's text, and
+    its tree when it parsed the text (`validate` checks, names and extracts every template)."""
     from jinja2.ext import InternationalizationExtension, _CommentFinder, babel_extract, extract_from_ast
 
-    from engine.templates.check import prelexed_environment, raw_tokens, tree_without_trans
+    from engine.templates.check import prelexed_environment, raw_tokens, tree_for_extraction
 
     if options != JINJA_OPTIONS:  # the environment below is babel_extract's for these options only
         yield from babel_extract(fileobj, keywords, comment_tags, options)
@@ -261,11 +261,37 @@ def jinja_extract(fileobj: Any, keywords: Any, comment_tags: Any, options: dict[
     env = _extraction[0]
     source = fileobj.read().decode("utf-8")
     text = env.preprocess(source)
-    node = tree_without_trans(text) or env.parse(source)  # the check's tree when no `trans` block differs
+    tree = tree_for_extraction(text)
+    found = extract_from_ast(env.parse(source), keywords) if tree is None else _extract_from_check_tree(tree, keywords)
     tokens = raw_tokens(env, text)
     finder = _CommentFinder(list(env.lex(text)) if tokens is None else tokens, comment_tags)
-    for lineno, func, message in extract_from_ast(node, keywords):
+    for lineno, func, message in found:
         yield lineno, func, message, finder.find_comments(lineno)
+
+
+def _extract_from_check_tree(tree: Any, keywords: Any) -> Iterator[tuple[int, str, Any]]:
+    """``jinja2.ext.extract_from_ast(tree, keywords)`` (Babel's style) as it would read extraction's
+    own tree of the text: a `trans` block's call carries the texts and the number of keyword
+    arguments extraction's parse gives it (engine.templates.check.EXTRACTION); every other call
+    is the same in both trees."""
+    from jinja2 import nodes
+
+    from engine.templates.check import EXTRACTION
+
+    for node in tree.find_all(nodes.Call):
+        if not isinstance(node.node, nodes.Name) or node.node.name not in keywords:
+            continue
+        strings = [arg.value if isinstance(arg, nodes.Const) and isinstance(arg.value, str) else None for arg in node.args]
+        extra = len(node.kwargs)
+        block = getattr(node, EXTRACTION, None)
+        if block is not None:  # [context,] message[, plural, count]
+            singular, plural, extra = block
+            at = 1 if node.node.name.startswith(("p", "np")) else 0
+            strings[at] = singular
+            if plural is not None:
+                strings[at + 1] = plural
+        strings += [None] * (extra + (node.dyn_args is not None) + (node.dyn_kwargs is not None))
+        yield node.lineno, node.node.name, strings[0] if len(strings) == 1 else tuple(strings)
 
 
 def _new_catalog(name: str, tag: str | None) -> Catalog:
