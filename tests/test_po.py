@@ -58,7 +58,10 @@ HEADER = (
 # (text after HEADER, whether the plain reader takes it: otherwise Babel reads it)
 EDGES: list[tuple[str, bool]] = [
     ('msgid "a"\nmsgstr "b"\n', True),
-    ('#. note\n#. note\n#. other\n# mine\n#: a.j2:3 b.j2\n#, fuzzy, python-format\nmsgid "a %(x)s"\nmsgstr "b"\n', True),
+    (
+        '#. note\n#. note\n#. other\n# mine\n#: a.j2:3 b.j2\n#, fuzzy, python-format\nmsgid "a %(x)s"\nmsgstr "b"\n',
+        True,
+    ),
     ('msgid ""\n"multi "\n"line \\"quoted\\" \\\\ \\t tab\\n"\nmsgstr "x"\n"y"\n', True),
     ('msgctxt "ctx"\nmsgid "a"\nmsgstr "b"\n\nmsgid "a"\nmsgstr "c"\n', True),
     ('msgctxt ""\nmsgid "a"\nmsgstr "b"\n', True),
@@ -66,7 +69,7 @@ EDGES: list[tuple[str, bool]] = [
     ('msgid "one"\nmsgid_plural "many"\nmsgstr[1] "viele"\n', True),
     ('#, fuzzy\n#| msgid "old"\nmsgid "a"\nmsgstr "b"\n\n#~ msgid "gone"\n#~ msgstr "weg"\n', True),
     ('#~ msgctxt "c"\n#~ msgid "gone"\n#~ msgstr ""\n#~ "weg"\n', True),
-    ("msgid \"a\"\r\nmsgstr \"b\"\r\n", True),
+    ('msgid "a"\r\nmsgstr "b"\r\n', True),
     ('msgid "a"\nmsgstr "b"\n# trailing remark\n', True),
     # Babel's own answers: refused, merged, or read its own way
     ('msgid "one"\nmsgid_plural "many"\nmsgstr[0] "a"\nmsgstr[2] "c"\n', False),  # more forms than nplurals
@@ -108,7 +111,7 @@ HEADERS: list[tuple[str, str | None, bool]] = [
     ('msgid ""\nmsgstr ""\n"POT-Creation-Date: 2000-13-01 00:00+0000\\n"\n', None, False),  # G002
     ('msgid ""\nmsgstr ""\n"POT-Creation-Date: soon\\n"\n', None, False),
     ('msgid ""\nmsgstr ""\n"X-Folded: a\\n"\n" b\\n"\n', None, False),
-    ('# only a remark\n#, fuzzy\n', None, True),  # remarks and flags of the message after them
+    ("# only a remark\n#, fuzzy\n", None, True),  # remarks and flags of the message after them
     ('msgid "one"\nmsgid_plural "many"\nmsgstr[0] "a"\nmsgstr[1] "b"\n', "de", False),  # forms from the locale
     ('msgid "one"\nmsgid_plural "many"\nmsgstr[0] "a"\nmsgstr[1] "b"\n', None, True),
 ]
@@ -166,3 +169,46 @@ def test_crafted_templates_are_extracted_as_babel_extracts_them(tmp_path: Path, 
     plain_catalog, plain_problems = catalogs.template_messages(domain)
     assert plain_problems == babel_problems
     assert _view(plain_catalog) == _view(babel_catalog)
+
+
+# -- emphasis counted without markdown-it -----------------------------------------------------------
+
+
+def _markdown_it_count(text: str) -> int:
+    html: str = catalogs._inline_parser().renderInline(catalogs.PLACEHOLDER.sub("x", text))
+    return html.count("<strong>") + html.count("<em>")
+
+
+def test_emphasis_is_counted_as_markdown_it_counts_it() -> None:
+    """`_delimiter_emphasis` against markdown-it on every catalog text of the repository (each of
+    which it counts itself) and on random texts of delimiters, words, spaces and punctuation."""
+    import random
+
+    texts = set()
+    for path in CATALOGS:
+        catalog, _ = catalogs.read_plain(str(path), _tag(path))
+        for m in catalog or ():
+            for text in [*(m.id if isinstance(m.id, tuple) else [m.id]), *catalogs.message_forms(m)]:
+                if "*" in text or "_" in text:
+                    texts.add(text)
+    for text in sorted(texts):
+        counted = catalogs._delimiter_emphasis(catalogs.PLACEHOLDER.sub("x", text))
+        assert counted == _markdown_it_count(text), text
+    pieces = "* ** *** _ __ a bc . : ： 例 ( ) ' ! 1 é - \t".split(" ") + [" "]
+    rng = random.Random(17)
+    decided = 0
+    for _ in range(4000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 14)))
+        counted = catalogs._delimiter_emphasis(text)
+        if counted is not None:
+            decided += 1
+            assert counted == _markdown_it_count(text), repr(text)
+    assert decided == 4000  # every piece above is in the plain form
+
+
+@pytest.mark.parametrize(
+    "text", ["a\\*b*", "`*a*`", "[*a*](u)", "<b>*a*</b>", "&amp;*a*", "*a*\nb", "*a*\u00a0", "€*a*", "*a*\u200b"]
+)
+def test_other_inline_markup_is_left_to_markdown_it(text: str) -> None:
+    assert catalogs._delimiter_emphasis(text) is None
+    assert catalogs._emphasis(text) == _markdown_it_count(text)

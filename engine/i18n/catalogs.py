@@ -281,7 +281,9 @@ def _extract_from_check_tree(tree: Any, keywords: Any) -> Iterator[tuple[int, st
     for node in tree.find_all(nodes.Call):
         if not isinstance(node.node, nodes.Name) or node.node.name not in keywords:
             continue
-        strings = [arg.value if isinstance(arg, nodes.Const) and isinstance(arg.value, str) else None for arg in node.args]
+        strings = [
+            arg.value if isinstance(arg, nodes.Const) and isinstance(arg.value, str) else None for arg in node.args
+        ]
         extra = len(node.kwargs)
         block = getattr(node, EXTRACTION, None)
         if block is not None:  # [context,] message[, plural, count]
@@ -674,8 +676,119 @@ def _emphasis(text: str) -> int:
     text = PLACEHOLDER.sub("x", text)
     if "*" not in text and "_" not in text and "<" not in text:
         return 0  # no delimiter and no raw HTML: no `<strong>` or `<em>` (and no Markdown parser to import)
+    counted = _delimiter_emphasis(text)
+    if counted is not None:
+        return counted
     html: str = _inline_parser().renderInline(text)  # markdown-it types it `Any`
     return html.count("<strong>") + html.count("<em>")
+
+
+# Characters that start an inline construct other than emphasis (a line break, an escape, code, a
+# link, an autolink or raw HTML, an entity), or that markdown-it normalizes: a text holding one is
+# counted by markdown-it itself.
+_OTHER_INLINE = re.compile(r"[\n\r\\`\[<&\x00-\x08\x0e-\x1f\x7f]")
+_ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+_ASCII_SPACE = frozenset("\t\x0b\x0c ")
+
+
+def _delimiter_emphasis(text: str) -> int | None:
+    """`_emphasis` of a text in which only `*` and `_` runs can be markup, by CommonMark's rules for
+    delimiter runs as markdown-it applies them (`scanDelims`, `balance_pairs`, the emphasis rule's
+    post-processing): most messages with emphasis are counted without importing markdown-it (a
+    large part of a cold `validate`). None when markdown-it must count: another inline construct,
+    or a character next to a run that Markdown parsers have classed differently over versions
+    (symbols, spaces and controls outside ASCII). tests/test_po.py compares it with markdown-it."""
+    if _OTHER_INLINE.search(text):
+        return None
+    delimiters: list[list[Any]] = []  # [marker, length, token, end, open, close]
+    token = 0  # markdown-it's token index: one text token per character of a run, one per text between runs
+    pos, size = 0, len(text)
+    while pos < size:
+        marker = text[pos]
+        if marker != "*" and marker != "_":
+            start = pos
+            while pos < size and text[pos] not in "*_":
+                pos += 1
+            token += pos > start
+            continue
+        start = pos
+        while pos < size and text[pos] == marker:
+            pos += 1
+        last = _kind(text[start - 1] if start else " ")
+        following = _kind(text[pos] if pos < size else " ")
+        if last is None or following is None:
+            return None
+        left = following != "space" and (following != "punct" or last in ("space", "punct"))
+        right = last != "space" and (last != "punct" or following in ("space", "punct"))
+        can_open = left and (marker == "*" or not right or last == "punct")
+        can_close = right and (marker == "*" or not left or following == "punct")
+        for _ in range(pos - start):
+            delimiters.append([marker, pos - start, token, -1, can_open, can_close])
+            token += 1
+    _balance(delimiters)
+    count, i = 0, len(delimiters) - 1
+    while i >= 0:  # the emphasis rule's post-processing: a pair right inside a pair of the same run is strong
+        start_delim = delimiters[i]
+        if start_delim[3] != -1:
+            end = start_delim[3]
+            strong = (
+                i > 0
+                and delimiters[i - 1][3] == end + 1
+                and delimiters[i - 1][0] == start_delim[0]
+                and delimiters[i - 1][2] == start_delim[2] - 1
+                and delimiters[end + 1][2] == delimiters[end][2] + 1
+            )
+            count += 1
+            i -= strong
+        i -= 1
+    return count
+
+
+def _kind(char: str) -> str | None:
+    if char.isascii():
+        return "space" if char in _ASCII_SPACE else "punct" if char in _ASCII_PUNCTUATION else "other"
+    import unicodedata
+
+    category = unicodedata.category(char)
+    return "punct" if category[0] == "P" else "other" if category[0] in "LNM" else None
+
+
+def _balance(delimiters: list[list[Any]]) -> None:
+    """markdown-it's `balance_pairs.processDelimiters`: each closer matched with its opener (`end`)."""
+    bottoms: dict[str, list[int]] = {}
+    header, last_token, jumps = 0, -2, []
+    for closer_at, closer in enumerate(delimiters):
+        marker, length, token, _, opens, closes = closer
+        jumps.append(0)
+        if delimiters[header][0] != marker or last_token != token - 1:
+            header = closer_at
+        last_token = token
+        if not closes:
+            continue
+        bottom = bottoms.setdefault(marker, [-1] * 6)
+        minimum = bottom[(3 if opens else 0) + length % 3]
+        opener_at = header - jumps[header] - 1
+        new_minimum = opener_at
+        while opener_at > minimum:
+            opener = delimiters[opener_at]
+            if opener[0] != marker:
+                opener_at -= jumps[opener_at] + 1
+                continue
+            if opener[4] and opener[3] < 0:
+                odd = (opener[5] or closer[4]) and (opener[1] + length) % 3 == 0 and (opener[1] % 3 or length % 3)
+                if not odd:
+                    last_jump = jumps[opener_at - 1] + 1 if opener_at > 0 and not delimiters[opener_at - 1][4] else 0
+                    jumps[closer_at] = closer_at - opener_at + last_jump
+                    jumps[opener_at] = last_jump
+                    closer[4] = False
+                    opener[3] = closer_at
+                    opener[5] = False
+                    new_minimum = -1
+                    last_token = -2
+                    break
+            opener_at -= jumps[opener_at] + 1
+        if new_minimum != -1:
+            bottom[(3 if closer[4] else 0) + length % 3] = new_minimum
 
 
 # how a PO file is read: `read`, or a build's memo of it (engine.i18n.translator.Catalogs.read)
@@ -690,7 +803,8 @@ def check(domain: Domain, read_catalog: Reader | None = None) -> CheckResult:
     result.problems += problems
     if problems:
         return result
-    if domain.targets and not _same_messages(domain.pot, template, None, read_plain):  # (none needed when nobody translates)
+    # (no template needed when nobody translates)
+    if domain.targets and not _same_messages(domain.pot, template, None, read_plain):
         result.problems.append(
             Problem(
                 domain.pot,

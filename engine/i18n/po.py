@@ -30,13 +30,13 @@ class Message:
     """A catalog entry, as babel.messages.catalog.Message holds it (flags aside from `fuzzy`: Babel
     also adds `python-format`, which no check reads)."""
 
-    __slots__ = ("id", "string", "locations", "flags", "auto_comments", "user_comments", "lineno", "context")
+    __slots__ = ("auto_comments", "context", "flags", "id", "lineno", "locations", "string", "user_comments")
 
     def __init__(
         self,
         id: MessageId,
         string: Any = "",
-        locations: Iterable[tuple[str, int | None]] = (),
+        locations: Iterable[tuple[str, Any]] = (),
         flags: Iterable[str] = (),
         auto_comments: Iterable[str] = (),
         user_comments: Iterable[str] = (),
@@ -92,7 +92,7 @@ class Catalog:
         self,
         id: MessageId,
         string: Any = None,
-        locations: Iterable[tuple[str, int | None]] = (),
+        locations: Iterable[tuple[str, Any]] = (),
         auto_comments: Iterable[str] = (),
         context: str | None = None,
     ) -> None:
@@ -142,7 +142,7 @@ def _string(arg: str) -> str:
 
 
 class _Entry:
-    __slots__ = ("context", "ids", "strings", "obsolete", "lineno", "part")
+    __slots__ = ("context", "ids", "lineno", "obsolete", "part", "strings")
 
     def __init__(self, obsolete: bool) -> None:
         self.context: list[str] | None = None
@@ -293,9 +293,12 @@ class _ReadState:
                 self.catalog.num_plurals = int(forms.group(1))
                 self.catalog.plural_expr = forms.group(2).strip()
                 self.plural_forms = True
-            elif name in ("pot-creation-date", "po-revision-date"):
-                if value.strip() and not (name == "po-revision-date" and "YEAR" in value):
-                    _stamp(value)
+            elif (
+                name in ("pot-creation-date", "po-revision-date")
+                and value.strip()
+                and not (name == "po-revision-date" and "YEAR" in value)
+            ):
+                _stamp(value)
 
     def _forms(self, strings: list[tuple[int | None, list[str]]]) -> tuple[str, ...]:
         """A plural message's translations, as many as the plural forms read so far say (as Babel:
@@ -318,7 +321,8 @@ def _stamp(value: str) -> None:
     if match is None:
         raise _NotPlain
     try:
-        _dt.datetime(*(int(g) for g in match.groups()))
+        year, month, day, hour, minute = (int(g) for g in match.groups())
+        _dt.datetime(year, month, day, hour, minute)
     except ValueError as e:
         raise _NotPlain from e
 

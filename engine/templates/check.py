@@ -134,7 +134,7 @@ def _recording_i18n() -> type[Any]:
         from jinja2.ext import InternationalizationExtension
 
         class RecordingI18n(InternationalizationExtension):
-            def _make_node(  # type: ignore[override]
+            def _make_node(
                 self,
                 singular: str,
                 plural: str | None,
