@@ -676,7 +676,7 @@ def _emphasis(text: str) -> int:
     text = PLACEHOLDER.sub("x", text)
     if "*" not in text and "_" not in text and "<" not in text:
         return 0  # no delimiter and no raw HTML: no `<strong>` or `<em>` (and no Markdown parser to import)
-    counted = _delimiter_emphasis(text)
+    counted = delimiter_emphasis(text)
     if counted is not None:
         return counted
     html: str = _inline_parser().renderInline(text)  # markdown-it types it `Any`
@@ -691,7 +691,7 @@ _ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 _ASCII_SPACE = frozenset("\t\x0b\x0c ")
 
 
-def _delimiter_emphasis(text: str) -> int | None:
+def delimiter_emphasis(text: str) -> int | None:
     """`_emphasis` of a text in which only `*` and `_` runs can be markup, by CommonMark's rules for
     delimiter runs as markdown-it applies them (`scanDelims`, `balance_pairs`, the emphasis rule's
     post-processing): most messages with emphasis are counted without importing markdown-it (a
