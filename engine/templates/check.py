@@ -100,7 +100,7 @@ def parse(source: str, name: str, path: str) -> nodes.Template:
     if not _environment:
         _environment.append(prelexed_environment()(extensions=[_recording_i18n()]))
     tree = _environment[0].parse(source, name, path)
-    if len(_trees) >= 1024:  # a long-lived process (tests) meets many files: keep the memo bounded
+    if len(_trees) >= 1024 or len(_for_extraction) >= 1024:  # long-lived processes (tests, serve): bounded
         _trees.clear()
         _for_extraction.clear()
     _trees[(name, path)] = (source, tree)
