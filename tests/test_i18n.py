@@ -403,6 +403,17 @@ _EDGE_TEMPLATES = [
     "{% for %}{{ '",
     "{{ 1" + "0" * 5000 + " }}",
     "{# Translators: hi #}\n{% trans n=3 %}  A  %%\n b {{ n }}{% endtrans %}{{ _('x %(a)s') }}",
+    # extraction reads the check's tree (engine.templates.check.tree_for_extraction): calls as they are,
+    # `trans` blocks with the texts and arguments extraction's own parse would give them
+    "{# Translators: c #}\n{{ ngettext('a %(num)s', 'b  %(num)s', n) }}{{ pgettext('ctx', 'm  %%') }}\n{{ _('x') }}",
+    "{% set trans = 1 %}{{ trans }}{{ _('a name `trans`') }}",
+    "{% trans %}  50% \n  off {% endtrans %}{% trans x=1 %}100%% {{ x }}{% endtrans %}{% trans y=2 %}%(y)s{% endtrans %}",
+    "{% trans 'ctx' count=n %}one\n {{ count }}{% pluralize %}  many {{ count }}\n{% endtrans %}",
+    "{% trans num=items|length, who=user %}{{ who }}: {{ num }}{% pluralize num %}{{ num }}s{% endtrans %}",
+    "{% trans c=f(_('inner')) %}{{ c }} x{% pluralize %}{{ c }} xs{% endtrans %}{% trans trimmed %} a\n b {% endtrans %}",
+    "{% trans 'c' %}ctx only{% endtrans %}{% macro m() %}{% trans %}in a macro{% endtrans %}{% endmacro %}",
+    "{% trans notrimmed %} kept\n as is {% endtrans %}{% trans %} trimmed\n here {% endtrans %}",
+    "{% trans n=1 %}{% pluralize %}{% endtrans %}{{ gettext(*args) }}{{ _('a', **kw) }}",
 ]
 
 
@@ -447,3 +458,7 @@ def test_templates_lexed_once_parse_and_extract_as_jinja_does(path: str, source:
         return list(method(raw, list(catalogs.KEYWORDS), catalogs.COMMENT_TAGS, catalogs.JINJA_OPTIONS))
 
     assert _outcome(lambda: extracted(babel_extract)) == _outcome(lambda: extracted(catalogs.jinja_extract))
+    if plain[0] == "ok":  # the check's tree is shared exactly when no `trans` tag can differ
+        named = any(kind == "name" and value == "notrimmed" for _, kind, value in Environment().lex(source))
+        found = check.tree_for_extraction(source)  # (the tree of this text parsed last, under any name)
+        assert (found is None) == named and (found is None or found == shared[1])

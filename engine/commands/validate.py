@@ -160,8 +160,17 @@ def _translation_problems(repo: Any, languages: tuple[str, ...] | None) -> list[
 
     repo.languages = languages
     problems: list[Problem] = []
+    read: dict[tuple[str, str], Any] = {}
+
+    def read_once(path: str, tag: str) -> Any:
+        """Each PO file parsed once (`check` and the facts' check, G006, read the same files), without
+        importing Babel when it is in the plain form engine.i18n.po reads."""
+        if (path, tag) not in read:
+            read[(path, tag)] = i18n.read_plain(path, tag)
+        return read[(path, tag)]
+
     for name, domain in translation_domains(repo).items():
-        problems += i18n.domain_problems(repo, name, domain)  # as `build` refuses them
+        problems += i18n.domain_problems(repo, name, domain, read_once)  # as `build` refuses them
     if path is not None and key is not None:
         write_problems(path, key, problems)
     return problems
@@ -173,7 +182,7 @@ def translation_domains(repo: Any) -> dict[str, Any]:
     catalogs of `translations: fallback` programs a second time cost more than a cold validate's
     own work. tests/test_i18n.py holds the two equal."""
     from engine.i18n.catalogs import SITE, Domain, label_context, parameter_context
-    from engine.i18n.cldr import SOURCE_LOCALE
+    from engine.i18n.source import SOURCE_LOCALE
     from engine.packaged import site_dir
     from engine.site.manifest import pages_of
 

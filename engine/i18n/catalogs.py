@@ -26,14 +26,18 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
-from babel.messages.catalog import Catalog, Message
-from babel.messages.pofile import read_po, write_po
-
-from engine.i18n.cldr import SOURCE_LOCALE, locale
+from engine.i18n import po
+from engine.i18n.source import SOURCE_LOCALE
 from engine.problems import Problem
 
 if TYPE_CHECKING:
+    # Babel is imported where a catalog is written or read with it: `validate` checks catalogs in
+    # the plain form engine.i18n.po reads without it (Babel's import is a large part of a cold run).
+    from babel.messages.catalog import Catalog, Message
     from markdown_it import MarkdownIt  # imported when first used: most commands never parse Markdown
+
+    AnyCatalog = Catalog | po.Catalog  # Babel's, or engine.i18n.po's for reading and checking
+    AnyMessage = Message | po.Message
 
 SITE = "_site"
 TEMPLATE_SUFFIX = ".j2"
@@ -151,16 +155,100 @@ def extract(domain: Domain) -> tuple[Catalog, list[Problem]]:
     return catalog, problems
 
 
+class _EmptyMessage(Exception):
+    """A template asks to translate an empty text: Babel's extraction warns about it."""
+
+
+def template_messages(domain: Domain) -> tuple[AnyCatalog, list[Problem]]:
+    """`extract` for checking: the same messages, locations, comments and problems in an
+    engine.i18n.po catalog, extracted as Babel's `extract` runs `jinja_extract` (its keyword
+    specs and comment tags) without importing Babel. A template holding an empty message
+    (`_("")`) is extracted by Babel, which warns about it as it always did."""
+    from jinja2 import TemplateSyntaxError
+
+    catalog = po.Catalog()
+    problems: list[Problem] = []
+    try:
+        for path in template_files(domain.templates):
+            where = os.path.relpath(path, domain.folder)
+            try:
+                with open(path, "rb") as f:
+                    found = list(_extract_messages(f))
+            except TemplateSyntaxError as e:
+                problems.append(
+                    Problem(
+                        path,
+                        e.lineno or 1,
+                        1,
+                        "G001",
+                        f"template syntax error: {e.message}",
+                        "fix the template; see https://jinja.palletsprojects.com/templates/",
+                    )
+                )
+                continue
+            except (OSError, UnicodeDecodeError) as e:
+                problems.append(Problem(path, 1, 1, "G001", f"cannot read the template: {e}", "save it as UTF-8"))
+                continue
+            except (ValueError, OverflowError, RecursionError, MemoryError) as e:
+                from engine.templates.check import unreadable
+
+                problems.append(unreadable(path, e))
+                continue
+            for lineno, message, comments, context in found:
+                catalog.add(message, None, [(where, lineno)], auto_comments=comments, context=context)
+    except _EmptyMessage:
+        return extract(domain)
+    if domain.labels_file:
+        where = os.path.relpath(domain.labels_file, domain.folder)
+        for context, text, line, note in domain.labels:
+            catalog.add(text, None, [(where, line)], auto_comments=[note], context=context)
+    return catalog, problems
+
+
+def _extract_messages(fileobj: Any) -> Iterator[tuple[int, Any, list[str], str | None]]:
+    """``babel.messages.extract.extract(jinja_extract, fileobj, KEYWORDS, COMMENT_TAGS,
+    JINJA_OPTIONS, strip_comment_tags=True)``: (line, message or plural tuple, comments, context)."""
+    for lineno, funcname, messages, comments in jinja_extract(fileobj, KEYWORDS.keys(), COMMENT_TAGS, JINJA_OPTIONS):
+        if not isinstance(messages, (list, tuple)):
+            messages = [messages]
+        if not messages:
+            continue
+        spec = (KEYWORDS[funcname] or None if funcname else None) or (1,)
+        comments = [_strip_tag(c) for c in comments]
+        translatable: list[str] = []
+        context = None
+        for index in spec:
+            if isinstance(index, tuple):  # (n, "c"): the context's argument
+                context = messages[index[0] - 1]
+                continue
+            if len(messages) < index or messages[index - 1] is None:
+                break  # too few arguments, or one that is not a constant text: not a message
+            translatable.append(messages[index - 1])
+        else:
+            first = spec[1] if isinstance(spec[0], tuple) else spec[0]
+            assert isinstance(first, int)
+            if not messages[first - 1]:
+                raise _EmptyMessage
+            yield lineno, translatable[0] if len(translatable) == 1 else tuple(translatable), comments, context
+
+
+def _strip_tag(comment: str) -> str:
+    for tag in COMMENT_TAGS:
+        if comment.startswith(tag):
+            return comment[len(tag) :].strip()
+    return comment
+
+
 _extraction: list[Any] = []  # the environment of `jinja_extract` (parsing leaves it unchanged)
 
 
 def jinja_extract(fileobj: Any, keywords: Any, comment_tags: Any, options: dict[str, Any]) -> Iterator[Any]:
     """``jinja2.ext.babel_extract`` with JINJA_OPTIONS (the same environment, parse and translator
-    comments), reading the tokens engine.templates.check lexed once for the template's text:
-    `validate` checks, names and extracts every template, and lexing is ~40 % of a parse."""
+    comments), reading the tokens engine.templates.check lexed once for the template's text, and
+    its tree when it parsed the text (`validate` checks, names and extracts every template)."""
     from jinja2.ext import InternationalizationExtension, _CommentFinder, babel_extract, extract_from_ast
 
-    from engine.templates.check import prelexed_environment, raw_tokens
+    from engine.templates.check import prelexed_environment, raw_tokens, tree_for_extraction
 
     if options != JINJA_OPTIONS:  # the environment below is babel_extract's for these options only
         yield from babel_extract(fileobj, keywords, comment_tags, options)
@@ -172,15 +260,47 @@ def jinja_extract(fileobj: Any, keywords: Any, comment_tags: Any, options: dict[
         _extraction.append(env)
     env = _extraction[0]
     source = fileobj.read().decode("utf-8")
-    node = env.parse(source)
     text = env.preprocess(source)
+    tree = tree_for_extraction(text)
+    found = extract_from_ast(env.parse(source), keywords) if tree is None else _extract_from_check_tree(tree, keywords)
     tokens = raw_tokens(env, text)
     finder = _CommentFinder(list(env.lex(text)) if tokens is None else tokens, comment_tags)
-    for lineno, func, message in extract_from_ast(node, keywords):
+    for lineno, func, message in found:
         yield lineno, func, message, finder.find_comments(lineno)
 
 
+def _extract_from_check_tree(tree: Any, keywords: Any) -> Iterator[tuple[int, str, Any]]:
+    """``jinja2.ext.extract_from_ast(tree, keywords)`` (Babel's style) as it would read extraction's
+    own tree of the text: a `trans` block's call carries the texts and the number of keyword
+    arguments extraction's parse gives it (engine.templates.check.EXTRACTION); every other call
+    is the same in both trees."""
+    from jinja2 import nodes
+
+    from engine.templates.check import EXTRACTION
+
+    for node in tree.find_all(nodes.Call):
+        if not isinstance(node.node, nodes.Name) or node.node.name not in keywords:
+            continue
+        strings = [
+            arg.value if isinstance(arg, nodes.Const) and isinstance(arg.value, str) else None for arg in node.args
+        ]
+        extra = len(node.kwargs)
+        block = getattr(node, EXTRACTION, None)
+        if block is not None:  # [context,] message[, plural, count]
+            singular, plural, extra = block
+            at = 1 if node.node.name.startswith(("p", "np")) else 0
+            strings[at] = singular
+            if plural is not None:
+                strings[at + 1] = plural
+        strings += [None] * (extra + (node.dyn_args is not None) + (node.dyn_kwargs is not None))
+        yield node.lineno, node.node.name, strings[0] if len(strings) == 1 else tuple(strings)
+
+
 def _new_catalog(name: str, tag: str | None) -> Catalog:
+    from babel.messages.catalog import Catalog
+
+    from engine.i18n.cldr import locale
+
     catalog = Catalog(
         locale=locale(tag) if tag else None,
         project=f"policyctl {name}",
@@ -201,6 +321,8 @@ def dump(catalog: Catalog, keep_obsolete: bool = True) -> bytes:
     """The catalog as PO bytes: Babel writes the messages, policyctl the header entry."""
     catalog.creation_date = FIXED_DATE
     catalog.revision_date = FIXED_DATE  # also the YEAR of a header comment that has one
+    from babel.messages.pofile import write_po
+
     buf = io.BytesIO()
     # References name the file without a line (`#: program.yaml`): reformatting a policy file
     # moves its labels' lines, and a catalog must change only when its messages do. The header is
@@ -256,7 +378,9 @@ def content(data: bytes) -> bytes:
 
 def read(path: str, tag: str | None) -> tuple[Catalog | None, list[Problem]]:
     """A PO file as a catalog, or the problem that stops it being read."""
-    from babel.messages.pofile import PoFileError
+    from babel.messages.pofile import PoFileError, read_po
+
+    from engine.i18n.cldr import locale
 
     try:
         with open(path, "rb") as f:
@@ -289,6 +413,26 @@ def read(path: str, tag: str | None) -> tuple[Catalog | None, list[Problem]]:
         ]
     except (OSError, UnicodeDecodeError, ValueError, RecursionError, LookupError) as e:  # LookupError: charset
         return None, [Problem(path, 1, 1, "G002", f"the catalog cannot be read: {e}", "save it as UTF-8 PO text")]
+
+
+def read_plain(path: str, tag: str | None) -> tuple[AnyCatalog | None, list[Problem]]:
+    """`read` for checking, without importing Babel when the file is in the plain form
+    engine.i18n.po reads (the same messages and no problem); any other file is read by `read`,
+    whose catalog or problem is then the answer."""
+    try:
+        with open(path, "rb") as f:
+            text = f.read().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return read(path, tag)
+    # (no `_unclosed_string` pass: po.read takes only strings closed by an unescaped quote)
+    catalog = po.read(text, tag)
+    if catalog is None:
+        return read(path, tag)
+    try:
+        _gettext.c2py(catalog.plural_expr)
+    except Exception:  # any failure: `read` meets it too and reports it
+        return read(path, tag)
+    return catalog, []
 
 
 _STRING_LINE = re.compile(r'^(?:#~ )?(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)?\s*"')
@@ -332,7 +476,7 @@ def _write_if_changed(path: str, data: bytes) -> bool:
     return True
 
 
-def messages_of(catalog: Catalog) -> list[tuple[object, ...]]:
+def messages_of(catalog: AnyCatalog) -> list[tuple[object, ...]]:
     """What a catalog says to translators, without its header and references: its messages in
     order, each with its context, plural, translator comments and translation."""
     # comments are compared as words: a long one is wrapped when written and read back as two
@@ -342,12 +486,17 @@ def messages_of(catalog: Catalog) -> list[tuple[object, ...]]:
     ] + [(m.id, m.context, m.string or "") for m in catalog.obsolete.values()]
 
 
-def _same_messages(path: str, catalog: Catalog, tag: str | None) -> bool:
+def _same_messages(
+    path: str,
+    catalog: AnyCatalog,
+    tag: str | None,
+    read_catalog: Callable[[str, str | None], tuple[AnyCatalog | None, list[Problem]]] | None = None,
+) -> bool:
     """Whether the file at ``path`` holds the same messages as ``catalog`` (headers aside: a new
     Babel writes another version into them, which is no reason to rewrite or call it stale)."""
     if not os.path.exists(path):
         return False
-    found, problems = read(path, tag)
+    found, problems = (read_catalog or read)(path, tag)
     return found is not None and not problems and messages_of(found) == messages_of(catalog)
 
 
@@ -417,18 +566,18 @@ class CheckResult:
     stats: list[Completeness] = field(default_factory=list)
 
 
-def message_key(message: Message) -> Key:
+def message_key(message: AnyMessage) -> Key:
     msgid = message.id[0] if isinstance(message.id, (list, tuple)) else message.id
     return msgid, message.context
 
 
-def short(message: Message | str) -> str:
+def short(message: AnyMessage | str) -> str:
     text = message if isinstance(message, str) else message_key(message)[0]
     text = " ".join(str(text).split())
     return repr(text if len(text) <= 70 else text[:67] + "...")
 
 
-def message_forms(message: Message) -> list[str]:
+def message_forms(message: AnyMessage) -> list[str]:
     return list(message.string) if isinstance(message.string, (list, tuple)) else [message.string or ""]
 
 
@@ -436,7 +585,7 @@ def placeholders(text: str) -> set[str]:
     return set(PLACEHOLDER.findall(text))
 
 
-def translation_problem(source: Message, found: Message) -> str | None:
+def translation_problem(source: AnyMessage, found: AnyMessage) -> str | None:
     """Why ``found`` (a PO entry) cannot be used for ``source`` (its template entry), or None."""
     forms = message_forms(found)
     if not all(f.strip() for f in forms):
@@ -527,23 +676,135 @@ def _emphasis(text: str) -> int:
     text = PLACEHOLDER.sub("x", text)
     if "*" not in text and "_" not in text and "<" not in text:
         return 0  # no delimiter and no raw HTML: no `<strong>` or `<em>` (and no Markdown parser to import)
+    counted = delimiter_emphasis(text)
+    if counted is not None:
+        return counted
     html: str = _inline_parser().renderInline(text)  # markdown-it types it `Any`
     return html.count("<strong>") + html.count("<em>")
 
 
+# Characters that start an inline construct other than emphasis (a line break, an escape, code, a
+# link, an autolink or raw HTML, an entity), or that markdown-it normalizes: a text holding one is
+# counted by markdown-it itself.
+_OTHER_INLINE = re.compile(r"[\n\r\\`\[<&\x00-\x08\x0e-\x1f\x7f]")
+_ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+_ASCII_SPACE = frozenset("\t\x0b\x0c ")
+
+
+def delimiter_emphasis(text: str) -> int | None:
+    """`_emphasis` of a text in which only `*` and `_` runs can be markup, by CommonMark's rules for
+    delimiter runs as markdown-it applies them (`scanDelims`, `balance_pairs`, the emphasis rule's
+    post-processing): most messages with emphasis are counted without importing markdown-it (a
+    large part of a cold `validate`). None when markdown-it must count: another inline construct,
+    or a character next to a run that Markdown parsers have classed differently over versions
+    (symbols, spaces and controls outside ASCII). tests/test_po.py compares it with markdown-it."""
+    if _OTHER_INLINE.search(text):
+        return None
+    delimiters: list[list[Any]] = []  # [marker, length, token, end, open, close]
+    token = 0  # markdown-it's token index: one text token per character of a run, one per text between runs
+    pos, size = 0, len(text)
+    while pos < size:
+        marker = text[pos]
+        if marker != "*" and marker != "_":
+            start = pos
+            while pos < size and text[pos] not in "*_":
+                pos += 1
+            token += pos > start
+            continue
+        start = pos
+        while pos < size and text[pos] == marker:
+            pos += 1
+        last = _kind(text[start - 1] if start else " ")
+        following = _kind(text[pos] if pos < size else " ")
+        if last is None or following is None:
+            return None
+        left = following != "space" and (following != "punct" or last in ("space", "punct"))
+        right = last != "space" and (last != "punct" or following in ("space", "punct"))
+        can_open = left and (marker == "*" or not right or last == "punct")
+        can_close = right and (marker == "*" or not left or following == "punct")
+        for _ in range(pos - start):
+            delimiters.append([marker, pos - start, token, -1, can_open, can_close])
+            token += 1
+    _balance(delimiters)
+    count, i = 0, len(delimiters) - 1
+    while i >= 0:  # the emphasis rule's post-processing: a pair right inside a pair of the same run is strong
+        start_delim = delimiters[i]
+        if start_delim[3] != -1:
+            end = start_delim[3]
+            strong = (
+                i > 0
+                and delimiters[i - 1][3] == end + 1
+                and delimiters[i - 1][0] == start_delim[0]
+                and delimiters[i - 1][2] == start_delim[2] - 1
+                and delimiters[end + 1][2] == delimiters[end][2] + 1
+            )
+            count += 1
+            i -= strong
+        i -= 1
+    return count
+
+
+def _kind(char: str) -> str | None:
+    if char.isascii():
+        return "space" if char in _ASCII_SPACE else "punct" if char in _ASCII_PUNCTUATION else "other"
+    import unicodedata
+
+    category = unicodedata.category(char)
+    return "punct" if category[0] == "P" else "other" if category[0] in "LNM" else None
+
+
+def _balance(delimiters: list[list[Any]]) -> None:
+    """markdown-it's `balance_pairs.processDelimiters`: each closer matched with its opener (`end`)."""
+    bottoms: dict[str, list[int]] = {}
+    header, last_token, jumps = 0, -2, []
+    for closer_at, closer in enumerate(delimiters):
+        marker, length, token, _, opens, closes = closer
+        jumps.append(0)
+        if delimiters[header][0] != marker or last_token != token - 1:
+            header = closer_at
+        last_token = token
+        if not closes:
+            continue
+        bottom = bottoms.setdefault(marker, [-1] * 6)
+        minimum = bottom[(3 if opens else 0) + length % 3]
+        opener_at = header - jumps[header] - 1
+        new_minimum = opener_at
+        while opener_at > minimum:
+            opener = delimiters[opener_at]
+            if opener[0] != marker:
+                opener_at -= jumps[opener_at] + 1
+                continue
+            if opener[4] and opener[3] < 0:
+                odd = (opener[5] or closer[4]) and (opener[1] + length) % 3 == 0 and (opener[1] % 3 or length % 3)
+                if not odd:
+                    last_jump = jumps[opener_at - 1] + 1 if opener_at > 0 and not delimiters[opener_at - 1][4] else 0
+                    jumps[closer_at] = closer_at - opener_at + last_jump
+                    jumps[opener_at] = last_jump
+                    closer[4] = False
+                    opener[3] = closer_at
+                    opener[5] = False
+                    new_minimum = -1
+                    last_token = -2
+                    break
+            opener_at -= jumps[opener_at] + 1
+        if new_minimum != -1:
+            bottom[(3 if closer[4] else 0) + length % 3] = new_minimum
+
+
 # how a PO file is read: `read`, or a build's memo of it (engine.i18n.translator.Catalogs.read)
-Reader = Callable[[str, str], tuple[Catalog | None, list[Problem]]]
+Reader = Callable[[str, str], tuple["AnyCatalog | None", list[Problem]]]
 
 
 def check(domain: Domain, read_catalog: Reader | None = None) -> CheckResult:
     """Missing, fuzzy and obsolete messages of every target locale, and a stale POT;
     ``read_catalog``: how a PO file is read (a build passes its memo: each file parsed once)."""
     result = CheckResult()
-    template, problems = extract(domain)
+    template, problems = template_messages(domain)
     result.problems += problems
     if problems:
         return result
-    if domain.targets and not _same_messages(domain.pot, template, None):  # (none needed when nobody translates)
+    # (no template needed when nobody translates)
+    if domain.targets and not _same_messages(domain.pot, template, None, read_plain):
         result.problems.append(
             Problem(
                 domain.pot,
@@ -582,7 +843,7 @@ def check(domain: Domain, read_catalog: Reader | None = None) -> CheckResult:
 
 
 def _check_catalog(
-    domain: Domain, tag: str, path: str, messages: list[Message], catalog: Catalog, stats: Completeness
+    domain: Domain, tag: str, path: str, messages: list[AnyMessage], catalog: AnyCatalog, stats: Completeness
 ) -> list[Problem]:
     problems: list[Problem] = []
     wanted = {message_key(m) for m in messages}
@@ -690,8 +951,8 @@ def fact_problem(english: list[str], translation: str, facts: Mapping[float | st
     for day, name in facts.items():
         if (
             isinstance(day, str)
+            and day in translation  # (first: most facts are in no translation, and this is cheaper)
             and re.fullmatch(r"\d{4}-\d{2}-\d{2}", day)
-            and day in translation
             and not any(day in e for e in english)
         ):
             return f"the translation states the date `{day}` of the fact `{name}`, where the English has none"

@@ -26,9 +26,8 @@ from babel import Locale
 from babel import dates as _dates
 from babel import numbers as _numbers
 
+from engine.i18n.source import SOURCE_LOCALE as SOURCE_LOCALE  # defined without Babel: validate reads it
 from engine.model.dates import parse_date, parse_datetime
-
-SOURCE_LOCALE = "en"  # the language msgids, labels and names are written in
 
 # Memos. A site build formats the same few thousand values in the same few locales over and over
 # (~90 calls per page, each 20-40 µs in Babel), so every formatting function below keeps its

@@ -98,12 +98,67 @@ def parse(source: str, name: str, path: str) -> nodes.Template:
     if found is not None and found[0] == source:
         return found[1]
     if not _environment:
-        _environment.append(prelexed_environment()(extensions=["jinja2.ext.i18n"]))
+        _environment.append(prelexed_environment()(extensions=[_recording_i18n()]))
     tree = _environment[0].parse(source, name, path)
-    if len(_trees) >= 1024:  # a long-lived process (tests) meets many files: keep the memo bounded
+    if len(_trees) >= 1024 or len(_for_extraction) >= 1024:  # long-lived processes (tests, serve): bounded
         _trees.clear()
+        _for_extraction.clear()
     _trees[(name, path)] = (source, tree)
+    text = _environment[0].preprocess(source, name, path)  # the text lexed (no extension changes it)
+    tokens = raw_tokens(_environment[0], text)
+    if tokens is not None and not any(kind == "name" and value == "notrimmed" for _, kind, value in tokens):
+        _for_extraction[text] = tree
     return tree
+
+
+# The catalogs' extraction (engine.i18n.catalogs.jinja_extract) parses with the renderer's i18n
+# settings (`trimmed`, new-style gettext), which change only what a `{% trans %}` block becomes:
+# this check's environment records, on each call a block becomes, the texts and arguments that
+# extraction's parse would give it (`EXTRACTION`), so extraction reads this tree instead of parsing
+# the text a second time. A text naming `notrimmed` is parsed again (its blocks are not trimmed
+# there). Tested against Jinja's own extraction on every template and on crafted ones.
+_for_extraction: dict[str, nodes.Template] = {}
+EXTRACTION = "policyctl_extraction"  # the attribute holding (message, plural, keyword arguments) of a block's call
+_recording: list[type[Any]] = []
+
+
+def tree_for_extraction(source: str) -> nodes.Template | None:
+    """The tree `parse` built for the (preprocessed) text ``source``, if extraction may read it."""
+    return _for_extraction.get(source)
+
+
+def _recording_i18n() -> type[Any]:
+    """Jinja's i18n extension, recording on each `trans` block's call what extraction reads of it."""
+    if not _recording:
+        from jinja2 import nodes
+        from jinja2.ext import InternationalizationExtension
+
+        class RecordingI18n(InternationalizationExtension):
+            def _make_node(
+                self,
+                singular: str,
+                plural: str | None,
+                context: str | None,
+                variables: dict[str, nodes.Expr],
+                plural_expr: nodes.Expr | None,
+                vars_referenced: bool,
+                num_called_num: bool,
+            ) -> nodes.Output:
+                output = super()._make_node(
+                    singular, plural, context, variables, plural_expr, vars_referenced, num_called_num
+                )
+                call = output.nodes[0]
+                while not isinstance(call, nodes.Call):  # old-style gettext wraps it: Mod(MarkSafeIfAutoescape(call))
+                    call = call.left if isinstance(call, nodes.Mod) else call.expr  # type: ignore[attr-defined]
+                # extraction's environment trims (its policy) and keeps `%%` (new style), and passes
+                # the variables as keyword arguments (but `num` when it is the count)
+                keywords = sum(1 for key in variables if not (num_called_num and key == "num"))
+                trimmed = self._trim_whitespace(singular), self._trim_whitespace(plural) if plural else plural
+                setattr(call, EXTRACTION, (*trimmed, keywords))
+                return output
+
+        _recording.append(RecordingI18n)
+    return _recording[0]
 
 
 # Raw tokens of each template text, lexed once per process: this check, the names check and the
