@@ -110,8 +110,14 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+@functools.cache
+def _policies() -> Any:
+    """policies/ loaded once (read only here): a load per page checked cost more than the page."""
+    return engine.load(str(ROOT / "policies"))
+
+
 def _expected_amounts(program: str, marketplace: str, tag: str) -> list[str]:
-    values = engine.load(str(ROOT / "policies")).resolve(program, marketplace, AT).values
+    values = _policies().resolve(program, marketplace, AT).values
     return [l10n.money(t["fee"], values["currency"], tag) for t in values["fee_tiers"]]
 
 
