@@ -75,7 +75,9 @@ class Bench:
         self.env.pop("PYTHONDONTWRITEBYTECODE", None)
         self.env["PYTHONPYCACHEPREFIX"] = os.path.join(work, "pycache")
         self.env["POLICYCTL_CACHE"] = os.path.join(work, "cache")  # filled by each warm-up run
-        self.pin = ["taskset", "-c", "0"] if pin and shutil.which("taskset") else []
+        # one core for the timed processes; not in a quick run, whose numbers are not read (pinned to
+        # a core the test suite's other processes also use, it waited for them)
+        self.pin = ["taskset", "-c", "0"] if pin and not quick and shutil.which("taskset") else []
         self.rows: list[Row] = []
 
     def process(
