@@ -243,11 +243,15 @@ def test_wheel_round_trip(tmp_path: Path) -> None:
             ".git", "generated_docs", "benchmarks", "tests", "build", "*.egg-info", "__pycache__"
         ),
     )
+    # installed into a venv without a pip of its own (this pip installs into it) that takes the
+    # dependencies from this environment: the wheel's contents and the installed tool are the point
+    # here; .ci/wheel-check installs it with its dependencies into a bare venv, as users do
     _pip(Path(sys.executable), "wheel", "--no-deps", "-w", str(tmp_path / "dist"), str(src))
     wheel = next((tmp_path / "dist").glob("policyctl-*.whl"))
-    venv.create(tmp_path / "venv", with_pip=True, system_site_packages=True)  # dependencies from this env
+    venv.create(tmp_path / "venv", with_pip=False, system_site_packages=True)
     python = tmp_path / "venv" / "bin" / "python"
-    _pip(python, "install", "--no-deps", "--force-reinstall", str(wheel))  # even where one is installed
+    # even where one is installed
+    _pip(Path(sys.executable), "--python", str(python), "install", "--no-deps", "--force-reinstall", str(wheel))
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"POLICYCTL_CACHE": str(tmp_path / "cache")}
 
     def policyctl(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -297,7 +301,9 @@ def _git(*args: str, cwd: Path) -> None:
 @pytest.mark.slow
 def test_pre_commit_hooks_run_on_a_new_repository(tmp_path: Path) -> None:
     """The hooks of .pre-commit-hooks.yaml, installed by the real pre-commit from a git copy of
-    this clone (language: python), pass on a repository made by `init`, and catch a bad file."""
+    this clone (language: python), pass on a repository made by `init`, and catch a bad file. The
+    repository names them as users do (`repo:` and `rev:` in its config), so pre-commit installs
+    them once into its store and the second run reuses them (`try-repo` installs them on every run)."""
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
     pre_commit = _pre_commit(tmp_path)
@@ -312,18 +318,31 @@ def test_pre_commit_hooks_run_on_a_new_repository(tmp_path: Path) -> None:
     _git("init", "-q", cwd=hooks)
     _git("add", "-A", cwd=hooks)
     _git("commit", "-q", "-m", "hooks", cwd=hooks)
+    rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=hooks, check=True, capture_output=True, text=True)
     new = tmp_path / "new"
     assert run_cli("init", str(new)).code == 0
+    config = new / "hooks.pre-commit-config.yaml"
+    ids = ("policyctl-validate", "policyctl-fmt", "policyctl-test", "policyctl-build")
+    config.write_text(
+        json.dumps({"repos": [{"repo": str(hooks), "rev": rev.stdout.strip(), "hooks": [{"id": i} for i in ids]}]}),
+        encoding="utf-8",
+    )  # JSON is YAML
     _git("init", "-q", cwd=new)
     _git("add", "-A", cwd=new)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {
         "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
         "POLICYCTL_CACHE": str(tmp_path / "cache"),
+        # The hook's environment sees this one's packages (virtualenv's --system-site-packages), so
+        # pip installs policyctl from the copy but none of its dependencies: the point here is the
+        # hooks, not resolving dependencies; a real install with dependencies, as users do it, is
+        # .ci/wheel-check's (the wheel into a fresh venv).
+        "VIRTUALENV_SYSTEM_SITE_PACKAGES": "1",
+        "PRE_COMMIT_COLOR": "never",
     }
 
-    def try_repo() -> subprocess.CompletedProcess[str]:
+    def run_hooks() -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [*pre_commit, "try-repo", str(hooks), "--all-files"],
+            [*pre_commit, "run", "--all-files", "--config", config.name],
             cwd=new,
             env=env,
             capture_output=True,
@@ -331,13 +350,15 @@ def test_pre_commit_hooks_run_on_a_new_repository(tmp_path: Path) -> None:
             timeout=600,
         )
 
-    passed = try_repo()
+    passed = run_hooks()
     if passed.returncode != 0 and "Could not find a version" in passed.stdout + passed.stderr:
         pytest.skip("pre-commit cannot install policyctl's dependencies here (no package index)")
     assert passed.returncode == 0, passed.stdout + passed.stderr
+    # the hooks ran the policyctl pre-commit installed from the copy, not another one on PATH
+    assert list((tmp_path / "pre-commit-home").glob("*/py_env-*/bin/policyctl")), passed.stdout
     for hook in ("policyctl validate", "policyctl fmt --check", "policyctl test", "policyctl build --check"):
         assert any(line.startswith(hook) and line.endswith("Passed") for line in passed.stdout.splitlines()), hook
     edit(new / "policies" / "returns" / "program.yaml", "value: 30", "value: thirty")
     _git("add", "-A", cwd=new)
-    failed = try_repo()
+    failed = run_hooks()
     assert failed.returncode == 1 and "error[P003]" in failed.stdout, failed.stdout

@@ -110,8 +110,14 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+@functools.cache
+def _policies() -> Any:
+    """policies/ loaded once (read only here): a load per page checked cost more than the page."""
+    return engine.load(str(ROOT / "policies"))
+
+
 def _expected_amounts(program: str, marketplace: str, tag: str) -> list[str]:
-    values = engine.load(str(ROOT / "policies")).resolve(program, marketplace, AT).values
+    values = _policies().resolve(program, marketplace, AT).values
     return [l10n.money(t["fee"], values["currency"], tag) for t in values["fee_tiers"]]
 
 
@@ -166,7 +172,8 @@ def test_every_page_and_switcher_in_chromium(browser: Any, served: tuple[str, Pa
         )
         assert any(kind == "language" for kind, _, _ in switches), path
         for kind, href, lang in switches:
-            page.goto(base + path)
+            if page.url != base + path:  # back to the page the switch is on (the first one is there)
+                page.goto(base + path)
             page.click(f"a[data-switch={kind}][href='{href}']")
             page.wait_for_load_state()
             landed = page.url[len(base) :]

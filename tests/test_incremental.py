@@ -40,15 +40,36 @@ SECOND = "with a second program"
 BOTH = pytest.mark.parametrize("repo", ["policies", pytest.param(SECOND, marks=pytest.mark.slow)], indirect=True)
 
 
+# The languages the edits below name (and English). A copy publishes only these: the others (today
+# zh-Hans; its pages are checked by test_site, test_search_index and test_browser) would only add
+# pages of the same kind to every build here. Their catalogs stay, unpublished.
+LANGUAGES = {"en", "de", "it", "es"}
+
+
+def _publish_only(policies: Path, languages: set[str]) -> None:
+    """Each marketplace of the copy keeps the languages it lists among `languages` (in its order)."""
+    path = policies / "marketplaces.yaml"
+
+    def keep(m: re.Match[str]) -> str:
+        kept = [tag for tag in (t.strip() for t in m.group(2).split(",")) if tag in languages]
+        assert len(kept) >= 2, m.group(0)  # still a language switcher on every page
+        return f"{m.group(1)}[{', '.join(kept)}]"
+
+    text, count = re.subn(r"(?m)^(\s*locales: )\[([^\]]*)\]", keep, path.read_text(encoding="utf-8"))
+    assert count, "marketplaces.yaml lists no `locales: [...]`"
+    path.write_text(text, encoding="utf-8")
+
+
 @pytest.fixture
 def repo(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of policies/, or (`SECOND`, through `BOTH`) the same with csba copied as a second
-    program: what each test expects is derived from the repository, so it must hold there too.
-    Only the tests whose point is which program's pages are rendered run on both; the others (the
-    cache's own mechanics: records, stamps, damage, failures) do not depend on how many programs
-    there are, and each build of the copy costs twice the time."""
+    """A copy of policies/ publishing the LANGUAGES, or (`SECOND`, through `BOTH`) the same with csba
+    copied as a second program: what each test expects is derived from the repository, so it must
+    hold there too. Only the tests whose point is which program's pages are rendered run on both; the
+    others (the cache's own mechanics: records, stamps, damage, failures) do not depend on how many
+    programs there are, and each build of the copy costs twice the time."""
     dest = tmp_path / "policies"
     shutil.copytree(ROOT / "policies", dest)
+    _publish_only(dest, LANGUAGES)
     if getattr(request, "param", "policies") == SECOND:
         copy_program(dest, "csba", "csba2")
     monkeypatch.setenv("POLICYCTL_CACHE", str(tmp_path / "cache"))

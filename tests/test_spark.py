@@ -40,11 +40,17 @@ def spark() -> Iterator[Any]:
     os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
     os.environ["PYSPARK_PYTHON"] = sys.executable
     os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"  # loopback only
+    # A short-lived JVM: the C1 compiler only (C2's compile threads cost more CPU than they save in
+    # a run this short) and the serial collector (no parallel GC threads); no UI, one shuffle
+    # partition, one core (one Python worker to start; the suite's other xdist worker has the other
+    # core). These are for the test's session only (engine.spark takes the user's session as it is).
+    jvm = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto"
     session = (
-        SparkSession.builder.master("local[2]")
+        SparkSession.builder.master("local[1]")
         .appName("policyctl-test")
+        .config("spark.driver.extraJavaOptions", jvm)
         .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.sql.shuffle.partitions", "1")
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.sql.execution.arrow.maxRecordsPerBatch", "10000")
