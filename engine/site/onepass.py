@@ -32,10 +32,11 @@ from typing import Any, Protocol
 from jinja2 import nodes
 from jinja2.runtime import Macro
 
-from engine.site.markup import Shown, strip_marks
+from engine.site.markup import Fact, Shown, strip_marks
 from engine.templates.guard import GuardedSandbox
 
-_MARK_CHARS = ("\ue000", "\ue001", "\ue002")  # engine.site.markup's fact marks
+# engine.site.markup's fact marks are the private-use characters U+E000, U+E001 and U+E002
+_FACT_ATTRIBUTES = frozenset(dir(Fact))
 
 
 class Watch(Protocol):
@@ -47,7 +48,7 @@ class Watch(Protocol):
 
 def marked(value: Any) -> bool:
     """A text holding any part of a fact mark."""
-    return isinstance(value, str) and any(c in value for c in _MARK_CHARS)
+    return isinstance(value, str) and ("\ue000" in value or "\ue001" in value or "\ue002" in value)
 
 
 def _holds_marks(value: Any) -> bool:
@@ -87,10 +88,10 @@ def guarded(fn: Callable[..., Any], watch: Watch) -> Callable[..., Any]:
     def call(*args: Any, **kwargs: Any) -> Any:
         if watch.marks is None or watch.observed:
             return fn(*args, **kwargs)
-        flat = [a for a in (*args, *kwargs.values()) if marked(a)]
-        if not flat:
-            if any(_holds_marks(a) for a in (*args, *kwargs.values())):
-                watch.observed = True
+        values = (*args, *kwargs.values()) if kwargs else args
+        if not any(map(marked, values)):
+            if any(map(_holds_marks, values)):
+                watch.observed = True  # (a list of marked texts: not compared item by item)
             return fn(*args, **kwargs)
         answer = fn(*args, **kwargs)
         try:
@@ -172,6 +173,17 @@ class MarkedSandbox(GuardedSandbox):
         if self._looking() and (marked(value) or _holds_marks(value)):
             self._looked()
         return value
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """`fact.name` (most of what a page template reads): the fact's item, found without the
+        failed attribute lookup Jinja's sandbox makes first (for a name that is not an attribute
+        of Fact it takes the item, as here; a failing item goes the sandbox's way)."""
+        if type(obj) is Fact and attribute not in _FACT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except (TypeError, LookupError):
+                pass
+        return super().getattr(obj, attribute)
 
     def getitem(self, obj: Any, argument: Any) -> Any:
         if self._looking() and (marked(obj) or marked(argument)):
