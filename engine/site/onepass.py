@@ -119,25 +119,28 @@ def _seen(node: Any, unpack: bool = False) -> Any:
 def _watch(tree: nodes.Template) -> bool:
     """Put every place that reads a value's text (not only shows it) through `seen`; whether the
     template's own text holds a private-use character (then no page of it is rendered once)."""
-    for compare in list(tree.find_all(nodes.Compare)):
-        compare.expr = _seen(compare.expr)
-        for op in compare.ops:
-            op.expr = _seen(op.expr)
-    for loop in list(tree.find_all(nodes.For)):
-        loop.iter = _seen(loop.iter, isinstance(loop.target, nodes.Tuple))
-    for assign in list(tree.find_all(nodes.Assign)):
-        if isinstance(assign.target, nodes.Tuple):
-            assign.node = _seen(assign.node, True)
-    for block in list(tree.find_all(nodes.With)):
-        block.values = [_seen(v, isinstance(t, nodes.Tuple)) for t, v in zip(block.targets, block.values)]
-    for mapping in list(tree.find_all(nodes.Dict)):
-        for pair in mapping.items:
-            pair.key = _seen(pair.key)
-    loads: list[Any] = list(tree.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)))
-    for load in loads:
-        load.template = _seen(load.template)
-    texts: list[Any] = list(tree.find_all((nodes.TemplateData, nodes.Const)))
-    private = any(marked(node.data if isinstance(node, nodes.TemplateData) else node.value) for node in texts)
+    private = False
+    found: list[Any] = list(tree.find_all(nodes.Node))  # (one walk; the nodes are changed after it)
+    for node in found:
+        if isinstance(node, nodes.Compare):
+            node.expr = _seen(node.expr)
+            for op in node.ops:
+                op.expr = _seen(op.expr)
+        elif isinstance(node, nodes.For):
+            node.iter = _seen(node.iter, isinstance(node.target, nodes.Tuple))
+        elif isinstance(node, nodes.Assign) and isinstance(node.target, nodes.Tuple):
+            node.node = _seen(node.node, True)
+        elif isinstance(node, nodes.With):
+            node.values = [_seen(v, isinstance(t, nodes.Tuple)) for t, v in zip(node.targets, node.values)]
+        elif isinstance(node, nodes.Dict):
+            for pair in node.items:
+                pair.key = _seen(pair.key)
+        elif isinstance(node, (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
+            node.template = _seen(node.template)
+        elif isinstance(node, nodes.TemplateData):
+            private = private or marked(node.data)
+        elif isinstance(node, nodes.Const):
+            private = private or marked(node.value)
     return private
 
 
