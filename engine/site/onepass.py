@@ -35,7 +35,6 @@ from jinja2.runtime import Macro
 from engine.site.markup import Fact, Shown, strip_marks
 from engine.templates.guard import GuardedSandbox
 
-# engine.site.markup's fact marks are the private-use characters U+E000, U+E001 and U+E002
 _FACT_ATTRIBUTES = frozenset(dir(Fact))
 
 
@@ -47,7 +46,7 @@ class Watch(Protocol):
 
 
 def marked(value: Any) -> bool:
-    """A text holding any part of a fact mark."""
+    """A text holding any part of a fact mark (engine.site.markup's private-use characters)."""
     return isinstance(value, str) and ("\ue000" in value or "\ue001" in value or "\ue002" in value)
 
 
