@@ -112,3 +112,52 @@ def test_a_failure_is_the_plain_renders_first(setup: tuple[Any, Renderer, dict[s
     with pytest.raises(RenderError) as caught:
         render_both(renderer, "probe_fail.md.j2", context)
     assert "plain" in caught.value.problem.message
+
+
+@pytest.mark.parametrize(
+    "obj, name",
+    [
+        ({"name": "x"}, "name"),
+        ({"items": "shadowed"}, "items"),  # a dict's method comes first, as in Jinja's sandbox
+        ({"keys": 1, "other": 2}, "keys"),
+        ({}, "missing"),
+        ({"__class__": 1}, "__class__"),
+        (fact("p", {"tier": 2, "raw": "r", "items": 3}), "tier"),
+        (fact("p", {"raw": "r"}), "raw"),  # the fact's own attribute
+        (fact("p", {"items": 3}), "items"),
+        (fact("p", [1, 2]), "tier"),  # a list fact has no such item: undefined
+        (fact("p", {"a": 1}), "missing"),
+    ],
+)
+def test_reading_a_name_of_a_mapping_or_fact_answers_as_jinjas_sandbox(obj: Any, name: str) -> None:
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    from engine.site.onepass import MarkedSandbox
+
+    ours = MarkedSandbox(undefined=StrictUndefined).getattr(obj, name)
+    jinja = ImmutableSandboxedEnvironment(undefined=StrictUndefined).getattr(obj, name)
+    assert type(ours) is type(jinja)
+    if not isinstance(jinja, StrictUndefined):
+        assert ours == jinja
+
+
+def test_a_template_compiled_for_one_program_is_compiled_anew_when_its_text_changes(
+    setup: tuple[Any, Renderer, dict[str, Any], Path],
+) -> None:
+    repo, renderer, base, pages = setup
+    from engine.site.plan import site_dir as folder
+
+    (pages / "probe_changed.md.j2").write_text("first {{ n|number }}", encoding="utf-8")
+    context = {**base, "n": fact("n", 5)}
+    assert render(renderer, "probe_changed.md.j2", context, html=False)[0] == "first 5"
+    (pages / "probe_changed.md.j2").write_text("second \ue000 {{ n|number }}", encoding="utf-8")
+    again = Renderer(repo, repo.programs["csba"], folder(repo))  # a new environment: the shared code
+    again.use("en", renderer.translators)
+    assert render(again, "probe_changed.md.j2", context, html=False)[0] == "second \ue000 5"
+    render(again, "probe_changed.md.j2", context, html=True)
+    assert again.observed  # its private-use character is seen
+    third = Renderer(repo, repo.programs["csba"], folder(repo))  # compiled code found: still seen
+    third.use("en", renderer.translators)
+    text, _, _ = render_both(third, "probe_changed.md.j2", context)
+    assert third.observed and text == "second \ue000 5"
