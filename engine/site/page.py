@@ -1,7 +1,8 @@
 """One page rendered: its context (engine.site.context plus the links this build adds), its
-templates run twice (Markdown, and Markdown marked for HTML), the Markdown tidied and the HTML
-body and title made from it (engine.site.markup). Pages are rendered in groups of one program
-and one language, which share a renderer and its catalogs."""
+templates run once with facts marked for HTML (the published Markdown is that text without the
+marks: engine.site.onepass; a template that looks at marked text runs again without marks), the
+Markdown tidied and the HTML body and title made from it (engine.site.markup). Pages are rendered
+in groups of one program and one language, which share a renderer and its catalogs."""
 
 from __future__ import annotations
 
@@ -94,8 +95,23 @@ def render_page(
     context = page_context(repo, renderer, job.marketplace, day, page_links(job, firsts))
     context["page_template"] = job.page.template
     context["edition_links"] = edition_links(job, past)
-    text, _ = render(renderer, job.page.template, context, html=False)
-    marked, marks = render(renderer, job.page.template, context, html=True)
-    assert marks is not None
+    text, marked, marks = render_both(renderer, job.page.template, context)
     body, title = markup.to_html(tidy_markdown(marked), marks)
     return tidy_markdown(text), body, title
+
+
+def render_both(renderer: Renderer, template: str, context: dict[str, Any]) -> tuple[str, str, markup.FactMarks]:
+    """(Markdown, Markdown with facts marked, the marks) of one template, as two renders (plain,
+    then marked) would make them: the plain text is the marked one without its marks, unless the
+    template looked at a marked text (engine.site.onepass); then it runs again without marks."""
+    try:
+        marked, marks = render(renderer, template, context, html=True)
+    except RenderError:
+        render(renderer, template, context, html=False)  # the plain render's failure first, as before
+        raise
+    assert marks is not None
+    if renderer.observed:
+        text, _ = render(renderer, template, context, html=False)
+    else:
+        text = markup.strip_marks(marked)
+    return text, marked, marks

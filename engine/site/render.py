@@ -16,10 +16,10 @@ from collections.abc import Callable, Iterator
 from typing import Any, cast
 from urllib.parse import quote
 
-from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, pass_context
+from jinja2 import BytecodeCache, ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, pass_context
 from jinja2 import tests as jinja_tests
+from jinja2.bccache import Bucket
 from jinja2.runtime import Context
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from engine.i18n import cldr as l10n
@@ -30,6 +30,7 @@ from engine.model.policy import Program
 from engine.model.repository import Repository
 from engine.site.manifest import pages_dir
 from engine.site.markup import Fact, FactMarks, Shown, escape, strip_marks, unwrap
+from engine.site.onepass import SEEN, MarkedSandbox, guarded, marked
 from engine.templates.check import padded_conversion
 from engine.templates.sandbox import RenderError, environment, fail, template_error
 
@@ -52,6 +53,9 @@ class Renderer:
         self.time_zone = "UTC"
         self.params: dict[str, Any] = {}
         self.marks: FactMarks | None = None  # set while rendering for HTML
+        # set when a render marking facts looked at a marked text (engine.site.onepass): its plain
+        # Markdown is then not the marked one without marks, and the template runs again plain
+        self.observed = False
         self.assumed: frozenset[str] = frozenset()  # parameters whose value is an assumption (set with the context)
         self.env = self._environment(site_dir)
 
@@ -59,21 +63,21 @@ class Renderer:
         """Render in the language ``tag`` with these catalogs (by domain) from now on."""
         self.tag, self.translators = tag, translators
 
-    def _environment(self, site_dir: str) -> ImmutableSandboxedEnvironment:
+    def _environment(self, site_dir: str) -> MarkedSandbox:
         loader = ChoiceLoader(
             [FileSystemLoader(pages_dir(self.program)), PrefixLoader({SITE: FileSystemLoader(site_dir)})]
         )
-        env = environment(loader, finalize=self.show)  # autoescaped: `show` escapes for Markdown
+        # autoescaped: `show` escapes for Markdown; a MarkedSandbox, so one render makes both outputs
+        env = cast(MarkedSandbox, environment(loader, finalize=self.show, cls=MarkedSandbox))
         env.filters.update({name: _per_render(f) for name, f in self.filters().items()})
         for name in ("number", "string", "mapping", "sequence", "iterable", "integer", "float"):
             env.tests[name] = _unwrapping(cast(Callable[..., Any], jinja_tests.TESTS[name]))
-        env.globals.update(
-            gettext=self._gettext,
-            _=self._gettext,
-            ngettext=self._ngettext,
-            pgettext=self._pgettext,
-            npgettext=self._npgettext,
-        )
+        env.filters = {name: f if name == SEEN else guarded(f, self) for name, f in env.filters.items()}
+        env.tests = {name: guarded(cast(Callable[..., Any], f), self) for name, f in env.tests.items()}
+        words = (self._gettext, self._ngettext, self._pgettext, self._npgettext)
+        env.globals.update(gettext=words[0], _=words[0], ngettext=words[1], pgettext=words[2], npgettext=words[3])
+        env.watch, env.transparent = self, words  # the translations only put their arguments in the text
+        env.bytecode_cache = _COMPILED
         return env
 
     # -- output ------------------------------------------------------------------------------
@@ -81,6 +85,8 @@ class Renderer:
         """What `{{ value }}` writes: page text, escaped for Markdown; facts marked for HTML."""
         if isinstance(value, Shown):
             if value.fact is not None and self.marks is not None:
+                if not value:  # marked, an empty text would not be empty: `{% if %}` on it would see the mark
+                    self.observed = True
                 return Markup(self.marks.mark(value))
             return Markup(str(value))
         if isinstance(value, Markup):
@@ -97,6 +103,8 @@ class Renderer:
             return escape(l10n.number(value, self.tag))
         if isinstance(value, (dict, list, tuple)):
             return fail("a mapping or list cannot be shown as it is; pick a field or use a filter (list, labels)")
+        if self.marks is not None and marked(value):
+            self.observed = True  # (escaping removes the marks' characters, not their numbers)
         return escape(str(value))
 
     def default_format(self, fact: Fact) -> Shown:
@@ -142,6 +150,8 @@ class Renderer:
         if plural is not None and not math.isfinite(n):
             return fail(f"the count of a plural message must be a finite number, not {n!r}")
         text = translator.lookup(msgid, plural, int(n) if plural is not None else 1, context)
+        if self.marks is not None and marked(text):
+            self.observed = True  # a translation holding a mark's character: removing marks would remove it
         padded = padded_conversion(text)
         if padded:  # `_('%200000000s')` would pad the page to 200 MB
             return fail(
@@ -352,6 +362,35 @@ class Renderer:
 _NOT_IN_EMAIL = frozenset(' <>()[]\\",;:?')
 
 
+class _Compiled(BytecodeCache):
+    """Templates compiled once for every program's environment: the shared `_site/` ones were
+    compiled again for each program. Every Renderer configures its environment the same way
+    (sandbox, options, the names and kinds of filters and tests: all the compiled code depends
+    on), and a template's code is found by its name, file and the SHA-1 of its text, so a changed
+    template is compiled anew. Kept in memory only; bounded (cleared when full)."""
+
+    MAX = 512
+
+    def __init__(self) -> None:
+        self.codes: dict[tuple[str, str], Any] = {}
+
+    def get_bucket(self, environment: Environment, name: str, filename: str | None, source: str) -> Bucket:
+        if marked(source):  # a mark's character in a template: what parsing would have told (onepass)
+            cast(MarkedSandbox, environment).private = True
+        return super().get_bucket(environment, name, filename, source)
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        bucket.code = self.codes.get((bucket.key, bucket.checksum))
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        if len(self.codes) >= self.MAX:
+            self.codes.clear()
+        self.codes[(bucket.key, bucket.checksum)] = bucket.code
+
+
+_COMPILED = _Compiled()
+
+
 def _invisible(c: str) -> bool:
     """A space, line break, tab, control or format character, in any script."""
     return c.isspace() or unicodedata.category(c)[0] in "CZ"
@@ -393,11 +432,17 @@ def _unwrapping(test: Callable[..., Any]) -> Callable[..., bool]:
 
 
 def render(renderer: Renderer, template: str, context: dict[str, Any], html: bool) -> tuple[str, FactMarks | None]:
-    """Render one template; raises RenderError carrying a G001 problem on any template failure."""
+    """Render one template; raises RenderError carrying a G001 problem on any template failure.
+    With ``html``, facts are marked, and ``renderer.observed`` then says whether the template
+    looked at a marked text (engine.site.onepass)."""
     renderer.marks = FactMarks(renderer.assumed) if html else None
+    if html:
+        renderer.observed = False
     marks = renderer.marks
     try:
         text = renderer.env.get_template(template).render(context)
+        if html and renderer.env.private:  # a template's own text holds a mark's character (found when parsed)
+            renderer.observed = True
     except RenderError:
         raise
     except Exception as e:

@@ -43,6 +43,7 @@ MAX_TEXT = 1_000_000  # characters of one `~` result; a whole help page is a few
 MAX_OUTPUT = 5_000_000
 
 _PLAIN = (str, bytes, int, float, complex, list, tuple, dict, set, frozenset, range)
+_DICT_ATTRIBUTES = frozenset(dir(dict))
 _BINOPS: dict[str, Callable[[Any, Any], Any]] = {
     "+": helpers.add,
     "*": helpers.mul,
@@ -83,6 +84,17 @@ class GuardedSandbox(ImmutableSandboxedEnvironment):
         for name in REMOVED_GLOBALS:
             self.globals.pop(name, None)
 
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """`x.name`: on a plain mapping (most of what the layout reads) its item, found without the
+        failed attribute lookup Jinja's sandbox makes first: a dict's only attributes are its
+        methods, so for any other name that lookup fails and the sandbox takes the item."""
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         if isinstance(obj, _PLAIN) and callable(value) and attr not in SAFE_METHODS:
             return False
@@ -102,12 +114,13 @@ class GuardedSandbox(ImmutableSandboxedEnvironment):
     @staticmethod
     def concat(parts: Iterable[str]) -> str:
         kept: list[str] = []
-        size = 0
+        keep = kept.append  # (a page is a few hundred parts: this loop is a hot one)
+        size, limit = 0, MAX_OUTPUT
         for part in parts:
             size += len(part)
-            if size > MAX_OUTPUT:
+            if size > limit:
                 raise SecurityError(f"the output is over the limit of {MAX_OUTPUT:,} characters")
-            kept.append(part)
+            keep(part)
         return "".join(kept)
 
     def checked_concat(self, text: str) -> str:

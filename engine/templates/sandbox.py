@@ -26,10 +26,15 @@ UNSAFE_FILTERS = ("safe", "forceescape", "escape", "e", "urlize", "xmlattr", "to
 
 
 def environment(
-    loader: BaseLoader, finalize: Callable[[Any], Any], autoescape: bool = True, keep_line_breaks: bool = True
+    loader: BaseLoader,
+    finalize: Callable[[Any], Any],
+    autoescape: bool = True,
+    keep_line_breaks: bool = True,
+    cls: type[GuardedSandbox] = GuardedSandbox,
 ) -> ImmutableSandboxedEnvironment:
+    """The sandbox with these rules; ``cls``: GuardedSandbox or a subclass (engine.site.onepass)."""
     extensions: list[Any] = ["jinja2.ext.i18n"] + ([KeepLineBreaks] if keep_line_breaks else [])
-    env = GuardedSandbox(  # limits on filters, globals, operators, time and files: engine.templates.guard
+    env = cls(  # limits on filters, globals, operators, time and files: engine.templates.guard
         loader=confine(loader),
         undefined=StrictUndefined,
         autoescape=autoescape,
