@@ -9,9 +9,11 @@ does create the marker (or leak the secret): proof that each payload is live.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -195,15 +197,41 @@ def test_template_resource_bombs_fail_fast(site: Path, tmp_path: Path, snippet: 
         "{% macro d(n) %}{% if n %}{{ d(n - 1) }}{{ d(n - 1) }}{% endif %}{% endmacro %}{{ d(60) }}",
     ],
 )
-def test_renders_have_a_deadline(site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, snippet: str) -> None:
+@pytest.mark.parametrize("where", ["page template", "layout"])
+def test_renders_have_a_deadline_and_a_build_waits_it_out_once(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, snippet: str, where: str
+) -> None:
+    """A runaway template stops at its deadline with G001, and the build renders no other page with
+    it: every page would wait the deadline out again (600 pages x 10 s: 100 minutes)."""
     from engine.templates import guard
 
     monkeypatch.setattr(guard, "MAX_RENDER_SECONDS", 1.0)
-    template, line = inject(site, snippet)
-    started = time.process_time()  # CPU seconds: a busy machine must not fail a guard against minutes
+    expired: list[str] = []
+    real = guard.deadline
+
+    @contextlib.contextmanager
+    def counted(seconds: float, what: str) -> Iterator[None]:
+        try:
+            with real(seconds, what):
+                yield
+        except guard.TemplateTimeout:
+            expired.append(what)
+            raise
+
+    monkeypatch.setattr(guard, "deadline", counted)
+    assert build(site, tmp_path / "before").code == 0
+    made = (tmp_path / "before").rglob("*.html")
+    assert len([p for p in made if p.name != "index.html" and "_search" not in p.parts]) >= 2  # pages with it
+    if where == "layout":
+        layout = site / "_site" / "page.html.j2"
+        layout.write_text(layout.read_text(encoding="utf-8").replace("<main>\n", "<main>\n" + snippet + "\n"), "utf-8")
+        template = layout
+    else:
+        template, _ = inject(site, snippet)
     r = build(site, tmp_path / "out")
-    assert time.process_time() - started < 5
     assert r.code == 1 and f"{template}" in r.err and "ran longer than 1 s" in r.err, r
+    assert len(expired) == 1, expired
+    assert not (tmp_path / "out").exists()
 
 
 def test_an_oversized_template_is_refused(site: Path) -> None:

@@ -19,7 +19,7 @@ from engine.i18n.translator import Translator
 from engine.problems import Problem
 from engine.site.activecontent import checked
 from engine.site.markup import escape, scrollable_tables
-from engine.templates.sandbox import RenderError, environment, fail, template_error
+from engine.templates.sandbox import RenderError, environment, fail, render_failure
 
 PAGE = "page.html.j2"
 INDEX = "index.html.j2"
@@ -40,6 +40,7 @@ class Layout:
         self._texts: dict[Translator, dict[str, str]] = {}  # singular messages only: plurals depend on a count
         self._texts_now: dict[str, str] = {}
         self._templates: dict[tuple[bool, str], Any] = {}
+        self._overtime: dict[tuple[bool, str], RenderError] = {}  # layouts that ran past their deadline
 
     def _environment(self, autoescape: bool) -> ImmutableSandboxedEnvironment:
         # HTML: Jinja escapes for HTML. The Markdown index: every value is escaped for Markdown.
@@ -77,8 +78,11 @@ class Layout:
         return self._lookup(singular, plural, int(num)) % {k: str(v) for k, v in variables.items()}
 
     def _render(self, env: ImmutableSandboxedEnvironment, name: str, context: dict[str, Any]) -> str:
+        key = (env is self.html, name)
+        slow = self._overtime.get(key)
+        if slow is not None:  # it ran past its deadline on another page: not run again (each page would wait it out)
+            raise slow
         try:
-            key = (env is self.html, name)
             template = self._templates.get(key)
             if template is None:  # found once per layout, not on every page (an error is raised every time)
                 template = self._templates[key] = env.get_template(name)
@@ -86,7 +90,10 @@ class Layout:
         except RenderError:
             raise
         except Exception as e:
-            raise RenderError(template_error(e, os.path.join(self.site_dir, name))) from None
+            failure = render_failure(e, os.path.join(self.site_dir, name))
+            if failure.overtime:
+                self._overtime[key] = failure
+            raise failure from None
         if env is not self.html:
             return text
         found, safe = checked(text)

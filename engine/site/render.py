@@ -32,7 +32,7 @@ from engine.site.manifest import pages_dir
 from engine.site.markup import Fact, FactMarks, Shown, escape, strip_marks, unwrap
 from engine.site.onepass import SEEN, MarkedSandbox, guarded, marked
 from engine.templates.check import padded_conversion
-from engine.templates.sandbox import RenderError, environment, fail, template_error
+from engine.templates.sandbox import RenderError, environment, fail, render_failure
 
 SITE_PREFIX = SITE + "/"
 MAX_LIST = 1000  # items a list filter takes from a generator: data lists are short, a page stays bounded
@@ -446,7 +446,7 @@ def render(renderer: Renderer, template: str, context: dict[str, Any], html: boo
     except RenderError:
         raise
     except Exception as e:
-        raise RenderError(template_error(e, os.path.join(pages_dir(renderer.program), template))) from None
+        raise render_failure(e, os.path.join(pages_dir(renderer.program), template)) from None
     finally:
         renderer.marks = None
     return text, marks
