@@ -98,7 +98,7 @@ Answer = tuple[dict[str, Any], str]  # the outputs, and the id of the rule that 
 def fee_by_hand(params: dict[str, Any], lines: dict[str, Any], at: str) -> Callable[[dict[str, Any]], Answer]:
     """csba.fee as one would write it in Python (the trial length by the day the seller joined)."""
     today = dt.date.fromisoformat(at)
-    trial_line = [(start, value) for start, value in lines["trial_days"]]
+    trial_line: list[tuple[str | None, int]] = [(start, value) for start, value in lines["trial_days"]]
     tiers, currency = params["fee_tiers"], params["currency"]
     minimum, default_fee = params["min_units_for_cpu"], params["default_fee"]
     need = params["vtr_discount_requirements"]
@@ -119,7 +119,7 @@ def fee_by_hand(params: dict[str, Any], lines: dict[str, Any], at: str) -> Calla
             return {"basis": "refused"}, "joined_after_decision_date"
         in_trial = inp.get("in_trial")
         if in_trial is None:
-            in_trial = joined is not None and (today - joined).days < trial_days(first)
+            in_trial = joined is not None and (today - joined).days < trial_days(first)  # type: ignore[arg-type]  # (joined is set: first is a str)
         if in_trial:
             return {"basis": "trial", "fee_per_unit": 0, "total": 0, "currency": currency}, "in_trial"
         units, contacts = inp["units"], inp.get("contacts")
