@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -320,9 +321,14 @@ def test_a_repository_with_errors_is_not_bundled(mini: Path, tmp_path: Path) -> 
     made = run_cli("bundle", "--root", str(mini), "--out", str(out))
     assert made.code == 0 and out.exists(), made
     assert load_bundle(str(out)).programs == ("loans",)
+    umask = os.umask(0)
+    os.umask(umask)
+    # a bundle is deployed (copied into an image, read by a service's user): a new file's usual
+    # permissions, not a temporary file's owner-only ones (it was 0600)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask
     before = out.read_bytes()
     program = next(mini.glob("*/program.yaml"))
     edit(program, "parameters:", "parameterz:")
     broken = run_cli("bundle", "--root", str(mini), "--out", str(out))
     assert broken.code == 1 and "no bundle was written" in broken.err and out.read_bytes() == before
-    assert not [n for n in os.listdir(tmp_path) if n.startswith(".bundle-")]
+    assert sorted(os.listdir(tmp_path)) == ["out.bundle", "policies"]  # no temporary file left beside it

@@ -6,12 +6,11 @@ into place, so a service reading the old bundle never sees half a new one.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
 from engine.problems import PolicyError, Problem
+from engine.source.atomic import write_atomic
 
 
 @dataclass(frozen=True)
@@ -34,21 +33,8 @@ def make(root: str, out: str) -> Made:
     if errors:
         return Made(errors, len(repo.documents))
     data = make_bytes(repo)
-    _write(out, data)
+    write_atomic(out, data)  # (a bundle is deployed: readable as any new file, not only by its maker)
     return Made([], len(repo.documents), len(data), fileformat.sha256(data), fileformat.key() is not None)
-
-
-def _write(path: str, data: bytes) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, temporary = tempfile.mkstemp(prefix=".bundle-", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
 
 
 @dataclass(frozen=True)
