@@ -100,9 +100,10 @@ def _optional_root_callback(ctx: click.Context, _param: click.Parameter, root: s
 
 
 def _bundle_root_callback(ctx: click.Context, param: click.Parameter, root: str | None) -> str | None:
-    """`--root` of commands that can answer from `--bundle FILE` instead: no repository needed then.
-    Not eager, so `--bundle` (given on the command line) is known here."""
-    if root is None and ctx.params.get("bundle_file"):
+    """`--root` of commands that can answer from `--bundle FILE` (or check `bundle --verify FILE`)
+    instead: no repository needed then. Not eager, so that option (given on the command line) is
+    known here."""
+    if root is None and (ctx.params.get("bundle_file") or ctx.params.get("verify_file")):
         return None
     return _root_callback(ctx, param, root)
 
@@ -525,8 +526,8 @@ def _open_bundle(path: str) -> Any:
 @main.command("bundle")
 @click.option("--out", default="policies.bundle", show_default=True, metavar="FILE", help="Where the bundle goes.")
 @click.option("--verify", "verify_file", metavar="FILE", help="Check a bundle's digests (and signature) instead.")
-@root_option
-def bundle_cmd(out: str, verify_file: str | None, root: str) -> None:
+@bundle_root_option
+def bundle_cmd(out: str, verify_file: str | None, root: str | None) -> None:
     """Compile a checked repository into one verifiable file that `decide --bundle` answers from.
 
     Refuses (exit 1) when the repository has errors. With POLICYCTL_BUNDLE_KEY set, the bundle is
@@ -543,6 +544,7 @@ def bundle_cmd(out: str, verify_file: str | None, root: str) -> None:
         for line in verified.summary:
             click.echo(f"  {line}")
         return
+    assert root is not None  # (found, or the callback stopped with a usage error)
     try:
         made = command.make(_load_root(root), out)
     except OSError as e:

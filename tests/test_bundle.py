@@ -149,6 +149,10 @@ def test_decide_and_test_from_a_bundle_with_no_repository(bundle_file: Path, tmp
         "decide", "csba.nope", "-m", "us", "--bundle", str(bundle_file), "--input", "-", cwd=tmp_path, stdin="{}"
     )
     assert unknown.code == 2 and "L004" in unknown.err
+    verified = run_cli("bundle", "--verify", str(bundle_file), cwd=tmp_path)  # it needed a repository here
+    assert verified.code == 0 and verified.out.startswith(f"{bundle_file}: verified\n"), verified
+    made = run_cli("bundle", cwd=tmp_path)  # making one still does
+    assert made.code == 2 and "no policy repository" in made.err
 
 
 def _tampered(bundle_file: Path, tmp_path: Path, line: int, old: bytes, new: bytes) -> Path:
