@@ -170,10 +170,7 @@ def test_a_5000_digit_number_is_one_bad_line_and_the_batch_goes_on(tmp_path: Pat
 def test_nan_is_never_printed(tmp_path: Path) -> None:
     repo = decision_repo(tmp_path, "x * 1.0e308 * 10 - x * 1.0e308 * 10")
     r = decide(repo, '{"x": 1}\n{"x": 2}\n')
-    assert ":NaN" not in r.out and all(
-        json.loads(line)["problems"][0]["code"] == "D005"
-        for line in r.out.splitlines()
-    )
+    assert ":NaN" not in r.out and all(json.loads(line)["problems"][0]["code"] == "D005" for line in r.out.splitlines())
 
 
 # -- regular expressions ----------------------------------------------------------------------------
