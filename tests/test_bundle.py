@@ -37,7 +37,7 @@ def bundle_file(repo: engine.Repository, tmp_path_factory: pytest.TempPathFactor
     return path
 
 
-def _cases(repo: engine.Repository) -> list[engine.model.policy.TestCase]:  # type: ignore[name-defined]
+def _cases(repo: engine.Repository) -> list[engine.model.policy.TestCase]:
     return testing.cases(repo)
 
 

@@ -110,7 +110,9 @@ def test_progress_shows_on_a_terminal_only() -> None:
     terminal = io.StringIO()
     terminal.isatty = lambda: True  # type: ignore[method-assign]
     progress = Console().progress("rendering pages", terminal)
-    progress(0, 3), progress(3, 3), progress.close()
+    progress(0, 3)
+    progress(3, 3)
+    progress.close()
     assert "rendering pages  0 of 3" in terminal.getvalue() and terminal.getvalue().endswith("\r\033[K")
     quiet = io.StringIO()
     quiet.isatty = lambda: True  # type: ignore[method-assign]
