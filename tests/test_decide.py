@@ -469,7 +469,7 @@ def test_a_missing_parameter_value_is_d005() -> None:
 
 
 def test_non_mapping_inputs_do_not_crash() -> None:
-    result = compiled(fee_decision()).evaluate("units=5", PARAMS, AT)  # type: ignore[arg-type]
+    result = compiled(fee_decision()).evaluate("units=5", PARAMS, AT)  # type: ignore[arg-type]  # wrong on purpose
     assert not result.ok
 
 

@@ -899,7 +899,7 @@ def test_email_links_are_percent_encoded(address: str, target: str) -> None:
     class Bare:  # `email` needs nothing of a renderer but `_fact`
         _fact = Renderer._fact
 
-    shown = Renderer.email(Bare(), address)  # type: ignore[arg-type]
+    shown = Renderer.email(Bare(), address)  # type: ignore[arg-type]  # a stand-in renderer
     assert str(shown).endswith(f"]({target})"), shown
 
 

@@ -157,7 +157,7 @@ def test_a_failed_build_leaves_the_previous_tree(
             calls["n"] += 1
             if calls["n"] == 5:
                 raise OSError("disk full")
-        return real_open(path, mode, *args, **kwargs)  # type: ignore[call-overload]
+        return real_open(path, mode, *args, **kwargs)  # type: ignore[call-overload]  # open's own arguments, passed on
 
     monkeypatch.setattr("builtins.open", failing_open)
     with pytest.raises(OSError):
