@@ -10,4 +10,5 @@ if __name__ == "__main__":
 
     run()
 else:
-    from engine.cli import main, run  # noqa: F401 - `cli.main` is the click app, for tests and tools
+    from engine.cli import main as main  # re-exported: `cli.main` is the click app, for tests and tools
+    from engine.cli import run as run

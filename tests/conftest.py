@@ -73,7 +73,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
         return None  # the user asked for another distribution: xdist's own
     from xdist.scheduler import LoadScopeScheduling
 
-    class LongestFirst(LoadScopeScheduling):
+    class LongestFirst(LoadScopeScheduling):  # type: ignore[misc]  # xdist has no type information
         def _split_scope(self, nodeid: str) -> str:
             module = nodeid.split("::")[0]
             return module if module in ONE_WORKER else nodeid

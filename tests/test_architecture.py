@@ -126,7 +126,7 @@ ALLOWED_REACH_INS: dict[str, dict[str, str]] = {
         # engine.i18n.cldr and engine.site.markup: each memoized formatter against its unmemoized body
         **dict.fromkeys(
             ["l10n._MEMOS", "l10n._date", "l10n._datetime", "l10n._decimal", "l10n._join_all", "l10n._money"]
-            + ["l10n._number", "l10n._numbers", "l10n._percent", "l10n._unit"],
+            + ["l10n._number", "l10n._percent", "l10n._unit"],
             _MEMO_VS_CHECKED,
         ),
         **dict.fromkeys(
@@ -203,9 +203,10 @@ def reach_ins(source: str) -> set[str]:
                 continue
             target, attr = node.args[0], node.args[1]
             root = _root(target)
-            named = isinstance(attr, ast.Constant) and isinstance(attr.value, str) and _private(attr.value)
+            attr_name = attr.value if isinstance(attr, ast.Constant) and isinstance(attr.value, str) else None
+            named = attr_name is not None and _private(attr_name)
             if named and isinstance(root, ast.Name) and root.id in bound:
-                found.add(f"{ast.unparse(target)}.{attr.value}")
+                found.add(f"{ast.unparse(target)}.{attr_name}")
             if isinstance(target, ast.Constant) and isinstance(target.value, str):
                 parts = target.value.split(".")
                 if parts[0] == "engine" and any(map(_private, parts)):

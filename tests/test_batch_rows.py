@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from engine.decisions import batch
 from engine.decisions.compile import CompiledDecision, compile_decision
-from engine.model.policy import Decision, Expr, Rule
+from engine.model.policy import Decision, Expr, HitPolicy, Rule
 from engine.problems import Pos
 
 FILE = "d.yaml"
@@ -45,7 +45,10 @@ def rule(id: str, when: str | None, then: dict[str, Any], line: int) -> Rule:
 
 
 def decision(
-    rules: list[Rule], hit: str = "first", default: dict[str, Any] | None = None, let: dict[str, Expr] | None = None
+    rules: list[Rule],
+    hit: HitPolicy = "first",
+    default: dict[str, Any] | None = None,
+    let: dict[str, Expr] | None = None,
 ) -> Decision:
     return Decision(
         id="d",
@@ -57,7 +60,7 @@ def decision(
         let=let or {},
         hit=hit,
         rules=tuple(rules),
-        default=default,  # type: ignore[arg-type]
+        default=default,
         outputs={},
         file=FILE,
         pos=pos(1),
@@ -187,7 +190,7 @@ class _Source:
 
 def _run(c: CompiledDecision, lines: list[str], explain: bool = False) -> list[str]:
     source = io.StringIO("\n".join(lines) + "\n")
-    source.name = "in.jsonl"  # type: ignore[misc]  # where problems point, as a file's name
+    source.name = "in.jsonl"  # where problems point, as a file's name
     out = io.StringIO()
     batch.run_decide(_Source(c), "p", "d", "us", AT, source, out, explain)
     return out.getvalue().splitlines()
@@ -197,7 +200,7 @@ def test_a_batch_writes_what_deciding_each_line_gives() -> None:
     lines = _lines(1500)
     for name, c in COMPILED.items():
         got = _run(c, lines)
-        expected = []
+        expected: list[str | None] = []
         for number, line in enumerate(lines, 1):
             if not line:
                 continue

@@ -38,7 +38,7 @@ def bundle_file(repo: engine.Repository, tmp_path_factory: pytest.TempPathFactor
     return path
 
 
-def _cases(repo: engine.Repository) -> list[engine.model.policy.TestCase]:  # type: ignore[name-defined]
+def _cases(repo: engine.Repository) -> list[engine.model.policy.TestCase]:
     return testing.cases(repo)
 
 
@@ -55,7 +55,7 @@ def test_every_policy_test_case_gets_the_repositorys_answer(repo: engine.Reposit
 
 def test_the_bundles_own_cases_pass_as_the_repositorys_do(repo: engine.Repository, bundle_file: Path) -> None:
     bundle = load_bundle(str(bundle_file))
-    ours = testing.run(bundle, bundle.cases())  # type: ignore[arg-type]
+    ours = testing.run(bundle, bundle.cases())  # type: ignore[arg-type]  # a bundle decides as a repository does
     theirs = testing.run(repo, _cases(repo))
     assert [(o.name, o.passed, o.mismatches, o.problems) for o in ours] == [
         (o.name, o.passed, o.mismatches, o.problems) for o in theirs

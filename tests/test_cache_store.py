@@ -99,6 +99,7 @@ def test_the_document_pack_is_read_back_in_records_and_parses_only_what_changed(
 
     import engine
     from engine.cache import documents
+    from engine.source.loader import Document, load_bytes
 
     repo_dir = tmp_path / "policies"
     shutil.copytree(ROOT / "policies", repo_dir)
@@ -108,8 +109,13 @@ def test_the_document_pack_is_read_back_in_records_and_parses_only_what_changed(
     monkeypatch.setenv("POLICYCTL_CACHE", str(tmp_path / "cache"))
     engine.load(str(repo_dir))
     parsed: list[str] = []
-    real = documents.load_bytes
-    monkeypatch.setattr(documents, "load_bytes", lambda raw, path: parsed.append(path) or real(raw, path))
+    real = load_bytes  # the function documents.load_bytes names
+
+    def counted(raw: bytes, path: str) -> Document:
+        parsed.append(path)
+        return real(raw, path)
+
+    monkeypatch.setattr(documents, "load_bytes", counted)
     packed = engine.load(str(repo_dir)).documents
     assert parsed == []
     for path, doc in plain.items():

@@ -108,12 +108,14 @@ def test_colour_on_request_and_never_with_no_color(mini: Path, monkeypatch: pyte
 
 def test_progress_shows_on_a_terminal_only() -> None:
     terminal = io.StringIO()
-    terminal.isatty = lambda: True  # type: ignore[method-assign]
+    terminal.isatty = lambda: True  # type: ignore[method-assign]  # a terminal stand-in
     progress = Console().progress("rendering pages", terminal)
-    progress(0, 3), progress(3, 3), progress.close()
+    progress(0, 3)
+    progress(3, 3)
+    progress.close()
     assert "rendering pages  0 of 3" in terminal.getvalue() and terminal.getvalue().endswith("\r\033[K")
     quiet = io.StringIO()
-    quiet.isatty = lambda: True  # type: ignore[method-assign]
+    quiet.isatty = lambda: True  # type: ignore[method-assign]  # as above
     Console(quiet=True).progress("x", quiet)(1, 2)
     piped = io.StringIO()
     Console().progress("x", piped)(1, 2)

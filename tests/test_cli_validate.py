@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from support import CORPUS, MINI, edit, run_cli
 
 DUP = str(CORPUS / "invalid" / "duplicate_key.yaml")
@@ -112,7 +114,7 @@ def test_schema_command() -> None:
     assert run_cli("schema", "nope").code == 2
 
 
-def test_a_report_shows_the_lines_of_files_read_from_the_cache(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_report_shows_the_lines_of_files_read_from_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The texts a terminal report quotes are the files' own, from a first (parsed) and a second
     run (read from the cache, where long texts are kept compressed)."""
     import shutil

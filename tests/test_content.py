@@ -62,7 +62,8 @@ FACTS: list[tuple[str, str, str, Any]] = [
 def show(mp: str, at: str, program: str = "csba") -> dict[str, Any]:
     r = run_cli("show", program, "-m", mp, "--at", at, "--format", "json", "--root", str(ROOT / "policies"))
     assert r.code == 0, r
-    return json.loads(r.out)["parameters"]  # type: ignore[no-any-return]
+    parameters: dict[str, Any] = json.loads(r.out)["parameters"]
+    return parameters
 
 
 @pytest.mark.parametrize("mp, at, name, expected", FACTS, ids=[f"{f[0]}-{f[1]}-{f[2]}" for f in FACTS])

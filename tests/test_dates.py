@@ -4,6 +4,7 @@ expected values below are the same whichever Python runs them."""
 from __future__ import annotations
 
 import datetime as dt
+import sys
 
 import pytest
 
@@ -167,7 +168,7 @@ def test_the_common_form_fast_path_reads_as_the_full_parser(monkeypatch: pytest.
         )
 
         def read(fast: bool) -> object:
-            monkeypatch.setattr(dates, "_READS_Z", fast and dates.sys.version_info >= (3, 11))
+            monkeypatch.setattr(dates, "_READS_Z", fast and sys.version_info >= (3, 11))
             try:
                 moment = dates.parse_datetime(text)
             except ValueError as e:

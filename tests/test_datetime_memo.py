@@ -17,6 +17,7 @@ import pytest
 
 from engine.decisions import inputs
 from engine.decisions import runtime as helpers
+from engine.model.clock import LINES_KEY, ZONE_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -84,8 +85,8 @@ def test_date_helpers_with_the_memo_equal_the_checked_way(
 
 
 ZONED = {
-    helpers.ZONE_KEY: "America/Los_Angeles",
-    helpers.LINES_KEY: {"trial": [(None, 30), ("2024-03-01", 60), ("2024-03-02", 90)]},
+    ZONE_KEY: "America/Los_Angeles",
+    LINES_KEY: {"trial": [(None, 30), ("2024-03-01", 60), ("2024-03-02", 90)]},
 }
 PERIODS: list[Any] = (
     [None, [], "x", [None], [{}], [{"from": None}]]
@@ -177,7 +178,7 @@ def test_a_batch_answers_the_same_with_memos_cold_for_every_line() -> None:
     decision = repo.program("csba").decisions["coverage"]
     times = [t for t in TEXTS if t] + ["2024-02-01T00:00:00+01:00", "2024-01-31T23:30:00Z", "2024-02-01T00:30:00+01:00"]
     lines = []
-    for i, (placed, enrolled, opted) in enumerate(itertools.product(times[::2], times[1::3], [None] + times[::4])):
+    for i, (placed, enrolled, opted) in enumerate(itertools.product(times[::2], times[1::3], [None, *times[::4]])):
         period = {"from": enrolled} if opted is None else {"from": enrolled, "to": opted}
         case: dict[str, Any] = {
             "inquiry_type": "delivery",

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from engine.decisions.compile import CompiledDecision, DecisionResult, compile_decision
 from engine.decisions.inputs import InputChecker
-from engine.model.policy import Decision, Expr, Rule
+from engine.model.policy import Decision, Expr, HitPolicy, Rule
 from engine.problems import Pos
 
 FILE = "d.yaml"
@@ -45,7 +45,7 @@ def rule(id: str, when: str | None, then: dict[str, Any], line: int, reason: str
 def decision(
     rules: list[Rule],
     *,
-    hit: str = "first",
+    hit: HitPolicy = "first",
     let: dict[str, Expr] | None = None,
     inputs: dict[str, Any] | None = None,
     required: tuple[str, ...] = (),
@@ -62,7 +62,7 @@ def decision(
         let=let or {},
         hit=hit,
         rules=tuple(rules),
-        default=default,  # type: ignore[arg-type]
+        default=default,
         outputs=outputs or {},
         file=FILE,
         pos=pos(1),
@@ -170,7 +170,9 @@ ROWS = [
         ("unique", 51, {"size": "none"}, (), True),
     ],
 )
-def test_hit_policies(hit: str, x: int, outputs: dict[str, Any], matches: tuple[str, ...], default_used: bool) -> None:
+def test_hit_policies(
+    hit: HitPolicy, x: int, outputs: dict[str, Any], matches: tuple[str, ...], default_used: bool
+) -> None:
     result = compiled(decision(ROWS, hit=hit, default={"size": "none"})).evaluate({"x": x}, PARAMS, AT)
     assert (result.outputs, result.matches, result.default_used, result.problems) == (
         outputs,
@@ -368,7 +370,7 @@ TRIAL_LETS = {
 }
 
 
-def trial_first(hit: str = "first") -> Decision:
+def trial_first(hit: HitPolicy = "first") -> Decision:
     return decision(
         [
             rule("trial", "in_trial", {"fee": 0, "units": e("units", 9)}, 8),
@@ -382,7 +384,7 @@ def trial_first(hit: str = "first") -> Decision:
 
 
 @pytest.mark.parametrize("hit", ["first", "unique"])
-def test_a_row_that_answers_first_does_not_pay_for_lets_below_it(hit: str) -> None:
+def test_a_row_that_answers_first_does_not_pay_for_lets_below_it(hit: HitPolicy) -> None:
     c = compiled(trial_first(hit))
     result = c.decide({"in_trial": True, "units": 0, "contacts": 3}, PARAMS, AT)
     if hit == "unique":  # every condition is tried: `ratio` fails in the second row's condition
@@ -395,7 +397,7 @@ def test_a_row_that_answers_first_does_not_pay_for_lets_below_it(hit: str) -> No
 
 
 @pytest.mark.parametrize("hit", ["first", "unique", "collect"])
-def test_a_let_fails_where_a_row_that_runs_needs_it(hit: str) -> None:
+def test_a_let_fails_where_a_row_that_runs_needs_it(hit: HitPolicy) -> None:
     c = compiled(trial_first(hit))
     result = c.decide({"in_trial": False, "units": 0, "contacts": 3}, PARAMS, AT)
     [problem] = result.problems
@@ -407,7 +409,7 @@ def test_a_let_fails_where_a_row_that_runs_needs_it(hit: str) -> None:
 
 
 @pytest.mark.parametrize("hit", ["first", "unique", "collect"])
-def test_lets_needed_by_outputs_are_computed_with_their_dependencies(hit: str) -> None:
+def test_lets_needed_by_outputs_are_computed_with_their_dependencies(hit: HitPolicy) -> None:
     c = compiled(trial_first(hit))
     result = c.decide({"in_trial": False, "units": 1000, "contacts": 50}, PARAMS, AT)
     expected = {"fee": [0.10], "tier": [1]} if hit == "collect" else {"fee": 0.10, "tier": 1}
@@ -434,11 +436,12 @@ def test_the_default_computes_the_lets_it_needs() -> None:
 
 
 @pytest.mark.parametrize("hit", ["first", "unique", "collect"])
-def test_each_let_is_computed_at_most_once_on_any_path(hit: str) -> None:
+def test_each_let_is_computed_at_most_once_on_any_path(hit: HitPolicy) -> None:
     import ast
 
     def walk(body: list[ast.stmt], done: frozenset[str]) -> None:
         for statement in body:
+            # generated assignments are to one name: targets[0] is an ast.Name
             if isinstance(statement, ast.Assign) and statement.targets[0].id.startswith("v_"):  # type: ignore[attr-defined]
                 name = statement.targets[0].id  # type: ignore[attr-defined]
                 assert name not in done, f"{name} computed twice:\n{c.source}"
@@ -466,7 +469,7 @@ def test_a_missing_parameter_value_is_d005() -> None:
 
 
 def test_non_mapping_inputs_do_not_crash() -> None:
-    result = compiled(fee_decision()).evaluate("units=5", PARAMS, AT)  # type: ignore[arg-type]
+    result = compiled(fee_decision()).evaluate("units=5", PARAMS, AT)  # type: ignore[arg-type]  # wrong on purpose
     assert not result.ok
 
 
@@ -479,7 +482,7 @@ def test_non_mapping_inputs_do_not_crash() -> None:
     st.one_of(st.none(), st.integers(0, 5000), st.just("ten")),
     st.sampled_from(["first", "collect", "unique"]),
 )
-def test_fast_path_and_explaining_path_agree(units: Any, contacts: Any, hit: str) -> None:
+def test_fast_path_and_explaining_path_agree(units: Any, contacts: Any, hit: HitPolicy) -> None:
     base = fee_decision()
     rows = (*base.rules[:1], rule("many", "contacts > 400", {"basis": "tier"}, 20), *base.rules[1:])
     c = compiled(base.replace(hit=hit, rules=rows))
@@ -618,7 +621,7 @@ def test_result_is_an_immutable_json_ready_value() -> None:
     c = compiled(fee_decision())
     result = c.evaluate({"units": 1000, "contacts": 50}, PARAMS, AT)
     with pytest.raises(AttributeError):
-        result.outputs = {}  # type: ignore[misc]
+        result.outputs = {}
     assert isinstance(result, DecisionResult) and result == c.evaluate(
         {"units": 1000, "contacts": 50}, dict(PARAMS), AT
     )
@@ -640,7 +643,7 @@ def test_result_is_an_immutable_json_ready_value() -> None:
 
 
 @pytest.mark.parametrize("hit", ["first", "collect", "unique"])
-def test_a_result_built_by_generated_code_equals_one_built_from_its_fields(hit: str) -> None:
+def test_a_result_built_by_generated_code_equals_one_built_from_its_fields(hit: HitPolicy) -> None:
     """`first` tables build their DecisionResult in generated code (one flat tuple, the class called
     on it); the others through `decision_result`. Both give the same value, fields and replay."""
     from engine.decisions.result import FIELDS, decision_result
@@ -659,7 +662,7 @@ def test_a_result_built_by_generated_code_equals_one_built_from_its_fields(hit: 
 
 
 @pytest.mark.parametrize("hit", ["first", "collect", "unique"])
-def test_generated_code_names_only_its_own_globals(hit: str) -> None:
+def test_generated_code_names_only_its_own_globals(hit: HitPolicy) -> None:
     """Generated code runs without builtins: every global it names must be one it is given."""
     import ast
 

@@ -156,6 +156,20 @@ def test_editions_and_feeds_are_deterministic_and_checked(tmp_path: Path, site: 
     assert run.code == 1 and "csba/us/en/original/help.html" in run.err
 
 
+def _found(element: ET.Element, path: str) -> ET.Element:
+    """The element at ``path``, which the feed must have."""
+    found = element.find(path)
+    assert found is not None, path
+    return found
+
+
+def _text(element: ET.Element, path: str) -> str:
+    """The text of the element at ``path``, which the feed must have."""
+    text = element.findtext(path)
+    assert text is not None, path
+    return text
+
+
 def _atom_errors(path: Path) -> list[str]:
     """RFC 4287's required structure (section 4), element by element."""
     errors: list[str] = []
@@ -188,7 +202,8 @@ def _atom_errors(path: Path) -> list[str]:
             links = [link for link in parent.findall(f"{ATOM}link") if link.get("rel", "alternate") == "alternate"]
             if parent.find(f"{ATOM}content") is None and not links:
                 errors.append("entry: neither content nor an alternate link")
-            if parent.find(f"{ATOM}summary") is None or not (parent.find(f"{ATOM}summary").text or "").strip():
+            summary = parent.find(f"{ATOM}summary")
+            if summary is None or not (summary.text or "").strip():
                 errors.append("entry: no summary")
         for link in parent.findall(f"{ATOM}link"):
             if not link.get("href"):
@@ -219,17 +234,17 @@ def test_every_feed_is_valid_atom_with_the_dated_changes(repo: engine.Repository
             assert root.get("{http://www.w3.org/XML/1998/namespace}lang") == tag
             dates = sorted({c.start for c in repo.history(program, mp) if c.start <= AT}, reverse=True)
             entries = root.findall(f"{ATOM}entry")
-            assert [e.findtext(f"{ATOM}updated")[:10] for e in entries] == dates  # newest first
+            assert [_text(e, f"{ATOM}updated")[:10] for e in entries] == dates  # newest first
             assert root.findtext(f"{ATOM}updated") == entries[0].findtext(f"{ATOM}updated")
             for e, date in zip(entries, dates):
                 assert e.findtext(f"{ATOM}id") == feeds.entry_id(program, mp, tag, date)
-                href = e.find(f"{ATOM}link").get("href")
-                assert (feed.parent / href).is_file(), href
+                href = _found(e, f"{ATOM}link").get("href")
+                assert href is not None and (feed.parent / href).is_file(), href
                 # every change of that date, in the page's own words (one line each)
                 changed = [c for c in repo.history(program, mp) if c.start == date]
-                assert len(e.findtext(f"{ATOM}summary").splitlines()) == len(changed)
-                assert "{" not in e.findtext(f"{ATOM}summary") and "page before" not in e.findtext(f"{ATOM}summary")
-            ids |= {e.findtext(f"{ATOM}id") for e in entries}
+                assert len(_text(e, f"{ATOM}summary").splitlines()) == len(changed)
+                assert "{" not in _text(e, f"{ATOM}summary") and "page before" not in _text(e, f"{ATOM}summary")
+            ids |= {_text(e, f"{ATOM}id") for e in entries}
             # each page of the program links its feed
             for path in select(set(pages), locale=tag):
                 page = (site / f"{path}.html").read_text(encoding="utf-8")
@@ -250,7 +265,7 @@ def test_a_feed_escapes_what_it_quotes() -> None:
     )
     root = ET.fromstring(text.encode())
     assert root.findtext(f"{ATOM}title") == "<b>&" and root.findtext(f"{ATOM}author/{ATOM}name") == "ab"
-    assert root.find(f"{ATOM}entry/{ATOM}link").get("href") == 'a"b.html'
+    assert _found(root, f"{ATOM}entry/{ATOM}link").get("href") == 'a"b.html'
     assert root.findtext(f"{ATOM}entry/{ATOM}summary") == "<script>"
     assert root.findtext(f"{ATOM}updated") == "2024-03-10T00:00:00-08:00"  # the marketplace's midnight
     assert feeds.start_of("2024-03-11", "America/Los_Angeles").endswith("-07:00")  # after the DST change

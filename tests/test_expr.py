@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.decisions import runtime as helpers
-from engine.decisions.expr import MAX_LENGTH, Scope, check, standalone
+from engine.decisions.expr import MAX_LENGTH, Scope, check
+from engine.decisions.pycode import standalone
 from engine.decisions.runtime import EvalError
 from engine.model.policy import Expr
 from engine.problems import Pos

@@ -12,7 +12,7 @@ import os
 import random
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -46,11 +46,11 @@ def _documents() -> Iterator[tuple[str, str, Any]]:
                 kind = placed.kind or (doc.data.get("kind") if isinstance(doc.data, dict) else None)
                 if kind in schema.KINDS and os.path.exists(schema.schema_path(kind)) and not doc.problems:
                     yield os.path.relpath(path, synthetic.parent if root == synthetic else ROOT), kind, doc.data
-    for path in sorted((ROOT / "tests" / "corpus").glob("*/*.yaml")):
-        doc = loader.load_file(str(path))
+    for file in sorted((ROOT / "tests" / "corpus").glob("*/*.yaml")):
+        doc = loader.load_file(str(file))
         kind = doc.data.get("kind") if isinstance(doc.data, dict) else None
         if kind in schema.KINDS and os.path.exists(schema.schema_path(kind)):
-            yield os.path.relpath(path, ROOT), kind, doc.data
+            yield os.path.relpath(file, ROOT), kind, doc.data
 
 
 DOCUMENTS = list(_documents())
@@ -246,6 +246,7 @@ def test_value_fast_path_equals_jsonschema(param_schema: dict[str, Any]) -> None
 
 
 def test_unsupported_keywords_fall_back() -> None:
+    unsupported: Mapping[str, object]
     for unsupported in (
         {"if": {"type": "string"}, "then": {"minLength": 1}},
         {"format": "ipv4"},

@@ -139,7 +139,7 @@ def test_a_folder_that_cannot_be_written_is_reported(
     def refused(*args: Any, dir: str = "", **kwargs: Any) -> str:
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), dir)
 
-    monkeypatch.setattr(outtree.tempfile, "mkdtemp", refused)
+    monkeypatch.setattr("engine.site.outtree.tempfile.mkdtemp", refused)
     r = build(site, out)
     assert r.code == 1 and f"policyctl: cannot write {tmp_path}: Permission denied" in r.err, r
     assert "Traceback" not in r.out + r.err and not out.exists()
@@ -162,7 +162,7 @@ def test_a_failed_swap_puts_the_previous_tree_back(site: Path, tmp_path: Path, m
         rename(src, dst)
 
     monkeypatch.setattr(outtree, "_exchange", lambda a, b: False)
-    monkeypatch.setattr(outtree.os, "rename", second_fails)
+    monkeypatch.setattr("engine.site.outtree.os.rename", second_fails)
     r = build(site, out)
     assert r.code == 1 and "policyctl: cannot write" in r.err and "Traceback" not in r.err, r
     assert disk.read_tree(str(out)) == before
@@ -186,12 +186,12 @@ def test_an_incremental_write_that_stops_midway_says_so_and_the_next_build_finis
             raise OSError(errno.EIO, os.strerror(errno.EIO), dst)
         replace(src, dst)
 
-    monkeypatch.setattr(outtree.os, "replace", third_fails)
+    monkeypatch.setattr("engine.site.outtree.os.replace", third_fails)
     r = build(site, out)
     assert r.code == 1 and f"policyctl: cannot write {calls[2]}: Input/output error" in r.err, r
     assert "some files of" in r.err and "build again to finish" in r.err and "Traceback" not in r.err
     assert leftovers(out) == []
-    monkeypatch.setattr(outtree.os, "replace", replace)
+    monkeypatch.setattr("engine.site.outtree.os.replace", replace)
     again = build(site, out)
     assert again.code == 0 and "pages rendered" in again.out, again
     monkeypatch.setenv("POLICYCTL_CACHE", "off")

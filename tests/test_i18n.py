@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
 
 from engine.i18n import cldr as l10n
-from support import ROOT, catalog_size, edit, published_locales, run_cli
+from support import ROOT, CliRun, catalog_size, edit, published_locales, run_cli
 
 LOCALES = ("en", "it", "de", "zh-Hans", "es")
 
@@ -297,7 +298,7 @@ def _line_of(path: Path, text: str) -> int:
     return next(i for i in range(at, -1, -1) if lines[i].startswith("msgid ")) + 1
 
 
-def _build(policies: Path, *extra: str) -> object:
+def _build(policies: Path, *extra: str) -> CliRun:
     return run_cli(
         "build", "--root", str(policies), "--out", str(policies.parent / "out"), "--at", "2025-01-01", *extra
     )
@@ -315,12 +316,12 @@ def test_build_refuses_a_translation_that_writes_a_figure_instead_of_its_placeho
     )
     line = _line_of(catalog, "innerhalb von 48 Stunden")
     run = _build(policies, *(["--check"] if check else []))
-    assert run.code == 1  # type: ignore[attr-defined]
+    assert run.code == 1
     assert re.search(
         rf"de\.po:{line}:1: error\[G002\]: de: the translation's placeholders \[\] differ from the "
         r"English ones \['hours'\]",
         run.err,
-    ), run  # type: ignore[attr-defined]
+    ), run
     assert run_cli("i18n", "check", "--root", str(policies)).code == 1
 
 
@@ -336,8 +337,8 @@ def test_validate_and_build_refuse_a_translation_that_states_a_fact(policies: Pa
     line = _line_of(catalog, "in den ersten 90 Tagen")
     expected = rf"de\.po:{line}:1: error\[G006\]: de: the translation states `90`, a value of the fact `trial_days`"
     run = _build(policies)
-    assert run.code == 1  # type: ignore[attr-defined]
-    assert re.search(expected, run.err), run  # type: ignore[attr-defined]
+    assert run.code == 1
+    assert re.search(expected, run.err), run
     run = run_cli("validate", "--root", str(policies))  # the author sees it before building
     assert run.code == 1 and re.search(expected, run.out), run
 
@@ -348,11 +349,11 @@ def test_build_refuses_what_i18n_check_refuses(policies: Path) -> None:
         policies / "csba/pages/help.md.j2", "{% trans %}Fees{% endtrans %}", "{% trans %}Fees and charges{% endtrans %}"
     )
     run = _build(policies, "--check")
-    assert run.code == 1  # type: ignore[attr-defined]
-    assert "csba/locales/messages.pot:1:1: error[G005]" in run.err  # type: ignore[attr-defined]
+    assert run.code == 1
+    assert "csba/locales/messages.pot:1:1: error[G005]" in run.err
     assert run_cli("i18n", "update", "--root", str(policies)).code == 0
     run = _build(policies)
-    assert re.search(r"csba/locales/de\.po:\d+:1: error\[G00[23]\]: de: .*'Fees and charges'", run.err), run  # type: ignore[attr-defined]
+    assert re.search(r"csba/locales/de\.po:\d+:1: error\[G00[23]\]: de: .*'Fees and charges'", run.err), run
     assert re.search(r"csba/locales/de\.po:\d+:1: error\[G004\]: de: obsolete entry 'Fees'", run.err), run
 
 
@@ -424,7 +425,7 @@ def _templates_and_edges() -> list[tuple[str, str]]:
     ]
 
 
-def _outcome(fn):  # type: ignore[no-untyped-def]
+def _outcome(fn: Callable[[], object]) -> tuple[object, ...]:
     try:
         return ("ok", fn())
     except Exception as e:  # the error itself is what is compared
@@ -439,7 +440,7 @@ def test_templates_lexed_once_parse_and_extract_as_jinja_does(path: str, source:
     import io
     import os
 
-    from jinja2 import Environment
+    from jinja2 import Environment, nodes
     from jinja2.ext import babel_extract
 
     from engine.i18n import catalogs
@@ -450,10 +451,12 @@ def test_templates_lexed_once_parse_and_extract_as_jinja_does(path: str, source:
     shared = _outcome(lambda: check.parse(source, name, path))
     assert plain == shared
     if plain[0] == "ok":
-        lines = [(type(n).__name__, n.lineno) for n in plain[1].find_all(object)]  # type: ignore[arg-type]
-        assert lines == [(type(n).__name__, n.lineno) for n in shared[1].find_all(object)]  # type: ignore[arg-type]
+        tree, mine = plain[1], shared[1]
+        assert isinstance(tree, nodes.Template) and isinstance(mine, nodes.Template)  # parse's result
+        lines = [(type(n).__name__, n.lineno) for n in tree.find_all(nodes.Node)]
+        assert lines == [(type(n).__name__, n.lineno) for n in mine.find_all(nodes.Node)]
 
-    def extracted(method):  # type: ignore[no-untyped-def]
+    def extracted(method: Callable[..., Iterable[object]]) -> list[object]:
         raw = io.BytesIO(source.encode("utf-8"))
         return list(method(raw, list(catalogs.KEYWORDS), catalogs.COMMENT_TAGS, catalogs.JINJA_OPTIONS))
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from support import ROOT, declared_pages, edit, run_cli, select
+from support import ROOT, CliRun, declared_pages, edit, run_cli, select
 
 AT = "2025-01-01"
 
@@ -23,7 +23,7 @@ def policies(tmp_path: Path) -> Path:
     return dest
 
 
-def _build(policies: Path, *extra: str) -> tuple[object, Path]:
+def _build(policies: Path, *extra: str) -> tuple[CliRun, Path]:
     out = policies.parent / "out"
     return run_cli("build", "--root", str(policies), "--out", str(out), "--at", AT, *extra), out
 
@@ -36,7 +36,7 @@ def test_a_page_is_published_only_in_the_languages_its_program_is_written_in(pol
     edit(policies / "csba/program.yaml", "languages: [en, de, es, it, zh-Hans]", "languages: [en, de, it]")
     (policies / "csba/locales/zh-Hans.po").unlink()  # no longer needed: nothing asks for it
     run, out = _build(policies)
-    assert run.code == 0, run  # type: ignore[attr-defined]
+    assert run.code == 0, run
     pages = _pages(out)
     assert "csba/us/zh-Hans/help.html" not in pages and "csba/de/zh-Hans/help.html" not in pages
     assert {"csba/us/en/help.html", "csba/us/it/help.html", "csba/de/de/help.html"} <= pages
@@ -59,7 +59,7 @@ def _drop_message(catalog: Path, msgid_start: str) -> None:
 def test_an_incomplete_translation_blocks_the_build_by_default(policies: Path) -> None:
     _drop_message(policies / "csba/locales/es.po", "Fees")
     run, out = _build(policies)
-    assert run.code == 1 and "error[G002]: es: no translation of 'Fees'" in run.err, run  # type: ignore[attr-defined]
+    assert run.code == 1 and "error[G002]: es: no translation of 'Fees'" in run.err, run
     assert not out.exists()
 
 
@@ -72,8 +72,8 @@ def test_fallback_publishes_the_english_page_marked_in_the_missing_language(poli
     )
     _drop_message(policies / "csba/locales/es.po", "Fees")
     run, out = _build(policies)
-    assert run.code == 0, run  # type: ignore[attr-defined]
-    assert "warning[G002]: es: no translation of 'Fees'" in run.err  # type: ignore[attr-defined]
+    assert run.code == 0, run
+    assert "warning[G002]: es: no translation of 'Fees'" in run.err
     page = (out / "csba/us/es/help.html").read_text(encoding="utf-8")
     assert '<html lang="en"' in page and "<h2>Fees</h2>" in page  # the English text, said to be English
     assert re.search(r'<p class="pending" lang="es" role="note">Esta página aún no está disponible en español\.', page)
@@ -93,4 +93,4 @@ def test_fallback_publishes_the_english_page_marked_in_the_missing_language(poli
     assert '<html lang="it"' in italian and 'class="pending"' not in italian  # complete languages are as they were
     # CI can require every translation whatever the program says
     strict, _ = _build(policies, "--strict", "--check")
-    assert strict.code == 1 and "error[G002]: es: no translation of 'Fees'" in strict.err  # type: ignore[attr-defined]
+    assert strict.code == 1 and "error[G002]: es: no translation of 'Fees'" in strict.err

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from engine.problems import Pos
+from engine.problems import Pos, Problem
 from engine.schema import patterns
 from engine.source import layout
 from engine.source.loader import Document, load_text
@@ -45,7 +47,7 @@ def test_regex_memo_stays_bounded() -> None:
     assert patterns.regex_risk("^(a+)+$") == patterns._regex_risk("^(a+)+$")
 
 
-def _slow_pos(doc: Document, path: tuple) -> Pos:
+def _slow_pos(doc: Document, path: tuple[object, ...]) -> Pos:
     """Document.pos as first written: the nearest ancestor that has a position."""
     path = tuple(path)
     while path not in doc.positions and path:
@@ -54,7 +56,7 @@ def _slow_pos(doc: Document, path: tuple) -> Pos:
     return Pos(doc.path, line, col)
 
 
-def _slow_key_pos(doc: Document, path: tuple) -> Pos:
+def _slow_key_pos(doc: Document, path: tuple[object, ...]) -> Pos:
     path = tuple(path)
     if path in doc.key_positions:
         line, col = doc.key_positions[path]
@@ -68,10 +70,11 @@ def test_positions_agree_with_the_plain_look_up() -> None:
     paths += [p + ("missing",) for p in paths] + [p + (0, "x", 3) for p in paths] + [(), ("nope",), ("a", 7)]
     for path in paths:
         for shape in (tuple(path), list(path)):
-            assert doc.pos(shape) == _slow_pos(doc, path), path
-            assert doc.key_pos(shape) == _slow_key_pos(doc, path), path
+            # a list too: pos and key_pos take any sequence (typed as the tuple paths they store)
+            assert doc.pos(shape) == _slow_pos(doc, path), path  # type: ignore[arg-type]
+            assert doc.key_pos(shape) == _slow_key_pos(doc, path), path  # type: ignore[arg-type]
     empty = Document("e.yaml")
-    assert empty.pos(("a", "b")) == Pos("e.yaml", 1, 1) == empty.key_pos(["a"])
+    assert empty.pos(("a", "b")) == Pos("e.yaml", 1, 1) == empty.key_pos(["a"])  # type: ignore[arg-type]  # as above
 
 
 @pytest.mark.parametrize(
@@ -102,22 +105,25 @@ def test_relative_path_of_every_policy_file_is_relpath() -> None:
             assert layout._relative(root, shown) == os.path.relpath(os.path.abspath(shown), os.path.abspath(root))
 
 
-def test_document_pack_shares_position_tuples_without_changing_them(tmp_path, monkeypatch) -> None:
+def test_document_pack_shares_position_tuples_without_changing_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import shutil
 
     import engine
+    from engine.cache.documents import PackedDocument
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     repo_dir = tmp_path / "policies"
     shutil.copytree(os.path.join(root, "policies"), repo_dir)
 
-    def typed(positions: dict) -> list:
+    def typed(positions: dict[tuple[Any, ...], tuple[int, int]]) -> list[tuple[object, ...]]:
         return sorted(
             (tuple((type(p).__name__, p) for p in path), where, tuple(map(type, where)))
             for path, where in positions.items()
         )
 
-    def snapshot() -> dict:
+    def snapshot() -> dict[str, tuple[list[tuple[object, ...]], list[tuple[object, ...]]]]:
         repo = engine.load(str(repo_dir))
         return {p: (typed(d.positions), typed(d.key_positions)) for p, d in repo.documents.items()}
 
@@ -127,13 +133,14 @@ def test_document_pack_shares_position_tuples_without_changing_them(tmp_path, mo
     assert snapshot() == plain  # parsed, shared, written
     assert snapshot() == plain  # read back
     repo = engine.load(str(repo_dir))
-    places: dict = {}
+    places: dict[tuple[int, int], tuple[int, int]] = {}
     for doc in repo.documents.values():
+        assert isinstance(doc, PackedDocument)  # read from the cache
         for where in list(doc.near.values()) + list(doc.near_keys.values()):
             assert places.setdefault(where, where) is where  # one object per (line, col) in the pack
 
 
-def _all_paths(doc: Document) -> list:
+def _all_paths(doc: Document) -> list[tuple[Any, ...]]:
     paths = set(doc.positions) | set(doc.key_positions)
     more = set()
     for path in paths:
@@ -142,7 +149,7 @@ def _all_paths(doc: Document) -> list:
 
 
 @pytest.mark.slow
-def test_packed_documents_answer_every_position_as_parsed_ones(tmp_path, monkeypatch) -> None:
+def test_packed_documents_answer_every_position_as_parsed_ones(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import shutil
 
     import engine
@@ -166,7 +173,7 @@ def test_packed_documents_answer_every_position_as_parsed_ones(tmp_path, monkeyp
     # once per position, tens of thousands of parses. What decoding gives is still compared with the
     # parsed document below (`doc.positions == parsed.positions`, in the same order).
     parses: dict[tuple[str, str], Document] = {}
-    real_load_text = documents.load_text
+    real_load_text = load_text  # the function documents.load_text names
     decoded = [False]  # whether a copy was decoded (parsed again) since the last copy was made
 
     def load_text_once(text: str, path: str) -> Document:
@@ -205,7 +212,7 @@ def test_packed_documents_answer_every_position_as_parsed_ones(tmp_path, monkeyp
             for where in _all_paths(parsed):
                 assert asked().pos(where) == parsed.pos(where), (path, where)
                 assert asked().key_pos(where) == parsed.key_pos(where), (path, where)
-                assert asked().pos(list(where)) == parsed.pos(where)
+                assert asked().pos(list(where)) == parsed.pos(where)  # type: ignore[arg-type]  # a list too
             assert list(doc.positions.items()) == list(parsed.positions.items())  # same order too
             assert list(doc.key_positions.items()) == list(parsed.key_positions.items())
 
@@ -220,7 +227,7 @@ def test_keys_are_interned_and_still_their_text() -> None:
         assert type(key) is str and sys.intern(key) is key
 
 
-def test_read_bytes_is_a_bounded_read(tmp_path) -> None:
+def test_read_bytes_is_a_bounded_read(tmp_path: Path) -> None:
     from engine.source.loader import MAX_BYTES, read_bytes
 
     def plain(path: str, limit: int = MAX_BYTES + 1) -> bytes:
@@ -272,8 +279,9 @@ def test_read_bytes_is_a_bounded_read(tmp_path) -> None:
 def test_character_sets_found_in_one_scan_are_those_of_each_sample(regex: str) -> None:
     import re
 
-    [item] = list(patterns._parser.parse(regex).data)
-    if item[0] != patterns._c.LITERAL:
+    # the engine's regex parser (sre_parse, and sre_constants), imported privately by it
+    [item] = list(patterns._parser.parse(regex).data)  # type: ignore[attr-defined]
+    if item[0] != patterns._c.LITERAL:  # type: ignore[attr-defined]
         matcher = re.compile(patterns._source(*item))
         slow = frozenset(ch for ch in patterns._SAMPLE if matcher.fullmatch(ch))
     else:
@@ -327,18 +335,21 @@ HOSTILE_TEMPLATES = [
 ]
 
 
-def test_template_problems_with_a_shared_environment_and_no_cache(tmp_path, monkeypatch) -> None:
+def test_template_problems_with_a_shared_environment_and_no_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from jinja2 import Environment
 
     from engine.problems import Problem
     from engine.templates import check as templatecheck
+    from engine.templates.rules import MAX_TEMPLATE_BYTES
 
     def first_way(path: str) -> list[Problem]:
         """check_template as first written: a new environment per template, jinja2's find_all."""
         from jinja2 import nodes
 
         with open(path, "rb") as f:
-            raw = f.read(templatecheck.MAX_TEMPLATE_BYTES + 1)
+            raw = f.read(MAX_TEMPLATE_BYTES + 1)
         try:
             tree = Environment(extensions=["jinja2.ext.i18n"]).parse(raw.decode("utf-8"), os.path.basename(path), path)
         except Exception:
@@ -371,7 +382,7 @@ def test_simple_schemas_checked_without_compiling_as_compiled() -> None:
     from engine.schema.codegen import compile_value
     from engine.schema.fastcheck import simple_validator
 
-    types = [
+    types: list[object] = [
         None,
         "string",
         "integer",
@@ -388,7 +399,7 @@ def test_simple_schemas_checked_without_compiling_as_compiled() -> None:
         [["integer"]],
         "nope",
     ]
-    bounds = [
+    bounds: list[dict[str, object]] = [
         {},
         {"minimum": 0},
         {"maximum": 24, "minimum": 1},
@@ -401,8 +412,8 @@ def test_simple_schemas_checked_without_compiling_as_compiled() -> None:
         {"minimum": None},
         {"minimum": -1.5, "exclusiveMaximum": 2},
     ]
-    enums = [None, ["a", "b"], [], ["1", 1], "x", ["x"], [None]]
-    extra = [
+    enums: list[object] = [None, ["a", "b"], [], ["1", 1], "x", ["x"], [None]]
+    extra: list[dict[str, object]] = [
         {},
         {"description": "d", "title": "t", "default": 3, "examples": [1]},
         {"label": "x"},
@@ -411,7 +422,7 @@ def test_simple_schemas_checked_without_compiling_as_compiled() -> None:
         {"const": 1},
         {"enum": None},
     ]
-    values = [
+    values: list[object] = [
         None,
         True,
         False,
@@ -453,11 +464,12 @@ def test_simple_schemas_checked_without_compiling_as_compiled() -> None:
         for value in values:
             assert fast(value) == compiled(value), (schema, value)
     assert simple > 500
-    assert simple_validator({"type": "integer", "minimum": 0})(3) is True
+    integers = simple_validator({"type": "integer", "minimum": 0})
+    assert integers is not None and integers(3) is True
     assert simple_validator({"type": "array"}) is None and simple_validator([]) is None
 
 
-def test_template_answers_from_the_cache_are_those_checked(tmp_path, monkeypatch) -> None:
+def test_template_answers_from_the_cache_are_those_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from engine.templates import check as templatecheck
 
     paths = []
@@ -478,11 +490,9 @@ def test_template_answers_from_the_cache_are_those_checked(tmp_path, monkeypatch
     assert "__class__" in problem.message
 
 
-def _tier_problems_first_way(doc: Document, path: tuple, bands: list) -> list:
+def _tier_problems_first_way(doc: Document, path: tuple[Any, ...], bands: list[Any]) -> list[Problem]:
     """build.tier_problems as first written: every band's position looked up, problem or not."""
-    from engine.problems import Problem
-
-    problems: list = []
+    problems: list[Problem] = []
     rows = [b for b in bands if isinstance(b, dict)]
     if len(rows) != len(bands) or not rows:
         return problems
@@ -558,7 +568,10 @@ def test_tier_problems_as_first_written() -> None:
     bounds = [None, 0, 1, 1.5, 2, 5, 10, 10.0, -1]
     checked = found = 0
     for _ in range(3000):
-        rows = [{"over": rng.choice(bounds), "up_to": rng.choice(bounds), "fee": 1} for _ in range(rng.randint(0, 6))]
+        # JSON rows, one of them sometimes not a row at all
+        rows: list[Any] = [
+            {"over": rng.choice(bounds), "up_to": rng.choice(bounds), "fee": 1} for _ in range(rng.randint(0, 6))
+        ]
         for row in rows:
             if rng.random() < 0.1:
                 del row[rng.choice(["over", "up_to"])]
@@ -572,7 +585,7 @@ def test_tier_problems_as_first_written() -> None:
     assert found > 1000 and checked - found > 100
 
 
-def _yaml_files_first_way(folder: str) -> list:
+def _yaml_files_first_way(folder: str) -> list[str]:
     found = []
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
@@ -582,7 +595,7 @@ def _yaml_files_first_way(folder: str) -> list:
     return found
 
 
-def test_yaml_entries_walk_as_os_walk_and_know_the_links(tmp_path) -> None:
+def test_yaml_entries_walk_as_os_walk_and_know_the_links(tmp_path: Path) -> None:
     root = tmp_path / "policies"
     for folder in ("a/b/c", "a/.hidden", "b", "z/y", "m-n", "m_n", "outside"):
         (root / folder).mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from engine.site import ownership
-from support import CORPUS, run_cli
+from support import CORPUS, CliRun, run_cli
 
 AT = "2024-03-01"
 
@@ -46,7 +46,7 @@ def listing(folder: Path) -> dict[str, bytes]:
     return found
 
 
-def build(sandbox: Path, out: str, *extra: str, cwd: Path | None = None) -> object:
+def build(sandbox: Path, out: str, *extra: str, cwd: Path | None = None) -> CliRun:
     return run_cli(
         "build",
         "--root",
@@ -60,7 +60,7 @@ def build(sandbox: Path, out: str, *extra: str, cwd: Path | None = None) -> obje
     )
 
 
-def _built_then(change: Callable[[Path], None]) -> Callable[[Path], str]:
+def _built_then(change: Callable[[Path], object]) -> Callable[[Path], str]:
     """A folder policyctl built, then changed by ``change``."""
 
     def make(sandbox: Path) -> str:
@@ -70,6 +70,12 @@ def _built_then(change: Callable[[Path], None]) -> Callable[[Path], str]:
         return str(out)
 
     return make
+
+
+def _foreign_git(sandbox: Path) -> str:
+    """Someone's folder holding a .git."""
+    (sandbox / "foreign" / ".git").mkdir()
+    return str(sandbox / "foreign")
 
 
 def _git_inside(out: Path) -> None:
@@ -86,7 +92,7 @@ REFUSED: list[tuple[str, str | Callable[[Path], str], str]] = [
     ("a folder inside the policies folder", "policies/demo", "is inside the policies folder"),
     ("the authors' guide", "docs", "not empty and was not built by policyctl"),
     ("someone's folder", lambda s: str(s / "foreign"), "not empty and was not built by policyctl"),
-    ("a folder holding a .git", lambda s: (s / "foreign" / ".git").mkdir() or str(s / "foreign"), "git repository"),
+    ("a folder holding a .git", _foreign_git, "git repository"),
     ("a file", "README.md", "is not a folder"),
     ("a built folder someone put a .git in", _built_then(_git_inside), "git repository (`demo/.git`)"),
     (
@@ -163,7 +169,8 @@ def test_a_record_naming_paths_outside_the_folder_is_not_trusted(sandbox: Path) 
     record["files"]["../foreign/notes.txt"] = ownership.digest(victim.read_bytes())
     record["files"]["/etc/passwd"] = "0" * 64
     (out / ownership.RECORD).write_text(json.dumps(record))
-    assert ownership.read(str(out)) is not None and not ownership.read(str(out)).listed("../foreign/notes.txt")
+    read = ownership.read(str(out))
+    assert read is not None and not read.listed("../foreign/notes.txt")
     assert build(sandbox, str(out)).code == 0
     assert victim.read_text() == "mine\n"
 

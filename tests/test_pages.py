@@ -298,6 +298,7 @@ def test_markup_in_policy_strings_is_escaped(policies: Path) -> None:
     assert run_cli("i18n", "update", "--drop-obsolete", "--root", str(policies)).code == 0
     for po in (policies / "csba/locales").glob("*.po"):  # about escaping, not translation: keep the English
         catalog, _ = i18n.read(str(po), po.stem)
+        assert catalog is not None, po
         for message in catalog:
             if message.context in ("label:phone", "label:email"):
                 message.string, message.flags = message.id, set()

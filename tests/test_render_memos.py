@@ -16,7 +16,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from babel import numbers
 from markdown_it import MarkdownIt
+from markupsafe import Markup
 
 from engine.i18n import cldr as l10n
 from engine.site import markup
@@ -142,7 +144,10 @@ def test_dates_datetimes_and_zone_names_match_babel() -> None:
                     _same(
                         lambda: l10n.datetime(moment, tag, zone, form), lambda: l10n._datetime(moment, tag, zone, form)
                     )
-                _same(lambda: l10n.time_zone_name(zone, tag), lambda: l10n.time_zone_name.__wrapped__(zone, tag))
+                _same(
+                    lambda: l10n.time_zone_name(zone, tag),
+                    lambda: l10n.time_zone_name.__wrapped__(zone, tag),  # type: ignore[attr-defined]  # the plain function, kept by _by_strings
+                )
     # a date-time object is never memoized: two equal moments in different zones are different days
     east = dt.datetime(2024, 3, 1, 23, 30, tzinfo=dt.timezone(dt.timedelta(hours=-8)))
     west = east.astimezone(dt.timezone(dt.timedelta(hours=9)))
@@ -150,7 +155,7 @@ def test_dates_datetimes_and_zone_names_match_babel() -> None:
 
 
 def test_lists_and_names_match_the_uncached_path() -> None:
-    lists = (
+    lists: tuple[list[str], ...] = (
         [],
         ["a"],
         ["phone", "email"],
@@ -167,13 +172,19 @@ def test_lists_and_names_match_the_uncached_path() -> None:
                 _same(lambda: l10n.join(items, tag, style), lambda: l10n._join_all(tuple(items), tag, style))
     for tag in TAGS:
         for code in ("US", "DE", "IT", "JP", "BR", "IN", "ZZZ"):
-            _same(lambda: l10n.country_name(code, tag), lambda: l10n.country_name.__wrapped__(code, tag))
+            _same(
+                lambda: l10n.country_name(code, tag),
+                lambda: l10n.country_name.__wrapped__(code, tag),  # type: ignore[attr-defined]  # the plain function, kept by _by_strings
+            )
         for code in TAGS + ("xx",):
-            _same(lambda: l10n.language_name(code, tag), lambda: l10n.language_name.__wrapped__(code, tag))
+            _same(
+                lambda: l10n.language_name(code, tag),
+                lambda: l10n.language_name.__wrapped__(code, tag),  # type: ignore[attr-defined]  # the plain function, kept by _by_strings
+            )
         for code in ("USD", "EUR", "JPY"):
             _same(
                 lambda: l10n.currency_name(code, tag),
-                lambda: str(l10n._numbers.get_currency_name(code, locale=l10n.locale(tag))),
+                lambda: str(numbers.get_currency_name(code, locale=l10n.locale(tag))),
             )
         expected = "rtl" if l10n.locale(tag).character_order == "right-to-left" else "ltr"
         assert l10n.text_direction(tag) == expected
@@ -196,7 +207,7 @@ def test_errors_are_raised_every_time_and_never_remembered() -> None:
             l10n.datetime("2024-03-01T10:00:00", "en", "UTC")  # no offset
     # unhashable or unusual arguments take the uncached path rather than failing in the memo
     assert l10n.number(7, "en") == "7"
-    assert l10n.join(iter(["a", "b"]), "en") == "a and b"
+    assert l10n.join(iter(["a", "b"]), "en") == "a and b"  # type: ignore[arg-type]  # any iterable (typed Sequence)
 
 
 def test_every_memo_is_bounded() -> None:
@@ -209,7 +220,8 @@ def test_every_memo_is_bounded() -> None:
         markup._inline_html,
         markup._piece_html,
     ]:
-        assert memo.cache_parameters()["maxsize"] is not None
+        # each is an lru_cache wrapper (l10n._MEMOS's type declares only cache_clear)
+        assert memo.cache_parameters()["maxsize"] is not None  # type: ignore[attr-defined]
 
 
 # -- Markdown --------------------------------------------------------------------------------------
@@ -243,8 +255,9 @@ def test_escape_matches_the_uncached_escape() -> None:
     for _ in range(2):
         for text in ESCAPED:
             got = markup.escape(text)
-            assert got == markup._escape.__wrapped__(text) and isinstance(got, markup.Markup)
-    assert markup.escape(12) == "12" and markup.escape(markup.Markup("<i>")) == "\\<i\\>"
+            assert got == markup._escape.__wrapped__(text) and isinstance(got, Markup)
+    # any value is shown as its text (escape is typed str)
+    assert markup.escape(12) == "12" and markup.escape(Markup("<i>")) == "\\<i\\>"  # type: ignore[arg-type]
 
 
 def test_fact_marks_match_canonical_json_and_html_escaping() -> None:

@@ -141,7 +141,7 @@ def test_a_check_without_pagefind_leaves_the_search_files_unchecked_and_says_so(
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == {**before, page: page.read_bytes()}
 
 
-class _DeadFirst(subprocess.Popen):  # type: ignore[type-arg]
+class _DeadFirst(subprocess.Popen):  # type: ignore[type-arg]  # in whatever mode it is opened
     """A process that has exited before policyctl writes to it (the write then meets a broken pipe)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -172,7 +172,7 @@ def test_a_pagefind_that_hangs_or_dies_stops_the_build_with_its_reason(
     monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(binary))
     monkeypatch.setattr(search, "ANSWER_SECONDS", 0.5)
     if dead_first:
-        monkeypatch.setattr(search.subprocess, "Popen", _DeadFirst)
+        monkeypatch.setattr("engine.site.search.subprocess.Popen", _DeadFirst)
     out = tmp_path / "out"
     run = run_cli("build", "--root", str(ROOT / "policies"), "--out", str(out), "--at", "2025-01-01")
     assert run.code == 1 and said in run.err and "Traceback" not in run.err, run

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from support import CORPUS, MINI, ROOT, run_cli
+from support import CORPUS, MINI, ROOT, CliRun, run_cli
 
 BOUND = 5.0
 HOSTILE = CORPUS / "hostile" / "site"
@@ -118,7 +118,7 @@ def decision_repo(tmp_path: Path, then: str, when: str = "x >= 0") -> Path:
     return repo
 
 
-def decide(repo: Path, stdin: str) -> object:
+def decide(repo: Path, stdin: str) -> CliRun:
     return run_cli(
         "decide", "loans.bomb", "-m", "no", "--root", str(repo), "--input", "-", "--at", "2024-05-01", stdin=stdin
     )
@@ -153,27 +153,24 @@ def test_input_dependent_bombs_fail_fast_in_decide(tmp_path: Path, then: str, me
     started = time.process_time()
     r = decide(repo, json.dumps({"x": 1}))
     assert time.process_time() - started < BOUND
-    body = json.loads(r.out)  # type: ignore[attr-defined]
+    body = json.loads(r.out)
     assert r.code == 1 and body["problems"][0]["code"] == "D005" and message in body["problems"][0]["message"], body
 
 
 def test_a_5000_digit_number_is_one_bad_line_and_the_batch_goes_on(tmp_path: Path) -> None:
     repo = decision_repo(tmp_path, "x")
     r = decide(repo, '{"x": 1}\n{"x": ' + "9" * 5000 + '}\n{"x": 2}\n')
-    lines = [json.loads(line) for line in r.out.splitlines()]  # type: ignore[attr-defined]
+    lines = [json.loads(line) for line in r.out.splitlines()]
     assert r.code == 1 and [line.get("outputs") for line in lines] == [{"out": 1}, None, {"out": 2}], lines
     assert lines[1]["line"] == 2 and lines[1]["problems"][0]["code"] == "D004"
     single = decide(repo, '{"x": ' + "9" * 5000 + "}")
-    assert single.code == 1 and "D004" in single.out and "Traceback" not in single.out + single.err  # type: ignore
+    assert single.code == 1 and "D004" in single.out and "Traceback" not in single.out + single.err
 
 
 def test_nan_is_never_printed(tmp_path: Path) -> None:
     repo = decision_repo(tmp_path, "x * 1.0e308 * 10 - x * 1.0e308 * 10")
     r = decide(repo, '{"x": 1}\n{"x": 2}\n')
-    assert ":NaN" not in r.out and all(
-        json.loads(line)["problems"][0]["code"] == "D005"  # type: ignore
-        for line in r.out.splitlines()
-    )  # type: ignore[attr-defined]
+    assert ":NaN" not in r.out and all(json.loads(line)["problems"][0]["code"] == "D005" for line in r.out.splitlines())
 
 
 # -- regular expressions ----------------------------------------------------------------------------
@@ -575,7 +572,7 @@ def test_hostile_patterns_in_decision_inputs_never_run(tmp_path: Path, pattern: 
     assert time.process_time() - started < BOUND
     assert checked.code == 1 and "bomb.yaml:4:" in checked.out and "error[P009]" in checked.out, checked
     for r in (answered, answered_nl):
-        assert r.code == 1 and "P009" in r.out + r.err and "Traceback" not in r.out + r.err, r  # type: ignore
+        assert r.code == 1 and "P009" in r.out + r.err and "Traceback" not in r.out + r.err, r
 
 
 PATTERNED = (
@@ -610,7 +607,7 @@ def test_a_text_longer_than_the_pattern_bound_is_refused(
         or field != "s"
     )
     r = decide(repo, json.dumps({"x": 1, field: value}))
-    body = json.loads(r.out)  # type: ignore[attr-defined]
+    body = json.loads(r.out)
     assert r.code == 1 and [p["code"] for p in body["problems"]] == ["D004"], body
     assert (
         body["problems"][0]["message"].startswith(f"{pointer}: a text of ")
@@ -631,7 +628,7 @@ def test_many_unknown_inputs_are_counted_not_listed(tmp_path: Path, simple: bool
     started = time.process_time()
     r = decide(repo, json.dumps(many))
     assert time.process_time() - started < BOUND
-    messages = [p["message"] for p in json.loads(r.out)["problems"]]  # type: ignore[attr-defined]
+    messages = [p["message"] for p in json.loads(r.out)["problems"]]
     assert r.code == 1 and len(messages) == MAX_UNKNOWN_REPORTED + 1, messages[:3]
     assert messages[0] == "/k0: not an input of this decision (inputs: x, s)"
     assert (
@@ -902,7 +899,7 @@ def test_email_links_are_percent_encoded(address: str, target: str) -> None:
     class Bare:  # `email` needs nothing of a renderer but `_fact`
         _fact = Renderer._fact
 
-    shown = Renderer.email(Bare(), address)  # type: ignore[arg-type]
+    shown = Renderer.email(Bare(), address)  # type: ignore[arg-type]  # a stand-in renderer
     assert str(shown).endswith(f"]({target})"), shown
 
 
@@ -946,7 +943,7 @@ def built_site(site: Path, tmp_path: Path) -> Path:
     return out
 
 
-def _check(site: Path, out: Path) -> object:
+def _check(site: Path, out: Path) -> CliRun:
     return run_cli("build", "--root", str(site), "--out", str(out), "--at", "2024-03-01", "--check")
 
 
@@ -959,8 +956,8 @@ def test_check_never_reads_through_a_link_in_the_output(site: Path, built_site: 
     page.unlink()
     os.symlink(secret, page)
     r = _check(site, built_site)
-    assert r.code == 1 and f"{page}:1:1: error[G005]: is a symbolic link, not the file the sources produce" in r.err, r  # type: ignore
-    assert ":1:41:" not in r.err  # type: ignore[attr-defined]
+    assert r.code == 1 and f"{page}:1:1: error[G005]: is a symbolic link, not the file the sources produce" in r.err, r
+    assert ":1:41:" not in r.err
     built = run_cli("build", "--root", str(site), "--out", str(built_site), "--at", "2024-03-01")
     # the path is policyctl's (in its record): the link is replaced by the page, its target untouched
     assert built.code == 0 and secret.read_bytes().endswith(b"SECRET") and not page.is_symlink(), built
@@ -973,13 +970,13 @@ def test_check_names_the_column_only_in_bytes_a_build_wrote(site: Path, built_si
     text = page.read_text(encoding="utf-8")
     page.write_text(text.replace("Seller Support", "Seller Xupport"), encoding="utf-8")  # by hand
     r = _check(site, built_site)
-    assert r.code == 1 and f"{page}:1:1: error[G005]: stale: differs" in r.err, r  # type: ignore[attr-defined]
+    assert r.code == 1 and f"{page}:1:1: error[G005]: stale: differs" in r.err, r
     page.write_text(text, encoding="utf-8")
     edit(site / "demo" / "program.yaml", "value: Seller Support", "value: Seller Xupport")  # the sources change
     r = _check(site, built_site)
     line = next(i for i, t in enumerate(text.splitlines(), 1) if "Seller Support" in t)
     col = text.splitlines()[line - 1].index("Seller Support") + len("Seller ") + 1
-    assert r.code == 1 and f"{page}:{line}:{col}: error[G005]: stale: differs" in r.err, r  # type: ignore
+    assert r.code == 1 and f"{page}:{line}:{col}: error[G005]: stale: differs" in r.err, r
 
 
 # -- what the page cache and the checks see: linked folders, hidden templates ----------------------
@@ -1054,9 +1051,9 @@ def test_an_answer_is_bounded_in_size(tmp_path: Path) -> None:
     bomb.write_text(bomb.read_text().replace('then: {out: "= s * 100000"}', "then: {" + outputs + "}"))
     assert run_cli("validate", str(repo)).code == 0
     single = decide(repo, json.dumps({"x": 1, "s": "x"}))
-    body = json.loads(single.out)  # type: ignore[attr-defined]
+    body = json.loads(single.out)
     assert single.code == 1 and body["problems"][0]["code"] == "D005", body
     assert f"over the limit of {MAX_ANSWER:,}" in body["problems"][0]["message"]
     batch = decide(repo, '{"x": 1, "s": ""}\n{"x": 1, "s": "x"}\n')
-    lines = [json.loads(line) for line in batch.out.splitlines()]  # type: ignore[attr-defined]
+    lines = [json.loads(line) for line in batch.out.splitlines()]
     assert batch.code == 1 and "outputs" in lines[0] and lines[1]["problems"][0]["code"] == "D005", lines

@@ -16,21 +16,21 @@ from pathlib import Path
 
 import pytest
 
-from support import CORPUS, MINI, run_cli
+from support import CORPUS, MINI, CliRun, run_cli
 
 BOUND = 5.0
 HOSTILE = CORPUS / "hostile" / "files"
 
 
-def timed_validate(*paths: Path) -> tuple[object, float]:
+def timed_validate(*paths: Path) -> tuple[CliRun, float]:
     started = time.process_time()
     r = run_cli("validate", *map(str, paths))
     return r, time.process_time() - started
 
 
-def expect(r: object, code: str, line: int | None = None) -> None:
-    out = r.out + r.err  # type: ignore[attr-defined]
-    assert r.code == 1, r  # type: ignore[attr-defined]
+def expect(r: CliRun, code: str, line: int | None = None) -> None:
+    out = r.out + r.err
+    assert r.code == 1, r
     assert f"error[{code}]" in out, out
     if line is not None:
         assert f":{line}:" in out, out
@@ -48,7 +48,7 @@ def test_a_25_mb_file_is_refused_without_reading_it_all(tmp_path: Path) -> None:
         f.write(line * (25 * 1024 * 1024 // len(line)))
     r, seconds = timed_validate(big)
     expect(r, "Y004")
-    assert "over the limit of 5,242,880" in r.out and seconds < BOUND  # type: ignore[attr-defined]
+    assert "over the limit of 5,242,880" in r.out and seconds < BOUND
 
 
 @pytest.mark.parametrize("depth", [65, 20_000, 200_000])
@@ -61,7 +61,7 @@ def test_deep_nesting_is_refused(tmp_path: Path, depth: int) -> None:
         deep.write_text("kind: program\nx: " + text + "\n" if name == "flow" else "kind: program\nx:\n" + text)
         r, seconds = timed_validate(deep)
         expect(r, "Y015")
-        assert "nesting deeper than 64 levels" in r.out and seconds < BOUND  # type: ignore[attr-defined]
+        assert "nesting deeper than 64 levels" in r.out and seconds < BOUND
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in HOSTILE.glob("alias_*.yaml")))
@@ -80,7 +80,7 @@ def test_a_100000_row_table_is_refused(tmp_path: Path) -> None:
     assert table.stat().st_size < 5 * 1024 * 1024  # under the size limit: the node limit stops it
     r, seconds = timed_validate(repo)
     expect(r, "Y016")
-    assert f"{table}:" in r.out and seconds < BOUND  # type: ignore[attr-defined]
+    assert f"{table}:" in r.out and seconds < BOUND
 
 
 def test_a_table_over_the_row_limit_is_refused(tmp_path: Path) -> None:
@@ -92,7 +92,7 @@ def test_a_table_over_the_row_limit_is_refused(tmp_path: Path) -> None:
     )
     r, seconds = timed_validate(repo)
     expect(r, "S001")
-    assert "expected at most 10000" in r.out and seconds < BOUND  # type: ignore[attr-defined]
+    assert "expected at most 10000" in r.out and seconds < BOUND
 
 
 def test_a_long_scalar_and_a_long_number_are_bounded(tmp_path: Path) -> None:
@@ -157,7 +157,7 @@ def test_expression_bombs_fail_fast(tmp_path: Path, expression: str, message: st
 def test_an_expression_over_the_length_limit_is_refused(tmp_path: Path) -> None:
     repo = decision_repo(tmp_path, "x" + " + x" * 600)
     r, seconds = timed_validate(repo)
-    expect(r, "E005" if "E005" in r.out else "S001")  # type: ignore[attr-defined]
+    expect(r, "E005" if "E005" in r.out else "S001")
     assert seconds < BOUND
 
 
@@ -168,8 +168,8 @@ def test_an_expression_over_the_length_limit_is_refused(tmp_path: Path) -> None:
 def test_deeply_nested_expressions_are_refused(tmp_path: Path, expression: str) -> None:
     repo = decision_repo(tmp_path, "x", when=expression)
     r, seconds = timed_validate(repo)
-    out = r.out + r.err  # type: ignore[attr-defined]
-    assert r.code == 1 and ("error[E001]" in out or "error[E005]" in out), out  # type: ignore[attr-defined]
+    out = r.out + r.err
+    assert r.code == 1 and ("error[E001]" in out or "error[E005]" in out), out
     assert "Traceback" not in out and seconds < BOUND
 
 
@@ -210,7 +210,7 @@ def test_dangerous_parameter_schemas_are_refused_and_never_used(
     )
     r, seconds = timed_validate(repo)
     expect(r, "P009")
-    assert message in r.out and seconds < BOUND, r.out  # type: ignore[attr-defined]
+    assert message in r.out and seconds < BOUND, r.out
 
 
 def test_a_dangerous_input_schema_is_never_matched_by_test_or_decide(tmp_path: Path) -> None:

@@ -69,7 +69,7 @@ class Config:
 def plain_context() -> dict[str, Any]:
     """What the payloads find in a careless framework's context (`request`, `config`)."""
     request = _Application()
-    request.application = application  # type: ignore[attr-defined]
+    request.application = application  # type: ignore[attr-defined]  # the careless framework's attribute
     return {"request": request, "config": Config()}
 
 

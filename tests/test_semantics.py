@@ -7,6 +7,7 @@ Each case: the file to edit, the text to replace, its replacement, and the expec
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -75,7 +76,7 @@ CASES = [
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
-def test_semantic_problem(mini: Path, case: tuple) -> None:
+def test_semantic_problem(mini: Path, case: tuple[Any, ...]) -> None:
     name, file, old, new, code, line, col, *where = case
     edit(mini / file, old, new)
     repo = engine.load(str(mini))

@@ -35,7 +35,7 @@ class Served:
             return e.code, dict(e.headers), e.read().decode("utf-8")
 
     def generation(self) -> int:
-        return int(re.search(r"\d+", self.get("__policyctl/version")[2]).group())  # type: ignore[union-attr]
+        return int(re.search(r"\d+", self.get("__policyctl/version")[2]).group())  # type: ignore[union-attr]  # a number
 
     def after_change(self, before: int) -> None:
         """Wait until the server has noticed a change made after it said ``before``."""

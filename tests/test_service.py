@@ -94,10 +94,11 @@ def cli_answer(
 
 
 def test_every_policy_test_case_is_answered_as_the_cli_answers_it(app: App) -> None:
-    bundle = app.source.current.bundle  # type: ignore[union-attr]
+    current = app.source.current
+    assert current is not None  # the fixture's app has loaded its bundle
+    bundle, revision = current.bundle, current.revision
     cases = bundle.cases()
     assert cases
-    revision = app.source.current.revision  # type: ignore[union-attr]
     for case in cases:
         for explain in (False, True):
             request = {"input": case.input, "marketplace": case.marketplace, "at": case.at, "explain": explain}
@@ -112,7 +113,9 @@ def test_every_policy_test_case_is_answered_as_the_cli_answers_it(app: App) -> N
 
 
 def test_a_batch_answers_every_line_as_the_cli_batch_does(app: App) -> None:
-    bundle = app.source.current.bundle  # type: ignore[union-attr]
+    current = app.source.current
+    assert current is not None  # the fixture's app has loaded its bundle
+    bundle = current.bundle
     lines = [json.dumps({"units": u, "contacts": c}) for u in (0, 5, 1000, 20000) for c in (0, 40, 900)]
     lines[3] = '{"units": "many"}'  # a bad input is answered on its line; the batch goes on
     lines[7] = "not json"
@@ -277,7 +280,7 @@ class Server:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise AssertionError(self.process.stderr.read().decode())  # type: ignore[union-attr]
+                raise AssertionError(self.process.stderr.read().decode())  # type: ignore[union-attr]  # a PIPE
             try:
                 if self.get("/readyz")[0] == 200:
                     return

@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -20,6 +21,7 @@ from support import (
     INDEX_FILES,
     ROOT,
     SITE_DAY,
+    CliRun,
     copy_program,
     declared_editions,
     declared_pages,
@@ -31,6 +33,11 @@ from support import (
     select,
 )
 
+if TYPE_CHECKING:
+    from babel.messages.catalog import Catalog
+
+    from engine.problems import Problem
+
 AT = "2025-01-01"
 
 
@@ -41,7 +48,7 @@ def policies(tmp_path: Path) -> Path:
     return dest
 
 
-def build(policies: Path, out: Path, *extra: str) -> object:
+def build(policies: Path, out: Path, *extra: str) -> CliRun:
     return run_cli("build", "--root", str(policies), "--out", str(out), *extra)
 
 
@@ -150,7 +157,7 @@ def test_a_failed_build_leaves_the_previous_tree(
             calls["n"] += 1
             if calls["n"] == 5:
                 raise OSError("disk full")
-        return real_open(path, mode, *args, **kwargs)  # type: ignore[call-overload]
+        return real_open(path, mode, *args, **kwargs)  # type: ignore[call-overload]  # open's own arguments, passed on
 
     monkeypatch.setattr("builtins.open", failing_open)
     with pytest.raises(OSError):
@@ -333,10 +340,10 @@ def test_each_catalog_is_read_once_per_build(tmp_path: Path, monkeypatch: pytest
     from engine.i18n import catalogs, translator
 
     repo = engine.load(str(_synthetic(tmp_path)))
-    reads: list[tuple[str, str]] = []
-    real = translator.read
+    reads: list[tuple[str, str | None]] = []
+    real = catalogs.read  # the function translator.read names too
 
-    def counted(path: str, tag: str):  # type: ignore[no-untyped-def]
+    def counted(path: str, tag: str | None) -> tuple[Catalog | None, list[Problem]]:
         reads.append((path, tag))
         return real(path, tag)
 

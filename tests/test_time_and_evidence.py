@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from engine.decisions.compile import compile_decision
-from engine.model.policy import Decision, Expr, Rule
+from engine.model.policy import Decision, Expr, HitPolicy, Rule
 from engine.problems import Pos
 
 FILE = "policies/p/decisions/d.yaml"
@@ -15,7 +15,10 @@ LA = {"@zone": "America/Los_Angeles", "@lines": {"days": ((None, 30), ("2023-07-
 
 
 def _decision(
-    rules: list[Rule], hit: str = "first", aggregate: dict[str, str] | None = None, inputs: dict[str, Any] | None = None
+    rules: list[Rule],
+    hit: HitPolicy = "first",
+    aggregate: dict[str, str] | None = None,
+    inputs: dict[str, Any] | None = None,
 ) -> Decision:
     return Decision(
         id="d",
@@ -27,7 +30,7 @@ def _decision(
         let={},
         hit=hit,
         rules=tuple(rules),
-        default=None,  # type: ignore[arg-type]
+        default=None,
         outputs={},
         file=FILE,
         pos=Pos(FILE, 1, 1),
