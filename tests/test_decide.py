@@ -621,7 +621,7 @@ def test_result_is_an_immutable_json_ready_value() -> None:
     c = compiled(fee_decision())
     result = c.evaluate({"units": 1000, "contacts": 50}, PARAMS, AT)
     with pytest.raises(AttributeError):
-        result.outputs = {}
+        result.outputs = {}  # type: ignore[misc]  # (read-only for mypy too: this proves it at run time)
     assert isinstance(result, DecisionResult) and result == c.evaluate(
         {"units": 1000, "contacts": 50}, dict(PARAMS), AT
     )

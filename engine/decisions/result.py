@@ -45,13 +45,20 @@ class DecisionResult(tuple):  # type: ignore[type-arg]
     __hash__ = None  # type: ignore[assignment]  # outputs is a dict
     _fields = FIELDS
 
-    if TYPE_CHECKING:
-        decision: str
-        outputs: dict[str, Any]
-        matches: tuple[str, ...]
-        reasons: tuple[str, ...]
-        default_used: bool
-        problems: tuple[Problem, ...]
+    if TYPE_CHECKING:  # read-only, as they are at run time (`result.outputs = {}` raises)
+
+        @property
+        def decision(self) -> str: ...
+        @property
+        def outputs(self) -> dict[str, Any]: ...
+        @property
+        def matches(self) -> tuple[str, ...]: ...
+        @property
+        def reasons(self) -> tuple[str, ...]: ...
+        @property
+        def default_used(self) -> bool: ...
+        @property
+        def problems(self) -> tuple[Problem, ...]: ...
     else:
         decision = _tuplegetter(0, "the decision's id")
         outputs = _tuplegetter(1, "the outputs (a new dict per result: callers may keep or change it)")
