@@ -55,7 +55,7 @@ def test_every_policy_test_case_gets_the_repositorys_answer(repo: engine.Reposit
 
 def test_the_bundles_own_cases_pass_as_the_repositorys_do(repo: engine.Repository, bundle_file: Path) -> None:
     bundle = load_bundle(str(bundle_file))
-    ours = testing.run(bundle, bundle.cases())  # type: ignore[arg-type]  # a bundle decides as a repository does
+    ours = testing.run(bundle, bundle.cases())
     theirs = testing.run(repo, _cases(repo))
     assert [(o.name, o.passed, o.mismatches, o.problems) for o in ours] == [
         (o.name, o.passed, o.mismatches, o.problems) for o in theirs

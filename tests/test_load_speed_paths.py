@@ -70,11 +70,11 @@ def test_positions_agree_with_the_plain_look_up() -> None:
     paths += [p + ("missing",) for p in paths] + [p + (0, "x", 3) for p in paths] + [(), ("nope",), ("a", 7)]
     for path in paths:
         for shape in (tuple(path), list(path)):
-            # a list too: pos and key_pos take any sequence (typed as the tuple paths they store)
-            assert doc.pos(shape) == _slow_pos(doc, path), path  # type: ignore[arg-type]
-            assert doc.key_pos(shape) == _slow_key_pos(doc, path), path  # type: ignore[arg-type]
+            # a list too: pos and key_pos take a tuple (the paths they store) or a list
+            assert doc.pos(shape) == _slow_pos(doc, path), path
+            assert doc.key_pos(shape) == _slow_key_pos(doc, path), path
     empty = Document("e.yaml")
-    assert empty.pos(("a", "b")) == Pos("e.yaml", 1, 1) == empty.key_pos(["a"])  # type: ignore[arg-type]  # as above
+    assert empty.pos(("a", "b")) == Pos("e.yaml", 1, 1) == empty.key_pos(["a"])
 
 
 @pytest.mark.parametrize(
@@ -212,7 +212,7 @@ def test_packed_documents_answer_every_position_as_parsed_ones(tmp_path: Path, m
             for where in _all_paths(parsed):
                 assert asked().pos(where) == parsed.pos(where), (path, where)
                 assert asked().key_pos(where) == parsed.key_pos(where), (path, where)
-                assert asked().pos(list(where)) == parsed.pos(where)  # type: ignore[arg-type]  # a list too
+                assert asked().pos(list(where)) == parsed.pos(where)  # a list too
             assert list(doc.positions.items()) == list(parsed.positions.items())  # same order too
             assert list(doc.key_positions.items()) == list(parsed.key_positions.items())
 

@@ -290,7 +290,7 @@ class PackedDocument(Document):
     positions = property(_get_positions, _set_positions)
     key_positions = property(_get_key_positions, _set_key_positions)
 
-    def pos(self, path: Path = ()) -> Pos:
+    def pos(self, path: Path | list[Any] = ()) -> Pos:
         if _POSITIONS.__get__(self) is None:
             if type(path) is not tuple:
                 path = tuple(path)
@@ -304,7 +304,7 @@ class PackedDocument(Document):
                 path = path[:-1]
         return Document.pos(self, path)
 
-    def key_pos(self, path: Path) -> Pos:
+    def key_pos(self, path: Path | list[Any]) -> Pos:
         if _KEY_POSITIONS.__get__(self) is None:
             if type(path) is not tuple:
                 path = tuple(path)

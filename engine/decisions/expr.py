@@ -24,7 +24,7 @@ from jinja2.exceptions import TemplateSyntaxError
 from jinja2.lexer import Token, TokenStream, ignored_tokens
 from jinja2.parser import Parser
 
-from engine.decisions.pycode import Checked, build, literal, local, standalone  # noqa: F401 - re-exported
+from engine.decisions.pycode import Checked, literal, local
 from engine.decisions.runtime import CONTEXT_HELPERS, FILTERS, HELPERS, TESTS
 from engine.model.policy import Expr
 from engine.problems import Problem

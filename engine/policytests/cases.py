@@ -13,11 +13,14 @@ import math
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from engine.model.policy import TestCase
 from engine.model.repository import Repository
 from engine.problems import PolicyError, Pos, Problem
+
+if TYPE_CHECKING:
+    from engine.decisions.answer import CompiledDecision
 
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "(missing)"})()
 
@@ -70,7 +73,15 @@ def _within(file: str, wanted: str) -> bool:
 # -- running -----------------------------------------------------------------------------------------
 
 
-def run(repo: Repository, selected: Iterable[TestCase]) -> list[Outcome]:
+class Decides(Protocol):
+    """What running a case reads: a Repository, or a loaded bundle (engine.bundle.load.Bundle)."""
+
+    def compiled(self, program: str, decision: str) -> CompiledDecision: ...
+
+    def params(self, program: str, marketplace: str, at: str) -> dict[str, Any]: ...
+
+
+def run(repo: Decides, selected: Iterable[TestCase]) -> list[Outcome]:
     return [run_case(repo, case) for case in selected]
 
 
@@ -78,7 +89,7 @@ def context(case: TestCase) -> str:
     return f"{case.program}.{case.decision} · {case.marketplace} · {case.at} · input {show(case.input)}"
 
 
-def evaluate(repo: Repository, case: TestCase, at: str | None = None) -> tuple[Any, tuple[Problem, ...]]:
+def evaluate(repo: Decides, case: TestCase, at: str | None = None) -> tuple[Any, tuple[Problem, ...]]:
     """The decision's answer for the case's inputs (on ``at``, default the case's date); D004 at the case."""
     try:
         compiled = repo.compiled(case.program, case.decision)
@@ -96,7 +107,7 @@ def _located(problem: Problem, pos: Pos) -> Problem:
     return Problem.at(pos, "T002", problem.message, problem.hint)
 
 
-def run_case(repo: Repository, case: TestCase) -> Outcome:
+def run_case(repo: Decides, case: TestCase) -> Outcome:
     result, problems = evaluate(repo, case)
     base = Outcome(case.name, case.program, case.decision, case.pos, context(case), result=result)
     if problems or result is None:

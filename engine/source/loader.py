@@ -89,8 +89,8 @@ class Document:
     problems: list[Problem] = field(default_factory=list)
     text: str = ""
 
-    def pos(self, path: Path = ()) -> Pos:
-        """Position of the node at ``path``, or of its nearest ancestor that has one."""
+    def pos(self, path: Path | list[Any] = ()) -> Pos:
+        """Position of the node at ``path`` (a tuple, or a list), or of its nearest ancestor that has one."""
         # One look-up in the usual case, where the node itself has a position (values are tuples).
         if type(path) is not tuple:
             path = tuple(path)
@@ -102,7 +102,7 @@ class Document:
         line, col = found if found is not None else (1, 1)
         return Pos(self.path, line, col)
 
-    def key_pos(self, path: Path) -> Pos:
+    def key_pos(self, path: Path | list[Any]) -> Pos:
         """Position of the key naming ``path``'s last element (falls back to the value)."""
         if type(path) is not tuple:
             path = tuple(path)
