@@ -356,7 +356,9 @@ def failing_pages(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, site.
     for n, (snippet, _) in enumerate(TEMPLATE_FAILURES):
         text = help_text.replace("{% block body %}\n", "{% block body %}\n" + snippet + "\n", 1)
         (policies / f"csba/pages/fail{n}.md.j2").write_text(text)
-        pages += f"  fail{n}:\n    template: fail{n}.md.j2\n    marketplaces: [us]\n    description: a failure, for a test\n"
+        pages += (
+            f"  fail{n}:\n    template: fail{n}.md.j2\n    marketplaces: [us]\n    description: a failure, for a test\n"
+        )
     edit(policies / "csba/pages.yaml", "pages:\n", "pages:\n" + pages)
     return policies, site.build(engine.load(str(policies)), AT)
 
