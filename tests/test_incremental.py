@@ -61,8 +61,29 @@ def _publish_only(policies: Path, languages: set[str]) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+@pytest.fixture(scope="module")
+def _copies(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+    """The copy of each variant, made once per module (`repo` copies it again for each test, which
+    may then change it): policies/ publishing the LANGUAGES, and the same with csba2."""
+    made: dict[str, Path] = {}
+
+    def copy(variant: str) -> Path:
+        if variant not in made:
+            dest = tmp_path_factory.mktemp("variant") / "policies"
+            shutil.copytree(ROOT / "policies", dest)
+            _publish_only(dest, LANGUAGES)
+            if variant == SECOND:
+                copy_program(dest, "csba", "csba2")
+            made[variant] = dest
+        return made[variant]
+
+    return copy
+
+
 @pytest.fixture
-def repo(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def repo(
+    request: pytest.FixtureRequest, _copies: Callable[[str], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """A copy of policies/ publishing the LANGUAGES, or (`SECOND`, through `BOTH`) the same with csba
     copied as a second program: what each test expects is derived from the repository, so it must
     hold there too. Only the tests whose point is which program's pages are rendered run on both; the
@@ -70,10 +91,7 @@ def repo(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.Mon
     programs there are, and each build of the copy costs twice the time; those that hold for any
     repository at all take `starter` instead."""
     dest = tmp_path / "policies"
-    shutil.copytree(ROOT / "policies", dest)
-    _publish_only(dest, LANGUAGES)
-    if getattr(request, "param", "policies") == SECOND:
-        copy_program(dest, "csba", "csba2")
+    shutil.copytree(_copies(getattr(request, "param", "policies")), dest)
     monkeypatch.setenv("POLICYCTL_CACHE", str(tmp_path / "cache"))
     return dest
 
