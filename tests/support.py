@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from engine.model.repository import Repository
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "corpus"
@@ -58,16 +61,22 @@ def declared_pages(policies: Path | str) -> set[str]:
     (default: the program's) and each language that marketplace lists and the program is written
     in (its `languages:`, English always). Read from the files rather than taken from the engine's
     plan, so that tests can hold the plan to it."""
-    import yaml
-
     import engine
 
-    repo = engine.load(str(policies))
+    return _declared_pages(engine.load(str(policies)))
+
+
+def _declared_pages(repo: Repository) -> set[str]:
+    import yaml
+
+    # libyaml's safe loader where installed: the same documents, ten times faster than PyYAML's own
+    # (tests call this for every build they check, and program.yaml files are long)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     found = set()
     for program in repo.programs.values():
         folder = Path(program.dir)
         if (folder / "pages.yaml").is_file():
-            manifest = yaml.safe_load((folder / "pages.yaml").read_text(encoding="utf-8"))
+            manifest = yaml.load((folder / "pages.yaml").read_text(encoding="utf-8"), Loader=loader)
             pages = {page: spec.get("marketplaces") or program.marketplaces for page, spec in manifest["pages"].items()}
         else:
             pages = {
@@ -75,7 +84,7 @@ def declared_pages(policies: Path | str) -> set[str]:
                 for p in (folder / "pages").glob("*.md.j2")
                 if not p.name.startswith("_")
             }
-        written = yaml.safe_load((folder / "program.yaml").read_text(encoding="utf-8")).get("languages")
+        written = yaml.load((folder / "program.yaml").read_text(encoding="utf-8"), Loader=loader).get("languages")
         for page, marketplaces in pages.items():
             for mp in marketplaces:
                 found |= {
@@ -95,7 +104,10 @@ def effective_dates(policies: Path | str, program: str, marketplace: str, at: st
     (the timelines of its parameters), oldest first."""
     import engine
 
-    repo = engine.load(str(policies))
+    return _effective_dates(engine.load(str(policies)), program, marketplace, at)
+
+
+def _effective_dates(repo: Repository, program: str, marketplace: str, at: str) -> list[str]:
     return sorted(
         {change.start for change in repo.history(program, marketplace) if change.start and change.start <= at}
     )
@@ -107,21 +119,33 @@ def declared_editions(policies: Path | str, at: str) -> set[str]:
     its `original` edition (the rules before the first change) and one per change but the latest
     (that one is the current page), named by its day. Derived from the timelines, not from the
     engine's edition plan (engine/site/editions.py), so that tests can hold the plan to it."""
+    import engine
+
+    repo = engine.load(str(policies))
+    return _declared_editions(repo, _declared_pages(repo), at)
+
+
+def _declared_editions(repo: Repository, pages: set[str], at: str) -> set[str]:
     found = set()
     dates: dict[tuple[str, str], list[str]] = {}
-    for page in declared_pages(policies):
+    for page in pages:
         program, mp, tag, name = page.split("/")
         days = dates.get((program, mp))
         if days is None:
-            days = dates[(program, mp)] = effective_dates(policies, program, mp, at)
+            days = dates[(program, mp)] = _effective_dates(repo, program, mp, at)
         if days:
             found |= {f"{program}/{mp}/{tag}/{folder}/{name}" for folder in (ORIGINAL, *days[:-1])}
     return found
 
 
 def site_pages(policies: Path | str, at: str) -> set[str]:
-    """Every page a build on day `at` renders: the current ones and the past editions."""
-    return declared_pages(policies) | declared_editions(policies, at)
+    """Every page a build on day `at` renders: the current ones and the past editions (the
+    repository loaded once: tests call this for every build they check)."""
+    import engine
+
+    repo = engine.load(str(policies))
+    pages = _declared_pages(repo)
+    return pages | _declared_editions(repo, pages, at)
 
 
 def feeds_of(pages: set[str]) -> set[str]:

@@ -329,31 +329,52 @@ def test_markup_in_an_address_is_escaped(policies: Path) -> None:
 # -- the sandbox and template problems ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "snippet, message",
-    [
-        ("{{ p.trial_days.__class__ }}", "unsafe"),
-        ("{{ ''.__class__.__mro__ }}", "unsafe"),
-        ("{{ undefined_name }}", "`undefined_name` is not in the page context"),
-        ("{{ p.trial_days ~ 'x' }}", "must be shown through a filter"),
-        ("{{ p.refund_reimbursement_claims }}", "pick a field"),
-        ("{{ p.opt_out_any_time }}", "a yes/no value cannot be shown"),
-        ("{{ 'nolabel'|label }}", "no label for `nolabel`"),
-        ("{{ 'abc'|number }}", "number: expected a number"),
-        ("{% for x in range(10**9) %}{% endfor %}", "Range too big"),
-    ],
-)
-def test_template_failures_are_problems_with_a_line(policies: Path, snippet: str, message: str) -> None:
-    template = policies / "csba/pages/help.md.j2"
-    text = template.read_text().replace("{% block body %}\n", "{% block body %}\n" + snippet + "\n", 1)
-    template.write_text(text)
-    line = text.splitlines().index(snippet) + 1
-    result = site.build(engine.load(str(policies)), AT)
-    bad = [p for p in result.problems if p.code == "G001"]
+TEMPLATE_FAILURES = [
+    ("{{ p.trial_days.__class__ }}", "unsafe"),
+    ("{{ ''.__class__.__mro__ }}", "unsafe"),
+    ("{{ undefined_name }}", "`undefined_name` is not in the page context"),
+    ("{{ p.trial_days ~ 'x' }}", "must be shown through a filter"),
+    ("{{ p.refund_reimbursement_claims }}", "pick a field"),
+    ("{{ p.opt_out_any_time }}", "a yes/no value cannot be shown"),
+    ("{{ 'nolabel'|label }}", "no label for `nolabel`"),
+    ("{{ 'abc'|number }}", "number: expected a number"),
+    ("{% for x in range(10**9) %}{% endfor %}", "Range too big"),
+]
+
+
+@pytest.fixture(scope="module")
+def failing_pages(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, site.Built]:
+    """A copy of policies/ where csba has, besides its help page, a page per TEMPLATE_FAILURES
+    snippet (`failN`: the help template with the snippet first in its body; in the US marketplace,
+    where csba's help page is too), built once; each case
+    below reads the problems of its own template. A page's failure is its own: the others are
+    rendered all the same (each case still finds its problem, at its line)."""
+    policies = tmp_path_factory.mktemp("failing") / "policies"
+    shutil.copytree(ROOT / "policies", policies)
+    help_text = (policies / "csba/pages/help.md.j2").read_text()
+    pages = ""
+    for n, (snippet, _) in enumerate(TEMPLATE_FAILURES):
+        text = help_text.replace("{% block body %}\n", "{% block body %}\n" + snippet + "\n", 1)
+        (policies / f"csba/pages/fail{n}.md.j2").write_text(text)
+        pages += (
+            f"  fail{n}:\n    template: fail{n}.md.j2\n    marketplaces: [us]\n    description: a failure, for a test\n"
+        )
+    edit(policies / "csba/pages.yaml", "pages:\n", "pages:\n" + pages)
+    return policies, site.build(engine.load(str(policies)), AT)
+
+
+@pytest.mark.parametrize("n, snippet, message", [(n, *case) for n, case in enumerate(TEMPLATE_FAILURES)])
+def test_template_failures_are_problems_with_a_line(
+    failing_pages: tuple[Path, site.Built], n: int, snippet: str, message: str
+) -> None:
+    policies, result = failing_pages
+    template = policies / f"csba/pages/fail{n}.md.j2"
+    line = template.read_text().splitlines().index(snippet) + 1
+    bad = [p for p in result.problems if p.code == "G001" and p.file == str(template)]
     assert bad, snippet
-    assert bad[0].file == str(template) and bad[0].line == line, bad[0]
+    assert bad[0].line == line, bad[0]
     assert message in bad[0].message, bad[0].message
-    assert result.files == {} or "csba/us/en/help.html" not in result.files
+    assert result.files == {} or f"csba/us/en/fail{n}.html" not in result.files
 
 
 def test_lists_of_labels_are_one_fact() -> None:
