@@ -411,7 +411,7 @@ def one_document(b: Bench, syn: str) -> None:
         peer = per_call(lambda: fast(data), b.quick)
         b.add("schema", "", None, "fastjsonschema", peer, "us", verdict=f"{peer / ours:.1f}x ours")
     if installed("jsonschema_rs"):
-        import jsonschema_rs  # type: ignore[import-not-found,unused-ignore]  # (typed in newer releases)
+        import jsonschema_rs
 
         rs = jsonschema_rs.validator_for(bundled("overlay"))
         assert rs.is_valid(data)
