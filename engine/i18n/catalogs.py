@@ -108,24 +108,53 @@ def template_files(folder: str) -> list[str]:
 def extract(domain: Domain) -> tuple[Catalog, list[Problem]]:
     """The domain's template catalog (POT) from its templates and labels, in source order."""
     from babel.messages.extract import extract as babel_extract
-    from jinja2 import TemplateSyntaxError
+
+    def read(f: Any) -> list[tuple[int, Any, list[str], str | None]]:
+        return list(
+            babel_extract(
+                cast(Any, jinja_extract),  # Jinja types `keywords` as names; it gets Babel's mapping
+                f,
+                keywords=KEYWORDS,
+                comment_tags=COMMENT_TAGS,
+                options=JINJA_OPTIONS,
+                strip_comment_tags=True,
+            )
+        )
 
     catalog = _new_catalog(domain.name, None)
+    return catalog, _fill(domain, catalog, read)
+
+
+class _EmptyMessage(Exception):
+    """A template asks to translate an empty text: Babel's extraction warns about it."""
+
+
+def template_messages(domain: Domain) -> tuple[AnyCatalog, list[Problem]]:
+    """`extract` for checking: the same messages, locations, comments and problems in an
+    engine.i18n.po catalog, extracted as Babel's `extract` runs `jinja_extract` (its keyword
+    specs and comment tags) without importing Babel. A template holding an empty message
+    (`_("")`) is extracted by Babel, which warns about it as it always did."""
+    catalog = po.Catalog()
+    try:
+        problems = _fill(domain, catalog, lambda f: list(_extract_messages(f)))
+    except _EmptyMessage:
+        return extract(domain)
+    return catalog, problems
+
+
+def _fill(
+    domain: Domain, catalog: Any, read: Callable[[Any], list[tuple[int, Any, list[str], str | None]]]
+) -> list[Problem]:
+    """Add to ``catalog`` the messages ``read`` finds in each template of ``domain`` (an open
+    binary file in; (line, message, comments, context) out), then its labels; the problems."""
+    from jinja2 import TemplateSyntaxError
+
     problems: list[Problem] = []
     for path in template_files(domain.templates):
         where = os.path.relpath(path, domain.folder)
         try:
             with open(path, "rb") as f:
-                found = list(
-                    babel_extract(
-                        cast(Any, jinja_extract),  # Jinja types `keywords` as names; it gets Babel's mapping
-                        f,
-                        keywords=KEYWORDS,
-                        comment_tags=COMMENT_TAGS,
-                        options=JINJA_OPTIONS,
-                        strip_comment_tags=True,
-                    )
-                )
+                found = read(f)
         except TemplateSyntaxError as e:
             problems.append(
                 Problem(
@@ -152,57 +181,7 @@ def extract(domain: Domain) -> tuple[Catalog, list[Problem]]:
         where = os.path.relpath(domain.labels_file, domain.folder)
         for context, text, line, note in domain.labels:
             catalog.add(text, None, [(where, line)], auto_comments=[note], context=context)
-    return catalog, problems
-
-
-class _EmptyMessage(Exception):
-    """A template asks to translate an empty text: Babel's extraction warns about it."""
-
-
-def template_messages(domain: Domain) -> tuple[AnyCatalog, list[Problem]]:
-    """`extract` for checking: the same messages, locations, comments and problems in an
-    engine.i18n.po catalog, extracted as Babel's `extract` runs `jinja_extract` (its keyword
-    specs and comment tags) without importing Babel. A template holding an empty message
-    (`_("")`) is extracted by Babel, which warns about it as it always did."""
-    from jinja2 import TemplateSyntaxError
-
-    catalog = po.Catalog()
-    problems: list[Problem] = []
-    try:
-        for path in template_files(domain.templates):
-            where = os.path.relpath(path, domain.folder)
-            try:
-                with open(path, "rb") as f:
-                    found = list(_extract_messages(f))
-            except TemplateSyntaxError as e:
-                problems.append(
-                    Problem(
-                        path,
-                        e.lineno or 1,
-                        1,
-                        "G001",
-                        f"template syntax error: {e.message}",
-                        "fix the template; see https://jinja.palletsprojects.com/templates/",
-                    )
-                )
-                continue
-            except (OSError, UnicodeDecodeError) as e:
-                problems.append(Problem(path, 1, 1, "G001", f"cannot read the template: {e}", "save it as UTF-8"))
-                continue
-            except (ValueError, OverflowError, RecursionError, MemoryError) as e:
-                from engine.templates.check import unreadable
-
-                problems.append(unreadable(path, e))
-                continue
-            for lineno, message, comments, context in found:
-                catalog.add(message, None, [(where, lineno)], auto_comments=comments, context=context)
-    except _EmptyMessage:
-        return extract(domain)
-    if domain.labels_file:
-        where = os.path.relpath(domain.labels_file, domain.folder)
-        for context, text, line, note in domain.labels:
-            catalog.add(text, None, [(where, line)], auto_comments=[note], context=context)
-    return catalog, problems
+    return problems
 
 
 def _extract_messages(fileobj: Any) -> Iterator[tuple[int, Any, list[str], str | None]]:
