@@ -9,6 +9,7 @@ import re
 import stat
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -212,19 +213,7 @@ def test_code_the_compiler_never_writes_is_refused_even_with_matching_digests(
     bundle_file: Path, tmp_path: Path
 ) -> None:
     """The digests prove a bundle intact, not who made it: the generated code is checked too."""
-    lines = bundle_file.read_bytes().split(b"\n")
-    head, sections = json.loads(lines[0]), lines[2:-1]
-    decisions = json.loads(lines[4])
-    fee = decisions["csba"]["fee"]
-    fee["python"] = fee["python"].replace("v_units = inputs.get('units')", "v_units = ().__class__", 1)
-    sections[2] = fileformat.encode(decisions)
-    path = tmp_path / "forged.bundle"
-    path.write_bytes(
-        fileformat.seal(
-            {k: v for k, v in head["manifest"].items() if k != "sections"},
-            list(zip([n for n, _ in head["manifest"]["sections"]], map(json.loads, sections))),
-        )
-    )
+    path = _forged(bundle_file, tmp_path, _replaced("v_units = inputs.get('units')", "v_units = ().__class__"))
     bundle = load_bundle(str(path))  # intact: the digests match
     with pytest.raises(PolicyError) as raised:
         bundle.decide("csba", "fee", {"units": 1}, "us")
@@ -234,16 +223,15 @@ def test_code_the_compiler_never_writes_is_refused_even_with_matching_digests(
     assert run.code == 1 and "error[B004]" in run.out + run.err
 
 
-def _forged(bundle_file: Path, tmp_path: Path, old: str, new: str) -> Path:
-    """The bundle with csba.fee's generated code edited (first ``old`` -> ``new``), digests made again."""
+def _forged(bundle_file: Path, tmp_path: Path, edit_code: Callable[[str], str], name: str = "forged") -> Path:
+    """The bundle with csba.fee's generated code edited by ``edit_code``, digests made again."""
     lines = bundle_file.read_bytes().split(b"\n")
     head, sections = json.loads(lines[0]), lines[2:-1]
     decisions = json.loads(lines[4])
     fee = decisions["csba"]["fee"]
-    assert old in fee["python"]
-    fee["python"] = fee["python"].replace(old, new, 1)
+    fee["python"] = edit_code(fee["python"])
     sections[2] = fileformat.encode(decisions)
-    path = tmp_path / "forged.bundle"
+    path = tmp_path / f"{name}.bundle"
     path.write_bytes(
         fileformat.seal(
             {k: v for k, v in head["manifest"].items() if k != "sections"},
@@ -251,6 +239,16 @@ def _forged(bundle_file: Path, tmp_path: Path, old: str, new: str) -> Path:
         )
     )
     return path
+
+
+def _replaced(old: str, new: str) -> Callable[[str], str]:
+    """An edit of generated code: its first ``old`` becomes ``new`` (which must be there)."""
+
+    def edit_code(python: str) -> str:
+        assert old in python
+        return python.replace(old, new, 1)
+
+    return edit_code
 
 
 @pytest.mark.parametrize(
@@ -267,7 +265,7 @@ def _forged(bundle_file: Path, tmp_path: Path, old: str, new: str) -> Path:
 def test_forbidden_code_is_found_at_any_depth(bundle_file: Path, tmp_path: Path, forgery: str, said: str) -> None:
     """Every node of the generated code is checked, however deep: in a row's outputs (a dict in a
     tuple in a call in a return in an if in a try in the function)."""
-    path = _forged(bundle_file, tmp_path, "{'basis': 'refused'", forgery.removesuffix("}"))
+    path = _forged(bundle_file, tmp_path, _replaced("{'basis': 'refused'", forgery.removesuffix("}")))
     with pytest.raises(PolicyError) as raised:
         load_bundle(str(path)).decide("csba", "fee", {"units": 1}, "us")
     [problem] = raised.value.problems
@@ -277,24 +275,16 @@ def test_forbidden_code_is_found_at_any_depth(bundle_file: Path, tmp_path: Path,
 def test_a_bundle_whose_code_builds_results_the_old_way_is_refused(bundle_file: Path, tmp_path: Path) -> None:
     """Generated code of an older policyctl (`_new(_DR, (... 7 fields ...))`) would build results of
     the old shape: it names a global this policyctl no longer gives, so the bundle is refused (B004)."""
-    lines = bundle_file.read_bytes().split(b"\n")
-    head, sections = json.loads(lines[0]), lines[2:-1]
-    decisions = json.loads(lines[4])
-    fee = decisions["csba"]["fee"]
-    assert "return _DR((" in fee["python"]
-    fee["python"] = re.sub(
-        r"return _DR\((.*), _self, inputs, params, at\)\)",
-        r"return _new(_DR, \1, (_self, inputs, params, at)))",
-        fee["python"],
-    )
-    sections[2] = fileformat.encode(decisions)
-    path = tmp_path / "older.bundle"
-    path.write_bytes(
-        fileformat.seal(
-            {k: v for k, v in head["manifest"].items() if k != "sections"},
-            list(zip([n for n, _ in head["manifest"]["sections"]], map(json.loads, sections))),
+
+    def older(python: str) -> str:
+        assert "return _DR((" in python
+        return re.sub(
+            r"return _DR\((.*), _self, inputs, params, at\)\)",
+            r"return _new(_DR, \1, (_self, inputs, params, at)))",
+            python,
         )
-    )
+
+    path = _forged(bundle_file, tmp_path, older, "older")
     with pytest.raises(PolicyError) as raised:
         load_bundle(str(path)).decide("csba", "fee", {"units": 1}, "us")
     [problem] = raised.value.problems
