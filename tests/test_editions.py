@@ -12,6 +12,7 @@ import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -170,8 +171,26 @@ def _text(element: ET.Element, path: str) -> str:
     return text
 
 
+@pytest.fixture(scope="module")
+def atom_grammar() -> Any:
+    """RFC 4287's RELAX NG grammar (its Appendix B, in RELAX NG's XML syntax), read by lxml."""
+    from lxml import etree
+
+    return etree.RelaxNG(etree.parse(str(Path(__file__).parent / "schemas" / "atom.rng")))
+
+
+def _grammar_errors(grammar: Any, data: bytes) -> list[str]:
+    from lxml import etree
+
+    if grammar.validate(etree.fromstring(data)):
+        return []
+    return [f"line {e.line}: {e.message}" for e in grammar.error_log]
+
+
 def _atom_errors(path: Path) -> list[str]:
-    """RFC 4287's required structure (section 4), element by element."""
+    """RFC 4287's required structure (section 4), element by element: what the grammar says and
+    what it cannot (the RFC's Schematron rules and the rules stated in prose: one id, a date-time
+    with a time zone, a summary where there is no content)."""
     errors: list[str] = []
     root = ET.parse(path).getroot()
     if root.tag != f"{ATOM}feed":
@@ -216,7 +235,9 @@ def _atom_errors(path: Path) -> list[str]:
     return errors
 
 
-def test_every_feed_is_valid_atom_with_the_dated_changes(repo: engine.Repository, site: Path) -> None:
+def test_every_feed_is_valid_atom_with_the_dated_changes(
+    repo: engine.Repository, site: Path, atom_grammar: Any
+) -> None:
     index = json.loads((site / "index.json").read_text(encoding="utf-8"))
     ids: set[str] = set()
     for program, mp, past, pages in _with_past(repo):
@@ -229,6 +250,7 @@ def test_every_feed_is_valid_atom_with_the_dated_changes(repo: engine.Repository
                 assert not feed.exists() and "feed" not in entry
                 continue
             assert entry["feed"] == f"{program}/{mp}/{tag}/{feeds.FEED_NAME}"
+            assert _grammar_errors(atom_grammar, feed.read_bytes()) == [], feed
             assert _atom_errors(feed) == []
             root = ET.parse(feed).getroot()
             assert root.get("{http://www.w3.org/XML/1998/namespace}lang") == tag
@@ -269,3 +291,42 @@ def test_a_feed_escapes_what_it_quotes() -> None:
     assert root.findtext(f"{ATOM}entry/{ATOM}summary") == "<script>"
     assert root.findtext(f"{ATOM}updated") == "2024-03-10T00:00:00-08:00"  # the marketplace's midnight
     assert feeds.start_of("2024-03-11", "America/Los_Angeles").endswith("-07:00")  # after the DST change
+
+
+def _one_feed() -> bytes:
+    return feeds.atom(
+        ident="urn:uuid:0",
+        lang="zh-Hans",
+        title="t",
+        author="a",
+        page_href="p.html",
+        time_zone="Asia/Shanghai",
+        entries=[feeds.Entry("2024-03-10", "t", "s", "p.html")],
+        ids=["urn:uuid:1"],
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("change", "before", "after"),
+    [
+        ("no feed id", "<id>urn:uuid:0</id>", ""),
+        ("an entry without its date", "<updated>2024-03-10T00:00:00+08:00</updated>\n<link rel", "<link rel"),
+        ("a date without a time", "<updated>2024-03-10T00:00:00+08:00</updated>", "<updated>2024-03-10</updated>"),
+        ("a language tag RFC 3066 refuses", 'xml:lang="zh-Hans"', 'xml:lang="zh_Hans"'),
+        ("an element Atom does not define", "</feed>", "<changes/></feed>"),
+        ("a link without href", 'href="p.html"', ""),
+        ("two titles", "<title>t</title>", "<title>t</title><title>u</title>"),
+    ],
+)
+def test_the_grammar_refuses_what_rfc_4287_refuses(atom_grammar: Any, change: str, before: str, after: str) -> None:
+    """The grammar the feeds are held to is not a grammar that takes anything: a feed policyctl
+    writes passes, and each change below (which RFC 4287 forbids) fails it."""
+    good = _one_feed()
+    assert _grammar_errors(atom_grammar, good) == []
+    assert before.encode() in good, before
+    assert _grammar_errors(atom_grammar, good.replace(before.encode(), after.encode(), 1)) != [], change
+
+
+def test_an_extension_in_another_namespace_is_valid_atom(atom_grammar: Any) -> None:
+    extended = _one_feed().replace(b"</generator>", b'</generator><x:note xmlns:x="urn:example">1</x:note>')
+    assert _grammar_errors(atom_grammar, extended) == []
