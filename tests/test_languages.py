@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -94,3 +95,51 @@ def test_fallback_publishes_the_english_page_marked_in_the_missing_language(poli
     # CI can require every translation whatever the program says
     strict, _ = _build(policies, "--strict", "--check")
     assert strict.code == 1 and "error[G002]: es: no translation of 'Fees'" in strict.err
+
+
+class _Anchors(HTMLParser):
+    """The attributes of every `<a>` of a page, and its `<html lang>`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.anchors: list[dict[str, str | None]] = []
+        self.lang: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self.anchors.append(dict(attrs))
+        elif tag == "html":
+            self.lang = dict(attrs).get("lang")
+
+
+def _anchors(path: Path) -> _Anchors:
+    reader = _Anchors()
+    reader.feed(path.read_text(encoding="utf-8"))
+    return reader
+
+
+def test_every_language_switch_link_says_its_language_and_its_targets(built_site: Path) -> None:
+    """On every page, current and past: each language switcher link names its language in that
+    language (`lang`, for screen readers) and says the language of the page it opens (`hreflang`,
+    which is that page's `<html lang>`)."""
+    index = json.loads((built_site / "index.json").read_text(encoding="utf-8"))
+    pages = [e["html"] for e in index["pages"] + index["editions"]]
+    assert pages and index["editions"], "the site has no past edition to check"
+    checked = 0
+    langs: dict[Path, str | None] = {}
+    for html in pages:
+        page = built_site / html
+        switches = [a for a in _anchors(page).anchors if a.get("data-switch") == "language"]
+        assert switches, html
+        for link in switches:
+            href = link.get("href")
+            assert href and link.get("lang") and link.get("hreflang"), (html, link)
+            target = (page.parent / href).resolve()
+            assert target.is_file(), (html, href)
+            if target not in langs:
+                langs[target] = _anchors(target).lang
+            assert langs[target] == link["hreflang"], (html, href)
+            # the language named is the language of the folder the link leads to
+            assert link["lang"] in target.relative_to(built_site).parts, (html, link)
+            checked += 1
+    assert checked >= len(pages)
