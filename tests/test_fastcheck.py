@@ -35,7 +35,7 @@ def _documents() -> Iterator[tuple[str, str, Any]]:
 
     with tempfile.TemporaryDirectory(prefix="fastcheck-") as folder:
         synthetic = Path(folder) / "synthetic"
-        generate.generate(str(synthetic), programs=2, marketplaces=4)
+        generate.generate(str(synthetic), programs=2, marketplaces=4, pages=False)  # YAML only: no catalogs
         roots = [ROOT / "policies", ROOT / "tests" / "corpus" / "repos" / "mini", synthetic]
         for root in roots:
             if not root.is_dir():
