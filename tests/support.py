@@ -210,9 +210,10 @@ def search_files(policies: Path | str, out: Path | str) -> set[str]:
     """The search files a build of ``policies`` writes into ``out``: a search page per language
     of the current pages; Pagefind's bundle with, for each of those languages, its metadata and
     every file the metadata names (a fragment per current page, the index chunks, one filter each
-    for program, marketplace and language). Pagefind names these files by their content, so the
-    names are read from the index; what is checked is that the index holds exactly the current
-    pages of each language, and (by the caller's comparison) that no file is missing or left over."""
+    for program, marketplace and language, named in that language). Pagefind names these files by
+    their content, so the names are read from the index; what is checked is that the index holds
+    exactly the current pages of each language, and (by the caller's comparison) that no file is
+    missing or left over."""
     import json
 
     current = declared_pages(policies)
@@ -227,7 +228,11 @@ def search_files(policies: Path | str, out: Path | str) -> set[str]:
         meta = pagefind_meta((Path(out) / meta_file).read_bytes())
         fragments, chunks, filters = meta[1], meta[2], meta[3]
         assert len(fragments) == len(pages)
-        assert sorted(name for name, _ in filters) == ["language", "marketplace", "program"]
+        # program, marketplace and language, named in the page's language (the browser test checks
+        # the names against the pages' own words)
+        names = sorted(name for name, _ in filters)
+        assert len(set(names)) == 3 and all(names), (tag, names)
+        assert tag != "en" or names == ["Language", "Marketplace", "Program"], names
         files.add(meta_file)
         if language["wasm"]:
             files.add(f"_search/wasm.{language['wasm']}.pagefind")

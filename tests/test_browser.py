@@ -569,3 +569,59 @@ def test_a_wide_table_scrolls_in_its_own_box_on_a_phone(browser: Any, wide_table
         page.emulate_media(color_scheme=scheme)
         assert _axe_violations(page, axe) == [], scheme
     context.close()
+
+
+_FILTERS = """() => Object.fromEntries([...document.querySelectorAll('.pagefind-ui__filter-block')].map(b => [
+  b.querySelector('.pagefind-ui__filter-name').textContent.trim(),
+  [...b.querySelectorAll('.pagefind-ui__filter-checkbox')].map(c => c.value)]))"""
+
+_RESULTS = "[...document.querySelectorAll('.pagefind-ui__result-link')].map(a => a.href)"
+
+
+@pytest.mark.parametrize(("tag", "words"), [("en", "fee"), ("zh-Hans", "费用")])
+def test_search_narrows_to_a_marketplace_and_a_program(
+    browser: Any, served: tuple[str, Path], tag: str, words: str
+) -> None:
+    """A language's search page offers the filters its pages declare, named as the pages' own
+    switchers name them in that language, with the pages' values; checking a marketplace by
+    keyboard (Space) leaves only that marketplace's pages, and then a program only the pages of both."""
+    base, out = served
+    index = json.loads((out / "index.json").read_text())
+    holding = [e for e in index["pages"] if e["locale"] == tag and words in (out / e["markdown"]).read_text().lower()]
+    assert len({e["marketplace"] for e in holding}) >= 2, f"no two marketplaces' {tag} pages hold {words!r}"
+    chosen = holding[0]
+    text = (out / chosen["html"]).read_text(encoding="utf-8")
+    nav = re.search(r'<nav class="marketplaces" aria-label="([^"]+)">', text)
+    marketplace = re.search(r'<span aria-current="page" data-pagefind-filter="([^"]+)">([^<]+)</span>', text)
+    program = re.search(r'data-pagefind-body data-pagefind-filter="([^":]+):([^"]+)"', text)
+    assert nav and marketplace and program, chosen["html"]
+    assert marketplace.group(1) == nav.group(1)  # the filter is named as the page names a marketplace
+    context, outside = _offline(browser, base)
+    page = context.new_page()
+    page.goto(base + f"search/{tag.lower()}.html")
+    page.locator(".pagefind-ui__search-input").wait_for(timeout=15000)
+    page.keyboard.type(words)
+    page.locator(".pagefind-ui__result-link").first.wait_for(timeout=15000)
+    filters = page.evaluate(f"({_FILTERS})()")
+    assert marketplace.group(2) in filters.get(marketplace.group(1), []), filters
+    assert program.group(2) in filters.get(program.group(1), []), filters
+
+    def narrow(name: str, value: str, folder: str) -> set[str]:
+        block = page.locator(".pagefind-ui__filter-block").filter(has=page.get_by_text(name, exact=True))
+        block.locator("summary").click()  # open the filter's list
+        box = block.locator(f'input[value="{value}"]')
+        box.focus()
+        page.keyboard.press("Space")
+        assert box.is_checked()
+        page.wait_for_function(
+            f"f => {{ const r = {_RESULTS}; return r.length && r.every(h => h.includes(f)) }}", arg=folder
+        )
+        return {href.removeprefix(base).split("#")[0] for href in page.evaluate(_RESULTS)}
+
+    in_marketplace = {e["html"] for e in holding if e["marketplace"] == chosen["marketplace"]}
+    found = narrow(marketplace.group(1), marketplace.group(2), f"/{chosen['marketplace']}/{tag}/")
+    assert found and found <= in_marketplace, (found, in_marketplace)
+    found = narrow(program.group(1), program.group(2), f"/{chosen['program']}/{chosen['marketplace']}/")
+    assert found and found <= {h for h in in_marketplace if h.startswith(f"{chosen['program']}/")}, found
+    assert outside == [], outside
+    context.close()

@@ -231,7 +231,7 @@ def test_html_layout(policies: Path) -> None:
     ]:
         assert f'<link rel="alternate" hreflang="{tag}" href="{href}">' in text
     assert '<a href="../../de/it/help.html" hreflang="it" data-switch="marketplace">Germania (amazon.de)</a>' in text
-    assert '<span lang="it" aria-current="page" data-pagefind-filter="language">italiano</span>' in text
+    assert '<span lang="it" aria-current="page" data-pagefind-filter="Lingua">italiano</span>' in text
     assert "@media print" in text and "<style>" in text
     # works offline: no scripts, no external resources
     assert "<script" not in text and not re.search(r'(src|href)="(https?:)?//', text)
