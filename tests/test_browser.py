@@ -298,6 +298,37 @@ def tour(browser: Any, served: tuple[str, Path]) -> Iterator[Tour]:
     context.close()
 
 
+@pytest.fixture(scope="module")
+def desk(browser: Any, served: tuple[str, Path]) -> Iterator[tuple[Any, list[str]]]:
+    """One page of a desktop context that may load only the served site, and the URLs of anything
+    else it refused: for the tests that drive a page themselves, each from a `goto` (a new document,
+    the focus at its start). A new page costs about what three navigations cost."""
+    context, outside = _offline(browser, served[0])
+    yield context.new_page(), outside
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def phone(browser: Any) -> Iterator[Any]:
+    """One page of a phone's context (390 px wide, three device pixels to one), for the tests that
+    read pages on a phone, each from a `goto`."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=3, is_mobile=True)
+    yield context.new_page()
+    context.close()
+
+
+@contextlib.contextmanager
+def _listening(page: Any, **handlers: Callable[[Any], None]) -> Iterator[None]:
+    """Page events handled while the block runs (the page outlives the test: see `desk`)."""
+    for event, handler in handlers.items():
+        page.on(event, handler)
+    try:
+        yield
+    finally:
+        for event, handler in handlers.items():
+            page.remove_listener(event, handler)
+
+
 def test_every_page_and_switcher_in_chromium(tour: Tour, served: tuple[str, Path]) -> None:
     base, out = served
     index = json.loads((out / "index.json").read_text())
@@ -454,13 +485,12 @@ _SPLIT_WORDS = """() => {
 }"""
 
 
-def test_no_word_breaks_in_the_middle_on_a_phone(browser: Any, served: tuple[str, Path]) -> None:
+def test_no_word_breaks_in_the_middle_on_a_phone(phone: Any, served: tuple[str, Path]) -> None:
     """At 390 px, words ("Stufe", "Marketplace") stay whole: only tokens too long for a line
     (addresses) may break; hyphenation follows the page's `lang`."""
     base, out = served
     index = json.loads((out / "index.json").read_text())
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=3, is_mobile=True)
-    page = context.new_page()
+    page = phone
     for entry in index["pages"]:
         if entry["locale"] == "zh-Hans":  # Chinese breaks between any two characters by design
             continue
@@ -471,11 +501,10 @@ def test_no_word_breaks_in_the_middle_on_a_phone(browser: Any, served: tuple[str
         split = page.evaluate(_SPLIT_WORDS)
         assert split == [], (entry["html"], split)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, entry["html"]
-    context.close()
 
 
 @pytest.mark.parametrize(("tag", "words"), [("en", "fee"), ("zh-Hans", "费用")])
-def test_search_finds_the_page(browser: Any, served: tuple[str, Path], tag: str, words: str) -> None:
+def test_search_finds_the_page(desk: tuple[Any, list[str]], served: tuple[str, Path], tag: str, words: str) -> None:
     """From a help page, its search link (in the page's language) leads to the search page of that
     language; with the keyboard alone (the search box has the focus, Tab reaches the results, which
     are links), the words lead to a current page of that language holding them. Nothing is asked
@@ -486,17 +515,26 @@ def test_search_finds_the_page(browser: Any, served: tuple[str, Path], tag: str,
         e["html"] for e in index["pages"] if e["locale"] == tag and words in (out / e["markdown"]).read_text().lower()
     }
     assert holding, f"no {tag} page holds {words!r}"
-    context, outside = _offline(browser, base)
-    page = context.new_page()
+    page, outside = desk
+    before = len(outside)
     violations: list[str] = []
-    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
-    page.on("pageerror", lambda e: violations.append(str(e)))
+    with _listening(
+        page,
+        console=lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
+        pageerror=lambda e: violations.append(str(e)),
+    ):
+        _search(page, base, tag, words, holding)
+    assert not violations, violations
+    assert outside[before:] == [], outside[before:]
+
+
+def _search(page: Any, base: str, tag: str, words: str, holding: set[str]) -> None:
+    """The reader's steps of the search test (which listens to the page meanwhile)."""
     page.goto(base + sorted(holding)[0])
     link = page.locator('header a[rel="search"]')
     label = link.inner_text()
     assert link.get_attribute("hreflang") == tag and label.strip()
-    with page.expect_navigation():
-        link.click()
+    _click(page, 'header a[rel="search"]')
     assert page.url == base + f"search/{tag.lower()}.html"
     assert page.title() == label and page.evaluate("document.documentElement.lang") == tag
     box = page.locator(".pagefind-ui__search-input")
@@ -515,9 +553,6 @@ def test_search_finds_the_page(browser: Any, served: tuple[str, Path], tag: str,
     landed = page.url.removeprefix(base)
     assert landed.split("#")[0] in holding, landed
     assert page.evaluate("document.documentElement.lang") == tag
-    assert not violations, violations
-    assert outside == [], outside
-    context.close()
 
 
 # -- accessibility: axe-core, keyboard, tables on a phone -----------------------------------------------
@@ -590,23 +625,26 @@ def _axe_in_both_schemes(page: Any, axe: str) -> list[str]:
     the page does not follow is a finding too), so axe-core is loaded into the page once. The page
     is left in the light scheme, a new context's default."""
     found: list[str] = []
-    for scheme in SCHEMES:
-        page.emulate_media(color_scheme=scheme)
-        if page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") != (scheme == "dark"):
-            found.append(f"{scheme}: the page does not follow the emulated colour scheme")
-        found += [f"{scheme}: {v}" for v in _axe_violations(page, axe)]
-    page.emulate_media(color_scheme="light")
+    try:
+        for scheme in SCHEMES:
+            page.emulate_media(color_scheme=scheme)
+            if page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") != (scheme == "dark"):
+                found.append(f"{scheme}: the page does not follow the emulated colour scheme")
+            found += [f"{scheme}: {v}" for v in _axe_violations(page, axe)]
+    finally:
+        page.emulate_media(color_scheme="light")
     return found
 
 
-def test_every_kind_of_page_has_no_axe_violations(browser: Any, tour: Tour, served: tuple[str, Path], axe: str) -> None:
+def test_every_kind_of_page_has_no_axe_violations(
+    desk: tuple[Any, list[str]], tour: Tour, served: tuple[str, Path], axe: str
+) -> None:
     """Each page of PAGE_KINDS in the light and the dark colour scheme. The walk (`tour`) ran
     axe-core on the ones it visits (the index, help pages, a past edition) when it was there;
     the others (the search pages) are loaded here."""
     base, out = served
     index = json.loads((out / "index.json").read_text())
-    context = browser.new_context()
-    page = context.new_page()
+    page = desk[0]
     found: list[str] = []
     for kind, pages_of in PAGE_KINDS:
         paths = pages_of(index)
@@ -623,7 +661,6 @@ def test_every_kind_of_page_has_no_axe_violations(browser: Any, tour: Tour, serv
             # every table scrolls in its own box on a narrow screen (see the phone test below)
             assert bare == 0, path
     assert found == [], "\n".join(found)
-    context.close()
 
 
 _FOCUSED = """() => {
@@ -642,7 +679,7 @@ def _tab(page: Any) -> dict[str, Any]:
     return focused
 
 
-def test_switchers_by_keyboard(browser: Any, served: tuple[str, Path]) -> None:
+def test_switchers_by_keyboard(desk: tuple[Any, list[str]], served: tuple[str, Path]) -> None:
     """Tab reaches the skip link first, then every switcher link (language, marketplace, edition)
     in reading order, each with a visible focus ring; Enter on the skip link moves on to the
     content, Enter on a switcher follows it."""
@@ -650,8 +687,7 @@ def test_switchers_by_keyboard(browser: Any, served: tuple[str, Path]) -> None:
     index = json.loads((out / "index.json").read_text())
     edition = index["editions"][0]
     path = edition["html"].replace(f"/{edition['edition']}/", "/")  # a current page with an edition picker
-    context = browser.new_context()
-    page = context.new_page()
+    page = desk[0]
     page.goto(base + path)
     switchers = page.eval_on_selector_all(
         "header a[data-switch]", "els => els.map(e => [e.dataset.switch, e.getAttribute('href')])"
@@ -684,7 +720,6 @@ def test_switchers_by_keyboard(browser: Any, served: tuple[str, Path]) -> None:
         page.keyboard.press("Enter")
         page.wait_for_url(urljoin(base + path, href))
         assert page.inner_text("h1")
-    context.close()
 
 
 @pytest.fixture(scope="module")
@@ -708,9 +743,8 @@ def wide_table(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base + "returns/us/en/help.html"
 
 
-def test_a_wide_table_scrolls_in_its_own_box_on_a_phone(browser: Any, wide_table: str, axe: str) -> None:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=3, is_mobile=True)
-    page = context.new_page()
+def test_a_wide_table_scrolls_in_its_own_box_on_a_phone(phone: Any, wide_table: str, axe: str) -> None:
+    page = phone
     page.goto(wide_table)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390, "the page scrolls sideways"
     box = "document.querySelector('main table').parentElement"
@@ -725,7 +759,4 @@ def test_a_wide_table_scrolls_in_its_own_box_on_a_phone(browser: Any, wide_table
     assert page.evaluate(f"document.activeElement === {box}"), "Tab does not reach the table"
     page.keyboard.press("ArrowRight")
     page.wait_for_function(f"() => {box}.scrollLeft > 0")  # (a function: the page forbids eval)
-    for scheme in ("light", "dark"):
-        page.emulate_media(color_scheme=scheme)
-        assert _axe_violations(page, axe) == [], scheme
-    context.close()
+    assert _axe_in_both_schemes(page, axe) == []
