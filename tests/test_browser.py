@@ -44,6 +44,9 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# Every request to another machine goes to a proxy that is not there, so it fails (the tests serve
+# the pages on 127.0.0.1, which bypasses it); `_offline` records which were asked for.
+OFFLINE: Any = {"server": "http://127.0.0.1:9", "bypass": "127.0.0.1,localhost"}  # (a ProxySettings)
 AT = "2025-01-01"
 LEAKS = ("{{", "{%", "None", "%(", "label:", "msgid", "\ue000")
 
@@ -78,7 +81,7 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True, proxy=OFFLINE)
         yield chromium
         chromium.close()
 
@@ -121,18 +124,13 @@ def _expected_amounts(program: str, marketplace: str, tag: str) -> list[str]:
 
 
 def _offline(browser: Any, base: str) -> tuple[Any, list[str]]:
-    """A browser context that may load only the served site; the URLs of anything else it refused."""
+    """A browser context for the served site; the URLs of anything else its pages asked for. The
+    browser reaches no other site anyway (see OFFLINE). A Playwright route refusing them would
+    also stop each request of the site on its way, through Playwright's driver and this process:
+    about 10 ms of CPU per page loaded (measured), a tenth of a navigation's cost."""
     context = browser.new_context()
     outside: list[str] = []
-
-    def offline_only(route: Any) -> None:
-        if route.request.url.startswith(base):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", offline_only)
+    context.on("request", lambda request: None if request.url.startswith(base) else outside.append(request.url))
     return context, outside
 
 
