@@ -6,6 +6,11 @@ in the page's own number format. Runs axe-core (WCAG 2.1 AA) on every kind of pa
 dark colour schemes, uses the switchers by keyboard, and reads wide tables on a phone. Skips
 when Chromium, Playwright or axe-core (the axe-playwright-python package) is missing, except in
 CI (the environment variable CI is set), where a missing piece is a failure.
+
+A navigation costs Chromium about 0.1 CPU-s on a busy two-core machine, so pages are loaded as
+few times as the checks allow: one walk through the site (`tour`) clicks every switcher from the
+page the previous click landed on and gathers what the switcher, edition, feed and axe tests
+check on each page it reaches; the other tests share one desktop page and one phone page.
 """
 
 from __future__ import annotations
