@@ -174,7 +174,7 @@ class Tour:
         self.follows: list[tuple[str, str, str, str, str, str]] = []  # from, kind, href, hreflang, landed, its lang
         self.editions: dict[str, dict[str, Any]] = {}  # a past edition's path -> what its round trip saw
         self.axe: dict[str, list[str]] = {}  # path -> axe-core's findings in both colour schemes
-        self.outside: list[str] = []  # URLs of other sites the pages asked for (refused)
+        self.outside: list[str] = []  # URLs of other sites the pages asked for (unreachable: OFFLINE)
         self.errors: list[str] = []  # script errors on the pages
 
 
@@ -303,8 +303,8 @@ def tour(browser: Any, served: tuple[str, Path]) -> Iterator[Tour]:
 
 @pytest.fixture(scope="module")
 def desk(browser: Any, served: tuple[str, Path]) -> Iterator[tuple[Any, list[str]]]:
-    """One page of a desktop context that may load only the served site, and the URLs of anything
-    else it refused: for the tests that drive a page themselves, each from a `goto` (a new document,
+    """One page of a desktop context for the served site, and the URLs of anything else its pages
+    asked for (see `_offline`): for the tests that drive a page themselves, each from a `goto` (a new document,
     the focus at its start). A new page costs about what three navigations cost."""
     context, outside = _offline(browser, served[0])
     yield context.new_page(), outside
