@@ -6,6 +6,11 @@ in the page's own number format. Runs axe-core (WCAG 2.1 AA) on every kind of pa
 dark colour schemes, uses the switchers by keyboard, and reads wide tables on a phone. Skips
 when Chromium, Playwright or axe-core (the axe-playwright-python package) is missing, except in
 CI (the environment variable CI is set), where a missing piece is a failure.
+
+A navigation costs Chromium about 0.1 CPU-s on a busy two-core machine, so pages are loaded as
+few times as the checks allow: one walk through the site (`tour`) clicks every switcher from the
+page the previous click landed on and gathers what the switcher, edition, feed and axe tests
+check on each page it reaches; the other tests share one desktop page and one phone page.
 """
 
 from __future__ import annotations
@@ -44,6 +49,9 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# Every request to another machine goes to a proxy that is not there, so it fails (the tests serve
+# the pages on 127.0.0.1, which bypasses it); `_offline` records which were asked for.
+OFFLINE: Any = {"server": "http://127.0.0.1:9", "bypass": "127.0.0.1,localhost"}  # (a ProxySettings)
 AT = "2025-01-01"
 LEAKS = ("{{", "{%", "None", "%(", "label:", "msgid", "\ue000")
 
@@ -78,7 +86,7 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True, proxy=OFFLINE)
         yield chromium
         chromium.close()
 
@@ -121,82 +129,252 @@ def _expected_amounts(program: str, marketplace: str, tag: str) -> list[str]:
 
 
 def _offline(browser: Any, base: str) -> tuple[Any, list[str]]:
-    """A browser context that may load only the served site; the URLs of anything else it refused."""
+    """A browser context for the served site; the URLs of anything else its pages asked for. The
+    browser reaches no other site anyway (see OFFLINE). A Playwright route refusing them would
+    also stop each request of the site on its way, through Playwright's driver and this process:
+    about 10 ms of CPU per page loaded (measured), a tenth of a navigation's cost."""
     context = browser.new_context()
     outside: list[str] = []
-
-    def offline_only(route: Any) -> None:
-        if route.request.url.startswith(base):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", offline_only)
+    context.on("request", lambda request: None if request.url.startswith(base) else outside.append(request.url))
     return context, outside
 
 
-def test_every_page_and_switcher_in_chromium(browser: Any, served: tuple[str, Path]) -> None:
-    base, out = served
+# What the per-page tests check, read in one round trip per page (each Playwright call is one).
+_FACTS = """() => {
+  const all = (selector, read) => [...document.querySelectorAll(selector)].map(read);
+  const text = selector => { const e = document.querySelector(selector); return e ? e.innerText : null; };
+  return {
+    lang: document.documentElement.lang,
+    title: document.title,
+    h1: text('h1'),
+    body: document.body.innerText,
+    main: text('main'),
+    alternates: document.querySelectorAll('link[rel=alternate][hreflang]').length,
+    fees: all("td span[data-fact^='fee_tiers.'][data-fact$='.fee']", e => e.textContent),
+    switches: all('a[data-switch=language], a[data-switch=marketplace]',
+                  e => [e.dataset.switch, e.getAttribute('href'), e.getAttribute('hreflang')]),
+    feeds: all('head link[rel=alternate][type="application/atom+xml"]', e => e.getAttribute('href')),
+    feedLinks: all('a[type="application/atom+xml"]', e => e.getAttribute('href')),
+    pastEdition: document.querySelectorAll('.past-edition').length,
+    bareTables: document.querySelectorAll('table:not(.table-scroll > table)').length,
+  };
+}"""
+
+
+class Tour:
+    """What a reader met on one walk through the built site (the `tour` fixture): each current page
+    and past edition once, every language and marketplace switcher followed by a click, each past
+    edition reached by its picker and left by its banner, axe-core run where PAGE_KINDS asks."""
+
+    def __init__(self, base: str, page: Any) -> None:
+        self.base, self.page = base, page
+        self.index: dict[str, Any] = {}  # the index page: its lang, its links
+        self.facts: dict[str, dict[str, Any]] = {}  # path -> _FACTS on arrival (a current page or the index)
+        self.status: dict[str, int] = {}  # path -> the HTTP status of its document
+        self.follows: list[tuple[str, str, str, str, str, str]] = []  # from, kind, href, hreflang, landed, its lang
+        self.editions: dict[str, dict[str, Any]] = {}  # a past edition's path -> what its round trip saw
+        self.axe: dict[str, list[str]] = {}  # path -> axe-core's findings in both colour schemes
+        self.outside: list[str] = []  # URLs of other sites the pages asked for (unreachable: OFFLINE)
+        self.errors: list[str] = []  # script errors on the pages
+
+
+# Where a reader's pointer would click a link: the middle of its first box (a link broken over two
+# lines has two), scrolled into view; null if something else would receive the click there (a link
+# hidden or covered cannot be followed).
+_AIM = """selector => {
+  const e = document.querySelector(selector);
+  if (!e) return null;
+  e.scrollIntoView({block: 'nearest', inline: 'nearest'});
+  const r = [...e.getClientRects()].find(r => r.width >= 1 && r.height >= 1);
+  if (!r) return null;
+  const x = r.left + r.width / 2, y = r.top + r.height / 2, hit = document.elementFromPoint(x, y);
+  return hit && (hit === e || e.contains(hit)) ? [x, y] : null;
+}"""
+
+
+def _click(page: Any, selector: str) -> None:
+    """A mouse click on the link, as a reader makes it, and the page it leads to loaded. Playwright's
+    `page.click` proves the same (the link is there, visible and the one the click reaches) through
+    its injected script and a wait for two steady animation frames, which cost as much again as the
+    navigation itself (measured: about 125 against 85 ms of CPU per switcher followed)."""
+    aim = page.evaluate(_AIM, selector)
+    assert aim is not None, f"{selector} cannot be clicked on {page.url}"
+    with page.expect_navigation():
+        page.mouse.click(*aim)
+
+
+def _current(entry: dict[str, Any]) -> str:
+    """The current page of a past edition's index entry."""
+    return str(entry["html"]).replace(f"/{entry['edition']}/", "/")
+
+
+def _take_tour(browser: Any, base: str, out: Path, axe: str | None) -> tuple[Tour, Any]:
+    """Walk the site as a reader would: a page is checked when the walk first arrives there (by a
+    switcher when one leads there, else by address), then left by a switcher not followed yet,
+    preferably one leading where there is still something to do. So each switcher costs one
+    navigation, not two (there and back), and the pages it lands on are the ones checked. Without
+    axe-core (`axe` is None) the walk checks all the rest; the axe test skips (or fails, in CI)."""
     index = json.loads((out / "index.json").read_text())
     titles = {entry["html"]: entry["title"] for entry in index["pages"]}
+    editions: dict[str, list[dict[str, Any]]] = {}
+    for entry in index["editions"]:
+        editions.setdefault(_current(entry), []).append(entry)
+    audited = {path for _, pages_of in PAGE_KINDS for path in pages_of(index)}
     context, outside = _offline(browser, base)
     page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    tour = Tour(base, page)
+    tour.outside = outside
+    page.on("pageerror", lambda e: tour.errors.append(str(e)))
+
+    def document(response: Any) -> None:
+        if response.request.resource_type == "document":
+            tour.status[response.url[len(base) :]] = response.status
+
+    page.on("response", document)
+    todo: dict[str, list[list[str]]] = {}
+
+    def audit(path: str) -> None:
+        if axe is not None and path in audited:
+            tour.axe[path] = _axe_in_both_schemes(page, axe)
+
+    def arrive(path: str) -> None:
+        if path in tour.facts:
+            return
+        tour.facts[path] = page.evaluate(_FACTS)
+        todo[path] = list(tour.facts[path]["switches"])
+        audit(path)
+        for entry in editions.get(path, []):  # to each past edition by the picker, and back by the banner
+            if page.url != base + path:
+                page.goto(base + path)
+            _click(page, f"nav.editions a[href='{entry['edition']}/help.html']")
+            seen = {"url": page.url, "visible": page.is_visible(".past-edition"), **page.evaluate(_FACTS)}
+            seen["current"] = page.inner_text("nav.editions [aria-current]")
+            tour.editions[entry["html"]] = seen
+            audit(entry["html"])
+            _click(page, "a[data-switch=current]")
+            seen["back"] = page.url
+
+    def target(path: str, href: str) -> str:
+        return urljoin(base + path, href)[len(base) :]
+
+    def pending(path: str) -> bool:
+        return path not in tour.facts or bool(todo.get(path))
 
     page.goto(base + "index.html")
-    assert page.evaluate("document.documentElement.lang") == "en"
-    links = page.eval_on_selector_all(
-        "main a[hreflang]:not([rel=search])", "els => els.map(e => e.getAttribute('href'))"
+    tour.index = page.evaluate(
+        """() => ({lang: document.documentElement.lang,
+                   links: [...document.querySelectorAll('main a[hreflang]:not([rel=search])')].map(e => e.getAttribute('href')),
+                   searches: [...document.querySelectorAll('main a[rel=search]')].map(e => e.getAttribute('href'))})"""
     )
-    assert sorted(links) == sorted(titles)
-    searches = page.eval_on_selector_all("main a[rel=search]", "els => els.map(e => e.getAttribute('href'))")
-    assert searches and all(page.request.get(base + href).ok for href in searches)
+    arrive("index.html")
+    todo["index.html"] = []  # the index's links are the pages themselves, each visited below
+    at = "index.html"
+    while True:
+        if not todo[at]:  # nothing left to follow here: by address to where there is
+            somewhere = next((p for p in sorted(titles) if pending(p)), None)
+            if somewhere is None:
+                break
+            at = somewhere
+            page.goto(base + at)
+            arrive(at)
+            continue  # (a page without switchers has nothing to follow: the test says so)
+        here = at
+        todo[here].sort(key=lambda switch: not pending(target(here, switch[1])))  # stable: else reading order
+        kind, href, lang = todo[here].pop(0)
+        if page.url != base + here:  # (a past edition's banner leads back here; if it did not, say, by address)
+            page.goto(base + here)
+        _click(page, f"a[data-switch={kind}][href='{href}']")
+        landed = page.url[len(base) :]
+        tour.follows.append((here, kind, href, lang, landed, page.evaluate("document.documentElement.lang")))
+        at = landed
+        if landed in titles:
+            arrive(landed)
+        else:  # a failure, which the test reports: the walk goes on from elsewhere
+            todo[landed] = []
+    return tour, context
 
-    followed = 0
-    for path, title in sorted(titles.items()):
-        program, marketplace, tag, _ = path.split("/")
-        response = page.goto(base + path)
-        assert response is not None and response.ok, path
-        _check_page(page, path, title, tag)
-        if program == "csba":
-            cells = page.eval_on_selector_all(
-                "td span[data-fact^='fee_tiers.'][data-fact$='.fee']", "els => els.map(e => e.textContent)"
-            )
-            assert cells == _expected_amounts(program, marketplace, tag), path
-        switches = page.eval_on_selector_all(
-            "a[data-switch=language], a[data-switch=marketplace]",
-            "els => els.map(e => [e.dataset.switch, e.getAttribute('href'), e.getAttribute('hreflang')])",
-        )
-        assert any(kind == "language" for kind, _, _ in switches), path
-        for kind, href, lang in switches:
-            if page.url != base + path:  # back to the page the switch is on (the first one is there)
-                page.goto(base + path)
-            page.click(f"a[data-switch={kind}][href='{href}']")
-            page.wait_for_load_state()
-            landed = page.url[len(base) :]
-            assert landed in titles, (path, href)
-            assert page.evaluate("document.documentElement.lang") == lang, (path, href)
-            if kind == "marketplace":
-                assert landed.split("/")[1] != marketplace
-            # (what a reader sees there is checked where the loop visits `landed` itself: the same
-            # file from the same server, so checking it again after each switch proves nothing new)
-            followed += 1
-    assert followed >= len(titles) * 2
-    assert outside == [] and errors == []
+
+@pytest.fixture(scope="module")
+def tour(browser: Any, served: tuple[str, Path]) -> Iterator[Tour]:
+    base, out = served
+    seen, context = _take_tour(browser, base, out, _axe_script())
+    yield seen
     context.close()
 
 
-def _check_page(page: Any, path: str, title: str, tag: str) -> None:
-    assert page.evaluate("document.documentElement.lang") == tag, path
-    assert page.title().startswith(title + " · "), (path, page.title())
-    assert page.inner_text("h1") == title
-    text = page.inner_text("body")
+@pytest.fixture(scope="module")
+def desk(browser: Any, served: tuple[str, Path]) -> Iterator[tuple[Any, list[str]]]:
+    """One page of a desktop context for the served site, and the URLs of anything else its pages
+    asked for (see `_offline`): for the tests that drive a page themselves, each from a `goto` (a new document,
+    the focus at its start). A new page costs about what three navigations cost."""
+    context, outside = _offline(browser, served[0])
+    yield context.new_page(), outside
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def phone(browser: Any) -> Iterator[Any]:
+    """One page of a phone's context (390 px wide, three device pixels to one), for the tests that
+    read pages on a phone, each from a `goto`."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=3, is_mobile=True)
+    yield context.new_page()
+    context.close()
+
+
+@contextlib.contextmanager
+def _listening(page: Any, **handlers: Callable[[Any], None]) -> Iterator[None]:
+    """Page events handled while the block runs (the page outlives the test: see `desk`)."""
+    for event, handler in handlers.items():
+        page.on(event, handler)
+    try:
+        yield
+    finally:
+        for event, handler in handlers.items():
+            page.remove_listener(event, handler)
+
+
+def test_every_page_and_switcher_in_chromium(tour: Tour, served: tuple[str, Path]) -> None:
+    base, out = served
+    index = json.loads((out / "index.json").read_text())
+    titles = {entry["html"]: entry["title"] for entry in index["pages"]}
+
+    assert tour.index["lang"] == "en"
+    assert sorted(tour.index["links"]) == sorted(titles)
+    searches = tour.index["searches"]
+    assert searches and all(tour.page.request.get(base + href).ok for href in searches)
+
+    assert sorted(titles) == sorted(p for p in tour.facts if p != "index.html")  # every page visited
+    for path, title in sorted(titles.items()):
+        program, marketplace, tag, _ = path.split("/")
+        assert tour.status[path] == 200, path
+        facts = tour.facts[path]
+        _check_page(facts, path, title, tag)
+        if program == "csba":
+            assert facts["fees"] == _expected_amounts(program, marketplace, tag), path
+        switches = facts["switches"]
+        assert any(kind == "language" for kind, _, _ in switches), path
+        followed = [(kind, href, lang) for at, kind, href, lang, _, _ in tour.follows if at == path]
+        assert sorted(followed) == sorted(map(tuple, switches)), path  # each switcher clicked, once
+
+    for path, kind, href, lang, landed, landed_lang in tour.follows:
+        assert landed in titles, (path, href)
+        assert landed_lang == lang, (path, href)
+        if kind == "marketplace":
+            assert landed.split("/")[1] != path.split("/")[1]
+        # (what a reader sees there is checked where the walk first arrived at `landed`: the same
+        # file from the same server, so checking it again after each switch proves nothing new)
+    assert len(tour.follows) >= len(titles) * 2
+    assert tour.outside == [] and tour.errors == []
+
+
+def _check_page(facts: dict[str, Any], path: str, title: str, tag: str) -> None:
+    assert facts["lang"] == tag, path
+    assert facts["title"].startswith(title + " · "), (path, facts["title"])
+    assert facts["h1"] == title
     for leak in LEAKS:
-        assert leak not in text, (path, leak)
-    assert not re.search(r"\b[a-z]+_[a-z_]+\b", page.inner_text("main")), path  # no ids such as trial_days
-    assert page.evaluate("document.querySelectorAll('link[rel=alternate][hreflang]').length") >= 2
+        assert leak not in facts["body"], (path, leak)
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b", facts["main"]), path  # no ids such as trial_days
+    assert facts["alternates"] >= 2
 
 
 def test_readable_on_a_phone(browser: Any, served: tuple[str, Path]) -> None:
@@ -213,53 +391,46 @@ def test_readable_on_a_phone(browser: Any, served: tuple[str, Path]) -> None:
     context.close()
 
 
-def test_past_editions_and_back_in_chromium(browser: Any, served: tuple[str, Path]) -> None:
-    """From each current page with editions to each past edition (the picker) and back (the banner)."""
+def test_past_editions_and_back_in_chromium(tour: Tour, served: tuple[str, Path]) -> None:
+    """From each current page with editions to each past edition (the picker) and back (the banner):
+    the round trips of the walk (`tour`), which makes them when it first arrives at such a page."""
     base, out = served
     index = json.loads((out / "index.json").read_text())
     assert index["editions"], "the repository's data no longer has a dated change"
-    page = browser.new_page()
     for entry in index["editions"]:
-        current = entry["html"].replace(f"/{entry['edition']}/", "/")
-        page.goto(base + current)
-        assert page.locator(".past-edition").count() == 0
-        page.click(f"nav.editions a[href='{entry['edition']}/help.html']")
-        page.wait_for_load_state()
-        assert page.url == base + entry["html"]
-        assert page.evaluate("document.documentElement.lang") == entry["locale"]
-        assert page.inner_text("h1") == entry["title"]
-        assert page.is_visible(".past-edition")
-        assert page.inner_text("nav.editions [aria-current]")
-        page.click("a[data-switch=current]")
-        page.wait_for_load_state()
-        assert page.url == base + current
-    page.close()
+        current = _current(entry)
+        assert tour.facts[current]["pastEdition"] == 0, current
+        seen = tour.editions[entry["html"]]
+        assert seen["url"] == base + entry["html"]
+        assert seen["lang"] == entry["locale"]
+        assert seen["h1"] == entry["title"]
+        assert seen["visible"]
+        assert seen["current"]
+        assert seen["back"] == base + current
 
 
-def test_every_page_offers_its_change_feed(browser: Any, served: tuple[str, Path]) -> None:
+def test_every_page_offers_its_change_feed(tour: Tour, served: tuple[str, Path]) -> None:
     """Each current page announces its Atom feed (`<link rel=alternate>`, for feed readers) and links
-    it in the footer; the feed loads as Atom, in the page's language, with an entry per dated change."""
+    it in the footer; the feed loads as Atom, in the page's language, with an entry per dated change.
+    (The pages as the walk, `tour`, found them; the feeds fetched here, by the same browser context.)"""
     base, out = served
     index = json.loads((out / "index.json").read_text())
-    page = browser.new_page()
     dated = 0
     for entry in index["pages"]:
-        page.goto(base + entry["html"])
+        facts = tour.facts[entry["html"]]
         has_feed = (out / entry["html"]).parent.joinpath("changes.atom").exists()  # dated changes only
-        links = page.locator('head link[rel=alternate][type="application/atom+xml"]')
-        assert links.count() == has_feed, entry["html"]
+        assert len(facts["feeds"]) == has_feed, entry["html"]
         if not has_feed:
             continue
-        announced = links.get_attribute("href")
-        assert announced and page.locator(f'a[type="application/atom+xml"][href="{announced}"]').count() == 1
-        feed = page.request.get(urllib.parse.urljoin(page.url, announced))
+        announced = facts["feeds"][0]
+        assert announced and facts["feedLinks"].count(announced) == 1
+        feed = tour.page.request.get(urllib.parse.urljoin(base + entry["html"], announced))
         assert feed.ok and feed.headers["content-type"].startswith(("application/atom+xml", "application/xml"))
         root = ElementTree.fromstring(feed.body())
         assert root.tag == "{http://www.w3.org/2005/Atom}feed", entry["html"]
         assert root.get("{http://www.w3.org/XML/1998/namespace}lang") == entry["locale"], entry["html"]
         dated += len(root.findall("{http://www.w3.org/2005/Atom}entry"))
     assert dated, "no page's feed has an entry: the data no longer has a dated change"
-    page.close()
 
 
 def test_serve_reloads_on_an_edit_and_shows_a_broken_file(browser: Any, tmp_path: Path) -> None:
@@ -302,7 +473,10 @@ def test_serve_reloads_on_an_edit_and_shows_a_broken_file(browser: Any, tmp_path
         stop(server)
 
 
-_SPLIT_WORDS = """() => {
+# On a phone, in one round trip: how `main` wraps and hyphenates, the words split over two lines,
+# and how wide the page is.
+_PHONE_FACTS = """() => {
+  const main = getComputedStyle(document.querySelector('main'));
   const split = [];
   const walker = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
@@ -314,32 +488,31 @@ _SPLIT_WORDS = """() => {
       if (tops.size > 1) split.push(m[0]);
     }
   }
-  return split;
+  return {overflowWrap: main.overflowWrap, hyphens: main.hyphens, split,
+          width: document.documentElement.scrollWidth};
 }"""
 
 
-def test_no_word_breaks_in_the_middle_on_a_phone(browser: Any, served: tuple[str, Path]) -> None:
+def test_no_word_breaks_in_the_middle_on_a_phone(phone: Any, served: tuple[str, Path]) -> None:
     """At 390 px, words ("Stufe", "Marketplace") stay whole: only tokens too long for a line
     (addresses) may break; hyphenation follows the page's `lang`."""
     base, out = served
     index = json.loads((out / "index.json").read_text())
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=3, is_mobile=True)
-    page = context.new_page()
+    page = phone
     for entry in index["pages"]:
         if entry["locale"] == "zh-Hans":  # Chinese breaks between any two characters by design
             continue
         page.goto(base + entry["html"])
-        assert page.evaluate("getComputedStyle(document.querySelector('main')).overflowWrap") == "break-word"
-        assert page.evaluate("getComputedStyle(document.querySelector('main')).hyphens") == "auto"
+        seen = page.evaluate(_PHONE_FACTS)
+        assert seen["overflowWrap"] == "break-word"
+        assert seen["hyphens"] == "auto"
         # Debian's headless chromium has no hyphenation dictionaries: a word split here is a break
-        split = page.evaluate(_SPLIT_WORDS)
-        assert split == [], (entry["html"], split)
-        assert page.evaluate("document.documentElement.scrollWidth") <= 390, entry["html"]
-    context.close()
+        assert seen["split"] == [], (entry["html"], seen["split"])
+        assert seen["width"] <= 390, entry["html"]
 
 
 @pytest.mark.parametrize(("tag", "words"), [("en", "fee"), ("zh-Hans", "费用")])
-def test_search_finds_the_page(browser: Any, served: tuple[str, Path], tag: str, words: str) -> None:
+def test_search_finds_the_page(desk: tuple[Any, list[str]], served: tuple[str, Path], tag: str, words: str) -> None:
     """From a help page, its search link (in the page's language) leads to the search page of that
     language; with the keyboard alone (the search box has the focus, Tab reaches the results, which
     are links), the words lead to a current page of that language holding them. Nothing is asked
@@ -350,17 +523,26 @@ def test_search_finds_the_page(browser: Any, served: tuple[str, Path], tag: str,
         e["html"] for e in index["pages"] if e["locale"] == tag and words in (out / e["markdown"]).read_text().lower()
     }
     assert holding, f"no {tag} page holds {words!r}"
-    context, outside = _offline(browser, base)
-    page = context.new_page()
+    page, outside = desk
+    before = len(outside)
     violations: list[str] = []
-    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
-    page.on("pageerror", lambda e: violations.append(str(e)))
+    with _listening(
+        page,
+        console=lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
+        pageerror=lambda e: violations.append(str(e)),
+    ):
+        _search(page, base, tag, words, holding)
+    assert not violations, violations
+    assert outside[before:] == [], outside[before:]
+
+
+def _search(page: Any, base: str, tag: str, words: str, holding: set[str]) -> None:
+    """The reader's steps of the search test (which listens to the page meanwhile)."""
     page.goto(base + sorted(holding)[0])
     link = page.locator('header a[rel="search"]')
     label = link.inner_text()
     assert link.get_attribute("hreflang") == tag and label.strip()
-    with page.expect_navigation():
-        link.click()
+    _click(page, 'header a[rel="search"]')
     assert page.url == base + f"search/{tag.lower()}.html"
     assert page.title() == label and page.evaluate("document.documentElement.lang") == tag
     box = page.locator(".pagefind-ui__search-input")
@@ -379,9 +561,6 @@ def test_search_finds_the_page(browser: Any, served: tuple[str, Path], tag: str,
     landed = page.url.removeprefix(base)
     assert landed.split("#")[0] in holding, landed
     assert page.evaluate("document.documentElement.lang") == tag
-    assert not violations, violations
-    assert outside == [], outside
-    context.close()
 
 
 # -- accessibility: axe-core, keyboard, tables on a phone -----------------------------------------------
@@ -413,15 +592,22 @@ def axe() -> str:
     """axe-core's script as the axe-playwright-python package ships it (a `test` dependency). The
     test evaluates it in the page through the browser's DevTools protocol; it is never part of a
     page, which stays without scripts (its Content-Security-Policy would refuse a `<script>`)."""
+    script = _axe_script()
+    if script is None:
+        missing = "axe-core is not installed (pip install axe-playwright-python)"
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set but the accessibility test cannot run: {missing}")
+        pytest.skip(missing)
+    return script
+
+
+def _axe_script() -> str | None:
     try:
         from importlib.resources import files
 
         return (files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8")
     except (ImportError, FileNotFoundError):
-        missing = "axe-core is not installed (pip install axe-playwright-python)"
-        if os.environ.get("CI"):
-            pytest.fail(f"CI is set but the accessibility test cannot run: {missing}")
-        pytest.skip(missing)
+        return None
 
 
 _AXE_RUN = """async tags => {
@@ -441,29 +627,48 @@ def _axe_violations(page: Any, axe: str) -> list[str]:
 SCHEMES = ("light", "dark")
 
 
-def test_every_kind_of_page_has_no_axe_violations(browser: Any, served: tuple[str, Path], axe: str) -> None:
-    """Each page in the light and the dark colour scheme: loaded once, the scheme switched in place
-    (the pages' colours are CSS media queries, which follow the emulated scheme at once; the check
-    below holds each run to its scheme), so axe-core is loaded into each page once."""
+def _axe_in_both_schemes(page: Any, axe: str) -> list[str]:
+    """axe-core's findings on the page in the light, then the dark colour scheme, switched in place
+    (the pages' colours are CSS media queries, which follow the emulated scheme at once; a scheme
+    the page does not follow is a finding too), so axe-core is loaded into the page once. The page
+    is left in the light scheme, a new context's default."""
+    found: list[str] = []
+    try:
+        for scheme in SCHEMES:
+            page.emulate_media(color_scheme=scheme)
+            if page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") != (scheme == "dark"):
+                found.append(f"{scheme}: the page does not follow the emulated colour scheme")
+            found += [f"{scheme}: {v}" for v in _axe_violations(page, axe)]
+    finally:
+        page.emulate_media(color_scheme="light")
+    return found
+
+
+def test_every_kind_of_page_has_no_axe_violations(
+    desk: tuple[Any, list[str]], tour: Tour, served: tuple[str, Path], axe: str
+) -> None:
+    """Each page of PAGE_KINDS in the light and the dark colour scheme. The walk (`tour`) ran
+    axe-core on the ones it visits (the index, help pages, a past edition) when it was there;
+    the others (the search pages) are loaded here."""
     base, out = served
     index = json.loads((out / "index.json").read_text())
-    context = browser.new_context()
-    page = context.new_page()
+    page = desk[0]
     found: list[str] = []
     for kind, pages_of in PAGE_KINDS:
         paths = pages_of(index)
         assert paths, f"the site has no {kind}"
         for path in paths:
-            page.goto(base + path)
-            for scheme in SCHEMES:
-                page.emulate_media(color_scheme=scheme)
-                dark = page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches")
-                assert dark == (scheme == "dark"), (scheme, path)
-                found += [f"{scheme}: {kind} {path}: {v}" for v in _axe_violations(page, axe)]
+            if path in tour.axe:
+                findings = tour.axe[path]
+                bare = (tour.facts.get(path) or tour.editions[path])["bareTables"]
+            else:
+                page.goto(base + path)
+                findings = _axe_in_both_schemes(page, axe)
+                bare = page.locator("table:not(.table-scroll > table)").count()
+            found += [f"{kind} {path}: {v}" for v in findings]
             # every table scrolls in its own box on a narrow screen (see the phone test below)
-            assert page.locator("table:not(.table-scroll > table)").count() == 0, path
+            assert bare == 0, path
     assert found == [], "\n".join(found)
-    context.close()
 
 
 _FOCUSED = """() => {
@@ -482,7 +687,7 @@ def _tab(page: Any) -> dict[str, Any]:
     return focused
 
 
-def test_switchers_by_keyboard(browser: Any, served: tuple[str, Path]) -> None:
+def test_switchers_by_keyboard(desk: tuple[Any, list[str]], served: tuple[str, Path]) -> None:
     """Tab reaches the skip link first, then every switcher link (language, marketplace, edition)
     in reading order, each with a visible focus ring; Enter on the skip link moves on to the
     content, Enter on a switcher follows it."""
@@ -490,8 +695,7 @@ def test_switchers_by_keyboard(browser: Any, served: tuple[str, Path]) -> None:
     index = json.loads((out / "index.json").read_text())
     edition = index["editions"][0]
     path = edition["html"].replace(f"/{edition['edition']}/", "/")  # a current page with an edition picker
-    context = browser.new_context()
-    page = context.new_page()
+    page = desk[0]
     page.goto(base + path)
     switchers = page.eval_on_selector_all(
         "header a[data-switch]", "els => els.map(e => [e.dataset.switch, e.getAttribute('href')])"
@@ -524,7 +728,6 @@ def test_switchers_by_keyboard(browser: Any, served: tuple[str, Path]) -> None:
         page.keyboard.press("Enter")
         page.wait_for_url(urljoin(base + path, href))
         assert page.inner_text("h1")
-    context.close()
 
 
 @pytest.fixture(scope="module")
@@ -548,9 +751,8 @@ def wide_table(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base + "returns/us/en/help.html"
 
 
-def test_a_wide_table_scrolls_in_its_own_box_on_a_phone(browser: Any, wide_table: str, axe: str) -> None:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=3, is_mobile=True)
-    page = context.new_page()
+def test_a_wide_table_scrolls_in_its_own_box_on_a_phone(phone: Any, wide_table: str, axe: str) -> None:
+    page = phone
     page.goto(wide_table)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390, "the page scrolls sideways"
     box = "document.querySelector('main table').parentElement"
@@ -565,10 +767,7 @@ def test_a_wide_table_scrolls_in_its_own_box_on_a_phone(browser: Any, wide_table
     assert page.evaluate(f"document.activeElement === {box}"), "Tab does not reach the table"
     page.keyboard.press("ArrowRight")
     page.wait_for_function(f"() => {box}.scrollLeft > 0")  # (a function: the page forbids eval)
-    for scheme in ("light", "dark"):
-        page.emulate_media(color_scheme=scheme)
-        assert _axe_violations(page, axe) == [], scheme
-    context.close()
+    assert _axe_in_both_schemes(page, axe) == []
 
 
 _FILTERS = """() => Object.fromEntries([...document.querySelectorAll('.pagefind-ui__filter-block')].map(b => [
@@ -580,7 +779,7 @@ _RESULTS = "[...document.querySelectorAll('.pagefind-ui__result-link')].map(a =>
 
 @pytest.mark.parametrize(("tag", "words"), [("en", "fee"), ("zh-Hans", "费用")])
 def test_search_narrows_to_a_marketplace_and_a_program(
-    browser: Any, served: tuple[str, Path], tag: str, words: str
+    desk: tuple[Any, list[str]], served: tuple[str, Path], tag: str, words: str
 ) -> None:
     """A language's search page offers the filters its pages declare, named as the pages' own
     switchers name them in that language, with the pages' values; checking a marketplace by
@@ -596,8 +795,7 @@ def test_search_narrows_to_a_marketplace_and_a_program(
     program = re.search(r'data-pagefind-body data-pagefind-filter="([^":]+):([^"]+)"', text)
     assert nav and marketplace and program, chosen["html"]
     assert marketplace.group(1) == nav.group(1)  # the filter is named as the page names a marketplace
-    context, outside = _offline(browser, base)
-    page = context.new_page()
+    page, outside = desk
     page.goto(base + f"search/{tag.lower()}.html")
     page.locator(".pagefind-ui__search-input").wait_for(timeout=15000)
     page.keyboard.type(words)
@@ -624,4 +822,3 @@ def test_search_narrows_to_a_marketplace_and_a_program(
     found = narrow(program.group(1), program.group(2), f"/{chosen['program']}/{chosen['marketplace']}/")
     assert found and found <= {h for h in in_marketplace if h.startswith(f"{chosen['program']}/")}, found
     assert outside == [], outside
-    context.close()

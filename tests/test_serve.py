@@ -74,7 +74,18 @@ def stop(served: Served) -> None:
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
+    """A server of its own, for a test that edits the sources."""
     server = start_serve(tmp_path)
+    try:
+        yield server
+    finally:
+        stop(server)
+
+
+@pytest.fixture(scope="module")
+def reading(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """One server for the tests that only read from it (each start is a process and a first load)."""
+    server = start_serve(tmp_path_factory.mktemp("serve"))
     try:
         yield server
     finally:
@@ -88,7 +99,8 @@ def _trial(page: str) -> str:
     return found.group(1)
 
 
-def test_serves_pages_with_its_own_script_allowed_and_writes_nothing(served: Served, tmp_path: Path) -> None:
+def test_serves_pages_with_its_own_script_allowed_and_writes_nothing(reading: Served) -> None:
+    served = reading
     status, headers, page = served.get(PAGE)
     assert status == 200 and headers["Content-Type"].startswith("text/html")
     policy = headers["Content-Security-Policy"]
@@ -107,12 +119,13 @@ def test_serves_pages_with_its_own_script_allowed_and_writes_nothing(served: Ser
     status, _, search = served.get(posixpath.normpath(posixpath.join(posixpath.dirname(PAGE), search_link.group(1))))
     assert status == 200 and "The preview has no search: `policyctl build` makes" in search and "pagefind" not in search
     assert served.get(PAGE + "?at=someday")[0] == 400
-    assert not (tmp_path / "generated_docs").exists() and not (served.root / "generated_docs").exists()
+    cwd = served.root.parent  # where the command runs
+    assert not (cwd / "generated_docs").exists() and not (served.root / "generated_docs").exists()
 
 
-def test_any_date_on_demand(served: Served) -> None:
-    assert _trial(served.get(PAGE + "?at=2022-06-01")[2]) == "30"  # the 2022 edition
-    assert _trial(served.get(PAGE + "?at=2024-01-01")[2]) == "90"
+def test_any_date_on_demand(reading: Served) -> None:
+    assert _trial(reading.get(PAGE + "?at=2022-06-01")[2]) == "30"  # the 2022 edition
+    assert _trial(reading.get(PAGE + "?at=2024-01-01")[2]) == "90"
 
 
 def test_an_edit_shows_and_a_broken_file_is_an_overlay_with_its_place(served: Served) -> None:
@@ -152,10 +165,10 @@ def test_a_translation_problem_is_shown_on_the_page(served: Served) -> None:
     ]
 
 
-def test_a_port_in_use_is_a_usage_error(served: Served, tmp_path: Path) -> None:
-    port = served.url.rsplit(":", 1)[1].strip("/")
+def test_a_port_in_use_is_a_usage_error(reading: Served, tmp_path: Path) -> None:
+    port = reading.url.rsplit(":", 1)[1].strip("/")
     run: Any = subprocess.run(
-        [sys.executable, str(ROOT / "cli.py"), "serve", "--root", str(served.root), "--port", port],
+        [sys.executable, str(ROOT / "cli.py"), "serve", "--root", str(reading.root), "--port", port],
         capture_output=True,
         text=True,
         timeout=WAIT,
