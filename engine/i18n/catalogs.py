@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
+from engine.cache.memo import Memo
 from engine.i18n import po
 from engine.i18n.source import SOURCE_LOCALE
 from engine.problems import Problem
@@ -239,13 +240,27 @@ def jinja_extract(fileobj: Any, keywords: Any, comment_tags: Any, options: dict[
         _extraction.append(env)
     env = _extraction[0]
     source = fileobj.read().decode("utf-8")
-    text = env.preprocess(source)
-    tree = tree_for_extraction(text)
-    found = extract_from_ast(env.parse(source), keywords) if tree is None else _extract_from_check_tree(tree, keywords)
-    tokens = raw_tokens(env, text)
-    finder = _CommentFinder(list(env.lex(text)) if tokens is None else tokens, comment_tags)
-    for lineno, func, message in found:
-        yield lineno, func, message, finder.find_comments(lineno)
+    key = (source, tuple(sorted(keywords)), tuple(comment_tags))
+    known = _extracted.get(key)
+    if known is None:
+        text = env.preprocess(source)
+        tree = tree_for_extraction(text)
+        found = (
+            extract_from_ast(env.parse(source), keywords) if tree is None else _extract_from_check_tree(tree, keywords)
+        )
+        tokens = raw_tokens(env, text)
+        finder = _CommentFinder(list(env.lex(text)) if tokens is None else tokens, comment_tags)
+        known = tuple((lineno, func, message, tuple(finder.find_comments(lineno))) for lineno, func, message in found)
+        _extracted.put(key, known)  # (a template that fails to parse raised above: never kept)
+    for lineno, func, message, comments in known:
+        yield lineno, func, message, list(comments)  # (a fresh list: callers may change theirs)
+
+
+# What `jinja_extract` found in a text (JINJA_OPTIONS; keywords, comment tags), for the next
+# extraction in this process: a build extracts each domain twice (the catalog check, then the
+# messages' sources) and tests, `serve` and incremental builds build again and again. Only the
+# text decides what is found (the line numbers are in it; a message's place is added by `_fill`).
+_extracted: Memo[tuple[tuple[int, str, Any, tuple[str, ...]], ...]] = Memo(1024)
 
 
 def _extract_from_check_tree(tree: Any, keywords: Any) -> Iterator[tuple[int, str, Any]]:
