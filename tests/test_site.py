@@ -333,19 +333,21 @@ def test_links_between_pages_are_what_relpath_says() -> None:
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_each_catalog_is_read_once_per_build(synthetic: Path, monkeypatch: pytest.MonkeyPatch, jobs: str) -> None:
+    from engine.cache import memo
     from engine.i18n import catalogs, translator
 
+    memo.clear_all()  # a build in a fresh process (the catalogs another build parsed are parsed again)
     repo = engine.load(str(synthetic))
     reads: list[tuple[str, str | None]] = []
-    real = catalogs.read  # the function translator.read names too
+    real = catalogs.parse  # the function translator.parse names too
 
-    def counted(path: str, tag: str | None) -> tuple[Catalog | None, list[Problem]]:
+    def counted(path: str, tag: str | None, raw: bytes) -> tuple[Catalog | None, list[Problem]]:
         reads.append((path, tag))
-        return real(path, tag)
+        return real(path, tag, raw)
 
     # rendering's look-ups and the catalog check (`i18n check`, facts in translations) alike
-    monkeypatch.setattr(translator, "read", counted)
-    monkeypatch.setattr(catalogs, "read", counted)
+    monkeypatch.setattr(translator, "parse", counted)
+    monkeypatch.setattr(catalogs, "parse", counted)
     monkeypatch.setenv(site.JOBS_ENV, jobs)
     built = site.build(repo, at=AT)
     assert not built.problems and built.files
@@ -359,3 +361,6 @@ def test_each_catalog_is_read_once_per_build(synthetic: Path, monkeypatch: pytes
     }
     assert sorted(r for r in reads if r[0].endswith(".po")) == sorted(expected)
     assert len(reads) == len(set(reads))  # the message templates (.pot) too: nothing parsed twice
+    reads.clear()
+    assert site.build(repo, at=AT).files == built.files
+    assert [r for r in reads if r[0].endswith(".po")] == []  # nor again by the next build in this process

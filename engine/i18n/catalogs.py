@@ -372,13 +372,21 @@ def content(data: bytes) -> bytes:
 
 def read(path: str, tag: str | None) -> tuple[Catalog | None, list[Problem]]:
     """A PO file as a catalog, or the problem that stops it being read."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError as e:
+        return None, [Problem(path, 1, 1, "G002", f"the catalog cannot be read: {e}", "save it as UTF-8 PO text")]
+    return parse(path, tag, raw)
+
+
+def parse(path: str, tag: str | None, raw: bytes) -> tuple[Catalog | None, list[Problem]]:
+    """The bytes ``raw`` of the PO file ``path`` as a catalog, or the problem that stops it being read."""
     from babel.messages.pofile import PoFileError, read_po
 
     from engine.i18n.cldr import locale
 
     try:
-        with open(path, "rb") as f:
-            raw = f.read()
         unclosed = _unclosed_string(raw.decode("utf-8"))
         if unclosed:
             return None, [
