@@ -112,3 +112,15 @@ def test_messages_extracted_again_are_the_same_and_callers_cannot_change_the_mem
     assert first == expected
     first[0][3].append("changed by a caller")
     assert extract() == expected
+
+
+def test_a_memo_is_bounded_in_weight_too() -> None:
+    memo: Memo[str] = Memo(10, weight=100)
+    memo.put("a", "x", 60)
+    memo.put("b", "y", 30)
+    memo.put("c", "z", 30)  # 120 in all: the least recently used goes
+    assert (memo.get("a"), memo.get("b"), memo.get("c"), memo.weight) == (None, "y", "z", 60)
+    memo.put("huge", "w", 101)  # heavier than the whole memo: not kept, nothing pushed out
+    assert (memo.get("huge"), len(memo), memo.weight) == (None, 2, 60)
+    memo.put("b", "y2", 10)  # a key put again weighs what it weighs now
+    assert (memo.get("b"), memo.weight) == ("y2", 40)

@@ -23,28 +23,38 @@ _memos: list[Memo[object]] = []
 
 
 class Memo(Generic[V]):
-    """A least-recently-used map of at most ``size`` entries."""
+    """A least-recently-used map of at most ``size`` entries, and of at most ``weight`` in all
+    (what an entry weighs is the caller's estimate of its memory, such as its text's length)."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, weight: int | None = None) -> None:
         assert size > 0, size
-        self.size = size
-        self._entries: OrderedDict[Hashable, V] = OrderedDict()
+        self.size, self.max_weight = size, weight
+        self.weight = 0
+        self._entries: OrderedDict[Hashable, tuple[V, int]] = OrderedDict()
         _memos.append(self)  # type: ignore[arg-type]  # (only for `clear_all`)
 
     def get(self, key: Hashable) -> V | None:
-        value = self._entries.get(key)
-        if value is not None:
-            self._entries.move_to_end(key)
-        return value
-
-    def put(self, key: Hashable, value: V) -> None:
-        self._entries[key] = value
+        found = self._entries.get(key)
+        if found is None:
+            return None
         self._entries.move_to_end(key)
-        if len(self._entries) > self.size:
-            self._entries.popitem(last=False)
+        return found[0]
+
+    def put(self, key: Hashable, value: V, weight: int = 1) -> None:
+        if self.max_weight is not None and weight > self.max_weight:
+            return  # (it would push out everything else)
+        old = self._entries.pop(key, None)
+        if old is not None:
+            self.weight -= old[1]
+        self._entries[key] = (value, weight)
+        self.weight += weight
+        while len(self._entries) > self.size or (self.max_weight is not None and self.weight > self.max_weight):
+            _, (_, dropped) = self._entries.popitem(last=False)
+            self.weight -= dropped
 
     def clear(self) -> None:
         self._entries.clear()
+        self.weight = 0
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import gettext as _gettext
+import hashlib
 import io
 import os
 import re
@@ -239,19 +240,20 @@ def jinja_extract(fileobj: Any, keywords: Any, comment_tags: Any, options: dict[
         env.newstyle_gettext = True  # type: ignore[attr-defined]
         _extraction.append(env)
     env = _extraction[0]
-    source = fileobj.read().decode("utf-8")
-    key = (source, tuple(sorted(keywords)), tuple(comment_tags))
+    text = fileobj.read()
+    source = text.decode("utf-8")
+    key = (hashlib.blake2b(text, digest_size=20).digest(), tuple(sorted(keywords)), tuple(comment_tags))
     known = _extracted.get(key)
     if known is None:
-        text = env.preprocess(source)
-        tree = tree_for_extraction(text)
+        lexed = env.preprocess(source)
+        tree = tree_for_extraction(lexed)
         found = (
             extract_from_ast(env.parse(source), keywords) if tree is None else _extract_from_check_tree(tree, keywords)
         )
-        tokens = raw_tokens(env, text)
-        finder = _CommentFinder(list(env.lex(text)) if tokens is None else tokens, comment_tags)
+        tokens = raw_tokens(env, lexed)
+        finder = _CommentFinder(list(env.lex(lexed)) if tokens is None else tokens, comment_tags)
         known = tuple((lineno, func, message, tuple(finder.find_comments(lineno))) for lineno, func, message in found)
-        _extracted.put(key, known)  # (a template that fails to parse raised above: never kept)
+        _extracted.put(key, known, len(text))  # (a template that fails to parse raised above: never kept)
     for lineno, func, message, comments in known:
         yield lineno, func, message, list(comments)  # (a fresh list: callers may change theirs)
 
@@ -260,7 +262,8 @@ def jinja_extract(fileobj: Any, keywords: Any, comment_tags: Any, options: dict[
 # extraction in this process: a build extracts each domain twice (the catalog check, then the
 # messages' sources) and tests, `serve` and incremental builds build again and again. Only the
 # text decides what is found (the line numbers are in it; a message's place is added by `_fill`).
-_extracted: Memo[tuple[tuple[int, str, Any, tuple[str, ...]], ...]] = Memo(1024)
+# Keyed by the text's digest; bounded in texts and in their length.
+_extracted: Memo[tuple[tuple[int, str, Any, tuple[str, ...]], ...]] = Memo(1024, 32 * 1024 * 1024)
 
 
 def _extract_from_check_tree(tree: Any, keywords: Any) -> Iterator[tuple[int, str, Any]]:

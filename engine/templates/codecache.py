@@ -24,6 +24,7 @@ environment reaches another's.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from collections.abc import Hashable
 from types import CodeType
@@ -40,23 +41,29 @@ class _Bucket(Bucket):
     def __init__(self, environment: Environment, key: Hashable) -> None:
         super().__init__(environment, "", "")
         self.memo_key = key
+        self.weight = 1
 
 
 class SharedCode(BytecodeCache):
     """A Jinja bytecode cache in memory, shared by environments of the same configuration."""
 
-    def __init__(self, size: int = 512) -> None:
-        self.memo: Memo[CodeType] = Memo(size)
+    def __init__(self, size: int = 512, weight: int = 32 * 1024 * 1024) -> None:
+        # bounded in templates and in their text (a template's code is a few times its text)
+        self.memo: Memo[CodeType] = Memo(size, weight)
 
     def get_bucket(self, environment: Environment, name: str, filename: str | None, source: str) -> Bucket:
-        bucket = _Bucket(environment, (configuration_id(environment), name, source))
+        text = source.encode("utf-8", "surrogatepass")  # (the key holds the text's digest, not the text)
+        bucket = _Bucket(
+            environment, (configuration_id(environment), name, hashlib.blake2b(text, digest_size=20).digest())
+        )
+        bucket.weight = len(text)
         code = self.memo.get(bucket.memo_key)
         bucket.code = None if code is None else refiled(code, filename or "<template>")
         return bucket
 
     def set_bucket(self, bucket: Bucket) -> None:
         if isinstance(bucket, _Bucket) and bucket.code is not None:
-            self.memo.put(bucket.memo_key, bucket.code)
+            self.memo.put(bucket.memo_key, bucket.code, bucket.weight)
 
     def load_bytecode(self, bucket: Bucket) -> None:  # (a bucket is filled by get_bucket)
         pass
