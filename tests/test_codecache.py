@@ -40,9 +40,15 @@ def write(folder: Path, name: str, text: str) -> Path:
     return folder / name
 
 
-def test_a_copy_elsewhere_is_not_compiled_again_and_its_problems_name_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "text",
+    [
+        "first line\n{{ fail('boom') }}\n",  # in the template's own code
+        "first line\n{% macro m() %}{{ fail('boom') }}{% endmacro %}\n\n{{ m() }}\n",  # in a function it defines
+    ],
+)
+def test_a_copy_elsewhere_is_not_compiled_again_and_its_problems_name_it(tmp_path: Path, text: str) -> None:
     cache = SharedCode()
-    text = "first line\n{% macro m() %}{{ fail('boom') }}{% endmacro %}\n\n{{ m() }}\n"
     a, b = write(tmp_path / "a", "p.md.j2", text), write(tmp_path / "b", "p.md.j2", text)
     env_a, env_b = make_env(a.parent, cache), make_env(b.parent, cache)
     problems = []
@@ -51,7 +57,6 @@ def test_a_copy_elsewhere_is_not_compiled_again_and_its_problems_name_it(tmp_pat
             env.get_template("p.md.j2").render()
         problems.append(template_error(failed.value, "fallback"))
     assert (env_a.compiled, env_b.compiled) == (["p.md.j2"], [])
-    # the failure is in the macro (a function of its own in the compiled code), at line 2
     assert [(p.file, p.line, p.code) for p in problems] == [(str(a), 2, "G001"), (str(b), 2, "G001")]
     assert "boom" in problems[1].message
 
