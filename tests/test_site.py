@@ -96,7 +96,9 @@ def test_the_tree_holds_every_program_marketplace_and_language(
         assert f"[{l10n.autonym(page.split('/')[2])}]({page}.md)" in markdown, page
 
 
-def test_check_reports_stale_missing_and_leftover_files(policies: Path, tmp_path: Path) -> None:
+def test_check_reports_stale_missing_and_leftover_files_and_a_build_removes_pages_no_longer_produced(
+    policies: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "site"
     assert build(policies, out, "--at", AT).code == 0
     assert build(policies, out, "--at", AT, "--check").code == 0
@@ -108,6 +110,8 @@ def test_check_reports_stale_missing_and_leftover_files(policies: Path, tmp_path
     (out / "csba/mine.html").write_text("someone's")  # not policyctl's: a note, never a leftover
     locales = engine.load(str(policies)).marketplaces["us"].locales
     dropped = locales[-1]  # its pages are policyctl's leftovers now
+    gone = select(declared_pages(policies), marketplace="us", locale=dropped)
+    assert gone and all((out / path).exists() for path in files_of(gone))
     edit(policies / "marketplaces.yaml", f"locales: [{', '.join(locales)}]", f"locales: [{', '.join(locales[:-1])}]")
     run = build(policies, out, "--at", AT, "--check")
     assert run.code == 1
@@ -122,23 +126,13 @@ def test_check_reports_stale_missing_and_leftover_files(policies: Path, tmp_path
     assert "hint: run `policyctl build`" in run.err
     assert build(policies, out, "--at", AT).code == 0
     assert not (out / "csba/us" / dropped).exists() and (out / "csba/de/it/help.html").exists()
+    # the pages no longer produced are removed, folders and all, and no page links to their language
+    for page_ in gone:
+        assert not (out / page_).parent.exists(), page_
+    for page_ in select(declared_pages(policies), marketplace="us"):
+        assert l10n.autonym(dropped) not in (out / f"{page_}.html").read_text(), page_
     assert (out / "csba/mine.html").read_text() == "someone's"
     assert build(policies, out, "--at", AT, "--check").code == 0
-
-
-def test_pages_no_longer_produced_are_removed(policies: Path, tmp_path: Path) -> None:
-    out = tmp_path / "site"
-    assert build(policies, out, "--at", AT).code == 0
-    locales = engine.load(str(policies)).marketplaces["us"].locales
-    dropped = locales[-1]
-    gone = select(declared_pages(policies), marketplace="us", locale=dropped)
-    assert gone and all((out / path).exists() for path in files_of(gone))
-    edit(policies / "marketplaces.yaml", f"locales: [{', '.join(locales)}]", f"locales: [{', '.join(locales[:-1])}]")
-    assert build(policies, out, "--at", AT).code == 0
-    for page in gone:
-        assert not (out / page).parent.exists(), page
-    for page in select(declared_pages(policies), marketplace="us"):
-        assert l10n.autonym(dropped) not in (out / f"{page}.html").read_text(), page
 
 
 def test_a_failed_build_leaves_the_previous_tree(
@@ -216,16 +210,16 @@ def test_the_committed_tree_is_current(monkeypatch: pytest.MonkeyPatch) -> None:
 # -- the HTML ---------------------------------------------------------------------------------------------
 
 
-def test_html_layout(policies: Path) -> None:
-    result = site.build(engine.load(str(policies)), AT)
-    text = result.files["csba/us/it/help.html"].decode()
+def test_html_layout(built_site: Path) -> None:
+    assert AT == SITE_DAY
+    text = (built_site / "csba/us/it/help.html").read_text()  # policies/ as it is: the session's build
     assert text.startswith('<!DOCTYPE html>\n<html lang="it" dir="ltr">')
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in text
     assert (
         "<title>Servizio clienti per gli ordini gestiti dal venditore · Servizio clienti di Amazon · Stati Uniti</title>"
         in text
     )
-    us = engine.load(str(policies)).marketplaces["us"].locales
+    us = engine.load(str(ROOT / "policies")).marketplaces["us"].locales
     for tag, href in [(f"{t}-US", "help.html" if t == "it" else f"../{t}/help.html") for t in us] + [
         ("x-default", "../en/help.html")
     ]:
@@ -339,19 +333,21 @@ def test_links_between_pages_are_what_relpath_says() -> None:
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_each_catalog_is_read_once_per_build(synthetic: Path, monkeypatch: pytest.MonkeyPatch, jobs: str) -> None:
+    from engine.cache import memo
     from engine.i18n import catalogs, translator
 
+    memo.clear_all()  # a build in a fresh process (the catalogs another build parsed are parsed again)
     repo = engine.load(str(synthetic))
     reads: list[tuple[str, str | None]] = []
-    real = catalogs.read  # the function translator.read names too
+    real = catalogs.parse  # the function translator.parse names too
 
-    def counted(path: str, tag: str | None) -> tuple[Catalog | None, list[Problem]]:
+    def counted(path: str, tag: str | None, raw: bytes) -> tuple[Catalog | None, list[Problem]]:
         reads.append((path, tag))
-        return real(path, tag)
+        return real(path, tag, raw)
 
     # rendering's look-ups and the catalog check (`i18n check`, facts in translations) alike
-    monkeypatch.setattr(translator, "read", counted)
-    monkeypatch.setattr(catalogs, "read", counted)
+    monkeypatch.setattr(translator, "parse", counted)
+    monkeypatch.setattr(catalogs, "parse", counted)
     monkeypatch.setenv(site.JOBS_ENV, jobs)
     built = site.build(repo, at=AT)
     assert not built.problems and built.files
@@ -365,3 +361,6 @@ def test_each_catalog_is_read_once_per_build(synthetic: Path, monkeypatch: pytes
     }
     assert sorted(r for r in reads if r[0].endswith(".po")) == sorted(expected)
     assert len(reads) == len(set(reads))  # the message templates (.pot) too: nothing parsed twice
+    reads.clear()
+    assert site.build(repo, at=AT).files == built.files
+    assert [r for r in reads if r[0].endswith(".po")] == []  # nor again by the next build in this process

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import gettext as _gettext
+import hashlib
 import io
 import os
 import re
@@ -26,6 +27,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
+from engine.cache.memo import Memo
 from engine.i18n import po
 from engine.i18n.source import SOURCE_LOCALE
 from engine.problems import Problem
@@ -238,14 +240,30 @@ def jinja_extract(fileobj: Any, keywords: Any, comment_tags: Any, options: dict[
         env.newstyle_gettext = True  # type: ignore[attr-defined]
         _extraction.append(env)
     env = _extraction[0]
-    source = fileobj.read().decode("utf-8")
-    text = env.preprocess(source)
-    tree = tree_for_extraction(text)
-    found = extract_from_ast(env.parse(source), keywords) if tree is None else _extract_from_check_tree(tree, keywords)
-    tokens = raw_tokens(env, text)
-    finder = _CommentFinder(list(env.lex(text)) if tokens is None else tokens, comment_tags)
-    for lineno, func, message in found:
-        yield lineno, func, message, finder.find_comments(lineno)
+    text = fileobj.read()
+    source = text.decode("utf-8")
+    key = (hashlib.blake2b(text, digest_size=20).digest(), tuple(sorted(keywords)), tuple(comment_tags))
+    known = _extracted.get(key)
+    if known is None:
+        lexed = env.preprocess(source)
+        tree = tree_for_extraction(lexed)
+        found = (
+            extract_from_ast(env.parse(source), keywords) if tree is None else _extract_from_check_tree(tree, keywords)
+        )
+        tokens = raw_tokens(env, lexed)
+        finder = _CommentFinder(list(env.lex(lexed)) if tokens is None else tokens, comment_tags)
+        known = tuple((lineno, func, message, tuple(finder.find_comments(lineno))) for lineno, func, message in found)
+        _extracted.put(key, known, len(text))  # (a template that fails to parse raised above: never kept)
+    for lineno, func, message, comments in known:
+        yield lineno, func, message, list(comments)  # (a fresh list: callers may change theirs)
+
+
+# What `jinja_extract` found in a text (JINJA_OPTIONS; keywords, comment tags), for the next
+# extraction in this process: a build extracts each domain twice (the catalog check, then the
+# messages' sources) and tests, `serve` and incremental builds build again and again. Only the
+# text decides what is found (the line numbers are in it; a message's place is added by `_fill`).
+# Keyed by the text's digest; bounded in texts and in their length.
+_extracted: Memo[tuple[tuple[int, str, Any, tuple[str, ...]], ...]] = Memo(1024, 32 * 1024 * 1024)
 
 
 def _extract_from_check_tree(tree: Any, keywords: Any) -> Iterator[tuple[int, str, Any]]:
@@ -357,13 +375,21 @@ def content(data: bytes) -> bytes:
 
 def read(path: str, tag: str | None) -> tuple[Catalog | None, list[Problem]]:
     """A PO file as a catalog, or the problem that stops it being read."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError as e:
+        return None, [Problem(path, 1, 1, "G002", f"the catalog cannot be read: {e}", "save it as UTF-8 PO text")]
+    return parse(path, tag, raw)
+
+
+def parse(path: str, tag: str | None, raw: bytes) -> tuple[Catalog | None, list[Problem]]:
+    """The bytes ``raw`` of the PO file ``path`` as a catalog, or the problem that stops it being read."""
     from babel.messages.pofile import PoFileError, read_po
 
     from engine.i18n.cldr import locale
 
     try:
-        with open(path, "rb") as f:
-            raw = f.read()
         unclosed = _unclosed_string(raw.decode("utf-8"))
         if unclosed:
             return None, [

@@ -8,12 +8,24 @@ problem in one run, and the build then refuses to publish (engine.site.build, `p
 from __future__ import annotations
 
 import gettext as _gettext
+import hashlib
 import os
 from collections.abc import Callable
 
 from babel.messages.catalog import Catalog
 
-from engine.i18n.catalogs import Domain, Key, markup_problem, message_forms, message_key, placeholders, read, short
+from engine.cache.memo import Memo
+from engine.i18n.catalogs import (
+    Domain,
+    Key,
+    markup_problem,
+    message_forms,
+    message_key,
+    parse,
+    placeholders,
+    read,
+    short,
+)
 from engine.i18n.cldr import SOURCE_LOCALE
 from engine.problems import Problem
 
@@ -21,7 +33,11 @@ from engine.problems import Problem
 class Catalogs:
     """The catalogs of one build, each read once (Babel's PO parser is slow; a build would otherwise
     read the site's catalog of a language once per program): by path and locale, with the problems
-    of reading it. Read them all before forking workers, so that no worker reads one again."""
+    of reading it. Read them all before forking workers, so that no worker reads one again.
+
+    A file whose bytes this process parsed before, at the same path for the same locale, is not
+    parsed again (tests, `serve` and incremental builds build the same catalogs build after build):
+    its catalog is shared, so a build only reads the catalogs it gets here, never changes them."""
 
     def __init__(self) -> None:
         self._read: dict[tuple[str, str], tuple[Catalog | None, list[Problem]]] = {}
@@ -29,8 +45,27 @@ class Catalogs:
     def read(self, path: str, tag: str) -> tuple[Catalog | None, list[Problem]]:
         found = self._read.get((path, tag))
         if found is None:
-            found = self._read[(path, tag)] = read(path, tag) if os.path.exists(path) else (None, [])
+            found = self._read[(path, tag)] = _parsed(path, tag) if os.path.exists(path) else (None, [])
         return found
+
+
+# Catalogs parsed in this process, by path, locale and a digest of the bytes (read only: see Catalogs).
+_PARSED: Memo[tuple[Catalog | None, tuple[Problem, ...]]] = Memo(128)
+
+
+def _parsed(path: str, tag: str) -> tuple[Catalog | None, list[Problem]]:
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError:
+        return read(path, tag)  # (its problem)
+    key = (path, tag, hashlib.blake2b(raw, digest_size=20).digest())
+    known = _PARSED.get(key)
+    if known is None:
+        catalog, problems = parse(path, tag, raw)
+        known = (catalog, tuple(problems))
+        _PARSED.put(key, known)
+    return known[0], list(known[1])
 
     def __len__(self) -> int:
         return len(self._read)

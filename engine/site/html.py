@@ -19,6 +19,7 @@ from engine.i18n.translator import Translator
 from engine.problems import Problem
 from engine.site.activecontent import checked
 from engine.site.markup import escape, scrollable_tables
+from engine.templates.codecache import SharedCode
 from engine.templates.sandbox import RenderError, environment, fail, render_failure
 
 PAGE = "page.html.j2"
@@ -51,6 +52,7 @@ class Layout:
             keep_line_breaks=False,
         )
         env.globals.update(gettext=self._gettext, _=self._gettext, ngettext=self._ngettext)
+        env.bytecode_cache = _COMPILED  # compiled once per process, not once per build
         return env
 
     def use(self, translator: Translator) -> Layout:
@@ -121,6 +123,9 @@ class Layout:
 
     def index_markdown(self, view: dict[str, Any]) -> str:
         return self._render(self.markdown, INDEX_MD, view)
+
+
+_COMPILED = SharedCode(size=64)  # the layout's three templates, for a few sites
 
 
 def _no_none(value: Any) -> Any:

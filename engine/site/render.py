@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, cast
 from urllib.parse import quote
 
-from jinja2 import BytecodeCache, ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, pass_context
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, pass_context
 from jinja2 import tests as jinja_tests
 from jinja2.bccache import Bucket
 from jinja2.runtime import Context
@@ -32,6 +32,7 @@ from engine.site.manifest import pages_dir
 from engine.site.markup import Fact, FactMarks, Shown, escape, strip_marks, unwrap
 from engine.site.onepass import SEEN, MarkedSandbox, guarded, marked
 from engine.templates.check import padded_conversion
+from engine.templates.codecache import SharedCode
 from engine.templates.sandbox import RenderError, environment, fail, render_failure
 
 SITE_PREFIX = SITE + "/"
@@ -362,30 +363,15 @@ class Renderer:
 _NOT_IN_EMAIL = frozenset(' <>()[]\\",;:?')
 
 
-class _Compiled(BytecodeCache):
-    """Templates compiled once for every program's environment: the shared `_site/` ones were
-    compiled again for each program. Every Renderer configures its environment the same way
-    (sandbox, options, the names and kinds of filters and tests: all the compiled code depends
-    on), and a template's code is found by its name, file and the SHA-1 of its text, so a changed
-    template is compiled anew. Kept in memory only; bounded (cleared when full)."""
-
-    MAX = 512
-
-    def __init__(self) -> None:
-        self.codes: dict[tuple[str, str], Any] = {}
+class _Compiled(SharedCode):
+    """Templates compiled once for every program's environment and every build of this process
+    (engine.templates.codecache): the shared `_site/` ones were compiled again for each program,
+    every template again for each build."""
 
     def get_bucket(self, environment: Environment, name: str, filename: str | None, source: str) -> Bucket:
         if marked(source):  # a mark's character in a template: what parsing would have told (onepass)
             cast(MarkedSandbox, environment).private = True
         return super().get_bucket(environment, name, filename, source)
-
-    def load_bytecode(self, bucket: Bucket) -> None:
-        bucket.code = self.codes.get((bucket.key, bucket.checksum))
-
-    def dump_bytecode(self, bucket: Bucket) -> None:
-        if len(self.codes) >= self.MAX:
-            self.codes.clear()
-        self.codes[(bucket.key, bucket.checksum)] = bucket.code
 
 
 _COMPILED = _Compiled()

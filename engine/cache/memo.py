@@ -1,0 +1,66 @@
+"""Bounded in-process memos: what one process computed, kept for its next build.
+
+Tests, `policyctl serve` and incremental builds build many times in one process, and each build
+used to parse and compile every template again and extract every template's messages again,
+although the texts had not changed. The disk store (engine.cache.store) keeps data between
+processes; a memo keeps Python objects (code objects, message lists) within one, keyed by
+everything the value depends on, so a hit is exactly what computing again would give.
+
+A memo is a least-recently-used map with a fixed number of entries: a long-lived process (a
+server rebuilding on every edit) holds at most that many, whatever it builds. It holds no lock;
+the engine renders in one thread per process (workers are processes).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Hashable
+from typing import Generic, TypeVar
+
+V = TypeVar("V")
+
+_memos: list[Memo[object]] = []
+
+
+class Memo(Generic[V]):
+    """A least-recently-used map of at most ``size`` entries, and of at most ``weight`` in all
+    (what an entry weighs is the caller's estimate of its memory, such as its text's length)."""
+
+    def __init__(self, size: int, weight: int | None = None) -> None:
+        assert size > 0, size
+        self.size, self.max_weight = size, weight
+        self.weight = 0
+        self._entries: OrderedDict[Hashable, tuple[V, int]] = OrderedDict()
+        _memos.append(self)  # type: ignore[arg-type]  # (only for `clear_all`)
+
+    def get(self, key: Hashable) -> V | None:
+        found = self._entries.get(key)
+        if found is None:
+            return None
+        self._entries.move_to_end(key)
+        return found[0]
+
+    def put(self, key: Hashable, value: V, weight: int = 1) -> None:
+        if self.max_weight is not None and weight > self.max_weight:
+            return  # (it would push out everything else)
+        old = self._entries.pop(key, None)
+        if old is not None:
+            self.weight -= old[1]
+        self._entries[key] = (value, weight)
+        self.weight += weight
+        while len(self._entries) > self.size or (self.max_weight is not None and self.weight > self.max_weight):
+            _, (_, dropped) = self._entries.popitem(last=False)
+            self.weight -= dropped
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self.weight = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def clear_all() -> None:
+    """Empty every memo of this process (a test that wants a cold start)."""
+    for memo in _memos:
+        memo.clear()
