@@ -29,6 +29,9 @@ CASES = [
     ("tiers leave a gap", PROGRAM, "{over: 30, up_to: null", "{over: 31, up_to: null", "P006", 31, 16),
     ("first tier does not start open", PROGRAM, "{over: null, up_to: 7", "{over: 0, up_to: 7", "P007", 29, 16),
     ("last tier does not end open", PROGRAM, "{over: 30, up_to: null", "{over: 30, up_to: 99", "P007", 31, 27),
+    # a bound of the wrong type is the schema's problem, not a crash of the bands' checks
+    ("a tier's bound is not a number", PROGRAM, "{over: 7, up_to: 30", "{over: 7, up_to: ull", "P003", 30, 26),
+    ("a tier's start is not a number", PROGRAM, "{over: 30, up_to: null", "{over: x, up_to: null", "P003", 31, 16),
     ("program id differs from folder", PROGRAM, "id: loans", "id: lending", "L003", 3, 5),
     ("overlay marketplace differs from file", OVERLAY, "marketplace: no", "marketplace: nl", "L003", 2, 14),
     ("unknown locale", MARKETS, "locales: [nl, en]", "locales: [nl, xx-Yyyy]", "P010", 7, 19),

@@ -171,12 +171,18 @@ def _entry_paths(path: Path, spec: dict[str, Any]) -> list[Path]:
     return [path + ("value",)] + [path + ("changes", i, "value") for i in range(len(spec.get("changes") or ()))]
 
 
+def _bound(value: Any) -> bool:
+    return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
+
+
 def tier_problems(doc: Document, path: Path, bands: list[Any]) -> list[Problem]:
     """Bands must be ordered, contiguous, and open at both ends: every number falls in exactly one."""
     problems: list[Problem] = []
     rows = [b for b in bands if isinstance(b, dict)]
     if len(rows) != len(bands) or not rows:
         return problems
+    if not all(_bound(row.get(key)) for row in rows for key in ("over", "up_to")):
+        return problems  # a bound that is not a number: the schema's problem (P003), not comparable
     if rows[0].get("over") is not None:
         problems.append(
             Problem.at(
