@@ -1,5 +1,10 @@
-"""engine.spark.decide on a generated table of 1,000,000 rows, PySpark in local mode: every row
-answered, typed columns, problems per row, and a sample identical to `policyctl decide --bundle`."""
+"""engine.spark.decide on a generated table, PySpark in local mode: every row answered, typed
+columns, problems per row, and a sample identical to `policyctl decide --bundle`.
+
+The suite answers 50,000 rows (four partitions of several Arrow batches each: what every row,
+the batches and the partitions prove holds at any size). Issue 18 asks for a million in CI:
+`.ci/run` runs the same test again as its own step with POLICYCTL_TEST_SPARK_ROWS=1000000 (about
+20 CPU-seconds: its own JVM, and ~10 of Python workers answering the rows the suite leaves out)."""
 
 from __future__ import annotations
 
@@ -28,7 +33,9 @@ from engine.decisions.batch import run_decide
 from engine.problems import PolicyError
 from support import ROOT
 
-ROWS = 1_000_000
+ROWS = int(os.environ.get("POLICYCTL_TEST_SPARK_ROWS", "50000"))
+if ROWS < 1000:  # the sample below takes row 997, the second bad row
+    raise pytest.UsageError(f"POLICYCTL_TEST_SPARK_ROWS={ROWS}: at least 1000 rows")
 AT = "2024-06-01"
 
 
@@ -69,7 +76,7 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def sellers(spark: Any) -> Any:
-    """A million sellers; every 997th has a negative unit count (a bad row)."""
+    """ROWS sellers; every 997th has a negative unit count (a bad row)."""
     from pyspark.sql import functions as F
 
     df = spark.range(0, ROWS, numPartitions=4)  # four partitions, no shuffle
@@ -84,7 +91,7 @@ def sellers(spark: Any) -> Any:
     )
 
 
-def test_a_million_rows_answered_as_the_cli_answers_them(spark: Any, bundle: Path) -> None:
+def test_every_row_answered_as_the_cli_answers_it(spark: Any, bundle: Path) -> None:
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
@@ -94,9 +101,11 @@ def test_a_million_rows_answered_as_the_cli_answers_them(spark: Any, bundle: Pat
     schema = {f.name: f.dataType for f in fees.schema.fields}
     assert isinstance(schema["total"], T.DoubleType) and isinstance(schema["tier"], T.LongType)
     assert isinstance(schema["basis"], T.StringType) and isinstance(schema["matches"], T.ArrayType)
-    # the counts and the sample in one pass over the million rows (a second action would answer
-    # them all again: the frame is not cached)
-    sampled = F.col("seller").isin([f"S{i}" for i in range(0, ROWS, ROWS // 500)] + ["S997"])
+    # the counts and the sample in one pass over all the rows (a second action would answer them
+    # all again: the frame is not cached); the sample is ~500 rows spread over every partition and
+    # batch, and row 997 (a bad row that is not the first of a partition or batch)
+    ids = set(range(0, ROWS, ROWS // 500)) | {997}
+    sampled = F.col("seller").isin([f"S{i}" for i in sorted(ids)])
     counts = fees.agg(
         F.count("*").alias("rows"),
         F.count("problems").alias("failed"),
@@ -107,7 +116,7 @@ def test_a_million_rows_answered_as_the_cli_answers_them(spark: Any, bundle: Pat
     assert counts["rows"] == ROWS and counts["failed"] == bad and counts["answered"] == ROWS - bad
 
     sample = counts["sample"]
-    assert len(sample) == 501
+    assert sorted(int(row["seller"][1:]) for row in sample) == sorted(ids)
     cli = engine.load_bundle(str(bundle))
     for row in sample:
         inputs = {k: row[k] for k in ("units", "contacts", "in_trial", "valid_tracking_rate") if row[k] is not None}
