@@ -33,18 +33,17 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-# The longest tests (measured: `pytest -n 2 --durations=40`, and their CPU with the processes they
-# start), longest first; Spark's tests first of all (the longest, and one Spark session for both),
-# then the browser's module (one worker, about as long).
+# The longest tests (measured: `pytest -n 2 --durations=0`, each module's tests summed, with the
+# processes they start), longest first: the browser's module (one worker, one browser), the
+# benchmark's smoke run, Spark's module (one worker, one Spark session), then the install tests.
 LONGEST = (
-    "tests/test_spark.py::",
     "tests/test_browser.py::",
     "tests/test_benchmarks_smoke.py::",
-    "tests/test_load_speed_paths.py::test_packed_documents_answer_every_position_as_parsed_ones",
-    "tests/test_incremental.py::test_random_edits_build_what_a_full_build_writes",
+    "tests/test_spark.py::",
     "tests/test_anyrepo.py::test_pre_commit_hooks_run_on_a_new_repository",
-    "tests/test_faults.py::test_killing_build_at_random_points_leaves_the_previous_tree",
     "tests/test_anyrepo.py::test_wheel_round_trip",
+    "tests/test_incremental.py::test_random_edits_build_what_a_full_build_writes",
+    "tests/test_faults.py::test_killing_build_at_random_points_leaves_the_previous_tree",
 )
 # Modules whose module-wide fixtures are expensive run on one xdist worker, so that each fixture is
 # made once, not once per worker: a Spark session; a browser and a built site; a grown repository

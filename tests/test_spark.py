@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-# Under xdist one worker runs both tests (one Spark session) and starts them first (conftest.py).
+# Under xdist one worker runs both tests (one Spark session) and starts them early (conftest.py).
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 if shutil.which("java") is None and not os.environ.get("CI"):
