@@ -13,7 +13,7 @@ import contextlib
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -233,6 +233,40 @@ def test_renders_have_a_deadline_and_a_build_waits_it_out_once(
     r = build(site, tmp_path / "out")
     assert r.code == 1 and f"{template}" in r.err and "ran longer than 0.5 s" in r.err, r
     assert len(expired) == 1, expired
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("where", ["page template", "layout"])
+def test_a_render_over_the_output_limit_is_made_once_per_build(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """A template whose output goes over the limit fails with G001 on its first page, and the build
+    makes no other page with it (each would put the same millions of characters together again)."""
+    from engine.templates import guard
+
+    monkeypatch.setattr(guard, "MAX_OUTPUT", 100_000)  # (the hostile site's real pages are far smaller)
+    over: list[int] = []
+    real = guard.GuardedSandbox.concat
+
+    def counted(parts: Iterable[str]) -> str:
+        try:
+            return real(parts)
+        except guard.OutputTooLarge:
+            over.append(1)
+            raise
+
+    monkeypatch.setattr(guard.GuardedSandbox, "concat", staticmethod(counted))
+    snippet = "{% for i in range(20000) %}0123456789{% endfor %}"
+    if where == "layout":
+        template = site / "_site" / "page.html.j2"
+        template.write_text(
+            template.read_text(encoding="utf-8").replace("<main>\n", "<main>\n" + snippet + "\n"), "utf-8"
+        )
+    else:
+        template, _ = inject(site, snippet)
+    r = build(site, tmp_path / "out")
+    assert r.code == 1 and f"{template}" in r.err and "over the limit of 100,000 characters" in r.err, r
+    assert len(over) == 1, over
     assert not (tmp_path / "out").exists()
 
 

@@ -41,7 +41,7 @@ class Layout:
         self._texts: dict[Translator, dict[str, str]] = {}  # singular messages only: plurals depend on a count
         self._texts_now: dict[str, str] = {}
         self._templates: dict[tuple[bool, str], Any] = {}
-        self._overtime: dict[tuple[bool, str], RenderError] = {}  # layouts that ran past their deadline
+        self._runaway: dict[tuple[bool, str], RenderError] = {}  # layouts that ran past their deadline or output limit
 
     def _environment(self, autoescape: bool) -> ImmutableSandboxedEnvironment:
         # HTML: Jinja escapes for HTML. The Markdown index: every value is escaped for Markdown.
@@ -81,8 +81,8 @@ class Layout:
 
     def _render(self, env: ImmutableSandboxedEnvironment, name: str, context: dict[str, Any]) -> str:
         key = (env is self.html, name)
-        slow = self._overtime.get(key)
-        if slow is not None:  # it ran past its deadline on another page: not run again (each page would wait it out)
+        slow = self._runaway.get(key)
+        if slow is not None:  # it ran away (deadline, output limit) on another page: not run again
             raise slow
         try:
             template = self._templates.get(key)
@@ -93,8 +93,8 @@ class Layout:
             raise
         except Exception as e:
             failure = render_failure(e, os.path.join(self.site_dir, name))
-            if failure.overtime:
-                self._overtime[key] = failure
+            if failure.runaway:
+                self._runaway[key] = failure
             raise failure from None
         if env is not self.html:
             return text

@@ -52,8 +52,8 @@ def render_group(
         renderer = renderers[program_id] = Renderer(repo, repo.programs[program_id], site_dir(repo))
     renderer.use(tag, pair)
     for job in jobs:
-        slow = work.overtime.get((program_id, job.page.template))
-        if slow is not None:  # its template ran past its deadline on another page: it is not run again
+        slow = work.runaway.get((program_id, job.page.template))
+        if slow is not None:  # its template ran away (deadline, output limit) on another page: not run again
             problems.append(slow)
             continue
         day = job.edition.day if job.edition else at or today(repo.marketplaces[job.marketplace].time_zone)
@@ -63,8 +63,8 @@ def render_group(
             )
         except RenderError as e:
             problems.append(e.problem)
-            if e.overtime:
-                work.overtime[(program_id, job.page.template)] = e.problem
+            if e.runaway:
+                work.runaway[(program_id, job.page.template)] = e.problem
     return problems, list(pair.values())
 
 
@@ -113,7 +113,7 @@ def render_both(renderer: Renderer, template: str, context: dict[str, Any]) -> t
     try:
         marked, marks = render(renderer, template, context, html=True)
     except RenderError as e:
-        if not e.overtime:  # (a render past its deadline is not run again: it would take as long)
+        if not e.runaway:  # (a render past its deadline or output limit is not run again)
             render(renderer, template, context, html=False)  # the plain render's failure first, as before
         raise
     assert marks is not None

@@ -60,9 +60,10 @@ class Plan:
     feeds: set[Job] = field(default_factory=set)  # the pages whose HTML a change feed is read from
     # the catalogs of this build, each read once (before any worker forks: workers inherit them)
     catalogs: Catalogs = field(default_factory=Catalogs, repr=False)
-    # (program, page template) -> its G001: the template ran past its deadline on one page, so this
-    # build renders no other page of it (every page would wait out the deadline: 600 pages, 100 min)
-    overtime: dict[tuple[str, str], Problem] = field(default_factory=dict, repr=False)
+    # (program, page template) -> its G001: the template ran past its deadline or its output limit on
+    # one page, so this build renders no other page of it (every page would wait out the deadline,
+    # 600 pages: 100 min, or make its 5,000,000 characters again)
+    runaway: dict[tuple[str, str], Problem] = field(default_factory=dict, repr=False)
 
     def effective(self, repo: Repository, program: str, marketplace: str, day: str) -> tuple[str | None, str | None]:
         """`context.effective_dates`, once per program, marketplace and day."""

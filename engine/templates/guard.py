@@ -56,6 +56,15 @@ class TemplateTimeout(SecurityError):
     """A render ran longer than its deadline."""
 
 
+class OutputTooLarge(SecurityError):
+    """A render put together more than ``MAX_OUTPUT`` characters."""
+
+
+# A render stopped by one of these would most likely be stopped again with another page's data, after
+# as long (a build runs such a template once: engine.site.page, engine.site.html)
+RUNAWAY = (TemplateTimeout, OutputTooLarge)
+
+
 class _GuardedConcat(CodeGenerator):
     """`a ~ b` through ``GuardedSandbox.checked_concat``, so doubling a string cannot exhaust memory."""
 
@@ -119,7 +128,7 @@ class GuardedSandbox(ImmutableSandboxedEnvironment):
         for part in parts:
             size += len(part)
             if size > limit:
-                raise SecurityError(f"the output is over the limit of {MAX_OUTPUT:,} characters")
+                raise OutputTooLarge(f"the output is over the limit of {MAX_OUTPUT:,} characters")
             keep(part)
         return "".join(kept)
 

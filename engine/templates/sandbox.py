@@ -19,7 +19,7 @@ from jinja2.ext import Extension
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from engine.problems import Problem
-from engine.templates.guard import GuardedSandbox, TemplateTimeout, confine
+from engine.templates.guard import RUNAWAY, GuardedSandbox, confine
 
 # Filters that would let a template mark text as safe, or emit markup of its own.
 UNSAFE_FILTERS = ("safe", "forceescape", "escape", "e", "urlize", "xmlattr", "tojson", "pprint")
@@ -80,20 +80,21 @@ class KeepLineBreaks(Extension):
 
 
 class RenderError(Exception):
-    """A template failed; ``overtime``: it ran past its deadline (the same template with other data
-    would most likely too, so a build stops rendering it: engine.site.page)."""
+    """A template failed; ``runaway``: it ran past its deadline or its output limit (the same
+    template with other data most likely would too, after as long, so a build stops rendering it:
+    engine.site.page, engine.site.html)."""
 
-    def __init__(self, problem: Problem, overtime: bool = False) -> None:
+    def __init__(self, problem: Problem, runaway: bool = False) -> None:
         super().__init__(problem.message)
         self.problem = problem
-        self.overtime = overtime
+        self.runaway = runaway
 
 
 def render_failure(e: BaseException, fallback: str) -> RenderError:
     """A failed render's exception as a RenderError (G001 at the template's file:line)."""
     if isinstance(e, RenderError):
         return e
-    return RenderError(template_error(e, fallback), overtime=isinstance(e, TemplateTimeout))
+    return RenderError(template_error(e, fallback), runaway=isinstance(e, RUNAWAY))
 
 
 def template_error(e: BaseException, fallback: str) -> Problem:
