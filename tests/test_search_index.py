@@ -8,6 +8,7 @@ import gzip
 import json
 import re
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -177,3 +178,31 @@ def test_a_pagefind_that_hangs_or_dies_stops_the_build_with_its_reason(
     run = run_cli("build", "--root", str(ROOT / "policies"), "--out", str(out), "--at", "2025-01-01")
     assert run.code == 1 and said in run.err and "Traceback" not in run.err, run
     assert not out.exists()
+
+
+def test_one_process_asks_pagefind_once_per_set_of_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same pages (another build, another folder) give the bundle without Pagefind; another
+    page, or another Pagefind binary, asks it again; a caller changing what it got changes nothing
+    the next one gets."""
+    if not search.available():
+        pytest.skip("the `pagefind` package is not installed")
+    launched: list[str] = []
+    real = subprocess.Popen
+
+    def counted(args: list[str], **options: Any) -> Any:
+        launched.append(args[0])
+        return real(args, **options)
+
+    monkeypatch.setattr("engine.site.search.subprocess.Popen", counted)
+    page = b'<html lang="en"><body><main data-pagefind-body><h1>Fees</h1><p>A fee %d.</p></main></body></html>'
+    one = {"p/us/en/help.html": page % 1}
+    first = search.build(one)
+    first[search.ENTRY] = b"changed by a caller"
+    assert search.build(dict(one)) != first and len(launched) == 1
+    assert search.build(one)[search.ENTRY].startswith(b"{")
+    assert search.build({"p/us/en/help.html": page % 2}) and len(launched) == 2
+    # another binary (an upgrade, a stand-in): asked again
+    monkeypatch.setattr(search, "executable", lambda: sys.executable)
+    with pytest.raises(search.SearchError):
+        search.build(one)
+    assert launched[-1] == sys.executable

@@ -40,6 +40,8 @@ import subprocess
 import tempfile
 from typing import IO, Any
 
+from engine.cache.memo import Memo
+
 FOLDER = "_search"  # Pagefind's bundle (its UI, the index, the WebAssembly search)
 PAGES = "search"  # one search page per language: search/<lang>.html
 BODY = "data-pagefind-body"
@@ -196,12 +198,9 @@ class _Service:
             self.process.wait()
 
 
-def _index(pages: dict[str, bytes]) -> dict[str, bytes]:
+def _index(exe: str, pages: dict[str, bytes]) -> dict[str, bytes]:
     """Pagefind's bundle for ``pages``, in memory: each page added under its site path (its result
     URL), in path order."""
-    exe = executable()
-    if exe is None:
-        raise SearchError("the `pagefind` package is not installed")
     with tempfile.TemporaryFile() as said:
         return _index_with(_Service(exe, said), pages)
 
@@ -225,17 +224,32 @@ def _index_with(service: _Service, pages: dict[str, bytes]) -> dict[str, bytes]:
     return {f"{FOLDER}/{f['path']}": base64.b64decode(f["content"]) for f in files}
 
 
+# Pagefind's settled bundle is a function of the indexed pages and of the binary alone, so one
+# process (tests, a server, a script building several sites) asks Pagefind once per set of pages: a
+# bounded memo (engine.cache.memo) by the binary (path, size, mtime) and the pages' digest. The disk
+# cache keeps it between processes (through the page cache, for the same pages in the same folder).
+_BUNDLES: Memo[dict[str, bytes]] = Memo(16, 64 * 1024 * 1024)
+
+
 def build(pages: dict[str, bytes]) -> dict[str, bytes]:
     """The search files for ``pages`` (output path → HTML of every indexed page): Pagefind's bundle
     under `_search/` and a search page per language, keyed by output path. SearchError when
     Pagefind fails."""
-    files = _index(pages)
-    if ENTRY not in files:
-        raise SearchError("Pagefind wrote no index")
-    settle(files)
-    # Pagefind lists the languages in a different order on every run: the same entry, sorted
-    entry = json.loads(files[ENTRY])
-    files[ENTRY] = (json.dumps(entry, sort_keys=True, indent=1) + "\n").encode("utf-8")
+    exe = executable()
+    if exe is None:
+        raise SearchError("the `pagefind` package is not installed")
+    binary = os.stat(exe)
+    key = (exe, binary.st_size, binary.st_mtime_ns, pages_digest({p: page_digest(d) for p, d in pages.items()}))
+    files = _BUNDLES.get(key)
+    if files is None:
+        files = _index(exe, pages)
+        if ENTRY not in files:
+            raise SearchError("Pagefind wrote no index")
+        settle(files)
+        # Pagefind lists the languages in a different order on every run: the same entry, sorted
+        entry = json.loads(files[ENTRY])
+        files[ENTRY] = (json.dumps(entry, sort_keys=True, indent=1) + "\n").encode("utf-8")
+        _BUNDLES.put(key, files, sum(len(data) for data in files.values()))
     return {**files, **own_files(pages, searchable=True)}
 
 
