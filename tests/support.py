@@ -3,12 +3,14 @@ running the command line in-process."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from engine.model.repository import Repository
+    from engine.service.app import App
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "corpus"
@@ -47,6 +49,35 @@ class CliRun:
 
     def __repr__(self) -> str:
         return f"CliRun(code={self.code}, out={self.out[:500]!r}, err={self.err[:500]!r})"
+
+
+def call(
+    app: App, method: str, path: str, body: bytes = b"", query: str = "", chunks: int = 1
+) -> tuple[int, dict[str, str], bytes]:
+    """One request through the ASGI app (engine.service.app, in process); the body arrives in
+    ``chunks`` pieces. (status, headers, body)."""
+    size = max(1, -(-len(body) // chunks))
+    pieces = [body[i : i + size] for i in range(0, len(body), size)] or [b""]
+    messages = [{"type": "http.request", "body": p, "more_body": i < len(pieces) - 1} for i, p in enumerate(pieces)]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "query_string": query.encode(),
+        "headers": [(b"content-length", str(len(body)).encode())],
+    }
+    asyncio.run(app(scope, receive, send))
+    start = sent[0]
+    headers = {k.decode(): v.decode() for k, v in start["headers"]}
+    return start["status"], headers, b"".join(m.get("body", b"") for m in sent[1:])
 
 
 # -- what a repository declares, read from its files --------------------------------------------------

@@ -7,6 +7,7 @@ traceback. CPU time, not wall time, so a busy machine does not fail a guard agai
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import shutil
@@ -16,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from support import CORPUS, MINI, ROOT, CliRun, run_cli
+import engine
+from support import CORPUS, MINI, ROOT, CliRun, call, run_cli
 
 BOUND = 5.0
 HOSTILE = CORPUS / "hostile" / "site"
@@ -1073,3 +1075,26 @@ def test_an_answer_is_bounded_in_size(tmp_path: Path) -> None:
     batch = decide(repo, '{"x": 1, "s": ""}\n{"x": 1, "s": "x"}\n')
     lines = [json.loads(line) for line in batch.out.splitlines()]
     assert batch.code == 1 and "outputs" in lines[0] and lines[1]["problems"][0]["code"] == "D005", lines
+    # the service refuses it alike: 422 with the problem, and a batch's line with its problem
+    pytest.importorskip("uvicorn")
+    from engine.bundle.make import make
+    from engine.service.app import App, Limits
+    from engine.service.logs import Log
+    from engine.service.state import Source
+
+    bundle = tmp_path / "policies.bundle"
+    bundle.write_bytes(make(engine.load(str(repo))))
+    source = Source(str(bundle), None)
+    source.load()
+    app = App(source, Limits(), Log(io.StringIO()), poll=0)
+    request = {"input": {"x": 1, "s": "x"}, "marketplace": "no", "at": "2024-05-01"}
+    status, _, data = call(app, "POST", "/v1/decide/loans/bomb", json.dumps(request).encode())
+    answer = json.loads(data)
+    assert status == 422 and [p["code"] for p in answer["problems"]] == ["D005"], answer
+    assert f"over the limit of {MAX_ANSWER:,}" in answer["problems"][0]["message"] and len(data) < 10_000
+    status, _, data = call(
+        app, "POST", "/v1/batch/loans/bomb", b'{"x": 1, "s": ""}\n{"x": 1, "s": "x"}\n', "marketplace=no&at=2024-05-01"
+    )
+    lines = [json.loads(line) for line in data.splitlines()]
+    assert status == 200 and "outputs" in lines[0] and lines[1]["problems"][0]["code"] == "D005", lines
+    assert len(data) < 10_000

@@ -7,7 +7,6 @@ on a free port, and every client loop is bounded in count and in time.
 
 from __future__ import annotations
 
-import asyncio
 import http.client
 import io
 import json
@@ -32,40 +31,12 @@ from engine.decisions.batch import run_decide
 from engine.service.app import App, Limits
 from engine.service.logs import Log
 from engine.service.state import Source
-from support import MINI, ROOT, edit
+from support import MINI, ROOT, call, edit
 
 POLICIES = ROOT / "policies"
 
 
 # -- in process: the ASGI application --------------------------------------------------------------
-
-
-def call(
-    app: App, method: str, path: str, body: bytes = b"", query: str = "", chunks: int = 1
-) -> tuple[int, dict[str, str], bytes]:
-    """One request through the ASGI app; the body arrives in ``chunks`` pieces."""
-    size = max(1, -(-len(body) // chunks))
-    pieces = [body[i : i + size] for i in range(0, len(body), size)] or [b""]
-    messages = [{"type": "http.request", "body": p, "more_body": i < len(pieces) - 1} for i, p in enumerate(pieces)]
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        return messages.pop(0) if messages else {"type": "http.disconnect"}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    scope = {
-        "type": "http",
-        "method": method,
-        "path": path,
-        "query_string": query.encode(),
-        "headers": [(b"content-length", str(len(body)).encode())],
-    }
-    asyncio.run(app(scope, receive, send))
-    start = sent[0]
-    headers = {k.decode(): v.decode() for k, v in start["headers"]}
-    return start["status"], headers, b"".join(m.get("body", b"") for m in sent[1:])
 
 
 @pytest.fixture(scope="module")

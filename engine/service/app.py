@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from engine.decisions.batch import _explained, _not_finite, _not_json, _not_text, read_json
+from engine.decisions.batch import MAX_ANSWER, _explained, _not_finite, _not_json, _not_text, read_json
+from engine.decisions.batch import _too_large as _answer_too_large
 from engine.problems import PolicyError, Pos, Problem
 from engine.service.logs import Log
 from engine.service.metrics import Metrics
@@ -255,9 +256,12 @@ class App:
         answer = _explained(result, resolved) if explain else result.to_json()
         answer["revision"] = loaded.revision
         try:
-            data = json.dumps(answer, ensure_ascii=False, allow_nan=False).encode()
+            text = json.dumps(answer, ensure_ascii=False, allow_nan=False)
         except ValueError:  # NaN or infinity is not JSON: refused, as the CLI refuses it
             raise _Refused(422, [_not_finite(REQUEST, 1)]) from None
+        if len(text) > MAX_ANSWER:  # refused, as the CLI refuses it
+            raise _Refused(422, [_answer_too_large(REQUEST, 1, len(text))])
+        data = text.encode()
         status = 200 if result.ok else 422
         await _send(send, status, data, b"application/json", loaded)
         return status
@@ -305,11 +309,15 @@ class App:
             body = _explained(result, resolved) if explain == "true" else result.to_json()
             body["revision"] = revision
             try:
-                return encode(body)
+                text = encode(body)
             except ValueError:
                 return encode(
                     {"line": number, "problems": [_not_finite(REQUEST, number).to_json()], "revision": revision}
                 )
+            if len(text) > MAX_ANSWER:  # refused on its line, as the CLI's batch refuses it
+                problem = _answer_too_large(REQUEST, number, len(text))
+                return encode({"line": number, "problems": [problem.to_json()], "revision": revision})
+            return text
 
         await send(
             {
