@@ -452,10 +452,13 @@ def decide(
     if output is not None or maps:
         _decide_table(program, decision, marketplace, _day(at), input_, output, maps, explain, bundle_file, root)
     repo = _open_bundle(bundle_file) if bundle_file else _repo_for_questions(root)
+    progress = _console().progress("answering inputs")  # (a batch's lines so far; a terminal only)
     try:
-        failed = run_decide(repo, program, decision, marketplace, at, input_, sys.stdout, explain, fmt)
+        failed = run_decide(repo, program, decision, marketplace, at, input_, sys.stdout, explain, fmt, progress.count)
     except PolicyError as e:
+        progress.close()
         _policy_error(e)
+    progress.close()
     sys.exit(1 if failed else 0)
 
 

@@ -61,7 +61,8 @@ def _isatty(stream: IO[str]) -> bool:
 
 class Progress:
     """`what  12 of 340` on one line of standard error, redrawn at most ten times a second and
-    erased when done. Called as ``progress(done, total)``."""
+    erased when done. Called as ``progress(done, total)``, or ``progress.count(done)`` where the
+    total is not known (`what  12,000`: a batch read as it arrives)."""
 
     def __init__(self, what: str, stream: IO[str] | None) -> None:
         self.what, self.stream, self.last, self.drawn = what, stream, 0.0, False
@@ -74,6 +75,17 @@ class Progress:
             return
         self.last = now
         self.stream.write(f"\r\033[K{self.what}  {done} of {total}")
+        self.stream.flush()
+        self.drawn = True
+
+    def count(self, done: int) -> None:
+        if self.stream is None:
+            return
+        now = time.monotonic()
+        if now - self.last < 0.1:
+            return
+        self.last = now
+        self.stream.write(f"\r\033[K{self.what}  {done:,}")
         self.stream.flush()
         self.drawn = True
 

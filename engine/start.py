@@ -67,8 +67,22 @@ def answer(argv: list[str]) -> int | None:
         return None
     from engine.decisions.batch import run_decide
 
+    progress = None
+    if sys.stderr is not None and sys.stderr.isatty():  # as click's `decide` shows it (no --quiet here)
+        from engine.console import Progress
+
+        progress = Progress("answering inputs", sys.stderr)
     try:
-        failed = run_decide(repo, program, decision, marketplace, at, source, sys.stdout)
+        failed = run_decide(
+            repo,
+            program,
+            decision,
+            marketplace,
+            at,
+            source,
+            sys.stdout,
+            progress=None if progress is None else progress.count,
+        )
         sys.stdout.flush()
     except PolicyError as e:  # not expected after the questions above; told as engine/cli.py tells it
         for p in e.problems:
@@ -78,6 +92,8 @@ def answer(argv: list[str]) -> int | None:
             )
         return 2 if e.usage else 1
     finally:
+        if progress is not None:
+            progress.close()
         if source is not sys.stdin:
             source.close()
     return 1 if failed else 0

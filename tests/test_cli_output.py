@@ -11,12 +11,13 @@ import select
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from engine.console import Console
-from support import CORPUS, ROOT, edit, run_cli
+from support import CORPUS, MINI, ROOT, edit, run_cli
 
 PROBLEM_FIELDS = {"file", "line", "column", "code", "severity", "message", "hint"}
 AT = "2024-03-01"
@@ -123,30 +124,33 @@ def test_progress_shows_on_a_terminal_only() -> None:
 
 
 def _run_with_stderr_on_a_terminal(args: list[str]) -> tuple[int, str, str]:
-    """Run cli.py with standard error on a pseudo-terminal and standard output on a pipe."""
+    """Run cli.py with standard error on a pseudo-terminal and standard output in a file (not a
+    pipe: this process reads the terminal until the child is done, and a pipe would fill)."""
     leader, follower = pty.openpty()
-    child = subprocess.Popen(
-        [sys.executable, str(ROOT / "cli.py"), *args],
-        stdout=subprocess.PIPE,
-        stderr=follower,
-        env={**os.environ, "NO_COLOR": ""},
-    )
-    os.close(follower)
-    seen = b""
-    while True:
-        ready, _, _ = select.select([leader], [], [], 60)
-        if not ready:
-            break
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # the child closed the terminal
-            break
-        if not chunk:
-            break
-        seen += chunk
-    out = child.stdout.read().decode() if child.stdout else ""
-    child.wait(timeout=60)
-    os.close(leader)
+    with tempfile.TemporaryFile() as output:
+        child = subprocess.Popen(
+            [sys.executable, str(ROOT / "cli.py"), *args],
+            stdout=output,
+            stderr=follower,
+            env={**os.environ, "NO_COLOR": ""},
+        )
+        os.close(follower)
+        seen = b""
+        while True:
+            ready, _, _ = select.select([leader], [], [], 60)
+            if not ready:
+                break
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+        child.wait(timeout=60)
+        os.close(leader)
+        output.seek(0)
+        out = output.read().decode()
     return child.returncode, out, seen.decode(errors="replace")
 
 
@@ -170,3 +174,24 @@ def test_validate_shows_its_progress_on_a_terminal_only(site: Path) -> None:
         [sys.executable, str(ROOT / "cli.py"), "validate", "--root", str(site)], capture_output=True, text=True
     )
     assert piped.returncode == 0 and "reading policy files" not in piped.stdout + piped.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+@pytest.mark.parametrize("source", ["repository", "bundle"])
+def test_a_batch_shows_the_lines_answered_on_a_terminal_only(tmp_path: Path, source: str) -> None:
+    """A batch of unknown length (JSON Lines) shows how many lines it has answered, on a terminal's
+    standard error; the answers on standard output are exactly the piped run's. The same with a
+    bundle (the click-free path of `decide --bundle`)."""
+    lines = tmp_path / "inputs.jsonl"
+    lines.write_text("".join(json.dumps({"days_late": n % 40, "member": n % 2 == 0}) + "\n" for n in range(3000)))
+    where = ["--root", str(MINI)]
+    if source == "bundle":
+        made = run_cli("bundle", "--root", str(MINI), "--out", str(tmp_path / "mini.bundle"))
+        assert made.code == 0, made
+        where = ["--bundle", str(tmp_path / "mini.bundle")]
+    args = ["decide", "loans.late_fee", "-m", "no", "--at", "2024-05-01", *where, "--input", str(lines)]
+    code, out, err = _run_with_stderr_on_a_terminal(args)
+    assert code == 0 and "answering inputs  512" in err, err
+    piped = subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], capture_output=True, text=True)
+    assert piped.returncode == 0 and piped.stderr == "" and out == piped.stdout
+    assert len(out.splitlines()) == 3000

@@ -11,9 +11,12 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from engine.problems import Pos, Problem
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 _CHUNK = 512
 # One answer, as JSON text, at most this long: each value an expression builds is bounded
@@ -59,8 +62,10 @@ def run_decide(
     out: TextIO,
     explain: bool = False,
     fmt: str = "json",
+    progress: Callable[[int], None] | None = None,
 ) -> bool:
-    """Answer every input in ``source``; returns True when any input failed."""
+    """Answer every input in ``source``; returns True when any input failed. ``progress``: told the
+    number of lines read so far, every few hundred lines of a batch (JSON Lines)."""
     compiled = repo.compiled(program, decision)  # `repo`: a Repository, or a Bundle
     resolved = repo.resolve(program, marketplace, at)  # `at` or today in the marketplace's time zone
     day = resolved.at  # checked and normalised by `resolve`
@@ -99,7 +104,7 @@ def run_decide(
             return True
         out.write(as_text(f"{program}.{decision}", marketplace, day, body) if fmt == "text" else text)
         return not result.ok
-    return _stream(compiled, params, day, resolved, name, (first, rest), source, out, explain)
+    return _stream(compiled, params, day, resolved, name, (first, rest), source, out, explain, progress)
 
 
 def _stream(  # noqa: C901 - the batch's hot loop, kept whole: a call per line would cost more than the decision
@@ -112,6 +117,7 @@ def _stream(  # noqa: C901 - the batch's hot loop, kept whole: a call per line w
     source: TextIO,
     out: TextIO,
     explain: bool,
+    progress: Callable[[int], None] | None = None,
 ) -> bool:
     decoder = json.JSONDecoder()
     # scan_once is set by JSONDecoder.__init__, which typeshed leaves out
@@ -180,6 +186,8 @@ def _stream(  # noqa: C901 - the batch's hot loop, kept whole: a call per line w
             if len(buffer) >= _CHUNK:
                 out.write("\n".join(buffer) + "\n")
                 buffer.clear()
+                if progress is not None:  # (once per chunk: nothing more per line)
+                    progress(number)
     except UnicodeDecodeError as e:  # the rest of the input cannot be read
         failed = True
         buffer.append(encode({"line": number + 1, "problems": [_not_text(name, number + 1, e).to_json()]}))
