@@ -452,7 +452,7 @@ def decide(
     if output is not None or maps:
         _decide_table(program, decision, marketplace, _day(at), input_, output, maps, explain, bundle_file, root)
     repo = _open_bundle(bundle_file) if bundle_file else _repo_for_questions(root)
-    progress = _console().progress("answering inputs")  # (a batch's lines so far; a terminal only)
+    progress = _console().progress("answering inputs", streaming=True)  # (a batch's lines so far)
     try:
         failed = run_decide(repo, program, decision, marketplace, at, input_, sys.stdout, explain, fmt, progress.count)
     except PolicyError as e:

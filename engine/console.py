@@ -46,15 +46,17 @@ class Console:
             text = pattern.sub(f"{style}\\g<0>{_RESET}", text)  # the styles hold no backslash
         return text
 
-    def progress(self, what: str, stream: IO[str] | None = None) -> Progress:
+    def progress(self, what: str, stream: IO[str] | None = None, streaming: bool = False) -> Progress:
+        """``streaming``: the command writes its results while it works, so progress is shown only
+        when they do not go to the same terminal (a count between result lines would garble both)."""
         stream = stream or sys.stderr
-        shown = not self.quiet and _isatty(stream)
+        shown = not self.quiet and isatty(stream) and not (streaming and isatty(sys.stdout))
         return Progress(what, stream if shown else None)
 
 
-def _isatty(stream: IO[str]) -> bool:
+def isatty(stream: IO[str] | None) -> bool:
     try:
-        return stream.isatty()
+        return stream is not None and stream.isatty()
     except (AttributeError, ValueError):
         return False
 

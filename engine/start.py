@@ -69,9 +69,9 @@ def answer(argv: list[str]) -> int | None:
 
     progress = None
     if sys.stderr is not None and sys.stderr.isatty():  # as click's `decide` shows it (no --quiet here)
-        from engine.console import Progress
+        from engine.console import Console
 
-        progress = Progress("answering inputs", sys.stderr)
+        progress = Console().progress("answering inputs", streaming=True)
     try:
         failed = run_decide(
             repo,

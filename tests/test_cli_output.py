@@ -123,14 +123,15 @@ def test_progress_shows_on_a_terminal_only() -> None:
     assert quiet.getvalue() == piped.getvalue() == ""
 
 
-def _run_with_stderr_on_a_terminal(args: list[str]) -> tuple[int, str, str]:
+def _run_with_stderr_on_a_terminal(args: list[str], both: bool = False) -> tuple[int, str, str]:
     """Run cli.py with standard error on a pseudo-terminal and standard output in a file (not a
-    pipe: this process reads the terminal until the child is done, and a pipe would fill)."""
+    pipe: this process reads the terminal until the child is done, and a pipe would fill), or
+    (``both``) on the same terminal, as a person running it there sees them."""
     leader, follower = pty.openpty()
     with tempfile.TemporaryFile() as output:
         child = subprocess.Popen(
             [sys.executable, str(ROOT / "cli.py"), *args],
-            stdout=output,
+            stdout=follower if both else output,
             stderr=follower,
             env={**os.environ, "NO_COLOR": ""},
         )
@@ -180,8 +181,9 @@ def test_validate_shows_its_progress_on_a_terminal_only(site: Path) -> None:
 @pytest.mark.parametrize("source", ["repository", "bundle"])
 def test_a_batch_shows_the_lines_answered_on_a_terminal_only(tmp_path: Path, source: str) -> None:
     """A batch of unknown length (JSON Lines) shows how many lines it has answered, on a terminal's
-    standard error; the answers on standard output are exactly the piped run's. The same with a
-    bundle (the click-free path of `decide --bundle`)."""
+    standard error; the answers on standard output are exactly the piped run's. Not when the
+    answers go to that terminal too (a count drawn between them would garble both). The same with
+    a bundle (the click-free path of `decide --bundle`)."""
     lines = tmp_path / "inputs.jsonl"
     lines.write_text("".join(json.dumps({"days_late": n % 40, "member": n % 2 == 0}) + "\n" for n in range(3000)))
     where = ["--root", str(MINI)]
@@ -195,3 +197,5 @@ def test_a_batch_shows_the_lines_answered_on_a_terminal_only(tmp_path: Path, sou
     piped = subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], capture_output=True, text=True)
     assert piped.returncode == 0 and piped.stderr == "" and out == piped.stdout
     assert len(out.splitlines()) == 3000
+    code, _, seen = _run_with_stderr_on_a_terminal(args, both=True)
+    assert code == 0 and "answering" not in seen and seen.replace("\r\n", "\n") == piped.stdout
