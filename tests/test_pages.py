@@ -339,6 +339,9 @@ TEMPLATE_FAILURES = [
     ("{{ 'nolabel'|label }}", "no label for `nolabel`"),
     ("{{ 'abc'|number }}", "number: expected a number"),
     ("{% for x in range(10**9) %}{% endfor %}", "Range too big"),
+    # arithmetic that overflows (validate sees only a literal such as `1e999`): never "inf" or "∞" on a page
+    ("{{ 1e308 * 10 }}", "not finite"),
+    ("{{ 1e999 }}", "not finite"),
 ]
 
 
@@ -446,3 +449,19 @@ def test_a_label_can_state_a_parameter(policies: Path) -> None:
     assert "Respond to requests in your Case Log within 48 hours." in result.files["csba/us/en/help.md"].decode()
     assert "entro 48 ore" in result.files["csba/us/it/help.md"].decode()
     assert ("reply_deadline_hours", "48") in facts(result.files["csba/us/es/help.html"].decode()).facts
+
+
+@pytest.mark.parametrize("snippet", ["{{ 1e999 }}", "{{ 1e308 * 10 }}", "{{ '-inf'|float }}"])
+def test_the_layout_never_shows_a_number_that_is_not_finite(tmp_path: Path, snippet: str) -> None:
+    """As a page template's `{{ }}`, the layout's refuses infinity and NaN (G001 at its line): a
+    page never says "inf" or "∞"."""
+    policies = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", policies)
+    layout = policies / "_site" / "page.html.j2"
+    lines = layout.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = next(n for n, line in enumerate(lines) if line.startswith("<main"))
+    lines.insert(at, snippet + "\n")
+    layout.write_text("".join(lines), encoding="utf-8")
+    run = run_cli("build", "--root", str(policies), "--out", str(tmp_path / "out"), "--at", AT)
+    assert run.code == 1 and f"{layout}:{at + 1}:1: error[G001]: a number that is not finite" in run.err, run
+    assert not (tmp_path / "out").exists()

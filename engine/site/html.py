@@ -7,6 +7,7 @@ prose comes from the site catalog; everything it interpolates is HTML-escaped by
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Any
 
@@ -20,7 +21,7 @@ from engine.problems import Problem
 from engine.site.activecontent import checked
 from engine.site.markup import escape, scrollable_tables
 from engine.templates.codecache import SharedCode
-from engine.templates.sandbox import RenderError, environment, fail, render_failure
+from engine.templates.sandbox import NOT_FINITE, RenderError, environment, fail, render_failure
 
 PAGE = "page.html.j2"
 INDEX = "index.html.j2"
@@ -47,7 +48,7 @@ class Layout:
         # HTML: Jinja escapes for HTML. The Markdown index: every value is escaped for Markdown.
         env = environment(
             FileSystemLoader(self.site_dir),
-            finalize=_no_none if autoescape else _markdown_text,
+            finalize=_shown if autoescape else _markdown_text,
             autoescape=autoescape,
             keep_line_breaks=False,
         )
@@ -128,13 +129,16 @@ class Layout:
 _COMPILED = SharedCode(size=64)  # the layout's three templates, for a few sites
 
 
-def _no_none(value: Any) -> Any:
+def _shown(value: Any) -> Any:
+    """What the layout's `{{ value }}` writes: not null, not a number that is not finite."""
     if value is None:
         fail("nothing to show: the value is null")
+    if isinstance(value, float) and not math.isfinite(value):
+        fail(NOT_FINITE)
     return value
 
 
 def _markdown_text(value: Any) -> Any:
     """In the Markdown index every value is escaped for Markdown (links are made from Markup paths)."""
-    value = _no_none(value)
+    value = _shown(value)
     return value if isinstance(value, Markup) else escape(str(value))

@@ -33,7 +33,7 @@ from engine.site.markup import Fact, FactMarks, Shown, escape, strip_marks, unwr
 from engine.site.onepass import SEEN, MarkedSandbox, guarded, marked
 from engine.templates.check import padded_conversion
 from engine.templates.codecache import SharedCode
-from engine.templates.sandbox import RenderError, environment, fail, render_failure
+from engine.templates.sandbox import NOT_FINITE, RenderError, environment, fail, render_failure
 
 SITE_PREFIX = SITE + "/"
 MAX_LIST = 1000  # items a list filter takes from a generator: data lists are short, a page stays bounded
@@ -100,6 +100,8 @@ class Renderer:
             return fail("nothing to show: the value is null (`none`); test it with `is none` and write prose")
         if isinstance(value, bool):
             return fail("a yes/no value cannot be shown; write prose with {% if %}")
+        if isinstance(value, float) and not math.isfinite(value):  # (`1e308 * 10`: validate sees literals only)
+            return fail(NOT_FINITE)
         if isinstance(value, (int, float)):
             return escape(l10n.number(value, self.tag))
         if isinstance(value, (dict, list, tuple)):

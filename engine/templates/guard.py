@@ -19,6 +19,7 @@ engine.templates.check refuses the same things before anything runs (`policyctl 
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import posixpath
 import signal
@@ -66,12 +67,27 @@ RUNAWAY = (TemplateTimeout, OutputTooLarge)
 
 
 class _GuardedConcat(CodeGenerator):
-    """`a ~ b` through ``GuardedSandbox.checked_concat``, so doubling a string cannot exhaust memory."""
+    """`a ~ b` through ``GuardedSandbox.checked_concat``, so doubling a string cannot exhaust memory;
+    a number that is not finite (`1e999`, `'nan'|float`) shown at run time, never folded into the
+    text at compile time: folding escapes it to the text `inf` before `finalize` could refuse it."""
 
     def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
         self.write("environment.checked_concat(")
         super().visit_Concat(node, frame)
         self.write(")")
+
+    def visit_Const(self, node: nodes.Const, frame: Frame) -> None:
+        if isinstance(node.value, float) and not math.isfinite(node.value):
+            self.write(f"float({str(node.value)!r})")  # (Python has no literal for it: `inf` is a NameError)
+            return
+        super().visit_Const(node, frame)
+
+    def _output_child_to_const(self, node: nodes.Expr, frame: Frame, finalize: Any) -> str:
+        const = node.as_const(frame.eval_ctx)
+        if isinstance(const, float) and not math.isfinite(const):
+            raise nodes.Impossible()  # (output at run time, where the page's `finalize` refuses it)
+        result: str = super()._output_child_to_const(node, frame, finalize)
+        return result
 
 
 class _DeadlineTemplate(Template):

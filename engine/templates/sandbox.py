@@ -53,6 +53,10 @@ def environment(
     return env
 
 
+# What `{{ }}` refuses to write (`1e308 * 10`, `'nan'|float`): a page never says "inf" or "∞"
+NOT_FINITE = "a number that is not finite (infinity or NaN) cannot be shown; check the arithmetic"
+
+
 def fail(message: str) -> NoReturn:
     """Stop rendering with a message (also a template global: `{{ fail("...") }}`)."""
     raise TemplateRuntimeError(message)
