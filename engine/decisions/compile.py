@@ -10,20 +10,33 @@ by ``engine.decisions.generate``, and the result is a ``CompiledDecision``
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.decisions.answer import CompiledDecision
 from engine.decisions.checks import check_constants, check_folding, unreachable
-from engine.decisions.explain import Explanation, RowTrace, describe
 from engine.decisions.generate import generate, generate_row_of
 from engine.decisions.pycode import Checked, Out, Row
 from engine.decisions.result import DecisionResult
 from engine.model.policy import Decision, Expr, Rule
 from engine.problems import Problem
 
+if TYPE_CHECKING:  # (at run time through __getattr__ below, when asked for)
+    from engine.decisions.explain import Explanation, RowTrace, describe
+
 # the names this module had before it was split by stage, for code that imports them from here
 __all__ = ["CompiledDecision", "DecisionResult", "Explanation", "RowTrace", "compile_decision", "describe"]
 _Out, _Row = Out, Row
+
+
+def __getattr__(name: str) -> Any:
+    """Explaining's names, imported when asked for: `validate` and `build` compile every decision
+    and explain none (engine.decisions.explain costs a few milliseconds of a cold start)."""
+    if name in ("Explanation", "RowTrace", "describe"):
+        from engine.decisions import explain
+
+        return getattr(explain, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 
