@@ -274,36 +274,38 @@ def test_every_feed_is_valid_atom_with_the_dated_changes(
     assert len(ids) == sum(1 for _ in ids)  # (a set: no entry id is reused across feeds)
 
 
+def _feed(**fields: Any) -> bytes:
+    """A feed of one entry as feeds.atom writes it, ``fields`` changed."""
+    return feeds.atom(
+        **{
+            "ident": "urn:uuid:0",
+            "lang": "zh-Hans",
+            "title": "t",
+            "author": "a",
+            "page_href": "p.html",
+            "time_zone": "Asia/Shanghai",
+            "entries": [feeds.Entry("2024-03-10", "t", "s", "p.html")],
+            "ids": ["urn:uuid:1"],
+            **fields,
+        }
+    ).encode()
+
+
 def test_a_feed_escapes_what_it_quotes() -> None:
-    text = feeds.atom(
-        ident="urn:uuid:0",
+    text = _feed(
         lang="en",
         title="<b>&",
         author="a\x01b",
         page_href="x.html?a=1&b=2",
         time_zone="America/Los_Angeles",
         entries=[feeds.Entry("2024-03-10", "t]]>", "<script>", 'a"b.html')],
-        ids=["urn:uuid:1"],
     )
-    root = ET.fromstring(text.encode())
+    root = ET.fromstring(text)
     assert root.findtext(f"{ATOM}title") == "<b>&" and root.findtext(f"{ATOM}author/{ATOM}name") == "ab"
     assert _found(root, f"{ATOM}entry/{ATOM}link").get("href") == 'a"b.html'
     assert root.findtext(f"{ATOM}entry/{ATOM}summary") == "<script>"
     assert root.findtext(f"{ATOM}updated") == "2024-03-10T00:00:00-08:00"  # the marketplace's midnight
     assert feeds.start_of("2024-03-11", "America/Los_Angeles").endswith("-07:00")  # after the DST change
-
-
-def _one_feed() -> bytes:
-    return feeds.atom(
-        ident="urn:uuid:0",
-        lang="zh-Hans",
-        title="t",
-        author="a",
-        page_href="p.html",
-        time_zone="Asia/Shanghai",
-        entries=[feeds.Entry("2024-03-10", "t", "s", "p.html")],
-        ids=["urn:uuid:1"],
-    ).encode()
 
 
 @pytest.mark.parametrize(
@@ -321,12 +323,12 @@ def _one_feed() -> bytes:
 def test_the_grammar_refuses_what_rfc_4287_refuses(atom_grammar: Any, change: str, before: str, after: str) -> None:
     """The grammar the feeds are held to is not a grammar that takes anything: a feed policyctl
     writes passes, and each change below (which RFC 4287 forbids) fails it."""
-    good = _one_feed()
+    good = _feed()
     assert _grammar_errors(atom_grammar, good) == []
     assert before.encode() in good, before
     assert _grammar_errors(atom_grammar, good.replace(before.encode(), after.encode(), 1)) != [], change
 
 
 def test_an_extension_in_another_namespace_is_valid_atom(atom_grammar: Any) -> None:
-    extended = _one_feed().replace(b"</generator>", b'</generator><x:note xmlns:x="urn:example">1</x:note>')
+    extended = _feed().replace(b"</generator>", b'</generator><x:note xmlns:x="urn:example">1</x:note>')
     assert _grammar_errors(atom_grammar, extended) == []

@@ -190,6 +190,16 @@ def test_template_resource_bombs_fail_fast(site: Path, tmp_path: Path, snippet: 
     assert r.code == 1 and f"{template}:{line}:1: error[G001]" in r.err and message in r.err, r
 
 
+def _runaway_in(site: Path, where: str, snippet: str) -> Path:
+    """``snippet`` written into the hostile site's layout or a page template of it; that template."""
+    if where == "layout":
+        layout = site / "_site" / "page.html.j2"
+        layout.write_text(layout.read_text(encoding="utf-8").replace("<main>\n", "<main>\n" + snippet + "\n"), "utf-8")
+        return layout
+    template, _ = inject(site, snippet)
+    return template
+
+
 @pytest.mark.parametrize(
     "snippet",
     [
@@ -224,12 +234,7 @@ def test_renders_have_a_deadline_and_a_build_waits_it_out_once(
     assert build(site, tmp_path / "before").code == 0
     made = (tmp_path / "before").rglob("*.html")
     assert len([p for p in made if p.name != "index.html" and "_search" not in p.parts]) >= 2  # pages with it
-    if where == "layout":
-        layout = site / "_site" / "page.html.j2"
-        layout.write_text(layout.read_text(encoding="utf-8").replace("<main>\n", "<main>\n" + snippet + "\n"), "utf-8")
-        template = layout
-    else:
-        template, _ = inject(site, snippet)
+    template = _runaway_in(site, where, snippet)
     r = build(site, tmp_path / "out")
     assert r.code == 1 and f"{template}" in r.err and "ran longer than 0.5 s" in r.err, r
     assert len(expired) == 1, expired
@@ -256,14 +261,7 @@ def test_a_render_over_the_output_limit_is_made_once_per_build(
             raise
 
     monkeypatch.setattr(guard.GuardedSandbox, "concat", staticmethod(counted))
-    snippet = "{% for i in range(20000) %}0123456789{% endfor %}"
-    if where == "layout":
-        template = site / "_site" / "page.html.j2"
-        template.write_text(
-            template.read_text(encoding="utf-8").replace("<main>\n", "<main>\n" + snippet + "\n"), "utf-8"
-        )
-    else:
-        template, _ = inject(site, snippet)
+    template = _runaway_in(site, where, "{% for i in range(20000) %}0123456789{% endfor %}")
     r = build(site, tmp_path / "out")
     assert r.code == 1 and f"{template}" in r.err and "over the limit of 100,000 characters" in r.err, r
     assert len(over) == 1, over
