@@ -56,11 +56,29 @@ def coverage_rows(n: int, seed: int) -> list[dict[str, Any]]:
             "inquiry_type": rng.choice(["delivery", "refund", "invoice", "product_customization", "Bad Type"]),
             "order_stage": rng.choice(["pre_order", "post_order", "post_order"]),
             "fulfillment": rng.choice(["seller", "seller", "fba"]),
-            # (enrollment periods are a list of objects, which a CSV cell cannot hold: left out here)
             "order_placed_at": rng.choice(times),
+            # a list of objects: a JSON Lines array, a Parquet or CSV cell of its JSON text (`_table`)
+            "enrollments": rng.choice(ENROLLMENTS),
         }
         for i in range(n)
     ]
+
+
+ENROLLMENTS: list[list[dict[str, str]] | None] = [
+    None,
+    [],
+    [{"from": "2023-01-01T00:00:00Z"}],
+    [{"from": "2023-01-01T00:00:00Z", "to": "2024-02-01T00:00:00+01:00"}, {"from": "2024-04-01T00:00:00-07:00"}],
+    [{"from": "2024-06-01"}],  # a date without a time: the row's problem, on both paths
+]
+
+
+def _table(rows: list[dict[str, Any]]) -> Any:  # (a pyarrow Table)
+    """The rows as a table whose list and object values are cells of their JSON text (a CSV cell can
+    hold nothing else; a Parquet file may hold either)."""
+    return pa.Table.from_pylist(
+        [{k: json.dumps(v) if isinstance(v, (list, dict)) else v for k, v in row.items()} for row in rows]
+    )
 
 
 def json_path(
@@ -87,8 +105,10 @@ def test_every_row_gets_the_json_paths_answer(
     tmp_path: Path, decision: str, marketplace: str, make: Any, drop: tuple[str, ...], kind: str
 ) -> None:
     rows = make(3000, seed=7)
+    if kind == "jsonl":  # pyarrow's JSON reader turns nested date-times into UTC datetimes: not offered
+        rows = [{k: v for k, v in row.items() if not isinstance(v, list)} for row in rows]
     source = tmp_path / f"in.{kind}"
-    table = pa.Table.from_pylist(rows)
+    table = _table(rows)
     if kind == "parquet":
         pq.write_table(table, source, row_group_size=1000)  # several batches
     elif kind == "csv":

@@ -52,7 +52,9 @@ def run(
             usage=f"cannot read `{source}` or write `{out}`: the input is .parquet, .csv or .jsonl, the output .parquet or .jsonl"
         )
     try:
-        schema, batches = _reader(kind_in, source, tables.string_inputs(compiled.decision))
+        spec = compiled.decision
+        structured = [n for n, s in spec.inputs.items() if tables.structured(s)]
+        schema, batches = _reader(kind_in, source, tables.string_inputs(spec), structured)
     except (OSError, pa.ArrowException) as e:
         return Ran(
             problems=[
@@ -106,7 +108,7 @@ def run(
     return ran
 
 
-def _reader(kind: str, path: str, strings: list[str]) -> tuple[Any, Iterator[Any]]:
+def _reader(kind: str, path: str, strings: list[str], structured: list[str]) -> tuple[Any, Iterator[Any]]:
     import pyarrow as pa
 
     from engine.decisions.tables import ROWS_PER_BATCH
@@ -123,7 +125,7 @@ def _reader(kind: str, path: str, strings: list[str]) -> tuple[Any, Iterator[Any
             path,
             read_options=pcsv.ReadOptions(block_size=1 << 20),
             convert_options=pcsv.ConvertOptions(
-                column_types={n: pa.string() for n in strings}, strings_can_be_null=True
+                column_types={n: pa.string() for n in strings + structured}, strings_can_be_null=True
             ),
         )  # an empty cell: no input
         return reader.schema, iter(reader)

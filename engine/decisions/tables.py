@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pyarrow as pa
 
+from engine.decisions.batch import read_json
 from engine.problems import Pos, Problem
 
 if TYPE_CHECKING:
@@ -85,7 +86,23 @@ def output_schema(decision: Decision, input_schema: pa.Schema) -> pa.Schema:
 
 def string_inputs(decision: Decision) -> list[str]:
     """Inputs declared as strings: a reader must not turn their text into timestamps or numbers."""
-    return [n for n, s in decision.inputs.items() if arrow_type(s) == pa.string()]
+    return [n for n, s in decision.inputs.items() if arrow_type(s) == pa.string() and not structured(s)]
+
+
+def structured(schema: object) -> bool:
+    """An input whose value is a list or an object: a table's cell holds it as is (a Parquet list, a
+    JSON Lines array) or as its JSON text (a CSV cell can hold nothing else)."""
+    kind = schema.get("type") if isinstance(schema, dict) else None
+    return bool({"array", "object"} & set(kind if isinstance(kind, list) else [kind]))
+
+
+def _json_cell(text: str) -> Any:
+    """A structured input's cell given as JSON text, read as every entry point reads JSON; text that
+    is not JSON stays text, which the input's schema then refuses on its row ("expected array")."""
+    try:
+        return read_json(text)
+    except (ValueError, RecursionError, UnicodeEncodeError):
+        return text
 
 
 def mapping(decision: Decision, columns: list[str], given: dict[str, str]) -> tuple[dict[str, str], str]:
@@ -130,12 +147,13 @@ class Table:
         decision = compiled.decision
         self.outputs = [(f.name, f.type) for f in output_fields(decision)[:-2]]
         self.integers = {n for n, s in decision.inputs.items() if arrow_type(s) == pa.int64()}
+        self.structured = {n for n, s in decision.inputs.items() if structured(s)}
 
     def rows(self, batch: pa.RecordBatch) -> Iterator[dict[str, Any]]:
         """The input object of each row."""
         names = list(self.columns)
         data = [batch.column(c).to_pylist() for c in self.columns.values()]
-        integers = self.integers
+        integers, structured = self.integers, self.structured
         for values in zip(*data):
             row = {}
             for name, value in zip(names, values):
@@ -145,6 +163,8 @@ class Table:
                     value = int(value)  # a column with nulls read as floats
                 elif isinstance(value, (dt.date, dt.datetime, dt.time)):
                     value = value.isoformat()
+                elif type(value) is str and name in structured:
+                    value = _json_cell(value)
                 row[name] = value
             yield row
 
