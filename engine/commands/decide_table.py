@@ -5,6 +5,7 @@ input is the exception: pyarrow reads it whole). Returns a value; ``cli.py`` pri
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from collections.abc import Iterator
@@ -134,11 +135,33 @@ def _reader(kind: str, path: str, strings: list[str], structured: list[str]) -> 
     with open(path, "rb") as f:
         head = f.readline()
     names = list(json.loads(head)) if head.strip() else []
-    explicit = pa.schema([(n, pa.string()) for n in strings if n in names])
+    explicit = pa.schema([(n, pa.string()) for n in strings + structured if n in names])
+    # a list or object input as its JSON text, as a CSV carries it: pyarrow's reader would make
+    # nested date-times naive UTC datetimes (their offsets lost) and absent fields nulls
+    source: Any = io.BytesIO(_structured_as_text(path, structured)) if structured else path
     table = pjson.read_json(
-        path, parse_options=pjson.ParseOptions(explicit_schema=explicit, unexpected_field_behavior="infer")
+        source, parse_options=pjson.ParseOptions(explicit_schema=explicit, unexpected_field_behavior="infer")
     )
     return table.schema, iter(table.to_batches(ROWS_PER_BATCH))
+
+
+def _structured_as_text(path: str, names: list[str]) -> bytes:
+    """The JSON Lines file with each list or object value of the inputs ``names`` written as its JSON
+    text (a string); other lines as they are (one that is not JSON: the reader says what is wrong)."""
+    lines = []
+    with open(path, "rb") as f:
+        for line in f:
+            try:
+                row = json.loads(line)
+            except (ValueError, RecursionError):
+                row = None
+            if isinstance(row, dict) and any(type(row.get(n)) in (list, dict) for n in names):
+                for n in names:
+                    if type(row.get(n)) in (list, dict):
+                        row[n] = json.dumps(row[n])  # (ASCII, escapes kept: read back by read_json)
+                line = json.dumps(row).encode("ascii") + b"\n"
+            lines.append(line)
+    return b"".join(lines)
 
 
 def _lines(table: Any, batch: Any, ran: Ran) -> Iterator[str]:
