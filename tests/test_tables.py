@@ -246,3 +246,25 @@ def test_a_file_that_is_not_a_table_is_a_problem_not_a_traceback(tmp_path: Path)
     out = tmp_path / "out.parquet"
     run = run_cli("decide", "csba.fee", "-m", "us", "--input", str(source), "--output", str(out), "--root", POLICIES)
     assert run.code == 1 and "error[D004]" in run.err and "cannot read the table" in run.err and not out.exists()
+
+
+@pytest.mark.parametrize("kind", ["csv", "jsonl"])
+def test_a_mapped_list_input_is_read_as_the_named_one_is(tmp_path: Path, kind: str) -> None:
+    """`--map enrollments=periods`: the mapped column is read as the input's own would be (a JSON
+    text cell in a CSV; as written, offsets kept, in JSON Lines)."""
+    rows = [row for row in coverage_rows(200, seed=11) if isinstance(row["enrollments"], list)]
+    renamed = [{("periods" if k == "enrollments" else k): v for k, v in row.items()} for row in rows]
+    source = tmp_path / f"in.{kind}"
+    if kind == "csv":
+        pcsv.write_csv(_table(renamed), source)
+    else:
+        source.write_text("".join(json.dumps(r) + "\n" for r in renamed))
+    out = tmp_path / "out.jsonl"
+    args = ["--input", str(source), "--output", str(out), "--map", "enrollments=periods", "--root", POLICIES]
+    run_cli("decide", "csba.coverage", "-m", "us", "--at", AT, *args)
+    got = [json.loads(line) for line in out.read_text().splitlines()]
+    expected = json_path("coverage", "us", rows, ("id",))
+    assert len(got) == len(expected) == len(rows)
+    for ours, theirs in zip(got, expected):
+        assert (ours["matches"], ours["outputs"]) == (theirs["matches"], theirs["outputs"])
+        assert [p["message"] for p in ours["problems"]] == [p["message"] for p in theirs["problems"]]

@@ -53,9 +53,10 @@ def run(
             usage=f"cannot read `{source}` or write `{out}`: the input is .parquet, .csv or .jsonl, the output .parquet or .jsonl"
         )
     try:
-        spec = compiled.decision
-        structured = [n for n, s in spec.inputs.items() if tables.structured(s)]
-        schema, batches = _reader(kind_in, source, tables.string_inputs(spec), structured)
+        spec = compiled.decision  # the columns of string and structured inputs (by name or `--map`)
+        strings = [given.get(n, n) for n in tables.string_inputs(spec)]
+        structured = [given.get(n, n) for n, s in spec.inputs.items() if tables.structured(s)]
+        schema, batches = _reader(kind_in, source, strings, structured)
     except (OSError, pa.ArrowException) as e:
         return Ran(
             problems=[
