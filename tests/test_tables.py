@@ -3,6 +3,7 @@ bad rows answered with their problems while the run goes on, columns mapped by n
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import random
@@ -268,3 +269,38 @@ def test_a_mapped_list_input_is_read_as_the_named_one_is(tmp_path: Path, kind: s
     for ours, theirs in zip(got, expected):
         assert (ours["matches"], ours["outputs"]) == (theirs["matches"], theirs["outputs"])
         assert [p["message"] for p in ours["problems"]] == [p["message"] for p in theirs["problems"]]
+
+
+@pytest.mark.parametrize("when", ["text", "timestamp"])
+def test_a_parquet_list_of_structs_is_read_as_its_json(tmp_path: Path, when: str) -> None:
+    """A list input as Parquet (or Spark) holds it natively, a list of structs: a struct's null
+    field is a field left out (Arrow has none absent), a timestamp its ISO text with its zone."""
+    rows = coverage_rows(300, seed=5)
+    stamp = pa.timestamp("us", tz="UTC") if when == "timestamp" else pa.string()
+    period = pa.struct([("from", stamp), ("to", stamp)])
+    columns: dict[str, Any] = {k: [row[k] for row in rows] for k in rows[0] if k != "enrollments"}
+    periods = [
+        None
+        if row["enrollments"] is None
+        else [
+            {k: dt.datetime.fromisoformat(v.replace("Z", "+00:00")) if when == "timestamp" else v for k, v in p.items()}
+            for p in row["enrollments"]
+        ]
+        for row in rows
+    ]
+    if when == "timestamp":  # a date without a time cannot be a timestamp: those rows left out
+        keep = [i for i, row in enumerate(rows) if all("T" in p["from"] for p in row["enrollments"] or [])]
+        rows, periods = [rows[i] for i in keep], [periods[i] for i in keep]
+        columns = {k: [v[i] for i in keep] for k, v in columns.items()}
+    table = pa.table({**columns, "enrollments": pa.array(periods, type=pa.list_(period))})
+    source = tmp_path / "in.parquet"
+    pq.write_table(table, source)
+    out = tmp_path / "out.jsonl"
+    args = ["--input", str(source), "--output", str(out), "--root", POLICIES]
+    run_cli("decide", "csba.coverage", "-m", "us", "--at", AT, *args)
+    got = [json.loads(line) for line in out.read_text().splitlines()]
+    expected = json_path("coverage", "us", rows, ("id",))
+    assert len(got) == len(expected) == len(rows) > 100
+    for ours, theirs in zip(got, expected):
+        assert (ours["matches"], ours["outputs"]) == (theirs["matches"], theirs["outputs"])
+        assert [p["code"] for p in ours["problems"]] == [p["code"] for p in theirs["problems"]]

@@ -90,10 +90,23 @@ def string_inputs(decision: Decision) -> list[str]:
 
 
 def structured(schema: object) -> bool:
-    """An input whose value is a list or an object: a table's cell holds it as is (a Parquet list, a
-    JSON Lines array) or as its JSON text (a CSV cell can hold nothing else)."""
+    """An input whose value is a list or an object: a table's cell holds it as is (a Parquet or Spark
+    list or struct, a JSON Lines array: `_plain`) or as its JSON text (a CSV cell can hold nothing
+    else: `_json_cell`)."""
     kind = schema.get("type") if isinstance(schema, dict) else None
     return bool({"array", "object"} & set(kind if isinstance(kind, list) else [kind]))
+
+
+def _plain(value: Any) -> Any:
+    """A nested Arrow value (a Parquet or Spark list or struct) as its JSON would be: a struct's null
+    field is a field left out (Arrow has no absent field), a date or time its ISO text."""
+    if type(value) is dict:
+        return {k: _plain(v) for k, v in value.items() if v is not None}
+    if type(value) is list:
+        return [_plain(v) for v in value]
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        return value.isoformat()
+    return value
 
 
 def _json_cell(text: str) -> Any:
@@ -163,8 +176,8 @@ class Table:
                     value = int(value)  # a column with nulls read as floats
                 elif isinstance(value, (dt.date, dt.datetime, dt.time)):
                     value = value.isoformat()
-                elif type(value) is str and name in structured:
-                    value = _json_cell(value)
+                elif name in structured:
+                    value = _json_cell(value) if type(value) is str else _plain(value)
                 row[name] = value
             yield row
 
