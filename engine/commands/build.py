@@ -168,7 +168,7 @@ def _add_search(
     else:
         pages = {rel: data if data is not None else _read(out, rel) for rel, data in found.items()}
         try:
-            made = search.build(pages)
+            made = search.build(pages, key)  # (the digest just made: the search's memo is keyed by it)
         except search.SearchError as e:
             result.failure = (out, f"no search index: {e}", False)
             return

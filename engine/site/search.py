@@ -231,15 +231,17 @@ def _index_with(service: _Service, pages: dict[str, bytes]) -> dict[str, bytes]:
 _BUNDLES: Memo[dict[str, bytes]] = Memo(16, 64 * 1024 * 1024)
 
 
-def build(pages: dict[str, bytes]) -> dict[str, bytes]:
+def build(pages: dict[str, bytes], digest: str | None = None) -> dict[str, bytes]:
     """The search files for ``pages`` (output path → HTML of every indexed page): Pagefind's bundle
-    under `_search/` and a search page per language, keyed by output path. SearchError when
-    Pagefind fails."""
+    under `_search/` and a search page per language, keyed by output path. ``digest``: the pages'
+    `pages_digest`, when the caller has it. SearchError when Pagefind fails."""
     exe = executable()
     if exe is None:
         raise SearchError("the `pagefind` package is not installed")
+    if digest is None:
+        digest = pages_digest({p: page_digest(d) for p, d in pages.items()})
     binary = os.stat(exe)
-    key = (exe, binary.st_size, binary.st_mtime_ns, pages_digest({p: page_digest(d) for p, d in pages.items()}))
+    key = (exe, binary.st_size, binary.st_mtime_ns, digest)
     files = _BUNDLES.get(key)
     if files is None:
         files = _index(exe, pages)
