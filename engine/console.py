@@ -70,24 +70,20 @@ class Progress:
         self.what, self.stream, self.last, self.drawn = what, stream, 0.0, False
 
     def __call__(self, done: int, total: int) -> None:
-        if self.stream is None or total <= 0:
-            return
-        now = time.monotonic()
-        if done < total and now - self.last < 0.1:
-            return
-        self.last = now
-        self.stream.write(f"\r\033[K{self.what}  {done} of {total}")
-        self.stream.flush()
-        self.drawn = True
+        if total > 0:
+            self._draw(f"{done} of {total}", done >= total)
 
     def count(self, done: int) -> None:
+        self._draw(f"{done:,}", False)
+
+    def _draw(self, how_far: str, last: bool) -> None:
         if self.stream is None:
             return
         now = time.monotonic()
-        if now - self.last < 0.1:
+        if not last and now - self.last < 0.1:
             return
         self.last = now
-        self.stream.write(f"\r\033[K{self.what}  {done:,}")
+        self.stream.write(f"\r\033[K{self.what}  {how_far}")
         self.stream.flush()
         self.drawn = True
 

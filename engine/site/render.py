@@ -100,9 +100,9 @@ class Renderer:
             return fail("nothing to show: the value is null (`none`); test it with `is none` and write prose")
         if isinstance(value, bool):
             return fail("a yes/no value cannot be shown; write prose with {% if %}")
-        if isinstance(value, float) and not math.isfinite(value):  # (`1e308 * 10`: validate sees literals only)
-            return fail(NOT_FINITE)
         if isinstance(value, (int, float)):
+            if isinstance(value, float) and not math.isfinite(value):  # (`1e308 * 10`: validate sees literals only)
+                return fail(NOT_FINITE)
             return escape(l10n.number(value, self.tag))
         if isinstance(value, (dict, list, tuple)):
             return fail("a mapping or list cannot be shown as it is; pick a field or use a filter (list, labels)")
