@@ -62,6 +62,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=rank)  # stable
 
 
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: `-p no:xdist` runs without it
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
     """`-n auto` without another `--dist`: tests handed out one at a time (a module of ONE_WORKER
     at once) in the order above, to whichever worker is free. So the long tests start at once and
