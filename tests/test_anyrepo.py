@@ -245,8 +245,10 @@ def test_wheel_round_trip(tmp_path: Path) -> None:
     )
     # installed into a venv without a pip of its own (this pip installs into it) that takes the
     # dependencies from this environment: the wheel's contents and the installed tool are the point
-    # here; .ci/wheel-check installs it with its dependencies into a bare venv, as users do
-    _pip(Path(sys.executable), "wheel", "--no-deps", "-w", str(tmp_path / "dist"), str(src))
+    # here; .ci/wheel-check builds it in pip's own isolated build environment and installs it with
+    # its dependencies into a bare venv, as users do. Here it is built with this environment's
+    # setuptools (the `test` extra's), not in a throwaway environment pip would make and fill first.
+    _pip(Path(sys.executable), "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "dist"), str(src))
     wheel = next((tmp_path / "dist").glob("policyctl-*.whl"))
     venv.create(tmp_path / "venv", with_pip=False, system_site_packages=True)
     python = tmp_path / "venv" / "bin" / "python"
@@ -337,6 +339,10 @@ def test_pre_commit_hooks_run_on_a_new_repository(tmp_path: Path) -> None:
         # hooks, not resolving dependencies; a real install with dependencies, as users do it, is
         # .ci/wheel-check's (the wheel into a fresh venv).
         "VIRTUALENV_SYSTEM_SITE_PACKAGES": "1",
+        # ... and builds it with the setuptools it sees there (the `test` extra's), not in a throwaway
+        # build environment. (pip reads PIP_NO_BUILD_ISOLATION as the value of its `build_isolation`
+        # setting: "0" turns the isolation off.)
+        "PIP_NO_BUILD_ISOLATION": "0",
         "PRE_COMMIT_COLOR": "never",
     }
 
