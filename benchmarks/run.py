@@ -154,15 +154,17 @@ def _wait(proc: subprocess.Popen[bytes], deadline: float) -> tuple[int | None, A
         pause = min(pause * 2, 0.02)
 
 
-def per_call(fn: Callable[[], Any], quick: bool, target_seconds: float = 0.2) -> float:
-    """Median seconds per call over several batches (timeit-style, batch size found first)."""
+def per_call(fn: Callable[[], Any], quick: bool, batch: float | None = None) -> float:
+    """Median seconds per call over several batches (timeit-style, batch size found first): seven
+    batches of at least 50 ms, or (``quick``) one batch of at least ``batch`` seconds."""
+    # quick: half a millisecond and one sample, enough to prove the row runs (its number is not read)
+    least = batch if batch is not None else 0.0005 if quick else 0.05
     number = 1
     while True:
         start = time.perf_counter()
         for _ in range(number):
             fn()
-        # quick: a few milliseconds and one sample, enough to prove the row runs (its number is not read)
-        if time.perf_counter() - start > (0.002 if quick else 0.05) or number > 10**7:
+        if time.perf_counter() - start > least or number > 10**7:
             break
         number *= 4
     samples = []
@@ -805,10 +807,11 @@ def csba_every_path(b: Bench, at: str) -> None:
             hand_fn = cp.cycling(by_hand, pool)
             empty_fn = cp.cycling(lambda case: None, pool)
             ours, hand, empty = [], [], []
+            step = None if b.quick else 0.002  # one batch of 2 ms per sample (quick: per_call's own)
             for _ in range(1 if b.quick else 7):  # interleaved: the machine's load falls on both sides (quick: once)
-                ours.append(per_call(ours_fn, True))
-                hand.append(per_call(hand_fn, True))
-                empty.append(per_call(empty_fn, True))
+                ours.append(per_call(ours_fn, True, step))
+                hand.append(per_call(hand_fn, True, step))
+                empty.append(per_call(empty_fn, True, step))
             base = statistics.median(empty)
             o, h = statistics.median(ours) - base, statistics.median(hand) - base
             b.add(
