@@ -74,9 +74,9 @@ class Bench:
         self.work = work
         self.env = dict(os.environ)
         self.env.pop("PYTHONDONTWRITEBYTECODE", None)
-        # quick: Python's own bytecode beside the sources (as `pip install` leaves it). A new prefix
-        # makes the first child to import each module (the standard library's too) compile it: ~2
-        # CPU-s of a quick run, which has no warm-up runs and whose numbers are not read
+        # quick: the bytecode Python keeps beside the sources. A new prefix makes the first child to
+        # import each module (the standard library's too) compile it: ~2 CPU-s of a quick run, which
+        # has no warm-up runs and whose numbers are not read
         if not quick:
             self.env["PYTHONPYCACHEPREFIX"] = os.path.join(work, "pycache")
         self.env["POLICYCTL_CACHE"] = os.path.join(work, "cache")  # filled by each warm-up run
