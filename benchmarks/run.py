@@ -1174,7 +1174,7 @@ def growth(b: Bench) -> None:
     scales = (1,) if b.quick else (1, 4, 16)
     base = 1 if b.quick else 50
     site_base = 1 if b.quick else 2
-    marketplaces = 2 if b.quick else 20  # quick: the smallest repositories that still grow
+    marketplaces = 2 if b.quick else 20  # quick: repositories as small as the synthetic one
     for scale in scales:
         root = os.path.join(b.work, f"grow{scale}")
         generate.generate(root, programs=base * scale, marketplaces=marketplaces, pages=False)
