@@ -6,11 +6,13 @@ row, and that a peer that is missing is reported rather than crashing the run.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -72,3 +74,33 @@ def test_quick_benchmark_runs(tmp_path: Path) -> None:
     for row in rows:  # ours and the peers' (a peer not installed is reported as such, not failed)
         for value in (row["ours"], row["peer_value"]):
             assert not (isinstance(value, str) and value.startswith(("failed", "timed out"))), row
+
+
+def _run_module() -> ModuleType:
+    """benchmarks/run.py as a module (it is a script, not a package)."""
+    name = "benchmarks_run"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / "run.py")
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # before it runs: its dataclasses look their module up
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+def test_a_missing_peer_is_a_row_not_a_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever is installed here: a peer command not found is a row that says so (and, but for a quick
+    run, an error the run reports at its end), never an exception."""
+    run = _run_module()
+    monkeypatch.setattr(run, "which", lambda name: None)
+    monkeypatch.setattr(run, "MISSING", [])
+    syn = tmp_path / "synthetic"
+    run.generate.generate(str(syn), programs=1, marketplaces=1, pages=False)
+    for quick, said in ((True, "not installed"), (False, "not installed (ERROR)")):
+        bench = run.Bench(quick, str(tmp_path))
+        assert run.check_jsonschema(bench, str(syn)) == said
+        run.mkdocs(bench, str(tmp_path / "site"), 6, 10.0)
+        assert [(row.section, row.peer, row.peer_value) for row in bench.rows] == [
+            ("build", "mkdocs build, same Markdown", said)
+        ]
+    assert run.MISSING == ["check-jsonschema", "mkdocs"] * 2
