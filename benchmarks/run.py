@@ -784,7 +784,7 @@ def csba_every_path(b: Bench, at: str) -> None:
     repo = engine.load(os.path.join(ROOT, "policies"))
     params = repo.params("csba", "us", at)
     # quick: a small pool per path (each input still checked against the hand-written answer); 2,000
-    # per path took ~1 CPU-s to make and check, for numbers that are not read
+    # per path took ~0.3 CPU-s to make and check, for numbers that are not read
     size = 20 if b.quick else cp.POOL
     for name, paths, by_hand in (
         ("fee", cp.fee_paths(at, size), cp.fee_by_hand(params, params[LINES_KEY], at)),
