@@ -74,12 +74,17 @@ class Bench:
         self.work = work
         self.env = dict(os.environ)
         self.env.pop("PYTHONDONTWRITEBYTECODE", None)
-        self.env["PYTHONPYCACHEPREFIX"] = os.path.join(work, "pycache")
+        # quick: the bytecode Python keeps beside the sources. A new prefix makes the first child to
+        # import each module (the standard library's too) compile it: ~2 CPU-s of a quick run, which
+        # has no warm-up runs and whose numbers are not read
+        if not quick:
+            self.env["PYTHONPYCACHEPREFIX"] = os.path.join(work, "pycache")
         self.env["POLICYCTL_CACHE"] = os.path.join(work, "cache")  # filled by each warm-up run
         # one core for the timed processes; not in a quick run, whose numbers are not read (pinned to
         # a core the test suite's other processes also use, it waited for them)
         self.pin = ["taskset", "-c", "0"] if pin and not quick and shutil.which("taskset") else []
         self.rows: list[Row] = []
+        self.made: dict[tuple[str, ...], Run] = {}  # quick: the runs of commands marked `same`
 
     def process(
         self,
@@ -89,11 +94,16 @@ class Bench:
         stdin: str | None = None,
         timeout: float = 900,
         env: dict[str, str] | None = None,
+        same: bool = False,
     ) -> Run:
         """Median wall time of a whole process (after one warm-up run), and its peak memory. A quick
-        run runs each process once, without the warm-up (its numbers are not read)."""
+        run runs each process once, without the warm-up (its numbers are not read). ``same``: what
+        the command prints does not depend on what ran before it (no file edited between two calls),
+        so a quick run answers a second call with the first one's run instead of starting it again."""
         if self.quick:
             runs = 0
+            if same and env is None and stdin is None and tuple(cmd) in self.made:
+                return self.made[tuple(cmd)]
         times, cpus, rss, last = [], [], 0, ("", 0)
         full = (self.pin if pin else []) + cmd
         for i in range(runs + 1):
@@ -119,7 +129,10 @@ class Bench:
                 break
             rss = max(rss, usage.ru_maxrss)
             last = (text, proc.returncode)
-        return Run(statistics.median(times), rss, output=last[0], code=last[1], cpu=statistics.median(cpus))
+        run = Run(statistics.median(times), rss, output=last[0], code=last[1], cpu=statistics.median(cpus))
+        if self.quick and same and env is None and stdin is None:
+            self.made[tuple(cmd)] = run
+        return run
 
     def add(self, *args: Any, **kwargs: Any) -> None:
         self.rows.append(Row(*args, **kwargs))
@@ -141,15 +154,17 @@ def _wait(proc: subprocess.Popen[bytes], deadline: float) -> tuple[int | None, A
         pause = min(pause * 2, 0.02)
 
 
-def per_call(fn: Callable[[], Any], quick: bool, target_seconds: float = 0.2) -> float:
-    """Median seconds per call over several batches (timeit-style, batch size found first)."""
+def per_call(fn: Callable[[], Any], quick: bool, batch: float | None = None) -> float:
+    """Median seconds per call over several batches (timeit-style, batch size found first): seven
+    batches of at least 50 ms, or (``quick``) one batch of at least ``batch`` seconds."""
+    # quick: half a millisecond and one sample, enough to prove the row runs (its number is not read)
+    least = batch if batch is not None else 0.0005 if quick else 0.05
     number = 1
     while True:
         start = time.perf_counter()
         for _ in range(number):
             fn()
-        # quick: a few milliseconds and one sample, enough to prove the row runs (its number is not read)
-        if time.perf_counter() - start > (0.002 if quick else 0.05) or number > 10**7:
+        if time.perf_counter() - start > least or number > 10**7:
             break
         number *= 4
     samples = []
@@ -226,14 +241,15 @@ def installed(module: str) -> bool:
 def startup_and_validate(b: Bench, syn: str) -> None:
     runs = 1 if b.quick else 15  # quick: each row runs (after its warm-up), its number is not read
     floor = b.process([PY, "-c", "pass"], runs)
-    imports = b.process([PY, "-c", "import yaml, jsonschema, jinja2, click"], runs)
+    imports = b.process([PY, "-c", "import yaml, jsonschema, jinja2, click"], runs, same=True)
     b.add("start-up", "python -c pass (floor)", floor.seconds)
     b.add("start-up", "import yaml, jsonschema, jinja2, click (floor)", imports.seconds)
     real = os.path.join(ROOT, "policies")
     if os.path.isdir(real):
         files = checked(b, real)
         for label, env in ((", warm cache", None), (", cold: empty cache", {"POLICYCTL_CACHE": FRESH})):
-            ours = b.process([PY, CLI, "validate", real], runs, env=env)
+            # quick: the warm row is checked()'s run (the cold row's own empty cache is never reused)
+            ours = b.process([PY, CLI, "validate", real], runs, env=env, same=True)
             r = ratio(ours.seconds, imports.seconds)
             b.add(
                 "validate",
@@ -330,7 +346,7 @@ def one_process_peer(b: Bench, syn: str) -> float | str:
 
 def checked(b: Bench, root: str) -> int:
     """How many files `policyctl validate` checks there (YAML, and whatever else it reads)."""
-    m = re.search(r"(\d+) files? checked", b.process([PY, CLI, "validate", root], 0).output)
+    m = re.search(r"(\d+) files? checked", b.process([PY, CLI, "validate", root], 0, same=True).output)
     return int(m.group(1)) if m else count_yaml(root)
 
 
@@ -352,8 +368,11 @@ def check_jsonschema(b: Bench, syn: str) -> float | str:
         kind = layout.classify(syn, path).kind
         if kind:
             by_kind.setdefault(kind, []).append(path)
+    kinds = sorted(by_kind.items())
+    if b.quick:  # the kind with the fewest files: one process proves the loop (the sum is not read)
+        kinds = [min(kinds, key=lambda kind: len(kind[1]))]
     total = 0.0
-    for kind, paths in sorted(by_kind.items()):
+    for kind, paths in kinds:
         schema = os.path.join(ROOT, "schemas", f"{kind}.schema.json")
         run = b.process([exe, "--schemafile", schema, "--base-uri", "file://" + schema, *paths], 0 if b.quick else 1)
         if run.code != 0:
@@ -764,9 +783,12 @@ def csba_every_path(b: Bench, at: str) -> None:
 
     repo = engine.load(os.path.join(ROOT, "policies"))
     params = repo.params("csba", "us", at)
+    # quick: a small pool per path (each input still checked against the hand-written answer); 2,000
+    # per path took ~0.3 CPU-s to make and check, for numbers that are not read
+    size = 20 if b.quick else cp.POOL
     for name, paths, by_hand in (
-        ("fee", cp.fee_paths(at), cp.fee_by_hand(params, params[LINES_KEY], at)),
-        ("coverage", cp.coverage_paths(at), cp.coverage_by_hand(params, params[ZONE_KEY], at)),
+        ("fee", cp.fee_paths(at, size), cp.fee_by_hand(params, params[LINES_KEY], at)),
+        ("coverage", cp.coverage_paths(at, size), cp.coverage_by_hand(params, params[ZONE_KEY], at)),
     ):
         compiled = repo.compiled("csba", name)
         for row, pool in paths.items():
@@ -785,10 +807,11 @@ def csba_every_path(b: Bench, at: str) -> None:
             hand_fn = cp.cycling(by_hand, pool)
             empty_fn = cp.cycling(lambda case: None, pool)
             ours, hand, empty = [], [], []
+            step = None if b.quick else 0.002  # one batch of 2 ms per sample (quick: per_call's own)
             for _ in range(1 if b.quick else 7):  # interleaved: the machine's load falls on both sides (quick: once)
-                ours.append(per_call(ours_fn, True))
-                hand.append(per_call(hand_fn, True))
-                empty.append(per_call(empty_fn, True))
+                ours.append(per_call(ours_fn, True, step))
+                hand.append(per_call(hand_fn, True, step))
+                empty.append(per_call(empty_fn, True, step))
             base = statistics.median(empty)
             o, h = statistics.median(ours) - base, statistics.median(hand) - base
             b.add(
@@ -802,7 +825,7 @@ def csba_every_path(b: Bench, at: str) -> None:
                 verdict=verdict_at_most(ratio(o, h), 3),
             )
     b.rows[-1].note = (
-        f"{cp.POOL:,} distinct inputs per path; hand-written returns a new outputs mapping and the"
+        f"{size:,} distinct inputs per path; hand-written returns a new outputs mapping and the"
         " id of the rule that answered (ours: a DecisionResult with outputs, rule ids and reasons);"
         f" {statistics.median(empty) * 1e6:.2f} µs of harness taken off both sides"
     )
@@ -834,8 +857,11 @@ def batch(b: Bench) -> None:
             with open(path, "w", encoding="utf-8") as f:
                 f.writelines(json.dumps(case) + "\n" for case in lines)
         distinct = len({json.dumps(c, sort_keys=True) for c in cases})
-        command = [PY, CLI, "decide", f"csba.{name}", "-m", "us", "--at", at, "--input", full]
-        run = b.process(command, 1 if b.quick else 3)
+        args = ["decide", f"csba.{name}", "-m", "us", "--at", at, "--input", full]
+        if b.quick:  # one process for the rate and the peak at all the lines (neither number is read)
+            run, large_kb = peak(b, args, "batch")
+        else:
+            run = b.process([PY, CLI, *args], 3)
         ok = run.output.count("\n") >= n and run.code in (0, 1)
         rate = n / run.seconds
         b.add(
@@ -851,7 +877,8 @@ def batch(b: Bench) -> None:
             else run.output[-60:],
         )
         _small, small_kb = peak(b, ["decide", f"csba.{name}", "-m", "us", "--at", at, "--input", quarter], "batch")
-        _large, large_kb = peak(b, ["decide", f"csba.{name}", "-m", "us", "--at", at, "--input", full], "batch")
+        if not b.quick:
+            _large, large_kb = peak(b, args, "batch")
         b.add(
             "batch",
             f"  peak memory, {n // 4:,} -> {n:,} lines",
@@ -1055,7 +1082,7 @@ def bundles(b: Bench) -> None:
         b.add("bundle", "decide --bundle", "no policies/")
         return
     runs = 1 if b.quick else 15
-    imports = b.process([PY, "-c", "import yaml, jsonschema, jinja2, click"], runs)
+    imports = b.process([PY, "-c", "import yaml, jsonschema, jinja2, click"], runs, same=True)
     path = os.path.join(b.work, "policies.bundle")
     made = b.process([PY, CLI, "bundle", "--root", real, "--out", path], 0)
     request = os.path.join(b.work, "one-input.json")
@@ -1142,10 +1169,12 @@ def peak(b: Bench, args: list[str], name: str) -> tuple[Run, int]:
 
 
 def growth(b: Bench) -> None:
-    scales = (1, 2) if b.quick else (1, 4, 16)  # quick: a row per step of growth, two steps
+    # quick: one step; every step takes the same code (a second one cost ~1.5 CPU-s: two repositories
+    # generated, catalogs made by a process, validate, test and build)
+    scales = (1,) if b.quick else (1, 4, 16)
     base = 1 if b.quick else 50
     site_base = 1 if b.quick else 2
-    marketplaces = 2 if b.quick else 20  # quick: the smallest repositories that still grow
+    marketplaces = 2 if b.quick else 20  # quick: repositories as small as the synthetic one
     for scale in scales:
         root = os.path.join(b.work, f"grow{scale}")
         generate.generate(root, programs=base * scale, marketplaces=marketplaces, pages=False)
@@ -1202,7 +1231,8 @@ def main() -> int:
         f"{os.cpu_count()} cores, work in {work}"
     )
     syn = os.path.join(work, "synthetic")
-    n = generate.generate(syn, programs=1 if args.quick else 50, marketplaces=5 if args.quick else 20)
+    # quick: one program in two marketplaces (a build costs ~0.5 CPU-s whatever its size; pages add little)
+    n = generate.generate(syn, programs=1 if args.quick else 50, marketplaces=2 if args.quick else 20)
     print(f"synthetic repository: {n} files in {syn}\n")
     print(f"  {'section':<10} {'work':<52} {'ours':>11}  {'peer / floor':<30} {'peer':>11}  {'target':<18} result")
     try:
