@@ -47,8 +47,16 @@ LONGEST = (
 )
 # Modules whose module-wide fixtures are expensive run on one xdist worker, so that each fixture is
 # made once, not once per worker: a Spark session; a browser and a built site; a grown repository
-# and its site.
-ONE_WORKER = {"tests/test_spark.py", "tests/test_browser.py", "tests/test_any_repository.py"}
+# and its site; a site with a page per template failure, and a build of policies/ (test_pages); a
+# site with a page of filters (test_rendering); a server started for the tests that only read.
+ONE_WORKER = {
+    "tests/test_spark.py",
+    "tests/test_browser.py",
+    "tests/test_any_repository.py",
+    "tests/test_pages.py",
+    "tests/test_rendering.py",
+    "tests/test_serve.py",
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -77,6 +85,18 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
         def _split_scope(self, nodeid: str) -> str:
             module = nodeid.split("::")[0]
             return module if module in ONE_WORKER else nodeid
+
+        def mark_test_complete(self, node: object, item_index: int, duration: float = 0) -> None:
+            # xdist keeps every scope a worker was given and counts their pending tests each time a
+            # test ends (quadratic: with a scope per test, seconds of the controller's CPU): a scope
+            # whose tests have all ended is dropped, as it no longer holds any work
+            nodeid = self.registered_collections[node][item_index]
+            scopes = self.assigned_work[node]
+            scope = self._split_scope(nodeid)
+            scopes[scope][nodeid] = True
+            if all(scopes[scope].values()):
+                del scopes[scope]
+            self._reschedule(node)
 
     config.option.loadscopereorder = False  # keep the order above (not the largest scope first)
     return LongestFirst(config, log)

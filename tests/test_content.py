@@ -8,6 +8,7 @@ fee tables from REFERENCE.md.
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Any
 
 import pytest
@@ -60,10 +61,17 @@ FACTS: list[tuple[str, str, str, Any]] = [
 
 
 def show(mp: str, at: str, program: str = "csba") -> dict[str, Any]:
+    parameters: dict[str, Any] = json.loads(_shown(mp, at, program))["parameters"]
+    return parameters
+
+
+@cache
+def _shown(mp: str, at: str, program: str) -> str:
+    """`policyctl show`'s JSON for a program, marketplace and day, run once per process: many rows
+    above ask the same of the same repository (each test parses the text again: its own dict)."""
     r = run_cli("show", program, "-m", mp, "--at", at, "--format", "json", "--root", str(ROOT / "policies"))
     assert r.code == 0, r
-    parameters: dict[str, Any] = json.loads(r.out)["parameters"]
-    return parameters
+    return r.out
 
 
 @pytest.mark.parametrize("mp, at, name, expected", FACTS, ids=[f"{f[0]}-{f[1]}-{f[2]}" for f in FACTS])
