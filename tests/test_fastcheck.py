@@ -505,6 +505,7 @@ def test_document_pack_gives_the_same_documents(tmp_path: Path, monkeypatch: pyt
     import shutil
 
     import engine
+    from engine.cache import memo
 
     repo_dir = tmp_path / "policies"
     shutil.copytree(ROOT / "tests" / "corpus" / "repos" / "mini", repo_dir)
@@ -512,6 +513,7 @@ def test_document_pack_gives_the_same_documents(tmp_path: Path, monkeypatch: pyt
         shutil.copy(ROOT / "tests" / "corpus" / "invalid" / bad, repo_dir / "loans" / "tests" / bad)
 
     def snapshot() -> Any:
+        memo.clear_all()  # (each load as a new process's: parsed or read from the pack, not from the memo)
         repo = engine.load(str(repo_dir))
         docs = {p: (d.data, d.positions, d.key_positions, d.problems, d.text) for p, d in repo.documents.items()}
         return docs, repo.problems
