@@ -430,6 +430,7 @@ def test_compile_cache_gives_the_same_problems(tmp_path: Path, monkeypatch: pyte
     import shutil
 
     import engine
+    from engine.cache import memo
     from engine.decisions import compile as decide
 
     monkeypatch.setenv("POLICYCTL_CACHE", str(tmp_path / "cache"))
@@ -444,6 +445,7 @@ def test_compile_cache_gives_the_same_problems(tmp_path: Path, monkeypatch: pyte
     uncached = engine.load(str(repo_dir)).problems
     assert any(p.code.startswith("E") for p in uncached)
     monkeypatch.setenv("POLICYCTL_CACHE", str(tmp_path / "cache"))
+    memo.clear_all()  # (each load below as a new process's: compiled, or read from the disk)
     first = engine.load(str(repo_dir)).problems
     assert list((tmp_path / "cache" / "decisions").iterdir())
 
@@ -451,6 +453,7 @@ def test_compile_cache_gives_the_same_problems(tmp_path: Path, monkeypatch: pyte
         raise AssertionError("compiled although the answer is cached")
 
     monkeypatch.setattr(decide, "compile_decision", no_compiling)
+    memo.clear_all()
     second = engine.load(str(repo_dir)).problems
     assert uncached == first == second
     monkeypatch.undo()
