@@ -101,7 +101,7 @@ def test_the_document_pack_is_read_back_in_records_and_parses_only_what_changed(
     import os
 
     import engine
-    from engine.cache import documents
+    from engine.cache import documents, memo
     from engine.source.loader import Document, load_bytes
 
     repo_dir = tmp_path / "policies"
@@ -119,6 +119,7 @@ def test_the_document_pack_is_read_back_in_records_and_parses_only_what_changed(
         return real(raw, path)
 
     monkeypatch.setattr(documents, "load_bytes", counted)
+    memo.clear_all()  # (each load below as a new process's: this process's memo would parse nothing)
     packed = engine.load(str(repo_dir)).documents
     assert parsed == []
     for path, doc in plain.items():
@@ -126,10 +127,12 @@ def test_the_document_pack_is_read_back_in_records_and_parses_only_what_changed(
         assert packed[path].positions == doc.positions and packed[path].key_positions == doc.key_positions
     edited = repo_dir / "marketplaces.yaml"
     edited.write_text(edited.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    memo.clear_all()
     engine.load(str(repo_dir))
     assert parsed == [str(edited)]
     (pack,) = (tmp_path / "cache" / "documents").iterdir()
     pack.write_bytes(pack.read_bytes()[: os.path.getsize(pack) // 2])
     parsed.clear()
+    memo.clear_all()
     assert engine.load(str(repo_dir)).documents.keys() == plain.keys()
     assert len(parsed) == len(plain)

@@ -430,6 +430,7 @@ def test_compile_cache_gives_the_same_problems(tmp_path: Path, monkeypatch: pyte
     import shutil
 
     import engine
+    from engine.cache import memo
     from engine.decisions import compile as decide
 
     monkeypatch.setenv("POLICYCTL_CACHE", str(tmp_path / "cache"))
@@ -444,6 +445,7 @@ def test_compile_cache_gives_the_same_problems(tmp_path: Path, monkeypatch: pyte
     uncached = engine.load(str(repo_dir)).problems
     assert any(p.code.startswith("E") for p in uncached)
     monkeypatch.setenv("POLICYCTL_CACHE", str(tmp_path / "cache"))
+    memo.clear_all()  # (each load below as a new process's: compiled, or read from the disk)
     first = engine.load(str(repo_dir)).problems
     assert list((tmp_path / "cache" / "decisions").iterdir())
 
@@ -451,6 +453,7 @@ def test_compile_cache_gives_the_same_problems(tmp_path: Path, monkeypatch: pyte
         raise AssertionError("compiled although the answer is cached")
 
     monkeypatch.setattr(decide, "compile_decision", no_compiling)
+    memo.clear_all()
     second = engine.load(str(repo_dir)).problems
     assert uncached == first == second
     monkeypatch.undo()
@@ -505,6 +508,7 @@ def test_document_pack_gives_the_same_documents(tmp_path: Path, monkeypatch: pyt
     import shutil
 
     import engine
+    from engine.cache import memo
 
     repo_dir = tmp_path / "policies"
     shutil.copytree(ROOT / "tests" / "corpus" / "repos" / "mini", repo_dir)
@@ -512,6 +516,7 @@ def test_document_pack_gives_the_same_documents(tmp_path: Path, monkeypatch: pyt
         shutil.copy(ROOT / "tests" / "corpus" / "invalid" / bad, repo_dir / "loans" / "tests" / bad)
 
     def snapshot() -> Any:
+        memo.clear_all()  # (each load as a new process's: parsed or read from the pack, not from the memo)
         repo = engine.load(str(repo_dir))
         docs = {p: (d.data, d.positions, d.key_positions, d.problems, d.text) for p, d in repo.documents.items()}
         return docs, repo.problems

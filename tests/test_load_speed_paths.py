@@ -111,6 +111,7 @@ def test_document_pack_shares_position_tuples_without_changing_them(
     import shutil
 
     import engine
+    from engine.cache import memo
     from engine.cache.documents import PackedDocument
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -124,6 +125,7 @@ def test_document_pack_shares_position_tuples_without_changing_them(
         )
 
     def snapshot() -> dict[str, tuple[list[tuple[object, ...]], list[tuple[object, ...]]]]:
+        memo.clear_all()  # (each load as a new process's: parsed or read from the pack, not from the memo)
         repo = engine.load(str(repo_dir))
         return {p: (typed(d.positions), typed(d.key_positions)) for p, d in repo.documents.items()}
 
@@ -132,6 +134,7 @@ def test_document_pack_shares_position_tuples_without_changing_them(
     monkeypatch.setenv("POLICYCTL_CACHE", str(tmp_path / "cache"))
     assert snapshot() == plain  # parsed, shared, written
     assert snapshot() == plain  # read back
+    memo.clear_all()
     repo = engine.load(str(repo_dir))
     places: dict[tuple[int, int], tuple[int, int]] = {}
     for doc in repo.documents.values():
@@ -153,7 +156,7 @@ def test_packed_documents_answer_every_position_as_parsed_ones(tmp_path: Path, m
     import shutil
 
     import engine
-    from engine.cache import documents
+    from engine.cache import documents, memo
     from engine.cache.documents import PackedDocument
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -167,6 +170,7 @@ def test_packed_documents_answer_every_position_as_parsed_ones(tmp_path: Path, m
     monkeypatch.setenv("POLICYCTL_CACHE", "off")
     plain = engine.load(str(repo_dir)).documents
     monkeypatch.setenv("POLICYCTL_CACHE", str(tmp_path / "cache"))
+    memo.clear_all()  # (each load below as a new process's: from the pack, not this process's memo)
     engine.load(str(repo_dir))  # writes the pack
     # A copy decoded for a question parses its text again (it has no blob): the same text every
     # time, so the parse is made once per text and shared (read only), or this test parses each file
@@ -182,6 +186,7 @@ def test_packed_documents_answer_every_position_as_parsed_ones(tmp_path: Path, m
 
     monkeypatch.setattr(documents, "load_text", load_text_once)
     for lazy_first in (True, False):
+        memo.clear_all()
         packed = engine.load(str(repo_dir)).documents
         assert set(packed) == set(plain)
         for path, doc in packed.items():

@@ -8,9 +8,18 @@ by everything the answer depends on: the decision as built (its `repr`, which ho
 and position), the file's text (expression errors quote columns from it), the program's
 parameter names, and the store's engine stamp (engine.cache.store).
 
+The decision's own file is not part of the key: the decision is keyed as if it stood in a file
+named ``_HERE`` (every position in it, and its ``file``, moved there; its values untouched), and
+its problems in that file are kept as ``_HERE``'s and given back as the file's. So a copy of a
+repository in another folder (tests make many; a CI checkout) finds the entries of the original.
+Problems naming another file, or a message quoting the path, are not kept.
+
 An entry stores its full key and is used only when the key matches exactly, so a collision of
 file names can cost a recompile, never a wrong answer. Where it lives and how it is written:
 engine.cache.store. Any failure to read or write it is ignored.
+
+Within one process a memo keeps the same answers by the same key (tests, `serve` and `api` load
+the same decisions again and again), so the disk is not read either.
 """
 
 from __future__ import annotations
@@ -20,11 +29,15 @@ import os
 from typing import Any
 
 from engine.cache import store
-from engine.problems import Problem
+from engine.cache.memo import Memo
+from engine.frozen import Frozen
+from engine.problems import Pos, Problem
 
-_VERSION = "3"  # 3: keyed under the store's engine stamp; problems in their one JSON shape
+_VERSION = "4"  # 4: the decision's own file out of the key (see _HERE); 3: under the store's engine stamp
 _MAX_ENTRIES = 20_000
+_HERE = "<this decision's file>"  # what the decision's own file is called in keys and entries
 _written: list[str] = []
+_MEMO: Memo[tuple[Problem, ...]] = Memo(4096)  # key's digest -> problems (in _HERE)
 
 
 def _key(decision: Any, parameters: set[str]) -> str | None:
@@ -33,7 +46,39 @@ def _key(decision: Any, parameters: set[str]) -> str | None:
             text = f.read()
     except (OSError, UnicodeDecodeError):
         return None
-    return "\0".join((_VERSION, store.engine_stamp(), repr(decision), text, " ".join(sorted(parameters))))
+    here = repr(_moved(decision, decision.file))
+    return "\0".join((_VERSION, store.engine_stamp(), here, text, " ".join(sorted(parameters))))
+
+
+def _moved(value: Any, file: str) -> Any:
+    """``value`` (a decision, or a part of one) with every position in ``file`` moved to _HERE, and
+    a ``file`` field naming it too; nothing else changed (values naming the path stay as they are)."""
+    if isinstance(value, Pos):
+        return Pos(_HERE, value.line, value.col) if value.file == file else value
+    if isinstance(value, Frozen):
+        changed = {name: _moved(getattr(value, name), file) for name in value.__match_args__}
+        if changed.get("file") == file:
+            changed["file"] = _HERE
+        return value.replace(**changed)
+    if type(value) is tuple or type(value) is list:
+        return type(value)(_moved(v, file) for v in value)
+    if type(value) is dict:
+        return {k: _moved(v, file) for k, v in value.items()}
+    return value
+
+
+def _kept(problems: list[Problem], file: str) -> tuple[Problem, ...] | None:
+    """``problems`` as an entry keeps them (in _HERE), or None if they cannot be moved back exactly."""
+    kept = []
+    for p in problems:
+        if p.file != file or file in p.message or file in p.hint:
+            return None
+        kept.append(Problem(_HERE, p.line, p.col, p.code, p.message, p.hint, p.severity))
+    return tuple(kept)
+
+
+def _given(problems: tuple[Problem, ...] | list[Problem], file: str) -> list[Problem]:
+    return [Problem(file, p.line, p.col, p.code, p.message, p.hint, p.severity) for p in problems]
 
 
 def _path(folder: str, key: str) -> str:
@@ -59,19 +104,33 @@ def write_problems(path: str, key: str, problems: list[Problem]) -> None:
 
 
 def get(decision: Any, parameters: set[str]) -> list[Problem] | None:
-    """The problems recorded for this exact decision, or None."""
-    folder = store.folder("decisions")
-    key = _key(decision, parameters) if folder else None
-    if folder is None or key is None:
+    """The problems recorded for this exact decision (in this process, else on disk), or None."""
+    key = _key(decision, parameters)
+    if key is None:
         return None
-    return read_problems(_path(folder, key), key)
+    known = _MEMO.get(store.digest(key))
+    if known is not None:
+        return _given(known, decision.file)
+    folder = store.folder("decisions")
+    if folder is None:
+        return None
+    found = read_problems(_path(folder, key), key)
+    if found is None:
+        return None
+    _MEMO.put(store.digest(key), tuple(found))
+    return _given(found, decision.file)
 
 
 def put(decision: Any, parameters: set[str], problems: list[Problem]) -> None:
-    folder = store.folder("decisions")
-    key = _key(decision, parameters) if folder else None
-    if folder is None or key is None:
+    key = _key(decision, parameters)
+    kept = None if key is None else _kept(problems, decision.file)
+    if key is None or kept is None:
         return
+    _MEMO.put(store.digest(key), kept)
+    folder = store.folder("decisions")
+    if folder is None:
+        return
+    problems = list(kept)
     path = _path(folder, key)
     try:
         os.makedirs(folder, exist_ok=True)

@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from types import MemberDescriptorType
 from typing import Any
 
+from engine.cache.memo import Memo
 from engine.problems import Pos, Problem
 from engine.source.loader import Document, Path, decode, load_bytes, load_file, load_text, read_bytes
 
@@ -81,15 +82,18 @@ class Pack:
             entries = {}
         return cls(file, root, entries, stamp)
 
-    def load(self, path: str) -> Document:
-        """``loader.load_file(path)``, from the pack when the file's bytes are unchanged."""
-        try:
-            raw = read_bytes(path)
-        except OSError:
-            return load_file(path)
-        from engine.cache import store
+    def load(self, path: str, raw: bytes | None = None, digest: str | None = None) -> Document:
+        """``loader.load_file(path)``, from the pack when the file's bytes are unchanged (``raw``:
+        the bytes, when the caller has read them already; ``digest``: their ``store.digest``)."""
+        if raw is None:
+            try:
+                raw = read_bytes(path)
+            except OSError:
+                return load_file(path)
+        if digest is None:
+            from engine.cache import store
 
-        digest = store.digest(raw)
+            digest = store.digest(raw)
         entry = self.entries.get(path)
         if entry is not None and entry[0] == digest:
             text, problem = decode(raw, path)
@@ -108,6 +112,25 @@ class Pack:
         self.used[path] = (digest, doc.data, near, near_keys, problems)
         self.changed = True
         return PackedDocument(path, doc.data, near, near_keys, None, doc.problems, doc.text)
+
+    def keep(self, path: str, digest: str, doc: Document, loaded: int) -> None:
+        """Record ``doc`` (``path``'s document, read from bytes of ``digest`` and found in this
+        process's memo instead of by ``load``) as used in this run, as ``load`` would have: the
+        pack written at the end is the one a load without the memo writes. ``loaded``: how many of
+        its problems are the loader's (the rest, the schema's, are not the pack's)."""
+        entry = self.entries.get(path)
+        if entry is not None and entry[0] == digest:
+            self.used[path] = entry
+            return
+        if not doc.text:
+            return  # (``load`` keeps no entry of a file it could not decode)
+        if isinstance(doc, PackedDocument):
+            near, near_keys = doc.near, doc.near_keys
+        else:
+            near, near_keys = self._share(_near(doc.positions)), self._share(_near(doc.key_positions))
+        problems = [(p.file, p.line, p.col, p.code, p.message, p.hint, p.severity) for p in doc.problems[:loaded]]
+        self.used[path] = (digest, doc.data, near, near_keys, problems)
+        self.changed = True
 
     def _share(self, positions: dict[Any, tuple[int, int]]) -> dict[Any, tuple[int, int]]:
         """The same positions, each path and each (line, col) one object for all the files parsed
@@ -312,3 +335,71 @@ class PackedDocument(Document):
                 found = self.near_keys.get(path)
                 return Pos(self.path, found[0], found[1]) if found is not None else self.pos(path)
         return Document.key_pos(self, path)
+
+
+# -- in this process: each file's bytes read, checked and kept once ---------------------------
+#
+# Tests, `policyctl serve` and `policyctl api` load the same files again and again in one process
+# (tests load copies of the same repositories in other folders, each with a disk cache of its own).
+# What reading one file gives (its document and its problems, the loader's and the schema's) is a
+# function of its bytes, the kind the layout gives its place and its path; the path only names the
+# file in positions and problems. So the memo is keyed by the kind and the bytes' digest, and a
+# document found there is handed out under the path asked for: a copy of a repository in another
+# folder reads its own paths, from the same entries (a key holding the path would miss every copy).
+# The engine itself is fixed within a process. A document handed out is a new object (its own
+# problem list and path) over the same data and position mappings: nothing changes those once a
+# load has made them (checked 2026-12: every hit of a whole quick test suite compared with a deep
+# copy taken when its entry was kept; none had changed).
+
+# (public: tests check its bound)
+READ_MEMO: Memo[tuple[Document, int, str | None]] = Memo(4096, 32 * 1024 * 1024)  # bytes of source
+
+
+def recall(key: tuple[str | None, str], path: str, pack: Pack | None) -> tuple[Document, str | None] | None:
+    """``(document, kind)`` as reading the file at ``path`` whose bytes and layout kind make ``key``
+    gave in this process, or None. ``pack``: the disk pack of this load, told of the file as if it
+    had been read through it."""
+    found = READ_MEMO.get(key)
+    if found is None:
+        return None
+    template, loaded, kind = found
+    doc = _moved(template, path)
+    if pack is not None:
+        pack.keep(path, key[1], doc, loaded)
+    return doc, kind
+
+
+def remember(key: tuple[str | None, str], doc: Document, loaded: int, kind: str | None, size: int) -> None:
+    """Keep what reading a file gave (``loaded``: how many of its problems the loader found;
+    ``size``: its bytes, the entry's weight), unless a problem names another file or a message
+    names this one: a document moved to another path would then be wrong."""
+    path = doc.path
+    for p in doc.problems:
+        if p.file != path or path in p.message or path in p.hint:
+            return
+    READ_MEMO.put(key, (_moved(doc, path), loaded, kind), size)  # (a copy: the caller may add problems to its own)
+
+
+_PATH: MemberDescriptorType = Document.__dict__["path"]
+_DATA: MemberDescriptorType = Document.__dict__["data"]
+_PROBLEMS: MemberDescriptorType = Document.__dict__["problems"]
+
+
+def _moved(doc: Document, path: str) -> Document:
+    """A new document of ``doc``'s data and positions, at ``path`` (its problems too)."""
+    problems = [
+        p if p.file == path else Problem(path, p.line, p.col, p.code, p.message, p.hint, p.severity)
+        for p in doc.problems
+    ]
+    if type(doc) is not PackedDocument:
+        return Document(path, doc.data, doc.positions, doc.key_positions, problems, doc.text)
+    assert isinstance(doc, PackedDocument)
+    new = object.__new__(PackedDocument)  # (not __init__: it would compress the text again)
+    _PATH.__set__(new, path)
+    _DATA.__set__(new, doc.data)
+    _PROBLEMS.__set__(new, problems)
+    _POSITIONS.__set__(new, _POSITIONS.__get__(doc))  # (None, or positions decoded once: the same)
+    _KEY_POSITIONS.__set__(new, _KEY_POSITIONS.__get__(doc))
+    _TEXT.__set__(new, _TEXT.__get__(doc))
+    new.packed, new.blob, new.near, new.near_keys = doc.packed, doc.blob, doc.near, doc.near_keys
+    return new

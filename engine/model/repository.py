@@ -20,7 +20,7 @@ from engine.model.policy import Entry, Marketplace, Program
 from engine.problems import PolicyError, Pos, Problem
 from engine.schema import check as schema
 from engine.source import layout, links
-from engine.source.loader import Document, load_file
+from engine.source.loader import Document, load_bytes, load_file, read_bytes
 
 if TYPE_CHECKING:
     from engine.decisions.compile import CompiledDecision, DecisionResult
@@ -295,9 +295,32 @@ def read(
                 )
             )
             return placed, doc, None
-    doc = pack.load(path) if pack is not None else load_file(path)
+    try:
+        raw = read_bytes(path)
+    except OSError:  # (the loader says why, as a problem of the file)
+        return placed, load_file(path), placed.kind
+    from engine.cache import documents as doccache
+    from engine.cache import store
+
+    # Read before in this process (the same bytes, the same kind from the layout): not parsed or
+    # checked again (engine.cache.documents, "in this process").
+    key = (placed.kind, store.digest(raw))
+    known = doccache.recall(key, path, pack)
+    if known is not None:
+        return placed, known[0], known[1]
+    doc = pack.load(path, raw, key[1]) if pack is not None else load_bytes(raw, path)
+    loaded = len(doc.problems)
+    kind = _checked(placed, doc)
+    doccache.remember(key, doc, loaded, kind, len(raw))
+    return placed, doc, kind
+
+
+def _checked(placed: layout.Placed, doc: Document) -> str | None:
+    """Decide the kind of a loaded file and check it against that kind's schema (problems go to
+    ``doc.problems``); the kind, or None when it is not known."""
+    path = doc.path
     if doc.problems:
-        return placed, doc, placed.kind
+        return placed.kind
     declared = doc.data.get("kind") if isinstance(doc.data, dict) else None
     kind = placed.kind
     if declared is not None and declared not in schema.KINDS:
@@ -306,7 +329,7 @@ def read(
                 doc.pos(("kind",)), "L001", f"unknown kind `{declared}`", f"use one of: {', '.join(schema.KINDS)}"
             )
         )
-        return placed, doc, None
+        return None
     if kind is not None and declared is not None and declared != kind:
         doc.problems.append(
             Problem.at(
@@ -316,7 +339,7 @@ def read(
                 f"write `kind: {kind}`, or move the file",
             )
         )
-        return placed, doc, None
+        return None
     kind = kind or declared
     if kind is None:
         doc.problems.append(
@@ -329,9 +352,9 @@ def read(
                 f"put it where the layout expects it, or declare `kind:` ({', '.join(schema.KINDS)})",
             )
         )
-        return placed, doc, None
+        return None
     doc.problems += schema.check_document(doc, kind)
-    return placed, doc, kind
+    return kind
 
 
 def _assemble(
