@@ -110,8 +110,11 @@ def _cache_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(autouse=True)
 def isolated_cache(_cache_root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test starts with an empty cache folder of its own (made on first use): no test reads or
-    writes the developer's `~/.cache/policyctl`, and no test sees what another one cached. A test
-    may still set `POLICYCTL_CACHE` itself (`off`, or a folder it inspects)."""
+    writes the developer's `~/.cache/policyctl`, and no test sees what another one cached on disk.
+    A test may still set `POLICYCTL_CACHE` itself (`off`, or a folder it inspects). The engine's
+    in-process memos (engine.cache.memo: parsed files, compiled templates, ...) are keyed by content
+    and live as long as the worker, as in `policyctl serve`; a test that proves what a new process
+    does first calls `memo.clear_all()`."""
     folder = _cache_root / str(next(_caches))
     monkeypatch.setenv("POLICYCTL_CACHE", str(folder))
     return folder
