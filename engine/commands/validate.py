@@ -143,19 +143,28 @@ def _name_problems(repo: Any, templates: list[str]) -> list[Problem]:
 def _translation_problems(repo: Any, languages: tuple[str, ...] | None) -> list[Problem]:
     """What `i18n check` and `build` refuse in the catalogs (a missing or fuzzy message, changed
     placeholders, a fact written where the English has a placeholder, links or markup the English
-    does not have), so that an author sees it at `validate` already. Kept in the cache store under
-    a digest of every source file the answer depends on (templates, catalogs, policy YAML)."""
-    from engine.cache import store
-    from engine.cache.compiled import read_problems, write_problems
+    does not have), so that an author sees it at `validate` already. Kept per content
+    (engine.cache.checks) under every source file the answer depends on (templates, catalogs,
+    policy YAML, found in one walk: cheaper than listing each domain's inputs; and the default
+    `_site/` when the repository has none), the languages, and the repository's path as given
+    (problems name files under it: the same tree validated from another folder names them
+    otherwise). After a change, domains are checked one by one, each one's answer kept per
+    content too (engine.i18n.catalogs.domain_problems)."""
+    from engine.cache.checks import kept
+    from engine.packaged import has_own_site, site_dir
 
-    folder = store.folder("translations")
-    key = path = None
-    if folder is not None:
-        key = store.digest(store.engine_stamp(), repr(languages), *_source_digests(repo.root))
-        path = os.path.join(folder, f"{store.digest(key)}.json")
-        cached = read_problems(path, key)
-        if cached is not None:
-            return cached
+    def inputs() -> list[bytes | str] | None:
+        sources = _source_digests(repo.root)
+        # a repository without its own `_site/` uses the default one (in a checkout: editable sources)
+        layout = [] if has_own_site(repo.root) else _source_digests(site_dir(repo.root))
+        if sources is None or layout is None:
+            return None
+        return [repo.root, repr(languages), str(len(sources)), *sources, *layout]
+
+    return kept("translations", inputs, lambda: _check_translations(repo, languages))
+
+
+def _check_translations(repo: Any, languages: tuple[str, ...] | None) -> list[Problem]:
     from engine.i18n import catalogs as i18n
 
     repo.languages = languages
@@ -171,8 +180,6 @@ def _translation_problems(repo: Any, languages: tuple[str, ...] | None) -> list[
 
     for name, domain in translation_domains(repo).items():
         problems += i18n.domain_problems(repo, name, domain, read_once)  # as `build` refuses them
-    if path is not None and key is not None:
-        write_problems(path, key, problems)
     return problems
 
 
@@ -233,9 +240,8 @@ def translation_domains(repo: Any) -> dict[str, Any]:
     return domains
 
 
-def _source_digests(root: str) -> list[str]:
-    """Each source file below ``root`` (path and bytes), in a stable order; the default page
-    layout of an installed policyctl is part of the engine stamp."""
+def _source_digests(root: str) -> list[str] | None:
+    """Each source file below ``root`` (path and bytes), in a stable order (None: one cannot be read)."""
     from engine.cache import store
 
     found = []
@@ -248,7 +254,7 @@ def _source_digests(root: str) -> list[str]:
                     with open(full, "rb") as f:
                         found.append(store.digest(os.path.relpath(full, root), f.read()))
                 except OSError:
-                    found.append(store.digest(os.path.relpath(full, root), "unreadable"))
+                    return None
     return found
 
 

@@ -966,11 +966,35 @@ def fact_problem(english: list[str], translation: str, facts: Mapping[float | st
 
 def domain_problems(repo: Any, name: str, domain: Domain, read_catalog: Reader | None = None) -> list[Problem]:
     """Everything a domain's catalogs are refused for, by `validate` and `build` alike: what `check`
-    finds, and for a program's domain the translations that state one of its facts (G006)."""
-    found = check(domain, read_catalog).problems
-    if name in repo.programs:
-        found += fact_problems(domain, program_facts(repo, name), read_catalog)
-    return found
+    finds, and for a program's domain the translations that state one of its facts (G006).
+
+    The answer is kept per content (engine.cache.checks): a warm run, or a process checking the
+    same domain again, extracts no template and reads no catalog. Its inputs, all in the key:
+    the domain (its name, folders, locales and labels, with the line of each in program.yaml),
+    every template of the domain (path and bytes: the messages and their lines), the POT and
+    each target locale's PO file (path and bytes, or that it is missing), the program's facts
+    (values, in order: the first fact of a value names it in G006), whether the domain is a
+    program's, and how catalogs are read (``read_catalog``, by name: `validate` reads the plain
+    form itself, a build through Babel). ``read_catalog`` must read the file when it is called
+    (as engine.i18n.translator.Catalogs().read does; a reader that returns what it read earlier
+    could answer for bytes the key no longer has)."""
+    from engine.cache.checks import files_parts, kept
+
+    facts = program_facts(repo, name) if name in repo.programs else None
+    shown = repr((domain, getattr(read_catalog, "__qualname__", None), None if facts is None else list(facts.items())))
+
+    def inputs() -> list[bytes | str] | None:
+        templates = files_parts(template_files(domain.templates))
+        catalogs = files_parts([domain.pot, *(domain.po(tag) for tag in domain.targets)])
+        return None if templates is None or catalogs is None else [shown, *templates, *catalogs]
+
+    def checked() -> list[Problem]:
+        found = check(domain, read_catalog).problems
+        if facts is not None:
+            found += fact_problems(domain, facts, read_catalog)
+        return found
+
+    return kept("translations", inputs, checked)
 
 
 def program_facts(repo: Any, program_id: str) -> dict[Any, str]:  # noqa: C901 - one branch per kind of fact a program publishes

@@ -70,10 +70,15 @@ def catalog_problems(repo: Repository, work: Plan) -> list[Problem]:
     translations that state a fact instead of its placeholder (G006): a build publishes nothing
     `i18n check` refuses."""
     from engine.i18n.catalogs import domain_problems
+    from engine.i18n.translator import Catalogs
 
+    # Catalogs read now, not the plan's (read before the pages were rendered): the answer is kept
+    # under the bytes on disk now (engine.cache.checks). A file this process parsed already, for
+    # the pages, is not parsed again (engine.i18n.translator keeps parsed catalogs by content).
+    read = Catalogs().read
     problems: list[Problem] = []
     for name, domain in sorted(work.domains.items()):
-        found = domain_problems(repo, name, domain, work.catalogs.read)  # each catalog parsed once per build
+        found = domain_problems(repo, name, domain, read)  # (unchanged domains: neither extracted nor read)
         pending = tuple(f"{tag}: " for tag in work.fallbacks.get(name, ()))
         # a language shown in English for now (`translations: fallback`): its gaps are to do, not errors
         problems += [p.replace(severity="warning") if pending and p.message.startswith(pending) else p for p in found]

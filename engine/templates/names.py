@@ -48,10 +48,20 @@ _UNCHECKED_FILTERS = frozenset(("default", "d"))
 
 
 def check_names(repo: Repository, templates: Iterable[str]) -> list[Problem]:
-    """G007 for each unknown name or attribute in the page templates among ``templates``."""
+    """G007 for each unknown name or attribute in the page templates among ``templates``.
+
+    The answer is kept per content (engine.cache.checks): on a warm run, or in a process that
+    checks the same repository again, no template is parsed. Its inputs, all in the key: each
+    page template's path and bytes and the program it belongs to, that program's names
+    (`_program_names`) and the programs of the repository, every `_site/` template's path and
+    bytes (the names they bind are known to pages: a page extends or includes them; a page does
+    not see what another page binds). The page context's names and Jinja's globals are engine
+    code (the store's engine stamp covers them; the in-process memo lives as long as that code)."""
+    from engine.cache.checks import files_parts, kept
     from engine.packaged import site_dir
     from engine.site.manifest import pages_dir
     from engine.templates.check import template_files
+    from engine.templates.rules import MAX_TEMPLATE_BYTES
 
     programs = {os.path.abspath(pages_dir(p)): p for p in repo.programs.values()}
     mine = [
@@ -61,8 +71,23 @@ def check_names(repo: Repository, templates: Iterable[str]) -> list[Problem]:
     ]
     if not mine:
         return []
+    site = template_files(site_dir(repo.root))
+
+    def inputs() -> list[bytes | str] | None:
+        # (`_tree` reads at most MAX_TEMPLATE_BYTES + 1 bytes of a template: nothing after them counts)
+        layouts = files_parts(site, MAX_TEMPLATE_BYTES + 1)
+        pages = files_parts([t for t, _ in mine], MAX_TEMPLATE_BYTES + 1)
+        if layouts is None or pages is None:
+            return None
+        names = repr(([_program_names(p) for _, p in mine], sorted(repo.programs)))
+        return [*layouts, *pages, names]
+
+    return kept("templates", inputs, lambda: _check_names(repo, mine, site))
+
+
+def _check_names(repo: Repository, mine: list[tuple[str, Program]], site: list[str]) -> list[Problem]:
     site_bound: set[str] = set()
-    for path in template_files(site_dir(repo.root)):
+    for path in site:
         tree = _tree(path)
         if tree is not None:
             site_bound |= _bound(tree[0])
@@ -71,6 +96,12 @@ def check_names(repo: Repository, templates: Iterable[str]) -> list[Problem]:
     for path, program in mine:
         problems += check_page(path, repo, program, known)
     return sorted(set(problems), key=Problem.sort_key)
+
+
+def _program_names(program: Program) -> tuple[str, list[str], list[str], list[str]]:
+    """What `check_page` reads of a program: its id (in messages), its parameters, its decisions
+    and its labels' ids."""
+    return program.id, sorted(program.parameters), sorted(program.decisions), sorted(program.extra.get("labels") or {})
 
 
 def check_page(path: str, repo: Repository, program: Program, known: frozenset[str] | set[str]) -> list[Problem]:  # noqa: C901 - one branch per kind of name a page template can use
@@ -92,17 +123,16 @@ def check_page(path: str, repo: Repository, program: Program, known: frozenset[s
         if isinstance(chain[-1], nodes.Name)
     }
     names = set(known) | bound | tested
-    parameters = sorted(program.parameters)
+    _, parameters, decisions, labels = _program_names(program)  # (check_names keys its cache on these)
     shapes: dict[str, tuple[list[str], str]] = {  # context name -> (its attributes, what they are)
         "p": (parameters, f"parameters of `{program.id}`"),
         "assumed": (parameters, f"parameters of `{program.id}`"),
-        "examples": (sorted(program.decisions), f"decisions of `{program.id}`"),
+        "examples": (decisions, f"decisions of `{program.id}`"),
         "programs": (sorted(repo.programs), "programs"),
         "program": (sorted(PROGRAM_FIELDS), "fields of `program`"),
         "marketplace": (sorted(MARKETPLACE_FIELDS), "fields of `marketplace`"),
     }
     shapes = {k: v for k, v in shapes.items() if k not in bound}  # a template's own `p` is its own
-    labels = sorted(program.extra.get("labels") or {})
     skipped: set[int] = set()
     problems: list[Problem] = []
 
