@@ -6,10 +6,12 @@ import itertools
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from engine.cache import memo
 from support import MINI, ROOT, SITE_DAY, run_cli
 
 _caches = itertools.count()
@@ -118,6 +120,25 @@ def isolated_cache(_cache_root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = _cache_root / str(next(_caches))
     monkeypatch.setenv("POLICYCTL_CACHE", str(folder))
     return folder
+
+
+@pytest.fixture(autouse=True)
+def _memos_given_back(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A test that empties the engine's memos (`memo.clear_all()`: a cold start, as in a new
+    process) gets them back as they were when it ends, so the tests after it on the same worker do
+    not parse and compile again what the memos held (entries are keyed by content: as true after)."""
+    taken: list[memo.Snapshot] = []
+    clear_all = memo.clear_all
+
+    def clear_all_then_give_back() -> None:
+        if not taken:
+            taken.append(memo.snapshot())
+        clear_all()
+
+    monkeypatch.setattr(memo, "clear_all", clear_all_then_give_back)
+    yield
+    if taken:
+        memo.restore(taken[0])
 
 
 @pytest.fixture(scope="session")

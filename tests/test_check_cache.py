@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.cache import memo
+from engine.cache import checks as kept_checks
 from engine.commands.validate import validate
 from engine.i18n import catalogs
 from engine.problems import Problem
@@ -115,14 +115,16 @@ def policies(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def fresh(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Callable[[], list[Problem]]], list[Problem]]]:
-    """``fresh(f)``: what ``f`` finds with no cache at all (the disk cache off, every memo empty)."""
+    """``fresh(f)``: what ``f`` finds checking afresh (the disk cache off, no check result in
+    memory; the other memos, of parsed files and compiled templates, give what parsing again gives:
+    tests/test_document_memo.py)."""
 
     def run(f: Callable[[], list[Problem]]) -> list[Problem]:
-        memo.clear_all()
+        kept_checks.forget()
         with monkeypatch.context() as m:
             m.setenv("POLICYCTL_CACHE", "off")
             found = f()
-        memo.clear_all()
+        kept_checks.forget()
         return found
 
     yield run
@@ -152,7 +154,7 @@ def test_an_edit_of_an_input_gives_the_fresh_answer(
     # (names are not a build's catalog check: G007 cases ask `validate` only)
     checks = [_validated] if codes == "G007" else [_validated, _catalog_problems]
     before = [check(policies) for check in checks]  # kept
-    memo.clear_all()
+    kept_checks.forget()
     change(policies)
     after = [check(policies) for check in checks]
     assert after == [fresh(lambda check=check: check(policies)) for check in checks]
@@ -197,10 +199,10 @@ def test_a_warm_run_parses_no_template_and_checks_no_catalog(policies: Path, mon
     _text(HELP, ANCHOR, "{{ p.trial_day }}")(policies)  # (some problems to keep)
     _translation("csba/locales/de.po", lambda _: "")(policies)
     calls = Calls(monkeypatch)
-    memo.clear_all()
+    kept_checks.forget()
     first = _validated(policies), _catalog_problems(policies)
     assert calls.parsed > 0 and calls.checked > 0
-    memo.clear_all()  # a later process: from the disk store
+    kept_checks.forget()  # a later process: from the disk store
     calls.parsed = calls.checked = 0
     assert (_validated(policies), _catalog_problems(policies)) == first
     assert calls.both == (0, 0)
@@ -212,7 +214,7 @@ def test_a_no_change_build_checks_no_catalog(policies: Path, tmp_path: Path, mon
     out = tmp_path / "out"
     assert run_cli("build", "--root", str(policies), "--out", str(out), "--at", "2025-01-01").code == 0
     calls = Calls(monkeypatch)
-    memo.clear_all()  # (a new process: the cache on disk only)
+    kept_checks.forget()  # (a new process: the cache on disk only)
     again = run_cli("build", "--root", str(policies), "--out", str(out), "--at", "2025-01-01")
     assert again.code == 0 and "0 of" in again.out, again
     assert calls.checked == 0
@@ -224,7 +226,7 @@ def test_with_the_cache_off_the_memo_still_spares_a_second_check(
     monkeypatch.setenv("POLICYCTL_CACHE", "off")
     _text(HELP, ANCHOR, "{{ p.trial_day }}")(policies)
     calls = Calls(monkeypatch)
-    memo.clear_all()
+    kept_checks.forget()
     first = _validated(policies)
     assert _codes(first, "G007") and calls.parsed > 0 and calls.checked > 0
     calls.parsed = calls.checked = 0
@@ -245,7 +247,7 @@ def test_kept_problems_have_their_positions(policies: Path, fresh: Callable[...,
     assert f"{policies / HELP}:{line}:{text.index('trial_day ') + 1}: error[G007]" in "\n".join(expected)
     assert [str(p) for p in _validated(policies)] == expected  # checked, kept
     assert [str(p) for p in _validated(policies)] == expected  # memo
-    memo.clear_all()
+    kept_checks.forget()
     assert [str(p) for p in _validated(policies)] == expected  # disk
 
 
@@ -271,7 +273,7 @@ def test_a_check_that_fails_keeps_nothing(policies: Path, monkeypatch: pytest.Mo
 
     real = names.check_page
     monkeypatch.setattr(names, "check_page", broken)
-    memo.clear_all()
+    kept_checks.forget()
     with pytest.raises(RuntimeError):
         _validated(policies)
     monkeypatch.setattr(names, "check_page", real)
@@ -297,7 +299,7 @@ def test_a_file_edited_during_the_check_is_checked_again(
         return check(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(catalogs, "check", edit_then_check)
-    memo.clear_all()
+    kept_checks.forget()
     assert _codes(_catalog_problems(policies), "G003")  # (what the edited file has)
     monkeypatch.setattr(catalogs, "check", check)
     po.write_text(original, encoding="utf-8")

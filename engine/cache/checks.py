@@ -75,6 +75,12 @@ def kept(kind: str, inputs: Callable[[], Inputs | None], check: Callable[[], lis
     return problems
 
 
+def forget() -> None:
+    """Empty this process's memo of check results, as in a new process (the disk store stays): a
+    test of what a later process finds, without emptying every other memo (`memo.clear_all`)."""
+    _KEPT.clear()
+
+
 def _key(kind: str, inputs: Callable[[], Inputs | None]) -> str | None:
     parts = inputs()
     return None if parts is None else store.digest(_VERSION, kind, *parts)

@@ -64,3 +64,17 @@ def clear_all() -> None:
     """Empty every memo of this process (a test that wants a cold start)."""
     for memo in _memos:
         memo.clear()
+
+
+Snapshot = list[tuple["Memo[object]", "OrderedDict[Hashable, tuple[object, int]]", int]]
+
+
+def snapshot() -> Snapshot:
+    """What every memo of this process holds now, for `restore` (a test suite gives the memos back
+    after a test that emptied them: entries are keyed by content, so they are as true after it)."""
+    return [(memo, memo._entries.copy(), memo.weight) for memo in _memos]
+
+
+def restore(state: Snapshot) -> None:
+    for memo, entries, weight in state:
+        memo._entries, memo.weight = entries.copy(), weight
