@@ -304,3 +304,21 @@ def test_a_file_edited_during_the_check_is_checked_again(
     monkeypatch.setattr(catalogs, "check", check)
     po.write_text(original, encoding="utf-8")
     assert _catalog_problems(policies) == fresh(lambda: _catalog_problems(policies))
+
+
+def test_a_build_checks_the_catalogs_as_they_are_when_it_checks_them(policies: Path) -> None:
+    """A build's catalog check reads the catalogs the build read for its pages (not parsed again:
+    a repository can have more catalogs than the process memo holds), unless one was edited
+    since: then that one as it is now, since the answer is kept under the bytes on disk now."""
+    from engine.i18n.translator import Catalogs
+
+    po = policies / "csba/locales/de.po"
+    catalogs = Catalogs()
+    first = catalogs.read(str(po), "de")
+    assert catalogs.current(str(po), "de") is first
+    _fuzzy("csba/locales/de.po")(policies)
+    now = catalogs.current(str(po), "de")
+    assert now is not first and now[0] is not None and first[0] is not None
+    fuzzy = [m.id for m in now[0] if m.id and m.fuzzy]
+    assert fuzzy and not [m.id for m in first[0] if m.id and m.fuzzy]
+    assert catalogs.read(str(po), "de") is first  # (the build's own reading stays as the pages saw it)

@@ -41,31 +41,54 @@ class Catalogs:
 
     def __init__(self) -> None:
         self._read: dict[tuple[str, str], tuple[Catalog | None, list[Problem]]] = {}
+        self._digests: dict[tuple[str, str], bytes | None] = {}  # of the bytes each was read from
 
     def read(self, path: str, tag: str) -> tuple[Catalog | None, list[Problem]]:
         found = self._read.get((path, tag))
         if found is None:
-            found = self._read[(path, tag)] = _parsed(path, tag) if os.path.exists(path) else (None, [])
+            catalog, problems, digest = _parsed(path, tag) if os.path.exists(path) else (None, [], None)
+            found = self._read[(path, tag)] = (catalog, problems)
+            self._digests[(path, tag)] = digest
         return found
+
+    def current(self, path: str, tag: str) -> tuple[Catalog | None, list[Problem]]:
+        """As `read`, of the file as it is now: what this build read, while its bytes are still the
+        ones read (a check whose answer is kept under the bytes on disk reads them so; a catalog
+        edited since the build read it is parsed again, not answered from the old bytes)."""
+        found = self._read.get((path, tag))
+        if found is not None and _digest(path) == self._digests[(path, tag)]:
+            return found
+        catalog, problems, _ = _parsed(path, tag) if os.path.exists(path) else (None, [], None)
+        return catalog, problems
 
 
 # Catalogs parsed in this process, by path, locale and a digest of the bytes (read only: see Catalogs).
 _PARSED: Memo[tuple[Catalog | None, tuple[Problem, ...]]] = Memo(128)
 
 
-def _parsed(path: str, tag: str) -> tuple[Catalog | None, list[Problem]]:
+def _parsed(path: str, tag: str) -> tuple[Catalog | None, list[Problem], bytes | None]:
+    """The catalog, its problems and the digest of the bytes read (None: they could not be read)."""
     try:
         with open(path, "rb") as f:
             raw = f.read()
     except OSError:
-        return read(path, tag)  # (its problem)
-    key = (path, tag, hashlib.blake2b(raw, digest_size=20).digest())
+        return (*read(path, tag), None)  # (its problem)
+    digest = hashlib.blake2b(raw, digest_size=20).digest()
+    key = (path, tag, digest)
     known = _PARSED.get(key)
     if known is None:
         catalog, problems = parse(path, tag, raw)
         known = (catalog, tuple(problems))
         _PARSED.put(key, known)
-    return known[0], list(known[1])
+    return known[0], list(known[1]), digest
+
+
+def _digest(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as f:
+            return hashlib.blake2b(f.read(), digest_size=20).digest()
+    except OSError:
+        return None
 
     def __len__(self) -> int:
         return len(self._read)

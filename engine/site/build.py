@@ -70,12 +70,12 @@ def catalog_problems(repo: Repository, work: Plan) -> list[Problem]:
     translations that state a fact instead of its placeholder (G006): a build publishes nothing
     `i18n check` refuses."""
     from engine.i18n.catalogs import domain_problems
-    from engine.i18n.translator import Catalogs
 
-    # Catalogs read now, not the plan's (read before the pages were rendered): the answer is kept
-    # under the bytes on disk now (engine.cache.checks). A file this process parsed already, for
-    # the pages, is not parsed again (engine.i18n.translator keeps parsed catalogs by content).
-    read = Catalogs().read
+    # The catalogs as they are now (the answer is kept under the bytes on disk now:
+    # engine.cache.checks): those the plan read before the pages were rendered, unless edited since.
+    # (Not parsed again: a repository's catalogs can be more than the process memo of parsed
+    # catalogs holds, and the plan read them in this process, before any worker was forked.)
+    read = work.catalogs.current
     problems: list[Problem] = []
     for name, domain in sorted(work.domains.items()):
         found = domain_problems(repo, name, domain, read)  # (unchanged domains: neither extracted nor read)
