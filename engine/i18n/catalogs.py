@@ -975,9 +975,10 @@ def domain_problems(repo: Any, name: str, domain: Domain, read_catalog: Reader |
     each target locale's PO file (path and bytes, or that it is missing), the program's facts
     (values, in order: the first fact of a value names it in G006), whether the domain is a
     program's, and how catalogs are read (``read_catalog``, by name: `validate` reads the plain
-    form itself, a build through Babel). ``read_catalog`` must read the file when it is called
-    (as engine.i18n.translator.Catalogs().read does; a reader that returns what it read earlier
-    could answer for bytes the key no longer has)."""
+    form itself, a build through Babel). ``read_catalog`` must answer for the file as it is when
+    it is called (as a new engine.i18n.translator.Catalogs().read does, or a build's
+    `Catalogs.current`; a reader that returns what it read earlier could answer for bytes the key
+    no longer has)."""
     from engine.cache.checks import files_parts, kept
 
     facts = program_facts(repo, name) if name in repo.programs else None
