@@ -73,7 +73,7 @@ def _parsed(path: str, tag: str) -> tuple[Catalog | None, list[Problem], bytes |
             raw = f.read()
     except OSError:
         return (*read(path, tag), None)  # (its problem)
-    digest = hashlib.blake2b(raw, digest_size=20).digest()
+    digest = _digest_of(raw)
     key = (path, tag, digest)
     known = _PARSED.get(key)
     if known is None:
@@ -86,12 +86,13 @@ def _parsed(path: str, tag: str) -> tuple[Catalog | None, list[Problem], bytes |
 def _digest(path: str) -> bytes | None:
     try:
         with open(path, "rb") as f:
-            return hashlib.blake2b(f.read(), digest_size=20).digest()
+            return _digest_of(f.read())
     except OSError:
         return None
 
-    def __len__(self) -> int:
-        return len(self._read)
+
+def _digest_of(raw: bytes) -> bytes:
+    return hashlib.blake2b(raw, digest_size=20).digest()
 
 
 class Translator:
@@ -106,7 +107,7 @@ class Translator:
         self.catalog: Catalog | None = None
         self._plural: Callable[[int], int] = lambda n: 0 if n == 1 else 1
         if tag != SOURCE_LOCALE:
-            self.catalog, bad = (catalogs or Catalogs()).read(domain.po(tag), tag)
+            self.catalog, bad = (catalogs if catalogs is not None else Catalogs()).read(domain.po(tag), tag)
             self.problems.update(bad)
             if self.catalog is not None:
                 self._plural = _gettext.c2py(self.catalog.plural_expr)
