@@ -62,14 +62,18 @@ def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The files parsed (not found in the memo) from now on; no disk cache, so every miss parses."""
     monkeypatch.setenv("POLICYCTL_CACHE", "off")
     memo.clear_all()
+    return _parses(monkeypatch, repository)
+
+
+def _parses(monkeypatch: pytest.MonkeyPatch, module: Any) -> list[str]:
+    """The files ``module`` parses from now on (its name for the loader's `load_bytes`)."""
     seen: list[str] = []
-    real = load_bytes  # (the function repository.load_bytes names)
 
     def counted(raw: bytes, path: str) -> Any:
         seen.append(path)
-        return real(raw, path)
+        return load_bytes(raw, path)
 
-    monkeypatch.setattr(repository, "load_bytes", counted)
+    monkeypatch.setattr(module, "load_bytes", counted)
     return seen
 
 
@@ -164,14 +168,7 @@ def test_a_memo_hit_still_writes_the_document_pack(tmp_path: Path, monkeypatch: 
     monkeypatch.setenv("POLICYCTL_CACHE", str(tmp_path / "cache"))
     _seen(root)  # every file from the memo
     memo.clear_all()  # a new process
-    seen: list[str] = []
-    real = load_bytes  # (the function documents.load_bytes names)
-
-    def counted(raw: bytes, path: str) -> Any:
-        seen.append(path)
-        return real(raw, path)
-
-    monkeypatch.setattr(documents, "load_bytes", counted)
+    seen = _parses(monkeypatch, documents)
     _seen(root)
     undecodable = {str(root / "loans" / "tests" / "binary.yaml")}  # (no pack entry: no text)
     assert set(seen) == undecodable
