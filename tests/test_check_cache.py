@@ -322,3 +322,72 @@ def test_a_build_checks_the_catalogs_as_they_are_when_it_checks_them(policies: P
     fuzzy = [m.id for m in now[0] if m.id and m.fuzzy]
     assert fuzzy and not [m.id for m in first[0] if m.id and m.fuzzy]
     assert catalogs.read(str(po), "de") is first  # (the build's own reading stays as the pages saw it)
+
+
+# -- the same repository in another folder ------------------------------------------------------
+
+
+def test_a_copy_in_another_folder_is_answered_with_its_own_paths(
+    policies: Path, tmp_path: Path, fresh: Callable[..., list[Problem]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A copy given by its absolute path gets the original's answers without a check (in this
+    process), each problem at the copy's own files, as checking the copy gives."""
+    _text(HELP, ANCHOR, "{{ p.trial_day }}")(policies)
+    _translation("csba/locales/es.po", lambda _: "")(policies)
+    kept_checks.forget()
+    original = _validated(policies), _catalog_problems(policies)
+    assert _codes(original[0], "G002") and _codes(original[0], "G007") and _codes(original[1], "G002")
+    copy = tmp_path / "elsewhere" / "policies"
+    shutil.copytree(policies, copy)
+    calls = Calls(monkeypatch)
+    moved = _validated(copy), _catalog_problems(copy)
+    assert calls.both == (0, 0)
+    assert all(str(copy) in p.file for found in moved for p in found)
+    assert moved == (fresh(lambda: _validated(copy)), fresh(lambda: _catalog_problems(copy)))
+
+
+def test_a_copy_given_by_a_relative_path_is_checked(
+    policies: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A relative path depends on the working directory: such a check is kept under its path only."""
+    kept_checks.forget()
+    monkeypatch.chdir(policies.parent)
+    validate(["policies"])
+    shutil.copytree(policies, tmp_path / "copy")
+    calls = Calls(monkeypatch)
+    validate(["copy"])
+    assert calls.parsed > 0 and calls.checked > 0
+
+
+def _synthetic(root: str, data: bytes, calls: list[str]) -> list[Problem]:
+    def check() -> list[Problem]:
+        calls.append(root)
+        return [Problem(f"{root}/a.po", 3, 1, "G002", f"{root}/a.po: a message", f"see {root}/b.po")]
+
+    return kept_checks.kept("translations", lambda: ["a test", root, f"{root}/a.po", data], check, root)
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "data", "checked_again"),
+    [
+        ("/srv/a/policies", "/srv/b/policies", b"content", False),
+        ("/srv/a/policies", "/srv/ab/policies", b"content", False),  # (one path the start of the other)
+        ("/srv/a/policies", "/srv/b/policies", b"content naming /srv/b/policies", True),  # bytes hold the path
+        ("/srv/a/policies", "/srv/b/policies", b"content naming /srv/a/policies", True),  # or the first one's
+        ("policies", "other/policies", b"content", True),  # relative
+        ("/", "/srv", b"content", True),  # the file system's root
+    ],
+)
+def test_a_check_is_moved_to_another_root_only_when_that_is_checking_it(
+    first: str, then: str, data: bytes, checked_again: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POLICYCTL_CACHE", "off")  # (the memo's answers)
+    kept_checks.forget()
+    calls: list[str] = []
+    assert _synthetic(first, data, calls) == [
+        Problem(f"{first}/a.po", 3, 1, "G002", f"{first}/a.po: a message", f"see {first}/b.po")
+    ]
+    moved = _synthetic(then, data, calls)
+    assert moved == [Problem(f"{then}/a.po", 3, 1, "G002", f"{then}/a.po: a message", f"see {then}/b.po")]
+    assert calls == ([first, then] if checked_again else [first])
+    kept_checks.forget()

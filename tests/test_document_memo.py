@@ -172,3 +172,45 @@ def test_a_memo_hit_still_writes_the_document_pack(tmp_path: Path, monkeypatch: 
     _seen(root)
     undecodable = {str(root / "loans" / "tests" / "binary.yaml")}  # (no pack entry: no text)
     assert set(seen) == undecodable
+
+
+# A catalog, and one with each kind of problem `parse` reports: a string not closed, PO syntax
+# Babel refuses, a plural rule gettext cannot use.
+CATALOGS = {
+    "sound": 'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\nmsgid "Fee"\nmsgstr "Gebühr"\n',
+    "unclosed": 'msgid ""\nmsgstr ""\n\nmsgid "Fee\nmsgstr "Gebühr"\n',
+    "syntax": 'msgid ""\nmsgstr ""\n\nmsgid "Fee"\nmsgstr "Gebühr"\nbogus line\n',
+    "plural rule": 'msgid ""\nmsgstr "Plural-Forms: nplurals=2; plural=n>>>1;\\n"\n',
+}
+
+
+@pytest.mark.parametrize("kind", sorted(CATALOGS))
+def test_a_catalog_copied_to_another_folder_is_parsed_once_with_problems_at_its_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    """Babel's PO parser is most of a small build's time: a catalog's bytes are parsed once per
+    process whatever folder they are in (engine.i18n.translator), the catalog shared and its
+    problems named at the path asked for, as parsing it there gives."""
+    from engine.i18n import translator
+
+    memo.clear_all()
+    parses: list[str] = []
+    real = translator.parse  # type: ignore[attr-defined]  # (the name the module calls)
+
+    def counted(path: str, tag: str | None, raw: bytes) -> Any:
+        parses.append(path)
+        return real(path, tag, raw)
+
+    monkeypatch.setattr(translator, "parse", counted)
+    paths = [tmp_path / folder / "de.po" for folder in ("a", "b")]
+    for path in paths:
+        path.parent.mkdir()
+        path.write_text(CATALOGS[kind], encoding="utf-8")
+    first, moved = (translator.Catalogs().read(str(path), "de") for path in paths)
+    assert parses == [str(paths[0])]
+    assert moved[0] is first[0]
+    assert [p.file for p in moved[1]] == [str(paths[1])] * len(first[1])
+    assert bool(first[1]) == (kind != "sound")
+    memo.clear_all()
+    afresh = translator.Catalogs().read(str(paths[1]), "de")
+    assert moved[1] == afresh[1] and (moved[0] is None) == (afresh[0] is None)

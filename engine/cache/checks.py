@@ -9,11 +9,15 @@ they read, so it is kept under a key made of exactly that, which the check itsel
 (``inputs``, next to the code that reads them, so that a new input goes into the key there):
 
 - the bytes of every file the check reads, or that it is missing; the names and values it takes
-  from the repository; its options; the paths its problems name. Paths stay in the key (they are
-  not re-rooted on a hit): a problem names several kinds of files (templates, catalogs,
-  program.yaml) in the form the caller gave, so the same content at another path or from another
-  working directory is checked again, and a hit is what checking again gives, `file:line:col`
-  included;
+  from the repository; its options; the paths its problems name. Paths stay in the key: a problem
+  names several kinds of files (templates, catalogs, program.yaml) in the form the caller gave, so
+  a hit is what checking again gives, `file:line:col` included. In this process only, a check of
+  a repository given by an absolute path is also kept with that path written as a marker (the
+  key's paths and texts, the problems' files, messages and hints), and a copy of the repository
+  in another folder (tests, `diff`'s revisions, a benchmark's repositories) gets the answer with
+  the marker written as its path: the same as checking it, since a check reads the files its key
+  lists and names them as given. Not when a file's bytes hold the path itself (moving would change
+  what the check reads) or the path is relative (it depends on the working directory);
 - for the disk, the store's engine stamp (engine.cache.store): the check's code, Jinja2, Babel,
   Python.
 
@@ -43,16 +47,25 @@ Inputs = Sequence[bytes | str]
 _KEPT: Memo[tuple[Problem, ...]] = Memo(256)
 
 
-def kept(kind: str, inputs: Callable[[], Inputs | None], check: Callable[[], list[Problem]]) -> list[Problem]:
+def kept(
+    kind: str, inputs: Callable[[], Inputs | None], check: Callable[[], list[Problem]], root: str | None = None
+) -> list[Problem]:
     """``check()``'s problems, from the memo or the store's ``kind`` folder when ``inputs()`` (every
     input of the check, see the module's docstring; None: one could not be read) is as it was
-    when they were found."""
-    before = _key(kind, inputs)
-    if before is None:
+    when they were found. ``root``: the repository's path as given, when every path the check
+    reads and names under it is written from it (see the module's docstring)."""
+    parts = inputs()
+    if parts is None:
         return check()
+    before = _digest(kind, parts)
     found = _KEPT.get((kind, before))
     if found is not None:
         return list(found)
+    moved = _moved_key(kind, parts, root)
+    if moved is not None and root is not None:
+        elsewhere = _KEPT.get((kind, moved))
+        if elsewhere is not None:
+            return [_at(p, _MARK, root) for p in elsewhere]
     folder = store.folder(kind)
     path = disk_key = None
     if folder is not None:
@@ -68,6 +81,8 @@ def kept(kind: str, inputs: Callable[[], Inputs | None], check: Callable[[], lis
     if _key(kind, inputs) != before:  # an input changed while it was checked: keep nothing
         return problems
     _KEPT.put((kind, before), tuple(problems))
+    if moved is not None and root is not None and not any(_MARK in t for p in problems for t in _texts(p)):
+        _KEPT.put((kind, moved), tuple(_at(p, root, _MARK) for p in problems))
     if path is not None and disk_key is not None:
         from engine.cache.compiled import write_problems
 
@@ -83,7 +98,40 @@ def forget() -> None:
 
 def _key(kind: str, inputs: Callable[[], Inputs | None]) -> str | None:
     parts = inputs()
-    return None if parts is None else store.digest(_VERSION, kind, *parts)
+    return None if parts is None else _digest(kind, parts)
+
+
+def _digest(kind: str, parts: Inputs) -> str:
+    return store.digest(_VERSION, kind, *parts)
+
+
+# What a repository's path is written as in a key kept for any folder ("\0" is in no path or text).
+_MARK = "\0root\0"
+
+
+def _moved_key(kind: str, parts: Inputs, root: str | None) -> str | None:
+    """The key with ``root`` written as the marker; None when it is not to be moved (see the
+    module's docstring)."""
+    if root is None or not os.path.isabs(root) or os.path.dirname(root) == root:
+        return None
+    raw = os.fsencode(root)
+    if any(isinstance(part, bytes) and raw in part for part in parts):
+        return None
+    if any(isinstance(part, str) and _MARK in part for part in parts):
+        return None
+    return "moved:" + _digest(kind, [part.replace(root, _MARK) if isinstance(part, str) else part for part in parts])
+
+
+def _texts(problem: Problem) -> tuple[str, str, str]:
+    return problem.file, problem.message, problem.hint
+
+
+def _at(problem: Problem, old: str, new: str) -> Problem:
+    """``problem`` with ``old`` written as ``new`` in its file, message and hint."""
+    if not any(old in t for t in _texts(problem)):
+        return problem
+    file, message, hint = (t.replace(old, new) for t in _texts(problem))
+    return Problem(file, problem.line, problem.col, problem.code, message, hint, problem.severity)
 
 
 def file_part(path: str, limit: int | None = None) -> bytes | None:

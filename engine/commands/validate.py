@@ -161,7 +161,7 @@ def _translation_problems(repo: Any, languages: tuple[str, ...] | None) -> list[
             return None
         return [repo.root, repr(languages), str(len(sources)), *sources, *layout]
 
-    return kept("translations", inputs, lambda: _check_translations(repo, languages))
+    return kept("translations", inputs, lambda: _check_translations(repo, languages), repo.root)
 
 
 def _check_translations(repo: Any, languages: tuple[str, ...] | None) -> list[Problem]:

@@ -995,7 +995,7 @@ def domain_problems(repo: Any, name: str, domain: Domain, read_catalog: Reader |
             found += fact_problems(domain, facts, read_catalog)
         return found
 
-    return kept("translations", inputs, checked)
+    return kept("translations", inputs, checked, repo.root)
 
 
 def program_facts(repo: Any, program_id: str) -> dict[Any, str]:  # noqa: C901 - one branch per kind of fact a program publishes

@@ -62,8 +62,12 @@ class Catalogs:
         return catalog, problems
 
 
-# Catalogs parsed in this process, by path, locale and a digest of the bytes (read only: see Catalogs).
-_PARSED: Memo[tuple[Catalog | None, tuple[Problem, ...]]] = Memo(128)
+# Catalogs parsed in this process, by locale and a digest of the bytes (read only: see Catalogs),
+# each with the path it was parsed at. A copy of a repository in another folder (tests, `diff`'s
+# revisions, a benchmark's repositories) finds the original's catalogs: Babel's PO parser is most of
+# a small build's time. Problems are moved to the path asked for (their file; messages quote the
+# bytes, the same in every copy); one naming another file would be kept under its path.
+_PARSED: Memo[tuple[Catalog | None, tuple[Problem, ...], str]] = Memo(128)
 
 
 def _parsed(path: str, tag: str) -> tuple[Catalog | None, list[Problem], bytes | None]:
@@ -74,13 +78,16 @@ def _parsed(path: str, tag: str) -> tuple[Catalog | None, list[Problem], bytes |
     except OSError:
         return (*read(path, tag), None)  # (its problem)
     digest = _digest_of(raw)
-    key = (path, tag, digest)
-    known = _PARSED.get(key)
+    known = _PARSED.get((tag, digest)) or _PARSED.get((path, tag, digest))
     if known is None:
-        catalog, problems = parse(path, tag, raw)
-        known = (catalog, tuple(problems))
-        _PARSED.put(key, known)
-    return known[0], list(known[1]), digest
+        catalog, found = parse(path, tag, raw)
+        known = (catalog, tuple(found), path)
+        movable = all(p.file == path for p in found)
+        _PARSED.put((tag, digest) if movable else (path, tag, digest), known)
+    catalog, problems, at = known
+    if at == path:
+        return catalog, list(problems), digest
+    return catalog, [Problem(path, p.line, p.col, p.code, p.message, p.hint, p.severity) for p in problems], digest
 
 
 def _digest(path: str) -> bytes | None:

@@ -82,7 +82,7 @@ def check_names(repo: Repository, templates: Iterable[str]) -> list[Problem]:
         names = repr(([_program_names(p) for _, p in mine], sorted(repo.programs)))
         return [*layouts, *pages, names]
 
-    return kept("templates", inputs, lambda: _check_names(repo, mine, site))
+    return kept("templates", inputs, lambda: _check_names(repo, mine, site), repo.root)
 
 
 def _check_names(repo: Repository, mine: list[tuple[str, Program]], site: list[str]) -> list[Problem]:
