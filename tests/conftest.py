@@ -12,15 +12,23 @@ from pathlib import Path
 import pytest
 
 from engine.cache import memo
-from support import MINI, ROOT, SITE_DAY, run_cli
+from support import MINI, ROOT, SITE_DAY, run_cli, scratch_folder
 
 _caches = itertools.count()
 _SHARED = pytest.StashKey[tuple[str, "str | None"]]()
+_SCRATCH = pytest.StashKey[bool]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Code that runs before any fixture (module-level code at collection, fixtures wider than a
-    test) uses a cache folder of this run's own, never the developer's cache either."""
+    """Temporary files in memory when nobody chose where (support.scratch_folder; xdist's workers
+    inherit TMPDIR and their base folder from the controller). Code that runs before any fixture
+    (module-level code at collection, fixtures wider than a test) uses a cache folder of this run's
+    own, never the developer's cache either."""
+    scratch = None if hasattr(config, "workerinput") else scratch_folder(os.environ, config.option.basetemp)
+    config.stash[_SCRATCH] = scratch is not None
+    if scratch is not None:
+        os.environ["TMPDIR"] = scratch
+        tempfile.tempdir = None  # (tempfile reads TMPDIR again)
     folder = tempfile.mkdtemp(prefix="policyctl-test-cache-")
     config.stash[_SHARED] = (folder, os.environ.get("POLICYCTL_CACHE"))
     os.environ["POLICYCTL_CACHE"] = folder
@@ -33,6 +41,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     else:
         os.environ["POLICYCTL_CACHE"] = before
     shutil.rmtree(folder, ignore_errors=True)
+    if config.stash.get(_SCRATCH, False):
+        os.environ.pop("TMPDIR", None)
+        tempfile.tempdir = None
 
 
 # The longest tests (measured: `pytest -n 2 --durations=0`, each module's tests summed, with the

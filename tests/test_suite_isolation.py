@@ -1,13 +1,17 @@
-"""The suite itself: no test touches the developer's cache (conftest.isolated_cache)."""
+"""The suite itself: no test touches the developer's cache (conftest.isolated_cache); temporary files
+in memory unless someone chose a place (support.scratch_folder)."""
 
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
+
+import pytest
 
 import engine
 from engine.cache import store
-from support import MINI
+from support import MINI, SCRATCH_ROOM, scratch_folder
 
 
 def test_the_cache_is_a_folder_of_this_test(isolated_cache: Path) -> None:
@@ -21,3 +25,44 @@ def test_a_load_caches_there(isolated_cache: Path) -> None:
     assert not isolated_cache.exists()  # empty at the start of every test
     engine.load(str(MINI))
     assert [p for p in isolated_cache.rglob("*") if p.is_file()]
+
+
+class _Fs:
+    """What os.statvfs tells of a folder: its flags and room."""
+
+    def __init__(self, flag: int = 0, free: int = 8 << 30) -> None:
+        self.f_flag, self.f_bavail, self.f_frsize = flag, free // 4096, 4096
+
+
+@pytest.mark.parametrize(
+    ("environ", "basetemp", "fs", "chosen"),
+    [
+        ({}, None, _Fs(), True),
+        ({"TMPDIR": "/tmp"}, None, _Fs(), False),  # someone chose
+        ({"PYTEST_DEBUG_TEMPROOT": "/tmp"}, None, _Fs(), False),
+        ({}, "/tmp/here", _Fs(), False),  # --basetemp
+        ({}, None, None, False),  # no such folder
+        ({}, None, _Fs(flag=os.ST_NOEXEC), False),  # the virtual environments' scripts could not run
+        ({}, None, _Fs(flag=os.ST_RDONLY), False),
+        ({}, None, _Fs(free=SCRATCH_ROOM - 1), False),
+    ],
+    ids=["nobody chose", "TMPDIR", "PYTEST_DEBUG_TEMPROOT", "basetemp", "missing", "noexec", "read-only", "full"],
+)
+def test_the_suite_writes_in_memory_only_where_nobody_chose_otherwise(
+    environ: dict[str, str], basetemp: str | None, fs: _Fs | None, chosen: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def statvfs(path: str) -> _Fs:
+        assert path == "/scratch"
+        if fs is None:
+            raise FileNotFoundError(2, "No such file or directory", path)
+        return fs
+
+    monkeypatch.setattr(os, "statvfs", statvfs)
+    monkeypatch.setattr(os, "access", lambda path, mode: path == "/scratch")
+    assert scratch_folder(environ, basetemp, "/scratch") == ("/scratch" if chosen else None)
+
+
+def test_tests_and_the_programs_they_start_share_one_temporary_folder(tmp_path: Path) -> None:
+    """pytest's tmp_path, tempfile and TMPDIR (which programs the tests start read) agree."""
+    assert os.environ.get("TMPDIR", tempfile.gettempdir()) == tempfile.gettempdir()
+    assert tmp_path.resolve().is_relative_to(Path(tempfile.gettempdir()).resolve())
