@@ -332,3 +332,37 @@ def test_the_grammar_refuses_what_rfc_4287_refuses(atom_grammar: Any, change: st
 def test_an_extension_in_another_namespace_is_valid_atom(atom_grammar: Any) -> None:
     extended = _feed().replace(b"</generator>", b'</generator><x:note xmlns:x="urn:example">1</x:note>')
     assert _grammar_errors(atom_grammar, extended) == []
+
+
+_BODY = (
+    '<ul><li><span data-fact="changes.fee.2024-03-10.date">10 March</span>: the fee is 5 '
+    '(<a href="2024-03-09/help.html">before</a>)</li>'
+    '<li><span data-fact="changes.trial.2024-03-10.date">10 March</span>: 30 days</li><li>no date</li></ul>'
+)
+
+
+def test_the_changes_of_a_page_read_again_are_what_reading_it_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A body read before (a page rendered again unchanged) is not parsed again: the same items,
+    a list of the caller's own; another body, or other links to leave out, is read."""
+    from html.parser import HTMLParser
+
+    from engine.cache import memo
+
+    memo.clear_all()
+    parsed: list[str] = []
+    real = HTMLParser.feed
+
+    def counted(self: HTMLParser, data: str) -> None:
+        parsed.append(data)
+        real(self, data)
+
+    monkeypatch.setattr(HTMLParser, "feed", counted)
+    skip = {"2024-03-09/help.html"}
+    first = feeds.changes_in(_BODY, skip)
+    assert first == {"2024-03-10": ["the fee is 5", "30 days"]}
+    first["2024-03-10"].append("changed by the caller")
+    assert feeds.changes_in(_BODY, skip) == {"2024-03-10": ["the fee is 5", "30 days"]}
+    assert len(parsed) == 1
+    assert feeds.changes_in(_BODY, set()) == {"2024-03-10": ["the fee is 5 (before)", "30 days"]}
+    assert feeds.changes_in(_BODY.replace("30 days", "31 days"), skip)["2024-03-10"][1] == "31 days"
+    assert len(parsed) == 3

@@ -12,12 +12,15 @@ entry. Same sources, same day's effective dates: byte-identical feed.
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import re
 import uuid
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from xml.sax.saxutils import escape, quoteattr
 from zoneinfo import ZoneInfo
+
+from engine.cache.memo import Memo
 
 FEED_NAME = "changes.atom"
 _NS = uuid.uuid5(uuid.NAMESPACE_URL, "policyctl:changes")
@@ -73,13 +76,26 @@ class _Changes(HTMLParser):
             self._item.append(data)
 
 
+# Items found in a body, by a digest of the body and ``skip``: parsing a page's HTML again is a
+# tenth of a build of policies/, and a page rendered again unchanged (`serve`, a copy of a
+# repository: tests, `diff`'s revisions) has the same body. Read only (see `changes_in`).
+_FOUND: Memo[dict[str, tuple[str, ...]]] = Memo(1024)
+
+
 def changes_in(body: str, skip: set[str]) -> dict[str, list[str]]:
     """The "What changed" items of a page body (HTML), by effective date; ``skip``: hrefs of
     links whose text is not part of an item (the links to editions)."""
-    reader = _Changes(skip)
-    reader.feed(body)
-    reader.close()
-    return reader.found
+    digest = hashlib.blake2b(body.encode("utf-8", "surrogatepass"), digest_size=16)
+    digest.update(repr(sorted(skip)).encode("utf-8", "surrogatepass"))
+    key = digest.digest()
+    found = _FOUND.get(key)
+    if found is None:
+        reader = _Changes(skip)
+        reader.feed(body)
+        reader.close()
+        found = {date: tuple(items) for date, items in reader.found.items()}
+        _FOUND.put(key, found)
+    return {date: list(items) for date, items in found.items()}
 
 
 def entry_id(program: str, marketplace: str, locale: str, date: str) -> str:
