@@ -77,7 +77,7 @@ class Preview:
 
     def _load(self, number: int) -> _Generation:
         from engine import load
-        from engine.i18n.catalogs import extract
+        from engine.i18n.catalogs import template_messages
         from engine.i18n.translator import source_index
         from engine.site import build as site
 
@@ -91,7 +91,7 @@ class Preview:
         state.work = site.plan(state.repo)
         state.problems += state.work.problems
         for name, domain in state.work.domains.items():
-            catalog, problems = extract(domain)
+            catalog, problems = template_messages(domain)
             state.problems += problems
             state.sources[name] = source_index(catalog, domain.folder)
         state.problems += site.catalog_problems(state.repo, state.work)

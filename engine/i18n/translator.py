@@ -11,6 +11,7 @@ import gettext as _gettext
 import hashlib
 import os
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from babel.messages.catalog import Catalog
 
@@ -28,6 +29,9 @@ from engine.i18n.catalogs import (
 )
 from engine.i18n.cldr import SOURCE_LOCALE
 from engine.problems import Problem
+
+if TYPE_CHECKING:
+    from engine.i18n.catalogs import AnyCatalog
 
 
 class Catalogs:
@@ -178,7 +182,7 @@ class Translator:
         return text
 
 
-def source_index(catalog: Catalog, folder: str) -> dict[Key, tuple[str, int]]:
+def source_index(catalog: AnyCatalog, folder: str) -> dict[Key, tuple[str, int]]:
     """Where each message of a template catalog is written (first place), as (path, line)."""
     index: dict[Key, tuple[str, int]] = {}
     for message in catalog:

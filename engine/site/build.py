@@ -29,7 +29,7 @@ from typing import Any
 
 from engine.cache.pages import PageCache, page_keys
 from engine.i18n import cldr as l10n
-from engine.i18n.catalogs import SITE, extract
+from engine.i18n.catalogs import SITE, template_messages
 from engine.i18n.translator import Translator, source_index
 from engine.model.clock import today
 from engine.model.repository import Repository
@@ -129,7 +129,7 @@ def build(  # noqa: C901 - the build's stages in order (plan, cache, catalogs, r
     sources: dict[str, dict[Any, tuple[str, int]]] = {}
     for name, domain in work.domains.items():
         if name in needed:
-            catalog, problems = extract(domain)
+            catalog, problems = template_messages(domain)  # (Babel's `extract`'s messages and places)
             out.problems += problems
             sources[name] = source_index(catalog, domain.folder)
     if out.problems:
