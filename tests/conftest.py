@@ -5,14 +5,15 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
 
 from engine.cache import memo
-from support import MINI, ROOT, SITE_DAY, run_cli, scratch_folder
+from support import MINI, ROOT, SITE_DAY, compile_package, run_cli, scratch_folder
 
 _caches = itertools.count()
 _SHARED = pytest.StashKey[tuple[str, "str | None"]]()
@@ -24,7 +25,12 @@ def pytest_configure(config: pytest.Config) -> None:
     inherit TMPDIR and their base folder from the controller). Code that runs before any fixture
     (module-level code at collection, fixtures wider than a test) uses a cache folder of this run's
     own, never the developer's cache either."""
-    scratch = None if hasattr(config, "workerinput") else scratch_folder(os.environ, config.option.basetemp)
+    worker = hasattr(config, "workerinput")
+    if not worker and sys.dont_write_bytecode:  # (else Python writes it as the engine is imported)
+        import engine
+
+        compile_package(os.path.dirname(engine.__file__))
+    scratch = None if worker else scratch_folder(os.environ, config.option.basetemp)
     config.stash[_SCRATCH] = scratch is not None
     if scratch is not None:
         os.environ["TMPDIR"] = scratch
@@ -70,6 +76,19 @@ ONE_WORKER = {
     "tests/test_rendering.py",
     "tests/test_serve.py",
 }
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection(session: pytest.Session) -> Generator[None, object, object]:
+    """The test modules as pytest rewrites their asserts, kept in ``tests/__pycache__`` even when
+    PYTHONDONTWRITEBYTECODE is set: each worker rewrote all of them on every run (~1.6 CPU-s
+    each). Only while collecting: whatever else the tests import follows the setting."""
+    before = sys.dont_write_bytecode
+    sys.dont_write_bytecode = False
+    try:
+        return (yield)
+    finally:
+        sys.dont_write_bytecode = before
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

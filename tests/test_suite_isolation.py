@@ -4,6 +4,7 @@ in memory unless someone chose a place (support.scratch_folder)."""
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 
 import engine
 from engine.cache import store
-from support import MINI, SCRATCH_ROOM, scratch_folder
+from support import MINI, SCRATCH_ROOM, compile_package, scratch_folder
 
 
 def test_the_cache_is_a_folder_of_this_test(isolated_cache: Path) -> None:
@@ -66,3 +67,30 @@ def test_tests_and_the_programs_they_start_share_one_temporary_folder(tmp_path: 
     """pytest's tmp_path, tempfile and TMPDIR (which programs the tests start read) agree."""
     assert os.environ.get("TMPDIR", tempfile.gettempdir()) == tempfile.gettempdir()
     assert tmp_path.resolve().is_relative_to(Path(tempfile.gettempdir()).resolve())
+
+
+def test_a_package_gets_bytecode_for_what_has_none_or_an_older_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    package = tmp_path / "pkg"
+    package.mkdir()
+    fresh, edited = package / "fresh.py", package / "edited.py"
+    fresh.write_text("A = 1\n", encoding="utf-8")
+    edited.write_text("B = 1\n", encoding="utf-8")
+    compile_package(str(package))
+    cached = {path: Path(importlib.util.cache_from_source(str(path))) for path in (fresh, edited)}
+    assert all(pyc.is_file() for pyc in cached.values())
+    kept = cached[fresh].stat().st_mtime_ns
+    edited.write_text("B = 2\n", encoding="utf-8")
+    os.utime(edited, (edited.stat().st_atime + 10, edited.stat().st_mtime + 10))  # (a later second)
+    compile_package(str(package))
+    assert cached[fresh].stat().st_mtime_ns == kept  # up to date: not written again
+    source_time = int.from_bytes(cached[edited].read_bytes()[8:12], "little")  # (PEP 552's header)
+    assert source_time == int(edited.stat().st_mtime)  # written again for the edited source
+
+
+def test_the_setting_to_write_no_bytecode_holds_again_after_collection() -> None:
+    assert sys.dont_write_bytecode == bool(os.environ.get("PYTHONDONTWRITEBYTECODE"))
