@@ -36,6 +36,8 @@ def scratch_folder(environ: Mapping[str, str], basetemp: str | None, folder: str
     has less than SCRATCH_ROOM free. `TMPDIR=/tmp pytest ...` keeps them on the disk."""
     if basetemp or any(name in environ for name in ("TMPDIR", "PYTEST_DEBUG_TEMPROOT")):
         return None
+    if not hasattr(os, "statvfs"):  # (Windows: no /dev/shm either)
+        return None
     try:
         fs = os.statvfs(folder)
     except OSError:

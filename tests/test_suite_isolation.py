@@ -63,6 +63,11 @@ def test_the_suite_writes_in_memory_only_where_nobody_chose_otherwise(
     assert scratch_folder(environ, basetemp, "/scratch") == ("/scratch" if chosen else None)
 
 
+def test_without_statvfs_the_suite_writes_where_python_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(os, "statvfs", raising=False)  # (Windows)
+    assert scratch_folder({}, None, "/scratch") is None
+
+
 def test_tests_and_the_programs_they_start_share_one_temporary_folder(tmp_path: Path) -> None:
     """pytest's tmp_path, tempfile and TMPDIR (which programs the tests start read) agree."""
     where = os.path.realpath(tempfile.gettempdir())
