@@ -131,7 +131,7 @@ def _at(problem: Problem, old: str, new: str) -> Problem:
     if not any(old in t for t in _texts(problem)):
         return problem
     file, message, hint = (t.replace(old, new) for t in _texts(problem))
-    return Problem(file, problem.line, problem.col, problem.code, message, hint, problem.severity)
+    return problem.replace(file=file, message=message, hint=hint)
 
 
 def file_part(path: str, limit: int | None = None) -> bytes | None:

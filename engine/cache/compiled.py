@@ -31,7 +31,7 @@ from typing import Any
 from engine.cache import store
 from engine.cache.memo import Memo
 from engine.frozen import Frozen
-from engine.problems import Pos, Problem
+from engine.problems import Pos, Problem, movable, moved
 
 _VERSION = "4"  # 4: the decision's own file out of the key (see _HERE); 3: under the store's engine stamp
 _MAX_ENTRIES = 20_000
@@ -69,16 +69,7 @@ def _moved(value: Any, file: str) -> Any:
 
 def _kept(problems: list[Problem], file: str) -> tuple[Problem, ...] | None:
     """``problems`` as an entry keeps them (in _HERE), or None if they cannot be moved back exactly."""
-    kept = []
-    for p in problems:
-        if p.file != file or file in p.message or file in p.hint:
-            return None
-        kept.append(Problem(_HERE, p.line, p.col, p.code, p.message, p.hint, p.severity))
-    return tuple(kept)
-
-
-def _given(problems: tuple[Problem, ...] | list[Problem], file: str) -> list[Problem]:
-    return [Problem(file, p.line, p.col, p.code, p.message, p.hint, p.severity) for p in problems]
+    return tuple(moved(problems, _HERE)) if movable(problems, file) else None
 
 
 def _path(folder: str, key: str) -> str:
@@ -110,7 +101,7 @@ def get(decision: Any, parameters: set[str]) -> list[Problem] | None:
         return None
     known = _MEMO.get(store.digest(key))
     if known is not None:
-        return _given(known, decision.file)
+        return moved(known, decision.file)
     folder = store.folder("decisions")
     if folder is None:
         return None
@@ -118,7 +109,7 @@ def get(decision: Any, parameters: set[str]) -> list[Problem] | None:
     if found is None:
         return None
     _MEMO.put(store.digest(key), tuple(found))
-    return _given(found, decision.file)
+    return moved(found, decision.file)
 
 
 def put(decision: Any, parameters: set[str], problems: list[Problem]) -> None:

@@ -29,7 +29,7 @@ from types import MemberDescriptorType
 from typing import Any
 
 from engine.cache.memo import Memo
-from engine.problems import Pos, Problem
+from engine.problems import Pos, Problem, movable, moved
 from engine.source.loader import Document, Path, decode, load_bytes, load_file, load_text, read_bytes
 
 _VERSION = "3"  # 3: the file by digest, near positions only (the rest from the text, when asked), records
@@ -374,9 +374,8 @@ def remember(key: tuple[str | None, str], doc: Document, loaded: int, kind: str 
     ``size``: its bytes, the entry's weight), unless a problem names another file or a message
     names this one: a document moved to another path would then be wrong."""
     path = doc.path
-    for p in doc.problems:
-        if p.file != path or path in p.message or path in p.hint:
-            return
+    if not movable(doc.problems, path):
+        return
     READ_MEMO.put(key, (_moved(doc, path), loaded, kind), size)  # (a copy: the caller may add problems to its own)
 
 
@@ -387,10 +386,7 @@ _PROBLEMS: MemberDescriptorType = Document.__dict__["problems"]
 
 def _moved(doc: Document, path: str) -> Document:
     """A new document of ``doc``'s data and positions, at ``path`` (its problems too)."""
-    problems = [
-        p if p.file == path else Problem(path, p.line, p.col, p.code, p.message, p.hint, p.severity)
-        for p in doc.problems
-    ]
+    problems = moved(doc.problems, path)
     if type(doc) is not PackedDocument:
         return Document(path, doc.data, doc.positions, doc.key_positions, problems, doc.text)
     assert isinstance(doc, PackedDocument)

@@ -8,13 +8,13 @@ problem in one run, and the build then refuses to publish (engine.site.build, `p
 from __future__ import annotations
 
 import gettext as _gettext
-import hashlib
 import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from babel.messages.catalog import Catalog
 
+from engine.cache import store
 from engine.cache.memo import Memo
 from engine.i18n.catalogs import (
     Domain,
@@ -28,7 +28,7 @@ from engine.i18n.catalogs import (
     short,
 )
 from engine.i18n.cldr import SOURCE_LOCALE
-from engine.problems import Problem
+from engine.problems import Problem, movable, moved
 
 if TYPE_CHECKING:
     from engine.i18n.catalogs import AnyCatalog
@@ -45,7 +45,7 @@ class Catalogs:
 
     def __init__(self) -> None:
         self._read: dict[tuple[str, str], tuple[Catalog | None, list[Problem]]] = {}
-        self._digests: dict[tuple[str, str], bytes | None] = {}  # of the bytes each was read from
+        self._digests: dict[tuple[str, str], str | None] = {}  # of the bytes each was read from
 
     def read(self, path: str, tag: str) -> tuple[Catalog | None, list[Problem]]:
         found = self._read.get((path, tag))
@@ -69,41 +69,36 @@ class Catalogs:
 # Catalogs parsed in this process, by locale and a digest of the bytes (read only: see Catalogs),
 # each with the path it was parsed at. A copy of a repository in another folder (tests, `diff`'s
 # revisions, a benchmark's repositories) finds the original's catalogs: Babel's PO parser is most of
-# a small build's time. Problems are moved to the path asked for (their file; messages quote the
-# bytes, the same in every copy); one naming another file would be kept under its path.
+# a small build's time. Problems are moved to the path asked for (engine.problems.movable; a
+# catalog whose problems cannot be is kept under its path).
 _PARSED: Memo[tuple[Catalog | None, tuple[Problem, ...], str]] = Memo(128)
 
 
-def _parsed(path: str, tag: str) -> tuple[Catalog | None, list[Problem], bytes | None]:
+def _parsed(path: str, tag: str) -> tuple[Catalog | None, list[Problem], str | None]:
     """The catalog, its problems and the digest of the bytes read (None: they could not be read)."""
     try:
         with open(path, "rb") as f:
             raw = f.read()
     except OSError:
         return (*read(path, tag), None)  # (its problem)
-    digest = _digest_of(raw)
+    digest = store.digest(raw)
     known = _PARSED.get((tag, digest)) or _PARSED.get((path, tag, digest))
     if known is None:
         catalog, found = parse(path, tag, raw)
         known = (catalog, tuple(found), path)
-        movable = all(p.file == path for p in found)
-        _PARSED.put((tag, digest) if movable else (path, tag, digest), known)
+        _PARSED.put((tag, digest) if movable(found, path) else (path, tag, digest), known)
     catalog, problems, at = known
     if at == path:
         return catalog, list(problems), digest
-    return catalog, [Problem(path, p.line, p.col, p.code, p.message, p.hint, p.severity) for p in problems], digest
+    return catalog, moved(problems, path), digest
 
 
-def _digest(path: str) -> bytes | None:
+def _digest(path: str) -> str | None:
     try:
         with open(path, "rb") as f:
-            return _digest_of(f.read())
+            return store.digest(f.read())
     except OSError:
         return None
-
-
-def _digest_of(raw: bytes) -> bytes:
-    return hashlib.blake2b(raw, digest_size=20).digest()
 
 
 class Translator:

@@ -7,6 +7,7 @@ catalogue below is their documentation (``policyctl validate --list-codes``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from engine.frozen import Frozen, set_field
@@ -93,6 +94,18 @@ class Problem(Frozen):
 
     def __str__(self) -> str:
         return one_line(f"{self.file}:{self.line}:{self.col}: {self.severity}[{self.code}]: {self.message}")
+
+
+def movable(problems: Iterable[Problem], path: str) -> bool:
+    """Whether ``problems`` (found reading the file at ``path``) can be handed out for the same bytes
+    at another path by changing their file alone: each is in ``path`` and no text quotes it. (The
+    memos and caches that a copy of a repository in another folder shares with the original.)"""
+    return all(p.file == path and path not in p.message and path not in p.hint for p in problems)
+
+
+def moved(problems: Iterable[Problem], path: str) -> list[Problem]:
+    """``problems`` with ``path`` as their file (see `movable`)."""
+    return [p if p.file == path else p.replace(file=path) for p in problems]
 
 
 # Every character that ends a line for some reader (Python's splitlines, a terminal, a CI log).

@@ -12,7 +12,6 @@ entry. Same sources, same day's effective dates: byte-identical feed.
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import re
 import uuid
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from html.parser import HTMLParser
 from xml.sax.saxutils import escape, quoteattr
 from zoneinfo import ZoneInfo
 
+from engine.cache import store
 from engine.cache.memo import Memo
 
 FEED_NAME = "changes.atom"
@@ -85,9 +85,7 @@ _FOUND: Memo[dict[str, tuple[str, ...]]] = Memo(1024)
 def changes_in(body: str, skip: set[str]) -> dict[str, list[str]]:
     """The "What changed" items of a page body (HTML), by effective date; ``skip``: hrefs of
     links whose text is not part of an item (the links to editions)."""
-    digest = hashlib.blake2b(body.encode("utf-8", "surrogatepass"), digest_size=16)
-    digest.update(repr(sorted(skip)).encode("utf-8", "surrogatepass"))
-    key = digest.digest()
+    key = store.digest(body, *sorted(skip))
     found = _FOUND.get(key)
     if found is None:
         reader = _Changes(skip)
