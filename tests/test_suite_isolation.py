@@ -3,6 +3,7 @@ in memory unless someone chose a place (support.scratch_folder)."""
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import tempfile
@@ -102,3 +103,9 @@ def test_the_setting_to_write_no_bytecode_holds_again_after_collection() -> None
     assert sys.dont_write_bytecode == bool(
         sys.flags.dont_write_bytecode
     )  # (as the process started: -B or the variable)
+
+
+def test_collected_tests_are_frozen_and_young_objects_collected_less_often(request: pytest.FixtureRequest) -> None:
+    # (conftest.pytest_collection_finish): the collected tests are out of the collector's reach
+    assert gc.get_freeze_count() > len(request.session.items)
+    assert gc.get_threshold()[0] >= 10_000
