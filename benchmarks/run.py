@@ -952,6 +952,11 @@ def build(b: Bench, syn: str) -> None:
         for jobs in ("1", "2"):
             shutil.rmtree(small_out, ignore_errors=True)
             run = b.process(command, 0, pin=False, env={"POLICYCTL_JOBS": jobs, "POLICYCTL_CACHE": FRESH})
+            if run.code != 0:  # a failed build's time is not a build's time
+                b.add(
+                    "build", f"policyctl build, POLICYCTL_JOBS={jobs}", f"failed ({run.code})", note=run.output[-300:]
+                )
+                return
             walls[jobs].append(run.seconds)
             if jobs == "1":
                 cpus.append(run.cpu)
@@ -968,7 +973,7 @@ def build(b: Bench, syn: str) -> None:
         note="POLICYCTL_JOBS=1 and 2, interleaved; unset, the "
         f"build uses workers only for {800 * 2}+ pages and when a core is idle (load average below 1 of 2 cores)",
     )
-    mkdocs(b, small_out, pages, pages / statistics.median(cpus) if run.code == 0 and pages else f"failed ({run.code})")
+    mkdocs(b, small_out, pages, pages / statistics.median(cpus) if pages else "failed (no page count in its output)")
 
 
 def _pages(output: str) -> int | None:
@@ -1284,6 +1289,9 @@ def main() -> int:
             )
         )
     )
+    broken = unmeasured(b.rows)
+    for line in broken:  # a measurement that did not run is an error, not a row to read past
+        print(f"error: {line}", file=sys.stderr)
     if MISSING:
         peers = ", ".join(sorted(set(MISSING)))
         if args.quick:
@@ -1294,7 +1302,17 @@ def main() -> int:
                 file=sys.stderr,
             )
             return 1
-    return 0
+    return 1 if broken else 0
+
+
+def unmeasured(rows: list[Row]) -> list[str]:
+    """The rows whose own or peer's measurement failed or timed out: a run with any fails."""
+    return [
+        f"{r.section} / {r.work.strip() or r.peer}: {value}"
+        for r in rows
+        for value in (r.ours, r.peer_value)
+        if isinstance(value, str) and value.startswith(("failed", "timed out"))
+    ]
 
 
 def version(dist: str) -> str:

@@ -104,3 +104,36 @@ def test_a_missing_peer_is_a_row_not_a_crash(tmp_path: Path, monkeypatch: pytest
             ("build", "mkdocs build, same Markdown", said)
         ]
     assert run.MISSING == ["check-jsonschema", "mkdocs"] * 2
+
+
+def test_a_measurement_that_failed_fails_the_run() -> None:
+    run = _run_module()
+    rows = [
+        run.Row("build", "policyctl build", 2.0, "mkdocs build", 1.0),
+        run.Row("build", "policyctl build, POLICYCTL_JOBS=2", "failed (1)"),
+        run.Row("validate", "policyctl validate", 0.2, "check-jsonschema", "timed out"),
+        run.Row("validate", "", None, "fastjsonschema", "not installed"),  # the peers' own report
+    ]
+    assert run.unmeasured(rows) == [
+        "build / policyctl build, POLICYCTL_JOBS=2: failed (1)",
+        "validate / policyctl validate: timed out",
+    ]
+
+
+def test_a_build_that_fails_is_not_timed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The serial and two-worker builds of the small repository: one that fails ends the section
+    with a failed row (its time is not a build's), and mkdocs is not compared with it."""
+    run = _run_module()
+    monkeypatch.setattr(run, "incremental", lambda b, syn, out: None)
+    monkeypatch.setattr(run, "mkdocs", lambda *args: pytest.fail("compared with a failed build"))
+    bench = run.Bench(True, str(tmp_path))
+
+    def process(cmd: list[str], runs: int, env: dict[str, str] | None = None, **kwargs: object) -> object:
+        if env and env.get("POLICYCTL_JOBS") == "2":
+            return run.Run(0.1, output="error: the workers stopped", code=1)
+        return run.Run(1.0, output="wrote site: 12 pages", code=0)
+
+    monkeypatch.setattr(bench, "process", process)
+    run.build(bench, str(tmp_path / "synthetic"))
+    assert [(row.work, row.ours) for row in bench.rows][-1] == ("policyctl build, POLICYCTL_JOBS=2", "failed (1)")
+    assert run.unmeasured(bench.rows) == ["build / policyctl build, POLICYCTL_JOBS=2: failed (1)"]
