@@ -448,9 +448,11 @@ def test_serve_reloads_on_an_edit_and_shows_a_broken_file(browser: Any, tmp_path
     appears as an overlay with its place, and the served script runs under the page's policy."""
     from test_serve import PAGE, start_serve, stop
 
-    server = start_serve(tmp_path)
-    context = browser.new_context()
-    try:
+    with contextlib.ExitStack() as cleanup:  # the server stopped even when the browser fails to start a context
+        server = start_serve(tmp_path)
+        cleanup.callback(stop, server)
+        context = browser.new_context()
+        cleanup.callback(context.close)
         page = context.new_page()
         refused: list[str] = []
         page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
@@ -478,9 +480,6 @@ def test_serve_reloads_on_an_edit_and_shows_a_broken_file(browser: Any, tmp_path
         overlay.write_text(good, encoding="utf-8")
         page.wait_for_function(f"() => !document.querySelector('#policyctl-problems') && {trial}", timeout=20_000)
         assert refused == []
-    finally:
-        context.close()
-        stop(server)
 
 
 # On a phone, in one round trip: how `main` wraps and hyphenates, the words split over two lines,

@@ -60,6 +60,7 @@ def start_serve(tmp_path: Path, *options: str) -> Served:
     found = re.search(r"http://127\.0\.0\.1:\d+/", line)
     if not found:
         process.kill()
+        process.wait()
         pytest.fail(f"serve did not start: {line!r} {process.stderr.read() if process.stderr else ''}")
     return Served(found.group(), root, process)
 
@@ -70,6 +71,7 @@ def stop(served: Served) -> None:
         served.process.wait(timeout=WAIT)
     except subprocess.TimeoutExpired:
         served.process.kill()
+        served.process.wait()
 
 
 @pytest.fixture
