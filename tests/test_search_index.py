@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from engine.cache import memo
 from engine.site import search
 from support import ROOT, declared_pages, run_cli
 
@@ -186,23 +187,65 @@ def test_one_process_asks_pagefind_once_per_set_of_pages(monkeypatch: pytest.Mon
     the next one gets."""
     if not search.available():
         pytest.skip("the `pagefind` package is not installed")
-    launched: list[str] = []
-    real = subprocess.Popen
+    asked = _launches(monkeypatch)
 
-    def counted(args: list[str], **options: Any) -> Any:
-        launched.append(args[0])
-        return real(args, **options)
+    def build(pages: dict[str, bytes]) -> dict[str, bytes]:
+        search.stop_pagefind()  # (so that each time Pagefind is asked, it is started)
+        return search.build(pages)
 
-    monkeypatch.setattr("engine.site.search.subprocess.Popen", counted)
     page = b'<html lang="en"><body><main data-pagefind-body><h1>Fees</h1><p>A fee %d.</p></main></body></html>'
     one = {"p/us/en/help.html": page % 1}
-    first = search.build(one)
+    first = build(one)
     first[search.ENTRY] = b"changed by a caller"
-    assert search.build(dict(one)) != first and len(launched) == 1
-    assert search.build(one)[search.ENTRY].startswith(b"{")
-    assert search.build({"p/us/en/help.html": page % 2}) and len(launched) == 2
+    assert build(dict(one)) != first and len(asked) == 1
+    assert build(one)[search.ENTRY].startswith(b"{")
+    assert build({"p/us/en/help.html": page % 2}) and len(asked) == 2
     # another binary (an upgrade, a stand-in): asked again
     monkeypatch.setattr(search, "executable", lambda: sys.executable)
     with pytest.raises(search.SearchError):
-        search.build(one)
-    assert launched[-1] == sys.executable
+        build(one)
+    assert [exe for exe, _ in asked][-1] == sys.executable
+
+
+def _launches(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, subprocess.Popen[bytes]]]:
+    """The programs engine.site.search starts from now on, and their processes."""
+    launched: list[tuple[str, subprocess.Popen[bytes]]] = []
+    real = subprocess.Popen
+
+    def counted(args: list[str], **options: Any) -> Any:
+        launched.append((args[0], real(args, **options)))
+        return launched[-1][1]
+
+    monkeypatch.setattr("engine.site.search.subprocess.Popen", counted)
+    return launched
+
+
+def test_one_pagefind_indexes_one_set_of_pages_after_another(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pagefind is started once per process and kept (its CJK dictionaries load once); what a kept
+    Pagefind gives is what a new one gives; one that died is not asked again, and at the end the
+    kept one is stopped."""
+    if not search.available():
+        pytest.skip("the `pagefind` package is not installed")
+    search.stop_pagefind()  # (as in a new process)
+    launched = _launches(monkeypatch)
+
+    def asked(pages: dict[str, bytes]) -> dict[str, bytes]:
+        memo.clear_all()  # (else the same pages are answered from the process's memo)
+        return search.build(pages)
+
+    page = '<html lang="%s"><body><main data-pagefind-body><h1>%s</h1><p>%s</p></main></body></html>'
+    english = {"p/us/en/help.html": (page % ("en", "Fees", "A fee of 3 %.")).encode()}
+    chinese = {"p/us/zh-Hans/help.html": (page % ("zh-Hans", "费用", "每笔订单收取费用。")).encode()}
+    both = english | chinese
+    kept = [asked(pages) for pages in (english, chinese, both, english, chinese, both)]
+    assert len(launched) == 1
+    assert kept[:3] == kept[3:]
+    for pages, by_kept in ((english, kept[0]), (chinese, kept[1]), (both, kept[2])):
+        search.stop_pagefind()
+        assert asked(pages) == by_kept  # by a new Pagefind
+    assert len(launched) == 4
+    launched[-1][1].kill()
+    launched[-1][1].wait()
+    assert asked(english) == kept[0] and len(launched) == 5
+    search.stop_pagefind()
+    assert launched[-1][1].poll() is not None

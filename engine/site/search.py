@@ -7,7 +7,7 @@ marketplace and language filters. Pagefind splits the index by the page's `<html
 pages get its CJK segmentation (the `extended` build).
 
 The index is a pure function of the indexed pages: `build` gives them to Pagefind's bundled binary
-(as a service: one page at a time, in path order, the bundle back in memory) and settles what
+(as a service kept for the process: one page at a time, in path order, the bundle back in memory) and settles what
 Pagefind writes in no fixed order (below), so the same pages give the same bytes. Pagefind names
 its chunk files by their content, so after one page changes most of them are the same bytes and
 are not written again. Measured (benchmarks/README.md): Pagefind's Python API reads each answer
@@ -28,6 +28,7 @@ index, and the search pages say so without any script (`available`).
 
 from __future__ import annotations
 
+import atexit
 import base64
 import gzip
 import hashlib
@@ -38,7 +39,8 @@ import re
 import select
 import subprocess
 import tempfile
-from typing import IO, Any
+import threading
+from typing import Any
 
 from engine.cache.memo import Memo
 
@@ -138,11 +140,13 @@ class _Service:
     """Pagefind's binary as a service (`--service`: base64 JSON messages, each ended by a comma), one
     message at a time, so the pages enter the index in one order; the files come back in memory."""
 
-    def __init__(self, exe: str, said: IO[bytes]) -> None:
-        self.said = said  # what Pagefind says on stderr (its last line explains a failure)
+    def __init__(self, exe: str) -> None:
+        # what Pagefind says on stderr (its last line explains a failure); closed with the service
+        self.said = tempfile.TemporaryFile()  # noqa: SIM115
         self.process = subprocess.Popen(
             [exe, "--service"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.said
         )
+        self.owner = os.getpid()  # (a forked build worker inherits the object, never the conversation)
         self.last = 0
         self.buffer = bytearray()
 
@@ -196,32 +200,71 @@ class _Service:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        self.said.close()
+
+
+# One Pagefind per process, kept between indexes: the extended build loads its CJK segmentation
+# dictionaries when it first meets a Chinese or Japanese page, ~150 ms of its ~220 ms of CPU for
+# the 17 pages of policies/ (measured; ~60 ms once loaded). So a process that builds more than once
+# (a script building several sites through the API; the test suite: 43 -> 17 Pagefinds started)
+# pays it once. Each index is deleted when its files are back (they depend on its pages only: a
+# kept Pagefind gives the same bytes as a new one, tested). One at a time: a build takes it while
+# it indexes (a second build meanwhile starts its own); one that failed or hung is never kept; a
+# new binary replaces the kept one. Pagefind exits when its input closes: at this process's exit.
+_KEPT: dict[tuple[str, int, int], _Service] = {}
+_KEPT_LOCK = threading.Lock()
 
 
 def _index(exe: str, pages: dict[str, bytes]) -> dict[str, bytes]:
     """Pagefind's bundle for ``pages``, in memory: each page added under its site path (its result
     URL), in path order."""
-    with tempfile.TemporaryFile() as said:
-        return _index_with(_Service(exe, said), pages)
+    binary = os.stat(exe)
+    key = (exe, binary.st_size, binary.st_mtime_ns)
+    with _KEPT_LOCK:
+        service = _KEPT.pop(key, None)
+    if service is None or service.owner != os.getpid() or service.process.poll() is not None:
+        service = _Service(exe)
+    try:
+        files = _index_with(service, pages)
+    except BaseException:
+        service.close()
+        raise
+    with _KEPT_LOCK:
+        old = list(_KEPT.values())
+        _KEPT.clear()
+        _KEPT[key] = service
+    for other in old:  # another build's, or a binary's that is no longer the one
+        other.close()
+    return files
 
 
 def _index_with(service: _Service, pages: dict[str, bytes]) -> dict[str, bytes]:
-    try:
-        index = service.ask({"type": "NewIndex", "config": None})["index_id"]
-        for rel in sorted(pages):
-            service.ask(
-                {
-                    "type": "AddFile",
-                    "index_id": index,
-                    "url": "/" + rel,
-                    "file_path": None,
-                    "file_contents": pages[rel].decode("utf-8"),
-                }
-            )
-        files = service.ask({"type": "GetFiles", "index_id": index})["files"]
-    finally:
-        service.close()
+    index = service.ask({"type": "NewIndex", "config": None})["index_id"]
+    for rel in sorted(pages):
+        service.ask(
+            {
+                "type": "AddFile",
+                "index_id": index,
+                "url": "/" + rel,
+                "file_path": None,
+                "file_contents": pages[rel].decode("utf-8"),
+            }
+        )
+    files = service.ask({"type": "GetFiles", "index_id": index})["files"]
+    service.ask({"type": "DeleteIndex", "index_id": index})
     return {f"{FOLDER}/{f['path']}": base64.b64decode(f["content"]) for f in files}
+
+
+@atexit.register
+def stop_pagefind() -> None:
+    """Stop the Pagefind this process keeps (at its exit; or a caller done building that wants the
+    memory back): the next build starts one."""
+    with _KEPT_LOCK:
+        kept = list(_KEPT.values())
+        _KEPT.clear()
+    for service in kept:
+        if service.owner == os.getpid():
+            service.close()
 
 
 # Pagefind's settled bundle is a function of the indexed pages and of the binary alone, so one
