@@ -7,8 +7,9 @@ marketplace and language filters. Pagefind splits the index by the page's `<html
 pages get its CJK segmentation (the `extended` build).
 
 The index is a pure function of the indexed pages: `build` gives them to Pagefind's bundled binary
-(as a service kept for the process: one page at a time, in path order, the bundle back in memory) and settles what
-Pagefind writes in no fixed order (below), so the same pages give the same bytes. Pagefind names
+(as a service kept for the process: one page at a time, in path order, the bundle back in
+memory) and settles what Pagefind writes in no fixed order (below), so the same pages give the
+same bytes. Pagefind names
 its chunk files by their content, so after one page changes most of them are the same bytes and
 are not written again. Measured (benchmarks/README.md): Pagefind's Python API reads each answer
 after a 0.1 s sleep (about 0.1 s per page) and closing it could leave the last file empty; running
