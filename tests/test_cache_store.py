@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -136,3 +137,46 @@ def test_the_document_pack_is_read_back_in_records_and_parses_only_what_changed(
     memo.clear_all()
     assert engine.load(str(repo_dir)).documents.keys() == plain.keys()
     assert len(parsed) == len(plain)
+
+
+def test_a_folder_of_entries_keeps_its_newest(tmp_path: Path) -> None:
+    """Entries of one check each are pruned to the newest `keep` by the first write of a process to
+    their folder (they were never removed: each edit, each engine upgrade added one)."""
+    where = tmp_path / "templates"
+    where.mkdir()
+    for age in range(10):  # entry 0 the oldest
+        entry = where / f"{age}.json"
+        entry.write_bytes(b"{}")
+        os.utime(entry, ns=(10**18 + age * 10**9, 10**18 + age * 10**9))
+    (where / "half-written.tmp").write_bytes(b"")  # another process's write, not an entry
+    assert store.write_entry(str(where / "new.json"), b"{}", keep=5)
+    assert sorted(p.name for p in where.iterdir()) == [
+        "6.json",
+        "7.json",
+        "8.json",
+        "9.json",
+        "half-written.tmp",
+        "new.json",
+    ]
+    assert store.write_entry(str(where / "newer.json"), b"{}", keep=5)  # once per process and folder
+    assert len(list(where.glob("*.json"))) == 6
+
+
+def test_checks_and_compile_problems_are_written_as_pruned_entries(
+    isolated_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from engine.cache import checks, compiled
+    from engine.problems import Problem
+
+    written: list[str] = []
+    real = store.write_entry
+
+    def write_entry(path: str, blob: bytes, keep: int = store.ENTRIES) -> bool:
+        written.append(path)
+        return real(path, blob, keep)
+
+    monkeypatch.setattr(store, "write_entry", write_entry)
+    compiled.write_problems(str(isolated_cache / "decisions" / "x.json"), "key", [])
+    checks.forget()
+    checks.kept("templates", lambda: ["input"], lambda: [Problem("a.yaml", 1, 1, "G001", "a problem")])
+    assert [Path(p).parent.name for p in written] == ["decisions", "templates"]

@@ -91,7 +91,7 @@ def read_problems(path: str, key: str) -> list[Problem] | None:
 def write_problems(path: str, key: str, problems: list[Problem]) -> None:
     """Store a problem list atomically; a cache that cannot be written is simply not used."""
     body = {"key": key, "problems": [p.to_json() for p in problems]}
-    store.write_atomic(path, json.dumps(body, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    store.write_entry(path, json.dumps(body, ensure_ascii=False).encode("utf-8", "surrogatepass"))
 
 
 def get(decision: Any, parameters: set[str]) -> list[Problem] | None:

@@ -117,6 +117,25 @@ def write_atomic(path: str, blob: bytes | Iterable[bytes]) -> bool:
         return False
 
 
+# Entries of one check each (a decision's compile problems, a template or catalog check's answer)
+# are small files named by their key: every edit of a checked file, and every engine upgrade (a new
+# stamp is a new key), adds one, and none was ever removed. Each process prunes a folder to its
+# newest ENTRIES the first time it writes there (one listing per process and kind; sorting by age
+# only when over the limit): ~4 MB of ~1 KB entries, more than one repository's checks need.
+ENTRIES = 4096
+_pruned: set[str] = set()
+
+
+def write_entry(path: str, blob: bytes, keep: int = ENTRIES) -> bool:
+    """Write one small entry (see ``write_atomic``); the first write of a process to a folder
+    first prunes it to its ``keep`` newest entries, this one included."""
+    where = os.path.dirname(path)
+    if where not in _pruned:
+        _pruned.add(where)
+        prune(where, keep - 1)
+    return write_atomic(path, blob)
+
+
 def write_pack(path: str, blob: bytes | Iterable[bytes], keep: int = 64) -> None:
     """Write one pack (a whole-repository entry; ``blob``: its bytes, or its parts, each made as
     it is written); a new pack prunes the oldest beside it."""
