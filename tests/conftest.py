@@ -130,8 +130,8 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
     """`-n auto` without another `--dist`: tests handed out one at a time (a module of ONE_WORKER
     at once, the modules of TOGETHER as one) in the order above, to whichever worker is free. So
     the long tests start at once, and the many short ones fill both cores at the end instead of one
-    long test running alone. (xdist's own `--dist load` sends each worker a quarter of the list up front, all the
-    long tests to the first worker; `xdist_group` marks are ignored under pytest 9.)"""
+    long test running alone. (xdist's own `--dist load` sends each worker a quarter of the list up
+    front, all the long tests to the first worker; `xdist_group` marks are ignored under pytest 9.)"""
     if config.getvalue("dist") != "load":
         return None  # the user asked for another distribution: xdist's own
     from xdist.scheduler import LoadScopeScheduling

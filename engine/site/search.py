@@ -9,12 +9,12 @@ pages get its CJK segmentation (the `extended` build).
 The index is a pure function of the indexed pages: `build` gives them to Pagefind's bundled binary
 (as a service kept for the process: one page at a time, in path order, the bundle back in
 memory) and settles what Pagefind writes in no fixed order (below), so the same pages give the
-same bytes. Pagefind names
-its chunk files by their content, so after one page changes most of them are the same bytes and
-are not written again. Measured (benchmarks/README.md): Pagefind's Python API reads each answer
-after a 0.1 s sleep (about 0.1 s per page) and closing it could leave the last file empty; running
-the binary over a folder of the pages spends most of its time writing and removing that folder;
-talking to the service directly costs what Pagefind's indexing costs (about 1.6 ms of CPU per page).
+same bytes. Pagefind names its chunk files by their content, so after one page changes most of
+them are the same bytes and are not written again. Measured (benchmarks/README.md): Pagefind's
+Python API reads each answer after a 0.1 s sleep (about 0.1 s per page) and closing it could leave
+the last file empty; running the binary over a folder of the pages spends most of its time writing
+and removing that folder; talking to the service directly costs what Pagefind's indexing costs
+(about 1.6 ms of CPU per page).
 
 The search pages (`search/<lang>.html`) are the one exception to "pages carry no active content":
 they are written here, not by a template from the repository, and load only policyctl's own
@@ -216,15 +216,13 @@ _KEPT: dict[tuple[str, int, int], _Service] = {}
 _KEPT_LOCK = threading.Lock()
 
 
-def _index(exe: str, pages: dict[str, bytes]) -> dict[str, bytes]:
+def _index(binary: tuple[str, int, int], pages: dict[str, bytes]) -> dict[str, bytes]:
     """Pagefind's bundle for ``pages``, in memory: each page added under its site path (its result
-    URL), in path order."""
-    binary = os.stat(exe)
-    key = (exe, binary.st_size, binary.st_mtime_ns)
+    URL), in path order. ``binary``: Pagefind's path, size and time (see `build`)."""
     with _KEPT_LOCK:
-        service = _KEPT.pop(key, None)
+        service = _KEPT.pop(binary, None)
     if service is None or service.owner != os.getpid() or service.process.poll() is not None:
-        service = _Service(exe)
+        service = _Service(binary[0])
     try:
         files = _index_with(service, pages)
     except BaseException:
@@ -233,7 +231,7 @@ def _index(exe: str, pages: dict[str, bytes]) -> dict[str, bytes]:
     with _KEPT_LOCK:
         old = list(_KEPT.values())
         _KEPT.clear()
-        _KEPT[key] = service
+        _KEPT[binary] = service
     for other in old:  # another build's, or a binary's that is no longer the one
         other.close()
     return files
@@ -284,18 +282,18 @@ def build(pages: dict[str, bytes], digest: str | None = None) -> dict[str, bytes
         raise SearchError("the `pagefind` package is not installed")
     if digest is None:
         digest = pages_digest({p: page_digest(d) for p, d in pages.items()})
-    binary = os.stat(exe)
-    key = (exe, binary.st_size, binary.st_mtime_ns, digest)
-    files = _BUNDLES.get(key)
+    stat = os.stat(exe)
+    binary = (exe, stat.st_size, stat.st_mtime_ns)
+    files = _BUNDLES.get((*binary, digest))
     if files is None:
-        files = _index(exe, pages)
+        files = _index(binary, pages)
         if ENTRY not in files:
             raise SearchError("Pagefind wrote no index")
         settle(files)
         # Pagefind lists the languages in a different order on every run: the same entry, sorted
         entry = json.loads(files[ENTRY])
         files[ENTRY] = (json.dumps(entry, sort_keys=True, indent=1) + "\n").encode("utf-8")
-        _BUNDLES.put(key, files, sum(len(data) for data in files.values()))
+        _BUNDLES.put((*binary, digest), files, sum(len(data) for data in files.values()))
     return {**files, **own_files(pages, searchable=True)}
 
 
