@@ -28,6 +28,28 @@ def _fail_usage(message: str, hint: str = "") -> NoReturn:
     sys.exit(2)
 
 
+class _InputFile(click.File):
+    """`decide --input`: a file, or - for standard input. The JSON itself in a file's place (the
+    first thing a new user tries) is a usage error that says how to give it, not "No such file"."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            if not (isinstance(value, str) and value.lstrip()[:1] in ("{", "[")):
+                raise
+            import shlex
+
+            # the options before --input are known by now; click reads the argument after all options
+            marketplace = (ctx.params.get("marketplace") if ctx is not None else None) or "MARKETPLACE"
+            self.fail(
+                f"that is JSON, not a file name; give it on standard input: echo {shlex.quote(value)} | "
+                f"policyctl decide PROGRAM.DECISION -m {shlex.quote(marketplace)} --input -",
+                param,
+                ctx,
+            )
+
+
 def _policy_error(e: Any) -> NoReturn:
     """Print a PolicyError's problems and exit 2 (a bad request) or 1 (bad data)."""
     for p in e.problems:
@@ -393,7 +415,7 @@ def _short(value: Any) -> str:
     "-i",
     "input_",
     required=True,
-    type=click.File("r", encoding="utf-8"),
+    type=_InputFile("r", encoding="utf-8"),
     help="JSON object, or JSON Lines (one object per line) for a batch; - for standard input.",
 )
 @click.option("--explain", is_flag=True, help="List every row tried and the parameters used, with file:line.")

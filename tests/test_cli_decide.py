@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -126,6 +127,23 @@ def test_unknown_ids_exit_2_with_the_known_ones(target: str, mp: str, known: Cal
 def test_not_program_dot_decision() -> None:
     code, _, err = decide("csba", "us", "{}")
     assert code == 2 and "PROGRAM.DECISION" in err
+
+
+@pytest.mark.parametrize("given", ['{"units": 1000, "contacts": 51}', '[{"units": 1}]', "  {"])
+def test_json_given_as_the_input_file_says_how_to_give_it(given: str) -> None:
+    """The JSON itself in place of `--input FILE` (the first thing a new user tries): a usage error
+    that shows the command with the JSON on standard input, not "No such file"."""
+    r = run_cli("decide", "csba.fee", "-m", "us", "--input", given, "--root", POLICIES)
+    assert r.code == 2 and "No such file" not in r.err and "Traceback" not in r.err, r.err
+    assert "is JSON, not a file name" in r.err
+    assert f"echo {shlex.quote(given)} | policyctl decide PROGRAM.DECISION -m us --input -" in r.err, r.err
+    code, out, _ = decide("csba.fee", "us", given)  # what the hint says to do
+    assert code in (0, 1) and "problems" in json.loads(out)  # an answer (or the input's problems), as JSON
+
+
+def test_a_missing_input_file_is_named() -> None:
+    r = run_cli("decide", "csba.fee", "-m", "us", "--input", "no-such-input.json", "--root", POLICIES)
+    assert r.code == 2 and "'no-such-input.json': No such file or directory" in r.err, r.err
 
 
 def test_invalid_json_exit_1() -> None:
