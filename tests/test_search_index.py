@@ -167,7 +167,8 @@ _DIES = "#!/bin/sh\necho 'index exploded' >&2\nexit 3\n"
 def test_a_pagefind_that_hangs_or_dies_stops_the_build_with_its_reason(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str, dead_first: bool, said: str
 ) -> None:
-    """Nothing written, exit 1, the reason in one line; a hung Pagefind does not hold the build."""
+    """Nothing written, exit 1, the reason in one line; a hung Pagefind does not hold the build.
+    (Its pipes are closed: one left open is a ResourceWarning, an error in this suite.)"""
     binary = tmp_path / "pagefind"
     binary.write_text(script)
     binary.chmod(0o755)

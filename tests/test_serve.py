@@ -58,11 +58,14 @@ def start_serve(tmp_path: Path, *options: str) -> Served:
     assert process.stdout is not None
     line = process.stdout.readline()  # the server prints its address once it listens
     found = re.search(r"http://127\.0\.0\.1:\d+/", line)
+    served = Served(found.group() if found else "", root, process)
     if not found:
         process.kill()
         process.wait()
-        pytest.fail(f"serve did not start: {line!r} {process.stderr.read() if process.stderr else ''}")
-    return Served(found.group(), root, process)
+        said = process.stderr.read() if process.stderr else ""
+        stop(served)  # (its pipes closed)
+        pytest.fail(f"serve did not start: {line!r} {said}")
+    return served
 
 
 def stop(served: Served) -> None:
@@ -72,6 +75,9 @@ def stop(served: Served) -> None:
     except subprocess.TimeoutExpired:
         served.process.kill()
         served.process.wait()
+    for pipe in (served.process.stdout, served.process.stderr):
+        if pipe is not None:
+            pipe.close()
 
 
 @pytest.fixture

@@ -284,6 +284,8 @@ class Server:
             self.process.kill()
             self.process.wait(5)
         self.log.close()
+        if self.process.stderr is not None:
+            self.process.stderr.close()
 
 
 @pytest.fixture

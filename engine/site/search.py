@@ -191,6 +191,7 @@ class _Service:
         return SearchError("Pagefind stopped" + (f": {lines[-1]}" if lines else ""))
 
     def close(self) -> None:
+        """Pagefind told to exit (its input closed), waited for, and every pipe of it closed."""
         if self.process.stdin is not None:
             try:
                 self.process.stdin.close()
@@ -201,7 +202,17 @@ class _Service:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-        self.said.close()
+        self.release()
+
+    def release(self) -> None:
+        """This process's ends of the pipes closed, the process left alone: what a forked process
+        does with the Pagefind it inherited (its parent's to stop), and the end of `close`."""
+        for pipe in (self.process.stdin, self.process.stdout, self.said):
+            if pipe is not None:
+                try:
+                    pipe.close()
+                except OSError:  # (a broken pipe on the flush of a closed input: already closed)
+                    pass
 
 
 # One Pagefind per process, kept between indexes: the extended build loads its CJK segmentation
@@ -221,7 +232,10 @@ def _index(binary: tuple[str, int, int], pages: dict[str, bytes]) -> dict[str, b
     URL), in path order. ``binary``: Pagefind's path, size and time (see `build`)."""
     with _KEPT_LOCK:
         service = _KEPT.pop(binary, None)
-    if service is None or service.owner != os.getpid() or service.process.poll() is not None:
+    if service is not None and (service.owner != os.getpid() or service.process.poll() is not None):
+        _let_go(service)  # a forked worker's copy of its parent's, or one that died since its last index
+        service = None
+    if service is None:
         service = _Service(binary[0])
     try:
         files = _index_with(service, pages)
@@ -233,8 +247,16 @@ def _index(binary: tuple[str, int, int], pages: dict[str, bytes]) -> dict[str, b
         _KEPT.clear()
         _KEPT[binary] = service
     for other in old:  # another build's, or a binary's that is no longer the one
-        other.close()
+        _let_go(other)
     return files
+
+
+def _let_go(service: _Service) -> None:
+    """Stop a Pagefind this process started; only close the pipes of one a forked process inherited."""
+    if service.owner == os.getpid():
+        service.close()
+    else:
+        service.release()
 
 
 def _index_with(service: _Service, pages: dict[str, bytes]) -> dict[str, bytes]:
@@ -262,8 +284,7 @@ def stop_pagefind() -> None:
         kept = list(_KEPT.values())
         _KEPT.clear()
     for service in kept:
-        if service.owner == os.getpid():
-            service.close()
+        _let_go(service)
 
 
 # Pagefind's settled bundle is a function of the indexed pages and of the binary alone, so one
