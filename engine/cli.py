@@ -767,7 +767,7 @@ def build_cmd(out: str, at: str | None, check: bool, fmt: str, strict: bool, roo
         + (", the others unchanged" if result.rendered < result.pages else "")
     )
     if check and result.differences:
-        _say(report.text(result.differences, result.files), err=True)
+        _say(report.text(result.differences, result.files + result.search_files), err=True)  # (both compared)
         for reason in result.notes:
             _say(f"  note: {reason}\n", err=True)
         sys.exit(1)

@@ -74,6 +74,31 @@ def test_filter_order_does_not_change_the_files() -> None:
     assert program.index(b"Amazon") < program.index(b"Guidelines")
 
 
+def test_the_index_files_are_the_same_bytes_under_any_python(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The settled files do not take gzip's header from the running Python: `gzip.compress` writes
+    its operating-system byte as 255 on Python 3.10 and 3.13 and as 3 on 3.11 and 3.12, so the same
+    pages gave other files (and `build --check` failures) under another Python. Here the other
+    Python's `gzip.compress` is played by one that writes the other byte."""
+    files = _index(reverse=False)
+    search.settle(files)
+    real = gzip.compress
+
+    def other_python(data: bytes, compresslevel: int = 9, *, mtime: float | None = None) -> bytes:
+        out = bytearray(real(data, compresslevel, mtime=mtime))
+        out[9] = 255 if out[9] == 3 else 3
+        return bytes(out)
+
+    monkeypatch.setattr(gzip, "compress", other_python)
+    again = _index(reverse=False)
+    search.settle(again)
+    assert again == files
+    packed = [data for path, data in files.items() if path.endswith((".pf_meta", ".pf_filter"))]
+    assert len(packed) == 3
+    for data in packed:  # no name, no time, level 9, Unix; the rest is zlib's, as gzip writes it
+        assert data[:10] == b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\x03"
+        assert data[10:] == real(gzip.decompress(data), 9, mtime=0)[10:]
+
+
 def test_without_pagefind_the_build_works_and_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No index, a note saying why; the pages' search links still lead somewhere: a search page per
     language that says search is not available, with no script and the strict policy."""
@@ -152,6 +177,39 @@ class _DeadFirst(subprocess.Popen):  # type: ignore[type-arg]  # in whatever mod
 
 
 _DIES = "#!/bin/sh\necho 'index exploded' >&2\nexit 3\n"
+
+
+def test_a_check_by_another_pagefind_leaves_the_search_files_unchecked_and_says_so(tmp_path: Path) -> None:
+    """Another version of Pagefind writes other bytes for the same pages: a check whose Pagefind is
+    not the one that made the files there (a CI job with a newer release than the committed pages')
+    checks every page, leaves the search files alone and says which versions and what to do."""
+    if not search.available():
+        pytest.skip("the `pagefind` package is not installed")
+    out = tmp_path / "out"
+    args = ("build", "--root", str(ROOT / "policies"), "--out", str(out), "--at", "2025-01-01")
+    assert run_cli(*args).code == 0
+    entry = out / search.ENTRY
+    mine = search.made_by(entry.read_bytes())
+    assert mine
+    made = json.loads(entry.read_bytes())
+    entry.write_text(json.dumps({**made, "version": "0.9.0"}), encoding="utf-8")  # as an older Pagefind wrote it
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    run = run_cli(*args, "--check")
+    assert run.code == 0, run
+    searched = [p for p in before if search.is_search_file(p.relative_to(out).as_posix())]
+    assert searched and (
+        f"note: {len(searched)} search files not checked: Pagefind 0.9.0 made them and this is Pagefind {mine} "
+        "(install `pagefind[extended]==0.9.0` to check them" in run.err
+    ), run.err
+    page = next(p for p in before if p.name == "help.html" and "/de/" in p.as_posix())
+    page.write_bytes(page.read_bytes().replace(b"<main", b"<main data-x", 1))  # a page is still checked
+    run = run_cli(*args, "--check")
+    assert run.code == 1 and f"{page.relative_to(tmp_path).as_posix()}:" in run.err and "error[G005]" in run.err, run
+    assert "_search/" not in run.err and "search/de.html" not in run.err
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == {**before, page: page.read_bytes()}
+    entry.write_bytes(before[entry].replace(b'"0.9.0"', json.dumps(mine).encode()))
+    run = run_cli(*args, "--check")  # the same version: the files are compared again (the edited entry is stale)
+    assert run.code == 1 and "search files not checked" not in run.err and "pagefind-entry.json" in run.err, run
 
 
 @pytest.mark.parametrize(

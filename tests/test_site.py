@@ -124,8 +124,15 @@ def test_check_reports_stale_missing_and_leftover_files_and_a_build_removes_page
     )
     assert "mine.html:1:1" not in run.err and "note: left alone, not written by policyctl: csba/mine.html" in run.err
     assert "hint: run `policyctl build`" in run.err
-    assert build(policies, out, "--at", AT).code == 0
+    summary = re.search(r"(\d+) errors in (\d+) of (\d+) files\n", run.err)
+    assert summary, run.err
+    rebuilt = build(policies, out, "--at", AT)
+    assert rebuilt.code == 0
     assert not (out / "csba/us" / dropped).exists() and (out / "csba/de/it/help.html").exists()
+    # the files compared are the pages' and the search's (Pagefind's, when it is installed)
+    counts = re.search(r" (\d+) files .*?(?:, and (\d+) search files|$)", rebuilt.err + rebuilt.out, re.M)
+    assert counts, rebuilt
+    assert int(summary.group(3)) == int(counts.group(1)) + int(counts.group(2) or 0) >= int(summary.group(2))
     # the pages no longer produced are removed, folders and all, and no page links to their language
     for page_ in gone:
         assert not (out / page_).parent.exists(), page_

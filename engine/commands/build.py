@@ -125,23 +125,28 @@ def _add_search(
     it was made from and its files on disk are still those written then. Without Pagefind, the
     search pages say so, and a note tells why there is no index; a check (``checking``: the files
     on disk) then leaves the search files there unchecked and says so, as this environment cannot
-    make what they are compared with (a pre-commit hook or a CI job installed without the extra)."""
+    make what they are compared with (a pre-commit hook or a CI job installed without the extra);
+    so does a check whose Pagefind is another version than the one that made the files there."""
     import json
 
     from engine.site import ownership, search
 
+    def unchecked(there: list[str], why: str) -> None:
+        result.search = False
+        result.notes.append(f"{len(there)} search files not checked: {why}")
+        built.kept.update(there)
+        result.search_files = len(there)
+
+    def ours_there() -> list[str]:
+        """The search files of ``out`` that a build wrote (a check's files on disk)."""
+        listed = ownership.read(out) if checking is not None else None
+        return [rel for rel in checking or () if search.is_search_file(rel) and listed and listed.listed(rel)]
+
     if not search.available():
         pages = {rel: data for rel, data in _indexed(out, built, None).items() if data is not None}
-        listed = ownership.read(out) if checking is not None else None
-        there = [rel for rel in checking or () if search.is_search_file(rel) and listed and listed.listed(rel)]
+        there = ours_there()
         if pages and there:
-            result.search = False
-            result.notes.append(
-                f"{len(there)} search files not checked: the `pagefind` package is not installed here "
-                "(pip install 'policyctl[search]')"
-            )
-            built.kept.update(there)
-            result.search_files = len(there)
+            unchecked(there, "the `pagefind` package is not installed here (pip install 'policyctl[search]')")
         elif pages:
             result.search = False
             result.notes.append(
@@ -172,6 +177,21 @@ def _add_search(
         except search.SearchError as e:
             result.failure = (out, f"no search index: {e}", False)
             return
+        if checking is not None:
+            # Another Pagefind writes other bytes for the same pages: the files on disk cannot be
+            # compared with this one's (a team whose CI installs a newer Pagefind than the one that
+            # built the committed pages), so they are left alone and the note says why and what to do.
+            from engine.site import disk
+
+            theirs, mine = search.made_by(disk.read_file(out, search.ENTRY)), search.made_by(made.get(search.ENTRY))
+            there = ours_there() if theirs is not None and mine is not None and theirs != mine else []
+            if there:
+                unchecked(
+                    there,
+                    f"Pagefind {theirs} made them and this is Pagefind {mine} (install `pagefind[extended]=={theirs}` "
+                    "to check them; `policyctl build` makes them again with this one)",
+                )
+                return
         built.files.update(made)
         names = tuple(sorted(made))
     built.records[search.CACHE_NAME] = (key, json.dumps(digests, sort_keys=True), names)

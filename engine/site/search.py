@@ -38,9 +38,11 @@ import json
 import os
 import re
 import select
+import struct
 import subprocess
 import tempfile
 import threading
+import zlib
 from typing import Any
 
 from engine.cache.memo import Memo
@@ -102,6 +104,15 @@ def executable() -> str | None:
     except (FileNotFoundError, OSError):
         return None
     return str(found) if found is not None and os.path.isfile(found) else None
+
+
+def made_by(entry: bytes | None) -> str | None:
+    """The version of Pagefind that wrote an index, from its entry file's bytes (None: not said)."""
+    try:
+        found = json.loads(entry).get("version") if entry is not None else None
+    except (ValueError, AttributeError):
+        return None
+    return found if isinstance(found, str) else None
 
 
 def available() -> bool:
@@ -402,7 +413,21 @@ def _settle(data: bytes, sorted_items: tuple[int, ...]) -> tuple[bytes, list[byt
 
 
 def _pack(head: bytes, items: list[bytes]) -> bytes:
-    return gzip.compress(_SIGNATURE + head + b"".join(items), compresslevel=9, mtime=0)
+    return gzipped(_SIGNATURE + head + b"".join(items))
+
+
+# gzip's header, written here rather than by `gzip.compress`, which writes the operating-system byte
+# as 255 on Python 3.10 and 3.13 but as zlib writes it (3, Unix) on 3.11 and 3.12: the same pages
+# gave other index files under another Python, and `build --check` on a team's other Python found
+# them stale. No name, no time, the most compression (XFL 2), Unix.
+_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\x03"
+
+
+def gzipped(data: bytes) -> bytes:
+    """``data`` in gzip's format, at level 9, the same bytes on every Python (given one zlib)."""
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    body = deflate.compress(data) + deflate.flush()
+    return _GZIP_HEADER + body + struct.pack("<II", zlib.crc32(data), len(data) & 0xFFFFFFFF)
 
 
 def _renamed(old: str, data: bytes) -> str:
