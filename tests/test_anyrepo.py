@@ -222,6 +222,28 @@ def test_the_repository_cli_py_is_thin() -> None:
 # -- installed, as users install it ------------------------------------------------------------
 
 
+def _these_packages() -> list[str]:
+    """The folders this environment imports its packages from (its site-packages, and the base
+    interpreter's when it sees them). The install tests' environments reach their dependencies
+    there: a venv's "system site packages" are the base interpreter's, which, in a venv made on a
+    fresh machine, hold none of them (the tests once passed only where the base had them all)."""
+    return [p for p in sys.path if p.endswith(("site-packages", "dist-packages")) and os.path.isdir(p)]
+
+
+def _but_policyctl(folder: Path) -> str:
+    """A folder that shows `_these_packages()` but policyctl (each package linked), for PYTHONPATH:
+    its folders come before a venv's own, so this environment's policyctl, if it is installed there,
+    would run in place of the one the test installed."""
+    folder.mkdir()
+    for place in _these_packages():
+        for name in sorted(os.listdir(place)):
+            ours = name == "engine" or name.lower().startswith(("policyctl-", "__editable__"))
+            if ours or name.endswith(".pth") or name == "__pycache__" or (folder / name).exists():
+                continue
+            (folder / name).symlink_to(os.path.join(place, name))
+    return str(folder)
+
+
 def _pip(python: Path, *args: str) -> None:
     subprocess.run(
         [str(python), "-m", "pip", "-q", "--disable-pip-version-check", *args],
@@ -250,8 +272,17 @@ def test_wheel_round_trip(tmp_path: Path) -> None:
     # setuptools (the `test` extra's), not in a throwaway environment pip would make and fill first.
     _pip(Path(sys.executable), "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "dist"), str(src))
     wheel = next((tmp_path / "dist").glob("policyctl-*.whl"))
-    venv.create(tmp_path / "venv", with_pip=False, system_site_packages=True)
+    venv.create(tmp_path / "venv", with_pip=False)
     python = tmp_path / "venv" / "bin" / "python"
+    # this environment's packages after the venv's own (a .pth line adds a folder, and no .pth file
+    # in it is read: this environment's editable policyctl stays out of sight)
+    (own,) = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    Path(own, "these-packages.pth").write_text("\n".join(_these_packages()) + "\n", encoding="utf-8")
     # even where one is installed
     _pip(Path(sys.executable), "--python", str(python), "install", "--no-deps", "--force-reinstall", str(wheel))
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"POLICYCTL_CACHE": str(tmp_path / "cache")}
@@ -334,11 +365,11 @@ def test_pre_commit_hooks_run_on_a_new_repository(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {
         "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
         "POLICYCTL_CACHE": str(tmp_path / "cache"),
-        # The hook's environment sees this one's packages (virtualenv's --system-site-packages), so
-        # pip installs policyctl from the copy but none of its dependencies: the point here is the
-        # hooks, not resolving dependencies; a real install with dependencies, as users do it, is
-        # .ci/wheel-check's (the wheel into a fresh venv).
-        "VIRTUALENV_SYSTEM_SITE_PACKAGES": "1",
+        # The hook's environment sees this one's packages, so pip installs policyctl from the copy
+        # but none of its dependencies: the point here is the hooks, not resolving dependencies; a
+        # real install with dependencies, as users do it, is .ci/wheel-check's (the wheel into a
+        # fresh venv). (Not virtualenv's --system-site-packages: those are the base interpreter's.)
+        "PYTHONPATH": _but_policyctl(tmp_path / "these-packages"),
         # ... and builds it with the setuptools it sees there (the `test` extra's), not in a throwaway
         # build environment. (pip reads PIP_NO_BUILD_ISOLATION as the value of its `build_isolation`
         # setting: "0" turns the isolation off.)

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -304,7 +305,27 @@ def test_workers_only_on_idle_cores(monkeypatch: pytest.MonkeyPatch, load: float
     monkeypatch.delenv(site.JOBS_ENV, raising=False)
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
+    monkeypatch.setattr(workers, "running_threads", lambda: 1)  # as the command line (xdist runs a thread here)
     assert workers.worker_count(6000) == expected
+
+
+def test_no_workers_forked_from_a_process_running_other_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fork while another thread holds a lock can leave the child waiting forever: a program that
+    builds from a threaded server renders serially, unless it asks for workers itself."""
+    monkeypatch.delenv(site.JOBS_ENV, raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    done = threading.Event()
+    other = threading.Thread(target=done.wait)
+    other.start()
+    try:
+        assert workers.running_threads() >= 2
+        assert workers.worker_count(6000) == 1
+        monkeypatch.setenv(site.JOBS_ENV, "2")
+        assert workers.worker_count(6000) == 2
+    finally:
+        done.set()
+        other.join()
 
 
 def test_template_errors_in_worker_processes_come_back_as_problems(

@@ -8,6 +8,7 @@ import ctypes
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -37,6 +38,12 @@ def worker_count(pages: int) -> int:
     setting = os.environ.get(JOBS_ENV, "").strip()
     if setting.isdigit() and int(setting) > 0:
         return max(1, min(int(setting), pages))
+    # A process forked while another thread holds a lock (the allocator's, logging's, an import's)
+    # can wait for it forever (Python 3.12+ warns on such a fork): workers only where the build's
+    # thread is the only one. The command line's is; a threaded program building through the API
+    # renders serially unless it sets POLICYCTL_JOBS.
+    if running_threads() > 1:
+        return 1
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     # a second process gains nothing on a core another program keeps busy: count the idle ones
     # (the build itself is one of the running processes, so it takes one of them)
@@ -45,6 +52,15 @@ def worker_count(pages: int) -> int:
     except OSError:
         idle = cores
     return max(1, min(cores, idle + 1, pages // PAGES_PER_WORKER))
+
+
+def running_threads() -> int:
+    """The threads this process runs: the system's count where it tells (Linux: C libraries'
+    threads too), else Python's."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return threading.active_count()
 
 
 def render_parallel(
