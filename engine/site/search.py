@@ -412,10 +412,6 @@ def _settle(data: bytes, sorted_items: tuple[int, ...]) -> tuple[bytes, list[byt
     return head, items
 
 
-def _pack(head: bytes, items: list[bytes]) -> bytes:
-    return gzipped(_SIGNATURE + head + b"".join(items))
-
-
 # gzip's header, written here rather than by `gzip.compress`, which writes the operating-system byte
 # as 255 on Python 3.10 and 3.13 but as zlib writes it (3, Unix) on 3.11 and 3.12: the same pages
 # gave other index files under another Python, and `build --check` on a team's other Python found
@@ -423,8 +419,9 @@ def _pack(head: bytes, items: list[bytes]) -> bytes:
 _GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\x03"
 
 
-def gzipped(data: bytes) -> bytes:
-    """``data`` in gzip's format, at level 9, the same bytes on every Python (given one zlib)."""
+def _pack(head: bytes, items: list[bytes]) -> bytes:
+    """A settled file in gzip's format at level 9: the same bytes on every Python (given one zlib)."""
+    data = _SIGNATURE + head + b"".join(items)
     deflate = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
     body = deflate.compress(data) + deflate.flush()
     return _GZIP_HEADER + body + struct.pack("<II", zlib.crc32(data), len(data) & 0xFFFFFFFF)

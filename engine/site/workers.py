@@ -32,18 +32,12 @@ _PR_SET_PDEATHSIG = 1  # linux/prctl.h  # in a worker process: one per program, 
 
 def worker_count(pages: int) -> int:
     """How many processes render the pages: ``POLICYCTL_JOBS`` if set, else one per
-    ``PAGES_PER_WORKER`` pages, at most one per idle core."""
+    ``PAGES_PER_WORKER`` pages, at most one per idle core, and one in a process running other threads."""
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1
     setting = os.environ.get(JOBS_ENV, "").strip()
     if setting.isdigit() and int(setting) > 0:
         return max(1, min(int(setting), pages))
-    # A process forked while another thread holds a lock (the allocator's, logging's, an import's)
-    # can wait for it forever (Python 3.12+ warns on such a fork): workers only where the build's
-    # thread is the only one. The command line's is; a threaded program building through the API
-    # renders serially unless it sets POLICYCTL_JOBS.
-    if running_threads() > 1:
-        return 1
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     # a second process gains nothing on a core another program keeps busy: count the idle ones
     # (the build itself is one of the running processes, so it takes one of them)
@@ -51,7 +45,12 @@ def worker_count(pages: int) -> int:
         idle = cores - int(os.getloadavg()[0])
     except OSError:
         idle = cores
-    return max(1, min(cores, idle + 1, pages // PAGES_PER_WORKER))
+    count = max(1, min(cores, idle + 1, pages // PAGES_PER_WORKER))
+    # A process forked while another thread holds a lock (the allocator's, logging's, an import's)
+    # can wait for it forever (Python 3.12+ warns on such a fork): workers only where the build's
+    # thread is the only one. The command line's is; a threaded program building through the API
+    # renders serially unless it sets POLICYCTL_JOBS. (Asked only of a build large enough for them.)
+    return count if count == 1 or running_threads() <= 1 else 1
 
 
 def running_threads() -> int:
