@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from engine import packaged
+from engine.cache import memo
 from engine.source import fmt, layout
 from engine.source.loader import load_text
 from support import CORPUS, MINI, ROOT, run_cli
@@ -161,6 +165,77 @@ def test_bad_files_and_paths(tmp_path: Path) -> None:
 def test_repository_is_formatted(chdir_root: Path) -> None:
     r = run_cli("fmt", "--check")
     assert r.code == 0, r.out
+
+
+# -- files found formatted, kept (engine.cache.formatted) ------------------------------------------
+
+
+@pytest.fixture
+def formatted_for_real(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The files fmt formats from now on, not answered by what it kept (each formatting starts by
+    reading the file strictly; a file that changes is read twice more, to check the result)."""
+    paths: list[str] = []
+    real = fmt.load_text
+
+    def reading(text: str, path: str) -> Any:
+        paths.append(path)
+        return real(text, path)
+
+    monkeypatch.setattr(fmt, "load_text", reading)
+    return paths
+
+
+def test_a_file_found_formatted_is_not_formatted_again(
+    mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, formatted_for_real: list[str]
+) -> None:
+    """As Black's cache: a file `fmt` found formatted is answered from this process's memo and, in
+    a later process, from the store; an edited file is formatted again; a file that would change,
+    and so every file of a run with `--check`, is formatted on every run (only "formatted" is kept)."""
+    monkeypatch.setenv("POLICYCTL_CACHE", str(tmp_path / "cache"))
+    memo.clear_all()  # (as a new process: the memo is keyed by content, and other tests format these files)
+    program = mini / "loans" / "program.yaml"  # not formatted (see test_check_then_format_then_check)
+    others = sorted(set(layout.yaml_files(str(mini))) - {str(program)})
+
+    def fmt_check(code: int) -> list[str]:
+        formatted_for_real.clear()
+        assert run_cli("fmt", "--check", str(mini)).code == code
+        return sorted(set(formatted_for_real))
+
+    assert fmt_check(1) == sorted([*others, str(program)])
+    assert len(list((tmp_path / "cache" / "formatted").iterdir())) == len(others)
+    assert fmt_check(1) == [str(program)]  # this process
+    memo.clear_all()
+    assert fmt_check(1) == [str(program)]  # a later one: the store
+    assert run_cli("fmt", str(program)).code == 0
+    assert fmt_check(0) == [str(program)]  # formatted now, so kept from now on
+    assert fmt_check(0) == []
+    edited = mini / "loans" / "decisions" / "late_fee.yaml"
+    edited.write_text(edited.read_text(encoding="utf-8") + "# an edit\n", encoding="utf-8")
+    assert fmt_check(0) == [str(edited)]
+    assert "formatted" in run_cli("cache", "info").out
+
+
+def test_new_schemas_or_no_cache_format_again(
+    mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, formatted_for_real: list[str]
+) -> None:
+    """Key order comes from the schemas: with other schemas (a new engine, or an edited checkout),
+    nothing found formatted before is taken as formatted. With the cache off, this process still
+    remembers (as every memo does) and nothing is written."""
+    monkeypatch.setenv("POLICYCTL_CACHE", "off")
+    memo.clear_all()
+    files = sorted(layout.yaml_files(str(mini)))
+    (mini / "loans" / "program.yaml").unlink()
+    files.remove(str(mini / "loans" / "program.yaml"))
+    assert run_cli("fmt", "--check", str(mini)).code == 0 and sorted(set(formatted_for_real)) == files
+    formatted_for_real.clear()
+    assert run_cli("fmt", "--check", str(mini)).code == 0 and formatted_for_real == []
+    schemas = tmp_path / "schemas"
+    shutil.copytree(packaged.schema_dir(), schemas)
+    common = schemas / "common.schema.json"
+    common.write_text(common.read_text(encoding="utf-8").replace('"$defs"', '"description": "edited", "$defs"', 1))
+    monkeypatch.setattr(packaged, "schema_dir", lambda: str(schemas))
+    assert run_cli("fmt", "--check", str(mini)).code == 0 and sorted(set(formatted_for_real)) == files
+    assert not (tmp_path / "cache").exists()
 
 
 # -- property: any order, any comments ---------------------------------------------------------------

@@ -32,6 +32,8 @@ from ruamel.yaml.representer import RoundTripRepresenter
 from ruamel.yaml.tokens import CommentToken
 
 from engine import packaged
+from engine.cache import formatted
+from engine.cache.memo import Memo
 from engine.problems import Problem
 from engine.schema import check as schema
 from engine.source import layout
@@ -105,6 +107,34 @@ def kind_of(path: str, root: str | None, text: str) -> str | None:
 
 
 def format_text(original: str, path: str = "<text>", kind: str | None = None) -> Formatted:
+    """``original`` formatted as a file of ``kind`` (None: keys keep their order), and checked."""
+    known = formatted.key(original, kind, _schemas())
+    if formatted.known(known):  # found formatted before: formatting it again gives it back
+        return Formatted(path, original, original)
+    done = _format(original, path, kind)
+    if done.problem is None and not done.changed:
+        formatted.remember(known)
+    return done
+
+
+# schema folder -> its fingerprint: read once per process (a memo, so that `memo.clear_all()`
+# reads the schemas again, as a new process does)
+_SCHEMAS: Memo[str] = Memo(4)
+
+
+def _schemas() -> str:
+    """The fingerprint of the schemas (key order comes from a kind's schema and those it refers to)."""
+    where = packaged.schema_dir()
+    found = _SCHEMAS.get(where)
+    if found is None:
+        from engine.schema.codegen import fingerprint
+
+        found = fingerprint(where)
+        _SCHEMAS.put(where, found)
+    return found
+
+
+def _format(original: str, path: str, kind: str | None) -> Formatted:
     before = load_text(original, path)
     if before.problems:
         first = before.problems[0]
