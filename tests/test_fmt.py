@@ -175,7 +175,7 @@ def formatted_for_real(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The files fmt formats from now on, not answered by what it kept (each formatting starts by
     reading the file strictly; a file that changes is read twice more, to check the result)."""
     paths: list[str] = []
-    real = fmt.load_text
+    real = load_text  # (the function fmt names)
 
     def reading(text: str, path: str) -> Any:
         paths.append(path)

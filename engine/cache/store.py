@@ -1,7 +1,8 @@
 """The one cache store: one folder, one digest, one stamp of the engine and what it runs on.
 
 Every disk cache of policyctl (parsed documents, decision compile problems, template checks,
-rendered pages, files `fmt` found formatted) lives in a sub-folder of one root and follows the same three rules:
+rendered pages, files `fmt` found formatted) lives in a sub-folder of one root and follows the
+same three rules:
 
 - **Where**: ``$POLICYCTL_CACHE``, else ``$XDG_CACHE_HOME/policyctl``, else ``~/.cache/policyctl``;
   ``POLICYCTL_CACHE=off`` (or ``0``, ``no``, ``false``, empty) turns every cache off.
