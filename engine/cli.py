@@ -974,9 +974,10 @@ def cache_info() -> None:
         click.echo("cache: off (POLICYCTL_CACHE)")
         return
     click.echo(f"cache: {found.root}")
+    width = max(map(len, [*found.entries, "total"]))
     for kind, count in found.entries.items():
-        click.echo(f"  {kind:<10} {count} entr{'y' if count == 1 else 'ies'}")
-    click.echo(f"  {'total':<10} {found.size:,} bytes")
+        click.echo(f"  {kind:<{width}} {count} entr{'y' if count == 1 else 'ies'}")
+    click.echo(f"  {'total':<{width}} {found.size:,} bytes")
 
 
 @cache_cmd.command("clear")

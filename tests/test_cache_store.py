@@ -78,11 +78,15 @@ def test_cache_info_and_clear(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert run_cli("validate", str(ROOT / "tests" / "corpus" / "repos" / "mini")).code == 0
     info = run_cli("cache", "info")
     assert info.code == 0 and str(tmp_path / "cache") in info.out
-    assert "documents  1 entry\n" in info.out
+    lines = info.out.splitlines()
+    assert lines[0] == f"cache: {tmp_path / 'cache'}"
+    assert [line.split()[0] for line in lines[1:]] == [*store.KINDS, "total"]
+    assert "  documents    1 entry" in lines  # (the counts in one column, after the longest kind's name)
+    assert len({line.index(line.split()[1]) for line in lines[1:]}) == 1
     mine.write_text("kept")
     cleared = run_cli("cache", "clear")
     assert cleared.code == 0 and cleared.out.startswith("removed ")
-    assert "documents  0 entries" in run_cli("cache", "info").out
+    assert "  documents    0 entries" in run_cli("cache", "info").out.splitlines()
     assert mine.read_text() == "kept"  # only policyctl's own folders are removed
 
 
