@@ -279,6 +279,14 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return dest
 
 
+# An xdist worker runs a thread of execnet's, so a build told to use workers forks from a process
+# running other threads, which Python 3.12+ warns about. The engine forks from such a process only
+# when told to (POLICYCTL_JOBS: test_no_workers_forked_from_a_process_running_other_threads), as
+# the tests marked with this are.
+TOLD_TO_FORK = pytest.mark.filterwarnings("ignore:This process .* is multi-threaded, use of fork:DeprecationWarning")
+
+
+@TOLD_TO_FORK
 def test_a_build_on_worker_processes_is_byte_identical_to_the_serial_build(
     synthetic: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -328,6 +336,7 @@ def test_no_workers_forked_from_a_process_running_other_threads(monkeypatch: pyt
         other.join()
 
 
+@TOLD_TO_FORK
 def test_template_errors_in_worker_processes_come_back_as_problems(
     policies: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -359,6 +368,7 @@ def test_links_between_pages_are_what_relpath_says() -> None:
         assert rel(a, b) == os.path.relpath(b, os.path.dirname(a) or "."), (a, b)
 
 
+@TOLD_TO_FORK
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_each_catalog_is_read_once_per_build(synthetic: Path, monkeypatch: pytest.MonkeyPatch, jobs: str) -> None:
     from engine.cache import memo
