@@ -724,7 +724,9 @@ def test_switchers_by_keyboard(desk: tuple[Any, list[str]], served: tuple[str, P
     page.goto(base + path)
     _tab(page)
     page.keyboard.press("Enter")
-    assert page.url == base + path + "#content"
+    # (a same-document navigation: Playwright learns of the new address by an event from the
+    # browser, which can arrive after `press` returns, so `page.url` is waited for, not read at once)
+    page.wait_for_url(base + path + "#content", timeout=5000)
     assert not _tab(page)["header"], "after the skip link, Tab went back to the switchers"
 
     for kind in ("language", "marketplace", "edition"):
