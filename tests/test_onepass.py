@@ -100,6 +100,46 @@ def test_a_translation_holding_a_marks_character_is_rendered_again(
     assert text == plain and "\ue002" in text
 
 
+@pytest.mark.parametrize(
+    "where",
+    ["the page", "a template it includes", "macros it imports", "a layout it extends"],
+)
+def test_a_marks_character_in_a_template_makes_only_the_renders_that_run_it_render_twice(
+    setup: tuple[Any, Renderer, dict[str, Any], Path], where: str
+) -> None:
+    """Removing the marks would remove the character too, so a render that runs such a template
+    looked; the program's other templates, rendered before or after it by the same environment
+    (and whatever compiled it earlier in this process), still render once."""
+    _, renderer, base, pages = setup
+    tag = abs(hash(where))
+    sources = {
+        "the page": ("icon \ue001 {{ n|number }}", {}),
+        "a template it includes": (
+            f'{{% include "pua_{tag}.j2" %}} {{{{ n|number }}}}',
+            {f"pua_{tag}.j2": "icon \ue001"},
+        ),
+        "macros it imports": (
+            f'{{% import "pua_{tag}.j2" as m %}}{{{{ m.icon() }}}} {{{{ n|number }}}}',
+            {f"pua_{tag}.j2": "{% macro icon() %}icon \ue001{% endmacro %}"},
+        ),
+        "a layout it extends": (
+            f'{{% extends "pua_{tag}.j2" %}}{{% block body %}}{{{{ n|number }}}}{{% endblock %}}',
+            {f"pua_{tag}.j2": "icon \ue001 {% block body %}{% endblock %}"},
+        ),
+    }
+    page, others = sources[where]
+    for name, text in {**others, f"page_{tag}.md.j2": page, f"plain_{tag}.md.j2": "{{ n|number }}"}.items():
+        (pages / name).write_text(text, encoding="utf-8")
+    context = {**base, "n": fact("n", 5)}
+    for _ in range(2):  # (the second time from the compiled code kept for this process)
+        render_both(renderer, f"plain_{tag}.md.j2", context)
+        assert not renderer.observed
+        text, _, _ = render_both(renderer, f"page_{tag}.md.j2", context)
+        assert renderer.observed and "\ue001" in text, where
+        render_both(renderer, f"plain_{tag}.md.j2", context)
+        assert not renderer.observed, "a template the page does not run made it render twice"
+
+
 def test_a_failure_is_the_plain_renders_first(setup: tuple[Any, Renderer, dict[str, Any], Path]) -> None:
     from engine.templates.sandbox import RenderError
 

@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from types import CodeType
 from typing import Any, Protocol
 
-from jinja2 import nodes
+from jinja2 import Template, nodes
 from jinja2.runtime import Macro
 
 from engine.site.markup import Fact, Shown, strip_marks
@@ -115,10 +116,8 @@ def _seen(node: Any, unpack: bool = False) -> Any:
     return nodes.Filter(node, SEEN, [nodes.Const(unpack)], [], None, None, lineno=node.lineno)
 
 
-def _watch(tree: nodes.Template) -> bool:
-    """Put every place that reads a value's text (not only shows it) through `seen`; whether the
-    template's own text holds a private-use character (then no page of it is rendered once)."""
-    private = False
+def _watch(tree: nodes.Template) -> None:
+    """Put every place that reads a value's text (not only shows it) through `seen`."""
     found: list[Any] = list(tree.find_all(nodes.Node))  # (one walk; the nodes are changed after it)
     for node in found:
         if isinstance(node, nodes.Compare):
@@ -136,11 +135,29 @@ def _watch(tree: nodes.Template) -> bool:
                 pair.key = _seen(pair.key)
         elif isinstance(node, (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
             node.template = _seen(node.template)
-        elif isinstance(node, nodes.TemplateData):
-            private = private or marked(node.data)
-        elif isinstance(node, nodes.Const):
-            private = private or marked(node.value)
-    return private
+
+
+def writes_marks(template: Template) -> bool:
+    """Whether a template's own text (its text between tags and its constants, in its blocks and
+    macros too) holds a mark's character: removing the marks would remove it too, so a render
+    marking facts that loads the template looked. Read from the compiled code's constants, so a
+    template compiled by another environment (engine.templates.codecache) is known alike; kept on
+    the template."""
+    known = template.__dict__.get(_WRITES_MARKS)
+    if known is None:
+        codes = [template.root_render_func.__code__, *(f.__code__ for f in template.blocks.values())]
+        known = False
+        while codes and not known:
+            for const in codes.pop().co_consts:
+                if isinstance(const, CodeType):
+                    codes.append(const)  # (a macro's body, a loop's or a call block's)
+                elif marked(const):
+                    known = True
+        setattr(template, _WRITES_MARKS, known)
+    return bool(known)
+
+
+_WRITES_MARKS = "policyctl_writes_marks"
 
 
 class MarkedSandbox(GuardedSandbox):
@@ -151,15 +168,23 @@ class MarkedSandbox(GuardedSandbox):
         super().__init__(**options)
         self.filters[SEEN] = self.seen
         self.watch: Watch | None = None
-        self.private = False  # a template's own text holds a private-use character
         self.transparent: tuple[Callable[..., Any], ...] = ()  # callables that only write their arguments
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         tree = super()._parse(source, name, filename)
-        if _watch(tree):
-            self.private = True
+        _watch(tree)
         tree.set_environment(self)  # (the nodes `_watch` added too)
         return tree
+
+    def _load_template(self, name: str, globals: Any) -> Template:
+        """Every template a render uses is loaded here (the page, and each one it extends, includes
+        or imports: an imported one's macros and values are kept from its first import, but the
+        import loads it each time). Only that render and those of the other pages that load it
+        render twice, not every page of the program (`writes_marks`)."""
+        template = super()._load_template(name, globals)
+        if self._looking() and writes_marks(template):
+            self._looked()
+        return template
 
     def _looking(self) -> bool:
         watch = self.watch

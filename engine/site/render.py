@@ -16,9 +16,8 @@ from collections.abc import Callable, Iterator
 from typing import Any, cast
 from urllib.parse import quote
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, pass_context
+from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, pass_context
 from jinja2 import tests as jinja_tests
-from jinja2.bccache import Bucket
 from jinja2.runtime import Context
 from markupsafe import Markup
 
@@ -365,18 +364,10 @@ class Renderer:
 _NOT_IN_EMAIL = frozenset(' <>()[]\\",;:?')
 
 
-class _Compiled(SharedCode):
-    """Templates compiled once for every program's environment and every build of this process
-    (engine.templates.codecache): the shared `_site/` ones were compiled again for each program,
-    every template again for each build."""
-
-    def get_bucket(self, environment: Environment, name: str, filename: str | None, source: str) -> Bucket:
-        if marked(source):  # a mark's character in a template: what parsing would have told (onepass)
-            cast(MarkedSandbox, environment).private = True
-        return super().get_bucket(environment, name, filename, source)
-
-
-_COMPILED = _Compiled()
+# Templates compiled once for every program's environment and every build of this process
+# (engine.templates.codecache): the shared `_site/` ones were compiled again for each program,
+# every template again for each build.
+_COMPILED = SharedCode()
 
 
 def _invisible(c: str) -> bool:
@@ -429,8 +420,6 @@ def render(renderer: Renderer, template: str, context: dict[str, Any], html: boo
     marks = renderer.marks
     try:
         text = renderer.env.get_template(template).render(context)
-        if html and renderer.env.private:  # a template's own text holds a mark's character (found when parsed)
-            renderer.observed = True
     except RenderError:
         raise
     except Exception as e:
