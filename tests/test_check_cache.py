@@ -212,6 +212,9 @@ def test_a_warm_run_parses_no_template_and_checks_no_catalog(policies: Path, mon
 
 def test_a_no_change_build_checks_no_catalog(policies: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "out"
+    # (each build as a new process's: the first one checks and keeps on disk; from this process's
+    # memo, which another test's copy of policies/ may have filled, it would keep nothing there)
+    kept_checks.forget()
     assert run_cli("build", "--root", str(policies), "--out", str(out), "--at", "2025-01-01").code == 0
     calls = Calls(monkeypatch)
     kept_checks.forget()  # (a new process: the cache on disk only)
