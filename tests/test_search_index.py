@@ -194,6 +194,14 @@ class _DeadFirst(subprocess.Popen):  # type: ignore[type-arg]  # in whatever mod
 
 
 _DIES = "#!/bin/sh\necho 'index exploded' >&2\nexit 3\n"
+# a Rust panic: its place and message, then a note on backtraces (the last line, which says nothing)
+_PANICS = (
+    "#!/bin/sh\n"
+    "echo \"thread 'main' (7) panicked at pagefind/src/options.rs:267:56:\" >&2\n"
+    "echo 'called `Result::unwrap()` on an `Err` value: Os { code: 2 }' >&2\n"
+    "echo 'note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace' >&2\n"
+    "exit 101\n"
+)
 
 
 @pytest.mark.parametrize(
@@ -203,8 +211,14 @@ _DIES = "#!/bin/sh\necho 'index exploded' >&2\nexit 3\n"
         (_DIES, False, "Pagefind stopped: index exploded"),
         # CI once printed nothing here: closing the pipe re-raised the broken pipe over the reason
         (_DIES, True, "Pagefind stopped: index exploded"),
+        (
+            _PANICS,
+            False,
+            "Pagefind stopped: thread 'main' (7) panicked at pagefind/src/options.rs:267:56: "
+            "called `Result::unwrap()` on an `Err` value: Os { code: 2 }\n",
+        ),
     ],
-    ids=["hangs", "dies", "died-before-asked"],
+    ids=["hangs", "dies", "died-before-asked", "panics"],
 )
 def test_a_pagefind_that_hangs_or_dies_stops_the_build_with_its_reason(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str, dead_first: bool, said: str
@@ -261,6 +275,27 @@ def _launches(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, subprocess.Pop
 
     monkeypatch.setattr("engine.site.search.subprocess.Popen", counted)
     return launched
+
+
+def test_a_kept_pagefind_outlives_the_folder_it_was_started_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process that builds in a folder, removes it and builds again (a script working in
+    temporary folders, a test): the kept Pagefind indexes again. It panicked, as Pagefind reads its
+    working folder at every new index, and the build failed."""
+    if not search.available():
+        pytest.skip("the `pagefind` package is not installed")
+    search.stop_pagefind()  # (as in a new process)
+    launched = _launches(monkeypatch)
+    page = b'<html lang="en"><body><main data-pagefind-body><h1>Fees</h1><p>A fee %d.</p></main></body></html>'
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    memo.clear_all()  # (each set of pages indexed, not answered from the process's memo)
+    first = search.build({"p/us/en/help.html": page % 1})
+    monkeypatch.chdir(tmp_path)
+    gone.rmdir()
+    memo.clear_all()
+    second = search.build({"p/us/en/help.html": page % 2})
+    assert len(launched) == 1 and second[search.ENTRY] and second != first
 
 
 def test_one_pagefind_indexes_one_set_of_pages_after_another(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -155,8 +155,15 @@ class _Service:
     def __init__(self, exe: str) -> None:
         # what Pagefind says on stderr (its last line explains a failure); closed with the service
         self.said = tempfile.TemporaryFile()  # noqa: SIM115
+        # In its own folder: Pagefind reads its working folder at every new index and panics when
+        # it is gone, and a kept Pagefind outlives the folder it was started in (a script building
+        # in temporary folders, a test's); its own folder lasts as long as it does.
         self.process = subprocess.Popen(
-            [exe, "--service"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.said
+            [exe, "--service"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.said,
+            cwd=os.path.dirname(os.path.abspath(exe)),
         )
         self.owner = os.getpid()  # (a forked build worker inherits the object, never the conversation)
         self.last = 0
@@ -192,14 +199,14 @@ class _Service:
         return result
 
     def _stopped(self) -> SearchError:
-        """Pagefind has exited: its last line on stderr says why."""
+        """Pagefind has exited: its stderr says why (`stopped_because`)."""
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
         self.said.seek(0)
-        lines = self.said.read().decode("utf-8", "replace").strip().splitlines()
-        return SearchError("Pagefind stopped" + (f": {lines[-1]}" if lines else ""))
+        reason = stopped_because(self.said.read().decode("utf-8", "replace"))
+        return SearchError("Pagefind stopped" + (f": {reason}" if reason else ""))
 
     def close(self) -> None:
         """Pagefind told to exit (its input closed), waited for, and every pipe of it closed."""
@@ -224,6 +231,17 @@ class _Service:
                     pipe.close()
                 except OSError:  # (a broken pipe on the flush of a closed input: already closed)
                     pass
+
+
+def stopped_because(said: str) -> str:
+    """Why Pagefind exited, from its stderr: a panic's place and message (Rust ends a panic with a
+    note on backtraces, which says nothing of the failure), else its last line."""
+    lines = [line.strip() for line in said.splitlines() if line.strip()]
+    for i, line in enumerate(lines):
+        if " panicked at " in line:
+            return " ".join(lines[i : i + 2])
+    told = [line for line in lines if not line.startswith("note:")]
+    return told[-1] if told else ""
 
 
 # One Pagefind per process, kept between indexes: the extended build loads its CJK segmentation
