@@ -126,7 +126,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=rank)  # stable
     # Tests pass in any order: the engine's memos, the kept Pagefind and the process's working
     # folder outlive each test on a worker. POLICYCTL_TEST_ORDER=reverse (CI runs it) or =SEED
-    # (shuffled) probes it; file order hid three faults (CONTRIBUTING, "Order").
+    # (shuffled) probes it; file order hid two faults of the engine (CONTRIBUTING, "Order").
     order = os.environ.get("POLICYCTL_TEST_ORDER")
     if order == "reverse":
         items.reverse()
