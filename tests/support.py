@@ -69,17 +69,17 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 def run_cli(*args: str, cwd: Path | None = None, stdin: str | None = None) -> CliRun:
-    """Run cli.py's click app in-process (fast) and return exit code and output."""
+    """Run the command line's click app in-process (fast) and return exit code and output."""
     from click.testing import CliRunner
 
-    import cli
+    from engine.cli import main  # (the installed command line; cli.py at the top only calls it)
 
     runner = CliRunner()
     old = os.getcwd()
     try:
         if cwd is not None:
             os.chdir(cwd)
-        result = runner.invoke(cli.main, list(args), input=stdin, catch_exceptions=True)
+        result = runner.invoke(main, list(args), input=stdin, catch_exceptions=True)
     finally:
         os.chdir(old)
     if result.exception is not None and not isinstance(result.exception, SystemExit):

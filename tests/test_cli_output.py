@@ -91,10 +91,10 @@ def test_colour_on_request_and_never_with_no_color(mini: Path, monkeypatch: pyte
     _make_a_case_fail(mini)
     from click.testing import CliRunner
 
-    import cli
+    from engine.cli import main  # (the installed command line; cli.py at the top only calls it)
 
     def run(*args: str) -> str:
-        result = CliRunner().invoke(cli.main, [*args, "test", "--root", str(mini)], color=True)  # a terminal
+        result = CliRunner().invoke(main, [*args, "test", "--root", str(mini)], color=True)  # a terminal
         return result.stdout
 
     monkeypatch.delenv("NO_COLOR", raising=False)

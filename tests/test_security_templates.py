@@ -405,7 +405,8 @@ def test_template_syntax_in_a_translation_is_only_text(site: Path, tmp_path: Pat
     assert not marker.exists()
 
 
-def test_plural_forms_header_cannot_run_code(site: Path, tmp_path: Path) -> None:
+def test_plural_forms_header_cannot_run_code(site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # (where the payload would make its folder: one this test alone uses)
     catalog = site / "demo" / "locales" / "it.po"
     text = catalog.read_text().replace("plural=(n != 1);", "plural=__import__('os').mkdir('x');")
     catalog.write_text(text)
@@ -413,4 +414,4 @@ def test_plural_forms_header_cannot_run_code(site: Path, tmp_path: Path) -> None
         assert (
             r.code == 1 and f"{catalog}:1:1: error[G002]: the catalog cannot be read: invalid token" in r.out + r.err
         ), r
-    assert not Path("x").exists()
+    assert not (tmp_path / "x").exists()
