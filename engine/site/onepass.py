@@ -150,7 +150,7 @@ def writes_marks(template: Template) -> bool:
         while codes and not known:
             for const in codes.pop().co_consts:
                 if isinstance(const, CodeType):
-                    codes.append(const)  # (a macro's body, a loop's or a call block's)
+                    codes.append(const)  # (a function Jinja makes inside: a macro, a call block, a recursive loop)
                 elif marked(const):
                     known = True
         setattr(template, _WRITES_MARKS, known)

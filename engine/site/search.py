@@ -153,7 +153,7 @@ class _Service:
     message at a time, so the pages enter the index in one order; the files come back in memory."""
 
     def __init__(self, exe: str) -> None:
-        # what Pagefind says on stderr (its last line explains a failure); closed with the service
+        # what Pagefind says on stderr (its panic, or its last line, explains a failure); closed with the service
         self.said = tempfile.TemporaryFile()  # noqa: SIM115
         # In its own folder: Pagefind reads its working folder at every new index and panics when
         # it is gone, and a kept Pagefind outlives the folder it was started in (a script building
@@ -199,13 +199,13 @@ class _Service:
         return result
 
     def _stopped(self) -> SearchError:
-        """Pagefind has exited: its stderr says why (`stopped_because`)."""
+        """Pagefind has exited: its stderr says why (`_why_stopped`)."""
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
         self.said.seek(0)
-        reason = stopped_because(self.said.read().decode("utf-8", "replace"))
+        reason = _why_stopped(self.said.read().decode("utf-8", "replace"))
         return SearchError("Pagefind stopped" + (f": {reason}" if reason else ""))
 
     def close(self) -> None:
@@ -233,7 +233,7 @@ class _Service:
                     pass
 
 
-def stopped_because(said: str) -> str:
+def _why_stopped(said: str) -> str:
     """Why Pagefind exited, from its stderr: a panic's place and message (Rust ends a panic with a
     note on backtraces, which says nothing of the failure), else its last line."""
     lines = [line.strip() for line in said.splitlines() if line.strip()]
