@@ -13,7 +13,7 @@ to click before any input is read, so output, messages and exit codes are click'
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:
     from typing import TextIO
@@ -122,14 +122,33 @@ def run() -> None:
     argv = sys.argv[1:]
     try:
         code = answer(argv)
+        if code is None:
+            from engine.cli import main
+
+            main(prog_name="policyctl")  # (exits)
     except BrokenPipeError:  # as click's standalone mode: a reader that went away is exit 1, quietly
         _quiet_streams()
         sys.exit(1)
-    if code is not None:
-        sys.exit(code)
-    from engine.cli import main
+    except OSError as e:  # what no command handles: most often the output, on a full disk
+        _failed(e)
+    sys.exit(code)
 
-    main(prog_name="policyctl")
+
+def _failed(e: OSError) -> NoReturn:
+    """A read or write that failed where no command expected it (the output on a full disk or a
+    failing device, a file removed while it was read): one line and a hint, as every error, never
+    a traceback; exit 2, as when the output is a folder that may not be written."""
+    _quiet_streams()  # (the rest of the output cannot be written either, not even at exit)
+    what = f"a read or write of {e.filename}" if e.filename else "a read or write"
+    try:
+        sys.stderr.write(
+            f"policyctl: error: {what} failed: {e.strerror or e}\n"
+            "  hint: make room or write the output elsewhere, then run it again\n"
+        )
+        sys.stderr.flush()
+    except (OSError, ValueError):  # (standard error cannot be written either)
+        pass
+    sys.exit(2)
 
 
 def _quiet_streams() -> None:

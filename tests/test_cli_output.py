@@ -199,3 +199,35 @@ def test_a_batch_shows_the_lines_answered_on_a_terminal_only(tmp_path: Path, sou
     assert len(out.splitlines()) == 3000
     code, _, seen = _run_with_stderr_on_a_terminal(args, both=True)
     assert code == 0 and "answering" not in seen and seen.replace("\r\n", "\n") == piped.stdout
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full here (a device whose writes fail: disk full)")
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["validate", "--root", str(MINI)],
+        ["show", "loans", "-m", "no", "--root", str(MINI)],
+        ["fmt", "--check", str(MINI)],
+        ["decide", "loans.late_fee", "-m", "no", "--at", "2024-06-01", "--bundle", "{bundle}", "--input", "-"],
+    ],
+    ids=["validate", "show", "fmt", "decide --bundle (answered without click)"],
+)
+def test_output_that_cannot_be_written_is_an_error_not_a_traceback(args: list[str], tmp_path: Path) -> None:
+    """Standard output on a full disk: one line saying so and a hint, exit 2 (as for an output folder
+    that may not be written); before, a Python traceback."""
+    bundle = tmp_path / "mini.bundle"
+    assert run_cli("bundle", "--root", str(MINI), "--out", str(bundle)).code == 0
+    with open("/dev/full", "w") as full:
+        run = subprocess.run(
+            [sys.executable, str(ROOT / "cli.py"), *[a.replace("{bundle}", str(bundle)) for a in args]],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            input='{"days_late": 3}',
+            text=True,
+            timeout=60,
+        )
+    assert run.returncode == 2, run.stderr
+    assert run.stderr == (
+        "policyctl: error: a read or write failed: No space left on device\n"
+        "  hint: make room or write the output elsewhere, then run it again\n"
+    )
