@@ -33,6 +33,8 @@ class _InputFile(click.File):
     first thing a new user tries) is a usage error that says how to give it, not "No such file"."""
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if value == "-" and sys.stdin is None:  # (started with its input closed: click then fails on None)
+            self.fail("standard input is closed: pipe the input in, or give a file", param, ctx)
         try:
             return super().convert(value, param, ctx)
         except click.BadParameter:

@@ -231,3 +231,22 @@ def test_output_that_cannot_be_written_is_an_error_not_a_traceback(args: list[st
         "policyctl: error: a read or write failed: No space left on device\n"
         "  hint: make room or write the output elsewhere, then run it again\n"
     )
+
+
+@pytest.mark.parametrize("bundled", [False, True], ids=["click", "decide --bundle's quick path"])
+def test_decide_with_its_input_closed_is_a_usage_error(bundled: bool, tmp_path: Path) -> None:
+    """`--input -` from a process started with standard input closed (`<&-`): a usage error saying
+    so; before, click failed on Python's missing stdin with a traceback."""
+    args = ["decide", "loans.late_fee", "-m", "no", "--at", "2024-06-01", "--input", "-", "--root", str(MINI)]
+    if bundled:
+        bundle = tmp_path / "mini.bundle"
+        assert run_cli("bundle", "--root", str(MINI), "--out", str(bundle)).code == 0
+        args = [*args[:-2], "--bundle", str(bundle)]
+    run = subprocess.run(  # (the shell starts it with no standard input at all)
+        ["sh", "-c", 'exec "$0" "$@" <&-', sys.executable, str(ROOT / "cli.py"), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr
+    assert "Error: Invalid value for '--input' / '-i': standard input is closed" in run.stderr
