@@ -678,7 +678,9 @@ def api_cmd(
 
 def _load_root(root: str) -> str:
     if not os.path.isdir(root):
-        _fail_usage(f"no such folder: {root}", "give the path of a policies folder with --root")
+        from engine.source.layout import not_a_folder
+
+        _fail_usage(f"{not_a_folder(root)}: {root}", "give the path of a policies folder with --root")
     return root
 
 

@@ -95,6 +95,18 @@ def test_show_cli_errors() -> None:
     assert r.code == 2 and "no such folder" in r.err
 
 
+@pytest.mark.parametrize("kind, said", [("a file", "a file, not a folder"), ("nothing", "no such folder")])
+def test_a_root_that_is_not_a_folder_is_named_for_what_it_is(tmp_path: Path, kind: str, said: str) -> None:
+    root = tmp_path / "policies"
+    if kind == "a file":
+        root.write_text("", encoding="utf-8")
+    r = run_cli("show", "loans", "-m", "nl", "--root", str(root))
+    assert r.code == 2 and f"policyctl: error: {said}: {root}\n" in r.err, r
+    with pytest.raises(engine.PolicyError) as caught:  # the API says the same
+        engine.load(str(root))
+    assert [(p.code, p.message) for p in caught.value.problems] == [("Y001", said)]
+
+
 def test_history_cli() -> None:
     r = run_cli("history", "loans", "--root", str(MINI))
     assert r.code == 0

@@ -207,7 +207,7 @@ def load(
     (`validate` only needs their problems: ~2 KB a decision it need not hold)."""
     if not os.path.isdir(root):
         raise PolicyError(
-            [Problem(root, 1, 1, "Y001", "no such folder", "give the path of a policies folder")], usage=True
+            [Problem(root, 1, 1, "Y001", layout.not_a_folder(root), "give the path of a policies folder")], usage=True
         )
     repo = Repository(root)
     files = layout.yaml_entries(root)

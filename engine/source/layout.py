@@ -53,6 +53,11 @@ def _relative(root: str, path: str) -> str:
     return os.path.relpath(full, base)
 
 
+def not_a_folder(path: str) -> str:
+    """What is wrong with ``path`` where a folder is wanted: it is a file, or it is not there."""
+    return "a file, not a folder" if os.path.exists(path) else "no such folder"
+
+
 def find_root(path: str) -> str | None:
     """The policies folder containing ``path``: the nearest ancestor holding marketplaces.yaml."""
     here = os.path.abspath(path if os.path.isdir(path) else os.path.dirname(path) or ".")

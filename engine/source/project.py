@@ -82,7 +82,11 @@ def at(root: str) -> Project:
     """The repository ``--root`` names: its top, or its policies folder."""
     folder = os.path.abspath(root)
     if not os.path.isdir(folder):
-        raise ProjectError(f"no such folder: {root}", "give the top of a policy repository or its policies folder")
+        from engine.source.layout import not_a_folder
+
+        raise ProjectError(
+            f"{not_a_folder(folder)}: {root}", "give the top of a policy repository or its policies folder"
+        )
     if _is_top(folder):
         return read(folder)
     if _is_policies(folder):
