@@ -1,9 +1,11 @@
 """The house rules of ARCHITECTURE.md that a test can hold: rooms without import circles, and
-tests that use the engine's public names (no reach-ins into private ones but those allowed below)."""
+tests that use the engine's public names (no reach-ins into private ones but those allowed below)
+and the installed engine (never the clone's top-level cli.py)."""
 
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 ENGINE = Path(__file__).resolve().parent.parent / "engine"
@@ -178,11 +180,17 @@ def _root(node: ast.expr) -> ast.expr:
     return node
 
 
-def reach_ins(source: str) -> set[str]:
+@functools.cache
+def _test_module(path: Path) -> ast.Module:
+    """A test module's tree, parsed once for the rules below."""
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
+def reach_ins(source: str | ast.Module) -> set[str]:
     """The private engine names a test module uses: imported from `engine`, read as an attribute of
     a name imported from `engine`, or set, read or deleted by name (`setattr(mod, "_x", ...)`,
     `monkeypatch.setattr("engine.x._y", ...)`)."""
-    tree = ast.parse(source)
+    tree = source if isinstance(source, ast.Module) else ast.parse(source)
     bound: set[str] = set()
     found: set[str] = set()
     for node in ast.walk(tree):
@@ -215,11 +223,27 @@ def reach_ins(source: str) -> set[str]:
 
 
 def test_tests_reach_no_private_engine_names_but_the_allowed_ones() -> None:
-    found = {path.name: reach_ins(path.read_text(encoding="utf-8")) for path in sorted(TESTS.glob("*.py"))}
+    found = {path.name: reach_ins(_test_module(path)) for path in sorted(TESTS.glob("*.py"))}
     new = {name: sorted(names - set(ALLOWED_REACH_INS.get(name, {}))) for name, names in found.items()}
     assert {name: names for name, names in new.items() if names} == {}, "use a public name (see ALLOWED_REACH_INS)"
     stale = {name: sorted(set(allowed) - found.get(name, set())) for name, allowed in ALLOWED_REACH_INS.items()}
     assert {name: names for name, names in stale.items() if names} == {}, "no longer used: remove from the list"
+
+
+def test_no_test_imports_the_clones_cli_script() -> None:
+    """The tests run the installed command line (`engine.cli`), never the clone's top-level
+    `cli.py` as a module: only `python -m pytest` started at the top of a clone can import that
+    (the folder it starts in is on `sys.path`); `pytest`, or a run from another folder, failed
+    ~330 tests when two helpers imported it."""
+    for path in sorted(TESTS.glob("*.py")):
+        for node in ast.walk(_test_module(path)):
+            if isinstance(node, ast.Import):
+                names = [alias.name.split(".")[0] for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [(node.module or "").split(".")[0]]
+            else:
+                continue
+            assert "cli" not in names, f"{path.name}:{node.lineno}: imports cli.py; use engine.cli"
 
 
 def test_the_reach_in_finder_sees_each_form() -> None:

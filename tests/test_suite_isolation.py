@@ -3,7 +3,6 @@ in memory unless someone chose a place (support.scratch_folder)."""
 
 from __future__ import annotations
 
-import ast
 import gc
 import os
 import sys
@@ -110,19 +109,3 @@ def test_collected_tests_are_frozen_and_young_objects_collected_less_often(reque
     # (conftest.pytest_collection_finish): the collected tests are out of the collector's reach
     assert gc.get_freeze_count() > len(request.session.items)
     assert gc.get_threshold()[0] >= 10_000
-
-
-def test_no_test_imports_the_clones_cli_script() -> None:
-    """The tests run the installed command line (`engine.cli`), never the clone's top-level
-    `cli.py` as a module: only `python -m pytest` started at the top of a clone can import that
-    (the folder it starts in is on `sys.path`); `pytest`, or a run from another folder, failed
-    ~330 tests when two helpers imported it."""
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Import):
-                names = [alias.name.split(".")[0] for alias in node.names]
-            elif isinstance(node, ast.ImportFrom):
-                names = [(node.module or "").split(".")[0]]
-            else:
-                continue
-            assert "cli" not in names, f"{path.name}:{node.lineno}: imports cli.py; use engine.cli"
