@@ -131,6 +131,34 @@ def test_a_file_that_cannot_be_read_is_left_alone() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("damage", "said"),
+    [
+        (lambda tree: tree.__setitem__("title", "Another"), "formatting would change this file's data"),
+        (lambda tree: tree.ca.items.clear(), "formatting would lose or garble a comment"),
+    ],
+    ids=["data", "comment"],
+)
+def test_a_result_that_changed_data_or_lost_a_comment_is_refused(
+    damage: Any, said: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every result is checked against the original before it is returned: a reordering that
+    changed a value or dropped a comment (a fault of ruamel.yaml or of ours) leaves the file alone."""
+    source = "kind: decision\nid: d  # the id\ntitle: T\ninputs: {}\nrules: []\n"
+    reorder = fmt.reorder
+
+    def damaging(tree: Any, *args: Any) -> None:  # (called for the whole file, then for each part)
+        reorder(tree, *args)
+        if len(args) == 2:
+            damage(tree)
+
+    monkeypatch.setattr(fmt, "reorder", damaging)
+    memo.clear_all()  # (nothing found formatted before answers)
+    done = fmt.format_text(source, "d.yaml", "decision")
+    assert done.text is None and done.problem is not None, done
+    assert (done.problem.code, done.problem.line) == ("Y010", 1) and said in done.problem.message
+
+
 # -- the command -----------------------------------------------------------------------------------
 
 
@@ -173,7 +201,7 @@ def test_repository_is_formatted(chdir_root: Path) -> None:
 @pytest.fixture
 def formatted_for_real(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The files fmt formats from now on, not answered by what it kept (each formatting starts by
-    reading the file strictly; a file that changes is read twice more, to check the result)."""
+    reading the file strictly; a file that changes is read once more: its result, to check it)."""
     paths: list[str] = []
     real = load_text  # (the function fmt names)
 

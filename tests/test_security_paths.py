@@ -156,3 +156,51 @@ def test_fmt_does_not_write_through_a_link(tmp_path: Path) -> None:
     r = run_cli("fmt", str(repo))
     assert r.code == 1 and f"{link}:1:1: error[L005]" in r.err, r
     assert outside.read_bytes() == before and link.is_symlink()
+
+
+def _walked(root: str) -> list[tuple[str, str]]:
+    """What L005 names, found as os.walk finds it (the plain reading `links.leaving` must agree with)."""
+    top, found = os.path.realpath(root), []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        for name in sorted(dirnames) + sorted(filenames):
+            path = os.path.join(dirpath, name)
+            if os.path.islink(path):
+                outside = os.path.commonpath([os.path.realpath(path), top]) != top
+                if outside or os.path.isdir(path):
+                    found.append((path, "outside" if outside else "folder"))
+    return found
+
+
+def test_every_link_is_found_in_the_order_os_walk_finds_it(tmp_path: Path) -> None:
+    from engine.source.links import leaving
+
+    root, outside = tmp_path / "policies", tmp_path / "elsewhere"
+    (outside / "deep").mkdir(parents=True)
+    (outside / "secret.txt").write_text("x")
+    for folder in ("a/b/c", "a/b2", "z", "m/n"):
+        (root / folder).mkdir(parents=True)
+    (root / "a" / "b" / "c" / "file.yaml").write_text("x: 1\n")
+    links = {  # link -> target: out of the repository, in it, broken, a folder either way
+        "a/b/c/out.txt": outside / "secret.txt",
+        "a/b/in.yaml": root / "a" / "b" / "c" / "file.yaml",
+        "a/b2/broken": tmp_path / "nothing",
+        "a/linked-out": outside / "deep",
+        "m/linked-in": root / "z",
+        "m/n/0-first": outside,
+        "top.txt": outside / "secret.txt",
+    }
+    for link, target in links.items():
+        os.symlink(target, root / link)
+    (root / "m" / "n" / "Zfile").write_text("")  # (upper case sorts first)
+    found = [(p.file, "outside" if "outside" in p.message else "folder") for p in leaving(str(root))]
+    assert found == _walked(str(root))
+    # each folder's folders, then its files; then the folders below it, by name; "in.yaml" stays inside
+    assert [(os.path.relpath(path, root), kind) for path, kind in found] == [
+        ("top.txt", "outside"),
+        ("a/linked-out", "outside"),
+        ("a/b/c/out.txt", "outside"),
+        ("a/b2/broken", "outside"),
+        ("m/linked-in", "folder"),
+        ("m/n/0-first", "outside"),
+    ]

@@ -151,6 +151,7 @@ def _format(original: str, path: str, kind: str | None) -> Formatted:
     y = _yaml()
     try:
         tree = y.load(original)
+        kept = _comments_of(tree)  # (before reordering moves them: what the result must hold)
         if kind is not None and os.path.exists(schema.schema_path(kind)):
             reorder(tree, schema.raw_schema(kind), f"{kind}.schema.json")
         out = io.StringIO()
@@ -172,14 +173,15 @@ def _format(original: str, path: str, kind: str | None) -> Formatted:
             ),
         )
     text = out.getvalue()
-    problem = None if text == original else _check(original, text, path)
+    problem = None if text == original else _check(before.data, kept, text, path)
     return Formatted(path, original, None if problem else text, problem)
 
 
-def _check(original: str, text: str, path: str) -> Problem | None:
-    """The promises: same data by the strict loader, same comments."""
+def _check(data: Any, kept: list[str], text: str, path: str) -> Problem | None:
+    """The promises: same data (``data``, the original's) by the strict loader, same comments
+    (``kept``, the original's)."""
     after = load_text(text, path)
-    if after.problems or not identical(load_text(original, path).data, after.data):
+    if after.problems or not identical(data, after.data):
         return Problem(
             path,
             1,
@@ -188,7 +190,7 @@ def _check(original: str, text: str, path: str) -> Problem | None:
             "formatting would change this file's data, so it was left alone",
             "please report this file; format it by hand meanwhile",
         )
-    if comments(original) != comments(text):
+    if kept != comments(text):
         return Problem(
             path,
             1,
@@ -213,8 +215,12 @@ def identical(a: Any, b: Any) -> bool:
 
 def comments(text: str) -> list[str]:
     """Every comment's text, sorted: what formatting must keep (positions may change)."""
+    return _comments_of(_yaml().load(text))
+
+
+def _comments_of(tree: Any) -> list[str]:
     found: list[str] = []
-    _collect(_yaml().load(text), found, set())
+    _collect(tree, found, set())
     return sorted(found)
 
 

@@ -17,29 +17,42 @@ HINT = "copy the file into the repository instead"
 
 
 def leaving(root: str) -> list[Problem]:
-    """L005 for every symbolic link below ``root`` whose target is outside ``root``."""
-    top = os.path.realpath(root)
+    """L005 for every symbolic link below ``root`` whose target is outside ``root``, and for every
+    linked folder; in os.walk's order (each folder's folders, then its files, by name; then each
+    folder below it), without following linked folders."""
+    top = ""  # root with every link followed: only once a link is found (realpath stats each part)
     problems = []
-    for dirpath, dirnames, filenames in os.walk(root):  # does not descend into linked folders
-        dirnames.sort()
-        for name in sorted(dirnames) + sorted(filenames):
-            path = os.path.join(dirpath, name)
-            if not os.path.islink(path):
+    folders = [root]
+    while folders:
+        folder = folders.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError:  # (os.walk skips a folder it cannot list)
+            continue
+        inner: list[os.DirEntry[str]] = []
+        files: list[os.DirEntry[str]] = []
+        for entry in entries:
+            (inner if _is_dir(entry) else files).append(entry)
+        inner.sort(key=_name)
+        files.sort(key=_name)
+        for entry in inner + files:
+            if not entry.is_symlink():  # (from the listing: no second stat per entry)
                 continue
-            target = os.path.realpath(path)
-            if os.path.commonpath([target, top]) != top:
-                what = "folder" if os.path.isdir(path) else "file"
+            top = top or os.path.realpath(root)
+            if os.path.commonpath([os.path.realpath(entry.path), top]) != top:
+                what = "folder" if _is_dir(entry) else "file"
                 hint = HINT if what == "file" else "copy the folder into the repository instead"
                 problems.append(
-                    Problem(path, 1, 1, "L005", f"a symbolic link to a {what} outside the repository", hint)
+                    Problem(entry.path, 1, 1, "L005", f"a symbolic link to a {what} outside the repository", hint)
                 )
-            elif os.path.isdir(path):
+            elif _is_dir(entry):
                 # Inside, but no reader walks it the same way: YAML files there are never loaded,
                 # templates there are never checked nor part of the page cache's key, yet Jinja
                 # would include them. One rule for all: linked folders are refused.
                 problems.append(
                     Problem(
-                        path,
+                        entry.path,
                         1,
                         1,
                         "L005",
@@ -47,4 +60,17 @@ def leaving(root: str) -> list[Problem]:
                         "move or copy the folder here instead of linking it",
                     )
                 )
+        folders += reversed([entry.path for entry in inner if not entry.is_symlink()])
     return problems
+
+
+def _name(entry: os.DirEntry[str]) -> str:
+    return entry.name
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    """A folder, or a link to one (as os.walk tells them apart)."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
