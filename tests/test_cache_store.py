@@ -23,30 +23,34 @@ def engine_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return copy
 
 
+@pytest.fixture(scope="module")
+def copy_digest(engine_copy: Path) -> str:
+    """The copy's digest as made (each test below puts back what it edits)."""
+    return store.sources_digest(str(engine_copy))
+
+
 def test_the_running_engine_is_what_the_stamp_digests() -> None:
     assert store.sources_digest() == store.sources_digest(str(ROOT / "engine"))
     assert store.engine_stamp() == store.engine_stamp()
 
 
 @pytest.mark.parametrize("module", MODULES)
-def test_editing_any_engine_module_changes_the_digest(engine_copy: Path, module: str) -> None:
-    before = store.sources_digest(str(engine_copy))
+def test_editing_any_engine_module_changes_the_digest(engine_copy: Path, copy_digest: str, module: str) -> None:
     original = (engine_copy / module).read_bytes()
     try:
         (engine_copy / module).write_bytes(original + b"\n# an edit\n")
-        assert store.sources_digest(str(engine_copy)) != before
+        assert store.sources_digest(str(engine_copy)) != copy_digest
     finally:
         (engine_copy / module).write_bytes(original)
-    assert store.sources_digest(str(engine_copy)) == before
 
 
-def test_a_new_module_changes_the_digest(engine_copy: Path) -> None:
-    before = store.sources_digest(str(engine_copy))
+def test_a_new_module_changes_the_digest(engine_copy: Path, copy_digest: str) -> None:
     (engine_copy / "site" / "extra.py").write_text("X = 1\n")
     try:
-        assert store.sources_digest(str(engine_copy)) != before
+        assert store.sources_digest(str(engine_copy)) != copy_digest
     finally:
         (engine_copy / "site" / "extra.py").unlink()
+    assert store.sources_digest(str(engine_copy)) == copy_digest  # the same files: the same digest
 
 
 def test_installing_or_upgrading_a_library_changes_the_distributions(tmp_path: Path) -> None:

@@ -86,24 +86,26 @@ def check_template(path: str) -> list[Problem]:
 
 
 _environment: list[Environment] = []  # one parsing environment for every template (parsing leaves it unchanged)
-# The last tree parsed of each template file, with the text it was parsed from: validate checks
-# a template for G001 and, if it is a page, its names (G007); both only read the tree, so it is
-# parsed once, not twice (Jinja's parser is most of a cold validate). One entry per file.
-_trees: dict[tuple[str, str], tuple[str, nodes.Template]] = {}
+# The trees parsed, by template name and text: validate checks a template for G001 and, if it is a
+# page, its names (G007); both only read the tree, so it is parsed once, not twice (Jinja's parser
+# is most of a cold validate). Not by path: a tree holds no path (the path is only in a syntax
+# error's message, and a text that fails is not kept), and a copy of a repository (a test's, a
+# worktree's) has the same templates.
+_trees: dict[tuple[str, str], nodes.Template] = {}
 
 
 def parse(source: str, name: str, path: str) -> nodes.Template:
-    """The Jinja tree of a template's source, parsed once per (name, path, source) for every check."""
-    found = _trees.get((name, path))
-    if found is not None and found[0] == source:
-        return found[1]
+    """The Jinja tree of a template's source, parsed once per (name, source) for every check."""
+    found = _trees.get((name, source))
+    if found is not None:
+        return found
     if not _environment:
         _environment.append(prelexed_environment()(extensions=[_recording_i18n()]))
     tree = _environment[0].parse(source, name, path)
     if len(_trees) >= 1024 or len(_for_extraction) >= 1024:  # long-lived processes (tests, serve): bounded
         _trees.clear()
         _for_extraction.clear()
-    _trees[(name, path)] = (source, tree)
+    _trees[(name, source)] = tree
     text = _environment[0].preprocess(source, name, path)  # the text lexed (no extension changes it)
     tokens = raw_tokens(_environment[0], text)
     if tokens is not None and not any(kind == "name" and value == "notrimmed" for _, kind, value in tokens):
