@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import gc
 import itertools
 import os
@@ -40,6 +41,20 @@ def pytest_configure(config: pytest.Config) -> None:
     folder = tempfile.mkdtemp(prefix="policyctl-test-cache-")
     config.stash[_SHARED] = (folder, os.environ.get("POLICYCTL_CACHE"))
     os.environ["POLICYCTL_CACHE"] = folder
+    if worker and "coverage" not in sys.modules:
+        atexit.register(_end_without_teardown)
+
+
+def _end_without_teardown() -> None:
+    """An xdist worker's last step: once its results are sent, the session has ended (fixtures,
+    unconfigure, pytest's own cleanup) and every exit function registered after this one has run
+    (they run last in, first out), the worker ends without tearing its interpreter down. Freeing
+    the ~1,000,000 objects the engine's memos and the collected tests hold took each worker
+    ~0.8 s after its last test, both cores idle, the run waiting for it. Not under coverage
+    (`coverage` imported: its exit function, registered before this one, saves its data)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
