@@ -28,6 +28,17 @@ def _fail_usage(message: str, hint: str = "") -> NoReturn:
     sys.exit(2)
 
 
+def _jobs() -> None:
+    """A build's POLICYCTL_JOBS, refused before anything is rendered when it is not a number (the
+    engine, asked through the API, would choose as if it were unset)."""
+    from engine.site.workers import JOBS_ENV, jobs_setting
+
+    try:
+        jobs_setting()
+    except ValueError as e:
+        _fail_usage(str(e), f"set {JOBS_ENV}=1 to render in this process only, or unset it to let policyctl choose")
+
+
 class _InputFile(click.File):
     """`decide --input`: a file, or - for standard input. The JSON itself in a file's place (the
     first thing a new user tries) is a usage error that says how to give it, not "No such file"."""
@@ -732,6 +743,7 @@ def build_cmd(out: str, at: str | None, check: bool, fmt: str, strict: bool, roo
     from engine.problems import report
 
     _day(at)
+    _jobs()
     progress = _console().progress("rendering pages")
     try:
         project = _project()
@@ -1138,6 +1150,7 @@ def diff_cmd(old: str, new: str, root: str, fmt: str, exit_code: bool, at: str |
     from engine.source import gitrev
 
     sides: list[Any] = []
+    _jobs()  # (the pages of both sides are built to compare them)
     try:
         day = _day(at)
         for spec in (old, new):  # one at a time: the first side is closed below if the second fails

@@ -20,6 +20,7 @@ from engine.site import disk, outtree, ownership, workers
 from engine.site.plan import rel
 from support import (
     INDEX_FILES,
+    MINI,
     ROOT,
     SITE_DAY,
     CliRun,
@@ -306,6 +307,30 @@ def test_small_builds_stay_serial(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(site.JOBS_ENV, raising=False)
     assert workers.worker_count(12) == 1
     assert workers.worker_count(site.PAGES_PER_WORKER * 2 - 1) == 1
+
+
+@pytest.mark.parametrize("setting", ["abc", "0", "-1", "2.5", "two", "\u0663"])  # (an Arabic-Indic three)
+def test_a_jobs_setting_that_is_not_a_number_is_a_usage_error(
+    setting: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`build` and `diff` (which builds both sides) refuse it before rendering anything (it was
+    ignored without a word); through the API the engine chooses, as when it is unset."""
+    monkeypatch.setenv(site.JOBS_ENV, setting)
+    out = tmp_path / "site"
+    said = f"policyctl: error: POLICYCTL_JOBS={setting!r} is not a number of processes (a whole number, 1 or more)\n"
+    hint = "  hint: set POLICYCTL_JOBS=1 to render in this process only, or unset it to let policyctl choose\n"
+    for args in (["build", "--root", str(MINI), "--out", str(out)], ["diff", str(MINI), str(MINI)]):
+        run = run_cli(*args)
+        assert (run.code, run.out, run.err) == (2, "", said + hint), args
+    assert not out.exists()
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    monkeypatch.setattr(workers, "running_threads", lambda: 1)
+    assert workers.worker_count(12) == 1 and workers.worker_count(6000) == 2
+    monkeypatch.setenv(site.JOBS_ENV, " 3 ")
+    assert workers.jobs_setting() == 3 and workers.worker_count(6000) == 3
+    monkeypatch.setenv(site.JOBS_ENV, "")
+    assert workers.jobs_setting() is None
 
 
 @pytest.mark.parametrize("load, expected", [(0.0, 2), (0.9, 2), (1.5, 2), (2.0, 1), (7.5, 1)])

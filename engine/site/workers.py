@@ -35,9 +35,12 @@ def worker_count(pages: int) -> int:
     ``PAGES_PER_WORKER`` pages, at most one per idle core, and one in a process running other threads."""
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1
-    setting = os.environ.get(JOBS_ENV, "").strip()
-    if setting.isdigit() and int(setting) > 0:
-        return max(1, min(int(setting), pages))
+    try:
+        setting = jobs_setting()
+    except ValueError:  # (the command line refuses it before building; the API chooses)
+        setting = None
+    if setting is not None:
+        return max(1, min(setting, pages))
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     # a second process gains nothing on a core another program keeps busy: count the idle ones
     # (the build itself is one of the running processes, so it takes one of them)
@@ -51,6 +54,17 @@ def worker_count(pages: int) -> int:
     # thread is the only one. The command line's is; a threaded program building through the API
     # renders serially unless it sets POLICYCTL_JOBS. (Asked only of a build large enough for them.)
     return count if count == 1 or running_threads() <= 1 else 1
+
+
+def jobs_setting() -> int | None:
+    """The number of rendering processes ``POLICYCTL_JOBS`` asks for; None when it is unset or
+    empty. ValueError, saying what it holds, when it is not a whole number of 1 or more."""
+    setting = os.environ.get(JOBS_ENV, "").strip()
+    if not setting:
+        return None
+    if setting.isascii() and setting.isdigit() and int(setting) > 0:
+        return int(setting)
+    raise ValueError(f"{JOBS_ENV}={setting!r} is not a number of processes (a whole number, 1 or more)")
 
 
 def running_threads() -> int:
