@@ -50,8 +50,10 @@ def _end_without_teardown() -> None:
     unconfigure, pytest's own cleanup) and every exit function registered after this one has run
     (they run last in, first out), the worker ends without tearing its interpreter down. Freeing
     the ~1,000,000 objects the engine's memos and the collected tests hold took each worker
-    ~0.8 s after its last test, both cores idle, the run waiting for it. Not under coverage
-    (`coverage` imported: its exit function, registered before this one, saves its data)."""
+    ~0.8 s after its last test, both cores idle, the run waiting for it. The exit functions
+    registered before this one are skipped: logging's (the session closed its handlers) and
+    execnet's for the gateways a worker does not open. Not under coverage (`coverage` imported:
+    its exit function, registered before this one, saves its data)."""
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)
