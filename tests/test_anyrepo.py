@@ -284,7 +284,12 @@ def test_wheel_round_trip(tmp_path: Path) -> None:
     ).stdout.split()
     Path(own, "these-packages.pth").write_text("\n".join(_these_packages()) + "\n", encoding="utf-8")
     # even where one is installed
-    _pip(Path(sys.executable), "--python", str(python), "install", "--no-deps", "--force-reinstall", str(wheel))
+    # (--no-warn-conflicts: pip would otherwise read and parse the requirements of every package it
+    # sees, this whole environment's, to warn about conflicts among them: ~1 CPU-s of nothing here)
+    _pip(
+        Path(sys.executable),
+        *("--python", str(python), "install", "--no-deps", "--force-reinstall", "--no-warn-conflicts", str(wheel)),
+    )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"POLICYCTL_CACHE": str(tmp_path / "cache")}
 
     def policyctl(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -374,6 +379,10 @@ def test_pre_commit_hooks_run_on_a_new_repository(tmp_path: Path) -> None:
         # build environment. (pip reads PIP_NO_BUILD_ISOLATION as the value of its `build_isolation`
         # setting: "0" turns the isolation off.)
         "PIP_NO_BUILD_ISOLATION": "0",
+        # ... and does not check every package it sees for conflicts among their requirements (pip's
+        # `--no-warn-conflicts`, read inverted in the same way): parsing all their requirements was
+        # two thirds of that pip's time (py-spy), for a warning about this environment, not the hook.
+        "PIP_NO_WARN_CONFLICTS": "0",
         "PRE_COMMIT_COLOR": "never",
     }
 
