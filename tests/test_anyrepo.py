@@ -408,3 +408,31 @@ def test_pre_commit_hooks_run_on_a_new_repository(tmp_path: Path) -> None:
     _git("add", "-A", cwd=new)
     failed = run_hooks()
     assert failed.returncode == 1 and "error[P003]" in failed.stdout, failed.stdout
+
+
+# Standard-library modules that a supported Python no longer has: 3.15 removed the regex parser's
+# old names (the engine's pattern check imported them, so every command failed there at start).
+REMOVED_BY_LATER_PYTHONS = ("sre_constants", "sre_parse", "sre_compile")
+
+
+@pytest.mark.skipif(
+    sys.version_info < (3, 11), reason="Python 3.10 has only those names, and the engine uses them there"
+)
+def test_the_tool_runs_without_what_later_pythons_removed(tmp_path: Path) -> None:
+    """On this Python, with those modules made unimportable, as they are on the newest ones (CI
+    also runs the whole suite on 3.14 and 3.15)."""
+    script = (
+        "import runpy, sys\n"
+        f"for name in {REMOVED_BY_LATER_PYTHONS!r}:\n"
+        "    sys.modules[name] = None  # import fails, as where the module is gone\n"
+        "sys.argv = ['policyctl', *sys.argv[1:]]\n"
+        f"runpy.run_module('engine', run_name='__main__')\n"
+    )
+    for args in (("validate", str(ROOT / "policies")), ("init", str(tmp_path / "new"))):
+        done = subprocess.run(
+            [sys.executable, "-c", script, *args],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "POLICYCTL_CACHE": str(tmp_path / "cache")},
+        )
+        assert done.returncode == 0, done.stderr[-2000:]

@@ -21,7 +21,7 @@ backreferences, or when it is longer than ``MAX_PATTERN``. Policy patterns (`^[A
 from __future__ import annotations
 
 import re
-import warnings
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -30,8 +30,13 @@ from engine.source.loader import Document, Path
 
 MAX_PATTERN = 1000
 
-with warnings.catch_warnings():  # the regex parser's public names are deprecated aliases since 3.11
-    warnings.simplefilter("ignore", DeprecationWarning)
+# The regex parser `re` itself uses: `re._parser` since 3.11, where `sre_parse` and `sre_constants`
+# became deprecated aliases, and Python 3.15 removed them (importing them there failed, and with it
+# every command). Private, but the only parser that reads a pattern exactly as `re` will run it.
+if sys.version_info >= (3, 11):
+    from re import _constants as _c
+    from re import _parser
+else:  # pragma: no cover - Python 3.10
     import sre_constants as _c
     import sre_parse as _parser
 
