@@ -426,7 +426,7 @@ def test_the_tool_runs_without_what_later_pythons_removed(tmp_path: Path) -> Non
         f"for name in {REMOVED_BY_LATER_PYTHONS!r}:\n"
         "    sys.modules[name] = None  # import fails, as where the module is gone\n"
         "sys.argv = ['policyctl', *sys.argv[1:]]\n"
-        f"runpy.run_module('engine', run_name='__main__')\n"
+        "runpy.run_module('engine', run_name='__main__')\n"
     )
     for args in (("validate", str(ROOT / "policies")), ("init", str(tmp_path / "new"))):
         done = subprocess.run(
