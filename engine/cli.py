@@ -1227,7 +1227,8 @@ def fmt_cmd(paths: tuple[str, ...], check: bool, show_diff: bool, root: str | No
 
 
 @main.command("init")
-@click.argument("directory", default=".", type=click.Path(file_okay=False))
+# (a plain path: engine.commands.init refuses a file in the command line's own words, with a hint)
+@click.argument("directory", default=".", type=click.Path())
 @click.option("--no-build", is_flag=True, help="Do not render the pages (`policyctl build` does it later).")
 def init_cmd(directory: str, no_build: bool) -> None:
     """Write a small working policy repository into DIRECTORY (default: here), which must be empty.

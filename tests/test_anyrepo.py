@@ -95,6 +95,16 @@ def test_init_refuses_a_folder_that_is_not_empty(tmp_path: Path, content: str) -
     assert sorted(p.name for p in target.iterdir()) == (["mine.txt"] if content == "file" else ["sub"])
 
 
+def test_init_refuses_a_file_in_its_own_words(tmp_path: Path) -> None:
+    target = tmp_path / "notes.txt"
+    target.write_text("keep me", encoding="utf-8")
+    result = run_cli("init", str(target))
+    assert result.code == 2, result
+    assert result.err.startswith(f"policyctl: error: {target} is a file: policyctl init writes only into"), result
+    assert "hint: give a new folder" in result.err and "Usage:" not in result.err, result
+    assert target.read_text(encoding="utf-8") == "keep me"
+
+
 def test_root_accepts_the_top_and_the_policies_folder_from_anywhere(repo: Path, tmp_path: Path) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
