@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
@@ -17,6 +18,8 @@ from typing import Any
 import pytest
 
 import engine
+from engine.i18n import cldr as l10n
+from engine.site import build as site_build
 from engine.site import disk, editions, feeds
 from support import ROOT, SITE_DAY, declared_pages, run_cli, select
 
@@ -92,6 +95,96 @@ def test_past_editions_follow_the_history() -> None:
                 assert past[0].folder == editions.ORIGINAL and past[0].start is None
                 assert [e.start for e in past[1:]] == starts[:-1]
             assert editions.past_editions(repo, program, mp, "1900-01-01") == []  # nothing has changed yet
+
+
+def _marker(tag: str) -> str:
+    """The layout's "(date not yet confirmed)" in the language ``tag`` (its catalog read with Babel)."""
+    from babel.messages.pofile import read_po
+
+    if tag == "en":
+        return "(date not yet confirmed)"
+    with open(ROOT / "policies" / "_site" / "locales" / f"{tag}.po", "rb") as f:
+        message = read_po(f).get("(date not yet confirmed)")
+    assert message is not None and message.string, tag
+    return str(message.string)
+
+
+def _files(site: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(site)): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+
+
+def _lines_naming(
+    files: dict[str, bytes], repo: engine.Repository, days: dict[tuple[str, str], frozenset[str]]
+) -> list[tuple[str, str, str]]:
+    """(file, its line, the marker of its language) for every line of every page, edition and feed
+    that names one of ``days`` (by program and marketplace) as the page's language writes dates."""
+    found = []
+    for path, data in sorted(files.items()):
+        parts = path.split("/")
+        if not path.endswith((".md", ".html", ".atom")) or len(parts) < 4 or (parts[0], parts[1]) not in days:
+            continue
+        tag, assumed = parts[2], days[(parts[0], parts[1])]
+        for line in data.decode("utf-8").splitlines():
+            if any(l10n.date(day, tag) in line for day in assumed):
+                found.append((path, line, _marker(tag)))
+    return found
+
+
+def test_an_assumed_date_is_never_stated_as_a_fact(repo: engine.Repository, site: Path) -> None:
+    """Wherever a page, an edition or a feed names a day that the sources only assume (`assumed:
+    [date]`): the edition picker, the past edition's banner (HTML and Markdown), "Next change",
+    "What changed", a feed entry's title and summary, it says "(date not yet confirmed)" in the
+    page's language on the same line; index.json lists such dates under `unconfirmed`."""
+    days = {(p, mp): editions.unconfirmed_dates(repo, p, mp) for p, mp, past, _ in _with_past(repo) if past}
+    lines = _lines_naming(_files(site), repo, {k: v for k, v in days.items() if v})
+    assert lines, "the repository's data no longer has a change whose date is assumed"
+    for path, line, marker in lines:
+        assert marker in line, (path, line)
+    index = json.loads((site / "index.json").read_text(encoding="utf-8"))
+    for entry in index["pages"] + index["editions"]:
+        assumed = days.get((entry["program"], entry["marketplace"]), frozenset())
+        dates = ("effective_from", "next_change") if "edition" not in entry else ("effective_from", "effective_until")
+        assert entry["unconfirmed"] == [k for k in dates if entry[k] in assumed], entry
+
+
+def test_a_confirmed_date_is_stated_without_a_marker(tmp_path: Path) -> None:
+    """The same changes with sourced dates (their values assumed instead): every page, edition and
+    feed names the day plainly, as "Effective from" too, and index.json lists no date as unconfirmed."""
+    policies = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", policies)
+    program = policies / "csba" / "program.yaml"
+    text = program.read_text(encoding="utf-8")
+    assert "assumed: [date]" in text
+    program.write_text(text.replace("assumed: [date]", "assumed: [value]"), encoding="utf-8")
+    repo = engine.load(str(policies))
+    built = site_build.build(repo, AT)
+    assert built.problems == []
+    days = {
+        ("csba", mp): frozenset(c.start for c in repo.history("csba", mp)) for mp in repo.programs["csba"].marketplaces
+    }
+    assert all(not editions.unconfirmed_dates(repo, "csba", mp) for _, mp in days)
+    lines = _lines_naming(built.files, repo, days)
+    assert lines
+    for path, line, marker in lines:
+        assert marker not in line, (path, line)
+    assert "**Effective from:** July 1, 2023" in built.files["csba/us/en/help.md"].decode("utf-8")
+    index = json.loads(built.files["index.json"])
+    assert all(entry["unconfirmed"] == [] for entry in index["pages"] + index["editions"])
+
+
+def test_a_past_editions_markdown_says_so_first(repo: engine.Repository, site: Path) -> None:
+    """A reader of a past edition's Markdown is told, before anything else, that these are not
+    today's rules and until when they held (as the HTML page's banner), with a link to the current page."""
+    for program, mp, past, pages in _with_past(repo):
+        for path in pages:
+            _, _, tag, page_id = path.split("/")
+            for edition in past:
+                text = (site / program / mp / tag / edition.folder / f"{page_id}.md").read_text(encoding="utf-8")
+                first = text.splitlines()[0]
+                assert first.startswith("> **") and l10n.date(edition.end, tag) in first, first
+                assert first.endswith(f"](../{page_id}.md)"), first
+                assert (site / program / mp / tag / edition.folder / f"../{page_id}.md").is_file()
+            assert not (site / f"{path}.md").read_text(encoding="utf-8").startswith(">")
 
 
 def test_every_past_edition_is_the_page_as_it_was(repo: engine.Repository, site: Path) -> None:

@@ -459,8 +459,8 @@ def _view(tag: str, n: int) -> dict[str, Any]:
         "banner": None,
         "current": True,
         "editions": [
-            {"label": "July 1, 2023", "until": None, "href": "p.html", "current": True},
-            {"label": None, "until": "July 1, 2023", "href": "original/p.html", "current": False},
+            {"label": "July 1, 2023", "until": None, "href": "p.html", "current": True, "unconfirmed": n % 3 == 0},
+            {"label": None, "until": "July 1, 2023", "href": "original/p.html", "current": False, "unconfirmed": False},
         ]
         if n % 2
         else [],

@@ -50,7 +50,7 @@ def assemble(
         day = days.get(job.marketplace)
         if day is None:
             day = days[job.marketplace] = at or today(repo.marketplaces[job.marketplace].time_zone)
-        entry: dict[str, str | None] = {  # None: a date the page does not have (written as null)
+        entry: dict[str, Any] = {  # None: a date the page does not have (written as null)
             "program": job.page.program,
             "page": job.page.id,
             "marketplace": job.marketplace,
@@ -62,10 +62,19 @@ def assemble(
         if job.edition is None:
             since, upcoming = work.effective(repo, job.page.program, job.marketplace, day)
             entry.update(effective_from=since, next_change=upcoming)
+            assumed = editions.unconfirmed_dates(repo, job.page.program, job.marketplace)
+            # which of its dates are assumptions (`assumed: [date]`), as the pages mark them
+            entry["unconfirmed"] = [
+                k for k, d in (("effective_from", since), ("next_change", upcoming)) if d in assumed
+            ]
             if job in work.feeds:
                 entry["feed"] = job.feed()
         else:
-            entry.update(edition=job.edition.folder, effective_from=job.edition.start, effective_until=job.edition.end)
+            e = job.edition
+            entry.update(edition=e.folder, effective_from=e.start, effective_until=e.end)
+            entry["unconfirmed"] = [
+                k for k, flag in (("effective_from", e.start_assumed), ("effective_until", e.end_assumed)) if flag
+            ]
         listed = out.entries if job.edition is None else out.editions
         if job in reused:
             if job.fallback:
@@ -77,6 +86,8 @@ def assemble(
         if job.fallback:
             entry["text_locale"] = job.fallback
             text = pending_notice(layouts[job.locale], job) + text
+        if job.edition is not None:
+            text = past_notice(layouts[job.locale], job) + text
         out.files[job.path("md")] = text.encode("utf-8")
         try:
             view = page_view(repo, work, job, by_page[job.page], title, body, day)
@@ -109,6 +120,34 @@ def assemble(
 PENDING = "This page is not yet available in %(language)s. It is shown in English until its translation is complete."
 
 
+# the layout's marker of a date that is an assumption (changes.md.j2, page.html.j2)
+UNCONFIRMED_DATE = "(date not yet confirmed)"
+
+
+# the layout's banner of a past edition (page.html.j2), which its Markdown page opens with too
+PAST_FROM = "Past edition: these rules were in effect from %(start)s until %(end)s."
+PAST_UNTIL = "Past edition: these rules were in effect until %(end)s."
+READ_CURRENT = "Read the current page"
+
+
+def past_notice(layout: Translator, job: Job) -> str:
+    """The Markdown page's first line on a past edition: the HTML page's banner, so that a reader of
+    the Markdown does not take the rules of a past edition for today's."""
+    edition, tag = job.edition, job.locale
+    assert edition is not None
+
+    def day(date: str, assumed: bool) -> str:
+        return l10n.date(date, tag) + (" " + layout.lookup(UNCONFIRMED_DATE) if assumed else "")
+
+    end = day(edition.end, edition.end_assumed)
+    if edition.start:
+        note = layout.lookup(PAST_FROM) % {"start": day(edition.start, edition.start_assumed), "end": end}
+    else:
+        note = layout.lookup(PAST_UNTIL) % {"end": end}
+    current = rel(job.path("md"), job.path("md", edition=None))
+    return f"> **{markup.escape(note)}** [{markup.escape(layout.lookup(READ_CURRENT))}]({current})\n\n"
+
+
 def pending_notice(layout: Translator, job: Job) -> str:
     """The Markdown page's first line when it is the English page in ``job.locale``'s place."""
     note = layout.lookup(PENDING) % {"language": l10n.language_name(job.locale, job.locale)}
@@ -126,13 +165,21 @@ def change_feed(repo: Repository, work: Plan, job: Job, title: str, body: str, w
     program = official_name(repo.programs[job.page.program], tag)
     mp = repo.marketplaces[job.marketplace]
     country = l10n.country_name(mp.country, tag)
+    unconfirmed = editions.unconfirmed_dates(repo, job.page.program, job.marketplace)
+
+    def heading(date: str) -> str:  # an assumed date is marked, as on the pages (page.html.j2)
+        day = l10n.date(date, tag)
+        if date in unconfirmed:
+            day += " " + words.lookup(UNCONFIRMED_DATE)
+        return words.lookup("In effect from %(date)s") % {"date": day}
+
     entries = []
     for date in sorted(found, reverse=True):
         folder = editions.folder_of(past, date)
         entries.append(
             feeds.Entry(
                 date,
-                words.lookup("In effect from %(date)s") % {"date": l10n.date(date, tag)},
+                heading(date),
                 "\n".join(found[date]),
                 rel(here, job.path("html", edition=folder)),
             )
@@ -141,7 +188,7 @@ def change_feed(repo: Repository, work: Plan, job: Job, title: str, body: str, w
         entries = [
             feeds.Entry(
                 e.end,
-                words.lookup("In effect from %(date)s") % {"date": l10n.date(e.end, tag)},
+                heading(e.end),
                 title,
                 rel(here, job.path("html", edition=editions.folder_of(past, e.end))),
             )
@@ -165,6 +212,7 @@ def edition_view(job: Job, past: list[Edition], day: str) -> tuple[list[dict[str
     if not past:
         return [], None
     current = past[-1].end
+    # `unconfirmed`: the date shown (`label`, else `until`) is an assumption, which the layout marks
     picker = [
         {
             "label": l10n.date(current, tag),
@@ -172,6 +220,7 @@ def edition_view(job: Job, past: list[Edition], day: str) -> tuple[list[dict[str
             "href": rel(here, job.path("html", edition=None)),
             "current": job.edition is None,
             "latest": True,
+            "unconfirmed": past[-1].end_assumed,
         }
     ]
     for e in reversed(past):
@@ -183,6 +232,7 @@ def edition_view(job: Job, past: list[Edition], day: str) -> tuple[list[dict[str
                 "href": rel(here, job.path("html", edition=e.folder)),
                 "current": job.edition == e,
                 "latest": False,
+                "unconfirmed": e.start_assumed if e.start else e.end_assumed,
             }
         )
     banner = None
@@ -191,6 +241,8 @@ def edition_view(job: Job, past: list[Edition], day: str) -> tuple[list[dict[str
             "start": l10n.date(job.edition.start, tag) if job.edition.start else None,
             "end": l10n.date(job.edition.end, tag),
             "href": rel(here, job.path("html", edition=None)),
+            "start_unconfirmed": job.edition.start_assumed,
+            "end_unconfirmed": job.edition.end_assumed,
         }
     return picker, banner
 

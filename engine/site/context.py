@@ -17,6 +17,7 @@ from engine.i18n import cldr as l10n
 from engine.i18n.catalogs import parameter_context
 from engine.model.policy import Entry, Program
 from engine.model.repository import Change, Repository
+from engine.site.editions import unconfirmed_dates
 from engine.site.markup import Fact, Shown, escape, fact
 from engine.site.render import Renderer
 
@@ -170,8 +171,13 @@ def page_context(
     renderer.assumed = frozenset(assumed) | {
         f"changes.{c.parameter}.{c.start}.date" for c in history if c.entry.date_assumed
     }
-    # an effective date that is itself an assumption is never shown as "Effective from"
-    since_assumed = any(c.entry.date_assumed for c in repo.history(program.id, marketplace) if c.start == since)
+    # an effective date that is itself an assumption is never shown as "Effective from"; the next
+    # change's is shown marked (`next_change_unconfirmed`; HTML: its span carries data-assumption)
+    unconfirmed = unconfirmed_dates(repo, program.id, marketplace)
+    since_assumed = since in unconfirmed
+    upcoming_assumed = upcoming in unconfirmed
+    if upcoming_assumed:
+        renderer.assumed |= {"next_change"}
     return {
         "p": params,
         "assumed": assumed,
@@ -193,6 +199,7 @@ def page_context(
         "locale": tag,
         "effective_from": None if since_assumed else fact("effective_from", since),
         "next_change": fact("next_change", upcoming),
+        "next_change_unconfirmed": upcoming_assumed,
         "changes": _newest_first([c for c in changes if not c.upcoming], program),
         "upcoming": [c for c in changes if c.upcoming],  # oldest first: the next one leads
         "examples": _examples(repo, program, marketplace, resolved.values),

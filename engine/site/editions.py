@@ -30,10 +30,22 @@ class Edition:
     day: str  # the day its pages are rendered for
     start: str | None  # the day it took effect; None for the original
     end: str  # the day the next edition took effect
+    # the day it took effect / the day it ended is an assumption (`assumed: [date]`): pages that
+    # name it say "(date not yet confirmed)" (see unconfirmed_dates)
+    start_assumed: bool = False
+    end_assumed: bool = False
 
 
 def _day_before(day: str) -> str:
     return (_dt.date.fromisoformat(day) - _dt.timedelta(days=1)).isoformat()
+
+
+def unconfirmed_dates(repo: Repository, program: str, marketplace: str) -> frozenset[str]:
+    """The effective dates of ``program`` in ``marketplace`` that are assumptions: a day on which
+    any change's date is assumed (`assumed: [date]`). Where rules are said to start or end on such
+    a day — "Effective from", an edition's dates, "Next change", a feed entry — pages never state
+    it as a fact: they leave it out or mark it "(date not yet confirmed)"."""
+    return frozenset(c.start for c in repo.history(program, marketplace) if c.entry.date_assumed)
 
 
 def past_editions(repo: Repository, program: str, marketplace: str, day: str) -> list[Edition]:
@@ -41,8 +53,9 @@ def past_editions(repo: Repository, program: str, marketplace: str, day: str) ->
     starts = sorted({c.start for c in repo.history(program, marketplace) if c.start and c.start <= day})
     if not starts:
         return []
-    found = [Edition(ORIGINAL, _day_before(starts[0]), None, starts[0])]
-    found += [Edition(a, a, a, b) for a, b in itertools.pairwise(starts)]
+    assumed = unconfirmed_dates(repo, program, marketplace)
+    found = [Edition(ORIGINAL, _day_before(starts[0]), None, starts[0], False, starts[0] in assumed)]
+    found += [Edition(a, a, a, b, a in assumed, b in assumed) for a, b in itertools.pairwise(starts)]
     return found
 
 

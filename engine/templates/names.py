@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 # (tests/test_template_names.py compares them with a real context).
 PAGE_NAMES = frozenset(
     "p assumed effective_unconfirmed program programs marketplace locale effective_from next_change "
+    "next_change_unconfirmed "
     "changes upcoming examples page_template edition_links".split()
 )
 PROGRAM_FIELDS = frozenset(("id", "name", "href"))  # engine.site.context.ProgramView
