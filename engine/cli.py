@@ -587,6 +587,8 @@ def bundle_cmd(out: str, verify_file: str | None, root: str | None) -> None:
         made = command.make(_load_root(root), out)
     except OSError as e:
         _fail_usage(f"cannot write {out}: {e.strerror or e}")
+    if made.refused is not None:
+        _fail_usage(f"will not write the bundle: {made.refused[0]}; nothing was changed", made.refused[1])
     if made.problems:
         _pages_problems(made.problems, made.files)
         click.echo("policyctl: no bundle was written: fix these problems first (`policyctl validate`)", err=True)
@@ -1014,9 +1016,7 @@ def cache_clear() -> None:
 @click.argument("path", required=False, type=click.Path())
 @paths_root_option
 @click.option("-k", "keyword", metavar="TEXT", help="Only cases whose name contains TEXT (case-insensitive).")
-@click.option(
-    "--junit", "junit_file", metavar="FILE", type=click.Path(dir_okay=False), help="Also write JUnit XML to FILE."
-)
+@click.option("--junit", "junit_file", metavar="FILE", help="Also write JUnit XML to FILE.")
 @click.option("--coverage", is_flag=True, help="List every decision row and tier band no case exercises.")
 @click.option("--fail-under", type=click.FloatRange(0, 100), metavar="PCT", help="Fail when coverage is below PCT.")
 @click.option("--boundaries", is_flag=True, help="Also check every decision against its band tables at each band edge.")

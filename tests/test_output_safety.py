@@ -1,4 +1,5 @@
-"""`policyctl build` never destroys what it did not write (engine.site.ownership).
+"""`policyctl build`, `bundle --out` and `test --junit` never destroy what they did not write
+(engine.site.ownership, engine.commands.outputs).
 
 `--out .` once removed a whole working copy and printed success. Each refused folder is checked
 by listing everything below the sandbox (paths and bytes) before and after: exit 2, a message
@@ -42,7 +43,12 @@ def listing(folder: Path) -> dict[str, bytes]:
     for dirpath, dirnames, filenames in os.walk(folder):
         for name in dirnames + filenames:
             path = Path(dirpath) / name
-            found[str(path.relative_to(folder))] = b"<dir>" if path.is_dir() else path.read_bytes()
+            if path.is_symlink():
+                found[str(path.relative_to(folder))] = b"<link to> " + os.fsencode(os.readlink(path))
+            elif path.is_fifo():
+                found[str(path.relative_to(folder))] = b"<named pipe>"  # (reading one would wait for a writer)
+            else:
+                found[str(path.relative_to(folder))] = b"<dir>" if path.is_dir() else path.read_bytes()
     return found
 
 
@@ -193,3 +199,41 @@ def test_junit_never_overwrites_a_source_a_folder_or_another_file(sandbox: Path)
     for _ in range(2):  # a JUnit report of its own is replaced
         run = run_cli("test", "--root", root, "--junit", str(report))
         assert "<testsuites" in report.read_text(), run
+
+
+# (command line writing FILE, what it writes) into the `mini` repository copied into the sandbox
+WRITERS: dict[str, tuple[Callable[[str, str], list[str]], bytes]] = {
+    "bundle --out": (lambda root, file: ["bundle", "--root", root, "--out", file], b'{"bundle":"policyctl"'),
+    "test --junit": (lambda root, file: ["test", "--root", root, "--junit", file], b"<testsuites"),
+}
+
+
+@pytest.mark.parametrize("writer", sorted(WRITERS))
+def test_a_file_written_whole_never_replaces_what_policyctl_did_not_write(sandbox: Path, writer: str) -> None:
+    """Written beside its name and renamed into place, such a file would replace whatever is at its
+    name: so a source, a folder, someone's file, a named pipe or a link (its target untouched, the
+    link gone) is refused with exit 2 and nothing changes; a new name, or the command's own file of
+    a previous run, is written."""
+    command, head = WRITERS[writer]
+    shutil.copytree(CORPUS / "repos" / "mini", sandbox / "mini")
+    root = str(sandbox / "mini")
+    os.mkfifo(sandbox / "pipe")
+    (sandbox / "link").symlink_to(sandbox / "foreign" / "notes.txt")
+    before = listing(sandbox)
+    for target, reason in (
+        (sandbox / "mini" / "loans" / "program.yaml", "is inside the policies folder"),
+        (sandbox / "mini" / "new-file", "is inside the policies folder"),
+        (sandbox / "foreign", "is a folder"),
+        (sandbox / "repo" / "README.md", "exists and is not a"),
+        (sandbox / "x.yaml", "is named like a policy source"),
+        (sandbox / "pipe", "is not a regular file"),
+        (sandbox / "link", "is a symbolic link"),
+    ):
+        run = run_cli(*command(root, str(target)))
+        assert run.code == 2 and reason in run.err and "Traceback" not in run.err, (target, run)
+    assert listing(sandbox) == before
+    assert (sandbox / "pipe").is_fifo() and (sandbox / "link").is_symlink()
+    out = sandbox / "written"
+    for _ in range(2):  # a new name, then the file it wrote
+        run = run_cli(*command(root, str(out)))
+        assert run.code == 0 and head in out.read_bytes()[:512], run

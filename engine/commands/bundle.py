@@ -20,6 +20,18 @@ class Made:
     size: int = 0
     sha256: str = ""
     signed: bool = False
+    refused: tuple[str, str] | None = None  # (why, hint): ``out`` is not a file to write over (a usage error)
+
+
+def out_refusal(out: str, root: str) -> tuple[str, str] | None:
+    """Why the bundle must not be written to ``out`` (engine.commands.outputs), or None: a new
+    file, or one that already holds a bundle."""
+    from engine.bundle.fileformat import MAGIC
+    from engine.commands.outputs import refusal
+
+    head = b'{"bundle":"' + MAGIC.encode() + b'"'
+    hint = "give a new file name, e.g. --out policies.bundle beside the policies folder"
+    return refusal("--out", out, root, "a bundle", lambda first: first.startswith(head), hint)
 
 
 def make(root: str, out: str) -> Made:
@@ -28,6 +40,9 @@ def make(root: str, out: str) -> Made:
     from engine.bundle.make import make as make_bytes
     from engine.model.repository import load
 
+    refused = out_refusal(out, root)
+    if refused is not None:
+        return Made(refused=refused)
     repo = load(root)
     errors = [p for p in repo.problems if p.severity == "error"]
     if errors:

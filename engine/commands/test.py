@@ -54,27 +54,13 @@ def test_root(path: str | None, root: str) -> tuple[str | None, tuple[str, str] 
 
 
 def junit_target(file: str, root: str) -> tuple[str, str] | None:
-    """Why the JUnit report must not be written to ``file`` (message, hint), or None: never over
-    a folder, a policy source, a file in the policies folder, or a file that is not a JUnit report."""
-    from engine.site.ownership import SOURCE_SUFFIXES
+    """Why the JUnit report must not be written to ``file`` (message, hint), or None: never over a
+    folder, a link, a device or pipe, a policy source, a file in the policies folder, or a file
+    that is not a JUnit report (engine.commands.outputs)."""
+    from engine.commands.outputs import refusal
 
     hint = "give a new file name, e.g. --junit policy-tests.xml"
-    real, policies = os.path.realpath(file), os.path.realpath(root)
-    if os.path.isdir(file):
-        return f"--junit {file} is a folder", hint
-    if real.startswith(policies.rstrip(os.sep) + os.sep):
-        return f"--junit {file} is inside the policies folder", hint
-    if file.endswith(SOURCE_SUFFIXES):
-        return f"--junit {file} is named like a policy source (YAML, template or catalog)", hint
-    if os.path.exists(file):
-        try:
-            with open(file, "rb") as f:
-                head = f.read(512)
-        except OSError:
-            head = b""
-        if b"<testsuites" not in head:
-            return f"--junit {file} exists and is not a JUnit report", hint
-    return None
+    return refusal("--junit", file, root, "a JUnit report", lambda head: b"<testsuites" in head, hint)
 
 
 def run(
