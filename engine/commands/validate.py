@@ -52,12 +52,14 @@ def validate(
             assert wanted is not None
             files = layout.yaml_files(path) if os.path.isdir(path) else [path]
             wanted.update(os.path.abspath(f) for f in files)
+    here = os.getcwd()
     for root, wanted in sorted(roots.items()):
-        repo = load(
-            os.path.relpath(root) if not os.path.isabs(root) or root.startswith(os.getcwd()) else root,
-            progress,
-            keep_compiled=False,
-        )
+        # paths as engine.source.project.Project.shown gives them: relative to the working folder
+        # while that is inside the repository (a subfolder of policies/ too) or the repository is
+        # inside it, else absolute (never a long `../../..`)
+        top = os.path.dirname(root)
+        inside = os.path.commonpath([top, here]) in (top, here)
+        repo = load(os.path.relpath(root) if inside else root, progress, keep_compiled=False)
         for path, doc in repo.documents.items():
             if wanted is None or os.path.abspath(path) in wanted:
                 out.files += 1
