@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
-from support import CORPUS, MINI, edit, run_cli
+from support import CORPUS, MINI, ROOT, edit, run_cli
 
 DUP = str(CORPUS / "invalid" / "duplicate_key.yaml")
 
@@ -137,3 +138,36 @@ def test_a_report_shows_the_lines_of_files_read_from_the_cache(tmp_path: Path, m
         shown = report.text(out.problems, out.files, out.sources)
         quoted = next(p for p in out.problems if p.file == str(program))
         assert program.read_text(encoding="utf-8").splitlines()[quoted.line - 1].strip() in shown
+
+
+def _errors(root: Path) -> list[dict[str, object]]:
+    r = run_cli("validate", "--format", "json", str(root))
+    assert r.code == 1, r
+    return [p for p in json.loads(r.out)["problems"] if p["severity"] == "error"]
+
+
+@pytest.mark.parametrize(
+    "broken", ["loans/program.yaml", "loans/marketplaces/no.yaml", "loans/decisions/late_fee.yaml"]
+)
+def test_a_file_with_errors_is_reported_once_not_in_every_file_that_refers_to_it(tmp_path: Path, broken: str) -> None:
+    """A file left out because of its own error (an unknown key: the schema refuses it) is not
+    reported again by what refers to it: no "no program.yaml" for each file of its program, no
+    "has no decision" for each of its test cases, no check of values it could not give."""
+    root = tmp_path / "mini"
+    shutil.copytree(MINI, root)
+    path = root / broken
+    path.write_text(path.read_text(encoding="utf-8") + "unknown_key: 1\n", encoding="utf-8")
+    errors = _errors(root)
+    assert [(e["file"], e["code"]) for e in errors] == [(str(path), "S001")], errors
+
+
+@pytest.mark.parametrize("broken", ["csba/program.yaml", "csba/decisions/fee.yaml"])
+def test_templates_are_not_reported_for_what_a_file_with_errors_would_give(tmp_path: Path, broken: str) -> None:
+    """Page templates name programs (`programs.csba`) and decisions (`examples.fee`): with that
+    program's or decision's file left out because of its own error, only that error is reported."""
+    root = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", root)
+    path = root / broken
+    path.write_text(path.read_text(encoding="utf-8") + "unknown_key: 1\n", encoding="utf-8")
+    errors = _errors(root)
+    assert {(e["file"], e["code"]) for e in errors} == {(str(path), "S001")}, errors

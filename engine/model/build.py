@@ -481,8 +481,13 @@ def tests(doc: Document, program_id: str) -> list[TestCase]:
     ]
 
 
-def test_problems(doc: Document, cases: list[TestCase], prog: Program) -> list[Problem]:
+def test_problems(
+    doc: Document, cases: list[TestCase], prog: Program, unread: dict[str, set[str]] | None = None
+) -> list[Problem]:
+    """``unread``: ids of the program's decision and overlay files left out because of their own
+    errors (Repository.unread): a case naming one is not reported (its file's errors are)."""
     problems: list[Problem] = []
+    unread = unread or {}
     names: dict[str, int] = {}
     for i, case in enumerate(cases):
         path = ("cases", i)
@@ -496,7 +501,7 @@ def test_problems(doc: Document, cases: list[TestCase], prog: Program) -> list[P
                 )
             )
         names[case.name] = doc.pos(path + ("name",)).line
-        if case.decision not in prog.decisions:
+        if case.decision not in prog.decisions and case.decision not in unread.get("decision", ()):
             problems.append(
                 Problem.at(
                     doc.pos(path + ("decision",)),
@@ -505,7 +510,7 @@ def test_problems(doc: Document, cases: list[TestCase], prog: Program) -> list[P
                     f"known decisions: {', '.join(sorted(prog.decisions)) or 'none'}",
                 )
             )
-        if case.marketplace not in prog.marketplaces:
+        if case.marketplace not in prog.marketplaces and case.marketplace not in unread.get("overlay", ()):
             problems.append(
                 Problem.at(
                     doc.pos(path + ("marketplace",)),

@@ -70,9 +70,22 @@ class Repository:
         self.problems: list[Problem] = []
         # the languages pages are published in (a team's policyctl.toml); None: every marketplace's
         self.languages: tuple[str, ...] | None = None
+        # (kind, program folder, id) of each program, overlay and decision file left out because of
+        # its own errors: what refers to it is not reported again (a typo in program.yaml is one
+        # error, not one "no program.yaml" per file of the program)
+        self.unreadable: set[tuple[str, str, str]] = set()
         self._compiled: dict[tuple[str, str], CompiledDecision] = {}
         self._params: dict[tuple[str, str, str], dict[str, Any]] = {}
         self._answering: dict[tuple[str, str, str, str], tuple[CompiledDecision, dict[str, Any], str]] = {}
+
+    def unread(self, program: str) -> dict[str, set[str]]:
+        """The ids of ``program``'s files left out because of their own errors, by kind
+        (``unreadable``): `decision` and `overlay` (marketplaces)."""
+        found: dict[str, set[str]] = {"decision": set(), "overlay": set()}
+        for kind, owner, name in self.unreadable:
+            if owner == program and kind in found:
+                found[kind].add(name)
+        return found
 
     # -- questions -------------------------------------------------------------------------
     def program(self, program_id: str) -> Program:
@@ -229,6 +242,8 @@ def load(
             repo.problems += doc.problems
             if kind is not None and not doc.problems:
                 by_kind.setdefault(kind, []).append((placed, doc))
+            elif placed.kind in _REFERRED and placed.program:
+                repo.unreadable.add((placed.kind, placed.program, _id_of(placed, doc)))
         if pack is not None:
             pack.save()
         _assemble(repo, by_kind, keep_compiled)
@@ -256,8 +271,8 @@ def _restated_marketplace_attributes(repo: Repository) -> list[Problem]:
                 continue
             for mp_id in program.marketplaces:
                 mp = repo.marketplaces.get(mp_id)
-                if mp is None:
-                    continue
+                if mp is None or ("overlay", program.id, mp_id) in repo.unreadable:
+                    continue  # (an overlay left out: its values are not known, only its errors)
                 stated = getattr(mp, name)
                 for entry in program.timeline(name, mp_id):
                     if entry.value != stated:
@@ -383,9 +398,22 @@ def _assemble(
     _attach(repo, by_kind, keep_compiled)
 
 
+# The kinds of file others refer to by id (a decision's tests, a page's `programs.ID`, ...)
+_REFERRED = ("program", "overlay", "decision")
+
+
+def _id_of(placed: layout.Placed, doc: Document) -> str:
+    """The id a file left out stands for: its program's folder, an overlay's marketplace (its file
+    name), a decision's `id` when it could be read (else its file name)."""
+    if placed.kind == "program":
+        return placed.program or ""
+    declared = doc.data.get("id") if placed.kind == "decision" and isinstance(doc.data, dict) else None
+    return declared if isinstance(declared, str) else placed.stem or ""
+
+
 def _owner(repo: Repository, placed: layout.Placed, doc: Document) -> Program | None:
     prog = repo.programs.get(placed.program or "")
-    if prog is None:
+    if prog is None and ("program", placed.program or "", placed.program or "") not in repo.unreadable:
         repo.problems.append(
             Problem(
                 doc.path,
@@ -441,7 +469,7 @@ def _attach(
         if prog is None:
             continue
         cases = build.tests(doc, prog.id)
-        repo.problems += build.test_problems(doc, cases, prog)
+        repo.problems += build.test_problems(doc, cases, prog, repo.unread(prog.id))
         object.__setattr__(prog, "tests", prog.tests + tuple(cases))
 
 

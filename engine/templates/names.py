@@ -80,7 +80,7 @@ def check_names(repo: Repository, templates: Iterable[str]) -> list[Problem]:
         pages = files_parts([t for t, _ in mine], MAX_TEMPLATE_BYTES + 1)
         if layouts is None or pages is None:
             return None
-        names = repr(([_program_names(p) for _, p in mine], sorted(repo.programs)))
+        names = repr(([_program_names(p) for _, p in mine], sorted(repo.programs), sorted(repo.unreadable)))
         return [*layouts, *pages, names]
 
     return kept("templates", inputs, lambda: _check_names(repo, mine, site), repo.root)
@@ -128,8 +128,9 @@ def check_page(path: str, repo: Repository, program: Program, known: frozenset[s
     shapes: dict[str, tuple[list[str], str]] = {  # context name -> (its attributes, what they are)
         "p": (parameters, f"parameters of `{program.id}`"),
         "assumed": (parameters, f"parameters of `{program.id}`"),
-        "examples": (decisions, f"decisions of `{program.id}`"),
-        "programs": (sorted(repo.programs), "programs"),
+        # (with the ids of files left out because of their own errors: those errors are reported)
+        "examples": (sorted({*decisions, *repo.unread(program.id)["decision"]}), f"decisions of `{program.id}`"),
+        "programs": (sorted({*repo.programs, *(p for kind, p, _ in repo.unreadable if kind == "program")}), "programs"),
         "program": (sorted(PROGRAM_FIELDS), "fields of `program`"),
         "marketplace": (sorted(MARKETPLACE_FIELDS), "fields of `marketplace`"),
     }
