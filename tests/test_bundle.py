@@ -310,6 +310,24 @@ def test_signed_bundles(repo: engine.Repository, tmp_path: Path, monkeypatch: py
     assert "set POLICYCTL_BUNDLE_KEY" in run_cli("bundle", "--verify", str(signed)).out
 
 
+def test_a_key_set_but_empty_is_refused_not_read_as_unset(
+    repo: engine.Repository, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deployment whose secret was not filled in (`POLICYCTL_BUNDLE_KEY=`) neither makes an
+    unsigned bundle nor accepts one: B003, and `bundle` writes nothing (exit 2)."""
+    unsigned = tmp_path / "unsigned.bundle"
+    unsigned.write_bytes(make(repo))
+    monkeypatch.setenv(fileformat.KEY_VARIABLE, "")
+    with pytest.raises(PolicyError) as raised:
+        load_bundle(str(unsigned))
+    assert [(p.code, p.message) for p in raised.value.problems] == [("B003", "POLICYCTL_BUNDLE_KEY is set but empty")]
+    out = tmp_path / "new.bundle"
+    made = run_cli("bundle", "--root", str(POLICIES), "--out", str(out))
+    assert made.code == 2 and "POLICYCTL_BUNDLE_KEY is set but empty" in made.err and not out.exists(), made
+    answered = run_cli("decide", "csba.fee", "-m", "us", "--bundle", str(unsigned), "--input", "-", stdin="{}")
+    assert answered.code != 0 and "B003" in answered.err, answered
+
+
 def test_a_repository_with_errors_is_not_bundled(mini: Path, tmp_path: Path) -> None:
     out = tmp_path / "out.bundle"
     made = run_cli("bundle", "--root", str(mini), "--out", str(out))

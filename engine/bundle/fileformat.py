@@ -47,6 +47,15 @@ def key() -> bytes | None:
     return value.encode("utf-8") if value else None
 
 
+def key_refusal() -> tuple[str, str] | None:
+    """(message, hint) when POLICYCTL_BUNDLE_KEY is set but empty, else None. Such a variable is
+    refused, not read as unset: a deployment whose secret was not filled in would otherwise make
+    unsigned bundles and accept them without a word, which is what setting the key is to prevent."""
+    if os.environ.get(KEY_VARIABLE) == "":
+        return f"{KEY_VARIABLE} is set but empty", "set it to the signing key, or unset it for unsigned bundles"
+    return None
+
+
 def seal(manifest: dict[str, Any], sections: list[tuple[str, Any]]) -> bytes:
     """The whole file; ``manifest`` gets the sections' digests."""
     lines = [encode(value) for _, value in sections]
@@ -116,6 +125,9 @@ def verify(path: str, data: bytes) -> Opened:
         )
     manifest = head["manifest"]
     signature = stamp.get("hmac-sha256")
+    empty = key_refusal()
+    if empty is not None:
+        raise _refuse(path, "B003", *empty)
     secret = key()
     if secret is not None:
         import hashlib  # only for signed bundles (see the import of _sha256)

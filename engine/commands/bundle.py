@@ -40,7 +40,7 @@ def make(root: str, out: str) -> Made:
     from engine.bundle.make import make as make_bytes
     from engine.model.repository import load
 
-    refused = out_refusal(out, root)
+    refused = out_refusal(out, root) or fileformat.key_refusal()
     if refused is not None:
         return Made(refused=refused)
     repo = load(root)
