@@ -671,6 +671,11 @@ def api_cmd(
         _fail_usage(f"the decision service needs `{e.name}`", "install it with `pip install 'policyctl[service]'`")
     if not bundle_file:
         _load_root(root)
+    busy = server.cannot_listen(host, port)
+    if busy is not None:
+        _fail_usage(
+            f"cannot listen on {host}:{port}: {busy}", "choose another --port (or --host), or stop what listens there"
+        )
     options = server.Options(
         bundle_file,
         None if bundle_file else root,

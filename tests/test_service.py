@@ -211,6 +211,22 @@ def test_health_readiness_and_metrics(app: App) -> None:
     assert f'revision="{headers["policy-revision"]}"' in text and "policyctl_request_errors_total" in text
 
 
+def test_a_port_already_taken_is_a_usage_error(app: App) -> None:
+    """uvicorn says so in a log line and exits 3; policyctl asks first and answers as for any usage
+    error (exit 2, what and a hint), before loading anything."""
+    from engine.service import server
+    from support import run_cli
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert server.cannot_listen("127.0.0.1", port) is not None  # (else the command below would serve)
+        run = run_cli("api", "--bundle", str(app.source.bundle_file), "--port", str(port))
+    assert run.code == 2 and f"cannot listen on 127.0.0.1:{port}:" in run.err and "hint: choose another" in run.err
+    assert server.cannot_listen("127.0.0.1", port) is None  # free again
+
+
 def test_not_ready_without_a_bundle() -> None:
     app = App(Source("/nonexistent.bundle", None), log=Log(io.StringIO()), poll=0)
     assert call(app, "GET", "/readyz")[0] == 503

@@ -70,6 +70,28 @@ def check(options: Options) -> Any:
     return Source(options.bundle, options.root).load()
 
 
+def cannot_listen(host: str, port: int) -> str | None:
+    """Why the service cannot listen on ``host``:``port`` (the port taken, the address not this
+    machine's), or None. Asked before uvicorn starts: uvicorn says it in a log line and exits 3,
+    where policyctl's usage errors exit 2. (Port 0, any free port, is always possible.)"""
+    import socket
+
+    if port == 0:
+        return None
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as e:
+        return str(e.strerror or e)
+    family, _, _, _, address = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as e:
+            return str(e.strerror or e)
+    return None
+
+
 def serve(options: Options, source: Source | None = None) -> None:
     """Run until SIGINT or SIGTERM (uvicorn finishes the requests in flight)."""
     config: dict[str, Any] = {
