@@ -1184,7 +1184,7 @@ def diff_cmd(old: str, new: str, root: str, fmt: str, exit_code: bool, at: str |
 @main.command("fmt")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--check", is_flag=True, help="Change nothing; exit 1 naming the files that are not formatted.")
-@click.option("--diff", "show_diff", is_flag=True, help="Show what would change, as a unified diff.")
+@click.option("--diff", "show_diff", is_flag=True, help="Show what would change, as a unified diff; change nothing.")
 @optional_root_option
 def fmt_cmd(paths: tuple[str, ...], check: bool, show_diff: bool, root: str | None) -> None:
     """Canonical key order and layout for policy YAML (default: the repository's policies/), keeping comments."""
@@ -1218,12 +1218,12 @@ def fmt_cmd(paths: tuple[str, ...], check: bool, show_diff: bool, root: str | No
                 ),
                 nl=False,
             )
-        if check:
+        if check or show_diff:  # (as Black: --diff shows, and writes nothing)
             click.echo(f"would reformat {path}")
         else:
             _write(path, done.text or "")
             click.echo(f"reformatted {path}")
-    verb = "would be reformatted" if check else "reformatted"
+    verb = "would be reformatted" if check or show_diff else "reformatted"
     click.echo(
         f"{changed} file{'s' if changed != 1 else ''} {verb}, {len(files) - changed - failed} already formatted"
         + (f", {failed} could not be read" if failed else "")

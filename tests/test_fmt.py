@@ -180,6 +180,17 @@ def test_check_with_diff(mini: Path) -> None:
     assert "-    tiers: true\n" in r.out and "+    tiers: true\n" in r.out
 
 
+def test_diff_alone_shows_and_changes_nothing(mini: Path) -> None:
+    """As Black's `--diff`: the diff, "would reformat", exit 0; the file is as it was (`fmt --diff`
+    once wrote it after showing the diff)."""
+    program = mini / "loans" / "program.yaml"
+    before = program.read_bytes()
+    r = run_cli("fmt", "--diff", str(program))
+    assert r.code == 0 and "-    tiers: true\n" in r.out, r
+    assert r.out.endswith(f"would reformat {program}\n1 file would be reformatted, 0 already formatted\n"), r.out
+    assert program.read_bytes() == before
+
+
 def test_bad_files_and_paths(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("a: [1\n", encoding="utf-8")
