@@ -790,7 +790,7 @@ def build_cmd(out: str, at: str | None, check: bool, fmt: str, strict: bool, roo
         + (", the others unchanged" if result.rendered < result.pages else "")
     )
     if check and result.differences:
-        _say(report.text(result.differences, result.files + result.search_files), err=True)  # (both compared)
+        _say(report.text(result.differences, result.files_checked), err=True)
         for reason in result.notes:
             _say(f"  note: {reason}\n", err=True)
         sys.exit(1)

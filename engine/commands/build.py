@@ -25,7 +25,7 @@ class BuildResult:
     refused: tuple[str, str] | None = None  # (why, hint): a folder policyctl must not write: exit 2
     problems: list[Problem] = field(default_factory=list)  # the sources' problems: nothing written, exit 1
     warnings: list[Problem] = field(default_factory=list)  # published anyway (a language shown in English)
-    files_checked: int = 0  # for the problems' summary line
+    files_checked: int = 0  # for the problems' summary line (of the sources, or of `differences`)
     differences: list[Problem] = field(default_factory=list)  # G005: files that differ from the sources' pages
     others: list[str] = field(default_factory=list)  # files in the folder that are not policyctl's: left alone
     notes: list[str] = field(default_factory=list)  # why a checked tree went stale without a source change
@@ -92,6 +92,11 @@ def build(
     result.changed = sum(1 for rel in changed if rel != ownership.RECORD) - result.search_changed
     if check:
         result.differences = differences
+        # the files compared: those the sources give (pages, search files) and those on disk that
+        # they no longer give, so that a summary never says "32 of 18 files"
+        produced = {*files, *built.kept}
+        gone = sum(1 for rel in changed if rel not in produced)
+        result.files_checked = result.files + result.search_files + gone
         if differences:
             result.notes += site.passed_dates(out, repo, at)
             return result
