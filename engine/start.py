@@ -118,15 +118,36 @@ def _open(name: str) -> TextIO | None:
 
 
 def run() -> None:
-    """The `policyctl` console script, `python -m engine` and `python cli.py`."""
-    argv = sys.argv[1:]
-    try:
-        code = answer(argv)
-        if code is None:
-            from engine.cli import main
+    """The `policyctl` console script, `python -m engine` and `python cli.py`.
 
-            main(prog_name="policyctl")  # (exits)
-    except BrokenPipeError:  # as click's standalone mode: a reader that went away is exit 1, quietly
+    Output that cannot be written ends every command the same way, whichever command wrote it and
+    wherever (click's echo, the batch's writes, or what was still buffered at the end):
+    - the reader went away (a closed pipe, EPIPE: `policyctl ... | head -1` once head has its
+      line): exit 1, quietly, at once, as click's standalone mode and Python's documentation do.
+      Quietly: the person reading chose to stop. Exit 1, never 0: not all of the output, nor the
+      outcome it reports, was read, so a script (`set -o pipefail`) must not take it as a pass.
+      (A command whose whole output was written before the reader left met no closed pipe: its
+      exit code is its own, e.g. `test | head -1`, one line, exits 0.)
+    - anything else (a full disk, `> /dev/full`, standard output closed, `>&-`): one line and a
+      hint on standard error, exit 2 (`_failed`).
+    """
+    if sys.stdout is None or sys.stderr is None:  # started with one closed: see _Closed
+        _stand_in()
+    argv = sys.argv[1:]
+    code: int | str | None
+    try:
+        try:
+            code = answer(argv)
+            if code is None:
+                from engine.cli import main
+
+                main(prog_name="policyctl")  # (exits)
+        except SystemExit as e:
+            code = e.code
+        # written here, where a failure is told as above; at interpreter exit it was "Exception
+        # ignored ... BrokenPipeError" and exit 120 (a `decide` answer still in the buffer)
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader went away: exit 1, quietly (the rule above)
         _quiet_streams()
         sys.exit(1)
     except OSError as e:  # what no command handles: most often the output, on a full disk
@@ -134,17 +155,71 @@ def run() -> None:
     sys.exit(code)
 
 
+class OutputClosed(OSError):
+    """A write to standard output when the process was started with it closed (`>&-`)."""
+
+
+class _Closed:
+    """In place of a standard stream the process was started without (`>&-`, `2>&-`): Python then
+    leaves sys.stdout or sys.stderr None, which click's echo skips without a word (the command
+    exited 0 having printed nothing) and other code fails on with an AttributeError. Standard
+    output: a write fails with OutputClosed, which run() tells as output that cannot be written
+    (exit 2, as on a full disk), for every command that prints. Standard error: writes are
+    dropped (there is nowhere to tell anything), so a message or progress never fails a command."""
+
+    encoding, errors, closed = "utf-8", "strict", False
+
+    def __init__(self, name: str, fails: bool) -> None:
+        self.name, self.fails = name, fails
+
+    def write(self, text: str) -> int:
+        if not isinstance(text, str):  # a text stream, as click's echo tells one from a binary one
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        if text and self.fails:
+            from errno import EBADF
+
+            raise OutputClosed(EBADF, f"{self.name} is closed")
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    def writable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return False
+
+
+def _stand_in() -> None:
+    if sys.stdout is None:
+        sys.stdout = _Closed("standard output", fails=True)
+    if sys.stderr is None:
+        sys.stderr = _Closed("standard error", fails=False)
+
+
 def _failed(e: OSError) -> NoReturn:
     """A read or write that failed where no command expected it (the output on a full disk or a
-    failing device, a file removed while it was read): one line and a hint, as every error, never
-    a traceback; exit 2, as when the output is a folder that may not be written."""
+    failing device, standard output closed, a file removed while it was read): one line and a
+    hint, as every error, never a traceback; exit 2, as when the output is a folder that may not
+    be written."""
     _quiet_streams()  # (the rest of the output cannot be written either, not even at exit)
-    what = f"a read or write of {e.filename}" if e.filename else "a read or write"
-    try:
-        sys.stderr.write(
+    if isinstance(e, OutputClosed):
+        said = (
+            f"policyctl: error: the output cannot be written: {e.strerror}\n"
+            "  hint: send it to a file or a pipe (or to /dev/null to discard it) rather than closing it\n"
+        )
+    else:
+        what = f"a read or write of {e.filename}" if e.filename else "a read or write"
+        said = (
             f"policyctl: error: {what} failed: {e.strerror or e}\n"
             "  hint: make room or write the output elsewhere, then run it again\n"
         )
+    try:
+        sys.stderr.write(said)
         sys.stderr.flush()
     except (OSError, ValueError):  # (standard error cannot be written either)
         pass

@@ -177,3 +177,69 @@ def test_the_common_form_fast_path_reads_as_the_full_parser(monkeypatch: pytest.
             return moment, moment.utcoffset()
 
         assert read(True) == read(False), text
+
+
+# -- date-times the engine writes are read back: an offset of seconds (local mean time) ------------
+
+_RFC_3339 = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{6})?([+-][0-9]{2}:[0-9]{2}|Z)"
+
+
+@pytest.mark.parametrize(
+    "zone, moment, written",
+    [
+        ("America/Los_Angeles", "1850-01-01T00:00:00Z", "1849-12-31T16:07:00-07:53"),  # LMT -07:52:58
+        ("Europe/Berlin", "1890-01-01T00:00:00Z", "1890-01-01T00:53:00+00:53"),  # LMT +00:53:28
+        ("Asia/Kolkata", "1850-01-01T00:00:00.250Z", "1850-01-01T05:53:00.250000+05:53"),  # LMT +05:53:28
+        ("America/Los_Angeles", "2024-06-01T00:00:00Z", "2024-05-31T17:00:00-07:00"),  # whole minutes: as ever
+    ],
+)
+def test_a_date_time_the_engine_writes_is_rfc_3339_and_the_same_instant(zone: str, moment: str, written: str) -> None:
+    """Python's isoformat writes a local-mean-time offset with its seconds (`-07:52:58`), which
+    neither RFC 3339 nor policyctl reads: the engine refused what `datetime`, `local`, `add_hours`
+    and `add_days` had written. They write the instant at the whole-minute offset instead."""
+    import re
+
+    from engine.model.clock import ZONE_KEY
+
+    ctx = {ZONE_KEY: zone}
+    for text in (
+        helpers.z_datetime(ctx, moment),
+        helpers.z_local(ctx, moment),
+        helpers.z_add_hours(ctx, moment, 0),
+        helpers.z_add_days(ctx, moment, 0),
+    ):
+        assert text == written and re.fullmatch(_RFC_3339, text)
+        assert dates.parse_datetime(text) == dates.parse_datetime(moment)  # the same instant
+        assert helpers.z_date(ctx, text) == helpers.z_date(ctx, moment)  # the same day in the zone
+    assert dates.format_datetime(dt.datetime(1850, 1, 1, tzinfo=_zone(-7, -52))) == "1850-01-01T00:00:00-07:52"
+
+
+@pytest.mark.parametrize(
+    "marketplace, opened",
+    [("us", "1850-01-01T00:00:00Z"), ("de", "1890-01-01T00:00:00Z")],
+)
+def test_a_decision_reads_the_date_times_it_computes_in_local_mean_time(marketplace: str, opened: str) -> None:
+    """`csba.reply_deadline` computes a deadline (add_hours, in the marketplace's zone) and reads
+    it again (`date(deadline)`): before, D005 "`1850-01-01T16:07:02-07:52:58` is not an ISO 8601
+    date ... or date-time", no answer."""
+    import json
+
+    run = run_cli(
+        "decide",
+        "csba.reply_deadline",
+        "-m",
+        marketplace,
+        "--at",
+        "2024-06-05",
+        "--input",
+        "-",
+        "--root",
+        str(ROOT / "policies"),
+        stdin=json.dumps({"opened_at": opened}),
+    )
+    body = json.loads(run.out)
+    assert run.code == 0 and body["problems"] == [], run
+    assert body["outputs"]["status"] == "overdue"
+    deadline = body["outputs"]["deadline"]
+    assert dates.parse_datetime(deadline) == dates.parse_datetime(body["outputs"]["deadline_utc"])
+    assert deadline[-6:] in ("-07:53", "+00:53")

@@ -12,7 +12,6 @@ from __future__ import annotations
 # the parser's node classes and flag without the `ast` module, whose helpers (walk, unparse, the
 # visitors) cost a bundle's process ~6M instructions to import: `ast.Name` is `_ast.Name`
 import _ast as ast
-import datetime as _dt
 from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
@@ -427,13 +426,14 @@ def _walk(tree: ast.AST) -> Iterator[ast.AST]:
 
 
 def _check_date(day: str) -> str:
+    """As Repository's: the form YYYY-MM-DD only, in the same words (`date.fromisoformat` alone also
+    took `20240605` and week dates on Python 3.11+, which the repository refuses)."""
+    from engine.model.dates import date_hint, parse_date
+
     try:
-        return _dt.date.fromisoformat(day).isoformat()
-    except (TypeError, ValueError):
-        raise PolicyError(
-            [Problem("<command line>", 1, 1, "L004", f"`{day}` is not a date", "write an ISO date such as 2024-03-01")],
-            usage=True,
-        ) from None
+        return parse_date(day).isoformat()
+    except ValueError as e:
+        raise PolicyError([Problem("<command line>", 1, 1, "L004", str(e), date_hint(day))], usage=True) from None
 
 
 def _usage(message: str, known: Iterable[str]) -> Problem:

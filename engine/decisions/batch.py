@@ -73,10 +73,8 @@ def run_decide(
     name = getattr(source, "name", "<input>")
     name = "<stdin>" if name in ("-", "<stdin>") else name
     try:
-        first = source.readline()
-        rest = source.readline() if first.strip() else ""
-        lines_mode = _is_object(first) and rest.strip() != ""
-        text = "" if lines_mode else first + rest + source.read()
+        lines_mode, head = _json_lines(source)
+        text = "" if lines_mode else "".join(head) + source.read()
     except UnicodeDecodeError as e:
         _write_problem(out, _not_text(name, 1, e), indent=2)
         return True
@@ -104,7 +102,7 @@ def run_decide(
             return True
         out.write(as_text(f"{program}.{decision}", marketplace, day, body) if fmt == "text" else text)
         return not result.ok
-    return _stream(compiled, params, day, resolved, name, (first, rest), source, out, explain, progress)
+    return _stream(compiled, params, day, resolved, name, head, source, out, explain, progress)
 
 
 def _stream(  # noqa: C901 - the batch's hot loop, kept whole: a call per line would cost more than the decision
@@ -113,7 +111,7 @@ def _stream(  # noqa: C901 - the batch's hot loop, kept whole: a call per line w
     day: str,
     resolved: Any,
     name: str,
-    head: tuple[str, str],
+    head: list[str],
     source: TextIO,
     out: TextIO,
     explain: bool,
@@ -139,7 +137,7 @@ def _stream(  # noqa: C901 - the batch's hot loop, kept whole: a call per line w
     try:
         for line in itertools.chain(head, source):  # not a generator: one fewer frame per line
             number += 1
-            if not line or line.isspace():  # blank (as `not line.strip()`, without a copy of the line)
+            if not line or (line.isspace() and blank(line)):  # (isspace first: no copy of the usual line)
                 continue
             try:
                 if line.count("[") + line.count("{") > MAX_NESTING:  # check_nesting's first test, without its call
@@ -150,8 +148,8 @@ def _stream(  # noqa: C901 - the batch's hot loop, kept whole: a call per line w
                     inputs, end = scan(line, 0)
                 except (StopIteration, ValueError, RecursionError):
                     end = 0  # decode says why
-                if line[end:] not in _LINE_ENDS:
-                    inputs = decode(line)
+                if line[end:] not in _LINE_ENDS:  # read without its end, as the service reads a line
+                    inputs = decode(line[:-1] if line[-1:] == "\n" else line)
                 if "\\u" in line:  # an escaped lone surrogate reads as a str no output can encode
                     _check_unicode(inputs)
             except (ValueError, RecursionError, UnicodeEncodeError) as e:  # ValueError: also a 5,000-digit number
@@ -267,12 +265,56 @@ def _value(v: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _is_object(line: str) -> bool:
+# JSON Lines, as `decide` (a batch on its input) and the service's POST /v1/batch read it alike:
+# every line on its own, numbered as the input's lines are; a blank line is skipped (still
+# counted); a line that is not JSON gets its own problem at its own number and the batch goes on.
+# Blank: nothing but the whitespace JSON allows between values (RFC 8259: space, tab, CR, LF), so
+# a line of other white space (U+00A0, a form feed) is a line that is not JSON, in both.
+JSON_SPACE = " \t\r\n"
+_JSON_SPACE_BYTES = JSON_SPACE.encode()
+
+
+def blank(line: str | bytes) -> bool:
+    """Whether a JSON Lines batch skips ``line`` (the rule above; text or, in the service, bytes)."""
+    if isinstance(line, bytes):
+        return not line.strip(_JSON_SPACE_BYTES)
+    return not line.strip(JSON_SPACE)
+
+
+def _json_lines(source: TextIO) -> tuple[bool, list[str]]:
+    """Whether ``decide``'s input is JSON Lines (a batch), and the lines read to tell, which the
+    answer starts from. One document when it has a single line that is not blank (`{"units": 5}`),
+    or when its first such line begins a JSON value that goes on over the next lines (a
+    pretty-printed object's `{`). Otherwise a batch, read as the service reads one (above): a
+    blank line or a line that is not JSON among the first ones no longer made the whole batch one
+    document and one problem (`{"units": 5}`, a blank line, `{"units": 6}`: "Extra data")."""
+    head: list[str] = []
+    found: list[str] = []
+    while len(found) < 2:
+        line = source.readline()
+        if not line:
+            break
+        head.append(line)
+        if not blank(line):
+            found.append(line)
+    return len(found) == 2 and not _goes_on(found[0]), head
+
+
+def _goes_on(line: str) -> bool:
+    """Whether ``line`` is the start of a JSON value continued on the next lines: it is not JSON
+    only because it ends too soon (JSON breaks no string, number or literal over lines, so a line
+    cut anywhere else, or wrong before its end, is a line that is not JSON)."""
+    # (a string cut by the line's end is cut before it, not at it; a byte order mark, which JSON
+    # refuses, is refused once, in the document, rather than on each of its lines)
+    text = line.rstrip(JSON_SPACE).removeprefix("\ufeff")
     try:
-        check_nesting(line)
-        return isinstance(json.loads(line), dict)
+        check_nesting(text)
+        json.loads(text)
+    except json.JSONDecodeError as e:
+        return e.pos >= len(text)
     except (ValueError, RecursionError):
         return False
+    return False
 
 
 def read_json(text: str) -> Any:

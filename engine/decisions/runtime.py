@@ -507,12 +507,12 @@ def z_date(ctx: Any, value: Any) -> str:
 
 def z_datetime(ctx: Any, value: Any) -> str:
     """`datetime(x)`: the instant, written in the marketplace's time zone."""
-    return _moment(value, "`datetime(...)`").astimezone(zone_of(ctx)).isoformat()
+    return _dates.format_datetime(_moment(value, "`datetime(...)`").astimezone(zone_of(ctx)))
 
 
 def z_local(ctx: Any, value: Any) -> str:
     """`local(ts)`: the same instant in the marketplace's time zone (its offset on that day)."""
-    return _moment(value, "`local(...)`").astimezone(zone_of(ctx)).isoformat()
+    return _dates.format_datetime(_moment(value, "`local(...)`").astimezone(zone_of(ctx)))
 
 
 def z_utc(ctx: Any, value: Any) -> str:
@@ -531,7 +531,7 @@ def z_add_hours(ctx: Any, ts: Any, n: Any) -> str:
     moment = _moment(ts, "the first argument of `add_hours`")
     hours = _number(n, "the hours of `add_hours`")
     try:
-        return (moment + _dt.timedelta(hours=hours)).astimezone(zone_of(ctx)).isoformat()
+        return _dates.format_datetime((moment + _dt.timedelta(hours=hours)).astimezone(zone_of(ctx)))
     except OverflowError:
         raise EvalError(f"`add_hours({ts!r}, {n!r})` leaves the calendar") from None
 
@@ -550,7 +550,7 @@ def z_add_days(ctx: Any, d: Any, n: Any) -> str:
     except OverflowError:
         raise EvalError(f"`add_days({d!r}, {n!r})` leaves the calendar") from None
     if isinstance(moved, _dt.datetime):  # a wall time skipped by a DST night becomes the real instant
-        moved = moved.astimezone(_dt.timezone.utc).astimezone(moved.tzinfo)
+        return _dates.format_datetime(moved.astimezone(_dt.timezone.utc).astimezone(moved.tzinfo))
     return moved.isoformat()
 
 

@@ -101,6 +101,28 @@ def parse_datetime(text: str) -> _dt.datetime:
         raise ValueError(f"`{text}` is not a moment of the calendar") from None
 
 
+def format_datetime(moment: _dt.datetime) -> str:
+    """An offset-aware date-time as policyctl writes it: RFC 3339, which ``parse_datetime`` (and
+    any other reader of RFC 3339 or ISO 8601) reads back as the same instant.
+
+    ``isoformat`` writes an offset with seconds where a zone's offset has them: local mean time,
+    the offset of most IANA zones before they took a standard time (America/Los_Angeles in 1850
+    is -07:52:58, Europe/Berlin in 1890 +00:53:28). Neither RFC 3339 nor ISO 8601 allows seconds
+    in an offset, so the engine refused the date-times it had written (`date(deadline)`), and so
+    would other readers of its answers. Reading such offsets too would only move the problem to
+    those readers; instead the instant is written at its offset rounded to the whole minute
+    (`-07:53`, `+00:53`): the same instant, to the microsecond, whose wall-clock time differs from
+    local mean time by under 30 seconds. The engine reads every date-time back as an instant and
+    takes its day in the marketplace's zone, so no answer depends on the rounding."""
+    offset = moment.utcoffset()
+    if offset is not None and (offset.seconds % 60 or offset.microseconds):
+        moment = moment.astimezone(_dt.timezone(_dt.timedelta(minutes=round(offset / _MINUTE))))
+    return moment.isoformat()
+
+
+_MINUTE = _dt.timedelta(minutes=1)
+
+
 def parse(text: str) -> _dt.date | _dt.datetime:
     """A date (ten characters or fewer) or an offset-aware date-time, as the functions above read them."""
     if isinstance(text, str) and len(text) <= 10:

@@ -105,7 +105,7 @@ class Repository:
         """Apply the merge rule and effective dates: what holds for ``marketplace`` on ``at``."""
         prog = self.program(program)
         mp = self._marketplace(prog, marketplace)
-        day = _check_date(at or today(mp.time_zone))
+        day = _check_date(today(mp.time_zone) if at is None else at)
         entries = {name: _entry_at(prog.timeline(name, marketplace), day) for name in prog.parameters}
         return Resolved(prog, mp, day, {k: e.value for k, e in entries.items()}, entries)
 
@@ -158,7 +158,7 @@ class Repository:
         validate: bool = True,
     ) -> DecisionResult:
         """Answer one decision; input problems come back as a result with problems, not an exception."""
-        key = (program, decision, marketplace, at or self.today(program, marketplace))
+        key = (program, decision, marketplace, self.today(program, marketplace) if at is None else at)
         known = self._answering.get(key)  # the look-ups below cost more than a small decision
         if known is None:
             compiled = self.compiled(program, decision)

@@ -16,7 +16,6 @@ one answer. Bad requests get the problem JSON `policyctl decide` prints, with a 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
 import os
 import signal
@@ -26,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from engine.decisions.batch import MAX_ANSWER, _explained, _not_finite, _not_json, _not_text, read_json
+from engine.decisions.batch import MAX_ANSWER, _explained, _not_finite, _not_json, _not_text, blank, read_json
 from engine.decisions.batch import _too_large as _answer_too_large
 from engine.problems import PolicyError, Pos, Problem
 from engine.service.logs import Log
@@ -280,7 +279,9 @@ class App:
     ) -> int:
         bundle = loaded.bundle
         compiled = _compiled(bundle, program, decision)
-        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+        # blank values kept: `?at=` is a date that is not one (400), as `"at": ""` in /v1/decide's
+        # body; dropped, it was read as no date at all, today
+        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
         explain = query.get("explain", "false")
         if explain not in ("true", "false"):
             raise _Refused(400, [_request_problem("`explain` is not true or false")])
@@ -351,7 +352,7 @@ class App:
             pending = lines.pop() if more else b""
             for raw in lines:
                 number += 1
-                if not raw.strip():
+                if blank(raw):  # JSON Lines as `decide` reads them (engine.decisions.batch.blank)
                     continue
                 if number > self.limits.max_batch_lines:
                     stop = _problem(
@@ -409,13 +410,13 @@ def _resolve(bundle: Any, program: str, marketplace: Any, at: Any) -> Any:
             400,
             [_request_problem("the request names no `marketplace`", f"one of: {', '.join(bundle.offered(program))}")],
         )
-    if at is not None:
+    if at is not None:  # the form YYYY-MM-DD only, as `--at` (engine.model.dates)
+        from engine.model.dates import date_hint, parse_date
+
         try:
-            at = dt.date.fromisoformat(at).isoformat() if isinstance(at, str) else None
-        except ValueError:
-            at = None
-        if at is None:
-            raise _Refused(400, [_request_problem("`at` is not a date", "write an ISO date such as 2024-03-01")])
+            at = parse_date(at).isoformat()
+        except ValueError as e:
+            raise _Refused(400, [_request_problem(str(e), date_hint(at))]) from None
     if marketplace not in bundle.offered(program):
         raise _Refused(
             404,

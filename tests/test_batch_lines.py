@@ -1,0 +1,158 @@
+"""`decide --input` reads a JSON Lines batch as the service's POST /v1/batch reads one
+(engine.decisions.batch: `blank`, `_json_lines`): every line on its own, a blank line skipped, a
+line that is not JSON its own problem; one JSON document (on one line, or pretty-printed over
+many) stays one input."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import engine
+from engine.bundle.make import make
+from engine.decisions.batch import blank, run_decide
+from engine.service.app import App, Limits
+from engine.service.logs import Log
+from engine.service.state import Source
+from support import ROOT, call, run_cli
+
+BATCHES = {
+    # a blank line after the first: was one document, one problem ("Extra data" at line 3)
+    "blank second line": '{"units": 5}\n\n{"units": 6}\n',
+    # a first line that is not JSON: was one document, one problem at line 1
+    "bad first line": 'bad\n{"units": 5}\n{"units": 6}\n',
+    "blank lines first": '\n\n{"units": 5}\n{"units": 6}\n',
+    "a value that is not an object first": '[1]\n{"units": 5}\n',
+    "a line cut inside a string": '{"units": "5\n{"units": 6}\n',
+    "blank lines everywhere, CRLF": '{"units": 5}\r\n \t\r\n\r\n{"units": 6}\r\n\r\n',
+    # white space JSON does not allow is a line that is not JSON, in both
+    "a line of other white space": '{"units": 5}\n\u00a0\n{"units": 6}\n',
+}
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> App:
+    path = tmp_path_factory.mktemp("lines") / "policies.bundle"
+    path.write_bytes(make(engine.load(str(ROOT / "policies"))))
+    source = Source(str(path), None)
+    source.load()
+    return App(source, Limits(), Log(io.StringIO()), poll=0)
+
+
+def _cli(text: str) -> tuple[int, list[Any]]:
+    run = run_cli(
+        "decide",
+        "csba.fee",
+        "-m",
+        "us",
+        "--at",
+        "2024-06-01",
+        "--input",
+        "-",
+        "--root",
+        str(ROOT / "policies"),
+        stdin=text,
+    )
+    return run.code, [json.loads(line) for line in run.out.splitlines()]
+
+
+@pytest.mark.parametrize("text", BATCHES.values(), ids=BATCHES.keys())
+def test_the_cli_answers_a_batch_line_by_line_as_the_service_does(app: App, text: str) -> None:
+    code, cli = _cli(text)
+    status, _, body = call(app, "POST", "/v1/batch/csba/fee", text.encode(), "marketplace=us&at=2024-06-01")
+    api = [json.loads(line) for line in body.decode().splitlines()]
+    assert status == 200 and len(api) == len(cli) >= 2
+    for ours, theirs in zip(cli, api):
+        theirs.pop("revision")
+        for p in ours["problems"] + theirs["problems"]:
+            p.pop("file")
+    assert cli == api
+    assert code == (1 if any(a["problems"] for a in cli) else 0)
+
+
+def test_the_briefs_two_batches_are_answered_line_by_line() -> None:
+    code, answers = _cli('{"units": 5}\n\n{"units": 6}\n')
+    assert code == 0 and [a["outputs"]["total"] for a in answers] == [1.25, 1.5]
+    code, answers = _cli('bad\n{"units": 5}\n{"units": 6}\n')
+    assert code == 1 and len(answers) == 3
+    assert answers[0] == {
+        "line": 1,
+        "problems": [
+            {
+                "file": "<stdin>",
+                "line": 1,
+                "column": 1,
+                "code": "D004",
+                "severity": "error",
+                "message": "not valid JSON: Expecting value",
+                "hint": "one JSON object per line",
+            }
+        ],
+    }
+    assert [a["outputs"]["total"] for a in answers[1:]] == [1.25, 1.5]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"units": 5}\n',
+        '{"units": 5}',
+        '\n\n{"units": 5}\n\n\n',
+        '{\n  "units": 5\n}\n',
+        '\n{\n\n  "units":\n     5\n}',
+        '{"units":\n 5}\n',
+        '[\n{"units": 5}\n]\n',  # one document that is not an object: one problem, as before
+    ],
+    ids=["one line", "no newline", "blank lines around", "pretty", "pretty, blank lines", "cut after a colon", "array"],
+)
+def test_one_document_is_still_one_input(text: str) -> None:
+    out = io.StringIO()
+    bundle = engine.load(str(ROOT / "policies"))
+    run_decide(bundle, "csba", "fee", "us", "2024-06-01", io.StringIO(text), out)
+    body = json.loads(out.getvalue())  # one document, indented: not JSON Lines
+    assert out.getvalue().startswith("{\n  ")
+    if text.lstrip().startswith("["):
+        assert body["problems"] and "outputs" in body
+    else:
+        assert body["outputs"]["total"] == 1.25 and body["problems"] == []
+
+
+def test_one_bad_document_is_one_problem_at_its_line() -> None:
+    run = run_cli(
+        "decide",
+        "csba.fee",
+        "-m",
+        "us",
+        "--input",
+        "-",
+        "--root",
+        str(ROOT / "policies"),
+        stdin='\n{\n  "units": 5,\n  "x": \n',
+    )
+    assert run.code == 1
+    [problem] = json.loads(run.out)["problems"]
+    assert (problem["line"], problem["code"], problem["message"]) == (5, "D004", "not valid JSON: Expecting value")
+
+
+@pytest.mark.parametrize(
+    "line, skipped",
+    [("", True), ("\n", True), (" \t\r\n", True), ("\u00a0\n", False), ("\x0c\n", False), ("{}\n", False)],
+)
+def test_a_blank_line_holds_only_the_white_space_json_allows(line: str, skipped: bool) -> None:
+    assert blank(line) is skipped and blank(line.encode()) is skipped
+
+
+def test_the_answers_of_a_file_batch_are_unchanged(tmp_path: Path) -> None:
+    """A batch whose first two lines are objects (the form read as a batch before) is answered
+    exactly as before, line numbers and all."""
+    lines = tmp_path / "in.jsonl"
+    lines.write_text("".join(json.dumps({"units": n}) + "\n" for n in range(40)) + "oops\n\n{}\n")
+    run = run_cli(
+        "decide", "csba.fee", "-m", "us", "--at", "2024-06-01", "--input", str(lines), "--root", str(ROOT / "policies")
+    )
+    answers = [json.loads(line) for line in run.out.splitlines()]
+    assert run.code == 1 and len(answers) == 42 and answers[40]["line"] == 41
