@@ -96,10 +96,17 @@ class CliRun:
 
 
 def call(
-    app: App, method: str, path: str, body: bytes = b"", query: str = "", chunks: int = 1
+    app: App,
+    method: str,
+    path: str,
+    body: bytes = b"",
+    query: str = "",
+    chunks: int = 1,
+    length: int | None = None,
 ) -> tuple[int, dict[str, str], bytes]:
     """One request through the ASGI app (engine.service.app, in process); the body arrives in
-    ``chunks`` pieces. (status, headers, body)."""
+    ``chunks`` pieces; ``length``: the Content-Length the request declares (default: the body's).
+    (status, headers, body)."""
     size = max(1, -(-len(body) // chunks))
     pieces = [body[i : i + size] for i in range(0, len(body), size)] or [b""]
     messages = [{"type": "http.request", "body": p, "more_body": i < len(pieces) - 1} for i, p in enumerate(pieces)]
@@ -116,7 +123,7 @@ def call(
         "method": method,
         "path": path,
         "query_string": query.encode(),
-        "headers": [(b"content-length", str(len(body)).encode())],
+        "headers": [(b"content-length", str(len(body) if length is None else length).encode())],
     }
     asyncio.run(app(scope, receive, send))
     start = sent[0]

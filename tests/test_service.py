@@ -158,7 +158,30 @@ def test_wrong_method_is_405_with_allow(app: App) -> None:
     status, headers, body = call(app, "GET", "/v1/decide/csba/fee")
     assert status == 405 and headers["allow"] == "POST" and json.loads(body)["problems"][0]["code"] == "A004"
     status, headers, _ = call(app, "POST", "/v1/programs")
-    assert status == 405 and headers["allow"] == "GET"
+    assert status == 405 and headers["allow"] == "GET, HEAD"
+    status, headers, _ = call(app, "HEAD", "/v1/decide/csba/fee")
+    assert status == 405 and headers["allow"] == "POST"
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/metrics", "/v1/programs", "/v1/openapi.json"])
+def test_head_is_answered_as_get_without_a_body(app: App, path: str) -> None:
+    """Monitors and load balancers ask HEAD: the status and headers GET gets (its Content-Length
+    too), no body. It was 405."""
+    got = call(app, "GET", path)
+    status, headers, body = call(app, "HEAD", path)
+    assert (status, body) == (got[0], b"") and status == 200
+    if path != "/metrics":  # (which counts the GET before it)
+        assert headers["content-length"] == got[1]["content-length"] == str(len(got[2]))
+    assert headers["content-type"] == got[1]["content-type"]
+
+
+def test_a_body_declared_over_the_limit_is_413_at_once(app: App) -> None:
+    """A Content-Length over --max-body is refused before the body is awaited: it was 408 after the
+    whole --timeout (30 s by default) spent waiting for bytes that were never coming."""
+    started = time.perf_counter()
+    status, _, body = call(app, "POST", "/v1/decide/csba/fee", b"{}", length=99_999_999)
+    assert status == 413 and json.loads(body)["problems"][0]["code"] == "A002"
+    assert time.perf_counter() - started < app.limits.timeout / 2
 
 
 def test_a_batch_past_its_line_limit_ends_with_a_problem_line(app: App) -> None:
@@ -200,7 +223,8 @@ def test_programs_lists_decisions_with_schemas_and_openapi_uses_them(app: App, r
 
 
 def test_health_readiness_and_metrics(app: App) -> None:
-    assert call(app, "GET", "/healthz")[0] == 200
+    status, headers, body = call(app, "GET", "/healthz")
+    assert status == 200 and json.loads(body) == {"status": "ok", "revision": headers["policy-revision"]}
     status, _, body = call(app, "GET", "/readyz")
     assert status == 200 and json.loads(body)["ready"] is True
     call(app, "POST", "/v1/decide/csba/fee", b'{"input": {"units": 5}, "marketplace": "us"}')

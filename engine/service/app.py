@@ -138,6 +138,8 @@ class App:
         deadline = start + self.limits.timeout
         loaded = self.source.current  # read once: this request is answered from this bundle only
         method, path = scope["method"], scope["path"]
+        if method == "HEAD":
+            send = _headers_only(send)
         route, status = "other", 500
         try:
             route, status = await self._route(method, path, scope, receive, send, loaded, deadline)
@@ -174,11 +176,11 @@ class App:
             if loaded is None:
                 raise _Refused(503, [_problem("A004", "no bundle is loaded yet", "try again shortly (see /readyz)")])
             if route == "decide":
-                return route, await self._decide(parts[3], parts[4], receive, send, loaded, deadline)
+                return route, await self._decide(parts[3], parts[4], scope, receive, send, loaded, deadline)
             return route, await self._batch(parts[3], parts[4], scope, receive, send, loaded, deadline)
         if path == "/healthz":
             _allow(method, "GET")
-            await _send_json(send, 200, {"status": "ok"}, loaded)
+            await _send_json(send, 200, {"status": "ok", "revision": _rev(loaded)}, loaded)
             return "healthz", 200
         if path == "/readyz":
             _allow(method, "GET")
@@ -224,10 +226,20 @@ class App:
     # -- one decision -----------------------------------------------------------------------------
 
     async def _decide(
-        self, program: str, decision: str, receive: Receive, send: Send, loaded: Loaded, deadline: float
+        self,
+        program: str,
+        decision: str,
+        scope: dict[str, Any],
+        receive: Receive,
+        send: Send,
+        loaded: Loaded,
+        deadline: float,
     ) -> int:
         bundle = loaded.bundle
         compiled = _compiled(bundle, program, decision)
+        declared = _content_length(scope)
+        if declared is not None and declared > self.limits.max_body:  # 413 now, not 408 after waiting
+            raise _too_large(self.limits.max_body)
         body = await _read(receive, self.limits.max_body, deadline)
         try:
             request = read_json(body.decode("utf-8"))
@@ -494,12 +506,27 @@ def _content_length(scope: dict[str, Any]) -> int | None:
 
 
 def _allow(method: str, allowed: str) -> None:
-    if method != allowed:
-        raise _Refused(
-            405,
-            [_problem("A004", f"`{_show(method)}` is not answered here", f"use {allowed}")],
-            [(b"allow", allowed.encode())],
-        )
+    """405 unless ``method`` is ``allowed``; HEAD is answered wherever GET is (HTTP's rule: the
+    same status and headers, no body), as load balancers and monitors ask it."""
+    if method == allowed or (method == "HEAD" and allowed == "GET"):
+        return
+    methods = "GET, HEAD" if allowed == "GET" else allowed
+    raise _Refused(
+        405,
+        [_problem("A004", f"`{_show(method)}` is not answered here", f"use {allowed}")],
+        [(b"allow", methods.encode())],
+    )
+
+
+def _headers_only(send: Send) -> Send:
+    """``send`` for a HEAD request: the response's start as for GET, its body left out."""
+
+    async def sending(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.body":
+            message = {**message, "body": b""}
+        await send(message)
+
+    return sending
 
 
 def _problem(code: str, message: str, hint: str = "") -> Problem:
