@@ -163,3 +163,36 @@ def test_validate_reports_what_build_refuses_in_the_catalogs(tmp_path: Path, mon
         run = run_cli("validate", "--root", str(policies))
         assert run.code == 1, run
         assert f"{catalog}:{line}:1: error[G002]" in run.out, run.out
+
+
+def test_the_static_check_knows_the_filters_the_renderer_adds() -> None:
+    from engine.site.render import Renderer
+    from engine.templates.rules import PAGE_FILTERS
+
+    class Anything:
+        def __getattr__(self, name: str) -> None:
+            return None
+
+    assert set(Renderer.filters(Anything())) == PAGE_FILTERS  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("line", "said", "hint"),
+    [
+        ("{{ p.trial_days|durationn('day') }}", "No filter named 'durationn'.", "did you mean `duration`?"),
+        ("{% if p.trial_days is numbr %}x{% endif %}", "No test named 'numbr' found.", "did you mean `number`?"),
+    ],
+)
+def test_validate_refuses_a_filter_or_test_no_environment_has_as_build_does(
+    tmp_path: Path, line: str, said: str, hint: str
+) -> None:
+    """Jinja refuses them only when it compiles a template: `validate`, which never compiles one,
+    passed what `build` then refused."""
+    shutil.copytree(ROOT / "policies", tmp_path / "policies")
+    page = tmp_path / HELP
+    edit(page, ANCHOR, line)
+    where = f"{page}:{_line_of(page, line)}:1: error[G001]: template syntax error: {said}"
+    checked = run_cli("validate", str(tmp_path / "policies"))
+    assert checked.code == 1 and f"{where}\n  hint: {hint}" in checked.out, checked.out
+    built = run_cli("build", "--root", str(tmp_path / "policies"), "--out", str(tmp_path / "site"))
+    assert built.code == 1 and said in built.err, built

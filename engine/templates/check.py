@@ -250,6 +250,10 @@ def _analyse(path: str, raw: bytes) -> list[Problem]:
             Problem(path, node.lineno or 1, 1, "G001", f"the sandbox refuses {what}", hint)
             for node, what, hint in _refused(tree)
         }
+        problems |= {
+            Problem(path, node.lineno or 1, 1, "G001", f"template syntax error: {what}", hint)
+            for node, what, hint in _unknown(tree)
+        }
     except RecursionError:
         return [Problem(path, 1, 1, "G001", "the template is nested too deeply", "flatten it")]
     if path.endswith(".html.j2"):  # the layout: what `build` would refuse on every page, said at its line
@@ -318,6 +322,33 @@ def _refused(tree: nodes.Template) -> Iterator[tuple[nodes.Node, str, str]]:  # 
             for arg in list(node.args) + [k.value for k in node.kwargs]:
                 if isinstance(arg, nodes.Const) and _smuggled(arg.value):
                     yield node, f"the name `{arg.value}` passed as text", _PRIVATE
+
+
+def _unknown(tree: nodes.Template) -> Iterator[tuple[nodes.Node, str, str]]:
+    """Filters and tests that no environment has (`|durationn`): Jinja refuses them only when it
+    compiles the template, which `validate` never does, so `build` failed on what `validate`
+    passed. Said in Jinja's words, as `build` says them. (Jinja's own filters that the sandbox
+    refuses are `_refused`'s.)"""
+    import difflib
+
+    from jinja2 import nodes
+    from jinja2.filters import FILTERS
+    from jinja2.tests import TESTS
+
+    from engine.templates.rules import PAGE_FILTERS, SAFE_FILTERS
+
+    filters = SAFE_FILTERS | PAGE_FILTERS
+    for node in tree.find_all((nodes.Filter, nodes.Test)):
+        if isinstance(node, nodes.Filter):
+            if node.name in filters or node.name in FILTERS:
+                continue
+            close = difflib.get_close_matches(node.name, sorted(filters), n=1)
+            hint = f"did you mean `{close[0]}`?" if close else f"filters: {', '.join(sorted(filters))}"
+            yield node, f"No filter named '{node.name}'.", hint
+        elif node.name not in TESTS:
+            close = difflib.get_close_matches(node.name, sorted(TESTS), n=1)
+            hint = f"did you mean `{close[0]}`?" if close else f"tests: {', '.join(sorted(TESTS))}"
+            yield node, f"No test named '{node.name}' found.", hint
 
 
 _MAX_LITERAL_BITS = 4096  # engine.decisions.runtime.MAX_INT_BITS: what an operator may build

@@ -19,6 +19,15 @@ min reject rejectattr reverse round select selectattr sort string striptags titl
 upper wordcount
 """.split()
 )
+# The filters a page's renderer adds (engine.site.render.Renderer.filters: a test keeps the two the
+# same), which format facts per language. A template may use these and SAFE_FILTERS; any other
+# name is a filter no environment has, which Jinja refuses when it compiles the template.
+PAGE_FILTERS = frozenset(
+    """
+number percent money date duration list label labels language languages country email value inline
+datetime time_zone countries collate
+""".split()
+)
 # Jinja's default globals that no page needs, each a classic way out of one (`range` stays: the
 # sandbox bounds it to 100,000 items and the deadline bounds loops over it).
 REMOVED_GLOBALS = ("dict", "lipsum", "cycler", "joiner", "namespace")
