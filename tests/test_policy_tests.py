@@ -79,6 +79,14 @@ def test_keyword_matching_no_case_is_a_usage_error() -> None:
     assert "no test case matches `-k no such case`" in r.err
 
 
+@pytest.mark.parametrize("where", ["loans/program.yaml", "loans/decisions", "marketplaces.yaml"])
+def test_a_path_holding_no_case_is_a_usage_error(where: str) -> None:
+    """As `-k`: `policyctl test policies/returns/program.yaml` (a program file for its tests) said
+    `0 passed, 0 failed` and exit 0."""
+    r = run_cli("test", str(MINI / where))
+    assert r.code == 2 and r.out == "" and f"no test case in `{MINI / where}`" in r.err, r
+
+
 def test_path_selects_one_file(mini: Path) -> None:
     _banded(mini)
     r = run_cli("test", str(mini / "loans/tests/fee_band.yaml"))

@@ -95,6 +95,10 @@ def run(
     selected = testing.cases(repo, path, keyword)
     if keyword and not selected:
         return TestRun(usage=_no_match(keyword))
+    if path is not None and not selected and not out.errors and testing.cases(repo, None, None):
+        # (as `-k`: a path that selects no case is a mistake, e.g. a program.yaml for its tests;
+        # a repository with no case at all, or with errors that left its cases out, is not)
+        return TestRun(usage=(f"no test case in `{path}`", "give a tests file or a folder that holds one"))
     tell = progress or (lambda done, total: None)
     for i, case in enumerate(selected):
         tell(i, len(selected))
