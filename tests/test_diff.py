@@ -294,3 +294,23 @@ def test_an_estimate_names_the_pages(tmp_path: Path) -> None:
     assert r.code == 0 and "has 1 problem(s)" in r.err, r
     languages = ", ".join(engine.load(str(new)).marketplaces["de"].locales)
     assert f"csba · de · {languages} · pages help (because of decision `contact_address`, trial_days)" in r.out
+
+
+@pytest.mark.parametrize(
+    ("broken", "said", "not_said"),
+    [
+        (PROGRAM, "program `loans` cannot be read in", "program `loans` removed"),
+        (DECISION, "decision cannot be read", "decision removed"),
+    ],
+)
+def test_a_file_with_errors_is_not_reported_as_removed(
+    pair: tuple[Path, Path], broken: str, said: str, not_said: str
+) -> None:
+    """A file left out of NEW for its own errors (its error goes to standard error) is said to be
+    unreadable there: the diff called a program with a typo in program.yaml "removed"."""
+    old, new = pair
+    path = new / broken
+    path.write_text(path.read_text(encoding="utf-8") + "unknown_key: 1\n", encoding="utf-8")
+    r = run_cli("diff", str(old), str(new), "--at", "2024-05-01")
+    assert said in r.out and not_said not in r.out, r.out
+    assert "has 1 problem(s)" in r.err, r.err

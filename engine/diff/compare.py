@@ -87,16 +87,28 @@ def compare(
     for pid in sorted(set(old.programs) | set(new.programs)):
         a, b = old.programs.get(pid), new.programs.get(pid)
         if a is None or b is None:
-            diff.notes.append(f"program `{pid}` {'added' if a is None else 'removed'}")
+            # a program.yaml left out for its errors is not a program removed (or added)
+            broken = _unread(old if a is None else new, "program", pid, pid)
+            label = old_label if a is None else new_label
+            diff.notes.append(
+                f"program `{pid}` cannot be read in {label} (`policyctl validate`)"
+                if broken
+                else f"program `{pid}` {'added' if a is None else 'removed'}"
+            )
             continue
         diff.notes += _program_notes(a, b)
         for mp in [m for m in b.marketplaces if m in a.marketplaces]:
             for name in dict.fromkeys([*a.parameters, *b.parameters]):
                 diff.params += param_changes(a, b, mp, name)
-        diff.rows += decision_changes(a, b, show_old, show_new)
+        unread = {d for _, p, d in old.unreadable | new.unreadable if p == pid}
+        diff.rows += decision_changes(a, b, show_old, show_new, unread)
     diff.outcomes = outcomes.compare(old, new, diff, at)
     diff.pages = pagediff.changed_pages(old, new, diff, at)
     return diff
+
+
+def _unread(repo: Repository, kind: str, program: str, name: str) -> bool:
+    return (kind, program, name) in repo.unreadable
 
 
 def _marketplace_notes(old: Repository, new: Repository) -> list[str]:
@@ -210,12 +222,18 @@ def tidy(value: Any) -> Any:
 _HEAD = ("title", "description", "inputs", "required", "hit", "default", "outputs")
 
 
-def decision_changes(a: Program, b: Program, show_old: Show = str, show_new: Show = str) -> list[RowChange]:
+def decision_changes(
+    a: Program, b: Program, show_old: Show = str, show_new: Show = str, unread: set[str] | frozenset[str] = frozenset()
+) -> list[RowChange]:
+    """``unread``: ids of files of the program left out for their errors on either side: such a
+    decision is "cannot be read", not "added" or "removed"."""
     found = []
     for did in sorted(set(a.decisions) | set(b.decisions)):
         old, new = a.decisions.get(did), b.decisions.get(did)
         if old is None or new is None:
-            what = "decision added" if old is None else "decision removed"
+            what = (
+                "decision cannot be read" if did in unread else "decision added" if old is None else "decision removed"
+            )
             where = _at(new.pos, show_new) if new is not None else _at(old.pos, show_old)  # type: ignore[union-attr]
             found.append(RowChange(b.id, did, what, None, (), where))
             continue
