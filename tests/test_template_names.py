@@ -125,6 +125,11 @@ def test_page_names_are_what_the_context_offers() -> None:
         ("{{ p.trial_day }}", "`p` has no `trial_day`"),
         ("{{ p.trial_days.foo }}", "`p.trial_days` has no `foo`"),
         ("{{ nothing_here }}", "`nothing_here` is not in the page context"),
+        # into a filter: it said "duration: expected a number, got StrictUndefined Undefined"
+        *[
+            (f"{{{{ p.trial_days.foo|{f} }}}}", "`p.trial_days` has no `foo`")
+            for f in ("number", "percent", "money", "date", "duration('day')", "datetime")
+        ],
     ],
 )
 def test_a_build_time_undefined_names_no_internal_type(tmp_path: Path, replacement: str, message: str) -> None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from jinja2.runtime import Undefined as _Undefined
 from markupsafe import Markup
 
 # Private-use characters: never valid in policy text (escape() removes them), so they can mark
@@ -225,7 +226,15 @@ def fact(path: str, value: Any) -> Any:
 
 
 def unwrap(value: Any) -> Any:
-    return value.raw if isinstance(value, Fact) else value
+    """A fact's value, for a filter to format. An undefined value (`ex.input.days_since_deliver`,
+    a name the data lacks) stops the render with Jinja's own error, which engine.templates.sandbox
+    words as "`ex.input` has no `days_since_deliver`": formatted, it was "expected a number, got
+    StrictUndefined Undefined"."""
+    if isinstance(value, Fact):
+        return value.raw
+    if isinstance(value, _Undefined):
+        value._fail_with_undefined_error()
+    return value
 
 
 def canonical(value: Any) -> str:
