@@ -130,6 +130,10 @@ def test_page_names_are_what_the_context_offers() -> None:
             (f"{{{{ p.trial_days.foo|{f} }}}}", "`p.trial_days` has no `foo`")
             for f in ("number", "percent", "money", "date", "duration('day')", "datetime")
         ],
+        # values of the wrong kind, in the words of YAML (it said `str`, `dict`)
+        ("{{ 'ten'|number }}", "number: expected a number, got text `ten`"),
+        ("{{ (p.currency + 1)|number }}", "arithmetic needs numbers: `currency` is text"),
+        ("{{ p.fee_tiers[0] }}", "the fact `fee_tiers.0` is a mapping: pick a field or use a filter"),
     ],
 )
 def test_a_build_time_undefined_names_no_internal_type(tmp_path: Path, replacement: str, message: str) -> None:

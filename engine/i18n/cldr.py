@@ -28,6 +28,7 @@ from babel import numbers as _numbers
 
 from engine.i18n.source import SOURCE_LOCALE as SOURCE_LOCALE  # defined without Babel: validate reads it
 from engine.model.dates import parse_date, parse_datetime
+from engine.problems import kind_of
 
 # Memos. A site build formats the same few thousand values in the same few locales over and over
 # (~90 calls per page, each 20-40 µs in Babel), so every formatting function below keeps its
@@ -99,7 +100,7 @@ def locale(tag: str) -> Locale:
 
 def _decimal(value: object) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-        raise TypeError(f"expected a number, got {type(value).__name__} {value!r}")
+        raise TypeError(f"expected a number, got {kind_of(value)} `{value}`")
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 

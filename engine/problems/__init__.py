@@ -116,6 +116,25 @@ _BREAKS = {
 _BREAKS.update({0x0A: "\\n", 0x0D: "\\r"})
 
 
+def kind_of(value: object) -> str:
+    """What ``value`` is, in the words of YAML and JSON (`a mapping`, `a list`, `text`, `a number`,
+    `true or false`, `null`): for messages, which never name a Python type (`dict`, `str`,
+    `StrictUndefined`)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    return "a value of another kind"
+
+
 def one_line(text: str) -> str:
     """``text`` with line breaks and control characters shown as escapes (`\\n`, `\\x1b`).
 

@@ -22,6 +22,8 @@ from typing import Any
 from jinja2.runtime import Undefined as _Undefined
 from markupsafe import Markup
 
+from engine.problems import kind_of
+
 # Private-use characters: never valid in policy text (escape() removes them), so they can mark
 # facts through Markdown parsing unambiguously.
 _OPEN, _MID, _CLOSE = "\ue000", "\ue001", "\ue002"
@@ -163,8 +165,8 @@ class Fact:
         for v in (raw, value):
             if isinstance(v, bool) or not isinstance(v, (int, float)):
                 raise TypeError(
-                    f"arithmetic needs numbers: `{self.path}` is {type(raw).__name__}"
-                    + ("" if v is raw else f" and the other value {type(v).__name__}")
+                    f"arithmetic needs numbers: `{self.path}` is {kind_of(raw)}"
+                    + ("" if v is raw else f" and the other value {kind_of(v)}")
                 )
         return raw, value
 
