@@ -874,10 +874,27 @@ def i18n_cmd() -> None:
 
 def _pages_domains(root: str, names: tuple[str, ...]) -> list[Any]:
     from engine import packaged
+    from engine.commands.i18n import copy_default_layout, layout_gaps
     from engine.site import build as site
 
     plan = site.plan(_repo_for_questions(root))
-    if click.get_current_context().info_name in ("extract", "update") and not packaged.has_own_site(root):
+    command = click.get_current_context().info_name
+    if command == "update" and not packaged.has_own_site(root) and (not names or SITE_DOMAIN in names):
+        # A published language the default layout has no catalog for (`ja`): the layout is copied
+        # into the repository to be translated (the default is policyctl's own, never written; a
+        # repository's _site replaces it). Its catalogs for languages it has are left as they are.
+        gaps = layout_gaps(plan)
+        if gaps:
+            try:
+                copied = copy_default_layout(root)
+            except OSError as e:
+                _fail_usage(f"cannot copy the default page layout into {root}: {e.strerror or e}")
+            click.echo(
+                f"{copied}: policyctl's default page layout, copied here (it has no catalog for "
+                f"{', '.join(gaps)}); it is this repository's now"
+            )
+            plan = site.plan(_repo_for_questions(root))
+    if command in ("extract", "update") and not packaged.has_own_site(root):
         # the default layout is policyctl's own: its catalogs are not the repository's to rewrite
         plan.domains.pop(SITE_DOMAIN, None)
         if SITE_DOMAIN in names:

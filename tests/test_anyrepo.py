@@ -458,3 +458,35 @@ def test_the_tool_runs_without_what_later_pythons_removed(tmp_path: Path) -> Non
             env={**os.environ, "POLICYCTL_CACHE": str(tmp_path / "cache")},
         )
         assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_a_language_the_default_layout_lacks_is_translated_in_a_copy_of_it(repo: Path) -> None:
+    """The authors' guide adds Japanese: validate said to run `i18n update` for a catalog inside the
+    installed package, which `i18n update` never wrote (the default layout is read only), so the
+    same error came back for ever. Now the error names the repository's `_site/locales/ja.po`, and
+    `i18n update` copies the layout there (once: a repository's `_site` is its layout) and writes it."""
+    from engine import packaged
+
+    edit(repo / "policies" / "marketplaces.yaml", "    locales: [en]\n", "    locales: [en, ja]\n")
+    edit(repo / "policyctl.toml", 'languages = ["en", "de"]', 'languages = ["en", "de", "ja"]')
+    site = repo / "policies" / "_site"
+    assert not site.exists()
+    before = run_cli("validate", cwd=repo)
+    assert before.code == 1
+    assert (
+        "policies/_site/locales/ja.po:1:1: error[G002]: ja: policyctl's default page layout has no catalog"
+        in before.out
+    )
+    assert "hint: run `policyctl i18n update`: it copies the layout into policies/_site" in before.out
+    assert packaged.default_site_dir() not in before.out
+    updated = run_cli("i18n", "update", cwd=repo)
+    assert updated.code == 0 and "policies/_site: policyctl's default page layout, copied here" in updated.out, updated
+    assert (site / "locales" / "ja.po").is_file()
+    default = Path(packaged.default_site_dir())
+    for path in default.rglob("*"):
+        if path.is_file() and "__pycache__" not in path.parts and path.name != "ja.po":
+            assert (site / path.relative_to(default)).read_bytes() == path.read_bytes(), path
+    after = run_cli("validate", cwd=repo)
+    assert after.code == 1 and "policies/_site/locales/ja.po:" in after.out and "no catalog" not in after.out
+    again = run_cli("i18n", "update", cwd=repo)  # its own layout now: not copied again
+    assert again.code == 0 and "copied here" not in again.out

@@ -52,3 +52,31 @@ def check(root: str, names: tuple[str, ...] | list[str] = (), languages: tuple[s
         out.files += 1 + len(domain.targets)
         out.stats += [(domain.name, s) for s in result.stats]
     return out
+
+
+def layout_gaps(plan: Any) -> list[str]:
+    """The published languages policyctl's default page layout has no catalog for (the plan's
+    site domain; empty when the repository has its own layout)."""
+    import os
+
+    from engine import packaged
+    from engine.i18n.catalogs import SITE
+
+    domain = plan.domains.get(SITE)
+    if domain is None or os.path.realpath(domain.folder) != os.path.realpath(packaged.default_site_dir()):
+        return []
+    return [tag for tag in domain.targets if not os.path.exists(domain.po(tag))]
+
+
+def copy_default_layout(root: str) -> str:
+    """Copy policyctl's default page layout into ``root``/_site (a folder that must not exist), so
+    that its catalogs can be translated (a language it has none for) or the layout changed. From
+    then on the repository's copy is its layout (engine.packaged.site_dir). The copy's path."""
+    import os
+    import shutil
+
+    from engine import packaged
+
+    dest = os.path.join(root, packaged.SITE)
+    shutil.copytree(packaged.default_site_dir(), dest, ignore=shutil.ignore_patterns("__pycache__"))
+    return dest

@@ -192,7 +192,7 @@ def translation_domains(repo: Any) -> dict[str, Any]:
     own work. tests/test_i18n.py holds the two equal."""
     from engine.i18n.catalogs import SITE, Domain, label_context, parameter_context
     from engine.i18n.source import SOURCE_LOCALE
-    from engine.packaged import site_dir
+    from engine.packaged import has_own_site, site_dir
     from engine.site.manifest import pages_of
 
     domains: dict[str, Any] = {}
@@ -238,7 +238,8 @@ def translation_domains(repo: Any) -> dict[str, Any]:
             program.pos.file if doc is not None and isinstance(doc.data, dict) else None,
         )
     site = site_dir(repo.root)
-    domains[SITE] = Domain(SITE, site, site, tuple(sorted(published | {SOURCE_LOCALE})))
+    home = None if has_own_site(repo.root) else os.path.join(repo.root, SITE)  # (as engine.site.plan)
+    domains[SITE] = Domain(SITE, site, site, tuple(sorted(published | {SOURCE_LOCALE})), home=home)
     return domains
 
 

@@ -82,6 +82,9 @@ class Domain:
     # (msgctxt, English text, line, note for translators) from program.yaml: labels and parameter labels
     labels: tuple[tuple[str, str, int, str], ...] = ()
     labels_file: str | None = None
+    # the default layout (policyctl's own, read only): the repository's _site it is copied into to
+    # be translated (`i18n update`), where a missing catalog is said to belong
+    home: str | None = None
 
     @property
     def pot(self) -> str:
@@ -827,16 +830,25 @@ def check(domain: Domain, read_catalog: Reader | None = None) -> CheckResult:
         result.stats.append(stats)
         if not os.path.exists(path):
             stats.missing = len(messages)
-            result.problems.append(
-                Problem(
-                    path,
+            problem = Problem(
+                path,
+                1,
+                1,
+                "G002",
+                f"{tag}: no catalog ({len(messages)} messages untranslated)",
+                "run `policyctl i18n update` and translate the new file",
+            )
+            if domain.home is not None:
+                # (named where it would be: the default layout in the installed package is never written)
+                problem = Problem(
+                    os.path.join(domain.home, "locales", os.path.basename(path)),
                     1,
                     1,
                     "G002",
-                    f"{tag}: no catalog ({len(messages)} messages untranslated)",
-                    "run `policyctl i18n update` and translate the new file",
+                    f"{tag}: policyctl's default page layout has no catalog ({len(messages)} messages untranslated)",
+                    f"run `policyctl i18n update`: it copies the layout into {domain.home}; then translate this file",
                 )
-            )
+            result.problems.append(problem)
             continue
         catalog, bad = (read_catalog or read)(path, tag)
         if catalog is None:

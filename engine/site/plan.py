@@ -181,7 +181,8 @@ def plan(repo: Repository, strict: bool = False) -> Plan:
         out.jobs += jobs
     site = site_dir(repo)
     tags = {j.locale for j in out.jobs} | {l10n.SOURCE_LOCALE}
-    out.domains[SITE] = Domain(SITE, site, site, tuple(sorted(tags)))
+    home = None if packaged.has_own_site(repo.root) else os.path.join(repo.root, SITE)
+    out.domains[SITE] = Domain(SITE, site, site, tuple(sorted(tags)), home=home)
     return out
 
 
