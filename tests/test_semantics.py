@@ -36,7 +36,7 @@ CASES = [
     ("overlay marketplace differs from file", OVERLAY, "marketplace: no", "marketplace: nl", "L003", 2, 14),
     ("unknown locale", MARKETS, "locales: [nl, en]", "locales: [nl, xx-Yyyy]", "P010", 7, 19),
     ("unknown time zone", MARKETS, "Europe/Amsterdam", "Europe/Atlantis", "P001", 6, 16),
-    ("invalid parameter schema", PROGRAM, "schema: {type: boolean}", "schema: {type: bool}", "P009", 35, 13),
+    ("invalid parameter schema", PROGRAM, "schema: {type: boolean}", "schema: {type: bool}", "P009", 35, 20),
     (
         "typo in a parameter's schema",
         PROGRAM,

@@ -133,6 +133,10 @@ def check_constants(
                 continue  # value_is_valid: certainly fits, no need to import jsonschema (~100 ms)
             import jsonschema
 
+            from engine.schema.check import schema_problems
+
+            if schema_problems(schema):
+                continue  # an output schema that cannot be used: P009 (engine.model.build), never applied
             try:
                 error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(value))
             except jsonschema.exceptions.SchemaError:

@@ -138,20 +138,25 @@ class InputChecker:
 
     def _jsonschema(self, inputs: dict[str, Any]) -> list[str]:
         if self.validator is None and not self.broken:
-            import jsonschema  # only to say why an input is refused: it is slow to import
+            # The one check of a schema from the sources (`validate` reports it, with its place,
+            # as P009, and a repository with it is never bundled): here only for a decision made
+            # in code. jsonschema is only to say why an input is refused: it is slow to import.
+            import jsonschema
 
-            try:
-                jsonschema.Draft202012Validator.check_schema(self.schema)
-            except jsonschema.exceptions.SchemaError as e:
-                self.broken = f"/: the decision's `inputs` are not a valid JSON Schema: {e.message}"
-            self.validator = jsonschema.Draft202012Validator(self.schema, format_checker=format_checker())
+            from engine.schema.check import schema_problems
+
+            invalid = schema_problems(self.schema)
+            if invalid:
+                self.broken = f"/: the decision's `inputs` are not a valid JSON Schema: {invalid[0]}"
+            else:
+                self.validator = jsonschema.Draft202012Validator(self.schema, format_checker=format_checker())
         if self.broken:
             return [self.broken]
         messages: list[str] = []
         try:
             errors = sorted(self.validator.iter_errors(inputs), key=lambda e: list(map(str, e.absolute_path)))
-        except Exception as e:
-            return [f"/: the decision's `inputs` schema cannot be applied: {e}"]
+        except Exception:  # (a backstop: no schema the one check accepts gets here)
+            return ["/: the decision's `inputs` schema cannot be applied (`policyctl validate` says why)"]
         for error in errors:
             path = list(error.absolute_path)
             if error.validator == "required" and not path:

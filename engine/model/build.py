@@ -268,28 +268,24 @@ def program(doc: Document, folder: str, known_marketplaces: dict[str, Marketplac
     for name, spec in data["parameters"].items():
         path = ("parameters", name)
         problems += unknown_keywords(doc, path + ("schema",), spec["schema"])
-        unsafe = unsafe_keywords(doc, path + ("schema",), spec["schema"])
-        if unsafe:  # never used: resolving the reference or matching the pattern is the attack
-            problems += unsafe
-            continue
-        invalid = schema.schema_problems(spec["schema"])
-        if invalid:
-            problems.append(
-                Problem.at(
-                    doc.pos(path + ("schema",)),
-                    "P009",
-                    f"the schema of `{name}` is not a valid JSON Schema: {invalid[0]}",
-                    "see https://json-schema.org/understanding-json-schema/",
-                )
-            )
-            continue
+        # A schema refused here is never used: resolving the reference or matching the pattern is
+        # the attack (unsafe_keywords), or checking a value against it could only fail. The
+        # parameter stays declared, with `{}` for its schema, so that its one problem is not
+        # followed by one for each decision, overlay and page that names it.
+        refused = unsafe_keywords(doc, path + ("schema",), spec["schema"]) or schema.source_schema(
+            doc, path + ("schema",), spec["schema"], f"the schema of `{name}`"
+        )
+        problems += refused
         entries, more = timeline(doc, path, spec)
         problems += more + evidence(doc, path, spec)
-        problems += check_entries(doc, name, spec["schema"], bool(spec.get("tiers")), entries, _entry_paths(path, spec))
+        if not refused:
+            problems += check_entries(
+                doc, name, spec["schema"], bool(spec.get("tiers")), entries, _entry_paths(path, spec)
+            )
         params[name] = Parameter(
             name,
             spec["description"],
-            spec["schema"],
+            {} if refused else spec["schema"],
             entries,
             doc.key_pos(path),
             bool(spec.get("tiers")),
@@ -407,9 +403,25 @@ def decision(doc: Document, stem: str, program_id: str) -> tuple[Decision, list[
             )
     unsafe: set[tuple[str, str]] = set()
     for section in ("inputs", "outputs"):
-        for name, sub in (data.get(section) or {}).items():
+        schemas = data.get(section) or {}
+        # what `#` is where each is evaluated: the inputs are checked as one object (InputChecker,
+        # Decision.input_schema), an output on its own (its constants, engine.decisions.checks)
+        root = (
+            {
+                "type": "object",
+                "properties": schemas,
+                "required": list(data.get("required") or ()),
+                "additionalProperties": False,
+            }
+            if section == "inputs"
+            else None
+        )
+        scope = "the decision's inputs as one object schema" if section == "inputs" else ""
+        for name, sub in schemas.items():
             problems += unknown_keywords(doc, (section, name), sub)
-            found = unsafe_keywords(doc, (section, name), sub)
+            found = unsafe_keywords(doc, (section, name), sub) or schema.source_schema(
+                doc, (section, name), sub, f"the schema of {section[:-1]} `{name}`", root, scope
+            )
             if found:
                 problems += found
                 unsafe.add((section, name))
@@ -458,8 +470,9 @@ def decision(doc: Document, stem: str, program_id: str) -> tuple[Decision, list[
 
 
 def _usable(section: str, schemas: dict[str, Any], unsafe: set[tuple[str, str]]) -> dict[str, Any]:
-    """The property schemas, those reported by unsafe_keywords (P009) replaced by `{}`: nothing is
-    ever fetched for them or matched against their patterns, even by `policyctl test`."""
+    """The property schemas, those reported by unsafe_keywords or check.source_schema (P009) replaced
+    by `{}`: nothing is ever fetched for them or matched against their patterns, and no command
+    evaluates a schema that is not valid, even `policyctl test`."""
     return {name: {} if (section, name) in unsafe else sub for name, sub in schemas.items()}
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -88,13 +88,9 @@ def check_value(doc: Document, path: Path, value: Any, schema: dict[str, Any], w
     return errors_to_problems(doc, path, errors, code="P003", what=what)
 
 
-def schema_problems(schema: dict[str, Any]) -> list[str]:
-    """Messages for a schema that is itself invalid (an author's parameter schema)."""
-    if fastcheck.schema_is_valid(schema):
-        return []
-    from jsonschema import Draft202012Validator
-
-    return [e.message for e in Draft202012Validator(Draft202012Validator.META_SCHEMA).iter_errors(schema)]
+def schema_problems(schema: Any, root: Any = None) -> list[str]:
+    """Messages for a schema that is itself unusable (see ``source_schema``), without positions."""
+    return [message for _, message, _ in schema_findings(schema, root)]
 
 
 def errors_to_problems(
@@ -243,3 +239,298 @@ def _pointer(path: Path) -> str:
     if not path:
         return "the document"
     return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in path)
+
+
+# --- the JSON Schemas the sources hold ------------------------------------------------------------
+#
+# Authors write JSON Schemas in three places: a parameter's `schema`, and each of a decision's
+# `inputs` and `outputs`. Every one of them goes through ``source_schema`` (engine.model.build), the
+# one check that a schema can be used at all, after engine.schema.patterns.unsafe_keywords: valid
+# under the 2020-12 metaschema (types JSON Schema knows, `enum` a list, bounds numbers...), every
+# local `$ref`/`$dynamicRef` pointing to a schema that exists and is valid itself, and no chain of
+# references that leads back to where it started without checking anything (jsonschema would
+# recurse until Python stops it). A schema that fails is reported (P009) and never used, so no
+# later command meets it. The common schema (`{type: integer, minimum: 0}`) is answered by
+# fastcheck.schema_is_valid without jsonschema; the others are checked once per process per text.
+
+Finding = tuple[Path, str, str]  # where in the schema, what is wrong, a hint
+
+_TYPE_NAMES = ("array", "boolean", "integer", "null", "number", "object", "string")
+_REF_KEYS = ("$ref", "$dynamicRef")
+_SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "dependentSchemas")
+_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+_SCHEMA_ONE = (
+    "not",
+    "if",
+    "then",
+    "else",
+    "items",
+    "contains",
+    "additionalProperties",
+    "propertyNames",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "contentSchema",
+)
+# applicators that check the same value again (a loop through them never ends); the others go
+# one level into the value, so a finite value ends any loop through them
+_IN_PLACE = frozenset({"allOf", "anyOf", "oneOf", "not", "if", "then", "else", "dependentSchemas"})
+_SEE = "see https://json-schema.org/understanding-json-schema/"
+
+
+def source_schema(
+    doc: Document, path: Path, schema: Any, what: str, root: Any = None, scope: str = ""
+) -> list[Problem]:
+    """P009 for a JSON Schema the sources hold (at ``path`` in ``doc``) that cannot be used, each at
+    its offending node. ``what`` names it (`the schema of \\`fee\\``); ``root``: the schema `#` refers
+    to where it is evaluated (a decision's inputs are checked as one object schema), default the
+    schema itself; ``scope`` says what that is, for the hints."""
+    return [
+        Problem.at(doc.pos(path + where), "P009", f"{what} is not a valid JSON Schema: {message}", hint)
+        for where, message, hint in schema_findings(schema, root, scope)
+    ]
+
+
+def schema_findings(schema: Any, root: Any = None, scope: str = "") -> tuple[Finding, ...]:
+    """What makes ``schema`` unusable, by place in it (see above); () when it can be used."""
+    if fastcheck.schema_is_valid(schema):  # no reference either: `$ref` is never answered there
+        return ()
+    try:
+        text = json.dumps(schema, sort_keys=True)
+        refers = root is not None and root is not schema and any(f'"{k}"' in text for k in _REF_KEYS)
+        root_text = json.dumps(root, sort_keys=True) if refers else None
+    except (TypeError, ValueError, RecursionError):  # keys of several types: not kept, checked as it is
+        return _findings(schema, schema if root is None else root, scope)
+    return _kept_findings(text, root_text, scope)
+
+
+@lru_cache(maxsize=1024)
+def _kept_findings(text: str, root_text: str | None, scope: str) -> tuple[Finding, ...]:
+    schema = json.loads(text)
+    return _findings(schema, json.loads(root_text) if root_text is not None else schema, scope)
+
+
+def _findings(schema: Any, root: Any, scope: str) -> tuple[Finding, ...]:
+    try:
+        found = _meta_findings(schema)
+        if not found:
+            found = _reference_findings(schema, root, scope)
+    except RecursionError:
+        found = [((), "it is nested too deeply to check", "write a flatter schema")]
+    return tuple(found)
+
+
+@cache
+def _meta_validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
+    # as Draft202012Validator.check_schema does: `pattern` and `patternProperties` must be regexes
+    return Draft202012Validator(Draft202012Validator.META_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def _meta_findings(schema: Any) -> list[Finding]:
+    if fastcheck.schema_is_valid(schema):
+        return []
+    found: dict[Path, Finding] = {}
+    for error in _meta_validator().iter_errors(schema):
+        where: Path = tuple(error.absolute_path)
+        if where not in found:
+            found[where] = (where, *_meta_message(where, error))
+    return sorted(found.values(), key=lambda f: [str(p) for p in f[0]])
+
+
+def _meta_message(where: Path, error: Any) -> tuple[str, str]:
+    """What the 2020-12 metaschema's ``error`` about the node at ``where`` means, and a hint."""
+    keys = [p for p in where if isinstance(p, str)]
+    key = keys[-1] if keys else ""
+    named = f"`{key}`" if key else "the schema"
+    item = bool(where) and isinstance(where[-1], int)
+    value, expected, validator = error.instance, error.validator_value, error.validator
+    if key == "type" and validator in ("anyOf", "enum", "type", "minItems", "uniqueItems"):
+        names = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+        unknown = [t for t in names if not (isinstance(t, str) and t in _TYPE_NAMES)]
+        if unknown:
+            close = difflib.get_close_matches(str(unknown[0]), _TYPE_NAMES, n=1)
+            return (
+                f"`{unknown[0] if isinstance(unknown[0], str) else _shown(unknown[0])}` is not a JSON Schema type",
+                f"did you mean `{close[0]}`?" if close else f"use one of: {', '.join(_TYPE_NAMES)}",
+            )
+        if isinstance(value, list) and len(set(map(str, value))) < len(value):
+            return "`type` names a type twice", "name each type once"
+        return (
+            f"`type` must name a type or a list of types, not {_kind(value)}",
+            f"use one of: {', '.join(_TYPE_NAMES)}",
+        )
+    if validator == "type":
+        want = expected if isinstance(expected, list) else [expected]
+        whose = f"each item of {named}" if item else named
+        if set(want) == {"object", "boolean"}:
+            return (
+                f"{whose} must be a schema (a mapping), not {_kind(value)}",
+                "write a schema such as `{type: string}`",
+            )
+        nouns = {
+            "array": "a list",
+            "string": "a string",
+            "number": "a number",
+            "integer": "a whole number",
+            "object": "a mapping",
+            "boolean": "`true` or `false`",
+        }
+        wanted = " or ".join(nouns.get(str(w), str(w)) for w in want)
+        if "array" in want:
+            hint = "write a list: `[a, b]`, or `- item` lines"
+        elif ("number" in want or "integer" in want) and isinstance(value, str):
+            hint = "write the number without quotes"
+        elif "string" in want:
+            hint = "quote the value to make it a string"
+        else:
+            hint = f"write {wanted}"
+        return f"{whose} must be {wanted}, not {_kind(value)}", hint
+    if validator == "minimum":
+        return f"{named} must be {expected} or more, not {_shown(value)}", f"use a value of at least {expected}"
+    if validator == "exclusiveMinimum":
+        return f"{named} must be more than {expected}, not {_shown(value)}", f"use a value above {expected}"
+    if validator == "minItems":
+        return f"{named} must not be an empty list", "give at least one item, or remove the key"
+    if validator == "uniqueItems":
+        return f"{named} has a repeated item", "list each item once"
+    if validator == "format" and expected == "regex":
+        return f"`{_shown(value)}` is not a regular expression", "fix the regular expression"
+    return f"{named}: {str(error.message).replace(chr(39), '`')}", _SEE
+
+
+def _kind(value: Any) -> str:
+    return f"{_JSON_TYPES.get(type(value), 'a value')} `{_shown(value)}`"
+
+
+def _reference_findings(schema: Any, root: Any, scope: str) -> list[Finding]:
+    """Every reference reachable from ``schema`` resolves in ``root`` to a valid schema, and none
+    closes a loop that checks the same value again. Problems found through a reference are
+    reported at the reference in ``schema`` that leads there."""
+    tree = list(_places(schema, ()))  # each node of the schema's own tree, and its place in it
+    if not any(key in node for node, _ in tree for key in _REF_KEYS):
+        return []
+    places = {id(node): place for node, place in tree}
+    resolver = _resolver(root)
+    found: dict[Path, Finding] = {}
+    # in-place edges (node id -> [(node id, the place to report a loop at, the reference)]), for the loop search
+    edges: dict[int, list[tuple[int, Path, str]]] = {}
+    nodes: dict[int, Any] = {}
+    # (node, its place in the schema or None outside it, the reference in the schema that led there)
+    pending: list[tuple[Any, Path | None, Path]] = [(schema, (), ())]
+    while pending:
+        node, place, origin = pending.pop()
+        if id(node) in nodes or not isinstance(node, dict):
+            continue
+        nodes[id(node)] = node
+        out = edges.setdefault(id(node), [])
+        for key, child, in_place in _children(node):
+            here = place + (key,) if place is not None else None
+            if key in _REF_KEYS:
+                at = here if here is not None else origin
+                if not isinstance(child, str):
+                    continue  # (the metaschema's problem)
+                target, why = _lookup(resolver, child, scope)
+                if why:
+                    found.setdefault(at, (at, f"`{key}: {child}` {why}", _ref_hint(scope)))
+                    continue
+                invalid = _meta_findings(target) if isinstance(target, dict) else []
+                if invalid:
+                    message = invalid[0][1]
+                    found.setdefault(
+                        at, (at, f"`{key}: {child}` points to a schema that is not valid: {message}", _SEE)
+                    )
+                    continue
+                if isinstance(target, dict):
+                    out.append((id(target), at, f"`{key}: {child}`"))
+                    pending.append((target, places.get(id(target)), at))
+                continue
+            for name, value in child:
+                if isinstance(value, dict):
+                    if in_place:
+                        out.append((id(value), (), ""))
+                    pending.append((value, here + (name,) if here is not None and name is not None else here, origin))
+    loop = _loop(edges)
+    if loop is not None and loop[0] not in found:
+        at, ref = loop
+        found[at] = (
+            at,
+            f"{ref} leads back to itself without checking anything: it would loop forever",
+            "refer to a schema that does not refer back here",
+        )
+    return sorted(found.values(), key=lambda f: [str(p) for p in f[0]])
+
+
+def _places(node: Any, place: Path) -> Iterator[tuple[dict[str, Any], Path]]:
+    if isinstance(node, dict):
+        yield node, place
+        for key, child, _ in _children(node):
+            if key not in _REF_KEYS:
+                for name, value in child:
+                    yield from _places(value, place + (key,) + (() if name is None else (name,)))
+
+
+def _children(node: dict[str, Any]) -> Iterable[tuple[str, Any, bool]]:
+    """(keyword, its subschemas as (name or index or None, schema) pairs, whether they check the
+    same value); for `$ref`/`$dynamicRef`: (keyword, the reference, False)."""
+    for key, value in node.items():
+        if key in _REF_KEYS:
+            yield key, value, False
+        elif key in _SCHEMA_MAPS and isinstance(value, dict):
+            yield key, list(value.items()), key in _IN_PLACE
+        elif key in _SCHEMA_LISTS and isinstance(value, list):
+            yield key, list(enumerate(value)), key in _IN_PLACE
+        elif key in _SCHEMA_ONE:
+            yield key, [(None, value)], key in _IN_PLACE
+
+
+def _resolver(root: Any) -> Any:
+    from referencing import Registry
+    from referencing.jsonschema import DRAFT202012
+
+    return Registry().with_resource("", DRAFT202012.create_resource(root)).resolver()
+
+
+def _lookup(resolver: Any, ref: str, scope: str) -> tuple[Any, str]:
+    """The schema ``ref`` points to, or why it points to none."""
+    try:
+        target = resolver.lookup(ref).contents
+    except Exception:  # referencing's Unresolvable, or a pointer stepping into a list by a name
+        return None, f"points to nothing in {scope or 'this schema'}"
+    if not isinstance(target, (dict, bool)):
+        return None, f"points to {_kind(target)}, which is not a schema"
+    return target, ""
+
+
+def _ref_hint(scope: str) -> str:
+    if scope:
+        return f"`#` is {scope}: refer to a part of it, such as `#/properties/NAME`"
+    return "refer to a part of this schema, such as `#/$defs/NAME` with the part written under `$defs:`"
+
+
+def _loop(edges: dict[int, list[tuple[int, Path, str]]]) -> tuple[Path, str] | None:
+    """A cycle of in-place edges: where to report it (the last reference on it) and that reference."""
+    state: dict[int, int] = {}  # 1: on the current path, 2: done
+    for start in edges:
+        if start in state:
+            continue
+        stack: list[tuple[int, Iterator[tuple[int, Path, str]], tuple[Path, str] | None]] = [
+            (start, iter(edges[start]), None)
+        ]
+        state[start] = 1
+        while stack:
+            node, todo, last = stack[-1]
+            step = next(todo, None)
+            if step is None:
+                state[node] = 2
+                stack.pop()
+                continue
+            target, at, ref = step
+            seen = (at, ref) if ref else last
+            if state.get(target) == 1 and seen is not None:
+                return seen
+            if target not in state and target in edges:
+                state[target] = 1
+                stack.append((target, iter(edges[target]), seen))
+    return None
