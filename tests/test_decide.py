@@ -285,6 +285,31 @@ def test_constant_outputs_must_fit_the_outputs_schema() -> None:
     assert problems_of(d) == [("D003", 1, "error"), ("D003", 2, "error"), ("D003", 2, "error"), ("D003", 6, "error")]
     _, problems = compile_decision(d, PARAM_NAMES)
     assert any('`"tierz"`' in p.message and "row `a`" in p.message for p in problems)
+    # in JSON's words: it said "True was expected" and "'no' is not of type 'boolean'"
+    said = sorted(p.message.split("declared outputs: ")[1] for p in problems)
+    assert said == [
+        "-1 is less than the minimum 0",
+        '`"nope"` is not one of "default", "tier"',
+        '`"tierz"` is not one of "default", "tier"',
+        'expected number, got string `"free"`',
+    ], said
+
+
+@pytest.mark.parametrize(
+    ("schema", "value", "said"),
+    [
+        ({"const": True}, False, "expected `true`, got `false`"),
+        ({"type": "boolean"}, "no", 'expected boolean, got string `"no"`'),
+    ],
+)
+def test_an_output_that_does_not_fit_is_said_in_jsons_words(
+    schema: dict[str, object], value: object, said: str
+) -> None:
+    d = decision([rule("a", None, {"v": value}, 2)], outputs={"v": schema})
+    _, problems = compile_decision(d, PARAM_NAMES)
+    assert [p.message for p in problems] == [
+        f"row `a`: output `v` is `{json.dumps(value)}`, which does not fit the declared outputs: {said}"
+    ]
 
 
 def test_let_used_before_its_definition() -> None:

@@ -133,7 +133,7 @@ def check_constants(
                 continue  # value_is_valid: certainly fits, no need to import jsonschema (~100 ms)
             import jsonschema
 
-            from engine.schema.check import schema_problems
+            from engine.schema.check import schema_problems, value_message
 
             if schema_problems(schema):
                 continue  # an output schema that cannot be used: P009 (engine.model.build), never applied
@@ -147,7 +147,7 @@ def check_constants(
                         out.checked.expr.pos if out.checked else pos,
                         "D003",
                         f"{where}: output `{out.name}` is `{json.dumps(value)}`, which does not fit "
-                        f"the declared outputs: {error.message}",
+                        f"the declared outputs: {value_message(error)}",
                         "fix the value or the `outputs` schema",
                     )
                 )

@@ -202,6 +202,20 @@ def _problem(doc: Document, base: Path, error: Any, code: str, what: str) -> Pro
     return Problem.at(pos, code, f"{prefix}{where}: {message}", hints.get(validator, "see `policyctl schema`"))
 
 
+def value_message(error: Any) -> str:
+    """What a value does wrong against its schema, in the words S001 and P003 use (JSON's values
+    and YAML's kinds, never Python's `True` or `'no'`), for a message that has its own place."""
+    v, x, inst = error.validator, error.validator_value, error.instance
+    if v == "type":
+        want = " or ".join(x) if isinstance(x, list) else x
+        return f"expected {want}, got {_JSON_TYPES.get(type(inst), 'a value')} `{_shown(inst)}`"
+    if v == "const":
+        return f"expected `{_shown(x)}`, got `{_shown(inst)}`"
+    if v == "enum":
+        return f"`{_shown(inst)}` is not one of {', '.join(_shown(o) for o in x)}"
+    return _describe(error).replace("'", "`")
+
+
 # `error` is a ValidationError, typed Any here: its stubs type each field `| Unset` (and `validator` is None for
 # a `false` schema), which iter_errors never leaves unset; narrowing each read would change the code, not the types
 def _describe(error: Any) -> str:
