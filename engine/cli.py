@@ -696,7 +696,7 @@ def api_cmd(
 
 def _load_root(root: str) -> str:
     if not os.path.isdir(root):
-        from engine.source.layout import not_a_folder
+        from engine.source.project import not_a_folder
 
         _fail_usage(f"{not_a_folder(root)}: {root}", "give the path of a policies folder with --root")
     return root

@@ -161,6 +161,16 @@ def test_a_file_with_errors_is_reported_once_not_in_every_file_that_refers_to_it
     assert [(e["file"], e["code"]) for e in errors] == [(str(path), "S001")], errors
 
 
+def test_a_decision_with_a_bad_id_is_one_error_not_one_per_test_case(tmp_path: Path) -> None:
+    """Its test cases name it by its file name, which is what the bad `id:` was meant to be."""
+    root = tmp_path / "mini"
+    shutil.copytree(MINI, root)
+    path = root / "loans" / "decisions" / "late_fee.yaml"
+    edit(path, "id: late_fee", "id: Late-Fee")
+    errors = _errors(root)
+    assert [(e["file"], e["code"]) for e in errors] == [(str(path), "S001")], errors
+
+
 @pytest.mark.parametrize("broken", ["csba/program.yaml", "csba/decisions/fee.yaml"])
 def test_templates_are_not_reported_for_what_a_file_with_errors_would_give(tmp_path: Path, broken: str) -> None:
     """Page templates name programs (`programs.csba`) and decisions (`examples.fee`): with that

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -189,6 +190,21 @@ def test_diff_alone_shows_and_changes_nothing(mini: Path) -> None:
     assert r.code == 0 and "-    tiers: true\n" in r.out, r
     assert r.out.endswith(f"would reformat {program}\n1 file would be reformatted, 0 already formatted\n"), r.out
     assert program.read_bytes() == before
+
+
+def test_an_anchor_defined_twice_is_formatted_without_a_warning(tmp_path: Path) -> None:
+    """Valid YAML (each alias takes the latest definition; `validate` accepts it): ruamel's
+    ReusedAnchorWarning, with its own source path, was printed among fmt's output."""
+    path = tmp_path / "de.yaml"
+    path.write_text(
+        "kind: overlay\nmarketplace: de\nparameters:\n  a:\n    value: 1\n    source: &src one\n"
+        "  b:\n    value: 2\n    source: &src two\n",
+        encoding="utf-8",
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (a warning shown is one raised here)
+        r = run_cli("fmt", "--check", str(path))
+    assert (r.code, r.err) == (0, ""), r
 
 
 def test_bad_files_and_paths(tmp_path: Path) -> None:

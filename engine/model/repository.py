@@ -13,14 +13,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from engine.i18n.regions import REGIONS, names_regions
 from engine.model import build
 from engine.model.clock import LINES_KEY, ZONE_KEY, today
 from engine.model.dates import date_hint, parse_date
 from engine.model.policy import Entry, Marketplace, Program
 from engine.problems import PolicyError, Pos, Problem
 from engine.schema import check as schema
-from engine.source import layout, links
-from engine.source.loader import Document, load_bytes, load_file, read_bytes
+from engine.source import layout, links, project
+from engine.source.loader import Document, NotRegular, load_bytes, load_file, read_bytes
 
 if TYPE_CHECKING:
     from engine.decisions.compile import CompiledDecision, DecisionResult
@@ -95,6 +96,27 @@ class Repository:
         return prog
 
     def _marketplace(self, prog: Program, mp: str) -> Marketplace:
+        if mp in prog.marketplaces and mp not in self.marketplaces:
+            # offered by the program, but not declared (or marketplaces.yaml could not be read):
+            # "not offered in `us`; known: de, us" would contradict itself
+            raise PolicyError(
+                [
+                    Problem(
+                        "<command line>",
+                        1,
+                        1,
+                        "L004",
+                        f"marketplace `{mp}` is not declared in marketplaces.yaml",
+                        "`policyctl validate` says what is wrong with marketplaces.yaml; "
+                        + (
+                            f"declared: {', '.join(sorted(self.marketplaces))}"
+                            if self.marketplaces
+                            else "it declares none"
+                        ),
+                    )
+                ],
+                usage=True,
+            )
         if mp not in prog.marketplaces or mp not in self.marketplaces:
             raise PolicyError(
                 [_usage(f"`{prog.id}` is not offered in marketplace `{mp}`", prog.marketplaces)], usage=True
@@ -220,10 +242,11 @@ def load(
     (`validate` only needs their problems: ~2 KB a decision it need not hold)."""
     if not os.path.isdir(root):
         raise PolicyError(
-            [Problem(root, 1, 1, "Y001", layout.not_a_folder(root), "give the path of a policies folder")], usage=True
+            [Problem(root, 1, 1, "Y001", project.not_a_folder(root), "give the path of a policies folder")], usage=True
         )
     repo = Repository(root)
-    files = layout.yaml_entries(root)
+    unusual: dict[str, str] = {}  # YAML names that are not regular files: never opened
+    files = layout.yaml_entries(root, unusual)
     by_kind: dict[str, list[tuple[layout.Placed, Document]]] = {}
     # Loading builds millions of small acyclic objects that all stay alive: the cycle collector
     # would scan them again and again for nothing (~15% of a large load). Reference counting
@@ -237,23 +260,77 @@ def load(
         for done, (path, link) in enumerate(files):
             if progress is not None:
                 progress(done, len(files))
-            placed, doc, kind = read(root, path, pack, link)
+            what = unusual.get(path)
+            if what is None:
+                placed, doc, kind = read(root, path, pack, link, regular=not link)
+            else:
+                placed, doc, kind = layout.classify(root, path), Document(path), None
+                doc.problems.append(layout.not_regular_problem(path, what))
             repo.documents[path] = doc
             repo.problems += doc.problems
             if kind is not None and not doc.problems:
                 by_kind.setdefault(kind, []).append((placed, doc))
             elif placed.kind in _REFERRED and placed.program:
                 repo.unreadable.add((placed.kind, placed.program, _id_of(placed, doc)))
+                if placed.stem:  # (by its file name too: a bad `id:` is what may be wrong in it)
+                    repo.unreadable.add((placed.kind, placed.program, placed.stem))
         if pack is not None:
             pack.save()
+        repo.problems += _folders_in_place_of_files(repo, root, unusual)
         _assemble(repo, by_kind, keep_compiled)
     finally:
         if collecting:
             gc.enable()
-    repo.problems += links.leaving(root)  # templates, catalogs and folders too (YAML files: in `read`)
+    # templates, catalogs and folders too (YAML files: in `read`), and files that are not regular
+    # files (a named pipe would block whoever reads it: catalogs are read only without errors)
+    repo.problems += links.tree_problems(root)
+    repo.problems += _marketplaces_missing(repo, root, unusual)
     repo.problems += _restated_marketplace_attributes(repo)
     repo.problems = sorted(set(repo.problems), key=Problem.sort_key)
     return repo
+
+
+def _folders_in_place_of_files(repo: Repository, root: str, unusual: dict[str, str]) -> list[Problem]:
+    """Y001 for each folder standing where the layout wants a file (`returns/program.yaml/`),
+    recorded as a document of its own (so that `validate` of that path names it); a program whose
+    program.yaml is a folder is ``unreadable``: its other files are not reported again."""
+    problems = []
+    for path, what in sorted(unusual.items()):
+        if what != "a folder":
+            continue  # (the others are listed as files: see `load`)
+        placed = layout.classify(root, path)
+        if placed.kind is None:
+            continue  # a folder with a YAML name where no file is expected: walked like any other
+        doc = Document(path, problems=[layout.not_regular_problem(path, what)])
+        repo.documents.setdefault(path, doc)
+        problems += doc.problems
+        if placed.kind in _REFERRED and placed.program:
+            repo.unreadable.add(
+                (placed.kind, placed.program, placed.program if placed.kind == "program" else placed.stem or "")
+            )
+    return problems
+
+
+def _marketplaces_missing(repo: Repository, root: str, unusual: dict[str, str]) -> list[Problem]:
+    """Y001 when the policies folder has no marketplaces.yaml at all: without it no program is
+    offered anywhere, and a build would publish nothing (removing every page it wrote before)."""
+    names = ("marketplaces.yaml", "marketplaces.yml")
+    if any(os.path.join(root, name) in repo.documents or os.path.join(root, name) in unusual for name in names):
+        return []  # (read, or reported as what it is)
+    path = os.path.join(root, "marketplaces.yaml")
+    doc = Document(path)
+    doc.problems.append(
+        Problem(
+            path,
+            1,
+            1,
+            "Y001",
+            "no marketplaces.yaml in the policies folder: no program is offered in any marketplace",
+            "create it (every marketplace a program may be offered in); `policyctl init DIR` writes an example",
+        )
+    )
+    repo.documents[path] = doc
+    return doc.problems
 
 
 # What marketplaces.yaml states of each marketplace; a program parameter of the same name restates it
@@ -290,10 +367,12 @@ def _restated_marketplace_attributes(repo: Repository) -> list[Problem]:
 
 
 def read(
-    root: str | None, path: str, pack: Any = None, link: bool | None = None
+    root: str | None, path: str, pack: Any = None, link: bool | None = None, regular: bool = False
 ) -> tuple[layout.Placed, Document, str | None]:
     """Load one file, decide its kind and check it against that kind's schema. ``link``: whether
-    ``path`` is a symbolic link, when the caller knows (None: ask the system)."""
+    ``path`` is a symbolic link, when the caller knows (None: ask the system); ``regular``: the
+    caller's directory listing says it is a regular file (else it is looked at before it is opened:
+    a named pipe, socket or device is never opened, but reported)."""
     placed = layout.classify(root, path)
     if (os.path.islink(path) if link is None else link) and root is not None:
         target = os.path.realpath(path)
@@ -311,7 +390,9 @@ def read(
             )
             return placed, doc, None
     try:
-        raw = read_bytes(path)
+        raw = read_bytes(path, regular=regular)
+    except NotRegular as e:
+        return placed, Document(path, problems=[layout.not_regular_problem(path, e.what)]), placed.kind
     except OSError:  # (the loader says why, as a problem of the file)
         return placed, load_file(path), placed.kind
     from engine.cache import documents as doccache
@@ -378,6 +459,7 @@ def _assemble(
     for _placed, doc in by_kind.get("marketplaces", []):
         found, problems = build.marketplaces(doc)
         repo.problems += problems
+        repo.problems += _country_problems(doc, found)
         for mp_id, mp in found.items():
             if mp_id in repo.marketplaces:
                 repo.problems.append(
@@ -396,6 +478,47 @@ def _assemble(
             )
         repo.programs[prog.id] = prog
     _attach(repo, by_kind, keep_compiled)
+
+
+def _country_problems(doc: Document, found: dict[str, Marketplace]) -> list[Problem]:
+    """P010 for a marketplace `country` that is no region CLDR knows (`XX`), or that CLDR cannot
+    name in a language some marketplace publishes in: pages name each marketplace's country in
+    their language, and a build would fail there."""
+    problems: list[Problem] = []
+    tags = sorted({tag for mp in found.values() for tag in mp.locales if isinstance(tag, str)} | {"en"})
+    for mp_id, mp in found.items():
+        path = ("marketplaces", mp_id, "country")
+        if mp.country not in REGIONS:
+            problems.append(
+                Problem.at(
+                    doc.pos(path),
+                    "P010",
+                    f"`{mp.country}` is not a country or region CLDR knows",
+                    "use an ISO 3166-1 alpha-2 code such as `US`, `DE` or `JP`",
+                )
+            )
+            continue
+        for tag in tags:
+            if names_regions(tag):
+                continue
+            from engine.i18n import cldr
+
+            try:
+                cldr.locale(tag)
+            except ValueError:
+                continue  # (a locale CLDR does not know: P010 at `locales`)
+            try:
+                cldr.country_name(mp.country, tag)
+            except ValueError:
+                problems.append(
+                    Problem.at(
+                        doc.pos(path),
+                        "P010",
+                        f"CLDR has no name for the region `{mp.country}` in `{tag}`, a language pages are published in",
+                        "publish in a language CLDR names this region in, or check the country code",
+                    )
+                )
+    return problems
 
 
 # The kinds of file others refer to by id (a decision's tests, a page's `programs.ID`, ...)

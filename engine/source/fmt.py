@@ -59,6 +59,19 @@ class _Representer(RoundTripRepresenter):
 _Representer.add_representer(type(None), lambda r, _: r.represent_scalar("tag:yaml.org,2002:null", "null"))
 
 
+def _load(y: YAML, text: str) -> Any:
+    """``y.load(text)`` without ruamel's warnings on standard error: an anchor defined twice is
+    valid YAML (the strict loader, which `validate` runs, accepts it; each alias takes the latest),
+    and ruamel's ReusedAnchorWarning printed its own source path among policyctl's output."""
+    import warnings
+
+    from ruamel.yaml.error import YAMLWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", YAMLWarning)
+        return y.load(text)
+
+
 def _yaml() -> YAML:
     y = YAML(typ="rt")
     y.Representer = _Representer
@@ -88,12 +101,24 @@ def format_file(path: str, root: str | None = None) -> Formatted:
             ),
         )
     try:
-        with open(path, encoding="utf-8-sig") as f:
+        # only a regular file is opened: a named pipe would block `fmt` for ever
+        what = layout.not_regular(os.stat(path).st_mode)
+        if what is not None and what != "a folder":  # (a folder fails to open, as it always did)
+            return Formatted(path, "", None, layout.not_regular_problem(path, what))
+        with open(path, encoding="utf-8-sig", opener=_nonblocking) as f:
+            what = layout.not_regular(os.fstat(f.fileno()).st_mode)  # (replaced since it was looked at)
+            if what is not None and what != "a folder":
+                return Formatted(path, "", None, layout.not_regular_problem(path, what))
             original = f.read()
     except (OSError, UnicodeDecodeError) as e:
         reason = e.strerror if isinstance(e, OSError) else "not UTF-8 text"
         return Formatted(path, "", None, Problem(path, 1, 1, "Y001", f"cannot read the file: {reason or e}"))
     return format_text(original, path, kind_of(path, root, original))
+
+
+def _nonblocking(path: str, flags: int) -> int:
+    """``open``'s opener: opening a named pipe does not wait for a writer (for ever)."""
+    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
 
 
 def kind_of(path: str, root: str | None, text: str) -> str | None:
@@ -150,7 +175,7 @@ def _format(original: str, path: str, kind: str | None) -> Formatted:
         return Formatted(path, original, original)  # not a policy file (their top level is a mapping)
     y = _yaml()
     try:
-        tree = y.load(original)
+        tree = _load(y, original)
         kept = _comments_of(tree)  # (before reordering moves them: what the result must hold)
         if kind is not None and os.path.exists(schema.schema_path(kind)):
             reorder(tree, schema.raw_schema(kind), f"{kind}.schema.json")
@@ -215,7 +240,7 @@ def identical(a: Any, b: Any) -> bool:
 
 def comments(text: str) -> list[str]:
     """Every comment's text, sorted: what formatting must keep (positions may change)."""
-    return _comments_of(_yaml().load(text))
+    return _comments_of(_load(_yaml(), text))
 
 
 def _comments_of(tree: Any) -> list[str]:

@@ -1,4 +1,5 @@
-"""Symbolic links that leave the policies folder, and linked folders: refused wherever they are (L005).
+"""Symbolic links that leave the policies folder, and linked folders: refused wherever they are (L005);
+and files that are not regular files (named pipes, sockets, devices: L004, `tree_problems`).
 
 A pull request can add a link as easily as a file. A link from `pages/` or `locales/` to
 `/proc/self/environ` or `~/.ssh/id_rsa` would have its target rendered into a page, or read as
@@ -10,6 +11,7 @@ files and folders, so that `policyctl validate` names each one.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from engine.problems import Problem
 
@@ -20,6 +22,20 @@ def leaving(root: str) -> list[Problem]:
     """L005 for every symbolic link below ``root`` whose target is outside ``root``, and for every
     linked folder; in os.walk's order (each folder's folders, then its files, by name; then each
     folder below it), without following linked folders."""
+    return _walk(root, False)
+
+
+def tree_problems(root: str) -> list[Problem]:
+    """``leaving(root)``, and (in the same walk) L004 for every file below ``root`` that is not a
+    regular file nor a link: a named pipe, socket or device, whatever its name. No reader may open
+    one (a pipe blocks its reader for ever): templates and catalogs are read only when a load has no
+    errors, and this makes it one."""
+    return _walk(root, True)
+
+
+def _walk(root: str, special: bool) -> list[Problem]:
+    from engine.source.layout import not_regular, not_regular_problem
+
     top = ""  # root with every link followed: only once a link is found (realpath stats each part)
     problems = []
     folders = [root]
@@ -60,6 +76,12 @@ def leaving(root: str) -> list[Problem]:
                         "move or copy the folder here instead of linking it",
                     )
                 )
+        if special:
+            for entry in files:
+                if not entry.is_symlink() and not _is_file(entry):
+                    kind = _what(entry, not_regular)
+                    if kind is not None and kind != "a folder":
+                        problems.append(not_regular_problem(entry.path, kind))
         folders += reversed([entry.path for entry in inner if not entry.is_symlink()])
     return problems
 
@@ -74,3 +96,18 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
         return entry.is_dir()
     except OSError:
         return False
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    """A regular file (from the listing for most entries: no stat)."""
+    try:
+        return entry.is_file(follow_symlinks=False)
+    except OSError:
+        return True  # (gone: nothing to report)
+
+
+def _what(entry: os.DirEntry[str], describe: Callable[[int], str | None]) -> str | None:
+    try:
+        return describe(entry.stat(follow_symlinks=False).st_mode)
+    except OSError:
+        return None

@@ -13,9 +13,11 @@ libyaml's C parser is used when present (about 8x faster than the pure-Python on
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from sys import intern
 from typing import Any
@@ -198,19 +200,42 @@ def _line_col(raw: bytes, offset: int) -> tuple[int, int]:
 
 
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # opening a named pipe without it waits for a writer, for ever
 _CHUNK = 1 << 16
 
 
-def read_bytes(path: str, limit: int = MAX_BYTES + 1) -> bytes:
+class NotRegular(OSError):
+    """A path that is not a regular file (a named pipe, socket, device): never read."""
+
+    def __init__(self, path: str, what: str) -> None:
+        super().__init__(errno.EINVAL, f"{what}, not a regular file", path)
+        self.what = what
+
+
+def read_bytes(path: str, limit: int = MAX_BYTES + 1, regular: bool = False) -> bytes:
     """``open(path, "rb").read(limit)``: at most ``limit`` bytes, up to the end of the file.
 
     Asking a Python file for ``limit`` bytes allocates a buffer of ``limit`` (5 MB) on every call,
     ~40 µs, more than reading a policy file takes; here each read asks for the size ``fstat``
     gives (plus one byte, to see the end), then for bounded chunks while more comes (a file that
-    grew, or one whose size the system does not know). Raises OSError as ``open`` does."""
-    fd = os.open(path, os.O_RDONLY | _CLOEXEC)
+    grew, or one whose size the system does not know). Raises OSError as ``open`` does.
+
+    Only regular files are read (anything else raises ``NotRegular``): a named pipe would block
+    the read for ever, a device may do something when opened. So the path is looked at before it
+    is opened (unless ``regular``: the caller's directory listing said so), and the file opened is
+    looked at again (without blocking, should it have been replaced by a pipe in between)."""
+    if not regular:
+        mode = os.stat(path).st_mode
+        if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):  # (a folder fails as `open` fails)
+            raise NotRegular(path, _what(mode))
+    fd = os.open(path, os.O_RDONLY | _CLOEXEC | _NONBLOCK)
     try:
-        size = os.fstat(fd).st_size
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            if stat.S_ISDIR(info.st_mode):
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
+            raise NotRegular(path, _what(info.st_mode))
+        size = info.st_size
         chunks = []
         total = 0
         want = min(size + 1, limit)
@@ -226,11 +251,21 @@ def read_bytes(path: str, limit: int = MAX_BYTES + 1) -> bytes:
         os.close(fd)
 
 
+def _what(mode: int) -> str:
+    from engine.source.layout import not_regular
+
+    return not_regular(mode) or "not a regular file"
+
+
 def load_file(path: str, display: str | None = None) -> Document:
     """Read and parse one file; never raises for bad content (problems are in the document)."""
     shown = display or path
     try:
         raw = read_bytes(path)
+    except NotRegular as e:
+        from engine.source.layout import not_regular_problem
+
+        return Document(shown, problems=[not_regular_problem(shown, e.what)])
     except OSError as e:
         doc = Document(shown)
         doc.problems.append(

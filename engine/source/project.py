@@ -78,12 +78,15 @@ def find(start: str = ".") -> Project | None:
         here = parent
 
 
+def not_a_folder(path: str) -> str:
+    """What is wrong with ``path`` where a folder is wanted: it is a file, or it is not there."""
+    return "a file, not a folder" if os.path.exists(path) else "no such folder"
+
+
 def at(root: str) -> Project:
     """The repository ``--root`` names: its top, or its policies folder."""
     folder = os.path.abspath(root)
     if not os.path.isdir(folder):
-        from engine.source.layout import not_a_folder
-
         raise ProjectError(
             f"{not_a_folder(folder)}: {root}", "give the top of a policy repository or its policies folder"
         )
@@ -91,10 +94,29 @@ def at(root: str) -> Project:
         return read(folder)
     if _is_policies(folder):
         return at_policies(folder)
+    named = _naming(folder)
+    if named is not None:  # its marketplaces.yaml is missing or not a file: loading reports that
+        return named
     raise ProjectError(
         f"{root} is not a policy repository",
         f"a policy repository holds {POLICIES}/marketplaces.yaml or {CONFIG}; `policyctl init DIR` makes one",
     )
+
+
+def _naming(folder: str) -> Project | None:
+    """The repository whose policyctl.toml (the nearest above ``folder``) names ``folder`` as its
+    policies folder, if any."""
+    here = os.path.dirname(folder)
+    while not os.path.isfile(os.path.join(here, CONFIG)):
+        parent = os.path.dirname(here)
+        if parent == here:
+            return None
+        here = parent
+    try:
+        project = read(here)
+    except ProjectError:
+        return None
+    return project if os.path.normcase(project.policies) == os.path.normcase(folder) else None
 
 
 def at_policies(folder: str) -> Project:

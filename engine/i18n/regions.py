@@ -1,0 +1,40 @@
+"""The regions CLDR names, and the languages whose CLDR data names them all, as data: loading a
+repository checks a marketplace's `country` without importing Babel (engine.i18n.cldr does).
+tests/test_repository_shape.py checks both lists against the Babel installed."""
+
+from __future__ import annotations
+
+import re
+
+# The regions CLDR names (Babel's territory_languages, less ZZ "Unknown Region"): the ISO 3166-1
+# alpha-2 codes, and a few CLDR adds (XK Kosovo; AC, CP, DG, EA, IC, TA). tests/test_repository_shape.py
+# checks this against the Babel installed.
+REGIONS = frozenset(
+    """AC AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV
+    BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CP CQ CR CU CV CW CX CY CZ DE DG DJ DK DM DO DZ EA EC EE EG EH
+    ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU IC ID
+    IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA
+    MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA
+    PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST
+    SV SX SY SZ TA TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS
+    XK YE YT ZA ZM ZW""".split()
+)
+# Languages whose CLDR data names every region in REGIONS, in every locale of theirs without a
+# script subtag (`de`, `de-AT`; not `en-Dsrt`): a page in one of them can name any marketplace's
+# country. Other tags are asked of Babel (checked against it like REGIONS).
+NAMING_LANGUAGES = frozenset(
+    """af ak am ar as az ba be bew bg blo bn br bs ca ceb chr ckb cop cs cv cy da de dsb el en eo es et eu fa
+    fi fil fo fr frr ga gd gl gu ha he hi hr hsb hu hy ia id ie ig is it ja jv ka kaa kab kk km kn ko kok ku ky
+    lij lld lo lt lv mi mk ml mn mr ms my nb ne nl nn no or pa pcm pl ps pt qu rif rm ro ru sc scn sd shn si sk
+    sl so sq sr sv sw syr ta te tg th ti tk to tr trw tt uk ur uz vec vi wo xh yo yue zh zu""".split()
+)
+
+
+def names_regions(tag: str) -> bool:
+    """Whether ``tag`` (`de`, `de-AT`, `es-419`) certainly has a CLDR name for every region, without
+    asking Babel (a tag with a script, `zh-Hant`, is asked)."""
+    found = _PLAIN_TAG.match(tag)
+    return found is not None and found.group(1) in NAMING_LANGUAGES
+
+
+_PLAIN_TAG = re.compile(r"([a-z]{2,3})(?:-(?:[A-Z]{2}|[0-9]{3}))?\Z")
