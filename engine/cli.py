@@ -1262,10 +1262,7 @@ def init_cmd(directory: str, no_build: bool) -> None:
 
     created = init(directory)
     if created.refused:
-        _fail_usage(
-            f"{created.refused}: policyctl init writes only into an empty or new folder",
-            "give a new folder, e.g. `policyctl init my-policies`",
-        )
+        _fail_usage(created.refused, "give a new folder, e.g. `policyctl init my-policies`")
     click.echo(f"wrote {len(created.files)} files into {directory}")
     if not no_build:
         try:

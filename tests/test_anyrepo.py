@@ -95,6 +95,16 @@ def test_init_refuses_a_folder_that_is_not_empty(tmp_path: Path, content: str) -
     assert sorted(p.name for p in target.iterdir()) == (["mine.txt"] if content == "file" else ["sub"])
 
 
+@pytest.mark.parametrize("where", ["policies/x", "policies/returns/new"])
+def test_init_refuses_a_folder_inside_another_repositorys_policies(repo: Path, where: str) -> None:
+    """Its files would be read as that repository's (P011 "declared twice", L003...)."""
+    before = sorted(str(p.relative_to(repo)) for p in repo.rglob("*"))
+    result = run_cli("init", str(repo / where))
+    assert result.code == 2 and f"is inside the policies folder {repo / 'policies'}" in result.err, result
+    assert sorted(str(p.relative_to(repo)) for p in repo.rglob("*")) == before
+    assert run_cli("init", str(repo / "beside")).code == 0  # (beside policies/, not in it)
+
+
 def test_init_refuses_a_file_in_its_own_words(tmp_path: Path) -> None:
     target = tmp_path / "notes.txt"
     target.write_text("keep me", encoding="utf-8")

@@ -24,7 +24,10 @@ DOT = "dot-"
 class Created:
     top: str
     files: list[str] = field(default_factory=list)  # relative to top, sorted
-    refused: str | None = None  # why nothing was written (a usage problem)
+    refused: str | None = None  # why nothing was written (a usage problem), a sentence
+
+
+_ONLY = ": policyctl init writes only into an empty or new folder"
 
 
 def _starter_files() -> list[tuple[str, str]]:
@@ -42,14 +45,35 @@ def _starter_files() -> list[tuple[str, str]]:
     return sorted(found, key=lambda pair: pair[1])
 
 
+def _policies_around(target: str) -> str | None:
+    """The policies folder ``target`` (which may not exist yet) would be inside, if any."""
+    from engine.source import layout
+
+    here = os.path.abspath(target)
+    while not os.path.isdir(here):  # (the nearest folder that exists)
+        parent = os.path.dirname(here)
+        if parent == here:
+            return None
+        here = parent
+    found = layout.find_root(here)
+    if found is None:
+        return None
+    found = os.path.abspath(found)
+    return found if os.path.commonpath([found, os.path.abspath(target)]) == found else None
+
+
 def init(target: str) -> Created:
     """Write the starter repository into ``target`` (created if missing; must be empty)."""
     out = Created(target)
     if os.path.exists(target) and not os.path.isdir(target):
-        out.refused = f"{target} is a file"
+        out.refused = f"{target} is a file{_ONLY}"
         return out
     if os.path.isdir(target) and os.listdir(target):
-        out.refused = f"{target} is not empty"
+        out.refused = f"{target} is not empty{_ONLY}"
+        return out
+    inside = _policies_around(target)
+    if inside is not None:  # its files would be read as the other repository's (P011, L003...)
+        out.refused = f"{target} is inside the policies folder {inside}: its files would be read as that repository's"
         return out
     for source, rel in _starter_files():
         path = os.path.join(target, *rel.split("/"))
