@@ -1,20 +1,36 @@
 """`policyctl decide --input X.parquet|X.csv|X.jsonl --output Y.parquet|Y.jsonl`: a decision over a
-table, streamed batch by batch (engine.decisions.tables), never held whole in memory (a JSON Lines
-input is the exception: pyarrow reads it whole). Returns a value; ``cli.py`` prints it.
+table, streamed batch by batch (engine.decisions.tables), never held whole in memory. Returns a
+value; ``cli.py`` prints it.
+
+A bad row never stops the run, whatever is wrong with it: it is answered with its problem, at its
+own line, and the rows after it are answered.
+
+- Parquet: record batches as stored (typed: no cell can be wrong).
+- CSV: pyarrow's vectorised reader (``_Csv``), the input columns read as text and converted to each
+  input's declared type column by column; a column of a batch with a cell that does not convert is
+  converted cell by cell (the cell's text is then the row's input, which the decision refuses on
+  its row). Where pyarrow cannot read on (a row longer than its block, a row of another number of
+  cells, bytes that are not UTF-8, a cell unlike its column's first rows), about one block is read
+  with Python's ``csv`` and pyarrow resumes after it.
+- JSON Lines (``_Jsonl``): each line read as ``policyctl decide`` reads a batch's line, so every
+  value is as written, whatever the order of the rows; a line that is not JSON is its row's
+  problem. The file is read twice: once for its columns (a Parquet output's schema comes first).
 """
 
 from __future__ import annotations
 
-import io
+import csv
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from engine.problems import Problem
 
 FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+# pyarrow's CSV block, in bytes: where pyarrow cannot read on, about this much is read by Python
+BLOCK = 1 << 20
 
 
 @dataclass
@@ -23,6 +39,25 @@ class Ran:
     failed: int = 0  # rows with problems (in the output's `problems` column)
     usage: str = ""  # a question that cannot be asked: nothing was written
     problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class Chunk:
+    """Rows of the input: ``batch`` holds their columns as the output carries them (None when the
+    output is JSON Lines and the rows are given), ``rows`` their input objects when not read from
+    ``batch`` (a Problem: a row that could not be read), ``lines`` their lines when not ``first``
+    and those after it, ``data`` a mapped column's values when not the batch's (a cell that did not
+    convert is its text), ``extra`` more problems of some rows, by index, ``unread`` rows that could
+    not be read."""
+
+    batch: Any
+    first: int
+    size: int
+    rows: list[Any] | None = None
+    lines: list[int] | None = None
+    data: dict[str, list[Any]] | None = None
+    extra: dict[int, list[Problem]] | None = None
+    unread: dict[int, Problem] | None = None  # rows that could not be read, by index: their problems
 
 
 def table_format(path: str) -> str | None:
@@ -52,57 +87,43 @@ def run(
         return Ran(
             usage=f"cannot read `{source}` or write `{out}`: the input is .parquet, .csv or .jsonl, the output .parquet or .jsonl"
         )
+    spec = compiled.decision
     try:
-        spec = compiled.decision  # the columns of string and structured inputs (by name or `--map`)
-        strings = [given.get(n, n) for n in tables.string_inputs(spec)]
-        structured = [given.get(n, n) for n, s in spec.inputs.items() if tables.structured(s)]
-        schema, batches = _reader(kind_in, source, strings, structured)
-    except (OSError, pa.ArrowException) as e:
-        return Ran(
-            problems=[
-                Problem(
-                    source,
-                    1,
-                    1,
-                    "D004",
-                    f"cannot read the table: {_reason(e)}",
-                    "give a Parquet file, a CSV file with a header line, or JSON Lines",
-                )
-            ]
+        reader: Any = {"parquet": _Parquet, "csv": _Csv, "jsonl": _Jsonl}[kind_in](
+            source, spec, given, kind_out == "parquet"
         )
-    columns, wrong = tables.mapping(compiled.decision, schema.names, given)
+    except (OSError, pa.ArrowException) as e:
+        return Ran(problems=[_unreadable(source, 1, f"cannot read the table: {_reason(e)}")])
+    columns, wrong = tables.mapping(spec, reader.names, given)
     if wrong:
         return Ran(usage=wrong)
     params = repo.params(program, marketplace, resolved.at)  # with the marketplace's zone and timelines
-    table = tables.Table(compiled, params, resolved.at, columns, source, 1 if kind_in == "csv" else 0)
+    table = tables.Table(compiled, params, resolved.at, columns, source)
     ran = Ran()
     staged = out + ".partial"
     try:
+        chunks = reader.chunks(table)
         if kind_out == "parquet":
             import pyarrow.parquet as pq
 
-            with pq.ParquetWriter(staged, tables.output_schema(compiled.decision, schema)) as writer:
-                for batch in batches:
-                    answered = table.answer(batch, ran.rows + 1)
+            with pq.ParquetWriter(staged, tables.output_schema(spec, reader.schema())) as writer:
+                for chunk in chunks:
+                    rows = _rows(table, chunk)
+                    answered = table.answer(chunk.batch, chunk.first, rows, chunk.lines, chunk.extra)
                     writer.write_batch(answered.batch)
-                    ran.rows += batch.num_rows
+                    ran.rows += chunk.size
                     ran.failed += answered.failed
         else:
             with open(staged, "w", encoding="utf-8") as text:
-                for batch in batches:
-                    text.write("".join(_lines(table, batch, ran)))
+                for chunk in chunks:
+                    text.write("".join(_lines(table, chunk, ran)))
         os.replace(staged, out)
-    except pa.ArrowException as e:  # a later batch that cannot be read (a CSV cell of another type)
+    except (OSError, pa.ArrowException) as e:  # a Parquet file damaged after its first rows, a disk error
         _remove(staged)
+        if isinstance(e, OSError) and not os.path.exists(source):
+            raise
         ran.problems.append(
-            Problem(
-                source,
-                ran.rows + 1,
-                1,
-                "D004",
-                f"cannot read the table after row {ran.rows}: {_reason(e)}",
-                "give every row the same columns and types; --map names the columns to use",
-            )
+            _unreadable(source, ran.rows + 1, f"cannot read the table after row {ran.rows}: {_reason(e)}")
         )
     except BaseException:
         _remove(staged)
@@ -110,75 +131,476 @@ def run(
     return ran
 
 
-def _reader(kind: str, path: str, strings: list[str], structured: list[str]) -> tuple[Any, Iterator[Any]]:
-    import pyarrow as pa
-
-    from engine.decisions.tables import ROWS_PER_BATCH
-
-    if kind == "parquet":
-        import pyarrow.parquet as pq
-
-        f = pq.ParquetFile(path)
-        return f.schema_arrow, f.iter_batches(batch_size=ROWS_PER_BATCH)
-    if kind == "csv":
-        import pyarrow.csv as pcsv
-
-        reader = pcsv.open_csv(
-            path,
-            read_options=pcsv.ReadOptions(block_size=1 << 20),
-            convert_options=pcsv.ConvertOptions(
-                column_types={n: pa.string() for n in strings + structured}, strings_can_be_null=True
-            ),
-        )  # an empty cell: no input
-        return reader.schema, iter(reader)
-    import pyarrow.json as pjson
-
-    with open(path, "rb") as f:
-        head = f.readline()
-    names = list(json.loads(head)) if head.strip() else []
-    explicit = pa.schema([(n, pa.string()) for n in strings + structured if n in names])
-    # a list or object input as its JSON text, as a CSV carries it: pyarrow's reader would make
-    # nested date-times naive UTC datetimes (their offsets lost) and absent fields nulls
-    source: Any = io.BytesIO(_structured_as_text(path, structured)) if structured else path
-    table = pjson.read_json(
-        source, parse_options=pjson.ParseOptions(explicit_schema=explicit, unexpected_field_behavior="infer")
-    )
-    return table.schema, iter(table.to_batches(ROWS_PER_BATCH))
+def _rows(table: Any, chunk: Chunk) -> list[Any] | None:
+    """The chunk's input objects for ``Table.answer``/``results`` (None: the table reads the batch)."""
+    if chunk.rows is not None or (chunk.data is None and chunk.unread is None):
+        return chunk.rows
+    given = chunk.data or {}
+    data = [given[c] if c in given else chunk.batch.column(c).to_pylist() for c in table.columns.values()]
+    rows: list[Any] = list(table.rows(chunk.batch, data))
+    for index, problem in (chunk.unread or {}).items():
+        rows[index] = problem
+    return rows
 
 
-def _structured_as_text(path: str, names: list[str]) -> bytes:
-    """The JSON Lines file with each list or object value of the inputs ``names`` written as its JSON
-    text (a string); other lines as they are (one that is not JSON: the reader says what is wrong)."""
-    lines = []
-    with open(path, "rb") as f:
-        for line in f:
-            try:
-                row = json.loads(line)
-            except (ValueError, RecursionError):
-                row = None
-            if isinstance(row, dict) and any(type(row.get(n)) in (list, dict) for n in names):
-                for n in names:
-                    if type(row.get(n)) in (list, dict):
-                        row[n] = json.dumps(row[n])  # (ASCII, escapes kept: read back by read_json)
-                line = json.dumps(row).encode("ascii") + b"\n"
-            lines.append(line)
-    return b"".join(lines)
-
-
-def _lines(table: Any, batch: Any, ran: Ran) -> Iterator[str]:
-    """The JSON `policyctl decide` prints for each row (a non-finite output: the row's problem instead)."""
+def _lines(table: Any, chunk: Chunk, ran: Ran) -> Iterator[str]:
+    """The JSON `policyctl decide` prints for each row (a non-finite output: the row's problem instead;
+    a row that could not be read: its problem, as `decide` prints a line that is not JSON)."""
     from engine.decisions.batch import _not_finite
 
-    first = ran.rows + 1
-    ran.rows += batch.num_rows
-    for number, result in table.results(batch, first):
+    ran.rows += chunk.size
+    rows = _rows(table, chunk)
+    unread = {i: r for i, r in enumerate(rows) if type(r) is Problem} if rows is not None else {}
+    for index, (number, result) in enumerate(table.results(chunk.batch, chunk.first, rows, chunk.lines)):
         if not result.ok:
             ran.failed += 1
+        if index in unread:
+            yield _LINE({"line": number, "problems": [unread[index].to_json()]}) + "\n"
+            continue
         try:
-            yield json.dumps(result.to_json(), ensure_ascii=False, allow_nan=False) + "\n"
+            yield _LINE(result.to_json()) + "\n"
         except ValueError:
             ran.failed += result.ok
-            yield json.dumps({"line": number, "problems": [_not_finite(table.name, number).to_json()]}) + "\n"
+            yield _LINE({"line": number, "problems": [_not_finite(table.name, number).to_json()]}) + "\n"
+
+
+# a line as `decide` prints a batch's (engine.decisions.batch): compact JSON, no NaN or infinity
+_LINE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+
+
+# -- Parquet ------------------------------------------------------------------------------------
+
+
+class _Parquet:
+    def __init__(self, path: str, spec: Any, given: dict[str, str], carried: bool) -> None:
+        import pyarrow.parquet as pq
+
+        self.file = pq.ParquetFile(path)
+        self.names = list(self.file.schema_arrow.names)
+
+    def schema(self) -> Any:
+        return self.file.schema_arrow
+
+    def chunks(self, table: Any) -> Iterator[Chunk]:
+        from engine.decisions.tables import ROWS_PER_BATCH
+
+        first = 1
+        for batch in self.file.iter_batches(batch_size=ROWS_PER_BATCH):
+            yield Chunk(batch, first, batch.num_rows)
+            first += batch.num_rows
+
+
+# -- CSV ----------------------------------------------------------------------------------------
+
+
+class _Csv:
+    """A CSV table: pyarrow's reader in segments, Python's ``csv`` for about a block where it stops."""
+
+    def __init__(self, path: str, spec: Any, given: dict[str, str], carried: bool) -> None:
+        import pyarrow as pa
+        import pyarrow.csv as pcsv
+
+        from engine.decisions import tables
+
+        self.path, self.pa, self.pcsv = path, pa, pcsv
+        # the type each possible input column is read as: the input's declared type (text for a
+        # list or an object: its JSON)
+        self.declared = {
+            given.get(n, n): pa.string() if tables.structured(s) else tables.arrow_type(s)
+            for n, s in reversed(spec.inputs.items())
+        }
+        try:  # the names, and the other columns' types as pyarrow infers them from the first block
+            probe = pcsv.open_csv(
+                path,
+                read_options=pcsv.ReadOptions(block_size=BLOCK),
+                convert_options=pcsv.ConvertOptions(
+                    column_types={n: pa.string() for n in self.declared}, strings_can_be_null=True
+                ),
+            )
+            names, types = list(probe.schema.names), list(probe.schema.types)
+        except pa.ArrowInvalid as e:
+            if "Empty CSV file" in str(e):
+                names, types = [], []
+            else:  # the first block cannot be read: its names as Python reads them, the columns as text
+                with open(path, "rb") as f:
+                    head = next(_records(f, 0, 0), None)
+                names = [] if head is None or isinstance(head[0], Problem) else head[0]
+                types = [pa.string()] * len(names)
+        self.names = names
+        self.empty = not names
+        self.types = [self.declared.get(n, pa.string() if pa.types.is_null(t) else t) for n, t in zip(names, types)]
+        self.inputs: set[str] = set()  # the mapped columns (after ``chunks`` is called)
+
+    def schema(self) -> Any:
+        return self.pa.schema(list(zip(self.names, self.types)))
+
+    def chunks(self, table: Any) -> Iterator[Chunk]:
+        if self.empty:
+            return
+        pa = self.pa
+        self.inputs = set(table.columns.values())
+        # pyarrow reads the mapped columns as text (converted by ``_convert``), the others as typed
+        read_as = {n: pa.string() if n in self.inputs else t for n, t in zip(self.names, self.types)}
+        csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))  # a cell may be large
+        offset, before, header = 0, 0, True  # a segment: its byte offset, the lines before it
+        with open(self.path, "rb") as f:
+            while True:
+                f.seek(offset)
+                delivered, line = 0, before + 1 + header
+                try:
+                    reader = self.pcsv.open_csv(
+                        f,
+                        read_options=self.pcsv.ReadOptions(
+                            block_size=BLOCK, column_names=self.names, skip_rows=int(header)
+                        ),
+                        convert_options=self.pcsv.ConvertOptions(column_types=read_as, strings_can_be_null=True),
+                    )
+                    while True:
+                        try:
+                            batch = reader.read_next_batch()
+                        except StopIteration:
+                            return
+                        yield self._convert(batch, line + delivered, None, {})
+                        delivered += batch.num_rows
+                except pa.ArrowInvalid:  # pyarrow stops here: Python reads on for about a block
+                    pass
+                slow = yield from self._slow(f, offset, before, delivered + header)
+                if slow is None:
+                    return
+                offset, before, header = slow[0], slow[1], False
+
+    def _slow(self, f: Any, offset: int, before: int, skip: int) -> Generator[Chunk, None, tuple[int, int] | None]:
+        """Rows read by Python from the ``skip``-th record after ``offset`` for about a block; returns
+        (offset, lines before) where pyarrow can resume, None at the end of the file."""
+        from engine.decisions.tables import ROWS_PER_BATCH
+
+        records = _records(f, offset, before)
+        for _ in range(skip):
+            if next(records, None) is None:
+                return None
+        cells: list[list[str | None] | Problem] = []
+        lines: list[int] = []
+        start = end = -1
+        for record, number, end, lines_read in records:
+            if start < 0:
+                start = end
+            if isinstance(record, Problem) or len(record) == len(self.names):
+                cells.append(record if isinstance(record, Problem) else [c if c != "" else None for c in record])
+            else:
+                cells.append(
+                    _unreadable(
+                        self.path,
+                        number,
+                        f"the row has {len(record)} cells, the header {len(self.names)}",
+                        "give every row as many cells as the header; quote a cell that holds a comma",
+                    )
+                )
+            lines.append(number)
+            if len(cells) >= ROWS_PER_BATCH:
+                yield self._rows_chunk(cells, lines)
+                cells, lines = [], []
+            if end - start >= BLOCK:
+                if cells:
+                    yield self._rows_chunk(cells, lines)
+                return end, lines_read
+        if cells:
+            yield self._rows_chunk(cells, lines)
+        return None
+
+    def _rows_chunk(self, cells: list[Any], lines: list[int]) -> Chunk:
+        pa = self.pa
+        columns = [
+            pa.array([None if isinstance(r, Problem) else r[i] for r in cells], pa.string())
+            for i in range(len(self.names))
+        ]
+        strings = pa.RecordBatch.from_arrays(columns, names=self.names)
+        unread = {i: r for i, r in enumerate(cells) if isinstance(r, Problem)}
+        return self._convert(strings, lines[0], lines, unread)
+
+    def _convert(self, batch: Any, first: int, lines: list[int] | None, unread: dict[int, Problem]) -> Chunk:
+        """The chunk of a batch read as text where it is a mapped column (and all of it when read by
+        Python): each column cast to its type, cell by cell where a cell does not convert."""
+        pa = self.pa
+        arrays: list[Any] = []
+        data: dict[str, list[Any]] = {}
+        extra: dict[int, list[Problem]] = {}
+        for name, kind, array in zip(self.names, self.types, batch.columns):
+            if array.type == kind:
+                arrays.append(array)
+                continue
+            try:
+                arrays.append(array.cast(kind))
+                continue
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                pass
+            texts, values, typed = array.to_pylist(), [], []
+            for index, text in enumerate(texts):
+                try:
+                    value = None if text is None else pa.array([text], pa.string()).cast(kind)[0].as_py()
+                except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                    value = None
+                    if name not in self.inputs and index not in unread:
+                        number = lines[index] if lines is not None else first + index
+                        extra.setdefault(index, []).append(_unlike(self.path, number, name, text, kind))
+                typed.append(value)
+                values.append(text if value is None else value)  # an input's text: its row's problem
+            arrays.append(pa.array(typed, kind))
+            if name in self.inputs:
+                data[name] = values
+        out = pa.RecordBatch.from_arrays(arrays, schema=self.schema())
+        return Chunk(out, first, out.num_rows, None, lines, data or None, extra or None, unread or None)
+
+
+def _unlike(path: str, number: int, name: str, text: str, kind: Any) -> Problem:
+    return _unreadable(
+        path,
+        number,
+        f"column `{name}`: `{_cut(text)}` is not a {kind} like the column's first rows; left empty in the output",
+        "give every row of a column the same type of value",
+    )
+
+
+def _records(f: Any, offset: int, before: int) -> Iterator[tuple[Any, int, int, int]]:
+    """(cells or a Problem, line, byte offset after it, lines read) per record from ``offset`` of the
+    binary file ``f``, ``before`` lines before it; empty lines are no record (as pyarrow reads)."""
+    f.seek(offset)
+    state = _Read(offset, before)
+
+    def lines() -> Iterator[str]:
+        for raw in f:
+            state.bytes += len(raw)
+            state.lines += 1
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                state.wrong = state.wrong or e
+                text = raw.decode("utf-8", "replace")
+            yield text.lstrip("\ufeff") if state.bytes == len(raw) else text  # a UTF-8 BOM at the start
+
+    reader = csv.reader(lines())
+    name = str(getattr(f, "name", ""))
+    number = before + 1
+    while True:
+        try:
+            record: Any = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            record = _unreadable(name, number, f"not a CSV row: {e}")
+        if state.wrong is not None:
+            record = _not_utf8(name, number, state.wrong)
+            state.wrong = None
+        if record:  # (an empty line: [])
+            yield record, number, state.bytes, state.lines
+        number = state.lines + 1
+
+
+@dataclass
+class _Read:
+    bytes: int
+    lines: int
+    wrong: UnicodeDecodeError | None = None  # the first bytes of the record that are not UTF-8
+
+
+# -- JSON Lines ---------------------------------------------------------------------------------
+
+
+class _Jsonl:
+    """A JSON Lines table, each line read as `policyctl decide` reads a batch's line."""
+
+    def __init__(self, path: str, spec: Any, given: dict[str, str], carried: bool) -> None:
+        import pyarrow as pa
+
+        self.path, self.pa, self.carried = path, pa, carried
+        self.texts: set[str] = set()  # columns of mixed or structured values: each value's JSON text
+        self.read: Any = None  # the whole table as pyarrow read it, when it could: the carried columns
+        self.at = 0  # rows of it given out
+        if not carried and not given:  # a JSON Lines output carries no column: none to look for
+            self.names, self.types = list(spec.inputs), [pa.string()] * len(spec.inputs)
+            return
+        if self._arrow_columns():
+            return
+        keys: dict[str, Any] = {}  # every key, in the order first seen
+        kinds: set[tuple[str, type]] = set()
+        for _, value in self._values(True):
+            if type(value) is dict:
+                keys.update(value)
+                kinds.update(zip(value, map(type, value.values())))
+        self.names = list(keys)
+        by_name: dict[str, set[type]] = {n: set() for n in self.names}
+        for name, kind in kinds:
+            if kind is not type(None):
+                by_name[name].add(kind)
+        self.types = []
+        for name, found in by_name.items():
+            kind = _column_type(found, pa)
+            if kind is None:
+                self.texts.add(name)
+            self.types.append(kind or pa.string())
+
+    def _arrow_columns(self) -> bool:
+        """The columns as pyarrow's reader finds them, when it reads the file (it is quicker than
+        Python at that; the values are still read by Python): False when it cannot."""
+        import pyarrow.json as pjson
+
+        pa = self.pa
+        infer = pjson.ParseOptions(unexpected_field_behavior="infer")
+        try:
+            read = pjson.read_json(self.path, parse_options=infer)
+        except pa.ArrowException:
+            return False
+        found = read.schema
+        self.names, self.types = list(found.names), []
+        for name, kind in zip(found.names, found.types):
+            if kind in (pa.int64(), pa.float64(), pa.bool_(), pa.string()):
+                self.types.append(kind)
+            elif pa.types.is_null(kind) or pa.types.is_timestamp(kind):  # (text pyarrow takes for a time)
+                self.types.append(pa.string())
+            else:
+                self.texts.add(name)
+                self.types.append(pa.string())
+        if self.carried:  # the carried columns as pyarrow reads them, but each text as written
+            explicit = pa.schema(
+                [(n, t) for n, t, k in zip(self.names, self.types, found.types) if n not in self.texts and t != k]
+            )
+            if len(explicit):
+                try:
+                    read = pjson.read_json(
+                        self.path,
+                        parse_options=pjson.ParseOptions(explicit_schema=explicit, unexpected_field_behavior="infer"),
+                    )
+                except pa.ArrowException:
+                    read = None
+            self.read = read if read is not None and read.schema.names == self.names else None
+        return True
+
+    def schema(self) -> Any:
+        return self.pa.schema(list(zip(self.names, self.types)))
+
+    def _values(self, texts: bool = False) -> Iterator[tuple[Any, Any]]:
+        """(line, value or a Problem) per line that is not blank, read as `decide` reads a batch's
+        line (``texts``: the line's text instead of its number; a line that is not JSON left out)."""
+        from engine.decisions.batch import MAX_NESTING, _not_json, read_json
+
+        scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+        with open(self.path, "rb") as f:
+            number = 0
+            for raw in f:
+                number += 1
+                if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                    raw = raw[3:]  # a UTF-8 BOM
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError as e:
+                    if not texts:
+                        yield number, _not_utf8(self.path, number, e)
+                    continue
+                if not text or text.isspace():
+                    continue
+                if text.count("[") + text.count("{") <= MAX_NESTING and "\\u" not in text:
+                    try:  # the usual line, read by the scanner directly (read_json says what is wrong)
+                        value, end = scan(text, 0)
+                        if text[end:] in _LINE_ENDS:
+                            yield (text if texts else number), value
+                            continue
+                    except (StopIteration, ValueError, RecursionError):
+                        pass
+                try:
+                    yield (text if texts else number), read_json(text)
+                except (ValueError, RecursionError, UnicodeEncodeError) as e:
+                    if not texts:
+                        yield number, _not_json(self.path, number, e, "one JSON object per line")
+
+    def chunks(self, table: Any) -> Iterator[Chunk]:
+        from engine.decisions.tables import ROWS_PER_BATCH
+
+        pairs = list(table.columns.items())
+        values: list[Any] = []
+        lines: list[int] = []
+        for number, value in self._values():
+            values.append(value)
+            lines.append(number)
+            if len(values) >= ROWS_PER_BATCH:
+                yield self._chunk(values, lines, pairs)
+                values, lines = [], []
+        if values:
+            yield self._chunk(values, lines, pairs)
+
+    def _chunk(self, values: list[Any], lines: list[int], pairs: list[tuple[str, str]]) -> Chunk:
+        back = {c: n for n, c in pairs}  # column -> input; each row's keys kept in their order
+        if len(back) == len(pairs):
+            rows = [
+                {back[k]: x for k, x in v.items() if k in back and x is not None} if type(v) is dict else v
+                for v in values
+            ]  # (a value that is not an object: the decision says so, as `decide` does)
+        else:  # a column mapped to two inputs
+            rows = [{n: v[c] for n, c in pairs if v.get(c) is not None} if type(v) is dict else v for v in values]
+        batch = None
+        if self.carried:
+            pa = self.pa
+            arrays = []
+            read = self.read
+            if read is not None and self.at + len(values) > read.num_rows:
+                read = self.read = None  # (pyarrow found fewer rows: Python's are given)
+            for index, (name, kind) in enumerate(zip(self.names, self.types)):
+                if read is not None and name not in self.texts:
+                    arrays.append(read.column(index).slice(self.at, len(values)).combine_chunks())
+                    continue
+                cells = [v.get(name) if type(v) is dict else None for v in values]
+                if name in self.texts:
+                    cells = [None if c is None else _text(c) for c in cells]
+                arrays.append(pa.array(cells, kind))
+            batch = pa.RecordBatch.from_arrays(arrays, schema=self.schema())
+            self.at += len(values)
+        return Chunk(batch, lines[0], len(values), rows, lines)
+
+
+_LINE_ENDS = frozenset(("", "\n", "\r\n"))
+
+
+def _column_type(kinds: set[type], pa: Any) -> Any:
+    """The Arrow type of a JSON Lines column whose values are of the Python types ``kinds`` (None:
+    mixed or structured, a column of their JSON texts)."""
+    if kinds and kinds <= {int, float}:
+        return pa.int64() if kinds == {int} else pa.float64()
+    if kinds == {bool}:
+        return pa.bool_()
+    if kinds <= {str}:  # (no value but nulls: text)
+        return pa.string()
+    return None
+
+
+def _text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+# -- problems -----------------------------------------------------------------------------------
+
+
+def _unreadable(path: str, line: int, message: str, hint: str = "") -> Problem:
+    return Problem(
+        path,
+        line,
+        1,
+        "D004",
+        message,
+        hint or "give a Parquet file, a CSV file with a header line, or JSON Lines (one object per line)",
+    )
+
+
+def _not_utf8(path: str, line: int, e: UnicodeDecodeError) -> Problem:
+    return Problem(
+        path,
+        line,
+        1,
+        "D004",
+        f"the line is not UTF-8 text (byte 0x{e.object[e.start]:02x})",
+        "save the table as UTF-8",
+    )
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _reason(e: BaseException) -> str:

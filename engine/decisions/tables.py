@@ -12,15 +12,17 @@ run goes on. Requires pyarrow (the `data` extra).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 import pyarrow as pa
 
 from engine.decisions.batch import read_json
+from engine.decisions.result import decision_result
 from engine.problems import Pos, Problem
 
 if TYPE_CHECKING:
@@ -72,11 +74,16 @@ def _kind(value: object) -> str:
 
 
 def output_fields(decision: Decision) -> list[pa.Field]:
-    """One field per declared output (a list of it for `hit: collect`), then matches and problems."""
+    """One field per declared output (a list of it for `hit: collect`, unless `aggregate` makes it one
+    value: a count an integer, any other aggregate the output's own type), then matches and problems."""
     fields = []
+    aggregate = decision.aggregate or {}
     for name, schema in (decision.outputs or {}).items():
         kind = arrow_type(schema)
-        fields.append(pa.field(name, pa.list_(kind) if decision.hit == "collect" else kind))
+        if decision.hit == "collect":  # one value per matched row, unless aggregated into one
+            how = aggregate.get(name, "list")
+            kind = pa.list_(kind) if how == "list" else pa.int64() if how == "count" else kind
+        fields.append(pa.field(name, kind))
     return fields + [pa.field(MATCHES, pa.list_(pa.string())), pa.field(PROBLEMS, pa.string())]
 
 
@@ -162,10 +169,14 @@ class Table:
         self.integers = {n for n, s in decision.inputs.items() if arrow_type(s) == pa.int64()}
         self.structured = {n for n, s in decision.inputs.items() if structured(s)}
 
-    def rows(self, batch: pa.RecordBatch) -> Iterator[dict[str, Any]]:
-        """The input object of each row."""
+    def rows(self, batch: pa.RecordBatch, data: list[list[Any]] | None = None) -> Iterator[dict[str, Any]]:
+        """The input object of each row; ``data``: the mapped columns' values, when not the batch's."""
         names = list(self.columns)
-        data = [batch.column(c).to_pylist() for c in self.columns.values()]
+        if data is None:
+            data = [batch.column(c).to_pylist() for c in self.columns.values()]
+        if not data:  # no column named like an input: every row's inputs are missing
+            yield from ({} for _ in range(batch.num_rows))
+            return
         integers, structured = self.integers, self.structured
         for values in zip(*data):
             row = {}
@@ -181,19 +192,39 @@ class Table:
                 row[name] = value
             yield row
 
-    def results(self, batch: pa.RecordBatch, first_row: int) -> Iterator[tuple[int, DecisionResult]]:
-        """(line, DecisionResult) per row, as ``policyctl decide`` answers its JSON."""
+    def results(
+        self,
+        batch: pa.RecordBatch,
+        first_row: int,
+        rows: Iterable[Any] | None = None,
+        lines: Iterable[int] | None = None,
+    ) -> Iterator[tuple[int, DecisionResult]]:
+        """(line, DecisionResult) per row, as ``policyctl decide`` answers its JSON. ``rows``: each
+        row's input object when not read from ``batch`` (a Problem: a row that could not be read,
+        answered with it); ``lines``: each row's line when not ``first_row`` and those after it."""
         params, day, name = self.params, self.day, self.name
         fits, evaluate, decide = self.compiled.fits, self.compiled.evaluate, self.compiled.decide
-        for number, inputs in enumerate(self.rows(batch), first_row + self.line_offset):
+        numbers = itertools.count(first_row + self.line_offset) if lines is None else lines
+        for number, inputs in zip(numbers, self.rows(batch) if rows is None else rows):
+            if type(inputs) is Problem:
+                yield number, decision_result(self.compiled.decision.id, {}, (), (), False, (inputs,))
+                continue
             # as compiled.decide, with the position made only for inputs that do not fit
             yield (
                 number,
                 evaluate(inputs, params, day) if fits(inputs) else decide(inputs, params, day, Pos(name, number, 1)),
             )
 
-    def answer(self, batch: pa.RecordBatch, first_row: int) -> Answered:
-        """``batch`` with the answers' columns; ``first_row`` is the 1-based number of its first row."""
+    def answer(
+        self,
+        batch: pa.RecordBatch,
+        first_row: int,
+        rows: Iterable[Any] | None = None,
+        lines: Iterable[int] | None = None,
+        extra: dict[int, list[Problem]] | None = None,
+    ) -> Answered:
+        """``batch`` with the answers' columns; ``first_row`` is the 1-based number of its first row
+        (``rows``, ``lines``: as for ``results``; ``extra``: more problems of some rows, by index)."""
         name = self.name
         checks: list[tuple[str, Callable[[object], tuple[object, str]], list[object]]] = [
             (key, _check(kind), []) for key, kind in self.outputs
@@ -201,8 +232,10 @@ class Table:
         matches: list[list[str]] = []
         problems: list[str | None] = []
         failed = 0
-        for number, result in self.results(batch, first_row):
+        for index, (number, result) in enumerate(self.results(batch, first_row, rows, lines)):
             found = [p.to_json() for p in result.problems] if result.problems else None
+            if extra and index in extra:
+                found = (found or []) + [p.to_json() for p in extra[index]]
             outputs = result.outputs
             for key, check, column in checks:
                 value = outputs.get(key)

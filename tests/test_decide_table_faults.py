@@ -1,0 +1,306 @@
+"""`policyctl decide --input TABLE --output FILE` on tables that are not clean: every value read as
+written, a bad row answered with its problem at its own line while the run goes on, never a
+traceback; empty tables are tables of no rows."""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pa = pytest.importorskip("pyarrow")
+pq = pytest.importorskip("pyarrow.parquet")
+
+import engine
+from engine.commands import decide_table
+from engine.decisions.batch import run_decide
+from support import ROOT, run_cli
+
+POLICIES = str(ROOT / "policies")
+AT = "2024-06-01"
+
+
+def table(decision: str, source: Path, out: Path, *args: str) -> Any:
+    return run_cli(
+        "decide", f"csba.{decision}", "-m", "us", "--at", AT, "--input", str(source), "--output", str(out), *args,
+        "--root", POLICIES,
+    )  # fmt: skip
+
+
+def batch(decision: str, text: str) -> list[dict[str, Any]]:
+    """What `policyctl decide --input` (a batch) prints for each line of ``text``."""
+    out = io.StringIO()
+    source = io.StringIO(text)
+    source.name = "in.jsonl"
+    run_decide(engine.load(POLICIES), "csba", decision, "us", AT, source, out)
+    return [json.loads(line) for line in out.getvalue().splitlines()]
+
+
+def lines(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def messages(answer: dict[str, Any]) -> list[tuple[int, str, str]]:
+    return [(p["line"], p["code"], p["message"]) for p in answer["problems"]]
+
+
+# -- 1. JSON Lines: values as written, whatever the order of the rows --------------------------
+
+
+def test_a_date_missing_from_the_first_jsonl_line_is_read_as_written_later(tmp_path: Path) -> None:
+    text = '{"units":1000}\n{"units":1000,"contacts":40,"first_enrolled_on":"2024-05-01"}\n'
+    source = tmp_path / "in.jsonl"
+    source.write_text(text)
+    run = table("fee", source, tmp_path / "out.jsonl")
+    got = lines(tmp_path / "out.jsonl")
+    assert run.code == 0, run
+    assert got[1]["matches"] == ["in_trial"] and got[1]["problems"] == []
+    run = table("fee", source, tmp_path / "out.parquet")
+    assert run.code == 0, run
+    assert pq.read_table(tmp_path / "out.parquet").column("first_enrolled_on").to_pylist() == [None, "2024-05-01"]
+
+
+def test_a_date_time_keeps_its_zone_when_missing_from_the_first_line(tmp_path: Path) -> None:
+    rows = [
+        {"inquiry_type": "delivery", "order_stage": "pre_order", "fulfillment": "seller"},
+        {
+            "inquiry_type": "delivery",
+            "order_stage": "post_order",
+            "fulfillment": "seller",
+            "order_placed_at": "2024-03-05T10:00:00Z",
+            "enrollments": [{"from": "2024-03-05T09:30:00-08:00"}],
+        },
+    ]
+    text = "".join(json.dumps(r) + "\n" for r in rows)
+    source = tmp_path / "in.jsonl"
+    source.write_text(text)
+    table("coverage", source, tmp_path / "out.jsonl")
+    assert lines(tmp_path / "out.jsonl") == batch("coverage", text)
+    table("coverage", source, tmp_path / "out.parquet")
+    assert pq.read_table(tmp_path / "out.parquet").column("order_placed_at").to_pylist() == [
+        None,
+        "2024-03-05T10:00:00Z",
+    ]
+
+
+FEE_VALUES: dict[str, list[Any]] = {
+    "units": [0, 3, 11, 1000, 25000, "7", 2.5, True],
+    "contacts": [0, 1, 40, 5000, -1],
+    "cpu_units": [800, 2000],
+    "in_trial": [True, False, "yes"],
+    "valid_tracking_rate": [0.0, 94.9, 95, 100.0],
+    "first_enrolled_on": ["2024-05-01", "2023-01-15", "2024-05-01T00:00:00Z", "May 1"],
+}
+COVERAGE_VALUES: dict[str, list[Any]] = {
+    "inquiry_type": ["delivery", "refund", "product_customization", "Bad Type"],
+    "order_stage": ["pre_order", "post_order"],
+    "fulfillment": ["seller", "fba"],
+    "order_placed_at": ["2024-01-01T00:00:00+00:00", "2024-06-01T12:30:00Z", "2023-12-31T23:59:59+01:00", "2024-06-01"],
+    "enrollments": [
+        [],
+        [{"from": "2023-01-01T00:00:00Z", "to": "2024-02-01T00:00:00+01:00"}],
+        [{"from": "2024-06-01"}],
+    ],
+}
+
+
+@pytest.mark.parametrize(("decision", "values"), [("fee", FEE_VALUES), ("coverage", COVERAGE_VALUES)])
+@pytest.mark.parametrize("seed", range(4))
+def test_jsonl_table_answers_equal_the_batchs_on_random_rows(
+    tmp_path: Path, decision: str, values: dict[str, list[Any]], seed: int
+) -> None:
+    """Random rows, each key left out at random (so the first line lacks different keys each time):
+    the table path answers each row as `decide --input` answers its line."""
+    rng = random.Random(seed)
+    rows = [{k: rng.choice(v) for k, v in values.items() if rng.random() < 0.7} for _ in range(rng.randint(1, 60))]
+    text = "".join(json.dumps(r) + "\n" for r in rows)
+    source = tmp_path / "in.jsonl"
+    source.write_text(text)
+    run = table(decision, source, tmp_path / "out.jsonl")
+    expected = batch(decision, text)
+    got = lines(tmp_path / "out.jsonl")
+    for answer in got + expected:
+        for p in answer["problems"]:
+            p.pop("file")
+    assert got == expected
+    assert run.code == (1 if any(a["problems"] for a in expected) else 0)
+    table(decision, source, tmp_path / "out.parquet")
+    answered = pq.read_table(tmp_path / "out.parquet").to_pylist()
+    assert [a["matches"] for a in answered] == [e["matches"] for e in expected]
+    assert [
+        json.loads(a["problems"] or "[]") and [p["message"] for p in json.loads(a["problems"])] for a in answered
+    ] == [[p["message"] for p in e["problems"]] for e in expected]
+
+
+def test_a_jsonl_output_is_byte_for_byte_what_decide_prints(tmp_path: Path) -> None:
+    """README: "A JSON Lines output is exactly what `decide` prints for each row" (it wrote `", "`
+    and `": "` where `decide` writes compact JSON), bad lines too."""
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"units": 1000, "contacts": 40}\n{"units": "x"}\nnot json\n{"units": 5}\n')
+    table("fee", source, tmp_path / "out.jsonl")
+    printed = run_cli("decide", "csba.fee", "-m", "us", "--at", AT, "--input", str(source), "--root", POLICIES)
+    assert (tmp_path / "out.jsonl").read_text(encoding="utf-8") == printed.out
+
+
+# -- 2. an aggregated output of `hit: collect` is one value ------------------------------------
+
+
+def test_an_aggregated_collect_output_is_a_scalar_column(tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text(
+        "seller_type,account_in_good_standing,business_region,accepted_terms\n"
+        "professional,true,US,true\nindividual,false,XX,false\n"
+    )
+    run = table("eligibility", source, tmp_path / "out.parquet")
+    assert run.code == 0, run
+    got = pq.read_table(tmp_path / "out.parquet")
+    assert got.schema.field("eligible").type == pa.bool_()
+    assert got.schema.field("failed_requirement").type == pa.list_(pa.string())
+    assert got.column("eligible").to_pylist() == [True, False]
+    assert got.column("problems").to_pylist() == [None, None]
+
+
+# -- 3. no column named like an input -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "parquet"])
+def test_a_table_without_input_columns_answers_every_row_with_missing_inputs(tmp_path: Path, kind: str) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text("seller,other\na,b\nc,d\n")
+    out = tmp_path / f"out.{kind}"
+    run = table("fee", source, out)
+    assert run.code == 1 and "2 rows, 2 with problems" in run.err and "Traceback" not in run.err
+    if kind == "jsonl":
+        problems = [a["problems"] for a in lines(out)]
+    else:
+        problems = [json.loads(p) for p in pq.read_table(out).column("problems").to_pylist()]
+        assert pq.read_table(out).column("seller").to_pylist() == ["a", "c"]
+    assert [[(p["line"], p["message"]) for p in ps][:1] for ps in problems] == [
+        [(2, "/units: missing; this input is required")],
+        [(3, "/units: missing; this input is required")],
+    ]
+
+
+# -- 4. a bad cell or line is its row's problem ------------------------------------------------
+
+
+def test_one_bad_csv_cell_is_only_its_rows_problem(tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text("seller_id,units,contacts\ns1,1000,40\ns2,5,\ns3,abc,1\n")
+    run = table("fee", source, tmp_path / "out.jsonl")
+    assert run.code == 1 and "3 rows, 1 with problems" in run.err
+    got = lines(tmp_path / "out.jsonl")
+    expected = batch("fee", '{"units":1000,"contacts":40}\n{"units":5}\n')
+    assert [a["outputs"] for a in got[:2]] == [e["outputs"] for e in expected]
+    assert messages(got[2]) == [(4, "D004", '/units: expected integer, got string `"abc"`')]
+    table("fee", source, tmp_path / "out.parquet")
+    answered = pq.read_table(tmp_path / "out.parquet")
+    assert answered.column("units").to_pylist() == [1000, 5, None]  # (the declared type; "abc" is the problem)
+    assert answered.column("total").to_pylist()[:2] == [e["outputs"]["total"] for e in expected]
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "parquet"])
+def test_a_bad_cell_in_a_late_block_is_its_rows_problem_at_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    monkeypatch.setattr(decide_table, "BLOCK", 4096)  # blocks of a few hundred rows
+    source = tmp_path / "in.csv"
+    body = "".join(f"s{i},{1000 + i % 7},{i % 50}\n" for i in range(3000))
+    source.write_text("seller_id,units,contacts\n" + body + "sX,abc,1\n" + "sY,12,3\n")
+    out = tmp_path / f"out.{kind}"
+    run = table("fee", source, out)
+    assert run.code == 1 and "3002 rows, 1 with problems" in run.err, run
+    if kind == "jsonl":
+        got = lines(out)
+        assert messages(got[3000]) == [(3002, "D004", '/units: expected integer, got string `"abc"`')]
+        assert got[3001]["problems"] == [] and got[2999]["problems"] == []
+    else:
+        problems = pq.read_table(out).column("problems").to_pylist()
+        assert [json.loads(p)[0]["line"] for p in problems if p] == [3002]
+
+
+def test_csv_rows_pyarrow_cannot_read_are_their_own_problems(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A row of another number of cells, a row that is not UTF-8, a cell unlike its column's first
+    rows: each its row's problem at its line; the rows around them answered."""
+    monkeypatch.setattr(decide_table, "BLOCK", 4096)
+    good = "".join(f"s{i},{1000 + i % 7},{i % 50},{i}\n" for i in range(400))
+    data = ("seller_id,units,contacts,n\n" + good).encode()
+    data += b"sA,1000,40\n" + b"sB,1000,40,7\n" + b"s\xff,1000,40,8\n" + b"sC,1000,40,later\n" + b"sD,5,1,9\n"
+    source = tmp_path / "in.csv"
+    source.write_bytes(data)
+    out = tmp_path / "out.parquet"
+    run = table("fee", source, out)
+    assert run.code == 1 and "405 rows, 3 with problems" in run.err, run
+    got = pq.read_table(out)
+    problems = {i + 2: json.loads(p) for i, p in enumerate(got.column("problems").to_pylist()) if p}
+    assert sorted(problems) == [402, 404, 405]
+    assert problems[402][0]["message"] == "the row has 3 cells, the header 4"
+    assert problems[404][0]["message"] == "the line is not UTF-8 text (byte 0xff)"
+    assert "column `n`: `later` is not a int64" in problems[405][-1]["message"]
+    assert got.column("n").to_pylist()[400:] == [None, 7, None, None, 9]
+    assert got.column("total").to_pylist()[401] == 100.0  # sB answered
+
+
+def test_bad_jsonl_lines_are_their_rows_problems(tmp_path: Path) -> None:
+    data = b'bad\n1\nnull\n\xff\xfe{"units":5}\n{"units":"7"}\n{"units":true}\n[1]\n\n{"units":5,"contacts":1}\n'
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(data)
+    for kind in ("jsonl", "parquet"):
+        run = table("fee", source, tmp_path / f"out.{kind}")
+        assert run.code == 1 and "8 rows, 7 with problems" in run.err and "Traceback" not in run.err, run
+    got = lines(tmp_path / "out.jsonl")
+    assert [a["problems"][0]["line"] for a in got[:7]] == [1, 2, 3, 4, 5, 6, 7]
+    assert got[0] == {"line": 1, "problems": got[0]["problems"]}  # as `decide` prints a line that is not JSON
+    assert got[0]["problems"][0]["message"] == "not valid JSON: Expecting value"
+    assert got[3]["problems"][0]["message"] == "the line is not UTF-8 text (byte 0xff)"
+    assert got[4]["problems"][0]["message"] == '/units: expected integer, got string `"7"`'
+    assert got[7]["problems"] == [] and got[7]["outputs"]["total"] == 1.25  # line 9
+    answered = pq.read_table(tmp_path / "out.parquet")
+    assert answered.column("total").to_pylist()[7] == 1.25
+    assert answered.column("units").to_pylist() == [None] * 4 + [
+        '"7"',
+        "true",
+        None,
+        "5",
+    ]  # a column of mixed values: JSON
+
+
+# -- 6. a row larger than a block --------------------------------------------------------------
+
+
+def test_a_row_larger_than_a_block_is_answered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(decide_table, "BLOCK", 4096)
+    source = tmp_path / "in.csv"
+    source.write_text("units,contacts,note\n1000,40," + "x" * 50_000 + "\n5,1,ok\n")
+    run = table("fee", source, tmp_path / "out.parquet")
+    assert run.code == 0, run
+    got = pq.read_table(tmp_path / "out.parquet")
+    assert got.column("total").to_pylist() == [100.0, 1.25]
+    assert [len(n) for n in got.column("note").to_pylist()] == [50_000, 2]
+
+
+# -- 7. empty tables -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["empty.jsonl", "empty.csv", "header.csv", "empty.parquet", "blank.jsonl"])
+@pytest.mark.parametrize("kind", ["jsonl", "parquet"])
+def test_an_empty_table_is_zero_rows(tmp_path: Path, name: str, kind: str) -> None:
+    source = tmp_path / name
+    if name == "header.csv":
+        source.write_text("units,contacts\n")
+    elif name == "empty.parquet":
+        pq.write_table(pa.table({"units": pa.array([], pa.int64())}), source)
+    else:
+        source.write_text("\n\n" if name == "blank.jsonl" else "")
+    out = tmp_path / f"out.{kind}"
+    run = table("fee", source, out)
+    assert run.code == 0 and "0 rows, 0 with problems" in run.err, run
+    if kind == "parquet":
+        got = pq.read_table(out)
+        assert got.num_rows == 0 and {"total", "matches", "problems"} <= set(got.schema.names)
+    else:
+        assert out.read_text() == ""
