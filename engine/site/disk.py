@@ -29,8 +29,11 @@ def list_tree(folder: str) -> list[str]:
 def read_file(folder: str, rel: str) -> bytes | None:
     """The bytes of a regular file in the tree; None for a symbolic link (never followed: a link
     committed in the output tree must not make `build --check` read, or compare, a file elsewhere)."""
+    # O_NONBLOCK: opening a named pipe for reading would wait for a writer (for ever); opened so, it
+    # is found not to be a regular file below and never read
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        fd = os.open(os.path.join(folder, *rel.split("/")), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        fd = os.open(os.path.join(folder, *rel.split("/")), flags)
     except OSError:
         return None
     with os.fdopen(fd, "rb") as f:
