@@ -237,6 +237,7 @@ def test_named_pipes_as_template_and_catalog_block_nothing(repo: Path) -> None:
         assert done.returncode == 1, (args, done)
         for path in (("pages", "extra.md.j2"), ("locales", "fr.po")):
             assert f"{os.path.join('policies', 'returns', *path)}:1:1: error[L004]" in text, (args, done)
+        assert "error[G001]" not in text, (args, done)  # (once, as what it is: not also "cannot read")
     assert _tree(repo / "generated_docs") == pages
 
 

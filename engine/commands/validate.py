@@ -111,7 +111,8 @@ class _Texts(Mapping[str, str]):
 def _whole_repository(repo: Any, languages: tuple[str, ...] | None) -> tuple[int, list[Problem]]:
     """The checks of a whole repository beyond its YAML: templates (safety, names, pages) and the
     catalogs; the number of template files read, and the problems."""
-    outside = {p.file for p in repo.problems if p.code == "L005"}  # never read, not even to check
+    # never read, not even to check: links out of the repository (L005), named pipes and the like (L004)
+    outside = {p.file for p in repo.problems if p.code in ("L004", "L005")}
     templates = [t for t in _templates(repo.root) if t not in outside]
     problems = [p for t in templates for p in _check_template(t)] + _page_problems(repo)
     problems += _name_problems(repo, templates)
