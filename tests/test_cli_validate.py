@@ -181,3 +181,15 @@ def test_templates_are_not_reported_for_what_a_file_with_errors_would_give(tmp_p
     path.write_text(path.read_text(encoding="utf-8") + "unknown_key: 1\n", encoding="utf-8")
     errors = _errors(root)
     assert {(e["file"], e["code"]) for e in errors} == {(str(path), "S001")}, errors
+
+
+@pytest.mark.parametrize("key", ["Bad_Id", "123", "~", "bad-id"])
+def test_an_invalid_parameter_id_is_reported_at_its_key(tmp_path: Path, key: str) -> None:
+    """Not at the first key of its mapping (it said line 14 for a key on line 25)."""
+    root = tmp_path / "mini"
+    shutil.copytree(MINI, root)
+    program = root / "loans" / "program.yaml"
+    edit(program, "\n  late_fee_bands:\n", f"\n  {key}:\n")  # the second parameter
+    line = program.read_text(encoding="utf-8").splitlines().index(f"  {key}:") + 1
+    errors = [e for e in _errors(root) if e["code"] == "S001"]
+    assert [(e["line"], e["column"]) for e in errors] == [(line, 3)], errors

@@ -173,6 +173,8 @@ def _problem(doc: Document, base: Path, error: Any, code: str, what: str) -> Pro
             f"write `{_shown(expected)}`",
         )
     if validator == "pattern" and "a-z" in str(expected) and "_" in str(expected):
+        if "propertyNames" in error.absolute_schema_path and isinstance(error.instance, str):
+            pos = doc.key_pos(path + (error.instance,))  # the key itself, not its mapping's first key
         return Problem.at(
             pos,
             code,
