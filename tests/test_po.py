@@ -219,3 +219,48 @@ def test_emphasis_is_counted_as_markdown_it_counts_it() -> None:
 )
 def test_other_inline_markup_is_left_to_markdown_it(text: str) -> None:
     assert catalogs.delimiter_emphasis(text) is None  # markdown-it counts these
+
+
+PO_HEAD = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "said"),
+    [
+        # Babel kept one of the two without a word: which translation is published?
+        (
+            'msgid "Fee"\nmsgstr "Gebühr"\n\nmsgid "Fee"\nmsgstr "Entgelt"\n',
+            8,
+            "the message `Fee` is given twice (first at line 5)",
+        ),
+        (
+            'msgctxt "a"\nmsgid "Fee"\nmsgstr "x"\n\nmsgctxt "a"\nmsgid "Fee"\nmsgstr "y"\n',
+            9,
+            "given twice (first at line 5)",
+        ),
+        # and published `\q` as the two characters
+        ('msgid "Fee"\nmsgstr "Geb\\q"\n', 6, "`\\q` is not an escape gettext knows"),
+    ],
+)
+def test_what_msgfmt_refuses_is_not_read(tmp_path: Path, body: str, line: int, said: str) -> None:
+    path = tmp_path / "de.po"
+    path.write_text(PO_HEAD + body, encoding="utf-8")
+    for read in (catalogs.read, catalogs.read_plain):
+        catalog, problems = read(str(path), "de")
+        assert catalog is None and [(p.code, p.line) for p in problems] == [("G002", line)], problems
+        assert said in problems[0].message
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        'msgctxt "a"\nmsgid "Fee"\nmsgstr "x"\n\nmsgctxt "b"\nmsgid "Fee"\nmsgstr "y"\n',  # other contexts
+        'msgid "Fee"\nmsgstr "x"\n\n#~ msgid "Fee"\n#~ msgstr "old"\n',  # an obsolete entry
+        'msgid "a\\\\q \\" \\n \\t"\nmsgstr "b\\\\q"\n',  # escaped backslashes, the known escapes
+    ],
+)
+def test_what_msgfmt_takes_is_read(tmp_path: Path, body: str) -> None:
+    path = tmp_path / "de.po"
+    path.write_text(PO_HEAD + body, encoding="utf-8")
+    catalog, problems = catalogs.read(str(path), "de")
+    assert catalog is not None and problems == [], problems

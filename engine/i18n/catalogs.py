@@ -393,6 +393,9 @@ def parse(path: str, tag: str | None, raw: bytes) -> tuple[Catalog | None, list[
     from engine.i18n.cldr import locale
 
     try:
+        refused = _gettext_refuses(raw.decode("utf-8"))
+        if refused is not None:
+            return None, [Problem(path, refused[0], 1, "G002", f"the catalog cannot be read: {refused[1]}", refused[2])]
         unclosed = _unclosed_string(raw.decode("utf-8"))
         if unclosed:
             return None, [
@@ -444,6 +447,48 @@ def read_plain(path: str, tag: str | None) -> tuple[AnyCatalog | None, list[Prob
 
 
 _STRING_LINE = re.compile(r'^(?:#~ )?(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)?\s*"')
+
+
+def _gettext_refuses(text: str) -> tuple[int, str, str] | None:
+    """(line, what, hint) of the first thing gettext's `msgfmt` refuses and Babel reads without a
+    word: a message given twice (Babel keeps one of them: which translation is published?) or an
+    escape C does not have (`\\q`, published as the two characters). Obsolete (`#~`) entries aside."""
+    seen: dict[tuple[str, str], int] = {}
+    context: list[str] | None = None
+    current: list[str] | None = None
+    key_parts: dict[str, list[str]] = {}
+    start = 0
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        bad = _BAD_ESCAPE.search(line) if line.startswith(("msg", '"')) and "\\" in line else None
+        if bad:
+            return number, f"`{bad.group(1)}` is not an escape gettext knows", "write `\\\\` for a backslash"
+        keyword, _, rest = line.partition(" ")
+        if keyword == "msgctxt":
+            context, current, start = [rest], None, number
+            key_parts = {"msgctxt": context}
+        elif keyword == "msgid":
+            current = [rest]
+            key_parts["msgid"] = current
+            start = start if context is not None else number
+        elif line.startswith('"') and current is not None:
+            current.append(line)
+        elif line.startswith('"') and context is not None and current is None:
+            context.append(line)
+        elif keyword in ("msgid_plural", "msgstr") or keyword.startswith("msgstr["):
+            if current is not None:
+                key = ("".join(key_parts.get("msgctxt", [])), "".join(current))
+                if key in seen and key != ("", '""'):
+                    shown = "".join(_QUOTED.findall(key[1]))[:60]
+                    return start, f"the message `{shown}` is given twice (first at line {seen[key]})", "keep one of them"
+                seen.setdefault(key, start)
+            context, current, key_parts = None, None, {}
+    return None
+
+
+_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
+# a backslash followed by what C's escapes (gettext's) do not have: \q, \e, a lone \ at the end
+_BAD_ESCAPE = re.compile(r'(?<!\\)(?:\\\\)*(\\(?:[^\\"abfnrtv?\'0-7x]|$))')
 
 
 def _unclosed_string(text: str) -> int:
