@@ -193,3 +193,15 @@ def test_an_invalid_parameter_id_is_reported_at_its_key(tmp_path: Path, key: str
     line = program.read_text(encoding="utf-8").splitlines().index(f"  {key}:") + 1
     errors = [e for e in _errors(root) if e["code"] == "S001"]
     assert [(e["line"], e["column"]) for e in errors] == [(line, 3)], errors
+
+
+def test_a_null_the_schema_does_not_allow_says_how_to_allow_it(tmp_path: Path) -> None:
+    """The guide's "not stated for this marketplace" (`value: null`) needs a schema that says so."""
+    root = tmp_path / "mini"
+    shutil.copytree(MINI, root)
+    edit(root / "loans" / "marketplaces" / "no.yaml", "    value: 14", "    value: null")
+    (error,) = _errors(root)
+    assert (error["code"], error["hint"]) == (
+        "P003",
+        'to say a value is not stated, let the schema allow it: `type: [integer, "null"]`',
+    ), error

@@ -154,12 +154,11 @@ def _problem(doc: Document, base: Path, error: Any, code: str, what: str) -> Pro
     got = _JSON_TYPES.get(type(error.instance), type(error.instance).__name__)
     if validator == "type":
         want = " or ".join(expected) if isinstance(expected, list) else expected
-        return Problem.at(
-            pos,
-            code,
-            f"{prefix}{where}: expected {want}, got {got} `{_shown(error.instance)}`",
-            _type_hint(want, error.instance),
-        )
+        hint = _type_hint(want, error.instance)
+        if code == "P003" and error.instance is None and isinstance(expected, str):
+            # `value: null`, the authors' guide's "not stated for this marketplace": its schema must say so
+            hint = f'to say a value is not stated, let the schema allow it: `type: [{expected}, "null"]`'
+        return Problem.at(pos, code, f"{prefix}{where}: expected {want}, got {got} `{_shown(error.instance)}`", hint)
     if validator == "enum":
         options = ", ".join(_shown(v) for v in expected)
         close = difflib.get_close_matches(str(error.instance), [str(v) for v in expected], n=1)
