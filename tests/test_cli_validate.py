@@ -205,3 +205,18 @@ def test_a_null_the_schema_does_not_allow_says_how_to_allow_it(tmp_path: Path) -
         "P003",
         'to say a value is not stated, let the schema allow it: `type: [integer, "null"]`',
     ), error
+
+
+@pytest.mark.parametrize(
+    ("folder", "hint"),
+    [("lending", "write `id: lending` or rename the folder"), ("Loans", "rename the folder to `loans`")],
+)
+def test_a_program_folder_unlike_its_id_gets_a_hint_that_can_be_followed(
+    tmp_path: Path, folder: str, hint: str
+) -> None:
+    """`write id: Loans` (it said so) is no id: only renaming the folder can fix that one."""
+    root = tmp_path / "mini"
+    shutil.copytree(MINI, root)
+    (root / "loans").rename(root / folder)
+    problems = [e for e in _errors(root) if e["code"] == "L003"]
+    assert len(problems) == 1 and str(problems[0]["hint"]).startswith(hint), problems

@@ -14,6 +14,7 @@ from engine.problems import Problem
 from engine.schema import check as schema
 from engine.schema import fastcheck
 from engine.schema.patterns import unsafe_keywords
+from engine.source import layout
 from engine.source.loader import Document, Path
 
 
@@ -256,7 +257,9 @@ def program(doc: Document, folder: str, known_marketplaces: dict[str, Marketplac
                 doc.pos(("id",)),
                 "L003",
                 f"program id `{data['id']}` differs from its folder `{folder}`",
-                f"write `id: {folder}` or rename the folder",
+                f"write `id: {folder}` or rename the folder"
+                if layout.ID.match(folder)
+                else f"rename the folder to `{data['id']}` (`{folder}` is not an id: lowercase letters, digits, _)",
             )
         )
     for i, mp in enumerate(data.get("marketplaces") or ()):
