@@ -319,6 +319,14 @@ def test_let_used_before_its_definition() -> None:
     assert problems[0].message == "`b` is used before its `let` definition"
 
 
+def test_a_let_that_reads_itself_says_so() -> None:
+    """It said "used before its `let` definition", hint "move it below the definition of `total`"."""
+    d = decision([rule("r", None, {"v": e("total", 9)}, 8)], let={"total": e("total + 1", 3)})
+    _, problems = compile_decision(d, PARAM_NAMES)
+    assert [(p.code, p.line, p.message) for p in problems] == [("E002", 3, "`total` is defined from itself")]
+    assert "above it" in problems[0].hint
+
+
 @pytest.mark.parametrize(
     ("name", "why"), [("x", "hides the input"), ("params", "reserved"), ("at", "reserved"), ("_x", "not a valid name")]
 )

@@ -82,7 +82,7 @@ def _compile_lets(
             )
             problems.append(Problem.at(expr.pos, "E002", f"`let` name `{name}` {why}", "choose another name"))
             continue
-        scope = Scope(inputs, frozenset(names[:i]), params, frozenset(names[i:]))
+        scope = Scope(inputs, frozenset(names[:i]), params, frozenset(names[i:]), names[i])
         checked, found = check(expr, scope)
         problems += found
         if checked is not None:

@@ -55,6 +55,7 @@ class Scope:
     lets: frozenset[str]  # let names defined before this expression
     params: frozenset[str]
     later_lets: frozenset[str] = frozenset()  # defined further down: "used before defined"
+    defining: str | None = None  # the `let` this expression defines (it cannot read itself)
 
 
 def check(expr: Expr, scope: Scope) -> tuple[Checked | None, list[Problem]]:
@@ -238,6 +239,13 @@ class _Emitter:
                 return "None"
             self.names.add(name)
             return local(name)
+        elif name == self.scope.defining:
+            self._fail(
+                name,
+                "E002",
+                f"`{name}` is defined from itself",
+                "a `let` is made of inputs, parameters and the `let`s above it: use a name for what it starts from",
+            )
         elif name in self.scope.later_lets:
             self._fail(
                 name,
