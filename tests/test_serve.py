@@ -135,6 +135,11 @@ def test_serves_pages_with_its_own_script_allowed_and_writes_nothing(reading: Se
 def test_any_date_on_demand(reading: Served) -> None:
     assert _trial(reading.get(PAGE + "?at=2022-06-01")[2]) == "30"  # the 2022 edition
     assert _trial(reading.get(PAGE + "?at=2024-01-01")[2]) == "90"
+    # a day that is not one is a bad request, as `--at` refuses it (it was a page with a template
+    # error blamed on the page's line 1)
+    for day, said in (("2024-02-30", "is not a day of the calendar"), ("20240101", "write it `2024-01-01`")):
+        status, _, body = reading.get(PAGE + f"?at={day}")
+        assert status == 400 and said in body, (day, body)
 
 
 def test_an_edit_shows_and_a_broken_file_is_an_overlay_with_its_place(served: Served) -> None:

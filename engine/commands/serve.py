@@ -30,7 +30,6 @@ VERSION_PATH = "/__policyctl/version"
 POLL_MS = 300
 WATCH_START_S = 10  # at most this long to wait for the watcher before serving anyway  # how often a served page asks whether the sources changed
 _META_CSP = re.compile(r'<meta\s+http-equiv="Content-Security-Policy"\s+content="([^"]*)"\s*/?>\s*', re.I)
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # The published pages' own policy when their layout states none: no scripts, no external anything.
 DEFAULT_POLICY = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'"
@@ -254,9 +253,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return
         query = urllib.parse.parse_qs(url.query)
         at = query["at"][0] if query.get("at") else None
-        if at is not None and not _DATE.fullmatch(at):
-            self._send(400, "text/plain; charset=utf-8", f"`{at}` is not a date: write ?at=2024-03-01\n".encode(), {})
-            return
+        if at is not None:  # in the form YYYY-MM-DD and a day of the calendar, as `--at` (2024-02-30: 400)
+            from engine.model.dates import date_hint, parse_date
+
+            try:
+                parse_date(at)
+            except ValueError as e:
+                self._send(400, "text/plain; charset=utf-8", f"{e}: {date_hint(at)}\n".encode(), {})
+                return
         generation = self.preview.generation
         status, kind, body, problems = self.preview.page(urllib.parse.unquote(url.path).lstrip("/"), at)
         if kind == "html":
