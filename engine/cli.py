@@ -541,6 +541,8 @@ def _decide_table(
         _policy_error(e)
     except OSError as e:
         _fail_usage(f"cannot write {output}: {e.strerror or e}")
+    if ran.refused is not None:
+        _fail_usage(f"will not write the answers: {ran.refused[0]}; nothing was changed", ran.refused[1])
     if ran.usage:
         _fail_usage(ran.usage, "name the columns with --map INPUT=COLUMN")
     if ran.problems:

@@ -237,3 +237,42 @@ def test_a_file_written_whole_never_replaces_what_policyctl_did_not_write(sandbo
     for _ in range(2):  # a new name, then the file it wrote
         run = run_cli(*command(root, str(out)))
         assert run.code == 0 and head in out.read_bytes()[:512], run
+
+
+def test_decide_output_never_replaces_what_decide_did_not_write(sandbox: Path) -> None:
+    """`decide --input T --output FILE` wrote over any .jsonl or .parquet: someone's data (the
+    input itself), a link, a pipe, a file in the policies folder. Its own output of an earlier run
+    is written over."""
+    pytest.importorskip("pyarrow")
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    shutil.copytree(CORPUS / "repos" / "mini", sandbox / "mini")
+    root = str(sandbox / "mini")
+    rows = sandbox / "rows.csv"
+    rows.write_text("days_late\n3\n", encoding="utf-8")
+    data = sandbox / "data.parquet"
+    pq.write_table(pa.table({"days_late": [3]}), data)
+    (sandbox / "data.jsonl").write_text('{"days_late": 3}\n', encoding="utf-8")
+    os.mkfifo(sandbox / "pipe.jsonl")
+    (sandbox / "link.jsonl").symlink_to(sandbox / "foreign" / "notes.txt")
+
+    def decide(source: Path, out: Path) -> CliRun:
+        return run_cli(
+            "decide", "loans.late_fee", "-m", "no", "--at", AT, "--root", root, "--input", str(source), "--output", str(out)
+        )  # fmt: skip
+
+    before = listing(sandbox)
+    for source, target, reason in (
+        (rows, sandbox / "data.jsonl", "exists and is not an output of `decide` (jsonl)"),
+        (data, data, "exists and is not an output of `decide` (parquet)"),
+        (rows, sandbox / "pipe.jsonl", "is not a regular file"),
+        (rows, sandbox / "link.jsonl", "is a symbolic link"),
+        (rows, sandbox / "mini" / "loans" / "answers.jsonl", "is inside the policies folder"),
+    ):
+        run = decide(source, target)
+        assert run.code == 2 and reason in run.err and "Traceback" not in run.err, (target, run)
+    assert listing(sandbox) == before
+    for name in ("answers.jsonl", "answers.parquet"):
+        for _ in range(2):  # a new file, then its own output of the run before
+            assert decide(rows, sandbox / name).code == 0

@@ -38,6 +38,7 @@ class Ran:
     rows: int = 0
     failed: int = 0  # rows with problems (in the output's `problems` column)
     usage: str = ""  # a question that cannot be asked: nothing was written
+    refused: tuple[str, str] | None = None  # (why, hint): ``out`` is not a file to write over; nothing written
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -64,6 +65,29 @@ def table_format(path: str) -> str | None:
     return FORMATS.get(os.path.splitext(path)[1].lower())
 
 
+def out_refusal(out: str, kind: str, policies: str) -> tuple[str, str] | None:
+    """Why ``out`` must not be written (engine.commands.outputs), or None: a new file, or the
+    output of an earlier run (a JSON Lines file of `decide`'s answers; a Parquet file with the
+    `matches` and `problems` columns every output has) — never someone's data, the input itself
+    included, a link, a pipe, or a file in the policies folder."""
+    from engine.commands.outputs import refusal
+
+    def ours(head: bytes) -> bool:
+        if kind == "jsonl":
+            return not head.strip() or head.startswith((b'{"decision":', b'{"line":'))
+        if not head.startswith(b"PAR1"):
+            return False
+        try:
+            import pyarrow.parquet as pq
+
+            names = set(pq.read_schema(out).names)
+        except (OSError, ValueError):  # pyarrow's ArrowIOError and ArrowInvalid: damaged, so not ours
+            return False
+        return {"matches", "problems"} <= names
+
+    return refusal("--output", out, policies, f"an output of `decide` ({kind})", ours, "give a new file name")
+
+
 def run(
     repo: Any,
     program: str,
@@ -87,6 +111,9 @@ def run(
         return Ran(
             usage=f"cannot read `{source}` or write `{out}`: the input is .parquet, .csv or .jsonl, the output .parquet or .jsonl"
         )
+    refused = out_refusal(out, kind_out, repo.root)
+    if refused is not None:
+        return Ran(refused=refused)
     spec = compiled.decision
     try:
         reader: Any = {"parquet": _Parquet, "csv": _Csv, "jsonl": _Jsonl}[kind_in](
