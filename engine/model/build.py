@@ -13,6 +13,7 @@ from engine.model.policy import Decision, Entry, Expr, Marketplace, Overlay, Par
 from engine.problems import Problem
 from engine.schema import check as schema
 from engine.schema import fastcheck
+from engine.schema.keywords import SUBSCHEMA_LISTS, SUBSCHEMA_MAPS, SUBSCHEMA_ONE
 from engine.schema.patterns import unsafe_keywords
 from engine.source import layout
 from engine.source.loader import Document, Path
@@ -552,21 +553,6 @@ dependentRequired format contentEncoding contentMediaType contentSchema title de
 deprecated readOnly writeOnly examples
 """.split()
 )
-_SUBSCHEMA_MAPS = ("properties", "patternProperties", "$defs", "dependentSchemas")
-_SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
-_SUBSCHEMAS = (
-    "not",
-    "if",
-    "then",
-    "else",
-    "items",
-    "contains",
-    "additionalProperties",
-    "propertyNames",
-    "unevaluatedItems",
-    "unevaluatedProperties",
-    "contentSchema",
-)
 
 
 def unknown_keywords(doc: Document, path: Path, node: Any) -> list[Problem]:
@@ -591,12 +577,12 @@ def unknown_keywords(doc: Document, path: Path, node: Any) -> list[Problem]:
             problems.append(
                 Problem.at(doc.key_pos(path + (key,)), "P009", f"`{key}` is not a JSON Schema keyword", hint)
             )
-        elif key in _SUBSCHEMA_MAPS and isinstance(value, dict):
+        elif key in SUBSCHEMA_MAPS and isinstance(value, dict):
             for name, sub in value.items():
                 problems += unknown_keywords(doc, path + (key, name), sub)
-        elif key in _SUBSCHEMA_LISTS and isinstance(value, list):
+        elif key in SUBSCHEMA_LISTS and isinstance(value, list):
             for i, sub in enumerate(value):
                 problems += unknown_keywords(doc, path + (key, i), sub)
-        elif key in _SUBSCHEMAS:
+        elif key in SUBSCHEMA_ONE:
             problems += unknown_keywords(doc, path + (key,), value)
     return problems

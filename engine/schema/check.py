@@ -21,6 +21,7 @@ from engine.problems import Problem
 from engine.schema import (
     fastcheck,  # light (json, os, re); an import inside the checks cost ~2 µs per value
 )
+from engine.schema.keywords import SUBSCHEMA_LISTS, SUBSCHEMA_MAPS, SUBSCHEMA_ONE
 from engine.source.loader import Document, Path
 
 if TYPE_CHECKING:  # jsonschema and referencing are imported only when a schema must be evaluated
@@ -272,21 +273,6 @@ Finding = tuple[Path, str, str]  # where in the schema, what is wrong, a hint
 
 _TYPE_NAMES = ("array", "boolean", "integer", "null", "number", "object", "string")
 _REF_KEYS = ("$ref", "$dynamicRef")
-_SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "dependentSchemas")
-_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
-_SCHEMA_ONE = (
-    "not",
-    "if",
-    "then",
-    "else",
-    "items",
-    "contains",
-    "additionalProperties",
-    "propertyNames",
-    "unevaluatedItems",
-    "unevaluatedProperties",
-    "contentSchema",
-)
 # applicators that check the same value again (a loop through them never ends); the others go
 # one level into the value, so a finite value ends any loop through them
 _IN_PLACE = frozenset({"allOf", "anyOf", "oneOf", "not", "if", "then", "else", "dependentSchemas"})
@@ -492,11 +478,11 @@ def _children(node: dict[str, Any]) -> Iterable[tuple[str, Any, bool]]:
     for key, value in node.items():
         if key in _REF_KEYS:
             yield key, value, False
-        elif key in _SCHEMA_MAPS and isinstance(value, dict):
+        elif key in SUBSCHEMA_MAPS and isinstance(value, dict):
             yield key, list(value.items()), key in _IN_PLACE
-        elif key in _SCHEMA_LISTS and isinstance(value, list):
+        elif key in SUBSCHEMA_LISTS and isinstance(value, list):
             yield key, list(enumerate(value)), key in _IN_PLACE
-        elif key in _SCHEMA_ONE:
+        elif key in SUBSCHEMA_ONE:
             yield key, [(None, value)], key in _IN_PLACE
 
 

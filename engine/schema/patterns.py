@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from engine.problems import Problem
+from engine.schema.keywords import SUBSCHEMA_LISTS, SUBSCHEMA_MAPS, SUBSCHEMA_ONE
 from engine.source.loader import Document, Path
 
 MAX_PATTERN = 1000
@@ -43,21 +44,6 @@ else:  # pragma: no cover - Python 3.10
 _REPEATS = {_c.MAX_REPEAT, _c.MIN_REPEAT} | ({_c.POSSESSIVE_REPEAT} if hasattr(_c, "POSSESSIVE_REPEAT") else set())
 _UNBOUNDED = 64  # a repetition allowing more than this many is "unbounded" for backtracking purposes
 _ZERO_WIDTH = {_c.AT, _c.ASSERT, _c.ASSERT_NOT}
-_MAPS = ("properties", "$defs", "dependentSchemas")
-_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
-_ONE = (
-    "not",
-    "if",
-    "then",
-    "else",
-    "items",
-    "contains",
-    "additionalProperties",
-    "propertyNames",
-    "unevaluatedItems",
-    "unevaluatedProperties",
-    "contentSchema",
-)
 
 
 def unsafe_keywords(doc: Document, path: Path, schema: Any) -> list[Problem]:
@@ -84,13 +70,13 @@ def _walk(path: Path, node: Any) -> Iterator[tuple[Path, str, str]]:
             for regex, sub in value.items():
                 yield from _pattern(here, regex)
                 yield from _walk(here + (regex,), sub)
-        elif key in _MAPS and isinstance(value, dict):
+        elif key in SUBSCHEMA_MAPS and isinstance(value, dict):
             for name, sub in value.items():
                 yield from _walk(here + (name,), sub)
-        elif key in _LISTS and isinstance(value, list):
+        elif key in SUBSCHEMA_LISTS and isinstance(value, list):
             for i, sub in enumerate(value):
                 yield from _walk(here + (i,), sub)
-        elif key in _ONE:
+        elif key in SUBSCHEMA_ONE:
             yield from _walk(here, value)
 
 
