@@ -233,6 +233,24 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.fixture(scope="session")
+def init_starter(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A repository made by `policyctl init` (pages built), once per process: tests copy it (`repo`
+    in the modules that use one) before changing it."""
+    top = tmp_path_factory.mktemp("starter") / "repo"
+    result = run_cli("init", str(top))
+    assert result.code == 0, result
+    return top
+
+
+@pytest.fixture
+def init_repo(init_starter: Path, tmp_path: Path) -> Path:
+    """A writable copy of `init_starter`."""
+    top = tmp_path / "repo"
+    shutil.copytree(init_starter, top)
+    return top
+
+
 @pytest.fixture
 def mini(tmp_path: Path) -> Path:
     """A writable copy of the made-up `loans` repository."""

@@ -16,20 +16,14 @@ import pytest
 from support import ROOT, edit, run_cli
 
 
-@pytest.fixture(scope="module")
-def starter(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A repository made by `policyctl init` (pages built); tests copy it before changing it."""
-    top = tmp_path_factory.mktemp("starter") / "repo"
-    result = run_cli("init", str(top))
-    assert result.code == 0, result
-    return top
+@pytest.fixture
+def starter(init_starter: Path) -> Path:
+    return init_starter  # (conftest: one `policyctl init` per process)
 
 
 @pytest.fixture
-def repo(starter: Path, tmp_path: Path) -> Path:
-    top = tmp_path / "repo"
-    shutil.copytree(starter, top)
-    return top
+def repo(init_repo: Path) -> Path:
+    return init_repo
 
 
 def test_init_writes_a_repository_that_passes_at_once(starter: Path) -> None:

@@ -8,7 +8,6 @@ would fail, `build` then writes and removes nothing, and nothing hangs or shows 
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -22,20 +21,9 @@ from support import ROOT, edit, run_cli
 needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
 
 
-@pytest.fixture(scope="module")
-def starter(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A repository made by `policyctl init` (pages built); tests copy it before changing it."""
-    top = tmp_path_factory.mktemp("starter") / "repo"
-    result = run_cli("init", str(top))
-    assert result.code == 0, result
-    return top
-
-
 @pytest.fixture
-def repo(starter: Path, tmp_path: Path) -> Path:
-    top = tmp_path / "repo"
-    shutil.copytree(starter, top)
-    return top
+def repo(init_repo: Path) -> Path:
+    return init_repo
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
