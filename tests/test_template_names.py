@@ -131,8 +131,8 @@ def test_page_names_are_what_the_context_offers() -> None:
             for f in ("number", "percent", "money", "date", "duration('day')", "datetime")
         ],
         # values of the wrong kind, in the words of YAML (it said `str`, `dict`)
-        ("{{ 'ten'|number }}", "number: expected a number, got text `ten`"),
-        ("{{ (p.currency + 1)|number }}", "arithmetic needs numbers: `currency` is text"),
+        ("{{ 'ten'|number }}", "number: expected a number, got string `ten`"),
+        ("{{ (p.currency + 1)|number }}", "arithmetic needs numbers: `currency` is a string"),
         ("{{ p.fee_tiers[0] }}", "the fact `fee_tiers.0` is a mapping: pick a field or use a filter"),
     ],
 )

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from engine.model import dates as _dates
 from engine.model.clock import LINES_KEY, ZONE_KEY
+from engine.problems import kind_of as kind  # (the words of every message about a value's kind)
 
 # Bounds on what one expression may build, so `"a" * 10**9` or `9 ** 9 ** 9` fail fast instead of
 # exhausting memory or CPU. Policy values are prices, counts and short texts, far below these.
@@ -31,23 +32,6 @@ _T = TypeVar("_T")
 
 class EvalError(Exception):
     """An expression cannot be evaluated with these values; the message is for policy authors."""
-
-
-def kind(value: Any) -> str:
-    """The policy-author name of a value's type, for messages."""
-    if value is None:
-        return "none"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, _NUMBER):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, dict):
-        return "mapping"
-    if isinstance(value, (list, tuple)):
-        return "list"
-    return "value"
 
 
 def _is_number(value: Any) -> bool:

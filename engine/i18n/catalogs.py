@@ -480,7 +480,11 @@ def _gettext_refuses(text: str) -> tuple[int, str, str] | None:
                 key = ("".join(key_parts.get("msgctxt", [])), "".join(current))
                 if key in seen and key != ("", '""'):
                     shown = "".join(_QUOTED.findall(key[1]))[:60]
-                    return start, f"the message `{shown}` is given twice (first at line {seen[key]})", "keep one of them"
+                    return (
+                        start,
+                        f"the message `{shown}` is given twice (first at line {seen[key]})",
+                        "keep one of them",
+                    )
                 seen.setdefault(key, start)
             context, current, key_parts = None, None, {}
     return None

@@ -117,22 +117,28 @@ _BREAKS.update({0x0A: "\\n", 0x0D: "\\r"})
 
 
 def kind_of(value: object) -> str:
-    """What ``value`` is, in the words of YAML and JSON (`a mapping`, `a list`, `text`, `a number`,
-    `true or false`, `null`): for messages, which never name a Python type (`dict`, `str`,
-    `StrictUndefined`)."""
+    """What ``value`` is, in the words policy authors read (`none`, `boolean`, `number`, `string`,
+    `mapping`, `list`; YAML's and the decision expressions'), for messages, which never name a
+    Python type (`dict`, `str`, `StrictUndefined`)."""
     if value is None:
-        return "null"
+        return "none"
     if isinstance(value, bool):
-        return "true or false"
+        return "boolean"
     if isinstance(value, (int, float)):
-        return "a number"
+        return "number"
     if isinstance(value, str):
-        return "text"
+        return "string"
     if isinstance(value, dict):
-        return "a mapping"
+        return "mapping"
     if isinstance(value, (list, tuple)):
-        return "a list"
-    return "a value of another kind"
+        return "list"
+    return "value"
+
+
+def a_kind(value: object) -> str:
+    """`kind_of` with its article: "a string", "a mapping", "none"."""
+    word = kind_of(value)
+    return word if word == "none" else f"a {word}"
 
 
 def one_line(text: str) -> str:

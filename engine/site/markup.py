@@ -22,7 +22,7 @@ from typing import Any
 from jinja2.runtime import Undefined as _Undefined
 from markupsafe import Markup
 
-from engine.problems import kind_of
+from engine.problems import a_kind
 
 # Private-use characters: never valid in policy text (escape() removes them), so they can mark
 # facts through Markdown parsing unambiguously.
@@ -165,8 +165,8 @@ class Fact:
         for v in (raw, value):
             if isinstance(v, bool) or not isinstance(v, (int, float)):
                 raise TypeError(
-                    f"arithmetic needs numbers: `{self.path}` is {kind_of(raw)}"
-                    + ("" if v is raw else f" and the other value {kind_of(v)}")
+                    f"arithmetic needs numbers: `{self.path}` is {a_kind(raw)}"
+                    + ("" if v is raw else f" and the other value {a_kind(v)}")
                 )
         return raw, value
 

@@ -27,7 +27,7 @@ from engine.i18n.cldr import SOURCE_LOCALE
 from engine.i18n.translator import Translator
 from engine.model.policy import Program
 from engine.model.repository import Repository
-from engine.problems import kind_of
+from engine.problems import a_kind
 from engine.site.manifest import pages_dir
 from engine.site.markup import Fact, FactMarks, Shown, escape, strip_marks, unwrap
 from engine.site.onepass import SEEN, MarkedSandbox, guarded, marked
@@ -120,7 +120,7 @@ class Renderer:
             return Shown.of(escape(raw), fact.path, raw)
         if isinstance(raw, list) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in raw):
             return self.join(fact)
-        return fail(f"the fact `{fact.path}` is {kind_of(raw)}: pick a field or use a filter")
+        return fail(f"the fact `{fact.path}` is {a_kind(raw)}: pick a field or use a filter")
 
     # -- translation -------------------------------------------------------------------------
     def _translator(self, ctx: Context, msgid: str, context: str | None) -> Translator:
@@ -280,7 +280,7 @@ class Renderer:
             if len(parts) > MAX_LIST:
                 return fail(f"`list` joins at most {MAX_LIST} items")
         else:
-            return fail(f"`list` needs a list, not {kind_of(unwrap(value))}")
+            return fail(f"`list` needs a list, not {a_kind(unwrap(value))}")
         text = self._call("list", lambda: l10n.join(parts, self.tag, style))
         if isinstance(value, Items):
             return Shown.of(text, value.fact, value.value)
