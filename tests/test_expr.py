@@ -573,3 +573,17 @@ def test_percent_is_exact_on_band_edges(part: int, whole: int, expected: float |
     from engine.decisions.runtime import percent
 
     assert percent(part, whole) == expected  # 7 / 100 * 100 would be 7.000000000000001
+
+
+@pytest.mark.parametrize(
+    ("call", "said"),
+    [
+        (lambda: helpers.f_length(True), "got boolean `true`"),  # (it said `True`)
+        (lambda: helpers.f_length(None), "got none `null`"),
+        (lambda: helpers.f_length(2.5), "got number `2.5`"),
+    ],
+)
+def test_runtime_messages_show_values_as_authors_write_them(call: Any, said: str) -> None:
+    with pytest.raises(EvalError) as raised:
+        call()
+    assert said in str(raised.value)

@@ -34,13 +34,22 @@ class EvalError(Exception):
     """An expression cannot be evaluated with these values; the message is for policy authors."""
 
 
+def _shown(value: Any) -> str:
+    """A value in a message as the author writes it (JSON/YAML: `true`, `"abc"`, `null`), never as
+    Python writes it (`True`, `'abc'`, `None`); bounded."""
+    import json
+
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, _NUMBER) and not isinstance(value, bool)
 
 
 def _number(value: Any, what: str) -> float:
     if not _is_number(value):
-        raise EvalError(f"{what} must be a number, got {kind(value)} `{value!r}`")
+        raise EvalError(f"{what} must be a number, got {kind(value)} `{_shown(value)}`")
     number: float = value
     return number
 
@@ -55,8 +64,8 @@ def get(obj: Any, key: Any) -> Any:
     if isinstance(obj, (list, tuple)):
         if isinstance(key, int) and not isinstance(key, bool):
             return obj[key] if -len(obj) <= key < len(obj) else None
-        raise EvalError(f"a list index must be a whole number, got {kind(key)} `{key!r}`")
-    raise EvalError(f"cannot read `{key}` of {kind(obj)} `{obj!r}`: only mappings and lists have keys")
+        raise EvalError(f"a list index must be a whole number, got {kind(key)} `{_shown(key)}`")
+    raise EvalError(f"cannot read `{key}` of {kind(obj)} `{_shown(obj)}`: only mappings and lists have keys")
 
 
 def has(obj: Any, key: Any) -> bool:
@@ -155,11 +164,11 @@ def power(a: Any, b: Any) -> Any:
     try:
         result = a**b
     except OverflowError:
-        raise EvalError(f"`{a!r} ** {b!r}` is too large a number") from None
+        raise EvalError(f"`{_shown(a)} ** {_shown(b)}` is too large a number") from None
     except ZeroDivisionError:
-        raise EvalError(f"`{a!r} ** {b!r}`: zero to a negative power") from None
+        raise EvalError(f"`{_shown(a)} ** {_shown(b)}`: zero to a negative power") from None
     if isinstance(result, complex):
-        raise EvalError(f"`{a!r} ** {b!r}` is not a real number")
+        raise EvalError(f"`{_shown(a)} ** {_shown(b)}` is not a real number")
     return result
 
 
@@ -174,12 +183,12 @@ def concat(*parts: Any) -> str:
 def f_length(value: Any) -> int:
     if isinstance(value, (str, list, tuple, dict)):
         return len(value)
-    raise EvalError(f"`length` needs a string, list or mapping, got {kind(value)} `{value!r}`")
+    raise EvalError(f"`length` needs a string, list or mapping, got {kind(value)} `{_shown(value)}`")
 
 
 def _text(value: Any, name: str) -> str:
     if not isinstance(value, str):
-        raise EvalError(f"`{name}` needs a string, got {kind(value)} `{value!r}`")
+        raise EvalError(f"`{name}` needs a string, got {kind(value)} `{_shown(value)}`")
     return value
 
 
@@ -200,7 +209,7 @@ def f_round(value: Any, places: Any = 0) -> int | float:
     if type(value) is not float or type(places) is not int or not 0 <= places <= 15:
         number = _number(value, "the value of `round`")
         if not isinstance(places, int) or isinstance(places, bool) or not 0 <= places <= 15:
-            raise EvalError(f"`round` needs a whole number of places from 0 to 15, got `{places!r}`")
+            raise EvalError(f"`round` needs a whole number of places from 0 to 15, got `{_shown(places)}`")
         if isinstance(number, int):
             return number
     number = value  # a float from here on
@@ -217,7 +226,7 @@ def f_round(value: Any, places: Any = 0) -> int | float:
         return float(decimal.Decimal(text).quantize(_QUANTUM[places], rounding=decimal.ROUND_HALF_UP))
     except decimal.InvalidOperation:  # the rounded value needs more than Decimal's 28 significant digits
         raise EvalError(
-            f"`round` cannot give {number!r} with {places} decimal places: more than 28 significant digits"
+            f"`round` cannot give {_shown(number)} with {places} decimal places: more than 28 significant digits"
         ) from None
 
 
@@ -246,7 +255,7 @@ def f_default(value: Any, fallback: Any = "") -> Any:
 
 def _items(value: Any, name: str) -> list[Any] | tuple[Any, ...]:
     if not isinstance(value, (list, tuple)):
-        raise EvalError(f"`{name}` needs a list, got {kind(value)} `{value!r}`")
+        raise EvalError(f"`{name}` needs a list, got {kind(value)} `{_shown(value)}`")
     return value
 
 
@@ -300,7 +309,7 @@ def tier(bands: Any, x: Any) -> Any:
         raise EvalError(
             f"`tier` needs a list of bands, each a mapping with `over` and `up_to`, got {kind(bands)}"
         ) from None
-    raise EvalError(f"no band contains `{x!r}`")
+    raise EvalError(f"no band contains `{_shown(x)}`")
 
 
 def percent(part: Any, whole: Any) -> Any:
@@ -317,7 +326,7 @@ def percent(part: Any, whole: Any) -> Any:
 def _parse(value: Any, what: str) -> _dt.date | _dt.datetime:
     """An ISO date or an offset-aware ISO date-time."""
     if not isinstance(value, str):
-        raise EvalError(f"{what} must be an ISO date or date-time string, got {kind(value)} `{value!r}`")
+        raise EvalError(f"{what} must be an ISO date or date-time string, got {kind(value)} `{_shown(value)}`")
     try:
         return _dates.parse(value)
     except _dates.NoOffset as e:
@@ -517,7 +526,7 @@ def z_add_hours(ctx: Any, ts: Any, n: Any) -> str:
     try:
         return _dates.format_datetime((moment + _dt.timedelta(hours=hours)).astimezone(zone_of(ctx)))
     except OverflowError:
-        raise EvalError(f"`add_hours({ts!r}, {n!r})` leaves the calendar") from None
+        raise EvalError(f"`add_hours({_shown(ts)}, {_shown(n)})` leaves the calendar") from None
 
 
 def z_add_days(ctx: Any, d: Any, n: Any) -> str:
@@ -528,11 +537,11 @@ def z_add_days(ctx: Any, d: Any, n: Any) -> str:
         start = start.astimezone(zone_of(ctx))  # aware arithmetic in a ZoneInfo zone is wall-clock
     days = _number(n, "the days of `add_days`")
     if not isinstance(start, _dt.datetime) and days != int(days):
-        raise EvalError(f"`add_days` on a date needs whole days, got `{n!r}`")
+        raise EvalError(f"`add_days` on a date needs whole days, got `{_shown(n)}`")
     try:
         moved = start + _dt.timedelta(days=days)
     except OverflowError:
-        raise EvalError(f"`add_days({d!r}, {n!r})` leaves the calendar") from None
+        raise EvalError(f"`add_days({_shown(d)}, {_shown(n)})` leaves the calendar") from None
     if isinstance(moved, _dt.datetime):  # a wall time skipped by a DST night becomes the real instant
         return _dates.format_datetime(moved.astimezone(_dt.timezone.utc).astimezone(moved.tzinfo))
     return moved.isoformat()
