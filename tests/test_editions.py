@@ -459,3 +459,29 @@ def test_the_changes_of_a_page_read_again_are_what_reading_it_gives(monkeypatch:
     assert feeds.changes_in(_BODY, set()) == {"2024-03-10": ["the fee is 5 (before)", "30 days"]}
     assert feeds.changes_in(_BODY.replace("30 days", "31 days"), skip)["2024-03-10"][1] == "31 days"
     assert len(parsed) == 3
+
+
+def test_a_feed_announces_only_what_has_taken_effect(tmp_path: Path) -> None:
+    """A change still to come is under "Upcoming changes" on the page, in the same markup as "What
+    changed": the feed listed it too, as if it had happened (README: one entry per effective date
+    that has arrived)."""
+    policies = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", policies)
+    program = policies / "csba" / "program.yaml"
+    text = program.read_text(encoding="utf-8")
+    anchor = "        assumed: [date]\n  trial_first_enrollment_only:\n"
+    assert anchor in text
+    later = '      - from: "2031-03-01"\n        value: 120\n        source: a later announcement\n'
+    program.write_text(
+        text.replace(anchor, "        assumed: [date]\n" + later + "  trial_first_enrollment_only:\n", 1)
+    )
+    built = site_build.build(engine.load(str(policies)), AT)
+    assert built.problems == []
+    page = built.files["csba/us/en/help.md"].decode("utf-8")
+    assert "## Upcoming changes" in page and l10n.date("2031-03-01", "en") in page
+    for path, data in built.files.items():
+        if path.endswith(feeds.FEED_NAME):
+            entries = ET.fromstring(data).findall(f"{ATOM}entry")
+            assert entries, path
+            for entry in entries:
+                assert "2031" not in (entry.findtext(f"{ATOM}updated") or ""), (path, entry.findtext(f"{ATOM}title"))

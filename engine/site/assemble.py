@@ -97,7 +97,8 @@ def assemble(
             continue
         out.files[job.path("html")] = page_html.encode("utf-8")
         if job in work.feeds:
-            out.files[job.feed()] = change_feed(repo, work, job, title, body, layouts[job.locale]).encode("utf-8")
+            feed = change_feed(repo, work, job, title, body, layouts[job.locale], day)
+            out.files[job.feed()] = feed.encode("utf-8")
         listed.append(entry)
     if cache is not None:
         key = index_key(shared, out.entries + out.editions)
@@ -154,12 +155,14 @@ def pending_notice(layout: Translator, job: Job) -> str:
     return f"> {markup.escape(note)}\n\n"
 
 
-def change_feed(repo: Repository, work: Plan, job: Job, title: str, body: str, words: Translator) -> str:
-    """The change feed of ``job``'s program, marketplace and language, from ``job``'s HTML body."""
+def change_feed(repo: Repository, work: Plan, job: Job, title: str, body: str, words: Translator, day: str) -> str:
+    """The change feed of ``job``'s program, marketplace and language, from ``job``'s HTML body: the
+    changes that have taken effect by ``day`` (the page also lists those to come, under "Upcoming
+    changes", in the same markup: a feed announces what has happened)."""
     past = work.editions[(job.page.program, job.marketplace)]
     links = edition_links(job, past)
     skip = {href[:-3] + ".html" for pair in links.values() for href in pair.values() if href}
-    found = feeds.changes_in(body, skip)
+    found = {date: items for date, items in feeds.changes_in(body, skip).items() if date <= day}
     here = job.feed()
     tag = job.locale
     program = official_name(repo.programs[job.page.program], tag)
