@@ -485,3 +485,26 @@ def test_a_feed_announces_only_what_has_taken_effect(tmp_path: Path) -> None:
             assert entries, path
             for entry in entries:
                 assert "2031" not in (entry.findtext(f"{ATOM}updated") or ""), (path, entry.findtext(f"{ATOM}title"))
+
+
+def test_a_change_to_an_assumed_value_is_marked_wherever_it_is_listed(tmp_path: Path) -> None:
+    """A change whose value is an assumption (`assumption:` without `assumed: [date]`): "What
+    changed" and the feed stated it as a fact (the page's body marked it)."""
+    policies = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", policies)
+    program = policies / "csba" / "program.yaml"
+    text = program.read_text(encoding="utf-8")
+    anchor = "        assumed: [date]\n  trial_first_enrollment_only:\n"
+    later = '      - from: "2024-09-01"\n        value: 120\n        assumption: no source gives it yet\n'
+    program.write_text(
+        text.replace(anchor, "        assumed: [date]\n" + later + "  trial_first_enrollment_only:\n", 1)
+    )
+    built = site_build.build(engine.load(str(policies)), AT)
+    assert built.problems == []
+    page = built.files["csba/us/en/help.md"].decode("utf-8")
+    line = next(line for line in page.splitlines() if line.startswith(f"- **{l10n.date('2024-09-01', 'en')}**"))
+    assert "120" in line and "*(not yet confirmed)*" in line, line
+    html = built.files["csba/us/en/help.html"].decode("utf-8")
+    assert re.search(r'data-fact="changes\.trial_days\.2024-09-01\.new"[^>]*data-assumption', html), html
+    feed = built.files[f"csba/us/en/{feeds.FEED_NAME}"].decode("utf-8")
+    assert "(not yet confirmed)" in feed

@@ -33,6 +33,7 @@ class ChangeView:
     new: Any
     upcoming: bool
     date_assumed: bool = False  # the date it took effect is an assumption: pages mark it
+    value_assumed: bool = False  # the value it took is an assumption: pages mark it
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +97,7 @@ def _change(renderer: Renderer, change: Change, at: str) -> ChangeView:
         fact(f"{base}.new", change.new),
         change.start > at,
         change.entry.date_assumed,
+        change.entry.value_assumed,
     )
 
 
@@ -167,10 +169,13 @@ def page_context(
     since, upcoming = effective_dates(repo, program.id, marketplace, at)
     history = [c for c in repo.history(program.id, marketplace) if _published(repo, program.id, marketplace, c)]
     changes = [_change(renderer, c, at) for c in history]
-    # HTML marks assumed values and the dates of changes whose date is assumed (`changes.NAME.DATE.date`)
-    renderer.assumed = frozenset(assumed) | {
-        f"changes.{c.parameter}.{c.start}.date" for c in history if c.entry.date_assumed
-    }
+    # HTML marks assumed values, the dates of changes whose date is assumed (`changes.NAME.DATE.date`)
+    # and the values changes take that are assumed (`changes.NAME.DATE.new`)
+    renderer.assumed = (
+        frozenset(assumed)
+        | {f"changes.{c.parameter}.{c.start}.date" for c in history if c.entry.date_assumed}
+        | {f"changes.{c.parameter}.{c.start}.new" for c in history if c.entry.value_assumed}
+    )
     # an effective date that is itself an assumption is never shown as "Effective from"; the next
     # change's is shown marked (`next_change_unconfirmed`; HTML: its span carries data-assumption)
     unconfirmed = unconfirmed_dates(repo, program.id, marketplace)
