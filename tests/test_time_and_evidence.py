@@ -145,3 +145,39 @@ def test_a_value_without_evidence_is_p012(tmp_path: Any) -> None:
     line = text.splitlines().index("  reply_deadline_hours:") + 4
     found = [(p.code, p.line, p.severity) for p in engine.load(str(root)).problems if p.code == "P012"]
     assert found == [("P012", line, "warning")]
+
+
+# (what the mini program's dated change of `loan_days` says instead of `source: made up`, the message)
+ASSUMED_DATE_ONLY = [
+    (
+        "        assumption: the day is a guess\n        assumed: [date]\n",
+        "`assumed: [date]` calls the value sourced, but it has no `source`",
+    ),
+    (
+        "        source: made up\n        assumption: the day is a guess\n        assumed: [date]\n        on_pages: omit\n",
+        "`on_pages` has no effect when only the date is assumed: the value is shown",
+    ),
+]
+
+
+@pytest.mark.parametrize(("evidence", "said"), ASSUMED_DATE_ONLY)
+def test_assumed_date_only_must_hold_what_it_says(tmp_path: Any, evidence: str, said: str) -> None:
+    """`assumed: [date]` means the value is sourced: without a `source` the page stated it as a fact,
+    and `validate --evidence error` passed it; `on_pages` then did nothing, silently."""
+    import shutil
+
+    import engine
+    from support import MINI
+
+    root = tmp_path / "mini"
+    shutil.copytree(MINI, root)
+    path = root / "loans" / "program.yaml"
+    text = path.read_text(encoding="utf-8")
+    old = "        value: 28\n        source: made up\n"
+    assert old in text
+    path.write_text(text.replace(old, "        value: 28\n" + evidence), encoding="utf-8")
+    found = [(p.code, p.message, p.severity) for p in engine.load(str(root)).problems]
+    assert found == [("P012", said, "warning")], found
+    from support import run_cli
+
+    assert run_cli("validate", "--evidence", "error", str(root)).code == 1

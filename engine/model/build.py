@@ -151,7 +151,38 @@ def evidence(doc: Document, path: Path, spec: dict[str, Any]) -> list[Problem]:
                     "warning",
                 )
             )
+        else:
+            problems += _assumed_problems(doc, where, entry, dated=where != path)
     return problems
+
+
+def _assumed_problems(doc: Document, where: Path, entry: dict[str, Any], dated: bool) -> list[Problem]:
+    """What `assumed: [date]` says that the entry does not bear out (P012 warnings): a value it calls
+    sourced without a `source` (pages would state it as a fact), a date on a value that has none,
+    an `on_pages` for a value that is not assumed (it would be shown all the same)."""
+    assumed = entry.get("assumed") or ["value"]
+    if not isinstance(assumed, list) or "value" in assumed or "date" not in assumed:
+        return []
+    found = []
+    if not entry.get("source"):
+        found.append(
+            (
+                "assumed",
+                "`assumed: [date]` calls the value sourced, but it has no `source`",
+                "give its `source`, or write `assumed: [value, date]`",
+            )
+        )
+    if not dated:
+        found.append(("assumed", "`assumed: [date]` on the undated value, which has no date", "remove `date`"))
+    if "on_pages" in entry:
+        found.append(
+            (
+                "on_pages",
+                "`on_pages` has no effect when only the date is assumed: the value is shown",
+                "write `assumed: [value, date]` to keep an assumed value off the pages, or remove `on_pages`",
+            )
+        )
+    return [Problem.at(doc.pos(where + (key,)), "P012", message, hint, "warning") for key, message, hint in found]
 
 
 def check_entries(
