@@ -494,3 +494,29 @@ def test_a_language_the_default_layout_lacks_is_translated_in_a_copy_of_it(repo:
     assert after.code == 1 and "policies/_site/locales/ja.po:" in after.out and "no catalog" not in after.out
     again = run_cli("i18n", "update", cwd=repo)  # its own layout now: not copied again
     assert again.code == 0 and "copied here" not in again.out
+
+
+def test_a_worked_example_that_fails_is_not_published(repo: Path) -> None:
+    """Pages state an example's `expect` as its outcome: a wrong one ("can no longer be returned"
+    on a page that allows 45 days) was published while only `policyctl test` failed."""
+    tests = repo / "policies" / "returns" / "tests" / "return_allowed.yaml"
+    text = tests.read_text(encoding="utf-8")
+    case = next(block for block in text.split("  - name: ")[1:] if "example: true" in block)
+    name = case.splitlines()[0]
+    wrong = (
+        case.replace("allowed: true", "allowed: false", 1)
+        if "allowed: true" in case
+        else case.replace("allowed: false", "allowed: true", 1)
+    )
+    assert wrong != case
+    tests.write_text(text.replace(case, wrong, 1), encoding="utf-8")
+    pages = {p: p.read_bytes() for p in (repo / "generated_docs").rglob("*") if p.is_file()}
+    line = text.splitlines().index(f"  - name: {name}") + 1
+    for args in (("build",), ("build", "--check")):
+        run = run_cli(*args, cwd=repo)
+        assert run.code == 1, (args, run)
+        assert (
+            f"return_allowed.yaml:{line}:5: error[T001]: the worked example `{name}` would publish a wrong outcome"
+            in run.err
+        )
+    assert {p: p.read_bytes() for p in (repo / "generated_docs").rglob("*") if p.is_file()} == pages

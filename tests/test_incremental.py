@@ -389,6 +389,11 @@ def test_check_uses_the_cache_and_still_finds_stale_files(starter: Path, tmp_pat
         "free_return_shipping:\n    value: true",
         "free_return_shipping:\n    value: false",
     )
+    edit(
+        starter / "returns/tests/return_allowed.yaml",
+        "free_shipping: true}\n    example: true",
+        "free_shipping: false}\n    example: true",
+    )
     run = run_cli("build", "--root", str(starter), "--out", str(out), "--at", AT, "--check")
     assert run.code == 1
     assert re.search(r"returns/de/de/help\.md:\d+:\d+: error\[G005\]: stale", run.err), run.err

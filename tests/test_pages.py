@@ -444,6 +444,12 @@ def test_a_label_can_state_a_parameter(policies: Path) -> None:
         "  reply_deadline_hours:\n    description: Hours a seller has to reply to an inquiry from the program team.\n"
         "    schema: {type: integer, minimum: 1}\n    value: 48\n",
     )
+    # (and its worked example, which a build refuses to publish with the old deadline)
+    edit(
+        policies / "csba/tests/reply_deadline.yaml",
+        'expect: {status: on_time, deadline: "2024-03-02T17:00:00-08:00"',
+        'expect: {status: on_time, deadline: "2024-03-03T17:00:00-08:00"',
+    )
     result = site.build(engine.load(str(policies)), AT)
     assert result.problems == [], [str(p) for p in result.problems]
     assert "Respond to requests in your Case Log within 48 hours." in result.files["csba/us/en/help.md"].decode()

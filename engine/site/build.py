@@ -92,6 +92,37 @@ def _merge(checked: list[Problem], found: list[Problem]) -> list[Problem]:
     return sorted(set(checked) | {p for p in found if (p.file, p.line, p.code) not in places}, key=Problem.sort_key)
 
 
+def examples_that_fail(repo: Repository, programs: set[str]) -> list[Problem]:
+    """T001 for each worked example (a test case with `example: true`) of ``programs`` whose expected
+    outputs are not what its decision answers. Pages show an example's `expect` as the outcome:
+    a wrong one would be published as a fact ("can no longer be returned") while `policyctl test`,
+    a step a team may skip, was the only one to fail."""
+    from engine.policytests import cases as testing
+
+    found = []
+    for program in sorted(programs):
+        for case in repo.programs[program].tests:
+            if not case.example:
+                continue
+            outcome = testing.run_case(repo, case)
+            if outcome.problems or outcome.result is None:
+                why = outcome.problems[0].message if outcome.problems else "the decision gave no answer"
+            elif outcome.mismatches:
+                m = outcome.mismatches[0]
+                why = f"`{m.key}` is expected to be {testing.show(m.expected)}, the decision answers {testing.show(m.actual)}"
+            else:
+                continue
+            found.append(
+                Problem.at(
+                    case.pos,
+                    "T001",
+                    f"the worked example `{case.name}` would publish a wrong outcome: {why}",
+                    "fix the case or the decision (`policyctl test` shows it), or take `example: true` off",
+                )
+            )
+    return found
+
+
 def build(  # noqa: C901 - the build's stages in order (plan, cache, catalogs, render, assemble), each a call
     repo: Repository,
     at: str | None = None,
@@ -113,6 +144,7 @@ def build(  # noqa: C901 - the build's stages in order (plan, cache, catalogs, r
     work = plan(repo, strict)
     add_editions(repo, work, at)
     out.problems += work.problems
+    out.problems += examples_that_fail(repo, {job.page.program for job in work.jobs})
     work.first_pages()  # once, before any worker starts
     keys: dict[Job, str] = {}
     reused: dict[Job, str] = {}  # job -> title, from the cache
