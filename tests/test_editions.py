@@ -508,3 +508,25 @@ def test_a_change_to_an_assumed_value_is_marked_wherever_it_is_listed(tmp_path: 
     assert re.search(r'data-fact="changes\.trial_days\.2024-09-01\.new"[^>]*data-assumption', html), html
     feed = built.files[f"csba/us/en/{feeds.FEED_NAME}"].decode("utf-8")
     assert "(not yet confirmed)" in feed
+
+
+def test_a_change_kept_off_the_pages_is_not_announced(tmp_path: Path) -> None:
+    """`on_pages: omit` keeps a change out of "Upcoming changes": "Next change: ... (see Upcoming
+    changes below)" announced its date all the same, pointing at a section the page did not have."""
+    policies = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", policies)
+    program = policies / "csba" / "program.yaml"
+    text = program.read_text(encoding="utf-8")
+    anchor = "        assumed: [date]\n  trial_first_enrollment_only:\n"
+    later = (
+        '      - from: "2031-03-01"\n        value: 120\n        assumption: a plan, not announced\n'
+        "        on_pages: omit\n"
+    )
+    program.write_text(
+        text.replace(anchor, "        assumed: [date]\n" + later + "  trial_first_enrollment_only:\n", 1)
+    )
+    built = site_build.build(engine.load(str(policies)), AT)
+    assert built.problems == []
+    page = built.files["csba/us/en/help.md"].decode("utf-8")
+    assert "**Next change:**" not in page and "## Upcoming changes" not in page
+    assert l10n.date("2031-03-01", "en") not in page

@@ -166,9 +166,12 @@ def page_context(
     params = {name: None if _omitted(entries[name]) else fact(name, value) for name, value in resolved.values.items()}
     assumed = Flags({name: True for name, e in entries.items() if e.value_assumed and not _omitted(e)})
     renderer.params = params
-    since, upcoming = effective_dates(repo, program.id, marketplace, at)
+    since, _ = effective_dates(repo, program.id, marketplace, at)
     history = [c for c in repo.history(program.id, marketplace) if _published(repo, program.id, marketplace, c)]
     changes = [_change(renderer, c, at) for c in history]
+    # the next change the page can state ("see Upcoming changes below"): one kept off the pages
+    # (`on_pages: omit`) is neither listed there nor announced
+    upcoming = min((c.start for c in history if c.start > at), default=None)
     # HTML marks assumed values, the dates of changes whose date is assumed (`changes.NAME.DATE.date`)
     # and the values changes take that are assumed (`changes.NAME.DATE.new`)
     renderer.assumed = (
