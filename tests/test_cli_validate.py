@@ -220,3 +220,13 @@ def test_a_program_folder_unlike_its_id_gets_a_hint_that_can_be_followed(
     (root / "loans").rename(root / folder)
     problems = [e for e in _errors(root) if e["code"] == "L003"]
     assert len(problems) == 1 and str(problems[0]["hint"]).startswith(hint), problems
+
+
+def test_a_template_syntax_error_is_one_problem(tmp_path: Path) -> None:
+    """The template check and the catalogs' extraction both met it, with two hints: "2 errors"."""
+    root = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", root)
+    page = root / "csba" / "pages" / "help.md.j2"
+    edit(page, "{% endif %}", "{% endiff %}")
+    errors = _errors(root)
+    assert [(e["file"], e["code"]) for e in errors] == [(str(page), "G001")], errors

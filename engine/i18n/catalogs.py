@@ -168,7 +168,7 @@ def _fill(
                     1,
                     "G001",
                     f"template syntax error: {e.message}",
-                    "fix the template; see https://jinja.palletsprojects.com/templates/",
+                    "see https://jinja.palletsprojects.com/templates/",  # (as engine.templates.check: one problem)
                 )
             )
             continue
