@@ -205,3 +205,21 @@ def test_validate_refuses_a_filter_or_test_no_environment_has_as_build_does(
     assert checked.code == 1 and f"{where}\n  hint: {hint}" in checked.out, checked.out
     built = run_cli("build", "--root", str(tmp_path / "policies"), "--out", str(tmp_path / "site"))
     assert built.code == 1 and said in built.err, built
+
+
+def test_a_parameter_that_changes_without_words_for_it_is_found_by_validate(init_repo: Path) -> None:
+    """A page that keeps the frame's "What changed" and has no `describe_change` macro names each
+    change by its parameter's `label:`: without one, `build` stopped inside the installed frame
+    (`.../site-packages/engine/_data/site/changes.md.j2:7:1`) without naming the parameter, and
+    `validate` passed."""
+    page = init_repo / "policies" / "returns" / "pages" / "help.md.j2"
+    text = page.read_text(encoding="utf-8")
+    start, end = text.index("{% macro describe_change(c)"), text.index("{%- endmacro %}") + len("{%- endmacro %}")
+    page.write_text(text[:start] + text[end:], encoding="utf-8")
+    program = init_repo / "policies" / "returns" / "program.yaml"
+    edit(program, "    label: Return window\n", "")
+    line = program.read_text(encoding="utf-8").splitlines().index("  return_window_days:") + 1
+    run = run_cli("validate", cwd=init_repo)
+    said = f"policies/returns/program.yaml:{line}:3: error[G007]: `return_window_days` changes (from "
+    assert run.code == 1 and said in run.out, run.out
+    assert "define a `describe_change(c)` macro" in run.out

@@ -80,7 +80,13 @@ def check_names(repo: Repository, templates: Iterable[str]) -> list[Problem]:
         pages = files_parts([t for t, _ in mine], MAX_TEMPLATE_BYTES + 1)
         if layouts is None or pages is None:
             return None
-        names = repr(([_program_names(p) for _, p in mine], sorted(repo.programs), sorted(repo.unreadable)))
+        names = repr(
+            (
+                [(_program_names(p), _unlabelled_changes(p)) for _, p in mine],
+                sorted(repo.programs),
+                sorted(repo.unreadable),
+            )
+        )
         return [*layouts, *pages, names]
 
     return kept("templates", inputs, lambda: _check_names(repo, mine, site), repo.root)
@@ -103,6 +109,47 @@ def _program_names(program: Program) -> tuple[str, list[str], list[str], list[st
     """What `check_page` reads of a program: its id (in messages), its parameters, its decisions
     and its labels' ids."""
     return program.id, sorted(program.parameters), sorted(program.decisions), sorted(program.extra.get("labels") or {})
+
+
+def _unlabelled_changes(program: Program) -> list[tuple[str, str]]:
+    """(parameter, first date it changes) of each parameter with a dated change, in the program's
+    timeline or an overlay's, and no `label:`: "What changed" has no words for it."""
+    found = []
+    for name, param in program.parameters.items():
+        if param.label:
+            continue
+        starts = sorted(
+            {e.start for mp in program.marketplaces for e in program.timeline(name, mp) if e.start is not None}
+        )
+        if starts:
+            found.append((name, starts[0]))
+    return found
+
+
+def _changes_need_words(program: Program, tree: nodes.Template, walked: list[nodes.Node]) -> list[Problem]:
+    """A page that shows the frame's "What changed" (extends `_site/page.md.j2`, keeps its `changes`
+    block) and words no change itself (no `describe_change` macro) needs a `label:` on every
+    parameter that changes; `build` stopped inside the frame's template (a file of the installed
+    package) without saying which parameter lacked one."""
+    from jinja2 import nodes
+
+    extends = [n for n in walked if isinstance(n, nodes.Extends)]
+    if not any(isinstance(e.template, nodes.Const) and e.template.value == "_site/page.md.j2" for e in extends):
+        return []
+    if any(isinstance(n, nodes.Macro) and n.name == "describe_change" for n in walked):
+        return []
+    if any(isinstance(n, nodes.Block) and n.name == "changes" for n in walked):
+        return []  # (the page has its own changes block)
+    return [
+        Problem.at(
+            program.parameters[name].pos,
+            "G007",
+            f"`{name}` changes (from {start}) but has no `label:`, which \"What changed\" names it by",
+            "give it a short `label:` (translated with the program's catalogs), or define a "
+            "`describe_change(c)` macro in the page",
+        )
+        for name, start in _unlabelled_changes(program)
+    ]
 
 
 def check_page(path: str, repo: Repository, program: Program, known: frozenset[str] | set[str]) -> list[Problem]:  # noqa: C901 - one branch per kind of name a page template can use
@@ -190,7 +237,7 @@ def check_page(path: str, repo: Repository, program: Program, known: frozenset[s
                         f"no label `{key}`",
                         _suggest(key, labels, f"add it to `labels:` in {program.id}/program.yaml"),
                     )
-    return problems
+    return problems + _changes_need_words(program, tree, walked)
 
 
 _DICTS = frozenset(("p", "assumed", "examples", "programs"))
