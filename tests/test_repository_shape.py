@@ -271,3 +271,30 @@ def test_a_named_pipe_in_the_output_folder_is_left_alone_and_never_opened(repo: 
         done = _cli(repo, *args, timeout=60)
         assert done.returncode == 0 and "left alone, not written by policyctl: stray.fifo" in done.stderr, (args, done)
     assert pipe.is_fifo()
+
+
+def test_the_currencies_are_babels() -> None:
+    """Every code accepted without Babel is one Babel knows; a code Babel knows and the list does
+    not (one a later CLDR adds) is asked of Babel, so it is accepted too."""
+    from babel.numbers import list_currencies
+
+    from engine.i18n.regions import CURRENCIES, known_currency
+
+    assert set(CURRENCIES) <= set(list_currencies())
+    assert all(known_currency(code) for code in list_currencies())
+    assert not known_currency("YEN") and not known_currency("usd")
+
+
+@pytest.mark.parametrize(("currency", "ok"), [("YEN", False), ("JPY", True), ("XTS", True)])
+def test_a_currency_cldr_does_not_know_is_p010(init_repo: Path, currency: str, ok: bool) -> None:
+    """`YEN` fits the schema's `^[A-Z]{3}$` and was published as "YEN500.00"."""
+    from engine.model.repository import load
+
+    markets = init_repo / "policies" / "marketplaces.yaml"
+    text = markets.read_text(encoding="utf-8")
+    assert "currency: USD" in text
+    markets.write_text(text.replace("currency: USD", f"currency: {currency}", 1), encoding="utf-8")
+    lines = markets.read_text(encoding="utf-8").splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if f"currency: {currency}" in text)
+    found = [(p.code, p.line) for p in load(str(init_repo / "policies")).problems if p.code == "P010"]
+    assert found == ([] if ok else [("P010", line)]), found

@@ -1,6 +1,6 @@
-"""The regions CLDR names, and the languages whose CLDR data names them all, as data: loading a
-repository checks a marketplace's `country` without importing Babel (engine.i18n.cldr does).
-tests/test_repository_shape.py checks both lists against the Babel installed."""
+"""The regions and currencies CLDR knows, and the languages whose CLDR data names every region, as
+data: loading a repository checks a marketplace's `country` and `currency` without importing Babel
+(engine.i18n.cldr does). tests/test_repository_shape.py checks the lists against the Babel installed."""
 
 from __future__ import annotations
 
@@ -38,3 +38,31 @@ def names_regions(tag: str) -> bool:
 
 
 _PLAIN_TAG = re.compile(r"([a-z]{2,3})(?:-(?:[A-Z]{2}|[0-9]{3}))?\Z")
+
+
+# The currency codes CLDR knows (Babel's list_currencies(): ISO 4217, current and past). A code not
+# here is asked of Babel (`known_currency`), so a currency a later CLDR adds is not refused.
+CURRENCIES = frozenset(
+    """ADP AED AFA AFN ALK ALL AMD ANG AOA AOK AON AOR ARA ARL ARM ARP ARS ATS AUD AWG AZM AZN BAD BAM BAN
+    BBD BDT BEC BEF BEL BGL BGM BGN BGO BHD BIF BMD BND BOB BOL BOP BOV BRB BRC BRE BRL BRN BRR BRZ BSD
+    BTN BUK BWP BYB BYN BYR BZD CAD CDF CHE CHF CHW CLE CLF CLP CNH CNY COP COU CRC CSD CSK CUC CUP CVE
+    CYP CZK DDM DEM DJF DKK DOP DZD ECS ECV EEK EGP ERN ESA ESB ESP ETB EUR FIM FJD FKP FRF GBP GEK GEL
+    GHC GHS GIP GMD GNF GNS GQE GRD GTQ GWE GWP GYD HKD HNL HRD HRK HTG HUF IDR IEP ILP ILR ILS INR IQD
+    IRR ISJ ISK ITL JMD JOD JPY KES KGS KHR KMF KPW KRH KRO KRW KWD KYD KZT LAK LBP LKR LRD LSL LTL LTT
+    LUC LUF LUL LVL LVR LYD MAD MAF MCF MDC MDL MGA MGF MKD MKN MLF MMK MNT MOP MRO MRU MTL MTP MUR MVP
+    MVR MWK MXN MXP MXV MYR MZE MZM MZN NAD NGN NIC NIO NLG NOK NPR NZD OMR PAB PEI PEN PES PGK PHP PKR
+    PLN PLZ PTE PYG QAR RHD ROL RON RSD RUB RUR RWF SAR SBD SCR SDD SDG SDP SEK SGD SHP SIT SKK SLE SLL
+    SOS SRD SRG SSP STD STN SUR SVC SYP SZL THB TJR TJS TMM TMT TND TOP TPE TRL TRY TTD TWD TZS UAH UAK
+    UGS UGX USD USN USS UYI UYP UYU UYW UZS VEB VED VEF VES VND VNN VUV WST XAD XAF XAG XAU XBA XBB XBC
+    XBD XCD XCG XDR XEU XFO XFU XOF XPD XPF XPT XRE XSU XTS XUA XXX YDD YER YUD YUM YUN YUR ZAL ZAR ZMK
+    ZMW ZRN ZRZ ZWD ZWG ZWL ZWR""".split()
+)
+
+
+def known_currency(code: str) -> bool:
+    """Whether CLDR knows the currency ``code`` (without Babel for every code in CURRENCIES)."""
+    if code in CURRENCIES:
+        return True
+    from babel.numbers import list_currencies
+
+    return code in list_currencies()

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from engine.i18n.regions import REGIONS, names_regions
+from engine.i18n.regions import REGIONS, known_currency, names_regions
 from engine.model import build
 from engine.model.clock import LINES_KEY, ZONE_KEY, today
 from engine.model.dates import date_hint, parse_date
@@ -459,7 +459,7 @@ def _assemble(
     for _placed, doc in by_kind.get("marketplaces", []):
         found, problems = build.marketplaces(doc)
         repo.problems += problems
-        repo.problems += _country_problems(doc, found)
+        repo.problems += _cldr_problems(doc, found)
         for mp_id, mp in found.items():
             if mp_id in repo.marketplaces:
                 repo.problems.append(
@@ -480,13 +480,23 @@ def _assemble(
     _attach(repo, by_kind, keep_compiled)
 
 
-def _country_problems(doc: Document, found: dict[str, Marketplace]) -> list[Problem]:
-    """P010 for a marketplace `country` that is no region CLDR knows (`XX`), or that CLDR cannot
+def _cldr_problems(doc: Document, found: dict[str, Marketplace]) -> list[Problem]:
+    """P010 for a marketplace `currency` CLDR does not know (`YEN`: pages format every amount in
+    it), and for a `country` that is no region CLDR knows (`XX`), or that CLDR cannot
     name in a language some marketplace publishes in: pages name each marketplace's country in
     their language, and a build would fail there."""
     problems: list[Problem] = []
     tags = sorted({tag for mp in found.values() for tag in mp.locales if isinstance(tag, str)} | {"en"})
     for mp_id, mp in found.items():
+        if isinstance(mp.currency, str) and not known_currency(mp.currency):  # (`YEN` fits ^[A-Z]{3}$)
+            problems.append(
+                Problem.at(
+                    doc.pos(("marketplaces", mp_id, "currency")),
+                    "P010",
+                    f"`{mp.currency}` is not a currency code CLDR knows",
+                    "use an ISO 4217 code such as `USD`, `EUR` or `JPY`",
+                )
+            )
         path = ("marketplaces", mp_id, "country")
         if mp.country not in REGIONS:
             problems.append(
