@@ -344,3 +344,24 @@ def test_a_repository_with_errors_is_not_bundled(mini: Path, tmp_path: Path) -> 
     broken = run_cli("bundle", "--root", str(mini), "--out", str(out))
     assert broken.code == 1 and "no bundle was written" in broken.err and out.read_bytes() == before
     assert sorted(os.listdir(tmp_path)) == ["out.bundle", "policies"]  # no temporary file left beside it
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])
+def test_a_table_is_answered_from_a_bundle_as_from_the_repository(
+    bundle_file: Path, tmp_path: Path, suffix: str
+) -> None:
+    """`decide --bundle B --input T --output O` (a batch job from the deployed bundle) failed with a
+    traceback: the output check asked the bundle for a policies folder it does not have."""
+    pytest.importorskip("pyarrow")
+    rows = tmp_path / "rows.csv"
+    rows.write_text("units,contacts\n1000,40\n5,\n", encoding="utf-8")
+    answers = {}
+    for where in (["--bundle", str(bundle_file)], ["--root", str(POLICIES)]):
+        out = tmp_path / f"{where[0][2:]}{suffix}"
+        run = run_cli(
+            "decide", "csba.fee", "-m", "us", "--at", "2024-06-30", *where, "--input", str(rows), "--output", str(out)
+        )
+        assert run.code == 0 and "Traceback" not in run.err, run
+        answers[where[0]] = out.read_bytes()
+    if suffix == ".jsonl":
+        assert answers["--bundle"] == answers["--root"]

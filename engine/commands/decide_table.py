@@ -65,7 +65,7 @@ def table_format(path: str) -> str | None:
     return FORMATS.get(os.path.splitext(path)[1].lower())
 
 
-def out_refusal(out: str, kind: str, policies: str) -> tuple[str, str] | None:
+def out_refusal(out: str, kind: str, policies: str | None) -> tuple[str, str] | None:
     """Why ``out`` must not be written (engine.commands.outputs), or None: a new file, or the
     output of an earlier run (a JSON Lines file of `decide`'s answers; a Parquet file with the
     `matches` and `problems` columns every output has) — never someone's data, the input itself
@@ -111,7 +111,8 @@ def run(
         return Ran(
             usage=f"cannot read `{source}` or write `{out}`: the input is .parquet, .csv or .jsonl, the output .parquet or .jsonl"
         )
-    refused = out_refusal(out, kind_out, repo.root)
+    # (a bundle has no policies folder: answered from one, none is near)
+    refused = out_refusal(out, kind_out, getattr(repo, "root", None))
     if refused is not None:
         return Ran(refused=refused)
     spec = compiled.decision
