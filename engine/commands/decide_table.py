@@ -85,6 +85,9 @@ def out_refusal(out: str, kind: str, policies: str | None) -> tuple[str, str] | 
             return False
         return {"matches", "problems"} <= names
 
+    folder = os.path.dirname(out) or "."
+    if not os.path.isdir(folder):  # (else the reading would be blamed: "cannot read the table after row 0")
+        return f"--output {out}: there is no folder {folder}", "create it first, or give another path"
     return refusal("--output", out, policies, f"an output of `decide` ({kind})", ours, "give a new file name")
 
 
@@ -221,6 +224,11 @@ class _Parquet:
 # -- CSV ----------------------------------------------------------------------------------------
 
 
+# Only an empty cell is a missing value (README). pyarrow's default list also reads `NA` (Namibia's
+# code), `null`, `NaN`, `N/A`... as missing, which changed answers and emptied carried cells.
+_ONLY_EMPTY_IS_NULL: dict[str, Any] = {"null_values": [""], "strings_can_be_null": True}
+
+
 class _Csv:
     """A CSV table: pyarrow's reader in segments, Python's ``csv`` for about a block where it stops."""
 
@@ -237,26 +245,26 @@ class _Csv:
             given.get(n, n): pa.string() if tables.structured(s) else tables.arrow_type(s)
             for n, s in reversed(spec.inputs.items())
         }
-        try:  # the names, and the other columns' types as pyarrow infers them from the first block
+        try:  # the names, as pyarrow reads the header
             probe = pcsv.open_csv(
                 path,
                 read_options=pcsv.ReadOptions(block_size=BLOCK),
                 convert_options=pcsv.ConvertOptions(
-                    column_types={n: pa.string() for n in self.declared}, strings_can_be_null=True
+                    column_types={n: pa.string() for n in self.declared}, **_ONLY_EMPTY_IS_NULL
                 ),
             )
-            names, types = list(probe.schema.names), list(probe.schema.types)
+            names = list(probe.schema.names)
         except pa.ArrowInvalid as e:
             if "Empty CSV file" in str(e):
-                names, types = [], []
-            else:  # the first block cannot be read: its names as Python reads them, the columns as text
+                names = []
+            else:  # the first block cannot be read: its names as Python reads them
                 with open(path, "rb") as f:
                     head = next(_records(f, 0, 0), None)
                 names = [] if head is None or isinstance(head[0], Problem) else head[0]
-                types = [pa.string()] * len(names)
         self.names = names
         self.empty = not names
-        self.types = [self.declared.get(n, pa.string() if pa.types.is_null(t) else t) for n, t in zip(names, types)]
+        # a column carried through is text, as written (`00123` stays `00123`, not the number 123)
+        self.types = [self.declared.get(n, pa.string()) for n in names]
         self.inputs: set[str] = set()  # the mapped columns (after ``chunks`` is called)
 
     def schema(self) -> Any:
@@ -281,7 +289,7 @@ class _Csv:
                         read_options=self.pcsv.ReadOptions(
                             block_size=BLOCK, column_names=self.names, skip_rows=int(header)
                         ),
-                        convert_options=self.pcsv.ConvertOptions(column_types=read_as, strings_can_be_null=True),
+                        convert_options=self.pcsv.ConvertOptions(column_types=read_as, **_ONLY_EMPTY_IS_NULL),
                     )
                     while True:
                         try:
@@ -351,7 +359,6 @@ class _Csv:
         pa = self.pa
         arrays: list[Any] = []
         data: dict[str, list[Any]] = {}
-        extra: dict[int, list[Problem]] = {}
         for name, kind, array in zip(self.names, self.types, batch.columns):
             if array.type == kind:
                 arrays.append(array)
@@ -362,30 +369,18 @@ class _Csv:
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
                 pass
             texts, values, typed = array.to_pylist(), [], []
-            for index, text in enumerate(texts):
+            for text in texts:
                 try:
                     value = None if text is None else pa.array([text], pa.string()).cast(kind)[0].as_py()
                 except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                    value = None
-                    if name not in self.inputs and index not in unread:
-                        number = lines[index] if lines is not None else first + index
-                        extra.setdefault(index, []).append(_unlike(self.path, number, name, text, kind))
+                    value = None  # (only input columns are typed: a carried column is text)
                 typed.append(value)
                 values.append(text if value is None else value)  # an input's text: its row's problem
             arrays.append(pa.array(typed, kind))
             if name in self.inputs:
                 data[name] = values
         out = pa.RecordBatch.from_arrays(arrays, schema=self.schema())
-        return Chunk(out, first, out.num_rows, None, lines, data or None, extra or None, unread or None)
-
-
-def _unlike(path: str, number: int, name: str, text: str, kind: Any) -> Problem:
-    return _unreadable(
-        path,
-        number,
-        f"column `{name}`: `{_cut(text)}` is not a {kind} like the column's first rows; left empty in the output",
-        "give every row of a column the same type of value",
-    )
+        return Chunk(out, first, out.num_rows, None, lines, data or None, None, unread or None)
 
 
 def _records(f: Any, offset: int, before: int) -> Iterator[tuple[Any, int, int, int]]:
