@@ -330,3 +330,27 @@ def test_an_output_in_a_folder_that_is_not_there_is_a_usage_error(tmp_path: Path
     source.write_text("units\n5\n", encoding="utf-8")
     run = table("fee", source, tmp_path / "nodir" / "out.parquet")
     assert run.code == 2 and "there is no folder" in run.err and "in.csv" not in run.err, run
+
+
+def test_timestamps_arrow_holds_and_python_cannot_are_answered_or_their_rows_problems(tmp_path: Path) -> None:
+    """A nanosecond timestamp (as pandas and Spark write them) with a part below the microsecond,
+    and a date or time outside years 1-9999, stopped the run with a traceback."""
+    import pyarrow as pa
+
+    def answers(name: str, column: Any) -> list[dict[str, Any]]:
+        source = tmp_path / f"{name}.parquet"
+        pq.write_table(pa.table({"opened_at": column}), source)
+        out = tmp_path / f"{name}.jsonl"
+        run = run_cli(
+            "decide", "csba.reply_deadline", "-m", "us", "--at", AT, "--input", str(source), "--output", str(out),
+            "--root", POLICIES,
+        )  # fmt: skip
+        assert "Traceback" not in run.err, run
+        return lines(out)
+
+    ns = answers("ns", pa.array([1717236000123456789, 1717236000000000000], pa.timestamp("ns", tz="UTC")))
+    assert [a["outputs"].get("deadline_utc") for a in ns] == ["2024-06-02T10:00:00.123456Z", "2024-06-02T10:00:00Z"]
+    far = answers("far", pa.array([10**15, 1717236000000], pa.timestamp("ms", tz="UTC")))
+    assert far[0]["problems"][0]["code"] == "D004" and far[1]["problems"] == []
+    days = answers("days", pa.array([2_000_000_000, 19875], pa.date32()))
+    assert days[0]["problems"][0]["code"] == "D004" and len(days) == 2

@@ -164,10 +164,12 @@ def run(
 
 def _rows(table: Any, chunk: Chunk) -> list[Any] | None:
     """The chunk's input objects for ``Table.answer``/``results`` (None: the table reads the batch)."""
+    from engine.decisions import tables
+
     if chunk.rows is not None or (chunk.data is None and chunk.unread is None):
         return chunk.rows
     given = chunk.data or {}
-    data = [given[c] if c in given else chunk.batch.column(c).to_pylist() for c in table.columns.values()]
+    data = [given[c] if c in given else tables.cells(chunk.batch.column(c)) for c in table.columns.values()]
     rows: list[Any] = list(table.rows(chunk.batch, data))
     for index, problem in (chunk.unread or {}).items():
         rows[index] = problem

@@ -104,6 +104,30 @@ def structured(schema: object) -> bool:
     return bool({"array", "object"} & set(kind if isinstance(kind, list) else [kind]))
 
 
+def cells(array: pa.Array) -> list[Any]:
+    """The values of a column for the rows' inputs. A date or timestamp column is made ISO text by
+    Arrow itself (`2024-06-01`, `2024-06-01T10:00:00.123456789Z` for a timestamp with a zone,
+    without `Z` for one without, which the decision refuses as it refuses such text): as Python
+    values, a nanosecond timestamp with a part below the microsecond, or a date outside years
+    1-9999, stopped the run with a traceback (and pandas, when installed, made them other objects)."""
+    kind = array.type
+    if pa.types.is_timestamp(kind):
+        import pyarrow.compute as pc
+
+        utc = kind.tz is not None
+        if utc:
+            array = array.cast(pa.timestamp(kind.unit, tz="UTC"))
+        text = pc.strftime(array, format="%Y-%m-%dT%H:%M:%S").to_pylist()
+        return [t + "Z" if utc and t is not None else t for t in text]
+    if pa.types.is_date(kind):
+        import pyarrow.compute as pc
+
+        dates: list[Any] = pc.strftime(array, format="%Y-%m-%d").to_pylist()
+        return dates
+    values: list[Any] = array.to_pylist()
+    return values
+
+
 def _plain(value: Any) -> Any:
     """A nested Arrow value (a Parquet or Spark list or struct) as its JSON would be: a struct's null
     field is a field left out (Arrow has no absent field), a date or time its ISO text."""
@@ -173,7 +197,7 @@ class Table:
         """The input object of each row; ``data``: the mapped columns' values, when not the batch's."""
         names = list(self.columns)
         if data is None:
-            data = [batch.column(c).to_pylist() for c in self.columns.values()]
+            data = [cells(batch.column(c)) for c in self.columns.values()]
         if not data:  # no column named like an input: every row's inputs are missing
             yield from ({} for _ in range(batch.num_rows))
             return
