@@ -354,3 +354,15 @@ def test_timestamps_arrow_holds_and_python_cannot_are_answered_or_their_rows_pro
     assert far[0]["problems"][0]["code"] == "D004" and far[1]["problems"] == []
     days = answers("days", pa.array([2_000_000_000, 19875], pa.date32()))
     assert days[0]["problems"][0]["code"] == "D004" and len(days) == 2
+
+
+@pytest.mark.parametrize("header", ["units,units,contacts", "note,units,note,contacts"])
+def test_a_table_with_two_columns_of_one_name_is_a_usage_error(tmp_path: Path, header: str) -> None:
+    """An input's column twice was a traceback; a carried one twice wrote a Parquet file that
+    pyarrow itself could not read back."""
+    source = tmp_path / "in.csv"
+    source.write_text(header + "\n" + ",".join(["1"] * len(header.split(","))) + "\n", encoding="utf-8")
+    for out in ("out.jsonl", "out.parquet"):
+        run = table("fee", source, tmp_path / out)
+        assert run.code == 2 and "more than one column named" in run.err and "Traceback" not in run.err, run
+        assert not (tmp_path / out).exists()

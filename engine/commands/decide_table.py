@@ -125,6 +125,9 @@ def run(
         )
     except (OSError, pa.ArrowException) as e:
         return Ran(problems=[_unreadable(source, 1, f"cannot read the table: {_reason(e)}")])
+    twice = sorted({n for n in reader.names if reader.names.count(n) > 1})
+    if twice:  # (which one would be the input? pyarrow refused to pick: a traceback)
+        return Ran(refused=(f"`{source}` has more than one column named `{twice[0]}`", "rename all but one of them"))
     columns, wrong = tables.mapping(spec, reader.names, given)
     if wrong:
         return Ran(usage=wrong)
