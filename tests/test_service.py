@@ -222,6 +222,18 @@ def test_programs_lists_decisions_with_schemas_and_openapi_uses_them(app: App, r
     )
 
 
+def test_a_refused_request_is_counted_under_its_route(app: App) -> None:
+    """A 400 or 404 of /v1/decide and /v1/batch was counted under `route="other"`: per-route error
+    rates showed none."""
+    counted = App(app.source, app.limits, Log(io.StringIO()), poll=0)
+    call(counted, "POST", "/v1/decide/csba/fee", b'{"input": {}, "marketplace": "us", "at": "someday"}')
+    call(counted, "POST", "/v1/batch/csba/fee", b"{}", query="marketplace=zz")
+    call(counted, "GET", "/nowhere")
+    text = call(counted, "GET", "/metrics")[2].decode()
+    assert 'route="decide",status="400"' in text and 'route="batch",status="404"' in text, text
+    assert 'route="other",status="404"' in text
+
+
 def test_health_readiness_and_metrics(app: App) -> None:
     status, headers, body = call(app, "GET", "/healthz")
     assert status == 200 and json.loads(body) == {"status": "ok", "revision": headers["policy-revision"]}

@@ -140,7 +140,7 @@ class App:
         method, path = scope["method"], scope["path"]
         if method == "HEAD":
             send = _headers_only(send)
-        route, status = "other", 500
+        route, status = _route_of(path), 500  # (a refused request is counted under its route too)
         try:
             route, status = await self._route(method, path, scope, receive, send, loaded, deadline)
         except _Refused as e:
@@ -503,6 +503,23 @@ def _content_length(scope: dict[str, Any]) -> int | None:
             except ValueError:
                 return None
     return None
+
+
+_ROUTES = {
+    "/healthz": "healthz",
+    "/readyz": "readyz",
+    "/metrics": "metrics",
+    "/v1/programs": "programs",
+    "/v1/openapi.json": "openapi",
+}
+
+
+def _route_of(path: str) -> str:
+    """The metrics' `route` of a request path, as `_route` answers it ("other" for no endpoint)."""
+    parts = path.split("/")
+    if len(parts) == 5 and parts[1] == "v1" and parts[2] in ("decide", "batch"):
+        return parts[2]
+    return _ROUTES.get(path, "other")
 
 
 def _allow(method: str, allowed: str) -> None:
