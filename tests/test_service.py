@@ -222,6 +222,20 @@ def test_programs_lists_decisions_with_schemas_and_openapi_uses_them(app: App, r
     )
 
 
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        ("marketplace=us&marketplace=de", "the query parameter `marketplace` is given twice"),
+        ("marketplace=us&at=2024-06-30&at=2022-01-01", "the query parameter `at` is given twice"),
+        ("marketplace=us&bogus=1", "unknown query parameter `bogus`"),
+    ],
+)
+def test_a_batch_query_is_read_as_strictly_as_a_decide_body(app: App, query: str, said: str) -> None:
+    """The last of two `marketplace` won (answered in EUR for `de`); unknown keys were ignored."""
+    status, _, body = call(app, "POST", "/v1/batch/csba/fee", b'{"units": 5}\n', query=query)
+    assert status == 400 and json.loads(body)["problems"][0]["message"] == said, body
+
+
 def test_a_refused_request_is_counted_under_its_route(app: App) -> None:
     """A 400 or 404 of /v1/decide and /v1/batch was counted under `route="other"`: per-route error
     rates showed none."""

@@ -293,7 +293,16 @@ class App:
         compiled = _compiled(bundle, program, decision)
         # blank values kept: `?at=` is a date that is not one (400), as `"at": ""` in /v1/decide's
         # body; dropped, it was read as no date at all, today
-        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
+        pairs = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        query = dict(pairs)
+        # as /v1/decide's body refuses an unknown or repeated field: a second `marketplace` silently
+        # winning answered a batch for another marketplace than the caller checked
+        for key in query:
+            if key not in _BATCH_QUERY:
+                raise _Refused(400, [_request_problem(f"unknown query parameter `{_show(key)}`", _BATCH_HINT)])
+        if len(pairs) != len(query):
+            twice = next(k for k in query if sum(1 for name, _ in pairs if name == k) > 1)
+            raise _Refused(400, [_request_problem(f"the query parameter `{_show(twice)}` is given twice", _BATCH_HINT)])
         explain = query.get("explain", "false")
         if explain not in ("true", "false"):
             raise _Refused(400, [_request_problem("`explain` is not true or false")])
@@ -504,6 +513,9 @@ def _content_length(scope: dict[str, Any]) -> int | None:
                 return None
     return None
 
+
+_BATCH_QUERY = frozenset(("marketplace", "at", "explain"))
+_BATCH_HINT = "ask ?marketplace=ID[&at=YYYY-MM-DD][&explain=true], each once"
 
 _ROUTES = {
     "/healthz": "healthz",
