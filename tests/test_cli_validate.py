@@ -79,6 +79,19 @@ def test_sarif_format() -> None:
     assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == DUP
 
 
+def test_sarif_uris_are_uri_references(tmp_path: Path) -> None:
+    """A file name with `#`, `%20`, a space or a non-ASCII letter was written as is: `#` starts a
+    fragment and `%20` reads as a space, so code scanning pointed at another path."""
+    from urllib.parse import unquote
+
+    odd = tmp_path / "odd, name%20 #1:ü.yaml"
+    shutil.copy(DUP, odd)
+    uri = json.loads(run_cli("validate", "--format", "sarif", str(odd)).out)["runs"][0]["results"][0]["locations"][0][
+        "physicalLocation"
+    ]["artifactLocation"]["uri"]
+    assert "#" not in uri and " " not in uri and uri.isascii() and unquote(uri) == str(odd), uri
+
+
 def test_missing_path_is_a_usage_error() -> None:
     r = run_cli("validate", "no/such/file.yaml")
     assert r.code == 2

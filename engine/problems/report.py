@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
+from urllib.parse import quote
 
 from engine.problems import CODES, Problem, one_line
 
@@ -89,7 +90,8 @@ def sarif(problems: Sequence[Problem], files: int, sources: Mapping[str, str] | 
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": p.file.replace("\\", "/")},
+                        # a URI reference: `#` would start a fragment, `%20` read as a space
+                        "artifactLocation": {"uri": quote(p.file.replace("\\", "/"), safe="/")},
                         "region": {"startLine": p.line, "startColumn": p.col},
                     }
                 }
