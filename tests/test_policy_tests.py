@@ -332,3 +332,18 @@ def test_repository_root_is_the_default(chdir_root: Path) -> None:
     # the repository was found and read: its cases were searched (and none matched, a usage error)
     assert (r.code, r.out) == (2, "")
     assert "no test case matches `-k this matches no case at all`" in r.err
+
+
+def test_a_junit_report_is_well_formed_whatever_a_name_holds(mini: Path, tmp_path: Path) -> None:
+    """A control character in a case's name (YAML's "\\x01") went into the XML as is: CI's JUnit
+    reader refused the whole report."""
+    import xml.etree.ElementTree as ET
+
+    cases = next((mini / "loans" / "tests").glob("*.yaml"))
+    text = cases.read_text(encoding="utf-8")
+    first = text.split("- name: ", 1)[1].split("\n", 1)[0]
+    cases.write_text(text.replace(f"- name: {first}", '- name: "odd \\x01 name"', 1), encoding="utf-8")
+    report = tmp_path / "report.xml"
+    run_cli("test", "--root", str(mini), "--junit", str(report))
+    names = [case.get("name") for case in ET.parse(report).iter("testcase")]
+    assert "odd \\x01 name" in names, names

@@ -6,6 +6,7 @@ Pure functions from outcomes to strings, so each output is testable exactly. The
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
@@ -88,18 +89,30 @@ def junit(outcomes: Sequence[Outcome], seconds: float = 0.0) -> str:
             case = ET.SubElement(
                 suite,
                 "testcase",
-                classname=f"{o.program}.{o.decision}{kind}",
-                name=o.name,
-                file=o.pos.file,
+                classname=_xml(f"{o.program}.{o.decision}{kind}"),
+                name=_xml(o.name),
+                file=_xml(o.pos.file),
                 line=str(o.pos.line),
             )
             if not o.passed:
                 failure = ET.SubElement(
-                    case, "failure", message=_message(o), type="T003" if o.kind == "boundary" else "T001"
+                    case, "failure", message=_xml(_message(o)), type="T003" if o.kind == "boundary" else "T001"
                 )
-                failure.text = failures([o])
+                failure.text = _xml(failures([o]))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+# What XML 1.0 cannot hold at all, escaped or not (a control character in a test's name made the
+# report not well-formed: CI's JUnit reader refused the whole file)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml(text: str) -> str:
+    """``text`` with what XML cannot hold shown as an escape (`\\x01`)."""
+    return _NOT_XML.sub(
+        lambda m: f"\\u{ord(m.group()):04x}" if ord(m.group()) > 0xFF else f"\\x{ord(m.group()):02x}", text
+    )
 
 
 def _message(o: Outcome) -> str:
