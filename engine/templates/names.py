@@ -144,7 +144,7 @@ def _changes_need_words(program: Program, tree: nodes.Template, walked: list[nod
         Problem.at(
             program.parameters[name].pos,
             "G007",
-            f"`{name}` changes (from {start}) but has no `label:`, which \"What changed\" names it by",
+            f'`{name}` changes (from {start}) but has no `label:`, which "What changed" names it by',
             "give it a short `label:` (translated with the program's catalogs), or define a "
             "`describe_change(c)` macro in the page",
         )
