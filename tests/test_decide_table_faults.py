@@ -366,3 +366,15 @@ def test_a_table_with_two_columns_of_one_name_is_a_usage_error(tmp_path: Path, h
         run = table("fee", source, tmp_path / out)
         assert run.code == 2 and "more than one column named" in run.err and "Traceback" not in run.err, run
         assert not (tmp_path / out).exists()
+
+
+def test_csv_numbers_are_read_as_json_reads_numbers(tmp_path: Path) -> None:
+    """`1000.0` (pandas writes an integer column with blanks so) was refused where a JSON input's
+    `1000.0` is taken; `0x10` was read as 16 where JSON has no such number."""
+    source = tmp_path / "in.csv"
+    source.write_text("units,contacts\n1000.0,40\n0x10,1\n+5,1\n1e3,2\n007,1\ninf,1\n", encoding="utf-8")
+    table("fee", source, tmp_path / "out.jsonl")
+    got = lines(tmp_path / "out.jsonl")
+    said = [[p["message"] for p in a["problems"]] for a in got]
+    assert [a["outputs"].get("total") for a in got] == [100.0, None, None, 100.0, 1.75, None]
+    assert said[1] == ['/units: expected integer, got string `"0x10"`'] and said[2] and said[5]

@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -368,17 +369,25 @@ class _Csv:
             if array.type == kind:
                 arrays.append(array)
                 continue
+            number = _NUMBER_TEXT.get(str(kind))
             try:
+                # Arrow's cast also reads `0x10`, `inf` and `nan`, which JSON has not: numbers are
+                # cast whole only when every cell is written as JSON writes a number
+                if number is not None and not _all_match(array, number[0]):
+                    raise pa.ArrowInvalid("not JSON numbers")
                 arrays.append(array.cast(kind))
                 continue
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
                 pass
             texts, values, typed = array.to_pylist(), [], []
             for text in texts:
-                try:
-                    value = None if text is None else pa.array([text], pa.string()).cast(kind)[0].as_py()
-                except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                    value = None  # (only input columns are typed: a carried column is text)
+                if number is not None:
+                    value = None if text is None else _json_number(text, integer=number[1])
+                else:
+                    try:
+                        value = None if text is None else pa.array([text], pa.string()).cast(kind)[0].as_py()
+                    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                        value = None  # (only input columns are typed: a carried column is text)
                 typed.append(value)
                 values.append(text if value is None else value)  # an input's text: its row's problem
             arrays.append(pa.array(typed, kind))
@@ -386,6 +395,35 @@ class _Csv:
                 data[name] = values
         out = pa.RecordBatch.from_arrays(arrays, schema=self.schema())
         return Chunk(out, first, out.num_rows, None, lines, data or None, None, unread or None)
+
+
+# A CSV cell of a number input, read as JSON reads a number (RFC 8259, leading zeros allowed, as a
+# spreadsheet writes `007`): (the pattern of a cell Arrow may cast, whether the input is an integer)
+_NUMBER_TEXT = {
+    "int64": (r"^-?[0-9]+$", True),
+    "double": (r"^-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?$", False),
+}
+_JSON_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?")
+
+
+def _all_match(array: Any, pattern: str) -> bool:
+    import pyarrow.compute as pc
+
+    return bool(pc.all(pc.match_substring_regex(array, pattern)).as_py() is not False)
+
+
+def _json_number(text: str, integer: bool) -> int | float | None:
+    """The number a cell holds as JSON would read it, None when it holds none; for an integer input a
+    whole number written with a fraction or exponent (`1000.0`, as pandas writes an integer column
+    with blanks) is that integer, as a JSON input's `1000.0` is."""
+    if not _JSON_NUMBER.fullmatch(text):
+        return None  # (`0x10`, `+5`, `1_000`, `inf`: its row's problem, as the text)
+    value = float(text)
+    if not integer:
+        return value
+    if value.is_integer() and abs(value) < 2**63:
+        return int(text) if text.lstrip("-").isdigit() else int(value)
+    return None
 
 
 def _records(f: Any, offset: int, before: int) -> Iterator[tuple[Any, int, int, int]]:
