@@ -156,3 +156,20 @@ def test_the_answers_of_a_file_batch_are_unchanged(tmp_path: Path) -> None:
     )
     answers = [json.loads(line) for line in run.out.splitlines()]
     assert run.code == 1 and len(answers) == 42 and answers[40]["line"] == 41
+
+
+def test_a_byte_order_mark_at_the_start_is_ignored_everywhere(app: App) -> None:
+    """RFC 8259 lets a parser ignore one (Windows tools write it): a table read it so, while
+    `decide` and the service refused the first line ("Expecting value", "Unexpected UTF-8 BOM")."""
+    code, answers = _cli('\ufeff{"units": 5}\n{"units": 6}\n')
+    assert code == 0 and [a["problems"] for a in answers] == [[], []], answers
+    one = run_cli(
+        "decide", "csba.fee", "-m", "us", "--at", "2024-06-01", "--input", "-", "--root", str(ROOT / "policies"),
+        stdin='\ufeff{"units": 5}',
+    )  # fmt: skip
+    assert one.code == 0 and json.loads(one.out)["problems"] == [], one
+    body = '\ufeff{"units": 5}\n{"units": 6}\n'.encode()
+    status, _, out = call(app, "POST", "/v1/batch/csba/fee", body, query="marketplace=us&at=2024-06-01")
+    assert status == 200 and [json.loads(line)["problems"] for line in out.splitlines()] == [[], []], out
+    request = '\ufeff{"input": {"units": 5}, "marketplace": "us"}'.encode()
+    assert call(app, "POST", "/v1/decide/csba/fee", request)[0] == 200

@@ -74,6 +74,8 @@ def run_decide(
     name = "<stdin>" if name in ("-", "<stdin>") else name
     try:
         lines_mode, head = _json_lines(source)
+        if head and head[0].startswith(BOM):  # (RFC 8259: a parser may ignore one; Windows tools write it)
+            head[0] = head[0][1:]
         text = "" if lines_mode else "".join(head) + source.read()
     except UnicodeDecodeError as e:
         _write_problem(out, _not_text(name, 1, e), indent=2)
@@ -271,6 +273,7 @@ def _value(v: Any) -> str:
 # Blank: nothing but the whitespace JSON allows between values (RFC 8259: space, tab, CR, LF), so
 # a line of other white space (U+00A0, a form feed) is a line that is not JSON, in both.
 JSON_SPACE = " \t\r\n"
+BOM = "\ufeff"  # a byte order mark at the start of an input is ignored (by `decide`, the service, tables)
 _JSON_SPACE_BYTES = JSON_SPACE.encode()
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from engine.decisions.batch import MAX_ANSWER, _explained, _not_finite, _not_json, _not_text, blank, read_json
+from engine.decisions.batch import BOM, MAX_ANSWER, _explained, _not_finite, _not_json, _not_text, blank, read_json
 from engine.decisions.batch import _too_large as _answer_too_large
 from engine.problems import PolicyError, Pos, Problem
 from engine.service.logs import Log
@@ -242,7 +242,7 @@ class App:
             raise _too_large(self.limits.max_body)
         body = await _read(receive, self.limits.max_body, deadline)
         try:
-            request = read_json(body.decode("utf-8"))
+            request = read_json(body.decode("utf-8").removeprefix(BOM))
         except UnicodeDecodeError as e:
             raise _Refused(400, [_not_text(REQUEST, 1, e)]) from None
         except (ValueError, RecursionError, UnicodeEncodeError) as e:
@@ -369,6 +369,8 @@ class App:
             if received > self.limits.max_batch_body:
                 stop = _too_large(self.limits.max_batch_body).problems[0]
                 break
+            if received == len(chunk) and chunk.startswith(_BOM):  # the body's first bytes
+                chunk = chunk[len(_BOM) :]
             lines = (pending + chunk).split(b"\n")
             pending = lines.pop() if more else b""
             for raw in lines:
@@ -514,6 +516,7 @@ def _content_length(scope: dict[str, Any]) -> int | None:
     return None
 
 
+_BOM = BOM.encode()
 _BATCH_QUERY = frozenset(("marketplace", "at", "explain"))
 _BATCH_HINT = "ask ?marketplace=ID[&at=YYYY-MM-DD][&explain=true], each once"
 
