@@ -485,6 +485,8 @@ def decide(
         )
     program, decision = target.split(".", 1)
     if output is not None or maps:
+        if fmt != "json":  # (a table's answers are in its output file, in that file's format)
+            _fail_usage("--format is for answers printed here, not for a table's --output", "leave out --format")
         _decide_table(program, decision, marketplace, _day(at), input_, output, maps, explain, bundle_file, root)
     repo = _open_bundle(bundle_file) if bundle_file else _repo_for_questions(root)
     progress = _console().progress("answering inputs", streaming=True)  # (a batch's lines so far)
@@ -514,16 +516,20 @@ def _decide_table(
 
     source = input_.name
     input_.close()  # opened by click as text; a table is read by pyarrow
-    if output is None or source in ("-", "<stdin>") or explain:
-        _fail_usage(
-            "a table is answered from a file into a file, without --explain",
-            "e.g. `policyctl decide PROGRAM.DECISION -m MP --input rows.parquet --output answers.parquet`",
-        )
-    given = {}
+    example = "e.g. `policyctl decide PROGRAM.DECISION -m MP --input rows.parquet --output answers.parquet`"
+    if output is None:
+        _fail_usage("--map names the columns of a table, which is answered into --output FILE", example)
+    if source in ("-", "<stdin>"):
+        _fail_usage("a table is read from a file, not from standard input", example)
+    if explain:
+        _fail_usage("a table's answers have no --explain", "ask `decide --explain` about one row's input")
+    given: dict[str, str] = {}
     for item in maps:
         name, sep, column = item.partition("=")
         if not sep or not name or not column:
             _fail_usage(f"`--map {item}` is not INPUT=COLUMN", "e.g. --map units=shipped_units")
+        if name in given:  # (the last one won, silently)
+            _fail_usage(f"`--map` names the input `{name}` twice", "map each input to one column")
         given[name] = column
     try:
         from engine.commands import decide_table

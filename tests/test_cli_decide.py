@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shlex
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -165,3 +166,24 @@ def test_engine_names_no_program() -> None:
     words = re.compile(r"\bcsba\b|seller.?fulfilled|contacts.?per.?unit|\bloans\b|cs_guidelines", re.I)
     for path in (ROOT / "engine").rglob("*.py"):
         assert not words.findall(path.read_text(encoding="utf-8")), path
+
+
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [
+        (["--map", "units=shipped"], "--map names the columns of a table, which is answered into --output FILE"),
+        (["--output", "o.jsonl", "--map", "units=a", "--map", "units=b"], "`--map` names the input `units` twice"),
+        (["--output", "o.jsonl", "--format", "text"], "--format is for answers printed here"),
+        (["--output", "o.jsonl", "--explain"], "a table's answers have no --explain"),
+    ],
+)
+def test_table_options_that_would_be_ignored_are_usage_errors(tmp_path: Path, extra: list[str], said: str) -> None:
+    """The last `--map` of an input won silently, `--format text` was ignored, and `--map` without
+    `--output` was refused as if `--explain` had been given."""
+    rows = tmp_path / "rows.csv"
+    rows.write_text("units\n5\n", encoding="utf-8")
+    run = run_cli(
+        "decide", "csba.fee", "-m", "us", "--input", str(rows), *extra, "--root", str(ROOT / "policies"), cwd=tmp_path
+    )
+    assert run.code == 2 and said in run.err, run
+    assert not (tmp_path / "o.jsonl").exists()
