@@ -190,6 +190,31 @@ def test_a_batch_past_its_line_limit_ends_with_a_problem_line(app: App) -> None:
     lines = [json.loads(line) for line in body.decode().splitlines()]
     assert status == 200 and len(lines) == 51
     assert lines[-1]["problems"][0]["code"] == "A002" and lines[-1]["line"] == 51
+    assert lines[-1]["problems"][0]["line"] == 51  # (the problem itself said line 1)
+
+
+def test_a_batch_stopped_by_its_deadline_names_the_first_line_not_answered(app: App) -> None:
+    """It named the last line answered, where the line limit names the first one not answered."""
+    import asyncio
+
+    slow = App(app.source, Limits(timeout=0.2), Log(io.StringIO()), poll=0)
+    sent: list[dict[str, Any]] = []
+    first = [{"type": "http.request", "body": b'{"units": 5}\n{"units": 6}\n', "more_body": True}]
+
+    async def receive() -> dict[str, Any]:
+        if first:
+            return first.pop()
+        await asyncio.sleep(10)  # the rest of the body never comes
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/v1/batch/csba/fee", "query_string": b"marketplace=us"}
+    asyncio.run(slow(scope, receive, send))
+    lines = [json.loads(line) for m in sent[1:] for line in m.get("body", b"").decode().splitlines()]
+    assert [a["problems"] for a in lines[:2]] == [[], []] and lines[2]["problems"][0]["code"] == "A003", lines
+    assert lines[2]["line"] == lines[2]["problems"][0]["line"] == 3, lines[2]
 
 
 def test_batch_query_problems_come_before_any_answer(app: App) -> None:

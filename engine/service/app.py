@@ -350,6 +350,7 @@ class App:
         )
         pending, number, received, out = b"", 0, 0, []
         stop: Problem | None = None
+        over_lines = False  # stopped at the line past the limit (else after the last line answered)
         more = True
         while more:
             try:
@@ -378,6 +379,7 @@ class App:
                 if blank(raw):  # JSON Lines as `decide` reads them (engine.decisions.batch.blank)
                     continue
                 if number > self.limits.max_batch_lines:
+                    over_lines = True
                     stop = _problem(
                         "A002",
                         f"the batch has more than {self.limits.max_batch_lines:,} lines; answers stop here",
@@ -402,7 +404,11 @@ class App:
                 break
         self.metrics.decisions += len(out)
         if stop is not None:
-            out.append(encode({"line": number, "problems": [stop.to_json()], "revision": revision}))
+            # the first line not answered, also as the problem's own line (it said line 1): past the
+            # line limit that is the line refused, else the one after the last answered
+            first = number if over_lines else number + 1
+            stop = Problem(REQUEST, first, 1, stop.code, stop.message, stop.hint)
+            out.append(encode({"line": first, "problems": [stop.to_json()], "revision": revision}))
         await send(
             {"type": "http.response.body", "body": ("\n".join(out) + "\n").encode() if out else b"", "more_body": False}
         )
