@@ -378,3 +378,28 @@ def test_csv_numbers_are_read_as_json_reads_numbers(tmp_path: Path) -> None:
     said = [[p["message"] for p in a["problems"]] for a in got]
     assert [a["outputs"].get("total") for a in got] == [100.0, None, None, 100.0, 1.75, None]
     assert said[1] == ['/units: expected integer, got string `"0x10"`'] and said[2] and said[5]
+
+
+def test_decimal_and_binary_parquet_columns_are_read_as_json_values(tmp_path: Path) -> None:
+    """A decimal column (databases and Spark write them) was refused with Python's words: "got
+    Decimal `Decimal('1000.00')`"; text stored as bytes "got bytes `b'...'`"."""
+    import decimal
+
+    import pyarrow as pa
+
+    source = tmp_path / "in.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "units": pa.array([decimal.Decimal("1000.00"), decimal.Decimal("5.5")], pa.decimal128(10, 2)),
+                "seller": pa.array([b"a", b"\xff"], pa.binary()),
+                "contacts": pa.array([40, 1], pa.int64()),
+            }
+        ),
+        source,
+    )
+    table("fee", source, tmp_path / "out.jsonl")
+    got = lines(tmp_path / "out.jsonl")
+    assert got[0]["outputs"]["total"] == 100.0 and got[0]["problems"] == []
+    said = " ".join(p["message"] for p in got[1]["problems"])
+    assert "got number `5.5`" in said and "Decimal" not in said and "bytes" not in said, said

@@ -337,7 +337,7 @@ def _json_kind(value: Any) -> str:
     for types, name in ((float, "number"), (str, "string"), (dict, "object"), ((list, tuple), "array")):
         if isinstance(value, types):
             return name
-    return "null" if value is None else type(value).__name__
+    return "null" if value is None else "value"  # (never a Python type's name)
 
 
 def _show(value: Any) -> str:

@@ -125,7 +125,18 @@ def cells(array: pa.Array) -> list[Any]:
         dates: list[Any] = pc.strftime(array, format="%Y-%m-%d").to_pylist()
         return dates
     values: list[Any] = array.to_pylist()
+    if pa.types.is_decimal(kind):  # (a database's or Spark's numbers: JSON has numbers, not Decimals)
+        return [v if v is None else int(v) if v == v.to_integral_value() else float(v) for v in values]
+    if pa.types.is_binary(kind) or pa.types.is_large_binary(kind):  # text stored as bytes
+        return [v if v is None else _text_of(v) for v in values]
     return values
+
+
+def _text_of(data: bytes) -> Any:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.hex()  # (not text: the decision refuses it as the text it is not)
 
 
 def _plain(value: Any) -> Any:
