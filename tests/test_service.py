@@ -261,6 +261,13 @@ def test_a_batch_query_is_read_as_strictly_as_a_decide_body(app: App, query: str
     assert status == 400 and json.loads(body)["problems"][0]["message"] == said, body
 
 
+def test_null_optional_fields_are_fields_not_given(app: App) -> None:
+    """`"at": null` was today and `"explain": null` a 400: both are as if left out."""
+    body = b'{"input": {"units": 5}, "marketplace": "us", "at": null, "explain": null}'
+    status, _, out = call(app, "POST", "/v1/decide/csba/fee", body)
+    assert status == 200 and "explanation" not in json.loads(out), out
+
+
 def test_a_refused_request_is_counted_under_its_route(app: App) -> None:
     """A 400 or 404 of /v1/decide and /v1/batch was counted under `route="other"`: per-route error
     rates showed none."""

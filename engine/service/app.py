@@ -257,7 +257,8 @@ class App:
             raise _Refused(400, [_request_problem(f"unknown field `{_show(unknown[0])}` in the request")])
         if "input" not in request:
             raise _Refused(400, [_request_problem("the request has no `input`")])
-        explain = request.get("explain", False)
+        explain = request.get("explain")
+        explain = False if explain is None else explain  # (null: not asked, as `at`'s null is today)
         if not isinstance(explain, bool):
             raise _Refused(400, [_request_problem("`explain` is not true or false")])
         resolved = _resolve(bundle, program, request.get("marketplace"), request.get("at"))
