@@ -131,7 +131,7 @@ def test_page_names_are_what_the_context_offers() -> None:
             for f in ("number", "percent", "money", "date", "duration('day')", "datetime")
         ],
         # values of the wrong kind, in the words of YAML (it said `str`, `dict`)
-        ("{{ 'ten'|number }}", "number: expected a number, got string `ten`"),
+        ("{{ true|number }}", "number: expected a number, got boolean `true`"),
         ("{{ (p.currency + 1)|number }}", "arithmetic needs numbers: `currency` is a string"),
         ("{{ p.fee_tiers[0] }}", "the fact `fee_tiers.0` is a mapping: pick a field or use a filter"),
     ],
@@ -223,3 +223,16 @@ def test_a_parameter_that_changes_without_words_for_it_is_found_by_validate(init
     said = f"policies/returns/program.yaml:{line}:3: error[G007]: `return_window_days` changes (from "
     assert run.code == 1 and said in run.out, run.out
     assert "define a `describe_change(c)` macro" in run.out
+
+
+def test_a_render_error_names_the_page_it_stopped_once(tmp_path: Path) -> None:
+    """A template serves every marketplace, language and edition: its error said the template's line
+    but not which page's data broke it."""
+    from support import run_cli
+
+    shutil.copytree(ROOT / "policies", tmp_path / "policies")
+    edit(tmp_path / HELP, ANCHOR, ANCHOR + "{{ (p.trial_days if marketplace.id == 'us' else 'x')|number }}")
+    result = run_cli("build", "--out", str(tmp_path / "out"), cwd=tmp_path)
+    said = [line for line in result.err.splitlines() if "error[G001]" in line]
+    assert result.code == 1 and len(said) == 1, result.err
+    assert "(on the page for marketplace `de`, language `de`)" in said[0], said

@@ -15,6 +15,7 @@ Two gaps in Babel's use of CLDR are filled here, both following CLDR's own rules
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import re
 from collections.abc import Callable, Sequence
 from decimal import Decimal
@@ -100,7 +101,8 @@ def locale(tag: str) -> Locale:
 
 def _decimal(value: object) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-        raise TypeError(f"expected a number, got {kind_of(value)} `{value}`")
+        shown = "null" if value is None else json.dumps(value, ensure_ascii=False, default=str)[:80]
+        raise TypeError(f"expected a number, got {kind_of(value)} `{shown}`")
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 

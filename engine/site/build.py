@@ -37,7 +37,7 @@ from engine.problems import Problem
 from engine.site.assemble import assemble, index_view, page_view
 from engine.site.html import Layout
 from engine.site.output import INDEX, INDEX_FILES, Built, passed_dates, title_of
-from engine.site.page import render_group, tidy_markdown
+from engine.site.page import once_each, render_group, tidy_markdown
 from engine.site.plan import Job, Plan, add_editions, plan, site_dir
 from engine.site.render import Renderer
 from engine.site.workers import JOBS_ENV, PAGES_PER_WORKER, render_parallel, worker_count
@@ -216,7 +216,7 @@ def build(  # noqa: C901 - the build's stages in order (plan, cache, catalogs, r
             )
     for translator in translators:
         out.problems += translator.problems
-    merged = _merge(catalog_problems(repo, work), out.problems)
+    merged = _merge(catalog_problems(repo, work), once_each(out.problems))
     out.problems = [p for p in merged if p.severity == "error"]
     out.warnings = [p for p in merged if p.severity != "error"]
     return out

@@ -30,6 +30,36 @@ def tidy_markdown(text: str) -> str:
     return markup.join_cjk_lines(text) + "\n"
 
 
+_ON_PAGE = " (on the page for "
+
+
+def _on_page(problem: Problem, job: Job) -> Problem:
+    """``problem`` saying which page it stopped: a template serves every marketplace, language and
+    edition, and the data that broke it is one of them's."""
+    edition = f", edition `{job.edition.folder}`" if job.edition else ""
+    where = f"{_ON_PAGE[1:]}marketplace `{job.marketplace}`, language `{job.locale}`{edition})"
+    return Problem(
+        problem.file,
+        problem.line,
+        problem.col,
+        problem.code,
+        f"{problem.message} {where}",
+        problem.hint,
+        problem.severity,
+    )
+
+
+def once_each(problems: list[Problem]) -> list[Problem]:
+    """One of the problems a template met on several pages: the first by its page (the same
+    whichever worker met which page first, so a build's problems are those of any other)."""
+    chosen: dict[tuple[str, int, int, str, str], Problem] = {}
+    for p in problems:
+        key = (p.file, p.line, p.col, p.code, p.message.split(_ON_PAGE)[0])
+        if key not in chosen or p.message < chosen[key].message:
+            chosen[key] = p
+    return [p for p in problems if chosen.get((p.file, p.line, p.col, p.code, p.message.split(_ON_PAGE)[0])) is p]
+
+
 def render_group(
     repo: Repository,
     work: Plan,
@@ -62,9 +92,9 @@ def render_group(
                 repo, renderer, job, day, work.first_pages(), work.editions.get((job.page.program, job.marketplace), [])
             )
         except RenderError as e:
-            problems.append(e.problem)
             if e.runaway:
                 work.runaway[(program_id, job.page.template)] = e.problem
+            problems.append(_on_page(e.problem, job))  # (build keeps one page's: once_each)
     return problems, list(pair.values())
 
 
