@@ -189,3 +189,17 @@ def test_a_port_in_use_is_a_usage_error(reading: Served, tmp_path: Path) -> None
         cwd=tmp_path,
     )
     assert run.returncode == 2 and "cannot listen on 127.0.0.1" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_the_preview_publishes_the_languages_policyctl_toml_publishes(init_repo: Path) -> None:
+    """`languages` in policyctl.toml: `build` published those only, the preview every marketplace's
+    (and showed problems of catalogs no build would read)."""
+    from engine.commands.serve import Preview
+    from support import edit
+
+    preview = Preview(str(init_repo / "policies"), "2025-03-01")
+    assert preview.page("returns/de/de/help.html", None)[0] == 200
+    edit(init_repo / "policyctl.toml", 'languages = ["en", "de"]', 'languages = ["en"]')
+    preview.changed()
+    assert preview.page("returns/de/de/help.html", None)[0] == 404
+    assert preview.page("returns/de/en/help.html", None)[0] == 200

@@ -49,6 +49,18 @@ class _Generation:
     pages: dict[tuple[str, str | None], tuple[dict[str, str], list[Problem]]] = field(default_factory=dict)
 
 
+def _published_languages(root: str) -> tuple[str, ...] | None:
+    """The languages the repository's policyctl.toml publishes (None: every marketplace's), as
+    `build` and `validate` read them: the preview shows the pages a build would write."""
+    from engine.source import project
+
+    try:
+        found = project.find(root)
+    except project.ProjectError:  # (`validate` and `build` say what is wrong with it)
+        return None
+    return None if found is None else found.languages
+
+
 class Preview:
     """Pages rendered on demand from the policies folder as it is now."""
 
@@ -87,6 +99,7 @@ class Preview:
             state.problems = list(e.problems)
             return state
         state.problems = list(state.repo.problems)
+        state.repo.languages = _published_languages(self.root)  # (read again with the sources)
         state.work = site.plan(state.repo)
         state.problems += state.work.problems
         for name, domain in state.work.domains.items():
