@@ -642,6 +642,10 @@ def placeholders(text: str) -> set[str]:
     return set(PLACEHOLDER.findall(text))
 
 
+def _named(names: set[str]) -> str:
+    return ", ".join(f"`%({n})s`" for n in sorted(names)) or "none"
+
+
 def translation_problem(source: AnyMessage, found: AnyMessage) -> str | None:
     """Why ``found`` (a PO entry) cannot be used for ``source`` (its template entry), or None."""
     forms = message_forms(found)
@@ -655,8 +659,8 @@ def translation_problem(source: AnyMessage, found: AnyMessage) -> str | None:
             return unsafe
         if placeholders(form) != wanted:
             return (
-                f"the translation's placeholders {sorted(placeholders(form))} differ from the English "
-                f"ones {sorted(wanted)}"
+                f"the translation's placeholders ({_named(placeholders(form))}) differ from the English "
+                f"ones ({_named(wanted)})"
             )
     return None
 
@@ -952,7 +956,9 @@ def _check_catalog(
                     1,
                     "G002",
                     f"{tag}: {'no translation' if why == 'missing' else why} of {short(source)}",
-                    "translate every form (msgstr) of the message",
+                    "translate every form (msgstr) of the message"
+                    if why == "missing"
+                    else "keep the English message's placeholders and markup in the translation, as written there",
                 )
             )
             continue
