@@ -243,3 +243,11 @@ def test_a_template_syntax_error_is_one_problem(tmp_path: Path) -> None:
     edit(page, "{% endif %}", "{% endiff %}")
     errors = _errors(root)
     assert [(e["file"], e["code"]) for e in errors] == [(str(page), "G001")], errors
+
+
+def test_a_quoted_date_that_is_no_day_says_so() -> None:
+    """It said to write "an ISO date in quotes", which it was."""
+    r = run_cli("validate", "--format", "json", str(CORPUS / "invalid" / "impossible_day.yaml"))
+    (problem,) = json.loads(r.out)["problems"]
+    assert problem["message"].endswith("`2024-02-30` is not a day of the calendar"), problem
+    assert problem["hint"] == "check the day and the month"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
@@ -131,6 +132,9 @@ _JSON_TYPES = {
 
 
 # `error` is a ValidationError (see _describe)
+_DAY_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _problem(doc: Document, base: Path, error: Any, code: str, what: str) -> Problem:
     path: Path = base + tuple(error.absolute_path)
     where = _pointer(path)
@@ -182,6 +186,13 @@ def _problem(doc: Document, base: Path, error: Any, code: str, what: str) -> Pro
             "ids use lowercase letters, digits and underscores, and start with a letter",
         )
     if (validator == "format" and expected == "date") or (validator == "pattern" and "[0-9]{4}" in str(expected)):
+        if isinstance(error.instance, str) and _DAY_FORM.fullmatch(error.instance):  # the form, not a day
+            return Problem.at(
+                pos,
+                code,
+                f"{prefix}{where}: `{error.instance}` is not a day of the calendar",
+                "check the day and the month",
+            )
         return Problem.at(
             pos,
             code,
