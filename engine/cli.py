@@ -776,7 +776,8 @@ def build_cmd(out: str, at: str | None, check: bool, fmt: str, strict: bool, roo
         _say(report.text(result.warnings, result.files_checked), err=True)
     if result.problems:
         _say(report.text(result.problems, result.files_checked), err=True)
-        _say(f"policyctl: nothing was written to {out}: fix these problems first\n", err=True)
+        said = f"{out} was not compared" if check else f"nothing was written to {out}"  # (--check writes nothing)
+        _say(f"policyctl: {said}: fix these problems first\n", err=True)
         sys.exit(1)
     if result.failure is not None:
         path, reason, partly = result.failure

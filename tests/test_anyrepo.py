@@ -512,9 +512,9 @@ def test_a_worked_example_that_fails_is_not_published(repo: Path) -> None:
     tests.write_text(text.replace(case, wrong, 1), encoding="utf-8")
     pages = {p: p.read_bytes() for p in (repo / "generated_docs").rglob("*") if p.is_file()}
     line = text.splitlines().index(f"  - name: {name}") + 1
-    for args in (("build",), ("build", "--check")):
+    for args, said in ((("build",), "nothing was written to"), (("build", "--check"), "was not compared")):
         run = run_cli(*args, cwd=repo)
-        assert run.code == 1, (args, run)
+        assert run.code == 1 and said in run.err, (args, run)
         assert (
             f"return_allowed.yaml:{line}:5: error[T001]: the worked example `{name}` would publish a wrong outcome"
             in run.err
