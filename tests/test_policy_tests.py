@@ -347,3 +347,23 @@ def test_a_junit_report_is_well_formed_whatever_a_name_holds(mini: Path, tmp_pat
     run_cli("test", "--root", str(mini), "--junit", str(report))
     names = [case.get("name") for case in ET.parse(report).iter("testcase")]
     assert "odd \\x01 name" in names, names
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "said"),
+    [
+        (
+            "input: {days_late: 0, member: true}",
+            "input: {days_lat: 0, member: true}",
+            "`late_fee` has no input `days_lat`",
+        ),
+        ("expect: {fee: 0, status: on_time}", "expect: {fees: 0, status: on_time}", "`late_fee` has no output `fees`"),
+        ("expect: {fee: 0, status: on_time}", "expect: {fee: 0, matches: [ontime]}", "`late_fee` has no row `ontime`"),
+    ],
+)
+def test_validate_finds_a_case_naming_what_its_decision_has_not(mini: Path, old: str, new: str, said: str) -> None:
+    """Only `policyctl test` failed such a case; `validate` (the pre-commit hook) passed it."""
+    cases = mini / "loans" / "tests" / "late_fee.yaml"
+    edit(cases, old, new)
+    run = run_cli("validate", str(mini))
+    assert run.code == 1 and f"error[T002]: {said}" in run.out and "did you mean" in run.out, run

@@ -567,7 +567,49 @@ def test_problems(
                     f"use one of: {', '.join(prog.marketplaces)}",
                 )
             )
+        decision = prog.decisions.get(case.decision)
+        if decision is not None:
+            problems += _case_names(doc, path, case, decision)
     return problems
+
+
+def _case_names(doc: Document, path: Path, case: TestCase, decision: Decision) -> list[Problem]:
+    """T002 for a name in a case that its decision does not have: an input, an expected output, a
+    matched row. A case cannot expect problems, so `policyctl test` would fail it; said here, so
+    that `validate` (a pre-commit hook) finds it too."""
+    import difflib
+
+    found = []
+    # the outputs it may give: declared, or given by a row or the default (`outputs:` may declare some)
+    outputs = set(decision.outputs) | {k for rule in decision.rules for k in rule.then} | {"matches"}
+    outputs |= set(decision.default) if isinstance(decision.default, dict) else set()
+    groups = (("input", case.input, set(decision.inputs), "input"), ("expect", case.expect, outputs, "output"))
+    for key, given, known, what in groups:
+        for name in given if isinstance(given, dict) else ():
+            if name not in known:
+                close = difflib.get_close_matches(str(name), sorted(known), n=1)
+                found.append(
+                    Problem.at(
+                        doc.key_pos(path + (key, name)),
+                        "T002",
+                        f"`{decision.id}` has no {what} `{name}`",
+                        f"did you mean `{close[0]}`?" if close else f"its {what}s: {', '.join(sorted(known))}",
+                    )
+                )
+    rows = {rule.id for rule in decision.rules}
+    matches = case.expect.get("matches") if isinstance(case.expect, dict) else None
+    for i, row in enumerate(matches if isinstance(matches, list) else ()):
+        if row not in rows:
+            close = difflib.get_close_matches(str(row), sorted(rows), n=1)
+            found.append(
+                Problem.at(
+                    doc.pos(path + ("expect", "matches", i)),
+                    "T002",
+                    f"`{decision.id}` has no row `{row}`",
+                    f"did you mean `{close[0]}`?" if close else f"its rows: {', '.join(sorted(rows)) or 'none'}",
+                )
+            )
+    return found
 
 
 # Keywords of JSON Schema 2020-12 (core, applicator, validation, format, content, meta-data).
