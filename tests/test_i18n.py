@@ -320,8 +320,8 @@ def test_build_refuses_a_translation_that_writes_a_figure_instead_of_its_placeho
     run = _build(policies, *(["--check"] if check else []))
     assert run.code == 1
     assert re.search(
-        rf"de\.po:{line}:1: error\[G002\]: de: the translation's placeholders \[\] differ from the "
-        r"English ones \['hours'\]",
+        rf"de\.po:{line}:1: error\[G002\]: de: the translation's placeholders \(none\) differ from the "
+        r"English ones \(`%\(hours\)s`\)",
         run.err,
     ), run
     assert run_cli("i18n", "check", "--root", str(policies)).code == 1

@@ -1015,11 +1015,11 @@ def fact_problem(english: list[str], translation: str, facts: Mapping[float | st
         name = facts.get(number)
         if name is not None:
             shown = int(number) if number == int(number) else number
-            return f"the translation states `{shown}`, a value of the fact `{name}`, where the English has none"
+            return f"the translation states `{shown}`, a value of the fact `{name}`, where the English states none (a placeholder keeps it current)"
     for address in _ADDRESS.findall(translation):
         name = facts.get(address.lower().rstrip("."))
         if name is not None and not any(address in e for e in english):
-            return f"the translation states `{address}`, a value of the fact `{name}`, where the English has none"
+            return f"the translation states `{address}`, a value of the fact `{name}`, where the English states none (a placeholder keeps it current)"
     for day, name in facts.items():
         if (
             isinstance(day, str)
@@ -1027,7 +1027,7 @@ def fact_problem(english: list[str], translation: str, facts: Mapping[float | st
             and re.fullmatch(r"\d{4}-\d{2}-\d{2}", day)
             and not any(day in e for e in english)
         ):
-            return f"the translation states the date `{day}` of the fact `{name}`, where the English has none"
+            return f"the translation states the date `{day}` of the fact `{name}`, where the English states none (a placeholder keeps it current)"
     return None
 
 
