@@ -314,3 +314,19 @@ def test_a_file_with_errors_is_not_reported_as_removed(
     r = run_cli("diff", str(old), str(new), "--at", "2024-05-01")
     assert said in r.out and not_said not in r.out, r.out
     assert "has 1 problem(s)" in r.err, r.err
+
+
+def test_pages_that_change_count_their_html_and_past_editions(init_repo: Path, tmp_path: Path) -> None:
+    """A language added to a marketplace changes every page there (its switcher) only in HTML, and
+    a past edition is a page too: "Pages that change" listed the new pages alone."""
+    new = tmp_path / "new"
+    shutil.copytree(init_repo / "policies", new)
+    edit(new / "marketplaces.yaml", "    locales: [en]\n", "    locales: [en, de]\n")
+    r = run_cli("diff", str(init_repo / "policies"), str(new), "--at", "2025-03-01", "--format", "json")
+    pages = {
+        p["program"] + "/" + p["marketplace"] + "/" + p["locale"] + "/" + p["page"]: p
+        for p in json.loads(r.out)["pages"]
+    }
+    assert "returns/us/de/help" in pages  # added
+    assert "returns/us/en/help" in pages  # its switcher now offers German
+    assert any(path.startswith("returns/us/en/") and path.count("/") == 4 for path in pages), sorted(pages)

@@ -41,7 +41,8 @@ def changed_pages(old: Repository, new: Repository, diff: Any, at: str | None = 
     why = {(p.program, p.marketplace): p.reasons for p in estimate}
     found = []
     for path, how in sorted(rendered.items()):
-        program, mp, locale, page = path[: -len(".md")].split("/")
+        program, mp, locale, *rest = path[: -len(".md")].split("/")
+        page = "/".join(rest)  # (a past edition's: `original/help`)
         reasons = why.get((program, mp)) or ("the page's text",)
         found.append(PageChange(program, mp, locale, page, reasons if how == "changed" else (f"page {how}",)))
     return found
@@ -57,7 +58,7 @@ def _rendered(old: Repository, new: Repository, at: str | None) -> dict[str, str
         built = [site.build(repo, at) for repo in (old, new)]
     except (PolicyError, OSError):
         return None
-    pages = [{p: b for p, b in side.files.items() if p.endswith(".md") and p.count("/") == 3} for side in built]
+    pages = [_pages_of(side.files) for side in built]
     if not pages[0] or not pages[1]:
         return None
     found = {}
@@ -65,6 +66,21 @@ def _rendered(old: Repository, new: Repository, at: str | None) -> dict[str, str
         before, after = pages[0].get(path), pages[1].get(path)
         if before != after:
             found[path] = "added" if before is None else "removed" if after is None else "changed"
+    return found
+
+
+def _pages_of(files: dict[str, bytes]) -> dict[str, tuple[bytes | None, bytes | None]]:
+    """`program/marketplace/locale/page.md` (a past edition's: `.../edition/page.md`) -> its Markdown
+    and its HTML: a change of either is a change of the page (the HTML alone changes with the
+    switchers: a marketplace or language added elsewhere)."""
+    found: dict[str, tuple[bytes | None, bytes | None]] = {}
+    for path, data in files.items():
+        depth = path.count("/")
+        if depth not in (3, 4) or path.startswith("search/") or not path.endswith((".md", ".html")):
+            continue
+        key = path[: path.rindex(".")] + ".md"
+        md, html = found.get(key, (None, None))
+        found[key] = (data, html) if path.endswith(".md") else (md, data)
     return found
 
 
