@@ -203,3 +203,17 @@ def test_the_preview_publishes_the_languages_policyctl_toml_publishes(init_repo:
     preview.changed()
     assert preview.page("returns/de/de/help.html", None)[0] == 404
     assert preview.page("returns/de/en/help.html", None)[0] == 200
+
+
+def test_the_preview_serves_past_editions_and_links_them(init_repo: Path) -> None:
+    """A past edition's address (`.../original/help.html`) was a 404 in the preview, and its pages
+    had no edition picker, unlike the built site."""
+    from engine.commands.serve import Preview
+
+    preview = Preview(str(init_repo / "policies"), "2025-03-01")
+    status, _, page, _ = preview.page("returns/us/en/help.html", None)
+    assert status == 200 and 'href="original/help.html"' in page
+    status, _, past, _ = preview.page("returns/us/en/original/help.html", None)
+    assert status == 200 and "Past edition" in past, past[:300]
+    assert preview.page("returns/us/en/1999-01-01/help.html", None)[0] == 404
+    assert preview.page("returns/us/en/original/help.html", "2024-06-01")[0] == 404  # (none yet that day)

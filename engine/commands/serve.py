@@ -115,6 +115,32 @@ class Preview:
         with self._lock:  # one page at a time: renderers are not made for threads
             return self._page(state, path, at or self.at)
 
+    def _editions(self, state: _Generation, job: Any, at: str | None) -> list[Any]:
+        """The past editions of ``job``'s program and marketplace on the preview's day, as a build on
+        that day has them (the pages' edition picker and links read them from the plan)."""
+        from engine.model.clock import today
+        from engine.site import editions
+
+        assert state.work is not None and state.repo is not None
+        day = at or today(state.repo.marketplaces[job.marketplace].time_zone)
+        past = editions.past_editions(state.repo, job.page.program, job.marketplace, day)
+        state.work.editions[(job.page.program, job.marketplace)] = past
+        return past
+
+    def _edition_job(self, state: _Generation, stem: str, at: str | None) -> Any:
+        """The job of a past edition's page (`csba/us/en/original/help`), as `build` writes it; None
+        when there is no such edition on the preview's day."""
+        from dataclasses import replace
+
+        assert state.work is not None
+        folder, _, page = stem.rpartition("/")
+        base, _, edition = folder.rpartition("/")
+        current = next((j for j in state.work.jobs if j.path("md")[:-3] == f"{base}/{page}"), None)
+        if current is None:
+            return None
+        found = next((e for e in self._editions(state, current, at) if e.folder == edition), None)
+        return None if found is None else replace(current, edition=found)
+
     def _page(self, state: _Generation, path: str, at: str | None) -> tuple[int, str, str, list[Problem]]:
         from engine.site import build as site
         from engine.site import search
@@ -131,6 +157,10 @@ class Preview:
             return 200, "html", search.page(lang, "Search", "All help pages", searchable=False, why=why), errors
         stem, _dot, ext = path.rpartition(".")
         job = next((j for j in state.work.jobs if j.path("md")[:-3] == stem), None)
+        if job is not None:
+            self._editions(state, job, at)  # (the current page's edition picker)
+        else:
+            job = self._edition_job(state, stem, at)
         if job is None or ext not in ("html", "md"):
             return 404, "text", f"no page {path}: see the list at /\n", errors
         key = (stem, at)
