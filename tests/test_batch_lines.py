@@ -173,3 +173,29 @@ def test_a_byte_order_mark_at_the_start_is_ignored_everywhere(app: App) -> None:
     assert status == 200 and [json.loads(line)["problems"] for line in out.splitlines()] == [[], []], out
     request = '\ufeff{"input": {"units": 5}, "marketplace": "us"}'.encode()
     assert call(app, "POST", "/v1/decide/csba/fee", request)[0] == 200
+
+
+def test_a_key_given_twice_is_refused_everywhere(app: App, tmp_path: Path) -> None:
+    """Python's reader keeps the last of two keys: `{"marketplace": "us", "marketplace": "de"}` was
+    answered for `de`, `{"units": 1000, "units": 5}` for 5 units."""
+    said = "not valid JSON here: the key `units` is given twice"
+    one = run_cli(
+        "decide", "csba.fee", "-m", "us", "--at", "2024-06-01", "--input", "-", "--root", str(ROOT / "policies"),
+        stdin='{"units": 1000, "units": 5}',
+    )  # fmt: skip
+    assert one.code == 1 and json.loads(one.out)["problems"][0]["message"] == said, one
+    code, answers = _cli('{"units": 5}\n{"units": 1000, "units": 5}\n')
+    assert code == 1 and answers[0]["problems"] == [] and answers[1]["problems"][0]["message"] == said
+    request = b'{"input": {"units": 5}, "marketplace": "us", "marketplace": "de"}'
+    status, _, body = call(app, "POST", "/v1/decide/csba/fee", request)
+    assert status == 400 and "the key `marketplace` is given twice" in body.decode(), body
+    status, _, body = call(app, "POST", "/v1/batch/csba/fee", b'{"units": 1, "units": 2}\n', query="marketplace=us")
+    assert status == 200 and said in body.decode(), body
+    table = tmp_path / "in.jsonl"
+    table.write_text('{"units": 1000, "units": 5}\n', encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    run_cli(
+        "decide", "csba.fee", "-m", "us", "--at", "2024-06-01", "--input", str(table), "--output", str(out),
+        "--root", str(ROOT / "policies"),
+    )  # fmt: skip
+    assert said in out.read_text(encoding="utf-8")

@@ -546,9 +546,9 @@ class _Jsonl:
     def _values(self, texts: bool = False) -> Iterator[tuple[Any, Any]]:
         """(line, value or a Problem) per line that is not blank, read as `decide` reads a batch's
         line (``texts``: the line's text instead of its number; a line that is not JSON left out)."""
-        from engine.decisions.batch import MAX_NESTING, _not_json, read_json
+        from engine.decisions.batch import DECODER, MAX_NESTING, _not_json, read_json
 
-        scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+        scan = DECODER.scan_once  # type: ignore[attr-defined]
         with open(self.path, "rb") as f:
             number = 0
             for raw in f:

@@ -128,7 +128,7 @@ class Preview:
         return past
 
     def _edition_job(self, state: _Generation, stem: str, at: str | None) -> Any:
-        """The job of a past edition's page (`csba/us/en/original/help`), as `build` writes it; None
+        """The job of a past edition's page (`PROGRAM/MP/LANGUAGE/original/PAGE`), as `build` writes it; None
         when there is no such edition on the preview's day."""
         from dataclasses import replace
 
