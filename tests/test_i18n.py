@@ -467,3 +467,32 @@ def test_templates_lexed_once_parse_and_extract_as_jinja_does(path: str, source:
         named = any(kind == "name" and value == "notrimmed" for _, kind, value in Environment().lex(source))
         found = check.tree_for_extraction(source)  # (the tree of this text parsed last, under any name)
         assert (found is None) == named and (found is None or found == shared[1])
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (
+            "The return window changed from {{ old }} to {{ new }}.",
+            "The return window went from {{ old }} to {{ new }}.",
+        ),
+        # a long one: its `#| msgid` is written over several lines
+        (
+            "You can return an item within {{ days }} of delivery.",
+            "You can return an item within {{ days }} of delivery, as every buyer in this marketplace can for any order.",
+        ),
+    ],
+)
+def test_update_keeps_a_fuzzy_entrys_old_english_as_it_is(init_repo: Path, old: str, new: str) -> None:
+    """Babel's reader takes `#| msgid "..."` for a translator's comment: each `i18n update` after the
+    first wrote it back as `# | msgid "..."`, a comment, and the catalog changed at every run."""
+    page = init_repo / "policies" / "returns" / "pages" / "help.md.j2"
+    edit(page, old, new)
+    po = init_repo / "policies" / "returns" / "locales" / "de.po"
+    assert run_cli("i18n", "update", cwd=init_repo).code == 0
+    first = po.read_text(encoding="utf-8")
+    assert "#| msgid" in first and "#, fuzzy" in first, first
+    for _ in range(2):
+        assert run_cli("i18n", "update", cwd=init_repo).code == 0
+        assert po.read_text(encoding="utf-8") == first
+    assert "# |" not in first

@@ -410,6 +410,7 @@ def parse(path: str, tag: str | None, raw: bytes) -> tuple[Catalog | None, list[
             ]
         catalog = read_po(io.BytesIO(raw), locale=locale(tag) if tag else None, abort_invalid=True)
         _gettext.c2py(catalog.plural_expr)  # a Plural-Forms header gettext cannot use raises ValueError
+        _previous_ids(catalog)
         return catalog, []
     except PoFileError as e:
         return None, [
@@ -447,6 +448,36 @@ def read_plain(path: str, tag: str | None) -> tuple[AnyCatalog | None, list[Prob
 
 
 _STRING_LINE = re.compile(r'^(?:#~ )?(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)?\s*"')
+
+
+def _previous_ids(catalog: Catalog) -> None:
+    """Babel's reader takes a fuzzy entry's `#| msgid "..."` (the English it was translated from,
+    which `update` writes) for a translator's comment: written back, it became `# | msgid "..."`,
+    a comment that is neither, added to at every `i18n update`. Each is made the entry's previous
+    msgid again, as Babel's writer writes it (on a fuzzy entry; gettext keeps it nowhere else)."""
+    for message in catalog:
+        marked = [c for c in message.user_comments if c.startswith("|")]
+        if not marked:
+            continue
+        message.user_comments = [c for c in message.user_comments if not c.startswith("|")]
+        parts: dict[str, list[str]] = {}
+        current = None
+        for comment in marked:
+            text = comment[1:].strip()
+            keyword, _, rest = text.partition(" ")
+            if keyword in ("msgctxt", "msgid", "msgid_plural"):
+                current, text = keyword, rest
+            if current is not None:
+                parts.setdefault(current, []).extend(_QUOTED.findall(text))
+        ids = [_unescape("".join(parts.get(k, []))) for k in ("msgid", "msgid_plural") if k in parts]
+        if ids and message.fuzzy:  # (on a translation that is no longer fuzzy it says nothing: dropped)
+            message.previous_id = ids  # (Babel's writer takes a list: msgid, then msgid_plural)
+
+
+def _unescape(text: str) -> str:
+    from babel.messages.pofile import unescape
+
+    return str(unescape(f'"{text}"'))
 
 
 def _gettext_refuses(text: str) -> tuple[int, str, str] | None:

@@ -350,5 +350,7 @@ def _comment(line: str, comments: dict[str, list[Any]]) -> None:
         comment = line[2:].strip()
         if comment:
             comments["auto"].append(comment)
+    elif line[1:].lstrip().startswith("|"):
+        pass  # a previous msgid (`#|`, `# |`): no check reads it (engine.i18n.catalogs._previous_ids)
     else:
         comments["user"].append(line[1:].strip())
