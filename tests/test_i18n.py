@@ -492,7 +492,10 @@ def test_update_keeps_a_fuzzy_entrys_old_english_as_it_is(init_repo: Path, old: 
     assert run_cli("i18n", "update", cwd=init_repo).code == 0
     first = po.read_text(encoding="utf-8")
     assert "#| msgid" in first and "#, fuzzy" in first, first
+    previous = next(line for line in first.splitlines() if line.startswith("#| msgid"))
+    # another message changes: the catalog is written again, with the fuzzy entry as it was read
+    edit(page, "You pay for the return shipping.", "You pay for the return shipping yourself.")
     for _ in range(2):
         assert run_cli("i18n", "update", cwd=init_repo).code == 0
-        assert po.read_text(encoding="utf-8") == first
-    assert "# |" not in first
+        again = po.read_text(encoding="utf-8")
+        assert previous in again and "# |" not in again, again

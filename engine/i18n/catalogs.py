@@ -620,7 +620,14 @@ def update(domain: Domain, drop_obsolete: bool = False) -> tuple[list[str], list
             if catalog is None:
                 problems += bad
                 continue
+            # (Babel's update gives a previous msgid only to the entries it makes fuzzy now: one made
+            # fuzzy by an earlier update would lose its `#| msgid` at the next)
+            before = {message_key(m): m.previous_id for m in catalog if m.id and m.fuzzy and m.previous_id}
             catalog.update(template, no_fuzzy_matching=False, update_header_comment=False, update_creation_date=False)
+            for message in catalog:
+                kept = before.get(message_key(message)) if message.id and message.fuzzy else None
+                if kept and not message.previous_id:
+                    message.previous_id = kept
         else:
             catalog = _new_catalog(domain.name, tag)
             catalog.update(template, update_creation_date=False)
