@@ -461,22 +461,28 @@ def test_the_changes_of_a_page_read_again_are_what_reading_it_gives(monkeypatch:
     assert len(parsed) == 3
 
 
-def test_a_feed_announces_only_what_has_taken_effect(tmp_path: Path) -> None:
-    """A change still to come is under "Upcoming changes" on the page, in the same markup as "What
-    changed": the feed listed it too, as if it had happened (README: one entry per effective date
-    that has arrived)."""
+def _built_with_a_trial_change(tmp_path: Path, change: str) -> Any:
+    """policies/ with ``change`` (a YAML entry of `changes:`) added to csba's `trial_days`, built on AT."""
     policies = tmp_path / "policies"
     shutil.copytree(ROOT / "policies", policies)
     program = policies / "csba" / "program.yaml"
     text = program.read_text(encoding="utf-8")
     anchor = "        assumed: [date]\n  trial_first_enrollment_only:\n"
     assert anchor in text
-    later = '      - from: "2031-03-01"\n        value: 120\n        source: a later announcement\n'
     program.write_text(
-        text.replace(anchor, "        assumed: [date]\n" + later + "  trial_first_enrollment_only:\n", 1)
+        text.replace(anchor, "        assumed: [date]\n" + change + "  trial_first_enrollment_only:\n", 1)
     )
     built = site_build.build(engine.load(str(policies)), AT)
     assert built.problems == []
+    return built
+
+
+def test_a_feed_announces_only_what_has_taken_effect(tmp_path: Path) -> None:
+    """A change still to come is under "Upcoming changes" on the page, in the same markup as "What
+    changed": the feed listed it too, as if it had happened (README: one entry per effective date
+    that has arrived)."""
+    later = '      - from: "2031-03-01"\n        value: 120\n        source: a later announcement\n'
+    built = _built_with_a_trial_change(tmp_path, later)
     page = built.files["csba/us/en/help.md"].decode("utf-8")
     assert "## Upcoming changes" in page and l10n.date("2031-03-01", "en") in page
     for path, data in built.files.items():
@@ -490,17 +496,8 @@ def test_a_feed_announces_only_what_has_taken_effect(tmp_path: Path) -> None:
 def test_a_change_to_an_assumed_value_is_marked_wherever_it_is_listed(tmp_path: Path) -> None:
     """A change whose value is an assumption (`assumption:` without `assumed: [date]`): "What
     changed" and the feed stated it as a fact (the page's body marked it)."""
-    policies = tmp_path / "policies"
-    shutil.copytree(ROOT / "policies", policies)
-    program = policies / "csba" / "program.yaml"
-    text = program.read_text(encoding="utf-8")
-    anchor = "        assumed: [date]\n  trial_first_enrollment_only:\n"
     later = '      - from: "2024-09-01"\n        value: 120\n        assumption: no source gives it yet\n'
-    program.write_text(
-        text.replace(anchor, "        assumed: [date]\n" + later + "  trial_first_enrollment_only:\n", 1)
-    )
-    built = site_build.build(engine.load(str(policies)), AT)
-    assert built.problems == []
+    built = _built_with_a_trial_change(tmp_path, later)
     page = built.files["csba/us/en/help.md"].decode("utf-8")
     line = next(line for line in page.splitlines() if line.startswith(f"- **{l10n.date('2024-09-01', 'en')}**"))
     assert "120" in line and "*(not yet confirmed)*" in line, line
@@ -513,20 +510,11 @@ def test_a_change_to_an_assumed_value_is_marked_wherever_it_is_listed(tmp_path: 
 def test_a_change_kept_off_the_pages_is_not_announced(tmp_path: Path) -> None:
     """`on_pages: omit` keeps a change out of "Upcoming changes": "Next change: ... (see Upcoming
     changes below)" announced its date all the same, pointing at a section the page did not have."""
-    policies = tmp_path / "policies"
-    shutil.copytree(ROOT / "policies", policies)
-    program = policies / "csba" / "program.yaml"
-    text = program.read_text(encoding="utf-8")
-    anchor = "        assumed: [date]\n  trial_first_enrollment_only:\n"
     later = (
         '      - from: "2031-03-01"\n        value: 120\n        assumption: a plan, not announced\n'
         "        on_pages: omit\n"
     )
-    program.write_text(
-        text.replace(anchor, "        assumed: [date]\n" + later + "  trial_first_enrollment_only:\n", 1)
-    )
-    built = site_build.build(engine.load(str(policies)), AT)
-    assert built.problems == []
+    built = _built_with_a_trial_change(tmp_path, later)
     page = built.files["csba/us/en/help.md"].decode("utf-8")
     assert "**Next change:**" not in page and "## Upcoming changes" not in page
     assert l10n.date("2031-03-01", "en") not in page
