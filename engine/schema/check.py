@@ -506,9 +506,11 @@ def _resolver(root: Any) -> Any:
 
 def _lookup(resolver: Any, ref: str, scope: str) -> tuple[Any, str]:
     """The schema ``ref`` points to, or why it points to none."""
+    from referencing.exceptions import Unresolvable
+
     try:
         target = resolver.lookup(ref).contents
-    except Exception:  # referencing's Unresolvable, or a pointer stepping into a list by a name
+    except (Unresolvable, ValueError, TypeError, LookupError):  # (a pointer into a list by a name, into a value)
         return None, f"points to nothing in {scope or 'this schema'}"
     if not isinstance(target, (dict, bool)):
         return None, f"points to {_kind(target)}, which is not a schema"
