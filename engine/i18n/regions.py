@@ -19,25 +19,29 @@ REGIONS = frozenset(
     SV SX SY SZ TA TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS
     XK YE YT ZA ZM ZW""".split()
 )
-# Languages whose CLDR data names every region in REGIONS, in every locale of theirs without a
-# script subtag (`de`, `de-AT`; not `en-Dsrt`): a page in one of them can name any marketplace's
-# country. Other tags are asked of Babel (checked against it like REGIONS).
+# Languages whose CLDR data names every region in REGIONS, in every locale of theirs: `de` covers
+# `de`, `de-AT`, `de-CH`; a script is a language of its own (`zh-Hans` covers `zh-Hans-HK`; `en` does
+# not cover `en-Dsrt`). A page in one of them can name any marketplace's country; other tags are asked
+# of Babel. tests/test_repository_shape.py checks every entry against the Babel installed.
 NAMING_LANGUAGES = frozenset(
     """af ak am ar as az ba be bew bg blo bn br bs ca ceb chr ckb cop cs cv cy da de dsb el en eo es et eu fa
     fi fil fo fr frr ga gd gl gu ha he hi hr hsb hu hy ia id ie ig is it ja jv ka kaa kab kk km kn ko kok ku ky
     lij lld lo lt lv mi mk ml mn mr ms my nb ne nl nn no or pa pcm pl ps pt qu rif rm ro ru sc scn sd shn si sk
-    sl so sq sr sv sw syr ta te tg th ti tk to tr trw tt uk ur uz vec vi wo xh yo yue zh zu""".split()
+    sl so sq sr sv sw syr ta te tg th ti tk to tr trw tt uk ur uz vec vi wo xh yo yue zh zu
+    az-Latn bal-Latn bs-Latn hi-Latn kaa-Cyrl kk-Arab kk-Cyrl kok-Deva kok-Latn ku-Latn pa-Guru sd-Arab
+    sr-Cyrl sr-Latn uz-Latn yue-Hans yue-Hant zh-Hans zh-Hant""".split()
 )
 
 
 def names_regions(tag: str) -> bool:
-    """Whether ``tag`` (`de`, `de-AT`, `es-419`) certainly has a CLDR name for every region, without
-    asking Babel (a tag with a script, `zh-Hant`, is asked)."""
-    found = _PLAIN_TAG.match(tag)
+    """Whether ``tag`` (`de`, `de-AT`, `es-419`, `zh-Hans`, `zh-Hant-HK`) certainly has a CLDR name for
+    every region, without asking Babel."""
+    found = _TAG.match(tag)
     return found is not None and found.group(1) in NAMING_LANGUAGES
 
 
-_PLAIN_TAG = re.compile(r"([a-z]{2,3})(?:-(?:[A-Z]{2}|[0-9]{3}))?\Z")
+# language[-Script][-REGION]: group 1 is the language with its script, if any.
+_TAG = re.compile(r"([a-z]{2,3}(?:-[A-Z][a-z]{3})?)(?:-(?:[A-Z]{2}|[0-9]{3}))?\Z")
 
 
 # The currency codes CLDR knows (Babel's list_currencies(): ISO 4217, current and past). A code not
