@@ -29,6 +29,7 @@ from babel import numbers as _numbers
 
 from engine.i18n.source import SOURCE_LOCALE as SOURCE_LOCALE  # defined without Babel: validate reads it
 from engine.model.dates import parse_date, parse_datetime
+from engine.model.policy import DURATION_UNITS as DURATION_UNITS  # (a parameter's `format` names them too)
 from engine.problems import kind_of
 
 # Memos. A site build formats the same few thousand values in the same few locales over and over
@@ -248,9 +249,6 @@ def _unit(amount: Decimal, unit_id: str, tag: str, length: str) -> str:
         if pattern:
             return str(pattern).format(shown)
     raise ValueError(f"CLDR has no `{length}` pattern for `{unit_id}` in `{tag}`")
-
-
-DURATION_UNITS = ("second", "minute", "hour", "day", "week", "month", "year")
 
 
 def duration(value: object, unit_name: str, tag: str, length: str = "long") -> str:

@@ -58,6 +58,16 @@ class Entry(Frozen):
         return "date" in self.assumed and self.start is not None
 
 
+# CLDR's units of time (`duration-day`, ...): the `duration` page filter's, and a parameter's `format`.
+DURATION_UNITS = ("second", "minute", "hour", "day", "week", "month", "year")
+
+# The `format`s of a parameter's schema that say how pages show its values where no template
+# chose a filter (the `value` filter: "What changed", a label's placeholder): JSON Schema's `date`
+# and `date-time`, and for numbers an amount in the marketplace's currency (`money`), a value in
+# percent units (`percent`) or a duration in one unit (`duration-day`, `duration-hour`, ...).
+SHOWN_FORMATS = frozenset(("money", "percent", "date", "date-time", *(f"duration-{u}" for u in DURATION_UNITS)))
+
+
 class Parameter(Frozen):
     __match_args__ = ("name", "description", "schema", "timeline", "pos", "tiers", "label")
     __slots__ = __match_args__
@@ -86,6 +96,12 @@ class Parameter(Frozen):
         set_field(self, "pos", pos)
         set_field(self, "tiers", tiers)
         set_field(self, "label", label)
+
+    @property
+    def shown_as(self) -> str | None:
+        """The `format` of its schema that says how pages show its values (SHOWN_FORMATS), if any."""
+        declared = self.schema.get("format")
+        return declared if isinstance(declared, str) and declared in SHOWN_FORMATS else None
 
 
 class Marketplace(Frozen):

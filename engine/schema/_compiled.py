@@ -10,7 +10,7 @@ from collections.abc import Callable
 from engine.schema.predicates import in_options as _in, is_date as _is_date, is_integer as _is_integer
 from engine.schema.predicates import is_number as _is_number, unique as _unique
 
-SCHEMAS_CHECKSUM = 'blake2b:15276bd97b9b0ecad7f3ab5ac63c5463'
+SCHEMAS_CHECKSUM = 'blake2b:3ee4f8289bbb862a38198eaf31df61a2'
 
 _P0 = re.compile('^[a-z][a-z0-9_]{0,62}(?!\\n)$')
 _P1 = re.compile('^[A-Z]{2}$')

@@ -101,6 +101,18 @@ def _change(renderer: Renderer, change: Change, at: str) -> ChangeView:
     )
 
 
+def _formats(program: Program, history: list[Change]) -> dict[str, str]:
+    """The `format` each parameter's schema declares for pages (`money`, `duration-day`, ...), by
+    the path of each fact of its values: the parameter's and its changes' `old` and `new`."""
+    declared = {name: form for name, p in program.parameters.items() if (form := p.shown_as) is not None}
+    formats = dict(declared)
+    for c in history:
+        if c.parameter in declared:
+            for side in ("old", "new"):
+                formats[f"changes.{c.parameter}.{c.start}.{side}"] = declared[c.parameter]
+    return formats
+
+
 class Flags(dict[str, bool]):
     """Names that are true; any other name reads as false (`assumed.NAME` for every parameter)."""
 
@@ -168,6 +180,7 @@ def page_context(
     renderer.params = params
     since, _ = effective_dates(repo, program.id, marketplace, at)
     history = [c for c in repo.history(program.id, marketplace) if _published(repo, program.id, marketplace, c)]
+    renderer.formats = _formats(program, history)
     changes = [_change(renderer, c, at) for c in history]
     # the next change the page can state ("see Upcoming changes below"): one kept off the pages
     # (`on_pages: omit`) is neither listed there nor announced

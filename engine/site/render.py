@@ -58,6 +58,10 @@ class Renderer:
         # Markdown is then not the marked one without marks, and the template runs again plain
         self.observed = False
         self.assumed: frozenset[str] = frozenset()  # parameters whose value is an assumption (set with the context)
+        # the `format` a parameter's schema declares (engine.model.policy.SHOWN_FORMATS), by the path
+        # of each fact of its value: the parameter's own and its changes' old and new values (set
+        # with the context); `value` shows such a fact in it
+        self.formats: dict[str, str] = {}
         self.env = self._environment(site_dir)
 
     def use(self, tag: str, translators: dict[str, Translator]) -> None:
@@ -351,7 +355,11 @@ class Renderer:
         return self._fact(value, f"[{escape(address)}](mailto:{target})")
 
     def value(self, value: Any) -> Shown:
-        """Any simple value: numbers formatted, ids by their labels, lists of either joined."""
+        """Any simple value: a parameter's (or its change's) as its schema's `format` declares
+        (`money`: "$5.49"), other numbers formatted, ids by their labels, lists of either joined."""
+        declared = self.formats.get(value.path) if isinstance(value, Fact) else None
+        if declared is not None:
+            return self.as_declared(value, declared)
         raw = unwrap(value)
         if isinstance(raw, str) and raw in self.labels:
             return self.label(value)
@@ -360,6 +368,18 @@ class Renderer:
         if isinstance(value, Fact):
             return self.default_format(value)
         return Shown.of(str(self.default_format(Fact("value", raw))))
+
+    def as_declared(self, value: Fact, form: str) -> Shown:
+        """``value`` in the `format` its parameter's schema declares (one of SHOWN_FORMATS)."""
+        if form == "money":
+            return self.money(value)  # in the marketplace's currency
+        if form == "percent":
+            return self.percent(value)
+        if form == "date":
+            return self.date(value)
+        if form == "date-time":
+            return self.datetime(value)
+        return self.duration(value, form.removeprefix("duration-"))
 
 
 _NOT_IN_EMAIL = frozenset(' <>()[]\\",;:?')
