@@ -169,3 +169,9 @@ def test_the_change_feed_says_the_same(site: Path) -> None:
         "Restocking fee: $5.49 (was $4.99)\nDamage deduction: 12.5% (was 10%)\nLast review: May 15, 2025 (was March 1, 2024)",
         "Return window: 45 days (was 30 days)",
     ]
+    # with CLDR's no-break spaces, as on the page ("4,49 €" does not break before its sign)
+    assert _summaries(site / "returns/de/de" / FEED)[0] == (
+        f"Wiedereinlagerungsgebühr: 4,49{NBSP}€ (bisher: 3,99{NBSP}€)\n"
+        f"Abzug bei Beschädigung: 12,5{NBSP}% (bisher: 10{NBSP}%)\n"
+        "Letzte Prüfung: 15. Mai 2025 (bisher: 1. März 2024)"
+    )

@@ -27,6 +27,8 @@ _NS = uuid.uuid5(uuid.NAMESPACE_URL, "policyctl:changes")
 _CHANGE_DATE = re.compile(r"^changes\.[^.]+\.(\d{4}-\d\d-\d\d)\.date$")
 # XML 1.0 has no place for most control characters (a feed with one is not well-formed)
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# HTML's white space: `\s` would also take the no-break spaces CLDR writes in "4,49 €", "12,5 %"
+_SPACES = re.compile("[ \t\n\f\r]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +65,7 @@ class _Changes(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == "li" and self._item is not None:
             if self._date is not None:
-                text = re.sub(r"\s+", " ", "".join(self._item)).strip()
+                text = _SPACES.sub(" ", "".join(self._item)).strip()
                 text = re.sub(r"^[:：]\s*", "", text)  # after the date
                 text = re.sub(r"\s*[(（]\s*[·・]?\s*[)）]\s*$", "", text)  # the emptied edition links
                 self.found.setdefault(self._date, []).append(text)
