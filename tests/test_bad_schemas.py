@@ -75,6 +75,24 @@ CASES = [
         "loop",
     ),
     (
+        # pages show a number in its schema's `format` ("What changed"); a misspelt one would check
+        # nothing and show "45" where "45 days" was meant
+        "parameter format misspelt",
+        PROGRAM,
+        "schema: {type: integer, minimum: 0, maximum: 365}",
+        "schema: {type: integer, minimum: 0, maximum: 365, format: duration-days}",
+        (17, 63),
+        "`duration-days` is not a format of numbers policyctl knows",
+    ),
+    (
+        "parameter format of numbers on a yes/no",
+        PROGRAM,
+        PARAMETER,
+        "schema: {type: boolean, format: money}",
+        (27, 37),
+        "the format `money` shows numbers, but the schema allows `boolean`",
+    ),
+    (
         "input of an unknown type",
         DECISION,
         INPUT,
@@ -150,6 +168,20 @@ def test_validate_reports_the_schema_once_at_its_place(starter: Path, case: tupl
     # one problem, not one more for each decision, overlay or page that uses the parameter
     assert [e[:4] for e in errors] == [("P009", Path(file).name, line, col)], errors
     assert message in errors[0][4], errors
+
+
+def test_a_misspelt_format_names_the_one_meant(starter: Path) -> None:
+    edit(starter / PROGRAM, "maximum: 365}", "maximum: 365, format: duration-days}")
+    edit(starter / PROGRAM, PARAMETER, "schema: {type: number, format: currency}")
+    hints = [(p.line, p.hint) for p in validate([str(starter)]).problems if p.code == "P009"]
+    assert hints == [
+        (17, "did you mean `duration-day`?"),
+        (
+            27,
+            "pages show a number as `money`, `percent` or `duration-day` (`duration-hour`, ...); "
+            "leave the format out for a plain number",
+        ),
+    ]
 
 
 # the reported faults, through every command that reads the repository

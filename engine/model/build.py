@@ -9,7 +9,18 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from engine.model.policy import Decision, Entry, Expr, Marketplace, Overlay, Parameter, Program, Rule, TestCase
+from engine.model.policy import (
+    SHOWN_FORMATS,
+    Decision,
+    Entry,
+    Expr,
+    Marketplace,
+    Overlay,
+    Parameter,
+    Program,
+    Rule,
+    TestCase,
+)
 from engine.problems import Problem
 from engine.schema import check as schema
 from engine.schema import fastcheck
@@ -303,6 +314,7 @@ def program(doc: Document, folder: str, known_marketplaces: dict[str, Marketplac
     for name, spec in data["parameters"].items():
         path = ("parameters", name)
         problems += unknown_keywords(doc, path + ("schema",), spec["schema"])
+        problems += format_problems(doc, path + ("schema",), spec["schema"])
         # A schema refused here is never used: resolving the reference or matching the pattern is
         # the attack (unsafe_keywords), or checking a value against it could only fail. The
         # parameter stays declared, with `{}` for its schema, so that its one problem is not
@@ -659,3 +671,47 @@ def unknown_keywords(doc: Document, path: Path, node: Any) -> list[Problem]:
         elif key in SUBSCHEMA_ONE:
             problems += unknown_keywords(doc, path + (key,), value)
     return problems
+
+
+NUMBER_FORMATS = SHOWN_FORMATS - {"date", "date-time"}
+_NUMBERS = frozenset(("number", "integer"))
+
+
+def format_problems(doc: Document, path: Path, node: Any) -> list[Problem]:
+    """P009 for a parameter schema's `format` that pages would not show its values in: on a schema
+    of numbers, a format other than policyctl's (JSON Schema has none for numbers, so `mony` would
+    check nothing and show "5.49" where "$5.49" was meant); policyctl's on a schema of no numbers."""
+    import difflib
+
+    form = node.get("format") if isinstance(node, dict) else None
+    if not isinstance(form, str):
+        return []
+    declared = node.get("type")
+    types = {declared} if isinstance(declared, str) else set(declared) if isinstance(declared, list) else None
+    if types is None:  # (any type: a format names what the values are, whatever the schema allows)
+        return []
+    where = doc.pos(path + ("format",))
+    if form in NUMBER_FORMATS and not types & _NUMBERS:
+        shown = ", ".join(f"`{t}`" for t in sorted(types, key=str))
+        return [
+            Problem.at(
+                where,
+                "P009",
+                f"the format `{form}` shows numbers, but the schema allows {shown}",
+                "give it `type: number` (or `integer`), or leave the format out",
+            )
+        ]
+    if form not in NUMBER_FORMATS and types <= _NUMBERS | {"null"}:
+        close = difflib.get_close_matches(form, sorted(NUMBER_FORMATS), n=1)
+        return [
+            Problem.at(
+                where,
+                "P009",
+                f"`{form}` is not a format of numbers policyctl knows",
+                f"did you mean `{close[0]}`?"
+                if close
+                else "pages show a number as `money`, `percent` or `duration-day` (`duration-hour`, ...); "
+                "leave the format out for a plain number",
+            )
+        ]
+    return []

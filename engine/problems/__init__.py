@@ -198,7 +198,8 @@ CODES: dict[str, str] = {
     "P006": "numeric tiers leave a gap",
     "P007": "numeric tiers do not cover the whole range",
     "P008": "two overlays for one marketplace",
-    "P009": "a JSON Schema in the sources (a parameter's schema, a decision's inputs or outputs) is not valid",
+    "P009": "a JSON Schema in the sources (a parameter's schema, a decision's inputs or outputs) is not valid,"
+    " or a parameter's `format` is not one pages can show its values in",
     "P010": "a locale id that CLDR does not know",
     "P011": "two programs or marketplaces with the same id",
     "P012": "a parameter value with neither `source` nor `assumption` (a warning; `validate --evidence error` in CI)",
