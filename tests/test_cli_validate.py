@@ -102,6 +102,18 @@ def test_unknown_option_is_a_usage_error() -> None:
     assert run_cli("validate", "--format", "xml", DUP).code == 2
 
 
+def test_an_expression_over_several_lines_is_faulted_at_the_bad_name(mini: Path) -> None:
+    decision = mini / "loans" / "decisions" / "late_fee.yaml"
+    edit(
+        decision,
+        'when: "params.members_only and not member"',
+        "when: >-\n      params.members_only\n      and not membr",
+    )
+    r = run_cli("validate", str(mini))
+    assert r.code == 1
+    assert r.out.splitlines()[0] == f"{decision}:19:15: error[E002]: unknown name `membr`; did you mean `member`?"
+
+
 def test_a_file_inside_a_repository_is_checked_in_context(mini: Path) -> None:
     edit(mini / "loans" / "marketplaces" / "no.yaml", "loan_days:", "loan_dayz:")
     r = run_cli("validate", str(mini / "loans" / "marketplaces" / "no.yaml"))

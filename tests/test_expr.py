@@ -19,6 +19,7 @@ from engine.decisions.pycode import standalone
 from engine.decisions.runtime import EvalError
 from engine.model.policy import Expr
 from engine.problems import Pos
+from engine.source.loader import load_file
 
 INPUTS = frozenset({"units", "contacts", "name", "order", "items", "flag", "missing", "ts", "day"})
 SCOPE = Scope(INPUTS, frozenset({"cpu"}), frozenset({"fee_tiers", "min_units", "default_fee"}), frozenset({"later"}))
@@ -339,6 +340,55 @@ def test_problem_column_points_inside_the_yaml_scalar(
     scalar_col = line.index(":") + 3  # where the loader says the scalar starts
     _, problems = check(Expr(source, Pos(str(path), 2, scalar_col)), SCOPE)
     assert [(p.code, p.line, p.col) for p in problems] == [(code, 2, col)]
+
+
+# Each case: a rule's `when:` (or an output's `= ...`) written over one or several lines in a style,
+# from line 3 on, and the problem's exact code, line and column: at the bad name, not at the scalar.
+MULTILINE_CASES = {
+    "plain": ("    when: units > 5 and\n      contcts < 2\n", "E002", 4, 7),
+    "plain, an empty line, deeper": ("    when: units > 5\n      and\n\n         contcts < 2\n", "E002", 6, 10),
+    "plain, CRLF": ("    when: units > 5 and\r\n      contcts < 2\r\n", "E002", 4, 7),
+    "single-quoted, '' and folding": ("    when: 'name != ''a'' and\n       contcts < 2'\n", "E002", 4, 8),
+    "double-quoted, escapes before": ('    when: "name != \\"\\u00e9\\" and contcts < 2"\n', "E002", 3, 35),
+    "double-quoted, folding, empty line": ('    when: "units > 5 and\n\n      contcts < 2"\n', "E002", 5, 7),
+    "double-quoted, escaped line break": ('    when: "units > 5 and \\\n      contcts < 2"\n', "E002", 4, 7),
+    "double-quoted, the name an escape": ('    when: "units > 5 and\n      \\x63ontcts < 2"\n', "E002", 4, 7),
+    "literal": ("    when: |\n      units > 5 and\n        contcts < 2\n", "E002", 5, 9),
+    "folded, strip": ("    when: >-\n      units > 5 and\n      contcts < 2\n", "E002", 5, 7),
+    "literal, indentation indicator": ("    when: |2-\n          units > 5 and\n        contcts < 2\n", "E002", 5, 9),
+    "folded, indicator then chomping": ("    when: >1-\n       units > 5\n        and contcts < 2\n", "E002", 5, 13),
+    "folded, keep, comment": ("    when: >+ # units\n      units > 5 and\n\n      contcts < 2\n\n", "E002", 6, 7),
+    "tagged literal": ("    when: !!str |\n      units > 5 and contcts < 2\n", "E002", 4, 21),
+    "literal, syntax error": ("    when: |\n      units > 5 and\n        contacts < )\n", "E001", 5, 20),
+    "folded, unexpected end": ("    when: >\n      units > 5 and\n      contacts <\n", "E001", 5, 17),
+    "output in a flow mapping": ('    then: {fee: "= units *\n      params.fe"}\n', "E004", 4, 14),
+}
+
+
+@pytest.mark.parametrize(("written", "code", "line", "col"), MULTILINE_CASES.values(), ids=MULTILINE_CASES)
+def test_problem_position_inside_a_scalar_of_any_style(
+    tmp_path: Path, written: str, code: str, line: int, col: int
+) -> None:
+    path = tmp_path / "d.yaml"
+    path.write_bytes(("rules:\n  - id: r\n" + written + "    reason: r\n").encode())
+    doc = load_file(str(path))
+    assert not doc.problems
+    rule = doc.data["rules"][0]
+    where: tuple[str | int, ...] = ("rules", 0, "when")
+    source = rule.get("when")
+    if source is None:
+        where, source = ("rules", 0, "then", "fee"), rule["then"]["fee"][1:].strip()  # as the model reads `= ...`
+    _, problems = check(Expr(source, doc.pos(where)), SCOPE)
+    assert [(p.code, p.line, p.col) for p in problems] == [(code, line, col)]
+
+
+def test_problem_falls_back_to_the_scalar_when_the_file_no_longer_holds_it(tmp_path: Path) -> None:
+    path = tmp_path / "d.yaml"
+    path.write_text("rules:\n  - id: r\n    when: >-\n      units > 5 and\n      contcts < 2\n")
+    doc = load_file(str(path))
+    path.write_text("rules:\n  - id: r\n    when: >-\n      units > 6 and\n      contcts < 2\n")  # edited since
+    _, problems = check(Expr(doc.data["rules"][0]["when"], doc.pos(("rules", 0, "when"))), SCOPE)
+    assert [(p.code, p.line, p.col) for p in problems] == [("E002", 3, 11)]
 
 
 def test_problem_falls_back_to_the_scalar_when_the_text_is_not_found() -> None:

@@ -13,7 +13,6 @@ subscript other than ``params["x"]``, no builtins: safe by construction, and as 
 from __future__ import annotations
 
 import difflib
-import linecache
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from engine.decisions.pycode import Checked, literal, local
 from engine.decisions.runtime import CONTEXT_HELPERS, FILTERS, HELPERS, TESTS
 from engine.model.policy import Expr
 from engine.problems import Problem
+from engine.source import scalars
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 40  # nesting; keeps both Jinja's recursive parser and Python's compiler well inside limits
@@ -85,22 +85,30 @@ def check(expr: Expr, scope: Scope) -> tuple[Checked | None, list[Problem]]:
 
 
 def locate(expr: Expr, offset: int) -> tuple[int, int]:
-    """File line and column of a character of the expression.
+    """File line and column of the character at ``offset`` in the expression.
 
-    ``Expr.pos`` marks the YAML scalar, whose text may be quoted or start with "= ", so look for the
-    expression on that line; when it is not there verbatim (escapes, folded lines) settle for the
-    scalar's own position.
+    ``Expr.pos`` marks the YAML scalar, whose value is the expression or holds it (an output's
+    `= ...`); engine.source.scalars maps the value's characters back to the file in every style,
+    over several lines too. Where it cannot say (the file changed, or a character the file does
+    not hold as such), the scalar's own position: never a place that could be wrong.
     """
     pos = expr.pos
-    first_line = expr.source.split("\n", 1)[0]
-    if "\n" in expr.source[:offset] or not first_line:
+    scalar = scalars.in_file(pos.file, pos.line, pos.col)
+    start = None if scalar is None else _start(scalar.value, expr.source)
+    if scalar is None or start is None:
         return pos.line, pos.col
-    linecache.checkcache(pos.file)
-    text = linecache.getline(pos.file, pos.line)
-    start = text.find(first_line, max(pos.col - 1, 0))
-    if start < 0:
-        return pos.line, pos.col
-    return pos.line, start + 1 + offset
+    return scalar.place(start + offset, start) or (pos.line, pos.col)
+
+
+def _start(value: str, source: str) -> int | None:
+    """Where ``source`` stands in a scalar's ``value``: all of it (`when`, `let`), or what follows
+    the `=` of an output, its spaces stripped."""
+    if value == source:
+        return 0
+    written = value.rstrip()
+    if source and written.endswith(source) and written[: len(written) - len(source)].rstrip() == "=":
+        return len(written) - len(source)
+    return None
 
 
 # --- parsing -------------------------------------------------------------------------------------

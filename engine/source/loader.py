@@ -257,6 +257,15 @@ def _what(mode: int) -> str:
     return not_regular(mode) or "not a regular file"
 
 
+def scanner(text: str, pure: bool = False) -> Any:
+    """A parser over ``text`` as `load_text` first reads it (libyaml's, unless the text holds what
+    only the pure parser reads alike, or ``pure``), for its tokens: their marks are the positions
+    of the documents read here (engine.source.scalars). Close it with its ``dispose``, if any."""
+    if pure or _Parser is _PureParser or any(c in text for c in _PURE_ONLY):
+        return _PureParser(text)
+    return _Parser(text.encode("utf-8"))
+
+
 def load_file(path: str, display: str | None = None) -> Document:
     """Read and parse one file; never raises for bad content (problems are in the document)."""
     shown = display or path
