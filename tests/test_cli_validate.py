@@ -114,6 +114,21 @@ def test_an_expression_over_several_lines_is_faulted_at_the_bad_name(mini: Path)
     assert r.out.splitlines()[0] == f"{decision}:19:15: error[E002]: unknown name `membr`; did you mean `member`?"
 
 
+def test_a_constant_output_that_does_not_fit_is_faulted_at_its_value(mini: Path) -> None:
+    decision = mini / "loans" / "decisions" / "late_fee.yaml"
+    edit(decision, "then: {fee: 0, status: on_time}", "then: {fee: 0, status: ontime}")  # a flow mapping
+    edit(decision, "      status: late\n", "      status: lat\n")  # a block mapping
+    edit(decision, "outputs:\n", "default:\n  status: refered\noutputs:\n")
+    r = run_cli("validate", "--format", "json", str(mini))
+    assert r.code == 1
+    found = [(p["code"], p["line"], p["column"], p["message"].split(":")[0]) for p in json.loads(r.out)["problems"]]
+    assert found == [
+        ("D003", 15, 28, "row `on_time`"),
+        ("D003", 24, 15, "row `banded`"),
+        ("D003", 26, 11, "`default`"),
+    ]
+
+
 def test_a_file_inside_a_repository_is_checked_in_context(mini: Path) -> None:
     edit(mini / "loans" / "marketplaces" / "no.yaml", "loan_days:", "loan_dayz:")
     r = run_cli("validate", str(mini / "loans" / "marketplaces" / "no.yaml"))

@@ -122,10 +122,11 @@ def check_constants(
         return
     from engine.schema.fastcheck import value_is_valid
 
-    groups = [(row.rule.pos, f"row `{row.rule.id}`", row.outputs) for row in rows]
+    # where each constant is written, when the source kept it (a bundle keeps only the row's place)
+    groups = [(row.rule.pos, row.rule.then_pos, f"row `{row.rule.id}`", row.outputs) for row in rows]
     if default is not None:
-        groups.append((decision.pos, "`default`", default))
-    for pos, where, outs in groups:
+        groups.append((decision.pos, decision.default_pos, "`default`", default))
+    for pos, places, where, outs in groups:
         for out in outs:
             schema = decision.outputs.get(out.name)
             known, value = (True, out.value) if out.checked is None else constant_value(out.checked)
@@ -144,7 +145,7 @@ def check_constants(
             if error is not None:
                 problems.append(
                     Problem.at(
-                        out.checked.expr.pos if out.checked else pos,
+                        out.checked.expr.pos if out.checked else places.get(out.name, pos),
                         "D003",
                         f"{where}: output `{out.name}` is `{json.dumps(value)}`, which does not fit "
                         f"the declared outputs: {value_message(error)}",

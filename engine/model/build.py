@@ -21,7 +21,7 @@ from engine.model.policy import (
     Rule,
     TestCase,
 )
-from engine.problems import Problem
+from engine.problems import Pos, Problem
 from engine.schema import check as schema
 from engine.schema import fastcheck
 from engine.schema.keywords import SUBSCHEMA_LISTS, SUBSCHEMA_MAPS, SUBSCHEMA_ONE
@@ -426,6 +426,11 @@ def _outputs(doc: Document, path: Path, then: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _places(doc: Document, path: Path, then: dict[str, Any]) -> dict[str, Pos]:
+    """Where each output's value is written (a problem about a value points at it, not its key)."""
+    return {key: doc.pos(path + (key,)) for key in then}
+
+
 def decision(doc: Document, stem: str, program_id: str) -> tuple[Decision, list[Problem]]:
     data = doc.data
     problems: list[Problem] = []
@@ -487,7 +492,17 @@ def decision(doc: Document, stem: str, program_id: str) -> tuple[Decision, list[
             )
         seen[row["id"]] = doc.pos(path + ("id",)).line
         when = _expr(doc, path + ("when",), row["when"]) if "when" in row else None
-        rules.append(Rule(row["id"], when, _outputs(doc, path + ("then",), row["then"]), row["reason"], doc.pos(path)))
+        then = path + ("then",)
+        rules.append(
+            Rule(
+                row["id"],
+                when,
+                _outputs(doc, then, row["then"]),
+                row["reason"],
+                doc.pos(path),
+                _places(doc, then, row["then"]),
+            )
+        )
     built = Decision(
         id=stem,
         program=program_id,
@@ -503,6 +518,7 @@ def decision(doc: Document, stem: str, program_id: str) -> tuple[Decision, list[
         file=doc.path,
         pos=doc.pos(),
         aggregate=dict(data["aggregate"]) if data.get("aggregate") else None,
+        default_pos=_places(doc, ("default",), data["default"]) if "default" in data else None,
     )
     if built.aggregate and built.hit != "collect":
         problems.append(

@@ -170,13 +170,14 @@ class Expr(Frozen):
 
 
 class Rule(Frozen):
-    __match_args__ = ("id", "when", "then", "reason", "pos")
+    __match_args__ = ("id", "when", "then", "reason", "pos", "then_pos")
     __slots__ = __match_args__
     id: str
     when: Expr | None
     then: dict[str, Any]  # output name -> constant or Expr
     reason: str
     pos: Pos
+    then_pos: dict[str, Pos]  # output name -> where its value is written (empty: not kept, as in a bundle)
 
     def __init__(
         self,
@@ -185,12 +186,14 @@ class Rule(Frozen):
         then: dict[str, Any],
         reason: str,
         pos: Pos,
+        then_pos: dict[str, Pos] | None = None,
     ) -> None:
         set_field(self, "id", id)
         set_field(self, "when", when)
         set_field(self, "then", then)
         set_field(self, "reason", reason)
         set_field(self, "pos", pos)
+        set_field(self, "then_pos", then_pos or {})
 
 
 class Decision(Frozen):
@@ -209,6 +212,7 @@ class Decision(Frozen):
         "file",
         "pos",
         "aggregate",
+        "default_pos",
     )
     __slots__ = __match_args__
     id: str
@@ -225,6 +229,7 @@ class Decision(Frozen):
     file: str
     pos: Pos
     aggregate: dict[str, str] | None  # `hit: collect` only: output -> any|all|count|sum|min|max|list
+    default_pos: dict[str, Pos]  # output name -> where its `default` value is written (as `Rule.then_pos`)
 
     def __init__(
         self,
@@ -242,6 +247,7 @@ class Decision(Frozen):
         file: str,
         pos: Pos,
         aggregate: dict[str, str] | None = None,
+        default_pos: dict[str, Pos] | None = None,
     ) -> None:
         set_field(self, "id", id)
         set_field(self, "program", program)
@@ -257,6 +263,7 @@ class Decision(Frozen):
         set_field(self, "file", file)
         set_field(self, "pos", pos)
         set_field(self, "aggregate", aggregate)
+        set_field(self, "default_pos", default_pos or {})
 
     @property
     def input_schema(self) -> dict[str, Any]:
