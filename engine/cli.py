@@ -438,7 +438,7 @@ def _short(value: Any) -> str:
     type=click.Choice(("json", "text")),
     default="json",
     show_default=True,
-    help="text: for people (a single input); json: one object per input.",
+    help="text: for people (a batch's answers each after its input's file:line); json: one object per input.",
 )
 @click.option(
     "--bundle", "bundle_file", metavar="FILE", help="Answer from this bundle (`policyctl bundle`), not from --root."

@@ -159,6 +159,46 @@ def test_a_made_up_program_decides_from_yaml_only() -> None:
     assert body["outputs"] == {"fee": 5.0, "status": "late"} and body["matches"] == ["banded"]
 
 
+def test_a_batch_as_text_is_each_answer_after_its_input_line() -> None:
+    batch = '{"days_late": 0}\n\n{"days_late": 3, "member": true}\n{"days_late": "3"}\n{"days_late": 1,\n'
+    code, out, _ = decide("loans.late_fee", "no", batch, "--format", "text", root=str(MINI))
+    assert code == 1  # as in JSON: an input had problems
+    assert out == (
+        '<stdin>:1: loans.late_fee in no on 2024-06-01: fee = 0, status = "on_time"\n'
+        "because: Returned on time.\n"
+        "\n"  # line 2 is blank: skipped, counted
+        '<stdin>:3: loans.late_fee in no on 2024-06-01: fee = 0.75, status = "late"\n'
+        "because: The fee per day follows the band.\n"
+        "\n"
+        "<stdin>:4: loans.late_fee in no on 2024-06-01: no outputs\n"
+        '  error[D004] /days_late: expected integer, got string `"3"`\n'
+        "\n"
+        "<stdin>:5: loans.late_fee in no on 2024-06-01: no outputs\n"
+        "  error[D004] not valid JSON: Expecting property name enclosed in double quotes\n"
+    )
+
+
+def test_a_batch_file_explained_as_text(tmp_path: Path) -> None:
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text('{"days_late": 0}\n{"days_late": 3, "member": true}\n')
+    args = ["loans.late_fee", "-m", "no", "--at", "2024-06-01", "--input", str(cases), "--root", str(MINI)]
+    r = run_cli("decide", *args, "--explain", "--format", "text")
+    assert r.code == 0
+    answers = r.out.split("\n\n")
+    assert [a.split(": ", 1)[0] for a in answers] == [f"{cases}:1", f"{cases}:2"]
+    assert all("rows tried:" in a and "(Europe/Oslo)" in a for a in answers)
+    assert "match  on_time" in answers[0] and "match  banded" in answers[1]
+
+
+def test_an_input_that_is_not_json_is_told_as_text_when_text_is_asked() -> None:
+    code, out, _ = decide("loans.late_fee", "no", "{days_late: 1}", "--format", "text", root=str(MINI))
+    assert (code, out) == (
+        1,
+        "loans.late_fee in no on 2024-06-01: no outputs\n"
+        "  error[D004] not valid JSON: Expecting property name enclosed in double quotes\n",
+    )
+
+
 def test_engine_names_no_program() -> None:
     """The engine is generic: no program's name or vocabulary in engine/."""
     import re

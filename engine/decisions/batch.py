@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from engine.problems import Pos, Problem
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
 _CHUNK = 512
 # One answer, as JSON text, at most this long: each value an expression builds is bounded
@@ -65,46 +65,117 @@ def run_decide(
     progress: Callable[[int], None] | None = None,
 ) -> bool:
     """Answer every input in ``source``; returns True when any input failed. ``progress``: told the
-    number of lines read so far, every few hundred lines of a batch (JSON Lines)."""
+    number of lines read so far, every few hundred lines of a batch (JSON Lines). ``fmt`` "text":
+    each answer as `as_text` gives it, a batch's each after its input's `file:line`."""
     compiled = repo.compiled(program, decision)  # `repo`: a Repository, or a Bundle
     resolved = repo.resolve(program, marketplace, at)  # `at` or today in the marketplace's time zone
     day = resolved.at  # checked and normalised by `resolve`
     params = repo.params(program, marketplace, day)
     name = getattr(source, "name", "<input>")
     name = "<stdin>" if name in ("-", "<stdin>") else name
+
+    def write(body: dict[str, Any]) -> None:  # one input's answer, or the problem that refused it
+        if fmt == "text":
+            out.write(as_text(f"{program}.{decision}", marketplace, day, body))
+        else:  # (`answer` made sure it is JSON)
+            out.write(json.dumps(body, indent=2, ensure_ascii=False) + "\n")
+
     try:
         lines_mode, head = _json_lines(source)
         if head and head[0].startswith(BOM):  # (RFC 8259: a parser may ignore one; Windows tools write it)
             head[0] = head[0][1:]
         text = "" if lines_mode else "".join(head) + source.read()
     except UnicodeDecodeError as e:
-        _write_problem(out, _not_text(name, 1, e), indent=2)
+        write(_refused(_not_text(name, 1, e)))
         return True
-    if not lines_mode:
-        try:
-            inputs = read_json(text)
-        except (ValueError, RecursionError, UnicodeEncodeError) as e:  # ValueError: also a 5,000-digit number
-            _write_problem(
-                out,
-                _not_json(
-                    name, getattr(e, "lineno", 1), e, "give one JSON object, or one object per line (JSON Lines)"
-                ),
-                indent=2,
-            )
-            return True
-        result = compiled.decide(inputs, params, day, Pos(name))
-        body = _explained(result, resolved) if explain else result.to_json()
-        try:
-            text = json.dumps(body, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-        except ValueError:  # NaN or infinity is not JSON: the answer is refused, not printed
-            _write_problem(out, _not_finite(name, 1), indent=2)
-            return True
-        if len(text) > MAX_ANSWER:
-            _write_problem(out, _too_large(name, 1, len(text)), indent=2)
-            return True
-        out.write(as_text(f"{program}.{decision}", marketplace, day, body) if fmt == "text" else text)
-        return not result.ok
-    return _stream(compiled, params, day, resolved, name, head, source, out, explain, progress)
+    if lines_mode and fmt == "text":
+        return _stream_text(compiled, params, day, resolved, name, head, source, out, explain, progress, write)
+    if lines_mode:
+        return _stream(compiled, params, day, resolved, name, head, source, out, explain, progress)
+    try:
+        inputs = read_json(text)
+    except (ValueError, RecursionError, UnicodeEncodeError) as e:  # ValueError: also a 5,000-digit number
+        hint = "give one JSON object, or one object per line (JSON Lines)"
+        write(_refused(_not_json(name, getattr(e, "lineno", 1), e, hint)))
+        return True
+    body, failed = answer(compiled, inputs, params, day, resolved, explain, Pos(name))
+    write(body)
+    return failed
+
+
+def answer(
+    compiled: Any, inputs: Any, params: dict[str, Any], day: str, resolved: Any, explain: bool, pos: Pos
+) -> tuple[dict[str, Any], bool]:
+    """One input's answer as `decide` prints it (explained or not) and whether it failed; an answer
+    that JSON cannot carry (NaN, infinity) or that is too large to print is refused, with why."""
+    result = compiled.decide(inputs, params, day, pos)
+    body = _explained(result, resolved) if explain else result.to_json()
+    try:
+        size = len(json.dumps(body, indent=2, ensure_ascii=False, allow_nan=False)) + 1
+    except ValueError:  # NaN or infinity is not JSON: the answer is refused, not printed
+        return _refused(_not_finite(pos.file, pos.line)), True
+    if size > MAX_ANSWER:
+        return _refused(_too_large(pos.file, pos.line, size)), True
+    return body, not result.ok
+
+
+def _refused(problem: Problem) -> dict[str, Any]:
+    return {"problems": [problem.to_json()]}
+
+
+def _stream_text(
+    compiled: Any,
+    params: dict[str, Any],
+    day: str,
+    resolved: Any,
+    name: str,
+    head: list[str],
+    source: TextIO,
+    out: TextIO,
+    explain: bool,
+    progress: Callable[[int], None] | None,
+    write: Callable[[dict[str, Any]], None],
+) -> bool:
+    """A batch for people (`--format text`): each input's answer as a single input's is written,
+    after the `file:line` of the input, with a blank line between answers."""
+    failed = False
+    lines = itertools.chain(head, source)
+    for count, (number, body, bad) in enumerate(_answers(compiled, params, day, resolved, name, lines, explain), 1):
+        out.write(("\n" if count > 1 else "") + f"{name}:{number}: ")
+        write(body)
+        failed = failed or bad
+        if progress is not None and count % _CHUNK == 0:
+            progress(number)
+    return failed
+
+
+def _answers(
+    compiled: Any,
+    params: dict[str, Any],
+    day: str,
+    resolved: Any,
+    name: str,
+    lines: Iterator[str],
+    explain: bool,
+) -> Iterator[tuple[int, dict[str, Any], bool]]:
+    """(line number, answer, whether it failed) of each input of a batch, its lines read as
+    `_stream` reads them: a blank line skipped (but counted), a line that is not JSON its own
+    problem, and the batch goes on; input that is not UTF-8 text ends it with its problem."""
+    number = 0
+    try:
+        for line in lines:
+            number += 1
+            if blank(line):
+                continue
+            try:
+                inputs = read_json(line)
+            except (ValueError, RecursionError, UnicodeEncodeError) as e:  # ValueError: also a 5,000-digit number
+                yield number, _refused(_not_json(name, number, e, "one JSON object per line")), True
+                continue
+            body, failed = answer(compiled, inputs, params, day, resolved, explain, Pos(name, number, 1))
+            yield number, body, failed
+    except UnicodeDecodeError as e:  # the rest of the input cannot be read
+        yield number + 1, _refused(_not_text(name, number + 1, e)), True
 
 
 def _stream(  # noqa: C901 - the batch's hot loop, kept whole: a call per line would cost more than the decision
@@ -238,8 +309,8 @@ def _around(result: Any, encode: Any) -> tuple[str, str] | tuple[()]:
 
 
 def as_text(target: str, marketplace: str, day: str, body: dict[str, Any]) -> str:
-    """A result (explained or not) as a policy author reads it."""
-    outputs = ", ".join(f"{k} = {_value(v)}" for k, v in body["outputs"].items()) or "no outputs"
+    """A result (explained or not), or the problem that refused one, as a policy author reads it."""
+    outputs = ", ".join(f"{k} = {_value(v)}" for k, v in body.get("outputs", {}).items()) or "no outputs"
     zone = f" ({body['time_zone']})" if body.get("time_zone") else ""
     lines = [f"{target} in {marketplace} on {day}{zone}: {outputs}"]
     for p in body["problems"]:
@@ -250,7 +321,7 @@ def as_text(target: str, marketplace: str, day: str, body: dict[str, Any]) -> st
         for row in body["rows"]:
             mark = {True: "match", False: "no", None: "error"}[row["matched"]]
             lines.append(f"  {mark:<5}  {row['id']:<{width}}  {row['when'] or '(always)'}    [{row['at']}]")
-    for reason in body["reasons"]:
+    for reason in body.get("reasons", ()):  # (none in an answer refused: only its problem)
         lines.append(f"because: {reason}")
     if body.get("let"):
         lines.append("let:")
@@ -437,7 +508,3 @@ def _explained(result: Any, resolved: Any) -> dict[str, Any]:
 
 def _where(pos: Pos) -> str:
     return f"{pos.file}:{pos.line}"
-
-
-def _write_problem(out: TextIO, problem: Problem, indent: int | None = None) -> None:
-    out.write(json.dumps({"problems": [problem.to_json()]}, indent=indent, ensure_ascii=False) + "\n")
