@@ -5,8 +5,8 @@ text (an unknown name in an expression written over several lines) wants that pa
 so `scalar_at` reads the scalar again and maps each character of its value back to the line and
 column where it is written, in every style: plain, single- and double-quoted (escapes, folded
 lines), literal `|` and folded `>` (indentation indicators, chomping). An escape's place is its
-backslash (`''`'s its first quote); a space or line break that folding makes, or a block's line
-break, has none.
+backslash, a quote doubled in single quotes that of its first; a space or line break that folding
+makes, or a block's line break, has none.
 
 The value read here is compared with the one the YAML parser gives for the same scalar: when they
 differ (a rule of some parser not followed here), there is no answer and the caller keeps the
@@ -195,10 +195,10 @@ class _Reader:
             elif ch != "\ufeff":
                 self.col += 1
 
-    def take(self, out: list[tuple[str, Place]], n: int = 1, width: int = 1) -> None:
+    def take(self, out: list[tuple[str, Place]], n: int = 1) -> None:
         """``n`` characters written as themselves."""
         for _ in range(n):
-            out.append((self.peek(), (self.line + 1, self.col + 1, width)))
+            out.append((self.peek(), (self.line + 1, self.col + 1, 1)))
             self.forward()
 
     def line_break(self) -> str:
@@ -212,9 +212,10 @@ class _Reader:
             return ch
         return ""
 
-    def spaces(self, chars: str = " \t") -> int:
+    def spaces(self) -> int:
+        """How many spaces and tabs come next."""
         count = 0
-        while self.peek(count) in chars:
+        while self.peek(count) in " \t":
             count += 1
         return count
 
