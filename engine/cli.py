@@ -109,6 +109,10 @@ def _find_project(ctx: click.Context, root: str | None, required: bool) -> Any:
 
     try:
         found = projects.at(root) if root is not None else projects.find()
+        if found is not None and found.languages is not None:
+            from engine.model.repository import marketplace_locales
+
+            projects.check_languages(found, marketplace_locales(found.policies))
     except projects.ProjectError as e:
         _fail_usage(e.message, e.hint)
     if found is None and required:

@@ -194,6 +194,37 @@ def test_config_mistakes_are_usage_errors(repo: Path, text: str, message: str) -
     assert "Traceback" not in result.err
 
 
+@pytest.mark.parametrize(
+    "languages, message, hint",
+    [
+        (
+            '["en", "ge"]',
+            "`languages` lists `ge`, which no marketplace publishes",
+            "did you mean `de`? The marketplaces",
+        ),
+        ('["en", "DE"]', "`languages` lists `DE`, which no marketplace publishes", "did you mean `de`?"),
+        (
+            '["zh", "de"]',
+            "`languages` lists `zh`, which no marketplace publishes",
+            "list languages the marketplaces publish: `de`, `en` (a new",
+        ),
+        ("[]", "`languages` lists no language", 'e.g. languages = ["en", "de"], or leave it out'),
+    ],
+)
+def test_a_language_no_marketplace_publishes_is_a_usage_error(
+    repo: Path, languages: str, message: str, hint: str
+) -> None:
+    """A typo in `languages` (`ge` for `de`) published nothing in German: validate was clean, and
+    build exited 0 having removed every German page. Every command refuses it now, and the pages stay."""
+    edit(repo / "policyctl.toml", 'languages = ["en", "de"]', f"languages = {languages}")
+    german = repo / "generated_docs" / "returns" / "de" / "de" / "help.md"
+    for args in (("validate",), ("build",), ("i18n", "check"), ("test",)):
+        result = run_cli(*args, cwd=repo)
+        assert result.code == 2, (args, result)
+        assert result.err.startswith(f"policyctl: error: policyctl.toml: {message}\n  hint: {hint}"), (args, result)
+    assert german.is_file()
+
+
 def test_a_repository_without_a_layout_uses_the_packaged_one(repo: Path) -> None:
     """The starter has no policies/_site: its pages use the packaged layout, whose catalogs
     `i18n extract`/`update` leave alone; a copy in policies/_site overrides it."""

@@ -52,10 +52,13 @@ class _Generation:
 def _published_languages(root: str) -> tuple[str, ...] | None:
     """The languages the repository's policyctl.toml publishes (None: every marketplace's), as
     `build` and `validate` read them: the preview shows the pages a build would write."""
+    from engine.model.repository import marketplace_locales
     from engine.source import project
 
     try:
         found = project.find(root)
+        if found is not None:
+            project.check_languages(found, marketplace_locales(found.policies))
     except project.ProjectError:  # (`validate` and `build` say what is wrong with it)
         return None
     return None if found is None else found.languages

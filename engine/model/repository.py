@@ -200,6 +200,26 @@ def context(resolved: Resolved) -> dict[str, Any]:
     return {**resolved.values, ZONE_KEY: resolved.marketplace.time_zone, LINES_KEY: lines}
 
 
+def marketplace_locales(policies: str) -> set[str] | None:
+    """Every language some marketplace of the policies folder ``policies`` lists in its `locales`,
+    read as loading reads marketplaces.yaml (strictly, never through a link); None when they cannot
+    be read (loading says why). For engine.source.project.check_languages."""
+    path = os.path.join(policies, "marketplaces.yaml")
+    if os.path.islink(path) or not os.path.isfile(path):
+        return None
+    doc = load_file(path)
+    data = doc.data
+    if doc.problems or not isinstance(data, dict) or not isinstance(data.get("marketplaces"), dict):
+        return None
+    return {
+        tag
+        for mp in data["marketplaces"].values()
+        if isinstance(mp, dict) and isinstance(mp.get("locales"), list)
+        for tag in mp["locales"]
+        if isinstance(tag, str)
+    } or None
+
+
 def _usage(message: str, known: Iterable[str]) -> Problem:
     names = sorted(known)
     return Problem("<command line>", 1, 1, "L004", message, f"known: {', '.join(names) if names else 'none'}")

@@ -11,7 +11,9 @@ names it (its top, or its policies folder). Its settings, all optional:
     strict = false                # true: `validate` fails on warnings too
 
 Settings are read with tomllib (tomli before Python 3.11); an unknown setting or a value of the
-wrong type is a usage error, so a typo never silently leaves a default in force.
+wrong type is a usage error, so a typo never silently leaves a default in force. So is a language
+that no marketplace lists in its `locales` (marketplaces.yaml), or an empty list: either would
+publish nothing in the language meant and remove its pages from the next build.
 """
 
 from __future__ import annotations
@@ -154,6 +156,30 @@ def read(top: str) -> Project:
     return project
 
 
+def check_languages(project: Project, known: set[str] | None) -> None:
+    """Each language of `languages` is one a marketplace publishes (``known``: every `locales` of
+    marketplaces.yaml; None when they cannot be read, and loading says why): a typo (`ge` for `de`)
+    would otherwise publish nothing in the language meant, and the next build would remove its
+    pages. (`read` checks each setting alone; this one needs the policies.)"""
+    if project.config is None or project.languages is None or not known:
+        return
+    shown = project.shown(project.config)
+    listed = ", ".join(f"`{k}`" for k in sorted(known))
+    for tag in project.languages:
+        if tag in known:
+            continue
+        # suggested: the closest language not listed yet, whatever its case or separator (`zh_hans`)
+        others = {k.lower().replace("_", "-"): k for k in known if k not in project.languages}
+        close = difflib.get_close_matches(tag.lower().replace("_", "-"), others, 1, 0.5)
+        raise ProjectError(
+            f"{shown}: `languages` lists `{tag}`, which no marketplace publishes",
+            f"did you mean `{others[close[0]]}`? The marketplaces publish {listed} (their `locales` in marketplaces.yaml)"
+            if close
+            else f"list languages the marketplaces publish: {listed} (a new language goes into a marketplace's"
+            " `locales` in marketplaces.yaml first)",
+        )
+
+
 def _settings(file: str) -> dict[str, Any]:
     if sys.version_info >= (3, 11):
         import tomllib
@@ -179,6 +205,8 @@ def _settings(file: str) -> dict[str, Any]:
         if not isinstance(value, wanted) or (isinstance(value, list) and not all(isinstance(v, str) for v in value)):
             kind = {str: "a string", bool: "true or false", list: "a list of language tags"}[wanted]
             raise ProjectError(f"{shown}: `{key}` must be {kind}", f"e.g. {_EXAMPLES[key]}")
+        if key == "languages" and not value:  # (it would publish no page at all)
+            raise ProjectError(f"{shown}: `languages` lists no language", f"e.g. {_EXAMPLES[key]}, or leave it out")
         if isinstance(value, str) and not _inside(value):
             # policyctl.toml arrives in pull requests like the policies: a folder outside the
             # repository (or the repository itself) would let a build replace what it does not own
