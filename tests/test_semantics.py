@@ -103,3 +103,63 @@ def test_changes_must_increase(mini: Path) -> None:
 
 def test_clean_copy_has_no_problems(mini: Path) -> None:
     assert engine.load(str(mini)).problems == []
+
+
+ZONES = [
+    # an offset is no zone: the hint about ids (`utc_1`) could never work
+    (
+        "UTC+1",
+        "S001",
+        "/marketplaces/no/time_zone: `UTC+1` is not an IANA time zone",
+        "use the id of the marketplace's city or region, which follows its summer time (`Europe/Berlin`, "
+        "`America/New_York`); for a fixed offset, IANA's `Etc/GMT-1` (the sign is inverted: `Etc/GMT-1` is UTC+1)",
+    ),
+    (
+        "GMT-05:00",
+        "S001",
+        "/marketplaces/no/time_zone: `GMT-05:00` is not an IANA time zone",
+        "(the sign is inverted: `Etc/GMT+5` is UTC-5)",
+    ),
+    ("UTC+05:30", "S001", "/marketplaces/no/time_zone: `UTC+05:30` is not an IANA time zone", "`America/New_York`)"),
+    ("UTC+0", "S001", "/marketplaces/no/time_zone: `UTC+0` is not an IANA time zone", "write `UTC`"),
+    # IANA ids are case-sensitive
+    ("europe/oslo", "P001", "`europe/oslo` is not an IANA time zone", "did you mean `Europe/Oslo`?"),
+    ("Europe/Olso", "P001", "`Europe/Olso` is not an IANA time zone", "did you mean `Europe/Oslo`?"),
+    (
+        "America/New York",
+        "S001",
+        "/marketplaces/no/time_zone: `America/New York` is not an IANA time zone",
+        "did you mean `America/New_York`?",
+    ),
+    (
+        "Mars/Olympus_Mons",
+        "P001",
+        "`Mars/Olympus_Mons` is not an IANA time zone",
+        "use an IANA time zone id (area/city, as the tz database spells it), such as `Europe/Berlin`",
+    ),
+]
+
+
+@pytest.mark.parametrize("zone, code, message, hint", ZONES, ids=[z[0] for z in ZONES])
+def test_a_time_zone_gets_a_hint_about_time_zones(mini: Path, zone: str, code: str, message: str, hint: str) -> None:
+    text = (mini / MARKETS).read_text(encoding="utf-8")
+    (mini / MARKETS).write_text(text.replace("time_zone: Europe/Oslo", f"time_zone: {zone}"), encoding="utf-8")
+    problems = [p for p in engine.load(str(mini)).problems if p.file.endswith(MARKETS)]
+    assert len(problems) == 1, problems
+    found = problems[0]
+    assert (found.code, found.message) == (code, message)
+    assert found.hint.endswith(hint) or found.hint == hint, found.hint
+
+
+def test_the_time_zone_pattern_is_the_schemas() -> None:
+    """The schema check knows a time zone's pattern to give it time zones' hint."""
+    import json
+
+    from engine.schema.check import ZONE_PATTERN
+    from support import ROOT
+
+    schema = json.loads((ROOT / "schemas" / "marketplaces.schema.json").read_text(encoding="utf-8"))
+    assert (
+        schema["properties"]["marketplaces"]["additionalProperties"]["properties"]["time_zone"]["pattern"]
+        == ZONE_PATTERN
+    )

@@ -72,17 +72,12 @@ def _locale_problem(doc: Document, path: Path, tag: str) -> list[Problem]:
 
 
 def _zone_problem(doc: Document, path: Path, zone: str) -> list[Problem]:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    from engine.model.clock import zone_hint
 
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return [
-            Problem.at(
-                doc.pos(path), "P001", f"`{zone}` is not an IANA time zone", "use a name such as `Europe/Berlin`"
-            )
-        ]
-    return []
+    hint = zone_hint(zone)
+    if hint is None:
+        return []
+    return [Problem.at(doc.pos(path), "P001", f"`{zone}` is not an IANA time zone", hint)]
 
 
 def timeline(doc: Document, path: Path, spec: dict[str, Any]) -> tuple[tuple[Entry, ...], list[Problem]]:

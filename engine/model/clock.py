@@ -9,6 +9,7 @@ services import it.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 
 # Keys of the decision context that travel in the params mapping beside the parameters. They are
 # not parameter ids (those match `^[a-z]...`), so no expression can name them: only the runtime's
@@ -22,3 +23,48 @@ def today(time_zone: str | None = None) -> str:
     from zoneinfo import ZoneInfo
 
     return _dt.datetime.now(ZoneInfo(time_zone or "UTC")).date().isoformat()
+
+
+def zone_hint(zone: str) -> str | None:
+    """None when ``zone`` is an IANA time zone id; else a hint that can be followed for the message
+    "`ZONE` is not an IANA time zone". IANA ids are case-sensitive (`europe/madrid`: "did you mean
+    `Europe/Madrid`?"); an offset (`UTC+1`) is no zone: it never follows summer time, and IANA's
+    fixed-offset ids invert its sign (`Etc/GMT-1` is UTC+1)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(zone)
+        return None
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        pass
+    offset = _OFFSET.fullmatch(zone.strip())
+    if offset is not None:
+        sign, hours, minutes = offset.group(1), int(offset.group(2)), int(offset.group(3) or 0)
+        if hours == minutes == 0:
+            return "write `UTC`"
+        city = "use the id of the marketplace's city or region, which follows its summer time (`Europe/Berlin`, `America/New_York`)"
+        if minutes or hours > (14 if sign == "+" else 12):  # (IANA has whole hours from -12 to +14 only)
+            return city
+        fixed, written = f"Etc/GMT{'-' if sign == '+' else '+'}{hours}", f"UTC{sign}{hours}"
+        return f"{city}; for a fixed offset, IANA's `{fixed}` (the sign is inverted: `{fixed}` is {written})"
+    close = _close_zone(zone)
+    if close is not None:
+        return f"did you mean `{close}`?"
+    return "use an IANA time zone id (area/city, as the tz database spells it), such as `Europe/Berlin`"
+
+
+def _close_zone(zone: str) -> str | None:
+    """The IANA id ``zone`` spells with other capitals, or else the one closest to it."""
+    import difflib
+    from zoneinfo import available_timezones
+
+    ids = {z.lower(): z for z in sorted(available_timezones())}
+    wanted = zone.strip().lower().replace(" ", "_")
+    if wanted in ids:
+        return ids[wanted]
+    close = difflib.get_close_matches(wanted, ids, 1, 0.8)
+    return ids[close[0]] if close else None
+
+
+# `UTC+1`, `GMT-05:00`, `+0530`, `UTC +2`: an offset from UTC written where a zone's id belongs
+_OFFSET = re.compile(r"(?:UTC|GMT|Z)?\s*([+-])\s*([0-9]{1,2})(?::?([0-9]{2}))?", re.IGNORECASE)

@@ -131,6 +131,8 @@ _JSON_TYPES = {
 }
 
 
+# a marketplace's `time_zone` in schemas/marketplaces.schema.json (a test holds them equal)
+ZONE_PATTERN = "^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$"
 # `error` is a ValidationError (see _describe)
 _DAY_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -176,6 +178,13 @@ def _problem(doc: Document, base: Path, error: Any, code: str, what: str) -> Pro
             f"{prefix}{where}: expected `{_shown(expected)}`, got `{_shown(error.instance)}`",
             f"write `{_shown(expected)}`",
         )
+    if validator == "pattern" and expected == ZONE_PATTERN and isinstance(error.instance, str):
+        from engine.model.clock import zone_hint  # (`UTC+1` is no id: the hint about ids would mislead)
+
+        hint = zone_hint(error.instance) or f"the value must match `{expected}`"
+        zone = json.dumps(error.instance, ensure_ascii=False)[1:-1]  # (as P001 shows it, without quotes)
+        zone = zone if len(zone) <= 60 else zone[:57] + "..."
+        return Problem.at(pos, code, f"{prefix}{where}: `{zone}` is not an IANA time zone", hint)
     if validator == "pattern" and "a-z" in str(expected) and "_" in str(expected):
         if "propertyNames" in error.absolute_schema_path and isinstance(error.instance, str):
             pos = doc.key_pos(path + (error.instance,))  # the key itself, not its mapping's first key
