@@ -163,3 +163,44 @@ def test_the_time_zone_pattern_is_the_schemas() -> None:
         schema["properties"]["marketplaces"]["additionalProperties"]["properties"]["time_zone"]["pattern"]
         == ZONE_PATTERN
     )
+
+
+NUMBERS = [
+    # (the value as written, the hint): the hint says what to write, by what was written
+    ('"14"', "write the number without quotes"),
+    ("'14'", "write the number without quotes"),
+    (
+        "14 days",
+        "write the number alone: `14`; a unit is no part of the value: the schema's `format` (`duration-day`, "
+        "`money`, `percent`) shows it on the pages",
+    ),
+    ('"14 days"', "write the number alone: `14`, without quotes; a unit is no part of the value: the schema's"),
+    ("fourteen", "write a whole number in digits and nothing else, such as `30`"),
+    ('"fourteen"', "write a whole number in digits and nothing else, such as `30`, without quotes"),
+    ("14.5 days", "write a whole number in digits and nothing else, such as `30`"),
+    ("€14", "write the number alone: `14`; a unit is no part of the value"),
+]
+
+
+@pytest.mark.parametrize("written, hint", NUMBERS, ids=[n[0] for n in NUMBERS])
+def test_a_number_written_as_text_gets_a_hint_for_what_was_written(mini: Path, written: str, hint: str) -> None:
+    """`value: 30 days` was told to "write the number without quotes": there were none."""
+    edit(mini / OVERLAY, "value: 14", f"value: {written}")
+    problems = [p for p in engine.load(str(mini)).problems if p.file.endswith(OVERLAY)]
+    assert [(p.code, p.line, p.col) for p in problems] == [("P003", 5, 12)], problems
+    assert problems[0].hint.startswith(hint), problems[0].hint
+
+
+def test_a_number_with_its_unit_is_told_the_format_shows_it(mini: Path) -> None:
+    edit(
+        mini / PROGRAM,
+        "schema: {type: integer, minimum: 1}",
+        "schema: {type: integer, minimum: 1, format: duration-day}",
+    )
+    edit(mini / OVERLAY, "value: 14", "value: 14 days")
+    edit(mini / PROGRAM, "{over: 7, up_to: 30, fee: 0.5}", "{over: 7, up_to: 30, fee: 0.5 EUR}")
+    hints = {p.file.rsplit("/", 1)[-1]: p.hint for p in engine.load(str(mini)).problems if p.code == "P003"}
+    assert hints == {
+        "no.yaml": "write the number alone: `14`; the schema's `format: duration-day` shows it with its unit on the pages",
+        "program.yaml": "write the number alone: `0.5`",  # (a field of the value: `format` is the value's own)
+    }

@@ -161,7 +161,9 @@ def _problem(doc: Document, base: Path, error: Any, code: str, what: str) -> Pro
     got = _JSON_TYPES.get(type(error.instance), type(error.instance).__name__)
     if validator == "type":
         want = " or ".join(expected) if isinstance(expected, list) else expected
-        hint = _type_hint(want, error.instance)
+        # a parameter's value itself (P003 at no deeper path): its schema's `format` shows its unit
+        whole_value = code == "P003" and not error.absolute_path
+        hint = _type_hint(want, error.instance, _quoted(doc, pos.line, pos.col), error.schema, whole_value)
         if code == "P003" and error.instance is None and isinstance(expected, str):
             # `value: null`, the authors' guide's "not stated for this marketplace": its schema must say so
             hint = f'to say a value is not stated, let the schema allow it: `type: [{expected}, "null"]`'
@@ -259,9 +261,13 @@ def _describe(error: Any) -> str:
     return make() if make else str(error.message)
 
 
-def _type_hint(want: str, instance: Any) -> str:
-    if want in ("integer", "number") and isinstance(instance, str):
-        return "write the number without quotes"
+def _type_hint(want: str, instance: Any, quoted: bool, schema: Any, parameter: bool) -> str:
+    """``quoted``: whether the file wrote the value in quotes; ``schema``: the one whose `type` it
+    fails; ``parameter``: it is a parameter's whole value (its schema's `format` shows its unit)."""
+    numbers = [w for w in ("number", "integer") if w in want.split(" or ")]
+    if numbers and isinstance(instance, str) and "string" not in want.split(" or "):
+        fmt = schema.get("format") if isinstance(schema, dict) and parameter else None
+        return _number_hint(instance, numbers[0], quoted, fmt, parameter)
     if (want == "string" and isinstance(instance, (bool, int, float))) or (want == "string" and instance is None):
         return "quote the value to make it a string"
     if want in ("object", "mapping"):
@@ -269,6 +275,44 @@ def _type_hint(want: str, instance: Any) -> str:
     if want == "array":
         return "write a list: `- item` lines, or `[a, b]`"
     return f"write a value of type {want}"
+
+
+def _number_hint(text: str, want: str, quoted: bool, fmt: Any, parameter: bool) -> str:
+    """How to write the number ``text`` stands for: without its quotes (`"30"`), or without its unit
+    (`30 days`, `39 EUR`, `$39`); a parameter's page shows the unit from its schema's `format`."""
+    quotes = ", without quotes" if quoted else ""
+    if _NUMBER.fullmatch(text.strip()):
+        return "write the number without quotes"
+    with_unit = _NUMBER_THEN_UNIT.fullmatch(text.strip()) or _UNIT_THEN_NUMBER.fullmatch(text.strip())
+    number = None if with_unit is None else with_unit.group("n")
+    if number is None or (want == "integer" and "." in number):
+        example = "`30`" if want == "integer" else "`30` or `4.5`"
+        kind = "a whole number" if want == "integer" else "a number"
+        return f"write {kind} in digits and nothing else, such as {example}{quotes}"
+    if not parameter:
+        return f"write the number alone: `{number}`{quotes}"
+    if isinstance(fmt, str):
+        unit = f"the schema's `format: {fmt}` shows it with its unit on the pages"
+    else:
+        unit = "a unit is no part of the value: the schema's `format` (`duration-day`, `money`, `percent`) shows it on the pages"
+    return f"write the number alone: `{number}`{quotes}; {unit}"
+
+
+_NUMBER = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+# a number then words or a sign (`30 days`, `39 EUR`, `12.5%`), or a sign then a number (`$39`, `€ 4.50`);
+# never a number then its own digits (`4,50 €` is not 4)
+_NUMBER_THEN_UNIT = re.compile(r"(?P<n>[-+]?[0-9]+(?:\.[0-9]+)?)\s*[^\s0-9.,'][^0-9]*")
+_UNIT_THEN_NUMBER = re.compile(r"[^\s0-9.,+-][^0-9]*?\s*(?P<n>[-+]?[0-9]+(?:\.[0-9]+)?)")
+
+
+def _quoted(doc: Document, line: int, col: int) -> bool:
+    """Whether the scalar at ``line``:``col`` of ``doc`` is written in quotes."""
+    text, start = doc.text, 0
+    for _ in range(line - 1):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return False
+    return text[start + col - 1 : start + col] in ("'", '"')
 
 
 def _pointer(path: Path) -> str:
@@ -402,7 +446,7 @@ def _meta_message(where: Path, error: Any) -> tuple[str, str]:
         if "array" in want:
             hint = "write a list: `[a, b]`, or `- item` lines"
         elif ("number" in want or "integer" in want) and isinstance(value, str):
-            hint = "write the number without quotes"
+            hint = _number_hint(value, "number" if "number" in want else "integer", False, None, False)
         elif "string" in want:
             hint = "quote the value to make it a string"
         else:
