@@ -217,3 +217,33 @@ def test_the_preview_serves_past_editions_and_links_them(init_repo: Path) -> Non
     assert status == 200 and "Past edition" in past, past[:300]
     assert preview.page("returns/us/en/1999-01-01/help.html", None)[0] == 404
     assert preview.page("returns/us/en/original/help.html", "2024-06-01")[0] == 404  # (none yet that day)
+
+
+@pytest.mark.parametrize(
+    "file, old, new",
+    [
+        (  # found by the catalogs' check ("no translation of") and by the page ("empty translation of")
+            "returns/locales/de.po",
+            'msgstr "Die Rücksendung ist kostenlos: Wir bezahlen das Rücksendeetikett."',
+            'msgstr ""',
+        ),
+        # found by the templates' check and again by the page ("... (on the page for marketplace `de`, ...)")
+        ("returns/pages/help.md.j2", "{{ old }}", "{{ }} old }}"),
+    ],
+    ids=["emptied translation", "template syntax error"],
+)
+def test_the_preview_states_each_problem_once_as_validate_does(init_repo: Path, file: str, old: str, new: str) -> None:
+    """serve listed the same problem twice, in two wordings, where validate states it once."""
+    import json
+
+    from engine.commands.serve import Preview
+    from support import run_cli
+
+    preview = Preview(str(init_repo / "policies"), "2025-03-01")
+    assert preview.page("returns/de/de/help.html", None)[3] == []
+    edit(init_repo / "policies" / file, old, new)
+    preview.changed()
+    shown = [(Path(p.file).name, p.line, p.code, p.message) for p in preview.page("returns/de/de/help.html", None)[3]]
+    validated = json.loads(run_cli("validate", "--format", "json", cwd=init_repo).out)["problems"]
+    assert shown == [(Path(p["file"]).name, p["line"], p["code"], p["message"]) for p in validated]
+    assert len(shown) == 1

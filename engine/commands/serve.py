@@ -185,7 +185,7 @@ class Preview:
                     ],
                 )
         files, problems = state.pages[key]
-        every = sorted(set(errors) | set(problems), key=Problem.sort_key)
+        every = site.merge(errors, problems)  # (what the checks of the sources said, the page does not say again)
         if ext == "md":
             return (200, "markdown", files["md"], every) if "md" in files else (200, "html", _bare_page(), every)
         return 200, "html", files.get("html") or _bare_page(), every

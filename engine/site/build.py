@@ -85,9 +85,11 @@ def catalog_problems(repo: Repository, work: Plan) -> list[Problem]:
     return problems
 
 
-def _merge(checked: list[Problem], found: list[Problem]) -> list[Problem]:
-    """The catalog check's problems, and those met while rendering that it did not already state
-    (a missing message is found by both, at the same place)."""
+def merge(checked: list[Problem], found: list[Problem]) -> list[Problem]:
+    """The checks' problems (the catalogs', the templates'), and those met while rendering that
+    they did not already state: a missing message, or a template's syntax error, is found by both,
+    at the same place and with the same code, in other words (`build`, and `serve` on each page
+    it shows, say it once, as `validate` does)."""
     places = {(p.file, p.line, p.code) for p in checked}
     return sorted(set(checked) | {p for p in found if (p.file, p.line, p.code) not in places}, key=Problem.sort_key)
 
@@ -216,7 +218,7 @@ def build(  # noqa: C901 - the build's stages in order (plan, cache, catalogs, r
             )
     for translator in translators:
         out.problems += translator.problems
-    merged = _merge(catalog_problems(repo, work), once_each(out.problems))
+    merged = merge(catalog_problems(repo, work), once_each(out.problems))
     out.problems = [p for p in merged if p.severity == "error"]
     out.warnings = [p for p in merged if p.severity != "error"]
     return out
