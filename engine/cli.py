@@ -777,9 +777,9 @@ def build_cmd(out: str, at: str | None, check: bool, fmt: str, strict: bool, roo
         _json(_build_json(result))
         sys.exit(result.exit_code)
     if result.warnings:  # languages shown in English for now (`translations: fallback`)
-        _say(report.text(result.warnings, result.files_checked), err=True)
+        _say(report.text(result.warnings, result.sources_checked), err=True)
     if result.problems:
-        _say(report.text(result.problems, result.files_checked), err=True)
+        _say(report.text(result.problems, result.sources_checked), err=True)
         said = f"{out} was not compared" if check else f"nothing was written to {out}"  # (--check writes nothing)
         _say(f"policyctl: {said}: fix these problems first\n", err=True)
         sys.exit(1)

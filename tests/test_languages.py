@@ -75,6 +75,9 @@ def test_fallback_publishes_the_english_page_marked_in_the_missing_language(poli
     run, out = _build(policies)
     assert run.code == 0, run
     assert "warning[G002]: es: no translation of 'Fees'" in run.err
+    # the files counted as `validate` counts them (the summary said "1 warning in 1 of 0 files")
+    files = json.loads(run_cli("validate", "--root", str(policies), "--format", "json").out)["files"]
+    assert run.err.endswith(f"\n0 errors and 1 warning in 1 of {files} files\n"), run.err
     page = (out / "csba/us/es/help.html").read_text(encoding="utf-8")
     assert '<html lang="en"' in page and "<h2>Fees</h2>" in page  # the English text, said to be English
     assert re.search(r'<p class="pending" lang="es" role="note">Esta página aún no está disponible en español\.', page)
@@ -95,6 +98,7 @@ def test_fallback_publishes_the_english_page_marked_in_the_missing_language(poli
     # CI can require every translation whatever the program says
     strict, _ = _build(policies, "--strict", "--check")
     assert strict.code == 1 and "error[G002]: es: no translation of 'Fees'" in strict.err
+    assert f"\n1 error in 1 of {files} files\n" in strict.err
 
 
 class _Anchors(HTMLParser):

@@ -25,7 +25,8 @@ class BuildResult:
     refused: tuple[str, str] | None = None  # (why, hint): a folder policyctl must not write: exit 2
     problems: list[Problem] = field(default_factory=list)  # the sources' problems: nothing written, exit 1
     warnings: list[Problem] = field(default_factory=list)  # published anyway (a language shown in English)
-    files_checked: int = 0  # for the problems' summary line (of the sources, or of `differences`)
+    sources_checked: int = 0  # for the summary line of `problems` and `warnings`: the source files read
+    files_checked: int = 0  # for the summary line of `differences`: the files compared
     differences: list[Problem] = field(default_factory=list)  # G005: files that differ from the sources' pages
     others: list[str] = field(default_factory=list)  # files in the folder that are not policyctl's: left alone
     notes: list[str] = field(default_factory=list)  # why a checked tree went stale without a source change
@@ -77,8 +78,12 @@ def build(
     result.warnings = built.warnings
     result.pages, result.files = len(built.entries) + len(built.editions), len(built.files) + len(built.kept)
     result.rendered = None if cache is None else built.rendered
+    if built.problems or built.warnings:  # (counted as `validate` counts them: never "1 warning in 1 of 0 files")
+        from engine.commands.validate import checked_files
+
+        result.sources_checked = checked_files(repo)
     if built.problems:
-        result.problems, result.files_checked = built.problems, len(repo.documents)
+        result.problems = built.problems
         return result
     _add_search(result, out, built, cache, on_disk if check else None)
     if result.failure is not None:

@@ -110,15 +110,38 @@ class _Texts(Mapping[str, str]):
 
 def _whole_repository(repo: Any, languages: tuple[str, ...] | None) -> tuple[int, list[Problem]]:
     """The checks of a whole repository beyond its YAML: templates (safety, names, pages) and the
-    catalogs; the number of template files read, and the problems."""
+    catalogs; the number of template and catalog files read, and the problems."""
     # never read, not even to check: links out of the repository (L005), named pipes and the like (L004)
     outside = {p.file for p in repo.problems if p.code in ("L004", "L005")}
     templates = [t for t in _templates(repo.root) if t not in outside]
     problems = [p for t in templates for p in _check_template(t)] + _page_problems(repo)
     problems += _name_problems(repo, templates)
+    catalogs = 0
     if not any(p.severity == "error" for p in repo.problems):  # catalogs need a sound plan
         problems += _translation_problems(repo, languages)
-    return len(templates), problems
+        repo.languages = languages
+        catalogs = len(catalog_files(repo))
+    return len(templates) + catalogs, problems
+
+
+def checked_files(repo: Any) -> int:
+    """How many source files a check of the whole repository ``repo`` reads (its YAML documents,
+    its templates and, when its YAML has no error, the catalogs of the languages it publishes,
+    ``repo.languages``): what the summary of `validate` and of `build` counts ("1 error in 1 of 8
+    files"), so that both count alike and a problem's file is always among those counted."""
+    outside = {p.file for p in repo.problems if p.code in ("L004", "L005")}
+    count = len(repo.documents) + sum(1 for t in _templates(repo.root) if t not in outside)
+    if not any(p.severity == "error" for p in repo.problems):
+        count += len(catalog_files(repo))
+    return count
+
+
+def catalog_files(repo: Any) -> list[str]:
+    """The catalogs the translations' check reads: those of the languages ``repo`` publishes
+    (``repo.languages``) that are there (a missing one is a problem at its path, not a file read)."""
+    return sorted(
+        {d.po(tag) for d in translation_domains(repo).values() for tag in d.targets if os.path.isfile(d.po(tag))}
+    )
 
 
 def _templates(root: str) -> list[str]:
