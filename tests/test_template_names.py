@@ -205,6 +205,7 @@ def test_validate_refuses_a_filter_or_test_no_environment_has_as_build_does(
     assert checked.code == 1 and f"{where}\n  hint: {hint}" in checked.out, checked.out
     built = run_cli("build", "--root", str(tmp_path / "policies"), "--out", str(tmp_path / "site"))
     assert built.code == 1 and said in built.err, built
+    assert f"\n  hint: {hint}\n" in built.err, built.err  # (build gave Jinja's documentation, or "check the template")
 
 
 def test_a_parameter_that_changes_without_words_for_it_is_found_by_validate(init_repo: Path) -> None:

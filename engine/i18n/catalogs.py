@@ -154,6 +154,8 @@ def _fill(
     binary file in; (line, message, comments, context) out), then its labels; the problems."""
     from jinja2 import TemplateSyntaxError
 
+    from engine.templates.rules import syntax_hint
+
     problems: list[Problem] = []
     for path in template_files(domain.templates):
         where = os.path.relpath(path, domain.folder)
@@ -168,7 +170,7 @@ def _fill(
                     1,
                     "G001",
                     f"template syntax error: {e.message}",
-                    "see https://jinja.palletsprojects.com/templates/",  # (as engine.templates.check: one problem)
+                    syntax_hint(e.message or ""),  # (as engine.templates.check: one problem)
                 )
             )
             continue

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.problems import Problem
 from engine.source.loader import read_bytes
-from engine.templates.rules import FORBIDDEN_ATTRIBUTES, MAX_TEMPLATE_BYTES
+from engine.templates.rules import FORBIDDEN_ATTRIBUTES, MAX_TEMPLATE_BYTES, syntax_hint
 
 if TYPE_CHECKING:
     from jinja2 import Environment, nodes
@@ -238,7 +238,7 @@ def _analyse(path: str, raw: bytes) -> list[Problem]:
                 1,
                 "G001",
                 f"template syntax error: {e.message}",
-                "see https://jinja.palletsprojects.com/templates/",
+                syntax_hint(e.message or ""),
             )
         ]
     except (RecursionError, MemoryError):
@@ -329,26 +329,21 @@ def _unknown(tree: nodes.Template) -> Iterator[tuple[nodes.Node, str, str]]:
     compiles the template, which `validate` never does, so `build` failed on what `validate`
     passed. Said in Jinja's words, as `build` says them. (Jinja's own filters that the sandbox
     refuses are `_refused`'s.)"""
-    import difflib
-
     from jinja2 import nodes
     from jinja2.filters import FILTERS
     from jinja2.tests import TESTS
 
-    from engine.templates.rules import PAGE_FILTERS, SAFE_FILTERS
+    from engine.templates.rules import PAGE_FILTERS, SAFE_FILTERS, unknown_name_hint
 
     filters = SAFE_FILTERS | PAGE_FILTERS
     for node in tree.find_all((nodes.Filter, nodes.Test)):
         if isinstance(node, nodes.Filter):
             if node.name in filters or node.name in FILTERS:
                 continue
-            close = difflib.get_close_matches(node.name, sorted(filters), n=1)
-            hint = f"did you mean `{close[0]}`?" if close else f"filters: {', '.join(sorted(filters))}"
-            yield node, f"No filter named '{node.name}'.", hint
+            yield node, f"No filter named '{node.name}'.", unknown_name_hint("filter", node.name)
         elif node.name not in TESTS:
-            close = difflib.get_close_matches(node.name, sorted(TESTS), n=1)
-            hint = f"did you mean `{close[0]}`?" if close else f"tests: {', '.join(sorted(TESTS))}"
-            yield node, f"No test named '{node.name}' found.", hint
+            # (Jinja's words when a test is called in an `if`, where tests are: refused only when run)
+            yield node, f"No test named '{node.name}' found.", unknown_name_hint("test", node.name)
 
 
 _MAX_LITERAL_BITS = 4096  # engine.decisions.runtime.MAX_INT_BITS: what an operator may build

@@ -5,6 +5,8 @@ disagree about what a template may use.
 
 from __future__ import annotations
 
+import re
+
 MAX_TEMPLATE_BYTES = 1024 * 1024
 # Attributes that only an escape from the sandbox needs (Python internals).
 FORBIDDEN_ATTRIBUTES = frozenset(
@@ -41,3 +43,37 @@ items keys values get lower upper title capitalize strip lstrip rstrip startswit
 isdigit isalpha isalnum isspace islower isupper
 """.split()
 )
+
+
+SYNTAX_HELP = "see https://jinja.palletsprojects.com/templates/"
+# Jinja's words for a filter or test no environment has (jinja2.compiler, jinja2.environment)
+_NO_SUCH = re.compile(r"No (?P<kind>filter|test) named '(?P<name>[^']*)'")
+
+
+def unknown_name_hint(kind: str, name: str) -> str:
+    """The hint for a filter (``kind`` "filter") or test ("test") named ``name`` that no page's
+    environment has: the closest one there is, else the list. The one suggestion `validate`
+    (engine.templates.check) and `build` and `serve` (engine.templates.sandbox) give."""
+    import difflib
+
+    if kind == "filter":
+        known = sorted(SAFE_FILTERS | PAGE_FILTERS)
+    else:
+        from jinja2.tests import TESTS
+
+        known = sorted(TESTS)
+    close = difflib.get_close_matches(name, known, n=1)
+    return f"did you mean `{close[0]}`?" if close else f"{kind}s: {', '.join(known)}"
+
+
+def unknown_name_in(message: str) -> str | None:
+    """``unknown_name_hint`` for the filter or test Jinja's error ``message`` says no environment has
+    (at compile time, or when called, in an `if`); None when it says something else."""
+    found = _NO_SUCH.search(message)
+    return None if found is None else unknown_name_hint(found["kind"], found["name"])
+
+
+def syntax_hint(message: str) -> str:
+    """The hint for Jinja's syntax error ``message``: a close name for an unknown filter or test,
+    else Jinja's documentation."""
+    return unknown_name_in(message) or SYNTAX_HELP

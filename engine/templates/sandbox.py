@@ -20,6 +20,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from engine.problems import Problem
 from engine.templates.guard import RUNAWAY, GuardedSandbox, confine
+from engine.templates.rules import syntax_hint, unknown_name_in
 
 # Filters that would let a template mark text as safe, or emit markup of its own.
 UNSAFE_FILTERS = ("safe", "forceescape", "escape", "e", "urlize", "xmlattr", "tojson", "pprint")
@@ -112,7 +113,7 @@ def template_error(e: BaseException, fallback: str) -> Problem:
             1,
             "G001",
             f"template syntax error: {e.message}",
-            "see https://jinja.palletsprojects.com/templates/",
+            syntax_hint(e.message or ""),
         )
     file, line = fallback, 1
     for frame in traceback.extract_tb(e.__traceback__):
@@ -133,7 +134,9 @@ def template_error(e: BaseException, fallback: str) -> Problem:
         message = undefined_message(str(e), _line(file, line))
     else:
         message = str(e) or "the template failed"
-    return Problem(file, line, 1, "G001", f"{what}{message}", "check the template against the page context")
+    # a filter or test no environment has, called in an `if` (Jinja refuses it only when it runs)
+    hint = unknown_name_in(message) if isinstance(e, TemplateRuntimeError) else None
+    return Problem(file, line, 1, "G001", f"{what}{message}", hint or "check the template against the page context")
 
 
 # Jinja's messages for what StrictUndefined refuses (jinja2.runtime.Undefined._undefined_message)
