@@ -3,6 +3,7 @@ package at build time, so that `schemas/` and `policies/_site/` stay the single 
 
     schemas/*.schema.json   ->  engine/_data/schemas/   the JSON Schemas of every file kind
     policies/_site/**       ->  engine/_data/site/      the default page layout and its catalogs
+    docs/**                 ->  engine/_data/docs/      the authors' guide (`policyctl guide`)
 
 engine/packaged.py finds them there with importlib.resources in an installed wheel; a checkout or
 an editable install reads the sources themselves.
@@ -13,7 +14,7 @@ import os
 from setuptools import setup
 from setuptools.command.build_py import build_py
 
-SHIPPED = {"schemas": "schemas", "site": os.path.join("policies", "_site")}
+SHIPPED = {"schemas": "schemas", "site": os.path.join("policies", "_site"), "docs": "docs"}
 
 
 def _files(folder):

@@ -200,7 +200,11 @@ def _repo_for_questions(root: str) -> Any:
 @click.option("-q", "--quiet", is_flag=True, help="No progress and no notes: results and problems only.")
 @click.pass_context
 def main(ctx: click.Context, color: str, quiet: bool) -> None:
-    """Marketplace policy as data: validate, decide, render and test policy YAML."""
+    """Marketplace policy as data: validate, decide, render and test policy YAML.
+
+    How to write policies (the file format, expressions, tests, pages, languages, policyctl.toml):
+    `policyctl guide`.
+    """
     from engine.console import Console
 
     ctx.obj = Console(color, quiet)
@@ -280,6 +284,24 @@ def validate(
     sources = outcome.sources if fmt == "text" and sys.stdout.isatty() else None
     click.echo(report.REPORTERS[fmt](outcome.problems, outcome.files, sources), nl=False)
     sys.exit(1 if any(p.severity == "error" or strict for p in outcome.problems) else 0)
+
+
+@main.command("guide")
+@click.option("--path", "path_only", is_flag=True, help="Print where the guide is installed, not the guide.")
+def guide_cmd(path_only: bool) -> None:
+    """Print the policy authors' guide (Markdown): the file format, expressions, tests, pages, languages, settings."""
+    from engine.packaged import NotShipped, guide_path
+
+    try:
+        path = guide_path()
+        if path_only:
+            click.echo(path)
+            return
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except (NotShipped, OSError) as e:
+        _fail_usage(f"the authors' guide is not installed: {e}", "reinstall policyctl from a wheel or a clone")
+    click.echo(text, nl=False)
 
 
 @main.command("schema")

@@ -1,8 +1,9 @@
 """Files the engine ships beside its code: the JSON Schemas of the file kinds, the default page
-layout (`_site`: templates and their catalogs) and the starter repository of `policyctl init`.
+layout (`_site`: templates and their catalogs), the authors' guide (`policyctl guide`) and the
+starter repository of `policyctl init`.
 
-The schemas and the layout have one source, kept where people edit them: `schemas/` and
-`policies/_site/` at the top of policyctl's own repository. A built distribution (wheel, `pip
+The schemas, the layout and the guide have one source, kept where people edit them: `schemas/`,
+`policies/_site/` and `docs/` at the top of policyctl's own repository. A built distribution (wheel, `pip
 install .`, pipx) carries copies made by setup.py's build step in `engine/_data/`, found here with
 importlib.resources; a source checkout or an editable install reads the sources themselves.
 """
@@ -15,7 +16,7 @@ from functools import cache
 ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
 CHECKOUT = os.path.dirname(ENGINE_DIR)
 # where each shipped folder comes from in a checkout; setup.py copies the same into engine/_data/
-SOURCES = {"schemas": "schemas", "site": os.path.join("policies", "_site")}
+SOURCES = {"schemas": "schemas", "site": os.path.join("policies", "_site"), "docs": "docs"}
 
 
 class NotShipped(RuntimeError):
@@ -24,7 +25,7 @@ class NotShipped(RuntimeError):
 
 @cache
 def data_dir(name: str) -> str:
-    """The folder of shipped data ``name`` ("schemas" or "site") on the file system."""
+    """The folder of shipped data ``name`` ("schemas", "site" or "docs") on the file system."""
     from importlib.resources import files
     from pathlib import Path
 
@@ -49,6 +50,14 @@ def schema_dir() -> str:
 
 def default_site_dir() -> str:
     return data_dir("site")
+
+
+def guide_path() -> str:
+    """The authors' guide (Markdown): the file format, expressions, tests, pages and languages."""
+    return os.path.join(data_dir("docs"), GUIDE)
+
+
+GUIDE = "writing-policies.md"
 
 
 def starter_dir() -> str:

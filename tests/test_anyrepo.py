@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -225,6 +226,27 @@ def test_a_language_no_marketplace_publishes_is_a_usage_error(
     assert german.is_file()
 
 
+def test_the_guide_is_printed_and_every_pointer_to_it_names_a_section_it_has() -> None:
+    """The starter's policyctl.toml pointed to a README section that does not exist ("Configuration"),
+    and the authors' guide was not installed: nothing told an installed user where to find it."""
+    guide = (ROOT / "docs" / "writing-policies.md").read_text(encoding="utf-8")
+    assert run_cli("guide").out == guide
+    assert run_cli("guide", "--path").out.strip().endswith("writing-policies.md")
+    assert "`policyctl guide`" in run_cli("--help").out
+    headings = {line.lstrip("#").strip() for line in guide.splitlines() if line.startswith("#")}
+    headings |= set(re.findall(r"^\*\*([^*:.]+)", guide, re.M))  # a paragraph's bold lead-in ("**What a value is: ...")
+    starter = ROOT / "engine" / "starter"
+    pointers = {
+        path: (path.read_text(encoding="utf-8"))
+        for path in (starter / "policyctl.toml", starter / "README.md", ROOT / "policies" / "_site" / "README.md")
+    }
+    for path, text in pointers.items():
+        assert "policyctl guide" in text and "docs/writing-policies.md" not in text, path
+        for section in re.findall(r"`policyctl guide`[,:] \"([^\"]+)\"", text):
+            assert section in headings, (path, section)
+    assert "settings" in guide and 'languages = ["en", "de"]' in guide  # (what the starter's policyctl.toml sets)
+
+
 def test_a_repository_without_a_layout_uses_the_packaged_one(repo: Path) -> None:
     """The starter has no policies/_site: its pages use the packaged layout, whose catalogs
     `i18n extract`/`update` leave alone; a copy in policies/_site overrides it."""
@@ -357,6 +379,7 @@ def test_wheel_round_trip(tmp_path: Path) -> None:
     with zipfile.ZipFile(wheel) as z:  # the engine package only: no top-level `cli` module
         assert {name.split("/")[0] for name in z.namelist()} == {"engine", wheel.name.split("-py3")[0] + ".dist-info"}
         assert "engine/_data/site/locales/de.po" in z.namelist()
+        assert "engine/_data/docs/writing-policies.md" in z.namelist()  # (`policyctl guide`)
     # from the top, and from a folder inside (validate only there: finding the repository from any
     # folder is the same code installed or not, and test_init_writes_a_repository_that_passes_at_once
     # runs every command from both; .ci/wheel-check does so with the installed wheel)
@@ -366,6 +389,8 @@ def test_wheel_round_trip(tmp_path: Path) -> None:
         assert result.returncode == 0, (args, inside, result)
     listed = policyctl("schema", cwd=tmp_path).stdout
     assert len(listed.splitlines()) == 7 and "site-packages" in listed
+    guide = policyctl("guide", "--path", cwd=tmp_path).stdout.strip()
+    assert "site-packages" in guide and Path(guide).read_bytes() == (ROOT / "docs" / "writing-policies.md").read_bytes()
 
 
 def _pre_commit(tmp_path: Path) -> list[str]:

@@ -196,7 +196,7 @@ class _Emitter:
                 None,
                 "E003",
                 f"{what} is not allowed in an expression",
-                'see "Expressions" in docs/writing-policies.md for what is allowed',
+                'see "Expressions" in the authors\' guide (`policyctl guide`) for what is allowed',
             )
             return "None"
         result: str = getattr(self, handler)(node, depth + 1)
