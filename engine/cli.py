@@ -1122,7 +1122,7 @@ def test_cmd(
     _say(testreport.failures(result.outcomes, verbose))
     if result.coverage is not None:
         _say(testreport.coverage(result.coverage, fail_under))
-    _say(testreport.summary(result.outcomes) + "\n")
+    _say(testreport.summary(result.outcomes, result.not_run) + "\n")
     sys.exit(result.exit_code)
 
 
@@ -1161,6 +1161,8 @@ def _test_json(result: Any) -> dict[str, Any]:
         "ok": result.exit_code == 0,
         "passed": passed,
         "failed": len(tests) - passed,
+        # tests files whose cases did not run, left out by errors (`cases`: null when unknown)
+        "not_run": [{"file": n.file, "program": n.program, "cases": n.cases} for n in result.not_run],
         "tests": tests,
         "problems": [p.to_json() for p in result.errors],
     }

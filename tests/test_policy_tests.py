@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -115,7 +116,10 @@ def test_missing_output_and_bad_input_are_failures_not_crashes(mini: Path) -> No
     r = run_cli("test", str(mini))
     assert r.code == 1
     assert "  fee: expected 0, got (no such output)\n" in r.out
-    assert f'  {mini / CASES}:3:5: error[D004]: /days_late: expected integer, got string `"zero"`\n' in r.out
+    # at the input itself, as `validate` says it (it was at the case's first line, 3:5), and once:
+    # not again in the repository's problems on stderr
+    assert f'  {mini / CASES}:7:24: error[D004]: /days_late: expected integer, got string `"zero"`\n' in r.out
+    assert "D004" not in r.err
     assert r.out.endswith("1 passed, 2 failed\n")
 
 
@@ -367,3 +371,74 @@ def test_validate_finds_a_case_naming_what_its_decision_has_not(mini: Path, old:
     edit(cases, old, new)
     run = run_cli("validate", str(mini))
     assert run.code == 1 and f"error[T002]: {said}" in run.out and "did you mean" in run.out, run
+
+
+INPUTS = [
+    # (the case's input as written, where the problem is, its message, its hint)
+    (
+        "{days_late: zero, member: true}",
+        (7, 24),
+        '/days_late: expected integer, got string `"zero"`',
+        "write a whole number in digits and nothing else, such as `30`",
+    ),
+    (
+        '{days_late: "0", member: true}',
+        (7, 24),
+        '/days_late: expected integer, got string `"0"`',
+        "write the number without quotes",
+    ),
+    (
+        "{days_late: 3 days, member: true}",
+        (7, 24),
+        '/days_late: expected integer, got string `"3 days"`',
+        "write the number alone: `3`",
+    ),
+    (
+        "{days_late: -1, member: true}",
+        (7, 24),
+        "/days_late: expected at least 0, got `-1`",
+        "see the `inputs` of `late_fee` in",
+    ),
+    (
+        "{days_late: 0, member: yes}",
+        (7, 35),
+        '/member: expected boolean, got string `"yes"`',
+        "see the `inputs` of `late_fee` in",
+    ),
+    ("{member: true}", (7, 12), "/days_late: missing; this input is required", "see the `inputs` of `late_fee` in"),
+]
+
+
+@pytest.mark.parametrize("written, where, message, hint", INPUTS, ids=[i[0] for i in INPUTS])
+def test_validate_checks_a_cases_input_at_the_input(
+    mini: Path, written: str, where: tuple[int, int], message: str, hint: str
+) -> None:
+    """`units: fifty` passed validate; only `test` failed it, at the case's first line."""
+    edit(mini / CASES, "input: {days_late: 0, member: true}", f"input: {written}")
+    checked = run_cli("validate", str(mini))
+    line, col = where
+    said = f"{mini / CASES}:{line}:{col}: error[D004]: {message}\n  hint: {hint}"
+    assert checked.code == 1 and said in checked.out, checked.out
+    assert checked.out.count("error[") == 1, checked.out
+    tested = run_cli("test", str(mini))  # the same problem, at the same place, with the case
+    assert tested.code == 1 and f"  {mini / CASES}:{line}:{col}: error[D004]: {message}\n    hint: {hint}" in tested.out
+
+
+def test_a_tests_file_with_errors_counts_its_cases_as_not_run(mini: Path, tmp_path: Path) -> None:
+    """One schema error in a tests file and none of its cases ran, yet the summary said "N passed,
+    0 failed": the run named no case that did not run."""
+    edit(mini / CASES, 'at: "2024-05-01"', 'at: "2024-02-30"')
+    r = run_cli("test", str(mini), "--junit", str(tmp_path / "junit.xml"))
+    assert r.code == 1 and "error[S001]: /cases/0/at: `2024-02-30` is not a day of the calendar" in r.err
+    assert r.out == f"0 passed, 0 failed, 3 not run ({mini / CASES} has errors)\n"
+    root = ET.parse(tmp_path / "junit.xml").getroot()
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("1", "0", "1")
+    assert root[0][0][0].tag == "error" and "`2024-02-30` is not a day of the calendar" in str(
+        root[0][0][0].get("message")
+    )
+    selected = run_cli("test", str(mini), "-k", "first band", "--format", "json")
+    body = json.loads(selected.out)
+    assert selected.code == 1 and (body["ok"], body["passed"], body["failed"]) == (False, 0, 0)
+    assert body["not_run"] == [{"file": str(mini / CASES), "program": "loans", "cases": 1}]
+    (mini / CASES).write_text("kind: tests\ncases: [\n", encoding="utf-8")  # not even YAML: how many is unknown
+    assert run_cli("test", str(mini)).out == f"0 passed, 0 failed, their cases not run ({mini / CASES} has errors)\n"

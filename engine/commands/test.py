@@ -23,6 +23,7 @@ class TestRun:
     errors: list[Problem] = field(default_factory=list)  # the repository's own problems
     files: int = 0
     outcomes: list[Any] = field(default_factory=list)  # engine.policytests.cases.Outcome
+    not_run: list[Any] = field(default_factory=list)  # engine.policytests.cases.NotRun: files left out by errors
     coverage: Any = None  # engine.policytests.coverage.Coverage, when asked for
     fail_under: float | None = None
     seconds: float = 0.0
@@ -35,7 +36,7 @@ class TestRun:
     def exit_code(self) -> int:
         if self.usage is not None:
             return 2
-        return 1 if self.errors or self.low or not all(o.passed for o in self.outcomes) else 0
+        return 1 if self.errors or self.not_run or self.low or not all(o.passed for o in self.outcomes) else 0
 
 
 def test_root(path: str | None, root: str) -> tuple[str | None, tuple[str, str] | None]:
@@ -93,7 +94,8 @@ def run(
         errors=[p for p in repo.problems if p.severity == "error"], files=len(repo.documents), fail_under=fail_under
     )
     selected = testing.cases(repo, path, keyword)
-    if keyword and not selected:
+    out.not_run = testing.not_run(repo, path, keyword)
+    if keyword and not selected and not out.not_run:
         return TestRun(usage=_no_match(keyword))
     if path is not None and not selected and not out.errors and testing.cases(repo, None, None):
         # (as `-k`: a path that selects no case is a mistake, e.g. a program.yaml for its tests;
@@ -104,6 +106,10 @@ def run(
         tell(i, len(selected))
         out.outcomes.append(testing.run_case(repo, case))
     tell(len(selected), len(selected))
+    # a case's refused input (D004) is the repository's problem (`validate` says it) and the case's
+    # failure, at the same place in the same words: said once, with the case
+    said = {p for o in out.outcomes for p in o.problems}
+    out.errors = [p for p in out.errors if p not in said]
     if boundaries:
         plans, bad = bounds.plans(repo, selected)
         out.outcomes += [bounds.failed_plan(case, problem) for case, problem in bad]
@@ -127,7 +133,7 @@ def _write_junit(out: TestRun, junit: str | None) -> None:
     from engine.source.atomic import write_atomic
 
     try:
-        write_atomic(junit, report.junit(out.outcomes, out.seconds))
+        write_atomic(junit, report.junit(out.outcomes, out.seconds, out.not_run))
     except OSError as e:
         out.usage = (f"cannot write {junit}: {e.strerror or e}", "give a file in a folder you can write")
 

@@ -7,6 +7,7 @@ data without defensive type checks; everything it reports carries the node's pos
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 from engine.model.policy import (
@@ -560,6 +561,7 @@ def test_problems(
     problems: list[Problem] = []
     unread = unread or {}
     names: dict[str, int] = {}
+    checkers: dict[str, Any] = {}  # each decision's input check (engine.decisions.inputs), made once
     for i, case in enumerate(cases):
         path = ("cases", i)
         if case.name in names:
@@ -593,7 +595,73 @@ def test_problems(
         decision = prog.decisions.get(case.decision)
         if decision is not None:
             problems += _case_names(doc, path, case, decision)
+            problems += _case_inputs(doc, path, case, decision, checkers)
     return problems
+
+
+def _case_inputs(
+    doc: Document, path: Path, case: TestCase, decision: Decision, checkers: dict[str, Any]
+) -> list[Problem]:
+    """D004 for a case's input its decision refuses (a value of the wrong type or out of range, a
+    required input left out), checked as `policyctl test` and `decide` check it (the decision's
+    own input check, engine.decisions.inputs) and said at the input's own line:col, so that
+    `validate` (a pre-commit hook) finds it too. A name the decision does not have is T002
+    (``_case_names``); a decision whose `inputs` are no valid schema is P009."""
+    if not isinstance(case.input, dict):
+        return []
+    checker = checkers.get(decision.id)
+    if checker is None:
+        from engine.decisions.inputs import InputChecker
+
+        checker = checkers[decision.id] = InputChecker(decision.inputs, decision.required)
+    messages = checker.check({k: v for k, v in case.input.items() if k in decision.inputs})
+    if checker.broken:
+        return []
+    return input_problems(doc, path + ("input",), case.input, messages, decision)
+
+
+def input_problems(doc: Document, path: Path, given: Any, messages: list[str], decision: Decision) -> list[Problem]:
+    """D004 for each of ``messages`` (engine.decisions.inputs' words, a JSON pointer first:
+    `/units: expected integer, got string "fifty"`) about the case input ``given``, written at
+    ``path`` of ``doc``: at the value the pointer names, else at the nearest of its parents written
+    (`input:` itself for a required input left out)."""
+    found = []
+    for message in messages:
+        steps = _steps(given, message.split(": ", 1)[0])
+        pos = doc.pos(path + steps)
+        hint = f"see the `inputs` of `{decision.id}` in {decision.pos.file}"
+        value = _at(given, steps)
+        wanted = _NUMBER_WANTED.search(message)
+        if steps and isinstance(value, str) and wanted:  # (`units: fifty`, `"12"`, `30 days`)
+            hint = schema.number_hint(doc, pos, value, wanted.group(1))
+        found.append(Problem.at(pos, "D004", message, hint))
+    return found
+
+
+_NUMBER_WANTED = re.compile(r": expected (integer|number), got string ")
+
+
+def _at(given: Any, steps: Path) -> Any:
+    for step in steps:
+        given = given[step]
+    return given
+
+
+def _steps(given: Any, pointer: str) -> Path:
+    """The keys and indexes of the JSON pointer ``pointer`` that lead into ``given``."""
+    steps: list[Any] = []
+    node = given
+    for raw in pointer.split("/")[1:] if pointer.startswith("/") else ():
+        key = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and key in node:
+            step: Any = key
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            step = int(key)
+        else:
+            break
+        steps.append(step)
+        node = node[step]
+    return tuple(steps)
 
 
 def _case_names(doc: Document, path: Path, case: TestCase, decision: Decision) -> list[Problem]:

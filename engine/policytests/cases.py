@@ -52,6 +52,16 @@ class Outcome:
         return not self.mismatches and not self.problems
 
 
+@dataclass(frozen=True, slots=True)
+class NotRun:
+    """A tests file whose cases a run left out because of errors (its own, or its program's)."""
+
+    file: str
+    program: str  # the program folder it is in ("" when it is in none)
+    cases: int | None  # how many of its cases the run selected; None: it cannot be read as cases
+    problem: Problem | None  # its first error, when it has one of its own
+
+
 # -- selecting ---------------------------------------------------------------------------------------
 
 
@@ -64,6 +74,36 @@ def cases(repo: Repository, path: str | None = None, keyword: str | None = None)
     if keyword:
         found = [c for c in found if keyword.lower() in c.name.lower()]
     return sorted(found, key=lambda c: (c.program, c.pos.file, c.pos.line))
+
+
+def not_run(repo: Repository, path: str | None = None, keyword: str | None = None) -> list[NotRun]:
+    """The tests files below ``path`` whose cases (those with ``keyword`` in their name) are not
+    among the repository's, left out because of errors: a run that leaves them out is no green run,
+    whatever its cases say ("8 passed, 0 failed" when one file's cases never ran)."""
+    from engine.source import layout
+
+    attached = {c.pos.file for prog in repo.programs.values() for c in prog.tests}
+    found = []
+    for file, doc in repo.documents.items():
+        placed = layout.classify(repo.root, file)
+        data = doc.data if isinstance(doc.data, dict) else {}
+        if file in attached or (placed.kind or data.get("kind")) != "tests":
+            continue
+        if path is not None and not _within(os.path.abspath(file), os.path.abspath(path)):
+            continue
+        listed = data.get("cases")
+        count = None
+        if isinstance(listed, list):
+            count = sum(
+                1
+                for c in listed
+                if not keyword or (isinstance(c, dict) and keyword.lower() in str(c.get("name", "")).lower())
+            )
+            if count == 0:
+                continue
+        own = next((p for p in repo.problems if p.file == file and p.severity == "error"), None)
+        found.append(NotRun(file, placed.program or "", count, own))
+    return sorted(found, key=lambda n: n.file)
 
 
 def _within(file: str, wanted: str) -> bool:
@@ -97,7 +137,31 @@ def evaluate(repo: Decides, case: TestCase, at: str | None = None) -> tuple[Any,
     except PolicyError as e:
         return None, tuple(_located(p, case.pos) for p in e.problems)
     result = compiled.decide(case.input, params, at or case.at, where=case.pos)
-    return result, tuple(result.problems)
+    return result, _at_inputs(repo, case, tuple(result.problems))
+
+
+def _at_inputs(repo: Decides, case: TestCase, problems: tuple[Problem, ...]) -> tuple[Problem, ...]:
+    """The case's refused inputs (D004, said at the case) at each input's own line:col, as
+    `validate` says them (engine.model.build.input_problems), when the sources are at hand (not
+    from a bundle)."""
+    documents = getattr(repo, "documents", None)
+    refused = [
+        p
+        for p in problems
+        if p.code == "D004" and (p.file, p.line, p.col) == (case.pos.file, case.pos.line, case.pos.col)
+    ]
+    if not refused or not isinstance(repo, Repository) or documents is None:
+        return problems
+    from engine.model.build import input_problems
+
+    doc = documents.get(case.pos.file)
+    decision = repo.programs[case.program].decisions.get(case.decision)
+    cases = doc.data.get("cases") if doc is not None and isinstance(doc.data, dict) else None
+    index = next((i for i in range(len(cases or ())) if doc is not None and doc.pos(("cases", i)) == case.pos), None)
+    if doc is None or decision is None or index is None:
+        return problems
+    placed = input_problems(doc, ("cases", index, "input"), case.input, [p.message for p in refused], decision)
+    return tuple(p for p in problems if p not in refused) + tuple(placed)
 
 
 def _located(problem: Problem, pos: Pos) -> Problem:

@@ -10,14 +10,30 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
-from engine.policytests.cases import Outcome, show
+from engine.policytests.cases import NotRun, Outcome, show
 from engine.policytests.coverage import Coverage
 from engine.problems import one_line
 
 
-def summary(outcomes: Sequence[Outcome]) -> str:
+def summary(outcomes: Sequence[Outcome], left_out: Sequence[NotRun] = ()) -> str:
+    """`N passed, N failed`, and the cases of tests files with errors that did not run."""
     passed = sum(o.passed for o in outcomes)
-    return f"{passed} passed, {len(outcomes) - passed} failed"
+    return f"{passed} passed, {len(outcomes) - passed} failed" + not_run(left_out)
+
+
+def not_run(left_out: Sequence[NotRun]) -> str:
+    """`, 2 not run (policies/x/tests/y.yaml has errors)`; empty when every selected case ran."""
+    if not left_out:
+        return ""
+    counted = sum(n.cases or 0 for n in left_out)
+    unknown = any(n.cases is None for n in left_out)
+    if len(left_out) == 1:
+        where = f"{left_out[0].file} has errors"
+    else:
+        where = f"{len(left_out)} tests files have errors"
+    if unknown and not counted:
+        return f", their cases not run ({where})"
+    return f", {counted}{' or more' if unknown else ''} not run ({where})"
 
 
 def where(o: Outcome) -> str:
@@ -63,27 +79,34 @@ def _percent(value: float) -> str:
     return ("100" if value == 100 else text) + "%"
 
 
-def junit(outcomes: Sequence[Outcome], seconds: float = 0.0) -> str:
-    """JUnit XML: a <testsuite> per program, a <testcase> per case or boundary check, with file and line."""
+def junit(outcomes: Sequence[Outcome], seconds: float = 0.0, left_out: Sequence[NotRun] = ()) -> str:
+    """JUnit XML: a <testsuite> per program, a <testcase> per case or boundary check, with file and
+    line; a tests file whose cases did not run (``left_out``) is a <testcase> with an <error>."""
     root = ET.Element(
         "testsuites",
         name="policyctl",
-        tests=str(len(outcomes)),
+        tests=str(len(outcomes) + len(left_out)),
         failures=str(sum(not o.passed for o in outcomes)),
-        errors="0",
+        errors=str(len(left_out)),
         time=f"{seconds:.3f}",
     )
-    for program in dict.fromkeys(o.program for o in outcomes):
+    for program in dict.fromkeys([o.program for o in outcomes] + [n.program for n in left_out]):
         mine = [o for o in outcomes if o.program == program]
+        theirs = [n for n in left_out if n.program == program]
         suite = ET.SubElement(
             root,
             "testsuite",
             name=program,
-            tests=str(len(mine)),
+            tests=str(len(mine) + len(theirs)),
             failures=str(sum(not o.passed for o in mine)),
-            errors="0",
+            errors=str(len(theirs)),
             skipped="0",
         )
+        for n in theirs:
+            case = ET.SubElement(suite, "testcase", classname=_xml(program), name=_xml(n.file), file=_xml(n.file))
+            said = f"{n.problem.file}:{n.problem.line}:{n.problem.col}: {n.problem.message}" if n.problem else "errors"
+            error = ET.SubElement(case, "error", message=_xml(f"its cases did not run: {said}"), type="not run")
+            error.text = _xml(f"{n.file}: {n.cases if n.cases is not None else 'its'} cases not run: {said}")
         for o in mine:
             kind = ".boundaries" if o.kind == "boundary" else ""
             case = ET.SubElement(

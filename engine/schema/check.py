@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine import packaged
 from engine.model.dates import format_checker
-from engine.problems import Problem
+from engine.problems import Pos, Problem
 from engine.schema import (
     fastcheck,  # light (json, os, re); an import inside the checks cost ~2 µs per value
 )
@@ -275,6 +275,12 @@ def _type_hint(want: str, instance: Any, quoted: bool, schema: Any, parameter: b
     if want == "array":
         return "write a list: `- item` lines, or `[a, b]`"
     return f"write a value of type {want}"
+
+
+def number_hint(doc: Document, pos: Pos, text: str, want: str) -> str:
+    """How to write the number (``want``: "integer" or "number") that ``text``, written at ``pos``
+    of ``doc``, stands for (a test case's input: engine.model.build)."""
+    return _number_hint(text, want, _quoted(doc, pos.line, pos.col), None, False)
 
 
 def _number_hint(text: str, want: str, quoted: bool, fmt: Any, parameter: bool) -> str:
