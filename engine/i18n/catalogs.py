@@ -591,8 +591,10 @@ def _same_messages(
 
 
 def _write_catalog(path: str, catalog: Catalog, tag: str | None, keep_obsolete: bool = True) -> bool:
-    """Write a catalog only when its messages changed: not for a header or a line number."""
-    if keep_obsolete and _same_messages(path, catalog, tag):
+    """Write a catalog only when its messages changed: not for a header or a line number (with
+    ``keep_obsolete`` false, the obsolete entries of ``catalog`` are already dropped: a file with
+    none is left as it is)."""
+    if _same_messages(path, catalog, tag):
         return False
     return _write_if_changed(path, dump(catalog, keep_obsolete))
 
