@@ -93,6 +93,38 @@ def test_numbers_plurals_and_names() -> None:
     assert l10n.in_sentence("Seller Central", "en") == "Seller Central"
 
 
+@pytest.mark.parametrize(
+    "label, tag, inside",
+    [
+        # an article before a name: lower case inside a sentence (the fact-check's it and es pages)
+        (
+            "Il Servizio Clienti di Amazon gestisce la richiesta.",
+            "it",
+            "il Servizio Clienti di Amazon gestisce la richiesta.",
+        ),
+        (
+            "El Servicio de Atención al Cliente de Amazon gestiona la consulta.",
+            "es",
+            "el Servicio de Atención al Cliente de Amazon gestiona la consulta.",
+        ),
+        ("L’Ufficio Clienti di Amazon risponde.", "it", "l’Ufficio Clienti di Amazon risponde."),
+        ("The Amazon Customer Service team replies.", "en", "the Amazon Customer Service team replies."),
+        # a label that is a name, article and all; names; other languages' nouns; as before
+        ("Los Angeles", "es", "Los Angeles"),
+        ("La Poste", "fr", "La Poste"),
+        ("L’Ufficio Clienti", "it", "L’Ufficio Clienti"),
+        ("Amazon Customer Service handles the inquiry.", "en", "Amazon Customer Service handles the inquiry."),
+        ("Servizio Clienti di Amazon", "it", "Servizio Clienti di Amazon"),
+        ("IL Servizio", "it", "IL Servizio"),
+        ("Der Kundenservice von Amazon", "de", "Der Kundenservice von Amazon"),
+        ("L’ufficio risponde.", "it", "l’ufficio risponde."),
+        ("Telefono", "it", "telefono"),
+    ],
+)
+def test_an_article_before_a_name_is_lower_case_inside_a_sentence(label: str, tag: str, inside: str) -> None:
+    assert l10n.in_sentence(label, tag) == inside
+
+
 def test_a_datetime_shows_in_the_marketplace_time_zone() -> None:
     assert (
         l10n.datetime("2024-03-01T17:00:00-08:00", "en", "America/Los_Angeles") == "Friday, March 1, 2024, 5:00\u202fPM"

@@ -307,27 +307,65 @@ def _join_all(items: tuple[str, ...], tag: str, style: str) -> str:
 # Languages that capitalize nouns: a label used inside a sentence keeps its capital there.
 _NOUN_CAPITALS = frozenset(("de", "lb"))
 
+# Articles, by language, that begin a label as the determiner of what follows ("Il Servizio Clienti
+# di Amazon gestisce...", "El Servicio de Atención al Cliente..."): lower case inside a sentence, as
+# any other word that is not a name; an elided one ends with its apostrophe ("L'Ufficio...").
+_ARTICLES: dict[str, frozenset[str]] = {
+    "en": frozenset(("the", "a", "an")),
+    "es": frozenset(("el", "la", "los", "las", "lo", "un", "una", "unos", "unas")),
+    "it": frozenset(("il", "lo", "la", "i", "gli", "le", "un", "uno", "una", "l'", "un'")),
+    "fr": frozenset(("le", "la", "les", "un", "une", "des", "l'")),
+    "pt": frozenset(("o", "a", "os", "as", "um", "uma", "uns", "umas")),
+    "ca": frozenset(("el", "la", "els", "les", "un", "una", "uns", "unes", "l'")),
+    "nl": frozenset(("de", "het", "een")),
+}
+
 
 def in_sentence(text: str, tag: str) -> str:
     """A display label ("Phone", "Telefono") as it reads inside a sentence ("phone", "telefono").
 
     Only the first letter changes, only when the first word is capitalized and otherwise lower
     case and the second word is not capitalized (so "FBA", "iPad", "Seller Central", "Amazon
-    Customer Service" stay), and never in languages that capitalize nouns. Templates apply it to
-    common-noun labels only: a one-word proper name ("Amazon") cannot be told from a common noun.
+    Customer Service" stay), and never in languages that capitalize nouns. A first word that is
+    an article ("Il Servizio Clienti di Amazon gestisce...", "El Servicio...", "L'Ufficio...") is
+    lowered before a name too ("il Servizio Clienti di Amazon"), unless every word of the label is
+    capitalized: then the label is a name and the article part of it ("Los Angeles", "La Poste").
+    Templates apply it to common-noun labels only: a one-word proper name ("Amazon") cannot be
+    told from a common noun, nor a name whose article is part of it from one that follows an
+    article once the label goes on ("La Poste livre..." would read "la Poste livre...").
     """
     words = text.split()
     if locale(tag).language in _NOUN_CAPITALS or not words:
         return text
     first = words[0]
-    if (
-        len(first) > 1
-        and first[0].isupper()
-        and first[1:] == first[1:].lower()
-        and not (len(words) > 1 and words[1][:1].isupper())
-    ):
+    capitalized = first[0].isupper() and first[1:] == first[1:].lower()
+    if capitalized and len(first) > 1 and not (len(words) > 1 and words[1][:1].isupper()):
+        return text[0].lower() + text[1:]
+    if _article(first, tag) and not all(w[:1].isupper() for w in _after_article(words, tag)):
         return text[0].lower() + text[1:]
     return text
+
+
+def _article(word: str, tag: str) -> bool:
+    """Whether ``word`` is a capitalized article of the language of ``tag`` ("Il", "El"), or
+    begins with an elided one ("L'Ufficio")."""
+    articles = _ARTICLES.get(locale(tag).language, frozenset())
+    capitalized = word[0].isupper() and word[1:] == word[1:].lower()
+    return (capitalized and word.lower() in articles) or _elided(word, tag)
+
+
+def _elided(word: str, tag: str) -> bool:
+    """Whether ``word`` begins with an elided article and its apostrophe: "L'Ufficio", "L’Ufficio"."""
+    head, mark, rest = word.replace("\u2019", "'").partition("'")
+    return bool(mark and rest and head[:1].isupper() and head[1:] == head[1:].lower()) and (
+        f"{head.lower()}'" in _ARTICLES.get(locale(tag).language, frozenset())
+    )
+
+
+def _after_article(words: list[str], tag: str) -> list[str]:
+    """The words of a label after its first, an article (after the apostrophe of an elided one)."""
+    rest = words[0].replace("\u2019", "'").partition("'")[2] if _elided(words[0], tag) else ""
+    return ([rest] if rest else []) + words[1:]
 
 
 def plural_category(value: object, tag: str) -> str:
