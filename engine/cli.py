@@ -985,7 +985,7 @@ def i18n_update(names: tuple[str, ...], drop_obsolete: bool, root: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
 @root_option
 def i18n_check(names: tuple[str, ...], fmt: str, root: str) -> None:
-    """Exit 1 naming every missing, fuzzy or obsolete message per locale (file:line); print completeness."""
+    """Exit 1 naming every missing, fuzzy, refused or obsolete message per locale (file:line); print completeness."""
     from engine import PolicyError
     from engine.commands.i18n import check
     from engine.i18n import catalogs as i18n
@@ -1012,6 +1012,7 @@ def i18n_check(names: tuple[str, ...], fmt: str, root: str) -> None:
                         "translated": s.translated,
                         "missing": s.missing,
                         "fuzzy": s.fuzzy,
+                        "refused": s.refused,
                         "obsolete": s.obsolete,
                         "percent": round(s.percent, 1),
                     }

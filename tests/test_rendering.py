@@ -93,8 +93,8 @@ def test_emphasis_that_commonmark_would_not_make_is_a_translation_problem(polici
     run = run_cli("i18n", "check", "--root", str(policies))
     assert run.code == 1
     found = re.search(
-        r"zh-Hans\.po:(\d+):1: error\[G002\]: zh-Hans: the translation's `\*\*` or `\*` does not "
-        r"make emphasis",
+        r"zh-Hans\.po:(\d+):1: error\[G002\]: zh-Hans: the translation of '\*\*Example:\*\* [^']*' has `\*\*` or "
+        r"`\*` that does not make emphasis",
         run.out,
     )
     assert found and int(found.group(1)) <= line, run

@@ -1,4 +1,4 @@
-"""`policyctl i18n check`: every missing, fuzzy or obsolete message, and each locale's completeness.
+"""`policyctl i18n check`: every missing, fuzzy, refused or obsolete message, and each locale's completeness.
 
 Returns an `I18nCheck`; never prints, never exits. (`extract` and `update` write catalogs only:
 each program's `pages/messages.pot` and `locales/*.po`, and `_site`'s, paths made from the plan.)

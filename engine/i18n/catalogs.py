@@ -650,9 +650,11 @@ class Completeness:
     tag: str
     total: int = 0
     translated: int = 0
-    missing: int = 0
+    missing: int = 0  # no translation, or a form left empty
     fuzzy: int = 0
+    refused: int = 0  # translated, but not usable: placeholders, markup or a fact the English leaves to a placeholder
     obsolete: int = 0
+    usable: set[Key] = field(default_factory=set, repr=False, compare=False)  # the messages counted translated
 
     @property
     def percent(self) -> float:
@@ -688,23 +690,80 @@ def _named(names: set[str]) -> str:
     return ", ".join(f"`%({n})s`" for n in sorted(names)) or "none"
 
 
-def translation_problem(source: AnyMessage, found: AnyMessage) -> str | None:
-    """Why ``found`` (a PO entry) cannot be used for ``source`` (its template entry), or None."""
+def translation_problem(source: AnyMessage, found: AnyMessage, plural_expr: str | None = None) -> str | None:
+    """Why ``found`` (a PO entry) cannot be used for ``source`` (its template entry): "missing"
+    when a form is empty, else a sentence naming the message (see `forms_problem`); or None.
+    ``plural_expr``: the catalog's plural formula."""
     forms = message_forms(found)
     if not all(f.strip() for f in forms):
         return "missing"
     ids = list(source.id) if isinstance(source.id, (list, tuple)) else [source.id]
-    wanted = set().union(*(placeholders(i) for i in ids))
-    for form in forms:
-        unsafe = markup_problem(ids, form)  # first: the more precise reason (a padded `%(name)9999s`)
+    return forms_problem(ids, forms, plural_expr)
+
+
+def forms_problem(ids: list[str], forms: list[str], plural_expr: str | None = None) -> str | None:
+    """Why the translated ``forms`` (msgstr, or msgstr[0], msgstr[1], ...) cannot stand for the
+    English ``ids`` (msgid, and msgid_plural for a plural message), as a sentence naming the
+    message; None when they can. Empty forms are not looked at.
+
+    A message's placeholders are kept as `msgfmt --check` requires: a translation has the
+    English's (a plural form compares with msgid_plural) and no other; a plural form used for
+    one number only (German's for 1, French's for 0 and 1; fewer than 5 of the numbers 0 to 1000,
+    as msgfmt counts them with the catalog's ``plural_expr``) may leave one out ("einen Tag"), as
+    `babel.messages.checkers.python_format` also allows (Babel allows any form to)."""
+    english = short(ids[0])
+    if len(ids) == 1:
+        wanted = placeholders(ids[0])
+        for form in forms:
+            if not form.strip():
+                continue
+            unsafe = markup_problem(ids, form)  # first: the more precise reason (a padded `%(name)9999s`)
+            if unsafe:
+                return f"the translation of {english} {unsafe}"
+            if placeholders(form) != wanted:
+                return (
+                    f"the translation's placeholders ({_named(placeholders(form))}) differ from the English "
+                    f"ones ({_named(wanted)}) of {english}"
+                )
+        return None
+    plural = ids[-1]
+    wanted = placeholders(plural)
+    many = _used_for_many(plural_expr or "(n != 1)", len(forms))
+    for index, form in enumerate(forms):
+        if not form.strip():
+            continue
+        subject = f"`msgstr[{index}]` of the translation of {english}"
+        unsafe = markup_problem(ids, form)
         if unsafe:
-            return unsafe
-        if placeholders(form) != wanted:
+            return f"{subject} {unsafe}"
+        found = placeholders(form)
+        if found - wanted:
+            return f"{subject} has {_named(found - wanted)}, which the English plural {short(plural)} does not have"
+        if wanted - found and many[index]:
             return (
-                f"the translation's placeholders ({_named(placeholders(form))}) differ from the English "
-                f"ones ({_named(wanted)})"
+                f"{subject} leaves out {_named(wanted - found)} of the English plural {short(plural)}, "
+                f"though the form is used for many numbers (only a form for one number, such as 1, may leave it out)"
             )
     return None
+
+
+@functools.lru_cache(maxsize=256)
+def _used_for_many(plural_expr: str, forms: int) -> tuple[bool, ...]:
+    """For each of a plural message's ``forms``, whether the catalog's plural formula chooses it
+    for 5 or more of the numbers 0 to 1000 (msgfmt's test for a form a placeholder may not be left
+    out of); every form is when there is one form, or the formula cannot be computed."""
+    if forms < 2:
+        return (True,) * forms
+    try:
+        choose = _gettext.c2py(plural_expr)
+        counts = [0] * forms
+        for n in range(1001):
+            chosen = choose(n)
+            if 0 <= chosen < forms:
+                counts[chosen] += 1
+    except Exception:  # (a formula gettext refuses is reported where the catalog is read)
+        return (True,) * forms
+    return tuple(count >= 5 for count in counts)
 
 
 _STRAY_PERCENT = re.compile(r"%%|%\(\w+\)[sd]")
@@ -745,14 +804,16 @@ def markup_problem(english: list[str], translation: str) -> str | None:
     """What a translation adds that its English does not have and that would be more than text: a
     `%` conversion other than the placeholders (`%(name)99999999s` pads a page to 100 MB), raw
     HTML or an autolink, a link target, a link definition or reference, an image. The links a
-    translation may carry are data: exactly those of its English. Translations are prose."""
+    translation may carry are data: exactly those of its English. Translations are prose. The
+    answer is what the translation does ("links to `x`, which the English does not"): the caller
+    names the translation."""
     if "%" in _STRAY_PERCENT.sub("", translation) and not any("%" in _STRAY_PERCENT.sub("", e) for e in english):
-        return "the translation has a `%` conversion other than the placeholders (write `%%` for a percent sign)"
+        return "has a `%` conversion other than the placeholders (write `%%` for a percent sign)"
     if "*" in translation or "_" in translation:
         wanted = max(_emphasis(e) for e in english)
         if wanted and _emphasis(translation) < wanted:  # (no emphasis wanted: nothing to parse)
             return (
-                "the translation's `**` or `*` does not make emphasis as the English does (CommonMark: "
+                "has `**` or `*` that does not make emphasis as the English does (CommonMark: "
                 "a closing `**` right after punctuation such as `：` must be followed by a space or "
                 "punctuation; write `**例**：` rather than `**例：**`)"
             )
@@ -762,7 +823,7 @@ def markup_problem(english: list[str], translation: str) -> str | None:
     extra = sorted(links(translation) - allowed, key=lambda k: (list(_KINDS).index(k[0]), k[1]))
     if extra:
         kind, what = extra[0]
-        return f"the translation {_KINDS[kind].format(what)}, which the English does not"
+        return f"{_KINDS[kind].format(what)}, which the English does not"
     return None
 
 
@@ -988,16 +1049,19 @@ def _check_catalog(
                 )
             )
             continue
-        why = translation_problem(source, found)
+        why = translation_problem(source, found, catalog.plural_expr)
         if why is not None:
-            stats.missing += 1
+            if why == "missing":
+                stats.missing += 1
+            else:
+                stats.refused += 1
             problems.append(
                 Problem(
                     path,
                     found.lineno or 1,
                     1,
                     "G002",
-                    f"{tag}: {'no translation' if why == 'missing' else why} of {short(source)}",
+                    f"{tag}: no translation of {short(source)}" if why == "missing" else f"{tag}: {why}",
                     "translate every form (msgstr) of the message"
                     if why == "missing"
                     else "keep the English message's placeholders and markup in the translation, as written there",
@@ -1005,6 +1069,7 @@ def _check_catalog(
             )
             continue
         stats.translated += 1
+        stats.usable.add(message_key(source))
     for message in catalog:
         if message.id and message_key(message) not in wanted:
             stats.obsolete += 1
@@ -1191,7 +1256,12 @@ def completeness_line(stats: Completeness) -> str:
     """One line per locale; counts only messages usable in a page (fuzzy and partly translated
     plural messages are not done, unlike Babel's own statistics)."""
     parts = [f"{stats.translated} of {stats.total} translated ({stats.percent:.1f}%)"]
-    for what, n in (("missing", stats.missing), ("fuzzy", stats.fuzzy), ("obsolete", stats.obsolete)):
+    for what, n in (
+        ("missing", stats.missing),
+        ("fuzzy", stats.fuzzy),
+        ("refused", stats.refused),
+        ("obsolete", stats.obsolete),
+    ):
         if n:
             parts.append(f"{n} {what}")
     return f"{stats.tag}: " + ", ".join(parts)

@@ -171,7 +171,7 @@ def plan(repo: Repository, strict: bool = False) -> Plan:
         if program.extra.get("translations") == "fallback" and not strict:
             from engine.i18n.catalogs import check
 
-            pending = {s.tag for s in check(domain, out.catalogs.read).stats if s.missing or s.fuzzy}
+            pending = {s.tag for s in check(domain, out.catalogs.read).stats if s.missing or s.fuzzy or s.refused}
             if pending:
                 out.fallbacks[program_id] = pending
                 jobs = [
