@@ -387,7 +387,7 @@ _PLAIN_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[a-z][a-z0-9+.-]*://[
 def test_addresses_are_found_as_the_plain_pattern_finds_them(text: str) -> None:
     """G006's search for e-mail addresses and URLs in a translation, tried only where a run of
     their characters begins, finds what the pattern tried everywhere finds."""
-    from engine.i18n.catalogs import addresses
+    from engine.i18n.facts import addresses
 
     assert addresses(text) == _PLAIN_ADDRESS.findall(text)
 
@@ -397,7 +397,7 @@ def test_a_long_translation_without_an_address_is_searched_once(run: str) -> Non
     """Tried at every position, a run of 200,000 word characters without `@` took the plain pattern
     ~20 billion steps (`validate` of a catalog with a 60,000-character translation: 13 s): far
     beyond the minute given here."""
-    from engine.i18n.catalogs import addresses
+    from engine.i18n.facts import addresses
 
     searched: list[list[str]] = []
     worker = threading.Thread(target=lambda: searched.append(addresses(run)), daemon=True)

@@ -1,5 +1,6 @@
-"""What a translation is refused for, and how the refusal reads: placeholders of plural forms as
-gettext's tools judge them (G002), the sentence naming the message; and how `i18n check` counts them."""
+"""What a translation is refused for, and how the refusal reads: a figure or a date written where
+the English has a placeholder (G006), placeholders of plural forms as gettext's tools judge them
+(G002), the sentence naming the message; and how `i18n check` counts them."""
 
 from __future__ import annotations
 
@@ -11,8 +12,113 @@ from pathlib import Path
 import pytest
 
 from engine.i18n.catalogs import Domain, forms_problem
+from engine.i18n.facts import Fact, fact_problem
 from engine.i18n.translator import Translator
 from support import edit, run_cli
+
+# -- G006: a fact written into a translation --------------------------------------------------------
+
+FEE = {0.5: (Fact("label_fee", "money:EUR"),)}
+SINCE = {"2025-01-01": (Fact("return_window_days (its effective date)", "date"),)}
+JULY = {"2025-07-01": (Fact("fee (its effective date)", "date"),)}
+THREE = {3.0: (Fact("per_unit_tiers"), Fact("free_months", "duration-month"))}
+THREE_BARE = {3.0: (Fact("per_unit_tiers"), Fact("free_months"))}
+STEPS = {2.0: (Fact("steps"),), 2025.0: (Fact("edition"),)}
+
+
+@pytest.mark.parametrize(
+    "english, translation, facts, tag, said",
+    [
+        # amounts below 1, as the language writes them
+        (
+            "You pay for the return.",
+            "Die Rücksendung (0,50 € je Etikett) zahlen Sie.",
+            FEE,
+            "de",
+            "`0,50` (0.5), a value of the fact `label_fee`",
+        ),
+        ("You pay for the return.", "Vous payez 0,50 € par étiquette.", FEE, "fr", "`0,50` (0.5)"),
+        # dates written the local way (CLDR's date forms), and the ISO form
+        (
+            "Returns are free.",
+            "Seit dem 1. Januar 2025 ist die Rücksendung kostenlos.",
+            SINCE,
+            "de",
+            "the date `1. Januar 2025` (2025-01-01), a value of the fact `return_window_days (its effective date)`",
+        ),
+        (
+            "Returns are free.",
+            "Desde el 1 de julio de 2025, la devolución es gratuita.",
+            JULY,
+            "es",
+            "the date `1 de julio de 2025` (2025-07-01)",
+        ),
+        ("Returns are free.", "自2025年1月1日起，退货免费。", SINCE, "zh-Hans", "the date `2025年1月1日` (2025-01-01)"),
+        (
+            "Returns are free.",
+            "Depuis le 1er janvier 2025, le retour est gratuit.",
+            SINCE,
+            "fr",
+            "the date `1er janvier 2025` (2025-01-01)",
+        ),
+        (
+            "Returns are free.",
+            "Dal 1º luglio 2025 il reso è gratuito.",
+            JULY,
+            "it",
+            "the date `1º luglio 2025` (2025-07-01)",
+        ),
+        (
+            "Returns are free.",
+            "Ab dem 01.07.2025 ist die Rücksendung kostenlos.",
+            JULY,
+            "de",
+            "the date `01.07.2025` (2025-07-01)",
+        ),
+        ("Returns are free.", "Ab 2025-07-01 kostenlos.", JULY, "de", "the date `2025-07-01` (2025-07-01)"),
+        # a figure that is a value of several facts: the one whose unit the words write, else all of them
+        ("You get free months.", "Recibes 3 meses gratuitos.", THREE, "es", "`3`, a value of the fact `free_months`,"),
+        (
+            "You get free months.",
+            "Recibes 3 meses gratuitos.",
+            THREE_BARE,
+            "es",
+            "`3`, a value of the facts `per_unit_tiers` and `free_months`,",
+        ),
+        ("You get free months.", "Sie erhalten 3 Monate gratis.", THREE, "de", "a value of the fact `free_months`,"),
+        ("You get free months.", "您可获得3个月免费。", THREE, "zh-Hans", "a value of the fact `free_months`,"),
+        (
+            "You get free months.",
+            "Sie erhalten 3 Monaten gratis.",
+            THREE,
+            "de",
+            "a value of the facts `per_unit_tiers` and `free_months`,",
+        ),  # (no CLDR form)
+        # nothing stated that the English leaves to a placeholder
+        (
+            "Since January 1, 2025, returns are free.",
+            "Seit dem 1. Januar 2025 ist die Rücksendung kostenlos.",
+            SINCE,
+            "de",
+            None,
+        ),
+        ("Returns are free.", "Seit dem 1. Februar 2025 ist die Rücksendung kostenlos.", SINCE, "de", None),
+        ("Returns are free.", "Die Ausgabe 2025 gilt ab dem 1. Januar.", SINCE, "de", None),
+        ("Step 2: sign in.", "2. Schritt: Melden Sie sich an.", STEPS, "de", None),
+        ("1. Sign in. 2. Opt in.", "1. Melden Sie sich an. 2. Melden Sie sich an.", STEPS, "de", None),
+        ("The 2025 edition.", "Die Ausgabe 2025.", STEPS, "de", None),
+        ("You pay for the return.", "Sie zahlen 1 € je Etikett.", FEE, "de", None),
+    ],
+)
+def test_a_translation_stating_a_fact_is_found_as_the_language_writes_it(
+    english: str, translation: str, facts: dict[object, tuple[Fact, ...]], tag: str, said: str | None
+) -> None:
+    why = fact_problem([english], translation, facts, tag)
+    if said is None:
+        assert why is None
+    else:
+        assert why is not None and said in why, why
+        assert why.endswith("where the English states none (a placeholder keeps it current)")
 
 
 def _line_of(path: Path, text: str) -> int:
@@ -20,6 +126,45 @@ def _line_of(path: Path, text: str) -> int:
     lines = path.read_text(encoding="utf-8").splitlines()
     at = next(i for i, line in enumerate(lines) if text in line)
     return next(i for i in range(at, -1, -1) if lines[i].startswith("msgid ")) + 1
+
+
+def test_i18n_check_validate_and_build_refuse_a_fact_in_a_translation_alike(init_repo: Path) -> None:
+    """The QA report's repro: an amount below 1 and an effective date written the German way;
+    `i18n check`, the translators' command, said 100% and exit 0."""
+    program = init_repo / "policies/returns/program.yaml"
+    program.write_text(
+        program.read_text(encoding="utf-8")
+        + "  label_fee:\n    description: What a return label costs.\n    schema: {type: number, minimum: 0}\n"
+        "    value: 0.5\n    source: the returns policy, 2024 edition\n",
+        encoding="utf-8",
+    )
+    po = init_repo / "policies/returns/locales/de.po"
+    edit(
+        po,
+        'msgstr "Die Kosten der Rücksendung tragen Sie."',
+        'msgstr "Die Kosten der Rücksendung (0,50 € je Etikett) tragen Sie."',
+    )
+    edit(
+        po,
+        'msgstr "Die Rücksendung ist kostenlos: Wir bezahlen das Rücksendeetikett."',
+        'msgstr "Seit dem 1. Januar 2025 ist die Rücksendung kostenlos."',
+    )
+    fee = (
+        f"policies/returns/locales/de.po:{_line_of(po, '0,50 €')}:1: error[G006]: de: the translation states `0,50` "
+        "(0.5), a value of the fact `label_fee`, where the English states none (a placeholder keeps it current) "
+        "('You pay for the return shipping.')"
+    )
+    day = (
+        f"policies/returns/locales/de.po:{_line_of(po, '1. Januar 2025')}:1: error[G006]: de: the translation states "
+        "the date `1. Januar 2025` (2025-01-01), a value of the fact `return_window_days (its effective date)`"
+    )
+    checked = run_cli("i18n", "check", cwd=init_repo)
+    assert checked.code == 1 and fee in checked.out and day in checked.out, checked
+    assert "returns de: 5 of 7 translated (71.4%), 2 refused" in checked.out, checked
+    validated = run_cli("validate", cwd=init_repo)
+    assert validated.code == 1 and fee in validated.out and day in validated.out, validated
+    built = run_cli("build", "--at", "2025-06-01", cwd=init_repo)
+    assert built.code == 1 and fee in built.err and day in built.err, built
 
 
 # -- G002: placeholders of plural forms, as msgfmt --check and Babel's checker judge them ------------

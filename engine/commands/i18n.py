@@ -47,7 +47,7 @@ def check(root: str, names: tuple[str, ...] | list[str] = (), languages: tuple[s
     for name, domain in sorted(plan.domains.items()):
         if names and name not in names:
             continue
-        result = i18n.check(domain)
+        result = i18n.domain_check(repo, name, domain)  # what validate and build refuse, G006 included
         out.problems += result.problems
         out.files += 1 + len(domain.targets)
         out.stats += [(domain.name, s) for s in result.stats]

@@ -23,12 +23,13 @@ import hashlib
 import io
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 from engine.cache.memo import Memo
 from engine.i18n import po
+from engine.i18n.facts import Facts, fact_problem, program_facts
 from engine.i18n.source import SOURCE_LOCALE
 from engine.problems import Problem
 
@@ -1098,75 +1099,28 @@ def _check_catalog(
     return problems
 
 
-_NUMBER = re.compile(r"\d{1,3}(?:[.,\u00a0\u202f' ]\d{3})+(?![\d])|\d+(?:[.,]\d+)?")
-# An e-mail address or a URL. Each alternative is tried only where a run of the characters it
-# starts with begins (the lookbehinds): tried at every position, a run of n such characters that
-# ends without `@` or `://` cost n + (n - 1) + ... steps (a 60,000-character Chinese translation,
-# all `\w`, took `validate` 13 s). The matches are the same: a match inside a run would also match
-# from the run's start (a URL from the run's first letter: `url` leaves the digits before it out).
-_ADDRESS = re.compile(
-    r"(?<![\w.+-])(?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)"
-    r"|(?<![a-z0-9+.-])[0-9+.-]*(?P<url>[a-z][a-z0-9+.-]*://[^\s)\]>\"]+)",
-    re.I,
-)
-
-
-def addresses(text: str) -> list[str]:
-    """The e-mail addresses and URLs in ``text``, in order."""
-    return [m.group(m.lastgroup or 0) for m in _ADDRESS.finditer(text)]
-
-
-def _numbers(text: str) -> set[float]:
-    """The numbers a text may be writing, in any locale's grouping and decimal sign: `1.000` is
-    1000 or 1.0, `8,00` is 8 or 800 (a false reading only matters when it equals a fact)."""
-    found: set[float] = set()
-    for token in _NUMBER.findall(text):
-        found.add(float(re.sub(r"\D", "", token)))
-        if len(re.findall(r"[.,]", token)) == 1 and not re.search(r"[\u00a0\u202f' ]", token):
-            found.add(float(token.replace(",", ".")))
-    return found
-
-
-def fact_problem(english: list[str], translation: str, facts: Mapping[float | str, str]) -> str | None:
-    """Whether a translation writes one of the program's facts (``facts``: text or number -> the
-    parameter it is a value of) that its English leaves to a placeholder: "48 Stunden" where the
-    English says `%(hours)s`. Such a page would keep the figure when the policy changes."""
-    english_numbers = set().union(*(_numbers(PLACEHOLDER.sub("", e)) for e in english))
-    for number in sorted(_numbers(PLACEHOLDER.sub("", translation)) - english_numbers):
-        name = facts.get(number)
-        if name is not None:
-            shown = int(number) if number == int(number) else number
-            return f"the translation states `{shown}`, a value of the fact `{name}`, where the English states none (a placeholder keeps it current)"
-    for address in addresses(translation):
-        name = facts.get(address.lower().rstrip("."))
-        if name is not None and not any(address in e for e in english):
-            return f"the translation states `{address}`, a value of the fact `{name}`, where the English states none (a placeholder keeps it current)"
-    for day, name in facts.items():
-        if (
-            isinstance(day, str)
-            and day in translation  # (first: most facts are in no translation, and this is cheaper)
-            and re.fullmatch(r"\d{4}-\d{2}-\d{2}", day)
-            and not any(day in e for e in english)
-        ):
-            return f"the translation states the date `{day}` of the fact `{name}`, where the English states none (a placeholder keeps it current)"
-    return None
+def domain_check(repo: Any, name: str, domain: Domain, read_catalog: Reader | None = None) -> CheckResult:
+    """Everything a domain's catalogs are refused for, by `i18n check`, `validate` and `build`
+    alike, with each locale's completeness: what `check` finds, and for a program's domain the
+    translations that state one of its facts (G006), counted as refused."""
+    result = check(domain, read_catalog)
+    if name in repo.programs:
+        result.problems += fact_problems(domain, program_facts(repo, name), read_catalog, result.stats)
+    return result
 
 
 def domain_problems(repo: Any, name: str, domain: Domain, read_catalog: Reader | None = None) -> list[Problem]:
-    """Everything a domain's catalogs are refused for, by `validate` and `build` alike: what `check`
-    finds, and for a program's domain the translations that state one of its facts (G006).
-
-    The answer is kept per content (engine.cache.checks): a warm run, or a process checking the
-    same domain again, extracts no template and reads no catalog. Its inputs, all in the key:
-    the domain (its name, folders, locales and labels, with the line of each in program.yaml),
-    every template of the domain (path and bytes: the messages and their lines), the POT and
-    each target locale's PO file (path and bytes, or that it is missing), the program's facts
-    (values, in order: the first fact of a value names it in G006), whether the domain is a
-    program's, and how catalogs are read (``read_catalog``, by name: `validate` reads the plain
-    form itself, a build through Babel). ``read_catalog`` must answer for the file as it is when
-    it is called (as a new engine.i18n.translator.Catalogs().read does, or a build's
-    `Catalogs.current`; a reader that returns what it read earlier could answer for bytes the key
-    no longer has)."""
+    """`domain_check`'s problems, kept per content (engine.cache.checks): a warm run, or a process
+    checking the same domain again, extracts no template and reads no catalog. Its inputs, all in
+    the key: the domain (its name, folders, locales and labels, with the line of each in
+    program.yaml), every template of the domain (path and bytes: the messages and their lines),
+    the POT and each target locale's PO file (path and bytes, or that it is missing), the
+    program's facts (values, in order, with what each is a value of and how pages show it:
+    G006 names them), whether the domain is a program's, and how catalogs are read
+    (``read_catalog``, by name: `validate` reads the plain form itself, a build through Babel).
+    ``read_catalog`` must answer for the file as it is when it is called (as a new
+    engine.i18n.translator.Catalogs().read does, or a build's `Catalogs.current`; a reader that
+    returns what it read earlier could answer for bytes the key no longer has)."""
     from engine.cache.checks import files_parts, kept
 
     facts = program_facts(repo, name) if name in repo.programs else None
@@ -1177,55 +1131,18 @@ def domain_problems(repo: Any, name: str, domain: Domain, read_catalog: Reader |
         catalogs = files_parts([domain.pot, *(domain.po(tag) for tag in domain.targets)])
         return None if templates is None or catalogs is None else [shown, *templates, *catalogs]
 
-    def checked() -> list[Problem]:
-        found = check(domain, read_catalog).problems
-        if facts is not None:
-            found += fact_problems(domain, facts, read_catalog)
-        return found
-
-    return kept("translations", inputs, checked, repo.root)
-
-
-def program_facts(repo: Any, program_id: str) -> dict[Any, str]:  # noqa: C901 - one branch per kind of fact a program publishes
-    """Every value the program's pages may state, each with the parameter it belongs to: numbers
-    (2 and more: 0 and 1 are too common in prose to be a figure), addresses, URLs and dates, in
-    every marketplace and at every effective date. A translation writing one of them is G006."""
-    program = repo.programs[program_id]
-    facts: dict[Any, str] = {}
-
-    def walk(name: str, value: Any) -> None:
-        if isinstance(value, bool) or value is None:
-            return
-        if isinstance(value, (int, float)):
-            if value >= 2:
-                facts.setdefault(float(value), name)
-        elif isinstance(value, str):
-            if "@" in value or "://" in value or re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-                facts.setdefault(value.lower(), name)
-        elif isinstance(value, dict):
-            for v in value.values():
-                walk(name, v)
-        elif isinstance(value, (list, tuple)):
-            for v in value:
-                walk(name, v)
-
-    for name in program.parameters:
-        for mp in program.marketplaces:
-            if mp in repo.marketplaces:
-                for entry in program.timeline(name, mp):
-                    walk(name, entry.value)
-                    if entry.start:
-                        facts.setdefault(entry.start, f"{name} (its effective date)")
-    return facts
+    return kept("translations", inputs, lambda: domain_check(repo, name, domain, read_catalog).problems, repo.root)
 
 
 def fact_problems(
-    domain: Domain, facts: Mapping[float | str, str], read_catalog: Reader | None = None
+    domain: Domain, facts: Facts, read_catalog: Reader | None = None, stats: list[Completeness] | None = None
 ) -> list[Problem]:
-    """G006 for each translation in the domain's catalogs that states a fact (see `fact_problem`)."""
+    """G006 for each translation in the domain's catalogs that states a fact (see
+    engine.i18n.facts.fact_problem); each such message counted as refused in ``stats``."""
     problems: list[Problem] = []
     if not facts:
         return problems
+    counts = {s.tag: s for s in stats or ()}
     for tag in domain.targets:
         path = domain.po(tag)
         if not os.path.exists(path):
@@ -1235,8 +1152,9 @@ def fact_problems(
             if not message.id or message.fuzzy:
                 continue
             ids = list(message.id) if isinstance(message.id, (list, tuple)) else [message.id]
+            english = [PLACEHOLDER.sub("", i) for i in ids]
             for form in message_forms(message):
-                why = fact_problem(ids, form, facts)
+                why = fact_problem(english, PLACEHOLDER.sub("", form), facts, tag)
                 if why:
                     problems.append(
                         Problem(
@@ -1248,6 +1166,11 @@ def fact_problems(
                             "write the placeholder the English uses instead of the figure",
                         )
                     )
+                    done = counts.get(tag)
+                    if done is not None and message_key(message) in done.usable:
+                        done.usable.discard(message_key(message))
+                        done.translated -= 1
+                        done.refused += 1
                     break
     return problems
 

@@ -251,6 +251,28 @@ def _unit(amount: Decimal, unit_id: str, tag: str, length: str) -> str:
     raise ValueError(f"CLDR has no `{length}` pattern for `{unit_id}` in `{tag}`")
 
 
+def unit_words(unit_id: str, tag: str) -> tuple[str, ...]:
+    """The words a CLDR unit writes next to its number in ``tag``, in every plural form of its
+    long and short patterns: ("mes", "meses", "m.") for `duration-month` in `es`."""
+    patterns = locale(tag)._data["unit_patterns"].get(unit_id)
+    if patterns is None:
+        raise ValueError(f"`{unit_id}` is not a CLDR unit")
+    words = {
+        str(pattern).replace("{0}", " ").strip()
+        for length in ("long", "short")
+        for category, pattern in patterns.get(length, {}).items()
+        if category != "per"
+    }
+    return tuple(sorted(w for w in words if w))
+
+
+def currency_symbols(code: str, tag: str) -> tuple[str, ...]:
+    """What ``tag`` writes next to an amount in the currency ``code``: its symbol as `money` shows
+    it ("US$" in `es`), and CLDR's symbol for it."""
+    shown = re.sub(r"[\d\s.,'\u00a0\u202f\u066b\u066c-]", "", money(1, code, tag))
+    return tuple(sorted({shown, str(_numbers.get_currency_symbol(code, locale=locale(tag)))} - {""}))
+
+
 def duration(value: object, unit_name: str, tag: str, length: str = "long") -> str:
     """A duration in one unit (`day`, `hour`, ...): "24 hours", "24 ore", "24 Stunden"."""
     if unit_name not in DURATION_UNITS:

@@ -1,0 +1,253 @@
+"""G006: a translation that writes one of the program's facts where its English has a placeholder.
+
+"48 Stunden" where the English says `%(hours)s`, "0,50 €" for `%(fee)s`, "1. Januar 2025" for
+`%(since)s`: the page would keep the figure when the policy changes. The facts are every value the
+program's pages may state (`program_facts`); `fact_problem` says whether a text writes one that its
+English does not. Dates are looked for as each language writes them, with CLDR's date patterns
+(engine.i18n.cldr); Babel is imported only for a translation that holds a fact's year.
+
+Texts come without their placeholders (engine.i18n.catalogs.fact_problems strips them).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, NamedTuple
+
+
+class Fact(NamedTuple):
+    """What a value is a value of: the parameter (or "NAME (its effective date)") and how pages show
+    it: its schema's `format` (`money:EUR` with the marketplace's currency, `percent`,
+    `duration-day`, ...), `date` for a date, None when nothing says."""
+
+    name: str
+    shown_as: str | None = None
+
+
+Facts = Mapping[Any, Sequence[Fact]]  # a number (float) or a text (lower case) -> the facts it is a value of
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)")
+
+
+def program_facts(repo: Any, program_id: str) -> dict[Any, tuple[Fact, ...]]:
+    """Every value the program's pages may state, each with the facts it is a value of, in the
+    program's order: numbers (but 0 and 1, too common in prose to be a figure: 0.5 and 1.5 are
+    facts), e-mail addresses, URLs and dates, in every marketplace and at every effective date."""
+    program = repo.programs[program_id]
+    facts: dict[Any, list[Fact]] = {}
+    for name, parameter in program.parameters.items():
+        shown_as = parameter.shown_as
+        for mp in program.marketplaces:
+            marketplace = repo.marketplaces.get(mp)
+            if marketplace is None:
+                continue
+            fact = Fact(name, f"money:{marketplace.currency}" if shown_as == "money" else shown_as)
+            for entry in program.timeline(name, mp):
+                _walk(facts, fact, entry.value)
+                if entry.start:
+                    _add(facts, entry.start, Fact(f"{name} (its effective date)", "date"))
+    return {key: tuple(found) for key, found in facts.items()}
+
+
+def _add(facts: dict[Any, list[Fact]], key: Any, fact: Fact) -> None:
+    known = facts.setdefault(key, [])
+    if fact not in known:
+        known.append(fact)
+
+
+def _walk(facts: dict[Any, list[Fact]], fact: Fact, value: Any) -> None:
+    """Add to ``facts`` each value in ``value`` (a parameter's, at one date) that pages may state."""
+    if isinstance(value, bool) or value is None:
+        return
+    if isinstance(value, (int, float)):
+        if value > 0 and value != 1:
+            _add(facts, float(value), fact)
+    elif isinstance(value, str):
+        if "@" in value or "://" in value:
+            _add(facts, value.lower(), fact)
+        elif _ISO_DAY.fullmatch(value):
+            _add(facts, value, Fact(fact.name, "date"))
+    elif isinstance(value, dict):
+        for v in value.values():
+            _walk(facts, fact, v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            _walk(facts, fact, v)
+
+
+def fact_problem(english: Sequence[str], translation: str, facts: Facts, tag: str) -> str | None:
+    """Whether ``translation`` (in the locale ``tag``) writes one of ``facts`` that its English
+    leaves to a placeholder: why, or None."""
+    english_numbers = {value for text in english for value, _, _ in numbers(text)}
+    for value, start, end in numbers(translation):
+        found = facts.get(value)
+        if found and value not in english_numbers:
+            written, shown = translation[start:end], str(int(value) if value == int(value) else value)
+            said = f"`{written}`" if written == shown else f"`{written}` ({shown})"
+            return f"the translation states {said}, {_of(_blamed(found, translation, start, end, tag))}{_WHERE}"
+    for address in addresses(translation):
+        found = facts.get(address.lower().rstrip("."))
+        if found and not any(address in e for e in english):
+            return f"the translation states `{address}`, {_of(found)}{_WHERE}"
+    for written, day in _dates(translation, facts, tag):
+        if not any(_writes_date(e, day, t) for e in english for t in {tag, "en"}):
+            return f"the translation states the date `{written}` ({day}), {_of(facts[day])}{_WHERE}"
+    return None
+
+
+_WHERE = ", where the English states none (a placeholder keeps it current)"
+
+
+def _of(found: Sequence[Fact]) -> str:
+    names = list(dict.fromkeys(f.name for f in found))
+    if len(names) == 1:
+        return f"a value of the fact `{names[0]}`"
+    return "a value of the facts " + ", ".join(f"`{n}`" for n in names[:-1]) + f" and `{names[-1]}`"
+
+
+# -- numbers ------------------------------------------------------------------------------------
+
+_NUMBER = re.compile(r"\d{1,3}(?:[.,\u00a0\u202f' ]\d{3})+(?![\d])|\d+(?:[.,]\d+)?")
+
+
+def numbers(text: str) -> Iterator[tuple[float, int, int]]:
+    """The numbers a text may be writing, in any locale's grouping and decimal sign, each with its
+    place: `1.000` is 1000 or 1.0, `8,00` is 8 or 800, `0,50` is 0.5 or 50 (a false reading only
+    matters when it equals a fact)."""
+    for match in _NUMBER.finditer(text):
+        token = match.group()
+        readings = [float(re.sub(r"\D", "", token))]
+        if len(re.findall(r"[.,]", token)) == 1 and not re.search(r"[\u00a0\u202f' ]", token):
+            readings.append(float(token.replace(",", ".")))
+        for value in dict.fromkeys(readings):
+            yield value, match.start(), match.end()
+
+
+def _blamed(found: Sequence[Fact], text: str, start: int, end: int, tag: str) -> Sequence[Fact]:
+    """The facts a figure at ``text[start:end]`` is a value of: when it is a value of several,
+    the one whose unit the words next to it write ("3 meses": the fact shown in months, not a tier
+    of units), if exactly one does; all of them otherwise."""
+    if len({f.name for f in found}) < 2:
+        return found
+    matching = [f for f in found if f.shown_as and _unit_next_to(text, start, end, f.shown_as, tag)]
+    return matching if len({f.name for f in matching}) == 1 else found
+
+
+def _unit_next_to(text: str, start: int, end: int, shown_as: str, tag: str) -> bool:
+    """Whether the words right before or after the figure at ``text[start:end]`` write the unit of
+    a value shown as ``shown_as`` in ``tag``: a currency's symbol or code, `%`, a duration's CLDR
+    unit ("meses", "Monate", "个月")."""
+    before = text[max(0, start - 12) : start].rstrip().casefold()
+    after = text[end : end + 24].lstrip().casefold()
+    for word in _unit_words(shown_as, tag):
+        if after.startswith(word) and not _joined(word[-1], after[len(word) : len(word) + 1]):
+            return True
+        if before.endswith(word) and not _joined(before[-len(word) - 1 : -len(word)], word[0]):
+            return True
+    return False
+
+
+def _joined(first: str, second: str) -> bool:
+    """Whether two characters are letters of one word ("mes" in "meses"); never in scripts
+    written without spaces between words (个月 in 个月免费)."""
+    return first.isalpha() and second.isalpha() and first < "\u2e80" and second < "\u2e80"
+
+
+@functools.lru_cache(maxsize=1024)
+def _unit_words(shown_as: str, tag: str) -> tuple[str, ...]:
+    """The texts a value shown as ``shown_as`` has next to its number in ``tag``, lower case."""
+    from engine.i18n import cldr
+
+    words: set[str] = set()
+    try:
+        if shown_as == "percent":
+            words |= {"%", "％", "٪"}
+        elif shown_as.startswith("money:"):
+            code = shown_as.partition(":")[2]
+            words |= {code, *cldr.currency_symbols(code, tag)}
+        elif shown_as.startswith("duration-"):
+            words |= set(cldr.unit_words(shown_as, tag))
+    except ValueError:  # a locale or currency CLDR does not know: no unit to tell facts apart by
+        return ()
+    return tuple(sorted((w.strip().casefold() for w in words if w.strip()), key=len, reverse=True))
+
+
+# -- addresses ----------------------------------------------------------------------------------
+
+# An e-mail address or a URL. Each alternative is tried only where a run of the characters it
+# starts with begins (the lookbehinds): tried at every position, a run of n such characters that
+# ends without `@` or `://` cost n + (n - 1) + ... steps (a 60,000-character Chinese translation,
+# all `\w`, took `validate` 13 s). The matches are the same: a match inside a run would also match
+# from the run's start (a URL from the run's first letter: `url` leaves the digits before it out).
+_ADDRESS = re.compile(
+    r"(?<![\w.+-])(?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)"
+    r"|(?<![a-z0-9+.-])[0-9+.-]*(?P<url>[a-z][a-z0-9+.-]*://[^\s)\]>\"]+)",
+    re.I,
+)
+
+
+def addresses(text: str) -> list[str]:
+    """The e-mail addresses and URLs in ``text``, in order."""
+    return [m.group(m.lastgroup or 0) for m in _ADDRESS.finditer(text)]
+
+
+# -- dates --------------------------------------------------------------------------------------
+
+
+def _dates(text: str, facts: Facts, tag: str) -> Iterator[tuple[str, str]]:
+    """(what the text writes, the ISO date) for each date among ``facts`` that ``text`` writes, as
+    `2025-07-01` or as the language writes it (CLDR's full, long, medium and short date)."""
+    years = set(_YEAR.findall(text))
+    if not years:  # (no year, no date: most translations)
+        return
+    for day in facts:
+        if isinstance(day, str) and day[:4] in years and _ISO_DAY.fullmatch(day):
+            written = _written_date(text, day, tag)
+            if written is not None:
+                yield written, day
+
+
+def _writes_date(text: str, day: str, tag: str) -> bool:
+    return day[:4] in text and _written_date(text, day, tag) is not None
+
+
+def _written_date(text: str, day: str, tag: str) -> str | None:
+    match = _date_pattern(day, tag).search(text)
+    return None if match is None else " ".join(match.group().split())
+
+
+@functools.lru_cache(maxsize=4096)
+def _date_pattern(day: str, tag: str) -> re.Pattern[str]:
+    """The ways ``tag`` writes the date ``day`` with its year in full: each of CLDR's date forms
+    and the ISO form, where any run of spaces and punctuation may be any other ("1. Juli 2025",
+    "1 Juli 2025"), a number may have leading zeros and an ordinal ending ("1er janvier 2025",
+    "1º luglio 2025"), and letters match in any case."""
+    from engine.i18n import cldr
+
+    forms = {day}
+    try:
+        forms |= {cldr.date(day, tag, form) for form in ("full", "long", "medium", "short")}
+    except ValueError:  # a locale CLDR does not know: the ISO form only
+        pass
+    alternatives = sorted((_form_pattern(f) for f in forms if day[:4] in f), key=len, reverse=True)
+    return re.compile("|".join(alternatives), re.IGNORECASE)
+
+
+_PIECE = re.compile(r"(\d+)|([^\W\d_]+)|([\W_]+)")
+_ORDINAL = r"(?:er|º|ª|°|st|nd|rd|th)?"  # 1er janvier, 1º luglio, July 1st
+
+
+def _form_pattern(written: str) -> str:
+    parts = []
+    for digits, letters, _ in _PIECE.findall(written):
+        if digits:
+            number = str(int(digits)) if digits.isascii() else re.escape(digits)
+            parts.append(rf"(?<!\d)0*{number}(?!\d){_ORDINAL}")
+        elif letters:
+            parts.append(re.escape(letters))
+        else:
+            parts.append(r"[\W_]{0,4}?")
+    return "".join(parts)
