@@ -563,14 +563,17 @@ def test_update_keeps_a_fuzzy_entrys_old_english_as_it_is(init_repo: Path, old: 
 
 
 def test_drop_obsolete_rewrites_nothing_when_nothing_is_obsolete(init_repo: Path) -> None:
-    """The starter's German catalog (references with lines, another generator's header) was written
-    again by `--drop-obsolete` with nothing to drop, while plain `update` left it alone."""
+    """A catalog as another tool writes it (references with lines, its own header stamp; as the
+    starter's German catalog was) was written again by `--drop-obsolete` with nothing to drop,
+    while plain `update` left it alone."""
+    po = init_repo / "policies/returns/locales/de.po"
+    edit(po, "#: pages/help.md.j2\n", "#: pages/help.md.j2:9\n")
+    edit(po, '"Generated-By: policyctl\\n"', '"Generated-By: Babel 2.19.0\\n"')
     catalogs = sorted((init_repo / "policies").rglob("locales/*.po*"))
     before = {p: p.read_bytes() for p in catalogs}
     run = run_cli("i18n", "update", "--drop-obsolete", cwd=init_repo)
     assert run.code == 0 and "updated" not in run.out, run
     assert {p: p.read_bytes() for p in catalogs} == before
-    po = init_repo / "policies/returns/locales/de.po"
     po.write_text(po.read_text(encoding="utf-8") + '\n#~ msgid "Gone"\n#~ msgstr "Weg"\n', encoding="utf-8")
     run = run_cli("i18n", "update", "--drop-obsolete", cwd=init_repo)
     assert run.code == 0 and "policies/returns/locales/de.po: updated" in run.out, run
