@@ -320,6 +320,8 @@ def test_a_refused_translation_is_named_in_a_sentence(
     checked = run_cli("i18n", "check", cwd=init_repo)
     assert checked.code == 1 and f"error[G002]: {said}" in checked.out, checked
     assert "returns de: 6 of 7 translated (85.7%), 1 refused" in checked.out, checked
+    validated = run_cli("validate", cwd=init_repo)
+    assert validated.code == 1 and f"error[G002]: {said}" in validated.out, validated
     built = run_cli("build", "--at", "2025-06-01", cwd=init_repo)
     assert built.code == 1 and f"error[G002]: {said}" in built.err, built
 
