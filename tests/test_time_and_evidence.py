@@ -181,3 +181,46 @@ def test_assumed_date_only_must_hold_what_it_says(tmp_path: Any, evidence: str, 
     from support import run_cli
 
     assert run_cli("validate", "--evidence", "error", str(root)).code == 1
+
+
+# (what the mini program's `late_fee_bands` says instead of its `source:` line, and what `validate`
+# finds on the `assumed:` line: code, the text the column points at, severity, message)
+ASSUMED_PARTS = [
+    ("    source: made up\n    assumption: the middle fee is a guess\n    assumed: [/1/fee]\n", []),
+    (
+        "    source: made up\n    assumption: the fourth band is a guess\n    assumed: [/3, /1/fee]\n",
+        [("P014", "/3", "error", "`/3` is not a part of the value")],
+    ),
+    (
+        "    assumption: the middle fee is a guess\n    assumed: [/1/fee]\n",
+        [("P012", "[", "warning", "`assumed: [/1/fee]` calls the rest of the value sourced, but it has no `source`")],
+    ),
+]
+
+
+@pytest.mark.parametrize(("evidence", "found"), ASSUMED_PARTS)
+def test_assumed_parts_must_be_in_the_value(tmp_path: Any, evidence: str, found: list[Any]) -> None:
+    """`assumed: [/1/fee]`: only that part of the value is an assumption (pages mark it alone), the
+    rest is sourced; a pointer to nothing would mark nothing (P014, at the pointer)."""
+    import shutil
+
+    import engine
+    from support import MINI
+
+    root = tmp_path / "mini"
+    shutil.copytree(MINI, root)
+    path = root / "loans" / "program.yaml"
+    text = path.read_text(encoding="utf-8")
+    old = "    source: the mini repository's made-up fee table\n"
+    assert old in text
+    text = text.replace(old, evidence)
+    path.write_text(text, encoding="utf-8")
+    line, said = next((i, t) for i, t in enumerate(text.split("\n"), 1) if t.startswith("    assumed: ["))
+    repo = engine.load(str(root))
+    problems = [p for p in repo.problems if p.code in ("P012", "P014")]
+    assert [(p.code, p.line, p.col, p.severity, p.message) for p in problems] == [
+        (code, line, said.index(at) + 1, severity, message) for code, at, severity, message in found
+    ]
+    if not found:
+        entry = repo.programs["loans"].timeline("late_fee_bands", "nl")[0]
+        assert entry.value_assumed and entry.assumed_parts == (("1", "fee"),)

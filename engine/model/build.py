@@ -21,6 +21,7 @@ from engine.model.policy import (
     Program,
     Rule,
     TestCase,
+    pointer_keys,
 )
 from engine.problems import Pos, Problem
 from engine.schema import check as schema
@@ -164,14 +165,36 @@ def evidence(doc: Document, path: Path, spec: dict[str, Any]) -> list[Problem]:
 
 
 def _assumed_problems(doc: Document, where: Path, entry: dict[str, Any], dated: bool) -> list[Problem]:
-    """What `assumed: [date]` says that the entry does not bear out (P012 warnings): a value it calls
-    sourced without a `source` (pages would state it as a fact), a date on a value that has none,
-    an `on_pages` for a value that is not assumed (it would be shown all the same)."""
+    """What `assumed:` says that the entry does not bear out: a part of the value that is not
+    there (P014: pages would mark nothing); as P012 warnings, a value it calls sourced, wholly
+    (`[date]`) or in part (`[/0]`), without a `source` (pages would state it as a fact), a date
+    on a value that has none, an `on_pages` for a value that is not assumed (it would be shown
+    all the same)."""
     assumed = entry.get("assumed") or ["value"]
-    if not isinstance(assumed, list) or "value" in assumed or "date" not in assumed:
+    if not isinstance(assumed, list):
         return []
+    parts = [(i, a) for i, a in enumerate(assumed) if isinstance(a, str) and a.startswith("/")]
+    problems = [
+        Problem.at(
+            doc.pos(where + ("assumed", i)),
+            "P014",
+            f"`{pointer}` is not a part of the value",
+            "name an item (`/0` is the first) or a field (`/fee`) of the value, as a JSON Pointer",
+        )
+        for i, pointer in parts
+        if not _has_part(entry.get("value"), pointer_keys(pointer))
+    ]
+    whole = "value" in assumed
     found = []
-    if not entry.get("source"):
+    if parts and not whole and not entry.get("source"):
+        found.append(
+            (
+                "assumed",
+                f"`assumed: [{', '.join(p for _, p in parts)}]` calls the rest of the value sourced, but it has no `source`",
+                "give its `source`, or write `assumed: [value]`",
+            )
+        )
+    elif not whole and "date" in assumed and not entry.get("source"):
         found.append(
             (
                 "assumed",
@@ -179,9 +202,10 @@ def _assumed_problems(doc: Document, where: Path, entry: dict[str, Any], dated: 
                 "give its `source`, or write `assumed: [value, date]`",
             )
         )
-    if not dated:
+    only_date = not whole and not parts
+    if only_date and "date" in assumed and not dated:
         found.append(("assumed", "`assumed: [date]` on the undated value, which has no date", "remove `date`"))
-    if "on_pages" in entry:
+    if only_date and "date" in assumed and "on_pages" in entry:
         found.append(
             (
                 "on_pages",
@@ -189,7 +213,26 @@ def _assumed_problems(doc: Document, where: Path, entry: dict[str, Any], dated: 
                 "write `assumed: [value, date]` to keep an assumed value off the pages, or remove `on_pages`",
             )
         )
-    return [Problem.at(doc.pos(where + (key,)), "P012", message, hint, "warning") for key, message, hint in found]
+    return problems + [
+        Problem.at(doc.pos(where + (key,)), "P012", message, hint, "warning") for key, message, hint in found
+    ]
+
+
+def _has_part(value: Any, keys: tuple[str, ...]) -> bool:
+    """Whether a JSON Pointer's keys lead somewhere in ``value``."""
+    for key in keys:
+        if isinstance(value, dict) and key in value:
+            value = value[key]
+        elif (
+            isinstance(value, list)
+            and key.isdigit()
+            and (key == "0" or not key.startswith("0"))
+            and int(key) < len(value)
+        ):
+            value = value[int(key)]
+        else:
+            return False
+    return True
 
 
 def check_entries(
@@ -548,6 +591,7 @@ def tests(doc: Document, program_id: str) -> list[TestCase]:
             pos=doc.pos(("cases", i)),
             example=bool(c.get("example")),
             description=c.get("description"),
+            source=c.get("source"),
         )
         for i, c in enumerate(doc.data["cases"])
     ]

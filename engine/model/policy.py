@@ -26,7 +26,9 @@ class Entry(Frozen):
     source: str | None
     note: str | None
     assumption: str | None
-    assumed: tuple[str, ...]  # what `assumption` is about: "value", "date" (empty without one)
+    # what `assumption` is about: "value", "date", or JSON Pointers to parts of the value ("/0")
+    # (empty without one)
+    assumed: tuple[str, ...]
     on_pages: str  # an assumed value on pages: "omit" or "mark"
 
     def __init__(
@@ -51,11 +53,26 @@ class Entry(Frozen):
 
     @property
     def value_assumed(self) -> bool:
-        return "value" in self.assumed
+        """The value, or a part of it, is an assumption."""
+        return any(a == "value" or a.startswith("/") for a in self.assumed)
+
+    @property
+    def assumed_parts(self) -> tuple[tuple[str, ...], ...] | None:
+        """The assumed parts of the value, each as its keys and item numbers (JSON Pointers
+        unescaped); None when all of the value is assumed, or none of it."""
+        if "value" in self.assumed:
+            return None
+        parts = tuple(pointer_keys(a) for a in self.assumed if a.startswith("/"))
+        return parts or None
 
     @property
     def date_assumed(self) -> bool:
         return "date" in self.assumed and self.start is not None
+
+
+def pointer_keys(pointer: str) -> tuple[str, ...]:
+    """The keys of a JSON Pointer (RFC 6901): `/a~1b/0` is ("a/b", "0")."""
+    return tuple(k.replace("~1", "/").replace("~0", "~") for k in pointer.split("/")[1:])
 
 
 # CLDR's units of time (`duration-day`, ...): the `duration` page filter's, and a parameter's `format`.
@@ -287,6 +304,7 @@ class TestCase(Frozen):
         "pos",
         "example",
         "description",
+        "source",
     )
     __slots__ = __match_args__
     name: str
@@ -299,6 +317,7 @@ class TestCase(Frozen):
     pos: Pos
     example: bool
     description: str | None
+    source: str | None  # where a worked example is stated (engine.site.context marks it otherwise)
 
     def __init__(
         self,
@@ -312,6 +331,7 @@ class TestCase(Frozen):
         pos: Pos,
         example: bool = False,
         description: str | None = None,
+        source: str | None = None,
     ) -> None:
         set_field(self, "name", name)
         set_field(self, "program", program)
@@ -323,6 +343,7 @@ class TestCase(Frozen):
         set_field(self, "pos", pos)
         set_field(self, "example", example)
         set_field(self, "description", description)
+        set_field(self, "source", source)
 
 
 class Program(Frozen):

@@ -204,6 +204,7 @@ CODES: dict[str, str] = {
     "P011": "two programs or marketplaces with the same id",
     "P012": "a parameter value with neither `source` nor `assumption` (a warning; `validate --evidence error` in CI)",
     "P013": "a parameter restates a marketplace attribute (`currency`, `time_zone`, `country`) with another value",
+    "P014": "`assumed:` names a part of the value (a JSON Pointer such as `/0`) that the value does not have",
     "D001": "two rows match in a `unique` table",
     "D002": "a row can never be reached",
     "D003": "a constant output does not match the declared outputs schema",

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from engine.schema.predicates import in_options as _in, is_date as _is_date, is_integer as _is_integer
 from engine.schema.predicates import is_number as _is_number, unique as _unique
 
-SCHEMAS_CHECKSUM = 'blake2b:3ee4f8289bbb862a38198eaf31df61a2'
+SCHEMAS_CHECKSUM = 'blake2b:5fdd71a05d27e6ef3b75a8989af52e22'
 
 _P0 = re.compile('^[a-z][a-z0-9_]{0,62}(?!\\n)$')
 _P1 = re.compile('^[A-Z]{2}$')
@@ -19,7 +19,8 @@ _P3 = re.compile('^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$')
 _P4 = re.compile('^[a-z]{2,3}(-[A-Z][a-z]{3})?(-[A-Z]{2})?(?!\\n)$')
 _P5 = re.compile('^[a-zA-Z0-9_.-]+(?!\\n)$')
 _P6 = re.compile('^[0-9]{4}-[0-9]{2}-[0-9]{2}$')
-_P7 = re.compile('^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)*\\.md\\.j2(?!\\n)$')
+_P7 = re.compile('^/')
+_P8 = re.compile('^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)*\\.md\\.j2(?!\\n)$')
 _C0 = frozenset(('aggregate', 'default', 'description', 'hit', 'id', 'inputs', 'kind', 'let', 'outputs', 'required', 'rules', 'title', ))
 _C1 = frozenset(('decision', ))
 _C2 = frozenset(('collect', 'first', 'unique', ))
@@ -30,18 +31,18 @@ _C6 = frozenset(('country', 'currency', 'locales', 'note', 'site', 'time_zone', 
 _C7 = frozenset(('kind', 'marketplace', 'note', 'parameters', ))
 _C8 = frozenset(('overlay', ))
 _C9 = frozenset(('assumed', 'assumption', 'changes', 'note', 'on_pages', 'source', 'value', ))
-_C10 = frozenset(('date', 'value', ))
-_C11 = frozenset(('mark', 'omit', ))
-_C12 = frozenset(('kind', 'pages', ))
-_C13 = frozenset(('pages', ))
-_C14 = frozenset(('description', 'id', 'kind', 'labels', 'languages', 'marketplaces', 'names', 'parameters', 'title', 'translations', ))
-_C15 = frozenset(('program', ))
-_C16 = frozenset(('fallback', 'strict', ))
-_C17 = frozenset(('cases', 'kind', ))
-_C18 = frozenset(('tests', ))
-_C19 = frozenset(('at', 'boundaries', 'decision', 'description', 'example', 'expect', 'input', 'marketplace', 'name', ))
-_C20 = frozenset(('outputs', 'parameter', 'value', 'vary', ))
-_C21 = frozenset(('id', 'reason', 'then', 'when', ))
+_C10 = frozenset(('mark', 'omit', ))
+_C11 = frozenset(('kind', 'pages', ))
+_C12 = frozenset(('pages', ))
+_C13 = frozenset(('description', 'id', 'kind', 'labels', 'languages', 'marketplaces', 'names', 'parameters', 'title', 'translations', ))
+_C14 = frozenset(('program', ))
+_C15 = frozenset(('fallback', 'strict', ))
+_C16 = frozenset(('cases', 'kind', ))
+_C17 = frozenset(('tests', ))
+_C18 = frozenset(('at', 'boundaries', 'decision', 'description', 'example', 'expect', 'input', 'marketplace', 'name', 'source', ))
+_C19 = frozenset(('outputs', 'parameter', 'value', 'vary', ))
+_C20 = frozenset(('id', 'reason', 'then', 'when', ))
+_C21 = frozenset(('date', 'value', ))
 _C22 = frozenset(('description', 'marketplaces', 'template', ))
 _C23 = frozenset(('assumed', 'assumption', 'changes', 'description', 'label', 'note', 'on_pages', 'schema', 'source', 'tiers', 'value', ))
 _C24 = frozenset(('assumed', 'assumption', 'from', 'note', 'on_pages', 'source', 'value', ))
@@ -282,15 +283,15 @@ def is_overlay(v: object) -> bool:
                 if not (_unique(v11)):
                     return False
                 for v12 in v11:
-                    if not (isinstance(v12, str) and v12 in _C10):
+                    if not (_f8(v12) or _f9(v12)):
                         return False
             if 'on_pages' in v6:
                 v13 = v6['on_pages']
-                if not (isinstance(v13, str) and v13 in _C11):
+                if not (isinstance(v13, str) and v13 in _C10):
                     return False
             if 'changes' in v6:
                 v14 = v6['changes']
-                if not (_f8(v14)):
+                if not (_f10(v14)):
                     return False
             pass
     return True
@@ -300,11 +301,11 @@ def is_pages(v: object) -> bool:
         return False
     if not ('pages' in v):
         return False
-    if not (v.keys() <= _C12):
+    if not (v.keys() <= _C11):
         return False
     if 'kind' in v:
         v1 = v['kind']
-        if not (isinstance(v1, str) and v1 in _C13):
+        if not (isinstance(v1, str) and v1 in _C12):
             return False
     if 'pages' in v:
         v2 = v['pages']
@@ -317,7 +318,7 @@ def is_pages(v: object) -> bool:
                 return False
             if not (_P0.search(v3) is not None):
                 return False
-            if not (_f9(v4)):
+            if not (_f11(v4)):
                 return False
             pass
     return True
@@ -327,11 +328,11 @@ def is_program(v: object) -> bool:
         return False
     if not ('id' in v and 'names' in v and 'parameters' in v):
         return False
-    if not (v.keys() <= _C14):
+    if not (v.keys() <= _C13):
         return False
     if 'kind' in v:
         v1 = v['kind']
-        if not (isinstance(v1, str) and v1 in _C15):
+        if not (isinstance(v1, str) and v1 in _C14):
             return False
     if 'id' in v:
         v2 = v['id']
@@ -391,7 +392,7 @@ def is_program(v: object) -> bool:
                 return False
     if 'translations' in v:
         v12 = v['translations']
-        if not (isinstance(v12, str) and v12 in _C16):
+        if not (isinstance(v12, str) and v12 in _C15):
             return False
     if 'labels' in v:
         v13 = v['labels']
@@ -418,7 +419,7 @@ def is_program(v: object) -> bool:
                 return False
             if not (_P0.search(v17) is not None):
                 return False
-            if not (_f10(v18)):
+            if not (_f12(v18)):
                 return False
             pass
     return True
@@ -428,11 +429,11 @@ def is_tests(v: object) -> bool:
         return False
     if not ('cases' in v):
         return False
-    if not (v.keys() <= _C17):
+    if not (v.keys() <= _C16):
         return False
     if 'kind' in v:
         v1 = v['kind']
-        if not (isinstance(v1, str) and v1 in _C18):
+        if not (isinstance(v1, str) and v1 in _C17):
             return False
     if 'cases' in v:
         v2 = v['cases']
@@ -445,7 +446,7 @@ def is_tests(v: object) -> bool:
                 return False
             if not ('name' in v3 and 'decision' in v3 and 'marketplace' in v3 and 'at' in v3 and 'input' in v3 and 'expect' in v3):
                 return False
-            if not (v3.keys() <= _C19):
+            if not (v3.keys() <= _C18):
                 return False
             if 'name' in v3:
                 v4 = v3['name']
@@ -487,35 +488,39 @@ def is_tests(v: object) -> bool:
                 v11 = v3['example']
                 if not (isinstance(v11, bool)):
                     return False
+            if 'source' in v3:
+                v12 = v3['source']
+                if not (isinstance(v12, str)):
+                    return False
             if 'boundaries' in v3:
-                v12 = v3['boundaries']
-                if not (isinstance(v12, dict)):
+                v13 = v3['boundaries']
+                if not (isinstance(v13, dict)):
                     return False
-                if not ('parameter' in v12 and 'outputs' in v12):
+                if not ('parameter' in v13 and 'outputs' in v13):
                     return False
-                if not (v12.keys() <= _C20):
+                if not (v13.keys() <= _C19):
                     return False
-                if 'parameter' in v12:
-                    v13 = v12['parameter']
-                    if not (isinstance(v13, str)):
-                        return False
-                    if not (_P0.search(v13) is not None):
-                        return False
-                if 'vary' in v12:
-                    v14 = v12['vary']
+                if 'parameter' in v13:
+                    v14 = v13['parameter']
                     if not (isinstance(v14, str)):
                         return False
                     if not (_P0.search(v14) is not None):
                         return False
-                if 'value' in v12:
-                    v15 = v12['value']
+                if 'vary' in v13:
+                    v15 = v13['vary']
                     if not (isinstance(v15, str)):
                         return False
-                    if not (len(v15) >= 1):
+                    if not (_P0.search(v15) is not None):
                         return False
-                if 'outputs' in v12:
-                    v16 = v12['outputs']
-                    if not ([_f11(v16), _f12(v16)].count(True) == 1):
+                if 'value' in v13:
+                    v16 = v13['value']
+                    if not (isinstance(v16, str)):
+                        return False
+                    if not (len(v16) >= 1):
+                        return False
+                if 'outputs' in v13:
+                    v17 = v13['outputs']
+                    if not ([_f13(v17), _f14(v17)].count(True) == 1):
                         return False
     return True
 
@@ -524,7 +529,7 @@ def _f6(v: object) -> bool:
         return False
     if not ('id' in v and 'reason' in v and 'then' in v):
         return False
-    if not (v.keys() <= _C21):
+    if not (v.keys() <= _C20):
         return False
     if 'id' in v:
         v1 = v['id']
@@ -562,14 +567,26 @@ def _f7(v: object) -> bool:
     return True
 
 def _f8(v: object) -> bool:
-    if not (isinstance(v, list)):
+    if not (isinstance(v, str) and v in _C21):
         return False
-    for v1 in v:
-        if not (_f13(v1)):
-            return False
     return True
 
 def _f9(v: object) -> bool:
+    if not (isinstance(v, str)):
+        return False
+    if not (_P7.search(v) is not None):
+        return False
+    return True
+
+def _f10(v: object) -> bool:
+    if not (isinstance(v, list)):
+        return False
+    for v1 in v:
+        if not (_f15(v1)):
+            return False
+    return True
+
+def _f11(v: object) -> bool:
     if not (isinstance(v, dict)):
         return False
     if not ('template' in v):
@@ -580,7 +597,7 @@ def _f9(v: object) -> bool:
         v1 = v['template']
         if not (isinstance(v1, str)):
             return False
-        if not (_P7.search(v1) is not None):
+        if not (_P8.search(v1) is not None):
             return False
     if 'marketplaces' in v:
         v2 = v['marketplaces']
@@ -601,7 +618,7 @@ def _f9(v: object) -> bool:
             return False
     return True
 
-def _f10(v: object) -> bool:
+def _f12(v: object) -> bool:
     if not (isinstance(v, dict)):
         return False
     if not ('description' in v and 'schema' in v and 'value' in v):
@@ -647,19 +664,19 @@ def _f10(v: object) -> bool:
         if not (_unique(v9)):
             return False
         for v10 in v9:
-            if not (isinstance(v10, str) and v10 in _C10):
+            if not (_f8(v10) or _f9(v10)):
                 return False
     if 'on_pages' in v:
         v11 = v['on_pages']
-        if not (isinstance(v11, str) and v11 in _C11):
+        if not (isinstance(v11, str) and v11 in _C10):
             return False
     if 'changes' in v:
         v12 = v['changes']
-        if not (_f8(v12)):
+        if not (_f10(v12)):
             return False
     return True
 
-def _f11(v: object) -> bool:
+def _f13(v: object) -> bool:
     if not (isinstance(v, list)):
         return False
     if not (len(v) >= 1):
@@ -671,7 +688,7 @@ def _f11(v: object) -> bool:
             return False
     return True
 
-def _f12(v: object) -> bool:
+def _f14(v: object) -> bool:
     if not (isinstance(v, dict)):
         return False
     if not (len(v) >= 1):
@@ -688,7 +705,7 @@ def _f12(v: object) -> bool:
         pass
     return True
 
-def _f13(v: object) -> bool:
+def _f15(v: object) -> bool:
     if not (isinstance(v, dict)):
         return False
     if not ('from' in v and 'value' in v):
@@ -722,11 +739,11 @@ def _f13(v: object) -> bool:
         if not (_unique(v6)):
             return False
         for v7 in v6:
-            if not (isinstance(v7, str) and v7 in _C10):
+            if not (_f8(v7) or _f9(v7)):
                 return False
     if 'on_pages' in v:
         v8 = v['on_pages']
-        if not (isinstance(v8, str) and v8 in _C11):
+        if not (isinstance(v8, str) and v8 in _C10):
             return False
     return True
 
