@@ -268,6 +268,14 @@ EDITS: list[tuple[str, Callable[[Path, Path], None], Pages, Files | None]] = [
         lambda pages: set(),
     ),
     ("a new decision", lambda repo, out: _new_decision(repo), lambda pages: select(pages, "csba"), None),
+    # but a worked example's decision decides whether the example rests on an assumption (what its
+    # answer reads): the pages of the marketplace it is an example in are rendered again
+    (
+        "a worked example's decision",
+        lambda repo, out: edit(repo / "csba/decisions/reply_deadline.yaml", "reason:", "reason: (edited)"),
+        lambda pages: select(pages, "csba", "us"),
+        lambda pages: set(),
+    ),
 ]
 
 

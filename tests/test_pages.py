@@ -248,6 +248,70 @@ def test_what_changed_comes_from_the_history() -> None:
     assert "- **July 1, 2023**: The free trial changed from 30 days to 90 days. *(date not yet confirmed)*" in old
 
 
+# (page, a line of it as it must read: the marker right after what is assumed, only that)
+MARKED = [
+    # factcheck item 9: the 30-unit threshold is assumed, the default fee sourced (REFERENCE)
+    (
+        "csba/us/en/help.md",
+        "When contacts per unit cannot be measured reliably, because you shipped 30 *(not yet confirmed)* or "
+        "fewer seller-fulfilled units over the last 3 months, the default fee of $0.25 per unit applies.",
+    ),
+    (
+        "csba/de/de/help.md",
+        "Wenn sich die Kontakte pro Einheit nicht zuverlässig messen lassen, weil Sie innerhalb der letzten 3 Monate "
+        "höchstens 30 *(noch nicht bestätigt)* Einheiten selbst versandt haben, gilt die Standardgebühr von 0,41\u00a0€ "
+        "pro Einheit.",
+    ),
+    (
+        "csba/us/zh-Hans/help.md",
+        "如果因您在过去3个月内发货的卖家自配送商品不超过30 *（尚未确认）* 件而无法可靠衡量每件商品联系次数，"
+        "则适用每件商品US$0.25的默认费用。",
+    ),
+    # both VTR thresholds are assumed (secondary sources), the eligibility itself is seed 000's
+    (
+        "csba/us/en/help.md",
+        "If your Valid Tracking Rate is at least 95% *(not yet confirmed)* and your Amazon prepaid return label "
+        "rate is at least 95% *(not yet confirmed)*, you may be eligible for free or discounted fees.",
+    ),
+    # the default-fee example rests on the assumed threshold; the tier example is REFERENCE's own
+    (
+        "csba/us/en/help.md",
+        "**Example:** you shipped only 30 seller-fulfilled units over the last 3 months, so contacts per unit cannot "
+        "be measured reliably and the default fee applies: this month’s 20 units at $0.25 each cost $5.00. "
+        "*(not yet confirmed)*",
+    ),
+    (
+        "csba/us/en/help.md",
+        "**Example:** over the last 3 months Amazon handled 40 customer contacts for your 1,000 seller-fulfilled "
+        "shipped units. Your contacts per unit is 40 / 1,000 = 4%, which is tier 1. This month you ship 1,000 units "
+        "at $0.10 each: $100.00.",
+    ),
+    # factcheck item 9: of the DE opt-in steps only 1 and 2 are assumed (`assumed: [/0, /1]`)
+    (
+        "csba/de/en/help.md",
+        "1. On Seller Central, go to Account Info. *(not yet confirmed)*\n"
+        "2. In the Your Services section, select Manage. *(not yet confirmed)*\n"
+        "3. In the You are signed up for section, select Ready to Opt-in. This redirects you to the opt-in page "
+        "with information about the service.\n"
+        "4. Select Opt-in Now. Once you enroll, the service shows as Active under the Your Services section.\n",
+    ),
+]
+
+
+@pytest.mark.parametrize(("path", "line"), MARKED, ids=[f"{p}:{line[:30]}" for p, line in MARKED])
+def test_only_what_is_assumed_is_marked_right_after_it(path: str, line: str) -> None:
+    assert f"\n{line}\n" in f"\n{page(path)}", page(path)
+
+
+def test_the_html_marks_only_the_assumed_steps() -> None:
+    steps = [s for s in facts(page("csba/de/de/help.html")).facts if s[0].startswith("opt_in_steps.")]
+    assert len(steps) == 4
+    text = page("csba/de/de/help.html")
+    for i in range(4):
+        span = re.search(rf'<span data-fact="opt_in_steps\.{i}"[^>]*>', text)
+        assert span and ('data-assumption=""' in span.group(0)) == (i < 2), span
+
+
 def test_no_placeholders_or_message_ids_leak() -> None:
     for path, data in built().files.items():
         text = data.decode("utf-8")

@@ -126,7 +126,9 @@ def filters_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     edit(
         policies / "csba/pages.yaml",
         "pages:\n",
-        "pages:\n  filters:\n    template: filters.md.j2\n    description: the filters, for a test\n",
+        # (DE only: there `min_units_for_cpu` is set below, not the US assumption, which a page
+        # computing with it would have to mark)
+        "pages:\n  filters:\n    template: filters.md.j2\n    marketplaces: [de]\n    description: the filters, for a test\n",
     )
     edit(
         policies / "csba/marketplaces/de.yaml",

@@ -95,9 +95,11 @@ def page_keys(repo: Repository, work: Plan, at: str | None) -> tuple[list[str], 
     - the program's data a page can show, as written: `program.yaml` (names, labels, parameters
       with their dated history), the ids of its decisions (the `examples` view has one entry
       each), the overlay file of the page's marketplace, the worked examples for that
-      marketplace; and which effective dates have passed on the build day (this, not the day
-      itself, decides what a page says) or, for a past
-      edition, on its own day; and the program's editions in that marketplace (each links all);
+      marketplace (with their `source`) and the files of their decisions (which parameters an
+      example's answer reads decides whether it rests on an assumption); and which effective
+      dates have passed on the build day (this, not the day itself, decides what a page says)
+      or, for a past edition, on its own day; and the program's editions in that marketplace
+      (each links all);
     - every marketplace's record and every program's names and marketplaces (switchers, links,
       the `programs` view);
     - the page itself, the languages and marketplaces it is published in (the HTML switchers),
@@ -149,15 +151,20 @@ def page_keys(repo: Repository, work: Plan, at: str | None) -> tuple[list[str], 
                 day = days[mp_id] = at or today(repo.marketplaces[mp_id].time_zone)
             overlay = program.overlays.get(mp_id)
             examples = [
-                (c.decision, c.at, c.input, c.expect, c.name)
+                (c.decision, c.at, c.input, c.expect, c.name, c.source)
                 for c in program.tests
                 if c.example and c.marketplace == mp_id
             ]
+            # what a worked example's decision reads decides whether its answer rests on an assumption
+            answering = sorted(
+                (d, _text(repo, program.decisions[d].file)) for d in {e[0] for e in examples} if d in program.decisions
+            )
             # a past edition is rendered for its own day; every edition links all the others
             market = markets[(pid, mp_id, job.edition)] = _digest(
                 mp_id,
                 overlay and _text(repo, overlay.pos.file),
                 examples,
+                answering,
                 work.effective(repo, pid, mp_id, job.edition.day if job.edition else day),
                 job.edition,
                 work.editions.get((pid, mp_id)),

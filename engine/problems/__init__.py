@@ -230,6 +230,9 @@ CODES: dict[str, str] = {
     "B004": "a bundle this policyctl cannot use (another format, or code it did not generate)",
     "G006": "a translation states one of the program's facts (a number, amount, date, address) instead of its placeholder",
     "G007": "a page template names something the page context does not have (a parameter, label, decision or name)",
+    "G008": "a page template uses a value kept off the pages (`on_pages: omit`) other than by testing `is omitted`",
+    "G009": "a page's wording rests on an assumed value (a test, comparison or computation with it, or a worked"
+    " example's answer) that the template does not mark as not yet confirmed",
     "A001": "a request the decision service cannot read (not JSON, a missing or mistyped field)",
     "A002": "a request larger than the service's limits (body size, batch length)",
     "A003": "a request that took longer than the service's time limit",

@@ -15,9 +15,11 @@ from typing import Any
 
 from engine.i18n import cldr as l10n
 from engine.i18n.catalogs import parameter_context
-from engine.model.policy import Entry, Program
+from engine.model.clock import LINES_KEY
+from engine.model.policy import Entry, Program, TestCase
 from engine.model.repository import Change, Repository
 from engine.site.editions import unconfirmed_dates
+from engine.site.evidence import Omitted, Taint, acknowledge, parameter_taint
 from engine.site.markup import Fact, Shown, escape, fact
 from engine.site.render import Renderer
 
@@ -33,7 +35,14 @@ class ChangeView:
     new: Any
     upcoming: bool
     date_assumed: bool = False  # the date it took effect is an assumption: pages mark it
-    value_assumed: bool = False  # the value it took is an assumption: pages mark it
+    _value_assumed: bool = False
+
+    @property
+    def value_assumed(self) -> bool:
+        """The value it took is an assumption (its `new` is marked where shown; a template that
+        words the change by testing it marks the line itself: reading this says it does)."""
+        acknowledge(_change_id(self.parameter, str(self.date.raw)))
+        return self._value_assumed
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +53,16 @@ class ExampleView:
     at: Fact
     input: Fact
     expect: Fact
+    _rests_on: Taint | None = None  # the answer rests on an assumed value: the template marks it
+
+    @property
+    def unconfirmed(self) -> bool:
+        """The answer rests on a parameter value that is an assumption (and no `source` states the
+        example): the template marks the example (reading this says it does)."""
+        if self._rests_on is None:
+            return False
+        acknowledge(self._rests_on.id)
+        return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +99,24 @@ def effective_dates(repo: Repository, program: str, marketplace: str, at: str) -
     return (max(past) if past else None), (min(future) if future else None)
 
 
-def _change(renderer: Renderer, change: Change, at: str) -> ChangeView:
+def _change_id(parameter: str, start: str) -> str:
+    return f"changes.{parameter}.{start}"
+
+
+def _change_taint(change: Change, side: str, entry: Entry) -> Taint | None:
+    """The taint of a change's old or new value when it is an assumption pages mark."""
+    if not entry.value_assumed:
+        return None
+    return Taint(
+        _change_id(change.parameter, change.start),
+        f"the {side} value of `{change.parameter}` (the change of {change.start})",
+        "c.value_assumed",
+        rf"(?<![\w.])(\w+)\s*\.\s*{side}\b(?!\s*is\s+(?:not\s+)?none\b)",
+        parts=entry.assumed_parts,
+    )
+
+
+def _change(renderer: Renderer, change: Change, before: Entry, at: str) -> ChangeView:
     param = renderer.program.parameters[change.parameter]
     label = None
     if param.label:
@@ -93,8 +129,8 @@ def _change(renderer: Renderer, change: Change, at: str) -> ChangeView:
         Fact(f"{base}.date", change.start),
         change.parameter,
         label,
-        fact(f"{base}.old", change.old),
-        fact(f"{base}.new", change.new),
+        fact(f"{base}.old", change.old, _change_taint(change, "old", before)),
+        fact(f"{base}.new", change.new, _change_taint(change, "new", change.entry)),
         change.start > at,
         change.entry.date_assumed,
         change.entry.value_assumed,
@@ -114,7 +150,17 @@ def _formats(program: Program, history: list[Change]) -> dict[str, str]:
 
 
 class Flags(dict[str, bool]):
-    """Names that are true; any other name reads as false (`assumed.NAME` for every parameter)."""
+    """Names that are true; any other name reads as false (`assumed.NAME` for every parameter).
+    Reading one says the template marks what it writes from that parameter itself
+    (engine.site.evidence)."""
+
+    def __getitem__(self, key: Any) -> bool:
+        acknowledge(str(key))
+        return super().__getitem__(key)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        acknowledge(str(key))
+        return dict.get(self, key, default)
 
     def __missing__(self, key: Any) -> bool:
         return False
@@ -125,32 +171,102 @@ def _omitted(entry: Entry) -> bool:
     return entry.value_assumed and entry.on_pages == "omit"
 
 
+def _parameter(name: str, value: Any, entry: Entry) -> Any:
+    """`p.NAME`: the value as a fact; an assumption kept off the pages is ``Omitted``, one shown
+    is a fact that says so (pages mark it)."""
+    if _omitted(entry):
+        return Omitted(name)
+    return fact(name, value, parameter_taint(name, entry.assumed_parts) if entry.value_assumed else None)
+
+
+def _before(repo: Repository, program: str, marketplace: str, change: Change) -> Entry:
+    """The entry a change replaces."""
+    line = repo.program(program).timeline(change.parameter, marketplace)
+    return [e for e in line if e.start is None or e.start < change.start][-1]
+
+
 def _published(repo: Repository, program: str, marketplace: str, change: Change) -> bool:
     """A change pages may state: neither side is a value kept off the pages."""
-    line = repo.program(program).timeline(change.parameter, marketplace)
-    before = [e for e in line if e.start is None or e.start < change.start][-1]
-    return not (_omitted(change.entry) or _omitted(before))
+    return not (_omitted(change.entry) or _omitted(_before(repo, program, marketplace, change)))
+
+
+class _Reading(dict[str, Any]):
+    """A decision's parameters, noting the names it reads: values into ``read``, timelines (for
+    `param_on`) into ``timelines``."""
+
+    def __init__(self, values: dict[str, Any], read: set[str], timelines: set[str] | None = None) -> None:
+        super().__init__(values)
+        self.read, self.timelines = read, timelines
+
+    def __getitem__(self, key: str) -> Any:
+        value = super().__getitem__(key)
+        if key == LINES_KEY and self.timelines is not None:
+            return _Reading(value, self.timelines)
+        self.read.add(key)
+        return value
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key not in self:
+            return default
+        return self[key]
+
+
+def _rests_on(repo: Repository, program: Program, case: TestCase) -> tuple[list[Entry], list[str]]:
+    """The entries of the parameters a worked example's answer read (its decision run again on
+    its inputs, noting what it reads; a timeline read by `param_on` counts whole), and the names
+    of those whose value is an assumption."""
+    read: set[str] = set()
+    timelines: set[str] = set()
+    params = repo.params(program.id, case.marketplace, case.at)
+    repo.compiled(program.id, case.decision).evaluate(case.input, _Reading(params, read, timelines), case.at)
+    resolved = repo.resolve(program.id, case.marketplace, case.at)
+    entries: list[Entry] = []
+    assumed: list[str] = []
+    for name in sorted((read | timelines) & set(program.parameters)):
+        line = list(program.timeline(name, case.marketplace)) if name in timelines else []
+        line += [resolved.entries[name]] if name in read else []
+        entries += line
+        if any(e.value_assumed for e in line):
+            assumed.append(name)
+    return entries, assumed
 
 
 def _examples(
     repo: Repository, program: Program, marketplace: str, values: dict[str, Any]
 ) -> dict[str, list[ExampleView]]:
     """Worked examples whose case date falls under the same rules as the page (else they would
-    show figures the page does not state)."""
+    show figures the page does not state). An example whose answer read a value kept off the pages
+    is left out too; one whose answer read an assumption is marked by its template (`unconfirmed`),
+    unless the test case has a `source` stating it."""
     found: dict[str, list[ExampleView]] = {d: [] for d in sorted(program.decisions)}
     for case in program.tests:
         if not case.example or case.marketplace != marketplace:
             continue
         if repo.resolve(program.id, marketplace, case.at).values != values:
             continue
+        entries, assumed = _rests_on(repo, program, case)
+        if any(_omitted(e) for e in entries):
+            continue
         views = found.setdefault(case.decision, [])
         base = f"examples.{case.decision}.{len(views)}"
+        taint = None
+        if assumed and not case.source:
+            on = ", ".join(f"`p.{name}`" for name in assumed)
+            taint = Taint(
+                base,
+                f"the answer of the worked example `{case.name}` ({case.pos.file}:{case.pos.line}) rests on "
+                f"{on}, an assumption (not yet confirmed)",
+                "ex.unconfirmed",
+                r"(?<![\w.])(\w+)\s*\.\s*expect\b",
+                example=True,
+            )
         views.append(
             ExampleView(
                 case.decision,
                 Fact(f"{base}.at", case.at),
                 Fact(f"{base}.input", case.input),
-                Fact(f"{base}.expect", case.expect),
+                Fact(f"{base}.expect", case.expect, taint),
+                taint,
             )
         )
     return found
@@ -171,27 +287,23 @@ def page_context(
     resolved = repo.resolve(program.id, marketplace, at)
     mp = resolved.marketplace
     renderer.currency, renderer.time_zone = mp.currency, mp.time_zone
-    # Evidence: an assumed value is either left out (templates see none, as for a value not stated
-    # for this marketplace) or shown with a "not yet confirmed" marker (`assumed.NAME`; HTML spans
-    # of its facts carry `data-assumption`).
+    # Evidence (engine.site.evidence): an assumed value is either kept off the pages (templates may
+    # only test `is omitted`) or shown with a "not yet confirmed" marker after it (`assumed.NAME`
+    # says so; HTML spans of its facts carry `data-assumption`).
     entries = resolved.entries
-    params = {name: None if _omitted(entries[name]) else fact(name, value) for name, value in resolved.values.items()}
+    params = {name: _parameter(name, value, entries[name]) for name, value in resolved.values.items()}
     assumed = Flags({name: True for name, e in entries.items() if e.value_assumed and not _omitted(e)})
     renderer.params = params
     since, _ = effective_dates(repo, program.id, marketplace, at)
     history = [c for c in repo.history(program.id, marketplace) if _published(repo, program.id, marketplace, c)]
     renderer.formats = _formats(program, history)
-    changes = [_change(renderer, c, at) for c in history]
+    changes = [_change(renderer, c, _before(repo, program.id, marketplace, c), at) for c in history]
     # the next change the page can state ("see Upcoming changes below"): one kept off the pages
     # (`on_pages: omit`) is neither listed there nor announced
     upcoming = min((c.start for c in history if c.start > at), default=None)
-    # HTML marks assumed values, the dates of changes whose date is assumed (`changes.NAME.DATE.date`)
-    # and the values changes take that are assumed (`changes.NAME.DATE.new`)
-    renderer.assumed = (
-        frozenset(assumed)
-        | {f"changes.{c.parameter}.{c.start}.date" for c in history if c.entry.date_assumed}
-        | {f"changes.{c.parameter}.{c.start}.new" for c in history if c.entry.value_assumed}
-    )
+    # HTML marks assumed values (they say so themselves: engine.site.evidence.Taint) and the dates
+    # of changes whose date is assumed (`changes.NAME.DATE.date`)
+    renderer.assumed = frozenset(f"changes.{c.parameter}.{c.start}.date" for c in history if c.entry.date_assumed)
     # an effective date that is itself an assumption is never shown as "Effective from"; the next
     # change's is shown marked (`next_change_unconfirmed`; HTML: its span carries data-assumption)
     unconfirmed = unconfirmed_dates(repo, program.id, marketplace)

@@ -23,11 +23,13 @@ from jinja2.runtime import Undefined as _Undefined
 from markupsafe import Markup
 
 from engine.problems import a_kind
+from engine.site.evidence import Taint, used
 
 # Private-use characters: never valid in policy text (escape() removes them), so they can mark
 # facts through Markdown parsing unambiguously.
 _OPEN, _MID, _CLOSE = "\ue000", "\ue001", "\ue002"
 _PRIVATE = re.compile("[\ue000-\ue002]")
+_UNSAFE = re.compile("[\ue000-\ue003]")  # the marks and engine.site.evidence.AUTO
 _MARK = re.compile(f"{_OPEN}(\\d+){_MID}")
 _BREAKS = re.compile(r"[ \t]*[\r\n\v\f\u2028\u2029][ \t\r\n\v\f\u2028\u2029]*|[ \t]{2,}")  # not NBSP
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&|~!#])")
@@ -37,15 +39,19 @@ _LINE_START = re.compile(r"^(?:([-+=])(?=\s|$)|(\d+)([.)])(?=\s|$))")
 
 
 class Shown(Markup):
-    """Text formatted for the page (already escaped); `fact`/`value` say which fact it shows."""
+    """Text formatted for the page (already escaped); `fact`/`value` say which fact it shows,
+    `taint` whether that is an assumption (engine.site.evidence)."""
 
     fact: str | None = None
     value: Any = None
+    taint: Taint | None = None
 
     @classmethod
-    def of(cls, text: str, fact: str | None = None, value: Any = None) -> Shown:
+    def of(cls, text: str, fact: str | None = None, value: Any = None, taint: Taint | None = None) -> Shown:
         shown = cls(text)
         shown.fact, shown.value = fact, value
+        if taint is not None:
+            shown.taint = taint
         return shown
 
 
@@ -65,7 +71,7 @@ MEMO_MAX_TEXT = 2048
 # same on every page of a language: keep the answers. Keyed by the exact str; Markup is immutable.
 @lru_cache(maxsize=8192)
 def _escape(text: str) -> Markup:
-    text = _PRIVATE.sub("", text)
+    text = _UNSAFE.sub("", text)
     text = _BREAKS.sub(" ", text)  # a value is inline: a line break would start a block
     text = _MD_SPECIAL.sub(r"\\\1", text)
     return Markup(_LINE_START.sub(_escape_line_start, text))
@@ -114,46 +120,68 @@ class Fact:
     """A value from policy data on its way into a page, with its path (`fee_tiers.0.fee`).
 
     Templates read it like the value (compare, iterate, index, take its length); showing it goes
-    through a formatting filter, or the default format for its type.
+    through a formatting filter, or the default format for its type. ``_taint``: what of it is an
+    assumption (engine.site.evidence); a test, comparison or computation with such a fact is
+    noted, showing it is marked by the renderer.
     """
 
     path: str
     raw: Any
+    _taint: Taint | None = None
 
     def __getitem__(self, key: Any) -> Any:
-        return fact(f"{self.path}.{key}", self.raw[unwrap(key)])
+        taint = self._taint
+        return fact(f"{self.path}.{key}", self.raw[unwrap(key)], taint and taint.below(unwrap(key)))
 
     def __iter__(self) -> Iterator[Any]:
         if isinstance(self.raw, dict):
             return iter(self.raw)
-        return (fact(f"{self.path}.{i}", v) for i, v in enumerate(self.raw))
+        taint = self._taint
+        if taint is None:
+            return (fact(f"{self.path}.{i}", v) for i, v in enumerate(self.raw))
+        return (fact(f"{self.path}.{i}", v, taint.below(i)) for i, v in enumerate(self.raw))
 
     def __len__(self) -> int:
+        if self._taint is not None:
+            used(self._taint, "counts it")
         return len(self.raw)
 
     def __contains__(self, item: Any) -> bool:
+        if self._taint is not None:
+            used(self._taint, "looks into it")
         return unwrap(item) in self.raw
 
     def __bool__(self) -> bool:
+        # a yes/no or a number decides what a page says; a text, a list or a mapping being empty
+        # only whether there is something to show (as `is none`), and what is shown is marked
+        if self._taint is not None and isinstance(self.raw, (bool, int, float)):
+            used(self._taint, "tests it")
         return bool(self.raw)
 
+    def _compared(self, other: Any) -> Any:
+        if self._taint is not None:
+            used(self._taint, "compares it")
+        elif type(other) is Fact and other._taint is not None:
+            used(other._taint, "compares it")
+        return unwrap(other)
+
     def __eq__(self, other: object) -> bool:
-        return bool(self.raw == unwrap(other))
+        return bool(self.raw == self._compared(other))
 
     def __ne__(self, other: object) -> bool:
         return not self == other
 
     def __lt__(self, other: Any) -> bool:
-        return bool(self.raw < unwrap(other))
+        return bool(self.raw < self._compared(other))
 
     def __le__(self, other: Any) -> bool:
-        return bool(self.raw <= unwrap(other))
+        return bool(self.raw <= self._compared(other))
 
     def __gt__(self, other: Any) -> bool:
-        return bool(self.raw > unwrap(other))
+        return bool(self.raw > self._compared(other))
 
     def __ge__(self, other: Any) -> bool:
-        return bool(self.raw >= unwrap(other))
+        return bool(self.raw >= self._compared(other))
 
     def __hash__(self) -> int:
         return hash(self.path)
@@ -161,6 +189,10 @@ class Fact:
     # Arithmetic: a numeric fact computes like its number (`t.over + 1`, `p.fee * 100`); the result
     # is a plain number, shown through a filter like any other (it is derived, not a fact itself).
     def _number(self, other: Any = 0) -> tuple[Any, Any]:
+        if self._taint is not None:
+            used(self._taint, "computes with it")
+        elif type(other) is Fact and other._taint is not None:
+            used(other._taint, "computes with it")
         raw, value = self.raw, unwrap(other)
         for v in (raw, value):
             if isinstance(v, bool) or not isinstance(v, (int, float)):
@@ -217,14 +249,33 @@ class Fact:
 
     def items(self) -> list[tuple[str, Any]]:
         """Key and fact of each entry of a mapping, for `{% for k, v in fact.items() %}`."""
-        return [(k, fact(f"{self.path}.{k}", v)) for k, v in self.raw.items()]
+        taint = self._taint
+        return [(k, fact(f"{self.path}.{k}", v, taint and taint.below(k))) for k, v in self.raw.items()]
 
 
-def fact(path: str, value: Any) -> Any:
-    """Policy data for a template: nulls and yes/no stay plain (for `is none`, `if`), the rest are facts."""
-    if value is None or isinstance(value, bool):
+def fact(path: str, value: Any, taint: Taint | None = None) -> Any:
+    """Policy data for a template: nulls and yes/no stay plain (for `is none`, `if`), the rest are
+    facts; an assumption is always a fact, so that a test of it is seen (engine.site.evidence)."""
+    if taint is None and (value is None or isinstance(value, bool)):
         return value
-    return Fact(path, value)
+    return Fact(path, value, taint)
+
+
+class Items(list[Shown]):
+    """Formatted items of one list fact (from `labels`, `languages`), joined by the `list` filter."""
+
+    fact: str | None
+    value: Any
+    taint: Taint | None
+
+    def __init__(self, items: list[Shown], source: Any) -> None:
+        super().__init__(items)
+        if isinstance(source, Items):
+            self.fact, self.value, self.taint = source.fact, source.value, source.taint
+        else:
+            self.fact = source.path if isinstance(source, Fact) else None
+            self.value = unwrap(source)
+            self.taint = source._taint if isinstance(source, Fact) else None
 
 
 def unwrap(value: Any) -> Any:
@@ -249,7 +300,10 @@ class FactMarks:
 
     def __init__(self, assumed: frozenset[str] = frozenset()) -> None:
         self.facts: list[tuple[str, str]] = []
-        self.assumed = assumed  # parameters whose facts are assumptions: their spans say `data-assumption`
+        # facts that are assumptions besides the values (which say so themselves: `Shown.taint`),
+        # by their exact names: dates of changes, the next change. Their spans say `data-assumption`.
+        self.assumed = assumed
+        self.unconfirmed: set[int] = set()  # the numbers of the facts shown that are assumptions
 
     def mark(self, shown: Shown) -> str:
         assert shown.fact is not None
@@ -262,18 +316,20 @@ class FactMarks:
             text = int.__repr__(value)
         else:
             text = canonical(value)
+        number = len(self.facts)
         self.facts.append((shown.fact, text))
-        return f"{_OPEN}{len(self.facts) - 1}{_MID}{shown}{_CLOSE}"
+        if shown.taint is not None or shown.fact in self.assumed:
+            self.unconfirmed.add(number)
+        return f"{_OPEN}{number}{_MID}{shown}{_CLOSE}"
 
     def to_spans(self, rendered_html: str) -> str:
-        facts = self.facts
-
-        assumed = self.assumed
+        facts, unconfirmed = self.facts, self.unconfirmed
 
         def span(m: re.Match[str]) -> str:
-            name, value = facts[int(m.group(1))]
+            number = int(m.group(1))
+            name, value = facts[number]
             tag = _span(name, value) if len(value) <= MEMO_MAX_VALUE else _span.__wrapped__(name, value)
-            if assumed and (name in assumed or name.split(".", 1)[0] in assumed):
+            if number in unconfirmed:
                 tag = tag[:-1] + ' data-assumption="">'
             return tag
 

@@ -16,8 +16,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, cast
 from urllib.parse import quote
 
-from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, pass_context
-from jinja2 import tests as jinja_tests
+from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, TemplateNotFound, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
@@ -28,8 +27,11 @@ from engine.i18n.translator import Translator
 from engine.model.policy import Program
 from engine.model.repository import Repository
 from engine.problems import a_kind
+from engine.site import evidence
+from engine.site.evidence import AUTO, Omitted, Taint, refuse_omitted
 from engine.site.manifest import pages_dir
-from engine.site.markup import Fact, FactMarks, Shown, escape, strip_marks, unwrap
+from engine.site.marking import UNCONFIRMED, evidenced_filter, evidenced_test, is_omitted, place_markers
+from engine.site.markup import Fact, FactMarks, Items, Shown, escape, strip_marks, unwrap
 from engine.site.onepass import SEEN, MarkedSandbox, guarded, marked
 from engine.templates.check import padded_conversion
 from engine.templates.codecache import SharedCode
@@ -57,7 +59,10 @@ class Renderer:
         # set when a render marking facts looked at a marked text (engine.site.onepass): its plain
         # Markdown is then not the marked one without marks, and the template runs again plain
         self.observed = False
-        self.assumed: frozenset[str] = frozenset()  # parameters whose value is an assumption (set with the context)
+        # facts other than values that are assumptions (dates of changes, the next change), by name
+        # (set with the context): their HTML spans say `data-assumption`; values say so themselves
+        self.assumed: frozenset[str] = frozenset()
+        self.marker: str | None = None  # "*(not yet confirmed)*" in the language rendered (`unconfirmed`)
         # the `format` a parameter's schema declares (engine.model.policy.SHOWN_FORMATS), by the path
         # of each fact of its value: the parameter's own and its changes' old and new values (set
         # with the context); `value` shows such a fact in it
@@ -67,6 +72,7 @@ class Renderer:
     def use(self, tag: str, translators: dict[str, Translator]) -> None:
         """Render in the language ``tag`` with these catalogs (by domain) from now on."""
         self.tag, self.translators = tag, translators
+        self.marker = None
 
     def _environment(self, site_dir: str) -> MarkedSandbox:
         loader = ChoiceLoader(
@@ -74,11 +80,16 @@ class Renderer:
         )
         # autoescaped: `show` escapes for Markdown; a MarkedSandbox, so one render makes both outputs
         env = cast(MarkedSandbox, environment(loader, finalize=self.show, cls=MarkedSandbox))
-        env.filters.update({name: _per_render(f) for name, f in self.filters().items()})
-        for name in ("number", "string", "mapping", "sequence", "iterable", "integer", "float"):
-            env.tests[name] = _unwrapping(cast(Callable[..., Any], jinja_tests.TESTS[name]))
-        env.filters = {name: f if name == SEEN else guarded(f, self) for name, f in env.filters.items()}
-        env.tests = {name: guarded(cast(Callable[..., Any], f), self) for name, f in env.tests.items()}
+        page_filters = self.filters()
+        env.filters.update({name: _per_render(f) for name, f in page_filters.items()})
+        env.filters = {
+            name: f if name == SEEN else guarded(evidenced_filter(name, f, name in page_filters), self)
+            for name, f in env.filters.items()
+        }
+        env.tests["omitted"] = is_omitted
+        env.tests = {
+            name: guarded(evidenced_test(name, cast(Callable[..., Any], f)), self) for name, f in env.tests.items()
+        }
         words = (self._gettext, self._ngettext, self._pgettext, self._npgettext)
         env.globals.update(gettext=words[0], _=words[0], ngettext=words[1], pgettext=words[2], npgettext=words[3])
         env.watch, env.transparent = self, words  # the translations only put their arguments in the text
@@ -87,13 +98,18 @@ class Renderer:
 
     # -- output ------------------------------------------------------------------------------
     def show(self, value: Any) -> Markup:
-        """What `{{ value }}` writes: page text, escaped for Markdown; facts marked for HTML."""
+        """What `{{ value }}` writes: page text, escaped for Markdown; facts marked for HTML; an
+        assumed value followed by the "not yet confirmed" marker (engine.site.evidence)."""
         if isinstance(value, Shown):
             if value.fact is not None and self.marks is not None:
                 if not value:  # marked, an empty text would not be empty: `{% if %}` on it would see the mark
                     self.observed = True
-                return Markup(self.marks.mark(value))
-            return Markup(str(value))
+                text = Markup(self.marks.mark(value))
+            else:
+                text = Markup(str(value))
+            return text if value.taint is None else self.unconfirmed(text, value.taint)
+        if type(value) is Omitted:
+            value.refuse("shows it")
         if isinstance(value, Markup):
             return value
         if isinstance(value, Fact):
@@ -114,14 +130,35 @@ class Renderer:
             self.observed = True  # (escaping removes the marks' characters, not their numbers)
         return escape(str(value))
 
+    def unconfirmed(self, text: Markup, taint: Taint) -> Markup:
+        """``text`` (an assumed value) with the marker right after it: the `_site/unconfirmed.md.j2`
+        text, which `place_markers` keeps once on its line. A worked example is marked by its
+        template instead (`ex.unconfirmed`): showing its answer is a use of it."""
+        if taint.example:
+            evidence.used(taint, "shows its answer")
+            return text
+        evidence.shown(taint)
+        marker = self.marker
+        if marker is None:
+            marker = self.marker = self._marker()
+        return Markup(f"{text} {AUTO}{marker}")
+
+    def _marker(self) -> str:
+        """The marker in the language rendered: `_site/unconfirmed.md.j2` on its own (a layout
+        without one: the site catalog's "(not yet confirmed)" in italics)."""
+        try:
+            return self.env.get_template(SITE_PREFIX + "unconfirmed.md.j2").render().strip()
+        except TemplateNotFound:
+            return f"*{escape(self.translators[SITE].lookup(UNCONFIRMED, None, 1, None))}*"
+
     def default_format(self, fact: Fact) -> Shown:
         raw = fact.raw
         if isinstance(raw, bool) or raw is None:
             self.show(raw)
         if isinstance(raw, (int, float)):
-            return Shown.of(escape(l10n.number(raw, self.tag)), fact.path, raw)
+            return Shown.of(escape(l10n.number(raw, self.tag)), fact.path, raw, fact._taint)
         if isinstance(raw, str):
-            return Shown.of(escape(raw), fact.path, raw)
+            return Shown.of(escape(raw), fact.path, raw, fact._taint)
         if isinstance(raw, list) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in raw):
             return self.join(fact)
         return fail(f"the fact `{fact.path}` is {a_kind(raw)}: pick a field or use a filter")
@@ -149,6 +186,7 @@ class Renderer:
         context: str | None,
         variables: dict[str, Any],
     ) -> Shown:
+        refuse_omitted((num, *variables.values()), "shows it")
         n = unwrap(num) if plural is not None else 1
         if plural is not None and (isinstance(n, bool) or not isinstance(n, (int, float))):
             return fail(f"the count of a plural message must be a number, not {n!r}")
@@ -156,7 +194,7 @@ class Renderer:
             variables.setdefault("num", num)
         if plural is not None and not math.isfinite(n):
             return fail(f"the count of a plural message must be a finite number, not {n!r}")
-        text = translator.lookup(msgid, plural, int(n) if plural is not None else 1, context)
+        text = translator.lookup(msgid, plural, int(n) if plural is not None else 1, context).replace(AUTO, "")
         if self.marks is not None and marked(text):
             self.observed = True  # a translation holding a mark's character: removing marks would remove it
         padded = padded_conversion(text)
@@ -213,9 +251,9 @@ class Renderer:
     def _fact(self, value: Any, text: str) -> Shown:
         """Formatted text of ``value``, still a fact if the value was one."""
         if isinstance(value, Fact):
-            return Shown.of(text, value.path, value.raw)
-        if isinstance(value, Shown):
-            return Shown.of(text, value.fact, value.value)
+            return Shown.of(text, value.path, value.raw, value._taint)
+        if isinstance(value, (Shown, Items)):
+            return Shown.of(text, value.fact, value.value, value.taint)
         return Shown.of(text)
 
     def _call(self, what: str, fn: Callable[[], str]) -> str:
@@ -263,7 +301,7 @@ class Renderer:
             return Items([self.inline(v) for v in value], value)
         if not isinstance(value, Shown):
             return fail("`inline` applies to labels: write `|label|inline` or `|labels|inline`")
-        return Shown.of(l10n.in_sentence(str(value), self.tag), value.fact, value.value)
+        return Shown.of(l10n.in_sentence(str(value), self.tag), value.fact, value.value, value.taint)
 
     def duration(self, value: Any, unit: str = "day", length: str = "long") -> Shown:
         """ "90 days", "90 giorni", "90天": a number with its CLDR unit, plural chosen by CLDR."""
@@ -286,8 +324,6 @@ class Renderer:
         else:
             return fail(f"`list` needs a list, not {a_kind(unwrap(value))}")
         text = self._call("list", lambda: l10n.join(parts, self.tag, style))
-        if isinstance(value, Items):
-            return Shown.of(text, value.fact, value.value)
         return self._fact(value, text)
 
     def _plain(self, value: Any) -> Markup:
@@ -310,6 +346,9 @@ class Renderer:
         # a label may state a parameter ("%(service_hours_per_day)s-hour service"): the text around
         # it is escaped, the parameter shown like any fact
         pieces = PLACEHOLDER.split(text)
+        for name in pieces[1::2]:
+            if type(self.params[name]) is Omitted:
+                self.params[name].refuse(f"shows it in the label `{key}` (`%({name})s`)")
         shown = Markup("").join(
             escape(piece) if i % 2 == 0 else self.show(self.value(self.params[piece])) for i, piece in enumerate(pieces)
         )
@@ -396,21 +435,6 @@ def _invisible(c: str) -> bool:
     return c.isspace() or unicodedata.category(c)[0] in "CZ"
 
 
-class Items(list[Shown]):
-    """Formatted items of one list fact (from `labels`, `languages`), joined by the `list` filter."""
-
-    fact: str | None
-    value: Any
-
-    def __init__(self, items: list[Shown], source: Any) -> None:
-        super().__init__(items)
-        if isinstance(source, Items):
-            self.fact, self.value = source.fact, source.value
-        else:
-            self.fact = source.path if isinstance(source, Fact) else None
-            self.value = unwrap(source)
-
-
 def _per_render(filter_: Callable[..., Any]) -> Callable[..., Any]:
     """A filter Jinja must call while rendering. It computes a filter of constants once, when
     compiling (`{{ "AT"|country }}`), unless the filter takes the render's context; these depend on
@@ -424,13 +448,6 @@ def _per_render(filter_: Callable[..., Any]) -> Callable[..., Any]:
     return call
 
 
-def _unwrapping(test: Callable[..., Any]) -> Callable[..., bool]:
-    def unwrapped(value: Any, *args: Any) -> bool:
-        return bool(test(unwrap(value), *args))
-
-    return unwrapped
-
-
 def render(renderer: Renderer, template: str, context: dict[str, Any], html: bool) -> tuple[str, FactMarks | None]:
     """Render one template; raises RenderError carrying a G001 problem on any template failure.
     With ``html``, facts are marked, and ``renderer.observed`` then says whether the template
@@ -440,11 +457,15 @@ def render(renderer: Renderer, template: str, context: dict[str, Any], html: boo
         renderer.observed = False
     marks = renderer.marks
     try:
-        text = renderer.env.get_template(template).render(context)
+        with evidence.watching() as watch:
+            text = renderer.env.get_template(template).render(context)
     except RenderError:
         raise
     except Exception as e:
         raise render_failure(e, os.path.join(pages_dir(renderer.program), template)) from None
     finally:
         renderer.marks = None
-    return text, marks
+    unmarked = watch.problem()
+    if unmarked is not None:
+        raise RenderError(unmarked)
+    return (place_markers(text, renderer.marker) if renderer.marker else text), marks

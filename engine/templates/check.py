@@ -333,15 +333,16 @@ def _unknown(tree: nodes.Template) -> Iterator[tuple[nodes.Node, str, str]]:
     from jinja2.filters import FILTERS
     from jinja2.tests import TESTS
 
-    from engine.templates.rules import PAGE_FILTERS, SAFE_FILTERS, unknown_name_hint
+    from engine.templates.rules import PAGE_FILTERS, PAGE_TESTS, SAFE_FILTERS, unknown_name_hint
 
     filters = SAFE_FILTERS | PAGE_FILTERS
+    tests = frozenset(TESTS) | PAGE_TESTS
     for node in tree.find_all((nodes.Filter, nodes.Test)):
         if isinstance(node, nodes.Filter):
             if node.name in filters or node.name in FILTERS:
                 continue
             yield node, f"No filter named '{node.name}'.", unknown_name_hint("filter", node.name)
-        elif node.name not in TESTS:
+        elif node.name not in tests:
             # (Jinja's words when a test is called in an `if`, where tests are: refused only when run)
             yield node, f"No test named '{node.name}' found.", unknown_name_hint("test", node.name)
 

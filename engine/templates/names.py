@@ -14,7 +14,8 @@ whose shape the data decides, is resolved against the program:
 
 Only what can be proved is reported: attributes of loop items, of values a template computes and
 of values whose shape varies (a parameter's own fields) are not checked, nor names tested with
-`is defined` or given a `default`.
+`is defined` or given a `default`. The same walk finds the uses of values some marketplace keeps
+off the pages that do not test `is omitted` first (G008, engine.templates.omitted).
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ def check_names(repo: Repository, templates: Iterable[str]) -> list[Problem]:
     from engine.packaged import site_dir
     from engine.site.manifest import pages_dir
     from engine.templates.check import template_files
+    from engine.templates.omitted import omittable
     from engine.templates.rules import MAX_TEMPLATE_BYTES
 
     programs = {os.path.abspath(pages_dir(p)): p for p in repo.programs.values()}
@@ -82,7 +84,7 @@ def check_names(repo: Repository, templates: Iterable[str]) -> list[Problem]:
             return None
         names = repr(
             (
-                [(_program_names(p), _unlabelled_changes(p)) for _, p in mine],
+                [(_program_names(p), _unlabelled_changes(p), omittable(p)) for _, p in mine],
                 sorted(repo.programs),
                 sorted(repo.unreadable),
             )
@@ -237,7 +239,10 @@ def check_page(path: str, repo: Repository, program: Program, known: frozenset[s
                         f"no label `{key}`",
                         _suggest(key, labels, f"add it to `labels:` in {program.id}/program.yaml"),
                     )
-    return problems + _changes_need_words(program, tree, walked)
+    from engine.templates.omitted import check_omitted, omittable
+
+    kept_off = {} if "p" in bound else omittable(program)
+    return problems + _changes_need_words(program, tree, walked) + check_omitted(path, tree, source, kept_off)
 
 
 _DICTS = frozenset(("p", "assumed", "examples", "programs"))
@@ -315,6 +320,12 @@ def _bound(tree: nodes.Node, walked: list[nodes.Node] | None = None) -> set[str]
         elif isinstance(node, nodes.FromImport):
             bound.update(a if isinstance(a, str) else a[-1] for a in node.names)
     return bound
+
+
+def parsed(path: str) -> nodes.Template | None:
+    """The Jinja tree of the template at ``path`` (parsed once per text), or None when it cannot be read."""
+    found = _tree(path)
+    return found[0] if found is not None else None
 
 
 def _tree(path: str) -> tuple[nodes.Template, str] | None:

@@ -30,6 +30,8 @@ number percent money date duration list label labels language languages country 
 datetime time_zone countries collate
 """.split()
 )
+# The tests a page's renderer adds (engine.site.render): `is omitted`, a value kept off the pages.
+PAGE_TESTS = frozenset(("omitted",))
 # Jinja's default globals that no page needs, each a classic way out of one (`range` stays: the
 # sandbox bounds it to 100,000 items and the deadline bounds loops over it).
 REMOVED_GLOBALS = ("dict", "lipsum", "cycler", "joiner", "namespace")
@@ -61,7 +63,7 @@ def unknown_name_hint(kind: str, name: str) -> str:
     else:
         from jinja2.tests import TESTS
 
-        known = sorted(TESTS)
+        known = sorted(frozenset(TESTS) | PAGE_TESTS)
     close = difflib.get_close_matches(name, known, n=1)
     return f"did you mean `{close[0]}`?" if close else f"{kind}s: {', '.join(known)}"
 

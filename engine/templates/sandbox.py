@@ -63,6 +63,22 @@ def fail(message: str) -> NoReturn:
     raise TemplateRuntimeError(message)
 
 
+class RuleError(TemplateRuntimeError):
+    """A render stopped by a rule of the pages with a code of its own (not G001's "the template
+    failed"): the problem is at the template's line, at the column where ``needle`` (a pattern
+    whose first group is the name to point at) first matches the line, else its first column."""
+
+    def __init__(self, code: str, message: str, hint: str, needle: re.Pattern[str] | None = None) -> None:
+        super().__init__(message)
+        self.code, self.hint, self.needle = code, hint, needle
+
+
+def column_at(file: str, line: int, needle: re.Pattern[str] | None) -> int:
+    """The 1-based column of ``needle``'s first group on the template's line (1 when it is not there)."""
+    found = needle.search(_line(file, line)) if needle is not None else None
+    return found.start(1) + 1 if found else 1
+
+
 _TAG = re.compile(r"\{%.*?%\}|\{#.*?#\}")
 
 
@@ -119,6 +135,8 @@ def template_error(e: BaseException, fallback: str) -> Problem:
     for frame in traceback.extract_tb(e.__traceback__):
         if frame.filename.endswith(".j2"):
             file, line = frame.filename, frame.lineno or 1
+    if isinstance(e, RuleError):
+        return Problem(file, line, column_at(file, line, e.needle), e.code, e.message or "", e.hint)
     what = "the sandbox refused: " if isinstance(e, SecurityError) else ""
     if isinstance(e, TemplateNotFound):
         what = "no such template: "
