@@ -14,7 +14,6 @@ from engine.site.evidence import AUTO, Omitted, Taint, refuse_omitted
 from engine.site.markup import Fact, Items, Shown, unwrap
 from engine.templates.omitted import OMISSION_TESTS
 
-UNCONFIRMED = "(not yet confirmed)"  # the site catalog's message the marker shows (`_site/unconfirmed.md.j2`)
 # Jinja's filters whose answer is made from the value, not the value itself (or items of it): a
 # text or a number the renderer cannot mark. (`first`, `sort`, `map`... give the facts themselves.)
 _DERIVING_FILTERS = frozenset(

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, cast
 from urllib.parse import quote
 
-from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, TemplateNotFound, pass_context
+from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
@@ -30,7 +30,7 @@ from engine.problems import a_kind
 from engine.site import evidence
 from engine.site.evidence import AUTO, Omitted, Taint, refuse_omitted
 from engine.site.manifest import pages_dir
-from engine.site.marking import UNCONFIRMED, evidenced_filter, evidenced_test, is_omitted, place_markers
+from engine.site.marking import evidenced_filter, evidenced_test, is_omitted, place_markers
 from engine.site.markup import Fact, FactMarks, Items, Shown, escape, strip_marks, unwrap
 from engine.site.onepass import SEEN, MarkedSandbox, guarded, marked
 from engine.templates.check import padded_conversion
@@ -144,12 +144,8 @@ class Renderer:
         return Markup(f"{text} {AUTO}{marker}")
 
     def _marker(self) -> str:
-        """The marker in the language rendered: `_site/unconfirmed.md.j2` on its own (a layout
-        without one: the site catalog's "(not yet confirmed)" in italics)."""
-        try:
-            return self.env.get_template(SITE_PREFIX + "unconfirmed.md.j2").render().strip()
-        except TemplateNotFound:
-            return f"*{escape(self.translators[SITE].lookup(UNCONFIRMED, None, 1, None))}*"
+        """The marker in the language rendered: `_site/unconfirmed.md.j2` rendered on its own."""
+        return str(self.env.get_template(SITE_PREFIX + "unconfirmed.md.j2").render()).strip()
 
     def default_format(self, fact: Fact) -> Shown:
         raw = fact.raw
