@@ -64,7 +64,7 @@ def test_euphonic_conjunctions() -> None:
     "tag, money, percent, day, days, hours",
     [
         ("en", "$0.10", "5%", "July 1, 2023", "90 days", "24 hours"),
-        ("it", "0,10\xa0USD", "5%", "1 luglio 2023", "90 giorni", "24 ore"),
+        ("it", "0,10\xa0USD", "5%", "1º luglio 2023", "90 giorni", "24 ore"),
         ("de", "0,10\xa0$", "5\xa0%", "1. Juli 2023", "90 Tage", "24 Stunden"),
         ("zh-Hans", "US$0.10", "5%", "2023年7月1日", "90天", "24小时"),
         ("es", "0,10\xa0US$", "5\xa0%", "1 de julio de 2023", "90 días", "24 horas"),
@@ -77,6 +77,33 @@ def test_facts_are_formatted_per_locale(tag: str, money: str, percent: str, day:
     # Babel alone prints "90 duration-day" for it and zh-Hans: CLDR's long patterns inherit from short
     assert l10n.duration(90, "day", tag) == days
     assert l10n.duration(24, "hour", tag) == hours
+
+
+@pytest.mark.parametrize(
+    ("value", "tag", "form", "shown"),
+    [
+        # the first of the month is an ordinal in Italian and French, in every form with the month in words
+        ("2024-02-01", "it", "long", "1º febbraio 2024"),
+        ("2024-02-01", "it", "full", "giovedì 1º febbraio 2024"),
+        ("2024-02-01", "it", "medium", "1º feb 2024"),
+        ("2024-02-01", "it-CH", "long", "1º febbraio 2024"),
+        ("2024-02-01", "fr", "long", "1er février 2024"),
+        # any other day, a date in numbers, another language: CLDR's number
+        ("2024-02-11", "it", "long", "11 febbraio 2024"),
+        ("2024-02-21", "fr", "long", "21 février 2024"),
+        ("2024-02-01", "it", "short", "01/02/24"),
+        ("2024-02-01", "es", "long", "1 de febrero de 2024"),
+        ("2024-02-01", "de", "long", "1. Februar 2024"),
+        ("2024-02-01", "en", "long", "February 1, 2024"),
+    ],
+)
+def test_the_first_of_the_month_as_each_language_writes_it(value: str, tag: str, form: str, shown: str) -> None:
+    """CLDR's Italian "1 luglio" reads wrong to Italians ("1º luglio", "il 1º febbraio")."""
+    assert l10n.date(value, tag, form) == shown
+
+
+def test_a_datetime_on_the_first_of_the_month_has_the_ordinal_too() -> None:
+    assert l10n.datetime("2024-03-01T17:00:00-08:00", "it", "America/Los_Angeles") == "venerdì 1º marzo 2024, 17:00"
 
 
 def test_numbers_plurals_and_names() -> None:

@@ -4,12 +4,14 @@ Every number, amount, percentage, date, duration, list and language or country n
 goes through here, so pages never format a fact by hand. Functions take the locale as a BCP 47
 tag (`en`, `it`, `zh-Hans`), as marketplaces.yaml writes it.
 
-Two gaps in Babel's use of CLDR are filled here, both following CLDR's own rules:
+Three gaps in Babel's use of CLDR are filled here:
 - unit patterns: CLDR lets a `long` pattern inherit from `short` (root.xml aliases the lengths);
   Babel looks only at the requested length, so `it` and `zh-Hans` would print "90 duration-day";
 - list joining: the conjunction changes before some sounds (Italian euphonic "ed" before a word
   starting with "e", Spanish "y" → "e" before "i"/"hi" and "o" → "u" before "o"/"ho"), which ICU
-  applies on top of the CLDR patterns and Babel does not.
+  applies on top of the CLDR patterns and Babel does not;
+- the first day of the month: Italian writes it as an ordinal ("1º luglio 2023", "il 1º febbraio")
+  and French too ("1er juillet 2023"), where CLDR's date patterns have a plain number.
 """
 
 from __future__ import annotations
@@ -168,7 +170,7 @@ def _moment(value: object, time_zone: str | None) -> _dt.datetime:
 
 
 def date(value: Any, tag: str, form: str = "long", time_zone: str | None = None) -> str:  # any value: `type()` checked
-    """An ISO date as the locale writes it: "July 1, 2023", "1 luglio 2023". A date-time gives the
+    """An ISO date as the locale writes it: "July 1, 2023", "1º luglio 2023". A date-time gives the
     date it falls on in ``time_zone``."""
     # exact str and date only: equal datetime objects can stand for different days in a zone
     if type(value) in (str, _dt.date) and _strs(tag, form) and (time_zone is None or type(time_zone) is str):
@@ -188,7 +190,25 @@ def _date(value: object, tag: str, form: str, time_zone: str | None) -> str:
         value = parse_date(value)
     if not isinstance(value, _dt.date):
         raise TypeError(f"expected an ISO date, got {value!r}")
-    return _dates.format_date(value, format=form, locale=locale(tag))
+    return _format_day(value, form, locale(tag))
+
+
+# The first day of a month as the language writes it in a date whose month is a word; every other
+# day is CLDR's number. (CLDR has no ordinal days: its Italian "1 luglio" is Babel's and ICU's.)
+_FIRST_OF_MONTH = {"it": "1º", "fr": "1er"}
+_QUOTED = re.compile(r"('[^']*')")
+_DAY_FIELD = re.compile(r"(?<!d)d(?!d)")
+
+
+def _format_day(day: _dt.date, form: str, loc: Locale) -> str:
+    first = _FIRST_OF_MONTH.get(loc.language) if day.day == 1 else None
+    pattern = loc.date_formats.get(form) if first else None
+    if first is None or pattern is None or "MMM" not in pattern.pattern:
+        return _dates.format_date(day, format=form, locale=loc)
+    # the day field (`d`, not `dd`) outside quoted literals becomes the quoted ordinal
+    parts = _QUOTED.split(pattern.pattern)
+    ordinal = "".join(p if i % 2 else _DAY_FIELD.sub(f"'{first}'", p) for i, p in enumerate(parts))
+    return _dates.format_date(day, format=ordinal, locale=loc)
 
 
 def datetime(value: Any, tag: str, time_zone: str, form: str = "full") -> str:  # any value: `_strs` checks it
@@ -207,7 +227,7 @@ def _datetime_memo(value: str, tag: str, time_zone: str, form: str) -> str:
 def _datetime(value: object, tag: str, time_zone: str, form: str) -> str:
     moment = _moment(value, time_zone)
     loc = locale(tag)
-    day = _dates.format_date(moment.date(), format=form, locale=loc)
+    day = _format_day(moment.date(), form, loc)
     clock = _dates.format_time(moment, format="short", tzinfo=moment.tzinfo, locale=loc)
     return str(loc.datetime_formats.get("medium", "{1} {0}")).replace("{1}", day).replace("{0}", clock)
 
