@@ -918,6 +918,78 @@ def test_email_links_are_percent_encoded(address: str, target: str) -> None:
     assert str(shown).endswith(f"]({target})"), shown
 
 
+@pytest.mark.parametrize(
+    ("target", "key", "shown"),
+    [
+        ("https://example.com/help?a=1&b=2", None, "[Returns](<https://example.com/help?a=1&b=2>)"),
+        ({"returns": "https://example.com/r"}, None, "[Returns](<https://example.com/r>)"),  # by the label's id
+        ({"other": "https://example.com/o"}, "other", "[Returns](<https://example.com/o>)"),
+        ({"other": "https://example.com/o"}, None, "Returns"),  # no address for the id: the text
+        (None, None, "Returns"),  # (a marketplace whose sources give no addresses)
+    ],
+)
+def test_link_makes_page_text_a_link_to_an_address_from_the_data(target: object, key: str | None, shown: str) -> None:
+    from engine.site.markup import Shown
+    from engine.site.render import Renderer
+
+    label = Shown.of("Returns", "returns_page", "returns")
+    linked = Renderer.link(None, label, target, key)  # type: ignore[arg-type]  # it needs nothing of a renderer
+    assert (str(linked), linked.fact, linked.value) == (shown, "returns_page", "returns")
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "javascript:alert(1)",
+        "//example.com/x",
+        "/gp/help/G1",
+        "https://example.com/a b",
+        "https://e.com/>x",
+        "https://e.com/\\x",
+        "https://e.com/\nx",
+    ],
+)
+def test_link_refuses_what_is_not_a_web_address(target: str) -> None:
+    from jinja2.exceptions import TemplateRuntimeError
+
+    from engine.site.markup import Shown
+    from engine.site.render import Renderer
+
+    with pytest.raises(TemplateRuntimeError) as caught:  # (the build reports it as G001 at the template's line)
+        Renderer.link(None, Shown.of("Returns"), target)  # type: ignore[arg-type]  # it needs nothing of a renderer
+    shown = target.replace("\n", "\\u000a")
+    assert str(caught.value) == f"`{shown}` is not a web address (`link` takes `https://...` or `http://...`)"
+
+
+def test_a_linked_label_is_a_link_on_both_pages(init_repo: Path) -> None:
+    """A help page names a page elsewhere; the data gives its address (`link`), so a reader can follow it."""
+    program = init_repo / "policies/returns/program.yaml"
+    text = program.read_text(encoding="utf-8")
+    program.write_text(
+        text
+        + "  help_page_urls:\n"
+        + "    description: Where the pages this page names are.\n"
+        + '    schema: {type: [object, "null"], additionalProperties: {type: string, format: uri}}\n'
+        + '    value: {shipping: "https://example.com/returns?from=help&x=1"}\n'
+        + "    source: a test\n",
+        encoding="utf-8",
+    )
+    page = init_repo / "policies/returns/pages/help.md.j2"
+    text = page.read_text(encoding="utf-8")
+    old = "{% trans %}You pay for the return shipping.{% endtrans %}"
+    assert old in text
+    page.write_text(
+        text.replace(old, '{{ _("You pay for the return shipping.")|link(p.help_page_urls, "shipping") }}'),
+        encoding="utf-8",
+    )
+    out = init_repo / "out"
+    assert run_cli("build", "--out", str(out), "--at", "2025-03-01", cwd=init_repo).code == 0
+    markdown = (out / "returns/us/en/help.md").read_text(encoding="utf-8")
+    assert "\n[You pay for the return shipping.](<https://example.com/returns?from=help&x=1>)\n" in markdown
+    html = (out / "returns/us/en/help.html").read_text(encoding="utf-8")
+    assert '<p><a href="https://example.com/returns?from=help&amp;x=1">You pay for the return shipping.</a></p>' in html
+
+
 # -- the layout, checked like every template --------------------------------------------------------
 
 

@@ -236,6 +236,7 @@ class Renderer:
             "languages": self.languages,
             "country": self.country,
             "email": self.email,
+            "link": self.link,
             "value": self.value,
             "inline": self.inline,
             "datetime": self.datetime,
@@ -389,6 +390,26 @@ class Renderer:
         target = quote(address, safe="@.+-_!$&'*=^{}~")  # the rest percent-encoded (RFC 6068), `%` and `#` too
         return self._fact(value, f"[{escape(address)}](mailto:{target})")
 
+    def link(self, value: Any, target: Any = None, key: Any = None) -> Shown:
+        """Page text (a label, a translated sentence) as a link to ``target``: a URL, or a mapping
+        of ids to URLs (a parameter such as `help_page_urls`) looked up by ``key``, by default the
+        id the label shows. No URL (none, or no entry for the id): the text as it is."""
+        if not isinstance(value, Shown):
+            return fail('`link` applies to page text: write `x|label|link(...)` or `_("...")|link(...)`')
+        found = unwrap(target)
+        if isinstance(found, dict):
+            wanted = unwrap(key) if key is not None else value.value
+            found = found.get(wanted) if isinstance(wanted, str) else None
+        if found is None:
+            return value
+        url = str(found)
+        # an absolute web address, written as `<...>` (CommonMark: nothing in it starts Markdown);
+        # nothing in it may end that form or the line, nor be escaped away (`\`)
+        if not url.startswith(("https://", "http://")) or any(c in _NOT_IN_URL or _invisible(c) for c in url):
+            shown = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in url[:200])
+            return fail(f"`{shown}` is not a web address (`link` takes `https://...` or `http://...`)")
+        return Shown.of(f"[{value}](<{url}>)", value.fact, value.value)
+
     def value(self, value: Any) -> Shown:
         """Any simple value: a parameter's (or its change's) as its schema's `format` declares
         (`money`: "$5.49"), other numbers formatted, ids by their labels, lists of either joined."""
@@ -418,6 +439,7 @@ class Renderer:
 
 
 _NOT_IN_EMAIL = frozenset(' <>()[]\\",;:?')
+_NOT_IN_URL = frozenset(' <>\\"`')
 
 
 # Templates compiled once for every program's environment and every build of this process

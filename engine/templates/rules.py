@@ -26,7 +26,7 @@ upper wordcount
 # name is a filter no environment has, which Jinja refuses when it compiles the template.
 PAGE_FILTERS = frozenset(
     """
-number percent money date duration list label labels language languages country email value inline
+number percent money date duration list label labels language languages country email link value inline
 datetime time_zone countries collate
 """.split()
 )
