@@ -129,7 +129,8 @@ def test_an_amount_reads_in_the_marketplaces_currency_as_in_the_page_body(site: 
         "\nA restocking fee of $5.49 applies to opened items\n\n## Upcoming changes" in page
     )  # a label's placeholder too
     assert "- **June 1, 2025**: Restocking fee: $5.49 (was $4.99) (" in _section(page, "What changed")
-    assert "- **January 1, 2030**: Restocking fee: $5.99 (was $5.49)\n" in _section(page, "Upcoming changes")
+    # a change still to come is worded so: the old value holds until then
+    assert "- **January 1, 2030**: Restocking fee: $5.99 (until then $5.49)\n" in _section(page, "Upcoming changes")
 
 
 def test_percent_duration_and_date_read_as_declared(site: Path) -> None:

@@ -7,6 +7,7 @@ and cs_guidelines have none. What is asserted is read from the data (`repo.histo
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -21,7 +22,7 @@ import engine
 from engine.i18n import cldr as l10n
 from engine.site import build as site_build
 from engine.site import disk, editions, feeds
-from support import ROOT, SITE_DAY, declared_pages, run_cli, select
+from support import FEED, ROOT, SITE_DAY, declared_pages, edit, run_cli, select
 
 AT = "2025-01-01"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -216,20 +217,44 @@ def test_every_past_edition_is_the_page_as_it_was(repo: engine.Repository, site:
             assert 'class="past-edition"' not in current.read_text(encoding="utf-8")
 
 
-def test_each_change_links_the_page_before_and_after_it(repo: engine.Repository, site: Path) -> None:
+def test_each_change_links_the_page_before_it_and_never_the_page_itself(repo: engine.Repository, site: Path) -> None:
+    """On the current page every change of "What changed" took effect on the page's own rules: it
+    links the page before it, and no "page after" (that is the page being read)."""
     for program, mp, past, pages in _with_past(repo):
         if not past:
             continue
         for path in pages:
             name = path.split("/")[3]
             markdown = (site / f"{path}.md").read_text(encoding="utf-8")
+            items = [line for line in markdown.splitlines() if line.startswith("- **") and "](" in line]
+            assert items, path
+            for line in items:
+                assert f"]({name}.md)" not in line, line  # never itself
             for change in repo.history(program, mp):
                 if change.start > AT:
                     continue
                 before = editions.before(past, change.start)
-                after = editions.folder_of(past, change.start)
-                pair = f"]({before}/{name}.md) · ["
-                assert pair in markdown and (f"]({after}/{name}.md))" if after else f"]({name}.md))") in markdown
+                assert any(line.endswith(f"]({before}/{name}.md))") for line in items), (path, change.start)
+
+
+def test_upcoming_changes_read_in_the_order_of_what_changed(repo: engine.Repository, site: Path) -> None:
+    """A past edition's "Upcoming changes" listed one day's changes by parameter name, while the
+    current page's "What changed" lists them as the program declares its parameters: both do now
+    (upcoming oldest first, what changed newest first)."""
+    fact = re.compile(r'data-fact="changes\.([a-z_0-9]+)\.(\d{4}-\d\d-\d\d)\.date"')
+    for program, mp, past, pages in _with_past(repo):
+        order = list(repo.programs[program].parameters)
+        for path in pages:
+            tag, name = path.split("/")[2:]
+            for folder, day in [("", AT)] + [(f"{e.folder}/", e.day) for e in past]:
+                found = fact.findall((site / program / mp / tag / f"{folder}{name}.html").read_text(encoding="utf-8"))
+                upcoming, changed = [c for c in found if c[1] > day], [c for c in found if c[1] <= day]
+                assert upcoming == sorted(upcoming, key=lambda c: (c[1], order.index(c[0]))), (path, folder)
+                assert changed == sorted(changed, key=lambda c: (c[1], -order.index(c[0])), reverse=True), (
+                    path,
+                    folder,
+                )
+                assert found == changed + upcoming or found == upcoming + changed
 
 
 def test_a_build_before_any_change_has_no_editions_and_no_feed(tmp_path: Path) -> None:
@@ -349,8 +374,17 @@ def test_every_feed_is_valid_atom_with_the_dated_changes(
             assert root.get("{http://www.w3.org/XML/1998/namespace}lang") == tag
             dates = sorted({c.start for c in repo.history(program, mp) if c.start <= AT}, reverse=True)
             entries = root.findall(f"{ATOM}entry")
-            assert [_text(e, f"{ATOM}updated")[:10] for e in entries] == dates  # newest first
-            assert root.findtext(f"{ATOM}updated") == entries[0].findtext(f"{ATOM}updated")
+            # `updated`: the day the changes took effect, unless that day is an assumption; then the
+            # day the entry was published as it reads (a new folder: the build's day)
+            assumed = editions.unconfirmed_dates(repo, program, mp)
+            zone = repo.marketplaces[mp].time_zone
+            assert [_text(e, f"{ATOM}updated") for e in entries] == [
+                feeds.start_of(AT if d in assumed else d, zone) for d in dates
+            ]
+            assert [e.findtext(f"{ATOM}title") for e in entries] == [
+                _heading(tag, d, d in assumed) for d in dates
+            ]  # newest first
+            assert root.findtext(f"{ATOM}updated") == max(_text(e, f"{ATOM}updated") for e in entries)
             for e, date in zip(entries, dates):
                 assert e.findtext(f"{ATOM}id") == feeds.entry_id(program, mp, tag, date)
                 href = _found(e, f"{ATOM}link").get("href")
@@ -365,6 +399,23 @@ def test_every_feed_is_valid_atom_with_the_dated_changes(
                 page = (site / f"{path}.html").read_text(encoding="utf-8")
                 assert f'<link rel="alternate" type="application/atom+xml" href="{feeds.FEED_NAME}"' in page, path
     assert len(ids) == sum(1 for _ in ids)  # (a set: no entry id is reused across feeds)
+
+
+def _heading(tag: str, day: str, assumed: bool) -> str:
+    """A feed entry's title, "In effect from <day>", in the language ``tag`` (its catalog read with Babel)."""
+    from babel.messages.pofile import read_po
+
+    shown = l10n.date(day, tag)
+    if tag == "en":
+        return f"In effect from {shown} (date not yet confirmed)" if assumed else f"In effect from {shown}"
+    with open(ROOT / "policies" / "_site" / "locales" / f"{tag}.po", "rb") as f:
+        catalog = read_po(f)
+    marked = catalog.get("%(date)s (date not yet confirmed)")
+    heading = catalog.get("In effect from %(date)s")
+    assert marked is not None and heading is not None
+    if assumed:
+        shown = str(marked.string) % {"date": shown}
+    return str(heading.string) % {"date": shown}
 
 
 def _feed(**fields: Any) -> bytes:
@@ -518,3 +569,175 @@ def test_a_change_kept_off_the_pages_is_not_announced(tmp_path: Path) -> None:
     page = built.files["csba/us/en/help.md"].decode("utf-8")
     assert "**Next change:**" not in page and "## Upcoming changes" not in page
     assert l10n.date("2031-03-01", "en") not in page
+
+
+# -- three editions: the starter's return window changed twice ---------------------------------------
+
+LATER = """\
+      - from: "2025-06-01"
+        value: 60
+        source: the returns policy, 2025 update
+"""
+
+
+@pytest.fixture(scope="module")
+def three(init_starter: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`policyctl init`'s starter with a second change of the return window (2025-01-01: 45 days,
+    2025-06-01: 60 days), built on 2025-07-01: the current page, the 2025-01-01 edition and the
+    original (read only)."""
+    repo = tmp_path_factory.mktemp("three-editions") / "repo"
+    shutil.copytree(init_starter, repo)
+    program = repo / "policies/returns/program.yaml"
+    edit(
+        program,
+        "        source: the returns policy, 2025 edition\n",
+        "        source: the returns policy, 2025 edition\n" + LATER,
+    )
+    out = repo / "out"
+    assert run_cli("build", "--out", str(out), "--at", "2025-07-01", cwd=repo).code == 0
+    return out / "returns/us/en"
+
+
+@pytest.mark.parametrize(
+    ("folder", "title"),
+    [
+        ("", "Returns · United States"),  # the program's name is the page's title: not twice
+        ("2025-01-01/", "Returns · Past edition, in effect from January 1, 2025 · United States"),
+        ("original/", "Returns · Past edition, before January 1, 2025 · United States"),
+    ],
+)
+def test_a_past_editions_title_names_it_and_search_engines_skip_it(three: Path, folder: str, title: str) -> None:
+    """A browser tab, the history and a screen reader's list of pages tell the editions apart; a
+    past edition asks search engines not to index it (the site's search indexes current pages only)."""
+    page = (three / f"{folder}help.html").read_text(encoding="utf-8")
+    assert f"<title>{title}</title>" in page
+    assert ('<meta name="robots" content="noindex">' in page) == bool(folder)
+    assert ("data-pagefind-body" in page) == (not folder)
+
+
+@pytest.mark.parametrize(
+    ("folder", "banner", "picker"),
+    [
+        (
+            "2025-01-01/",
+            "> **Past edition: these rules took effect on January 1, 2025 and were replaced on June 1, 2025.** "
+            "[Read the current page](../help.md)",
+            '<li><span aria-current="page">In effect from January 1, 2025</span></li>',
+        ),
+        (
+            "original/",
+            "> **Past edition: these rules were in effect before January 1, 2025.** [Read the current page](../help.md)",
+            '<li><span aria-current="page">Before January 1, 2025</span></li>',
+        ),
+    ],
+)
+def test_a_past_edition_ends_the_day_before_the_next_one(three: Path, folder: str, banner: str, picker: str) -> None:
+    """ "Until January 1" read as including that day, when the next edition was already in force:
+    an edition is in effect *before* the day the next one takes effect."""
+    assert (three / f"{folder}help.md").read_text(encoding="utf-8").splitlines()[0] == banner
+    html = (three / f"{folder}help.html").read_text(encoding="utf-8")
+    assert picker in html and '<li class="label">Edition:</li>' in html
+    assert "Until" not in html
+
+
+@pytest.mark.parametrize(
+    ("folder", "items"),
+    [
+        (
+            "",
+            [
+                "- **June 1, 2025**: The return window changed from 45 days to 60 days. ([page before](2025-01-01/help.md))",
+                "- **January 1, 2025**: The return window changed from 30 days to 45 days. "
+                "([page before](original/help.md) · [page after](2025-01-01/help.md))",
+            ],
+        ),
+        (
+            "2025-01-01/",
+            [
+                "- **June 1, 2025**: The return window will change from 45 days to 60 days.",
+                "- **January 1, 2025**: The return window changed from 30 days to 45 days. ([page before](../original/help.md))",
+            ],
+        ),
+        (
+            "original/",
+            [
+                "- **January 1, 2025**: The return window will change from 30 days to 45 days.",
+                "- **June 1, 2025**: The return window will change from 45 days to 60 days.",
+            ],
+        ),
+    ],
+)
+def test_changes_link_the_other_editions_and_upcoming_ones_are_to_come(
+    three: Path, folder: str, items: list[str]
+) -> None:
+    """Each change links the page before it and the page after it, unless that is the page one
+    is reading; "Upcoming changes" (oldest first) words them as still to come."""
+    lines = [
+        line
+        for line in (three / f"{folder}help.md").read_text(encoding="utf-8").splitlines()
+        if line.startswith("- **")
+    ]
+    assert lines == items
+
+
+# -- a change feed's `updated` ---------------------------------------------------------------------
+
+ASSUMED = """\
+        source: the returns policy, 2025 edition
+        assumption: the 2025 edition is undated; its first day is assumed
+        assumed: [date]
+"""
+
+
+def _updated(out: Path) -> tuple[str | None, list[str | None]]:
+    """The US English feed's `updated`, and its entries'."""
+    root = ET.parse(out / "returns/us/en" / FEED).getroot()
+    return root.findtext(f"{ATOM}updated"), [e.findtext(f"{ATOM}updated") for e in root.findall(f"{ATOM}entry")]
+
+
+def test_a_feed_never_dates_an_entry_on_a_day_the_sources_only_assume(init_repo: Path) -> None:
+    """The entry of a change whose day is an assumption is dated when it was published as it reads
+    (RFC 4287: when it last changed), not on the assumed day: the build's day for a new or changed
+    entry, the `updated` the last build wrote for an unchanged one; a sourced day stays itself."""
+    edit(init_repo / "policies/returns/program.yaml", "        source: the returns policy, 2025 edition\n", ASSUMED)
+    out = init_repo / "out"
+
+    def build(at: str, *more: str) -> int:
+        return run_cli("build", "--out", str(out), "--at", at, *more, cwd=init_repo).code
+
+    assert build("2025-03-01") == 0
+    assert _updated(out) == ("2025-03-01T00:00:00-05:00", ["2025-03-01T00:00:00-05:00"])
+    # a later build: the same entry keeps its day (cache or not), so the tree stays current
+    assert build("2025-05-01") == 0
+    assert _updated(out)[1] == ["2025-03-01T00:00:00-05:00"]
+    assert build("2025-05-01", "--check") == 0
+    # the entry changes (the value the change took): published again on this build's day
+    edit(init_repo / "policies/returns/program.yaml", "value: 45", "value: 50")
+    edit(
+        init_repo / "policies/returns/tests/return_allowed.yaml", "days_since_delivery: 46}", "days_since_delivery: 51}"
+    )
+    assert build("2025-05-01") == 0
+    assert _updated(out) == ("2025-05-01T00:00:00-04:00", ["2025-05-01T00:00:00-04:00"])
+
+
+@pytest.mark.parametrize(
+    ("written", "why"),
+    [
+        ("2025-02-02T00:00:00-05:00", "edited by hand: the build record's digest no longer matches"),
+        ("2025-01-01T00:00:00-05:00", "the assumed day itself, as an older policyctl wrote it"),
+    ],
+)
+def test_a_feed_takes_back_only_a_date_it_wrote_itself(init_repo: Path, written: str, why: str) -> None:
+    edit(init_repo / "policies/returns/program.yaml", "        source: the returns policy, 2025 edition\n", ASSUMED)
+    out = init_repo / "out"
+    assert run_cli("build", "--out", str(out), "--at", "2025-03-01", cwd=init_repo).code == 0
+    feed = out / "returns/us/en" / FEED
+    text = feed.read_text(encoding="utf-8").replace("2025-03-01T00:00:00-05:00", written)
+    feed.write_text(text, encoding="utf-8")
+    if "older" in why:  # as that build recorded it
+        record = out / ".policyctl-build.json"
+        files = json.loads(record.read_text(encoding="utf-8"))
+        files["files"]["returns/us/en/" + FEED] = hashlib.sha256(text.encode()).hexdigest()
+        record.write_text(json.dumps(files), encoding="utf-8")
+    assert run_cli("build", "--out", str(out), "--at", "2025-05-01", cwd=init_repo).code == 0
+    assert _updated(out)[1] == ["2025-05-01T00:00:00-04:00"], why

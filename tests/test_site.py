@@ -194,8 +194,14 @@ def test_usage_errors() -> None:
 
 def test_pages_depend_on_effective_dates_not_on_the_build_day(policies: Path) -> None:
     repo = engine.load(str(policies))
-    a, b = site.build(repo, "2024-01-01"), site.build(repo, "2026-12-31")
-    assert a.files == b.files  # same rules in force: same bytes, whatever the day
+    a = site.build(repo, "2024-01-01")
+    # same rules in force: same bytes, whatever the day, once a feed entry dated by its publication
+    # (a change whose day is an assumption: engine.site.feeds) finds the day it was published
+    b = site.build(repo, "2026-12-31", previous=a.files.get)
+    assert a.files == b.files
+    fresh = site.build(repo, "2026-12-31")  # a new folder: such an entry is published that day
+    differ = sorted(path for path in a.files if a.files[path] != fresh.files[path])
+    assert differ and all(path.endswith(".atom") for path in differ), differ
     before = site.build(repo, "2023-06-30")
     assert before.files["csba/us/en/help.md"] != a.files["csba/us/en/help.md"]
     assert before.files["csba/de/en/help.md"] == a.files["csba/de/en/help.md"]  # DE has no dated change
@@ -239,9 +245,47 @@ def test_html_layout(built_site: Path) -> None:
     assert '<a href="../../de/it/help.html" hreflang="it" data-switch="marketplace">Germania (amazon.de)</a>' in text
     assert '<span lang="it" aria-current="page" data-pagefind-filter="Lingua">italiano</span>' in text
     assert "@media print" in text and "<style>" in text
-    # works offline: no scripts, no external resources
-    assert "<script" not in text and not re.search(r'(src|href)="(https?:)?//', text)
+    # works offline: no scripts, no external resources (a link to a page elsewhere loads nothing)
+    assert "<script" not in text and not re.search(r'(src|<link [^>]*href)="(https?:)?//', text)
     assert not re.search(r"\burl\(", text)
+
+
+@pytest.mark.parametrize(
+    ("languages", "rows"),
+    [
+        (
+            '["en", "de"]',  # the starter's: its title is the program's name, not said twice
+            [
+                '<tr><td>Returns</td><td>Germany (example.de)</td><td><a href="returns/de/de/help.html" hreflang="de" '
+                'lang="de" title="Rücksendungen">Deutsch</a> <small>(<a href="returns/de/de/help.md" '
+                'type="text/markdown" aria-label="Markdown: Returns, Germany, German">Markdown</a>)</small><br>'
+                '<a href="returns/de/en/help.html" hreflang="en" lang="en" title="Returns">English</a> <small>(<a '
+                'href="returns/de/en/help.md" type="text/markdown" aria-label="Markdown: Returns, Germany, English">'
+                "Markdown</a>)</small></td></tr>",
+                '<tr><td>Returns</td><td>United States (example.com)</td><td><a href="returns/us/en/help.html" '
+                'hreflang="en" lang="en" title="Returns">English</a> <small>(<a href="returns/us/en/help.md" '
+                'type="text/markdown" aria-label="Markdown: Returns, United States, English">Markdown</a>)</small>'
+                "</td></tr>",
+            ],
+        ),
+        (
+            '["de"]',  # no English page: the title in German, marked as German
+            [
+                '<tr><td>Returns<br><small lang="de">Rücksendungen</small></td><td>Germany (example.de)</td><td><a '
+                'href="returns/de/de/help.html" hreflang="de" lang="de" title="Rücksendungen">Deutsch</a> <small>(<a '
+                'href="returns/de/de/help.md" type="text/markdown" aria-label="Markdown: Returns, Germany, German">'
+                "Markdown</a>)</small></td></tr>"
+            ],
+        ),
+    ],
+)
+def test_the_index_names_each_link_and_marks_another_language(init_repo: Path, languages: str, rows: list[str]) -> None:
+    """Each "Markdown" link says which page it leads to (a screen reader's list of links read
+    "Markdown" once per page); a title in another language than the index's is marked (WCAG 3.1.2)."""
+    edit(init_repo / "policyctl.toml", 'languages = ["en", "de"]', f"languages = {languages}")
+    assert run_cli("build", cwd=init_repo).code == 0
+    index = (init_repo / "generated_docs/index.html").read_text(encoding="utf-8")
+    assert re.findall(r"<tr><td>.*</tr>", index) == rows
 
 
 def test_every_link_in_the_site_resolves(built_site: Path) -> None:
@@ -249,7 +293,7 @@ def test_every_link_in_the_site_resolves(built_site: Path) -> None:
     for path in out.rglob("*.html"):
         text = path.read_text()
         for href in re.findall(r'href="([^"]+)"', text):
-            if href.startswith("mailto:"):
+            if href.startswith(("mailto:", "https://")):  # (elsewhere: the help pages a source links)
                 continue
             if href.startswith("#"):  # within the page (the skip link): an element has that id
                 assert f'id="{href[1:]}"' in text, (path, href)
@@ -257,7 +301,7 @@ def test_every_link_in_the_site_resolves(built_site: Path) -> None:
             assert (path.parent / href).resolve().exists(), (path, href)
     for path in out.rglob("*.md"):
         for href in re.findall(r"\]\(([^)]+)\)", path.read_text()):
-            if not href.startswith("mailto:"):
+            if not href.startswith(("mailto:", "<https://")):
                 assert (path.parent / href).resolve().exists(), (path, href)
 
 

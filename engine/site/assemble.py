@@ -4,7 +4,9 @@ layout (with the switchers between languages, marketplaces and past editions), t
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections.abc import Callable
 from typing import Any
 
 from markupsafe import Markup
@@ -36,8 +38,11 @@ def assemble(
     out: Built,
     cache: PageCache | None,
     shared: bytes,
+    previous: Callable[[str], bytes | None] | None = None,
 ) -> None:
-    """The files of the rendered pages, then the index of every page (kept ones by their titles)."""
+    """The files of the rendered pages, then the index of every page (kept ones by their titles).
+    ``previous``: a file the last build wrote into the output folder, by its path (change feeds
+    keep the `updated` of their entries that did not change: engine.site.feeds)."""
     jobs = sorted(
         work.jobs,
         key=lambda j: (j.page.program, j.page.id, j.marketplace, j.locale, j.edition.folder if j.edition else ""),
@@ -97,7 +102,8 @@ def assemble(
             continue
         out.files[job.path("html")] = page_html.encode("utf-8")
         if job in work.feeds:
-            feed = change_feed(repo, work, job, title, body, layouts[job.locale], day)
+            last = previous(job.feed()) if previous is not None else None
+            feed = change_feed(repo, work, job, title, body, layouts[job.locale], day, last)
             out.files[job.feed()] = feed.encode("utf-8")
         listed.append(entry)
     if cache is not None:
@@ -121,14 +127,23 @@ def assemble(
 PENDING = "This page is not yet available in %(language)s. It is shown in English until its translation is complete."
 
 
-# the layout's marker of a date that is an assumption (changes.md.j2, page.html.j2)
-UNCONFIRMED_DATE = "(date not yet confirmed)"
+# the layout's date that is an assumption, marked (page.html.j2): the language joins the two
+UNCONFIRMED_DATE = "%(date)s (date not yet confirmed)"
 
 
 # the layout's banner of a past edition (page.html.j2), which its Markdown page opens with too
-PAST_FROM = "Past edition: these rules were in effect from %(start)s until %(end)s."
-PAST_UNTIL = "Past edition: these rules were in effect until %(end)s."
+PAST_FROM = "Past edition: these rules took effect on %(start)s and were replaced on %(end)s."
+PAST_UNTIL = "Past edition: these rules were in effect before %(end)s."
 READ_CURRENT = "Read the current page"
+# the title of a change feed (page.html.j2 names the feed so too)
+FEED_TITLE = "Changes to %(program)s (%(marketplace)s)"
+
+
+def marked_date(layout: Translator, date: str, tag: str, assumed: bool) -> str:
+    """``date`` as the language ``tag`` writes it, marked "(date not yet confirmed)" when it is an
+    assumption, as the layout marks it."""
+    day = l10n.date(date, tag)
+    return layout.lookup(UNCONFIRMED_DATE) % {"date": day} if assumed else day
 
 
 def past_notice(layout: Translator, job: Job) -> str:
@@ -138,7 +153,7 @@ def past_notice(layout: Translator, job: Job) -> str:
     assert edition is not None
 
     def day(date: str, assumed: bool) -> str:
-        return l10n.date(date, tag) + (" " + layout.lookup(UNCONFIRMED_DATE) if assumed else "")
+        return marked_date(layout, date, tag, assumed)
 
     end = day(edition.end, edition.end_assumed)
     if edition.start:
@@ -155,10 +170,20 @@ def pending_notice(layout: Translator, job: Job) -> str:
     return f"> {markup.escape(note)}\n\n"
 
 
-def change_feed(repo: Repository, work: Plan, job: Job, title: str, body: str, words: Translator, day: str) -> str:
+def change_feed(
+    repo: Repository,
+    work: Plan,
+    job: Job,
+    title: str,
+    body: str,
+    words: Translator,
+    day: str,
+    last: bytes | None = None,
+) -> str:
     """The change feed of ``job``'s program, marketplace and language, from ``job``'s HTML body: the
     changes that have taken effect by ``day`` (the page also lists those to come, under "Upcoming
-    changes", in the same markup: a feed announces what has happened)."""
+    changes", in the same markup: a feed announces what has happened). ``last``: the feed the last
+    build wrote, whose unchanged entries keep their `updated` (engine.site.feeds)."""
     past = work.editions[(job.page.program, job.marketplace)]
     links = edition_links(job, past)
     skip = {href[:-3] + ".html" for pair in links.values() for href in pair.values() if href}
@@ -171,10 +196,7 @@ def change_feed(repo: Repository, work: Plan, job: Job, title: str, body: str, w
     unconfirmed = editions.unconfirmed_dates(repo, job.page.program, job.marketplace)
 
     def heading(date: str) -> str:  # an assumed date is marked, as on the pages (page.html.j2)
-        day = l10n.date(date, tag)
-        if date in unconfirmed:
-            day += " " + words.lookup(UNCONFIRMED_DATE)
-        return words.lookup("In effect from %(date)s") % {"date": day}
+        return words.lookup("In effect from %(date)s") % {"date": marked_date(words, date, tag, date in unconfirmed)}
 
     entries = []
     for date in sorted(found, reverse=True):
@@ -197,15 +219,30 @@ def change_feed(repo: Repository, work: Plan, job: Job, title: str, body: str, w
             )
             for e in reversed(past)
         ]
+    ids = [feeds.entry_id(job.page.program, job.marketplace, tag, e.date) for e in entries]
+    # An entry whose date is an assumption says when it was published as it reads now, never the
+    # assumed day (engine.site.feeds): the last build's `updated` if it is the same entry, else today.
+    before = feeds.updated_in(last)
+    published = feeds.start_of(day, mp.time_zone)
+    for i, (entry, ident) in enumerate(zip(entries, ids)):
+        if entry.date not in unconfirmed:
+            continue
+        text, when = before.get(ident, ("", ""))
+        kept = (
+            text == feeds.entry_text(entry)
+            and when[:10] <= day  # (never published later than this build)
+            and when != feeds.start_of(entry.date, mp.time_zone)  # the assumed day itself: written before this rule
+        )
+        entries[i] = dataclasses.replace(entry, updated=when if kept else published)
     return feeds.atom(
         ident=feeds.feed_id(job.page.program, job.marketplace, tag),
         lang=tag,
-        title=words.lookup("Changes to %(program)s in %(marketplace)s") % {"program": program, "marketplace": country},
+        title=words.lookup(FEED_TITLE) % {"program": program, "marketplace": country},
         author=program,
         page_href=rel(here, job.path("html", edition=None)),
         time_zone=mp.time_zone,
         entries=entries,
-        ids=[feeds.entry_id(job.page.program, job.marketplace, tag, e.date) for e in entries],
+        ids=ids,
     )
 
 
@@ -345,19 +382,28 @@ def index_view(repo: Repository, jobs: list[Job], entries: list[dict[str, Any]])
         mine = list(groups[(program_id, page_id, mp_id)])
         order = {t: i for i, t in enumerate(mp.locales)}
         mine.sort(key=lambda j: order.get(j.locale, len(order)))
+        # the page's title in the index's language when the page is published in it, else in its
+        # marketplace's first language (`title_lang` says which, for the title's `lang`)
+        first = next((j for j in mine if j.lang == l10n.SOURCE_LOCALE), mine[0])
+        title = titles.get((program_id, page_id, mp_id, first.locale), "")
+        name = official_name(program, l10n.SOURCE_LOCALE)
         rows.append(
             {
                 "program": program_id,
-                "program_name": official_name(program, l10n.SOURCE_LOCALE),
+                "program_name": name,
                 "page": page_id,
                 "marketplace": mp_id,
                 "site": mp.site or "",
                 "country": l10n.country_name(mp.country, l10n.SOURCE_LOCALE),
-                "title": titles.get((program_id, page_id, mp_id, mine[0].locale), ""),
+                "title": title,
+                "title_lang": first.lang,
+                # what the page is called in the index's language (links' accessible names)
+                "page_name": title if first.lang == l10n.SOURCE_LOCALE and title else name,
                 "languages": [
                     {
                         "tag": j.locale,
                         "name": l10n.autonym(j.locale),
+                        "language": l10n.language_name(j.locale, l10n.SOURCE_LOCALE),
                         "html": Markup(j.path("html")),
                         "md": Markup(j.path("md")),
                         "title": titles.get((program_id, page_id, mp_id, j.locale), ""),

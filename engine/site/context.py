@@ -272,11 +272,12 @@ def _examples(
     return found
 
 
-def _newest_first(changes: list[ChangeView], program: Program) -> list[ChangeView]:
-    """Newest first; on one date, in the order the parameters are declared."""
+def _by_date(changes: list[ChangeView], program: Program, newest_first: bool) -> list[ChangeView]:
+    """By date; on one date, in the order the parameters are declared (in "What changed" and in
+    "Upcoming changes" alike, so the same changes read in the same order in both)."""
     order = {name: i for i, name in enumerate(program.parameters)}
     by_parameter = sorted(changes, key=lambda c: order.get(c.parameter, len(order)))
-    return sorted(by_parameter, key=lambda c: str(c.date.raw), reverse=True)
+    return sorted(by_parameter, key=lambda c: str(c.date.raw), reverse=newest_first)
 
 
 def page_context(
@@ -333,7 +334,7 @@ def page_context(
         "effective_from": None if since_assumed else fact("effective_from", since),
         "next_change": fact("next_change", upcoming),
         "next_change_unconfirmed": upcoming_assumed,
-        "changes": _newest_first([c for c in changes if not c.upcoming], program),
-        "upcoming": [c for c in changes if c.upcoming],  # oldest first: the next one leads
+        "changes": _by_date([c for c in changes if not c.upcoming], program, newest_first=True),
+        "upcoming": _by_date([c for c in changes if c.upcoming], program, newest_first=False),  # the next one leads
         "examples": _examples(repo, program, marketplace, resolved.values),
     }

@@ -107,14 +107,17 @@ def page_links(job: Job, firsts: dict[tuple[str, str], dict[str, Job]]) -> dict[
 
 
 def edition_links(job: Job, past: list[Edition]) -> dict[str, dict[str, str | None]]:
-    """For each effective date with an edition: the page before and after that change (.md, relative)."""
+    """For each effective date with an edition: the page before and after that change (.md,
+    relative); None where there is none, and for the page ``job`` itself (a link to the page one
+    is reading only reloads it)."""
     here = job.path("md")
     links: dict[str, dict[str, str | None]] = {}
     ends = {e.end for e in past}
     for start in sorted(ends | {e.start for e in past if e.start}):
         earlier = editions.before(past, start)
+        after = job.path("md", edition=editions.folder_of(past, start))
         links[start] = {
-            "after": rel(here, job.path("md", edition=editions.folder_of(past, start))),
+            "after": rel(here, after) if after != here else None,
             "before": rel(here, job.path("md", edition=earlier)) if earlier else None,
         }
     return links
