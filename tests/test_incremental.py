@@ -181,6 +181,11 @@ def _param(repo: Path) -> None:
     edit(repo / "csba/marketplaces/de.yaml", "  trial_days:\n    value: 30", "  trial_days:\n    value: 45")
 
 
+def current(pages: set[str]) -> set[str]:
+    """The current pages among ``pages`` (`program/marketplace/language/page`), not past editions."""
+    return {page for page in pages if page.count("/") == 3}
+
+
 def _translation(repo: Path) -> None:
     edit(
         repo / "csba/locales/it.po",
@@ -224,13 +229,13 @@ EDITS: list[tuple[str, Callable[[Path, Path], None], Pages, Files | None]] = [
         lambda pages: select(pages, "csba", "de"),
         lambda pages: files_of(select(pages, "csba", "de")) | {RECORD},
     ),
-    # both Italian pages are rendered again; only the US one has the "what changed" section with it
-    # (and so its past editions, where the change is still upcoming, and the feed read from it)
+    # both Italian pages are rendered again; only the current US one has the "what changed" section
+    # with it (and the feed read from it): its past editions word the change as still to come
     (
         "one translation",
         lambda repo, out: _translation(repo),
         lambda pages: select(pages, "csba", locale="it"),
-        lambda pages: files_of(us_it := select(pages, "csba", "us", "it")) | feeds_of(us_it) | {RECORD},
+        lambda pages: files_of(current(us_it := select(pages, "csba", "us", "it"))) | feeds_of(us_it) | {RECORD},
     ),
     (
         "the shared layout",

@@ -245,7 +245,8 @@ def test_what_changed_comes_from_the_history() -> None:
     assert any("The free trial changed from 30 days to 90 days. *(date not yet confirmed)*" in c for c in changes)
     old = page("csba/us/en/help.md", "2023-06-30")
     assert "**Next change:** July 1, 2023" in old and "## Upcoming changes" in old
-    assert "- **July 1, 2023**: The free trial changed from 30 days to 90 days. *(date not yet confirmed)*" in old
+    # still to come on that day: worded so
+    assert "- **July 1, 2023**: The free trial will change from 30 days to 90 days. *(date not yet confirmed)*" in old
 
 
 # (page, a line of it as it must read: the marker right after what is assumed, only that)
