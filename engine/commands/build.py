@@ -74,7 +74,7 @@ def build(
             return result
     on_disk = disk.list_tree(out) if os.path.isdir(out) else []
     cache = PageCache.open(root, out)  # pages whose inputs did not change since the last build are kept
-    built = site.build(repo, at, cache, progress, strict, _written_before(out, on_disk))
+    built = site.build(repo, at, cache, progress, strict)
     result.warnings = built.warnings
     result.pages, result.files = len(built.entries) + len(built.editions), len(built.files) + len(built.kept)
     result.rendered = None if cache is None else built.rendered
@@ -123,23 +123,6 @@ def build(
     if cache is not None:
         cache.save(built.records, built.files, built.kept)
     return result
-
-
-def _written_before(out: str, on_disk: list[str]) -> Callable[[str], bytes | None]:
-    """A file of ``out`` as the last build wrote it (its record's digest), else None: what a change
-    feed reads back (engine.site.feeds) is what policyctl wrote, never a file edited since."""
-    from engine.site import disk, ownership
-
-    record = ownership.read(out) if on_disk else None
-    there = set(on_disk)
-
-    def read(rel: str) -> bytes | None:
-        if record is None or rel not in there:
-            return None
-        data = disk.read_file(out, rel)
-        return data if record.owns(rel, data) else None
-
-    return read
 
 
 def _add_search(

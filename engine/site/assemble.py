@@ -4,9 +4,7 @@ layout (with the switchers between languages, marketplaces and past editions), t
 
 from __future__ import annotations
 
-import dataclasses
 import json
-from collections.abc import Callable
 from typing import Any
 
 from markupsafe import Markup
@@ -38,11 +36,8 @@ def assemble(
     out: Built,
     cache: PageCache | None,
     shared: bytes,
-    previous: Callable[[str], bytes | None] | None = None,
 ) -> None:
-    """The files of the rendered pages, then the index of every page (kept ones by their titles).
-    ``previous``: a file the last build wrote into the output folder, by its path (change feeds
-    keep the `updated` of their entries that did not change: engine.site.feeds)."""
+    """The files of the rendered pages, then the index of every page (kept ones by their titles)."""
     jobs = sorted(
         work.jobs,
         key=lambda j: (j.page.program, j.page.id, j.marketplace, j.locale, j.edition.folder if j.edition else ""),
@@ -102,8 +97,7 @@ def assemble(
             continue
         out.files[job.path("html")] = page_html.encode("utf-8")
         if job in work.feeds:
-            last = previous(job.feed()) if previous is not None else None
-            feed = change_feed(repo, work, job, title, body, layouts[job.locale], day, last)
+            feed = change_feed(repo, work, job, title, body, layouts[job.locale], day)
             out.files[job.feed()] = feed.encode("utf-8")
         listed.append(entry)
     if cache is not None:
@@ -170,20 +164,10 @@ def pending_notice(layout: Translator, job: Job) -> str:
     return f"> {markup.escape(note)}\n\n"
 
 
-def change_feed(
-    repo: Repository,
-    work: Plan,
-    job: Job,
-    title: str,
-    body: str,
-    words: Translator,
-    day: str,
-    last: bytes | None = None,
-) -> str:
+def change_feed(repo: Repository, work: Plan, job: Job, title: str, body: str, words: Translator, day: str) -> str:
     """The change feed of ``job``'s program, marketplace and language, from ``job``'s HTML body: the
     changes that have taken effect by ``day`` (the page also lists those to come, under "Upcoming
-    changes", in the same markup: a feed announces what has happened). ``last``: the feed the last
-    build wrote, whose unchanged entries keep their `updated` (engine.site.feeds)."""
+    changes", in the same markup: a feed announces what has happened)."""
     past = work.editions[(job.page.program, job.marketplace)]
     links = edition_links(job, past)
     skip = {href[:-3] + ".html" for pair in links.values() for href in pair.values() if href}
@@ -219,21 +203,6 @@ def change_feed(
             )
             for e in reversed(past)
         ]
-    ids = [feeds.entry_id(job.page.program, job.marketplace, tag, e.date) for e in entries]
-    # An entry whose date is an assumption says when it was published as it reads now, never the
-    # assumed day (engine.site.feeds): the last build's `updated` if it is the same entry, else today.
-    before = feeds.updated_in(last)
-    published = feeds.start_of(day, mp.time_zone)
-    for i, (entry, ident) in enumerate(zip(entries, ids)):
-        if entry.date not in unconfirmed:
-            continue
-        text, when = before.get(ident, ("", ""))
-        kept = (
-            text == feeds.entry_text(entry)
-            and when[:10] <= day  # (never published later than this build)
-            and when != feeds.start_of(entry.date, mp.time_zone)  # the assumed day itself: written before this rule
-        )
-        entries[i] = dataclasses.replace(entry, updated=when if kept else published)
     return feeds.atom(
         ident=feeds.feed_id(job.page.program, job.marketplace, tag),
         lang=tag,
@@ -242,7 +211,7 @@ def change_feed(
         page_href=rel(here, job.path("html", edition=None)),
         time_zone=mp.time_zone,
         entries=entries,
-        ids=ids,
+        ids=[feeds.entry_id(job.page.program, job.marketplace, tag, e.date) for e in entries],
     )
 
 

@@ -8,9 +8,7 @@
 The output depends only on the sources and on which effective dates have passed: pages state the
 date their rules took effect, never the day of the build, so a tree built on one day is still
 current on a later day unless the sources change or a new effective date arrives (see
-`policyctl build --check`). The one exception is a change feed's entry whose date is an
-assumption: it is dated by its publication (engine.site.feeds), which a build takes back from the
-feed it wrote into the same folder before (``previous``), so a built tree stays current. Without `--at`, "today" is taken in each marketplace's time zone,
+`policyctl build --check`). Without `--at`, "today" is taken in each marketplace's time zone,
 as effective dates are.
 
 Large builds render on every core (forked workers, results in plan order). With a page cache
@@ -133,15 +131,12 @@ def build(  # noqa: C901 - the build's stages in order (plan, cache, catalogs, r
     cache: PageCache | None = None,
     progress: Callable[[int, int], None] | None = None,
     strict: bool = False,
-    previous: Callable[[str], bytes | None] | None = None,
 ) -> Built:
     """Render the whole site in memory. Problems (data, templates, translations) mean: do not publish.
 
     With ``cache``, a page whose inputs are those of the files the last build left in the output
     folder is not rendered: its two paths go to ``kept`` instead of ``files``. ``progress`` is
-    told (pages rendered, pages to render) as rendering goes on. ``previous``: the bytes of a file
-    the last build wrote into the output folder, by path (None: none there); a change feed keeps
-    the `updated` of its entries that did not change (engine.site.feeds).
+    told (pages rendered, pages to render) as rendering goes on.
     """
     out = Built()
     errors = [p for p in repo.problems if p.severity == "error"]
@@ -216,7 +211,6 @@ def build(  # noqa: C901 - the build's stages in order (plan, cache, catalogs, r
             out,
             cache,
             shared if cache is not None else b"",
-            previous,
         )
         if cache is not None:
             out.records.update(

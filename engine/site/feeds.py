@@ -3,18 +3,16 @@
 An entry per effective date that has arrived: its title says the date, its summary lists every
 change of that date in the words of the help page's "What changed" section (read back from the
 page's HTML, so a program's own `describe_change` wording and its translations are the feed's
-too), and it links the edition that took effect then. Ids are `urn:uuid:` names (RFC 4122
-version 5) of the program, marketplace, language and date: stable across builds and machines,
-never reused for another entry.
+too), `updated` is the start of that day in the marketplace's time zone, and it links the edition
+that took effect then. Ids are `urn:uuid:` names (RFC 4122 version 5) of the program,
+marketplace, language and date: stable across builds and machines, never reused for another
+entry. Same sources, same day's effective dates: byte-identical feed.
 
-`updated` is when the entry last changed in a way that matters (RFC 4287, 4.2.15), and never a
-day the sources only assume. For a date the sources state, that is the start of the day the
-changes took effect, in the marketplace's time zone. For a date they only assume (`assumed:
-[date]`), when the rules changed is not known, so the entry says when it was published as it reads
-now: the start of the build's day when its title, summary or link is new or different, else the
-`updated` the same entry has in the feed the last build wrote (`updated_in`). The feed's own
-`updated` is its newest entry's. Same sources and the same output folder (or, for a new folder,
-the same build day): byte-identical feed.
+A date the sources only assume (`assumed: [date]`) is marked in the entry's title, "(date not yet
+confirmed)", as the pages mark it; its `updated` is still that day. Atom requires a date there and
+gives it no room for a marker, and the alternative considered — the day the entry was first
+published, read back from the feed the last build wrote — made a build into a new folder depend on
+the day it ran (principle: same sources, same bytes). A reader of the feed sees the title.
 """
 
 from __future__ import annotations
@@ -45,7 +43,6 @@ class Entry:
     title: str
     summary: str
     href: str  # the edition that took effect that day, relative to the feed
-    updated: str | None = None  # RFC 3339; None: the start of `date` in the feed's time zone
 
 
 class _Changes(HTMLParser):
@@ -121,39 +118,8 @@ def start_of(day: str, time_zone: str) -> str:
     return moment.isoformat()
 
 
-def _instant(value: str) -> _dt.datetime:
-    return _dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
 def _text(value: str) -> str:
     return escape(_NOT_XML.sub("", value))
-
-
-# An entry as `atom` writes it, and the parts of it `updated_in` reads back: its id, and its title,
-# link and summary (as written, escaped), which say whether it is still the same entry.
-_ENTRY = re.compile(
-    r"<entry>\n<id>([^<]*)</id>\n(<title>[^<]*</title>)\n<updated>(\d{4}-\d\d-\d\dT00:00:00(?:Z|[+-]\d\d:\d\d))"
-    r"</updated>\n(<link [^>]*/>\n<summary>[^<]*</summary>)\n</entry>"
-)
-
-
-def updated_in(feed: bytes | None) -> dict[str, tuple[str, str]]:
-    """The entries of a feed `atom` wrote (the last build's, from the output folder): entry id ->
-    (its title, link and summary as written, its `updated`). Anything else reads as no entry."""
-    try:
-        text = (feed or b"").decode("utf-8")
-    except UnicodeDecodeError:
-        return {}
-    return {m.group(1): (m.group(2) + m.group(4), m.group(3)) for m in _ENTRY.finditer(text)}
-
-
-def entry_text(entry: Entry) -> str:
-    """An entry's title, link and summary as `atom` writes them (compared with `updated_in`'s)."""
-    return (
-        f"<title>{_text(entry.title)}</title>"
-        f'<link rel="alternate" type="text/html" href={quoteattr(entry.href)}/>\n'
-        f"<summary>{_text(entry.summary)}</summary>"
-    )
 
 
 def atom(
@@ -169,24 +135,23 @@ def atom(
 ) -> str:
     """The feed document; ``entries`` newest first, ``ids`` their ids. Needs at least one entry
     (a feed's `updated` is its newest entry's)."""
-    updated = [e.updated or start_of(e.date, time_zone) for e in entries]
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',
         f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={quoteattr(lang)}>',
         f"<id>{_text(ident)}</id>",
         f"<title>{_text(title)}</title>",
-        f"<updated>{max(updated, key=_instant)}</updated>",
+        f"<updated>{start_of(entries[0].date, time_zone)}</updated>",
         f"<author><name>{_text(author)}</name></author>",
         f'<link rel="self" type="application/atom+xml" href={quoteattr(FEED_NAME)}/>',
         f'<link rel="alternate" type="text/html" href={quoteattr(page_href)}/>',
         "<generator>policyctl</generator>",
     ]
-    for entry, ident_, when in zip(entries, ids, updated):
+    for entry, ident_ in zip(entries, ids):
         lines += [
             "<entry>",
             f"<id>{_text(ident_)}</id>",
             f"<title>{_text(entry.title)}</title>",
-            f"<updated>{when}</updated>",
+            f"<updated>{start_of(entry.date, time_zone)}</updated>",
             f'<link rel="alternate" type="text/html" href={quoteattr(entry.href)}/>',
             f"<summary>{_text(entry.summary)}</summary>",
             "</entry>",

@@ -43,7 +43,7 @@ def omission_hint(name: str) -> str:
     return (
         f"test `p.{name} is omitted` before anything else uses it, and word the page for that case: "
         f"`{{% if p.{name} is omitted %}}…{{% elif p.{name} %}}…{{% else %}}…{{% endif %}}` "
-        '(docs/writing-policies.md, "Kept off the pages")'
+        '(the authors\' guide, `policyctl guide`: "Kept off the pages")'
     )
 
 
