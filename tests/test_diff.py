@@ -330,3 +330,22 @@ def test_pages_that_change_count_their_html_and_past_editions(init_repo: Path, t
     assert "returns/us/de/help" in pages  # added
     assert "returns/us/en/help" in pages  # its switcher now offers German
     assert any(path.startswith("returns/us/en/") and path.count("/") == 4 for path in pages), sorted(pages)
+
+
+@pytest.mark.parametrize(
+    ("source", "found"),
+    [
+        ("units > 30 and 5 <= cpu", [("units", "30"), ("cpu", "5")]),
+        ("0.5 < rate and rate < params.max", [("rate", "0.5"), ("rate", "params.max")]),
+        ("-3 < t", [("t", "-3")]),
+        ("x1 < y", []),  # the 1 of `x1` is no bound of `y` (it was read as `1 < y`)
+        ("a.b < 3", []),
+        ("f(x) > 2", []),
+        ("1" * 20_000 + " <", []),  # tried once, not at each digit (its length squared: a minute here)
+    ],
+)
+def test_the_bounds_a_decision_compares_its_inputs_with(source: str, found: list[tuple[str, str]]) -> None:
+    """Where `diff` looks for answers that change: each input's comparisons with numbers and parameters."""
+    from engine.diff.outcomes import compared
+
+    assert compared(source) == found

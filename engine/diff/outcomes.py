@@ -31,10 +31,18 @@ CAP = 4096  # input combinations per decision, marketplace and day
 SHOWN = 5  # changed answers listed per decision, marketplace and day
 MAX_DAYS = 6
 _BOUND = r"-?\d+(?:\.\d+)?|params(?:\.[A-Za-z][A-Za-z0-9_]*)+"
+# `name OP bound` or `bound OP name`. Either side starts only where no name or number goes on from
+# before it: `x1 < y` compares `x1`, not the 1 of it with `y`, and a run of digits is tried once
+# (tried at each of its digits, a long run cost its length squared).
 _COMPARED = re.compile(
     rf"(?<![\w.])([A-Za-z][A-Za-z0-9_]*)\s*(<=|>=|==|!=|<|>)\s*({_BOUND})"
-    rf"|({_BOUND})\s*(<=|>=|==|!=|<|>)\s*([A-Za-z][A-Za-z0-9_]*)(?![\w(.])"
+    rf"|(?<![\w.])({_BOUND})\s*(<=|>=|==|!=|<|>)\s*([A-Za-z][A-Za-z0-9_]*)(?![\w(.])"
 )
+
+
+def compared(source: str) -> list[tuple[str, str]]:
+    """(name, bound) of each comparison of a name with a number or a parameter in ``source``."""
+    return [(m[1], m[3]) if m[1] else (m[6], m[4]) for m in _COMPARED.finditer(source)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,8 +245,7 @@ def _numbers(
     found: list[float] = []
     for dec in (new, old):
         for _, expr in tiers.expressions(dec):
-            for m in _COMPARED.finditer(expr.source):
-                var, bound = (m.group(1), m.group(3)) if m.group(1) else (m.group(6), m.group(4))
+            for var, bound in compared(expr.source):
                 if var == name:
                     found += _threshold(bound, params)
     step = 1 if kind == "integer" else 0.01
