@@ -240,18 +240,24 @@ def _fold(reader: _Reader, out: list[tuple[str, Place]]) -> None:
 def _plain(reader: _Reader, stop: int) -> list[tuple[str, Place]]:
     out: list[tuple[str, Place]] = []
     while reader.i < stop:
-        ch = reader.peek()
-        if ch in " \t":
-            n = reader.spaces()
-            if reader.peek(n) in _BREAKS:  # spaces at the end of a line are not part of the value
-                reader.forward(n)
-            else:
-                reader.take(out, n)
-        elif ch in _BREAKS:
-            _fold(reader, out)
-        else:
-            reader.take(out)
+        _flow_char(reader, out)
     return out
+
+
+def _flow_char(reader: _Reader, out: list[tuple[str, Place]]) -> None:
+    """One character of a plain or quoted scalar that is not an escape or a doubled quote: spaces
+    at the end of a line are not part of the value, a line break folds."""
+    ch = reader.peek()
+    if ch in " \t":
+        n = reader.spaces()
+        if reader.peek(n) in _BREAKS:
+            reader.forward(n)
+        else:
+            reader.take(out, n)
+    elif ch in _BREAKS:
+        _fold(reader, out)
+    else:
+        reader.take(out)
 
 
 def _quoted(reader: _Reader, stop: int, double: bool) -> list[tuple[str, Place]] | None:
@@ -266,16 +272,8 @@ def _quoted(reader: _Reader, stop: int, double: bool) -> list[tuple[str, Place]]
         elif double and ch == "\\":
             if not _escape(reader, out):
                 return None
-        elif ch in " \t":
-            n = reader.spaces()
-            if reader.peek(n) in _BREAKS:
-                reader.forward(n)
-            else:
-                reader.take(out, n)
-        elif ch in _BREAKS:
-            _fold(reader, out)
         else:
-            reader.take(out)
+            _flow_char(reader, out)
     return out
 
 
