@@ -351,3 +351,28 @@ def _all_but_refused(out: str, refused: int) -> bool:
     but ``refused`` (however many messages the starter has)."""
     found = re.search(r"returns de: (\d+) of (\d+) translated \([\d.]+%\), (\d+) refused", out)
     return found is not None and int(found[2]) - int(found[1]) == int(found[3]) == refused
+
+
+@pytest.mark.parametrize(
+    ("formula", "said"),
+    [
+        ("(n==3 ? 1%(n-3) : n!=1)", "cannot be computed for n = 3 (integer modulo by zero)"),
+        ("(n==1 ? 0 : 2)", "chooses form 2 for n = 0, but nplurals is 2"),
+        ("(n>1 ? 1 : n-1)", "chooses form -1 for n = 0, but nplurals is 2"),
+    ],
+)
+def test_a_plural_formula_that_cannot_choose_a_form_is_refused_at_its_header(
+    init_repo: Path, formula: str, said: str
+) -> None:
+    """A `Plural-Forms` formula gettext reads but that fails for a count (`1%(n-3)` at 3) failed the
+    build at the template's line as "integer modulo by zero", on the page whose count hit it."""
+    po = init_repo / "policies/returns/locales/de.po"
+    edit(po, "plural=(n != 1);", f"plural={formula};")
+    line = next(i for i, text in enumerate(po.read_text(encoding="utf-8").splitlines(), 1) if "Plural-Forms" in text)
+    expected = (
+        f"policies/returns/locales/de.po:{line}:1: error[G002]: the catalog cannot be used: its Plural-Forms "
+        f"formula `{formula}` {said}\n  hint: write the formula gettext's manual gives for the language"
+    )
+    for command in ("validate", "build"):
+        run = run_cli(command, cwd=init_repo)
+        assert run.code == 1 and expected in run.out + run.err, (command, run)

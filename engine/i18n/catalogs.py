@@ -412,7 +412,10 @@ def parse(path: str, tag: str | None, raw: bytes) -> tuple[Catalog | None, list[
                 )
             ]
         catalog = read_po(io.BytesIO(raw), locale=locale(tag) if tag else None, abort_invalid=True)
-        _gettext.c2py(catalog.plural_expr)  # a Plural-Forms header gettext cannot use raises ValueError
+        try:
+            plural_rule(catalog.plural_expr, catalog.num_plurals)
+        except ValueError as e:
+            return None, [_plural_problem(path, raw, e)]
         _previous_ids(catalog)
         return catalog, []
     except PoFileError as e:
@@ -430,6 +433,20 @@ def parse(path: str, tag: str | None, raw: bytes) -> tuple[Catalog | None, list[
         return None, [Problem(path, 1, 1, "G002", f"the catalog cannot be read: {e}", "save it as UTF-8 PO text")]
 
 
+def _plural_problem(path: str, raw: bytes, e: ValueError) -> Problem:
+    """G002 at the `Plural-Forms` header for a formula `plural_rule` refuses."""
+    line = next((i for i, text in enumerate(raw.split(b"\n"), 1) if b"Plural-Forms:" in text), 1)
+    return Problem(
+        path,
+        line,
+        1,
+        "G002",
+        f"the catalog cannot be used: {e}",
+        "write the formula gettext's manual gives for the language "
+        "(https://www.gnu.org/software/gettext/manual/html_node/Plural-forms.html)",
+    )
+
+
 def read_plain(path: str, tag: str | None) -> tuple[AnyCatalog | None, list[Problem]]:
     """`read` for checking, without importing Babel when the file is in the plain form
     engine.i18n.po reads (the same messages and no problem); any other file is read by `read`,
@@ -444,8 +461,8 @@ def read_plain(path: str, tag: str | None) -> tuple[AnyCatalog | None, list[Prob
     if catalog is None:
         return read(path, tag)
     try:
-        _gettext.c2py(catalog.plural_expr)
-    except Exception:  # any failure: `read` meets it too and reports it
+        plural_rule(catalog.plural_expr, catalog.num_plurals)
+    except ValueError:  # `read` meets it too and reports it
         return read(path, tag)
     return catalog, []
 
@@ -756,15 +773,37 @@ def _used_for_many(plural_expr: str, forms: int) -> tuple[bool, ...]:
     if forms < 2:
         return (True,) * forms
     try:
-        choose = _gettext.c2py(plural_expr)
-        counts = [0] * forms
-        for n in range(1001):
-            chosen = choose(n)
-            if 0 <= chosen < forms:
-                counts[chosen] += 1
-    except Exception:  # (a formula gettext refuses is reported where the catalog is read)
+        choose = plural_rule(plural_expr, forms)
+    except ValueError:  # (reported where the catalog is read)
         return (True,) * forms
+    counts = [0] * forms
+    for n in PLURAL_CHECKED:
+        counts[choose(n)] += 1
     return tuple(count >= 5 for count in counts)
+
+
+# gettext's own range for a formula to be tried on (msgfmt tries 0 to 1000 too)
+PLURAL_CHECKED = range(1001)
+
+
+@functools.lru_cache(maxsize=256)
+def plural_rule(plural_expr: str, forms: int) -> Callable[[int], int]:
+    """A catalog's `Plural-Forms` formula as a function, tried first on 0 to 1000: ValueError, in
+    words for the author, when gettext cannot read it, when it cannot be computed for one of those
+    numbers (`n%(n-3)` divides by zero at 3: a page with that count failed with "integer modulo by
+    zero" at the template's line) or when it chooses a form the catalog does not have (nplurals)."""
+    choose = _gettext.c2py(plural_expr)  # ValueError: a formula gettext cannot read
+    for n in PLURAL_CHECKED:
+        try:
+            chosen = choose(n)
+        except (ArithmeticError, RecursionError) as e:
+            raise ValueError(f"its Plural-Forms formula `{plural_expr}` cannot be computed for n = {n} ({e})") from None
+        if not 0 <= chosen < forms:
+            raise ValueError(
+                f"its Plural-Forms formula `{plural_expr}` chooses form {int(chosen)} for n = {n}, "
+                f"but nplurals is {forms}"
+            )
+    return choose
 
 
 _STRAY_PERCENT = re.compile(r"%%|%\(\w+\)[sd]")

@@ -7,7 +7,6 @@ problem in one run, and the build then refuses to publish (engine.site.build, `p
 
 from __future__ import annotations
 
-import gettext as _gettext
 import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -16,7 +15,7 @@ from babel.messages.catalog import Catalog
 
 from engine.cache import store
 from engine.cache.memo import Memo
-from engine.i18n.catalogs import Domain, Key, forms_problem, message_forms, message_key, parse, read, short
+from engine.i18n.catalogs import Domain, Key, forms_problem, message_forms, message_key, parse, plural_rule, read, short
 from engine.i18n.cldr import SOURCE_LOCALE
 from engine.problems import Problem, movable, moved
 
@@ -107,7 +106,7 @@ class Translator:
             self.catalog, bad = (catalogs if catalogs is not None else Catalogs()).read(domain.po(tag), tag)
             self.problems.update(bad)
             if self.catalog is not None:
-                self._plural = _gettext.c2py(self.catalog.plural_expr)
+                self._plural = plural_rule(self.catalog.plural_expr, self.catalog.num_plurals)
 
     def _report(self, key: Key, code: str, what: str, line: int | None = None) -> None:
         """A problem with the message ``key``: ``what`` is what is wrong, a sentence that names the
