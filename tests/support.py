@@ -68,6 +68,20 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+def finishes(code: str, seconds: float = 60) -> str | None:
+    """What `python -c CODE` prints, or None if it is still running after ``seconds``: for the
+    inputs that once made a regular expression take minutes (Python's `re` holds the interpreter
+    while it matches: a thread could not be waited for with a timeout, a process can)."""
+    import subprocess
+    import sys
+
+    try:
+        run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=seconds, check=True)
+    except subprocess.TimeoutExpired:
+        return None
+    return run.stdout
+
+
 def run_cli(*args: str, cwd: Path | None = None, stdin: str | None = None) -> CliRun:
     """Run the command line's click app in-process (fast) and return exit code and output."""
     from click.testing import CliRunner

@@ -308,7 +308,9 @@ _NUMBER = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?
 # a number then words or a sign (`30 days`, `39 EUR`, `12.5%`), or a sign then a number (`$39`, `€ 4.50`);
 # never a number then its own digits (`4,50 €` is not 4)
 _NUMBER_THEN_UNIT = re.compile(r"(?P<n>[-+]?[0-9]+(?:\.[0-9]+)?)\s*[^\s0-9.,'][^0-9]*")
-_UNIT_THEN_NUMBER = re.compile(r"[^\s0-9.,+-][^0-9]*?\s*(?P<n>[-+]?[0-9]+(?:\.[0-9]+)?)")
+# (no `\s*` before the number: `[^0-9]*?` takes the spaces too, and the two sharing them made a
+# long run of spaces cost its length squared: "a" and 20,000 spaces and "x" took 8 s)
+_UNIT_THEN_NUMBER = re.compile(r"[^\s0-9.,+-][^0-9]*?(?P<n>[-+]?[0-9]+(?:\.[0-9]+)?)")
 
 
 def _quoted(doc: Document, line: int, col: int) -> bool:
