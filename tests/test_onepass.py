@@ -163,8 +163,7 @@ def test_a_failure_is_the_plain_renders_first(setup: tuple[Any, Renderer, dict[s
         ({}, "missing"),
         ({"__class__": 1}, "__class__"),
         (fact("p", {"tier": 2, "raw": "r", "items": 3}), "tier"),
-        (fact("p", {"raw": "r"}), "raw"),  # the fact's own attribute
-        (fact("p", {"items": 3}), "items"),
+        (fact("p", [1, 2]), "items"),  # the fact's method, where its data has no such key
         (fact("p", [1, 2]), "tier"),  # a list fact has no such item: undefined
         (fact("p", {"a": 1}), "missing"),
     ],
@@ -180,6 +179,17 @@ def test_reading_a_name_of_a_mapping_or_fact_answers_as_jinjas_sandbox(obj: Any,
     assert type(ours) is type(jinja)
     if not isinstance(jinja, StrictUndefined):
         assert ours == jinja
+
+
+@pytest.mark.parametrize("name", ["items", "raw", "path"])
+def test_a_key_of_a_facts_data_comes_before_a_name_of_fact(name: str) -> None:
+    """QA: a decision input named `items` put `<bound method Fact.items ...>` on a worked example."""
+    from jinja2 import StrictUndefined
+
+    from engine.site.onepass import MarkedSandbox
+
+    ours = MarkedSandbox(undefined=StrictUndefined).getattr(fact("ex.input", {name: 10}), name)
+    assert ours == fact(f"ex.input.{name}", 10)
 
 
 def test_a_template_compiled_for_one_program_is_compiled_anew_when_its_text_changes(

@@ -160,6 +160,10 @@ def writes_marks(template: Template) -> bool:
 _WRITES_MARKS = "policyctl_writes_marks"
 
 
+def _has_key(raw: Any, key: str) -> bool:
+    return isinstance(raw, dict) and key in raw
+
+
 class MarkedSandbox(GuardedSandbox):
     """The page templates' sandbox (engine.templates.guard) that also tells ``watch`` when a
     render marking facts looked at a marked text (above)."""
@@ -205,9 +209,9 @@ class MarkedSandbox(GuardedSandbox):
         """`fact.name` (most of what a page template reads): the fact's item, found without the
         failed attribute lookup Jinja's sandbox makes first (for a name that is not an attribute
         of Fact it takes the item, as here; a failing item goes the sandbox's way)."""
-        if type(obj) is Fact and attribute not in _FACT_ATTRIBUTES:
+        if type(obj) is Fact and (attribute not in _FACT_ATTRIBUTES or _has_key(obj.raw, attribute)):
             try:
-                return obj[attribute]
+                return obj[attribute]  # (a key of the data before a method of Fact: `ex.input.items`)
             except (TypeError, LookupError):
                 pass
         return super().getattr(obj, attribute)
