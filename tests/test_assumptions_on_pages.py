@@ -340,18 +340,21 @@ def test_an_example_resting_on_an_assumption_is_marked_or_refused(starter: Path,
     assert "**Example:** an item delivered 46 days ago can no longer be returned. *(not yet confirmed)*\n" in text
 
 
-# (the text a render wrote, with the renderer's markers after "\ue003", and the page it makes)
+# (the text a render wrote: the renderer's markers after "\ue003", the assumption's id and "\ue005",
+# a template's with "\ue004", the ids of the flags it marks and "\ue005" inside; and the page it makes)
 M = "*(not yet confirmed)*"
+A = "\ue003w\ue005"
+T = "*\ue004w\ue005(not yet confirmed)*"
 PLACED = [
-    (f"45 days \ue003{M} of delivery.", f"45 days {M} of delivery."),
-    # a template's own marker right after the value, or at the end of the line: once
-    (f"45 days \ue003{M} {M} of delivery.", f"45 days {M} of delivery."),
-    (f"within 45 days \ue003{M} of delivery. {M}", f"within 45 days {M} of delivery."),
+    (f"45 days {A}{M} of delivery.", f"45 days {M} of delivery."),
+    # a template's own marker for the same value right after it, or at the end of the line: once
+    (f"45 days {A}{M} {T} of delivery.", f"45 days {M} of delivery."),
+    (f"within 45 days {A}{M} of delivery. {T}", f"within 45 days {M} of delivery."),
     # on a line where the renderer put none, the template's own marker stays
-    (f"45 days \ue003{M}.\nReturns are free. {M}", f"45 days {M}.\nReturns are free. {M}"),
+    (f"45 days {A}{M}.\nReturns are free. {T}", f"45 days {M}.\nReturns are free. {M}"),
     # Chinese: emphasis ending in a bracket ends only before a space or a punctuation mark
-    ("不超过30 \ue003*（尚未确认）*件", "不超过30 *（尚未确认）* 件"),
-    ("至少为 95% \ue003*（尚未确认）*，且", "至少为 95% *（尚未确认）*，且"),
+    (f"不超过30 {A}*（尚未确认）*件", "不超过30 *（尚未确认）* 件"),
+    (f"至少为 95% {A}*（尚未确认）*，且", "至少为 95% *（尚未确认）*，且"),
 ]
 
 

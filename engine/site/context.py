@@ -36,13 +36,23 @@ class ChangeView:
     upcoming: bool
     date_assumed: bool = False  # the date it took effect is an assumption: pages mark it
     _value_assumed: bool = False
+    _old_assumed: bool = False
 
     @property
     def value_assumed(self) -> bool:
         """The value it took is an assumption (its `new` is marked where shown; a template that
-        words the change by testing it marks the line itself: reading this says it does)."""
-        acknowledge(_change_id(self.parameter, str(self.date.raw)))
+        words the change by testing it marks the line itself: reading this, true, and placing the
+        marker says it does)."""
+        if self._value_assumed:
+            acknowledge(_change_id(self.parameter, str(self.date.raw)), whole=True)
         return self._value_assumed
+
+    @property
+    def old_assumed(self) -> bool:
+        """The value it replaced is an assumption (as `value_assumed`, for a wording that tests `old`)."""
+        if self._old_assumed:
+            acknowledge(_change_id(self.parameter, str(self.date.raw)) + ".old", whole=True)
+        return self._old_assumed
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +71,7 @@ class ExampleView:
         example): the template marks the example (reading this says it does)."""
         if self._rests_on is None:
             return False
-        acknowledge(self._rests_on.id)
+        acknowledge(self._rests_on.id, whole=True)
         return True
 
 
@@ -108,11 +118,12 @@ def _change_taint(change: Change, side: str, entry: Entry) -> Taint | None:
     if not entry.value_assumed:
         return None
     return Taint(
-        _change_id(change.parameter, change.start),
+        _change_id(change.parameter, change.start) + (".old" if side == "old" else ""),
         f"the {side} value of `{change.parameter}` (the change of {change.start})",
-        "c.value_assumed",
+        "c.old_assumed" if side == "old" else "c.value_assumed",
         rf"(?<![\w.])(\w+)\s*\.\s*{side}\b(?!\s*is\s+(?:not\s+)?none\b)",
         parts=entry.assumed_parts,
+        whole=True,
     )
 
 
@@ -134,6 +145,7 @@ def _change(renderer: Renderer, change: Change, before: Entry, at: str) -> Chang
         change.start > at,
         change.entry.date_assumed,
         change.entry.value_assumed,
+        before.value_assumed,
     )
 
 
@@ -155,12 +167,16 @@ class Flags(dict[str, bool]):
     (engine.site.evidence)."""
 
     def __getitem__(self, key: Any) -> bool:
-        acknowledge(str(key))
-        return super().__getitem__(key)
+        value = super().__getitem__(key)
+        if value:
+            acknowledge(str(key))
+        return value
 
     def get(self, key: Any, default: Any = None) -> Any:
-        acknowledge(str(key))
-        return dict.get(self, key, default)
+        value = dict.get(self, key, default)
+        if key in self:
+            acknowledge(str(key))
+        return value
 
     def __missing__(self, key: Any) -> bool:
         return False
@@ -259,6 +275,7 @@ def _examples(
                 "ex.unconfirmed",
                 r"(?<![\w.])(\w+)\s*\.\s*expect\b",
                 example=True,
+                whole=True,
             )
         views.append(
             ExampleView(

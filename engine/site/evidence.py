@@ -8,11 +8,20 @@ A value that is an assumption reaches a page template in one of two ways:
 - shown with the "not yet confirmed" marker (`on_pages: mark`): its facts carry a ``Taint``. The
   renderer puts the marker right after every tainted value a page shows (engine.site.render), but
   it cannot know which sentences a test, a comparison or a computation with such a value chooses:
-  such a use is noted (``used``), and the render must read the flag that says the value is an
-  assumption (`assumed.NAME`, `c.value_assumed`, `ex.unconfirmed`: ``acknowledge``), as a template
-  that places the marker itself does; otherwise G009 at the first such use (``Watch.problem``).
+  such a use is noted (``used``), and the template must mark what it decides itself: read the
+  flag that says the value is an assumption (`assumed.NAME`, `c.value_assumed`, `c.old_assumed`,
+  `ex.unconfirmed`: ``acknowledge``, when it is true) and then place the marker
+  (`{% include "_site/unconfirmed.md.j2" %}`: ``marker_placed``). A parameter's flag marks the
+  uses at its own place only: the template line it is read on, or the `if` statement (to its
+  `endif`) whose test made the use; a change's or an example's flag marks that change or example
+  (one line of "What changed", one example). Otherwise G009 at the first such use (``Watch.problem``).
   A worked example whose answer rests on an assumption is tainted as a whole: it is marked by the
   template (`ex.unconfirmed`), so showing one of its answers counts as such a use too.
+
+Each marker carries, until the page is written (engine.site.marking.place_markers), the ids of the
+assumptions it marks: the renderer's after ``AUTO``, a template's after ``TAG`` (each up to
+``END``). A template's marker for an assumption a marker before it on its line already marks, or
+right after another marker, is left out; any other stays.
 
 A render is watched by ``watching`` (one ``Watch`` per render, in a context variable: a page's
 values know nothing of the render they are in). Testing `is none` is not a use: it decides whether
@@ -34,9 +43,12 @@ from engine.templates.omitted import CODE as OMITTED_CODE
 from engine.templates.omitted import TESTED_FOR_OMISSION, omission_hint, parameter_pattern
 from engine.templates.sandbox import RuleError, column_at
 
-# The character the renderer writes before each marker it places itself (engine.site.render); a
-# private-use character, never in policy text (engine.site.markup.escape removes it).
+# Private-use characters, never in policy text (engine.site.markup.escape removes them): the renderer
+# writes AUTO, the id of the assumption and END before each marker it places (engine.site.render); a
+# template's marker holds TAG, the ids of the flags it marks (space-separated) and END.
 AUTO = "\ue003"
+TAG = "\ue004"
+END = "\ue005"
 
 UNMARKED_CODE = "G009"
 _TESTED_FOR_NONE = r"\s*is\s+(?:not\s+)?none\b"
@@ -53,13 +65,14 @@ class Omitted:
     def __init__(self, name: str) -> None:
         self._name = name
 
-    def refuse(self, how: str) -> NoReturn:
+    def refuse(self, how: str, where: re.Pattern[str] | None = None) -> NoReturn:
+        """G008; ``where`` finds the use on the template's line (by default `p.NAME`)."""
         raise RuleError(
             OMITTED_CODE,
             f"`p.{self._name}` is an assumption kept off the pages (`on_pages: omit`), and the template "
             f"{how}: the page would state what rests on it",
             omission_hint(self._name),
-            parameter_pattern(self._name, TESTED_FOR_OMISSION),
+            where or parameter_pattern(self._name, TESTED_FOR_OMISSION),
         )
 
     def __bool__(self) -> bool:
@@ -131,6 +144,9 @@ class Taint:
     needle: str
     example: bool = False  # a worked example: marked by its template, never by the renderer
     parts: tuple[tuple[str, ...], ...] | None = None
+    # its flag marks every use of it in the render (a change's or an example's: one line of the
+    # page), not only the uses at the flag's place (a parameter's: it may be used anywhere)
+    whole: bool = False
 
     def below(self, key: Any) -> Taint | None:
         """The taint of the fact's item ``key``: all of it, some parts, or none."""
@@ -165,17 +181,38 @@ class Watch:
     """One render's uses of assumed values, the flags it read and where it showed marked values."""
 
     uses: list[Use] = field(default_factory=list)
-    acknowledged: set[str] = field(default_factory=set)
+    # flags read true and not yet followed by a marker: (id, whole, file, line)
+    pending: list[tuple[str, bool, str, int]] = field(default_factory=list)
+    acknowledged: set[str] = field(default_factory=set)  # ids marked for the whole render
+    acknowledged_at: set[tuple[str, str, int]] = field(default_factory=set)  # (id, file, line of the flag)
     shown: set[tuple[str, str, int]] = field(default_factory=set)  # (taint id, file, line)
+    _ranges: dict[tuple[str, int], list[tuple[int, int]]] = field(default_factory=dict)
 
     def problem(self) -> Problem | None:
-        """G009 for the first use whose flag the render never read, unless it is the test of an
-        `if` whose branch shows the value itself (marked): `{% if p.fee > 0 %}… {{ p.fee|money }}`."""
+        """G009 for the first use no marker marks (a flag read at its place, then the marker),
+        unless it is the test of an `if` whose branch shows the value itself (marked):
+        `{% if p.fee > 0 %}… {{ p.fee|money }}`."""
         for use in self.uses:
-            if use.taint.id in self.acknowledged or self._shown_under(use):
+            if use.taint.id in self.acknowledged or self._marked_at(use) or self._shown_under(use):
                 continue
             return self._problem(use)
         return None
+
+    def _marked_at(self, use: Use) -> bool:
+        """A flag of the use's assumption read (and marked) on its line, or in the `if` statement
+        whose test the use is."""
+        lines = {line for key, file, line in self.acknowledged_at if key == use.taint.id and file == use.file}
+        if not lines:
+            return False
+        if use.line in lines:
+            return True
+        return any(start <= line <= end for start, end in self._if_ranges(use) for line in lines)
+
+    def _if_ranges(self, use: Use) -> list[tuple[int, int]]:
+        key = (use.file, use.line)
+        if key not in self._ranges:
+            self._ranges[key] = if_statements(use.file, use.line, to_endif=True)
+        return self._ranges[key]
 
     def _shown_under(self, use: Use) -> bool:
         shown = [line for key, file, line in self.shown if key == use.taint.id and file == use.file]
@@ -205,21 +242,47 @@ class Watch:
         return Problem(use.file, use.line, col, UNMARKED_CODE, message, hint)
 
 
-def if_statements(file: str, line: int) -> list[tuple[int, int]]:
-    """The lines (first, last) of each `if` or `elif` of the template ``file`` whose test is on ``line``."""
+def if_statements(file: str, line: int, to_endif: bool = False) -> list[tuple[int, int]]:
+    """The lines (first, last) of each `if` or `elif` of the template ``file`` whose test is on
+    ``line``; ``to_endif``: of each whole `if` statement whose test or an `elif`'s is on ``line``,
+    from its `if` to its `endif`."""
     from jinja2 import nodes
 
-    from engine.templates.names import parsed
+    from engine.templates.names import parsed_with_source
 
-    tree = parsed(file)
-    if tree is None:
+    found_tree = parsed_with_source(file)
+    if found_tree is None:
         return []
+    tree, source = found_tree
     found = []
     for node in tree.find_all(nodes.If):
-        if node.test.lineno == line:
+        tests = [node.test, *(branch.test for branch in node.elif_)] if to_endif else [node.test]
+        if any(test.lineno == line for test in tests):
             lines = [n.lineno for n in node.find_all(nodes.Node) if n.lineno is not None]
-            found.append((line, max(lines, default=line)))
+            last = max(lines, default=line)
+            if to_endif:
+                last = max(last, _endif_line(source, node.lineno))
+            found.append((node.lineno if to_endif else line, last))
     return found
+
+
+_IF_TAGS = re.compile(r"\{%[-+]?\s*(if|endif)\b")
+
+
+def _endif_line(source: str, start: int) -> int:
+    """The line of the last `endif` closing an `if` opened on line ``start`` (``start`` if none)."""
+    lines = source.split("\n")
+    opened: list[int] = []
+    last = start
+    for number, text in enumerate(lines[start - 1 :], start):
+        for tag in _IF_TAGS.finditer(text):
+            if tag.group(1) == "if":
+                opened.append(number)
+            elif opened and opened.pop() == start:
+                last = number
+        if not opened and number > start:
+            break
+    return last
 
 
 _WATCH: ContextVar[Watch | None] = ContextVar("policyctl_evidence", default=None)
@@ -256,11 +319,62 @@ def shown(taint: Taint) -> None:
         watch.shown.add((taint.id, *where))
 
 
-def acknowledge(key: str) -> None:
-    """The render read the flag saying ``key`` is an assumption (it marks what rests on it itself)."""
+def acknowledge(key: str, whole: bool = False) -> None:
+    """The render read a flag saying ``key`` is an assumption (true), at the template line running
+    now: the marker the template places next (``marker_placed``) marks what rests on it there
+    (``whole``: everywhere in the render, for a change's or an example's own flag)."""
     watch = _WATCH.get()
-    if watch is not None:
-        watch.acknowledged.add(key)
+    if watch is None or len(watch.pending) >= MAX_USES:
+        return
+    where = template_line()
+    if where is not None:
+        watch.pending.append((key, whole, *where))
+
+
+def marker_placed() -> list[str]:
+    """A template placed the marker (`_site/unconfirmed.md.j2`, whose code runs now): it marks
+    the flags read true before it at its place, the line it is included on or the `if` statement
+    whose test read the flag (`{% if assumed.x %} {% include … %}{% endif %}`). Their ids, for the
+    marker's tag (engine.site.marking.place_markers)."""
+    watch = _WATCH.get()
+    where = _includer()
+    if watch is None or where is None:
+        return []
+    ids, left = [], []
+    for key, whole, file, line in watch.pending:
+        if file != where[0] or not (line == where[1] or _within_if(watch, file, line, where[1])):
+            left.append((key, whole, file, line))
+            continue
+        if whole:
+            watch.acknowledged.add(key)
+        elif len(watch.acknowledged_at) < MAX_USES:
+            watch.acknowledged_at.add((key, file, line))
+        ids.append(key)
+    watch.pending[:] = left
+    return sorted(set(ids))
+
+
+def _within_if(watch: Watch, file: str, test_line: int, line: int) -> bool:
+    key = (file, -test_line)  # (the cache of `Watch._if_ranges`, told apart by the sign)
+    if key not in watch._ranges:
+        watch._ranges[key] = if_statements(file, test_line, to_endif=True)
+    return any(start <= line <= end for start, end in watch._ranges[key])
+
+
+def _includer() -> tuple[str, int] | None:
+    """(file, line) of the template code that included the one running now."""
+    frame = sys._getframe(1)
+    running = None
+    while frame is not None:
+        template = frame.f_globals.get("__jinja_template__")
+        if template is not None:
+            file = frame.f_code.co_filename
+            if running is None:
+                running = file
+            elif file != running:
+                return file, int(template.get_corresponding_lineno(frame.f_lineno))
+        frame = frame.f_back  # type: ignore[assignment]
+    return None
 
 
 def template_line() -> tuple[str, int] | None:

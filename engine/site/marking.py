@@ -6,19 +6,17 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from engine.site import evidence
-from engine.site.evidence import AUTO, Omitted, Taint, refuse_omitted
+from engine.site.evidence import AUTO, END, TAG, Omitted, Taint, refuse_omitted
 from engine.site.markup import Fact, Items, Shown, unwrap
 from engine.templates.omitted import OMISSION_TESTS
 
-# Jinja's filters whose answer is made from the value, not the value itself (or items of it): a
-# text or a number the renderer cannot mark. (`first`, `sort`, `map`... give the facts themselves.)
-_DERIVING_FILTERS = frozenset(
-    "abs capitalize count float int length lower round string striptags title trim truncate upper wordcount".split()
-)
+# Jinja's filters that take a number: given a fact, they take its number (Jinja's `int` and
+# `float` gave their default, 0, for anything they could not convert)
+_NUMERIC_FILTERS = frozenset(("abs", "float", "int", "round"))
 
 
 def taint_of(value: Any) -> Taint | None:
@@ -27,26 +25,60 @@ def taint_of(value: Any) -> Taint | None:
     return value.taint if isinstance(value, (Shown, Items)) else None
 
 
+def _still_facts(answer: Any) -> bool:
+    """Whether a filter's answer still holds the values it was given as they were, to be marked
+    where shown and noted where used: a fact (or an item of one), a formatted fact, items, a list
+    or a generator of them (`first`, `sort`, `map`, `select`, `reverse`...)."""
+    if type(answer) is Fact:
+        return True
+    if isinstance(answer, Shown):
+        return answer.fact is not None or answer.taint is not None
+    return isinstance(answer, (Items, list, tuple, Iterator))
+
+
 def evidenced_filter(name: str, filter_: Callable[..., Any], formats: bool) -> Callable[..., Any]:
     """A filter that refuses a value kept off the pages (G008), and notes a use of an assumed one
-    when its answer is made from the value (engine.site.evidence). ``formats``: one of the page's
-    own filters, whose answer keeps the fact (and is marked when shown)."""
+    (engine.site.evidence) whenever its answer no longer says so: a text or a number made from it
+    (`length`, `int`, `string`, `replace`, `e`...; any filter not known to keep the facts fails
+    closed). ``formats``: one of the page's own filters, whose answer keeps the fact it formats
+    (and is marked when shown); an assumption it is given besides (`money(currency)`) is a use.
+    `link` marks an assumed address itself (engine.site.render)."""
     how = f"formats it with `{name}`" if formats else f"passes it to `{name}`"
-    deriving = name in _DERIVING_FILTERS
+    numeric = name in _NUMERIC_FILTERS
 
     @functools.wraps(filter_)  # (keeps `jinja_pass_arg`: Jinja passes the context as before)
     def call(*args: Any, **kwargs: Any) -> Any:
         values = (*args, *kwargs.values()) if kwargs else args
-        for value in values:
+        tainted: list[tuple[int, Taint]] = []
+        for i, value in enumerate(values):
             if type(value) is Omitted:
                 value.refuse(how)
-            if deriving:
-                taint = taint_of(value)
-                if taint is not None:
-                    evidence.used(taint, how)
-        return filter_(*args, **kwargs)
+            taint = taint_of(value)
+            if taint is not None:
+                tainted.append((i, taint))
+        given = _given(filter_)  # (the context or environment Jinja passes first)
+        if numeric and type(args[given]) is Fact:
+            args = (*args[:given], args[given].raw, *args[given + 1 :])
+        answer = filter_(*args, **kwargs)
+        if not tainted:
+            return answer
+        if name == "trim" and isinstance(values[given], Shown) and isinstance(answer, Shown):
+            shown = values[given]  # (the same text without spaces around it: the same fact)
+            return Shown.of(answer, shown.fact, shown.value, shown.taint)
+        kept = _still_facts(answer)
+        for i, taint in tainted:
+            # a page filter keeps the fact it formats (`link` marks its address itself); anything
+            # else made from an assumption no longer says so: a use
+            if (i != given or not kept) and not (formats and (i == given or name == "link")):
+                evidence.used(taint, how)
+        return answer
 
     return call
+
+
+def _given(filter_: Callable[..., Any]) -> int:
+    """The position of the value a filter is applied to (after the context Jinja passes some)."""
+    return 0 if getattr(filter_, "jinja_pass_arg", None) is None else 1
 
 
 def evidenced_test(name: str, test: Callable[..., Any]) -> Callable[..., bool]:
@@ -78,24 +110,79 @@ def is_omitted(value: Any) -> bool:
 
 
 def place_markers(text: str, marker: str) -> str:
-    """The markers the renderer put after assumed values (``AUTO`` before each), and the one a
-    template placed itself (`{% include "_site/unconfirmed.md.j2" %}`) only where no marker of
-    the renderer is on its line: the same marker twice in one line says nothing more. A marker
-    of the renderer followed by a letter or digit (Chinese and Japanese put no space between
-    words) gets a space after it: Markdown's emphasis ending in a bracket (`*（尚未确认）*`) ends
-    only before a space or a punctuation mark."""
-    if AUTO not in text:
+    """The page with its markers placed: each carries the ids of the assumptions it marks, the
+    renderer's after ``AUTO`` (one), a template's after ``TAG`` (the flags it read:
+    engine.site.evidence); the ids are removed here. On each line, a template's marker is left out
+    when every assumption it marks is marked before it on the line already (`{{ days }} … of
+    delivery.{% if assumed.x %} {% include … %}{% endif %}`); any marker right after another one
+    is left out too (the same words twice say nothing more); every other marker stays, so that a
+    marker for another assumption is never lost (a table row is one line).
+
+    Where the renderer's marker goes: after a Markdown code span the value ends (inside it, its
+    asterisks would show); a marker followed by a letter or digit (Chinese and Japanese put no
+    space between words), also behind the closing `*`/`**` of an emphasis the value ends, gets a
+    space after it: Markdown's emphasis ending in a bracket (`*（尚未确认）*`) ends only before a
+    space or a punctuation mark."""
+    if AUTO not in text and TAG not in text:
         return text
-    placed = re.compile(rf"([ \t]*)({AUTO}?){re.escape(marker)}(?=(.?))")
-
-    def keep(m: re.Match[str]) -> str:
-        if not m.group(2):  # placed by the template
-            return ""
-        after = m.group(3)
-        return m.group(1) + marker + (" " if after and unicodedata.category(after)[0] in "LN" else "")
-
     lines = text.split("\n")
     for i, line in enumerate(lines):
-        if AUTO in line:
-            lines[i] = placed.sub(keep, line).replace(AUTO, "")
+        if AUTO in line or TAG in line:
+            lines[i] = _placed(line, marker)
     return "\n".join(lines)
+
+
+_TEMPLATE_TAG = re.compile(f"{TAG}([^{END}\n]*){END}")
+_LEFT_OVER = re.compile(f"[{AUTO}{TAG}][^{AUTO}{TAG}{END}\n]*{END}|[{AUTO}{TAG}{END}]")
+_BACKTICKS = re.compile(r"(?<!\\)`+")
+_DELIMITERS = re.compile("[*_\ue002]*")  # (and the end of a fact mark, in the render for HTML)
+
+
+def _placed(line: str, marker: str) -> str:
+    # a template's marker: its tag out of the line, its ids kept by where it was
+    tags: list[tuple[int, frozenset[str]]] = []
+    pieces, at, length = [], 0, 0
+    for m in _TEMPLATE_TAG.finditer(line):
+        pieces.append(line[at : m.start()])
+        length += m.start() - at
+        tags.append((length, frozenset(m.group(1).split())))
+        at = m.end()
+    pieces.append(line[at:])
+    line = "".join(pieces)
+    found = re.compile(rf"([ \t]*)(?:{AUTO}([^{END}\n]*){END})?{re.escape(marker)}")
+    out: list[str] = []
+    last = 0  # where the text not yet copied starts
+    previous = -1  # where the last marker (kept or left out) ends
+    marked: set[str] = set()
+    for m in found.finditer(line):
+        auto = m.group(2) is not None
+        if auto:
+            ids = frozenset((m.group(2),))
+        else:
+            ids = frozenset().union(*(s for p, s in tags if m.start() <= p <= m.end()))
+        leave_out = m.start() == previous or (not auto and bool(ids) and ids <= marked)
+        marked |= ids
+        previous = m.end()
+        out.append(line[last : m.start()])
+        last = m.end()
+        if leave_out:
+            continue
+        run = _BACKTICKS.match(line, m.end())
+        if auto and run and _in_code_span(line[: m.start()], run.group()):
+            out.append(run.group() + m.group(1) + marker)  # `$4.99` *(…)*: after the code span
+            last = previous = run.end()
+        else:
+            out.append(m.group(1) + marker)
+        run_end = _DELIMITERS.match(line, last).end()  # type: ignore[union-attr]  # (`*` matches the empty text)
+        after = line[run_end : run_end + 1]
+        if after and unicodedata.category(after)[0] in "LN":
+            out.append(line[last:run_end] + " ")
+            last = run_end
+    out.append(line[last:])
+    return _LEFT_OVER.sub("", "".join(out))
+
+
+def _in_code_span(before: str, run: str) -> bool:
+    """Whether a backtick run ``run`` after ``before`` closes a code span (an odd number of runs of
+    its length before it on the line)."""
+    return sum(1 for r in _BACKTICKS.findall(before) if len(r) == len(run)) % 2 == 1

@@ -29,7 +29,7 @@ from engine.site.evidence import Taint, used
 # facts through Markdown parsing unambiguously.
 _OPEN, _MID, _CLOSE = "\ue000", "\ue001", "\ue002"
 _PRIVATE = re.compile("[\ue000-\ue002]")
-_UNSAFE = re.compile("[\ue000-\ue003]")  # the marks and engine.site.evidence.AUTO
+_UNSAFE = re.compile("[\ue000-\ue005]")  # the marks and engine.site.evidence's AUTO, TAG and END
 _MARK = re.compile(f"{_OPEN}(\\d+){_MID}")
 _BREAKS = re.compile(r"[ \t]*[\r\n\v\f\u2028\u2029][ \t\r\n\v\f\u2028\u2029]*|[ \t]{2,}")  # not NBSP
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&|~!#])")
@@ -45,6 +45,7 @@ class Shown(Markup):
     fact: str | None = None
     value: Any = None
     taint: Taint | None = None
+    assumed_inside: bool = False  # a list whose assumed items are marked each (not the list)
 
     @classmethod
     def of(cls, text: str, fact: str | None = None, value: Any = None, taint: Taint | None = None) -> Shown:
@@ -140,6 +141,15 @@ class Fact:
         if taint is None:
             return (fact(f"{self.path}.{i}", v) for i, v in enumerate(self.raw))
         return (fact(f"{self.path}.{i}", v, taint.below(i)) for i, v in enumerate(self.raw))
+
+    def __reversed__(self) -> Iterator[Any]:
+        """The items last first (`reverse`, `last`): shown, each is marked; nothing is counted."""
+        if isinstance(self.raw, dict):
+            keys: list[Any] = list(self.raw)
+            return iter(keys[::-1])
+        taint = self._taint
+        count = len(self.raw)
+        return (fact(f"{self.path}.{i}", self.raw[i], taint and taint.below(i)) for i in range(count - 1, -1, -1))
 
     def __len__(self) -> int:
         if self._taint is not None:
@@ -318,7 +328,7 @@ class FactMarks:
             text = canonical(value)
         number = len(self.facts)
         self.facts.append((shown.fact, text))
-        if shown.taint is not None or shown.fact in self.assumed:
+        if shown.taint is not None or shown.assumed_inside or shown.fact in self.assumed:
             self.unconfirmed.add(number)
         return f"{_OPEN}{number}{_MID}{shown}{_CLOSE}"
 

@@ -11,13 +11,15 @@ from __future__ import annotations
 import itertools
 import math
 import os
+import re
+import types
 import unicodedata
 from collections.abc import Callable, Iterator
 from typing import Any, cast
 from urllib.parse import quote
 
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, pass_context
-from jinja2.runtime import Context
+from jinja2.runtime import Context, Macro
 from markupsafe import Markup
 
 from engine.i18n import cldr as l10n
@@ -28,9 +30,9 @@ from engine.model.policy import Program
 from engine.model.repository import Repository
 from engine.problems import a_kind
 from engine.site import evidence
-from engine.site.evidence import AUTO, Omitted, Taint, refuse_omitted
+from engine.site.evidence import AUTO, END, TAG, Omitted, Taint, refuse_omitted
 from engine.site.manifest import pages_dir
-from engine.site.marking import evidenced_filter, evidenced_test, is_omitted, place_markers
+from engine.site.marking import evidenced_filter, evidenced_test, is_omitted, place_markers, taint_of
 from engine.site.markup import Fact, FactMarks, Items, Shown, escape, strip_marks, unwrap
 from engine.site.onepass import SEEN, MarkedSandbox, guarded, marked
 from engine.templates.check import padded_conversion
@@ -38,6 +40,8 @@ from engine.templates.codecache import SharedCode
 from engine.templates.sandbox import NOT_FINITE, RenderError, environment, fail, render_failure
 
 SITE_PREFIX = SITE + "/"
+MARKER_TEMPLATE = "unconfirmed.md.j2"
+_NOT_IN_TRANSLATIONS = re.compile(f"[{AUTO}{TAG}{END}]")
 MAX_LIST = 1000  # items a list filter takes from a generator: data lists are short, a page stays bounded
 
 
@@ -63,6 +67,7 @@ class Renderer:
         # (set with the context): their HTML spans say `data-assumption`; values say so themselves
         self.assumed: frozenset[str] = frozenset()
         self.marker: str | None = None  # "*(not yet confirmed)*" in the language rendered (`unconfirmed`)
+        self._own_marker = False  # rendering `marker` itself (not a marker a template places)
         # the `format` a parameter's schema declares (engine.model.policy.SHOWN_FORMATS), by the path
         # of each fact of its value: the parameter's own and its changes' old and new values (set
         # with the context); `value` shows such a fact in it
@@ -126,6 +131,8 @@ class Renderer:
             return escape(l10n.number(value, self.tag))
         if isinstance(value, (dict, list, tuple)):
             return fail("a mapping or list cannot be shown as it is; pick a field or use a filter (list, labels)")
+        if isinstance(value, _FUNCTIONS):  # (a method, a macro not called: never its Python description)
+            return fail("a function cannot be shown; call it, or pick a field")
         if self.marks is not None and marked(value):
             self.observed = True  # (escaping removes the marks' characters, not their numbers)
         return escape(str(value))
@@ -138,14 +145,17 @@ class Renderer:
             evidence.used(taint, "shows its answer")
             return text
         evidence.shown(taint)
-        marker = self.marker
-        if marker is None:
-            marker = self.marker = self._marker()
-        return Markup(f"{text} {AUTO}{marker}")
+        return Markup(f"{text} {AUTO}{taint.id}{END}{self.marker_text()}")
 
-    def _marker(self) -> str:
+    def marker_text(self) -> str:
         """The marker in the language rendered: `_site/unconfirmed.md.j2` rendered on its own."""
-        return str(self.env.get_template(SITE_PREFIX + "unconfirmed.md.j2").render()).strip()
+        if self.marker is None:
+            self._own_marker = True
+            try:
+                self.marker = str(self.env.get_template(SITE_PREFIX + MARKER_TEMPLATE).render()).strip()
+            finally:
+                self._own_marker = False
+        return self.marker
 
     def default_format(self, fact: Fact) -> Shown:
         raw = fact.raw
@@ -190,7 +200,9 @@ class Renderer:
             variables.setdefault("num", num)
         if plural is not None and not math.isfinite(n):
             return fail(f"the count of a plural message must be a finite number, not {n!r}")
-        text = translator.lookup(msgid, plural, int(n) if plural is not None else 1, context).replace(AUTO, "")
+        text = _NOT_IN_TRANSLATIONS.sub(
+            "", translator.lookup(msgid, plural, int(n) if plural is not None else 1, context)
+        )
         if self.marks is not None and marked(text):
             self.observed = True  # a translation holding a mark's character: removing marks would remove it
         padded = padded_conversion(text)
@@ -207,7 +219,12 @@ class Renderer:
 
     @pass_context
     def _gettext(self, ctx: Context, message: str, **variables: Any) -> Shown:
-        return self.translate(self._translator(ctx, message, None), message, None, None, None, variables)
+        text = self.translate(self._translator(ctx, message, None), message, None, None, None, variables)
+        if ctx.name == MARKER_TEMPLATE and not self._own_marker and _in_marker_template():
+            # a marker the template places: it marks the flags read since the last one (their ids
+            # go with it until engine.site.marking.place_markers)
+            return Shown(Markup(TAG + " ".join(evidence.marker_placed()) + END) + text)
+        return text
 
     @pass_context
     def _ngettext(self, ctx: Context, singular: str, plural: str, num: Any, **variables: Any) -> Shown:
@@ -307,21 +324,40 @@ class Renderer:
         )
 
     def join(self, value: Any, style: str = "standard") -> Shown:
-        """A list as the locale writes it: "phone, instant message, and email"; style `or` for "a or b"."""
+        """A list as the locale writes it: "phone, instant message, and email"; style `or` for "a or b".
+
+        A list all of whose items are one assumption is marked once, after it; one with some
+        assumed items (`assumed: [/0, /1]`, or items of several) has each assumed item marked."""
+        items: list[Any]
         if isinstance(value, Items):
-            parts: list[str] = [str(self._plain(v)) for v in value]
+            items = list(value)
         elif isinstance(value, Fact) and isinstance(value.raw, dict):
             return fail(f"`list` needs a list, but `{value.path}` is a mapping")
         elif isinstance(value, (Fact, list, tuple)):
-            parts = [str(self._plain(v)) for v in value]
+            items = list(value)
         elif isinstance(value, Iterator):  # `map(...)`, `select(...)`: a generator over a list from the data
-            parts = [str(self._plain(v)) for v in itertools.islice(value, MAX_LIST + 1)]
-            if len(parts) > MAX_LIST:
+            items = list(itertools.islice(value, MAX_LIST + 1))
+            if len(items) > MAX_LIST:
                 return fail(f"`list` joins at most {MAX_LIST} items")
         else:
             return fail(f"`list` needs a list, not {a_kind(unwrap(value))}")
+        whole = taint_of(value)
+        taints = [None if whole is not None and whole.parts is None else taint_of(v) for v in items]
+        ids = {t.id for t in taints if t is not None}
+        if ids and len(ids) == 1 and all(t is not None for t in taints) and whole is None:
+            whole = taints[0]  # (`map("label")` over an assumed list: marked once, as `labels`)
+            taints = [None] * len(items)
+        parts = [
+            str(self._plain(v) if t is None else self.unconfirmed(self._plain(v), t)) for v, t in zip(items, taints)
+        ]
         text = self._call("list", lambda: l10n.join(parts, self.tag, style))
-        return self._fact(value, text)
+        shown = self._fact(value, text)
+        if shown.taint is None and whole is not None and whole.parts is None:
+            shown.taint = whole
+        elif any(t is not None for t in taints):
+            shown.taint = None  # (each assumed item is marked: the list is not marked again)
+            shown.assumed_inside = True
+        return shown
 
     def _plain(self, value: Any) -> Markup:
         """An item inside a list: formatted, without its own fact mark (the list is the fact)."""
@@ -345,11 +381,16 @@ class Renderer:
         pieces = PLACEHOLDER.split(text)
         for name in pieces[1::2]:
             if type(self.params[name]) is Omitted:
-                self.params[name].refuse(f"shows it in the label `{key}` (`%({name})s`)")
+                cast(Omitted, self.params[name]).refuse(
+                    f"shows it in the label `{key}` (`%({name})s`)",
+                    re.compile(rf"""(['"]{re.escape(key)}['"]\s*\|\s*labels?\b)"""),
+                )
         shown = Markup("").join(
             escape(piece) if i % 2 == 0 else self.show(self.value(self.params[piece])) for i, piece in enumerate(pieces)
         )
-        return self._fact(value, shown)
+        if isinstance(value, (Fact, Shown, Items)):
+            return self._fact(value, shown)
+        return Shown.of(shown, None, key)  # (the id it shows, for `link`'s default key)
 
     def label_list(self, value: Any) -> Items:
         return Items([self.label(v) for v in value], value)
@@ -397,9 +438,11 @@ class Renderer:
         if not isinstance(value, Shown):
             return fail('`link` applies to page text: write `x|label|link(...)` or `_("...")|link(...)`')
         found = unwrap(target)
+        taint = taint_of(target)
         if isinstance(found, dict):
             wanted = unwrap(key) if key is not None else value.value
             found = found.get(wanted) if isinstance(wanted, str) else None
+            taint = taint.below(wanted) if taint is not None and isinstance(wanted, str) else taint
         if found is None:
             return value
         url = str(found)
@@ -408,7 +451,8 @@ class Renderer:
         if not url.startswith(("https://", "http://")) or any(c in _NOT_IN_URL or _invisible(c) for c in url):
             shown = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in url[:200])
             return fail(f"`{shown}` is not a web address (`link` takes `https://...` or `http://...`)")
-        return Shown.of(f"[{value}](<{url}>)", value.fact, value.value)
+        # an assumed text or address: the link is marked (once: one marker after it says both)
+        return Shown.of(f"[{value}](<{url}>)", value.fact, value.value, value.taint or taint)
 
     def value(self, value: Any) -> Shown:
         """Any simple value: a parameter's (or its change's) as its schema's `format` declares
@@ -438,6 +482,7 @@ class Renderer:
         return self.duration(value, form.removeprefix("duration-"))
 
 
+_FUNCTIONS = (types.MethodType, types.FunctionType, types.BuiltinMethodType, Macro)
 _NOT_IN_EMAIL = frozenset(' <>()[]\\",;:?')
 _NOT_IN_URL = frozenset(' <>\\"`')
 
@@ -451,6 +496,13 @@ _COMPILED = SharedCode()
 def _invisible(c: str) -> bool:
     """A space, line break, tab, control or format character, in any script."""
     return c.isspace() or unicodedata.category(c)[0] in "CZ"
+
+
+def _in_marker_template() -> bool:
+    """Whether the template code running now is `_site/unconfirmed.md.j2` (the layout's, or the
+    repository's own copy)."""
+    where = evidence.template_line()
+    return where is not None and where[0].replace(os.sep, "/").endswith(f"/{SITE}/{MARKER_TEMPLATE}")
 
 
 def _per_render(filter_: Callable[..., Any]) -> Callable[..., Any]:
@@ -486,4 +538,6 @@ def render(renderer: Renderer, template: str, context: dict[str, Any], html: boo
     unmarked = watch.problem()
     if unmarked is not None:
         raise RenderError(unmarked)
-    return (place_markers(text, renderer.marker) if renderer.marker else text), marks
+    if AUTO in text or TAG in text:
+        text = place_markers(text, renderer.marker_text())
+    return text, marks

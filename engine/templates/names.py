@@ -63,7 +63,7 @@ def check_names(repo: Repository, templates: Iterable[str]) -> list[Problem]:
     from engine.packaged import site_dir
     from engine.site.manifest import pages_dir
     from engine.templates.check import template_files
-    from engine.templates.omitted import omittable
+    from engine.templates.omitted import kept_off_labels, omittable
     from engine.templates.rules import MAX_TEMPLATE_BYTES
 
     programs = {os.path.abspath(pages_dir(p)): p for p in repo.programs.values()}
@@ -84,7 +84,10 @@ def check_names(repo: Repository, templates: Iterable[str]) -> list[Problem]:
             return None
         names = repr(
             (
-                [(_program_names(p), _unlabelled_changes(p), omittable(p)) for _, p in mine],
+                [
+                    (_program_names(p), _unlabelled_changes(p), omittable(p), kept_off_labels(p, omittable(p)))
+                    for _, p in mine
+                ],
                 sorted(repo.programs),
                 sorted(repo.unreadable),
             )
@@ -239,10 +242,14 @@ def check_page(path: str, repo: Repository, program: Program, known: frozenset[s
                         f"no label `{key}`",
                         _suggest(key, labels, f"add it to `labels:` in {program.id}/program.yaml"),
                     )
-    from engine.templates.omitted import check_omitted, omittable
+    from engine.templates.omitted import check_omitted, kept_off_labels, omittable
 
     kept_off = {} if "p" in bound else omittable(program)
-    return problems + _changes_need_words(program, tree, walked) + check_omitted(path, tree, source, kept_off)
+    return (
+        problems
+        + _changes_need_words(program, tree, walked)
+        + check_omitted(path, tree, source, kept_off, kept_off_labels(program, kept_off))
+    )
 
 
 _DICTS = frozenset(("p", "assumed", "examples", "programs"))
@@ -326,6 +333,11 @@ def parsed(path: str) -> nodes.Template | None:
     """The Jinja tree of the template at ``path`` (parsed once per text), or None when it cannot be read."""
     found = _tree(path)
     return found[0] if found is not None else None
+
+
+def parsed_with_source(path: str) -> tuple[nodes.Template, str] | None:
+    """The Jinja tree of the template at ``path`` and its text, or None when it cannot be read."""
+    return _tree(path)
 
 
 def _tree(path: str) -> tuple[nodes.Template, str] | None:

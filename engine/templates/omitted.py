@@ -57,19 +57,38 @@ def omittable(program: Program) -> dict[str, list[str]]:
     return found
 
 
-def check_omitted(path: str, tree: nodes.Template, source: str, kept_off: dict[str, list[str]]) -> list[Problem]:
-    """G008 for each use of a parameter in ``kept_off`` that is not known to be there."""
+def kept_off_labels(program: Program, kept_off: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Each label of the program whose text states a parameter in ``kept_off`` (`%(NAME)s`), with those."""
+    from engine.i18n.catalogs import placeholders
+
+    found = {}
+    for key, text in (program.extra.get("labels") or {}).items():
+        names = sorted(placeholders(str(text)) & set(kept_off))
+        if names:
+            found[str(key)] = names
+    return found
+
+
+def check_omitted(
+    path: str,
+    tree: nodes.Template,
+    source: str,
+    kept_off: dict[str, list[str]],
+    labels: dict[str, list[str]] | None = None,
+) -> list[Problem]:
+    """G008 for each use of a parameter in ``kept_off`` that is not known to be there; and for each
+    label of ``labels`` (each with the kept-off parameters its text states) a page shows by its id."""
     if not kept_off:
         return []
-    return _Check(path, source, kept_off).run(tree)
+    return _Check(path, source, kept_off, labels or {}).run(tree)
 
 
 Known = frozenset[str]
 
 
 class _Check:
-    def __init__(self, path: str, source: str, kept_off: dict[str, list[str]]) -> None:
-        self.path, self.lines, self.kept_off = path, source.split("\n"), kept_off
+    def __init__(self, path: str, source: str, kept_off: dict[str, list[str]], labels: dict[str, list[str]]) -> None:
+        self.path, self.lines, self.kept_off, self.labels = path, source.split("\n"), kept_off, labels
         self.problems: list[Problem] = []
         self.columns: dict[int, set[int]] = {}  # columns reported on each line
 
@@ -120,6 +139,8 @@ class _Check:
             if name not in known:
                 self.report(node, name)
             return
+        if isinstance(node, nodes.Filter) and node.name in ("label", "labels") and node.node is not None:
+            self.label(node, known)
         if isinstance(node, nodes.Test) and node.name in OMISSION_TESTS and self.parameter(node.node):
             for arg in node.args:
                 self.visit(arg, known)
@@ -153,6 +174,36 @@ class _Check:
     def visit_all(self, found: list[nodes.Node], known: Known) -> None:
         for child in found:
             self.visit(child, known)
+
+    def label(self, node: nodes.Filter, known: Known) -> None:
+        """A label shown by its id (`"reply"|label`) whose text states a kept-off parameter: the
+        page would show it (a label's text cannot test `is omitted`)."""
+        from jinja2 import nodes
+
+        assert node.node is not None
+        items = node.node.items if isinstance(node.node, (nodes.List, nodes.Tuple)) else [node.node]
+        for item in items:
+            if not (isinstance(item, nodes.Const) and isinstance(item.value, str) and item.value in self.labels):
+                continue
+            names = [n for n in self.labels[item.value] if n not in known]
+            if not names:
+                continue
+            key, name = item.value, names[0]
+            line = item.lineno or 1
+            text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+            found = re.search(rf"""['"]{re.escape(key)}['"]""", text)
+            where = ", ".join(f"`{mp}`" for mp in self.kept_off[name])
+            self.problems.append(
+                Problem(
+                    self.path,
+                    line,
+                    found.start() + 1 if found else 1,
+                    CODE,
+                    f"`p.{name}` is an assumption kept off the pages (`on_pages: omit`) in {where}, and the "
+                    f"label `{key}` shows it (`%({name})s`): the page would state what rests on it",
+                    omission_hint(name),
+                )
+            )
 
     def report(self, node: nodes.Node, name: str) -> None:
         line = node.lineno or 1

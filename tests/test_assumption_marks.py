@@ -1,0 +1,386 @@
+"""Where "(not yet confirmed)" goes, and what a template must mark itself (docs/writing-policies.md,
+"Evidence"): the faults a QA pass found in the marker (its report's items 1-12), in a repository
+`policyctl init` makes with a program `t` of assumed values, each case a page body and the exact
+Markdown, HTML or problem it makes."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import engine
+from engine.commands.validate import validate
+from engine.problems import Problem
+from engine.site import build as site_build
+from engine.site.marking import place_markers
+from support import run_cli
+
+AT = "2025-07-01"
+PAGE = "policies/t/pages/help.md.j2"
+MARK = '{% include "_site/unconfirmed.md.j2" %}'
+M = "*(not yet confirmed)*"
+
+PROGRAM = """kind: program
+id: t
+names: {en: Test}
+marketplaces: [us]
+languages: [en]
+labels: {email: Email, phone: Phone, chat: Chat, reply: "Reply within %(hidden)s days"}
+parameters:
+  fee:
+    description: a fee
+    schema: {type: number, minimum: 0, format: money}
+    value: 4.99
+    assumption: guessed
+  free:
+    description: whether returns are free
+    schema: {type: boolean}
+    value: true
+    assumption: guessed
+  channels:
+    description: contact channels
+    schema: {type: array, items: {type: string}}
+    value: [email, phone, chat]
+    source: doc
+    assumption: the first two are guessed
+    assumed: [/0, /1]
+  urls:
+    description: help pages per channel
+    schema: {type: object}
+    value: {phone: "https://example.com/phone"}
+    assumption: guessed
+  sure_urls:
+    description: help pages per channel, confirmed
+    schema: {type: object}
+    value: {phone: "https://example.com/phone"}
+    source: doc
+  amounts:
+    description: amounts
+    schema: {type: array, items: {type: number}}
+    value: [1.5, 2.5]
+    assumption: guessed
+  sure:
+    description: a confirmed number
+    schema: {type: number}
+    value: 5
+    source: doc
+  hidden:
+    description: kept off the pages
+    schema: {type: integer}
+    value: 7
+    assumption: guessed
+    on_pages: omit
+  price:
+    description: a price that changed
+    label: Price
+    schema: {type: number, minimum: 0, format: money}
+    value: 4.99
+    source: doc 1
+    changes:
+      - from: "2025-01-01"
+        value: 5.49
+        assumption: guessed new price
+      - from: "2025-06-01"
+        value: 5.99
+        source: doc 2
+"""
+DECISION = """kind: decision
+id: charge
+title: Charge
+inputs:
+  items: {type: integer, minimum: 0}
+required: [items]
+hit: first
+rules:
+  - id: all
+    reason: every item pays the fee
+    then: {total: "= items * params.fee"}
+outputs:
+  total: {type: number}
+"""
+CASES = """kind: tests
+cases:
+  - name: ten items
+    decision: charge
+    marketplace: us
+    at: "2025-07-01"
+    input: {items: 10}
+    expect: {total: 49.9}
+    example: true
+"""
+# a program in Chinese and English, for where the marker goes in a translation (item 6)
+CN = """  cn:
+    country: CN
+    site: example.cn
+    currency: CNY
+    time_zone: Asia/Shanghai
+    locales: [zh-Hans, en]
+"""
+Z_PROGRAM = """kind: program
+id: z
+names: {en: Zed, zh-Hans: 测试}
+marketplaces: [cn]
+languages: [en, zh-Hans]
+parameters:
+  fee:
+    description: a fee
+    schema: {type: number, minimum: 0, format: money}
+    value: 4.99
+    assumption: guessed
+"""
+Z_PAGE = """{% extends "_site/page.md.j2" %}
+{% block title %}Z{% endblock %}
+{% block body %}
+{% set fee = p.fee|money %}{% trans %}From **{{ fee }}** per item.{% endtrans %}
+{% endblock %}
+"""
+Z_CATALOG = """msgid ""
+msgstr ""
+"Language: zh_Hans\\n"
+"MIME-Version: 1.0\\n"
+"Content-Type: text/plain; charset=utf-8\\n"
+"Content-Transfer-Encoding: 8bit\\n"
+"Plural-Forms: nplurals=1; plural=0;\\n"
+
+#: policies/z/pages/help.md.j2:4
+#, python-format
+msgid "From **%(fee)s** per item."
+msgstr "每件商品**%(fee)s**起。"
+"""
+
+
+def page(body: str) -> str:
+    """Program `t`'s page with ``body`` as its body: its first line is the template's line 4."""
+    return (
+        '{% extends "_site/page.md.j2" %}\n{% block title %}T{% endblock %}\n{% block body %}\n'
+        + body
+        + ("\n{% endblock %}\n")
+    )
+
+
+@pytest.fixture(scope="module")
+def qa(init_starter: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    top = tmp_path_factory.mktemp("marks") / "repo"
+    shutil.copytree(init_starter, top)
+    toml = top / "policyctl.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace('["en", "de"]', '["en", "de", "zh-Hans"]'), encoding="utf-8"
+    )
+    with (top / "policies/marketplaces.yaml").open("a", encoding="utf-8") as f:
+        f.write(CN)
+    files = {
+        "policies/t/program.yaml": PROGRAM,
+        "policies/t/decisions/charge.yaml": DECISION,
+        "policies/t/tests/charge.yaml": CASES,
+        PAGE: page(""),
+        "policies/z/program.yaml": Z_PROGRAM,
+        "policies/z/pages/help.md.j2": Z_PAGE,
+        "policies/z/locales/zh-Hans.po": Z_CATALOG,
+    }
+    for rel, text in files.items():
+        (top / rel).parent.mkdir(parents=True, exist_ok=True)
+        (top / rel).write_text(text, encoding="utf-8")
+    assert run_cli("i18n", "extract", "--root", str(top), "z").code == 0
+    return top
+
+
+@pytest.fixture
+def with_page(qa: Path) -> Iterator[Path]:
+    yield qa
+    (qa / PAGE).write_text(page(""), encoding="utf-8")
+
+
+def build(top: Path, body: str) -> site_build.Built:
+    (top / PAGE).write_text(page(body), encoding="utf-8")
+    return site_build.build(engine.load(str(top / "policies")), AT)
+
+
+def said(problems: list[Problem]) -> list[str]:
+    return [f"{Path(p.file).name}:{p.line}:{p.col}: {p.code}: {p.message}" for p in problems]
+
+
+def lines(built: site_build.Built, name: str) -> list[str]:
+    return built.files[name].decode("utf-8").split("\n")
+
+
+# (a line of the page body, the line of the published Markdown it makes)
+SHOWN = [
+    # item 1: a template's marker for another assumption than the value's on its line stays
+    (
+        "| Fee | Free returns |\n| --- | --- |\n"
+        f"| {{{{ p.fee|money }}}} | {{% if p.free %}}Yes{{% else %}}No{{% endif %}}{{% if assumed.free %}} {MARK}"
+        "{% endif %} |",
+        f"| $4.99 {M} | Yes {M} |",
+    ),
+    (
+        f"Fee {{{{ p.fee|money }}}}. {{% if p.free %}}Returns are free.{{% endif %}}{{% if assumed.free %}} {MARK}"
+        "{% endif %}",
+        f"Fee $4.99 {M}. Returns are free. {M}",
+    ),
+    # ... and one for the same assumption, after its value, is left out (as before)
+    (
+        f"Fee {{{{ p.fee|money }}}}. {{% if p.fee > 1 %}}More than one.{{% endif %}}{{% if assumed.fee %}} {MARK}"
+        "{% endif %}",
+        f"Fee $4.99 {M}. More than one.",
+    ),
+    # item 3: through `map(...)|list`, `link` (an assumed text or address)
+    ('A {{ p.amounts|map("money")|list }}', f"A $1.50 and $2.50 {M}"),
+    ("A {{ p.channels[1]|label|link(p.sure_urls) }}", f"A [Phone](<https://example.com/phone>) {M}"),
+    ('A {{ "phone"|label|link(p.urls, "phone") }}', f"A [Phone](<https://example.com/phone>) {M}"),
+    ("A {{ p.channels[1]|label|link(p.urls) }}", f"A [Phone](<https://example.com/phone>) {M}"),
+    # item 11: the key is by default the id a constant's label shows, too
+    ('A {{ "phone"|label|link(p.sure_urls) }}', "A [Phone](<https://example.com/phone>)"),
+    # items 3 and 9: a partly assumed list marks its assumed items, not the list after a confirmed one
+    ('A {{ p.channels|map("label")|list }}', f"A Email {M}, Phone {M}, and Chat"),
+    ("A {{ p.channels|labels|list }}", f"A Email {M}, Phone {M}, and Chat"),
+    # item 4: `int`, `float`, `round` of a fact take its number
+    (
+        "A {{ p.sure|int|number }} / {{ p.sure|float|number }} / {{ p.sure|round|number }} / "
+        "{{ (p.sure + 0.456)|round(1)|number }}",
+        "A 5 / 5 / 5 / 5.5",
+    ),
+    # item 8: `last` and `reverse` show the values, each marked
+    (
+        "A {{ p.amounts|last|money }};{% for a in p.amounts|reverse %} {{ a|money }}{% endfor %}",
+        f"A $2.50 {M}; $2.50 {M} $1.50 {M}",
+    ),
+    # item 5: a decision input named `items` is the input, not a method
+    (
+        "{% for ex in examples.charge %}{% set n = ex.input.items %}{% set total = ex.expect.total|money %}"
+        "{% trans %}**Example:** {{ n }} items cost {{ total }}.{% endtrans %}"
+        f"{{% if ex.unconfirmed %}} {MARK}{{% endif %}}{{% endfor %}}",
+        f"**Example:** 10 items cost $49.90. {M}",
+    ),
+    # item 10: after the code span the value ends
+    ("{% set fee = p.fee|money %}A `{{ fee }}` B", f"A `$4.99` {M} B"),
+    # item 7: a change a `describe_change` marks is marked once ("What changed")
+    (
+        "{% endblock %}{% macro describe_change(c) -%}{% if c.new > c.old %}{% trans %}Up.{% endtrans %}"
+        "{% else %}{% trans %}Down.{% endtrans %}{% endif %}"
+        f"{{% if c.value_assumed or c.old_assumed %}} {MARK}{{% endif %}}{{%- endmacro %}}{{% block x %}}",
+        f"- **January 1, 2025**: Up. {M} ([page before](original/help.md) · [page after](2025-01-01/help.md))",
+    ),
+]
+
+
+def test_assumed_values_are_marked_wherever_they_are_shown(with_page: Path) -> None:
+    """Every case on one page: each line as published, and the HTML of the table row and list."""
+    built = build(with_page, "\n\n".join(case for case, _ in SHOWN))
+    assert said(built.problems) == []
+    published = lines(built, "t/us/en/help.md")
+    for _, line in SHOWN:
+        assert line in published
+    html = built.files["t/us/en/help.html"].decode("utf-8")
+    assert (
+        '<td><span data-fact="fee" data-value="4.99" data-assumption="">$4.99</span> <em>(not yet confirmed)</em></td>\n'
+        "<td>Yes <em>(not yet confirmed)</em></td>"
+    ) in html
+    assert (
+        '<p>A <span data-fact="channels" data-value="[&quot;email&quot;,&quot;phone&quot;,&quot;chat&quot;]" '
+        'data-assumption="">Email <em>(not yet confirmed)</em>, Phone <em>(not yet confirmed)</em>, and Chat</span></p>'
+    ) in html
+    assert (
+        '<p>A <code><span data-fact="fee" data-value="4.99" data-assumption="">$4.99</span></code> '
+        "<em>(not yet confirmed)</em> B</p>"
+    ) in html
+
+
+# (a page body, the problem `build` reports: line:col, code, message)
+UNMARKED = [
+    # item 2: a flag read for one sentence marks that sentence only
+    (
+        f"{{% if p.free %}}Returns are free.{{% endif %}}{{% if assumed.free %}} {MARK}{{% endif %}}\n\n"
+        "{% if p.free %}We also pay for the label.{% endif %}",
+        "6:7: G009: `p.free` is an assumption (not yet confirmed), and the template tests it",
+    ),
+    # ... and a flag that places no marker marks nothing
+    (
+        "{% if p.fee > 3 %}A fee applies.{% endif %}{% if assumed.fee %}{% endif %}",
+        "4:7: G009: `p.fee` is an assumption (not yet confirmed), and the template compares it",
+    ),
+    (
+        "{% if p.fee > 3 %}A fee applies.{% endif %}\n{% if assumed.fee %} " + MARK + "{% endif %}",
+        "4:7: G009: `p.fee` is an assumption (not yet confirmed), and the template compares it",
+    ),
+    # item 2b: a wording that compares with an assumed old value ("What changed")
+    (
+        "{% endblock %}{% macro describe_change(c) -%}{% if c.new > c.old %}{% trans %}Up.{% endtrans %}"
+        "{% else %}{% trans %}Down.{% endtrans %}{% endif %}"
+        f"{{% if c.value_assumed %}} {MARK}{{% endif %}}{{%- endmacro %}}{{% block x %}}",
+        "4:60: G009: the old value of `price` (the change of 2025-06-01) is an assumption (not yet confirmed), "
+        "and the template compares it",
+    ),
+    # item 4: `round` takes the number of a fact; of an assumed one, the number it makes is a use
+    (
+        "A {{ p.fee|round(1)|money }}",
+        "4:6: G009: `p.fee` is an assumption (not yet confirmed), and the template passes it to `round`",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "problem"), UNMARKED, ids=[u[1].split(": ", 1)[0] + u[0][:40] for u in UNMARKED])
+def test_what_a_template_makes_of_an_assumption_is_marked_by_it_or_refused(
+    with_page: Path, body: str, problem: str
+) -> None:
+    built = build(with_page, body)
+    assert [p[len("help.md.j2:") :] for p in said(built.problems)] == [
+        problem + ": what it decides is stated as fact (on the page for marketplace `us`, language `en`)"
+    ]
+
+
+def test_a_label_stating_a_value_kept_off_the_pages_is_refused_at_validate(with_page: Path) -> None:
+    """Item 12: `validate` passed it; `build` pointed at column 1."""
+    (with_page / PAGE).write_text(
+        page('A {{ "reply"|label }}\n{% if p.hidden is not omitted %}{{ "reply"|label }}{% endif %}'),
+        encoding="utf-8",
+    )
+    problems = [p for p in validate([str(with_page / "policies")]).problems if p.code == "G008"]
+    assert said(problems) == [
+        "help.md.j2:4:6: G008: `p.hidden` is an assumption kept off the pages (`on_pages: omit`) in `us`, and the "
+        "label `reply` shows it (`%(hidden)s`): the page would state what rests on it"
+    ]
+    built = site_build.build(engine.load(str(with_page / "policies")), AT)
+    assert said(built.problems) == [
+        "help.md.j2:4:6: G008: `p.hidden` is an assumption kept off the pages (`on_pages: omit`), and the template "
+        "shows it in the label `reply` (`%(hidden)s`): the page would state what rests on it (on the page for "
+        "marketplace `us`, language `en`)"
+    ]
+
+
+def test_the_marker_keeps_a_translations_bold(with_page: Path) -> None:
+    """Item 6: `每件商品**%(fee)s**起。` showed its asterisks: the marker's `*…*` and the closing
+    `**` made `***` before `起`, which does not close the emphasis."""
+    built = build(with_page, "")
+    assert said(built.problems) == []
+    assert "每件商品**¥4.99 *（尚未确认）*** 起。" in lines(built, "z/cn/zh-Hans/help.md")
+    assert (
+        '<p>每件商品<strong><span data-fact="fee" data-value="4.99" data-assumption="">¥4.99</span> '
+        "<em>（尚未确认）</em></strong> 起。</p>"
+    ) in built.files["z/cn/zh-Hans/help.html"].decode("utf-8")
+    assert "From **CN¥4.99 *(not yet confirmed)*** per item." in lines(built, "z/cn/en/help.md")
+
+
+# (the text a render wrote: the renderer's markers after "\ue003" and the assumption's id,
+# a template's with "\ue004", the ids it marks, "\ue005" inside; and the line it makes)
+T = "\ue004{}\ue005"
+PLACED = [
+    (f"| $4.99 \ue003fee\ue005{M} | Yes *{T.format('free')}(not yet confirmed)* |", f"| $4.99 {M} | Yes {M} |"),
+    (f"$4.99 \ue003fee\ue005{M}. Returns. *{T.format('fee')}(not yet confirmed)*", f"$4.99 {M}. Returns."),
+    (f"Returns. *{T.format('fee')}(not yet confirmed)* $4.99 \ue003fee\ue005{M}", f"Returns. {M} $4.99 {M}"),
+    # a marker right after another says nothing more, whatever it marks
+    (f"$4.99 \ue003fee\ue005{M} *{T.format('free')}(not yet confirmed)*", f"$4.99 {M}"),
+    (f"Up. *{T.format('c')}(not yet confirmed)* *{T.format('c')}(not yet confirmed)* (x)", f"Up. {M} (x)"),
+    # a template's marker that marks no flag stays
+    (f"$4.99 \ue003fee\ue005{M}. B *{T.format('')}(not yet confirmed)*", f"$4.99 {M}. B {M}"),
+    ("`$4.99 \ue003fee\ue005" + M + "` B", f"`$4.99` {M} B"),
+    ("**¥4.99 \ue003fee\ue005*（尚未确认）*** 起", "**¥4.99 *（尚未确认）*** 起"),
+    ("**¥4.99 \ue003fee\ue005*（尚未确认）***起", "**¥4.99 *（尚未确认）*** 起"),
+]
+
+
+@pytest.mark.parametrize(("rendered", "line"), PLACED)
+def test_markers_are_kept_for_each_assumption(rendered: str, line: str) -> None:
+    assert place_markers(rendered, "*（尚未确认）*" if "尚未" in rendered else M) == line
