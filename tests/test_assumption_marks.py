@@ -231,6 +231,8 @@ SHOWN = [
     ("A {{ p.channels[1]|label|link(p.sure_urls) }}", f"A [Phone](<https://example.com/phone>) {M}"),
     ('A {{ "phone"|label|link(p.urls, "phone") }}', f"A [Phone](<https://example.com/phone>) {M}"),
     ("A {{ p.channels[1]|label|link(p.urls) }}", f"A [Phone](<https://example.com/phone>) {M}"),
+    # `~` joins an assumed value with its marker, as `{{ }}` shows it
+    ('A {{ (p.fee|money) ~ " each" }} {{ "x" ~ p.sure|number ~ "y" }}', f"A $4.99 {M} each x5y"),
     # item 11: the key is by default the id a constant's label shows, too
     ('A {{ "phone"|label|link(p.sure_urls) }}', "A [Phone](<https://example.com/phone>)"),
     # items 3 and 9: a partly assumed list marks its assumed items, not the list after a confirmed one

@@ -110,6 +110,11 @@ def guarded(fn: Callable[..., Any], watch: Watch) -> Callable[..., Any]:
 SEEN = "policyctl seen"
 
 
+# The filter `_watch` puts around each operand of `~`: the renderer writes an assumed value's marker
+# after it there (engine.site.render.Renderer.joined), as `{{ }}` does; `~` joined its bare text.
+JOINED = "policyctl joined"
+
+
 def _seen(node: Any, unpack: bool = False) -> Any:
     if isinstance(node, nodes.Const):  # (a constant holds no mark; kept so Jinja can fold it)
         return node
@@ -135,6 +140,8 @@ def _watch(tree: nodes.Template) -> None:
                 pair.key = _seen(pair.key)
         elif isinstance(node, (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
             node.template = _seen(node.template)
+        elif isinstance(node, nodes.Concat):
+            node.nodes = [nodes.Filter(n, JOINED, [], [], None, None, lineno=n.lineno) for n in node.nodes]
 
 
 def writes_marks(template: Template) -> bool:
@@ -171,6 +178,7 @@ class MarkedSandbox(GuardedSandbox):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.filters[SEEN] = self.seen
+        self.filters[JOINED] = lambda value: value  # (the renderer's: Renderer.joined)
         self.watch: Watch | None = None
         self.transparent: tuple[Callable[..., Any], ...] = ()  # callables that only write their arguments
 

@@ -34,7 +34,7 @@ from engine.site.evidence import AUTO, END, TAG, Omitted, Taint, refuse_omitted
 from engine.site.manifest import pages_dir
 from engine.site.marking import evidenced_filter, evidenced_test, is_omitted, place_markers, taint_of
 from engine.site.markup import Fact, FactMarks, Items, Shown, escape, strip_marks, unwrap
-from engine.site.onepass import SEEN, MarkedSandbox, guarded, marked
+from engine.site.onepass import JOINED, SEEN, MarkedSandbox, guarded, marked
 from engine.templates.check import padded_conversion
 from engine.templates.codecache import SharedCode
 from engine.templates.sandbox import NOT_FINITE, RenderError, environment, fail, render_failure
@@ -91,6 +91,7 @@ class Renderer:
             name: f if name == SEEN else guarded(evidenced_filter(name, f, name in page_filters), self)
             for name, f in env.filters.items()
         }
+        env.filters[JOINED] = self.joined
         env.tests["omitted"] = is_omitted
         env.tests = {
             name: guarded(evidenced_test(name, cast(Callable[..., Any], f)), self) for name, f in env.tests.items()
@@ -136,6 +137,13 @@ class Renderer:
         if self.marks is not None and marked(value):
             self.observed = True  # (escaping removes the marks' characters, not their numbers)
         return escape(str(value))
+
+    def joined(self, value: Any) -> Any:
+        """An operand of `~`: an assumed value as `{{ }}` shows it, with its marker (`~` would join
+        its text alone); any other value as it is."""
+        if isinstance(value, (Fact, Shown, Items)) and taint_of(value) is not None:
+            return self.show(value)
+        return value
 
     def unconfirmed(self, text: Markup, taint: Taint) -> Markup:
         """``text`` (an assumed value) with the marker right after it: the `_site/unconfirmed.md.j2`
