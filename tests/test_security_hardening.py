@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import engine
-from support import CORPUS, MINI, ROOT, CliRun, call, run_cli
+from support import CORPUS, MINI, ROOT, CliRun, call, finishes, run_cli
 
 BOUND = 5.0
 HOSTILE = CORPUS / "hostile" / "site"
@@ -1170,3 +1170,24 @@ def test_an_answer_is_bounded_in_size(tmp_path: Path) -> None:
     lines = [json.loads(line) for line in data.splitlines()]
     assert status == 200 and "outputs" in lines[0] and lines[1]["problems"][0]["code"] == "D005", lines
     assert len(data) < 10_000
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # a template line with a long word, where a look-up failed (the name it was looked up on)
+        "from engine.templates.sandbox import undefined_message; "
+        "print(undefined_message(\"'dict object' has no attribute 'x'\", 'a' * 200_000 + ' y'))",
+        # a message naming a long word as Jinja names a type
+        "from engine.templates.sandbox import undefined_message; print(undefined_message('a' * 200_000 + '!', ''))",
+        # a change in "What changed" with a long run of no-break spaces, read back for its feed
+        "from engine.site.feeds import changes_in; "
+        "print(changes_in('<ul><li><span data-fact=\"changes.f.2025-01-01.date\">1</span>: up' "
+        "+ '\\u00a0' * 200_000 + 'x</li></ul>', set()) != {})",
+    ],
+    ids=["owner of a look-up", "type name", "feed item"],
+)
+def test_text_a_template_writes_is_read_in_one_pass(code: str) -> None:
+    """Patterns tried at each letter or space of a long run cost its length squared: a template
+    (which a pull request writes) could make a build or its error message take minutes."""
+    assert finishes(code) is not None

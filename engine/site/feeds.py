@@ -35,6 +35,9 @@ _CHANGE_DATE = re.compile(r"^changes\.[^.]+\.(\d{4}-\d\d-\d\d)\.date$")
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # HTML's white space: `\s` would also take the no-break spaces CLDR writes in "4,49 €", "12,5 %"
 _SPACES = re.compile("[ \t\n\f\r]+")
+# the edition links of a change, emptied (the feed links the edition itself); from where a run of
+# spaces starts only (tried at each of them, a run of no-break spaces cost its length squared)
+_EMPTIED_LINKS = re.compile(r"(?<!\s)\s*[(（]\s*[·・]?\s*[)）]\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +76,7 @@ class _Changes(HTMLParser):
             if self._date is not None:
                 text = _SPACES.sub(" ", "".join(self._item)).strip()
                 text = re.sub(r"^[:：]\s*", "", text)  # after the date
-                text = re.sub(r"\s*[(（]\s*[·・]?\s*[)）]\s*$", "", text)  # the emptied edition links
+                text = _EMPTIED_LINKS.sub("", text)
                 self.found.setdefault(self._date, []).append(text)
             self._item = None
         elif self._quiet and tag in ("span", "a"):

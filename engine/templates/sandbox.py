@@ -160,7 +160,11 @@ def template_error(e: BaseException, fallback: str) -> Problem:
 # Jinja's messages for what StrictUndefined refuses (jinja2.runtime.Undefined._undefined_message)
 _UNDEFINED_NAME = re.compile(r"'(?P<name>[^']*)' is undefined\Z")
 _NO_ATTRIBUTE = re.compile(r"(?P<type>'[^']*'|None) has no (?:attribute|element) (?P<attr>'[^']*'|\S+)\Z")
-_TYPE_NAME = re.compile(r"'?[\w.]+ object'?")  # `'engine.site.markup.Fact object'`: an internal type name
+# (a name's run from its start, or from a quote before it: tried at each of its letters, a long word
+# cost its length squared)
+_TYPE_NAME = re.compile(
+    r"'[\w.]+ object'?|(?<![\w.'])[\w.]+ object'?"
+)  # `'engine.site.markup.Fact object'`: an internal type name
 
 
 def undefined_message(message: str, source_line: str) -> str:
@@ -173,11 +177,28 @@ def undefined_message(message: str, source_line: str) -> str:
     if found:
         attr = found["attr"].strip("'")
         name = re.escape(attr)
-        owner = re.search(rf"([A-Za-z_][\w.]*?)\s*(?:\.\s*{name}\b|\[\s*['\"]{name}['\"])", source_line)
-        subject = f"`{owner.group(1)}`" if owner else "a value on this line"
+        owner = _owner(source_line, name)
+        subject = f"`{owner}`" if owner else "a value on this line"
         none = " (it is none: test it with `is none` first)" if found["type"] in ("None", "'None'") else ""
         return f"{subject} has no `{attr}`{none}"
     return _TYPE_NAME.sub("a value", message).replace("StrictUndefined", "an undefined value")
+
+
+def _owner(source_line: str, name: str) -> str | None:
+    """What a template line reads ``name`` (a pattern) of: the name before the first `.NAME` or
+    `["NAME"]` that follows one (`p` of `p.trial_day`, `a.b` of `a.b . c`). Found from each such
+    look-up back, not by a pattern tried at every letter of the line (a long word cost its length
+    squared)."""
+    for m in re.finditer(rf"\.\s*{name}\b|\[\s*['\"]{name}['\"]", source_line):
+        end = len(source_line[: m.start()].rstrip())
+        start = end
+        while start > 0 and (source_line[start - 1].isalnum() or source_line[start - 1] in "_."):
+            start -= 1
+        run = source_line[start:end]
+        first = next((i for i, c in enumerate(run) if c.isascii() and (c.isalpha() or c == "_")), None)
+        if first is not None and all(c.isalnum() or c in "_." for c in run[first:]):
+            return run[first:]
+    return None
 
 
 def _line(file: str, line: int) -> str:
