@@ -796,8 +796,11 @@ def plural_rule(plural_expr: str, forms: int) -> Callable[[int], int]:
     for n in PLURAL_CHECKED:
         try:
             chosen = choose(n)
-        except (ArithmeticError, RecursionError) as e:
-            raise ValueError(f"its Plural-Forms formula `{plural_expr}` cannot be computed for n = {n} ({e})") from None
+        except (ArithmeticError, RecursionError) as e:  # (in words of our own: Python's change between versions)
+            why = "it divides by zero" if isinstance(e, ZeroDivisionError) else "it cannot be computed"
+            raise ValueError(
+                f"its Plural-Forms formula `{plural_expr}` cannot be computed for n = {n}: {why}"
+            ) from None
         if not 0 <= chosen < forms:
             raise ValueError(
                 f"its Plural-Forms formula `{plural_expr}` chooses form {int(chosen)} for n = {n}, "
