@@ -46,6 +46,7 @@ def evidenced_filter(name: str, filter_: Callable[..., Any], formats: bool) -> C
     `link` marks an assumed address itself (engine.site.render)."""
     how = f"formats it with `{name}`" if formats else f"passes it to `{name}`"
     numeric = name in _NUMERIC_FILTERS
+    given = _given(filter_)  # (the context or environment Jinja passes first; once, not per call)
 
     @functools.wraps(filter_)  # (keeps `jinja_pass_arg`: Jinja passes the context as before)
     def call(*args: Any, **kwargs: Any) -> Any:
@@ -57,7 +58,6 @@ def evidenced_filter(name: str, filter_: Callable[..., Any], formats: bool) -> C
             taint = taint_of(value)
             if taint is not None:
                 tainted.append((i, taint))
-        given = _given(filter_)  # (the context or environment Jinja passes first)
         if numeric and type(args[given]) is Fact:
             args = (*args[:given], args[given].raw, *args[given + 1 :])
         answer = filter_(*args, **kwargs)
