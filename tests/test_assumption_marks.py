@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 
 import engine
+from engine import packaged
 from engine.commands.validate import validate
 from engine.problems import Problem
 from engine.site import build as site_build
 from engine.site.marking import place_markers
-from support import finishes, run_cli
+from support import edit, finishes, run_cli
 
 AT = "2025-07-01"
 PAGE = "policies/t/pages/help.md.j2"
@@ -401,3 +402,20 @@ def test_markers_are_placed_in_one_pass_over_a_line(line: str) -> None:
     code spans before it again; far below the minute given here now."""
     code = f"from engine.site.marking import place_markers; print(len(place_markers({line}, '*(m)*')))"
     assert finishes(code) is not None
+
+
+def test_the_layouts_marker_marks_wherever_the_layout_is_installed(
+    init_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An installed policyctl ships its layout in `engine/_data/site/`: the marker's template was
+    known by a path ending in `/_site/unconfirmed.md.j2`, so a page marking an assumption with it
+    was refused (G009) by every installed policyctl, and built only from a checkout."""
+    layout = tmp_path / "installed" / "site"
+    shutil.copytree(packaged.default_site_dir(), layout)
+    monkeypatch.setattr(packaged, "default_site_dir", lambda: str(layout))
+    overlay = init_repo / "policies/returns/marketplaces/de.yaml"
+    edit(overlay, "source: the returns policy for example.de", "assumption: not yet confirmed")
+    run = run_cli("build", "--at", AT, cwd=init_repo)
+    assert run.code == 0, run
+    text = (init_repo / "generated_docs/returns/de/de/help.md").read_text(encoding="utf-8")
+    assert "\nDie Rücksendung ist kostenlos: Wir bezahlen das Rücksendeetikett. *(noch nicht bestätigt)*\n" in text

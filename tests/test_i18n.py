@@ -598,3 +598,24 @@ def test_drop_obsolete_rewrites_nothing_when_nothing_is_obsolete(init_repo: Path
     run = run_cli("i18n", "update", "--drop-obsolete", cwd=init_repo)
     assert run.code == 0 and "policies/returns/locales/de.po: updated" in run.out, run
     assert "Gone" not in po.read_text(encoding="utf-8")
+
+
+def test_the_layouts_messages_are_translated_by_the_layouts_catalog(init_repo: Path) -> None:
+    """A program catalog holding a message the layout writes too translated the layout's with it:
+    Jinja names a `_site/` template without its prefix and runs the layout a page extends with the
+    page's context, so the program's catalog was always asked first, and the layout's only when the
+    program's lacked the message ("## What changed" came out as the page's own wording)."""
+    page = init_repo / "policies/returns/pages/help.md.j2"
+    edit(
+        page,
+        "{% block body %}\n",
+        "{% block body %}\n{% trans %}What changed{% endtrans %}: {% trans %}nothing{% endtrans %}\n",
+    )
+    po = init_repo / "policies/returns/locales/de.po"
+    entries = '\nmsgid "What changed"\nmsgstr "Was für Sie neu ist"\n\nmsgid "nothing"\nmsgstr "nichts"\n'
+    po.write_text(po.read_text(encoding="utf-8") + entries, encoding="utf-8")
+    assert run_cli("i18n", "update", cwd=init_repo).code == 0
+    run = run_cli("build", "--at", "2025-06-01", cwd=init_repo)
+    assert run.code == 0, run
+    text = (init_repo / "generated_docs/returns/de/de/help.md").read_text(encoding="utf-8")
+    assert "\nWas für Sie neu ist: nichts\n" in text and "\n## Was sich geändert hat\n" in text, text

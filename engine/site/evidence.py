@@ -33,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import re
 import sys
+import types
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
@@ -379,10 +380,23 @@ def _includer() -> tuple[str, int] | None:
 
 def template_line() -> tuple[str, int] | None:
     """(file, line) of the template code running now: the innermost Jinja frame on the stack."""
-    frame = sys._getframe(1)
+    frame = _template_frame()
+    if frame is None:
+        return None
+    return frame.f_code.co_filename, int(frame.f_globals["__jinja_template__"].get_corresponding_lineno(frame.f_lineno))
+
+
+def template_file() -> str | None:
+    """The file of the template code running now (the innermost Jinja frame on the stack): the
+    template a message or a marker is written in, whatever template's context it runs with."""
+    frame = _template_frame()
+    return None if frame is None else frame.f_code.co_filename
+
+
+def _template_frame() -> types.FrameType | None:
+    frame: types.FrameType | None = sys._getframe(2)
     while frame is not None:
-        template = frame.f_globals.get("__jinja_template__")
-        if template is not None:
-            return frame.f_code.co_filename, int(template.get_corresponding_lineno(frame.f_lineno))
-        frame = frame.f_back  # type: ignore[assignment]
+        if "__jinja_template__" in frame.f_globals:
+            return frame
+        frame = frame.f_back
     return None

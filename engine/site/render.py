@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import math
 import os
+import posixpath
 import re
 import types
 import unicodedata
@@ -80,6 +81,9 @@ class Renderer:
         self.marker = None
 
     def _environment(self, site_dir: str) -> MarkedSandbox:
+        # the files of the layout's templates, as Jinja's loader names them (`posixpath.join`)
+        self._layout_folder = posixpath.join(site_dir, "")
+        self._marker_file = posixpath.join(site_dir, MARKER_TEMPLATE)
         loader = ChoiceLoader(
             [FileSystemLoader(pages_dir(self.program)), PrefixLoader({SITE: FileSystemLoader(site_dir)})]
         )
@@ -178,18 +182,16 @@ class Renderer:
         return fail(f"the fact `{fact.path}` is {a_kind(raw)}: pick a field or use a filter")
 
     # -- translation -------------------------------------------------------------------------
-    def _translator(self, ctx: Context, msgid: str, context: str | None) -> Translator:
-        """The catalog of the template the message is written in (a `_site/` one or the program's).
+    def _translator(self, file: str | None) -> Translator:
+        """The catalog of the template file a message is written in: the layout's for a file of the
+        layout folder (`_site/`), the program's for one of its pages, as `i18n update` extracts them.
 
-        A block the program fills in runs with the program template's context even inside a
-        `_site/` frame, so a message the first choice never extracted is looked up in the other.
+        Found from the template code running (``file``, engine.site.evidence.template_file), not the
+        render's context: Jinja runs the layout a page extends with the page's context, and a block
+        or macro of the page with the context of whatever template calls it.
         """
-        mine = SITE if (ctx.name or "").startswith(SITE_PREFIX) else self.program.id
-        other = self.program.id if mine == SITE else SITE
-        key = (msgid, context)
-        if key not in self.translators[mine].sources and key in self.translators[other].sources:
-            return self.translators[other]
-        return self.translators[mine]
+        in_layout = file is not None and file.startswith(self._layout_folder)
+        return self.translators[SITE if in_layout else self.program.id]
 
     def translate(
         self,
@@ -225,26 +227,26 @@ class Renderer:
         except (KeyError, ValueError, TypeError) as e:
             return fail(f"the {translator.tag} translation of {msgid!r} does not fit its placeholders ({e})")
 
-    @pass_context
-    def _gettext(self, ctx: Context, message: str, **variables: Any) -> Shown:
-        text = self.translate(self._translator(ctx, message, None), message, None, None, None, variables)
-        if ctx.name == MARKER_TEMPLATE and not self._own_marker and _in_marker_template():
+    def _gettext(self, message: str, **variables: Any) -> Shown:
+        file = evidence.template_file()
+        text = self.translate(self._translator(file), message, None, None, None, variables)
+        if file == self._marker_file and not self._own_marker:
             # a marker the template places: it marks the flags read since the last one (their ids
             # go with it until engine.site.marking.place_markers)
             return Shown(Markup(TAG + " ".join(evidence.marker_placed()) + END) + text)
         return text
 
-    @pass_context
-    def _ngettext(self, ctx: Context, singular: str, plural: str, num: Any, **variables: Any) -> Shown:
-        return self.translate(self._translator(ctx, singular, None), singular, plural, num, None, variables)
+    def _ngettext(self, singular: str, plural: str, num: Any, **variables: Any) -> Shown:
+        translator = self._translator(evidence.template_file())
+        return self.translate(translator, singular, plural, num, None, variables)
 
-    @pass_context
-    def _pgettext(self, ctx: Context, context: str, message: str, **variables: Any) -> Shown:
-        return self.translate(self._translator(ctx, message, context), message, None, None, context, variables)
+    def _pgettext(self, context: str, message: str, **variables: Any) -> Shown:
+        translator = self._translator(evidence.template_file())
+        return self.translate(translator, message, None, None, context, variables)
 
-    @pass_context
-    def _npgettext(self, ctx: Context, context: str, singular: str, plural: str, num: Any, **variables: Any) -> Shown:
-        return self.translate(self._translator(ctx, singular, context), singular, plural, num, context, variables)
+    def _npgettext(self, context: str, singular: str, plural: str, num: Any, **variables: Any) -> Shown:
+        translator = self._translator(evidence.template_file())
+        return self.translate(translator, singular, plural, num, context, variables)
 
     # -- filters -----------------------------------------------------------------------------
     def filters(self) -> dict[str, Callable[..., Any]]:
@@ -504,13 +506,6 @@ _COMPILED = SharedCode()
 def _invisible(c: str) -> bool:
     """A space, line break, tab, control or format character, in any script."""
     return c.isspace() or unicodedata.category(c)[0] in "CZ"
-
-
-def _in_marker_template() -> bool:
-    """Whether the template code running now is `_site/unconfirmed.md.j2` (the layout's, or the
-    repository's own copy)."""
-    where = evidence.template_line()
-    return where is not None and where[0].replace(os.sep, "/").endswith(f"/{SITE}/{MARKER_TEMPLATE}")
 
 
 def _per_render(filter_: Callable[..., Any]) -> Callable[..., Any]:
