@@ -985,7 +985,11 @@ def i18n_update(names: tuple[str, ...], drop_obsolete: bool, root: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
 @root_option
 def i18n_check(names: tuple[str, ...], fmt: str, root: str) -> None:
-    """Exit 1 naming every missing, fuzzy, refused or obsolete message per locale (file:line); print completeness."""
+    """Exit 1 naming every missing, fuzzy, refused or obsolete message per locale (file:line); print completeness.
+
+    In a language a program with `translations: fallback` publishes in English meanwhile, they are
+    warnings (as `build` and `validate` say them), and exit 0.
+    """
     from engine import PolicyError
     from engine.commands.i18n import check
     from engine.i18n import catalogs as i18n

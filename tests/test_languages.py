@@ -101,6 +101,43 @@ def test_fallback_publishes_the_english_page_marked_in_the_missing_language(poli
     assert f"\n1 error in 1 of {files} files\n" in strict.err
 
 
+@pytest.fixture(scope="module")
+def fallback_starter(init_starter: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`policyctl init`'s repository, its program `translations: fallback`, a German message untranslated."""
+    top = tmp_path_factory.mktemp("fallback") / "repo"
+    shutil.copytree(init_starter, top)
+    edit(
+        top / "policies/returns/program.yaml",
+        "marketplaces: [us, de]\n",
+        "marketplaces: [us, de]\ntranslations: fallback\n",
+    )
+    edit(top / "policies/returns/locales/de.po", 'msgstr "Die Kosten der Rücksendung tragen Sie."', 'msgstr ""')
+    return top
+
+
+@pytest.mark.parametrize(
+    ("command", "code"),
+    [
+        (("validate",), 1),  # the starter's policyctl.toml says `strict = true`: warnings fail too
+        (("validate", "--no-strict"), 0),
+        (("i18n", "check"), 0),
+        (("build", "--at", AT, "--out", "{out}"), 0),
+    ],
+)
+def test_a_fallback_languages_gaps_are_warnings_in_every_command(
+    fallback_starter: Path, tmp_path: Path, command: tuple[str, ...], code: int
+) -> None:
+    """`validate` and `i18n check` refused as errors the gaps that `build` publishes in English with a
+    warning (`translations: fallback`): all three say the same warning at the same place."""
+    run = run_cli(*(c.format(out=tmp_path / "out") for c in command), cwd=fallback_starter)
+    assert run.code == code, run
+    line = (fallback_starter / "policies/returns/locales/de.po").read_text(encoding="utf-8").split("\n").index(
+        'msgid "You pay for the return shipping."'
+    ) + 1
+    warning = f"policies/returns/locales/de.po:{line}:1: warning[G002]: de: no translation of 'You pay for the return shipping.'\n"
+    assert warning in run.out + run.err and "error" not in (run.out + run.err).replace("0 errors", ""), run
+
+
 class _Anchors(HTMLParser):
     """The attributes of every `<a>` of a page, and its `<html lang>`."""
 

@@ -205,15 +205,19 @@ def _check_translations(repo: Any, languages: tuple[str, ...] | None) -> list[Pr
         return read[(path, tag)]
 
     for name, domain in translation_domains(repo).items():
-        problems += i18n.domain_problems(repo, name, domain, read_once)  # as `build` refuses them
+        found = i18n.domain_problems(repo, name, domain, read_once)  # as `build` refuses them
+        program = repo.programs.get(name)
+        if program is not None and program.extra.get("translations") == "fallback":
+            # as `build` says them (engine.site.plan): a language shown in English meanwhile
+            found = i18n.as_fallback(found, i18n.fallback_locales(domain, read_once))
+        problems += found
     return problems
 
 
 def translation_domains(repo: Any) -> dict[str, Any]:
     """The translation domains of ``engine.site.build.plan(repo).domains``, without the rest of a
-    plan: importing the site builder (Markdown, feeds, HTML, the page sandbox) and checking the
-    catalogs of `translations: fallback` programs a second time cost more than a cold validate's
-    own work. tests/test_i18n.py holds the two equal."""
+    plan: importing the site builder (Markdown, feeds, HTML, the page sandbox) cost more than a
+    cold validate's own work. tests/test_i18n.py holds the two equal."""
     from engine.i18n.catalogs import SITE, Domain, label_context, parameter_context
     from engine.i18n.source import SOURCE_LOCALE
     from engine.packaged import has_own_site, site_dir

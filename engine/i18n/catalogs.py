@@ -23,7 +23,7 @@ import hashlib
 import io
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -1139,6 +1139,20 @@ def _check_catalog(
             )
         )
     return problems
+
+
+def fallback_locales(domain: Domain, read_catalog: Reader | None = None) -> set[str]:
+    """The locales a program with `translations: fallback` publishes in English for now: those
+    whose catalog misses a message of ``domain``, has it fuzzy or refuses its translation (`check`)."""
+    return {s.tag for s in check(domain, read_catalog).stats if s.missing or s.fuzzy or s.refused}
+
+
+def as_fallback(problems: list[Problem], locales: Iterable[str]) -> list[Problem]:
+    """A domain's ``problems``, those of the ``locales`` published in English for now
+    (`fallback_locales`) as warnings: translations still to do, not a reason to publish nothing.
+    `build`, `validate` and `i18n check` say them alike."""
+    pending = tuple(f"{tag}: " for tag in locales)
+    return [p.replace(severity="warning") if pending and p.message.startswith(pending) else p for p in problems]
 
 
 def domain_check(repo: Any, name: str, domain: Domain, read_catalog: Reader | None = None) -> CheckResult:

@@ -69,7 +69,7 @@ def catalog_problems(repo: Repository, work: Plan) -> list[Problem]:
     obsolete messages, placeholders that differ from the English, a stale template), and the
     translations that state a fact instead of its placeholder (G006): a build publishes nothing
     `i18n check` refuses."""
-    from engine.i18n.catalogs import domain_problems
+    from engine.i18n.catalogs import as_fallback, domain_problems
 
     # The catalogs as they are now (the answer is kept under the bytes on disk now:
     # engine.cache.checks): those the plan read before the pages were rendered, unless edited since.
@@ -79,9 +79,8 @@ def catalog_problems(repo: Repository, work: Plan) -> list[Problem]:
     problems: list[Problem] = []
     for name, domain in sorted(work.domains.items()):
         found = domain_problems(repo, name, domain, read)  # (unchanged domains: neither extracted nor read)
-        pending = tuple(f"{tag}: " for tag in work.fallbacks.get(name, ()))
         # a language shown in English for now (`translations: fallback`): its gaps are to do, not errors
-        problems += [p.replace(severity="warning") if pending and p.message.startswith(pending) else p for p in found]
+        problems += as_fallback(found, work.fallbacks.get(name, ()))
     return problems
 
 

@@ -169,9 +169,9 @@ def plan(repo: Repository, strict: bool = False) -> Plan:
         )
         out.domains[program_id] = domain
         if program.extra.get("translations") == "fallback" and not strict:
-            from engine.i18n.catalogs import check
+            from engine.i18n.catalogs import fallback_locales
 
-            pending = {s.tag for s in check(domain, out.catalogs.read).stats if s.missing or s.fuzzy or s.refused}
+            pending = fallback_locales(domain, out.catalogs.read)
             if pending:
                 out.fallbacks[program_id] = pending
                 jobs = [
