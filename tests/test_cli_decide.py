@@ -172,9 +172,11 @@ def test_a_batch_as_text_is_each_answer_after_its_input_line() -> None:
         "\n"
         "<stdin>:4: loans.late_fee in no on 2024-06-01: no outputs\n"
         '  error[D004] /days_late: expected integer, got string `"3"`\n'
+        "    hint: see the decision's `inputs`\n"
         "\n"
         "<stdin>:5: loans.late_fee in no on 2024-06-01: no outputs\n"
         "  error[D004] not valid JSON: Expecting property name enclosed in double quotes\n"
+        "    hint: one JSON object per line\n"
     )
 
 
@@ -195,8 +197,55 @@ def test_an_input_that_is_not_json_is_told_as_text_when_text_is_asked() -> None:
     assert (code, out) == (
         1,
         "loans.late_fee in no on 2024-06-01: no outputs\n"
-        "  error[D004] not valid JSON: Expecting property name enclosed in double quotes\n",
+        "  error[D004] not valid JSON: Expecting property name enclosed in double quotes\n"
+        "    hint: give one JSON object, or one object per line (JSON Lines)\n",
     )
+
+
+SEVERAL = (
+    "for several inputs, give one JSON object per line (JSON Lines) instead of an array: each line is "
+    "answered on its own (a table of them: `--input rows.jsonl --output answers.jsonl`)"
+)
+
+
+@pytest.mark.parametrize(
+    ("payload", "extra", "line"),
+    [
+        ('[{"days_late": 0}, {"days_late": 3}]', (), 1),
+        ('[\n  {"days_late": 0},\n  {"days_late": 3}\n]\n', (), 1),  # pretty-printed: one document
+        ("[]", ("--explain",), 1),
+        ('{"days_late": 0}\n[{"days_late": 3}]\n', (), 2),  # a batch's line (as the service's batch says it)
+        ('{"days_late": 0}\n[{"days_late": 3}]\n', ("--format", "text"), 2),
+    ],
+)
+def test_an_array_of_inputs_is_refused_with_how_to_give_several(
+    payload: str, extra: tuple[str, ...], line: int
+) -> None:
+    """An array was refused with the hint "see the decision's `inputs`", which says nothing of how
+    `decide` takes several inputs (and `--format text` showed no hint at all)."""
+    code, out, _ = decide("loans.late_fee", "no", payload, *extra, root=str(MINI))
+    assert code == 1
+    hint = SEVERAL if line == 1 else "one JSON object per line: each object of the array on a line of its own"
+    if "text" in extra:
+        assert f"<stdin>:{line}: loans.late_fee in no on 2024-06-01: no outputs\n" in out
+        assert (
+            f'  error[D004] /: expected an object of inputs, got array `[{{"days_late": 3}}]`\n    hint: {hint}\n'
+            in out
+        )
+        return
+    body = json.loads(out.splitlines()[-1]) if line > 1 else json.loads(out)
+    [problem] = body["problems"]
+    assert (problem["line"], problem["code"], problem["hint"]) == (line, "D004", hint), problem
+    assert problem["message"].startswith("/: expected an object of inputs, got array `["), problem
+
+
+def test_an_array_in_an_input_file_is_refused_with_how_to_give_several(tmp_path: Path) -> None:
+    cases = tmp_path / "cases.json"
+    cases.write_text('[{"days_late": 0}, {"days_late": 3}]\n', encoding="utf-8")
+    args = ["loans.late_fee", "-m", "no", "--at", "2024-06-01", "--input", str(cases), "--root", str(MINI)]
+    r = run_cli("decide", *args)
+    [problem] = json.loads(r.out)["problems"]
+    assert (r.code, problem["file"], problem["code"], problem["hint"]) == (1, str(cases), "D004", SEVERAL)
 
 
 def test_engine_names_no_program() -> None:

@@ -154,6 +154,22 @@ def test_a_bad_request_gets_the_clis_problem_json_and_a_4xx(
     assert answer["revision"] == headers["policy-revision"]
 
 
+def test_an_array_of_inputs_is_told_where_several_inputs_go(app: App) -> None:
+    """An array as the input got the hint "see the decision's `inputs`"; each endpoint says how it
+    takes several inputs."""
+    status, _, data = call(app, "POST", "/v1/decide/csba/fee", b'{"input": [{"units": 1}], "marketplace": "us"}')
+    [problem] = json.loads(data)["problems"]
+    assert (status, problem["code"]) == (422, "D004")
+    assert problem["hint"] == "send several inputs to POST /v1/batch/csba/fee?marketplace=us, one JSON object per line"
+    status, _, body = call(app, "POST", "/v1/batch/csba/fee", b'{"units": 1}\n[{"units": 1}]\n', "marketplace=us")
+    [problem] = json.loads(body.decode().splitlines()[1])["problems"]
+    assert (status, problem["line"], problem["hint"]) == (
+        200,
+        2,
+        "one JSON object per line: each object of the array on a line of its own",
+    )
+
+
 def test_wrong_method_is_405_with_allow(app: App) -> None:
     status, headers, body = call(app, "GET", "/v1/decide/csba/fee")
     assert status == 405 and headers["allow"] == "POST" and json.loads(body)["problems"][0]["code"] == "A004"

@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from engine.decisions.explain import Explanation
 
 _INPUT = Pos("<input>")  # where input problems are, when the caller names no place
+# the hint for inputs that are an array, as if several inputs were sent as one; each way in to a
+# decision says how it takes several (`decide`'s JSON Lines, the service's batch endpoint)
+SEVERAL = "an input is one JSON object of the decision's `inputs`: ask for each of several inputs on its own"
 
 _Answer = Callable[[dict[str, Any], dict[str, Any], str], "DecisionResult"]  # (inputs, params, at)
 _RowOf = Callable[[dict[str, Any], dict[str, Any], str], "int | None"]
@@ -179,14 +182,18 @@ class CompiledDecision:
         """Messages like "/units: expected integer, got string `"ten"`"; empty when the inputs fit."""
         return self._inputs.check(inputs)
 
-    def decide(self, inputs: Any, params: dict[str, Any], at: str, where: Pos = _INPUT) -> DecisionResult:
+    def decide(
+        self, inputs: Any, params: dict[str, Any], at: str, where: Pos = _INPUT, several: str = SEVERAL
+    ) -> DecisionResult:
         """Validate the inputs (D004 problems at ``where``), then evaluate."""
         messages = self.validate_inputs(inputs)
-        return self.invalid(inputs, messages, where) if messages else self.evaluate(inputs, params, at)
+        return self.invalid(inputs, messages, where, several) if messages else self.evaluate(inputs, params, at)
 
-    def invalid(self, inputs: Any, messages: list[str], where: Pos = _INPUT) -> DecisionResult:
-        """The result for inputs that failed ``validate_inputs``: one D004 problem per message."""
-        problems = tuple(Problem.at(where, "D004", m, "see the decision's `inputs`") for m in messages)
+    def invalid(self, inputs: Any, messages: list[str], where: Pos = _INPUT, several: str = SEVERAL) -> DecisionResult:
+        """The result for inputs that failed ``validate_inputs``: one D004 problem per message.
+        ``several``: the hint when the inputs are an array, which is how the caller takes several."""
+        hint = several if isinstance(inputs, list) else "see the decision's `inputs`"
+        problems = tuple(Problem.at(where, "D004", m, hint) for m in messages)
         return decision_result(self.decision.id, {}, (), (), False, problems)
 
     # -- the explaining path --

@@ -23,6 +23,13 @@ _CHUNK = 512
 # (engine.decisions.runtime.MAX_ITEMS) but a table can have many outputs and `collect` many rows.
 MAX_ANSWER = 5_000_000
 _LINE_ENDS = frozenset(("", "\n", "\r\n"))
+# the hint for an input that is an array: how `decide` takes several (README, `policyctl decide`);
+# on a line of a batch (`decide`'s, the service's alike), how a batch takes them
+SEVERAL = (
+    "for several inputs, give one JSON object per line (JSON Lines) instead of an array: each line is "
+    "answered on its own (a table of them: `--input rows.jsonl --output answers.jsonl`)"
+)
+SEVERAL_ON_A_LINE = "one JSON object per line: each object of the array on a line of its own"
 # The deepest nesting of `[` and `{` an input may have. Far below Python's recursion limit, so the
 # answer never depends on how deep the stack already is or on a limit another library raised (a
 # 1,500-deep input was refused in one process and read in another).
@@ -104,11 +111,19 @@ def run_decide(
 
 
 def answer(
-    compiled: Any, inputs: Any, params: dict[str, Any], day: str, resolved: Any, explain: bool, pos: Pos
+    compiled: Any,
+    inputs: Any,
+    params: dict[str, Any],
+    day: str,
+    resolved: Any,
+    explain: bool,
+    pos: Pos,
+    several: str = SEVERAL,
 ) -> tuple[dict[str, Any], bool]:
     """One input's answer as `decide` prints it (explained or not) and whether it failed; an answer
-    that JSON cannot carry (NaN, infinity) or that is too large to print is refused, with why."""
-    result = compiled.decide(inputs, params, day, pos)
+    that JSON cannot carry (NaN, infinity) or that is too large to print is refused, with why.
+    ``several``: the hint when the input is an array (answer.SEVERAL)."""
+    result = compiled.decide(inputs, params, day, pos, several)
     body = _explained(result, resolved) if explain else result.to_json()
     try:
         size = len(json.dumps(body, indent=2, ensure_ascii=False, allow_nan=False)) + 1
@@ -172,7 +187,9 @@ def _answers(
             except (ValueError, RecursionError, UnicodeEncodeError) as e:  # ValueError: also a 5,000-digit number
                 yield number, _refused(_not_json(name, number, e, "one JSON object per line")), True
                 continue
-            body, failed = answer(compiled, inputs, params, day, resolved, explain, Pos(name, number, 1))
+            body, failed = answer(
+                compiled, inputs, params, day, resolved, explain, Pos(name, number, 1), SEVERAL_ON_A_LINE
+            )
             yield number, body, failed
     except UnicodeDecodeError as e:  # the rest of the input cannot be read
         yield number + 1, _refused(_not_text(name, number + 1, e)), True
@@ -236,7 +253,7 @@ def _stream(  # noqa: C901 - the batch's hot loop, kept whole: a call per line w
                 text = by_row.get(row, "")  # an encoded line is never empty
                 result = None if text else evaluate(inputs, params, day)
             else:
-                row, result = None, invalid(inputs, messages, Pos(name, number, 1))
+                row, result = None, invalid(inputs, messages, Pos(name, number, 1), SEVERAL_ON_A_LINE)
             if result is not None:
                 if result.problems and not result.ok:  # `ok` looks at the problems: none, nothing to ask
                     failed = True
@@ -315,6 +332,8 @@ def as_text(target: str, marketplace: str, day: str, body: dict[str, Any]) -> st
     lines = [f"{target} in {marketplace} on {day}{zone}: {outputs}"]
     for p in body["problems"]:
         lines.append(f"  error[{p['code']}] {p['message']}")
+        if p.get("hint"):  # (as every problem report: what to do about it)
+            lines.append(f"    hint: {p['hint']}")
     if body.get("rows"):  # none tried: the inputs were rejected, or a `let` failed
         width = max((len(r["id"]) for r in body["rows"]), default=0)
         lines.append("rows tried:")

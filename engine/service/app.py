@@ -25,7 +25,17 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from engine.decisions.batch import BOM, MAX_ANSWER, _explained, _not_finite, _not_json, _not_text, blank, read_json
+from engine.decisions.batch import (
+    BOM,
+    MAX_ANSWER,
+    SEVERAL_ON_A_LINE,
+    _explained,
+    _not_finite,
+    _not_json,
+    _not_text,
+    blank,
+    read_json,
+)
 from engine.decisions.batch import _too_large as _answer_too_large
 from engine.problems import PolicyError, Pos, Problem
 from engine.service.logs import Log
@@ -263,7 +273,11 @@ class App:
             raise _Refused(400, [_request_problem("`explain` is not true or false")])
         resolved = _resolve(bundle, program, request.get("marketplace"), request.get("at"))
         params = bundle.params(program, resolved.marketplace.id, resolved.at)  # with the zone and timelines
-        result = compiled.decide(request["input"], params, resolved.at, Pos(REQUEST))
+        several = (
+            f"send several inputs to POST /v1/batch/{program}/{decision}?marketplace={resolved.marketplace.id}, "
+            "one JSON object per line"
+        )
+        result = compiled.decide(request["input"], params, resolved.at, Pos(REQUEST), several)
         self.metrics.decisions += 1
         answer = _explained(result, resolved) if explain else result.to_json()
         answer["revision"] = loaded.revision
@@ -328,7 +342,7 @@ class App:
             except (ValueError, RecursionError, UnicodeEncodeError) as e:
                 problem = _not_json(REQUEST, number, e, "one JSON object per line")
                 return encode({"line": number, "problems": [problem.to_json()], "revision": revision})
-            result = decide(inputs, params, day, Pos(REQUEST, number, 1))
+            result = decide(inputs, params, day, Pos(REQUEST, number, 1), SEVERAL_ON_A_LINE)  # as `decide`'s batch
             body = _explained(result, resolved) if explain == "true" else result.to_json()
             body["revision"] = revision
             try:
