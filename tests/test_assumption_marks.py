@@ -321,6 +321,33 @@ UNMARKED = [
         "A {{ p.fee|round(1)|money }}",
         "4:6: G009: `p.fee` is an assumption (not yet confirmed), and the template passes it to `round`",
     ),
+    # at the use's line:col, not column 1: a `set` or a macro call written over several lines (Jinja
+    # knows the line a statement starts on only) ...
+    (
+        '{% set word = "free"\n   if p.free else "paid" %}Returns are {{ word }}.',
+        "5:7: G009: `p.free` is an assumption (not yet confirmed), and the template tests it",
+    ),
+    (
+        '{% macro say(x) %}{{ x }}{% endmacro %}Returns: {{ say(\n  "free" if p.free else "paid") }}',
+        "5:13: G009: `p.free` is an assumption (not yet confirmed), and the template tests it",
+    ),
+    # ... and a use through a name the value was given: a `set`'s, a macro's argument, a loop's
+    (
+        "{% set free = p.free %}\n\n  {% set yes = free %}{% if yes %}Free.{% endif %}",
+        "6:29: G009: `p.free` is an assumption (not yet confirmed), and the template tests it",
+    ),
+    (
+        "{% macro say(x) %}{% if x > 3 %}Dear.{% endif %}{% endmacro %}\nFees: {{ say(p.fee) }}",
+        "4:25: G009: `p.fee` is an assumption (not yet confirmed), and the template compares it",
+    ),
+    (
+        "{% for fee in [p.fee] %}\n{{ (fee * 2)|money }}{% endfor %}",
+        "5:5: G009: `p.fee` is an assumption (not yet confirmed), and the template computes with it",
+    ),
+    (
+        "{% set fee = p.fee %}\n{% set n = 1 %}{{ n|number }}: {{ fee|round|money }}",
+        "5:35: G009: `p.fee` is an assumption (not yet confirmed), and the template passes it to `round`",
+    ),
 ]
 
 

@@ -42,7 +42,7 @@ from typing import Any, NoReturn
 from engine.problems import Problem
 from engine.templates.omitted import CODE as OMITTED_CODE
 from engine.templates.omitted import TESTED_FOR_OMISSION, omission_hint, parameter_pattern
-from engine.templates.sandbox import RuleError, column_at
+from engine.templates.sandbox import RuleError
 
 # Private-use characters, never in policy text (engine.site.markup.escape removes them): the renderer
 # writes AUTO, the id of the assumption and END before each marker it places (engine.site.render); a
@@ -171,7 +171,10 @@ class Use:
     taint: Taint
     how: str
     file: str
-    line: int
+    line: int  # the line of the template statement running (Jinja knows no finer place)
+    # the template's names that held the value used (a `set` variable, a macro's argument, a loop's
+    # variable): where a use that does not name the value itself stands on its line
+    names: tuple[str, ...] = ()
 
 
 MAX_USES = 1000  # uses a render keeps (a loop over data could make any number; the first ones tell)
@@ -223,7 +226,7 @@ class Watch:
 
     def _problem(self, use: Use) -> Problem:
         t = use.taint
-        col = column_at(use.file, use.line, re.compile(t.needle))
+        line, col = use_place(use)
         include = '{% include "_site/unconfirmed.md.j2" %}'
         if t.example:
             message = f"{t.label}, and the template {use.how} without marking the example"
@@ -240,7 +243,55 @@ class Watch:
                 f"mark the sentence it decides: `{{% if {t.flag} %}} {include}{{% endif %}}` after it "
                 "(the engine marks an assumed value a page shows, not what a test or a computation makes of it)"
             )
-        return Problem(use.file, use.line, col, UNMARKED_CODE, message, hint)
+        return Problem(use.file, line, col, UNMARKED_CODE, message, hint)
+
+
+_OPENS = re.compile(r"\{[{%#]")
+_CLOSES = re.compile(r"[}%#]\}")
+_TAG_TEXT = re.compile(r"\{[{%](.*?)(?:[}%]\}|$)")
+_BINDS = re.compile(r"[-+]?\s*(?:(macro)\b|set\s+[\w\s,]+=(?!=)|for\s+[\w\s,]+\bin\b)")
+MAX_STATEMENT_LINES = 100  # the lines a statement's value is looked for on, from its first
+
+
+def use_place(use: Use) -> tuple[int, int]:
+    """(line, column) where ``use`` is written, as the static checks point at a use: the value
+    (`p.NAME`, `c.old`, `ex.expect`) on the statement's line, or on a line after it that a tag
+    opened there goes on to (a `set` or a macro call written over several lines); else, on the
+    statement's line, a name that held the value (`{% if free %}` after `{% set free = p.free %}`,
+    a macro's `{% if x %}`); else the statement's line, column 1."""
+    needle = re.compile(use.taint.needle)
+    lines = _template_lines(use.file)
+    opened = 0
+    for number in range(use.line, min(len(lines), use.line + MAX_STATEMENT_LINES) + 1):
+        text = lines[number - 1]
+        found = needle.search(text)
+        if found:
+            return number, found.start(1) + 1
+        opened += len(_OPENS.findall(text)) - len(_CLOSES.findall(text))
+        if opened <= 0:
+            break
+    text = lines[use.line - 1] if 0 < use.line <= len(lines) else ""
+    if use.names:
+        held = re.compile(rf"(?<![\w.])({'|'.join(map(re.escape, use.names))})\b")
+        for tag in _TAG_TEXT.finditer(text):
+            # where a name is given the value is not a use: a macro's arguments, a loop's variable,
+            # a `set` of a name to another (`{% set x = free %}`)
+            binds = _BINDS.match(text, tag.start(1), tag.end(1))
+            start = binds.end() if binds else tag.start(1)
+            if binds and (binds.group(1) == "macro" or held.fullmatch(text[start : tag.end(1)].strip(" \t-+"))):
+                continue
+            found = held.search(text, start, tag.end(1))
+            if found:
+                return use.line, found.start(1) + 1
+    return use.line, 1
+
+
+def _template_lines(file: str) -> list[str]:
+    try:
+        with open(file, encoding="utf-8", errors="replace") as f:
+            return f.read().split("\n")
+    except OSError:
+        return []
 
 
 def if_statements(file: str, line: int, to_endif: bool = False) -> list[tuple[int, int]]:
@@ -300,14 +351,27 @@ def watching() -> Iterator[Watch]:
         _WATCH.reset(token)
 
 
-def used(taint: Taint, how: str) -> None:
-    """Note a use of a tainted value (a test, a comparison, a computation...), with its template line."""
+def used(taint: Taint, how: str, value: object = None) -> None:
+    """Note a use of a tainted value (a test, a comparison, a computation...), with its template
+    line and the template's names that hold ``value`` there (the value used, when the caller has it)."""
     watch = _WATCH.get()
     if watch is None or len(watch.uses) >= MAX_USES:
         return
-    where = template_line()
-    if where is not None:
-        watch.uses.append(Use(taint, how, *where))
+    frame = _template_frame()
+    if frame is not None:
+        line = int(frame.f_globals["__jinja_template__"].get_corresponding_lineno(frame.f_lineno))
+        watch.uses.append(Use(taint, how, frame.f_code.co_filename, line, _names_holding(frame, value)))
+
+
+def _names_holding(frame: types.FrameType, value: object) -> tuple[str, ...]:
+    """The template's names (Jinja's locals `l_<depth>_<name>`) that hold ``value`` in ``frame``."""
+    if value is None:
+        return ()
+    return tuple(
+        key.split("_", 2)[2]
+        for key, held in frame.f_locals.items()
+        if held is value and key[:2] == "l_" and key.count("_") >= 2
+    )
 
 
 def shown(taint: Taint) -> None:

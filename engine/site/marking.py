@@ -71,7 +71,7 @@ def evidenced_filter(name: str, filter_: Callable[..., Any], formats: bool) -> C
             # a page filter keeps the fact it formats (`link` marks its address itself); anything
             # else made from an assumption no longer says so: a use
             if (i != given or not kept) and not (formats and (i == given or name == "link")):
-                evidence.used(taint, how)
+                evidence.used(taint, how, values[i])
         return answer
 
     return call
@@ -97,7 +97,7 @@ def evidenced_test(name: str, test: Callable[..., Any]) -> Callable[..., bool]:
             for value in (*args, *kwargs.values()):
                 taint = taint_of(value)
                 if taint is not None:
-                    evidence.used(taint, how)
+                    evidence.used(taint, how, value)
         return bool(test(*[unwrap(a) for a in args], **{k: unwrap(v) for k, v in kwargs.items()}))
 
     if getattr(test, "jinja_pass_arg", None) is not None:  # (a test that takes the context or environment)

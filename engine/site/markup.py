@@ -153,26 +153,26 @@ class Fact:
 
     def __len__(self) -> int:
         if self._taint is not None:
-            used(self._taint, "counts it")
+            used(self._taint, "counts it", self)
         return len(self.raw)
 
     def __contains__(self, item: Any) -> bool:
         if self._taint is not None:
-            used(self._taint, "looks into it")
+            used(self._taint, "looks into it", self)
         return unwrap(item) in self.raw
 
     def __bool__(self) -> bool:
         # a yes/no or a number decides what a page says; a text, a list or a mapping being empty
         # only whether there is something to show (as `is none`), and what is shown is marked
         if self._taint is not None and isinstance(self.raw, (bool, int, float)):
-            used(self._taint, "tests it")
+            used(self._taint, "tests it", self)
         return bool(self.raw)
 
     def _compared(self, other: Any) -> Any:
         if self._taint is not None:
-            used(self._taint, "compares it")
+            used(self._taint, "compares it", self)
         elif type(other) is Fact and other._taint is not None:
-            used(other._taint, "compares it")
+            used(other._taint, "compares it", other)
         return unwrap(other)
 
     def __eq__(self, other: object) -> bool:
@@ -200,9 +200,9 @@ class Fact:
     # is a plain number, shown through a filter like any other (it is derived, not a fact itself).
     def _number(self, other: Any = 0) -> tuple[Any, Any]:
         if self._taint is not None:
-            used(self._taint, "computes with it")
+            used(self._taint, "computes with it", self)
         elif type(other) is Fact and other._taint is not None:
-            used(other._taint, "computes with it")
+            used(other._taint, "computes with it", other)
         raw, value = self.raw, unwrap(other)
         for v in (raw, value):
             if isinstance(v, bool) or not isinstance(v, (int, float)):
