@@ -104,7 +104,8 @@ STEPS = {2.0: (Fact("steps"),), 2025.0: (Fact("edition"),)}
             None,
         ),
         ("Returns are free.", "Seit dem 1. Februar 2025 ist die Rücksendung kostenlos.", SINCE, "de", None),
-        ("Returns are free.", "Die Ausgabe 2025 gilt ab dem 1. Januar.", SINCE, "de", None),
+        # a year apart from a day and a month that are no fact's (the day and month of one: below)
+        ("Returns are free.", "Die Ausgabe 2025 gilt ab dem 1. Februar.", SINCE, "de", None),
         ("Step 2: sign in.", "2. Schritt: Melden Sie sich an.", STEPS, "de", None),
         ("1. Sign in. 2. Opt in.", "1. Melden Sie sich an. 2. Melden Sie sich an.", STEPS, "de", None),
         ("The 2025 edition.", "Die Ausgabe 2025.", STEPS, "de", None),
@@ -120,6 +121,63 @@ def test_a_translation_stating_a_fact_is_found_as_the_language_writes_it(
     else:
         assert why is not None and said in why, why
         assert why.endswith("where the English states none (a placeholder keeps it current)")
+
+
+MARCH = {
+    "2025-03-01": (Fact("fee (its effective date)", "date"),),
+    "2024-03-01": (Fact("window (its effective date)", "date"),),
+}
+
+
+@pytest.mark.parametrize(
+    ("tag", "translation", "said"),
+    [
+        # a date without its year (CLDR's day and month with the month's name) ...
+        ("en", "Returns are free from March 1.", "`March 1`"),
+        ("en", "Returns are free from March 1st.", "`March 1st`"),
+        ("de", "Ab dem 1. März ist die Rücksendung kostenlos.", "`1. März`"),
+        ("de", "Die Ausgabe 2025 gilt ab dem 1. März.", "`1. März`"),  # (a year apart is not its year)
+        ("it", "Dal 1 marzo il reso è gratuito.", "`1 marzo`"),
+        ("it", "Dal 1º marzo il reso è gratuito.", "`1º marzo`"),
+        ("es", "Desde el 1 de marzo, la devolución es gratuita.", "`1 de marzo`"),
+        ("zh-Hans", "自3月1日起，退货免费。", "`3月1日`"),
+        # ... and with a year of two digits (CLDR's short form)
+        ("en", "Returns are free since 3/1/25.", "`3/1/25` (2025-03-01)"),
+        ("de", "Ab 01.03.25 ist die Rücksendung kostenlos.", "`01.03.25` (2025-03-01)"),
+        ("de", "Ab 1.3.25 ist die Rücksendung kostenlos.", "`1.3.25` (2025-03-01)"),
+        ("it", "Dal 01/03/25 il reso è gratuito.", "`01/03/25` (2025-03-01)"),
+        ("es", "Desde el 1/3/25, la devolución es gratuita.", "`1/3/25` (2025-03-01)"),
+        # Italian's first of the month without its ordinal ending, with the year (was missed too)
+        ("it", "Dal 1 marzo 2025 il reso è gratuito.", "`1 marzo 2025` (2025-03-01)"),
+        # ordinary text: figures and words that are not one of these dates
+        ("en", "Step 1: march on, then pay 1/3 of the cost in tiers 3, 1, 25.", None),
+        ("en", "Returns are free from March 1, 2026.", None),  # (another year: not a fact)
+        ("de", "Schritt 1. Melden Sie sich an; 1/3 der Kosten tragen Sie.", None),
+        ("de", "Stufen 1, 3, 25; Version 1.3.250; am 1. Maier-Tag.", None),
+        ("de", "Ab 1. März 2026 gilt das, ab 01.03.2026 auch.", None),
+        ("it", "Passo 1: marca il prodotto; 1/3 del costo; a 1 mare.", None),
+        ("it", "Dal 1 mar, dal 1 marzo 2026.", None),  # (an abbreviation is often a word: "mar", the sea)
+        ("es", "Paso 1: marque la casilla; 1/3 del costo; a 1 mar de distancia.", None),
+        ("es", "Desde el 1 de marzo de 2026.", None),
+        ("zh-Hans", "第1步：登录。1/3的费用。3个月1次。", None),
+        ("zh-Hans", "自2026年3月1日起，退货免费。", None),
+    ],
+)
+def test_a_date_without_its_year_or_with_two_digits_is_found(tag: str, translation: str, said: str | None) -> None:
+    """G006 looked for a fact's date only where the translation wrote its year in full: "1. März",
+    "1 marzo", "3月1日" and "01.03.25" were published as they stood, to go stale."""
+    why = fact_problem(["Returns are free."], translation, MARCH, tag)
+    if said is None:
+        assert why is None, why
+        return
+    assert why is not None and f"the translation states the date {said}" in why, why
+    if "(20" not in said:  # without the year: every date of the facts with that day and month
+        assert (
+            "(2025-03-01 and 2024-03-01, without the year), a value of the facts `fee (its effective date)` and "
+            "`window (its effective date)`"
+        ) in why, why
+    # the English saying the same date (in its words or the translation's) leaves it alone
+    assert fact_problem(["Returns are free from March 1."], translation, MARCH, tag) is None
 
 
 def _line_of(path: Path, text: str) -> int:

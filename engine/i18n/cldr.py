@@ -211,6 +211,16 @@ def _format_day(day: _dt.date, form: str, loc: Locale) -> str:
     return _dates.format_date(day, format=ordinal, locale=loc)
 
 
+def day_and_month(value: str, tag: str, skeleton: str = "MMMMd") -> str:
+    """An ISO date's day and month as the locale writes them without the year, by CLDR's skeleton
+    ``skeleton`` (`MMMMd`: "March 1", "1. März", "3月1日"; `MMMd`: "Mar 1")."""
+    loc = locale(tag)
+    pattern = loc.datetime_skeletons.get(skeleton)
+    if pattern is None:
+        raise ValueError(f"{tag} has no date form `{skeleton}`")
+    return _dates.format_date(parse_date(value), format=pattern.pattern, locale=loc)
+
+
 def datetime(value: Any, tag: str, time_zone: str, form: str = "full") -> str:  # any value: `_strs` checks it
     """An ISO date-time in ``time_zone``: the date in ``form`` and the time in the short form,
     joined by the locale's pattern: "Friday, March 1, 2024, 5:00 PM"."""

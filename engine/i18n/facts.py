@@ -4,7 +4,10 @@
 `%(since)s`: the page would keep the figure when the policy changes. The facts are every value the
 program's pages may state (`program_facts`); `fact_problem` says whether a text writes one that its
 English does not. Dates are looked for as each language writes them, with CLDR's date patterns
-(engine.i18n.cldr); Babel is imported only for a translation that holds a fact's year.
+(engine.i18n.cldr): with the year in full or in two digits ("01.03.25"), or without it, as a day
+and a month's name ("1. März", "1 marzo", "3月1日"; a day and a month in figures alone, "1/3", is
+more often a fraction or a step than a date); Babel is imported only for a translation that holds
+the day of a fact's date in figures.
 
 Texts come without their placeholders (engine.i18n.catalogs.fact_problems strips them).
 """
@@ -29,7 +32,7 @@ class Fact(NamedTuple):
 Facts = Mapping[Any, Sequence[Fact]]  # a number (float) or a text (lower case) -> the facts it is a value of
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-_YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)")
+_FIGURES = re.compile(r"\d+")
 
 
 def program_facts(repo: Any, program_id: str) -> dict[Any, tuple[Fact, ...]]:
@@ -92,9 +95,15 @@ def fact_problem(english: Sequence[str], translation: str, facts: Facts, tag: st
         found = facts.get(address.lower().rstrip("."))
         if found and not any(address in e for e in english):
             return f"the translation states `{address}`, {_of(found)}{_WHERE}"
-    for written, day in _dates(translation, facts, tag):
-        if not any(_writes_date(e, day, t) for e in english for t in {tag, "en"}):
+    for written, day, with_year in _dates(translation, facts, tag):
+        if any(_writes_date(e, day, t) for e in english for t in {tag, "en"}):
+            continue
+        if with_year:
             return f"the translation states the date `{written}` ({day}), {_of(facts[day])}{_WHERE}"
+        # the day and month of every date of the facts that has them
+        days = [d for d in facts if isinstance(d, str) and _ISO_DAY.fullmatch(d) and d[4:] == day[4:]]
+        found = list(dict.fromkeys(f for d in days for f in facts[d]))
+        return f"the translation states the date `{written}` ({' and '.join(days)}, without the year), {_of(found)}{_WHERE}"
     return None
 
 
@@ -197,57 +206,101 @@ def addresses(text: str) -> list[str]:
 # -- dates --------------------------------------------------------------------------------------
 
 
-def _dates(text: str, facts: Facts, tag: str) -> Iterator[tuple[str, str]]:
-    """(what the text writes, the ISO date) for each date among ``facts`` that ``text`` writes, as
-    `2025-07-01` or as the language writes it (CLDR's full, long, medium and short date)."""
-    years = set(_YEAR.findall(text))
-    if not years:  # (no year, no date: most translations)
+def _dates(text: str, facts: Facts, tag: str) -> Iterator[tuple[str, str, bool]]:
+    """(what the text writes, the ISO date, whether with its year) for each date among ``facts``
+    that ``text`` writes: as `2025-07-01`, or as the language writes it (CLDR's full, long, medium
+    and short date, the short one with a year of two digits too), or its day and month alone."""
+    figures = {int(n) for n in _FIGURES.findall(text)}
+    if not figures:  # (no figure, no date: most translations)
         return
     for day in facts:
-        if isinstance(day, str) and day[:4] in years and _ISO_DAY.fullmatch(day):
-            written = _written_date(text, day, tag)
-            if written is not None:
-                yield written, day
+        # every form writes the day of the month in figures (without it, CLDR is not asked)
+        if isinstance(day, str) and _ISO_DAY.fullmatch(day) and int(day[8:]) in figures:
+            found = _written_date(text, day, tag)
+            if found is not None:
+                yield found
 
 
 def _writes_date(text: str, day: str, tag: str) -> bool:
-    return day[:4] in text and _written_date(text, day, tag) is not None
+    """Whether ``text`` writes the date ``day``, with its year or without it."""
+    return int(day[8:]) in {int(n) for n in _FIGURES.findall(text)} and _written_date(text, day, tag) is not None
 
 
-def _written_date(text: str, day: str, tag: str) -> str | None:
-    match = _date_pattern(day, tag).search(text)
-    return None if match is None else " ".join(match.group().split())
+def _written_date(text: str, day: str, tag: str) -> tuple[str, str, bool] | None:
+    """(what ``text`` writes, ``day``, whether with its year) for the date ``day``, or None. Its
+    day and month without the year are not found inside a date of another year ("1. März 2026")."""
+    dated, yearless, any_year = _date_patterns(day, tag)
+    match = dated.search(text)
+    if match is not None:
+        return " ".join(match.group().split()), day, True
+    if yearless is None:
+        return None
+    for match in yearless.finditer(text):
+        if not any(o.start() <= match.start() < o.end() for o in any_year.finditer(text)):
+            return " ".join(match.group().split()), day, False
+    return None
 
 
 @functools.lru_cache(maxsize=4096)
-def _date_pattern(day: str, tag: str) -> re.Pattern[str]:
-    """The ways ``tag`` writes the date ``day`` with its year in full: each of CLDR's date forms
-    and the ISO form, where any run of spaces and punctuation may be any other ("1. Juli 2025",
-    "1 Juli 2025"), a number may have leading zeros and an ordinal ending ("1er janvier 2025",
-    "1º luglio 2025"), and letters match in any case."""
+def _date_patterns(day: str, tag: str) -> tuple[re.Pattern[str], re.Pattern[str] | None, re.Pattern[str]]:
+    """The ways ``tag`` writes the date ``day``: with its year (each of CLDR's date forms that has
+    it in full, and the ISO form), where any run of spaces and punctuation may be any other ("1.
+    Juli 2025", "1 Juli 2025"), a number may have leading zeros and an ordinal ending ("1er janvier
+    2025", "1º luglio 2025"), and letters match in any case; a form of figures alone with a year of
+    two digits (the short form: "01.07.25", "1/7/25"), with the separators it has; and without the
+    year (CLDR's day and month with the month's name: "1. Juli", "1 luglio", "7月1日"; not the
+    abbreviated name, often a word: "1 mar", the sea), or None; and the forms with the year in
+    full, of any year."""
     from engine.i18n import cldr
 
-    forms = {day}
+    forms, yearless = {day}, set()
     try:
         forms |= {cldr.date(day, tag, form) for form in ("full", "long", "medium", "short")}
+        yearless.add(cldr.day_and_month(day, tag, "MMMMd"))
     except ValueError:  # a locale CLDR does not know: the ISO form only
         pass
-    alternatives = sorted((_form_pattern(f) for f in forms if day[:4] in f), key=len, reverse=True)
-    return re.compile("|".join(alternatives), re.IGNORECASE)
+    dated = [_form_pattern(f) for f in forms if day[:4] in f]
+    dated += [_form_pattern(f, exact=True) for f in forms if day[:4] not in f and not _LETTER.search(f)]
+    named = [_form_pattern(f) for f in yearless if _LETTER.search(f)]  # (never figures alone: "1/3")
+    any_year = [_form_pattern(f, year=day[:4]) for f in forms if day[:4] in f]
+    by_length = functools.partial(sorted, key=len, reverse=True)
+    return (
+        re.compile("|".join(by_length(dated)), re.IGNORECASE),
+        re.compile("|".join(by_length(named)), re.IGNORECASE) if named else None,
+        re.compile("|".join(by_length(any_year)), re.IGNORECASE),
+    )
 
 
 _PIECE = re.compile(r"(\d+)|([^\W\d_]+)|([\W_]+)")
+_LETTER = re.compile(r"[^\W\d_]")
 _ORDINAL = r"(?:er|º|ª|°|st|nd|rd|th)?"  # 1er janvier, 1º luglio, July 1st
+# a letter of a script written with spaces between words: a month's name ends and starts at a
+# letter that is not one ("1. Mai" is not in "1. Maier"); Chinese and Japanese write "3月1日起"
+_WORD_LETTER = r"[^\W\d_\u2e80-\U0010ffff]"
 
 
-def _form_pattern(written: str) -> str:
+def _form_pattern(written: str, exact: bool = False, year: str | None = None) -> str:
+    """``written`` (a date as CLDR writes it) as a pattern: see `_date_patterns`; ``exact``: its
+    separators as they are, not followed by another figure ("1.7.25" but not "1.7.25.2"); ``year``:
+    any year where it writes this one."""
     parts = []
-    for digits, letters, _ in _PIECE.findall(written):
-        if digits:
+    pieces = _PIECE.findall(written)
+    for i, (digits, letters, between) in enumerate(pieces):
+        if digits and digits == year:
+            parts.append(r"(?<!\d)\d{4}(?!\d)")
+        elif digits:
             number = str(int(digits)) if digits.isascii() else re.escape(digits)
-            parts.append(rf"(?<!\d)0*{number}(?!\d){_ORDINAL}")
+            parts.append(rf"(?<!\d)0*{number}(?!\d){'' if exact else _ORDINAL}")
+        elif letters and i and pieces[i - 1][0] and re.fullmatch(_ORDINAL, letters):
+            continue  # ("1º luglio": the ordinal ending is optional after any number)
         elif letters:
-            parts.append(re.escape(letters))
+            first = not any(d or w for d, w, _ in pieces[:i])
+            last = not any(d or w for d, w, _ in pieces[i + 1 :])
+            start = rf"(?<!{_WORD_LETTER})" if first else ""
+            end = rf"(?!{_WORD_LETTER})" if last else ""
+            parts.append(start + re.escape(letters) + end)
         else:
-            parts.append(r"[\W_]{0,4}?")
+            parts.append(re.escape(between) if exact else r"[\W_]{0,4}?")
+    if exact:
+        parts.append(r"(?![.,/\-]?\d)")
     return "".join(parts)
