@@ -1207,7 +1207,7 @@ def _write(file: str, text: str) -> None:
     "--at", "at", metavar="DATE", help="Compare answers on DATE too (default: today in each marketplace's time zone)."
 )
 def diff_cmd(old: str, new: str, root: str, fmt: str, exit_code: bool, at: str | None) -> None:
-    """The changes that matter between OLD and NEW: policies folders, or git revisions (HEAD~1 HEAD)."""
+    """The changes that matter between OLD and NEW: policies folders (or repository tops), or git revisions (HEAD~1 HEAD)."""
     from engine import PolicyError
     from engine.diff import compare as policy_diff
     from engine.diff import report as diffreport

@@ -234,6 +234,40 @@ def test_git_revisions(tmp_path: Path) -> None:
     )  # read-only
 
 
+@pytest.mark.parametrize("policies", ["policies", "rules"])
+def test_the_tops_of_two_repositories_are_compared_by_their_policies_folders(tmp_path: Path, policies: str) -> None:
+    """OLD and NEW may be repository tops, as `--root` may (found by `policies/marketplaces.yaml` or
+    a `policyctl.toml`, which can name another folder): each top was read as a policies folder, so
+    its `policies` folder was taken for a program and every change was reported under `policies`."""
+    tops = [tmp_path / "old", tmp_path / "new"]
+    for top in tops:
+        shutil.copytree(MINI, top / policies)
+        if policies != "policies":
+            (top / "policyctl.toml").write_text(f'policies = "{policies}"\n', encoding="utf-8")
+    edit(tops[1] / policies / PROGRAM, "        value: 28", "        value: 35")
+    edit(tops[1] / policies / DECISION, "reason: Returned on time.", "reason: Back in time.")
+    r = run_cli("diff", *map(str, tops), "--at", "2024-05-01")
+    assert (r.code, r.err) == (0, ""), r
+    assert r.out == (
+        f"policy changes {tops[0]} → {tops[1]}\n\nParameters:\n"
+        "  loans · nl · loan_days 28 → 35 from 2024-01-01\n"
+        "\nDecision rows:\n"
+        f"  loans.late_fee: row `on_time` changed (reason) · {tops[1] / policies / DECISION}:12\n"
+        "\nPages that change:\n"
+        "  loans · nl · nl, en (because of decision `late_fee`, loan_days)\n"
+        "  loans · no · nb, en (because of decision `late_fee`)\n"
+    )
+
+
+def test_a_top_whose_settings_cannot_be_used_is_a_usage_error(pair: tuple[Path, Path], tmp_path: Path) -> None:
+    top = tmp_path / "top"
+    top.mkdir()
+    (top / "policyctl.toml").write_text('policies = "nowhere"\n', encoding="utf-8")
+    r = run_cli("diff", str(pair[0]), str(top), "--at", "2024-05-01")
+    assert (r.code, r.out) == (2, ""), r
+    assert "nowhere is not a folder" in r.err, r.err
+
+
 def test_revision_before_the_folder_existed(tmp_path: Path) -> None:
     (tmp_path / "README").write_text("x")
     _git(tmp_path, "init", "-q")

@@ -49,9 +49,11 @@ def _git(args: list[str], cwd: str) -> subprocess.CompletedProcess[bytes]:
 
 
 def open_side(spec: str, root: str) -> Side:
-    """``spec`` is a policies folder, or a git revision of the repository holding ``root``."""
+    """``spec`` is a policies folder, a repository's top (its policies folder is compared, as
+    `--root` reads a top), or a git revision of the repository holding ``root``."""
     if os.path.isdir(spec):
-        return Side(spec, spec, spec)
+        folder = _policies_of(spec)
+        return Side(spec, folder, folder)
     where = os.path.abspath(root if os.path.isdir(root) else os.path.dirname(os.path.abspath(root)) or ".")
     top = _git(["rev-parse", "--show-toplevel"], where)
     if top.returncode != 0:
@@ -76,6 +78,20 @@ def open_side(spec: str, root: str) -> Side:
         shutil.rmtree(temp, ignore_errors=True)
         raise
     return Side(spec, target, shown, temp, tuple(skipped))
+
+
+def _policies_of(folder: str) -> str:
+    """The policies folder of a repository whose top ``folder`` is, spelled from ``folder`` as given;
+    any other folder is itself (a policies folder, or an empty one: nothing there yet)."""
+    from engine.source import project
+
+    if not project.is_top(folder):
+        return folder
+    try:
+        found = project.read(os.path.abspath(folder))
+    except project.ProjectError as e:
+        raise _usage(e.message, e.hint) from None
+    return os.path.normpath(os.path.join(folder, os.path.relpath(found.policies, os.path.abspath(folder))))
 
 
 def _extract(commit: str, rel: str, toplevel: str, temp: str, shown: str, spec: str) -> list[Problem]:

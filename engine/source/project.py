@@ -60,7 +60,8 @@ def _is_policies(folder: str) -> bool:
     return os.path.isfile(os.path.join(folder, "marketplaces.yaml"))
 
 
-def _is_top(folder: str) -> bool:
+def is_top(folder: str) -> bool:
+    """Whether ``folder`` is a repository's top: it holds a policyctl.toml or policies/marketplaces.yaml."""
     return os.path.isfile(os.path.join(folder, CONFIG)) or _is_policies(os.path.join(folder, POLICIES))
 
 
@@ -70,7 +71,7 @@ def find(start: str = ".") -> Project | None:
     here = os.path.abspath(start)
     loose = None
     while True:
-        if _is_top(here):
+        if is_top(here):
             return read(here)
         if loose is None and _is_policies(here):
             loose = here
@@ -92,7 +93,7 @@ def at(root: str) -> Project:
         raise ProjectError(
             f"{not_a_folder(folder)}: {root}", "give the top of a policy repository or its policies folder"
         )
-    if _is_top(folder):
+    if is_top(folder):
         return read(folder)
     if _is_policies(folder):
         return at_policies(folder)
