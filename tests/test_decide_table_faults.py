@@ -223,6 +223,59 @@ def test_a_bad_cell_in_a_late_block_is_its_rows_problem_at_its_line(
         assert [json.loads(p)[0]["line"] for p in problems if p] == [3002]
 
 
+def _csv_with_lines(rows: int, seed: int) -> tuple[str, list[int]]:
+    """A CSV of seller_id, units, contacts, note with blank lines between rows and notes that are
+    quoted over several lines, and the line each row starts on (what an editor shows)."""
+    rng = random.Random(seed)
+    text, line, starts = "seller_id,units,contacts,note\n", 2, []
+    for i in range(rows):
+        for _ in range(rng.choice((0,) * 8 + (1, 2))):  # blank lines are no rows
+            text, line = text + rng.choice(("\n", "\r\n")), line + 1
+        note = rng.choice(("plain", '"two\nlines"', '"three\n\nlines, ""quoted"""', '"crlf\r\nend"'))
+        starts.append(line)
+        units = "abc" if i % 7 == 3 else str(1000 + i)  # every seventh row: its problem, at its line
+        text += f"s{i},{units},{i % 50},{note}\n"
+        line += 1 + note.count("\n")
+    return text, starts
+
+
+@pytest.mark.parametrize("block", [4096, decide_table.BLOCK])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_csv_rows_problem_is_at_the_line_it_starts_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int, seed: int
+) -> None:
+    """Blank lines and cells quoted over several lines before a row: its problem named the line it
+    would be on if every row were one line (pyarrow's count of rows, not of lines)."""
+    monkeypatch.setattr(decide_table, "BLOCK", block)  # 4096: the rows cross blocks of a few dozen rows
+    text, starts = _csv_with_lines(600, seed)
+    source = tmp_path / "in.csv"
+    source.write_bytes(text.encode())
+    run = table("fee", source, tmp_path / "out.jsonl")
+    assert run.code == 1 and "600 rows, 86 with problems" in run.err, run
+    got = lines(tmp_path / "out.jsonl")
+    found = [(i, a["problems"][0]["line"]) for i, a in enumerate(got) if a["problems"]]
+    assert found == [(i, starts[i]) for i in range(600) if i % 7 == 3]
+    run = table("fee", source, tmp_path / "out.parquet")
+    problems = pq.read_table(tmp_path / "out.parquet").column("problems").to_pylist()
+    assert [json.loads(p)[0]["line"] for p in problems if p] == [starts[i] for i in range(600) if i % 7 == 3]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("units\n1000\n\nabc\n-1\n", [4, 5]),  # one column: a blank line is no row either
+        ("\nunits,contacts\n1000,4\nabc,1\n", [4]),  # a blank line before the header
+        ('units,note\nabc,"a\nb"\n-1,x\n\n\n', [2, 4]),  # blank lines at the end change no line
+    ],
+)
+def test_a_small_csvs_problems_are_at_their_lines(tmp_path: Path, text: str, expected: list[int]) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text(text, encoding="utf-8")
+    run = table("fee", source, tmp_path / "out.jsonl")
+    assert run.code == 1, run
+    assert [a["problems"][0]["line"] for a in lines(tmp_path / "out.jsonl") if a["problems"]] == expected
+
+
 def test_csv_rows_pyarrow_cannot_read_are_their_own_problems(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A row of another number of cells, a row that is not UTF-8, a cell unlike its column's first
     rows: each its row's problem at its line; the rows around them answered."""

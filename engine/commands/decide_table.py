@@ -11,7 +11,9 @@ own line, and the rows after it are answered.
   converted cell by cell (the cell's text is then the row's input, which the decision refuses on
   its row). Where pyarrow cannot read on (a row longer than its block, a row of another number of
   cells, bytes that are not UTF-8, a cell unlike its column's first rows), about one block is read
-  with Python's ``csv`` and pyarrow resumes after it.
+  with Python's ``csv`` and pyarrow resumes after it. A row's line counts the line ends quoted in
+  its cells; a file with an empty line before a row is read by Python's ``csv`` throughout (pyarrow
+  skips empty lines without a word, so the rows after one would be named by lines they are not on).
 - JSON Lines (``_Jsonl``): each line read as ``policyctl decide`` reads a batch's line, so every
   value is as written, whatever the order of the rows; a line that is not JSON is its row's
   problem. The file is read twice: once for its columns (a Parquet output's schema comes first).
@@ -284,28 +286,34 @@ class _Csv:
         # pyarrow reads the mapped columns as text (converted by ``_convert``), the others as typed
         read_as = {n: pa.string() if n in self.inputs else t for n, t in zip(self.names, self.types)}
         csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))  # a cell may be large
+        # pyarrow skips blank lines without a word: the rows after one would be named by lines they
+        # are not on (and one before the header made the header a row); Python reads such a file
+        fast = not _blank_line_before_a_row(self.path)
         offset, before, header = 0, 0, True  # a segment: its byte offset, the lines before it
         with open(self.path, "rb") as f:
             while True:
                 f.seek(offset)
                 delivered, line = 0, before + 1 + header
-                try:
-                    reader = self.pcsv.open_csv(
-                        f,
-                        read_options=self.pcsv.ReadOptions(
-                            block_size=BLOCK, column_names=self.names, skip_rows=int(header)
-                        ),
-                        convert_options=self.pcsv.ConvertOptions(column_types=read_as, **_ONLY_EMPTY_IS_NULL),
-                    )
-                    while True:
-                        try:
-                            batch = reader.read_next_batch()
-                        except StopIteration:
-                            return
-                        yield self._convert(batch, line + delivered, None, {})
-                        delivered += batch.num_rows
-                except pa.ArrowInvalid:  # pyarrow stops here: Python reads on for about a block
-                    pass
+                if fast:
+                    try:
+                        reader = self.pcsv.open_csv(
+                            f,
+                            read_options=self.pcsv.ReadOptions(
+                                block_size=BLOCK, column_names=self.names, skip_rows=int(header)
+                            ),
+                            convert_options=self.pcsv.ConvertOptions(column_types=read_as, **_ONLY_EMPTY_IS_NULL),
+                        )
+                        while True:
+                            try:
+                                batch = reader.read_next_batch()
+                            except StopIteration:
+                                return
+                            starts, line_after = _row_lines(batch, line)  # (None: one line per row)
+                            yield self._convert(batch, line, starts, {})
+                            line = line_after
+                            delivered += batch.num_rows
+                    except pa.ArrowInvalid:  # pyarrow stops here: Python reads on for about a block
+                        pass
                 slow = yield from self._slow(f, offset, before, delivered + header)
                 if slow is None:
                     return
@@ -424,6 +432,51 @@ def _json_number(text: str, integer: bool) -> int | float | None:
     if value.is_integer() and abs(value) < 2**63:
         return int(text) if text.lstrip("-").isdigit() else int(value)
     return None
+
+
+def _row_lines(batch: Any, first: int) -> tuple[list[int] | None, int]:
+    """The line each row of ``batch`` starts on, its first on line ``first`` (None when each row is
+    one line: the rows are then on ``first`` and the lines after it), and the line after its last
+    row. A text cell quoted over several lines holds the line ends that make a row longer."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    texts = [a for a in batch.columns if pa.types.is_string(a.type) or pa.types.is_large_string(a.type)]
+    texts = [a for a in texts if pc.any(pc.match_substring(a, "\n")).as_py()]
+    if not texts:
+        return None, first + batch.num_rows
+    ends = pc.fill_null(pc.count_substring(texts[0], "\n"), 0)
+    for array in texts[1:]:
+        ends = pc.add(ends, pc.fill_null(pc.count_substring(array, "\n"), 0))
+    starts, line = [], first
+    for inside in ends.to_pylist():
+        starts.append(line)
+        line += 1 + inside
+    return starts, line
+
+
+_BLANK = re.compile(rb"\n\r?\n")
+
+
+def _blank_line_before_a_row(path: str) -> bool:
+    """Whether an empty line of the file comes before a line that is not (pyarrow skips it: the rows
+    after it are not on the lines its count of rows gives). An empty line inside a quoted cell is
+    taken for one too: the file is then read by Python, with the same answers. Empty lines at the
+    end change no row's line."""
+    pending = False  # an empty line was found, and only line ends came after it so far
+    tail = b"\n"  # the file starts as after a line end: an empty first line is an empty line
+    with open(path, "rb") as f:
+        while chunk := f.read(BLOCK):
+            if pending and chunk.strip(b"\r\n"):
+                return True
+            data = tail + chunk
+            found = _BLANK.search(data)
+            if found is not None:
+                if data[found.end() :].strip(b"\r\n"):
+                    return True
+                pending = True
+            tail = data[-2:]
+    return False
 
 
 def _records(f: Any, offset: int, before: int) -> Iterator[tuple[Any, int, int, int]]:
