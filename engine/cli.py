@@ -627,7 +627,10 @@ def bundle_cmd(out: str, verify_file: str | None, root: str | None) -> None:
         _pages_problems(made.problems, made.files)
         click.echo("policyctl: no bundle was written: fix these problems first (`policyctl validate`)", err=True)
         sys.exit(1)
-    click.echo(f"wrote {out}: {made.size} bytes, sha256 {made.sha256}" + (", signed" if made.signed else ""))
+    click.echo(
+        f"wrote {out}: {made.size} bytes, sha256 {made.sha256}, revision {made.revision}"
+        + (", signed" if made.signed else "")
+    )
 
 
 # --- the decision service (engine/service/) ---

@@ -365,3 +365,26 @@ def test_a_table_is_answered_from_a_bundle_as_from_the_repository(
         answers[where[0]] = out.read_bytes()
     if suffix == ".jsonl":
         assert answers["--bundle"] == answers["--root"]
+
+
+def test_making_and_verifying_a_bundle_name_the_revision_the_service_answers_with(
+    init_repo: Path, tmp_path: Path
+) -> None:
+    """An engineer checks a rollout against `Policy-Revision`: `bundle` printed only the file's
+    sha256 (another digest) and `--verify` no digest at all, so nothing said which revision a
+    bundle file is."""
+    from engine.service.state import from_file
+
+    out = tmp_path / "policies.bundle"
+    made = run_cli("bundle", "--out", str(out), cwd=init_repo)
+    revision = from_file(str(out)).revision
+    sha256 = fileformat.sha256(out.read_bytes())
+    assert (made.code, made.out) == (
+        0,
+        f"wrote {out}: {out.stat().st_size} bytes, sha256 {sha256}, revision {revision}\n",
+    )
+    verified = run_cli("bundle", "--verify", str(out))
+    assert verified.code == 0 and verified.out.splitlines()[:2] == [
+        f"{out}: verified",
+        f"  revision {revision} (the service's `Policy-Revision`)",
+    ], verified

@@ -42,6 +42,13 @@ def sha256(data: bytes) -> str:
     return str(_sha256(data).hexdigest())
 
 
+def revision(data: bytes) -> str:
+    """A bundle's revision: the sha256 of its manifest line, which lists every section's digest (two
+    bundles with the same revision answer the same). The service sends it as `Policy-Revision`;
+    `policyctl bundle` and `--verify` print it."""
+    return sha256(data.split(b"\n", 1)[0])
+
+
 def key() -> bytes | None:
     value = os.environ.get(KEY_VARIABLE, "")
     return value.encode("utf-8") if value else None

@@ -19,6 +19,7 @@ class Made:
     files: int = 0
     size: int = 0
     sha256: str = ""
+    revision: str = ""  # fileformat.revision: what the service answers with, in `Policy-Revision`
     signed: bool = False
     refused: tuple[str, str] | None = None  # (why, hint): ``out`` is not a file to write over (a usage error)
 
@@ -49,7 +50,14 @@ def make(root: str, out: str) -> Made:
         return Made(errors, len(repo.documents))
     data = make_bytes(repo)
     write_atomic(out, data)  # (a bundle is deployed: readable as any new file, not only by its maker)
-    return Made([], len(repo.documents), len(data), fileformat.sha256(data), fileformat.key() is not None)
+    return Made(
+        [],
+        len(repo.documents),
+        len(data),
+        fileformat.sha256(data),
+        fileformat.revision(data),
+        fileformat.key() is not None,
+    )
 
 
 @dataclass(frozen=True)
@@ -62,10 +70,11 @@ def verify(path: str) -> Verified:
     """Check every digest (and the signature, when POLICYCTL_BUNDLE_KEY is set), then that every
     decision can be rebuilt from it."""
     from engine.bundle import fileformat
-    from engine.bundle.load import load_bundle
+    from engine.bundle.load import from_opened
 
     try:
-        bundle = load_bundle(path)
+        data = fileformat.read_file(path)
+        bundle = from_opened(path, fileformat.verify(path, data))
         for program in bundle.programs:
             for decision in bundle.decisions(program):
                 bundle.compiled(program, decision)
@@ -81,6 +90,7 @@ def verify(path: str) -> Verified:
         else "not signed"
     )
     summary = [
+        f"revision {fileformat.revision(data)} (the service's `Policy-Revision`)",
         f"programs: {', '.join(bundle.programs)}; {decisions} decisions; {len(bundle.cases())} test cases",
         f"made by policyctl {m['engine']['version']} (engine {m['engine']['sources']}) on Python {m['python']}; "
         + ", ".join(f"{k} {v}" for k, v in m["dependencies"].items()),

@@ -34,7 +34,7 @@ def from_bytes(path: str, data: bytes, origin: str | None = None) -> Loaded:
     for program in bundle.programs:
         for decision in bundle.decisions(program):
             bundle.compiled(program, decision)
-    revision = fileformat.sha256(data.split(b"\n", 1)[0])
+    revision = fileformat.revision(data)
     return Loaded(bundle, revision, origin or path, catalogue(bundle))
 
 
