@@ -548,3 +548,47 @@ def _by_revision(expected: dict[str, Any], path: Path) -> list[tuple[str, Any]]:
 
     revision = from_file(str(path)).revision
     return [(revision, expected[revision])]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "query", "message", "hint"),
+    [
+        # a batch's `explain` is in its query: the hint told to send it in a JSON body
+        (
+            "/v1/batch/csba/fee",
+            b'{"units": 5}\n',
+            "marketplace=us&explain=yes",
+            "`explain` is not true or false",
+            "ask ?marketplace=ID[&at=YYYY-MM-DD][&explain=true], each once",
+        ),
+        # JSON values as JSON writes them, not as Python does (`['2024-06-01']`, `True`)
+        (
+            "/v1/decide/csba/fee",
+            b'{"input": {"units": 5}, "marketplace": "us", "at": ["2024-06-01"]}',
+            "",
+            'expected a date string (YYYY-MM-DD), got `["2024-06-01"]`',
+            "write a date in the form YYYY-MM-DD, such as 2024-03-01",
+        ),
+        (
+            "/v1/decide/csba/fee",
+            b'{"input": {"units": 5}, "marketplace": "us", "at": true}',
+            "",
+            "expected a date string (YYYY-MM-DD), got `true`",
+            "write a date in the form YYYY-MM-DD, such as 2024-03-01",
+        ),
+        # a marketplace that is not text is named, not said to be missing
+        (
+            "/v1/decide/csba/fee",
+            b'{"input": {"units": 5}, "marketplace": ["us"]}',
+            "",
+            '`marketplace` is `["us"]`, not a marketplace id',
+            "one of: de, us",
+        ),
+    ],
+)
+def test_a_refused_request_says_what_was_sent_and_how_to_send_it(
+    app: App, path: str, body: bytes, query: str, message: str, hint: str
+) -> None:
+    status, _, data = call(app, "POST", path, body, query)
+    problem = json.loads(data)["problems"][0]
+    assert (status, problem["code"], problem["message"], problem["hint"]) == (400, "A001", message, hint)

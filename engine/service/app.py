@@ -320,7 +320,7 @@ class App:
             raise _Refused(400, [_request_problem(f"the query parameter `{_show(twice)}` is given twice", _BATCH_HINT)])
         explain = query.get("explain", "false")
         if explain not in ("true", "false"):
-            raise _Refused(400, [_request_problem("`explain` is not true or false")])
+            raise _Refused(400, [_request_problem("`explain` is not true or false", _BATCH_HINT)])
         resolved = _resolve(bundle, program, query.get("marketplace"), query.get("at"))
         size = _content_length(scope)
         if size is not None and size > self.limits.max_batch_body:
@@ -449,18 +449,23 @@ def _asked(e: PolicyError) -> list[Problem]:
 
 
 def _resolve(bundle: Any, program: str, marketplace: Any, at: Any) -> Any:
-    if not isinstance(marketplace, str) or not marketplace:
+    """The program's rules in ``marketplace`` on ``at``, as a request's body or query gives them
+    (JSON values: a value that is not text is shown as JSON writes it)."""
+    offered = f"one of: {', '.join(bundle.offered(program))}"
+    if marketplace is None or marketplace == "":
+        raise _Refused(400, [_request_problem("the request names no `marketplace`", offered)])
+    if not isinstance(marketplace, str):
         raise _Refused(
-            400,
-            [_request_problem("the request names no `marketplace`", f"one of: {', '.join(bundle.offered(program))}")],
+            400, [_request_problem(f"`marketplace` is `{_json(marketplace)}`, not a marketplace id", offered)]
         )
     if at is not None:  # the form YYYY-MM-DD only, as `--at` (engine.model.dates)
-        from engine.model.dates import date_hint, parse_date
+        from engine.model.dates import DATE_FORM, date_hint, parse_date
 
         try:
             at = parse_date(at).isoformat()
         except ValueError as e:
-            raise _Refused(400, [_request_problem(str(e), date_hint(at))]) from None
+            said = str(e) if isinstance(at, str) else f"expected a date string ({DATE_FORM}), got `{_json(at)}`"
+            raise _Refused(400, [_request_problem(said, date_hint(at))]) from None
     if marketplace not in bundle.offered(program):
         raise _Refused(
             404,
@@ -596,6 +601,11 @@ def _show(value: str) -> str:
     """Client text quoted in a message: one line, bounded."""
     text = str(value)[:80]
     return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
+
+
+def _json(value: Any) -> str:
+    """A JSON value of the request, as JSON writes it: one line, bounded."""
+    return _show(json.dumps(value, ensure_ascii=False))
 
 
 def _rev(loaded: Loaded | None) -> str | None:
