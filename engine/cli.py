@@ -426,6 +426,9 @@ def history(program: str, marketplace: str | None, fmt: str, root: str) -> None:
                 "from": f"{c.entry.pos.file}:{c.entry.pos.line}",
                 "source": c.entry.source,
                 "assumption": c.entry.assumption,
+                # what the assumption is about (its date, the value, parts of it), as `show` says
+                "assumed": list(c.entry.assumed) if c.entry.assumption else None,
+                "on_pages": c.entry.on_pages if c.entry.assumption else None,
             }
             for c in changes
         ]
@@ -434,9 +437,10 @@ def history(program: str, marketplace: str | None, fmt: str, root: str) -> None:
     if not changes:
         click.echo(f"{program}: no dated changes")
     for c in changes:
+        assumed = f"; assumed: {', '.join(c.entry.assumed)}" if c.entry.assumption else ""  # (never told as fact)
         click.echo(
             f"{c.start}  {c.marketplace:<4} {c.parameter}: {_short(c.old)} -> {_short(c.new)}"
-            f"  ({c.entry.pos.file}:{c.entry.pos.line})"
+            f"  ({c.entry.pos.file}:{c.entry.pos.line}{assumed})"
         )
 
 

@@ -113,6 +113,31 @@ def test_history_cli() -> None:
     assert r.out == f"2024-01-01  nl   loan_days: 21 -> 28  ({MINI}/loans/program.yaml:14)\n"
 
 
+@pytest.mark.parametrize(
+    ("assumed", "said"),
+    [("        assumed: [date]\n", ["date"]), ("", ["value"]), ("        assumed: [date, value]\n", ["date", "value"])],
+)
+def test_history_says_what_a_change_assumes(mini: Path, assumed: str, said: list[str]) -> None:
+    """`show --provenance` and `--assumptions` say which part of a value is assumed (its date, the
+    value); `history` printed the date as a fact, and its JSON gave the assumption without saying
+    what it is about."""
+    edit(
+        mini / "loans" / "program.yaml",
+        "        source: made up\n",
+        "        source: made up\n        assumption: a guess\n" + assumed,
+    )
+    r = run_cli("history", "loans", "--root", str(mini))
+    assert (r.code, r.out) == (
+        0,
+        f"2024-01-01  nl   loan_days: 21 -> 28  ({mini}/loans/program.yaml:14; assumed: {', '.join(said)})\n",
+    )
+    r = run_cli("history", "loans", "--root", str(mini), "--format", "json")
+    (change,) = json.loads(r.out)
+    assert (change["assumption"], change["assumed"], change["on_pages"]) == ("a guess", said, "mark")
+    r = run_cli("history", "loans", "--root", str(MINI), "--format", "json")
+    assert [(c["assumption"], c["assumed"], c["on_pages"]) for c in json.loads(r.out)] == [(None, None, None)]
+
+
 def test_questions_refuse_a_broken_repository(mini: Path) -> None:
     edit(mini / "loans" / "program.yaml", "value: 21", "value: zero")
     r = run_cli("show", "loans", "-m", "nl", "--root", str(mini))
