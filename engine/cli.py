@@ -24,7 +24,7 @@ FORMATS = ("text", "json", "github", "sarif")
 
 
 def _fail_usage(message: str, hint: str = "") -> NoReturn:
-    click.echo(f"policyctl: error: {message}" + (f"\n  hint: {hint}" if hint else ""), err=True)
+    _say(f"policyctl: error: {message}" + (f"\n  hint: {hint}" if hint else "") + "\n", err=True)
     sys.exit(2)
 
 
@@ -67,8 +67,9 @@ def _policy_error(e: Any) -> NoReturn:
     """Print a PolicyError's problems and exit 2 (a bad request) or 1 (bad data)."""
     for p in e.problems:
         where = "" if p.file == "<command line>" else f"{p.file}:{p.line}:{p.col}: "
-        click.echo(
-            f"policyctl: {where}error[{p.code}]: {p.message}" + (f"\n  hint: {p.hint}" if p.hint else ""), err=True
+        _say(
+            f"policyctl: {where}error[{p.code}]: {p.message}" + (f"\n  hint: {p.hint}" if p.hint else "") + "\n",
+            err=True,
         )
     sys.exit(2 if e.usage else 1)
 
@@ -182,8 +183,8 @@ def _repo_for_questions(root: str) -> Any:
     if errors:
         from engine.problems import report
 
-        click.echo(report.text(errors, len(repo.documents)), err=True, nl=False)
-        click.echo("policyctl: fix these problems first (`policyctl validate`)", err=True)
+        _say(report.text(errors, len(repo.documents)), err=True)
+        _say("policyctl: fix these problems first (`policyctl validate`)\n", err=True)
         sys.exit(1)
     return repo
 
@@ -282,7 +283,11 @@ def validate(
     if outcome.usage:
         _fail_usage(f"no such file or folder: {', '.join(outcome.usage)}", "give paths to policy files or folders")
     sources = outcome.sources if fmt == "text" and sys.stdout.isatty() else None
-    click.echo(report.REPORTERS[fmt](outcome.problems, outcome.files, sources), nl=False)
+    said = report.REPORTERS[fmt](outcome.problems, outcome.files, sources)
+    if fmt == "text":
+        _say(said)  # (coloured as every command's text; the other formats are for tools)
+    else:
+        click.echo(said, nl=False)
     sys.exit(1 if any(p.severity == "error" or strict for p in outcome.problems) else 0)
 
 
@@ -629,7 +634,7 @@ def bundle_cmd(out: str, verify_file: str | None, root: str | None) -> None:
         _fail_usage(f"will not write the bundle: {made.refused[0]}; nothing was changed", made.refused[1])
     if made.problems:
         _pages_problems(made.problems, made.files)
-        click.echo("policyctl: no bundle was written: fix these problems first (`policyctl validate`)", err=True)
+        _say("policyctl: no bundle was written: fix these problems first (`policyctl validate`)\n", err=True)
         sys.exit(1)
     click.echo(
         f"wrote {out}: {made.size} bytes, sha256 {made.sha256}, revision {made.revision}"
@@ -749,7 +754,7 @@ def _load_root(root: str) -> str:
 def _pages_problems(problems: list[Any], files: int) -> None:
     from engine.problems import report
 
-    click.echo(report.text(problems, files), err=True, nl=False)
+    _say(report.text(problems, files), err=True)
 
 
 @main.command("build")
@@ -1227,7 +1232,7 @@ def diff_cmd(old: str, new: str, root: str, fmt: str, exit_code: bool, at: str |
         for spec in (old, new):  # one at a time: the first side is closed below if the second fails
             sides.append(gitrev.open_side(spec, root))
         for problem in (p for side in sides for p in side.problems):
-            click.echo(f"policyctl: {problem}", err=True)
+            _say(f"policyctl: {problem}\n", err=True)
         repos = [_load(side.root) for side in sides]
         for side, repo in zip(sides, repos):
             errors = [p for p in repo.problems if p.severity == "error"]

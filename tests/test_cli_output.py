@@ -107,6 +107,37 @@ def test_colour_on_request_and_never_with_no_color(mini: Path, monkeypatch: pyte
     assert "FAIL" in piped.out and "\033[" not in piped.out
 
 
+RED, RESET = "\033[1;31m", "\033[0m"
+
+
+@pytest.mark.parametrize(
+    ("args", "stream", "painted"),
+    [
+        (["validate"], "out", f"{RED}error{RESET}[P003]"),  # the problems' own command was never painted
+        (["validate", "nowhere.yaml"], "err", f"{RED}policyctl: error{RESET}: no such file or folder"),
+        (["show", "loans", "-m", "nl"], "err", f"{RED}error{RESET}[P003]"),  # a broken repository: no answer
+        (["show", "loans", "-m", "xx"], "err", f"{RED}policyctl: error{RESET}[L004]"),
+        (["bundle", "--verify", "nowhere.bundle"], "err", f"{RED}error{RESET}[B001]"),
+    ],
+)
+def test_every_commands_problems_are_coloured_as_tests_are(
+    mini: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], stream: str, painted: str
+) -> None:
+    """README: text output is coloured (`error` in red) on a terminal or with `--color always`;
+    only `build`, `test` and `i18n check` painted theirs."""
+    from click.testing import CliRunner
+
+    from engine.cli import main
+
+    if "P003" in painted:
+        edit(mini / "loans" / "program.yaml", "value: 21", "value: zero")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.chdir(mini)
+    terminal = CliRunner().invoke(main, args, color=True)
+    assert painted in getattr(terminal, f"std{stream}"), terminal.output
+    assert "\033[" not in getattr(CliRunner().invoke(main, ["--color", "never", *args], color=True), f"std{stream}")
+
+
 def test_progress_shows_on_a_terminal_only() -> None:
     terminal = io.StringIO()
     terminal.isatty = lambda: True  # type: ignore[method-assign]  # a terminal stand-in
