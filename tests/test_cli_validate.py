@@ -278,3 +278,41 @@ def test_a_quoted_date_that_is_no_day_says_so() -> None:
     (problem,) = json.loads(r.out)["problems"]
     assert problem["message"].endswith("`2024-02-30` is not a day of the calendar"), problem
     assert problem["hint"] == "check the day and the month"
+
+
+@pytest.fixture(scope="module")
+def broken_translation_and_template(init_starter: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the starter whose German catalog misses a message (G002) and whose page template
+    names a parameter the program does not have (G007); read only by the cases below."""
+    top = tmp_path_factory.mktemp("explicit") / "repo"
+    shutil.copytree(init_starter, top)
+    edit(top / "policies/returns/locales/de.po", 'msgstr "Die Kosten der Rücksendung tragen Sie."', 'msgstr ""')
+    edit(top / "policies/returns/pages/help.md.j2", "p.return_window_days|duration", "p.return_window_dayz|duration")
+    return top
+
+
+CATALOG, TEMPLATE = "policies/returns/locales/de.po", "policies/returns/pages/help.md.j2"
+
+
+@pytest.mark.parametrize(
+    ("paths", "found"),
+    [
+        ([], {(CATALOG, "G002"), (TEMPLATE, "G007")}),  # the whole repository, as always
+        (["policies/returns"], {(CATALOG, "G002"), (TEMPLATE, "G007")}),  # a program's folder: "no problems"
+        (["policies/returns/locales"], {(CATALOG, "G002")}),
+        ([CATALOG], {(CATALOG, "G002")}),  # was L004 "not a YAML file policyctl can check"
+        (["policies/returns/pages"], {(TEMPLATE, "G007")}),
+        ([TEMPLATE], {(TEMPLATE, "G007")}),  # only what a template may not do was checked
+        (["policies/returns/program.yaml"], set()),  # a YAML file: its own problems
+    ],
+    ids=["all", "program", "locales", "catalog", "pages", "template", "yaml"],
+)
+def test_a_folder_or_file_given_is_checked_as_the_whole_repository_checks_it(
+    broken_translation_and_template: Path, paths: list[str], found: set[tuple[str, str]]
+) -> None:
+    """`validate PATH` checked only the YAML files below a folder: a program's catalogs and templates
+    with problems `validate` reports passed as "no problems", and a catalog given by name was refused."""
+    r = run_cli("validate", "--format", "json", *paths, cwd=broken_translation_and_template)
+    body = json.loads(r.out)
+    assert {(p["file"], p["code"]) for p in body["problems"]} == found, body
+    assert r.code == (1 if found else 0)

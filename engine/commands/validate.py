@@ -32,6 +32,7 @@ def validate(
 
     out = Outcome()
     roots: dict[str, set[str] | None] = {}  # root -> files to report (None: everything below)
+    folders: dict[str, set[str]] = {}  # root -> folders given below it (their templates and catalogs too)
     loose: list[str] = []
     documents: dict[str, Any] = {}  # the documents reported on, by the path problems name
     for path in paths:
@@ -52,6 +53,8 @@ def validate(
             assert wanted is not None
             files = layout.yaml_files(path) if os.path.isdir(path) else [path]
             wanted.update(os.path.abspath(f) for f in files)
+            if os.path.isdir(path):
+                folders.setdefault(root, set()).add(os.path.abspath(path))
     here = os.getcwd()
     for root, wanted in sorted(roots.items()):
         # paths as engine.source.project.Project.shown gives them: relative to the working folder
@@ -66,10 +69,7 @@ def validate(
                 documents[doc.path] = doc
         keep = {doc.path for path, doc in repo.documents.items() if wanted is None or os.path.abspath(path) in wanted}
         out.problems += [p for p in repo.problems if wanted is None or p.file in keep]
-        if wanted is None:  # templates and catalogs are checked with their whole tree
-            templates_read, found = _whole_repository(repo, languages)
-            out.files += templates_read
-            out.problems += found
+        _beyond_yaml(out, repo, wanted, folders.get(root, set()), languages)
         if wanted:
             out.problems += _not_yaml(wanted)
             out.files += sum(1 for f in wanted if not f.endswith(layout.YAML_SUFFIXES))
@@ -90,6 +90,29 @@ def validate(
     return out
 
 
+def _beyond_yaml(
+    out: Outcome, repo: Any, wanted: set[str] | None, folders: set[str], languages: tuple[str, ...] | None
+) -> None:
+    """The templates and catalogs: checked with their whole tree (``wanted`` None: everything), and
+    reported for the folders given (``folders``) and the templates and catalogs given by name (a
+    folder's passed unread as "no problems", and a catalog given by name was refused)."""
+    if wanted is not None and not folders and not any(f.endswith(_CHECKED_WITH_THE_TREE) for f in wanted):
+        return  # YAML files only: their own problems
+    read_too, found = _whole_repository(repo, languages)
+    if wanted is None:
+        out.files += len(read_too)
+        out.problems += found
+        return
+    given = tuple(os.path.join(f, "") for f in sorted(folders))
+    out.files += sum(1 for f in read_too if _below(f, given) and os.path.abspath(f) not in wanted)
+    out.problems += [p for p in found if os.path.abspath(p.file) in wanted or _below(p.file, given)]
+
+
+def _below(path: str, folders: tuple[str, ...]) -> bool:
+    """Whether ``path`` is inside one of ``folders`` (absolute, each ending in a separator)."""
+    return os.path.abspath(path).startswith(folders)
+
+
 class _Texts(Mapping[str, str]):
     """The text of each file checked, read from its document when a report asks for it (a
     document read from the cache keeps its text compressed: engine.cache.documents)."""
@@ -108,20 +131,24 @@ class _Texts(Mapping[str, str]):
         return len(self._documents)
 
 
-def _whole_repository(repo: Any, languages: tuple[str, ...] | None) -> tuple[int, list[Problem]]:
+# files `validate` checks with the whole tree (templates, catalogs), when given by name
+_CHECKED_WITH_THE_TREE = (".j2", ".po")
+
+
+def _whole_repository(repo: Any, languages: tuple[str, ...] | None) -> tuple[list[str], list[Problem]]:
     """The checks of a whole repository beyond its YAML: templates (safety, names, pages) and the
-    catalogs; the number of template and catalog files read, and the problems."""
+    catalogs; the template and catalog files read, and the problems."""
     # never read, not even to check: links out of the repository (L005), named pipes and the like (L004)
     outside = {p.file for p in repo.problems if p.code in ("L004", "L005")}
     templates = [t for t in _templates(repo.root) if t not in outside]
     problems = [p for t in templates for p in _check_template(t)] + _page_problems(repo)
     problems += _name_problems(repo, templates)
-    catalogs = 0
+    catalogs: list[str] = []
     if not any(p.severity == "error" for p in repo.problems):  # catalogs need a sound plan
         problems += _translation_problems(repo, languages)
         repo.languages = languages
-        catalogs = len(catalog_files(repo))
-    return len(templates) + catalogs, problems
+        catalogs = catalog_files(repo)
+    return templates + catalogs, problems
 
 
 def checked_files(repo: Any) -> int:
@@ -299,5 +326,5 @@ def _not_yaml(files: set[str]) -> list[Problem]:
     return [p for f in sorted(files) if f.endswith(".j2") for p in _check_template(os.path.relpath(f))] + [
         Problem(os.path.relpath(f), 1, 1, "L004", "not a YAML file policyctl can check", "give .yaml files or folders")
         for f in sorted(files)
-        if not f.endswith(layout.YAML_SUFFIXES + (".j2",))
+        if not f.endswith(layout.YAML_SUFFIXES + _CHECKED_WITH_THE_TREE)
     ]
