@@ -592,3 +592,19 @@ def test_a_refused_request_says_what_was_sent_and_how_to_send_it(
     status, _, data = call(app, "POST", path, body, query)
     problem = json.loads(data)["problems"][0]
     assert (status, problem["code"], problem["message"], problem["hint"]) == (400, "A001", message, hint)
+
+
+@pytest.mark.parametrize("query", ["at=2022-06-01", "marketplace=de", "explain=true", "x"])
+def test_a_decide_request_with_a_query_is_refused_not_answered_for_another_question(app: App, query: str) -> None:
+    """The batch endpoint takes `?marketplace=&at=&explain=`; /v1/decide ignored them without a word:
+    `?at=2022-06-01` was answered for today (another fee), `?marketplace=de` for the body's marketplace."""
+    body = b'{"input": {"units": 1000, "contacts": 40}, "marketplace": "us"}'
+    status, _, data = call(app, "POST", "/v1/decide/csba/fee", body, query)
+    problem = json.loads(data)["problems"][0]
+    name = query.split("=")[0]
+    assert (status, problem["code"], problem["message"]) == (400, "A001", f"unknown query parameter `{name}`")
+    assert (
+        problem["hint"]
+        == 'send {"input": {...}, "marketplace": "...", "at": "YYYY-MM-DD", "explain": false} as the body'
+    )
+    assert call(app, "POST", "/v1/decide/csba/fee", body, "")[0] == 200

@@ -247,6 +247,14 @@ class App:
     ) -> int:
         bundle = loaded.bundle
         compiled = _compiled(bundle, program, decision)
+        # the question is the body's: a query (`?at=`, as the batch endpoint takes it) was ignored,
+        # and the answer given for another day or marketplace than the caller asked
+        asked = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        if asked:
+            raise _Refused(
+                400,
+                [_request_problem(f"unknown query parameter `{_show(asked[0][0])}`", f"{_DECIDE_SHAPE} as the body")],
+            )
         declared = _content_length(scope)
         if declared is not None and declared > self.limits.max_body:  # 413 now, not 408 after waiting
             raise _too_large(self.limits.max_body)
@@ -591,10 +599,11 @@ def _problem(code: str, message: str, hint: str = "") -> Problem:
     return Problem(REQUEST, 1, 1, code, message, hint)
 
 
+_DECIDE_SHAPE = 'send {"input": {...}, "marketplace": "...", "at": "YYYY-MM-DD", "explain": false}'
+
+
 def _request_problem(message: str, hint: str = "") -> Problem:
-    return _problem(
-        "A001", message, hint or 'send {"input": {...}, "marketplace": "...", "at": "YYYY-MM-DD", "explain": false}'
-    )
+    return _problem("A001", message, hint or _DECIDE_SHAPE)
 
 
 def _show(value: str) -> str:
