@@ -199,3 +199,57 @@ def test_a_key_given_twice_is_refused_everywhere(app: App, tmp_path: Path) -> No
         "--root", str(ROOT / "policies"),
     )  # fmt: skip
     assert said in out.read_text(encoding="utf-8")
+
+
+def test_a_line_that_is_not_utf8_is_its_own_problem_as_in_the_service(app: App, tmp_path: Path) -> None:
+    """A Latin-1 `é` on line 3,000 of 5,000: `decide` stopped where its reader had decoded up to,
+    naming that line (2,731 here), and left every later line unanswered; the service and a JSON
+    Lines table answer every other line and give that one its problem."""
+    lines = [b'{"units": 5}\n'] * 5000
+    lines[2999] = b'{"units": 5, "note": "\xe9"}\n'
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(b"".join(lines))
+    args = [
+        "decide",
+        "csba.fee",
+        "-m",
+        "us",
+        "--at",
+        "2024-06-01",
+        "--input",
+        str(source),
+        "--root",
+        str(ROOT / "policies"),
+    ]
+    run = run_cli(*args)
+    cli = [json.loads(line) for line in run.out.splitlines()]
+    status, _, body = call(app, "POST", "/v1/batch/csba/fee", b"".join(lines), "marketplace=us&at=2024-06-01")
+    api = [json.loads(line) for line in body.decode().splitlines()]
+    for theirs in api:
+        theirs.pop("revision")
+    for answer in cli + api:
+        for p in answer["problems"]:
+            p.pop("file")
+    assert (run.code, len(cli)) == (1, 5000) and cli == api
+    assert cli[2999] == {
+        "line": 3000,
+        "problems": [
+            {
+                "line": 3000,
+                "column": 1,
+                "code": "D004",
+                "severity": "error",
+                "message": "the input is not UTF-8 text (byte 0xe9)",
+                "hint": "save the input as UTF-8",
+            }
+        ],
+    }
+    text = run_cli(*args, "--format", "text")
+    assert f"\n\n{source}:3000: csba.fee in us on 2024-06-01: no outputs\n" in text.out
+    assert text.out.count("no outputs") == 1 and text.out.count(f"{source}:") == 5000
+    # one document over several lines: its problem at the line of the byte
+    source.write_bytes(b'{\n  "units": 5,\n  "note": "\xe9"\n}\n')
+    one = run_cli(*args)
+    assert one.code == 1 and [(p["line"], p["message"]) for p in json.loads(one.out)["problems"]] == [
+        (3, "the input is not UTF-8 text (byte 0xe9)")
+    ]

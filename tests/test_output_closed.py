@@ -121,3 +121,25 @@ def test_a_reader_that_went_away_is_exit_1_quietly_for_every_command(
     finally:
         os.close(write)
     assert (run.returncode, run.stderr) == (1, "")
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_a_reader_that_went_away_during_a_long_batch_is_exit_1_quietly(tmp_path: Path, fmt: str) -> None:
+    """`decide ... --input big.jsonl | head -1`: the pipe closes while the batch is still being read
+    (the cases above read all of their one line first); nothing may be told but the exit code."""
+    batch = tmp_path / "big.jsonl"
+    batch.write_text(INPUT * 20_000)
+    args = ["decide", "loans.late_fee", "-m", "no", "--at", "2024-06-01", "--input", str(batch), "--root", str(MINI)]
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        run = subprocess.run(
+            [sys.executable, str(ROOT / "cli.py"), *args, "--format", fmt],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(write)
+    assert (run.returncode, run.stderr) == (1, "")

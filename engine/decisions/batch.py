@@ -87,6 +87,39 @@ def run_decide(
         else:  # (`answer` made sure it is JSON)
             out.write(json.dumps(body, indent=2, ensure_ascii=False) + "\n")
 
+    # A byte that is not UTF-8 is its line's problem, and the batch goes on, as the service and a
+    # JSON Lines table read one: read strictly, the first such byte ended the batch, at the line
+    # where the reader's last block began (a byte on line 3,000 was said at 2,731, and every later
+    # line went unanswered). Each such byte is read as the lone surrogate that stands for it.
+    strict = getattr(source, "errors", None) == "strict" and hasattr(source, "reconfigure")
+    if strict:
+        source.reconfigure(errors="surrogateescape")  # type: ignore[attr-defined]  # (a TextIOWrapper's)
+    try:
+        return _run(compiled, params, day, resolved, name, source, out, explain, fmt, progress, write)
+    finally:
+        if strict:
+            # given back as it came where the stream allows it: not while it holds text read ahead
+            # (the reader of the answers went away mid-batch: that is told, not this)
+            try:
+                source.reconfigure(errors="strict")  # type: ignore[attr-defined]
+            except ValueError:
+                pass
+
+
+def _run(
+    compiled: Any,
+    params: dict[str, Any],
+    day: str,
+    resolved: Any,
+    name: str,
+    source: TextIO,
+    out: TextIO,
+    explain: bool,
+    fmt: str,
+    progress: Callable[[int], None] | None,
+    write: Callable[[dict[str, Any]], None],
+) -> bool:
+    """`run_decide` once its input is read with each byte that is not UTF-8 as its surrogate."""
     try:
         lines_mode, head = _json_lines(source)
         if head and head[0].startswith(BOM):  # (RFC 8259: a parser may ignore one; Windows tools write it)
@@ -99,6 +132,10 @@ def run_decide(
         return _stream_text(compiled, params, day, resolved, name, head, source, out, explain, progress, write)
     if lines_mode:
         return _stream(compiled, params, day, resolved, name, head, source, out, explain, progress)
+    wrong = None if text.isascii() else _not_utf8(name, text)
+    if wrong is not None:
+        write(_refused(wrong))
+        return True
     try:
         inputs = read_json(text)
     except (ValueError, RecursionError, UnicodeEncodeError) as e:  # ValueError: also a 5,000-digit number
@@ -182,6 +219,10 @@ def _answers(
             number += 1
             if blank(line):
                 continue
+            wrong = None if line.isascii() else _not_utf8(name, line, number)
+            if wrong is not None:
+                yield number, _refused(wrong), True
+                continue
             try:
                 inputs = read_json(line)
             except (ValueError, RecursionError, UnicodeEncodeError) as e:  # ValueError: also a 5,000-digit number
@@ -228,6 +269,10 @@ def _stream(  # noqa: C901 - the batch's hot loop, kept whole: a call per line w
         for line in itertools.chain(head, source):  # not a generator: one fewer frame per line
             number += 1
             if not line or (line.isspace() and blank(line)):  # (isspace first: no copy of the usual line)
+                continue
+            if not line.isascii() and (wrong := _not_utf8(name, line, number)) is not None:
+                failed = True
+                buffer.append(encode({"line": number, "problems": [wrong.to_json()]}))
                 continue
             try:
                 if line.count("[") + line.count("{") > MAX_NESTING:  # check_nesting's first test, without its call
@@ -494,6 +539,26 @@ def _too_large(name: str, line: int, size: int) -> Problem:
         "D005",
         f"the answer is {size:,} characters of JSON, over the limit of {MAX_ANSWER:,}",
         "check the outputs that repeat or join large values",
+    )
+
+
+# what a byte that is not UTF-8 is read as with the "surrogateescape" handler (0xdc00 + the byte)
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+
+
+def _not_utf8(name: str, text: str, line: int = 0) -> Problem | None:
+    """The problem of the first byte of ``text`` (read with "surrogateescape") that is not UTF-8, at
+    its line (``line``, else counted in ``text``); None when every byte is."""
+    found = _ESCAPED_BYTE.search(text)
+    if found is None:
+        return None
+    return Problem(
+        name,
+        line or text.count("\n", 0, found.start()) + 1,
+        1,
+        "D004",
+        f"the input is not UTF-8 text (byte 0x{ord(found.group()) - 0xDC00:02x})",
+        "save the input as UTF-8",
     )
 
 
