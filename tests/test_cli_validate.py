@@ -79,6 +79,18 @@ def test_sarif_format() -> None:
     assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == DUP
 
 
+def test_sarif_rules_link_nowhere_that_does_not_exist() -> None:
+    """Every rule's `helpUri` and the tool's `informationUri` were addresses under `.invalid` (a name
+    that never resolves): each alert in code scanning linked to a page that cannot exist. The rule's
+    help is its meaning and where every code is listed."""
+    r = run_cli("validate", "--format", "sarif", DUP)
+    assert "policyctl.invalid" not in r.out
+    [rule] = json.loads(r.out)["runs"][0]["tool"]["driver"]["rules"]
+    assert rule["help"] == {
+        "text": "a key appears twice in one mapping. `policyctl validate --list-codes` lists every code."
+    }
+
+
 def test_sarif_uris_are_uri_references(tmp_path: Path) -> None:
     """A file name with `#`, `%20`, a space or a non-ASCII letter was written as is: `#` starts a
     fragment and `%20` reads as a space, so code scanning pointed at another path."""

@@ -73,11 +73,12 @@ def github(problems: Sequence[Problem], files: int, sources: Mapping[str, str] |
 def sarif(problems: Sequence[Problem], files: int, sources: Mapping[str, str] | None = None) -> str:
     """SARIF 2.1.0, the format code-scanning tools ingest."""
     used = sorted({p.code for p in problems})
+    # (no `helpUri`: policyctl has no page per code; an address under `.invalid` never resolves)
     rules = [
         {
             "id": code,
             "shortDescription": {"text": CODES.get(code, code)},
-            "helpUri": "https://policyctl.invalid/docs/problem-codes#" + code.lower(),
+            "help": {"text": f"{CODES.get(code, code)}. `policyctl validate --list-codes` lists every code."},
         }
         for code in used
     ]
@@ -104,9 +105,7 @@ def sarif(problems: Sequence[Problem], files: int, sources: Mapping[str, str] | 
         "version": "2.1.0",
         "runs": [
             {
-                "tool": {
-                    "driver": {"name": "policyctl", "informationUri": "https://policyctl.invalid", "rules": rules}
-                },
+                "tool": {"driver": {"name": "policyctl", "rules": rules}},
                 "results": results,
             }
         ],
