@@ -1324,7 +1324,10 @@ def init_cmd(directory: str, no_build: bool) -> None:
         except SystemExit as e:
             if e.code:
                 sys.exit(e.code)
-    where = "" if os.path.abspath(directory) == os.getcwd() else f"cd {directory} && "
+    import shlex
+
+    # as a shell reads it: `cd my policies` went to `my`
+    where = "" if os.path.abspath(directory) == os.getcwd() else f"cd {shlex.quote(directory)} && "
     click.echo(f"next: {where}policyctl validate && policyctl test && policyctl build --check")
 
 

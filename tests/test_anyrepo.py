@@ -100,6 +100,18 @@ def test_init_refuses_a_folder_inside_another_repositorys_policies(repo: Path, w
     assert run_cli("init", str(repo / "beside")).code == 0  # (beside policies/, not in it)
 
 
+@pytest.mark.parametrize("name", ["my policies", "it's", "plain"])
+def test_init_says_the_next_step_as_a_shell_runs_it(tmp_path: Path, name: str) -> None:
+    """`next: cd my policies && ...` could not be pasted into a shell: the folder was not quoted."""
+    import shlex
+
+    result = run_cli("init", name, "--no-build", cwd=tmp_path)
+    assert result.code == 0, result
+    step = result.out.splitlines()[-1]
+    assert step == f"next: cd {shlex.quote(name)} && policyctl validate && policyctl test && policyctl build --check"
+    assert shlex.split(step.removeprefix("next: "))[:2] == ["cd", name]
+
+
 def test_init_refuses_a_file_in_its_own_words(tmp_path: Path) -> None:
     target = tmp_path / "notes.txt"
     target.write_text("keep me", encoding="utf-8")
