@@ -328,3 +328,16 @@ def test_a_folder_or_file_given_is_checked_as_the_whole_repository_checks_it(
     body = json.loads(r.out)
     assert {(p["file"], p["code"]) for p in body["problems"]} == found, body
     assert r.code == (1 if found else 0)
+
+
+@pytest.mark.parametrize("given", [".", "top", "top/"])
+def test_a_repositorys_top_given_is_the_whole_repository(init_repo: Path, given: str) -> None:
+    """`policyctl validate .` from the top read the YAML files below it out of their repository, as
+    loose files: a parameter the program does not declare (P002), a catalog or a template with
+    problems, all passed as "5 files checked: no problems"."""
+    edit(init_repo / "policies/returns/marketplaces/de.yaml", "  free_return_shipping:", "  free_return_shiping:")
+    path = "." if given == "." else str(init_repo) + given.removeprefix("top")
+    r = run_cli("validate", path, cwd=init_repo)
+    whole = run_cli("validate", cwd=init_repo)
+    assert r.code == 1 and "error[P002]: `returns` declares no parameter `free_return_shiping`" in r.out, r
+    assert r.out.splitlines()[-1] == whole.out.splitlines()[-1] == "1 error in 1 of 6 files"

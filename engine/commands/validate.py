@@ -39,14 +39,15 @@ def validate(
         if not os.path.exists(path):
             out.usage.append(path)
             continue
-        root = layout.find_root(path)
+        whole = _policies_of_top(path)  # (a repository's top: all of it)
+        root = whole or layout.find_root(path)
         if root is None:
             if os.path.isdir(path):
                 loose += layout.yaml_files(path)
             else:
                 loose.append(path)
             continue
-        if os.path.isdir(path) and os.path.abspath(path) == root:
+        if whole or (os.path.isdir(path) and os.path.abspath(path) == root):
             roots[root] = None
         elif roots.get(root, set()) is not None:
             wanted = roots.setdefault(root, set())
@@ -106,6 +107,19 @@ def _beyond_yaml(
     given = tuple(os.path.join(f, "") for f in sorted(folders))
     out.files += sum(1 for f in read_too if _below(f, given) and os.path.abspath(f) not in wanted)
     out.problems += [p for p in found if os.path.abspath(p.file) in wanted or _below(p.file, given)]
+
+
+def _policies_of_top(path: str) -> str | None:
+    """The policies folder of the repository whose top ``path`` is (`validate .` there: the whole
+    repository, as `validate` alone; its YAML was read out of context, as loose files), else None."""
+    from engine.source import project
+
+    if not os.path.isdir(path) or not project.is_top(path):
+        return None
+    try:
+        return project.read(os.path.abspath(path)).policies
+    except project.ProjectError:  # (a policyctl.toml that cannot be used: the files as they are)
+        return None
 
 
 def _below(path: str, folders: tuple[str, ...]) -> bool:
