@@ -251,6 +251,84 @@ def test_what_msgfmt_refuses_is_not_read(tmp_path: Path, body: str, line: int, s
         assert said in problems[0].message
 
 
+ARABIC = (
+    "nplurals=6; plural=(n == 0 ? 0 : n == 1 ? 1 : n == 2 ? 2 : n % 100 >= 3 && n % 100 <= 10 ? 3 : "
+    "n % 100 >= 11 && n % 100 <= 99 ? 4 : 5);"
+)
+ARABIC_HINT = f'`"Plural-Forms: {ARABIC}\\n"` (CLDR\'s rule for `ar`, as `policyctl i18n update` writes it)'
+PLURAL = 'msgid "One item"\nmsgid_plural "%(count)s items"\n' + "".join(
+    f'msgstr[{i}] "{i}: %(count)s"\n' for i in range(6)
+)
+
+
+def _headed(plural_forms: str) -> str:
+    return f'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n"Plural-Forms: {plural_forms}\\n"\n\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "tag", "line", "said", "hint"),
+    [
+        # a byte order mark (Notepad's UTF-8): "Unknown or misformatted keyword on 0", "fix the PO syntax"
+        (
+            "\ufeff" + PO_HEAD + 'msgid "Fee"\nmsgstr "Gebühr"\n',
+            "de",
+            1,
+            "it starts with a byte order mark (U+FEFF)",
+            "save it as UTF-8 without a byte order mark (BOM)",
+        ),
+        # a Plural-Forms header gettext cannot read: Python's "invalid literal for int() with base 10:
+        # '6 plural=n' on 3", at the first message's line
+        (_headed("nplurals=6 plural=n;") + PLURAL, "ar", 4, "header `nplurals=6 plural=n;` is not", ARABIC_HINT),
+        (_headed("nplurals=six; plural=n;") + PLURAL, "ar", 4, "`nplurals=six; plural=n;` is not", ARABIC_HINT),
+        (
+            _headed("plural=(n != 1);") + PLURAL,
+            "ar",
+            4,
+            "`plural=(n != 1);` is not `nplurals=N; plural=FORMULA;`",
+            ARABIC_HINT,
+        ),
+        # a form past the header's nplurals (an English header in an Arabic catalog): Babel's "msg has
+        # more translations than num_plurals of catalog on 6", its line counted from 0
+        (
+            _headed("nplurals=2; plural=(n != 1);") + PLURAL,
+            "ar",
+            10,
+            "`msgstr[2]` is a plural form the catalog does not have: its Plural-Forms header says nplurals=2",
+            "give the header the language's rule " + ARABIC_HINT,
+        ),
+        (
+            _headed(ARABIC) + PLURAL.replace('msgstr[5] "5: %(count)s"\n', 'msgstr[5] "5"\nmsgstr[6] "6"\n'),
+            "ar",
+            14,
+            "`msgstr[6]` is a plural form the catalog does not have: its Plural-Forms header says nplurals=6",
+            "remove the forms after `msgstr[5]`",
+        ),
+    ],
+)
+def test_what_gettext_and_babel_refuse_is_said_in_our_words(
+    tmp_path: Path, text: str, tag: str, line: int, said: str, hint: str
+) -> None:
+    """Each at its line, in words of this tool (not Babel's, whose line counts from 0, nor Python's),
+    with a hint that can be followed."""
+    path = tmp_path / f"{tag}.po"
+    path.write_text(text, encoding="utf-8")
+    for read in (catalogs.read, catalogs.read_plain):
+        catalog, problems = read(str(path), tag)
+        assert catalog is None and [(p.code, p.line, p.col) for p in problems] == [("G002", line, 1)], problems
+        assert problems[0].message.startswith("the catalog cannot be read: ") and said in problems[0].message
+        assert problems[0].hint.endswith(hint), problems[0].hint
+
+
+def test_babels_line_is_not_in_the_message(tmp_path: Path) -> None:
+    """Babel ends a message with the line counted from 0 ("on 4"): beside the problem's line, 5."""
+    path = tmp_path / "de.po"
+    path.write_text(PO_HEAD + 'msgid "Fee"\nmsgtsr "x"\n', encoding="utf-8")
+    catalog, problems = catalogs.read(str(path), "de")
+    assert catalog is None and [(p.line, p.message) for p in problems] == [
+        (6, "the catalog cannot be read: Unknown or misformatted keyword")
+    ]
+
+
 @pytest.mark.parametrize(
     "body",
     [

@@ -396,7 +396,7 @@ def parse(path: str, tag: str | None, raw: bytes) -> tuple[Catalog | None, list[
     from engine.i18n.cldr import locale
 
     try:
-        refused = _gettext_refuses(raw.decode("utf-8"))
+        refused = _gettext_refuses(raw.decode("utf-8"), tag)
         if refused is not None:
             return None, [Problem(path, refused[0], 1, "G002", f"the catalog cannot be read: {refused[1]}", refused[2])]
         unclosed = _unclosed_string(raw.decode("utf-8"))
@@ -425,7 +425,8 @@ def parse(path: str, tag: str | None, raw: bytes) -> tuple[Catalog | None, list[
                 int(getattr(e, "lineno", 0) or 0) + 1,
                 1,
                 "G002",
-                f"the catalog cannot be read: {e}",
+                # (Babel ends its message with the line counted from 0: the problem's line says it)
+                f"the catalog cannot be read: {re.sub(r' on -?[0-9]+$', '', str(e))}",
                 "fix the PO syntax (https://www.gnu.org/software/gettext/manual/html_node/PO-Files.html)",
             )
         ]
@@ -500,10 +501,18 @@ def _unescape(text: str) -> str:
     return str(unescape(f'"{text}"'))
 
 
-def _gettext_refuses(text: str) -> tuple[int, str, str] | None:
+def _gettext_refuses(text: str, tag: str | None) -> tuple[int, str, str] | None:
     """(line, what, hint) of the first thing gettext's `msgfmt` refuses and Babel reads without a
     word: a message given twice (Babel keeps one of them: which translation is published?) or an
-    escape C does not have (`\\q`, published as the two characters). Obsolete (`#~`) entries aside."""
+    escape C does not have (`\\q`, published as the two characters). Obsolete (`#~`) entries aside.
+    And, said in our words rather than Babel's or Python's, what both refuse: a byte order mark, a
+    `Plural-Forms` header that is not `nplurals=N; plural=FORMULA;`, a form (`msgstr[5]`) past
+    the header's `nplurals`."""
+    if text.startswith("\ufeff"):
+        return 1, "it starts with a byte order mark (U+FEFF)", "save it as UTF-8 without a byte order mark (BOM)"
+    header = _plural_header(text, tag)
+    if isinstance(header, tuple):
+        return header
     seen: dict[tuple[str, str], int] = {}
     context: list[str] | None = None
     current: list[str] | None = None
@@ -527,6 +536,9 @@ def _gettext_refuses(text: str) -> tuple[int, str, str] | None:
         elif line.startswith('"') and context is not None and current is None:
             context.append(line)
         elif keyword in ("msgid_plural", "msgstr") or keyword.startswith("msgstr["):
+            form = keyword[7:-1] if keyword.startswith("msgstr[") and keyword.endswith("]") else ""
+            if form.isdigit() and int(form) >= header:
+                return number, *_form_past_nplurals(int(form), header, tag)
             if current is not None:
                 key = ("".join(key_parts.get("msgctxt", [])), "".join(current))
                 if key in seen and key != ("", '""'):
@@ -539,6 +551,78 @@ def _gettext_refuses(text: str) -> tuple[int, str, str] | None:
                 seen.setdefault(key, start)
             context, current, key_parts = None, None, {}
     return None
+
+
+# a header line `"Plural-Forms: ...\n"` (policyctl, Babel and gettext write a header field on one line)
+_PLURAL_FORMS_LINE = re.compile(r'^"Plural-Forms:(.*?)(?:\\n)?"$')
+
+
+def _plural_header(text: str, tag: str | None) -> int | tuple[int, str, str]:
+    """The number of plural forms a catalog's header gives (the locale's when it gives none, as Babel
+    reads it), or (line, what, hint) when its `Plural-Forms` is not what gettext reads: both
+    `nplurals=` (a whole number) and `plural=`, separated by `;` (Babel read `nplurals=6 plural=n`
+    as Python's "invalid literal for int() with base 10" at the first message)."""
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if line.startswith("msgid ") and line != 'msgid ""':
+            break  # past the header entry
+        found = _PLURAL_FORMS_LINE.match(line)
+        if found is None:
+            continue
+        value = found.group(1).strip()
+        fields = dict(part.strip().partition("=")[::2] for part in value.split(";") if part.strip())
+        count = fields.get("nplurals", "").strip()
+        if set(fields) == {"nplurals", "plural"} and count.isascii() and count.isdigit() and int(count) > 0:
+            return int(count)
+        return (
+            number,
+            f"its Plural-Forms header `{value}` is not `nplurals=N; plural=FORMULA;`",
+            _cldr_plural_forms(tag, "write")
+            or "write the header gettext's manual gives for the language "
+            "(https://www.gnu.org/software/gettext/manual/html_node/Plural-forms.html)",
+        )
+    return _cldr_nplurals(tag)
+
+
+def _form_past_nplurals(form: int, nplurals: int, tag: str | None) -> tuple[str, str]:
+    """(what, hint) for a `msgstr[form]` a catalog whose header says ``nplurals`` cannot have."""
+    what = (
+        f"`msgstr[{form}]` is a plural form the catalog does not have: its Plural-Forms header says nplurals={nplurals}"
+    )
+    if _cldr_nplurals(tag) != nplurals:
+        return what, str(_cldr_plural_forms(tag, "give the header the language's rule"))
+    last = "`msgstr`" if nplurals == 1 else f"`msgstr[{nplurals - 1}]`"
+    return what, f"remove the forms after {last}"
+
+
+def _cldr_nplurals(tag: str | None) -> int:
+    """How many plural forms CLDR gives the locale ``tag`` (2, Babel's default, without one)."""
+    from babel.messages.plurals import get_plural
+
+    from engine.i18n.cldr import locale
+
+    try:
+        return int(get_plural(locale(tag)).num_plurals) if tag else 2
+    except ValueError:  # a locale CLDR does not know (said where the locale is written)
+        return 2
+
+
+def _cldr_plural_forms(tag: str | None, verb: str) -> str | None:
+    """A hint to write the `Plural-Forms` header CLDR gives ``tag``, as `i18n update` writes it."""
+    from babel.messages.plurals import get_plural
+
+    from engine.i18n.cldr import locale
+
+    try:
+        rule = get_plural(locale(tag)) if tag else None
+    except ValueError:
+        return None
+    if rule is None:
+        return None
+    return (
+        f'{verb} `"Plural-Forms: nplurals={rule.num_plurals}; plural={rule.plural_expr};\\n"` '
+        f"(CLDR's rule for `{tag}`, as `policyctl i18n update` writes it)"
+    )
 
 
 _QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
