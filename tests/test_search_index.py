@@ -134,6 +134,46 @@ def test_the_search_pages_speak_the_layouts_words() -> None:
     assert "<title>Suche</title>" in german and '<html lang="de">' in german
 
 
+def _page(lang: str, search_text: str, back: str, direction: str = "ltr", words: str | None = None) -> bytes:
+    """A page as the layout writes it; ``words``: the `lang` of its header when the layout's words
+    are in another language than its text (an English page in another language's place)."""
+    header = f' lang="{words}"' if words else ""
+    return (
+        f'<!DOCTYPE html>\n<html lang="{lang}" dir="{direction}">\n<body>\n<header class="site"{header}>\n'
+        f'<p class="search"><a href="../search/{lang}.html" rel="search" hreflang="{lang}">{search_text}</a></p>\n'
+        f'</header>\n<main data-pagefind-body></main>\n<footer><a href="../index.html" data-switch="index">{back}'
+        "</a></footer>\n</body>\n</html>\n"
+    ).encode()
+
+
+ARABIC = _page("ar", "بحث", "كل صفحات المساعدة", "rtl")
+ENGLISH = _page("en", "Search", "All help pages")
+SHOWN_IN_FRENCH = _page("en", "Rechercher", "Toutes les pages d’aide", words="fr")  # sorts first: a/fr/fr
+
+
+@pytest.mark.parametrize(
+    ("pages", "lang", "expected", "not_expected"),
+    [
+        # a language written right to left: its search page too (it was laid out left to right)
+        ({"a/sa/ar/help.html": ARABIC}, "ar", ['<html lang="ar" dir="rtl">', "<h1>بحث</h1>"], []),
+        ({"a/us/en/help.html": ENGLISH}, "en", ['<html lang="en">', "<title>Search</title>"], ["dir="]),
+        # an English page shown in French's place comes first: the English search page was "Rechercher"
+        (
+            {"a/fr/fr/help.html": SHOWN_IN_FRENCH, "b/us/en/help.html": ENGLISH},
+            "en",
+            ["<title>Search</title>", '<a href="../index.html">All help pages</a>'],
+            ["Rechercher", "Toutes"],
+        ),
+        ({"a/fr/fr/help.html": SHOWN_IN_FRENCH}, "en", ["<title>Search</title>"], ["Rechercher"]),
+    ],
+)
+def test_a_search_page_is_written_as_its_language_is_in_its_words(
+    pages: dict[str, bytes], lang: str, expected: list[str], not_expected: list[str]
+) -> None:
+    page = search.own_files(pages, searchable=False)[search.page_path(lang)].decode("utf-8")
+    assert all(text in page for text in expected) and not any(text in page for text in not_expected), page
+
+
 def test_the_index_links_the_search_page_of_every_language() -> None:
     """The index (the one page in English) offers every language's search, each link in its language."""
     out = ROOT / "generated_docs"

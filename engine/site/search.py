@@ -85,6 +85,10 @@ POLICY = (
 _PASSIVE_POLICY = "default-src 'none'; style-src 'none'; img-src 'self'; base-uri 'none'; form-action 'none'"
 
 _LANG = re.compile(rb"<html\b[^>]*?\blang=\"([^\"]+)\"")
+_DIR = re.compile(rb"<html\b[^>]*?\bdir=\"rtl\"")
+# the layout's words in another language than the page's text (an English page in another
+# language's place says the language of its header)
+_HEADER_LANG = re.compile(rb"<header\b[^>]*?\blang=\"([^\"]+)\"")
 _SEARCH_LINK = re.compile(rb"<a\b[^>]*\brel=\"search\"[^>]*>([^<]*)</a>")
 _INDEX_LINK = re.compile(rb"<a\b[^>]*\bdata-switch=\"index\"[^>]*>([^<]*)</a>")
 
@@ -483,22 +487,34 @@ def settle(files: dict[str, bytes]) -> None:
     files[ENTRY] = json.dumps(entry).encode("utf-8")
 
 
-def _words(pages: dict[str, bytes]) -> dict[str, tuple[str, str, str]]:
+def _words(pages: dict[str, bytes]) -> dict[str, tuple[str, str, str, str]]:
     """Each language of ``pages`` (the file name's tag, lower case as Pagefind names its indexes)
-    → (its `lang` as written, the search link's text, the index link's text) from its first page."""
-    found: dict[str, tuple[str, str, str]] = {}
+    → (its `lang` as written, the search link's text, the index link's text, its `dir`) from its
+    first page whose layout speaks its language: an English page shown in another language's place
+    has that language's words ("Rechercher"), never the English search page's."""
+    found: dict[str, tuple[str, str, str, str]] = {}
+    borrowed: set[str] = set()  # languages only such pages have given so far
     for path in sorted(pages):
         data = pages[path]
         lang = _LANG.search(data)
         if lang is None:
             continue
         tag = lang.group(1).decode("utf-8", "replace")
-        if tag.lower() in found:
+        key = tag.lower()
+        if key in found and key not in borrowed:
+            continue
+        direction = "rtl" if _DIR.search(data) else "ltr"
+        header = _HEADER_LANG.search(data)
+        if header is not None and header.group(1) != lang.group(1):
+            if key not in found:  # (the defaults, as for a page without the links)
+                found[key] = (tag, "Search", "All help pages", direction)
+                borrowed.add(key)
             continue
         search, index = _SEARCH_LINK.search(data), _INDEX_LINK.search(data)
         label = html.unescape(search.group(1).decode("utf-8", "replace")).strip() if search else ""
         back = html.unescape(index.group(1).decode("utf-8", "replace")).strip() if index else ""
-        found[tag.lower()] = (tag, label or "Search", back or "All help pages")
+        found[key] = (tag, label or "Search", back or "All help pages", direction)
+        borrowed.discard(key)
     return found
 
 
@@ -506,19 +522,22 @@ def own_files(pages: dict[str, bytes], searchable: bool) -> dict[str, bytes]:
     """policyctl's own search files: a search page per language of ``pages`` and, ``searchable``
     (Pagefind's bundle is there), the script that starts its UI."""
     files = {START: _START_JS} if searchable else {}
-    for name, (tag, label, back) in sorted(_words(pages).items()):
-        files[page_path(name)] = page(tag, label, back, searchable).encode("utf-8")
+    for name, (tag, label, back, direction) in sorted(_words(pages).items()):
+        files[page_path(name)] = page(tag, label, back, searchable, direction=direction).encode("utf-8")
     return files
 
 
 NO_PAGEFIND = "Search is not available: this site was built without Pagefind."
 
 
-def page(lang: str, label: str, back: str, searchable: bool = True, why: str = NO_PAGEFIND) -> str:
+def page(
+    lang: str, label: str, back: str, searchable: bool = True, why: str = NO_PAGEFIND, direction: str = "ltr"
+) -> str:
     """The search page for ``lang`` (as the pages write it): Pagefind's UI searches the index of
     the page's `<html lang>` and shows its own words in that language; ``label`` and ``back`` are
     the layout's words for "Search" and "All help pages". Not ``searchable``: a page that says
-    ``why`` (plain text)."""
+    ``why`` (plain text). ``direction``: `rtl` for a language written right to left, as its pages
+    say (`dir="rtl"`; the default, left to right, is not written)."""
     tag, title, home = (html.escape(v, quote=True) for v in (lang, label, back))
     if not searchable:
         policy, head = _PASSIVE_POLICY, ""
@@ -532,7 +551,7 @@ def page(lang: str, label: str, back: str, searchable: bool = True, why: str = N
         )
         body = '<div id="search" role="search"></div>\n'
     return f"""<!DOCTYPE html>
-<html lang="{tag}">
+<html lang="{tag}"{' dir="rtl"' if direction == "rtl" else ""}>
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{policy}">
