@@ -80,7 +80,7 @@ def test_fallback_publishes_the_english_page_marked_in_the_missing_language(poli
     assert run.err.endswith(f"\n0 errors and 1 warning in 1 of {files} files\n"), run.err
     page = (out / "csba/us/es/help.html").read_text(encoding="utf-8")
     assert '<html lang="en"' in page and "<h2>Fees</h2>" in page  # the English text, said to be English
-    assert re.search(r'<p class="pending" lang="es" role="note">Esta página aún no está disponible en español\.', page)
+    assert re.search(r'<p class="pending" lang="es" dir="ltr" role="note">Esta página aún no está disponible en español\.', page)
     markdown = (out / "csba/us/es/help.md").read_text(encoding="utf-8")
     assert markdown.startswith("> Esta página aún no está disponible en español.") and "## Fees" in markdown
     english = (out / "csba/us/en/help.html").read_text(encoding="utf-8")
@@ -184,3 +184,51 @@ def test_every_language_switch_link_says_its_language_and_its_targets(built_site
             assert link["lang"] in target.relative_to(built_site).parts, (html, link)
             checked += 1
     assert checked >= len(pages)
+
+
+def _translate_all(po: Path, mark: str) -> None:
+    """Give every message of ``po`` its English with ``mark`` before it (placeholders and markup kept)."""
+    from engine.i18n import catalogs
+
+    catalog, problems = catalogs.read(str(po), po.stem)
+    assert catalog is not None and problems == [], problems
+    for message in catalog:
+        if message.id:
+            ids = message.id if isinstance(message.id, tuple) else (message.id,)
+            forms = [f"{mark}{ids[min(i, len(ids) - 1)]}" for i in range(catalog.num_plurals)]
+            message.string = tuple(forms) if isinstance(message.id, tuple) else forms[0]
+    po.write_bytes(catalogs.dump(catalog))
+
+
+def test_an_english_page_in_a_right_to_left_languages_place_says_where_its_words_are_arabic(init_repo: Path) -> None:
+    """A page shown in English for now says `<html lang="en" dir="ltr">`; the layout's own words around
+    it (skip link, header, banner, note, footer) are the page's language's, and were said to be
+    English and laid out left to right: Arabic's read backwards. Its feed's summaries are the page's
+    English; the English search page keeps English words."""
+    edit(init_repo / "policies/marketplaces.yaml", "locales: [de, en]", "locales: [de, en, ar]")
+    edit(init_repo / "policyctl.toml", 'languages = ["en", "de"]', 'languages = ["en", "de", "ar"]')
+    edit(
+        init_repo / "policies/returns/program.yaml",
+        "marketplaces: [us, de]",
+        "marketplaces: [us, de]\ntranslations: fallback",
+    )
+    assert run_cli("i18n", "update", cwd=init_repo).code == 0  # copies the layout, writes the catalogs
+    _translate_all(init_repo / "policies/_site/locales/ar.po", "ع ")  # the program's catalog stays empty
+    run = run_cli("build", "--at", "2025-03-01", cwd=init_repo)
+    assert run.code == 0 and "warning[G002]: ar: no translation of" in run.err, run
+    out = init_repo / "generated_docs/returns/de/ar"
+    words = ' lang="ar" dir="rtl"'
+    for page, banner in ((out / "help.html", 0), (out / "original/help.html", 1)):
+        html = page.read_text(encoding="utf-8")
+        assert '<html lang="en" dir="ltr">' in html and html.count(words) == 4 + banner, html
+        for part in ('<a class="skip" href="#content"', '<header class="site"', "<footer"):
+            assert f"{part}{words}>" in html, part
+        assert '<p class="pending" lang="ar" dir="rtl" role="note">ع ' in html
+        assert html.count(f'<p class="past-edition" role="note"{words}><strong>ع ') == banner
+        assert "<h1>" in html and "The return window" in html  # the page itself: English, as `<html>` says
+    feed = (out / "changes.atom").read_text(encoding="utf-8")
+    assert 'xml:lang="ar"' in feed and '<summary xml:lang="en">The return window changed' in feed, feed
+    english = (init_repo / "generated_docs/search/en.html").read_text(encoding="utf-8")
+    assert "<title>Search</title>" in english and "ع" not in english
+    complete = (init_repo / "generated_docs/returns/de/de/help.html").read_text(encoding="utf-8")
+    assert " dir=" not in complete.split("<body>", 1)[1]  # a page in its own language: as it was

@@ -206,6 +206,7 @@ def change_feed(repo: Repository, work: Plan, job: Job, title: str, body: str, w
     return feeds.atom(
         ident=feeds.feed_id(job.page.program, job.marketplace, tag),
         lang=tag,
+        text_lang=job.lang,
         title=words.lookup(FEED_TITLE) % {"program": program, "marketplace": country},
         author=program,
         page_href=rel(here, job.path("html", edition=None)),
@@ -326,7 +327,15 @@ def page_view(
         "dir": l10n.text_direction(job.lang),
         "title": title,
         "body": body,
-        "pending": {"tag": job.locale, "name": l10n.language_name(job.locale, job.locale)} if job.fallback else None,
+        # the English page in another language's place: the layout's own words are in that language
+        # (its `lang` and `dir` on them: Arabic's are right to left on an English page)
+        "pending": {
+            "tag": job.locale,
+            "name": l10n.language_name(job.locale, job.locale),
+            "dir": l10n.text_direction(job.locale),
+        }
+        if job.fallback
+        else None,
         "program_name": official_name(repo.programs[job.page.program], job.locale),
         "marketplace_name": l10n.country_name(mp.country, job.locale),
         "site": mp.site or "",

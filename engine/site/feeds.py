@@ -129,6 +129,7 @@ def atom(
     *,
     ident: str,
     lang: str,
+    text_lang: str | None = None,
     title: str,
     author: str,
     page_href: str,
@@ -137,7 +138,9 @@ def atom(
     ids: list[str],
 ) -> str:
     """The feed document; ``entries`` newest first, ``ids`` their ids. Needs at least one entry
-    (a feed's `updated` is its newest entry's)."""
+    (a feed's `updated` is its newest entry's). ``text_lang``: the language of the summaries (read
+    from the page) when it is not ``lang``, the feed's own words' (an English page in its place)."""
+    summary = "<summary>" if text_lang in (None, lang) else f"<summary xml:lang={quoteattr(str(text_lang))}>"
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',
         f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={quoteattr(lang)}>',
@@ -156,7 +159,7 @@ def atom(
             f"<title>{_text(entry.title)}</title>",
             f"<updated>{start_of(entry.date, time_zone)}</updated>",
             f'<link rel="alternate" type="text/html" href={quoteattr(entry.href)}/>',
-            f"<summary>{_text(entry.summary)}</summary>",
+            f"{summary}{_text(entry.summary)}</summary>",
             "</entry>",
         ]
     lines.append("</feed>")
