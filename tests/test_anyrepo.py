@@ -238,6 +238,35 @@ def test_a_language_no_marketplace_publishes_is_a_usage_error(
     assert german.is_file()
 
 
+@pytest.mark.parametrize(
+    ("typo", "hint"),
+    [
+        ("de_DE", "did you mean `de-DE`?"),  # gettext's and POSIX's spelling
+        ("de-de", "did you mean `de-DE`?"),
+        ("DE", "did you mean `de`?"),
+        ("zh-hans", "did you mean `zh-Hans`?"),
+        ("zh_Hans", "did you mean `zh-Hans`?"),
+        ("de_XX_1", "use a BCP 47 tag such as `en`, `de`, `it` or `zh-Hans`"),
+    ],
+)
+def test_a_marketplace_locale_spelled_wrong_is_said_where_it_is_written(repo: Path, typo: str, hint: str) -> None:
+    """`locales: [de_DE, en]` with policyctl.toml's `languages = ["en", "de"]` stopped every command at
+    policyctl.toml (exit 2) with "did you mean `de_DE`?", the typo itself, and the line of
+    marketplaces.yaml was never named; its own problem's hint was the schema's regular expression."""
+    markets = repo / "policies/marketplaces.yaml"
+    edit(markets, "locales: [de, en]", f"locales: [{typo}, en]")
+    line = next(
+        i for i, text in enumerate(markets.read_text(encoding="utf-8").splitlines(), 1) if f"locales: [{typo}," in text
+    )
+    for args in (("validate",), ("build",)):
+        result = run_cli(*args, cwd=repo)
+        assert result.code == 1, (args, result)
+        assert (
+            f"policies/marketplaces.yaml:{line}:15: error[S001]: /marketplaces/de/locales/0: "
+            f'`"{typo}"` is not a locale id\n  hint: {hint}\n'
+        ) in result.out + result.err, (args, result)
+
+
 def test_the_guide_is_printed_and_every_pointer_to_it_names_a_section_it_has() -> None:
     """The starter's policyctl.toml pointed to a README section that does not exist ("Configuration"),
     and the authors' guide was not installed: nothing told an installed user where to find it."""

@@ -165,6 +165,17 @@ def test_the_time_zone_pattern_is_the_schemas() -> None:
     )
 
 
+def test_the_locale_pattern_is_the_schemas() -> None:
+    """The schema check knows a locale id's pattern to give it a hint about locale ids."""
+    import json
+
+    from engine.schema.check import LOCALE_PATTERN
+    from support import ROOT
+
+    schema = json.loads((ROOT / "schemas" / "common.schema.json").read_text(encoding="utf-8"))
+    assert schema["$defs"]["locale"]["pattern"] == LOCALE_PATTERN
+
+
 NUMBERS = [
     # (the value as written, the hint): the hint says what to write, by what was written
     ('"14"', "write the number without quotes"),

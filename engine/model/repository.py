@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import itertools
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -203,7 +204,9 @@ def context(resolved: Resolved) -> dict[str, Any]:
 def marketplace_locales(policies: str) -> set[str] | None:
     """Every language some marketplace of the policies folder ``policies`` lists in its `locales`,
     read as loading reads marketplaces.yaml (strictly, never through a link); None when they cannot
-    be read (loading says why). For engine.source.project.check_languages."""
+    be read, or one is no locale id (`fr_FR`): loading says why, at its line, and the `languages`
+    of policyctl.toml cannot be judged against a typo (it was "did you mean `fr_FR`?" for `fr`).
+    For engine.source.project.check_languages."""
     path = os.path.join(policies, "marketplaces.yaml")
     if os.path.islink(path) or not os.path.isfile(path):
         return None
@@ -211,13 +214,15 @@ def marketplace_locales(policies: str) -> set[str] | None:
     data = doc.data
     if doc.problems or not isinstance(data, dict) or not isinstance(data.get("marketplaces"), dict):
         return None
-    return {
+    tags = [
         tag
         for mp in data["marketplaces"].values()
         if isinstance(mp, dict) and isinstance(mp.get("locales"), list)
         for tag in mp["locales"]
-        if isinstance(tag, str)
-    } or None
+    ]
+    if not all(isinstance(tag, str) and re.match(schema.LOCALE_PATTERN, tag) for tag in tags):
+        return None
+    return set(tags) or None
 
 
 def _usage(message: str, known: Iterable[str]) -> Problem:

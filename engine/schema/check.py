@@ -133,6 +133,22 @@ _JSON_TYPES = {
 
 # a marketplace's `time_zone` in schemas/marketplaces.schema.json (a test holds them equal)
 ZONE_PATTERN = "^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$"
+# a locale id, `$defs/locale` in schemas/common.schema.json (a test holds them equal)
+LOCALE_PATTERN = "^[a-z]{2,3}(-[A-Z][a-z]{3})?(-[A-Z]{2})?(?!\\n)$"
+_LOCALE_PARTS = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z]{4})?(?:[-_][A-Za-z]{2})?")
+
+
+def locale_hint(tag: str) -> str:
+    """What to write for a locale id the schema refuses: the tag as BCP 47 spells it (`fr_FR`,
+    `zh-hans`, `FR` → `fr-FR`, `zh-Hans`, `fr`) when CLDR knows that one, else examples."""
+    if _LOCALE_PARTS.fullmatch(tag):
+        language, *rest = re.split(r"[-_]", tag)
+        spelled = "-".join([language.lower(), *(p.title() if len(p) == 4 else p.upper() for p in rest)])
+        if spelled != tag and fastcheck.known_locale(spelled):
+            return f"did you mean `{spelled}`?"
+    return "use a BCP 47 tag such as `en`, `de`, `it` or `zh-Hans`"
+
+
 # `error` is a ValidationError (see _describe)
 _DAY_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -187,6 +203,12 @@ def _problem(doc: Document, base: Path, error: Any, code: str, what: str) -> Pro
         zone = json.dumps(error.instance, ensure_ascii=False)[1:-1]  # (as P001 shows it, without quotes)
         zone = zone if len(zone) <= 60 else zone[:57] + "..."
         return Problem.at(pos, code, f"{prefix}{where}: `{zone}` is not an IANA time zone", hint)
+    if validator == "pattern" and expected == LOCALE_PATTERN and isinstance(error.instance, str):
+        if "propertyNames" in error.absolute_schema_path:  # (`names:` keys) the key itself
+            pos = doc.key_pos(path + (error.instance,))
+        return Problem.at(
+            pos, code, f"{prefix}{where}: `{_shown(error.instance)}` is not a locale id", locale_hint(error.instance)
+        )
     if validator == "pattern" and "a-z" in str(expected) and "_" in str(expected):
         if "propertyNames" in error.absolute_schema_path and isinstance(error.instance, str):
             pos = doc.key_pos(path + (error.instance,))  # the key itself, not its mapping's first key
