@@ -344,6 +344,25 @@ def test_a_missing_catalog_blocks_its_pages(policies: Path) -> None:
     )  # as `i18n check` says
 
 
+@pytest.mark.parametrize("name", ["de_DE.po", "DE.po", "de-DE.po", "de_AT.po"])
+def test_a_catalog_named_otherwise_than_its_locale_is_named_in_the_hint(init_repo: Path, name: str) -> None:
+    """A translated catalog saved as `de_DE.po` (gettext's spelling) left `de.po` missing, and the hint
+    said to run `i18n update`, which writes an empty `de.po` beside it; nothing ever read the translations."""
+    locales = init_repo / "policies/returns/locales"
+    (locales / "de.po").rename(locales / name)
+    for args in (("i18n", "check"), ("validate",)):
+        run = run_cli(*args, cwd=init_repo)
+        assert run.code == 1, (args, run)
+        assert (
+            "policies/returns/locales/de.po:1:1: error[G002]: de: no catalog (" in run.out
+            and f"\n  hint: rename `{name}` to `de.po`: a catalog is named by its locale id" in run.out
+        ), (args, run)
+    (locales / name).rename(locales / "notes.po")  # no longer meant for `de`: the kept check is not reused
+    assert "hint: run `policyctl i18n update` and translate the new file" in run_cli("validate", cwd=init_repo).out
+    (locales / "notes.po").rename(locales / "de.po")  # as the hint says
+    assert run_cli("validate", cwd=init_repo).code == 0
+
+
 def test_a_broken_catalog_is_a_problem_not_a_traceback(policies: Path) -> None:
     po = policies / "csba/locales/it.po"
     po.write_text(po.read_text().replace('msgid "Fees"', 'msgid "Fees', 1))

@@ -1113,13 +1113,18 @@ def check(domain: Domain, read_catalog: Reader | None = None) -> CheckResult:
         result.stats.append(stats)
         if not os.path.exists(path):
             stats.missing = len(messages)
+            stray = misnamed(domain, tag)
             problem = Problem(
                 path,
                 1,
                 1,
                 "G002",
                 f"{tag}: no catalog ({len(messages)} messages untranslated)",
-                "run `policyctl i18n update` and translate the new file",
+                "run `policyctl i18n update` and translate the new file"
+                if stray is None
+                # (`update` would write an empty catalog beside the translated one, which nothing reads)
+                else f"rename `{stray}` to `{tag}.po`: a catalog is named by its locale id, as marketplaces.yaml"
+                " writes it",
             )
             if domain.home is not None:
                 # (named where it would be: the default layout in the installed package is never written)
@@ -1140,6 +1145,25 @@ def check(domain: Domain, read_catalog: Reader | None = None) -> CheckResult:
             continue
         result.problems += _check_catalog(domain, tag, path, messages, catalog, stats)
     return result
+
+
+def misnamed(domain: Domain, tag: str) -> str | None:
+    """The file name of a catalog beside where ``tag``'s belongs that is meant for it, its name
+    spelled otherwise (`fr_FR.po` for `fr-FR`, `zh-hans.po` for `zh-Hans`) or the same language
+    with a region no marketplace publishes (`fr-FR.po` for `fr`); None when there is none."""
+    try:
+        names = sorted(os.listdir(os.path.join(domain.folder, "locales")))
+    except OSError:
+        return None
+
+    def spelled(name: str) -> str:
+        return name.lower().replace("_", "-")
+
+    others = [n for n in names if n.endswith(".po") and n[:-3] != tag and n[:-3] not in domain.locales]
+    same = [n for n in others if spelled(n[:-3]) == spelled(tag)]
+    language = [n for n in others if spelled(n[:-3]).split("-")[0] == spelled(tag).split("-")[0]]
+    found = same or language
+    return found[0] if found else None
 
 
 def _check_catalog(
@@ -1269,7 +1293,9 @@ def domain_problems(repo: Any, name: str, domain: Domain, read_catalog: Reader |
     def inputs() -> list[bytes | str] | None:
         templates = files_parts(template_files(domain.templates))
         catalogs = files_parts([domain.pot, *(domain.po(tag) for tag in domain.targets)])
-        return None if templates is None or catalogs is None else [shown, *templates, *catalogs]
+        # a missing catalog's problem names a misnamed one beside it (`misnamed`)
+        strays = repr([misnamed(domain, tag) for tag in domain.targets if not os.path.exists(domain.po(tag))])
+        return None if templates is None or catalogs is None else [shown, strays, *templates, *catalogs]
 
     return kept("translations", inputs, lambda: domain_check(repo, name, domain, read_catalog).problems, repo.root)
 
