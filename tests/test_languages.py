@@ -80,7 +80,9 @@ def test_fallback_publishes_the_english_page_marked_in_the_missing_language(poli
     assert run.err.endswith(f"\n0 errors and 1 warning in 1 of {files} files\n"), run.err
     page = (out / "csba/us/es/help.html").read_text(encoding="utf-8")
     assert '<html lang="en"' in page and "<h2>Fees</h2>" in page  # the English text, said to be English
-    assert re.search(r'<p class="pending" lang="es" dir="ltr" role="note">Esta página aún no está disponible en español\.', page)
+    assert re.search(
+        r'<p class="pending" lang="es" dir="ltr" role="note">Esta página aún no está disponible en español\.', page
+    )
     markdown = (out / "csba/us/es/help.md").read_text(encoding="utf-8")
     assert markdown.startswith("> Esta página aún no está disponible en español.") and "## Fees" in markdown
     english = (out / "csba/us/en/help.html").read_text(encoding="utf-8")
