@@ -234,3 +234,21 @@ def test_an_english_page_in_a_right_to_left_languages_place_says_where_its_words
     assert "<title>Search</title>" in english and "ع" not in english
     complete = (init_repo / "generated_docs/returns/de/de/help.html").read_text(encoding="utf-8")
     assert " dir=" not in complete.split("<body>", 1)[1]  # a page in its own language: as it was
+
+
+# a physical side in a style sheet: `left:`, `margin-right`, `border-left`, `text-align: right`, ...
+_PHYSICAL_SIDE = re.compile(r"(?<![\w-])(?:left|right)\s*:|-(?:left|right)\b|text-align:\s*(?:left|right)\b")
+
+
+def test_the_layout_sets_sides_by_the_direction_of_the_text(built_site: Path) -> None:
+    """The style sheet of every page (and the index) sets sides as the text runs (`text-align:
+    start`, `border-inline-start`): on a page written right to left (Arabic, `dir="rtl"`), table
+    cells were aligned left, amounts right, the banner's and the note's bar on the left and the
+    skip link in the left corner, as on an English page."""
+    sheets = {
+        match
+        for page in [built_site / "index.html", *sorted(built_site.glob("*/*/*/help.html"))]
+        for match in re.findall(r"<style>(.*?)</style>", page.read_text(encoding="utf-8"), re.S)
+    }
+    assert sheets and all("text-align: start" in sheet for sheet in sheets)
+    assert not [side for sheet in sheets for side in _PHYSICAL_SIDE.findall(sheet)]
