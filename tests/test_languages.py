@@ -230,6 +230,15 @@ def test_an_english_page_in_a_right_to_left_languages_place_says_where_its_words
         assert "<h1>" in html and "The return window" in html  # the page itself: English, as `<html>` says
     feed = (out / "changes.atom").read_text(encoding="utf-8")
     assert 'xml:lang="ar"' in feed and '<summary xml:lang="en">The return window changed' in feed, feed
+    # the index says it as the switchers do (its link said `hreflang="ar"` for English text)
+    index = (init_repo / "generated_docs/index.html").read_text(encoding="utf-8")
+    assert re.search(
+        r'<a href="returns/de/ar/help\.html" hreflang="en" lang="ar">العربية</a> <small data-pending="ar">'
+        r"\(not yet translated\)</small>",
+        index,
+    ), index
+    index_md = (init_repo / "generated_docs/index.md").read_text(encoding="utf-8")
+    assert "[العربية](returns/de/ar/help.md) (not yet translated)" in index_md
     english = (init_repo / "generated_docs/search/en.html").read_text(encoding="utf-8")
     assert "<title>Search</title>" in english and "ع" not in english
     complete = (init_repo / "generated_docs/returns/de/de/help.html").read_text(encoding="utf-8")

@@ -380,6 +380,10 @@ def index_view(repo: Repository, jobs: list[Job], entries: list[dict[str, Any]])
                 "languages": [
                     {
                         "tag": j.locale,
+                        # the language of the page's text (`hreflang`), and whether that is the
+                        # English page in the language's place, as the pages' switchers say
+                        "text_tag": j.lang,
+                        "pending": bool(j.fallback),
                         "name": l10n.autonym(j.locale),
                         "language": l10n.language_name(j.locale, l10n.SOURCE_LOCALE),
                         "html": Markup(j.path("html")),
