@@ -91,6 +91,18 @@ def test_fallback_publishes_the_english_page_marked_in_the_missing_language(poli
     # announced as the Spanish alternate of the page
     assert 'hreflang="es-US"' not in english and '<link rel="alternate" hreflang="it-US"' in english
     assert re.search(r'<a href="\.\./es/help\.html" hreflang="en" lang="es" data-switch="language">', english)
+    # around the English text, the layout's own words (skip link, switchers, banner, footer) are
+    # Spanish and say so: each text is read in the language its nearest `lang` names
+    words = _texts(page)
+    assert {lang for where, lang, _ in words if where == ""} == {"es"}
+    # (each language in the switcher is named in that language, and says so)
+    assert {lang for where, lang, _ in words if where == "languages"} == {"en", "es", "it", "zh-Hans"}
+    assert ("main", "en", "Fees") in words and ("main", "es", "Esta página aún no está disponible en español.") in [
+        (where, lang, text.split(" Se muestra")[0]) for where, lang, text in words
+    ]
+    # the site's search finds the English page once: in English, under its English filters; the
+    # same text at the Spanish address is not indexed again (its filters would be Spanish words)
+    assert "data-pagefind-body" in english and "data-pagefind-body" not in page
     entry = next(
         e for e in json.loads((out / "index.json").read_text())["pages"] if e["html"] == "csba/us/es/help.html"
     )
@@ -138,6 +150,40 @@ def test_a_fallback_languages_gaps_are_warnings_in_every_command(
     ) + 1
     warning = f"policies/returns/locales/de.po:{line}:1: warning[G002]: de: no translation of 'You pay for the return shipping.'\n"
     assert warning in run.out + run.err and "error" not in (run.out + run.err).replace("0 errors", ""), run
+
+
+class _Lang(HTMLParser):
+    """Each text of a page's `<body>`: (where: `main`, the `languages` switcher or elsewhere (""),
+    the language its nearest `lang` says, the text)."""
+
+    VOID = frozenset({"br", "img", "input", "meta", "link", "hr", "wbr"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[tuple[str, str | None, str | None]] = []
+        self.texts: list[tuple[str, str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in self.VOID:
+            found = dict(attrs)
+            self.open.append((tag, found.get("lang"), found.get("class")))
+
+    def handle_endtag(self, tag: str) -> None:
+        while self.open and self.open.pop()[0] != tag:
+            pass
+
+    def handle_data(self, data: str) -> None:
+        tags = [tag for tag, _, _ in self.open]
+        if data.strip() and "body" in tags:
+            lang = next(lang for _, lang, _ in reversed(self.open) if lang)
+            where = "main" if "main" in tags else "languages" if ("nav", None, "languages") in self.open else ""
+            self.texts.append((where, lang, " ".join(data.split())))
+
+
+def _texts(html: str) -> list[tuple[str, str, str]]:
+    reader = _Lang()
+    reader.feed(html)
+    return reader.texts
 
 
 class _Anchors(HTMLParser):

@@ -457,6 +457,7 @@ def _view(tag: str, n: int) -> dict[str, Any]:
         "x_default": "../en/p.html" if n % 2 else "",
         "feed_href": "changes.atom" if n % 2 else "",
         "banner": None,
+        "indexed": True,
         "current": True,
         "editions": [
             {"label": "July 1, 2023", "until": None, "href": "p.html", "current": True, "unconfirmed": n % 3 == 0},

@@ -336,6 +336,13 @@ def page_view(
         }
         if job.fallback
         else None,
+        # in the site's search: a current page, unless it is the English text of a page the
+        # marketplace publishes in English too (indexed there, under filters in English)
+        "indexed": job.edition is None
+        and not (
+            job.fallback
+            and any(j.locale == job.lang and not j.fallback for j in siblings if j.marketplace == job.marketplace)
+        ),
         "program_name": official_name(repo.programs[job.page.program], job.locale),
         "marketplace_name": l10n.country_name(mp.country, job.locale),
         "site": mp.site or "",
