@@ -9,6 +9,7 @@ import json
 import re
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -367,3 +368,63 @@ def test_one_pagefind_indexes_one_set_of_pages_after_another(monkeypatch: pytest
     assert asked(english) == kept[0] and len(launched) == 5
     search.stop_pagefind()
     assert launched[-1][1].poll() is not None
+
+
+class _Shown(HTMLParser):
+    """What a browser shows for a piece of HTML: its text, and the tags it would make."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text: list[str] = []
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def _shown(html_text: str) -> str:
+    reader = _Shown()
+    reader.feed(html_text)
+    reader.close()
+    return "".join(reader.text) + "".join(f" [a <{tag}> element]" for tag in reader.tags)
+
+
+def _fragments(files: dict[str, bytes]) -> list[dict[str, Any]]:
+    """The pages as Pagefind's index holds them (`fragment/*.pf_fragment`: gzipped JSON after a signature)."""
+    found = []
+    for path in sorted(files):
+        if path.startswith(f"{search.FOLDER}/fragment/"):
+            data = gzip.decompress(files[path])
+            found.append(json.loads(data[data.index(b"{") :]))
+    return found
+
+
+def test_the_search_shows_filter_names_and_values_as_the_pages_wrote_them() -> None:
+    """Pagefind's UI writes a filter's name and values into the search page as HTML, not text: a
+    program named "Returns & <Co>" was listed as "Returns & " with an element `<co>` after it, and
+    a name or site from the policy data could put links or images on the search page. The index
+    holds them escaped, so that the UI shows the text the page shows (in either of the two forms a
+    page can give a filter: `name:value`, or `name` and the element's text)."""
+    if not search.available():
+        pytest.skip("the `pagefind` package is not installed")
+    page = (
+        '<html lang="en"><body><header><ul><li><span data-pagefind-filter="Market &lt;place&gt;">'
+        "&lt;b&gt;Germany&lt;/b&gt; <em>(a&amp;b.de)</em></span></li>"
+        '<li><span data-pagefind-filter="Language">English</span></li>'
+        "<li><span data-pagefind-filter='Site'>a &lt;i&gt;</span></li></ul></header>"
+        '<main data-pagefind-body data-pagefind-filter="Program:Returns &amp; &lt;a href=&quot;https://x.example&quot;&gt;Co&lt;/a&gt;: R&amp;amp;D">'
+        "<h1>Fees &amp; &lt;more&gt;</h1><p>A fee.</p></main></body></html>"
+    )
+    (fragment,) = _fragments(search.build({"p/us/en/help.html": page.encode()}))
+    shown = {_shown(name): [_shown(value) for value in values] for name, values in fragment["filters"].items()}
+    assert shown == {
+        "Market <place>": ["<b>Germany</b> (a&b.de)"],
+        "Language": ["English"],
+        "Site": ["a <i>"],
+        "Program": ['Returns & <a href="https://x.example">Co</a>: R&amp;D'],
+    }
+    # the page's text and title are indexed as they were (the UI escapes those itself)
+    assert fragment["meta"]["title"] == "Fees & <more>" and "A fee." in fragment["content"]

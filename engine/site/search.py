@@ -89,6 +89,10 @@ _DIR = re.compile(rb"<html\b[^>]*?\bdir=\"rtl\"")
 # the layout's words in another language than the page's text (an English page in another
 # language's place says the language of its header)
 _HEADER_LANG = re.compile(rb"<header\b[^>]*?\blang=\"([^\"]+)\"")
+# A filter a page gives Pagefind (`data-pagefind-filter`, quoted), and the start of a tag
+_FILTER = re.compile(r"""\sdata-pagefind-filter\s*=\s*("[^"]*"|'[^']*')""")
+_TAG_START = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)")
+_ANY_TAG = re.compile(r"<[^>]*>")
 _SEARCH_LINK = re.compile(rb"<a\b[^>]*\brel=\"search\"[^>]*>([^<]*)</a>")
 _INDEX_LINK = re.compile(rb"<a\b[^>]*\bdata-switch=\"index\"[^>]*>([^<]*)</a>")
 
@@ -292,6 +296,50 @@ def _let_go(service: _Service) -> None:
         service.release()
 
 
+def filters_as_text(page: str) -> str:
+    """``page`` as Pagefind is given it, its filters' values (`data-pagefind-filter="name:value"`,
+    or `"name"` and the element's text) written so that the search page shows them as the page does.
+
+    Pagefind 1.5 decodes a filter's value twice (its `normalize_content`, called twice: "R&amp;amp;D"
+    is stored "R&D") and its UI writes the value into the search page as HTML (`innerHTML`), not
+    as text: a program named "Returns & <Co>" was listed as "Returns & " and an element `<co>`,
+    and a name or site from the policy data could put links or images on the search page. So each
+    value is the text the page shows, escaped three times: stored escaped once, shown as that
+    text. (The name is stored as the attribute writes it, still escaped, and titles and excerpts
+    the UI escapes itself.) A filter given by its element's text takes the `name:value` form, with
+    the element's text; an element that is never closed is left as it is."""
+    if "data-pagefind-filter" not in page:
+        return page
+    parts: list[str] = []
+    done = 0
+    for m in _FILTER.finditer(page):
+        quoted = m.group(1)
+        name, colon, value = quoted[1:-1].partition(":")
+        text = html.unescape(value) if colon else _element_text(page, m.start(), m.end())
+        if text is None:
+            continue
+        escaped = html.escape(html.escape(html.escape(text, quote=False), quote=False), quote=True)
+        parts += [page[done : m.start(1)], quoted[0], name, ":", escaped, quoted[0]]
+        done = m.end(1)
+    return "".join(parts) + page[done:]
+
+
+def _element_text(page: str, attribute: int, after: int) -> str | None:
+    """The text of the element whose start tag holds the attribute at ``attribute`` (which ends at
+    ``after``), or None when it cannot be told (no tag before it, never closed)."""
+    start = page.rfind("<", 0, attribute)
+    tag = _TAG_START.match(page, start) if start >= 0 else None
+    opened = page.find(">", after)
+    if tag is None or opened < 0:
+        return None
+    depth = 1
+    for m in re.compile(rf"<(/?){re.escape(tag.group(1))}(?=[\s/>])", re.IGNORECASE).finditer(page, opened + 1):
+        depth += -1 if m.group(1) else 1
+        if depth == 0:
+            return html.unescape(_ANY_TAG.sub("", page[opened + 1 : m.start()]))
+    return None
+
+
 def _index_with(service: _Service, pages: dict[str, bytes]) -> dict[str, bytes]:
     index = service.ask({"type": "NewIndex", "config": None})["index_id"]
     for rel in sorted(pages):
@@ -301,7 +349,7 @@ def _index_with(service: _Service, pages: dict[str, bytes]) -> dict[str, bytes]:
                 "index_id": index,
                 "url": "/" + rel,
                 "file_path": None,
-                "file_contents": pages[rel].decode("utf-8"),
+                "file_contents": filters_as_text(pages[rel].decode("utf-8")),
             }
         )
     files = service.ask({"type": "GetFiles", "index_id": index})["files"]
