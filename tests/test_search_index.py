@@ -117,6 +117,14 @@ def test_without_pagefind_the_build_works_and_says_so(tmp_path: Path, monkeypatc
     assert f", and {len(tags)} search files" in run.out
 
 
+def test_a_search_page_without_search_says_which_words_are_english() -> None:
+    """Without Pagefind, a language's search page says so in policyctl's own words, which are
+    English: they say so (`lang`), in a page whose other words are the layout's, in its language."""
+    page = search.page("de", "Suche", "Alle Hilfeseiten", searchable=False)
+    assert '<html lang="de">' in page and "<h1>Suche</h1>" in page
+    assert f'<p lang="en">{search.NO_PAGEFIND}</p>' in page
+
+
 def test_the_search_pages_speak_the_layouts_words() -> None:
     """A search page's title and its link back are the words of the pages' search and index links
     in that language (translated through the site's catalogs), and each page links to its own."""

@@ -127,6 +127,8 @@ def test_serves_pages_with_its_own_script_allowed_and_writes_nothing(reading: Se
     assert search_link
     status, _, search = served.get(posixpath.normpath(posixpath.join(posixpath.dirname(PAGE), search_link.group(1))))
     assert status == 200 and "The preview has no search: `policyctl build` makes" in search and "pagefind" not in search
+    # its words are English whatever language the link was for, and it says so
+    assert all('<html lang="en">' in served.get(f"search/{tag}.html")[2] for tag in ("en", "de", "zh-hans"))
     assert served.get(PAGE + "?at=someday")[0] == 400
     cwd = served.root.parent  # where the command runs
     assert not (cwd / "generated_docs").exists() and not (served.root / "generated_docs").exists()

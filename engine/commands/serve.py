@@ -156,8 +156,8 @@ class Preview:
         if path.startswith(f"{search.PAGES}/") and path.endswith(".html"):
             # the pages' search link: the index is made by `build` over every page, not page by page
             why = "The preview has no search: `policyctl build` makes the search index of the built site."
-            lang = path[len(search.PAGES) + 1 : -len(".html")]
-            return 200, "html", search.page(lang, "Search", "All help pages", searchable=False, why=why), errors
+            # (in English, whatever language the link was for: these words are policyctl's own)
+            return 200, "html", search.page("en", "Search", "All help pages", searchable=False, why=why), errors
         stem, _dot, ext = path.rpartition(".")
         job = next((j for j in state.work.jobs if j.path("md")[:-3] == stem), None)
         if job is not None:

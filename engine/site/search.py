@@ -584,12 +584,12 @@ def page(
     """The search page for ``lang`` (as the pages write it): Pagefind's UI searches the index of
     the page's `<html lang>` and shows its own words in that language; ``label`` and ``back`` are
     the layout's words for "Search" and "All help pages". Not ``searchable``: a page that says
-    ``why`` (plain text). ``direction``: `rtl` for a language written right to left, as its pages
-    say (`dir="rtl"`; the default, left to right, is not written)."""
+    ``why`` (plain text, in English, marked as such). ``direction``: `rtl` for a language written
+    right to left, as its pages say (`dir="rtl"`; the default, left to right, is not written)."""
     tag, title, home = (html.escape(v, quote=True) for v in (lang, label, back))
     if not searchable:
         policy, head = _PASSIVE_POLICY, ""
-        body = f"<p>{html.escape(why)}</p>\n"
+        body = f'<p lang="en">{html.escape(why)}</p>\n'  # (policyctl's words, in English)
     else:
         policy = POLICY
         head = (
