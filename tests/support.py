@@ -250,7 +250,7 @@ def feeds_of(pages: set[str]) -> set[str]:
 
 
 # Pagefind's bundle: its UI and loader (fixed names), the WebAssembly search for languages without
-# a stemmer of their own, and policyctl's script that starts the UI
+# a stemmer of their own, and policyctl's script that starts the UI and its style sheet
 SEARCH_UI = {
     f"_search/{name}"
     for name in (
@@ -266,6 +266,7 @@ SEARCH_UI = {
         "pagefind-entry.json",
         "wasm.unknown.pagefind",
         "policyctl-search.js",
+        "policyctl-search.css",
     )
 }
 

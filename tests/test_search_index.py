@@ -121,7 +121,7 @@ def test_a_search_page_without_search_says_which_words_are_english() -> None:
     """Without Pagefind, a language's search page says so in policyctl's own words, which are
     English: they say so (`lang`), in a page whose other words are the layout's, in its language."""
     page = search.page("de", "Suche", "Alle Hilfeseiten", searchable=False)
-    assert '<html lang="de">' in page and "<h1>Suche</h1>" in page
+    assert '<html lang="de">' in page and '<h1 id="search-title">Suche</h1>' in page
     assert f'<p lang="en">{search.NO_PAGEFIND}</p>' in page
 
 
@@ -136,7 +136,7 @@ def test_the_search_pages_speak_the_layouts_words() -> None:
         target = (path.parent / link[1]).resolve()
         assert target == (out / search.PAGES / f"{link[2].lower()}.html").resolve() and target.exists(), path
         page = target.read_text(encoding="utf-8")
-        assert f"<title>{link[3]}</title>" in page and f"<h1>{link[3]}</h1>" in page
+        assert f"<title>{link[3]}</title>" in page and f'<h1 id="search-title">{link[3]}</h1>' in page
         back = re.search(r'data-switch="index">([^<]+)</a>', text)
         assert back and f'<a href="../index.html">{back[1]}</a>' in page
     german = (out / search.PAGES / "de.html").read_text(encoding="utf-8")

@@ -52,6 +52,7 @@ PAGES = "search"  # one search page per language: search/<lang>.html
 BODY = "data-pagefind-body"
 ENTRY = f"{FOLDER}/pagefind-entry.json"
 START = f"{FOLDER}/policyctl-search.js"
+STYLE = f"{FOLDER}/policyctl-search.css"
 CACHE_NAME = FOLDER + "/"  # the page cache's entry for the search files (no page's name ends in "/")
 # The longest policyctl waits for one answer of Pagefind (indexing a page, or writing the whole
 # index: ~10 s of CPU for 6,000 pages): a Pagefind that hangs stops the build instead of holding it.
@@ -74,7 +75,27 @@ window.addEventListener("DOMContentLoaded", function () {
       return result;
     },
   });
+  // The search box is named by the page's heading (Pagefind's UI names it by its title only).
+  var box = document.querySelector("#search .pagefind-ui__search-input");
+  if (box) box.setAttribute("aria-labelledby", "search-title");
+  // What the UI says of the results ("3 results for fee"), said again in a status region, which a
+  // screen reader reads out as it changes: the UI's own message is only seen.
+  var search = document.getElementById("search"), status = document.getElementById("search-status");
+  new MutationObserver(function () {
+    var message = search.querySelector(".pagefind-ui__message");
+    var text = message ? message.textContent : "";
+    if (status.textContent !== text) status.textContent = text;
+  }).observe(search, { childList: true, subtree: true, characterData: true });
 });
+"""
+# What the search page needs beyond Pagefind's style sheet (a file: the page's policy allows no inline style).
+_STYLE_CSS = b"""/* Written by policyctl build: the search page's additions to Pagefind's style sheet. */
+/* the status region: read out by screen readers, not shown (the UI shows the same words) */
+.policyctl-status { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; border: 0; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
+/* a filter's box, unchecked: its edge 3:1 or more against the page (Pagefind draws it #eee: 1.2:1) */
+.pagefind-ui .pagefind-ui__filter-checkbox { --pagefind-ui-border: #767676; }
+/* the clear button: at least 24 px wide, in any language (Chinese says it in two characters) */
+.pagefind-ui .pagefind-ui__search-clear { min-width: 24px; }
 """
 
 POLICY = (
@@ -568,8 +589,8 @@ def _words(pages: dict[str, bytes]) -> dict[str, tuple[str, str, str, str]]:
 
 def own_files(pages: dict[str, bytes], searchable: bool) -> dict[str, bytes]:
     """policyctl's own search files: a search page per language of ``pages`` and, ``searchable``
-    (Pagefind's bundle is there), the script that starts its UI."""
-    files = {START: _START_JS} if searchable else {}
+    (Pagefind's bundle is there), the script that starts its UI and the style sheet it adds."""
+    files = {START: _START_JS, STYLE: _STYLE_CSS} if searchable else {}
     for name, (tag, label, back, direction) in sorted(_words(pages).items()):
         files[page_path(name)] = page(tag, label, back, searchable, direction=direction).encode("utf-8")
     return files
@@ -594,10 +615,12 @@ def page(
         policy = POLICY
         head = (
             f'<link rel="stylesheet" href="../{FOLDER}/pagefind-ui.css">\n'
+            f'<link rel="stylesheet" href="../{STYLE}">\n'
             f'<script src="../{FOLDER}/pagefind-ui.js"></script>\n'
             f'<script src="../{START}"></script>\n'
         )
-        body = '<div id="search" role="search"></div>\n'
+        # (Pagefind's UI makes its own search landmark, named; its results are said in the status)
+        body = '<div id="search"></div>\n<p id="search-status" class="policyctl-status" role="status"></p>\n'
     return f"""<!DOCTYPE html>
 <html lang="{tag}"{' dir="rtl"' if direction == "rtl" else ""}>
 <head>
@@ -609,7 +632,7 @@ def page(
 {head}</head>
 <body>
 <main id="content">
-<h1>{title}</h1>
+<h1 id="search-title">{title}</h1>
 <p><a href="../index.html">{home}</a></p>
 {body}</main>
 </body>

@@ -14,4 +14,15 @@ window.addEventListener("DOMContentLoaded", function () {
       return result;
     },
   });
+  // The search box is named by the page's heading (Pagefind's UI names it by its title only).
+  var box = document.querySelector("#search .pagefind-ui__search-input");
+  if (box) box.setAttribute("aria-labelledby", "search-title");
+  // What the UI says of the results ("3 results for fee"), said again in a status region, which a
+  // screen reader reads out as it changes: the UI's own message is only seen.
+  var search = document.getElementById("search"), status = document.getElementById("search-status");
+  new MutationObserver(function () {
+    var message = search.querySelector(".pagefind-ui__message");
+    var text = message ? message.textContent : "";
+    if (status.textContent !== text) status.textContent = text;
+  }).observe(search, { childList: true, subtree: true, characterData: true });
 });
