@@ -103,6 +103,9 @@ def test_fallback_publishes_the_english_page_marked_in_the_missing_language(poli
     # the site's search finds the English page once: in English, under its English filters; the
     # same text at the Spanish address is not indexed again (its filters would be Spanish words)
     assert "data-pagefind-body" in english and "data-pagefind-body" not in page
+    # the index's link to it, too, is named in Spanish and says its text is English
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert '<a href="csba/us/es/help.html" hreflang="en" lang="es"' in index
     entry = next(
         e for e in json.loads((out / "index.json").read_text())["pages"] if e["html"] == "csba/us/es/help.html"
     )

@@ -113,7 +113,7 @@ _HEADER_LANG = re.compile(rb"<header\b[^>]*?\blang=\"([^\"]+)\"")
 # A filter a page gives Pagefind (`data-pagefind-filter`, quoted), and the start of a tag
 _FILTER = re.compile(r"""\sdata-pagefind-filter\s*=\s*("[^"]*"|'[^']*')""")
 _TAG_START = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)")
-_ANY_TAG = re.compile(r"<[^>]*>")
+_ANY_TAG = re.compile(r"<[^<>]*>")  # ([^<>]: a run of "<" never closed is read once, not once per "<")
 _SEARCH_LINK = re.compile(rb"<a\b[^>]*\brel=\"search\"[^>]*>([^<]*)</a>")
 _INDEX_LINK = re.compile(rb"<a\b[^>]*\bdata-switch=\"index\"[^>]*>([^<]*)</a>")
 
