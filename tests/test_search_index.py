@@ -164,7 +164,7 @@ SHOWN_IN_FRENCH = _page("en", "Rechercher", "Toutes les pages d’aide", words="
     ("pages", "lang", "expected", "not_expected"),
     [
         # a language written right to left: its search page too (it was laid out left to right)
-        ({"a/sa/ar/help.html": ARABIC}, "ar", ['<html lang="ar" dir="rtl">', "<h1 id=\"search-title\">بحث</h1>"], []),
+        ({"a/sa/ar/help.html": ARABIC}, "ar", ['<html lang="ar" dir="rtl">', '<h1 id="search-title">بحث</h1>'], []),
         ({"a/us/en/help.html": ENGLISH}, "en", ['<html lang="en">', "<title>Search</title>"], ["dir="]),
         # an English page shown in French's place comes first: the English search page was "Rechercher"
         (
