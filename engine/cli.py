@@ -282,13 +282,16 @@ def validate(
         progress.close()
     if outcome.usage:
         _fail_usage(f"no such file or folder: {', '.join(outcome.usage)}", "give paths to policy files or folders")
-    sources = outcome.sources if fmt == "text" and sys.stdout.isatty() else None
-    said = report.REPORTERS[fmt](outcome.problems, outcome.files, sources)
-    if fmt == "text":
-        _say(said)  # (coloured as every command's text; the other formats are for tools)
-    else:
-        click.echo(said, nl=False)
-    sys.exit(1 if any(p.severity == "error" or strict for p in outcome.problems) else 0)
+    failed = any(p.severity == "error" or strict for p in outcome.problems)
+    if fmt == "text":  # (coloured as every command's text; the other formats are for tools)
+        _say(report.text(outcome.problems, outcome.files, outcome.sources if sys.stdout.isatty() else None))
+    elif fmt == "json":
+        click.echo(report.as_json(outcome.problems, outcome.files, ok=not failed), nl=False)
+    else:  # annotations name files from the checkout's top, as GitHub places them
+        from engine.source.project import checkout_root
+
+        click.echo(report.REPORTERS[fmt](outcome.problems, outcome.files, root=checkout_root()), nl=False)
+    sys.exit(1 if failed else 0)
 
 
 @main.command("guide")

@@ -55,16 +55,18 @@ def test_json_format() -> None:
     ]
 
 
-def test_github_format() -> None:
+def test_github_format(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(ROOT))  # files are named from the checkout's top
     r = run_cli("validate", "--format", "github", DUP)
     assert r.code == 1
     assert r.out == (
-        f"::error file={DUP},line=3,col=1,title=Y012::duplicate key `id` (first at line 2)"
+        "::error file=tests/corpus/invalid/duplicate_key.yaml,line=3,col=1,title=Y012::duplicate key `id` (first at line 2)"
         "%0Ahint: remove one of them; YAML would otherwise silently keep only the last\n"
     )
 
 
-def test_sarif_format() -> None:
+def test_sarif_format(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(ROOT))
     r = run_cli("validate", "--format", "sarif", DUP)
     assert r.code == 1
     log = json.loads(r.out)
@@ -76,7 +78,11 @@ def test_sarif_format() -> None:
     assert result["ruleId"] == "Y012" and result["level"] == "error"
     region = result["locations"][0]["physicalLocation"]["region"]
     assert region == {"startLine": 3, "startColumn": 1}
-    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == DUP
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"] == {
+        "uri": "tests/corpus/invalid/duplicate_key.yaml",
+        "uriBaseId": "%SRCROOT%",
+    }
+    assert run["originalUriBaseIds"] == {"%SRCROOT%": {"uri": ROOT.as_uri() + "/"}}
 
 
 def test_sarif_rules_link_nowhere_that_does_not_exist() -> None:
@@ -91,17 +97,21 @@ def test_sarif_rules_link_nowhere_that_does_not_exist() -> None:
     }
 
 
-def test_sarif_uris_are_uri_references(tmp_path: Path) -> None:
+@pytest.mark.parametrize("inside", [True, False])
+def test_sarif_uris_are_uri_references(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, inside: bool) -> None:
     """A file name with `#`, `%20`, a space or a non-ASCII letter was written as is: `#` starts a
-    fragment and `%20` reads as a space, so code scanning pointed at another path."""
-    from urllib.parse import unquote
+    fragment and `%20` reads as a space, so code scanning pointed at another path. Below the
+    checkout's top, relative to %SRCROOT%; elsewhere, a `file://` URI."""
+    from urllib.parse import unquote, urlparse
 
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(tmp_path if inside else ROOT))
     odd = tmp_path / "odd, name%20 #1:ü.yaml"
     shutil.copy(DUP, odd)
     uri = json.loads(run_cli("validate", "--format", "sarif", str(odd)).out)["runs"][0]["results"][0]["locations"][0][
         "physicalLocation"
     ]["artifactLocation"]["uri"]
-    assert "#" not in uri and " " not in uri and uri.isascii() and unquote(uri) == str(odd), uri
+    assert "#" not in uri and " " not in uri and uri.isascii(), uri
+    assert unquote(uri) == odd.name if inside else unquote(urlparse(uri).path) == str(odd.resolve()), uri
 
 
 def test_missing_path_is_a_usage_error() -> None:

@@ -1,18 +1,25 @@
 """Reporters: a list of problems to text for people, JSON for tools, GitHub annotations, SARIF.
 
-Each reporter is a pure function from problems to a string, so its exact output is testable.
+Each reporter is a function from problems to a string, so its exact output is testable. Text and
+JSON name files as the problems do (relative to the working folder); GitHub annotations and SARIF
+name them from ``root``, the top of the checkout (engine.source.project.checkout_root), as GitHub
+places them on the repository's files whatever folder the command ran in.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import PurePath
 from urllib.parse import quote
 
 from engine.problems import CODES, Problem, one_line
 
 
-def text(problems: Sequence[Problem], files: int, sources: Mapping[str, str] | None = None) -> str:
+def text(
+    problems: Sequence[Problem], files: int, sources: Mapping[str, str] | None = None, root: str | None = None
+) -> str:
     """`path:line:col: error[CODE]: message`, a hint line, and the source line when given."""
     out = []
     for p in problems:
@@ -43,8 +50,17 @@ def summary(problems: Sequence[Problem], files: int) -> str:
     return f"{' and '.join(parts)} in {touched} of {files} {noun}"
 
 
-def as_json(problems: Sequence[Problem], files: int, sources: Mapping[str, str] | None = None) -> str:
+def as_json(
+    problems: Sequence[Problem],
+    files: int,
+    sources: Mapping[str, str] | None = None,
+    root: str | None = None,
+    ok: bool | None = None,
+) -> str:
+    """`ok` (whether the command passed; default: no error), `files`, `problems`: the keys `test`,
+    `build` and `i18n check` JSON share."""
     body = {
+        "ok": ok if ok is not None else not any(p.severity == "error" for p in problems),
         "files": files,
         "problems": [p.to_json() for p in problems],
     }
@@ -59,19 +75,54 @@ def _escape_property(s: str) -> str:
     return _escape_data(s).replace(":", "%3A").replace(",", "%2C")
 
 
-def github(problems: Sequence[Problem], files: int, sources: Mapping[str, str] | None = None) -> str:
-    """GitHub Actions workflow commands: one annotation per problem on the changed line."""
+def from_root(file: str, root: str | None) -> str | None:
+    """``file`` relative to ``root`` with `/` between names, or None when it is not below ``root``
+    (or names no file: `<command line>`)."""
+    if root is None or file.startswith("<"):
+        return None
+    rel = os.path.relpath(os.path.realpath(file), root)
+    if rel == os.pardir or rel.startswith(os.pardir + os.sep) or os.path.isabs(rel):
+        return None
+    return PurePath(rel).as_posix()
+
+
+def github(
+    problems: Sequence[Problem], files: int, sources: Mapping[str, str] | None = None, root: str | None = None
+) -> str:
+    """GitHub Actions workflow commands: one annotation per problem on the changed line. A file is
+    named from ``root`` (GITHUB_WORKSPACE, else git's top level), as GitHub names the repository's
+    files; one outside it by its absolute path; with no ``root``, as the problem names it."""
     out = []
     for p in problems:
         level = "error" if p.severity == "error" else "warning"
-        props = f"file={_escape_property(p.file)},line={p.line},col={p.col},title={_escape_property(p.code)}"
+        rel = from_root(p.file, root)
+        file = rel if rel is not None else os.path.normpath(p.file) if root is None else os.path.abspath(p.file)
+        props = f"file={_escape_property(file)},line={p.line},col={p.col},title={_escape_property(p.code)}"
         message = p.message + (f"\nhint: {p.hint}" if p.hint else "")
         out.append(f"::{level} {props}::{_escape_data(message)}")
     return "\n".join(out) + ("\n" if out else "")
 
 
-def sarif(problems: Sequence[Problem], files: int, sources: Mapping[str, str] | None = None) -> str:
-    """SARIF 2.1.0, the format code-scanning tools ingest."""
+SRCROOT = "%SRCROOT%"
+
+
+def _artifact(file: str, root: str) -> dict[str, str]:
+    """A SARIF artifact location: relative to %SRCROOT% (the checkout's top) when the file is below
+    it, as code scanning reads a relative path from the repository's root; else an absolute
+    `file://` URI (which has no `uriBaseId`). URI references: `#` would start a fragment, `%20` read
+    as a space."""
+    rel = from_root(file, root)
+    if rel is not None:
+        return {"uri": quote(rel, safe="/"), "uriBaseId": SRCROOT}
+    return {"uri": PurePath(os.path.abspath(file)).as_uri()}
+
+
+def sarif(
+    problems: Sequence[Problem], files: int, sources: Mapping[str, str] | None = None, root: str | None = None
+) -> str:
+    """SARIF 2.1.0, the format code-scanning tools ingest. ``root``: the checkout's top (default:
+    the working folder), given in `originalUriBaseIds` as %SRCROOT%."""
+    root = root if root is not None else os.path.realpath(os.getcwd())
     used = sorted({p.code for p in problems})
     # (no `helpUri`: policyctl has no page per code; an address under `.invalid` never resolves)
     rules = [
@@ -91,8 +142,7 @@ def sarif(problems: Sequence[Problem], files: int, sources: Mapping[str, str] | 
             "locations": [
                 {
                     "physicalLocation": {
-                        # a URI reference: `#` would start a fragment, `%20` read as a space
-                        "artifactLocation": {"uri": quote(p.file.replace("\\", "/"), safe="/")},
+                        "artifactLocation": _artifact(p.file, root),
                         "region": {"startLine": p.line, "startColumn": p.col},
                     }
                 }
@@ -106,6 +156,8 @@ def sarif(problems: Sequence[Problem], files: int, sources: Mapping[str, str] | 
         "runs": [
             {
                 "tool": {"driver": {"name": "policyctl", "rules": rules}},
+                # (a base URI ends with `/`; the relative URIs are resolved against it)
+                "originalUriBaseIds": {SRCROOT: {"uri": PurePath(root).as_uri().rstrip("/") + "/"}},
                 "results": results,
             }
         ],

@@ -56,6 +56,23 @@ class Project:
         return path
 
 
+def checkout_root(start: str = ".") -> str | None:
+    """The top of the checkout CI annotations name files from (`validate --format github|sarif`):
+    GITHUB_WORKSPACE when set (the runner makes annotations' paths relative to it), else the
+    nearest folder from ``start`` upwards holding `.git` (a folder, or a worktree's or submodule's
+    file: git's top level); None outside both. Absolute, links resolved."""
+    workspace = os.environ.get("GITHUB_WORKSPACE")
+    if workspace:
+        return os.path.realpath(workspace)
+    here = os.path.realpath(start)
+    while not os.path.exists(os.path.join(here, ".git")):
+        parent = os.path.dirname(here)
+        if parent == here:
+            return None
+        here = parent
+    return here
+
+
 def _is_policies(folder: str) -> bool:
     return os.path.isfile(os.path.join(folder, "marketplaces.yaml"))
 
