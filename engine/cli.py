@@ -170,6 +170,10 @@ def _policies_shown(found: Any, root: str | None) -> str:
 
 def _out_callback(ctx: click.Context, _param: click.Parameter, out: str | None) -> str:
     """`--out`: as given (relative to the working folder), else the repository's (policyctl.toml)."""
+    if out == "-":  # (as a file option takes it: standard output, which a folder cannot be)
+        _fail_usage(
+            "--out - is standard output: a site is a folder of files", "give a folder, e.g. --out generated_docs"
+        )
     if out is not None:
         return out
     found = ctx.meta.get("policyctl.project")
@@ -486,7 +490,7 @@ def _short(value: Any) -> str:
     "-o",
     "output",
     metavar="FILE",
-    help="Answer a table (--input .parquet, .csv or .jsonl) into FILE (.parquet or .jsonl), row by row.",
+    help="Answer a table (--input .parquet, .csv or .jsonl) into FILE (.parquet or .jsonl, not -), row by row.",
 )
 @click.option(
     "--map",
@@ -557,6 +561,11 @@ def _decide_table(
     example = "e.g. `policyctl decide PROGRAM.DECISION -m MP --input rows.parquet --output answers.parquet`"
     if output is None:
         _fail_usage("--map names the columns of a table, which is answered into --output FILE", example)
+    if output == "-":  # (its format is told by the file's name; JSON Lines in without --output prints)
+        _fail_usage(
+            "--output - is standard output: a table's answers go into a file named .parquet or .jsonl",
+            "give e.g. --output answers.jsonl; or give JSON Lines input without --output to print one answer a line",
+        )
     if source in ("-", "<stdin>"):
         _fail_usage("a table is read from a file, not from standard input", example)
     if explain:
@@ -608,7 +617,13 @@ def _open_bundle(path: str) -> Any:
 
 
 @main.command("bundle")
-@click.option("--out", default="policies.bundle", show_default=True, metavar="FILE", help="Where the bundle goes.")
+@click.option(
+    "--out",
+    default="policies.bundle",
+    show_default=True,
+    metavar="FILE",
+    help="Where the bundle goes (-: standard output).",
+)
 @click.option("--verify", "verify_file", metavar="FILE", help="Check a bundle's digests (and signature) instead.")
 @bundle_root_option
 def bundle_cmd(out: str, verify_file: str | None, root: str | None) -> None:
@@ -639,10 +654,14 @@ def bundle_cmd(out: str, verify_file: str | None, root: str | None) -> None:
         _pages_problems(made.problems, made.files)
         _say("policyctl: no bundle was written: fix these problems first (`policyctl validate`)\n", err=True)
         sys.exit(1)
-    click.echo(
-        f"wrote {out}: {made.size} bytes, sha256 {made.sha256}, revision {made.revision}"
-        + (", signed" if made.signed else "")
-    )
+    said = f"{made.size} bytes, sha256 {made.sha256}, revision {made.revision}" + (", signed" if made.signed else "")
+    if out == command.STDOUT:  # the bundle is the output; what it is goes to standard error
+        sys.stdout.flush()
+        sys.stdout.buffer.write(made.data)
+        sys.stdout.buffer.flush()
+        click.echo(f"wrote the bundle to standard output: {said}", err=True)
+        return
+    click.echo(f"wrote {out}: {said}")
 
 
 # --- the decision service (engine/service/) ---
@@ -765,7 +784,7 @@ def _pages_problems(problems: list[Any], files: int) -> None:
     "--out",
     metavar="DIR",
     callback=_out_callback,
-    help="Where the site goes [default: `out` in policyctl.toml, else generated_docs in the repository].",
+    help="Where the site goes, a folder (not -) [default: `out` in policyctl.toml, else generated_docs in the repository].",
 )
 @click.option(
     "--at",
@@ -1093,7 +1112,12 @@ def cache_clear() -> None:
 @click.argument("path", required=False, type=click.Path())
 @paths_root_option
 @click.option("-k", "keyword", metavar="TEXT", help="Only cases whose name contains TEXT (case-insensitive).")
-@click.option("--junit", "junit_file", metavar="FILE", help="Also write JUnit XML to FILE.")
+@click.option(
+    "--junit",
+    "junit_file",
+    metavar="FILE",
+    help="Also write JUnit XML to FILE (-: to standard output, the report then on standard error).",
+)
 @click.option("--coverage", is_flag=True, help="List every decision row and tier band no case exercises.")
 @click.option("--fail-under", type=click.FloatRange(0, 100), metavar="PCT", help="Fail when coverage is below PCT.")
 @click.option("--boundaries", is_flag=True, help="Also check every decision against its band tables at each band edge.")
@@ -1118,6 +1142,11 @@ def test_cmd(
     from engine.policytests import report as testreport
     from engine.problems import report
 
+    if junit_file == "-" and fmt == "json":
+        _fail_usage(
+            "--junit - and --format json would both write to standard output",
+            "write the JUnit report to a file (--junit FILE), or leave out --format json",
+        )
     progress = _console().progress("running tests")
     try:
         if bundle_file:
@@ -1137,12 +1166,15 @@ def test_cmd(
     if fmt == "json":
         _json(_test_json(result))
         sys.exit(result.exit_code)
+    said = result.junit_text is not None  # `--junit -`: the report is the output; the rest goes to stderr
     if result.errors:
         _say(report.text(result.errors, result.files), err=True)
-    _say(testreport.failures(result.outcomes, verbose))
+    _say(testreport.failures(result.outcomes, verbose), err=said)
     if result.coverage is not None:
-        _say(testreport.coverage(result.coverage, fail_under))
-    _say(testreport.summary(result.outcomes, result.not_run) + "\n")
+        _say(testreport.coverage(result.coverage, fail_under), err=said)
+    _say(testreport.summary(result.outcomes, result.not_run) + "\n", err=said)
+    if said:
+        click.echo(result.junit_text, nl=False)
     sys.exit(result.exit_code)
 
 

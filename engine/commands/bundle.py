@@ -22,21 +22,28 @@ class Made:
     revision: str = ""  # fileformat.revision: what the service answers with, in `Policy-Revision`
     signed: bool = False
     refused: tuple[str, str] | None = None  # (why, hint): ``out`` is not a file to write over (a usage error)
+    data: bytes = b""  # the bundle, when it was asked for on standard output (``out`` is STDOUT)
+
+
+STDOUT = "-"  # `--out -`: the bundle goes to standard output
 
 
 def out_refusal(out: str, root: str) -> tuple[str, str] | None:
     """Why the bundle must not be written to ``out`` (engine.commands.outputs), or None: a new
-    file, or one that already holds a bundle."""
+    file, or one that already holds a bundle; standard output (STDOUT)."""
     from engine.bundle.fileformat import MAGIC
     from engine.commands.outputs import refusal
 
     head = b'{"bundle":"' + MAGIC.encode() + b'"'
+    if out == STDOUT:
+        return None
     hint = "give a new file name, e.g. --out policies.bundle beside the policies folder"
     return refusal("--out", out, root, "a bundle", lambda first: first.startswith(head), hint)
 
 
 def make(root: str, out: str) -> Made:
-    """Load ``root``; when it has no errors, write its bundle to ``out``. OSError when writing fails."""
+    """Load ``root``; when it has no errors, write its bundle to ``out`` (STDOUT: keep it in
+    ``Made.data`` for the command line to print). OSError when writing fails."""
     from engine.bundle import fileformat
     from engine.bundle.make import make as make_bytes
     from engine.model.repository import load
@@ -49,7 +56,8 @@ def make(root: str, out: str) -> Made:
     if errors:
         return Made(errors, len(repo.documents))
     data = make_bytes(repo)
-    write_atomic(out, data)  # (a bundle is deployed: readable as any new file, not only by its maker)
+    if out != STDOUT:
+        write_atomic(out, data)  # (a bundle is deployed: readable as any new file, not only by its maker)
     return Made(
         [],
         len(repo.documents),
@@ -57,6 +65,7 @@ def make(root: str, out: str) -> Made:
         fileformat.sha256(data),
         fileformat.revision(data),
         fileformat.key() is not None,
+        data=data if out == STDOUT else b"",
     )
 
 

@@ -1,7 +1,8 @@
 """`policyctl test`: run the policy test cases (and boundary checks), measure coverage.
 
 Returns a `TestRun`; never prints, never exits. `junit_target` says whether a JUnit file may be
-written where it was asked for.
+written where it was asked for; `-` (STDOUT) keeps the report in `TestRun.junit_text` for the
+command line to print.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.problems import Problem
+
+STDOUT = "-"  # `--junit -`: the report goes to standard output
 
 
 @dataclass
@@ -27,6 +30,7 @@ class TestRun:
     coverage: Any = None  # engine.policytests.coverage.Coverage, when asked for
     fail_under: float | None = None
     seconds: float = 0.0
+    junit_text: str | None = None  # the JUnit report asked for on standard output (`--junit -`)
 
     @property
     def low(self) -> bool:
@@ -60,6 +64,8 @@ def junit_target(file: str, root: str) -> tuple[str, str] | None:
     that is not a JUnit report (engine.commands.outputs)."""
     from engine.commands.outputs import refusal
 
+    if file == STDOUT:
+        return None
     hint = "give a new file name, e.g. --junit policy-tests.xml"
     return refusal("--junit", file, root, "a JUnit report", lambda head: b"<testsuites" in head, hint)
 
@@ -132,8 +138,12 @@ def _write_junit(out: TestRun, junit: str | None) -> None:
     from engine.policytests import report
     from engine.source.atomic import write_atomic
 
+    text = report.junit(out.outcomes, out.seconds, out.not_run)
+    if junit == STDOUT:
+        out.junit_text = text
+        return
     try:
-        write_atomic(junit, report.junit(out.outcomes, out.seconds, out.not_run))
+        write_atomic(junit, text)
     except OSError as e:
         out.usage = (f"cannot write {junit}: {e.strerror or e}", "give a file in a folder you can write")
 
