@@ -1287,6 +1287,14 @@ def diff_cmd(old: str, new: str, root: str, fmt: str, exit_code: bool, at: str |
     sys.exit(1 if exit_code and not result.empty else 0)
 
 
+def _spelt_from(path: str, folder: str | None) -> str:
+    """``folder`` (absolute) spelt from ``path`` as the user wrote it (`.` -> `policies`); ``path``
+    when there is no ``folder``."""
+    if folder is None:
+        return path
+    return os.path.normpath(os.path.join(path, os.path.relpath(folder, os.path.abspath(path))))
+
+
 @main.command("fmt")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--check", is_flag=True, help="Change nothing; exit 1 naming the files that are not formatted.")
@@ -1304,7 +1312,11 @@ def fmt_cmd(paths: tuple[str, ...], check: bool, show_diff: bool, root: str | No
         _fail_usage(f"no such file or folder: {', '.join(missing)}", "give policy files or folders")
     if not paths and root is None:
         _find_project(click.get_current_context(), None, required=True)
-    files = [f for p in (paths or (str(root),)) for f in (layout.yaml_files(p) if os.path.isdir(p) else [p])]
+    from engine.source.project import policies_of_top
+
+    # a repository's top is its policies folder (its other YAML, a CI file, is not policyctl's)
+    given = [_spelt_from(p, policies_of_top(p)) for p in paths] if paths else [str(root)]
+    files = [f for p in given for f in (layout.yaml_files(p) if os.path.isdir(p) else [p])]
     changed = failed = 0
     for path in files:
         done = formatter.format_file(path)

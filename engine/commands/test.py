@@ -45,13 +45,13 @@ class TestRun:
 
 def test_root(path: str | None, root: str) -> tuple[str | None, tuple[str, str] | None]:
     """The policies folder: the one holding PATH, else ``root``; or why there is none."""
-    from engine.source import layout
+    from engine.source import layout, project
 
     if path is None:
         return root, None
     if not os.path.exists(path):
         return None, (f"no such file or folder: {path}", "give a policies folder, a program folder or a tests file")
-    found = layout.find_root(path)
+    found = project.policies_of_top(path) or layout.find_root(path)  # (a top: the whole repository)
     if found is None:
         return None, (f"{path} is not inside a policies folder", "a policies folder holds marketplaces.yaml")
     inside = os.path.commonpath([found, os.getcwd()]) == os.getcwd()
@@ -91,6 +91,10 @@ def run(
     found, usage = test_root(path, root)
     if found is None:
         return TestRun(usage=usage)
+    from engine.source import project
+
+    if path is not None and project.policies_of_top(path) is not None:
+        path = None  # a repository's top: the whole repository, as `validate .`
     if junit is not None:
         refused = junit_target(junit, found)
         if refused is not None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.problems import Problem, Severity
-from engine.source import layout
+from engine.source import layout, project
 
 
 @dataclass
@@ -39,7 +39,7 @@ def validate(
         if not os.path.exists(path):
             out.usage.append(path)
             continue
-        whole = _policies_of_top(path)  # (a repository's top: all of it)
+        whole = project.policies_of_top(path)  # (a repository's top: all of it, as `validate` alone)
         root = whole or layout.find_root(path)
         if root is None:
             if os.path.isdir(path):
@@ -107,19 +107,6 @@ def _beyond_yaml(
     given = tuple(os.path.join(f, "") for f in sorted(folders))
     out.files += sum(1 for f in read_too if _below(f, given) and os.path.abspath(f) not in wanted)
     out.problems += [p for p in found if os.path.abspath(p.file) in wanted or _below(p.file, given)]
-
-
-def _policies_of_top(path: str) -> str | None:
-    """The policies folder of the repository whose top ``path`` is (`validate .` there: the whole
-    repository, as `validate` alone; its YAML was read out of context, as loose files), else None."""
-    from engine.source import project
-
-    if not os.path.isdir(path) or not project.is_top(path):
-        return None
-    try:
-        return project.read(os.path.abspath(path)).policies
-    except project.ProjectError:  # (a policyctl.toml that cannot be used: the files as they are)
-        return None
 
 
 def _below(path: str, folders: tuple[str, ...]) -> bool:

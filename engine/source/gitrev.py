@@ -82,13 +82,25 @@ def open_side(spec: str, root: str) -> Side:
 
 def _policies_of(folder: str) -> str:
     """The policies folder of a repository whose top ``folder`` is, spelled from ``folder`` as given;
-    any other folder is itself (a policies folder, or an empty one: nothing there yet)."""
-    from engine.source import project
+    a policies folder (or an empty folder: nothing there yet) is itself; any other folder is found
+    in as `--root`'s default is (`diff HEAD .` in a program's folder: the policies folder holding
+    it), or refused: read as a policies folder, it compared as garbage and exited 0."""
+    from engine.source import layout, project
 
-    if not project.is_top(folder):
-        return folder
     try:
-        found = project.read(os.path.abspath(folder))
+        if project.is_top(folder):
+            found = project.read(os.path.abspath(folder))
+        elif layout.find_root(folder) == os.path.abspath(folder) or not os.listdir(folder):
+            return folder
+        else:
+            holding = project.find(folder)
+            if holding is None:
+                raise _usage(
+                    f"`{folder}` is not a policies folder, a repository's top or inside one",
+                    "give a policies folder (it holds marketplaces.yaml), a repository's top, "
+                    "or a git revision such as HEAD",
+                )
+            return str(holding.shown(holding.policies))
     except project.ProjectError as e:
         raise _usage(e.message, e.hint) from None
     return os.path.normpath(os.path.join(folder, os.path.relpath(found.policies, os.path.abspath(folder))))

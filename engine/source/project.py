@@ -82,6 +82,19 @@ def is_top(folder: str) -> bool:
     return os.path.isfile(os.path.join(folder, CONFIG)) or _is_policies(os.path.join(folder, POLICIES))
 
 
+def policies_of_top(path: str) -> str | None:
+    """The policies folder (absolute) of the repository whose top ``path`` is, else None: every
+    command given paths takes a top as the whole repository (`validate .`, `test .`, `fmt .`, `diff
+    HEAD .`), never as a folder of loose files. None too when its policyctl.toml cannot be used
+    (`--root` says why)."""
+    if not os.path.isdir(path) or not is_top(path):
+        return None
+    try:
+        return read(os.path.abspath(path)).policies
+    except ProjectError:
+        return None
+
+
 def find(start: str = ".") -> Project | None:
     """The repository holding ``start``: the nearest folder upwards that is a repository's top;
     failing that, the nearest policies folder (a repository without a top of its own)."""

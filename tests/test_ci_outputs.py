@@ -1,0 +1,215 @@
+"""What a CI integration meets: annotations that land on the repository's files, `-` for standard
+output, paths that are a repository's top or inside one, and one JSON shape with `ok`."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pytest
+
+from support import edit, run_cli
+
+PROGRAM = "pol/policies/returns/program.yaml"  # from the top of the checkout (the monorepo below)
+
+
+@pytest.fixture
+def mono(init_starter: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A git checkout (`.git` marks its top) holding the starter repository in `pol/`, with one
+    schema error in its program.yaml (line 19)."""
+    monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)
+    top = tmp_path / "mono"
+    shutil.copytree(init_starter, top / "pol")
+    (top / ".git").mkdir()
+    edit(top / PROGRAM, "    source: the returns policy, 2024 edition\n", "    sourc: x\n")
+    return top
+
+
+def _github_files(out: str) -> set[str]:
+    return {line.split("file=")[1].split(",")[0] for line in out.splitlines()}
+
+
+def _sarif(out: str) -> tuple[list[dict[str, str]], dict[str, object]]:
+    [run] = json.loads(out)["runs"]
+    locations = [r["locations"][0]["physicalLocation"]["artifactLocation"] for r in run["results"]]
+    return locations, run.get("originalUriBaseIds", {})
+
+
+# where the command runs (from the checkout's top), and GITHUB_WORKSPACE (None: found by `.git`)
+PLACES = [
+    ("pol/policies/returns", None),  # a program's folder: paths were `../returns/program.yaml`
+    ("pol", None),  # the policy repository in a subfolder: paths were `policies/returns/...`
+    ("pol/policies", "."),  # on a runner: GITHUB_WORKSPACE is the checkout's top
+]
+
+
+@pytest.mark.parametrize(("cwd", "workspace"), PLACES)
+def test_annotations_name_files_from_the_checkouts_top(
+    mono: Path, monkeypatch: pytest.MonkeyPatch, cwd: str, workspace: str | None
+) -> None:
+    if workspace is not None:
+        monkeypatch.setenv("GITHUB_WORKSPACE", str(mono / workspace))
+    github = run_cli("validate", "--format", "github", cwd=mono / cwd)
+    assert github.code == 1 and _github_files(github.out) == {PROGRAM}, github
+    sarif = run_cli("validate", "--format", "sarif", cwd=mono / cwd)
+    locations, bases = _sarif(sarif.out)
+    assert {json.dumps(loc, sort_keys=True) for loc in locations} == {
+        json.dumps({"uri": PROGRAM, "uriBaseId": "%SRCROOT%"}, sort_keys=True)
+    }
+    assert bases == {"%SRCROOT%": {"uri": mono.resolve().as_uri() + "/"}}
+    # text and JSON name files from the working folder, as before
+    text = run_cli("validate", cwd=mono / cwd)
+    named = {os.path.normpath(mono / cwd / line.split(":")[0]) for line in text.out.splitlines() if ":19:" in line}
+    assert named == {os.path.normpath(mono / PROGRAM)}, text
+
+
+def test_a_file_outside_the_checkout_is_named_absolutely(
+    mono: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GITHUB_WORKSPACE elsewhere: an absolute path for GitHub (whose runner makes it relative to
+    its workspace), and an absolute `file://` URI, without `uriBaseId`, in SARIF (it was the bare
+    path, which a SARIF reader takes as relative)."""
+    elsewhere = tmp_path / "workspace"
+    elsewhere.mkdir()
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(elsewhere))
+    program = (mono / PROGRAM).resolve()
+    github = run_cli("validate", "--format", "github", cwd=mono / "pol")
+    assert _github_files(github.out) == {str(program)}, github
+    locations, _ = _sarif(run_cli("validate", "--format", "sarif", cwd=mono / "pol").out)
+    for loc in locations:
+        assert set(loc) == {"uri"} and urlparse(loc["uri"]).scheme == "file", loc
+        assert unquote(urlparse(loc["uri"]).path) == str(program)
+
+
+def test_without_a_checkout_sarif_is_relative_to_the_working_folder(mono: Path) -> None:
+    shutil.rmtree(mono / ".git")
+    here = mono / "pol" / "policies"
+    github = run_cli("validate", "--format", "github", cwd=here)
+    assert _github_files(github.out) == {"returns/program.yaml"}, github
+    locations, bases = _sarif(run_cli("validate", "--format", "sarif", cwd=here).out)
+    assert {loc["uri"] for loc in locations} == {"returns/program.yaml"}
+    assert bases == {"%SRCROOT%": {"uri": here.resolve().as_uri() + "/"}}
+
+
+# --- `-`: standard output where the output is one stream; refused where it cannot be ---
+
+
+def test_junit_dash_is_standard_output(init_repo: Path) -> None:
+    run = run_cli("test", "--junit", "-", cwd=init_repo)
+    assert run.code == 0, run
+    assert run.out.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="policyctl" tests="5"')
+    assert run.err.endswith("5 passed, 0 failed\n")  # the report, beside the XML
+    assert not (init_repo / "-").exists()
+
+
+def test_bundle_dash_is_standard_output(init_repo: Path, tmp_path: Path) -> None:
+    run = run_cli("bundle", "--out", "-", cwd=init_repo)
+    assert run.code == 0, run
+    assert run.err.startswith("wrote the bundle to standard output: ")
+    assert not (init_repo / "-").exists()
+    saved = tmp_path / "piped.bundle"
+    saved.write_text(run.out, encoding="utf-8")
+    verified = run_cli("bundle", "--verify", str(saved))
+    assert verified.code == 0 and "programs: returns;" in verified.out, verified
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (
+            ("test", "--junit", "-", "--format", "json"),
+            "--junit - and --format json would both write to standard output",
+        ),
+        (("build", "--out", "-"), "--out - is standard output: a site is a folder of files"),
+        (("build", "--check", "--out", "-"), "--out - is standard output: a site is a folder of files"),
+        (
+            ("decide", "returns.return_allowed", "-m", "us", "--input", "in.jsonl", "--output", "-"),
+            "--output - is standard output: a table's answers go into a file named .parquet or .jsonl",
+        ),
+    ],
+)
+def test_dash_is_refused_where_there_is_no_one_stream(init_repo: Path, args: tuple[str, ...], said: str) -> None:
+    (init_repo / "in.jsonl").write_text('{"days_since_delivery": 3}\n', encoding="utf-8")
+    run = run_cli(*args, cwd=init_repo)
+    assert run.code == 2 and f"policyctl: error: {said}\n  hint: " in run.err, run
+    assert not (init_repo / "-").exists()
+
+
+# --- paths: a repository's top is the whole repository; a folder inside one is found as --root is ---
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+    )
+
+
+def test_diff_from_a_program_folder_compares_the_policies_holding_it(init_repo: Path) -> None:
+    _git(init_repo, "init", "-q")
+    _git(init_repo, "add", "-A")
+    _git(init_repo, "commit", "-q", "-m", "start")
+    here = init_repo / "policies" / "returns"
+    assert run_cli("diff", "HEAD", ".", "--exit-code", cwd=here).code == 0  # it read `.` as policies: 4 errors
+    edit(here / "program.yaml", "    value: 30\n", "    value: 31\n")
+    run = run_cli("diff", "HEAD", ".", "--exit-code", cwd=here)
+    assert run.code == 1 and "returns · us · Return window 30 → 31" in run.out and run.err == "", run
+
+
+def test_diff_refuses_a_folder_of_no_repository(init_repo: Path, tmp_path: Path) -> None:
+    stray = tmp_path / "stray"
+    stray.mkdir()
+    (stray / "notes.yaml").write_text("a: 1\n", encoding="utf-8")
+    run = run_cli("diff", str(init_repo), str(stray))
+    assert run.code == 2, run
+    assert f"`{stray}` is not a policies folder, a repository's top or inside one" in run.err
+    assert "hint: give a policies folder (it holds marketplaces.yaml), a repository's top" in run.err
+
+
+@pytest.mark.parametrize("where", [".", "top-from-above"])
+def test_test_takes_a_top_as_the_whole_repository(init_repo: Path, where: str) -> None:
+    if where == ".":
+        run = run_cli("test", ".", cwd=init_repo)
+    else:
+        run = run_cli("test", init_repo.name, cwd=init_repo.parent)
+    assert (run.code, run.out) == (0, "5 passed, 0 failed\n"), run
+
+
+def test_fmt_of_a_top_leaves_its_other_yaml_alone(init_repo: Path) -> None:
+    other = init_repo / "ci" / "compose.yaml"
+    other.parent.mkdir()
+    other.write_text("b: 1\na:   2\n", encoding="utf-8")
+    run = run_cli("fmt", ".", cwd=init_repo)
+    assert (run.code, run.out) == (0, "0 files reformatted, 5 already formatted\n"), run
+    assert other.read_text(encoding="utf-8") == "b: 1\na:   2\n"
+
+
+# --- one JSON shape: `ok` (the exit code is 0), `problems` ---
+
+
+@pytest.mark.parametrize(
+    ("command", "broken"),
+    [
+        (("validate",), False),
+        (("validate",), True),
+        (("validate", "--no-strict"), True),
+        (("test",), False),
+        (("i18n", "check"), False),
+        (("build", "--check"), False),
+    ],
+)
+def test_every_pass_fail_json_says_ok(init_repo: Path, command: tuple[str, ...], broken: bool) -> None:
+    if broken:  # a warning (P012: no source), which policyctl.toml's `strict = true` makes fail
+        edit(init_repo / "policies" / "returns" / "program.yaml", "    source: the returns policy, 2024 edition\n", "")
+    run = run_cli(*command, "--format", "json", cwd=init_repo)
+    body = json.loads(run.out)
+    assert body["ok"] is (run.code == 0) and isinstance(body["problems"], list), run
+    if command[0] == "validate":
+        assert list(body) == ["ok", "files", "problems"]
+        assert run.code == (1 if broken and "--no-strict" not in command else 0)
