@@ -246,7 +246,15 @@ paths_root_option = click.option("--root", metavar="DIR", callback=_paths_root_c
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="github, sarif: files named from the checkout's top (GITHUB_WORKSPACE, else git's), for CI; "
+    "text, json: from the working folder.",
+)
 @click.option("--list-codes", is_flag=True, help="List every problem code and what it means.")
 @click.option(
     "--strict/--no-strict",
@@ -264,7 +272,10 @@ paths_root_option = click.option("--root", metavar="DIR", callback=_paths_root_c
 def validate(
     paths: tuple[str, ...], fmt: str, list_codes: bool, strict: bool | None, evidence: Severity, root: str | None
 ) -> None:
-    """Check policy files (default: the repository's whole policies/ tree): YAML, schema and semantics."""
+    """Check policy files (default: the repository's whole policies/ tree): YAML, schema and semantics.
+
+    PATHS: files or folders; a repository's top is the whole repository.
+    """
     from engine.problems import CODES
 
     if list_codes:
@@ -1136,7 +1147,10 @@ def test_cmd(
     fmt: str,
     bundle_file: str | None,
 ) -> None:
-    """Run the test cases in tests/*.yaml (below PATH); the last line is `N passed, N failed`."""
+    """Run the test cases in tests/*.yaml (below PATH); the last line is `N passed, N failed`.
+
+    PATH: a tests file, a program's folder, a policies folder, or a repository's top (every case).
+    """
     from engine import PolicyError
     from engine.commands.test import run, run_bundle
     from engine.policytests import report as testreport
@@ -1254,7 +1268,11 @@ def _write(file: str, text: str) -> None:
     "--at", "at", metavar="DATE", help="Compare answers on DATE too (default: today in each marketplace's time zone)."
 )
 def diff_cmd(old: str, new: str, root: str, fmt: str, exit_code: bool, at: str | None) -> None:
-    """The changes that matter between OLD and NEW: policies folders (or repository tops), or git revisions (HEAD~1 HEAD)."""
+    """The changes that matter between OLD and NEW: policies folders (or repository tops), or git revisions (HEAD~1 HEAD).
+
+    A folder inside a repository is its policies folder (`diff HEAD .` in a program's folder); a
+    folder of no repository is refused.
+    """
     from engine import PolicyError
     from engine.diff import compare as policy_diff
     from engine.diff import report as diffreport
@@ -1301,7 +1319,10 @@ def _spelt_from(path: str, folder: str | None) -> str:
 @click.option("--diff", "show_diff", is_flag=True, help="Show what would change, as a unified diff; change nothing.")
 @optional_root_option
 def fmt_cmd(paths: tuple[str, ...], check: bool, show_diff: bool, root: str | None) -> None:
-    """Canonical key order and layout for policy YAML (default: the repository's policies/), keeping comments."""
+    """Canonical key order and layout for policy YAML (default: the repository's policies/), keeping comments.
+
+    PATHS: files or folders; a repository's top is its policies folder (its other YAML is left alone).
+    """
     import difflib
 
     from engine.source import fmt as formatter
