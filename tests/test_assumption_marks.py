@@ -446,3 +446,17 @@ def test_the_layouts_marker_marks_wherever_the_layout_is_installed(
     assert run.code == 0, run
     text = (init_repo / "generated_docs/returns/de/de/help.md").read_text(encoding="utf-8")
     assert "\nDie Rücksendung ist kostenlos: Wir bezahlen das Rücksendeetikett. *(noch nicht bestätigt)*\n" in text
+
+
+def test_where_a_name_holds_an_assumed_value_is_found_in_one_pass_over_a_line(tmp_path: Path) -> None:
+    """G009's place on a line (engine.site.evidence.use_place) reads the template's own text, which
+    a pull request writes: a tag of 100,000 spaces before the use (here in a comment, which Jinja
+    skips) was split between two repeats of the pattern for a `set` at every point (over 30 s);
+    far below the minute given here now, and the use is still found after it."""
+    template = tmp_path / "page.md.j2"
+    template.write_text("{# {% set" + " " * 100_000 + " #}{% if free %}x{% endif %}\n", encoding="utf-8")
+    code = (
+        "from engine.site.evidence import Use, parameter_taint, use_place; "
+        f"print(use_place(Use(parameter_taint('fee'), 'tested', {str(template)!r}, 1, ('free',))))"
+    )
+    assert finishes(code) == "(1, 100019)\n"
