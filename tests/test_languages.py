@@ -189,6 +189,53 @@ def _texts(html: str) -> list[tuple[str, str, str]]:
     return reader.texts
 
 
+@pytest.fixture(scope="module")
+def fact_fallback_starter(init_starter: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`policyctl init`'s repository, its program `translations: fallback`, a German translation
+    stating a fact (the return window's 30 days) where the English states none (G006)."""
+    top = tmp_path_factory.mktemp("fact-fallback") / "repo"
+    shutil.copytree(init_starter, top)
+    edit(
+        top / "policies/returns/program.yaml",
+        "marketplaces: [us, de]\n",
+        "marketplaces: [us, de]\ntranslations: fallback\n",
+    )
+    edit(
+        top / "policies/returns/locales/de.po",
+        'msgstr "Die Kosten der Rücksendung tragen Sie."',
+        'msgstr "Die Kosten der Rücksendung tragen Sie (innerhalb von 30 Tagen)."',
+    )
+    return top
+
+
+@pytest.mark.parametrize(
+    ("command", "code"),
+    [
+        (("validate",), 1),  # `strict = true`: warnings fail too
+        (("validate", "--no-strict"), 0),
+        (("i18n", "check"), 0),
+        (("build", "--at", AT, "--out", "{out}"), 0),
+    ],
+)
+def test_a_fallback_language_stating_a_fact_is_published_in_english(
+    fact_fallback_starter: Path, tmp_path: Path, command: tuple[str, ...], code: int
+) -> None:
+    """G006 was an error in all three while a translation refused for its placeholders was published
+    in English: a language refused for a fact it states is shown in English too (the English page
+    states the fact from the policy data), its G006 a warning."""
+    run = run_cli(*(c.format(out=tmp_path / "out") for c in command), cwd=fact_fallback_starter)
+    assert run.code == code, run
+    line = (fact_fallback_starter / "policies/returns/locales/de.po").read_text(encoding="utf-8").split("\n").index(
+        'msgid "You pay for the return shipping."'
+    ) + 1
+    warning = f"policies/returns/locales/de.po:{line}:1: warning[G006]: de: the translation states `30`"
+    assert warning in run.out + run.err and "error" not in (run.out + run.err).replace("0 errors", ""), run
+    if command[0] == "build":
+        index = json.loads((tmp_path / "out/index.json").read_text(encoding="utf-8"))
+        german = [p for p in index["pages"] if p["locale"] == "de"]
+        assert german and {p["text_locale"] for p in german} == {"en"}, german
+
+
 class _Anchors(HTMLParser):
     """The attributes of every `<a>` of a page, and its `<html lang>`."""
 

@@ -237,7 +237,7 @@ def _check_translations(repo: Any, languages: tuple[str, ...] | None) -> list[Pr
         program = repo.programs.get(name)
         if program is not None and program.extra.get("translations") == "fallback":
             # as `build` says them (engine.site.plan): a language shown in English meanwhile
-            found = i18n.as_fallback(found, i18n.fallback_locales(domain, read_once))
+            found = i18n.as_fallback(found, i18n.fallback_locales(repo, name, domain, read_once))
         problems += found
     return problems
 

@@ -1249,10 +1249,14 @@ def _check_catalog(
     return problems
 
 
-def fallback_locales(domain: Domain, read_catalog: Reader | None = None) -> set[str]:
+def fallback_locales(repo: Any, name: str, domain: Domain, read_catalog: Reader | None = None) -> set[str]:
     """The locales a program with `translations: fallback` publishes in English for now: those
-    whose catalog misses a message of ``domain``, has it fuzzy or refuses its translation (`check`)."""
-    return {s.tag for s in check(domain, read_catalog).stats if s.missing or s.fuzzy or s.refused}
+    whose catalog misses a message of ``domain``, has it fuzzy or refuses its translation, for
+    what it writes or for a fact it states (G006): everything `domain_check` counts against it.
+    (The English page states each fact from the policy data: a translation refused for writing
+    one itself is not published, as one refused for its placeholders is not.)"""
+    stats = domain_check(repo, name, domain, read_catalog).stats
+    return {s.tag for s in stats if s.missing or s.fuzzy or s.refused}
 
 
 def as_fallback(problems: list[Problem], locales: Iterable[str]) -> list[Problem]:

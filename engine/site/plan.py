@@ -171,7 +171,7 @@ def plan(repo: Repository, strict: bool = False) -> Plan:
         if program.extra.get("translations") == "fallback" and not strict:
             from engine.i18n.catalogs import fallback_locales
 
-            pending = fallback_locales(domain, out.catalogs.read)
+            pending = fallback_locales(repo, program_id, domain, out.catalogs.read)
             if pending:
                 out.fallbacks[program_id] = pending
                 jobs = [
