@@ -251,6 +251,77 @@ def test_what_msgfmt_refuses_is_not_read(tmp_path: Path, body: str, line: int, s
         assert said in problems[0].message
 
 
+TWO_FORMS = 'write its 2 translations (one per plural form of the catalog\'s Plural-Forms header): `msgstr[0] "..."` `msgstr[1] "..."`'
+
+
+@pytest.mark.parametrize(
+    ("body", "at", "said", "hint"),
+    [
+        # Babel read `x` as the translation; msgfmt: "keyword "x" unknown", "syntax error"
+        (
+            'msgid "Fee"\nmsgstr Gebühr\n',
+            (7, 8),
+            "`msgstr` is followed by `Gebühr`, not a quoted string",
+            'write the text in double quotes: `msgstr "Gebühr"`',
+        ),
+        (
+            'msgid "Fee"\nmsgstr\n',
+            (7, 7),
+            "`msgstr` is followed by nothing, not a quoted string",
+            'write the text in double quotes: `msgstr "..."`',
+        ),
+        (
+            'msgctxt a\nmsgid "Fee"\nmsgstr "x"\n',
+            (6, 9),
+            "`msgctxt` is followed by `a`",
+            'write the text in double quotes: `msgctxt "a"`',
+        ),
+        # Babel read it as the translation; msgfmt: "missing 'msgid_plural' section"
+        (
+            'msgid "Fee"\n  msgstr[0] "Gebühr"\n',
+            (7, 3),
+            "`msgstr[0]` is a plural form, but the message `Fee` has no plural (`msgid_plural`)",
+            'write its one translation as `msgstr "..."` (`msgstr[N]` are the forms of a plural message)',
+        ),
+        # Babel read it as form 0, form 1 empty; msgfmt: "syntax error"
+        (
+            'msgid "Day"\nmsgid_plural "Days"\nmsgstr "Tag"\n',
+            (8, 1),
+            "the message `Day` has a plural (`msgid_plural`): its translations are written `msgstr[0]`",
+            TWO_FORMS,
+        ),
+        # Babel: "missing msgstr for msgid" at the line after; msgfmt: "missing 'msgstr[]' section"
+        (
+            'msgid "Day"\nmsgid_plural "Days"\n\nmsgid "Fee"\nmsgstr "x"\n',
+            (7, 1),
+            "the message `Day` has no translation (`msgstr`)",
+            TWO_FORMS,
+        ),
+        ('msgid "Fee"\n', (6, 1), "the message `Fee` has no translation (`msgstr`)", 'write `msgstr ""` after it'),
+        # the escape and the open string at their column (msgfmt: "invalid control sequence", "end-of-line within string")
+        (
+            'msgid "Fee"\nmsgstr "Geb\\qühr"\n',
+            (7, 12),
+            "`\\q` is not an escape gettext knows",
+            "write `\\\\` for a backslash",
+        ),
+        ('msgid "Fee"\nmsgstr  "Gebühr\n', (7, 9), "a string is not closed", 'end the line with `"`'),
+    ],
+)
+def test_what_msgfmt_refuses_is_refused_at_its_place(
+    tmp_path: Path, body: str, at: tuple[int, int], said: str, hint: str
+) -> None:
+    """`msgfmt --check` refuses each (GNU gettext 0.21); Babel read the first five without a word."""
+    path = tmp_path / "de.po"
+    path.write_text(
+        PO_HEAD.replace("\n\n", '\n"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n\n', 1) + body, encoding="utf-8"
+    )
+    for read in (catalogs.read, catalogs.read_plain):
+        catalog, problems = read(str(path), "de")
+        assert catalog is None and [(p.code, p.line, p.col) for p in problems] == [("G002", *at)], problems
+        assert said in problems[0].message and problems[0].hint.startswith(hint), problems[0]
+
+
 ARABIC = (
     "nplurals=6; plural=(n == 0 ? 0 : n == 1 ? 1 : n == 2 ? 2 : n % 100 >= 3 && n % 100 <= 10 ? 3 : "
     "n % 100 >= 11 && n % 100 <= 99 ? 4 : 5);"

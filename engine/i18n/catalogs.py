@@ -398,14 +398,15 @@ def parse(path: str, tag: str | None, raw: bytes) -> tuple[Catalog | None, list[
     try:
         refused = _gettext_refuses(raw.decode("utf-8"), tag)
         if refused is not None:
-            return None, [Problem(path, refused[0], 1, "G002", f"the catalog cannot be read: {refused[1]}", refused[2])]
+            line, column, what, hint = refused
+            return None, [Problem(path, line, column, "G002", f"the catalog cannot be read: {what}", hint)]
         unclosed = _unclosed_string(raw.decode("utf-8"))
         if unclosed:
             return None, [
                 Problem(
                     path,
                     unclosed,
-                    1,
+                    raw.decode("utf-8").splitlines()[unclosed - 1].index('"') + 1,  # its opening quote
                     "G002",
                     "the catalog cannot be read: a string is not closed",
                     'end the line with `"`; a quote inside a string is written `\\"`',
@@ -501,56 +502,156 @@ def _unescape(text: str) -> str:
     return str(unescape(f'"{text}"'))
 
 
-def _gettext_refuses(text: str, tag: str | None) -> tuple[int, str, str] | None:
-    """(line, what, hint) of the first thing gettext's `msgfmt` refuses and Babel reads without a
-    word: a message given twice (Babel keeps one of them: which translation is published?) or an
-    escape C does not have (`\\q`, published as the two characters). Obsolete (`#~`) entries aside.
-    And, said in our words rather than Babel's or Python's, what both refuse: a byte order mark, a
-    `Plural-Forms` header that is not `nplurals=N; plural=FORMULA;`, a form (`msgstr[5]`) past
-    the header's `nplurals`."""
+def _gettext_refuses(text: str, tag: str | None) -> tuple[int, int, str, str] | None:
+    """(line, column, what, hint) of the first thing gettext's `msgfmt --check` refuses and Babel
+    reads without a word: a keyword not followed by a quoted string (`msgstr x`: Babel read it as
+    the text `x`), a plural form (`msgstr[0]`) on a message without `msgid_plural` or a plain
+    `msgstr` on one with it (Babel read both as a translation), a message given twice (Babel keeps
+    one of them: which translation is published?) or an escape C does not have (`\\q`, published
+    as the two characters). Obsolete (`#~`) entries aside. And, said in our words rather than
+    Babel's or Python's, what both refuse: a byte order mark, a `Plural-Forms` header that is not
+    `nplurals=N; plural=FORMULA;`, a form (`msgstr[5]`) past the header's `nplurals`, a message
+    without a translation (`msgstr`)."""
     if text.startswith("\ufeff"):
-        return 1, "it starts with a byte order mark (U+FEFF)", "save it as UTF-8 without a byte order mark (BOM)"
+        return 1, 1, "it starts with a byte order mark (U+FEFF)", "save it as UTF-8 without a byte order mark (BOM)"
     header = _plural_header(text, tag)
     if isinstance(header, tuple):
-        return header
-    seen: dict[tuple[str, str], int] = {}
-    context: list[str] | None = None
-    current: list[str] | None = None
-    key_parts: dict[str, list[str]] = {}
-    start = 0
-    for number, line in enumerate(text.splitlines(), 1):
-        line = line.strip()
+        return header[0], 1, header[1], header[2]
+    scan = _Scan(header, tag)
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line[0] == "#":
+            continue
+        indent = len(raw) - len(raw.lstrip())
         bad = _BAD_ESCAPE.search(line) if line.startswith(("msg", '"')) and "\\" in line else None
         if bad:
-            return number, f"`{bad.group(1)}` is not an escape gettext knows", "write `\\\\` for a backslash"
-        keyword, _, rest = line.partition(" ")
+            return (
+                number,
+                indent + bad.start(1) + 1,
+                f"`{bad.group(1)}` is not an escape gettext knows",
+                "write `\\\\` for a backslash",
+            )
+        refused = scan.line(number, indent, line)
+        if refused is not None or scan.stopped:
+            return refused
+    return scan.finish()
+
+
+class _Scan:
+    """The entries of a PO file as gettext's grammar reads them, for `_gettext_refuses`: one line
+    at a time, each entry checked when the next begins (and at the end)."""
+
+    def __init__(self, nplurals: int, tag: str | None) -> None:
+        self.nplurals = nplurals
+        self.tag = tag
+        self.seen: dict[tuple[str | None, str], int] = {}
+        self.start = 0  # the line of the entry's first keyword (msgctxt or msgid)
+        self.context: list[str] | None = None
+        self.ids: list[str] | None = None
+        self.plural = 0  # the line of its msgid_plural
+        self.strings = 0  # how many msgstr lines it has
+        self.part: list[str] | None = None  # the string continuation lines extend
+        self.stopped = False  # at a line Babel refuses with its own message
+
+    def line(self, number: int, indent: int, line: str) -> tuple[int, int, str, str] | None:
+        if line[0] == '"':
+            if self.part is not None:
+                self.part.append(line)
+            return None
+        keyword, rest = _KEYWORD_LINE.match(line).groups()  # type: ignore[union-attr]  # (a line that is not empty)
+        index = keyword[7:-1] if keyword.startswith("msgstr[") and keyword.endswith("]") else None
+        if keyword not in ("msgctxt", "msgid", "msgid_plural", "msgstr") and not (index and index.isdigit()):
+            self.stopped = True  # an unknown keyword: Babel refuses it, at its line
+            return None
+        if not rest.startswith('"'):
+            column = indent + len(line) - len(rest) + 1
+            shown = rest if rest and '"' not in rest else "..."
+            found = f"`{rest.split()[0]}`" if rest else "nothing"
+            return (
+                number,
+                column,
+                f"`{keyword}` is followed by {found}, not a quoted string",
+                f'write the text in double quotes: `{keyword} "{shown}"`',
+            )
+        if keyword in ("msgctxt", "msgid") and (self.ids is not None or keyword == "msgctxt"):
+            done = self.finish()
+            if done is not None:
+                return done
         if keyword == "msgctxt":
-            context, current, start = [rest], None, number
-            key_parts = {"msgctxt": context}
+            self.context, self.start, self.part = [rest], number, None
+            self.part = self.context
         elif keyword == "msgid":
-            current = [rest]
-            key_parts["msgid"] = current
-            start = start if context is not None else number
-        elif line.startswith('"') and current is not None:
-            current.append(line)
-        elif line.startswith('"') and context is not None and current is None:
-            context.append(line)
-        elif keyword in ("msgid_plural", "msgstr") or keyword.startswith("msgstr["):
-            form = keyword[7:-1] if keyword.startswith("msgstr[") and keyword.endswith("]") else ""
-            if form.isdigit() and int(form) >= header:
-                return number, *_form_past_nplurals(int(form), header, tag)
-            if current is not None:
-                key = ("".join(key_parts.get("msgctxt", [])), "".join(current))
-                if key in seen and key != ("", '""'):
-                    shown = "".join(_QUOTED.findall(key[1]))[:60]
-                    return (
-                        start,
-                        f"the message `{shown}` is given twice (first at line {seen[key]})",
-                        "keep one of them",
-                    )
-                seen.setdefault(key, start)
-            context, current, key_parts = None, None, {}
-    return None
+            self.ids = [rest]
+            self.start = self.start if self.context is not None else number
+            self.part = self.ids
+        elif self.ids is None:
+            self.part = None  # a msgid_plural or msgstr without a msgid: Babel refuses it
+        elif keyword == "msgid_plural":
+            self.plural, self.part = number, []
+        else:
+            self.strings += 1
+            self.part = []
+            shown = self._shown()
+            if index is not None and int(index) >= self.nplurals:
+                return number, indent + 1, *_form_past_nplurals(int(index), self.nplurals, self.tag)
+            if index is not None and not self.plural:
+                return (
+                    number,
+                    indent + 1,
+                    f"`{keyword}` is a plural form, but the message `{shown}` has no plural (`msgid_plural`)",
+                    'write its one translation as `msgstr "..."` (`msgstr[N]` are the forms of a plural message)',
+                )
+            if index is None and self.plural:
+                return (
+                    number,
+                    indent + 1,
+                    f"the message `{shown}` has a plural (`msgid_plural`): its translations are written "
+                    "`msgstr[0]`, `msgstr[1]`, ..., not `msgstr`",
+                    _forms_hint(self.nplurals),
+                )
+        return None
+
+    def _shown(self) -> str:
+        return _text(self.ids or [])[:60]
+
+    def finish(self) -> tuple[int, int, str, str] | None:
+        """The entry read so far checked, and forgotten."""
+        ids, context, start, plural, strings = self.ids, self.context, self.start, self.plural, self.strings
+        shown = self._shown()
+        self.context, self.ids, self.plural, self.strings, self.part, self.start = None, None, 0, 0, None, 0
+        if ids is None:
+            return None
+        if not strings:
+            return (
+                plural or start,
+                1,
+                f"the message `{shown}` has no translation (`msgstr`)",
+                _forms_hint(self.nplurals) if plural else 'write `msgstr ""` after it (`policyctl i18n update` does)',
+            )
+        key = (None if context is None else _text(context), _text(ids))
+        if key in self.seen and key != (None, ""):
+            return (
+                start,
+                1,
+                f"the message `{shown}` is given twice (first at line {self.seen[key]})",
+                "keep one of them",
+            )
+        self.seen.setdefault(key, start)
+        return None
+
+
+# a keyword and what follows it (gettext allows any white space between them)
+_KEYWORD_LINE = re.compile(r"(\S+?)(?:\s+|(?=\")|\Z)(.*)\Z", re.S)
+
+
+def _text(parts: list[str]) -> str:
+    """The text of a PO string's lines (`"a"`, `"b"`), escapes as written."""
+    return "".join(t for part in parts for t in _QUOTED.findall(part))
+
+
+def _forms_hint(nplurals: int) -> str:
+    forms = " ".join(f'`msgstr[{i}] "..."`' for i in range(min(nplurals, 3))) + (" ..." if nplurals > 3 else "")
+    return f"write its {nplurals} translations (one per plural form of the catalog's Plural-Forms header): {forms}"
 
 
 # a header line `"Plural-Forms: ...\n"` (policyctl, Babel and gettext write a header field on one line)
