@@ -638,3 +638,103 @@ def test_the_layouts_messages_are_translated_by_the_layouts_catalog(init_repo: P
     assert run.code == 0, run
     text = (init_repo / "generated_docs/returns/de/de/help.md").read_text(encoding="utf-8")
     assert "\nWas für Sie neu ist: nichts\n" in text and "\n## Was sich geändert hat\n" in text, text
+
+
+# -- Plural-Forms against CLDR's rule for the language ---------------------------------------------
+
+ARABIC_CLDR = "(n == 0 ? 0 : n == 1 ? 1 : n == 2 ? 2 : n % 100 >= 3 && n % 100 <= 10 ? 3 : n % 100 >= 11 && n % 100 <= 99 ? 4 : 5)"
+
+
+@pytest.mark.parametrize(
+    ("tag", "nplurals", "formula", "said"),
+    [
+        # an English header in an Arabic catalog: one text for 0, 2, 3, 11, 100, ...
+        (
+            "ar",
+            2,
+            "(n != 1)",
+            "gives 0 and 2 the same form (`msgstr[1]`), which CLDR's rule for `ar` tells apart (`zero` and `two`)",
+        ),
+        (
+            "ar",
+            6,
+            "(n == 0 ? 0 : n == 1 ? 1 : n == 2 ? 2 : n % 100 >= 3 && n % 100 <= 10 ? 3 : 5)",
+            "gives 11 and 100 the same form (`msgstr[5]`), which CLDR's rule for `ar` tells apart (`many` and `other`)",
+        ),
+        (
+            "de",
+            1,
+            "0",
+            "gives 0 and 1 the same form (`msgstr[0]`), which CLDR's rule for `de` tells apart (`other` and `one`)",
+        ),
+        ("de", 2, "(n > 1)", "gives 0 and 1 the same form (`msgstr[0]`)"),
+        ("pl", 2, "(n != 1)", "gives 0 and 2 the same form (`msgstr[1]`)"),
+        # what tells apart what the language tells apart is right, whatever its numbering
+        ("ar", 6, ARABIC_CLDR, None),
+        (
+            "ar",
+            6,
+            "(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : n%100>=11 ? 4 : 5)",
+            None,
+        ),  # gettext's
+        ("de", 2, "(n != 1)", None),
+        ("de", 2, "(n == 1)", None),  # the forms numbered the other way round
+        ("fr", 2, "(n > 1)", None),  # gettext's traditional French; CLDR's third form is for a million
+        ("it", 2, "(n != 1)", None),
+        ("es", 2, "(n != 1)", None),
+        ("ru", 3, "(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2)", None),
+        ("zh-Hans", 1, "0", None),
+        ("ja", 2, "(n != 1)", None),  # more forms than the language has: each is right
+    ],
+)
+def test_a_plural_formula_is_compared_with_cldrs_rule(tag: str, nplurals: int, formula: str, said: str | None) -> None:
+    from engine.i18n.catalogs import plural_disagreement
+
+    found = plural_disagreement(tag, formula, nplurals)
+    assert (found is None) if said is None else (found is not None and said in found), found
+
+
+@pytest.mark.parametrize("plural", [False, True])
+def test_a_plural_forms_header_that_disagrees_with_the_language_is_refused_at_its_line(
+    init_repo: Path, plural: bool
+) -> None:
+    """A German catalog headed `nplurals=2; plural=(n > 1);` (French's) was read silently: a page
+    said "0 Tag". An error when a message has a plural (counted refused), else a warning."""
+    po = init_repo / "policies/returns/locales/de.po"
+    if plural:
+        edit(
+            init_repo / "policies/returns/pages/help.md.j2",
+            "{% block body %}\n",
+            "{% block body %}\n{% trans count=p.return_window_days %}One day.{% pluralize %}"
+            "{{ count }} days.{% endtrans %}\n",
+        )
+        assert run_cli("i18n", "update", cwd=init_repo).code == 0
+        edit(po, 'msgstr[0] ""\nmsgstr[1] ""', 'msgstr[0] "Ein Tag."\nmsgstr[1] "%(count)s Tage."')
+    edit(po, "nplurals=2; plural=(n != 1);", "nplurals=2; plural=(n > 1);")
+    line = po.read_text(encoding="utf-8").split("\n").index('"Plural-Forms: nplurals=2; plural=(n > 1);\\n"') + 1
+    run = run_cli("i18n", "check", cwd=init_repo)
+    severity = "error" if plural else "warning"
+    assert (
+        f"policies/returns/locales/de.po:{line}:1: {severity}[G002]: de: its Plural-Forms header "
+        "(`nplurals=2; plural=(n > 1);`) gives 0 and 1 the same form (`msgstr[0]`), which CLDR's rule for `de` "
+        "tells apart (`other` and `one`); "
+        + ("1 plural message would be shown in the wrong form\n" if plural else "no message has a plural yet")
+    ) in run.out, run
+    assert '  hint: write `"Plural-Forms: nplurals=2; plural=(n != 1);\\n"` (CLDR\'s rule for `de`' in run.out, run
+    assert run.code == (1 if plural else 0), run
+    assert ("returns de: 8 of 9 translated (88.9%), 1 refused" if plural else "returns de: 8 of 8") in run.out, run
+
+
+def test_cldrs_plural_rules_known_without_babel_are_babels() -> None:
+    """Each language's entry of CLDR_PLURALS, for every locale of it CLDR has (its regions and
+    scripts: `pt-PT` has its own rule), is what Babel gives, so `i18n update` writes it."""
+    from babel.localedata import locale_identifiers
+    from babel.messages.plurals import get_plural
+
+    from engine.i18n.catalogs import CLDR_PLURALS, cldr_plurals
+
+    tags = [i.replace("_", "-") for i in locale_identifiers() if i.split("_")[0] in CLDR_PLURALS]
+    assert len(tags) > len(CLDR_PLURALS)
+    for tag in tags:
+        rule = get_plural(tag.replace("-", "_"))
+        assert cldr_plurals(tag) == (rule.num_plurals, rule.plural_expr), tag

@@ -1245,7 +1245,148 @@ def check(domain: Domain, read_catalog: Reader | None = None) -> CheckResult:
             result.problems += bad
             continue
         result.problems += _check_catalog(domain, tag, path, messages, catalog, stats)
+        result.problems += _plural_forms_check(tag, path, catalog, messages, stats)
     return result
+
+
+def _plural_forms_check(
+    tag: str, path: str, catalog: AnyCatalog, messages: list[AnyMessage], stats: Completeness
+) -> list[Problem]:
+    """G002 at the `Plural-Forms` header of a catalog whose formula gives one form to two numbers
+    the language writes differently (`plural_disagreement`): an error when the domain has a plural
+    message (its pages would choose the wrong form; each such message counted as refused), a
+    warning when it has none yet."""
+    wrong = plural_disagreement(tag, catalog.plural_expr, catalog.num_plurals)
+    if wrong is None:
+        return []
+    plural = [message_key(m) for m in messages if m.pluralizable]
+    for key in plural:
+        if key in stats.usable:
+            stats.usable.discard(key)
+            stats.translated -= 1
+            stats.refused += 1
+    raw = _read_bytes(path) or b""
+    line = next((i for i, text in enumerate(raw.split(b"\n"), 1) if b"Plural-Forms:" in text), 1)
+    return [
+        Problem(
+            path,
+            line,
+            1,
+            "G002",
+            f"{tag}: {wrong}"
+            + (
+                f"; {len(plural)} plural {'message' if len(plural) == 1 else 'messages'} would be shown in the wrong form"
+                if plural
+                else "; no message has a plural yet: the first one would be shown in the wrong form"
+            ),
+            str(_cldr_plural_forms(tag, "write")),
+            "error" if plural else "warning",
+        )
+    ]
+
+
+# CLDR's plural rule of common languages as gettext writes it (Babel's `get_plural`, what `i18n
+# update` writes): `plural_disagreement` compares a catalog's header with it without importing
+# Babel. A language CLDR gives regions their own rule for (`pt-PT`) is listed with them and asked
+# of Babel for any other region; any other language is asked of Babel. tests/test_i18n.py checks
+# every entry, and every locale of each language, against the Babel installed.
+CLDR_PLURALS: dict[str, tuple[int, str]] = {
+    "ar": (
+        6,
+        "(n == 0 ? 0 : n == 1 ? 1 : n == 2 ? 2 : n % 100 >= 3 && n % 100 <= 10 ? 3 : n % 100 >= 11 && n % 100 <= 99 ? 4 : 5)",
+    ),
+    "cs": (3, "(n == 1 ? 0 : n >= 2 && n <= 4 ? 1 : 2)"),
+    "da": (2, "(n != 1)"),
+    "de": (2, "(n != 1)"),
+    "el": (2, "(n != 1)"),
+    "en": (2, "(n != 1)"),
+    "es": (3, "(n == 1 ? 0 : n != 0 && n % 1000000 == 0 ? 1 : 2)"),
+    "fi": (2, "(n != 1)"),
+    "fr": (3, "(n == 0 || n == 1) ? 0 : n != 0 && n % 1000000 == 0 ? 1 : 2"),
+    "he": (3, "(n == 1 ? 0 : n == 2 ? 1 : 2)"),
+    "hi": (2, "(n > 1)"),
+    "hu": (2, "(n != 1)"),
+    "id": (1, "0"),
+    "it": (3, "(n == 1 ? 0 : n != 0 && n % 1000000 == 0 ? 1 : 2)"),
+    "ja": (1, "0"),
+    "ko": (1, "0"),
+    "nb": (2, "(n != 1)"),
+    "nl": (2, "(n != 1)"),
+    "pl": (3, "n == 1 ? 0 : n % 10 >= 2 && n % 10 <= 4 && (n % 100 < 12 || n % 100 > 14) ? 1 : 2"),
+    "pt": (3, "(n == 0 || n == 1) ? 0 : n != 0 && n % 1000000 == 0 ? 1 : 2"),
+    "pt-PT": (3, "(n == 1 ? 0 : n != 0 && n % 1000000 == 0 ? 1 : 2)"),
+    "ro": (3, "(n == 1 ? 0 : n == 0 || n != 1 && n % 100 >= 1 && n % 100 <= 19 ? 1 : 2)"),
+    "ru": (
+        3,
+        "n % 10 == 1 && n % 100 != 11 ? 0 : n % 10 >= 2 && n % 10 <= 4 && (n % 100 < 12 || n % 100 > 14) ? 1 : 2",
+    ),
+    "sk": (3, "(n == 1 ? 0 : n >= 2 && n <= 4 ? 1 : 2)"),
+    "sv": (2, "(n != 1)"),
+    "th": (1, "0"),
+    "tr": (2, "(n != 1)"),
+    "uk": (
+        3,
+        "n % 10 == 1 && n % 100 != 11 ? 0 : n % 10 >= 2 && n % 10 <= 4 && (n % 100 < 12 || n % 100 > 14) ? 1 : 2",
+    ),
+    "vi": (1, "0"),
+    "zh": (1, "0"),
+}
+_REGIONAL_PLURALS = frozenset(("pt",))
+
+
+def cldr_plurals(tag: str) -> tuple[int, str]:
+    """(nplurals, formula) of CLDR's plural rule for ``tag``, as `i18n update` writes it; ValueError
+    for a locale Babel does not know."""
+    language = tag.split("-")[0]
+    found = CLDR_PLURALS.get(tag) or (CLDR_PLURALS.get(language) if language not in _REGIONAL_PLURALS else None)
+    if found is not None:
+        return found
+    from babel.messages.plurals import get_plural
+
+    from engine.i18n.cldr import locale
+
+    rule = get_plural(locale(tag))
+    return int(rule.num_plurals), str(rule.plural_expr)
+
+
+@functools.lru_cache(maxsize=256)
+def plural_disagreement(tag: str, plural_expr: str, nplurals: int) -> str | None:
+    """Why a catalog's `Plural-Forms` formula disagrees with CLDR's plural rule for ``tag``, tried
+    on the numbers msgfmt tries (`PLURAL_CHECKED`): the first two numbers it gives the same form
+    that CLDR puts in different categories (Arabic's 0 and 2 with `plural=(n != 1)`; German's 0 and
+    1 with `nplurals=1; plural=0;`), whose one translation is wrong for one of them; or None.
+
+    Neither gettext nor Babel compares the header with the language: `msgfmt --check` only checks
+    that the formula computes a form below nplurals for each number (GNU gettext's plural table
+    gives `msginit` a header, never a verdict), and Babel takes the header's formula over its own
+    locale data when it reads a catalog (`Catalog.num_plurals` and its `num_plurals` checker
+    follow the header). A header is not asked to be CLDR's, only to tell apart what the language
+    tells apart: forms numbered otherwise, or more forms than CLDR's categories (gettext's
+    traditional Italian and Spanish `nplurals=2; plural=(n != 1);`, where CLDR adds a form for a
+    million, beyond the numbers tried), choose a right translation for every number. None too for
+    a formula `plural_rule` refuses (reported where the catalog is read) or a locale Babel does
+    not know."""
+    try:
+        wanted = cldr_plurals(tag)
+        if wanted == (nplurals, plural_expr):
+            return None
+        ours = plural_rule(plural_expr, nplurals)
+        cldr = plural_rule(wanted[1], wanted[0])
+    except ValueError:
+        return None
+    first: dict[int, int] = {}  # each form of the header: the first number it is chosen for
+    for n in PLURAL_CHECKED:
+        form = ours(n)
+        other = first.setdefault(form, n)
+        if cldr(other) != cldr(n):
+            from engine.i18n.cldr import plural_category
+
+            return (
+                f"its Plural-Forms header (`nplurals={nplurals}; plural={plural_expr};`) gives {other} and {n} the same "
+                f"form (`msgstr[{form}]`), which CLDR's rule for `{tag}` tells apart "
+                f"(`{plural_category(other, tag)}` and `{plural_category(n, tag)}`)"
+            )
+    return None
 
 
 def misnamed(domain: Domain, tag: str) -> str | None:
