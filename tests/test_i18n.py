@@ -738,3 +738,28 @@ def test_cldrs_plural_rules_known_without_babel_are_babels() -> None:
     for tag in tags:
         rule = get_plural(tag.replace("-", "_"))
         assert cldr_plurals(tag) == (rule.num_plurals, rule.plural_expr), tag
+
+
+def test_the_layouts_brackets_and_separators_are_the_translators(init_repo: Path) -> None:
+    """The brackets and the separator around "page before" / "page after" in "What changed" and
+    around a marketplace's site were written outside the messages: Chinese pages had ASCII
+    brackets. A translation's own brackets are published (here 【】 in German, to see them)."""
+    from engine.packaged import default_site_dir
+
+    site = init_repo / "policies/_site"
+    shutil.copytree(default_site_dir(), site)
+    po = site / "locales/de.po"
+    edit(po, 'msgid " (%(link)s)"\nmsgstr " (%(link)s)"', 'msgid " (%(link)s)"\nmsgstr "【%(link)s】"')
+    edit(
+        po,
+        'msgid "%(marketplace)s (%(site)s)"\nmsgstr "%(marketplace)s (%(site)s)"',
+        'msgid "%(marketplace)s (%(site)s)"\nmsgstr "%(marketplace)s【%(site)s】"',
+    )
+    built = run_cli("build", "--at", "2025-06-01", "--out", str(init_repo / "out"), cwd=init_repo)
+    assert built.code == 0, built
+    page = init_repo / "out/returns/de/de/help"
+    markdown, html = page.with_suffix(".md").read_text("utf-8"), page.with_suffix(".html").read_text("utf-8")
+    assert "(bisher 30 Tage).【[Seite davor](original/help.md)】\n" in markdown, markdown
+    assert ">Deutschland【example.de】</span>" in html, html
+    english = (init_repo / "out/returns/de/en/help.md").read_text("utf-8")
+    assert "from 30 days to 45 days. ([page before](original/help.md))\n" in english, english
