@@ -209,7 +209,7 @@ def test_a_batch_writes_what_deciding_each_line_gives() -> None:
             except json.JSONDecodeError:
                 expected.append(None)  # said by the batch's own JSON check, the same either way
                 continue
-            result = c.decide(inputs, PARAMS, AT, Pos("in.jsonl", number, 1))
+            result = c.decide(inputs, PARAMS, AT, Pos("in.jsonl", number, 1), text=line)
             expected.append(json.dumps(result.to_json(), ensure_ascii=False, separators=(",", ":")))
         assert len(got) == len(expected), name
         assert [g for g, x in zip(got, expected) if x is not None] == [x for x in expected if x is not None], name

@@ -171,11 +171,11 @@ def test_a_batch_as_text_is_each_answer_after_its_input_line() -> None:
         "because: The fee per day follows the band.\n"
         "\n"
         "<stdin>:4: loans.late_fee in no on 2024-06-01: no outputs\n"
-        '  error[D004] /days_late: expected integer, got string `"3"`\n'
+        '  <stdin>:4:15: error[D004] /days_late: expected integer, got string `"3"`\n'
         "    hint: see the decision's `inputs`\n"
         "\n"
         "<stdin>:5: loans.late_fee in no on 2024-06-01: no outputs\n"
-        "  error[D004] not valid JSON: Expecting property name enclosed in double quotes\n"
+        "  <stdin>:5:1: error[D004] not valid JSON: Expecting property name enclosed in double quotes\n"
         "    hint: one JSON object per line\n"
     )
 
@@ -197,7 +197,7 @@ def test_an_input_that_is_not_json_is_told_as_text_when_text_is_asked() -> None:
     assert (code, out) == (
         1,
         "loans.late_fee in no on 2024-06-01: no outputs\n"
-        "  error[D004] not valid JSON: Expecting property name enclosed in double quotes\n"
+        "  <stdin>:1:2: error[D004] not valid JSON: Expecting property name enclosed in double quotes\n"
         "    hint: give one JSON object, or one object per line (JSON Lines)\n",
     )
 
@@ -229,8 +229,8 @@ def test_an_array_of_inputs_is_refused_with_how_to_give_several(
     if "text" in extra:
         assert f"<stdin>:{line}: loans.late_fee in no on 2024-06-01: no outputs\n" in out
         assert (
-            f'  error[D004] /: expected an object of inputs, got array `[{{"days_late": 3}}]`\n    hint: {hint}\n'
-            in out
+            f'  <stdin>:{line}:1: error[D004] /: expected an object of inputs, got array `[{{"days_late": 3}}]`\n'
+            f"    hint: {hint}\n" in out
         )
         return
     body = json.loads(out.splitlines()[-1]) if line > 1 else json.loads(out)

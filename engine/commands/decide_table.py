@@ -62,6 +62,7 @@ class Chunk:
     data: dict[str, list[Any]] | None = None
     extra: dict[int, list[Problem]] | None = None
     unread: dict[int, Problem] | None = None  # rows that could not be read, by index: their problems
+    texts: list[str] | None = None  # each row's JSON text (a JSON Lines table's): its problems are placed in it
 
 
 def table_format(path: str) -> str | None:
@@ -146,7 +147,7 @@ def run(
             with pq.ParquetWriter(staged, tables.output_schema(spec, reader.schema())) as writer:
                 for chunk in chunks:
                     rows = _rows(table, chunk)
-                    answered = table.answer(chunk.batch, chunk.first, rows, chunk.lines, chunk.extra)
+                    answered = table.answer(chunk.batch, chunk.first, rows, chunk.lines, chunk.extra, chunk.texts)
                     writer.write_batch(answered.batch)
                     ran.rows += chunk.size
                     ran.failed += answered.failed
@@ -190,7 +191,7 @@ def _lines(table: Any, chunk: Chunk, ran: Ran) -> Iterator[str]:
     ran.rows += chunk.size
     rows = _rows(table, chunk)
     unread = {i: r for i, r in enumerate(rows) if type(r) is Problem} if rows is not None else {}
-    for index, (number, result) in enumerate(table.results(chunk.batch, chunk.first, rows, chunk.lines)):
+    for index, (number, result) in enumerate(table.results(chunk.batch, chunk.first, rows, chunk.lines, chunk.texts)):
         if not result.ok:
             ran.failed += 1
         if index in unread:
@@ -541,7 +542,7 @@ class _Jsonl:
             return
         keys: dict[str, Any] = {}  # every key, in the order first seen
         kinds: set[tuple[str, type]] = set()
-        for _, value in self._values(True):
+        for _, value, _ in self._values(True):
             if type(value) is dict:
                 keys.update(value)
                 kinds.update(zip(value, map(type, value.values())))
@@ -596,9 +597,9 @@ class _Jsonl:
     def schema(self) -> Any:
         return self.pa.schema(list(zip(self.names, self.types)))
 
-    def _values(self, texts: bool = False) -> Iterator[tuple[Any, Any]]:
-        """(line, value or a Problem) per line that is not blank, read as `decide` reads a batch's
-        line (``texts``: the line's text instead of its number; a line that is not JSON left out)."""
+    def _values(self, texts: bool = False) -> Iterator[tuple[int, Any, str]]:
+        """(line, value or a Problem, the line's text) per line that is not blank, read as `decide`
+        reads a batch's line (``texts``: a line that is not JSON or not UTF-8 left out)."""
         from engine.decisions.batch import DECODER, MAX_NESTING, _not_json, read_json
 
         scan = DECODER.scan_once  # type: ignore[attr-defined]
@@ -612,7 +613,7 @@ class _Jsonl:
                     text = raw.decode("utf-8")
                 except UnicodeDecodeError as e:
                     if not texts:
-                        yield number, _not_utf8(self.path, number, e)
+                        yield number, _not_utf8(self.path, number, e), ""
                     continue
                 if not text or text.isspace():
                     continue
@@ -620,15 +621,15 @@ class _Jsonl:
                     try:  # the usual line, read by the scanner directly (read_json says what is wrong)
                         value, end = scan(text, 0)
                         if text[end:] in _LINE_ENDS:
-                            yield (text if texts else number), value
+                            yield number, value, text
                             continue
                     except (StopIteration, ValueError, RecursionError):
                         pass
                 try:
-                    yield (text if texts else number), read_json(text)
+                    yield number, read_json(text), text
                 except (ValueError, RecursionError, UnicodeEncodeError) as e:
                     if not texts:
-                        yield number, _not_json(self.path, number, e, "one JSON object per line")
+                        yield number, _not_json(self.path, number, e, "one JSON object per line"), text
 
     def chunks(self, table: Any) -> Iterator[Chunk]:
         from engine.decisions.tables import ROWS_PER_BATCH
@@ -636,16 +637,18 @@ class _Jsonl:
         pairs = list(table.columns.items())
         values: list[Any] = []
         lines: list[int] = []
-        for number, value in self._values():
+        texts: list[str] = []  # each row's line, where its problems are placed
+        for number, value, text in self._values():
             values.append(value)
             lines.append(number)
+            texts.append(text)
             if len(values) >= ROWS_PER_BATCH:
-                yield self._chunk(values, lines, pairs)
-                values, lines = [], []
+                yield self._chunk(values, lines, pairs, texts)
+                values, lines, texts = [], [], []
         if values:
-            yield self._chunk(values, lines, pairs)
+            yield self._chunk(values, lines, pairs, texts)
 
-    def _chunk(self, values: list[Any], lines: list[int], pairs: list[tuple[str, str]]) -> Chunk:
+    def _chunk(self, values: list[Any], lines: list[int], pairs: list[tuple[str, str]], texts: list[str]) -> Chunk:
         back = {c: n for n, c in pairs}  # column -> input; each row's keys kept in their order
         if len(back) == len(pairs):
             rows = [
@@ -671,7 +674,7 @@ class _Jsonl:
                 arrays.append(pa.array(cells, kind))
             batch = pa.RecordBatch.from_arrays(arrays, schema=self.schema())
             self.at += len(values)
-        return Chunk(batch, lines[0], len(values), rows, lines)
+        return Chunk(batch, lines[0], len(values), rows, lines, texts=texts)
 
 
 _LINE_ENDS = frozenset(("", "\n", "\r\n"))

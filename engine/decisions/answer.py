@@ -183,17 +183,41 @@ class CompiledDecision:
         return self._inputs.check(inputs)
 
     def decide(
-        self, inputs: Any, params: dict[str, Any], at: str, where: Pos = _INPUT, several: str = SEVERAL
+        self,
+        inputs: Any,
+        params: dict[str, Any],
+        at: str,
+        where: Pos = _INPUT,
+        several: str = SEVERAL,
+        text: str | None = None,
+        inside: tuple[str, ...] = (),
     ) -> DecisionResult:
-        """Validate the inputs (D004 problems at ``where``), then evaluate."""
+        """Validate the inputs (D004 problems at ``where``, or in ``text``: see ``invalid``), then evaluate."""
         messages = self.validate_inputs(inputs)
-        return self.invalid(inputs, messages, where, several) if messages else self.evaluate(inputs, params, at)
+        if messages:
+            return self.invalid(inputs, messages, where, several, text, inside)
+        return self.evaluate(inputs, params, at)
 
-    def invalid(self, inputs: Any, messages: list[str], where: Pos = _INPUT, several: str = SEVERAL) -> DecisionResult:
+    def invalid(
+        self,
+        inputs: Any,
+        messages: list[str],
+        where: Pos = _INPUT,
+        several: str = SEVERAL,
+        text: str | None = None,
+        inside: tuple[str, ...] = (),
+    ) -> DecisionResult:
         """The result for inputs that failed ``validate_inputs``: one D004 problem per message.
-        ``several``: the hint when the inputs are an array, which is how the caller takes several."""
+        ``several``: the hint when the inputs are an array, which is how the caller takes several.
+        ``text``: the JSON the inputs were read from, beginning at ``where`` (``inside``: the path
+        of the inputs in it): each problem is placed at the value it is about (engine.decisions.locate)."""
         hint = several if isinstance(inputs, list) else "see the decision's `inputs`"
-        problems = tuple(Problem.at(where, "D004", m, hint) for m in messages)
+        if text is None:
+            problems = tuple(Problem.at(where, "D004", m, hint) for m in messages)
+        else:
+            from engine.decisions.locate import place  # only for inputs with problems
+
+            problems = tuple(Problem.at(place(text, m, where, inside), "D004", m, hint) for m in messages)
         return decision_result(self.decision.id, {}, (), (), False, problems)
 
     # -- the explaining path --

@@ -142,7 +142,7 @@ def _run(
         hint = "give one JSON object, or one object per line (JSON Lines)"
         write(_refused(_not_json(name, getattr(e, "lineno", 1), e, hint)))
         return True
-    body, failed = answer(compiled, inputs, params, day, resolved, explain, Pos(name))
+    body, failed = answer(compiled, inputs, params, day, resolved, explain, Pos(name), text=text)
     write(body)
     return failed
 
@@ -156,11 +156,13 @@ def answer(
     explain: bool,
     pos: Pos,
     several: str = SEVERAL,
+    text: str | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """One input's answer as `decide` prints it (explained or not) and whether it failed; an answer
     that JSON cannot carry (NaN, infinity) or that is too large to print is refused, with why.
-    ``several``: the hint when the input is an array (answer.SEVERAL)."""
-    result = compiled.decide(inputs, params, day, pos, several)
+    ``several``: the hint when the input is an array (answer.SEVERAL); ``text``: the JSON the input
+    was read from, starting at ``pos``, where its problems are placed."""
+    result = compiled.decide(inputs, params, day, pos, several, text)
     body = _explained(result, resolved) if explain else result.to_json()
     try:
         size = len(json.dumps(body, indent=2, ensure_ascii=False, allow_nan=False)) + 1
@@ -229,7 +231,7 @@ def _answers(
                 yield number, _refused(_not_json(name, number, e, "one JSON object per line")), True
                 continue
             body, failed = answer(
-                compiled, inputs, params, day, resolved, explain, Pos(name, number, 1), SEVERAL_ON_A_LINE
+                compiled, inputs, params, day, resolved, explain, Pos(name, number, 1), SEVERAL_ON_A_LINE, line
             )
             yield number, body, failed
     except UnicodeDecodeError as e:  # the rest of the input cannot be read
@@ -298,7 +300,7 @@ def _stream(  # noqa: C901 - the batch's hot loop, kept whole: a call per line w
                 text = by_row.get(row, "")  # an encoded line is never empty
                 result = None if text else evaluate(inputs, params, day)
             else:
-                row, result = None, invalid(inputs, messages, Pos(name, number, 1), SEVERAL_ON_A_LINE)
+                row, result = None, invalid(inputs, messages, Pos(name, number, 1), SEVERAL_ON_A_LINE, line)
             if result is not None:
                 if result.problems and not result.ok:  # `ok` looks at the problems: none, nothing to ask
                     failed = True
@@ -375,8 +377,8 @@ def as_text(target: str, marketplace: str, day: str, body: dict[str, Any]) -> st
     outputs = ", ".join(f"{k} = {_value(v)}" for k, v in body.get("outputs", {}).items()) or "no outputs"
     zone = f" ({body['time_zone']})" if body.get("time_zone") else ""
     lines = [f"{target} in {marketplace} on {day}{zone}: {outputs}"]
-    for p in body["problems"]:
-        lines.append(f"  error[{p['code']}] {p['message']}")
+    for p in body["problems"]:  # each at its place, as every report of problems says it
+        lines.append(f"  {p['file']}:{p['line']}:{p['column']}: {p['severity']}[{p['code']}] {p['message']}")
         if p.get("hint"):  # (as every problem report: what to do about it)
             lines.append(f"    hint: {p['hint']}")
     if body.get("rows"):  # none tried: the inputs were rejected, or a `let` failed

@@ -233,22 +233,40 @@ class Table:
         first_row: int,
         rows: Iterable[Any] | None = None,
         lines: Iterable[int] | None = None,
+        texts: list[str] | None = None,
     ) -> Iterator[tuple[int, DecisionResult]]:
         """(line, DecisionResult) per row, as ``policyctl decide`` answers its JSON. ``rows``: each
         row's input object when not read from ``batch`` (a Problem: a row that could not be read,
-        answered with it); ``lines``: each row's line when not ``first_row`` and those after it."""
+        answered with it); ``lines``: each row's line when not ``first_row`` and those after it;
+        ``texts``: each row's JSON text (a JSON Lines table's line), where its problems are placed."""
         params, day, name = self.params, self.day, self.name
         fits, evaluate, decide = self.compiled.fits, self.compiled.evaluate, self.compiled.decide
         numbers = itertools.count(first_row + self.line_offset) if lines is None else lines
-        for number, inputs in zip(numbers, self.rows(batch) if rows is None else rows):
+        for index, (number, inputs) in enumerate(zip(numbers, self.rows(batch) if rows is None else rows)):
             if type(inputs) is Problem:
                 yield number, decision_result(self.compiled.decision.id, {}, (), (), False, (inputs,))
                 continue
             # as compiled.decide, with the position made only for inputs that do not fit
-            yield (
-                number,
-                evaluate(inputs, params, day) if fits(inputs) else decide(inputs, params, day, Pos(name, number, 1)),
-            )
+            if fits(inputs):
+                yield number, evaluate(inputs, params, day)
+            elif texts is None:
+                yield number, decide(inputs, params, day, Pos(name, number, 1))
+            else:
+                yield number, self._placed(decide(inputs, params, day, Pos(name, number, 1)), texts[index])
+
+    def _placed(self, result: DecisionResult, text: str) -> DecisionResult:
+        """``result`` with its D004 problems placed in ``text``, the row's JSON (its keys are the
+        columns: an input read from another column is found under that column's name)."""
+        from engine.decisions.locate import place
+
+        renamed = {n: c for n, c in self.columns.items() if n != c}
+        placed = tuple(
+            Problem.at(place(text, p.message, p.pos, renamed=renamed), p.code, p.message, p.hint, p.severity)
+            if p.code == "D004"
+            else p
+            for p in result.problems
+        )
+        return decision_result(result.decision, dict(result.outputs), result.matches, result.reasons, False, placed)
 
     def answer(
         self,
@@ -257,6 +275,7 @@ class Table:
         rows: Iterable[Any] | None = None,
         lines: Iterable[int] | None = None,
         extra: dict[int, list[Problem]] | None = None,
+        texts: list[str] | None = None,
     ) -> Answered:
         """``batch`` with the answers' columns; ``first_row`` is the 1-based number of its first row
         (``rows``, ``lines``: as for ``results``; ``extra``: more problems of some rows, by index)."""
@@ -267,7 +286,7 @@ class Table:
         matches: list[list[str]] = []
         problems: list[str | None] = []
         failed = 0
-        for index, (number, result) in enumerate(self.results(batch, first_row, rows, lines)):
+        for index, (number, result) in enumerate(self.results(batch, first_row, rows, lines, texts)):
             found = [p.to_json() for p in result.problems] if result.problems else None
             if extra and index in extra:
                 found = (found or []) + [p.to_json() for p in extra[index]]

@@ -260,7 +260,8 @@ class App:
             raise _too_large(self.limits.max_body)
         body = await _read(receive, self.limits.max_body, deadline)
         try:
-            request = read_json(body.decode("utf-8").removeprefix(BOM))
+            sent = body.decode("utf-8").removeprefix(BOM)
+            request = read_json(sent)
         except UnicodeDecodeError as e:
             raise _Refused(400, [_not_text(REQUEST, 1, e)]) from None
         except (ValueError, RecursionError, UnicodeEncodeError) as e:
@@ -285,7 +286,8 @@ class App:
             f"send several inputs to POST /v1/batch/{program}/{decision}?marketplace={resolved.marketplace.id}, "
             "one JSON object per line"
         )
-        result = compiled.decide(request["input"], params, resolved.at, Pos(REQUEST), several)
+        # an input's problems are placed at the values they are about in the body (`input`'s)
+        result = compiled.decide(request["input"], params, resolved.at, Pos(REQUEST), several, sent, ("input",))
         self.metrics.decisions += 1
         answer = _explained(result, resolved) if explain else result.to_json()
         answer["revision"] = loaded.revision
@@ -350,7 +352,8 @@ class App:
             except (ValueError, RecursionError, UnicodeEncodeError) as e:
                 problem = _not_json(REQUEST, number, e, "one JSON object per line")
                 return encode({"line": number, "problems": [problem.to_json()], "revision": revision})
-            result = decide(inputs, params, day, Pos(REQUEST, number, 1), SEVERAL_ON_A_LINE)  # as `decide`'s batch
+            # as `decide`'s batch: problems placed in the line
+            result = decide(inputs, params, day, Pos(REQUEST, number, 1), SEVERAL_ON_A_LINE, line)
             body = _explained(result, resolved) if explain == "true" else result.to_json()
             body["revision"] = revision
             try:
