@@ -35,12 +35,22 @@ class Resolved(NamedTuple):  # a named tuple: cheaper to define than a dataclass
     values: dict[str, Any]
     entries: dict[str, Entry]
     origins: dict[str, str]
+    periods: Any = ()  # the bundle's timeline of this program in this marketplace
 
     def provenance(self, name: str) -> Pos:
         return self.entries[name].pos
 
     def origin(self, name: str) -> str:
         return self.origins[name]
+
+    def entry_on(self, name: str, day: str) -> tuple[Entry, str]:
+        """The value of ``name`` in force on ``day`` and its origin (``Repository``'s ``entry_on``)."""
+        period = self.periods[0]
+        for candidate in self.periods[1:]:
+            if candidate["from"] <= day:
+                period = candidate
+        source = period["sources"][name]
+        return _entry(period["values"][name], source), str(source[3])
 
 
 class Bundle:
@@ -123,7 +133,7 @@ class Bundle:
             if candidate["from"] <= day:
                 period = candidate
         sources = period["sources"]
-        entries = {n: Entry(v, None, Pos(*sources[n][:3])) for n, v in period["values"].items()}
+        entries = {n: _entry(v, sources[n]) for n, v in period["values"].items()}
         found = Resolved(
             program,
             self.marketplaces[marketplace],
@@ -131,6 +141,7 @@ class Bundle:
             period["values"],
             entries,
             {n: s[3] for n, s in sources.items()},
+            periods,
         )
         if len(self._resolved) < 4096:
             self._resolved[key] = found
@@ -240,6 +251,13 @@ def from_opened(path: str, opened: fileformat.Opened) -> Bundle:
 
 
 # -- from data to a compiled decision -------------------------------------------------------------------
+
+
+def _entry(value: Any, source: list[Any]) -> Entry:
+    """A value in force, from its bundle record: (file, line, col, origin[, assumption, assumed])."""
+    if len(source) > 5:
+        return Entry(value, None, Pos(*source[:3]), assumption=source[4], assumed=tuple(source[5]))
+    return Entry(value, None, Pos(*source[:3]))
 
 
 def _pos(value: list[Any]) -> Pos:

@@ -105,7 +105,12 @@ def _periods(repo: Any, prog: Program, mp: str) -> list[dict[str, Any]]:
             {
                 "from": start,
                 "values": resolved.values,
-                "sources": {n: [*_pos(e.pos), resolved.origin(n)] for n, e in resolved.entries.items()},
+                # (file, line, col, origin), then, for a value that is an assumption, what it assumes:
+                # `decide --explain` says it, as `show --provenance` does
+                "sources": {
+                    n: [*_pos(e.pos), resolved.origin(n), *([e.assumption, list(e.assumed)] if e.assumption else [])]
+                    for n, e in resolved.entries.items()
+                },
             }
         )
     return periods

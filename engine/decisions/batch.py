@@ -395,7 +395,14 @@ def as_text(target: str, marketplace: str, day: str, body: dict[str, Any]) -> st
     if body.get("params"):
         lines.append("parameters used:")
         for k, v in body["params"].items():
-            lines.append(f"  {k} = {_value(v['value'])}    [{v['from']}, {v['origin']}]")
+            assumed = f"; assumed: {', '.join(v['assumed'])}" if v.get("assumption") else ""  # (as `history` says)
+            lines.append(f"  {k} = {_value(v['value'])}    [{v['from']}, {v['origin']}{assumed}]")
+    if body.get("params_on"):
+        lines.append("parameters read on other days:")
+        for v in body["params_on"]:
+            assumed = f"; assumed: {', '.join(v['assumed'])}" if v.get("assumption") else ""
+            where = f"    [{v['from']}, {v['origin']}{assumed}]" if "from" in v else ""
+            lines.append(f"  {v['parameter']} on {v['on']} = {_value(v['value'])}{where}")
     return "\n".join(lines) + "\n"
 
 
@@ -585,11 +592,29 @@ def _explained(result: Any, resolved: Any) -> dict[str, Any]:
         return {**result.to_json(), **when, "rows": [], "let": {}, "params": {}}
     body: dict[str, Any] = {**result.explain().to_json(), **when}
     body["params"] = {
-        key: {"value": value, "from": _where(resolved.entries[key].pos), "origin": resolved.origin(key)}
+        key: _used(value, resolved.entries[key], resolved.origin(key))
         for key, value in body["params"].items()
         if key in resolved.entries
     }
+    if "params_on" in body:  # values read on another day (`param_on`): each with the entry in force then
+        on = getattr(resolved, "entry_on", None)
+        body["params_on"] = [
+            {"parameter": p["parameter"], "on": p["on"], **_used(p["value"], *on(p["parameter"], p["on"]))}
+            if on is not None and p["parameter"] in resolved.entries
+            else p
+            for p in body["params_on"]
+        ]
     return body
+
+
+def _used(value: Any, entry: Any, origin: str) -> dict[str, Any]:
+    """A parameter the answer read, with its `file:line` and layer, and, when the value in force is
+    an assumption (its value, its date, parts of it), the assumption and what it is about, as
+    `show --provenance` says: an answer never passes an assumption off as a sourced fact."""
+    used = {"value": value, "from": _where(entry.pos), "origin": origin}
+    if entry.assumption:
+        used["assumption"], used["assumed"] = entry.assumption, list(entry.assumed)
+    return used
 
 
 def _where(pos: Pos) -> str:

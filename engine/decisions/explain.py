@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from engine.decisions.pycode import Checked, Out, expressions
 from engine.decisions.result import DecisionResult, decision_result
 from engine.decisions.runtime import EvalError
+from engine.model.clock import LINES_KEY, SEEN_KEY
 from engine.problems import Pos, Problem
 
 if TYPE_CHECKING:
@@ -38,13 +39,18 @@ class Explanation:
     rows: tuple[RowTrace, ...]  # in order, up to the deciding row for `first`
     lets: dict[str, Any]
     params: dict[str, Any]  # parameters read, by name; the caller attaches provenance
+    # (name, day, value) of each parameter read on another day (`param_on`), in the order first read
+    params_on: tuple[tuple[str, str, Any], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         rows = [
             {"id": r.id, "at": f"{r.pos.file}:{r.pos.line}", "when": r.condition, "matched": r.matched}
             for r in self.rows
         ]
-        return {**self.result.to_json(), "rows": rows, "let": self.lets, "params": self.params}
+        body = {**self.result.to_json(), "rows": rows, "let": self.lets, "params": self.params}
+        if self.params_on:
+            body["params_on"] = [{"parameter": n, "on": day, "value": v} for n, day, v in self.params_on]
+        return body
 
 
 class Trace:
@@ -56,6 +62,8 @@ class Trace:
         self.lets: dict[str, Any] = {}
         self.read: set[str] = set()
         self.rows: list[RowTrace] = []
+        self.seen: list[tuple[str, str]] = []  # what `param_on` answered: (name, day)
+        self.ctx = {**params, SEEN_KEY: self.seen} if isinstance(params, dict) else params
 
     def run(self) -> Explanation:
         hits = self._match()
@@ -135,7 +143,7 @@ class Trace:
     def _eval(self, checked: Checked, where: str) -> Any:
         self.read |= checked.params
         try:
-            return self.c._explainer(checked)(self.inputs, self.params, self.at, self.env)
+            return self.c._explainer(checked)(self.inputs, self.ctx, self.at, self.env)
         except Exception as e:
             return Problem.at(checked.expr.pos, "D005", f"{where}: `{checked.expr.source}` failed: {describe(e)}")
 
@@ -144,7 +152,20 @@ class Trace:
 
     def _done(self, result: DecisionResult) -> Explanation:
         read = {n: self.params.get(n) for n in sorted(self.read)}
-        return Explanation(result, tuple(self.rows), dict(self.lets), read)
+        on = tuple(dict.fromkeys(self.seen))
+        lines = self.params.get(LINES_KEY, {}) if isinstance(self.params, dict) else {}
+        return Explanation(
+            result, tuple(self.rows), dict(self.lets), read, tuple((n, d, _on(lines[n], d)) for n, d in on)
+        )
+
+
+def _on(line: Any, day: str) -> Any:
+    """The value of a timeline ((start, value), ...) on ``day``, as `param_on` reads it."""
+    chosen = line[0][1]
+    for start, value in line[1:]:
+        if start is not None and start <= day:
+            chosen = value
+    return chosen
 
 
 def describe(error: BaseException) -> str:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from engine.model import dates as _dates
-from engine.model.clock import LINES_KEY, ZONE_KEY
+from engine.model.clock import LINES_KEY, SEEN_KEY, ZONE_KEY
 from engine.problems import kind_of as kind  # (the words of every message about a value's kind)
 
 # Bounds on what one expression may build, so `"a" * 10**9` or `9 ** 9 ** 9` fail fast instead of
@@ -572,6 +572,9 @@ def param_on(ctx: Any, name: str, day: Any) -> Any:
     for start, value in lines[name][1:]:
         if start is not None and start <= on:
             chosen = value
+    seen = ctx.get(SEEN_KEY)  # (only when explaining)
+    if seen is not None:
+        seen.append((name, on))
     return chosen
 
 

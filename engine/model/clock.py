@@ -16,6 +16,9 @@ import re
 # time and `param_on` helpers read them (engine.decisions.runtime).
 ZONE_KEY = "@zone"
 LINES_KEY = "@lines"
+# in what an explained decision reads: a list `param_on` adds each (name, day) it answers to, so
+# the explanation names the value in force that day, with its provenance
+SEEN_KEY = "@seen"
 
 
 def today(time_zone: str | None = None) -> str:

@@ -49,6 +49,18 @@ class Resolved:
         )
         return f"{layer} change from {entry.start}" if entry.start else layer
 
+    def entry_on(self, name: str, day: str) -> tuple[Entry, str]:
+        """The entry of ``name`` in force on ``day`` (as `param_on` reads it) and its layer, as ``origin`` says."""
+        timeline = self.program.timeline(name, self.marketplace.id)
+        entry = timeline[0]
+        for candidate in timeline[1:]:
+            if candidate.start is not None and candidate.start <= day:
+                entry = candidate
+        layer = (
+            "overlay" if name in getattr(self.program.overlays.get(self.marketplace.id), "parameters", {}) else "base"
+        )
+        return entry, f"{layer} change from {entry.start}" if entry.start else layer
+
 
 @dataclass(frozen=True, slots=True)
 class Change:
