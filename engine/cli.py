@@ -475,7 +475,12 @@ def _short(value: Any) -> str:
 @main.command()
 @click.argument("target", metavar="PROGRAM.DECISION")
 @click.option("--marketplace", "-m", required=True, help="Marketplace id, e.g. us.")
-@click.option("--at", "at", metavar="DATE", help="Effective date (ISO, default: today in the marketplace's time zone).")
+@click.option(
+    "--at",
+    "at",
+    metavar="DATE",
+    help="The day to answer for, YYYY-MM-DD, in the marketplace's time zone (default: today there); not an instant.",
+)
 @click.option(
     "--input",
     "-i",

@@ -122,7 +122,8 @@ class Bundle:
         return periods  # type: ignore[no-any-return]
 
     def resolve(self, program: str, marketplace: str, at: str | None = None) -> Resolved:
-        day = _check_date(at) if at is not None else self.today(program, marketplace)
+        zone = getattr(self.marketplaces.get(marketplace), "time_zone", None)
+        day = _check_date(at, zone) if at is not None else self.today(program, marketplace)
         key = (program, marketplace, day)
         found = self._resolved.get(key)
         if found is not None:
@@ -443,7 +444,7 @@ def _walk(tree: ast.AST) -> Iterator[ast.AST]:
 # -- small things Repository has too -------------------------------------------------------------------
 
 
-def _check_date(day: str) -> str:
+def _check_date(day: str, zone: str | None = None) -> str:
     """As Repository's: the form YYYY-MM-DD only, in the same words (`date.fromisoformat` alone also
     took `20240605` and week dates on Python 3.11+, which the repository refuses)."""
     from engine.model.dates import date_hint, parse_date
@@ -451,7 +452,7 @@ def _check_date(day: str) -> str:
     try:
         return parse_date(day).isoformat()
     except ValueError as e:
-        raise PolicyError([Problem("<command line>", 1, 1, "L004", str(e), date_hint(day))], usage=True) from None
+        raise PolicyError([Problem("<command line>", 1, 1, "L004", str(e), date_hint(day, zone))], usage=True) from None
 
 
 def _usage(message: str, known: Iterable[str]) -> Problem:

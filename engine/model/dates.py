@@ -130,12 +130,31 @@ def parse(text: str) -> _dt.date | _dt.datetime:
     return parse_datetime(text)
 
 
-def date_hint(text: object) -> str:
-    """How to write the date ``text`` was meant to be, for a message's hint."""
+def date_hint(text: object, zone: str | None = None) -> str:
+    """How to write the date ``text`` was meant to be, for a message's hint; ``zone``: the
+    marketplace's time zone, where the day of a date-time given for a date is told."""
     compact = _compact_date(text) if isinstance(text, str) else None
     if compact:
         return f"write it `{compact[1]}-{compact[2]}-{compact[3]}`: dates are read in the form {DATE_FORM} only"
+    moment = _date_time(text) if isinstance(text, str) else None
+    if moment is not None:
+        return _day_of(text, moment[2], zone)  # type: ignore[arg-type]  # (a str: matched above)
     return f"write a date in the form {DATE_FORM}, such as 2024-03-01"
+
+
+def _day_of(text: str, offset: str | None, zone: str | None) -> str:
+    """The hint for a date-time given where a day is asked (`--at`, `at`): the day it falls on in
+    the marketplace's time zone (principle 5), as no question is asked for an instant."""
+    if offset is None:  # a wall-clock time: its own day
+        return f"the date is a day, not a time: write `{text[:10]}`"
+    said = "the date is a day in the marketplace's time zone, not an instant"
+    if zone is None:
+        return f"{said}: write the day `{text}` falls on there ({DATE_FORM})"
+    from zoneinfo import ZoneInfo
+
+    aware = text[:10] + "T" + text[11:].upper().replace("Z", "+00:00")
+    day = _dt.datetime.fromisoformat(aware).astimezone(ZoneInfo(zone)).date().isoformat()
+    return f"{said}: `{text}` falls on `{day}` in {zone}, so write `{day}`"
 
 
 def format_checker() -> Any:

@@ -140,7 +140,7 @@ class Repository:
         """Apply the merge rule and effective dates: what holds for ``marketplace`` on ``at``."""
         prog = self.program(program)
         mp = self._marketplace(prog, marketplace)
-        day = _check_date(today(mp.time_zone) if at is None else at)
+        day = _check_date(today(mp.time_zone) if at is None else at, mp.time_zone)
         entries = {name: _entry_at(prog.timeline(name, marketplace), day) for name in prog.parameters}
         return Resolved(prog, mp, day, {k: e.value for k, e in entries.items()}, entries)
 
@@ -245,7 +245,9 @@ def _usage(message: str, known: Iterable[str]) -> Problem:
 _DAYS: dict[str, str] = {}  # dates already checked: `decide` checks one per call
 
 
-def _check_date(day: str) -> str:
+def _check_date(day: str, zone: str | None = None) -> str:
+    """``day`` normalised; L004 (a usage error) when it is not a date (``zone``: the marketplace's
+    time zone, where the hint tells the day of a date-time given instead)."""
     known = _DAYS.get(day) if type(day) is str else None
     if known is not None:
         return known
@@ -255,7 +257,7 @@ def _check_date(day: str) -> str:
             _DAYS[day] = checked
         return checked
     except ValueError as e:
-        raise PolicyError([Problem("<command line>", 1, 1, "L004", str(e), date_hint(day))], usage=True) from None
+        raise PolicyError([Problem("<command line>", 1, 1, "L004", str(e), date_hint(day, zone))], usage=True) from None
 
 
 def _entry_at(line: tuple[Entry, ...], day: str) -> Entry:

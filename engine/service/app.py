@@ -476,7 +476,8 @@ def _resolve(bundle: Any, program: str, marketplace: Any, at: Any) -> Any:
             at = parse_date(at).isoformat()
         except ValueError as e:
             said = str(e) if isinstance(at, str) else f"expected a date string ({DATE_FORM}), got `{_json(at)}`"
-            raise _Refused(400, [_request_problem(said, date_hint(at))]) from None
+            zone = getattr(bundle.marketplaces.get(marketplace), "time_zone", None)  # (the day there, principle 5)
+            raise _Refused(400, [_request_problem(said, date_hint(at, zone))]) from None
     if marketplace not in bundle.offered(program):
         raise _Refused(
             404,
