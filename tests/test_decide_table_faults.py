@@ -179,10 +179,12 @@ def test_a_table_without_input_columns_answers_every_row_with_missing_inputs(tmp
     else:
         problems = [json.loads(p) for p in pq.read_table(out).column("problems").to_pylist()]
         assert pq.read_table(out).column("seller").to_pylist() == ["a", "c"]
-    assert [[(p["line"], p["message"]) for p in ps][:1] for ps in problems] == [
-        [(2, "/units: missing; this input is required")],
-        [(3, "/units: missing; this input is required")],
-    ]
+    # (which column the input is read from, and how to read it from another)
+    missing = (
+        "/units: missing; this input is required and the table has no column `units` "
+        "(`--map units=COLUMN` reads it from another column)"
+    )
+    assert [[(p["line"], p["message"]) for p in ps][:1] for ps in problems] == [[(2, missing)], [(3, missing)]]
 
 
 # -- 4. a bad cell or line is its row's problem ------------------------------------------------
@@ -199,7 +201,8 @@ def test_one_bad_csv_cell_is_only_its_rows_problem(tmp_path: Path) -> None:
     assert messages(got[2]) == [(4, "D004", '/units: expected integer, got string `"abc"`')]
     table("fee", source, tmp_path / "out.parquet")
     answered = pq.read_table(tmp_path / "out.parquet")
-    assert answered.column("units").to_pylist() == [1000, 5, None]  # (the declared type; "abc" is the problem)
+    # the input's cells as written ("abc" beside its problem, not null): a CSV's columns are its text
+    assert answered.column("units").to_pylist() == ["1000", "5", "abc"]
     assert answered.column("total").to_pylist()[:2] == [e["outputs"]["total"] for e in expected]
 
 

@@ -9,7 +9,7 @@ own line, and the rows after it are answered.
 - CSV: pyarrow's vectorised reader (``_Csv``), the input columns read as text and converted to each
   input's declared type column by column; a column of a batch with a cell that does not convert is
   converted cell by cell (the cell's text is then the row's input, which the decision refuses on
-  its row). Where pyarrow cannot read on (a row longer than its block, a row of another number of
+  its row). The output carries every column as its text, as written (a bad cell too). Where pyarrow cannot read on (a row longer than its block, a row of another number of
   cells, bytes that are not UTF-8, a cell unlike its column's first rows), about one block is read
   with Python's ``csv`` and pyarrow resumes after it. A row's line counts the line ends quoted in
   its cells; a file with an empty line before a row is read by Python's ``csv`` throughout (pyarrow
@@ -272,8 +272,9 @@ class _Csv:
                 names = [] if head is None or isinstance(head[0], Problem) else head[0]
         self.names = names
         self.empty = not names
-        # a column carried through is text, as written (`00123` stays `00123`, not the number 123)
-        self.types = [self.declared.get(n, pa.string()) for n in names]
+        # every column is carried through as its text, as written (`00123` stays `00123`, not the
+        # number 123), an input's too: its cell `x` stays `x` beside the row's problem, not null
+        self.types = [pa.string()] * len(names)
         self.inputs: set[str] = set()  # the mapped columns (after ``chunks`` is called)
 
     def schema(self) -> Any:
@@ -284,8 +285,8 @@ class _Csv:
             return
         pa = self.pa
         self.inputs = set(table.columns.values())
-        # pyarrow reads the mapped columns as text (converted by ``_convert``), the others as typed
-        read_as = {n: pa.string() if n in self.inputs else t for n, t in zip(self.names, self.types)}
+        # pyarrow reads every column as text; the mapped ones are converted by ``_convert``
+        read_as = dict.fromkeys(self.names, pa.string())
         csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))  # a cell may be large
         # pyarrow skips blank lines without a word: the rows after one would be named by lines they
         # are not on (and one before the header made the header a row); Python reads such a file
@@ -369,14 +370,14 @@ class _Csv:
         return self._convert(strings, lines[0], lines, unread)
 
     def _convert(self, batch: Any, first: int, lines: list[int] | None, unread: dict[int, Problem]) -> Chunk:
-        """The chunk of a batch read as text where it is a mapped column (and all of it when read by
-        Python): each column cast to its type, cell by cell where a cell does not convert."""
+        """The chunk of a batch read as text (every column, carried so): each mapped column's values,
+        for the rows' inputs, of its input's type, cell by cell where a cell does not convert (its
+        text is then the input, which the decision refuses on its row)."""
         pa = self.pa
-        arrays: list[Any] = []
         data: dict[str, list[Any]] = {}
-        for name, kind, array in zip(self.names, self.types, batch.columns):
-            if array.type == kind:
-                arrays.append(array)
+        for name, array in zip(self.names, batch.columns):
+            kind = self.declared.get(name)
+            if name not in self.inputs or kind is None or kind == array.type:
                 continue
             number = _NUMBER_TEXT.get(str(kind))
             try:
@@ -384,25 +385,22 @@ class _Csv:
                 # cast whole only when every cell is written as JSON writes a number
                 if number is not None and not _all_match(array, number[0]):
                     raise pa.ArrowInvalid("not JSON numbers")
-                arrays.append(array.cast(kind))
+                data[name] = array.cast(kind).to_pylist()
                 continue
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
                 pass
-            texts, values, typed = array.to_pylist(), [], []
-            for text in texts:
+            values = []
+            for text in array.to_pylist():
                 if number is not None:
                     value = None if text is None else _json_number(text, integer=number[1])
                 else:
                     try:
                         value = None if text is None else pa.array([text], pa.string()).cast(kind)[0].as_py()
                     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                        value = None  # (only input columns are typed: a carried column is text)
-                typed.append(value)
+                        value = None
                 values.append(text if value is None else value)  # an input's text: its row's problem
-            arrays.append(pa.array(typed, kind))
-            if name in self.inputs:
-                data[name] = values
-        out = pa.RecordBatch.from_arrays(arrays, schema=self.schema())
+            data[name] = values
+        out = pa.RecordBatch.from_arrays(list(batch.columns), schema=self.schema())
         return Chunk(out, first, out.num_rows, None, lines, data or None, None, unread or None)
 
 

@@ -250,9 +250,18 @@ class Table:
             if fits(inputs):
                 yield number, evaluate(inputs, params, day)
             elif texts is None:
-                yield number, decide(inputs, params, day, Pos(name, number, 1))
+                yield number, self._named(decide(inputs, params, day, Pos(name, number, 1)))
             else:
                 yield number, self._placed(decide(inputs, params, day, Pos(name, number, 1)), texts[index])
+
+    def _named(self, result: DecisionResult) -> DecisionResult:
+        """``result`` with each D004 problem about an input saying the column its value was read from
+        (a table's row has no JSON text to place it in: the column and its value say where)."""
+        named = tuple(
+            Problem.at(p.pos, p.code, in_column(p.message, self.columns), p.hint, p.severity) if p.code == "D004" else p
+            for p in result.problems
+        )
+        return decision_result(result.decision, dict(result.outputs), result.matches, result.reasons, False, named)
 
     def _placed(self, result: DecisionResult, text: str) -> DecisionResult:
         """``result`` with its D004 problems placed in ``text``, the row's JSON (its keys are the
@@ -321,6 +330,32 @@ class Table:
         arrays += [pa.array(matches, type=pa.list_(pa.string())), pa.array(problems, type=pa.string())]
         names = list(batch.schema.names) + [n for n, _ in self.outputs] + [MATCHES, PROBLEMS]
         return Answered(pa.RecordBatch.from_arrays(arrays, names=names), failed)
+
+
+def in_column(message: str, columns: dict[str, str]) -> str:
+    """An input's D004 message (`/units: expected integer, got string `"x"``) as a table's row says
+    it: as `decide` says it when the input is read from the column of its name (the pointer names
+    the column), else with the column it was read from (`column `shipped` (input /units): ...`);
+    for an input left out because no column holds it, which column it is read from and how to map one."""
+    from engine.decisions.locate import MISSING
+
+    pointer, sep, rest = message.partition(": ")
+    if not sep or not pointer.startswith("/") or pointer == "/":
+        return message
+    first, _, deeper = pointer[1:].partition("/")
+    name = first.replace("~1", "/").replace("~0", "~")
+    column = columns.get(name)
+    if column == name:
+        return message
+    if column is None:
+        if message == pointer + MISSING:
+            return (
+                f"{pointer}: missing; this input is required and the table has no column `{name}` "
+                f"(`--map {name}=COLUMN` reads it from another column)"
+            )
+        return message
+    inside = f" at /{deeper}" if deeper else ""
+    return f"column `{column}`{inside} (input {pointer}): {rest}"
 
 
 def _check(kind: pa.DataType) -> Callable[[object], tuple[object, str]]:
