@@ -5,7 +5,8 @@ there, with its problems, before any task runs), then broadcast; each Python wor
 again and answers its partitions with ``mapInArrow``, Arrow batch by batch, through the same code
 as `policyctl decide --output` (engine.decisions.tables). So every row gets the answer
 `policyctl decide --bundle` gives, the date is fixed on the driver (`at`, default today there),
-and the result has the input's columns, one typed column per output, `matches` and `problems`.
+and the result has the input's columns, one typed column per output, `matches` and `problems`
+(each row's problems at `<row>:1`: a row of a frame has no line).
 
     from engine.spark import decide
     answers = decide(df, "policies.bundle", PROGRAM, DECISION, MARKETPLACE, at="2024-06-01")
@@ -16,6 +17,7 @@ Needs pyspark and pyarrow (the `spark` extra) and Java on the driver.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from typing import Any
 
@@ -48,7 +50,10 @@ def decide(
     loaded = from_bytes(bundle_path, data)
     compiled = loaded.bundle.compiled(program, decision)
     day = loaded.bundle.resolve(program, marketplace, at).at
-    arrow_in = to_arrow_schema(df.schema)
+    # a timestamp column reaches the workers in the session's time zone (pyspark asserts one is
+    # given: without it every frame with a timestamp column failed here with a bare AssertionError)
+    zone = df.sparkSession.conf.get("spark.sql.session.timeZone")
+    arrow_in = to_arrow_schema(df.schema, timezone=zone)
     mapping, wrong = tables.mapping(compiled.decision, list(arrow_in.names), columns or {})
     if wrong:
         raise PolicyError(
@@ -61,7 +66,10 @@ def decide(
     def answer(batches: Iterator[Any]) -> Iterator[Any]:
         table = _table(shipped, revision, bundle_path, program, decision, marketplace, day, mapping)
         for batch in batches:
-            yield table.answer(batch, 1).batch
+            # each row is its own input, at `<row>:1` (as one input at `<stdin>:1`): a row's place
+            # in its Arrow batch depends on the partitions and the batch size, so it would make the
+            # same row's problems differ from run to run
+            yield table.answer(batch, 1, lines=itertools.repeat(1)).batch
 
     return df.mapInArrow(answer, schema)
 

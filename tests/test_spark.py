@@ -141,3 +141,28 @@ def test_a_column_that_does_not_fit_fails_on_the_driver(spark: Any, bundle: Path
         decide(df, str(bundle), "csba", "fee", "us", at=AT, columns={"units": "shipped"}).collect()[0]["basis"]
         == "default"
     )
+
+
+def test_timestamps_case_and_problem_positions(spark: Any, bundle: Path) -> None:
+    """A frame with a timestamp column failed on the driver with a bare AssertionError (pyspark's
+    schema conversion needs the session's zone); a row's problem was at its index in its Arrow
+    batch (`<row>:2`, `<row>:3`...), so the same row's problems changed with the partitioning; a
+    column `Problems` beside the output's `problems` made a frame Spark refused to read."""
+    import datetime as dt
+
+    from engine.spark import decide
+
+    utc = dt.timezone.utc
+    enrolled = '[{"from": "2024-01-01T00:00:00Z"}]'
+    rows = [(t, "post_order", "seller", dt.datetime(2024, 5, 1, 10, tzinfo=utc), enrolled) for t in ("Bad", "Bad", "x")]
+    schema = (
+        "inquiry_type string, order_stage string, fulfillment string, order_placed_at timestamp, enrollments string"
+    )
+    got = decide(spark.createDataFrame(rows, schema), str(bundle), "csba", "coverage", "us", at=AT).collect()
+    assert [r["handler"] for r in got] == [None, None, "marketplace"]
+    problems = [json.loads(r["problems"]) for r in got[:2]]
+    assert problems[0] == problems[1] and [(p["file"], p["line"]) for p in problems[0]] == [("<row>", 1)], problems
+    clash = spark.createDataFrame([(1, "x")], "units long, Problems string")
+    with pytest.raises(PolicyError) as e:
+        decide(clash, str(bundle), "csba", "fee", "us", at=AT)
+    assert "which the output adds as `problems`" in e.value.problems[0].message
