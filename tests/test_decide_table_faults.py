@@ -459,3 +459,48 @@ def test_decimal_and_binary_parquet_columns_are_read_as_json_values(tmp_path: Pa
     assert got[0]["outputs"]["total"] == 100.0 and got[0]["problems"] == []
     said = " ".join(p["message"] for p in got[1]["problems"])
     assert "got number `5.5`" in said and "Decimal" not in said and "bytes" not in said, said
+
+
+@pytest.mark.parametrize(
+    ("header", "says"),
+    [
+        ("Units,contacts", "the input has no column `units`, but a column `Units` (names differ in case)"),
+        ("units,Problems", "the input already has a column `Problems`, which the output adds as `problems`"),
+        ("units,TOTAL", "the input already has a column `TOTAL`, which the output adds as `total`"),
+    ],
+)
+def test_a_column_named_like_an_input_or_output_but_for_case_is_a_usage_error(
+    tmp_path: Path, header: str, says: str
+) -> None:
+    """`Units` answered every row "missing; this input is required"; `Problems` beside the output's
+    `problems` wrote a file Spark and other case-blind readers refuse (AMBIGUOUS_REFERENCE)."""
+    source = tmp_path / "in.csv"
+    source.write_text(header + "\n1000,40\n", encoding="utf-8")
+    run = table("fee", source, tmp_path / "out.parquet")
+    assert run.code == 2 and says in run.err and "--map INPUT=COLUMN" in run.err, run
+    assert not (tmp_path / "out.parquet").exists()
+
+
+def test_a_float32_column_is_read_as_the_number_it_shows(tmp_path: Path) -> None:
+    """A float32 cell (Spark's FloatType) was read as its float64 widening: 100.1 was
+    `100.0999984741211` in the problem, and 95.1 fell below a `>= 95.1`."""
+    from engine.decisions.tables import cells
+
+    assert cells(pa.array([95.1, None, 0.1], pa.float32())) == [95.1, None, 0.1]
+    source = tmp_path / "in.parquet"
+    rates = pa.array([100.1, 95.5], pa.float32())
+    pq.write_table(pa.table({"units": [1000, 1000], "contacts": [40, 40], "valid_tracking_rate": rates}), source)
+    table("fee", source, tmp_path / "out.jsonl")
+    got = lines(tmp_path / "out.jsonl")
+    assert [p["message"] for p in got[0]["problems"]] == ["/valid_tracking_rate: expected at most 100, got `100.1`"]
+    assert got[1]["problems"] == []
+
+
+def test_a_parquet_output_is_written_in_large_row_groups(tmp_path: Path) -> None:
+    """Each 8,192-row batch was its own row group (123 for a million rows)."""
+    source = tmp_path / "in.parquet"
+    pq.write_table(pa.table({"units": pa.array(range(3 * 8192 + 5), pa.int64())}), source)
+    table("fee", source, tmp_path / "out.parquet")
+    answered = pq.ParquetFile(tmp_path / "out.parquet")
+    assert answered.metadata.num_row_groups == 1 and answered.metadata.num_rows == 3 * 8192 + 5
+    assert answered.read(columns=["units"]).column("units").to_pylist() == list(range(3 * 8192 + 5))

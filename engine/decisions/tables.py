@@ -124,6 +124,11 @@ def cells(array: pa.Array) -> list[Any]:
 
         dates: list[Any] = pc.strftime(array, format="%Y-%m-%d").to_pylist()
         return dates
+    if pa.types.is_float32(kind) or pa.types.is_float16(kind):
+        # the shortest text that is the same float32 (`95.1`, as every tool shows it), not its exact
+        # float64 widening (95.0999984741211, which a `>= 95.1` refused): as the JSON `95.1` reads
+        texts = (array if pa.types.is_float32(kind) else array.cast(pa.float32())).cast(pa.string())
+        return [t if t is None else float(t) for t in texts.to_pylist()]
     values: list[Any] = array.to_pylist()
     if pa.types.is_decimal(kind):  # (a database's or Spark's numbers: JSON has numbers, not Decimals)
         return [v if v is None else int(v) if v == v.to_integral_value() else float(v) for v in values]
@@ -173,9 +178,19 @@ def mapping(decision: Decision, columns: list[str], given: dict[str, str]) -> tu
             return {}, f"the input has no column `{column}` (columns: {', '.join(columns)})"
     found = {n: n for n in decision.inputs if n in columns}
     found.update(given)
-    clash = [o for o in (*decision.outputs, MATCHES, PROBLEMS) if o in columns]
+    # Spark, Hive and most Parquet readers take names that differ only in case for one column: a
+    # column `Units` is surely the input `units` (every row would say it is missing), and an output
+    # `problems` beside a column `Problems` made a frame Spark refused to read (AMBIGUOUS_REFERENCE)
+    folded = {c.casefold(): c for c in reversed(columns)}
+    for name in decision.inputs:
+        alike = folded.get(name.casefold())
+        if name not in found and alike is not None and alike not in found.values():
+            return {}, f"the input has no column `{name}`, but a column `{alike}` (names differ in case)"
+    clash = [o for o in (*decision.outputs, MATCHES, PROBLEMS) if o.casefold() in folded]
     if clash:
-        return {}, f"the input already has a column `{clash[0]}`, which the output adds"
+        taken = folded[clash[0].casefold()]
+        also = "" if taken == clash[0] else f" as `{clash[0]}` (names that differ only in case are one column)"
+        return {}, f"the input already has a column `{taken}`, which the output adds{also}"
     return found, ""
 
 
