@@ -504,3 +504,22 @@ def test_a_parquet_output_is_written_in_large_row_groups(tmp_path: Path) -> None
     answered = pq.ParquetFile(tmp_path / "out.parquet")
     assert answered.metadata.num_row_groups == 1 and answered.metadata.num_rows == 3 * 8192 + 5
     assert answered.read(columns=["units"]).column("units").to_pylist() == list(range(3 * 8192 + 5))
+
+
+def test_times_and_float32s_inside_a_list_of_structs_are_read_as_top_level_ones(tmp_path: Path) -> None:
+    """A timestamp inside a struct outside Python's years 1-9999 stopped the run with a traceback
+    (OverflowError); inside one, float32s were their float64 widening."""
+    from engine.decisions.tables import cells
+
+    source = tmp_path / "in.parquet"
+    period = pa.struct([("from", pa.timestamp("ms", tz="UTC"))])
+    enrollments = pa.array([[{"from": 10**15}], [{"from": 1704067200000}]], pa.list_(period))
+    given = {"inquiry_type": ["delivery"] * 2, "order_stage": ["post_order"] * 2, "fulfillment": ["seller"] * 2}
+    placed = {"order_placed_at": ["2024-05-01T10:00:00Z"] * 2}
+    pq.write_table(pa.table({**given, **placed, "enrollments": enrollments}), source)
+    run = table("coverage", source, tmp_path / "out.jsonl")
+    assert "Traceback" not in run.err and run.code == 1, run
+    got = lines(tmp_path / "out.jsonl")
+    assert got[0]["problems"][0]["message"].startswith("/enrollments/0/from: expected a date-time")
+    assert got[1]["outputs"] == {"handler": "marketplace", "channel": "csba"} and got[1]["problems"] == []
+    assert cells(pa.array([{"rate": 95.1}], pa.struct([("rate", pa.float32())]))) == [{"rate": 95.1}]

@@ -105,36 +105,64 @@ def structured(schema: object) -> bool:
 
 
 def cells(array: pa.Array) -> list[Any]:
-    """The values of a column for the rows' inputs. A date or timestamp column is made ISO text by
-    Arrow itself (`2024-06-01`, `2024-06-01T10:00:00.123456789Z` for a timestamp with a zone,
-    without `Z` for one without, which the decision refuses as it refuses such text): as Python
-    values, a nanosecond timestamp with a part below the microsecond, or a date outside years
-    1-9999, stopped the run with a traceback (and pandas, when installed, made them other objects)."""
+    """The values of a column for the rows' inputs. A date or timestamp is made ISO text by Arrow
+    itself (`2024-06-01`, `2024-06-01T10:00:00.123456789Z` for a timestamp with a zone, without `Z`
+    for one without, which the decision refuses as it refuses such text), also inside a list or a
+    struct: as Python values, a nanosecond timestamp with a part below the microsecond, or a date
+    outside years 1-9999, stopped the run with a traceback (and pandas, when installed, made them
+    other objects)."""
     kind = array.type
-    if pa.types.is_timestamp(kind):
-        import pyarrow.compute as pc
-
-        utc = kind.tz is not None
-        if utc:
-            array = array.cast(pa.timestamp(kind.unit, tz="UTC"))
-        text = pc.strftime(array, format="%Y-%m-%dT%H:%M:%S").to_pylist()
-        return [t + "Z" if utc and t is not None else t for t in text]
-    if pa.types.is_date(kind):
-        import pyarrow.compute as pc
-
-        dates: list[Any] = pc.strftime(array, format="%Y-%m-%d").to_pylist()
-        return dates
-    if pa.types.is_float32(kind) or pa.types.is_float16(kind):
-        # the shortest text that is the same float32 (`95.1`, as every tool shows it), not its exact
-        # float64 widening (95.0999984741211, which a `>= 95.1` refused): as the JSON `95.1` reads
-        texts = (array if pa.types.is_float32(kind) else array.cast(pa.float32())).cast(pa.string())
-        return [t if t is None else float(t) for t in texts.to_pylist()]
+    if pa.types.is_timestamp(kind) or pa.types.is_date(kind) or _nested(kind) or _narrow(kind):
+        readable: list[Any] = _readable(array).to_pylist()
+        return readable
     values: list[Any] = array.to_pylist()
     if pa.types.is_decimal(kind):  # (a database's or Spark's numbers: JSON has numbers, not Decimals)
-        return [v if v is None else int(v) if v == v.to_integral_value() else float(v) for v in values]
+        return [v if v is None else _number(v) for v in values]
     if pa.types.is_binary(kind) or pa.types.is_large_binary(kind):  # text stored as bytes
         return [v if v is None else _text_of(v) for v in values]
     return values
+
+
+def _nested(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_struct(kind))
+
+
+def _narrow(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_float32(kind) or pa.types.is_float16(kind))
+
+
+def _readable(array: pa.Array) -> pa.Array:
+    """``array`` with its dates and timestamps as ISO text and its float32s as the float64 of their
+    shortest text, at any depth of lists and structs."""
+    import pyarrow.compute as pc
+
+    kind = array.type
+    if pa.types.is_timestamp(kind):
+        if kind.tz is None:
+            return pc.strftime(array, format="%Y-%m-%dT%H:%M:%S")
+        text = pc.strftime(array.cast(pa.timestamp(kind.unit, tz="UTC")), format="%Y-%m-%dT%H:%M:%S")
+        return pc.binary_join_element_wise(text, pa.scalar("Z"), "")
+    if pa.types.is_date(kind):
+        return pc.strftime(array, format="%Y-%m-%d")
+    if _narrow(kind):
+        # the shortest text that is the same float32 (`95.1`, as every tool shows it), not its exact
+        # float64 widening (95.0999984741211, which a `>= 95.1` refused): as the JSON `95.1` reads
+        return array.cast(pa.float32()).cast(pa.string()).cast(pa.float64())
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        make = pa.ListArray if pa.types.is_list(kind) else pa.LargeListArray
+        offsets = array.offsets  # (of a slice: where its lists are in the whole array's values)
+        first, last = offsets[0].as_py(), offsets[-1].as_py()
+        values = _readable(array.values.slice(first, last - first))
+        return make.from_arrays(pc.subtract(offsets, first), values, mask=array.is_null())
+    if pa.types.is_struct(kind):
+        children = [_readable(child) for child in array.flatten()]
+        fields = [pa.field(kind.field(i).name, c.type) for i, c in enumerate(children)]
+        return pa.StructArray.from_arrays(children, fields=fields, mask=array.is_null())
+    return array
+
+
+def _number(value: Any) -> Any:
+    return int(value) if value == value.to_integral_value() else float(value)
 
 
 def _text_of(data: bytes) -> Any:
@@ -146,7 +174,8 @@ def _text_of(data: bytes) -> Any:
 
 def _plain(value: Any) -> Any:
     """A nested Arrow value (a Parquet or Spark list or struct) as its JSON would be: a struct's null
-    field is a field left out (Arrow has no absent field), a date or time its ISO text."""
+    field is a field left out (Arrow has no absent field); dates and timestamps are ISO text already
+    (`cells`)."""
     if type(value) is dict:
         return {k: _plain(v) for k, v in value.items() if v is not None}
     if type(value) is list:
