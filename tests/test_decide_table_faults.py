@@ -523,3 +523,29 @@ def test_times_and_float32s_inside_a_list_of_structs_are_read_as_top_level_ones(
     assert got[0]["problems"][0]["message"].startswith("/enrollments/0/from: expected a date-time")
     assert got[1]["outputs"] == {"handler": "marketplace", "channel": "csba"} and got[1]["problems"] == []
     assert cells(pa.array([{"rate": 95.1}], pa.struct([("rate", pa.float32())]))) == [{"rate": 95.1}]
+
+
+@pytest.mark.parametrize(
+    ("kind", "answered"),
+    [(pa.timestamp("us", tz="UTC"), True), (pa.timestamp("ms", tz="Asia/Tokyo"), True), (pa.timestamp("us"), False)],
+)
+def test_a_timestamp_is_the_instant_it_holds_and_one_without_a_zone_is_refused_with_a_hint(
+    tmp_path: Path, kind: Any, answered: bool
+) -> None:
+    """A timestamp without a zone is never read in the marketplace's zone nor the machine's: its row
+    is refused, and the hint said only "see the decision's `inputs`", where the column is the fault."""
+    import datetime as dt
+
+    source = tmp_path / "in.parquet"
+    placed = pa.array([dt.datetime(2024, 5, 1, 10)], pa.timestamp("us")).cast(kind)
+    given = {"inquiry_type": ["delivery"], "order_stage": ["post_order"], "fulfillment": ["seller"]}
+    enrolled = {"enrollments": ['[{"from": "2024-01-01T00:00:00Z"}]']}
+    pq.write_table(pa.table({**given, "order_placed_at": placed, **enrolled}), source)
+    run = table("coverage", source, tmp_path / "out.jsonl")
+    (got,) = lines(tmp_path / "out.jsonl")
+    if answered:
+        assert run.code == 0 and got["outputs"] == {"handler": "marketplace", "channel": "csba"}, got
+    else:
+        (problem,) = got["problems"]
+        assert run.code == 1 and problem["message"].startswith("/order_placed_at: expected a date-time"), got
+        assert problem["hint"].startswith("the column `order_placed_at` is a timestamp without a time zone"), got

@@ -286,6 +286,7 @@ class Table:
         params, day, name = self.params, self.day, self.name
         fits, evaluate, decide = self.compiled.fits, self.compiled.evaluate, self.compiled.decide
         numbers = itertools.count(first_row + self.line_offset) if lines is None else lines
+        naive = self._naive(batch)
         for index, (number, inputs) in enumerate(zip(numbers, self.rows(batch) if rows is None else rows)):
             if type(inputs) is Problem:
                 yield number, decision_result(self.compiled.decision.id, {}, (), (), False, (inputs,))
@@ -293,10 +294,11 @@ class Table:
             # as compiled.decide, with the position made only for inputs that do not fit
             if fits(inputs):
                 yield number, evaluate(inputs, params, day)
-            elif texts is None:
-                yield number, self._named(decide(inputs, params, day, Pos(name, number, 1)))
-            else:
-                yield number, self._placed(decide(inputs, params, day, Pos(name, number, 1)), texts[index])
+                continue
+            result = decide(inputs, params, day, Pos(name, number, 1))
+            if naive:  # (before a table's names are put in its messages: the hints are found by pointer)
+                result = _with_hints(result, naive)
+            yield number, self._named(result) if texts is None else self._placed(result, texts[index])
 
     def _named(self, result: DecisionResult) -> DecisionResult:
         """``result`` with each D004 problem about an input saying the column its value was read from
@@ -320,6 +322,22 @@ class Table:
             for p in result.problems
         )
         return decision_result(result.decision, dict(result.outputs), result.matches, result.reasons, False, placed)
+
+    def _naive(self, batch: pa.RecordBatch | None) -> dict[str, str]:
+        """ "/input:" -> the hint for a problem of an input read from a timestamp column without a
+        time zone (its text has no offset, which the decision refuses: never guessed)."""
+        if batch is None:
+            return {}
+        schema = batch.schema
+        found = {}
+        for wanted, column in self.columns.items():
+            kind = schema.field(column).type if column in schema.names else None
+            if kind is not None and pa.types.is_timestamp(kind) and kind.tz is None:
+                found[f"/{wanted}:"] = (
+                    f"the column `{column}` is a timestamp without a time zone, and none is guessed: give it"
+                    " its zone (pyarrow: `pyarrow.compute.assume_timezone`; Spark: `timestamp`, not `timestamp_ntz`)"
+                )
+        return found
 
     def answer(
         self,
@@ -400,6 +418,19 @@ def in_column(message: str, columns: dict[str, str]) -> str:
         return message
     inside = f" at /{deeper}" if deeper else ""
     return f"column `{column}`{inside} (input {pointer}): {rest}"
+
+
+def _with_hints(result: DecisionResult, hints: dict[str, str]) -> DecisionResult:
+    """``result`` with the hint of each problem whose message starts with a key of ``hints``."""
+    problems = tuple(
+        Problem(p.file, p.line, p.col, p.code, p.message, hints[p.message[: p.message.find(":") + 1]], p.severity)
+        if p.message[: p.message.find(":") + 1] in hints
+        else p
+        for p in result.problems
+    )
+    return decision_result(
+        result.decision, result.outputs, result.matches, result.reasons, result.default_used, problems
+    )
 
 
 def _check(kind: pa.DataType) -> Callable[[object], tuple[object, str]]:
