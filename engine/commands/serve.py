@@ -145,6 +145,7 @@ class Preview:
         return None if found is None else replace(current, edition=found)
 
     def _page(self, state: _Generation, path: str, at: str | None) -> tuple[int, str, str, list[Problem]]:
+        from engine.model.clock import today
         from engine.site import build as site
         from engine.site import search
 
@@ -166,10 +167,13 @@ class Preview:
             job = self._edition_job(state, stem, at)
         if job is None or ext not in ("html", "md"):
             return 404, "text", f"no page {path}: see the list at /\n", errors
-        key = (stem, at)
+        # a page is kept for its day: without `?at=`, today in its marketplace's zone, so a preview
+        # left running past midnight there shows the next day's page, not the one kept from before
+        day = at or today(state.repo.marketplaces[job.marketplace].time_zone)
+        key = (stem, day)
         if key not in state.pages:
             try:
-                state.pages[key] = site.render_one(state.repo, state.work, state.sources, job, at, state.renderers)
+                state.pages[key] = site.render_one(state.repo, state.work, state.sources, job, day, state.renderers)
             except Exception as e:
                 state.pages[key] = (
                     {},

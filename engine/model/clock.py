@@ -21,11 +21,17 @@ LINES_KEY = "@lines"
 SEEN_KEY = "@seen"
 
 
+def now() -> _dt.datetime:
+    """The present instant (UTC): the one place policyctl reads the host's clock for "today", so
+    that tests set it here (`monkeypatch.setattr(clock, "now", ...)`) rather than depend on it."""
+    return _dt.datetime.now(_dt.timezone.utc)
+
+
 def today(time_zone: str | None = None) -> str:
     """Today's date in ``time_zone`` (an IANA name), else in UTC."""
     from zoneinfo import ZoneInfo
 
-    return _dt.datetime.now(ZoneInfo(time_zone or "UTC")).date().isoformat()
+    return now().astimezone(ZoneInfo(time_zone or "UTC")).date().isoformat()
 
 
 def zone_hint(zone: str) -> str | None:

@@ -1,0 +1,55 @@
+"""Principle 5: "today" is the marketplace's, taken from `engine.model.clock.now` (set here, never
+the host's clock), in every command that has one. The starter repository (`policyctl init`): `us`
+is America/New_York, `de` Europe/Berlin; its return window becomes 45 days on 2025-01-01."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from engine.model import clock
+
+
+def set_now(monkeypatch: pytest.MonkeyPatch, instant: str) -> None:
+    """Make `clock.now` return ``instant`` (RFC 3339) from now on."""
+    moment = dt.datetime.fromisoformat(instant.replace("Z", "+00:00"))
+    monkeypatch.setattr(clock, "now", lambda: moment)
+
+
+@pytest.mark.parametrize(
+    "instant, zone, day",
+    [
+        ("2025-01-01T04:59:59Z", "America/New_York", "2024-12-31"),  # New Year's Eve there
+        ("2025-01-01T05:00:00Z", "America/New_York", "2025-01-01"),
+        ("2024-12-31T22:59:59Z", "Europe/Berlin", "2024-12-31"),
+        ("2024-12-31T23:00:00Z", "Europe/Berlin", "2025-01-01"),  # already the next day there
+        ("2024-03-01T07:59:59Z", "America/Los_Angeles", "2024-02-29"),
+        ("2024-03-10T10:30:00Z", "America/Los_Angeles", "2024-03-10"),  # after the DST change (UTC-7)
+        ("2024-10-27T00:30:00Z", "Europe/Berlin", "2024-10-27"),  # 02:30 CEST, the night clocks go back
+        ("2024-06-30T23:30:00Z", None, "2024-06-30"),  # no marketplace: UTC
+    ],
+)
+def test_today_is_the_marketplace_day_of_the_clock(
+    monkeypatch: pytest.MonkeyPatch, instant: str, zone: str | None, day: str
+) -> None:
+    set_now(monkeypatch, instant)
+    assert clock.today(zone) == day
+
+
+def test_the_preview_shows_the_new_day_s_page_after_midnight_there(
+    monkeypatch: pytest.MonkeyPatch, init_repo: Path
+) -> None:
+    """`policyctl serve` kept a page rendered without `?at=` for as long as the sources did not
+    change: left running past midnight in the marketplace, it went on showing the day before's
+    rules (the old return window, "Next change" on a day already come)."""
+    from engine.commands.serve import Preview
+
+    preview = Preview(str(init_repo / "policies"))
+    set_now(monkeypatch, "2025-01-01T04:59:00Z")  # 23:59 on Dec 31 in New York
+    status, _, before, _ = preview.page("returns/us/en/help.md", None)
+    assert status == 200 and "within 30 days" in before and "Next change" in before
+    set_now(monkeypatch, "2025-01-01T05:00:00Z")  # midnight there: the change is in force
+    status, _, after, _ = preview.page("returns/us/en/help.md", None)
+    assert status == 200 and "within 45 days" in after and "Next change" not in after
