@@ -53,3 +53,50 @@ def test_the_preview_shows_the_new_day_s_page_after_midnight_there(
     set_now(monkeypatch, "2025-01-01T05:00:00Z")  # midnight there: the change is in force
     status, _, after, _ = preview.page("returns/us/en/help.md", None)
     assert status == 200 and "within 45 days" in after and "Next change" not in after
+
+
+_DECISION = """kind: decision
+id: early
+title: Delivered early?
+description: Whether the item was delivered before July 2025 began in the marketplace.
+inputs:
+  delivered_at: {{type: string, format: date-time, description: When the item was delivered.}}
+required: [delivered_at]
+hit: first
+rules:
+  - id: early
+    when: "{when}"
+    reason: early
+    then: {{early: true}}
+default: {{early: false}}
+outputs:
+  early: {{type: boolean}}
+"""
+
+
+@pytest.mark.parametrize(
+    "when, error",
+    [
+        # `2025-07-01T06:30:00Z` (before midnight in Los Angeles) sorts after `...T00:00:00-07:00`
+        ("delivered_at < '2025-07-01T00:00:00-07:00'", "11:25: error[E003]: `<` compares date-times as text"),
+        ("'2025-07-01T07:00:00Z' > delivered_at", "11:35: error[E003]: `>` compares date-times as text"),
+        ("local(delivered_at) <= '2025-07-01T00:00:00Z'", "11:32: error[E003]: `<=` compares date-times as text"),
+        ("before(delivered_at, '2025-07-01T00:00:00-07:00')", None),
+        ("date(delivered_at) < '2025-07-01'", None),  # days compare as text: `YYYY-MM-DD`
+        ("delivered_at == delivered_at", None),
+    ],
+)
+def test_date_times_are_not_ordered_as_text(init_repo: Path, when: str, error: str | None) -> None:
+    """`<`, `<=`, `>`, `>=` on date-time texts compared their characters: the same instant written
+    with another offset (`2025-06-30T23:30:00-07:00`, `2025-07-01T06:30:00Z`) got another answer,
+    and validate said nothing."""
+    from support import run_cli
+
+    path = init_repo / "policies" / "returns" / "decisions" / "early.yaml"
+    path.write_text(_DECISION.format(when=when), encoding="utf-8")
+    result = run_cli("validate", "--root", str(init_repo))
+    if error is None:
+        assert result.code == 0, result
+    else:
+        assert result.code == 1 and f"returns/decisions/early.yaml:{error}" in result.out + result.err, result
+        assert "hint: compare instants with `before(a, b)` or `after(a, b)`" in result.out + result.err

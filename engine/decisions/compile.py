@@ -49,7 +49,7 @@ def compile_decision(decision: Decision, param_names: set[str]) -> tuple[Compile
     params = frozenset(param_names)
     inputs = frozenset(decision.inputs)
     lets = _compile_lets(decision, inputs, params, problems)
-    scope = Scope(inputs, frozenset(decision.let), params)
+    scope = Scope(inputs, frozenset(decision.let), params, moments=moments(decision))
     rows = [_compile_row(rule, scope, problems) for rule in decision.rules]
     default = None if decision.default is None else _compile_outputs(decision.default, scope, problems)
     never = unreachable(decision, rows, problems)
@@ -62,6 +62,15 @@ def compile_decision(decision: Decision, param_names: set[str]) -> tuple[Compile
     source = generate(decision, lets, rows, default, never, constants)
     row_source = generate_row_of(decision, lets, rows, default, never) if decision.hit == "first" else None
     return CompiledDecision(decision, lets, rows, default, source, constants, row_source), problems
+
+
+def moments(decision: Decision) -> frozenset[str]:
+    """The inputs that are date-times (`format: date-time`): ordering them as text is refused."""
+    return frozenset(
+        name
+        for name, schema in decision.inputs.items()
+        if isinstance(schema, dict) and schema.get("format") == "date-time"
+    )
 
 
 def _compile_lets(
@@ -82,7 +91,7 @@ def _compile_lets(
             )
             problems.append(Problem.at(expr.pos, "E002", f"`let` name `{name}` {why}", "choose another name"))
             continue
-        scope = Scope(inputs, frozenset(names[:i]), params, frozenset(names[i:]), names[i])
+        scope = Scope(inputs, frozenset(names[:i]), params, frozenset(names[i:]), names[i], moments(decision))
         checked, found = check(expr, scope)
         problems += found
         if checked is not None:

@@ -35,6 +35,8 @@ RESERVED = ("params", "at")
 _LOCAL_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 _ENV = Environment()
 
+_ORDER = ("<", "<=", ">", ">=")
+_MOMENT_HELPERS = ("datetime", "local", "utc", "add_hours")  # they return a date-time
 _COMPARE = {"eq": "==", "ne": "!=", "lt": "<", "lteq": "<=", "gt": ">", "gteq": ">=", "in": "in", "notin": "not in"}
 # Operators Python may apply directly: on numbers their results stay small, and on other types they
 # either make sense (list == list) or raise TypeError. `+ * % **` go through guarded runtime helpers.
@@ -56,6 +58,7 @@ class Scope:
     params: frozenset[str]
     later_lets: frozenset[str] = frozenset()  # defined further down: "used before defined"
     defining: str | None = None  # the `let` this expression defines (it cannot read itself)
+    moments: frozenset[str] = frozenset()  # the inputs that are date-times (`format: date-time`)
 
 
 def check(expr: Expr, scope: Scope) -> tuple[Checked | None, list[Problem]]:
@@ -316,9 +319,32 @@ class _Emitter:
 
     def _Compare(self, node: nodes.Compare, depth: int) -> str:
         parts = [self.emit(node.expr, depth)]
+        left = node.expr
         for operand in node.ops:
-            parts += [_COMPARE[operand.op], self.emit(operand.expr, depth)]
+            symbol = _COMPARE[operand.op]
+            if symbol in _ORDER and (self._instant(left) or self._instant(operand.expr)):
+                # Python orders the texts: `2025-07-01T06:30:00Z` < `2025-07-01T00:00:00-07:00` is
+                # false, though it is the earlier instant; the same moment written with another
+                # offset would get another answer
+                self._fail(
+                    symbol,
+                    "E003",
+                    f"`{symbol}` compares date-times as text, not as instants (their offsets may differ)",
+                    "compare instants with `before(a, b)` or `after(a, b)`, or their days in the marketplace's"
+                    " time zone with `date(a) < date(b)`",
+                )
+            parts += [symbol, self.emit(operand.expr, depth)]
+            left = operand.expr
         return "(" + " ".join(parts) + ")"
+
+    def _instant(self, node: nodes.Node) -> bool:
+        """Whether ``node`` is known to be a date-time: a `date-time` input, a date-time literal, or
+        what a helper returns as one."""
+        if isinstance(node, nodes.Name):
+            return node.name in self.scope.moments
+        if isinstance(node, nodes.Const):
+            return isinstance(node.value, str) and len(node.value) > 10 and _is_date_time(node.value)
+        return isinstance(node, nodes.Call) and isinstance(node.node, nodes.Name) and node.node.name in _MOMENT_HELPERS
 
     def _And(self, node: nodes.And, depth: int) -> str:
         return f"({self.emit(node.left, depth)} and {self.emit(node.right, depth)})"
@@ -507,3 +533,13 @@ def _did_you_mean(name: str, known: Any, prefix: str = "") -> str:
     if not close:
         return ""
     return "; did you mean " + " or ".join(f"`{prefix}{c}`" for c in close) + "?"
+
+
+def _is_date_time(text: str) -> bool:
+    from engine.model.dates import parse_datetime
+
+    try:
+        parse_datetime(text)
+    except ValueError:
+        return False
+    return True
