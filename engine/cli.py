@@ -1300,7 +1300,10 @@ def diff_cmd(old: str, new: str, root: str, fmt: str, exit_code: bool, at: str |
                     "the diff covers what could be read",
                     err=True,
                 )
-        result = policy_diff.compare(repos[0], repos[1], old, new, sides[0].show, sides[1].show, day)
+        from engine.model import clock
+
+        with clock.held():  # one "today" for both sides' answers and pages, even across midnight
+            result = policy_diff.compare(repos[0], repos[1], old, new, sides[0].show, sides[1].show, day)
     except PolicyError as e:
         _policy_error(e)
     finally:

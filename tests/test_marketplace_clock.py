@@ -1,6 +1,6 @@
-"""Principle 5: "today" is the marketplace's, taken from `engine.model.clock.now` (set here, never
-the host's clock), in every command that has one. The starter repository (`policyctl init`): `us`
-is America/New_York, `de` Europe/Berlin; its return window becomes 45 days on 2025-01-01."""
+"""Principle 5: "today" is the marketplace's, taken from `engine.model.clock` (never the host's
+clock: `clock.host`, set here), in every command that has one. The starter repository (`policyctl
+init`): `us` is America/New_York, `de` Europe/Berlin; its return window is 45 days from 2025-01-01."""
 
 from __future__ import annotations
 
@@ -12,10 +12,14 @@ import pytest
 from engine.model import clock
 
 
+def _instant(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
 def set_now(monkeypatch: pytest.MonkeyPatch, instant: str) -> None:
-    """Make `clock.now` return ``instant`` (RFC 3339) from now on."""
-    moment = dt.datetime.fromisoformat(instant.replace("Z", "+00:00"))
-    monkeypatch.setattr(clock, "now", lambda: moment)
+    """Make the host's clock (`clock.host`) say ``instant`` (RFC 3339) from now on."""
+    moment = _instant(instant)
+    monkeypatch.setattr(clock, "host", lambda: moment)
 
 
 @pytest.mark.parametrize(
@@ -100,3 +104,26 @@ def test_date_times_are_not_ordered_as_text(init_repo: Path, when: str, error: s
     else:
         assert result.code == 1 and f"returns/decisions/early.yaml:{error}" in result.out + result.err, result
         assert "hint: compare instants with `before(a, b)` or `after(a, b)`" in result.out + result.err
+
+
+def _files(top: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(top)): p.read_bytes() for p in sorted(top.rglob("*")) if p.is_file()}
+
+
+def test_a_build_across_midnight_is_one_day_s_site(
+    monkeypatch: pytest.MonkeyPatch, init_repo: Path, tmp_path: Path
+) -> None:
+    """`build` asked the clock for "today" again and again (editions, each page, the feeds): one
+    that ran across midnight in New York planned the pages of Dec 31 (no past edition) and rendered
+    the current page of Jan 1 (45 days, with a link to a past edition it never wrote)."""
+    from support import run_cli
+
+    monkeypatch.setenv("POLICYCTL_JOBS", "1")
+    monkeypatch.setenv("POLICYCTL_CACHE", "off")
+    set_now(monkeypatch, "2025-01-01T04:59:59Z")  # 23:59:59 on Dec 31 there
+    assert run_cli("build", "--root", str(init_repo), "--out", str(tmp_path / "still")).code == 0
+    reads = iter([_instant("2025-01-01T04:59:59Z")])
+    # the first reading of the clock before midnight there, every later one after it
+    monkeypatch.setattr(clock, "host", lambda: next(reads, _instant("2025-01-01T05:00:00Z")))
+    assert run_cli("build", "--root", str(init_repo), "--out", str(tmp_path / "moving")).code == 0
+    assert _files(tmp_path / "moving") == _files(tmp_path / "still")

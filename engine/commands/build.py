@@ -60,6 +60,21 @@ def build(
     compare); ``languages``: publish only these (policyctl.toml), else every marketplace's;
     ``strict``: an incomplete translation fails even where a program allows the English fallback.
     Raises engine.PolicyError when ``root`` cannot be loaded at all."""
+    from engine.model import clock
+
+    with clock.held():  # one "today" per marketplace for every page, edition and feed, even across midnight
+        return _build(root, out, at, check, progress, languages, strict)
+
+
+def _build(
+    root: str,
+    out: str,
+    at: str | None,
+    check: bool,
+    progress: Callable[[int, int], None] | None,
+    languages: tuple[str, ...] | None,
+    strict: bool,
+) -> BuildResult:
     from engine import load
     from engine.cache.pages import PageCache
     from engine.site import build as site

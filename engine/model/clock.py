@@ -8,8 +8,10 @@ services import it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import re
+from collections.abc import Iterator
 
 # Keys of the decision context that travel in the params mapping beside the parameters. They are
 # not parameter ids (those match `^[a-z]...`), so no expression can name them: only the runtime's
@@ -21,10 +23,30 @@ LINES_KEY = "@lines"
 SEEN_KEY = "@seen"
 
 
-def now() -> _dt.datetime:
-    """The present instant (UTC): the one place policyctl reads the host's clock for "today", so
-    that tests set it here (`monkeypatch.setattr(clock, "now", ...)`) rather than depend on it."""
+def host() -> _dt.datetime:
+    """The host's clock (UTC): the one place policyctl reads it, so that tests replace it here
+    (`monkeypatch.setattr(clock, "host", ...)`) rather than depend on it."""
     return _dt.datetime.now(_dt.timezone.utc)
+
+
+_HELD: list[_dt.datetime] = []  # the instant `held` fixes, while it does
+
+
+def now() -> _dt.datetime:
+    """The present instant: the one `held` fixes, else the host's."""
+    return _HELD[-1] if _HELD else host()
+
+
+@contextlib.contextmanager
+def held() -> Iterator[None]:
+    """One instant for everything done inside: a command that asks "today" many times (a build,
+    for every page and feed) gives one day's answer, even when it runs across a marketplace's
+    midnight. Worker processes forked inside inherit it."""
+    _HELD.append(now())
+    try:
+        yield
+    finally:
+        _HELD.pop()
 
 
 def today(time_zone: str | None = None) -> str:
