@@ -127,3 +127,31 @@ def test_a_build_across_midnight_is_one_day_s_site(
     monkeypatch.setattr(clock, "host", lambda: next(reads, _instant("2025-01-01T05:00:00Z")))
     assert run_cli("build", "--root", str(init_repo), "--out", str(tmp_path / "moving")).code == 0
     assert _files(tmp_path / "moving") == _files(tmp_path / "still")
+
+
+def test_explain_says_when_the_date_a_value_took_effect_is_assumed(init_repo: Path) -> None:
+    """`decide --explain` (text and JSON) and the bundle's answers named a change's assumed date
+    as fact ("base change from 2025-01-01"), where pages and `history` say it is not confirmed."""
+    from support import edit, run_cli
+
+    edit(
+        init_repo / "policies" / "returns" / "program.yaml",
+        "        source: the returns policy, 2025 edition\n",
+        "        source: the returns policy, 2025 edition\n"
+        "        assumption: The edition does not say from when; this date is assumed.\n"
+        "        assumed: [date]\n",
+    )
+    ask = '{"days_since_delivery": 40}'
+    common = ("decide", "returns.return_allowed", "-m", "us", "--at", "2025-03-01", "--explain", "--input", "-")
+    text = run_cli(*common, "--format", "text", cwd=init_repo, stdin=ask)
+    assert text.code == 0, text
+    assert (
+        "return_window_days = 45    [policies/returns/program.yaml:23, base change from 2025-01-01 (date assumed)]"
+        in text.out
+    )
+    answer = run_cli(*common, cwd=init_repo, stdin=ask)
+    assert '"origin": "base change from 2025-01-01 (date assumed)"' in answer.out, answer
+    bundle = init_repo / "returns.bundle"
+    assert run_cli("bundle", "--out", str(bundle), cwd=init_repo).code == 0
+    served = run_cli(*common, "--bundle", str(bundle), stdin=ask)
+    assert '"origin": "base change from 2025-01-01 (date assumed)"' in served.out, served

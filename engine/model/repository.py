@@ -42,12 +42,15 @@ class Resolved:
         return self.entries[name].pos
 
     def origin(self, name: str) -> str:
-        """Which layer a value came from: `base`, `overlay`, or a dated change of either."""
+        """Which layer a value came from: `base`, `overlay`, or a dated change of either (its date
+        said to be assumed when it is: `--explain` and `show --provenance` never state it as fact)."""
         entry = self.entries[name]
         layer = (
             "overlay" if name in getattr(self.program.overlays.get(self.marketplace.id), "parameters", {}) else "base"
         )
-        return f"{layer} change from {entry.start}" if entry.start else layer
+        if not entry.start:
+            return layer
+        return f"{layer} change from {entry.start}" + (" (date assumed)" if entry.date_assumed else "")
 
     def entry_on(self, name: str, day: str) -> tuple[Entry, str]:
         """The entry of ``name`` in force on ``day`` (as `param_on` reads it) and its layer, as ``origin`` says."""
