@@ -66,7 +66,7 @@ def test_explain_as_json_marks_the_assumptions_it_used(repo: Path, bundle: bool)
     window, shipping = params["return_window_days"], params["free_return_shipping"]
     assert (window["value"], window["origin"], window["assumption"], window["assumed"]) == (
         45,
-        "base change from 2025-01-01",
+        "base change from 2025-01-01 (date assumed)",
         ASSUMED_DATE,
         ["date"],
     )
@@ -85,7 +85,7 @@ def test_explain_as_json_marks_the_assumptions_it_used(repo: Path, bundle: bool)
 def test_explain_as_text_marks_the_assumptions_it_used(repo: Path, bundle: bool) -> None:
     out = _explain(repo, "text", bundle)
     assert (
-        "  return_window_days = 45    [policies/returns/program.yaml:23, base change from 2025-01-01; assumed: date]\n"
+        "  return_window_days = 45    [policies/returns/program.yaml:23, base change from 2025-01-01 (date assumed)]\n"
         in out
     )
     assert "  free_return_shipping = false    [policies/returns/program.yaml:30, base; assumed: value]\n" in out

@@ -395,15 +395,22 @@ def as_text(target: str, marketplace: str, day: str, body: dict[str, Any]) -> st
     if body.get("params"):
         lines.append("parameters used:")
         for k, v in body["params"].items():
-            assumed = f"; assumed: {', '.join(v['assumed'])}" if v.get("assumption") else ""  # (as `history` says)
+            assumed = _assumed(v)
             lines.append(f"  {k} = {_value(v['value'])}    [{v['from']}, {v['origin']}{assumed}]")
     if body.get("params_on"):
         lines.append("parameters read on other days:")
         for v in body["params_on"]:
-            assumed = f"; assumed: {', '.join(v['assumed'])}" if v.get("assumption") else ""
+            assumed = _assumed(v)
             where = f"    [{v['from']}, {v['origin']}{assumed}]" if "from" in v else ""
             lines.append(f"  {v['parameter']} on {v['on']} = {_value(v['value'])}{where}")
     return "\n".join(lines) + "\n"
+
+
+def _assumed(v: dict[str, Any]) -> str:
+    """What of a parameter explained is assumed, as `history` says it (`; assumed: value`); an
+    assumed date is said by its origin already ("change from 2025-01-01 (date assumed)")."""
+    said = [a for a in v.get("assumed", ()) if a != "date"] if v.get("assumption") else []
+    return f"; assumed: {', '.join(said)}" if said else ""
 
 
 def _value(v: Any) -> str:
