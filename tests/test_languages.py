@@ -132,15 +132,17 @@ def fallback_starter(init_starter: Path, tmp_path_factory: pytest.TempPathFactor
     return top
 
 
-@pytest.mark.parametrize(
-    ("command", "code"),
-    [
-        (("validate",), 1),  # the starter's policyctl.toml says `strict = true`: warnings fail too
-        (("validate", "--no-strict"), 0),
-        (("i18n", "check"), 0),
-        (("build", "--at", AT, "--out", "{out}"), 0),
-    ],
-)
+# each command that says a `translations: fallback` language's problems, and its exit code when they
+# are warnings (the starter's policyctl.toml says `strict = true`: warnings fail `validate` too)
+FALLBACK_COMMANDS = [
+    (("validate",), 1),
+    (("validate", "--no-strict"), 0),
+    (("i18n", "check"), 0),
+    (("build", "--at", AT, "--out", "{out}"), 0),
+]
+
+
+@pytest.mark.parametrize(("command", "code"), FALLBACK_COMMANDS)
 def test_a_fallback_languages_gaps_are_warnings_in_every_command(
     fallback_starter: Path, tmp_path: Path, command: tuple[str, ...], code: int
 ) -> None:
@@ -208,15 +210,7 @@ def fact_fallback_starter(init_starter: Path, tmp_path_factory: pytest.TempPathF
     return top
 
 
-@pytest.mark.parametrize(
-    ("command", "code"),
-    [
-        (("validate",), 1),  # `strict = true`: warnings fail too
-        (("validate", "--no-strict"), 0),
-        (("i18n", "check"), 0),
-        (("build", "--at", AT, "--out", "{out}"), 0),
-    ],
-)
+@pytest.mark.parametrize(("command", "code"), FALLBACK_COMMANDS)
 def test_a_fallback_language_stating_a_fact_is_published_in_english(
     fact_fallback_starter: Path, tmp_path: Path, command: tuple[str, ...], code: int
 ) -> None:
