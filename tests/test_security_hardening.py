@@ -298,6 +298,20 @@ def test_the_search_pages_load_only_policyctls_own_scripts_under_their_narrow_po
         ('<link rel="stylesheet" href="https://x.example/s.css">', "loads something"),
         ("<style>body { background: url(https://x.example/) }</style>", "loads a resource"),
         ('<meta http-equiv="refresh" content="0;url=https://x.example">', "refresh"),
+        # html.parser reads these as comments or as one style sheet; Chromium runs the script
+        ("<!--><script>alert(1)</script><!-- -->", "a comment, CDATA section"),
+        ("<!---><script>alert(1)</script>-->", "a comment, CDATA section"),
+        ("<!-- --!><script>alert(1)</script> -->", "a comment, CDATA section"),
+        ("<![CDATA[><script>alert(1)</script>]]>", "a comment, CDATA section"),
+        ("<style></style x><script>alert(1)</script></style>", "`</style` inside a style sheet"),
+        # what a browser drops before reading a URL's scheme, or reads in a style sheet or a srcset
+        ('<a href="java&#9;script:alert(1)">x</a>', "`javascript:` URL"),
+        ('<a href="\x01javascript:alert(1)">x</a>', "`javascript:` URL"),
+        ("<style>p { background: u\\72l(https://x.example/) }</style>", "loads a resource"),
+        ('<style>p { background: image-set("https://x.example/p.png" 1x) }</style>', "loads a resource"),
+        ('<p style="background: image-set(&quot;https://x.example/p.png&quot; 1x)">', "loads a resource"),
+        ('<img srcset="a.png 1x, https://tracker.example/p.gif 2x">', "resource from elsewhere"),
+        ('<meta charset="iso-2022-jp">', "other than utf-8"),
     ],
 )
 def test_a_layout_with_active_content_is_refused(site: Path, tmp_path: Path, markup: str, found: str) -> None:
@@ -1002,6 +1016,7 @@ def test_a_linked_label_is_a_link_on_both_pages(init_repo: Path) -> None:
         ('<img src="data:image/svg+xml,<svg onload=alert(1)>">', 7, "`data:` URL"),
         ('{{ title }}<a href="{{ x }}"></a><iframe src="/x"></iframe>', 40, "`<iframe>`"),
         ("<style>body { background: url(https://x.example/) }</style>", 14, "loads a resource"),  # the sheet
+        ("<p>a</p><!--><script>alert(1)</script><!-- -->", 15, "a comment, CDATA section"),
     ],
 )
 def test_validate_reports_active_content_in_the_layout_at_its_place(
@@ -1012,6 +1027,28 @@ def test_validate_reports_active_content_in_the_layout_at_its_place(
     r = run_cli("validate", str(site))
     assert r.code == 1 and f"{layout}:5:{col}: error[G001]: the page would carry active content" in r.out, r
     assert found in r.out, r
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        '<head><title><meta charset="utf-8"></title></head>',  # a browser reads a title as text
+        '<head><meta name="x" content=\'<meta charset="utf-8">\'><title>t</title></head>',
+        "<head><style>p::after { content: '<meta charset=\"utf-8\">' }</style><title>t</title></head>",
+        "<head><title>t</title></head>",
+    ],
+)
+def test_the_policy_comes_before_anything_but_the_opening_tags(site: Path, tmp_path: Path, head: str) -> None:
+    """A `<meta charset>` further on (in a title, an attribute, a style sheet) put the policy where a
+    browser reads it as text: the page had none. It goes right after the opening tags, whatever follows."""
+    layout = site / "_site" / "page.html.j2"
+    text = layout.read_text(encoding="utf-8")
+    layout.write_text(re.sub(r"<head>.*</head>", lambda _: head, text), encoding="utf-8")
+    out = tmp_path / "out"
+    assert run_cli("build", "--root", str(site), "--out", str(out), "--at", "2024-03-01").code == 0
+    page = (out / "demo/us/en/help.html").read_text(encoding="utf-8")
+    opening = '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta http-equiv="Content-Security-Policy"'
+    assert page.startswith(opening), page
 
 
 def test_jinja_comments_in_the_layout_are_not_content(site: Path) -> None:

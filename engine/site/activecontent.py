@@ -7,6 +7,13 @@ refused (G001 at the layout) when it holds a script, an event handler, an embedd
 a `javascript:`/`data:`/`vbscript:` URL, or a resource from elsewhere (`http:`, `//host`); then it
 gets a strict Content-Security-Policy: nothing is allowed but the page's own inline style sheets,
 each named by its SHA-256 digest, computed here at build time.
+
+html.parser is not a browser: it ends a comment only at `-->` (a browser also at `<!-->`, `<!--->`
+and `--!>`), reads `<![CDATA[...]]>` as one section (a browser: a comment ending at the first `>`)
+and ends a style sheet only at `</style>` (a browser also at `</style x>`). Each of these hid a
+`<script>` from it that a browser ran, so a page may hold none of them: no comment, CDATA section,
+processing instruction or declaration but the doctype, no `</style` inside a style sheet. And the
+policy is put before anything the two could read differently (``_with``).
 """
 
 from __future__ import annotations
@@ -26,6 +33,17 @@ _URL_ATTRIBUTES = frozenset(
     "href src action formaction data poster background cite srcset xlink:href ping manifest codebase longdesc".split()
 )
 _BAD_SCHEME = re.compile(r"^\s*(?:javascript|vbscript|data|file|blob):", re.I)
+# What a browser drops from a URL before reading its scheme (the URL Standard): every ASCII tab and
+# newline, and C0 controls and spaces at either end (`java&#9;script:`, `&#1;javascript:`)
+_URL_DROPPED = re.compile(r"[\t\n\r]")
+_URL_ENDS = "".join(map(chr, range(0x21)))
+# What makes a style sheet load something: `url(`, `image-set("...")` and its kin, `@import "..."`;
+# and any CSS escape, which spells these without their letters (`u\72l(`, `@\69mport`)
+_CSS_LOADS = re.compile(r"\\|(?:url|src|image|image-set|expression)\s*\(|@import", re.I)
+# Markup whose end html.parser and browsers disagree about (module docstring): everything that opens
+# with `<!` or `<?` but the doctype
+_DECLARATION = re.compile(r"<(?:!(?!doctype[ \t\n\r\f]+html[ \t\n\r\f]*>)|\?)", re.I)
+_STYLE_END = re.compile(r"</style", re.I)
 # a resource that would be fetched from elsewhere; links (`<a href>`) may point anywhere http(s)
 _FETCHED = frozenset("src srcset poster background data codebase manifest".split())
 _REMOTE = re.compile(r"^\s*(?:[a-z][a-z0-9+.-]*:|//|\\\\)", re.I)
@@ -39,16 +57,22 @@ def _inspect(tag: str, attrs: list[tuple[str, str | None]], found: list[str]) ->
         found.append(f"a `<link rel={dict(attrs).get('rel')}>` (it loads something)")
     if tag == "meta" and any(k == "http-equiv" and (v or "").lower() == "refresh" for k, v in attrs):
         found.append("a `<meta http-equiv=refresh>`")
+    if tag == "meta" and any(k == "charset" and (v or "").strip().lower() != "utf-8" for k, v in attrs):
+        # (the page is written in UTF-8; read in another encoding, a browser would see other markup)
+        found.append("a `<meta charset>` other than utf-8")
     for name, value in attrs:
         if name.startswith("on"):
             found.append(f"an event handler `{name}`")
-        elif name == "style" and value and re.search(r"url\s*\(|expression\s*\(|@import", value, re.I):
+        elif name == "style" and value and _CSS_LOADS.search(value):
             found.append("a style attribute that loads a resource")
         elif name in _URL_ATTRIBUTES and value:
-            if _BAD_SCHEME.match(value):
-                found.append(f"a `{value.split(':')[0].strip().lower()}:` URL in `{name}`")
-            elif name in _FETCHED and _REMOTE.match(value):
-                found.append(f"a resource from elsewhere in `{name}`")
+            # each URL of a `srcset` ("a.png 1x, b.png 2x"), as a browser reads it
+            for url in value.split(",") if name == "srcset" else (value,):
+                url = _URL_DROPPED.sub("", url).strip(_URL_ENDS)
+                if _BAD_SCHEME.match(url):
+                    found.append(f"a `{url.split(':')[0].strip().lower()}:` URL in `{name}`")
+                elif name in _FETCHED and _REMOTE.match(url):
+                    found.append(f"a resource from elsewhere in `{name}`")
 
 
 class _Reader(HTMLParser):
@@ -58,6 +82,18 @@ class _Reader(HTMLParser):
         self.where: list[tuple[int, int]] = []  # (line, column) of each finding, 1-based
         self.styles: list[str] = []
         self._in_style = False
+
+    def feed(self, data: str) -> None:
+        """Read ``data`` (all of a page: positions count from its start), first for the markup
+        html.parser does not read as a browser does (``_DECLARATION``)."""
+        for m in _DECLARATION.finditer(data):
+            self.found.append(
+                "a comment, CDATA section or processing instruction (`<!`, `<?`): browsers and"
+                " html.parser disagree where it ends"
+            )
+            line = data.count("\n", 0, m.start()) + 1
+            self.where.append((line, m.start() - data.rfind("\n", 0, m.start())))
+        super().feed(data)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         before = len(self.found)
@@ -82,8 +118,11 @@ class _Reader(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._in_style:
             self.styles.append(data)
-            if re.search(r"url\s*\(|@import", data, re.I):
-                self.found.append("a style sheet that loads a resource (`url(...)`, `@import`)")
+            if _CSS_LOADS.search(data):
+                self.found.append("a style sheet that loads a resource (`url(...)`, `@import`, a CSS escape)")
+                self._located(len(self.found) - 1)
+            if _STYLE_END.search(data):  # html.parser reads on to `</style>`; a browser ends the sheet here
+                self.found.append("`</style` inside a style sheet")
                 self._located(len(self.found) - 1)
 
 
@@ -178,7 +217,7 @@ def _plain(html: str) -> list[str] | None:
                 return None
             text = html[tags[i - 1].end() : m.start()]
             if text_of == "style" and text:  # (html.parser reads a style sheet raw: no `&` references)
-                if "&" in text or re.search(r"url\s*\(|@import", text, re.I):
+                if "&" in text or _CSS_LOADS.search(text):
                     return None
                 styles.append(text)
             text_of = ""
@@ -228,18 +267,30 @@ def _policy(hashes: list[str]) -> str:
     return f"default-src 'none'; style-src {styles}; img-src 'self'; base-uri 'none'; form-action 'none'"
 
 
-_HEAD = re.compile(r"<head\b[^>]*>", re.I)
-_CHARSET = re.compile(r"<meta\s+charset=[\"']?[\w-]+[\"']?\s*/?>", re.I)
+# The tags a page may open with, ahead of its policy: the doctype, `<html>` with quoted attributes,
+# `<head>` and `<meta charset="utf-8">`, in plain form. Nothing in them can hide markup from
+# html.parser or from a browser, and a `<meta>` after them is in the head (a browser opens it).
+_OPENING = re.compile(
+    rf"(?:{_WS}*(?:<!doctype{_WS}+html{_WS}*>|<html(?:{_WS}+[a-zA-Z-]+=\"[^\"<>]*\")*{_WS}*>|<head{_WS}*>"
+    rf"|<meta{_WS}+charset=(?:\"utf-8\"|utf-8){_WS}*/?>))*",
+    re.I,
+)
 
 
 def with_policy(html: str) -> str:
-    """``html`` with a `<meta http-equiv="Content-Security-Policy">` right after its charset (or `<head>`)."""
+    """``html`` with a `<meta http-equiv="Content-Security-Policy">` right after its opening tags."""
     return _with(html, style_hashes(html))
 
 
 def _with(html: str, hashes: list[str]) -> str:
+    """The policy goes right after the page's opening tags (``_OPENING``: as the layouts write them,
+    after `<meta charset>`), before anything else: a `<meta charset>` found further on (in a
+    `<title>`, an attribute, a style sheet) would have put it where a browser reads it as text,
+    and the page would have had no policy at all; and a browser applies a policy only to what
+    follows it."""
     tag = f'<meta http-equiv="Content-Security-Policy" content="{_policy(hashes)}">'
-    at = _CHARSET.search(html) or _HEAD.search(html)
-    if at is None:
+    opening = _OPENING.match(html)  # (it may match nothing, so it always matches)
+    end = opening.end() if opening else 0
+    if end == 0:
         return tag + "\n" + html
-    return html[: at.end()] + "\n" + tag + html[at.end() :]
+    return html[:end] + "\n" + tag + html[end:]
