@@ -177,7 +177,14 @@ def _out_callback(ctx: click.Context, _param: click.Parameter, out: str | None) 
     if out is not None:
         return out
     found = ctx.meta.get("policyctl.project")
-    return "generated_docs" if found is None else str(found.shown(found.out))
+    if found is None:
+        return "generated_docs"
+    from engine.source.project import out_refusal
+
+    refused = out_refusal(found)
+    if refused is not None:
+        _fail_usage(refused.message, refused.hint)
+    return str(found.shown(found.out))
 
 
 def _repo_for_questions(root: str) -> Any:

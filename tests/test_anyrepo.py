@@ -198,6 +198,10 @@ def test_config_strict_fails_validate_on_warnings(repo: Path) -> None:
         ('policies = ".."\n', "`policies` must be a folder inside the repository"),
         ('out = "policies"\n', "`out` must not be the policies folder"),
         ("out = \n", "policyctl.toml: "),
+        ('out = "a\\u0000b"\n', "`out` holds a control or format character"),  # (a traceback)
+        ('out = "\\u202egnp.x"\n', "`out` holds a control or format character"),  # (shown reversed)
+        ('policies = "p\\nx"\n', "`policies` holds a control or format character"),
+        ('out = ".git/refs/tags"\n', "`out` must be a folder inside the repository"),
     ],
 )
 def test_config_mistakes_are_usage_errors(repo: Path, text: str, message: str) -> None:
@@ -205,6 +209,35 @@ def test_config_mistakes_are_usage_errors(repo: Path, text: str, message: str) -
     result = run_cli("validate", cwd=repo)
     assert result.code == 2 and message in result.err, result
     assert "Traceback" not in result.err
+
+
+@pytest.mark.parametrize("target", ["outside", "/"])
+def test_an_output_folder_linked_outside_is_neither_built_nor_checked(repo: Path, tmp_path: Path, target: str) -> None:
+    """generated_docs arrives with the pull request: committed as a link to an empty folder
+    elsewhere, `build` wrote the pages there; to `/`, `build --check` walked the whole machine and
+    ended in a traceback (`/proc`). A folder named with `--out` is the caller's choice."""
+    elsewhere = tmp_path / "outside"
+    elsewhere.mkdir()
+    shutil.rmtree(repo / "generated_docs")
+    (repo / "generated_docs").symlink_to(elsewhere if target == "outside" else Path(target))
+    for args in (("build",), ("build", "--check")):
+        result = run_cli(*args, cwd=repo)
+        assert result.code == 2, (args, result)
+        assert result.err.startswith(
+            "policyctl: error: the output folder generated_docs leads outside the repository through a symbolic link\n"
+        ), (args, result)
+    assert list(elsewhere.iterdir()) == []
+    assert run_cli("build", "--out", str(elsewhere), cwd=repo).code == 0 and (elsewhere / "index.html").is_file()
+
+
+def test_a_policies_folder_linked_outside_is_not_read(repo: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    shutil.move(repo / "policies", elsewhere)
+    (repo / "policies").symlink_to(elsewhere)
+    for args in (("validate",), ("test",), ("build", "--check")):
+        result = run_cli(*args, cwd=repo)
+        assert result.code == 2, (args, result)
+        assert "the policies folder policies leads outside the repository through a symbolic link" in result.err, result
 
 
 @pytest.mark.parametrize(

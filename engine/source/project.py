@@ -184,7 +184,35 @@ def read(top: str) -> Project:
             if project.config
             else f"`policyctl init {project.shown(top)}` makes a policy repository",
         )
+    if not _within(project.policies, top):
+        # a policies folder (or a folder above it, up to the top) committed as a symbolic link:
+        # every command would read files from wherever it points
+        raise ProjectError(
+            f"the policies folder {project.shown(project.policies)} leads outside the repository through a symbolic link",
+            "make the policies folder a folder of the repository; policyctl reads nothing outside it",
+        )
     return project
+
+
+def _within(path: str, top: str) -> bool:
+    """Whether ``path``, every symbolic link followed, is a folder below ``top`` (not ``top`` itself)."""
+    real, folder = os.path.realpath(path), os.path.realpath(top)
+    return real.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def out_refusal(project: Project) -> ProjectError | None:
+    """Why ``project``'s own output folder (`out` in policyctl.toml, else generated_docs) must not
+    be built into or compared with, or None. It arrives with the repository, so it may be a
+    symbolic link (or lie below one) to a folder anywhere: a build would write there, and
+    `build --check` list and read it (a link to `/` walked the whole machine). A folder given
+    with `--out` is the caller's own choice and is not asked about."""
+    if _within(project.out, project.top):
+        return None
+    shown = project.shown(project.out)
+    return ProjectError(
+        f"the output folder {shown} leads outside the repository through a symbolic link",
+        "make it a folder of the repository, or give the folder to build into with --out",
+    )
 
 
 def check_languages(project: Project, known: set[str] | None) -> None:
@@ -238,6 +266,9 @@ def _settings(file: str) -> dict[str, Any]:
             raise ProjectError(f"{shown}: `{key}` must be {kind}", f"e.g. {_EXAMPLES[key]}")
         if key == "languages" and not value:  # (it would publish no page at all)
             raise ProjectError(f"{shown}: `languages` lists no language", f"e.g. {_EXAMPLES[key]}, or leave it out")
+        if isinstance(value, str) and not value.isprintable():  # (a NUL was a traceback; a bidi override
+            # reversed the name as printed)
+            raise ProjectError(f"{shown}: `{key}` holds a control or format character", f"e.g. {_EXAMPLES[key]}")
         if isinstance(value, str) and not _inside(value):
             # policyctl.toml arrives in pull requests like the policies: a folder outside the
             # repository (or the repository itself) would let a build replace what it does not own
@@ -257,6 +288,7 @@ def _inside(value: str) -> bool:
         and not os.path.isabs(value)
         and norm != os.curdir
         and norm.split(os.sep)[0] != os.pardir
+        and ".git" not in norm.split(os.sep)  # (git's own files are not the repository's content)
         and "\\" not in value
         and ":" not in value
     )
