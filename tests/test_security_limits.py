@@ -71,6 +71,21 @@ def test_alias_bombs_are_refused(name: str) -> None:
     assert seconds < BOUND
 
 
+@pytest.mark.parametrize("anchored", ["&t ", "&t [", "&t {a: "])  # a text, or a list or mapping holding it
+def test_aliases_count_the_text_they_repeat(tmp_path: Path, anchored: str) -> None:
+    """Each alias counted one node whatever its anchor held: a 4 MB test name used by 5,000 aliases
+    made `validate` quote it in 5,000 messages (8 GB in 20 s, then more). Aliases may add at most
+    a file's size of text; a short anchor used often stays fine."""
+    closing = {"&t ": "", "&t [": "]", "&t {a: ": "}"}[anchored]
+    f = tmp_path / "tests.yaml"
+    f.write_text("kind: tests\ncases:\n  - name: " + anchored + "x" * 1_000_000 + closing + "\n" + "  - name: *t\n" * 6)
+    r, seconds = timed_validate(f)
+    expect(r, "Y016", line=9)  # (the sixth alias: 6,000,000 characters)
+    assert "expands to more than 5,242,880 characters of aliased text" in r.out and seconds < BOUND
+    f.write_text("kind: tests\ncases:\n  - name: &t " + "x" * 1_000 + "\n" + "  - name: *t\n" * 5_000)
+    assert "Y016" not in timed_validate(f)[0].out
+
+
 def test_a_100000_row_table_is_refused(tmp_path: Path) -> None:
     repo = tmp_path / "policies"
     shutil.copytree(MINI, repo)

@@ -178,7 +178,7 @@ CODES: dict[str, str] = {
     "Y013": "a tag other than the standard safe ones",
     "Y014": "a mapping key that is not a plain scalar",
     "Y015": "nesting deeper than the depth limit",
-    "Y016": "more nodes than the node limit, counting what aliases expand to (billion laughs)",
+    "Y016": "more nodes than the node limit, or more aliased text than the file size limit, counting what aliases expand to (billion laughs)",
     "Y017": "a recursive alias",
     "Y018": "more than one YAML document in a file",
     "Y019": "a value that does not fit its explicit tag, or a number too long to read (over 4,300 digits)",

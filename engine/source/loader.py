@@ -7,7 +7,8 @@ We build values from the parser's *event* stream instead of PyYAML's composer an
   is false and `24:00` is 1440);
 - duplicate keys are seen (the composer would silently keep the last);
 - aliases are counted by the size of what they expand to, without expanding anything, so a
-  "billion laughs" file fails in microseconds.
+  "billion laughs" file fails in microseconds: in nodes, and in characters (an alias of a long
+  text is that text again wherever it is used: in a message that quotes it, a report, a page).
 libyaml's C parser is used when present (about 8x faster than the pure-Python one).
 """
 
@@ -54,6 +55,10 @@ _PURE_ONLY = ("\t", "\ufeff", "\r")
 MAX_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 64
 MAX_NODES = 100_000
+# Characters aliases may add to a document, beyond its own text: as much as a file may hold. A
+# 4 MB test name used by 5,000 aliases was 20 GB of messages ("used twice"), 8 GB before the
+# deadline; a file written out is never more than its own size plus this.
+MAX_EXPANDED = MAX_BYTES
 
 Path = tuple[Any, ...]
 
@@ -351,9 +356,12 @@ class _Builder:
         self.positions = doc.positions
         self.key_positions = doc.key_positions
         # Frames: [container, path, pending_key or None, seen_keys {key: line}, anchor, node count at
-        # start, path of the pending key (one tuple shared by key_positions and positions)]
+        # start, path of the pending key (one tuple shared by key_positions and positions)]; an
+        # anchored node's frame also holds where its text starts and the characters aliases had
+        # added before it
         self.stack: list[list[Any]] = []
-        self.anchors: dict[str, tuple[Any, int]] = {}
+        self.anchors: dict[str, tuple[Any, int, int]] = {}  # anchor -> (value, nodes, characters)
+        self.expanded = 0  # characters the aliases so far add to the document
         self.open_anchors: dict[str, list[Any]] = {}  # anchor -> frame, while its node is open
         self.nodes = 0
         self.documents = 0
@@ -467,7 +475,7 @@ class _Builder:
         elif t is ev.MappingStartEvent or t is ev.SequenceStartEvent:
             self.start(e, {} if t is ev.MappingStartEvent else [])
         elif t is ev.MappingEndEvent or t is ev.SequenceEndEvent:
-            self.end()
+            self.end(e)
         elif t is ev.AliasEvent:
             self.alias(e)
         elif t is ev.DocumentStartEvent:
@@ -570,7 +578,7 @@ class _Builder:
             value = e.value  # keys are always their text: `NO:` and `1:` are the keys "NO" and "1"
         self.place(value, e.start_mark)
         if e.anchor:
-            self.anchors[e.anchor] = (value, 1)
+            self.anchors[e.anchor] = (value, 1, len(e.value))
 
     def start(self, e: Any, container: Any) -> None:
         self.count(e.start_mark)
@@ -586,14 +594,17 @@ class _Builder:
         frame = [container, path, None, {}, e.anchor, self.nodes, None]
         self.stack.append(frame)
         if e.anchor:
+            frame += [e.start_mark.index, self.expanded]
             self.open_anchors[e.anchor] = frame
 
-    def end(self) -> None:
+    def end(self, e: Any) -> None:
         frame = self.stack.pop()
         anchor = frame[4]
         if anchor:
             self.open_anchors.pop(anchor, None)
-            self.anchors[anchor] = (frame[0], self.nodes - frame[5] + 1)
+            # its characters: its own text, and what the aliases inside it added
+            chars = e.end_mark.index - frame[7] + self.expanded - frame[8]
+            self.anchors[anchor] = (frame[0], self.nodes - frame[5] + 1, chars)
 
     def alias(self, e: Any) -> None:
         if e.anchor in self.open_anchors:
@@ -605,8 +616,16 @@ class _Builder:
             )
         if e.anchor not in self.anchors:  # libyaml reports this itself; kept for the pure parser
             self.fail(e.start_mark, "Y010", f"undefined alias `*{e.anchor}`", "define the anchor before using it")
-        value, size = self.anchors[e.anchor]
+        value, size, chars = self.anchors[e.anchor]
         self.count(e.start_mark, size)
+        self.expanded += chars
+        if self.expanded > MAX_EXPANDED:
+            self.fail(
+                e.start_mark,
+                "Y016",
+                f"the document expands to more than {MAX_EXPANDED:,} characters of aliased text",
+                "an alias repeats all of its anchor's text wherever it is used; write the values out",
+            )
         frame = self.stack[-1] if self.stack else None
         if frame is not None and isinstance(frame[0], dict) and frame[2] is None and not isinstance(value, str):
             self.fail(e.start_mark, "Y014", "a mapping key must be a plain scalar", "use a string key")
