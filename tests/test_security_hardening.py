@@ -88,6 +88,43 @@ def test_render_failures_are_problems_not_tracebacks(site: Path, tmp_path: Path,
     assert "Traceback" not in built.out + built.err
 
 
+@pytest.mark.parametrize(
+    "snippet, precision",
+    [
+        ("{{ 1|round(-1000000000) }}", "-1000000000"),
+        ('{{ 1.5|round(1000000000, "floor") }}', "1000000000"),
+        ("{% set n = -10 ** 9 %}{{ 2|round(n) }}", "-1000000000"),
+        ('{{ [1]|map("round", -100000)|list }}', "-100000"),
+    ],
+)
+def test_round_never_computes_a_huge_power(snippet: str, precision: str) -> None:
+    """Jinja's `round` computes `10 ** precision` in one step of C, which no render deadline
+    interrupts: `1|round(-1000000000)` held a build for hours. The precision is bounded."""
+    code = (
+        "from engine.templates.guard import GuardedSandbox\n"
+        f"try:\n    GuardedSandbox().from_string({snippet!r}).render()\n"
+        "except Exception as e:\n    print(e)"
+    )
+    assert finishes(code) == f"`round` takes a precision from -400 to 400 digits, got `{precision}`\n"
+    assert (
+        finishes(
+            "from engine.templates.guard import GuardedSandbox; "
+            "print(GuardedSandbox().from_string('{{ 1234.5|round(-2) }} {{ 1.25|round(1, \"ceil\") }}').render())"
+        )
+        == "1200.0 1.3\n"
+    )
+
+
+@pytest.mark.parametrize("snippet", ["{{ 1|round(-1000000000) }}", "{{ 1.5|round(precision=401) }}"])
+def test_validate_refuses_round_to_a_constant_huge_precision(site: Path, snippet: str) -> None:
+    line = inject(site, snippet)
+    r = run_cli("validate", str(site))
+    assert (
+        r.code == 1
+        and f"{site / TEMPLATE}:{line}:1: error[G001]: the sandbox refuses `round` with a precision" in r.out
+    ), r
+
+
 def test_the_sandbox_offers_only_bounded_methods() -> None:
     import jinja2
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.problems import Problem
 from engine.source.loader import read_bytes
-from engine.templates.rules import FORBIDDEN_ATTRIBUTES, MAX_TEMPLATE_BYTES, syntax_hint
+from engine.templates.rules import FORBIDDEN_ATTRIBUTES, MAX_ROUND_DIGITS, MAX_TEMPLATE_BYTES, syntax_hint
 
 if TYPE_CHECKING:
     from jinja2 import Environment, nodes
@@ -305,6 +305,8 @@ def _refused(tree: nodes.Template) -> Iterator[tuple[nodes.Node, str, str]]:  # 
                 yield node, f"the key `{node.arg.value}`", _PRIVATE
         elif isinstance(node, nodes.Filter) and node.name in refused_filters:
             yield node, f"the filter `{node.name}`", f"Jinja filters allowed: {', '.join(sorted(SAFE_FILTERS))}"
+        elif isinstance(node, nodes.Filter) and node.name == "round" and _round_too_far(node) is not None:
+            yield node, f"`round` with a precision of `{_round_too_far(node)}` digits", _ROUND_HINT
         elif isinstance(node, (nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport)):
             yield from _template_names(node)
         elif isinstance(node, nodes.Call):
@@ -392,6 +394,23 @@ def _call(node: nodes.Call, modules: set[str]) -> Iterator[tuple[nodes.Node, str
 
 class _NotConstant(Exception):
     pass
+
+
+_ROUND_HINT = f"`round` takes a precision from -{MAX_ROUND_DIGITS} to {MAX_ROUND_DIGITS} digits"
+
+
+def _round_too_far(node: nodes.Filter) -> int | None:
+    """The constant precision of `x|round(-1000000000)` when the sandbox's `round` refuses it (it
+    would compute `10 ** precision` in one uninterruptible step), else None."""
+    from jinja2 import nodes
+
+    given = node.args[0] if node.args else next((k.value for k in node.kwargs if k.key == "precision"), None)
+    sign = -1 if isinstance(given, nodes.Neg) else 1
+    if isinstance(given, nodes.Neg):
+        given = given.node
+    if not isinstance(given, nodes.Const) or type(given.value) is not int or abs(given.value) <= MAX_ROUND_DIGITS:
+        return None
+    return sign * given.value
 
 
 def _fold_problem(node: nodes.BinExpr, folded: set[int]) -> str | None:

@@ -34,7 +34,7 @@ from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from engine.decisions import runtime as helpers
-from engine.templates.rules import MAX_TEMPLATE_BYTES, REMOVED_GLOBALS, SAFE_FILTERS, SAFE_METHODS
+from engine.templates.rules import MAX_ROUND_DIGITS, MAX_TEMPLATE_BYTES, REMOVED_GLOBALS, SAFE_FILTERS, SAFE_METHODS
 
 MAX_RENDER_SECONDS = 10.0
 MAX_TEXT = 1_000_000  # characters of one `~` result; a whole help page is a few ten thousand
@@ -106,6 +106,7 @@ class GuardedSandbox(ImmutableSandboxedEnvironment):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.filters = {name: f for name, f in self.filters.items() if name in SAFE_FILTERS}
+        self.filters["round"] = bounded_round
         for name in REMOVED_GLOBALS:
             self.globals.pop(name, None)
 
@@ -152,6 +153,17 @@ class GuardedSandbox(ImmutableSandboxedEnvironment):
         if len(text) > MAX_TEXT:
             raise SecurityError(f"text too long: {len(text):,} characters from `~` (the limit is {MAX_TEXT:,})")
         return text
+
+
+def bounded_round(value: Any, precision: Any = 0, method: str = "common") -> float:
+    """Jinja's `round`, with a precision of at most ``MAX_ROUND_DIGITS`` digits either way."""
+    from jinja2.filters import do_round
+
+    if type(precision) is not int or not -MAX_ROUND_DIGITS <= precision <= MAX_ROUND_DIGITS:
+        raise SecurityError(
+            f"`round` takes a precision from -{MAX_ROUND_DIGITS} to {MAX_ROUND_DIGITS} digits, got `{precision!r}`"
+        )
+    return do_round(value, precision, method)  # type: ignore[arg-type]  # (Jinja's own errors for a bad method or value)
 
 
 class ConfinedLoader(FileSystemLoader):

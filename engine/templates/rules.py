@@ -21,6 +21,9 @@ min reject rejectattr reverse round select selectattr sort string striptags titl
 upper wordcount
 """.split()
 )
+# The digits Jinja's `round` may round to, either way: it computes `10 ** precision` in one step of
+# C that no deadline interrupts (`1|round(-1000000000)` ran for hours). A float has none beyond 324.
+MAX_ROUND_DIGITS = 400
 # The filters a page's renderer adds (engine.site.render.Renderer.filters: a test keeps the two the
 # same), which format facts per language. A template may use these and SAFE_FILTERS; any other
 # name is a filter no environment has, which Jinja refuses when it compiles the template.
