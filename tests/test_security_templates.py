@@ -242,6 +242,34 @@ def test_renders_have_a_deadline_and_a_build_waits_it_out_once(
     assert not (tmp_path / "out").exists()
 
 
+def test_making_a_pages_html_has_the_deadline_too(site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Markdown that takes long to read is written by little template: `[a](` 100,000 times took
+    markdown-it 4 s (a minute for the 5,000,000 characters a render may write), after a render well
+    inside its deadline, on every page. Making the HTML has the render's deadline, and a build
+    waits it out once."""
+    from engine.templates import guard
+
+    expired: list[str] = []
+    real = guard.deadline
+
+    @contextlib.contextmanager
+    def counted(seconds: float, what: str) -> Iterator[None]:
+        try:
+            with real(seconds, what):
+                yield
+        except guard.TemplateTimeout:
+            expired.append(what)
+            raise
+
+    monkeypatch.setattr(guard, "deadline", counted)
+    monkeypatch.setattr(guard, "MAX_RENDER_SECONDS", 0.25)  # (the hostile site's pages take milliseconds)
+    template, _ = inject(site, "{% for i in range(2000) %}" + "[a](" * 50 + "{% endfor %}")
+    r = build(site, tmp_path / "out")
+    assert r.code == 1 and f"{template}:1:1: error[G001]: the page's Markdown took longer than 0.25 s" in r.err, r
+    assert expired == ["making the page's HTML"]
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize("where", ["page template", "layout"])
 def test_a_render_over_the_output_limit_is_made_once_per_build(
     site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str

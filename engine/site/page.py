@@ -6,6 +6,7 @@ in groups of one program and one language, which share a renderer and its catalo
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any
 
@@ -17,8 +18,10 @@ from engine.problems import Problem
 from engine.site import editions, markup
 from engine.site.context import page_context
 from engine.site.editions import Edition
+from engine.site.manifest import pages_dir
 from engine.site.plan import Job, Plan, rel, site_dir
 from engine.site.render import Renderer, render
+from engine.templates import guard
 from engine.templates.sandbox import RenderError
 
 
@@ -135,7 +138,25 @@ def render_page(
     context["page_template"] = job.page.template
     context["edition_links"] = edition_links(job, past)
     text, marked, marks = render_both(renderer, job.page.template, context)
-    body, title = markup.to_html(tidy_markdown(marked), marks)
+    seconds = guard.MAX_RENDER_SECONDS
+    try:
+        with guard.deadline(seconds, "making the page's HTML"):
+            body, title = markup.to_html(tidy_markdown(marked), marks)
+    except guard.TemplateTimeout:
+        # Markdown that takes long to read is written in little template (`[a](` 100,000 times
+        # in a loop: a minute a page, after a render well inside its deadline); the same template
+        # most likely writes as much on its other pages, so a build makes it once (a runaway)
+        raise RenderError(
+            Problem(
+                os.path.join(pages_dir(renderer.program), job.page.template),
+                1,
+                1,
+                "G001",
+                f"the page's Markdown took longer than {seconds:g} s to make into HTML",
+                "a page is a few ten thousand characters of Markdown: check the loops that write it",
+            ),
+            runaway=True,
+        ) from None
     return tidy_markdown(text), body, title
 
 
