@@ -267,6 +267,27 @@ def test_text_output_never_starts_a_workflow_command(forged: str) -> None:
     assert "\n" not in one_line(forged) and one_line("plain text") == "plain text"
 
 
+@pytest.mark.parametrize(
+    "forged, shown",
+    [
+        ("x\x9b2Jy", "x\\x9b2Jy"),  # a terminal's escape sequence in one C1 character
+        ("policies/a\u202egnp.yaml", "policies/a\\u202egnp.yaml"),  # prints as "policies/alpy.png"
+        ("a\u2066b\u2069c\u200fd\u061ce", "a\\u2066b\\u2069c\\u200fd\\u061ce"),
+        ("Rücksendung · 30 Tage · 返品", "Rücksendung · 30 Tage · 返品"),
+    ],
+)
+def test_text_output_shows_controls_and_reordering_characters_as_escapes(forged: str, shown: str) -> None:
+    """A file or test name from a pull request printed as is could move a CI log's cursor (C1
+    controls) or print its end backwards (bidirectional overrides, "Trojan Source")."""
+    from engine.problems import Problem, one_line
+    from engine.problems.report import text
+
+    assert one_line(forged) == shown
+    assert text([Problem(forged, 1, 1, "Y001", f"bad {forged}", "hint")], 1).startswith(
+        f"{shown}:1:1: error[Y001]: bad {shown}"
+    )
+
+
 # -- pages ------------------------------------------------------------------------------------------
 
 

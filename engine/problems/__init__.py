@@ -108,10 +108,24 @@ def moved(problems: Iterable[Problem], path: str) -> list[Problem]:
     return [p if p.file == path else p.replace(file=path) for p in problems]
 
 
-# Every character that ends a line for some reader (Python's splitlines, a terminal, a CI log).
+# Every character that ends a line for some reader (Python's splitlines, a terminal, a CI log),
+# the C1 controls (U+009B is a terminal's escape sequence in one character), and those that
+# reorder the text shown around them (bidirectional overrides, embeddings, isolates and marks: a
+# file name with U+202E prints its end backwards, "Trojan Source").
 _BREAKS = {
     c: f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
-    for c in [*range(0x00, 0x09), *range(0x0A, 0x20), 0x7F, 0x85, 0x2028, 0x2029]
+    for c in [
+        *range(0x00, 0x09),
+        *range(0x0A, 0x20),
+        *range(0x7F, 0xA0),
+        0x061C,
+        0x200E,
+        0x200F,
+        0x2028,
+        0x2029,
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+    ]
 }
 _BREAKS.update({0x0A: "\\n", 0x0D: "\\r"})
 
