@@ -379,13 +379,28 @@ def content(data: bytes) -> bytes:
     return b"\n".join(line for line in lines if not _HEADER_STAMP.match(line)) + sep + rest
 
 
+# A catalog arrives in pull requests like a policy file, and has that file's size limit
+# (engine.source.loader.MAX_BYTES; a program's catalogs are tens of kilobytes): Babel reads ~10,000
+# entries a second, and every command that checks or builds pages reads each catalog.
+MAX_CATALOG_BYTES = 5 * 1024 * 1024
+
+
+def read_catalog_bytes(path: str) -> bytes:
+    """The bytes of the catalog at ``path``, at most one more than ``MAX_CATALOG_BYTES`` (`parse`
+    refuses those); raises OSError as `open` does."""
+    from engine.source.loader import read_bytes
+
+    return read_bytes(path, MAX_CATALOG_BYTES + 1)
+
+
 def read(path: str, tag: str | None) -> tuple[Catalog | None, list[Problem]]:
     """A PO file as a catalog, or the problem that stops it being read."""
     try:
-        with open(path, "rb") as f:
-            raw = f.read()
+        raw = read_catalog_bytes(path)
     except OSError as e:
-        return None, [Problem(path, 1, 1, "G002", f"the catalog cannot be read: {e}", "save it as UTF-8 PO text")]
+        return None, [
+            Problem(path, 1, 1, "G002", f"the catalog cannot be read: {e.strerror or e}", "save it as UTF-8 PO text")
+        ]
     return parse(path, tag, raw)
 
 
@@ -395,6 +410,17 @@ def parse(path: str, tag: str | None, raw: bytes) -> tuple[Catalog | None, list[
 
     from engine.i18n.cldr import locale
 
+    if len(raw) > MAX_CATALOG_BYTES:
+        return None, [
+            Problem(
+                path,
+                1,
+                1,
+                "G002",
+                f"the catalog is over the limit of {MAX_CATALOG_BYTES:,} bytes",
+                "a catalog holds the translations of one program's pages: check that this file is one",
+            )
+        ]
     try:
         refused = _gettext_refuses(raw.decode("utf-8"), tag)
         if refused is not None:
@@ -454,9 +480,11 @@ def read_plain(path: str, tag: str | None) -> tuple[AnyCatalog | None, list[Prob
     engine.i18n.po reads (the same messages and no problem); any other file is read by `read`,
     whose catalog or problem is then the answer."""
     try:
-        with open(path, "rb") as f:
-            text = f.read().decode("utf-8")
+        raw = read_catalog_bytes(path)
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError):
+        return read(path, tag)
+    if len(raw) > MAX_CATALOG_BYTES:
         return read(path, tag)
     # (no `_unclosed_string` pass: po.read takes only strings closed by an unescaped quote)
     catalog = po.read(text, tag)

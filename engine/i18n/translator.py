@@ -15,7 +15,18 @@ from babel.messages.catalog import Catalog
 
 from engine.cache import store
 from engine.cache.memo import Memo
-from engine.i18n.catalogs import Domain, Key, forms_problem, message_forms, message_key, parse, plural_rule, read, short
+from engine.i18n.catalogs import (
+    Domain,
+    Key,
+    forms_problem,
+    message_forms,
+    message_key,
+    parse,
+    plural_rule,
+    read,
+    read_catalog_bytes,
+    short,
+)
 from engine.i18n.cldr import SOURCE_LOCALE
 from engine.problems import Problem, movable, moved
 
@@ -66,8 +77,7 @@ _PARSED: Memo[tuple[Catalog | None, tuple[Problem, ...], str]] = Memo(128)
 def _parsed(path: str, tag: str) -> tuple[Catalog | None, list[Problem], str | None]:
     """The catalog, its problems and the digest of the bytes read (None: they could not be read)."""
     try:
-        with open(path, "rb") as f:
-            raw = f.read()
+        raw = read_catalog_bytes(path)
     except OSError:
         return (*read(path, tag), None)  # (its problem)
     digest = store.digest(raw)
