@@ -167,6 +167,26 @@ def test_a_file_of_someone_else_where_a_page_goes_is_not_replaced(sandbox: Path)
     assert (out / "index.md").read_text() == "my own index\n"
 
 
+@pytest.mark.parametrize("linked", ["demo", "demo/us/it"])
+def test_a_folder_in_the_output_that_is_a_link_is_never_written_through(sandbox: Path, linked: str) -> None:
+    """The output folder arrives with the pull request: a folder in it committed as a symbolic
+    link to a folder elsewhere made the next build write its pages there (the link was left alone
+    as someone's file, and the pages renamed into place through it)."""
+    out = sandbox / "built"
+    assert build(sandbox, str(out)).code == 0
+    elsewhere = sandbox / "foreign" / "sub"
+    before = listing(sandbox / "foreign")
+    shutil.rmtree(out / linked)
+    (out / linked).symlink_to(elsewhere, target_is_directory=True)
+    run = build(sandbox, str(out))
+    assert (
+        run.code == 2 and f"`{out / linked}` is a symbolic link, and the build would write pages through it" in run.err
+    )
+    assert listing(sandbox / "foreign") == before
+    shutil.rmtree(out)
+    assert build(sandbox, str(out)).code == 0
+
+
 def test_a_record_naming_paths_outside_the_folder_is_not_trusted(sandbox: Path) -> None:
     out = sandbox / "built"
     assert build(sandbox, str(out)).code == 0

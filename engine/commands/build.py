@@ -120,6 +120,14 @@ def _build(
         if differences:
             result.notes += site.passed_dates(out, repo, at)
             return result
+    elif survey.links:
+        first = os.path.join(out, survey.links[0])
+        more = f" (and {len(survey.links) - 1} more)" if len(survey.links) > 1 else ""
+        result.refused = (
+            f"`{first}`{more} is a symbolic link, and the build would write pages through it",
+            "remove the link: policyctl writes only inside the output folder",
+        )
+        return result
     elif survey.conflicts:
         first = os.path.join(out, survey.conflicts[0])
         more = f" (and {len(survey.conflicts) - 1} more)" if len(survey.conflicts) > 1 else ""

@@ -130,6 +130,9 @@ def write(
     if survey.conflicts:
         path = os.path.join(folder, survey.conflicts[0])
         raise FileExistsError(17, "policyctl did not write it and will not replace it", path)
+    if survey.links:
+        path = os.path.join(folder, survey.links[0])
+        raise FileExistsError(17, "a symbolic link: policyctl does not write through it", path)
     parent, base = os.path.split(folder)
     os.makedirs(parent, exist_ok=True)
     _sweep(parent, base)

@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 RECORD = ".policyctl-build.json"
@@ -136,6 +137,9 @@ class Survey:
     conflicts: list[str] = field(default_factory=list)  # produced paths holding someone else's file
     whole: bool = True  # every file in the folder is policyctl's: the tree may be replaced whole
     files: dict[str, str] = field(default_factory=dict)  # the new record: what the folder will hold
+    # folders on the way to a produced file that are symbolic links: written into, a page would go
+    # wherever one points (the folder arrives with the pull request)
+    links: list[str] = field(default_factory=list)
 
 
 def survey(folder: str, files: dict[str, bytes], kept: set[str] | frozenset[str], on_disk: list[str]) -> Survey:
@@ -160,4 +164,23 @@ def survey(folder: str, files: dict[str, bytes], kept: set[str] | frozenset[str]
         else:
             out.others.append(rel)
     out.whole = not out.others and not out.conflicts
+    out.links = linked_folders(folder, files)
     return out
+
+
+def linked_folders(folder: str, rels: Iterable[str]) -> list[str]:
+    """The folders below ``folder`` on the way to the files ``rels`` that are symbolic links
+    (`/`-separated, sorted): one look at each folder, the first link on each way."""
+    seen: dict[str, bool] = {}
+    found: set[str] = set()
+    for rel in rels:
+        parts = rel.split("/")[:-1]
+        for i in range(1, len(parts) + 1):
+            prefix = "/".join(parts[:i])
+            link = seen.get(prefix)
+            if link is None:
+                link = seen[prefix] = os.path.islink(os.path.join(folder, *parts[:i]))
+            if link:
+                found.add(prefix)
+                break
+    return sorted(found)
