@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,9 +55,9 @@ class Scope:
     """The names an expression may read."""
 
     inputs: frozenset[str]
-    lets: frozenset[str]  # let names defined before this expression
+    lets: AbstractSet[str]  # let names defined before this expression
     params: frozenset[str]
-    later_lets: frozenset[str] = frozenset()  # defined further down: "used before defined"
+    later_lets: AbstractSet[str] = frozenset()  # defined further down: "used before defined"
     defining: str | None = None  # the `let` this expression defines (it cannot read itself)
     moments: frozenset[str] = frozenset()  # the inputs that are date-times (`format: date-time`)
 
@@ -267,7 +268,7 @@ class _Emitter:
         elif name in HELPERS:
             self._fail(name, "E003", f"`{name}` is a helper; call it: `{name}(...)`")
         else:
-            known = sorted(self.scope.inputs | self.scope.lets) + list(RESERVED)
+            known = sorted({*self.scope.inputs, *self.scope.lets}) + list(RESERVED)
             self._fail(
                 name,
                 "E002",
