@@ -21,6 +21,7 @@ from engine.decisions.pycode import Checked, Out, Row
 from engine.decisions.result import DecisionResult
 from engine.model.policy import Decision, Expr, Rule
 from engine.problems import Problem
+from engine.problems.hints import Suggester
 
 if TYPE_CHECKING:  # (at run time through __getattr__ below, when asked for)
     from engine.decisions.explain import Explanation, RowTrace, describe
@@ -50,8 +51,9 @@ def compile_decision(decision: Decision, param_names: set[str]) -> tuple[Compile
     problems: list[Problem] = []
     params = frozenset(param_names)
     inputs = frozenset(decision.inputs)
-    lets = _compile_lets(decision, inputs, params, problems)
-    scope = Scope(inputs, frozenset(decision.let), params, moments=moments(decision))
+    hints = Suggester()  # (the hints of all its expressions: engine.problems.hints)
+    lets = _compile_lets(decision, inputs, params, problems, hints)
+    scope = Scope(inputs, frozenset(decision.let), params, moments=moments(decision), hints=hints)
     rows = [_compile_row(rule, scope, problems) for rule in decision.rules]
     default = None if decision.default is None else _compile_outputs(decision.default, scope, problems)
     never = unreachable(decision, rows, problems)
@@ -76,12 +78,13 @@ def moments(decision: Decision) -> frozenset[str]:
 
 
 def _compile_lets(
-    decision: Decision, inputs: frozenset[str], params: frozenset[str], problems: list[Problem]
+    decision: Decision, inputs: frozenset[str], params: frozenset[str], problems: list[Problem], hints: Suggester
 ) -> list[tuple[str, Checked]]:
     from engine.decisions.expr import RESERVED, Scope, check
 
     names = list(decision.let)
     order = {name: i for i, name in enumerate(names)}
+    dated = moments(decision)
     lets: list[tuple[str, Checked]] = []
     for i, (name, expr) in enumerate(decision.let.items()):
         if not _NAME.match(name) or name in RESERVED or name in inputs:
@@ -95,7 +98,7 @@ def _compile_lets(
             problems.append(Problem.at(expr.pos, "E002", f"`let` name `{name}` {why}", "choose another name"))
             continue
         scope = Scope(
-            inputs, _Lets(names, order, 0, i), params, _Lets(names, order, i, len(names)), names[i], moments(decision)
+            inputs, _Lets(names, order, 0, i), params, _Lets(names, order, i, len(names)), names[i], dated, hints
         )
         checked, found = check(expr, scope)
         problems += found

@@ -12,9 +12,8 @@ subscript other than ``params["x"]``, no builtins: safe by construction, and as 
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +27,7 @@ from engine.decisions.pycode import Checked, literal, local
 from engine.decisions.runtime import CONTEXT_HELPERS, FILTERS, HELPERS, TESTS
 from engine.model.policy import Expr
 from engine.problems import Problem
+from engine.problems.hints import Suggester
 from engine.source import scalars
 
 MAX_LENGTH = 2000
@@ -60,6 +60,7 @@ class Scope:
     later_lets: AbstractSet[str] = frozenset()  # defined further down: "used before defined"
     defining: str | None = None  # the `let` this expression defines (it cannot read itself)
     moments: frozenset[str] = frozenset()  # the inputs that are date-times (`format: date-time`)
+    hints: Suggester = field(default_factory=Suggester)  # (one for a decision's expressions: compile)
 
 
 def check(expr: Expr, scope: Scope) -> tuple[Checked | None, list[Problem]]:
@@ -268,11 +269,10 @@ class _Emitter:
         elif name in HELPERS:
             self._fail(name, "E003", f"`{name}` is a helper; call it: `{name}(...)`")
         else:
-            known = sorted({*self.scope.inputs, *self.scope.lets}) + list(RESERVED)
             self._fail(
                 name,
                 "E002",
-                f"unknown name `{name}`{_did_you_mean(name, known)}",
+                f"unknown name `{name}`{_did_you_mean(self.scope.hints, name, self.scope.inputs, self.scope.lets, RESERVED)}",
                 "an expression can use the inputs, `let` names, `params.NAME`, `at` and the helpers",
             )
         return "None"
@@ -286,7 +286,7 @@ class _Emitter:
             self._fail(
                 name,
                 "E004",
-                f"unknown parameter `params.{name}`{_did_you_mean(name, self.scope.params, 'params.')}",
+                f"unknown parameter `params.{name}`{_did_you_mean(self.scope.hints, name, self.scope.params, prefix='params.')}",
                 "declare it under `parameters:` in program.yaml",
             )
         else:
@@ -412,7 +412,7 @@ class _Emitter:
                 self._fail(
                     name,
                     "E002",
-                    f"unknown helper `{name}`{_did_you_mean(name, HELPERS)}",
+                    f"unknown helper `{name}`{_did_you_mean(self.scope.hints, name, HELPERS)}",
                     "helpers: " + ", ".join(HELPERS),
                 )
             return "None"
@@ -445,7 +445,7 @@ class _Emitter:
             self._fail(
                 node.name,
                 "E003",
-                f"unknown filter `{node.name}`{_did_you_mean(node.name, FILTERS)}",
+                f"unknown filter `{node.name}`{_did_you_mean(self.scope.hints, node.name, FILTERS)}",
                 "filters: " + ", ".join(FILTERS),
             )
             return "None"
@@ -462,7 +462,7 @@ class _Emitter:
             self._fail(
                 node.name,
                 "E003",
-                f"unknown test `{node.name}`{_did_you_mean(node.name, TESTS)}",
+                f"unknown test `{node.name}`{_did_you_mean(self.scope.hints, node.name, TESTS)}",
                 "tests: " + ", ".join(TESTS),
             )
             return "None"
@@ -529,8 +529,8 @@ _HANDLERS: dict[type, str] = {
 }
 
 
-def _did_you_mean(name: str, known: Any, prefix: str = "") -> str:
-    close = difflib.get_close_matches(name, sorted(known), n=3, cutoff=0.6)
+def _did_you_mean(hints: Suggester, name: str, *known: Collection[str], prefix: str = "") -> str:
+    close = hints.closest(name, *known, n=3, cutoff=0.6)
     if not close:
         return ""
     return "; did you mean " + " or ".join(f"`{prefix}{c}`" for c in close) + "?"

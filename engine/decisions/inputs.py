@@ -11,13 +11,16 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.decisions.runtime import learn as _learn
 from engine.decisions.runtime import moments as _moments
 from engine.decisions.runtime import plain_day as _plain_day
 from engine.model.dates import DATE_FORM, DATE_TIME_FORM, format_checker, parse_date, parse_datetime
 from engine.schema.predicates import JSON_TYPES
+
+if TYPE_CHECKING:
+    from engine.problems.hints import Suggester
 
 # Keywords the hand-rolled checker understands. A schema using any other keyword is validated with
 # jsonschema (about 15x slower). Hand-rolled rather than fastjsonschema: that library generates and
@@ -125,14 +128,17 @@ class InputChecker:
     def _unknown(self, names: list[str]) -> list[str]:
         """The first few unknown names, each with a suggestion, then a count: 200,000 of them cost
         one pass, not 200,000 fuzzy look-ups and as many lines."""
+        from engine.problems.hints import Suggester
+
+        hints = Suggester(MAX_UNKNOWN_REPORTED * 500)  # (a decision of thousands of inputs: no suggestion)
         shown = [
-            f"{_pointer([n])}: not an input of this decision{_suggest(n, self.names)}"
+            f"{_pointer([n])}: not an input of this decision{_suggest(hints, n, self.names)}"
             for n in names[:MAX_UNKNOWN_REPORTED]
         ]
         if len(names) > MAX_UNKNOWN_REPORTED:
             shown.append(
                 f"/: {len(names) - MAX_UNKNOWN_REPORTED:,} more inputs this decision does not have "
-                f"(inputs: {', '.join(self.names)})"
+                f"(inputs: {_listed(self.names)})"
             )
         return shown
 
@@ -353,8 +359,14 @@ def _pointer(path: list[Any]) -> str:
     return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in path) if path else "/"
 
 
-def _suggest(name: str, known: tuple[str, ...]) -> str:
-    import difflib  # only for messages: a process answering valid inputs never needs it
+def _suggest(hints: Suggester, name: str, known: tuple[str, ...]) -> str:
+    close = hints.closest(name, known)
+    return f"; did you mean `{close[0]}`?" if close else f" (inputs: {_listed(known)})"
 
-    close = difflib.get_close_matches(name, known, n=1)
-    return f"; did you mean `{close[0]}`?" if close else f" (inputs: {', '.join(known)})"
+
+def _listed(names: tuple[str, ...]) -> str:
+    """The inputs in their order, the first ``MAX_LISTED`` of them (engine.problems.hints)."""
+    from engine.problems.hints import MAX_LISTED
+
+    more = len(names) - MAX_LISTED
+    return ", ".join(names[:MAX_LISTED]) + (f" and {more:,} more" if more > 0 else "")

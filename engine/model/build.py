@@ -24,6 +24,7 @@ from engine.model.policy import (
     pointer_keys,
 )
 from engine.problems import Pos, Problem
+from engine.problems.hints import Suggester
 from engine.schema import check as schema
 from engine.schema import fastcheck
 from engine.schema.keywords import SUBSCHEMA_LISTS, SUBSCHEMA_MAPS, SUBSCHEMA_ONE
@@ -35,6 +36,7 @@ from engine.source.loader import Document, Path
 def marketplaces(doc: Document) -> tuple[dict[str, Marketplace], list[Problem]]:
     found: dict[str, Marketplace] = {}
     problems: list[Problem] = []
+    hints = Suggester()
     for mp_id, spec in doc.data["marketplaces"].items():
         base = ("marketplaces", mp_id)
         found[mp_id] = Marketplace(
@@ -48,7 +50,7 @@ def marketplaces(doc: Document) -> tuple[dict[str, Marketplace], list[Problem]]:
         )
         for i, tag in enumerate(spec["locales"]):
             problems += _locale_problem(doc, base + ("locales", i), tag)
-        problems += _zone_problem(doc, base + ("time_zone",), spec["time_zone"])
+        problems += _zone_problem(doc, base + ("time_zone",), spec["time_zone"], hints)
     return found, problems
 
 
@@ -73,10 +75,10 @@ def _locale_problem(doc: Document, path: Path, tag: str) -> list[Problem]:
     return []
 
 
-def _zone_problem(doc: Document, path: Path, zone: str) -> list[Problem]:
+def _zone_problem(doc: Document, path: Path, zone: str, hints: Suggester) -> list[Problem]:
     from engine.model.clock import zone_hint
 
-    hint = zone_hint(zone)
+    hint = zone_hint(zone, hints)
     if hint is None:
         return []
     return [Problem.at(doc.pos(path), "P001", f"`{zone}` is not an IANA time zone", hint)]
@@ -344,9 +346,10 @@ def program(doc: Document, folder: str, known_marketplaces: dict[str, Marketplac
                 else f"rename the folder to `{data['id']}` (`{folder}` is not an id: lowercase letters, digits, _)",
             )
         )
+    hints = Suggester()
     for i, mp in enumerate(data.get("marketplaces") or ()):
         if known_marketplaces and mp not in known_marketplaces:
-            problems.append(_unknown_marketplace(doc, ("marketplaces", i), mp, known_marketplaces))
+            problems.append(_unknown_marketplace(doc, ("marketplaces", i), mp, known_marketplaces, hints))
     for key in data["names"]:
         problems += _locale_problem(doc, ("names", key), key)
     params: dict[str, Parameter] = {}
@@ -398,12 +401,14 @@ def program(doc: Document, folder: str, known_marketplaces: dict[str, Marketplac
     return built, problems
 
 
-def _unknown_marketplace(doc: Document, path: Path, mp: str, known: dict[str, Any]) -> Problem:
+def _unknown_marketplace(
+    doc: Document, path: Path, mp: str, known: dict[str, Any], hints: Suggester | None = None
+) -> Problem:
     return Problem.at(
         doc.pos(path),
         "P001",
         f"marketplace `{mp}` is not declared in marketplaces.yaml",
-        f"known marketplaces: {', '.join(sorted(known))}",
+        f"known marketplaces: {(hints or Suggester()).listed(known)}",
     )
 
 
@@ -425,13 +430,12 @@ def overlay(
     if known_marketplaces and mp not in known_marketplaces:
         problems.append(_unknown_marketplace(doc, ("marketplace",), mp, known_marketplaces))
     params: dict[str, Parameter] = {}
+    hints = Suggester()
     for name, spec in (data.get("parameters") or {}).items():
         path = ("parameters", name)
         base = prog.parameters.get(name)
         if base is None:
-            import difflib
-
-            close = difflib.get_close_matches(name, list(prog.parameters), n=1)
+            close = hints.closest(name, prog.parameters)
             problems.append(
                 Problem.at(
                     doc.key_pos(path),
@@ -606,6 +610,8 @@ def test_problems(
     unread = unread or {}
     names: dict[str, int] = {}
     checkers: dict[str, Any] = {}  # each decision's input check (engine.decisions.inputs), made once
+    known_names: dict[str, tuple[frozenset[str], frozenset[str], frozenset[str]]] = {}  # (_case_names)
+    hints = Suggester()
     for i, case in enumerate(cases):
         path = ("cases", i)
         if case.name in names:
@@ -624,7 +630,7 @@ def test_problems(
                     doc.pos(path + ("decision",)),
                     "T002",
                     f"`{prog.id}` has no decision `{case.decision}`",
-                    f"known decisions: {', '.join(sorted(prog.decisions)) or 'none'}",
+                    f"known decisions: {hints.listed(prog.decisions) or 'none'}",
                 )
             )
         if case.marketplace not in prog.marketplaces and case.marketplace not in unread.get("overlay", ()):
@@ -633,12 +639,12 @@ def test_problems(
                     doc.pos(path + ("marketplace",)),
                     "T002",
                     f"`{prog.id}` is not offered in marketplace `{case.marketplace}`",
-                    f"use one of: {', '.join(prog.marketplaces)}",
+                    f"use one of: {hints.listed(prog.marketplaces)}",
                 )
             )
         decision = prog.decisions.get(case.decision)
         if decision is not None:
-            problems += _case_names(doc, path, case, decision)
+            problems += _case_names(doc, path, case, decision, hints, known_names)
             problems += _case_inputs(doc, path, case, decision, checkers)
     return problems
 
@@ -708,43 +714,57 @@ def _steps(given: Any, pointer: str) -> Path:
     return tuple(steps)
 
 
-def _case_names(doc: Document, path: Path, case: TestCase, decision: Decision) -> list[Problem]:
+def _case_names(
+    doc: Document,
+    path: Path,
+    case: TestCase,
+    decision: Decision,
+    hints: Suggester,
+    known_names: dict[str, tuple[frozenset[str], frozenset[str], frozenset[str]]],
+) -> list[Problem]:
     """T002 for a name in a case that its decision does not have: an input, an expected output, a
     matched row. A case cannot expect problems, so `policyctl test` would fail it; said here, so
-    that `validate` (a pre-commit hook) finds it too."""
-    import difflib
-
+    that `validate` (a pre-commit hook) finds it too. ``known_names``: each decision's names, made
+    once per file (its thousands of cases each made sets of the decision's thousands of rows)."""
+    names = known_names.get(decision.id)
+    if names is None:
+        names = known_names[decision.id] = _names_of(decision)
+    inputs, outputs, rows = names
     found = []
-    # the outputs it may give: declared, or given by a row or the default (`outputs:` may declare some)
-    outputs = set(decision.outputs) | {k for rule in decision.rules for k in rule.then} | {"matches"}
-    outputs |= set(decision.default) if isinstance(decision.default, dict) else set()
-    groups = (("input", case.input, set(decision.inputs), "input"), ("expect", case.expect, outputs, "output"))
+    groups = (("input", case.input, inputs, "input"), ("expect", case.expect, outputs, "output"))
     for key, given, known, what in groups:
         for name in given if isinstance(given, dict) else ():
             if name not in known:
-                close = difflib.get_close_matches(str(name), sorted(known), n=1)
+                close = hints.closest(str(name), known)
                 found.append(
                     Problem.at(
                         doc.key_pos(path + (key, name)),
                         "T002",
                         f"`{decision.id}` has no {what} `{name}`",
-                        f"did you mean `{close[0]}`?" if close else f"its {what}s: {', '.join(sorted(known))}",
+                        f"did you mean `{close[0]}`?" if close else f"its {what}s: {hints.listed(known)}",
                     )
                 )
-    rows = {rule.id for rule in decision.rules}
     matches = case.expect.get("matches") if isinstance(case.expect, dict) else None
     for i, row in enumerate(matches if isinstance(matches, list) else ()):
         if row not in rows:
-            close = difflib.get_close_matches(str(row), sorted(rows), n=1)
+            close = hints.closest(str(row), rows)
             found.append(
                 Problem.at(
                     doc.pos(path + ("expect", "matches", i)),
                     "T002",
                     f"`{decision.id}` has no row `{row}`",
-                    f"did you mean `{close[0]}`?" if close else f"its rows: {', '.join(sorted(rows)) or 'none'}",
+                    f"did you mean `{close[0]}`?" if close else f"its rows: {hints.listed(rows) or 'none'}",
                 )
             )
     return found
+
+
+def _names_of(decision: Decision) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """A decision's inputs, the outputs it may give (declared, or given by a row or the default:
+    `outputs:` may declare some, and `matches`) and its rows' ids."""
+    outputs = set(decision.outputs) | {k for rule in decision.rules for k in rule.then} | {"matches"}
+    outputs |= set(decision.default) if isinstance(decision.default, dict) else set()
+    return frozenset(decision.inputs), frozenset(outputs), frozenset(rule.id for rule in decision.rules)
 
 
 # Keywords of JSON Schema 2020-12 (core, applicator, validation, format, content, meta-data).

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import functools
 import re
 from collections.abc import Iterator
+
+from engine.problems.hints import Suggester
 
 # Keys of the decision context that travel in the params mapping beside the parameters. They are
 # not parameter ids (those match `^[a-z]...`), so no expression can name them: only the runtime's
@@ -56,11 +59,11 @@ def today(time_zone: str | None = None) -> str:
     return now().astimezone(ZoneInfo(time_zone or "UTC")).date().isoformat()
 
 
-def zone_hint(zone: str) -> str | None:
+def zone_hint(zone: str, hints: Suggester | None = None) -> str | None:
     """None when ``zone`` is an IANA time zone id; else a hint that can be followed for the message
     "`ZONE` is not an IANA time zone". IANA ids are case-sensitive (`europe/madrid`: "did you mean
     `Europe/Madrid`?"); an offset (`UTC+1`) is no zone: it never follows summer time, and IANA's
-    fixed-offset ids invert its sign (`Etc/GMT-1` is UTC+1)."""
+    fixed-offset ids invert its sign (`Etc/GMT-1` is UTC+1). ``hints``: the file's (engine.problems.hints)."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
@@ -78,23 +81,27 @@ def zone_hint(zone: str) -> str | None:
             return city
         fixed, written = f"Etc/GMT{'-' if sign == '+' else '+'}{hours}", f"UTC{sign}{hours}"
         return f"{city}; for a fixed offset, IANA's `{fixed}` (the sign is inverted: `{fixed}` is {written})"
-    close = _close_zone(zone)
+    close = _close_zone(zone, hints or Suggester())
     if close is not None:
         return f"did you mean `{close}`?"
     return "use an IANA time zone id (area/city, as the tz database spells it), such as `Europe/Berlin`"
 
 
-def _close_zone(zone: str) -> str | None:
+def _close_zone(zone: str, hints: Suggester) -> str | None:
     """The IANA id ``zone`` spells with other capitals, or else the one closest to it."""
-    import difflib
-    from zoneinfo import available_timezones
-
-    ids = {z.lower(): z for z in sorted(available_timezones())}
+    ids = _zone_ids()
     wanted = zone.strip().lower().replace(" ", "_")
     if wanted in ids:
         return ids[wanted]
-    close = difflib.get_close_matches(wanted, ids, 1, 0.8)
+    close = hints.closest(wanted, ids, n=1, cutoff=0.8)
     return ids[close[0]] if close else None
+
+
+@functools.cache
+def _zone_ids() -> dict[str, str]:
+    from zoneinfo import available_timezones
+
+    return {z.lower(): z for z in sorted(available_timezones())}
 
 
 # `UTC+1`, `GMT-05:00`, `+0530`, `UTC +2`: an offset from UTC written where a zone's id belongs

@@ -8,7 +8,6 @@ may answer "valid" first without it (see there).
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import re
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from engine import packaged
 from engine.model.dates import format_checker
 from engine.problems import Pos, Problem
+from engine.problems.hints import MAX_LISTED, Suggester
 from engine.schema import (
     fastcheck,  # light (json, os, re); an import inside the checks cost ~2 µs per value
 )
@@ -99,9 +99,10 @@ def errors_to_problems(
     doc: Document, base: Path, errors: Iterable[ValidationError], code: str = "S001", what: str = ""
 ) -> list[Problem]:
     problems = []
+    hints = Suggester()  # (engine.problems.hints: thousands of values, each against an `enum` of thousands)
     for error in errors:
         for leaf in _leaves(error):
-            problems.append(_problem(doc, base, leaf, code, what))
+            problems.append(_problem(doc, base, leaf, code, what, hints))
     unique = {(p.line, p.col, p.message): p for p in problems}
     return sorted(unique.values(), key=Problem.sort_key)
 
@@ -153,7 +154,7 @@ def locale_hint(tag: str) -> str:
 _DAY_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
-def _problem(doc: Document, base: Path, error: Any, code: str, what: str) -> Problem:
+def _problem(doc: Document, base: Path, error: Any, code: str, what: str, hints: Suggester) -> Problem:
     path: Path = base + tuple(error.absolute_path)
     where = _pointer(path)
     prefix = f"{what} " if what else ""
@@ -163,14 +164,13 @@ def _problem(doc: Document, base: Path, error: Any, code: str, what: str) -> Pro
         pos = doc.key_pos(path) if path else doc.pos(path)
         return Problem.at(pos, code, f"{prefix}{where}: missing required key `{missing}`", f"add `{missing}:` here")
     if validator in ("additionalProperties", "unevaluatedProperties") and isinstance(error.instance, dict):
-        allowed = sorted((error.schema.get("properties") or {}).keys())
-        extra = [k for k in error.instance if k not in allowed]
-        key = extra[0] if extra else "?"
-        close = difflib.get_close_matches(key, allowed, n=1)
+        allowed = error.schema.get("properties") or {}
+        key = next((k for k in error.instance if k not in allowed), "?")
+        close = hints.closest(key, allowed)
         hint = (
             f"did you mean `{close[0]}`?"
             if close
-            else (f"allowed keys here: {', '.join(allowed)}" if allowed else "remove it")
+            else (f"allowed keys here: {hints.listed(allowed)}" if allowed else "remove it")
         )
         return Problem.at(doc.key_pos(path + (key,)), code, f"{prefix}{where}: unexpected key `{key}`", hint)
     pos = doc.pos(path)
@@ -185,8 +185,12 @@ def _problem(doc: Document, base: Path, error: Any, code: str, what: str) -> Pro
             hint = f'to say a value is not stated, let the schema allow it: `type: [{expected}, "null"]`'
         return Problem.at(pos, code, f"{prefix}{where}: expected {want}, got {got} `{_shown(error.instance)}`", hint)
     if validator == "enum":
-        options = ", ".join(_shown(v) for v in expected)
-        close = difflib.get_close_matches(str(error.instance), [str(v) for v in expected], n=1)
+        # (an author's `enum` may hold thousands of values: named up to MAX_LISTED, each error)
+        options = ", ".join(_shown(v) for v in expected[:MAX_LISTED]) + (
+            f" and {len(expected) - MAX_LISTED:,} more" if len(expected) > MAX_LISTED else ""
+        )
+        words = [str(v) for v in expected] if hints.left >= len(expected) else []  # (made while looked at)
+        close = hints.closest(str(error.instance), words)
         hint = f"did you mean {close[0]}?" if close else f"use one of: {options}"
         return Problem.at(pos, code, f"{prefix}{where}: `{_shown(error.instance)}` is not one of {options}", hint)
     if validator == "const":
@@ -199,7 +203,7 @@ def _problem(doc: Document, base: Path, error: Any, code: str, what: str) -> Pro
     if validator == "pattern" and expected == ZONE_PATTERN and isinstance(error.instance, str):
         from engine.model.clock import zone_hint  # (`UTC+1` is no id: the hint about ids would mislead)
 
-        hint = zone_hint(error.instance) or f"the value must match `{expected}`"
+        hint = zone_hint(error.instance, hints) or f"the value must match `{expected}`"
         zone = json.dumps(error.instance, ensure_ascii=False)[1:-1]  # (as P001 shows it, without quotes)
         zone = zone if len(zone) <= 60 else zone[:57] + "..."
         return Problem.at(pos, code, f"{prefix}{where}: `{zone}` is not an IANA time zone", hint)
@@ -232,7 +236,7 @@ def _problem(doc: Document, base: Path, error: Any, code: str, what: str) -> Pro
             f"{prefix}{where}: `{_shown(error.instance)}` is not a date",
             'write an ISO date in quotes, e.g. "2024-03-01"',
         )
-    hints = {
+    advice = {
         "minimum": f"use a value of at least {expected}",
         "exclusiveMinimum": f"use a value above {expected}",
         "maximum": f"use a value of at most {expected}",
@@ -244,8 +248,8 @@ def _problem(doc: Document, base: Path, error: Any, code: str, what: str) -> Pro
         "minProperties": "give at least one entry",
         "pattern": f"the value must match `{expected}`",
     }
-    message = error.message.replace("'", "`") if validator not in hints else _describe(error)
-    return Problem.at(pos, code, f"{prefix}{where}: {message}", hints.get(validator, "see `policyctl schema`"))
+    message = error.message.replace("'", "`") if validator not in advice else _describe(error)
+    return Problem.at(pos, code, f"{prefix}{where}: {message}", advice.get(validator, "see `policyctl schema`"))
 
 
 def value_message(error: Any) -> str:
@@ -445,6 +449,8 @@ def _meta_message(where: Path, error: Any) -> tuple[str, str]:
         names = [value] if isinstance(value, str) else value if isinstance(value, list) else []
         unknown = [t for t in names if not (isinstance(t, str) and t in _TYPE_NAMES)]
         if unknown:
+            import difflib  # (a fixed list of seven names)
+
             close = difflib.get_close_matches(str(unknown[0]), _TYPE_NAMES, n=1)
             return (
                 f"`{unknown[0] if isinstance(unknown[0], str) else _shown(unknown[0])}` is not a JSON Schema type",

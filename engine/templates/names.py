@@ -20,13 +20,13 @@ off the pages that do not test `is omitted` first (G008, engine.templates.omitte
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING, Any
 
 from engine.problems import Problem
+from engine.problems.hints import Suggester
 
 if TYPE_CHECKING:
     from jinja2 import nodes
@@ -189,6 +189,7 @@ def check_page(path: str, repo: Repository, program: Program, known: frozenset[s
     shapes = {k: v for k, v in shapes.items() if k not in bound}  # a template's own `p` is its own
     skipped: set[int] = set()
     problems: list[Problem] = []
+    hints = Suggester()  # (engine.problems.hints: a template of many wrong names, a program of many parameters)
 
     def report(node: nodes.Node, pattern: str, message: str, hint: str) -> None:
         line = node.lineno or 1
@@ -208,9 +209,7 @@ def check_page(path: str, repo: Repository, program: Program, known: frozenset[s
                 node,
                 rf"(?<![\w.])({re.escape(node.name)})\b",
                 f"`{node.name}` is not in the page context",
-                _suggest(
-                    node.name, sorted(names - bound) + sorted(bound), "see the page context in policies/_site/README.md"
-                ),
+                _suggest(hints, node.name, names) or "see the page context in policies/_site/README.md",
             )
         elif isinstance(node, (nodes.Getattr, nodes.Getitem)) and isinstance(node.node, nodes.Name):
             owner = node.node.name
@@ -230,7 +229,7 @@ def check_page(path: str, repo: Repository, program: Program, known: frozenset[s
                 node,
                 pattern,
                 f"`{owner}` has no `{attr}`",
-                _suggest(attr, choices, f"{what}: {', '.join(choices) or '(none)'}"),
+                _suggest(hints, attr, choices) or f"{what}: {hints.listed(choices) or '(none)'}",
             )
         elif isinstance(node, nodes.Filter) and node.name in ("label", "labels") and node.node is not None:
             ids = _constant_strings(node.node)
@@ -240,7 +239,7 @@ def check_page(path: str, repo: Repository, program: Program, known: frozenset[s
                         node,
                         rf"(['\"]{re.escape(key)}['\"])",
                         f"no label `{key}`",
-                        _suggest(key, labels, f"add it to `labels:` in {program.id}/program.yaml"),
+                        _suggest(hints, key, labels) or f"add it to `labels:` in {program.id}/program.yaml",
                     )
     from engine.templates.omitted import check_omitted, kept_off_labels, omittable
 
@@ -264,9 +263,10 @@ def _covers(node: nodes.Node) -> bool:
     return isinstance(node, nodes.Filter) and node.name in _UNCHECKED_FILTERS and node.node is not None
 
 
-def _suggest(wrong: str, choices: list[str], otherwise: str) -> str:
-    close = difflib.get_close_matches(wrong, choices, n=1, cutoff=0.6)
-    return f"did you mean `{close[0]}`?" if close else otherwise
+def _suggest(hints: Suggester, wrong: str, choices: Collection[str]) -> str:
+    """The hint "did you mean `x`?"; "" when no name is close (or the hints' budget is spent)."""
+    close = hints.closest(wrong, choices)
+    return f"did you mean `{close[0]}`?" if close else ""
 
 
 def _constant_strings(node: nodes.Node) -> list[str]:
