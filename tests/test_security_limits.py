@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from support import CORPUS, MINI, CliRun, run_cli
+from support import CORPUS, MINI, CliRun, finishes, run_cli
 
 BOUND = 5.0
 HOSTILE = CORPUS / "hostile" / "files"
@@ -50,6 +50,31 @@ def test_a_25_mb_file_is_refused_without_reading_it_all(tmp_path: Path) -> None:
     r, seconds = timed_validate(big)
     expect(r, "Y004")
     assert "over the limit of 5,242,880" in r.out and seconds < BOUND
+
+
+@pytest.mark.parametrize(
+    "content, said",
+    [
+        (
+            b"kind: program\ntitle: '" + b"a" * 6_000_000 + b"'\n",
+            "1:1: error[Y004]: cannot format: the file is over the limit",
+        ),
+        (b"kind: program\ntitle: 'a\0'\n", "2:10: error[Y002]: cannot format: the file contains a NUL byte"),
+        (b"kind: program\ntitle: 'a\xff'\n", "2:10: error[Y002]: cannot format: invalid UTF-8 byte 0xff"),
+    ],
+    ids=["6 MB", "NUL", "not UTF-8"],
+)
+def test_fmt_reads_what_validate_reads(tmp_path: Path, content: bytes, said: str) -> None:
+    """`fmt --check` read a file of any size (30 MB: minutes, where validate refused it at once)
+    and read a NUL as ruamel does ("Y010 at 1:1 ... in "<unicode string>", position 1093")."""
+    f = tmp_path / "program.yaml"
+    f.write_bytes(content)
+    code = (
+        "from click.testing import CliRunner\nfrom engine.cli import main\n"
+        f"r = CliRunner().invoke(main, ['fmt', '--check', {str(f)!r}])\nprint(r.exit_code)\nprint(r.stderr)"
+    )
+    out = finishes(code, 30)
+    assert out is not None and out.startswith(f"1\npolicyctl: {f}:{said}"), out
 
 
 @pytest.mark.parametrize("depth", [65, 20_000, 200_000])

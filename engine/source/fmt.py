@@ -37,7 +37,7 @@ from engine.cache.memo import Memo
 from engine.problems import Problem
 from engine.schema import check as schema
 from engine.source import layout
-from engine.source.loader import load_text
+from engine.source.loader import NotRegular, decode, load_text, read_bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,24 +101,26 @@ def format_file(path: str, root: str | None = None) -> Formatted:
             ),
         )
     try:
-        # only a regular file is opened: a named pipe would block `fmt` for ever
-        what = layout.not_regular(os.stat(path).st_mode)
-        if what is not None and what != "a folder":  # (a folder fails to open, as it always did)
-            return Formatted(path, "", None, layout.not_regular_problem(path, what))
-        with open(path, encoding="utf-8-sig", opener=_nonblocking) as f:
-            what = layout.not_regular(os.fstat(f.fileno()).st_mode)  # (replaced since it was looked at)
-            if what is not None and what != "a folder":
-                return Formatted(path, "", None, layout.not_regular_problem(path, what))
-            original = f.read()
-    except (OSError, UnicodeDecodeError) as e:
-        reason = e.strerror if isinstance(e, OSError) else "not UTF-8 text"
-        return Formatted(path, "", None, Problem(path, 1, 1, "Y001", f"cannot read the file: {reason or e}"))
+        # only a regular file is read (a named pipe would block `fmt` for ever), and no more of it
+        # than validate reads: a larger file is refused as validate refuses it (30 MB took minutes)
+        raw = read_bytes(path)
+    except NotRegular as e:
+        return Formatted(path, "", None, layout.not_regular_problem(path, e.what))
+    except OSError as e:
+        return Formatted(path, "", None, Problem(path, 1, 1, "Y001", f"cannot read the file: {e.strerror or e}"))
+    text, problem = decode(raw, path)  # (a NUL or a byte that is not UTF-8 at its place, as validate says it)
+    if problem is not None:
+        return Formatted(path, "", None, _cannot(problem))
+    assert text is not None
+    original = text.replace("\r\n", "\n").replace("\r", "\n")  # (as a file read as text has its lines)
     return format_text(original, path, kind_of(path, root, original))
 
 
-def _nonblocking(path: str, flags: int) -> int:
-    """``open``'s opener: opening a named pipe does not wait for a writer (for ever)."""
-    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
+def _cannot(first: Problem) -> Problem:
+    """A problem of the file that stops it being formatted, said as `fmt` says them."""
+    return Problem.at(
+        first.pos, first.code, f"cannot format: {first.message}", "fix the file first (`policyctl validate`)"
+    )
 
 
 def kind_of(path: str, root: str | None, text: str) -> str | None:
@@ -162,15 +164,7 @@ def _schemas() -> str:
 def _format(original: str, path: str, kind: str | None) -> Formatted:
     before = load_text(original, path)
     if before.problems:
-        first = before.problems[0]
-        return Formatted(
-            path,
-            original,
-            None,
-            Problem.at(
-                first.pos, first.code, f"cannot format: {first.message}", "fix the file first (`policyctl validate`)"
-            ),
-        )
+        return Formatted(path, original, None, _cannot(before.problems[0]))
     if not isinstance(before.data, dict):
         return Formatted(path, original, original)  # not a policy file (their top level is a mapping)
     y = _yaml()

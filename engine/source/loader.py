@@ -169,13 +169,13 @@ def _tagged(tag: str, value: str) -> Any:
 
 def decode(raw: bytes, path: str) -> tuple[str | None, Problem | None]:
     """Bytes to text, refusing binary and invalid UTF-8 with the exact place."""
-    if len(raw) > MAX_BYTES:
+    if len(raw) > MAX_BYTES:  # (only MAX_BYTES + 1 of it are read: its size is not known here)
         return None, Problem(
             path,
             1,
             1,
             "Y004",
-            f"the file is {len(raw):,} bytes, over the limit of {MAX_BYTES:,}",
+            f"the file is over the limit of {MAX_BYTES:,} bytes",
             "split the file, or check that this is really a policy file",
         )
     nul = raw.find(b"\0")
