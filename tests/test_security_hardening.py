@@ -1145,6 +1145,43 @@ def test_check_never_reads_through_a_link_in_the_output(site: Path, built_site: 
     assert built.code == 0 and secret.read_bytes().endswith(b"SECRET") and not page.is_symlink(), built
 
 
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("index.json", '{"pages": [1]}'),
+        ("index.json", '{"pages": [{"next_change": "2000-01-01", "marketplace": "us"}]}'),
+        ("index.json", '{"pages": 5}'),
+        ("index.json", "[" * 200_000 + "]" * 200_000),
+        (".policyctl-build.json", "[" * 200_000 + "]" * 200_000),
+        ("index.json", "/dev/zero"),
+    ],
+    ids=["not entries", "entry without program", "pages a number", "deep", "deep record", "link"],
+)
+def test_what_check_reads_back_from_the_output_cannot_crash_it(
+    site: Path, built_site: Path, name: str, content: str
+) -> None:
+    """`build --check` of a stale tree reads its index.json (for the dates that have arrived since),
+    and every build its record: both arrive with the pull request. A page entry that was not a
+    mapping or had no program, 200,000 `[` (Python's JSON reader recurses), were tracebacks; a link
+    to /dev/zero was read for ever (it is never followed now)."""
+    import os
+
+    target = built_site / name
+    target.unlink()
+    if content == "/dev/zero":
+        os.symlink(content, target)
+    else:
+        target.write_text(content)
+    (built_site / "demo/us/en/help.md").write_text("stale\n")
+    args = ["build", "--root", str(site), "--out", str(built_site), "--at", "2024-03-01", "--check"]
+    code = (
+        "import resource\nresource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))\n"
+        "from click.testing import CliRunner\nfrom engine.cli import main\n"
+        f"r = CliRunner().invoke(main, {args!r})\nprint(r.exit_code, r.exception is None or type(r.exception).__name__)"
+    )
+    assert finishes(code, 30) in ("1 True\n", "1 SystemExit\n")
+
+
 def test_check_names_the_column_only_in_bytes_a_build_wrote(site: Path, built_site: Path) -> None:
     from support import edit
 

@@ -26,9 +26,10 @@ def list_tree(folder: str) -> list[str]:
     return found
 
 
-def read_file(folder: str, rel: str) -> bytes | None:
-    """The bytes of a regular file in the tree; None for a symbolic link (never followed: a link
-    committed in the output tree must not make `build --check` read, or compare, a file elsewhere)."""
+def read_file(folder: str, rel: str, limit: int = -1) -> bytes | None:
+    """The bytes of a regular file in the tree (at most ``limit`` of them, if given); None for a
+    symbolic link (never followed: a link committed in the output tree must not make `build
+    --check` read, or compare, a file elsewhere, nor `/dev/zero` for ever)."""
     # O_NONBLOCK: opening a named pipe for reading would wait for a writer (for ever); opened so, it
     # is found not to be a regular file below and never read
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
@@ -38,7 +39,7 @@ def read_file(folder: str, rel: str) -> bytes | None:
         return None
     with os.fdopen(fd, "rb") as f:
         try:
-            return f.read() if stat.S_ISREG(os.fstat(fd).st_mode) else None  # not a FIFO, device...
+            return f.read(limit) if stat.S_ISREG(os.fstat(fd).st_mode) else None  # not a FIFO, device...
         except OSError:
             return None
 

@@ -4,7 +4,6 @@ keeps), and what a finished tree's index.json says about it later."""
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,17 +36,26 @@ def title_of(job: Job, rendered: dict[Job, tuple[str, str, str]], reused: dict[J
 def passed_dates(out_dir: str, repo: Repository, at: str | None) -> list[str]:
     """Why a committed tree went stale without a source change: effective dates it announced as
     upcoming (`next_change` in its index.json) that have now arrived."""
+    from engine.site.disk import read_file
+
+    # (the folder arrives with the pull request: index.json may be anything, or a link to anything)
+    raw = read_file(out_dir, "index.json", 64 * 1024 * 1024)
     try:
-        with open(os.path.join(out_dir, "index.json"), encoding="utf-8") as f:
-            entries = json.load(f).get("pages", [])
-    except (OSError, ValueError, AttributeError):
+        data = json.loads(raw) if raw is not None else None
+    except (ValueError, RecursionError):
         return []
+    entries = data.get("pages") if isinstance(data, dict) else None
     reasons = set()
-    for entry in entries:
-        upcoming, mp = entry.get("next_change"), repo.marketplaces.get(entry.get("marketplace", ""))
-        if upcoming and mp is not None and upcoming <= (at or today(mp.time_zone)):
+    for entry in entries if isinstance(entries, list) else ():
+        if not isinstance(entry, dict):
+            continue
+        upcoming, program, where = entry.get("next_change"), entry.get("program"), entry.get("marketplace")
+        mp = repo.marketplaces.get(where) if isinstance(where, str) else None
+        if not isinstance(upcoming, str) or not isinstance(program, str) or mp is None:
+            continue
+        if upcoming <= (at or today(mp.time_zone)):
             reasons.add(
-                f"the effective date {upcoming} ({entry['program']} in {mp.id}) has arrived since "
+                f"the effective date {upcoming} ({program} in {mp.id}) has arrived since "
                 f"{out_dir} was built: the pages must now state the new rules"
             )
     return sorted(reasons)

@@ -63,10 +63,12 @@ def read(folder: str) -> Record | None:
     """The folder's record; None when it has none or it cannot be read (then nothing is policyctl's).
     Entries that are not plain relative paths with a digest are ignored: the record arrives with
     the folder, which may come from a pull request."""
+    from engine.site.disk import read_file
+
+    raw = read_file(folder, RECORD, 64 * 1024 * 1024)  # (never through a link: `-> /dev/zero`)
     try:
-        with open(os.path.join(folder, RECORD), "rb") as f:
-            data = json.loads(f.read(64 * 1024 * 1024))
-    except (OSError, ValueError):
+        data = json.loads(raw) if raw is not None else None
+    except (ValueError, RecursionError):  # (200,000 `[`: Python's JSON reader recurses)
         return None
     if not isinstance(data, dict) or data.get("generator") != "policyctl build":
         return None

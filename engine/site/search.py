@@ -139,7 +139,7 @@ def made_by(entry: bytes | None) -> str | None:
     """The version of Pagefind that wrote an index, from its entry file's bytes (None: not said)."""
     try:
         found = json.loads(entry).get("version") if entry is not None else None
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):
         return None
     return found if isinstance(found, str) else None
 
