@@ -20,7 +20,7 @@ from typing import Any
 import jinja2
 import pytest
 
-from support import CORPUS, run_cli
+from support import CORPUS, finishes, run_cli
 
 HOSTILE = CORPUS / "hostile" / "site"
 TEMPLATE = Path("demo") / "pages" / "help.md.j2"
@@ -443,3 +443,25 @@ def test_plural_forms_header_cannot_run_code(site: Path, tmp_path: Path, monkeyp
         said = f"{catalog}:{line}:1: error[G002]: the catalog cannot be used: invalid token in plural form: __import__"
         assert r.code == 1 and said in r.out + r.err, r
     assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize(
+    "forms",
+    ["nplurals=100000000; plural=(n != 1);", 'NPLU"\n"RALS = 1_000_000; plural=(n != 1);'],
+    ids=["100,000,000", "split and with underscores"],
+)
+def test_plural_forms_cannot_make_millions_of_translations(site: Path, forms: str) -> None:
+    """Babel makes `nplurals` translations for each plural message before anything checks them:
+    nplurals=100000000 held validate, i18n check and build until memory ran out."""
+    catalog = site / "demo" / "locales" / "it.po"
+    text = catalog.read_text().replace("nplurals=2; plural=(n != 1);", forms)
+    catalog.write_text(text + '\nmsgid "a"\nmsgid_plural "b"\nmsgstr[0] "x"\n')
+    args = ["i18n", "check", "--root", str(site)]
+    code = (
+        "import resource\nresource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))\n"
+        "from click.testing import CliRunner\nfrom engine.cli import main\n"
+        f"r = CliRunner().invoke(main, {args!r})\nprint(r.exit_code)\nprint(r.stdout)"
+    )
+    out = finishes(code, 30)
+    said = "error[G002]: the catalog cannot be used: its Plural-Forms says nplurals="
+    assert out is not None and out.startswith("1\n") and said in out, out

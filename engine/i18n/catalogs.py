@@ -393,6 +393,28 @@ def read_catalog_bytes(path: str) -> bytes:
     return read_bytes(path, MAX_CATALOG_BYTES + 1)
 
 
+_NPLURALS = re.compile(rb"nplurals\s*=\s*([^;\"\\]*)", re.I)
+_CONTINUED = re.compile(rb'"[ \t]*\r?\n[ \t]*"')  # a string going on on the next line
+
+
+def _plural_forms_said(raw: bytes) -> int | None:
+    """The largest `nplurals` the file says, as Babel reads its header (strings continued on the
+    next line joined; `int()` reads `1_000`), or None."""
+    said = None
+    for found in _NPLURALS.finditer(_CONTINUED.sub(b"", raw)):
+        try:
+            forms = int(found.group(1).strip())
+        except ValueError:
+            continue
+        said = forms if said is None else max(said, forms)
+    return said
+
+
+def _line_of(raw: bytes, word: bytes) -> int:
+    at = raw.find(word)
+    return raw.count(b"\n", 0, at) + 1 if at >= 0 else 1
+
+
 def read(path: str, tag: str | None) -> tuple[Catalog | None, list[Problem]]:
     """A PO file as a catalog, or the problem that stops it being read."""
     try:
@@ -419,6 +441,20 @@ def parse(path: str, tag: str | None, raw: bytes) -> tuple[Catalog | None, list[
                 "G002",
                 f"the catalog is over the limit of {MAX_CATALOG_BYTES:,} bytes",
                 "a catalog holds the translations of one program's pages: check that this file is one",
+            )
+        ]
+    forms = _plural_forms_said(raw)
+    if forms is not None and forms > po.MAX_PLURAL_FORMS:  # (Babel makes as many for each plural message)
+        return None, [
+            Problem(
+                path,
+                _line_of(raw, b"nplurals"),
+                1,
+                "G002",
+                f"the catalog cannot be used: its Plural-Forms says nplurals={forms:,}, more than the "
+                f"{po.MAX_PLURAL_FORMS} forms a language has at most",
+                "write the formula gettext's manual gives for the language "
+                "(https://www.gnu.org/software/gettext/manual/html_node/Plural-forms.html)",
             )
         ]
     try:

@@ -124,6 +124,9 @@ _ESCAPE = re.compile(r"\\([\\trn\"])")
 _ESCAPES = {"\\": "\\", "t": "\t", "r": "\r", "n": "\n", '"': '"'}
 _KEYWORDS = frozenset(("msgctxt", "msgid", "msgid_plural", "msgstr"))
 _HEADER_LINE = re.compile(r"([A-Za-z0-9-]+): (.*)\Z")
+# A language has at most six plural forms (CLDR, gettext's manual); a plural message's translations
+# are as many as `nplurals` says, each made before anything checks them: 100,000,000 took all memory.
+MAX_PLURAL_FORMS = 10
 _PLURAL_FORMS = re.compile(r"nplurals=(\d+); plural=([^;\"\\]+);\Z")
 _STAMP = re.compile(r"(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2})[+-]\d{4}\Z")
 _ASCII_SPACE = " \t\n\r\x0b\x0c"  # what bytes.strip() removes: Babel strips each line as bytes
@@ -288,8 +291,8 @@ class _ReadState:
                     raise _NotPlain
             elif name == "plural-forms":
                 forms = _PLURAL_FORMS.match(value.strip())
-                if forms is None:
-                    raise _NotPlain
+                if forms is None or int(forms.group(1)) > MAX_PLURAL_FORMS:
+                    raise _NotPlain  # (engine.i18n.catalogs refuses too many forms before Babel reads them)
                 self.catalog.num_plurals = int(forms.group(1))
                 self.catalog.plural_expr = forms.group(2).strip()
                 self.plural_forms = True
