@@ -370,6 +370,9 @@ def test_the_search_pages_load_only_policyctls_own_scripts_under_their_narrow_po
         ('<p style="background: image-set(&quot;https://x.example/p.png&quot; 1x)">', "loads a resource"),
         ('<img srcset="a.png 1x, https://tracker.example/p.gif 2x">', "resource from elsewhere"),
         ('<meta charset="iso-2022-jp">', "other than utf-8"),
+        # the search UI links a result to its page's Pagefind `url:` metadata
+        ('<p data-pagefind-meta="url:javascript:alert(1)">', "`javascript:` URL"),
+        ('<p data-pagefind-meta="title:x, image:https://tracker.example/p.gif">', "resource from elsewhere"),
     ],
 )
 def test_a_layout_with_active_content_is_refused(site: Path, tmp_path: Path, markup: str, found: str) -> None:

@@ -32,6 +32,7 @@ _PASSIVE_LINKS = frozenset(("alternate", "canonical", "license", "help", "author
 _URL_ATTRIBUTES = frozenset(
     "href src action formaction data poster background cite srcset xlink:href ping manifest codebase longdesc".split()
 )
+_SEARCH_META = "data-pagefind-meta"
 _BAD_SCHEME = re.compile(r"^\s*(?:javascript|vbscript|data|file|blob):", re.I)
 # What a browser drops from a URL before reading its scheme (the URL Standard): every ASCII tab and
 # newline, and C0 controls and spaces at either end (`java&#9;script:`, `&#1;javascript:`)
@@ -65,13 +66,21 @@ def _inspect(tag: str, attrs: list[tuple[str, str | None]], found: list[str]) ->
             found.append(f"an event handler `{name}`")
         elif name == "style" and value and _CSS_LOADS.search(value):
             found.append("a style attribute that loads a resource")
-        elif name in _URL_ATTRIBUTES and value:
-            # each URL of a `srcset` ("a.png 1x, b.png 2x"), as a browser reads it
-            for url in value.split(",") if name == "srcset" else (value,):
+        elif (name in _URL_ATTRIBUTES or name == _SEARCH_META) and value:
+            # each URL of a `srcset` ("a.png 1x, b.png 2x"), as a browser reads it; the `url:` and
+            # `image:` of Pagefind's metadata ("url:/x, image:/y.png"), which its search UI links to
+            urls = (
+                value.split(",")
+                if name == "srcset"
+                else [v for k, _, v in (p.partition(":") for p in value.split(",")) if k.strip() in ("url", "image")]
+                if name == _SEARCH_META
+                else (value,)
+            )
+            for url in urls:
                 url = _URL_DROPPED.sub("", url).strip(_URL_ENDS)
                 if _BAD_SCHEME.match(url):
                     found.append(f"a `{url.split(':')[0].strip().lower()}:` URL in `{name}`")
-                elif name in _FETCHED and _REMOTE.match(url):
+                elif (name in _FETCHED or name == _SEARCH_META) and _REMOTE.match(url):
                     found.append(f"a resource from elsewhere in `{name}`")
 
 
