@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -163,6 +164,31 @@ def test_markdown_is_ready_for_a_pull_request(pair: tuple[Path, Path]) -> None:
         "\n"
         "- loans · nl · nl, en (because of loan_days)\n"
     )
+
+
+def test_markdown_shows_the_pull_requests_text_as_text(pair: tuple[Path, Path]) -> None:
+    """A label, a value and an answer come from the pull request: in the comment a bot posts they
+    were images, links, raw HTML, mentions and the end of a code span."""
+    old, new = pair
+    hostile = "![t](https://t.example/p.png) [c](https://e.example) <img src=x> @octocat | `x"
+    edit(new / PROGRAM, "  loan_days:\n", f"  loan_days:\n    label: {json.dumps(hostile)}\n")
+    edit(new / PROGRAM, "        value: 28", "        value: 35")
+    edit(
+        new / DECISION,
+        "then: {status: refer}",
+        "then: {status: " + json.dumps("``x ![t](https://t.example/q.png)") + "}",
+    )
+    edit(new / DECISION, "  status: {enum: [on_time, late, refer]}", "  status: {type: string}")
+    code, out = diff(old, new, "--format", "markdown")
+    shown = r"\!\[t\](https://t.example/p.png) \[c\](https://e.example) \<img src=x\> @" + "\u2060" + r"octocat \| \`x"
+    assert f"| loans | nl | {shown} | 28 | 35 | from 2024-01-01 |\n" in out, out
+    answers = [line[2:] for line in out.splitlines() if line.startswith("- `") and "→" in line]
+    for span in answers:  # one code span each: its fence longer than any run of backticks inside
+        fence = span[: len(span) - len(span.lstrip("`"))]
+        assert span.endswith(fence) and fence not in span[len(fence) : -len(fence)], span
+    assert any("``x" in span for span in answers), answers
+    text = "\n".join(line for line in out.splitlines() if not line.startswith("- `"))  # (code spans aside)
+    assert not re.search(r"(?<!\\)(?:!\[|<img)", text) and "@octocat" not in text, text
 
 
 def test_json(pair: tuple[Path, Path]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -136,7 +137,7 @@ def markdown(diff: Diff) -> str:
         out += ["**Answers that change**", ""]
         for o in diff.outcomes:
             out += [f"<details><summary>{_html(outcome_head(o))}</summary>", ""]
-            out += [f"- `{answer_line(a)}`" for a in o.shown]
+            out += [f"- {_code(answer_line(a))}" for a in o.shown]
             out += ([f"- ... and {o.changed - len(o.shown)} more"] if o.changed > len(o.shown) else []) + [
                 "",
                 "</details>",
@@ -158,16 +159,30 @@ def _param_row(c: ParamChange) -> str:
     return "| " + " | ".join(_cell(x) for x in cells) + " |"
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+# The comment's text comes from the pull request (labels, values, reasons): shown as text, never
+# as an image, a link, raw HTML, a mention, a cell or line of its own, or the end of a code span
+_MD_SPECIAL = re.compile(r"([\\`*\[\]<>&|!~])")
+_LINE_BREAKS = re.compile(r"[\r\n\v\f\u0085\u2028\u2029]+")
 
 
 def _md(text: str) -> str:
-    return text.replace("<", "&lt;").replace(">", "&gt;")
+    """Text as GitHub's Markdown shows it, on one line; `@name` mentions no one."""
+    return _MD_SPECIAL.sub(r"\\\1", _LINE_BREAKS.sub(" ", text)).replace("@", "@\u2060")
+
+
+_cell = _md  # (`|` is escaped: a table cell ends at none of it)
+
+
+def _code(text: str) -> str:
+    """``text`` as one code span: its fence longer than any run of backticks in it."""
+    text = _LINE_BREAKS.sub(" ", text)
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("@", "@\u2060")
 
 
 def as_json(diff: Diff) -> str:
