@@ -1,0 +1,257 @@
+"""The JSON Schemas policyctl publishes for editors (`policyctl init` writes them into `schemas/`,
+with `.vscode/settings.json` and a modeline in each file), read as an editor reads them: by a
+standard Draft 2020-12 validator that knows nothing of the engine, resolving `$ref`s from the
+files alone (offline), with `format: date` asserted (the YAML language server does).
+
+- Differential, one way: every file `validate` accepts (the starter, policies/, the corpus's valid
+  cases and made-up repository, the benchmark generator's) is valid under its kind's schema. An
+  editor underlining a file `validate` accepts is a fault.
+- The other way: every bad input `validate` refuses for a schema reason (S001 in
+  tests/corpus/invalid/EXPECTED) is refused by the schema too; what only the engine can refuse is
+  listed in ENGINE_ONLY, each case shown refused by `validate` and accepted by the schema.
+- The editor finds the schema of every file (settings globs, `.yml` too) and hover help for every
+  property (`description`; `markdownDescription`, which the YAML language server renders, where
+  the text is Markdown).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+
+from engine.commands.validate import validate
+from engine.source import layout
+from engine.source.loader import load_file
+from support import CORPUS, MINI, ROOT, edit
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from generate import generate  # (the benchmark generator, beside the engine)
+
+SCHEMAS = ROOT / "schemas"
+KINDS = ("marketplaces", "program", "overlay", "decision", "tests", "pages")
+
+
+def _editor_validator(folder: Path, kind: str) -> Draft202012Validator:
+    """The kind's schema as an editor loads it: from its file, `$ref`s resolved beside it by their
+    relative URIs, nothing fetched (a `$ref` elsewhere would fail as unresolvable)."""
+    registry: Registry[Any] = Registry().with_resources(  # (schemas are arbitrary JSON)
+        (path.as_uri(), Resource.from_contents(json.loads(path.read_text(encoding="utf-8"))))
+        for path in folder.glob("*.schema.json")
+    )
+    uri = (folder / f"{kind}.schema.json").as_uri()
+    return Draft202012Validator({"$ref": uri}, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def _errors(folder: Path, kind: str, data: object) -> list[str]:
+    return [f"{e.json_path}: {e.message}" for e in _editor_validator(folder, kind).iter_errors(data)]
+
+
+def _kinded_files(policies: Path) -> Iterator[tuple[Path, str]]:
+    for name in layout.yaml_files(str(policies)):
+        kind = layout.classify(str(policies), name).kind
+        if kind is not None:
+            yield Path(name), kind
+
+
+@pytest.fixture(scope="module")
+def benchmark_repository(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("bench") / "policies"
+    generate(str(out), programs=1, marketplaces=3, pages=False)
+    return out
+
+
+@pytest.mark.parametrize("source", ["starter", "policies", "mini", "benchmark"])
+def test_what_validate_accepts_the_editor_accepts(source: str, init_starter: Path, benchmark_repository: Path) -> None:
+    policies = {
+        "starter": init_starter / "policies",
+        "policies": ROOT / "policies",
+        "mini": MINI,
+        "benchmark": benchmark_repository,
+    }[source]
+    assert [p for p in validate([str(policies)]).problems if p.severity == "error"] == []
+    files = list(_kinded_files(policies))
+    assert {kind for _, kind in files} >= {"marketplaces", "program", "decision", "tests"}
+    published = init_starter / "schemas"  # what `init` writes is what editors read
+    for path, kind in files:
+        assert _errors(published, kind, load_file(str(path)).data) == [], path
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (CORPUS / "valid").glob("*.yaml")))
+def test_valid_corpus_is_valid_in_the_editor(name: str) -> None:
+    doc = load_file(str(CORPUS / "valid" / name))
+    assert validate([doc.path]).problems == []
+    assert _errors(SCHEMAS, doc.data["kind"], doc.data) == []
+
+
+def _schema_refusals() -> list[str]:
+    lines = (CORPUS / "invalid" / "EXPECTED").read_text(encoding="utf-8").splitlines()
+    return [line.split()[0] for line in lines if line.split()[1:2] == ["S001"]]
+
+
+@pytest.mark.parametrize("name", _schema_refusals())
+def test_what_validate_refuses_by_schema_the_editor_refuses(name: str) -> None:
+    doc = load_file(str(CORPUS / "invalid" / name))
+    assert [p.code for p in validate([doc.path]).problems][:1] == ["S001"]
+    assert _errors(SCHEMAS, doc.data["kind"], doc.data) != []
+
+
+PROGRAM = "returns/program.yaml"
+DECISION = "returns/decisions/return_allowed.yaml"
+TESTS = "returns/tests/return_allowed.yaml"
+
+# What `validate` refuses and the published schemas cannot: checks across values or files, or of
+# what a value means. An editor shows none of these; `validate` (the pre-commit hook) does.
+# name, file, text, replacement, code
+ENGINE_ONLY = [
+    ("a required input that is not declared", DECISION, "required: [days_since_delivery]", "required: [days]", "S001"),
+    ("a rule id used twice", DECISION, "id: too_late", "id: within_window", "S001"),
+    ("an id that differs from its file name", DECISION, "id: return_allowed", "id: allowed", "L003"),
+    (
+        "an unknown keyword in an author's JSON Schema",
+        DECISION,
+        "allowed: {type: boolean}",
+        "allowed: {tpye: boolean}",
+        "P009",
+    ),
+    ("a value that does not match its parameter's schema", PROGRAM, "value: 30", "value: -1", "P003"),
+    ("a marketplace that is not declared", PROGRAM, "marketplaces: [us, de]", "marketplaces: [us, fr]", "P001"),
+    ("a test case of an unknown decision", TESTS, "decision: return_allowed", "decision: nope", "T002"),
+    (
+        "an expression that does not parse",
+        DECISION,
+        '"days_since_delivery <= params',
+        '"days_since_delivery <=< params',
+        "E001",
+    ),
+]
+
+
+@pytest.mark.parametrize("name, rel, old, new, code", ENGINE_ONLY, ids=[c[0] for c in ENGINE_ONLY])
+def test_engine_only_refusals(name: str, rel: str, old: str, new: str, code: str, init_repo: Path) -> None:
+    path = init_repo / "policies" / rel
+    edit(path, old, new)
+    assert code in {p.code for p in validate([str(init_repo / "policies")]).problems}
+    kind = layout.classify(str(init_repo / "policies"), str(path)).kind
+    assert kind is not None
+    assert _errors(init_repo / "schemas", kind, load_file(str(path)).data) == []
+
+
+def _glob(pattern: str) -> re.Pattern[str]:
+    """A `yaml.schemas` glob as the YAML language server matches it: `**/` put in front, `*`
+    within one folder, `{a,b}` alternatives."""
+    out = ""
+    for part in re.split(r"(\*\*/|\*|\{[^}]*\})", pattern.lstrip("/")):
+        if part == "**/":
+            out += "(?:.*/)?"
+        elif part == "*":
+            out += "[^/]*"
+        elif part.startswith("{"):
+            out += "(?:" + "|".join(re.escape(p) for p in part[1:-1].split(",")) + ")"
+        else:
+            out += re.escape(part)
+    return re.compile("(?:.*/)?" + out + r"\Z")
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".yml"])
+def test_settings_give_every_file_its_kinds_schema(suffix: str, init_starter: Path) -> None:
+    """`.vscode/settings.json` maps each file policyctl reads to its kind's schema, whichever
+    suffix the layout accepts (`layout.YAML_SUFFIXES`), and no file to two schemas."""
+    assert suffix in layout.YAML_SUFFIXES
+    mapping = json.loads((init_starter / ".vscode" / "settings.json").read_text(encoding="utf-8"))["yaml.schemas"]
+    globs = [
+        (schema, _glob(g))
+        for schema, patterns in mapping.items()
+        for g in ([patterns] if isinstance(patterns, str) else patterns)
+    ]
+    tops = [(init_starter, init_starter / "policies"), (ROOT, ROOT / "policies")]
+    for top, policies in tops:
+        for path, kind in _kinded_files(policies):
+            rel = path.relative_to(top).with_suffix(suffix).as_posix()
+            assert layout.classify(str(top / "policies"), str(top / rel)).kind == kind
+            schemas = {schema for schema, pattern in globs if pattern.match(rel)}
+            assert schemas == {f"schemas/{kind}.schema.json"}, rel
+
+
+def test_modelines_in_policies_resolve() -> None:
+    """The repository's own modelines (test_anyrepo checks the starter's) name their kind's schema."""
+    for path, kind in _kinded_files(ROOT / "policies"):
+        first = path.read_text(encoding="utf-8").split("\n", 1)[0]
+        if first.startswith("# yaml-language-server: $schema="):
+            target = (path.parent / first.split("=", 1)[1]).resolve()
+            assert target == SCHEMAS / f"{kind}.schema.json", path
+
+
+def _properties(node: object, where: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every property schema (and the schema of every map's values and list's items), by place."""
+    if not isinstance(node, dict):
+        return
+    for name, sub in (node.get("properties") or {}).items():
+        yield f"{where}/{name}", sub
+        yield from _properties(sub, f"{where}/{name}")
+    for key in ("additionalProperties", "items"):
+        if isinstance(node.get(key), dict):
+            yield f"{where}/{key}", node[key]
+            yield from _properties(node[key], f"{where}/{key}")
+    for key in ("oneOf", "anyOf"):
+        for i, sub in enumerate(node.get(key) or ()):
+            yield from _properties(sub, f"{where}/{key}/{i}")
+    for name, sub in (node.get("$defs") or {}).items():
+        yield from _properties(sub, f"{where}#/$defs/{name}")
+
+
+def _described(schema: dict[str, Any], file: str) -> dict[str, Any]:
+    """Where the editor finds the hover text: the node's own, else its `$ref` target's."""
+    while "description" not in schema and "$ref" in schema:
+        target, _, pointer = schema["$ref"].partition("#")
+        node: Any = json.loads((SCHEMAS / (target or file)).read_text(encoding="utf-8"))
+        for part in pointer.split("/")[1:]:
+            node = node[part]
+        schema, file = node, target or file
+    return schema
+
+
+@pytest.mark.parametrize("kind", (*KINDS, "common"))
+def test_every_property_has_hover_help(kind: str) -> None:
+    file = f"{kind}.schema.json"
+    schema = json.loads((SCHEMAS / file).read_text(encoding="utf-8"))
+    assert schema.get("description"), file
+    for where, node in _properties(schema, file):
+        shown = _described(node, file)
+        assert shown.get("description"), f"{where} has no description"
+        if "enum" in shown and len(shown["enum"]) > 1:
+            assert all(f"`{value}`" in shown["description"] for value in shown["enum"]), where
+    for where, node in [(file, schema), *_properties(schema, file)]:
+        text = node.get("description", "")
+        # the YAML language server (2.x) renders `description` as Markdown too: `<id>` would vanish
+        assert not re.search(r"[<>*_\\]", re.sub(r"`[^`]*`", "", text)), f"{where}: Markdown outside a code span"
+        if "`" in text or "**" in text:  # Markdown: the YAML language server renders markdownDescription
+            assert node.get("markdownDescription") == text, f"{where}: markdownDescription differs"
+        else:
+            assert "markdownDescription" not in node or node["markdownDescription"] == text, where
+
+
+def test_init_keeps_existing_editor_settings(tmp_path: Path) -> None:
+    """A folder holding editor settings is not empty: `init` refuses it and writes nothing."""
+    from support import run_cli
+
+    settings = tmp_path / "repo" / ".vscode" / "settings.json"
+    settings.parent.mkdir(parents=True)
+    settings.write_text('{"editor.tabSize": 2}\n', encoding="utf-8")
+    result = run_cli("init", str(tmp_path / "repo"))
+    assert result.code == 2, result
+    assert "is not empty" in result.err
+    assert settings.read_text(encoding="utf-8") == '{"editor.tabSize": 2}\n'
+    assert sorted(p.name for p in (tmp_path / "repo").rglob("*")) == [".vscode", "settings.json"]
+
+
+def test_published_schemas_are_the_sources(init_starter: Path) -> None:
+    for path in SCHEMAS.glob("*.schema.json"):
+        assert (init_starter / "schemas" / path.name).read_bytes() == path.read_bytes()
