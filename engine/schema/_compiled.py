@@ -10,7 +10,7 @@ from collections.abc import Callable
 from engine.schema.predicates import in_options as _in, is_date as _is_date, is_integer as _is_integer
 from engine.schema.predicates import is_number as _is_number, unique as _unique
 
-SCHEMAS_CHECKSUM = 'blake2b:5fdd71a05d27e6ef3b75a8989af52e22'
+SCHEMAS_CHECKSUM = 'blake2b:44d07b223b5b3c0c834ad52090cf3392'
 
 _P0 = re.compile('^[a-z][a-z0-9_]{0,62}(?!\\n)$')
 _P1 = re.compile('^[A-Z]{2}$')
