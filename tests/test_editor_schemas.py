@@ -114,13 +114,6 @@ ENGINE_ONLY = [
     ("a required input that is not declared", DECISION, "required: [days_since_delivery]", "required: [days]", "S001"),
     ("a rule id used twice", DECISION, "id: too_late", "id: within_window", "S001"),
     ("an id that differs from its file name", DECISION, "id: return_allowed", "id: allowed", "L003"),
-    (
-        "an unknown keyword in an author's JSON Schema",
-        DECISION,
-        "allowed: {type: boolean}",
-        "allowed: {tpye: boolean}",
-        "P009",
-    ),
     ("a value that does not match its parameter's schema", PROGRAM, "value: 30", "value: -1", "P003"),
     ("a marketplace that is not declared", PROGRAM, "marketplaces: [us, de]", "marketplaces: [us, fr]", "P001"),
     ("a test case of an unknown decision", TESTS, "decision: return_allowed", "decision: nope", "T002"),
@@ -142,6 +135,58 @@ def test_engine_only_refusals(name: str, rel: str, old: str, new: str, code: str
     kind = layout.classify(str(init_repo / "policies"), str(path)).kind
     assert kind is not None
     assert _errors(init_repo / "schemas", kind, load_file(str(path)).data) == []
+
+
+# What both refuse, `validate` with its own code: a misspelt keyword in a JSON Schema an author
+# writes (common.schema.json's `json_schema`, there for editors; engine.schema.check leaves its
+# errors to P009's checks, which say more). name, file, text, replacement, code
+BOTH = [
+    (
+        "a misspelt keyword in an output's schema",
+        DECISION,
+        "allowed: {type: boolean}",
+        "allowed: {tpye: boolean}",
+        "P009",
+    ),
+    ("a type JSON Schema lacks", PROGRAM, "schema: {type: boolean}", "schema: {type: bool}", "P009"),
+    (
+        "a misspelt keyword deep in an input's schema",
+        DECISION,
+        "    type: integer\n",
+        "    type: integer\n    properties: {a: {items: {tpye: string}}}\n",
+        "P009",
+    ),
+]
+
+
+@pytest.mark.parametrize("name, rel, old, new, code", BOTH, ids=[c[0] for c in BOTH])
+def test_refused_by_both(name: str, rel: str, old: str, new: str, code: str, init_repo: Path) -> None:
+    path = init_repo / "policies" / rel
+    edit(path, old, new)
+    assert [p.code for p in validate([str(init_repo / "policies")]).problems] == [code]
+    kind = layout.classify(str(init_repo / "policies"), str(path)).kind
+    assert kind is not None
+    assert _errors(SCHEMAS, kind, load_file(str(path)).data) != []
+
+
+def test_authors_schema_keywords_are_the_engines() -> None:
+    """`json_schema` allows exactly the keywords `validate` knows and descends where it descends."""
+    from engine.model.build import SCHEMA_KEYWORDS
+    from engine.schema.keywords import SUBSCHEMA_LISTS, SUBSCHEMA_MAPS, SUBSCHEMA_ONE
+
+    common = json.loads((SCHEMAS / "common.schema.json").read_text(encoding="utf-8"))
+    keywords = common["$defs"]["json_schema"]["properties"]
+    assert set(keywords) == SCHEMA_KEYWORDS
+    ref = {"$ref": "#/$defs/json_schema"}
+    for name, node in keywords.items():
+        descends = (
+            node.get("additionalProperties")
+            if name in SUBSCHEMA_MAPS
+            else node.get("items")
+            if name in SUBSCHEMA_LISTS
+            else {"$ref": node.get("$ref")}
+        )
+        assert (descends == ref) == (name in (*SUBSCHEMA_MAPS, *SUBSCHEMA_LISTS, *SUBSCHEMA_ONE)), name
 
 
 def _glob(pattern: str) -> re.Pattern[str]:
@@ -255,3 +300,17 @@ def test_init_keeps_existing_editor_settings(tmp_path: Path) -> None:
 def test_published_schemas_are_the_sources(init_starter: Path) -> None:
     for path in SCHEMAS.glob("*.schema.json"):
         assert (init_starter / "schemas" / path.name).read_bytes() == path.read_bytes()
+
+
+def test_fmt_keeps_an_authors_schema_in_its_order(init_repo: Path) -> None:
+    """`json_schema` lists the keywords for editors; `fmt` orders a file by its kind's schema but
+    leaves an author's JSON Schema as written (`maximum` before `minimum` here)."""
+    from support import run_cli
+
+    edit(
+        init_repo / "policies" / PROGRAM,
+        "schema: {type: integer, minimum: 0, maximum: 365}",
+        "schema:\n      maximum: 365\n      type: integer\n      minimum: 0",
+    )
+    result = run_cli("fmt", "--check", cwd=init_repo)
+    assert result.code == 0, result

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from engine.schema.predicates import in_options as _in, is_date as _is_date, is_integer as _is_integer
 from engine.schema.predicates import is_number as _is_number, unique as _unique
 
-SCHEMAS_CHECKSUM = 'blake2b:44d07b223b5b3c0c834ad52090cf3392'
+SCHEMAS_CHECKSUM = 'blake2b:dfac4743490791c64beef846e95290ec'
 
 _P0 = re.compile('^[a-z][a-z0-9_]{0,62}(?!\\n)$')
 _P1 = re.compile('^[A-Z]{2}$')
@@ -41,11 +41,13 @@ _C16 = frozenset(('cases', 'kind', ))
 _C17 = frozenset(('tests', ))
 _C18 = frozenset(('at', 'boundaries', 'decision', 'description', 'example', 'expect', 'input', 'marketplace', 'name', 'source', ))
 _C19 = frozenset(('outputs', 'parameter', 'value', 'vary', ))
-_C20 = frozenset(('id', 'reason', 'then', 'when', ))
-_C21 = frozenset(('date', 'value', ))
-_C22 = frozenset(('description', 'marketplaces', 'template', ))
-_C23 = frozenset(('assumed', 'assumption', 'changes', 'description', 'label', 'note', 'on_pages', 'schema', 'source', 'tiers', 'value', ))
-_C24 = frozenset(('assumed', 'assumption', 'from', 'note', 'on_pages', 'source', 'value', ))
+_C20 = frozenset(('$anchor', '$comment', '$defs', '$dynamicAnchor', '$dynamicRef', '$id', '$ref', '$schema', '$vocabulary', 'additionalProperties', 'allOf', 'anyOf', 'const', 'contains', 'contentEncoding', 'contentMediaType', 'contentSchema', 'default', 'dependentRequired', 'dependentSchemas', 'deprecated', 'description', 'else', 'enum', 'examples', 'exclusiveMaximum', 'exclusiveMinimum', 'format', 'if', 'items', 'maxContains', 'maxItems', 'maxLength', 'maxProperties', 'maximum', 'minContains', 'minItems', 'minLength', 'minProperties', 'minimum', 'multipleOf', 'not', 'oneOf', 'pattern', 'patternProperties', 'prefixItems', 'properties', 'propertyNames', 'readOnly', 'required', 'then', 'title', 'type', 'unevaluatedItems', 'unevaluatedProperties', 'uniqueItems', 'writeOnly', ))
+_C21 = frozenset(('id', 'reason', 'then', 'when', ))
+_C22 = frozenset(('date', 'value', ))
+_C23 = frozenset(('description', 'marketplaces', 'template', ))
+_C24 = frozenset(('assumed', 'assumption', 'changes', 'description', 'label', 'note', 'on_pages', 'schema', 'source', 'tiers', 'value', ))
+_C25 = frozenset(('array', 'boolean', 'integer', 'null', 'number', 'object', 'string', ))
+_C26 = frozenset(('assumed', 'assumption', 'from', 'note', 'on_pages', 'source', 'value', ))
 
 def is_decision(v: object) -> bool:
     if not (isinstance(v, dict)):
@@ -82,6 +84,8 @@ def is_decision(v: object) -> bool:
             if not (isinstance(v6, str)):
                 return False
             if not (_P0.search(v6) is not None):
+                return False
+            if not (_f6(v7)):
                 return False
             if not (isinstance(v7, dict)):
                 return False
@@ -136,11 +140,11 @@ def is_decision(v: object) -> bool:
         if not (len(v17) <= 10000):
             return False
         for v18 in v17:
-            if not (_f6(v18)):
+            if not (_f7(v18)):
                 return False
     if 'default' in v:
         v19 = v['default']
-        if not (_f7(v19)):
+        if not (_f8(v19)):
             return False
     if 'outputs' in v:
         v20 = v['outputs']
@@ -150,6 +154,8 @@ def is_decision(v: object) -> bool:
             if not (isinstance(v21, str)):
                 return False
             if not (_P0.search(v21) is not None):
+                return False
+            if not (_f6(v22)):
                 return False
             if not (isinstance(v22, dict)):
                 return False
@@ -283,7 +289,7 @@ def is_overlay(v: object) -> bool:
                 if not (_unique(v11)):
                     return False
                 for v12 in v11:
-                    if not (_f8(v12) or _f9(v12)):
+                    if not (_f9(v12) or _f10(v12)):
                         return False
             if 'on_pages' in v6:
                 v13 = v6['on_pages']
@@ -291,7 +297,7 @@ def is_overlay(v: object) -> bool:
                     return False
             if 'changes' in v6:
                 v14 = v6['changes']
-                if not (_f10(v14)):
+                if not (_f11(v14)):
                     return False
             pass
     return True
@@ -318,7 +324,7 @@ def is_pages(v: object) -> bool:
                 return False
             if not (_P0.search(v3) is not None):
                 return False
-            if not (_f11(v4)):
+            if not (_f12(v4)):
                 return False
             pass
     return True
@@ -419,7 +425,7 @@ def is_program(v: object) -> bool:
                 return False
             if not (_P0.search(v17) is not None):
                 return False
-            if not (_f12(v18)):
+            if not (_f13(v18)):
                 return False
             pass
     return True
@@ -520,16 +526,132 @@ def is_tests(v: object) -> bool:
                         return False
                 if 'outputs' in v13:
                     v17 = v13['outputs']
-                    if not ([_f13(v17), _f14(v17)].count(True) == 1):
+                    if not ([_f14(v17), _f15(v17)].count(True) == 1):
                         return False
     return True
 
 def _f6(v: object) -> bool:
+    if not (isinstance(v, dict) or isinstance(v, bool)):
+        return False
+    if isinstance(v, dict):
+        if not (v.keys() <= _C20):
+            return False
+        if '$defs' in v:
+            v9 = v['$defs']
+            if not (isinstance(v9, dict)):
+                return False
+            for v10, v11 in v9.items():
+                if not (_f6(v11)):
+                    return False
+                pass
+        if 'allOf' in v:
+            v12 = v['allOf']
+            if not (isinstance(v12, list)):
+                return False
+            for v13 in v12:
+                if not (_f6(v13)):
+                    return False
+        if 'anyOf' in v:
+            v14 = v['anyOf']
+            if not (isinstance(v14, list)):
+                return False
+            for v15 in v14:
+                if not (_f6(v15)):
+                    return False
+        if 'oneOf' in v:
+            v16 = v['oneOf']
+            if not (isinstance(v16, list)):
+                return False
+            for v17 in v16:
+                if not (_f6(v17)):
+                    return False
+        if 'not' in v:
+            v18 = v['not']
+            if not (_f6(v18)):
+                return False
+        if 'if' in v:
+            v19 = v['if']
+            if not (_f6(v19)):
+                return False
+        if 'then' in v:
+            v20 = v['then']
+            if not (_f6(v20)):
+                return False
+        if 'else' in v:
+            v21 = v['else']
+            if not (_f6(v21)):
+                return False
+        if 'dependentSchemas' in v:
+            v22 = v['dependentSchemas']
+            if not (isinstance(v22, dict)):
+                return False
+            for v23, v24 in v22.items():
+                if not (_f6(v24)):
+                    return False
+                pass
+        if 'prefixItems' in v:
+            v25 = v['prefixItems']
+            if not (isinstance(v25, list)):
+                return False
+            for v26 in v25:
+                if not (_f6(v26)):
+                    return False
+        if 'items' in v:
+            v27 = v['items']
+            if not (_f6(v27)):
+                return False
+        if 'contains' in v:
+            v28 = v['contains']
+            if not (_f6(v28)):
+                return False
+        if 'properties' in v:
+            v29 = v['properties']
+            if not (isinstance(v29, dict)):
+                return False
+            for v30, v31 in v29.items():
+                if not (_f6(v31)):
+                    return False
+                pass
+        if 'patternProperties' in v:
+            v32 = v['patternProperties']
+            if not (isinstance(v32, dict)):
+                return False
+            for v33, v34 in v32.items():
+                if not (_f6(v34)):
+                    return False
+                pass
+        if 'additionalProperties' in v:
+            v35 = v['additionalProperties']
+            if not (_f6(v35)):
+                return False
+        if 'propertyNames' in v:
+            v36 = v['propertyNames']
+            if not (_f6(v36)):
+                return False
+        if 'unevaluatedItems' in v:
+            v37 = v['unevaluatedItems']
+            if not (_f6(v37)):
+                return False
+        if 'unevaluatedProperties' in v:
+            v38 = v['unevaluatedProperties']
+            if not (_f6(v38)):
+                return False
+        if 'type' in v:
+            v39 = v['type']
+            if not (_f16(v39) or _f17(v39)):
+                return False
+        if 'contentSchema' in v:
+            v62 = v['contentSchema']
+            if not (_f6(v62)):
+                return False
+    return True
+
+def _f7(v: object) -> bool:
     if not (isinstance(v, dict)):
         return False
     if not ('id' in v and 'reason' in v and 'then' in v):
         return False
-    if not (v.keys() <= _C20):
+    if not (v.keys() <= _C21):
         return False
     if 'id' in v:
         v1 = v['id']
@@ -551,11 +673,11 @@ def _f6(v: object) -> bool:
             return False
     if 'then' in v:
         v4 = v['then']
-        if not (_f7(v4)):
+        if not (_f8(v4)):
             return False
     return True
 
-def _f7(v: object) -> bool:
+def _f8(v: object) -> bool:
     if not (isinstance(v, dict)):
         return False
     for v1, v2 in v.items():
@@ -566,32 +688,32 @@ def _f7(v: object) -> bool:
         pass
     return True
 
-def _f8(v: object) -> bool:
-    if not (isinstance(v, str) and v in _C21):
+def _f9(v: object) -> bool:
+    if not (isinstance(v, str) and v in _C22):
         return False
     return True
 
-def _f9(v: object) -> bool:
+def _f10(v: object) -> bool:
     if not (isinstance(v, str)):
         return False
     if not (_P7.search(v) is not None):
         return False
     return True
 
-def _f10(v: object) -> bool:
+def _f11(v: object) -> bool:
     if not (isinstance(v, list)):
         return False
     for v1 in v:
-        if not (_f15(v1)):
+        if not (_f18(v1)):
             return False
     return True
 
-def _f11(v: object) -> bool:
+def _f12(v: object) -> bool:
     if not (isinstance(v, dict)):
         return False
     if not ('template' in v):
         return False
-    if not (v.keys() <= _C22):
+    if not (v.keys() <= _C23):
         return False
     if 'template' in v:
         v1 = v['template']
@@ -618,12 +740,12 @@ def _f11(v: object) -> bool:
             return False
     return True
 
-def _f12(v: object) -> bool:
+def _f13(v: object) -> bool:
     if not (isinstance(v, dict)):
         return False
     if not ('description' in v and 'schema' in v and 'value' in v):
         return False
-    if not (v.keys() <= _C23):
+    if not (v.keys() <= _C24):
         return False
     if 'description' in v:
         v1 = v['description']
@@ -637,6 +759,8 @@ def _f12(v: object) -> bool:
             return False
     if 'schema' in v:
         v3 = v['schema']
+        if not (_f6(v3)):
+            return False
         if not (isinstance(v3, dict)):
             return False
     if 'tiers' in v:
@@ -664,7 +788,7 @@ def _f12(v: object) -> bool:
         if not (_unique(v9)):
             return False
         for v10 in v9:
-            if not (_f8(v10) or _f9(v10)):
+            if not (_f9(v10) or _f10(v10)):
                 return False
     if 'on_pages' in v:
         v11 = v['on_pages']
@@ -672,11 +796,11 @@ def _f12(v: object) -> bool:
             return False
     if 'changes' in v:
         v12 = v['changes']
-        if not (_f10(v12)):
+        if not (_f11(v12)):
             return False
     return True
 
-def _f13(v: object) -> bool:
+def _f14(v: object) -> bool:
     if not (isinstance(v, list)):
         return False
     if not (len(v) >= 1):
@@ -688,7 +812,7 @@ def _f13(v: object) -> bool:
             return False
     return True
 
-def _f14(v: object) -> bool:
+def _f15(v: object) -> bool:
     if not (isinstance(v, dict)):
         return False
     if not (len(v) >= 1):
@@ -705,12 +829,25 @@ def _f14(v: object) -> bool:
         pass
     return True
 
-def _f15(v: object) -> bool:
+def _f16(v: object) -> bool:
+    if not (isinstance(v, str) and v in _C25):
+        return False
+    return True
+
+def _f17(v: object) -> bool:
+    if not (isinstance(v, list)):
+        return False
+    for v1 in v:
+        if not (isinstance(v1, str) and v1 in _C25):
+            return False
+    return True
+
+def _f18(v: object) -> bool:
     if not (isinstance(v, dict)):
         return False
     if not ('from' in v and 'value' in v):
         return False
-    if not (v.keys() <= _C24):
+    if not (v.keys() <= _C26):
         return False
     if 'from' in v:
         v1 = v['from']
@@ -739,7 +876,7 @@ def _f15(v: object) -> bool:
         if not (_unique(v6)):
             return False
         for v7 in v6:
-            if not (_f8(v7) or _f9(v7)):
+            if not (_f9(v7) or _f10(v7)):
                 return False
     if 'on_pages' in v:
         v8 = v['on_pages']

@@ -78,7 +78,26 @@ def check_document(doc: Document, kind: str) -> list[Problem]:
     """All schema problems of one document of the given kind."""
     if fastcheck.is_valid(kind, doc.data):
         return []
-    return errors_to_problems(doc, (), validator(kind).iter_errors(doc.data))
+    authors = _authors_schema_nodes()
+    errors = (e for e in validator(kind).iter_errors(doc.data) if id(e.schema) not in authors)
+    return errors_to_problems(doc, (), errors)
+
+
+@cache
+def _authors_schema_nodes() -> frozenset[int]:
+    """The nodes of common.schema.json's `json_schema`, the schema of a schema an author writes (a
+    parameter's `schema`, a decision's `inputs` and `outputs`). It is there for editors, which
+    underline a misspelt keyword with it; `validate` tells the same faults with their own code
+    and hint (P009, engine.model.build.unknown_keywords and schema.source_schema), so its errors
+    are left to those checks here. (Held by the cached registry, so the ids stay theirs.)"""
+    nodes: list[int] = []
+    stack: list[Any] = [_registry().contents("common.schema.json")["$defs"]["json_schema"]]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (dict, list)):
+            nodes.append(id(node))
+            stack += node.values() if isinstance(node, dict) else node
+    return frozenset(nodes)
 
 
 def check_value(doc: Document, path: Path, value: Any, schema: dict[str, Any], what: str) -> list[Problem]:

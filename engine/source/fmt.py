@@ -266,8 +266,16 @@ def _collect(node: Any, found: list[str], seen: set[int]) -> None:
 # -- key order -----------------------------------------------------------------------------------------
 
 
+_AUTHORS_SCHEMA = "common.schema.json#/$defs/json_schema"
+
+
 def reorder(node: Any, spec: Any, file: str, parent: tuple[CommentedMap, Any] | None = None) -> None:
-    """Put the keys of every mapping the schema describes in the schema's order, recursively."""
+    """Put the keys of every mapping the schema describes in the schema's order, recursively.
+    A JSON Schema an author writes (a parameter's `schema`, a decision's `inputs` and `outputs`)
+    keeps the author's order: its schema (`json_schema`) lists the keywords for editors, in no
+    order an author chose."""
+    if isinstance(spec, dict) and spec.get("$ref") == _AUTHORS_SCHEMA:
+        return
     spec, file = _resolve(spec, file)
     if isinstance(node, CommentedMap) and isinstance(spec, dict):
         props = spec.get("properties")
