@@ -361,7 +361,8 @@ def test_the_search_pages_load_only_policyctls_own_scripts_under_their_narrow_po
         ("<!---><script>alert(1)</script>-->", "a comment, CDATA section"),
         ("<!-- --!><script>alert(1)</script> -->", "a comment, CDATA section"),
         ("<![CDATA[><script>alert(1)</script>]]>", "a comment, CDATA section"),
-        ("<style></style x><script>alert(1)</script></style>", "`</style` inside a style sheet"),
+        # (Python 3.14's html.parser ends the style sheet at `</style x>`, as browsers do: the script is seen)
+        ("<style></style x><script>alert(1)</script></style>", ("`</style` inside a style sheet", "`<script>`")),
         # what a browser drops before reading a URL's scheme, or reads in a style sheet or a srcset
         ('<a href="java&#9;script:alert(1)">x</a>', "`javascript:` URL"),
         ('<a href="\x01javascript:alert(1)">x</a>', "`javascript:` URL"),
@@ -375,12 +376,15 @@ def test_the_search_pages_load_only_policyctls_own_scripts_under_their_narrow_po
         ('<p data-pagefind-meta="title:x, image:https://tracker.example/p.gif">', "resource from elsewhere"),
     ],
 )
-def test_a_layout_with_active_content_is_refused(site: Path, tmp_path: Path, markup: str, found: str) -> None:
+def test_a_layout_with_active_content_is_refused(
+    site: Path, tmp_path: Path, markup: str, found: str | tuple[str, ...]
+) -> None:
     layout = site / "_site" / "page.html.j2"
     layout.write_text(layout.read_text(encoding="utf-8").replace("<main>", "<main>" + markup), encoding="utf-8")
     built = run_cli("build", "--root", str(site), "--out", str(tmp_path / "out"), "--at", "2024-03-01")
     assert built.code == 1 and f"{layout}:1:1: error[G001]: the page would carry active content" in built.err, built
-    assert found in built.err and not (tmp_path / "out").exists()
+    assert any(f in built.err for f in ((found,) if isinstance(found, str) else found)), built
+    assert not (tmp_path / "out").exists()
 
 
 # What the plain reader (engine.site.activecontent._plain, the fast way through most pages) must

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from urllib.parse import quote
 
 from engine.problems import CODES, Problem, one_line
@@ -114,7 +114,7 @@ def _artifact(file: str, root: str) -> dict[str, str]:
     rel = from_root(file, root)
     if rel is not None:
         return {"uri": quote(rel, safe="/"), "uriBaseId": SRCROOT}
-    return {"uri": PurePath(os.path.abspath(file)).as_uri()}
+    return {"uri": Path(os.path.abspath(file)).as_uri()}
 
 
 def sarif(
@@ -157,7 +157,7 @@ def sarif(
             {
                 "tool": {"driver": {"name": "policyctl", "rules": rules}},
                 # (a base URI ends with `/`; the relative URIs are resolved against it)
-                "originalUriBaseIds": {SRCROOT: {"uri": PurePath(root).as_uri().rstrip("/") + "/"}},
+                "originalUriBaseIds": {SRCROOT: {"uri": Path(root).as_uri().rstrip("/") + "/"}},
                 "results": results,
             }
         ],
