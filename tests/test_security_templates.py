@@ -200,19 +200,8 @@ def _runaway_in(site: Path, where: str, snippet: str) -> Path:
     return template
 
 
-@pytest.mark.parametrize(
-    "snippet",
-    [
-        "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}",
-        "{% macro d(n) %}{% if n %}{{ d(n - 1) }}{{ d(n - 1) }}{% endif %}{% endmacro %}{{ d(60) }}",
-    ],
-)
-@pytest.mark.parametrize("where", ["page template", "layout"])
-def test_renders_have_a_deadline_and_a_build_waits_it_out_once(
-    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, snippet: str, where: str
-) -> None:
-    """A runaway template stops at its deadline with G001, and the build renders no other page with
-    it: every page would wait the deadline out again (600 pages x 10 s: 100 minutes)."""
+def _count_expired_deadlines(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The list each render deadline that expires is added to (what it was for), as the test goes."""
     from engine.templates import guard
 
     expired: list[str] = []
@@ -228,6 +217,25 @@ def test_renders_have_a_deadline_and_a_build_waits_it_out_once(
             raise
 
     monkeypatch.setattr(guard, "deadline", counted)
+    return expired
+
+
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}",
+        "{% macro d(n) %}{% if n %}{{ d(n - 1) }}{{ d(n - 1) }}{% endif %}{% endmacro %}{{ d(60) }}",
+    ],
+)
+@pytest.mark.parametrize("where", ["page template", "layout"])
+def test_renders_have_a_deadline_and_a_build_waits_it_out_once(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, snippet: str, where: str
+) -> None:
+    """A runaway template stops at its deadline with G001, and the build renders no other page with
+    it: every page would wait the deadline out again (600 pages x 10 s: 100 minutes)."""
+    from engine.templates import guard
+
+    expired = _count_expired_deadlines(monkeypatch)
     assert build(site, tmp_path / "before").code == 0
     made = (tmp_path / "before").rglob("*.html")
     assert len([p for p in made if p.name != "index.html" and "_search" not in p.parts]) >= 2  # pages with it
@@ -249,19 +257,7 @@ def test_making_a_pages_html_has_the_deadline_too(site: Path, tmp_path: Path, mo
     waits it out once."""
     from engine.templates import guard
 
-    expired: list[str] = []
-    real = guard.deadline
-
-    @contextlib.contextmanager
-    def counted(seconds: float, what: str) -> Iterator[None]:
-        try:
-            with real(seconds, what):
-                yield
-        except guard.TemplateTimeout:
-            expired.append(what)
-            raise
-
-    monkeypatch.setattr(guard, "deadline", counted)
+    expired = _count_expired_deadlines(monkeypatch)
     monkeypatch.setattr(guard, "MAX_RENDER_SECONDS", 0.25)  # (the hostile site's pages take milliseconds)
     template, _ = inject(site, "{% for i in range(2000) %}" + "[a](" * 50 + "{% endfor %}")
     r = build(site, tmp_path / "out")

@@ -121,18 +121,14 @@ def _build(
             result.notes += site.passed_dates(out, repo, at)
             return result
     elif survey.links:
-        first = os.path.join(out, survey.links[0])
-        more = f" (and {len(survey.links) - 1} more)" if len(survey.links) > 1 else ""
         result.refused = (
-            f"`{first}`{more} is a symbolic link, and the build would write pages through it",
+            f"{_named(out, survey.links)} is a symbolic link, and the build would write pages through it",
             "remove the link: policyctl writes only inside the output folder",
         )
         return result
     elif survey.conflicts:
-        first = os.path.join(out, survey.conflicts[0])
-        more = f" (and {len(survey.conflicts) - 1} more)" if len(survey.conflicts) > 1 else ""
         result.refused = (
-            f"`{first}`{more} is there, policyctl did not write it, and the build would replace it",
+            f"{_named(out, survey.conflicts)} is there, policyctl did not write it, and the build would replace it",
             "move it away, or build into another folder",
         )
         return result
@@ -258,3 +254,9 @@ def _read(out: str, rel: str) -> bytes:
     if data is None:  # kept by the page cache a moment ago
         raise OSError(2, "a page kept from the last build is gone", os.path.join(out, rel))
     return data
+
+
+def _named(out: str, found: list[str]) -> str:
+    """The first of ``found`` (paths in ``out``) and how many more: "`out/a` (and 2 more)"."""
+    more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+    return f"`{os.path.join(out, found[0])}`{more}"
