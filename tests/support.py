@@ -101,6 +101,18 @@ def run_cli(*args: str, cwd: Path | None = None, stdin: str | None = None) -> Cl
     return CliRun(result.exit_code, result.stdout, result.stderr)
 
 
+def git(cwd: Path, *args: str) -> None:
+    """Run git in ``cwd`` as a test's made-up author (no signing), failing the test if git fails."""
+    import subprocess
+
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+    )
+
+
 class CliRun:
     def __init__(self, code: int, out: str, err: str) -> None:
         self.code, self.out, self.err = code, out, err

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from support import ROOT, edit, run_cli
+from support import ROOT, edit, git, run_cli
 
 
 @pytest.fixture
@@ -481,16 +481,6 @@ def _pre_commit(tmp_path: Path) -> list[str]:
     return [str(python), "-m", "pre_commit"]
 
 
-def _git(*args: str, cwd: Path) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false", *args],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-
-
 @pytest.mark.slow
 def test_pre_commit_hooks_run_on_a_new_repository(tmp_path: Path) -> None:
     """The hooks of .pre-commit-hooks.yaml, installed by the real pre-commit from a git copy of
@@ -508,9 +498,9 @@ def test_pre_commit_hooks_run_on_a_new_repository(tmp_path: Path) -> None:
             ".git", "generated_docs", "benchmarks", "tests", "build", "*.egg-info", "__pycache__"
         ),
     )
-    _git("init", "-q", cwd=hooks)
-    _git("add", "-A", cwd=hooks)
-    _git("commit", "-q", "-m", "hooks", cwd=hooks)
+    git(hooks, "init", "-q")
+    git(hooks, "add", "-A")
+    git(hooks, "commit", "-q", "-m", "hooks")
     rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=hooks, check=True, capture_output=True, text=True)
     new = tmp_path / "new"
     assert run_cli("init", str(new)).code == 0
@@ -520,8 +510,8 @@ def test_pre_commit_hooks_run_on_a_new_repository(tmp_path: Path) -> None:
         json.dumps({"repos": [{"repo": str(hooks), "rev": rev.stdout.strip(), "hooks": [{"id": i} for i in ids]}]}),
         encoding="utf-8",
     )  # JSON is YAML
-    _git("init", "-q", cwd=new)
-    _git("add", "-A", cwd=new)
+    git(new, "init", "-q")
+    git(new, "add", "-A")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {
         "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
         "POLICYCTL_CACHE": str(tmp_path / "cache"),
@@ -560,7 +550,7 @@ def test_pre_commit_hooks_run_on_a_new_repository(tmp_path: Path) -> None:
     for hook in ("policyctl validate", "policyctl fmt --check", "policyctl test", "policyctl build --check"):
         assert any(line.startswith(hook) and line.endswith("Passed") for line in passed.stdout.splitlines()), hook
     edit(new / "policies" / "returns" / "program.yaml", "value: 30", "value: thirty")
-    _git("add", "-A", cwd=new)
+    git(new, "add", "-A")
     # (the validate hook alone: the three others would start three more processes to fail as well)
     failed = run_hooks("policyctl-validate")
     assert failed.returncode == 1 and "error[P003]" in failed.stdout, failed.stdout

@@ -6,13 +6,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
 
-from support import edit, run_cli
+from support import edit, git, run_cli
 
 PROGRAM = "pol/policies/returns/program.yaml"  # from the top of the checkout (the monorepo below)
 
@@ -142,19 +141,10 @@ def test_dash_is_refused_where_there_is_no_one_stream(init_repo: Path, args: tup
 # --- paths: a repository's top is the whole repository; a folder inside one is found as --root is ---
 
 
-def _git(cwd: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-    )
-
-
 def test_diff_from_a_program_folder_compares_the_policies_holding_it(init_repo: Path) -> None:
-    _git(init_repo, "init", "-q")
-    _git(init_repo, "add", "-A")
-    _git(init_repo, "commit", "-q", "-m", "start")
+    git(init_repo, "init", "-q")
+    git(init_repo, "add", "-A")
+    git(init_repo, "commit", "-q", "-m", "start")
     here = init_repo / "policies" / "returns"
     assert run_cli("diff", "HEAD", ".", "--exit-code", cwd=here).code == 0  # it read `.` as policies: 4 errors
     edit(here / "program.yaml", "    value: 30\n", "    value: 31\n")

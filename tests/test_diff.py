@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from support import MINI, edit, run_cli
+from support import MINI, edit, git, run_cli
 
 PROGRAM = "loans/program.yaml"
 DECISION = "loans/decisions/late_fee.yaml"
@@ -217,23 +217,14 @@ def test_json(pair: tuple[Path, Path]) -> None:
 # -- git revisions ---------------------------------------------------------------------------------
 
 
-def _git(cwd: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-    )
-
-
 def test_git_revisions(tmp_path: Path) -> None:
     shutil.copytree(MINI, tmp_path / "policies")
-    _git(tmp_path, "init", "-q")
-    _git(tmp_path, "add", "policies")
-    _git(tmp_path, "commit", "-q", "-m", "one")
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", "policies")
+    git(tmp_path, "commit", "-q", "-m", "one")
     edit(tmp_path / "policies" / PROGRAM, "    value: 21", "    value: 30")
     edit(tmp_path / "policies" / DECISION, "reason: Returned on time.", "reason: Back in time.")
-    _git(tmp_path, "commit", "-q", "-am", "two")
+    git(tmp_path, "commit", "-q", "-am", "two")
     edit(tmp_path / "policies" / PROGRAM, "    value: 30", "    value: 31")  # uncommitted: not in HEAD
     code, out = diff("HEAD~1", "HEAD", cwd=tmp_path)
     assert (code, out) == (
@@ -296,12 +287,12 @@ def test_a_top_whose_settings_cannot_be_used_is_a_usage_error(pair: tuple[Path, 
 
 def test_revision_before_the_folder_existed(tmp_path: Path) -> None:
     (tmp_path / "README").write_text("x")
-    _git(tmp_path, "init", "-q")
-    _git(tmp_path, "add", "README")
-    _git(tmp_path, "commit", "-q", "-m", "empty")
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", "README")
+    git(tmp_path, "commit", "-q", "-m", "empty")
     shutil.copytree(MINI, tmp_path / "policies")
-    _git(tmp_path, "add", "policies")
-    _git(tmp_path, "commit", "-q", "-m", "policies")
+    git(tmp_path, "add", "policies")
+    git(tmp_path, "commit", "-q", "-m", "policies")
     code, out = diff("HEAD~1", "HEAD", cwd=tmp_path)
     assert code == 0
     assert "  program `loans` added\n" in out

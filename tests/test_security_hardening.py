@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import engine
-from support import CORPUS, MINI, ROOT, CliRun, call, finishes, run_cli
+from support import CORPUS, MINI, ROOT, CliRun, call, finishes, git, run_cli
 
 BOUND = 5.0
 HOSTILE = CORPUS / "hostile" / "site"
@@ -516,17 +516,6 @@ def test_fmt_replaces_files_in_one_step(tmp_path: Path) -> None:
 # -- hardening II, second round ---------------------------------------------------------------------
 
 
-def _git(cwd: Path, *args: str) -> None:
-    import subprocess
-
-    subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-    )
-
-
 @pytest.mark.parametrize("target", ["/etc/passwd", "../../../../../../etc/hostname", "program.yaml", "../README"])
 def test_diff_skips_links_in_a_revision_and_leaves_no_temporary_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target: str
@@ -540,12 +529,12 @@ def test_diff_skips_links_in_a_revision_and_leaves_no_temporary_folder(
     repo = tmp_path / "repo"
     shutil.copytree(MINI, repo / "policies")
     (repo / "README").write_text("x\n")
-    _git(repo, "init", "-q")
-    _git(repo, "add", ".")
-    _git(repo, "commit", "-q", "-m", "one")
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "one")
     os.symlink(target, repo / "policies" / "loans" / "linked.yaml")
-    _git(repo, "add", ".")
-    _git(repo, "commit", "-q", "-m", "a link")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "a link")
     r = run_cli("diff", "HEAD~1", "HEAD", "--at", "2024-05-01", cwd=repo)
     assert r.code == 0 and "Traceback" not in r.out + r.err, r
     assert "HEAD:policies/loans/linked.yaml:1:1: warning[L005]: a symbolic link in revision `HEAD`" in r.err, r
@@ -562,9 +551,9 @@ def test_diff_removes_its_temporary_folders_when_interrupted(tmp_path: Path, mon
     monkeypatch.setattr(tempfile, "tempdir", str(temps))
     repo = tmp_path / "repo"
     shutil.copytree(MINI, repo / "policies")
-    _git(repo, "init", "-q")
-    _git(repo, "add", ".")
-    _git(repo, "commit", "-q", "-m", "one")
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "one")
 
     def interrupted(*args: object) -> None:
         raise KeyboardInterrupt
