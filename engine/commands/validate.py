@@ -233,12 +233,14 @@ def _check_translations(repo: Any, languages: tuple[str, ...] | None) -> list[Pr
         return read[(path, tag)]
 
     for name, domain in translation_domains(repo).items():
-        found = i18n.domain_problems(repo, name, domain, read_once)  # as `build` refuses them
         program = repo.programs.get(name)
         if program is not None and program.extra.get("translations") == "fallback":
-            # as `build` says them (engine.site.plan): a language shown in English meanwhile
-            found = i18n.as_fallback(found, i18n.fallback_locales(repo, name, domain, read_once))
-        problems += found
+            # as `build` says them (engine.site.plan): a language shown in English meanwhile, its
+            # problems warnings; one check gives both (the kept problems alone cannot tell which)
+            result = i18n.domain_check(repo, name, domain, read_once)
+            problems += i18n.as_fallback(result.problems, i18n.pending_locales(result))
+        else:
+            problems += i18n.domain_problems(repo, name, domain, read_once)  # as `build` refuses them
     return problems
 
 

@@ -1561,8 +1561,13 @@ def fallback_locales(repo: Any, name: str, domain: Domain, read_catalog: Reader 
     what it writes or for a fact it states (G006): everything `domain_check` counts against it.
     (The English page states each fact from the policy data: a translation refused for writing
     one itself is not published, as one refused for its placeholders is not.)"""
-    stats = domain_check(repo, name, domain, read_catalog).stats
-    return {s.tag for s in stats if s.missing or s.fuzzy or s.refused}
+    return pending_locales(domain_check(repo, name, domain, read_catalog))
+
+
+def pending_locales(result: CheckResult) -> set[str]:
+    """The locales ``result`` (a domain's `domain_check`) counts a message against: missing, fuzzy
+    or refused; a `translations: fallback` program shows them in English (`fallback_locales`)."""
+    return {s.tag for s in result.stats if s.missing or s.fuzzy or s.refused}
 
 
 def as_fallback(problems: list[Problem], locales: Iterable[str]) -> list[Problem]:
