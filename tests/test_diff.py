@@ -206,12 +206,81 @@ def test_json(pair: tuple[Path, Path]) -> None:
             "new": 35,
             "from": "2024-01-01",
             "until": None,
+            "from_assumed": False,
+            "until_assumed": False,
             "added": False,
             "removed": False,
         }
     ]
     assert [p["path"] for p in body["pages"]] == ["loans/nl/nl", "loans/nl/en"]
     assert body["rows"] == body["answers"] == []
+
+
+ASSUMED_DATE = """    source: the mini repository's made-up fee table
+    changes:
+      - from: "2024-03-01"
+        value:
+          - {over: null, up_to: 7, fee: 0.3}
+          - {over: 7, up_to: 30, fee: 0.5}
+          - {over: 30, up_to: null, fee: 1.0}
+        source: made up
+        assumption: The day is not said; the first of the month is assumed.
+        assumed: [date]
+"""
+
+
+@pytest.mark.parametrize(
+    "fmt, said",
+    [
+        (
+            "text",
+            [
+                "  loans · nl · late_fee_bands[0].fee 0.25 → 0.3 from 2024-03-01 (date assumed)\n",
+                "  loans.late_fee · nl · 2024-03-01 (date assumed), 2024-05-01: 3 of 24 answers change,",
+                # a moved date: the days between it and the old one end on the day before an assumption
+                "  loans · nl · loan_days 28 → 21 from 2024-01-01 until 2024-01-31 (date assumed)\n",
+            ],
+        ),
+        (
+            "markdown",
+            [
+                "| loans | nl | late_fee_bands | \\[0\\].fee 0.25 | \\[0\\].fee 0.3 | from 2024-03-01 (date assumed) |\n",
+                "<details><summary>loans.late_fee · nl · 2024-03-01 (date assumed), 2024-05-01: 3 of 24",
+                "| loans | nl | loan_days | 28 | 21 | from 2024-01-01 until 2024-01-31 (date assumed) |\n",
+            ],
+        ),
+    ],
+)
+def test_an_assumed_date_is_said_to_be_assumed(pair: tuple[Path, Path], fmt: str, said: list[str]) -> None:
+    """A change's date that is an assumption is never printed as a fact, in any format."""
+    old, new = pair
+    edit(new / PROGRAM, "    source: the mini repository's made-up fee table\n", ASSUMED_DATE)
+    edit(new / PROGRAM, '      - from: "2024-01-01"', '      - from: "2024-02-01"')
+    edit(
+        new / PROGRAM,
+        "        source: made up\n",
+        "        source: made up\n        assumption: a guess\n        assumed: [date]\n",
+    )
+    code, out = diff(old, new, "--format", fmt)
+    for line in said:
+        assert line in out, out
+    # the fee from its day in nl and no (no has its own loan_days), the answers' day in both, loan_days' end
+    assert out.count("(date assumed)") == 5, out
+
+
+def test_an_assumed_date_is_a_field_in_json(pair: tuple[Path, Path]) -> None:
+    old, new = pair
+    edit(new / PROGRAM, "    source: the mini repository's made-up fee table\n", ASSUMED_DATE)
+    body = json.loads(diff(old, new, "--format", "json")[1])
+    assert [(p["marketplace"], p["from"], p["from_assumed"], p["until_assumed"]) for p in body["parameters"]] == [
+        ("nl", "2024-03-01", True, False),
+        ("no", "2024-03-01", True, False),
+    ]
+    assert [(a["marketplace"], a["at"], a["assumed_days"]) for a in body["answers"]] == [
+        ("nl", "2024-03-01, 2024-05-01", ["2024-03-01"]),
+        ("no", "2024-03-01, 2024-05-01", ["2024-03-01"]),
+    ]
+    assert "(date assumed)" not in json.dumps(body)
 
 
 # -- git revisions ---------------------------------------------------------------------------------

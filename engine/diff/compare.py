@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.model.dates import parse_date
@@ -37,6 +37,10 @@ class ParamChange:
     new: Any
     start: str | None  # None: from the beginning
     end: str | None  # last day, inclusive; None: from then on
+    # the day a change took effect is an assumption (`assumed: [date]`): reports say so, never as fact;
+    # ``end_assumed``: the day after ``end`` is such a day
+    start_assumed: bool = False
+    end_assumed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,11 +149,13 @@ def param_changes(a: Program, b: Program, mp: str, name: str) -> list[ParamChang
     param = b.parameters.get(name) or a.parameters[name]
     label = param.label or name
     starts = sorted({e.start for e in (*old, *new) if e.start is not None})
+    assumed = _assumed_dates(old, new)
     found: list[ParamChange] = []
     for i, start in enumerate([None, *starts]):
         day = start or "0001-01-01"
         before, after = _value(old, day), _value(new, day)
         end = _day_before(starts[i]) if i < len(starts) else None
+        end_assumed = i < len(starts) and starts[i] in assumed
         if identical(before, after):
             continue
         last = found[-1] if found else None
@@ -159,10 +165,18 @@ def param_changes(a: Program, b: Program, mp: str, name: str) -> list[ParamChang
             and identical(last.old, before)
             and identical(last.new, after)
         ):
-            found[-1] = ParamChange(b.id, mp, name, label, before, after, last.start, end)
+            found[-1] = replace(last, end=end, end_assumed=end_assumed)
         else:
-            found.append(ParamChange(b.id, mp, name, label, before, after, start, end))
+            found.append(ParamChange(b.id, mp, name, label, before, after, start, end, start in assumed, end_assumed))
     return found
+
+
+def _assumed_dates(old: tuple[Entry, ...], new: tuple[Entry, ...]) -> set[str]:
+    """The days changes take effect on that are assumptions: as the new version says, or, for a
+    day only the old version has a change on, as the old one said."""
+    said = {e.start: e.date_assumed for e in old if e.start is not None}
+    said.update({e.start: e.date_assumed for e in new if e.start is not None})
+    return {day for day, assumed in said.items() if assumed}
 
 
 def _value(line: tuple[Entry, ...], day: str) -> Any:

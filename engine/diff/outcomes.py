@@ -15,7 +15,7 @@ import datetime as _dt
 import itertools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from engine.decisions import tiers
@@ -63,15 +63,18 @@ class OutcomeChanges:
     shown: tuple[Answer, ...]
     capped: bool
     only: tuple[tuple[str, tuple[Any, ...]], ...] = ()  # inputs whose changed answers take only these values
+    assumed: tuple[str, ...] = ()  # the days of ``at`` that a change takes effect on by an assumed date
 
 
 def compare(old: Repository, new: Repository, diff: Any, at: str | None = None) -> list[OutcomeChanges]:
     """Per decision, marketplace and day, the answers that differ (days with the same changes merged)."""
     found: list[OutcomeChanges] = []
-    for a, b, did, mp, day in _questions(old, new, diff, at):
+    for a, b, did, mp, day, assumed in _questions(old, new, diff, at):
         changes = _decision(old, new, a, b, did, mp, day)
         if changes is None or not changes.changed:
             continue
+        if assumed:
+            changes = replace(changes, assumed=(day,))
         if found and _alike(found[-1], changes):
             found[-1] = _merge(found[-1], changes)
         else:
@@ -81,15 +84,17 @@ def compare(old: Repository, new: Repository, diff: Any, at: str | None = None) 
 
 def _questions(
     old: Repository, new: Repository, diff: Any, at: str | None
-) -> Iterator[tuple[Program, Program, str, str, str]]:
-    """Decisions in both versions × marketplaces in both × the days worth asking."""
+) -> Iterator[tuple[Program, Program, str, str, str, bool]]:
+    """Decisions in both versions × marketplaces in both × the days worth asking, each with whether
+    it is the day of a change whose date is assumed."""
     for pid in sorted(set(old.programs) & set(new.programs)):
         a, b = old.programs[pid], new.programs[pid]
         for did in sorted(set(a.decisions) & set(b.decisions)):
             for mp in [m for m in b.marketplaces if m in a.marketplaces]:
                 zone = new.marketplaces[mp].time_zone if mp in new.marketplaces else None
-                for day in _days(diff, pid, mp, at or today(zone)):  # "today" is the marketplace's
-                    yield a, b, did, mp, day
+                days, assumed = _days(diff, pid, mp, at or today(zone))  # "today" is the marketplace's
+                for day in days:
+                    yield a, b, did, mp, day, day in assumed
 
 
 def _alike(a: OutcomeChanges, b: OutcomeChanges) -> bool:
@@ -104,18 +109,21 @@ def _alike(a: OutcomeChanges, b: OutcomeChanges) -> bool:
 
 
 def _merge(a: OutcomeChanges, b: OutcomeChanges) -> OutcomeChanges:
-    from dataclasses import replace
-
-    return replace(a, at=f"{a.at}, {b.at}")
+    return replace(a, at=f"{a.at}, {b.at}", assumed=a.assumed + b.assumed)
 
 
-def _days(diff: Any, program: str, mp: str, at: str) -> list[str]:
-    """``at``, and a day inside each changed interval of the program's parameters in ``mp``."""
+def _days(diff: Any, program: str, mp: str, at: str) -> tuple[list[str], set[str]]:
+    """``at``, and a day inside each changed interval of the program's parameters in ``mp``; and
+    those of them that are a change's day by an assumed date (a report marks them)."""
     days = {at}
+    assumed = set()
     for c in diff.params:
         if c.program == program and c.marketplace == mp:
-            days.add(c.start or c.end or at)
-    return sorted(days)[:MAX_DAYS]
+            day = c.start or c.end or at
+            days.add(day)
+            if (c.start and c.start_assumed) or (not c.start and c.end and c.end_assumed):
+                assumed.add(day)
+    return sorted(days)[:MAX_DAYS], assumed
 
 
 def _decision(

@@ -11,13 +11,18 @@ from engine.diff.compare import ABSENT, Diff, ParamChange, RowChange, leaf_chang
 from engine.diff.outcomes import Answer, OutcomeChanges
 from engine.diff.pages import PageChange
 
+ASSUMED = " (date assumed)"  # after a day that is an assumption, as `show --provenance` says a change's
+
 
 def period(c: ParamChange) -> str:
-    if c.start and c.end:
-        return f"from {c.start} until {c.end}"
-    if c.start:
-        return f"from {c.start}"
-    return f"until {c.end}" if c.end else ""
+    start = f"from {c.start}{ASSUMED if c.start_assumed else ''}" if c.start else ""
+    end = f"until {c.end}{ASSUMED if c.end_assumed else ''}" if c.end else ""
+    return " ".join(part for part in (start, end) if part)
+
+
+def days(o: OutcomeChanges) -> str:
+    """The days the answers were asked on, each that is a change's assumed date marked."""
+    return ", ".join(f"{day}{ASSUMED if day in o.assumed else ''}" for day in o.at.split(", "))
 
 
 def values(c: ParamChange) -> str:
@@ -65,8 +70,9 @@ def answer_line(a: Answer) -> str:
 def outcome_head(o: OutcomeChanges) -> str:
     capped = f" (a sample of {o.tried} input combinations)" if o.capped else ""
     only = "; ".join(f"{name} {_values(vals)}" for name, vals in o.only)
-    return f"{o.program}.{o.decision} · {o.marketplace} · {o.at}: {o.changed} of {o.tried} answers change{capped}" + (
-        f", all with {only}" if only else ""
+    return (
+        f"{o.program}.{o.decision} · {o.marketplace} · {days(o)}: {o.changed} of {o.tried} answers change{capped}"
+        + (f", all with {only}" if only else "")
     )
 
 
@@ -203,6 +209,8 @@ def as_json(diff: Diff) -> str:
                 "new": plain(c.new),
                 "from": c.start,
                 "until": c.end,
+                "from_assumed": c.start_assumed,  # the date is an assumption (as `(date assumed)` in text)
+                "until_assumed": c.end_assumed,
                 "added": c.old is ABSENT,
                 "removed": c.new is ABSENT,
             }
@@ -225,6 +233,7 @@ def as_json(diff: Diff) -> str:
                 "decision": o.decision,
                 "marketplace": o.marketplace,
                 "at": o.at,
+                "assumed_days": list(o.assumed),
                 "tried": o.tried,
                 "changed": o.changed,
                 "capped": o.capped,
