@@ -106,6 +106,106 @@ def test_date_times_are_not_ordered_as_text(init_repo: Path, when: str, error: s
         assert "hint: compare instants with `before(a, b)` or `after(a, b)`" in result.out + result.err
 
 
+_COMPARED = """kind: decision
+id: {id}
+title: Compared
+description: Date-times compared.
+inputs:
+  delivered_at: {{type: string, format: date-time, description: When the item was delivered.}}
+  shipped_at: {{type: string, format: date-time, description: When it was shipped.}}
+  order:
+    type: object
+    description: The order.
+    properties: {{placed_at: {{type: string, format: date-time}}}}
+  periods:
+    type: array
+    description: Periods.
+    items: {{type: object, properties: {{from: {{type: string, format: date-time}}}}}}
+  stamps: {{type: array, description: Times., items: {{type: string, format: date-time}}}}
+let:
+  deadline: "add_hours(delivered_at, 48)"
+  cutoff: "add_days(shipped_at, 1)"
+  joined: "periods[0]['from'] if periods else none"
+  {let}
+hit: first
+rules:
+  - id: early
+    when: "{when}"
+    reason: early
+    then: {{early: true}}
+default: {{early: false}}
+outputs:
+  early: {{type: boolean}}
+"""
+
+_EQUAL_HINT = "hint: compare instants written one way with `utc(a) {0} utc(b)`"
+_MIN_HINT = "hint: pick the earlier instant with `a if before(a, b) else b`, or the earlier day"
+_MAX_HINT = "hint: pick the later instant with `a if after(a, b) else b`, or the later day"
+
+# (let, when, the error's place and message or None, its hint)
+_CASES = [
+    # one instant, two spellings: `2025-07-01T09:00:00+09:00` == `2025-07-01T00:00:00Z` was false
+    ("", "delivered_at == '2025-07-01T00:00:00Z'", "25:25: error[E003]: `==` compares date-times as text", "=="),
+    ("", "local(delivered_at) != shipped_at", "25:32: error[E003]: `!=` compares date-times as text", "!="),
+    ("", "deadline == utc(shipped_at)", "25:21: error[E003]: `==`", "=="),  # a `let` of one
+    ("", "order.placed_at == delivered_at", "25:28: error[E003]: `==`", "=="),  # inside an input
+    ("", "joined != delivered_at", "25:19: error[E003]: `!=`", "!="),  # a `let` of one or none
+    # ordered (with `at`, a day's text): a `let` of one, inside an input (a field, an item's field)
+    ("", "deadline < at", "25:21: error[E003]: `<` compares date-times as text", "<"),
+    ("", "cutoff >= at", "25:19: error[E003]: `>=`", "<"),
+    ("", "order.placed_at <= at", "25:28: error[E003]: `<=`", "<"),
+    ("", "periods[0]['from'] > at", "25:31: error[E003]: `>`", "<"),
+    ('let2: "max(delivered_at, shipped_at)"', "true", "21:10: error[E003]: `max` orders date-times", "max"),
+    ("", "date(min([deadline, shipped_at])) < at", "25:17: error[E003]: `min` orders date-times as text", "min"),
+    ("", "date([order.placed_at, shipped_at]|max) < at", "25:47: error[E003]: `max` orders", "max"),
+    ("", "date(stamps|min) < at", "25:24: error[E003]: `min` orders", "min"),  # an input's list of them
+    # the same instant, written one way; a day; none; a value compared with itself; days ordered
+    ("", "utc(delivered_at) == utc('2025-07-01T00:00:00+09:00')", None, ""),
+    ("", "cutoff == local(deadline) or deadline != add_hours(shipped_at, 1)", None, ""),
+    ("", "date(delivered_at) == date(shipped_at) and joined != none", None, ""),
+    ("", "delivered_at == none or delivered_at == delivered_at", None, ""),
+    ('let2: "min(date(delivered_at), date(shipped_at))"', "let2 < at", None, ""),
+    ("", "order.placed_at is none and periods[0] == none and periods|length == 1", None, ""),
+]
+
+
+@pytest.fixture(scope="module")
+def compared(init_starter: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One repository, one decision per case, validated once."""
+    import shutil
+
+    from support import run_cli
+
+    top = tmp_path_factory.mktemp("compared") / "repo"
+    shutil.copytree(init_starter, top)
+    for i, (let, when, _, _) in enumerate(_CASES):
+        path = top / "policies" / "returns" / "decisions" / f"c{i}.yaml"
+        path.write_text(_COMPARED.format(id=f"c{i}", let=let, when=when), encoding="utf-8")
+    result = run_cli("validate", "--root", str(top))
+    return result.out + result.err
+
+
+@pytest.mark.parametrize("case", range(len(_CASES)), ids=[c[1] for c in _CASES])
+def test_date_times_are_not_compared_as_text(compared: str, case: int) -> None:
+    """`==`, `!=`, `min` and `max` on date-times compared their characters, and so did every
+    comparison of a `let` holding one or of a date-time inside an input: validate said nothing."""
+    _, _, error, hint = _CASES[case]
+    said = [line for line in compared.splitlines() if f"/c{case}.yaml:" in line]
+    if error is None:
+        assert said == [], compared
+        return
+    assert len(said) == 1 and f"returns/decisions/c{case}.yaml:{error}" in said[0], compared
+    after = compared.splitlines()[compared.splitlines().index(said[0]) + 1]
+    expected = {
+        "==": _EQUAL_HINT.format("=="),
+        "!=": _EQUAL_HINT.format("!="),
+        "<": "hint: compare instants with `before(a, b)` or `after(a, b)`",
+        "min": _MIN_HINT,
+        "max": _MAX_HINT,
+    }[hint]
+    assert after.strip().startswith(expected), after
+
+
 def _files(top: Path) -> dict[str, bytes]:
     return {str(p.relative_to(top)): p.read_bytes() for p in sorted(top.rglob("*")) if p.is_file()}
 

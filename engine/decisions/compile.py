@@ -52,8 +52,9 @@ def compile_decision(decision: Decision, param_names: set[str]) -> tuple[Compile
     params = frozenset(param_names)
     inputs = frozenset(decision.inputs)
     hints = Suggester()  # (the hints of all its expressions: engine.problems.hints)
-    lets = _compile_lets(decision, inputs, params, problems, hints)
-    scope = Scope(inputs, frozenset(decision.let), params, moments=moments(decision), hints=hints)
+    dated = moments(decision)  # with the `let`s that hold a date-time, as they are compiled
+    lets = _compile_lets(decision, inputs, params, problems, hints, dated)
+    scope = Scope(inputs, frozenset(decision.let), params, moments=dated, schemas=decision.inputs, hints=hints)
     rows = [_compile_row(rule, scope, problems) for rule in decision.rules]
     default = None if decision.default is None else _compile_outputs(decision.default, scope, problems)
     never = unreachable(decision, rows, problems)
@@ -68,23 +69,30 @@ def compile_decision(decision: Decision, param_names: set[str]) -> tuple[Compile
     return CompiledDecision(decision, lets, rows, default, source, constants, row_source), problems
 
 
-def moments(decision: Decision) -> frozenset[str]:
-    """The inputs that are date-times (`format: date-time`): ordering them as text is refused."""
-    return frozenset(
-        name
+def moments(decision: Decision) -> dict[str, str]:
+    """The inputs that are date-times (`format: date-time`), written with any offset: comparing
+    them as text is refused (``engine.decisions.expr.Scope.moments``)."""
+    return {
+        name: "any"
         for name, schema in decision.inputs.items()
         if isinstance(schema, dict) and schema.get("format") == "date-time"
-    )
+    }
 
 
 def _compile_lets(
-    decision: Decision, inputs: frozenset[str], params: frozenset[str], problems: list[Problem], hints: Suggester
+    decision: Decision,
+    inputs: frozenset[str],
+    params: frozenset[str],
+    problems: list[Problem],
+    hints: Suggester,
+    dated: dict[str, str],
 ) -> list[tuple[str, Checked]]:
+    """The `let`s compiled in order; each that holds a date-time is added to ``dated`` for those
+    below it and the rows."""
     from engine.decisions.expr import RESERVED, Scope, check
 
     names = list(decision.let)
     order = {name: i for i, name in enumerate(names)}
-    dated = moments(decision)
     lets: list[tuple[str, Checked]] = []
     for i, (name, expr) in enumerate(decision.let.items()):
         if not _NAME.match(name) or name in RESERVED or name in inputs:
@@ -98,12 +106,21 @@ def _compile_lets(
             problems.append(Problem.at(expr.pos, "E002", f"`let` name `{name}` {why}", "choose another name"))
             continue
         scope = Scope(
-            inputs, _Lets(names, order, 0, i), params, _Lets(names, order, i, len(names)), names[i], dated, hints
+            inputs,
+            _Lets(names, order, 0, i),
+            params,
+            _Lets(names, order, i, len(names)),
+            names[i],
+            dated,  # (the `let`s above this one: it is added below once compiled)
+            decision.inputs,
+            hints,
         )
         checked, found = check(expr, scope)
         problems += found
         if checked is not None:
             lets.append((name, checked))
+            if checked.instant:
+                dated[name] = checked.instant
     return lets
 
 

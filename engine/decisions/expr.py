@@ -13,7 +13,7 @@ subscript other than ``params["x"]``, no builtins: safe by construction, and as 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,7 +37,11 @@ _LOCAL_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 _ENV = Environment()
 
 _ORDER = ("<", "<=", ">", ">=")
-_MOMENT_HELPERS = ("datetime", "local", "utc", "add_hours")  # they return a date-time
+_EQUAL = ("==", "!=")
+# helpers that return a date-time, and how they write it: the same instant, written twice by the
+# same one, is the same text (`utc(a) == utc(b)` compares instants; `a == b` compares spellings)
+_MOMENT_HELPERS = {"datetime": "zone", "local": "zone", "utc": "utc", "add_hours": "zone"}
+_EARLIER = {"min": ("earlier", "before"), "max": ("later", "after")}
 _COMPARE = {"eq": "==", "ne": "!=", "lt": "<", "lteq": "<=", "gt": ">", "gteq": ">=", "in": "in", "notin": "not in"}
 # Operators Python may apply directly: on numbers their results stay small, and on other types they
 # either make sense (list == list) or raise TypeError. `+ * % **` go through guarded runtime helpers.
@@ -59,7 +63,10 @@ class Scope:
     params: frozenset[str]
     later_lets: AbstractSet[str] = frozenset()  # defined further down: "used before defined"
     defining: str | None = None  # the `let` this expression defines (it cannot read itself)
-    moments: frozenset[str] = frozenset()  # the inputs that are date-times (`format: date-time`)
+    # the inputs that are date-times (`format: date-time`) and the `let`s known to hold one, with
+    # how each is written (as ``Checked.instant`` says)
+    moments: Mapping[str, str] = field(default_factory=dict)
+    schemas: Mapping[str, object] = field(default_factory=dict)  # the inputs' schemas: date-times inside them
     hints: Suggester = field(default_factory=Suggester)  # (one for a decision's expressions: compile)
 
 
@@ -85,7 +92,13 @@ def check(expr: Expr, scope: Scope) -> tuple[Checked | None, list[Problem]]:
     if emitter.problems:
         return None, emitter.problems
     return Checked(
-        expr, python, frozenset(emitter.names), frozenset(emitter.params), emitter.uses_at, frozenset(emitter.tested)
+        expr,
+        python,
+        frozenset(emitter.names),
+        frozenset(emitter.params),
+        emitter.uses_at,
+        frozenset(emitter.tested),
+        emitter.instant(tree),
     ), []
 
 
@@ -323,7 +336,7 @@ class _Emitter:
         left = node.expr
         for operand in node.ops:
             symbol = _COMPARE[operand.op]
-            if symbol in _ORDER and (self._instant(left) or self._instant(operand.expr)):
+            if symbol in _ORDER and (self.instant(left) or self.instant(operand.expr)):
                 # Python orders the texts: `2025-07-01T06:30:00Z` < `2025-07-01T00:00:00-07:00` is
                 # false, though it is the earlier instant; the same moment written with another
                 # offset would get another answer
@@ -334,18 +347,85 @@ class _Emitter:
                     "compare instants with `before(a, b)` or `after(a, b)`, or their days in the marketplace's"
                     " time zone with `date(a) < date(b)`",
                 )
+            elif (
+                symbol in _EQUAL
+                and _spellings(self.instant(left), self.instant(operand.expr))
+                and left != operand.expr  # (`x == x`: one text)
+            ):
+                # `2024-01-01T09:00:00+09:00` and `2024-01-01T00:00:00Z` are one instant, two texts
+                self._fail(
+                    symbol,
+                    "E003",
+                    f"`{symbol}` compares date-times as text, not as instants (one instant has many spellings)",
+                    f"compare instants written one way with `utc(a) {symbol} utc(b)`, or their days in the"
+                    f" marketplace's time zone with `date(a) {symbol} date(b)`",
+                )
             parts += [symbol, self.emit(operand.expr, depth)]
             left = operand.expr
         return "(" + " ".join(parts) + ")"
 
-    def _instant(self, node: nodes.Node) -> bool:
-        """Whether ``node`` is known to be a date-time: a `date-time` input, a date-time literal, or
-        what a helper returns as one."""
+    def instant(self, node: nodes.Node | None) -> str:
+        """Whether ``node`` is known to be a date-time, and how it is written (``Checked.instant``):
+        a `date-time` input or a date-time inside one (`order.placed_at`, `periods[0].from`), a
+        `let` that holds one, a date-time literal, what a helper returns as one, or either branch
+        of `x if c else y` (the other one a date-time too, or none). "" when not known."""
         if isinstance(node, nodes.Name):
-            return node.name in self.scope.moments
+            return self.scope.moments.get(node.name, "")
         if isinstance(node, nodes.Const):
-            return isinstance(node.value, str) and len(node.value) > 10 and _is_date_time(node.value)
-        return isinstance(node, nodes.Call) and isinstance(node.node, nodes.Name) and node.node.name in _MOMENT_HELPERS
+            return "any" if isinstance(node.value, str) and len(node.value) > 10 and _is_date_time(node.value) else ""
+        if isinstance(node, (nodes.Getattr, nodes.Getitem)):
+            schema = self._schema(node)
+            return "any" if isinstance(schema, dict) and schema.get("format") == "date-time" else ""
+        if isinstance(node, nodes.CondExpr):
+            branches = [node.expr1, node.expr2]
+            found = {self.instant(b) for b in branches if not (b is None or _none(b))}
+            if len(found) == 1 and "" not in found:
+                return found.pop()
+            return "any" if found and "" not in found else ""
+        if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Name):
+            name = node.node.name
+            if name == "add_days":  # a date-time moves on the marketplace's wall clock; a date stays one
+                return "zone" if node.args and self.instant(node.args[0]) else ""
+            return _MOMENT_HELPERS.get(name, "")
+        return ""
+
+    def _schema(self, node: nodes.Node) -> object:
+        """The schema of an input's part `a.b`, `a['b']`, `a[0]` (properties and items, as declared)."""
+        if isinstance(node, nodes.Name):
+            return self.scope.schemas.get(node.name) if node.name not in self.scope.lets else None
+        if isinstance(node, nodes.Getattr):
+            key: object = node.attr
+        elif isinstance(node, nodes.Getitem):
+            key = node.arg.value if isinstance(node.arg, nodes.Const) else None
+        else:
+            return None
+        outer = self._schema(node.node)
+        if not isinstance(outer, dict):
+            return None
+        if isinstance(key, str):
+            properties = outer.get("properties")
+            return properties.get(key) if isinstance(properties, dict) else None
+        items = outer.get("items")  # an index, or one not known until the answer: any item
+        return items if isinstance(node, nodes.Getitem) and not isinstance(key, (bool, float)) else None
+
+    def _moments(self, node: nodes.Node) -> bool:
+        """Whether ``node`` is an input's list of date-times (`items: {format: date-time}`)."""
+        schema = self._schema(node) if isinstance(node, (nodes.Name, nodes.Getattr, nodes.Getitem)) else None
+        items = schema.get("items") if isinstance(schema, dict) else None
+        return isinstance(items, dict) and items.get("format") == "date-time"
+
+    def _ordered(self, name: str, values: Sequence[nodes.Node]) -> None:
+        """`min`/`max` of date-times order their texts: refused where one is known to be a date-time."""
+        items = [i for v in values for i in (v.items if isinstance(v, (nodes.List, nodes.Tuple)) else [v])]
+        if any(self.instant(i) or self._moments(i) for i in items):
+            word, helper = _EARLIER[name]
+            self._fail(
+                name,
+                "E003",
+                f"`{name}` orders date-times as text, not as instants (their offsets may differ)",
+                f"pick the {word} instant with `a if {helper}(a, b) else b`, or the {word} day in the"
+                f" marketplace's time zone with `{name}(date(a), date(b))`",
+            )
 
     def _And(self, node: nodes.And, depth: int) -> str:
         return f"({self.emit(node.left, depth)} and {self.emit(node.right, depth)})"
@@ -419,6 +499,8 @@ class _Emitter:
         _, low, high = HELPERS[name]
         if not (self._positional(node, name) and self._arity(name, len(node.args), low, high)):
             return "None"
+        if name in _EARLIER:
+            self._ordered(name, node.args)
         args = [self.emit(a, depth) for a in node.args]
         if name == "param_on":  # the parameter is named, never computed: checked here like `params.NAME`
             first = node.args[0]
@@ -454,6 +536,8 @@ class _Emitter:
             return "None"
         if node.node is None:  # only in `{% filter %}` blocks, which expressions cannot contain
             return "None"
+        if node.name in _EARLIER:
+            self._ordered(node.name, [node.node])
         args = [self.emit(node.node, depth)] + [self.emit(a, depth) for a in node.args]
         return f"_f_{node.name}(" + ", ".join(args) + ")"
 
@@ -534,6 +618,16 @@ def _did_you_mean(hints: Suggester, name: str, *known: Collection[str], prefix: 
     if not close:
         return ""
     return "; did you mean " + " or ".join(f"`{prefix}{c}`" for c in close) + "?"
+
+
+def _spellings(left: str, right: str) -> bool:
+    """Two date-times whose texts may differ for one instant: both known to be date-times, and not
+    both written by the same helper (`utc(a) == utc(b)`, `local(a) == local(b)` compare instants)."""
+    return bool(left and right) and not (left == right and left != "any")
+
+
+def _none(node: nodes.Node) -> bool:
+    return isinstance(node, nodes.Const) and node.value is None
 
 
 def _is_date_time(text: str) -> bool:
