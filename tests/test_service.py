@@ -79,8 +79,38 @@ def test_every_policy_test_case_is_answered_as_the_cli_answers_it(app: App) -> N
             answer = json.loads(body)
             assert headers["policy-revision"] == answer.pop("revision") == revision
             expected = cli_answer(bundle, case.program, case.decision, case.marketplace, case.at, case.input, explain)
+            if not explain:  # the day and zone it answered for, which an explanation gives too
+                expected |= {"at": case.at, "time_zone": bundle.marketplaces[case.marketplace].time_zone}
             assert answer == expected, case.name
             assert status == (200 if not expected["problems"] else 422), case.name
+
+
+@pytest.mark.parametrize(
+    ("request_body", "status", "day"),
+    [
+        ({"input": {"units": 5}, "marketplace": "us"}, 200, "2024-12-31"),  # today in Los Angeles, not in UTC
+        ({"input": {"units": 5}, "marketplace": "us", "at": "2024-06-01"}, 200, "2024-06-01"),
+        ({"input": {"units": -1}, "marketplace": "us"}, 422, "2024-12-31"),  # an answer with problems too
+    ],
+)
+def test_an_answer_says_the_day_it_was_given_for(
+    app: App, monkeypatch: pytest.MonkeyPatch, request_body: dict[str, Any], status: int, day: str
+) -> None:
+    """Without `explain`, an answer did not say which day's rules gave it: a caller that sent no
+    `at` (today in the marketplace's time zone, not on the caller's clock) could not tell."""
+    import datetime as dt
+
+    from engine.model import clock
+
+    moment = dt.datetime(2025, 1, 1, 7, 59, tzinfo=dt.timezone.utc)  # 23:59 on Dec 31 in Los Angeles
+    monkeypatch.setattr(clock, "host", lambda: moment)
+    got, _, body = call(app, "POST", "/v1/decide/csba/fee", json.dumps(request_body).encode())
+    answer = json.loads(body)
+    assert got == status and (answer["at"], answer["time_zone"]) == (day, "America/Los_Angeles"), answer
+    assert list(answer)[-3:] == ["at", "time_zone", "revision"]
+    spec = json.loads(call(app, "GET", "/v1/openapi.json")[2])
+    schema = spec["paths"]["/v1/decide/csba/fee"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert {"at", "time_zone"} <= set(schema["required"]) and schema["properties"]["at"]["format"] == "date"
 
 
 def test_a_batch_answers_every_line_as_the_cli_batch_does(app: App) -> None:
@@ -487,9 +517,11 @@ def test_bundle_swapped_under_load_never_mixes_or_fails(
         bundle = engine.load_bundle(str(path))
         from engine.service.state import from_file
 
-        expected[from_file(str(path)).revision] = cli_answer(
-            bundle, "loans", "late_fee", "nl", "2024-05-01", question["input"]
-        )
+        expected[from_file(str(path)).revision] = {
+            **cli_answer(bundle, "loans", "late_fee", "nl", "2024-05-01", question["input"]),
+            "at": "2024-05-01",  # (the service says the day and zone it answered for)
+            "time_zone": bundle.marketplaces["nl"].time_zone,
+        }
     assert len(expected) == 2 and len({json.dumps(v) for v in expected.values()}) == 2
     body = json.dumps(question).encode()
     seen: list[tuple[int, str, str, dict[str, Any]]] = []

@@ -589,12 +589,17 @@ def _not_text(name: str, line: int, e: UnicodeDecodeError) -> Problem:
     )
 
 
-def _explained(result: Any, resolved: Any) -> dict[str, Any]:
-    """The explanation, with each parameter read given the file:line its value came from."""
-    # the day and the time zone every date in the decision was judged in
+def decided_for(resolved: Any) -> dict[str, Any]:
+    """`at` and `time_zone`: the day (in the marketplace's zone) and the zone every date in the
+    decision was judged in, as an explanation gives them (and the service's every answer)."""
     mp = getattr(resolved, "marketplace", None)
     when = {"at": getattr(resolved, "at", None), "time_zone": getattr(mp, "time_zone", None)}
-    when = {k: v for k, v in when.items() if v is not None}
+    return {k: v for k, v in when.items() if v is not None}
+
+
+def _explained(result: Any, resolved: Any) -> dict[str, Any]:
+    """The explanation, with each parameter read given the file:line its value came from."""
+    when = decided_for(resolved)
     if result.replay is None:  # inputs rejected before evaluating: no row tried, nothing read
         return {**result.to_json(), **when, "rows": [], "let": {}, "params": {}}
     body: dict[str, Any] = {**result.explain().to_json(), **when}

@@ -5,6 +5,7 @@ their dependencies to every request's few microseconds of work, and nothing the 
 (see README, "Dependencies, and why"). Any ASGI server runs it; `policyctl api` uses uvicorn.
 
     POST /v1/decide/{program}/{decision}   {"input": {...}, "marketplace": "us", "at": "2024-06-01", "explain": false}
+                                           (the answer says the `at` and `time_zone` it was given for)
     POST /v1/batch/{program}/{decision}?marketplace=us&at=2024-06-01[&explain=true]   JSON Lines in, JSON Lines out
     GET  /v1/programs   GET /v1/openapi.json   GET /healthz   GET /readyz   GET /metrics
 
@@ -34,6 +35,7 @@ from engine.decisions.batch import (
     _not_json,
     _not_text,
     blank,
+    decided_for,
     read_json,
 )
 from engine.decisions.batch import _too_large as _answer_too_large
@@ -289,7 +291,9 @@ class App:
         # an input's problems are placed at the values they are about in the body (`input`'s)
         result = compiled.decide(request["input"], params, resolved.at, Pos(REQUEST), several, sent, ("input",))
         self.metrics.decisions += 1
-        answer = _explained(result, resolved) if explain else result.to_json()
+        # the day it answered for, in the marketplace's zone: a caller that sent no `at` (today
+        # there) can tell which day's rules answered, as an explanation tells it
+        answer = _explained(result, resolved) if explain else {**result.to_json(), **decided_for(resolved)}
         answer["revision"] = loaded.revision
         try:
             text = json.dumps(answer, ensure_ascii=False, allow_nan=False)

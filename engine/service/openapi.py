@@ -80,7 +80,17 @@ def _decide(program: dict[str, Any], d: dict[str, Any]) -> dict[str, Any]:
     }
     answer = {
         "type": "object",
-        "required": ["decision", "outputs", "matches", "reasons", "default_used", "problems", "revision"],
+        "required": [
+            "decision",
+            "outputs",
+            "matches",
+            "reasons",
+            "default_used",
+            "problems",
+            "at",
+            "time_zone",
+            "revision",
+        ],
         "properties": {
             "decision": {"const": d["id"]},
             "outputs": d["output_schema"],
@@ -88,6 +98,12 @@ def _decide(program: dict[str, Any], d: dict[str, Any]) -> dict[str, Any]:
             "reasons": {"type": "array", "items": {"type": "string"}},
             "default_used": {"type": "boolean"},
             "problems": {"type": "array", "items": {"$ref": "#/components/schemas/Problem"}},
+            "at": {
+                "type": "string",
+                "format": "date",
+                "description": "the day answered for, in the marketplace's time zone (the request's `at`, or today there)",
+            },
+            "time_zone": {"type": "string", "description": "the marketplace's time zone (IANA), every date judged in"},
             "revision": {"type": "string"},
         },
     }
