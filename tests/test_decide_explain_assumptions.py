@@ -39,12 +39,13 @@ def repo(init_starter: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     edit(
         decision,
         'free_shipping: "= params.free_return_shipping"}',
-        "free_shipping: \"= params.free_return_shipping\", window_then: \"= param_on('return_window_days', '2024-06-01')\"}",
+        "free_shipping: \"= params.free_return_shipping\", window_then: \"= param_on('return_window_days', '2024-06-01')\","
+        " window_later: \"= param_on('return_window_days', '2025-06-01')\"}",
     )
     edit(
         decision,
         "  free_shipping: {type: boolean}\n",
-        "  free_shipping: {type: boolean}\n  window_then: {type: integer}\n",
+        "  free_shipping: {type: boolean}\n  window_then: {type: integer}\n  window_later: {type: integer}\n",
     )
     assert run_cli("validate", cwd=top).code == 0
     assert run_cli("bundle", "--out", "policies.bundle", cwd=top).code == 0
@@ -71,13 +72,22 @@ def test_explain_as_json_marks_the_assumptions_it_used(repo: Path, bundle: bool)
         ["date"],
     )
     assert (shipping["value"], shipping["assumption"], shipping["assumed"]) == (False, ASSUMED_VALUE, ["value"])
-    [on] = body["params_on"]  # read on another day: the 2024 value, sourced, not today's assumed one
+    [on, later] = body["params_on"]  # read on another day: the 2024 value, sourced, not today's assumed one
     assert on == {
         "parameter": "return_window_days",
         "on": "2024-06-01",
         "value": 30,
         "from": "policies/returns/program.yaml:18",
         "origin": "base",
+    }
+    assert later == {  # and one in force by an assumed date: its origin says so, from a repository too
+        "parameter": "return_window_days",
+        "on": "2025-06-01",
+        "value": 45,
+        "from": "policies/returns/program.yaml:23",
+        "origin": "base change from 2025-01-01 (date assumed)",
+        "assumption": ASSUMED_DATE,
+        "assumed": ["date"],
     }
 
 
@@ -92,4 +102,6 @@ def test_explain_as_text_marks_the_assumptions_it_used(repo: Path, bundle: bool)
     assert (
         "parameters read on other days:\n"
         "  return_window_days on 2024-06-01 = 30    [policies/returns/program.yaml:18, base]\n"
+        "  return_window_days on 2025-06-01 = 45    [policies/returns/program.yaml:23, base change from 2025-01-01"
+        " (date assumed)]\n"
     ) in out

@@ -48,9 +48,7 @@ class Resolved:
         layer = (
             "overlay" if name in getattr(self.program.overlays.get(self.marketplace.id), "parameters", {}) else "base"
         )
-        if not entry.start:
-            return layer
-        return f"{layer} change from {entry.start}" + (" (date assumed)" if entry.date_assumed else "")
+        return _origin(layer, entry)
 
     def entry_on(self, name: str, day: str) -> tuple[Entry, str]:
         """The entry of ``name`` in force on ``day`` (as `param_on` reads it) and its layer, as ``origin`` says."""
@@ -62,7 +60,14 @@ class Resolved:
         layer = (
             "overlay" if name in getattr(self.program.overlays.get(self.marketplace.id), "parameters", {}) else "base"
         )
-        return entry, f"{layer} change from {entry.start}" if entry.start else layer
+        return entry, _origin(layer, entry)
+
+
+def _origin(layer: str, entry: Entry) -> str:
+    """`base`, `overlay`, or a dated change of either, its date said to be assumed when it is."""
+    if not entry.start:
+        return layer
+    return f"{layer} change from {entry.start}" + (" (date assumed)" if entry.date_assumed else "")
 
 
 @dataclass(frozen=True, slots=True)
