@@ -27,6 +27,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
+from engine import packaged
 from engine.commands.validate import validate
 from engine.source import layout
 from engine.source.loader import load_file
@@ -210,14 +211,13 @@ def test_settings_give_every_file_its_kinds_schema(suffix: str, init_starter: Pa
     """`.vscode/settings.json` maps each file policyctl reads to its kind's schema, whichever
     suffix the layout accepts (`layout.YAML_SUFFIXES`), and no file to two schemas."""
     assert suffix in layout.YAML_SUFFIXES
-    mapping = json.loads((init_starter / ".vscode" / "settings.json").read_text(encoding="utf-8"))["yaml.schemas"]
-    globs = [
-        (schema, _glob(g))
-        for schema, patterns in mapping.items()
-        for g in ([patterns] if isinstance(patterns, str) else patterns)
-    ]
-    tops = [(init_starter, init_starter / "policies"), (ROOT, ROOT / "policies")]
-    for top, policies in tops:
+    for top, policies in [(init_starter, init_starter / "policies"), (ROOT, ROOT / "policies")]:
+        mapping = json.loads((top / ".vscode" / "settings.json").read_text(encoding="utf-8"))["yaml.schemas"]
+        globs = [
+            (schema, _glob(g))
+            for schema, patterns in mapping.items()
+            for g in ([patterns] if isinstance(patterns, str) else patterns)
+        ]
         for path, kind in _kinded_files(policies):
             rel = path.relative_to(top).with_suffix(suffix).as_posix()
             assert layout.classify(str(top / "policies"), str(top / rel)).kind == kind
@@ -225,13 +225,25 @@ def test_settings_give_every_file_its_kinds_schema(suffix: str, init_starter: Pa
             assert schemas == {f"schemas/{kind}.schema.json"}, rel
 
 
-def test_modelines_in_policies_resolve() -> None:
-    """The repository's own modelines (test_anyrepo checks the starter's) name their kind's schema."""
-    for path, kind in _kinded_files(ROOT / "policies"):
+def test_this_repository_has_the_editor_settings_init_writes() -> None:
+    """policies/ gets what `policyctl init` gives a new repository (it had no `.vscode/settings.json`
+    and two modelines): the same settings, kept the same (this repository's layout is the starter's:
+    policies/ and schemas/ at the top)."""
+    starter = Path(packaged.starter_dir()) / "dot-vscode" / "settings.json"
+    assert (ROOT / ".vscode" / "settings.json").read_bytes() == starter.read_bytes()
+
+
+@pytest.mark.parametrize("top", ["starter", "repository"])
+def test_every_policy_file_has_a_modeline_naming_its_kinds_schema(top: str, init_starter: Path) -> None:
+    """Each YAML file starts with a `yaml-language-server` modeline naming its kind's schema, for
+    editors that do not read `.vscode/settings.json`: the starter's (test_anyrepo checks they exist)
+    and this repository's own (only two files had one)."""
+    where = init_starter if top == "starter" else ROOT
+    for path, kind in _kinded_files(where / "policies"):
         first = path.read_text(encoding="utf-8").split("\n", 1)[0]
-        if first.startswith("# yaml-language-server: $schema="):
-            target = (path.parent / first.split("=", 1)[1]).resolve()
-            assert target == SCHEMAS / f"{kind}.schema.json", path
+        assert first.startswith("# yaml-language-server: $schema="), path
+        target = (path.parent / first.split("=", 1)[1]).resolve()
+        assert target == (where / "schemas" / f"{kind}.schema.json").resolve(), path
 
 
 def _properties(node: object, where: str) -> Iterator[tuple[str, dict[str, Any]]]:
