@@ -63,10 +63,28 @@ class _InputFile(click.File):
             )
 
 
+def shown_path(file: str) -> str:
+    """A file as text and JSON output name it (engine.problems.shown_path)."""
+    from engine.problems import shown_path as shown
+
+    return shown(file)
+
+
+def _not_stdin(given: tuple[str | None, ...], why: str, hint: str) -> None:
+    """Refuse `-` (standard input, as `decide --input -` reads it) where policyctl needs a file or
+    folder where it stands (exit 2), saying why."""
+    if "-" in given:
+        _fail_usage(f"`-` (standard input) cannot be read here: {why}", hint)
+
+
+# where a policy file is its kind (and its program): a stream has no place in the layout
+_NO_PLACE = "a policy file's kind and program come from where it stands in the repository"
+
+
 def _policy_error(e: Any) -> NoReturn:
     """Print a PolicyError's problems and exit 2 (a bad request) or 1 (bad data)."""
     for p in e.problems:
-        where = "" if p.file == "<command line>" else f"{p.file}:{p.line}:{p.col}: "
+        where = "" if p.file == "<command line>" else f"{shown_path(p.file)}:{p.line}:{p.col}: "
         _say(
             f"policyctl: {where}error[{p.code}]: {p.message}" + (f"\n  hint: {p.hint}" if p.hint else "") + "\n",
             err=True,
@@ -292,6 +310,7 @@ def validate(
     from engine.commands.validate import validate as run
     from engine.problems import report
 
+    _not_stdin(paths, _NO_PLACE, "give the file's path, e.g. policyctl validate policies/returns/program.yaml")
     if not paths and root is None:
         _find_project(click.get_current_context(), None, required=True)
     project = _project()
@@ -404,7 +423,7 @@ def show(
                             "assumed": list(entry.assumed),
                             "on_pages": entry.on_pages,
                             "value": entry.value,
-                            "at": f"{entry.pos.file}:{entry.pos.line}",
+                            "at": f"{shown_path(entry.pos.file)}:{entry.pos.line}",
                             "assumption": entry.assumption,
                         }
                     )
@@ -416,7 +435,7 @@ def show(
         for name, entry in resolved.entries.items():
             item: dict[str, Any] = {
                 "value": entry.value,
-                "from": f"{entry.pos.file}:{entry.pos.line}",
+                "from": f"{shown_path(entry.pos.file)}:{entry.pos.line}",
                 "origin": resolved.origin(name),
             }
             for extra in ("source", "assumption", "note"):
@@ -453,7 +472,7 @@ def history(program: str, marketplace: str | None, fmt: str, root: str) -> None:
                 "parameter": c.parameter,
                 "old": c.old,
                 "new": c.new,
-                "from": f"{c.entry.pos.file}:{c.entry.pos.line}",
+                "from": f"{shown_path(c.entry.pos.file)}:{c.entry.pos.line}",
                 "source": c.entry.source,
                 "assumption": c.entry.assumption,
                 # what the assumption is about (its date, the value, parts of it), as `show` says
@@ -470,7 +489,7 @@ def history(program: str, marketplace: str | None, fmt: str, root: str) -> None:
         assumed = f"; assumed: {', '.join(c.entry.assumed)}" if c.entry.assumption else ""  # (never told as fact)
         click.echo(
             f"{c.start}  {c.marketplace:<4} {c.parameter}: {_short(c.old)} -> {_short(c.new)}"
-            f"  ({c.entry.pos.file}:{c.entry.pos.line}{assumed})"
+            f"  ({shown_path(c.entry.pos.file)}:{c.entry.pos.line}{assumed})"
         )
 
 
@@ -506,7 +525,10 @@ def _short(value: Any) -> str:
     help="text: for people (a batch's answers each after its input's file:line); json: one object per input.",
 )
 @click.option(
-    "--bundle", "bundle_file", metavar="FILE", help="Answer from this bundle (`policyctl bundle`), not from --root."
+    "--bundle",
+    "bundle_file",
+    metavar="FILE",
+    help="Answer from this bundle (`policyctl bundle`), not from --root; - for standard input.",
 )
 @click.option(
     "--output",
@@ -549,6 +571,11 @@ def decide(
             "e.g. `policyctl decide returns.return_allowed -m us --input case.json`",
         )
     program, decision = target.split(".", 1)
+    if bundle_file == "-" and getattr(input_, "name", None) in ("-", "<stdin>"):
+        _fail_usage(
+            "--bundle - and --input - both read standard input",
+            "give one of them as a file, e.g. --bundle policies.bundle",
+        )
     if output is not None or maps:
         if fmt != "json":  # (a table's answers are in its output file, in that file's format)
             _fail_usage("--format is for answers printed here, not for a table's --output", "leave out --format")
@@ -647,7 +674,12 @@ def _open_bundle(path: str) -> Any:
     metavar="FILE",
     help="Where the bundle goes (-: standard output).",
 )
-@click.option("--verify", "verify_file", metavar="FILE", help="Check a bundle's digests (and signature) instead.")
+@click.option(
+    "--verify",
+    "verify_file",
+    metavar="FILE",
+    help="Check a bundle's digests (and signature) instead; - for standard input.",
+)
 @bundle_root_option
 def bundle_cmd(out: str, verify_file: str | None, root: str | None) -> None:
     """Compile a checked repository into one verifiable file that `decide --bundle` answers from.
@@ -662,7 +694,7 @@ def bundle_cmd(out: str, verify_file: str | None, root: str | None) -> None:
         if verified.problems:
             _pages_problems(verified.problems, 1)
             sys.exit(2 if any(p.message.startswith("cannot read") for p in verified.problems) else 1)
-        click.echo(f"{verify_file}: verified")
+        click.echo(f"{'<stdin>' if verify_file == '-' else verify_file}: verified")
         for line in verified.summary:
             click.echo(f"  {line}")
         return
@@ -695,7 +727,7 @@ def bundle_cmd(out: str, verify_file: str | None, root: str | None) -> None:
     "--bundle",
     "bundle_file",
     metavar="FILE",
-    help="Serve this bundle, and swap in a new one when the file is replaced (polled, or on SIGHUP).",
+    help="Serve this bundle, and swap in a new one when the file is replaced (polled, or on SIGHUP); a file, not -.",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
@@ -735,7 +767,7 @@ def bundle_cmd(out: str, verify_file: str | None, root: str | None) -> None:
 @click.option(
     "--access-log/--no-access-log", default=True, show_default=True, help="One JSON line per request on standard error."
 )
-@root_option
+@bundle_root_option  # (with --bundle, no repository is needed: a container serves one from `/`)
 def api_cmd(
     bundle_file: str | None,
     host: str,
@@ -747,7 +779,7 @@ def api_cmd(
     max_batch_lines: int,
     timeout: float,
     access_log: bool,
-    root: str,
+    root: str | None,
 ) -> None:
     """Serve decisions over HTTP (POST /v1/decide/PROGRAM/DECISION) from a bundle or the repository.
 
@@ -760,7 +792,13 @@ def api_cmd(
         from engine.service import server
     except ImportError as e:
         _fail_usage(f"the decision service needs `{e.name}`", "install it with `pip install 'policyctl[service]'`")
+    if bundle_file == "-":  # (the service reads the file again when it is replaced: a pipe is read once)
+        _fail_usage(
+            "the service's --bundle is a file it watches for a new bundle, not standard input",
+            "give the bundle's file, e.g. --bundle policies.bundle",
+        )
     if not bundle_file:
+        assert root is not None  # (found, or the callback stopped with a usage error)
         _load_root(root)
     busy = server.cannot_listen(host, port)
     if busy is not None:
@@ -1146,7 +1184,12 @@ def cache_clear() -> None:
 @click.option("--boundaries", is_flag=True, help="Also check every decision against its band tables at each band edge.")
 @click.option("-v", "--verbose", is_flag=True, help="Also list the tests that pass.")
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
-@click.option("--bundle", "bundle_file", metavar="FILE", help="Run the test cases a bundle holds, against the bundle.")
+@click.option(
+    "--bundle",
+    "bundle_file",
+    metavar="FILE",
+    help="Run the test cases a bundle holds, against the bundle; - for standard input.",
+)
 def test_cmd(
     path: str | None,
     root: str,
@@ -1168,6 +1211,11 @@ def test_cmd(
     from engine.policytests import report as testreport
     from engine.problems import report
 
+    _not_stdin(
+        (path,),
+        "a tests file's program comes from where it stands in the repository",
+        "give a tests file, a program folder or a policies folder; `--bundle -` reads a bundle from standard input",
+    )
     if junit_file == "-" and fmt == "json":
         _fail_usage(
             "--junit - and --format json would both write to standard output",
@@ -1216,7 +1264,7 @@ def _test_json(result: Any) -> dict[str, Any]:
             "kind": o.kind,
             "program": o.program,
             "decision": o.decision,
-            "file": o.pos.file,
+            "file": shown_path(o.pos.file),
             "line": o.pos.line,
             "passed": o.passed,
             "asked": o.context,
@@ -1240,7 +1288,7 @@ def _test_json(result: Any) -> dict[str, Any]:
         "passed": passed,
         "failed": len(tests) - passed,
         # tests files whose cases did not run, left out by errors (`cases`: null when unknown)
-        "not_run": [{"file": n.file, "program": n.program, "cases": n.cases} for n in result.not_run],
+        "not_run": [{"file": shown_path(n.file), "program": n.program, "cases": n.cases} for n in result.not_run],
         "tests": tests,
         "problems": [p.to_json() for p in result.errors],
     }
@@ -1252,7 +1300,13 @@ def _test_json(result: Any) -> dict[str, Any]:
             "rows": list(cov.count("row")),
             "bands": list(cov.count("band")),
             "missing": [
-                {"program": i.program, "kind": i.kind, "file": i.pos.file, "line": i.pos.line, "what": i.label}
+                {
+                    "program": i.program,
+                    "kind": i.kind,
+                    "file": shown_path(i.pos.file),
+                    "line": i.pos.line,
+                    "what": i.label,
+                }
                 for i in cov.missing
             ],
         }
@@ -1290,6 +1344,7 @@ def diff_cmd(old: str, new: str, root: str, fmt: str, exit_code: bool, at: str |
     from engine.diff import report as diffreport
     from engine.source import gitrev
 
+    _not_stdin((old, new), "each side is a policies folder or a git revision", "e.g. `policyctl diff HEAD .`")
     sides: list[Any] = []
     _jobs()  # (the pages of both sides are built to compare them)
     try:
@@ -1316,8 +1371,9 @@ def diff_cmd(old: str, new: str, root: str, fmt: str, exit_code: bool, at: str |
     finally:
         for side in sides:
             side.close()
-    click.echo(diffreport.REPORTERS[fmt](result), nl=False)
-    sys.exit(1 if exit_code and not result.empty else 0)
+    failed = exit_code and not result.empty
+    click.echo(diffreport.as_json(result, not failed) if fmt == "json" else diffreport.REPORTERS[fmt](result), nl=False)
+    sys.exit(1 if failed else 0)
 
 
 def _spelt_from(path: str, folder: str | None) -> str:
@@ -1343,6 +1399,7 @@ def fmt_cmd(paths: tuple[str, ...], check: bool, show_diff: bool, root: str | No
     from engine.source import fmt as formatter
     from engine.source import layout
 
+    _not_stdin(paths, _NO_PLACE, "give the file's path; `policyctl fmt --diff FILE` shows the change, writing nothing")
     missing = [p for p in paths if not os.path.exists(p)]
     if missing:
         _fail_usage(f"no such file or folder: {', '.join(missing)}", "give policy files or folders")

@@ -161,6 +161,52 @@ def test_messages_are_relative_to_the_working_folder(repo: Path) -> None:
         assert not os.path.isabs(path) and (here / path).resolve() == edited, path
 
 
+# (where the command runs, below the repository's top; the file named in text and JSON output)
+FROM_SUBFOLDERS = [
+    ("", "policies/returns/program.yaml"),
+    ("policies", "returns/program.yaml"),
+    ("policies/returns", "program.yaml"),
+    ("policies/returns/decisions", "../program.yaml"),
+    ("policies/returns/tests", "../program.yaml"),
+]
+
+
+def test_paths_from_a_subfolder_are_normalised(repo: Path) -> None:
+    """Text and JSON name a file from the working folder, normalised as ruff, mypy and yamllint do:
+    never `./returns/...` nor `../returns/...` inside returns/ (they were); GitHub annotations and
+    SARIF name it from the checkout's top wherever the command runs."""
+    edit(repo / "policies" / "returns" / "program.yaml", "title: Returns\n", "title: 5\n")
+    git(repo, "init", "-q")
+    for where, shown in FROM_SUBFOLDERS:
+        here = repo / where
+        text = run_cli("validate", cwd=here)
+        assert text.code == 1 and text.out.startswith(f"{shown}:9:8: error[S001]: /title: expected string"), text
+        given = os.path.relpath(repo / "policies" / "returns" / "program.yaml", here)  # (as a user types it)
+        assert run_cli("validate", given, cwd=here).out == text.out.replace("of 6 files", "of 1 file")
+        problems = json.loads(run_cli("validate", "--format", "json", cwd=here).out)["problems"]
+        assert [p["file"] for p in problems] == [shown]
+        github = run_cli("validate", "--format", "github", cwd=here).out
+        assert github.startswith("::error file=policies/returns/program.yaml,line=9,col=8,title=S001::"), github
+
+
+def test_positions_from_a_subfolder_are_normalised(repo: Path) -> None:
+    """`test` (text, JSON, JUnit), `decide --explain` and `history` name places from the working
+    folder, normalised (they said `../tests/...` in tests/ and `../decisions/...` from decisions/)."""
+    edit(repo / "policies" / "returns" / "program.yaml", "value: 30\n", "value: 31\n")
+    here = repo / "policies" / "returns" / "tests"
+    tested = run_cli("test", cwd=here)
+    assert tested.code == 1 and tested.out.startswith("FAIL return_allowed.yaml:13: day 31 is too late in 2024\n")
+    outcomes = json.loads(run_cli("test", "--format", "json", cwd=here).out)["tests"]
+    assert {o["file"] for o in outcomes} == {"return_allowed.yaml"}
+    assert 'file="return_allowed.yaml" line="13">' in run_cli("test", "--junit", "-", cwd=here).out
+    args = ("decide", "returns.return_allowed", "-m", "us", "--at", "2024-06-01", "--input", "-", "--explain")
+    explained = json.loads(run_cli(*args, cwd=here, stdin='{"days_since_delivery": 3}').out)
+    assert [r["at"] for r in explained["rows"]] == ["../decisions/return_allowed.yaml:14"]
+    assert explained["params"]["return_window_days"]["from"] == "../program.yaml:18"
+    history = run_cli("history", "returns", "-m", "us", cwd=repo / "policies" / "returns").out
+    assert history == "2025-01-01  us   return_window_days: 31 -> 45  (program.yaml:23)\n"
+
+
 def test_config_sets_output_folder_and_languages(repo: Path) -> None:
     edit(repo / "policyctl.toml", 'out = "generated_docs"', 'out = "site"')
     edit(repo / "policyctl.toml", 'languages = ["en", "de"]', 'languages = ["en"]')

@@ -388,3 +388,63 @@ def test_making_and_verifying_a_bundle_name_the_revision_the_service_answers_wit
         f"{out}: verified",
         f"  revision {revision} (the service's `Policy-Revision`)",
     ], verified
+
+
+def test_a_bundle_on_standard_input_answers_as_its_file(bundle_file: Path, tmp_path: Path) -> None:
+    """`-` for a bundle is standard input, as for `decide --input` (it was read as a file named `-`:
+    "cannot read the bundle: No such file or directory")."""
+    piped = bundle_file.read_text(encoding="utf-8")
+    request = tmp_path / "request.json"
+    request.write_text(json.dumps({"units": 1000, "contacts": 40}), encoding="utf-8")
+    decide = ("decide", "csba.fee", "-m", "us", "--at", "2024-06-01", "--input", str(request), "--explain")
+    for args in (("test",), ("bundle",), decide):
+        option = "--verify" if args == ("bundle",) else "--bundle"
+        from_file = run_cli(*args, option, str(bundle_file), cwd=tmp_path)
+        from_stdin = run_cli(*args, option, "-", cwd=tmp_path, stdin=piped)
+        assert from_file.code == from_stdin.code == 0, (from_file, from_stdin)
+        assert from_stdin.out == from_file.out.replace(f"{bundle_file}: verified", "<stdin>: verified"), args
+    assert run_cli("bundle", "--verify", "-", cwd=tmp_path, stdin=piped).out.startswith("<stdin>: verified\n")
+    broken = run_cli("test", "--bundle", "-", cwd=tmp_path, stdin=piped[:100])
+    assert broken.code == 1 and broken.err.startswith("policyctl: <stdin>:1:1: error[B00"), broken
+
+
+def test_a_bundle_from_closed_standard_input_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", None)
+    with pytest.raises(PolicyError) as raised:
+        load_bundle("-")
+    assert raised.value.usage
+    assert [str(p) for p in raised.value.problems] == [
+        "<stdin>:1:1: error[B001]: cannot read the bundle: standard input is closed"
+    ]
+
+
+NO_STDIN = "policyctl: error: `-` (standard input) cannot be read here: "
+NO_PLACE = "a policy file's kind and program come from where it stands in the repository"
+
+
+@pytest.mark.parametrize(
+    "args, said",
+    [
+        (
+            ("decide", "csba.fee", "-m", "us", "--bundle", "-", "--input", "-"),
+            "policyctl: error: --bundle - and --input - both read standard input\n",
+        ),
+        (
+            ("api", "--bundle", "-"),
+            "policyctl: error: the service's --bundle is a file it watches for a new bundle, not standard input\n",
+        ),
+        (("diff", "-", "HEAD"), NO_STDIN + "each side is a policies folder or a git revision\n"),
+        (("diff", "HEAD", "-"), NO_STDIN + "each side is a policies folder or a git revision\n"),
+        (("validate", "-"), NO_STDIN + NO_PLACE + "\n"),
+        (("fmt", "--check", "-"), NO_STDIN + NO_PLACE + "\n"),
+        (("test", "-"), NO_STDIN + "a tests file's program comes from where it stands in the repository\n"),
+    ],
+)
+def test_where_standard_input_cannot_be_read_minus_is_refused_saying_why(
+    tmp_path: Path, args: tuple[str, ...], said: str
+) -> None:
+    """Where policyctl needs a file where it stands, `-` is a usage error that says why (it was "no
+    such file or folder: -", "`-` is neither a folder nor a git revision", or the bundle not found)."""
+    refused = run_cli(*args, cwd=tmp_path, stdin="{}")
+    assert refused.code == 2 and refused.out == ""
+    assert refused.err.split("  hint: ")[0] == said, refused

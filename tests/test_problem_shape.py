@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -81,3 +82,56 @@ def test_every_json_output_uses_the_one_shape(mini: Path, how: str) -> None:
     for p in problems:
         assert set(p) == SHAPE, p
         assert Problem.from_json(p).to_json() == p
+
+
+# Each command whose JSON output reports on its run (not the answers or facts it was asked for:
+# `decide`, `show`, `history`), how to make it fail in a copy of the starter, and its arguments
+REPORTS: dict[str, tuple[tuple[str, str, str] | None, tuple[str, ...]]] = {
+    "validate": (("policies/returns/program.yaml", "title: Returns\n", "title: 5\n"), ("validate",)),
+    "test": (("policies/returns/program.yaml", "value: 30\n", "value: 31\n"), ("test",)),
+    "build": (("policies/returns/program.yaml", "value: 30\n", "value: 29\n"), ("build", "--check")),
+    "i18n check": (("policies/returns/locales/de.po", "künftig %(new)s", "künftig %(neu)s"), ("i18n", "check")),
+    # (a diff fails only when told to; `diff` compares this copy with the one the test makes)
+    "diff": (("policies/returns/program.yaml", "value: 30\n", "value: 29\n"), ("diff", "--exit-code")),
+}
+
+
+def test_every_command_with_a_json_report_is_listed() -> None:
+    import click
+
+    from engine.cli import main
+
+    def commands(group: click.Group, prefix: str = "") -> Iterator[tuple[str, click.Command]]:
+        for name, command in group.commands.items():
+            if isinstance(command, click.Group):
+                yield from commands(command, f"{prefix}{name} ")
+            else:
+                yield f"{prefix}{name}", command
+
+    with_json = {
+        name
+        for name, command in commands(main)
+        for p in command.params
+        if "--format" in p.opts and isinstance(p.type, click.Choice) and "json" in p.type.choices
+    }
+    assert with_json - {"decide", "show", "history"} == set(REPORTS)
+
+
+@pytest.mark.parametrize("failing", [False, True], ids=["clean", "failing"])
+@pytest.mark.parametrize("command", sorted(REPORTS))
+def test_every_json_report_says_ok_as_its_exit_code(init_repo: Path, command: str, failing: bool) -> None:
+    """`ok` is whether the command passed (exit 0) in every JSON report, as in `validate`'s (`diff`
+    had none)."""
+    change, args = REPORTS[command]
+    if command == "diff":
+        old = init_repo.parent / "old"
+        shutil.copytree(init_repo / "policies", old)
+        args = (*args, str(old), str(init_repo / "policies"))
+    if failing and change is not None:
+        edit(init_repo / change[0], change[1], change[2])
+    run = run_cli(*args, "--format", "json", cwd=init_repo)
+    assert run.code == (1 if failing else 0), run
+    report = json.loads(run.out)
+    assert report["ok"] is (run.code == 0), report
+    for p in _problems(report):
+        assert set(p) == SHAPE, p

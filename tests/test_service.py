@@ -355,6 +355,21 @@ def test_a_port_already_taken_is_a_usage_error(app: App) -> None:
     assert server.cannot_listen("127.0.0.1", port) is None  # free again
 
 
+def test_a_bundle_is_served_from_a_folder_of_no_repository(app: App, tmp_path: Path) -> None:
+    """`api --bundle FILE` needs no policy repository (the image's `policyctl api --bundle
+    /bundle/policies.bundle` runs in `/`): it stopped with "no policy repository in ... or above
+    it". Here it gets as far as the port (taken, so that the command ends)."""
+    from support import run_cli
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        run = run_cli("api", "--bundle", str(app.source.bundle_file), "--port", str(port), cwd=tmp_path)
+    assert run.code == 2 and run.err.startswith(f"policyctl: error: cannot listen on 127.0.0.1:{port}:"), run
+    assert run_cli("api", "--port", str(port), cwd=tmp_path).err.startswith("policyctl: error: no policy repository")
+
+
 def test_not_ready_without_a_bundle() -> None:
     app = App(Source("/nonexistent.bundle", None), log=Log(io.StringIO()), poll=0)
     assert call(app, "GET", "/readyz")[0] == 503

@@ -83,8 +83,20 @@ class Opened:
         self.manifest, self.sections, self.signed, self.checked = manifest, sections, signed, checked
 
 
+STDIN = "-"  # the bundle "file" that is standard input (`test --bundle -`, `bundle --verify -`)
+STDIN_NAME = "<stdin>"  # what problems call it
+
+
+def name(path: str) -> str:
+    """``path`` as problems name the bundle: `<stdin>` for standard input."""
+    return STDIN_NAME if path == STDIN else path
+
+
 def read_file(path: str) -> bytes:
-    """A bundle file's bytes; PolicyError (B001) when it cannot be read or is too large to be one."""
+    """A bundle file's bytes (``-``: standard input's); PolicyError (B001) when it cannot be read or
+    is too large to be one."""
+    if path == STDIN:
+        return _read_stdin()
     try:
         if os.path.getsize(path) > MAX_BYTES:
             raise _refuse(path, "B001", f"larger than {MAX_BYTES // (1024 * 1024)} MB: not a policyctl bundle")
@@ -106,9 +118,23 @@ def read_file(path: str) -> bytes:
         ) from None
 
 
+def _read_stdin() -> bytes:
+    import sys
+
+    stream = getattr(sys.stdin, "buffer", None)  # (None: started with standard input closed)
+    if stream is None:
+        hint = "pipe the bundle in, or give its file"
+        closed = Problem(STDIN_NAME, 1, 1, "B001", "cannot read the bundle: standard input is closed", hint)
+        raise PolicyError([closed], usage=True)
+    data: bytes = stream.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise _refuse(STDIN_NAME, "B001", f"larger than {MAX_BYTES // (1024 * 1024)} MB: not a policyctl bundle")
+    return data
+
+
 def open_file(path: str) -> Opened:
     """Read and verify a bundle; PolicyError (B001-B004) with what is wrong, never a traceback."""
-    return verify(path, read_file(path))
+    return verify(name(path), read_file(path))
 
 
 def verify(path: str, data: bytes) -> Opened:

@@ -227,8 +227,9 @@ class Bundle:
 
 
 def load_bundle(path: str) -> Bundle:
-    """Read and verify a bundle file; PolicyError (B001-B004) when it cannot be used."""
-    return from_opened(path, fileformat.open_file(path))
+    """Read and verify a bundle file (``-``: from standard input); PolicyError (B001-B004) when it
+    cannot be used."""
+    return from_opened(fileformat.name(path), fileformat.open_file(path))
 
 
 def from_opened(path: str, opened: fileformat.Opened) -> Bundle:

@@ -15,7 +15,7 @@ from typing import Any
 
 from engine.bundle import fileformat
 from engine.model.policy import Decision, Program, TestCase
-from engine.problems import Pos
+from engine.problems import Pos, shown_path
 
 DEPENDENCIES = ("pyyaml", "jsonschema", "jinja2", "click", "babel")
 
@@ -72,7 +72,7 @@ def _version(name: str) -> str:
 
 
 def _pos(pos: Pos) -> list[Any]:
-    return [pos.file, pos.line, pos.col]
+    return [shown_path(pos.file), pos.line, pos.col]  # (as output names it: `decide --explain`'s `at`)
 
 
 def _marketplace(mp: Any) -> dict[str, Any]:
@@ -144,7 +144,7 @@ def _decision(repo: Any, prog: Program, name: str) -> dict[str, Any]:
         "hit": d.hit,
         "aggregate": d.aggregate,
         "outputs": d.outputs,
-        "file": d.file,
+        "file": shown_path(d.file),
         "pos": _pos(d.pos),
         "let": [[n, _expr(lets[n])] for n in d.let],
         "rules": [

@@ -83,7 +83,7 @@ def verify(path: str) -> Verified:
 
     try:
         data = fileformat.read_file(path)
-        bundle = from_opened(path, fileformat.verify(path, data))
+        bundle = from_opened(fileformat.name(path), fileformat.verify(fileformat.name(path), data))
         for program in bundle.programs:
             for decision in bundle.decisions(program):
                 bundle.compiled(program, decision)

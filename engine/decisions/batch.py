@@ -13,7 +13,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any, TextIO
 
-from engine.problems import Pos, Problem
+from engine.problems import Pos, Problem, shown_path
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -630,4 +630,4 @@ def _used(value: Any, entry: Any, origin: str) -> dict[str, Any]:
 
 
 def _where(pos: Pos) -> str:
-    return f"{pos.file}:{pos.line}"
+    return f"{shown_path(pos.file)}:{pos.line}"

@@ -17,7 +17,7 @@ from engine.decisions.pycode import Checked, Out, expressions
 from engine.decisions.result import DecisionResult, decision_result
 from engine.decisions.runtime import EvalError
 from engine.model.clock import LINES_KEY, SEEN_KEY
-from engine.problems import Pos, Problem
+from engine.problems import Pos, Problem, shown_path
 
 if TYPE_CHECKING:
     from engine.decisions.answer import CompiledDecision
@@ -44,7 +44,7 @@ class Explanation:
 
     def to_json(self) -> dict[str, Any]:
         rows = [
-            {"id": r.id, "at": f"{r.pos.file}:{r.pos.line}", "when": r.condition, "matched": r.matched}
+            {"id": r.id, "at": f"{shown_path(r.pos.file)}:{r.pos.line}", "when": r.condition, "matched": r.matched}
             for r in self.rows
         ]
         body = {**self.result.to_json(), "rows": rows, "let": self.lets, "params": self.params}

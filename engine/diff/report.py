@@ -191,11 +191,15 @@ def _html(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("@", "@\u2060")
 
 
-def as_json(diff: Diff) -> str:
+def as_json(diff: Diff, ok: bool = True) -> str:
+    """``ok``: whether the command passed (exit 0), as in `validate`'s and `test`'s JSON: false only
+    when `--exit-code` was given and there are changes that matter."""
+
     def plain(value: Any) -> Any:
         return None if value is ABSENT else value
 
     body = {
+        "ok": ok,
         "old": diff.old_label,
         "new": diff.new_label,
         "notes": diff.notes,

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from engine.policytests.cases import NotRun, Outcome, show
 from engine.policytests.coverage import Coverage
-from engine.problems import one_line
+from engine.problems import one_line, shown_path
 
 
 def summary(outcomes: Sequence[Outcome], left_out: Sequence[NotRun] = ()) -> str:
@@ -28,7 +28,7 @@ def not_run(left_out: Sequence[NotRun]) -> str:
     counted = sum(n.cases or 0 for n in left_out)
     unknown = any(n.cases is None for n in left_out)
     if len(left_out) == 1:
-        where = f"{left_out[0].file} has errors"
+        where = f"{shown_path(left_out[0].file)} has errors"
     else:
         where = f"{len(left_out)} tests files have errors"
     if unknown and not counted:
@@ -37,7 +37,7 @@ def not_run(left_out: Sequence[NotRun]) -> str:
 
 
 def where(o: Outcome) -> str:
-    return f"{o.pos.file}:{o.pos.line}"
+    return f"{shown_path(o.pos.file)}:{o.pos.line}"
 
 
 def failures(outcomes: Sequence[Outcome], verbose: bool = False) -> str:
@@ -53,7 +53,7 @@ def failures(outcomes: Sequence[Outcome], verbose: bool = False) -> str:
         for m in o.mismatches:
             out.append(f"  {m.key}: expected {show(m.expected)}, got {show(m.actual)}")
         for p in o.problems:
-            out.append(f"  {p.file}:{p.line}:{p.col}: error[{p.code}]: {p.message}")
+            out.append(f"  {shown_path(p.file)}:{p.line}:{p.col}: error[{p.code}]: {p.message}")
             if p.hint:
                 out.append(f"    hint: {p.hint}")
         out += [f"  {note}" for note in o.notes]
@@ -69,7 +69,7 @@ def coverage(cov: Coverage, fail_under: float | None = None) -> str:
     ]
     for program in dict.fromkeys(i.program for i in cov.missing):
         out.append(f"  {program}:")
-        out += [f"    {i.pos.file}:{i.pos.line}: {i.label}" for i in cov.missing if i.program == program]
+        out += [f"    {shown_path(i.pos.file)}:{i.pos.line}: {i.label}" for i in cov.missing if i.program == program]
     return "".join(line + "\n" for line in out)
 
 
@@ -103,10 +103,18 @@ def junit(outcomes: Sequence[Outcome], seconds: float = 0.0, left_out: Sequence[
             skipped="0",
         )
         for n in theirs:
-            case = ET.SubElement(suite, "testcase", classname=_xml(program), name=_xml(n.file), file=_xml(n.file))
-            said = f"{n.problem.file}:{n.problem.line}:{n.problem.col}: {n.problem.message}" if n.problem else "errors"
+            case = ET.SubElement(
+                suite, "testcase", classname=_xml(program), name=_xml(shown_path(n.file)), file=_xml(shown_path(n.file))
+            )
+            said = (
+                f"{shown_path(n.problem.file)}:{n.problem.line}:{n.problem.col}: {n.problem.message}"
+                if n.problem
+                else "errors"
+            )
             error = ET.SubElement(case, "error", message=_xml(f"its cases did not run: {said}"), type="not run")
-            error.text = _xml(f"{n.file}: {n.cases if n.cases is not None else 'its'} cases not run: {said}")
+            error.text = _xml(
+                f"{shown_path(n.file)}: {n.cases if n.cases is not None else 'its'} cases not run: {said}"
+            )
         for o in mine:
             kind = ".boundaries" if o.kind == "boundary" else ""
             case = ET.SubElement(
@@ -114,7 +122,7 @@ def junit(outcomes: Sequence[Outcome], seconds: float = 0.0, left_out: Sequence[
                 "testcase",
                 classname=_xml(f"{o.program}.{o.decision}{kind}"),
                 name=_xml(o.name),
-                file=_xml(o.pos.file),
+                file=_xml(shown_path(o.pos.file)),
                 line=str(o.pos.line),
             )
             if not o.passed:

@@ -7,6 +7,7 @@ catalogue below is their documentation (``policyctl validate --list-codes``).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from typing import Any, Literal
 
@@ -31,6 +32,22 @@ class Pos(Frozen):
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.col}"
+
+
+def shown_path(file: str) -> str:
+    """``file`` as text and JSON output name it: relative to the working folder and normalised, as
+    ruff, mypy and yamllint name files (`program.yaml` in policies/returns, not
+    `../returns/program.yaml`; `returns/program.yaml` in policies/, not `./returns/program.yaml`).
+    An absolute path (a repository away from the working folder:
+    engine.source.project.Project.shown) and a name that is no file (`<command line>`) are kept."""
+    if not file.startswith(".") and f"{os.sep}." not in file:
+        return file  # (what a load names from the repository's top or from outside it: already so)
+    if os.path.isabs(file) or file.startswith("<"):
+        return file
+    try:
+        return os.path.relpath(file)
+    except (OSError, ValueError):  # (the working folder is gone; on Windows, another drive)
+        return os.path.normpath(file)
 
 
 class Problem(Frozen):
@@ -64,9 +81,10 @@ class Problem(Frozen):
         return Pos(self.file, self.line, self.col)
 
     def to_json(self) -> dict[str, Any]:
-        """The one JSON shape of a problem, in every command's and every format's output."""
+        """The one JSON shape of a problem, in every command's and every format's output (its file
+        as ``shown_path`` names it)."""
         return {
-            "file": self.file,
+            "file": shown_path(self.file),
             "line": self.line,
             "column": self.col,
             "code": self.code,
@@ -93,7 +111,7 @@ class Problem(Frozen):
         return (self.file, self.line, self.col, self.code, self.message)
 
     def __str__(self) -> str:
-        return one_line(f"{self.file}:{self.line}:{self.col}: {self.severity}[{self.code}]: {self.message}")
+        return one_line(f"{shown_path(self.file)}:{self.line}:{self.col}: {self.severity}[{self.code}]: {self.message}")
 
 
 def movable(problems: Iterable[Problem], path: str) -> bool:

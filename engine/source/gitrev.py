@@ -14,7 +14,7 @@ import tarfile
 import tempfile
 from dataclasses import dataclass
 
-from engine.problems import PolicyError, Problem
+from engine.problems import PolicyError, Problem, shown_path
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +30,7 @@ class Side:
     def show(self, path: str) -> str:
         if path == self.root or path.startswith(self.root + os.sep):
             return os.path.join(self.shown_root, os.path.relpath(path, self.root))
-        return path
+        return shown_path(path)
 
     def close(self) -> None:
         if self.temp:
