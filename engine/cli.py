@@ -234,6 +234,10 @@ def main(ctx: click.Context, color: str, quiet: bool) -> None:
 
     How to write policies (the file format, expressions, tests, pages, languages, policyctl.toml):
     `policyctl guide`.
+
+    A file named - is standard input or output where a stream is what is read or written
+    (`decide --input -`, `--bundle -`, `bundle --out -`, `test --junit -`). Text and JSON name
+    files from the working folder.
     """
     from engine.console import Console
 
@@ -299,7 +303,8 @@ def validate(
 ) -> None:
     """Check policy files (default: the repository's whole policies/ tree): YAML, schema and semantics.
 
-    PATHS: files or folders; a repository's top is the whole repository.
+    PATHS: files or folders; a repository's top is the whole repository. Not - (standard input): a
+    file's kind comes from where it stands.
     """
     from engine.problems import CODES
 
@@ -1204,7 +1209,8 @@ def test_cmd(
 ) -> None:
     """Run the test cases in tests/*.yaml (below PATH); the last line is `N passed, N failed`.
 
-    PATH: a tests file, a program's folder, a policies folder, or a repository's top (every case).
+    PATH: a tests file, a program's folder, a policies folder, or a repository's top (every case);
+    not - (`--bundle -` reads a bundle from standard input).
     """
     from engine import PolicyError
     from engine.commands.test import run, run_bundle
@@ -1337,7 +1343,7 @@ def diff_cmd(old: str, new: str, root: str, fmt: str, exit_code: bool, at: str |
     """The changes that matter between OLD and NEW: policies folders (or repository tops), or git revisions (HEAD~1 HEAD).
 
     A folder inside a repository is its policies folder (`diff HEAD .` in a program's folder); a
-    folder of no repository is refused.
+    folder of no repository is refused, and so is - (standard input).
     """
     from engine import PolicyError
     from engine.diff import compare as policy_diff
@@ -1393,6 +1399,7 @@ def fmt_cmd(paths: tuple[str, ...], check: bool, show_diff: bool, root: str | No
     """Canonical key order and layout for policy YAML (default: the repository's policies/), keeping comments.
 
     PATHS: files or folders; a repository's top is its policies folder (its other YAML is left alone).
+    Not - (standard input): a file's kind comes from where it stands.
     """
     import difflib
 
@@ -1422,18 +1429,21 @@ def fmt_cmd(paths: tuple[str, ...], check: bool, show_diff: bool, root: str | No
         if not done.changed:
             continue
         changed += 1
+        shown = shown_path(path)
         if show_diff:
             click.echo(
                 "".join(
-                    difflib.unified_diff(done.original.splitlines(True), (done.text or "").splitlines(True), path, path)
+                    difflib.unified_diff(
+                        done.original.splitlines(True), (done.text or "").splitlines(True), shown, shown
+                    )
                 ),
                 nl=False,
             )
         if check or show_diff:  # (as Black: --diff shows, and writes nothing)
-            click.echo(f"would reformat {path}")
+            click.echo(f"would reformat {shown}")
         else:
             _write(path, done.text or "")
-            click.echo(f"reformatted {path}")
+            click.echo(f"reformatted {shown}")
     verb = "would be reformatted" if check or show_diff else "reformatted"
     click.echo(
         f"{changed} file{'s' if changed != 1 else ''} {verb}, {len(files) - changed - failed} already formatted"

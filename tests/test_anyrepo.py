@@ -190,8 +190,9 @@ def test_paths_from_a_subfolder_are_normalised(repo: Path) -> None:
 
 
 def test_positions_from_a_subfolder_are_normalised(repo: Path) -> None:
-    """`test` (text, JSON, JUnit), `decide --explain` and `history` name places from the working
-    folder, normalised (they said `../tests/...` in tests/ and `../decisions/...` from decisions/)."""
+    """`test` (text, JSON, JUnit), `decide --explain`, `history` and `fmt` name places from the
+    working folder, normalised (they said `../../returns/tests/...` in tests/, and
+    `../../returns/program.yaml` from decisions/)."""
     edit(repo / "policies" / "returns" / "program.yaml", "value: 30\n", "value: 31\n")
     here = repo / "policies" / "returns" / "tests"
     tested = run_cli("test", cwd=here)
@@ -205,6 +206,9 @@ def test_positions_from_a_subfolder_are_normalised(repo: Path) -> None:
     assert explained["params"]["return_window_days"]["from"] == "../program.yaml:18"
     history = run_cli("history", "returns", "-m", "us", cwd=repo / "policies" / "returns").out
     assert history == "2025-01-01  us   return_window_days: 31 -> 45  (program.yaml:23)\n"
+    edit(repo / "policies" / "returns" / "program.yaml", "kind: program\nid: returns\n", "id: returns\nkind: program\n")
+    formatted = run_cli("fmt", "--check", cwd=repo / "policies" / "returns" / "decisions")
+    assert formatted.out == "would reformat ../program.yaml\n1 file would be reformatted, 4 already formatted\n"
 
 
 def test_config_sets_output_folder_and_languages(repo: Path) -> None:

@@ -1,7 +1,7 @@
 """Reporters: a list of problems to text for people, JSON for tools, GitHub annotations, SARIF.
 
 Each reporter is a function from problems to a string, so its exact output is testable. Text and
-JSON name files as the problems do (relative to the working folder); GitHub annotations and SARIF
+JSON name files from the working folder, normalised (engine.problems.shown_path); GitHub annotations and SARIF
 name them from ``root``, the top of the checkout (engine.source.project.checkout_root), as GitHub
 places them on the repository's files whatever folder the command ran in.
 """
