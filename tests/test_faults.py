@@ -207,3 +207,66 @@ def test_a_live_runs_temporary_folder_is_not_swept(tmp_path: Path) -> None:
     dead.mkdir()
     outtree.write(str(out), {"a.md": b"a\n"})
     assert mine.exists() and not dead.exists()
+
+
+def _killed_runs_folder(parent: Path, base: str) -> Path:
+    """A temporary folder as a build killed half-way leaves it: made (with its proof) and partly
+    written by a process that is gone."""
+    code = (
+        "import sys; from engine.site import outtree; t = outtree.temporary(sys.argv[1], sys.argv[2]); "
+        "open(t + '/half-written.html', 'wb').close(); print(t)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    made = subprocess.run(
+        [sys.executable, "-c", code, str(parent), base], check=True, capture_output=True, text=True, env=env
+    )
+    return Path(made.stdout.strip())
+
+
+def _copied_in_place(folder: Path) -> None:
+    """``folder`` replaced by a copy of itself (same name and files, a new folder): as a checkout or `cp -r` makes it."""
+    shutil.copytree(folder, folder.with_name("copy"))
+    shutil.rmtree(folder)
+    (folder.parent / "copy").rename(folder)
+
+
+@pytest.mark.parametrize(
+    "kind", ["someone's folder", "a copy of a killed run's folder", "a link to a killed run's folder"]
+)
+def test_a_folder_named_as_a_temporary_one_that_policyctl_did_not_make_is_left_alone(tmp_path: Path, kind: str) -> None:
+    """Only a folder with policyctl's proof that it made that very folder is swept: the others of
+    its temporary name (whose process is gone) are somebody's, and are said, never removed."""
+    out = tmp_path / "generated_docs"
+    if kind == "someone's folder":
+        theirs = tmp_path / ".generated_docs.tmp-999999999-notes"
+        theirs.mkdir()
+        (theirs / "notes.txt").write_text("mine\n")
+    elif kind == "a copy of a killed run's folder":
+        theirs = _killed_runs_folder(tmp_path, "generated_docs")
+        _copied_in_place(theirs)
+    else:
+        (tmp_path / "elsewhere").mkdir()
+        killed = _killed_runs_folder(tmp_path / "elsewhere", "generated_docs")
+        theirs = tmp_path / killed.name
+        theirs.symlink_to(killed, target_is_directory=True)
+    before = sorted(p.name for p in theirs.iterdir())
+    left = outtree.write(str(out), {"a.md": b"a\n"})
+    assert theirs.is_dir() and sorted(p.name for p in theirs.iterdir()) == before
+    assert left == [theirs.name]
+    assert (out / "a.md").read_bytes() == b"a\n"
+
+
+def test_a_killed_runs_temporary_folder_is_swept_and_the_build_notes_the_others(init_repo: Path) -> None:
+    out = init_repo / "generated_docs"
+    killed = _killed_runs_folder(init_repo, "generated_docs")
+    theirs = init_repo / ".generated_docs.tmp-999999999-old"
+    theirs.mkdir()
+    (theirs / "keep.txt").write_text("mine\n")
+    (out / "returns" / "us" / "en" / "help.md").write_bytes(b"stale\n")  # so that the build writes
+    r = run_cli("build", "--root", str(init_repo / "policies"), "--out", str(out))
+    assert r.code == 0, r
+    assert not killed.exists() and (theirs / "keep.txt").read_text() == "mine\n"
+    assert (
+        f"note: left alone beside {out}, named as policyctl's temporary folders but not provably made by it: "
+        ".generated_docs.tmp-999999999-old (remove them yourself if they are leftovers)"
+    ) in r.err, r

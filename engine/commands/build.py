@@ -134,11 +134,17 @@ def _build(
         return result
     elif differences:
         try:
-            outtree.write(out, files, built.kept, on_disk, survey)
+            left = outtree.write(out, files, built.kept, on_disk, survey)
         except OSError as e:
             result.failure = (e.filename or out, e.strerror or str(e), isinstance(e, outtree.PartlyWritten))
             return result
         result.written = True
+        if left:
+            shown = ", ".join(left[:3]) + (f" and {len(left) - 3} more" if len(left) > 3 else "")
+            result.notes.append(
+                f"left alone beside {out}, named as policyctl's temporary folders but not provably"
+                f" made by it: {shown} (remove them yourself if they are leftovers)"
+            )
     if cache is not None:
         cache.save(built.records, built.files, built.kept)
     return result

@@ -2,7 +2,10 @@
 
 `write` builds the new tree in a temporary folder beside the output and swaps the two folders in
 one step (Linux `renameat2(RENAME_EXCHANGE)`; elsewhere two renames), so an interrupted build
-leaves the previous tree in place, and files no longer produced disappear with the old tree.
+leaves the previous tree in place, and files no longer produced disappear with the old tree. A
+killed build's temporary folder is removed by the next build only when it holds policyctl's
+proof that it made that very folder (``temporary``): a folder someone else made, committed or
+copied under such a name is never removed.
 
 Only files policyctl wrote are ever replaced or removed (engine.site.ownership: the build record
 `.policyctl-build.json` in the folder lists them). The whole-tree swap is used only when every
@@ -25,6 +28,7 @@ from __future__ import annotations
 import ctypes
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING
@@ -108,7 +112,7 @@ def write(
     kept: set[str] | frozenset[str] = frozenset(),
     on_disk: list[str] | None = None,
     survey: Survey | None = None,
-) -> None:
+) -> list[str]:
     """Make ``folder`` hold ``files`` (with the build record among them) and the files in ``kept``
     (left as they are on disk), remove policyctl's files no longer produced, and leave every other
     file alone; OSError (with the path) when it cannot. ``survey``: engine.site.ownership's
@@ -117,7 +121,9 @@ def write(
     When every file in the folder is policyctl's and nothing is kept, the tree is replaced
     atomically: on any failure, and if the process is killed at any point, ``folder`` is left as
     it was. A killed run leaves its temporary folder behind (`.NAME.tmp-PID-...` beside the
-    output): the next run removes those whose process is gone.
+    output): the next run removes those whose process is gone and that it can prove it made
+    (``temporary``). Returns the names of the folders of that name it left alone (not provably
+    policyctl's: someone else's files, or a run of a policyctl before the proof).
     """
     from engine.site import ownership
 
@@ -135,39 +141,39 @@ def write(
         raise FileExistsError(17, "a symbolic link: policyctl does not write through it", path)
     parent, base = os.path.split(folder)
     os.makedirs(parent, exist_ok=True)
-    _sweep(parent, base)
-    tmp = tempfile.mkdtemp(prefix=f".{base}.tmp-{os.getpid()}-", dir=parent)
-    if (kept or not survey.whole) and os.path.isdir(folder):
-        try:
-            _update(folder, files, tmp, survey)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-        return
+    left = _sweep(parent, base)
+    tmp = temporary(parent, base)
     try:
-        made = {tmp}
+        if (kept or not survey.whole) and os.path.isdir(folder):
+            _update(folder, files, tmp, survey)
+            return left
+        # the new tree is made in a folder inside the temporary one, which keeps its proof
+        # (``temporary``) through the swap: after it, the previous tree is there
+        tree = os.path.join(tmp, "tree")
+        made = set()
         for rel, data in sorted(files.items()):
-            path = os.path.join(tmp, *rel.split("/"))
+            path = os.path.join(tree, *rel.split("/"))
             folder_of = os.path.dirname(path)
             if folder_of not in made:  # one makedirs per folder, not per file
                 os.makedirs(folder_of, exist_ok=True)
                 made.add(folder_of)
             with open(path, "wb") as f:
                 f.write(data)
-        os.chmod(tmp, 0o755)
+        os.makedirs(tree, exist_ok=True)  # (no files at all: an empty tree)
+        os.chmod(tree, 0o755)
         if not os.path.exists(folder):
-            os.rename(tmp, folder)
-            return
-        if not _exchange(tmp, folder):
-            old = tmp + ".old"
+            os.rename(tree, folder)
+        elif not _exchange(tree, folder):
+            old = os.path.join(tmp, "old")
             os.rename(folder, old)
             try:
-                os.rename(tmp, folder)
+                os.rename(tree, folder)
             except OSError:
                 os.rename(old, folder)  # put the previous tree back
                 raise
-            tmp = old
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    return left
 
 
 def _update(folder: str, files: dict[str, bytes], tmp: str, survey: Survey) -> None:
@@ -217,17 +223,65 @@ class PartlyWritten(OSError):
     """Writing stopped after some files of the tree were replaced (see the module's docstring)."""
 
 
-def _sweep(parent: str, base: str) -> None:
-    """Remove the temporary folders of earlier runs that were killed (their process is gone)."""
+MARK = ".policyctl-temporary"  # the proof inside each temporary folder policyctl makes
+
+
+def _proof(name: str, st: os.stat_result) -> bytes:
+    return f"policyctl build: temporary folder {name} (device {st.st_dev}, inode {st.st_ino})\n".encode()
+
+
+def temporary(parent: str, base: str) -> str:
+    """A new temporary folder for writing the output ``base`` in ``parent`` (`.BASE.tmp-PID-...`),
+    holding first of all its proof (``MARK``): the folder's name, device and inode. A later run
+    removes such a folder, once its process is gone, only when the proof is there and names that
+    very folder: a folder someone made or committed under such a name, or a copy of one of
+    policyctl's (a checkout, `cp -r`: a new inode), is left alone."""
+    tmp = tempfile.mkdtemp(prefix=f".{base}.tmp-{os.getpid()}-", dir=parent)
+    try:
+        with open(os.path.join(tmp, MARK), "xb") as f:
+            f.write(_proof(os.path.basename(tmp), os.lstat(tmp)))
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return tmp
+
+
+def _proven(path: str, name: str) -> bool:
+    """``path`` is a temporary folder policyctl made (``temporary``), not a link to one."""
+    try:
+        st = os.lstat(path)
+        if not stat.S_ISDIR(st.st_mode):
+            return False
+        fd = os.open(os.path.join(path, MARK), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as f:
+            return f.read(1024) == _proof(name, st)
+    except OSError:
+        return False
+
+
+def _sweep(parent: str, base: str) -> list[str]:
+    """Remove the temporary folders of earlier runs that were killed (their process is gone) and
+    that policyctl can prove it made (``temporary``), and empty ones (a run killed before it wrote
+    the proof). The others of that name are left alone: their names are returned."""
     prefix = f".{base}.tmp-"
     try:
-        names = [n for n in os.listdir(parent) if n.startswith(prefix)]
+        names = sorted(n for n in os.listdir(parent) if n.startswith(prefix))
     except OSError:
-        return
+        return []
+    left = []
     for name in names:
         pid = name[len(prefix) :].split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
-            shutil.rmtree(os.path.join(parent, name), ignore_errors=True)
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        path = os.path.join(parent, name)
+        if _proven(path, name):
+            shutil.rmtree(path, ignore_errors=True)
+            continue
+        try:
+            os.rmdir(path)  # (only ever an empty folder)
+        except OSError:
+            left.append(name)
+    return left
 
 
 def _alive(pid: int) -> bool:
