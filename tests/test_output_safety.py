@@ -296,3 +296,60 @@ def test_decide_output_never_replaces_what_decide_did_not_write(sandbox: Path) -
     for name in ("answers.jsonl", "answers.parquet"):
         for _ in range(2):  # a new file, then its own output of the run before
             assert decide(rows, sandbox / name).code == 0
+
+
+# Files a pull request commits into the output folder: (path, bytes, where G010 is found or None
+# for a passive file). The search pages may run scripts from the site itself, so none may be there.
+PASSIVE_SVG = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<!-- drawn by hand -->\n'
+    b'<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n'
+    b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8"><linearGradient id="g"/>'
+    b'<path fill="url(#g)" d="M0 0h8v8z"/></svg>\n'
+)
+FOREIGN = [
+    ("_search/extra.js", b"alert(document.cookie)\n", (1, 1)),
+    ("x.mjs", b"export {}\n", (1, 1)),
+    ("returns/search.wasm", b"\0asm\1\0\0\0", (1, 1)),
+    ("evil.html", b"<!doctype html>\n<p>hi</p><script>alert(1)</script>\n", (2, 10)),
+    ("returns/us/en/old.htm", b"<p>\n<img src=x onerror=alert(1)>\n", (2, 1)),
+    ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg">\n <script>alert(1)</script></svg>\n', (2, 3)),
+    ("icon.svg", b'<svg><a href="&#106;avascript:alert(1)"><rect/></a></svg>', (1, 9)),
+    ("feed.xml", b'<?xml version="1.0"?>\n<x:script xmlns:x="http://www.w3.org/1999/xhtml">1</x:script>', (2, 4)),
+    ("latin1.html", b"<p>caf\xe9</p>", (1, 1)),
+    ("google1234abcd.html", b"google-site-verification: google1234abcd.html", None),
+    ("plain.svg", PASSIVE_SVG, None),
+    ("notes.txt", b"<script>alert(1)</script>\n", None),
+    ("CNAME", b"help.example.com\n", None),
+]
+
+
+@pytest.mark.parametrize("rel,data,where", FOREIGN, ids=[f[0] for f in FOREIGN])
+def test_a_file_of_others_a_browser_would_run_fails_the_check_and_the_build(
+    init_repo: Path, rel: str, data: bytes, where: tuple[int, int] | None
+) -> None:
+    out = init_repo / "generated_docs"
+    (out / rel).parent.mkdir(parents=True, exist_ok=True)
+    (out / rel).write_bytes(data)
+    before = listing(out)
+    check = run_cli("build", "--check", "--root", str(init_repo / "policies"), "--out", str(out))
+    if where is None:
+        assert check.code == 0 and "G010" not in check.out + check.err, check
+        return
+    line, col = where
+    assert check.code == 1, check
+    assert f"{out}/{rel}:{line}:{col}: error[G010]: " in check.err, check
+    assert "policyctl did not write it\n  hint: remove it from the output folder" in check.err, check
+    run = run_cli("build", "--root", str(init_repo / "policies"), "--out", str(out))
+    assert run.code == 1 and f"{out}/{rel}:{line}:{col}: error[G010]" in run.err, run
+    assert listing(out) == before
+
+
+def test_a_link_of_others_named_as_a_script_fails_the_check(init_repo: Path) -> None:
+    """A link is never read (it may point anywhere); named as a script, it is refused unread."""
+    out = init_repo / "generated_docs"
+    (out / "returns" / "app.js").symlink_to(init_repo / "README.md")
+    (out / "page.html").symlink_to(init_repo / "README.md")
+    check = run_cli("build", "--check", "--root", str(init_repo / "policies"), "--out", str(out))
+    assert check.code == 1, check
+    assert f"{out}/page.html:1:1: error[G010]: a document a browser may run, which policyctl cannot read" in check.err
+    assert f"{out}/returns/app.js:1:1: error[G010]: a script or other code a browser runs" in check.err

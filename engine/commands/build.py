@@ -106,6 +106,11 @@ def _build(
     survey = ownership.survey(out, built.files, built.kept, on_disk)
     files = {**built.files, ownership.RECORD: ownership.encode(survey.files)}
     result.others = sorted(survey.others)
+    runnable = _runnable_others(out, result.others)
+    if runnable:  # (served beside the pages, it would run on the site's own origin)
+        result.problems = runnable
+        result.sources_checked = len(result.others)
+        return result
     differences = outtree.differences(out, files, built.kept, on_disk, survey.others, survey.record.files)
     changed = [os.path.relpath(p.file, out).replace(os.sep, "/") for p in differences]
     result.search_changed = sum(1 for rel in changed if search.is_search_file(rel))
@@ -148,6 +153,33 @@ def _build(
     if cache is not None:
         cache.save(built.records, built.files, built.kept)
     return result
+
+
+def _runnable_others(out: str, others: list[str]) -> list[Problem]:
+    """G010 for each file of others in ``out`` that a browser would run (engine.site.activecontent
+    `runnable`): policyctl leaves it alone, but publishes no active content beside its pages (its
+    search pages may load scripts from the site itself), and `--check` must not pass a tree that
+    holds one."""
+    from engine.site import disk
+    from engine.site.activecontent import runnable
+
+    problems = []
+    for rel in others:
+        found = runnable(rel, disk.read_file(out, rel, 16 * 1024 * 1024 + 1))
+        if found is not None:
+            line, col, what = found
+            problems.append(
+                Problem(
+                    os.path.join(out, rel),
+                    line,
+                    col,
+                    "G010",
+                    f"{what}, in the output folder; policyctl did not write it",
+                    "remove it from the output folder (the site publishes no active content: its search pages may"
+                    " run scripts from the site itself), or publish it from elsewhere",
+                )
+            )
+    return problems
 
 
 def _add_search(

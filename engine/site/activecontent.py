@@ -303,3 +303,60 @@ def _with(html: str, hashes: list[str]) -> str:
     if end == 0:
         return tag + "\n" + html
     return html[:end] + "\n" + tag + html[end:]
+
+
+# What a browser runs in a file of the output folder that policyctl did not write (a file a pull
+# request commits there, which `build` leaves alone): scripts and WebAssembly whatever they hold
+# (the search pages may load scripts from the site itself), and documents that can hold scripts
+# (HTML, SVG, XML) unless they hold nothing active.
+_CODE_SUFFIXES = (".js", ".mjs", ".cjs", ".jsm", ".wasm", ".swf", ".xsl", ".xslt", ".svgz")
+_HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".xht", ".shtml", ".mht", ".mhtml")
+_XML_SUFFIXES = (".svg", ".xml", ".atom", ".rss", ".rdf", ".xsd", ".mathml", ".mml")
+_READ_AT_MOST = 16 * 1024 * 1024
+# An SVG or XML file is passive when it is plain: after its XML declaration, a doctype without
+# internal subset and comments, no markup that runs, loads, links or hides characters (an entity
+# or character reference other than the five XML names, which can spell `javascript:`)
+_XML_PROLOGUE = re.compile(
+    r"\A\ufeff?\s*(?:<\?xml\s[^<>?]*\?>\s*)?(?:<!--(?:(?!--).)*-->\s*|<!doctype\s[^<>\[\]]*>\s*)*", re.I | re.S
+)
+_XML_COMMENT = re.compile(r"<!--(?:(?!--).)*-->", re.S)
+_XML_ACTIVE = re.compile(
+    r"script|\bon[a-z0-9_.:-]*\s*=|href|\b(?:src|data|action|formaction|style)\s*=|foreignobject|xhtml|<!|<\?"
+    r"|&(?!(?:amp|lt|gt|quot|apos);)|url\s*\(\s*(?![\"']?#)|@import|\\|javascript:",
+    re.I,
+)
+
+
+def runnable(rel: str, data: bytes | None) -> tuple[int, int, str] | None:
+    """(line, column, what) when a browser would run something in the file ``rel`` of the output
+    folder (``data``: its bytes, None when it cannot be read, a link); None when it is passive."""
+    name = rel.rsplit("/", 1)[-1].lower()
+    if name.endswith(_CODE_SUFFIXES):
+        return 1, 1, "a script or other code a browser runs"
+    if not name.endswith(_HTML_SUFFIXES + _XML_SUFFIXES):
+        return None
+    if data is None or len(data) > _READ_AT_MOST:
+        return 1, 1, "a document a browser may run, which policyctl cannot read to check"
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return 1, 1, "a document a browser may run, not in UTF-8 (read in another encoding, it is other markup)"
+    if name.endswith(_HTML_SUFFIXES):
+        reader = _read(text)
+        if reader.found:
+            (line, col), what = reader.where[0] if reader.where else (1, 1), reader.found[0]
+            return line, col, what
+        return None
+    start = _XML_PROLOGUE.match(text)
+    offset = start.end() if start else 0
+    blanked = _XML_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text[offset:])
+    m = _XML_ACTIVE.search(blanked)
+    if m is None:
+        return None
+    at = offset + m.start()
+    line = text.count("\n", 0, at) + 1
+    return (
+        line,
+        at - text.rfind("\n", 0, at),
+        f"`{m.group(0)}` in an SVG or XML document (it may run or load something)",
+    )
