@@ -345,11 +345,16 @@ def test_a_file_of_others_a_browser_would_run_fails_the_check_and_the_build(
 
 
 def test_a_link_of_others_named_as_a_script_fails_the_check(init_repo: Path) -> None:
-    """A link is never read (it may point anywhere); named as a script, it is refused unread."""
+    """A link is never read (it may point anywhere): named as a script or a page, it is refused
+    unread; a link to a folder is refused (a web server, or a Pages upload, may follow it)."""
     out = init_repo / "generated_docs"
     (out / "returns" / "app.js").symlink_to(init_repo / "README.md")
     (out / "page.html").symlink_to(init_repo / "README.md")
+    (out / "lib").symlink_to(init_repo / "policies", target_is_directory=True)
+    (out / "notes.txt").symlink_to(init_repo / "README.md")  # (served as text: passive)
     check = run_cli("build", "--check", "--root", str(init_repo / "policies"), "--out", str(out))
     assert check.code == 1, check
     assert f"{out}/page.html:1:1: error[G010]: a document a browser may run, which policyctl cannot read" in check.err
     assert f"{out}/returns/app.js:1:1: error[G010]: a script or other code a browser runs" in check.err
+    assert f"{out}/lib:1:1: error[G010]: a link to a folder, whose scripts would be served" in check.err
+    assert check.err.count("error[G010]") == 3 and "notes.txt:" not in check.err, check

@@ -165,7 +165,15 @@ def _runnable_others(out: str, others: list[str]) -> list[Problem]:
 
     problems = []
     for rel in others:
-        found = runnable(rel, disk.read_file(out, rel, 16 * 1024 * 1024 + 1))
+        path = os.path.join(out, *rel.split("/"))
+        if os.path.islink(path) and os.path.isdir(path):  # (a web server, or a Pages upload, may follow it)
+            found: tuple[int, int, str] | None = (
+                1,
+                1,
+                "a link to a folder, whose scripts would be served beside the pages",
+            )
+        else:
+            found = runnable(rel, disk.read_file(out, rel, 16 * 1024 * 1024 + 1))
         if found is not None:
             line, col, what = found
             problems.append(
