@@ -106,7 +106,8 @@ def _build(
     survey = ownership.survey(out, built.files, built.kept, on_disk)
     files = {**built.files, ownership.RECORD: ownership.encode(survey.files)}
     result.others = sorted(survey.others)
-    runnable = _runnable_others(out, result.others)
+    # (a folder link where pages go is refused below, as one the build would write through)
+    runnable = _runnable_others(out, [rel for rel in result.others if rel not in survey.links])
     if runnable:  # (served beside the pages, it would run on the site's own origin)
         result.problems = runnable
         result.sources_checked = len(result.others)
