@@ -155,13 +155,13 @@ def filters_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "1001",
             "100.000",
         ),
-        (
+        (  # (English words, Germany's figures: the page is the DE marketplace's, CLDR has `en-DE`)
             "en",
             "Austria, Czechia, Germany, and Poland",
             "Czechia and Austria",
             "Austria and Czechia",
             "1001",
-            "100,000",
+            "100.000",
         ),
         ("it", "Austria, Cechia, Germania e Polonia", "Cechia e Austria", "Austria e Cechia", "1001", "100.000"),
     ],

@@ -102,6 +102,30 @@ def locale(tag: str) -> Locale:
         raise ValueError(f"`{tag}` is not a locale CLDR knows") from e
 
 
+_REGION = re.compile(r"[A-Z]{2}|[0-9]{3}")
+
+
+@lru_cache(maxsize=256)
+def conventions(tag: str, country: str) -> str:
+    """The locale whose conventions format numbers, amounts, percentages and dates for readers of
+    the language ``tag`` in the country ``country`` (a marketplace's): CLDR's locale of both when
+    it has one (`es` in `US` → `es-US`: "$1,234.50"; `en` in `DE` → `en-DE`: "1.234,50 €"), else
+    ``tag`` itself (CLDR has no `it-US`: Italian conventions). A tag that names its own region
+    (`pt-BR`) keeps it. Only formatting follows the country: the text's language, its plural
+    rules and the words CLDR writes (units, names) stay the language's."""
+    try:
+        loc = locale(tag)
+    except ValueError:  # (the formatting functions say so, for the tag itself)
+        return tag
+    if loc.territory or not _REGION.fullmatch(country):
+        return tag
+    try:  # Babel's constructor refuses a combination CLDR has no data for
+        Locale(loc.language, territory=country, script=loc.script, variant=loc.variant)
+    except Exception:  # UnknownLocaleError (a plain Exception subclass in some versions)
+        return tag
+    return "-".join(part for part in (loc.language, loc.script, country, loc.variant) if part)
+
+
 def _decimal(value: object) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
         shown = "null" if value is None else json.dumps(value, ensure_ascii=False, default=str)[:80]
@@ -252,23 +276,26 @@ def time_zone_name(time_zone: str, tag: str) -> str:
 _LENGTHS = {"long": ("long", "short"), "short": ("short",), "narrow": ("narrow", "short")}
 
 
-def unit(value: object, unit_id: str, tag: str, length: str = "long") -> str:
-    """A measure with its CLDR unit pattern chosen by plural category: "90 days", "90 giorni", "90天"."""
+def unit(value: object, unit_id: str, tag: str, length: str = "long", numbers: str | None = None) -> str:
+    """A measure with its CLDR unit pattern chosen by plural category: "90 days", "90 giorni", "90天".
+    The number is written by the conventions of ``numbers`` (`conventions`; default ``tag``), the
+    unit's words and plural rule are the language's."""
+    numbers = tag if numbers is None else numbers
     text = _text(value)
-    if text is not None and _strs(unit_id, tag, length):
-        return _unit_memo(text, unit_id, tag, length)
+    if text is not None and _strs(unit_id, tag, length, numbers):
+        return _unit_memo(text, unit_id, tag, length, numbers)
     locale(tag)  # an unknown locale is reported before a bad value, as _unit does
-    return _unit(_decimal(value), unit_id, tag, length)
+    return _unit(_decimal(value), unit_id, tag, length, numbers)
 
 
 @_memo()
-def _unit_memo(text: str, unit_id: str, tag: str, length: str) -> str:
-    return _unit(Decimal(text), unit_id, tag, length)
+def _unit_memo(text: str, unit_id: str, tag: str, length: str, numbers: str) -> str:
+    return _unit(Decimal(text), unit_id, tag, length, numbers)
 
 
-def _unit(amount: Decimal, unit_id: str, tag: str, length: str) -> str:
+def _unit(amount: Decimal, unit_id: str, tag: str, length: str, numbers: str | None = None) -> str:
     loc = locale(tag)
-    shown = number(amount, tag)
+    shown = number(amount, tag if numbers is None else numbers)
     category = loc.plural_form(amount)
     patterns = loc._data["unit_patterns"].get(unit_id)
     if patterns is None:
@@ -303,11 +330,12 @@ def currency_symbols(code: str, tag: str) -> tuple[str, ...]:
     return tuple(sorted({shown, str(_numbers.get_currency_symbol(code, locale=locale(tag)))} - {""}))
 
 
-def duration(value: object, unit_name: str, tag: str, length: str = "long") -> str:
-    """A duration in one unit (`day`, `hour`, ...): "24 hours", "24 ore", "24 Stunden"."""
+def duration(value: object, unit_name: str, tag: str, length: str = "long", numbers: str | None = None) -> str:
+    """A duration in one unit (`day`, `hour`, ...): "24 hours", "24 ore", "24 Stunden"; the number
+    by the conventions of ``numbers``, as in `unit`."""
     if unit_name not in DURATION_UNITS:
         raise ValueError(f"`{unit_name}` is not a duration unit ({', '.join(DURATION_UNITS)})")
-    return unit(value, f"duration-{unit_name}", tag, length)
+    return unit(value, f"duration-{unit_name}", tag, length, numbers)
 
 
 # Sound-dependent conjunctions: (language, conjunction, regex the next item starts with, replacement).

@@ -87,7 +87,7 @@ def assemble(
             entry["text_locale"] = job.fallback
             text = pending_notice(layouts[job.locale], job) + text
         if job.edition is not None:
-            text = past_notice(layouts[job.locale], job) + text
+            text = past_notice(layouts[job.locale], job, formatting(repo, job)) + text
         out.files[job.path("md")] = text.encode("utf-8")
         try:
             view = page_view(repo, work, job, by_page[job.page], title, body, day)
@@ -133,17 +133,24 @@ READ_CURRENT = "Read the current page"
 FEED_TITLE = "Changes to %(program)s (%(marketplace)s)"
 
 
+def formatting(repo: Repository, job: Job) -> str:
+    """The locale whose conventions write the dates of ``job``'s page: its language's in its
+    marketplace's country when CLDR has both (`en-DE`), as the page's own facts (l10n.conventions)."""
+    return l10n.conventions(job.locale, repo.marketplaces[job.marketplace].country)
+
+
 def marked_date(layout: Translator, date: str, tag: str, assumed: bool) -> str:
-    """``date`` as the language ``tag`` writes it, marked "(date not yet confirmed)" when it is an
-    assumption, as the layout marks it."""
+    """``date`` as the locale ``tag`` writes it (`formatting`), marked "(date not yet confirmed)"
+    when it is an assumption, as the layout marks it."""
     day = l10n.date(date, tag)
     return layout.lookup(UNCONFIRMED_DATE) % {"date": day} if assumed else day
 
 
-def past_notice(layout: Translator, job: Job) -> str:
+def past_notice(layout: Translator, job: Job, tag: str) -> str:
     """The Markdown page's first line on a past edition: the HTML page's banner, so that a reader of
-    the Markdown does not take the rules of a past edition for today's."""
-    edition, tag = job.edition, job.locale
+    the Markdown does not take the rules of a past edition for today's. Dates as ``tag`` writes them
+    (`formatting`)."""
+    edition = job.edition
     assert edition is not None
 
     def day(date: str, assumed: bool) -> str:
@@ -178,9 +185,10 @@ def change_feed(repo: Repository, work: Plan, job: Job, title: str, body: str, w
     mp = repo.marketplaces[job.marketplace]
     country = l10n.country_name(mp.country, tag)
     unconfirmed = editions.unconfirmed_dates(repo, job.page.program, job.marketplace)
+    dates = formatting(repo, job)
 
     def heading(date: str) -> str:  # an assumed date is marked, as on the pages (page.html.j2)
-        return words.lookup("In effect from %(date)s") % {"date": marked_date(words, date, tag, date in unconfirmed)}
+        return words.lookup("In effect from %(date)s") % {"date": marked_date(words, date, dates, date in unconfirmed)}
 
     entries = []
     for date in sorted(found, reverse=True):
@@ -216,9 +224,12 @@ def change_feed(repo: Repository, work: Plan, job: Job, title: str, body: str, w
     )
 
 
-def edition_view(job: Job, past: list[Edition], day: str) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-    """The edition picker (newest first) and, on a past edition, its banner."""
-    here, tag = job.path("html"), job.locale
+def edition_view(
+    job: Job, past: list[Edition], day: str, tag: str
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """The edition picker (newest first) and, on a past edition, its banner; dates as ``tag``
+    writes them (`formatting`)."""
+    here = job.path("html")
     if not past:
         return [], None
     current = past[-1].end
@@ -305,7 +316,9 @@ def page_view(
         )
     default = mp.locales[0]
     published = {lang["tag"] for lang in languages}
-    picker, banner = edition_view(job, work.editions.get((job.page.program, job.marketplace), []), day)
+    picker, banner = edition_view(
+        job, work.editions.get((job.page.program, job.marketplace), []), day, formatting(repo, job)
+    )
     feed = next(
         (
             j

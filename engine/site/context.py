@@ -305,6 +305,7 @@ def page_context(
     resolved = repo.resolve(program.id, marketplace, at)
     mp = resolved.marketplace
     renderer.currency, renderer.time_zone = mp.currency, mp.time_zone
+    renderer.formatting = l10n.conventions(tag, mp.country)
     # Evidence (engine.site.evidence): an assumed value is either kept off the pages (templates may
     # only test `is omitted`) or shown with a "not yet confirmed" marker after it (`assumed.NAME`
     # says so; HTML spans of its facts carry `data-assumption`).

@@ -43,7 +43,16 @@ from engine.templates.sandbox import NOT_FINITE, RenderError, environment, fail,
 SITE_PREFIX = SITE + "/"
 MARKER_TEMPLATE = "unconfirmed.md.j2"
 _NOT_IN_TRANSLATIONS = re.compile(f"[{AUTO}{TAG}{END}]")
+# a placeholder followed by one period (not an ellipsis): the message's period is left out when
+# the value ends with one of its own ("5:00 p.m.", as `es-US` writes the time), as in print
+_SENTENCE_END = re.compile(r"(%\((\w+)\)s)\.(?!\.)")
 MAX_LIST = 1000  # items a list filter takes from a generator: data lists are short, a page stays bounded
+
+
+def _ends_with_period(value: Markup | None) -> bool:
+    """Whether a shown value's text ends with a period: "5:00 p.m." (not "...", an ellipsis)."""
+    text = strip_marks(str(value)) if value is not None else ""
+    return text.endswith(".") and not text.endswith("..")
 
 
 class Renderer:
@@ -55,6 +64,9 @@ class Renderer:
     def __init__(self, repo: Repository, program: Program, site_dir: str) -> None:
         self.repo, self.program = repo, program
         self.tag = SOURCE_LOCALE
+        # the locale whose conventions format numbers, amounts and dates: the language's in the
+        # marketplace's country when CLDR has both (`es-US`), set with the page context (l10n.conventions)
+        self.formatting = SOURCE_LOCALE
         self.translators: dict[str, Translator] = {}  # by domain name: the program's id and SITE
         self.labels: dict[str, str] = dict(program.extra.get("labels") or {})
         self.currency = ""  # the marketplace's, set with the page context
@@ -78,6 +90,7 @@ class Renderer:
     def use(self, tag: str, translators: dict[str, Translator]) -> None:
         """Render in the language ``tag`` with these catalogs (by domain) from now on."""
         self.tag, self.translators = tag, translators
+        self.formatting = tag
         self.marker = None
 
     def _environment(self, site_dir: str) -> MarkedSandbox:
@@ -133,7 +146,7 @@ class Renderer:
         if isinstance(value, (int, float)):
             if isinstance(value, float) and not math.isfinite(value):  # (`1e308 * 10`: validate sees literals only)
                 return fail(NOT_FINITE)
-            return escape(l10n.number(value, self.tag))
+            return escape(l10n.number(value, self.formatting))
         if isinstance(value, (dict, list, tuple)):
             return fail("a mapping or list cannot be shown as it is; pick a field or use a filter (list, labels)")
         if isinstance(value, _FUNCTIONS):  # (a method, a macro not called: never its Python description)
@@ -174,7 +187,7 @@ class Renderer:
         if isinstance(raw, bool) or raw is None:
             self.show(raw)
         if isinstance(raw, (int, float)):
-            return Shown.of(escape(l10n.number(raw, self.tag)), fact.path, raw, fact._taint)
+            return Shown.of(escape(l10n.number(raw, self.formatting)), fact.path, raw, fact._taint)
         if isinstance(raw, str):
             return Shown.of(escape(raw), fact.path, raw, fact._taint)
         if isinstance(raw, list) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in raw):
@@ -222,6 +235,7 @@ class Renderer:
                 "`%(name)s` placeholders and `%%`"
             )
         shown = {k: self.show(v) for k, v in variables.items()}
+        text = _SENTENCE_END.sub(lambda m: m[1] if _ends_with_period(shown.get(m[2])) else m[0], text)
         try:
             return Shown(text % shown)
         except (KeyError, ValueError, TypeError) as e:
@@ -291,27 +305,28 @@ class Renderer:
             fail(f"{what}: this value cannot be shown in this form")
 
     def number(self, value: Any) -> Shown:
-        return self._fact(value, escape(self._call("number", lambda: l10n.number(unwrap(value), self.tag))))
+        return self._fact(value, escape(self._call("number", lambda: l10n.number(unwrap(value), self.formatting))))
 
     def percent(self, value: Any) -> Shown:
         """A value in percent units: 5 → "5%" ("5 %" in German)."""
-        return self._fact(value, escape(self._call("percent", lambda: l10n.percent(unwrap(value), self.tag))))
+        return self._fact(value, escape(self._call("percent", lambda: l10n.percent(unwrap(value), self.formatting))))
 
     def money(self, value: Any, currency: Any = None) -> Shown:
         """An amount in ``currency`` (default: the marketplace's currency)."""
         code = unwrap(currency) or self.currency
-        return self._fact(value, escape(self._call("money", lambda: l10n.money(unwrap(value), code, self.tag))))
+        return self._fact(value, escape(self._call("money", lambda: l10n.money(unwrap(value), code, self.formatting))))
 
     def date(self, value: Any, form: str = "long") -> Shown:
         """A date; a date-time shows the day it falls on in the marketplace's time zone."""
         return self._fact(
-            value, escape(self._call("date", lambda: l10n.date(unwrap(value), self.tag, form, self.time_zone)))
+            value, escape(self._call("date", lambda: l10n.date(unwrap(value), self.formatting, form, self.time_zone)))
         )
 
     def datetime(self, value: Any, form: str = "full") -> Shown:
         """A date-time in the marketplace's time zone: "Friday, March 1, 2024, 5:00 PM"."""
         return self._fact(
-            value, escape(self._call("datetime", lambda: l10n.datetime(unwrap(value), self.tag, self.time_zone, form)))
+            value,
+            escape(self._call("datetime", lambda: l10n.datetime(unwrap(value), self.formatting, self.time_zone, form))),
         )
 
     def zone_name(self, value: Any = None) -> Shown:
@@ -330,7 +345,10 @@ class Renderer:
     def duration(self, value: Any, unit: str = "day", length: str = "long") -> Shown:
         """ "90 days", "90 giorni", "90天": a number with its CLDR unit, plural chosen by CLDR."""
         return self._fact(
-            value, escape(self._call("duration", lambda: l10n.duration(unwrap(value), unit, self.tag, length)))
+            value,
+            escape(
+                self._call("duration", lambda: l10n.duration(unwrap(value), unit, self.tag, length, self.formatting))
+            ),
         )
 
     def join(self, value: Any, style: str = "standard") -> Shown:
