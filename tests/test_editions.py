@@ -104,9 +104,9 @@ def _marker(tag: str) -> str:
     if tag == "en":
         return "(date not yet confirmed)"
     with open(ROOT / "policies" / "_site" / "locales" / f"{tag}.po", "rb") as f:
-        message = read_po(f).get("(date not yet confirmed)")
+        message = read_po(f).get(" *(date not yet confirmed)*")  # (with the space and the emphasis)
     assert message is not None and message.string, tag
-    return str(message.string)
+    return str(message.string).strip().strip("*")
 
 
 def _files(site: Path) -> dict[str, bytes]:
@@ -124,8 +124,9 @@ def _lines_naming(
         if not path.endswith((".md", ".html", ".atom")) or len(parts) < 4 or (parts[0], parts[1]) not in days:
             continue
         tag, assumed = parts[2], days[(parts[0], parts[1])]
+        shown = l10n.conventions(tag, repo.marketplaces[parts[1]].country)  # (dates as the page writes them)
         for line in data.decode("utf-8").splitlines():
-            if any(l10n.date(day, tag) in line for day in assumed):
+            if any(l10n.date(day, shown) in line for day in assumed):
                 found.append((path, line, _marker(tag)))
     return found
 

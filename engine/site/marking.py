@@ -119,11 +119,14 @@ def place_markers(text: str, marker: str) -> str:
     is left out too (the same words twice say nothing more); every other marker stays, so that a
     marker for another assumption is never lost (a table row is one line).
 
+    The spaces before a marker are the marker's own, its translation's (" *(not yet confirmed)*";
+    Chinese may write none): those a template writes before it are replaced by them.
+
     Where the renderer's marker goes: after a Markdown code span the value ends (inside it, its
-    asterisks would show); a marker followed by a letter or digit (Chinese and Japanese put no
-    space between words), also behind the closing `*`/`**` of an emphasis the value ends, gets a
-    space after it: Markdown's emphasis ending in a bracket (`*（尚未确认）*`) ends only before a
-    space or a punctuation mark."""
+    asterisks would show); a marker in an emphasis followed by a letter or digit (Chinese and
+    Japanese put no space between words), also behind the closing `*`/`**` of an emphasis the
+    value ends, gets a space after it: Markdown's emphasis ending in a bracket (`*（尚未确认）*`)
+    ends only before a space or a punctuation mark."""
     if AUTO not in text and TAG not in text:
         return text
     lines = text.split("\n")
@@ -173,13 +176,15 @@ def _placed(line: str, marker: str) -> str:
             continue
         run = _BACKTICKS.match(line, m.end())
         if auto and run and spans(m.start(), len(run.group())):
-            out.append(run.group() + m.group(1) + marker)  # `$4.99` *(…)*: after the code span
+            out.append(run.group() + marker)  # `$4.99` *(…)*: after the code span
             last = previous = run.end()
         else:
-            out.append(m.group(1) + marker)
+            out.append(marker)
         run_end = _DELIMITERS.match(line, last).end()  # type: ignore[union-attr]  # (`*` matches the empty text)
         after = line[run_end : run_end + 1]
-        if after and unicodedata.category(after)[0] in "LN":
+        # (only an emphasis needs it: a marker a translator writes without one, "（尚未确认）", gets none)
+        emphasis = marker.endswith(("*", "_")) or any(c in "*_" for c in line[last:run_end])
+        if emphasis and after and unicodedata.category(after)[0] in "LN":
             out.append(line[last:run_end] + " ")
             last = run_end
     out.append(line[last:])

@@ -79,7 +79,7 @@ class Renderer:
         # facts other than values that are assumptions (dates of changes, the next change), by name
         # (set with the context): their HTML spans say `data-assumption`; values say so themselves
         self.assumed: frozenset[str] = frozenset()
-        self.marker: str | None = None  # "*(not yet confirmed)*" in the language rendered (`unconfirmed`)
+        self.marker: str | None = None  # " *(not yet confirmed)*" in the language rendered (`unconfirmed`)
         self._own_marker = False  # rendering `marker` itself (not a marker a template places)
         # the `format` a parameter's schema declares (engine.model.policy.SHOWN_FORMATS), by the path
         # of each fact of its value: the parameter's own and its changes' old and new values (set
@@ -170,14 +170,15 @@ class Renderer:
             evidence.used(taint, "shows its answer")
             return text
         evidence.shown(taint)
-        return Markup(f"{text} {AUTO}{taint.id}{END}{self.marker_text()}")
+        return Markup(f"{text}{AUTO}{taint.id}{END}{self.marker_text()}")  # (the space before it is the marker's)
 
     def marker_text(self) -> str:
         """The marker in the language rendered: `_site/unconfirmed.md.j2` rendered on its own."""
         if self.marker is None:
             self._own_marker = True
             try:
-                self.marker = str(self.env.get_template(SITE_PREFIX + MARKER_TEMPLATE).render()).strip()
+                # the space before the marker is its own (the translators'): only line breaks go
+                self.marker = str(self.env.get_template(SITE_PREFIX + MARKER_TEMPLATE).render()).strip("\r\n")
             finally:
                 self._own_marker = False
         return self.marker
