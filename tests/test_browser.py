@@ -134,8 +134,10 @@ def _policies() -> Any:
 
 
 def _expected_amounts(program: str, marketplace: str, tag: str) -> list[str]:
-    values = _policies().resolve(program, marketplace, AT).values
-    return [l10n.money(t["fee"], values["currency"], tag) for t in values["fee_tiers"]]
+    repo = _policies()
+    values = repo.resolve(program, marketplace, AT).values
+    shown = l10n.conventions(tag, repo.marketplaces[marketplace].country)  # (the language in the country)
+    return [l10n.money(t["fee"], values["currency"], shown) for t in values["fee_tiers"]]
 
 
 def _offline(browser: Any, base: str) -> tuple[Any, list[str]]:

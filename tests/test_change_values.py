@@ -148,9 +148,10 @@ def test_german_reads_them_in_german_and_euros(site: Path) -> None:
     assert "Letzte Prüfung: 15\\. Mai 2025 (bisher: 1\\. März 2024)" in changed
     assert "Rückgabefrist: 45 Tage (bisher: 30 Tage)" in changed
     assert f"Für geöffnete Artikel gilt eine Wiedereinlagerungsgebühr von 4,49{NBSP}€" in page
-    # the marketplace's currency in each of its languages: euros in English too
+    # the marketplace's currency in each of its languages: euros in English too, written as
+    # English in Germany writes them (CLDR's en-DE), on the date as it writes it
     english = _section((site / "returns/de/en/help.md").read_text(encoding="utf-8"), "What changed")
-    assert "Restocking fee: €4.49 (was €3.99)" in english
+    assert f"- **1 June 2025**: Restocking fee: 4,49{NBSP}€ (was 3,99{NBSP}€)" in english
 
 
 def test_the_html_marks_each_value_with_its_data_and_shows_it_formatted(site: Path) -> None:
