@@ -120,7 +120,9 @@ def place_markers(text: str, marker: str) -> str:
     marker for another assumption is never lost (a table row is one line).
 
     The spaces before a marker are the marker's own, its translation's (" *(not yet confirmed)*";
-    Chinese may write none): those a template writes before it are replaced by them.
+    Chinese may write none): those a template writes before it are replaced by them. A marker with
+    none that opens an emphasis (an older layout's `*(not yet confirmed)*`) keeps the template's,
+    and the renderer's gets one.
 
     Where the renderer's marker goes: after a Markdown code span the value ends (inside it, its
     asterisks would show); a marker in an emphasis followed by a letter or digit (Chinese and
@@ -174,12 +176,17 @@ def _placed(line: str, marker: str) -> str:
         last = m.end()
         if leave_out:
             continue
+        # a marker with no space of its own that opens an emphasis, `*(not yet confirmed)*` (the
+        # default layout's before the space became its message's, and an own layout's copy of it):
+        # the template's spaces stay before it and the renderer's gets one, as then (Markdown opens
+        # an emphasis on a bracket only after a space or a punctuation mark)
+        before = (m.group(1) or (" " if auto else "")) if marker.startswith(("*", "_")) else ""
         run = _BACKTICKS.match(line, m.end())
         if auto and run and spans(m.start(), len(run.group())):
-            out.append(run.group() + marker)  # `$4.99` *(…)*: after the code span
+            out.append(run.group() + before + marker)  # `$4.99` *(…)*: after the code span
             last = previous = run.end()
         else:
-            out.append(marker)
+            out.append(before + marker)
         run_end = _DELIMITERS.match(line, last).end()  # type: ignore[union-attr]  # (`*` matches the empty text)
         after = line[run_end : run_end + 1]
         # (only an emphasis needs it: a marker a translator writes without one, "（尚未确认）", gets none)
