@@ -204,6 +204,8 @@ def test_json(pair: tuple[Path, Path]) -> None:
             "label": "loan_days",
             "old": 28,
             "new": 35,
+            "old_assumed": [],
+            "new_assumed": [],
             "from": "2024-01-01",
             "until": None,
             "from_assumed": False,
@@ -281,6 +283,105 @@ def test_an_assumed_date_is_a_field_in_json(pair: tuple[Path, Path]) -> None:
         ("no", "2024-03-01, 2024-05-01", ["2024-03-01"]),
     ]
     assert "(date assumed)" not in json.dumps(body)
+
+
+DAYS_28 = "        value: 28\n        source: made up\n"
+FEES = "      - {over: null, up_to: 7, fee: 0.25}\n      - {over: 7, up_to: 30, fee: 0.5}\n"
+FEES_SOURCE = "    source: the mini repository's made-up fee table\n"
+
+
+def _assumed(value: str, assumed: str = "") -> str:
+    return f"        value: {value}\n        assumption: a guess\n{assumed}"
+
+
+@pytest.mark.parametrize(
+    "side, edits, text, markdown, fields",
+    [
+        # the new value is an assumption
+        (
+            "new",
+            [(DAYS_28, _assumed("35"))],
+            "loans · nl · loan_days 28 → 35 (value assumed) from 2024-01-01",
+            "| loans | nl | loan_days | 28 | 35 (value assumed) | from 2024-01-01 |",
+            ([], ["value"]),
+        ),
+        # the value it replaces was one (the new one is sourced)
+        (
+            "old",
+            [(DAYS_28, _assumed("35"))],
+            "loans · nl · loan_days 35 (value assumed) → 28 from 2024-01-01",
+            "| loans | nl | loan_days | 35 (value assumed) | 28 | from 2024-01-01 |",
+            (["value"], []),
+        ),
+        # only a part is assumed: the changed parts under it are marked, the others not
+        (
+            "new",
+            [
+                (FEES, FEES.replace("0.25", "0.3").replace("0.5", "0.6")),
+                (FEES_SOURCE, FEES_SOURCE + "    assumption: a guess\n    assumed: [/0/fee]\n"),
+            ],
+            "loans · nl · late_fee_bands[0].fee 0.25 → 0.3 (value assumed); late_fee_bands[1].fee 0.5 → 0.6",
+            "| loans | nl | late_fee_bands | \\[0\\].fee 0.25<br>\\[1\\].fee 0.5 "
+            "| \\[0\\].fee 0.3 (value assumed)<br>\\[1\\].fee 0.6 | always |",
+            ([], ["/0/fee"]),
+        ),
+        # a value shown whole, only parts of which are assumed: which parts
+        (
+            "new",
+            [
+                (FEES, "      - {over: null, up_to: 30, fee: 0.25}\n"),
+                (FEES_SOURCE, FEES_SOURCE + "    assumption: a guess\n    assumed: [/0]\n"),
+            ],
+            '{"over": 7, "up... → [{"over": null, "up_to": 30, "fee": 0.25}, {"over": 30, "... (assumed: /0)\n',
+            '| \\[{"over": null, "up_to": 30, "fee": 0.25}, {"over": 30, "... (assumed: /0) | always |',
+            ([], ["/0"]),
+        ),
+    ],
+)
+def test_an_assumed_value_is_said_to_be_assumed(
+    pair: tuple[Path, Path],
+    side: str,
+    edits: list[tuple[str, str]],
+    text: str,
+    markdown: str,
+    fields: tuple[list[str], list[str]],
+) -> None:
+    """A value that is an assumption (`assumed: [value]`, or parts of it) is never printed as plain
+    `old → new`: marked in text and Markdown as `show` and the pages mark it, a field in JSON."""
+    old, new = pair
+    for before, after in edits:
+        edit((new if side == "new" else old) / PROGRAM, before, after)
+    assert text in diff(old, new)[1]
+    assert markdown in diff(old, new, "--format", "markdown")[1]
+    body = json.loads(diff(old, new, "--format", "json")[1])
+    assert [(p["old_assumed"], p["new_assumed"]) for p in body["parameters"] if p["marketplace"] == "nl"] == [fields]
+    assert "value assumed" not in json.dumps(body)
+
+
+def test_a_past_edition_named_by_an_assumed_day_is_said_to_be_one(init_repo: Path, tmp_path: Path) -> None:
+    """`2026-03-01/help` names the day an edition took effect: when that day is an assumption, "Pages
+    that change" says so, as the pages do, and JSON has it as a field."""
+    old, new = init_repo / "policies", tmp_path / "new"
+    shutil.copytree(old, new)
+    edit(
+        new / "returns/program.yaml",
+        "        source: the returns policy, 2025 edition\n",
+        "        source: the returns policy, 2025 edition\n"
+        '      - from: "2026-03-01"\n        value: 60\n        source: a memo\n'
+        "        assumption: the memo gives no day\n        assumed: [date]\n"
+        '      - from: "2026-05-01"\n        value: 75\n        source: the returns policy, 2026 edition\n',
+    )
+    for args, pair in ((("--format", "json"), (new, old)), ((), (old, new)), ((), (new, old))):
+        r = run_cli("diff", *map(str, pair), "--at", "2026-06-01", *args)
+        assert r.code == 0, r
+        if args:  # removed pages: as the old side says
+            pages = {p["path"]: p["date_assumed"] for p in json.loads(r.out)["pages"]}
+            assert pages["returns/us/en/2026-03-01/help"] is True
+            assert pages["returns/us/en/2025-01-01/help"] is pages["returns/us/en/help"] is False
+        else:
+            assert "  returns · us · en · pages 2025-01-01/help, 2026-03-01/help (date assumed), help, " in r.out, r.out
+            # in each marketplace: the parameter's day, the answers' day, the page
+            assert r.out.count("(date assumed)") == 2 * 3, r.out
 
 
 # -- git revisions ---------------------------------------------------------------------------------

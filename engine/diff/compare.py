@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.model.dates import parse_date
-from engine.model.policy import Decision, Entry, Expr, Program, Rule
+from engine.model.policy import Decision, Entry, Expr, Program, Rule, pointer_keys
 from engine.model.repository import Repository
 from engine.problems import Pos
 from engine.source.fmt import identical
@@ -41,6 +41,10 @@ class ParamChange:
     # ``end_assumed``: the day after ``end`` is such a day
     start_assumed: bool = False
     end_assumed: bool = False
+    # what of ``old``/``new`` is an assumption (`assumed:` without `date`): `value`, or JSON Pointers
+    # to the assumed parts (`/0`); empty when sourced. Reports mark it, as pages and `show` do
+    old_assumed: tuple[str, ...] = ()
+    new_assumed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,21 +157,26 @@ def param_changes(a: Program, b: Program, mp: str, name: str) -> list[ParamChang
     found: list[ParamChange] = []
     for i, start in enumerate([None, *starts]):
         day = start or "0001-01-01"
-        before, after = _value(old, day), _value(new, day)
+        was, now = _entry(old, day), _entry(new, day)
+        before, after = _value(was), _value(now)
         end = _day_before(starts[i]) if i < len(starts) else None
         end_assumed = i < len(starts) and starts[i] in assumed
         if identical(before, after):
             continue
+        said = (_value_assumed(was), _value_assumed(now))
         last = found[-1] if found else None
         if (
             last is not None
             and last.end == _day_before(day)
             and identical(last.old, before)
             and identical(last.new, after)
+            and (last.old_assumed, last.new_assumed) == said
         ):
             found[-1] = replace(last, end=end, end_assumed=end_assumed)
         else:
-            found.append(ParamChange(b.id, mp, name, label, before, after, start, end, start in assumed, end_assumed))
+            found.append(
+                ParamChange(b.id, mp, name, label, before, after, start, end, start in assumed, end_assumed, *said)
+            )
     return found
 
 
@@ -179,32 +188,65 @@ def _assumed_dates(old: tuple[Entry, ...], new: tuple[Entry, ...]) -> set[str]:
     return {day for day, assumed in said.items() if assumed}
 
 
-def _value(line: tuple[Entry, ...], day: str) -> Any:
+def _entry(line: tuple[Entry, ...], day: str) -> Entry | None:
+    """The entry in force on ``day``; None when the parameter is absent."""
     if not line:
-        return ABSENT
+        return None
     chosen = line[0]
     for entry in line[1:]:
         if entry.start is not None and entry.start <= day:
             chosen = entry
-    return chosen.value
+    return chosen
+
+
+def _value(entry: Entry | None) -> Any:
+    return ABSENT if entry is None else entry.value
+
+
+def _value_assumed(entry: Entry | None) -> tuple[str, ...]:
+    """What of the entry's value is an assumption (`value` or JSON Pointers), its date left out."""
+    return tuple(a for a in entry.assumed if a != "date") if entry is not None else ()
 
 
 def _day_before(day: str) -> str:
     return (parse_date(day) - _dt.timedelta(days=1)).isoformat()
 
 
-def leaf_changes(old: Any, new: Any, path: str = "", limit: int = 6) -> list[tuple[str, Any, Any]] | None:
+def leaf_changes(old: Any, new: Any, limit: int = 6) -> list[tuple[str, Any, Any]] | None:
     """Where two values of the same shape differ (`[1].fee`), or None when the shapes differ."""
+    found = leaves(old, new, limit)
+    return None if found is None else [(path_of(keys), a, b) for keys, a, b in found]
+
+
+Keys = tuple[str | int, ...]  # a place inside a value: keys of mappings (str), item numbers (int)
+
+
+def leaves(old: Any, new: Any, limit: int = 6, keys: Keys = ()) -> list[tuple[Keys, Any, Any]] | None:
+    """``leaf_changes``, each place as its keys and item numbers."""
     if isinstance(old, dict) and isinstance(new, dict) and old.keys() == new.keys():
-        parts = [leaf_changes(old[k], new[k], f"{path}.{k}", limit) for k in old]
+        parts = [leaves(old[k], new[k], limit, (*keys, str(k))) for k in old]
     elif isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
-        parts = [leaf_changes(x, y, f"{path}[{i}]", limit) for i, (x, y) in enumerate(zip(old, new))]
+        parts = [leaves(x, y, limit, (*keys, i)) for i, (x, y) in enumerate(zip(old, new))]
     else:
-        return [] if identical(old, new) else [(path, old, new)] if path and _scalar(old) and _scalar(new) else None
+        return [] if identical(old, new) else [(keys, old, new)] if keys and _scalar(old) and _scalar(new) else None
     if any(p is None for p in parts):
         return None
     found = [change for p in parts for change in p or ()]
     return found if len(found) <= limit else None
+
+
+def path_of(keys: Keys) -> str:
+    """`[1].fee` for (1, "fee"): an item number in brackets, a key after a dot."""
+    return "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in keys)
+
+
+def assumed_at(assumed: tuple[str, ...], keys: Keys) -> bool:
+    """The place ``keys`` of a value is an assumption, by what `assumed:` says of it (`value`, or a
+    JSON Pointer to the place or a part that holds it)."""
+    if "value" in assumed:
+        return True
+    at = tuple(str(k) for k in keys)
+    return any(at[: len(part)] == part for part in (pointer_keys(a) for a in assumed if a.startswith("/")))
 
 
 def _scalar(value: Any) -> bool:

@@ -17,6 +17,7 @@ from typing import Any
 
 from engine.model.policy import Program
 from engine.model.repository import Repository
+from engine.site.editions import unconfirmed_dates
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +27,9 @@ class PageChange:
     locale: str
     page: str | None  # None when the program lists no pages
     reasons: tuple[str, ...]
+    # a past edition named by a day that is an assumption (`2026-03-01/help`, `assumed: [date]`):
+    # reports say so, as the pages themselves do
+    date_assumed: bool = False
 
     @property
     def path(self) -> str:
@@ -39,12 +43,19 @@ def changed_pages(old: Repository, new: Repository, diff: Any, at: str | None = 
     if rendered is None:
         return estimate
     why = {(p.program, p.marketplace): p.reasons for p in estimate}
+    unconfirmed: dict[tuple[int, str, str], frozenset[str]] = {}
     found = []
     for path, how in sorted(rendered.items()):
         program, mp, locale, *rest = path[: -len(".md")].split("/")
         page = "/".join(rest)  # (a past edition's: `original/help`)
         reasons = why.get((program, mp)) or ("the page's text",)
-        found.append(PageChange(program, mp, locale, page, reasons if how == "changed" else (f"page {how}",)))
+        # the edition's day as the side that has the page says it (the old one for a page removed)
+        side = old if how == "removed" else new
+        key = (id(side), program, mp)
+        if len(rest) > 1 and key not in unconfirmed:
+            unconfirmed[key] = unconfirmed_dates(side, program, mp)
+        assumed = len(rest) > 1 and rest[0] in unconfirmed[key]
+        found.append(PageChange(program, mp, locale, page, reasons if how == "changed" else (f"page {how}",), assumed))
     return found
 
 

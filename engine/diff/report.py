@@ -7,11 +7,12 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from engine.diff.compare import ABSENT, Diff, ParamChange, RowChange, leaf_changes, short
+from engine.diff.compare import ABSENT, Diff, Keys, ParamChange, RowChange, assumed_at, leaves, path_of, short
 from engine.diff.outcomes import Answer, OutcomeChanges
 from engine.diff.pages import PageChange
 
 ASSUMED = " (date assumed)"  # after a day that is an assumption, as `show --provenance` says a change's
+VALUE_ASSUMED = " (value assumed)"  # after a value (or a part of one) that is an assumption
 
 
 def period(c: ParamChange) -> str:
@@ -26,11 +27,29 @@ def days(o: OutcomeChanges) -> str:
 
 
 def values(c: ParamChange) -> str:
-    """`30 → 90`, or for lists and mappings of the same shape the parts that changed."""
-    leaves = None if c.old is ABSENT or c.new is ABSENT else leaf_changes(c.old, c.new)
-    if leaves:
-        return "; ".join(f"{c.label}{path} {short(a)} → {short(b)}" for path, a, b in leaves)
-    return f"{c.label} {short(c.old)} → {short(c.new)}"
+    """`30 → 90`, or for lists and mappings of the same shape the parts that changed; a value that
+    is an assumption (or the parts of it that are) marked, never shown as fact."""
+    found = _leaves(c)
+    if found:
+        return "; ".join(
+            f"{c.label}{path_of(keys)} {short(a)}{_said(c.old_assumed, keys)} → {short(b)}{_said(c.new_assumed, keys)}"
+            for keys, a, b in found
+        )
+    return f"{c.label} {short(c.old)}{_said(c.old_assumed)} → {short(c.new)}{_said(c.new_assumed)}"
+
+
+def _leaves(c: ParamChange) -> list[tuple[Keys, Any, Any]] | None:
+    return None if c.old is ABSENT or c.new is ABSENT else leaves(c.old, c.new)
+
+
+def _said(assumed: tuple[str, ...], keys: Keys | None = None) -> str:
+    """The marker after a value shown whole (``keys`` None) or a part of it: `(value assumed)`, or for
+    a value only parts of which are assumptions, which (`(assumed: /0, /1)`, as `show` lists them)."""
+    if not assumed:
+        return ""
+    if keys is not None:
+        return VALUE_ASSUMED if assumed_at(assumed, keys) else ""
+    return VALUE_ASSUMED if "value" in assumed else f" (assumed: {', '.join(assumed)})"
 
 
 def param_line(c: ParamChange) -> str:
@@ -82,12 +101,14 @@ def _values(vals: tuple[Any, ...]) -> str:
 
 
 def page_groups(pages: list[PageChange]) -> list[tuple[str, str, list[str], list[str], tuple[str, ...]]]:
-    """(program, marketplace, locales, pages, reasons), one per program and marketplace."""
+    """(program, marketplace, locales, pages, reasons), one per program and marketplace; a past
+    edition named by an assumed day is said to be one (`2026-03-01/help (date assumed)`)."""
     groups: dict[tuple[str, str], tuple[list[str], list[str], tuple[str, ...]]] = {}
     for p in pages:
         locales, ids, _ = groups.setdefault((p.program, p.marketplace), ([], [], p.reasons))
         locales += [p.locale] if p.locale not in locales else []
-        ids += [p.page] if p.page and p.page not in ids else []
+        page = f"{p.page}{ASSUMED}" if p.page and p.date_assumed else p.page
+        ids += [page] if page and page not in ids else []
     return [(prog, mp, loc, ids, reasons) for (prog, mp), (loc, ids, reasons) in groups.items()]
 
 
@@ -155,14 +176,14 @@ def markdown(diff: Diff) -> str:
 
 
 def _param_row(c: ParamChange) -> str:
-    leaves = None if c.old is ABSENT or c.new is ABSENT else leaf_changes(c.old, c.new)
-    if leaves:
-        old = "<br>".join(f"{path} {short(a)}" for path, a, _ in leaves)
-        new = "<br>".join(f"{path} {short(b)}" for path, _, b in leaves)
+    found = _leaves(c)
+    if found:  # each part a line of the cell (`<br>` between the parts escaped, never inside one)
+        old = "<br>".join(_cell(f"{path_of(keys)} {short(a)}{_said(c.old_assumed, keys)}") for keys, a, _ in found)
+        new = "<br>".join(_cell(f"{path_of(keys)} {short(b)}{_said(c.new_assumed, keys)}") for keys, _, b in found)
     else:
-        old, new = short(c.old), short(c.new)
-    cells = [c.program, c.marketplace, c.label, old, new, period(c) or "always"]
-    return "| " + " | ".join(_cell(x) for x in cells) + " |"
+        old, new = _cell(short(c.old) + _said(c.old_assumed)), _cell(short(c.new) + _said(c.new_assumed))
+    cells = [_cell(c.program), _cell(c.marketplace), _cell(c.label), old, new, _cell(period(c) or "always")]
+    return "| " + " | ".join(cells) + " |"
 
 
 # The comment's text comes from the pull request (labels, values, reasons): shown as text, never
@@ -211,6 +232,9 @@ def as_json(diff: Diff, ok: bool = True) -> str:
                 "label": c.label,
                 "old": plain(c.old),
                 "new": plain(c.new),
+                # what of each is an assumption: `value`, or JSON Pointers to parts ([] when sourced)
+                "old_assumed": list(c.old_assumed),
+                "new_assumed": list(c.new_assumed),
                 "from": c.start,
                 "until": c.end,
                 "from_assumed": c.start_assumed,  # the date is an assumption (as `(date assumed)` in text)
@@ -252,6 +276,7 @@ def as_json(diff: Diff, ok: bool = True) -> str:
                 "locale": p.locale,
                 "page": p.page,
                 "path": p.path,
+                "date_assumed": p.date_assumed,  # a past edition named by an assumed day (as in text)
                 "reasons": list(p.reasons),
             }
             for p in diff.pages
