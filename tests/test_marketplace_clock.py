@@ -166,7 +166,49 @@ _CASES = [
     ("", "delivered_at == none or delivered_at == delivered_at", None, ""),
     ('let2: "min(date(delivered_at), date(shipped_at))"', "let2 < at", None, ""),
     ("", "order.placed_at is none and periods[0] == none and periods|length == 1", None, ""),
+    # a parameter whose schema says `format: date-time`, a part of one, one read on another day
+    ("", "params.cutover <= at", "25:27: error[E003]: `<=` compares date-times as text", "<"),
+    ("", "params.cutover == shipped_at", "25:27: error[E003]: `==` compares date-times as text", "=="),
+    ("", "param_on('cutover', at) != delivered_at", "25:36: error[E003]: `!=`", "!="),
+    ("", "params.windows[0].from > at", "25:35: error[E003]: `>`", "<"),
+    ("", "date(params.blackout|min) < at", "25:33: error[E003]: `min` orders", "min"),
+    # `in`: each item's text compared; among a list written here or an input's or parameter's list of them
+    ("", "delivered_at in ['2025-07-01T00:00:00Z', '2025-07-02T00:00:00Z']", "25:25: error[E003]: `in`", "in"),
+    ("", "shipped_at not in stamps", "25:23: error[E003]: `not in` compares date-times as text", "not in LIST"),
+    ("", "deadline in params.blackout", "25:21: error[E003]: `in`", "in LIST"),
+    ("", "'2025-07-01T00:00:00Z' in [order.placed_at]", "25:35: error[E003]: `in`", "in"),
+    # `|default(...)`: the value, or the one given for none
+    ("", "delivered_at|default(shipped_at) < at", "25:45: error[E003]: `<`", "<"),
+    ("", "order.placed_at|default('2025-07-01T00:00:00Z') == delivered_at", "25:60: error[E003]: `==`", "=="),
+    # instants written one way, days, none, values that are no date-times: fine
+    (
+        "",
+        "utc(delivered_at) in [utc('2025-07-01T00:00:00Z')] and date(shipped_at) not in [date(params.cutover)]",
+        None,
+        "",
+    ),
+    ("", "utc(params.cutover) == utc(shipped_at) and before(params.cutover, delivered_at)", None, ""),
+    ("", "params.cutover != none and delivered_at|default(none) == none and 'Z' in ['Z', 'T']", None, ""),
+    ("", "params.return_window_days in [30, 45] and params.return_window_days|default(30) < 60", None, ""),
 ]
+
+
+_DATED_PARAMETERS = """  cutover:
+    description: When the new rules start.
+    schema: {type: string, format: date-time}
+    value: "2025-07-01T00:00:00-04:00"
+    source: made up
+  blackout:
+    description: Instants nothing is shipped at.
+    schema: {type: array, items: {type: string, format: date-time}}
+    value: ["2025-07-01T00:00:00Z"]
+    source: made up
+  windows:
+    description: Sale windows.
+    schema: {type: array, items: {type: object, properties: {from: {type: string, format: date-time}}}}
+    value: [{from: "2025-07-01T00:00:00Z"}]
+    source: made up
+"""
 
 
 @pytest.fixture(scope="module")
@@ -178,6 +220,8 @@ def compared(init_starter: Path, tmp_path_factory: pytest.TempPathFactory) -> st
 
     top = tmp_path_factory.mktemp("compared") / "repo"
     shutil.copytree(init_starter, top)
+    with (top / "policies" / "returns" / "program.yaml").open("a", encoding="utf-8") as f:
+        f.write(_DATED_PARAMETERS)
     for i, (let, when, _, _) in enumerate(_CASES):
         path = top / "policies" / "returns" / "decisions" / f"c{i}.yaml"
         path.write_text(_COMPARED.format(id=f"c{i}", let=let, when=when), encoding="utf-8")
@@ -200,10 +244,36 @@ def test_date_times_are_not_compared_as_text(compared: str, case: int) -> None:
         "==": _EQUAL_HINT.format("=="),
         "!=": _EQUAL_HINT.format("!="),
         "<": "hint: compare instants with `before(a, b)` or `after(a, b)`",
+        "in": "hint: compare instants written one way with `utc(a) in [utc(b), utc(c)]`, or their days in",
+        "in LIST": "hint: make it a list of days (`items: {type: string, format: date}`) and look for the day",
+        "not in LIST": "hint: make it a list of days (`items: {type: string, format: date}`) and look for the day",
         "min": _MIN_HINT,
         "max": _MAX_HINT,
     }[hint]
     assert after.strip().startswith(expected), after
+
+
+def test_a_parameter_schema_made_a_date_time_gives_fresh_problems(init_repo: Path) -> None:
+    """Compile problems are kept by what they depend on: a parameter's schema is part of it now (a
+    `format: date-time` added to one makes a comparison of it E003, from the cache as from a cold
+    start), so an entry kept for the schema before must not answer."""
+    from engine.cache import memo
+    from support import edit, run_cli
+
+    program = init_repo / "policies" / "returns" / "program.yaml"
+    with program.open("a", encoding="utf-8") as f:
+        f.write(_DATED_PARAMETERS.split("  blackout:")[0].replace(", format: date-time", ""))
+    decision = init_repo / "policies" / "returns" / "decisions" / "c.yaml"
+    decision.write_text(_COMPARED.format(id="c", let="", when="params.cutover < at"), encoding="utf-8")
+    said = []
+    for schema in ("{type: string}", "{type: string, format: date-time}", "{type: string}"):
+        edit(program, program.read_text(encoding="utf-8").split("    schema: ")[-1].split("\n")[0], schema)
+        for cold in (False, True):  # this process's memo, then the disk
+            if cold:
+                memo.clear_all()
+            result = run_cli("validate", "--root", str(init_repo))
+            said.append("c.yaml:25:27: error[E003]: `<` compares date-times as text" in result.out)
+    assert said == [False, False, True, True, False, False]
 
 
 def _files(top: Path) -> dict[str, bytes]:

@@ -6,7 +6,8 @@ of `policyctl validate` once schemas are compiled (see benchmarks/README.md). A 
 that has not changed since the last run has the same problems, so they are kept on disk, keyed
 by everything the answer depends on: the decision as built (its `repr`, which holds every value
 and position), the file's text (expression errors quote columns from it), the program's
-parameter names, and the store's engine stamp (engine.cache.store).
+parameter names and schemas (a `format: date-time` parameter is compared as one: E003), and the
+store's engine stamp (engine.cache.store).
 
 The decision's own file is not part of the key: the decision is keyed as if it stood in a file
 named ``_HERE`` (every position in it, and its ``file``, moved there; its values untouched), and
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from typing import Any
 
 from engine.cache import store
@@ -33,21 +35,22 @@ from engine.cache.memo import Memo
 from engine.frozen import Frozen
 from engine.problems import Pos, Problem, movable, moved
 
-_VERSION = "4"  # 4: the decision's own file out of the key (see _HERE); 3: under the store's engine stamp
+_VERSION = "5"  # 5: the parameters' schemas; 4: the decision's own file out of the key (see _HERE); 3: under the store's engine stamp
 _MAX_ENTRIES = 20_000
 _HERE = "<this decision's file>"  # what the decision's own file is called in keys and entries
 _written: list[str] = []
 _MEMO: Memo[tuple[Problem, ...]] = Memo(4096)  # key's digest -> problems (in _HERE)
 
 
-def _key(decision: Any, parameters: set[str]) -> str | None:
+def _key(decision: Any, parameters: set[str], schemas: Mapping[str, object]) -> str | None:
     try:
         with open(decision.file, encoding="utf-8") as f:
             text = f.read()
     except (OSError, UnicodeDecodeError):
         return None
     here = repr(_moved(decision, decision.file))
-    return "\0".join((_VERSION, store.engine_stamp(), here, text, " ".join(sorted(parameters))))
+    read = repr(sorted(schemas.items()))  # (plain values read from YAML: their repr says them all)
+    return "\0".join((_VERSION, store.engine_stamp(), here, text, " ".join(sorted(parameters)), read))
 
 
 def _moved(value: Any, file: str) -> Any:
@@ -95,9 +98,9 @@ def write_problems(path: str, key: str, problems: list[Problem]) -> None:
     store.write_entry(path, json.dumps(body, ensure_ascii=False).encode("utf-8", "surrogatepass"))
 
 
-def get(decision: Any, parameters: set[str]) -> list[Problem] | None:
+def get(decision: Any, parameters: set[str], schemas: Mapping[str, object]) -> list[Problem] | None:
     """The problems recorded for this exact decision (in this process, else on disk), or None."""
-    key = _key(decision, parameters)
+    key = _key(decision, parameters, schemas)
     if key is None:
         return None
     known = _MEMO.get(store.digest(key))
@@ -113,8 +116,8 @@ def get(decision: Any, parameters: set[str]) -> list[Problem] | None:
     return moved(found, decision.file)
 
 
-def put(decision: Any, parameters: set[str], problems: list[Problem]) -> None:
-    key = _key(decision, parameters)
+def put(decision: Any, parameters: set[str], problems: list[Problem], schemas: Mapping[str, object]) -> None:
+    key = _key(decision, parameters, schemas)
     kept = None if key is None else _kept(problems, decision.file)
     if key is None or kept is None:
         return

@@ -10,7 +10,7 @@ by ``engine.decisions.generate``, and the result is a ``CompiledDecision``
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, Any
 
@@ -44,8 +44,11 @@ def __getattr__(name: str) -> Any:
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 
 
-def compile_decision(decision: Decision, param_names: set[str]) -> tuple[CompiledDecision | None, list[Problem]]:
-    """Check a decision and compile it; None when any problem is an error."""
+def compile_decision(
+    decision: Decision, param_names: set[str], param_schemas: Mapping[str, object] | None = None
+) -> tuple[CompiledDecision | None, list[Problem]]:
+    """Check a decision and compile it; None when any problem is an error. ``param_schemas``: the
+    parameters' schemas, by name (a `format: date-time` one is a date-time, as an input's is)."""
     from engine.decisions.expr import Scope  # the parser (Jinja2): only to compile, never to answer
 
     problems: list[Problem] = []
@@ -53,8 +56,17 @@ def compile_decision(decision: Decision, param_names: set[str]) -> tuple[Compile
     inputs = frozenset(decision.inputs)
     hints = Suggester()  # (the hints of all its expressions: engine.problems.hints)
     dated = moments(decision)  # with the `let`s that hold a date-time, as they are compiled
-    lets = _compile_lets(decision, inputs, params, problems, hints, dated)
-    scope = Scope(inputs, frozenset(decision.let), params, moments=dated, schemas=decision.inputs, hints=hints)
+    known = param_schemas or {}
+    lets = _compile_lets(decision, inputs, params, problems, hints, dated, known)
+    scope = Scope(
+        inputs,
+        frozenset(decision.let),
+        params,
+        moments=dated,
+        schemas=decision.inputs,
+        hints=hints,
+        param_schemas=known,
+    )
     rows = [_compile_row(rule, scope, problems) for rule in decision.rules]
     default = None if decision.default is None else _compile_outputs(decision.default, scope, problems)
     never = unreachable(decision, rows, problems)
@@ -86,6 +98,7 @@ def _compile_lets(
     problems: list[Problem],
     hints: Suggester,
     dated: dict[str, str],
+    param_schemas: Mapping[str, object],
 ) -> list[tuple[str, Checked]]:
     """The `let`s compiled in order; each that holds a date-time is added to ``dated`` for those
     below it and the rows."""
@@ -114,6 +127,7 @@ def _compile_lets(
             dated,  # (the `let`s above this one: it is added below once compiled)
             decision.inputs,
             hints,
+            param_schemas,
         )
         checked, found = check(expr, scope)
         problems += found

@@ -38,6 +38,7 @@ _ENV = Environment()
 
 _ORDER = ("<", "<=", ">", ">=")
 _EQUAL = ("==", "!=")
+_AMONG = ("in", "not in")
 # helpers that return a date-time, and how they write it: the same instant, written twice by the
 # same one, is the same text (`utc(a) == utc(b)` compares instants; `a == b` compares spellings)
 _MOMENT_HELPERS = {"datetime": "zone", "local": "zone", "utc": "utc", "add_hours": "zone"}
@@ -68,6 +69,7 @@ class Scope:
     moments: Mapping[str, str] = field(default_factory=dict)
     schemas: Mapping[str, object] = field(default_factory=dict)  # the inputs' schemas: date-times inside them
     hints: Suggester = field(default_factory=Suggester)  # (one for a decision's expressions: compile)
+    param_schemas: Mapping[str, object] = field(default_factory=dict)  # the parameters': date-times too
 
 
 def check(expr: Expr, scope: Scope) -> tuple[Checked | None, list[Problem]]:
@@ -360,37 +362,74 @@ class _Emitter:
                     f"compare instants written one way with `utc(a) {symbol} utc(b)`, or their days in the"
                     f" marketplace's time zone with `date(a) {symbol} date(b)`",
                 )
+            elif symbol in _AMONG and self._among(left, operand.expr):
+                # `x in [a, b]` is `x == a or x == b`: the texts, as above
+                written_here = isinstance(operand.expr, (nodes.List, nodes.Tuple))
+                self._fail(
+                    symbol.split()[0],  # (`not in` is two words)
+                    "E003",
+                    f"`{symbol}` compares date-times as text, not as instants (one instant has many spellings)",
+                    f"compare instants written one way with `utc(a) {symbol} [utc(b), utc(c)]`, or their days in"
+                    f" the marketplace's time zone with `date(a) {symbol} [date(b), date(c)]`"
+                    if written_here
+                    else "make it a list of days (`items: {type: string, format: date}`) and look for the day in the"
+                    f" marketplace's time zone, `date(a) {symbol} LIST`, or list the instants here, written one"
+                    f" way: `utc(a) {symbol} [utc(b), utc(c)]`",
+                )
             parts += [symbol, self.emit(operand.expr, depth)]
             left = operand.expr
         return "(" + " ".join(parts) + ")"
+
+    def _among(self, value: nodes.Node, among: nodes.Node) -> bool:
+        """``value`` is a date-time looked for among date-times: the items of a list or tuple written
+        here, or of an input's or parameter's list of them (`items: {format: date-time}`)."""
+        written = self.instant(value)
+        if not written:
+            return False
+        if isinstance(among, (nodes.List, nodes.Tuple)):
+            return any(_spellings(written, self.instant(item)) for item in among.items)
+        return self._moments(among)
 
     def instant(self, node: nodes.Node | None) -> str:
         """Whether ``node`` is known to be a date-time, and how it is written (``Checked.instant``):
         a `date-time` input or a date-time inside one (`order.placed_at`, `periods[0].from`), a
         `let` that holds one, a date-time literal, what a helper returns as one, or either branch
-        of `x if c else y` (the other one a date-time too, or none). "" when not known."""
+        of `x if c else y` or `x|default(y)` (the other one a date-time too, or none); a parameter
+        as its schema says (`params.NAME`, parts of it, `param_on('NAME', d)`). "" when not known."""
         if isinstance(node, nodes.Name):
             return self.scope.moments.get(node.name, "")
         if isinstance(node, nodes.Const):
             return "any" if isinstance(node.value, str) and len(node.value) > 10 and _is_date_time(node.value) else ""
         if isinstance(node, (nodes.Getattr, nodes.Getitem)):
-            schema = self._schema(node)
-            return "any" if isinstance(schema, dict) and schema.get("format") == "date-time" else ""
+            return "any" if _date_time(self._schema(node)) else ""
         if isinstance(node, nodes.CondExpr):
-            branches = [node.expr1, node.expr2]
-            found = {self.instant(b) for b in branches if not (b is None or _none(b))}
-            if len(found) == 1 and "" not in found:
-                return found.pop()
-            return "any" if found and "" not in found else ""
+            return self._either([node.expr1, node.expr2])
         if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Name):
             name = node.node.name
             if name == "add_days":  # a date-time moves on the marketplace's wall clock; a date stays one
                 return "zone" if node.args and self.instant(node.args[0]) else ""
+            if name == "param_on":  # a parameter read on another day: as its schema says
+                first = node.args[0] if node.args else None
+                named = first.value if isinstance(first, nodes.Const) and isinstance(first.value, str) else None
+                return "any" if named is not None and _date_time(self._param_schema(named)) else ""
             return _MOMENT_HELPERS.get(name, "")
+        if isinstance(node, nodes.Filter) and node.name == "default":  # the value, or the one given for none
+            return self._either([node.node, *node.args[:1]])
         return ""
 
+    def _either(self, values: Sequence[nodes.Node | None]) -> str:
+        """One of ``values`` is the answer: a date-time when each that is not none is one."""
+        found = {self.instant(v) for v in values if not (v is None or _none(v))}
+        if len(found) == 1 and "" not in found:
+            return found.pop()
+        return "any" if found and "" not in found else ""
+
+    def _param_schema(self, name: object) -> object:
+        return self.scope.param_schemas.get(name) if isinstance(name, str) and name in self.scope.params else None
+
     def _schema(self, node: nodes.Node) -> object:
-        """The schema of an input's part `a.b`, `a['b']`, `a[0]` (properties and items, as declared)."""
+        """The schema of an input's or a parameter's part `a.b`, `a['b']`, `a[0]`, `params.a.b`
+        (properties and items, as declared)."""
         if isinstance(node, nodes.Name):
             return self.scope.schemas.get(node.name) if node.name not in self.scope.lets else None
         if isinstance(node, nodes.Getattr):
@@ -399,6 +438,8 @@ class _Emitter:
             key = node.arg.value if isinstance(node.arg, nodes.Const) else None
         else:
             return None
+        if isinstance(node.node, nodes.Name) and node.node.name == "params":
+            return self._param_schema(key)
         outer = self._schema(node.node)
         if not isinstance(outer, dict):
             return None
@@ -411,8 +452,7 @@ class _Emitter:
     def _moments(self, node: nodes.Node) -> bool:
         """Whether ``node`` is an input's list of date-times (`items: {format: date-time}`)."""
         schema = self._schema(node) if isinstance(node, (nodes.Name, nodes.Getattr, nodes.Getitem)) else None
-        items = schema.get("items") if isinstance(schema, dict) else None
-        return isinstance(items, dict) and items.get("format") == "date-time"
+        return _date_time(schema.get("items") if isinstance(schema, dict) else None)
 
     def _ordered(self, name: str, values: Sequence[nodes.Node]) -> None:
         """`min`/`max` of date-times order their texts: refused where one is known to be a date-time."""
@@ -624,6 +664,10 @@ def _spellings(left: str, right: str) -> bool:
     """Two date-times whose texts may differ for one instant: both known to be date-times, and not
     both written by the same helper (`utc(a) == utc(b)`, `local(a) == local(b)` compare instants)."""
     return bool(left and right) and not (left == right and left != "any")
+
+
+def _date_time(schema: object) -> bool:
+    return isinstance(schema, dict) and schema.get("format") == "date-time"
 
 
 def _none(node: nodes.Node) -> bool:

@@ -403,6 +403,11 @@ class Program(Frozen):
         set_field(self, "description", description)
         set_field(self, "extra", {} if extra is None else extra)
 
+    @property
+    def schemas(self) -> dict[str, Any]:
+        """Each parameter's schema, by name (an overlay changes values, never a schema)."""
+        return {name: p.schema for name, p in self.parameters.items()}
+
     def timeline(self, param: str, marketplace: str) -> tuple[Entry, ...]:
         """The merge rule: an overlay's timeline replaces the program's, whole."""
         overlay = self.overlays.get(marketplace)

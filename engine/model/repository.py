@@ -185,7 +185,7 @@ class Repository:
         if key not in self._compiled:
             from engine.decisions.compile import compile_decision
 
-            compiled, problems = compile_decision(prog.decisions[decision], set(prog.parameters))
+            compiled, problems = compile_decision(prog.decisions[decision], set(prog.parameters), prog.schemas)
             if compiled is None:
                 raise PolicyError(problems)
             self._compiled[key] = compiled
@@ -658,16 +658,16 @@ def _compile_problems(repo: Repository, dec: Any, prog: Program, keep: bool = Tr
     # kept, so that `decide`, `test` and `build` do not compile it a second time.
     from engine.cache import compiled as compilecache
 
-    names = set(prog.parameters)
-    cached = compilecache.get(dec, names)
+    names, schemas = set(prog.parameters), prog.schemas  # (a date-time parameter is compared as one)
+    cached = compilecache.get(dec, names, schemas)
     if cached is not None:
         return cached
     try:
         from engine.decisions.compile import compile_decision
     except ImportError:  # the decision engine is optional while it is being written
         return []
-    compiled, problems = compile_decision(dec, names)
+    compiled, problems = compile_decision(dec, names, schemas)
     if compiled is not None and keep:
         repo._compiled[(prog.id, dec.id)] = compiled
-    compilecache.put(dec, names, list(problems))
+    compilecache.put(dec, names, list(problems), schemas)
     return list(problems)
