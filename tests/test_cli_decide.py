@@ -276,3 +276,45 @@ def test_table_options_that_would_be_ignored_are_usage_errors(tmp_path: Path, ex
     )
     assert run.code == 2 and said in run.err, run
     assert not (tmp_path / "o.jsonl").exists()
+
+
+@pytest.mark.parametrize("form", ["one", "one explained", "batch", "bundle", "table"])
+def test_a_json_answer_says_the_day_and_zone_it_answered_for(
+    form: str, init_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without `--explain`, a JSON answer (one, a batch's line, from a bundle, a JSON Lines table's
+    row) did not say which day's rules gave it: without `--at` that is today in the marketplace's
+    time zone, not on the machine's clock, and a script could not tell (/v1/decide's answers say it)."""
+    import datetime as dt
+    import io
+    import sys
+
+    from engine import start
+    from engine.model import clock
+
+    moment = dt.datetime(2025, 1, 1, 4, 59, tzinfo=dt.timezone.utc)  # 23:59 on Dec 31 in New York
+    monkeypatch.setattr(clock, "host", lambda: moment)
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"days_since_delivery": 40}\n{"days_since_delivery": 3}\n', encoding="utf-8")
+    args = ["decide", "returns.return_allowed", "-m", "us", "--root", str(init_repo)]
+    if form.startswith("one"):
+        explain = ["--explain"] if "explained" in form else []
+        answers = [json.loads(run_cli(*args, "--input", "-", *explain, stdin='{"days_since_delivery": 40}').out)]
+    elif form == "batch":
+        answers = [json.loads(line) for line in run_cli(*args, "--input", str(source)).out.splitlines()]
+    elif form == "bundle":  # the fast path, without click
+        bundle = tmp_path / "policies.bundle"
+        assert run_cli("bundle", "--root", str(init_repo), "--out", str(bundle)).code == 0
+        printed = io.StringIO()
+        monkeypatch.setattr(sys, "stdout", printed)
+        code = start.answer([*args[:4], "--bundle", str(bundle), "--input", str(source)])
+        assert code == 0
+        answers = [json.loads(line) for line in printed.getvalue().splitlines()]
+    else:  # a JSON Lines table's output is what `decide` prints for each row
+        out = tmp_path / "out.jsonl"
+        assert run_cli(*args, "--input", str(source), "--output", str(out)).code == 0
+        answers = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert answers and all((a["at"], a["time_zone"]) == ("2024-12-31", "America/New_York") for a in answers)
+    assert answers[0]["outputs"]["allowed"] is False  # (2024's window, 30 days: the day it says)
+    if "explained" not in form:
+        assert all(list(a)[-3:] == ["problems", "at", "time_zone"] for a in answers)  # as /v1/decide's, then

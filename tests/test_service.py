@@ -78,9 +78,9 @@ def test_every_policy_test_case_is_answered_as_the_cli_answers_it(app: App) -> N
             )
             answer = json.loads(body)
             assert headers["policy-revision"] == answer.pop("revision") == revision
+            # (the day and zone it answered for too, as the CLI's JSON answer says them)
             expected = cli_answer(bundle, case.program, case.decision, case.marketplace, case.at, case.input, explain)
-            if not explain:  # the day and zone it answered for, which an explanation gives too
-                expected |= {"at": case.at, "time_zone": bundle.marketplaces[case.marketplace].time_zone}
+            assert (expected["at"], expected["time_zone"]) == (case.at, bundle.marketplaces[case.marketplace].time_zone)
             assert answer == expected, case.name
             assert status == (200 if not expected["problems"] else 422), case.name
 
@@ -137,6 +137,10 @@ def test_a_batch_answers_every_line_as_the_cli_batch_does(app: App) -> None:
             p.pop("file")
     assert got == cli
     assert got[3]["problems"][0]["code"] == "D004" and got[7]["problems"][0]["code"] == "D004"
+    # each answer says its day and zone, as /v1/decide's does; a line that is no input is not one
+    answers = [g for i, g in enumerate(got) if i != 7]
+    assert all(list(g)[-2:] == ["at", "time_zone"] for g in answers) and "at" not in got[7]
+    assert {(g["at"], g["time_zone"]) for g in answers} == {("2024-06-01", "America/Los_Angeles")}
 
 
 BAD_REQUESTS = [
@@ -532,11 +536,9 @@ def test_bundle_swapped_under_load_never_mixes_or_fails(
         bundle = engine.load_bundle(str(path))
         from engine.service.state import from_file
 
-        expected[from_file(str(path)).revision] = {
-            **cli_answer(bundle, "loans", "late_fee", "nl", "2024-05-01", question["input"]),
-            "at": "2024-05-01",  # (the service says the day and zone it answered for)
-            "time_zone": bundle.marketplaces["nl"].time_zone,
-        }
+        expected[from_file(str(path)).revision] = cli_answer(
+            bundle, "loans", "late_fee", "nl", "2024-05-01", question["input"]
+        )
     assert len(expected) == 2 and len({json.dumps(v) for v in expected.values()}) == 2
     body = json.dumps(question).encode()
     seen: list[tuple[int, str, str, dict[str, Any]]] = []

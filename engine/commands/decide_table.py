@@ -163,8 +163,11 @@ def run(
                     writer.write_table(pa.Table.from_batches(held), row_group_size=ROWS_PER_GROUP)
         else:
             with open(staged, "w", encoding="utf-8") as text:
+                from engine.decisions.batch import decided_for
+
+                when = decided_for(resolved)  # (each answer says its day and zone, as `decide`'s lines)
                 for chunk in chunks:
-                    text.write("".join(_lines(table, chunk, ran)))
+                    text.write("".join(_lines(table, chunk, ran, when)))
         os.replace(staged, out)
     except (OSError, pa.ArrowException) as e:  # a Parquet file damaged after its first rows, a disk error
         _remove(staged)
@@ -193,9 +196,10 @@ def _rows(table: Any, chunk: Chunk) -> list[Any] | None:
     return rows
 
 
-def _lines(table: Any, chunk: Chunk, ran: Ran) -> Iterator[str]:
-    """The JSON `policyctl decide` prints for each row (a non-finite output: the row's problem instead;
-    a row that could not be read: its problem, as `decide` prints a line that is not JSON)."""
+def _lines(table: Any, chunk: Chunk, ran: Ran, when: dict[str, Any]) -> Iterator[str]:
+    """The JSON `policyctl decide` prints for each row, ending with ``when`` (the day and zone it
+    answered for); a non-finite output: the row's problem instead; a row that could not be read:
+    its problem, as `decide` prints a line that is not JSON."""
     from engine.decisions.batch import _not_finite
 
     ran.rows += chunk.size
@@ -208,7 +212,7 @@ def _lines(table: Any, chunk: Chunk, ran: Ran) -> Iterator[str]:
             yield _LINE({"line": number, "problems": [unread[index].to_json()]}) + "\n"
             continue
         try:
-            yield _LINE(result.to_json()) + "\n"
+            yield _LINE({**result.to_json(), **when}) + "\n"
         except ValueError:
             ran.failed += result.ok
             yield _LINE({"line": number, "problems": [_not_finite(table.name, number).to_json()]}) + "\n"

@@ -163,7 +163,8 @@ def answer(
     ``several``: the hint when the input is an array (answer.SEVERAL); ``text``: the JSON the input
     was read from, starting at ``pos``, where its problems are placed."""
     result = compiled.decide(inputs, params, day, pos, several, text)
-    body = _explained(result, resolved) if explain else result.to_json()
+    # the day it answered for, in the marketplace's zone, as /v1/decide's every answer says it
+    body = _explained(result, resolved) if explain else {**result.to_json(), **decided_for(resolved)}
     try:
         size = len(json.dumps(body, indent=2, ensure_ascii=False, allow_nan=False)) + 1
     except ValueError:  # NaN or infinity is not JSON: the answer is refused, not printed
@@ -267,6 +268,10 @@ def _stream(  # noqa: C901 - the batch's hot loop, kept whole: a call per line w
     failed = False
     buffer: list[str] = []
     number = 0
+    # each answer ends with the day it answered for and the marketplace's zone (as a single answer,
+    # and /v1/decide's): encoded once, after the outputs of a line encoded once per outcome
+    when = decided_for(resolved)
+    tail = "," + encode(when)[1:] if when else "}"
     try:
         for line in itertools.chain(head, source):  # not a generator: one fewer frame per line
             number += 1
@@ -306,9 +311,9 @@ def _stream(  # noqa: C901 - the batch's hot loop, kept whole: a call per line w
                     failed = True
                 try:
                     if explain or result.problems:
-                        text = encode(_explained(result, resolved) if explain else result.to_json())
+                        text = encode(_explained(result, resolved) if explain else {**result.to_json(), **when})
                     else:
-                        text = _line(result, lines, encode)
+                        text = _line(result, lines, encode)[:-1] + tail
                         if row is not None:
                             by_row[row] = text
                 except ValueError:  # NaN or infinity is not JSON: this answer is refused, the batch goes on
@@ -375,7 +380,8 @@ def _around(result: Any, encode: Any) -> tuple[str, str] | tuple[()]:
 def as_text(target: str, marketplace: str, day: str, body: dict[str, Any]) -> str:
     """A result (explained or not), or the problem that refused one, as a policy author reads it."""
     outputs = ", ".join(f"{k} = {_value(v)}" for k, v in body.get("outputs", {}).items()) or "no outputs"
-    zone = f" ({body['time_zone']})" if body.get("time_zone") else ""
+    # the zone after the day, as an explanation's head says it (a plain answer's line stays as it was)
+    zone = f" ({body['time_zone']})" if body.get("time_zone") and "rows" in body else ""
     lines = [f"{target} in {marketplace} on {day}{zone}: {outputs}"]
     for p in body["problems"]:  # each at its place, as every report of problems says it
         lines.append(f"  {p['file']}:{p['line']}:{p['column']}: {p['severity']}[{p['code']}] {p['message']}")

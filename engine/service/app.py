@@ -7,6 +7,7 @@ their dependencies to every request's few microseconds of work, and nothing the 
     POST /v1/decide/{program}/{decision}   {"input": {...}, "marketplace": "us", "at": "2024-06-01", "explain": false}
                                            (the answer says the `at` and `time_zone` it was given for)
     POST /v1/batch/{program}/{decision}?marketplace=us&at=2024-06-01[&explain=true]   JSON Lines in, JSON Lines out
+                                           (each answer with its `at` and `time_zone` too)
     GET  /v1/programs   GET /v1/openapi.json   GET /healthz   GET /readyz   GET /metrics
 
 Every answer carries the revision of the bundle that gave it, in the `Policy-Revision` header and
@@ -340,7 +341,7 @@ class App:
         if size is not None and size > self.limits.max_batch_body:
             raise _too_large(self.limits.max_batch_body)
         params = bundle.params(program, resolved.marketplace.id, resolved.at)  # with the zone and timelines
-        day, revision = resolved.at, loaded.revision
+        day, revision, when = resolved.at, loaded.revision, decided_for(resolved)
         encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
         decide = compiled.decide
 
@@ -358,7 +359,8 @@ class App:
                 return encode({"line": number, "problems": [problem.to_json()], "revision": revision})
             # as `decide`'s batch: problems placed in the line
             result = decide(inputs, params, day, Pos(REQUEST, number, 1), SEVERAL_ON_A_LINE, line)
-            body = _explained(result, resolved) if explain == "true" else result.to_json()
+            # (each line says the day and zone it answered for, as /v1/decide's answer and the CLI's batch do)
+            body = _explained(result, resolved) if explain == "true" else {**result.to_json(), **when}
             body["revision"] = revision
             try:
                 text = encode(body)
