@@ -180,6 +180,68 @@ def test_a_date_without_its_year_or_with_two_digits_is_found(tag: str, translati
     assert fact_problem(["Returns are free from March 1."], translation, MARCH, tag) is None
 
 
+QUARTER = {0.25: (Fact("fee", "money:USD"), Fact("discount", "percent"))}
+
+
+@pytest.mark.parametrize(
+    ("translation", "facts", "tag", "formats", "said"),
+    [
+        # es-US writes a date's short form with the year in full (es: 1/7/25), its dollar "$" (es: "US$")
+        (
+            "Desde el 1/7/2025, la devolución es gratuita.",
+            JULY,
+            "es",
+            ("es", "es-US"),
+            "the date `1/7/2025` (2025-07-01)",
+        ),
+        ("Desde el 1/7/2025, la devolución es gratuita.", JULY, "es", (), None),
+        ("Desde el 1/7/25, la devolución es gratuita.", JULY, "es", ("es", "es-US"), "the date `1/7/25` (2025-07-01)"),
+        ("La tarifa es de $0.25.", QUARTER, "es", ("es", "es-US"), "`0.25`, a value of the fact `fee`,"),
+        ("La tarifa es de $0.25.", QUARTER, "es", (), "`0.25`, a value of the facts `fee` and `discount`,"),
+        # en-DE: 01/07/2025
+        ("Since 01/07/2025, returns are free.", JULY, "en", ("en", "en-DE"), "the date `01/07/2025` (2025-07-01)"),
+        ("Since 01/07/2025, returns are free.", JULY, "en", (), None),
+        # ordinary text stays ordinary in every locale
+        ("Paso 1/7: 2025 artículos, 1 de cada 7.", JULY, "es", ("es", "es-US"), None),
+    ],
+)
+def test_a_fact_is_found_as_the_pages_format_it_in_each_marketplace(
+    translation: str, facts: dict[object, tuple[Fact, ...]], tag: str, formats: tuple[str, ...], said: str | None
+) -> None:
+    """G006 built a date's forms and a currency's symbols from the language only: a Spanish
+    translation for a US marketplace writing its pages' own "1/7/2025" (es-US) went unnoticed."""
+    why = fact_problem(["Returns are free."], translation, facts, tag, formats)
+    assert (why is None) if said is None else (why is not None and said in why), why
+
+
+@pytest.mark.parametrize(("marketplace", "refused"), [("us", True), ("de", False)])
+def test_i18n_check_reads_a_translation_as_its_marketplaces_pages_are_formatted(
+    init_repo: Path, marketplace: str, refused: bool
+) -> None:
+    """Spanish offered in the US marketplace: its pages write 2025-01-01 as es-US does, "1/1/2025",
+    and a translation hard-coding that is refused; offered in DE only (CLDR has no es-DE), the
+    same figures are no date its pages write."""
+    marketplaces = init_repo / "policies/marketplaces.yaml"
+    locales = "locales: [en]" if marketplace == "us" else "locales: [de, en]"
+    edit(marketplaces, locales, locales.replace("en]", "en, es]"))
+    edit(init_repo / "policyctl.toml", 'languages = ["en", "de"]', 'languages = ["en", "de", "es"]')
+    de = (init_repo / "policies/returns/locales/de.po").read_text(encoding="utf-8")
+    es = init_repo / "policies/returns/locales/es.po"
+    es.write_text(
+        de.replace('"Language: de', '"Language: es').replace(
+            'msgstr "Die Kosten der Rücksendung tragen Sie."',
+            'msgstr "Desde el 1/1/2025, usted paga el envío de la devolución."',
+        ),
+        encoding="utf-8",
+    )
+    checked = run_cli("i18n", "check", cwd=init_repo)
+    said = (
+        f"policies/returns/locales/es.po:{_line_of(es, '1/1/2025')}:1: error[G006]: es: the translation states the "
+        "date `1/1/2025` (2025-01-01), a value of the fact `return_window_days (its effective date)`"
+    )
+    assert (checked.code, said in checked.out) == ((1, True) if refused else (0, False)), checked
+
+
 def _line_of(path: Path, text: str) -> int:
     """The line of the `msgid` of the entry whose translation contains ``text``."""
     lines = path.read_text(encoding="utf-8").splitlines()

@@ -23,13 +23,13 @@ import hashlib
 import io
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 from engine.cache.memo import Memo
 from engine.i18n import po
-from engine.i18n.facts import Facts, fact_problem, program_facts
+from engine.i18n.facts import Facts, fact_problem, formatting_locales, program_facts
 from engine.i18n.source import SOURCE_LOCALE
 from engine.problems import Problem
 
@@ -1581,10 +1581,12 @@ def as_fallback(problems: list[Problem], locales: Iterable[str]) -> list[Problem
 def domain_check(repo: Any, name: str, domain: Domain, read_catalog: Reader | None = None) -> CheckResult:
     """Everything a domain's catalogs are refused for, by `i18n check`, `validate` and `build`
     alike, with each locale's completeness: what `check` finds, and for a program's domain the
-    translations that state one of its facts (G006), counted as refused."""
+    translations that state one of its facts (G006: as the language writes them, or as its pages
+    in a marketplace's country do, `formatting_locales`), counted as refused."""
     result = check(domain, read_catalog)
     if name in repo.programs:
-        result.problems += fact_problems(domain, program_facts(repo, name), read_catalog, result.stats)
+        facts, formats = program_facts(repo, name), formatting_locales(repo, name)
+        result.problems += fact_problems(domain, facts, read_catalog, result.stats, formats)
     return result
 
 
@@ -1595,7 +1597,7 @@ def domain_problems(repo: Any, name: str, domain: Domain, read_catalog: Reader |
     program.yaml), every template of the domain (path and bytes: the messages and their lines),
     the POT and each target locale's PO file (path and bytes, or that it is missing), the
     program's facts (values, in order, with what each is a value of and how pages show it:
-    G006 names them), whether the domain is a program's, and how catalogs are read
+    G006 names them) and the locales each language's pages are formatted with, whether the domain is a program's, and how catalogs are read
     (``read_catalog``, by name: `validate` reads the plain form itself, a build through Babel).
     ``read_catalog`` must answer for the file as it is when it is called (as a new
     engine.i18n.translator.Catalogs().read does, or a build's `Catalogs.current`; a reader that
@@ -1603,7 +1605,9 @@ def domain_problems(repo: Any, name: str, domain: Domain, read_catalog: Reader |
     from engine.cache.checks import files_parts, kept
 
     facts = program_facts(repo, name) if name in repo.programs else None
-    shown = repr((domain, getattr(read_catalog, "__qualname__", None), None if facts is None else list(facts.items())))
+    formats = formatting_locales(repo, name) if name in repo.programs else None
+    reader = getattr(read_catalog, "__qualname__", None)
+    shown = repr((domain, reader, None if facts is None else list(facts.items()), formats))
 
     def inputs() -> list[bytes | str] | None:
         templates = files_parts(template_files(domain.templates))
@@ -1616,10 +1620,16 @@ def domain_problems(repo: Any, name: str, domain: Domain, read_catalog: Reader |
 
 
 def fact_problems(
-    domain: Domain, facts: Facts, read_catalog: Reader | None = None, stats: list[Completeness] | None = None
+    domain: Domain,
+    facts: Facts,
+    read_catalog: Reader | None = None,
+    stats: list[Completeness] | None = None,
+    formats: Mapping[str, Sequence[str]] | None = None,
 ) -> list[Problem]:
     """G006 for each translation in the domain's catalogs that states a fact (see
-    engine.i18n.facts.fact_problem); each such message counted as refused in ``stats``."""
+    engine.i18n.facts.fact_problem), with each language's figures looked for as the locales
+    ``formats`` gives it write them too (engine.i18n.facts.formatting_locales); each such message
+    counted as refused in ``stats``."""
     problems: list[Problem] = []
     if not facts:
         return problems
@@ -1635,7 +1645,7 @@ def fact_problems(
             ids = list(message.id) if isinstance(message.id, (list, tuple)) else [message.id]
             english = [PLACEHOLDER.sub("", i) for i in ids]
             for form in message_forms(message):
-                why = fact_problem(english, PLACEHOLDER.sub("", form), facts, tag)
+                why = fact_problem(english, PLACEHOLDER.sub("", form), facts, tag, (formats or {}).get(tag, ()))
                 if why:
                     problems.append(
                         Problem(

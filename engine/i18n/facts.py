@@ -4,6 +4,8 @@
 `%(since)s`: the page would keep the figure when the policy changes. The facts are every value the
 program's pages may state (`program_facts`); `fact_problem` says whether a text writes one that its
 English does not. Dates are looked for as each language writes them, with CLDR's date patterns
+of every locale the language's pages are formatted with (`formatting_locales`: "1/7/23" in `es`,
+"1/7/2023" in `es-US`, the Spanish pages of a US marketplace)
 (engine.i18n.cldr): with the year in full or in two digits ("01.03.25"), or without it, as a day
 and a month's name ("1. März", "1 marzo", "3月1日"; a day and a month in figures alone, "1/3", is
 more often a fraction or a step than a date); Babel is imported only for a translation that holds
@@ -55,6 +57,24 @@ def program_facts(repo: Any, program_id: str) -> dict[Any, tuple[Fact, ...]]:
     return {key: tuple(found) for key, found in facts.items()}
 
 
+def formatting_locales(repo: Any, program_id: str) -> dict[str, tuple[str, ...]]:
+    """Each language of the program's marketplaces -> the locales its pages' numbers, amounts and
+    dates may be written in: the language's own, then its conventions in the country of each
+    marketplace of the program that offers it (engine.i18n.cldr.conventions: `es` in a US
+    marketplace, `es-US`), in the program's order; what a translator may copy from a page."""
+    from engine.i18n import cldr
+
+    program = repo.programs[program_id]
+    found: dict[str, dict[str, None]] = {}
+    for mp in program.marketplaces:
+        marketplace = repo.marketplaces.get(mp)
+        if marketplace is None:
+            continue
+        for tag in marketplace.locales:
+            found.setdefault(tag, {tag: None})[cldr.conventions(tag, marketplace.country)] = None
+    return {tag: tuple(locales) for tag, locales in found.items()}
+
+
 def _add(facts: dict[Any, list[Fact]], key: Any, fact: Fact) -> None:
     known = facts.setdefault(key, [])
     if fact not in known:
@@ -81,22 +101,27 @@ def _walk(facts: dict[Any, list[Fact]], fact: Fact, value: Any) -> None:
             _walk(facts, fact, v)
 
 
-def fact_problem(english: Sequence[str], translation: str, facts: Facts, tag: str) -> str | None:
+def fact_problem(
+    english: Sequence[str], translation: str, facts: Facts, tag: str, formats: Sequence[str] = ()
+) -> str | None:
     """Whether ``translation`` (in the locale ``tag``) writes one of ``facts`` that its English
-    leaves to a placeholder: why, or None."""
+    leaves to a placeholder: why, or None. Units and dates are looked for as ``tag`` writes them
+    and as each locale of ``formats`` does (the conventions its pages are formatted with,
+    `formatting_locales`: `es-US`)."""
+    locales = tuple(dict.fromkeys((tag, *formats)))
     english_numbers = {value for text in english for value, _, _ in numbers(text)}
     for value, start, end in numbers(translation):
         found = facts.get(value)
         if found and value not in english_numbers:
             written, shown = translation[start:end], str(int(value) if value == int(value) else value)
             said = f"`{written}`" if written == shown else f"`{written}` ({shown})"
-            return f"the translation states {said}, {_of(_blamed(found, translation, start, end, tag))}{_WHERE}"
+            return f"the translation states {said}, {_of(_blamed(found, translation, start, end, locales))}{_WHERE}"
     for address in addresses(translation):
         found = facts.get(address.lower().rstrip("."))
         if found and not any(address in e for e in english):
             return f"the translation states `{address}`, {_of(found)}{_WHERE}"
-    for written, day, with_year in _dates(translation, facts, tag):
-        if any(_writes_date(e, day, t) for e in english for t in {tag, "en"}):
+    for written, day, with_year in _dates(translation, facts, locales):
+        if any(_writes_date(e, day, (*locales, "en")) for e in english):
             continue
         if with_year:
             return f"the translation states the date `{written}` ({day}), {_of(facts[day])}{_WHERE}"
@@ -135,13 +160,13 @@ def numbers(text: str) -> Iterator[tuple[float, int, int]]:
             yield value, match.start(), match.end()
 
 
-def _blamed(found: Sequence[Fact], text: str, start: int, end: int, tag: str) -> Sequence[Fact]:
+def _blamed(found: Sequence[Fact], text: str, start: int, end: int, locales: Sequence[str]) -> Sequence[Fact]:
     """The facts a figure at ``text[start:end]`` is a value of: when it is a value of several,
     the one whose unit the words next to it write ("3 meses": the fact shown in months, not a tier
     of units), if exactly one does; all of them otherwise."""
     if len({f.name for f in found}) < 2:
         return found
-    matching = [f for f in found if f.shown_as and _unit_next_to(text, start, end, f.shown_as, tag)]
+    matching = [f for f in found if f.shown_as and any(_unit_next_to(text, start, end, f.shown_as, t) for t in locales)]
     return matching if len({f.name for f in matching}) == 1 else found
 
 
@@ -206,51 +231,56 @@ def addresses(text: str) -> list[str]:
 # -- dates --------------------------------------------------------------------------------------
 
 
-def _dates(text: str, facts: Facts, tag: str) -> Iterator[tuple[str, str, bool]]:
+def _dates(text: str, facts: Facts, locales: Sequence[str]) -> Iterator[tuple[str, str, bool]]:
     """(what the text writes, the ISO date, whether with its year) for each date among ``facts``
-    that ``text`` writes: as `2025-07-01`, or as the language writes it (CLDR's full, long, medium
-    and short date, the short one with a year of two digits too), or its day and month alone."""
+    that ``text`` writes: as `2025-07-01`, or as one of ``locales`` writes it (CLDR's full, long,
+    medium and short date, the short one with a year of two digits too), or its day and month
+    alone; a form with the year before one without it, whichever locale's."""
     figures = {int(n) for n in _FIGURES.findall(text)}
     if not figures:  # (no figure, no date: most translations)
         return
     for day in facts:
         # every form writes the day of the month in figures (without it, CLDR is not asked)
         if isinstance(day, str) and _ISO_DAY.fullmatch(day) and int(day[8:]) in figures:
-            found = _written_date(text, day, tag)
+            found = _written_date(text, day, locales)
             if found is not None:
                 yield found
 
 
-def _writes_date(text: str, day: str, tag: str) -> bool:
-    """Whether ``text`` writes the date ``day``, with its year or without it."""
-    return int(day[8:]) in {int(n) for n in _FIGURES.findall(text)} and _written_date(text, day, tag) is not None
+def _writes_date(text: str, day: str, locales: Sequence[str]) -> bool:
+    """Whether ``text`` writes the date ``day``, with its year or without it, as one of ``locales``
+    does."""
+    return int(day[8:]) in {int(n) for n in _FIGURES.findall(text)} and _written_date(text, day, locales) is not None
 
 
-def _written_date(text: str, day: str, tag: str) -> tuple[str, str, bool] | None:
-    """(what ``text`` writes, ``day``, whether with its year) for the date ``day``, or None. Its
-    day and month without the year are not found inside a date of another year ("1. März 2026")."""
-    dated, yearless, any_year = _date_patterns(day, tag)
-    match = dated.search(text)
-    if match is not None:
-        return " ".join(match.group().split()), day, True
-    if yearless is None:
-        return None
-    for match in yearless.finditer(text):
-        if not any(o.start() <= match.start() < o.end() for o in any_year.finditer(text)):
-            return " ".join(match.group().split()), day, False
+def _written_date(text: str, day: str, locales: Sequence[str]) -> tuple[str, str, bool] | None:
+    """(what ``text`` writes, ``day``, whether with its year) for the date ``day`` as one of
+    ``locales`` writes it, or None: with its year in any of them before without it. Its day and
+    month without the year are not found inside a date of another year ("1. März 2026")."""
+    patterns = [_date_patterns(day, tag) for tag in dict.fromkeys(locales)]
+    for dated, _, _ in patterns:
+        match = dated.search(text)
+        if match is not None:
+            return " ".join(match.group().split()), day, True
+    for _, yearless, _ in patterns:
+        if yearless is None:
+            continue
+        for match in yearless.finditer(text):
+            if not any(o.start() <= match.start() < o.end() for _, _, y in patterns for o in y.finditer(text)):
+                return " ".join(match.group().split()), day, False
     return None
 
 
 @functools.lru_cache(maxsize=4096)
 def _date_patterns(day: str, tag: str) -> tuple[re.Pattern[str], re.Pattern[str] | None, re.Pattern[str]]:
     """The ways ``tag`` writes the date ``day``: with its year (each of CLDR's date forms that has
-    it in full, and the ISO form), where any run of spaces and punctuation may be any other ("1.
-    Juli 2025", "1 Juli 2025"), a number may have leading zeros and an ordinal ending ("1er janvier
-    2025", "1º luglio 2025"), and letters match in any case; a form of figures alone with a year of
-    two digits (the short form: "01.07.25", "1/7/25"), with the separators it has; and without the
-    year (CLDR's day and month with the month's name: "1. Juli", "1 luglio", "7月1日"; not the
-    abbreviated name, often a word: "1 mar", the sea), or None; and the forms with the year in
-    full, of any year."""
+    it in full or in two digits, and the ISO form), where in a form with a month's name any run of
+    spaces and punctuation may be any other ("1. Juli 2025", "1 Juli 2025"), a number may have
+    leading zeros and an ordinal ending ("1er janvier 2025", "1º luglio 2025"), and letters match
+    in any case, and a form of figures alone keeps its separators ("01.07.25", "1/7/25", es-US's
+    "1/7/2025"; not "1/7: 2025 items"); and without the year (CLDR's day and month with the
+    month's name: "1. Juli", "1 luglio", "7月1日"; not the abbreviated name, often a word: "1 mar",
+    the sea), or None; and the forms with the year in full, of any year."""
     from engine.i18n import cldr
 
     forms, yearless = {day}, set()
@@ -259,7 +289,8 @@ def _date_patterns(day: str, tag: str) -> tuple[re.Pattern[str], re.Pattern[str]
         yearless.add(cldr.day_and_month(day, tag, "MMMMd"))
     except ValueError:  # a locale CLDR does not know: the ISO form only
         pass
-    dated = [_form_pattern(f) for f in forms if day[:4] in f]
+    # a form of figures alone, with its separators as they are ("1/7/2025", not "1/7: 2025 items")
+    dated = [_form_pattern(f, exact=not _LETTER.search(f)) for f in forms if day[:4] in f]
     dated += [_form_pattern(f, exact=True) for f in forms if day[:4] not in f and not _LETTER.search(f)]
     named = [_form_pattern(f) for f in yearless if _LETTER.search(f)]  # (never figures alone: "1/3")
     any_year = [_form_pattern(f, year=day[:4]) for f in forms if day[:4] in f]
