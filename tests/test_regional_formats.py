@@ -65,6 +65,9 @@ FORMATS_PAGE = """{% extends "_site/page.md.j2" %}
 - date: {{ next_change|date("short") }}
 {% set abbreviated = "5:00 p.m." %}
 {% trans %}Due by {{ abbreviated }}.{% endtrans %} {% trans %}Wait for {{ abbreviated }}...{% endtrans %}
+
+{% set starred = "1 * 2 <b>." %}
+Outside: {{ abbreviated }}. {{ abbreviated }}... {{ p.return_window_days }}. {{ starred }}. {{ abbreviated }}.x
 {% endblock %}
 {% block changes %}{% endblock %}
 """
@@ -123,3 +126,23 @@ def test_a_value_ending_a_sentence_with_its_own_period_gets_no_second_one(format
     # es-US writes "5:00 p.m.": a message's "... {{ due }}." would end "p.m.."; an ellipsis stays
     page = (formats_site / "returns/us/en/formats.md").read_text(encoding="utf-8")
     assert "Due by 5:00 p.m. Wait for 5:00 p.m....\n" in page, page
+
+
+@pytest.mark.parametrize(
+    "suffix, written",
+    [
+        # the template's own period after a value, outside a message: the same rule (it printed
+        # "p.m.."), whatever the value's escaping (Markdown's `\*`, HTML's `&lt;`) and marks
+        ("md", "Outside: 5:00 p.m. 5:00 p.m.... 30. 1 \\* 2 \\<b\\>. 5:00 p.m.x\n"),
+        (
+            "html",
+            "<p>Outside: 5:00 p.m. 5:00 p.m.... "
+            '<span data-fact="return_window_days" data-value="30">30</span>. 1 * 2 &lt;b&gt;. 5:00 p.m.x</p>',
+        ),
+    ],
+)
+def test_a_value_the_template_follows_with_a_period_gets_no_second_one(
+    formats_site: Path, suffix: str, written: str
+) -> None:
+    page = (formats_site / f"returns/us/en/formats.{suffix}").read_text(encoding="utf-8")
+    assert written in page, page

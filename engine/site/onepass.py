@@ -32,6 +32,7 @@ from typing import Any, Protocol
 
 from jinja2 import Template, nodes
 from jinja2.runtime import Macro
+from markupsafe import Markup, escape
 
 from engine.site.markup import Fact, Shown, strip_marks
 from engine.templates.guard import GuardedSandbox
@@ -115,6 +116,34 @@ SEEN = "policyctl seen"
 JOINED = "policyctl joined"
 
 
+# The filter `_periods` puts around a shown value that the template's own text follows with a
+# period: the value as `{{ }}` shows it, with that period unless it ends with one of its own.
+PERIOD = "policyctl period"
+
+
+def ends_with_period(text: str) -> bool:
+    """Whether a shown value's text (its marks aside) ends with a period: "5:00 p.m." (es-US's
+    time), not "..." (an ellipsis): a period written right after it would be a second one."""
+    text = strip_marks(text)
+    return text.endswith(".") and not text.endswith("..")
+
+
+def _periods(tree: nodes.Template) -> None:
+    """A period of the template's own text right after a shown value (`{{ when }}.`) is written by
+    `PERIOD` instead, which leaves it out after a value that ends with its own ("5:00 p.m.", as
+    es-US writes the time), as a message's is (engine.site.render.Renderer._gettext). Only where
+    the two are adjacent in one output; an ellipsis ("{{ x }}...") is left as it is."""
+    for output in tree.find_all(nodes.Output):
+        items = output.nodes
+        for i in range(1, len(items)):
+            text, value = items[i], items[i - 1]
+            if not isinstance(text, nodes.TemplateData) or isinstance(value, nodes.TemplateData):
+                continue
+            if text.data.startswith(".") and not text.data.startswith(".."):
+                items[i - 1] = nodes.Filter(value, PERIOD, [], [], None, None, lineno=value.lineno)
+                text.data = text.data[1:]
+
+
 def _seen(node: Any, unpack: bool = False) -> Any:
     if isinstance(node, nodes.Const):  # (a constant holds no mark; kept so Jinja can fold it)
         return node
@@ -179,12 +208,14 @@ class MarkedSandbox(GuardedSandbox):
         super().__init__(**options)
         self.filters[SEEN] = self.seen
         self.filters[JOINED] = lambda value: value  # (the renderer's: Renderer.joined)
+        self.filters[PERIOD] = self.period_after
         self.watch: Watch | None = None
         self.transparent: tuple[Callable[..., Any], ...] = ()  # callables that only write their arguments
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         tree = super()._parse(source, name, filename)
         _watch(tree)
+        _periods(tree)
         tree.set_environment(self)  # (the nodes `_watch` added too)
         return tree
 
@@ -205,6 +236,15 @@ class MarkedSandbox(GuardedSandbox):
     def _looked(self) -> None:
         assert self.watch is not None
         self.watch.observed = True
+
+    def period_after(self, value: Any) -> Any:
+        """``value`` as `{{ }}` writes it (``finalize``, escaped), then the period the template's
+        text has after it, unless the value ends with one (`_periods`). Its marks aside, the same
+        answer with and without them: not a look."""
+        shown = value if self.finalize is None else self.finalize(value)
+        if not isinstance(shown, Markup):
+            shown = escape(shown) if self.autoescape else str(shown)
+        return shown if ends_with_period(str(shown)) else shown + "."
 
     def seen(self, value: Any, unpack: bool) -> Any:
         """``value`` as it is; told when it is, or holds, a marked text (`x in [a, b]`, a loop over

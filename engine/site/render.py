@@ -35,7 +35,7 @@ from engine.site.evidence import AUTO, END, TAG, Omitted, Taint, refuse_omitted
 from engine.site.manifest import pages_dir
 from engine.site.marking import evidenced_filter, evidenced_test, is_omitted, place_markers, taint_of
 from engine.site.markup import Fact, FactMarks, Items, Shown, escape, strip_marks, unwrap
-from engine.site.onepass import JOINED, SEEN, MarkedSandbox, guarded, marked
+from engine.site.onepass import JOINED, PERIOD, SEEN, MarkedSandbox, ends_with_period, guarded, marked
 from engine.templates.check import padded_conversion
 from engine.templates.codecache import SharedCode
 from engine.templates.sandbox import NOT_FINITE, RenderError, environment, fail, render_failure
@@ -47,12 +47,6 @@ _NOT_IN_TRANSLATIONS = re.compile(f"[{AUTO}{TAG}{END}]")
 # the value ends with one of its own ("5:00 p.m.", as `es-US` writes the time), as in print
 _SENTENCE_END = re.compile(r"(%\((\w+)\)s)\.(?!\.)")
 MAX_LIST = 1000  # items a list filter takes from a generator: data lists are short, a page stays bounded
-
-
-def _ends_with_period(value: Markup | None) -> bool:
-    """Whether a shown value's text ends with a period: "5:00 p.m." (not "...", an ellipsis)."""
-    text = strip_marks(str(value)) if value is not None else ""
-    return text.endswith(".") and not text.endswith("..")
 
 
 class Renderer:
@@ -105,7 +99,7 @@ class Renderer:
         page_filters = self.filters()
         env.filters.update({name: _per_render(f) for name, f in page_filters.items()})
         env.filters = {
-            name: f if name == SEEN else guarded(evidenced_filter(name, f, name in page_filters), self)
+            name: f if name in (SEEN, PERIOD) else guarded(evidenced_filter(name, f, name in page_filters), self)
             for name, f in env.filters.items()
         }
         env.filters[JOINED] = self.joined
@@ -236,7 +230,7 @@ class Renderer:
                 "`%(name)s` placeholders and `%%`"
             )
         shown = {k: self.show(v) for k, v in variables.items()}
-        text = _SENTENCE_END.sub(lambda m: m[1] if _ends_with_period(shown.get(m[2])) else m[0], text)
+        text = _SENTENCE_END.sub(lambda m: m[1] if ends_with_period(str(shown.get(m[2], ""))) else m[0], text)
         try:
             return Shown(text % shown)
         except (KeyError, ValueError, TypeError) as e:
