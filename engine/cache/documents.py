@@ -313,6 +313,13 @@ class PackedDocument(Document):
     positions = property(_get_positions, _set_positions)
     key_positions = property(_get_key_positions, _set_key_positions)
 
+    @property
+    def decoded(self) -> bool:
+        """Whether the whole set of positions was read (the pack's blob decoded, or the text parsed
+        again). Loading clean files asks for near positions only; a check that asks for any other
+        on a clean file keeps every file's whole set in memory (tests hold loads to this)."""
+        return _POSITIONS.__get__(self) is not None
+
     def pos(self, path: Path | list[Any] = ()) -> Pos:
         if _POSITIONS.__get__(self) is None:
             if type(path) is not tuple:
