@@ -245,6 +245,38 @@ def test_value_fast_path_equals_jsonschema(param_schema: dict[str, Any]) -> None
         assert fn(value) == (not any(True for _ in slow.iter_errors(value))), value
 
 
+# `format: uri`: the generated check accepts a text only when it is certainly a URI (RFC 3986,
+# engine.schema.predicates.URI_PATTERN), so that jsonschema accepts it too whichever URI package it
+# finds (rfc3987, rfc3986-validator) or without one (no check); any other text is asked of jsonschema.
+URIS = [
+    ("https://sellercentral.amazon.com/gp/help/G65T4N3XGC3MJB38", True),
+    ("https://www.amazon.com/gp/help/display.html/ref=help_1-2?ie=UTF8&nodeId=2018&sr=1-2", True),
+    ("http://example.com:8080/a%20b/@:;=?x=1&y=/z?#frag/ment?", True),
+    ("https://", False),
+    ("https://a b", False),
+    ("https://a/%zz", False),
+    ("http://[::1]/", False),
+    ("https://user@example.com/", False),
+    ("mailto:someone@example.com", False),
+    ("https://a#f#g", False),
+    ("https://example.com/\n", False),
+    ("https://bücher.de/", False),
+    ("https://a/<b>", False),
+    ("//example.com/", False),
+    ("https://a:8x/", False),
+]
+
+
+@pytest.mark.parametrize(("text", "certain"), URIS)
+def test_a_uri_is_accepted_by_the_generated_check_only_where_certain(text: str, certain: bool) -> None:
+    uri = {"type": "string", "format": "uri"}
+    fn = schemacode.compile_value(uri)
+    assert fn is not None and fn(text) is certain
+    assert fastcheck.value_is_valid(uri, text) is certain
+    if certain:  # never looser than jsonschema as installed
+        assert not list(schema._value_validator(json.dumps(uri, sort_keys=True)).iter_errors(text))
+
+
 def test_unsupported_keywords_fall_back() -> None:
     unsupported: Mapping[str, object]
     for unsupported in (

@@ -31,6 +31,7 @@ from collections.abc import Callable
 from typing import Any
 
 from engine.schema.predicates import (
+    URI_PATTERN,
     equal,
     in_options,
     is_date,
@@ -115,7 +116,8 @@ SUPPORTED = frozenset(
         "$ref",
     }
 )
-# Formats asserted here exactly as the FormatChecker of engine.model.dates does; any other format falls back.
+# Formats asserted here exactly as the FormatChecker of engine.model.dates does (`uri`, below: only a text
+# certainly valid, see predicates.URI_PATTERN); any other format falls back.
 FORMATS = {"date": "_is_date({v})", "email": "'@' in {v}", "idn-email": "'@' in {v}"}
 
 _TYPE_TEST = {
@@ -344,6 +346,8 @@ class _Body:
                 checks.append(f"{self.c.constant(f'_format[{fmt!r}]')}({v})")
             elif fmt in FORMATS:
                 checks.append(FORMATS[fmt].format(v=v))
+            elif fmt == "uri":  # certainly a URI in any environment, else jsonschema decides (URI_PATTERN)
+                checks.append(f"{self.c.pattern(URI_PATTERN)}.fullmatch({v}) is not None")
             else:
                 raise Unsupported(f"format `{fmt}` is not supported")
         if checks:

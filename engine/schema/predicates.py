@@ -36,6 +36,24 @@ def is_date(v: str) -> bool:
     return True
 
 
+# `format: uri`, certainly: an absolute URI of RFC 3986 with `//`, a registered name for its host
+# (no IP literal, no user part), an optional port, path, query and fragment, in the ASCII characters
+# RFC 3986 allows there (percent escapes with two hex digits). jsonschema's `uri` checker, when one
+# of its optional packages is installed (rfc3987, or else rfc3986-validator), accepts every such
+# text; without either it checks nothing. So a text matching this pattern is valid under
+# jsonschema in any environment, and any other text is left to jsonschema (generated validators
+# may be stricter, never looser). Written without `$` (which matches before a final newline):
+# generated code calls `fullmatch`.
+_URI_CHAR = r"A-Za-z0-9\-._~!$&'()*+,;="  # unreserved and sub-delims
+_URI_PCT = r"%[0-9A-Fa-f]{2}"
+URI_PATTERN = (
+    rf"[A-Za-z][A-Za-z0-9+\-.]*://(?:[{_URI_CHAR}]|{_URI_PCT})+(?::[0-9]*)?"
+    rf"(?:/(?:[{_URI_CHAR}:@]|{_URI_PCT})*)*"
+    rf"(?:\?(?:[{_URI_CHAR}:@/?]|{_URI_PCT})*)?"
+    rf"(?:#(?:[{_URI_CHAR}:@/?]|{_URI_PCT})*)?"
+)
+
+
 class _Bool:
     """Stands for a bool inside comparisons, so `true` never equals `1` (as in jsonschema)."""
 
