@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from engine.i18n import catalogs, po
+from engine.i18n.source import PLACEHOLDER
 from support import ROOT
 
 
@@ -183,7 +184,7 @@ def _markdown_it() -> Any:
 
 
 def _markdown_it_count(text: str) -> int:
-    html: str = _markdown_it().renderInline(catalogs.PLACEHOLDER.sub("x", text))
+    html: str = _markdown_it().renderInline(PLACEHOLDER.sub("x", text))
     return html.count("<strong>") + html.count("<em>")
 
 
@@ -200,7 +201,7 @@ def test_emphasis_is_counted_as_markdown_it_counts_it() -> None:
                 if "*" in text or "_" in text:
                     texts.add(text)
     for text in sorted(texts):
-        counted = catalogs.delimiter_emphasis(catalogs.PLACEHOLDER.sub("x", text))
+        counted = catalogs.delimiter_emphasis(PLACEHOLDER.sub("x", text))
         assert counted == _markdown_it_count(text), text
     pieces = "* ** *** _ __ a bc . : ： 例 ( ) ' ! 1 é - \t".split(" ") + [" "]
     rng = random.Random(17)

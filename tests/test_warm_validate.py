@@ -5,7 +5,10 @@ nothing. (Their cost is measured in benchmarks/; these tests count what runs, ne
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -29,6 +32,8 @@ PARAMETERS = """parameters:
     value: "2024-01-01"
     source: a test
 """
+# Imported by no warm `validate` of a clean repository with templates and catalogs.
+NOT_IMPORTED = ("jsonschema", "jinja2", "babel", "engine.i18n.catalogs", "engine.site.build")
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +45,24 @@ def repo(init_starter: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert text.count("\nparameters:\n") == 1
     program.write_text(text.replace("\nparameters:\n", "\n" + PARAMETERS, 1), encoding="utf-8")
     return top
+
+
+def test_a_warm_validate_imports_no_checker_it_does_not_need(repo: Path, tmp_path: Path) -> None:
+    script = (
+        "import atexit, runpy, sys\n"
+        f"atexit.register(lambda: print(sorted({{m.split('.')[0] if not m.startswith('engine.') else m"
+        f" for m in sys.modules}} & {set(NOT_IMPORTED)!r})))\n"
+        "sys.argv = ['policyctl', 'validate', sys.argv[1]]\n"
+        "runpy.run_module('engine', run_name='__main__')\n"
+    )
+    env = {**os.environ, "POLICYCTL_CACHE": str(tmp_path / "cache")}
+    runs = [
+        subprocess.run([sys.executable, "-c", script, str(repo / "policies")], capture_output=True, text=True, env=env)
+        for _ in ("cold", "warm")
+    ]
+    for ran in runs:
+        assert ran.returncode == 0 and "no problems" in ran.stdout, ran
+    assert runs[1].stdout.splitlines()[-1] == "[]", runs[1]
 
 
 def test_a_clean_load_decodes_no_document_s_whole_positions(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -248,7 +248,7 @@ def translation_domains(repo: Any) -> dict[str, Any]:
     """The translation domains of ``engine.site.build.plan(repo).domains``, without the rest of a
     plan: importing the site builder (Markdown, feeds, HTML, the page sandbox) cost more than a
     cold validate's own work. tests/test_i18n.py holds the two equal."""
-    from engine.i18n.catalogs import SITE, Domain, label_context, parameter_context
+    from engine.i18n.domains import SITE, Domain, label_context, parameter_context
     from engine.i18n.source import SOURCE_LOCALE
     from engine.packaged import has_own_site, site_dir
     from engine.site.manifest import pages_of

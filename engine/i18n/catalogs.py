@@ -29,8 +29,12 @@ from typing import TYPE_CHECKING, Any, cast
 
 from engine.cache.memo import Memo
 from engine.i18n import po
+from engine.i18n.domains import SITE as SITE  # (these four: `validate` imports them without the checks)
+from engine.i18n.domains import Domain as Domain
+from engine.i18n.domains import label_context as label_context
+from engine.i18n.domains import parameter_context as parameter_context
 from engine.i18n.facts import Facts, fact_problem, formatting_locales, program_facts
-from engine.i18n.source import SOURCE_LOCALE
+from engine.i18n.source import PLACEHOLDER, SOURCE_LOCALE, placeholders
 from engine.problems import Problem
 
 if TYPE_CHECKING:
@@ -42,7 +46,6 @@ if TYPE_CHECKING:
     AnyCatalog = Catalog | po.Catalog  # Babel's, or engine.i18n.po's for reading and checking
     AnyMessage = Message | po.Message
 
-SITE = "_site"
 TEMPLATE_SUFFIX = ".j2"
 KEYWORDS: dict[str, tuple[int | tuple[int, str], ...] | None] = {  # Babel's form: argument positions
     "_": None,
@@ -60,44 +63,7 @@ FIXED_STAMP = "2000-01-01 00:00+0000"  # FIXED_DATE as a PO header writes it
 GENERATOR = "policyctl"
 # Header fields other tools (Babel's versions, Poedit, msgmerge) stamp with their version or the time.
 VOLATILE_FIELDS = ("POT-Creation-Date", "PO-Revision-Date", "Generated-By", "X-Generator")
-PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")  # python-format, as Jinja writes `{{ name }}`
 Key = tuple[str, str | None]  # (msgid, msgctxt)
-
-
-def label_context(label_id: str) -> str:
-    """The msgctxt of a `labels:` entry: the id tells translators what the text names."""
-    return f"label:{label_id}"
-
-
-def parameter_context(name: str) -> str:
-    """The msgctxt of a parameter's `label:` (its short name on pages)."""
-    return f"parameter:{name}"
-
-
-@dataclass(frozen=True, slots=True)
-class Domain:
-    name: str  # a program id, or SITE
-    folder: str  # policies/<program> or policies/_site
-    templates: str  # the folder whose *.j2 files are extracted
-    locales: tuple[str, ...]  # the locales pages are published in (the source locale included or not)
-    # (msgctxt, English text, line, note for translators) from program.yaml: labels and parameter labels
-    labels: tuple[tuple[str, str, int, str], ...] = ()
-    labels_file: str | None = None
-    # the default layout (policyctl's own, read only): the repository's _site it is copied into to
-    # be translated (`i18n update`), where a missing catalog is said to belong
-    home: str | None = None
-
-    @property
-    def pot(self) -> str:
-        return os.path.join(self.folder, "locales", "messages.pot")
-
-    def po(self, tag: str) -> str:
-        return os.path.join(self.folder, "locales", f"{tag}.po")
-
-    @property
-    def targets(self) -> tuple[str, ...]:
-        """The locales that need a catalog: every published one but the source."""
-        return tuple(t for t in self.locales if t != SOURCE_LOCALE)
 
 
 # -- extraction -------------------------------------------------------------------------------
@@ -947,10 +913,6 @@ def short(message: AnyMessage | str) -> str:
 
 def message_forms(message: AnyMessage) -> list[str]:
     return list(message.string) if isinstance(message.string, (list, tuple)) else [message.string or ""]
-
-
-def placeholders(text: str) -> set[str]:
-    return set(PLACEHOLDER.findall(text))
 
 
 def _named(names: set[str]) -> str:

@@ -24,8 +24,9 @@ from jinja2.runtime import Context, Macro
 from markupsafe import Markup
 
 from engine.i18n import cldr as l10n
-from engine.i18n.catalogs import PLACEHOLDER, SITE, label_context, placeholders
+from engine.i18n.catalogs import SITE, label_context
 from engine.i18n.cldr import SOURCE_LOCALE
+from engine.i18n.source import PLACEHOLDER, placeholders
 from engine.i18n.translator import Translator
 from engine.model.policy import Program
 from engine.model.repository import Repository

@@ -59,7 +59,7 @@ def omittable(program: Program) -> dict[str, list[str]]:
 
 def kept_off_labels(program: Program, kept_off: dict[str, list[str]]) -> dict[str, list[str]]:
     """Each label of the program whose text states a parameter in ``kept_off`` (`%(NAME)s`), with those."""
-    from engine.i18n.catalogs import placeholders
+    from engine.i18n.source import placeholders
 
     found = {}
     for key, text in (program.extra.get("labels") or {}).items():
