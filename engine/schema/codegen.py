@@ -9,9 +9,10 @@ ways on the corpora).
 
 Supported keywords follow Draft 2020-12 semantics as jsonschema implements them (``bool`` is not a
 number, ``1.0`` is an integer, ``enum``/``const``/``uniqueItems`` tell ``true`` from ``1``, patterns
-use ``re.search``, ``format: date`` is asserted). A schema using any other keyword that jsonschema
-evaluates (``if``, ``patternProperties``, ``$dynamicRef``...) cannot be compiled: ``compile_value``
-returns None and the caller uses jsonschema.
+use ``re.search``, ``format: date`` is asserted, ``format: uri`` accepted where the text is
+certainly a URI). A schema using any other keyword that jsonschema evaluates (``if``,
+``patternProperties``, ``$dynamicRef``...) cannot be compiled: ``compile_value`` returns None and
+the caller uses jsonschema.
 
     python -m engine.schema.codegen            # regenerate engine/schema/_compiled.py from schemas/
     python -m engine.schema.codegen --check    # exit 1 if the committed module is stale
