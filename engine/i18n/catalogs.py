@@ -34,7 +34,7 @@ from engine.i18n.domains import Domain as Domain
 from engine.i18n.domains import label_context as label_context
 from engine.i18n.domains import parameter_context as parameter_context
 from engine.i18n.facts import Facts, fact_problem, formatting_locales, program_facts
-from engine.i18n.source import PLACEHOLDER, SOURCE_LOCALE, placeholders
+from engine.i18n.source import PLACEHOLDER, placeholders
 from engine.problems import Problem
 
 if TYPE_CHECKING:
