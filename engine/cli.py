@@ -79,6 +79,40 @@ def _not_stdin(given: tuple[str | None, ...], why: str, hint: str) -> None:
 
 # where a policy file is its kind (and its program): a stream has no place in the layout
 _NO_PLACE = "a policy file's kind and program come from where it stands in the repository"
+_STDIN_FILENAME_HINT = "give its place with --stdin-filename PATH, e.g. --stdin-filename policies/returns/program.yaml"
+
+STDIN_FILENAME_HELP = (
+    "Read the file from standard input as if it stood at PATH (its kind, program and place in the "
+    "repository come from PATH; the file there, if any, is not read): an editor's unsaved buffer."
+)
+
+
+def _stdin_file(paths: tuple[str, ...], stdin_filename: str, yaml_only: bool) -> bytes:
+    """The bytes of the file `--stdin-filename PATH` names, read from standard input; no other path
+    may be given (`-` may: it says where the text comes from). Usage errors exit 2."""
+    from engine.source.layout import YAML_SUFFIXES
+    from engine.source.loader import MAX_BYTES
+
+    others = [p for p in paths if p != "-"]
+    if others:
+        _fail_usage(
+            f"--stdin-filename reads one file from standard input; also given: {', '.join(others)}",
+            "give the other paths in a run of their own",
+        )
+    if stdin_filename in ("", "-"):
+        _fail_usage("--stdin-filename needs the path the text stands for", _STDIN_FILENAME_HINT)
+    if os.path.isdir(stdin_filename):
+        _fail_usage(f"--stdin-filename names a folder: {stdin_filename}", "give the path of the file the text is")
+    if yaml_only and not stdin_filename.endswith(YAML_SUFFIXES):
+        _fail_usage(
+            f"--stdin-filename: only a YAML policy file is read from standard input, not {stdin_filename}",
+            "templates and catalogs are checked with their whole tree: save the file and give its path",
+        )
+    stream = getattr(sys.stdin, "buffer", None)  # (None: started with standard input closed)
+    if stream is None:
+        _fail_usage("standard input is closed", "pipe the file's text in")
+    data: bytes = stream.read(MAX_BYTES + 1)  # (a longer file is refused as the loader refuses it)
+    return data
 
 
 def _policy_error(e: Any) -> NoReturn:
@@ -297,14 +331,22 @@ paths_root_option = click.option("--root", metavar="DIR", callback=_paths_root_c
     show_default=True,
     help="Severity of a value with neither `source` nor `assumption` (P012); CI uses error.",
 )
+@click.option("--stdin-filename", metavar="PATH", help=STDIN_FILENAME_HELP + " Its problems name PATH.")
 @optional_root_option
 def validate(
-    paths: tuple[str, ...], fmt: str, list_codes: bool, strict: bool | None, evidence: Severity, root: str | None
+    paths: tuple[str, ...],
+    fmt: str,
+    list_codes: bool,
+    strict: bool | None,
+    evidence: Severity,
+    stdin_filename: str | None,
+    root: str | None,
 ) -> None:
     """Check policy files (default: the repository's whole policies/ tree): YAML, schema and semantics.
 
-    PATHS: files or folders; a repository's top is the whole repository. Not - (standard input): a
-    file's kind comes from where it stands.
+    PATHS: files or folders; a repository's top is the whole repository. Not - (standard input)
+    alone: a file's kind comes from where it stands; --stdin-filename PATH gives that place (a YAML
+    policy file, checked with the rest of its repository as it is on disk).
     """
     from engine.problems import CODES
 
@@ -315,7 +357,15 @@ def validate(
     from engine.commands.validate import validate as run
     from engine.problems import report
 
-    _not_stdin(paths, _NO_PLACE, "give the file's path, e.g. policyctl validate policies/returns/program.yaml")
+    replaced = None
+    if stdin_filename is not None:
+        replaced = {stdin_filename: _stdin_file(paths, stdin_filename, yaml_only=True)}
+        paths = (stdin_filename,)
+    _not_stdin(
+        paths,
+        _NO_PLACE,
+        "give the file's path, or read it with its place: policyctl validate --stdin-filename policies/returns/program.yaml",
+    )
     if not paths and root is None:
         _find_project(click.get_current_context(), None, required=True)
     project = _project()
@@ -323,7 +373,9 @@ def validate(
     progress = _console().progress("reading policy files")
     try:
         languages = None if project is None else project.languages
-        outcome = run(list(paths) or [str(root)], evidence=evidence, progress=progress, languages=languages)
+        outcome = run(
+            list(paths) or [str(root)], evidence=evidence, progress=progress, languages=languages, replaced=replaced
+        )
     finally:
         progress.close()
     if outcome.usage:
@@ -1394,19 +1446,31 @@ def _spelt_from(path: str, folder: str | None) -> str:
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--check", is_flag=True, help="Change nothing; exit 1 naming the files that are not formatted.")
 @click.option("--diff", "show_diff", is_flag=True, help="Show what would change, as a unified diff; change nothing.")
+@click.option(
+    "--stdin-filename",
+    metavar="PATH",
+    help=STDIN_FILENAME_HELP + " The formatted text goes to standard output (with --check or --diff: as for a file).",
+)
 @optional_root_option
-def fmt_cmd(paths: tuple[str, ...], check: bool, show_diff: bool, root: str | None) -> None:
+def fmt_cmd(paths: tuple[str, ...], check: bool, show_diff: bool, stdin_filename: str | None, root: str | None) -> None:
     """Canonical key order and layout for policy YAML (default: the repository's policies/), keeping comments.
 
     PATHS: files or folders; a repository's top is its policies folder (its other YAML is left alone).
-    Not - (standard input): a file's kind comes from where it stands.
+    Not - (standard input) alone: a file's kind comes from where it stands; --stdin-filename PATH
+    gives that place.
     """
     import difflib
 
     from engine.source import fmt as formatter
     from engine.source import layout
 
-    _not_stdin(paths, _NO_PLACE, "give the file's path; `policyctl fmt --diff FILE` shows the change, writing nothing")
+    if stdin_filename is not None:
+        _fmt_stdin(stdin_filename, _stdin_file(paths, stdin_filename, yaml_only=False), check, show_diff)
+    _not_stdin(
+        paths,
+        _NO_PLACE,
+        "give the file's path, or read it with its place: policyctl fmt --stdin-filename policies/returns/program.yaml",
+    )
     missing = [p for p in paths if not os.path.exists(p)]
     if missing:
         _fail_usage(f"no such file or folder: {', '.join(missing)}", "give policy files or folders")
@@ -1450,6 +1514,38 @@ def fmt_cmd(paths: tuple[str, ...], check: bool, show_diff: bool, root: str | No
         + (f", {failed} could not be read" if failed else "")
     )
     sys.exit(1 if failed or (check and changed) else 0)
+
+
+def _fmt_stdin(path: str, raw: bytes, check: bool, show_diff: bool) -> NoReturn:
+    """`fmt --stdin-filename PATH`: the text read as the file at PATH; the formatted text on
+    standard output (as ruff and Black give an editor's buffer back: all of it, also when nothing
+    changed), or with --check and --diff what they say of a file. Exit codes as for a file: 1
+    when it cannot be formatted (nothing on standard output: an editor keeps its buffer), or with
+    --check when it is not formatted."""
+    import difflib
+
+    from engine.source import fmt as formatter
+
+    done = formatter.format_bytes(path, raw)
+    if done.problem is not None:
+        click.echo(
+            f"policyctl: {done.problem}" + (f"\n  hint: {done.problem.hint}" if done.problem.hint else ""), err=True
+        )
+        sys.exit(1)
+    if not (check or show_diff):
+        click.echo(done.text or "", nl=False)
+        sys.exit(0)
+    shown = shown_path(path)
+    if done.changed and show_diff:
+        diff = difflib.unified_diff(done.original.splitlines(True), (done.text or "").splitlines(True), shown, shown)
+        click.echo("".join(diff), nl=False)
+    if done.changed:
+        click.echo(f"would reformat {shown}")
+    click.echo(
+        f"{int(done.changed)} file{'s' if done.changed != 1 else ''} would be reformatted, "
+        f"{int(not done.changed)} already formatted"
+    )
+    sys.exit(1 if check and done.changed else 0)
 
 
 @main.command("init")

@@ -42,12 +42,14 @@ _written: list[str] = []
 _MEMO: Memo[tuple[Problem, ...]] = Memo(4096)  # key's digest -> problems (in _HERE)
 
 
-def _key(decision: Any, parameters: set[str], schemas: Mapping[str, object]) -> str | None:
-    try:
-        with open(decision.file, encoding="utf-8") as f:
-            text = f.read()
-    except (OSError, UnicodeDecodeError):
-        return None
+def _key(decision: Any, parameters: set[str], schemas: Mapping[str, object], text: str | None = None) -> str | None:
+    """``text``: the decision's file's text when it was not read from the file (an editor's buffer)."""
+    if text is None:
+        try:
+            with open(decision.file, encoding="utf-8") as f:
+                text = f.read()
+        except (OSError, UnicodeDecodeError):
+            return None
     here = repr(_moved(decision, decision.file))
     read = repr(sorted(schemas.items()))  # (plain values read from YAML: their repr says them all)
     return "\0".join((_VERSION, store.engine_stamp(), here, text, " ".join(sorted(parameters)), read))
@@ -98,9 +100,12 @@ def write_problems(path: str, key: str, problems: list[Problem]) -> None:
     store.write_entry(path, json.dumps(body, ensure_ascii=False).encode("utf-8", "surrogatepass"))
 
 
-def get(decision: Any, parameters: set[str], schemas: Mapping[str, object]) -> list[Problem] | None:
-    """The problems recorded for this exact decision (in this process, else on disk), or None."""
-    key = _key(decision, parameters, schemas)
+def get(
+    decision: Any, parameters: set[str], schemas: Mapping[str, object], text: str | None = None
+) -> list[Problem] | None:
+    """The problems recorded for this exact decision (in this process, else on disk), or None.
+    ``text``: its file's text, when it was not read from the file (else the file is read)."""
+    key = _key(decision, parameters, schemas, text)
     if key is None:
         return None
     known = _MEMO.get(store.digest(key))
@@ -116,8 +121,10 @@ def get(decision: Any, parameters: set[str], schemas: Mapping[str, object]) -> l
     return moved(found, decision.file)
 
 
-def put(decision: Any, parameters: set[str], problems: list[Problem], schemas: Mapping[str, object]) -> None:
-    key = _key(decision, parameters, schemas)
+def put(
+    decision: Any, parameters: set[str], problems: list[Problem], schemas: Mapping[str, object], text: str | None = None
+) -> None:
+    key = _key(decision, parameters, schemas, text)
     kept = None if key is None else _kept(problems, decision.file)
     if key is None or kept is None:
         return

@@ -24,10 +24,13 @@ def validate(
     evidence: Severity = "warning",
     progress: Callable[[int, int], None] | None = None,
     languages: tuple[str, ...] | None = None,
+    replaced: Mapping[str, bytes] | None = None,
 ) -> Outcome:
     """``evidence``: the severity of P012 (a value without `source` or `assumption`); ``progress``:
     told (files read, files to read) while each repository loads; ``languages``: the published
-    ones (policyctl.toml), whose catalogs are checked (default: every marketplace's)."""
+    ones (policyctl.toml), whose catalogs are checked (default: every marketplace's);
+    ``replaced``: YAML files' bytes by absolute path, checked instead of the file there (which
+    need not exist), with the rest of its repository (`validate --stdin-filename`)."""
     from engine.model.repository import load, read
 
     out = Outcome()
@@ -35,14 +38,15 @@ def validate(
     folders: dict[str, set[str]] = {}  # root -> folders given below it (their templates and catalogs too)
     loose: list[str] = []
     documents: dict[str, Any] = {}  # the documents reported on, by the path problems name
+    replaced = {os.path.abspath(path): raw for path, raw in (replaced or {}).items()}
     for path in paths:
-        if not os.path.exists(path):
+        if not os.path.exists(path) and os.path.abspath(path) not in replaced:
             out.usage.append(path)
             continue
         whole = project.policies_of_top(path)  # (a repository's top: all of it, as `validate` alone)
         root = whole or layout.find_root(path)
         if root is None:
-            if os.path.isdir(path):
+            if os.path.isdir(path) and os.path.abspath(path) not in replaced:
                 loose += layout.yaml_files(path)
             else:
                 loose.append(path)
@@ -63,7 +67,7 @@ def validate(
         # inside it, else absolute (never a long `../../..`)
         top = os.path.dirname(root)
         inside = os.path.commonpath([top, here]) in (top, here)
-        repo = load(os.path.relpath(root) if inside else root, progress, keep_compiled=False)
+        repo = load(os.path.relpath(root) if inside else root, progress, keep_compiled=False, replaced=replaced)
         for path, doc in repo.documents.items():
             if wanted is None or os.path.abspath(path) in wanted:
                 out.files += 1
@@ -81,7 +85,7 @@ def validate(
                 Problem(path, 1, 1, "L004", "not a YAML file policyctl can check", "give .yaml files or folders")
             )
             continue
-        _, doc, _ = read(None, path)
+        _, doc, _ = read(None, path, raw=replaced.get(os.path.abspath(path)))
         documents[doc.path] = doc
         out.problems += doc.problems
     out.problems = sorted(set(out.problems), key=Problem.sort_key)
@@ -208,7 +212,7 @@ def _translation_problems(repo: Any, languages: tuple[str, ...] | None) -> list[
     from engine.packaged import has_own_site, site_dir
 
     def inputs() -> list[bytes | str] | None:
-        sources = _source_digests(repo.root)
+        sources = _source_digests(repo.root, repo.replaced)
         # a repository without its own `_site/` uses the default one (in a checkout: editable sources)
         layout = [] if has_own_site(repo.root) else _source_digests(site_dir(repo.root))
         if sources is None or layout is None:
@@ -301,21 +305,35 @@ def translation_domains(repo: Any) -> dict[str, Any]:
     return domains
 
 
-def _source_digests(root: str) -> list[str] | None:
-    """Each source file below ``root`` (path and bytes), in a stable order (None: one cannot be read)."""
+def _source_digests(root: str, replaced: Mapping[str, bytes] | None = None) -> list[str] | None:
+    """Each source file below ``root`` (path and bytes), in a stable order (None: one cannot be
+    read); ``replaced``: bytes by absolute path read instead of the file's (see `validate`)."""
     from engine.cache import store
 
     found = []
+    replaced = replaced or {}
+    seen = set()
     for where, dirs, files in os.walk(root):
         dirs.sort()
         for name in sorted(files):
             if name.endswith((".j2", ".po", ".pot", ".yaml", ".yml")):
                 full = os.path.join(where, name)
+                given = replaced.get(os.path.abspath(full))
+                if given is not None:
+                    seen.add(os.path.abspath(full))
+                    found.append(store.digest(os.path.relpath(full, root), given))
+                    continue
                 try:
                     with open(full, "rb") as f:
                         found.append(store.digest(os.path.relpath(full, root), f.read()))
                 except OSError:
                     return None
+    top = os.path.abspath(root)
+    found += [  # (a replaced file not on disk yet)
+        store.digest(os.path.relpath(full, top), raw)
+        for full, raw in sorted(replaced.items())
+        if full not in seen and not os.path.relpath(full, top).startswith(os.pardir)
+    ]
     return found
 
 

@@ -10,7 +10,7 @@ import gc
 import itertools
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -96,6 +96,8 @@ class Repository:
         # its own errors: what refers to it is not reported again (a typo in program.yaml is one
         # error, not one "no program.yaml" per file of the program)
         self.unreadable: set[tuple[str, str, str]] = set()
+        # YAML files read from given bytes instead of the disk, by absolute path (`load`'s ``replaced``)
+        self.replaced: dict[str, bytes] = {}
         self._compiled: dict[tuple[str, str], CompiledDecision] = {}
         self._params: dict[tuple[str, str, str], dict[str, Any]] = {}
         self._answering: dict[tuple[str, str, str, str], tuple[CompiledDecision, dict[str, Any], str]] = {}
@@ -280,20 +282,27 @@ def _entry_at(line: tuple[Entry, ...], day: str) -> Entry:
 
 
 def load(
-    root: str = "policies", progress: Callable[[int, int], None] | None = None, keep_compiled: bool = True
+    root: str = "policies",
+    progress: Callable[[int, int], None] | None = None,
+    keep_compiled: bool = True,
+    replaced: Mapping[str, bytes] | None = None,
 ) -> Repository:
     """Load every file below the policies folder ``root``; see ``Repository.problems``.
 
     ``progress`` is told (files read, files to read) as reading goes on (a terminal shows it).
     ``keep_compiled``: keep each decision compiled while loading for `decide`, `test` and `build`
-    (`validate` only needs their problems: ~2 KB a decision it need not hold)."""
+    (`validate` only needs their problems: ~2 KB a decision it need not hold). ``replaced``: YAML
+    files' bytes by absolute path, read instead of the file there (which need not exist): an
+    editor's unsaved buffer (`validate --stdin-filename`)."""
     if not os.path.isdir(root):
         raise PolicyError(
             [Problem(root, 1, 1, "Y001", project.not_a_folder(root), "give the path of a policies folder")], usage=True
         )
     repo = Repository(root)
+    repo.replaced = dict(replaced or {})
     unusual: dict[str, str] = {}  # YAML names that are not regular files: never opened
     files = layout.yaml_entries(root, unusual)
+    files += _replaced_entries(root, files, repo.replaced, unusual)
     by_kind: dict[str, list[tuple[layout.Placed, Document]]] = {}
     # Loading builds millions of small acyclic objects that all stay alive: the cycle collector
     # would scan them again and again for nothing (~15% of a large load). Reference counting
@@ -307,8 +316,11 @@ def load(
         for done, (path, link) in enumerate(files):
             if progress is not None:
                 progress(done, len(files))
-            what = unusual.get(path)
-            if what is None:
+            given = repo.replaced.get(os.path.abspath(path)) if repo.replaced else None
+            what = None if given is not None else unusual.get(path)
+            if given is not None:
+                placed, doc, kind = read(root, path, pack, raw=given)
+            elif what is None:
                 placed, doc, kind = read(root, path, pack, link, regular=not link)
             else:
                 placed, doc, kind = layout.classify(root, path), Document(path), None
@@ -321,7 +333,7 @@ def load(
                 repo.unreadable.add((placed.kind, placed.program, _id_of(placed, doc)))
                 if placed.stem:  # (by its file name too: a bad `id:` is what may be wrong in it)
                     repo.unreadable.add((placed.kind, placed.program, placed.stem))
-        if pack is not None:
+        if pack is not None and not repo.replaced:  # (the pack is of the files on disk)
             pack.save()
         repo.problems += _folders_in_place_of_files(repo, root, unusual)
         _assemble(repo, by_kind, keep_compiled)
@@ -335,6 +347,26 @@ def load(
     repo.problems += _restated_marketplace_attributes(repo)
     repo.problems = sorted(set(repo.problems), key=Problem.sort_key)
     return repo
+
+
+def _replaced_entries(
+    root: str, files: list[tuple[str, bool]], replaced: Mapping[str, bytes], unusual: dict[str, str]
+) -> list[tuple[str, bool]]:
+    """The replaced YAML files below ``root`` that its walk did not list (a file not saved yet),
+    spelt from ``root`` as the walk spells its files; a replaced file is read, never `unusual`."""
+    if not replaced:
+        return []
+    listed = {os.path.abspath(path) for path, _ in files}
+    top = os.path.abspath(root)
+    extra = []
+    for full in sorted(replaced):
+        for path in [p for p in unusual if os.path.abspath(p) == full]:
+            del unusual[path]
+        rel = os.path.relpath(full, top)
+        if full in listed or not full.endswith(layout.YAML_SUFFIXES) or rel.startswith(os.pardir):
+            continue
+        extra.append((os.path.join(root, rel), False))
+    return extra
 
 
 def _folders_in_place_of_files(repo: Repository, root: str, unusual: dict[str, str]) -> list[Problem]:
@@ -414,13 +446,21 @@ def _restated_marketplace_attributes(repo: Repository) -> list[Problem]:
 
 
 def read(
-    root: str | None, path: str, pack: Any = None, link: bool | None = None, regular: bool = False
+    root: str | None,
+    path: str,
+    pack: Any = None,
+    link: bool | None = None,
+    regular: bool = False,
+    raw: bytes | None = None,
 ) -> tuple[layout.Placed, Document, str | None]:
     """Load one file, decide its kind and check it against that kind's schema. ``link``: whether
     ``path`` is a symbolic link, when the caller knows (None: ask the system); ``regular``: the
     caller's directory listing says it is a regular file (else it is looked at before it is opened:
-    a named pipe, socket or device is never opened, but reported)."""
+    a named pipe, socket or device is never opened, but reported); ``raw``: the file's bytes, read
+    instead of the file (an editor's buffer: the path need not exist)."""
     placed = layout.classify(root, path)
+    if raw is not None:
+        return (placed, *_parsed(placed, path, raw, pack))
     if (os.path.islink(path) if link is None else link) and root is not None:
         target = os.path.realpath(path)
         if os.path.commonpath([target, os.path.realpath(root)]) != os.path.realpath(root):
@@ -442,6 +482,11 @@ def read(
         return placed, Document(path, problems=[layout.not_regular_problem(path, e.what)]), placed.kind
     except OSError:  # (the loader says why, as a problem of the file)
         return placed, load_file(path), placed.kind
+    return (placed, *_parsed(placed, path, raw, pack))
+
+
+def _parsed(placed: layout.Placed, path: str, raw: bytes, pack: Any) -> tuple[Document, str | None]:
+    """The document of ``raw`` (the bytes of the file at ``path``) and its kind, checked."""
     from engine.cache import documents as doccache
     from engine.cache import store
 
@@ -450,12 +495,12 @@ def read(
     key = (placed.kind, store.digest(raw))
     known = doccache.recall(key, path, pack)
     if known is not None:
-        return placed, known[0], known[1]
+        return known
     doc = pack.load(path, raw, key[1]) if pack is not None else load_bytes(raw, path)
     loaded = len(doc.problems)
     kind = _checked(placed, doc)
     doccache.remember(key, doc, loaded, kind, len(raw))
-    return placed, doc, kind
+    return doc, kind
 
 
 def _checked(placed: layout.Placed, doc: Document) -> str | None:
@@ -659,7 +704,10 @@ def _compile_problems(repo: Repository, dec: Any, prog: Program, keep: bool = Tr
     from engine.cache import compiled as compilecache
 
     names, schemas = set(prog.parameters), prog.schemas  # (a date-time parameter is compared as one)
-    cached = compilecache.get(dec, names, schemas)
+    # (the text the decision was read from: a replaced file's is not the one on disk)
+    doc = repo.documents.get(dec.file) if repo.replaced else None
+    text = None if doc is None else doc.text
+    cached = compilecache.get(dec, names, schemas, text)
     if cached is not None:
         return cached
     try:
@@ -669,5 +717,5 @@ def _compile_problems(repo: Repository, dec: Any, prog: Program, keep: bool = Tr
     compiled, problems = compile_decision(dec, names, schemas)
     if compiled is not None and keep:
         repo._compiled[(prog.id, dec.id)] = compiled
-    compilecache.put(dec, names, list(problems), schemas)
+    compilecache.put(dec, names, list(problems), schemas, text)
     return list(problems)

@@ -108,6 +108,12 @@ def format_file(path: str, root: str | None = None) -> Formatted:
         return Formatted(path, "", None, layout.not_regular_problem(path, e.what))
     except OSError as e:
         return Formatted(path, "", None, Problem(path, 1, 1, "Y001", f"cannot read the file: {e.strerror or e}"))
+    return format_bytes(path, raw, root)
+
+
+def format_bytes(path: str, raw: bytes, root: str | None = None) -> Formatted:
+    """Format ``raw`` as the file at ``path`` (its kind from that place; the path need not exist
+    and is not read): a file's bytes, or an editor's buffer (`fmt --stdin-filename`)."""
     text, problem = decode(raw, path)  # (a NUL or a byte that is not UTF-8 at its place, as validate says it)
     if problem is not None:
         return Formatted(path, "", None, _cannot(problem))
