@@ -117,8 +117,8 @@ def _stdin_file(paths: tuple[str, ...], stdin_filename: str, yaml_only: bool) ->
 
 def _policy_error(e: Any) -> NoReturn:
     """Print a PolicyError's problems and exit 2 (a bad request) or 1 (bad data)."""
-    for p in e.problems:
-        where = "" if p.file == "<command line>" else f"{shown_path(p.file)}:{p.line}:{p.col}: "
+    for p in (p.shown() for p in e.problems):
+        where = "" if p.file == "<command line>" else f"{p.file}:{p.line}:{p.col}: "
         _say(
             f"policyctl: {where}error[{p.code}]: {p.message}" + (f"\n  hint: {p.hint}" if p.hint else "") + "\n",
             err=True,
@@ -1487,7 +1487,8 @@ def fmt_cmd(paths: tuple[str, ...], check: bool, show_diff: bool, stdin_filename
         if done.problem is not None:
             failed += 1
             click.echo(
-                f"policyctl: {done.problem}" + (f"\n  hint: {done.problem.hint}" if done.problem.hint else ""), err=True
+                f"policyctl: {done.problem}" + (f"\n  hint: {done.problem.shown().hint}" if done.problem.hint else ""),
+                err=True,
             )
             continue
         if not done.changed:
@@ -1529,7 +1530,8 @@ def _fmt_stdin(path: str, raw: bytes, check: bool, show_diff: bool) -> NoReturn:
     done = formatter.format_bytes(path, raw)
     if done.problem is not None:
         click.echo(
-            f"policyctl: {done.problem}" + (f"\n  hint: {done.problem.hint}" if done.problem.hint else ""), err=True
+            f"policyctl: {done.problem}" + (f"\n  hint: {done.problem.shown().hint}" if done.problem.hint else ""),
+            err=True,
         )
         sys.exit(1)
     if not (check or show_diff):

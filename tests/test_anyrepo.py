@@ -211,6 +211,53 @@ def test_positions_from_a_subfolder_are_normalised(repo: Path) -> None:
     assert formatted.out == "would reformat ../program.yaml\n1 file would be reformatted, 4 already formatted\n"
 
 
+# (where the command runs; the decision's file as a hint names it there)
+HINT_FROM_SUBFOLDERS = [
+    ("", "policies/returns/decisions/return_allowed.yaml"),
+    ("policies", "returns/decisions/return_allowed.yaml"),
+    ("policies/returns", "decisions/return_allowed.yaml"),
+    ("policies/returns/decisions", "return_allowed.yaml"),
+    ("policies/returns/tests", "../decisions/return_allowed.yaml"),
+]
+
+
+def test_paths_in_messages_and_hints_from_a_subfolder_are_normalised(repo: Path) -> None:
+    """A hint made while loading names the decision's file as the load spelt it (`see the inputs
+    of ... in ../../returns/decisions/return_allowed.yaml` in tests/): text, JSON and `test` name
+    it from the working folder, normalised, as the problem's file; GitHub annotations from the
+    checkout's top, as their `file=`."""
+    edit(repo / "policies/returns/tests/return_allowed.yaml", "{days_since_delivery: 30}", "{days_since_delivery: -1}")
+    git(repo, "init", "-q")
+    for where, shown in HINT_FROM_SUBFOLDERS:
+        here = repo / where
+        hint = f"see the `inputs` of `return_allowed` in {shown}"
+        text = run_cli("validate", cwd=here)
+        assert text.code == 1 and f"\n  hint: {hint}\n" in text.out, text
+        problems = json.loads(run_cli("validate", "--format", "json", cwd=here).out)["problems"]
+        assert [p["hint"] for p in problems] == [hint]
+        assert f"\n    hint: {hint}\n" in run_cli("test", cwd=here).out
+        github = run_cli("validate", "--format", "github", cwd=here).out
+        assert github.endswith(
+            "%0Ahint: see the `inputs` of `return_allowed` in policies/returns/decisions/return_allowed.yaml\n"
+        ), github
+
+
+def test_a_worked_examples_place_in_a_build_problem_is_normalised(repo: Path) -> None:
+    """G009 names the worked example by `file:line`, made with the page's facts while loading: it
+    said `(../../returns/tests/return_allowed.yaml:19)` in tests/."""
+    program = repo / "policies/returns/program.yaml"
+    edit(program, "value: false\n    source: the returns policy, 2024 edition\n", "value: false\n    assumption: x\n")
+    marked = '{% if ex.unconfirmed %} {% include "_site/unconfirmed.md.j2" %}{% endif %}'
+    edit(
+        repo / "policies/returns/pages/help.md.j2",
+        "can still be returned.{% endtrans %}" + marked,
+        "can still be returned.{% endtrans %}",
+    )
+    built = run_cli("build", "--check", "--format", "json", cwd=repo / "policies/returns/tests")
+    messages = [p["message"] for p in json.loads(built.out)["problems"] if p["code"] == "G009"]
+    assert messages and all("delivery is allowed` (return_allowed.yaml:19) rests on" in m for m in messages), built
+
+
 def test_config_sets_output_folder_and_languages(repo: Path) -> None:
     edit(repo / "policyctl.toml", 'out = "generated_docs"', 'out = "site"')
     edit(repo / "policyctl.toml", 'languages = ["en", "de"]', 'languages = ["en"]')

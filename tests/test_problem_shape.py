@@ -135,3 +135,53 @@ def test_every_json_report_says_ok_as_its_exit_code(init_repo: Path, command: st
     assert report["ok"] is (run.code == 0), report
     for p in _problems(report):
         assert set(p) == SHAPE, p
+
+
+@pytest.mark.parametrize(
+    "cwd, text, shown",
+    [
+        ("policies/returns", "in ../returns/decisions/x.yaml", "in decisions/x.yaml"),
+        (
+            "policies/returns/tests",
+            "example `a b` (../../returns/tests/t.yaml:19) rests",
+            "example `a b` (t.yaml:19) rests",
+        ),
+        (
+            "policies",
+            "see ./returns/program.yaml, then ./returns/x.yaml.",
+            "see returns/program.yaml, then returns/x.yaml.",
+        ),
+        ("policies/returns", "`../returns/x.yaml` as written", "`../returns/x.yaml` as written"),  # (user input)
+        (
+            "policies/returns",
+            "a/../b, .5 and ... are words; policies/x.yaml too",
+            "b, .5 and ... are words; policies/x.yaml too",
+        ),
+        ("policies", "/abs/./x.yaml and <stdin>", "/abs/./x.yaml and <stdin>"),
+    ],
+)
+def test_paths_in_a_problems_texts_are_shown_from_the_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cwd: str, text: str, shown: str
+) -> None:
+    """A message or hint made while loading names a file as the load spelt it; `to_json`, `str` and
+    `shown` name it as the problem's own file is named (outside backticks: user input stays)."""
+    from engine.problems import shown_text
+
+    (tmp_path / cwd).mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / cwd)
+    assert shown_text(text) == shown
+    p = Problem("../returns/program.yaml", 1, 1, "D004", text, text)
+    assert p.to_json()["message"] == p.to_json()["hint"] == p.shown().hint == shown
+    assert str(p).endswith(f": error[D004]: {shown}")
+
+
+def test_the_serve_overlay_names_places_from_the_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`serve`'s problems panel printed the file as the load spelt it (`../returns/program.yaml`)."""
+    from engine.commands.serve import overlay
+
+    (tmp_path / "policies" / "returns").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "policies" / "returns")
+    panel = overlay([Problem("../returns/program.yaml", 9, 8, "S001", "bad", "see ../returns/tests/t.yaml")])
+    assert "<li><code>program.yaml:9:8</code> error[S001]: bad<br><small>hint: see tests/t.yaml</small></li>" in panel

@@ -95,8 +95,11 @@ def read_problems(path: str, key: str) -> list[Problem] | None:
 
 def write_problems(path: str, key: str, problems: list[Problem]) -> None:
     """Store a problem list atomically; a cache that cannot be written is simply not used."""
-    # (each file as the problem holds it: `to_json` names it for output, from the working folder)
-    body = {"key": key, "problems": [{**p.to_json(), "file": p.file} for p in problems]}
+    # (each file and text as the problem holds it: `to_json` names paths for output, from the working folder)
+    body = {
+        "key": key,
+        "problems": [{**p.to_json(), "file": p.file, "message": p.message, "hint": p.hint} for p in problems],
+    }
     store.write_entry(path, json.dumps(body, ensure_ascii=False).encode("utf-8", "surrogatepass"))
 
 

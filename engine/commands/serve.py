@@ -225,7 +225,7 @@ def overlay(problems: list[Problem]) -> str:
     items = "".join(
         f"<li><code>{html.escape(f'{p.file}:{p.line}:{p.col}')}</code> {html.escape(p.severity)}[{html.escape(p.code)}]: "
         f"{html.escape(p.message)}" + (f"<br><small>hint: {html.escape(p.hint)}</small>" if p.hint else "") + "</li>"
-        for p in problems
+        for p in (p.shown() for p in problems)  # (paths from the working folder, as the terminal shows them)
     )
     count = f"{len(problems)} problem" + ("" if len(problems) == 1 else "s")
     return (

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from engine.policytests.cases import NotRun, Outcome, show
 from engine.policytests.coverage import Coverage
-from engine.problems import one_line, shown_path
+from engine.problems import one_line, shown_path, shown_text
 
 
 def summary(outcomes: Sequence[Outcome], left_out: Sequence[NotRun] = ()) -> str:
@@ -52,8 +52,8 @@ def failures(outcomes: Sequence[Outcome], verbose: bool = False) -> str:
         out.append(f"  {o.context}")
         for m in o.mismatches:
             out.append(f"  {m.key}: expected {show(m.expected)}, got {show(m.actual)}")
-        for p in o.problems:
-            out.append(f"  {shown_path(p.file)}:{p.line}:{p.col}: error[{p.code}]: {p.message}")
+        for p in (p.shown() for p in o.problems):
+            out.append(f"  {p.file}:{p.line}:{p.col}: error[{p.code}]: {p.message}")
             if p.hint:
                 out.append(f"    hint: {p.hint}")
         out += [f"  {note}" for note in o.notes]
@@ -107,7 +107,7 @@ def junit(outcomes: Sequence[Outcome], seconds: float = 0.0, left_out: Sequence[
                 suite, "testcase", classname=_xml(program), name=_xml(shown_path(n.file)), file=_xml(shown_path(n.file))
             )
             said = (
-                f"{shown_path(n.problem.file)}:{n.problem.line}:{n.problem.col}: {n.problem.message}"
+                f"{shown_path(n.problem.file)}:{n.problem.line}:{n.problem.col}: {shown_text(n.problem.message)}"
                 if n.problem
                 else "errors"
             )

@@ -8,7 +8,8 @@ catalogue below is their documentation (``policyctl validate --list-codes``).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from typing import Any, Literal
 
 from engine.frozen import Frozen, set_field
@@ -50,6 +51,35 @@ def shown_path(file: str) -> str:
         return os.path.normpath(file)
 
 
+# a word of a message or hint that may be a path (what a load spells from the policies folder)
+_WORD = re.compile(r"[^\s()\[\]{}<>,;'\"]+")
+_DOTTED = tuple({f"{d}{sep}" for d in (".", "..") for sep in (os.sep, "/")})
+_INNER = tuple({f"{sep}{d}{sep}" for d in (".", "..") for sep in (os.sep, "/")})
+
+
+def shown_text(text: str, name: Callable[[str], str] | None = None) -> str:
+    """A message or hint as text and JSON output show it: each path in it outside backticks (user
+    input is in backticks, and stays as written) named as ``shown_path`` names a problem's file.
+    A message made while loading names another file as the load spelt it, from the policies
+    folder (`see the inputs of ... in ../returns/decisions/x.yaml` inside returns/); it is kept so
+    (caches and memos share it with copies of the repository, whose paths they rewrite) and
+    normalised here, where it is shown. ``name``: how to name a path instead (GitHub annotations and
+    SARIF: from the checkout's top, as they name the problem's file)."""
+    if "." not in text:
+        return text
+    parts = text.split("`")
+    for i in range(0, len(parts), 2):  # (the even parts are outside backticks)
+        if "." in parts[i]:
+            parts[i] = _WORD.sub(lambda m: _shown_word(m.group(), name or shown_path), parts[i])
+    return "`".join(parts)
+
+
+def _shown_word(word: str, name: Callable[[str], str]) -> str:
+    if word.startswith(_DOTTED) or any(inner in word for inner in _INNER):
+        return name(word)  # (a `:19` after the file's name: shown_path is lexical, it stays after it)
+    return word
+
+
 class Problem(Frozen):
     __match_args__ = ("file", "line", "col", "code", "message", "hint", "severity")
     __slots__ = __match_args__
@@ -80,17 +110,22 @@ class Problem(Frozen):
     def pos(self) -> Pos:
         return Pos(self.file, self.line, self.col)
 
+    def shown(self) -> Problem:
+        """The problem as output shows it: its file as ``shown_path`` names it, the paths in its
+        message and hint as ``shown_text`` names them."""
+        return self.replace(file=shown_path(self.file), message=shown_text(self.message), hint=shown_text(self.hint))
+
     def to_json(self) -> dict[str, Any]:
         """The one JSON shape of a problem, in every command's and every format's output (its file
-        as ``shown_path`` names it)."""
+        as ``shown_path`` names it, the paths in its texts as ``shown_text`` does)."""
         return {
             "file": shown_path(self.file),
             "line": self.line,
             "column": self.col,
             "code": self.code,
             "severity": self.severity,
-            "message": self.message,
-            "hint": self.hint,
+            "message": shown_text(self.message),
+            "hint": shown_text(self.hint),
         }
 
     @classmethod
@@ -111,7 +146,9 @@ class Problem(Frozen):
         return (self.file, self.line, self.col, self.code, self.message)
 
     def __str__(self) -> str:
-        return one_line(f"{shown_path(self.file)}:{self.line}:{self.col}: {self.severity}[{self.code}]: {self.message}")
+        return one_line(
+            f"{shown_path(self.file)}:{self.line}:{self.col}: {self.severity}[{self.code}]: {shown_text(self.message)}"
+        )
 
 
 def movable(problems: Iterable[Problem], path: str) -> bool:

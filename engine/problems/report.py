@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path, PurePath
 from urllib.parse import quote
 
-from engine.problems import CODES, Problem, one_line
+from engine.problems import CODES, Problem, one_line, shown_path, shown_text
 
 
 def text(
@@ -32,7 +32,7 @@ def text(
                 out.append(f"    {shown}")
                 out.append("    " + " " * (p.col - 1) + "^")
         if p.hint:
-            out.append(f"  hint: {p.hint}")
+            out.append(f"  hint: {shown_text(p.hint)}")
     out.append(summary(problems, files))
     return "\n".join(map(one_line, out)) + "\n"
 
@@ -86,6 +86,12 @@ def from_root(file: str, root: str | None) -> str | None:
     return PurePath(rel).as_posix()
 
 
+def _from_root(text: str, root: str | None) -> str:
+    """A message or hint whose paths are named as `github` and `sarif` name files: from ``root``
+    (engine.problems.shown_text; one outside it, from the working folder)."""
+    return shown_text(text, None if root is None else lambda f: from_root(f, root) or shown_path(f))
+
+
 def github(
     problems: Sequence[Problem], files: int, sources: Mapping[str, str] | None = None, root: str | None = None
 ) -> str:
@@ -98,7 +104,7 @@ def github(
         rel = from_root(p.file, root)
         file = rel if rel is not None else os.path.normpath(p.file) if root is None else os.path.abspath(p.file)
         props = f"file={_escape_property(file)},line={p.line},col={p.col},title={_escape_property(p.code)}"
-        message = p.message + (f"\nhint: {p.hint}" if p.hint else "")
+        message = _from_root(p.message, root) + (f"\nhint: {_from_root(p.hint, root)}" if p.hint else "")
         out.append(f"::{level} {props}::{_escape_data(message)}")
     return "\n".join(out) + ("\n" if out else "")
 
@@ -138,7 +144,9 @@ def sarif(
             "ruleId": p.code,
             "ruleIndex": used.index(p.code),
             "level": "error" if p.severity == "error" else "warning",
-            "message": {"text": p.message + (f" (hint: {p.hint})" if p.hint else "")},
+            "message": {
+                "text": _from_root(p.message, root) + (f" (hint: {_from_root(p.hint, root)})" if p.hint else "")
+            },
             "locations": [
                 {
                     "physicalLocation": {
