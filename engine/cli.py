@@ -1424,6 +1424,10 @@ def diff_cmd(old: str, new: str, root: str, fmt: str, exit_code: bool, at: str |
 
         with clock.held():  # one "today" for both sides' answers and pages, even across midnight
             result = policy_diff.compare(repos[0], repos[1], old, new, sides[0].show, sides[1].show, day)
+        result.problems = {
+            name: [side.named(p) for p in (*side.problems, *repo.problems)]
+            for name, side, repo in zip(("old", "new"), sides, repos)
+        }
     except PolicyError as e:
         _policy_error(e)
     finally:

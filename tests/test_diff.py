@@ -497,6 +497,34 @@ def test_broken_side_still_diffs(pair: tuple[Path, Path]) -> None:
     assert "row `on_time` changed (when)" in r.out
 
 
+@pytest.mark.parametrize("broken", ["old", "new"])
+def test_json_gives_each_sides_problems_in_the_one_shape(tmp_path: Path, broken: str) -> None:
+    """`--format json` carries each side's problems under `sides` (it had only the warning on
+    standard error), in the shape of every JSON's problems; a revision's files named as its rows
+    are (`HEAD:policies/...`), a folder's from the working folder."""
+    shutil.copytree(MINI, tmp_path / "policies")
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", "policies")
+    git(tmp_path, "commit", "-q", "-m", "one")
+    edit(tmp_path / "policies" / DECISION, 'when: "days_late == 0"', 'when: "days_late =="')
+    sides = ("HEAD", ".") if broken == "new" else (".", "HEAD")
+    r = run_cli("diff", *sides, "--at", "2024-05-01", "--format", "json", cwd=tmp_path / "policies" / "loans")
+    assert r.code == 0 and "has 1 problem(s)" in r.err, r
+    body = json.loads(r.out)
+    problems = body["sides"][broken]["problems"]
+    assert [(p["file"], p["line"], p["code"], p["severity"]) for p in problems] == [
+        ("decisions/late_fee.yaml", 13, "E001", "error")
+    ], problems
+    assert set(problems[0]) == {"file", "line", "column", "code", "severity", "message", "hint"}
+    other = "old" if broken == "new" else "new"
+    assert body["sides"][other] == {"label": "HEAD", "problems": []}
+    assert body["sides"][broken]["label"] == "."
+    git(tmp_path, "commit", "-q", "-am", "two")  # the broken file in a revision
+    r = run_cli("diff", "HEAD", "HEAD~1", "--at", "2024-05-01", "--format", "json", cwd=tmp_path / "policies" / "loans")
+    problems = json.loads(r.out)["sides"]["old"]["problems"]
+    assert [(p["file"], p["line"]) for p in problems] == [("HEAD:policies/loans/decisions/late_fee.yaml", 13)], r
+
+
 def test_an_estimate_names_the_pages(tmp_path: Path) -> None:
     """When one side cannot be rendered, the pages a change affects are estimated, by page id."""
     import engine

@@ -19,7 +19,7 @@ from typing import Any
 from engine.model.dates import parse_date
 from engine.model.policy import Decision, Entry, Expr, Program, Rule, pointer_keys
 from engine.model.repository import Repository
-from engine.problems import Pos
+from engine.problems import Pos, Problem
 from engine.source.fmt import identical
 
 ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "(absent)"})()
@@ -67,6 +67,8 @@ class Diff:
     outcomes: list[Any] = field(default_factory=list)  # engine.diff.outcomes.OutcomeChanges
     pages: list[Any] = field(default_factory=list)  # engine.diff.pages.PageChange
     warnings: list[str] = field(default_factory=list)
+    # each side's problems (side: `old`, `new`): what loading it found (`validate` checks more)
+    problems: dict[str, list[Problem]] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:

@@ -282,6 +282,11 @@ def as_json(diff: Diff, ok: bool = True) -> str:
             for p in diff.pages
         ],
         "warnings": diff.warnings,
+        # (by side: every problem keeps the one shape, Problem.to_json)
+        "sides": {
+            side: {"label": label, "problems": [p.to_json() for p in diff.problems.get(side, [])]}
+            for side, label in (("old", diff.old_label), ("new", diff.new_label))
+        },
     }
     return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
 

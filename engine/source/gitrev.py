@@ -32,6 +32,17 @@ class Side:
             return os.path.join(self.shown_root, os.path.relpath(path, self.root))
         return shown_path(path)
 
+    def named(self, problem: Problem) -> Problem:
+        """``problem`` (found loading this side) with its file, and the files its texts name, as
+        ``show`` names them (a revision's files as `HEAD:policies/...`, not in the temporary folder)."""
+        if problem.file != self.root and not problem.file.startswith(self.root + os.sep):
+            return problem
+        return problem.replace(
+            file=self.show(problem.file),
+            message=problem.message.replace(self.root, self.shown_root),
+            hint=problem.hint.replace(self.root, self.shown_root),
+        )
+
     def close(self) -> None:
         if self.temp:
             shutil.rmtree(self.temp, ignore_errors=True)
