@@ -1234,7 +1234,8 @@ def cache_clear() -> None:
     "--junit",
     "junit_file",
     metavar="FILE",
-    help="Also write JUnit XML to FILE (-: to standard output, the report then on standard error).",
+    help="Also write JUnit XML to FILE (-: to standard output, the report then on standard error); "
+    "its files named from the checkout's top (GITHUB_WORKSPACE, else git's), as CI reads them.",
 )
 @click.option("--coverage", is_flag=True, help="List every decision row and tier band no case exercises.")
 @click.option("--fail-under", type=click.FloatRange(0, 100), metavar="PCT", help="Fail when coverage is below PCT.")

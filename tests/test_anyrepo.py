@@ -211,6 +211,30 @@ def test_positions_from_a_subfolder_are_normalised(repo: Path) -> None:
     assert formatted.out == "would reformat ../program.yaml\n1 file would be reformatted, 4 already formatted\n"
 
 
+def test_junit_names_files_from_the_checkouts_top(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """JUnit `file=` is read from the repository's top by GitHub's and GitLab's readers of the report
+    (mikepenz/action-junit-report, dorny/test-reporter, GitLab's test reports): from a subfolder it
+    said `return_allowed.yaml` (from the working folder), which they cannot find. As GitHub
+    annotations and SARIF: GITHUB_WORKSPACE, else git's top (a monorepo's policies in a subfolder
+    too); with no checkout, from the working folder (`test_positions_from_a_subfolder_...`)."""
+    edit(repo / "policies" / "returns" / "program.yaml", "value: 30\n", "value: 31\n")
+    monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)
+    git(repo, "init", "-q")
+    named = 'file="policies/returns/tests/return_allowed.yaml" line="13">'
+    for where, _ in FROM_SUBFOLDERS:
+        assert named in run_cli("test", "--junit", "-", cwd=repo / where).out, where
+    monorepo = repo.parent / "mono"
+    (monorepo / "services").mkdir(parents=True)
+    shutil.move(repo, monorepo / "services" / "policy")
+    shutil.move(monorepo / "services" / "policy" / ".git", monorepo / ".git")
+    here = monorepo / "services" / "policy" / "policies" / "returns"
+    junit = run_cli("test", "--junit", "-", cwd=here).out
+    assert 'file="services/policy/policies/returns/tests/return_allowed.yaml" line="13">' in junit, junit
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(monorepo / "services"))
+    junit = run_cli("test", "--junit", "-", cwd=here).out
+    assert 'file="policy/policies/returns/tests/return_allowed.yaml" line="13">' in junit, junit
+
+
 # (where the command runs; the decision's file as a hint names it there)
 HINT_FROM_SUBFOLDERS = [
     ("", "policies/returns/decisions/return_allowed.yaml"),

@@ -141,8 +141,10 @@ def _write_junit(out: TestRun, junit: str | None) -> None:
         return
     from engine.policytests import report
     from engine.source.atomic import write_atomic
+    from engine.source.project import checkout_root
 
-    text = report.junit(out.outcomes, out.seconds, out.not_run)
+    # (files named from the checkout's top, as GitHub's and GitLab's readers of the report take them)
+    text = report.junit(out.outcomes, out.seconds, out.not_run, checkout_root())
     if junit == STDOUT:
         out.junit_text = text
         return

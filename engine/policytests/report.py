@@ -6,6 +6,7 @@ Pure functions from outcomes to strings, so each output is testable exactly. The
 
 from __future__ import annotations
 
+import os
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
@@ -79,9 +80,13 @@ def _percent(value: float) -> str:
     return ("100" if value == 100 else text) + "%"
 
 
-def junit(outcomes: Sequence[Outcome], seconds: float = 0.0, left_out: Sequence[NotRun] = ()) -> str:
+def junit(
+    outcomes: Sequence[Outcome], seconds: float = 0.0, left_out: Sequence[NotRun] = (), top: str | None = None
+) -> str:
     """JUnit XML: a <testsuite> per program, a <testcase> per case or boundary check, with file and
-    line; a tests file whose cases did not run (``left_out``) is a <testcase> with an <error>."""
+    line; a tests file whose cases did not run (``left_out``) is a <testcase> with an <error>.
+    ``top``: the checkout's top (engine.source.project.checkout_root), which each `file` is named
+    from, as the readers of JUnit reports in CI take it (see `junit_file`)."""
     root = ET.Element(
         "testsuites",
         name="policyctl",
@@ -104,7 +109,11 @@ def junit(outcomes: Sequence[Outcome], seconds: float = 0.0, left_out: Sequence[
         )
         for n in theirs:
             case = ET.SubElement(
-                suite, "testcase", classname=_xml(program), name=_xml(shown_path(n.file)), file=_xml(shown_path(n.file))
+                suite,
+                "testcase",
+                classname=_xml(program),
+                name=_xml(junit_file(n.file, top)),
+                file=_xml(junit_file(n.file, top)),
             )
             said = (
                 f"{shown_path(n.problem.file)}:{n.problem.line}:{n.problem.col}: {shown_text(n.problem.message)}"
@@ -122,7 +131,7 @@ def junit(outcomes: Sequence[Outcome], seconds: float = 0.0, left_out: Sequence[
                 "testcase",
                 classname=_xml(f"{o.program}.{o.decision}{kind}"),
                 name=_xml(o.name),
-                file=_xml(shown_path(o.pos.file)),
+                file=_xml(junit_file(o.pos.file, top)),
                 line=str(o.pos.line),
             )
             if not o.passed:
@@ -137,6 +146,21 @@ def junit(outcomes: Sequence[Outcome], seconds: float = 0.0, left_out: Sequence[
 # What XML 1.0 cannot hold at all, escaped or not (a control character in a test's name made the
 # report not well-formed: CI's JUnit reader refused the whole file)
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def junit_file(file: str, root: str | None) -> str:
+    """A `file` of a JUnit report: from ``root``, the checkout's top, with `/` between names, as the
+    readers of these reports take it: GitLab links a test to `file` in the repository,
+    mikepenz/action-junit-report annotates `file` as a path from the repository's top (an absolute
+    one under GITHUB_WORKSPACE too), dorny/test-reporter keeps it only when it is a file git tracks
+    (from the top). A file outside ``root`` by its absolute path (as GitHub annotations name it);
+    with no ``root`` (no checkout), or a file not here (a bundle's cases), from the working folder."""
+    if root is None or not os.path.exists(file):
+        return shown_path(file)
+    from engine.problems.report import from_root
+
+    rel = from_root(file, root)
+    return rel if rel is not None else os.path.abspath(file)
 
 
 def _xml(text: str) -> str:
