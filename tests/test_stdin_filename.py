@@ -135,3 +135,23 @@ def test_stdin_filename_usage_errors(init_starter: Path, args: tuple[str, ...], 
     refused = run_cli(*args, cwd=init_starter, stdin="kind: program\n")
     assert (refused.code, refused.out) == (2, ""), refused
     assert refused.err.split("\n")[0] == f"policyctl: error: {said}", refused
+
+
+def test_a_replaced_file_never_answers_for_the_file_on_disk(init_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The whole repository checked with program.yaml replaced (a label the catalogs lack), then as
+    it is on disk, in one process: the check of the catalogs, kept per the bytes it reads, keyed
+    the replaced file by the disk's bytes, and the disk's check got the buffer's problems."""
+    from engine.commands.validate import validate
+
+    monkeypatch.chdir(init_repo)
+    text = (init_repo / PROGRAM).read_bytes()
+    assert b"label: Return window\n" in text
+    relabelled = text.replace(b"label: Return window\n", b"label: Return period\n", 1)
+    replaced = validate(["policies"], replaced={PROGRAM: relabelled})
+    assert [(p.file, p.code) for p in replaced.problems] == [
+        ("policies/returns/locales/de.po", "G004"),  # (the old label's translation)
+        ("policies/returns/locales/messages.pot", "G005"),
+        (PROGRAM, "G002"),  # (the new label has none)
+    ]
+    assert validate(["policies"]).problems == []
+    assert validate(["policies"], replaced={PROGRAM: relabelled}).problems == replaced.problems
