@@ -105,3 +105,38 @@ def test_explain_as_text_marks_the_assumptions_it_used(repo: Path, bundle: bool)
         "  return_window_days on 2025-06-01 = 45    [policies/returns/program.yaml:23, base change from 2025-01-01"
         " (date assumed)]\n"
     ) in out
+
+
+@pytest.mark.parametrize(
+    "days, used",
+    [
+        (0, ["free_return_shipping"]),  # `days <= 0 or ...`: the window is not read
+        (3, ["free_return_shipping", "return_window_days"]),
+    ],
+)
+def test_explain_lists_the_parameters_read_not_those_named(init_repo: Path, days: int, used: list[str]) -> None:
+    """ "parameters used" were those the expressions run name, read or not (`a or params.x` when `a`
+    is true, the name given to `param_on`, which reads another day's value): an answer was said to
+    rest on values it never read, such as an assumed one (`policyctl diff` marks answers by them)."""
+    decision = init_repo / "policies/returns/decisions/return_allowed.yaml"
+    edit(
+        decision,
+        'when: "days_since_delivery <= params.return_window_days"',
+        'when: "days_since_delivery <= 0 or days_since_delivery <= params.return_window_days"',
+    )
+    edit(
+        decision,
+        'free_shipping: "= params.free_return_shipping"}',
+        "free_shipping: \"= params.free_return_shipping\", window_then: \"= param_on('return_window_days', '2024-06-01')\"}",
+    )
+    edit(
+        decision,
+        "  free_shipping: {type: boolean}\n",
+        "  free_shipping: {type: boolean}\n  window_then: {type: integer}\n",
+    )
+    args = ["decide", "returns.return_allowed", "-m", "us", "--at", "2025-03-01", "--input", "-", "--explain"]
+    run = run_cli(*args, stdin=json.dumps({"days_since_delivery": days}), cwd=init_repo)
+    assert run.code == 0, run
+    body = json.loads(run.out)
+    assert sorted(body["params"]) == used
+    assert [(p["parameter"], p["on"]) for p in body["params_on"]] == [("return_window_days", "2024-06-01")]

@@ -63,7 +63,9 @@ class Trace:
         self.read: set[str] = set()
         self.rows: list[RowTrace] = []
         self.seen: list[tuple[str, str]] = []  # what `param_on` answered: (name, day)
-        self.ctx = {**params, SEEN_KEY: self.seen} if isinstance(params, dict) else params
+        # the parameters read are those the expressions run actually read (`a and params.x` reads
+        # none when `a` is false), not every one they name; `param_on` notes its own (``seen``)
+        self.ctx = _Reading({**params, SEEN_KEY: self.seen}, self.read) if isinstance(params, dict) else params
 
     def run(self) -> Explanation:
         hits = self._match()
@@ -141,7 +143,6 @@ class Trace:
         return values
 
     def _eval(self, checked: Checked, where: str) -> Any:
-        self.read |= checked.params
         try:
             return self.c._explainer(checked)(self.inputs, self.ctx, self.at, self.env)
         except Exception as e:
@@ -157,6 +158,19 @@ class Trace:
         return Explanation(
             result, tuple(self.rows), dict(self.lets), read, tuple((n, d, _on(lines[n], d)) for n, d in on)
         )
+
+
+class _Reading(dict[str, Any]):
+    """A decision's parameters, noting each name an expression reads (`params.NAME`) into ``read``."""
+
+    def __init__(self, values: dict[str, Any], read: set[str]) -> None:
+        super().__init__(values)
+        self.read = read
+
+    def __getitem__(self, key: str) -> Any:
+        value = super().__getitem__(key)
+        self.read.add(key)
+        return value
 
 
 def _on(line: Any, day: str) -> Any:
