@@ -379,9 +379,92 @@ def test_a_past_edition_named_by_an_assumed_day_is_said_to_be_one(init_repo: Pat
             assert pages["returns/us/en/2026-03-01/help"] is True
             assert pages["returns/us/en/2025-01-01/help"] is pages["returns/us/en/help"] is False
         else:
-            assert "  returns · us · en · pages 2025-01-01/help, 2026-03-01/help (date assumed), help, " in r.out, r.out
+            assert (
+                "  returns · us · en · pages 2025-01-01/help, 2026-03-01/help (date assumed) (because of page " in r.out
+            )
             # in each marketplace: the parameter's day, the answers' day, the page
             assert r.out.count("(date assumed)") == 2 * 3, r.out
+
+
+RETURNS = "returns/program.yaml"
+EDITION_2025 = "        source: the returns policy, 2025 edition\n"
+# a later change on an assumed day: `help` changes, and the 2025 edition becomes a past one (added)
+LATER = EDITION_2025 + (
+    '      - from: "2026-06-01"\n        value: 60\n        source: a memo\n'
+    "        assumption: the memo gives no day\n        assumed: [date]\n"
+)
+
+
+def _starter_pair(init_repo: Path, tmp_path: Path, edits: list[tuple[str, str, str, str]]) -> tuple[Path, Path]:
+    """The starter's policies before and after ``edits`` (side, file, old text, new text)."""
+    old, new = tmp_path / "old", tmp_path / "new"
+    shutil.copytree(init_repo / "policies", old)
+    shutil.copytree(init_repo / "policies", new)
+    for side, name, before, after in edits:
+        edit((old if side == "old" else new) / name, before, after)
+    return old, new
+
+
+@pytest.mark.parametrize(
+    "edits, at, lines, paths",
+    [
+        # an edition added: the pages whose value changed are not "because of page added"
+        (
+            [("new", RETURNS, EDITION_2025, LATER)],
+            "2026-12-07",
+            [
+                "returns · de · de, en · pages 2025-01-01/help (because of page added)",
+                "returns · de · de, en · pages help, original/help (because of Return window)",
+                "returns · us · en · pages 2025-01-01/help (because of page added)",
+                "returns · us · en · pages help, original/help (because of Return window)",
+            ],
+            {"2025-01-01/help": ["page added"], "help": ["Return window"], "original/help": ["Return window"]},
+        ),
+        # a language added: the pages in the others are not "added" (their switchers changed)
+        (
+            [("new", "marketplaces.yaml", "    locales: [en]\n", "    locales: [en, de]\n")],
+            "2025-03-01",
+            [
+                "returns · de · de · pages help, original/help (because of the page's text)",
+                "returns · us · de · pages help, original/help (because of page added)",
+                "returns · us · en · pages help, original/help (because of marketplace)",
+            ],
+            None,
+        ),
+    ],
+)
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
+def test_each_page_that_changes_has_its_own_reasons(
+    init_repo: Path,
+    tmp_path: Path,
+    edits: list[tuple[str, str, str, str]],
+    at: str,
+    lines: list[str],
+    paths: dict[str, list[str]] | None,
+    fmt: str,
+) -> None:
+    """The pages of a program and marketplace were one line with the first page's reasons: `help`
+    and `original/help` "because of page added" when only the 2025 edition was added. Pages that
+    change for the same reasons share a line, one per set of languages with the same such pages."""
+    old, new = _starter_pair(init_repo, tmp_path, edits)
+    r = run_cli("diff", str(old), str(new), "--at", at, "--format", fmt)
+    assert r.code == 0, r
+    if fmt == "text":
+        assert r.out.split("Pages that change:\n")[1] == "".join(f"  {line}\n" for line in lines)
+    elif fmt == "markdown":
+        assert r.out.split("**Pages that change**\n\n")[1] == "".join(f"- {line}\n" for line in lines)
+    else:
+        pages = json.loads(r.out)["pages"]
+        found = {(p["marketplace"], p["locale"], p["page"]): p["reasons"] for p in pages}
+        expected = {}
+        for line in lines:  # each page of each line, with the line's reasons
+            program, mp, locales, ids = line.split(" (because of ")[0].split(" · ")
+            reasons = line.split(" (because of ")[1][:-1].split(", ")
+            for locale in locales.split(", "):
+                for page in ids.removeprefix("pages ").split(", "):
+                    expected[(mp, locale, page)] = reasons
+        assert found == expected
+        assert paths is None or {p["page"]: p["reasons"] for p in pages if p["marketplace"] == "us"} == paths
 
 
 # -- git revisions ---------------------------------------------------------------------------------

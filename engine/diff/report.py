@@ -100,19 +100,30 @@ def _values(vals: tuple[Any, ...]) -> str:
     return f"= {shown[0]}" if len(shown) == 1 else "in " + ", ".join(shown)
 
 
-def page_groups(pages: list[PageChange]) -> list[tuple[str, str, list[str], list[str], tuple[str, ...]]]:
-    """(program, marketplace, locales, pages, reasons), one per program and marketplace; a past
-    edition named by an assumed day is said to be one (`2026-03-01/help (date assumed)`)."""
-    groups: dict[tuple[str, str], tuple[list[str], list[str], tuple[str, ...]]] = {}
+PageGroup = tuple[str, str, list[str], list[str], tuple[str, ...]]
+
+
+def page_groups(pages: list[PageChange]) -> list[PageGroup]:
+    """(program, marketplace, locales, pages, reasons): the pages of a program and marketplace that
+    change for the same reasons, on one line per set of locales that has the same such pages (each
+    page keeps its own reasons: an edition added is not "because of" the value that changed the
+    others, a language added not the others' reason); a past edition named by an assumed day is
+    said to be one (`2026-03-01/help (date assumed)`)."""
+    found: dict[tuple[str, str, tuple[str, ...]], dict[str, list[str]]] = {}
     for p in pages:
-        locales, ids, _ = groups.setdefault((p.program, p.marketplace), ([], [], p.reasons))
-        locales += [p.locale] if p.locale not in locales else []
+        ids = found.setdefault((p.program, p.marketplace, p.reasons), {}).setdefault(p.locale, [])
         page = f"{p.page}{ASSUMED}" if p.page and p.date_assumed else p.page
         ids += [page] if page and page not in ids else []
-    return [(prog, mp, loc, ids, reasons) for (prog, mp), (loc, ids, reasons) in groups.items()]
+    groups: list[PageGroup] = []
+    for (prog, mp, reasons), by_locale in found.items():
+        alike: dict[tuple[str, ...], list[str]] = {}
+        for locale, ids in by_locale.items():
+            alike.setdefault(tuple(ids), []).append(locale)
+        groups += [(prog, mp, locales, list(ids), reasons) for ids, locales in alike.items()]
+    return groups
 
 
-def page_line(group: tuple[str, str, list[str], list[str], tuple[str, ...]]) -> str:
+def page_line(group: PageGroup) -> str:
     prog, mp, locales, ids, reasons = group
     pages = f" · pages {', '.join(ids)}" if ids else ""
     return f"{prog} · {mp} · {', '.join(locales)}{pages} (because of {', '.join(reasons)})"
