@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.diff.outcomes import Answer, Rests
 from support import MINI, edit, git, run_cli
 
 PROGRAM = "loans/program.yaml"
@@ -393,6 +394,13 @@ LATER = EDITION_2025 + (
     '      - from: "2026-06-01"\n        value: 60\n        source: a memo\n'
     "        assumption: the memo gives no day\n        assumed: [date]\n"
 )
+SHIPPING = "    value: false\n    source: the returns policy, 2024 edition\n"
+
+
+def _shipping(value: str, assumed: bool) -> str:
+    return f"    value: {value}\n" + (
+        "    assumption: nobody has confirmed it\n" if assumed else "    source: a memo\n"
+    )
 
 
 def _starter_pair(init_repo: Path, tmp_path: Path, edits: list[tuple[str, str, str, str]]) -> tuple[Path, Path]:
@@ -465,6 +473,120 @@ def test_each_page_that_changes_has_its_own_reasons(
                     expected[(mp, locale, page)] = reasons
         assert found == expected
         assert paths is None or {p["page"]: p["reasons"] for p in pages if p["marketplace"] == "us"} == paths
+
+
+ANSWERS = {  # the answers that change, by marketplace
+    "date": [
+        ("us", '{"days_since_delivery": 46}: allowed false → true; rows too_late → within_window'),
+        ("us", '{"days_since_delivery": 59}: allowed false → true; rows too_late → within_window'),
+        ("us", '{"days_since_delivery": 60}: allowed false → true; rows too_late → within_window'),
+        (
+            "de",
+            '{"days_since_delivery": 46}: allowed false → true; free_shipping false → true; rows too_late → within_window',
+        ),
+        (
+            "de",
+            '{"days_since_delivery": 59}: allowed false → true; free_shipping false → true; rows too_late → within_window',
+        ),
+        (
+            "de",
+            '{"days_since_delivery": 60}: allowed false → true; free_shipping false → true; rows too_late → within_window',
+        ),
+    ],
+    "value": [
+        ("us", '{"days_since_delivery": 44}: free_shipping false → true'),
+        ("us", '{"days_since_delivery": 45}: free_shipping false → true'),
+        ("us", '{"days_since_delivery": 30}: free_shipping false → true'),
+    ],
+}
+WINDOW_DATE = [{"parameter": "return_window_days", "assumed": ["date"]}]
+SHIPPING_VALUE = [{"parameter": "free_return_shipping", "assumed": ["value"]}]
+
+
+@pytest.mark.parametrize(
+    "edits, answers, marker, rests_on",
+    [
+        # the new answers read a value in force from an assumed day (on that day and after it)
+        (
+            [("new", RETURNS, EDITION_2025, LATER)],
+            "date",
+            " (new answer rests on an assumption: return_window_days)",
+            ([], WINDOW_DATE),
+        ),
+        # a sourced value becomes an assumed one
+        (
+            [("new", RETURNS, SHIPPING, _shipping("true", True))],
+            "value",
+            " (new answer rests on an assumption: free_return_shipping)",
+            ([], SHIPPING_VALUE),
+        ),
+        # an assumed value replaced by another: both answers rest on it
+        (
+            [("old", RETURNS, SHIPPING, _shipping("false", True)), ("new", RETURNS, SHIPPING, _shipping("true", True))],
+            "value",
+            " (rests on an assumption: free_return_shipping)",
+            (SHIPPING_VALUE, SHIPPING_VALUE),
+        ),
+        # an assumed value confirmed as another: the old answers rested on it
+        (
+            [
+                ("old", RETURNS, SHIPPING, _shipping("false", True)),
+                ("new", RETURNS, SHIPPING, _shipping("true", False)),
+            ],
+            "value",
+            " (old answer rests on an assumption: free_return_shipping)",
+            (SHIPPING_VALUE, []),
+        ),
+    ],
+)
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
+def test_an_answer_that_rests_on_an_assumption_says_so(
+    init_repo: Path,
+    tmp_path: Path,
+    edits: list[tuple[str, str, str, str]],
+    answers: str,
+    marker: str,
+    rests_on: tuple[list[dict[str, object]], list[dict[str, object]]],
+    fmt: str,
+) -> None:
+    """An answer that changes is never shown as fact when a parameter its decision read (explained:
+    the parameters it read, on its day or, with `param_on`, another) is an assumption, or in force
+    from an assumed day: text and Markdown say which after it, JSON as each answer's fields."""
+    old, new = _starter_pair(init_repo, tmp_path, edits)
+    r = run_cli("diff", str(old), str(new), "--at", "2026-12-07", "--format", fmt)
+    assert r.code == 0, r
+    if fmt == "text":
+        shown = [line[4:] for line in r.out.splitlines() if line.startswith("    {")]
+        assert shown == [line + marker for _, line in ANSWERS[answers]]
+    elif fmt == "markdown":
+        shown = [line for line in r.out.splitlines() if line.startswith("- `{")]
+        assert shown == [f"- `{line}`{marker}" for _, line in ANSWERS[answers]]
+    else:
+        body = json.loads(r.out)
+        said = [
+            (o["marketplace"], e["old_rests_on"], e["new_rests_on"]) for o in body["answers"] for e in o["examples"]
+        ]
+        assert said == [(mp, *rests_on) for mp, _ in ANSWERS[answers]]
+        assert "rests on" not in r.out
+
+
+@pytest.mark.parametrize(
+    "old, new, said",
+    [
+        ((), (), ""),
+        ((("a", ("value",)),), (("a", ("value",)),), " (rests on an assumption: a)"),
+        ((), (("a", ("date",)), ("b", ("/0",))), " (new answer rests on assumptions: a, b)"),
+        (
+            (("a", ("value",)),),
+            (("b", ("date",)),),
+            " (old answer rests on an assumption: a; new answer rests on an assumption: b)",
+        ),
+    ],
+)
+def test_what_an_answer_rests_on_is_said_after_it(old: Rests, new: Rests, said: str) -> None:
+    from engine.diff.report import rests
+
+    assert rests(Answer({}, {"outputs": {}}, {"outputs": {}}, old, new)) == said
 
 
 # -- git revisions ---------------------------------------------------------------------------------

@@ -45,11 +45,19 @@ def compared(source: str) -> list[tuple[str, str]]:
     return [(m[1], m[3]) if m[1] else (m[6], m[4]) for m in _COMPARED.finditer(source)]
 
 
+# (parameter, what of the value in force is an assumption: `value`, `date`, JSON Pointers to parts)
+Rests = tuple[tuple[str, tuple[str, ...]], ...]
+
+
 @dataclass(frozen=True, slots=True)
 class Answer:
     inputs: dict[str, Any]
     old: dict[str, Any]  # {"outputs": ..., "matches": [...]} or {"error": "..."}
     new: dict[str, Any]
+    # the parameters each side's answer read whose value in force that day is an assumption (or in
+    # force by an assumed date): reports mark the answer, never state it as fact
+    old_rests_on: Rests = ()
+    new_rests_on: Rests = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +113,12 @@ def _alike(a: OutcomeChanges, b: OutcomeChanges) -> bool:
         b.marketplace,
         b.changed,
         b.tried,
-    ) and [(x.inputs, x.old, x.new) for x in a.shown] == [(x.inputs, x.old, x.new) for x in b.shown]
+    ) and [_said(x) for x in a.shown] == [_said(x) for x in b.shown]
+
+
+def _said(a: Answer) -> tuple[Any, ...]:
+    """What a report says of an answer (on a day whose answers rest on other assumptions, it differs)."""
+    return (a.inputs, a.old, a.new, a.old_rests_on, a.new_rests_on)
 
 
 def _merge(a: OutcomeChanges, b: OutcomeChanges) -> OutcomeChanges:
@@ -147,13 +160,19 @@ def _decision(
             for name in space:
                 seen[name] = _unique([*seen[name], inputs.get(name, _OMIT)])
             if len(shown) < 50 * SHOWN:
-                shown.append(Answer(inputs, *answers))
+                shown.append(Answer(inputs, answers[0], answers[1]))
     only = tuple(
         (n, tuple(None if v is _OMIT else v for v in seen[n]))
         for n in space
         if changed and len(seen[n]) < len(space[n])
     )
     simplest = sorted(shown, key=lambda a: len(a.inputs))[:SHOWN]  # the fewest inputs read best
+    if simplest:  # only the answers shown are explained (the explaining path is the slow one)
+        was, now = [(repo.resolve(p.id, mp, day), *side) for (repo, p), side in zip(((old, a), (new, b)), sides)]
+        simplest = [
+            replace(x, old_rests_on=rests_on(x.old, x.inputs, *was), new_rests_on=rests_on(x.new, x.inputs, *now))
+            for x in simplest
+        ]
     return OutcomeChanges(b.id, did, mp, day, tried, changed, tuple(simplest), _size(space) > CAP, only)
 
 
@@ -162,6 +181,26 @@ def _answer(compiled: Any, inputs: dict[str, Any], params: dict[str, Any], day: 
     if not result.ok:
         return {"error": result.problems[0].message}
     return {"outputs": result.outputs, "matches": list(result.matches)}
+
+
+def rests_on(
+    answer: dict[str, Any], inputs: dict[str, Any], resolved: Any, compiled: Any, params: dict[str, Any]
+) -> Rests:
+    """The parameters ``answer`` read (its decision explained: the parameters it read on its day,
+    and those `param_on` read on other days) whose entry in force is an assumption (its value, a
+    part of it, or the day it took effect), with what of it is assumed, as `decide --explain` says
+    it; () for an error."""
+    if "outputs" not in answer:
+        return ()
+    explained = compiled.explain(inputs, params, resolved.at)
+    read = [(n, resolved.entries[n]) for n in explained.params if n in resolved.entries]
+    read += [(n, resolved.entry_on(n, on)[0]) for n, on, _ in explained.params_on if n in resolved.entries]
+    found: dict[str, tuple[str, ...]] = {}
+    for name, entry in read:
+        assumed = tuple(a for a in entry.assumed if a != "date" or entry.date_assumed)
+        if assumed:
+            found[name] = tuple(dict.fromkeys([*found.get(name, ()), *assumed]))
+    return tuple(sorted(found.items()))
 
 
 def _same_answer(x: dict[str, Any], y: dict[str, Any]) -> bool:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from engine.diff.compare import ABSENT, Diff, Keys, ParamChange, RowChange, assumed_at, leaves, path_of, short
-from engine.diff.outcomes import Answer, OutcomeChanges
+from engine.diff.outcomes import Answer, OutcomeChanges, Rests
 from engine.diff.pages import PageChange
 
 ASSUMED = " (date assumed)"  # after a day that is an assumption, as `show --provenance` says a change's
@@ -86,6 +86,23 @@ def answer_line(a: Answer) -> str:
     return f"{json.dumps(a.inputs, ensure_ascii=False)}: {'; '.join(parts) or 'same outputs'}"
 
 
+def rests(a: Answer) -> str:
+    """After an answer that rests on an assumption (a parameter it read whose value, or the day it
+    took effect, is assumed), which: `(rests on an assumption: min_units)` when both answers rest
+    on the same, else each side's (`(new answer rests on an assumption: min_units)`)."""
+    if a.old_rests_on == a.new_rests_on:
+        return f" ({_rests(a.new_rests_on)})" if a.new_rests_on else ""
+    sides = [
+        f"{side} answer {_rests(found)}" for side, found in (("old", a.old_rests_on), ("new", a.new_rests_on)) if found
+    ]
+    return f" ({'; '.join(sides)})"
+
+
+def _rests(found: Rests) -> str:
+    names = [name for name, _ in found]
+    return f"rests on {'an assumption' if len(names) == 1 else 'assumptions'}: {', '.join(names)}"
+
+
 def outcome_head(o: OutcomeChanges) -> str:
     capped = f" (a sample of {o.tried} input combinations)" if o.capped else ""
     only = "; ".join(f"{name} {_values(vals)}" for name, vals in o.only)
@@ -151,7 +168,7 @@ def text(diff: Diff) -> str:
 
 def _outcome_lines(o: OutcomeChanges) -> list[str]:
     more = [f"  ... and {o.changed - len(o.shown)} more"] if o.changed > len(o.shown) else []
-    return [outcome_head(o)] + [f"  {answer_line(a)}" for a in o.shown] + more
+    return [outcome_head(o)] + [f"  {answer_line(a)}{rests(a)}" for a in o.shown] + more
 
 
 def markdown(diff: Diff) -> str:
@@ -175,7 +192,7 @@ def markdown(diff: Diff) -> str:
         out += ["**Answers that change**", ""]
         for o in diff.outcomes:
             out += [f"<details><summary>{_html(outcome_head(o))}</summary>", ""]
-            out += [f"- {_code(answer_line(a))}" for a in o.shown]
+            out += [f"- {_code(answer_line(a))}{_md(rests(a))}" for a in o.shown]
             out += ([f"- ... and {o.changed - len(o.shown)} more"] if o.changed > len(o.shown) else []) + [
                 "",
                 "</details>",
@@ -276,7 +293,18 @@ def as_json(diff: Diff, ok: bool = True) -> str:
                 "tried": o.tried,
                 "changed": o.changed,
                 "capped": o.capped,
-                "examples": [{"inputs": a.inputs, "old": a.old, "new": a.new} for a in o.shown],
+                "examples": [
+                    {
+                        "inputs": a.inputs,
+                        "old": a.old,
+                        "new": a.new,
+                        # the parameters each answer read whose value in force is an assumption, and
+                        # what of it (`value`, `date`, JSON Pointers), as `decide --explain` says it
+                        "old_rests_on": _rests_json(a.old_rests_on),
+                        "new_rests_on": _rests_json(a.new_rests_on),
+                    }
+                    for a in o.shown
+                ],
             }
             for o in diff.outcomes
         ],
@@ -300,6 +328,10 @@ def as_json(diff: Diff, ok: bool = True) -> str:
         },
     }
     return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+
+
+def _rests_json(found: Rests) -> list[dict[str, Any]]:
+    return [{"parameter": name, "assumed": list(assumed)} for name, assumed in found]
 
 
 REPORTERS: dict[str, Callable[[Diff], str]] = {"text": text, "markdown": markdown, "json": as_json}
