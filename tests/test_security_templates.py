@@ -461,3 +461,54 @@ def test_plural_forms_cannot_make_millions_of_translations(site: Path, forms: st
     out = finishes(code, 30)
     said = "error[G002]: the catalog cannot be used: its Plural-Forms says nplurals="
     assert out is not None and out.startswith("1\n") and said in out, out
+
+
+# A swallowed deadline: code inside the block that catches every exception (a filter on a marked
+# fact that tries the plain text again, engine.site.onepass, did) took the one TemplateTimeout the
+# alarm raised, and the render ran on with no limit. (A suite run on 2026-12-07 hung 15 minutes in
+# the layout case of the runaway test above, deep in the doubling macro; which frame took the
+# timeout there was not found.) The deadline now raises again until its block ends, and leaves no
+# alarm behind.
+SWALLOWED = """
+import signal, time
+from engine.templates import guard
+swallowed = 0
+try:
+    with guard.deadline(0.05, "the template"):
+        while True:
+            try:
+                while True:
+                    pass
+            except guard.TemplateTimeout:
+                swallowed += 1  # (and on, as a broad `except` would)
+                if swallowed == 3:
+                    raise
+except guard.TemplateTimeout as e:
+    print(swallowed, e)
+with guard.deadline(0.05, "a quick one"):
+    pass
+time.sleep(0.2)  # (an alarm left behind would raise here)
+print(signal.getitimer(signal.ITIMER_REAL), signal.getsignal(signal.SIGALRM) == signal.SIG_DFL)
+"""
+
+
+def test_a_deadline_whose_timeout_is_swallowed_raises_again_and_leaves_no_alarm() -> None:
+    out = finishes(SWALLOWED, seconds=20)
+    assert out == "3 the template ran longer than 0.05 s (a loop or a recursion too large)\n(0.0, 0.0) True\n", out
+
+
+def test_a_filter_tried_again_on_the_plain_text_never_swallows_the_deadline() -> None:
+    from types import SimpleNamespace
+
+    from engine.site.onepass import guarded
+    from engine.templates import guard
+
+    def times_out_on_the_plain_text(text: str) -> str:
+        if "\ue000" not in text:
+            raise guard.TemplateTimeout("the template ran longer than 10 s")
+        return text
+
+    watch = SimpleNamespace(marks=object(), observed=False)
+    with pytest.raises(guard.TemplateTimeout):
+        guarded(times_out_on_the_plain_text, watch)("\ue000fee\ue001")
+    assert watch.observed is False

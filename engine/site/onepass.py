@@ -35,7 +35,7 @@ from jinja2.runtime import Macro
 from markupsafe import Markup, escape
 
 from engine.site.markup import Fact, Shown, strip_marks
-from engine.templates.guard import GuardedSandbox
+from engine.templates.guard import RUNAWAY, GuardedSandbox
 
 _FACT_ATTRIBUTES = frozenset(dir(Fact))
 
@@ -99,6 +99,8 @@ def guarded(fn: Callable[..., Any], watch: Watch) -> Callable[..., Any]:
             again = fn(*[plain(a) for a in args], **{k: plain(v) for k, v in kwargs.items()})
             if not _same(answer, again):
                 watch.observed = True
+        except RUNAWAY:  # (the render's deadline or output limit: never taken for a difference)
+            raise
         except Exception:  # failing on the plain text only: it looked
             watch.observed = True
         return answer

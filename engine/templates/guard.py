@@ -208,6 +208,9 @@ def inside(path: str, folder: str) -> bool:
     return os.path.commonpath([real, top]) == top
 
 
+AGAIN = 0.05  # seconds: how soon an expired deadline raises again while its block runs on
+
+
 @contextlib.contextmanager
 def deadline(seconds: float, what: str) -> Iterator[None]:
     """Raise TemplateTimeout inside the block after ``seconds``.
@@ -219,15 +222,25 @@ def deadline(seconds: float, what: str) -> Iterator[None]:
         yield
         return
 
+    live = [True]
+
     def expired(signum: int, frame: Any) -> None:
-        raise TemplateTimeout(f"{what} ran longer than {seconds:g} s (a loop or a recursion too large)")
+        if live[0]:
+            # raised again soon, until the block ends: code inside it that catches every exception
+            # (a filter trying another way) would otherwise swallow the only one, and the render
+            # would run on with no limit at all
+            signal.setitimer(signal.ITIMER_REAL, AGAIN)
+            raise TemplateTimeout(f"{what} ran longer than {seconds:g} s (a loop or a recursion too large)")
 
     previous = signal.signal(signal.SIGALRM, expired)
     outer, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-        if outer:
-            signal.setitimer(signal.ITIMER_REAL, outer)
+        try:
+            live[0] = False  # (an alarm already on its way raises nothing now)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+            if outer:
+                signal.setitimer(signal.ITIMER_REAL, outer)
