@@ -440,8 +440,13 @@ def translate(out: str) -> None:
             with open(path, "rb") as f:
                 catalog = read_po(f)
             for message in catalog:
-                if message.id and not message.string:
-                    message.string = message.id if isinstance(message.id, str) else tuple(message.id)
+                if not message.id or any([message.string] if isinstance(message.string, str) else message.string or ()):
+                    continue
+                if isinstance(message.id, str):
+                    message.string = message.id
+                else:  # a plural message: every form its language has (Arabic six), the first singular
+                    singular, plural = str(message.id[0]), str(message.id[1])
+                    message.string = (singular,) + (plural,) * (catalog.num_plurals - 1)
             with open(path, "wb") as f:
                 write_po(f, catalog, width=100)
 
