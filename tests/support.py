@@ -409,3 +409,33 @@ def copy_program(policies: Path, program: str, new_id: str) -> None:
     edit(policies / new_id / "program.yaml", f"\nid: {program}\n", f"\nid: {new_id}\n")
     run = run_cli("i18n", "extract", new_id, "--root", str(policies))
     assert run.code == 0, run
+
+
+# Marketplaces to offer `policyctl init`'s starter (`returns`, in `us` [en] and `de` [de, en]) in
+# more places, in the languages its catalogs have: (id, country, currency, time zone, locales)
+MORE_MARKETPLACES = (
+    ("at", "AT", "EUR", "Europe/Vienna", ("de",)),
+    ("gb", "GB", "GBP", "Europe/London", ("en",)),
+    ("ch", "CH", "CHF", "Europe/Zurich", ("de", "en")),
+    ("nl", "NL", "EUR", "Europe/Amsterdam", ("en", "de")),
+    ("se", "SE", "SEK", "Europe/Stockholm", ("en",)),
+    ("pl", "PL", "PLN", "Europe/Warsaw", ("en",)),
+    ("ie", "IE", "EUR", "Europe/Dublin", ("en",)),
+    ("lu", "LU", "EUR", "Europe/Luxembourg", ("de",)),
+)
+
+
+def offer_in_more_marketplaces(top: Path, count: int) -> list[str]:
+    """Offer the starter repository at ``top`` (made by `policyctl init`) in ``count`` marketplaces
+    (2 to 10): its own two, then `MORE_MARKETPLACES`; their ids in the program's order."""
+    more = MORE_MARKETPLACES[: count - 2]
+    policies = top / "policies"
+    text = "".join(
+        f"  {mp}:\n    country: {country}\n    currency: {currency}\n    time_zone: {zone}\n"
+        f"    locales: [{', '.join(locales)}]\n"
+        for mp, country, currency, zone, locales in more
+    )
+    (policies / "marketplaces.yaml").write_text((policies / "marketplaces.yaml").read_text() + text)
+    ids = ["us", "de", *(m[0] for m in more)]
+    edit(policies / "returns" / "program.yaml", "marketplaces: [us, de]", f"marketplaces: [{', '.join(ids)}]")
+    return ids

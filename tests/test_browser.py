@@ -35,7 +35,7 @@ import pytest
 
 import engine
 from engine.i18n import cldr as l10n
-from support import ROOT, SITE_DAY, edit, run_cli
+from support import ROOT, SITE_DAY, edit, offer_in_more_marketplaces, run_cli
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -783,6 +783,56 @@ def test_a_wide_table_scrolls_in_its_own_box_on_a_phone(phone: Any, wide_table: 
     page.keyboard.press("ArrowRight")
     page.wait_for_function(f"() => {box}.scrollLeft > 0")  # (a function: the page forbids eval)
     assert _axe_in_both_schemes(page, axe) == []
+
+
+@pytest.fixture(scope="module")
+def many_marketplaces(init_starter: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`policyctl init`'s starter (the default layout, as installed) offered in 9 marketplaces, one
+    more than a page's header lists (engine.site.plan.CHOOSER_THRESHOLD), built and served."""
+    top = tmp_path_factory.mktemp("many") / "repo"
+    shutil.copytree(init_starter, top)
+    offer_in_more_marketplaces(top, 9)
+    out = top / "site"
+    run = run_cli("build", "--root", str(top / "policies"), "--out", str(out), "--at", AT)
+    assert run.code == 0, run
+    with _serving(out) as base:
+        yield base
+
+
+def test_a_page_in_many_marketplaces_and_its_chooser(browser: Any, many_marketplaces: str, axe: str) -> None:
+    """The header's one marketplace link leads to the chooser, and the chooser's links to the
+    pages; both without axe-core findings in either colour scheme, the link reached by keyboard
+    after the skip link and the language switcher."""
+    context, outside = _offline(browser, many_marketplaces)
+    try:
+        _chooser_walk(context.new_page(), many_marketplaces, axe)
+    finally:
+        context.close()
+    assert outside == []
+
+
+def _chooser_walk(page: Any, many_marketplaces: str, axe: str) -> None:
+    start = many_marketplaces + "returns/de/de/help.html"
+    page.goto(start)
+    assert _axe_in_both_schemes(page, axe) == []
+    switchers = page.eval_on_selector_all("header a[data-switch]", "els => els.map(e => e.dataset.switch)")
+    assert switchers == ["language", "marketplaces", "edition"]
+    _tab(page)  # the skip link
+    _tab(page)  # the language
+    assert _tab(page)["switch"] == "marketplaces"
+    page.keyboard.press("Enter")
+    page.wait_for_url(many_marketplaces + "returns/_marketplaces/de/help.html")
+    assert page.evaluate("document.documentElement.lang") == "de"
+    assert _axe_in_both_schemes(page, axe) == []
+    assert page.inner_text("h1") == "Marketplace wählen"
+    # the list is named by its heading; each link says the language of the page it leads to
+    links = page.eval_on_selector_all(
+        "ul[aria-labelledby=marketplaces] a", "els => els.map(e => [e.textContent, e.hreflang])"
+    )
+    assert len(links) == 9 and ["Vereinigtes Königreich", "en"] in links and ["Österreich", "de"] in links
+    _click(page, "a[href='../../gb/en/help.html']")
+    page.wait_for_url(many_marketplaces + "returns/gb/en/help.html")
+    assert page.inner_text("h1")
 
 
 _FILTERS = """() => Object.fromEntries([...document.querySelectorAll('.pagefind-ui__filter-block')].map(b => [

@@ -148,6 +148,7 @@ class Preview:
         from engine.model.clock import today
         from engine.site import build as site
         from engine.site import search
+        from engine.site.plan import CHOOSER_FOLDER
 
         errors = [p for p in state.problems if p.severity == "error"]
         if state.work is None or any(p.severity == "error" for p in state.repo.problems):
@@ -159,6 +160,11 @@ class Preview:
             why = "The preview has no search: `policyctl build` makes the search index of the built site."
             # (in English, whatever language the link was for: these words are policyctl's own)
             return 200, "html", search.page("en", "Search", "All help pages", searchable=False, why=why), errors
+        if path.split("/")[1:2] == [CHOOSER_FOLDER]:  # a page's marketplace chooser
+            chooser, problems = site.render_chooser(state.repo, state.work, state.sources, path, at, state.renderers)
+            if chooser is None:
+                return 404, "text", f"no page {path}: see the list at /\n", errors
+            return 200, "html", chooser or _bare_page(), site.merge(errors, problems)
         stem, _dot, ext = path.rpartition(".")
         job = next((j for j in state.work.jobs if j.path("md")[:-3] == stem), None)
         if job is not None:

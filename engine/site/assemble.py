@@ -1,10 +1,12 @@
 """The files of a site build from its rendered pages: each page's Markdown and its HTML in the
 layout (with the switchers between languages, marketplaces and past editions), the change feeds
-(Atom) read from the pages' HTML, and the index of every page (index.html, index.md, index.json)."""
+(Atom) read from the pages' HTML, the marketplace choosers of pages in many marketplaces, and the
+index of every page (index.html, index.md, index.json)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from markupsafe import Markup
@@ -21,7 +23,7 @@ from engine.site.html import Layout
 from engine.site.manifest import Page
 from engine.site.output import INDEX, INDEX_FILES, Built, title_of
 from engine.site.page import edition_links, tidy_markdown
-from engine.site.plan import Job, Plan, rel
+from engine.site.plan import Job, Plan, chooser_path, rel
 from engine.templates.sandbox import RenderError
 
 
@@ -96,6 +98,7 @@ def assemble(
             out.problems.append(e.problem)
             continue
         out.files[job.path("html")] = page_html.encode("utf-8")
+        write_chooser(repo, work, job, by_page[job.page], title, layout, out)  # (if the page has one)
         if job in work.feeds:
             feed = change_feed(repo, work, job, title, body, layouts[job.locale], day)
             out.files[job.feed()] = feed.encode("utf-8")
@@ -297,23 +300,23 @@ def page_view(
         for j in siblings
         if j.marketplace == job.marketplace
     ]
-    markets = []
-    for mp_id in job.page.marketplaces:
-        other = repo.marketplaces[mp_id]
-        tags = [j.locale for j in siblings if j.marketplace == mp_id]
-        if not tags:
-            continue
-        target = job.locale if job.locale in tags else other.locales[0] if other.locales[0] in tags else tags[0]
-        markets.append(
-            {
-                "id": mp_id,
-                "name": l10n.country_name(other.country, job.locale),
-                "site": other.site or "",
-                "href": rel(here, job.path("html", mp_id, target, edition=None if mp_id != job.marketplace else "")),
-                "current": mp_id == job.marketplace,
-                "lang": target,
-            }
-        )
+    markets = marketplace_links(
+        repo,
+        job.page,
+        job.locale,
+        siblings,
+        lambda mp_id, target: rel(
+            here, job.path("html", mp_id, target, edition=None if mp_id != job.marketplace else "")
+        ),
+        job.marketplace,
+    )
+    chooser = None
+    if (job.page, job.locale) in work.choosers:  # past CHOOSER_THRESHOLD: one link to the page's chooser
+        chooser = {
+            "href": rel(here, chooser_path(job.page, job.locale)),
+            "lang": job.locale,
+            "others": len(markets) - 1,
+        }
     default = mp.locales[0]
     published = {lang["tag"] for lang in languages}
     picker, banner = edition_view(
@@ -361,11 +364,77 @@ def page_view(
         "site": mp.site or "",
         "languages": languages,
         "marketplaces": markets,
+        # more marketplaces than CHOOSER_THRESHOLD: the layout shows this one and a link to the rest
+        "marketplace_chooser": chooser,
         "index_href": rel(here, "index.html"),
         "search_href": rel(here, search.page_path(job.lang)),
         "markdown_href": rel(here, job.path("md")),
         "x_default": rel(here, job.path("html", locale=default)) if default in published else "",
     }
+
+
+def marketplace_links(
+    repo: Repository,
+    page: Page,
+    locale: str,
+    siblings: list[Job],
+    href: Callable[[str, str], str],
+    current: str = "",
+) -> list[dict[str, Any]]:
+    """The marketplaces ``page`` is published in (``siblings``: its jobs), each linked by ``href``
+    (marketplace, language) to its page in ``locale`` if it publishes it, else in its first
+    language, else in the first it publishes; named in ``locale``. ``current``: the reader's."""
+    markets = []
+    for mp_id in page.marketplaces:
+        other = repo.marketplaces[mp_id]
+        tags = [j.locale for j in siblings if j.marketplace == mp_id]
+        if not tags:
+            continue
+        target = locale if locale in tags else other.locales[0] if other.locales[0] in tags else tags[0]
+        markets.append(
+            {
+                "id": mp_id,
+                "name": l10n.country_name(other.country, locale),
+                "site": other.site or "",
+                "href": href(mp_id, target),
+                "current": mp_id == current,
+                "lang": target,
+            }
+        )
+    return markets
+
+
+def chooser_view(repo: Repository, job: Job, same_page: list[Job], title: str) -> dict[str, Any]:
+    """What the layout's marketplace chooser (`marketplaces.html.j2`) needs: the current pages of
+    ``job``'s page in every marketplace, in ``job``'s language where published (as the header's list
+    links them). ``title``: ``job``'s, the page's title in that language."""
+    here = chooser_path(job.page, job.locale)
+    current = [j for j in same_page if j.edition is None]
+    return {
+        "lang": job.locale,
+        "dir": l10n.text_direction(job.locale),
+        "title": title,
+        "program_name": official_name(repo.programs[job.page.program], job.locale),
+        "marketplaces": marketplace_links(
+            repo, job.page, job.locale, current, lambda mp_id, target: rel(here, job.path("html", mp_id, target, None))
+        ),
+        "index_href": rel(here, "index.html"),
+    }
+
+
+def write_chooser(
+    repo: Repository, work: Plan, job: Job, same_page: list[Job], title: str, layout: Layout, out: Built
+) -> None:
+    """The marketplace chooser of ``job``'s page in its language, if ``job`` carries it (`Plan.choosers`),
+    in ``layout`` (speaking that language)."""
+    if work.choosers.get((job.page, job.locale)) is not job:
+        return
+    try:
+        chooser = layout.marketplaces(chooser_view(repo, job, same_page, title))
+    except RenderError as e:
+        out.problems.append(e.problem)
+        return
+    out.files[chooser_path(job.page, job.locale)] = chooser.encode("utf-8")
 
 
 def index_view(repo: Repository, jobs: list[Job], entries: list[dict[str, Any]]) -> dict[str, Any]:

@@ -4,6 +4,8 @@
       index.html, index.md          programs × marketplaces × languages
       index.json                    the same for tools, with each page's effective dates
       <program>/<marketplace>/<locale>/<page>.md   and .html
+      <program>/_marketplaces/<locale>/<page>.html the page in every marketplace, when they are
+                                    more than a header lists (plan.CHOOSER_THRESHOLD)
 
 The output depends only on the sources and on which effective dates have passed: pages state the
 date their rules took effect, never the day of the build, so a tree built on one day is still
@@ -34,11 +36,11 @@ from engine.i18n.translator import Translator, source_index
 from engine.model.clock import today
 from engine.model.repository import Repository
 from engine.problems import Problem
-from engine.site.assemble import assemble, index_view, page_view
+from engine.site.assemble import assemble, chooser_view, index_view, page_view
 from engine.site.html import Layout
 from engine.site.output import INDEX, INDEX_FILES, Built, passed_dates, title_of
 from engine.site.page import once_each, render_group, tidy_markdown
-from engine.site.plan import Job, Plan, add_editions, plan, site_dir
+from engine.site.plan import Job, Plan, add_editions, chooser_path, plan, site_dir
 from engine.site.render import Renderer
 from engine.site.workers import JOBS_ENV, PAGES_PER_WORKER, render_parallel, worker_count
 from engine.templates.sandbox import RenderError
@@ -58,6 +60,7 @@ __all__ = [
     "index_view",
     "passed_dates",
     "plan",
+    "render_chooser",
     "render_one",
     "site_dir",
     "tidy_markdown",
@@ -221,6 +224,38 @@ def build(  # noqa: C901 - the build's stages in order (plan, cache, catalogs, r
     out.problems = [p for p in merged if p.severity == "error"]
     out.warnings = [p for p in merged if p.severity != "error"]
     return out
+
+
+def render_chooser(
+    repo: Repository,
+    work: Plan,
+    sources: dict[str, dict[Any, tuple[str, int]]],
+    path: str,
+    at: str | None,
+    renderers: dict[str, Renderer],
+) -> tuple[str | None, list[Problem]]:
+    """The marketplace chooser at ``path`` (`plan.chooser_path`) as `build` writes it ("" when it
+    cannot be made), and every problem met making it; None when the plan has no chooser there:
+    for the preview server."""
+    carrier = next((job for (page, tag), job in work.choosers.items() if chooser_path(page, tag) == path), None)
+    if carrier is None:
+        return None, []
+    rendered: dict[Job, tuple[str, str, str]] = {}  # (the page's title, as the build has it)
+    program = carrier.page.program
+    problems, used = render_group(repo, work, sources, at, program, carrier.lang, [carrier], renderers, rendered)
+    text = Translator(work.domains[SITE], carrier.locale, sources[SITE], work.catalogs)
+    page = ""
+    if carrier in rendered:
+        same = [j for j in work.jobs if j.page is carrier.page and j.edition is None]
+        try:
+            page = (
+                Layout(site_dir(repo)).use(text).marketplaces(chooser_view(repo, carrier, same, rendered[carrier][2]))
+            )
+        except RenderError as e:
+            problems.append(e.problem)
+    for translator in [*used, text]:
+        problems += translator.problems
+    return page, sorted(set(problems), key=Problem.sort_key)
 
 
 def render_one(

@@ -20,12 +20,14 @@ from engine.i18n.translator import Translator
 from engine.problems import Problem
 from engine.site.activecontent import checked
 from engine.site.markup import escape, scrollable_tables
+from engine.site.plan import CHOOSER_TEMPLATE
 from engine.templates.codecache import SharedCode
 from engine.templates.sandbox import NOT_FINITE, RenderError, environment, fail, render_failure
 
 PAGE = "page.html.j2"
 INDEX = "index.html.j2"
 INDEX_MD = "index.md.j2"
+MARKETPLACES = CHOOSER_TEMPLATE  # a page's marketplace chooser
 
 
 class Layout:
@@ -119,6 +121,9 @@ class Layout:
         view = dict(view, body=Markup(scrollable_tables(view["body"])))
         return self._render(self.html, PAGE, view)
 
+    def marketplaces(self, view: dict[str, Any]) -> str:
+        return self._render(self.html, MARKETPLACES, view)
+
     def index(self, view: dict[str, Any]) -> str:
         return self._render(self.html, INDEX, view)
 
@@ -126,7 +131,7 @@ class Layout:
         return self._render(self.markdown, INDEX_MD, view)
 
 
-_COMPILED = SharedCode(size=64)  # the layout's three templates, for a few sites
+_COMPILED = SharedCode(size=64)  # the layout's four templates, for a few sites
 
 
 def _shown(value: Any) -> Any:

@@ -18,6 +18,20 @@ from engine.site.context import effective_dates
 from engine.site.editions import Edition
 from engine.site.manifest import Page, pages_of
 
+# A page's header lists every marketplace of its page while there are at most this many; past it,
+# it shows its own marketplace and one link to the page's marketplace chooser (`chooser_path`).
+# Every page listing all M marketplaces makes a program's pages O(M²) links: at 20 marketplaces the
+# lists were about a quarter of a page's bytes and put 19 links before its content. Up to 8 names
+# still fit a header's line or two on a laptop and are few enough to tab past.
+CHOOSER_THRESHOLD = 8
+CHOOSER_FOLDER = "_marketplaces"  # (no program or marketplace id starts with "_": common.schema.json's id)
+CHOOSER_TEMPLATE = "marketplaces.html.j2"  # a layout without it (an older `_site/`) keeps the full list
+
+
+def chooser_path(page: Page, locale: str) -> str:
+    """The marketplace chooser of ``page`` in the language ``locale``."""
+    return f"{page.program}/{CHOOSER_FOLDER}/{locale}/{page.id}.html"
+
 
 # One object per page and language in a plan, used as a key in several dicts per page: identity is
 # its equality, and hashing costs nothing (a derived hash walks the page and its position).
@@ -64,6 +78,9 @@ class Plan:
     # one page, so this build renders no other page of it (every page would wait out the deadline,
     # 600 pages: 100 min, or make its 5,000,000 characters again)
     runaway: dict[tuple[str, str], Problem] = field(default_factory=dict, repr=False)
+    # (page, language) -> the current page whose files include its marketplace chooser (the first
+    # in plan order): that page's cache key covers everything the chooser shows (engine.cache.pages)
+    choosers: dict[tuple[Page, str], Job] = field(default_factory=dict)
 
     def effective(self, repo: Repository, program: str, marketplace: str, day: str) -> tuple[str | None, str | None]:
         """`context.effective_dates`, once per program, marketplace and day."""
@@ -82,10 +99,14 @@ class Plan:
         return self._firsts
 
     def files(self, job: Job) -> tuple[str, ...]:
-        """The files made from one page: Markdown, HTML, and its program's change feed if it is read from it."""
+        """The files made from one page: Markdown, HTML, its program's change feed if it is read
+        from it, and the marketplace chooser of its page and language if it carries it."""
+        files: tuple[str, ...] = (job.path("md"), job.path("html"))
         if job in self.feeds:
-            return (job.path("md"), job.path("html"), job.feed())
-        return (job.path("md"), job.path("html"))
+            files += (job.feed(),)
+        if self.choosers.get((job.page, job.locale)) is job:
+            files += (chooser_path(job.page, job.locale),)
+        return files
 
 
 def add_editions(repo: Repository, work: Plan, at: str | None) -> None:
@@ -183,7 +204,22 @@ def plan(repo: Repository, strict: bool = False) -> Plan:
     tags = {j.locale for j in out.jobs} | {l10n.SOURCE_LOCALE}
     home = None if packaged.has_own_site(repo.root) else os.path.join(repo.root, SITE)
     out.domains[SITE] = Domain(SITE, site, site, tuple(sorted(tags)), home=home)
+    if os.path.isfile(os.path.join(site, CHOOSER_TEMPLATE)):
+        out.choosers = choosers(out.jobs)
     return out
+
+
+def choosers(jobs: list[Job]) -> dict[tuple[Page, str], Job]:
+    """The pages (by page and language) whose header links to a marketplace chooser: those published
+    in more than `CHOOSER_THRESHOLD` marketplaces; each with the first of its current pages."""
+    markets: dict[Page, set[str]] = {}
+    for job in jobs:
+        markets.setdefault(job.page, set()).add(job.marketplace)
+    found: dict[tuple[Page, str], Job] = {}
+    for job in jobs:
+        if job.edition is None and len(markets[job.page]) > CHOOSER_THRESHOLD:
+            found.setdefault((job.page, job.locale), job)
+    return found
 
 
 def rel(from_path: str, to_path: str) -> str:
