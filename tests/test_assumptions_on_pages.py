@@ -340,6 +340,85 @@ def test_an_example_resting_on_an_assumption_is_marked_or_refused(starter: Path,
     assert "**Example:** an item delivered 46 days ago can no longer be returned. *(not yet confirmed)*\n" in text
 
 
+DECISION = "policies/returns/decisions/return_allowed.yaml"
+WINDOW_DATE_ASSUMED = (
+    "        value: 45\n        source: the returns policy, 2025 edition\n"
+    "        assumption: the 2025 edition does not say from when it applies\n        assumed: [date]\n"
+)
+BASE_WINDOW_SOURCED = "    value: 30\n    source: the returns policy, 2024 edition\n"
+BASE_WINDOW_ASSUMED = "    value: 30\n    assumption: the 2024 window was never written down\n"
+WITHIN = 'then: {allowed: true, free_shipping: "= params.free_return_shipping"}'
+OUTPUTS = "outputs:\n"
+
+
+def window_on(day: str) -> list[tuple[str, str, str]]:
+    """The 40-day answer also gives the window as it was on ``day`` (`param_on`)."""
+    return [
+        (DECISION, WITHIN, WITHIN[:-1] + f", window_then: \"= param_on('return_window_days', '{day}')\"}}"),
+        (DECISION, OUTPUTS, OUTPUTS + "  window_then: {type: integer}\n"),
+    ]
+
+
+EXAMPLE_40 = "**Example:** an item delivered 40 days ago can still be returned."
+EXAMPLE_46 = "**Example:** an item delivered 46 days ago can no longer be returned."
+MARKED = " *(not yet confirmed)*"
+
+
+@pytest.mark.parametrize(
+    ("edits", "marked_40", "marked_46"),
+    [
+        # the 45 days both answers read are sourced, the day they took effect assumed: they rest on it
+        pytest.param([(PROGRAM, WINDOW_SOURCED, WINDOW_DATE_ASSUMED)], True, True, id="in-force-from-assumed-date"),
+        # `param_on` read the window on 2025-02-01 (45, sourced): the assumed 30 of 2024 is on its
+        # timeline, but the answer never read it (a timeline was counted whole)
+        pytest.param(
+            [(PROGRAM, BASE_WINDOW_SOURCED, BASE_WINDOW_ASSUMED), *window_on("2025-02-01")],
+            False,
+            False,
+            id="param_on-a-sourced-day",
+        ),
+        # read on 2024-06-01, the assumed 30 is what it read
+        pytest.param(
+            [(PROGRAM, BASE_WINDOW_SOURCED, BASE_WINDOW_ASSUMED), *window_on("2024-06-01")],
+            True,
+            False,
+            id="param_on-an-assumed-day",
+        ),
+    ],
+)
+def test_an_example_rests_on_what_its_answer_read_as_diff_and_explain_say(
+    starter: Path, changed: Changed, edits: list[tuple[str, str, str]], marked_40: bool, marked_46: bool
+) -> None:
+    """A worked example is marked exactly when its answer read (as `decide --explain` lists it, and
+    `diff` judges it) a parameter whose entry in force then is an assumption: its value, or the day
+    it took effect; a value `param_on` read is the one in force on the day it read, not its timeline."""
+    for rel, old, new in edits:
+        changed.edit(rel, old, new)
+    site = built(starter)
+    assert site.problems == []
+    text = body(site.files["returns/us/en/help.md"])
+    assert EXAMPLE_40 + (MARKED if marked_40 else "") + "\n" in text
+    assert EXAMPLE_46 + (MARKED if marked_46 else "") + "\n" in text
+
+
+def test_an_example_in_force_from_an_assumed_date_is_refused_unmarked(starter: Path, changed: Changed) -> None:
+    """A template that states such an example without reading `ex.unconfirmed` is G009, which says
+    the assumption is the day the value took effect."""
+    changed.edit(PROGRAM, WINDOW_SOURCED, WINDOW_DATE_ASSUMED)
+    changed.edit(HELP, EXAMPLE_MARK, "")
+    changed.edit(HELP, EXAMPLE_MARK, "")
+    line = line_of((starter / HELP).read_text(encoding="utf-8"), "{% if ex.expect.allowed %}")
+    tests = starter / "policies/returns/tests/return_allowed.yaml"
+    case = line_of(tests.read_text(encoding="utf-8"), "name: from 2025 a return 40 days after delivery is allowed")
+    problems = said(built(starter).problems, starter)
+    assert problems[0] == (
+        f"{HELP}:{line}:7: G009: the answer of the worked example `from 2025 a return 40 days after delivery is "
+        f"allowed` ({tests}:{case}) rests on `p.return_window_days` (in force from an assumed date), an assumption "
+        "(not yet confirmed), and the template tests it without marking the example (on the page for marketplace "
+        "`us`, language `en`)"
+    )
+
+
 # (the text a render wrote: the renderer's markers after "\ue003", the assumption's id and "\ue005",
 # a template's with "\ue004", the ids of the flags it marks and "\ue005" inside; and the page it makes)
 M = "*(not yet confirmed)*"

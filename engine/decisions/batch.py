@@ -605,20 +605,25 @@ def decided_for(resolved: Any) -> dict[str, Any]:
 
 def _explained(result: Any, resolved: Any) -> dict[str, Any]:
     """The explanation, with each parameter read given the file:line its value came from."""
+    from engine.decisions.explain import reads  # (explaining imports the explaining path anyway)
+
     when = decided_for(resolved)
     if result.replay is None:  # inputs rejected before evaluating: no row tried, nothing read
         return {**result.to_json(), **when, "rows": [], "let": {}, "params": {}}
-    body: dict[str, Any] = {**result.explain().to_json(), **when}
+    explained = result.explain()
+    body: dict[str, Any] = {**explained.to_json(), **when}
+    # each read with the entry in force when it was read (`param_on`'s: on its day), as diff and
+    # the pages' worked examples judge what an answer rests on
+    found = {(r.name, r.on): r for r in reads(explained, resolved)}
     body["params"] = {
-        key: _used(value, resolved.entries[key], resolved.origin(key))
+        key: _used(value, read.entry, read.origin)
         for key, value in body["params"].items()
-        if key in resolved.entries
+        if (read := found.get((key, None))) is not None
     }
-    if "params_on" in body:  # values read on another day (`param_on`): each with the entry in force then
-        on = getattr(resolved, "entry_on", None)
+    if "params_on" in body:
         body["params_on"] = [
-            {"parameter": p["parameter"], "on": p["on"], **_used(p["value"], *on(p["parameter"], p["on"]))}
-            if on is not None and p["parameter"] in resolved.entries
+            {"parameter": p["parameter"], "on": p["on"], **_used(p["value"], read.entry, read.origin)}
+            if (read := found.get((p["parameter"], p["on"]))) is not None
             else p
             for p in body["params_on"]
         ]

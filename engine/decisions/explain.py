@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ from engine.problems import Pos, Problem, shown_path
 
 if TYPE_CHECKING:
     from engine.decisions.answer import CompiledDecision
+    from engine.model.policy import Entry
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +172,57 @@ class _Reading(dict[str, Any]):
         value = super().__getitem__(key)
         self.read.add(key)
         return value
+
+
+# (parameter, what of the entry in force is an assumption: `value`, `date`, JSON Pointers to parts)
+Rests = tuple[tuple[str, tuple[str, ...]], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    """A parameter an answer read, with the entry in force when it read it and that entry's layer
+    (``origin``, as `show --provenance` says it)."""
+
+    name: str
+    on: str | None  # the day `param_on` read it on; None: the answer's own day (`params.NAME`)
+    value: Any
+    entry: Entry
+    origin: str
+
+    @property
+    def assumed(self) -> tuple[str, ...]:
+        """What of the entry in force is an assumption: its value (`value`), parts of it (JSON
+        Pointers), or the day it took effect (`date`, only for a dated change); () for none."""
+        entry = self.entry
+        return tuple(a for a in entry.assumed if a != "date" or entry.date_assumed)
+
+
+def reads(explained: Explanation, resolved: Any) -> tuple[Read, ...]:
+    """What an explained answer read, each with the entry in force then: the parameters it read on
+    its own day (``resolved``'s), then each it read on another day by `param_on` (the entry in
+    force on that day, not the whole timeline). ``resolved``: a repository's or a bundle's
+    (``entries``, ``origin``, ``entry_on``). The one answer to "what did this answer read, and is
+    any of it an assumption" for `decide --explain`, `diff` and the pages' worked examples."""
+    found = [
+        Read(n, None, v, resolved.entries[n], resolved.origin(n))
+        for n, v in explained.params.items()
+        if n in resolved.entries
+    ]
+    for name, day, value in explained.params_on:
+        if name in resolved.entries:
+            entry, origin = resolved.entry_on(name, day)
+            found.append(Read(name, day, value, entry, origin))
+    return tuple(found)
+
+
+def assumptions(found: Iterable[Read]) -> Rests:
+    """The parameters among ``found`` whose entry in force is an assumption, by name, with what of
+    it is assumed (a name read on several days: each assumption once, in the order read)."""
+    by_name: dict[str, tuple[str, ...]] = {}
+    for r in found:
+        if r.assumed:
+            by_name[r.name] = tuple(dict.fromkeys([*by_name.get(r.name, ()), *r.assumed]))
+    return tuple(sorted(by_name.items()))
 
 
 def _on(line: Any, day: str) -> Any:

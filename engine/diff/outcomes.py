@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from engine.decisions import tiers
+from engine.decisions.explain import Rests, assumptions, reads
 from engine.model.clock import today
 from engine.model.dates import parse_date
 from engine.model.policy import Decision, Program
@@ -43,10 +44,6 @@ _COMPARED = re.compile(
 def compared(source: str) -> list[tuple[str, str]]:
     """(name, bound) of each comparison of a name with a number or a parameter in ``source``."""
     return [(m[1], m[3]) if m[1] else (m[6], m[4]) for m in _COMPARED.finditer(source)]
-
-
-# (parameter, what of the value in force is an assumption: `value`, `date`, JSON Pointers to parts)
-Rests = tuple[tuple[str, tuple[str, ...]], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,21 +183,12 @@ def _answer(compiled: Any, inputs: dict[str, Any], params: dict[str, Any], day: 
 def rests_on(
     answer: dict[str, Any], inputs: dict[str, Any], resolved: Any, compiled: Any, params: dict[str, Any]
 ) -> Rests:
-    """The parameters ``answer`` read (its decision explained: the parameters it read on its day,
-    and those `param_on` read on other days) whose entry in force is an assumption (its value, a
-    part of it, or the day it took effect), with what of it is assumed, as `decide --explain` says
-    it; () for an error."""
+    """The parameters ``answer`` read whose entry in force is an assumption (its value, a part of
+    it, or the day it took effect), with what of it is assumed, as `decide --explain` says it (its
+    decision explained: ``engine.decisions.explain.reads``); () for an error."""
     if "outputs" not in answer:
         return ()
-    explained = compiled.explain(inputs, params, resolved.at)
-    read = [(n, resolved.entries[n]) for n in explained.params if n in resolved.entries]
-    read += [(n, resolved.entry_on(n, on)[0]) for n, on, _ in explained.params_on if n in resolved.entries]
-    found: dict[str, tuple[str, ...]] = {}
-    for name, entry in read:
-        assumed = tuple(a for a in entry.assumed if a != "date" or entry.date_assumed)
-        if assumed:
-            found[name] = tuple(dict.fromkeys([*found.get(name, ()), *assumed]))
-    return tuple(sorted(found.items()))
+    return assumptions(reads(compiled.explain(inputs, params, resolved.at), resolved))
 
 
 def _same_answer(x: dict[str, Any], y: dict[str, Any]) -> bool:

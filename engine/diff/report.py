@@ -7,8 +7,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from engine.decisions.explain import Rests
 from engine.diff.compare import ABSENT, Diff, Keys, ParamChange, RowChange, assumed_at, leaves, path_of, short
-from engine.diff.outcomes import Answer, OutcomeChanges, Rests
+from engine.diff.outcomes import Answer, OutcomeChanges
 from engine.diff.pages import PageChange
 
 ASSUMED = " (date assumed)"  # after a day that is an assumption, as `show --provenance` says a change's

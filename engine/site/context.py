@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from engine.decisions.explain import Rests, assumptions, reads
 from engine.i18n import cldr as l10n
 from engine.i18n.catalogs import parameter_context
-from engine.model.clock import LINES_KEY
 from engine.model.policy import Entry, Program, TestCase
 from engine.model.repository import Change, Repository
 from engine.site.editions import unconfirmed_dates
@@ -63,12 +63,13 @@ class ExampleView:
     at: Fact
     input: Fact
     expect: Fact
-    _rests_on: Taint | None = None  # the answer rests on an assumed value: the template marks it
+    _rests_on: Taint | None = None  # the answer rests on an assumption: the template marks it
 
     @property
     def unconfirmed(self) -> bool:
-        """The answer rests on a parameter value that is an assumption (and no `source` states the
-        example): the template marks the example (reading this says it does)."""
+        """The answer rests on an assumption, a parameter it read whose value (or a part of it), or
+        the day it took effect, is assumed (and no `source` states the example): the template marks
+        the example (reading this says it does)."""
         if self._rests_on is None:
             return False
         acknowledge(self._rests_on.id, whole=True)
@@ -206,45 +207,23 @@ def _published(repo: Repository, program: str, marketplace: str, change: Change)
     return not (_omitted(change.entry) or _omitted(_before(repo, program, marketplace, change)))
 
 
-class _Reading(dict[str, Any]):
-    """A decision's parameters, noting the names it reads: values into ``read``, timelines (for
-    `param_on`) into ``timelines``."""
-
-    def __init__(self, values: dict[str, Any], read: set[str], timelines: set[str] | None = None) -> None:
-        super().__init__(values)
-        self.read, self.timelines = read, timelines
-
-    def __getitem__(self, key: str) -> Any:
-        value = super().__getitem__(key)
-        if key == LINES_KEY and self.timelines is not None:
-            return _Reading(value, self.timelines)
-        self.read.add(key)
-        return value
-
-    def get(self, key: str, default: Any = None) -> Any:
-        if key not in self:
-            return default
-        return self[key]
-
-
-def _rests_on(repo: Repository, program: Program, case: TestCase) -> tuple[list[Entry], list[str]]:
-    """The entries of the parameters a worked example's answer read (its decision run again on
-    its inputs, noting what it reads; a timeline read by `param_on` counts whole), and the names
-    of those whose value is an assumption."""
-    read: set[str] = set()
-    timelines: set[str] = set()
+def _rests_on(repo: Repository, program: Program, case: TestCase) -> tuple[list[Entry], Rests]:
+    """The entries a worked example's answer read (its decision explained on its inputs, as
+    `decide --explain` and `diff` read it: each parameter's entry in force on the day it was read,
+    `param_on`'s on its own day), and those of them that are assumptions (the value, a part of it,
+    or the day it took effect), with what of each is assumed."""
     params = repo.params(program.id, case.marketplace, case.at)
-    repo.compiled(program.id, case.decision).evaluate(case.input, _Reading(params, read, timelines), case.at)
     resolved = repo.resolve(program.id, case.marketplace, case.at)
-    entries: list[Entry] = []
-    assumed: list[str] = []
-    for name in sorted((read | timelines) & set(program.parameters)):
-        line = list(program.timeline(name, case.marketplace)) if name in timelines else []
-        line += [resolved.entries[name]] if name in read else []
-        entries += line
-        if any(e.value_assumed for e in line):
-            assumed.append(name)
-    return entries, assumed
+    found = reads(repo.compiled(program.id, case.decision).explain(case.input, params, case.at), resolved)
+    return [r.entry for r in found], assumptions(found)
+
+
+def _assumed_said(rests: Rests) -> str:
+    """The parameters an example rests on, as a problem names them: `p.fee`, or `p.fee` (in force
+    from an assumed date) when only its date is an assumption."""
+    return ", ".join(
+        f"`p.{name}`" + (" (in force from an assumed date)" if what == ("date",) else "") for name, what in rests
+    )
 
 
 def _examples(
@@ -260,18 +239,17 @@ def _examples(
             continue
         if repo.resolve(program.id, marketplace, case.at).values != values:
             continue
-        entries, assumed = _rests_on(repo, program, case)
+        entries, rests = _rests_on(repo, program, case)
         if any(_omitted(e) for e in entries):
             continue
         views = found.setdefault(case.decision, [])
         base = f"examples.{case.decision}.{len(views)}"
         taint = None
-        if assumed and not case.source:
-            on = ", ".join(f"`p.{name}`" for name in assumed)
+        if rests and not case.source:
             taint = Taint(
                 base,
                 f"the answer of the worked example `{case.name}` ({case.pos.file}:{case.pos.line}) rests on "
-                f"{on}, an assumption (not yet confirmed)",
+                f"{_assumed_said(rests)}, {'an assumption' if len(rests) == 1 else 'assumptions'} (not yet confirmed)",
                 "ex.unconfirmed",
                 r"(?<![\w.])(\w+)\s*\.\s*expect\b",
                 example=True,
