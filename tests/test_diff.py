@@ -803,3 +803,51 @@ def test_the_bounds_a_decision_compares_its_inputs_with(source: str, found: list
     from engine.diff.outcomes import compared
 
     assert compared(source) == found
+
+
+RETURN_ALLOWED = "returns/decisions/return_allowed.yaml"
+WITHIN, LATE = "days_since_delivery <= params.return_window_days", "days_since_delivery > params.return_window_days"
+
+
+@pytest.mark.parametrize(
+    ("days", "changed"),
+    [
+        # the window 45 -> 60: days 46 to 60 change, tried at each edge and beside it
+        ("days_since_delivery", "all with days_since_delivery in 46, 59, 60"),
+        ("days_since_delivery + 1", "all with days_since_delivery in 45, 58, 59"),
+        ("2 + days_since_delivery", "all with days_since_delivery in 44, 57, 58"),
+        ("days_since_delivery - 1", "all with days_since_delivery in 47, 60, 61"),
+        ("(days_since_delivery - 2) + 1", "all with days_since_delivery in 47, 60, 61"),
+        # either branch (a constant one crosses nothing), and a `let` of such a `let`
+        ("days_since_delivery if days_since_delivery > 0 else 0", "all with days_since_delivery in 46, 59, 60"),
+        # anything else is not one input's value plus a number: left out (no bound for the input)
+        ("days_since_delivery * 3", None),
+        ("100 - days_since_delivery", None),
+    ],
+)
+def test_a_let_of_one_input_gives_that_input_its_bounds(
+    init_repo: Path, tmp_path: Path, days: str, changed: str | None
+) -> None:
+    """`window_units > params.min_units_for_cpu`, `window_units` a `let` of `units`: diff tried the
+    inputs around a bound only where an input itself was compared, so it never found the answers
+    a new threshold changes. A `let` that is an input, or an input plus or minus a number (in
+    either branch of an `if`, through other such `let`s), gives that input the bound, moved by the
+    number; any other `let` is left out."""
+    lets = f'let:\n  shifted: "{days}"\n  days: "shifted"\nhit: first\n'
+    edits = [
+        (side, RETURN_ALLOWED, before, after)
+        for side in ("old", "new")
+        for before, after in (
+            ("hit: first\n", lets),
+            (WITHIN, WITHIN.replace("days_since_delivery", "days")),
+            (LATE, LATE.replace("days_since_delivery", "days")),
+        )
+    ]
+    edits.append(("new", RETURNS, "        value: 45\n", "        value: 60\n"))
+    old, new = _starter_pair(init_repo, tmp_path, edits)
+    _, out = diff(old, new, "--at", "2025-03-01")
+    heads = [line for line in out.splitlines() if line.startswith("  returns.return_allowed · us · ")]
+    if changed is None:
+        assert heads == [], out
+    else:
+        assert len(heads) == 1 and heads[0].endswith(changed), out

@@ -134,6 +134,15 @@ def _start(value: str, source: str) -> int | None:
 # --- parsing -------------------------------------------------------------------------------------
 
 
+def parse(source: str) -> nodes.Expr | None:
+    """The Jinja2 tree of an expression that checks (``check`` has said so), for callers that read
+    its shape (`diff`'s inputs to try); None when it does not parse."""
+    try:
+        return _parse(source, [])
+    except _SyntaxProblem:
+        return None
+
+
 class _SyntaxProblem(Exception):
     def __init__(self, message: str, offset: int, hint: str = "") -> None:
         super().__init__(message)

@@ -18,8 +18,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
+from jinja2 import nodes
+
+from engine.cache.memo import Memo
 from engine.decisions import tiers
 from engine.decisions.explain import Rests, assumptions, reads
+from engine.decisions.expr import parse
 from engine.model.clock import today
 from engine.model.dates import parse_date
 from engine.model.policy import Decision, Program
@@ -234,12 +238,13 @@ def domains(
     """Values to try per input (inputs of both versions); None when a required input has none."""
     base = _base(prog, new.id, mp)
     space: dict[str, list[Any]] = {}
+    shifted = [(dec, _shifted(dec)) for dec in (new, old)]
     for name, schema in new.inputs.items():
         if name not in old.inputs:
             continue
         values = (
             _finite(schema)
-            or _numbers(name, new, old, schema, params, base)
+            or _numbers(name, shifted, schema, params, base)
             or _dates(name, new, old, schema, params, day)
         )
         if not values and name in base:
@@ -271,24 +276,89 @@ def _finite(schema: Any) -> list[Any]:
 
 
 def _numbers(
-    name: str, new: Decision, old: Decision, schema: Any, params: list[dict[str, Any]], base: dict[str, Any]
+    name: str,
+    decisions: list[tuple[Decision, dict[str, Terms]]],
+    schema: Any,
+    params: list[dict[str, Any]],
+    base: dict[str, Any],
 ) -> list[Any]:
-    """Numbers an input is compared with, and their neighbours, within the input's schema."""
+    """Numbers an input is compared with (itself, or a `let` of it: ``_shifted``, each of both
+    versions of the decision), and their neighbours, within the input's schema."""
     kind = boundaries.numeric(schema)
     if kind is None:
         return []
     found: list[float] = []
-    for dec in (new, old):
+    for dec, shifted in decisions:
         for _, expr in tiers.expressions(dec):
             for var, bound in compared(expr.source):
                 if var == name:
                     found += _threshold(bound, params)
+                # a `let` that is this input, or it plus or minus a number: the input where it crosses
+                found += [t - by for of, by in shifted.get(var, ()) if of == name for t in _threshold(bound, params)]
     step = 1 if kind == "integer" else 0.01
     values = [v for t in found for v in (t - step, t, t + step)]
     if name in base:
         values.append(base[name])
     values = [int(v) if kind == "integer" and float(v).is_integer() else v for v in values]
     return [v for v in values if _fits(v, schema)]
+
+
+def _shifted(dec: Decision) -> dict[str, Terms]:
+    """Each `let` whose value is an input or an input plus or minus a number, with the (input, what
+    is added) it may be: `cpu_units if cpu_units is not none else units` may be either input,
+    `units + 1` is units plus 1, and a `let` of such a `let` adds up. Any other `let` (a product, two
+    inputs added, a call) is left out: where it crosses a bound is not one input's value."""
+    key = (tuple(dec.inputs), tuple((name, expr.source) for name, expr in dec.let.items()))
+    kept = _SHIFTED.get(key)  # (each day and marketplace of a diff asks again: parsed once)
+    if kept is not None:
+        return kept
+    found: dict[str, Terms] = {}
+    for name, expr in dec.let.items():  # (a `let` reads only those above it)
+        tree = parse(expr.source)
+        terms = _terms(tree, dec, found) if tree is not None else None
+        if terms:
+            found[name] = terms
+    _SHIFTED.put(key, found)
+    return found
+
+
+_SHIFTED: Memo[dict[str, Terms]] = Memo(256)  # by the decision's inputs and `let`s
+
+
+Terms = list[tuple[str, float]]  # (input, the number added to it)
+
+
+def _terms(node: nodes.Node, dec: Decision, lets: dict[str, Terms]) -> Terms | None:
+    """The (input, number added) ``node`` may be (``_shifted``); None when it is anything else."""
+    if isinstance(node, nodes.Name):
+        return [(node.name, 0)] if node.name in dec.inputs else lets.get(node.name)
+    if isinstance(node, nodes.CondExpr):  # either branch's value; a constant one (`0`, `none`) crosses nothing
+        found: Terms = []
+        for branch in (node.expr1, node.expr2):
+            terms = [] if branch is None or isinstance(branch, nodes.Const) else _terms(branch, dec, lets)
+            if terms is None:
+                return None
+            found += terms
+        return found or None
+    if isinstance(node, (nodes.Add, nodes.Sub)):
+        sign = 1 if isinstance(node, nodes.Add) else -1
+        left, right = _number(node.left), _number(node.right)
+        if right is not None:  # `x + 1`, `x - 1`
+            inner = _terms(node.left, dec, lets)
+            return None if inner is None else [(n, by + sign * right) for n, by in inner]
+        if left is not None and sign == 1:  # `1 + x` (`1 - x` turns the input around: left out)
+            inner = _terms(node.right, dec, lets)
+            return None if inner is None else [(n, by + left) for n, by in inner]
+    return None
+
+
+def _number(node: nodes.Node) -> float | None:
+    if isinstance(node, nodes.Neg):
+        inner = _number(node.node)
+        return None if inner is None else -inner
+    if isinstance(node, nodes.Const) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+        return node.value
+    return None
 
 
 def _dates(name: str, new: Decision, old: Decision, schema: Any, params: list[dict[str, Any]], day: str) -> list[str]:
