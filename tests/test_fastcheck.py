@@ -193,6 +193,10 @@ SCHEMAS: list[dict[str, Any]] = [
     {"not": {"type": "string"}},
     {"minimum": 3},
     {},
+    {"type": "number", "minimum": 0, "format": "money"},
+    {"type": "number", "enum": [0, 12.5], "format": "percent"},
+    {"type": "integer", "format": "duration-day"},
+    {"format": "duration-year"},
 ]
 VALUES: list[Any] = [
     None,
@@ -275,6 +279,26 @@ def test_a_uri_is_accepted_by_the_generated_check_only_where_certain(text: str, 
     assert fastcheck.value_is_valid(uri, text) is certain
     if certain:  # never looser than jsonschema as installed
         assert not list(schema._value_validator(json.dumps(uri, sort_keys=True)).iter_errors(text))
+
+
+def test_policyctl_s_own_formats_are_annotations_as_for_jsonschema() -> None:
+    # the number formats pages show (`money`, ...): no draft of jsonschema checks them, so its
+    # FormatChecker passes every value, and so do the generated checks (on any type, as jsonschema)
+    from jsonschema import FormatChecker
+
+    from engine.model.policy import SHOWN_FORMATS
+    from engine.schema.predicates import ANNOTATION_FORMATS
+
+    assert SHOWN_FORMATS - {"date", "date-time"} == ANNOTATION_FORMATS
+    assert not ANNOTATION_FORMATS & set(FormatChecker.checkers)
+    for fmt in sorted(ANNOTATION_FORMATS):
+        for annotated in ({"format": fmt}, {"type": "string", "minLength": 2, "format": fmt}):
+            fn = schemacode.compile_value(annotated)
+            slow = schema._value_validator(json.dumps(annotated, sort_keys=True))
+            assert fn is not None, annotated
+            for value in VALUES:
+                assert fn(value) == (not any(True for _ in slow.iter_errors(value))), (annotated, value)
+    assert schemacode.compile_value({"format": "mony"}) is None  # a misspelling is P009's, asked of jsonschema
 
 
 def test_unsupported_keywords_fall_back() -> None:

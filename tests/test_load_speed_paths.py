@@ -419,6 +419,11 @@ def test_simple_schemas_checked_without_compiling_as_compiled() -> None:
         {"pattern": "^a"},
         {"const": 1},
         {"enum": None},
+        {"format": "money"},
+        {"format": "duration-day", "title": "t"},
+        {"format": "date"},
+        {"format": "uri"},
+        {"format": ["money"]},
     ]
     values: list[object] = [
         None,

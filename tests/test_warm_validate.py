@@ -18,9 +18,26 @@ from engine.cache import memo
 from engine.cache.documents import PackedDocument
 
 PROGRAM = "policies/returns/program.yaml"
-# Parameters with a `format` (P009 looks at each) and one jsonschema would be asked about if the
-# generated check could not accept a URI.
+# Parameters with a `format` (P009 looks at each): one jsonschema would be asked about if the
+# generated check could not accept a URI, and policyctl's own formats (`money`, `percent`,
+# `duration-*`), which jsonschema does not check, on a schema simple enough for the closure of
+# engine.schema.fastcheck and on one the generated code checks (numeric options).
 PARAMETERS = """parameters:
+  restocking_fee:
+    description: What a buyer pays when an opened item comes back.
+    schema: {type: number, minimum: 0, format: money}
+    value: 4.99
+    source: a test
+  restocking_share:
+    description: The share of the price kept for an opened item.
+    schema: {type: number, enum: [0, 12.5, 25], format: percent}
+    value: 12.5
+    source: a test
+  refund_days:
+    description: Days until the refund is paid.
+    schema: {type: integer, minimum: 1, format: duration-day}
+    value: 14
+    source: a test
   help_page_url:
     description: Where the returns policy is published.
     schema: {type: string, format: uri, pattern: "^https://"}

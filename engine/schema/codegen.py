@@ -32,6 +32,7 @@ from collections.abc import Callable
 from typing import Any
 
 from engine.schema.predicates import (
+    ANNOTATION_FORMATS,
     URI_PATTERN,
     equal,
     in_options,
@@ -118,7 +119,8 @@ SUPPORTED = frozenset(
     }
 )
 # Formats asserted here exactly as the FormatChecker of engine.model.dates does (`uri`, below: only a text
-# certainly valid, see predicates.URI_PATTERN); any other format falls back.
+# certainly valid, see predicates.URI_PATTERN; predicates.ANNOTATION_FORMATS: nothing to check); any
+# other format falls back.
 FORMATS = {"date": "_is_date({v})", "email": "'@' in {v}", "idn-email": "'@' in {v}"}
 
 _TYPE_TEST = {
@@ -349,6 +351,8 @@ class _Body:
                 checks.append(FORMATS[fmt].format(v=v))
             elif fmt == "uri":  # certainly a URI in any environment, else jsonschema decides (URI_PATTERN)
                 checks.append(f"{self.c.pattern(URI_PATTERN)}.fullmatch({v}) is not None")
+            elif fmt in ANNOTATION_FORMATS:  # `money`, `percent`, `duration-*`: jsonschema checks nothing
+                pass
             else:
                 raise Unsupported(f"format `{fmt}` is not supported")
         if checks:

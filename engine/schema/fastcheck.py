@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from engine.schema.predicates import JSON_TYPES, is_integer, is_number
+from engine.schema.predicates import ANNOTATION_FORMATS, JSON_TYPES, is_integer, is_number
 
 _validators: dict[str, Callable[[Any], bool]] | None = None
 
@@ -190,7 +190,8 @@ def schema_is_valid(schema: Any, depth: int = 0) -> bool:
 # --- simple authors' schemas, without compiling ---------------------------------------------------
 
 # Most parameter schemas are one scalar type with bounds or a list of options (`{type: integer,
-# minimum: 0}`, `{type: boolean}`, `{enum: [a, b]}`), each checked against a value or two: writing,
+# minimum: 0}`, `{type: boolean}`, `{enum: [a, b]}`, perhaps with a `format` jsonschema does not check
+# such as `money`: predicates.ANNOTATION_FORMATS), each checked against a value or two: writing,
 # compiling and running Python source for them (~0.3 ms) costs more than the check. For exactly
 # those shapes, a closure does what the compiled function would (tests compare the two on a table
 # of schemas x values); any other key, or a bound or option of another kind, goes to schemacode.
@@ -198,7 +199,7 @@ _SIMPLE_ANNOTATIONS = frozenset(
     {"title", "description", "$comment", "default", "examples", "deprecated", "readOnly", "writeOnly"}
 )
 _BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
-_SIMPLE_KEYS = frozenset({"type", "enum", *_BOUNDS}) | _SIMPLE_ANNOTATIONS
+_SIMPLE_KEYS = frozenset({"type", "enum", "format", *_BOUNDS}) | _SIMPLE_ANNOTATIONS
 
 
 _SCALAR_TYPES: dict[str, Callable[[Any], bool]] = {
@@ -210,6 +211,8 @@ def simple_validator(schema: Any) -> Callable[[Any], bool] | None:
     """The yes/no validator of a simple schema (see above), or None for any other."""
     if type(schema) is not dict or not schema.keys() <= _SIMPLE_KEYS:
         return None
+    if "format" in schema and not (type(schema["format"]) is str and schema["format"] in ANNOTATION_FORMATS):
+        return None  # a format with a check (`date`, `uri`, ...) is the compiler's; `money` annotates
     names = schema.get("type")
     if names is not None:  # `type: null` in YAML is no type at all, as for the compiler
         names = [names] if isinstance(names, str) else names

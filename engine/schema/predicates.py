@@ -54,6 +54,19 @@ URI_PATTERN = (
 )
 
 
+# policyctl's own formats (engine.model.policy.SHOWN_FORMATS but `date` and `date-time`): how pages
+# show a value. jsonschema has no checker for them (its FormatChecker passes any value of a format it
+# has no checker for, and none of its drafts defines these names), so to it they are annotations, and
+# the generated checks treat them so too (a test holds this set to SHOWN_FORMATS and to jsonschema).
+ANNOTATION_FORMATS = frozenset(
+    (
+        "money",
+        "percent",
+        *(f"duration-{unit}" for unit in ("second", "minute", "hour", "day", "week", "month", "year")),
+    )
+)
+
+
 class _Bool:
     """Stands for a bool inside comparisons, so `true` never equals `1` (as in jsonschema)."""
 
