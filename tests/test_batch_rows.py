@@ -257,3 +257,34 @@ def test_row_of_says_none_at_once_below_the_last_row_with_constant_outputs() -> 
     c = compiled(decision([ROWS[0], ROWS[1], ROWS[4]], let=LET))
     assert c.row_of({"units": 500, "contacts": 0}, PARAMS, AT) is None  # tiered: computed
     assert c.row_of({"units": 0}, PARAMS, AT) is None  # few: computed
+
+
+_CIRCULAR: list[Any] = []
+_CIRCULAR.append(_CIRCULAR)
+ENCODED: list[Any] = [
+    {"basis": "tier", "fee_per_unit": 0.1234, "total": -0.0, "n": 10**30, "ok": True, "none": None},
+    {"é": 'ü\u2028\x00"\\', "list": [1, 2.5, [], {}], "nested": {"a": {"b": [None]}}},
+    "text",
+    1.5,
+    {"bad": float("nan")},
+    {"bad": [1, float("inf")]},
+    _CIRCULAR,
+    {"not json": {1, 2}},
+    {"after an error": [1, {"a": 2}]},  # the encoder that failed just before answers as the first did
+    {1: "int key", False: "bool key", None: "null key", 1.5: "float key"},
+]
+
+
+def test_a_batch_line_s_encoder_gives_the_standard_encoder_s_text_and_errors() -> None:
+    standard = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+    ours = batch.line_encoder()
+    for value in ENCODED * 2:
+        try:
+            expected: Any = standard(value)
+        except (ValueError, TypeError) as e:
+            expected = (type(e), str(e))
+        try:
+            got: Any = ours(value)
+        except (ValueError, TypeError) as e:
+            got = (type(e), str(e))
+        assert got == expected, value
