@@ -347,10 +347,11 @@ def line_encoder() -> Callable[[Any], str]:
     from json import encoder as std
 
     slow = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    if std.c_make_encoder is None:  # (a Python without the C accelerator)
+    make = getattr(std, "c_make_encoder", None)  # (typeshed leaves it out)
+    if make is None:  # (a Python without the C accelerator)
         return slow.encode
     markers: dict[int, Any] = {}  # as check_circular's: empty again after each call that returns
-    fast = std.c_make_encoder(markers, slow.default, std.encode_basestring, None, ":", ",", False, False, False)
+    fast = make(markers, slow.default, std.encode_basestring, None, ":", ",", False, False, False)
 
     def encode(o: Any) -> str:
         try:
