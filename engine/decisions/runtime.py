@@ -368,6 +368,7 @@ def add_days(d: Any, n: Any) -> str:
 # stream of distinct texts costs one parse each, as without it. Only date-times with an offset are
 # kept; datetimes are immutable, so sharing them is safe.
 _MOMENTS: dict[str, _dt.datetime] = {}
+_from_iso = _dt.datetime.fromisoformat
 MAX_MOMENTS = 4096
 
 
@@ -382,10 +383,19 @@ def _learn(text: str) -> _dt.datetime | None:
     """``aware`` for a text not in the memo: parse it, and keep it when it is an instant."""
     if len(text) <= 10:  # a date, as `_parse` reads it (never kept: it is no instant)
         return None
-    try:
-        moment = _dates.parse_datetime(text)
-    except ValueError:  # NoOffset included
-        return None
+    moment = None
+    # parse_datetime's first step, without its call (a batch learns a text or two per line): the
+    # commonest form, read by `fromisoformat` as is; anything else, or what it refuses, the full way
+    if _dates._READS_Z and type(text) is str and _dates._common_date_time(text) is not None:
+        try:
+            moment = _from_iso(text)
+        except ValueError:
+            pass
+    if moment is None:
+        try:
+            moment = _dates.parse_datetime(text)
+        except ValueError:  # NoOffset included
+            return None
     if len(_MOMENTS) >= MAX_MOMENTS:
         _MOMENTS.clear()
     _MOMENTS[text] = moment
