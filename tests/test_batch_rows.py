@@ -288,3 +288,20 @@ def test_a_batch_line_s_encoder_gives_the_standard_encoder_s_text_and_errors() -
         except (ValueError, TypeError) as e:
             got = (type(e), str(e))
         assert got == expected, value
+
+
+def test_a_row_answering_with_and_without_a_float_writes_each_line_as_its_single_answer() -> None:
+    """Once a row has answered with a float output, the batch writes that row's later lines around
+    their outputs (the rest of the line encoded once): whole numbers, text and floats alike."""
+    mixed = {"basis": "mixed", "value": e("units / 2 if units > 100 else units", 3), "of": e("kind", 3)}
+    c = compiled(decision([rule("mixed", None, mixed, 2)]))
+    cases = [
+        {"units": u, **({"kind": k} if k else {})} for u, k in ((150, "a"), (1, None), (0, "b"), (301, "a"), (7, "zz"))
+    ]
+    lines = [json.dumps(case) for case in cases * 2]
+    expected = [
+        json.dumps({**c.decide(json.loads(line), PARAMS, AT, pos(1)).to_json(), "at": AT}, separators=(",", ":"))
+        for line in lines
+    ]
+    assert _run(c, lines) == expected
+    assert {type(json.loads(x)["outputs"]["value"]) for x in expected} == {int, float}

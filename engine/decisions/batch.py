@@ -363,36 +363,38 @@ def line_encoder() -> Callable[[Any], str]:
     return encode
 
 
-def _line(result: Any, lines: dict[Any, Any], encode: Any, tail: str) -> str:
+def _line(result: Any, lines: dict[Any, Any], encode: Callable[[Any], str], tail: str) -> str:
     """The JSON line of a result without problems, ending with ``tail`` (`at` and `time_zone`, and the
     closing brace) instead of its `}`, encoded once per distinct outcome; with a float output (no
     outcome to reuse: 0.0 == -0.0), only the outputs are encoded, between the rest of the line as
-    encoded once per deciding row."""
+    encoded once per deciding row (and then so for every later result of that row: the same text)."""
     outputs = result.outputs
+    around: tuple[str, str] | tuple[()] | None = lines.get((result.matches, result.default_used))
+    if around:
+        return around[0] + encode(outputs) + around[1]
     values = tuple(outputs.values())
     types = tuple(map(type, values))
     if float in types:
-        around = lines.get((result.matches, result.default_used))
         if around is None:
             around = _around(result, encode, tail)
             if len(lines) < 4096:
                 lines[(result.matches, result.default_used)] = around
         if around:
-            return str(around[0] + encode(outputs) + around[1])
-        return str(encode(result.to_json()))[:-1] + tail
+            return around[0] + encode(outputs) + around[1]
+        return encode(result.to_json())[:-1] + tail
     key = (result.matches, result.default_used, tuple(outputs), values, types)
     try:
         text: str | None = lines.get(key)
     except TypeError:  # an unhashable output (a list, a mapping)
-        return str(encode(result.to_json()))[:-1] + tail
+        return encode(result.to_json())[:-1] + tail
     if text is None:
-        text = str(encode(result.to_json()))[:-1] + tail
+        text = encode(result.to_json())[:-1] + tail
         if len(lines) < 4096:
             lines[key] = text
     return text
 
 
-def _around(result: Any, encode: Any, tail: str) -> tuple[str, str] | tuple[()]:
+def _around(result: Any, encode: Callable[[Any], str], tail: str) -> tuple[str, str] | tuple[()]:
     """The text of ``result``'s line (ending with ``tail``) before and after its outputs; () when it
     cannot be cut there."""
     whole, outputs = encode(result.to_json()), encode(result.outputs)
