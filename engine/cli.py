@@ -288,9 +288,27 @@ def _console() -> Any:
 
 
 def _say(text: str, err: bool = False) -> None:
-    """Text for people, coloured where colour is wanted (engine.console)."""
+    """Text for people, coloured where colour is wanted (engine.console). Not painted where click
+    would strip the colour again (a file, a pipe): the same bytes without painting, say, a report of
+    6,200 warnings and copying it twice more. A text holding an escape character is painted as
+    before, so what click strips is what it always stripped (text output escapes them: `\\x1b`,
+    engine.problems.one_line; a usage error quoting a file name may not)."""
     console = _console()
-    click.echo(console.paint(text), err=err, nl=False, color=console.color)
+    color = console.color
+    if "\033" in text or not _stripped(err, color):
+        text = console.paint(text)
+    click.echo(text, err=err, nl=False, color=color)
+
+
+def _stripped(err: bool, color: bool | None) -> bool:
+    """Whether click.echo would strip ANSI styles from what it writes to standard output (or error)
+    with ``color``: asked of click itself, on its module as click.termui asks (its test runner
+    replaces the answer there)."""
+    from click import _compat
+    from click.globals import resolve_color_default
+
+    stream = sys.stderr if err else sys.stdout  # (click.echo's text stream over it is a tty or not alike)
+    return bool(_compat.should_strip_ansi(stream, resolve_color_default(color)))
 
 
 def _json(data: Any) -> None:

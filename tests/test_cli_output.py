@@ -138,6 +138,50 @@ def test_every_commands_problems_are_coloured_as_tests_are(
     assert "\033[" not in getattr(CliRunner().invoke(main, ["--color", "never", *args], color=True), f"std{stream}")
 
 
+SAID = [
+    "x.yaml:3:5: error[P003]: expected a number\n  hint: write 21\nwarning[G008]: note: 1 error in 1 of 2 files\n",
+    "policyctl: error: no such file or folder: \033[31mred.yaml\n",  # a usage error quoting a name as given
+    "policyctl: error: \033[error[P003]\n",  # an escape running into a painted word
+]
+
+
+@pytest.mark.parametrize("text", SAID)
+def test_text_off_a_terminal_is_what_painting_and_stripping_gave(
+    text: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Off a terminal click strips colour, so text is not painted there (a report of 6,200 warnings
+    was painted, then copied twice more to strip it: 923b923); the bytes are those of painting and
+    stripping, also for a text holding an escape (text output shows one as `\\x1b`)."""
+    from click.utils import strip_ansi
+
+    from engine import cli
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    painted = []
+    paint = Console.paint
+    monkeypatch.setattr(Console, "paint", lambda self, said: painted.append(said) or paint(self, said))
+    cli._say(text)  # standard output captured: no terminal
+    assert capsys.readouterr().out == strip_ansi(paint(Console(), text))
+    assert painted == ([text] if "\033" in text else [])
+
+
+def test_a_report_off_a_terminal_is_not_painted(mini: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from engine.cli import main
+
+    edit(mini / "loans" / "program.yaml", "value: 21", "value: zero")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.chdir(mini)
+    painted = []
+    paint = Console.paint
+    monkeypatch.setattr(Console, "paint", lambda self, said: painted.append(said) or paint(self, said))
+    piped = CliRunner().invoke(main, ["validate"], color=False)
+    assert "error[P003]" in piped.stdout and "\033" not in piped.stdout and painted == []
+    terminal = CliRunner().invoke(main, ["validate"], color=True)
+    assert f"{RED}error{RESET}[P003]" in terminal.stdout and painted == [piped.stdout]
+
+
 def test_progress_shows_on_a_terminal_only() -> None:
     terminal = io.StringIO()
     terminal.isatty = lambda: True  # type: ignore[method-assign]  # a terminal stand-in
