@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.diff.outcomes import Answer, Rests
+from engine.decisions.explain import Rests
+from engine.diff.outcomes import Answer
 from support import MINI, edit, git, run_cli
 
 PROGRAM = "loans/program.yaml"
