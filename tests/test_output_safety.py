@@ -358,3 +358,28 @@ def test_a_link_of_others_named_as_a_script_fails_the_check(init_repo: Path) -> 
     assert f"{out}/returns/app.js:1:1: error[G010]: a script or other code a browser runs" in check.err
     assert f"{out}/lib:1:1: error[G010]: a link to a folder, whose scripts would be served" in check.err
     assert check.err.count("error[G010]") == 3 and "notes.txt:" not in check.err, check
+
+
+def test_only_files_that_may_hold_markup_are_read_for_the_check(
+    init_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build sorts the files in its output folder and checks those of others each time: an image
+    or a text file the build record does not list is never read for it (each was read whole on
+    every build, to learn whether policyctl wrote it, and again for G010), an HTML or SVG file is
+    (G010)."""
+    from engine.site import disk
+
+    out = init_repo / "generated_docs"
+    for rel in ("logo.png", "notes.txt", "CNAME", "plain.svg", "extra.html"):
+        (out / rel).write_bytes(PASSIVE_SVG if rel.endswith(".svg") else b"<p>hello</p>\n")
+    read: list[str] = []
+    real = disk.read_file
+
+    def reading(folder: str, rel: str, *rest: int) -> bytes | None:
+        read.append(rel)
+        return real(folder, rel, *rest)
+
+    monkeypatch.setattr(disk, "read_file", reading)
+    check = run_cli("build", "--check", "--root", str(init_repo / "policies"), "--out", str(out))
+    assert check.code == 0 and "G010" not in check.err, check
+    assert {"extra.html", "plain.svg"} <= set(read) and not {"logo.png", "notes.txt", "CNAME"} & set(read), read

@@ -6,6 +6,7 @@ folders are refused, which files may be replaced or removed) are engine.site.own
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -174,7 +175,7 @@ def _runnable_others(out: str, others: list[str]) -> list[Problem]:
                 "a link to a folder, whose scripts would be served beside the pages",
             )
         else:
-            found = runnable(rel, disk.read_file(out, rel, 16 * 1024 * 1024 + 1))
+            found = runnable(rel, functools.partial(disk.read_file, out, rel, 16 * 1024 * 1024 + 1))
         if found is not None:
             line, col, what = found
             problems.append(

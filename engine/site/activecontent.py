@@ -22,6 +22,7 @@ import base64
 import functools
 import hashlib
 import re
+from collections.abc import Callable
 from html import unescape
 from html.parser import HTMLParser
 
@@ -327,14 +328,17 @@ _XML_ACTIVE = re.compile(
 )
 
 
-def runnable(rel: str, data: bytes | None) -> tuple[int, int, str] | None:
+def runnable(rel: str, read: Callable[[], bytes | None]) -> tuple[int, int, str] | None:
     """(line, column, what) when a browser would run something in the file ``rel`` of the output
-    folder (``data``: its bytes, None when it cannot be read, a link); None when it is passive."""
+    folder (``read``: its bytes, None when it cannot be read, a link); None when it is passive.
+    Only a document that may hold markup is read (an output folder may hold many images, and a
+    build checks its files each time)."""
     name = rel.rsplit("/", 1)[-1].lower()
     if name.endswith(_CODE_SUFFIXES):
         return 1, 1, "a script or other code a browser runs"
     if not name.endswith(_HTML_SUFFIXES + _XML_SUFFIXES):
         return None
+    data = read()
     if data is None or len(data) > _READ_AT_MOST:
         return 1, 1, "a document a browser may run, which policyctl cannot read to check"
     try:

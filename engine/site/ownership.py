@@ -161,7 +161,9 @@ def survey(folder: str, files: dict[str, bytes], kept: set[str] | frozenset[str]
             if not record.listed(rel) and _read(folder, rel) != files[rel]:
                 out.conflicts.append(rel)
             continue
-        if record.owns(rel, _read(folder, rel)):
+        # (a file the record does not list is not policyctl's: not read, a folder of images is
+        # not read whole on every build)
+        if record.listed(rel) and record.owns(rel, _read(folder, rel)):
             out.remove.append(rel)
         else:
             out.others.append(rel)
