@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from engine.problems import Severity
 
 DEFAULT_ROOT = "policies"
@@ -1488,25 +1490,31 @@ def fmt_cmd(paths: tuple[str, ...], check: bool, show_diff: bool, stdin_filename
     from engine.source import layout
 
     if stdin_filename is not None:
-        _fmt_stdin(stdin_filename, _stdin_file(paths, stdin_filename, yaml_only=False), check, show_diff)
-    _not_stdin(
-        paths,
-        _NO_PLACE,
-        "give the file's path, or read it with its place: policyctl fmt --stdin-filename policies/returns/program.yaml",
-    )
-    missing = [p for p in paths if not os.path.exists(p)]
-    if missing:
-        _fail_usage(f"no such file or folder: {', '.join(missing)}", "give policy files or folders")
-    if not paths and root is None:
-        _find_project(click.get_current_context(), None, required=True)
-    from engine.source.project import policies_of_top
+        # (an editor's buffer: with --check or --diff, said as a file is, below)
+        buffer = formatter.format_bytes(stdin_filename, _stdin_file(paths, stdin_filename, yaml_only=False))
+        if not (check or show_diff):
+            _fmt_stdin(buffer)
+        files = [stdin_filename]
+        formatted: Iterable[tuple[str, Any]] = [(stdin_filename, buffer)]
+    else:
+        _not_stdin(
+            paths,
+            _NO_PLACE,
+            "give the file's path, or read it with its place: policyctl fmt --stdin-filename policies/returns/program.yaml",
+        )
+        missing = [p for p in paths if not os.path.exists(p)]
+        if missing:
+            _fail_usage(f"no such file or folder: {', '.join(missing)}", "give policy files or folders")
+        if not paths and root is None:
+            _find_project(click.get_current_context(), None, required=True)
+        from engine.source.project import policies_of_top
 
-    # a repository's top is its policies folder (its other YAML, a CI file, is not policyctl's)
-    given = [_spelt_from(p, policies_of_top(p)) for p in paths] if paths else [str(root)]
-    files = [f for p in given for f in (layout.yaml_files(p) if os.path.isdir(p) else [p])]
+        # a repository's top is its policies folder (its other YAML, a CI file, is not policyctl's)
+        given = [_spelt_from(p, policies_of_top(p)) for p in paths] if paths else [str(root)]
+        files = [f for p in given for f in (layout.yaml_files(p) if os.path.isdir(p) else [p])]
+        formatted = ((path, formatter.format_file(path)) for path in files)  # (each said as it is formatted)
     changed = failed = 0
-    for path in files:
-        done = formatter.format_file(path)
+    for path, done in formatted:
         if done.problem is not None:
             failed += 1
             click.echo(
@@ -1540,37 +1548,18 @@ def fmt_cmd(paths: tuple[str, ...], check: bool, show_diff: bool, stdin_filename
     sys.exit(1 if failed or (check and changed) else 0)
 
 
-def _fmt_stdin(path: str, raw: bytes, check: bool, show_diff: bool) -> NoReturn:
-    """`fmt --stdin-filename PATH`: the text read as the file at PATH; the formatted text on
-    standard output (as ruff and Black give an editor's buffer back: all of it, also when nothing
-    changed), or with --check and --diff what they say of a file. Exit codes as for a file: 1
-    when it cannot be formatted (nothing on standard output: an editor keeps its buffer), or with
-    --check when it is not formatted."""
-    import difflib
-
-    from engine.source import fmt as formatter
-
-    done = formatter.format_bytes(path, raw)
+def _fmt_stdin(done: Any) -> NoReturn:
+    """`fmt --stdin-filename PATH` without --check or --diff: the formatted text on standard output
+    (as ruff and Black give an editor's buffer back: all of it, also when nothing changed); exit 1
+    when it cannot be formatted, nothing on standard output (an editor keeps its buffer)."""
     if done.problem is not None:
         click.echo(
             f"policyctl: {done.problem}" + (f"\n  hint: {done.problem.shown().hint}" if done.problem.hint else ""),
             err=True,
         )
         sys.exit(1)
-    if not (check or show_diff):
-        click.echo(done.text or "", nl=False)
-        sys.exit(0)
-    shown = shown_path(path)
-    if done.changed and show_diff:
-        diff = difflib.unified_diff(done.original.splitlines(True), (done.text or "").splitlines(True), shown, shown)
-        click.echo("".join(diff), nl=False)
-    if done.changed:
-        click.echo(f"would reformat {shown}")
-    click.echo(
-        f"{int(done.changed)} file{'s' if done.changed != 1 else ''} would be reformatted, "
-        f"{int(not done.changed)} already formatted"
-    )
-    sys.exit(1 if check and done.changed else 0)
+    click.echo(done.text or "", nl=False)
+    sys.exit(0)
 
 
 @main.command("init")
