@@ -25,7 +25,7 @@ import csv
 import json
 import os
 import re
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -163,11 +163,12 @@ def run(
                     writer.write_table(pa.Table.from_batches(held), row_group_size=ROWS_PER_GROUP)
         else:
             with open(staged, "w", encoding="utf-8") as text:
-                from engine.decisions.batch import decided_for
+                from engine.decisions.batch import decided_for, line_encoder
 
                 when = decided_for(resolved)  # (each answer says its day and zone, as `decide`'s lines)
+                encode = line_encoder()  # (one C encoder for the run, as `decide`'s batch)
                 for chunk in chunks:
-                    text.write("".join(_lines(table, chunk, ran, when)))
+                    text.write("".join(_lines(table, chunk, ran, when, encode)))
         os.replace(staged, out)
     except (OSError, pa.ArrowException) as e:  # a Parquet file damaged after its first rows, a disk error
         _remove(staged)
@@ -196,10 +197,11 @@ def _rows(table: Any, chunk: Chunk) -> list[Any] | None:
     return rows
 
 
-def _lines(table: Any, chunk: Chunk, ran: Ran, when: dict[str, Any]) -> Iterator[str]:
-    """The JSON `policyctl decide` prints for each row, ending with ``when`` (the day and zone it
-    answered for); a non-finite output: the row's problem instead; a row that could not be read:
-    its problem, as `decide` prints a line that is not JSON."""
+def _lines(table: Any, chunk: Chunk, ran: Ran, when: dict[str, Any], encode: Callable[[Any], str]) -> Iterator[str]:
+    """The JSON `policyctl decide` prints for each row (compact, no NaN or infinity: ``encode``,
+    engine.decisions.batch.line_encoder), ending with ``when`` (the day and zone it answered for); a
+    non-finite output: the row's problem instead; a row that could not be read: its problem, as
+    `decide` prints a line that is not JSON."""
     from engine.decisions.batch import _not_finite
 
     ran.rows += chunk.size
@@ -209,17 +211,13 @@ def _lines(table: Any, chunk: Chunk, ran: Ran, when: dict[str, Any]) -> Iterator
         if not result.ok:
             ran.failed += 1
         if index in unread:
-            yield _LINE({"line": number, "problems": [unread[index].to_json()]}) + "\n"
+            yield encode({"line": number, "problems": [unread[index].to_json()]}) + "\n"
             continue
         try:
-            yield _LINE({**result.to_json(), **when}) + "\n"
+            yield encode({**result.to_json(), **when}) + "\n"
         except ValueError:
             ran.failed += result.ok
-            yield _LINE({"line": number, "problems": [_not_finite(table.name, number).to_json()]}) + "\n"
-
-
-# a line as `decide` prints a batch's (engine.decisions.batch): compact JSON, no NaN or infinity
-_LINE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+            yield encode({"line": number, "problems": [_not_finite(table.name, number).to_json()]}) + "\n"
 
 
 # -- Parquet ------------------------------------------------------------------------------------
