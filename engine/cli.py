@@ -1567,7 +1567,13 @@ def _fmt_stdin(done: Any) -> NoReturn:
 @click.argument("directory", default=".", type=click.Path())
 @click.option("--no-build", is_flag=True, help="Do not render the pages (`policyctl build` does it later).")
 def init_cmd(directory: str, no_build: bool) -> None:
-    """Write a small working policy repository into DIRECTORY (default: here), which must be empty.
+    """Write a small working policy repository into DIRECTORY (default: here).
+
+    DIRECTORY may be new, empty, or a repository just started (`git clone` of a new GitHub
+    repository, or `git init`). Nothing is ever overwritten: when a file the starter writes is
+    already there (or a file or link where it needs a folder, or a policies/ or generated_docs/
+    folder that is not empty), init names each and writes nothing. An existing README.md is kept
+    as it is; an existing .gitignore gets the starter's lines it lacks appended at its end.
 
     Then `policyctl validate && policyctl test && policyctl build --check` pass in it: the pages
     are rendered into its generated_docs/ as the last step (unless --no-build).
@@ -1576,8 +1582,19 @@ def init_cmd(directory: str, no_build: bool) -> None:
 
     created = init(directory)
     if created.refused:
+        if created.conflicts:
+            _fail_usage(
+                "\n  ".join([created.refused, *created.conflicts]),
+                "move these aside and run `policyctl init` again, or give a new folder (`policyctl init my-policies`);"
+                " policyctl init never writes over what is there",
+            )
         _fail_usage(created.refused, "give a new folder, e.g. `policyctl init my-policies`")
     click.echo(f"wrote {len(created.files)} files into {directory}")
+    for rel in created.kept:
+        click.echo(f"kept {os.path.normpath(os.path.join(directory, rel))} as it is (the starter's was not written)")
+    if created.ignored:
+        shown = os.path.normpath(os.path.join(directory, ".gitignore"))
+        click.echo(f"added to {shown}: {', '.join(created.ignored)}")
     if not no_build:
         try:
             main.main(["build", "--root", directory], prog_name="policyctl", standalone_mode=False)

@@ -80,14 +80,144 @@ def test_modelines_point_at_the_schemas(starter: Path) -> None:
     assert seen >= 5
 
 
-@pytest.mark.parametrize("content", ["file", "folder"])
-def test_init_refuses_a_folder_that_is_not_empty(tmp_path: Path, content: str) -> None:
-    target = tmp_path / "here"
-    target.mkdir()
-    (target / "mine.txt").write_text("keep me", encoding="utf-8") if content == "file" else (target / "sub").mkdir()
-    result = run_cli("init", str(target))
-    assert result.code == 2 and "is not empty" in result.err, result
-    assert sorted(p.name for p in target.iterdir()) == (["mine.txt"] if content == "file" else ["sub"])
+def _tree(top: Path) -> dict[str, str]:
+    """Every path under ``top`` (links not followed) with what it is: a file's text, a link's target."""
+    found: dict[str, str] = {}
+    for folder, dirs, files in os.walk(top):
+        for name in dirs + files:
+            path = Path(folder) / name
+            rel = path.relative_to(top).as_posix()
+            if path.is_symlink():
+                found[rel] = "-> " + os.readlink(path)
+            elif path.is_dir():
+                found[rel] = "folder"
+            else:
+                found[rel] = path.read_text(encoding="utf-8")
+    return found
+
+
+@pytest.mark.parametrize(
+    "mine",
+    [
+        {".git/HEAD": "ref: refs/heads/main\n"},  # `git init`, then `policyctl init .`
+        {".git/HEAD": "x", "README.md": "# mine\n", "LICENSE": "MIT\n", ".gitignore": "*.pyc\n"},  # a GitHub clone
+        {"notes.txt": "keep me", ".github/workflows/ci.yml": "on: push\n", ".vscode/extensions.json": "{}"},
+        {"policies/": "", "generated_docs/": "", "schemas/": ""},  # (empty folders are filled)
+    ],
+)
+def test_init_writes_into_a_started_repository_and_keeps_what_is_there(tmp_path: Path, mine: dict[str, str]) -> None:
+    """`policyctl init .` in a new clone or after `git init` refused ("is not empty"): the starter
+    is written beside what is there, which is kept byte for byte, README.md too (the starter's is
+    not written)."""
+    for rel, text in mine.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.mkdir() if rel.endswith("/") else path.write_text(text, encoding="utf-8")
+    result = run_cli("init", ".", "--no-build", cwd=tmp_path)
+    assert result.code == 0, result
+    for rel, text in mine.items():
+        if not rel.endswith("/") and rel != ".gitignore":
+            assert (tmp_path / rel).read_text(encoding="utf-8") == text, rel
+    assert (tmp_path / "policyctl.toml").is_file() and (tmp_path / ".github/workflows/policy.yml").is_file()
+    readme = (tmp_path / "README.md").read_text(encoding="utf-8")
+    assert ("README.md" in mine) == (readme == "# mine\n") == ("kept README.md as it is" in result.out), result
+    assert run_cli("validate", cwd=tmp_path).code == 0
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "said"),
+    [
+        (None, ".policyctl-cache/\npolicyctl.sarif\npolicyctl-tests.xml\n", None),
+        ("*.pyc\n", "*.pyc\n\n# policyctl init\n.policyctl-cache/\npolicyctl.sarif\npolicyctl-tests.xml\n", "all"),
+        ("*.pyc", "*.pyc\n\n# policyctl init\n.policyctl-cache/\npolicyctl.sarif\npolicyctl-tests.xml\n", "all"),
+        ("", "# policyctl init\n.policyctl-cache/\npolicyctl.sarif\npolicyctl-tests.xml\n", "all"),
+        (
+            "/.policyctl-cache\npolicyctl.sarif\n",
+            "/.policyctl-cache\npolicyctl.sarif\n\n# policyctl init\npolicyctl-tests.xml\n",
+            "one",
+        ),
+        (".policyctl-cache/\npolicyctl.sarif\npolicyctl-tests.xml\n", None, None),
+    ],
+    ids=["none", "lines", "no-last-newline", "empty", "some-spelt-otherwise", "all"],
+)
+def test_init_appends_to_a_gitignore_only_the_lines_it_lacks(
+    tmp_path: Path, before: str | None, after: str | None, said: str | None
+) -> None:
+    """The starter's cache and CI reports stay out of git in a repository that already had a
+    .gitignore (as `cargo init` does), and nothing in it is changed."""
+    if before is not None:
+        (tmp_path / ".gitignore").write_text(before, encoding="utf-8")
+    result = run_cli("init", str(tmp_path), "--no-build")
+    assert result.code == 0, result
+    assert (tmp_path / ".gitignore").read_text(encoding="utf-8") == (before if after is None else after)
+    added = {"all": ".policyctl-cache/, policyctl.sarif, policyctl-tests.xml", "one": "policyctl-tests.xml"}
+    lines = [line for line in result.out.splitlines() if line.startswith("added to")]
+    assert lines == ([f"added to {tmp_path / '.gitignore'}: {added[said]}"] if said else []), result
+
+
+@pytest.mark.parametrize(
+    ("mine", "in_the_way"),
+    [
+        ({"policyctl.toml": "x"}, ["policyctl.toml: exists"]),
+        (
+            {"README.md": "r", ".vscode/settings.json": "{}", "schemas/program.schema.json": "{}"},
+            ["schemas/program.schema.json: exists", ".vscode/settings.json: exists"],
+        ),
+        ({".github": "a file"}, [".github: a file, where the starter has a folder"]),
+        ({"policyctl.toml/": ""}, ["policyctl.toml: a folder, where the starter writes a file"]),
+        (
+            {"policies/mine.yaml": "kind: program\n", "policies/returns/program.yaml": "x"},
+            ["policies: a folder that is not empty (the starter's repository is all of it)"],
+        ),
+        (
+            {"generated_docs/index.html": "mine"},
+            ["generated_docs: a folder that is not empty (the starter's repository is all of it)"],
+        ),
+        ({"generated_docs": "a file"}, ["generated_docs: a file, where the starter has a folder"]),
+        ({"schemas": "-> ../outside"}, ["schemas: a link (policyctl init does not write through links)"]),
+        ({".vscode": "-> ../outside"}, [".vscode: a link (policyctl init does not write through links)"]),
+        (
+            {".github/workflows": "-> ../../outside"},
+            [".github/workflows: a link (policyctl init does not write through links)"],
+        ),
+        (
+            {".pre-commit-config.yaml": "-> ../outside/gone.yaml"},
+            [".pre-commit-config.yaml: a link (policyctl init does not write through links)"],
+        ),
+        (
+            {".gitignore": "-> ../outside/ignore"},
+            [".gitignore: not a plain file (policyctl init appends its lines to a .gitignore it can read)"],
+        ),
+    ],
+)
+def test_init_refuses_what_is_in_the_way_naming_each_and_writes_nothing(
+    tmp_path: Path, mine: dict[str, str], in_the_way: list[str]
+) -> None:
+    """A file the starter writes, a file or link where it needs a folder, a policies/ or
+    generated_docs/ folder of others: refused (exit 2) before anything is written, every path
+    named; a link is never followed (the folder it points to stays empty)."""
+    top, outside = tmp_path / "repo", tmp_path / "outside"
+    outside.mkdir()
+    (outside / "ignore").write_text("*.pyc\n", encoding="utf-8")
+    for rel, text in {".git/HEAD": "x", **mine}.items():
+        path = top / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if text.startswith("-> "):
+            path.symlink_to(text[3:])
+        else:
+            path.mkdir() if rel.endswith("/") else path.write_text(text, encoding="utf-8")
+    before, beside = _tree(top), _tree(outside)
+    result = run_cli("init", ".", cwd=top)
+    assert result.code == 2, result
+    n = len(in_the_way)
+    assert result.err.splitlines() == [
+        f"policyctl: error: {n} path{'s' * (n != 1)} in . {'are' if n != 1 else 'is'} in the starter's way;"
+        " nothing was written",
+        *(f"  {line}" for line in sorted(in_the_way)),
+        "  hint: move these aside and run `policyctl init` again, or give a new folder (`policyctl init my-policies`);"
+        " policyctl init never writes over what is there",
+    ], result
+    assert result.out == "" and _tree(top) == before and _tree(outside) == beside
 
 
 @pytest.mark.parametrize("where", ["policies/x", "policies/returns/new"])
@@ -117,7 +247,9 @@ def test_init_refuses_a_file_in_its_own_words(tmp_path: Path) -> None:
     target.write_text("keep me", encoding="utf-8")
     result = run_cli("init", str(target))
     assert result.code == 2, result
-    assert result.err.startswith(f"policyctl: error: {target} is a file: policyctl init writes only into"), result
+    assert result.err.startswith(
+        f"policyctl: error: {target} is a file: policyctl init writes a repository into a folder"
+    ), result
     assert "hint: give a new folder" in result.err and "Usage:" not in result.err, result
     assert target.read_text(encoding="utf-8") == "keep me"
 

@@ -296,7 +296,7 @@ def test_every_property_has_hover_help(kind: str) -> None:
 
 
 def test_init_keeps_existing_editor_settings(tmp_path: Path) -> None:
-    """A folder holding editor settings is not empty: `init` refuses it and writes nothing."""
+    """Editor settings already there are in the starter's way: `init` names them and writes nothing."""
     from support import run_cli
 
     settings = tmp_path / "repo" / ".vscode" / "settings.json"
@@ -304,7 +304,7 @@ def test_init_keeps_existing_editor_settings(tmp_path: Path) -> None:
     settings.write_text('{"editor.tabSize": 2}\n', encoding="utf-8")
     result = run_cli("init", str(tmp_path / "repo"))
     assert result.code == 2, result
-    assert "is not empty" in result.err
+    assert f"  {settings}: exists\n" in result.err, result
     assert settings.read_text(encoding="utf-8") == '{"editor.tabSize": 2}\n'
     assert sorted(p.name for p in (tmp_path / "repo").rglob("*")) == [".vscode", "settings.json"]
 
