@@ -335,7 +335,8 @@ paths_root_option = click.option("--root", metavar="DIR", callback=_paths_root_c
     type=click.Choice(FORMATS),
     default="text",
     show_default=True,
-    help="github, sarif: files named from the checkout's top (GITHUB_WORKSPACE, else git's), for CI; "
+    help="github, sarif: files named from the checkout's top (GITHUB_WORKSPACE, else git's, else the "
+    "repository's), for CI; "
     "text, json: from the working folder.",
 )
 @click.option("--list-codes", is_flag=True, help="List every problem code and what it means.")
@@ -406,9 +407,10 @@ def validate(
     elif fmt == "json":
         click.echo(report.as_json(outcome.problems, outcome.files, ok=not failed), nl=False)
     else:  # annotations name files from the checkout's top, as GitHub places them
-        from engine.source.project import checkout_root
+        from engine.source.project import report_root
 
-        click.echo(report.REPORTERS[fmt](outcome.problems, outcome.files, root=checkout_root()), nl=False)
+        top = report_root((list(paths) or [str(root)])[0])
+        click.echo(report.REPORTERS[fmt](outcome.problems, outcome.files, root=top), nl=False)
     sys.exit(1 if failed else 0)
 
 
@@ -1255,7 +1257,7 @@ def cache_clear() -> None:
     "junit_file",
     metavar="FILE",
     help="Also write JUnit XML to FILE (-: to standard output, the report then on standard error); "
-    "its files named from the checkout's top (GITHUB_WORKSPACE, else git's), as CI reads them.",
+    "its files named from the checkout's top (GITHUB_WORKSPACE, else git's, else the repository's), as CI reads them.",
 )
 @click.option("--coverage", is_flag=True, help="List every decision row and tier band no case exercises.")
 @click.option("--fail-under", type=click.FloatRange(0, 100), metavar="PCT", help="Fail when coverage is below PCT.")

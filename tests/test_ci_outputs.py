@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -84,14 +85,67 @@ def test_a_file_outside_the_checkout_is_named_absolutely(
         assert unquote(urlparse(loc["uri"]).path) == str(program)
 
 
-def test_without_a_checkout_sarif_is_relative_to_the_working_folder(mono: Path) -> None:
+@pytest.mark.parametrize("cwd", ["pol/policies", "pol/policies/returns", "pol", "."])
+def test_without_a_checkout_files_are_named_from_the_policy_repositorys_top(mono: Path, cwd: str) -> None:
+    """No `.git` and no GITHUB_WORKSPACE: annotations and SARIF name files from the policy
+    repository's top, wherever the command runs (from policies/returns GitHub got
+    `../returns/program.yaml`, from the top of the folder `pol/policies/...`)."""
     shutil.rmtree(mono / ".git")
-    here = mono / "pol" / "policies"
-    github = run_cli("validate", "--format", "github", cwd=here)
-    assert _github_files(github.out) == {"returns/program.yaml"}, github
-    locations, bases = _sarif(run_cli("validate", "--format", "sarif", cwd=here).out)
-    assert {loc["uri"] for loc in locations} == {"returns/program.yaml"}
-    assert bases == {"%SRCROOT%": {"uri": here.resolve().as_uri() + "/"}}
+    args = () if cwd.startswith("pol") else ("--root", "pol")
+    github = run_cli("validate", "--format", "github", *args, cwd=mono / cwd)
+    assert _github_files(github.out) == {"policies/returns/program.yaml"}, github
+    locations, bases = _sarif(run_cli("validate", "--format", "sarif", *args, cwd=mono / cwd).out)
+    assert {loc["uri"] for loc in locations} == {"policies/returns/program.yaml"}
+    assert bases == {"%SRCROOT%": {"uri": (mono / "pol").resolve().as_uri() + "/"}}
+
+
+@pytest.mark.parametrize("elsewhere", ["a folder", "another checkout"])
+@pytest.mark.parametrize("given", [("--root", "pol"), ("pol/policies",), (PROGRAM,)])
+def test_run_from_outside_the_checkout_files_are_named_from_its_top(
+    mono: Path, tmp_path: Path, elsewhere: str, given: tuple[str, ...]
+) -> None:
+    """The checkout is the one holding the files checked, not the working folder's: run from
+    beside it, annotations named the files by their absolute path (from another checkout too),
+    which GitHub cannot place."""
+    here = tmp_path / "here"
+    (here / ".git" if elsewhere == "another checkout" else here).mkdir(parents=True)
+    args = tuple(a if a.startswith("-") else str(mono / a) for a in given)
+    github = run_cli("validate", "--format", "github", *args, cwd=here)
+    assert github.code == 1 and _github_files(github.out) == {PROGRAM}, github
+    locations, bases = _sarif(run_cli("validate", "--format", "sarif", *args, cwd=here).out)
+    assert {loc["uri"] for loc in locations} == {PROGRAM}
+    assert bases == {"%SRCROOT%": {"uri": mono.resolve().as_uri() + "/"}}
+
+
+@pytest.mark.parametrize("where", ["pol/policies/returns/tests", "pol", "outside"])
+def test_junit_texts_name_files_as_its_file_attributes(mono: Path, tmp_path: Path, where: str) -> None:
+    """A failure's and an error's text named files from the working folder (`FAIL
+    tests/return_allowed.yaml:13` beside `file="pol/policies/returns/tests/..."`): both are
+    from the checkout's top now."""
+    edit(mono / PROGRAM, "    sourc: x\n", "    source: x\n")
+    edit(mono / PROGRAM, "value: 30\n", "value: 31\n")  # (a case fails)
+    broken = mono / "pol/policies/returns/tests/broken.yaml"
+    broken.write_text("kind: tests\ncases: 7\n", encoding="utf-8")  # (its cases do not run)
+    here = tmp_path if where == "outside" else mono / where
+    run = run_cli("test", "--junit", "-", *(("--root", str(mono / "pol")) if where == "outside" else ()), cwd=here)
+    import xml.etree.ElementTree as ET
+
+    report = ET.fromstring(run.out[run.out.index("<?xml") : run.out.index("</testsuites>") + 13])
+    texts = {
+        (case.get("file"), case.get("line"), bad.tag, (bad.text or "").split(": ")[0])
+        for case in report.iter("testcase")
+        for bad in case
+    }
+    tests = "pol/policies/returns/tests"
+    assert texts == {
+        (f"{tests}/return_allowed.yaml", "13", "failure", f"FAIL {tests}/return_allowed.yaml:13"),
+        (f"{tests}/broken.yaml", None, "error", f"{tests}/broken.yaml"),
+    }, run.out
+    said = [bad.get("message", "") + (bad.text or "") for case in report.iter("testcase") for bad in case]
+    assert {f for text in said for f in re.findall(r"[\w/.]+\.yaml", text)} == {
+        f"{tests}/return_allowed.yaml",
+        f"{tests}/broken.yaml",
+    }
 
 
 # --- `-`: standard output where the output is one stream; refused where it cannot be ---

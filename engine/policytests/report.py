@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from engine.policytests.cases import NotRun, Outcome, show
 from engine.policytests.coverage import Coverage
@@ -37,26 +37,29 @@ def not_run(left_out: Sequence[NotRun]) -> str:
     return f", {counted}{' or more' if unknown else ''} not run ({where})"
 
 
-def where(o: Outcome) -> str:
-    return f"{shown_path(o.pos.file)}:{o.pos.line}"
+def where(o: Outcome, name: Callable[[str], str] = shown_path) -> str:
+    return f"{name(o.pos.file)}:{o.pos.line}"
 
 
-def failures(outcomes: Sequence[Outcome], verbose: bool = False) -> str:
-    """A block per failed test (expected vs actual, problems, `file:line`); with ``verbose`` a line per pass."""
+def failures(outcomes: Sequence[Outcome], verbose: bool = False, name: Callable[[str], str] | None = None) -> str:
+    """A block per failed test (expected vs actual, problems, `file:line`); with ``verbose`` a line
+    per pass. Files are named from the working folder (engine.problems.shown_path), or by ``name``
+    (a JUnit report: as its `file` attributes, from the checkout's top)."""
+    named = name or shown_path
     out: list[str] = []
     for o in outcomes:
         if o.passed:
             if verbose:
-                out.append(f"ok   {where(o)}: {o.name}")
+                out.append(f"ok   {where(o, named)}: {o.name}")
             continue
-        out.append(f"FAIL {where(o)}: {o.name}")
+        out.append(f"FAIL {where(o, named)}: {o.name}")
         out.append(f"  {o.context}")
         for m in o.mismatches:
             out.append(f"  {m.key}: expected {show(m.expected)}, got {show(m.actual)}")
-        for p in (p.shown() for p in o.problems):
-            out.append(f"  {p.file}:{p.line}:{p.col}: error[{p.code}]: {p.message}")
+        for p in o.problems:
+            out.append(f"  {named(p.file)}:{p.line}:{p.col}: error[{p.code}]: {shown_text(p.message, name)}")
             if p.hint:
-                out.append(f"    hint: {p.hint}")
+                out.append(f"    hint: {shown_text(p.hint, name)}")
         out += [f"  {note}" for note in o.notes]
     return "".join(one_line(line) + "\n" for line in out)  # a test name holding `\n::error::` stays one line
 
@@ -86,7 +89,12 @@ def junit(
     """JUnit XML: a <testsuite> per program, a <testcase> per case or boundary check, with file and
     line; a tests file whose cases did not run (``left_out``) is a <testcase> with an <error>.
     ``top``: the checkout's top (engine.source.project.checkout_root), which each `file` is named
-    from, as the readers of JUnit reports in CI take it (see `junit_file`)."""
+    from, as the readers of JUnit reports in CI take it (see `junit_file`); so are the files a
+    failure's or error's text names, as the `file` beside it."""
+
+    def name(file: str) -> str:
+        return junit_file(file, top)
+
     root = ET.Element(
         "testsuites",
         name="policyctl",
@@ -112,18 +120,16 @@ def junit(
                 suite,
                 "testcase",
                 classname=_xml(program),
-                name=_xml(junit_file(n.file, top)),
-                file=_xml(junit_file(n.file, top)),
+                name=_xml(name(n.file)),
+                file=_xml(name(n.file)),
             )
             said = (
-                f"{shown_path(n.problem.file)}:{n.problem.line}:{n.problem.col}: {shown_text(n.problem.message)}"
+                f"{name(n.problem.file)}:{n.problem.line}:{n.problem.col}: {shown_text(n.problem.message, name)}"
                 if n.problem
                 else "errors"
             )
             error = ET.SubElement(case, "error", message=_xml(f"its cases did not run: {said}"), type="not run")
-            error.text = _xml(
-                f"{shown_path(n.file)}: {n.cases if n.cases is not None else 'its'} cases not run: {said}"
-            )
+            error.text = _xml(f"{name(n.file)}: {n.cases if n.cases is not None else 'its'} cases not run: {said}")
         for o in mine:
             kind = ".boundaries" if o.kind == "boundary" else ""
             case = ET.SubElement(
@@ -131,14 +137,14 @@ def junit(
                 "testcase",
                 classname=_xml(f"{o.program}.{o.decision}{kind}"),
                 name=_xml(o.name),
-                file=_xml(junit_file(o.pos.file, top)),
+                file=_xml(name(o.pos.file)),
                 line=str(o.pos.line),
             )
             if not o.passed:
                 failure = ET.SubElement(
                     case, "failure", message=_xml(_message(o)), type="T003" if o.kind == "boundary" else "T001"
                 )
-                failure.text = _xml(failures([o]))
+                failure.text = _xml(failures([o], name=name))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 

@@ -73,6 +73,25 @@ def checkout_root(start: str = ".") -> str | None:
     return here
 
 
+def report_root(start: str | None = None) -> str | None:
+    """Where the reports CI reads (`--format github|sarif`, JUnit's files) name the files of
+    ``start`` (what the command checks: a file, a policies folder) from: the top of its checkout
+    (`checkout_root` from ``start``, not from the working folder: a command run from outside the
+    checkout, or from another checkout, names the files as GitHub does); with no checkout, the top
+    of the policy repository holding ``start`` (never `../` paths, whatever the working folder);
+    else None. With no ``start``, the working folder's checkout."""
+    if start is None:
+        return checkout_root()
+    found = checkout_root(start)
+    if found is not None:
+        return found
+    try:
+        project = find(start)
+    except ProjectError:
+        return None
+    return None if project is None else os.path.realpath(project.top)
+
+
 def _is_policies(folder: str) -> bool:
     return os.path.isfile(os.path.join(folder, "marketplaces.yaml"))
 
