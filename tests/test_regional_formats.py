@@ -146,3 +146,65 @@ def test_a_value_the_template_follows_with_a_period_gets_no_second_one(
 ) -> None:
     page = (formats_site / f"returns/us/en/formats.{suffix}").read_text(encoding="utf-8")
     assert written in page, page
+
+
+# A layout of its own (`policies/_site/*.html.j2`, the Markdown index): values that end with a
+# period, the template's own period after them and a message's, in the HTML and in the Markdown.
+LAYOUT = (
+    "{{ due }}. {{ due }}... {{ _('Due by %(due)s.', due=due) }} "
+    "{{ ngettext('%(num)s day, by %(due)s.', '%(num)s days, by %(due)s.', 2, due=due) }} {{ num }}.\n"
+)
+
+
+@pytest.mark.parametrize(
+    "output, written",
+    [
+        ("html", "5:00 p.m. 5:00 p.m.... Due by 5:00 p.m. 2 days, by 5:00 p.m. 30.\n"),
+        ("markdown", "5:00 p.m. 5:00 p.m.... Due by 5:00 p.m. 2 days, by 5:00 p.m. 30.\n"),
+    ],
+)
+def test_the_layout_writes_one_period_after_a_value_ending_with_its_own(
+    tmp_path: Path, output: str, written: str
+) -> None:
+    """The layout's environment had neither rule the pages' has: "p.m.." after `{{ due }}.` and in
+    a message ending "%(due)s." (the past edition's banner ended "1 июля 2025 г.." in Russian)."""
+    from engine.i18n.catalogs import SITE, Domain
+    from engine.i18n.translator import Translator
+    from engine.site.html import Layout
+
+    for name in ("page.html.j2", "index.md.j2"):
+        (tmp_path / name).write_text(LAYOUT, encoding="utf-8")
+    site = str(tmp_path)
+    layout = Layout(site).use(Translator(Domain(SITE, site, site, ("en",)), "en", {}))
+    view = {"due": "5:00 p.m.", "num": 30, "body": ""}
+    shown = layout.page(view) if output == "html" else layout.index_markdown(view)
+    assert shown.endswith(f">\n{written}" if output == "html" else written), shown  # (after the HTML's CSP)
+
+
+@pytest.mark.parametrize(
+    "start, said",
+    [
+        (None, "Past edition: these rules were in effect before 1 июля 2025\u202fг.** ["),
+        (
+            "2024-01-01",
+            "Past edition: these rules took effect on 1 января 2024\u202fг. and were replaced on 1 июля 2025\u202fг.** [",
+        ),
+    ],
+)
+def test_the_markdown_banner_of_a_past_edition_writes_one_period_after_its_date(start: str | None, said: str) -> None:
+    """Russian writes "1 июля 2025 г.": the Markdown page's banner of a past edition ended "г..".
+    (English text, dates as a Russian page writes them: the banner's formatting locale.)"""
+    from engine.i18n.catalogs import SITE, Domain
+    from engine.i18n.translator import Translator
+    from engine.problems import Pos
+    from engine.site.assemble import past_notice
+    from engine.site.editions import Edition
+    from engine.site.manifest import Page
+    from engine.site.plan import Job
+
+    site = "policies/_site"
+    layout = Translator(Domain(SITE, site, site, ("en",)), "en", {})
+    page = Page("returns", "help", "help.md.j2", ("us",), Pos("program.yaml", 1, 1))
+    edition = Edition(start or "original", "2025-06-30", start, "2025-07-01")
+    notice = past_notice(layout, Job(page, "us", "en", edition), "ru")
+    assert notice.startswith(f"> **{said}"), notice

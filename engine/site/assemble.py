@@ -21,6 +21,7 @@ from engine.site.context import official_name
 from engine.site.editions import Edition
 from engine.site.html import Layout
 from engine.site.manifest import Page
+from engine.site.onepass import one_period
 from engine.site.output import INDEX, INDEX_FILES, Built, title_of
 from engine.site.page import edition_links, tidy_markdown
 from engine.site.plan import Job, Plan, chooser_path, rel
@@ -159,11 +160,10 @@ def past_notice(layout: Translator, job: Job, tag: str) -> str:
     def day(date: str, assumed: bool) -> str:
         return marked_date(layout, date, tag, assumed)
 
-    end = day(edition.end, edition.end_assumed)
+    shown = {"end": day(edition.end, edition.end_assumed)}
     if edition.start:
-        note = layout.lookup(PAST_FROM) % {"start": day(edition.start, edition.start_assumed), "end": end}
-    else:
-        note = layout.lookup(PAST_UNTIL) % {"end": end}
+        shown["start"] = day(edition.start, edition.start_assumed)
+    note = one_period(layout.lookup(PAST_FROM if edition.start else PAST_UNTIL), shown) % shown
     current = rel(job.path("md"), job.path("md", edition=None))
     return f"> **{markup.escape(note)}** [{markup.escape(layout.lookup(READ_CURRENT))}]({current})\n\n"
 

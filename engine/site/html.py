@@ -20,6 +20,7 @@ from engine.i18n.translator import Translator
 from engine.problems import Problem
 from engine.site.activecontent import checked
 from engine.site.markup import escape, scrollable_tables
+from engine.site.onepass import PeriodSandbox, one_period
 from engine.site.plan import CHOOSER_TEMPLATE
 from engine.templates.codecache import SharedCode
 from engine.templates.sandbox import NOT_FINITE, RenderError, environment, fail, render_failure
@@ -53,6 +54,7 @@ class Layout:
             finalize=_shown if autoescape else _markdown_text,
             autoescape=autoescape,
             keep_line_breaks=False,
+            cls=PeriodSandbox,  # one period after a value ending with its own, as on the pages
         )
         env.globals.update(gettext=self._gettext, _=self._gettext, ngettext=self._ngettext)
         env.bytecode_cache = _COMPILED  # compiled once per process, not once per build
@@ -75,12 +77,12 @@ class Layout:
 
     @pass_context
     def _gettext(self, ctx: Context, message: str, **variables: Any) -> str:
-        return self._lookup(message) % {k: str(v) for k, v in variables.items()}
+        return _filled(self._lookup(message), variables)
 
     @pass_context
     def _ngettext(self, ctx: Context, singular: str, plural: str, num: int, **variables: Any) -> str:
         variables.setdefault("num", num)
-        return self._lookup(singular, plural, int(num)) % {k: str(v) for k, v in variables.items()}
+        return _filled(self._lookup(singular, plural, int(num)), variables)
 
     def _render(self, env: ImmutableSandboxedEnvironment, name: str, context: dict[str, Any]) -> str:
         key = (env is self.html, name)
@@ -132,6 +134,13 @@ class Layout:
 
 
 _COMPILED = SharedCode(size=64)  # the layout's four templates, for a few sites
+
+
+def _filled(text: str, variables: dict[str, Any]) -> str:
+    """A layout's message with its placeholders filled; its period right after a value that ends
+    with one left out, as a page's message's is (engine.site.render)."""
+    shown = {k: str(v) for k, v in variables.items()}
+    return one_period(text, shown) % shown
 
 
 def _shown(value: Any) -> Any:

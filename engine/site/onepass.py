@@ -26,7 +26,8 @@ exactly what the plain render writes.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from types import CodeType
 from typing import Any, Protocol
 
@@ -130,6 +131,18 @@ def ends_with_period(text: str) -> bool:
     return text.endswith(".") and not text.endswith("..")
 
 
+# a message's placeholder followed by one period (not an ellipsis)
+_SENTENCE_END = re.compile(r"(%\((\w+)\)s)\.(?!\.)")
+
+
+def one_period(message: str, shown: Mapping[str, object]) -> str:
+    """A translated ``message`` (its `%(name)s` placeholders not yet filled) without the period
+    right after a placeholder whose value, as ``shown`` writes it, ends with one of its own: "...
+    by %(due)s." with "5:00 p.m." (`es-US`) ends "p.m.", as in print. Pages, the layout and the
+    Markdown page's banner of a past edition fill their messages so."""
+    return _SENTENCE_END.sub(lambda m: m[1] if ends_with_period(str(shown.get(m[2], ""))) else m[0], message)
+
+
 def _periods(tree: nodes.Template) -> None:
     """A period of the template's own text right after a shown value (`{{ when }}.`) is written by
     `PERIOD` instead, which leaves it out after a value that ends with its own ("5:00 p.m.", as
@@ -202,22 +215,45 @@ def _has_key(raw: Any, key: str) -> bool:
     return isinstance(raw, dict) and key in raw
 
 
-class MarkedSandbox(GuardedSandbox):
-    """The page templates' sandbox (engine.templates.guard) that also tells ``watch`` when a
-    render marking facts looked at a marked text (above)."""
+class PeriodSandbox(GuardedSandbox):
+    """The sandbox (engine.templates.guard) whose templates write one period after a value that
+    ends with its own (`_periods`): the pages' (`MarkedSandbox`) and the layout's
+    (engine.site.html), so that a page and its layout write a sentence alike."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.filters[PERIOD] = self.period_after
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        tree = super()._parse(source, name, filename)
+        _periods(tree)
+        tree.set_environment(self)  # (the nodes `_periods` added too)
+        return tree
+
+    def period_after(self, value: Any) -> Any:
+        """``value`` as `{{ }}` writes it (``finalize``, escaped), then the period the template's
+        text has after it, unless the value ends with one (`_periods`). Its marks aside, the same
+        answer with and without them: not a look."""
+        shown = value if self.finalize is None else self.finalize(value)
+        if not isinstance(shown, Markup):
+            shown = escape(shown) if self.autoescape else str(shown)
+        return shown if ends_with_period(str(shown)) else shown + "."
+
+
+class MarkedSandbox(PeriodSandbox):
+    """The page templates' sandbox that also tells ``watch`` when a render marking facts looked at
+    a marked text (above)."""
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.filters[SEEN] = self.seen
         self.filters[JOINED] = lambda value: value  # (the renderer's: Renderer.joined)
-        self.filters[PERIOD] = self.period_after
         self.watch: Watch | None = None
         self.transparent: tuple[Callable[..., Any], ...] = ()  # callables that only write their arguments
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
-        tree = super()._parse(source, name, filename)
+        tree = super()._parse(source, name, filename)  # (`_periods` done: its filters hold no look)
         _watch(tree)
-        _periods(tree)
         tree.set_environment(self)  # (the nodes `_watch` added too)
         return tree
 
@@ -238,15 +274,6 @@ class MarkedSandbox(GuardedSandbox):
     def _looked(self) -> None:
         assert self.watch is not None
         self.watch.observed = True
-
-    def period_after(self, value: Any) -> Any:
-        """``value`` as `{{ }}` writes it (``finalize``, escaped), then the period the template's
-        text has after it, unless the value ends with one (`_periods`). Its marks aside, the same
-        answer with and without them: not a look."""
-        shown = value if self.finalize is None else self.finalize(value)
-        if not isinstance(shown, Markup):
-            shown = escape(shown) if self.autoescape else str(shown)
-        return shown if ends_with_period(str(shown)) else shown + "."
 
     def seen(self, value: Any, unpack: bool) -> Any:
         """``value`` as it is; told when it is, or holds, a marked text (`x in [a, b]`, a loop over

@@ -36,7 +36,7 @@ from engine.site.evidence import AUTO, END, TAG, Omitted, Taint, refuse_omitted
 from engine.site.manifest import pages_dir
 from engine.site.marking import evidenced_filter, evidenced_test, is_omitted, place_markers, taint_of
 from engine.site.markup import Fact, FactMarks, Items, Shown, escape, strip_marks, unwrap
-from engine.site.onepass import JOINED, PERIOD, SEEN, MarkedSandbox, ends_with_period, guarded, marked
+from engine.site.onepass import JOINED, PERIOD, SEEN, MarkedSandbox, guarded, marked, one_period
 from engine.templates.check import padded_conversion
 from engine.templates.codecache import SharedCode
 from engine.templates.sandbox import NOT_FINITE, RenderError, environment, fail, render_failure
@@ -44,9 +44,6 @@ from engine.templates.sandbox import NOT_FINITE, RenderError, environment, fail,
 SITE_PREFIX = SITE + "/"
 MARKER_TEMPLATE = "unconfirmed.md.j2"
 _NOT_IN_TRANSLATIONS = re.compile(f"[{AUTO}{TAG}{END}]")
-# a placeholder followed by one period (not an ellipsis): the message's period is left out when
-# the value ends with one of its own ("5:00 p.m.", as `es-US` writes the time), as in print
-_SENTENCE_END = re.compile(r"(%\((\w+)\)s)\.(?!\.)")
 MAX_LIST = 1000  # items a list filter takes from a generator: data lists are short, a page stays bounded
 
 
@@ -231,7 +228,7 @@ class Renderer:
                 "`%(name)s` placeholders and `%%`"
             )
         shown = {k: self.show(v) for k, v in variables.items()}
-        text = _SENTENCE_END.sub(lambda m: m[1] if ends_with_period(str(shown.get(m[2], ""))) else m[0], text)
+        text = one_period(text, shown)
         try:
             return Shown(text % shown)
         except (KeyError, ValueError, TypeError) as e:
