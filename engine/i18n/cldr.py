@@ -237,7 +237,8 @@ def _format_day(day: _dt.date, form: str, loc: Locale) -> str:
 
 def day_and_month(value: str, tag: str, skeleton: str = "MMMMd") -> str:
     """An ISO date's day and month as the locale writes them without the year, by CLDR's skeleton
-    ``skeleton`` (`MMMMd`: "March 1", "1. März", "3月1日"; `MMMd`: "Mar 1")."""
+    ``skeleton`` (`MMMMd`: "March 1", "1. März", "3月1日"; `MMMd`: "Mar 1"); `yMd`, its figures with
+    the year in full ("7/1/2023", "1.7.2023", "2023/7/1": none of CLDR's four date forms)."""
     loc = locale(tag)
     pattern = loc.datetime_skeletons.get(skeleton)
     if pattern is None:

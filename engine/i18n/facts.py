@@ -5,7 +5,9 @@
 program's pages may state (`program_facts`); `fact_problem` says whether a text writes one that its
 English does not. Dates are looked for as each language writes them, with CLDR's date patterns
 of every locale the language's pages are formatted with (`formatting_locales`: "1/7/23" in `es`,
-"1/7/2023" in `es-US`, the Spanish pages of a US marketplace)
+"1/7/2023" in `es-US`, the Spanish pages of a US marketplace), and its figures with the year in
+full (CLDR's `yMd`: "1/7/2023" in `es` too), and as US English writes it in figures in any
+language ("7/1/2023", `SOURCE_FIGURES`)
 (engine.i18n.cldr): with the year in full or in two digits ("01.03.25"), or without it, as a day
 and a month's name ("1. März", "1 marzo", "3月1日"; a day and a month in figures alone, "1/3", is
 more often a fraction or a step than a date); Babel is imported only for a translation that holds
@@ -20,6 +22,8 @@ import functools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
+
+from engine.i18n.source import SOURCE_LOCALE
 
 
 class Fact(NamedTuple):
@@ -120,7 +124,7 @@ def fact_problem(
         found = facts.get(address.lower().rstrip("."))
         if found and not any(address in e for e in english):
             return f"the translation states `{address}`, {_of(found)}{_WHERE}"
-    for written, day, with_year in _dates(translation, facts, locales):
+    for written, day, with_year in _dates(translation, facts, locales, SOURCE_FIGURES):
         if any(_writes_date(e, day, (*locales, "en")) for e in english):
             continue
         if with_year:
@@ -133,6 +137,11 @@ def fact_problem(
 
 
 _WHERE = ", where the English states none (a placeholder keeps it current)"
+
+# whose dates in figures alone a translation may copy, whatever its own language and marketplace:
+# the English's ("7/1/2023", "7/1/23": July 1 as US English writes it, which a page in a language
+# that puts the day first would have its readers take for January 7)
+SOURCE_FIGURES = (SOURCE_LOCALE,)
 
 
 def _of(found: Sequence[Fact]) -> str:
@@ -231,18 +240,24 @@ def addresses(text: str) -> list[str]:
 # -- dates --------------------------------------------------------------------------------------
 
 
-def _dates(text: str, facts: Facts, locales: Sequence[str]) -> Iterator[tuple[str, str, bool]]:
+def _dates(
+    text: str, facts: Facts, locales: Sequence[str], copied: Sequence[str] = ()
+) -> Iterator[tuple[str, str, bool]]:
     """(what the text writes, the ISO date, whether with its year) for each date among ``facts``
     that ``text`` writes: as `2025-07-01`, or as one of ``locales`` writes it (CLDR's full, long,
-    medium and short date, the short one with a year of two digits too), or its day and month
-    alone; a form with the year before one without it, whichever locale's."""
+    medium and short date, the short one with a year of two digits too, and its figures with the
+    year in full), or its day and month alone; or as one of ``copied`` writes it in figures alone
+    with its year; a form with the year before one without it, whichever locale's. The text's
+    own locales are asked first for every date: "7/1/2023" in Spanish is January 7 when that is a
+    fact too, else July 1 as ``copied`` (US English) writes it."""
     figures = {int(n) for n in _FIGURES.findall(text)}
     if not figures:  # (no figure, no date: most translations)
         return
-    for day in facts:
-        # every form writes the day of the month in figures (without it, CLDR is not asked)
-        if isinstance(day, str) and _ISO_DAY.fullmatch(day) and int(day[8:]) in figures:
-            found = _written_date(text, day, locales)
+    # every form writes the day of the month in figures (without it, CLDR is not asked)
+    days = [d for d in facts if isinstance(d, str) and _ISO_DAY.fullmatch(d) and int(d[8:]) in figures]
+    for also in ((), copied) if copied else ((),):
+        for day in days:
+            found = _written_date(text, day, locales, also)
             if found is not None:
                 yield found
 
@@ -253,11 +268,15 @@ def _writes_date(text: str, day: str, locales: Sequence[str]) -> bool:
     return int(day[8:]) in {int(n) for n in _FIGURES.findall(text)} and _written_date(text, day, locales) is not None
 
 
-def _written_date(text: str, day: str, locales: Sequence[str]) -> tuple[str, str, bool] | None:
+def _written_date(
+    text: str, day: str, locales: Sequence[str], figures: Sequence[str] = ()
+) -> tuple[str, str, bool] | None:
     """(what ``text`` writes, ``day``, whether with its year) for the date ``day`` as one of
-    ``locales`` writes it, or None: with its year in any of them before without it. Its day and
-    month without the year are not found inside a date of another year ("1. März 2026")."""
+    ``locales`` writes it, or as one of ``figures`` writes it in figures alone, or None: with its
+    year in any of them before without it. Its day and month without the year are not found inside
+    a date of another year ("1. März 2026")."""
     patterns = [_date_patterns(day, tag) for tag in dict.fromkeys(locales)]
+    patterns += [_date_patterns(day, tag, figures_only=True) for tag in dict.fromkeys(figures) if tag not in locales]
     for dated, _, _ in patterns:
         match = dated.search(text)
         if match is not None:
@@ -272,7 +291,9 @@ def _written_date(text: str, day: str, locales: Sequence[str]) -> tuple[str, str
 
 
 @functools.lru_cache(maxsize=4096)
-def _date_patterns(day: str, tag: str) -> tuple[re.Pattern[str], re.Pattern[str] | None, re.Pattern[str]]:
+def _date_patterns(
+    day: str, tag: str, figures_only: bool = False
+) -> tuple[re.Pattern[str], re.Pattern[str] | None, re.Pattern[str]]:
     """The ways ``tag`` writes the date ``day``: with its year (each of CLDR's date forms that has
     it in full or in two digits, and the ISO form), where in a form with a month's name any run of
     spaces and punctuation may be any other ("1. Juli 2025", "1 Juli 2025"), a number may have
@@ -280,15 +301,21 @@ def _date_patterns(day: str, tag: str) -> tuple[re.Pattern[str], re.Pattern[str]
     in any case, and a form of figures alone keeps its separators ("01.07.25", "1/7/25", es-US's
     "1/7/2025"; not "1/7: 2025 items"); and without the year (CLDR's day and month with the
     month's name: "1. Juli", "1 luglio", "7月1日"; not the abbreviated name, often a word: "1 mar",
-    the sea), or None; and the forms with the year in full, of any year."""
+    the sea), or None; and the forms with the year in full, of any year. The forms with the year
+    are CLDR's four and its figures with the year in full (`yMd`: "1/7/2025" in `es`, whose short
+    form is "1/7/25"); ``figures_only``: only those of them written in figures alone, none
+    without the year."""
     from engine.i18n import cldr
 
     forms, yearless = {day}, set()
     try:
         forms |= {cldr.date(day, tag, form) for form in ("full", "long", "medium", "short")}
+        forms.add(cldr.day_and_month(day, tag, "yMd"))
         yearless.add(cldr.day_and_month(day, tag, "MMMMd"))
     except ValueError:  # a locale CLDR does not know: the ISO form only
         pass
+    if figures_only:
+        forms, yearless = {f for f in forms if not _LETTER.search(f)}, set()
     # a form of figures alone, with its separators as they are ("1/7/2025", not "1/7: 2025 items")
     dated = [_form_pattern(f, exact=not _LETTER.search(f)) for f in forms if day[:4] in f]
     dated += [_form_pattern(f, exact=True) for f in forms if day[:4] not in f and not _LETTER.search(f)]
