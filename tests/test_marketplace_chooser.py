@@ -22,7 +22,7 @@ from engine.commands.serve import Preview
 from engine.i18n import cldr as l10n
 from engine.site import search
 from engine.site.plan import CHOOSER_TEMPLATE, CHOOSER_THRESHOLD
-from support import MORE_MARKETPLACES, offer_in_more_marketplaces, run_cli
+from support import MORE_MARKETPLACES, edit, offer_in_more_marketplaces, run_cli
 
 AT = "2025-01-01"
 # the nine marketplaces of the `nine` build and their languages, in the program's order
@@ -182,3 +182,47 @@ def test_a_chooser_is_kept_with_its_page_and_made_again_when_gone(nine: Path, tm
     assert (status, kind, problems) == (200, "html", [])
     assert body == before.decode()
     assert preview.page("returns/_marketplaces/fr/help.html", AT)[0] == 404
+
+
+@pytest.mark.parametrize(
+    ("title_block", "translation", "said"),
+    [
+        # the starter's title is the program's name: its German name (`names:`)
+        (None, None, "Rücksendungen"),
+        # a title written as one message: the program catalog's translation
+        ("{% trans %}Returning an item{% endtrans %}", "Einen Artikel zurückgeben", "Einen Artikel zurückgeben"),
+        # not translated yet: the English is all there is
+        ("{% trans %}Returning an item{% endtrans %}", None, "Returning an item"),
+    ],
+)
+def test_the_chooser_of_a_page_shown_in_english_in_its_place_says_its_title_in_its_language(
+    init_starter: Path, tmp_path: Path, title_block: str | None, translation: str | None, said: str
+) -> None:
+    """A `translations: fallback` program's German chooser (its words the layout's German) said the
+    English page's title: "Marketplace wählen · Returns", "„Returns“ in jedem Marketplace". The build
+    and the preview say it alike."""
+    top = tmp_path / "repo"
+    shutil.copytree(init_starter, top)
+    program, de = top / "policies/returns/program.yaml", top / "policies/returns/locales/de.po"
+    edit(program, "marketplaces: [us, de]\n", "marketplaces: [us, de]\ntranslations: fallback\n")
+    if title_block is not None:
+        edit(
+            top / "policies/returns/pages/help.md.j2",
+            "{{ program.name }}{% endblock %}",
+            f"{title_block}{{% endblock %}}",
+        )
+        assert run_cli("i18n", "update", "--root", str(top / "policies")).code == 0
+        if translation is not None:
+            edit(de, 'msgid "Returning an item"\nmsgstr ""', f'msgid "Returning an item"\nmsgstr "{translation}"')
+    edit(de, 'msgstr "Die Kosten der Rücksendung tragen Sie."', 'msgstr ""')  # (German shown in English)
+    out = _build(top, CHOOSER_THRESHOLD + 1)
+    html = (out / "returns/_marketplaces/de/help.html").read_text()
+    assert f"<title>Marketplace wählen · {said}</title>" in html, html
+    assert f"<p>„{said}“ in jedem Marketplace, in dem die Seite erscheint:</p>" in html, html
+    assert '<p class="pending" lang="de"' in (out / "returns/de/de/help.html").read_text()  # (shown in English)
+    english = (out / "returns/_marketplaces/en/help.html").read_text()
+    assert (
+        f"<title>Choose a marketplace · {'Returns' if title_block is None else 'Returning an item'}</title>" in english
+    )
+    preview = Preview(str(top / "policies"), AT)
+    assert preview.page("returns/_marketplaces/de/help.html", AT)[2] == html

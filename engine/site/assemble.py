@@ -404,22 +404,40 @@ def marketplace_links(
     return markets
 
 
-def chooser_view(repo: Repository, job: Job, same_page: list[Job], title: str) -> dict[str, Any]:
+def chooser_view(repo: Repository, work: Plan, job: Job, same_page: list[Job], title: str) -> dict[str, Any]:
     """What the layout's marketplace chooser (`marketplaces.html.j2`) needs: the current pages of
     ``job``'s page in every marketplace, in ``job``'s language where published (as the header's list
-    links them). ``title``: ``job``'s, the page's title in that language."""
+    links them). ``title``: ``job``'s, the page's title (in that language but on the English page
+    in its place: `chooser_title`)."""
     here = chooser_path(job.page, job.locale)
     current = [j for j in same_page if j.edition is None]
     return {
         "lang": job.locale,
         "dir": l10n.text_direction(job.locale),
-        "title": title,
+        "title": chooser_title(repo, work, job, title),
         "program_name": official_name(repo.programs[job.page.program], job.locale),
         "marketplaces": marketplace_links(
             repo, job.page, job.locale, current, lambda mp_id, target: rel(here, job.path("html", mp_id, target, None))
         ),
         "index_href": rel(here, "index.html"),
     }
+
+
+def chooser_title(repo: Repository, work: Plan, job: Job, title: str) -> str:
+    """The page's title as ``job``'s marketplace chooser says it, in the chooser's language. The
+    English page in a language's place (`translations: fallback`) has its English title, but its
+    chooser's words are all the language's (the layout's catalog): the title there is the
+    program catalog's translation of it (a title written as one message, `{% trans %}`), else the
+    program's name in the language when the title is its name (`names:`), else the English. The
+    page's cache key has the language's catalogs and program.yaml (engine.cache.pages)."""
+    if not job.fallback:
+        return title
+    program = repo.programs[job.page.program]
+    # (a translator of its own: a message it lacks is one of the gaps the build already says)
+    translated = Translator(work.domains[program.id], job.locale, {}, work.catalogs).lookup(title)
+    if translated != title:
+        return translated
+    return official_name(program, job.locale) if title == official_name(program, job.lang) else title
 
 
 def write_chooser(
@@ -430,7 +448,7 @@ def write_chooser(
     if work.choosers.get((job.page, job.locale)) is not job:
         return
     try:
-        chooser = layout.marketplaces(chooser_view(repo, job, same_page, title))
+        chooser = layout.marketplaces(chooser_view(repo, work, job, same_page, title))
     except RenderError as e:
         out.problems.append(e.problem)
         return

@@ -249,7 +249,9 @@ def render_chooser(
         same = [j for j in work.jobs if j.page is carrier.page and j.edition is None]
         try:
             page = (
-                Layout(site_dir(repo)).use(text).marketplaces(chooser_view(repo, carrier, same, rendered[carrier][2]))
+                Layout(site_dir(repo))
+                .use(text)
+                .marketplaces(chooser_view(repo, work, carrier, same, rendered[carrier][2]))
             )
         except RenderError as e:
             problems.append(e.problem)
