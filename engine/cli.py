@@ -18,6 +18,7 @@ import click
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from engine.commands.build import BuildResult
     from engine.problems import Severity
 
 DEFAULT_ROOT = "policies"
@@ -976,6 +977,9 @@ def build_cmd(out: str, at: str | None, check: bool, fmt: str, strict: bool, roo
         _say(report.text(result.warnings, result.sources_checked), err=True)
     if result.problems:
         _say(report.text(result.problems, result.sources_checked), err=True)
+        if result.compared:  # (G010 beside a check: the folder was compared all the same)
+            _differences(result)
+            sys.exit(1)
         said = f"{out} was not compared" if check else f"nothing was written to {out}"  # (--check writes nothing)
         _say(f"policyctl: {said}: fix these problems first\n", err=True)
         sys.exit(1)
@@ -999,9 +1003,7 @@ def build_cmd(out: str, at: str | None, check: bool, fmt: str, strict: bool, roo
         + (", the others unchanged" if result.rendered < result.pages else "")
     )
     if check and result.differences:
-        _say(report.text(result.differences, result.files_checked), err=True)
-        for reason in result.notes:
-            _say(f"  note: {reason}\n", err=True)
+        _differences(result)
         sys.exit(1)
     if not _console().quiet:  # e.g. why there is no search index
         for reason in result.notes:
@@ -1017,6 +1019,16 @@ def build_cmd(out: str, at: str | None, check: bool, fmt: str, strict: bool, roo
         )
     else:
         click.echo(f"{out} is up to date ({result.pages} pages, {result.files} files{rendered}){search}")
+
+
+def _differences(result: BuildResult) -> None:
+    """A check's stale, missing and leftover files (G005), if any, and why the tree went stale."""
+    from engine.problems import report
+
+    if result.differences:
+        _say(report.text(result.differences, result.files_checked), err=True)
+    for reason in result.notes:
+        _say(f"  note: {reason}\n", err=True)
 
 
 def _build_json(result: Any) -> dict[str, Any]:

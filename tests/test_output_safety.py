@@ -383,3 +383,25 @@ def test_only_files_that_may_hold_markup_are_read_for_the_check(
     check = run_cli("build", "--check", "--root", str(init_repo / "policies"), "--out", str(out))
     assert check.code == 0 and "G010" not in check.err, check
     assert {"extra.html", "plain.svg"} <= set(read) and not {"logo.png", "notes.txt", "CNAME"} & set(read), read
+
+
+def test_a_check_reports_the_stale_pages_beside_a_file_a_browser_would_run(init_repo: Path) -> None:
+    """G010 hid G005: an author who removed the script met the stale pages only on the next run.
+    `--check` reports both at once (text and JSON); `build` still writes nothing beside a G010."""
+    out = init_repo / "generated_docs"
+    (out / "app.js").write_bytes(b"alert(1)\n")
+    (out / "index.html").unlink()
+    args = ("build", "--check", "--root", str(init_repo / "policies"), "--out", str(out))
+    check = run_cli(*args)
+    assert check.code == 1, check
+    assert f"{out}/app.js:1:1: error[G010]: a script or other code a browser runs" in check.err, check
+    assert f"{out}/index.html:1:1: error[G005]: missing: the sources produce this file" in check.err, check
+    assert "was not compared" not in check.err, check
+    as_json = run_cli(*args, "--format", "json")
+    assert as_json.code == 1, as_json
+    found = [(p["file"], p["code"]) for p in json.loads(as_json.out)["problems"]]
+    assert found == [(f"{out}/app.js", "G010"), (f"{out}/index.html", "G005")], found
+    before = listing(out)
+    run = run_cli("build", "--root", str(init_repo / "policies"), "--out", str(out))
+    assert run.code == 1 and "error[G010]" in run.err and "nothing was written to" in run.err, run
+    assert "G005" not in run.err and listing(out) == before, run

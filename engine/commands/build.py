@@ -29,6 +29,7 @@ class BuildResult:
     sources_checked: int = 0  # for the summary line of `problems` and `warnings`: the source files read
     files_checked: int = 0  # for the summary line of `differences`: the files compared
     differences: list[Problem] = field(default_factory=list)  # G005: files that differ from the sources' pages
+    compared: bool = False  # a check compared the folder with the sources' pages (also beside a G010 in `problems`)
     others: list[str] = field(default_factory=list)  # files in the folder that are not policyctl's: left alone
     notes: list[str] = field(default_factory=list)  # why a checked tree went stale without a source change
     search: bool | None = None  # the search index is there; False: skipped (no pagefind); None: no pages
@@ -109,23 +110,22 @@ def _build(
     result.others = sorted(survey.others)
     # (a folder link where pages go is refused below, as one the build would write through)
     runnable = _runnable_others(out, [rel for rel in result.others if rel not in survey.links])
-    if runnable:  # (served beside the pages, it would run on the site's own origin)
-        result.problems = runnable
-        result.sources_checked = len(result.others)
+    result.problems = runnable  # (G010: served beside the pages, it would run on the site's own origin)
+    result.sources_checked = len(result.others) if runnable else result.sources_checked
+    if runnable and not check:  # nothing is written
         return result
     differences = outtree.differences(out, files, built.kept, on_disk, survey.others, survey.record.files)
     changed = [os.path.relpath(p.file, out).replace(os.sep, "/") for p in differences]
     result.search_changed = sum(1 for rel in changed if search.is_search_file(rel))
     result.changed = sum(1 for rel in changed if rel != ownership.RECORD) - result.search_changed
     if check:
+        # (compared even beside a G010: an author learns of both at once, not of the stale pages
+        # only once the file of others is gone)
+        result.compared = True
         result.differences = differences
-        # the files compared: those the sources give (pages, search files) and those on disk that
-        # they no longer give, so that a summary never says "32 of 18 files"
-        produced = {*files, *built.kept}
-        gone = sum(1 for rel in changed if rel not in produced)
-        result.files_checked = result.files + result.search_files + gone
-        if differences:
-            result.notes += site.passed_dates(out, repo, at)
+        result.files_checked = _compared(result, {*files, *built.kept}, changed)
+        result.notes += site.passed_dates(out, repo, at) if differences else []
+        if differences or runnable:
             return result
     elif survey.links:
         result.refused = (
@@ -155,6 +155,12 @@ def _build(
     if cache is not None:
         cache.save(built.records, built.files, built.kept)
     return result
+
+
+def _compared(result: BuildResult, produced: set[str], changed: list[str]) -> int:
+    """The files a check compared: those the sources give (pages, search files) and those on disk
+    that they no longer give (of ``changed``), so that a summary never says "32 of 18 files"."""
+    return result.files + result.search_files + sum(1 for rel in changed if rel not in produced)
 
 
 def _runnable_others(out: str, others: list[str]) -> list[Problem]:
