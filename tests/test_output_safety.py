@@ -318,6 +318,7 @@ FOREIGN = [
     ("latin1.html", b"<p>caf\xe9</p>", (1, 1)),
     ("google1234abcd.html", b"google-site-verification: google1234abcd.html", None),
     ("plain.svg", PASSIVE_SVG, None),
+    ("linked.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><a href="https://example.com/"><rect/></a></svg>', None),
     ("notes.txt", b"<script>alert(1)</script>\n", None),
     ("CNAME", b"help.example.com\n", None),
 ]
@@ -405,3 +406,60 @@ def test_a_check_reports_the_stale_pages_beside_a_file_a_browser_would_run(init_
     run = run_cli("build", "--root", str(init_repo / "policies"), "--out", str(out))
     assert run.code == 1 and "error[G010]" in run.err and "nothing was written to" in run.err, run
     assert "G005" not in run.err and listing(out) == before, run
+
+
+# An SVG or XML file of others, read as `runnable` reads it: (its body after an `<svg>` start tag,
+# the column of the finding on its one line and what it says, or None for a passive file). A link
+# is not active content; what can run a script, or load something from elsewhere, is.
+SVG_OPEN = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">'
+SVG_BODIES: list[tuple[str, tuple[int, str] | None]] = [
+    ('<a href="https://example.com/"><rect/></a>', None),
+    ('<a xlink:href="https://example.com/?a=1&amp;b=2" target="_blank"><text>x</text></a>', None),
+    ('<a href="//example.com/"/><a href="other.html#top"/>', None),
+    ('<image href="logo.png"/><use xlink:href="#shape"/><use href="icons.svg#a"/>', None),
+    ('<style>.a{fill:url(#g)}</style><rect class="a" style="fill:url( #g )" fill="url(\'#g\')"/>', None),
+    ("<text>javascript:alert(1) &amp; &#60;script&#62; as text</text>", None),
+    ('<a href="javascript:alert(1)"/>', (4, "a `javascript:` URL in `href`")),
+    ('<a href="JaVaScRiPt:alert(1)"/>', (4, "a `javascript:` URL in `href`")),
+    ('<a href="&#106;avascript:alert(1)"/>', (4, "a `javascript:` URL in `href`")),
+    ('<a href="&#x4A;ava&#x53;cript&#58;alert(1)"/>', (4, "a `javascript:` URL in `href`")),
+    ('<a href=" \t&#10;java&#9;script:alert(1)"/>', (4, "a `javascript:` URL in `href`")),
+    ("<a xlink:href='vbscript:x'/>", (4, "a `vbscript:` URL in `xlink:href`")),
+    ('<a xlink:href="data:text/html,&lt;script&gt;"/>', (4, "a `data:` URL in `xlink:href`")),
+    ('<use href="data:image/svg+xml;base64,PHN2Zy8+"/>', (6, "a `data:` URL in `href`")),
+    ('<a href="&bogus;javascript:alert(1)"/>', (4, "an entity reference other than XML's own in `href`")),
+    ('<a><set attributeName="href" to="javascript:alert(1)"/></a>', (9, "an animation of `href`")),
+    ('<a><animate attributeName="xlink:href" values="#a;#b"/></a>', (13, "an animation of `xlink:href`")),
+    ('<a href="#a"><animate values="#a;javascript:alert(1)"/></a>', (23, "a `javascript:` URL in `values`")),
+    ('<rect onclick="alert(1)"/>', (7, "an event handler `onclick`")),
+    ('<rect ev:OnLoad="alert(1)"/>', (7, "an event handler `ev:OnLoad`")),
+    ("<script>alert(1)</script>", (2, "a `<script>` element")),
+    ('<s:Script xmlns:s="http://www.w3.org/2000/svg"/>', (4, "a `<s:Script>` element")),
+    ("<foreignObject><p>x</p></foreignObject>", (2, "a `<foreignObject>` element")),
+    ('<g xmlns:h="http://www.w3.org/1999/xhtml"><h:p>x</h:p></g>', (4, "the XHTML namespace")),
+    ('<a href="x" xml:base="javascript:/"/>', (13, "an `xml:base`")),
+    ('<image href="https://tracker.example/pixel.png"/>', (8, "a resource from elsewhere in `href`")),
+    ('<rect fill="url(https://example.com/p.svg#g)"/>', (7, "a style that loads a resource")),
+    ('<rect style="fill:u\\72l(x)"/>', (7, "a style that loads a resource")),
+    ("<style>@import url(https://example.com/a.css);</style>", (8, "a style sheet that loads a resource")),
+    ("<style>.a{fill:u&#114;l(https://example.com/p.png)}</style>", (8, "a style sheet that loads a resource")),
+    ("<![CDATA[<script>alert(1)</script>]]>", (1, "markup that is not plain XML")),
+    ('<?xml-stylesheet href="x.xsl" type="text/xsl"?>', (1, "markup that is not plain XML")),
+    ("<p>1 < 2</p>", (6, "markup that is not plain XML")),
+]
+
+
+@pytest.mark.parametrize("body,found", SVG_BODIES, ids=[b for b, _ in SVG_BODIES])
+def test_only_what_can_run_or_load_makes_an_svg_active(body: str, found: tuple[int, str] | None) -> None:
+    """An SVG of others with a plain `<a href="https://...">` was refused as active content (every
+    `href` was); what can run a script or load something from elsewhere still is, however spelt."""
+    from engine.site.activecontent import runnable
+
+    got = runnable("logo.svg", lambda: (SVG_OPEN + body + "</svg>\n").encode())
+    if found is None:
+        assert got is None, got
+        return
+    assert got is not None, body
+    col, what = found
+    assert got[:2] == (1, len(SVG_OPEN) + col) and got[2].startswith(what), got
+    assert got[2].endswith(" in an SVG or XML document"), got

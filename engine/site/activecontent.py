@@ -321,11 +321,103 @@ _XML_PROLOGUE = re.compile(
     r"\A\ufeff?\s*(?:<\?xml\s[^<>?]*\?>\s*)?(?:<!--(?:(?!--).)*-->\s*|<!doctype\s[^<>\[\]]*>\s*)*", re.I | re.S
 )
 _XML_COMMENT = re.compile(r"<!--(?:(?!--).)*-->", re.S)
-_XML_ACTIVE = re.compile(
-    r"script|\bon[a-z0-9_.:-]*\s*=|href|\b(?:src|data|action|formaction|style)\s*=|foreignobject|xhtml|<!|<\?"
-    r"|&(?!(?:amp|lt|gt|quot|apos);)|url\s*\(\s*(?![\"']?#)|@import|\\|javascript:",
-    re.I,
+# The body of a plain XML document is start and end tags with quoted attributes, and text: every
+# `<` opens one of them (a CDATA section, a processing instruction, a declaration, anything else is
+# refused unread: a stylesheet instruction makes a browser run XSLT, which writes HTML)
+_XML_TAG = re.compile(r"<(/?)([^\s/<>=\"'!?]+)((?:\s+[^\s/<>=\"']+\s*=\s*(?:\"[^\"<]*\"|'[^'<]*'))*)\s*/?>")
+_XML_ATTRIBUTE = re.compile(r"\s+([^\s/<>=\"']+)\s*=\s*(?:\"([^\"<]*)\"|'([^'<]*)')")
+_XML_REFERENCE = re.compile(r"&(?:#([0-9]+)|#x([0-9a-fA-F]+)|(amp|lt|gt|quot|apos));")
+_XML_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+# elements that run, embed or hold HTML (by local name, in any case: `<x:script>`, `<foreignObject>`)
+_XML_ACTIVE_ELEMENTS = frozenset(
+    "script foreignobject handler listener iframe frame frameset embed object applet base form portal".split()
 )
+_XML_ANIMATIONS = frozenset("animate set animatemotion animatetransform animatecolor".split())
+_XML_ANIMATED = frozenset("values to from by".split())  # what an animation gives the attribute it animates
+_XML_URLS = frozenset("href src action formaction data codebase background poster".split())
+_XML_LINKS = frozenset(("a", "link"))  # elements whose `href` is followed when clicked, never loaded
+_XHTML = "http://www.w3.org/1999/xhtml"
+# CSS that loads something, in a style sheet, a `style` or a presentation attribute (`fill="url(...)"`):
+# as `_CSS_LOADS`, but a reference to a part of the document itself (`url(#gradient)`) loads nothing
+_XML_CSS_LOADS = re.compile(r"\\|(?:url|src|image|image-set|expression)\s*\((?!\s*[\"']?#)|@import", re.I)
+
+
+def _xml_decoded(value: str) -> str | None:
+    """``value`` with its character references and XML's five entities replaced, as an XML parser
+    reads it; None when it holds another entity (only a DTD could say what it spells)."""
+    if "&" not in value:
+        return value
+    if "&" in _XML_REFERENCE.sub("", value):
+        return None
+
+    def one(m: re.Match[str]) -> str:
+        if m.group(3):
+            return _XML_NAMED[m.group(3)]
+        code = int(m.group(1)) if m.group(1) else int(m.group(2), 16)
+        return chr(code) if code <= 0x10FFFF else "\ufffd"
+
+    return _XML_REFERENCE.sub(one, value)
+
+
+def _xml_attribute(element: str, name: str, raw: str) -> str | None:
+    """What the attribute ``name`` (value ``raw``, as written) of ``element`` (a local name, lower
+    case) would run or load in an XML document, or None."""
+    local = name.rsplit(":", 1)[-1].lower()
+    value = _xml_decoded(raw)
+    if local.startswith("on"):
+        return f"an event handler `{name}`"
+    if value is None:
+        return f"an entity reference other than XML's own in `{name}` (it can spell a `javascript:` URL)"
+    if name.lower() == "xml:base":
+        return "an `xml:base` (it changes where every link of the document leads)"
+    if _XHTML in value:
+        return "the XHTML namespace (HTML, which may run scripts, inside the document)"
+    if element in _XML_ANIMATIONS and local == "attributename" and value.rsplit(":", 1)[-1].strip().lower() == "href":
+        return f"an animation of `{value.strip()}` (it can make a link run a script)"
+    urls = value.split(";") if element in _XML_ANIMATIONS and local in _XML_ANIMATED else [value]
+    if local in _XML_URLS or len(urls) > 1 or element in _XML_ANIMATIONS:
+        for url in urls:
+            url = _URL_DROPPED.sub("", url).strip(_URL_ENDS)
+            if _BAD_SCHEME.match(url):
+                return f"a `{url.split(':')[0].strip().lower()}:` URL in `{name}`"
+            if local in _XML_URLS and element not in _XML_LINKS and _REMOTE.match(url):
+                return f"a resource from elsewhere in `{name}`"
+        if local in _XML_URLS:
+            return None
+    if _XML_CSS_LOADS.search(value):
+        return f"a style that loads a resource (`url(...)`, `@import`, a CSS escape) in `{name}`"
+    return None
+
+
+def _xml_active(body: str) -> tuple[int, str] | None:
+    """(offset, what) of the first thing in ``body`` (an XML document after its prologue, comments
+    blanked out) that would run or load something, or None when it is passive: a plain link
+    (`<a href="https://...">`) is passive; a script, an event handler, a `javascript:` or `data:`
+    URL (however spelt: `JaVaScRiPt:`, `&#106;avascript:`, ` java&#9;script:`), HTML inside,
+    an animation of a link's target or a resource from elsewhere is not."""
+    at, in_style = 0, False
+    while (i := body.find("<", at)) >= 0:
+        if in_style:  # (an XML parser reads the references of a style sheet before CSS does)
+            sheet = _xml_decoded(body[at:i])
+            if sheet is None or _XML_CSS_LOADS.search(sheet):
+                return at, "a style sheet that loads a resource (`url(...)`, `@import`, a CSS escape)"
+        tag = _XML_TAG.match(body, i)
+        if tag is None:
+            return i, "markup that is not plain XML (`<!`, `<?`, or a tag policyctl cannot read)"
+        name = tag.group(2)
+        local = name.rsplit(":", 1)[-1].lower()
+        named = i + 1 + len(tag.group(1)) + (len(name) - len(name.rsplit(":", 1)[-1]))
+        in_style = not tag.group(1) and local == "style" and not tag.group(0).endswith("/>")
+        at = tag.end()
+        if tag.group(1):
+            continue
+        if local in _XML_ACTIVE_ELEMENTS:
+            return named, f"a `<{name}>` element"
+        for a in _XML_ATTRIBUTE.finditer(tag.group(3)):
+            what = _xml_attribute(local, a.group(1), a.group(2) if a.group(2) is not None else a.group(3))
+            if what is not None:
+                return tag.start(3) + a.start(1), what
+    return None
 
 
 def runnable(rel: str, read: Callable[[], bytes | None]) -> tuple[int, int, str] | None:
@@ -354,13 +446,8 @@ def runnable(rel: str, read: Callable[[], bytes | None]) -> tuple[int, int, str]
     start = _XML_PROLOGUE.match(text)
     offset = start.end() if start else 0
     blanked = _XML_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text[offset:])
-    m = _XML_ACTIVE.search(blanked)
-    if m is None:
+    found = _xml_active(blanked)
+    if found is None:
         return None
-    at = offset + m.start()
-    line = text.count("\n", 0, at) + 1
-    return (
-        line,
-        at - text.rfind("\n", 0, at),
-        f"`{m.group(0)}` in an SVG or XML document (it may run or load something)",
-    )
+    at = offset + found[0]
+    return text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at), f"{found[1]} in an SVG or XML document"
