@@ -316,6 +316,8 @@ FOREIGN = [
     ("icon.svg", b'<svg><a href="&#106;avascript:alert(1)"><rect/></a></svg>', (1, 9)),
     ("feed.xml", b'<?xml version="1.0"?>\n<x:script xmlns:x="http://www.w3.org/1999/xhtml">1</x:script>', (2, 4)),
     ("latin1.html", b"<p>caf\xe9</p>", (1, 1)),
+    ("returns/about", b"\xef\xbb\xbf\n <!doctype html>\n<p>hi</p><script>alert(1)</script>\n", (3, 10)),
+    ("deploy", b"#!/bin/sh\necho hi\n", (1, 1)),
     ("google1234abcd.html", b"google-site-verification: google1234abcd.html", None),
     ("plain.svg", PASSIVE_SVG, None),
     ("linked.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><a href="https://example.com/"><rect/></a></svg>', None),
@@ -367,23 +369,27 @@ def test_only_files_that_may_hold_markup_are_read_for_the_check(
     """A build sorts the files in its output folder and checks those of others each time: an image
     or a text file the build record does not list is never read for it (each was read whole on
     every build, to learn whether policyctl wrote it, and again for G010), an HTML or SVG file is
-    (G010)."""
+    (G010); of a file without a name extension, only its first bytes, unless they open markup."""
     from engine.site import disk
 
     out = init_repo / "generated_docs"
-    for rel in ("logo.png", "notes.txt", "CNAME", "plain.svg", "extra.html"):
+    for rel in ("logo.png", "notes.txt", "plain.svg", "extra.html", "about"):
         (out / rel).write_bytes(PASSIVE_SVG if rel.endswith(".svg") else b"<p>hello</p>\n")
-    read: list[str] = []
+    (out / "CNAME").write_bytes(b"help.example.com\n")
+    read: list[tuple[str, int]] = []
     real = disk.read_file
 
-    def reading(folder: str, rel: str, *rest: int) -> bytes | None:
-        read.append(rel)
-        return real(folder, rel, *rest)
+    def reading(folder: str, rel: str, limit: int = -1) -> bytes | None:
+        read.append((rel, limit))
+        return real(folder, rel, limit)
 
     monkeypatch.setattr(disk, "read_file", reading)
     check = run_cli("build", "--check", "--root", str(init_repo / "policies"), "--out", str(out))
     assert check.code == 0 and "G010" not in check.err, check
-    assert {"extra.html", "plain.svg"} <= set(read) and not {"logo.png", "notes.txt", "CNAME"} & set(read), read
+    whole = 16 * 1024 * 1024 + 1
+    assert {("extra.html", whole), ("plain.svg", whole), ("about", 1445), ("about", whole)} <= set(read), read
+    assert [limit for rel, limit in read if rel == "CNAME"] == [1445], read
+    assert not {"logo.png", "notes.txt"} & {rel for rel, _ in read}, read
 
 
 def test_a_check_reports_the_stale_pages_beside_a_file_a_browser_would_run(init_repo: Path) -> None:
@@ -455,7 +461,7 @@ def test_only_what_can_run_or_load_makes_an_svg_active(body: str, found: tuple[i
     `href` was); what can run a script or load something from elsewhere still is, however spelt."""
     from engine.site.activecontent import runnable
 
-    got = runnable("logo.svg", lambda: (SVG_OPEN + body + "</svg>\n").encode())
+    got = runnable("logo.svg", lambda limit: (SVG_OPEN + body + "</svg>\n").encode()[:limit])
     if found is None:
         assert got is None, got
         return
@@ -463,3 +469,42 @@ def test_only_what_can_run_or_load_makes_an_svg_active(body: str, found: tuple[i
     col, what = found
     assert got[:2] == (1, len(SVG_OPEN) + col) and got[2].startswith(what), got
     assert got[2].endswith(" in an SVG or XML document"), got
+
+
+# A file of others without a name extension, as `runnable` reads it: (its name, its bytes or None
+# when it cannot be read, where and what is found or None for a passive file). Its first bytes say
+# what a browser (or a web server) takes it for: markup is read as a page, `#!` and WebAssembly are
+# code, text and binary data are passive.
+NO_EXTENSION: list[tuple[str, bytes | None, tuple[int, int, str] | None]] = [
+    ("CNAME", b"help.example.com\n", None),
+    (".nojekyll", b"", None),
+    ("LICENSE", b"Copyright (c) Jo <jo@example.com>\n<script>alert(1)</script>\n", None),
+    ("logo", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR<script>", None),
+    ("about", b"<!doctype html>\n<title>About</title><p>Hello.</p>\n", None),
+    ("drawing", b'<svg xmlns="http://www.w3.org/2000/svg"><a href="https://example.com/"><rect/></a></svg>', None),
+    ("evil", b"<!doctype html>\n<script>alert(1)</script>", (2, 1, "a `<script>` element")),
+    ("Page", b"\xef\xbb\xbf \t\r\n\x0c<HTML><body onload=alert(1)>", (2, 8, "an event handler `onload`")),
+    ("page.", b"<p><img src=x onerror=alert(1)>", (1, 4, "an event handler `onerror`")),
+    ("frag", b"<!-- x --><p>x</p>", (1, 1, "a comment, CDATA section or processing instruction")),
+    ("feed", b'<?xml version="1.0"?>\n<svg><script>alert(1)</script></svg>', (2, 7, "a `<script>` element")),
+    ("icon", b"<!DOCTYPE svg>\n<svg><a href='JaVaScRiPt:alert(1)'/></svg>", (2, 9, "a `javascript:` URL in `href`")),
+    ("deploy", b"#!/bin/sh\nrm -rf /\n", (1, 1, "a script to run as a program (`#!`)")),
+    ("module", b"\0asm\1\0\0\0", (1, 1, "WebAssembly (by its first bytes)")),
+    ("latin", b"<p>caf\xe9</p>", (1, 1, "a document a browser may run, not in UTF-8")),
+    ("linked", None, (1, 1, "a file without a name extension, which a browser may take for a page, and policyctl")),
+]
+
+
+@pytest.mark.parametrize("name,data,found", NO_EXTENSION, ids=[n for n, _, _ in NO_EXTENSION])
+def test_a_file_without_an_extension_is_checked_for_what_its_first_bytes_say(
+    name: str, data: bytes | None, found: tuple[int, int, str] | None
+) -> None:
+    """A file of others without a name extension was never checked: a page or a `#!` script
+    committed as `returns/about` or `deploy` passed G010, whatever it held."""
+    from engine.site.activecontent import runnable
+
+    got = runnable(f"returns/{name}", lambda limit: None if data is None else data[:limit])
+    if found is None:
+        assert got is None, got
+        return
+    assert got is not None and got[:2] == found[:2] and got[2].startswith(found[2]), got

@@ -181,7 +181,7 @@ def _runnable_others(out: str, others: list[str]) -> list[Problem]:
                 "a link to a folder, whose scripts would be served beside the pages",
             )
         else:
-            found = runnable(rel, functools.partial(disk.read_file, out, rel, 16 * 1024 * 1024 + 1))
+            found = runnable(rel, functools.partial(disk.read_file, out, rel))
         if found is not None:
             line, col, what = found
             problems.append(

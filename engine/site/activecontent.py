@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import os
 import re
 from collections.abc import Callable
 from html import unescape
@@ -420,24 +421,70 @@ def _xml_active(body: str) -> tuple[int, str] | None:
     return None
 
 
-def runnable(rel: str, read: Callable[[], bytes | None]) -> tuple[int, int, str] | None:
+def runnable(rel: str, read: Callable[[int], bytes | None]) -> tuple[int, int, str] | None:
     """(line, column, what) when a browser would run something in the file ``rel`` of the output
-    folder (``read``: its bytes, None when it cannot be read, a link); None when it is passive.
-    Only a document that may hold markup is read (an output folder may hold many images, and a
-    build checks its files each time)."""
+    folder (``read(n)``: at most ``n`` of its bytes, None when it cannot be read, a link); None when
+    it is passive. Only a document that may hold markup is read whole (an output folder may hold
+    many images, and a build checks its files each time); of a file without a name extension, its
+    first bytes, which say what a browser or a web server takes it for (``_sniffed``)."""
     name = rel.rsplit("/", 1)[-1].lower()
     if name.endswith(_CODE_SUFFIXES):
         return 1, 1, "a script or other code a browser runs"
-    if not name.endswith(_HTML_SUFFIXES + _XML_SUFFIXES):
+    if name.endswith(_HTML_SUFFIXES):
+        return _document("html", read(_READ_AT_MOST + 1))
+    if name.endswith(_XML_SUFFIXES):
+        return _document("xml", read(_READ_AT_MOST + 1))
+    if os.path.splitext(name)[1] not in ("", "."):  # (a type its name gives: an image, a text...)
         return None
-    data = read()
+    kind = _sniffed(read(_SNIFFED))
+    if not isinstance(kind, str):
+        return kind
+    found = _document(kind, read(_READ_AT_MOST + 1))
+    if found is None:
+        return None
+    line, col, what = found
+    return (
+        line,
+        col,
+        f"{what}, in a file without a name extension that begins as markup (a browser may take it for a page)",
+    )
+
+
+# A file without a name extension is served for what its first bytes say (a browser sniffs a
+# resource without a type, or with a generic one, from its first 1,445 bytes, the MIME Sniffing
+# Standard's resource header; some web servers ask libmagic, or run a `#!` script as a program):
+# markup is read as a page (HTML, or XML when it opens as XML or SVG), a `#!` script and WebAssembly
+# are refused as code, and anything else (text such as a CNAME file, an image) is passive.
+_SNIFFED = 1445
+_SNIFFED_SPACE = b"\t\n\x0c\r "
+_SNIFFED_XML = re.compile(rb"<(?:\?xml|svg|!doctype[\t\n\x0c\r ]+svg)", re.I)
+
+
+def _sniffed(head: bytes | None) -> str | tuple[int, int, str] | None:
+    """What the first bytes of a file without a name extension (None: it cannot be read) make it:
+    "html" or "xml" for a document to read whole, (line, column, what) for code, None for passive."""
+    if head is None:
+        return 1, 1, "a file without a name extension, which a browser may take for a page, and policyctl cannot read"
+    if head.startswith(b"#!"):
+        return 1, 1, "a script to run as a program (`#!`), which a web server may run"
+    if head.startswith(b"\0asm"):
+        return 1, 1, "WebAssembly (by its first bytes), which a browser runs"
+    opening = head.removeprefix(b"\xef\xbb\xbf").lstrip(_SNIFFED_SPACE)
+    if not opening.startswith(b"<"):
+        return None
+    return "xml" if _SNIFFED_XML.match(opening) else "html"
+
+
+def _document(kind: str, data: bytes | None) -> tuple[int, int, str] | None:
+    """(line, column, what) for the active content of an HTML or XML (``kind``) document of others
+    (``data``: at most one byte over the limit), None when it is passive."""
     if data is None or len(data) > _READ_AT_MOST:
         return 1, 1, "a document a browser may run, which policyctl cannot read to check"
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return 1, 1, "a document a browser may run, not in UTF-8 (read in another encoding, it is other markup)"
-    if name.endswith(_HTML_SUFFIXES):
+    if kind == "html":
         reader = _read(text)
         if reader.found:
             (line, col), what = reader.where[0] if reader.where else (1, 1), reader.found[0]
