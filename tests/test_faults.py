@@ -256,17 +256,25 @@ def test_a_folder_named_as_a_temporary_one_that_policyctl_did_not_make_is_left_a
     assert (out / "a.md").read_bytes() == b"a\n"
 
 
-def test_a_killed_runs_temporary_folder_is_swept_and_the_build_notes_the_others(init_repo: Path) -> None:
+@pytest.mark.parametrize("writes", [True, False], ids=["a build that writes", "a build with nothing to write"])
+def test_a_killed_runs_temporary_folder_is_swept_and_the_build_notes_the_others(init_repo: Path, writes: bool) -> None:
+    """A folder of that name without the proof (someone's, or a killed build's of policyctl 0.2.0,
+    which wrote none) is never removed: each build names it by its path, says what it may be and
+    how to remove it. A build with nothing to write swept nothing and said nothing: the folders
+    stayed, unnamed, for as long as the pages did not change."""
     out = init_repo / "generated_docs"
     killed = _killed_runs_folder(init_repo, "generated_docs")
     theirs = init_repo / ".generated_docs.tmp-999999999-old"
     theirs.mkdir()
     (theirs / "keep.txt").write_text("mine\n")
-    (out / "returns" / "us" / "en" / "help.md").write_bytes(b"stale\n")  # so that the build writes
+    if writes:
+        (out / "returns" / "us" / "en" / "help.md").write_bytes(b"stale\n")
     r = run_cli("build", "--root", str(init_repo / "policies"), "--out", str(out))
-    assert r.code == 0, r
+    assert r.code == 0 and ("wrote" if writes else "is up to date") in r.out, r
     assert not killed.exists() and (theirs / "keep.txt").read_text() == "mine\n"
     assert (
-        f"note: left alone beside {out}, named as policyctl's temporary folders but not provably made by it: "
-        ".generated_docs.tmp-999999999-old (remove them yourself if they are leftovers)"
+        f"note: left alone beside {out}, named as policyctl's temporary folders but without its proof that it made"
+        f" them: {theirs} (a killed build of policyctl 0.2.0 or earlier left its temporary folder without the proof,"
+        " and anyone may make such a folder: look inside, and if they are leftovers, remove them yourself:"
+        f" `rm -r {theirs}`)"
     ) in r.err, r

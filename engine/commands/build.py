@@ -146,15 +146,30 @@ def _build(
             result.failure = (e.filename or out, e.strerror or str(e), isinstance(e, outtree.PartlyWritten))
             return result
         result.written = True
-        if left:
-            shown = ", ".join(left[:3]) + (f" and {len(left) - 3} more" if len(left) > 3 else "")
-            result.notes.append(
-                f"left alone beside {out}, named as policyctl's temporary folders but not provably"
-                f" made by it: {shown} (remove them yourself if they are leftovers)"
-            )
+        result.notes += _unproven(out, left)
+    else:  # (nothing to write: a killed run's folder is swept all the same, and the others said each time)
+        result.notes += _unproven(out, outtree.sweep(out))
     if cache is not None:
         cache.save(built.records, built.files, built.kept)
     return result
+
+
+def _unproven(out: str, left: list[str]) -> list[str]:
+    """The note naming the folders beside ``out`` that are named as policyctl's temporary ones but
+    that it cannot prove it made (engine.site.outtree `sweep`): never removed, so named by their
+    paths on each build, with what they may be and the command that removes them."""
+    if not left:
+        return []
+    import shlex
+
+    paths = [os.path.join(os.path.dirname(os.path.normpath(out)), name) for name in left]
+    shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+    return [
+        f"left alone beside {out}, named as policyctl's temporary folders but without its proof that it made"
+        f" them: {shown} (a killed build of policyctl 0.2.0 or earlier left its temporary folder without the"
+        " proof, and anyone may make such a folder: look inside, and if they are leftovers, remove them"
+        f" yourself: `rm -r {' '.join(shlex.quote(p) for p in paths)}`)"
+    ]
 
 
 def _compared(result: BuildResult, produced: set[str], changed: list[str]) -> int:

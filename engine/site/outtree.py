@@ -259,6 +259,13 @@ def _proven(path: str, name: str) -> bool:
         return False
 
 
+def sweep(folder: str) -> list[str]:
+    """Sweep the temporary folders beside the output ``folder`` (as ``write`` does before it writes),
+    for a build that writes nothing; the names of those left alone."""
+    parent, base = os.path.split(os.path.abspath(folder))
+    return _sweep(parent, base)
+
+
 def _sweep(parent: str, base: str) -> list[str]:
     """Remove the temporary folders of earlier runs that were killed (their process is gone) and
     that policyctl can prove it made (``temporary``), and empty ones (a run killed before it wrote
