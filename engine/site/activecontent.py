@@ -327,7 +327,9 @@ _XML_COMMENT = re.compile(r"<!--(?:(?!--).)*-->", re.S)
 # refused unread: a stylesheet instruction makes a browser run XSLT, which writes HTML)
 _XML_TAG = re.compile(r"<(/?)([^\s/<>=\"'!?]+)((?:\s+[^\s/<>=\"']+\s*=\s*(?:\"[^\"<]*\"|'[^'<]*'))*)\s*/?>")
 _XML_ATTRIBUTE = re.compile(r"\s+([^\s/<>=\"']+)\s*=\s*(?:\"([^\"<]*)\"|'([^'<]*)')")
-_XML_REFERENCE = re.compile(r"&(?:#([0-9]+)|#x([0-9a-fA-F]+)|(amp|lt|gt|quot|apos));")
+# (at most the digits of U+10FFFF: a longer one, `&#` and 5,000 digits, is an unknown entity, not a
+# number Python refuses to read)
+_XML_REFERENCE = re.compile(r"&(?:#([0-9]{1,7})|#x([0-9a-fA-F]{1,6})|(amp|lt|gt|quot|apos));")
 _XML_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 # elements that run, embed or hold HTML (by local name, in any case: `<x:script>`, `<foreignObject>`)
 _XML_ACTIVE_ELEMENTS = frozenset(
@@ -335,7 +337,7 @@ _XML_ACTIVE_ELEMENTS = frozenset(
 )
 _XML_ANIMATIONS = frozenset("animate set animatemotion animatetransform animatecolor".split())
 _XML_ANIMATED = frozenset("values to from by".split())  # what an animation gives the attribute it animates
-_XML_URLS = frozenset("href src action formaction data codebase background poster".split())
+_XML_URLS = frozenset("href src action formaction data codebase background poster ping".split())
 _XML_LINKS = frozenset(("a", "link"))  # elements whose `href` is followed when clicked, never loaded
 _XHTML = "http://www.w3.org/1999/xhtml"
 # CSS that loads something, in a style sheet, a `style` or a presentation attribute (`fill="url(...)"`):
@@ -373,15 +375,16 @@ def _xml_attribute(element: str, name: str, raw: str) -> str | None:
         return "an `xml:base` (it changes where every link of the document leads)"
     if _XHTML in value:
         return "the XHTML namespace (HTML, which may run scripts, inside the document)"
-    if element in _XML_ANIMATIONS and local == "attributename" and value.rsplit(":", 1)[-1].strip().lower() == "href":
-        return f"an animation of `{value.strip()}` (it can make a link run a script)"
+    animated = value.rsplit(":", 1)[-1].strip().lower()
+    if element in _XML_ANIMATIONS and local == "attributename" and (animated == "href" or animated.startswith("on")):
+        return f"an animation of `{value.strip()}` (it can make a link or a handler run a script)"
     urls = value.split(";") if element in _XML_ANIMATIONS and local in _XML_ANIMATED else [value]
     if local in _XML_URLS or len(urls) > 1 or element in _XML_ANIMATIONS:
         for url in urls:
             url = _URL_DROPPED.sub("", url).strip(_URL_ENDS)
             if _BAD_SCHEME.match(url):
                 return f"a `{url.split(':')[0].strip().lower()}:` URL in `{name}`"
-            if local in _XML_URLS and element not in _XML_LINKS and _REMOTE.match(url):
+            if local in _XML_URLS and (element not in _XML_LINKS or local == "ping") and _REMOTE.match(url):
                 return f"a resource from elsewhere in `{name}`"
         if local in _XML_URLS:
             return None
@@ -396,21 +399,24 @@ def _xml_active(body: str) -> tuple[int, str] | None:
     (`<a href="https://...">`) is passive; a script, an event handler, a `javascript:` or `data:`
     URL (however spelt: `JaVaScRiPt:`, `&#106;avascript:`, ` java&#9;script:`), HTML inside,
     an animation of a link's target or a resource from elsewhere is not."""
-    at, in_style = 0, False
+    at, sheet = 0, -1  # sheet: where the text of the style sheet being read starts
+    passive: set[str] = set()  # tags already read and found passive (a drawing repeats most of its tags)
     while (i := body.find("<", at)) >= 0:
-        if in_style:  # (an XML parser reads the references of a style sheet before CSS does)
-            sheet = _xml_decoded(body[at:i])
-            if sheet is None or _XML_CSS_LOADS.search(sheet):
-                return at, "a style sheet that loads a resource (`url(...)`, `@import`, a CSS escape)"
         tag = _XML_TAG.match(body, i)
         if tag is None:
             return i, "markup that is not plain XML (`<!`, `<?`, or a tag policyctl cannot read)"
         name = tag.group(2)
         local = name.rsplit(":", 1)[-1].lower()
         named = i + 1 + len(tag.group(1)) + (len(name) - len(name.rsplit(":", 1)[-1]))
-        in_style = not tag.group(1) and local == "style" and not tag.group(0).endswith("/>")
         at = tag.end()
-        if tag.group(1):
+        if sheet >= 0:  # (its text is all that may come before its end tag: a child's text would join it)
+            if not tag.group(1) or local != "style":
+                return named, f"a `<{tag.group(1)}{name}>` inside a style sheet"
+            if _sheet_loads(body[sheet:i]):
+                return sheet, "a style sheet that loads a resource (`url(...)`, `@import`, a CSS escape)"
+            sheet = -1
+            continue
+        if tag.group(1) or tag.group(0) in passive:
             continue
         if local in _XML_ACTIVE_ELEMENTS:
             return named, f"a `<{name}>` element"
@@ -418,7 +424,20 @@ def _xml_active(body: str) -> tuple[int, str] | None:
             what = _xml_attribute(local, a.group(1), a.group(2) if a.group(2) is not None else a.group(3))
             if what is not None:
                 return tag.start(3) + a.start(1), what
+        if local == "style" and not tag.group(0).endswith("/>"):
+            sheet = at
+        elif len(passive) < 10_000:
+            passive.add(tag.group(0))
+    if sheet >= 0 and _sheet_loads(body[sheet:]):
+        return sheet, "a style sheet that loads a resource (`url(...)`, `@import`, a CSS escape)"
     return None
+
+
+def _sheet_loads(text: str) -> bool:
+    """A style sheet's text (comments blanked out) loads something: read as CSS reads it, after the
+    XML parser replaced its references and dropped its comments (`@im<!-- -->port` is `@import`)."""
+    sheet = _xml_decoded(text)
+    return sheet is None or _XML_CSS_LOADS.search(re.sub(r"\s+", "", sheet)) is not None
 
 
 def runnable(rel: str, read: Callable[[int], bytes | None]) -> tuple[int, int, str] | None:
