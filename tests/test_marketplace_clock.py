@@ -190,6 +190,21 @@ _CASES = [
     ("", "utc(params.cutover) == utc(shipped_at) and before(params.cutover, delivered_at)", None, ""),
     ("", "params.cutover != none and delivered_at|default(none) == none and 'Z' in ['Z', 'T']", None, ""),
     ("", "params.return_window_days in [30, 45] and params.return_window_days|default(30) < 60", None, ""),
+    # text looked for in how one is written: `2024-12-31T23:00:00-05:00` is 2025 in UTC
+    ("", "'2025' in delivered_at", "25:19: error[E003]: `in` looks for text in how a date-time is written", "text"),
+    ("", "'Z' not in order.placed_at", "25:16: error[E003]: `not in` looks for text", "text"),
+    ("", "'-07:00' in params.cutover", "25:21: error[E003]: `in` looks for text", "text"),
+    ("", "'2025' in date(delivered_at) and 'x' in 'xyz'", None, ""),  # a day, plain text: fine
+    # its letters rewritten (`T`, `Z`): then compared as text
+    ("", "delivered_at|lower == 'x'", "25:25: error[E003]: `lower` rewrites how a date-time is written", "case"),
+    ("", "'2025-07-01T00:00:00Z' == deadline|upper", "25:47: error[E003]: `upper` rewrites", "case"),
+    # a `let` that holds a list of date-times: looked in, ordered, an item of it compared
+    ('times: "[delivered_at, shipped_at]"', "order.placed_at in times", "25:28: error[E003]: `in` compares", "in LIST"),
+    ('times: "(deadline, none)"', "date(min(times)) < at", "25:17: error[E003]: `min` orders", "min"),
+    ('times: "[delivered_at]"\n  later: "times"', "date(later|max) < at", "26:23: error[E003]: `max` orders", "max"),
+    ('times: "[delivered_at, shipped_at]"', "times[0] < at", "25:21: error[E003]: `<` compares", "<"),
+    ('times: "stamps"', "delivered_at in times", "25:25: error[E003]: `in`", "in LIST"),
+    ('days: "[date(delivered_at), date(shipped_at)]"', "at in days and min(days) < at", None, ""),
 ]
 
 
@@ -249,6 +264,8 @@ def test_date_times_are_not_compared_as_text(compared: str, case: int) -> None:
         "not in LIST": "hint: make it a list of days (`items: {type: string, format: date}`) and look for the day",
         "min": _MIN_HINT,
         "max": _MAX_HINT,
+        "text": "hint: compare its day in the marketplace's time zone, `date(a) >= '2025-01-01' and date(a) <",
+        "case": "hint: compare instants with `before(a, b)` or `after(a, b)`, or instants written one way with",
     }[hint]
     assert after.strip().startswith(expected), after
 

@@ -43,6 +43,8 @@ _AMONG = ("in", "not in")
 # same one, is the same text (`utc(a) == utc(b)` compares instants; `a == b` compares spellings)
 _MOMENT_HELPERS = {"datetime": "zone", "local": "zone", "utc": "utc", "add_hours": "zone"}
 _EARLIER = {"min": ("earlier", "before"), "max": ("later", "after")}
+_CASED = ("lower", "upper")  # filters that rewrite a text's letters (`T`, `Z` in a date-time's)
+LISTED = "[]"  # ``Scope.moments``/``Checked.instant`` of a `let` that holds a list of date-times
 _COMPARE = {"eq": "==", "ne": "!=", "lt": "<", "lteq": "<=", "gt": ">", "gteq": ">=", "in": "in", "notin": "not in"}
 # Operators Python may apply directly: on numbers their results stay small, and on other types they
 # either make sense (list == list) or raise TypeError. `+ * % **` go through guarded runtime helpers.
@@ -100,7 +102,7 @@ def check(expr: Expr, scope: Scope) -> tuple[Checked | None, list[Problem]]:
         frozenset(emitter.params),
         emitter.uses_at,
         frozenset(emitter.tested),
-        emitter.instant(tree),
+        emitter.instant(tree) or emitter.listed(tree),
     ), []
 
 
@@ -385,6 +387,16 @@ class _Emitter:
                     f" marketplace's time zone, `date(a) {symbol} LIST`, or list the instants here, written one"
                     f" way: `utc(a) {symbol} [utc(b), utc(c)]`",
                 )
+            elif symbol in _AMONG and self.instant(operand.expr):
+                # `'2025' in x` looks at how x is written: `2024-12-31T23:00:00-05:00` is 2025 in UTC
+                self._fail(
+                    symbol.split()[0],
+                    "E003",
+                    f"`{symbol}` looks for text in how a date-time is written, not at its instant (one instant"
+                    " has many spellings)",
+                    "compare its day in the marketplace's time zone, `date(a) >= '2025-01-01' and date(a) <"
+                    " '2026-01-01'`, or the instant with `before(a, b)` or `after(a, b)`",
+                )
             parts += [symbol, self.emit(operand.expr, depth)]
             left = operand.expr
         return "(" + " ".join(parts) + ")"
@@ -406,7 +418,10 @@ class _Emitter:
         of `x if c else y` or `x|default(y)` (the other one a date-time too, or none); a parameter
         as its schema says (`params.NAME`, parts of it, `param_on('NAME', d)`). "" when not known."""
         if isinstance(node, nodes.Name):
-            return self.scope.moments.get(node.name, "")
+            written = self.scope.moments.get(node.name, "")
+            return "" if written == LISTED else written
+        if isinstance(node, nodes.Getitem) and self._listed(node.node):  # an item of a `let`'s list of them
+            return "any"
         if isinstance(node, nodes.Const):
             return "any" if isinstance(node.value, str) and len(node.value) > 10 and _is_date_time(node.value) else ""
         if isinstance(node, (nodes.Getattr, nodes.Getitem)):
@@ -458,8 +473,22 @@ class _Emitter:
         items = outer.get("items")  # an index, or one not known until the answer: any item
         return items if isinstance(node, nodes.Getitem) and not isinstance(key, (bool, float)) else None
 
+    def listed(self, node: nodes.Node) -> str:
+        """``LISTED`` when ``node`` is known to be a list of date-times (`[a, b]` with one of them a
+        date-time, an input's or parameter's list of them, a `let` holding one), else "" (a `let`
+        of it is one too: ``Checked.instant``)."""
+        if isinstance(node, (nodes.List, nodes.Tuple)) and any(self.instant(i) for i in node.items):
+            return LISTED
+        return LISTED if self._moments(node) else ""
+
+    def _listed(self, node: nodes.Node) -> bool:
+        return isinstance(node, nodes.Name) and self.scope.moments.get(node.name) == LISTED
+
     def _moments(self, node: nodes.Node) -> bool:
-        """Whether ``node`` is an input's list of date-times (`items: {format: date-time}`)."""
+        """Whether ``node`` is an input's or parameter's list of date-times (`items: {format:
+        date-time}`) or a `let` holding a list of them."""
+        if self._listed(node):
+            return True
         schema = self._schema(node) if isinstance(node, (nodes.Name, nodes.Getattr, nodes.Getitem)) else None
         return _date_time(schema.get("items") if isinstance(schema, dict) else None)
 
@@ -587,6 +616,14 @@ class _Emitter:
             return "None"
         if node.name in _EARLIER:
             self._ordered(node.name, [node.node])
+        if node.name in _CASED and self.instant(node.node):
+            self._fail(
+                node.name,
+                "E003",
+                f"`{node.name}` rewrites how a date-time is written, as text (one instant has many spellings)",
+                "compare instants with `before(a, b)` or `after(a, b)`, or instants written one way with"
+                " `utc(a) == utc(b)`, or their days in the marketplace's time zone with `date(a)`",
+            )
         args = [self.emit(node.node, depth)] + [self.emit(a, depth) for a in node.args]
         return f"_f_{node.name}(" + ", ".join(args) + ")"
 
