@@ -73,12 +73,13 @@ def test_explain_as_json_marks_the_assumptions_it_used(repo: Path, bundle: bool)
     )
     assert (shipping["value"], shipping["assumption"], shipping["assumed"]) == (False, ASSUMED_VALUE, ["value"])
     [on, later] = body["params_on"]  # read on another day: the 2024 value, sourced, not today's assumed one
-    assert on == {
+    assert on == {  # (in force until an assumed day)
         "parameter": "return_window_days",
         "on": "2024-06-01",
         "value": 30,
         "from": "policies/returns/program.yaml:18",
         "origin": "base",
+        "until": {"day": "2025-01-01", "assumption": ASSUMED_DATE},
     }
     assert later == {  # and one in force by an assumed date: its origin says so, from a repository too
         "parameter": "return_window_days",
@@ -101,7 +102,8 @@ def test_explain_as_text_marks_the_assumptions_it_used(repo: Path, bundle: bool)
     assert "  free_return_shipping = false    [policies/returns/program.yaml:30, base; assumed: value]\n" in out
     assert (
         "parameters read on other days:\n"
-        "  return_window_days on 2024-06-01 = 30    [policies/returns/program.yaml:18, base]\n"
+        "  return_window_days on 2024-06-01 = 30    [policies/returns/program.yaml:18, base; until 2025-01-01"
+        " (date assumed)]\n"
         "  return_window_days on 2025-06-01 = 45    [policies/returns/program.yaml:23, base change from 2025-01-01"
         " (date assumed)]\n"
     ) in out
@@ -140,3 +142,103 @@ def test_explain_lists_the_parameters_read_not_those_named(init_repo: Path, days
     body = json.loads(run.out)
     assert sorted(body["params"]) == used
     assert [(p["parameter"], p["on"]) for p in body["params_on"]] == [("return_window_days", "2024-06-01")]
+
+
+def _explained(repo: Path, fmt: str, bundle: bool, at: str, days: int) -> str:
+    args = ["decide", "returns.return_allowed", "-m", "us", "--at", at, "--input", "-", "--explain", "--format", fmt]
+    run = run_cli(
+        *args,
+        *(["--bundle", "policies.bundle"] if bundle else []),
+        stdin=json.dumps({"days_since_delivery": days}),
+        cwd=repo,
+    )
+    assert run.code == 0, run
+    return run.out
+
+
+RESTS = {  # (day, days since delivery): what the answer rests on, as the text's last line says it
+    # 45 in force from an assumed day; the 2024 value read with `param_on`, which holds until it;
+    # the shipping, an assumed value
+    ("2025-03-01", 3): "rests on assumptions: free_return_shipping, return_window_days",
+    # 30, in force until an assumed day (no assumed date of its own): read on the answer's day too
+    ("2024-03-01", 40): "rests on an assumption: return_window_days",
+}
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+@pytest.mark.parametrize("at, days", list(RESTS))
+def test_explain_from_a_bundle_says_what_the_repository_says_of_assumptions(
+    repo: Path, fmt: str, at: str, days: int
+) -> None:
+    """A bundle kept no day of its values' changes, so an assumed date was no assumption to it (the
+    answer rested on none, where the repository's rested on it). Both now say the same, word for
+    word, and say what the answer rests on."""
+    from_repo, from_bundle = (_explained(repo, fmt, bundle, at, days) for bundle in (False, True))
+    assert from_repo == from_bundle
+    if fmt == "text":
+        assert from_repo.splitlines()[-1] == RESTS[(at, days)]
+    else:
+        names = [r["parameter"] for r in json.loads(from_repo)["rests_on"]]
+        assert ", ".join(names) in RESTS[(at, days)]
+
+
+@pytest.mark.parametrize("at", ["2024-03-01", "2025-03-01", "2025-06-01"])
+def test_a_bundles_answers_rest_on_what_the_repositorys_do(repo: Path, at: str) -> None:
+    """``reads``/``assumptions`` (what `diff`, the pages and `--explain` judge by) from a bundle's
+    timeline give what they give from the repository: the day each value took effect, the value
+    that follows it."""
+    import engine
+    from engine.decisions.explain import assumptions, reads
+
+    found = []
+    for source in (engine.load(str(repo / "policies")), engine.load_bundle(str(repo / "policies.bundle"))):
+        result = source.decide("returns", "return_allowed", {"days_since_delivery": 3}, "us", at)
+        found.append(assumptions(reads(result.explain(), source.resolve("returns", "us", at))))
+    assert found[0] == found[1]
+    assert (
+        dict(found[0])["return_window_days"]
+        == {
+            "2024-03-01": ("until", "date"),  # 30 until the assumed day; 45 (`param_on` 2025-06-01) from it
+            "2025-03-01": ("date", "until"),  # 45 from the assumed day; 30 (`param_on` 2024-06-01) until it
+            "2025-06-01": ("date", "until"),
+        }[at]
+    )
+
+
+def test_explain_marks_a_value_that_holds_until_an_assumed_day(repo: Path) -> None:
+    """A value in force until the day the next one takes effect, when that day is an assumption,
+    was stated as a fact: it may already have been replaced."""
+    out = _explained(repo, "text", False, "2024-03-01", 3)
+    until = "; until 2025-01-01 (date assumed)]"
+    assert f"  return_window_days = 30    [policies/returns/program.yaml:18, base{until}\n" in out
+    assert f"  return_window_days on 2024-06-01 = 30    [policies/returns/program.yaml:18, base{until}\n" in out
+    body = json.loads(_explained(repo, "json", False, "2024-03-01", 3))
+    assert body["params"]["return_window_days"]["until"] == {"day": "2025-01-01", "assumption": ASSUMED_DATE}
+    assert body["rests_on"] == [  # (the 45 read with `param_on` on 2025-06-01: from the assumed day)
+        {"parameter": "free_return_shipping", "assumed": ["value"]},
+        {"parameter": "return_window_days", "assumed": ["until", "date"]},
+    ]
+
+
+def test_explain_of_a_problem_says_the_assumption_it_rests_on(init_repo: Path) -> None:
+    """An answer that is a problem because of an assumed value (a window of 0 days divides by zero)
+    rests on it as an answer would."""
+    program = init_repo / "policies/returns/program.yaml"
+    edit(program, "        value: 45\n", "        value: 0\n        assumption: zero?\n")
+    edit(program, "        source: the returns policy, 2025 edition\n", "")
+    decision = init_repo / "policies/returns/decisions/return_allowed.yaml"
+    edit(
+        decision,
+        'free_shipping: "= params.free_return_shipping"}',
+        'free_shipping: "= params.free_return_shipping", per_day: "= 10 // params.return_window_days"}',
+    )
+    edit(
+        decision, "  free_shipping: {type: boolean}\n", "  free_shipping: {type: boolean}\n  per_day: {type: integer}\n"
+    )
+    args = ["decide", "returns.return_allowed", "-m", "us", "--at", "2026-01-01", "--input", "-", "--explain"]
+    run = run_cli(*args, "--format", "json", stdin='{"days_since_delivery": 0}', cwd=init_repo)
+    body = json.loads(run.out)
+    assert [p["code"] for p in body["problems"]] == ["D005"]
+    assert body["rests_on"] == [{"parameter": "return_window_days", "assumed": ["value"]}]
+    text = run_cli(*args, "--format", "text", stdin='{"days_since_delivery": 0}', cwd=init_repo).out
+    assert text.endswith("rests on an assumption: return_window_days\n"), text

@@ -45,12 +45,19 @@ class Resolved(NamedTuple):  # a named tuple: cheaper to define than a dataclass
 
     def entry_on(self, name: str, day: str) -> tuple[Entry, str]:
         """The value of ``name`` in force on ``day`` and its origin (``Repository``'s ``entry_on``)."""
-        period = self.periods[0]
-        for candidate in self.periods[1:]:
-            if candidate["from"] <= day:
-                period = candidate
-        source = period["sources"][name]
-        return _entry(period["values"][name], source), str(source[3])
+        index = _period(self.periods, day)
+        return _entry_in(self.periods, index, name), str(self.periods[index]["sources"][name][3])
+
+    def following(self, name: str, day: str) -> Entry | None:
+        """The next value of ``name`` after the one in force on ``day``, with the day it takes effect
+        (``Repository``'s ``following``); None when none follows."""
+        periods = self.periods
+        index = _period(periods, day)
+        now = periods[index]["sources"][name]
+        for later in range(index + 1, len(periods)):
+            if periods[later]["sources"][name] != now:
+                return _entry_in(periods, later, name)
+        return None
 
 
 class Bundle:
@@ -129,12 +136,10 @@ class Bundle:
         if found is not None:
             return found
         periods = self._periods(program, marketplace)
-        period = periods[0]
-        for candidate in periods[1:]:
-            if candidate["from"] <= day:
-                period = candidate
+        index = _period(periods, day)
+        period = periods[index]
         sources = period["sources"]
-        entries = {n: _entry(v, sources[n]) for n, v in period["values"].items()}
+        entries = {n: _entry_in(periods, index, n) for n in period["values"]}
         found = Resolved(
             program,
             self.marketplaces[marketplace],
@@ -255,11 +260,30 @@ def from_opened(path: str, opened: fileformat.Opened) -> Bundle:
 # -- from data to a compiled decision -------------------------------------------------------------------
 
 
-def _entry(value: Any, source: list[Any]) -> Entry:
-    """A value in force, from its bundle record: (file, line, col, origin[, assumption, assumed])."""
+def _period(periods: list[dict[str, Any]], day: str) -> int:
+    """The index of the period in force on ``day``."""
+    index = 0
+    for i in range(1, len(periods)):
+        if periods[i]["from"] <= day:
+            index = i
+    return index
+
+
+def _entry_in(periods: list[dict[str, Any]], index: int, name: str) -> Entry:
+    """The value of ``name`` in force in the ``index``-th period, from its bundle record (file, line,
+    col, origin[, assumption, assumed]), with the day it took effect: the first of the periods
+    before it that have the same record (a period begins on each day a value changes), None for a
+    value in force from the start. An entry's `date` is an assumption only when it has such a day
+    (``Entry.date_assumed``): without it, an assumed date read from a bundle was none."""
+    source = periods[index]["sources"][name]
+    first = index
+    while first > 0 and periods[first - 1]["sources"][name] == source:
+        first -= 1
+    start = periods[first]["from"] if first else None
+    value = periods[index]["values"][name]
     if len(source) > 5:
-        return Entry(value, None, Pos(*source[:3]), assumption=source[4], assumed=tuple(source[5]))
-    return Entry(value, None, Pos(*source[:3]))
+        return Entry(value, start, Pos(*source[:3]), assumption=source[4], assumed=tuple(source[5]))
+    return Entry(value, start, Pos(*source[:3]))
 
 
 def _pos(value: list[Any]) -> Pos:

@@ -429,14 +429,22 @@ def as_text(target: str, marketplace: str, day: str, body: dict[str, Any]) -> st
         lines.append("parameters used:")
         for k, v in body["params"].items():
             assumed = _assumed(v)
-            lines.append(f"  {k} = {_value(v['value'])}    [{v['from']}, {v['origin']}{assumed}]")
+            lines.append(f"  {k} = {_value(v['value'])}    [{v['from']}, {v['origin']}{assumed}{_until(v)}]")
     if body.get("params_on"):
         lines.append("parameters read on other days:")
         for v in body["params_on"]:
             assumed = _assumed(v)
-            where = f"    [{v['from']}, {v['origin']}{assumed}]" if "from" in v else ""
+            where = f"    [{v['from']}, {v['origin']}{assumed}{_until(v)}]" if "from" in v else ""
             lines.append(f"  {v['parameter']} on {v['on']} = {_value(v['value'])}{where}")
+    if body.get("rests_on"):  # (as `diff` marks an answer: never stated as fact)
+        names = [r["parameter"] for r in body["rests_on"]]
+        lines.append(f"rests on {'an assumption' if len(names) == 1 else 'assumptions'}: {', '.join(names)}")
     return "\n".join(lines) + "\n"
+
+
+def _until(v: dict[str, Any]) -> str:
+    """`; until 2025-01-01 (date assumed)` after a value that holds until an assumed day."""
+    return f"; until {v['until']['day']} (date assumed)" if "until" in v else ""
 
 
 def _assumed(v: dict[str, Any]) -> str:
@@ -632,38 +640,43 @@ def decided_for(resolved: Any) -> dict[str, Any]:
 
 def _explained(result: Any, resolved: Any) -> dict[str, Any]:
     """The explanation, with each parameter read given the file:line its value came from."""
-    from engine.decisions.explain import reads  # (explaining imports the explaining path anyway)
+    from engine.decisions.explain import assumptions, reads  # (explaining imports the explaining path anyway)
 
     when = decided_for(resolved)
     if result.replay is None:  # inputs rejected before evaluating: no row tried, nothing read
-        return {**result.to_json(), **when, "rows": [], "let": {}, "params": {}}
+        return {**result.to_json(), **when, "rows": [], "let": {}, "params": {}, "rests_on": []}
     explained = result.explain()
     body: dict[str, Any] = {**explained.to_json(), **when}
     # each read with the entry in force when it was read (`param_on`'s: on its day), as diff and
     # the pages' worked examples judge what an answer rests on
-    found = {(r.name, r.on): r for r in reads(explained, resolved)}
+    read_all = reads(explained, resolved)
+    found = {(r.name, r.on): r for r in read_all}
     body["params"] = {
-        key: _used(value, read.entry, read.origin)
-        for key, value in body["params"].items()
-        if (read := found.get((key, None))) is not None
+        key: _used(value, read) for key, value in body["params"].items() if (read := found.get((key, None))) is not None
     }
     if "params_on" in body:
         body["params_on"] = [
-            {"parameter": p["parameter"], "on": p["on"], **_used(p["value"], read.entry, read.origin)}
+            {"parameter": p["parameter"], "on": p["on"], **_used(p["value"], read)}
             if (read := found.get((p["parameter"], p["on"]))) is not None
             else p
             for p in body["params_on"]
         ]
+    # what the answer (or the problem it is) rests on that is an assumption, as `diff` marks it
+    body["rests_on"] = [{"parameter": n, "assumed": list(a)} for n, a in assumptions(read_all)]
     return body
 
 
-def _used(value: Any, entry: Any, origin: str) -> dict[str, Any]:
+def _used(value: Any, read: Any) -> dict[str, Any]:
     """A parameter the answer read, with its `file:line` and layer, and, when the value in force is
     an assumption (its value, its date, parts of it), the assumption and what it is about, as
-    `show --provenance` says: an answer never passes an assumption off as a sourced fact."""
-    used = {"value": value, "from": _where(entry.pos), "origin": origin}
+    `show --provenance` says: an answer never passes an assumption off as a sourced fact. A value
+    that holds until an assumed day (the next value's) says so: `until`, that day and its assumption."""
+    entry = read.entry
+    used = {"value": value, "from": _where(entry.pos), "origin": read.origin}
     if entry.assumption:
         used["assumption"], used["assumed"] = entry.assumption, list(entry.assumed)
+    if "until" in read.assumed:
+        used["until"] = {"day": read.until.start, "assumption": read.until.assumption}
     return used
 
 

@@ -174,7 +174,8 @@ class _Reading(dict[str, Any]):
         return value
 
 
-# (parameter, what of the entry in force is an assumption: `value`, `date`, JSON Pointers to parts)
+# (parameter, what of the entry in force is an assumption: `value`, `date`, JSON Pointers to parts,
+# `until`: the day the next value takes its place)
 Rests = tuple[tuple[str, tuple[str, ...]], ...]
 
 
@@ -188,30 +189,35 @@ class Read:
     value: Any
     entry: Entry
     origin: str
+    # the entry that follows it (its value from its day on); None when none does
+    until: Entry | None = None
 
     @property
     def assumed(self) -> tuple[str, ...]:
         """What of the entry in force is an assumption: its value (`value`), parts of it (JSON
-        Pointers), or the day it took effect (`date`, only for a dated change); () for none."""
+        Pointers), the day it took effect (`date`, only for a dated change), or the day it ends
+        (`until`: the next value's day is assumed, so the value read may no longer be the one in
+        force); () for none."""
         entry = self.entry
-        return tuple(a for a in entry.assumed if a != "date" or entry.date_assumed)
+        found = tuple(a for a in entry.assumed if a != "date" or entry.date_assumed)
+        return (*found, "until") if self.until is not None and self.until.date_assumed else found
 
 
 def reads(explained: Explanation, resolved: Any) -> tuple[Read, ...]:
     """What an explained answer read, each with the entry in force then: the parameters it read on
     its own day (``resolved``'s), then each it read on another day by `param_on` (the entry in
-    force on that day, not the whole timeline). ``resolved``: a repository's or a bundle's
-    (``entries``, ``origin``, ``entry_on``). The one answer to "what did this answer read, and is
+    force on that day, not the whole timeline, and the entry that follows it). ``resolved``: a
+    repository's or a bundle's (``entries``, ``origin``, ``entry_on``, ``following``). The one answer to "what did this answer read, and is
     any of it an assumption" for `decide --explain`, `diff` and the pages' worked examples."""
     found = [
-        Read(n, None, v, resolved.entries[n], resolved.origin(n))
+        Read(n, None, v, resolved.entries[n], resolved.origin(n), resolved.following(n, resolved.at))
         for n, v in explained.params.items()
         if n in resolved.entries
     ]
     for name, day, value in explained.params_on:
         if name in resolved.entries:
             entry, origin = resolved.entry_on(name, day)
-            found.append(Read(name, day, value, entry, origin))
+            found.append(Read(name, day, value, entry, origin, resolved.following(name, day)))
     return tuple(found)
 
 

@@ -62,6 +62,15 @@ class Resolved:
         )
         return entry, _origin(layer, entry)
 
+    def following(self, name: str, day: str) -> Entry | None:
+        """The next entry of ``name`` after the one in force on ``day``: the value that follows it and
+        the day it takes effect (its ``date_assumed``: the value in force holds until an assumed
+        day); None when none follows."""
+        for candidate in self.program.timeline(name, self.marketplace.id)[1:]:
+            if candidate.start is not None and candidate.start > day:
+                return candidate
+        return None
+
 
 def _origin(layer: str, entry: Entry) -> str:
     """`base`, `overlay`, or a dated change of either, its date said to be assumed when it is."""
