@@ -590,6 +590,118 @@ def test_what_an_answer_rests_on_is_said_after_it(old: Rests, new: Rests, said: 
     assert rests(Answer({}, {"outputs": {}}, {"outputs": {}}, old, new)) == said
 
 
+WINDOW_2025 = "        value: 45\n"
+DECISION_OUTPUTS = "  free_shipping: {type: boolean}\n"
+ALLOWED = "returns/decisions/return_allowed.yaml"
+
+
+def test_the_counts_say_how_many_answers_rest_on_an_assumption(init_repo: Path, tmp_path: Path) -> None:
+    """The counts over each set of answers said nothing of the answers not shown (beyond the five):
+    a reviewer reading only them could not tell that some rest on an assumption. Here the old
+    shipping was assumed (read by the answers inside the window), the new one sourced: 6 answers of
+    `us` change, 5 are shown, 2 of them marked; the counts say 3 (the one not shown, 30 days, too)."""
+    edits = [
+        ("old", RETURNS, SHIPPING, _shipping("false", True)),
+        ("new", RETURNS, SHIPPING, _shipping("true", False)),
+        ("new", RETURNS, WINDOW_2025, "        value: 60\n"),
+    ]
+    old, new = _starter_pair(init_repo, tmp_path, edits)
+    runs = {fmt: run_cli("diff", str(old), str(new), "--at", "2026-12-07", "--format", fmt) for fmt in FORMATS}
+    assert all(r.code == 0 for r in runs.values()), runs
+    head = "returns.return_allowed · {mp} · 2025-01-01, 2026-12-07: {n} of 7 answers change, all with days_since_delivery in"
+    us = head.format(mp="us", n=6) + " 44, 45, 46, 59, 60, 30; 3 of them rest on an assumption: free_return_shipping"
+    de = head.format(mp="de", n=3) + " 46, 59, 60"
+    text = runs["text"].out.splitlines()
+    assert [line for line in text if line.startswith("  returns.")] == [f"  {us}", f"  {de}"]
+    assert sum(" rest on " in line or " rests on " in line for line in text) == 3  # the head, the two shown
+    assert f"<details><summary>{us}</summary>" in runs["markdown"].out
+    answers = json.loads(runs["json"].out)["answers"]
+    said = [(o["marketplace"], o["changed"], len(o["examples"]), o["resting"], o["resting_on"]) for o in answers]
+    assert said == [("us", 6, 5, 3, ["free_return_shipping"]), ("de", 3, 3, 0, [])]
+
+
+FORMATS = ("text", "markdown", "json")
+
+
+@pytest.mark.parametrize(
+    "changed, rests",
+    [
+        (2, "; all rest on an assumption: a"),
+        (3, "; 2 of them rest on an assumption: a"),
+        (1, "; it rests on an assumption: a"),
+    ],
+)
+def test_the_counts_name_what_the_answers_rest_on(changed: int, rests: str) -> None:
+    from engine.diff.outcomes import OutcomeChanges
+    from engine.diff.report import resting
+
+    o = OutcomeChanges("p", "d", "us", "2026-01-01", 9, changed, (), False, resting=min(changed, 2), resting_on=("a",))
+    assert resting(o) == rests
+    assert resting(OutcomeChanges("p", "d", "us", "2026-01-01", 9, 2, (), False, resting=2, resting_on=("a", "b"))) == (
+        "; all rest on assumptions: a, b"
+    )
+
+
+# a value whose end is an assumed day: the change that follows starts on one
+UNTIL = EDITION_2025 + (
+    '      - from: "2027-06-01"\n        value: 60\n        source: a memo\n'
+    "        assumption: the memo gives no day\n        assumed: [date]\n"
+)
+# a decision that fails on a value of 0 (`10 // 0`), and that value, assumed
+PER_DAY = 'free_shipping: "= params.free_return_shipping"}'
+ZERO = "        value: 0\n        source: the returns policy, 2025 edition\n        assumption: zero?\n"
+
+
+@pytest.mark.parametrize(
+    "edits, line, rests_on",
+    [
+        # the new answers read 50, which holds only until 2027-06-01, an assumed day
+        (
+            [("new", RETURNS, EDITION_2025, UNTIL), ("new", RETURNS, WINDOW_2025, "        value: 50\n")],
+            '{"days_since_delivery": 46}: allowed false → true; rows too_late → within_window'
+            " (new answer rests on an assumption: return_window_days)",
+            ([], [{"parameter": "return_window_days", "assumed": ["until"]}]),
+        ),
+        # the new answer is a problem because of an assumed value (a window of 0 days)
+        (
+            [
+                (
+                    "both",
+                    ALLOWED,
+                    PER_DAY,
+                    'free_shipping: "= params.free_return_shipping", per_day: "= 10 // params.return_window_days"}',
+                ),
+                ("both", ALLOWED, DECISION_OUTPUTS, DECISION_OUTPUTS + "  per_day: {type: integer}\n"),
+                ("new", RETURNS, WINDOW_2025 + EDITION_2025, ZERO),
+            ],
+            '{"days_since_delivery": 0}: {"allowed": true, "free_shipping": false, "per_day": 0} → error: row'
+            " `within_window`, output `per_day`: `10 // params.return_window_days` failed: division by zero"
+            " (new answer rests on an assumption: return_window_days)",
+            ([], [{"parameter": "return_window_days", "assumed": ["value"]}]),
+        ),
+    ],
+    ids=["until", "error"],
+)
+def test_answers_resting_on_an_assumed_end_or_failing_on_an_assumption_say_so(
+    init_repo: Path,
+    tmp_path: Path,
+    edits: list[tuple[str, str, str, str]],
+    line: str,
+    rests_on: tuple[list[dict[str, object]], list[dict[str, object]]],
+) -> None:
+    """An answer whose value holds only until an assumed day (the next change's), and an answer that
+    is a problem because of an assumed value, were shown as fact: both rest on an assumption."""
+    both = [(side, *rest) for s, *rest in edits for side in (("old", "new") if s == "both" else (s,))]
+    old, new = _starter_pair(init_repo, tmp_path, both)  # type: ignore[arg-type]
+    text = run_cli("diff", str(old), str(new), "--at", "2026-12-07")
+    assert text.code == 0, text
+    assert f"    {line}\n" in text.out, text.out
+    body = json.loads(run_cli("diff", str(old), str(new), "--at", "2026-12-07", "--format", "json").out)
+    today = [o for o in body["answers"] if o["marketplace"] == "us" and o["at"].endswith("2026-12-07")]
+    examples = [e for o in today for e in o["examples"]]
+    assert examples and all((e["old_rests_on"], e["new_rests_on"]) == rests_on for e in examples)
+
+
 # -- git revisions ---------------------------------------------------------------------------------
 
 

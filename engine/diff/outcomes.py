@@ -73,6 +73,10 @@ class OutcomeChanges:
     capped: bool
     only: tuple[tuple[str, tuple[Any, ...]], ...] = ()  # inputs whose changed answers take only these values
     assumed: tuple[str, ...] = ()  # the days of ``at`` that a change takes effect on by an assumed date
+    # of the ``changed`` answers (shown or not), how many rest on an assumption on either side, and
+    # the parameters they rest on: a reader of the counts alone knows they are not all fact
+    resting: int = 0
+    resting_on: tuple[str, ...] = ()
 
 
 def compare(old: Repository, new: Repository, diff: Any, at: str | None = None) -> list[OutcomeChanges]:
@@ -108,12 +112,14 @@ def _questions(
 
 def _alike(a: OutcomeChanges, b: OutcomeChanges) -> bool:
     """The same answers change on two days (a change that is not tied to a date): report once."""
-    return (a.program, a.decision, a.marketplace, a.changed, a.tried) == (
+    return (a.program, a.decision, a.marketplace, a.changed, a.tried, a.resting, a.resting_on) == (
         b.program,
         b.decision,
         b.marketplace,
         b.changed,
         b.tried,
+        b.resting,
+        b.resting_on,
     ) and [_said(x) for x in a.shown] == [_said(x) for x in b.shown]
 
 
@@ -150,9 +156,16 @@ def _decision(
     space = domains(b.decisions[did], a.decisions[did], b, [params for _, params in sides], sides[1][0], day, mp)
     if space is None:
         return None
-    tried = changed = 0
+    tried = changed = resting = 0
     shown: list[Answer] = []
     seen: dict[str, list[Any]] = {name: [] for name in space}
+    # each changed answer is explained (the slow path) when its side has any assumption to rest on:
+    # the counts say how many of them, shown or not, rest on one
+    was, now = [
+        (repo.resolve(p.id, mp, day), *side) if _may_rest(p, mp) else None
+        for (repo, p), side in zip(((old, a), (new, b)), sides)
+    ]
+    names: set[str] = set()
     for inputs in _sample(space, CAP):
         tried += 1
         answers = [_answer(compiled, inputs, params, day) for compiled, params in sides]
@@ -160,21 +173,27 @@ def _decision(
             changed += 1
             for name in space:
                 seen[name] = _unique([*seen[name], inputs.get(name, _OMIT)])
+            found = [rests_on(x, inputs, *side) if side else () for x, side in zip(answers, (was, now))]
+            if found[0] or found[1]:
+                resting += 1
+                names.update(n for rests in found for n, _ in rests)
             if len(shown) < 50 * SHOWN:
-                shown.append(Answer(inputs, answers[0], answers[1]))
+                shown.append(Answer(inputs, answers[0], answers[1], *found))
     only = tuple(
         (n, tuple(None if v is _OMIT else v for v in seen[n]))
         for n in space
         if changed and len(seen[n]) < len(space[n])
     )
     simplest = sorted(shown, key=lambda a: len(a.inputs))[:SHOWN]  # the fewest inputs read best
-    if simplest:  # only the answers shown are explained (the explaining path is the slow one)
-        was, now = [(repo.resolve(p.id, mp, day), *side) for (repo, p), side in zip(((old, a), (new, b)), sides)]
-        simplest = [
-            replace(x, old_rests_on=rests_on(x.old, x.inputs, *was), new_rests_on=rests_on(x.new, x.inputs, *now))
-            for x in simplest
-        ]
-    return OutcomeChanges(b.id, did, mp, day, tried, changed, tuple(simplest), _size(space) > CAP, only)
+    return OutcomeChanges(
+        b.id, did, mp, day, tried, changed, tuple(simplest), _size(space) > CAP, only, (), resting, tuple(sorted(names))
+    )
+
+
+def _may_rest(prog: Program, mp: str) -> bool:
+    """Whether any value of ``prog`` in ``mp`` (of any day) is an assumption, or a part or date of
+    one: else no answer can rest on one, and none is explained."""
+    return any(e.assumed for name in prog.parameters for e in prog.timeline(name, mp))
 
 
 def _answer(compiled: Any, inputs: dict[str, Any], params: dict[str, Any], day: str) -> dict[str, Any]:
@@ -188,9 +207,11 @@ def rests_on(
     answer: dict[str, Any], inputs: dict[str, Any], resolved: Any, compiled: Any, params: dict[str, Any]
 ) -> Rests:
     """The parameters ``answer`` read whose entry in force is an assumption (its value, a part of
-    it, or the day it took effect), with what of it is assumed, as `decide --explain` says it (its
-    decision explained: ``engine.decisions.explain.reads``); () for an error."""
-    if "outputs" not in answer:
+    it, the day it took effect or the day it ends), with what of it is assumed, as `decide
+    --explain` says it (its decision explained: ``engine.decisions.explain.reads``). An error
+    answer too (a problem because of an assumed value is no more a fact than an answer); () for
+    inputs the decision refuses (nothing was read)."""
+    if "outputs" not in answer and compiled.validate_inputs(inputs):
         return ()
     return assumptions(reads(compiled.explain(inputs, params, resolved.at), resolved))
 

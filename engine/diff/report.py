@@ -110,7 +110,20 @@ def outcome_head(o: OutcomeChanges) -> str:
     return (
         f"{o.program}.{o.decision} · {o.marketplace} · {days(o)}: {o.changed} of {o.tried} answers change{capped}"
         + (f", all with {only}" if only else "")
+        + resting(o)
     )
+
+
+def resting(o: OutcomeChanges) -> str:
+    """After the counts, how many of the answers that change (shown or not) rest on an assumption,
+    and which: `; 3 of them rest on an assumption: min_units` (`all`, `it` when it is each of them)."""
+    if not o.resting:
+        return ""
+    names = list(o.resting_on)
+    what = f"{'an assumption' if len(names) == 1 else 'assumptions'}: {', '.join(names)}"
+    if o.changed == 1:
+        return f"; it rests on {what}"
+    return f"; {'all' if o.resting == o.changed else f'{o.resting} of them'} rest on {what}"
 
 
 def _values(vals: tuple[Any, ...]) -> str:
@@ -294,6 +307,10 @@ def as_json(diff: Diff, ok: bool = True) -> str:
                 "tried": o.tried,
                 "changed": o.changed,
                 "capped": o.capped,
+                # of the answers that change, shown or not: how many rest on an assumption (either
+                # side's), and the parameters they rest on
+                "resting": o.resting,
+                "resting_on": list(o.resting_on),
                 "examples": [
                     {
                         "inputs": a.inputs,
