@@ -362,6 +362,11 @@ def window_on(day: str) -> list[tuple[str, str, str]]:
 EXAMPLE_40 = "**Example:** an item delivered 40 days ago can still be returned."
 EXAMPLE_46 = "**Example:** an item delivered 46 days ago can no longer be returned."
 MARKED = " *(not yet confirmed)*"
+# a later change on an assumed day: the value before it holds only until then
+ENDS_ASSUMED = (
+    '      - from: "2030-01-01"\n        value: 60\n        source: a memo\n'
+    "        assumption: the memo gives no day\n        assumed: [date]\n"
+)
 
 
 @pytest.mark.parametrize(
@@ -384,6 +389,8 @@ MARKED = " *(not yet confirmed)*"
             False,
             id="param_on-an-assumed-day",
         ),
+        # the 45 days both read are sourced, but hold only until an assumed day (the next change's)
+        pytest.param([(PROGRAM, WINDOW_SOURCED, WINDOW_SOURCED + ENDS_ASSUMED)], True, True, id="until-an-assumed-day"),
     ],
 )
 def test_an_example_rests_on_what_its_answer_read_as_diff_and_explain_say(
@@ -401,10 +408,20 @@ def test_an_example_rests_on_what_its_answer_read_as_diff_and_explain_say(
     assert EXAMPLE_46 + (MARKED if marked_46 else "") + "\n" in text
 
 
-def test_an_example_in_force_from_an_assumed_date_is_refused_unmarked(starter: Path, changed: Changed) -> None:
+@pytest.mark.parametrize(
+    "window, wording",
+    [
+        (WINDOW_DATE_ASSUMED, "in force from an assumed date"),
+        (WINDOW_SOURCED + ENDS_ASSUMED, "in force until an assumed date"),
+        (WINDOW_DATE_ASSUMED + ENDS_ASSUMED, "in force from and until assumed dates"),
+    ],
+)
+def test_an_example_in_force_from_an_assumed_date_is_refused_unmarked(
+    starter: Path, changed: Changed, window: str, wording: str
+) -> None:
     """A template that states such an example without reading `ex.unconfirmed` is G009, which says
-    the assumption is the day the value took effect."""
-    changed.edit(PROGRAM, WINDOW_SOURCED, WINDOW_DATE_ASSUMED)
+    the assumption is the day the value took effect, or the day it ends."""
+    changed.edit(PROGRAM, WINDOW_SOURCED, window)
     changed.edit(HELP, EXAMPLE_MARK, "")
     changed.edit(HELP, EXAMPLE_MARK, "")
     line = line_of((starter / HELP).read_text(encoding="utf-8"), "{% if ex.expect.allowed %}")
@@ -413,7 +430,7 @@ def test_an_example_in_force_from_an_assumed_date_is_refused_unmarked(starter: P
     problems = said(built(starter).problems, starter)
     assert problems[0] == (
         f"{HELP}:{line}:7: G009: the answer of the worked example `from 2025 a return 40 days after delivery is "
-        f"allowed` ({tests}:{case}) rests on `p.return_window_days` (in force from an assumed date), an assumption "
+        f"allowed` ({tests}:{case}) rests on `p.return_window_days` ({wording}), an assumption "
         "(not yet confirmed), and the template tests it without marking the example (on the page for marketplace "
         "`us`, language `en`)"
     )

@@ -211,7 +211,7 @@ def _rests_on(repo: Repository, program: Program, case: TestCase) -> tuple[list[
     """The entries a worked example's answer read (its decision explained on its inputs, as
     `decide --explain` and `diff` read it: each parameter's entry in force on the day it was read,
     `param_on`'s on its own day), and those of them that are assumptions (the value, a part of it,
-    or the day it took effect), with what of each is assumed."""
+    the day it took effect or the day it ends), with what of each is assumed."""
     params = repo.params(program.id, case.marketplace, case.at)
     resolved = repo.resolve(program.id, case.marketplace, case.at)
     found = reads(repo.compiled(program.id, case.decision).explain(case.input, params, case.at), resolved)
@@ -220,10 +220,17 @@ def _rests_on(repo: Repository, program: Program, case: TestCase) -> tuple[list[
 
 def _assumed_said(rests: Rests) -> str:
     """The parameters an example rests on, as a problem names them: `p.fee`, or `p.fee` (in force
-    from an assumed date) when only its date is an assumption."""
-    return ", ".join(
-        f"`p.{name}`" + (" (in force from an assumed date)" if what == ("date",) else "") for name, what in rests
-    )
+    from an assumed date) when only its date is an assumption, (in force until an assumed date) when
+    only the day the next value takes its place is."""
+    return ", ".join(f"`p.{name}`{_dates_said(what)}" for name, what in rests)
+
+
+def _dates_said(what: tuple[str, ...]) -> str:
+    if not what or not set(what) <= {"date", "until"}:
+        return ""
+    if set(what) == {"date", "until"}:
+        return " (in force from and until assumed dates)"
+    return " (in force from an assumed date)" if what == ("date",) else " (in force until an assumed date)"
 
 
 def _examples(
