@@ -22,6 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from jsonschema import Draft202012Validator
+from referencing import Registry
+from referencing.jsonschema import DRAFT202012
 
 pytest.importorskip("uvicorn")
 
@@ -64,19 +67,41 @@ def cli_answer(
     return json.loads(out.getvalue())
 
 
+SPEC = "urn:policyctl:openapi"
+
+
+def published(app: App, path: str, status: int, media: str = "application/json") -> Draft202012Validator:
+    """The schema `GET /v1/openapi.json` publishes for ``path``'s POST answer with ``status`` (its
+    `$ref`s resolved in the description itself), dates checked as dates."""
+    spec = json.loads(call(app, "GET", "/v1/openapi.json")[2])
+    steps = ("paths", path, "post", "responses", str(status), "content", media, "schema")
+    pointer = "/".join(step.replace("~", "~0").replace("/", "~1") for step in steps)
+    registry: Registry[Any] = Registry().with_resource(SPEC, DRAFT202012.create_resource(spec))  # (arbitrary JSON)
+    checker = Draft202012Validator.FORMAT_CHECKER
+    return Draft202012Validator({"$ref": f"{SPEC}#/{pointer}"}, registry=registry, format_checker=checker)
+
+
+def fits(validator: Draft202012Validator, value: object) -> list[str]:
+    """What in ``value`` does not fit the schema (nothing: it fits)."""
+    return [f"{e.json_path}: {e.message}" for e in validator.iter_errors(value)]
+
+
 def test_every_policy_test_case_is_answered_as_the_cli_answers_it(app: App) -> None:
     current = app.source.current
     assert current is not None  # the fixture's app has loaded its bundle
     bundle, revision = current.bundle, current.revision
     cases = bundle.cases()
     assert cases
+    schemas: dict[tuple[str, int], Draft202012Validator] = {}
     for case in cases:
         for explain in (False, True):
             request = {"input": case.input, "marketplace": case.marketplace, "at": case.at, "explain": explain}
-            status, headers, body = call(
-                app, "POST", f"/v1/decide/{case.program}/{case.decision}", json.dumps(request).encode()
-            )
+            path = f"/v1/decide/{case.program}/{case.decision}"
+            status, headers, body = call(app, "POST", path, json.dumps(request).encode())
             answer = json.loads(body)
+            # the answer is what the published description says it is (explained or not)
+            schema = schemas.get((path, status)) or schemas.setdefault((path, status), published(app, path, status))
+            assert not fits(schema, answer), (case.name, explain, fits(schema, answer))
             assert headers["policy-revision"] == answer.pop("revision") == revision
             # (the day and zone it answered for too, as the CLI's JSON answer says them)
             expected = cli_answer(bundle, case.program, case.decision, case.marketplace, case.at, case.input, explain)
@@ -223,6 +248,59 @@ def test_head_is_answered_as_get_without_a_body(app: App, path: str) -> None:
     if path != "/metrics":  # (which counts the GET before it)
         assert headers["content-length"] == got[1]["content-length"] == str(len(got[2]))
     assert headers["content-type"] == got[1]["content-type"]
+
+
+@pytest.mark.parametrize("explain", [False, True])
+def test_every_batch_line_fits_the_published_schema_of_a_line(app: App, explain: bool) -> None:
+    """`/v1/batch`'s answer (JSON Lines) had no schema in the OpenAPI description: a client could
+    not tell an answer line from a problem line, nor what `explain=true` adds."""
+    lines = [
+        b'{"units": 5, "contacts": 1}',  # an answer
+        b"{bad",  # not JSON: a problem line
+        b'{"units": -1}',  # an answer with its problems
+        b"",  # blank: no answer, but counted
+        b"[1]",  # not an object: an answer with its problem
+        b'{"units": "\xff"}',  # not UTF-8: a problem line
+        b'{"units": 5}',
+    ]
+    text = b"\n".join(lines + [b'{"units": 5}'] * 50) + b"\n"  # past the fixture's limit of 50 lines
+    query = "marketplace=us&at=2024-06-01" + ("&explain=true" if explain else "")
+    status, _, body = call(app, "POST", "/v1/batch/csba/fee", text, query)
+    assert status == 200
+    got = [json.loads(line) for line in body.decode().splitlines()]
+    schema = published(app, "/v1/batch/csba/fee", 200, "application/x-ndjson")
+    for answer in got:
+        assert not fits(schema, answer), (answer, fits(schema, answer))
+    problem_lines = [(g["line"], g["problems"][0]["code"]) for g in got if "decision" not in g]
+    assert problem_lines == [(2, "D004"), (6, "D004"), (51, "A002")]
+    assert [bool(g["problems"]) for g in got if "decision" in g][:4] == [False, True, True, False]
+    assert all(("rows" in g) == explain for g in got if "decision" in g)
+    # a problem line is not an answer, nor an answer a problem line: each fits one of the two
+    assert fits(schema, {**got[0], "line": 1}) and fits(schema, {**got[1], "decision": "fee"})
+    spec = json.loads(call(app, "GET", "/v1/openapi.json")[2])
+    asked = spec["paths"]["/v1/batch/csba/fee"]["post"]["parameters"]
+    assert [p["name"] for p in asked] == ["marketplace", "at", "explain"]  # (`explain` was not described)
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        (b'{"input": {"units": 5}, "marketplace": "us", "at": "2024-06-01"}', 200),
+        (b'{"input": {"units": 5}, "marketplace": "us", "at": "2024-06-01", "explain": true}', 200),
+        (b'{"input": {"units": -1}, "marketplace": "us", "explain": true}', 422),
+        (b'{"input": [], "marketplace": "us"}', 422),
+        (b"{not json", 400),
+        (b'{"input": {"units": 1}, "marketplace": "fr"}', 404),
+        (b'{"input": {"units": 1' + b"0" * 10000 + b'}, "marketplace": "us"}', 413),
+    ],
+)
+def test_every_decide_answer_fits_its_published_schema(app: App, body: bytes, status: int) -> None:
+    got, _, data = call(app, "POST", "/v1/decide/csba/fee", body)
+    answer = json.loads(data)
+    assert got == status
+    assert not fits(published(app, "/v1/decide/csba/fee", status), answer), fits(
+        published(app, "/v1/decide/csba/fee", status), answer
+    )
 
 
 def test_a_body_declared_over_the_limit_is_413_at_once(app: App) -> None:

@@ -30,6 +30,79 @@ PROBLEMS = {
         "revision": {"type": ["string", "null"]},
     },
 }
+# a batch line that is no answer (not UTF-8, not JSON, an answer that cannot be sent, the batch
+# stopped at a limit): the input line it is about, its problems, the revision
+BATCH_PROBLEM = {
+    "type": "object",
+    "required": ["line", "problems", "revision"],
+    "additionalProperties": False,
+    "properties": {
+        "line": {"type": "integer", "minimum": 1, "description": "the input line (1-based, blank lines counted)"},
+        "problems": {"type": "array", "items": {"$ref": "#/components/schemas/Problem"}},
+        "revision": {"type": "string"},
+    },
+}
+PARAMETER_READ = {
+    "type": "object",
+    "required": ["value", "from", "origin"],
+    "additionalProperties": False,
+    "properties": {
+        "value": {},
+        "from": {"type": "string", "description": "the value's `file:line` in the policies"},
+        "origin": {"type": "string", "description": "the layer the value came from"},
+        "assumption": {"type": "string", "description": "the value in force is an assumption: what it assumes"},
+        "assumed": {"type": "array", "items": {"type": "string"}, "description": "what is assumed (value, date)"},
+        "until": {
+            "type": "object",
+            "description": "the value holds until a day that is an assumption",
+            "required": ["day", "assumption"],
+            "properties": {"day": {"type": "string", "format": "date"}, "assumption": {"type": "string"}},
+        },
+    },
+}
+# what `explain` adds to an answer, as `policyctl decide --explain` prints it
+EXPLAINED = {
+    "rows": {
+        "type": "array",
+        "description": "the rows tried, in order",
+        "items": {
+            "type": "object",
+            "required": ["id", "at", "when", "matched"],
+            "additionalProperties": False,
+            "properties": {
+                "id": {"type": "string"},
+                "at": {"type": "string", "description": "the row's `file:line` in the policies"},
+                "when": {"type": ["string", "null"], "description": "its condition (null: none, it always matches)"},
+                "matched": {"type": "boolean"},
+            },
+        },
+    },
+    "let": {"type": "object", "description": "the `let` values computed"},
+    "params": {
+        "type": "object",
+        "description": "the parameters read",
+        "additionalProperties": {"$ref": "#/components/schemas/ParameterRead"},
+    },
+    "params_on": {
+        "type": "array",
+        "description": "the parameters read for another day (`param_on`)",
+        "items": {
+            "type": "object",
+            "required": ["parameter", "on", "value"],
+            "properties": {"parameter": {"type": "string"}, "on": {"type": "string", "format": "date"}, "value": {}},
+        },
+    },
+    "rests_on": {
+        "type": "array",
+        "description": "the parameters read whose value in force is an assumption",
+        "items": {
+            "type": "object",
+            "required": ["parameter", "assumed"],
+            "additionalProperties": False,
+            "properties": {"parameter": {"type": "string"}, "assumed": {"type": "array", "items": {"type": "string"}}},
+        },
+    },
+}
 
 
 def describe(catalogue: dict[str, Any], revision: str, version: str) -> dict[str, Any]:
@@ -62,7 +135,14 @@ def describe(catalogue: dict[str, Any], revision: str, version: str) -> dict[str
             "description": f"Decisions answered from bundle revision {revision}.",
         },
         "paths": paths,
-        "components": {"schemas": {"Problem": PROBLEM, "Problems": PROBLEMS}},
+        "components": {
+            "schemas": {
+                "Problem": PROBLEM,
+                "Problems": PROBLEMS,
+                "BatchProblem": BATCH_PROBLEM,
+                "ParameterRead": PARAMETER_READ,
+            }
+        },
     }
 
 
@@ -78,7 +158,29 @@ def _decide(program: dict[str, Any], d: dict[str, Any]) -> dict[str, Any]:
             "explain": {"type": "boolean", "default": False},
         },
     }
-    answer = {
+    answer = _answer(d)
+    return {
+        "summary": d["title"],
+        "description": d["description"],
+        "operationId": f"decide_{program['id']}_{d['id']}",
+        "requestBody": {"required": True, "content": _json(request)},
+        "responses": {
+            "200": {"description": "the answer", "content": _json(answer), "headers": _revision()},
+            "400": _problems("the request cannot be read, or asks what cannot be asked (a date)"),
+            "404": _problems("unknown program, decision or marketplace"),
+            "413": _problems("the body is larger than the limit"),
+            "422": {
+                "description": "the input does not fit the decision (the answer with its problems)",
+                "content": _json(answer),
+            },
+        },
+    }
+
+
+def _answer(d: dict[str, Any]) -> dict[str, Any]:
+    """An answer of one decision: `/v1/decide`'s body and an answer line of `/v1/batch`'s (with
+    `explain`, also the rows tried, the `let` values and the parameters read)."""
+    return {
         "type": "object",
         "required": [
             "decision",
@@ -105,40 +207,40 @@ def _decide(program: dict[str, Any], d: dict[str, Any]) -> dict[str, Any]:
             },
             "time_zone": {"type": "string", "description": "the marketplace's time zone (IANA), every date judged in"},
             "revision": {"type": "string"},
+            **EXPLAINED,
         },
-    }
-    return {
-        "summary": d["title"],
-        "description": d["description"],
-        "operationId": f"decide_{program['id']}_{d['id']}",
-        "requestBody": {"required": True, "content": _json(request)},
-        "responses": {
-            "200": {"description": "the answer", "content": _json(answer), "headers": _revision()},
-            "400": _problems("the request cannot be read, or asks what cannot be asked (a date)"),
-            "404": _problems("unknown program, decision or marketplace"),
-            "413": _problems("the body is larger than the limit"),
-            "422": {
-                "description": "the input does not fit the decision (the answer with its problems)",
-                "content": _json(answer),
-            },
-        },
+        "additionalProperties": False,
     }
 
 
 def _batch(program: dict[str, Any], d: dict[str, Any]) -> dict[str, Any]:
+    answer = _answer(d)
     return {
         "summary": f"{d['title']} (JSON Lines: one input per line, one answer per line)",
         "operationId": f"batch_{program['id']}_{d['id']}",
         "parameters": [
             {"name": "marketplace", "in": "query", "required": True, "schema": {"enum": program["marketplaces"]}},
             {"name": "at", "in": "query", "schema": {"type": "string", "format": "date"}},
+            {"name": "explain", "in": "query", "schema": {"enum": ["true", "false"], "default": "false"}},
         ],
         "requestBody": {"required": True, "content": {"application/x-ndjson": {"schema": d["input_schema"]}}},
         "responses": {
             "200": {
-                "description": "one answer per input line, in order",
+                "description": "one line per input line that is not blank, in order",
                 "headers": _revision(),
-                "content": {"application/x-ndjson": {}},
+                "content": {
+                    "application/x-ndjson": {
+                        "schema": {
+                            "description": (
+                                "one line of the body: the answer to an input line (as /v1/decide's, "
+                                "rows, let and params with `explain=true`), or a problem line that names "
+                                "the input line it is about (not JSON, not UTF-8, an answer too large to "
+                                "send, or the batch stopped at a limit)"
+                            ),
+                            "oneOf": [answer, {"$ref": "#/components/schemas/BatchProblem"}],
+                        }
+                    }
+                },
             },
             "400": _problems("a missing marketplace or a malformed date"),
             "404": _problems("unknown program, decision or marketplace"),

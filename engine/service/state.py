@@ -81,11 +81,30 @@ def catalogue(bundle: Bundle) -> dict[str, Any]:
 
 
 def output_schema(decision: Any) -> dict[str, Any]:
-    """The outputs as a JSON Schema; with `hit: collect` each output is a list (one item per row)."""
+    """The outputs as a JSON Schema. With `hit: collect` an output is a list with an item per matched
+    row (null where the row does not set it), or what its `aggregate` makes of those rows; with no
+    row matched, a `default` gives its outputs as written."""
     outputs = decision.outputs or {}
     if decision.hit == "collect":
-        outputs = {name: {"type": "array", "items": schema} for name, schema in outputs.items()}
+        how = decision.aggregate or {}
+        collected = {name: _collected(schema, how.get(name)) for name, schema in outputs.items()}
+        outputs = collected if decision.default is None else {n: {"anyOf": [collected[n], outputs[n]]} for n in outputs}
     return {"type": "object", "properties": outputs}
+
+
+def _collected(schema: Any, how: str | None) -> dict[str, Any]:
+    """One output of a `collect` table over its matched rows (engine.decisions.answer's `_aggregate`)."""
+    if how == "list":  # the values of the rows that set it
+        return {"type": "array", "items": schema}
+    if how in ("any", "all"):
+        return {"type": "boolean"}
+    if how == "count":
+        return {"type": "integer", "minimum": 0}
+    if how == "sum":
+        return {"type": "number"}
+    if how in ("min", "max"):  # none over no value
+        return {"anyOf": [schema, {"type": "null"}]}
+    return {"type": "array", "items": {"anyOf": [schema, {"type": "null"}]}}
 
 
 class Source:
