@@ -407,11 +407,10 @@ def validate(
         _say(report.text(outcome.problems, outcome.files, outcome.sources if sys.stdout.isatty() else None))
     elif fmt == "json":
         click.echo(report.as_json(outcome.problems, outcome.files, ok=not failed), nl=False)
-    else:  # annotations name files from the checkout's top, as GitHub places them
-        from engine.source.project import report_root
+    else:  # annotations name each file from its checkout's top, as GitHub places them
+        from engine.source.project import report_roots
 
-        top = report_root((list(paths) or [str(root)])[0])
-        click.echo(report.REPORTERS[fmt](outcome.problems, outcome.files, root=top), nl=False)
+        click.echo(report.REPORTERS[fmt](outcome.problems, outcome.files, root=report_roots()), nl=False)
     sys.exit(1 if failed else 0)
 
 

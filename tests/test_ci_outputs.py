@@ -117,6 +117,51 @@ def test_run_from_outside_the_checkout_files_are_named_from_its_top(
     assert bases == {"%SRCROOT%": {"uri": mono.resolve().as_uri() + "/"}}
 
 
+@pytest.mark.parametrize("order", [("one", "two"), ("two", "one")])
+def test_files_of_several_checkouts_are_each_named_from_their_own(
+    mono: Path, tmp_path: Path, order: tuple[str, str]
+) -> None:
+    """`validate one/pol/policies two/pol/policies`: everything was named from the first path's
+    checkout, the other checkout's files by their absolute paths (and the answer changed with the
+    order of the paths). Each file is named from its own checkout now, as it is when checked
+    alone; SARIF has a run per checkout, each with its own %SRCROOT%."""
+    tops = {"one": tmp_path / "one", "two": tmp_path / "two"}
+    for top in tops.values():
+        shutil.copytree(mono, top)
+    here = tmp_path / "here"
+    here.mkdir()
+    args = [str(tops[name] / "pol" / "policies") for name in order]
+    github = run_cli("validate", "--format", "github", *args, cwd=here)
+    assert github.code == 1 and github.out.count(f"file={PROGRAM},line=19,") == 2, github
+    runs = json.loads(run_cli("validate", "--format", "sarif", *args, cwd=here).out)["runs"]
+    got = [
+        (
+            run["originalUriBaseIds"]["%SRCROOT%"]["uri"],
+            [r["locations"][0]["physicalLocation"]["artifactLocation"] for r in run["results"]],
+        )
+        for run in runs
+    ]
+    assert got == [  # (in the problems' order, whatever the paths' order)
+        (tops[name].resolve().as_uri() + "/", [{"uri": PROGRAM, "uriBaseId": "%SRCROOT%"}]) for name in ("one", "two")
+    ]
+
+
+def test_a_bundles_junit_names_its_files_from_their_checkout_not_the_working_folders(
+    mono: Path, tmp_path: Path
+) -> None:
+    """`test --bundle --junit` named every file from the working folder's checkout: a bundle made
+    from a checkout by an absolute path, tested from another checkout, gave absolute paths."""
+    edit(mono / PROGRAM, "    sourc: x\n", "    source: x\n")
+    bundle = tmp_path / "pol.bundle"
+    made = run_cli("bundle", "--root", str(mono / "pol"), "--out", str(bundle), cwd=tmp_path)
+    assert made.code == 0, made
+    other = tmp_path / "other"
+    (other / ".git").mkdir(parents=True)
+    run = run_cli("test", "--bundle", str(bundle), "--junit", "-", cwd=other)
+    files = set(re.findall(r' file="([^"]+)"', run.out))
+    assert files == {"pol/policies/returns/tests/return_allowed.yaml"}, run.out
+
+
 @pytest.mark.parametrize("where", ["pol/policies/returns/tests", "pol", "outside"])
 def test_junit_texts_name_files_as_its_file_attributes(mono: Path, tmp_path: Path, where: str) -> None:
     """A failure's and an error's text named files from the working folder (`FAIL

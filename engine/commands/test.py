@@ -127,7 +127,7 @@ def run(
     if coverage or fail_under is not None:
         out.coverage = cov.measure(repo, cov.in_scope(repo, path), out.outcomes)
     out.seconds = time.monotonic() - started
-    _write_junit(out, junit, found)
+    _write_junit(out, junit)
     return out
 
 
@@ -136,15 +136,16 @@ def _no_match(keyword: str) -> tuple[str, str]:
     return f"no test case matches `-k {keyword}`", "`policyctl test -v` lists every case"
 
 
-def _write_junit(out: TestRun, junit: str | None, policies: str | None = None) -> None:
+def _write_junit(out: TestRun, junit: str | None) -> None:
     if junit is None:
         return
     from engine.policytests import report
     from engine.source.atomic import write_atomic
-    from engine.source.project import report_root
+    from engine.source.project import report_roots
 
-    # (files named from the checkout's top, as GitHub's and GitLab's readers of the report take them)
-    text = report.junit(out.outcomes, out.seconds, out.not_run, report_root(policies))
+    # (each file named from its checkout's top, as GitHub's and GitLab's readers of the report take
+    # them: a bundle's cases too, not from the working folder's checkout)
+    text = report.junit(out.outcomes, out.seconds, out.not_run, report_roots())
     if junit == STDOUT:
         out.junit_text = text
         return

@@ -10,10 +10,14 @@ import os
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from engine.policytests.cases import NotRun, Outcome, show
 from engine.policytests.coverage import Coverage
 from engine.problems import one_line, shown_path, shown_text
+
+if TYPE_CHECKING:
+    from engine.problems.report import Root
 
 
 def summary(outcomes: Sequence[Outcome], left_out: Sequence[NotRun] = ()) -> str:
@@ -83,12 +87,11 @@ def _percent(value: float) -> str:
     return ("100" if value == 100 else text) + "%"
 
 
-def junit(
-    outcomes: Sequence[Outcome], seconds: float = 0.0, left_out: Sequence[NotRun] = (), top: str | None = None
-) -> str:
+def junit(outcomes: Sequence[Outcome], seconds: float = 0.0, left_out: Sequence[NotRun] = (), top: Root = None) -> str:
     """JUnit XML: a <testsuite> per program, a <testcase> per case or boundary check, with file and
     line; a tests file whose cases did not run (``left_out``) is a <testcase> with an <error>.
-    ``top``: the checkout's top (engine.source.project.checkout_root), which each `file` is named
+    ``top``: the checkout's top (engine.source.project.checkout_root), or a function giving each
+    file's (engine.source.project.report_roots), which each `file` is named
     from, as the readers of JUnit reports in CI take it (see `junit_file`); so are the files a
     failure's or error's text names, as the `file` beside it."""
 
@@ -154,18 +157,19 @@ def junit(
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-def junit_file(file: str, root: str | None) -> str:
+def junit_file(file: str, root: Root) -> str:
     """A `file` of a JUnit report: from ``root``, the checkout's top, with `/` between names, as the
     readers of these reports take it: GitLab links a test to `file` in the repository,
     mikepenz/action-junit-report annotates `file` as a path from the repository's top (an absolute
     one under GITHUB_WORKSPACE too), dorny/test-reporter keeps it only when it is a file git tracks
     (from the top). A file outside ``root`` by its absolute path (as GitHub annotations name it);
     with no ``root`` (no checkout), or a file not here (a bundle's cases), from the working folder."""
-    if root is None or not os.path.exists(file):
-        return shown_path(file)
-    from engine.problems.report import from_root
+    from engine.problems.report import from_root, root_of
 
-    rel = from_root(file, root)
+    top = root_of(root, file)
+    if top is None or not os.path.exists(file):
+        return shown_path(file)
+    rel = from_root(file, top)
     return rel if rel is not None else os.path.abspath(file)
 
 

@@ -3,7 +3,9 @@
 Each reporter is a function from problems to a string, so its exact output is testable. Text and
 JSON name files from the working folder, normalised (engine.problems.shown_path); GitHub annotations and SARIF
 name them from ``root``, the top of the checkout (engine.source.project.checkout_root), as GitHub
-places them on the repository's files whatever folder the command ran in.
+places them on the repository's files whatever folder the command ran in. ``root`` is one folder,
+or a function giving each file's own (engine.source.project.report_roots: files of several
+checkouts, each named from its own).
 """
 
 from __future__ import annotations
@@ -15,6 +17,15 @@ from pathlib import Path, PurePath
 from urllib.parse import quote
 
 from engine.problems import CODES, Problem, one_line, shown_path, shown_text
+
+# where a report CI reads names files from: one folder for every file, a function giving each
+# file's own (None: no checkout), or None
+Root = str | Callable[[str], str | None] | None
+
+
+def root_of(root: Root, file: str) -> str | None:
+    """The folder ``file`` is named from in a report given ``root``."""
+    return root(file) if callable(root) else root
 
 
 def text(
@@ -86,23 +97,22 @@ def from_root(file: str, root: str | None) -> str | None:
     return PurePath(rel).as_posix()
 
 
-def _from_root(text: str, root: str | None) -> str:
-    """A message or hint whose paths are named as `github` and `sarif` name files: from ``root``
-    (engine.problems.shown_text; one outside it, from the working folder)."""
-    return shown_text(text, None if root is None else lambda f: from_root(f, root) or shown_path(f))
+def _from_root(text: str, root: Root) -> str:
+    """A message or hint whose paths are named as `github` and `sarif` name files: each from its
+    root (engine.problems.shown_text; one outside it, from the working folder)."""
+    return shown_text(text, None if root is None else lambda f: from_root(f, root_of(root, f)) or shown_path(f))
 
 
-def github(
-    problems: Sequence[Problem], files: int, sources: Mapping[str, str] | None = None, root: str | None = None
-) -> str:
+def github(problems: Sequence[Problem], files: int, sources: Mapping[str, str] | None = None, root: Root = None) -> str:
     """GitHub Actions workflow commands: one annotation per problem on the changed line. A file is
-    named from ``root`` (GITHUB_WORKSPACE, else git's top level), as GitHub names the repository's
-    files; one outside it by its absolute path; with no ``root``, as the problem names it."""
+    named from its root (GITHUB_WORKSPACE, else git's top level), as GitHub names the repository's
+    files; one outside it by its absolute path; with no root, as the problem names it."""
     out = []
     for p in problems:
         level = "error" if p.severity == "error" else "warning"
-        rel = from_root(p.file, root)
-        file = rel if rel is not None else os.path.normpath(p.file) if root is None else os.path.abspath(p.file)
+        top = root_of(root, p.file)
+        rel = from_root(p.file, top)
+        file = rel if rel is not None else os.path.normpath(p.file) if top is None else os.path.abspath(p.file)
         props = f"file={_escape_property(file)},line={p.line},col={p.col},title={_escape_property(p.code)}"
         message = _from_root(p.message, root) + (f"\nhint: {_from_root(p.hint, root)}" if p.hint else "")
         out.append(f"::{level} {props}::{_escape_data(message)}")
@@ -123,12 +133,26 @@ def _artifact(file: str, root: str) -> dict[str, str]:
     return {"uri": Path(os.path.abspath(file)).as_uri()}
 
 
-def sarif(
-    problems: Sequence[Problem], files: int, sources: Mapping[str, str] | None = None, root: str | None = None
-) -> str:
-    """SARIF 2.1.0, the format code-scanning tools ingest. ``root``: the checkout's top (default:
-    the working folder), given in `originalUriBaseIds` as %SRCROOT%."""
-    root = root if root is not None else os.path.realpath(os.getcwd())
+def sarif(problems: Sequence[Problem], files: int, sources: Mapping[str, str] | None = None, root: Root = None) -> str:
+    """SARIF 2.1.0, the format code-scanning tools ingest: a run per checkout, each file in the run
+    of its root (the checkout's top, else the working folder), given in `originalUriBaseIds` as
+    %SRCROOT%; one run when every file is in one checkout (or there are no problems)."""
+    here = os.path.realpath(os.getcwd())
+    runs: dict[str, list[Problem]] = {}
+    for p in problems:
+        runs.setdefault(root_of(root, p.file) or here, []).append(p)
+    if not runs:
+        runs[(root if isinstance(root, str) else None) or here] = []
+    log = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [_run(mine, top) for top, mine in runs.items()],
+    }
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+def _run(problems: Sequence[Problem], root: str) -> dict[str, object]:
+    """One SARIF run: the problems of the files below ``root``, named from it."""
     used = sorted({p.code for p in problems})
     # (no `helpUri`: policyctl has no page per code; an address under `.invalid` never resolves)
     rules = [
@@ -158,19 +182,12 @@ def sarif(
         }
         for p in problems
     ]
-    log = {
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {"driver": {"name": "policyctl", "rules": rules}},
-                # (a base URI ends with `/`; the relative URIs are resolved against it)
-                "originalUriBaseIds": {SRCROOT: {"uri": Path(root).as_uri().rstrip("/") + "/"}},
-                "results": results,
-            }
-        ],
+    return {
+        "tool": {"driver": {"name": "policyctl", "rules": rules}},
+        # (a base URI ends with `/`; the relative URIs are resolved against it)
+        "originalUriBaseIds": {SRCROOT: {"uri": Path(root).as_uri().rstrip("/") + "/"}},
+        "results": results,
     }
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
 
 
 REPORTERS: dict[str, Callable[..., str]] = {"text": text, "json": as_json, "github": github, "sarif": sarif}

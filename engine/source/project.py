@@ -21,6 +21,7 @@ from __future__ import annotations
 import difflib
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,6 +91,22 @@ def report_root(start: str | None = None) -> str | None:
     except ProjectError:
         return None
     return None if project is None else os.path.realpath(project.top)
+
+
+def report_roots() -> Callable[[str], str | None]:
+    """Where the reports CI reads name each file from: `report_root` of the file itself, so that
+    files of several checkouts (`validate a/policies b/policies`) are each named from their own, as
+    each would be checked alone (all were named from the first path's checkout: the others by
+    their absolute paths, and the answer changed with the order of the paths). Memoised by folder."""
+    seen: dict[str, str | None] = {}
+
+    def root(file: str) -> str | None:
+        folder = os.path.dirname(os.path.abspath(file))
+        if folder not in seen:
+            seen[folder] = report_root(folder)
+        return seen[folder]
+
+    return root
 
 
 def _is_policies(folder: str) -> bool:
