@@ -289,8 +289,8 @@ def test_constant_outputs_must_fit_the_outputs_schema() -> None:
     said = sorted(p.message.split("declared outputs: ")[1] for p in problems)
     assert said == [
         "-1 is less than the minimum 0",
-        '`"nope"` is not one of "default", "tier"',
-        '`"tierz"` is not one of "default", "tier"',
+        '`"nope"` is not one of `"default"`, `"tier"`',
+        '`"tierz"` is not one of `"default"`, `"tier"`',
         'expected number, got string `"free"`',
     ], said
 

@@ -175,6 +175,37 @@ def test_paths_in_a_problems_texts_are_shown_from_the_working_folder(
     assert str(p).endswith(f": error[D004]: {shown}")
 
 
+@pytest.mark.parametrize(
+    ("value", "message", "hint"),
+    [
+        (
+            '"./label"',
+            '`"./label"` is not one of `"./labels"`, `"../shared/labels"`',
+            "did you mean `./labels`?",
+        ),
+        ("7", '`7` is not one of `"./labels"`, `"../shared/labels"`', 'use one of: `"./labels"`, `"../shared/labels"`'),
+    ],
+)
+def test_an_authors_values_that_look_like_paths_are_shown_as_written(
+    init_repo: Path, value: str, message: str, hint: str
+) -> None:
+    """The values of an author's `enum` were listed outside backticks, so engine.problems.shown_text
+    took `"./labels"` for a path and showed it from the working folder: `is not one of "labels"`,
+    and the hint `did you mean labels?`, which, followed, is not one of them either."""
+    edit(
+        init_repo / "policies/returns/program.yaml",
+        "parameters:\n",
+        "parameters:\n  label_folder:\n    description: Where return labels are kept.\n"
+        '    schema: {enum: ["./labels", "../shared/labels"]}\n'
+        f"    value: {value}\n    source: the returns policy, 2024 edition\n",
+    )
+    run = run_cli("validate", "--format", "json", cwd=init_repo / "policies/returns")
+    [problem] = json.loads(run.out)["problems"]
+    assert (problem["file"], problem["line"], problem["code"]) == ("program.yaml", 17, "P003"), problem
+    assert problem["message"].endswith(f"/parameters/label_folder/value: {message}"), problem
+    assert problem["hint"] == hint
+
+
 def test_the_serve_overlay_names_places_from_the_working_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

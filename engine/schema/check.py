@@ -205,12 +205,14 @@ def _problem(doc: Document, base: Path, error: Any, code: str, what: str, hints:
         return Problem.at(pos, code, f"{prefix}{where}: expected {want}, got {got} `{_shown(error.instance)}`", hint)
     if validator == "enum":
         # (an author's `enum` may hold thousands of values: named up to MAX_LISTED, each error)
-        options = ", ".join(_shown(v) for v in expected[:MAX_LISTED]) + (
+        # (each in backticks: an author's value, such as `"./labels"`, is shown as written, never
+        # rewritten as a path by engine.problems.shown_text, nor suggested rewritten)
+        options = ", ".join(f"`{_shown(v)}`" for v in expected[:MAX_LISTED]) + (
             f" and {len(expected) - MAX_LISTED:,} more" if len(expected) > MAX_LISTED else ""
         )
         words = [str(v) for v in expected] if hints.left >= len(expected) else []  # (made while looked at)
         close = hints.closest(str(error.instance), words)
-        hint = f"did you mean {close[0]}?" if close else f"use one of: {options}"
+        hint = f"did you mean `{close[0]}`?" if close else f"use one of: {options}"
         return Problem.at(pos, code, f"{prefix}{where}: `{_shown(error.instance)}` is not one of {options}", hint)
     if validator == "const":
         return Problem.at(
@@ -281,7 +283,7 @@ def value_message(error: Any) -> str:
     if v == "const":
         return f"expected `{_shown(x)}`, got `{_shown(inst)}`"
     if v == "enum":
-        return f"`{_shown(inst)}` is not one of {', '.join(_shown(o) for o in x)}"
+        return f"`{_shown(inst)}` is not one of {', '.join(f'`{_shown(o)}`' for o in x)}"
     return _describe(error).replace("'", "`")
 
 
