@@ -707,10 +707,12 @@ def _decide_table(
         if name in given:  # (the last one won, silently)
             _fail_usage(f"`--map` names the input `{name}` twice", "map each input to one column")
         given[name] = column
-    try:
-        from engine.commands import decide_table
+    try:  # (decide_table imports pyarrow where it reads and writes, so ask for it here, once)
+        import pyarrow  # noqa: F401
     except ImportError as e:
-        _fail_usage(f"reading tables needs `{e.name}`", "install it with `pip install 'policyctl[data]'`")
+        _fail_usage(f"reading tables needs `{e.name or 'pyarrow'}`", "install it with `pip install 'policyctl[data]'`")
+    from engine.commands import decide_table
+
     if decide_table.table_format(source) is None or decide_table.table_format(output) not in ("parquet", "jsonl"):
         _fail_usage(
             f"cannot answer `{source}` into `{output}`",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -276,6 +277,25 @@ def test_table_options_that_would_be_ignored_are_usage_errors(tmp_path: Path, ex
     )
     assert run.code == 2 and said in run.err, run
     assert not (tmp_path / "o.jsonl").exists()
+
+
+@pytest.mark.parametrize(("rows", "answers"), [("rows.csv", "o.parquet"), ("rows.jsonl", "o.jsonl")])
+def test_a_table_without_pyarrow_is_a_usage_error_naming_the_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: str, answers: str
+) -> None:
+    """Without the `data` extra a table's run printed `ModuleNotFoundError: No module named
+    'pyarrow'` with a traceback and exit 1: pyarrow is imported where a table is read, after the
+    check that was meant to say which extra to install."""
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # import fails, as where it is not installed
+    (tmp_path / rows).write_text("units\n5\n" if rows.endswith(".csv") else '{"units": 5}\n', encoding="utf-8")
+    run = run_cli(
+        "decide", "csba.fee", "-m", "us", "--input", rows, "--output", answers, "--root", POLICIES, cwd=tmp_path
+    )  # fmt: skip
+    assert run.code == 2, run
+    assert run.err == (
+        "policyctl: error: reading tables needs `pyarrow`\n  hint: install it with `pip install 'policyctl[data]'`\n"
+    )
+    assert not (tmp_path / answers).exists()
 
 
 @pytest.mark.parametrize("form", ["one", "one explained", "batch", "bundle", "table"])
