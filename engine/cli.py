@@ -416,11 +416,22 @@ def validate(
 
 @main.command("guide")
 @click.option("--path", "path_only", is_flag=True, help="Print where the guide is installed, not the guide.")
-def guide_cmd(path_only: bool) -> None:
+@click.option(
+    "--layout-path",
+    "layout_only",
+    is_flag=True,
+    help="Print where policyctl's default page layout is installed (copy it into policies/_site to change it).",
+)
+def guide_cmd(path_only: bool, layout_only: bool) -> None:
     """Print the policy authors' guide (Markdown): the file format, expressions, tests, pages, languages, settings."""
-    from engine.packaged import NotShipped, guide_path
+    from engine.packaged import NotShipped, default_site_dir, guide_path
 
+    if path_only and layout_only:
+        _fail_usage("--path and --layout-path each print one path", "give one of them")
     try:
+        if layout_only:  # (for `cp -r`: where policyctl runs from, whichever Python that is; README)
+            click.echo(default_site_dir())
+            return
         path = guide_path()
         if path_only:
             click.echo(path)
@@ -428,7 +439,8 @@ def guide_cmd(path_only: bool) -> None:
         with open(path, encoding="utf-8") as f:
             text = f.read()
     except (NotShipped, OSError) as e:
-        _fail_usage(f"the authors' guide is not installed: {e}", "reinstall policyctl from a wheel or a clone")
+        what = "the default page layout" if layout_only else "the authors' guide"
+        _fail_usage(f"{what} is not installed: {e}", "reinstall policyctl from a wheel or a clone")
     click.echo(text, nl=False)
 
 
@@ -1122,8 +1134,8 @@ def _pages_domains(root: str, names: tuple[str, ...]) -> list[Any]:
         if SITE_DOMAIN in names:
             _fail_usage(
                 f"{root} uses policyctl's default page layout, which has its own catalogs",
-                f"to change or translate the layout, copy it into {os.path.join(root, SITE_DOMAIN)} "
-                "(README: Customising the pages)",
+                f'to change or translate the layout, copy it: cp -r "$(policyctl guide --layout-path)" '
+                f"{os.path.join(root, SITE_DOMAIN)} (README: Customising the pages)",
             )
     unknown = [n for n in names if n not in plan.domains]
     if unknown:

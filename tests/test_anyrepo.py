@@ -582,13 +582,24 @@ def test_the_guide_is_printed_and_every_pointer_to_it_names_a_section_it_has() -
 
 def test_a_repository_without_a_layout_uses_the_packaged_one(repo: Path) -> None:
     """The starter has no policies/_site: its pages use the packaged layout, whose catalogs
-    `i18n extract`/`update` leave alone; a copy in policies/_site overrides it."""
+    `i18n extract`/`update` leave alone; a copy in policies/_site overrides it. The copy is made as
+    README's "Customising the pages" says, which the refusal's hint repeats: it said `python -c
+    'import engine.packaged ...'`, which fails where policyctl is installed with pipx (its Python is
+    not the user's), and the hint only pointed to that README section."""
+    from engine import packaged
+
     assert not (repo / "policies" / "_site").exists()
     refused = run_cli("i18n", "update", "_site", cwd=repo)
     assert refused.code == 2 and "default page layout" in refused.err, refused
+    assert 'copy it: cp -r "$(policyctl guide --layout-path)" policies/_site' in refused.err, refused
     assert run_cli("i18n", "update", cwd=repo).code == 0
     assert not (repo / "policies" / "_site").exists()
-    shutil.copytree(ROOT / "policies" / "_site", repo / "policies" / "_site")
+    layout = run_cli("guide", "--layout-path")
+    assert layout.code == 0 and layout.out == packaged.default_site_dir() + "\n", layout
+    assert 'cp -r "$(policyctl guide --layout-path)" policies/_site\n' in (ROOT / "README.md").read_text("utf-8")
+    shutil.copytree(layout.out.strip(), repo / "policies" / "_site")  # (`cp -r`, as README says)
+    both = run_cli("guide", "--path", "--layout-path")
+    assert both.code == 2 and "--path and --layout-path each print one path" in both.err, both
     edit(repo / "policies" / "_site" / "layout.html.j2", "<body", '<body data-theme="ours"')
     assert run_cli("build", "--check", cwd=repo).code == 1
     assert run_cli("build", cwd=repo).code == 0
