@@ -242,16 +242,31 @@ def test_init_says_the_next_step_as_a_shell_runs_it(tmp_path: Path, name: str) -
     assert shlex.split(step.removeprefix("next: "))[:2] == ["cd", name]
 
 
-def test_init_refuses_a_file_in_its_own_words(tmp_path: Path) -> None:
+@pytest.mark.parametrize("below", ["", "new", "new/deeper"])
+def test_init_refuses_a_file_in_its_own_words(tmp_path: Path, below: str) -> None:
+    """A file on the way to the folder (`init notes.txt/new`) failed as a full disk would: "a read or
+    write of notes.txt/new failed: Not a directory", hint "make room or write the output elsewhere"."""
     target = tmp_path / "notes.txt"
     target.write_text("keep me", encoding="utf-8")
-    result = run_cli("init", str(target))
+    result = run_cli("init", os.path.join(target, below) if below else str(target))
     assert result.code == 2, result
     assert result.err.startswith(
         f"policyctl: error: {target} is a file: policyctl init writes a repository into a folder"
     ), result
     assert "hint: give a new folder" in result.err and "Usage:" not in result.err, result
     assert target.read_text(encoding="utf-8") == "keep me"
+
+
+def test_init_refuses_a_link_to_nothing_in_its_own_words(tmp_path: Path) -> None:
+    """It failed on its first write: "a read or write of dangling/.github failed", "make room"."""
+    target = tmp_path / "dangling"
+    target.symlink_to(tmp_path / "nowhere")
+    result = run_cli("init", str(target), "--no-build")
+    assert result.code == 2, result
+    assert result.err.startswith(
+        f"policyctl: error: {target} is a link to no folder: policyctl init writes a repository into a folder"
+    ), result
+    assert not (tmp_path / "nowhere").exists()
 
 
 def test_root_accepts_the_top_and_the_policies_folder_from_anywhere(repo: Path, tmp_path: Path) -> None:

@@ -57,6 +57,18 @@ def _starter_files() -> list[tuple[str, str]]:
     return sorted(found, key=lambda pair: pair[1])
 
 
+def _file_on_the_way(target: str) -> str | None:
+    """``target`` or the nearest of its folders that exists, as the user spelt it, when that is not
+    a folder (`init notes.txt/new`: no folder can be made below a file)."""
+    here = target
+    while here and not os.path.lexists(here):
+        parent = os.path.dirname(here.rstrip(os.sep))
+        if parent == here:
+            break
+        here = parent
+    return here if here and os.path.lexists(here) and not os.path.isdir(here) else None
+
+
 def _policies_around(target: str) -> str | None:
     """The policies folder ``target`` (which may not exist yet) would be inside, if any."""
     from engine.source import layout
@@ -135,8 +147,9 @@ def init(target: str) -> Created:
     """Write the starter repository into ``target`` (created if missing); refuse, writing nothing,
     when anything is in the way."""
     out = Created(target)
-    if os.path.exists(target) and not os.path.isdir(target):
-        out.refused = f"{target} is a file{_ONLY}"
+    file = _file_on_the_way(target)
+    if file is not None:
+        out.refused = f"{file} is {'a link to no folder' if os.path.islink(file) else 'a file'}{_ONLY}"
         return out
     inside = _policies_around(target)
     if inside is not None:  # its files would be read as the other repository's (P011, L003...)
