@@ -522,6 +522,8 @@ def show(
         click.echo(_dump(head, fmt), nl=False)
         return
     if provenance:
+        from engine.model.policy import until_json
+
         params = {}
         for name, entry in resolved.entries.items():
             item: dict[str, Any] = {
@@ -534,6 +536,9 @@ def show(
                     item[extra] = getattr(entry, extra)
             if entry.assumption:
                 item["assumed"], item["on_pages"] = list(entry.assumed), entry.on_pages
+            # a value in force only until an assumed day says so, as `decide --explain` does
+            if (until := until_json(resolved.following(name, resolved.at))) is not None:
+                item["until"] = until
             params[name] = item
         head["parameters"] = params
     else:
@@ -555,6 +560,8 @@ def history(program: str, marketplace: str | None, fmt: str, root: str) -> None:
         changes = repo.history(program, marketplace)
     except PolicyError as e:
         _policy_error(e)
+    from engine.model.policy import until_json, until_text
+
     if fmt == "json":
         rows = [
             {
@@ -569,6 +576,8 @@ def history(program: str, marketplace: str | None, fmt: str, root: str) -> None:
                 # what the assumption is about (its date, the value, parts of it), as `show` says
                 "assumed": list(c.entry.assumed) if c.entry.assumption else None,
                 "on_pages": c.entry.on_pages if c.entry.assumption else None,
+                # the day `new` ends when it is an assumption, as `decide --explain` says it
+                "until": until_json(c.until),
             }
             for c in changes
         ]
@@ -578,9 +587,10 @@ def history(program: str, marketplace: str | None, fmt: str, root: str) -> None:
         click.echo(f"{program}: no dated changes")
     for c in changes:
         assumed = f"; assumed: {', '.join(c.entry.assumed)}" if c.entry.assumption else ""  # (never told as fact)
+        until = until_text(until_json(c.until))
         click.echo(
             f"{c.start}  {c.marketplace:<4} {c.parameter}: {_short(c.old)} -> {_short(c.new)}"
-            f"  ({shown_path(c.entry.pos.file)}:{c.entry.pos.line}{assumed})"
+            f"  ({shown_path(c.entry.pos.file)}:{c.entry.pos.line}{assumed}{until})"
         )
 
 

@@ -138,6 +138,43 @@ def test_history_says_what_a_change_assumes(mini: Path, assumed: str, said: list
     assert [(c["assumption"], c["assumed"], c["on_pages"]) for c in json.loads(r.out)] == [(None, None, None)]
 
 
+LATER = '      - from: "2025-01-01"\n        value: 35\n        assumption: a guess\n        assumed: {}\n'
+
+
+@pytest.mark.parametrize(
+    "assumed, until",
+    [("[date]", True), ("[date, value]", True), ("[value]", False)],  # only an assumed day is said
+)
+def test_show_and_history_say_a_value_holds_until_an_assumed_day(mini: Path, assumed: str, until: bool) -> None:
+    """28 (from 2024) holds only until the day 35 takes its place; when that day is an assumption,
+    `show --provenance` and `history` said 28 with its source and nothing more, as if it held on
+    (`decide --explain` says it: `until`, `; until 2025-01-01 (date assumed)`)."""
+    program = mini / "loans" / "program.yaml"
+    edit(program, "        source: made up\n", "        source: made up\n" + LATER.format(assumed))
+    then = {"day": "2025-01-01", "assumption": "a guess"} if until else None
+
+    def shown(at: str, mp: str = "nl") -> dict[str, object]:
+        r = run_cli("show", "loans", "-m", mp, "--at", at, "--root", str(mini), "--provenance", "--format", "json")
+        assert r.code == 0, r
+        found: dict[str, object] = json.loads(r.out)["parameters"]["loan_days"]
+        return found
+
+    assert shown("2024-06-01").get("until") == then
+    assert "until" not in shown("2023-06-01")  # until 2024-01-01, a sourced day
+    assert "until" not in shown("2025-06-01")  # none follows
+    assert "until" not in shown("2024-06-01", "no")  # the overlay's own timeline: no change
+    yaml_out = run_cli("show", "loans", "-m", "nl", "--at", "2024-06-01", "--root", str(mini), "--provenance").out
+    assert ("    until:\n      day: '2025-01-01'\n      assumption: a guess\n" in yaml_out) == until
+    r = run_cli("history", "loans", "--root", str(mini))
+    said = "; until 2025-01-01 (date assumed)" if until else ""
+    assert r.out == (
+        f"2024-01-01  nl   loan_days: 21 -> 28  ({mini}/loans/program.yaml:14{said})\n"
+        f"2025-01-01  nl   loan_days: 28 -> 35  ({mini}/loans/program.yaml:17; assumed: {assumed[1:-1]})\n"
+    )
+    r = run_cli("history", "loans", "--root", str(mini), "--format", "json")
+    assert [c["until"] for c in json.loads(r.out)] == [then, None]
+
+
 def test_questions_refuse_a_broken_repository(mini: Path) -> None:
     edit(mini / "loans" / "program.yaml", "value: 21", "value: zero")
     r = run_cli("show", "loans", "-m", "nl", "--root", str(mini))

@@ -443,8 +443,11 @@ def as_text(target: str, marketplace: str, day: str, body: dict[str, Any]) -> st
 
 
 def _until(v: dict[str, Any]) -> str:
-    """`; until 2025-01-01 (date assumed)` after a value that holds until an assumed day."""
-    return f"; until {v['until']['day']} (date assumed)" if "until" in v else ""
+    """`; until 2025-01-01 (date assumed)` after a value that holds until an assumed day (as
+    `show --provenance` and `history` say it)."""
+    from engine.model.policy import until_text
+
+    return until_text(v.get("until"))
 
 
 def _assumed(v: dict[str, Any]) -> str:
@@ -671,12 +674,14 @@ def _used(value: Any, read: Any) -> dict[str, Any]:
     an assumption (its value, its date, parts of it), the assumption and what it is about, as
     `show --provenance` says: an answer never passes an assumption off as a sourced fact. A value
     that holds until an assumed day (the next value's) says so: `until`, that day and its assumption."""
+    from engine.model.policy import until_json
+
     entry = read.entry
     used = {"value": value, "from": _where(entry.pos), "origin": read.origin}
     if entry.assumption:
         used["assumption"], used["assumed"] = entry.assumption, list(entry.assumed)
-    if "until" in read.assumed:
-        used["until"] = {"day": read.until.start, "assumption": read.until.assumption}
+    if (until := until_json(read.until)) is not None:
+        used["until"] = until
     return used
 
 

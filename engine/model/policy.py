@@ -70,6 +70,20 @@ class Entry(Frozen):
         return "date" in self.assumed and self.start is not None
 
 
+def until_json(following: Entry | None) -> dict[str, Any] | None:
+    """The day the value in force ends, as JSON says it (`decide --explain`, `show --provenance`,
+    `history`): ``following`` is the entry that takes its place. Given only when that day is an
+    assumption (the value may already have been replaced): the day and the assumption."""
+    if following is None or not following.date_assumed:
+        return None
+    return {"day": following.start, "assumption": following.assumption}
+
+
+def until_text(until: dict[str, Any] | None) -> str:
+    """`; until 2025-01-01 (date assumed)` after a value that holds until an assumed day (`until_json`'s)."""
+    return f"; until {until['day']} (date assumed)" if until is not None and "assumption" in until else ""
+
+
 def pointer_keys(pointer: str) -> tuple[str, ...]:
     """The keys of a JSON Pointer (RFC 6901): `/a~1b/0` is ("a/b", "0")."""
     return tuple(k.replace("~1", "/").replace("~0", "~") for k in pointer.split("/")[1:])

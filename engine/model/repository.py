@@ -90,6 +90,10 @@ class Change:
     old: Any
     new: Any
     entry: Entry
+    # the entry of the next change of this parameter in this marketplace (the value that follows
+    # ``new`` and the day it takes effect; its ``date_assumed``: ``new`` holds until an assumed day);
+    # None when none follows
+    until: Entry | None = None
 
 
 class Repository:
@@ -184,8 +188,11 @@ class Repository:
         for mp in mps:
             for name in prog.parameters:
                 line = prog.timeline(name, mp)
-                for before, entry in itertools.pairwise(line):
-                    changes.append(Change(prog.id, mp, name, entry.start or "", before.value, entry.value, entry))
+                for i, (before, entry) in enumerate(itertools.pairwise(line), start=2):
+                    after = line[i] if i < len(line) else None
+                    changes.append(
+                        Change(prog.id, mp, name, entry.start or "", before.value, entry.value, entry, after)
+                    )
         return sorted(changes, key=lambda c: (c.start, c.marketplace, c.parameter))
 
     def compiled(self, program: str, decision: str) -> CompiledDecision:
