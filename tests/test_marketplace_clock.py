@@ -205,6 +205,29 @@ _CASES = [
     ('times: "[delivered_at, shipped_at]"', "times[0] < at", "25:21: error[E003]: `<` compares", "<"),
     ('times: "stamps"', "delivered_at in times", "25:25: error[E003]: `in`", "in LIST"),
     ('days: "[date(delivered_at), date(shipped_at)]"', "at in days and min(days) < at", None, ""),
+    # looked for in a text: how it is written (a string written here, `a ~ b`, a string parameter)
+    ("", "delivered_at in 'on 2025-07-01T00:00:00Z'", "25:25: error[E003]: `in` looks for how a date-time", "in text"),
+    ("", "order.placed_at not in params.note", "25:28: error[E003]: `not in` looks for how", "not in text"),
+    ("", "deadline in ('x' ~ shipped_at)", "25:21: error[E003]: `in` looks for how", "in text"),
+    ("", "date(delivered_at) in 'on 2025-07-01' and 'Z' in params.note", None, ""),  # a day, text: fine
+    # lists of them made of lists: `|default(...)`, `x if c else y`, `+`; looked in, ordered, an item
+    ('times: "stamps|default([delivered_at])"', "order.placed_at in times", "25:28: error[E003]: `in`", "in LIST"),
+    ('times: "none|default([delivered_at, shipped_at])"', "times[0] < at", "25:21: error[E003]: `<`", "<"),
+    ("", "delivered_at in ([shipped_at] if order else [deadline])", "25:25: error[E003]: `in` compares", "in"),
+    ('times: "[shipped_at, deadline] if order else []"', "date(times|max) < at", "25:23: error[E003]: `max`", "max"),
+    ("", "date(min([delivered_at] if order else none)) < at", "25:17: error[E003]: `min` orders", "min"),
+    ("", "([delivered_at] if order else stamps)[0] == shipped_at", "25:53: error[E003]: `==`", "=="),
+    ("", "[delivered_at, shipped_at][1] > at", "25:42: error[E003]: `>`", "<"),
+    ('times: "stamps + [deadline]"', "delivered_at not in times", "25:25: error[E003]: `not in`", "not in LIST"),
+    # days, instants written one way, lists that are not of date-times: fine
+    (
+        'days: "[date(delivered_at)] if order else [date(shipped_at)]"',
+        "at in days and min(days|default([at])) < at and days[0] < at",
+        None,
+        "",
+    ),
+    ("", "utc(delivered_at) in ([utc(shipped_at)] if order else []) and utc(deadline) in [utc(shipped_at)]", None, ""),
+    ('times: "[1, 2] if order else none"', "3 in times and min(times|default([4])) < 5 and times[0] > 1", None, ""),
 ]
 
 
@@ -217,6 +240,11 @@ _DATED_PARAMETERS = """  cutover:
     description: Instants nothing is shipped at.
     schema: {type: array, items: {type: string, format: date-time}}
     value: ["2025-07-01T00:00:00Z"]
+    source: made up
+  note:
+    description: A note.
+    schema: {type: string}
+    value: "on 2025-07-01T00:00:00Z"
     source: made up
   windows:
     description: Sale windows.
@@ -265,6 +293,8 @@ def test_date_times_are_not_compared_as_text(compared: str, case: int) -> None:
         "min": _MIN_HINT,
         "max": _MAX_HINT,
         "text": "hint: compare its day in the marketplace's time zone, `date(a) >= '2025-01-01' and date(a) <",
+        "in text": "hint: look for the instant among instants written one way, `utc(a) in [utc(b), utc(c)]`, or",
+        "not in text": "hint: look for the instant among instants written one way, `utc(a) not in [utc(b),",
         "case": "hint: compare instants with `before(a, b)` or `after(a, b)`, or instants written one way with",
     }[hint]
     assert after.strip().startswith(expected), after

@@ -375,7 +375,7 @@ class _Emitter:
                 )
             elif symbol in _AMONG and self._among(left, operand.expr):
                 # `x in [a, b]` is `x == a or x == b`: the texts, as above
-                written_here = isinstance(operand.expr, (nodes.List, nodes.Tuple))
+                written_here = self._written(operand.expr) is not None
                 self._fail(
                     symbol.split()[0],  # (`not in` is two words)
                     "E003",
@@ -397,6 +397,17 @@ class _Emitter:
                     "compare its day in the marketplace's time zone, `date(a) >= '2025-01-01' and date(a) <"
                     " '2026-01-01'`, or the instant with `before(a, b)` or `after(a, b)`",
                 )
+            elif symbol in _AMONG and self.instant(left) and self._text(operand.expr):
+                # `a in 'text'` looks for how `a` is written: `2025-07-01T00:00:00Z` is not found in a
+                # text that writes the instant `2025-07-01T02:00:00+02:00`
+                self._fail(
+                    symbol.split()[0],
+                    "E003",
+                    f"`{symbol}` looks for how a date-time is written in a text, not for its instant (one instant"
+                    " has many spellings)",
+                    f"look for the instant among instants written one way, `utc(a) {symbol} [utc(b), utc(c)]`, or"
+                    f" for its day in the marketplace's time zone, `date(a) {symbol} ['2025-07-01', '2025-07-02']`",
+                )
             parts += [symbol, self.emit(operand.expr, depth)]
             left = operand.expr
         return "(" + " ".join(parts) + ")"
@@ -407,21 +418,46 @@ class _Emitter:
         written = self.instant(value)
         if not written:
             return False
-        if isinstance(among, (nodes.List, nodes.Tuple)):
-            return any(_spellings(written, self.instant(item)) for item in among.items)
+        items = self._written(among)
+        if items is not None:
+            return any(_spellings(written, self.instant(item)) for item in items)
         return self._moments(among)
+
+    def _written(self, node: nodes.Node) -> list[nodes.Node] | None:
+        """The items of a list written here: `[a, b]`, `(a, b)`, or either of such lists (`[a] if c
+        else [b]`, a branch none or left out); None when ``node`` is not one."""
+        if isinstance(node, (nodes.List, nodes.Tuple)):
+            return list(node.items)
+        if isinstance(node, nodes.CondExpr):
+            branches = [self._written(b) for b in (node.expr1, node.expr2) if not (b is None or _none(b))]
+            if all(b is not None for b in branches):
+                return [item for b in branches if b is not None for item in b]
+        return None
+
+    def _text(self, node: nodes.Node) -> bool:
+        """Whether ``node`` is known to be a text that is no date-time: a string written here, `a ~ b`,
+        an input's or parameter's string (as its schema says)."""
+        if isinstance(node, nodes.Const):
+            return isinstance(node.value, str)
+        if isinstance(node, nodes.Concat):
+            return True
+        if isinstance(node, (nodes.Name, nodes.Getattr, nodes.Getitem)):
+            schema = self._schema(node)
+            return isinstance(schema, dict) and schema.get("type") == "string"
+        return False
 
     def instant(self, node: nodes.Node | None) -> str:
         """Whether ``node`` is known to be a date-time, and how it is written (``Checked.instant``):
         a `date-time` input or a date-time inside one (`order.placed_at`, `periods[0].from`), a
-        `let` that holds one, a date-time literal, what a helper returns as one, or either branch
+        `let` that holds one, an item of a list of them (``_moments``: `times[0]`), a date-time literal, what a helper returns as one, or either branch
         of `x if c else y` or `x|default(y)` (the other one a date-time too, or none); a parameter
         as its schema says (`params.NAME`, parts of it, `param_on('NAME', d)`). "" when not known."""
         if isinstance(node, nodes.Name):
             written = self.scope.moments.get(node.name, "")
             return "" if written == LISTED else written
-        if isinstance(node, nodes.Getitem) and self._listed(node.node):  # an item of a `let`'s list of them
-            return "any"
+        if isinstance(node, nodes.Getitem) and self._moments(node.node):  # an item of a list of them
+            key = node.arg
+            return "" if isinstance(key, nodes.Const) and isinstance(key.value, str) else "any"
         if isinstance(node, nodes.Const):
             return "any" if isinstance(node.value, str) and len(node.value) > 10 and _is_date_time(node.value) else ""
         if isinstance(node, (nodes.Getattr, nodes.Getitem)):
@@ -474,23 +510,40 @@ class _Emitter:
         return items if isinstance(node, nodes.Getitem) and not isinstance(key, (bool, float)) else None
 
     def listed(self, node: nodes.Node) -> str:
-        """``LISTED`` when ``node`` is known to be a list of date-times (`[a, b]` with one of them a
-        date-time, an input's or parameter's list of them, a `let` holding one), else "" (a `let`
-        of it is one too: ``Checked.instant``)."""
-        if isinstance(node, (nodes.List, nodes.Tuple)) and any(self.instant(i) for i in node.items):
-            return LISTED
+        """``LISTED`` when ``node`` is known to be a list of date-times (``_moments``), else "" (a
+        `let` of it is one too: ``Checked.instant``)."""
         return LISTED if self._moments(node) else ""
 
     def _listed(self, node: nodes.Node) -> bool:
         return isinstance(node, nodes.Name) and self.scope.moments.get(node.name) == LISTED
 
     def _moments(self, node: nodes.Node) -> bool:
-        """Whether ``node`` is an input's or parameter's list of date-times (`items: {format:
-        date-time}`) or a `let` holding a list of them."""
+        """Whether ``node`` is known to be a list holding date-times: `[a, b]` with one of them a
+        date-time, an input's or parameter's list of them (`items: {format: date-time}`), a `let`
+        holding one, or one made of such lists: `x|default([a, b])` and `[a] if c else [b]` (each
+        of the two that is not none, nor an empty list, one), `x + [a]` (either one)."""
+        if isinstance(node, (nodes.List, nodes.Tuple)):
+            return any(self.instant(i) for i in node.items)
+        if isinstance(node, nodes.CondExpr):
+            return self._all_moments([node.expr1, node.expr2])
+        if isinstance(node, nodes.Filter) and node.name == "default" and node.node is not None:
+            return self._all_moments([node.node, *node.args[:1]])
+        if isinstance(node, nodes.Add):
+            return self._moments(node.left) or self._moments(node.right)
         if self._listed(node):
             return True
         schema = self._schema(node) if isinstance(node, (nodes.Name, nodes.Getattr, nodes.Getitem)) else None
         return _date_time(schema.get("items") if isinstance(schema, dict) else None)
+
+    def _all_moments(self, values: Sequence[nodes.Node | None]) -> bool:
+        """One of ``values`` is the answer: a list holding date-times when each that is not none,
+        nor an empty list, is one."""
+        known = [
+            v
+            for v in values
+            if not (v is None or _none(v) or (isinstance(v, (nodes.List, nodes.Tuple)) and not v.items))
+        ]
+        return bool(known) and all(self._moments(v) for v in known)
 
     def _ordered(self, name: str, values: Sequence[nodes.Node]) -> None:
         """`min`/`max` of date-times order their texts: refused where one is known to be a date-time."""
