@@ -184,15 +184,22 @@ def test_a_chooser_is_kept_with_its_page_and_made_again_when_gone(nine: Path, tm
     assert preview.page("returns/_marketplaces/fr/help.html", AT)[0] == 404
 
 
+ONE_MESSAGE = "{% trans %}Returning an item{% endtrans %}"
+PLACEHOLDER = "{% trans name=program.name %}Returning an item to {{ name }}{% endtrans %}"
+
+
 @pytest.mark.parametrize(
     ("title_block", "translation", "said"),
     [
         # the starter's title is the program's name: its German name (`names:`)
         (None, None, "Rücksendungen"),
         # a title written as one message: the program catalog's translation
-        ("{% trans %}Returning an item{% endtrans %}", "Einen Artikel zurückgeben", "Einen Artikel zurückgeben"),
-        # not translated yet: the English is all there is
-        ("{% trans %}Returning an item{% endtrans %}", None, "Returning an item"),
+        (ONE_MESSAGE, "Einen Artikel zurückgeben", "Einen Artikel zurückgeben"),
+        # not translated yet: the English is all there is, marked as English in the sentence
+        (ONE_MESSAGE, None, '<span lang="en">Returning an item</span>'),
+        # a message with placeholders: its values came formatted for English (the name here, a
+        # number or date elsewhere), so it is not filled in German: English, marked
+        (PLACEHOLDER, "Einen Artikel an %(name)s zurückgeben", '<span lang="en">Returning an item to Returns</span>'),
     ],
 )
 def test_the_chooser_of_a_page_shown_in_english_in_its_place_says_its_title_in_its_language(
@@ -200,7 +207,8 @@ def test_the_chooser_of_a_page_shown_in_english_in_its_place_says_its_title_in_i
 ) -> None:
     """A `translations: fallback` program's German chooser (its words the layout's German) said the
     English page's title: "Marketplace wählen · Returns", "„Returns“ in jedem Marketplace". The build
-    and the preview say it alike."""
+    and the preview say it alike. A title left in English is marked `lang="en"` in the sentence, as
+    the index marks a title in another language (the `<title>` can hold no markup)."""
     top = tmp_path / "repo"
     shutil.copytree(init_starter, top)
     program, de = top / "policies/returns/program.yaml", top / "policies/returns/locales/de.po"
@@ -213,16 +221,19 @@ def test_the_chooser_of_a_page_shown_in_english_in_its_place_says_its_title_in_i
         )
         assert run_cli("i18n", "update", "--root", str(top / "policies")).code == 0
         if translation is not None:
-            edit(de, 'msgid "Returning an item"\nmsgstr ""', f'msgid "Returning an item"\nmsgstr "{translation}"')
+            msgid = "Returning an item" + (" to %(name)s" if title_block == PLACEHOLDER else "")
+            edit(de, f'msgid "{msgid}"\nmsgstr ""', f'msgid "{msgid}"\nmsgstr "{translation}"')
     edit(de, 'msgstr "Die Kosten der Rücksendung tragen Sie."', 'msgstr ""')  # (German shown in English)
     out = _build(top, CHOOSER_THRESHOLD + 1)
     html = (out / "returns/_marketplaces/de/help.html").read_text()
-    assert f"<title>Marketplace wählen · {said}</title>" in html, html
+    assert f"<title>Marketplace wählen · {re.sub('<[^>]*>', '', said)}</title>" in html, html
     assert f"<p>„{said}“ in jedem Marketplace, in dem die Seite erscheint:</p>" in html, html
     assert '<p class="pending" lang="de"' in (out / "returns/de/de/help.html").read_text()  # (shown in English)
     english = (out / "returns/_marketplaces/en/help.html").read_text()
-    assert (
-        f"<title>Choose a marketplace · {'Returns' if title_block is None else 'Returning an item'}</title>" in english
-    )
+    title = {None: "Returns", ONE_MESSAGE: "Returning an item", PLACEHOLDER: "Returning an item to Returns"}[
+        title_block
+    ]
+    assert f"<title>Choose a marketplace · {title}</title>" in english
+    assert f"<p>“{title}” in each marketplace it is published in:</p>" in english  # (English, unmarked)
     preview = Preview(str(top / "policies"), AT)
     assert preview.page("returns/_marketplaces/de/help.html", AT)[2] == html

@@ -181,6 +181,27 @@ def test_the_layout_writes_one_period_after_a_value_ending_with_its_own(
     assert shown.endswith(f">\n{written}" if output == "html" else written), shown  # (after the HTML's CSP)
 
 
+def test_a_layouts_message_keeps_markup_the_layout_made_and_escapes_the_rest(tmp_path: Path) -> None:
+    """A value the layout made as markup (a title marked `lang="en"` in the chooser's sentence) was
+    escaped into text by the message it went into; the message's own text and its other values are
+    still escaped (a translation never becomes markup), and the period rule sees the value's text."""
+    from engine.i18n.catalogs import SITE, Domain
+    from engine.i18n.translator import Translator
+    from engine.site.html import Layout
+
+    layout_text = (
+        '{% set t %}<span lang="en">{{ due }}</span>{% endset %}'
+        "{{ _('%(x)s & <i>due</i> by %(t)s.', x=x, t=t) }} {{ _('Due by %(x)s.', x=x) }}\n"
+    )
+    (tmp_path / "page.html.j2").write_text(layout_text, encoding="utf-8")
+    site = str(tmp_path)
+    layout = Layout(site).use(Translator(Domain(SITE, site, site, ("en",)), "en", {}))
+    shown = layout.page({"due": "5:00 p.m.", "x": "<b>", "body": ""})
+    assert shown.endswith(
+        '>\n&lt;b&gt; &amp; &lt;i&gt;due&lt;/i&gt; by <span lang="en">5:00 p.m.</span> Due by &lt;b&gt;.\n'
+    ), shown
+
+
 @pytest.mark.parametrize(
     "start, said",
     [

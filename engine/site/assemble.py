@@ -411,10 +411,13 @@ def chooser_view(repo: Repository, work: Plan, job: Job, same_page: list[Job], t
     in its place: `chooser_title`)."""
     here = chooser_path(job.page, job.locale)
     current = [j for j in same_page if j.edition is None]
+    said, said_lang = chooser_title(repo, work, job, title)
     return {
         "lang": job.locale,
         "dir": l10n.text_direction(job.locale),
-        "title": chooser_title(repo, work, job, title),
+        "title": said,
+        # the language of the title's text: English when it stays English (for its `lang`, as the index marks one)
+        "title_lang": said_lang,
         "program_name": official_name(repo.programs[job.page.program], job.locale),
         "marketplaces": marketplace_links(
             repo, job.page, job.locale, current, lambda mp_id, target: rel(here, job.path("html", mp_id, target, None))
@@ -423,21 +426,27 @@ def chooser_view(repo: Repository, work: Plan, job: Job, same_page: list[Job], t
     }
 
 
-def chooser_title(repo: Repository, work: Plan, job: Job, title: str) -> str:
-    """The page's title as ``job``'s marketplace chooser says it, in the chooser's language. The
-    English page in a language's place (`translations: fallback`) has its English title, but its
-    chooser's words are all the language's (the layout's catalog): the title there is the
-    program catalog's translation of it (a title written as one message, `{% trans %}`), else the
-    program's name in the language when the title is its name (`names:`), else the English. The
-    page's cache key has the language's catalogs and program.yaml (engine.cache.pages)."""
+def chooser_title(repo: Repository, work: Plan, job: Job, title: str) -> tuple[str, str]:
+    """The page's title as ``job``'s marketplace chooser says it, in the chooser's language, and the
+    language it is in. The English page in a language's place (`translations: fallback`) has its
+    English title, but its chooser's words are all the language's (the layout's catalog): the
+    title there is the program catalog's translation of it (a title written as one message,
+    `{% trans %}` without placeholders), else the program's name in the language when the title
+    is its name (`names:`), else the English (its language English: the layout marks it, as the
+    index marks a title in another language). A title with placeholders stays English: it arrives
+    written, its values formatted for English (`1,000` is one in German), so its message cannot be
+    filled for the language here. The page's cache key has the language's catalogs and
+    program.yaml (engine.cache.pages)."""
     if not job.fallback:
-        return title
+        return title, job.locale
     program = repo.programs[job.page.program]
     # (a translator of its own: a message it lacks is one of the gaps the build already says)
     translated = Translator(work.domains[program.id], job.locale, {}, work.catalogs).lookup(title)
     if translated != title:
-        return translated
-    return official_name(program, job.locale) if title == official_name(program, job.lang) else title
+        return translated, job.locale
+    if title == official_name(program, job.lang):
+        return official_name(program, job.locale), job.locale
+    return title, job.lang
 
 
 def write_chooser(

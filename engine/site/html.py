@@ -15,6 +15,7 @@ from jinja2 import FileSystemLoader, pass_context
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
+from markupsafe import escape as html_escape
 
 from engine.i18n.translator import Translator
 from engine.problems import Problem
@@ -77,12 +78,12 @@ class Layout:
 
     @pass_context
     def _gettext(self, ctx: Context, message: str, **variables: Any) -> str:
-        return _filled(self._lookup(message), variables)
+        return _filled(self._lookup(message), variables, ctx.eval_ctx.autoescape)
 
     @pass_context
     def _ngettext(self, ctx: Context, singular: str, plural: str, num: int, **variables: Any) -> str:
         variables.setdefault("num", num)
-        return _filled(self._lookup(singular, plural, int(num)), variables)
+        return _filled(self._lookup(singular, plural, int(num)), variables, ctx.eval_ctx.autoescape)
 
     def _render(self, env: ImmutableSandboxedEnvironment, name: str, context: dict[str, Any]) -> str:
         key = (env is self.html, name)
@@ -136,9 +137,16 @@ class Layout:
 _COMPILED = SharedCode(size=64)  # the layout's four templates, for a few sites
 
 
-def _filled(text: str, variables: dict[str, Any]) -> str:
+def _filled(text: str, variables: dict[str, Any], html: bool = False) -> str:
     """A layout's message with its placeholders filled; its period right after a value that ends
-    with one left out, as a page's message's is (engine.site.render)."""
+    with one left out, as a page's message's is (engine.site.render). In HTML, a value the layout
+    made as markup (`{% set title %}<span lang="en">{{ title }}</span>{% endset %}`) stays markup,
+    as in Jinja's own `{% trans %}` under autoescape: the translation and every other value are
+    escaped (a translator's text never becomes markup)."""
+    if html and any(isinstance(v, Markup) for v in variables.values()):
+        plain = {k: v.striptags() if isinstance(v, Markup) else str(v) for k, v in variables.items()}
+        values = {k: v if isinstance(v, Markup) else str(v) for k, v in variables.items()}
+        return Markup(html_escape(one_period(text, plain))) % values
     shown = {k: str(v) for k, v in variables.items()}
     return one_period(text, shown) % shown
 
