@@ -536,7 +536,7 @@ def show(
                     item[extra] = getattr(entry, extra)
             if entry.assumption:
                 item["assumed"], item["on_pages"] = list(entry.assumed), entry.on_pages
-            # a value in force only until an assumed day says so, as `decide --explain` does
+            # the day a value ends, and whether that day is assumed, as `decide --explain` says it
             if (until := until_json(resolved.following(name, resolved.at))) is not None:
                 item["until"] = until
             params[name] = item
@@ -576,7 +576,7 @@ def history(program: str, marketplace: str | None, fmt: str, root: str) -> None:
                 # what the assumption is about (its date, the value, parts of it), as `show` says
                 "assumed": list(c.entry.assumed) if c.entry.assumption else None,
                 "on_pages": c.entry.on_pages if c.entry.assumption else None,
-                # the day `new` ends when it is an assumption, as `decide --explain` says it
+                # the day `new` ends (the next change's), and its assumption, as `decide --explain` says it
                 "until": until_json(c.until),
             }
             for c in changes

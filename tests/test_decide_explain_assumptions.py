@@ -242,3 +242,18 @@ def test_explain_of_a_problem_says_the_assumption_it_rests_on(init_repo: Path) -
     assert body["rests_on"] == [{"parameter": "return_window_days", "assumed": ["value"]}]
     text = run_cli(*args, "--format", "text", stdin='{"days_since_delivery": 0}', cwd=init_repo).out
     assert text.endswith("rests on an assumption: return_window_days\n"), text
+
+
+@pytest.mark.parametrize("bundle", [False, True])
+def test_explain_gives_the_day_a_value_ends_and_says_only_an_assumed_one_in_text(init_repo: Path, bundle: bool) -> None:
+    """JSON `until` gives the day the next change takes effect whenever one follows (a client that
+    keeps an answer knows until when each value read holds), with its `assumption` only when that
+    day is assumed; the text, for people, says only an assumed day, and the answer rests on nothing."""
+    if bundle:
+        assert run_cli("bundle", "--out", "policies.bundle", cwd=init_repo).code == 0
+    body = json.loads(_explained(init_repo, "json", bundle, "2024-03-01", 3))
+    assert body["params"]["return_window_days"]["until"] == {"day": "2025-01-01"}
+    assert "until" not in body["params"]["free_return_shipping"]  # no change follows
+    assert body["rests_on"] == []
+    text = _explained(init_repo, "text", bundle, "2024-03-01", 3)
+    assert "  return_window_days = 30    [policies/returns/program.yaml:18, base]\n" in text, text

@@ -673,7 +673,8 @@ def _used(value: Any, read: Any) -> dict[str, Any]:
     """A parameter the answer read, with its `file:line` and layer, and, when the value in force is
     an assumption (its value, its date, parts of it), the assumption and what it is about, as
     `show --provenance` says: an answer never passes an assumption off as a sourced fact. A value
-    that holds until an assumed day (the next value's) says so: `until`, that day and its assumption."""
+    that a change follows gives the day it ends (`until`), and the change's assumption when that day
+    is one (the value may already have been replaced)."""
     from engine.model.policy import until_json
 
     entry = read.entry

@@ -72,11 +72,14 @@ class Entry(Frozen):
 
 def until_json(following: Entry | None) -> dict[str, Any] | None:
     """The day the value in force ends, as JSON says it (`decide --explain`, `show --provenance`,
-    `history`): ``following`` is the entry that takes its place. Given only when that day is an
-    assumption (the value may already have been replaced): the day and the assumption."""
-    if following is None or not following.date_assumed:
+    `history`): ``following`` is the entry that takes its place (None: no change follows, None).
+    The day, and when it is an assumption (the value may already have been replaced) the
+    assumption: a client that keeps an answer knows until when it holds, and whether that is known."""
+    if following is None or following.start is None:
         return None
-    return {"day": following.start, "assumption": following.assumption}
+    if following.date_assumed:
+        return {"day": following.start, "assumption": following.assumption}
+    return {"day": following.start}
 
 
 def until_text(until: dict[str, Any] | None) -> str:
