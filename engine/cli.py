@@ -1610,7 +1610,8 @@ def init_cmd(directory: str, no_build: bool) -> None:
     repository, or `git init`). Nothing is ever overwritten: when a file the starter writes is
     already there (or a file or link where it needs a folder, or a policies/ or generated_docs/
     folder that is not empty), init names each and writes nothing. An existing README.md is kept
-    as it is; an existing .gitignore gets the starter's lines it lacks appended at its end.
+    as it is; an existing .gitignore gets the starter's lines it lacks appended at its end. No link
+    is followed, and a write failing partway (a full disk) removes what init made, and exits 1.
 
     Then `policyctl validate && policyctl test && policyctl build --check` pass in it: the pages
     are rendered into its generated_docs/ as the last step (unless --no-build).
@@ -1626,6 +1627,21 @@ def init_cmd(directory: str, no_build: bool) -> None:
                 " policyctl init never writes over what is there",
             )
         _fail_usage(created.refused, "give a new folder, e.g. `policyctl init my-policies`")
+    if created.failed is not None:
+        path, reason = created.failed
+        _say(f"policyctl: cannot write {path}: {reason}\n", err=True)
+        if created.left:
+            _say(
+                f"policyctl: removed {created.removed} of the files and folders init had made; these stay"
+                f" (something else is in them now): {', '.join(created.left)}\n",
+                err=True,
+            )
+        else:
+            _say(
+                f"policyctl: removed the {created.removed} files and folders init had made; nothing else was touched\n",
+                err=True,
+            )
+        sys.exit(1)
     click.echo(f"wrote {len(created.files)} files into {directory}")
     for rel in created.kept:
         click.echo(f"kept {os.path.normpath(os.path.join(directory, rel))} as it is (the starter's was not written)")

@@ -13,12 +13,22 @@ that is in the way (a file the starter would write, a file or link where it need
 `policies/` or `generated_docs/` folder that is not empty) refuses the whole run, naming each. Two
 files a repository usually starts with are its own: an existing README.md is kept as it is (the
 starter's is not written), and an existing .gitignore gets the starter's lines it lacks appended
-at its end (as `cargo init` does), nothing in it changed. No link is followed to write.
+at its end (as `cargo init` does), nothing in it changed.
+
+No link is followed to write, also one made between the check and the write: each folder is
+opened without following a link (`O_DIRECTORY | O_NOFOLLOW`) and each file made relative to its
+folder's descriptor, only if nothing is there (`O_CREAT | O_EXCL`, which follows no link), where
+the platform has them. A write that fails partway (a full disk, a link or file that appeared
+meanwhile) removes exactly the files and folders this run made, each only while it is still the
+one made (its device and inode), a folder only when empty, and puts an appended .gitignore back
+to its size: what was there before is never touched.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from dataclasses import dataclass, field
 
 from engine import packaged
@@ -37,6 +47,9 @@ class Created:
     ignored: list[str] = field(default_factory=list)  # lines appended to an existing .gitignore
     refused: str | None = None  # why nothing was written (a usage problem), a sentence
     conflicts: list[str] = field(default_factory=list)  # with `refused`: "PATH: why", one per path in the way
+    failed: tuple[str, str] | None = None  # (path, why) when a write failed: what this run made is removed
+    removed: int = 0  # with `failed`: the files and folders this run made and removed again
+    left: list[str] = field(default_factory=list)  # with `failed`: paths it made but could not remove
 
 
 _ONLY = ": policyctl init writes a repository into a folder"
@@ -166,25 +179,174 @@ def init(target: str) -> Created:
     if IGNORE in kept:
         kept.remove(IGNORE)
         out.ignored = _missing_ignores(ignore, dict((rel, s) for s, rel in files)[IGNORE])
-    for source, rel in write:
-        path = os.path.join(target, *rel.split("/"))
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(source, "rb") as src, open(path, "xb") as dst:  # ("x": never over a file made meanwhile)
-            dst.write(src.read())
-        out.files.append(rel)
-    if out.ignored:
-        _append(ignore, "# policyctl init\n" + "".join(f"{line}\n" for line in out.ignored))
+    made = _Made()
+    try:
+        _write(target, write, out.ignored, made)
+    except OSError as e:
+        out.failed = (os.path.normpath(e.filename) if isinstance(e.filename, str) else target, e.strerror or str(e))
+        out.removed, out.left = made.undo()
+        out.ignored = []
+        return out
+    finally:
+        made.close()
+    out.files = [rel for _, rel in write]
     out.kept = kept
     return out
 
 
-def _append(path: str, text: str) -> None:
-    """``text`` at the end of the file at ``path`` (a link there is refused, not followed), after a
-    blank line when the file has text."""
-    fd = os.open(path, os.O_RDWR | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0))
-    with open(fd, "r+b") as f:
-        size = f.seek(0, os.SEEK_END)
-        if size:
-            f.seek(size - 1)
-            text = ("\n" if f.read(1) == b"\n" else "\n\n") + text
-        f.write(text.encode())
+# Where the platform has them, folders are opened and files made relative to a folder's descriptor,
+# no link followed (else by path: a link made between the check and the write could be followed)
+_AT = {os.open, os.mkdir, os.rmdir, os.unlink, os.stat} <= os.supports_dir_fd and hasattr(os, "O_DIRECTORY")
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_FOLDER = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW
+_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | getattr(os, "O_BINARY", 0)
+
+
+def _failed(e: OSError, shown: str) -> OSError:
+    """``e`` of a write to the starter's path ``shown``, in people's words: a link, file or folder
+    that appeared there after the check (nothing was there, or a folder) is named so."""
+    if e.errno in (errno.ELOOP, errno.ENOTDIR, errno.EEXIST):
+        return OSError(
+            e.errno,
+            "a link, file or folder appeared there while policyctl init ran (it writes through no link, over nothing)",
+            shown,
+        )
+    e.filename = shown
+    return e
+
+
+class _Made:
+    """What this run made, in order, to remove on a failure: exactly these, each only while it is
+    still the one made (device and inode); and the folders' descriptors, closed at the end."""
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[int | None, str, str, tuple[int, int]]] = []  # (folder fd, name, shown, id)
+        self.fds: list[int] = []
+        self.appended: tuple[int, int] | None = None  # (fd, size before) of an appended .gitignore
+
+    def add(self, at: int | None, name: str, shown: str, st: os.stat_result) -> None:
+        self.entries.append((at, name, shown, (st.st_dev, st.st_ino)))
+
+    def undo(self) -> tuple[int, list[str]]:
+        """Remove what was made, last first: (how many were removed, the paths that stay)."""
+        if self.appended is not None:
+            try:
+                os.ftruncate(*self.appended)
+            except OSError:
+                pass
+        removed, left = 0, []
+        for at, name, shown, made in reversed(self.entries):
+            try:
+                st = os.stat(name, dir_fd=at, follow_symlinks=False)
+                if (st.st_dev, st.st_ino) != made:
+                    continue  # (another's now, made after ours went: not ours to remove)
+                if stat.S_ISDIR(st.st_mode):
+                    os.rmdir(name, dir_fd=at)
+                else:
+                    os.unlink(name, dir_fd=at)
+                removed += 1
+            except FileNotFoundError:
+                continue
+            except OSError:
+                left.append(shown)
+        return removed, sorted(os.path.normpath(p) for p in left)
+
+    def close(self) -> None:
+        for fd in reversed(self.fds):
+            os.close(fd)
+        self.fds = []
+
+
+def _write(target: str, write: list[tuple[str, str]], ignored: list[str], made: _Made) -> None:
+    """Write the starter's files ``write`` ((source, path in ``target``)) and append ``ignored``
+    to the .gitignore, recording in ``made`` each file and folder made; raises OSError (its
+    ``filename`` the path) on the first failure."""
+    top = os.path.abspath(target)
+    missing = []
+    while not os.path.isdir(top):  # (the folder asked for and its parents that do not exist: the caller's path)
+        missing.append(top)
+        top = os.path.dirname(top)
+    for path in reversed(missing):
+        os.mkdir(path)
+        made.add(None, path, path, os.stat(path, follow_symlinks=False))
+    at = os.open(target, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)) if _AT else None
+    if at is not None:
+        made.fds.append(at)
+    folders: dict[str, int | None] = {"": at}
+    for source, rel in write:
+        parts = rel.split("/")
+        here = at
+        for i, part in enumerate(parts[:-1]):
+            key = "/".join(parts[: i + 1])
+            if key not in folders:
+                folders[key] = _folder(target, key, here, part, made)
+            here = folders[key]
+        name = parts[-1] if _AT else os.path.join(target, *parts)
+        shown = os.path.join(target, *parts)
+        try:
+            fd = os.open(name, _NEW, 0o666, dir_fd=here)
+        except OSError as e:
+            raise _failed(e, shown) from None
+        try:
+            made.add(here, name, shown, os.fstat(fd))
+            with open(source, "rb") as src:
+                _all(fd, src.read(), shown)
+        finally:
+            os.close(fd)
+    if ignored:
+        _append(target, at, made, "# policyctl init\n" + "".join(f"{line}\n" for line in ignored))
+
+
+def _folder(target: str, key: str, parent: int | None, part: str, made: _Made) -> int | None:
+    """The folder ``key`` of the starter (``part`` in ``parent``), made when missing: its
+    descriptor, opened without following a link (None where the platform writes by path)."""
+    shown = os.path.join(target, *key.split("/"))
+    name = part if _AT else shown
+    try:
+        try:
+            os.mkdir(name, dir_fd=parent)
+            new = True
+        except FileExistsError:
+            new = False
+        if not _AT:
+            if os.path.islink(shown) or not os.path.isdir(shown):
+                raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), shown)
+            if new:
+                made.add(None, name, shown, os.stat(shown, follow_symlinks=False))
+            return None
+        fd = os.open(name, _FOLDER, dir_fd=parent)
+    except OSError as e:
+        raise _failed(e, shown) from None
+    made.fds.append(fd)
+    if new:
+        made.add(parent, name, shown, os.fstat(fd))
+    return fd
+
+
+def _all(fd: int, data: bytes, shown: str) -> None:
+    """All of ``data`` to ``fd`` (os.write may write part of it)."""
+    view = memoryview(data)
+    try:
+        while view:
+            view = view[os.write(fd, view) :]
+    except OSError as e:
+        e.filename = shown
+        raise
+
+
+def _append(target: str, at: int | None, made: _Made, text: str) -> None:
+    """``text`` at the end of the .gitignore of ``target`` (a link there is refused, not followed),
+    after a blank line when the file has text; its size before is kept in ``made`` to undo it."""
+    shown = os.path.join(target, IGNORE)
+    try:
+        fd = os.open(IGNORE if at is not None else shown, os.O_RDWR | _NOFOLLOW, dir_fd=at)
+    except OSError as e:
+        raise _failed(e, shown) from None
+    made.fds.append(fd)
+    size = os.lseek(fd, 0, os.SEEK_END)
+    if size:
+        os.lseek(fd, size - 1, os.SEEK_SET)
+        text = ("\n" if os.read(fd, 1) == b"\n" else "\n\n") + text
+        os.lseek(fd, size, os.SEEK_SET)
+    made.appended = (fd, size)
+    _all(fd, text.encode(), shown)

@@ -1,0 +1,176 @@
+"""`policyctl init` writes no file through a link made after its check, and a write failing partway
+leaves the folder as it was (engine.commands.init).
+
+It checked every path first, then made folders with `os.makedirs` and files by path: a link put in
+between was followed (the starter written wherever it pointed), and a full disk partway left part of
+the starter behind with a traceback. Each case lists everything under the folder (links not
+followed) and the folder a link points to, before and after.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from support import ROOT, run_cli
+
+# A repository already started: its own files, an empty folder the starter writes into, one with a file
+MINE = {
+    ".git/HEAD": "ref: refs/heads/main\n",
+    "README.md": "# mine\n",
+    ".gitignore": "*.pyc\n",
+    ".github/ISSUE_TEMPLATE/bug.md": "mine\n",
+    "policies/": "",
+}
+REMOVED = "policyctl: removed the {n} files and folders init had made; nothing else was touched\n"
+
+
+def _listing(top: Path) -> dict[str, str]:
+    """Every path under ``top`` (links not followed): a file's text, a link's target, or "folder"."""
+    found: dict[str, str] = {}
+    for folder, dirs, files in os.walk(top):
+        for name in dirs + files:
+            path = Path(folder) / name
+            rel = path.relative_to(top).as_posix()
+            if path.is_symlink():
+                found[rel] = "-> " + os.readlink(path)
+            else:
+                found[rel] = "folder" if path.is_dir() else path.read_text(encoding="utf-8")
+    return found
+
+
+def _started(tmp_path: Path) -> tuple[Path, Path]:
+    """(a started repository holding MINE, an empty folder beside it for links to point to)."""
+    top, outside = tmp_path / "repo", tmp_path / "outside"
+    outside.mkdir()
+    for rel, text in MINE.items():
+        path = top / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.mkdir() if rel.endswith("/") else path.write_text(text, encoding="utf-8")
+    return top, outside
+
+
+def _failing_write(monkeypatch: pytest.MonkeyPatch, fails: Callable[[int, bytes], bool]) -> None:
+    """os.write fails with a full disk on the call ``fails(n, data)`` says (n counts from 1)."""
+    real, calls = os.write, [0]
+
+    def write(fd: int, data: bytes | memoryview) -> int:
+        calls[0] += 1
+        if fails(calls[0], bytes(data)):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(fd, data)
+
+    monkeypatch.setattr(os, "write", write)
+
+
+@pytest.mark.parametrize(
+    ("fails", "path", "made"),
+    [
+        (lambda n, data: n == 1, ".github/workflows/policy.yml", 2),  # (the workflows folder, the file)
+        (lambda n, data: n == 6, "policies/returns/locales/de.po", 11),
+        (lambda n, data: n == 19, "schemas/tests.schema.json", 28),  # the last file (of 19 and 9 folders)
+        (lambda n, data: data.startswith(b"\n# policyctl init"), ".gitignore", 28),  # its lines appended
+    ],
+    ids=["first", "sixth", "last", "gitignore"],
+)
+def test_a_write_failing_partway_removes_exactly_what_init_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fails: Callable[[int, bytes], bool], path: str, made: int
+) -> None:
+    """A full disk partway: exit 1, the path and the reason, no traceback; the files and folders
+    init made are removed, the repository's own (an empty policies/, .github/ with a file, the
+    .gitignore whose lines were being appended) are as they were."""
+    top, _ = _started(tmp_path)
+    before = _listing(top)
+    _failing_write(monkeypatch, fails)
+    result = run_cli("init", str(top), "--no-build")
+    assert result.code == 1, result
+    assert result.err == f"policyctl: cannot write {top / path}: No space left on device\n" + REMOVED.format(n=made)
+    assert result.out == "" and _listing(top) == before
+
+
+def test_a_real_write_failing_partway_leaves_nothing_behind(tmp_path: Path) -> None:
+    """The same with the operating system's own failure (a file size limit: each starter file over
+    it fails with "File too large"), in a process of its own; a new folder init made is removed too."""
+    top = tmp_path / "new" / "repo"
+    limit = (
+        "import resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN);"
+        " resource.setrlimit(resource.RLIMIT_FSIZE, (700, 700)); from engine.cli import main;"
+        " main(sys.argv[1:], prog_name='policyctl')"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    run = subprocess.run([sys.executable, "-c", limit, "init", str(top), "--no-build"], capture_output=True, env=env)
+    err = run.stderr.decode()
+    assert run.returncode == 1 and "Traceback" not in err, err
+    assert err.startswith(f"policyctl: cannot write {top}/") and ": File too large\n" in err, err
+    assert err.endswith("files and folders init had made; nothing else was touched\n"), err
+    assert list(tmp_path.iterdir()) == []
+
+
+# A link that appears after init's check, at the place of a folder of the repository's own (`policies`,
+# empty), of a folder init makes (`schemas`) or of a file it writes (`policyctl.toml`): (its path,
+# where it points, what is there then)
+RACES = [
+    ("policies", "../outside", {"policies": "-> ../outside"}),
+    ("schemas", "../outside", {"schemas": "-> ../outside"}),
+    ("policyctl.toml", "../outside/config", {"policyctl.toml": "-> ../outside/config"}),
+]
+
+
+@pytest.mark.parametrize(("rel", "points", "after"), RACES, ids=[r[0] for r in RACES])
+def test_a_link_made_after_the_check_is_never_written_through(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rel: str, points: str, after: dict[str, str]
+) -> None:
+    """The link is made when init makes its first folder (after every path was checked): init
+    stops there with exit 1 and removes what it made; nothing is written where the link points,
+    and the link, not init's, stays."""
+    top, outside = _started(tmp_path)
+    before = _listing(top)
+    real = os.mkdir
+    planted: list[str] = []
+
+    def mkdir(path: str, mode: int = 0o777, *, dir_fd: int | None = None) -> None:
+        if not planted:
+            planted.append(rel)
+            if (top / rel).is_dir():
+                os.rmdir(top / rel)
+            (top / rel).symlink_to(points)
+        real(path, mode, dir_fd=dir_fd)
+
+    monkeypatch.setattr(os, "mkdir", mkdir)
+    result = run_cli("init", str(top), "--no-build")
+    assert planted and result.code == 1, result
+    assert result.err.startswith(
+        f"policyctl: cannot write {top / rel}: a link, file or folder appeared there while policyctl init ran"
+        " (it writes through no link, over nothing)\npolicyctl: removed the "
+    ), result
+    assert result.err.endswith("files and folders init had made; nothing else was touched\n"), result
+    expected = {k: v for k, v in before.items() if not k.startswith(rel)} | after
+    assert _listing(top) == expected and list(outside.iterdir()) == []
+
+
+def test_what_init_made_is_left_when_another_file_is_in_it_now(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder init made that holds a file of someone else by the time a write fails is not
+    removed (its file neither): named as left."""
+    top, _ = _started(tmp_path)
+    real = os.write
+
+    def write(fd: int, data: bytes | memoryview) -> int:
+        if (top / "policies" / "returns").is_dir() and not (top / "policies/returns/theirs.txt").exists():
+            (top / "policies/returns/theirs.txt").write_text("theirs\n", encoding="utf-8")
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(fd, data)
+
+    monkeypatch.setattr(os, "write", write)
+    result = run_cli("init", str(top), "--no-build")
+    assert result.code == 1, result
+    assert result.err.splitlines()[1] == (
+        "policyctl: removed 8 of the files and folders init had made; these stay (something else is in them"
+        f" now): {top / 'policies/returns'}"
+    ), result
+    assert _listing(top / "policies") == {"returns": "folder", "returns/theirs.txt": "theirs\n"}
