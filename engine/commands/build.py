@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -189,12 +190,18 @@ def _runnable_others(out: str, others: list[str]) -> list[Problem]:
     problems = []
     for rel in others:
         path = os.path.join(out, *rel.split("/"))
-        if os.path.islink(path) and os.path.isdir(path):  # (a web server, or a Pages upload, may follow it)
+        try:
+            mode = os.lstat(path).st_mode
+        except OSError:  # (gone meanwhile)
+            continue
+        if stat.S_ISLNK(mode) and os.path.isdir(path):  # (a web server, or a Pages upload, may follow it)
             found: tuple[int, int, str] | None = (
                 1,
                 1,
                 "a link to a folder, whose scripts would be served beside the pages",
             )
+        elif not stat.S_ISREG(mode) and not stat.S_ISLNK(mode):  # a named pipe, a socket: no server serves one
+            continue
         else:
             found = runnable(rel, functools.partial(disk.read_file, out, rel))
         if found is not None:
