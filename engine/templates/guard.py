@@ -23,6 +23,7 @@ import math
 import os
 import posixpath
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -223,6 +224,7 @@ def deadline(seconds: float, what: str) -> Iterator[None]:
         return
 
     live = [True]
+    held = [False]  # the hook of exceptions no one can catch is running: not to be interrupted
 
     def expired(signum: int, frame: Any) -> None:
         if live[0]:
@@ -230,8 +232,26 @@ def deadline(seconds: float, what: str) -> Iterator[None]:
             # (a filter trying another way) would otherwise swallow the only one, and the render
             # would run on with no limit at all
             signal.setitimer(signal.ITIMER_REAL, AGAIN)
-            raise TemplateTimeout(f"{what} ran longer than {seconds:g} s (a loop or a recursion too large)")
+            if not held[0]:
+                raise TemplateTimeout(f"{what} ran longer than {seconds:g} s (a loop or a recursion too large)")
 
+    hook = sys.unraisablehook
+
+    def unraisable(info: Any) -> None:
+        # An alarm that fires in a finalizer (a generator of the render closed as the timeout
+        # unwinds it, a `__del__`) raises where nothing can catch it: Python hands it to this hook,
+        # whose default prints "Exception ignored in ..." and a traceback. It is this deadline's
+        # own, and the next alarm stops the block: nothing to say. Any other goes to the hook there
+        # was, which the alarm does not interrupt (pytest's, formatting it, failed so).
+        if isinstance(info.exc_value, TemplateTimeout):
+            return
+        held[0] = True
+        try:
+            hook(info)
+        finally:
+            held[0] = False
+
+    sys.unraisablehook = unraisable
     previous = signal.signal(signal.SIGALRM, expired)
     outer, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
@@ -242,5 +262,6 @@ def deadline(seconds: float, what: str) -> Iterator[None]:
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
+            sys.unraisablehook = hook
             if outer:
                 signal.setitimer(signal.ITIMER_REAL, outer)
