@@ -161,6 +161,8 @@ def call(
 # Tests derive their expected pages, languages and counts from these, so they hold for any content.
 
 INDEX_FILES = {"index.html", "index.json", "index.md"}
+# beside the pages: the index, and the empty `.nojekyll` that keeps GitHub Pages from running Jekyll
+SITE_FILES = INDEX_FILES | {".nojekyll"}
 
 
 def declared_pages(policies: Path | str) -> set[str]:
@@ -352,13 +354,13 @@ def search_files(policies: Path | str, out: Path | str) -> set[str]:
 
 
 def site_files(policies: Path | str, at: str, out: Path | str | None = None) -> set[str]:
-    """Every file a build on day `at` writes: the indexes, the build record, each page's Markdown
+    """Every file a build on day `at` writes: the indexes, `.nojekyll`, the build record, each page's Markdown
     and HTML (past editions too) and the change feeds; with ``out`` (the folder built), the search
     files too (`search_files`)."""
     from engine.site.ownership import RECORD
 
     pages = site_pages(policies, at)
-    found = INDEX_FILES | {RECORD} | files_of(pages) | feeds_of(pages)
+    found = SITE_FILES | {RECORD} | files_of(pages) | feeds_of(pages)
     return found if out is None else found | search_files(policies, out)
 
 

@@ -19,10 +19,10 @@ from engine.site import build as site
 from engine.site import disk, outtree, ownership, workers
 from engine.site.plan import rel
 from support import (
-    INDEX_FILES,
     MINI,
     ROOT,
     SITE_DAY,
+    SITE_FILES,
     CliRun,
     copy_program,
     declared_editions,
@@ -77,9 +77,9 @@ def test_the_tree_holds_every_program_marketplace_and_language(
         assert run.code == 0 and "wrote" in run.out
     pages, past = declared_pages(policies), declared_editions(policies, AT)
     files = set(disk.read_tree(str(out)))
-    # past editions and the change feeds beside them (tests/test_editions.py); the build record
+    # past editions and the change feeds beside them (tests/test_editions.py); `.nojekyll`, the build record
     # and the search: a page per language, Pagefind's index of exactly the current pages
-    expected = INDEX_FILES | {ownership.RECORD} | files_of(pages | past) | feeds_of(past)
+    expected = SITE_FILES | {ownership.RECORD} | files_of(pages | past) | feeds_of(past)
     assert files == expected | search_files(policies, out)
     index = json.loads((out / "index.json").read_text())
     assert {entry["markdown"][: -len(".md")] for entry in index["pages"]} == pages

@@ -3,6 +3,7 @@
     generated_docs/
       index.html, index.md          programs × marketplaces × languages
       index.json                    the same for tools, with each page's effective dates
+      .nojekyll                     empty: GitHub Pages serves the folder as it is (output.NOJEKYLL)
       <program>/<marketplace>/<locale>/<page>.md   and .html
       <program>/_marketplaces/<locale>/<page>.html the page in every marketplace, when they are
                                     more than a header lists (plan.CHOOSER_THRESHOLD)
@@ -38,7 +39,7 @@ from engine.model.repository import Repository
 from engine.problems import Problem
 from engine.site.assemble import assemble, chooser_view, index_view, page_view
 from engine.site.html import Layout
-from engine.site.output import INDEX, INDEX_FILES, Built, passed_dates, title_of
+from engine.site.output import INDEX, INDEX_FILES, NOJEKYLL, Built, passed_dates, title_of
 from engine.site.page import once_each, render_group, tidy_markdown
 from engine.site.plan import Job, Plan, add_editions, chooser_path, plan, site_dir
 from engine.site.render import Renderer
@@ -214,6 +215,7 @@ def build(  # noqa: C901 - the build's stages in order (plan, cache, catalogs, r
             cache,
             shared if cache is not None else b"",
         )
+        out.files[NOJEKYLL] = b""  # (always made: nothing to render, and a deleted one is noticed)
         if cache is not None:
             out.records.update(
                 {job.path("md"): (keys[job], title_of(job, rendered, reused), work.files(job)) for job in work.jobs}

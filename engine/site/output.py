@@ -14,6 +14,11 @@ from engine.site.plan import Job
 
 INDEX = "index"  # the index files' entry in engine.cache.pages
 INDEX_FILES = ("index.html", "index.json", "index.md")
+# An empty file that tells GitHub Pages, publishing a branch's folder, to serve the folder as it is
+# instead of building it with Jekyll: Jekyll would leave out `_search/` and `_marketplaces/` (names
+# starting with `_`), and turn every `.md` file (our Markdown pages, or one someone added) into an
+# HTML page of its own, raw HTML and all. Written by every build, like the index.
+NOJEKYLL = ".nojekyll"
 
 
 @dataclass
