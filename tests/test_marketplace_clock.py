@@ -228,6 +228,48 @@ _CASES = [
     ),
     ("", "utc(delivered_at) in ([utc(shipped_at)] if order else []) and utc(deadline) in [utc(shipped_at)]", None, ""),
     ('times: "[1, 2] if order else none"', "3 in times and min(times|default([4])) < 5 and times[0] > 1", None, ""),
+    # a `let` remembers how its items are written: looked in as the same list written here is
+    ('times: "[utc(delivered_at), utc(shipped_at)]"', "utc(order.placed_at) in times", None, ""),
+    ('times: "(local(delivered_at), cutoff)"', "local(order.placed_at) not in times", None, ""),
+    ('times: "[utc(deadline)]"\n  later: "times + [utc(shipped_at)]"', "utc(delivered_at) in later", None, ""),
+    ('times: "[utc(shipped_at)] if order else none"', "utc(delivered_at) in times|default([])", None, ""),
+    ('times: "[utc(delivered_at), utc(shipped_at)]"', "times[0] == utc(order.placed_at)", None, ""),
+    (
+        'times: "[utc(delivered_at), utc(shipped_at)]"',
+        "local(order.placed_at) in times",
+        "25:35: error[E003]: `in`",
+        "in LIST",
+    ),
+    (
+        'times: "[utc(delivered_at), utc(shipped_at)]"',
+        "order.placed_at in times",
+        "25:28: error[E003]: `in`",
+        "in LIST",
+    ),
+    (
+        'times: "[utc(delivered_at), local(shipped_at)]"',
+        "utc(order.placed_at) in times",
+        "25:33: error[E003]: `in`",
+        "in LIST",
+    ),
+    (
+        'times: "[utc(delivered_at)]"\n  later: "times + stamps"',
+        "utc(shipped_at) not in later",
+        "26:28: error[E003]: `not in`",
+        "not in LIST",
+    ),
+    (
+        'times: "[utc(delivered_at), shipped_at]"',
+        "utc(order.placed_at) in times",
+        "25:33: error[E003]: `in`",
+        "in LIST",
+    ),
+    (
+        'times: "[utc(delivered_at), utc(shipped_at)]"',
+        "times[1] == local(order.placed_at)",
+        "25:21: error[E003]: `==`",
+        "==",
+    ),
 ]
 
 

@@ -44,7 +44,10 @@ _AMONG = ("in", "not in")
 _MOMENT_HELPERS = {"datetime": "zone", "local": "zone", "utc": "utc", "add_hours": "zone"}
 _EARLIER = {"min": ("earlier", "before"), "max": ("later", "after")}
 _CASED = ("lower", "upper")  # filters that rewrite a text's letters (`T`, `Z` in a date-time's)
-LISTED = "[]"  # ``Scope.moments``/``Checked.instant`` of a `let` that holds a list of date-times
+# ``Scope.moments``/``Checked.instant`` of a `let` that holds a list of date-times: how its items
+# are written, in brackets (`[utc]`: each written by `utc`, so `utc(x) in times` compares instants,
+# as `utc(x) in [utc(a), utc(b)]` does)
+LISTED = "[{}]"
 _COMPARE = {"eq": "==", "ne": "!=", "lt": "<", "lteq": "<=", "gt": ">", "gteq": ">=", "in": "in", "notin": "not in"}
 # Operators Python may apply directly: on numbers their results stay small, and on other types they
 # either make sense (list == list) or raise TypeError. `+ * % **` go through guarded runtime helpers.
@@ -421,7 +424,7 @@ class _Emitter:
         items = self._written(among)
         if items is not None:
             return any(_spellings(written, self.instant(item)) for item in items)
-        return self._moments(among)
+        return _spellings(written, self._items_written(among))
 
     def _written(self, node: nodes.Node) -> list[nodes.Node] | None:
         """The items of a list written here: `[a, b]`, `(a, b)`, or either of such lists (`[a] if c
@@ -449,15 +452,15 @@ class _Emitter:
     def instant(self, node: nodes.Node | None) -> str:
         """Whether ``node`` is known to be a date-time, and how it is written (``Checked.instant``):
         a `date-time` input or a date-time inside one (`order.placed_at`, `periods[0].from`), a
-        `let` that holds one, an item of a list of them (``_moments``: `times[0]`), a date-time literal, what a helper returns as one, or either branch
+        `let` that holds one, an item of a list of them (``_items_written``: `times[0]`), a date-time literal, what a helper returns as one, or either branch
         of `x if c else y` or `x|default(y)` (the other one a date-time too, or none); a parameter
         as its schema says (`params.NAME`, parts of it, `param_on('NAME', d)`). "" when not known."""
         if isinstance(node, nodes.Name):
             written = self.scope.moments.get(node.name, "")
-            return "" if written == LISTED else written
-        if isinstance(node, nodes.Getitem) and self._moments(node.node):  # an item of a list of them
+            return "" if written.startswith("[") else written
+        if isinstance(node, nodes.Getitem) and (items := self._items_written(node.node)):  # an item of a list of them
             key = node.arg
-            return "" if isinstance(key, nodes.Const) and isinstance(key.value, str) else "any"
+            return "" if isinstance(key, nodes.Const) and isinstance(key.value, str) else items
         if isinstance(node, nodes.Const):
             return "any" if isinstance(node.value, str) and len(node.value) > 10 and _is_date_time(node.value) else ""
         if isinstance(node, (nodes.Getattr, nodes.Getitem)):
@@ -510,40 +513,46 @@ class _Emitter:
         return items if isinstance(node, nodes.Getitem) and not isinstance(key, (bool, float)) else None
 
     def listed(self, node: nodes.Node) -> str:
-        """``LISTED`` when ``node`` is known to be a list of date-times (``_moments``), else "" (a
-        `let` of it is one too: ``Checked.instant``)."""
-        return LISTED if self._moments(node) else ""
-
-    def _listed(self, node: nodes.Node) -> bool:
-        return isinstance(node, nodes.Name) and self.scope.moments.get(node.name) == LISTED
+        """``LISTED`` with how its items are written when ``node`` is known to be a list of
+        date-times (``_items_written``), else "" (a `let` of it is one too: ``Checked.instant``)."""
+        items = self._items_written(node)
+        return LISTED.format(items) if items else ""
 
     def _moments(self, node: nodes.Node) -> bool:
-        """Whether ``node`` is known to be a list holding date-times: `[a, b]` with one of them a
-        date-time, an input's or parameter's list of them (`items: {format: date-time}`), a `let`
-        holding one, or one made of such lists: `x|default([a, b])` and `[a] if c else [b]` (each
-        of the two that is not none, nor an empty list, one), `x + [a]` (either one)."""
+        return bool(self._items_written(node))
+
+    def _items_written(self, node: nodes.Node) -> str:
+        """How the date-times in ``node`` are written (as ``instant`` says) when it is known to be a
+        list holding date-times, else "": `[a, b]` with one of them a date-time (the items known to
+        be date-times, each written the same way, or "any"), an input's or parameter's list of them
+        (`items: {format: date-time}`, "any"), a `let` holding one (as its items were written), or
+        one made of such lists: `x|default([a, b])` and `[a] if c else [b]` (each of the two that is
+        not none, nor an empty list, one), `x + [a]` (either one)."""
         if isinstance(node, (nodes.List, nodes.Tuple)):
-            return any(self.instant(i) for i in node.items)
+            return _one_way([self.instant(i) for i in node.items])
         if isinstance(node, nodes.CondExpr):
             return self._all_moments([node.expr1, node.expr2])
         if isinstance(node, nodes.Filter) and node.name == "default" and node.node is not None:
             return self._all_moments([node.node, *node.args[:1]])
         if isinstance(node, nodes.Add):
-            return self._moments(node.left) or self._moments(node.right)
-        if self._listed(node):
-            return True
+            return _one_way([self._items_written(node.left), self._items_written(node.right)])
+        if isinstance(node, nodes.Name):
+            written = self.scope.moments.get(node.name, "")
+            if written.startswith("["):
+                return written[1:-1]
         schema = self._schema(node) if isinstance(node, (nodes.Name, nodes.Getattr, nodes.Getitem)) else None
-        return _date_time(schema.get("items") if isinstance(schema, dict) else None)
+        return "any" if _date_time(schema.get("items") if isinstance(schema, dict) else None) else ""
 
-    def _all_moments(self, values: Sequence[nodes.Node | None]) -> bool:
+    def _all_moments(self, values: Sequence[nodes.Node | None]) -> str:
         """One of ``values`` is the answer: a list holding date-times when each that is not none,
-        nor an empty list, is one."""
+        nor an empty list, is one (how their items are written, as ``_items_written`` says)."""
         known = [
             v
             for v in values
             if not (v is None or _none(v) or (isinstance(v, (nodes.List, nodes.Tuple)) and not v.items))
         ]
-        return bool(known) and all(self._moments(v) for v in known)
+        found = [self._items_written(v) for v in known]
+        return _one_way(found) if known and all(found) else ""
 
     def _ordered(self, name: str, values: Sequence[nodes.Node]) -> None:
         """`min`/`max` of date-times order their texts: refused where one is known to be a date-time."""
@@ -757,6 +766,16 @@ def _did_you_mean(hints: Suggester, name: str, *known: Collection[str], prefix: 
     if not close:
         return ""
     return "; did you mean " + " or ".join(f"`{prefix}{c}`" for c in close) + "?"
+
+
+def _one_way(written: Sequence[str]) -> str:
+    """How date-times are written, of those known to be date-times among ``written`` (as
+    ``_Emitter.instant`` says: "" for a value not known to be one): the one way all of them are,
+    or "any"; "" when none is known to be one."""
+    ways = {w for w in written if w}
+    if not ways:
+        return ""
+    return ways.pop() if len(ways) == 1 else "any"
 
 
 def _spellings(left: str, right: str) -> bool:

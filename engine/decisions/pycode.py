@@ -28,8 +28,8 @@ class Checked(NamedTuple):
     uses_at: bool
     inputs_tested: frozenset[str] = frozenset()  # `x is defined` on an input reads `inputs` itself
     # the value is known to be a date-time (engine.decisions.expr.Scope.moments): "utc" written in
-    # UTC, "zone" in the marketplace's zone, "any" with whatever offset; "[]" a list of date-times
-    # (engine.decisions.expr.LISTED); "" when it is not known to be one
+    # UTC, "zone" in the marketplace's zone, "any" with whatever offset; "[utc]", "[zone]", "[any]" a
+    # list of date-times written so (engine.decisions.expr.LISTED); "" when it is not known to be one
     instant: str = ""
 
     @property
