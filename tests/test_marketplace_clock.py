@@ -270,6 +270,24 @@ _CASES = [
         "25:21: error[E003]: `==`",
         "==",
     ),
+    # the place is the operator at fault, not the first of its kind (nor a text that reads like it)
+    ("", "utc(delivered_at) in [utc(shipped_at)] and order.placed_at in stamps", "25:71: error[E003]: `in`", "in LIST"),
+    ("", "date(delivered_at) == date(shipped_at) or delivered_at == shipped_at", "25:67: error[E003]: `==`", "=="),
+    ("", "'in' in ['in'] and shipped_at not in stamps", "25:42: error[E003]: `not in`", "not in LIST"),
+    ("", "(date(delivered_at) == date(shipped_at)) == (deadline == shipped_at)", "25:66: error[E003]: `==`", "=="),
+    (
+        "",
+        "(shipped_at in stamps) if date(delivered_at) in [date(shipped_at)] else false",
+        "25:24: error[E003]: `in`",
+        "in LIST",
+    ),
+    (
+        "",
+        "false if date(delivered_at) in [date(shipped_at)] else shipped_at in stamps",
+        "25:78: error[E003]: `in`",
+        "in LIST",
+    ),
+    ("", "date(delivered_at) < at and deadline < at", "25:49: error[E003]: `<`", "<"),
 ]
 
 

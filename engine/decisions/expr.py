@@ -94,7 +94,7 @@ def check(expr: Expr, scope: Scope) -> tuple[Checked | None, list[Problem]]:
     except _SyntaxProblem as e:
         line, col = locate(expr, e.offset)
         return None, [Problem(expr.pos.file, line, col, "E001", e.message, e.hint)]
-    emitter = _Emitter(expr, scope, tokens)
+    emitter = _Emitter(expr, scope, tokens, _operator_places(tree, tokens))
     python = emitter.emit(tree, 0)
     if emitter.problems:
         return None, emitter.problems
@@ -203,6 +203,41 @@ def _plain(message: str) -> str:
     return message[:1].lower() + message[1:].rstrip(".")
 
 
+# The tokens of comparison operators (Jinja's token types; `in` is a name, `not in` two of them)
+_OPERATOR_TOKENS = frozenset(("eq", "ne", "lt", "lteq", "gt", "gteq"))
+
+
+def _operator_places(tree: nodes.Node, tokens: list[tuple[int, Any]]) -> dict[int, int]:
+    """Where each comparison's operator stands in the source (`id` of its ``nodes.Operand`` ->
+    offset; of `not` for `not in`): Jinja's nodes carry lines only. The operators' tokens and the
+    tree's operands are both in the order of the source; {} if they do not pair up."""
+    places = []
+    for i, (start, token) in enumerate(tokens):
+        if token.type in _OPERATOR_TOKENS:
+            places.append(start)
+        elif token.type == "name" and token.value == "in":
+            before = tokens[i - 1] if i else None
+            negated = before is not None and before[1].type == "name" and before[1].value == "not"
+            places.append(before[0] if negated and before is not None else start)
+    operands = list(_operands(tree))
+    return {id(o): at for o, at in zip(operands, places)} if len(operands) == len(places) else {}
+
+
+def _operands(tree: nodes.Node) -> Iterator[nodes.Operand]:
+    """The comparisons' operands of ``tree`` in the order of the source (a loop, not a recursion:
+    the tree may be deeper than ``MAX_DEPTH``, which the emitter refuses)."""
+    pending: list[nodes.Node] = [tree]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, nodes.Operand):
+            yield node
+        # (a node's fields are in the order of the source, but for `x if c else y`: test first)
+        children = (
+            [node.expr1, node.test, node.expr2] if isinstance(node, nodes.CondExpr) else list(node.iter_child_nodes())
+        )
+        pending.extend(reversed([c for c in children if c is not None]))
+
+
 # --- emitting Python -----------------------------------------------------------------------------
 
 
@@ -211,6 +246,7 @@ class _Emitter:
     expr: Expr
     scope: Scope
     tokens: list[tuple[int, Any]]
+    operators: dict[int, int]  # where each comparison's operator stands (``_operator_places``)
     problems: list[Problem] = field(default_factory=list)
     names: set[str] = field(default_factory=set)
     params: set[str] = field(default_factory=set)
@@ -237,8 +273,18 @@ class _Emitter:
         return result
 
     def _fail(self, word: str | None, code: str, message: str, hint: str = "") -> None:
-        line, col = locate(self.expr, self._offset(word))
+        self._fail_at(self._offset(word), code, message, hint)
+
+    def _fail_at(self, offset: int, code: str, message: str, hint: str = "") -> None:
+        line, col = locate(self.expr, offset)
         self.problems.append(Problem(self.expr.pos.file, line, col, code, message, hint))
+
+    def _fail_operator(self, operand: nodes.Operand, symbol: str, message: str, hint: str) -> None:
+        """E003 at ``operand``'s operator: the one at fault, not the first of its kind."""
+        offset = self.operators.get(id(operand))
+        if offset is None:  # (never, while the tokens and the tree agree)
+            offset = self._offset(symbol.split()[0])  # (`not in` is two words)
+        self._fail_at(offset, "E003", message, hint)
 
     def _offset(self, word: str | None) -> int:
         """Where `word` first appears as a token: Jinja nodes carry no column."""
@@ -356,9 +402,9 @@ class _Emitter:
                 # Python orders the texts: `2025-07-01T06:30:00Z` < `2025-07-01T00:00:00-07:00` is
                 # false, though it is the earlier instant; the same moment written with another
                 # offset would get another answer
-                self._fail(
+                self._fail_operator(
+                    operand,
                     symbol,
-                    "E003",
                     f"`{symbol}` compares date-times as text, not as instants (their offsets may differ)",
                     "compare instants with `before(a, b)` or `after(a, b)`, or their days in the marketplace's"
                     " time zone with `date(a) < date(b)`",
@@ -369,9 +415,9 @@ class _Emitter:
                 and left != operand.expr  # (`x == x`: one text)
             ):
                 # `2024-01-01T09:00:00+09:00` and `2024-01-01T00:00:00Z` are one instant, two texts
-                self._fail(
+                self._fail_operator(
+                    operand,
                     symbol,
-                    "E003",
                     f"`{symbol}` compares date-times as text, not as instants (one instant has many spellings)",
                     f"compare instants written one way with `utc(a) {symbol} utc(b)`, or their days in the"
                     f" marketplace's time zone with `date(a) {symbol} date(b)`",
@@ -379,9 +425,9 @@ class _Emitter:
             elif symbol in _AMONG and self._among(left, operand.expr):
                 # `x in [a, b]` is `x == a or x == b`: the texts, as above
                 written_here = self._written(operand.expr) is not None
-                self._fail(
-                    symbol.split()[0],  # (`not in` is two words)
-                    "E003",
+                self._fail_operator(
+                    operand,
+                    symbol,
                     f"`{symbol}` compares date-times as text, not as instants (one instant has many spellings)",
                     f"compare instants written one way with `utc(a) {symbol} [utc(b), utc(c)]`, or their days in"
                     f" the marketplace's time zone with `date(a) {symbol} [date(b), date(c)]`"
@@ -392,9 +438,9 @@ class _Emitter:
                 )
             elif symbol in _AMONG and self.instant(operand.expr):
                 # `'2025' in x` looks at how x is written: `2024-12-31T23:00:00-05:00` is 2025 in UTC
-                self._fail(
-                    symbol.split()[0],
-                    "E003",
+                self._fail_operator(
+                    operand,
+                    symbol,
                     f"`{symbol}` looks for text in how a date-time is written, not at its instant (one instant"
                     " has many spellings)",
                     "compare its day in the marketplace's time zone, `date(a) >= '2025-01-01' and date(a) <"
@@ -403,9 +449,9 @@ class _Emitter:
             elif symbol in _AMONG and self.instant(left) and self._text(operand.expr):
                 # `a in 'text'` looks for how `a` is written: `2025-07-01T00:00:00Z` is not found in a
                 # text that writes the instant `2025-07-01T02:00:00+02:00`
-                self._fail(
-                    symbol.split()[0],
-                    "E003",
+                self._fail_operator(
+                    operand,
+                    symbol,
                     f"`{symbol}` looks for how a date-time is written in a text, not for its instant (one instant"
                     " has many spellings)",
                     f"look for the instant among instants written one way, `utc(a) {symbol} [utc(b), utc(c)]`, or"
