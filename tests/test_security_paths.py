@@ -129,6 +129,7 @@ def test_the_unchanged_site_builds_inside_its_output_folder(site: Path, tmp_path
     assert r.code == 0, r
     written = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     assert written == [
+        ".nojekyll",
         ".policyctl-build.json",
         "demo/us/en/help.html",
         "demo/us/en/help.md",
