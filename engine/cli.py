@@ -1403,8 +1403,12 @@ def _test_json(result: Any) -> dict[str, Any]:
         "ok": result.exit_code == 0,
         "passed": passed,
         "failed": len(tests) - passed,
-        # tests files whose cases did not run, left out by errors (`cases`: null when unknown)
-        "not_run": [{"file": shown_path(n.file), "program": n.program, "cases": n.cases} for n in result.not_run],
+        # tests files whose cases did not run, left out by errors (`cases`: null when unknown) in
+        # `errors_in`: the tests file itself, or a file its cases are answered from
+        "not_run": [
+            {"file": shown_path(n.file), "program": n.program, "cases": n.cases, "errors_in": shown_path(n.errors_in)}
+            for n in result.not_run
+        ],
         "tests": tests,
         "problems": [p.to_json() for p in result.errors],
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -441,6 +442,82 @@ def test_a_tests_file_with_errors_counts_its_cases_as_not_run(mini: Path, tmp_pa
     selected = run_cli("test", str(mini), "-k", "first band", "--format", "json")
     body = json.loads(selected.out)
     assert selected.code == 1 and (body["ok"], body["passed"], body["failed"]) == (False, 0, 0)
-    assert body["not_run"] == [{"file": str(mini / CASES), "program": "loans", "cases": 1}]
+    assert body["not_run"] == [
+        {"file": str(mini / CASES), "program": "loans", "cases": 1, "errors_in": str(mini / CASES)}
+    ]
     (mini / CASES).write_text("kind: tests\ncases: [\n", encoding="utf-8")  # not even YAML: how many is unknown
     assert run_cli("test", str(mini)).out == f"0 passed, 0 failed, their cases not run ({mini / CASES} has errors)\n"
+
+
+PROGRAM, OVERLAY, DECISION = (
+    "returns/program.yaml",
+    "returns/marketplaces/de.yaml",
+    "returns/decisions/return_allowed.yaml",
+)
+STARTER_CASES = "returns/tests/return_allowed.yaml"
+LEFT_OUT = [
+    # (file edited, old, new, cases run and passed, cases not run, the first error of the file: line:col and message)
+    (
+        PROGRAM,
+        "value: 30\n",
+        "value: thirty\n",
+        0,
+        5,
+        "18:12: parameter `return_window_days` /parameters/return_window_days/value: expected integer, got string"
+        ' `"thirty"`',
+    ),
+    (PROGRAM, "title: Returns\n", "title: Returns\nbogus: 1\n", 0, 5, "10:1: the document: unexpected key `bogus`"),
+    (
+        OVERLAY,
+        "value: true\n",
+        "value: yes\n",
+        4,
+        1,
+        "8:12: parameter `free_return_shipping` /parameters/free_return_shipping/value: expected boolean, got string"
+        ' `"yes"`',
+    ),
+    (OVERLAY, "marketplace: de\n", "marketplace: de\nbogus: 1\n", 4, 1, "4:1: the document: unexpected key `bogus`"),
+    (
+        DECISION,
+        "hit: first\n",
+        "hit: frist\n",
+        0,
+        5,
+        '12:6: /hit: `"frist"` is not one of `"first"`, `"collect"`, `"unique"`',
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "file, old, new, passed, left, first", LEFT_OUT, ids=[f"{e[0]}:{e[2].strip()}" for e in LEFT_OUT]
+)
+def test_cases_answered_from_a_file_with_errors_do_not_run(
+    init_starter: Path, tmp_path: Path, file: str, old: str, new: str, passed: int, left: int, first: str
+) -> None:
+    """`value: thirty` in program.yaml (P003) and the starter's cases still ran, two failing with
+    D005 "`<=` is not supported between number and string"; an overlay with errors was left out and
+    the DE case answered with the base's values ("expected true, got false"); a decision with errors
+    failed every case with "`returns` has no decision `return_allowed`", and a program.yaml that
+    could not be read blamed the tests file ("5 not run (tests/return_allowed.yaml has errors)")."""
+    policies = tmp_path / "policies"
+    shutil.copytree(init_starter / "policies", policies)
+    edit(policies / file, old, new)
+    junit = tmp_path / "junit.xml"
+    r = run_cli("test", str(policies), "--junit", str(junit))
+    assert r.code == 1 and r.out == f"{passed} passed, 0 failed, {left} not run ({policies / file} has errors)\n", r
+    assert f"{policies / file}:{first.split(': ', 1)[0]}: error[" in r.err  # the repository's problem, said once
+    body = json.loads(run_cli("test", str(policies), "--format", "json").out)
+    assert (body["ok"], body["passed"], body["failed"], [t["passed"] for t in body["tests"]]) == (
+        False,
+        passed,
+        0,
+        [True] * passed,
+    )
+    assert body["not_run"] == [
+        {"file": str(policies / STARTER_CASES), "program": "returns", "cases": left, "errors_in": str(policies / file)}
+    ]
+    root = ET.parse(junit).getroot()
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == (str(passed + 1), "0", "1")
+    error = root.find("testsuite/testcase/error")
+    assert error is not None  # (its files named from the checkout's top)
+    assert error.get("message") == f"its cases did not run: policies/{file}:{first}"

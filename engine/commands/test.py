@@ -103,8 +103,8 @@ def run(
     out = TestRun(
         errors=[p for p in repo.problems if p.severity == "error"], files=len(repo.documents), fail_under=fail_under
     )
-    selected = testing.cases(repo, path, keyword)
-    out.not_run = testing.not_run(repo, path, keyword)
+    selected, held = testing.held_back(repo, testing.cases(repo, path, keyword))
+    out.not_run = sorted(testing.not_run(repo, path, keyword) + held, key=lambda n: (n.file, n.errors_in))
     if keyword and not selected and not out.not_run:
         return TestRun(usage=_no_match(keyword))
     if path is not None and not selected and not out.errors and testing.cases(repo, None, None):

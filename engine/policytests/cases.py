@@ -54,12 +54,18 @@ class Outcome:
 
 @dataclass(frozen=True, slots=True)
 class NotRun:
-    """A tests file whose cases a run left out because of errors (its own, or its program's)."""
+    """A tests file whose cases a run left out because of errors: its own, or those of a file its
+    cases are answered from (their program.yaml, decision, marketplace overlay, marketplaces.yaml)."""
 
     file: str
     program: str  # the program folder it is in ("" when it is in none)
     cases: int | None  # how many of its cases the run selected; None: it cannot be read as cases
-    problem: Problem | None  # its first error, when it has one of its own
+    problem: Problem | None  # the first error of the file that left them out, when one is known
+
+    @property
+    def errors_in(self) -> str:
+        """The file whose errors left the cases out."""
+        return self.problem.file if self.problem is not None else self.file
 
 
 # -- selecting ---------------------------------------------------------------------------------------
@@ -102,8 +108,63 @@ def not_run(repo: Repository, path: str | None = None, keyword: str | None = Non
             if count == 0:
                 continue
         own = next((p for p in repo.problems if p.file == file and p.severity == "error"), None)
-        found.append(NotRun(file, placed.program or "", count, own))
+        # (no error of its own: its program could not be read, and says why)
+        blamed = own or _first_errors(repo).get(("program", placed.program or ""))
+        found.append(NotRun(file, placed.program or "", count, blamed))
     return sorted(found, key=lambda n: n.file)
+
+
+def held_back(repo: Repository, selected: Iterable[TestCase]) -> tuple[list[TestCase], list[NotRun]]:
+    """The selected cases that may run, and the others by tests file: those whose answer would be
+    read from a file with errors (their program.yaml, their decision, their marketplace's overlay,
+    marketplaces.yaml). Run anyway, such a case fails for a reason that is not its own (`<=` between
+    a number and the text of a `value: thirty`), or passes on values the file did not mean (an
+    overlay left out answers with the base's)."""
+    from engine.source import layout
+
+    first = _first_errors(repo)
+    runnable: list[TestCase] = []
+    left: dict[tuple[str, Problem], list[TestCase]] = {}
+    for case in selected:
+        folder = layout.classify(repo.root, case.pos.file).program or case.program
+        read_from = [
+            ("marketplaces", ""),
+            ("program", folder),
+            ("overlay", f"{folder}/{case.marketplace}"),
+            ("decision", f"{folder}/{case.decision}"),
+        ]
+        problem = next((first[key] for key in read_from if key in first), None)
+        if problem is None:
+            runnable.append(case)
+        else:
+            left.setdefault((case.pos.file, problem), []).append(case)
+    held = [NotRun(file, found[0].program, len(found), problem) for (file, problem), found in left.items()]
+    return runnable, held
+
+
+def _first_errors(repo: Repository) -> dict[tuple[str, str], Problem]:
+    """The first error of each file a case's answer is read from, by what the file is: `marketplaces`,
+    a `program` (its folder), an `overlay` or a `decision` (`folder/id`)."""
+    from engine.source import layout
+
+    first: dict[tuple[str, str], Problem] = {}
+    for p in sorted((p for p in repo.problems if p.severity == "error"), key=lambda p: (p.line, p.col)):
+        placed = layout.classify(repo.root, p.file)
+        folder = placed.program or ""
+        if placed.kind == "marketplaces":
+            key = ("marketplaces", "")
+        elif placed.kind == "program":
+            key = ("program", folder)
+        elif placed.kind == "overlay":
+            key = ("overlay", f"{folder}/{placed.stem}")
+        elif placed.kind == "decision":
+            doc = repo.documents.get(p.file)
+            declared = doc.data.get("id") if doc is not None and isinstance(doc.data, dict) else None
+            key = ("decision", f"{folder}/{declared if isinstance(declared, str) else placed.stem}")
+        else:
+            continue
+        first.setdefault(key, p)
+    return first
 
 
 def _within(file: str, wanted: str) -> bool:

@@ -32,10 +32,11 @@ def not_run(left_out: Sequence[NotRun]) -> str:
         return ""
     counted = sum(n.cases or 0 for n in left_out)
     unknown = any(n.cases is None for n in left_out)
-    if len(left_out) == 1:
-        where = f"{shown_path(left_out[0].file)} has errors"
+    blamed = sorted({n.errors_in for n in left_out})
+    if len(blamed) == 1:
+        where = f"{shown_path(blamed[0])} has errors"
     else:
-        where = f"{len(left_out)} tests files have errors"
+        where = f"{len(blamed)} files have errors"
     if unknown and not counted:
         return f", their cases not run ({where})"
     return f", {counted}{' or more' if unknown else ''} not run ({where})"
