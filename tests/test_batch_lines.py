@@ -88,8 +88,8 @@ def test_the_briefs_two_batches_are_answered_line_by_line() -> None:
                 "column": 1,
                 "code": "D004",
                 "severity": "error",
-                "message": "not valid JSON: Expecting value",
-                "hint": "one JSON object per line",
+                "message": "not valid JSON: `bad` is not a JSON value",
+                "hint": 'write text in double quotes, `"bad"`; `true`, `false` and `null` are lower case',
             }
         ],
     }
@@ -135,7 +135,12 @@ def test_one_bad_document_is_one_problem_at_its_line() -> None:
     )
     assert run.code == 1
     [problem] = json.loads(run.out)["problems"]
-    assert (problem["line"], problem["code"], problem["message"]) == (5, "D004", "not valid JSON: Expecting value")
+    assert (problem["line"], problem["column"], problem["code"], problem["message"]) == (
+        4,
+        7,
+        "D004",
+        "not valid JSON: it ends inside an object",
+    )
 
 
 @pytest.mark.parametrize(

@@ -176,8 +176,8 @@ def test_a_batch_as_text_is_each_answer_after_its_input_line() -> None:
         "    hint: see the decision's `inputs`\n"
         "\n"
         "<stdin>:5: loans.late_fee in no on 2024-06-01: no outputs\n"
-        "  <stdin>:5:1: error[D004] not valid JSON: Expecting property name enclosed in double quotes\n"
-        "    hint: one JSON object per line\n"
+        "  <stdin>:5:17: error[D004] not valid JSON: it ends inside an object\n"
+        "    hint: finish it and close it with `}`\n"
     )
 
 
@@ -198,8 +198,8 @@ def test_an_input_that_is_not_json_is_told_as_text_when_text_is_asked() -> None:
     assert (code, out) == (
         1,
         "loans.late_fee in no on 2024-06-01: no outputs\n"
-        "  <stdin>:1:2: error[D004] not valid JSON: Expecting property name enclosed in double quotes\n"
-        "    hint: give one JSON object, or one object per line (JSON Lines)\n",
+        "  <stdin>:1:2: error[D004] not valid JSON: the key `days_late` is not in double quotes\n"
+        '    hint: write `"days_late"`\n',
     )
 
 

@@ -311,7 +311,7 @@ def test_bad_jsonl_lines_are_their_rows_problems(tmp_path: Path) -> None:
     got = lines(tmp_path / "out.jsonl")
     assert [a["problems"][0]["line"] for a in got[:7]] == [1, 2, 3, 4, 5, 6, 7]
     assert got[0] == {"line": 1, "problems": got[0]["problems"]}  # as `decide` prints a line that is not JSON
-    assert got[0]["problems"][0]["message"] == "not valid JSON: Expecting value"
+    assert got[0]["problems"][0]["message"] == "not valid JSON: `bad` is not a JSON value"
     assert got[3]["problems"][0]["message"] == "the line is not UTF-8 text (byte 0xff)"
     assert got[4]["problems"][0]["message"] == '/units: expected integer, got string `"7"`'
     assert got[7]["problems"] == [] and got[7]["outputs"]["total"] == 1.25  # line 9

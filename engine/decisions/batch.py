@@ -13,6 +13,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any, TextIO
 
+from engine.decisions import notjson
 from engine.problems import Pos, Problem, shown_path
 
 if TYPE_CHECKING:
@@ -140,7 +141,7 @@ def _run(
         inputs = read_json(text)
     except (ValueError, RecursionError, UnicodeEncodeError) as e:  # ValueError: also a 5,000-digit number
         hint = "give one JSON object, or one object per line (JSON Lines)"
-        write(_refused(_not_json(name, getattr(e, "lineno", 1), e, hint)))
+        write(_refused(_not_json(name, 1, e, hint)))
         return True
     body, failed = answer(compiled, inputs, params, day, resolved, explain, Pos(name), text=text)
     write(body)
@@ -253,7 +254,7 @@ def _stream(  # noqa: C901 - the batch's hot loop, kept whole: a call per line w
 ) -> bool:
     decoder = DECODER
     # scan_once is set by JSONDecoder.__init__, which typeshed leaves out
-    decode, scan = decoder.decode, decoder.scan_once  # type: ignore[attr-defined]
+    decode, scan = decode_json, decoder.scan_once  # type: ignore[attr-defined]
     encode = line_encoder()
     validate, evaluate, invalid = compiled.validate_inputs, compiled.evaluate, compiled.invalid
     # Most inputs fit: the generated yes/no check answers them; only the rest get messages.
@@ -520,10 +521,19 @@ def read_json(text: str) -> Any:
     (`check_nesting`), no lone surrogate (`_check_unicode`). ValueError, RecursionError or
     UnicodeEncodeError say why not (`_not_json` words them)."""
     check_nesting(text)
-    value = DECODER.decode(text)
+    value = decode_json(text)
     if "\\u" in text:
         _check_unicode(value)
     return value
+
+
+def decode_json(text: str) -> Any:
+    """``DECODER.decode``, a `NaN` refused at its place (Python's reader takes it; JSON has no such
+    number)."""
+    try:
+        return DECODER.decode(text)
+    except notjson.NotANumber as e:
+        raise json.JSONDecodeError("not a number", text, notjson.find_outside_strings(text, e.word)) from None
 
 
 def _check_unicode(inputs: Any) -> None:
@@ -554,16 +564,19 @@ def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 # Every JSON input (`decide`, the service, a JSON Lines table) is read by this: an object giving a
 # key twice is refused (`{"marketplace": "us", "marketplace": "de"}` answered for `de`), as YAML's
 # duplicate keys are (Y012). ~0.2 µs a line.
-DECODER = json.JSONDecoder(object_pairs_hook=_unique)
+DECODER = json.JSONDecoder(object_pairs_hook=_unique, parse_constant=notjson.refuse_constant)
 
 
 def _not_json(name: str, line: int, e: Exception, hint: str) -> Problem:
+    """Why a JSON text that starts on ``line`` of ``name`` was refused, in words for people
+    (engine.decisions.notjson); ``hint``: the caller's, for data after the value."""
     if isinstance(e, DuplicateKey):
         return Problem(
             name, line, 1, "D004", f"not valid JSON here: the key `{e.key}` is given twice", "give each key once"
         )
     if isinstance(e, json.JSONDecodeError):
-        return Problem(name, line, e.colno, "D004", f"not valid JSON: {e.msg}", hint)
+        pos, message, better = notjson.explain(e.doc, e.pos, e.msg, hint)
+        return Problem(name, *_place(e.doc, pos, line), "D004", message, better)
     if isinstance(e, (RecursionError, NestedTooDeeply)):
         return Problem(name, line, 1, "D004", f"not valid JSON here: nested more than {MAX_NESTING} deep", hint)
     if isinstance(e, ValueError) and not isinstance(e, UnicodeError):  # int() refuses more than 4,300 digits
@@ -578,6 +591,12 @@ def _not_json(name: str, line: int, e: Exception, hint: str) -> Problem:
         "not Unicode text: a lone surrogate (`\\ud800`-`\\udfff`) escaped in a string",
         "escape characters beyond U+FFFF as a surrogate pair, or write them as UTF-8",
     )
+
+
+def _place(doc: str, pos: int, first: int) -> tuple[int, int]:
+    """(line, column) of ``pos`` in ``doc``, whose first line is line ``first``."""
+    start = doc.rfind("\n", 0, pos) + 1
+    return first + doc.count("\n", 0, pos), pos - start + 1
 
 
 def _not_finite(name: str, line: int) -> Problem:

@@ -271,7 +271,7 @@ class App:
         except (ValueError, RecursionError, UnicodeEncodeError) as e:
             raise _Refused(
                 400,
-                [_not_json(REQUEST, getattr(e, "lineno", 1), e, 'send {"input": {...}, "marketplace": "..."} as JSON')],
+                [_not_json(REQUEST, 1, e, 'send {"input": {...}, "marketplace": "..."} as JSON')],
             ) from None
         if not isinstance(request, dict):
             raise _Refused(400, [_request_problem("the request body is not a JSON object")])
