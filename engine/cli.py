@@ -754,7 +754,9 @@ def _decide_table(
     if ran.problems:
         _pages_problems(ran.problems, 1)
         sys.exit(1)
-    click.echo(f"wrote {output}: {ran.rows} rows, {ran.failed} with problems (see its `problems`)", err=True)
+    rows = f"{ran.rows} row{'s' if ran.rows != 1 else ''}"
+    problems = f"{ran.failed} with problems (see its `problems`)" if ran.failed else "none with problems"
+    click.echo(f"wrote {output}: {rows}, {problems}", err=True)
     sys.exit(1 if ran.failed else 0)
 
 
@@ -1184,8 +1186,10 @@ def i18n_update(names: tuple[str, ...], drop_obsolete: bool, root: str) -> None:
         if problems:
             _pages_problems(problems, 1)
             failed = True
-        for path in changed:
-            click.echo(f"{path}: updated")
+        # every file as `extract` says its POT, the unchanged too (it said nothing when nothing changed)
+        files = changed if problems else [domain.pot, *(domain.po(tag) for tag in domain.targets)]
+        for path in files:
+            click.echo(f"{path}: {'updated' if path in changed else 'unchanged'}")
     sys.exit(1 if failed else 0)
 
 

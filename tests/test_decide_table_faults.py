@@ -339,6 +339,22 @@ def test_a_row_larger_than_a_block_is_answered(tmp_path: Path, monkeypatch: pyte
     assert [len(n) for n in got.column("note").to_pylist()] == [50_000, 2]
 
 
+@pytest.mark.parametrize(
+    "lines, said",
+    [
+        ('{"units": 5}\n', "1 row, none with problems"),
+        ('{"units": -5}\n', "1 row, 1 with problems (see its `problems`)"),
+        ('{"units": 5}\n{"units": "x"}\n', "2 rows, 1 with problems (see its `problems`)"),
+    ],
+)
+def test_what_was_written_is_counted_in_words(tmp_path: Path, lines: str, said: str) -> None:
+    """It said "wrote out.jsonl: 1 rows, 0 with problems (see its `problems`)"."""
+    source, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_text(lines, encoding="utf-8")
+    run = table("fee", source, out)
+    assert (run.code, run.err) == (1 if "see its" in said else 0, f"wrote {out}: {said}\n"), run
+
+
 # -- 7. empty tables -----------------------------------------------------------------------------
 
 
@@ -354,7 +370,7 @@ def test_an_empty_table_is_zero_rows(tmp_path: Path, name: str, kind: str) -> No
         source.write_text("\n\n" if name == "blank.jsonl" else "")
     out = tmp_path / f"out.{kind}"
     run = table("fee", source, out)
-    assert run.code == 0 and "0 rows, 0 with problems" in run.err, run
+    assert run.code == 0 and run.err == f"wrote {out}: 0 rows, none with problems\n", run
     if kind == "parquet":
         got = pq.read_table(out)
         assert got.num_rows == 0 and {"total", "matches", "problems"} <= set(got.schema.names)

@@ -763,3 +763,15 @@ def test_the_layouts_brackets_and_separators_are_the_translators(init_repo: Path
     assert ">Deutschland【example.de】</span>" in html, html
     english = (init_repo / "out/returns/de/en/help.md").read_text("utf-8")
     assert "from 30 days to 45 days. ([page before](original/help.md))\n" in english, english
+
+
+def test_update_says_what_it_left_unchanged_as_extract_does(init_starter: Path, tmp_path: Path) -> None:
+    """`i18n extract` said "messages.pot: unchanged"; `i18n update`, nothing at all."""
+    top = tmp_path / "repo"
+    shutil.copytree(init_starter / "policies", top / "policies")
+    (top / "policyctl.toml").write_bytes((init_starter / "policyctl.toml").read_bytes())
+    pot, po = "policies/returns/locales/messages.pot", "policies/returns/locales/de.po"
+    assert run_cli("i18n", "extract", cwd=top).out == f"{pot}: unchanged\n"
+    assert run_cli("i18n", "update", cwd=top).out == f"{pot}: unchanged\n{po}: unchanged\n"
+    (top / pot).unlink()
+    assert run_cli("i18n", "update", cwd=top).out == f"{pot}: updated\n{po}: unchanged\n"
