@@ -786,6 +786,20 @@ def test_revision_before_the_folder_existed(tmp_path: Path) -> None:
     assert "  program `loans` added\n" in out
 
 
+@pytest.mark.parametrize("spec", ["HEAD", "HEAD~1", "main"])
+def test_a_repository_with_no_commits_says_so(tmp_path: Path, spec: str) -> None:
+    """`diff HEAD .` right after `git init` said "`HEAD` is neither a folder nor a git revision",
+    with the hint "e.g. HEAD~1", which cannot be followed either."""
+    shutil.copytree(MINI, tmp_path / "policies")
+    git(tmp_path, "init", "-q")
+    r = run_cli("diff", spec, ".", cwd=tmp_path / "policies")
+    assert (r.code, r.out) == (2, ""), r
+    assert r.err == (
+        f"policyctl: error[L004]: `{spec}` is not a folder, and the git repository {tmp_path} has no commits yet\n"
+        "  hint: make a first commit (git add -A && git commit), or compare two policies folders\n"
+    )
+
+
 @pytest.mark.parametrize(
     "args, message",
     [

@@ -74,6 +74,12 @@ def open_side(spec: str, root: str) -> Side:
         )
     toplevel = top.stdout.decode().strip()
     commit = _git(["rev-parse", "--verify", "--quiet", f"{spec}^{{commit}}"], toplevel)
+    if commit.returncode != 0 and _git(["rev-parse", "--verify", "--quiet", "HEAD"], toplevel).returncode != 0:
+        # (a repository with no commits has no revision at all: "e.g. HEAD~1" could not be followed)
+        raise _usage(
+            f"`{spec}` is not a folder, and the git repository {shown_path(toplevel)} has no commits yet",
+            "make a first commit (git add -A && git commit), or compare two policies folders",
+        )
     if commit.returncode != 0 or spec.startswith("-"):
         raise _usage(f"`{spec}` is neither a folder nor a git revision", "e.g. HEAD~1, a branch, a tag or a commit id")
     rel = os.path.relpath(os.path.abspath(root), toplevel)
