@@ -193,7 +193,7 @@ def test_a_pretty_printed_object_is_told_at_the_line_of_its_mistake() -> None:
     run = run_cli("decide", *ARGS, "--input", "-", "--format", "text", stdin='{\n  "days_late": 3,\n}\n')
     assert (run.code, run.out) == (
         1,
-        "loans.late_fee in no on 2024-06-01: no outputs\n"
+        "loans.late_fee in no on 2024-06-01 (Europe/Oslo): no outputs\n"
         "  <stdin>:2:17: error[D004] not valid JSON: a comma before `}`: JSON has no comma after the last item\n"
         "    hint: remove the comma\n",
     )

@@ -250,7 +250,7 @@ def test_a_line_that_is_not_utf8_is_its_own_problem_as_in_the_service(app: App, 
         ],
     }
     text = run_cli(*args, "--format", "text")
-    assert f"\n\n{source}:3000: csba.fee in us on 2024-06-01: no outputs\n" in text.out
+    assert f"\n\n{source}:3000: csba.fee in us on 2024-06-01 (America/Los_Angeles): no outputs\n" in text.out
     # (the 5,001st: the problem's own place, `file:3000:1:`)
     assert text.out.count("no outputs") == 1 and text.out.count(f"{source}:") == 5001
     assert f"\n  {source}:3000:1: error[D004] the input is not UTF-8 text (byte 0xe9)\n" in text.out

@@ -165,20 +165,48 @@ def test_a_batch_as_text_is_each_answer_after_its_input_line() -> None:
     code, out, _ = decide("loans.late_fee", "no", batch, "--format", "text", root=str(MINI))
     assert code == 1  # as in JSON: an input had problems
     assert out == (
-        '<stdin>:1: loans.late_fee in no on 2024-06-01: fee = 0, status = "on_time"\n'
+        '<stdin>:1: loans.late_fee in no on 2024-06-01 (Europe/Oslo): fee = 0, status = "on_time"\n'
         "because: Returned on time.\n"
         "\n"  # line 2 is blank: skipped, counted
-        '<stdin>:3: loans.late_fee in no on 2024-06-01: fee = 0.75, status = "late"\n'
+        '<stdin>:3: loans.late_fee in no on 2024-06-01 (Europe/Oslo): fee = 0.75, status = "late"\n'
         "because: The fee per day follows the band.\n"
         "\n"
-        "<stdin>:4: loans.late_fee in no on 2024-06-01: no outputs\n"
+        "<stdin>:4: loans.late_fee in no on 2024-06-01 (Europe/Oslo): no outputs\n"
         '  <stdin>:4:15: error[D004] /days_late: expected integer, got string `"3"`\n'
         "    hint: see the decision's `inputs`\n"
         "\n"
-        "<stdin>:5: loans.late_fee in no on 2024-06-01: no outputs\n"
+        "<stdin>:5: loans.late_fee in no on 2024-06-01 (Europe/Oslo): no outputs\n"
         "  <stdin>:5:17: error[D004] not valid JSON: it ends inside an object\n"
         "    hint: finish it and close it with `}`\n"
     )
+
+
+@pytest.mark.parametrize(
+    "payload, extra, head",
+    [
+        ('{"days_late": 0}', (), "loans.late_fee in no on 2024-06-01 (Europe/Oslo): fee = 0"),
+        ('{"days_late": 0}', ("--explain",), "loans.late_fee in no on 2024-06-01 (Europe/Oslo): fee = 0"),
+        (
+            '{"days_late": 0}\n{"days_late": 0}\n',
+            (),
+            "<stdin>:1: loans.late_fee in no on 2024-06-01 (Europe/Oslo): fee = 0",
+        ),
+        (
+            '{"days_late": 0}\n{"days_late": 0}\n',
+            ("--explain",),
+            "<stdin>:1: loans.late_fee in no on 2024-06-01 (Europe/Oslo): fee = 0",
+        ),
+        ("bad\n", (), "loans.late_fee in no on 2024-06-01 (Europe/Oslo): no outputs"),
+        ('{"days_late": 0}\nbad\n', (), "<stdin>:1: loans.late_fee in no on 2024-06-01 (Europe/Oslo): fee = 0"),
+    ],
+    ids=["one", "one explained", "a batch", "a batch explained", "not JSON", "a batch with a line not JSON"],
+)
+def test_every_text_answer_says_the_day_with_its_time_zone(payload: str, extra: tuple[str, ...], head: str) -> None:
+    """Only an explained answer's head said the zone its day is in ("on 2024-06-01 (Europe/Oslo)");
+    a plain answer's and a batch's said the day alone."""
+    _, out, _ = decide("loans.late_fee", "no", payload, "--format", "text", *extra, root=str(MINI))
+    heads = [line.split(", status", 1)[0] for line in out.splitlines() if " on 2024-06-01" in line]
+    assert heads[0] == head and all("on 2024-06-01 (Europe/Oslo): " in h for h in heads), out
 
 
 def test_a_batch_file_explained_as_text(tmp_path: Path) -> None:
@@ -197,7 +225,7 @@ def test_an_input_that_is_not_json_is_told_as_text_when_text_is_asked() -> None:
     code, out, _ = decide("loans.late_fee", "no", "{days_late: 1}", "--format", "text", root=str(MINI))
     assert (code, out) == (
         1,
-        "loans.late_fee in no on 2024-06-01: no outputs\n"
+        "loans.late_fee in no on 2024-06-01 (Europe/Oslo): no outputs\n"
         "  <stdin>:1:2: error[D004] not valid JSON: the key `days_late` is not in double quotes\n"
         '    hint: write `"days_late"`\n',
     )
@@ -228,7 +256,7 @@ def test_an_array_of_inputs_is_refused_with_how_to_give_several(
     assert code == 1
     hint = SEVERAL if line == 1 else "one JSON object per line: each object of the array on a line of its own"
     if "text" in extra:
-        assert f"<stdin>:{line}: loans.late_fee in no on 2024-06-01: no outputs\n" in out
+        assert f"<stdin>:{line}: loans.late_fee in no on 2024-06-01 (Europe/Oslo): no outputs\n" in out
         assert (
             f'  <stdin>:{line}:1: error[D004] /: expected an object of inputs, got array `[{{"days_late": 3}}]`\n'
             f"    hint: {hint}\n" in out

@@ -49,7 +49,7 @@ def test_a_file_and_its_text_answer_name_the_place(init_starter: Path, tmp_path:
     run = run_cli(*DECIDE, "--input", str(given), "--format", "text", "--root", str(init_starter))
     assert (run.code, run.out) == (
         1,
-        "returns.return_allowed in us on 2024-06-01: no outputs\n"
+        "returns.return_allowed in us on 2024-06-01 (America/New_York): no outputs\n"
         f'  {given}:2:26: error[D004] /days_since_delivery: expected integer, got string `"x"`\n'
         "    hint: see the decision's `inputs`\n",
     )

@@ -81,10 +81,11 @@ def run_decide(
     params = repo.params(program, marketplace, day)
     name = getattr(source, "name", "<input>")
     name = "<stdin>" if name in ("-", "<stdin>") else name
+    zone = decided_for(resolved).get("time_zone")
 
     def write(body: dict[str, Any]) -> None:  # one input's answer, or the problem that refused it
         if fmt == "text":
-            out.write(as_text(f"{program}.{decision}", marketplace, day, body))
+            out.write(as_text(f"{program}.{decision}", marketplace, day, body, zone))
         else:  # (`answer` made sure it is JSON)
             out.write(json.dumps(body, indent=2, ensure_ascii=False) + "\n")
 
@@ -405,12 +406,13 @@ def _around(result: Any, encode: Callable[[Any], str], tail: str) -> tuple[str, 
     return head, whole[len(head) + len(outputs) : -1] + tail
 
 
-def as_text(target: str, marketplace: str, day: str, body: dict[str, Any]) -> str:
-    """A result (explained or not), or the problem that refused one, as a policy author reads it."""
+def as_text(target: str, marketplace: str, day: str, body: dict[str, Any], zone: str | None = None) -> str:
+    """A result (explained or not), or the problem that refused one, as a policy author reads it;
+    the day in the marketplace's time zone ``zone`` (else the one ``body`` gives), on every
+    answer's head alike: a batch's and a plain answer's said the day without it."""
     outputs = ", ".join(f"{k} = {_value(v)}" for k, v in body.get("outputs", {}).items()) or "no outputs"
-    # the zone after the day, as an explanation's head says it (a plain answer's line stays as it was)
-    zone = f" ({body['time_zone']})" if body.get("time_zone") and "rows" in body else ""
-    lines = [f"{target} in {marketplace} on {day}{zone}: {outputs}"]
+    zone = zone or body.get("time_zone")
+    lines = [f"{target} in {marketplace} on {day}{f' ({zone})' if zone else ''}: {outputs}"]
     for p in body["problems"]:  # each at its place, as every report of problems says it
         lines.append(f"  {p['file']}:{p['line']}:{p['column']}: {p['severity']}[{p['code']}] {p['message']}")
         if p.get("hint"):  # (as every problem report: what to do about it)
