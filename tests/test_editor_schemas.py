@@ -295,6 +295,18 @@ def test_every_property_has_hover_help(kind: str) -> None:
             assert "markdownDescription" not in node or node["markdownDescription"] == text, where
 
 
+@pytest.mark.parametrize("kind", (*KINDS, "common"))
+def test_a_printed_schema_has_one_key_a_line_in_a_multi_line_object(kind: str) -> None:
+    """`policyctl schema program` printed `"description": "...", "markdownDescription": "..."` (the
+    same text twice) on one line, in objects whose every other key has a line of its own."""
+    from support import run_cli
+
+    printed = run_cli("schema", kind)
+    assert printed.code == 0 and printed.out == (SCHEMAS / f"{kind}.schema.json").read_text(encoding="utf-8")
+    crowded = [line for line in printed.out.splitlines() if re.match(r'\s*"[^"]+": "', line) and '", "' in line]
+    assert crowded == [], crowded
+
+
 def test_init_keeps_existing_editor_settings(tmp_path: Path) -> None:
     """Editor settings already there are in the starter's way: `init` names them and writes nothing."""
     from support import run_cli

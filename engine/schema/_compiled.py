@@ -10,7 +10,7 @@ from collections.abc import Callable
 from engine.schema.predicates import in_options as _in, is_date as _is_date, is_integer as _is_integer
 from engine.schema.predicates import is_number as _is_number, unique as _unique
 
-SCHEMAS_CHECKSUM = 'blake2b:dfac4743490791c64beef846e95290ec'
+SCHEMAS_CHECKSUM = 'blake2b:f0e1bec9fc47d08746a81440e0525601'
 
 _P0 = re.compile('^[a-z][a-z0-9_]{0,62}(?!\\n)$')
 _P1 = re.compile('^[A-Z]{2}$')
