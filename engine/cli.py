@@ -1618,7 +1618,8 @@ def init_cmd(directory: str, no_build: bool) -> None:
     repository, or `git init`). Nothing is ever overwritten: when a file the starter writes is
     already there (or a file or link where it needs a folder, or a policies/ or generated_docs/
     folder that is not empty), init names each and writes nothing. An existing README.md is kept
-    as it is; an existing .gitignore gets the starter's lines it lacks appended at its end. No link
+    as it is; an existing .gitignore gets the starter's lines it lacks appended at its end; an
+    existing .vscode/settings.json is kept, and the settings it lacks are printed to add. No link
     is followed, and a write failing partway (a full disk) removes what init made, and exits 1.
 
     Then `policyctl validate && policyctl test && policyctl build --check` pass in it: the pages
@@ -1653,6 +1654,10 @@ def init_cmd(directory: str, no_build: bool) -> None:
     click.echo(f"wrote {len(created.files)} files into {directory}")
     for rel in created.kept:
         click.echo(f"kept {os.path.normpath(os.path.join(directory, rel))} as it is (the starter's was not written)")
+    if created.settings:
+        shown = os.path.normpath(os.path.join(directory, ".vscode", "settings.json"))
+        click.echo(f"for the editor to check each policy file against its schema, add to {shown}:")
+        click.echo(created.settings)
     if created.ignored:
         shown = os.path.normpath(os.path.join(directory, ".gitignore"))
         click.echo(f"added to {shown}: {', '.join(created.ignored)}")

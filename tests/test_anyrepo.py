@@ -161,7 +161,7 @@ def test_init_appends_to_a_gitignore_only_the_lines_it_lacks(
         ({"policyctl.toml": "x"}, ["policyctl.toml: exists"]),
         (
             {"README.md": "r", ".vscode/settings.json": "{}", "schemas/program.schema.json": "{}"},
-            ["schemas/program.schema.json: exists", ".vscode/settings.json: exists"],
+            ["schemas/program.schema.json: exists"],  # (editor settings are kept, as README.md is)
         ),
         ({".github": "a file"}, [".github: a file, where the starter has a folder"]),
         ({"policyctl.toml/": ""}, ["policyctl.toml: a folder, where the starter writes a file"]),

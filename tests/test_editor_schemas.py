@@ -307,17 +307,60 @@ def test_a_printed_schema_has_one_key_a_line_in_a_multi_line_object(kind: str) -
     assert crowded == [], crowded
 
 
-def test_init_keeps_existing_editor_settings(tmp_path: Path) -> None:
-    """Editor settings already there are in the starter's way: `init` names them and writes nothing."""
+STARTER_SETTINGS = ROOT / "engine" / "starter" / "dot-vscode" / "settings.json"
+SCHEMAS_MEMBER = "\n".join(STARTER_SETTINGS.read_text(encoding="utf-8").splitlines()[1:9])  # `"yaml.schemas": {...},`
+ASSOCIATIONS_MEMBER = "\n".join(STARTER_SETTINGS.read_text(encoding="utf-8").splitlines()[9:13])
+
+
+@pytest.mark.parametrize(
+    "theirs, missing",
+    [
+        ('{"editor.tabSize": 2}\n', f"{SCHEMAS_MEMBER}\n{ASSOCIATIONS_MEMBER}"),
+        # JSON with comments, as VS Code reads it; a trailing comma too
+        (
+            '{\n  // ours\n  "editor.tabSize": 2,\n  "files.associations": {"*.x": "y"},\n}\n',
+            SCHEMAS_MEMBER.rstrip(","),
+        ),
+        ('{"yaml.schemas": {"s.json": "*.yaml"}, "files.associations": {}}', ""),  # theirs: not told what to map
+    ],
+    ids=["plain", "with comments", "has both keys"],
+)
+def test_init_keeps_existing_editor_settings_and_says_what_to_add(tmp_path: Path, theirs: str, missing: str) -> None:
+    """Editor settings already there were in the starter's way: `init` refused the repository, and
+    the user had to move them aside and merge the starter's by hand. They are kept as they are,
+    as README.md is, and the starter's settings they lack are printed to be added."""
+    from support import run_cli
+
+    top = tmp_path / "repo"
+    settings = top / ".vscode" / "settings.json"
+    settings.parent.mkdir(parents=True)
+    settings.write_text(theirs, encoding="utf-8")
+    result = run_cli("init", str(top), "--no-build")
+    assert result.code == 0, result
+    told = f"for the editor to check each policy file against its schema, add to {settings}:\n{missing}\n"
+    assert result.out == (
+        f"wrote 20 files into {top}\n"
+        f"kept {settings} as it is (the starter's was not written)\n"
+        + (told if missing else "")
+        + f"next: cd {top} && policyctl validate && policyctl test && policyctl build --check\n"
+    )
+    assert settings.read_text(encoding="utf-8") == theirs
+    assert (top / "policies" / "marketplaces.yaml").is_file() and (top / "schemas" / "program.schema.json").is_file()
+    if missing:  # what is said, added, makes the starter's settings
+        members = theirs.rstrip().rstrip("}").rstrip().rstrip(",")
+        merged = json.loads(f"{members}, {missing}}}") if "//" not in theirs else None
+        assert merged is None or {**json.loads(STARTER_SETTINGS.read_text()), **merged} == merged
+
+
+def test_init_refuses_editor_settings_that_are_no_plain_file(tmp_path: Path) -> None:
     from support import run_cli
 
     settings = tmp_path / "repo" / ".vscode" / "settings.json"
     settings.parent.mkdir(parents=True)
-    settings.write_text('{"editor.tabSize": 2}\n', encoding="utf-8")
+    settings.symlink_to(tmp_path / "elsewhere.json")
     result = run_cli("init", str(tmp_path / "repo"))
     assert result.code == 2, result
-    assert f"  {settings}: exists\n" in result.err, result
-    assert settings.read_text(encoding="utf-8") == '{"editor.tabSize": 2}\n'
+    assert f"  {settings}: not a plain file (policyctl init reads the editor settings it keeps)\n" in result.err
     assert sorted(p.name for p in (tmp_path / "repo").rglob("*")) == [".vscode", "settings.json"]
 
 

@@ -13,7 +13,11 @@ that is in the way (a file the starter would write, a file or link where it need
 `policies/` or `generated_docs/` folder that is not empty) refuses the whole run, naming each. Two
 files a repository usually starts with are its own: an existing README.md is kept as it is (the
 starter's is not written), and an existing .gitignore gets the starter's lines it lacks appended
-at its end (as `cargo init` does), nothing in it changed.
+at its end (as `cargo init` does), nothing in it changed. An existing .vscode/settings.json is the
+team's editor settings: kept as it is, and the starter's keys it lacks (`yaml.schemas`, which maps
+each kind of file to its schema) are given back to be added by hand (`Created.settings`): VS Code
+reads the file as JSON with comments, and no merge could promise to keep every comment and the
+order and layout of what is there.
 
 No link is followed to write, also one made between the check and the write: each folder is
 opened without following a link (`O_DIRECTORY | O_NOFOLLOW`) and each file made relative to its
@@ -36,6 +40,7 @@ from engine import packaged
 DOT = "dot-"
 KEPT = "README.md"  # an existing one is the repository's own: kept, the starter's not written
 IGNORE = ".gitignore"  # an existing one gets the starter's lines it lacks, appended
+SETTINGS = ".vscode/settings.json"  # an existing one is kept; the starter's keys it lacks are said
 OWNED = ("policies", "generated_docs")  # folders the starter's repository reads or builds as its own whole
 
 
@@ -45,6 +50,7 @@ class Created:
     files: list[str] = field(default_factory=list)  # written, relative to top, sorted
     kept: list[str] = field(default_factory=list)  # the repository's own, left as they were
     ignored: list[str] = field(default_factory=list)  # lines appended to an existing .gitignore
+    settings: str = ""  # the starter's editor settings a kept .vscode/settings.json lacks, as JSON members
     refused: str | None = None  # why nothing was written (a usage problem), a sentence
     conflicts: list[str] = field(default_factory=list)  # with `refused`: "PATH: why", one per path in the way
     failed: tuple[str, str] | None = None  # (path, why) when a write failed: what this run made is removed
@@ -127,6 +133,34 @@ def _missing_ignores(path: str, starter: str) -> list[str]:
     return [line.decode() for line in wanted if line.strip() and line.strip().strip(b"/") not in have]
 
 
+def _missing_settings(path: str, starter: str) -> str:
+    """The top-level members of the starter's settings (at ``starter``) whose key the settings at
+    ``path`` do not name, as the starter writes them (JSON members, comma-separated); "" when none
+    is missing. A key is looked for as text: the file may be JSON with comments, which no JSON
+    reader here reads."""
+    try:
+        with open(path, "rb") as f:
+            have = f.read().decode("utf-8", errors="replace")
+    except OSError:
+        have = ""
+    with open(starter, encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    members: list[list[str]] = []
+    for line in lines[1:-1]:  # (between the starter's outer braces; a member starts at two spaces)
+        if line.startswith('  "'):
+            members.append([])
+        members[-1].append(line)
+    missing = [m for m in members if m[0].split('"')[1] not in _keys_named(have)]
+    return ",\n".join("\n".join(m).rstrip(",") for m in missing)
+
+
+def _keys_named(text: str) -> set[str]:
+    """Every string in ``text`` that stands before a colon: the keys a settings file names."""
+    import re
+
+    return set(re.findall(r'"((?:[^"\\]|\\.)*)"\s*:', text))
+
+
 def _plan(target: str, files: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], list[str], dict[str, str]]:
     """(files to write, the repository's own kept, {path in the way: why}), nothing written."""
     write: list[tuple[str, str]] = []
@@ -141,10 +175,12 @@ def _plan(target: str, files: list[tuple[str, str]]) -> tuple[list[tuple[str, st
         elif os.path.isdir(path) and os.listdir(path):
             conflicts[folder] = "a folder that is not empty (the starter's repository is all of it)"
     for source, rel in files:
-        if rel in (KEPT, IGNORE) and os.path.lexists(os.path.join(target, rel)):
+        if rel in (KEPT, IGNORE, SETTINGS) and os.path.lexists(os.path.join(target, rel)):
             whole = os.path.join(target, rel)
             if rel == IGNORE and (os.path.islink(whole) or not os.path.isfile(whole)):
                 conflicts[rel] = "not a plain file (policyctl init appends its lines to a .gitignore it can read)"
+            elif rel == SETTINGS and (os.path.islink(whole) or not os.path.isfile(whole)):
+                conflicts[rel] = "not a plain file (policyctl init reads the editor settings it keeps)"
             else:
                 kept.append(rel)
             continue
@@ -179,6 +215,8 @@ def init(target: str) -> Created:
     if IGNORE in kept:
         kept.remove(IGNORE)
         out.ignored = _missing_ignores(ignore, dict((rel, s) for s, rel in files)[IGNORE])
+    if SETTINGS in kept:
+        out.settings = _missing_settings(os.path.join(target, SETTINGS), dict((rel, s) for s, rel in files)[SETTINGS])
     made = _Made()
     try:
         _write(target, write, out.ignored, made)
