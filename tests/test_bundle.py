@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import stat
 import subprocess
 import sys
@@ -43,13 +44,16 @@ def _cases(repo: engine.Repository) -> list[engine.model.policy.TestCase]:
     return testing.cases(repo)
 
 
-def test_every_policy_test_case_gets_the_repositorys_answer(repo: engine.Repository, bundle_file: Path) -> None:
-    bundle = load_bundle(str(bundle_file))
+def test_every_policy_test_case_gets_the_repositorys_answer(
+    repo: engine.Repository, bundle_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)  # where both name the files the same way: `policies/csba/...`
+    bundle, here = load_bundle(str(bundle_file)), engine.load("policies")
     cases = _cases(repo)
     assert cases and len(bundle.cases()) == len(cases)
     for case in cases:
         ours = bundle.decide(case.program, case.decision, case.input, case.marketplace, case.at)
-        theirs = repo.decide(case.program, case.decision, case.input, case.marketplace, case.at)
+        theirs = here.decide(case.program, case.decision, case.input, case.marketplace, case.at)
         assert ours == theirs, case.name
         assert ours.explain().to_json() == theirs.explain().to_json(), case.name
 
@@ -63,13 +67,16 @@ def test_the_bundles_own_cases_pass_as_the_repositorys_do(repo: engine.Repositor
     ]
 
 
-def test_parameters_of_every_period_are_the_resolved_ones(repo: engine.Repository, bundle_file: Path) -> None:
-    bundle = load_bundle(str(bundle_file))
+def test_parameters_of_every_period_are_the_resolved_ones(
+    repo: engine.Repository, bundle_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    bundle, here = load_bundle(str(bundle_file)), engine.load("policies")
     for program in repo.programs.values():
         for mp in program.marketplaces:
             days = {"1999-01-01", "2099-12-31"} | {c.start for c in repo.history(program.id, mp)}
             for day in sorted(days):
-                theirs, ours = repo.resolve(program.id, mp, day), bundle.resolve(program.id, mp, day)
+                theirs, ours = here.resolve(program.id, mp, day), bundle.resolve(program.id, mp, day)
                 assert ours.values == theirs.values, (program.id, mp, day)
                 assert {n: (ours.provenance(n), ours.origin(n)) for n in ours.values} == {
                     n: (theirs.provenance(n), theirs.origin(n)) for n in theirs.values
@@ -83,9 +90,10 @@ def test_the_same_sources_make_the_same_bytes(repo: engine.Repository, bundle_fi
 
 def test_the_manifest_lists_every_source_file_and_the_versions(bundle_file: Path) -> None:
     manifest = load_bundle(str(bundle_file)).manifest
-    files = {str(p.relative_to(POLICIES)) for p in POLICIES.rglob("*") if p.is_file()}
+    files = {p.relative_to(ROOT).as_posix() for p in POLICIES.rglob("*") if p.is_file()}  # from the top
     assert set(manifest["sources"]) == files
-    assert manifest["sources"]["marketplaces.yaml"] == fileformat.sha256((POLICIES / "marketplaces.yaml").read_bytes())
+    marketplaces = (POLICIES / "marketplaces.yaml").read_bytes()
+    assert manifest["sources"]["policies/marketplaces.yaml"] == fileformat.sha256(marketplaces)
     assert set(manifest["dependencies"]) >= {"pyyaml", "jsonschema", "jinja2"} and manifest["engine"]["version"]
 
 
@@ -123,21 +131,11 @@ def test_decide_and_test_from_a_bundle_with_no_repository(bundle_file: Path, tmp
         cwd=tmp_path,
         stdin=request,
     )
+    # (no repository here: the files as stored, from the top, as the repository names them there)
     theirs = run_cli(
-        "decide",
-        "csba.fee",
-        "-m",
-        "us",
-        "--at",
-        "2024-06-01",
-        "--root",
-        str(POLICIES),
-        "--input",
-        "-",
-        "--explain",
-        stdin=request,
+        "decide", "csba.fee", "-m", "us", "--at", "2024-06-01", "--input", "-", "--explain", cwd=ROOT, stdin=request
     )
-    assert ours.code == 0 and ours.out == theirs.out
+    assert ours.code == 0 and ours.out == theirs.out and '"at": "policies/csba/decisions/fee.yaml:' in ours.out
     batch = "\n".join(json.dumps({"units": u, "contacts": 40}) for u in (10, 1000, 5000, -1)) + "\n"
     ours = run_cli(
         "decide", "csba.fee", "-m", "de", "--bundle", str(bundle_file), "--input", "-", cwd=tmp_path, stdin=batch
@@ -197,7 +195,8 @@ def test_a_tampered_bundle_is_refused_with_the_section_named(
         (b"", "B001"),
         (b"kind: decision\n", "B001"),
         (b'{"bundle":"policyctl","format":99,"manifest":{}}\n', "B004"),
-        (b'{"bundle":"policyctl","format":1,"manifest":{}}\n', "B001"),
+        (b'{"bundle":"policyctl","format":1,"manifest":{}}\n', "B004"),  # files named as the maker saw them
+        (b'{"bundle":"policyctl","format":2,"manifest":{}}\n', "B001"),
     ],
 )
 def test_what_is_not_a_bundle_is_refused(tmp_path: Path, content: bytes, code: str) -> None:
@@ -448,3 +447,98 @@ def test_where_standard_input_cannot_be_read_minus_is_refused_saying_why(
     refused = run_cli(*args, cwd=tmp_path, stdin="{}")
     assert refused.code == 2 and refused.out == ""
     assert refused.err.split("  hint: ")[0] == said, refused
+
+
+# -- where a bundle's files are named -----------------------------------------------------------------
+
+
+def test_a_bundle_is_the_same_bytes_however_and_wherever_it_is_made(
+    init_starter: Path, init_repo: Path, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A bundle named each file as the command that made it saw it: made with `--root /abs/path` it
+    held absolute paths, so its bytes and revision changed with the folder it was made in (and the
+    builder's folders were published by `decide --explain` and the service); made in policies/ it
+    named `returns/...`. Every file is now named from the repository's top."""
+    policies = init_starter / "policies"
+    ways: list[tuple[Path, tuple[str, ...]]] = [
+        (init_starter, ()),  # at the top
+        (policies, ()),  # in its policies folder
+        (policies / "returns", ()),  # in a program's folder
+        (init_starter / "schemas", ("--root", "..")),  # the top, relative, from a folder beside policies/
+        (tmp_path, ("--root", str(init_starter))),  # the top, absolute, from outside
+        (tmp_path, ("--root", str(policies))),  # the policies folder, absolute
+        (tmp_path, ("--root", os.path.relpath(policies, tmp_path))),  # the policies folder, relative
+        (tmp_path, ("--root", "repo")),  # a copy of the repository in another folder
+    ]
+    made, said = set(), set()
+    for i, (cwd, root) in enumerate(ways):
+        out = tmp_path / f"{i}.bundle"
+        run = run_cli("bundle", *root, "--out", str(out), cwd=cwd)
+        assert run.code == 0, (cwd, root, run)
+        made.add(out.read_bytes())
+        said.add(run.out.split(": ", 1)[1])  # size, sha256 and revision
+    [data] = made
+    assert len(said) == 1 and fileformat.revision(data) in said.pop()
+    assert str(tmp_path_factory.getbasetemp()).encode() not in data  # (every folder it was made in is below it)
+    bundle = fileformat.verify("b", data)
+    assert bundle.sections["marketplaces"]["us"]["pos"] == ["policies/marketplaces.yaml", 6, 3]
+    assert {c["pos"][0] for c in bundle.sections["tests"]} == {"policies/returns/tests/return_allowed.yaml"}
+    assert bundle.sections["decisions"]["returns"]["return_allowed"]["file"] == (
+        "policies/returns/decisions/return_allowed.yaml"
+    )
+    assert "policies/returns/program.yaml" in bundle.manifest["sources"]
+
+
+@pytest.fixture(scope="module")
+def starter_bundle(init_starter: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The starter's bundle, made from a copy of it in another folder (as CI makes one from its own
+    checkout), with `--root` absolute."""
+    copy = tmp_path_factory.mktemp("made") / "repo"
+    shutil.copytree(init_starter, copy)
+    out = copy.parent / "policies.bundle"
+    made = run_cli("bundle", "--root", str(copy), "--out", str(out))
+    assert made.code == 0, made
+    shutil.rmtree(copy)  # (the repository it was made from is gone: the bundle needs none of it)
+    return out
+
+
+QUESTION = ("decide", "returns.return_allowed", "-m", "us", "--at", "2024-06-01", "--input", "-", "--explain")
+ANSWER = '{"days_since_delivery": 40}'
+AS_STORED = ("policies/returns/decisions/return_allowed.yaml", "policies/returns/program.yaml")
+
+
+@pytest.mark.parametrize(
+    ("where", "decision", "program"),
+    [
+        ("top", "policies/returns/decisions/return_allowed.yaml", "policies/returns/program.yaml"),
+        ("top/policies", "returns/decisions/return_allowed.yaml", "returns/program.yaml"),
+        ("top/policies/returns", "decisions/return_allowed.yaml", "program.yaml"),
+        ("top/schemas", "../policies/returns/decisions/return_allowed.yaml", "../policies/returns/program.yaml"),
+        ("no repository", *AS_STORED),
+        ("another repository", *AS_STORED),  # whose top does not hold these files
+    ],
+)
+def test_a_bundle_names_its_files_from_the_working_folder(
+    init_starter: Path, starter_bundle: Path, tmp_path: Path, where: str, decision: str, program: str
+) -> None:
+    """In a clone of the repository the bundle was made from, `decide --bundle --explain` and `test
+    --bundle` name files as `decide --explain` and `test` name them there (made in policies/ and used
+    from the top, it said `returns/decisions/...` for `policies/returns/decisions/...`); elsewhere, as
+    stored: from the repository's top."""
+    if where == "another repository":
+        (tmp_path / "policyctl.toml").write_text("", encoding="utf-8")
+    cwd = init_starter / where.removeprefix("top").lstrip("/") if where.startswith("top") else tmp_path
+    bundle = ("--bundle", str(starter_bundle))
+    explained = run_cli(*QUESTION, *bundle, cwd=cwd, stdin=ANSWER)
+    answer = json.loads(explained.out)
+    assert explained.code == 0 and [r["at"] for r in answer["rows"]] == [f"{decision}:14", f"{decision}:18"]
+    assert answer["params"]["return_window_days"]["from"] == f"{program}:18"
+    text = run_cli(*QUESTION, "--format", "text", *bundle, cwd=cwd, stdin=ANSWER)
+    assert re.findall(r"\[([^\]]+)\]", text.out) == [f"{decision}:14", f"{decision}:18", f"{program}:18, base"]
+    tested = run_cli("test", *bundle, "--format", "json", cwd=cwd)
+    files = {t["file"] for t in json.loads(tested.out)["tests"]}
+    assert tested.code == 0 and files == {decision.replace("decisions/return_allowed", "tests/return_allowed")}
+    if where.startswith("top"):  # what the repository itself says there, byte for byte
+        for args in (QUESTION, (*QUESTION, "--format", "text")):
+            assert run_cli(*args, *bundle, cwd=cwd, stdin=ANSWER).out == run_cli(*args, cwd=cwd, stdin=ANSWER).out
+        assert run_cli("test", *bundle, "-v", cwd=cwd).out == run_cli("test", "-v", cwd=cwd).out

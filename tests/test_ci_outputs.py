@@ -146,20 +146,31 @@ def test_files_of_several_checkouts_are_each_named_from_their_own(
     ]
 
 
+@pytest.mark.parametrize(
+    ("where", "named"),
+    [
+        ("mono/pol/policies/returns", "pol/policies/returns/tests/return_allowed.yaml"),  # from the checkout's top
+        # another checkout, or the bundle's own checkout above (not inside) its policy repository: as
+        # the bundle names it, from the policy repository's top (it was the builder's absolute path)
+        ("other", "policies/returns/tests/return_allowed.yaml"),
+        ("mono", "policies/returns/tests/return_allowed.yaml"),
+    ],
+)
 def test_a_bundles_junit_names_its_files_from_their_checkout_not_the_working_folders(
-    mono: Path, tmp_path: Path
+    mono: Path, tmp_path: Path, where: str, named: str
 ) -> None:
     """`test --bundle --junit` named every file from the working folder's checkout: a bundle made
-    from a checkout by an absolute path, tested from another checkout, gave absolute paths."""
+    from a checkout by an absolute path, tested from another checkout, gave absolute paths. A
+    bundle names no folder of the machine it was made on: where the working folder is in the
+    repository the bundle was made from, its files are named from their checkout's top."""
     edit(mono / PROGRAM, "    sourc: x\n", "    source: x\n")
     bundle = tmp_path / "pol.bundle"
     made = run_cli("bundle", "--root", str(mono / "pol"), "--out", str(bundle), cwd=tmp_path)
     assert made.code == 0, made
-    other = tmp_path / "other"
-    (other / ".git").mkdir(parents=True)
-    run = run_cli("test", "--bundle", str(bundle), "--junit", "-", cwd=other)
+    (tmp_path / "other" / ".git").mkdir(parents=True)
+    run = run_cli("test", "--bundle", str(bundle), "--junit", "-", cwd=tmp_path / where)
     files = set(re.findall(r' file="([^"]+)"', run.out))
-    assert files == {"pol/policies/returns/tests/return_allowed.yaml"}, run.out
+    assert files == {named}, run.out
 
 
 @pytest.mark.parametrize("where", ["pol/policies/returns/tests", "pol", "outside"])

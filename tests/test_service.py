@@ -452,6 +452,32 @@ def test_a_bundle_is_served_from_a_folder_of_no_repository(app: App, tmp_path: P
     assert run_cli("api", "--port", str(port), cwd=tmp_path).err.startswith("policyctl: error: no policy repository")
 
 
+def test_the_service_names_files_from_the_top_wherever_it_runs(
+    init_starter: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bundle made with `--root /abs/path` named its files so, and the service published the
+    builder's folders in explained rows and `params.from`; `api --root` (a bundle made in memory)
+    did so from wherever it was started, with a revision of its own. Both name files from the
+    repository's top, even when the service runs inside a clone, with the same revision."""
+    from support import run_cli
+
+    out = tmp_path / "policies.bundle"
+    assert run_cli("bundle", "--root", str(init_starter), "--out", str(out)).code == 0
+    monkeypatch.chdir(init_starter / "policies")
+    question = {"input": {"days_since_delivery": 40}, "marketplace": "us", "at": "2024-06-01", "explain": True}
+    revisions = set()
+    for source in (Source(str(out), None), Source(None, str(init_starter / "policies"))):
+        source.load()
+        app = App(source, Limits(), Log(io.StringIO()), poll=0)
+        status, headers, body = call(app, "POST", "/v1/decide/returns/return_allowed", json.dumps(question).encode())
+        answer = json.loads(body)
+        decision = "policies/returns/decisions/return_allowed.yaml"
+        assert status == 200 and [r["at"] for r in answer["rows"]] == [f"{decision}:14", f"{decision}:18"], answer
+        assert answer["params"]["return_window_days"]["from"] == "policies/returns/program.yaml:18"
+        revisions.add(headers["policy-revision"])
+    assert len(revisions) == 1
+
+
 def test_not_ready_without_a_bundle() -> None:
     app = App(Source("/nonexistent.bundle", None), log=Log(io.StringIO()), poll=0)
     assert call(app, "GET", "/readyz")[0] == 503

@@ -5,6 +5,11 @@ whose ``decide`` gives the ``DecisionResult`` ``Repository.decide`` gives for th
 A decision's generated Python is turned into a function on first use, after a check that it is
 made only of what the decision compiler emits (the digests prove the file is intact, not who made
 it: an unsigned bundle from elsewhere still cannot reach outside the expression sandbox).
+
+A bundle names its files from the top of the repository it was made from (engine.bundle.make);
+``load_bundle`` names each from the working folder when that is inside a repository whose top
+holds the file (`PROGRAM/program.yaml` in policies/, as `decide --explain` names it against the
+repository), else as stored. The decision service shows them as stored (``from_opened``).
 """
 
 from __future__ import annotations
@@ -12,7 +17,8 @@ from __future__ import annotations
 # the parser's node classes and flag without the `ast` module, whose helpers (walk, unparse, the
 # visitors) cost a bundle's process ~6M instructions to import: `ast.Name` is `_ast.Name`
 import _ast as ast
-from collections.abc import Iterable, Iterator
+import os
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
 from engine.bundle import fileformat
@@ -36,6 +42,7 @@ class Resolved(NamedTuple):  # a named tuple: cheaper to define than a dataclass
     entries: dict[str, Entry]
     origins: dict[str, str]
     periods: Any = ()  # the bundle's timeline of this program in this marketplace
+    named: Callable[[str], str] = str  # how the bundle names a stored file (``names``)
 
     def provenance(self, name: str) -> Pos:
         return self.entries[name].pos
@@ -46,7 +53,7 @@ class Resolved(NamedTuple):  # a named tuple: cheaper to define than a dataclass
     def entry_on(self, name: str, day: str) -> tuple[Entry, str]:
         """The value of ``name`` in force on ``day`` and its origin (``Repository``'s ``entry_on``)."""
         index = _period(self.periods, day)
-        return _entry_in(self.periods, index, name), str(self.periods[index]["sources"][name][3])
+        return _entry_in(self.periods, index, name, self.named), str(self.periods[index]["sources"][name][3])
 
     def following(self, name: str, day: str) -> Entry | None:
         """The next value of ``name`` after the one in force on ``day``, with the day it takes effect
@@ -56,15 +63,16 @@ class Resolved(NamedTuple):  # a named tuple: cheaper to define than a dataclass
         now = periods[index]["sources"][name]
         for later in range(index + 1, len(periods)):
             if periods[later]["sources"][name] != now:
-                return _entry_in(periods, later, name)
+                return _entry_in(periods, later, name, self.named)
         return None
 
 
 class Bundle:
     """A verified bundle: ask it what a repository would answer."""
 
-    def __init__(self, path: str, opened: fileformat.Opened) -> None:
+    def __init__(self, path: str, opened: fileformat.Opened, here: bool = False) -> None:
         self.path = path
+        self.named = names(here)
         self.manifest = opened.manifest
         self.signed, self.signature_checked = opened.signed, opened.checked
         sections = opened.sections
@@ -73,7 +81,13 @@ class Bundle:
         self._tests: list[dict[str, Any]] = sections["tests"]
         self.marketplaces = {
             k: Marketplace(
-                k, v["country"], v["currency"], v["time_zone"], tuple(v["locales"]), _pos(v["pos"]), v.get("site")
+                k,
+                v["country"],
+                v["currency"],
+                v["time_zone"],
+                tuple(v["locales"]),
+                _pos(v["pos"], self.named),
+                v.get("site"),
             )
             for k, v in sections["marketplaces"].items()
         }
@@ -139,7 +153,7 @@ class Bundle:
         index = _period(periods, day)
         period = periods[index]
         sources = period["sources"]
-        entries = {n: _entry_in(periods, index, n) for n in period["values"]}
+        entries = {n: _entry_in(periods, index, n, self.named) for n in period["values"]}
         found = Resolved(
             program,
             self.marketplaces[marketplace],
@@ -148,6 +162,7 @@ class Bundle:
             entries,
             {n: s[3] for n, s in sources.items()},
             periods,
+            self.named,
         )
         if len(self._resolved) < 4096:
             self._resolved[key] = found
@@ -198,7 +213,7 @@ class Bundle:
                 c["at"],
                 c["input"],
                 c["expect"],
-                _pos(c["pos"]),
+                _pos(c["pos"], self.named),
                 c["example"],
                 c["description"],
             )
@@ -214,7 +229,7 @@ class Bundle:
 
     def _build(self, program: str, name: str, data: dict[str, Any]) -> CompiledDecision:
         try:
-            return _decision(program, name, data)
+            return _decision(program, name, data, self.named)
         except (KeyError, TypeError, ValueError, IndexError, SyntaxError, _Unsafe) as e:
             detail = f": {e}" if isinstance(e, _Unsafe) else ""
             raise PolicyError(
@@ -231,17 +246,17 @@ class Bundle:
             ) from None
 
 
-def load_bundle(path: str) -> Bundle:
+def load_bundle(path: str, here: bool = True) -> Bundle:
     """Read and verify a bundle file (``-``: from standard input); PolicyError (B001-B004) when it
-    cannot be used."""
-    return from_opened(fileformat.name(path), fileformat.open_file(path))
+    cannot be used. ``here``: name its files from the working folder where it holds them (``names``)."""
+    return from_opened(fileformat.name(path), fileformat.open_file(path), here)
 
 
-def from_opened(path: str, opened: fileformat.Opened) -> Bundle:
-    """The bundle of verified contents; PolicyError (B004) when its sections are not this
-    policyctl's (made by another version)."""
+def from_opened(path: str, opened: fileformat.Opened, here: bool = False) -> Bundle:
+    """The bundle of verified contents, naming its files as stored (``here``: see ``names``);
+    PolicyError (B004) when its sections are not this policyctl's (made by another version)."""
     try:
-        return Bundle(path, opened)
+        return Bundle(path, opened, here)
     except (KeyError, TypeError, ValueError, AttributeError):
         raise PolicyError(
             [
@@ -269,7 +284,7 @@ def _period(periods: list[dict[str, Any]], day: str) -> int:
     return index
 
 
-def _entry_in(periods: list[dict[str, Any]], index: int, name: str) -> Entry:
+def _entry_in(periods: list[dict[str, Any]], index: int, name: str, named: Callable[[str], str]) -> Entry:
     """The value of ``name`` in force in the ``index``-th period, from its bundle record (file, line,
     col, origin[, assumption, assumed]), with the day it took effect: the first of the periods
     before it that have the same record (a period begins on each day a value changes), None for a
@@ -281,18 +296,61 @@ def _entry_in(periods: list[dict[str, Any]], index: int, name: str) -> Entry:
         first -= 1
     start = periods[first]["from"] if first else None
     value = periods[index]["values"][name]
+    pos = Pos(named(source[0]), source[1], source[2])
     if len(source) > 5:
-        return Entry(value, start, Pos(*source[:3]), assumption=source[4], assumed=tuple(source[5]))
-    return Entry(value, start, Pos(*source[:3]))
+        return Entry(value, start, pos, assumption=source[4], assumed=tuple(source[5]))
+    return Entry(value, start, pos)
 
 
-def _pos(value: list[Any]) -> Pos:
-    return Pos(str(value[0]), int(value[1]), int(value[2]))
+def names(here: bool) -> Callable[[str], str]:
+    """How a loaded bundle names a file it stores from the top of the repository it was made from
+    (`policies/PROGRAM/program.yaml`). ``here``: from the working folder when that is inside a
+    repository whose top holds the file (`PROGRAM/program.yaml` in its policies folder,
+    `../policies/...` in a folder beside it, as a load of the repository names it there), else as
+    stored; the working folder's tops are found by stats alone, once, when a file is first named.
+    Not ``here``: as stored (the decision service, Spark: never a folder of the machine). A closure
+    over a memo: a bundle's process names a file for each position it reads."""
+    memo: dict[str, str] = {}
+    tops: list[str] = []
+    found_tops = not here
+
+    def named(stored: str) -> str:
+        nonlocal found_tops
+        found = memo.get(stored)
+        if found is not None:
+            return found
+        if not found_tops:
+            found_tops = True
+            try:
+                tops.extend(_tops(os.getcwd()))
+            except OSError:  # (the working folder is gone)
+                pass
+        found = memo[stored] = _named(stored, tops)
+        return found
+
+    return named
 
 
-def _checked(data: dict[str, Any]) -> Checked:
+def _named(stored: str, tops: list[str]) -> str:
+    if stored.startswith("<") or os.path.isabs(stored):
+        return stored
+    for top in tops:
+        path = os.path.join(top, stored)
+        if os.path.isfile(path):
+            try:
+                return os.path.relpath(path)
+            except (OSError, ValueError):  # (on Windows, another drive)
+                return path
+    return stored
+
+
+def _pos(value: list[Any], named: Callable[[str], str]) -> Pos:
+    return Pos(named(str(value[0])), int(value[1]), int(value[2]))
+
+
+def _checked(data: dict[str, Any], named: Callable[[str], str]) -> Checked:
     return Checked(
-        Expr(data["source"], _pos(data["pos"])),
+        Expr(data["source"], _pos(data["pos"], named)),
         data["python"],
         frozenset(data["names"]),
         frozenset(data["params"]),
@@ -301,26 +359,23 @@ def _checked(data: dict[str, Any]) -> Checked:
     )
 
 
-def _outs(data: list[Any]) -> tuple[Out, ...]:
-    return tuple(Out(n, None, _checked(o["expr"])) if "expr" in o else Out(n, o["value"]) for n, o in data)
+def _outs(data: list[Any], named: Callable[[str], str]) -> tuple[Out, ...]:
+    return tuple(Out(n, None, _checked(o["expr"], named)) if "expr" in o else Out(n, o["value"]) for n, o in data)
 
 
 def _then(outs: tuple[Out, ...]) -> dict[str, Any]:
     return {o.name: o.checked.expr if o.checked is not None else o.value for o in outs}
 
 
-def _decision(program: str, name: str, data: dict[str, Any]) -> CompiledDecision:
-    lets = [(n, _checked(c)) for n, c in data["let"]]
+def _decision(program: str, name: str, data: dict[str, Any], named: Callable[[str], str]) -> CompiledDecision:
+    lets = [(n, _checked(c, named)) for n, c in data["let"]]
     rows = []
     for r in data["rules"]:
-        when = None if r["when"] is None else _checked(r["when"])
-        outs = _outs(r["then"])
-        rows.append(
-            Row(
-                Rule(r["id"], None if when is None else when.expr, _then(outs), r["reason"], _pos(r["pos"])), when, outs
-            )
-        )
-    default = None if data["default"] is None else _outs(data["default"])
+        when = None if r["when"] is None else _checked(r["when"], named)
+        outs = _outs(r["then"], named)
+        rule = Rule(r["id"], None if when is None else when.expr, _then(outs), r["reason"], _pos(r["pos"], named))
+        rows.append(Row(rule, when, outs))
+    default = None if data["default"] is None else _outs(data["default"], named)
     decision = Decision(
         name,
         program,
@@ -333,8 +388,8 @@ def _decision(program: str, name: str, data: dict[str, Any]) -> CompiledDecision
         tuple(row.rule for row in rows),
         None if default is None else _then(default),
         data["outputs"],
-        data["file"],
-        _pos(data["pos"]),
+        named(data["file"]),
+        _pos(data["pos"], named),
         data.get("aggregate"),
     )
     constants = dict(data["constants"])
@@ -478,6 +533,29 @@ def _check_date(day: str, zone: str | None = None) -> str:
         return parse_date(day).isoformat()
     except ValueError as e:
         raise PolicyError([Problem("<command line>", 1, 1, "L004", str(e), date_hint(day, zone))], usage=True) from None
+
+
+def _tops(start: str) -> list[str]:
+    """Every folder that may be the top of a repository holding ``start``, nearest first: each top
+    above it (engine.source.project's `is_top`: it holds policyctl.toml or policies/marketplaces.yaml)
+    and the parent of each policies folder above it (one holding marketplaces.yaml, with no top of
+    its own: a repository may lie in another, as a copy in a test's folder does). By stats alone,
+    here rather than imported: the project module and its imports cost a bundle's process more
+    than its answer's look-ups."""
+    isfile, join, dirname = os.path.isfile, os.path.join, os.path.dirname
+    here = os.path.abspath(start)
+    found: list[str] = []
+    while True:
+        if (isfile(join(here, "policyctl.toml")) or isfile(join(here, "policies", "marketplaces.yaml"))) and (
+            here not in found
+        ):
+            found.append(here)
+        if isfile(join(here, "marketplaces.yaml")) and dirname(here) not in found:
+            found.append(dirname(here))
+        parent = dirname(here)
+        if parent == here:
+            return found
+        here = parent
 
 
 def _usage(message: str, known: Iterable[str]) -> Problem:

@@ -5,17 +5,23 @@ each period of its timeline (a period starts on every date where any value chang
 each value came from; every decision as its definition plus the Python the decision compiler
 generated for it (source text, never code objects: a bundle is data, and loads on another Python);
 the policy test cases; the sha256 of every source file; the engine's and its dependencies' versions.
+
+Every file is named from the repository's top with `/` between names (`policies/PROGRAM/program.yaml`),
+however and wherever the bundle was made (`--root` absolute or relative, the top or its policies
+folder, from a subfolder): the same sources give the same bytes, and a bundle never publishes the
+folders of the machine that made it. ``engine.bundle.load`` names them from the working folder.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from engine.bundle import fileformat
 from engine.model.policy import Decision, Program, TestCase
-from engine.problems import Pos, shown_path
+from engine.problems import Pos
 
 DEPENDENCIES = ("pyyaml", "jsonschema", "jinja2", "click", "babel")
 
@@ -23,23 +29,77 @@ DEPENDENCIES = ("pyyaml", "jsonschema", "jinja2", "click", "babel")
 def make(repo: Any) -> bytes:
     """The bundle's bytes, for a repository without errors (the caller checks ``repo.problems``)."""
     programs = sorted(repo.programs.values(), key=lambda p: p.id)
+    top = top_of(repo.root)
+    named = _naming(top)
     sections: list[tuple[str, Any]] = [
-        ("marketplaces", {mp.id: _marketplace(mp) for mp in sorted(repo.marketplaces.values(), key=lambda m: m.id)}),
-        ("programs", {p.id: _program(repo, p) for p in programs}),
-        ("decisions", {p.id: {d: _decision(repo, p, d) for d in sorted(p.decisions)} for p in programs}),
-        ("tests", [_case(c) for p in programs for c in sorted(p.tests, key=lambda c: (c.pos.file, c.pos.line))]),
+        (
+            "marketplaces",
+            {mp.id: _marketplace(mp, named) for mp in sorted(repo.marketplaces.values(), key=lambda m: m.id)},
+        ),
+        ("programs", {p.id: _program(repo, p, named) for p in programs}),
+        ("decisions", {p.id: {d: _decision(repo, p, d, named) for d in sorted(p.decisions)} for p in programs}),
+        (
+            "tests",
+            [
+                _case(c, named)
+                for p in programs
+                for c in sorted(p.tests, key=lambda c: (named(c.pos.file), c.pos.line, c.pos.col))
+            ],
+        ),
     ]
     manifest = {
         "engine": _engine(),
         "python": ".".join(map(str, sys.version_info[:2])),
         "dependencies": _dependencies(),
-        "sources": sources(repo.root),
+        "sources": sources(repo.root, top),
     }
     return fileformat.seal(manifest, sections)
 
 
-def sources(root: str) -> dict[str, str]:
-    """sha256 of every file below the policies folder, by path relative to it (symbolic links left out)."""
+def top_of(policies: str) -> str:
+    """The top (absolute) of the repository whose policies folder is ``policies``: the nearest top
+    above it whose settings name it (its policyctl.toml, else `policies/`), as `policyctl` finds a
+    repository from a folder inside it; else its parent (a policies folder with no top of its own,
+    as `--root` takes one; a copy of a repository's policies inside another repository)."""
+    from engine.source import project
+
+    folder = os.path.abspath(policies)
+    here = os.path.dirname(folder)
+    while True:
+        if project.is_top(here):
+            try:
+                if os.path.normcase(project.read(here).policies) == os.path.normcase(folder):
+                    return here
+            except project.ProjectError:
+                pass
+        parent = os.path.dirname(here)
+        if parent == here:
+            return os.path.dirname(folder)
+        here = parent
+
+
+def _naming(top: str) -> Callable[[str], str]:
+    """How the bundle names a file the load named ``file`` (from the policies folder as it was
+    given): from ``top``, with `/` between names."""
+    names: dict[str, str] = {}
+
+    def named(file: str) -> str:
+        found = names.get(file)
+        if found is None:
+            found = names[file] = file if file.startswith("<") else from_top(file, top)
+        return found
+
+    return named
+
+
+def from_top(path: str, top: str) -> str:
+    """``path`` from the folder ``top``, with `/` between names (as git names a file)."""
+    return os.path.relpath(os.path.abspath(path), top).replace(os.sep, "/")
+
+
+def sources(root: str, top: str) -> dict[str, str]:
+    """sha256 of every file below the policies folder ``root``, by path from the repository's top
+    ``top`` (symbolic links left out)."""
     found: dict[str, str] = {}
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not os.path.islink(os.path.join(folder, d)))
@@ -48,7 +108,7 @@ def sources(root: str) -> dict[str, str]:
             if name.startswith(".") or os.path.islink(path):
                 continue
             with open(path, "rb") as f:
-                found[os.path.relpath(path, root).replace(os.sep, "/")] = fileformat.sha256(f.read())
+                found[from_top(path, top)] = fileformat.sha256(f.read())
     return dict(sorted(found.items()))
 
 
@@ -71,31 +131,31 @@ def _version(name: str) -> str:
         return "unknown"
 
 
-def _pos(pos: Pos) -> list[Any]:
-    return [shown_path(pos.file), pos.line, pos.col]  # (as output names it: `decide --explain`'s `at`)
+def _pos(pos: Pos, named: Callable[[str], str]) -> list[Any]:
+    return [named(pos.file), pos.line, pos.col]
 
 
-def _marketplace(mp: Any) -> dict[str, Any]:
+def _marketplace(mp: Any, named: Callable[[str], str]) -> dict[str, Any]:
     return {
         "country": mp.country,
         "currency": mp.currency,
         "time_zone": mp.time_zone,
         "locales": list(mp.locales),
         "site": mp.site,
-        "pos": _pos(mp.pos),
+        "pos": _pos(mp.pos, named),
     }
 
 
-def _program(repo: Any, prog: Program) -> dict[str, Any]:
+def _program(repo: Any, prog: Program, named: Callable[[str], str]) -> dict[str, Any]:
     return {
         "title": prog.title,
         "names": prog.names,
-        "pos": _pos(prog.pos),
-        "marketplaces": {mp: _periods(repo, prog, mp) for mp in prog.marketplaces if mp in repo.marketplaces},
+        "pos": _pos(prog.pos, named),
+        "marketplaces": {mp: _periods(repo, prog, mp, named) for mp in prog.marketplaces if mp in repo.marketplaces},
     }
 
 
-def _periods(repo: Any, prog: Program, mp: str) -> list[dict[str, Any]]:
+def _periods(repo: Any, prog: Program, mp: str, named: Callable[[str], str]) -> list[dict[str, Any]]:
     """The timeline as periods: from each date where any value changes, every value in force."""
     starts = sorted({e.start for name in prog.parameters for e in prog.timeline(name, mp)[1:] if e.start})
     periods = []
@@ -108,7 +168,11 @@ def _periods(repo: Any, prog: Program, mp: str) -> list[dict[str, Any]]:
                 # (file, line, col, origin), then, for a value that is an assumption, what it assumes:
                 # `decide --explain` says it, as `show --provenance` does
                 "sources": {
-                    n: [*_pos(e.pos), resolved.origin(n), *([e.assumption, list(e.assumed)] if e.assumption else [])]
+                    n: [
+                        *_pos(e.pos, named),
+                        resolved.origin(n),
+                        *([e.assumption, list(e.assumed)] if e.assumption else []),
+                    ]
                     for n, e in resolved.entries.items()
                 },
             }
@@ -116,10 +180,10 @@ def _periods(repo: Any, prog: Program, mp: str) -> list[dict[str, Any]]:
     return periods
 
 
-def _expr(checked: Any) -> dict[str, Any]:
+def _expr(checked: Any, named: Callable[[str], str]) -> dict[str, Any]:
     return {
         "source": checked.expr.source,
-        "pos": _pos(checked.expr.pos),
+        "pos": _pos(checked.expr.pos, named),
         "python": checked.python,
         "names": sorted(checked.names),
         "params": sorted(checked.params),
@@ -128,11 +192,11 @@ def _expr(checked: Any) -> dict[str, Any]:
     }
 
 
-def _outs(outs: Any) -> list[Any]:
-    return [[o.name, {"expr": _expr(o.checked)} if o.checked is not None else {"value": o.value}] for o in outs]
+def _outs(outs: Any, named: Callable[[str], str]) -> list[Any]:
+    return [[o.name, {"expr": _expr(o.checked, named)} if o.checked is not None else {"value": o.value}] for o in outs]
 
 
-def _decision(repo: Any, prog: Program, name: str) -> dict[str, Any]:
+def _decision(repo: Any, prog: Program, name: str, named: Callable[[str], str]) -> dict[str, Any]:
     compiled = repo.compiled(prog.id, name)  # PolicyError when it does not compile
     d: Decision = compiled.decision
     lets = dict(compiled._lets)  # every `let` compiled: a repository with errors is never bundled
@@ -144,27 +208,27 @@ def _decision(repo: Any, prog: Program, name: str) -> dict[str, Any]:
         "hit": d.hit,
         "aggregate": d.aggregate,
         "outputs": d.outputs,
-        "file": shown_path(d.file),
-        "pos": _pos(d.pos),
-        "let": [[n, _expr(lets[n])] for n in d.let],
+        "file": named(d.file),
+        "pos": _pos(d.pos, named),
+        "let": [[n, _expr(lets[n], named)] for n in d.let],
         "rules": [
             {
                 "id": row.rule.id,
                 "reason": row.rule.reason,
-                "pos": _pos(row.rule.pos),
-                "when": None if row.when is None else _expr(row.when),
-                "then": _outs(row.outputs),
+                "pos": _pos(row.rule.pos, named),
+                "when": None if row.when is None else _expr(row.when, named),
+                "then": _outs(row.outputs, named),
             }
             for row in compiled._rows
         ],
-        "default": None if compiled._default is None else _outs(compiled._default),
+        "default": None if compiled._default is None else _outs(compiled._default, named),
         "python": compiled.source,
         "python_rows": compiled.row_source,
         "constants": compiled.constants,
     }
 
 
-def _case(case: TestCase) -> dict[str, Any]:
+def _case(case: TestCase, named: Callable[[str], str]) -> dict[str, Any]:
     return {
         "name": case.name,
         "program": case.program,
@@ -173,7 +237,7 @@ def _case(case: TestCase) -> dict[str, Any]:
         "at": case.at,
         "input": case.input,
         "expect": case.expect,
-        "pos": _pos(case.pos),
+        "pos": _pos(case.pos, named),
         "example": case.example,
         "description": case.description,
     }
