@@ -441,3 +441,18 @@ def offer_in_more_marketplaces(top: Path, count: int) -> list[str]:
     ids = ["us", "de", *(m[0] for m in more)]
     edit(policies / "returns" / "program.yaml", "marketplaces: [us, de]", f"marketplaces: [{', '.join(ids)}]")
     return ids
+
+
+def listing(top: Path) -> dict[str, str]:
+    """Every path under ``top`` (links not followed) with what it is: a file's text, a link's target
+    (`-> TARGET`), or "folder"; to assert that a refused command left a tree as it was."""
+    found: dict[str, str] = {}
+    for folder, dirs, files in os.walk(top):
+        for name in dirs + files:
+            path = Path(folder) / name
+            rel = path.relative_to(top).as_posix()
+            if path.is_symlink():
+                found[rel] = "-> " + os.readlink(path)
+            else:
+                found[rel] = "folder" if path.is_dir() else path.read_text(encoding="utf-8")
+    return found

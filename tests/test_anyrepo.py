@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from support import ROOT, edit, git, run_cli
+from support import ROOT, edit, git, listing, run_cli
 
 
 @pytest.fixture
@@ -78,22 +78,6 @@ def test_modelines_point_at_the_schemas(starter: Path) -> None:
         assert target.name == f"{kind}.schema.json", path
         seen += 1
     assert seen >= 5
-
-
-def _tree(top: Path) -> dict[str, str]:
-    """Every path under ``top`` (links not followed) with what it is: a file's text, a link's target."""
-    found: dict[str, str] = {}
-    for folder, dirs, files in os.walk(top):
-        for name in dirs + files:
-            path = Path(folder) / name
-            rel = path.relative_to(top).as_posix()
-            if path.is_symlink():
-                found[rel] = "-> " + os.readlink(path)
-            elif path.is_dir():
-                found[rel] = "folder"
-            else:
-                found[rel] = path.read_text(encoding="utf-8")
-    return found
 
 
 @pytest.mark.parametrize(
@@ -206,7 +190,7 @@ def test_init_refuses_what_is_in_the_way_naming_each_and_writes_nothing(
             path.symlink_to(text[3:])
         else:
             path.mkdir() if rel.endswith("/") else path.write_text(text, encoding="utf-8")
-    before, beside = _tree(top), _tree(outside)
+    before, beside = listing(top), listing(outside)
     result = run_cli("init", ".", cwd=top)
     assert result.code == 2, result
     n = len(in_the_way)
@@ -217,7 +201,7 @@ def test_init_refuses_what_is_in_the_way_naming_each_and_writes_nothing(
         "  hint: move these aside and run `policyctl init` again, or give a new folder (`policyctl init my-policies`);"
         " policyctl init never writes over what is there",
     ], result
-    assert result.out == "" and _tree(top) == before and _tree(outside) == beside
+    assert result.out == "" and listing(top) == before and listing(outside) == beside
 
 
 @pytest.mark.parametrize("where", ["policies/x", "policies/returns/new"])

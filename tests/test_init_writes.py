@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from support import ROOT, run_cli
+from support import ROOT, listing, run_cli
 
 # A repository already started: its own files, an empty folder the starter writes into, one with a file
 MINE = {
@@ -29,20 +29,6 @@ MINE = {
     "policies/": "",
 }
 REMOVED = "policyctl: removed the {n} files and folders init had made; nothing else was touched\n"
-
-
-def _listing(top: Path) -> dict[str, str]:
-    """Every path under ``top`` (links not followed): a file's text, a link's target, or "folder"."""
-    found: dict[str, str] = {}
-    for folder, dirs, files in os.walk(top):
-        for name in dirs + files:
-            path = Path(folder) / name
-            rel = path.relative_to(top).as_posix()
-            if path.is_symlink():
-                found[rel] = "-> " + os.readlink(path)
-            else:
-                found[rel] = "folder" if path.is_dir() else path.read_text(encoding="utf-8")
-    return found
 
 
 def _started(tmp_path: Path) -> tuple[Path, Path]:
@@ -86,12 +72,12 @@ def test_a_write_failing_partway_removes_exactly_what_init_made(
     init made are removed, the repository's own (an empty policies/, .github/ with a file, the
     .gitignore whose lines were being appended) are as they were."""
     top, _ = _started(tmp_path)
-    before = _listing(top)
+    before = listing(top)
     _failing_write(monkeypatch, fails)
     result = run_cli("init", str(top), "--no-build")
     assert result.code == 1, result
     assert result.err == f"policyctl: cannot write {top / path}: No space left on device\n" + REMOVED.format(n=made)
-    assert result.out == "" and _listing(top) == before
+    assert result.out == "" and listing(top) == before
 
 
 def test_a_real_write_failing_partway_leaves_nothing_behind(tmp_path: Path) -> None:
@@ -130,7 +116,7 @@ def test_a_link_made_after_the_check_is_never_written_through(
     stops there with exit 1 and removes what it made; nothing is written where the link points,
     and the link, not init's, stays."""
     top, outside = _started(tmp_path)
-    before = _listing(top)
+    before = listing(top)
     real = os.mkdir
     planted: list[str] = []
 
@@ -151,7 +137,7 @@ def test_a_link_made_after_the_check_is_never_written_through(
     ), result
     assert result.err.endswith("files and folders init had made; nothing else was touched\n"), result
     expected = {k: v for k, v in before.items() if not k.startswith(rel)} | after
-    assert _listing(top) == expected and list(outside.iterdir()) == []
+    assert listing(top) == expected and list(outside.iterdir()) == []
 
 
 def test_what_init_made_is_left_when_another_file_is_in_it_now(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -173,4 +159,4 @@ def test_what_init_made_is_left_when_another_file_is_in_it_now(tmp_path: Path, m
         "policyctl: removed 8 of the files and folders init had made; these stay (something else is in them"
         f" now): {top / 'policies/returns'}"
     ), result
-    assert _listing(top / "policies") == {"returns": "folder", "returns/theirs.txt": "theirs\n"}
+    assert listing(top / "policies") == {"returns": "folder", "returns/theirs.txt": "theirs\n"}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import NoReturn
 
 SHOWN = 24  # at most this many characters of what was found are shown
@@ -134,21 +135,27 @@ def _next_solid(doc: str, start: int) -> str:
     return rest[:1]
 
 
+def _outside_strings(text: str) -> Iterator[tuple[int, str]]:
+    """Each character of ``text`` that is not inside a JSON string, with its place; a string's
+    opening `"` is one (its place is where the string starts), its other characters are not."""
+    in_string = escaped = False
+    for i, c in enumerate(text):
+        if not in_string:
+            in_string = c == '"'
+            yield i, c
+        elif escaped:
+            escaped = False
+        elif c == "\\":
+            escaped = True
+        elif c == '"':
+            in_string = False
+
+
 def _open(text: str) -> str:
     """The brackets open at the end of ``text``, outermost first (strings skipped)."""
     stack: list[str] = []
-    in_string = escaped = False
-    for c in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif c == "\\":
-                escaped = True
-            elif c == '"':
-                in_string = False
-        elif c == '"':
-            in_string = True
-        elif c in "{[":
+    for _, c in _outside_strings(text):
+        if c in "{[":
             stack.append(c)
         elif c in "}]" and stack:
             stack.pop()
@@ -157,37 +164,12 @@ def _open(text: str) -> str:
 
 def _string_start(text: str) -> int:
     """Where the string open at the end of ``text`` starts (its `"`)."""
-    start = 0
-    in_string = escaped = False
-    for i, c in enumerate(text):
-        if in_string:
-            if escaped:
-                escaped = False
-            elif c == "\\":
-                escaped = True
-            elif c == '"':
-                in_string = False
-        elif c == '"':
-            in_string, start = True, i
-    return start
+    return max((i for i, c in _outside_strings(text) if c == '"'), default=0)
 
 
 def find_outside_strings(text: str, word: str) -> int:
     """Where ``word`` first stands outside a JSON string in ``text`` (0 when it does not)."""
-    in_string = escaped = False
-    for i, c in enumerate(text):
-        if in_string:
-            if escaped:
-                escaped = False
-            elif c == "\\":
-                escaped = True
-            elif c == '"':
-                in_string = False
-        elif c == '"':
-            in_string = True
-        elif text.startswith(word, i):
-            return i
-    return 0
+    return next((i for i, c in _outside_strings(text) if c != '"' and text.startswith(word, i)), 0)
 
 
 def _requote(rest: str) -> str:
