@@ -4,6 +4,7 @@ runtime guards, the helpers, and that generated Python stays inside its whitelis
 from __future__ import annotations
 
 import ast
+import dataclasses
 import math
 from pathlib import Path
 from typing import Any
@@ -340,6 +341,146 @@ def test_problem_column_points_inside_the_yaml_scalar(
     scalar_col = line.index(":") + 3  # where the loader says the scalar starts
     _, problems = check(Expr(source, Pos(str(path), 2, scalar_col)), SCOPE)
     assert [(p.code, p.line, p.col) for p in problems] == [(code, 2, col)]
+
+
+# Each case: an expression in which the construct at fault is written after one like it (or after
+# a text that reads like its name), and the problem's code, column and message: at the construct at
+# fault, not at the first token that reads the same. Written in a literal block from column 7.
+DATED = dataclasses.replace(SCOPE, moments={"ts": "any"})
+PLACED_CASES = {
+    "min of date-times, the second min": (
+        "min(units, 2) > 1 and min(ts, units) > 0",
+        "E003",
+        29,
+        "`min` orders date-times as text, not as instants (their offsets may differ)",
+    ),
+    "min of date-times, after a text 'min'": (
+        "name == 'min' or min([ts]) == ts",
+        "E003",
+        24,
+        "`min` orders date-times as text, not as instants (their offsets may differ)",
+    ),
+    "|max of date-times, the second |max": (
+        "items|max > 1 or [ts, ts]|max == ts",
+        "E003",
+        33,
+        "`max` orders date-times as text, not as instants (their offsets may differ)",
+    ),
+    "|lower of a date-time, the second |lower": (
+        "name|lower == 'a' and ts|lower == 'b'",
+        "E003",
+        32,
+        "`lower` rewrites how a date-time is written, as text (one instant has many spellings)",
+    ),
+    "|upper of a date-time, after a text 'upper'": (
+        "name == 'upper' or ts|upper",
+        "E003",
+        29,
+        "`upper` rewrites how a date-time is written, as text (one instant has many spellings)",
+    ),
+    "a name starting with _, after a text": (
+        "name == '_x' or _x",
+        "E003",
+        23,
+        "`_x`: names starting with `_` are not allowed",
+    ),
+    "a key starting with _, after a text": (
+        "name ~ '_k' ~ order['_k']",
+        "E003",
+        27,
+        "`_k`: names starting with `_` are not allowed",
+    ),
+    "an attribute starting with _, after a text": (
+        "name == '_a' or order._a",
+        "E003",
+        29,
+        "`_a`: names starting with `_` are not allowed",
+    ),
+    "a parameter starting with _, after a text": (
+        "name == '_p' or params._p",
+        "E003",
+        30,
+        "`_p`: names starting with `_` are not allowed",
+    ),
+    "an unknown parameter, after a text": (
+        "name == 'fe' or params.fe",
+        "E004",
+        30,
+        "unknown parameter `params.fe`",
+    ),
+    "an unknown parameter of param_on, after a text": (
+        "name == 'fe' or param_on('fe', day)",
+        "E004",
+        32,
+        "unknown parameter `params.fe`",
+    ),
+    "a call of a key, the second .x": (
+        "order.x == 1 or order.x(1)",
+        "E003",
+        29,
+        "`.x(...)` cannot be called: only helpers can",
+    ),
+    "a call of a value, at its (": (
+        "units + order.lines[0](1)",
+        "E003",
+        29,
+        "this value cannot be called: only helpers can",
+    ),
+    "a helper's arguments, the second call": (
+        "date(day) < date(day, 2)",
+        "E003",
+        19,
+        "`date` takes 1 argument, got 2",
+    ),
+    "a helper's named arguments, after a text": (
+        "name == 'date' or date(x=1)",
+        "E003",
+        25,
+        "`date` takes positional arguments only",
+    ),
+    "a filter's arguments, the second filter": ("name|upper|upper(1)", "E003", 18, "`upper` takes 0 arguments, got 1"),
+    "a test's arguments, the second test": (
+        "units is number and units is number(3)",
+        "E003",
+        36,
+        "the test `number` takes no arguments",
+    ),
+    "an unknown filter, after a text": (
+        "name ~ 'lowr' ~ name|lowr",
+        "E003",
+        28,
+        "unknown filter `lowr`; did you mean `lower`?",
+    ),
+    "an unknown test, after `is not`": (
+        "name == 'numbr' or units is not numbr",
+        "E003",
+        39,
+        "unknown test `numbr`; did you mean `number`?",
+    ),
+    "an unknown helper, after a text": (
+        "name == 'round' or round(units) > 1",
+        "E002",
+        26,
+        "unknown helper `round`",
+    ),
+    "a slice, at its start": (
+        "units + order.lines[1:2]",
+        "E003",
+        27,
+        "a slice `a[x:y]` is not allowed in an expression",
+    ),
+    "nested too deeply, where": ("-" * 45 + "units", "E005", 48, "expression nested more than 40 levels deep"),
+}
+
+
+@pytest.mark.parametrize(("source", "code", "col", "message"), PLACED_CASES.values(), ids=PLACED_CASES)
+def test_problem_points_at_the_construct_at_fault(
+    tmp_path: Path, source: str, code: str, col: int, message: str
+) -> None:
+    path = tmp_path / "d.yaml"
+    path.write_text("rules:\n  - when: |-\n      " + source + "\n")
+    _, problems = check(Expr(source, Pos(str(path), 2, 11)), DATED)
+    assert [(p.code, p.line, p.col, p.message) for p in problems] == [(code, 3, col, message)]
 
 
 # Each case: a rule's `when:` (or an output's `= ...`) written over one or several lines in a style,

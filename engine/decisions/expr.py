@@ -155,7 +155,10 @@ class _SyntaxProblem(Exception):
 
 
 def _parse(source: str, tokens: list[tuple[int, Any]]) -> nodes.Expr:
-    """Jinja's parser over a token stream whose tokens we know the offsets of (Jinja keeps lines only)."""
+    """Jinja's parser over a token stream whose tokens we know the offsets of (Jinja keeps lines only).
+
+    Each token's "line" is its number in ``tokens``, from 1: the node Jinja makes from a token keeps
+    it as its ``lineno``, so ``_Emitter._place`` finds the token, and its offset, a node stands at."""
     offsets: dict[int, int] = {}
     end = [0]
     lex_failed = [False]
@@ -167,6 +170,7 @@ def _parse(source: str, tokens: list[tuple[int, Any]]) -> nodes.Expr:
                 if kind in ignored_tokens:
                     continue
                 for token in _ENV.lexer.wrap([(lineno, kind, text)]):
+                    token = token._replace(lineno=len(tokens) + 1)
                     offsets[id(token)] = start
                     tokens.append((start, token))
                     yield token
@@ -256,13 +260,14 @@ class _Emitter:
     def emit(self, node: nodes.Node, depth: int) -> str:
         if depth > MAX_DEPTH:
             self._fail(
-                None, "E005", f"expression nested more than {MAX_DEPTH} levels deep", "split it into `let` values"
+                node, None, "E005", f"expression nested more than {MAX_DEPTH} levels deep", "split it into `let` values"
             )
             return "None"
         handler = _HANDLERS.get(type(node))  # exact types: a subclass is not thereby allowed
         if handler is None:
             what = _DESCRIBE.get(type(node), f"`{type(node).__name__}`")
             self._fail(
+                node,
                 None,
                 "E003",
                 f"{what} is not allowed in an expression",
@@ -272,8 +277,10 @@ class _Emitter:
         result: str = getattr(self, handler)(node, depth + 1)
         return result
 
-    def _fail(self, word: str | None, code: str, message: str, hint: str = "") -> None:
-        self._fail_at(self._offset(word), code, message, hint)
+    def _fail(self, at: nodes.Node, word: str | None, code: str, message: str, hint: str = "") -> None:
+        """A problem at the construct ``at`` (``_place``), else where ``word`` first appears."""
+        offset = self._place(at)
+        self._fail_at(self._offset(word) if offset is None else offset, code, message, hint)
 
     def _fail_at(self, offset: int, code: str, message: str, hint: str = "") -> None:
         line, col = locate(self.expr, offset)
@@ -286,8 +293,39 @@ class _Emitter:
             offset = self._offset(symbol.split()[0])  # (`not in` is two words)
         self._fail_at(offset, "E003", message, hint)
 
+    def _place(self, node: nodes.Node) -> int | None:
+        """Where the construct ``node`` stands in the source: a name at the name; `a.b` at `b`; a
+        call of a helper or of `a.b` at its name, any other call at its `(`; a filter or a test at
+        its name; anything else at the token Jinja made it from. ``_parse`` numbers the tokens in
+        the nodes' ``lineno``; None if the token found is not the one expected (never, while Jinja's
+        parser makes its nodes so)."""
+        if isinstance(node, nodes.Call) and isinstance(node.node, (nodes.Name, nodes.Getattr)):
+            return self._place(node.node)
+        i = (node.lineno or 0) - 1  # (Jinja's: the `.` of `a.b`, the `is` of a test)
+        if isinstance(node, nodes.Name):
+            found = self._token(i, "name", node.name)
+        elif isinstance(node, nodes.Getattr):
+            i += 1
+            found = self._token(i, "name", node.attr)
+        elif isinstance(node, (nodes.Filter, nodes.Test)):
+            if isinstance(node, nodes.Test):
+                i += 2 if self._token(i + 1, "name", "not") else 1
+            found = self._token(i, "name", node.name.split(".")[0])  # (`a|b.c`: the filter `b.c`)
+        elif isinstance(node, nodes.Call):
+            found = self._token(i, "lparen")
+        else:
+            found = 0 <= i < len(self.tokens)
+        return int(self.tokens[i][0]) if found else None
+
+    def _token(self, i: int, kind: str, value: str | None = None) -> bool:
+        """Whether token ``i`` is of that kind (and value)."""
+        if not 0 <= i < len(self.tokens):
+            return False
+        token = self.tokens[i][1]
+        return bool(token.type == kind and (value is None or token.value == value))
+
     def _offset(self, word: str | None) -> int:
-        """Where `word` first appears as a token: Jinja nodes carry no column."""
+        """Where `word` first appears as a token (where ``_place`` cannot say): Jinja nodes carry no column."""
         for start, token in self.tokens:
             if word is not None and token.value == word:
                 return start
@@ -315,20 +353,21 @@ class _Emitter:
     def _Name(self, node: nodes.Name, depth: int) -> str:
         name = node.name
         if name.startswith("_"):
-            self._fail(name, "E003", f"`{name}`: names starting with `_` are not allowed")
+            self._fail(node, name, "E003", f"`{name}`: names starting with `_` are not allowed")
         elif name == "at":
             self.uses_at = True
             return "at"
         elif name == "params":
-            self._fail(name, "E003", "`params` can only be read one parameter at a time", "write `params.NAME`")
+            self._fail(node, name, "E003", "`params` can only be read one parameter at a time", "write `params.NAME`")
         elif name in self.scope.inputs or name in self.scope.lets:
             if not _LOCAL_NAME.match(name):
-                self._fail(name, "E002", f"`{name}` is not a name an expression can use")
+                self._fail(node, name, "E002", f"`{name}` is not a name an expression can use")
                 return "None"
             self.names.add(name)
             return local(name)
         elif name == self.scope.defining:
             self._fail(
+                node,
                 name,
                 "E002",
                 f"`{name}` is defined from itself",
@@ -336,15 +375,17 @@ class _Emitter:
             )
         elif name in self.scope.later_lets:
             self._fail(
+                node,
                 name,
                 "E002",
                 f"`{name}` is used before its `let` definition",
                 "move it below the definition of `" + name + "`, or reorder `let`",
             )
         elif name in HELPERS:
-            self._fail(name, "E003", f"`{name}` is a helper; call it: `{name}(...)`")
+            self._fail(node, name, "E003", f"`{name}` is a helper; call it: `{name}(...)`")
         else:
             self._fail(
+                node,
                 name,
                 "E002",
                 f"unknown name `{name}`{_did_you_mean(self.scope.hints, name, self.scope.inputs, self.scope.lets, RESERVED)}",
@@ -352,13 +393,15 @@ class _Emitter:
             )
         return "None"
 
-    def _param(self, name: Any, word: str | None) -> str:
+    def _param(self, name: Any, at: nodes.Node, word: str | None) -> str:
+        """`params.NAME`, `params['NAME']`, `param_on('NAME', d)`: ``at`` is where NAME is written."""
         if not isinstance(name, str):
-            self._fail(word, "E003", "`params` can only be read by name", "write `params.NAME`")
+            self._fail(at, word, "E003", "`params` can only be read by name", "write `params.NAME`")
         elif name.startswith("_"):
-            self._fail(name, "E003", f"`{name}`: names starting with `_` are not allowed")
+            self._fail(at, name, "E003", f"`{name}`: names starting with `_` are not allowed")
         elif name not in self.scope.params:
             self._fail(
+                at,
                 name,
                 "E004",
                 f"unknown parameter `params.{name}`{_did_you_mean(self.scope.hints, name, self.scope.params, prefix='params.')}",
@@ -372,6 +415,7 @@ class _Emitter:
     def _Getattr(self, node: nodes.Getattr, depth: int) -> str:
         if node.attr.startswith("_"):
             self._fail(
+                node,
                 node.attr,
                 "E003",
                 f"`{node.attr}`: names starting with `_` are not allowed",
@@ -379,16 +423,16 @@ class _Emitter:
             )
             return "None"
         if isinstance(node.node, nodes.Name) and node.node.name == "params":
-            return self._param(node.attr, node.attr)
+            return self._param(node.attr, node, node.attr)
         return f"_get({self.emit(node.node, depth)}, {node.attr!r})"
 
     def _Getitem(self, node: nodes.Getitem, depth: int) -> str:
         key = node.arg
         if isinstance(key, nodes.Const) and isinstance(key.value, str) and key.value.startswith("_"):
-            self._fail(key.value, "E003", f"`{key.value}`: names starting with `_` are not allowed")
+            self._fail(key, key.value, "E003", f"`{key.value}`: names starting with `_` are not allowed")
             return "None"
         if isinstance(node.node, nodes.Name) and node.node.name == "params":
-            return self._param(key.value if isinstance(key, nodes.Const) else None, "params")
+            return self._param(key.value if isinstance(key, nodes.Const) else None, key, "params")
         return f"_get({self.emit(node.node, depth)}, {self.emit(key, depth)})"
 
     # operators
@@ -600,12 +644,13 @@ class _Emitter:
         found = [self._items_written(v) for v in known]
         return _one_way(found) if known and all(found) else ""
 
-    def _ordered(self, name: str, values: Sequence[nodes.Node]) -> None:
+    def _ordered(self, node: nodes.Call | nodes.Filter, name: str, values: Sequence[nodes.Node]) -> None:
         """`min`/`max` of date-times order their texts: refused where one is known to be a date-time."""
         items = [i for v in values for i in (v.items if isinstance(v, (nodes.List, nodes.Tuple)) else [v])]
         if any(self.instant(i) or self._moments(i) for i in items):
             word, helper = _EARLIER[name]
             self._fail(
+                node,
                 name,
                 "E003",
                 f"`{name}` orders date-times as text, not as instants (their offsets may differ)",
@@ -648,22 +693,29 @@ class _Emitter:
     def _positional(self, node: nodes.Call | nodes.Filter | nodes.Test, what: str) -> bool:
         if node.kwargs or node.dyn_args or node.dyn_kwargs:
             self._fail(
-                what, "E003", f"`{what}` takes positional arguments only", "write the values in order, without `name=`"
+                node,
+                what,
+                "E003",
+                f"`{what}` takes positional arguments only",
+                "write the values in order, without `name=`",
             )
             return False
         return True
 
-    def _arity(self, what: str, got: int, low: int, high: int | None) -> bool:
+    def _arity(
+        self, node: nodes.Call | nodes.Filter | nodes.Test, what: str, got: int, low: int, high: int | None
+    ) -> bool:
         if got >= low and (high is None or got <= high):
             return True
         expected = str(low) if low == high else f"{low} or more" if high is None else f"{low} to {high}"
-        self._fail(what, "E003", f"`{what}` takes {expected} argument{'s' if expected != '1' else ''}, got {got}")
+        self._fail(node, what, "E003", f"`{what}` takes {expected} argument{'s' if expected != '1' else ''}, got {got}")
         return False
 
     def _Call(self, node: nodes.Call, depth: int) -> str:
         if not isinstance(node.node, nodes.Name):
             callee = f"`.{node.node.attr}(...)`" if isinstance(node.node, nodes.Getattr) else "this value"
             self._fail(
+                node,
                 getattr(node.node, "attr", None),
                 "E003",
                 f"{callee} cannot be called: only helpers can",
@@ -673,9 +725,10 @@ class _Emitter:
         name = node.node.name
         if name not in HELPERS:
             if name in self.scope.inputs or name in self.scope.lets:
-                self._fail(name, "E003", f"`{name}` is a value, not a helper, and cannot be called")
+                self._fail(node, name, "E003", f"`{name}` is a value, not a helper, and cannot be called")
             else:
                 self._fail(
+                    node,
                     name,
                     "E002",
                     f"unknown helper `{name}`{_did_you_mean(self.scope.hints, name, HELPERS)}",
@@ -683,22 +736,23 @@ class _Emitter:
                 )
             return "None"
         _, low, high = HELPERS[name]
-        if not (self._positional(node, name) and self._arity(name, len(node.args), low, high)):
+        if not (self._positional(node, name) and self._arity(node, name, len(node.args), low, high)):
             return "None"
         if name in _EARLIER:
-            self._ordered(name, node.args)
+            self._ordered(node, name, node.args)
         args = [self.emit(a, depth) for a in node.args]
         if name == "param_on":  # the parameter is named, never computed: checked here like `params.NAME`
             first = node.args[0]
             if not (isinstance(first, nodes.Const) and isinstance(first.value, str)):
                 self._fail(
+                    node,
                     name,
                     "E003",
                     "the first argument of `param_on` must be a parameter's name in quotes",
                     "write `param_on('NAME', date)`",
                 )
                 return "None"
-            if self._param(first.value, first.value) == "None":
+            if self._param(first.value, first, first.value) == "None":
                 return "None"
             args[0] = repr(first.value)
         if name in CONTEXT_HELPERS:
@@ -711,6 +765,7 @@ class _Emitter:
     def _Filter(self, node: nodes.Filter, depth: int) -> str:
         if node.name not in FILTERS:
             self._fail(
+                node,
                 node.name,
                 "E003",
                 f"unknown filter `{node.name}`{_did_you_mean(self.scope.hints, node.name, FILTERS)}",
@@ -718,14 +773,15 @@ class _Emitter:
             )
             return "None"
         _, low, high = FILTERS[node.name]
-        if not (self._positional(node, node.name) and self._arity(node.name, len(node.args), low, high)):
+        if not (self._positional(node, node.name) and self._arity(node, node.name, len(node.args), low, high)):
             return "None"
         if node.node is None:  # only in `{% filter %}` blocks, which expressions cannot contain
             return "None"
         if node.name in _EARLIER:
-            self._ordered(node.name, [node.node])
+            self._ordered(node, node.name, [node.node])
         if node.name in _CASED and self.instant(node.node):
             self._fail(
+                node,
                 node.name,
                 "E003",
                 f"`{node.name}` rewrites how a date-time is written, as text (one instant has many spellings)",
@@ -738,6 +794,7 @@ class _Emitter:
     def _Test(self, node: nodes.Test, depth: int) -> str:
         if node.name not in TESTS:
             self._fail(
+                node,
                 node.name,
                 "E003",
                 f"unknown test `{node.name}`{_did_you_mean(self.scope.hints, node.name, TESTS)}",
@@ -745,7 +802,7 @@ class _Emitter:
             )
             return "None"
         if node.args or node.kwargs or node.dyn_args or node.dyn_kwargs:
-            self._fail(node.name, "E003", f"the test `{node.name}` takes no arguments")
+            self._fail(node, node.name, "E003", f"the test `{node.name}` takes no arguments")
             return "None"
         if node.name == "defined":
             return self._defined(node.node, depth)
