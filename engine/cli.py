@@ -1609,7 +1609,7 @@ def _fmt_stdin(done: Any) -> NoReturn:
 
 @main.command("init")
 # (a plain path: engine.commands.init refuses a file in the command line's own words, with a hint)
-@click.argument("directory", default=".", type=click.Path())
+@click.argument("directory", default=".", type=click.Path(readable=False))
 @click.option("--no-build", is_flag=True, help="Do not render the pages (`policyctl build` does it later).")
 def init_cmd(directory: str, no_build: bool) -> None:
     """Write a small working policy repository into DIRECTORY (default: here).
@@ -1635,7 +1635,7 @@ def init_cmd(directory: str, no_build: bool) -> None:
                 "move these aside and run `policyctl init` again, or give a new folder (`policyctl init my-policies`);"
                 " policyctl init never writes over what is there",
             )
-        _fail_usage(created.refused, "give a new folder, e.g. `policyctl init my-policies`")
+        _fail_usage(created.refused, created.hint or "give a new folder, e.g. `policyctl init my-policies`")
     if created.failed is not None:
         path, reason = created.failed
         _say(f"policyctl: cannot write {path}: {reason}\n", err=True)

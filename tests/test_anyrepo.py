@@ -226,13 +226,14 @@ def test_init_says_the_next_step_as_a_shell_runs_it(tmp_path: Path, name: str) -
     assert shlex.split(step.removeprefix("next: "))[:2] == ["cd", name]
 
 
-@pytest.mark.parametrize("below", ["", "new", "new/deeper"])
+@pytest.mark.parametrize("below", ["", "new", "new/deeper", "/", "new/"])
 def test_init_refuses_a_file_in_its_own_words(tmp_path: Path, below: str) -> None:
     """A file on the way to the folder (`init notes.txt/new`) failed as a full disk would: "a read or
-    write of notes.txt/new failed: Not a directory", hint "make room or write the output elsewhere"."""
+    write of notes.txt/new failed: Not a directory", hint "make room or write the output elsewhere";
+    `init notes.txt/` said "cannot write notes.txt: File exists", exit 1."""
     target = tmp_path / "notes.txt"
     target.write_text("keep me", encoding="utf-8")
-    result = run_cli("init", os.path.join(target, below) if below else str(target))
+    result = run_cli("init", str(target) + os.sep + below.replace("/", os.sep) if below else str(target))
     assert result.code == 2, result
     assert result.err.startswith(
         f"policyctl: error: {target} is a file: policyctl init writes a repository into a folder"
@@ -241,16 +242,52 @@ def test_init_refuses_a_file_in_its_own_words(tmp_path: Path, below: str) -> Non
     assert target.read_text(encoding="utf-8") == "keep me"
 
 
-def test_init_refuses_a_link_to_nothing_in_its_own_words(tmp_path: Path) -> None:
-    """It failed on its first write: "a read or write of dangling/.github failed", "make room"."""
+@pytest.mark.parametrize("below", ["", "/", "/new"])
+def test_init_refuses_a_link_to_nothing_in_its_own_words(tmp_path: Path, below: str) -> None:
+    """It failed on its first write: "a read or write of dangling/.github failed", "make room";
+    `init dangling/` said "cannot write dangling: File exists", exit 1."""
     target = tmp_path / "dangling"
     target.symlink_to(tmp_path / "nowhere")
-    result = run_cli("init", str(target), "--no-build")
+    result = run_cli("init", str(target) + below.replace("/", os.sep), "--no-build")
     assert result.code == 2, result
     assert result.err.startswith(
         f"policyctl: error: {target} is a link to no folder: policyctl init writes a repository into a folder"
     ), result
     assert not (tmp_path / "nowhere").exists()
+
+
+# A folder whose permissions keep init from checking or writing: (its mode, the folder asked for in
+# it, the error). It said "cannot write locked/new: Permission denied" (exit 1), or click's "Path
+# 'locked' is not readable" (no hint).
+DENIED = [
+    (0o000, "locked/new", "locked is a folder you have no permission to make locked/new in"),
+    (0o600, "locked/new", "locked is a folder you have no permission to make locked/new in"),
+    (0o500, "locked/new", "locked is a folder you have no permission to make locked/new in"),
+    (0o000, "locked", "locked is a folder you have no permission to list (policyctl init checks what is in it first)"),
+    (0o300, "locked", "locked is a folder you have no permission to list (policyctl init checks what is in it first)"),
+    (0o500, "locked", "locked is a folder you have no permission to write into"),
+]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+@pytest.mark.parametrize(("mode", "target", "said"), DENIED)
+def test_init_refuses_a_folder_it_may_not_write_in_its_own_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: int, target: str, said: str
+) -> None:
+    if os.geteuid() == 0:  # (root may do anything: ask as the folder's owner, root, without that would)
+        monkeypatch.setattr(os, "access", lambda path, want, **_: (os.stat(path).st_mode >> 6) & want == want)
+    (tmp_path / "locked" / "in").mkdir(parents=True)
+    (tmp_path / "locked").chmod(mode)
+    try:
+        result = run_cli("init", target, "--no-build", cwd=tmp_path)
+    finally:
+        (tmp_path / "locked").chmod(0o700)
+    assert (result.code, result.out) == (2, ""), result
+    assert result.err.splitlines() == [
+        f"policyctl: error: {said}; nothing was written",
+        "  hint: give a folder you may write into, or ask who owns locked for permission (`ls -ld locked` says who)",
+    ]
+    assert [p.name for p in (tmp_path / "locked").rglob("*")] == ["in"]
 
 
 def test_root_accepts_the_top_and_the_policies_folder_from_anywhere(repo: Path, tmp_path: Path) -> None:

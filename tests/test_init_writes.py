@@ -140,6 +140,39 @@ def test_a_link_made_after_the_check_is_never_written_through(
     assert listing(top) == expected and list(outside.iterdir()) == []
 
 
+@pytest.mark.parametrize("there", ["a link", "a folder"])
+def test_a_gitignore_swapped_after_the_check_is_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, there: str
+) -> None:
+    """The .gitignore was read by path after the check: a link put there meanwhile was followed, and
+    a folder gave a traceback (IsADirectoryError). Now it is opened as it is appended to, no link
+    followed, and only a plain file is read: exit 1, nothing made."""
+    from engine.commands import init
+
+    top, outside = _started(tmp_path)
+    (outside / "theirs").write_text("*.pyc\n", encoding="utf-8")
+    real, before = init._plan, {}
+
+    def plan(target: str, files: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], list[str], dict[str, str]]:
+        found = real(target, files)
+        (top / ".gitignore").unlink()
+        if there == "a link":
+            (top / ".gitignore").symlink_to(outside / "theirs")
+        else:
+            (top / ".gitignore").mkdir()
+        before.update(_listing(top))
+        return found
+
+    monkeypatch.setattr(init, "_plan", plan)
+    result = run_cli("init", str(top), "--no-build")
+    assert result.code == 1 and result.out == "", result
+    assert result.err == (
+        f"policyctl: cannot write {top / '.gitignore'}: a link, file or folder appeared there while policyctl init"
+        " ran (it writes through no link, over nothing)\n" + REMOVED.format(n=0)
+    ), result
+    assert _listing(top) == before
+
+
 def test_what_init_made_is_left_when_another_file_is_in_it_now(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A folder init made that holds a file of someone else by the time a write fails is not
     removed (its file neither): named as left."""

@@ -25,13 +25,17 @@ folder's descriptor, only if nothing is there (`O_CREAT | O_EXCL`, which follows
 the platform has them. A write that fails partway (a full disk, a link or file that appeared
 meanwhile) removes exactly the files and folders this run made, each only while it is still the
 one made (its device and inode), a folder only when empty, and puts an appended .gitignore back
-to its size: what was there before is never touched.
+to its size: what was there before is never touched. An existing .gitignore is read as it is
+appended to, no link followed. A folder the user may not list, write into or make the folder in is
+refused before anything is written, in init's words (exit 2), as a file or a link to no folder on
+the way is.
 """
 
 from __future__ import annotations
 
 import errno
 import os
+import shlex
 import stat
 from dataclasses import dataclass, field
 
@@ -52,6 +56,7 @@ class Created:
     ignored: list[str] = field(default_factory=list)  # lines appended to an existing .gitignore
     settings: str = ""  # the starter's editor settings a kept .vscode/settings.json lacks, as JSON members
     refused: str | None = None  # why nothing was written (a usage problem), a sentence
+    hint: str = ""  # with `refused`: what to do, when not what the command line says for a refusal
     conflicts: list[str] = field(default_factory=list)  # with `refused`: "PATH: why", one per path in the way
     failed: tuple[str, str] | None = None  # (path, why) when a write failed: what this run made is removed
     removed: int = 0  # with `failed`: the files and folders this run made and removed again
@@ -76,16 +81,38 @@ def _starter_files() -> list[tuple[str, str]]:
     return sorted(found, key=lambda pair: pair[1])
 
 
-def _file_on_the_way(target: str) -> str | None:
-    """``target`` or the nearest of its folders that exists, as the user spelt it, when that is not
-    a folder (`init notes.txt/new`: no folder can be made below a file)."""
-    here = target
+def _nearest(target: str) -> str:
+    """``target`` or the nearest of its folders that exists (as far as can be seen: a folder that
+    cannot be searched hides what is in it), as the user spelt it; "" for the working folder."""
+    here = target.rstrip(os.sep + (os.altsep or "")) or target  # (`notes.txt/` is notes.txt)
     while here and not os.path.lexists(here):
         parent = os.path.dirname(here.rstrip(os.sep))
         if parent == here:
             break
         here = parent
-    return here if here and os.path.lexists(here) and not os.path.isdir(here) else None
+    return here if os.path.lexists(here) else ""
+
+
+def _file_on_the_way(target: str) -> str | None:
+    """``target`` or the nearest of its folders that exists, as the user spelt it, when that is not
+    a folder (`init notes.txt/new`: no folder can be made below a file)."""
+    here = _nearest(target)
+    return here if here and not os.path.isdir(here) else None
+
+
+def _not_permitted(target: str) -> tuple[str, str] | None:
+    """(the folder, why) when the user's permissions do not let init check and write ``target``: an
+    existing folder it cannot list or write into, or, for a new one, the nearest existing folder
+    above it, where it cannot make one (not searchable, or not writable)."""
+    here = _nearest(target)
+    if here and os.path.normpath(here) == os.path.normpath(target):
+        if not os.access(here, os.R_OK | os.X_OK):
+            return here, "a folder you have no permission to list (policyctl init checks what is in it first)"
+        if not os.access(here, os.W_OK):
+            return here, "a folder you have no permission to write into"
+    elif not os.access(here or ".", os.W_OK | os.X_OK):
+        return here or ".", f"a folder you have no permission to make {target} in"
+    return None
 
 
 def _policies_around(target: str) -> str | None:
@@ -125,8 +152,16 @@ def _in_the_way(target: str, rel: str) -> tuple[str, str] | None:
 
 def _missing_ignores(path: str, starter: str) -> list[str]:
     """The lines of the starter's .gitignore (at ``starter``) the one at ``path`` lacks (`/x/`,
-    `x/` and `x` alike)."""
-    with open(path, "rb") as f:
+    `x/` and `x` alike). It is read as it is written (``_append``): without following a link,
+    also one made after the check, and only while a plain file; raises OSError (``_failed``'s)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as e:
+        raise _failed(e, path) from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise _failed(OSError(errno.EEXIST, os.strerror(errno.EEXIST)), path)
+    with os.fdopen(fd, "rb") as f:
         have = {line.strip().strip(b"/") for line in f.read().splitlines()}
     with open(starter, "rb") as f:
         wanted = f.read().splitlines()
@@ -200,6 +235,12 @@ def init(target: str) -> Created:
     if file is not None:
         out.refused = f"{file} is {'a link to no folder' if os.path.islink(file) else 'a file'}{_ONLY}"
         return out
+    denied = _not_permitted(target)
+    if denied is not None:
+        folder, why = denied
+        out.refused = f"{folder} is {why}; nothing was written"
+        out.hint = f"give a folder you may write into, or ask who owns {folder} for permission (`ls -ld {shlex.quote(folder)}` says who)"
+        return out
     inside = _policies_around(target)
     if inside is not None:  # its files would be read as the other repository's (P011, L003...)
         out.refused = f"{target} is inside the policies folder {inside}: its files would be read as that repository's"
@@ -214,7 +255,11 @@ def init(target: str) -> Created:
     ignore = os.path.join(target, IGNORE)
     if IGNORE in kept:
         kept.remove(IGNORE)
-        out.ignored = _missing_ignores(ignore, dict((rel, s) for s, rel in files)[IGNORE])
+        try:
+            out.ignored = _missing_ignores(ignore, dict((rel, s) for s, rel in files)[IGNORE])
+        except OSError as e:  # (a link, or no plain file, there since the check: nothing made yet)
+            out.failed = (os.path.normpath(ignore), e.strerror or str(e))
+            return out
     if SETTINGS in kept:
         out.settings = _missing_settings(os.path.join(target, SETTINGS), dict((rel, s) for s, rel in files)[SETTINGS])
     made = _Made()
