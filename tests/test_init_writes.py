@@ -147,23 +147,22 @@ def test_a_gitignore_swapped_after_the_check_is_not_read(
     """The .gitignore was read by path after the check: a link put there meanwhile was followed, and
     a folder gave a traceback (IsADirectoryError). Now it is opened as it is appended to, no link
     followed, and only a plain file is read: exit 1, nothing made."""
-    from engine.commands import init
-
     top, outside = _started(tmp_path)
     (outside / "theirs").write_text("*.pyc\n", encoding="utf-8")
-    real, before = init._plan, {}
+    real, before = os.path.isfile, dict[str, str]()
 
-    def plan(target: str, files: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], list[str], dict[str, str]]:
-        found = real(target, files)
-        (top / ".gitignore").unlink()
-        if there == "a link":
-            (top / ".gitignore").symlink_to(outside / "theirs")
-        else:
-            (top / ".gitignore").mkdir()
-        before.update(_listing(top))
+    def isfile(path: str) -> bool:  # (init's check that the .gitignore is a plain file: swapped after it)
+        found = real(path)
+        if os.path.normpath(path) == str(top / ".gitignore") and not before:
+            (top / ".gitignore").unlink()
+            if there == "a link":
+                (top / ".gitignore").symlink_to(outside / "theirs")
+            else:
+                (top / ".gitignore").mkdir()
+            before.update(_listing(top))
         return found
 
-    monkeypatch.setattr(init, "_plan", plan)
+    monkeypatch.setattr(os.path, "isfile", isfile)
     result = run_cli("init", str(top), "--no-build")
     assert result.code == 1 and result.out == "", result
     assert result.err == (
