@@ -159,7 +159,7 @@ def test_a_gitignore_swapped_after_the_check_is_not_read(
                 (top / ".gitignore").symlink_to(outside / "theirs")
             else:
                 (top / ".gitignore").mkdir()
-            before.update(_listing(top))
+            before.update(listing(top))
         return found
 
     monkeypatch.setattr(os.path, "isfile", isfile)
@@ -169,7 +169,7 @@ def test_a_gitignore_swapped_after_the_check_is_not_read(
         f"policyctl: cannot write {top / '.gitignore'}: a link, file or folder appeared there while policyctl init"
         " ran (it writes through no link, over nothing)\n" + REMOVED.format(n=0)
     ), result
-    assert _listing(top) == before
+    assert listing(top) == before
 
 
 def test_what_init_made_is_left_when_another_file_is_in_it_now(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
