@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -132,6 +133,14 @@ def fallback_starter(init_starter: Path, tmp_path_factory: pytest.TempPathFactor
     return top
 
 
+@pytest.fixture(scope="module")
+def fallback_site(fallback_starter: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[CliRun, Path]:
+    """`fallback_starter` built once (on AT: its German page has a past edition), for the cases
+    that read the build's report or pages."""
+    out = tmp_path_factory.mktemp("fallback-site") / "out"
+    return run_cli("build", "--at", AT, "--out", str(out), cwd=fallback_starter), out
+
+
 # each command that says a `translations: fallback` language's problems, and its exit code when they
 # are warnings (the starter's policyctl.toml says `strict = true`: warnings fail `validate` too)
 FALLBACK_COMMANDS = [
@@ -144,17 +153,55 @@ FALLBACK_COMMANDS = [
 
 @pytest.mark.parametrize(("command", "code"), FALLBACK_COMMANDS)
 def test_a_fallback_languages_gaps_are_warnings_in_every_command(
-    fallback_starter: Path, tmp_path: Path, command: tuple[str, ...], code: int
+    fallback_starter: Path,
+    fallback_site: tuple[CliRun, Path],
+    tmp_path: Path,
+    command: tuple[str, ...],
+    code: int,
 ) -> None:
     """`validate` and `i18n check` refused as errors the gaps that `build` publishes in English with a
     warning (`translations: fallback`): all three say the same warning at the same place."""
-    run = run_cli(*(c.format(out=tmp_path / "out") for c in command), cwd=fallback_starter)
+    if command[0] == "build":
+        run = fallback_site[0]  # (built once for this module)
+    else:
+        run = run_cli(*(c.format(out=tmp_path / "out") for c in command), cwd=fallback_starter)
     assert run.code == code, run
     line = (fallback_starter / "policies/returns/locales/de.po").read_text(encoding="utf-8").split("\n").index(
         'msgid "You pay for the return shipping."'
     ) + 1
     warning = f"policies/returns/locales/de.po:{line}:1: warning[G002]: de: no translation of 'You pay for the return shipping.'\n"
     assert warning in run.out + run.err and "error" not in (run.out + run.err).replace("0 errors", ""), run
+
+
+def _head(html: str) -> tuple[str, str]:
+    """A page's `<title>` text and the `lang` of its `<html>`."""
+    title = re.search(r"<title>(.*?)</title>", html, re.S)
+    lang = re.search(r'<html lang="([^"]*)"', html)
+    assert title and lang, html[:500]
+    return unescape(title[1]), lang[1]
+
+
+@pytest.mark.parametrize("edition", ["", "original/"])
+def test_a_fallback_pages_title_is_its_english_pages_title(fallback_site: tuple[CliRun, Path], edition: str) -> None:
+    """The English page in German's place said "Returns · Rücksendungen · Deutschland" in its
+    `<title>` (the English title, then the layout's German names) under `<html lang="en">`: a
+    title cannot mark a part's language, so it is its English page's, whole (a past edition's
+    too, its date as the English page writes it). The feed's link, in the layout's German words,
+    says so (`lang`)."""
+    run, out = fallback_site
+    assert run.code == 0, run
+    german = (out / f"returns/de/de/{edition}help.html").read_text(encoding="utf-8")
+    english = (out / f"returns/de/en/{edition}help.html").read_text(encoding="utf-8")
+    assert 'class="pending"' in german  # (the English page in German's place)
+    assert _head(german) == _head(english)
+    assert _head(german) == (
+        ("Returns · Past edition, before 1 January 2025 · Germany", "en") if edition else ("Returns · Germany", "en")
+    )
+    if not edition:
+        assert re.search(
+            r'<link rel="alternate" type="application/atom\+xml" [^>]*title="Änderungen[^"]*" lang="de">', german
+        )
+        assert re.search(r'<link rel="alternate" type="application/atom\+xml" [^>]*title="Changes[^"]*">', english)
 
 
 class _Lang(HTMLParser):

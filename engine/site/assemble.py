@@ -93,8 +93,7 @@ def assemble(
             text = past_notice(layouts[job.locale], job, formatting(repo, job)) + text
         out.files[job.path("md")] = text.encode("utf-8")
         try:
-            view = page_view(repo, work, job, by_page[job.page], title, body, day)
-            page_html = layout.use(layouts[job.locale]).page(view)
+            page_html = page_in_layout(repo, work, job, by_page[job.page], title, body, day, layout, layouts)
         except RenderError as e:
             out.problems.append(e.problem)
             continue
@@ -269,6 +268,29 @@ def edition_view(
             "end_unconfirmed": job.edition.end_assumed,
         }
     return picker, banner
+
+
+def page_in_layout(
+    repo: Repository,
+    work: Plan,
+    job: Job,
+    same_page: list[Job],
+    title: str,
+    body: str,
+    day: str,
+    layout: Layout,
+    layouts: dict[str, Translator],
+) -> str:
+    """``job``'s HTML page: its view (`page_view`) in ``layout``, speaking its language. The English
+    page in a language's place has its English page's `<title>`, whole (`pending.title`: the
+    layout's `title` block in English for the English page of its marketplace and edition): a
+    title cannot mark a part's language, and its `<html lang>` says English."""
+    view = page_view(repo, work, job, same_page, title, body, day)
+    if job.fallback:
+        english = Job(job.page, job.marketplace, job.fallback, job.edition)
+        source = page_view(repo, work, english, same_page, title, body, day)
+        view["pending"]["title"] = layout.use(layouts[job.fallback]).page_title(source)
+    return layout.use(layouts[job.locale]).page(view)
 
 
 def page_view(

@@ -11,7 +11,7 @@ import math
 import os
 from typing import Any
 
-from jinja2 import FileSystemLoader, pass_context
+from jinja2 import FileSystemLoader, Template, pass_context
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
@@ -24,6 +24,7 @@ from engine.site.markup import escape, scrollable_tables
 from engine.site.onepass import PeriodSandbox, one_period
 from engine.site.plan import CHOOSER_TEMPLATE
 from engine.templates.codecache import SharedCode
+from engine.templates.guard import MAX_RENDER_SECONDS, deadline
 from engine.templates.sandbox import NOT_FINITE, RenderError, environment, fail, render_failure
 
 PAGE = "page.html.j2"
@@ -85,7 +86,7 @@ class Layout:
         variables.setdefault("num", num)
         return _filled(self._lookup(singular, plural, int(num)), variables, ctx.eval_ctx.autoescape)
 
-    def _render(self, env: ImmutableSandboxedEnvironment, name: str, context: dict[str, Any]) -> str:
+    def _render(self, env: ImmutableSandboxedEnvironment, name: str, context: dict[str, Any], block: str = "") -> str:
         key = (env is self.html, name)
         slow = self._runaway.get(key)
         if slow is not None:  # it ran away (deadline, output limit) on another page: not run again
@@ -94,7 +95,7 @@ class Layout:
             template = self._templates.get(key)
             if template is None:  # found once per layout, not on every page (an error is raised every time)
                 template = self._templates[key] = env.get_template(name)
-            text: str = template.render(context)
+            text: str = template.render(context) if not block else _block(template, block, context)
         except RenderError:
             raise
         except Exception as e:
@@ -102,7 +103,7 @@ class Layout:
             if failure.runaway:
                 self._runaway[key] = failure
             raise failure from None
-        if env is not self.html:
+        if env is not self.html or block:
             return text
         found, safe = checked(text)
         if found:  # the layout is untrusted too: no page it makes may run, load or send anything
@@ -124,6 +125,12 @@ class Layout:
         view = dict(view, body=Markup(scrollable_tables(view["body"])))
         return self._render(self.html, PAGE, view)
 
+    def page_title(self, view: dict[str, Any]) -> Markup:
+        """What the page layout's `title` block writes for ``view`` (escaped for HTML), in the
+        language in use: the title of the English page a page shown in English for now gives as
+        its own (`pending.title`), whole, as the page's `<html lang>` says its text is English."""
+        return Markup(self._render(self.html, PAGE, view, block="title"))
+
     def marketplaces(self, view: dict[str, Any]) -> str:
         return self._render(self.html, MARKETPLACES, view)
 
@@ -134,7 +141,22 @@ class Layout:
         return self._render(self.markdown, INDEX_MD, view)
 
 
-_COMPILED = SharedCode(size=64)  # the layout's four templates, for a few sites
+_COMPILED = SharedCode(size=64)
+
+
+def _block(template: Template, block: str, context: dict[str, Any]) -> str:
+    """One block of ``template`` rendered alone (a layout without it: nothing), as the template's
+    own `render` renders the whole: under the render's deadline, its output bounded, a failure
+    placed at the template's line."""
+    render = template.blocks.get(block)
+    if render is None:
+        return ""
+    with deadline(MAX_RENDER_SECONDS, f"the template `{template.name}`"):
+        try:
+            text: str = template.environment.concat(render(template.new_context(context)))
+        except Exception:
+            template.environment.handle_exception()
+    return text  # the layout's four templates, for a few sites
 
 
 def _filled(text: str, variables: dict[str, Any], html: bool = False) -> str:
