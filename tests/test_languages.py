@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.commands.serve import Preview
 from support import ROOT, CliRun, declared_pages, edit, run_cli, select
 
 AT = "2025-01-01"
@@ -182,7 +183,9 @@ def _head(html: str) -> tuple[str, str]:
 
 
 @pytest.mark.parametrize("edition", ["", "original/"])
-def test_a_fallback_pages_title_is_its_english_pages_title(fallback_site: tuple[CliRun, Path], edition: str) -> None:
+def test_a_fallback_pages_title_is_its_english_pages_title(
+    fallback_starter: Path, fallback_site: tuple[CliRun, Path], edition: str
+) -> None:
     """The English page in German's place said "Returns · Rücksendungen · Deutschland" in its
     `<title>` (the English title, then the layout's German names) under `<html lang="en">`: a
     title cannot mark a part's language, so it is its English page's, whole (a past edition's
@@ -197,6 +200,9 @@ def test_a_fallback_pages_title_is_its_english_pages_title(fallback_site: tuple[
     assert _head(german) == (
         ("Returns · Past edition, before 1 January 2025 · Germany", "en") if edition else ("Returns · Germany", "en")
     )
+    # the preview says it alike (it makes the page's HTML on its own)
+    path = f"returns/de/de/{edition}help.html"
+    assert _head(Preview(str(fallback_starter / "policies"), AT).page(path, AT)[2]) == _head(german)
     if not edition:
         assert re.search(
             r'<link rel="alternate" type="application/atom\+xml" [^>]*title="Änderungen[^"]*" lang="de">', german

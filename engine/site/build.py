@@ -37,7 +37,7 @@ from engine.i18n.translator import Translator, source_index
 from engine.model.clock import today
 from engine.model.repository import Repository
 from engine.problems import Problem
-from engine.site.assemble import assemble, chooser_view, index_view, page_view
+from engine.site.assemble import assemble, chooser_view, index_view, page_in_layout
 from engine.site.html import Layout
 from engine.site.output import INDEX, INDEX_FILES, NOJEKYLL, Built, passed_dates, title_of
 from engine.site.page import once_each, render_group, tidy_markdown
@@ -284,7 +284,10 @@ def render_one(
     try:
         same = [j for j in work.jobs if j.page is job.page and j.edition is None]
         day = job.edition.day if job.edition else at or today(repo.marketplaces[job.marketplace].time_zone)
-        files["html"] = Layout(site_dir(repo)).use(layout_text).page(page_view(repo, work, job, same, title, body, day))
+        layouts = {job.locale: layout_text}
+        if job.fallback:  # (its `<title>` is its English page's)
+            layouts[job.fallback] = Translator(work.domains[SITE], job.fallback, sources[SITE], work.catalogs)
+        files["html"] = page_in_layout(repo, work, job, same, title, body, day, Layout(site_dir(repo)), layouts)
     except RenderError as e:
         problems.append(e.problem)
     problems += layout_text.problems
