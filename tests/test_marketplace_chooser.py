@@ -185,7 +185,10 @@ def test_a_chooser_is_kept_with_its_page_and_made_again_when_gone(nine: Path, tm
 
 
 ONE_MESSAGE = "{% trans %}Returning an item{% endtrans %}"
-PLACEHOLDER = "{% trans name=program.name %}Returning an item to {{ name }}{% endtrans %}"
+PLACEHOLDER = (
+    '{% trans name=program.name, n=p.return_window_days|duration("day") %}'
+    "Returning an item to {{ name }} within {{ n }}{% endtrans %}"
+)
 
 
 @pytest.mark.parametrize(
@@ -197,17 +200,20 @@ PLACEHOLDER = "{% trans name=program.name %}Returning an item to {{ name }}{% en
         (ONE_MESSAGE, "Einen Artikel zurückgeben", "Einen Artikel zurückgeben"),
         # not translated yet: the English is all there is, marked as English in the sentence
         (ONE_MESSAGE, None, '<span lang="en">Returning an item</span>'),
-        # a message with placeholders: its values came formatted for English (the name here, a
-        # number or date elsewhere), so it is not filled in German: English, marked
-        (PLACEHOLDER, "Einen Artikel an %(name)s zurückgeben", '<span lang="en">Returning an item to Returns</span>'),
+        # a message with placeholders: the title block rendered in German, its values as German
+        # writes them (it stayed English, marked: its values had come formatted for English)
+        (PLACEHOLDER, "Rückgabe an %(name)s binnen %(n)s", "Rückgabe an Rücksendungen binnen 45 Tage"),
+        # not translated yet: English, marked
+        (PLACEHOLDER, None, '<span lang="en">Returning an item to Returns within 45 days</span>'),
     ],
 )
 def test_the_chooser_of_a_page_shown_in_english_in_its_place_says_its_title_in_its_language(
     init_starter: Path, tmp_path: Path, title_block: str | None, translation: str | None, said: str
 ) -> None:
     """A `translations: fallback` program's German chooser (its words the layout's German) said the
-    English page's title: "Marketplace wählen · Returns", "„Returns“ in jedem Marketplace". The build
-    and the preview say it alike. A title left in English is marked `lang="en"` in the sentence, as
+    English page's title: "Marketplace wählen · Returns", "„Returns“ in jedem Marketplace"; a title
+    with placeholders stayed English even where German translates it. The build and the preview
+    say it alike. A title left in English is marked `lang="en"` in the sentence, as
     the index marks a title in another language (the `<title>` can hold no markup)."""
     top = tmp_path / "repo"
     shutil.copytree(init_starter, top)
@@ -221,7 +227,7 @@ def test_the_chooser_of_a_page_shown_in_english_in_its_place_says_its_title_in_i
         )
         assert run_cli("i18n", "update", "--root", str(top / "policies")).code == 0
         if translation is not None:
-            msgid = "Returning an item" + (" to %(name)s" if title_block == PLACEHOLDER else "")
+            msgid = "Returning an item" + (" to %(name)s within %(n)s" if title_block == PLACEHOLDER else "")
             edit(de, f'msgid "{msgid}"\nmsgstr ""', f'msgid "{msgid}"\nmsgstr "{translation}"')
     edit(de, 'msgstr "Die Kosten der Rücksendung tragen Sie."', 'msgstr ""')  # (German shown in English)
     out = _build(top, CHOOSER_THRESHOLD + 1)
@@ -230,9 +236,11 @@ def test_the_chooser_of_a_page_shown_in_english_in_its_place_says_its_title_in_i
     assert f"<p>„{said}“ in jedem Marketplace, in dem die Seite erscheint:</p>" in html, html
     assert '<p class="pending" lang="de"' in (out / "returns/de/de/help.html").read_text()  # (shown in English)
     english = (out / "returns/_marketplaces/en/help.html").read_text()
-    title = {None: "Returns", ONE_MESSAGE: "Returning an item", PLACEHOLDER: "Returning an item to Returns"}[
-        title_block
-    ]
+    title = {
+        None: "Returns",
+        ONE_MESSAGE: "Returning an item",
+        PLACEHOLDER: "Returning an item to Returns within 45 days",
+    }[title_block]
     assert f"<title>Choose a marketplace · {title}</title>" in english
     assert f"<p>“{title}” in each marketplace it is published in:</p>" in english  # (English, unmarked)
     preview = Preview(str(top / "policies"), AT)

@@ -23,7 +23,7 @@ from engine.site.html import Layout
 from engine.site.manifest import Page
 from engine.site.onepass import one_period
 from engine.site.output import INDEX, INDEX_FILES, Built, title_of
-from engine.site.page import edition_links, tidy_markdown
+from engine.site.page import edition_links, tidy_markdown, title_in
 from engine.site.plan import Job, Plan, chooser_path, rel
 from engine.templates.sandbox import RenderError
 
@@ -98,7 +98,7 @@ def assemble(
             out.problems.append(e.problem)
             continue
         out.files[job.path("html")] = page_html.encode("utf-8")
-        write_chooser(repo, work, job, by_page[job.page], title, layout, out)  # (if the page has one)
+        write_chooser(repo, work, job, by_page[job.page], title, day, layout, out)  # (if the page has one)
         if job in work.feeds:
             feed = change_feed(repo, work, job, title, body, layouts[job.locale], day)
             out.files[job.feed()] = feed.encode("utf-8")
@@ -426,14 +426,14 @@ def marketplace_links(
     return markets
 
 
-def chooser_view(repo: Repository, work: Plan, job: Job, same_page: list[Job], title: str) -> dict[str, Any]:
+def chooser_view(repo: Repository, work: Plan, job: Job, same_page: list[Job], title: str, day: str) -> dict[str, Any]:
     """What the layout's marketplace chooser (`marketplaces.html.j2`) needs: the current pages of
     ``job``'s page in every marketplace, in ``job``'s language where published (as the header's list
     links them). ``title``: ``job``'s, the page's title (in that language but on the English page
-    in its place: `chooser_title`)."""
+    in its place: `chooser_title`); ``day``: the day ``job`` is rendered for."""
     here = chooser_path(job.page, job.locale)
     current = [j for j in same_page if j.edition is None]
-    said, said_lang = chooser_title(repo, work, job, title)
+    said, said_lang = chooser_title(repo, work, job, title, day)
     return {
         "lang": job.locale,
         "dir": l10n.text_direction(job.locale),
@@ -448,16 +448,17 @@ def chooser_view(repo: Repository, work: Plan, job: Job, same_page: list[Job], t
     }
 
 
-def chooser_title(repo: Repository, work: Plan, job: Job, title: str) -> tuple[str, str]:
+def chooser_title(repo: Repository, work: Plan, job: Job, title: str, day: str) -> tuple[str, str]:
     """The page's title as ``job``'s marketplace chooser says it, in the chooser's language, and the
     language it is in. The English page in a language's place (`translations: fallback`) has its
     English title, but its chooser's words are all the language's (the layout's catalog): the
     title there is the program catalog's translation of it (a title written as one message,
     `{% trans %}` without placeholders), else the program's name in the language when the title
-    is its name (`names:`), else the English (its language English: the layout marks it, as the
-    index marks a title in another language). A title with placeholders stays English: it arrives
-    written, its values formatted for English (`1,000` is one in German), so its message cannot be
-    filled for the language here. The page's cache key has the language's catalogs and
+    is its name (`names:`), else the page's `title` block rendered alone in the language when
+    each message it uses is translated (`page.title_in`: a message with placeholders, its values
+    as the language writes them, `1.000` in German, where the English title has `1,000`), else the
+    English (its language English: the layout marks it, as the index marks a title in another
+    language). The page's cache key has the language's catalogs, the program's templates and
     program.yaml (engine.cache.pages)."""
     if not job.fallback:
         return title, job.locale
@@ -468,18 +469,21 @@ def chooser_title(repo: Repository, work: Plan, job: Job, title: str) -> tuple[s
         return translated, job.locale
     if title == official_name(program, job.lang):
         return official_name(program, job.locale), job.locale
+    said = title_in(repo, work, job, day)
+    if said is not None:
+        return said, job.locale
     return title, job.lang
 
 
 def write_chooser(
-    repo: Repository, work: Plan, job: Job, same_page: list[Job], title: str, layout: Layout, out: Built
+    repo: Repository, work: Plan, job: Job, same_page: list[Job], title: str, day: str, layout: Layout, out: Built
 ) -> None:
     """The marketplace chooser of ``job``'s page in its language, if ``job`` carries it (`Plan.choosers`),
     in ``layout`` (speaking that language)."""
     if work.choosers.get((job.page, job.locale)) is not job:
         return
     try:
-        chooser = layout.marketplaces(chooser_view(repo, work, job, same_page, title))
+        chooser = layout.marketplaces(chooser_view(repo, work, job, same_page, title, day))
     except RenderError as e:
         out.problems.append(e.problem)
         return

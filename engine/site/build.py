@@ -249,11 +249,12 @@ def render_chooser(
     page = ""
     if carrier in rendered:
         same = [j for j in work.jobs if j.page is carrier.page and j.edition is None]
+        day = at or today(repo.marketplaces[carrier.marketplace].time_zone)
         try:
             page = (
                 Layout(site_dir(repo))
                 .use(text)
-                .marketplaces(chooser_view(repo, work, carrier, same, rendered[carrier][2]))
+                .marketplaces(chooser_view(repo, work, carrier, same, rendered[carrier][2], day))
             )
         except RenderError as e:
             problems.append(e.problem)

@@ -18,6 +18,7 @@ from engine.problems import Problem
 from engine.site import editions, markup
 from engine.site.context import page_context
 from engine.site.editions import Edition
+from engine.site.evidence import AUTO, TAG, watching
 from engine.site.manifest import pages_dir
 from engine.site.plan import Job, Plan, rel, site_dir
 from engine.site.render import Renderer, render
@@ -176,3 +177,38 @@ def render_both(renderer: Renderer, template: str, context: dict[str, Any]) -> t
     else:
         text = markup.strip_marks(marked)
     return text, marked, marks
+
+
+def title_in(repo: Repository, work: Plan, job: Job, day: str) -> str | None:
+    """The title of ``job``'s page in ``job.locale`` when its text is another language's
+    (`translations: fallback`): its template's `title` block rendered alone in that language, its
+    values as the language writes them in the marketplace (`1.000` in German, not English's
+    `1,000`), when every message the block looks up has a translation there that is published; else
+    None (a message not translated yet, a title written outside a `title` block or from what the
+    rest of the template sets, a value that would need a "not yet confirmed" marker). For the
+    marketplace chooser's words around the title (engine.site.assemble.chooser_title)."""
+    program = repo.programs[job.page.program]
+    translators = {
+        program.id: Translator(work.domains[program.id], job.locale, {}, work.catalogs),
+        SITE: Translator(work.domains[SITE], job.locale, {}, work.catalogs),
+    }
+    known = {name: set(t.problems) for name, t in translators.items()}  # (the catalogs' own, if any)
+    renderer = Renderer(repo, program, site_dir(repo))
+    renderer.use(job.locale, translators)
+    context = page_context(repo, renderer, job.marketplace, day, page_links(job, work.first_pages()))
+    context["page_template"] = job.page.template
+    context["edition_links"] = edition_links(job, work.editions.get((job.page.program, job.marketplace), []))
+    try:
+        template = renderer.env.get_template(job.page.template)
+        block = template.blocks.get("title")
+        if block is None:
+            return None
+        with guard.deadline(guard.MAX_RENDER_SECONDS, f"the title of `{job.page.template}`"), watching() as watch:
+            text = template.environment.concat(block(template.new_context(context)))
+    except Exception:  # (the page's own render, in English, says what is wrong with its template)
+        return None
+    if watch.problem() is not None or any(t.problems - known[name] for name, t in translators.items()):
+        return None
+    if AUTO in text or TAG in text:  # a marker to place: the page's render places it
+        return None
+    return markup.to_html(tidy_markdown(f"# {text}"), markup.FactMarks())[1] or None
