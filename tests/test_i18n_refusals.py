@@ -252,6 +252,43 @@ def test_a_date_written_in_figures_with_its_year_is_found_in_every_language(
         assert fact_problem([f"Returns are free from {written}."], translation, facts, tag) is None
 
 
+@pytest.mark.parametrize(
+    ("tag", "translation", "said"),
+    [
+        # a date as English writes it in words, month first (CLDR's `en`) ...
+        ("de", "Ab July 1, 2025 ist die Rücksendung kostenlos.", "`July 1, 2025` (2025-07-01)"),
+        ("es", "Desde el Jul 1, 2025, la devolución es gratuita.", "`Jul 1, 2025` (2025-07-01)"),
+        ("it", "Dal Tuesday, July 1, 2025 il reso è gratuito.", "`Tuesday, July 1, 2025` (2025-07-01)"),
+        ("zh-Hans", "自July 1, 2025起，退货免费。", "`July 1, 2025` (2025-07-01)"),
+        # ... or day first (CLDR's world English, `en-001`: the English pages outside the US)
+        ("de", "Ab 1 July 2025 ist die Rücksendung kostenlos.", "`1 July 2025` (2025-07-01)"),
+        ("es", "Desde el Tuesday, 1 July 2025, la devolución es gratuita.", "`Tuesday, 1 July 2025` (2025-07-01)"),
+        ("zh-Hans", "自1 July 2025起，退货免费。", "`1 July 2025` (2025-07-01)"),
+        # ... or without the year, month first, as the language's own day and month are found (a
+        # figure before a month's name without a year is often a step: "Passo 1: July Street")
+        ("it", "Dal July 1 il reso è gratuito.", "`July 1` (2025-07-01, without the year)"),
+        ("de", "Ab July 1st ist die Rücksendung kostenlos.", "`July 1st` (2025-07-01, without the year)"),
+        # not these dates: another year, another word, the language's month after the day and year
+        ("de", "Ab July 1, 2026 und 1 July 2026 gilt das.", None),
+        ("de", "Die Julyx-Aktion 1, 2025 Artikel.", None),
+        ("es", "Paso 1: julio es el mes 7 de 2025.", None),
+        ("it", "Passo 1: July Street, 2025 articoli.", None),
+        ("zh-Hans", "第1步：July的2025个。", None),
+    ],
+)
+def test_an_english_date_in_words_is_found_in_every_language(tag: str, translation: str, said: str | None) -> None:
+    """G006 found a date copied from the English only in US English's figures ("7/1/2025"): "July 1,
+    2025" or "1 July 2025" left in a German, Spanish, Italian or Chinese translation was published,
+    to go stale. The months' names are CLDR's."""
+    why = fact_problem(["Returns are free."], translation, JULY, tag)
+    assert (why is None) if said is None else (why is not None and f"the translation states the date {said}" in why), (
+        why
+    )
+    if said is not None:  # the English writing the same date leaves it alone
+        written = said.split("`")[1]
+        assert fact_problem([f"Returns are free from {written}."], translation, JULY, tag) is None
+
+
 @pytest.mark.parametrize("marketplace", ["us", "de"])
 def test_i18n_check_reads_a_translation_as_its_marketplaces_pages_are_formatted(
     init_repo: Path, marketplace: str

@@ -6,8 +6,9 @@ program's pages may state (`program_facts`); `fact_problem` says whether a text 
 English does not. Dates are looked for as each language writes them, with CLDR's date patterns
 of every locale the language's pages are formatted with (`formatting_locales`: "1/7/23" in `es`,
 "1/7/2023" in `es-US`, the Spanish pages of a US marketplace), and its figures with the year in
-full (CLDR's `yMd`: "1/7/2023" in `es` too), and as US English writes it in figures in any
-language ("7/1/2023", `SOURCE_FIGURES`)
+full (CLDR's `yMd`: "1/7/2023" in `es` too), and as English writes it in any language, copied
+from the English: in figures as US English does ("7/1/2023", `SOURCE_FIGURES`), in words month
+first or day first ("July 1, 2025", "1 July 2025", "July 1": `SOURCE_WORDS`)
 (engine.i18n.cldr): with the year in full or in two digits ("01.03.25"), or without it, as a day
 and a month's name ("1. März", "1 marzo", "3月1日"; a day and a month in figures alone, "1/3", is
 more often a fraction or a step than a date); Babel is imported only for a translation that holds
@@ -124,8 +125,10 @@ def fact_problem(
         found = facts.get(address.lower().rstrip("."))
         if found and not any(address in e for e in english):
             return f"the translation states `{address}`, {_of(found)}{_WHERE}"
-    for written, day, with_year in _dates(translation, facts, locales, SOURCE_FIGURES):
-        if any(_writes_date(e, day, (*locales, "en")) for e in english):
+    # (in an English text, English's own words are its own forms: "1: march on" is no date there)
+    words = () if _language(tag) == _language(SOURCE_LOCALE) else SOURCE_WORDS
+    for written, day, with_year in _dates(translation, facts, locales, SOURCE_FIGURES, words):
+        if any(_writes_date(e, day, (*locales, *SOURCE_WORDS)) for e in english):
             continue
         if with_year:
             return f"the translation states the date `{written}` ({day}), {_of(facts[day])}{_WHERE}"
@@ -142,6 +145,16 @@ _WHERE = ", where the English states none (a placeholder keeps it current)"
 # the English's ("7/1/2023", "7/1/23": July 1 as US English writes it, which a page in a language
 # that puts the day first would have its readers take for January 7)
 SOURCE_FIGURES = (SOURCE_LOCALE,)
+# whose dates in words a translation may copy, whatever its own language and marketplace: English's
+# with the month first ("July 1, 2025", "Jul 1, 2025", "July 1": US English, CLDR's `en`) and with
+# the day first and the year ("1 July 2025": CLDR's world English, `en-001`, as the English pages of
+# most marketplaces outside the US write it); the months' names are CLDR's. Not in a translation
+# into English itself, whose own forms these are (with its common words: "1: march on", "may 1")
+SOURCE_WORDS = (SOURCE_LOCALE, "en-001")
+
+
+def _language(tag: str) -> str:
+    return tag.replace("_", "-").split("-")[0].lower()
 
 
 def _of(found: Sequence[Fact]) -> str:
@@ -241,23 +254,24 @@ def addresses(text: str) -> list[str]:
 
 
 def _dates(
-    text: str, facts: Facts, locales: Sequence[str], copied: Sequence[str] = ()
+    text: str, facts: Facts, locales: Sequence[str], figures: Sequence[str] = (), words: Sequence[str] = ()
 ) -> Iterator[tuple[str, str, bool]]:
     """(what the text writes, the ISO date, whether with its year) for each date among ``facts``
     that ``text`` writes: as `2025-07-01`, or as one of ``locales`` writes it (CLDR's full, long,
     medium and short date, the short one with a year of two digits too, and its figures with the
-    year in full), or its day and month alone; or as one of ``copied`` writes it in figures alone
-    with its year; a form with the year before one without it, whichever locale's. The text's
-    own locales are asked first for every date: "7/1/2023" in Spanish is January 7 when that is a
-    fact too, else July 1 as ``copied`` (US English) writes it."""
-    figures = {int(n) for n in _FIGURES.findall(text)}
-    if not figures:  # (no figure, no date: most translations)
+    year in full), or its day and month alone; or as one of ``figures`` writes it in figures alone
+    with its year, or one of ``words`` with a month's name, with its year or without it; a form
+    with the year before one without it, whichever locale's. The text's own locales are asked
+    first for every date: "7/1/2023" in Spanish is January 7 when that is a fact too, else July 1
+    as ``figures`` (US English) writes it."""
+    written = {int(n) for n in _FIGURES.findall(text)}
+    if not written:  # (no figure, no date: most translations)
         return
     # every form writes the day of the month in figures (without it, CLDR is not asked)
-    days = [d for d in facts if isinstance(d, str) and _ISO_DAY.fullmatch(d) and int(d[8:]) in figures]
-    for also in ((), copied) if copied else ((),):
+    days = [d for d in facts if isinstance(d, str) and _ISO_DAY.fullmatch(d) and int(d[8:]) in written]
+    for also in (((), ()), (figures, words)) if figures or words else (((), ()),):
         for day in days:
-            found = _written_date(text, day, locales, also)
+            found = _written_date(text, day, locales, *also)
             if found is not None:
                 yield found
 
@@ -269,14 +283,16 @@ def _writes_date(text: str, day: str, locales: Sequence[str]) -> bool:
 
 
 def _written_date(
-    text: str, day: str, locales: Sequence[str], figures: Sequence[str] = ()
+    text: str, day: str, locales: Sequence[str], figures: Sequence[str] = (), words: Sequence[str] = ()
 ) -> tuple[str, str, bool] | None:
     """(what ``text`` writes, ``day``, whether with its year) for the date ``day`` as one of
-    ``locales`` writes it, or as one of ``figures`` writes it in figures alone, or None: with its
-    year in any of them before without it. Its day and month without the year are not found inside
-    a date of another year ("1. März 2026")."""
+    ``locales`` writes it, or as one of ``figures`` writes it in figures alone, or as one of
+    ``words`` writes it with a month's name, or None: with its year in any of them before without
+    it. Its day and month without the year are not found inside a date of another year ("1. März
+    2026")."""
     patterns = [_date_patterns(day, tag) for tag in dict.fromkeys(locales)]
     patterns += [_date_patterns(day, tag, figures_only=True) for tag in dict.fromkeys(figures) if tag not in locales]
+    patterns += [_date_patterns(day, tag, words_only=True) for tag in dict.fromkeys(words) if tag not in locales]
     for dated, _, _ in patterns:
         match = dated.search(text)
         if match is not None:
@@ -292,7 +308,7 @@ def _written_date(
 
 @functools.lru_cache(maxsize=4096)
 def _date_patterns(
-    day: str, tag: str, figures_only: bool = False
+    day: str, tag: str, figures_only: bool = False, words_only: bool = False
 ) -> tuple[re.Pattern[str], re.Pattern[str] | None, re.Pattern[str]]:
     """The ways ``tag`` writes the date ``day``: with its year (each of CLDR's date forms that has
     it in full or in two digits, and the ISO form), where in a form with a month's name any run of
@@ -304,7 +320,8 @@ def _date_patterns(
     the sea), or None; and the forms with the year in full, of any year. The forms with the year
     are CLDR's four and its figures with the year in full (`yMd`: "1/7/2025" in `es`, whose short
     form is "1/7/25"); ``figures_only``: only those of them written in figures alone, none
-    without the year."""
+    without the year; ``words_only``: only those with a month's name, without the year only when
+    the month comes first."""
     from engine.i18n import cldr
 
     forms, yearless = {day}, set()
@@ -316,6 +333,8 @@ def _date_patterns(
         pass
     if figures_only:
         forms, yearless = {f for f in forms if not _LETTER.search(f)}, set()
+    if words_only:  # (without the year, month first only: "Schritt 1: July Street" is no date)
+        forms, yearless = {f for f in forms if _LETTER.search(f)}, {f for f in yearless if not f[:1].isdigit()}
     # a form of figures alone, with its separators as they are ("1/7/2025", not "1/7: 2025 items")
     dated = [_form_pattern(f, exact=not _LETTER.search(f)) for f in forms if day[:4] in f]
     dated += [_form_pattern(f, exact=True) for f in forms if day[:4] not in f and not _LETTER.search(f)]
