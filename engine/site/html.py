@@ -141,7 +141,7 @@ class Layout:
         return self._render(self.markdown, INDEX_MD, view)
 
 
-_COMPILED = SharedCode(size=64)
+_COMPILED = SharedCode(size=64)  # the layout's four templates, for a few sites
 
 
 def _block(template: Template, block: str, context: dict[str, Any]) -> str:
@@ -156,7 +156,7 @@ def _block(template: Template, block: str, context: dict[str, Any]) -> str:
             text: str = template.environment.concat(render(template.new_context(context)))
         except Exception:
             template.environment.handle_exception()
-    return text  # the layout's four templates, for a few sites
+    return text
 
 
 def _filled(text: str, variables: dict[str, Any], html: bool = False) -> str:
