@@ -653,13 +653,15 @@ def test_schema_lists_every_kind() -> None:
     assert listed == ["marketplaces", "program", "overlay", "decision", "tests", "pages", "common"]
 
 
-def test_schema_ids_are_relative_and_refs_resolve() -> None:
-    """No made-up host: each `$id` is the file's own name, so `$ref: common.schema.json#...`
-    resolves beside the file in editors and in the engine's registry alike."""
+def test_schemas_have_no_id_and_refs_resolve() -> None:
+    """No `$id` (a made-up host would be fetched; a relative one, `program.schema.json`, some tools
+    take as the base as it is, against the working folder: test_editor_schemas), so
+    `$ref: common.schema.json#...` resolves beside the file, in editors and in the engine's registry
+    (by file name) alike."""
     from engine.schema import check
 
     for path in (ROOT / "schemas").glob("*.schema.json"):
-        assert json.loads(path.read_text(encoding="utf-8"))["$id"] == path.name
+        assert "$id" not in json.loads(path.read_text(encoding="utf-8")), path.name
     errors = list(check.validator("program").iter_errors({"id": "Not An Id", "names": {"en": "x"}, "parameters": {}}))
     assert any("does not match" in e.message for e in errors)  # the id pattern comes from common.schema.json
 

@@ -22,6 +22,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -367,6 +368,31 @@ def test_init_refuses_editor_settings_that_are_no_plain_file(tmp_path: Path) -> 
 def test_published_schemas_are_the_sources(init_starter: Path) -> None:
     for path in SCHEMAS.glob("*.schema.json"):
         assert (init_starter / "schemas" / path.name).read_bytes() == path.read_bytes()
+
+
+def test_refs_resolve_beside_the_schema_wherever_it_is_read_from(init_starter: Path) -> None:
+    """A tool's base for a schema's `$ref`s is its `$id` when it has one, else where it was read
+    (check-jsonschema's `--schemafile`): `common.schema.json` must be the file beside it. A relative
+    `$id` (`program.schema.json`) was taken as the base as it is, so check-jsonschema run from the
+    repository's top looked for ./common.schema.json: "Unresolvable: common.schema.json#/$defs/id"."""
+    for path in (init_starter / "schemas").glob("*.schema.json"):
+        read_from = path.as_uri()
+        base = json.loads(path.read_text(encoding="utf-8")).get("$id", read_from)
+        assert urljoin(base, "common.schema.json") == urljoin(read_from, "common.schema.json"), path.name
+
+
+def test_check_jsonschema_checks_the_starter_from_its_top(init_starter: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the guide promises the editor, checked as an author would from the repository's top with
+    check-jsonschema (the `bench` extra; skipped without it): every file valid, nothing unresolvable."""
+    main = pytest.importorskip("check_jsonschema.cli.main_command").main
+    from click.testing import CliRunner
+
+    monkeypatch.chdir(init_starter)
+    for kind in KINDS:
+        files = [str(p.relative_to(init_starter)) for p, k in _kinded_files(init_starter / "policies") if k == kind]
+        if files:
+            done = CliRunner().invoke(main, ["--schemafile", f"schemas/{kind}.schema.json", *files])
+            assert (done.exit_code, done.output) == (0, "ok -- validation done\n"), (kind, done.output)
 
 
 def test_fmt_keeps_an_authors_schema_in_its_order(init_repo: Path) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from engine.schema.predicates import in_options as _in, is_date as _is_date, is_integer as _is_integer
 from engine.schema.predicates import is_number as _is_number, unique as _unique
 
-SCHEMAS_CHECKSUM = 'blake2b:f0e1bec9fc47d08746a81440e0525601'
+SCHEMAS_CHECKSUM = 'blake2b:472024ea891f04f334df0ff56907ccc7'
 
 _P0 = re.compile('^[a-z][a-z0-9_]{0,62}(?!\\n)$')
 _P1 = re.compile('^[A-Z]{2}$')

@@ -55,8 +55,7 @@ def _registry() -> Registry[Any]:  # schemas are arbitrary JSON
             with open(os.path.join(folder, name), encoding="utf-8") as f:
                 contents = json.load(f)
             resource = Resource.from_contents(contents)
-            resources.append((name, resource))
-            resources.append((contents["$id"], resource))
+            resources.append((name, resource))  # (a `$ref` names the file beside: no `$id`)
     return Registry().with_resources(resources)
 
 

@@ -559,8 +559,8 @@ def generate(schema_dir: str | None = None) -> str:
         if name.endswith(".schema.json"):
             with open(os.path.join(schema_dir, name), encoding="utf-8") as f:
                 doc = json.load(f)
-            documents[doc["$id"]] = doc
-            kinds[name[: -len(".schema.json")]] = doc["$id"]
+            documents[name] = doc  # (by file name, as a `$ref` names it: the schemas have no `$id`)
+            kinds[name[: -len(".schema.json")]] = name
     compiler = Compiler(documents)
     entry = {}
     for kind, uri in kinds.items():
