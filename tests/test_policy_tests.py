@@ -285,6 +285,82 @@ def test_bad_declaration_is_a_failed_test(mini: Path, declaration: str, message:
     assert f"{mini / 'loans/tests/fee_band.yaml'}:9:5: error[T002]: {message}" in r.out
 
 
+@pytest.fixture(scope="module")
+def banded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One copy of the made-up repository with `fee_band` (read only: cases give their tests file
+    as a buffer, `--stdin-filename`)."""
+    dest = tmp_path_factory.mktemp("banded") / "policies"
+    shutil.copytree(MINI, dest)
+    return _banded(dest)
+
+
+@pytest.mark.parametrize(
+    "declaration, at, message, hint",
+    [
+        (
+            "{parameter: late_fee_band, outputs: [fee]}",
+            "late_fee_band,",
+            "`loans` has no `tiers: true` parameter `late_fee_band`",
+            "did you mean `late_fee_bands`?",
+        ),
+        (
+            "{parameter: loan_days, outputs: [fee]}",
+            "loan_days",
+            "`loans` has no `tiers: true` parameter `loan_days`",
+            "known: late_fee_bands",
+        ),
+        (
+            "{parameter: late_fee_bands, vary: days, outputs: [fee]}",
+            "days,",
+            "`fee_band` has no numeric input `days`",
+            "did you mean `days_late`?",
+        ),
+        (
+            "{parameter: late_fee_bands, outputs: [fees]}",
+            "fees",
+            "`fee_band` has no output `fees`",
+            "did you mean `fee`?",
+        ),
+        (
+            "{parameter: late_fee_bands, outputs: {fee: fees}}",
+            "fees",
+            "the bands of `late_fee_bands` have no key `fees`",
+            "did you mean `fee`?",
+        ),
+        (
+            "{parameter: late_fee_bands, outputs: {fe: fee}}",
+            "fe:",
+            "`fee_band` has no output `fe`",
+            "did you mean `fee`?",
+        ),
+    ],
+)
+def test_validate_checks_what_boundaries_names(
+    banded: Path, declaration: str, at: str, message: str, hint: str
+) -> None:
+    """A `boundaries:` naming what its program or decision lacks passed `validate` (the pre-commit
+    hook): only `test --boundaries` said so, at `boundaries:`, and a misspelt band key failed every
+    edge with T003's "compare the row's condition" hint. Now T002 at the name, as for `expect`."""
+    text = FEE_BAND_CASES.replace("{parameter: late_fee_bands, outputs: [fee]}", declaration)
+    line = text.splitlines()[8]
+    tests = banded / "loans/tests/fee_band.yaml"
+    r = run_cli("validate", "--stdin-filename", str(tests), stdin=text)
+    assert r.code == 1, r
+    col = line.index(at) + 1
+    assert f"{tests}:9:{col}: error[T002]: `boundaries`: {message}\n  hint: {hint}\n" in r.out, r.out
+
+
+def test_validate_checks_a_boundaries_value_expression(mini: Path) -> None:
+    tests = _banded(mini) / "loans/tests/fee_band.yaml"
+    assert run_cli("validate", str(mini)).code == 0
+    edit(tests, "outputs: [fee]}", 'value: "day_late * 2", outputs: [fee]}')
+    r = run_cli("validate", str(mini))
+    col = tests.read_text(encoding="utf-8").splitlines()[8].index("day_late") + 1
+    assert (
+        r.code == 1 and f"{tests}:9:{col}: error[E002]: unknown name `day_late`; did you mean `days_late`?" in r.out
+    ), r
+
+
 def test_derived_checks_use_tier_calls(mini: Path) -> None:
     """late_fee reads its band through `tier()`; an output that is the band's key is checked."""
     edit(

@@ -287,7 +287,7 @@ CODES: dict[str, str] = {
     "E004": "a parameter the program does not declare",
     "E005": "an expression longer than the length limit",
     "T001": "a test case's expected outputs differ from the actual ones",
-    "T002": "a test case refers to an unknown decision or marketplace",
+    "T002": "a test case refers to an unknown decision, marketplace, input, output, row or tiered parameter",
     "T003": "a generated tier boundary case disagrees with the tier table",
     "G001": "a template does not compile or uses something the sandbox refuses",
     "G002": "a translation is missing",
