@@ -623,7 +623,8 @@ def _short(value: Any) -> str:
     type=click.Choice(("json", "text")),
     default="json",
     show_default=True,
-    help="text: for people (a batch's answers each after its input's file:line); json: one object per input.",
+    help="text: for people (a batch's answers each after its input's file:line); json: one object per input "
+    "(a batch's each on a line of its own, starting with its input's `line`).",
 )
 @click.option(
     "--bundle",

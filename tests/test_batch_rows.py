@@ -210,8 +210,10 @@ def test_a_batch_writes_what_deciding_each_line_gives() -> None:
                 expected.append(None)  # said by the batch's own JSON check, the same either way
                 continue
             result = c.decide(inputs, PARAMS, AT, Pos("in.jsonl", number, 1), text=line)
-            # (each answer ends with the day it answered for: the marketplace's zone too, when known)
-            expected.append(json.dumps({**result.to_json(), "at": AT}, ensure_ascii=False, separators=(",", ":")))
+            # (each answer starts with its input's line, blank lines counted, and ends with the day it
+            # answered for: the marketplace's zone too, when known)
+            answer = {"line": number, **result.to_json(), "at": AT}
+            expected.append(json.dumps(answer, ensure_ascii=False, separators=(",", ":")))
         assert len(got) == len(expected), name
         assert [g for g, x in zip(got, expected) if x is not None] == [x for x in expected if x is not None], name
         assert sum('"D004"' in g for g in got), name
@@ -300,8 +302,11 @@ def test_a_row_answering_with_and_without_a_float_writes_each_line_as_its_single
     ]
     lines = [json.dumps(case) for case in cases * 2]
     expected = [
-        json.dumps({**c.decide(json.loads(line), PARAMS, AT, pos(1)).to_json(), "at": AT}, separators=(",", ":"))
-        for line in lines
+        json.dumps(
+            {"line": number, **c.decide(json.loads(line), PARAMS, AT, pos(1)).to_json(), "at": AT},
+            separators=(",", ":"),
+        )
+        for number, line in enumerate(lines, 1)
     ]
     assert _run(c, lines) == expected
     assert {type(json.loads(x)["outputs"]["value"]) for x in expected} == {int, float}

@@ -480,7 +480,7 @@ def test_batch_lines_equal_one_by_one_answers() -> None:
         expected = compiled.decide(case, params, "2024-06-01", engine.Pos("<input>", number, 1))
         assert json.loads(line)["outputs"] == expected.outputs
         if expected.ok:
-            assert line == encode({**expected.to_json(), **when}), case
+            assert line == encode({"line": number, **expected.to_json(), **when}), case
 
 
 def test_compile_cache_gives_the_same_problems(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

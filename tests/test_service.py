@@ -275,8 +275,11 @@ def test_every_batch_line_fits_the_published_schema_of_a_line(app: App, explain:
     assert problem_lines == [(2, "D004"), (6, "D004"), (51, "A002")]
     assert [bool(g["problems"]) for g in got if "decision" in g][:4] == [False, True, True, False]
     assert all(("rows" in g) == explain for g in got if "decision" in g)
-    # a problem line is not an answer, nor an answer a problem line: each fits one of the two
-    assert fits(schema, {**got[0], "line": 1}) and fits(schema, {**got[1], "decision": "fee"})
+    # every line says the input line it is about (the blank line 4 has none): an answer too
+    assert [g["line"] for g in got] == [1, 2, 3, 5, 6, 7, *range(8, 51), 51]
+    # a problem line is not an answer, nor an answer a problem line, nor an answer without its line
+    assert fits(schema, {**got[1], "decision": "fee"})
+    assert fits(schema, {k: v for k, v in got[0].items() if k != "line"})
     spec = json.loads(call(app, "GET", "/v1/openapi.json")[2])
     asked = spec["paths"]["/v1/batch/csba/fee"]["post"]["parameters"]
     assert [p["name"] for p in asked] == ["marketplace", "at", "explain"]  # (`explain` was not described)

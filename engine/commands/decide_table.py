@@ -213,8 +213,8 @@ def _lines(table: Any, chunk: Chunk, ran: Ran, when: dict[str, Any], encode: Cal
         if index in unread:
             yield encode({"line": number, "problems": [unread[index].to_json()]}) + "\n"
             continue
-        try:
-            yield encode({**result.to_json(), **when}) + "\n"
+        try:  # (each line starts with its row's line, as `decide`'s batch: blank lines are no rows)
+            yield encode({"line": number, **result.to_json(), **when}) + "\n"
         except ValueError:
             ran.failed += result.ok
             yield encode({"line": number, "problems": [_not_finite(table.name, number).to_json()]}) + "\n"

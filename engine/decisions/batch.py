@@ -74,7 +74,8 @@ def run_decide(
 ) -> bool:
     """Answer every input in ``source``; returns True when any input failed. ``progress``: told the
     number of lines read so far, every few hundred lines of a batch (JSON Lines). ``fmt`` "text":
-    each answer as `as_text` gives it, a batch's each after its input's `file:line`."""
+    each answer as `as_text` gives it, a batch's each after its input's `file:line`; "json": a
+    batch's each on a line of its own that starts with its input's `line` (blank lines counted)."""
     compiled = repo.compiled(program, decision)  # `repo`: a Repository, or a Bundle
     resolved = repo.resolve(program, marketplace, at)  # `at` or today in the marketplace's time zone
     day = resolved.at  # checked and normalised by `resolve`
@@ -260,11 +261,14 @@ def _stream(  # noqa: C901 - the batch's hot loop, kept whole: a call per line w
     validate, evaluate, invalid = compiled.validate_inputs, compiled.evaluate, compiled.invalid
     # Most inputs fit: the generated yes/no check answers them; only the rest get messages.
     fits = compiled.fits
-    # A result's line depends only on the rows that matched and the outputs' values and types, and
-    # batches repeat a few outcomes: encode each once (floats are left out: 0.0 == -0.0).
+    # Every line starts with the number of the input line it answers (`{"line":3,`: blank lines are
+    # counted, so a client maps answers to lines), then the answer without its `{`, which is what
+    # the memos below keep. A result's answer depends only on the rows that matched and the
+    # outputs' values and types, and batches repeat a few outcomes: encode each once (floats are
+    # left out: 0.0 == -0.0).
     lines: dict[Any, Any] = {}
-    # A row whose outputs are constants always gives the same line: once `row_of` names the row,
-    # the line encoded the first time is written again, without building the result.
+    # A row whose outputs are constants always gives the same answer: once `row_of` names the row,
+    # the answer encoded the first time is written again, without building the result.
     row_of = _no_row if explain else compiled.row_of
     by_row: dict[int | None, str] = {}  # None (no row named) is looked up, never stored
     failed = False
@@ -304,7 +308,7 @@ def _stream(  # noqa: C901 - the batch's hot loop, kept whole: a call per line w
             # as compiled.decide, with the Pos made only when needed
             if fits(inputs) or not (messages := validate(inputs)):
                 row = row_of(inputs, params, day)
-                text = by_row.get(row, "")  # an encoded line is never empty
+                text = by_row.get(row, "")  # an encoded answer is never empty
                 result = None if text else evaluate(inputs, params, day)
             else:
                 row, result = None, invalid(inputs, messages, Pos(name, number, 1), SEVERAL_ON_A_LINE, line)
@@ -313,18 +317,18 @@ def _stream(  # noqa: C901 - the batch's hot loop, kept whole: a call per line w
                     failed = True
                 try:
                     if explain or result.problems:
-                        text = encode(_explained(result, resolved) if explain else {**result.to_json(), **when})
+                        text = encode(_explained(result, resolved) if explain else {**result.to_json(), **when})[1:]
                     else:
                         text = _line(result, lines, encode, tail)
                         if row is not None:
                             by_row[row] = text
                 except ValueError:  # NaN or infinity is not JSON: this answer is refused, the batch goes on
                     failed = True
-                    text = encode({"line": number, "problems": [_not_finite(name, number).to_json()]})
+                    text = encode({"problems": [_not_finite(name, number).to_json()]})[1:]
             if len(text) > MAX_ANSWER:
                 failed = True
-                text = encode({"line": number, "problems": [_too_large(name, number, len(text)).to_json()]})
-            buffer.append(text)
+                text = encode({"problems": [_too_large(name, number, len(text)).to_json()]})[1:]
+            buffer.append(f'{{"line":{number},{text}')
             if len(buffer) >= _CHUNK:
                 out.write("\n".join(buffer) + "\n")
                 buffer.clear()
@@ -366,10 +370,11 @@ def line_encoder() -> Callable[[Any], str]:
 
 
 def _line(result: Any, lines: dict[Any, Any], encode: Callable[[Any], str], tail: str) -> str:
-    """The JSON line of a result without problems, ending with ``tail`` (`at` and `time_zone`, and the
-    closing brace) instead of its `}`, encoded once per distinct outcome; with a float output (no
-    outcome to reuse: 0.0 == -0.0), only the outputs are encoded, between the rest of the line as
-    encoded once per deciding row (and then so for every later result of that row: the same text)."""
+    """The JSON of a result without problems, without its opening `{` (a batch's line puts its
+    `"line":N,` there) and ending with ``tail`` (`at` and `time_zone`, and the closing brace) instead
+    of its `}`, encoded once per distinct outcome; with a float output (no outcome to reuse: 0.0 ==
+    -0.0), only the outputs are encoded, between the rest of the text as encoded once per deciding
+    row (and then so for every later result of that row: the same text)."""
     outputs = result.outputs
     around: tuple[str, str] | tuple[()] | None = lines.get((result.matches, result.default_used))
     if around:
@@ -383,24 +388,24 @@ def _line(result: Any, lines: dict[Any, Any], encode: Callable[[Any], str], tail
                 lines[(result.matches, result.default_used)] = around
         if around:
             return around[0] + encode(outputs) + around[1]
-        return encode(result.to_json())[:-1] + tail
+        return encode(result.to_json())[1:-1] + tail
     key = (result.matches, result.default_used, tuple(outputs), values, types)
     try:
         text: str | None = lines.get(key)
     except TypeError:  # an unhashable output (a list, a mapping)
-        return encode(result.to_json())[:-1] + tail
+        return encode(result.to_json())[1:-1] + tail
     if text is None:
-        text = encode(result.to_json())[:-1] + tail
+        text = encode(result.to_json())[1:-1] + tail
         if len(lines) < 4096:
             lines[key] = text
     return text
 
 
 def _around(result: Any, encode: Callable[[Any], str], tail: str) -> tuple[str, str] | tuple[()]:
-    """The text of ``result``'s line (ending with ``tail``) before and after its outputs; () when it
-    cannot be cut there."""
-    whole, outputs = encode(result.to_json()), encode(result.outputs)
-    head = encode({"decision": result.decision, "outputs": None})[: -len("null}")]
+    """The text of ``result``'s answer as ``_line`` gives it (no opening `{`, ending with ``tail``)
+    before and after its outputs; () when it cannot be cut there."""
+    whole, outputs = encode(result.to_json())[1:], encode(result.outputs)
+    head = encode({"decision": result.decision, "outputs": None})[1 : -len("null}")]
     if not whole.startswith(head + outputs):
         return ()
     return head, whole[len(head) + len(outputs) : -1] + tail

@@ -7,7 +7,7 @@ their dependencies to every request's few microseconds of work, and nothing the 
     POST /v1/decide/{program}/{decision}   {"input": {...}, "marketplace": "us", "at": "2024-06-01", "explain": false}
                                            (the answer says the `at` and `time_zone` it was given for)
     POST /v1/batch/{program}/{decision}?marketplace=us&at=2024-06-01[&explain=true]   JSON Lines in, JSON Lines out
-                                           (each answer with its `at` and `time_zone` too)
+                                           (each line with its input's `line`, each answer its `at` and `time_zone` too)
     GET  /v1/programs   GET /v1/openapi.json   GET /healthz   GET /readyz   GET /metrics
 
 Every answer carries the revision of the bundle that gave it, in the `Policy-Revision` header and
@@ -360,9 +360,10 @@ class App:
                 return encode({"line": number, "problems": [problem.to_json()], "revision": revision})
             # as `decide`'s batch: problems placed in the line
             result = decide(inputs, params, day, Pos(REQUEST, number, 1), SEVERAL_ON_A_LINE, line)
-            # (each line says the day and zone it answered for, as /v1/decide's answer and the CLI's batch do)
-            body = _explained(result, resolved) if explain == "true" else {**result.to_json(), **when}
-            body["revision"] = revision
+            # each line says the input line it answers (blank lines counted, as a problem line does) and
+            # the day and zone it answered for, as /v1/decide's answer and the CLI's batch do
+            said = _explained(result, resolved) if explain == "true" else {**result.to_json(), **when}
+            body = {"line": number, **said, "revision": revision}
             try:
                 text = encode(body)
             except ValueError:

@@ -30,6 +30,12 @@ PROBLEMS = {
         "revision": {"type": ["string", "null"]},
     },
 }
+# the input line a batch's line is about: every line of `/v1/batch`'s answer starts with it
+LINE = {
+    "type": "integer",
+    "minimum": 1,
+    "description": "the input line this line is about (1-based, blank lines counted, as a problem's `line`)",
+}
 # a batch line that is no answer (not UTF-8, not JSON, an answer that cannot be sent, the batch
 # stopped at a limit): the input line it is about, its problems, the revision
 BATCH_PROBLEM = {
@@ -37,7 +43,7 @@ BATCH_PROBLEM = {
     "required": ["line", "problems", "revision"],
     "additionalProperties": False,
     "properties": {
-        "line": {"type": "integer", "minimum": 1, "description": "the input line (1-based, blank lines counted)"},
+        "line": LINE,
         "problems": {"type": "array", "items": {"$ref": "#/components/schemas/Problem"}},
         "revision": {"type": "string"},
     },
@@ -177,12 +183,15 @@ def _decide(program: dict[str, Any], d: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _answer(d: dict[str, Any]) -> dict[str, Any]:
-    """An answer of one decision: `/v1/decide`'s body and an answer line of `/v1/batch`'s (with
-    `explain`, also the rows tried, the `let` values and the parameters read)."""
+def _answer(d: dict[str, Any], batch: bool = False) -> dict[str, Any]:
+    """An answer of one decision: `/v1/decide`'s body, or (``batch``) an answer line of `/v1/batch`'s,
+    which starts with the input line it answers (with `explain`, also the rows tried, the `let`
+    values and the parameters read)."""
+    line = {"line": LINE} if batch else {}
     return {
         "type": "object",
         "required": [
+            *line,
             "decision",
             "outputs",
             "matches",
@@ -194,6 +203,7 @@ def _answer(d: dict[str, Any]) -> dict[str, Any]:
             "revision",
         ],
         "properties": {
+            **line,
             "decision": {"const": d["id"]},
             "outputs": d["output_schema"],
             "matches": {"type": "array", "items": {"type": "string"}},
@@ -214,7 +224,7 @@ def _answer(d: dict[str, Any]) -> dict[str, Any]:
 
 
 def _batch(program: dict[str, Any], d: dict[str, Any]) -> dict[str, Any]:
-    answer = _answer(d)
+    answer = _answer(d, batch=True)
     return {
         "summary": f"{d['title']} (JSON Lines: one input per line, one answer per line)",
         "operationId": f"batch_{program['id']}_{d['id']}",
@@ -232,10 +242,10 @@ def _batch(program: dict[str, Any], d: dict[str, Any]) -> dict[str, Any]:
                     "application/x-ndjson": {
                         "schema": {
                             "description": (
-                                "one line of the body: the answer to an input line (as /v1/decide's, "
-                                "rows, let and params with `explain=true`), or a problem line that names "
-                                "the input line it is about (not JSON, not UTF-8, an answer too large to "
-                                "send, or the batch stopped at a limit)"
+                                "one line of the body, starting with the input line it is about (`line`, "
+                                "1-based, blank lines counted): the answer to that line (as /v1/decide's, "
+                                "rows, let and params with `explain=true`), or a problem line (not JSON, "
+                                "not UTF-8, an answer too large to send, or the batch stopped at a limit)"
                             ),
                             "oneOf": [answer, {"$ref": "#/components/schemas/BatchProblem"}],
                         }
