@@ -262,22 +262,24 @@ def _stream(  # noqa: C901 - the batch's hot loop, kept whole: a call per line w
     # Most inputs fit: the generated yes/no check answers them; only the rest get messages.
     fits = compiled.fits
     # Every line starts with the number of the input line it answers (`{"line":3,`: blank lines are
-    # counted, so a client maps answers to lines), then the answer without its `{`, which is what
-    # the memos below keep. A result's answer depends only on the rows that matched and the
-    # outputs' values and types, and batches repeat a few outcomes: encode each once (floats are
-    # left out: 0.0 == -0.0).
+    # counted, so a client maps answers to lines), then the answer without its `{` and with its
+    # line end, which is what the memos below keep: the buffer holds the two pieces, so a line
+    # written again from a memo is not copied until the chunk is joined. A result's answer depends
+    # only on the rows that matched and the outputs' values and types, and batches repeat a few
+    # outcomes: encode each once (floats are left out: 0.0 == -0.0).
     lines: dict[Any, Any] = {}
     # A row whose outputs are constants always gives the same answer: once `row_of` names the row,
     # the answer encoded the first time is written again, without building the result.
     row_of = _no_row if explain else compiled.row_of
     by_row: dict[int | None, str] = {}  # None (no row named) is looked up, never stored
     failed = False
-    buffer: list[str] = []
+    buffer: list[str] = []  # the text of each line, in a piece or two
+    piece = buffer.append
     number = 0
     # each answer ends with the day it answered for and the marketplace's zone (as a single answer,
     # and /v1/decide's): encoded once, after the outputs of a line encoded once per outcome
     when = decided_for(resolved)
-    tail = "," + encode(when)[1:] if when else "}"
+    tail = ("," + encode(when)[1:] if when else "}") + "\n"
     try:
         for line in itertools.chain(head, source):  # not a generator: one fewer frame per line
             number += 1
@@ -285,7 +287,7 @@ def _stream(  # noqa: C901 - the batch's hot loop, kept whole: a call per line w
                 continue
             if not line.isascii() and (wrong := _not_utf8(name, line, number)) is not None:
                 failed = True
-                buffer.append(encode({"line": number, "problems": [wrong.to_json()]}))
+                piece(encode({"line": number, "problems": [wrong.to_json()]}) + "\n")
                 continue
             try:
                 if line.count("[") + line.count("{") > MAX_NESTING:  # check_nesting's first test, without its call
@@ -303,7 +305,7 @@ def _stream(  # noqa: C901 - the batch's hot loop, kept whole: a call per line w
             except (ValueError, RecursionError, UnicodeEncodeError) as e:  # ValueError: also a 5,000-digit number
                 failed = True
                 problem = _not_json(name, number, e, "one JSON object per line")
-                buffer.append(encode({"line": number, "problems": [problem.to_json()]}))
+                piece(encode({"line": number, "problems": [problem.to_json()]}) + "\n")
                 continue
             # as compiled.decide, with the Pos made only when needed
             if fits(inputs) or not (messages := validate(inputs)):
@@ -317,28 +319,31 @@ def _stream(  # noqa: C901 - the batch's hot loop, kept whole: a call per line w
                     failed = True
                 try:
                     if explain or result.problems:
-                        text = encode(_explained(result, resolved) if explain else {**result.to_json(), **when})[1:]
+                        text = (
+                            encode(_explained(result, resolved) if explain else {**result.to_json(), **when})[1:] + "\n"
+                        )
                     else:
                         text = _line(result, lines, encode, tail)
                         if row is not None:
                             by_row[row] = text
                 except ValueError:  # NaN or infinity is not JSON: this answer is refused, the batch goes on
                     failed = True
-                    text = encode({"problems": [_not_finite(name, number).to_json()]})[1:]
-            if len(text) > MAX_ANSWER:
+                    text = encode({"problems": [_not_finite(name, number).to_json()]})[1:] + "\n"
+            if len(text) > MAX_ANSWER:  # (without its `{`, with its line end: the answer's length)
                 failed = True
-                text = encode({"problems": [_too_large(name, number, len(text)).to_json()]})[1:]
-            buffer.append(f'{{"line":{number},{text}')
-            if len(buffer) >= _CHUNK:
-                out.write("\n".join(buffer) + "\n")
+                text = encode({"problems": [_too_large(name, number, len(text)).to_json()]})[1:] + "\n"
+            piece(f'{{"line":{number},')
+            piece(text)
+            if len(buffer) >= 2 * _CHUNK:
+                out.write("".join(buffer))
                 buffer.clear()
                 if progress is not None:  # (once per chunk: nothing more per line)
                     progress(number)
     except UnicodeDecodeError as e:  # the rest of the input cannot be read
         failed = True
-        buffer.append(encode({"line": number + 1, "problems": [_not_text(name, number + 1, e).to_json()]}))
+        piece(encode({"line": number + 1, "problems": [_not_text(name, number + 1, e).to_json()]}) + "\n")
     if buffer:
-        out.write("\n".join(buffer) + "\n")
+        out.write("".join(buffer))
     return failed
 
 
@@ -371,8 +376,8 @@ def line_encoder() -> Callable[[Any], str]:
 
 def _line(result: Any, lines: dict[Any, Any], encode: Callable[[Any], str], tail: str) -> str:
     """The JSON of a result without problems, without its opening `{` (a batch's line puts its
-    `"line":N,` there) and ending with ``tail`` (`at` and `time_zone`, and the closing brace) instead
-    of its `}`, encoded once per distinct outcome; with a float output (no outcome to reuse: 0.0 ==
+    `"line":N,` there) and ending with ``tail`` (`at` and `time_zone`, the closing brace and the
+    line end) instead of its `}`, encoded once per distinct outcome; with a float output (no outcome to reuse: 0.0 ==
     -0.0), only the outputs are encoded, between the rest of the text as encoded once per deciding
     row (and then so for every later result of that row: the same text)."""
     outputs = result.outputs
