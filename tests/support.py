@@ -445,7 +445,8 @@ def offer_in_more_marketplaces(top: Path, count: int) -> list[str]:
 
 def listing(top: Path) -> dict[str, str]:
     """Every path under ``top`` (links not followed) with what it is: a file's text, a link's target
-    (`-> TARGET`), or "folder"; to assert that a refused command left a tree as it was."""
+    (`-> TARGET`), "folder" or "named pipe" (never opened: that waits for a writer); to assert that
+    a refused command left a tree as it was."""
     found: dict[str, str] = {}
     for folder, dirs, files in os.walk(top):
         for name in dirs + files:
@@ -453,6 +454,8 @@ def listing(top: Path) -> dict[str, str]:
             rel = path.relative_to(top).as_posix()
             if path.is_symlink():
                 found[rel] = "-> " + os.readlink(path)
+            elif path.is_fifo():
+                found[rel] = "named pipe"
             else:
                 found[rel] = "folder" if path.is_dir() else path.read_text(encoding="utf-8")
     return found

@@ -170,7 +170,25 @@ def test_init_appends_to_a_gitignore_only_the_lines_it_lacks(
         ),
         (
             {".gitignore": "-> ../outside/ignore"},
-            [".gitignore: not a plain file (policyctl init appends its lines to a .gitignore it can read)"],
+            [".gitignore: a link, not a plain file (policyctl init appends its lines to a .gitignore it can read)"],
+        ),
+        pytest.param(  # (each was "a file", or just "exists"; never opened: reading a named pipe waits for a writer)
+            {
+                ".github": "|",
+                "generated_docs": "|",
+                "policyctl.toml": "|",
+                ".gitignore": "|",
+                ".vscode/settings.json": "|",
+            },
+            [
+                ".github: a named pipe (FIFO), where the starter has a folder",
+                "generated_docs: a named pipe (FIFO), where the starter has a folder",
+                "policyctl.toml: a named pipe (FIFO), where the starter writes a file",
+                ".gitignore: a named pipe (FIFO), not a plain file (policyctl init appends its lines to a .gitignore it can read)",
+                ".vscode/settings.json: a named pipe (FIFO), not a plain file (policyctl init reads the editor settings it keeps)",
+            ],
+            id="named-pipes",
+            marks=pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here"),
         ),
     ],
 )
@@ -179,7 +197,8 @@ def test_init_refuses_what_is_in_the_way_naming_each_and_writes_nothing(
 ) -> None:
     """A file the starter writes, a file or link where it needs a folder, a policies/ or
     generated_docs/ folder of others: refused (exit 2) before anything is written, every path
-    named; a link is never followed (the folder it points to stays empty)."""
+    named as what it is (`|`: a named pipe); a link is never followed (the folder it points to
+    stays empty)."""
     top, outside = tmp_path / "repo", tmp_path / "outside"
     outside.mkdir()
     (outside / "ignore").write_text("*.pyc\n", encoding="utf-8")
@@ -188,6 +207,8 @@ def test_init_refuses_what_is_in_the_way_naming_each_and_writes_nothing(
         path.parent.mkdir(parents=True, exist_ok=True)
         if text.startswith("-> "):
             path.symlink_to(text[3:])
+        elif text == "|":
+            os.mkfifo(path)
         else:
             path.mkdir() if rel.endswith("/") else path.write_text(text, encoding="utf-8")
     before, beside = listing(top), listing(outside)
@@ -240,6 +261,20 @@ def test_init_refuses_a_file_in_its_own_words(tmp_path: Path, below: str) -> Non
     ), result
     assert "hint: give a new folder" in result.err and "Usage:" not in result.err, result
     assert target.read_text(encoding="utf-8") == "keep me"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+@pytest.mark.parametrize("below", ["", "/new/deeper"])
+def test_init_names_a_named_pipe_in_its_way(tmp_path: Path, below: str) -> None:
+    """It was called "a file"; it is named, and never opened (that would wait for a writer)."""
+    target = tmp_path / "pipe"
+    os.mkfifo(target)
+    result = run_cli("init", str(target) + below.replace("/", os.sep), "--no-build")
+    assert (result.code, result.out) == (2, ""), result
+    assert result.err.startswith(
+        f"policyctl: error: {target} is a named pipe (FIFO): policyctl init writes a repository into a folder\n"
+    ), result
+    assert listing(tmp_path) == {"pipe": "named pipe"}
 
 
 @pytest.mark.parametrize("below", ["", "/", "/new"])

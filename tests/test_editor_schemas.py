@@ -361,7 +361,7 @@ def test_init_refuses_editor_settings_that_are_no_plain_file(tmp_path: Path) -> 
     settings.symlink_to(tmp_path / "elsewhere.json")
     result = run_cli("init", str(tmp_path / "repo"))
     assert result.code == 2, result
-    assert f"  {settings}: not a plain file (policyctl init reads the editor settings it keeps)\n" in result.err
+    assert f"  {settings}: a link, not a plain file (policyctl init reads the editor settings it keeps)\n" in result.err
     assert sorted(p.name for p in (tmp_path / "repo").rglob("*")) == [".vscode", "settings.json"]
 
 

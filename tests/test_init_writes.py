@@ -140,36 +140,95 @@ def test_a_link_made_after_the_check_is_never_written_through(
     assert listing(top) == expected and list(outside.iterdir()) == []
 
 
-@pytest.mark.parametrize("there", ["a link", "a folder"])
+def _swapped_after_the_check(monkeypatch: pytest.MonkeyPatch, path: Path, there: str, points: Path) -> dict[str, str]:
+    """Put ``there`` ("a link" to ``points``, "a folder", "a named pipe") at ``path`` right after
+    init's check that a plain file stands there (through os.path.isfile); the listing of
+    ``path``'s repository then (filled in when the swap is made)."""
+    real, then = os.path.isfile, dict[str, str]()
+
+    def isfile(checked: str) -> bool:
+        found = real(checked)
+        if os.path.normpath(checked) == str(path) and not then:
+            path.unlink()
+            if there == "a link":
+                path.symlink_to(points)
+            elif there == "a folder":
+                path.mkdir()
+            else:
+                os.mkfifo(path)
+            then.update(listing(path.parent if path.name == ".gitignore" else path.parent.parent))
+        return found
+
+    monkeypatch.setattr(os.path, "isfile", isfile)
+    return then
+
+
+SWAPS = [
+    "a link",
+    "a folder",
+    pytest.param("a named pipe", marks=pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes")),
+]
+APPEARED = " a link, file or folder appeared there while policyctl init ran (it writes through no link, over nothing)\n"
+
+
+@pytest.mark.parametrize("there", SWAPS)
 def test_a_gitignore_swapped_after_the_check_is_not_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, there: str
 ) -> None:
     """The .gitignore was read by path after the check: a link put there meanwhile was followed, and
     a folder gave a traceback (IsADirectoryError). Now it is opened as it is appended to, no link
-    followed, and only a plain file is read: exit 1, nothing made."""
+    followed, and only a plain file is read (a named pipe is not waited on): exit 1, nothing made."""
     top, outside = _started(tmp_path)
     (outside / "theirs").write_text("*.pyc\n", encoding="utf-8")
-    real, before = os.path.isfile, dict[str, str]()
-
-    def isfile(path: str) -> bool:  # (init's check that the .gitignore is a plain file: swapped after it)
-        found = real(path)
-        if os.path.normpath(path) == str(top / ".gitignore") and not before:
-            (top / ".gitignore").unlink()
-            if there == "a link":
-                (top / ".gitignore").symlink_to(outside / "theirs")
-            else:
-                (top / ".gitignore").mkdir()
-            before.update(listing(top))
-        return found
-
-    monkeypatch.setattr(os.path, "isfile", isfile)
+    then = _swapped_after_the_check(monkeypatch, top / ".gitignore", there, outside / "theirs")
     result = run_cli("init", str(top), "--no-build")
     assert result.code == 1 and result.out == "", result
-    assert result.err == (
-        f"policyctl: cannot write {top / '.gitignore'}: a link, file or folder appeared there while policyctl init"
-        " ran (it writes through no link, over nothing)\n" + REMOVED.format(n=0)
-    ), result
-    assert listing(top) == before
+    assert result.err == f"policyctl: cannot write {top / '.gitignore'}:" + APPEARED + REMOVED.format(n=0), result
+    assert then and listing(top) == then and listing(outside) == {"theirs": "*.pyc\n"}
+
+
+def test_the_gitignore_read_is_the_one_appended_to(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """It was read through one open and appended to through another, by name: a plain file put in
+    its place between the two (here when init makes its first folder) got the lines, though it
+    was never read. Now the lines go to the file that was read (moved aside here), through the
+    descriptor it was read by; the file put in its place stays as it was."""
+    top, _ = _started(tmp_path)
+    real, swapped = os.mkdir, list[str]()
+
+    def mkdir(path: str, mode: int = 0o777, *, dir_fd: int | None = None) -> None:
+        if not swapped:
+            swapped.append(path)
+            (top / ".gitignore").rename(top / "read.gitignore")
+            (top / ".gitignore").write_text("theirs\n", encoding="utf-8")
+        real(path, mode, dir_fd=dir_fd)
+
+    monkeypatch.setattr(os, "mkdir", mkdir)
+    result = run_cli("init", str(top), "--no-build")
+    assert swapped and result.code == 0, result
+    assert (top / ".gitignore").read_text(encoding="utf-8") == "theirs\n"
+    assert (top / "read.gitignore").read_text(encoding="utf-8") == (
+        "*.pyc\n\n# policyctl init\n.policyctl-cache/\npolicyctl.sarif\npolicyctl-tests.xml\n"
+    )
+
+
+@pytest.mark.parametrize("there", SWAPS)
+def test_editor_settings_swapped_after_the_check_are_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, there: str
+) -> None:
+    """.vscode/settings.json was read by path (open()): a link put there after the check was
+    followed (the file it points to, which names every key, answered "nothing to add"), and a named
+    pipe would have been waited on for ever. Now it is read as the .gitignore is: exit 1, nothing
+    made, nothing read through the link."""
+    top, outside = _started(tmp_path)
+    settings = top / ".vscode" / "settings.json"
+    settings.parent.mkdir()
+    settings.write_text("{}\n", encoding="utf-8")
+    (outside / "theirs.json").write_text('{"yaml.schemas": {}, "files.associations": {}}\n', encoding="utf-8")
+    then = _swapped_after_the_check(monkeypatch, settings, there, outside / "theirs.json")
+    result = run_cli("init", str(top), "--no-build")
+    assert result.code == 1 and result.out == "", result
+    assert result.err == f"policyctl: cannot write {settings}:" + APPEARED + REMOVED.format(n=0), result
+    assert then and listing(top) == then
 
 
 def test_what_init_made_is_left_when_another_file_is_in_it_now(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

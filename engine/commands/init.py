@@ -25,8 +25,10 @@ folder's descriptor, only if nothing is there (`O_CREAT | O_EXCL`, which follows
 the platform has them. A write that fails partway (a full disk, a link or file that appeared
 meanwhile) removes exactly the files and folders this run made, each only while it is still the
 one made (its device and inode), a folder only when empty, and puts an appended .gitignore back
-to its size: what was there before is never touched. An existing .gitignore is read as it is
-appended to, no link followed. A folder the user may not list, write into or make the folder in is
+to its size: what was there before is never touched. An existing .gitignore is opened once, relative
+to its folder's descriptor and no link followed, to be read and then appended to (a plain file put
+in its place meanwhile is not appended to); an existing .vscode/settings.json is read the same way;
+a named pipe in either place is named, never read (reading one waits for a writer). A folder the user may not list, write into or make the folder in is
 refused before anything is written, in init's words (exit 2), as a file or a link to no folder on
 the way is.
 """
@@ -93,11 +95,28 @@ def _nearest(target: str) -> str:
     return here if os.path.lexists(here) else ""
 
 
-def _file_on_the_way(target: str) -> str | None:
-    """``target`` or the nearest of its folders that exists, as the user spelt it, when that is not
-    a folder (`init notes.txt/new`: no folder can be made below a file)."""
+def _what(path: str) -> str:
+    """What stands at ``path`` (which exists), by its own mode, a link not followed and nothing
+    opened (opening a named pipe to read waits for a writer): "a link", "a folder", "a file" (a
+    regular one), or what layout calls the others ("a named pipe (FIFO)", "a socket", ...)."""
+    from engine.source import layout
+
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:  # (gone since it was seen: no traceback for a race)
+        return "something that went while policyctl init looked"
+    if stat.S_ISLNK(mode):
+        return "a link"
+    return layout.not_regular(mode) or "a file"
+
+
+def _file_on_the_way(target: str) -> tuple[str, str] | None:
+    """(``target`` or the nearest of its folders that exists, as the user spelt it; what it is)
+    when that is not a folder (`init notes.txt/new`: no folder can be made below a file)."""
     here = _nearest(target)
-    return here if here and not os.path.isdir(here) else None
+    if not here or os.path.isdir(here):
+        return None
+    return here, "a link to no folder" if os.path.islink(here) else _what(here)
 
 
 def _not_permitted(target: str) -> tuple[str, str] | None:
@@ -144,40 +163,61 @@ def _in_the_way(target: str, rel: str) -> tuple[str, str] | None:
         if not os.path.lexists(path):
             return None
         if i == len(parts):
-            return here, "a folder, where the starter writes a file" if os.path.isdir(path) else "exists"
+            what = _what(path)
+            return here, "exists" if what == "a file" else f"{what}, where the starter writes a file"
         if not os.path.isdir(path):
-            return here, "a file, where the starter has a folder"
+            return here, f"{_what(path)}, where the starter has a folder"
     return None
 
 
-def _missing_ignores(path: str, starter: str) -> list[str]:
-    """The lines of the starter's .gitignore (at ``starter``) the one at ``path`` lacks (`/x/`,
-    `x/` and `x` alike). It is read as it is written (``_append``): without following a link,
-    also one made after the check, and only while a plain file; raises OSError (``_failed``'s)."""
+def _missing_ignores(at: int | None, shown: str, starter: str) -> tuple[int, list[str]]:
+    """(the .gitignore's descriptor, the lines of the starter's .gitignore (at ``starter``) it
+    lacks: `/x/`, `x/` and `x` alike). It is opened once, to read and to append to (``_append``):
+    relative to the folder's descriptor ``at`` (by its path ``shown`` where the platform has
+    none), without following a link, also one made after the check, and read only while a plain
+    file (a named pipe is opened without waiting, never read); raises OSError (``_failed``'s).
+    The caller closes the descriptor."""
     try:
-        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        fd = os.open(IGNORE if at is not None else shown, _KEPT | os.O_RDWR, dir_fd=at)
     except OSError as e:
-        raise _failed(e, path) from None
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        raise _failed(e, shown) from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise _failed(OSError(errno.EEXIST, os.strerror(errno.EEXIST)), shown)
+        have = {line.strip().strip(b"/") for line in _read(fd).splitlines()}
+    except BaseException:
         os.close(fd)
-        raise _failed(OSError(errno.EEXIST, os.strerror(errno.EEXIST)), path)
-    with os.fdopen(fd, "rb") as f:
-        have = {line.strip().strip(b"/") for line in f.read().splitlines()}
+        raise
     with open(starter, "rb") as f:
         wanted = f.read().splitlines()
-    return [line.decode() for line in wanted if line.strip() and line.strip().strip(b"/") not in have]
+    return fd, [line.decode() for line in wanted if line.strip() and line.strip().strip(b"/") not in have]
 
 
-def _missing_settings(path: str, starter: str) -> str:
-    """The top-level members of the starter's settings (at ``starter``) whose key the settings at
-    ``path`` do not name, as the starter writes them (JSON members, comma-separated); "" when none
-    is missing. A key is looked for as text: the file may be JSON with comments, which no JSON
-    reader here reads."""
+def _missing_settings(at: int | None, shown: str, starter: str) -> str:
+    """The top-level members of the starter's settings (at ``starter``) whose key the settings
+    file ``shown`` (.vscode/settings.json in the folder of descriptor ``at``) does not name, as the
+    starter writes them (JSON members, comma-separated); "" when none is missing. It is read as
+    the .gitignore is (``_missing_ignores``): .vscode and the file opened relative to their
+    folder, no link followed, only a plain file read; raises OSError (``_failed``'s) when a link,
+    a folder or no plain file stands there now. A file that cannot be read otherwise (no
+    permission) names no key. A key is looked for as text: the file may be JSON with comments,
+    which no JSON reader here reads."""
+    folder, name = SETTINGS.split("/")
+    fds: list[int] = []
     try:
-        with open(path, "rb") as f:
-            have = f.read().decode("utf-8", errors="replace")
-    except OSError:
+        if at is not None:
+            fds.append(os.open(folder, _FOLDER, dir_fd=at))
+        fds.append(os.open(name if at is not None else shown, _KEPT | os.O_RDONLY, dir_fd=fds[0] if fds else None))
+        if not stat.S_ISREG(os.fstat(fds[-1]).st_mode):
+            raise OSError(errno.EEXIST, os.strerror(errno.EEXIST))
+        have = _read(fds[-1]).decode("utf-8", errors="replace")
+    except OSError as e:
+        if e.errno in (errno.ELOOP, errno.ENOTDIR, errno.EEXIST, errno.EISDIR):
+            raise _failed(e, shown) from None
         have = ""
+    finally:
+        for fd in reversed(fds):
+            os.close(fd)
     with open(starter, encoding="utf-8") as f:
         lines = f.read().splitlines()
     members: list[list[str]] = []
@@ -187,6 +227,14 @@ def _missing_settings(path: str, starter: str) -> str:
         members[-1].append(line)
     missing = [m for m in members if m[0].split('"')[1] not in _keys_named(have)]
     return ",\n".join("\n".join(m).rstrip(",") for m in missing)
+
+
+def _read(fd: int) -> bytes:
+    """All of the file open at ``fd`` from its start (its position is left at the end)."""
+    chunks = []
+    while chunk := os.read(fd, 1 << 16):
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _keys_named(text: str) -> set[str]:
@@ -206,16 +254,18 @@ def _plan(target: str, files: list[tuple[str, str]]) -> tuple[list[tuple[str, st
         if os.path.islink(path):
             conflicts[folder] = "a link (policyctl init does not write through links)"
         elif os.path.lexists(path) and not os.path.isdir(path):
-            conflicts[folder] = "a file, where the starter has a folder"
+            conflicts[folder] = f"{_what(path)}, where the starter has a folder"
         elif os.path.isdir(path) and os.listdir(path):
             conflicts[folder] = "a folder that is not empty (the starter's repository is all of it)"
     for source, rel in files:
         if rel in (KEPT, IGNORE, SETTINGS) and os.path.lexists(os.path.join(target, rel)):
             whole = os.path.join(target, rel)
             if rel == IGNORE and (os.path.islink(whole) or not os.path.isfile(whole)):
-                conflicts[rel] = "not a plain file (policyctl init appends its lines to a .gitignore it can read)"
+                conflicts[rel] = (
+                    f"{_what(whole)}, not a plain file (policyctl init appends its lines to a .gitignore it can read)"
+                )
             elif rel == SETTINGS and (os.path.islink(whole) or not os.path.isfile(whole)):
-                conflicts[rel] = "not a plain file (policyctl init reads the editor settings it keeps)"
+                conflicts[rel] = f"{_what(whole)}, not a plain file (policyctl init reads the editor settings it keeps)"
             else:
                 kept.append(rel)
             continue
@@ -233,7 +283,7 @@ def init(target: str) -> Created:
     out = Created(target)
     file = _file_on_the_way(target)
     if file is not None:
-        out.refused = f"{file} is {'a link to no folder' if os.path.islink(file) else 'a file'}{_ONLY}"
+        out.refused = f"{file[0]} is {file[1]}{_ONLY}"
         return out
     denied = _not_permitted(target)
     if denied is not None:
@@ -252,19 +302,24 @@ def init(target: str) -> Created:
         out.refused = f"{len(conflicts)} path{'s' * many} in {target} {'are' if many else 'is'} in the starter's way; nothing was written"
         out.conflicts = [f"{os.path.normpath(os.path.join(target, p))}: {why}" for p, why in sorted(conflicts.items())]
         return out
-    ignore = os.path.join(target, IGNORE)
-    if IGNORE in kept:
-        kept.remove(IGNORE)
-        try:
-            out.ignored = _missing_ignores(ignore, dict((rel, s) for s, rel in files)[IGNORE])
-        except OSError as e:  # (a link, or no plain file, there since the check: nothing made yet)
-            out.failed = (os.path.normpath(ignore), e.strerror or str(e))
-            return out
-    if SETTINGS in kept:
-        out.settings = _missing_settings(os.path.join(target, SETTINGS), dict((rel, s) for s, rel in files)[SETTINGS])
     made = _Made()
     try:
-        _write(target, write, out.ignored, made)
+        at = _top(target, made) if kept else None  # (a folder that exists: opened once, for every read and write)
+        ignore: int | None = None  # (the .gitignore's descriptor: read, then appended to)
+        if IGNORE in kept:
+            kept.remove(IGNORE)
+            shown = os.path.join(target, IGNORE)
+            ignore, out.ignored = _missing_ignores(at, shown, dict((rel, s) for s, rel in files)[IGNORE])
+            made.fds.append(ignore)
+        if SETTINGS in kept:
+            shown = os.path.join(target, SETTINGS)
+            out.settings = _missing_settings(at, shown, dict((rel, s) for s, rel in files)[SETTINGS])
+    except OSError as e:  # (a link, or no plain file, there since the check: nothing made yet)
+        out.failed = (os.path.normpath(e.filename) if isinstance(e.filename, str) else target, e.strerror or str(e))
+        made.close()
+        return out
+    try:
+        _write(target, at, write, (ignore, out.ignored), made)
     except OSError as e:
         out.failed = (os.path.normpath(e.filename) if isinstance(e.filename, str) else target, e.strerror or str(e))
         out.removed, out.left = made.undo()
@@ -283,12 +338,15 @@ _AT = {os.open, os.mkdir, os.rmdir, os.unlink, os.stat} <= os.supports_dir_fd an
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _FOLDER = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW
 _NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | getattr(os, "O_BINARY", 0)
+# A file of the repository's own that init reads (a named pipe swapped in is opened without waiting
+# for a writer, then refused unread; a regular file's reads and writes ignore O_NONBLOCK)
+_KEPT = _NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 
 
 def _failed(e: OSError, shown: str) -> OSError:
     """``e`` of a write to the starter's path ``shown``, in people's words: a link, file or folder
     that appeared there after the check (nothing was there, or a folder) is named so."""
-    if e.errno in (errno.ELOOP, errno.ENOTDIR, errno.EEXIST):
+    if e.errno in (errno.ELOOP, errno.ENOTDIR, errno.EEXIST, errno.EISDIR):
         return OSError(
             e.errno,
             "a link, file or folder appeared there while policyctl init ran (it writes through no link, over nothing)",
@@ -340,10 +398,27 @@ class _Made:
         self.fds = []
 
 
-def _write(target: str, write: list[tuple[str, str]], ignored: list[str], made: _Made) -> None:
-    """Write the starter's files ``write`` ((source, path in ``target``)) and append ``ignored``
-    to the .gitignore, recording in ``made`` each file and folder made; raises OSError (its
-    ``filename`` the path) on the first failure."""
+def _top(target: str, made: _Made) -> int | None:
+    """The descriptor of the folder ``target`` (which exists), kept in ``made``; None where the
+    platform writes by path."""
+    if not _AT:
+        return None
+    try:
+        at = os.open(target, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError as e:
+        raise _failed(e, target) from None
+    made.fds.append(at)
+    return at
+
+
+def _write(
+    target: str, at: int | None, write: list[tuple[str, str]], ignored: tuple[int | None, list[str]], made: _Made
+) -> None:
+    """Write the starter's files ``write`` ((source, path in ``target``)) and append to the
+    .gitignore ``ignored`` ((its descriptor, as ``_missing_ignores`` read it; its lines)), recording in ``made``
+    each file and folder made; raises OSError (its ``filename`` the path) on the first failure.
+    ``at`` is the folder's descriptor when it was opened already (None: opened here, when it has
+    been made)."""
     top = os.path.abspath(target)
     missing = []
     while not os.path.isdir(top):  # (the folder asked for and its parents that do not exist: the caller's path)
@@ -352,9 +427,8 @@ def _write(target: str, write: list[tuple[str, str]], ignored: list[str], made: 
     for path in reversed(missing):
         os.mkdir(path)
         made.add(None, path, path, os.stat(path, follow_symlinks=False))
-    at = os.open(target, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)) if _AT else None
-    if at is not None:
-        made.fds.append(at)
+    if at is None:
+        at = _top(target, made)
     folders: dict[str, int | None] = {"": at}
     for source, rel in write:
         parts = rel.split("/")
@@ -376,8 +450,11 @@ def _write(target: str, write: list[tuple[str, str]], ignored: list[str], made: 
                 _all(fd, src.read(), shown)
         finally:
             os.close(fd)
-    if ignored:
-        _append(target, at, made, "# policyctl init\n" + "".join(f"{line}\n" for line in ignored))
+    ignore, lines = ignored
+    if ignore is not None and lines:
+        _append(
+            ignore, os.path.join(target, IGNORE), made, "# policyctl init\n" + "".join(f"{line}\n" for line in lines)
+        )
 
 
 def _folder(target: str, key: str, parent: int | None, part: str, made: _Made) -> int | None:
@@ -417,15 +494,9 @@ def _all(fd: int, data: bytes, shown: str) -> None:
         raise
 
 
-def _append(target: str, at: int | None, made: _Made, text: str) -> None:
-    """``text`` at the end of the .gitignore of ``target`` (a link there is refused, not followed),
-    after a blank line when the file has text; its size before is kept in ``made`` to undo it."""
-    shown = os.path.join(target, IGNORE)
-    try:
-        fd = os.open(IGNORE if at is not None else shown, os.O_RDWR | _NOFOLLOW, dir_fd=at)
-    except OSError as e:
-        raise _failed(e, shown) from None
-    made.fds.append(fd)
+def _append(fd: int, shown: str, made: _Made, text: str) -> None:
+    """``text`` at the end of the .gitignore open at ``fd`` (the one read), after a blank line when
+    the file has text; its size before is kept in ``made`` to undo it."""
     size = os.lseek(fd, 0, os.SEEK_END)
     if size:
         os.lseek(fd, size - 1, os.SEEK_SET)
