@@ -555,6 +555,12 @@ SVG_BODIES: list[tuple[str, tuple[int, str] | None]] = [
     ("<![CDATA[<script>alert(1)</script>]]>", (1, "markup that is not plain XML")),
     ('<?xml-stylesheet href="x.xsl" type="text/xsl"?>', (1, "markup that is not plain XML")),
     ("<p>1 < 2</p>", (6, "markup that is not plain XML")),
+    # (the whole document's tags are first asked together, `_xml_plainly_passive`: what it must not miss)
+    ('<rect title="x href=" href="javascript:1"/>', (23, "a `javascript:` URL in `href`")),
+    ('<g a="1"/><Image HREF="http://example.com/x.png"/>', (18, "a resource from elsewhere in `HREF`")),
+    ('<image bac\u212aground="data:x"/>', (8, "a `data:` URL in `bac\u212aground`")),
+    ('<g title="on=1"/><g x:OnClick="1"/>', (21, "an event handler `x:OnClick`")),
+    ('<g fill="\u017frc(x)"/>', (4, "a style that loads a resource")),
 ]
 
 
@@ -591,6 +597,11 @@ NO_EXTENSION: list[tuple[str, bytes | None, tuple[int, int, str] | None]] = [
     ("frag", b"<!-- x --><p>x</p>", (1, 1, "a comment, CDATA section or processing instruction")),
     ("feed", b'<?xml version="1.0"?>\n<svg><script>alert(1)</script></svg>', (2, 7, "a `<script>` element")),
     ("icon", b"<!DOCTYPE svg>\n<svg><a href='JaVaScRiPt:alert(1)'/></svg>", (2, 9, "a `javascript:` URL in `href`")),
+    (
+        "drawn",
+        b'<svg>\n<g\n a="1"\n/><image href="https://example.com/x.png"/></svg>',
+        (4, 10, "a resource from elsewhere"),
+    ),
     ("deploy", b"#!/bin/sh\nrm -rf /\n", (1, 1, "a script to run as a program (`#!`)")),
     ("module", b"\0asm\1\0\0\0", (1, 1, "WebAssembly (by its first bytes)")),
     ("latin", b"<p>caf\xe9</p>", (1, 1, "a document a browser may run, not in UTF-8")),
