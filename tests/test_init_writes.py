@@ -211,6 +211,37 @@ def test_the_gitignore_read_is_the_one_appended_to(tmp_path: Path, monkeypatch: 
     )
 
 
+@pytest.mark.parametrize(
+    "have, code", [("*.pyc\n.policyctl-cache/\npolicyctl.sarif\npolicyctl-tests.xml\n", 0), ("*.pyc\n", 1)]
+)
+def test_a_gitignore_the_user_may_not_write_is_kept_when_it_lacks_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, have: str, code: int
+) -> None:
+    """Opened to read and append at once, a .gitignore the user may only read (the tests run as
+    root, who may write anything: the refusal is the system's, made here) refused init although
+    nothing was to be appended. Kept as it is when it lacks nothing; when it lacks lines, the
+    refusal comes before anything is written."""
+    top, _ = _started(tmp_path)
+    (top / ".gitignore").write_text(have, encoding="utf-8")
+    real = os.open
+
+    def refused(path: str, flags: int, mode: int = 0o777, *, dir_fd: int | None = None) -> int:
+        if os.path.basename(path) == ".gitignore" and flags & os.O_ACCMODE != os.O_RDONLY:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), path)
+        return real(path, flags, mode, dir_fd=dir_fd)
+
+    before = listing(top)
+    monkeypatch.setattr(os, "open", refused)
+    result = run_cli("init", str(top), "--no-build")
+    assert result.code == code, result
+    if code:
+        assert result.err == f"policyctl: cannot write {top / '.gitignore'}: Permission denied\n" + REMOVED.format(n=0)
+        assert listing(top) == before
+    else:
+        assert (top / ".gitignore").read_text(encoding="utf-8") == have
+        assert (top / "policyctl.toml").is_file()
+
+
 @pytest.mark.parametrize("there", SWAPS)
 def test_editor_settings_swapped_after_the_check_are_not_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, there: str

@@ -25,12 +25,13 @@ folder's descriptor, only if nothing is there (`O_CREAT | O_EXCL`, which follows
 the platform has them. A write that fails partway (a full disk, a link or file that appeared
 meanwhile) removes exactly the files and folders this run made, each only while it is still the
 one made (its device and inode), a folder only when empty, and puts an appended .gitignore back
-to its size: what was there before is never touched. An existing .gitignore is opened once, relative
-to its folder's descriptor and no link followed, to be read and then appended to (a plain file put
-in its place meanwhile is not appended to); an existing .vscode/settings.json is read the same way;
-a named pipe in either place is named, never read (reading one waits for a writer). A folder the user may not list, write into or make the folder in is
-refused before anything is written, in init's words (exit 2), as a file or a link to no folder on
-the way is.
+to its size: what was there before is never touched. An existing .gitignore is opened once,
+relative to its folder's descriptor and no link followed, to be read and then appended to (a plain
+file put in its place meanwhile is not appended to; one the user may not write is kept when it
+lacks nothing); an existing .vscode/settings.json is read the same way; a named pipe in either
+place is named, never read (reading one waits for a writer). A folder the user may not list, write
+into or make the folder in is refused before anything is written, in init's words (exit 2), as a
+file or a link to no folder on the way is.
 """
 
 from __future__ import annotations
@@ -177,20 +178,27 @@ def _missing_ignores(at: int | None, shown: str, starter: str) -> tuple[int, lis
     none), without following a link, also one made after the check, and read only while a plain
     file (a named pipe is opened without waiting, never read); raises OSError (``_failed``'s).
     The caller closes the descriptor."""
+    name = IGNORE if at is not None else shown
     try:
-        fd = os.open(IGNORE if at is not None else shown, _KEPT | os.O_RDWR, dir_fd=at)
+        try:
+            fd, writable = os.open(name, _KEPT | os.O_RDWR, dir_fd=at), True
+        except PermissionError:  # (one that lacks nothing is kept as it is: reading it is enough)
+            fd, writable = os.open(name, _KEPT | os.O_RDONLY, dir_fd=at), False
     except OSError as e:
         raise _failed(e, shown) from None
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise _failed(OSError(errno.EEXIST, os.strerror(errno.EEXIST)), shown)
         have = {line.strip().strip(b"/") for line in _read(fd).splitlines()}
+        with open(starter, "rb") as f:
+            wanted = f.read().splitlines()
+        missing = [line.decode() for line in wanted if line.strip() and line.strip().strip(b"/") not in have]
+        if missing and not writable:  # (said before anything is written)
+            raise _failed(PermissionError(errno.EACCES, os.strerror(errno.EACCES), shown), shown)
     except BaseException:
         os.close(fd)
         raise
-    with open(starter, "rb") as f:
-        wanted = f.read().splitlines()
-    return fd, [line.decode() for line in wanted if line.strip() and line.strip().strip(b"/") not in have]
+    return fd, missing
 
 
 def _missing_settings(at: int | None, shown: str, starter: str) -> str:
