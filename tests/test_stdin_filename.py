@@ -155,3 +155,24 @@ def test_a_replaced_file_never_answers_for_the_file_on_disk(init_repo: Path, mon
     ]
     assert validate(["policies"]).problems == []
     assert validate(["policies"], replaced={PROGRAM: relabelled}).problems == replaced.problems
+
+
+@pytest.mark.parametrize(
+    "above, line",
+    [
+        ("", 15),  # the same lines as on disk, another text in the scalar
+        ("# not saved yet\n", 16),  # a line more: the scalar on disk's line 16 is another one
+    ],
+    ids=["same-lines", "a-line-more"],
+)
+def test_an_expression_problem_in_the_buffer_is_placed_in_the_buffer(init_starter: Path, above: str, line: int) -> None:
+    """The name's own column, as for the file on disk: the columns were read from the file on
+    disk, whose scalar was not the buffer's, and the problem fell back to the opening quote."""
+    text = (init_starter / DECISION).read_text(encoding="utf-8")
+    written = '    when: "days_since_delivery <= params.return_window_days"\n'
+    assert text.splitlines(keepends=True)[14] == written
+    buffer = above + text.replace(written, written.replace("delivery", "delivry"), 1)
+    found = run_cli("validate", "--stdin-filename", DECISION, cwd=init_starter, stdin=buffer)
+    assert found.code == 1 and found.out.startswith(
+        f"{DECISION}:{line}:12: error[E002]: unknown name `days_since_delivry`"
+    ), found

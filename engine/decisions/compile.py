@@ -45,10 +45,15 @@ _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 
 
 def compile_decision(
-    decision: Decision, param_names: set[str], param_schemas: Mapping[str, object] | None = None
+    decision: Decision,
+    param_names: set[str],
+    param_schemas: Mapping[str, object] | None = None,
+    text: str | None = None,
 ) -> tuple[CompiledDecision | None, list[Problem]]:
     """Check a decision and compile it; None when any problem is an error. ``param_schemas``: the
-    parameters' schemas, by name (a `format: date-time` one is a date-time, as an input's is)."""
+    parameters' schemas, by name (a `format: date-time` one is a date-time, as an input's is);
+    ``text``: its file's text when that is not the file on disk (an editor's buffer), where its
+    problems are placed."""
     from engine.decisions.expr import Scope  # the parser (Jinja2): only to compile, never to answer
 
     problems: list[Problem] = []
@@ -57,7 +62,7 @@ def compile_decision(
     hints = Suggester()  # (the hints of all its expressions: engine.problems.hints)
     dated = moments(decision)  # with the `let`s that hold a date-time, as they are compiled
     known = param_schemas or {}
-    lets = _compile_lets(decision, inputs, params, problems, hints, dated, known)
+    lets = _compile_lets(decision, inputs, params, problems, hints, dated, known, text)
     scope = Scope(
         inputs,
         frozenset(decision.let),
@@ -66,6 +71,7 @@ def compile_decision(
         schemas=decision.inputs,
         hints=hints,
         param_schemas=known,
+        text=text,
     )
     rows = [_compile_row(rule, scope, problems) for rule in decision.rules]
     default = None if decision.default is None else _compile_outputs(decision.default, scope, problems)
@@ -99,6 +105,7 @@ def _compile_lets(
     hints: Suggester,
     dated: dict[str, str],
     param_schemas: Mapping[str, object],
+    text: str | None,
 ) -> list[tuple[str, Checked]]:
     """The `let`s compiled in order; each that holds a date-time is added to ``dated`` for those
     below it and the rows."""
@@ -128,6 +135,7 @@ def _compile_lets(
             decision.inputs,
             hints,
             param_schemas,
+            text,
         )
         checked, found = check(expr, scope)
         problems += found

@@ -75,6 +75,9 @@ class Scope:
     schemas: Mapping[str, object] = field(default_factory=dict)  # the inputs' schemas: date-times inside them
     hints: Suggester = field(default_factory=Suggester)  # (one for a decision's expressions: compile)
     param_schemas: Mapping[str, object] = field(default_factory=dict)  # the parameters': date-times too
+    # the text of the file the expressions are written in, when it is not the file on disk (an
+    # editor's buffer: `validate --stdin-filename`): problems are placed in it (``locate``)
+    text: str | None = None
 
 
 def check(expr: Expr, scope: Scope) -> tuple[Checked | None, list[Problem]]:
@@ -92,7 +95,7 @@ def check(expr: Expr, scope: Scope) -> tuple[Checked | None, list[Problem]]:
     try:
         tree = _parse(expr.source, tokens)
     except _SyntaxProblem as e:
-        line, col = locate(expr, e.offset)
+        line, col = locate(expr, e.offset, scope.text)
         return None, [Problem(expr.pos.file, line, col, "E001", e.message, e.hint)]
     emitter = _Emitter(expr, scope, tokens, _operator_places(tree, tokens))
     python = emitter.emit(tree, 0)
@@ -109,8 +112,9 @@ def check(expr: Expr, scope: Scope) -> tuple[Checked | None, list[Problem]]:
     ), []
 
 
-def locate(expr: Expr, offset: int) -> tuple[int, int]:
-    """File line and column of the character at ``offset`` in the expression.
+def locate(expr: Expr, offset: int, text: str | None = None) -> tuple[int, int]:
+    """File line and column of the character at ``offset`` in the expression; ``text``: the
+    file's text when it is not the file on disk (an editor's buffer), else the file is read.
 
     ``Expr.pos`` marks the YAML scalar, whose value is the expression or holds it (an output's
     `= ...`); engine.source.scalars maps the value's characters back to the file in every style,
@@ -118,7 +122,10 @@ def locate(expr: Expr, offset: int) -> tuple[int, int]:
     not hold as such), the scalar's own position: never a place that could be wrong.
     """
     pos = expr.pos
-    scalar = scalars.in_file(pos.file, pos.line, pos.col)
+    if text is None:
+        scalar = scalars.in_file(pos.file, pos.line, pos.col)
+    else:
+        scalar = scalars.scalar_at(text, pos.line, pos.col)
     start = None if scalar is None else _start(scalar.value, expr.source)
     if scalar is None or start is None:
         return pos.line, pos.col
@@ -283,7 +290,7 @@ class _Emitter:
         self._fail_at(self._offset(word) if offset is None else offset, code, message, hint)
 
     def _fail_at(self, offset: int, code: str, message: str, hint: str = "") -> None:
-        line, col = locate(self.expr, offset)
+        line, col = locate(self.expr, offset, self.scope.text)
         self.problems.append(Problem(self.expr.pos.file, line, col, code, message, hint))
 
     def _fail_operator(self, operand: nodes.Operand, symbol: str, message: str, hint: str) -> None:

@@ -203,7 +203,10 @@ class Repository:
         if key not in self._compiled:
             from engine.decisions.compile import compile_decision
 
-            compiled, problems = compile_decision(prog.decisions[decision], set(prog.parameters), prog.schemas)
+            dec = prog.decisions[decision]
+            doc = self.documents.get(dec.file) if self.replaced else None  # (as _compile_problems)
+            text = None if doc is None else doc.text
+            compiled, problems = compile_decision(dec, set(prog.parameters), prog.schemas, text)
             if compiled is None:
                 raise PolicyError(problems)
             self._compiled[key] = compiled
@@ -730,7 +733,7 @@ def _compile_problems(repo: Repository, dec: Any, prog: Program, keep: bool = Tr
         from engine.decisions.compile import compile_decision
     except ImportError:  # the decision engine is optional while it is being written
         return []
-    compiled, problems = compile_decision(dec, names, schemas)
+    compiled, problems = compile_decision(dec, names, schemas, text)
     if compiled is not None and keep:
         repo._compiled[(prog.id, dec.id)] = compiled
     compilecache.put(dec, names, list(problems), schemas, text)
