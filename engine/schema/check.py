@@ -8,6 +8,7 @@ may answer "valid" first without it (see there).
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import os
 import re
@@ -314,6 +315,8 @@ def _type_hint(want: str, instance: Any, quoted: bool, schema: Any, parameter: b
     if numbers and isinstance(instance, str) and "string" not in want.split(" or "):
         fmt = schema.get("format") if isinstance(schema, dict) and parameter else None
         return _number_hint(instance, numbers[0], quoted, fmt, parameter)
+    if want == "string" and _is_date(schema):
+        return date_hint(instance)
     if (want == "string" and isinstance(instance, (bool, int, float))) or (want == "string" and instance is None):
         return "quote the value to make it a string"
     if want in ("object", "mapping"):
@@ -321,6 +324,27 @@ def _type_hint(want: str, instance: Any, quoted: bool, schema: Any, parameter: b
     if want == "array":
         return "write a list: `- item` lines, or `[a, b]`"
     return f"write a value of type {want}"
+
+
+def _is_date(schema: Any) -> bool:
+    """Whether ``schema`` is a date's (common.schema.json's `date`: `format: date`, `YYYY-MM-DD`)."""
+    if not isinstance(schema, dict):
+        return False
+    return schema.get("format") == "date" or "[0-9]{4}-" in str(schema.get("pattern", ""))
+
+
+def date_hint(instance: object) -> str:
+    """How to write the date a value that is no string was meant to be: `from: 20250101` is the
+    number 20250101 (quoting it gives the text `"20250101"`, which is not a date either)."""
+    digits = str(instance) if type(instance) is int else ""
+    if len(digits) == 8:
+        try:
+            day = _dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+        except ValueError:
+            pass
+        else:
+            return f'write the date as `"{day.isoformat()}"`, in quotes'
+    return 'write an ISO date in quotes, e.g. `"2024-03-01"`'
 
 
 def number_hint(doc: Document, pos: Pos, text: str, want: str) -> str:
