@@ -212,7 +212,7 @@ def test_bad_files_and_paths(tmp_path: Path) -> None:
     bad.write_text("a: [1\n", encoding="utf-8")
     r = run_cli("fmt", "--check", str(bad))
     assert r.code == 1
-    assert r.err.startswith(f"policyctl: {bad}:2:1: error[Y010]: cannot format: YAML syntax error")
+    assert r.err.startswith(f"policyctl: {bad}:1:4: error[Y010]: cannot format: this `[` is never closed")
     assert r.out == "0 files would be reformatted, 0 already formatted, 1 could not be read\n"
     assert run_cli("fmt", str(tmp_path / "missing.yaml")).code == 2
 

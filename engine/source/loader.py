@@ -318,34 +318,14 @@ def load_text(text: str, path: str) -> Document:
     except _Stop:
         pass
     except yaml.MarkedYAMLError as e:
-        doc.problems.append(_syntax_problem(path, e))
+        from engine.source import syntax  # (only a file that fails needs it)
+
+        doc.problems.append(syntax.problem(path, text, e))
     except yaml.YAMLError as e:  # errors without a mark (reader errors)
         doc.problems.append(Problem(path, 1, 1, "Y010", f"YAML error: {e}", "check the file's syntax"))
     if doc.problems:
         doc.data = None
     return doc
-
-
-def _syntax_problem(path: str, e: yaml.MarkedYAMLError) -> Problem:
-    mark = e.problem_mark or e.context_mark
-    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-    what = (e.problem or "syntax error").strip()
-    if "'\\t'" in what or "\t" in what or "tab character" in what:
-        return Problem(
-            path,
-            line,
-            col,
-            "Y011",
-            "a tab character where YAML expects indentation or a value",
-            "indent with spaces only; YAML forbids tabs for indentation",
-        )
-    context = f" ({e.context.strip()})" if e.context else ""
-    hint = "check indentation and quoting on this line and the one before"
-    if "mapping values are not allowed" in what:
-        hint = "a value containing `: ` must be quoted, or the indentation is off"
-    elif "could not find expected ':'" in what:
-        hint = "a key needs `: ` after it; a multi-line plain string may need quotes"
-    return Problem(path, line, col, "Y010", f"YAML syntax error: {what}{context}", hint)
 
 
 class _Builder:
