@@ -169,6 +169,22 @@ SHAPES = [
         "end the list with `]` after its last item",
     ),
     (
+        "a:\n  x: 1\n  [b: 1\n  c: 2\n",  # (PyYAML: "could not find expected ':'", line 4)
+        "3:3 this `[` is never closed: the list it opens runs on to line 4",
+        "end the list with `]` after its last item",
+    ),
+    (
+        'a:\n  x: 1\n  "b: 1\n  c: "2"\n',  # (a key's quote: the same, line 4)
+        '3:3 this string is never closed: its text runs on to the `"` at line 4, column 6',
+        'end it with `"` where its text ends; a `"` in the text is written `\\"`',
+    ),
+    (
+        "a:\n  b: 1\n  ,  c: 2\n",  # (a stray `,`, not the indentation: PyYAML's words)
+        "3:3 YAML syntax error: expected the end of the block, but found `,` (while parsing a block mapping at"
+        " line 2, column 3)",
+        "check indentation and quoting on this line and the one before",
+    ),
+    (
         "a: {x: 1 y: 2}\n",
         "1:11 expected `,` or `}` in the mapping that `{` opens at column 4, but found `:`",
         "separate the items with `, `; quote an item that holds `:`, `,`, `[` or `{`",

@@ -12,7 +12,7 @@ hint that fixes it. Anything else keeps PyYAML's description with its jargon in 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from yaml import tokens as tk
@@ -54,7 +54,12 @@ _WORDS = {  # PyYAML's names of what it found or expected
 }
 _WORD = re.compile("|".join(re.escape(w) for w in sorted(_WORDS, key=len, reverse=True)))
 
-Found = tuple[int, int, str, str]
+Found = tuple[int, int, str, str]  # 0-based line and column, message, hint
+
+
+class _Mark(NamedTuple):
+    line: int
+    column: int
 
 
 class _Tokens(Reader, Scanner):
@@ -62,7 +67,7 @@ class _Tokens(Reader, Scanner):
 
     def __init__(self, text: str) -> None:
         Reader.__init__(self, text)
-        Scanner.__init__(self)  # 0-based line and column, message, hint
+        Scanner.__init__(self)
 
 
 def problem(path: str, text: str, e: yaml.MarkedYAMLError) -> Problem:
@@ -115,7 +120,9 @@ def _diagnose(text: str, e: yaml.MarkedYAMLError) -> Found | None:
     if context.startswith("while parsing a flow") and opened is not None and what.startswith("expected ','"):
         return _flow(lines, opened, at, what)
     if what == "could not find expected ':'" and context == "while scanning a simple key" and opened is not None:
-        return _keyless(lines, opened.line, opened.column)
+        keyless = _keyless(lines, opened.line, opened.column, at)
+        if keyless is not None:
+            return keyless  # (else a string that runs on from there: below)
     before, scalar, flows = _tokens(text, at.index)
     if flows and "<stream end>" in what:
         return _flow(lines, flows[-1].start_mark, at, what)
@@ -244,9 +251,12 @@ def _flow(lines: list[str], opened: Any, at: Any, what: str) -> Found:
     )
 
 
-def _keyless(lines: list[str], line: int, column: int) -> Found | None:
-    """The line that should be `key: value` but has no `: ` (PyYAML finds it a line later)."""
+def _keyless(lines: list[str], line: int, column: int, at: Any = None) -> Found | None:
+    """The line that should be `key: value` but has no `: ` (PyYAML finds it a line later); ``at``:
+    where PyYAML stopped."""
     written = _COMMENT.sub("", lines[line][column:]).rstrip()
+    if written[:1] in ("[", "{") and at is not None and at.line > line:  # a bracket never closed
+        return _flow(lines, _Mark(line, column), at, "")
     if not written or written[0] in "\"'[{":
         return None
     spaced = _NO_SPACE.fullmatch(written)
@@ -311,8 +321,8 @@ def _indentation(lines: list[str], opened: Any, at: Any, mapping: bool) -> Found
     """`expected <block end>`: a line that lines up with no key (or item) of the blocks around it;
     ``mapping``: the block PyYAML was reading is a mapping (else a list)."""
     line = lines[at.line]
-    if line[: at.column].strip(" "):
-        return None  # (not the line's first thing: more than a line's indentation is wrong)
+    if line[: at.column].strip(" ") or line[at.column : at.column + 1] in (",", "]", "}"):
+        return None  # (not the line's first thing, or a stray `,`: more than its indentation is wrong)
     indent, keys = at.column, opened.column
     item = line[indent:].startswith("-")  # a list item: it lines up with the items above, not keys
     first = lines[opened.line][keys:].split(":", 1)[0].strip()
