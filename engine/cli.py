@@ -614,7 +614,13 @@ def _short(value: Any) -> str:
     "input_",
     required=True,
     type=_InputFile("r", encoding="utf-8"),
-    help="JSON object, or JSON Lines (one object per line) for a batch; - for standard input.",
+    help="JSON object, or JSON Lines (one object per line) for a batch; - for standard input. "
+    "A .jsonl or .ndjson file is always a batch, even of one line.",
+)
+@click.option(
+    "--lines",
+    is_flag=True,
+    help="Read the input as JSON Lines (a batch) even when it holds one line, e.g. --input - in a batch job.",
 )
 @click.option("--explain", is_flag=True, help="List every row tried and the parameters used, with file:line.")
 @click.option(
@@ -652,6 +658,7 @@ def decide(
     marketplace: str,
     at: str | None,
     input_: Any,
+    lines: bool,
     explain: bool,
     fmt: str,
     bundle_file: str | None,
@@ -660,6 +667,10 @@ def decide(
     root: str,
 ) -> None:
     """Answer a decision from the policy data; prints one JSON result per input.
+
+    The input is one JSON object (on one line or many), or JSON Lines: one object per line, a batch,
+    each answer on a line of its own starting with its input's `line`. Input of a single line is one
+    object, unless it is a .jsonl or .ndjson file or --lines is given (a batch job's one-line file).
 
     With --output, the input is a table (Parquet, CSV with a header line, or JSON Lines) and every
     row's answer goes to FILE; a row with problems gets them in its `problems` column.
@@ -681,11 +692,15 @@ def decide(
     if output is not None or maps:
         if fmt != "json":  # (a table's answers are in its output file, in that file's format)
             _fail_usage("--format is for answers printed here, not for a table's --output", "leave out --format")
+        if lines:  # (a table's format is told by its file's name)
+            _fail_usage("--lines is for answers printed here, not for a table's --output", "leave out --lines")
         _decide_table(program, decision, marketplace, _day(at), input_, output, maps, explain, bundle_file, root)
     repo = _open_bundle(bundle_file) if bundle_file else _repo_for_questions(root)
     progress = _console().progress("answering inputs", streaming=True)  # (a batch's lines so far)
     try:
-        failed = run_decide(repo, program, decision, marketplace, at, input_, sys.stdout, explain, fmt, progress.count)
+        failed = run_decide(
+            repo, program, decision, marketplace, at, input_, sys.stdout, explain, fmt, progress.count, lines
+        )
     except PolicyError as e:
         progress.close()
         _policy_error(e)

@@ -254,9 +254,70 @@ def test_a_line_that_is_not_utf8_is_its_own_problem_as_in_the_service(app: App, 
     # (the 5,001st: the problem's own place, `file:3000:1:`)
     assert text.out.count("no outputs") == 1 and text.out.count(f"{source}:") == 5001
     assert f"\n  {source}:3000:1: error[D004] the input is not UTF-8 text (byte 0xe9)\n" in text.out
-    # one document over several lines: its problem at the line of the byte
-    source.write_bytes(b'{\n  "units": 5,\n  "note": "\xe9"\n}\n')
-    one = run_cli(*args)
+    # one document over several lines (a .json file: a .jsonl one is a batch): its problem at the line of the byte
+    document = tmp_path / "in.json"
+    document.write_bytes(b'{\n  "units": 5,\n  "note": "\xe9"\n}\n')
+    one = run_cli(*[str(document) if a == str(source) else a for a in args])
     assert one.code == 1 and [(p["line"], p["message"]) for p in json.loads(one.out)["problems"]] == [
         (3, "the input is not UTF-8 text (byte 0xe9)")
     ]
+
+
+# (file name, or None for standard input; extra options; the input): each a batch by name or by
+# `--lines`, so a batch job whose input happens to hold one line still gets answer lines
+ONE_LINE_BATCHES = {
+    "one line in .jsonl": ("in.jsonl", (), '{"units": 5}\n'),
+    "one line in .NDJSON, blank lines around": ("in.NDJSON", (), '\n{"units": 5}\n\n'),
+    "one line on stdin with --lines": (None, ("--lines",), '{"units": 5}\n'),
+    "one line in .json with --lines": ("in.json", ("--lines",), '{"units": 5}'),
+    "a byte order mark first in .jsonl": ("in.jsonl", (), '\ufeff{"units": 5}\n'),
+}
+
+
+@pytest.mark.parametrize("name, options, text", ONE_LINE_BATCHES.values(), ids=ONE_LINE_BATCHES.keys())
+def test_a_batch_of_one_line_is_answered_as_a_batch(
+    tmp_path: Path, name: str | None, options: tuple[str, ...], text: str
+) -> None:
+    """A single line was one document: pretty-printed over many lines, without `line`."""
+    given = "-" if name is None else str(tmp_path / name)
+    if name is not None:
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    args = ("decide", "csba.fee", "-m", "us", "--at", "2024-06-01", "--input", given, *options)
+    args += ("--root", str(ROOT / "policies"))
+    stdin = text if name is None else None
+    run = run_cli(*args, stdin=stdin)
+    number = 1 + text.startswith("\n")
+    assert run.code == 0 and run.out.startswith(f'{{"line":{number},"decision":"fee",') and run.out.count("\n") == 1
+    assert json.loads(run.out)["outputs"]["total"] == 1.25
+    shown = "<stdin>" if name is None else given
+    text_run = run_cli(*args, "--format", "text", stdin=stdin)
+    assert text_run.out.startswith(f"{shown}:{number}: csba.fee in us on 2024-06-01"), text_run
+
+
+def test_one_line_in_a_json_file_or_on_stdin_is_still_one_document(tmp_path: Path) -> None:
+    source = tmp_path / "case.json"
+    source.write_text('{"units": 5}\n', encoding="utf-8")
+    for given, stdin in ((str(source), None), ("-", '{"units": 5}\n')):
+        run = run_cli(
+            "decide", "csba.fee", "-m", "us", "--at", "2024-06-01", "--input", given, "--root", str(ROOT / "policies"),
+            stdin=stdin,
+        )  # fmt: skip
+        assert run.code == 0 and run.out.startswith('{\n  "decision": "fee",'), run
+
+
+def test_an_empty_jsonl_file_is_a_batch_of_no_inputs(tmp_path: Path) -> None:
+    """As a JSON Lines table of no rows (`--output`): nothing to answer, not "nothing to read"."""
+    source = tmp_path / "none.jsonl"
+    source.write_text("\n", encoding="utf-8")
+    run = run_cli("decide", "csba.fee", "-m", "us", "--input", str(source), "--root", str(ROOT / "policies"))
+    assert (run.code, run.out) == (0, "")
+
+
+def test_lines_is_refused_for_a_table(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"units": 5}\n', encoding="utf-8")
+    run = run_cli(
+        "decide", "csba.fee", "-m", "us", "--input", str(source), "--lines", "--output", str(tmp_path / "o.jsonl"),
+        "--root", str(ROOT / "policies"),
+    )  # fmt: skip
+    assert run.code == 2 and "--lines is for answers printed here, not for a table's --output" in run.err

@@ -80,6 +80,7 @@ def test_a_batch_and_bad_lines_answer_as_click_does(
     [
         ["--explain"],
         ["--format", "text"],
+        ["--lines"],
         ["--at=2024-06-01"],
         ["--at", "1 June"],  # a malformed date: click's message
         ["-m", "us"],  # twice

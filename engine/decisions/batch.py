@@ -71,17 +71,21 @@ def run_decide(
     explain: bool = False,
     fmt: str = "json",
     progress: Callable[[int], None] | None = None,
+    lines: bool = False,
 ) -> bool:
     """Answer every input in ``source``; returns True when any input failed. ``progress``: told the
     number of lines read so far, every few hundred lines of a batch (JSON Lines). ``fmt`` "text":
     each answer as `as_text` gives it, a batch's each after its input's `file:line`; "json": a
-    batch's each on a line of its own that starts with its input's `line` (blank lines counted)."""
+    batch's each on a line of its own that starts with its input's `line` (blank lines counted).
+    ``lines`` (`decide --lines`), or a source named like JSON Lines (`lines_file`): a batch whatever
+    it holds, a single line too; otherwise a batch only when it holds more than one input line."""
     compiled = repo.compiled(program, decision)  # `repo`: a Repository, or a Bundle
     resolved = repo.resolve(program, marketplace, at)  # `at` or today in the marketplace's time zone
     day = resolved.at  # checked and normalised by `resolve`
     params = repo.params(program, marketplace, day)
     name = getattr(source, "name", "<input>")
     name = "<stdin>" if name in ("-", "<stdin>") else name
+    lines = lines or lines_file(name)
     zone = decided_for(resolved).get("time_zone")
 
     def write(body: dict[str, Any]) -> None:  # one input's answer, or the problem that refused it
@@ -98,7 +102,7 @@ def run_decide(
     if strict:
         source.reconfigure(errors="surrogateescape")  # type: ignore[attr-defined]  # (a TextIOWrapper's)
     try:
-        return _run(compiled, params, day, resolved, name, source, out, explain, fmt, progress, write)
+        return _run(compiled, params, day, resolved, name, source, out, explain, fmt, progress, write, lines)
     finally:
         if strict:
             # given back as it came where the stream allows it: not while it holds text read ahead
@@ -121,10 +125,11 @@ def _run(
     fmt: str,
     progress: Callable[[int], None] | None,
     write: Callable[[dict[str, Any]], None],
+    lines: bool,
 ) -> bool:
     """`run_decide` once its input is read with each byte that is not UTF-8 as its surrogate."""
     try:
-        lines_mode, head = _json_lines(source)
+        lines_mode, head = _json_lines(source, lines)
         if head and head[0].startswith(BOM):  # (RFC 8259: a parser may ignore one; Windows tools write it)
             head[0] = head[0][1:]
         text = "" if lines_mode else "".join(head) + source.read()
@@ -492,14 +497,26 @@ def blank(line: str | bytes) -> bool:
     return not line.strip(JSON_SPACE)
 
 
-def _json_lines(source: TextIO) -> tuple[bool, list[str]]:
+def lines_file(name: str) -> bool:
+    """Whether ``decide --input NAME`` is JSON Lines by its name (`.jsonl`, `.ndjson`, in any case):
+    a batch, even of one line, whose answers are each on a line of their own. A batch job's file
+    that happened to hold one input was answered as a single document (pretty-printed, no `line`),
+    which a reader of answer lines could not read."""
+    return name.lower().endswith((".jsonl", ".ndjson"))
+
+
+def _json_lines(source: TextIO, lines: bool = False) -> tuple[bool, list[str]]:
     """Whether ``decide``'s input is JSON Lines (a batch), and the lines read to tell, which the
-    answer starts from. One document when it has a single line that is not blank (`{"units": 5}`),
+    answer starts from. Always, when ``lines`` (the first line read, for its byte order mark).
+    Else one document when it has a single line that is not blank (`{"units": 5}`),
     or when its first such line begins a JSON value that goes on over the next lines (a
     pretty-printed object's `{`). Otherwise a batch, read as the service reads one (above): a
     blank line or a line that is not JSON among the first ones no longer made the whole batch one
     document and one problem (`{"units": 5}`, a blank line, `{"units": 6}`: "Extra data")."""
     head: list[str] = []
+    if lines:
+        first = source.readline()
+        return True, [first] if first else head
     found: list[str] = []
     while len(found) < 2:
         line = source.readline()
