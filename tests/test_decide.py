@@ -392,6 +392,83 @@ def test_evaluation_errors_become_d005_results(
         assert word in problem.message
 
 
+GUARD = "or test `{0} is not none` before using it"
+# (output expression, `let` values, inputs): what a D005 about none adds to its message, and its hint.
+# Before, "unsupported operand types for -: none and number" named neither the value nor a cause.
+NONE_OPERANDS = {
+    "a misspelt key": (
+        "band.fe * 2",
+        {"band": "tier(params.fee_tiers, x)"},
+        {"x": 3},
+        "`band.fe` is none",
+        "`band` has no key `fe` (its keys: `fee`, `over`, `tier`, `up_to`), and a key that is not there reads"
+        " as none: did you mean `band.fee`?",
+    ),
+    "an input not given": (
+        "x - 1",
+        {},
+        {},
+        "`x` is none",
+        "the input `x` was not given (or is null): give it, " + GUARD.format("x"),
+    ),
+    "a let that is none": (
+        "y + 1",
+        {"y": "x if x > 5 else none"},
+        {"x": 1},
+        "`y` is none",
+        "the `let` `y` is none for this input: check what it reads, " + GUARD.format("y"),
+    ),
+    "a key of none": (
+        "tier(params.fee_tiers, x).fee",
+        {},
+        {},
+        "`tier(params.fee_tiers, x)` is none",
+        "a misspelt key, an input not given or a parameter without a value reads as none: check what"
+        " `tier(params.fee_tiers, x)` reads, " + GUARD.format("tier(params.fee_tiers, x)"),
+    ),
+    "an index past the end": (
+        "params.fee_tiers[7].fee",
+        {},
+        {},
+        "`params.fee_tiers[7]` is none",
+        "`params.fee_tiers` has 4 items, and an index past its end reads as none: check the index, "
+        + GUARD.format("params.fee_tiers[7]"),
+    ),
+    # the branch not taken is not blamed, though its key is misspelt
+    "only what ran": (
+        "(params.fee_tiers[0].fe - 1) if x is not none else x * 2",
+        {},
+        {},
+        "`x` is none",
+        "the input `x` was not given (or is null): give it, " + GUARD.format("x"),
+    ),
+    "a part that is not a name": (
+        "(x or none) - 1",
+        {},
+        {"x": 0},
+        "a value it uses is none",
+        "a misspelt key, an input not given or a parameter without a value reads as none: check the names"
+        " the expression reads, or test a value with `is not none` before using it",
+    ),
+}
+
+
+@pytest.mark.parametrize(("expr", "let", "inputs", "named", "hint"), NONE_OPERANDS.values(), ids=NONE_OPERANDS.keys())
+def test_a_d005_about_none_names_the_value_and_hints_why(
+    expr: str, let: dict[str, str], inputs: dict[str, Any], named: str, hint: str
+) -> None:
+    lets = {name: e(source, 2) for name, source in let.items()}
+    c = compiled(decision([rule("r", None, {"v": e(expr, 4)}, 3)], let=lets, inputs={"x": {}}))
+    [problem] = c.evaluate(inputs, PARAMS, AT).problems
+    assert (problem.code, problem.line) == ("D005", 4)
+    assert problem.message.endswith(f"; {named}") and problem.hint == hint, problem
+
+
+def test_a_d005_not_about_none_has_no_such_words() -> None:
+    [problem] = compiled(decision([rule("r", None, {"v": e("x / 0", 4)}, 3)])).evaluate({"x": 1}, PARAMS, AT).problems
+    assert problem.message.endswith("failed: division by zero") and problem.hint == ""
+
+
 # --- `let` values are computed only when a row that runs needs them --------------------------------
 
 TRIAL_INPUTS = {"in_trial": {"type": "boolean"}, "units": {"type": "integer"}, "contacts": {"type": "integer"}}

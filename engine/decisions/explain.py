@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from engine.decisions import blame
 from engine.decisions.pycode import Checked, Out, expressions
 from engine.decisions.result import DecisionResult, decision_result
 from engine.decisions.runtime import EvalError
@@ -147,7 +148,21 @@ class Trace:
         try:
             return self.c._explainer(checked)(self.inputs, self.ctx, self.at, self.env)
         except Exception as e:
-            return Problem.at(checked.expr.pos, "D005", f"{where}: `{checked.expr.source}` failed: {describe(e)}")
+            said = describe(e)
+            named = self._none(checked) if blame.about_none(said) else None
+            if named is None:
+                return Problem.at(checked.expr.pos, "D005", f"{where}: `{checked.expr.source}` failed: {said}")
+            what, hint = named
+            return Problem.at(
+                checked.expr.pos, "D005", f"{where}: `{checked.expr.source}` failed: {said}; {what}", hint
+            )
+
+    def _none(self, checked: Checked) -> tuple[str, str] | None:
+        """Which value that ``checked`` read was none where it failed, and a hint (engine.decisions.blame)."""
+        # the values as it read them; parameters read again are not noted as read (`param_on`'s either)
+        params = {**self.params, SEEN_KEY: []} if isinstance(self.params, dict) else self.params
+        env = {n: self.env[n] for n in checked.names if n in self.env}
+        return blame.none_operand(checked.python, self.inputs, params, self.at, env, frozenset(self.lets))
 
     def _fail(self, problem: Problem, hits: list[int]) -> DecisionResult:
         return self.c._answer(hits, {}, (self.c, self.inputs, self.params, self.at), (problem,))
