@@ -41,6 +41,8 @@ def diff(old: Path | str, new: Path | str, *args: str, cwd: Path | None = None) 
         ("        value: 28", "        value: 35", ["loans · nl · loan_days 28 → 35 from 2024-01-01"]),
         # the undated value: until the day before the first change
         ("    value: 21", "    value: 30", ["loans · nl · loan_days 21 → 30 until 2023-12-31"]),
+        # only the type changes: both sides as written, not `21 → 21`
+        ("    value: 21", "    value: 21.0", ["loans · nl · loan_days 21 → 21.0 until 2023-12-31"]),
         # the effective date moves: the days in between change
         (
             '      - from: "2024-01-01"',
@@ -59,6 +61,27 @@ def test_parameter_changes(pair: tuple[Path, Path], old_text: str, new_text: str
         + "".join(f"  {line}\n" for line in lines)
         + "\nPages that change:\n  loans · nl · nl, en (because of loan_days)\n"
     )
+
+
+def test_changed_inputs_are_in_numeric_order_and_whole_numbers_have_no_point(pair: tuple[Path, Path]) -> None:
+    """The values were listed in the order they were tried (`20, 8, 29, 30`: a test case's input
+    first, then the band edges), and an amount that arithmetic made a float as `10.0`."""
+    old, new = pair
+    for side in pair:  # a test case's input, which the answers are tried with first
+        edit(
+            side / "loans/tests/late_fee.yaml",
+            "input: {days_late: 0, member: true}",
+            "input: {days_late: 20, member: true}",
+        )
+    edit(new / PROGRAM, "up_to: 30, fee: 0.5", "up_to: 30, fee: 0.6")
+    code, out = diff(old, new)
+    assert code == 0
+    assert (
+        "  loans.late_fee · nl · 2024-05-01: 4 of 27 answers change, all with days_late in 8, 20, 29, 30; member = true\n"
+        in out
+    )
+    for line in ("fee 10 → 12", "fee 4 → 4.8", "fee 14.5 → 17.4", "fee 15 → 18"):
+        assert f'member": true}}: {line}\n' in out, line
 
 
 def test_overlay_change_shows_in_its_marketplace_only(pair: tuple[Path, Path]) -> None:
@@ -99,7 +122,7 @@ def test_row_changes_and_answers(pair: tuple[Path, Path]) -> None:
         '    {"days_late": 1}: status "refer" → "late"; fee (none) → 0.25; rows not_member → banded\n'
         '    {"days_late": 6}: status "refer" → "late"; fee (none) → 1.5; rows not_member → banded\n'
         '    {"days_late": 7}: status "refer" → "late"; fee (none) → 1.75; rows not_member → banded\n'
-        '    {"days_late": 8}: status "refer" → "late"; fee (none) → 4.0; rows not_member → banded\n'
+        '    {"days_late": 8}: status "refer" → "late"; fee (none) → 4; rows not_member → banded\n'
         '    {"days_late": 29}: status "refer" → "late"; fee (none) → 14.5; rows not_member → banded\n'
         "    ... and 2 more\n"
         "  loans.late_fee · no · 2024-05-01: 8 of 27 answers change, all with days_late in 1, 3, 6, 7, 8, 29, 30, 31;"
@@ -108,7 +131,7 @@ def test_row_changes_and_answers(pair: tuple[Path, Path]) -> None:
         '    {"days_late": 3}: status "refer" → "late"; fee (none) → 0.75; rows not_member → banded\n'
         '    {"days_late": 6}: status "refer" → "late"; fee (none) → 1.5; rows not_member → banded\n'
         '    {"days_late": 7}: status "refer" → "late"; fee (none) → 1.75; rows not_member → banded\n'
-        '    {"days_late": 8}: status "refer" → "late"; fee (none) → 4.0; rows not_member → banded\n'
+        '    {"days_late": 8}: status "refer" → "late"; fee (none) → 4; rows not_member → banded\n'
         "    ... and 3 more\n"
         "\n"
         "Pages that change:\n"
@@ -609,7 +632,7 @@ def test_the_counts_say_how_many_answers_rest_on_an_assumption(init_repo: Path, 
     runs = {fmt: run_cli("diff", str(old), str(new), "--at", "2026-12-07", "--format", fmt) for fmt in FORMATS}
     assert all(r.code == 0 for r in runs.values()), runs
     head = "returns.return_allowed · {mp} · 2025-01-01, 2026-12-07: {n} of 7 answers change, all with days_since_delivery in"
-    us = head.format(mp="us", n=6) + " 44, 45, 46, 59, 60, 30; 3 of them rest on an assumption: free_return_shipping"
+    us = head.format(mp="us", n=6) + " 30, 44, 45, 46, 59, 60; 3 of them rest on an assumption: free_return_shipping"
     de = head.format(mp="de", n=3) + " 46, 59, 60"
     text = runs["text"].out.splitlines()
     assert [line for line in text if line.startswith("  returns.")] == [f"  {us}", f"  {de}"]

@@ -130,7 +130,10 @@ def _marketplace_notes(old: Repository, new: Repository) -> list[str]:
             continue
         for attr in ("country", "site", "currency", "time_zone", "locales"):
             if getattr(a, attr) != getattr(b, attr):
-                notes.append(f"marketplace `{mp}`: {attr} {short(getattr(a, attr))} → {short(getattr(b, attr))}")
+                notes.append(
+                    f"marketplace `{mp}`: {attr} {short(getattr(a, attr), beside=getattr(b, attr))}"
+                    f" → {short(getattr(b, attr), beside=getattr(a, attr))}"
+                )
     return notes
 
 
@@ -255,23 +258,33 @@ def _scalar(value: Any) -> bool:
     return not isinstance(value, (dict, list))
 
 
-def short(value: Any, width: int = 60) -> str:
+_UNSET: Any = object()
+
+
+def short(value: Any, width: int = 60, beside: Any = _UNSET) -> str:
+    """``value`` for a line of text: a whole number without `.0` (`4500`, as written, not the
+    `4500.0` arithmetic gives), unless ``beside`` (the other side of `old → new`) would then read
+    the same (`4500 → 4500.0`: only the type changed)."""
     import json
 
     if value is ABSENT:
         return "(none)"
     text = json.dumps(tidy(value), ensure_ascii=False)
+    if beside is not _UNSET and beside is not ABSENT and text == json.dumps(tidy(beside), ensure_ascii=False):
+        text = json.dumps(tidy(value, whole=False), ensure_ascii=False)
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
-def tidy(value: Any) -> Any:
-    """For display: 1.7999999999999998 is 1.8 to a reader (12 significant digits are kept)."""
+def tidy(value: Any, whole: bool = True) -> Any:
+    """For display: 1.7999999999999998 is 1.8 to a reader (12 significant digits are kept), and
+    with ``whole`` a float that is a whole number is that number (`4500.0` is 4500)."""
     if isinstance(value, float):
-        return float(f"{value:.12g}")
+        kept = float(f"{value:.12g}")
+        return int(kept) if whole and kept.is_integer() and abs(kept) < 1e15 else kept
     if isinstance(value, dict):
-        return {k: tidy(v) for k, v in value.items()}
+        return {k: tidy(v, whole) for k, v in value.items()}
     if isinstance(value, list):
-        return [tidy(v) for v in value]
+        return [tidy(v, whole) for v in value]
     return value
 
 

@@ -180,7 +180,7 @@ def _decision(
             if len(shown) < 50 * SHOWN:
                 shown.append(Answer(inputs, answers[0], answers[1], *found))
     only = tuple(
-        (n, tuple(None if v is _OMIT else v for v in seen[n]))
+        (n, _in_order(tuple(None if v is _OMIT else v for v in seen[n])))
         for n in space
         if changed and len(seen[n]) < len(space[n])
     )
@@ -188,6 +188,15 @@ def _decision(
     return OutcomeChanges(
         b.id, did, mp, day, tried, changed, tuple(simplest), _size(space) > CAP, only, (), resting, tuple(sorted(names))
     )
+
+
+def _in_order(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Numbers from the smallest (`3, 4, 19, 20`, not the order they were tried in: `19, 20, 3, 4`),
+    absent (None) last; values of another kind as they are (an enum's in its own order)."""
+    present = [v for v in values if v is not None]
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
+        return values
+    return (*sorted(present), *(v for v in values if v is None))
 
 
 def _may_rest(prog: Program, mp: str) -> bool:

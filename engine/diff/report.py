@@ -33,10 +33,12 @@ def values(c: ParamChange) -> str:
     found = _leaves(c)
     if found:
         return "; ".join(
-            f"{c.label}{path_of(keys)} {short(a)}{_said(c.old_assumed, keys)} → {short(b)}{_said(c.new_assumed, keys)}"
+            f"{c.label}{path_of(keys)} {short(a, beside=b)}{_said(c.old_assumed, keys)}"
+            f" → {short(b, beside=a)}{_said(c.new_assumed, keys)}"
             for keys, a, b in found
         )
-    return f"{c.label} {short(c.old)}{_said(c.old_assumed)} → {short(c.new)}{_said(c.new_assumed)}"
+    old, new = short(c.old, beside=c.new), short(c.new, beside=c.old)
+    return f"{c.label} {old}{_said(c.old_assumed)} → {new}{_said(c.new_assumed)}"
 
 
 def _leaves(c: ParamChange) -> list[tuple[Keys, Any, Any]] | None:
@@ -78,8 +80,9 @@ def answer_line(a: Answer) -> str:
         return f"{json.dumps(a.inputs, ensure_ascii=False)}: {_answer(a.old)} → {_answer(a.new)}"
     old, new = a.old["outputs"], a.new["outputs"]
     parts = [
-        f"{k} {short(old.get(k, ABSENT), 30)} → {short(new.get(k, ABSENT), 30)}"
+        f"{k} {short(a, 30, beside=b)} → {short(b, 30, beside=a)}"
         for k in dict.fromkeys([*old, *new])
+        for a, b in [(old.get(k, ABSENT), new.get(k, ABSENT))]
         if json.dumps(old.get(k)) != json.dumps(new.get(k))
     ]
     if a.old["matches"] != a.new["matches"]:
@@ -220,10 +223,15 @@ def markdown(diff: Diff) -> str:
 def _param_row(c: ParamChange) -> str:
     found = _leaves(c)
     if found:  # each part a line of the cell (`<br>` between the parts escaped, never inside one)
-        old = "<br>".join(_cell(f"{path_of(keys)} {short(a)}{_said(c.old_assumed, keys)}") for keys, a, _ in found)
-        new = "<br>".join(_cell(f"{path_of(keys)} {short(b)}{_said(c.new_assumed, keys)}") for keys, _, b in found)
+        old = "<br>".join(
+            _cell(f"{path_of(keys)} {short(a, beside=b)}{_said(c.old_assumed, keys)}") for keys, a, b in found
+        )
+        new = "<br>".join(
+            _cell(f"{path_of(keys)} {short(b, beside=a)}{_said(c.new_assumed, keys)}") for keys, a, b in found
+        )
     else:
-        old, new = _cell(short(c.old) + _said(c.old_assumed)), _cell(short(c.new) + _said(c.new_assumed))
+        old = _cell(short(c.old, beside=c.new) + _said(c.old_assumed))
+        new = _cell(short(c.new, beside=c.old) + _said(c.new_assumed))
     cells = [_cell(c.program), _cell(c.marketplace), _cell(c.label), old, new, _cell(period(c) or "always")]
     return "| " + " | ".join(cells) + " |"
 
