@@ -249,7 +249,7 @@ def _repo_for_questions(root: str) -> Any:
     if errors:
         from engine.problems import report
 
-        _say(report.text(errors, len(repo.documents)), err=True)
+        _say(report.text(errors, len(repo.documents), kind=report.YAML), err=True)
         _say("policyctl: fix these problems first (`policyctl validate`)\n", err=True)
         sys.exit(1)
     return repo
@@ -1255,7 +1255,7 @@ def i18n_check(names: tuple[str, ...], fmt: str, root: str) -> None:
         )
         sys.exit(result.exit_code)
     if result.errors:
-        _say(report.text(result.errors, result.documents), err=True)
+        _say(report.text(result.errors, result.documents, kind=report.YAML), err=True)
         _say("policyctl: fix these problems first (`policyctl validate`)\n", err=True)
         sys.exit(1)
     if result.problems:
@@ -1378,7 +1378,7 @@ def test_cmd(
         sys.exit(result.exit_code)
     said = result.junit_text is not None  # `--junit -`: the report is the output; the rest goes to stderr
     if result.errors:
-        _say(report.text(result.errors, result.files), err=True)
+        _say(report.text(result.errors, result.files, kind=report.YAML), err=True)
     _say(testreport.failures(result.outcomes, verbose), err=said)
     if result.coverage is not None:
         _say(testreport.coverage(result.coverage, fail_under), err=said)

@@ -29,9 +29,14 @@ def root_of(root: Root, file: str) -> str | None:
 
 
 def text(
-    problems: Sequence[Problem], files: int, sources: Mapping[str, str] | None = None, root: str | None = None
+    problems: Sequence[Problem],
+    files: int,
+    sources: Mapping[str, str] | None = None,
+    root: str | None = None,
+    kind: str = "",
 ) -> str:
-    """`path:line:col: error[CODE]: message`, a hint line, and the source line when given."""
+    """`path:line:col: error[CODE]: message`, a hint line, and the source line when given; ``kind``:
+    what the files counted are (`summary`)."""
     out = []
     for p in problems:
         out.append(str(p))
@@ -44,12 +49,21 @@ def text(
                 out.append("    " + " " * (p.col - 1) + "^")
         if p.hint:
             out.append(f"  hint: {shown_text(p.hint)}")
-    out.append(summary(problems, files))
+    out.append(summary(problems, files, kind))
     return "\n".join(map(one_line, out)) + "\n"
 
 
-def summary(problems: Sequence[Problem], files: int) -> str:
-    noun = "file" if files == 1 else "files"
+# what `test`, `i18n` and the questions (`decide`, `show`, ...) count when the repository's own
+# problems stop them: its YAML files, which is all they read and check; `validate` and `build`
+# count its templates and catalogs too ("1 error in 1 of 6 files" beside `test`'s "of 5" read as
+# two counts of one thing that disagreed)
+YAML = "YAML"
+
+
+def summary(problems: Sequence[Problem], files: int, kind: str = "") -> str:
+    """The last line of a report: `N files checked: no problems`, `1 error in 1 of N files`;
+    ``kind`` says which files were counted when not every kind a check reads (`of 5 YAML files`)."""
+    noun = ("file" if files == 1 else "files") if not kind else f"{kind} {'file' if files == 1 else 'files'}"
     if not problems:
         return f"{files} {noun} checked: no problems"
     errors = sum(1 for p in problems if p.severity == "error")
