@@ -36,6 +36,13 @@ def test_bad_input(name: str, code: str, line: int, col: int) -> None:
     assert first.message and first.hint, "every problem says what is wrong and how to fix it"
 
 
+def test_a_row_without_its_reason_is_told_at_the_row_naming_the_key() -> None:
+    """docs/writing-policies.md says a row's `reason` is required; the problem says which key, at the row."""
+    [problem] = validate([str(INVALID / "missing_reason.yaml")]).problems
+    assert (problem.code, problem.line, problem.col) == ("S001", 13, 5)
+    assert (problem.message, problem.hint) == ("/rules/1: missing required key `reason`", "add `reason:` here")
+
+
 @pytest.mark.parametrize("name", sorted(p.name for p in (CORPUS / "valid").glob("*.yaml")))
 def test_valid_corpus(name: str) -> None:
     assert validate([str(CORPUS / "valid" / name)]).problems == []
