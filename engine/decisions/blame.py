@@ -110,8 +110,17 @@ class _Walk:
 def _evaluate(node: ast.expr, scope: dict[str, Any]) -> Any:
     """A part of the engine's own generated code, evaluated again with the runtime alone (as
     ``pycode.build`` runs the whole: no builtins)."""
-    code = compile(ast.fix_missing_locations(ast.Expression(node)), "<blame>", "eval")
-    return eval(code, {**RUNTIME}, dict(scope))
+    code = getattr(node, _CODE, None)  # (compiled once per part: `_parse` keeps the trees)
+    if code is None:
+        code = compile(ast.fix_missing_locations(ast.Expression(node)), "<blame>", "eval")
+        setattr(node, _CODE, code)
+    return eval(code, _GLOBALS, dict(scope))
+
+
+_CODE = "policyctl_code"
+# the runtime's helpers and no builtins, as the generated code runs with (an expression, without
+# assignments, reads them only: one copy for every part)
+_GLOBALS = dict(RUNTIME)
 
 
 def _shown(node: ast.expr) -> str | None:
