@@ -68,6 +68,14 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+def place_of(path: Path, text: str) -> str:
+    """`line:col` (1-based, in characters) where ``text`` first stands in the file ``path``: where a
+    problem with it points (a translation's in a `.po` file: its msgstr, at the wrong text)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    number = next(i for i, line in enumerate(lines) if text in line)
+    return f"{number + 1}:{lines[number].index(text) + 1}"
+
+
 def finishes(code: str, seconds: float = 60) -> str | None:
     """What `python -c CODE` prints, or None if it is still running after ``seconds``: for the
     inputs that once made a regular expression take minutes (Python's `re` holds the interpreter

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from engine.i18n import cldr as l10n
-from support import ROOT, CliRun, catalog_size, edit, finishes, published_locales, run_cli
+from support import ROOT, CliRun, catalog_size, edit, finishes, place_of, published_locales, run_cli
 
 LOCALES = ("en", "it", "de", "zh-Hans", "es")
 
@@ -304,8 +304,8 @@ def test_obsolete_entries_and_placeholders_are_reported(policies: Path) -> None:
     po.write_text(text)
     run = run_cli("i18n", "check", "cs_guidelines", "--root", str(policies))
     assert run.code == 1
-    said = r"it\.po:\d+:1: error\[G002\]: it: the translation's placeholders \(`%\(oops\)s`\) differ from the English ones \(none\)"
-    assert re.search(said, run.out), run.out
+    said = f"it.po:{place_of(po, '%(oops)s')}: error[G002]: it: the translation's placeholders (`%(oops)s`) differ from"
+    assert said + " the English ones (none)" in run.out, run.out  # (at the placeholder the English lacks)
     assert "hint: keep the English message's placeholders and markup" in run.out
     assert re.search(r"it\.po:\d+:1: error\[G004\]: it: obsolete entry 'Gone'", run.out)
     assert run_cli("i18n", "update", "--drop-obsolete", "cs_guidelines", "--root", str(policies)).code == 0
@@ -373,13 +373,6 @@ def test_a_broken_catalog_is_a_problem_not_a_traceback(policies: Path) -> None:
 # -- what `build` refuses: everything `i18n check` refuses, and facts written into translations --------
 
 
-def _line_of(path: Path, text: str) -> int:
-    """The line of the entry whose translation contains ``text``: its `msgid` line, as problems say."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    at = next(i for i, line in enumerate(lines) if text in line)
-    return next(i for i in range(at, -1, -1) if lines[i].startswith("msgid ")) + 1
-
-
 def _build(policies: Path, *extra: str) -> CliRun:
     return run_cli(
         "build", "--root", str(policies), "--out", str(policies.parent / "out"), "--at", "2025-01-01", *extra
@@ -396,11 +389,11 @@ def test_build_refuses_a_translation_that_writes_a_figure_instead_of_its_placeho
         'msgstr "Sie müssen diese Anfragen innerhalb von %(hours)s beantworten, auch',
         'msgstr "Sie müssen diese Anfragen innerhalb von 48 Stunden beantworten, auch',
     )
-    line = _line_of(catalog, "innerhalb von 48 Stunden")
+    where = place_of(catalog, 'msgstr "Sie müssen diese Anfragen innerhalb von 48 Stunden')  # (the msgstr)
     run = _build(policies, *(["--check"] if check else []))
     assert run.code == 1
     assert re.search(
-        rf"de\.po:{line}:1: error\[G002\]: de: the translation's placeholders \(none\) differ from the "
+        rf"de\.po:{where}: error\[G002\]: de: the translation's placeholders \(none\) differ from the "
         r"English ones \(`%\(hours\)s`\)",
         run.err,
     ), run
@@ -416,8 +409,7 @@ def test_validate_and_build_refuse_a_translation_that_states_a_fact(policies: Pa
         'msgstr "Sie können sich jederzeit von %(name)s abmelden."',
         'msgstr "Sie können sich jederzeit von %(name)s abmelden, auch in den ersten 90 Tagen."',
     )
-    line = _line_of(catalog, "in den ersten 90 Tagen")
-    expected = rf"de\.po:{line}:1: error\[G006\]: de: the translation states `90`, a value of the fact `trial_days`"
+    expected = rf"de\.po:{place_of(catalog, '90 Tagen')}: error\[G006\]: de: the translation states `90`, a value of the fact `trial_days`"
     run = _build(policies)
     assert run.code == 1
     assert re.search(expected, run.err), run

@@ -15,7 +15,7 @@ import pytest
 from engine.i18n.catalogs import Domain, forms_problem
 from engine.i18n.facts import Fact, fact_problem
 from engine.i18n.translator import Translator
-from support import edit, run_cli
+from support import edit, place_of, run_cli
 
 # -- G006: a fact written into a translation --------------------------------------------------------
 
@@ -312,17 +312,10 @@ def test_i18n_check_reads_a_translation_as_its_marketplaces_pages_are_formatted(
     )
     checked = run_cli("i18n", "check", cwd=init_repo)
     said = (
-        f"policies/returns/locales/es.po:{_line_of(es, '1/1/2025')}:1: error[G006]: es: the translation states the "
+        f"policies/returns/locales/es.po:{place_of(es, '1/1/2025')}: error[G006]: es: the translation states the "
         "date `1/1/2025` (2025-01-01), a value of the fact `return_window_days (its effective date)`"
     )
     assert (checked.code, said in checked.out) == (1, True), checked
-
-
-def _line_of(path: Path, text: str) -> int:
-    """The line of the `msgid` of the entry whose translation contains ``text``."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    at = next(i for i, line in enumerate(lines) if text in line)
-    return next(i for i in range(at, -1, -1) if lines[i].startswith("msgid ")) + 1
 
 
 def test_i18n_check_validate_and_build_refuse_a_fact_in_a_translation_alike(init_repo: Path) -> None:
@@ -347,12 +340,12 @@ def test_i18n_check_validate_and_build_refuse_a_fact_in_a_translation_alike(init
         'msgstr "Seit dem 1. Januar 2025 ist die Rücksendung kostenlos."',
     )
     fee = (
-        f"policies/returns/locales/de.po:{_line_of(po, '0,50 €')}:1: error[G006]: de: the translation states `0,50` "
+        f"policies/returns/locales/de.po:{place_of(po, '0,50 €')}: error[G006]: de: the translation states `0,50` "
         "(0.5), a value of the fact `label_fee`, where the English states none (a placeholder keeps it current) "
         "('You pay for the return shipping.')"
     )
     day = (
-        f"policies/returns/locales/de.po:{_line_of(po, '1. Januar 2025')}:1: error[G006]: de: the translation states "
+        f"policies/returns/locales/de.po:{place_of(po, '1. Januar 2025')}: error[G006]: de: the translation states "
         "the date `1. Januar 2025` (2025-01-01), a value of the fact `return_window_days (its effective date)`"
     )
     checked = run_cli("i18n", "check", cwd=init_repo)
@@ -467,9 +460,9 @@ def test_a_singular_without_the_count_is_a_translation_and_a_wrong_form_is_named
         'msgstr[1] "Sie haben %(count)s Tage für die Rücksendung."',
         'msgstr[1] "Sie haben Tage für die Rücksendung."',
     )
-    line = _line_of(po, "Sie haben Tage")
+    where = place_of(po, 'msgstr[1] "Sie haben Tage')  # (the form that leaves it out)
     said = (
-        f"policies/returns/locales/de.po:{line}:1: error[G002]: de: `msgstr[1]` of the translation of "
+        f"policies/returns/locales/de.po:{where}: error[G002]: de: `msgstr[1]` of the translation of "
         "'You have one day to return an item.' leaves out `%(count)s` of the English plural "
         "'You have %(count)s days to return an item.', though the form is used for many numbers"
     )

@@ -857,7 +857,7 @@ def _translate(site: Path, english: str, translation: str) -> int:
     escaped = translation.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     lines[at] = f'msgstr "{escaped}"'
     catalog.write_text("\n".join(lines), encoding="utf-8")
-    return at
+    return at + 1  # (the msgstr's line, where a refusal of the translation points)
 
 
 @pytest.mark.parametrize(

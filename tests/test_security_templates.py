@@ -389,7 +389,7 @@ def translate(site: Path, english: str, translation: str) -> int:
     at = lines.index(f'msgid "{english}"') + 1
     lines[at] = "msgstr " + '"' + translation.replace("\\", "\\\\").replace('"', '\\"') + '"'
     catalog.write_text("\n".join(lines), encoding="utf-8")
-    return at
+    return at + 1  # (the msgstr's line, where a refusal of the translation points)
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from engine.cache.memo import Memo
 from engine.i18n import po
@@ -33,7 +33,7 @@ from engine.i18n.domains import SITE as SITE  # (these four: `validate` imports 
 from engine.i18n.domains import Domain as Domain
 from engine.i18n.domains import label_context as label_context
 from engine.i18n.domains import parameter_context as parameter_context
-from engine.i18n.facts import Facts, fact_problem, formatting_locales, program_facts
+from engine.i18n.facts import Facts, fact_found, formatting_locales, program_facts
 from engine.i18n.source import PLACEHOLDER, placeholders
 from engine.problems import Problem
 
@@ -919,21 +919,45 @@ def _named(names: set[str]) -> str:
     return ", ".join(f"`%({n})s`" for n in sorted(names)) or "none"
 
 
+class Refusal(NamedTuple):
+    """Why a translation cannot be used, and where its mistake is: the form (`msgstr`, or
+    `msgstr[form]`) and the index in that form's text of what is wrong (a placeholder the English
+    does not have), or None for the form as a whole (`po.msgstr_place` finds it in the file)."""
+
+    why: str
+    form: int = 0
+    at: int | None = None
+
+
 def translation_problem(source: AnyMessage, found: AnyMessage, plural_expr: str | None = None) -> str | None:
     """Why ``found`` (a PO entry) cannot be used for ``source`` (its template entry): "missing"
     when a form is empty, else a sentence naming the message (see `forms_problem`); or None.
     ``plural_expr``: the catalog's plural formula."""
+    refusal = translation_refusal(source, found, plural_expr)
+    return None if refusal is None else refusal.why
+
+
+def translation_refusal(source: AnyMessage, found: AnyMessage, plural_expr: str | None = None) -> Refusal | None:
+    """`translation_problem`'s answer with the place of the mistake (an empty form: the first one)."""
     forms = message_forms(found)
-    if not all(f.strip() for f in forms):
-        return "missing"
+    empty = next((i for i, f in enumerate(forms) if not f.strip()), None)
+    if empty is not None:
+        return Refusal("missing", empty)
     ids = list(source.id) if isinstance(source.id, (list, tuple)) else [source.id]
-    return forms_problem(ids, forms, plural_expr)
+    return forms_refusal(ids, forms, plural_expr)
 
 
 def forms_problem(ids: list[str], forms: list[str], plural_expr: str | None = None) -> str | None:
     """Why the translated ``forms`` (msgstr, or msgstr[0], msgstr[1], ...) cannot stand for the
     English ``ids`` (msgid, and msgid_plural for a plural message), as a sentence naming the
-    message; None when they can. Empty forms are not looked at.
+    message; None when they can (`forms_refusal` says where). Empty forms are not looked at."""
+    refusal = forms_refusal(ids, forms, plural_expr)
+    return None if refusal is None else refusal.why
+
+
+def forms_refusal(ids: list[str], forms: list[str], plural_expr: str | None = None) -> Refusal | None:
+    """`forms_problem`'s sentence, with the form it is about and, for a placeholder the English
+    does not have, where the form writes it.
 
     A message's placeholders are kept as `msgfmt --check` requires: a translation has the
     English's (a plural form compares with msgid_plural) and no other; a plural form used for
@@ -943,16 +967,18 @@ def forms_problem(ids: list[str], forms: list[str], plural_expr: str | None = No
     english = short(ids[0])
     if len(ids) == 1:
         wanted = placeholders(ids[0])
-        for form in forms:
+        for index, form in enumerate(forms):
             if not form.strip():
                 continue
             unsafe = markup_problem(ids, form)  # first: the more precise reason (a padded `%(name)9999s`)
             if unsafe:
-                return f"the translation of {english} {unsafe}"
+                return Refusal(f"the translation of {english} {unsafe}", index)
             if placeholders(form) != wanted:
-                return (
+                return Refusal(
                     f"the translation's placeholders ({_named(placeholders(form))}) differ from the English "
-                    f"ones ({_named(wanted)}) of {english}"
+                    f"ones ({_named(wanted)}) of {english}",
+                    index,
+                    _first_of(form, placeholders(form) - wanted),
                 )
         return None
     plural = ids[-1]
@@ -964,16 +990,41 @@ def forms_problem(ids: list[str], forms: list[str], plural_expr: str | None = No
         subject = f"`msgstr[{index}]` of the translation of {english}"
         unsafe = markup_problem(ids, form)
         if unsafe:
-            return f"{subject} {unsafe}"
+            return Refusal(f"{subject} {unsafe}", index)
         found = placeholders(form)
         if found - wanted:
-            return f"{subject} has {_named(found - wanted)}, which the English plural {short(plural)} does not have"
+            why = f"{subject} has {_named(found - wanted)}, which the English plural {short(plural)} does not have"
+            return Refusal(why, index, _first_of(form, found - wanted))
         if wanted - found and many[index]:
-            return (
+            return Refusal(
                 f"{subject} leaves out {_named(wanted - found)} of the English plural {short(plural)}, "
-                f"though the form is used for many numbers (only a form for one number, such as 1, may leave it out)"
+                f"though the form is used for many numbers (only a form for one number, such as 1, may leave it out)",
+                index,
             )
     return None
+
+
+def _first_of(form: str, names: set[str]) -> int | None:
+    """Where ``form`` first writes a placeholder named in ``names`` (None: nowhere)."""
+    return next((m.start() for m in PLACEHOLDER.finditer(form) if m.group(1) in names), None)
+
+
+class MsgstrPlaces:
+    """Where the translations of one PO file are written (`po.msgstr_place`), for a problem with
+    one: the file read once, when first asked; the entry's `msgid` line when it cannot be found."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._text: str | None = None
+
+    def at(self, message: AnyMessage, form: int = 0, offset: int | None = None) -> tuple[int, int]:
+        line = message.lineno or 1
+        if self._text is None:
+            try:
+                self._text = read_catalog_bytes(self.path).decode("utf-8", "replace")
+            except OSError:
+                self._text = ""
+        return po.msgstr_place(self._text, line, form, offset) or (line, 1)
 
 
 @functools.lru_cache(maxsize=256)
@@ -1439,6 +1490,7 @@ def _check_catalog(
 ) -> list[Problem]:
     problems: list[Problem] = []
     wanted = {message_key(m) for m in messages}
+    places = MsgstrPlaces(path)
     for source in messages:
         found = catalog.get(*message_key(source))
         if found is None:
@@ -1468,8 +1520,9 @@ def _check_catalog(
                 )
             )
             continue
-        why = translation_problem(source, found, catalog.plural_expr)
-        if why is not None:
+        refusal = translation_refusal(source, found, catalog.plural_expr)
+        if refusal is not None:
+            why = refusal.why
             if why == "missing":
                 stats.missing += 1
             else:
@@ -1477,8 +1530,7 @@ def _check_catalog(
             problems.append(
                 Problem(
                     path,
-                    found.lineno or 1,
-                    1,
+                    *places.at(found, refusal.form, refusal.at),  # (the translator's mistake: in the msgstr)
                     "G002",
                     f"{tag}: no translation of {short(source)}" if why == "missing" else f"{tag}: {why}",
                     "translate every form (msgstr) of the message"
@@ -1601,19 +1653,20 @@ def fact_problems(
         if not os.path.exists(path):
             continue
         catalog, _ = (read_catalog or read)(path, tag)
+        places = MsgstrPlaces(path)
         for message in catalog or ():
             if not message.id or message.fuzzy:
                 continue
             ids = list(message.id) if isinstance(message.id, (list, tuple)) else [message.id]
             english = [PLACEHOLDER.sub("", i) for i in ids]
-            for form in message_forms(message):
-                why = fact_problem(english, PLACEHOLDER.sub("", form), facts, tag, (formats or {}).get(tag, ()))
-                if why:
+            for index, form in enumerate(message_forms(message)):
+                found = fact_found(english, PLACEHOLDER.sub("", form), facts, tag, (formats or {}).get(tag, ()))
+                if found:
+                    why, at = found
                     problems.append(
                         Problem(
                             path,
-                            message.lineno or 1,
-                            1,
+                            *places.at(message, index, unstripped(form, at)),  # (where the translation writes it)
                             "G006",
                             f"{tag}: {why} ({short(message)})",
                             "write the placeholder the English uses instead of the figure",
@@ -1626,6 +1679,17 @@ def fact_problems(
                         done.refused += 1
                     break
     return problems
+
+
+def unstripped(text: str, at: int) -> int:
+    """The index in ``text`` of the character at ``at`` in ``text`` without its placeholders
+    (`PLACEHOLDER.sub("", text)`, what the fact check reads)."""
+    removed = 0
+    for found in PLACEHOLDER.finditer(text):
+        if found.start() - removed > at:
+            break
+        removed += found.end() - found.start()
+    return at + removed
 
 
 def completeness_line(stats: Completeness) -> str:

@@ -113,6 +113,15 @@ def fact_problem(
     leaves to a placeholder: why, or None. Units and dates are looked for as ``tag`` writes them
     and as each locale of ``formats`` does (the conventions its pages are formatted with,
     `formatting_locales`: `es-US`)."""
+    found = fact_found(english, translation, facts, tag, formats)
+    return None if found is None else found[0]
+
+
+def fact_found(
+    english: Sequence[str], translation: str, facts: Facts, tag: str, formats: Sequence[str] = ()
+) -> tuple[str, int] | None:
+    """`fact_problem`'s answer and where in ``translation`` the fact is written (the index of its
+    first character), or None."""
     locales = tuple(dict.fromkeys((tag, *formats)))
     english_numbers = {value for text in english for value, _, _ in numbers(text)}
     for value, start, end in numbers(translation):
@@ -120,22 +129,24 @@ def fact_problem(
         if found and value not in english_numbers:
             written, shown = translation[start:end], str(int(value) if value == int(value) else value)
             said = f"`{written}`" if written == shown else f"`{written}` ({shown})"
-            return f"the translation states {said}, {_of(_blamed(found, translation, start, end, locales))}{_WHERE}"
-    for address in addresses(translation):
+            why = f"the translation states {said}, {_of(_blamed(found, translation, start, end, locales))}{_WHERE}"
+            return why, start
+    for address, start in addresses_at(translation):
         found = facts.get(address.lower().rstrip("."))
         if found and not any(address in e for e in english):
-            return f"the translation states `{address}`, {_of(found)}{_WHERE}"
+            return f"the translation states `{address}`, {_of(found)}{_WHERE}", start
     # (in an English text, English's own words are its own forms: "1: march on" is no date there)
     words = () if _language(tag) == _language(SOURCE_LOCALE) else SOURCE_WORDS
-    for written, day, with_year in _dates(translation, facts, locales, SOURCE_FIGURES, words):
+    for written, day, with_year, start in _dates(translation, facts, locales, SOURCE_FIGURES, words):
         if any(_writes_date(e, day, (*locales, *SOURCE_WORDS)) for e in english):
             continue
         if with_year:
-            return f"the translation states the date `{written}` ({day}), {_of(facts[day])}{_WHERE}"
+            return f"the translation states the date `{written}` ({day}), {_of(facts[day])}{_WHERE}", start
         # the day and month of every date of the facts that has them
         days = [d for d in facts if isinstance(d, str) and _ISO_DAY.fullmatch(d) and d[4:] == day[4:]]
         found = list(dict.fromkeys(f for d in days for f in facts[d]))
-        return f"the translation states the date `{written}` ({' and '.join(days)}, without the year), {_of(found)}{_WHERE}"
+        why = f"the translation states the date `{written}` ({' and '.join(days)}, without the year), {_of(found)}"
+        return why + _WHERE, start
     return None
 
 
@@ -247,7 +258,12 @@ _ADDRESS = re.compile(
 
 def addresses(text: str) -> list[str]:
     """The e-mail addresses and URLs in ``text``, in order."""
-    return [m.group(m.lastgroup or 0) for m in _ADDRESS.finditer(text)]
+    return [address for address, _ in addresses_at(text)]
+
+
+def addresses_at(text: str) -> list[tuple[str, int]]:
+    """`addresses`, each with the index in ``text`` where it starts."""
+    return [(m.group(m.lastgroup or 0), m.start(m.lastgroup or 0)) for m in _ADDRESS.finditer(text)]
 
 
 # -- dates --------------------------------------------------------------------------------------
@@ -255,8 +271,8 @@ def addresses(text: str) -> list[str]:
 
 def _dates(
     text: str, facts: Facts, locales: Sequence[str], figures: Sequence[str] = (), words: Sequence[str] = ()
-) -> Iterator[tuple[str, str, bool]]:
-    """(what the text writes, the ISO date, whether with its year) for each date among ``facts``
+) -> Iterator[tuple[str, str, bool, int]]:
+    """(what the text writes, the ISO date, whether with its year, where it starts) for each date among ``facts``
     that ``text`` writes: as `2025-07-01`, or as one of ``locales`` writes it (CLDR's full, long,
     medium and short date, the short one with a year of two digits too, and its figures with the
     year in full), or its day and month alone; or as one of ``figures`` writes it in figures alone
@@ -284,8 +300,8 @@ def _writes_date(text: str, day: str, locales: Sequence[str]) -> bool:
 
 def _written_date(
     text: str, day: str, locales: Sequence[str], figures: Sequence[str] = (), words: Sequence[str] = ()
-) -> tuple[str, str, bool] | None:
-    """(what ``text`` writes, ``day``, whether with its year) for the date ``day`` as one of
+) -> tuple[str, str, bool, int] | None:
+    """(what ``text`` writes, ``day``, whether with its year, where in ``text`` it starts) for the date ``day`` as one of
     ``locales`` writes it, or as one of ``figures`` writes it in figures alone, or as one of
     ``words`` writes it with a month's name, or None: with its year in any of them before without
     it. Its day and month without the year are not found inside a date of another year ("1. März
@@ -296,13 +312,13 @@ def _written_date(
     for dated, _, _ in patterns:
         match = dated.search(text)
         if match is not None:
-            return " ".join(match.group().split()), day, True
+            return " ".join(match.group().split()), day, True, match.start()
     for _, yearless, _ in patterns:
         if yearless is None:
             continue
         for match in yearless.finditer(text):
             if not any(o.start() <= match.start() < o.end() for _, _, y in patterns for o in y.finditer(text)):
-                return " ".join(match.group().split()), day, False
+                return " ".join(match.group().split()), day, False, match.start()
     return None
 
 

@@ -357,3 +357,55 @@ def _comment(line: str, comments: dict[str, list[Any]]) -> None:
         pass  # a previous msgid (`#|`, `# |`): no check reads it (engine.i18n.catalogs._previous_ids)
     else:
         comments["user"].append(line[1:].strip())
+
+
+# -- where a translation is written -------------------------------------------------------------
+
+# a line that starts a keyword's string (`msgstr[1] "..."`), as policyctl, gettext and Babel write it
+_KEYWORD_AT = re.compile(r'[ \t]*(msgctxt|msgid_plural|msgid|msgstr(?:\[(\d+)\])?)[ \t]+"')
+
+
+def msgstr_place(text: str, msgid_line: int, form: int = 0, offset: int | None = None) -> tuple[int, int] | None:
+    """Where in the PO file ``text`` the translation of the entry whose `msgid` is on line
+    ``msgid_line`` (1-based, as the readers give it) is written: (line, column), both 1-based, of
+    its `msgstr` keyword (`msgstr[form]` for a plural message's form ``form``), or of the character
+    ``offset`` characters into the translation's text when given (its strings joined, each escape
+    one character); None when the entry is not where the line says. A translator's mistake is in
+    the msgstr, which editors jump to."""
+    lines = text.split("\n")
+    start = msgid_line - 1
+    for number in range(max(start, 0), len(lines)):
+        line = lines[number].rstrip("\r")
+        found = _KEYWORD_AT.match(line)
+        if found is None:
+            if line.strip()[:1] in ('"', ""):
+                continue  # a string going on, or a blank line
+            return None  # a comment: the next entry starts
+        keyword = found.group(1)
+        if (number == start and keyword != "msgid") or (number > start and keyword in ("msgid", "msgctxt")):
+            return None  # (not this entry's msgid, or the entry ended without its translation)
+        wanted = (keyword == "msgstr" and form == 0) or (found.group(2) is not None and int(found.group(2)) == form)
+        if keyword.startswith("msgstr") and wanted:
+            keyword_at = (number + 1, found.start(1) + 1)
+            return keyword_at if offset is None else _char_place(lines, number, found.end(), offset) or keyword_at
+    return None
+
+
+def _char_place(lines: list[str], number: int, column: int, offset: int) -> tuple[int, int] | None:
+    """(line, column) of the character ``offset`` characters into the PO string whose text starts
+    at ``lines[number][column]`` and goes on in the strings of the next lines; None past its end."""
+    while True:
+        line = lines[number].rstrip("\r")
+        at = column
+        while at < len(line) and line[at] != '"':
+            if offset == 0:
+                return number + 1, at + 1
+            offset -= 1
+            at += 2 if line[at] == "\\" else 1
+        number += 1
+        if number >= len(lines):
+            return None
+        following = lines[number]
+        if following.strip()[:1] != '"':
+            return None
+        column = following.index('"') + 1

@@ -18,7 +18,9 @@ from engine.cache.memo import Memo
 from engine.i18n.catalogs import (
     Domain,
     Key,
-    forms_problem,
+    MsgstrPlaces,
+    Refusal,
+    forms_refusal,
     message_forms,
     message_key,
     parse,
@@ -111,16 +113,17 @@ class Translator:
         self.problems: set[Problem] = set()
         self.catalog: Catalog | None = None
         self._plural: Callable[[int], int] = lambda n: 0 if n == 1 else 1
-        self._verdicts: dict[Key, str | None] = {}  # why a message's translation is refused (forms_problem)
+        self._verdicts: dict[Key, Refusal | None] = {}  # why a message's translation is refused (forms_refusal)
+        self._places = MsgstrPlaces(domain.po(tag))  # (where a refused translation is written)
         if tag != SOURCE_LOCALE:
             self.catalog, bad = (catalogs if catalogs is not None else Catalogs()).read(domain.po(tag), tag)
             self.problems.update(bad)
             if self.catalog is not None:
                 self._plural = plural_rule(self.catalog.plural_expr, self.catalog.num_plurals)
 
-    def _report(self, key: Key, code: str, what: str, line: int | None = None) -> None:
+    def _report(self, key: Key, code: str, what: str, line: int | None = None, column: int = 1) -> None:
         """A problem with the message ``key``: ``what`` is what is wrong, a sentence that names the
-        message (`short`)."""
+        message (`short`); at ``line`` and ``column`` of the catalog, else where the message is written."""
         path = self.domain.po(self.tag)
         if line is None:
             file, src_line = self.sources.get(key, (path, 1))
@@ -131,7 +134,7 @@ class Translator:
             Problem(
                 where[0],
                 where[1],
-                1,
+                column,
                 code,
                 f"{self.tag}: {what}",
                 "run `policyctl i18n update`, translate, then `policyctl i18n check`",
@@ -164,18 +167,19 @@ class Translator:
             return english
         forms = message_forms(found)
         text = forms[min(self._plural(n), len(forms) - 1)] if plural is not None else forms[0]
-        if not text.strip():
-            self._report(key, "G002", f"empty translation of {short(msgid)}", found.lineno)
+        if not text.strip():  # (at the first empty form, as `i18n check` says it)
+            empty = next(i for i, f in enumerate(forms) if not f.strip())
+            self._report(key, "G002", f"empty translation of {short(msgid)}", *self._places.at(found, empty))
             return english
         # Never published: markup could pad a page without bound or inject HTML (i18n.markup_problem),
         # and a translation without the English's placeholder states its own figure ("48 Stunden").
         # The whole message, as `i18n check` refuses it (a form for another number may be the bad one).
         if key not in self._verdicts:
             ids = [msgid, plural] if plural is not None else [msgid]
-            self._verdicts[key] = forms_problem(ids, forms, self.catalog.plural_expr)
-        why = self._verdicts[key]
-        if why:
-            self._report(key, "G002", why, found.lineno)
+            self._verdicts[key] = forms_refusal(ids, forms, self.catalog.plural_expr)
+        refusal = self._verdicts[key]
+        if refusal:  # (where `i18n check` says it: the msgstr, at the placeholder the English lacks)
+            self._report(key, "G002", refusal.why, *self._places.at(found, refusal.form, refusal.at))
             return english
         return text
 
