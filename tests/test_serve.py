@@ -250,3 +250,59 @@ def test_the_preview_states_each_problem_once_as_validate_does(init_repo: Path, 
     validated = json.loads(run_cli("validate", "--format", "json", cwd=init_repo).out)["problems"]
     assert shown == [(Path(p["file"]).name, p["line"], p["code"], p["message"]) for p in validated]
     assert len(shown) == 1
+
+
+FEED_DAY = "2025-03-01"  # (the starter's return window changed on 2025-01-01: its pages have a past edition)
+
+
+@pytest.fixture(scope="module")
+def feed_site(init_starter: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The starter built on FEED_DAY, once for the module: what the preview must show."""
+    from support import run_cli
+
+    out = tmp_path_factory.mktemp("feeds") / "site"
+    built = run_cli("build", "--root", str(init_starter / "policies"), "--out", str(out), "--at", FEED_DAY)
+    assert built.code == 0, built
+    return out
+
+
+_FEED_LINKS = re.compile(r'<(?:link|a) [^>]*type="application/atom\+xml"[^>]*>')
+
+
+@pytest.mark.parametrize(
+    "page", ["returns/us/en/help.html", "returns/de/de/help.html", "returns/de/en/original/help.html"]
+)
+def test_the_preview_links_the_change_feed_and_serves_it_as_built(
+    init_starter: Path, feed_site: Path, page: str
+) -> None:
+    """The preview's pages had no feed links (head and footer) that every built page has, and the
+    feed itself was a 404: it is made in memory from its program's first page, as `build` makes it,
+    and every link in it leads to a page the preview serves."""
+    from engine.commands.serve import Preview
+
+    preview = Preview(str(init_starter / "policies"), FEED_DAY)
+    status, _, shown, problems = preview.page(page, None)
+    built = (feed_site / page).read_text(encoding="utf-8")
+    assert (status, problems) == (200, [])
+    links = _FEED_LINKS.findall(shown)
+    assert len(links) == 2 and links == _FEED_LINKS.findall(built), links  # (the head's and the footer's)
+    hrefs = {re.search(r'href="([^"]*)"', link).group(1) for link in links}  # type: ignore[union-attr]  # (has one)
+    assert len(hrefs) == 1, hrefs
+    feed = posixpath.normpath(posixpath.join(posixpath.dirname(page), hrefs.pop()))
+    status, kind, atom, problems = preview.page(feed, None)
+    assert (status, kind, problems, atom) == (200, "atom", [], (feed_site / feed).read_text(encoding="utf-8"))
+    for href in re.findall(r'<link[^>]* href="([^"]*)"', atom):
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(feed), href))
+        assert preview.page(target, None)[0] == 200, target
+
+
+def test_the_preview_has_no_feed_where_a_build_has_none(init_starter: Path) -> None:
+    """Before the starter's first change its program has no past edition, so no change feed."""
+    from engine.commands.serve import Preview
+
+    preview = Preview(str(init_starter / "policies"), "2024-06-01")
+    status, _, shown, _ = preview.page("returns/us/en/help.html", None)
+    assert status == 200 and "application/atom+xml" not in shown
+    assert preview.page("returns/us/en/changes.atom", None)[0] == 404
+    assert preview.page("returns/us/en/changes.atom", FEED_DAY)[0] == 200  # (the same preview, a later day)
+    assert preview.page("returns/us/en/help.atom", FEED_DAY)[0] == 404

@@ -10,6 +10,8 @@ What a served page has that a published one never has: a small script, allowed b
 Content-Security-Policy header sent with it, that asks `/__policyctl/version` whether the sources
 changed and reloads the page, and an overlay listing every problem (`file:line:col`, code, hint)
 of the repository and of the page. The query `?at=YYYY-MM-DD` renders a page as of that date.
+Everything else is what a build publishes: a page's links (its change feed's too) and the change
+feed itself (`changes.atom`, made from its program's first page, as `build` makes it).
 """
 
 from __future__ import annotations
@@ -127,7 +129,7 @@ class Preview:
         assert state.work is not None and state.repo is not None
         day = at or today(state.repo.marketplaces[job.marketplace].time_zone)
         past = editions.past_editions(state.repo, job.page.program, job.marketplace, day)
-        state.work.editions[(job.page.program, job.marketplace)] = past
+        state.work.note_editions(job.page.program, job.marketplace, past)  # (and so the change feeds)
         return past
 
     def _edition_job(self, state: _Generation, stem: str, at: str | None) -> Any:
@@ -166,13 +168,17 @@ class Preview:
                 return 404, "text", f"no page {path}: see the list at /\n", errors
             return 200, "html", chooser or _bare_page(), site.merge(errors, problems)
         stem, _dot, ext = path.rpartition(".")
-        job = next((j for j in state.work.jobs if j.path("md")[:-3] == stem), None)
+        feed = state.work.feed_page(path)  # a change feed: read from its program's first page, as a build does
+        job = feed or next((j for j in state.work.jobs if j.path("md")[:-3] == stem), None)
         if job is not None:
-            self._editions(state, job, at)  # (the current page's edition picker)
+            self._editions(state, job, at)  # (the current page's edition picker and change feed)
+            stem = job.path("md")[:-3]
         else:
             job = self._edition_job(state, stem, at)
-        if job is None or ext not in ("html", "md"):
+        if job is None or ext not in ("html", "md", "atom") or (feed is not None) != (ext == "atom"):
             return 404, "text", f"no page {path}: see the list at /\n", errors
+        if feed is not None and feed not in state.work.feeds:  # (no past edition on this day: nothing to say)
+            return 404, "text", f"no change feed {path} on this day: see the list at /\n", errors
         # a page is kept for its day: without `?at=`, today in its marketplace's zone, so a preview
         # left running past midnight there shows the next day's page, not the one kept from before
         day = at or today(state.repo.marketplaces[job.marketplace].time_zone)
@@ -196,6 +202,8 @@ class Preview:
                 )
         files, problems = state.pages[key]
         every = site.merge(errors, problems)  # (what the checks of the sources said, the page does not say again)
+        if ext == "atom":
+            return (200, "atom", files["atom"], every) if "atom" in files else (200, "html", _bare_page(), every)
         if ext == "md":
             return (200, "markdown", files["md"], every) if "md" in files else (200, "html", _bare_page(), every)
         return 200, "html", files.get("html") or _bare_page(), every
@@ -324,6 +332,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._send(status, "text/html; charset=utf-8", page.encode("utf-8"), {"Content-Security-Policy": policy})
         elif kind == "markdown":
             self._send(status, "text/markdown; charset=utf-8", body.encode("utf-8"), {})
+        elif kind == "atom":
+            self._send(status, "application/atom+xml; charset=utf-8", body.encode("utf-8"), {})
         else:
             self._send(status, "text/plain; charset=utf-8", body.encode("utf-8"), {})
 

@@ -37,7 +37,7 @@ from engine.i18n.translator import Translator, source_index
 from engine.model.clock import today
 from engine.model.repository import Repository
 from engine.problems import Problem
-from engine.site.assemble import assemble, chooser_view, index_view, page_in_layout
+from engine.site.assemble import assemble, change_feed, chooser_view, index_view, page_in_layout
 from engine.site.html import Layout
 from engine.site.output import INDEX, INDEX_FILES, NOJEKYLL, Built, passed_dates, title_of
 from engine.site.page import once_each, render_group, tidy_markdown
@@ -271,7 +271,8 @@ def render_one(
     at: str | None,
     renderers: dict[str, Renderer],
 ) -> tuple[dict[str, str], list[Problem]]:
-    """One page's Markdown and HTML (by extension), and every problem met making them: for the
+    """One page's Markdown and HTML (by extension), its program's change feed (`atom`) when the
+    page is the one it is read from (`Plan.feeds`), and every problem met making them: for the
     preview server (engine.commands.serve), which renders the page asked for and nothing else."""
     rendered: dict[Job, tuple[str, str, str]] = {}
     problems, used = render_group(repo, work, sources, at, job.page.program, job.lang, [job], renderers, rendered)
@@ -289,6 +290,8 @@ def render_one(
         if job.fallback:  # (its `<title>` is its English page's)
             layouts[job.fallback] = Translator(work.domains[SITE], job.fallback, sources[SITE], work.catalogs)
         files["html"] = page_in_layout(repo, work, job, same, title, body, day, Layout(site_dir(repo)), layouts)
+        if job in work.feeds:  # (its program's change feed, which the page links to, as a build writes it)
+            files["atom"] = change_feed(repo, work, job, title, body, layout_text, day)
     except RenderError as e:
         problems.append(e.problem)
     problems += layout_text.problems

@@ -98,6 +98,29 @@ class Plan:
                 self._firsts.setdefault((job.marketplace, job.locale), {}).setdefault(job.page.program, job)
         return self._firsts
 
+    def note_editions(self, program: str, marketplace: str, past: list[Edition]) -> None:
+        """The past editions of ``program`` in ``marketplace``, and with them which of its pages
+        there have a change feed (its first page in each language, when it has editions), as
+        `add_editions` records them: for the preview (engine.commands.serve), which asks page by
+        page and day by day."""
+        self.editions[(program, marketplace)] = past
+        for (mp, _tag), firsts in self.first_pages().items():
+            first = firsts.get(program)
+            if mp == marketplace and first is not None:
+                if past:
+                    self.feeds.add(first)
+                else:
+                    self.feeds.discard(first)
+
+    def feed_page(self, path: str) -> Job | None:
+        """The current page whose change feed is at ``path`` (`PROGRAM/MP/LANGUAGE/changes.atom`),
+        had its program editions there: its first page in that marketplace and language."""
+        program, _, rest = path.partition("/")
+        marketplace, _, rest = rest.partition("/")
+        tag, _, name = rest.partition("/")
+        first = self.first_pages().get((marketplace, tag), {}).get(program)
+        return first if first is not None and name == feeds.FEED_NAME else None
+
     def files(self, job: Job) -> tuple[str, ...]:
         """The files made from one page: Markdown, HTML, its program's change feed if it is read
         from it, and the marketplace chooser of its page and language if it carries it."""
