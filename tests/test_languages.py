@@ -5,6 +5,7 @@ written in, and an incomplete translation fails the build or, where the program 
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 import shutil
 from html import unescape
@@ -140,6 +141,48 @@ def fallback_site(fallback_starter: Path, tmp_path_factory: pytest.TempPathFacto
     that read the build's report or pages."""
     out = tmp_path_factory.mktemp("fallback-site") / "out"
     return run_cli("build", "--at", AT, "--out", str(out), cwd=fallback_starter), out
+
+
+_LINKS = re.compile(r'<link rel="alternate" hreflang="([^"]+)" href="([^"]+)">')
+
+
+@pytest.mark.parametrize(
+    "page, x_default",
+    [
+        # the German marketplace's first language is shown in English for now: its page is a copy of
+        # the English page, no alternate of its own; the English page stands for every other language
+        ("returns/de/de/help.html", "returns/de/en/help.html"),
+        ("returns/de/en/help.html", "returns/de/en/help.html"),
+        ("returns/de/de/original/help.html", "returns/de/en/original/help.html"),
+        ("returns/de/en/original/help.html", "returns/de/en/original/help.html"),
+        ("returns/us/en/help.html", "returns/us/en/help.html"),  # (its own first language: as before)
+    ],
+)
+def test_x_default_is_a_page_published_as_itself(fallback_site: tuple[CliRun, Path], page: str, x_default: str) -> None:
+    """`hreflang="x-default"` named the German address of a page shown in English for now, which
+    no `hreflang` names (search engines would take it for a German translation): Google's x-default
+    is the page for readers whose language none of the others is in, one of the set's own."""
+    out = fallback_site[1]
+    links = {
+        lang: posixpath.normpath(posixpath.join(posixpath.dirname(page), href))
+        for lang, href in _LINKS.findall((out / page).read_text(encoding="utf-8"))
+    }
+    assert links.pop("x-default") == x_default and x_default in links.values(), links
+
+
+def test_no_x_default_without_a_page_published_as_itself() -> None:
+    """A marketplace whose first language is shown in English for now and that has no English page
+    of its own: no page to name (the English text at the first language's address is no alternate)."""
+    from engine.problems import Pos
+    from engine.site.assemble import x_default
+    from engine.site.manifest import Page
+    from engine.site.plan import Job
+
+    page = Page("returns", "help", "help.md.j2", ("fr",), Pos("program.yaml", 1, 1))
+    pending, translated, german = Job(page, "fr", "fr", fallback="en"), Job(page, "fr", "fr"), Job(page, "fr", "de")
+    assert x_default([pending, german], "fr") is None
+    assert x_default([german, translated], "fr") is translated  # (its first language, translated: itself)
+    assert x_default([german], "fr") is None  # (its first language not published)
 
 
 # each command that says a `translations: fallback` language's problems, and its exit code when they

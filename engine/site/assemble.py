@@ -339,8 +339,7 @@ def page_view(
             "lang": job.locale,
             "others": len(markets) - 1,
         }
-    default = mp.locales[0]
-    published = {lang["tag"] for lang in languages}
+    neutral = x_default([j for j in siblings if j.marketplace == job.marketplace], mp.locales[0])
     picker, banner = edition_view(
         job, work.editions.get((job.page.program, job.marketplace), []), day, formatting(repo, job)
     )
@@ -391,8 +390,21 @@ def page_view(
         "index_href": rel(here, "index.html"),
         "search_href": rel(here, search.page_path(job.lang)),
         "markdown_href": rel(here, job.path("md")),
-        "x_default": rel(here, job.path("html", locale=default)) if default in published else "",
+        "x_default": rel(here, neutral.path("html")) if neutral is not None else "",
     }
+
+
+def x_default(own: list[Job], default: str) -> Job | None:
+    """The page search engines show readers whose language none of a marketplace's pages is in
+    (`hreflang="x-default"`; ``own``: the page's jobs in the marketplace, ``default``: its first
+    language): the page in that language; while that one is the English text in its place
+    (`translations: fallback`), a copy of the marketplace's English page that is no alternate of
+    its own (search engines would take it for a translation), the page in the language its text
+    is in, the English, when the marketplace publishes it as itself; else none."""
+    first = next((j for j in own if j.locale == default), None)
+    if first is None or not first.fallback:
+        return first
+    return next((j for j in own if j.locale == first.fallback and not j.fallback), None)
 
 
 def marketplace_links(
