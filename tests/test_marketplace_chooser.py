@@ -205,6 +205,13 @@ PLACEHOLDER = (
         (PLACEHOLDER, "Rückgabe an %(name)s binnen %(n)s", "Rückgabe an Rücksendungen binnen 45 Tage"),
         # not translated yet: English, marked
         (PLACEHOLDER, None, '<span lang="en">Returning an item to Returns within 45 days</span>'),
+        # a translation that writes a fact (G006: the page's own would be refused): English, marked
+        (ONE_MESSAGE, "Einen Artikel binnen 30 Tagen zurückgeben", '<span lang="en">Returning an item</span>'),
+        (
+            PLACEHOLDER,
+            "Rückgabe an %(name)s binnen %(n)s (seit dem 1. Januar 2025)",
+            '<span lang="en">Returning an item to Returns within 45 days</span>',
+        ),
     ],
 )
 def test_the_chooser_of_a_page_shown_in_english_in_its_place_says_its_title_in_its_language(
@@ -245,3 +252,36 @@ def test_the_chooser_of_a_page_shown_in_english_in_its_place_says_its_title_in_i
     assert f"<p>“{title}” in each marketplace it is published in:</p>" in english  # (English, unmarked)
     preview = Preview(str(top / "policies"), AT)
     assert preview.page("returns/_marketplaces/de/help.html", AT)[2] == html
+
+
+def test_a_chooser_kept_from_a_build_before_is_made_again_when_its_borrowed_title_states_a_fact(
+    init_starter: Path, tmp_path: Path
+) -> None:
+    """Whether a title's translation may be borrowed (G006) depends on the program's values in every
+    marketplace: an overlay of another marketplace that makes its figure a fact changes the chooser
+    of a page whose own inputs did not change (the build kept the chooser that borrowed it)."""
+    top = tmp_path / "repo"
+    shutil.copytree(init_starter, top)
+    de = top / "policies/returns/locales/de.po"
+    edit(
+        top / "policies/returns/program.yaml",
+        "marketplaces: [us, de]\n",
+        "marketplaces: [us, de]\ntranslations: fallback\n",
+    )
+    edit(
+        top / "policies/returns/pages/help.md.j2", "{{ program.name }}{% endblock %}", f"{ONE_MESSAGE}{{% endblock %}}"
+    )
+    assert run_cli("i18n", "update", "--root", str(top / "policies")).code == 0
+    edit(de, 'msgid "Returning an item"\nmsgstr ""', 'msgid "Returning an item"\nmsgstr "Binnen 60 Tagen zurückgeben"')
+    edit(de, 'msgstr "Die Kosten der Rücksendung tragen Sie."', 'msgstr ""')  # (German shown in English)
+    last = MORE_MARKETPLACES[CHOOSER_THRESHOLD - 2][0]  # (the ninth: its pages are English only)
+    overlay = top / f"policies/returns/marketplaces/{last}.yaml"
+    overlay.write_text(
+        f"kind: overlay\nmarketplace: {last}\nparameters:\n  return_window_days:\n    value: 61\n    source: a test\n"
+    )
+    chooser = _build(top, CHOOSER_THRESHOLD + 1) / "returns/_marketplaces/de/help.html"
+    assert "<title>Marketplace wählen · Binnen 60 Tagen zurückgeben</title>" in chooser.read_text()
+    edit(overlay, "value: 61", "value: 60")
+    run = run_cli("build", "--root", str(top / "policies"), "--out", str(top / "site"), "--at", AT)
+    assert run.code == 0 and "the others unchanged" in run.out, run
+    assert "<title>Marketplace wählen · Returning an item</title>" in chooser.read_text()

@@ -91,7 +91,8 @@ def page_keys(repo: Repository, work: Plan, at: str | None) -> tuple[list[str], 
 
     - the engine and library versions (`_engine_stamp`);
     - the program's templates (`pages/`) and the shared ones (`_site/`), and the catalogs of the
-      page's language in both (`locales/<tag>.po`);
+      page's language in both (`locales/<tag>.po`), with, for a language shown in English for now,
+      the program's translations the catalog check accepts (`Plan.usable`: the chooser's title);
     - the program's data a page can show, as written: `program.yaml` (names, labels, parameters
       with their dated history), the ids of its decisions (the `examples` view has one entry
       each), the overlay file of the page's marketplace, the worked examples for that
@@ -143,7 +144,12 @@ def page_keys(repo: Repository, work: Plan, at: str | None) -> tuple[list[str], 
         if catalog is None:
             if tag not in site_catalogs:
                 site_catalogs[tag] = _file_digest(work.domains[SITE].po(tag))
-            catalog = catalogs[(pid, tag)] = _file_digest(work.domains[pid].po(tag)) + site_catalogs[tag]
+            # (a language shown in English for now: the translations its chooser may borrow, which
+            # the facts of every marketplace of the program decide, G006)
+            usable = sorted(map(repr, work.usable.get((pid, tag), ())))
+            catalog = catalogs[(pid, tag)] = (
+                _file_digest(work.domains[pid].po(tag)) + site_catalogs[tag] + _digest(usable)
+            )
         market = markets.get((pid, mp_id, job.edition))
         if market is None:
             day = days.get(mp_id)

@@ -1569,24 +1569,30 @@ def _check_catalog(
     return problems
 
 
-def fallback_locales(repo: Any, name: str, domain: Domain, read_catalog: Reader | None = None) -> set[str]:
-    """The locales a program with `translations: fallback` publishes in English for now: those
-    whose catalog misses a message of ``domain``, has it fuzzy or refuses its translation, for
-    what it writes or for a fact it states (G006): everything `domain_check` counts against it.
+def fallback_translations(
+    repo: Any, name: str, domain: Domain, read_catalog: Reader | None = None
+) -> dict[str, frozenset[Key]]:
+    """The locales a program with `translations: fallback` publishes in English for now, each with
+    the messages whose translation is usable (all that a page in the locale could say in it): the
+    locales whose catalog misses a message of ``domain``, has it fuzzy or refuses its translation,
+    for what it writes or for a fact it states (G006): everything `domain_check` counts against it.
     (The English page states each fact from the policy data: a translation refused for writing
-    one itself is not published, as one refused for its placeholders is not.)"""
-    return pending_locales(domain_check(repo, name, domain, read_catalog))
+    one itself is not published, as one refused for its placeholders is not; nor is it borrowed
+    for the words around the English page, engine.site.assemble.chooser_title.)"""
+    result = domain_check(repo, name, domain, read_catalog)
+    pending = pending_locales(result)
+    return {s.tag: frozenset(s.usable) for s in result.stats if s.tag in pending}
 
 
 def pending_locales(result: CheckResult) -> set[str]:
     """The locales ``result`` (a domain's `domain_check`) counts a message against: missing, fuzzy
-    or refused; a `translations: fallback` program shows them in English (`fallback_locales`)."""
+    or refused; a `translations: fallback` program shows them in English (`fallback_translations`)."""
     return {s.tag for s in result.stats if s.missing or s.fuzzy or s.refused}
 
 
 def as_fallback(problems: list[Problem], locales: Iterable[str]) -> list[Problem]:
     """A domain's ``problems``, those of the ``locales`` published in English for now
-    (`fallback_locales`) as warnings: translations still to do, not a reason to publish nothing.
+    (`fallback_translations`) as warnings: translations still to do, not a reason to publish nothing.
     `build`, `validate` and `i18n check` say them alike."""
     pending = tuple(f"{tag}: " for tag in locales)
     return [p.replace(severity="warning") if pending and p.message.startswith(pending) else p for p in problems]

@@ -8,7 +8,7 @@ problem in one run, and the build then refuses to publish (engine.site.build, `p
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING
 
 from babel.messages.catalog import Catalog
@@ -106,9 +106,18 @@ class Translator:
     """Looks messages up in one locale's catalog; a missing or fuzzy one is recorded, never hidden."""
 
     def __init__(
-        self, domain: Domain, tag: str, sources: dict[Key, tuple[str, int]], catalogs: Catalogs | None = None
+        self,
+        domain: Domain,
+        tag: str,
+        sources: dict[Key, tuple[str, int]],
+        catalogs: Catalogs | None = None,
+        usable: Collection[Key] | None = None,
     ) -> None:
+        """``usable``: when given, only these messages' translations are used, any other refused as
+        the catalog check refuses it (engine.site.plan.Plan.usable: a translation that states one
+        of the program's facts, G006, in a language shown in English for now)."""
         self.domain, self.tag = domain, tag
+        self.usable = usable
         self.sources = sources  # where each message is written, for problems
         self.problems: set[Problem] = set()
         self.catalog: Catalog | None = None
@@ -180,6 +189,10 @@ class Translator:
         refusal = self._verdicts[key]
         if refusal:  # (where `i18n check` says it: the msgstr, at the placeholder the English lacks)
             self._report(key, "G002", refusal.why, *self._places.at(found, refusal.form, refusal.at))
+            return english
+        if self.usable is not None and key not in self.usable:  # (the catalog check refused it for a fact)
+            why = f"the translation of {short(msgid)} states one of the program's facts"
+            self._report(key, "G006", why, *self._places.at(found))
             return english
         return text
 

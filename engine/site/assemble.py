@@ -470,13 +470,16 @@ def chooser_title(repo: Repository, work: Plan, job: Job, title: str, day: str) 
     each message it uses is translated (`page.title_in`: a message with placeholders, its values
     as the language writes them, `1.000` in German, where the English title has `1,000`), else the
     English (its language English: the layout marks it, as the index marks a title in another
-    language). The page's cache key has the language's catalogs, the program's templates and
-    program.yaml (engine.cache.pages)."""
+    language). A translation is borrowed only where the catalog check accepts it (`Plan.usable`:
+    not one that states a fact the English leaves to a placeholder, G006, as the page's own would
+    be refused). The page's cache key has the language's catalogs, the program's templates,
+    program.yaml and the messages usable (engine.cache.pages)."""
     if not job.fallback:
         return title, job.locale
     program = repo.programs[job.page.program]
     # (a translator of its own: a message it lacks is one of the gaps the build already says)
-    translated = Translator(work.domains[program.id], job.locale, {}, work.catalogs).lookup(title)
+    usable = work.usable.get((program.id, job.locale))  # (none the catalog check refuses: G006 too)
+    translated = Translator(work.domains[program.id], job.locale, {}, work.catalogs, usable).lookup(title)
     if translated != title:
         return translated, job.locale
     if title == official_name(program, job.lang):

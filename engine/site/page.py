@@ -189,7 +189,9 @@ def title_in(repo: Repository, work: Plan, job: Job, day: str) -> str | None:
     marketplace chooser's words around the title (engine.site.assemble.chooser_title)."""
     program = repo.programs[job.page.program]
     translators = {
-        program.id: Translator(work.domains[program.id], job.locale, {}, work.catalogs),
+        program.id: Translator(
+            work.domains[program.id], job.locale, {}, work.catalogs, work.usable.get((program.id, job.locale))
+        ),
         SITE: Translator(work.domains[SITE], job.locale, {}, work.catalogs),
     }
     known = {name: set(t.problems) for name, t in translators.items()}  # (the catalogs' own, if any)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from engine import packaged
 from engine.i18n import cldr as l10n
-from engine.i18n.catalogs import SITE, Domain, parameter_context
+from engine.i18n.catalogs import SITE, Domain, Key, parameter_context
 from engine.i18n.translator import Catalogs
 from engine.model.clock import today
 from engine.model.repository import Repository
@@ -67,6 +67,9 @@ class Plan:
     domains: dict[str, Domain] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     fallbacks: dict[str, set[str]] = field(default_factory=dict)  # program -> languages shown in English
+    # (program, language shown in English) -> the messages whose translation is usable there (what
+    # the catalog check accepts: the marketplace chooser borrows no other, assemble.chooser_title)
+    usable: dict[tuple[str, str], frozenset[Key]] = field(default_factory=dict)
     _firsts: dict[tuple[str, str], dict[str, Job]] | None = field(default=None, repr=False)
     _dates: dict[tuple[str, str, str], tuple[str | None, str | None]] = field(default_factory=dict, repr=False)
     # past editions by (program, marketplace), oldest first; set by `add_editions`
@@ -213,11 +216,13 @@ def plan(repo: Repository, strict: bool = False) -> Plan:
         )
         out.domains[program_id] = domain
         if program.extra.get("translations") == "fallback" and not strict:
-            from engine.i18n.catalogs import fallback_locales
+            from engine.i18n.catalogs import fallback_translations
 
-            pending = fallback_locales(repo, program_id, domain, out.catalogs.read)
+            usable = fallback_translations(repo, program_id, domain, out.catalogs.read)
+            pending = set(usable)
             if pending:
                 out.fallbacks[program_id] = pending
+                out.usable.update({(program_id, tag): keys for tag, keys in usable.items()})
                 jobs = [
                     Job(j.page, j.marketplace, j.locale, fallback=l10n.SOURCE_LOCALE) if j.locale in pending else j
                     for j in jobs
