@@ -17,6 +17,7 @@ import engine
 from engine.cache import pages as pagecache
 from engine.cache import store
 from engine.site import disk
+from engine.site.output import INDEX_FILES
 from engine.site.ownership import RECORD
 from engine.site.search import indexed, is_search_file
 from support import (
@@ -201,6 +202,25 @@ def _new_decision(repo: Path) -> None:
     )
 
 
+def _overlay(repo: Path, program: str, marketplace: str) -> None:
+    """A new overlay file of ``program`` for ``marketplace`` that changes no value (as csba's US one)."""
+    folder = repo / program / "marketplaces"
+    folder.mkdir(exist_ok=True)
+    (folder / f"{marketplace}.yaml").write_text(
+        f"kind: overlay\nmarketplace: {marketplace}\nnote: the program's base values hold here too.\n",
+        encoding="utf-8",
+    )
+
+
+def beside(pages: set[str], program: str, marketplace: str) -> set[str]:
+    """The other programs' pages in ``marketplace``, in the languages ``program`` has a page in there:
+    those whose `programs` view links to ``program``'s page (engine.site.context)."""
+    tags = {page.split("/")[2] for page in select(pages, program, marketplace)}
+    return {
+        page for page in select(pages, marketplace=marketplace) - select(pages, program) if page.split("/")[2] in tags
+    }
+
+
 def _hand_edit(out: Path) -> Callable[[Path], None]:
     def change(_: Path) -> None:
         page = out / "csba/us/es/help.html"
@@ -273,6 +293,28 @@ EDITS: list[tuple[str, Callable[[Path, Path], None], Pages, Files | None]] = [
         lambda pages: set(),
     ),
     ("a new decision", lambda repo, out: _new_decision(repo), lambda pages: select(pages, "csba"), None),
+    # an overlay file where program.yaml already offers the program: that marketplace's pages, as
+    # an edit of one would (this one changes no value: no file is written)
+    (
+        "a new overlay where the program is offered",
+        lambda repo, out: _overlay(repo, "cs_guidelines", "us"),
+        lambda pages: select(pages, "cs_guidelines", "us"),
+        lambda pages: set(),
+    ),
+    # one that offers the program in one more marketplace: its pages there are new, its other pages
+    # get that marketplace in their switchers, and the other programs' pages there link to it; no
+    # other program's page in another marketplace is rendered again (csba's US pages)
+    (
+        "a new overlay offering the program in another marketplace",
+        lambda repo, out: _overlay(repo, "cs_guidelines", "de"),
+        lambda pages: select(pages, "cs_guidelines") | beside(pages, "cs_guidelines", "de"),
+        lambda pages: (
+            {f"{page}.html" for page in select(pages, "cs_guidelines", "us")}
+            | files_of(select(pages, "cs_guidelines", "de"))
+            | set(INDEX_FILES)
+            | {RECORD}
+        ),
+    ),
     # but a worked example's decision decides whether the example rests on an assumption (what its
     # answer reads): the pages of the marketplace it is an example in are rendered again
     (
@@ -318,6 +360,7 @@ def test_an_edit_renders_only_what_depends_on_it(
     out = tmp_path / "site"
     assert build(repo, out, "--at", AT)[0] == len(pages)
     change(repo, out)
+    pages = site_pages(repo, AT)  # (an edit may add pages: those of a new marketplace)
     between, old = stamps(out), disk.read_tree(str(out))
     count, _ = build(repo, out, "--at", AT)
     assert count == len(rendered(pages))

@@ -101,10 +101,15 @@ def page_keys(repo: Repository, work: Plan, at: str | None) -> tuple[list[str], 
       dates have passed on the build day (this, not the day itself, decides what a page says)
       or, for a past edition, on its own day; and the program's editions in that marketplace
       (each links all);
-    - every marketplace's record and every program's names and marketplaces (switchers, links,
-      the `programs` view);
+    - every marketplace's record and every program's names (switchers, the `programs` view);
     - the page itself, the languages and marketplaces it is published in (the HTML switchers),
       and the other programs' pages for the same marketplace and language (links).
+
+    Not the marketplaces each program is offered in: a page shows those of its own page (the
+    switchers, above) and links to another program only where that one has a page in the same
+    marketplace and language (above). A new overlay file that offers a program in one more
+    marketplace renders that program's pages again (their switchers) and the other programs'
+    pages in that marketplace (their links), no other page.
     """
     from engine.i18n.catalogs import SITE
     from engine.model.clock import today
@@ -114,7 +119,7 @@ def page_keys(repo: Repository, work: Plan, at: str | None) -> tuple[list[str], 
         _engine_stamp(),
         _files_digest(site_dir(repo.root), skip="locales"),
         sorted((m.id, m.country, m.currency, m.time_zone, m.locales, m.site) for m in repo.marketplaces.values()),
-        sorted((pid, p.names, p.marketplaces) for pid, p in repo.programs.items()),
+        sorted((pid, p.names) for pid, p in repo.programs.items()),
     )
     programs: dict[str, bytes] = {}
     site_catalogs: dict[str, bytes] = {}
