@@ -138,6 +138,7 @@ outputs:
   early: {{type: boolean}}
 """
 
+_UNTYPED = "error[E003]: `==` compares an instant with "
 _EQUAL_HINT = "hint: compare instants written one way with `utc(a) {0} utc(b)`"
 _MIN_HINT = "hint: pick the earlier instant with `a if before(a, b) else b`, or the earlier day"
 _MAX_HINT = "hint: pick the later instant with `a if after(a, b) else b`, or the later day"
@@ -288,6 +289,38 @@ _CASES = [
         "in LIST",
     ),
     ("", "date(delivered_at) < at and deadline < at", "25:49: error[E003]: `<`", "<"),
+    # an instant a helper wrote compared with a value of no declared type (an undeclared key of an
+    # object, of a list's item, of a parameter `{type: object}`; a `let` of one): a date-time there
+    # is compared as text (`2025-07-01T02:00:00+02:00` is not `2025-07-01T00:00:00Z`)
+    (
+        "",
+        "utc(delivered_at) in [utc(shipped_at), order.paid_at]",
+        "25:30: error[E003]: `in` compares an instant with `order.paid_at`, a list item of no declared type",
+        "item",
+    ),
+    ("", "utc(delivered_at) == order.paid_at", f"25:30: {_UNTYPED}`order.paid_at`, of no declared type", "==?"),
+    (
+        "",
+        "periods[0].to != local(shipped_at)",
+        "25:26: error[E003]: `!=` compares an instant with `periods[0].to`",
+        "!=?",
+    ),
+    ('paid: "order.paid_at"', "add_hours(shipped_at, 2) == paid", f"25:37: {_UNTYPED}`paid`, of no", "== let?"),
+    ("", "utc(delivered_at) == params.extra.at", f"25:30: {_UNTYPED}`params.extra.at`", "== param?"),
+    ("", "utc(delivered_at) not in order.paid_at", "25:30: error[E003]: `not in` looks for an instant in", "in?"),
+    ("", "order.paid_at in [utc(delivered_at), deadline]", "25:26: error[E003]: `in` looks for `order.paid_at`", "?in"),
+    (
+        'times: "[utc(delivered_at), utc(shipped_at)]"',
+        "order.paid_at in times",
+        "25:26: error[E003]: `in` looks",
+        "?in",
+    ),
+    # a `let`'s list with such an item is a list of date-times written any way
+    ('times: "[utc(delivered_at), order.paid_at]"', "utc(shipped_at) in times", "25:28: error[E003]: `in`", "in LIST"),
+    # written as instants both; declared types (a string, a number, a day, strings); none; days: fine
+    ("", "utc(delivered_at) == utc(order.paid_at) and utc(shipped_at) in [utc(periods[0].to), none]", None, ""),
+    ("", "utc(delivered_at) != params.note and deadline in [params.return_window_days, at, 'x']", None, ""),
+    ("", "local(delivered_at) != params.prices.x and date(order.paid_at) == date(deadline)", None, ""),
 ]
 
 
@@ -305,6 +338,16 @@ _DATED_PARAMETERS = """  cutover:
     description: A note.
     schema: {type: string}
     value: "on 2025-07-01T00:00:00Z"
+    source: made up
+  extra:
+    description: Extras.
+    schema: {type: object}
+    value: {}
+    source: made up
+  prices:
+    description: Prices.
+    schema: {type: object, additionalProperties: {type: string}}
+    value: {}
     source: made up
   windows:
     description: Sale windows.
@@ -356,6 +399,16 @@ def test_date_times_are_not_compared_as_text(compared: str, case: int) -> None:
         "in text": "hint: look for the instant among instants written one way, `utc(a) in [utc(b), utc(c)]`, or",
         "not in text": "hint: look for the instant among instants written one way, `utc(a) not in [utc(b),",
         "case": "hint: compare instants with `before(a, b)` or `after(a, b)`, or instants written one way with",
+        "==?": "hint: write both as instants, `utc(a) == utc(b)`, or declare its type in the input's schema (a"
+        " date-time: `format: date-time`)",
+        "!=?": "hint: write both as instants, `utc(a) != utc(b)`, or declare its type in the input's schema",
+        "== let?": "hint: write both as instants, `utc(a) == utc(b)`, or declare its type in the schema of the input it"
+        " is read from",
+        "== param?": "hint: write both as instants, `utc(a) == utc(b)`, or declare its type in the parameter's `schema`",
+        "item": "hint: write every item as an instant, `utc(a) in [utc(b), utc(c)]`, or declare its type in the input's",
+        "in?": "hint: declare its type in the input's schema: a list of days (`items: {type: string, format: date}`),"
+        " looked in with `date(a) not in LIST`",
+        "?in": "hint: write it as an instant too, `utc(a) in [utc(b), utc(c)]`, or declare its type in the input's",
     }[hint]
     assert after.strip().startswith(expected), after
 

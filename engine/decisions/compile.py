@@ -61,8 +61,9 @@ def compile_decision(
     inputs = frozenset(decision.inputs)
     hints = Suggester()  # (the hints of all its expressions: engine.problems.hints)
     dated = moments(decision)  # with the `let`s that hold a date-time, as they are compiled
+    untyped: set[str] = set()  # and those that hold a value of no declared type
     known = param_schemas or {}
-    lets = _compile_lets(decision, inputs, params, problems, hints, dated, known, text)
+    lets = _compile_lets(decision, inputs, params, problems, hints, dated, untyped, known, text)
     scope = Scope(
         inputs,
         frozenset(decision.let),
@@ -72,6 +73,7 @@ def compile_decision(
         hints=hints,
         param_schemas=known,
         text=text,
+        untyped=untyped,
     )
     rows = [_compile_row(rule, scope, problems) for rule in decision.rules]
     default = None if decision.default is None else _compile_outputs(decision.default, scope, problems)
@@ -104,11 +106,12 @@ def _compile_lets(
     problems: list[Problem],
     hints: Suggester,
     dated: dict[str, str],
+    untyped: set[str],
     param_schemas: Mapping[str, object],
     text: str | None,
 ) -> list[tuple[str, Checked]]:
     """The `let`s compiled in order; each that holds a date-time is added to ``dated`` for those
-    below it and the rows."""
+    below it and the rows, each that holds a value of no declared type to ``untyped``."""
     from engine.decisions.expr import RESERVED, Scope, check
 
     names = list(decision.let)
@@ -136,6 +139,7 @@ def _compile_lets(
             hints,
             param_schemas,
             text,
+            untyped,
         )
         checked, found = check(expr, scope)
         problems += found
@@ -143,6 +147,8 @@ def _compile_lets(
             lets.append((name, checked))
             if checked.instant:
                 dated[name] = checked.instant
+            if checked.untyped:
+                untyped.add(name)
     return lets
 
 

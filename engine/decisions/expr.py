@@ -43,6 +43,14 @@ _AMONG = ("in", "not in")
 # same one, is the same text (`utc(a) == utc(b)` compares instants; `a == b` compares spellings)
 _MOMENT_HELPERS = {"datetime": "zone", "local": "zone", "utc": "utc", "add_hours": "zone"}
 _EARLIER = {"min": ("earlier", "before"), "max": ("later", "after")}
+_WRITTEN = ("utc", "zone")  # how date-times a helper wrote are written (``_MOMENT_HELPERS``)
+# the keywords by which a schema declares a value's type; those by which it may declare a part of
+# one that ``_Emitter._schema`` does not follow
+_TYPING = ("type", "enum", "const", "format", "$ref", "$dynamicRef", "allOf", "anyOf", "oneOf")
+_OPEN = (
+    *("$ref", "$dynamicRef", "allOf", "anyOf", "oneOf", "if", "dependentSchemas"),
+    *("patternProperties", "prefixItems", "unevaluatedProperties", "unevaluatedItems"),
+)
 _CASED = ("lower", "upper")  # filters that rewrite a text's letters (`T`, `Z` in a date-time's)
 # ``Scope.moments``/``Checked.instant`` of a `let` that holds a list of date-times: how its items
 # are written, in brackets (`[utc]`: each written by `utc`, so `utc(x) in times` compares instants,
@@ -78,6 +86,8 @@ class Scope:
     # the text of the file the expressions are written in, when it is not the file on disk (an
     # editor's buffer: `validate --stdin-filename`): problems are placed in it (``locate``)
     text: str | None = None
+    # the `let`s known to hold a value whose type no schema declares (``Checked.untyped``)
+    untyped: AbstractSet[str] = frozenset()
 
 
 def check(expr: Expr, scope: Scope) -> tuple[Checked | None, list[Problem]]:
@@ -109,6 +119,7 @@ def check(expr: Expr, scope: Scope) -> tuple[Checked | None, list[Problem]]:
         emitter.uses_at,
         frozenset(emitter.tested),
         emitter.instant(tree) or emitter.listed(tree),
+        emitter.untyped(tree),
     ), []
 
 
@@ -508,9 +519,92 @@ class _Emitter:
                     f"look for the instant among instants written one way, `utc(a) {symbol} [utc(b), utc(c)]`, or"
                     f" for its day in the marketplace's time zone, `date(a) {symbol} ['2025-07-01', '2025-07-02']`",
                 )
+            elif symbol in _EQUAL + _AMONG:
+                self._unknown(operand, symbol, left)
             parts += [symbol, self.emit(operand.expr, depth)]
             left = operand.expr
         return "(" + " ".join(parts) + ")"
+
+    def _unknown(self, operand: nodes.Operand, symbol: str, left: nodes.Node) -> None:
+        """E003 on an instant a helper wrote (``_made``) compared with a value of no declared type
+        (``untyped``), as `utc(a) == order.placed_at` with `order: {type: object}`: a date-time
+        there is compared as text, anything else is never equal. `==`, `!=` between them; `in`,
+        `not in` of one among a list written here holding the other, or of one in the other."""
+        right = operand.expr
+        items = self._written(right) if symbol in _AMONG else None
+        declare = "declare its type {} (a date-time: `format: date-time`)"
+        if symbol in _EQUAL:
+            unknown = right if self._made(left) else left if self._made(right) else None
+            how = "compares an instant with {}, of no declared type: a date-time there is"
+            fix = f"write both as instants, `utc(a) {symbol} utc(b)`, or " + declare
+        elif self._made(left) and items is not None:
+            unknown = next((i for i in items if self.untyped(i)), None)
+            how = "compares an instant with {}, a list item of no declared type: a date-time there is"
+            fix = f"write every item as an instant, `utc(a) {symbol} [utc(b), utc(c)]`, or " + declare
+        elif self._made(left):
+            unknown = right
+            how = "looks for an instant in {}, of no declared type: date-times there are"
+            fix = "declare its type {}: a list of days (`items: {{type: string, format: date}}`), looked in"
+            fix += f" with `date(a) {symbol} LIST`"
+        else:
+            made = self._items_written(right) in _WRITTEN if items is None else any(self._made(i) for i in items)
+            unknown = left if made else None
+            how = "looks for {}, of no declared type, among instants: a date-time is"
+            fix = f"write it as an instant too, `utc(a) {symbol} [utc(b), utc(c)]`, or " + declare
+        if unknown is None or not self.untyped(unknown):
+            return
+        shown = _shown(unknown)
+        self._fail_operator(
+            operand,
+            symbol,
+            f"`{symbol}` {how.format(f'`{shown}`' if shown else 'a value')} compared as text (one instant has many"
+            " spellings)",
+            fix.format(self._declared_in(unknown)),
+        )
+
+    def _made(self, node: nodes.Node) -> bool:
+        """A date-time a helper wrote (`utc`, `local`, `datetime`, `add_hours`, `add_days`; a `let`
+        of one): in one known way, so a text from elsewhere is unlikely to be written so."""
+        return self.instant(node) in _WRITTEN
+
+    def untyped(self, node: nodes.Node | None) -> bool:
+        """Whether ``node`` is a value whose type no schema declares (``Checked.untyped``): an input
+        or a parameter whose schema says nothing of it (`{description: ...}`, `true`), a part of one
+        its schema leaves open (`order.placed_at` of `order: {type: object}`, an item of `{type:
+        array}`), a part of such a value, a `let` of one, and `x if c else y` and `x|default(y)`
+        with either one such. Not a part a schema may declare where it is not followed
+        (`additionalProperties`, `patternProperties`, `$ref`, `allOf`...)."""
+        if isinstance(node, nodes.Name):
+            if node.name in self.scope.lets:
+                return node.name in self.scope.untyped
+            return node.name in self.scope.inputs and _untyped(self.scope.schemas.get(node.name))
+        if isinstance(node, nodes.CondExpr):
+            return self.untyped(node.expr1) or self.untyped(node.expr2)
+        if isinstance(node, nodes.Filter) and node.name == "default":
+            return self.untyped(node.node) or any(self.untyped(a) for a in node.args[:1])
+        if not isinstance(node, (nodes.Getattr, nodes.Getitem)):
+            return False
+        declared = self._schema(node)
+        if declared is not None or (isinstance(node.node, nodes.Name) and node.node.name == "params"):
+            return _untyped(declared)
+        if self.untyped(node.node):
+            return True
+        outer = self._schema(node.node)
+        named = isinstance(node, nodes.Getattr) or (
+            isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str)
+        )
+        return isinstance(outer, dict) and _left_open(outer, named)
+
+    def _declared_in(self, node: nodes.Node) -> str:
+        """Where the type of ``node`` (``untyped``) is declared, for a hint."""
+        root = node
+        while isinstance(root, (nodes.Getattr, nodes.Getitem)):
+            root = root.node
+        if isinstance(root, nodes.Name) and root.name == "params":
+            return "in the parameter's `schema`"
+        if isinstance(root, nodes.Name) and root.name in self.scope.lets:
+            return "in the schema of the input it is read from"
+        return "in the input's schema"
 
     def _among(self, value: nodes.Node, among: nodes.Node) -> bool:
         """``value`` is a date-time looked for among date-times: the items of a list or tuple written
@@ -621,18 +715,20 @@ class _Emitter:
     def _items_written(self, node: nodes.Node) -> str:
         """How the date-times in ``node`` are written (as ``instant`` says) when it is known to be a
         list holding date-times, else "": `[a, b]` with one of them a date-time (the items known to
-        be date-times, each written the same way, or "any"), an input's or parameter's list of them
+        be date-times, each written the same way, else "any", as when another is of no declared type:
+        ``untyped``), an input's or parameter's list of them
         (`items: {format: date-time}`, "any"), a `let` holding one (as its items were written), or
         one made of such lists: `x|default([a, b])` and `[a] if c else [b]` (each of the two that is
         not none, nor an empty list, one), `x + [a]` (either one)."""
         if isinstance(node, (nodes.List, nodes.Tuple)):
-            return _one_way([self.instant(i) for i in node.items])
+            return _one_way([self.instant(i) for i in node.items], any(self.untyped(i) for i in node.items))
         if isinstance(node, nodes.CondExpr):
             return self._all_moments([node.expr1, node.expr2])
         if isinstance(node, nodes.Filter) and node.name == "default" and node.node is not None:
             return self._all_moments([node.node, *node.args[:1]])
         if isinstance(node, nodes.Add):
-            return _one_way([self._items_written(node.left), self._items_written(node.right)])
+            sides = [node.left, node.right]
+            return _one_way([self._items_written(n) for n in sides], any(self.untyped(n) for n in sides))
         if isinstance(node, nodes.Name):
             written = self.scope.moments.get(node.name, "")
             if written.startswith("["):
@@ -878,14 +974,40 @@ def _did_you_mean(hints: Suggester, name: str, *known: Collection[str], prefix: 
     return "; did you mean " + " or ".join(f"`{prefix}{c}`" for c in close) + "?"
 
 
-def _one_way(written: Sequence[str]) -> str:
+def _one_way(written: Sequence[str], unknown: bool = False) -> str:
     """How date-times are written, of those known to be date-times among ``written`` (as
     ``_Emitter.instant`` says: "" for a value not known to be one): the one way all of them are,
-    or "any"; "" when none is known to be one."""
+    or "any" (so too when ``unknown``: one of them is of no declared type, a date-time there
+    written any way); "" when none is known to be one."""
     ways = {w for w in written if w}
     if not ways:
         return ""
-    return ways.pop() if len(ways) == 1 else "any"
+    return ways.pop() if len(ways) == 1 and not unknown else "any"
+
+
+def _untyped(schema: object) -> bool:
+    """A schema that declares nothing of a value's type: `true`, or one with none of ``_TYPING``."""
+    return schema is True or (isinstance(schema, dict) and not any(k in schema for k in _TYPING))
+
+
+def _left_open(outer: dict[Any, Any], named: bool) -> bool:
+    """Whether a key (``named``) or an item of a value of schema ``outer``, which does not declare
+    it, may hold anything: no keyword ``Scope``'s reading does not follow may declare it
+    (``_OPEN``), and for a key `additionalProperties` is absent or declares nothing."""
+    if any(k in outer for k in _OPEN) or outer.get("type") not in (None, "object" if named else "array"):
+        return False
+    return not named or _untyped(outer.get("additionalProperties", True))
+
+
+def _shown(node: nodes.Node) -> str:
+    """How `a`, `a.b`, `a['b']`, `a[0]` are written, for a message; "" for anything else."""
+    if isinstance(node, nodes.Name):
+        return node.name
+    inner = _shown(node.node) if isinstance(node, (nodes.Getattr, nodes.Getitem)) else ""
+    if inner and isinstance(node, nodes.Getattr):
+        return f"{inner}.{node.attr}"
+    key = node.arg.value if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) else None
+    return f"{inner}[{key!r}]" if inner and isinstance(key, (str, int)) and not isinstance(key, bool) else ""
 
 
 def _spellings(left: str, right: str) -> bool:

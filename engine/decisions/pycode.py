@@ -31,6 +31,10 @@ class Checked(NamedTuple):
     # UTC, "zone" in the marketplace's zone, "any" with whatever offset; "[utc]", "[zone]", "[any]" a
     # list of date-times written so (engine.decisions.expr.LISTED); "" when it is not known to be one
     instant: str = ""
+    # the value is read from an input or a parameter whose schema declares no type for it (an
+    # object's undeclared key, `{type: object}` alone), or is a `let` of one: what it holds is not
+    # known (engine.decisions.expr.Scope.untyped)
+    untyped: bool = False
 
     @property
     def constant(self) -> bool:

@@ -283,7 +283,7 @@ CODES: dict[str, str] = {
     "E001": "expression syntax error",
     "E002": "a name that is neither an input, a `let` name, `params`, `at` nor a helper",
     "E003": "a construct expressions may not use (attribute of an object, private name, unknown filter or test,"
-    " `<`, `>`, `==`, `in`, `min` or `max` of date-times, compared as text)",
+    " `<`, `>`, `==`, `in`, `min` or `max` of date-times, compared as text, or of one with a value of no declared type)",
     "E004": "a parameter the program does not declare",
     "E005": "an expression longer than the length limit",
     "T001": "a test case's expected outputs differ from the actual ones",
