@@ -5,7 +5,8 @@ The public API is what this module exports; everything else is internal and may 
     >>> import engine
     >>> repo = engine.load("policies")
     >>> repo.problems                       # [] when the repository is clean
-    >>> repo.resolve(PROGRAM, MARKETPLACE, at="2022-06-01").values[PARAMETER]
+    >>> rule = repo.resolve(PROGRAM, MARKETPLACE, at="2022-06-01")
+    >>> rule.values[PARAMETER], rule.entries[PARAMETER].source, rule.entries[PARAMETER].assumption
     >>> repo.decide(PROGRAM, DECISION, {...inputs...}, marketplace=MARKETPLACE)
 
 See README.md ("Python API") for a worked example.
@@ -19,16 +20,22 @@ from engine.problems import PolicyError, Pos, Problem
 
 if TYPE_CHECKING:  # what type checkers and editors see; at run time each is imported on first use
     from engine.bundle.load import Bundle, load_bundle
+    from engine.decisions.explain import Explanation
     from engine.decisions.result import DecisionResult
+    from engine.model.policy import Entry, Marketplace, Program
     from engine.model.repository import Change, Repository, Resolved, load
 
 __all__ = [
     "Bundle",
     "Change",
     "DecisionResult",
+    "Entry",
+    "Explanation",
+    "Marketplace",
     "PolicyError",
     "Pos",
     "Problem",
+    "Program",
     "Repository",
     "Resolved",
     "load",
@@ -45,6 +52,11 @@ _LAZY = {
     "Bundle": "engine.bundle.load",
     "load_bundle": "engine.bundle.load",
     "DecisionResult": "engine.decisions.result",
+    "Explanation": "engine.decisions.explain",
+    # the model's values a public result holds: `repo.programs`, `repo.marketplaces`, `rule.entries`
+    "Entry": "engine.model.policy",
+    "Marketplace": "engine.model.policy",
+    "Program": "engine.model.policy",
 }
 
 

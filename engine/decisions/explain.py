@@ -37,6 +37,10 @@ class RowTrace:
 
 @dataclass(frozen=True, slots=True)
 class Explanation:
+    """How a decision answered (``DecisionResult.explain()``): its result, the rows tried in order
+    (each with its condition and whether it matched), the `let` values and the parameters read.
+    ``to_json()``: the result's JSON with ``rows``, ``let`` and ``params`` (and ``params_on``)."""
+
     result: DecisionResult
     rows: tuple[RowTrace, ...]  # in order, up to the deciding row for `first`
     lets: dict[str, Any]

@@ -139,6 +139,9 @@ class Parameter(Frozen):
 
 
 class Marketplace(Frozen):
+    """A marketplace of marketplaces.yaml (``Repository.marketplaces``): its country, currency,
+    time zone (where its days begin), locales and site."""
+
     __match_args__ = ("id", "country", "currency", "time_zone", "locales", "pos", "site")
     __slots__ = __match_args__
     id: str
@@ -364,6 +367,9 @@ class TestCase(Frozen):
 
 
 class Program(Frozen):
+    """One program as loaded (``Repository.programs``): its marketplaces, parameters (each with its
+    timeline), overlays by marketplace, decisions by id and policy tests."""
+
     __match_args__ = (
         "id",
         "names",
