@@ -748,7 +748,7 @@ def test_result_is_an_immutable_json_ready_value() -> None:
     assert result.explain().rows[-1].id == "by_tier"
     copied = pickle.loads(pickle.dumps(result))
     assert copied == result and copied.replay is None
-    with pytest.raises(ValueError, match="not produced by"):
+    with pytest.raises(ValueError, match="a copy of a decision.s result cannot be explained"):
         copied.explain()
 
 

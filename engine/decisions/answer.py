@@ -218,7 +218,14 @@ class CompiledDecision:
             from engine.decisions.locate import place  # only for inputs with problems
 
             problems = tuple(Problem.at(place(text, m, where, inside), "D004", m, hint) for m in messages)
-        return decision_result(self.decision.id, {}, (), (), False, problems)
+        # (the decision kept, no params: ``replay`` is None, and ``explain()`` asks ``refused``)
+        return decision_result(self.decision.id, {}, (), (), False, problems, (self, None, None, None))
+
+    def refused(self, result: DecisionResult) -> Explanation:
+        """The explanation of ``result``, whose inputs were refused: no row tried, nothing read."""
+        from engine.decisions.explain import Explanation
+
+        return Explanation(result, (), {}, {})
 
     # -- the explaining path --
 

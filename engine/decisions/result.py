@@ -71,7 +71,7 @@ class DecisionResult(tuple):  # type: ignore[type-arg]
     def replay(self) -> tuple[Any, ...] | None:
         """(compiled, inputs, params, at): what `explain()` needs to re-run the decision; None
         for a result that cannot be explained again (invalid inputs, a copy)."""
-        return None if self[6] is None else self[6:10]
+        return None if self[8] is None else self[6:10]
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, DecisionResult):
@@ -104,9 +104,16 @@ class DecisionResult(tuple):  # type: ignore[type-arg]
         }
 
     def explain(self) -> Explanation:
-        """Re-run the decision on the explaining path (rows tried, `let` values, parameters read)."""
+        """Re-run the decision on the explaining path (rows tried, `let` values, parameters read).
+
+        A result whose inputs were refused (D004) explains as no row tried and nothing read, as
+        `decide --explain` says. ValueError for a copy of a result (``pickle``): a copy keeps the
+        answer, not what explaining it needs; explain the result ``decide`` returned."""
         if self.replay is None:
-            raise ValueError("this result was not produced by CompiledDecision.evaluate")
+            if self[6] is not None:  # (the inputs were refused: ``invalid`` keeps only the decision)
+                refused: Explanation = self[6].refused(self)
+                return refused
+            raise ValueError("a copy of a decision's result cannot be explained: explain the result `decide` returned")
         compiled, inputs, params, at = self.replay
         explanation: Explanation = compiled.explain(inputs, params, at)
         return explanation
