@@ -18,7 +18,7 @@ from __future__ import annotations
 # visitors) cost a bundle's process ~6M instructions to import: `ast.Name` is `_ast.Name`
 import _ast as ast
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 from engine.bundle import fileformat
@@ -189,12 +189,14 @@ class Bundle:
         self,
         program: str,
         decision: str,
-        inputs: dict[str, Any],
+        inputs: Mapping[str, object],
         marketplace: str,
         at: str | None = None,
         validate: bool = True,
     ) -> DecisionResult:
         """Answer one decision, as ``Repository.decide``: input problems come back in the result."""
+        if type(inputs) is not dict and isinstance(inputs, Mapping):
+            inputs = dict(inputs)  # (as Repository.decide: any mapping of the inputs by name)
         compiled = self.compiled(program, decision)
         resolved = self.resolve(program, marketplace, at)
         params = self.params(program, marketplace, resolved.at)
@@ -246,9 +248,11 @@ class Bundle:
             ) from None
 
 
-def load_bundle(path: str, here: bool = True) -> Bundle:
-    """Read and verify a bundle file (``-``: from standard input); PolicyError (B001-B004) when it
-    cannot be used. ``here``: name its files from the working folder where it holds them (``names``)."""
+def load_bundle(path: str | os.PathLike[str], here: bool = True) -> Bundle:
+    """Read and verify a bundle file (``-``: from standard input; a ``pathlib.Path`` too); PolicyError
+    (B001-B004) when it cannot be used. ``here``: name its files from the working folder where it
+    holds them (``names``)."""
+    path = os.fspath(path)
     return from_opened(fileformat.name(path), fileformat.open_file(path), here)
 
 

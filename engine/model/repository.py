@@ -216,12 +216,17 @@ class Repository:
         self,
         program: str,
         decision: str,
-        inputs: dict[str, Any],
+        inputs: Mapping[str, object],
         marketplace: str,
         at: str | None = None,
         validate: bool = True,
     ) -> DecisionResult:
-        """Answer one decision; input problems come back as a result with problems, not an exception."""
+        """Answer one decision; input problems come back as a result with problems, not an exception.
+
+        ``inputs``: the decision's inputs by name, as a JSON object gives them (a dict, or any
+        mapping: a ``TypedDict``, a ``MappingProxyType``)."""
+        if type(inputs) is not dict and isinstance(inputs, Mapping):
+            inputs = dict(inputs)  # (the schema check and the compiled rows read a JSON object: a dict)
         key = (program, decision, marketplace, self.today(program, marketplace) if at is None else at)
         known = self._answering.get(key)  # the look-ups below cost more than a small decision
         if known is None:
@@ -301,7 +306,7 @@ def _entry_at(line: tuple[Entry, ...], day: str) -> Entry:
 
 
 def load(
-    root: str = "policies",
+    root: str | os.PathLike[str] = "policies",
     progress: Callable[[int, int], None] | None = None,
     keep_compiled: bool = True,
     replaced: Mapping[str, bytes] | None = None,
@@ -312,7 +317,9 @@ def load(
     ``keep_compiled``: keep each decision compiled while loading for `decide`, `test` and `build`
     (`validate` only needs their problems: ~2 KB a decision it need not hold). ``replaced``: YAML
     files' bytes by absolute path, read instead of the file there (which need not exist): an
-    editor's unsaved buffer (`validate --stdin-filename`)."""
+    editor's unsaved buffer (`validate --stdin-filename`). ``root`` may be a ``pathlib.Path``:
+    ``Repository.root`` and every problem's ``file`` are strings all the same."""
+    root = os.fspath(root)
     if not os.path.isdir(root):
         raise PolicyError(
             [Problem(root, 1, 1, "Y001", project.not_a_folder(root), "give the path of a policies folder")], usage=True
