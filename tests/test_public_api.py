@@ -1,0 +1,149 @@
+"""The Python API as a service or batch job uses it, knowing only README's "Python API" and the
+docstrings of what `engine` exports: every type a public result holds is exported, a
+`pathlib.Path` is a path, any mapping of inputs is inputs, and a refused input explains.
+
+This module is type-checked (`mypy --strict`, as all tests): the calls below with a `Path`, a
+`TypedDict` and a `Mapping` are the types a caller's own strict check must accept."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import types
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TypedDict
+
+import pytest
+
+import engine
+from engine.bundle.make import make
+
+AT = "2024-06-01"
+
+
+class ReturnInput(TypedDict):  # how a service types the inputs it sends
+    days_since_delivery: int
+
+
+@pytest.fixture(scope="module")
+def repo(init_starter: Path) -> engine.Repository:
+    loaded = engine.load(init_starter / "policies")  # (a Path, as a caller holds one)
+    assert loaded.problems == []
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def bundle(repo: engine.Repository, tmp_path_factory: pytest.TempPathFactory) -> engine.Bundle:
+    path = tmp_path_factory.mktemp("bundle") / "policies.bundle"
+    path.write_bytes(make(repo))
+    return engine.load_bundle(path)
+
+
+def _decided(repo: engine.Repository) -> engine.DecisionResult:
+    return repo.decide("returns", "return_allowed", {"days_since_delivery": 3}, marketplace="de", at=AT)
+
+
+# what a caller reads from a public result, and the exported type it is (to annotate it, to check it)
+REACHED: dict[str, tuple[str, Callable[[engine.Repository], object]]] = {
+    "resolve": ("Resolved", lambda r: r.resolve("returns", "us", at=AT)),
+    "a value's entry (source, assumption)": (
+        "Entry",
+        lambda r: r.resolve("returns", "us", at=AT).entries["return_window_days"],
+    ),
+    "a value's place": ("Pos", lambda r: r.resolve("returns", "us", at=AT).provenance("return_window_days")),
+    "the marketplace resolved": ("Marketplace", lambda r: r.resolve("returns", "us", at=AT).marketplace),
+    "a program": ("Program", lambda r: r.programs["returns"]),
+    "a marketplace": ("Marketplace", lambda r: r.marketplaces["de"]),
+    "a change": ("Change", lambda r: r.history("returns", "us")[0]),
+    "a change's entry": ("Entry", lambda r: r.history("returns", "us")[0].entry),
+    "a decision": ("DecisionResult", _decided),
+    "its explanation": ("Explanation", lambda r: _decided(r).explain()),
+}
+
+
+@pytest.mark.parametrize("what", REACHED)
+def test_every_type_a_public_result_holds_is_exported(repo: engine.Repository, what: str) -> None:
+    name, reach = REACHED[what]
+    assert name in engine.__all__
+    assert type(reach(repo)) is getattr(engine, name)
+    assert getattr(engine, name).__doc__, f"engine.{name} has no docstring"
+
+
+def test_a_values_source_and_assumption_as_the_readme_reads_them(repo: engine.Repository) -> None:
+    entry: engine.Entry = repo.resolve("returns", "us", at=AT).entries["return_window_days"]
+    assert (entry.value, entry.source, entry.assumption, entry.assumed) == (
+        30,
+        "the returns policy, 2024 edition",
+        None,
+        (),
+    )
+
+
+def test_a_path_loads_as_its_string_does(repo: engine.Repository, init_starter: Path) -> None:
+    assert repo.root == str(init_starter / "policies")
+    assert type(repo.root) is str
+
+
+@pytest.mark.parametrize(
+    ("load", "name", "code"),
+    [(engine.load, "no-such-folder", "Y001"), (engine.load_bundle, "no-such.bundle", "B001")],
+)
+def test_a_path_that_is_not_there_is_a_problem_at_its_name(
+    tmp_path: Path, load: Callable[[Path], object], name: str, code: str
+) -> None:
+    with pytest.raises(engine.PolicyError) as raised:
+        load(tmp_path / name)
+    (problem,) = raised.value.problems
+    shown = problem.to_json()  # (was AttributeError: the file was the caller's PosixPath)
+    assert (shown["file"], shown["line"], shown["column"], shown["code"]) == (str(tmp_path / name), 1, 1, code)
+    assert str(problem).startswith(f"{tmp_path / name}:1:1: error[{code}]")
+
+
+def _inputs() -> dict[str, Mapping[str, object]]:
+    typed: ReturnInput = {"days_since_delivery": 3}
+    return {
+        "dict": {"days_since_delivery": 3},
+        "TypedDict": typed,
+        "read-only": types.MappingProxyType({"days_since_delivery": 3}),
+    }
+
+
+@pytest.mark.parametrize("kind", _inputs())
+def test_any_mapping_of_inputs_is_answered_as_a_dict_is(
+    repo: engine.Repository, bundle: engine.Bundle, kind: str
+) -> None:
+    inputs = _inputs()[kind]
+    for source in (repo, bundle):
+        result = source.decide("returns", "return_allowed", inputs, marketplace="de", at=AT)
+        assert (result.problems, result.outputs, result.matches) == (
+            (),
+            {"allowed": True, "free_shipping": True},
+            ("within_window",),
+        )  # (a read-only mapping was D004 "got value `mappingproxy({...})`")
+
+
+def _refused(repo: engine.Repository) -> engine.DecisionResult:
+    return repo.decide("returns", "return_allowed", {"days_since_delivery": "ten"}, marketplace="us", at=AT)
+
+
+def test_a_result_whose_inputs_were_refused_explains_as_no_row_tried(repo: engine.Repository) -> None:
+    explained = _refused(repo).explain()  # (was ValueError "... not produced by CompiledDecision.evaluate")
+    body = explained.to_json()
+    assert (body["rows"], body["let"], body["params"], body["outputs"]) == ([], {}, {}, {})
+    assert [(p["code"], p["message"]) for p in body["problems"]] == [
+        ("D004", '/days_since_delivery: expected integer, got string `"ten"`')
+    ]
+    assert _refused(repo).replay is None  # (what `decide --explain` and the service look at)
+    json.dumps(body)
+
+
+@pytest.mark.parametrize("result", [_decided, _refused], ids=["an answer", "refused inputs"])
+def test_a_copy_of_a_result_says_in_words_why_it_cannot_be_explained(
+    repo: engine.Repository, result: Callable[[engine.Repository], engine.DecisionResult]
+) -> None:
+    copy = pickle.loads(pickle.dumps(result(repo)))
+    assert copy == result(repo)
+    with pytest.raises(ValueError, match=r"^a copy of a decision's result cannot be explained") as raised:
+        copy.explain()
+    assert "CompiledDecision" not in str(raised.value)
