@@ -133,6 +133,30 @@ def test_a_file_that_cannot_be_read_is_left_alone() -> None:
 
 
 @pytest.mark.parametrize(
+    ("source", "hint"),
+    [
+        ("kind: program\nid:returns\n", "write a space after the colon: `id: returns`"),
+        ("a: [1\n", "end the list with `]` after its last item"),
+        ("a:\n  b: 1\n c: 2\n", "indent it 2 spaces to add it to that mapping, or 0 to add it to the one that"),
+        ("a: 1\na: 2\n", "remove one of them; YAML would otherwise silently keep only the last"),
+    ],
+    ids=["no space after colon", "unclosed bracket", "indented to no key", "duplicate key"],
+)
+def test_a_file_fmt_cannot_read_keeps_its_problems_hint(source: str, hint: str) -> None:
+    """`fmt` said every such problem with "fix the file first (`policyctl validate`)" instead of the
+    problem's own hint, the edit that fixes it, which validate then printed at the same place."""
+    done = fmt.format_text(source, "p.yaml", None)
+    first = load_text(source, "p.yaml").problems[0]
+    assert done.problem is not None and done.problem.hint.startswith(hint)
+    assert (done.problem.pos, done.problem.code, done.problem.message, done.problem.hint) == (
+        first.pos,
+        first.code,
+        f"cannot format: {first.message}",
+        first.hint,
+    )
+
+
+@pytest.mark.parametrize(
     ("damage", "said"),
     [
         (lambda tree: tree.__setitem__("title", "Another"), "formatting would change this file's data"),

@@ -123,10 +123,10 @@ def format_bytes(path: str, raw: bytes, root: str | None = None) -> Formatted:
 
 
 def _cannot(first: Problem) -> Problem:
-    """A problem of the file that stops it being formatted, said as `fmt` says them."""
-    return Problem.at(
-        first.pos, first.code, f"cannot format: {first.message}", "fix the file first (`policyctl validate`)"
-    )
+    """A problem of the file that stops it being formatted, said as `fmt` says them: at its place,
+    with its own hint (the edit that fixes it), else one to find out what is wrong."""
+    hint = first.hint or "fix the file first (`policyctl validate`)"
+    return Problem.at(first.pos, first.code, f"cannot format: {first.message}", hint, first.severity)
 
 
 def kind_of(path: str, root: str | None, text: str) -> str | None:
