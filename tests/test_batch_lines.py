@@ -321,3 +321,57 @@ def test_lines_is_refused_for_a_table(tmp_path: Path) -> None:
         "--root", str(ROOT / "policies"),
     )  # fmt: skip
     assert run.code == 2 and "--lines is for answers printed here, not for a table's --output" in run.err
+
+
+# (file name, its text, the place of the one problem that says it is one document; None: a batch)
+DOCUMENTS_IN_LINES = {
+    "pretty-printed object": ("in.jsonl", '{\n  "units": 5\n}\n', (1, 1, "object")),
+    "after blank lines, indented, .ndjson": ("in.ndjson", '\n  {"units": 5,\n   "note": "x"}\n', (2, 3, "object")),
+    "a list of pretty-printed objects": ("in.jsonl", '[\n  {\n    "units": 5\n  }\n]\n', (1, 1, "list")),
+    "a byte order mark first": ("in.jsonl", '\ufeff{\n  "units": 5\n}\n', (1, 1, "object")),
+    # a batch whose first line is cut short: the next line is an input of its own
+    "a first line cut short": ("in.jsonl", '{"units": 5\n{"units": 6}\n', None),
+    "one line cut short": ("in.jsonl", '{"units": 5\n', None),
+}
+
+
+@pytest.mark.parametrize("name, text, said", DOCUMENTS_IN_LINES.values(), ids=DOCUMENTS_IN_LINES.keys())
+def test_one_document_in_a_json_lines_file_is_said_once(
+    tmp_path: Path, name: str, text: str, said: tuple[int, int, str] | None
+) -> None:
+    """A pretty-printed object in a .jsonl file (always a batch) got a problem on each of its lines,
+    the first with the hint "finish it and close it with `}`"."""
+    source = tmp_path / name
+    source.write_text(text, encoding="utf-8")
+    args = ("decide", "csba.fee", "-m", "us", "--at", "2024-06-01", "--input", str(source))
+    args += ("--root", str(ROOT / "policies"))
+    run = run_cli(*args)
+    answers = [json.loads(line) for line in run.out.splitlines()]
+    if said is None:  # each line answered on its own, as before
+        lines = [n for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+        assert [a["line"] for a in answers] == lines and run.code == 1, run
+        assert answers[0]["problems"][0]["message"] == "not valid JSON: it ends inside an object"
+        assert [a["problems"] for a in answers[1:]] == [[]] * (len(answers) - 1)
+        return
+    line, col, what = said
+    assert run.code == 1 and answers == [
+        {
+            "line": line,
+            "problems": [
+                {
+                    "file": str(source),
+                    "line": line,
+                    "column": col,
+                    "code": "D004",
+                    "severity": "error",
+                    "message": f"a JSON Lines file holds one object per line, but this {what} goes on over the next lines",
+                    "hint": "write each object on a line of its own; for one input written over several lines, "
+                    "give a `.json` file",
+                }
+            ],
+        }
+    ], run
+    shown = run_cli(*args, "--format", "text")
+    assert shown.code == 1 and shown.out.count("error[D004]") == 1, shown
+    assert shown.out.startswith(f"{source}:{line}: csba.fee in us on 2024-06-01"), shown
+    assert f"\n  {source}:{line}:{col}: error[D004] a JSON Lines file holds one object per line" in shown.out

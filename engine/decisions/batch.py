@@ -133,8 +133,16 @@ def _run(
         if head and head[0].startswith(BOM):  # (RFC 8259: a parser may ignore one; Windows tools write it)
             head[0] = head[0][1:]
         text = "" if lines_mode else "".join(head) + source.read()
+        document = _document_in_lines(name, head, source) if lines_mode and lines_file(name) else None
     except UnicodeDecodeError as e:
         write(_refused(_not_text(name, 1, e)))
+        return True
+    if document is not None:  # said once, not as a problem on each of its lines
+        if fmt == "text":
+            out.write(f"{name}:{document.line}: ")
+            write(_refused(document))
+        else:
+            out.write(line_encoder()({"line": document.line, "problems": [document.to_json()]}) + "\n")
         return True
     if lines_mode and fmt == "text":
         return _stream_text(compiled, params, day, resolved, name, head, source, out, explain, progress, write)
@@ -526,6 +534,44 @@ def _json_lines(source: TextIO, lines: bool = False) -> tuple[bool, list[str]]:
         if not blank(line):
             found.append(line)
     return len(found) == 2 and not _goes_on(found[0]), head
+
+
+def _document_in_lines(name: str, head: list[str], source: TextIO) -> Problem | None:
+    """The problem of a file named as JSON Lines that holds one pretty-printed JSON document: its
+    first input line opens an object (or a list) that does not close on it, and the next one is
+    no input of its own (a batch whose first line is cut short is still a batch). Each of its lines
+    was a problem of its own, the first one's hint "finish it and close it with `}`". The lines
+    read to tell are added to ``head``, which the batch starts from."""
+    found = [(number, line) for number, line in enumerate(head, 1) if not blank(line)]
+    while len(found) < 2:
+        line = source.readline()
+        if not line:
+            break
+        head.append(line)
+        if not blank(line):
+            found.append((len(head), line))
+    if len(found) < 2 or not _goes_on(found[0][1]) or _an_input(found[1][1]):
+        return None
+    number, first = found[0]
+    col = len(first) - len(first.lstrip(JSON_SPACE)) + 1
+    what = "object" if first.lstrip(JSON_SPACE).startswith("{") else "list"
+    return Problem(
+        name,
+        number,
+        col,
+        "D004",
+        f"a JSON Lines file holds one object per line, but this {what} goes on over the next lines",
+        "write each object on a line of its own; for one input written over several lines, give a `.json` file",
+    )
+
+
+def _an_input(line: str) -> bool:
+    """Whether ``line`` is a JSON value of its own."""
+    try:
+        read_json(line.rstrip(JSON_SPACE))
+    except (ValueError, RecursionError, UnicodeEncodeError):
+        return False
+    return True
 
 
 def _goes_on(line: str) -> bool:
