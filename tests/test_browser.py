@@ -466,6 +466,11 @@ def test_serve_reloads_on_an_edit_and_shows_a_broken_file(browser: Any, tmp_path
         assert page.evaluate(
             "[...document.querySelectorAll('a[data-switch]')].every(a => a.search === '?at=2024-01-01')"
         )
+        # and to the head's alternates: the change feed, the Markdown, the other languages
+        assert page.evaluate(
+            "[...document.querySelectorAll('link[rel=alternate]')].map(l => l.getAttribute('href'))"
+            ".every(h => h.endsWith('?at=2024-01-01'))"
+        )
 
         edit(server.root / "csba" / "program.yaml", "value: 90", "value: 120")
         page.wait_for_function(f"() => {trial} && {trial}.dataset.value === '120'", timeout=20_000)

@@ -306,3 +306,36 @@ def test_the_preview_has_no_feed_where_a_build_has_none(init_starter: Path) -> N
     assert preview.page("returns/us/en/changes.atom", None)[0] == 404
     assert preview.page("returns/us/en/changes.atom", FEED_DAY)[0] == 200  # (the same preview, a later day)
     assert preview.page("returns/us/en/help.atom", FEED_DAY)[0] == 404
+
+
+@pytest.mark.parametrize(
+    ("feed", "carried"),
+    [
+        ('<link rel="self" href="changes.atom"/>', '<link rel="self" href="changes.atom?at=2024-01-01"/>'),
+        ('<link href="../../us/en/help.html"/>', '<link href="../../us/en/help.html?at=2024-01-01"/>'),
+        ('<link href="original/help.html#changes"/>', '<link href="original/help.html?at=2024-01-01#changes"/>'),
+        # not carried: another site's, a part of this document, a link that has its own query
+        ('<link href="https://example.com/x"/>', '<link href="https://example.com/x"/>'),
+        ('<link href="//example.com/x"/>', '<link href="//example.com/x"/>'),
+        ('<link href="#top"/>', '<link href="#top"/>'),
+        ('<link href="help.html?at=2022-01-01"/>', '<link href="help.html?at=2022-01-01"/>'),
+        ("<summary>href=&quot;help.html&quot;</summary>", "<summary>href=&quot;help.html&quot;</summary>"),
+    ],
+)
+def test_a_feeds_links_carry_the_day_previewed(feed: str, carried: str) -> None:
+    from engine.commands.serve import with_day
+
+    assert with_day(feed, "2024-01-01") == carried
+
+
+def test_the_served_feed_and_its_links_keep_the_day_previewed(reading: Served) -> None:
+    """A page's links carried `?at=` (its script), but the feed read from `changes.atom?at=DAY` led
+    to each page, and to itself, as of today."""
+    feed = posixpath.join(posixpath.dirname(PAGE), "changes.atom")
+    status, headers, atom = reading.get(feed + "?at=2024-01-01")
+    hrefs = re.findall(r' href="([^"]*)"', atom)
+    assert status == 200 and headers["Content-Type"].startswith("application/atom+xml")
+    assert hrefs and all(h.endswith("?at=2024-01-01") for h in hrefs), hrefs
+    assert all("?" not in h for h in re.findall(r' href="([^"]*)"', reading.get(feed)[2]))  # (no day: as built)
+    # a page's script carries the day to its head's alternates (the feed, the Markdown, the other languages) too
+    assert "document.querySelectorAll('a[href],link[rel~=alternate][href]')" in reading.get(PAGE)[2]

@@ -11,7 +11,8 @@ Content-Security-Policy header sent with it, that asks `/__policyctl/version` wh
 changed and reloads the page, and an overlay listing every problem (`file:line:col`, code, hint)
 of the repository and of the page. The query `?at=YYYY-MM-DD` renders a page as of that date.
 Everything else is what a build publishes: a page's links (its change feed's too) and the change
-feed itself (`changes.atom`, made from its program's first page, as `build` makes it).
+feed itself (`changes.atom`, made from its program's first page, as `build` makes it); with `?at=`,
+the links of both carry the day (the script on a page, `with_day` on a feed).
 """
 
 from __future__ import annotations
@@ -259,16 +260,30 @@ _OVERLAY_STYLE = (
 def _script(generation: int) -> str:
     # Polls instead of holding a connection (SSE) open: the server is a plain threading HTTP server
     # and a page left open for a day should not keep a thread. `?at=` is carried to the links
-    # between pages so that switching language or marketplace keeps the date being previewed.
+    # between pages so that switching language or marketplace keeps the date being previewed, and
+    # to the head's alternates (the other languages, the Markdown, the change feed: `with_day`).
     return (
         "(function(){var g=%d,q=location.search;"
-        "if(q){document.querySelectorAll('a[href]').forEach(function(a){var h=a.getAttribute('href');"
+        "if(q){document.querySelectorAll('a[href],link[rel~=alternate][href]').forEach(function(a){"
+        "var h=a.getAttribute('href');"
         "if(h&&!/^[a-z]+:|^\\/\\/|^#|\\?/i.test(h)){a.setAttribute('href',h+q);}});}"
         "function poll(){fetch('%s',{cache:'no-store'}).then(function(r){return r.json();})"
         ".then(function(d){if(d.generation!==g){location.reload();}else{setTimeout(poll,%d);}})"
         ".catch(function(){setTimeout(poll,1000);});}"
         "setTimeout(poll,%d);})();" % (generation, VERSION_PATH, POLL_MS, POLL_MS)
     )
+
+
+# a link the preview carries `?at=` to, as its script does on a page: relative, with no query
+# (not `https:`, `//host`, `#part`), in a `href="..."` as the layout and the feeds write them
+_CARRIED_HREF = re.compile(r'(\shref=")((?![a-zA-Z][a-zA-Z0-9+.-]*:|//|#)[^"?#]*)(#[^"]*)?"')
+
+
+def with_day(feed: str, at: str) -> str:
+    """A served change feed's links with `?at=` the day previewed (as its page's links carry it): a
+    feed read at `changes.atom?at=DAY` led to each page as of today, and to today's feed."""
+    query = "?at=" + html.escape(urllib.parse.quote(at, safe=""))
+    return _CARRIED_HREF.sub(lambda m: f'{m.group(1)}{m.group(2)}{query}{m.group(3) or ""}"', feed)
 
 
 def served_html(page: str, problems: list[Problem], generation: int) -> tuple[str, str]:
@@ -333,6 +348,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         elif kind == "markdown":
             self._send(status, "text/markdown; charset=utf-8", body.encode("utf-8"), {})
         elif kind == "atom":
+            body = body if at is None or status != 200 else with_day(body, at)
             self._send(status, "application/atom+xml; charset=utf-8", body.encode("utf-8"), {})
         else:
             self._send(status, "text/plain; charset=utf-8", body.encode("utf-8"), {})
