@@ -343,8 +343,18 @@ def test_one_document_in_a_json_lines_file_is_said_once(
     the first with the hint "finish it and close it with `}`"."""
     source = tmp_path / name
     source.write_text(text, encoding="utf-8")
-    args = ("decide", "csba.fee", "-m", "us", "--at", "2024-06-01", "--input", str(source))
-    args += ("--root", str(ROOT / "policies"))
+    args = (
+        "decide",
+        "csba.fee",
+        "-m",
+        "us",
+        "--at",
+        "2024-06-01",
+        "--input",
+        str(source),
+        "--root",
+        str(ROOT / "policies"),
+    )
     run = run_cli(*args)
     answers = [json.loads(line) for line in run.out.splitlines()]
     if said is None:  # each line answered on its own, as before
