@@ -282,9 +282,12 @@ def test_a_changed_template_sentence_fails_the_check_precisely(policies: Path) -
     run = run_cli("i18n", "check", "csba", "--root", str(policies))
     assert run.code == 1
     po = (policies / "csba/locales/it.po").read_text()
-    fuzzy_line = po.splitlines().index('msgid "You can leave %(name)s at any time."') + 1
+    lines = po.splitlines()
+    msgid = lines.index('msgid "You can leave %(name)s at any time."')
+    fuzzy_line = max(n for n, line in enumerate(lines[:msgid], 1) if line.startswith("#,"))  # (at its flag)
+    column = lines[fuzzy_line - 1].index("fuzzy") + 1
     assert (
-        f"{policies}/csba/locales/it.po:{fuzzy_line}:1: error[G003]: it: fuzzy translation of "
+        f"{policies}/csba/locales/it.po:{fuzzy_line}:{column}: error[G003]: it: fuzzy translation of "
         "'You can leave %(name)s at any time.' (its English changed)"
     ) in run.out
     assert '#| msgid "You can opt out of %(name)s at any time."' in po

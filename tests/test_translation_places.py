@@ -1,6 +1,7 @@
-"""A translation refused for its placeholders (G002) or for a fact it writes (G006) is the
-translator's mistake in its `msgstr` (`msgstr[n]`): `i18n check`, `validate`, `build` and the
-preview point there, at the wrong placeholder or the fact when there is one, not at the `msgid`."""
+"""A translation refused for its placeholders or markup (G002) or for a fact it writes (G006) is
+the translator's mistake in its `msgstr` (`msgstr[n]`): `i18n check`, `validate`, `build` and the
+preview point there, at the wrong placeholder, the markup or the fact when there is one, not at
+the `msgid`. A fuzzy translation (G003) is settled at its `fuzzy` flag."""
 
 from __future__ import annotations
 
@@ -51,6 +52,20 @@ CASES = {
         'msgstr "Die Rückgabefrist beträgt jetzt %(new)s (bisher %(old)s, bis zum 1. Januar 2025)."',
         "1. Januar 2025",
         "G006",
+    ),
+    "a link added": (
+        "**Example:** an item delivered %(after)s ago can still be returned.",
+        "kann noch zurückgegeben werden.",
+        "kann noch zurückgegeben werden ([mehr](https://example.com/rueckgabe)).",
+        "https://example.com/rueckgabe",
+        "G002",
+    ),
+    "HTML added on a continued line": (
+        "**Example:** an item delivered %(after)s ago can no longer be returned.",
+        '"werden."',
+        '"werden.<br>"',
+        "<br>",
+        "G002",
     ),
     "a figure in a label (msgctxt)": (
         "Return window",
@@ -131,3 +146,97 @@ PLACES = [
 @pytest.mark.parametrize("text, line, form, offset, place", PLACES)
 def test_msgstr_place(text: str, line: int, form: int, offset: int | None, place: tuple[int, int] | None) -> None:
     assert po.msgstr_place(text, line, form, offset) == place
+
+
+# (the English, a translation refused for its markup, the markup it is pointed at)
+MARKUP = {
+    "a % conversion": ("%(n)s days", "%(n)s Tage, 100%s", "%s"),
+    "a % conversion after %%": ("%(n)s days", "%% %(n)s Tage %d", "%d"),
+    "emphasis lost": ("**Note:** free", "**Hinweis：**kostenlos", "**"),
+    "a link's target": ("[help](/help)", "[Hilfe](/help) [mehr](/mehr)", "/mehr"),
+    "a definition": ("see [help]", "siehe [hilfe]\n\n[Hilfe]: /x", "[Hilfe]:"),
+    "a reference": ("see help", "siehe [Hilfe][Ref]", "[Ref]"),
+    "an image": ("a picture", "ein ![Bild](/help)", "!["),
+    "raw HTML": ("help", "Hilfe <script>", "<script>"),
+    "an autolink": ("help", "Hilfe <https://example.com>", "<https://example.com>"),
+}
+
+
+@pytest.mark.parametrize("english, translation, markup", MARKUP.values(), ids=MARKUP.keys())
+def test_a_markup_refusal_points_at_the_markup(english: str, translation: str, markup: str) -> None:
+    """It pointed at the `msgstr` keyword, however long the translation."""
+    from engine.i18n.catalogs import markup_problem
+
+    refused = markup_problem([english], translation)
+    assert refused is not None and refused[1] == translation.index(markup), refused
+
+
+# (a PO text, the msgid's line: where its `fuzzy` flag is, and whether it is its line's only flag)
+FLAGS = [
+    ('#, fuzzy\nmsgid "a"\nmsgstr "b"\n', 2, (1, 4, True)),
+    ('#: x.j2\n#, python-format, fuzzy\n#| msgid "old"\nmsgctxt "c"\nmsgid "a"\nmsgstr "b"\n', 5, (2, 19, False)),
+    ('#,fuzzy ,python-format\nmsgid "a"\nmsgstr "b"\n', 2, (1, 3, False)),
+    ('#, fuzzy\n#~ msgid "a"\n#~ msgstr "b"\n', 2, (1, 4, True)),
+    # not this entry's: the previous entry's flag, a flag that only contains the word, no flag
+    ('#, fuzzy\nmsgid "a"\nmsgstr "b"\n\nmsgid "c"\nmsgstr "d"\n', 5, None),
+    ('#, no-fuzzy\nmsgid "a"\nmsgstr "b"\n', 2, None),
+    ('msgid "a"\nmsgstr "b"\n', 1, None),
+]
+
+
+@pytest.mark.parametrize("text, line, place", FLAGS)
+def test_flag_place(text: str, line: int, place: tuple[int, int, bool] | None) -> None:
+    assert po.flag_place(text, line, "fuzzy") == place
+
+
+# (the English of a message of the starter, its flags as `update` writes them, with `fuzzy` added)
+FUZZY = {
+    "the only flag": (
+        "Returning an item is free: we pay for the return label.",
+        '#: pages/help.md.j2\nmsgid "Returning an item',
+        '#: pages/help.md.j2\n#, fuzzy\nmsgid "Returning an item',
+        "the `#, fuzzy` line",
+    ),
+    "after another flag": (
+        "You can return an item within %(days)s of delivery.",
+        '#, python-format\nmsgid "You can return',
+        '#, python-format, fuzzy\nmsgid "You can return',
+        "`fuzzy` from its `#,` line (keep the other flags)",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def fuzzy(init_starter: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """The starter with each FUZZY message flagged fuzzy, and what each command says of it."""
+    from engine.commands.serve import Preview
+
+    top = tmp_path_factory.mktemp("fuzzy") / "repo"
+    shutil.copytree(init_starter, top)
+    for _english, old, new, _hint in FUZZY.values():
+        edit(top / PO, old, new)
+    said = {
+        name: run_cli(*args, cwd=top) for name, args in (("i18n check", ("i18n", "check")), ("validate", ("validate",)))
+    }
+    assert all(run.code == 1 for run in said.values()), said
+    texts = {name: run.out + run.err for name, run in said.items()}
+    problems = Preview(str(top / "policies")).page("returns/de/de/help.html", "2025-06-01")[3]
+    texts["serve"] = "".join(f"{PO}:{p.line}:{p.col}: {p.severity}[{p.code}]: {p.message}\n" for p in problems)
+    return top, texts
+
+
+@pytest.mark.parametrize("command", ["i18n check", "validate", "serve"])
+@pytest.mark.parametrize("case", FUZZY)
+def test_a_fuzzy_translation_is_pointed_at_its_flag(
+    fuzzy: tuple[Path, dict[str, str]], case: str, command: str
+) -> None:
+    """It pointed at the `msgid`; the translator settles it at the flag (and `#, python-format,
+    fuzzy` was told to remove the whole line, the other flag with it)."""
+    top, said = fuzzy
+    english, _old, _new, hint = FUZZY[case]
+    lines = (top / PO).read_text(encoding="utf-8").split("\n")
+    flags = lines.index(f'msgid "{english}"') - 1
+    where = f"{PO}:{flags + 1}:{lines[flags].index('fuzzy') + 1}: error[G003]: de: "
+    assert said[command].count(where) == 1, said[command]
+    if command == "i18n check":
+        assert f"hint: check the translation against the new English, then remove {hint}\n" in said[command]

@@ -972,7 +972,7 @@ def forms_refusal(ids: list[str], forms: list[str], plural_expr: str | None = No
                 continue
             unsafe = markup_problem(ids, form)  # first: the more precise reason (a padded `%(name)9999s`)
             if unsafe:
-                return Refusal(f"the translation of {english} {unsafe}", index)
+                return Refusal(f"the translation of {english} {unsafe[0]}", index, unsafe[1])
             if placeholders(form) != wanted:
                 return Refusal(
                     f"the translation's placeholders ({_named(placeholders(form))}) differ from the English "
@@ -990,7 +990,7 @@ def forms_refusal(ids: list[str], forms: list[str], plural_expr: str | None = No
         subject = f"`msgstr[{index}]` of the translation of {english}"
         unsafe = markup_problem(ids, form)
         if unsafe:
-            return Refusal(f"{subject} {unsafe}", index)
+            return Refusal(f"{subject} {unsafe[0]}", index, unsafe[1])
         found = placeholders(form)
         if found - wanted:
             why = f"{subject} has {_named(found - wanted)}, which the English plural {short(plural)} does not have"
@@ -1019,12 +1019,27 @@ class MsgstrPlaces:
 
     def at(self, message: AnyMessage, form: int = 0, offset: int | None = None) -> tuple[int, int]:
         line = message.lineno or 1
+        return po.msgstr_place(self._read(), line, form, offset) or (line, 1)
+
+    def fuzzy(self, message: AnyMessage) -> tuple[int, int, bool]:
+        """Where ``message`` is flagged fuzzy (its `#,` line's `fuzzy`), where the translator settles
+        it, and whether that is the line's only flag; else its `msgid` line."""
+        line = message.lineno or 1
+        return po.flag_place(self._read(), line, "fuzzy") or (line, 1, True)
+
+    def _read(self) -> str:
         if self._text is None:
             try:
                 self._text = read_catalog_bytes(self.path).decode("utf-8", "replace")
             except OSError:
                 self._text = ""
-        return po.msgstr_place(self._text, line, form, offset) or (line, 1)
+        return self._text
+
+
+def fuzzy_hint(alone: bool) -> str:
+    """What settles a fuzzy translation, its flag ``alone`` on its `#,` line or not."""
+    flag = "the `#, fuzzy` line" if alone else "`fuzzy` from its `#,` line (keep the other flags)"
+    return f"check the translation against the new English, then remove {flag}"
 
 
 @functools.lru_cache(maxsize=256)
@@ -1105,22 +1120,26 @@ _KINDS = {
 }
 
 
-def markup_problem(english: list[str], translation: str) -> str | None:
+def markup_problem(english: list[str], translation: str) -> tuple[str, int] | None:
     """What a translation adds that its English does not have and that would be more than text: a
     `%` conversion other than the placeholders (`%(name)99999999s` pads a page to 100 MB), raw
     HTML or an autolink, a link target, a link definition or reference, an image. The links a
     translation may carry are data: exactly those of its English. Translations are prose. The
     answer is what the translation does ("links to `x`, which the English does not"): the caller
-    names the translation."""
+    names the translation; and the index in ``translation`` where it does it (the translator's
+    mistake is there: `po.msgstr_place` finds it in the file)."""
     if "%" in _STRAY_PERCENT.sub("", translation) and not any("%" in _STRAY_PERCENT.sub("", e) for e in english):
-        return "has a `%` conversion other than the placeholders (write `%%` for a percent sign)"
+        return "has a `%` conversion other than the placeholders (write `%%` for a percent sign)", _stray_percent(
+            translation
+        )
     if "*" in translation or "_" in translation:
         wanted = max(_emphasis(e) for e in english)
         if wanted and _emphasis(translation) < wanted:  # (no emphasis wanted: nothing to parse)
             return (
                 "has `**` or `*` that does not make emphasis as the English does (CommonMark: "
                 "a closing `**` right after punctuation such as `：` must be followed by a space or "
-                "punctuation; write `**例**：` rather than `**例：**`)"
+                "punctuation; write `**例**：` rather than `**例：**`)",
+                min(i for i in (translation.find("*"), translation.find("_")) if i >= 0),
             )
     if not any(c in translation for c in "[<"):  # nearly every translation: nothing to compare
         return None
@@ -1128,8 +1147,38 @@ def markup_problem(english: list[str], translation: str) -> str | None:
     extra = sorted(links(translation) - allowed, key=lambda k: (list(_KINDS).index(k[0]), k[1]))
     if extra:
         kind, what = extra[0]
-        return f"{_KINDS[kind].format(what)}, which the English does not"
+        return f"{_KINDS[kind].format(what)}, which the English does not", _markup_at(translation, kind, what)
     return None
+
+
+def _stray_percent(text: str) -> int:
+    """The index of the first `%` in ``text`` that is no placeholder and no `%%`."""
+    start = 0
+    for kept in _STRAY_PERCENT.finditer(text):
+        if "%" in text[start : kept.start()]:
+            break
+        start = kept.end()
+    return text.index("%", start)
+
+
+def _markup_at(text: str, kind: str, what: str) -> int:
+    """The index in ``text`` of the markup `links` found as (``kind``, ``what``)."""
+
+    def label(found: re.Match[str]) -> str:
+        return " ".join(found.group(1).lower().split())
+
+    if kind == "html":
+        places = [m.start() for m in _TAG.finditer(text) if m.group() == what]
+    elif kind == "definition":
+        places = [m.start() for m in _DEFINITION.finditer(text) if label(m) == what]
+    elif kind == "reference":
+        places = [m.start(1) - 1 for m in _REFERENCE.finditer(text) if label(m) == what]
+    elif kind == "image":
+        places = [text.find("![")]
+    else:  # a target: of an inline link, or of a definition
+        places = [m.start(1) for m in _LINK_TARGET.finditer(text) if m.group(1) == what]
+        places += [m.start(2) for m in _DEFINITION.finditer(text) if m.group(2) == what]
+    return min((p for p in places if p >= 0), default=0)
 
 
 @functools.lru_cache(maxsize=1)
@@ -1509,14 +1558,15 @@ def _check_catalog(
             continue
         if found.fuzzy:
             stats.fuzzy += 1
+            line, column, alone = places.fuzzy(found)  # (where the translator settles it: the flag)
             problems.append(
                 Problem(
                     path,
-                    found.lineno or 1,
-                    1,
+                    line,
+                    column,
                     "G003",
                     f"{tag}: fuzzy translation of {short(source)} (its English changed)",
-                    "check the translation against the new English, then remove the `#, fuzzy` line",
+                    fuzzy_hint(alone),
                 )
             )
             continue

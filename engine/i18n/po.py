@@ -391,6 +391,31 @@ def msgstr_place(text: str, msgid_line: int, form: int = 0, offset: int | None =
     return None
 
 
+def flag_place(text: str, msgid_line: int, flag: str) -> tuple[int, int, bool] | None:
+    """Where in the PO file ``text`` the entry whose `msgid` is on line ``msgid_line`` is given
+    ``flag`` (`fuzzy`): (line, column) of the flag in its `#,` line, and whether it is that line's
+    only flag; None when the entry has no such flag before its msgid. A fuzzy translation is
+    settled there: the translator checks it, then removes the flag (msgfmt and Babel leave a fuzzy
+    entry out until then)."""
+    lines = text.split("\n")
+    for number in range(min(msgid_line, len(lines)) - 2, -1, -1):
+        line = lines[number].strip(_ASCII_SPACE)
+        if not line or not (line[0] in '#"' or line.startswith("msgctxt")):
+            return None  # (the entry's comments and context are behind it)
+        if line[:2] != "#,":
+            continue
+        flags = line[2:].split(",")
+        if flag not in (f.strip(_ASCII_SPACE) for f in flags):
+            continue
+        column = lines[number].index(line) + 3  # (after `#,`)
+        for part in flags:
+            if part.strip(_ASCII_SPACE) == flag:
+                alone = len([f for f in flags if f.strip(_ASCII_SPACE)]) == 1
+                return number + 1, column + part.index(flag), alone
+            column += len(part) + 1
+    return None
+
+
 def _char_place(lines: list[str], number: int, column: int, offset: int) -> tuple[int, int] | None:
     """(line, column) of the character ``offset`` characters into the PO string whose text starts
     at ``lines[number][column]`` and goes on in the strings of the next lines; None past its end."""

@@ -172,7 +172,7 @@ class Translator:
             self._report(key, "G002", f"no translation of {short(msgid)}")
             return english
         if found.fuzzy:
-            self._report(key, "G003", f"fuzzy translation of {short(msgid)}", found.lineno)
+            self._report(key, "G003", f"fuzzy translation of {short(msgid)}", *self._places.fuzzy(found)[:2])
             return english
         forms = message_forms(found)
         text = forms[min(self._plural(n), len(forms) - 1)] if plural is not None else forms[0]
