@@ -242,6 +242,48 @@ def test_a_gitignore_the_user_may_not_write_is_kept_when_it_lacks_nothing(
         assert (top / "policyctl.toml").is_file()
 
 
+@pytest.mark.parametrize(
+    ("refused", "said"),
+    [
+        ("settings.json", "{top}/.vscode/settings.json is a file you have no permission to read"),
+        (".vscode", "{top}/.vscode is a folder you have no permission to read"),
+        # (a failure that is not about permission: said with the system's words)
+        ("settings.json EIO", "cannot read {top}/.vscode/settings.json: Input/output error"),
+    ],
+)
+def test_editor_settings_the_user_may_not_read_refuse_before_anything_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, refused: str, said: str
+) -> None:
+    """A .vscode/settings.json init could not read named no key: every starter key was said to be
+    missing (`yaml.schemas` too, which it has) and init went on (exit 0). Now refused as a folder
+    the user may not write into is (exit 2, nothing written; the tests run as root, who may read
+    anything: the refusal is the system's, made here)."""
+    top, _ = _started(tmp_path)
+    settings = top / ".vscode" / "settings.json"
+    settings.parent.mkdir()
+    settings.write_text('{"yaml.schemas": {}}\n', encoding="utf-8")
+    name, _, failure = refused.partition(" ")
+    error = errno.EIO if failure else errno.EACCES
+    real = os.open
+
+    def refusing(path: str, flags: int, mode: int = 0o777, *, dir_fd: int | None = None) -> int:
+        if os.path.basename(path) == name:
+            raise (OSError if failure else PermissionError)(error, os.strerror(error), path)
+        return real(path, flags, mode, dir_fd=dir_fd)
+
+    before = listing(top)
+    monkeypatch.setattr(os, "open", refusing)
+    result = run_cli("init", str(top), "--no-build")
+    assert (result.code, result.out) == (2, ""), result
+    first = result.err.splitlines()[0]
+    assert (
+        first
+        == f"policyctl: error: {said.format(top=top)} (policyctl init reads the editor settings it keeps); nothing was written"
+    )
+    assert "then run `policyctl init` again" in result.err
+    assert listing(top) == before
+
+
 @pytest.mark.parametrize("there", SWAPS)
 def test_editor_settings_swapped_after_the_check_are_not_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, there: str

@@ -30,8 +30,8 @@ relative to its folder's descriptor and no link followed, to be read and then ap
 file put in its place meanwhile is not appended to; one the user may not write is kept when it
 lacks nothing); an existing .vscode/settings.json is read the same way; a named pipe in either
 place is named, never read (reading one waits for a writer). A folder the user may not list, write
-into or make the folder in is refused before anything is written, in init's words (exit 2), as a
-file or a link to no folder on the way is.
+into or make the folder in, and editor settings the user may not read, are refused before anything
+is written, in init's words (exit 2), as a file or a link to no folder on the way is.
 """
 
 from __future__ import annotations
@@ -207,9 +207,9 @@ def _missing_settings(at: int | None, shown: str, starter: str) -> str:
     starter writes them (JSON members, comma-separated); "" when none is missing. It is read as
     the .gitignore is (``_missing_ignores``): .vscode and the file opened relative to their
     folder, no link followed, only a plain file read; raises OSError (``_failed``'s) when a link,
-    a folder or no plain file stands there now. A file that cannot be read otherwise (no
-    permission) names no key. A key is looked for as text: the file may be JSON with comments,
-    which no JSON reader here reads."""
+    a folder or no plain file stands there now, and ``Unreadable`` when it cannot be read otherwise
+    (no permission): it named no key, so every starter key was said to be missing. A key is looked
+    for as text: the file may be JSON with comments, which no JSON reader here reads."""
     folder, name = SETTINGS.split("/")
     fds: list[int] = []
     try:
@@ -222,7 +222,9 @@ def _missing_settings(at: int | None, shown: str, starter: str) -> str:
     except OSError as e:
         if e.errno in (errno.ELOOP, errno.ENOTDIR, errno.EEXIST, errno.EISDIR):
             raise _failed(e, shown) from None
-        have = ""
+        if at is not None and not fds:  # (.vscode itself)
+            raise Unreadable(os.path.dirname(shown), "a folder", e) from None
+        raise Unreadable(shown, "a file", e) from None
     finally:
         for fd in reversed(fds):
             os.close(fd)
@@ -235,6 +237,25 @@ def _missing_settings(at: int | None, shown: str, starter: str) -> str:
         members[-1].append(line)
     missing = [m for m in members if m[0].split('"')[1] not in _keys_named(have)]
     return ",\n".join("\n".join(m).rstrip(",") for m in missing)
+
+
+class Unreadable(Exception):
+    """A file (or folder) of the user's that init must read and may not (``_missing_settings``)."""
+
+    def __init__(self, path: str, kind: str, error: OSError) -> None:
+        super().__init__(path)
+        self.path, self.kind, self.error = path, kind, error
+
+    def refusal(self) -> tuple[str, str]:
+        """(why nothing was written, what to do), as init refuses a folder it may not use."""
+        quoted = shlex.quote(self.path)
+        if isinstance(self.error, PermissionError):
+            why = f"{self.path} is {self.kind} you have no permission to read (policyctl init reads the editor settings it keeps)"
+            hint = f"ask who owns {self.path} for permission (`ls -ld {quoted}` says who), or move it aside"
+        else:
+            why = f"cannot read {self.path}: {self.error.strerror or self.error} (policyctl init reads the editor settings it keeps)"
+            hint = "check the file, or move it aside"
+        return f"{why}; nothing was written", f"{hint}, then run `policyctl init` again"
 
 
 def _read(fd: int) -> bytes:
@@ -322,6 +343,10 @@ def init(target: str) -> Created:
         if SETTINGS in kept:
             shown = os.path.join(target, SETTINGS)
             out.settings = _missing_settings(at, shown, dict((rel, s) for s, rel in files)[SETTINGS])
+    except Unreadable as e:  # (nothing made yet)
+        out.refused, out.hint = e.refusal()
+        made.close()
+        return out
     except OSError as e:  # (a link, or no plain file, there since the check: nothing made yet)
         out.failed = (os.path.normpath(e.filename) if isinstance(e.filename, str) else target, e.strerror or str(e))
         made.close()
