@@ -87,17 +87,19 @@ def test_emphasis_that_commonmark_would_not_make_is_a_translation_problem(polici
     text = catalog.read_text(encoding="utf-8")
     assert '"**示例**：过去' in text
     catalog.write_text(text.replace('"**示例**：过去', '"**示例：**过去', 1), encoding="utf-8")
-    line = next(
-        i for i, entry in enumerate(catalog.read_text(encoding="utf-8").split("\n"), 1) if "**示例：**过去" in entry
+    line, column = next(
+        (i, entry.index("**示例：**") + 1)
+        for i, entry in enumerate(catalog.read_text(encoding="utf-8").split("\n"), 1)
+        if "**示例：**过去" in entry
     )
     run = run_cli("i18n", "check", "--root", str(policies))
     assert run.code == 1
     found = re.search(
-        r"zh-Hans\.po:(\d+):1: error\[G002\]: zh-Hans: the translation of '\*\*Example:\*\* [^']*' has `\*\*` or "
+        r"zh-Hans\.po:(\d+):(\d+): error\[G002\]: zh-Hans: the translation of '\*\*Example:\*\* [^']*' has `\*\*` or "
         r"`\*` that does not make emphasis",
         run.out,
     )
-    assert found and int(found.group(1)) <= line, run
+    assert found and (int(found.group(1)), int(found.group(2))) == (line, column), run  # (at the `**`)
 
 
 # -- filters: names as sorted lists, ranges, arithmetic on facts ------------------------------------
