@@ -861,28 +861,33 @@ def _translate(site: Path, english: str, translation: str) -> int:
 
 
 @pytest.mark.parametrize(
-    "translation, why",
+    "translation, why, markup",
     [
-        ("Chiedi a %(name)s.\n[x]: https://evil.example/", "defines the link `[x]:`"),
-        ("Chiedi a %(name)s. [Aiuto]: https://evil.example/", "defines the link `[aiuto]:`"),
-        ("Chiedi a [%(name)s][x].", "refers to the link `[x]`"),
-        ("Chiedi a [%(name)s][].", "refers to the link `[]`"),
-        ("Chiedi a %(name)s. ![i][x]", "refers to the link `[x]`"),
-        ("Chiedi a %(name)s. ![i]", "shows an image"),
-        ("Chiedi a ![%(name)s](https://tracker.example/p.gif)", "shows an image"),
-        ("Chiedi a [%(name)s](https://evil.example/)", "links to `https://evil.example/`"),
-        ("Chiedi a %(name)s <b>", "has HTML or an autolink (`<b>`)"),
-        ("Chiedi a %(name)s <!-- x -->", "has HTML or an autolink"),
-        ("Chiedi a %(name)s <https://evil.example/>", "has HTML or an autolink"),
+        ("Chiedi a %(name)s.\n[x]: https://evil.example/", "defines the link `[x]:`", "[x]:"),
+        ("Chiedi a %(name)s. [Aiuto]: https://evil.example/", "defines the link `[aiuto]:`", "[Aiuto]:"),
+        ("Chiedi a [%(name)s][x].", "refers to the link `[x]`", "[x]"),
+        ("Chiedi a [%(name)s][].", "refers to the link `[]`", "[]"),
+        ("Chiedi a %(name)s. ![i][x]", "refers to the link `[x]`", "[x]"),
+        ("Chiedi a %(name)s. ![i]", "shows an image", "!["),
+        ("Chiedi a ![%(name)s](https://tracker.example/p.gif)", "shows an image", "!["),
+        ("Chiedi a [%(name)s](https://evil.example/)", "links to `https://evil.example/`", "https://evil.example/"),
+        ("Chiedi a %(name)s <b>", "has HTML or an autolink (`<b>`)", "<b>"),
+        ("Chiedi a %(name)s <!-- x -->", "has HTML or an autolink", "<!--"),
+        ("Chiedi a %(name)s <https://evil.example/>", "has HTML or an autolink", "<https://"),
     ],
 )
-def test_a_translation_cannot_add_links_images_or_html(site: Path, tmp_path: Path, translation: str, why: str) -> None:
+def test_a_translation_cannot_add_links_images_or_html(
+    site: Path, tmp_path: Path, translation: str, why: str, markup: str
+) -> None:
     line = _translate(site, "Questions? Ask %(name)s.", translation)
     catalog = site / "demo" / "locales" / "it.po"
+    column = catalog.read_text(encoding="utf-8").split("\n")[line - 1].index(markup) + 1  # (at the markup it names)
     built = run_cli("build", "--root", str(site), "--out", str(tmp_path / "out"), "--at", "2024-03-01")
-    assert built.code == 1 and f"{catalog}:{line}:1: error[G002]" in built.err and why in built.err, built
+    assert built.code == 1 and f"{catalog}:{line}:{column}: error[G002]" in built.err and why in built.err, built
     checked = run_cli("i18n", "check", "--root", str(site))
-    assert checked.code == 1 and f"{catalog}:{line}:1: error[G002]" in checked.out and why in checked.out, checked
+    assert checked.code == 1 and f"{catalog}:{line}:{column}: error[G002]" in checked.out and why in checked.out, (
+        checked
+    )
     assert not (tmp_path / "out").exists()
 
 

@@ -393,25 +393,28 @@ def translate(site: Path, english: str, translation: str) -> int:
 
 
 @pytest.mark.parametrize(
-    "translation, why",
+    "translation, why, markup",
     [
-        ("{{ ''.__class__ }} Chiedi a %(name)s <script>alert(1)</script>", "HTML or an autolink"),
-        ('Chiedi a %(name)s "><img src=x onerror=alert(1)>', "HTML or an autolink"),
-        ("Chiedi a [%(name)s](javascript:alert(1))", "links to `javascript:alert(1`"),
-        ("Chiedi a <javascript:alert(1)> %(name)s", "HTML or an autolink"),
-        ("Chiedi a %(name)999999999s", "conversion other than the placeholders"),
+        ("{{ ''.__class__ }} Chiedi a %(name)s <script>alert(1)</script>", "HTML or an autolink", "</script>"),
+        ('Chiedi a %(name)s "><img src=x onerror=alert(1)>', "HTML or an autolink", "<img"),
+        ("Chiedi a [%(name)s](javascript:alert(1))", "links to `javascript:alert(1`", "javascript:"),
+        ("Chiedi a <javascript:alert(1)> %(name)s", "HTML or an autolink", "<javascript:"),
+        ("Chiedi a %(name)999999999s", "conversion other than the placeholders", "%(name)9"),
     ],
 )
-def test_a_translation_cannot_inject_or_pad(site: Path, tmp_path: Path, translation: str, why: str) -> None:
+def test_a_translation_cannot_inject_or_pad(
+    site: Path, tmp_path: Path, translation: str, why: str, markup: str
+) -> None:
     line = translate(site, "Questions? Ask %(name)s.", translation)
     catalog = site / "demo" / "locales" / "it.po"
+    column = catalog.read_text(encoding="utf-8").split("\n")[line - 1].index(markup) + 1  # (at the markup it names)
     started = time.process_time()  # CPU seconds, as above
     built = build(site, tmp_path / "out")
     assert time.process_time() - started < 5
-    assert built.code == 1 and f"{catalog}:{line}:1: error[G002]" in built.err and why in built.err, built
+    assert built.code == 1 and f"{catalog}:{line}:{column}: error[G002]" in built.err and why in built.err, built
     assert not (tmp_path / "out").exists()
     checked = run_cli("i18n", "check", "--root", str(site))
-    assert checked.code == 1 and f"{catalog}:{line}:1: error[G002]" in checked.out, checked
+    assert checked.code == 1 and f"{catalog}:{line}:{column}: error[G002]" in checked.out, checked
 
 
 def test_template_syntax_in_a_translation_is_only_text(site: Path, tmp_path: Path) -> None:
