@@ -828,3 +828,14 @@ def test_row_of_is_generated_code_without_builtins_and_with_no_other_globals() -
         None,
     ]  # computed, even, const, failed
     assert compiled(decision(ROWS, hit="collect")).row_source is None
+
+
+@pytest.mark.parametrize(("keys", "meant"), [(1_000, True), (1_001, False)])
+def test_a_misspelt_key_is_compared_with_a_bounded_number_of_keys(keys: int, meant: bool) -> None:
+    """The key likely meant is looked for among a mapping's first thousand keys at most: difflib
+    compares it with each, on every answer that fails so (a batch of them)."""
+    inputs = {"x": {"fee": 1, **{f"k{i:05}": i for i in range(keys - 1)}}}
+    c = compiled(decision([rule("r", None, {"v": e("x.fe * 2", 4)}, 3)], inputs={"x": {}}))
+    [problem] = c.evaluate(inputs, PARAMS, AT).problems
+    assert problem.message.endswith("; `x.fe` is none"), problem
+    assert ("did you mean `x.fee`?" in problem.hint) is meant, problem.hint

@@ -22,6 +22,7 @@ from engine.decisions.runtime import CONTEXT_HELPERS, RUNTIME
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # parts that bind names of their own, whose pieces cannot be evaluated alone
 _OPAQUE = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.NamedExpr)
+_MAX_COMPARED = 1_000  # keys a misspelt one is compared with, at most
 _MAX_STEPS = 500  # parts evaluated again, at most (an expression is bounded in size; this, too)
 # (a misspelt key, an input left out, a parameter without a value: each reads as none)
 _READS_AS_NONE = "a misspelt key, an input not given or a parameter without a value reads as none"
@@ -192,7 +193,9 @@ def _hint(node: ast.expr, shown: str, value: Any, scope: dict[str, Any], lets: f
         outer = _shown(of)  # (shown, as ``shown`` is)
         if isinstance(held, dict) and isinstance(index, str) and index not in held:
             keys = sorted(k for k in held if isinstance(k, str))
-            close = difflib.get_close_matches(index, keys, n=1)
+            # (a key likely meant among a mapping's few: this runs for each answer that fails so,
+            # and difflib compares the key with every one)
+            close = difflib.get_close_matches(index, keys, n=1) if len(keys) <= _MAX_COMPARED else []
             listed = ", ".join(f"`{k}`" for k in keys[:8]) + (", ..." if len(keys) > 8 else "")
             has = f" (its keys: {listed})" if keys else " (it has none)"
             fix = f"did you mean `{outer}.{close[0]}`?" if close else f"check the key's spelling, {guard}"
