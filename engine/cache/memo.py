@@ -7,12 +7,22 @@ processes; a memo keeps Python objects (code objects, message lists) within one,
 everything the value depends on, so a hit is exactly what computing again would give.
 
 A memo is a least-recently-used map with a fixed number of entries: a long-lived process (a
-server rebuilding on every edit) holds at most that many, whatever it builds. It holds no lock;
-the engine renders in one thread per process (workers are processes).
+server rebuilding on every edit) holds at most that many, whatever it builds.
+
+Threads may share a memo (the decision service, or a library caller, may answer from several: a
+first decision compiles through memos). ``get`` takes no lock, since each of its two steps is one
+call of the C ``OrderedDict``: an entry another thread pushes out between its look-up and its move
+to the recent end is still the value found (it only stays out; this raised ``KeyError``).
+``put`` and ``clear`` change the entries and their total weight under the memo's own lock, which
+only they take (functools' pure-Python ``lru_cache`` locks its hits too; a lock doubled a hit's
+~115 ns, and a put follows a miss, whose computing costs far more). Two threads that miss the same
+key both compute it, and the second put replaces the first's equal value. Tested on CPython with
+its GIL (tests/test_memo_threads.py), not on a free-threaded build.
 """
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Generic, TypeVar
@@ -31,30 +41,37 @@ class Memo(Generic[V]):
         self.size, self.max_weight = size, weight
         self.weight = 0
         self._entries: OrderedDict[Hashable, tuple[V, int]] = OrderedDict()
+        self._lock = threading.Lock()  # put and clear only (see the module's docstring)
         _memos.append(self)  # type: ignore[arg-type]  # (only for `clear_all`)
 
     def get(self, key: Hashable) -> V | None:
         found = self._entries.get(key)
         if found is None:
             return None
-        self._entries.move_to_end(key)
+        try:
+            self._entries.move_to_end(key)
+        except KeyError:  # another thread pushed it out since the look-up: it was found all the same
+            pass
         return found[0]
 
     def put(self, key: Hashable, value: V, weight: int = 1) -> None:
         if self.max_weight is not None and weight > self.max_weight:
             return  # (it would push out everything else)
-        old = self._entries.pop(key, None)
-        if old is not None:
-            self.weight -= old[1]
-        self._entries[key] = (value, weight)
-        self.weight += weight
-        while len(self._entries) > self.size or (self.max_weight is not None and self.weight > self.max_weight):
-            _, (_, dropped) = self._entries.popitem(last=False)
-            self.weight -= dropped
+        with self._lock:
+            entries = self._entries
+            old = entries.pop(key, None)
+            if old is not None:
+                self.weight -= old[1]
+            entries[key] = (value, weight)
+            self.weight += weight
+            while len(entries) > self.size or (self.max_weight is not None and self.weight > self.max_weight):
+                _, (_, dropped) = entries.popitem(last=False)
+                self.weight -= dropped
 
     def clear(self) -> None:
-        self._entries.clear()
-        self.weight = 0
+        with self._lock:
+            self._entries.clear()
+            self.weight = 0
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -77,4 +94,5 @@ def snapshot() -> Snapshot:
 
 def restore(state: Snapshot) -> None:
     for memo, entries, weight in state:
-        memo._entries, memo.weight = entries.copy(), weight
+        with memo._lock:
+            memo._entries, memo.weight = entries.copy(), weight
