@@ -49,7 +49,7 @@ def decide(
         data = f.read()
     loaded = from_bytes(bundle_path, data)
     compiled = loaded.bundle.compiled(program, decision)
-    day = loaded.bundle.resolve(program, marketplace, at).at
+    day = loaded.bundle.kept(program, marketplace, at).at
     # a timestamp column reaches the workers in the session's time zone (pyspark asserts one is
     # given: without it every frame with a timestamp column failed here with a bare AssertionError)
     zone = df.sparkSession.conf.get("spark.sql.session.timeZone")
@@ -94,7 +94,7 @@ def _table(
         bundle = _WORKER.get(revision)
         if bundle is None:
             bundle = _WORKER[revision] = from_bytes(path, shipped.value).bundle
-        resolved = bundle.resolve(program, marketplace, day)
+        resolved = bundle.kept(program, marketplace, day)
         params = bundle.params(program, marketplace, resolved.at)  # with the zone and timelines
         table = _WORKER[key] = tables.Table(bundle.compiled(program, decision), params, resolved.at, mapping, "<row>")
     return table

@@ -70,6 +70,24 @@ class Entry(Frozen):
         return "date" in self.assumed and self.start is not None
 
 
+def copied(value: Any) -> Any:
+    """``value`` with each list and dict in it copied (a JSON value: the rest is immutable), for a
+    caller to keep or change: ``resolve`` hands out a parameter's value so, never the one decisions
+    read (a caller's change once altered later answers)."""
+    kind = type(value)
+    if kind is list:
+        return [copied(v) for v in value]
+    if kind is dict:
+        return {k: copied(v) for k, v in value.items()}
+    return value
+
+
+def detached(entry: Entry) -> Entry:
+    """``entry``, its value ``copied`` when that is a list or a dict (the entry itself, else)."""
+    kind = type(entry.value)
+    return entry.replace(value=copied(entry.value)) if kind is list or kind is dict else entry
+
+
 def until_json(following: Entry | None) -> dict[str, Any] | None:
     """The day the value in force ends, as JSON says it (`decide --explain`, `show --provenance`,
     `history`): ``following`` is the entry that takes its place (None: no change follows, None).

@@ -18,7 +18,7 @@ from engine.i18n.regions import REGIONS, known_currency, names_regions
 from engine.model import build
 from engine.model.clock import LINES_KEY, ZONE_KEY, today
 from engine.model.dates import date_hint, parse_date
-from engine.model.policy import Entry, Marketplace, Program
+from engine.model.policy import Entry, Marketplace, Program, copied, detached
 from engine.problems import PolicyError, Pos, Problem
 from engine.schema import check as schema
 from engine.source import layout, links, project
@@ -60,7 +60,7 @@ class Resolved:
         layer = (
             "overlay" if name in getattr(self.program.overlays.get(self.marketplace.id), "parameters", {}) else "base"
         )
-        return entry, _origin(layer, entry)
+        return detached(entry), _origin(layer, entry)
 
     def following(self, name: str, day: str) -> Entry | None:
         """The next entry of ``name`` after the one in force on ``day``: the value that follows it and
@@ -68,7 +68,7 @@ class Resolved:
         day); None when none follows."""
         for candidate in self.program.timeline(name, self.marketplace.id)[1:]:
             if candidate.start is not None and candidate.start > day:
-                return candidate
+                return detached(candidate)
         return None
 
 
@@ -164,7 +164,8 @@ class Repository:
         prog = self.program(program)
         mp = self._marketplace(prog, marketplace)
         day = _check_date(today(mp.time_zone) if at is None else at, mp.time_zone)
-        entries = {name: _entry_at(prog.timeline(name, marketplace), day) for name in prog.parameters}
+        # the caller's to keep or change: a list or a dict among the values is a copy (``detached``)
+        entries = {name: detached(_entry_at(prog.timeline(name, marketplace), day)) for name in prog.parameters}
         return Resolved(prog, mp, day, {k: e.value for k, e in entries.items()}, entries)
 
     def today(self, program: str, marketplace: str) -> str:
@@ -190,8 +191,18 @@ class Repository:
                 line = prog.timeline(name, mp)
                 for i, (before, entry) in enumerate(itertools.pairwise(line), start=2):
                     after = line[i] if i < len(line) else None
+                    now = detached(entry)  # (a list or a dict among the values: copies, as resolve's)
                     changes.append(
-                        Change(prog.id, mp, name, entry.start or "", before.value, entry.value, entry, after)
+                        Change(
+                            prog.id,
+                            mp,
+                            name,
+                            entry.start or "",
+                            copied(before.value),
+                            now.value,
+                            now,
+                            None if after is None else detached(after),
+                        )
                     )
         return sorted(changes, key=lambda c: (c.start, c.marketplace, c.parameter))
 

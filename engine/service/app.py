@@ -498,7 +498,7 @@ def _resolve(bundle: Any, program: str, marketplace: Any, at: Any) -> Any:
             ],
         )
     try:
-        return bundle.resolve(program, marketplace, at)
+        return bundle.kept(program, marketplace, at)  # (read only: resolve copies what it hands out)
     except PolicyError as e:
         raise _Refused(400 if e.usage else 404, _asked(e)) from None
 
