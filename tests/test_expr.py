@@ -756,6 +756,8 @@ def test_runtime_offers_no_builtins_and_only_this_projects_functions() -> None:
         if name != "__builtins__":
             assert name.startswith("_") and callable(value) and value.__module__ == "engine.decisions.runtime", name
     expected = {f"_h_{n}" for n in helpers.HELPERS} | {f"_f_{n}" for n in helpers.FILTERS} | _SAFE_CALLS
+    # and what the table's generated code calls around an output (never an expression: not in _SAFE_CALLS)
+    expected.add("_own")
     assert set(helpers.RUNTIME) - {"__builtins__"} == expected
 
 

@@ -1,9 +1,10 @@
-"""What `resolve` (and `history`) hand out is the caller's to keep or change: changing it never
+"""What `resolve` (and `history`), and `decide` in its outputs, hand out is the caller's to keep or change: changing it never
 alters a later answer, of a bundle (whose answers are kept) or of a repository (whose values are
 its programs' own), whatever the value's kind (a number, a list, a dict)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
@@ -44,7 +45,8 @@ rules:
   - id: excluded
     when: "category in params.excluded_categories"
     reason: The category is excluded.
-    then: {excluded: true, window: "= params.return_window_days"}
+    then: {excluded: true, window: "= params.return_window_days", categories: "= params.excluded_categories",
+           fees: "= params.restocking_fee"}
   - id: allowed
     when: "category not in params.excluded_categories"
     reason: The category may be returned.
@@ -52,6 +54,8 @@ rules:
 outputs:
   excluded: {type: boolean}
   window: {type: integer}
+  categories: {type: array, items: {type: string}}
+  fees: {type: object}
 """
 
 
@@ -118,7 +122,18 @@ def _change_timeline(asked: Asked) -> None:
     rule.following("excluded_categories", AT).value.clear()
 
 
+def _change_outputs(asked: Asked) -> None:
+    """An output that is a parameter's list or mapping (`= params.excluded_categories`), as decide
+    and its explanation give it: it was the parameter's own."""
+    for day in (AT, LATER):
+        result = asked.decide("returns", "excluded", {"category": "food"}, "us", day)
+        for outputs in (result.outputs, result.explain().result.outputs):
+            outputs["categories"].append("books")
+            outputs["fees"]["books"] = 99
+
+
 CHANGES: dict[str, Callable[[Asked], None]] = {
+    "outputs": _change_outputs,
     "values": _change_values,
     "entries": _change_entries,
     "entry_on, following": _change_timeline,
@@ -147,3 +162,12 @@ def test_a_callers_change_to_a_change_of_history_alters_no_later_answer(top: Pat
     change.new.clear()
     change.entry.value.append("books")
     assert _answer(repo) == expected
+
+
+def test_only_outputs_that_may_be_a_list_or_mapping_are_copied(top: Path) -> None:
+    """The copy is paid where an output's schema allows a list or a mapping: a number, a text, a
+    boolean or an `enum` of such costs nothing on the decision's path."""
+    repo = _repo(top)
+    copied = re.findall(r"'(\w+)': _own\(", repo.compiled("returns", "excluded").source)
+    assert sorted(set(copied)) == ["categories", "fees"]
+    assert "_own(" not in repo.compiled("returns", "return_allowed").source

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from engine.decisions import blame
 from engine.decisions.pycode import Checked, Out, expressions
 from engine.decisions.result import DecisionResult, decision_result
-from engine.decisions.runtime import EvalError
+from engine.decisions.runtime import EvalError, own
 from engine.model.clock import LINES_KEY, SEEN_KEY
 from engine.problems import Pos, Problem, shown_path
 
@@ -145,7 +145,7 @@ class Trace:
             value = self._eval(out.checked, f"{where}, output `{out.name}`")
             if isinstance(value, Problem):
                 return value
-            values[out.name] = value
+            values[out.name] = own(value)  # (as the fast path's: a parameter's list is not handed out)
         return values
 
     def _eval(self, checked: Checked, where: str) -> Any:

@@ -64,13 +64,13 @@ def generate(
     prelude, live, emit = _start(decision, lets, rows, never)
     if decision.hit == "first":
         return _generate_first(decision, prelude, live, default, constants, emit)
-    default_src = "None" if default is None else _dict_source(default, constants)
+    default_src = "None" if default is None else _dict_source(default, constants, decision)
     body = ["hits = []"]
     if decision.hit == "collect":
         for i, row in live:
             # the block does not return: the lets its outputs need are computed before it, once
             body += emit.lets([row.when, *expressions(row.outputs)])
-            add = f"hits.append(({i}, {_dict_source(row.outputs, constants)}))"
+            add = f"hits.append(({i}, {_dict_source(row.outputs, constants, decision)}))"
             body += [add] if row.when is None else [f"if {row.when.python}:", f"    {add}"]
         body += ["if hits:", "    return hits, None", *emit.lets(expressions(default)), f"return hits, {default_src}"]
     else:  # unique: find all matches first, so a conflict is reported before any output is computed
@@ -90,7 +90,7 @@ def generate(
             body += [
                 f"if hit == {i}:",
                 *emit.lets(expressions(row.outputs), "    ", branch=True),
-                f"    return hits, {_dict_source(row.outputs, constants)}",
+                f"    return hits, {_dict_source(row.outputs, constants, decision)}",
             ]
         body.append("return hits, None")
     return "\n".join(["def _decide(inputs, params, at):"] + [f"    {line}" for line in prelude + body])
@@ -141,16 +141,16 @@ def _generate_first(
         body += emit.lets([row.when])
         if row.when is None:
             body += emit.lets(expressions(row.outputs))
-            body.append(result(_dict_source(row.outputs, constants), row.rule))
+            body.append(result(_dict_source(row.outputs, constants, decision), row.rule))
             break
         body += [
             f"if {row.when.python}:",
             *emit.lets(expressions(row.outputs), "    ", branch=True),
-            "    " + result(_dict_source(row.outputs, constants), row.rule),
+            "    " + result(_dict_source(row.outputs, constants, decision), row.rule),
         ]
     else:
         body += emit.lets(expressions(default))
-        body.append(result("None" if default is None else _dict_source(default, constants), None))
+        body.append(result("None" if default is None else _dict_source(default, constants, decision), None))
     lines = ["def _evaluate(inputs, params, at):", "    try:"] + [f"        {line}" for line in body]
     # any failure of policy code becomes a D005, located by the explaining path
     return "\n".join(lines + ["    except _Error as error:", "        return _failed(inputs, params, at, error)"])
@@ -195,7 +195,7 @@ def _generate_rows(
     return "\n".join(lines + ["    except _Error:", "        return None"])
 
 
-def _dict_source(outs: tuple[Out, ...], constants: dict[str, Any]) -> str:
+def _dict_source(outs: tuple[Out, ...], constants: dict[str, Any], decision: Decision) -> str:
     items = []
     for out in outs:
         # a literal builds a fresh object per call, so callers may keep or change the outputs
@@ -203,5 +203,27 @@ def _dict_source(outs: tuple[Out, ...], constants: dict[str, Any]) -> str:
         if value is None:  # no literal form (infinity, say): pass the object in as a global
             value = f"_k{len(constants)}"
             constants[value] = out.value
+            if isinstance(out.value, (list, dict)):  # (the one object every answer would hold)
+                value = f"_own({value})"
+        elif out.checked is not None and not _scalar(decision.outputs.get(out.name)):
+            # an expression may give a parameter's own list or mapping (`= params.categories`):
+            # the caller's to change, a copy (a number or a text needs none, and costs nothing)
+            value = f"_own({value})"
         items.append(f"{out.name!r}: {value}")
     return "{" + ", ".join(items) + "}"
+
+
+_SCALARS = frozenset(("string", "number", "integer", "boolean", "null"))
+
+
+def _scalar(schema: Any) -> bool:
+    """Whether the output ``schema`` declares values that are never a list or a mapping (its types,
+    or the values of its `enum` or `const`)."""
+    if not isinstance(schema, dict):
+        return False
+    kinds = schema.get("type")
+    kinds = [kinds] if isinstance(kinds, str) else kinds
+    if isinstance(kinds, list) and kinds and all(k in _SCALARS for k in kinds):
+        return True
+    values = schema.get("enum", [schema["const"]] if "const" in schema else None)
+    return isinstance(values, list) and all(not isinstance(v, (list, dict)) for v in values)

@@ -12,6 +12,7 @@ is worse than an error telling the author to add ``Z`` or ``+01:00``.
 
 from __future__ import annotations
 
+import copy as _copy
 import datetime as _dt
 import math
 from collections.abc import Callable
@@ -681,6 +682,13 @@ FILTERS: dict[str, tuple[Callable[..., Any], int, int]] = {
 
 TESTS = ("none", "defined", "number", "string")
 
+
+def own(value: Any) -> Any:
+    """An output's list or mapping as the caller's own: an expression may give a parameter's
+    (`= params.categories`), which a caller's change would change for every later answer."""
+    return _copy.deepcopy(value) if type(value) in (list, dict) else value
+
+
 # The globals of generated code. No builtins: a name not listed here cannot be reached.
 RUNTIME: dict[str, Any] = {
     "__builtins__": {},
@@ -693,6 +701,7 @@ RUNTIME: dict[str, Any] = {
     "_concat": concat,
     "_t_number": t_number,
     "_t_string": t_string,
+    "_own": own,
     **{f"_h_{name}": fn for name, (fn, _, _) in HELPERS.items()},
     **{f"_f_{name}": fn for name, (fn, _, _) in FILTERS.items()},
 }
