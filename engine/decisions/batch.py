@@ -525,23 +525,13 @@ def _json_lines(source: TextIO, lines: bool = False) -> tuple[bool, list[str]]:
     if lines:
         first = source.readline()
         return True, [first] if first else head
-    found: list[str] = []
-    while len(found) < 2:
-        line = source.readline()
-        if not line:
-            break
-        head.append(line)
-        if not blank(line):
-            found.append(line)
-    return len(found) == 2 and not _goes_on(found[0]), head
+    found = _first_inputs(head, source)
+    return len(found) == 2 and not _goes_on(found[0][1]), head
 
 
-def _document_in_lines(name: str, head: list[str], source: TextIO) -> Problem | None:
-    """The problem of a file named as JSON Lines that holds one pretty-printed JSON document: its
-    first input line opens an object (or a list) that does not close on it, and the next one is
-    no input of its own (a batch whose first line is cut short is still a batch). Each of its lines
-    was a problem of its own, the first one's hint "finish it and close it with `}`". The lines
-    read to tell are added to ``head``, which the batch starts from."""
+def _first_inputs(head: list[str], source: TextIO) -> list[tuple[int, str]]:
+    """The first two lines of ``head`` and then ``source`` that are not blank, with their numbers;
+    the lines read from ``source`` to find them are added to ``head`` (the batch starts from it)."""
     found = [(number, line) for number, line in enumerate(head, 1) if not blank(line)]
     while len(found) < 2:
         line = source.readline()
@@ -550,6 +540,16 @@ def _document_in_lines(name: str, head: list[str], source: TextIO) -> Problem | 
         head.append(line)
         if not blank(line):
             found.append((len(head), line))
+    return found[:2]
+
+
+def _document_in_lines(name: str, head: list[str], source: TextIO) -> Problem | None:
+    """The problem of a file named as JSON Lines that holds one pretty-printed JSON document: its
+    first input line opens an object (or a list) that does not close on it, and the next one is
+    no input of its own (a batch whose first line is cut short is still a batch). Each of its lines
+    was a problem of its own, the first one's hint "finish it and close it with `}`". The lines
+    read to tell are added to ``head``, which the batch starts from."""
+    found = _first_inputs(head, source)
     if len(found) < 2 or not _goes_on(found[0][1]) or _an_input(found[1][1]):
         return None
     number, first = found[0]
