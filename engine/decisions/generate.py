@@ -28,6 +28,7 @@ from typing import Any
 
 from engine.decisions.pycode import Checked, Lazy, Out, Row, expressions, literal, local
 from engine.model.policy import Decision, Rule
+from engine.schema.predicates import declared_types
 
 
 class _Emitter:
@@ -221,9 +222,8 @@ def _scalar(schema: Any) -> bool:
     or the values of its `enum` or `const`)."""
     if not isinstance(schema, dict):
         return False
-    kinds = schema.get("type")
-    kinds = [kinds] if isinstance(kinds, str) else kinds
-    if isinstance(kinds, list) and kinds and all(k in _SCALARS for k in kinds):
+    kinds = declared_types(schema)
+    if kinds and all(k in _SCALARS for k in kinds):
         return True
     values = schema.get("enum", [schema["const"]] if "const" in schema else None)
     return isinstance(values, list) and all(not isinstance(v, (list, dict)) for v in values)

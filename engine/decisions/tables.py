@@ -24,6 +24,7 @@ import pyarrow as pa
 from engine.decisions.batch import read_json
 from engine.decisions.result import decision_result
 from engine.problems import Pos, Problem
+from engine.schema.predicates import declared_types
 
 if TYPE_CHECKING:
     from engine import DecisionResult
@@ -100,8 +101,7 @@ def structured(schema: object) -> bool:
     """An input whose value is a list or an object: a table's cell holds it as is (a Parquet or Spark
     list or struct, a JSON Lines array: `_plain`) or as its JSON text (a CSV cell can hold nothing
     else: `_json_cell`)."""
-    kind = schema.get("type") if isinstance(schema, dict) else None
-    return bool({"array", "object"} & set(kind if isinstance(kind, list) else [kind]))
+    return bool({"array", "object"} & set(declared_types(schema)))
 
 
 def cells(array: pa.Array) -> list[Any]:

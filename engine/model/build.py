@@ -30,6 +30,7 @@ from engine.schema import check as schema
 from engine.schema import fastcheck
 from engine.schema.keywords import SUBSCHEMA_LISTS, SUBSCHEMA_MAPS, SUBSCHEMA_ONE
 from engine.schema.patterns import unsafe_keywords
+from engine.schema.predicates import declared_types
 from engine.source import layout
 from engine.source.loader import Document, Path
 
@@ -672,7 +673,7 @@ def _case_boundaries(doc: Document, path: Path, prog: Program, decision: Decisio
     param = prog.parameters[name] if isinstance(name, str) and name in tiered else None
     if param is None and isinstance(name, str):
         unknown(doc.pos(path + ("parameter",)), f"`{prog.id}` has no `tiers: true` parameter", name, tiered)
-    numbers = [n for n, schema_ in decision.inputs.items() if _numeric(schema_)]
+    numbers = [n for n, schema_ in decision.inputs.items() if {"integer", "number"} & set(declared_types(schema_))]
     vary = spec.get("vary")
     if isinstance(vary, str) and vary not in numbers:
         unknown(doc.pos(path + ("vary",)), f"`{decision.id}` has no numeric input", vary, numbers)
@@ -710,12 +711,6 @@ def _band_keys(param: Parameter) -> set[str]:
     if isinstance(declared, dict) and declared:
         return set(declared)
     return {k for e in param.timeline if isinstance(e.value, list) for b in e.value if isinstance(b, dict) for k in b}
-
-
-def _numeric(schema: Any) -> bool:
-    kinds = schema.get("type") if isinstance(schema, dict) else None
-    kinds = [kinds] if isinstance(kinds, str) else kinds or []
-    return "integer" in kinds or "number" in kinds
 
 
 def _raw_boundaries(doc: Document, index: int) -> Any:

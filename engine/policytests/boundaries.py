@@ -28,6 +28,7 @@ from engine.model.policy import Decision, Expr, Program, Rule, TestCase
 from engine.model.repository import Repository
 from engine.policytests.cases import Outcome, same, show
 from engine.problems import PolicyError, Pos, Problem
+from engine.schema.predicates import declared_types
 
 _Value = Callable[[dict[str, Any]], Any]
 
@@ -159,8 +160,7 @@ def candidates(dec: Decision, value: str, params: set[str]) -> list[str]:
 
 
 def numeric(schema: Any) -> str | None:
-    kinds = schema.get("type") if isinstance(schema, dict) else None
-    kinds = [kinds] if isinstance(kinds, str) else kinds or []
+    kinds = declared_types(schema)
     return "integer" if "integer" in kinds else "number" if "number" in kinds else None
 
 

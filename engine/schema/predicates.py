@@ -17,6 +17,19 @@ from engine.model.dates import parse_date
 _RE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 
 
+def declared_types(schema: object) -> list[str]:
+    """The JSON types a schema's `type` names, `"integer"` and `["integer", "null"]` alike; [] when
+    it names none (or ``schema`` is no mapping)."""
+    kinds = schema.get("type") if isinstance(schema, dict) else None
+    return (
+        [kinds]
+        if isinstance(kinds, str)
+        else [k for k in kinds if isinstance(k, str)]
+        if isinstance(kinds, list)
+        else []
+    )
+
+
 def is_number(v: object) -> TypeGuard[int | float]:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
