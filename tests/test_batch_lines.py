@@ -385,3 +385,84 @@ def test_one_document_in_a_json_lines_file_is_said_once(
     assert shown.code == 1 and shown.out.count("error[D004]") == 1, shown
     assert shown.out.startswith(f"{source}:{line}: csba.fee in us on 2024-06-01"), shown
     assert f"\n  {source}:{line}:{col}: error[D004] a JSON Lines file holds one object per line" in shown.out
+
+
+# how the input came to be JSON Lines -> (arguments after the question, the file the input is in
+# (None: standard input), the problem's message and hint)
+ONE_DOCUMENT_GIVEN = {
+    "--lines on standard input": (
+        ("--input", "-", "--lines"),
+        None,
+        "with --lines each line is one input, but this object goes on over the next lines",
+        "write each object on a line of its own; for one input written over several lines, leave out --lines",
+    ),
+    "--lines on a .json file": (
+        ("--input", "{dir}/in.json", "--lines"),
+        "in.json",
+        "with --lines each line is one input, but this object goes on over the next lines",
+        "write each object on a line of its own; for one input written over several lines, leave out --lines",
+    ),
+    "--lines on a .jsonl file": (
+        ("--input", "{dir}/in.jsonl", "--lines"),
+        "in.jsonl",
+        "a JSON Lines file holds one object per line, but this object goes on over the next lines",
+        "write each object on a line of its own; for one input written over several lines, give a `.json` file",
+    ),
+    "a JSON Lines table": (
+        ("--input", "{dir}/in.jsonl", "--output", "{dir}/out.jsonl"),
+        "in.jsonl",
+        "a JSON Lines table holds one row's object per line, but this object goes on over the next lines",
+        "write each row's object on a line of its own",
+    ),
+}
+
+
+@pytest.mark.parametrize("args, name, message, hint", ONE_DOCUMENT_GIVEN.values(), ids=ONE_DOCUMENT_GIVEN.keys())
+def test_one_document_given_as_json_lines_is_said_once_however_it_came_to_be(
+    tmp_path: Path, args: tuple[str, ...], name: str | None, message: str, hint: str
+) -> None:
+    """`--lines` and a table's `--output` read JSON Lines as a `.jsonl` name does, but a
+    pretty-printed object there still got a problem on each of its lines (the table wrote three
+    rows of them), the first with the hint "finish it and close it with `}`"."""
+    text = '\n  {\n    "units": 5\n  }\n'
+    if name is not None:
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    given = [a.format(dir=tmp_path) for a in args]
+    run = run_cli(
+        "decide", "csba.fee", "-m", "us", "--at", "2024-06-01", *given, "--root", str(ROOT / "policies"),
+        stdin=None if name else text,
+    )  # fmt: skip
+    place = str(tmp_path / name) if name else "<stdin>"
+    said = {
+        "file": place,
+        "line": 2,
+        "column": 3,
+        "code": "D004",
+        "severity": "error",
+        "message": message,
+        "hint": hint,
+    }
+    if "--output" in args:  # refused before a row is written: no table of one problem per line
+        assert run.code == 1 and f"{place}:2:3: error[D004]: {message}\n  hint: {hint}\n" in run.err, run
+        assert not (tmp_path / "out.jsonl").exists() and not (tmp_path / "out.jsonl.partial").exists()
+        return
+    assert run.code == 1 and [json.loads(line) for line in run.out.splitlines()] == [{"line": 2, "problems": [said]}]
+    shown = run_cli(
+        "decide", "csba.fee", "-m", "us", "--at", "2024-06-01", *given, "--format", "text",
+        "--root", str(ROOT / "policies"), stdin=None if name else text,
+    )  # fmt: skip
+    assert shown.code == 1 and shown.out.count("error[D004]") == 1, shown
+
+
+def test_a_table_whose_first_line_is_cut_short_is_still_answered_row_by_row(tmp_path: Path) -> None:
+    """The table's check for one pretty-printed object looks at its first two input lines only:
+    a row cut short followed by rows of their own is a table with one bad row, answered as before."""
+    (tmp_path / "in.jsonl").write_text('{"units": 5\n{"units": 6}\n', encoding="utf-8")
+    run = run_cli(
+        "decide", "csba.fee", "-m", "us", "--at", "2024-06-01", "--input", str(tmp_path / "in.jsonl"),
+        "--output", str(tmp_path / "out.jsonl"), "--root", str(ROOT / "policies"),
+    )  # fmt: skip
+    answers = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert run.code == 1 and [a["line"] for a in answers] == [1, 2], run
+    assert answers[0]["problems"][0]["message"] == "not valid JSON: it ends inside an object"
+    assert answers[1]["problems"] == []

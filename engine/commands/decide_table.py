@@ -126,6 +126,9 @@ def run(
         return Ran(refused=refused)
     spec = compiled.decision
     try:
+        document = _one_document(source, kind_in)
+        if document is not None:
+            return Ran(problems=[document])
         reader: Any = {"parquet": _Parquet, "csv": _Csv, "jsonl": _Jsonl}[kind_in](
             source, spec, given, kind_out == "parquet"
         )
@@ -533,6 +536,17 @@ class _Read:
 
 
 # -- JSON Lines ---------------------------------------------------------------------------------
+
+
+def _one_document(source: str, kind: str) -> Problem | None:
+    """The problem of a JSON Lines table that is one pretty-printed object: said once, as `decide`
+    says it of a `.jsonl` batch, rather than as a row of problems for each of its lines."""
+    if kind != "jsonl":
+        return None
+    from engine.decisions.batch import document_in_lines
+
+    with open(source, encoding="utf-8", errors="surrogateescape") as lines:
+        return document_in_lines(source, [], lines, "table")
 
 
 class _Jsonl:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from engine.decisions import notjson
 from engine.problems import Pos, Problem, shown_path
@@ -133,7 +133,9 @@ def _run(
         if head and head[0].startswith(BOM):  # (RFC 8259: a parser may ignore one; Windows tools write it)
             head[0] = head[0][1:]
         text = "" if lines_mode else "".join(head) + source.read()
-        document = _document_in_lines(name, head, source) if lines_mode and lines_file(name) else None
+        # (a .jsonl name and --lines both say "JSON Lines": a pretty-printed object in either is said once)
+        by: Literal["name", "--lines"] = "name" if lines_file(name) else "--lines"
+        document = document_in_lines(name, head, source, by) if lines_mode and (lines or by == "name") else None
     except UnicodeDecodeError as e:
         write(_refused(_not_text(name, 1, e)))
         return True
@@ -543,26 +545,38 @@ def _first_inputs(head: list[str], source: TextIO) -> list[tuple[int, str]]:
     return found[:2]
 
 
-def _document_in_lines(name: str, head: list[str], source: TextIO) -> Problem | None:
-    """The problem of a file named as JSON Lines that holds one pretty-printed JSON document: its
-    first input line opens an object (or a list) that does not close on it, and the next one is
-    no input of its own (a batch whose first line is cut short is still a batch). Each of its lines
-    was a problem of its own, the first one's hint "finish it and close it with `}`". The lines
-    read to tell are added to ``head``, which the batch starts from."""
+# How an input came to be read as JSON Lines -> (the problem's words when it holds one
+# pretty-printed document, the way out): by its name, by `--lines`, as a table (`--output`)
+_ONE_DOCUMENT = {
+    "name": (
+        "a JSON Lines file holds one object per line",
+        "write each object on a line of its own; for one input written over several lines, give a `.json` file",
+    ),
+    "--lines": (
+        "with --lines each line is one input",
+        "write each object on a line of its own; for one input written over several lines, leave out --lines",
+    ),
+    "table": ("a JSON Lines table holds one row's object per line", "write each row's object on a line of its own"),
+}
+
+
+def document_in_lines(
+    name: str, head: list[str], source: TextIO, by: Literal["name", "--lines", "table"] = "name"
+) -> Problem | None:
+    """The problem of JSON Lines (a file so named, or made so ``by`` `--lines` or a table's
+    `--output`) that holds one pretty-printed JSON document: its first input line opens an object
+    (or a list) that does not close on it, and the next one is no input of its own (a batch whose
+    first line is cut short is still a batch). Each of its lines was a problem of its own, the first
+    one's hint "finish it and close it with `}`". The lines read to tell are added to ``head``,
+    which the batch starts from."""
     found = _first_inputs(head, source)
     if len(found) < 2 or not _goes_on(found[0][1]) or _an_input(found[1][1]):
         return None
     number, first = found[0]
     col = len(first) - len(first.lstrip(JSON_SPACE)) + 1
     what = "object" if first.lstrip(JSON_SPACE).startswith("{") else "list"
-    return Problem(
-        name,
-        number,
-        col,
-        "D004",
-        f"a JSON Lines file holds one object per line, but this {what} goes on over the next lines",
-        "write each object on a line of its own; for one input written over several lines, give a `.json` file",
-    )
+    said, hint = _ONE_DOCUMENT[by]
+    return Problem(name, number, col, "D004", f"{said}, but this {what} goes on over the next lines", hint)
 
 
 def _an_input(line: str) -> bool:
