@@ -32,6 +32,13 @@ STARTER = [
         "18:7: error[Y010]: this line is indented 6 spaces; the keys of this mapping start at column 5\n"
         "  hint: indent it 4 spaces, as `description` on line 15",
     ),
+    (  # (PyYAML: "expected <block end>" at the next line; the other shape of it is in SHAPES)
+        PROGRAM,
+        '      - from: "2025-01-01"',
+        '      -from: "2025-01-01"',
+        "22:7: error[Y010]: `-from` is read as a key, not as a list item: a list item needs a space after `-`\n"
+        "  hint: write `- from`",
+    ),
     (  # (it ran on to the next `"`, 13 lines below)
         PROGRAM,
         "title: Returns",
@@ -147,6 +154,16 @@ SHAPES = [
         "a:\n  - b: 1\n   c: 2\n",
         "3:4 this line is indented 3 spaces; the keys of the mapping above it start at column 5",
         "indent it 4 spaces to add it to that mapping",
+    ),
+    (  # (a dash without its space: `-b` is a key, and the next line is indented as an item's keys are)
+        "a:\n  -b: 1\n    c: 2\n",
+        "2:3 `-b` is read as a key, not as a list item: a list item needs a space after `-`",
+        "write `- b`",
+    ),
+    (  # (a key that starts with `-`, and a line indented past it by something else than an item's 2)
+        "a:\n  -b: 1\n     c: 2\n",
+        "3:6 this line is indented 5 spaces; the keys of this mapping start at column 3",
+        "indent it 2 spaces, as `-b` on line 2; if the line is part of `-b`'s value, quote the value",
     ),
     (
         "a:\n  - x\n - y\n",

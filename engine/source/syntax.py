@@ -308,12 +308,28 @@ def _colon(lines: list[str], at: Any, before: Any, scalar: Any) -> Found | None:
     indent = len(lines[at.line]) - len(lines[at.line].lstrip(" "))
     if indent <= keyed:
         return None
+    dashed = _dash_key(name, start.line, keyed, indent)
+    if dashed is not None:
+        return dashed
     return (
         at.line,
         indent,
         f"this line is indented {_spaces(indent)}; the keys of this mapping start at column {keyed + 1}",
         f"indent it {_spaces(keyed)}, as `{name}` on line {start.line + 1}; if the line is part of "
         f"`{name}`'s value, quote the value",
+    )
+
+
+def _dash_key(name: str, line: int, column: int, indent: int) -> Found | None:
+    """`-from: x` is a key named `-from`: when the next line is indented as a list item's keys are
+    (two past the dash), a list item was meant, and the place to edit is the dash, not that line."""
+    if name[:1] != "-" or not name[1:2].strip() or indent != column + 2:
+        return None
+    return (
+        line,
+        column,
+        f"`{name}` is read as a key, not as a list item: a list item needs a space after `-`",
+        f"write `- {name[1:]}`",
     )
 
 
@@ -349,6 +365,9 @@ def _indentation(lines: list[str], opened: Any, at: Any, mapping: bool) -> Found
         )
     if item or not mapping:
         return None
+    dashed = _dash_key(first, opened.line, keys, indent)
+    if dashed is not None:
+        return dashed
     return (
         at.line,
         indent,
