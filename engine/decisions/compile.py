@@ -62,8 +62,9 @@ def compile_decision(
     hints = Suggester()  # (the hints of all its expressions: engine.problems.hints)
     dated = moments(decision)  # with the `let`s that hold a date-time, as they are compiled
     untyped: set[str] = set()  # and those that hold a value of no declared type
+    days: dict[str, str] = {}  # and those that hold a day, or a list of days
     known = param_schemas or {}
-    lets = _compile_lets(decision, inputs, params, problems, hints, dated, untyped, known, text)
+    lets = _compile_lets(decision, inputs, params, problems, hints, dated, untyped, days, known, text)
     scope = Scope(
         inputs,
         frozenset(decision.let),
@@ -74,6 +75,7 @@ def compile_decision(
         param_schemas=known,
         text=text,
         untyped=untyped,
+        days=days,
     )
     rows = [_compile_row(rule, scope, problems) for rule in decision.rules]
     default = None if decision.default is None else _compile_outputs(decision.default, scope, problems)
@@ -90,13 +92,11 @@ def compile_decision(
 
 
 def moments(decision: Decision) -> dict[str, str]:
-    """The inputs that are date-times (`format: date-time`), written with any offset: comparing
-    them as text is refused (``engine.decisions.expr.Scope.moments``)."""
-    return {
-        name: "any"
-        for name, schema in decision.inputs.items()
-        if isinstance(schema, dict) and schema.get("format") == "date-time"
-    }
+    """The inputs that are date-times (`format: date-time`, through `$ref` and `allOf` too), written
+    with any offset: comparing them as text is refused (``engine.decisions.expr.Scope.moments``)."""
+    from engine.decisions.datetimes import moments as dated
+
+    return dated(decision.inputs)
 
 
 def _compile_lets(
@@ -107,11 +107,13 @@ def _compile_lets(
     hints: Suggester,
     dated: dict[str, str],
     untyped: set[str],
+    days: dict[str, str],
     param_schemas: Mapping[str, object],
     text: str | None,
 ) -> list[tuple[str, Checked]]:
     """The `let`s compiled in order; each that holds a date-time is added to ``dated`` for those
-    below it and the rows, each that holds a value of no declared type to ``untyped``."""
+    below it and the rows, each that holds a value of no declared type to ``untyped``, each that
+    holds a day or a list of days to ``days``."""
     from engine.decisions.expr import RESERVED, Scope, check
 
     names = list(decision.let)
@@ -140,6 +142,7 @@ def _compile_lets(
             param_schemas,
             text,
             untyped,
+            days,
         )
         checked, found = check(expr, scope)
         problems += found
@@ -149,6 +152,8 @@ def _compile_lets(
                 dated[name] = checked.instant
             if checked.untyped:
                 untyped.add(name)
+            if checked.day:
+                days[name] = checked.day
     return lets
 
 

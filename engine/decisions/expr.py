@@ -8,12 +8,14 @@ value enters it through ``repr`` of a str/int/float/bool/None. There is no attri
 subscript other than ``params["x"]``, no builtins: safe by construction, and as fast as Python.
 
 ``check`` returns a ``Checked`` (the Python expression plus what it reads) or problems E001-E005.
+Which comparisons of date-times and days are refused (E003), and why, is said by
+``engine.decisions.datetimes``; this module places its refusals at the operator or the name.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +25,8 @@ from jinja2.exceptions import TemplateSyntaxError
 from jinja2.lexer import Token, TokenStream, ignored_tokens
 from jinja2.parser import Parser
 
+from engine.decisions.datetimes import EARLIER, Refusal, Times
+from engine.decisions.datetimes import LISTED as LISTED  # (its home before engine.decisions.datetimes)
 from engine.decisions.pycode import Checked, literal, local
 from engine.decisions.runtime import CONTEXT_HELPERS, FILTERS, HELPERS, TESTS
 from engine.model.policy import Expr
@@ -36,26 +40,6 @@ RESERVED = ("params", "at")
 _LOCAL_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 _ENV = Environment()
 
-_ORDER = ("<", "<=", ">", ">=")
-_EQUAL = ("==", "!=")
-_AMONG = ("in", "not in")
-# helpers that return a date-time, and how they write it: the same instant, written twice by the
-# same one, is the same text (`utc(a) == utc(b)` compares instants; `a == b` compares spellings)
-_MOMENT_HELPERS = {"datetime": "zone", "local": "zone", "utc": "utc", "add_hours": "zone"}
-_EARLIER = {"min": ("earlier", "before"), "max": ("later", "after")}
-_WRITTEN = ("utc", "zone")  # how date-times a helper wrote are written (``_MOMENT_HELPERS``)
-# the keywords by which a schema declares a value's type; those by which it may declare a part of
-# one that ``_Emitter._schema`` does not follow
-_TYPING = ("type", "enum", "const", "format", "$ref", "$dynamicRef", "allOf", "anyOf", "oneOf")
-_OPEN = (
-    *("$ref", "$dynamicRef", "allOf", "anyOf", "oneOf", "if", "dependentSchemas"),
-    *("patternProperties", "prefixItems", "unevaluatedProperties", "unevaluatedItems"),
-)
-_CASED = ("lower", "upper")  # filters that rewrite a text's letters (`T`, `Z` in a date-time's)
-# ``Scope.moments``/``Checked.instant`` of a `let` that holds a list of date-times: how its items
-# are written, in brackets (`[utc]`: each written by `utc`, so `utc(x) in times` compares instants,
-# as `utc(x) in [utc(a), utc(b)]` does)
-LISTED = "[{}]"
 _COMPARE = {"eq": "==", "ne": "!=", "lt": "<", "lteq": "<=", "gt": ">", "gteq": ">=", "in": "in", "notin": "not in"}
 # Operators Python may apply directly: on numbers their results stay small, and on other types they
 # either make sense (list == list) or raise TypeError. `+ * % **` go through guarded runtime helpers.
@@ -88,6 +72,8 @@ class Scope:
     text: str | None = None
     # the `let`s known to hold a value whose type no schema declares (``Checked.untyped``)
     untyped: AbstractSet[str] = frozenset()
+    # the `let`s known to hold a day, or a list of days (``Checked.day``)
+    days: Mapping[str, str] = field(default_factory=dict)
 
 
 def check(expr: Expr, scope: Scope) -> tuple[Checked | None, list[Problem]]:
@@ -118,8 +104,9 @@ def check(expr: Expr, scope: Scope) -> tuple[Checked | None, list[Problem]]:
         frozenset(emitter.params),
         emitter.uses_at,
         frozenset(emitter.tested),
-        emitter.instant(tree) or emitter.listed(tree),
-        emitter.untyped(tree),
+        emitter.times.instant(tree) or emitter.times.listed(tree),
+        emitter.times.untyped(tree),
+        emitter.times.day_kind(tree),
     ), []
 
 
@@ -274,6 +261,10 @@ class _Emitter:
     params: set[str] = field(default_factory=set)
     tested: set[str] = field(default_factory=set)
     uses_at: bool = False
+    times: Times = field(init=False)  # what its values are, as far as time goes
+
+    def __post_init__(self) -> None:
+        self.times = Times(self.scope)
 
     def emit(self, node: nodes.Node, depth: int) -> str:
         if depth > MAX_DEPTH:
@@ -303,6 +294,11 @@ class _Emitter:
     def _fail_at(self, offset: int, code: str, message: str, hint: str = "") -> None:
         line, col = locate(self.expr, offset, self.scope.text)
         self.problems.append(Problem(self.expr.pos.file, line, col, code, message, hint))
+
+    def _refuse(self, at: nodes.Node, word: str, refused: Refusal | None) -> None:
+        """E003 at ``at`` for what ``engine.decisions.datetimes`` refuses, if anything."""
+        if refused is not None:
+            self._fail(at, word, "E003", *refused)
 
     def _fail_operator(self, operand: nodes.Operand, symbol: str, message: str, hint: str) -> None:
         """E003 at ``operand``'s operator: the one at fault, not the first of its kind."""
@@ -460,306 +456,12 @@ class _Emitter:
         left = node.expr
         for operand in node.ops:
             symbol = _COMPARE[operand.op]
-            if symbol in _ORDER and (self.instant(left) or self.instant(operand.expr)):
-                # Python orders the texts: `2025-07-01T06:30:00Z` < `2025-07-01T00:00:00-07:00` is
-                # false, though it is the earlier instant; the same moment written with another
-                # offset would get another answer
-                self._fail_operator(
-                    operand,
-                    symbol,
-                    f"`{symbol}` compares date-times as text, not as instants (their offsets may differ)",
-                    "compare instants with `before(a, b)` or `after(a, b)`, or their days in the marketplace's"
-                    " time zone with `date(a) < date(b)`",
-                )
-            elif (
-                symbol in _EQUAL
-                and _spellings(self.instant(left), self.instant(operand.expr))
-                and left != operand.expr  # (`x == x`: one text)
-            ):
-                # `2024-01-01T09:00:00+09:00` and `2024-01-01T00:00:00Z` are one instant, two texts
-                self._fail_operator(
-                    operand,
-                    symbol,
-                    f"`{symbol}` compares date-times as text, not as instants (one instant has many spellings)",
-                    f"compare instants written one way with `utc(a) {symbol} utc(b)`, or their days in the"
-                    f" marketplace's time zone with `date(a) {symbol} date(b)`",
-                )
-            elif symbol in _AMONG and self._among(left, operand.expr):
-                # `x in [a, b]` is `x == a or x == b`: the texts, as above
-                written_here = self._written(operand.expr) is not None
-                self._fail_operator(
-                    operand,
-                    symbol,
-                    f"`{symbol}` compares date-times as text, not as instants (one instant has many spellings)",
-                    f"compare instants written one way with `utc(a) {symbol} [utc(b), utc(c)]`, or their days in"
-                    f" the marketplace's time zone with `date(a) {symbol} [date(b), date(c)]`"
-                    if written_here
-                    else "make it a list of days (`items: {type: string, format: date}`) and look for the day in the"
-                    f" marketplace's time zone, `date(a) {symbol} LIST`, or list the instants here, written one"
-                    f" way: `utc(a) {symbol} [utc(b), utc(c)]`",
-                )
-            elif symbol in _AMONG and self.instant(operand.expr):
-                # `'2025' in x` looks at how x is written: `2024-12-31T23:00:00-05:00` is 2025 in UTC
-                self._fail_operator(
-                    operand,
-                    symbol,
-                    f"`{symbol}` looks for text in how a date-time is written, not at its instant (one instant"
-                    " has many spellings)",
-                    "compare its day in the marketplace's time zone, `date(a) >= '2025-01-01' and date(a) <"
-                    " '2026-01-01'`, or the instant with `before(a, b)` or `after(a, b)`",
-                )
-            elif symbol in _AMONG and self.instant(left) and self._text(operand.expr):
-                # `a in 'text'` looks for how `a` is written: `2025-07-01T00:00:00Z` is not found in a
-                # text that writes the instant `2025-07-01T02:00:00+02:00`
-                self._fail_operator(
-                    operand,
-                    symbol,
-                    f"`{symbol}` looks for how a date-time is written in a text, not for its instant (one instant"
-                    " has many spellings)",
-                    f"look for the instant among instants written one way, `utc(a) {symbol} [utc(b), utc(c)]`, or"
-                    f" for its day in the marketplace's time zone, `date(a) {symbol} ['2025-07-01', '2025-07-02']`",
-                )
-            elif symbol in _EQUAL + _AMONG:
-                self._unknown(operand, symbol, left)
+            refused = self.times.compared(left, symbol, operand.expr)
+            if refused is not None:
+                self._fail_operator(operand, symbol, *refused)
             parts += [symbol, self.emit(operand.expr, depth)]
             left = operand.expr
         return "(" + " ".join(parts) + ")"
-
-    def _unknown(self, operand: nodes.Operand, symbol: str, left: nodes.Node) -> None:
-        """E003 on an instant a helper wrote (``_made``) compared with a value of no declared type
-        (``untyped``), as `utc(a) == order.placed_at` with `order: {type: object}`: a date-time
-        there is compared as text, anything else is never equal. `==`, `!=` between them; `in`,
-        `not in` of one among a list written here holding the other, or of one in the other."""
-        right = operand.expr
-        items = self._written(right) if symbol in _AMONG else None
-        declare = "declare its type {} (a date-time: `format: date-time`)"
-        if symbol in _EQUAL:
-            unknown = right if self._made(left) else left if self._made(right) else None
-            how = "compares an instant with {}, of no declared type: a date-time there is"
-            fix = f"write both as instants, `utc(a) {symbol} utc(b)`, or " + declare
-        elif self._made(left) and items is not None:
-            unknown = next((i for i in items if self.untyped(i)), None)
-            how = "compares an instant with {}, a list item of no declared type: a date-time there is"
-            fix = f"write every item as an instant, `utc(a) {symbol} [utc(b), utc(c)]`, or " + declare
-        elif self._made(left):
-            unknown = right
-            how = "looks for an instant in {}, of no declared type: date-times there are"
-            fix = "declare its type {}: a list of days (`items: {{type: string, format: date}}`), looked in"
-            fix += f" with `date(a) {symbol} LIST`"
-        else:
-            made = self._items_written(right) in _WRITTEN if items is None else any(self._made(i) for i in items)
-            unknown = left if made else None
-            how = "looks for {}, of no declared type, among instants: a date-time is"
-            fix = f"write it as an instant too, `utc(a) {symbol} [utc(b), utc(c)]`, or " + declare
-        if unknown is None or not self.untyped(unknown):
-            return
-        shown = _shown(unknown)
-        self._fail_operator(
-            operand,
-            symbol,
-            f"`{symbol}` {how.format(f'`{shown}`' if shown else 'a value')} compared as text (one instant has many"
-            " spellings)",
-            fix.format(self._declared_in(unknown)),
-        )
-
-    def _made(self, node: nodes.Node) -> bool:
-        """A date-time a helper wrote (`utc`, `local`, `datetime`, `add_hours`, `add_days`; a `let`
-        of one): in one known way, so a text from elsewhere is unlikely to be written so."""
-        return self.instant(node) in _WRITTEN
-
-    def untyped(self, node: nodes.Node | None) -> bool:
-        """Whether ``node`` is a value whose type no schema declares (``Checked.untyped``): an input
-        or a parameter whose schema says nothing of it (`{description: ...}`, `true`), a part of one
-        its schema leaves open (`order.placed_at` of `order: {type: object}`, an item of `{type:
-        array}`), a part of such a value, a `let` of one, and `x if c else y` and `x|default(y)`
-        with either one such. Not a part a schema may declare where it is not followed
-        (`additionalProperties`, `patternProperties`, `$ref`, `allOf`...)."""
-        if isinstance(node, nodes.Name):
-            if node.name in self.scope.lets:
-                return node.name in self.scope.untyped
-            return node.name in self.scope.inputs and _untyped(self.scope.schemas.get(node.name))
-        if isinstance(node, nodes.CondExpr):
-            return self.untyped(node.expr1) or self.untyped(node.expr2)
-        if isinstance(node, nodes.Filter) and node.name == "default":
-            return self.untyped(node.node) or any(self.untyped(a) for a in node.args[:1])
-        if not isinstance(node, (nodes.Getattr, nodes.Getitem)):
-            return False
-        declared = self._schema(node)
-        if declared is not None or (isinstance(node.node, nodes.Name) and node.node.name == "params"):
-            return _untyped(declared)
-        if self.untyped(node.node):
-            return True
-        outer = self._schema(node.node)
-        named = isinstance(node, nodes.Getattr) or (
-            isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str)
-        )
-        return isinstance(outer, dict) and _left_open(outer, named)
-
-    def _declared_in(self, node: nodes.Node) -> str:
-        """Where the type of ``node`` (``untyped``) is declared, for a hint."""
-        root = node
-        while isinstance(root, (nodes.Getattr, nodes.Getitem)):
-            root = root.node
-        if isinstance(root, nodes.Name) and root.name == "params":
-            return "in the parameter's `schema`"
-        if isinstance(root, nodes.Name) and root.name in self.scope.lets:
-            return "in the schema of the input it is read from"
-        return "in the input's schema"
-
-    def _among(self, value: nodes.Node, among: nodes.Node) -> bool:
-        """``value`` is a date-time looked for among date-times: the items of a list or tuple written
-        here, or of an input's or parameter's list of them (`items: {format: date-time}`)."""
-        written = self.instant(value)
-        if not written:
-            return False
-        items = self._written(among)
-        if items is not None:
-            return any(_spellings(written, self.instant(item)) for item in items)
-        return _spellings(written, self._items_written(among))
-
-    def _written(self, node: nodes.Node) -> list[nodes.Node] | None:
-        """The items of a list written here: `[a, b]`, `(a, b)`, or either of such lists (`[a] if c
-        else [b]`, a branch none or left out); None when ``node`` is not one."""
-        if isinstance(node, (nodes.List, nodes.Tuple)):
-            return list(node.items)
-        if isinstance(node, nodes.CondExpr):
-            branches = [self._written(b) for b in (node.expr1, node.expr2) if not (b is None or _none(b))]
-            if all(b is not None for b in branches):
-                return [item for b in branches if b is not None for item in b]
-        return None
-
-    def _text(self, node: nodes.Node) -> bool:
-        """Whether ``node`` is known to be a text that is no date-time: a string written here, `a ~ b`,
-        an input's or parameter's string (as its schema says)."""
-        if isinstance(node, nodes.Const):
-            return isinstance(node.value, str)
-        if isinstance(node, nodes.Concat):
-            return True
-        if isinstance(node, (nodes.Name, nodes.Getattr, nodes.Getitem)):
-            schema = self._schema(node)
-            return isinstance(schema, dict) and schema.get("type") == "string"
-        return False
-
-    def instant(self, node: nodes.Node | None) -> str:
-        """Whether ``node`` is known to be a date-time, and how it is written (``Checked.instant``):
-        a `date-time` input or a date-time inside one (`order.placed_at`, `periods[0].from`), a
-        `let` that holds one, an item of a list of them (``_items_written``: `times[0]`), a date-time literal, what a helper returns as one, or either branch
-        of `x if c else y` or `x|default(y)` (the other one a date-time too, or none); a parameter
-        as its schema says (`params.NAME`, parts of it, `param_on('NAME', d)`). "" when not known."""
-        if isinstance(node, nodes.Name):
-            written = self.scope.moments.get(node.name, "")
-            return "" if written.startswith("[") else written
-        if isinstance(node, nodes.Getitem) and (items := self._items_written(node.node)):  # an item of a list of them
-            key = node.arg
-            return "" if isinstance(key, nodes.Const) and isinstance(key.value, str) else items
-        if isinstance(node, nodes.Const):
-            return "any" if isinstance(node.value, str) and len(node.value) > 10 and _is_date_time(node.value) else ""
-        if isinstance(node, (nodes.Getattr, nodes.Getitem)):
-            return "any" if _date_time(self._schema(node)) else ""
-        if isinstance(node, nodes.CondExpr):
-            return self._either([node.expr1, node.expr2])
-        if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Name):
-            name = node.node.name
-            if name == "add_days":  # a date-time moves on the marketplace's wall clock; a date stays one
-                return "zone" if node.args and self.instant(node.args[0]) else ""
-            if name == "param_on":  # a parameter read on another day: as its schema says
-                first = node.args[0] if node.args else None
-                named = first.value if isinstance(first, nodes.Const) and isinstance(first.value, str) else None
-                return "any" if named is not None and _date_time(self._param_schema(named)) else ""
-            return _MOMENT_HELPERS.get(name, "")
-        if isinstance(node, nodes.Filter) and node.name == "default":  # the value, or the one given for none
-            return self._either([node.node, *node.args[:1]])
-        return ""
-
-    def _either(self, values: Sequence[nodes.Node | None]) -> str:
-        """One of ``values`` is the answer: a date-time when each that is not none is one."""
-        found = {self.instant(v) for v in values if not (v is None or _none(v))}
-        if len(found) == 1 and "" not in found:
-            return found.pop()
-        return "any" if found and "" not in found else ""
-
-    def _param_schema(self, name: object) -> object:
-        return self.scope.param_schemas.get(name) if isinstance(name, str) and name in self.scope.params else None
-
-    def _schema(self, node: nodes.Node) -> object:
-        """The schema of an input's or a parameter's part `a.b`, `a['b']`, `a[0]`, `params.a.b`
-        (properties and items, as declared)."""
-        if isinstance(node, nodes.Name):
-            return self.scope.schemas.get(node.name) if node.name not in self.scope.lets else None
-        if isinstance(node, nodes.Getattr):
-            key: object = node.attr
-        elif isinstance(node, nodes.Getitem):
-            key = node.arg.value if isinstance(node.arg, nodes.Const) else None
-        else:
-            return None
-        if isinstance(node.node, nodes.Name) and node.node.name == "params":
-            return self._param_schema(key)
-        outer = self._schema(node.node)
-        if not isinstance(outer, dict):
-            return None
-        if isinstance(key, str):
-            properties = outer.get("properties")
-            return properties.get(key) if isinstance(properties, dict) else None
-        items = outer.get("items")  # an index, or one not known until the answer: any item
-        return items if isinstance(node, nodes.Getitem) and not isinstance(key, (bool, float)) else None
-
-    def listed(self, node: nodes.Node) -> str:
-        """``LISTED`` with how its items are written when ``node`` is known to be a list of
-        date-times (``_items_written``), else "" (a `let` of it is one too: ``Checked.instant``)."""
-        items = self._items_written(node)
-        return LISTED.format(items) if items else ""
-
-    def _moments(self, node: nodes.Node) -> bool:
-        return bool(self._items_written(node))
-
-    def _items_written(self, node: nodes.Node) -> str:
-        """How the date-times in ``node`` are written (as ``instant`` says) when it is known to be a
-        list holding date-times, else "": `[a, b]` with one of them a date-time (the items known to
-        be date-times, each written the same way, else "any", as when another is of no declared type:
-        ``untyped``), an input's or parameter's list of them
-        (`items: {format: date-time}`, "any"), a `let` holding one (as its items were written), or
-        one made of such lists: `x|default([a, b])` and `[a] if c else [b]` (each of the two that is
-        not none, nor an empty list, one), `x + [a]` (either one)."""
-        if isinstance(node, (nodes.List, nodes.Tuple)):
-            return _one_way([self.instant(i) for i in node.items], any(self.untyped(i) for i in node.items))
-        if isinstance(node, nodes.CondExpr):
-            return self._all_moments([node.expr1, node.expr2])
-        if isinstance(node, nodes.Filter) and node.name == "default" and node.node is not None:
-            return self._all_moments([node.node, *node.args[:1]])
-        if isinstance(node, nodes.Add):
-            sides = [node.left, node.right]
-            return _one_way([self._items_written(n) for n in sides], any(self.untyped(n) for n in sides))
-        if isinstance(node, nodes.Name):
-            written = self.scope.moments.get(node.name, "")
-            if written.startswith("["):
-                return written[1:-1]
-        schema = self._schema(node) if isinstance(node, (nodes.Name, nodes.Getattr, nodes.Getitem)) else None
-        return "any" if _date_time(schema.get("items") if isinstance(schema, dict) else None) else ""
-
-    def _all_moments(self, values: Sequence[nodes.Node | None]) -> str:
-        """One of ``values`` is the answer: a list holding date-times when each that is not none,
-        nor an empty list, is one (how their items are written, as ``_items_written`` says)."""
-        known = [
-            v
-            for v in values
-            if not (v is None or _none(v) or (isinstance(v, (nodes.List, nodes.Tuple)) and not v.items))
-        ]
-        found = [self._items_written(v) for v in known]
-        return _one_way(found) if known and all(found) else ""
-
-    def _ordered(self, node: nodes.Call | nodes.Filter, name: str, values: Sequence[nodes.Node]) -> None:
-        """`min`/`max` of date-times order their texts: refused where one is known to be a date-time."""
-        items = [i for v in values for i in (v.items if isinstance(v, (nodes.List, nodes.Tuple)) else [v])]
-        if any(self.instant(i) or self._moments(i) for i in items):
-            word, helper = _EARLIER[name]
-            self._fail(
-                node,
-                name,
-                "E003",
-                f"`{name}` orders date-times as text, not as instants (their offsets may differ)",
-                f"pick the {word} instant with `a if {helper}(a, b) else b`, or the {word} day in the"
-                f" marketplace's time zone with `{name}(date(a), date(b))`",
-            )
 
     def _And(self, node: nodes.And, depth: int) -> str:
         return f"({self.emit(node.left, depth)} and {self.emit(node.right, depth)})"
@@ -841,8 +543,8 @@ class _Emitter:
         _, low, high = HELPERS[name]
         if not (self._positional(node, name) and self._arity(node, name, len(node.args), low, high)):
             return "None"
-        if name in _EARLIER:
-            self._ordered(node, name, node.args)
+        if name in EARLIER:
+            self._refuse(node, name, self.times.ordered(name, node.args))
         args = [self.emit(a, depth) for a in node.args]
         if name == "param_on":  # the parameter is named, never computed: checked here like `params.NAME`
             first = node.args[0]
@@ -880,17 +582,9 @@ class _Emitter:
             return "None"
         if node.node is None:  # only in `{% filter %}` blocks, which expressions cannot contain
             return "None"
-        if node.name in _EARLIER:
-            self._ordered(node, node.name, [node.node])
-        if node.name in _CASED and self.instant(node.node):
-            self._fail(
-                node,
-                node.name,
-                "E003",
-                f"`{node.name}` rewrites how a date-time is written, as text (one instant has many spellings)",
-                "compare instants with `before(a, b)` or `after(a, b)`, or instants written one way with"
-                " `utc(a) == utc(b)`, or their days in the marketplace's time zone with `date(a)`",
-            )
+        if node.name in EARLIER:
+            self._refuse(node, node.name, self.times.ordered(node.name, [node.node]))
+        self._refuse(node, node.name, self.times.cased(node.name, node.node))
         args = [self.emit(node.node, depth)] + [self.emit(a, depth) for a in node.args]
         return f"_f_{node.name}(" + ", ".join(args) + ")"
 
@@ -972,63 +666,3 @@ def _did_you_mean(hints: Suggester, name: str, *known: Collection[str], prefix: 
     if not close:
         return ""
     return "; did you mean " + " or ".join(f"`{prefix}{c}`" for c in close) + "?"
-
-
-def _one_way(written: Sequence[str], unknown: bool = False) -> str:
-    """How date-times are written, of those known to be date-times among ``written`` (as
-    ``_Emitter.instant`` says: "" for a value not known to be one): the one way all of them are,
-    or "any" (so too when ``unknown``: one of them is of no declared type, a date-time there
-    written any way); "" when none is known to be one."""
-    ways = {w for w in written if w}
-    if not ways:
-        return ""
-    return ways.pop() if len(ways) == 1 and not unknown else "any"
-
-
-def _untyped(schema: object) -> bool:
-    """A schema that declares nothing of a value's type: `true`, or one with none of ``_TYPING``."""
-    return schema is True or (isinstance(schema, dict) and not any(k in schema for k in _TYPING))
-
-
-def _left_open(outer: dict[Any, Any], named: bool) -> bool:
-    """Whether a key (``named``) or an item of a value of schema ``outer``, which does not declare
-    it, may hold anything: no keyword ``Scope``'s reading does not follow may declare it
-    (``_OPEN``), and for a key `additionalProperties` is absent or declares nothing."""
-    if any(k in outer for k in _OPEN) or outer.get("type") not in (None, "object" if named else "array"):
-        return False
-    return not named or _untyped(outer.get("additionalProperties", True))
-
-
-def _shown(node: nodes.Node) -> str:
-    """How `a`, `a.b`, `a['b']`, `a[0]` are written, for a message; "" for anything else."""
-    if isinstance(node, nodes.Name):
-        return node.name
-    inner = _shown(node.node) if isinstance(node, (nodes.Getattr, nodes.Getitem)) else ""
-    if inner and isinstance(node, nodes.Getattr):
-        return f"{inner}.{node.attr}"
-    key = node.arg.value if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) else None
-    return f"{inner}[{key!r}]" if inner and isinstance(key, (str, int)) and not isinstance(key, bool) else ""
-
-
-def _spellings(left: str, right: str) -> bool:
-    """Two date-times whose texts may differ for one instant: both known to be date-times, and not
-    both written by the same helper (`utc(a) == utc(b)`, `local(a) == local(b)` compare instants)."""
-    return bool(left and right) and not (left == right and left != "any")
-
-
-def _date_time(schema: object) -> bool:
-    return isinstance(schema, dict) and schema.get("format") == "date-time"
-
-
-def _none(node: nodes.Node) -> bool:
-    return isinstance(node, nodes.Const) and node.value is None
-
-
-def _is_date_time(text: str) -> bool:
-    from engine.model.dates import parse_datetime
-
-    try:
-        parse_datetime(text)
-    except ValueError:
-        return False
-    return True

@@ -29,12 +29,15 @@ class Checked(NamedTuple):
     inputs_tested: frozenset[str] = frozenset()  # `x is defined` on an input reads `inputs` itself
     # the value is known to be a date-time (engine.decisions.expr.Scope.moments): "utc" written in
     # UTC, "zone" in the marketplace's zone, "any" with whatever offset; "[utc]", "[zone]", "[any]" a
-    # list of date-times written so (engine.decisions.expr.LISTED); "" when it is not known to be one
+    # list of date-times written so (engine.decisions.datetimes.LISTED); "" when it is not known to be one
     instant: str = ""
     # the value is read from an input or a parameter whose schema declares no type for it (an
     # object's undeclared key, `{type: object}` alone), or is a `let` of one: what it holds is not
     # known (engine.decisions.expr.Scope.untyped)
     untyped: bool = False
+    # the value is known to be a day, `YYYY-MM-DD` ("day"), or a list of days ("[day]"): never equal
+    # to a date-time (engine.decisions.expr.Scope.days)
+    day: str = ""
 
     @property
     def constant(self) -> bool:
