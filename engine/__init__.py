@@ -5,7 +5,7 @@ The public API is what this module exports; everything else is internal and may 
     >>> import engine
     >>> repo = engine.load("policies")
     >>> repo.problems                       # [] when the repository is clean
-    >>> rule = repo.resolve(PROGRAM, MARKETPLACE, at="2022-06-01")
+    >>> rule = repo.resolve(PROGRAM, MARKETPLACE, at="2022-06-01")   # a Resolved, as Bundle.resolve's
     >>> rule.values[PARAMETER], rule.entries[PARAMETER].source, rule.entries[PARAMETER].assumption
     >>> repo.decide(PROGRAM, DECISION, {...inputs...}, marketplace=MARKETPLACE)
 
@@ -22,8 +22,8 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time each is imp
     from engine.bundle.load import Bundle, load_bundle
     from engine.decisions.explain import Explanation
     from engine.decisions.result import DecisionResult
-    from engine.model.policy import Entry, Marketplace, Program
-    from engine.model.repository import Change, Repository, Resolved, load
+    from engine.model.policy import Entry, Marketplace, Program, Resolved
+    from engine.model.repository import Change, Repository, load
 
 __all__ = [
     "Bundle",
@@ -47,7 +47,7 @@ __all__ = [
 _LAZY = {
     "Change": "engine.model.repository",
     "Repository": "engine.model.repository",
-    "Resolved": "engine.model.repository",
+    "Resolved": "engine.model.policy",
     "load": "engine.model.repository",
     "Bundle": "engine.bundle.load",
     "load_bundle": "engine.bundle.load",

@@ -120,8 +120,10 @@ def _stdin_file(paths: tuple[str, ...], stdin_filename: str, yaml_only: bool) ->
 
 def _policy_error(e: Any) -> NoReturn:
     """Print a PolicyError's problems and exit 2 (a bad request) or 1 (bad data)."""
+    from engine.problems import ASKED
+
     for p in (p.shown() for p in e.problems):
-        where = "" if p.file == "<command line>" else f"{p.file}:{p.line}:{p.col}: "
+        where = "" if p.file in ASKED else f"{p.file}:{p.line}:{p.col}: "
         _say(
             f"policyctl: {where}error[{p.code}]: {p.message}" + (f"\n  hint: {p.hint}" if p.hint else "") + "\n",
             err=True,
@@ -502,7 +504,7 @@ def show(
         "locales": list(mp.locales),
     }
     if assumptions:  # for the policy owner: what still needs a source, whatever the date
-        prog = resolved.program
+        prog = repo.programs[resolved.program]
         found = []
         for name in prog.parameters:
             for entry in prog.timeline(name, mp.id):

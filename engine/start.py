@@ -52,7 +52,7 @@ def answer(argv: list[str]) -> int | None:
     if args is None:
         return None
     from engine.bundle.load import load_bundle
-    from engine.problems import PolicyError
+    from engine.problems import ASKED, PolicyError
 
     program, decision = args["target"].split(".", 1)
     marketplace, at = args["m"], args.get("at")
@@ -86,7 +86,7 @@ def answer(argv: list[str]) -> int | None:
         sys.stdout.flush()
     except PolicyError as e:  # not expected after the questions above; told as engine/cli.py tells it
         for p in (p.shown() for p in e.problems):
-            where = "" if p.file == "<command line>" else f"{p.file}:{p.line}:{p.col}: "
+            where = "" if p.file in ASKED else f"{p.file}:{p.line}:{p.col}: "
             sys.stderr.write(
                 f"policyctl: {where}error[{p.code}]: {p.message}" + (f"\n  hint: {p.hint}" if p.hint else "") + "\n"
             )

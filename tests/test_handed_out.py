@@ -1,6 +1,7 @@
-"""What `resolve` (and `history`), and `decide` in its outputs, hand out is the caller's to keep or change: changing it never
-alters a later answer, of a bundle (whose answers are kept) or of a repository (whose values are
-its programs' own), whatever the value's kind (a number, a list, a dict)."""
+"""What `resolve` (and `history`), `decide` in its outputs, an explanation and a result's `replay`
+hand out is the caller's to keep or change: changing it never alters a later answer, of a bundle
+(whose answers are kept) or of a repository (whose values are its programs' own), whatever the
+value's kind (a number, a list, a dict)."""
 
 from __future__ import annotations
 
@@ -41,9 +42,11 @@ inputs:
   category: {type: string, description: The item's category.}
 required: [category]
 hit: first
+let:
+  fees: "params.restocking_fee"
 rules:
   - id: excluded
-    when: "category in params.excluded_categories"
+    when: "category in params.excluded_categories and fees != none"
     reason: The category is excluded.
     then: {excluded: true, window: "= params.return_window_days", categories: "= params.excluded_categories",
            fees: "= params.restocking_fee"}
@@ -132,7 +135,22 @@ def _change_outputs(asked: Asked) -> None:
             outputs["fees"]["books"] = 99
 
 
+def _change_explained(asked: Asked) -> None:
+    """What an explanation holds (the parameters read, a `let` of one, its JSON) and a result's
+    ``replay``: each was the list or mapping later answers read."""
+    for day in (AT, LATER):
+        explained = asked.decide("returns", "excluded", {"category": "food"}, "us", day).explain()
+        explained.params["excluded_categories"].append("books")
+        explained.lets["fees"]["books"] = 99
+        shown = explained.to_json()["params"]["excluded_categories"]  # (its value, its place)
+        (shown["value"] if isinstance(shown, dict) else shown).append("toys")
+        replay = asked.decide("returns", "excluded", {"category": "toys"}, "us", day).replay
+        replay[2]["excluded_categories"].append("books")
+        replay[2].clear()
+
+
 CHANGES: dict[str, Callable[[Asked], None]] = {
+    "explanation, replay": _change_explained,
     "outputs": _change_outputs,
     "values": _change_values,
     "entries": _change_entries,

@@ -18,6 +18,7 @@ import pytest
 
 import engine
 from engine.bundle.make import make
+from support import run_cli
 
 AT = "2024-06-01"
 
@@ -147,3 +148,93 @@ def test_a_copy_of_a_result_says_in_words_why_it_cannot_be_explained(
     with pytest.raises(ValueError, match=r"^a copy of a decision's result cannot be explained") as raised:
         copy.explain()
     assert "CompiledDecision" not in str(raised.value)
+
+
+def test_a_bundle_resolves_to_the_type_a_repository_does(repo: engine.Repository, bundle: engine.Bundle) -> None:
+    """Code written against ``engine.Resolved`` reads a bundle's answer too (the bundle's was a
+    type of its own, whose `program` was a str where the repository's was a Program)."""
+
+    def read(rule: engine.Resolved) -> tuple[object, ...]:  # (as a caller annotates it; places: as each names files)
+        following = rule.following("return_window_days", rule.at)
+        return (
+            rule.program,
+            rule.marketplace.id,
+            rule.at,
+            rule.values,
+            {n: (rule.provenance(n).line, rule.origin(n), rule.entry_on(n, "2025-06-01")[1]) for n in rule.values},
+            None if following is None else (following.start, following.value),
+        )
+
+    theirs, ours = repo.resolve("returns", "de", at=AT), bundle.resolve("returns", "de", at=AT)
+    assert type(theirs) is type(ours) is engine.Resolved
+    assert read(theirs) == read(ours)
+    assert read(ours)[:3] == ("returns", "de", AT)
+    assert read(ours)[5] == ("2025-01-01", 45)
+
+
+def _cli_explained(top: Path, source: str, inputs: str) -> object:
+    where = ["--bundle", source] if source.endswith(".bundle") else ["--root", source]
+    ran = run_cli(
+        *("decide", "returns.return_allowed", "-m", "us", "--at", AT, "--explain", "--format", "json"),
+        *("--input", "-", *where),
+        cwd=top,
+        stdin=inputs,
+    )
+    return json.loads(ran.out)
+
+
+def _unplaced(body: dict[str, object]) -> dict[str, object]:
+    problems = body["problems"]
+    assert isinstance(problems, list)
+    return {**body, "problems": [{**p, "file": None, "column": None} for p in problems]}
+
+
+@pytest.mark.parametrize(
+    "inputs", [{"days_since_delivery": 3}, {"days_since_delivery": "ten"}], ids=["answer", "refused"]
+)
+def test_an_explanations_json_is_what_decide_explain_prints(
+    repo: engine.Repository, bundle: engine.Bundle, init_starter: Path, inputs: dict[str, object]
+) -> None:
+    """`explain().to_json()` is `decide --explain --format json`'s answer, key for key, from a
+    repository and from a bundle: the day and the zone, each parameter with its place and origin,
+    what the answer rests on (it lacked `at`, `time_zone`, `rests_on` and the places)."""
+    text = json.dumps(inputs)
+    for source, printed in (
+        (repo, _cli_explained(init_starter, str(init_starter), text)),
+        (bundle, _cli_explained(init_starter, str(bundle.path), text)),
+    ):
+        explained = source.decide("returns", "return_allowed", inputs, marketplace="us", at=AT).explain()
+        assert (explained.at, explained.time_zone) == (AT, "America/New_York")
+        body = explained.to_json()
+        assert isinstance(printed, dict)
+        assert list(body) == list(printed)  # (the same keys, in the same order)
+        # the same answer, but for where input problems are: the command line read them from <stdin>
+        assert _unplaced(body) == _unplaced(printed)
+    assert {"at", "time_zone", "rests_on"} <= set(body)
+
+
+ASKED: dict[str, Callable[[engine.Repository | engine.Bundle], object]] = {
+    "an unknown program": lambda s: s.resolve("nope", "us"),
+    "an unknown marketplace": lambda s: s.decide("returns", "return_allowed", {}, marketplace="xx"),
+    "a malformed day": lambda s: s.resolve("returns", "us", at="2024-13-01"),
+}
+
+
+@pytest.mark.parametrize("question", ASKED)
+def test_a_question_that_cannot_be_asked_names_the_arguments_not_a_command_line(
+    repo: engine.Repository, bundle: engine.Bundle, question: str
+) -> None:
+    """A library caller passed arguments: L004 names them (`<command line>` was not true); the
+    command line still says no place for it."""
+    for source in (repo, bundle):
+        with pytest.raises(engine.PolicyError) as raised:
+            ASKED[question](source)
+        (problem,) = raised.value.problems
+        assert (problem.file, problem.code, raised.value.usage) == ("<arguments>", "L004", True)
+        assert str(problem).startswith("<arguments>:1:1: error[L004]: ")
+
+
+def test_the_command_line_still_says_no_place_for_a_question_it_cannot_ask(init_starter: Path) -> None:
+    ran = run_cli("show", "returns", "-m", "xx", "--root", str(init_starter))
+    assert ran.code == 2
+    assert ran.err.startswith("policyctl: error[L004]: `returns` is not offered in marketplace `xx`")

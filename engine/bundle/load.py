@@ -19,52 +19,38 @@ from __future__ import annotations
 import _ast as ast
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 from engine.bundle import fileformat
 from engine.decisions.answer import CompiledDecision
 from engine.decisions.pycode import Checked, Out, Row
 from engine.decisions.result import DecisionResult
 from engine.decisions.runtime import RUNTIME
-from engine.model.clock import LINES_KEY, ZONE_KEY, today
-from engine.model.policy import Decision, Entry, Expr, Marketplace, Rule, TestCase, copied, detached
-from engine.problems import PolicyError, Pos, Problem
+from engine.model.clock import LINES_KEY, RESOLVED_KEY, ZONE_KEY, today
+from engine.model.policy import Decision, Entry, Expr, Marketplace, Resolved, Rule, TestCase, copied, detached
+from engine.problems import ARGUMENTS, PolicyError, Pos, Problem
 
 
-class Resolved(NamedTuple):  # a named tuple: cheaper to define than a dataclass (start-up)
-    """The rule for one program in one marketplace on one date, as ``Repository.resolve`` gives it
-    (``values``, ``entries`` with their positions, ``origin``), read from the bundle's timeline."""
+class _Periods:
+    """A program's timeline in one marketplace as the bundle keeps it (periods), as ``Resolved``
+    reads it (``engine.model.policy.Timelines``)."""
 
-    program: str
-    marketplace: Marketplace
-    at: str
-    values: dict[str, Any]
-    entries: dict[str, Entry]
-    origins: dict[str, str]
-    periods: Any = ()  # the bundle's timeline of this program in this marketplace
-    named: Callable[[str], str] = str  # how the bundle names a stored file (``names``)
+    __slots__ = ("named", "periods")
 
-    def provenance(self, name: str) -> Pos:
-        return self.entries[name].pos
+    def __init__(self, periods: list[dict[str, Any]], named: Callable[[str], str]) -> None:
+        self.periods, self.named = periods, named  # ``named``: how the bundle names a stored file
 
-    def origin(self, name: str) -> str:
-        return self.origins[name]
-
-    def entry_on(self, name: str, day: str) -> tuple[Entry, str]:
-        """The value of ``name`` in force on ``day`` and its origin (``Repository``'s ``entry_on``)."""
+    def on(self, name: str, day: str) -> tuple[Entry, str]:
         index = _period(self.periods, day)
-        entry = detached(_entry_in(self.periods, index, name, self.named))
-        return entry, str(self.periods[index]["sources"][name][3])
+        return _entry_in(self.periods, index, name, self.named), str(self.periods[index]["sources"][name][3])
 
-    def following(self, name: str, day: str) -> Entry | None:
-        """The next value of ``name`` after the one in force on ``day``, with the day it takes effect
-        (``Repository``'s ``following``); None when none follows."""
+    def after(self, name: str, day: str) -> Entry | None:
         periods = self.periods
         index = _period(periods, day)
         now = periods[index]["sources"][name]
         for later in range(index + 1, len(periods)):
             if periods[later]["sources"][name] != now:
-                return detached(_entry_in(periods, later, name, self.named))
+                return _entry_in(periods, later, name, self.named)
         return None
 
 
@@ -113,6 +99,8 @@ class Bundle:
         return found
 
     def compiled(self, program: str, decision: str) -> CompiledDecision:
+        """The decision compiled, as ``decide`` answers through it: the engine's own, as
+        ``Repository.compiled``, not the public API."""
         key = (program, decision)
         found = self._compiled.get(key)
         if found is None:
@@ -153,12 +141,13 @@ class Bundle:
             kind = type(value)
             if kind is list or kind is dict:
                 values[name], entries[name] = copied(value), detached(entries[name])
-        return found._replace(values=values, entries=entries, origins=dict(found.origins))
+        return found.replace(values=values, entries=entries)
 
     def kept(self, program: str, marketplace: str, at: str | None = None) -> Resolved:
         """``resolve``'s answer as the bundle keeps it for the next question, its values the ones
         decisions read: to read, never to change (``decide``, the decision service and Spark read
-        it; ``resolve``'s copies cost ~60 µs for a program with tables of values)."""
+        it; ``resolve``'s copies cost ~60 µs for a program with tables of values). The engine's own,
+        not the public API."""
         zone = getattr(self.marketplaces.get(marketplace), "time_zone", None)
         day = _check_date(at, zone) if at is not None else self.today(program, marketplace)
         key = (program, marketplace, day)
@@ -168,17 +157,9 @@ class Bundle:
         periods = self._periods(program, marketplace)
         index = _period(periods, day)
         period = periods[index]
-        sources = period["sources"]
         entries = {n: _entry_in(periods, index, n, self.named) for n in period["values"]}
         found = Resolved(
-            program,
-            self.marketplaces[marketplace],
-            day,
-            period["values"],
-            entries,
-            {n: s[3] for n, s in sources.items()},
-            periods,
-            self.named,
+            program, self.marketplaces[marketplace], day, period["values"], entries, _Periods(periods, self.named)
         )
         if len(self._resolved) < 4096:
             self._resolved[key] = found
@@ -186,7 +167,8 @@ class Bundle:
 
     def params(self, program: str, marketplace: str, at: str) -> dict[str, Any]:
         """What a decision reads, as ``Repository.params``: the values, the marketplace's time zone
-        and every parameter's timeline (here: the value in each period of the bundle's timeline)."""
+        and every parameter's timeline (here: the value in each period of the bundle's timeline). The
+        engine's own (the CLI, the service, Spark), not the public API: to read, never to change."""
         key = (program, marketplace, at)
         found = self._params.get(key)
         if found is None:
@@ -196,7 +178,12 @@ class Bundle:
                 name: ((None, periods[0]["values"][name]), *((p["from"], p["values"][name]) for p in periods[1:]))
                 for name in periods[0]["values"]
             }
-            found = {**resolved.values, ZONE_KEY: resolved.marketplace.time_zone, LINES_KEY: lines}
+            found = {
+                **resolved.values,
+                ZONE_KEY: resolved.marketplace.time_zone,
+                LINES_KEY: lines,
+                RESOLVED_KEY: resolved,
+            }
             if len(self._params) < 4096:
                 self._params[key] = found
         return found
@@ -552,7 +539,7 @@ def _check_date(day: str, zone: str | None = None) -> str:
     try:
         return parse_date(day).isoformat()
     except ValueError as e:
-        raise PolicyError([Problem("<command line>", 1, 1, "L004", str(e), date_hint(day, zone))], usage=True) from None
+        raise PolicyError([Problem(ARGUMENTS, 1, 1, "L004", str(e), date_hint(day, zone))], usage=True) from None
 
 
 def _tops(start: str) -> list[str]:
@@ -580,4 +567,4 @@ def _tops(start: str) -> list[str]:
 
 def _usage(message: str, known: Iterable[str]) -> Problem:
     names = sorted(known)
-    return Problem("<command line>", 1, 1, "L004", message, f"known: {', '.join(names) if names else 'none'}")
+    return Problem(ARGUMENTS, 1, 1, "L004", message, f"known: {', '.join(names) if names else 'none'}")

@@ -195,7 +195,9 @@ class CompiledDecision:
         """Validate the inputs (D004 problems at ``where``, or in ``text``: see ``invalid``), then evaluate."""
         messages = self.validate_inputs(inputs)
         if messages:
-            return self.invalid(inputs, messages, where, several, text, inside)
+            refused = self.invalid(inputs, messages, where, several, text, inside)
+            # (the parameters and the day kept: its explanation says the day and the zone)
+            return DecisionResult((*refused[:6], self, None, params, at))
         return self.evaluate(inputs, params, at)
 
     def invalid(
@@ -218,14 +220,15 @@ class CompiledDecision:
             from engine.decisions.locate import place  # only for inputs with problems
 
             problems = tuple(Problem.at(place(text, m, where, inside), "D004", m, hint) for m in messages)
-        # (the decision kept, no params: ``replay`` is None, and ``explain()`` asks ``refused``)
+        # (the decision kept, no inputs: ``replay`` is None, and ``explain()`` asks ``refused``)
         return decision_result(self.decision.id, {}, (), (), False, problems, (self, None, None, None))
 
     def refused(self, result: DecisionResult) -> Explanation:
-        """The explanation of ``result``, whose inputs were refused: no row tried, nothing read."""
-        from engine.decisions.explain import Explanation
+        """The explanation of ``result``, whose inputs were refused: no row tried, nothing read
+        (the day and the zone, when ``decide`` kept its parameters)."""
+        from engine.decisions.explain import explanation
 
-        return Explanation(result, (), {}, {})
+        return explanation(result, (), {}, {}, (), result[8], result[9])
 
     # -- the explaining path --
 

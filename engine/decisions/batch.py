@@ -14,7 +14,7 @@ import re
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from engine.decisions import notjson
-from engine.problems import Pos, Problem, shown_path
+from engine.problems import Pos, Problem
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -750,49 +750,10 @@ def decided_for(resolved: Any) -> dict[str, Any]:
 
 
 def _explained(result: Any, resolved: Any) -> dict[str, Any]:
-    """The explanation, with each parameter read given the file:line its value came from."""
-    from engine.decisions.explain import assumptions, reads  # (explaining imports the explaining path anyway)
-
-    when = decided_for(resolved)
-    if result.replay is None:  # inputs rejected before evaluating: no row tried, nothing read
-        return {**result.to_json(), **when, "rows": [], "let": {}, "params": {}, "rests_on": []}
-    explained = result.explain()
-    body: dict[str, Any] = {**explained.to_json(), **when}
-    # each read with the entry in force when it was read (`param_on`'s: on its day), as diff and
-    # the pages' worked examples judge what an answer rests on
-    read_all = reads(explained, resolved)
-    found = {(r.name, r.on): r for r in read_all}
-    body["params"] = {
-        key: _used(value, read) for key, value in body["params"].items() if (read := found.get((key, None))) is not None
-    }
-    if "params_on" in body:
-        body["params_on"] = [
-            {"parameter": p["parameter"], "on": p["on"], **_used(p["value"], read)}
-            if (read := found.get((p["parameter"], p["on"]))) is not None
-            else p
-            for p in body["params_on"]
-        ]
-    # what the answer (or the problem it is) rests on that is an assumption, as `diff` marks it
-    body["rests_on"] = [{"parameter": n, "assumed": list(a)} for n, a in assumptions(read_all)]
+    """The explanation as `decide --explain` prints it (``Explanation.to_json``: each parameter read
+    with the file:line its value came from); inputs refused before evaluating (a batch's line keeps
+    no parameters in its result) with the day and the zone of ``resolved``, as ``to_json`` says them."""
+    if result.replay is None:  # no row tried, nothing read
+        return {**result.to_json(), **decided_for(resolved), "rows": [], "let": {}, "params": {}, "rests_on": []}
+    body: dict[str, Any] = result.explain().to_json()
     return body
-
-
-def _used(value: Any, read: Any) -> dict[str, Any]:
-    """A parameter the answer read, with its `file:line` and layer, and, when the value in force is
-    an assumption (its value, its date, parts of it), the assumption and what it is about, as
-    `show --provenance` says: an answer never passes an assumption off as a sourced fact. A value
-    that a change follows gives the day it ends (`until`), and the change's assumption when that day
-    is one (the value may already have been replaced)."""
-    from engine.model.policy import until_json
-
-    entry = read.entry
-    used = {"value": value, "from": _where(entry.pos), "origin": read.origin}
-    if entry.assumption:
-        used["assumption"], used["assumed"] = entry.assumption, list(entry.assumed)
-    if (until := until_json(read.until)) is not None:
-        used["until"] = until
-    return used
-
-
-def _where(pos: Pos) -> str:
-    return f"{shown_path(pos.file)}:{pos.line}"

@@ -10,14 +10,15 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from engine.decisions import blame
 from engine.decisions.pycode import Checked, Out, expressions
 from engine.decisions.result import DecisionResult, decision_result
 from engine.decisions.runtime import EvalError, own
-from engine.model.clock import LINES_KEY, SEEN_KEY
+from engine.model.clock import LINES_KEY, RESOLVED_KEY, SEEN_KEY, ZONE_KEY
+from engine.model.policy import copied, detached, until_json
 from engine.problems import Pos, Problem, shown_path
 
 if TYPE_CHECKING:
@@ -38,17 +39,32 @@ class RowTrace:
 @dataclass(frozen=True, slots=True)
 class Explanation:
     """How a decision answered (``DecisionResult.explain()``): its result, the rows tried in order
-    (each with its condition and whether it matched), the `let` values and the parameters read.
-    ``to_json()``: the result's JSON with ``rows``, ``let`` and ``params`` (and ``params_on``)."""
+    (each with its condition and whether it matched), the `let` values and the parameters read,
+    the day it answered for (``at``) and the marketplace's time zone (``time_zone``). What it
+    holds is the caller's: a list or a dict among the values is a copy of what decisions read.
+    ``to_json()``: what `policyctl decide --explain --format json` prints for the same question."""
 
     result: DecisionResult
     rows: tuple[RowTrace, ...]  # in order, up to the deciding row for `first`
     lets: dict[str, Any]
-    params: dict[str, Any]  # parameters read, by name; the caller attaches provenance
+    params: dict[str, Any]  # parameters read, by name (their places: ``to_json``)
     # (name, day, value) of each parameter read on another day (`param_on`), in the order first read
     params_on: tuple[tuple[str, str, Any], ...] = ()
+    at: str | None = None  # the day answered for, in the marketplace's time zone
+    time_zone: str | None = None
+    # what each parameter read is (``reads``): the places ``to_json`` gives; None: not known (a
+    # decision asked with bare parameters), and ``to_json`` gives the values alone
+    read: tuple[Read, ...] | None = None
 
     def to_json(self) -> dict[str, Any]:
+        """The result's JSON with ``rows``, ``let``, ``params`` (each parameter read with its value,
+        `from` file:line, `origin`, an assumption and what of it is assumed, `until`), ``params_on``
+        (when `param_on` read any), ``at``, ``time_zone`` and ``rests_on`` (the parameters read that
+        are assumptions): `decide --explain`'s answer, key for key."""
+        when = {"at": self.at, "time_zone": self.time_zone}
+        when = {k: v for k, v in when.items() if v is not None}
+        if self.result.replay is None:  # inputs refused before evaluating: no row tried, nothing read
+            return {**self.result.to_json(), **when, "rows": [], "let": {}, "params": {}, "rests_on": []}
         rows = [
             {"id": r.id, "at": f"{shown_path(r.pos.file)}:{r.pos.line}", "when": r.condition, "matched": r.matched}
             for r in self.rows
@@ -56,7 +72,70 @@ class Explanation:
         body = {**self.result.to_json(), "rows": rows, "let": self.lets, "params": self.params}
         if self.params_on:
             body["params_on"] = [{"parameter": n, "on": day, "value": v} for n, day, v in self.params_on]
+        if self.read is None:
+            return {**body, **when}
+        body.update(when)
+        # each read with the entry in force when it was read (`param_on`'s: on its day), as diff and
+        # the pages' worked examples judge what an answer rests on
+        found = {(r.name, r.on): r for r in self.read}
+        body["params"] = {
+            key: _used(value, read)
+            for key, value in self.params.items()
+            if (read := found.get((key, None))) is not None
+        }
+        if self.params_on:
+            body["params_on"] = [
+                {"parameter": n, "on": day, **_used(v, read)}
+                if (read := found.get((n, day))) is not None
+                else {"parameter": n, "on": day, "value": v}
+                for n, day, v in self.params_on
+            ]
+        # what the answer (or the problem it is) rests on that is an assumption, as `diff` marks it
+        body["rests_on"] = [{"parameter": n, "assumed": list(a)} for n, a in assumptions(self.read)]
         return body
+
+
+def _used(value: Any, read: Read) -> dict[str, Any]:
+    """A parameter the answer read, with its `file:line` and layer, and, when the value in force is
+    an assumption (its value, its date, parts of it), the assumption and what it is about, as
+    `show --provenance` says: an answer never passes an assumption off as a sourced fact. A value
+    that a change follows gives the day it ends (`until`), and the change's assumption when that day
+    is one (the value may already have been replaced)."""
+    entry = read.entry
+    used = {"value": value, "from": f"{shown_path(entry.pos.file)}:{entry.pos.line}", "origin": read.origin}
+    if entry.assumption:
+        used["assumption"], used["assumed"] = entry.assumption, list(entry.assumed)
+    if (until := until_json(read.until)) is not None:
+        used["until"] = until
+    return used
+
+
+def explanation(
+    result: DecisionResult,
+    rows: tuple[RowTrace, ...],
+    lets: dict[str, Any],
+    read: dict[str, Any],
+    params_on: tuple[tuple[str, str, Any], ...],
+    params: Any,
+    at: str | None,
+) -> Explanation:
+    """An ``Explanation`` of what an answer read from ``params`` (a decision's parameters) on
+    ``at``: its values copied (the caller's to keep or change; ``params``' are what later
+    answers read), with the day, the zone and what each parameter read is, where ``params`` says."""
+    known = isinstance(params, dict)
+    resolved = params.get(RESOLVED_KEY) if known else None
+    explained = Explanation(
+        result,
+        rows,
+        {k: copied(v) for k, v in lets.items()},
+        {k: copied(v) for k, v in read.items()},
+        tuple((n, d, copied(v)) for n, d, v in params_on),
+        at,
+        params.get(ZONE_KEY) if known else None,
+    )
+    if resolved is None or explained.result.replay is None:
+        return explained
+    return replace(explained, read=reads(explained, resolved))
 
 
 class Trace:
@@ -175,9 +254,8 @@ class Trace:
         read = {n: self.params.get(n) for n in sorted(self.read)}
         on = tuple(dict.fromkeys(self.seen))
         lines = self.params.get(LINES_KEY, {}) if isinstance(self.params, dict) else {}
-        return Explanation(
-            result, tuple(self.rows), dict(self.lets), read, tuple((n, d, _on(lines[n], d)) for n, d in on)
-        )
+        on_days = tuple((n, d, _on(lines[n], d)) for n, d in on)
+        return explanation(result, tuple(self.rows), self.lets, read, on_days, self.params, self.at)
 
 
 class _Reading(dict[str, Any]):
@@ -229,7 +307,7 @@ def reads(explained: Explanation, resolved: Any) -> tuple[Read, ...]:
     repository's or a bundle's (``entries``, ``origin``, ``entry_on``, ``following``). The one answer to "what did this answer read, and is
     any of it an assumption" for `decide --explain`, `diff` and the pages' worked examples."""
     found = [
-        Read(n, None, v, resolved.entries[n], resolved.origin(n), resolved.following(n, resolved.at))
+        Read(n, None, v, detached(resolved.entries[n]), resolved.origin(n), resolved.following(n, resolved.at))
         for n, v in explained.params.items()
         if n in resolved.entries
     ]

@@ -69,9 +69,18 @@ class DecisionResult(tuple):  # type: ignore[type-arg]
 
     @property
     def replay(self) -> tuple[Any, ...] | None:
-        """(compiled, inputs, params, at): what `explain()` needs to re-run the decision; None
-        for a result that cannot be explained again (invalid inputs, a copy)."""
-        return None if self[8] is None else self[6:10]
+        """(compiled, inputs, params, at): what `explain()` needs to re-run the decision, its
+        parameters a copy (the caller's to change: later answers read the engine's); None for a
+        result that cannot be explained again (invalid inputs, a copy)."""
+        if self[7] is None:
+            return None
+        from engine.model.clock import RESOLVED_KEY
+        from engine.model.policy import copied
+
+        params = self[8]
+        if isinstance(params, dict):
+            params = {k: copied(v) for k, v in params.items() if k != RESOLVED_KEY}
+        return (self[6], self[7], params, self[9])
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, DecisionResult):
@@ -109,12 +118,12 @@ class DecisionResult(tuple):  # type: ignore[type-arg]
         A result whose inputs were refused (D004) explains as no row tried and nothing read, as
         `decide --explain` says. ValueError for a copy of a result (``pickle``): a copy keeps the
         answer, not what explaining it needs; explain the result ``decide`` returned."""
-        if self.replay is None:
-            if self[6] is not None:  # (the inputs were refused: ``invalid`` keeps only the decision)
+        if self[7] is None:
+            if self[6] is not None:  # (the inputs were refused: ``invalid`` keeps no inputs)
                 refused: Explanation = self[6].refused(self)
                 return refused
             raise ValueError("a copy of a decision's result cannot be explained: explain the result `decide` returned")
-        compiled, inputs, params, at = self.replay
+        compiled, inputs, params, at = self[6:10]
         explanation: Explanation = compiled.explain(inputs, params, at)
         return explanation
 

@@ -24,6 +24,8 @@ LINES_KEY = "@lines"
 # in what an explained decision reads: a list `param_on` adds each (name, day) it answers to, so
 # the explanation names the value in force that day, with its provenance
 SEEN_KEY = "@seen"
+# the ``Resolved`` the parameters are of: what an explanation names each parameter's place from
+RESOLVED_KEY = "@resolved"
 
 
 def host() -> _dt.datetime:

@@ -7,10 +7,25 @@ at the source line.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from engine.frozen import Frozen, set_field
 from engine.problems import Pos
+
+if TYPE_CHECKING:
+    from typing import Protocol
+
+    class Timelines(Protocol):
+        """What a ``Resolved`` reads its timelines from: a repository's program, a bundle's periods."""
+
+        def on(self, name: str, day: str) -> tuple[Entry, str]:
+            """The entry of ``name`` in force on ``day`` (not copied) and its layer (``Resolved.origin``)."""
+            ...
+
+        def after(self, name: str, day: str) -> Entry | None:
+            """The next entry of ``name`` after the one in force on ``day`` (not copied); None when none follows."""
+            ...
+
 
 HitPolicy = Literal["first", "collect", "unique"]
 
@@ -187,6 +202,63 @@ class Marketplace(Frozen):
         set_field(self, "locales", locales)
         set_field(self, "pos", pos)
         set_field(self, "site", site)
+
+
+class Resolved(Frozen):
+    """The rule for one program in one marketplace on one date: what ``Repository.resolve`` and
+    ``Bundle.resolve`` give, the same type from either. ``program`` is the program's id (as a
+    ``Change``'s; ``repo.programs[rule.program]`` is a repository's ``Program``), ``at`` the day
+    (in the marketplace's time zone), ``values`` each parameter's value on it and ``entries`` the
+    ``Entry`` it comes from (source, assumption, place). The dicts, and the lists and dicts among
+    the values, are the caller's to keep or change: copies of what decisions read."""
+
+    __match_args__ = ("program", "marketplace", "at", "values", "entries", "timelines")
+    __slots__ = __match_args__
+    program: str
+    marketplace: Marketplace
+    at: str
+    values: dict[str, Any]
+    entries: dict[str, Entry]
+    timelines: Timelines  # where ``origin``, ``entry_on`` and ``following`` read (the engine's)
+
+    def __init__(
+        self,
+        program: str,
+        marketplace: Marketplace,
+        at: str,
+        values: dict[str, Any],
+        entries: dict[str, Entry],
+        timelines: Timelines,
+    ) -> None:
+        set_field(self, "program", program)
+        set_field(self, "marketplace", marketplace)
+        set_field(self, "at", at)
+        set_field(self, "values", values)
+        set_field(self, "entries", entries)
+        set_field(self, "timelines", timelines)
+
+    def provenance(self, name: str) -> Pos:
+        """Where the value of ``name`` is written (``entries[name].pos``)."""
+        return self.entries[name].pos
+
+    def origin(self, name: str) -> str:
+        """Which layer the value of ``name`` came from: `base`, `overlay`, or a dated change of
+        either (its date said to be assumed when it is: `--explain` and `show --provenance` never
+        state it as fact)."""
+        return self.timelines.on(name, self.at)[1]
+
+    def entry_on(self, name: str, day: str) -> tuple[Entry, str]:
+        """The entry of ``name`` in force on ``day`` (as `param_on` reads it) and its layer, as
+        ``origin`` says it; its value the caller's (a copy)."""
+        entry, origin = self.timelines.on(name, day)
+        return detached(entry), origin
+
+    def following(self, name: str, day: str) -> Entry | None:
+        """The next entry of ``name`` after the one in force on ``day``: the value that follows it
+        and the day it takes effect (its ``date_assumed``: the value in force holds until an
+        assumed day); None when none follows. Its value the caller's (a copy)."""
+        entry = self.timelines.after(name, day)
+        return None if entry is None else detached(entry)
 
 
 class Overlay(Frozen):

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from engine.i18n.regions import REGIONS, known_currency, names_regions
 from engine.model import build
-from engine.model.clock import LINES_KEY, ZONE_KEY, today
+from engine.model.clock import LINES_KEY, RESOLVED_KEY, ZONE_KEY, today
 from engine.model.dates import date_hint, parse_date
-from engine.model.policy import Entry, Marketplace, Program, copied, detached
-from engine.problems import PolicyError, Pos, Problem
+from engine.model.policy import Entry, Marketplace, Program, Resolved, copied, detached
+from engine.problems import ARGUMENTS, PolicyError, Problem
 from engine.schema import check as schema
 from engine.source import layout, links, project
 from engine.source.loader import Document, NotRegular, load_bytes, load_file, read_bytes
@@ -28,47 +28,23 @@ if TYPE_CHECKING:
     from engine.decisions.compile import CompiledDecision, DecisionResult
 
 
-@dataclass(frozen=True, slots=True)
-class Resolved:
-    """The rule for one program in one marketplace on one date."""
+class _Timelines:
+    """A program's timelines in one marketplace, as ``Resolved`` reads them (``policy.Timelines``)."""
 
-    program: Program
-    marketplace: Marketplace
-    at: str
-    values: dict[str, Any]
-    entries: dict[str, Entry]
+    __slots__ = ("marketplace", "program")
 
-    def provenance(self, name: str) -> Pos:
-        return self.entries[name].pos
+    def __init__(self, program: Program, marketplace: str) -> None:
+        self.program, self.marketplace = program, marketplace
 
-    def origin(self, name: str) -> str:
-        """Which layer a value came from: `base`, `overlay`, or a dated change of either (its date
-        said to be assumed when it is: `--explain` and `show --provenance` never state it as fact)."""
-        entry = self.entries[name]
-        layer = (
-            "overlay" if name in getattr(self.program.overlays.get(self.marketplace.id), "parameters", {}) else "base"
-        )
-        return _origin(layer, entry)
+    def on(self, name: str, day: str) -> tuple[Entry, str]:
+        entry = _entry_at(self.program.timeline(name, self.marketplace), day)
+        overlay = self.program.overlays.get(self.marketplace)
+        return entry, _origin("overlay" if name in getattr(overlay, "parameters", {}) else "base", entry)
 
-    def entry_on(self, name: str, day: str) -> tuple[Entry, str]:
-        """The entry of ``name`` in force on ``day`` (as `param_on` reads it) and its layer, as ``origin`` says."""
-        timeline = self.program.timeline(name, self.marketplace.id)
-        entry = timeline[0]
-        for candidate in timeline[1:]:
-            if candidate.start is not None and candidate.start <= day:
-                entry = candidate
-        layer = (
-            "overlay" if name in getattr(self.program.overlays.get(self.marketplace.id), "parameters", {}) else "base"
-        )
-        return detached(entry), _origin(layer, entry)
-
-    def following(self, name: str, day: str) -> Entry | None:
-        """The next entry of ``name`` after the one in force on ``day``: the value that follows it and
-        the day it takes effect (its ``date_assumed``: the value in force holds until an assumed
-        day); None when none follows."""
-        for candidate in self.program.timeline(name, self.marketplace.id)[1:]:
+    def after(self, name: str, day: str) -> Entry | None:
+        for candidate in self.program.timeline(name, self.marketplace)[1:]:
             if candidate.start is not None and candidate.start > day:
-                return detached(candidate)
+                return candidate
         return None
 
 
@@ -138,7 +114,7 @@ class Repository:
             raise PolicyError(
                 [
                     Problem(
-                        "<command line>",
+                        ARGUMENTS,
                         1,
                         1,
                         "L004",
@@ -166,19 +142,21 @@ class Repository:
         day = _check_date(today(mp.time_zone) if at is None else at, mp.time_zone)
         # the caller's to keep or change: a list or a dict among the values is a copy (``detached``)
         entries = {name: detached(_entry_at(prog.timeline(name, marketplace), day)) for name in prog.parameters}
-        return Resolved(prog, mp, day, {k: e.value for k, e in entries.items()}, entries)
+        return Resolved(prog.id, mp, day, {k: e.value for k, e in entries.items()}, entries, _Timelines(prog, mp.id))
 
     def today(self, program: str, marketplace: str) -> str:
         """Today in the marketplace's time zone (the default date of every question)."""
         return today(self._marketplace(self.program(program), marketplace).time_zone)
 
     def params(self, program: str, marketplace: str, at: str) -> dict[str, Any]:
-        """What a decision reads: the resolved parameters, plus the marketplace's time zone and every
-        parameter's timeline (for `param_on`) under keys no expression can name."""
+        """What a decision reads: the resolved parameters, plus the marketplace's time zone, every
+        parameter's timeline (for `param_on`) and the ``Resolved`` under keys no expression can name.
+        The engine's own (the CLI, policy tests), not the public API: kept for every later answer,
+        to read, never to change (``resolve`` gives a caller's copy)."""
         key = (program, marketplace, at)
         values = self._params.get(key)
         if values is None:
-            values = self._params[key] = context(self.resolve(program, marketplace, at))
+            values = self._params[key] = context(self.programs[program], self.resolve(program, marketplace, at))
         return values
 
     def history(self, program: str, marketplace: str | None = None) -> list[Change]:
@@ -207,6 +185,9 @@ class Repository:
         return sorted(changes, key=lambda c: (c.start, c.marketplace, c.parameter))
 
     def compiled(self, program: str, decision: str) -> CompiledDecision:
+        """The decision compiled, as ``decide`` answers through it (PolicyError when it does not
+        compile). The engine's own (the CLI, bundles, policy tests), not the public API: its type
+        is not exported and may change; ask ``decide``."""
         prog = self.program(program)
         if decision not in prog.decisions:
             raise PolicyError([_usage(f"`{program}` has no decision `{decision}`", prog.decisions)], usage=True)
@@ -251,11 +232,11 @@ class Repository:
         return compiled.evaluate(inputs, params, day)
 
 
-def context(resolved: Resolved) -> dict[str, Any]:
-    """``resolved``'s values as a decision reads them (see ``Repository.params``)."""
-    prog, mp = resolved.program, resolved.marketplace.id
+def context(prog: Program, resolved: Resolved) -> dict[str, Any]:
+    """``resolved``'s values (of ``prog``) as a decision reads them (see ``Repository.params``)."""
+    mp = resolved.marketplace.id
     lines = {name: tuple((e.start, e.value) for e in prog.timeline(name, mp)) for name in prog.parameters}
-    return {**resolved.values, ZONE_KEY: resolved.marketplace.time_zone, LINES_KEY: lines}
+    return {**resolved.values, ZONE_KEY: resolved.marketplace.time_zone, LINES_KEY: lines, RESOLVED_KEY: resolved}
 
 
 def marketplace_locales(policies: str) -> set[str] | None:
@@ -284,7 +265,7 @@ def marketplace_locales(policies: str) -> set[str] | None:
 
 def _usage(message: str, known: Iterable[str]) -> Problem:
     names = sorted(known)
-    return Problem("<command line>", 1, 1, "L004", message, f"known: {', '.join(names) if names else 'none'}")
+    return Problem(ARGUMENTS, 1, 1, "L004", message, f"known: {', '.join(names) if names else 'none'}")
 
 
 _DAYS: dict[str, str] = {}  # dates already checked: `decide` checks one per call
@@ -302,7 +283,7 @@ def _check_date(day: str, zone: str | None = None) -> str:
             _DAYS[day] = checked
         return checked
     except ValueError as e:
-        raise PolicyError([Problem("<command line>", 1, 1, "L004", str(e), date_hint(day, zone))], usage=True) from None
+        raise PolicyError([Problem(ARGUMENTS, 1, 1, "L004", str(e), date_hint(day, zone))], usage=True) from None
 
 
 def _entry_at(line: tuple[Entry, ...], day: str) -> Entry:

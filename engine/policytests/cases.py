@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from engine.model.policy import TestCase
 from engine.model.repository import Repository
-from engine.problems import PolicyError, Pos, Problem
+from engine.problems import ASKED, PolicyError, Pos, Problem
 
 if TYPE_CHECKING:
     from engine.decisions.answer import CompiledDecision
@@ -226,8 +226,8 @@ def _at_inputs(repo: Decides, case: TestCase, problems: tuple[Problem, ...]) -> 
 
 
 def _located(problem: Problem, pos: Pos) -> Problem:
-    """A request problem (`<command line>`) is the case's fault: point at the case."""
-    if problem.file != "<command line>":
+    """A request problem (``ASKED``) is the case's fault: point at the case."""
+    if problem.file not in ASKED:
         return problem
     return Problem.at(pos, "T002", problem.message, problem.hint)
 

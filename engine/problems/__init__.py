@@ -16,6 +16,13 @@ from engine.frozen import Frozen, set_field
 
 Severity = Literal["error", "warning"]
 
+# Where a problem about the question itself is (an unknown program, marketplace or decision, a
+# malformed day: L004), as the public API names it: the arguments of the call, no file. The CLI
+# says no place for it (nor for `<command line>`, its own options'), the decision service names
+# the request, a policy test its case (``ASKED``: both names).
+ARGUMENTS = "<arguments>"
+ASKED = ("<command line>", ARGUMENTS)
+
 
 class Pos(Frozen):
     """A place in a source file; line and column are 1-based, as editors show them."""

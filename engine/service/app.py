@@ -41,7 +41,7 @@ from engine.decisions.batch import (
     read_json,
 )
 from engine.decisions.batch import _too_large as _answer_too_large
-from engine.problems import PolicyError, Pos, Problem
+from engine.problems import ASKED, PolicyError, Pos, Problem
 from engine.service.logs import Log
 from engine.service.metrics import Metrics
 from engine.service.state import Loaded, Source
@@ -462,7 +462,7 @@ def _compiled(bundle: Any, program: str, decision: str) -> Any:
 def _asked(e: PolicyError) -> list[Problem]:
     """The engine's problems about a question, placed in the request rather than the command line."""
     return [
-        Problem(REQUEST, p.line, p.col, p.code, p.message, p.hint, p.severity) if p.file == "<command line>" else p
+        Problem(REQUEST, p.line, p.col, p.code, p.message, p.hint, p.severity) if p.file in ASKED else p
         for p in e.problems
     ]
 
