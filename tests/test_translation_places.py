@@ -60,11 +60,12 @@ CASES = {
         "https://example.com/rueckgabe",
         "G002",
     ),
+    # of several tags, the first in the text (it was the first in sort order: `</u>`)
     "HTML added on a continued line": (
         "**Example:** an item delivered %(after)s ago can no longer be returned.",
         '"werden."',
-        '"werden.<br>"',
-        "<br>",
+        '"<u>werden</u>.<br>"',
+        "<u>",
         "G002",
     ),
     "a figure in a label (msgctxt)": (
@@ -169,6 +170,24 @@ def test_a_markup_refusal_points_at_the_markup(english: str, translation: str, m
 
     refused = markup_problem([english], translation)
     assert refused is not None and refused[1] == translation.index(markup), refused
+
+
+# (a translation adding several kinds or pieces of markup to "help", what the problem names first
+# and where: the most telling kind, and of it the first in the text)
+SEVERAL = [
+    ("Hilfe <u>hier</u> und <b>dort</b>", "`<u>`", "<u>"),  # (by sort order: `</b>`, at its place)
+    ("<b>Hilfe</b> <a href=x>", "`<b>`", "<b>"),
+    ("[mehr](/b) [Hilfe](/a)", "`/b`", "/b"),
+    ("[mehr](/b) <i>Hilfe</i>", "`<i>`", "<i>"),  # (HTML says more than a link's target)
+]
+
+
+@pytest.mark.parametrize("translation, named, markup", SEVERAL)
+def test_of_several_pieces_of_markup_the_first_in_the_text_is_named(translation: str, named: str, markup: str) -> None:
+    from engine.i18n.catalogs import markup_problem
+
+    refused = markup_problem(["help"], translation)
+    assert refused is not None and named in refused[0] and refused[1] == translation.index(markup), refused
 
 
 # (a PO text, the msgid's line: where its `fuzzy` flag is, and whether it is its line's only flag)

@@ -1144,10 +1144,10 @@ def markup_problem(english: list[str], translation: str) -> tuple[str, int] | No
     if not any(c in translation for c in "[<"):  # nearly every translation: nothing to compare
         return None
     allowed = frozenset().union(*(links(e) for e in english))
-    extra = sorted(links(translation) - allowed, key=lambda k: (list(_KINDS).index(k[0]), k[1]))
-    if extra:
-        kind, what = extra[0]
-        return f"{_KINDS[kind].format(what)}, which the English does not", _markup_at(translation, kind, what)
+    extra = links(translation) - allowed
+    if extra:  # the most telling kind, and of it the first in the text (where the translator reads first)
+        at, kind, what = min((list(_KINDS).index(k), _markup_at(translation, k, w), k, w) for k, w in extra)[1:]
+        return f"{_KINDS[kind].format(what)}, which the English does not", at
     return None
 
 
