@@ -266,9 +266,17 @@ def test_a_changed_template_sentence_fails_the_check_precisely(policies: Path) -
     total = catalog_size(policies, "csba")
     one_short = f"{total - 1} of {total} translated ({100 * (total - 1) / total:.1f}%)"
     for tag in published_locales(policies)["csba"]:
+        # in the catalog the translator edits, where `update` puts the entry: before the entry after
+        # the old sentence's (it was at the template's line, the catalog only named)
+        po_lines = (policies / f"csba/locales/{tag}.po").read_text().split("\n")
+        old = po_lines.index('msgid "You can opt out of %(name)s at any time."')
+        blank = po_lines.index("", old)
         assert (
-            f"{policies}/csba/pages/help.md.j2:{line}:1: error[G002]: {tag}: no translation of "
-            f"'You can leave %(name)s at any time.'"
+            f"{policies}/csba/locales/{tag}.po:{blank + 2}:1: error[G002]: {tag}: no translation of "
+            f"'You can leave %(name)s at any time.' (written at {policies}/csba/pages/help.md.j2:{line}): the "
+            "catalog has no entry for it\n"
+            '  hint: add `msgid "You can leave %(name)s at any time."` and its translation (`msgstr`) to '
+            f"{policies}/csba/locales/{tag}.po, here (`policyctl i18n update` adds every missing entry)\n"
         ) in run.out
         assert re.search(
             rf"csba/locales/{tag}.po:\d+:1: error\[G004\]: {tag}: 'You can opt out of %\(name\)s at any time.' "

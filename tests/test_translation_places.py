@@ -149,6 +149,23 @@ def test_msgstr_place(text: str, line: int, form: int, offset: int | None, place
     assert po.msgstr_place(text, line, form, offset) == place
 
 
+# (a PO text, the `msgid` line of the entry a missing message belongs before (None: none), the line
+# where it belongs: the first of that entry's comments and context)
+MISSING_PLACES = [
+    ('msgid "a"\nmsgstr "b"\n\n#: x.j2\n#, python-format\nmsgid "c"\nmsgstr "d"\n', 6, 4),
+    # a context written on two lines; entries without a blank line between them
+    ('msgid "a"\nmsgstr ""\n"b"\n#. note\nmsgctxt ""\n"label"\nmsgid "c"\nmsgstr "d"\n', 7, 4),
+    ('msgid "a"\nmsgstr ""\n"b"\nmsgid "c"\nmsgstr "d"\n', 4, 4),
+    # none after it: the file's last line
+    ('msgid "a"\nmsgstr "b"\n\n', None, 2),
+]
+
+
+@pytest.mark.parametrize("text, following, line", MISSING_PLACES)
+def test_missing_place(text: str, following: int | None, line: int) -> None:
+    assert po.missing_place(text, following) == line
+
+
 # (the English, a translation refused for its markup, the markup it is pointed at)
 MARKUP = {
     "a % conversion": ("%(n)s days", "%(n)s Tage, 100%s", "%s"),
@@ -259,3 +276,90 @@ def test_a_fuzzy_translation_is_pointed_at_its_flag(
     assert said[command].count(where) == 1, said[command]
     if command == "i18n check":
         assert f"hint: check the translation against the new English, then remove {hint}\n" in said[command]
+
+
+# A message the German catalog has no entry for: (what is edited, the text, what it becomes; the
+# message's msgid, its PO entry as the hint gives it to add; where its English is written: the file
+# and a text on that line; the msgid of the entry it belongs before, None: at the catalog's end)
+MISSING = {
+    "a sentence added to a page": (
+        "returns/pages/help.md.j2",
+        "{% trans %}You can return",
+        "{% trans %}Keep the receipt.{% endtrans %}\n{% trans %}You can return",
+        "Keep the receipt.",
+        'msgid "Keep the receipt."',
+        ("returns/pages/help.md.j2", "Keep the receipt."),
+        "You can return an item within %(days)s of delivery.",
+    ),
+    "a plural message added": (
+        "returns/pages/help.md.j2",
+        "{% trans %}You pay for",
+        '{% trans count=2 %}{{ count }} "box".{% pluralize %}{{ count }} "boxes".{% endtrans %}\n{% trans %}You pay for',
+        '%(count)s "box".',
+        'msgid "%(count)s \\"box\\"." msgid_plural "%(count)s \\"boxes\\"."',
+        ("returns/pages/help.md.j2", '"boxes"'),
+        "You pay for the return shipping.",
+    ),
+    "a label's entry deleted (the last)": (
+        "returns/locales/de.po",
+        'msgctxt "parameter:return_window_days"\nmsgid "Return window"\nmsgstr "Rückgabefrist"\n',
+        "",
+        "Return window",
+        'msgctxt "parameter:return_window_days" msgid "Return window"',
+        ("returns/program.yaml", "label: Return window"),
+        None,
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def missing(init_starter: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """The starter whose German catalog lacks each MISSING message, and what each command says."""
+    from engine.commands.serve import Preview
+
+    top = tmp_path_factory.mktemp("missing") / "repo"
+    shutil.copytree(init_starter, top)
+    for file, old, new, *_ in MISSING.values():
+        edit(top / "policies" / file, old, new)
+    assert run_cli("i18n", "extract", cwd=top).code == 0  # (the template up to date: only de.po lacks them)
+    runs = {
+        "i18n check": run_cli("i18n", "check", cwd=top),
+        "validate": run_cli("validate", cwd=top),
+        "build": run_cli("build", "--at", "2025-06-01", "--out", str(top / "out"), cwd=top),
+    }
+    assert all(run.code == 1 for run in runs.values()), runs
+    said = {name: run.out + run.err for name, run in runs.items()}
+    problems = Preview(str(top / "policies")).page("returns/de/de/help.html", "2025-06-01")[3]
+    said["serve"] = "".join(  # (its paths from the repository's top, as the commands run there say them)
+        f"{PO}:{p.line}:{p.col}: {p.severity}[{p.code}]: {p.message}\n  hint: {p.hint}\n".replace(f"{top}/", "")
+        for p in problems
+        if p.file.endswith(PO)
+    )
+    return top, said
+
+
+@pytest.mark.parametrize("command", ["i18n check", "validate", "build", "serve"])
+@pytest.mark.parametrize("case", MISSING)
+def test_a_message_missing_from_a_catalog_is_pointed_at_where_its_entry_belongs(
+    missing: tuple[Path, dict[str, str]], case: str, command: str
+) -> None:
+    """It was pointed at the template's line, the catalog the translator edits only named, and the
+    hint did not say what to add: now at the catalog's line where `i18n update` puts the entry
+    (before the entry of the next message the catalog has, else at its end), the English's place
+    in the message, and the hint the entry to add (`msgctxt`, `msgid_plural` too) and the file."""
+    top, said = missing
+    _file, _old, _new, english, entry, (written, text), before = MISSING[case]
+    lines = (top / PO).read_text(encoding="utf-8").split("\n")
+    if before is None:
+        line = len((top / PO).read_text(encoding="utf-8").rstrip().split("\n"))
+    else:
+        msgid = lines.index(f'msgid "{before}"')
+        line = next(n for n in range(msgid, 0, -1) if not lines[n - 1].startswith("#")) + 1
+    source = (top / "policies" / written).read_text(encoding="utf-8").split("\n")
+    at = next(n for n, t in enumerate(source, 1) if text in t)
+    expected = (
+        f"{PO}:{line}:1: error[G002]: de: no translation of {english!r} (written at policies/{written}:{at}): the "
+        f"catalog has no entry for it\n  hint: add `{entry}` and its translation (`msgstr`) to {PO}, here "
+        "(`policyctl i18n update` adds every missing entry)\n"
+    )
+    assert said[command].count(expected) == 1, said[command]

@@ -1021,6 +1021,11 @@ class MsgstrPlaces:
         line = message.lineno or 1
         return po.msgstr_place(self._read(), line, form, offset) or (line, 1)
 
+    def missing(self, next_msgid_line: int | None) -> int:
+        """Where an entry the file lacks belongs (`po.missing_place`): before the entry whose
+        `msgid` is on ``next_msgid_line``, else at the file's end."""
+        return po.missing_place(self._read(), next_msgid_line)
+
     def fuzzy(self, message: AnyMessage) -> tuple[int, int, bool]:
         """Where ``message`` is flagged fuzzy (its `#,` line's `fuzzy`), where the translator settles
         it, and whether that is the line's only flag; else its `msgid` line."""
@@ -1034,6 +1039,44 @@ class MsgstrPlaces:
             except OSError:
                 self._text = ""
         return self._text
+
+
+def following_entries(order: Sequence[Key], catalog: AnyCatalog) -> dict[Key, int | None]:
+    """For each message of ``order`` (the template's, in its order), the `msgid` line in
+    ``catalog`` of the first message after it that the catalog has (None: none has): a message the
+    catalog lacks belongs before that entry, where `i18n update` puts it."""
+    after: dict[Key, int | None] = {}
+    line: int | None = None
+    for key in reversed(order):
+        after[key] = line
+        found = catalog.get(*key)
+        if found is not None and found.lineno:
+            line = found.lineno
+    return after
+
+
+def missing_problem(
+    path: str, tag: str, key: Key, plural: str | None, written: tuple[str, int] | None, line: int
+) -> Problem:
+    """G002 for the message ``key`` that the catalog at ``path`` has no entry for, at ``line`` of
+    it, where the entry belongs: the catalog is what the translator edits, the hint the entry to
+    add (`msgctxt`, `msgid`, `msgid_plural`, as a PO file writes them); ``written``: where the
+    template writes the message, said in the message."""
+    msgid, context = key
+    entry = " ".join(
+        [*([f"msgctxt {po.quoted(context)}"] if context is not None else []), f"msgid {po.quoted(msgid)}"]
+        + ([f"msgid_plural {po.quoted(plural)}"] if plural is not None else [])
+    )
+    where = f" (written at {written[0]}:{written[1]})" if written is not None else ""
+    return Problem(
+        path,
+        line,
+        1,
+        "G002",
+        f"{tag}: no translation of {short(msgid)}{where}: the catalog has no entry for it",
+        f"add `{entry}` and its translation (`msgstr`) to {path}, here (`policyctl i18n update` adds "
+        "every missing entry)",
+    )
 
 
 def fuzzy_hint(alone: bool) -> str:
@@ -1540,21 +1583,18 @@ def _check_catalog(
     problems: list[Problem] = []
     wanted = {message_key(m) for m in messages}
     places = MsgstrPlaces(path)
+    following: dict[Key, int | None] | None = None
     for source in messages:
         found = catalog.get(*message_key(source))
         if found is None:
             stats.missing += 1
-            file, line = source.locations[0] if source.locations else (os.path.relpath(path, domain.folder), 1)
-            problems.append(
-                Problem(
-                    os.path.join(domain.folder, file),
-                    line,
-                    1,
-                    "G002",
-                    f"{tag}: no translation of {short(source)} in {path}",
-                    "run `policyctl i18n update`, then translate it",
-                )
-            )
+            if following is None:  # (only for a catalog that lacks a message)
+                following = following_entries([message_key(m) for m in messages], catalog)
+            file, line = source.locations[0] if source.locations else (None, 0)
+            written = (os.path.join(domain.folder, file), int(line)) if file is not None else None
+            plural = source.id[1] if isinstance(source.id, (list, tuple)) else None
+            key = message_key(source)
+            problems.append(missing_problem(path, tag, key, plural, written, places.missing(following.get(key))))
             continue
         if found.fuzzy:
             stats.fuzzy += 1

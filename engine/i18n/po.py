@@ -416,6 +416,46 @@ def flag_place(text: str, msgid_line: int, flag: str) -> tuple[int, int, bool] |
     return None
 
 
+def entry_start(text: str, msgid_line: int) -> int:
+    """The first line (1-based) of the entry of the PO file ``text`` whose `msgid` is on line
+    ``msgid_line``: its comments and `msgctxt` before it (a string line only when it goes on a
+    `msgctxt`, not the previous entry's `msgstr`, in a file without blank lines between entries)."""
+    lines = [line.strip(_ASCII_SPACE) for line in text.split("\n")]
+    first = min(msgid_line, len(lines)) - 1  # (0-based from here)
+    above = first - 1
+    while above >= 0:
+        if lines[above].startswith(("#", "msgctxt")):
+            first = above
+        elif lines[above].startswith('"'):
+            start = above
+            while start > 0 and lines[start - 1].startswith('"'):
+                start -= 1
+            if start == 0 or not lines[start - 1].startswith("msgctxt"):
+                break
+            first = start - 1
+        else:
+            break
+        above = first - 1
+    return max(first, 0) + 1
+
+
+def missing_place(text: str, next_msgid_line: int | None) -> int:
+    """Where in the PO file ``text`` an entry it lacks belongs (1-based line), as `i18n update`
+    puts it: before the entry whose `msgid` is on line ``next_msgid_line`` (of the messages that
+    follow it in the template, the first the file has), else at the file's last line."""
+    if next_msgid_line is not None:
+        return entry_start(text, next_msgid_line)
+    return len(text.rstrip(_ASCII_SPACE).split("\n"))
+
+
+_PO_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"})
+
+
+def quoted(text: str) -> str:
+    """``text`` as a PO string, quotes included, with the escapes gettext writes."""
+    return '"' + text.translate(_PO_ESCAPES) + '"'
+
+
 def _char_place(lines: list[str], number: int, column: int, offset: int) -> tuple[int, int] | None:
     """(line, column) of the character ``offset`` characters into the PO string whose text starts
     at ``lines[number][column]`` and goes on in the strings of the next lines; None past its end."""

@@ -20,9 +20,11 @@ from engine.i18n.catalogs import (
     Key,
     MsgstrPlaces,
     Refusal,
+    following_entries,
     forms_refusal,
     message_forms,
     message_key,
+    missing_problem,
     parse,
     plural_rule,
     read,
@@ -124,6 +126,7 @@ class Translator:
         self._plural: Callable[[int], int] = lambda n: 0 if n == 1 else 1
         self._verdicts: dict[Key, Refusal | None] = {}  # why a message's translation is refused (forms_refusal)
         self._places = MsgstrPlaces(domain.po(tag))  # (where a refused translation is written)
+        self._following: dict[Key, int | None] | None = None  # (where a missing message belongs: made when one is)
         if tag != SOURCE_LOCALE:
             self.catalog, bad = (catalogs if catalogs is not None else Catalogs()).read(domain.po(tag), tag)
             self.problems.update(bad)
@@ -168,8 +171,13 @@ class Translator:
             )
             return english
         found = self.catalog.get(msgid, context)
-        if found is None:
-            self._report(key, "G002", f"no translation of {short(msgid)}")
+        if found is None:  # (as the catalog check says it: in the catalog, where the entry belongs)
+            if self._following is None:
+                self._following = following_entries(list(self.sources), self.catalog)
+            line = self._places.missing(self._following.get(key))
+            self.problems.add(
+                missing_problem(self.domain.po(self.tag), self.tag, key, plural, self.sources.get(key), line)
+            )
             return english
         if found.fuzzy:
             self._report(key, "G003", f"fuzzy translation of {short(msgid)}", *self._places.fuzzy(found)[:2])
