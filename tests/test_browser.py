@@ -489,6 +489,23 @@ def test_serve_reloads_on_an_edit_and_shows_a_broken_file(browser: Any, tmp_path
         assert refused == []
 
 
+def test_the_preview_script_carries_the_day_before_a_fragment(browser: Any) -> None:
+    """The served page's script carried `?at=` after a link's fragment (`help.html#fees?at=DAY`:
+    the query became part of the fragment, the page opened as of today). Its function, run in
+    Chromium on the links test_serve's feed test carries with `with_day`, gives the same."""
+    from test_serve import CARRIED_LINKS
+
+    from engine.commands.serve import CARRIED
+
+    context = browser.new_context()
+    try:
+        page = context.new_page()  # (about:blank: nothing to load)
+        run = f"links => {{ {CARRIED} return links.map(h => carried(h, '?at=2024-01-01')); }}"
+        assert page.evaluate(run, [href for href, _ in CARRIED_LINKS]) == [carried for _, carried in CARRIED_LINKS]
+    finally:
+        context.close()
+
+
 # On a phone, in one round trip: how `main` wraps and hyphenates, the words split over two lines,
 # and how wide the page is.
 _PHONE_FACTS = """() => {

@@ -308,17 +308,29 @@ def test_the_preview_has_no_feed_where_a_build_has_none(init_starter: Path) -> N
     assert preview.page("returns/us/en/help.atom", FEED_DAY)[0] == 404
 
 
+# (a link's address, what it becomes with `?at=2024-01-01`: in a served feed (`with_day`) and on a
+# served page (its script's `carried`, run in Chromium by test_browser)
+CARRIED_LINKS = [
+    ("changes.atom", "changes.atom?at=2024-01-01"),
+    ("../../us/en/help.html", "../../us/en/help.html?at=2024-01-01"),
+    # before the fragment: after it, the query is the fragment's (`help.html#fees?at=...`, today's page)
+    ("original/help.html#changes", "original/help.html?at=2024-01-01#changes"),
+    ("help.html#fees?x", "help.html?at=2024-01-01#fees?x"),
+    # not carried: another site's, a part of this document, a link that has its own query
+    ("https://example.com/x", "https://example.com/x"),
+    ("mailto:help@example.com", "mailto:help@example.com"),
+    ("//example.com/x", "//example.com/x"),
+    ("#top", "#top"),
+    ("help.html?at=2022-01-01", "help.html?at=2022-01-01"),
+    ("help.html?at=2022-01-01#fees", "help.html?at=2022-01-01#fees"),
+]
+
+
 @pytest.mark.parametrize(
     ("feed", "carried"),
-    [
+    [(f'<link href="{href}"/>', f'<link href="{carried}"/>') for href, carried in CARRIED_LINKS]
+    + [
         ('<link rel="self" href="changes.atom"/>', '<link rel="self" href="changes.atom?at=2024-01-01"/>'),
-        ('<link href="../../us/en/help.html"/>', '<link href="../../us/en/help.html?at=2024-01-01"/>'),
-        ('<link href="original/help.html#changes"/>', '<link href="original/help.html?at=2024-01-01#changes"/>'),
-        # not carried: another site's, a part of this document, a link that has its own query
-        ('<link href="https://example.com/x"/>', '<link href="https://example.com/x"/>'),
-        ('<link href="//example.com/x"/>', '<link href="//example.com/x"/>'),
-        ('<link href="#top"/>', '<link href="#top"/>'),
-        ('<link href="help.html?at=2022-01-01"/>', '<link href="help.html?at=2022-01-01"/>'),
         ("<summary>href=&quot;help.html&quot;</summary>", "<summary>href=&quot;help.html&quot;</summary>"),
     ],
 )
@@ -338,4 +350,7 @@ def test_the_served_feed_and_its_links_keep_the_day_previewed(reading: Served) -
     assert hrefs and all(h.endswith("?at=2024-01-01") for h in hrefs), hrefs
     assert all("?" not in h for h in re.findall(r' href="([^"]*)"', reading.get(feed)[2]))  # (no day: as built)
     # a page's script carries the day to its head's alternates (the feed, the Markdown, the other languages) too
-    assert "document.querySelectorAll('a[href],link[rel~=alternate][href]')" in reading.get(PAGE)[2]
+    from engine.commands.serve import CARRIED
+
+    page = reading.get(PAGE)[2]
+    assert "document.querySelectorAll('a[href],link[rel~=alternate][href]')" in page and CARRIED in page

@@ -257,20 +257,29 @@ _OVERLAY_STYLE = (
 )
 
 
+# A link's address with the query ``q`` (`?at=DAY`) the page was asked with, as `with_day` carries
+# it in a feed: only to a relative link with no query of its own (not `https:`, `//host`, `#part`),
+# before its `#fragment` (after it, the query was part of the fragment: `help.html#fees?at=DAY`
+# opened today's page). The served script's function; tests run it in a browser.
+CARRIED = (
+    "function carried(h,q){var i=h.indexOf('#'),p=i<0?h:h.slice(0,i);"
+    "return !p||/^[a-z][a-z0-9+.-]*:|^\\/\\/|\\?/i.test(p)?h:p+q+h.slice(p.length);}"
+)
+
+
 def _script(generation: int) -> str:
     # Polls instead of holding a connection (SSE) open: the server is a plain threading HTTP server
     # and a page left open for a day should not keep a thread. `?at=` is carried to the links
     # between pages so that switching language or marketplace keeps the date being previewed, and
     # to the head's alternates (the other languages, the Markdown, the change feed: `with_day`).
     return (
-        "(function(){var g=%d,q=location.search;"
+        "(function(){var g=%d,q=location.search;%s"
         "if(q){document.querySelectorAll('a[href],link[rel~=alternate][href]').forEach(function(a){"
-        "var h=a.getAttribute('href');"
-        "if(h&&!/^[a-z]+:|^\\/\\/|^#|\\?/i.test(h)){a.setAttribute('href',h+q);}});}"
+        "var h=a.getAttribute('href');if(h){a.setAttribute('href',carried(h,q));}});}"
         "function poll(){fetch('%s',{cache:'no-store'}).then(function(r){return r.json();})"
         ".then(function(d){if(d.generation!==g){location.reload();}else{setTimeout(poll,%d);}})"
         ".catch(function(){setTimeout(poll,1000);});}"
-        "setTimeout(poll,%d);})();" % (generation, VERSION_PATH, POLL_MS, POLL_MS)
+        "setTimeout(poll,%d);})();" % (generation, CARRIED, VERSION_PATH, POLL_MS, POLL_MS)
     )
 
 
