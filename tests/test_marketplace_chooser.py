@@ -191,37 +191,50 @@ PLACEHOLDER = (
 )
 
 
+# (the page's `<title>` in German where the page has it, else the program's German name)
+NAMED = "Rücksendungen"
+
+
 @pytest.mark.parametrize(
-    ("title_block", "translation", "said"),
+    ("title_block", "translation", "said", "tab"),
     [
         # the starter's title is the program's name: its German name (`names:`)
-        (None, None, "Rücksendungen"),
+        (None, None, "Rücksendungen", "Rücksendungen"),
         # a title written as one message: the program catalog's translation
-        (ONE_MESSAGE, "Einen Artikel zurückgeben", "Einen Artikel zurückgeben"),
-        # not translated yet: the English is all there is, marked as English in the sentence
-        (ONE_MESSAGE, None, '<span lang="en">Returning an item</span>'),
+        (ONE_MESSAGE, "Einen Artikel zurückgeben", "Einen Artikel zurückgeben", "Einen Artikel zurückgeben"),
+        # not translated yet: the English is all there is, marked as English in the sentence; the
+        # `<title>`, which can mark no part, names the program in German (it said "Marketplace
+        # wählen · Returning an item": two languages under `<html lang="de">`)
+        (ONE_MESSAGE, None, '<span lang="en">Returning an item</span>', NAMED),
         # a message with placeholders: the title block rendered in German, its values as German
         # writes them (it stayed English, marked: its values had come formatted for English)
-        (PLACEHOLDER, "Rückgabe an %(name)s binnen %(n)s", "Rückgabe an Rücksendungen binnen 45 Tage"),
+        (
+            PLACEHOLDER,
+            "Rückgabe an %(name)s binnen %(n)s",
+            "Rückgabe an Rücksendungen binnen 45 Tage",
+            "Rückgabe an Rücksendungen binnen 45 Tage",
+        ),
         # not translated yet: English, marked
-        (PLACEHOLDER, None, '<span lang="en">Returning an item to Returns within 45 days</span>'),
+        (PLACEHOLDER, None, '<span lang="en">Returning an item to Returns within 45 days</span>', NAMED),
         # a translation that writes a fact (G006: the page's own would be refused): English, marked
-        (ONE_MESSAGE, "Einen Artikel binnen 30 Tagen zurückgeben", '<span lang="en">Returning an item</span>'),
+        (ONE_MESSAGE, "Einen Artikel binnen 30 Tagen zurückgeben", '<span lang="en">Returning an item</span>', NAMED),
         (
             PLACEHOLDER,
             "Rückgabe an %(name)s binnen %(n)s (seit dem 1. Januar 2025)",
             '<span lang="en">Returning an item to Returns within 45 days</span>',
+            NAMED,
         ),
     ],
 )
 def test_the_chooser_of_a_page_shown_in_english_in_its_place_says_its_title_in_its_language(
-    init_starter: Path, tmp_path: Path, title_block: str | None, translation: str | None, said: str
+    init_starter: Path, tmp_path: Path, title_block: str | None, translation: str | None, said: str, tab: str
 ) -> None:
     """A `translations: fallback` program's German chooser (its words the layout's German) said the
     English page's title: "Marketplace wählen · Returns", "„Returns“ in jedem Marketplace"; a title
     with placeholders stayed English even where German translates it. The build and the preview
     say it alike. A title left in English is marked `lang="en"` in the sentence, as
-    the index marks a title in another language (the `<title>` can hold no markup)."""
+    the index marks a title in another language; the `<title>`, which can hold no markup, stays
+    German: the program's name in German instead."""
     top = tmp_path / "repo"
     shutil.copytree(init_starter, top)
     program, de = top / "policies/returns/program.yaml", top / "policies/returns/locales/de.po"
@@ -239,7 +252,8 @@ def test_the_chooser_of_a_page_shown_in_english_in_its_place_says_its_title_in_i
     edit(de, 'msgstr "Die Kosten der Rücksendung tragen Sie."', 'msgstr ""')  # (German shown in English)
     out = _build(top, CHOOSER_THRESHOLD + 1)
     html = (out / "returns/_marketplaces/de/help.html").read_text()
-    assert f"<title>Marketplace wählen · {re.sub('<[^>]*>', '', said)}</title>" in html, html
+    assert f"<title>Marketplace wählen · {tab}</title>" in html, html
+    assert '<html lang="de" dir="ltr">' in html and html.count(' lang="') == 1 + ("<span lang" in said)
     assert f"<p>„{said}“ in jedem Marketplace, in dem die Seite erscheint:</p>" in html, html
     assert '<p class="pending" lang="de"' in (out / "returns/de/de/help.html").read_text()  # (shown in English)
     english = (out / "returns/_marketplaces/en/help.html").read_text()
@@ -284,4 +298,4 @@ def test_a_chooser_kept_from_a_build_before_is_made_again_when_its_borrowed_titl
     edit(overlay, "value: 61", "value: 60")
     run = run_cli("build", "--root", str(top / "policies"), "--out", str(top / "site"), "--at", AT)
     assert run.code == 0 and "the others unchanged" in run.out, run
-    assert "<title>Marketplace wählen · Returning an item</title>" in chooser.read_text()
+    assert "<title>Marketplace wählen · Rücksendungen</title>" in chooser.read_text()  # (the English not borrowed)
