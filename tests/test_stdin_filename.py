@@ -150,9 +150,10 @@ def test_a_replaced_file_never_answers_for_the_file_on_disk(init_repo: Path, mon
     replaced = validate(["policies"], replaced={PROGRAM: relabelled})
     assert [(p.file, p.code) for p in replaced.problems] == [
         ("policies/returns/locales/de.po", "G004"),  # (the old label's translation)
+        ("policies/returns/locales/de.po", "G002"),  # (the new label has none: where its entry belongs)
         ("policies/returns/locales/messages.pot", "G005"),
-        (PROGRAM, "G002"),  # (the new label has none)
     ]
+    assert f"'Return period' (written at {PROGRAM}:16)" in replaced.problems[1].message
     assert validate(["policies"]).problems == []
     assert validate(["policies"], replaced={PROGRAM: relabelled}).problems == replaced.problems
 
