@@ -12,13 +12,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.decisions.expr import Scope, check
 from engine.decisions.pycode import standalone
 from engine.model.policy import Decision, Expr, Program
-from engine.model.repository import Repository
 from engine.problems import Pos
+
+if TYPE_CHECKING:
+    from engine.model.repository import Repository
 
 _CALL = re.compile(r"""\btier\(\s*params(?:\.([A-Za-z][A-Za-z0-9_]*)|\[\s*["']([A-Za-z][A-Za-z0-9_]*)["']\s*\])\s*,""")
 

@@ -28,7 +28,7 @@ from engine.model.clock import today
 from engine.model.dates import parse_date
 from engine.model.policy import Decision, Program
 from engine.model.repository import Repository
-from engine.policytests import boundaries
+from engine.policytests import boundaries, declared
 from engine.policytests.cases import same
 from engine.problems import PolicyError
 
@@ -314,7 +314,7 @@ def _numbers(
 ) -> list[Any]:
     """Numbers an input is compared with (itself, or a `let` of it: ``_shifted``, each of both
     versions of the decision), and their neighbours, within the input's schema."""
-    kind = boundaries.numeric(schema)
+    kind = declared.numeric(schema)
     if kind is None:
         return []
     found: list[float] = []

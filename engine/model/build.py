@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Collection
 from typing import Any
 
 from engine.model.policy import (
@@ -30,7 +29,6 @@ from engine.schema import check as schema
 from engine.schema import fastcheck
 from engine.schema.keywords import SUBSCHEMA_LISTS, SUBSCHEMA_MAPS, SUBSCHEMA_ONE
 from engine.schema.patterns import unsafe_keywords
-from engine.schema.predicates import declared_types
 from engine.source import layout
 from engine.source.loader import Document, Path
 
@@ -608,6 +606,8 @@ def test_problems(
 ) -> list[Problem]:
     """``unread``: ids of the program's decision and overlay files left out because of their own
     errors (Repository.unread): a case naming one is not reported (its file's errors are)."""
+    from engine.policytests import declared  # (a case's `boundaries:`, read as `test --boundaries` reads it)
+
     problems: list[Problem] = []
     unread = unread or {}
     names: dict[str, int] = {}
@@ -648,76 +648,8 @@ def test_problems(
         if decision is not None:
             problems += _case_names(doc, path, case, decision, hints, known_names)
             problems += _case_inputs(doc, path, case, decision, checkers)
-            problems += _case_boundaries(doc, path + ("boundaries",), prog, decision, hints)
+            problems += declared.read(doc, i, prog, decision, hints)[1]
     return problems
-
-
-def _case_boundaries(doc: Document, path: Path, prog: Program, decision: Decision, hints: Suggester) -> list[Problem]:
-    """T002 (E00x for its `value`) for what a case's `boundaries:` names that its program or
-    decision does not have: a `tiers: true` parameter, a numeric input to `vary`, an output, a key
-    of the bands. `test --boundaries` could never run such a plan, and said so only there, at
-    `boundaries:`; a band key misspelt (`{tier: tiers}`) failed every edge as if a row were wrong.
-    Said here at the value, so that `validate` (a pre-commit hook) finds it too."""
-    spec = _raw_boundaries(doc, path[1])
-    if not isinstance(spec, dict):
-        return []
-    found: list[Problem] = []
-
-    def unknown(pos: Pos, what: str, name: object, known: Collection[str]) -> None:
-        close = hints.closest(str(name), known)
-        hint = f"did you mean `{close[0]}`?" if close else f"known: {hints.listed(known) or 'none'}"
-        found.append(Problem.at(pos, "T002", f"`boundaries`: {what} `{name}`", hint))
-
-    tiered = {name for name, param in prog.parameters.items() if param.tiers}
-    name = spec.get("parameter")
-    param = prog.parameters[name] if isinstance(name, str) and name in tiered else None
-    if param is None and isinstance(name, str):
-        unknown(doc.pos(path + ("parameter",)), f"`{prog.id}` has no `tiers: true` parameter", name, tiered)
-    numbers = [n for n, schema_ in decision.inputs.items() if {"integer", "number"} & set(declared_types(schema_))]
-    vary = spec.get("vary")
-    if isinstance(vary, str) and vary not in numbers:
-        unknown(doc.pos(path + ("vary",)), f"`{decision.id}` has no numeric input", vary, numbers)
-    value = spec.get("value")
-    if isinstance(value, str):
-        from engine.decisions.expr import Scope, check
-
-        scope = Scope(frozenset(decision.inputs), frozenset(decision.let), frozenset(prog.parameters))
-        found += check(Expr(value, doc.pos(path + ("value",))), scope)[1]
-    outputs = spec.get("outputs")
-    outputs_known = _names_of(decision)[1] - {"matches"}
-    keys = _band_keys(param) if param is not None else set()
-    if isinstance(outputs, list):
-        for i, output in enumerate(outputs):
-            if output not in outputs_known:
-                unknown(doc.pos(path + ("outputs", i)), f"`{decision.id}` has no output", output, outputs_known)
-            elif keys and output not in keys:
-                unknown(doc.pos(path + ("outputs", i)), f"the bands of `{name}` have no key", output, keys)
-    elif isinstance(outputs, dict):
-        for output, key in outputs.items():
-            if output not in outputs_known:
-                unknown(
-                    doc.key_pos(path + ("outputs", output)), f"`{decision.id}` has no output", output, outputs_known
-                )
-            elif keys and key not in keys:
-                unknown(doc.pos(path + ("outputs", output)), f"the bands of `{name}` have no key", key, keys)
-    return found
-
-
-def _band_keys(param: Parameter) -> set[str]:
-    """The keys a band of a `tiers: true` parameter has: its schema's `items.properties`, else
-    those its values' bands have."""
-    items = param.schema.get("items") if isinstance(param.schema, dict) else None
-    declared = items.get("properties") if isinstance(items, dict) else None
-    if isinstance(declared, dict) and declared:
-        return set(declared)
-    return {k for e in param.timeline if isinstance(e.value, list) for b in e.value if isinstance(b, dict) for k in b}
-
-
-def _raw_boundaries(doc: Document, index: int) -> Any:
-    """A case's `boundaries:` as written (the model keeps only what every case has)."""
-    cases = doc.data.get("cases") if isinstance(doc.data, dict) else None
-    raw = cases[index] if isinstance(cases, list) and index < len(cases) else None
-    return raw.get("boundaries") if isinstance(raw, dict) else None
 
 
 def _case_inputs(
@@ -833,9 +765,11 @@ def _case_names(
 def _names_of(decision: Decision) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """A decision's inputs, the outputs it may give (declared, or given by a row or the default:
     `outputs:` may declare some, and `matches`) and its rows' ids."""
-    outputs = set(decision.outputs) | {k for rule in decision.rules for k in rule.then} | {"matches"}
-    outputs |= set(decision.default) if isinstance(decision.default, dict) else set()
-    return frozenset(decision.inputs), frozenset(outputs), frozenset(rule.id for rule in decision.rules)
+    return (
+        frozenset(decision.inputs),
+        decision.output_names | {"matches"},
+        frozenset(rule.id for rule in decision.rules),
+    )
 
 
 # Keywords of JSON Schema 2020-12 (core, applicator, validation, format, content, meta-data).

@@ -393,6 +393,13 @@ class Decision(Frozen):
         set_field(self, "default_pos", default_pos or {})
 
     @property
+    def output_names(self) -> frozenset[str]:
+        """The outputs it may give: declared in `outputs:`, or given by a row or the default
+        (`outputs:` may declare only some). Without `matches`, which every answer has."""
+        names = set(self.outputs) | {k for rule in self.rules for k in rule.then}
+        return frozenset(names | (set(self.default) if isinstance(self.default, dict) else set()))
+
+    @property
     def input_schema(self) -> dict[str, Any]:
         return {
             "type": "object",

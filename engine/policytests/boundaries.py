@@ -24,11 +24,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.decisions import tiers
-from engine.model.policy import Decision, Expr, Program, Rule, TestCase
+from engine.model.policy import Decision, Expr, Rule, TestCase
 from engine.model.repository import Repository
-from engine.policytests.cases import Outcome, same, show
+from engine.policytests import declared
+from engine.policytests.cases import Outcome, case_index, same, show
+from engine.policytests.declared import numeric
 from engine.problems import PolicyError, Pos, Problem
-from engine.schema.predicates import declared_types
 
 _Value = Callable[[dict[str, Any]], Any]
 
@@ -47,75 +48,31 @@ class Plan:
 # -- plans ---------------------------------------------------------------------------------------------
 
 
-def declared(repo: Repository, case: TestCase) -> dict[str, Any] | None:
-    """The raw `boundaries:` mapping of a case (the model keeps only what every case has)."""
+def plan_declared(repo: Repository, case: TestCase) -> Plan | None:
+    """The plan a case's `boundaries:` declares; None when it declares none, or one that names
+    what its program or decision lacks: those mistakes are the repository's problems
+    (engine.policytests.declared, which `validate` and `test` report at the name), said once."""
     doc = repo.documents.get(case.pos.file)
-    if doc is None or not isinstance(doc.data, dict):
+    prog = repo.programs.get(case.program)
+    dec = prog.decisions.get(case.decision) if prog is not None else None
+    if doc is None or prog is None or dec is None:
+        return None  # (a case naming no decision of its program: T002 at its `decision:`)
+    index = case_index(doc, case)
+    if index is None:
         return None
-    for i, raw in enumerate(doc.data.get("cases") or ()):
-        if doc.pos(("cases", i)) == case.pos and isinstance(raw, dict):
-            spec = raw.get("boundaries")
-            return spec if isinstance(spec, dict) else None
-    return None
+    spec, _ = declared.read(doc, index, prog, dec)
+    if spec is None:
+        return None
+    return Plan(case, spec.parameter, spec.value, spec.vary, spec.outputs, True, spec.pos)
 
 
-def _declared_pos(repo: Repository, case: TestCase) -> Pos:
-    doc = repo.documents[case.pos.file]
-    index = next(i for i in range(len(doc.data["cases"])) if doc.pos(("cases", i)) == case.pos)
-    return doc.key_pos(("cases", index, "boundaries"))
-
-
-def plan_declared(repo: Repository, prog: Program, case: TestCase, spec: dict[str, Any]) -> Plan | Problem:
-    pos = _declared_pos(repo, case)
-    dec = prog.decisions.get(case.decision)
-    param = prog.parameters.get(spec.get("parameter", ""))
-    if dec is None:
-        return Problem.at(pos, "T002", f"`{prog.id}` has no decision `{case.decision}`")
-    if param is None or not param.tiers:
-        return Problem.at(
-            pos,
-            "T002",
-            f"`{spec.get('parameter')}` is not a `tiers: true` parameter of `{prog.id}`",
-            f"tiered parameters: {', '.join(sorted(tiers.tiered(prog))) or 'none'}",
-        )
-    calls = [s for s in tiers.sites(dec, {param.name})]
-    numbers = [n for n, schema in dec.inputs.items() if numeric(schema)]
-    vary = spec.get("vary") or (calls[0].arg if calls and calls[0].arg in dec.inputs else None)
-    vary = vary or (numbers[0] if len(numbers) == 1 else None)
-    if vary not in dec.inputs or numeric(dec.inputs[vary]) is None:
-        return Problem.at(
-            pos,
-            "T002",
-            f"`vary` must name a numeric input of `{dec.id}`",
-            f"numeric inputs: {', '.join(numbers) or 'none'}",
-        )
-    value = spec.get("value") or (calls[0].arg if calls else vary)
-    outputs = spec.get("outputs") or {}
-    if isinstance(outputs, list):
-        outputs = {name: name for name in outputs}
-    if not outputs:
-        return Problem.at(
-            pos,
-            "T002",
-            "`outputs` must name at least one output that reports the band",
-            "e.g. `outputs: {tier: tier}` (output: key of the band)",
-        )
-    return Plan(case, param.name, value, vary, dict(outputs), True, pos)
-
-
-def plans(repo: Repository, selected: list[TestCase]) -> tuple[list[Plan], list[tuple[TestCase, Problem]]]:
+def plans(repo: Repository, selected: list[TestCase]) -> list[Plan]:
     """Declared plans of the selected cases, then derived ones for decisions without a declaration."""
-    found: list[Plan] = []
-    bad: list[tuple[TestCase, Problem]] = []
-    for case in selected:
-        spec = declared(repo, case)
-        if spec is not None:
-            made = plan_declared(repo, repo.programs[case.program], case, spec)
-            (bad.append((case, made)) if isinstance(made, Problem) else found.append(made))
+    found = [plan for plan in (plan_declared(repo, case) for case in selected) if plan is not None]
     covered = {(p.case.program, p.case.decision, p.parameter) for p in found}
     for case in selected:
         found += [p for p in _derived(repo, case) if (case.program, case.decision, p.parameter) not in covered]
-    return _dedupe(found), bad
+    return _dedupe(found)
 
 
 def _dedupe(found: list[Plan]) -> list[Plan]:
@@ -157,11 +114,6 @@ def candidates(dec: Decision, value: str, params: set[str]) -> list[str]:
         if name in dec.let:
             todo += tiers.evaluator(dec, dec.let[name].source, params, dec.pos)[1]
     return [n for n in dec.inputs if n in reached and numeric(dec.inputs[n])]
-
-
-def numeric(schema: Any) -> str | None:
-    kinds = declared_types(schema)
-    return "integer" if "integer" in kinds else "number" if "number" in kinds else None
 
 
 # -- checking ------------------------------------------------------------------------------------------
@@ -432,16 +384,3 @@ def _bisect(pred: Callable[[float], bool | None], a: float, c: float, integer: b
             return None
         a, c = (mid, c) if pm == pa else (a, mid)
     return None
-
-
-def failed_plan(case: TestCase, problem: Problem) -> Outcome:
-    """A `boundaries:` declaration that cannot be used is a failed test, not a crash."""
-    return Outcome(
-        f"boundaries of `{case.name}`",
-        case.program,
-        case.decision,
-        problem.pos,
-        f"{case.program}.{case.decision} · {case.marketplace} · {case.at}",
-        problems=(problem,),
-        kind="boundary",
-    )

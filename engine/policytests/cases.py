@@ -21,6 +21,7 @@ from engine.problems import ASKED, PolicyError, Pos, Problem
 
 if TYPE_CHECKING:
     from engine.decisions.answer import CompiledDecision
+    from engine.source.loader import Document
 
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "(missing)"})()
 
@@ -196,7 +197,7 @@ def evaluate(repo: Decides, case: TestCase, at: str | None = None) -> tuple[Any,
         compiled = repo.compiled(case.program, case.decision)
         params = repo.params(case.program, case.marketplace, at or case.at)
     except PolicyError as e:
-        return None, tuple(_located(p, case.pos) for p in e.problems)
+        return None, _named(repo, case) or tuple(_located(p, case.pos) for p in e.problems)
     result = compiled.decide(case.input, params, at or case.at, where=case.pos)
     return result, _at_inputs(repo, case, tuple(result.problems))
 
@@ -217,12 +218,31 @@ def _at_inputs(repo: Decides, case: TestCase, problems: tuple[Problem, ...]) -> 
 
     doc = documents.get(case.pos.file)
     decision = repo.programs[case.program].decisions.get(case.decision)
-    cases = doc.data.get("cases") if doc is not None and isinstance(doc.data, dict) else None
-    index = next((i for i in range(len(cases or ())) if doc is not None and doc.pos(("cases", i)) == case.pos), None)
+    index = case_index(doc, case) if doc is not None else None
     if doc is None or decision is None or index is None:
         return problems
     placed = input_problems(doc, ("cases", index, "input"), case.input, [p.message for p in refused], decision)
     return tuple(p for p in problems if p not in refused) + tuple(placed)
+
+
+def _named(repo: Decides, case: TestCase) -> tuple[Problem, ...]:
+    """The repository's own problems with what the case names (T002 at its `decision:` or
+    `marketplace:`, in `validate`'s words: engine.model.build.test_problems), when the sources are
+    at hand (not from a bundle): the case fails with them, and `test` says each once."""
+    doc = repo.documents.get(case.pos.file) if isinstance(repo, Repository) else None
+    index = case_index(doc, case) if doc is not None else None
+    if not isinstance(repo, Repository) or doc is None or index is None:
+        return ()
+    places = {doc.pos(("cases", index, key)) for key in ("decision", "marketplace")}
+    return tuple(p for p in repo.problems if p.code == "T002" and p.pos in places)
+
+
+def case_index(doc: Document, case: TestCase) -> int | None:
+    """Where ``case`` is in its tests file's `cases:` (the model keeps its position, not its index)."""
+    cases = doc.data.get("cases") if isinstance(doc.data, dict) else None
+    if not isinstance(cases, list):
+        return None
+    return next((i for i in range(len(cases)) if doc.pos(("cases", i)) == case.pos), None)
 
 
 def _located(problem: Problem, pos: Pos) -> Problem:
