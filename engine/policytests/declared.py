@@ -17,7 +17,6 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
-from engine.decisions import tiers
 from engine.model.policy import Decision, Expr, Parameter, Program
 from engine.problems import Pos, Problem
 from engine.problems.hints import Suggester
@@ -65,6 +64,8 @@ def read(
     spec = raw(doc, index)
     if not isinstance(spec, dict) or not isinstance(spec.get("parameter"), str):
         return None, []
+    from engine.decisions import tiers  # (the expression compiler: not for a case without `boundaries:`)
+
     hints = hints or Suggester()
     found: list[Problem] = []
 
