@@ -26,6 +26,8 @@ from typing import Any, NamedTuple, Protocol
 
 from jinja2 import nodes
 
+from engine.schema.predicates import is_date
+
 # helpers that return a date-time, and how they write it: the same instant, written twice by the
 # same one, is the same text (`utc(a) == utc(b)` compares instants; `a == b` compares spellings)
 MOMENT_HELPERS = {"datetime": "zone", "local": "zone", "utc": "utc", "add_hours": "zone"}
@@ -253,7 +255,7 @@ class Times:
         if isinstance(node, nodes.Getitem) and self.listed_days(node.node):
             return not (isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str))
         if isinstance(node, nodes.Const):
-            return isinstance(node.value, str) and len(node.value) == 10 and _is_date(node.value)
+            return isinstance(node.value, str) and len(node.value) == 10 and is_date(node.value)
         if isinstance(node, (nodes.Getattr, nodes.Getitem)):
             return date_only(self.schema(node))
         if isinstance(node, nodes.CondExpr):
@@ -641,16 +643,6 @@ def _is_date_time(text: str) -> bool:
 
     try:
         parse_datetime(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _is_date(text: str) -> bool:
-    from engine.model.dates import parse_date
-
-    try:
-        parse_date(text)
     except ValueError:
         return False
     return True
