@@ -1384,7 +1384,7 @@ def test_cmd(
     _say(testreport.failures(result.outcomes, verbose), err=said)
     if result.coverage is not None:
         _say(testreport.coverage(result.coverage, fail_under), err=said)
-    _say(testreport.summary(result.outcomes, result.not_run) + "\n", err=said)
+    _say(testreport.summary(result.outcomes, result.not_run, result.errors) + "\n", err=said)
     if said:
         click.echo(result.junit_text, nl=False)
     sys.exit(result.exit_code)

@@ -112,17 +112,24 @@ def run(
         # a repository with no case at all, or with errors that left its cases out, is not)
         return TestRun(usage=(f"no test case in `{path}`", "give a tests file or a folder that holds one"))
     tell = progress or (lambda done, total: None)
+    own = testing.own_errors(repo, selected)  # a case with errors of its own fails with them, unrun
     for i, case in enumerate(selected):
         tell(i, len(selected))
-        out.outcomes.append(testing.run_case(repo, case))
+        mine = own.get(case.pos)
+        out.outcomes.append(testing.failed(case, mine) if mine else testing.run_case(repo, case))
     tell(len(selected), len(selected))
-    # a case's refused input (D004) is the repository's problem (`validate` says it) and the case's
-    # failure, at the same place in the same words: said once, with the case
+    # a case's errors (T002, D004) are the repository's problems (`validate` says them) and the
+    # case's failure, at the same place in the same words: said once, with the case
     said = {p for o in out.outcomes for p in o.problems}
     out.errors = [p for p in out.errors if p not in said]
     if boundaries:
-        # (a `boundaries:` naming what is not there gives no plan: its T002 is among out.errors)
-        out.outcomes += [o for plan in bounds.plans(repo, selected) for o in bounds.check(repo, plan)]
+        # (a case with errors of its own, a `boundaries:` naming what is not there among them, gives
+        # no plan: it failed with them)
+        out.outcomes += [
+            o
+            for plan in bounds.plans(repo, [c for c in selected if c.pos not in own])
+            for o in bounds.check(repo, plan)
+        ]
     if coverage or fail_under is not None:
         out.coverage = cov.measure(repo, cov.in_scope(repo, path), out.outcomes)
     out.seconds = time.monotonic() - started

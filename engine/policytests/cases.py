@@ -143,6 +143,42 @@ def held_back(repo: Repository, selected: Iterable[TestCase]) -> tuple[list[Test
     return runnable, held
 
 
+def own_errors(repo: Repository, selected: Iterable[TestCase]) -> dict[Pos, tuple[Problem, ...]]:
+    """The errors `validate` finds in each of the ``selected`` cases, by the case's position: a name
+    its decision or program lacks, a refused input, a name used twice, a `boundaries:` naming what
+    is not there (engine.model.build.test_problems), each in the case's lines (from its first to
+    the next case's). Such a case is not run: it fails with them (``failed``), said once, where
+    `validate` says them; run anyway, it failed in other words at another place, or passed while
+    the run failed ("6 passed, 0 failed", exit 1)."""
+    from bisect import bisect_right
+
+    wanted = {c.pos for c in selected}
+    files = {pos.file for pos in wanted}
+    errors: dict[str, list[Problem]] = {}
+    for p in repo.problems:
+        if p.severity == "error" and p.file in files:
+            errors.setdefault(p.file, []).append(p)
+    found: dict[Pos, tuple[Problem, ...]] = {}
+    for file, problems in errors.items():
+        doc = repo.documents.get(file)
+        listed = doc.data.get("cases") if doc is not None and isinstance(doc.data, dict) else None
+        if doc is None or not isinstance(listed, list):
+            continue
+        starts = sorted({(doc.pos(("cases", i)).line, doc.pos(("cases", i)).col) for i in range(len(listed))})
+        for p in problems:
+            at = bisect_right(starts, (p.line, p.col))
+            if at:
+                pos = Pos(file, *starts[at - 1])
+                if pos in wanted:
+                    found[pos] = found.get(pos, ()) + (p,)
+    return found
+
+
+def failed(case: TestCase, problems: tuple[Problem, ...]) -> Outcome:
+    """The outcome of a case with errors of its own (``own_errors``): failed with them, not run."""
+    return Outcome(case.name, case.program, case.decision, case.pos, context(case), problems=problems)
+
+
 def _first_errors(repo: Repository) -> dict[tuple[str, str], Problem]:
     """The first error of each file a case's answer is read from, by what the file is: `marketplaces`,
     a `program` (its folder), an `overlay` or a `decision` (`folder/id`)."""

@@ -14,16 +14,30 @@ from typing import TYPE_CHECKING
 
 from engine.policytests.cases import NotRun, Outcome, show
 from engine.policytests.coverage import Coverage
-from engine.problems import one_line, shown_path, shown_text
+from engine.problems import Problem, one_line, shown_path, shown_text
 
 if TYPE_CHECKING:
     from engine.problems.report import Root
 
 
-def summary(outcomes: Sequence[Outcome], left_out: Sequence[NotRun] = ()) -> str:
-    """`N passed, N failed`, and the cases of tests files with errors that did not run."""
+def summary(outcomes: Sequence[Outcome], left_out: Sequence[NotRun] = (), errors: Sequence[Problem] = ()) -> str:
+    """`N passed, N failed`, the cases of tests files with errors that did not run, and the
+    repository's other errors, which fail the run too (``errors``: those said with no case)."""
     passed = sum(o.passed for o in outcomes)
-    return f"{passed} passed, {len(outcomes) - passed} failed" + not_run(left_out)
+    return f"{passed} passed, {len(outcomes) - passed} failed" + not_run(left_out) + other_errors(errors, left_out)
+
+
+def other_errors(errors: Sequence[Problem], left_out: Sequence[NotRun] = ()) -> str:
+    """`, 1 error in policies/x/tests/y.yaml`: the errors that fail the run besides its cases, not
+    in a file the cases not run already blame (a case of a file `-k` left out, a decision no case
+    asks): without it the line read "6 passed, 0 failed" and the run failed."""
+    blamed = {n.errors_in for n in left_out}
+    mine = [p for p in errors if p.severity == "error" and p.file not in blamed]
+    if not mine:
+        return ""
+    files = sorted({p.file for p in mine})
+    noun = f"error{'s' if len(mine) != 1 else ''}"
+    return f", {len(mine)} {noun} in " + (shown_path(files[0]) if len(files) == 1 else f"{len(files)} files")
 
 
 def not_run(left_out: Sequence[NotRun]) -> str:

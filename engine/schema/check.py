@@ -127,11 +127,22 @@ def errors_to_problems(
 
 
 def _leaves(error: ValidationError) -> list[ValidationError]:
-    """For anyOf/oneOf, the errors of the branch that got furthest, not the summary."""
+    """For anyOf/oneOf, the errors of the branch that got furthest, not the summary: among the
+    branches whose type the value has, when there are some (`outputs: {}` against a list or a
+    non-empty mapping is an empty mapping, not "expected array": a mapping is allowed)."""
     if error.validator in ("anyOf", "oneOf") and error.context:
         from jsonschema.exceptions import best_match
 
-        return [best_match(error.context)]
+        branches: dict[object, list[ValidationError]] = {}
+        for sub in error.context:
+            branches.setdefault(sub.relative_schema_path[0] if sub.relative_schema_path else None, []).append(sub)
+        typed = [
+            sub
+            for subs in branches.values()
+            if not any(s.validator == "type" and not s.relative_path for s in subs)
+            for sub in subs
+        ]
+        return [best_match(typed or error.context)]
     return [error]
 
 
@@ -199,6 +210,9 @@ def _problem(doc: Document, base: Path, error: Any, code: str, what: str, hints:
         # a parameter's value itself (P003 at no deeper path): its schema's `format` shows its unit
         whole_value = code == "P003" and not error.absolute_path
         hint = _type_hint(want, error.instance, _quoted(doc, pos.line, pos.col), error.schema, whole_value)
+        if want == "string" and _id_expected(error.schema, error.instance) and path and isinstance(path[-1], str):
+            # (quoted, `parameter: 5` is still no id: the hint named a fix that fails again)
+            hint = f"`{path[-1]}` takes a name: lowercase letters, digits and underscores, starting with a letter"
         if code == "P003" and error.instance is None and isinstance(expected, str):
             # `value: null`, the authors' guide's "not stated for this marketplace": its schema must say so
             hint = f'to say a value is not stated, let the schema allow it: `type: [{expected}, "null"]`'
@@ -324,6 +338,15 @@ def _type_hint(want: str, instance: Any, quoted: bool, schema: Any, parameter: b
     if want == "array":
         return "write a list: `- item` lines, or `[a, b]`"
     return f"write a value of type {want}"
+
+
+def _id_expected(schema: Any, instance: Any) -> bool:
+    """Whether ``schema`` wants an id (common.schema.json's `id`: `^[a-z][a-z0-9_]...`, what the
+    hint says it is) that ``instance``, quoted, would not be."""
+    pattern = schema.get("pattern") if isinstance(schema, dict) else None
+    if not isinstance(pattern, str) or not pattern.startswith("^[a-z][a-z0-9_]"):
+        return False
+    return isinstance(instance, (bool, int, float)) and re.search(pattern, json.dumps(instance)) is None
 
 
 def _is_date(schema: Any) -> bool:
