@@ -7,7 +7,11 @@ Each refused case was accepted before, and answered wrongly or by the offset a c
   `2025-07-01T02:00:00+02:00`, the same instant;
 - a date-time declared through `additionalProperties`, `$ref` or `allOf` was not known to be one
   (`byname.x < at` compared texts), nor a value such a schema leaves untyped known to be so;
-- an instant compared with a day (`utc(a) == date(b)`, `delivered_at == at`): always false.
+- an instant compared with a day (`utc(a) == date(b)`, `delivered_at == at`): always false;
+- a date-time (a day) declared through `anyOf` or `oneOf`, as the nullable one is (`anyOf: [{type:
+  string, format: date-time}, {type: "null"}]`), was not known to be one (`x < at` answered by the
+  offset the caller wrote), nor a value one of whose `anyOf` branches declares nothing known to be
+  of no declared type.
 """
 
 from __future__ import annotations
@@ -229,3 +233,115 @@ def test_date_times_and_days_compared(said: list[str], case: int) -> None:
         return
     assert len(found) == 1 and f"returns/decisions/k{case}.yaml:{error}" in said[found[0]], said
     assert said[found[0] + 1].strip().startswith(hint), said[found[0] + 1]
+
+
+_CHOICE_DECISION = """kind: decision
+id: {id}
+title: Chosen
+description: A value declared through anyOf or oneOf, compared.
+inputs:
+  stamp: {{type: string, format: date-time, description: An instant.}}
+  x: {{description: The value., {schema}}}
+hit: first
+rules:
+  - id: r
+    when: "{when}"
+    reason: r
+    then: {{early: true}}
+default: {{early: false}}
+outputs:
+  early: {{type: boolean}}
+"""
+_DT = "{type: string, format: date-time}"
+_NULL = '{type: "null"}'
+# what a schema makes of its value: an instant, a day, of no declared type, or none of them
+_INSTANT, _DAY, _UNTYPED, _OTHER = "instant", "day", "untyped", "other"
+# (the value of input `x` read, its schema, what it is)
+_CHOICES: list[tuple[str, str, str]] = [
+    ("x", f"anyOf: [{_DT}, {_NULL}]", _INSTANT),
+    ("x", f"oneOf: [{_DT}, {_NULL}]", _INSTANT),
+    ("x", f"oneOf: [{_NULL}, {{allOf: [{{type: string}}, {{format: date-time}}]}}]", _INSTANT),
+    ("x", f"anyOf: [{{oneOf: [{_DT}, {{type: integer}}]}}, {{const: null}}]", _INSTANT),
+    ("x", f'$defs: {{t: {_DT}}}, anyOf: [{{$ref: "#/properties/x/$defs/t"}}, {{enum: [null]}}]', _INSTANT),
+    ("x", 'type: [string, "null"], format: date-time', _INSTANT),  # (known before: `format` on the value)
+    ("x.at", f"anyOf: [{{type: object, properties: {{at: {_DT}}}}}, {_NULL}]", _INSTANT),
+    ("x[0]", f"oneOf: [{{type: array, items: {_DT}}}, {_NULL}]", _INSTANT),
+    ("x", f"anyOf: [{{type: string, format: date}}, {_NULL}]", _DAY),
+    ("x", "oneOf: [{type: string, format: date}, false]", _DAY),
+    ("x", f"anyOf: [{{type: integer}}, {{description: Anything.}}, {_NULL}]", _UNTYPED),
+    ("x", "oneOf: [true, {type: integer}]", _UNTYPED),
+    (
+        "x.at",
+        f"anyOf: [{{type: object}}, {_NULL}], oneOf: [{{type: object, properties: {{at: {{}}}}}}, {_NULL}]",
+        _UNTYPED,
+    ),
+    # not known: a branch may hold another text; a oneOf whose other branch holds every text holds none;
+    # an object branch that does not declare the key; `if`/`then` is not followed
+    ("x", f"anyOf: [{_DT}, {{type: string}}]", _OTHER),
+    ("x", f"anyOf: [{_DT}, {{type: string, format: date}}]", _OTHER),
+    ("x", f"anyOf: [{_DT}, {{}}]", _UNTYPED),
+    ("x", "oneOf: [{}, {type: string}]", _OTHER),
+    ("x.at", f"anyOf: [{{type: object, properties: {{at: {_DT}}}}}, {{type: object}}]", _OTHER),
+    ("x", "type: string, if: {minLength: 20}, then: {format: date-time}", _OTHER),
+]
+_EQ = "hint: compare instants written one way with `utc(a) == utc(b)`"
+# (the expression, with `{v}` for the value; what it is refused as, by kind: the message's start after
+# `==`/`<`, the hint's start; a kind not named: accepted)
+_EXPRESSIONS: list[tuple[str, dict[str, tuple[str, str]]]] = [
+    ("{v} < at", {_INSTANT: ("`<` compares date-times as text", _ORDER)}),
+    (
+        "{v} == utc(stamp)",
+        {
+            _INSTANT: ("`==` compares date-times as text", _EQ),
+            _DAY: ("`==` compares an instant with a day", _DAY_EQ.format("==")),
+            _UNTYPED: ("`==` compares an instant with `{v}`, of no declared type", _UNTYPED_EQ.format("==", _INPUT)),
+        },
+    ),
+    ("{v} == none or before(date({v}), date(stamp)) and utc(stamp) != none", {}),
+]
+_PAIRS = [(c, e) for c in range(len(_CHOICES)) for e in range(len(_EXPRESSIONS))]
+
+
+@pytest.fixture(scope="module")
+def said_of_choices(init_starter: Path, tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """What `validate` says of one repository with a decision per schema and expression."""
+    from support import run_cli
+
+    top = tmp_path_factory.mktemp("choices") / "repo"
+    shutil.copytree(init_starter, top)
+    for c, e in _PAIRS:
+        value, schema, _ = _CHOICES[c]
+        when = _EXPRESSIONS[e][0].format(v=value)
+        path = top / "policies" / "returns" / "decisions" / f"c{c}_{e}.yaml"
+        path.write_text(_CHOICE_DECISION.format(id=f"c{c}_{e}", schema=schema, when=when), encoding="utf-8")
+    result = run_cli("validate", "--root", str(top))
+    assert "Traceback" not in result.out + result.err, result
+    return (result.out + result.err).splitlines()
+
+
+@pytest.mark.parametrize(
+    ("choice", "expression"), _PAIRS, ids=[f"{_CHOICES[c][1]}|{_EXPRESSIONS[e][0]}" for c, e in _PAIRS]
+)
+def test_any_of_and_one_of(said_of_choices: list[str], choice: int, expression: int) -> None:
+    value, _, kind = _CHOICES[choice]
+    template, refused = _EXPRESSIONS[expression]
+    found = [i for i, line in enumerate(said_of_choices) if f"/c{choice}_{expression}.yaml:" in line]
+    if kind not in refused:
+        assert found == [], said_of_choices
+        return
+    message, hint = refused[kind]
+    when = template.format(v=value)
+    column = 12 + when.index(" ", len(value)) + 1  # the operator, after `    when: "` and the value
+    error = f"returns/decisions/c{choice}_{expression}.yaml:11:{column}: error[E003]: {message.format(v=value)}"
+    assert len(found) == 1 and error in said_of_choices[found[0]], said_of_choices
+    assert said_of_choices[found[0] + 1].strip().startswith(hint), said_of_choices[found[0] + 1]
+
+
+def test_branches_that_lead_back_are_read_in_bounded_work() -> None:
+    """A schema whose `anyOf` leads back to itself (`validate` refuses it, P009, and compiles its
+    expressions all the same) is not known to be anything, after a bounded reading."""
+    from engine.decisions.datetimes import Declared, date_time, input_root, no_type, part
+
+    loop = {"anyOf": [{"minLength": 1, "$ref": "#/properties/x"}, {"format": "date-time", "$ref": "#/properties/x"}]}
+    declared = Declared(loop, input_root({"x": loop}))
+    assert (date_time(declared), no_type(declared), part(declared, "a", named=True)) == (False, False, None)

@@ -92,7 +92,8 @@ def compile_decision(
 
 
 def moments(decision: Decision) -> dict[str, str]:
-    """The inputs that are date-times (`format: date-time`, through `$ref` and `allOf` too), written
+    """The inputs that are date-times (`format: date-time`, through `$ref`, `allOf`, `anyOf` and `oneOf`
+    too: ``engine.decisions.datetimes.date_time``), written
     with any offset: comparing them as text is refused (``engine.decisions.expr.Scope.moments``)."""
     from engine.decisions.datetimes import moments as dated
 

@@ -8,8 +8,9 @@ caller or the time zone it was written in; a date-time compared with a day (`202
 equal to it. Neither is a syntax error, and Python answers both without complaint, so the compiler
 must know, before anything runs, which values are date-times (and how they are written), which are
 days, and which are of a type no schema declares. That reasoning reads the inputs' and parameters'
-JSON Schemas as JSON Schema does (`properties`, `items`, `additionalProperties`, `$ref`, `allOf`)
-and the helpers' results; it is kept here, apart from the compiler's walk of the tree, so the two
+JSON Schemas as JSON Schema does (`properties`, `items`, `additionalProperties`, `$ref`, `allOf`,
+and `anyOf`/`oneOf` branch by branch, so the nullable date-time, `anyOf: [{type: string, format:
+date-time}, {type: "null"}]`, is one; `if`/`then`/`else` is not followed) and the helpers' results; it is kept here, apart from the compiler's walk of the tree, so the two
 can be read, and changed, one at a time.
 
 ``Times`` answers for one expression's names (``engine.decisions.expr.Scope`` gives them): what a
@@ -41,14 +42,19 @@ DAY = "day"
 _ORDER = ("<", "<=", ">", ">=")
 _EQUAL = ("==", "!=")
 _AMONG = ("in", "not in")
-# the keywords by which a schema declares a value's type; `$ref` and `allOf` are followed (``_parts``)
-_TYPING = ("type", "enum", "const", "format", "$dynamicRef", "anyOf", "oneOf")
-# those by which it may declare a part of one that ``_part`` does not follow
+# the keywords by which a schema declares a value's type; `$ref` and `allOf` are followed (``_parts``),
+# `anyOf` and `oneOf` too, branch by branch (``_CHOICES``: ``_is_formatted``, ``_untyped``, ``_chosen``)
+_TYPING = ("type", "enum", "const", "format", "$dynamicRef")
+_CHOICES = ("anyOf", "oneOf")
+_KINDS = {"string": str, "object": dict, "array": list}
+# those by which it may declare a part of one where ``part`` does not say (`anyOf`, `oneOf`: a
+# branch that may hold an object, an array, without declaring the part)
 _OPEN = (
     *("$dynamicRef", "anyOf", "oneOf", "if", "dependentSchemas"),
     *("patternProperties", "prefixItems", "unevaluatedProperties", "unevaluatedItems"),
 )
-MAX_PARTS = 64  # the schemas one value is read from, through `$ref` and `allOf`: a bound, not a limit met
+MAX_PARTS = 64  # the schemas one value is read from, through `$ref` and `allOf` (so many `anyOf`, `oneOf`
+# branches too: ``_Budget``): a bound, not a limit met
 
 
 class Names(Protocol):
@@ -93,35 +99,131 @@ def input_root(schemas: Mapping[str, object]) -> dict[str, object]:
 
 
 def date_time(declared: Declared | None) -> bool:
-    """A `format: date-time` value (as declared, through `$ref` and `allOf` too)."""
+    """A `format: date-time` value (as declared, through `$ref`, `allOf`, `anyOf` and `oneOf` too:
+    ``_formatted``)."""
     return _formatted(declared, "date-time")
 
 
 def date_only(declared: Declared | None) -> bool:
-    """A `format: date` value: a day, `YYYY-MM-DD`."""
+    """A `format: date` value: a day, `YYYY-MM-DD` (read as ``date_time`` reads a date-time)."""
     return _formatted(declared, "date")
 
 
 def _formatted(declared: Declared | None, form: str) -> bool:
-    return declared is not None and any(p.get("format") == form for p in _parts(declared))
+    return declared is not None and _is_formatted(declared, form, _Budget())
+
+
+def _is_formatted(declared: Declared, form: str, budget: _Budget) -> bool:
+    """A value whose texts are all of ``form``: one of the schemas it matches all of (``_parts``)
+    says `format: FORM`, or has an `anyOf` or a `oneOf` whose every branch that may hold a text is
+    one (read so too), a branch at least. A branch that can hold no text is set aside: `{type:
+    "null"}` (the nullable date-time, `anyOf: [{type: string, format: date-time}, {type: "null"}]`),
+    `false`, and `{type: integer}` too, as `format` sets aside what is not a text (`type: [string,
+    integer], format: date-time` is the same value: `x < at` compares its date-times as text, and
+    `x is number and x < 5` is refused with it). A branch that may hold any text (`{type: string}`,
+    `{}`, a `$ref` elsewhere), or too many to read (``_Budget``), leaves the value not known to be
+    one: what may be another text is never refused as a date-time."""
+    parts = _parts(declared)
+    if any(p.get("format") == form for p in parts):
+        return True
+    for p in parts:
+        for keyword in _CHOICES:
+            branches = p.get(keyword)
+            if not isinstance(branches, list):
+                continue
+            texts = [d for d in _branches(branches, declared.root) if _holds(d, "string", budget)]
+            if texts and all(budget.spend() and _is_formatted(d, form, budget) for d in texts):
+                return True
+    return False
 
 
 def no_type(declared: Declared | None) -> bool:
     """A schema that declares nothing of a value's type: `true`, or one with none of ``_TYPING``,
-    nor has any schema its `$ref` or `allOf` point to."""
-    if declared is None or not isinstance(declared.schema, dict):
-        return declared is not None and declared.schema is True
+    nor has any schema its `$ref` or `allOf` point to, but an `anyOf` with a branch that declares
+    nothing (the value may be anything: a date-time written any way among others), or a `oneOf`
+    with one when no other branch may hold a text (any text matches that one branch alone). Not a
+    `oneOf` whose other branches may hold a text (`oneOf: [{}, {type: string}]` holds no text), nor
+    a value read through a keyword not followed (`if`, `not`...: none of ``_TYPING``, so of no
+    declared type, as before): what is not known to be of no type is never refused as such."""
+    return declared is not None and _untyped(declared, _Budget())
+
+
+def _untyped(declared: Declared, budget: _Budget) -> bool:
+    if not isinstance(declared.schema, dict):
+        return declared.schema is True
     found = _read(declared, strict=True)
-    return found is not None and not any(k in p for p in found for k in _TYPING)
+    if found is None or any(k in p for p in found for k in _TYPING):
+        return False
+    for p in found:
+        for keyword in _CHOICES:
+            if keyword not in p:
+                continue
+            branches = _branches(p[keyword], declared.root) if isinstance(p[keyword], list) else []
+            free = [i for i, d in enumerate(branches) if budget.spend() and _untyped(d, budget)]
+            if not free:
+                return False
+            if keyword == "oneOf" and any(i != free[0] and _holds(d, "string", budget) for i, d in enumerate(branches)):
+                return False
+    return True
+
+
+def _holds(declared: Declared, kind: str, budget: _Budget) -> bool:
+    """Whether a value of schema ``declared`` may be a ``kind`` (`string`, `object`, `array`): False
+    only when a schema it matches all of says it cannot (a `type`, a `const`, an `enum` without
+    one, `false`, an `anyOf` or `oneOf` none of whose branches may); True when not known."""
+    if declared.schema is False:
+        return False
+    found = _read(declared, strict=True) if budget.spend() else None
+    if found is None:
+        return True
+    python = _KINDS[kind]
+    for p in found:
+        types = p.get("type")
+        names = [types] if isinstance(types, str) else types if isinstance(types, list) else [kind]
+        if kind not in names:
+            return False
+        if "const" in p and not isinstance(p["const"], python):
+            return False
+        if isinstance(p.get("enum"), list) and not any(isinstance(v, python) for v in p["enum"]):
+            return False
+        for keyword in _CHOICES:
+            branches = p.get(keyword)
+            if isinstance(branches, list) and not any(
+                _holds(d, kind, budget) for d in _branches(branches, declared.root)
+            ):
+                return False
+    return True
+
+
+def _branches(branches: list[object], root: object) -> list[Declared]:
+    return [Declared(b, root) for b in branches]
+
+
+class _Budget:
+    """The schemas one question reads through `anyOf` and `oneOf` (each branch read through `$ref`
+    and `allOf`: ``MAX_PARTS``), at most ``MAX_PARTS``: a schema that points into itself, or
+    branches within branches, cost a bounded amount; past it a value is not known to be anything."""
+
+    def __init__(self) -> None:
+        self.left = MAX_PARTS
+
+    def spend(self) -> bool:
+        self.left -= 1
+        return self.left >= 0
 
 
 def part(declared: Declared | None, key: object, named: bool) -> Declared | None:
     """The schema of a key (``named``: `a.b`, `a['b']`) or an item (`a[0]`, `a[i]`) of a value of
     schema ``declared``: as each schema it is read from declares it, in its `properties` (for a key
-    they do not name, `additionalProperties`, unless `patternProperties` may apply) or `items`;
-    several: all of them (`allOf`). None when none declares it."""
+    they do not name, `additionalProperties`, unless `patternProperties` may apply) or `items`, or
+    in an `anyOf` or `oneOf` whose every branch that may hold an object (an array) declares it (one
+    of them: `anyOf`); several: all of them (`allOf`). None when none declares it."""
     if declared is None or (named and not isinstance(key, str)) or isinstance(key, (bool, float)):
         return None
+    return _part(declared, key, named, _Budget())
+
+
+def _part(declared: Declared, key: object, named: bool, budget: _Budget) -> Declared | None:
     found: list[object] = []
     for p in _parts(declared):
         if named:
@@ -132,9 +234,29 @@ def part(declared: Declared | None, key: object, named: bool) -> Declared | None
                 found.append(p["additionalProperties"])
         elif "items" in p:
             found.append(p["items"])
+        for keyword in _CHOICES:
+            if isinstance(p.get(keyword), list):
+                chosen = _chosen(_branches(p[keyword], declared.root), key, named, budget)
+                if chosen is not None:
+                    found.append(chosen)
     if not found:
         return None
     return Declared(found[0] if len(found) == 1 else {"allOf": found}, declared.root)
+
+
+def _chosen(branches: list[Declared], key: object, named: bool, budget: _Budget) -> object:
+    """The schema of a key or an item of one of ``branches``: `anyOf` of each one's that may hold
+    an object (``named``) or an array; None when one of them does not declare it (it may hold
+    anything there), or none may hold one."""
+    found: list[object] = []
+    for d in branches:
+        if not _holds(d, "object" if named else "array", budget):
+            continue
+        inner = _part(d, key, named, budget) if budget.spend() else None
+        if inner is None:
+            return None
+        found.append(inner.schema)
+    return {"anyOf": found} if found else None
 
 
 def left_open(declared: Declared, named: bool) -> bool:
@@ -349,8 +471,9 @@ class Times:
         or a parameter whose schema says nothing of it (`{description: ...}`, `true`), a part of one
         its schema leaves open (`order.placed_at` of `order: {type: object}`, an item of `{type:
         array}`), a part of such a value, a `let` of one, and `x if c else y` and `x|default(y)`
-        with either one such. Its schema is read through `$ref`, `allOf` and `additionalProperties`;
-        not a part a schema may declare where it is not followed (`patternProperties`, `anyOf`...)."""
+        with either one such. Its schema is read through `$ref`, `allOf`, `anyOf`, `oneOf` (``no_type``)
+        and `additionalProperties`; not a part a schema may declare where it is not followed
+        (`patternProperties`, an `anyOf` branch that does not declare it...)."""
         if isinstance(node, nodes.Name):
             if node.name in self.names.lets:
                 return node.name in self.names.untyped
@@ -579,8 +702,8 @@ class Times:
 
 
 def moments(schemas: Mapping[str, object]) -> dict[str, str]:
-    """The inputs that are date-times (`format: date-time`, through `$ref` and `allOf` too), each
-    written with any offset (``Checked.instant``)."""
+    """The inputs that are date-times (`format: date-time`, through `$ref`, `allOf`, `anyOf` and `oneOf`
+    too: ``date_time``), each written with any offset (``Checked.instant``)."""
     root = input_root(schemas)
     return {name: "any" for name, schema in schemas.items() if date_time(Declared(schema, root))}
 
