@@ -80,6 +80,11 @@ _PARAMETERS = """  extra:
     schema: {type: array, items: {type: string, format: date-time}}
     value: ["2025-07-01T00:00:00Z"]
     source: made up
+  maybe:
+    description: An instant, or none.
+    schema: {anyOf: [{type: string, format: date-time}, {type: "null"}]}
+    value: null
+    source: made up
   holidays:
     description: Days nothing is shipped on.
     schema: {type: array, items: {type: string, format: date}}
@@ -139,6 +144,7 @@ _CASES: list[tuple[str, str, str | None, str]] = [
     ("", "both > at", "27:17: error[E003]: `>` compares date-times as text", _ORDER),
     ("", "params.cutover <= at", "27:27: error[E003]: `<=` compares date-times as text", _ORDER),
     ("", "params.when_ref < at", "27:28: error[E003]: `<` compares date-times as text", _ORDER),
+    ("", "params.maybe < at", "27:25: error[E003]: `<` compares date-times as text", _ORDER),
     (
         "",
         "delivered_at == both",

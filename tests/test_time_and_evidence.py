@@ -224,3 +224,52 @@ def test_assumed_parts_must_be_in_the_value(tmp_path: Any, evidence: str, found:
     if not found:
         entry = repo.programs["loans"].timeline("late_fee_bands", "nl")[0]
         assert entry.value_assumed and entry.assumed_parts == (("1", "fee"),)
+
+
+_NULLABLE = {"x": {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "null"}]}}
+_PERIODS = "[{'from': '2024-01-01T00:00:00Z'}]"
+
+
+@pytest.mark.parametrize(
+    ("source", "said"),
+    [
+        ("utc(x)", "`utc(...)` must be an ISO date or date-time string, got none `null`"),
+        ("date(x)", "`date(...)` must be an ISO date or date-time string, got none `null`"),
+        ("before(x, '2024-01-01T00:00:00Z')", "the first argument of `before` must be an ISO date or date-time"),
+        ("add_hours(x, 1)", "the first argument of `add_hours` must be an ISO date or date-time string, got none"),
+        # `during`'s own words (it said "the first argument of `before`", the helper it compares with)
+        (f"during(x, {_PERIODS})", "the first argument of `during` must be an ISO date or date-time string, got none"),
+        ("during(x, [])", None),  # no period to fall in
+        ("x is none", None),
+    ],
+)
+def test_helpers_refuse_a_nullable_date_time_that_is_none(source: str, said: str | None) -> None:
+    """A nullable date-time input (`anyOf: [{format: date-time}, {type: "null"}]`) given as null:
+    each helper that needs a date-time says so (D005, with the helper's name), as the guide says."""
+    d = _decision([_rule("r", None, {"v": Expr(source, Pos(FILE, 3, 11))}, 2)], inputs=_NULLABLE)
+    c, problems = compile_decision(d, set())
+    assert c is not None, problems
+    result = c.evaluate({"x": None}, LA, "2024-03-11")
+    found = [(p.code, p.message) for p in result.problems]
+    if said is None:
+        assert result.ok, found
+        return
+    assert len(found) == 1 and found[0][0] == "D005" and said in found[0][1], found
+
+
+@pytest.mark.parametrize(
+    ("periods", "said"),
+    [
+        ("[{'from': 'x'}]", "a period's `from` in `during` `x` is not an ISO 8601 date"),
+        ("[{'from': '2024-01-01T00:00:00Z', 'to': 3}]", "a period's `to` in `during` must be an ISO date or date-time"),
+        ("[{'from': '2024-01-01'}]", "`during` cannot compare a date with a date-time"),
+        ("[{'from': '2024-02-01T00:00:00Z', 'to': '2024-01-01T00:00:00Z'}]", "a period ends (`2024-01-01T00:00:00Z`)"),
+    ],
+)
+def test_during_names_itself_in_what_it_refuses(periods: str, said: str) -> None:
+    d = _decision([_rule("r", None, {"v": Expr(f"during(x, {periods})", Pos(FILE, 3, 11))}, 2)], inputs=_NULLABLE)
+    c, problems = compile_decision(d, set())
+    assert c is not None, problems
+    result = c.evaluate({"x": "2024-01-15T00:00:00Z"}, LA, "2024-03-11")
+    found = [(p.code, p.message) for p in result.problems]
+    assert len(found) == 1 and found[0][0] == "D005" and said in found[0][1], found

@@ -600,9 +600,16 @@ def during(moment: Any, periods: Any) -> bool:
     for period in _items(periods, "the periods of `during`"):
         if not isinstance(period, dict) or period.get("from") is None:
             raise EvalError("each period given to `during` must be a mapping with `from` (and optionally `to`)")
-        if period.get("to") is not None and before(period["to"], period["from"]):
+        # each read in `during`'s words (a none moment is "the first argument of `during`", not of
+        # the `before` that compares it)
+        at = _parse(moment, "the first argument of `during`")
+        start = _parse(period["from"], "a period's `from` in `during`")
+        end = None if period.get("to") is None else _parse(period["to"], "a period's `to` in `during`")
+        if any(isinstance(v, _dt.datetime) != isinstance(at, _dt.datetime) for v in (start, end) if v is not None):
+            raise EvalError("`during` cannot compare a date with a date-time; use date(...) on the date-time")
+        if end is not None and end < start:
             raise EvalError(f"a period ends (`{period['to']}`) before it begins (`{period['from']}`)")
-        if not before(moment, period["from"]) and (period.get("to") is None or before(moment, period["to"])):
+        if start <= at and (end is None or at < end):
             return True
     return False
 
