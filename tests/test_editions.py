@@ -513,6 +513,15 @@ def test_the_changes_of_a_page_read_again_are_what_reading_it_gives(monkeypatch:
     assert len(parsed) == 3
 
 
+@pytest.mark.parametrize("href", ["2024-03-09/help.html#changes", "2024-03-09/help.html?at=2024-03-09"])
+def test_an_edition_link_with_a_fragment_or_query_is_not_part_of_a_feed_item(href: str) -> None:
+    """A template may link an edition's part (`[page before]({{ pair.before }}#changes)`, made
+    `help.html#changes` in the HTML): the feed took the link's text for the change's words."""
+    body = _BODY.replace('href="2024-03-09/help.html"', f'href="{href}"')
+    assert body != _BODY
+    assert feeds.changes_in(body, {"2024-03-09/help.html"}) == {"2024-03-10": ["the fee is 5", "30 days"]}
+
+
 def _built_with_a_trial_change(tmp_path: Path, change: str) -> Any:
     """policies/ with ``change`` (a YAML entry of `changes:`) added to csba's `trial_days`, built on AT."""
     policies = tmp_path / "policies"

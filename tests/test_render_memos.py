@@ -301,8 +301,9 @@ def _plain_to_html(text: str, marks: markup.FactMarks) -> tuple[str, str]:
     for tok in tokens:
         for child in tok.children or ():
             href = child.attrGet("href") if child.type == "link_open" else None
-            if isinstance(href, str) and href.endswith(".md") and "://" not in href and not href.startswith("/"):
-                child.attrSet("href", href[:-3] + ".html")
+            twin = markup.html_twin(href) if isinstance(href, str) else None  # (test_rendering.py: LINKS)
+            if twin is not None:
+                child.attrSet("href", twin)
     return marks.to_spans(md.renderer.render(tokens, md.options, {})), markup.strip_marks(title)
 
 

@@ -31,6 +31,40 @@ def test_a_value_that_could_start_a_block_is_escaped_so_it_shows_as_written(
     assert html == f"<p>{shown}</p>\n"
 
 
+# (a link's target in a page's Markdown, its `href` in the page's HTML)
+LINKS = [
+    ("fees.md", "fees.html"),
+    ("../../us/en/fees.md", "../../us/en/fees.html"),
+    # the page's part and the query are kept: the HTML page led to the Markdown file (fault: `other.md#fees`)
+    ("fees.md#refunds", "fees.html#refunds"),
+    ("fees.md?at=2025-01-01", "fees.html?at=2025-01-01"),
+    ("fees.md?a=1#b.md", "fees.html?a=1#b.md"),
+    # not a page of this site, or no page at all: as written (`#notes.md`, `mailto:` were rewritten)
+    ("#notes.md", "#notes.md"),
+    ("fees.html#x.md", "fees.html#x.md"),
+    ("fees.html?next=a.md", "fees.html?next=a.md"),
+    ("https://example.com/a.md#x", "https://example.com/a.md#x"),
+    ("mailto:help@example.md", "mailto:help@example.md"),
+    ("/a.md#x", "/a.md#x"),
+    ("//example.com/a.md", "//example.com/a.md"),
+    ("fees.mdx", "fees.mdx"),
+]
+
+
+@pytest.mark.parametrize(("target", "href"), LINKS)
+@pytest.mark.parametrize(
+    "page",
+    [
+        "See [this]({}).\n",  # an inline link (a page cut into pieces, each remembered)
+        "See [this][t].\n\n[t]: {}\n",  # a reference definition (the whole page parsed at once)
+    ],
+    ids=["inline", "reference"],
+)
+def test_a_link_to_a_markdown_page_leads_to_its_html_page(page: str, target: str, href: str) -> None:
+    html, _ = to_html(page.format(target), FactMarks())
+    assert html == f'<p>See <a href="{href}">this</a>.</p>\n'
+
+
 @pytest.mark.parametrize(
     "markdown, joined",
     [

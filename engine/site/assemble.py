@@ -179,7 +179,7 @@ def change_feed(repo: Repository, work: Plan, job: Job, title: str, body: str, w
     changes", in the same markup: a feed announces what has happened)."""
     past = work.editions[(job.page.program, job.marketplace)]
     links = edition_links(job, past)
-    skip = {href[:-3] + ".html" for pair in links.values() for href in pair.values() if href}
+    skip = {markup.html_twin(href) or href for pair in links.values() for href in pair.values() if href}
     found = {date: items for date, items in feeds.changes_in(body, skip).items() if date <= day}
     here = job.feed()
     tag = job.locale

@@ -68,7 +68,7 @@ class _Changes(HTMLParser):
             date = _CHANGE_DATE.match(values.get("data-fact") or "")
             if date and self._date is None:
                 self._date, self._quiet = date.group(1), self._quiet + 1
-            elif self._quiet or (tag == "a" and values.get("href") in self.skip):
+            elif self._quiet or (tag == "a" and _page_of(values.get("href") or "") in self.skip):
                 self._quiet += 1
 
     def handle_endtag(self, tag: str) -> None:
@@ -85,6 +85,12 @@ class _Changes(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._item is not None and not self._quiet:
             self._item.append(data)
+
+
+def _page_of(href: str) -> str:
+    """A link's page: its address without its query and fragment (`original/help.html#fees` is a
+    link to that edition as much as `original/help.html` is)."""
+    return href.split("#", 1)[0].split("?", 1)[0]
 
 
 # Items found in a body, by a digest of the body and ``skip``: parsing a page's HTML again is a

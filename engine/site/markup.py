@@ -458,11 +458,28 @@ def _render_inline_html(self: Any, tokens: Any, idx: int, options: Any, env: Any
 
 
 def _rewrite_links(children: Any) -> None:
-    """Links between pages point at the HTML twin: `fees.md` -> `fees.html` (not external or absolute ones)."""
+    """Links between pages point at the HTML twin (`html_twin`)."""
     for child in children:
         href = child.attrGet("href") if child.type == "link_open" else None
-        if isinstance(href, str) and href.endswith(".md") and "://" not in href and not href.startswith("/"):
-            child.attrSet("href", href[:-3] + ".html")
+        if isinstance(href, str):
+            twin = html_twin(href)
+            if twin is not None:
+                child.attrSet("href", twin)
+
+
+_SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+def html_twin(href: str) -> str | None:
+    """The HTML page's address for a relative link to a Markdown page, its query and fragment kept:
+    `fees.md` -> `fees.html`, `fees.md#refunds` -> `fees.html#refunds`, `fees.md?a=1#b` ->
+    `fees.html?a=1#b`; None for any other link: another site's or scheme's (`https:`,
+    `mailto:x.md`), an absolute path (`/x.md`, `//host/x.md`), a link that is only a part of this
+    page (`#notes.md`: `.md` in a fragment or a query is not the page's)."""
+    path = href.split("#", 1)[0].split("?", 1)[0]
+    if not path.endswith(".md") or path.startswith("/") or _SCHEME.match(path):
+        return None
+    return path[:-3] + ".html" + href[len(path) :]
 
 
 def _title_text(children: Any) -> str:
