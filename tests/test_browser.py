@@ -491,17 +491,21 @@ def test_serve_reloads_on_an_edit_and_shows_a_broken_file(browser: Any, tmp_path
 
 def test_the_preview_script_carries_the_day_before_a_fragment(browser: Any) -> None:
     """The served page's script carried `?at=` after a link's fragment (`help.html#fees?at=DAY`:
-    the query became part of the fragment, the page opened as of today). Its function, run in
-    Chromium on the links test_serve's feed test carries with `with_day`, gives the same."""
-    from test_serve import CARRIED_LINKS
+    the query became part of the fragment, the page opened as of today), and the page's whole
+    query (`?at=DAY&utm_source=mail`, `?x=1`), not its `at=` alone. Its functions, run in Chromium
+    on the links test_serve's feed test carries with `with_day` and on its queries, give the same."""
+    from test_serve import CARRIED_LINKS, CARRIED_QUERIES
 
-    from engine.commands.serve import CARRIED
+    from engine.commands.serve import CARRIED, DAY
 
     context = browser.new_context()
     try:
         page = context.new_page()  # (about:blank: nothing to load)
         run = f"links => {{ {CARRIED} return links.map(h => carried(h, '?at=2024-01-01')); }}"
         assert page.evaluate(run, [href for href, _ in CARRIED_LINKS]) == [carried for _, carried in CARRIED_LINKS]
+        # the query carried is the page's `at=` alone (the whole `location.search` was)
+        run = f"queries => {{ {DAY} return queries.map(day); }}"
+        assert page.evaluate(run, [query for query, _ in CARRIED_QUERIES]) == [day for _, day in CARRIED_QUERIES]
     finally:
         context.close()
 

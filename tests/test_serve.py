@@ -326,6 +326,21 @@ CARRIED_LINKS = [
 ]
 
 
+# (a served page's query, `location.search`, and the query its script carries to its links: `at`
+# alone, which the preview reads, as `with_day` carries it in a feed; run in Chromium by test_browser)
+CARRIED_QUERIES = [
+    ("?at=2024-01-01", "?at=2024-01-01"),
+    # the whole query was carried: another site's tracking onto every link, a page's search words
+    ("?at=2024-01-01&utm_source=mail", "?at=2024-01-01"),
+    ("?utm_source=mail&at=2024-01-01", "?at=2024-01-01"),
+    ("?at=2024-01-01&at=2023-01-01", "?at=2024-01-01"),  # (the first, as the server reads it)
+    # no day: the page is today's, so are its links (`?x=1` was carried onto each)
+    ("?x=1", ""),
+    ("?at=", ""),
+    ("", ""),
+]
+
+
 @pytest.mark.parametrize(
     ("feed", "carried"),
     [(f'<link href="{href}"/>', f'<link href="{carried}"/>') for href, carried in CARRIED_LINKS]
@@ -350,7 +365,8 @@ def test_the_served_feed_and_its_links_keep_the_day_previewed(reading: Served) -
     assert hrefs and all(h.endswith("?at=2024-01-01") for h in hrefs), hrefs
     assert all("?" not in h for h in re.findall(r' href="([^"]*)"', reading.get(feed)[2]))  # (no day: as built)
     # a page's script carries the day to its head's alternates (the feed, the Markdown, the other languages) too
-    from engine.commands.serve import CARRIED
+    from engine.commands.serve import CARRIED, DAY
 
     page = reading.get(PAGE)[2]
     assert "document.querySelectorAll('a[href],link[rel~=alternate][href]')" in page and CARRIED in page
+    assert DAY in page and "q=day(location.search);" in page  # (`at=` alone, not the whole query)

@@ -267,19 +267,26 @@ CARRIED = (
 )
 
 
+# The query a page's links carry, from the page's own (``s``, `location.search`): `?at=DAY`, the one
+# parameter the preview reads, alone (the first `at`, as the server reads it); '' without one. The
+# whole query was carried: `?at=DAY&utm_source=mail` onto every link, `?x=1` onto links of a page
+# shown as of today. The served script's function; tests run it in a browser.
+DAY = "function day(s){var d=new URLSearchParams(s).get('at');return d?'?at='+encodeURIComponent(d):'';}"
+
+
 def _script(generation: int) -> str:
     # Polls instead of holding a connection (SSE) open: the server is a plain threading HTTP server
     # and a page left open for a day should not keep a thread. `?at=` is carried to the links
     # between pages so that switching language or marketplace keeps the date being previewed, and
     # to the head's alternates (the other languages, the Markdown, the change feed: `with_day`).
     return (
-        "(function(){var g=%d,q=location.search;%s"
+        "(function(){%s%svar g=%d,q=day(location.search);"
         "if(q){document.querySelectorAll('a[href],link[rel~=alternate][href]').forEach(function(a){"
         "var h=a.getAttribute('href');if(h){a.setAttribute('href',carried(h,q));}});}"
         "function poll(){fetch('%s',{cache:'no-store'}).then(function(r){return r.json();})"
         ".then(function(d){if(d.generation!==g){location.reload();}else{setTimeout(poll,%d);}})"
         ".catch(function(){setTimeout(poll,1000);});}"
-        "setTimeout(poll,%d);})();" % (generation, CARRIED, VERSION_PATH, POLL_MS, POLL_MS)
+        "setTimeout(poll,%d);})();" % (DAY, CARRIED, generation, VERSION_PATH, POLL_MS, POLL_MS)
     )
 
 
