@@ -778,3 +778,58 @@ def test_update_says_what_it_left_unchanged_as_extract_does(init_starter: Path, 
     assert run_cli("i18n", "update", cwd=top).out == f"{pot}: unchanged\n{po}: unchanged\n"
     (top / pot).unlink()
     assert run_cli("i18n", "update", cwd=top).out == f"{pot}: updated\n{po}: unchanged\n"
+
+
+HELP_PAGE = "policies/returns/pages/help.md.j2"
+PAY = "{% trans %}You pay for the return shipping."
+DESCRIPTION = "during which a buyer may return an item."
+
+
+@pytest.mark.parametrize(
+    ("edits", "first", "more", "comment"),
+    [
+        (
+            [(HELP_PAGE, PAY, "{# Translators: the buyer pays, not the seller. #}\n" + PAY)],
+            "You pay for the return shipping.",
+            "",
+            "the buyer pays, not the seller.",
+        ),
+        (  # a parameter's description is its label's comment
+            [("policies/returns/program.yaml", DESCRIPTION, "during which a buyer may send an item back.")],
+            "Return window",
+            "",
+            "may send an item back.",
+        ),
+        (
+            [
+                (HELP_PAGE, PAY, "{# Translators: the buyer pays. #}\n" + PAY),
+                ("policies/returns/program.yaml", DESCRIPTION, "in which an item may be sent back."),
+            ],
+            "You pay for the return shipping.",
+            " and 1 other message",
+            "the buyer pays.",
+        ),
+    ],
+    ids=["a template's comment", "a parameter's description", "both"],
+)
+def test_a_catalog_whose_translators_comments_changed_is_stale(
+    init_repo: Path, edits: list[tuple[str, str, str]], first: str, more: str, comment: str
+) -> None:
+    """A comment changed in a template (`i18n extract` writes the POT alone): nothing said the
+    catalogs stale, though `i18n update` rewrites their `#.` lines, the context translators read."""
+    for file, old, new in edits:
+        edit(init_repo / file, old, new)
+    assert run_cli("i18n", "extract", cwd=init_repo).code == 0
+    po = init_repo / "policies/returns/locales/de.po"
+    line = po.read_text(encoding="utf-8").splitlines().index(f'msgid "{first}"') + 1
+    stale = (
+        f"policies/returns/locales/de.po:{line}:1: error[G005]: de: the translators' comment of '{first}'{more}"
+        " is not the template's (`#.` lines): the catalog is stale\n  hint: run `policyctl i18n update` (it"
+        " writes the templates' comments into each catalog), then check each translation against its new comment\n"
+    )
+    for command in (("i18n", "check"), ("validate",)):
+        run = run_cli(*command, cwd=init_repo)
+        assert run.code == 1 and stale in run.out and run.out.count("error[") == 1, run
+    assert run_cli("i18n", "update", cwd=init_repo).code == 0
+    assert comment in " ".join(po.read_text(encoding="utf-8").replace("\n#.", "").split())  # (as words: wrapped)
+    assert run_cli("i18n", "check", cwd=init_repo).code == 0

@@ -1414,8 +1414,46 @@ def check(domain: Domain, read_catalog: Reader | None = None) -> CheckResult:
             result.problems += bad
             continue
         result.problems += _check_catalog(domain, tag, path, messages, catalog, stats)
+        result.problems += _stale_comments(domain, tag, path, messages, catalog)
         result.problems += _plural_forms_check(tag, path, catalog, messages, stats)
     return result
+
+
+def _comment_words(message: AnyMessage) -> str:
+    """A message's translators' comments as `messages_of` compares them: as words."""
+    return " ".join(" ".join(message.auto_comments).split())
+
+
+def _stale_comments(
+    domain: Domain, tag: str, path: str, messages: list[AnyMessage], catalog: AnyCatalog
+) -> list[Problem]:
+    """G005 at the first entry of the catalog whose translators' comments (`#.`) are not the
+    template's: a comment changed in a template (or a parameter's description, a label's note)
+    and the catalog was not updated (`i18n extract` writes the POT alone). Translators read the
+    catalog, not the POT: they would translate without the new context. `i18n update` copies the
+    template's comments into each catalog, as Babel's `update` does (and its `update --check`
+    calls a catalog whose comments differ out of date)."""
+    stale = []
+    for source in messages:
+        found = catalog.get(*message_key(source))
+        if found is not None and _comment_words(found) != _comment_words(source):
+            stale.append((found.lineno or 1, source))
+    if not stale:
+        return []
+    line, first = min(stale, key=lambda s: s[0])
+    more = f" and {len(stale) - 1} other message{'s' if len(stale) > 2 else ''}" if len(stale) > 1 else ""
+    return [
+        Problem(
+            path,
+            line,
+            1,
+            "G005",
+            f"{tag}: the translators' comment of {short(first)}{more} is not the template's (`#.` lines):"
+            " the catalog is stale",
+            "run `policyctl i18n update` (it writes the templates' comments into each catalog), then check"
+            " each translation against its new comment",
+        )
+    ]
 
 
 def _plural_forms_check(
