@@ -196,7 +196,8 @@ def test_a_tampered_bundle_is_refused_with_the_section_named(
         (b"kind: decision\n", "B001"),
         (b'{"bundle":"policyctl","format":99,"manifest":{}}\n', "B004"),
         (b'{"bundle":"policyctl","format":1,"manifest":{}}\n', "B004"),  # files named as the maker saw them
-        (b'{"bundle":"policyctl","format":2,"manifest":{}}\n', "B001"),
+        (b'{"bundle":"policyctl","format":2,"manifest":{}}\n', "B004"),  # values kept without their sources
+        (b'{"bundle":"policyctl","format":3,"manifest":{}}\n', "B001"),
     ],
 )
 def test_what_is_not_a_bundle_is_refused(tmp_path: Path, content: bytes, code: str) -> None:

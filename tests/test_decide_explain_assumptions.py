@@ -4,15 +4,20 @@ another day with `param_on` is named with that day's entry (it was listed as the
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 import pytest
 
-from support import edit, run_cli
+from engine.service.app import App, Limits
+from engine.service.logs import Log
+from engine.service.state import Source
+from support import call, edit, run_cli
 
 ASSUMED_DATE = "The policy gives no date for the 45 days; the start of 2025 is assumed."
 ASSUMED_VALUE = "Nobody has confirmed who pays for the label."
+NOTE = "Legal is asked for the day."
 
 
 @pytest.fixture(scope="module")
@@ -28,12 +33,12 @@ def repo(init_starter: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
         program,
         "        source: the returns policy, 2025 edition\n",
         f"        source: the returns policy, 2025 edition\n        assumption: {ASSUMED_DATE}\n"
-        "        assumed: [date]\n",
+        f"        assumed: [date]\n        note: {NOTE}\n",
     )
     edit(
         program,
         "    value: false\n    source: the returns policy, 2024 edition\n",
-        f"    value: false\n    assumption: {ASSUMED_VALUE}\n",
+        f"    value: false\n    assumption: {ASSUMED_VALUE}\n    on_pages: omit\n",
     )
     decision = top / "policies/returns/decisions/return_allowed.yaml"
     edit(
@@ -79,6 +84,7 @@ def test_explain_as_json_marks_the_assumptions_it_used(repo: Path, bundle: bool)
         "value": 30,
         "from": "policies/returns/program.yaml:18",
         "origin": "base",
+        "source": "the returns policy, 2024 edition",
         "until": {"day": "2025-01-01", "assumption": ASSUMED_DATE},
     }
     assert later == {  # and one in force by an assumed date: its origin says so, from a repository too
@@ -87,6 +93,7 @@ def test_explain_as_json_marks_the_assumptions_it_used(repo: Path, bundle: bool)
         "value": 45,
         "from": "policies/returns/program.yaml:23",
         "origin": "base change from 2025-01-01 (date assumed)",
+        "source": "the returns policy, 2025 edition",
         "assumption": ASSUMED_DATE,
         "assumed": ["date"],
     }
@@ -99,7 +106,7 @@ def test_explain_as_text_marks_the_assumptions_it_used(repo: Path, bundle: bool)
         "  return_window_days = 45    [policies/returns/program.yaml:23, base change from 2025-01-01 (date assumed)]\n"
         in out
     )
-    assert "  free_return_shipping = false    [policies/returns/program.yaml:30, base; assumed: value]\n" in out
+    assert "  free_return_shipping = false    [policies/returns/program.yaml:31, base; assumed: value]\n" in out
     assert (
         "parameters read on other days:\n"
         "  return_window_days on 2024-06-01 = 30    [policies/returns/program.yaml:18, base; until 2025-01-01"
@@ -257,3 +264,69 @@ def test_explain_gives_the_day_a_value_ends_and_says_only_an_assumed_one_in_text
     assert body["rests_on"] == []
     text = _explained(init_repo, "text", bundle, "2024-03-01", 3)
     assert "  return_window_days = 30    [policies/returns/program.yaml:18, base]\n" in text, text
+
+
+SOURCED = {  # (day, days since delivery): the source of the window read, as both answers give it
+    ("2024-03-01", 3): "the returns policy, 2024 edition",  # sourced, until an assumed day
+    ("2025-03-01", 3): "the returns policy, 2025 edition",  # sourced, from an assumed day
+    ("2025-03-01", 50): "the returns policy, 2025 edition",  # too late: the second row
+}
+
+
+@pytest.mark.parametrize("at, days", list(SOURCED))
+def test_explain_json_from_a_bundle_gives_each_values_source_as_the_repositorys(repo: Path, at: str, days: int) -> None:
+    """Each parameter read says where its value comes from (`source`, as `show --provenance`),
+    beside an assumption where it is one; a bundle kept no source, so its answers, the service's
+    among them, could not say it: the repository's JSON and the bundle's are now the same, and so
+    is the service's from the bundle."""
+    from_repo, from_bundle = (json.loads(_explained(repo, "json", bundle, at, days)) for bundle in (False, True))
+    assert from_repo == from_bundle
+    window, shipping = from_repo["params"]["return_window_days"], from_repo["params"].get("free_return_shipping")
+    assert window["source"] == SOURCED[(at, days)]
+    if shipping is not None:  # an assumption, with no source: said so, never given one
+        assert "source" not in shipping and shipping["assumption"] == ASSUMED_VALUE
+    if days < 45:  # (the first row's outputs read the window on two other days too)
+        on, later = from_repo["params_on"]
+        assert (on["source"], later["source"]) == (
+            "the returns policy, 2024 edition",
+            "the returns policy, 2025 edition",
+        )
+    source = Source(str(repo / "policies.bundle"), None)
+    source.load()
+    app = App(source, Limits(), Log(io.StringIO()), poll=0)
+    request = {"input": {"days_since_delivery": days}, "marketplace": "us", "at": at, "explain": True}
+    status, _, body = call(app, "POST", "/v1/decide/returns/return_allowed", json.dumps(request).encode())
+    served = json.loads(body)
+    assert status == 200 and served.pop("revision")
+    assert served == from_repo
+
+
+@pytest.mark.parametrize("at", ["2024-03-01", "2025-03-01"])
+def test_a_bundle_resolves_each_values_evidence_as_the_repository(repo: Path, at: str) -> None:
+    """``Bundle.resolve`` gives each entry's `source`, `note`, assumption and `on_pages` as
+    ``Repository.resolve`` does (a bundle's were None, and `mark`), and so do ``entry_on`` and
+    ``following``."""
+    import engine
+
+    theirs = engine.load(str(repo / "policies")).resolve("returns", "us", at)
+    ours = engine.load_bundle(str(repo / "policies.bundle"), here=False).resolve("returns", "us", at)
+
+    def said(entry: engine.Entry | None) -> tuple[object, ...] | None:
+        if entry is None:
+            return None
+        return (entry.value, entry.start, entry.source, entry.note, entry.assumption, entry.assumed, entry.on_pages)
+
+    for name in theirs.entries:
+        assert said(ours.entries[name]) == said(theirs.entries[name])
+        assert said(ours.following(name, at)) == said(theirs.following(name, at))
+        assert said(ours.entry_on(name, "2025-06-01")[0]) == said(theirs.entry_on(name, "2025-06-01")[0])
+    assert said(ours.entry_on("return_window_days", "2025-06-01")[0]) == (
+        45,
+        "2025-01-01",
+        "the returns policy, 2025 edition",
+        NOTE,
+        ASSUMED_DATE,
+        ("date",),
+        "mark",
+    )
+    assert said(ours.entries["free_return_shipping"]) == (False, None, None, None, ASSUMED_VALUE, ("value",), "omit")

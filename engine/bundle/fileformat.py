@@ -1,6 +1,6 @@
 """The bundle file: JSON lines, each section's digest in a manifest, the manifest's in a seal.
 
-    line 1   {"bundle": "policyctl", "format": 2, "manifest": {...}}   what the bundle holds
+    line 1   {"bundle": "policyctl", "format": 3, "manifest": {...}}   what the bundle holds
     line 2   {"sha256": <of line 1>, "hmac-sha256": <of line 1> | null} the seal
     line 3.. one section per line, in the order the manifest lists them with their sha256
 
@@ -29,7 +29,9 @@ except ImportError:
 from engine.problems import PolicyError, Problem
 
 MAGIC = "policyctl"
-FORMAT = 2  # 2: files named from the repository's top (1: as the maker's working folder named them)
+# 3: what each value rests on (its source, note, assumption: engine.bundle.make's evidence);
+# 2: files named from the repository's top (1: as the maker's working folder named them)
+FORMAT = 3
 KEY_VARIABLE = "POLICYCTL_BUNDLE_KEY"
 MAX_BYTES = 256 * 1024 * 1024
 

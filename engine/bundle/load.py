@@ -32,17 +32,18 @@ from engine.problems import ARGUMENTS, PolicyError, Pos, Problem
 
 
 class _Periods:
-    """A program's timeline in one marketplace as the bundle keeps it (periods), as ``Resolved``
-    reads it (``engine.model.policy.Timelines``)."""
+    """A program's timeline in one marketplace as the bundle keeps it (periods, and the program's
+    evidence: what each value rests on), as ``Resolved`` reads it (``engine.model.policy.Timelines``)."""
 
-    __slots__ = ("named", "periods")
+    __slots__ = ("evidence", "named", "periods")
 
-    def __init__(self, periods: list[dict[str, Any]], named: Callable[[str], str]) -> None:
-        self.periods, self.named = periods, named  # ``named``: how the bundle names a stored file
+    def __init__(self, periods: list[dict[str, Any]], evidence: list[Any], named: Callable[[str], str]) -> None:
+        self.periods, self.evidence = periods, evidence
+        self.named = named  # how the bundle names a stored file
 
     def on(self, name: str, day: str) -> tuple[Entry, str]:
         index = _period(self.periods, day)
-        return _entry_in(self.periods, index, name, self.named), str(self.periods[index]["sources"][name][3])
+        return self.entry(index, name), str(self.periods[index]["sources"][name][3])
 
     def after(self, name: str, day: str) -> Entry | None:
         periods = self.periods
@@ -50,8 +51,26 @@ class _Periods:
         now = periods[index]["sources"][name]
         for later in range(index + 1, len(periods)):
             if periods[later]["sources"][name] != now:
-                return _entry_in(periods, later, name, self.named)
+                return self.entry(later, name)
         return None
+
+    def entry(self, index: int, name: str) -> Entry:
+        """The value of ``name`` in force in the ``index``-th period, from its bundle record (file,
+        line, col, origin, evidence: the number of its (source, note, assumption, assumed,
+        on_pages) in ``evidence``), with the day it took effect: the first of the periods before it
+        that have the same record (a period begins on each day a value changes), None for a value
+        in force from the start. An entry's `date` is an assumption only when it has such a day
+        (``Entry.date_assumed``): without it, an assumed date read from a bundle was none."""
+        periods = self.periods
+        record = periods[index]["sources"][name]
+        first = index
+        while first > 0 and periods[first - 1]["sources"][name] == record:
+            first -= 1
+        start = periods[first]["from"] if first else None
+        source, note, assumption, assumed, on_pages = self.evidence[record[4]]
+        pos = Pos(self.named(record[0]), record[1], record[2])
+        value = periods[index]["values"][name]
+        return Entry(value, start, pos, source, note, assumption, tuple(assumed), on_pages)
 
 
 class Bundle:
@@ -64,6 +83,8 @@ class Bundle:
         self.signed, self.signature_checked = opened.signed, opened.checked
         sections = opened.sections
         self._programs: dict[str, Any] = sections["programs"]
+        if any(len(said) != 5 for program in self._programs.values() for said in program["evidence"]):
+            raise ValueError("evidence")  # (B004 now, not when a value's entry is read: see _Periods.entry)
         self._decisions: dict[str, dict[str, Any]] = sections["decisions"]
         self._tests: list[dict[str, Any]] = sections["tests"]
         self.marketplaces = {
@@ -157,10 +178,9 @@ class Bundle:
         periods = self._periods(program, marketplace)
         index = _period(periods, day)
         period = periods[index]
-        entries = {n: _entry_in(periods, index, n, self.named) for n in period["values"]}
-        found = Resolved(
-            program, self.marketplaces[marketplace], day, period["values"], entries, _Periods(periods, self.named)
-        )
+        timelines = _Periods(periods, self._programs[program]["evidence"], self.named)
+        entries = {n: timelines.entry(index, n) for n in period["values"]}
+        found = Resolved(program, self.marketplaces[marketplace], day, period["values"], entries, timelines)
         if len(self._resolved) < 4096:
             self._resolved[key] = found
         return found
@@ -289,24 +309,6 @@ def _period(periods: list[dict[str, Any]], day: str) -> int:
         if periods[i]["from"] <= day:
             index = i
     return index
-
-
-def _entry_in(periods: list[dict[str, Any]], index: int, name: str, named: Callable[[str], str]) -> Entry:
-    """The value of ``name`` in force in the ``index``-th period, from its bundle record (file, line,
-    col, origin[, assumption, assumed]), with the day it took effect: the first of the periods
-    before it that have the same record (a period begins on each day a value changes), None for a
-    value in force from the start. An entry's `date` is an assumption only when it has such a day
-    (``Entry.date_assumed``): without it, an assumed date read from a bundle was none."""
-    source = periods[index]["sources"][name]
-    first = index
-    while first > 0 and periods[first - 1]["sources"][name] == source:
-        first -= 1
-    start = periods[first]["from"] if first else None
-    value = periods[index]["values"][name]
-    pos = Pos(named(source[0]), source[1], source[2])
-    if len(source) > 5:
-        return Entry(value, start, pos, assumption=source[4], assumed=tuple(source[5]))
-    return Entry(value, start, pos)
 
 
 def names(here: bool) -> Callable[[str], str]:

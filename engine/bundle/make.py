@@ -2,8 +2,8 @@
 
 What a bundle holds: the marketplaces; for every program × marketplace the resolved parameters of
 each period of its timeline (a period starts on every date where any value changes), with where
-each value came from; every decision as its definition plus the Python the decision compiler
-generated for it (source text, never code objects: a bundle is data, and loads on another Python);
+each value came from and what it rests on (its source, note, assumption); every decision as its
+definition plus the Python the decision compiler generated for it (source text, never code objects: a bundle is data, and loads on another Python);
 the policy test cases; the sha256 of every source file; the engine's and its dependencies' versions.
 
 Every file is named from the repository's top with `/` between names (`policies/PROGRAM/program.yaml`),
@@ -147,36 +147,40 @@ def _marketplace(mp: Any, named: Callable[[str], str]) -> dict[str, Any]:
 
 
 def _program(repo: Any, prog: Program, named: Callable[[str], str]) -> dict[str, Any]:
+    evidence: dict[tuple[Any, ...], int] = {}  # each distinct (source, note, assumption, ...) once
+    marketplaces = {
+        mp: _periods(repo, prog, mp, named, evidence) for mp in prog.marketplaces if mp in repo.marketplaces
+    }
     return {
         "title": prog.title,
         "names": prog.names,
         "pos": _pos(prog.pos, named),
-        "marketplaces": {mp: _periods(repo, prog, mp, named) for mp in prog.marketplaces if mp in repo.marketplaces},
+        "marketplaces": marketplaces,
+        # in the order first met: the same sources give the same list
+        "evidence": [
+            [source, note, assumption, list(assumed), on_pages]
+            for source, note, assumption, assumed, on_pages in evidence
+        ],
     }
 
 
-def _periods(repo: Any, prog: Program, mp: str, named: Callable[[str], str]) -> list[dict[str, Any]]:
-    """The timeline as periods: from each date where any value changes, every value in force."""
+def _periods(
+    repo: Any, prog: Program, mp: str, named: Callable[[str], str], evidence: dict[tuple[Any, ...], int]
+) -> list[dict[str, Any]]:
+    """The timeline as periods: from each date where any value changes, every value in force, each
+    with its record: (file, line, col, origin, the number of its evidence in ``evidence``). What a
+    value rests on (its `source`, `note`, `assumption`, what is assumed, `on_pages`) is kept once
+    per program however many periods and parameters share it: `decide --explain` and
+    ``Bundle.resolve`` say it as the repository does."""
     starts = sorted({e.start for name in prog.parameters for e in prog.timeline(name, mp)[1:] if e.start})
     periods = []
     for start in [None, *starts]:
         resolved = repo.resolve(prog.id, mp, start or "0001-01-01")
-        periods.append(
-            {
-                "from": start,
-                "values": resolved.values,
-                # (file, line, col, origin), then, for a value that is an assumption, what it assumes:
-                # `decide --explain` says it, as `show --provenance` does
-                "sources": {
-                    n: [
-                        *_pos(e.pos, named),
-                        resolved.origin(n),
-                        *([e.assumption, list(e.assumed)] if e.assumption else []),
-                    ]
-                    for n, e in resolved.entries.items()
-                },
-            }
-        )
+        sources = {}
+        for n, e in resolved.entries.items():
+            number = evidence.setdefault((e.source, e.note, e.assumption, e.assumed, e.on_pages), len(evidence))
+            sources[n] = [*_pos(e.pos, named), resolved.origin(n), number]
+        periods.append({"from": start, "values": resolved.values, "sources": sources})
     return periods
 
 

@@ -56,6 +56,7 @@ PARAMETER_READ = {
         "value": {},
         "from": {"type": "string", "description": "the value's `file:line` in the policies"},
         "origin": {"type": "string", "description": "the layer the value came from"},
+        "source": {"type": "string", "description": "where the value comes from (its `source`), when it has one"},
         "assumption": {"type": "string", "description": "the value in force is an assumption: what it assumes"},
         "assumed": {"type": "array", "items": {"type": "string"}, "description": "what is assumed (value, date)"},
         "until": {
