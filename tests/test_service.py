@@ -306,6 +306,25 @@ def test_every_decide_answer_fits_its_published_schema(app: App, body: bytes, st
     )
 
 
+@pytest.mark.parametrize(("at", "until"), [("2024-06-01", {"day": "2025-01-01"}), ("2025-06-01", None)])
+def test_an_explained_answer_whose_value_ends_on_a_known_day_fits_its_published_schema(
+    init_starter: Path, tmp_path: Path, at: str, until: dict[str, str] | None
+) -> None:
+    """`until` is the day a value ends, whenever a change follows it; its `assumption` only when
+    that day is assumed. The published schema required the assumption, so an answer read by a
+    value with a confirmed end (the starter's 30 days, until 2025-01-01) did not fit it."""
+    path = tmp_path / "policies.bundle"
+    path.write_bytes(make(engine.load(str(init_starter / "policies"))))
+    source = Source(str(path), None)
+    source.load()
+    app = App(source, Limits(), Log(io.StringIO()), poll=0)
+    request = {"input": {"days_since_delivery": 3}, "marketplace": "us", "at": at, "explain": True}
+    status, _, data = call(app, "POST", "/v1/decide/returns/return_allowed", json.dumps(request).encode())
+    answer = json.loads(data)
+    assert status == 200 and answer["params"]["return_window_days"].get("until") == until
+    assert not fits(published(app, "/v1/decide/returns/return_allowed", 200), answer)
+
+
 def test_a_body_declared_over_the_limit_is_413_at_once(app: App) -> None:
     """A Content-Length over --max-body is refused before the body is awaited: it was 408 after the
     whole --timeout (30 s by default) spent waiting for bytes that were never coming."""

@@ -61,8 +61,9 @@ PARAMETER_READ = {
         "assumed": {"type": "array", "items": {"type": "string"}, "description": "what is assumed (value, date)"},
         "until": {
             "type": "object",
-            "description": "the value holds until a day that is an assumption",
-            "required": ["day", "assumption"],
+            "description": "the day the value ends (the next change's), with that change's assumption when the day is one",
+            "required": ["day"],
+            "additionalProperties": False,
             "properties": {"day": {"type": "string", "format": "date"}, "assumption": {"type": "string"}},
         },
     },
