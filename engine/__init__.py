@@ -20,24 +20,43 @@ from engine.problems import PolicyError, Pos, Problem
 
 if TYPE_CHECKING:  # what type checkers and editors see; at run time each is imported on first use
     from engine.bundle.load import Bundle, load_bundle
-    from engine.decisions.explain import Explanation
+    from engine.decisions.explain import Explanation, Read, RowTrace
     from engine.decisions.result import DecisionResult
-    from engine.model.policy import Entry, Marketplace, Program, Resolved
+    from engine.model.policy import (
+        Decision,
+        Entry,
+        Expr,
+        Marketplace,
+        Overlay,
+        Parameter,
+        Program,
+        Resolved,
+        Rule,
+        TestCase,
+    )
     from engine.model.repository import Change, Repository, load
 
 __all__ = [
     "Bundle",
     "Change",
+    "Decision",
     "DecisionResult",
     "Entry",
     "Explanation",
+    "Expr",
     "Marketplace",
+    "Overlay",
+    "Parameter",
     "PolicyError",
     "Pos",
     "Problem",
     "Program",
+    "Read",
     "Repository",
     "Resolved",
+    "RowTrace",
+    "Rule",
+    "TestCase",
     "load",
     "load_bundle",
 ]
@@ -53,10 +72,20 @@ _LAZY = {
     "load_bundle": "engine.bundle.load",
     "DecisionResult": "engine.decisions.result",
     "Explanation": "engine.decisions.explain",
-    # the model's values a public result holds: `repo.programs`, `repo.marketplaces`, `rule.entries`
+    # what an explanation holds: its `rows`, its `read`
+    "Read": "engine.decisions.explain",
+    "RowTrace": "engine.decisions.explain",
+    # the model's values a public result holds: `repo.programs`, `repo.marketplaces`, `rule.entries`,
+    # and a program's parts (`program.parameters`, `overlays`, `decisions` with their rules, `tests`)
     "Entry": "engine.model.policy",
     "Marketplace": "engine.model.policy",
     "Program": "engine.model.policy",
+    "Parameter": "engine.model.policy",
+    "Overlay": "engine.model.policy",
+    "Decision": "engine.model.policy",
+    "Rule": "engine.model.policy",
+    "Expr": "engine.model.policy",
+    "TestCase": "engine.model.policy",
 }
 
 

@@ -60,6 +60,17 @@ REACHED: dict[str, tuple[str, Callable[[engine.Repository], object]]] = {
     "a change's entry": ("Entry", lambda r: r.history("returns", "us")[0].entry),
     "a decision": ("DecisionResult", _decided),
     "its explanation": ("Explanation", lambda r: _decided(r).explain()),
+    "a row it tried": ("RowTrace", lambda r: _decided(r).explain().rows[0]),
+    "a parameter it read": ("Read", lambda r: (_decided(r).explain().read or ())[0]),
+    "what it read's entry": ("Entry", lambda r: (_decided(r).explain().read or ())[0].entry),
+    # a program's parts, as README reaches them (`repo.programs["csba"].decisions`)
+    "a program's parameter": ("Parameter", lambda r: r.programs["returns"].parameters["return_window_days"]),
+    "a parameter's timeline": ("Entry", lambda r: r.programs["returns"].parameters["return_window_days"].timeline[0]),
+    "a program's overlay": ("Overlay", lambda r: r.programs["returns"].overlays["de"]),
+    "a program's decision": ("Decision", lambda r: r.programs["returns"].decisions["return_allowed"]),
+    "a decision's rule": ("Rule", lambda r: r.programs["returns"].decisions["return_allowed"].rules[0]),
+    "a rule's condition": ("Expr", lambda r: r.programs["returns"].decisions["return_allowed"].rules[0].when),
+    "a program's test case": ("TestCase", lambda r: r.programs["returns"].tests[0]),
 }
 
 
@@ -69,6 +80,45 @@ def test_every_type_a_public_result_holds_is_exported(repo: engine.Repository, w
     assert name in engine.__all__
     assert type(reach(repo)) is getattr(engine, name)
     assert getattr(engine, name).__doc__, f"engine.{name} has no docstring"
+
+
+def test_every_exported_name_says_what_it_is() -> None:
+    """A caller knows only README and the docstrings of what `engine` exports (`Problem` and
+    `Repository` had none)."""
+    assert [name for name in engine.__all__ if not getattr(engine, name).__doc__] == []
+
+
+def test_a_programs_parts_and_what_an_answer_read_as_a_strict_caller_annotates_them(repo: engine.Repository) -> None:
+    """Each type a caller meets reading a program or an explanation is one it can name (mypy
+    checks this module strictly: a name `engine` does not export fails it)."""
+
+    def rules(decision: engine.Decision) -> list[tuple[str, str | None]]:
+        conditions: list[engine.Expr | None] = [rule.when for rule in decision.rules]
+        return [(rule.id, None if when is None else when.source) for rule, when in zip(decision.rules, conditions)]
+
+    def evidence(read: engine.Read) -> tuple[str, str | None, str | None]:
+        entry: engine.Entry = read.entry
+        return read.name, entry.source, entry.assumption
+
+    program: engine.Program = repo.programs["returns"]
+    parameter: engine.Parameter = program.parameters["return_window_days"]
+    overlay: engine.Overlay = program.overlays["de"]
+    case: engine.TestCase = program.tests[0]
+    rows: tuple[engine.RowTrace, ...] = _decided(repo).explain().rows
+    assert rules(program.decisions["return_allowed"]) == [
+        ("within_window", "days_since_delivery <= params.return_window_days"),
+        ("too_late", "days_since_delivery > params.return_window_days"),
+    ]
+    assert [evidence(r) for r in _decided(repo).explain().read or ()] == [
+        ("free_return_shipping", "the returns policy for example.de", None),
+        ("return_window_days", "the returns policy, 2024 edition", None),
+    ]
+    assert (parameter.timeline[-1].value, list(overlay.parameters), case.decision) == (
+        45,
+        ["free_return_shipping"],
+        "return_allowed",
+    )
+    assert [(r.id, r.matched) for r in rows] == [("within_window", True)]
 
 
 def test_a_values_source_and_assumption_as_the_readme_reads_them(repo: engine.Repository) -> None:

@@ -39,8 +39,10 @@ class RowTrace:
 @dataclass(frozen=True, slots=True)
 class Explanation:
     """How a decision answered (``DecisionResult.explain()``): its result, the rows tried in order
-    (each with its condition and whether it matched), the `let` values and the parameters read,
-    the day it answered for (``at``) and the marketplace's time zone (``time_zone``). What it
+    (``RowTrace``: each with its condition and whether it matched), the `let` values and the
+    parameters read, the day it answered for (``at``) and the marketplace's time zone
+    (``time_zone``), and what each parameter read is (``read``: a ``Read`` each, with the entry in
+    force, its source or assumption, and the entry that follows it). What it
     holds is the caller's: a list or a dict among the values is a copy of what decisions read.
     ``to_json()``: what `policyctl decide --explain --format json` prints for the same question."""
 

@@ -136,6 +136,10 @@ SHOWN_FORMATS = frozenset(("money", "percent", "date", "date-time", *(f"duration
 
 
 class Parameter(Frozen):
+    """A parameter of a program (``Program.parameters``) or an overlay: its description, JSON Schema
+    and timeline (each ``Entry`` with its value, the day it takes effect, its source or
+    assumption), where it is declared, whether it is a table of tiers, and its label on pages."""
+
     __match_args__ = ("name", "description", "schema", "timeline", "pos", "tiers", "label")
     __slots__ = __match_args__
     name: str
@@ -262,6 +266,9 @@ class Resolved(Frozen):
 
 
 class Overlay(Frozen):
+    """What one marketplace changes of a program (``Program.overlays``): each parameter it sets
+    replaces the program's whole timeline there (``Program.timeline``)."""
+
     __match_args__ = ("marketplace", "parameters", "pos")
     __slots__ = __match_args__
     marketplace: str
@@ -297,6 +304,10 @@ class Expr(Frozen):
 
 
 class Rule(Frozen):
+    """One row of a decision table (``Decision.rules``): its id, its condition (``when``: an
+    ``Expr``; None: it always matches), its outputs (``then``: a constant or an ``Expr`` by output
+    name), its reason and where it is written."""
+
     __match_args__ = ("id", "when", "then", "reason", "pos", "then_pos")
     __slots__ = __match_args__
     id: str
@@ -324,6 +335,10 @@ class Rule(Frozen):
 
 
 class Decision(Frozen):
+    """A decision table as written (``Program.decisions``): its inputs (JSON Schema properties) and
+    the required ones, its `let`s (``Expr`` by name), its hit policy, rules (``Rule``), default,
+    outputs and where it is written. ``Repository.decide`` answers it."""
+
     __match_args__ = (
         "id",
         "program",
@@ -410,6 +425,11 @@ class Decision(Frozen):
 
 
 class TestCase(Frozen):
+    """A policy test case (``Program.tests``): a decision asked in a marketplace on a day with
+    these inputs, and the outputs expected (`policyctl test`); an example for the pages when
+    ``example``, stated by ``source`` when one says it."""
+
+    __test__ = False  # (not a test class to pytest, in a caller's test module that imports it)
     __match_args__ = (
         "name",
         "program",

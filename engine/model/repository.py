@@ -73,6 +73,10 @@ class Change:
 
 
 class Repository:
+    """A loaded repository of policies (``engine.load``): its marketplaces and programs by id, the
+    problems found (never raised), and the questions it answers (``resolve``, ``decide``,
+    ``history``) from its sources."""
+
     def __init__(self, root: str) -> None:
         self.root = root
         self.documents: dict[str, Document] = {}

@@ -88,6 +88,10 @@ def _shown_word(word: str, name: Callable[[str], str]) -> str:
 
 
 class Problem(Frozen):
+    """What is wrong, as a value: the file, line and column (1-based) it is at, a stable code (in
+    ``CODES`` below), a message with the user's input in backticks, a hint that says what to do, and
+    its severity (`error` or `warning`). ``to_json`` is the one shape every command and format prints."""
+
     __match_args__ = ("file", "line", "col", "code", "message", "hint", "severity")
     __slots__ = __match_args__
     file: str
