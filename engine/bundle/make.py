@@ -3,8 +3,9 @@
 What a bundle holds: the marketplaces; for every program × marketplace the resolved parameters of
 each period of its timeline (a period starts on every date where any value changes), with where
 each value came from and what it rests on (its source, note, assumption); every decision as its
-definition plus the Python the decision compiler generated for it (source text, never code objects: a bundle is data, and loads on another Python);
-the policy test cases; the sha256 of every source file; the engine's and its dependencies' versions.
+definition plus the Python the decision compiler generated for it (source text, never code
+objects: a bundle is data, and loads on another Python); the policy test cases; the sha256 of
+every source file; the engine's and its dependencies' versions.
 
 Every file is named from the repository's top with `/` between names (`policies/PROGRAM/program.yaml`),
 however and wherever the bundle was made (`--root` absolute or relative, the top or its policies
