@@ -535,7 +535,8 @@ def test_a_bundle_names_its_files_from_the_working_folder(
     assert explained.code == 0 and [r["at"] for r in answer["rows"]] == [f"{decision}:14", f"{decision}:18"]
     assert answer["params"]["return_window_days"]["from"] == f"{program}:18"
     text = run_cli(*QUESTION, "--format", "text", *bundle, cwd=cwd, stdin=ANSWER)
-    assert re.findall(r"\[([^\]]+)\]", text.out) == [f"{decision}:14", f"{decision}:18", f"{program}:18, base"]
+    found = re.findall(r"\[([^\]]+)\]", text.out)
+    assert found == [f"{decision}:14", f"{decision}:18", f"{program}:18, base; until 2025-01-01"]
     tested = run_cli("test", *bundle, "--format", "json", cwd=cwd)
     files = {t["file"] for t in json.loads(tested.out)["tests"]}
     assert tested.code == 0 and files == {decision.replace("decisions/return_allowed", "tests/return_allowed")}

@@ -111,9 +111,58 @@ def test_explain_as_text_marks_the_assumptions_it_used(repo: Path, bundle: bool)
         "parameters read on other days:\n"
         "  return_window_days on 2024-06-01 = 30    [policies/returns/program.yaml:18, base; until 2025-01-01"
         " (date assumed)]\n"
+        "    source: the returns policy, 2024 edition\n"
+        f"    assumption (until 2025-01-01): {ASSUMED_DATE}\n"
         "  return_window_days on 2025-06-01 = 45    [policies/returns/program.yaml:23, base change from 2025-01-01"
         " (date assumed)]\n"
+        "    source: the returns policy, 2025 edition\n"
+        f"    assumption: {ASSUMED_DATE}\n"
     ) in out
+
+
+SOURCED_2024 = "    source: the returns policy, 2024 edition\n"
+SOURCED_2025 = "    source: the returns policy, 2025 edition\n"
+SHIPPING_ASSUMED = (
+    "  free_return_shipping = false    [policies/returns/program.yaml:31, base; assumed: value]\n"
+    f"    assumption: {ASSUMED_VALUE}\n"
+)
+ON_OTHER_DAYS = (  # the window read with `param_on`: until an assumed day, and from it
+    "parameters read on other days:\n"
+    "  return_window_days on 2024-06-01 = 30    [policies/returns/program.yaml:18, base; until 2025-01-01"
+    " (date assumed)]\n"
+    f"{SOURCED_2024}    assumption (until 2025-01-01): {ASSUMED_DATE}\n"
+    "  return_window_days on 2025-06-01 = 45    [policies/returns/program.yaml:23, base change from 2025-01-01"
+    " (date assumed)]\n"
+    f"{SOURCED_2025}    assumption: {ASSUMED_DATE}\n"
+    "rests on assumptions: free_return_shipping, return_window_days\n"
+)
+SHOWN = {  # (repository, day): what the text says of each parameter read, word for word
+    # sourced values, one until a confirmed day
+    ("starter", "2024-03-01"): "parameters used:\n"
+    f"  free_return_shipping = false    [policies/returns/program.yaml:28, base]\n{SOURCED_2024}"
+    f"  return_window_days = 30    [policies/returns/program.yaml:18, base; until 2025-01-01]\n{SOURCED_2024}",
+    # an assumed value (no source: none shown), and a sourced one until an assumed day
+    ("assumed", "2024-03-01"): f"parameters used:\n{SHIPPING_ASSUMED}"
+    "  return_window_days = 30    [policies/returns/program.yaml:18, base; until 2025-01-01 (date assumed)]\n"
+    f"{SOURCED_2024}    assumption (until 2025-01-01): {ASSUMED_DATE}\n{ON_OTHER_DAYS}",
+    # a dated change in force from an assumed day: sourced, and its day an assumption
+    ("assumed", "2025-03-01"): f"parameters used:\n{SHIPPING_ASSUMED}"
+    "  return_window_days = 45    [policies/returns/program.yaml:23, base change from 2025-01-01 (date assumed)]\n"
+    f"{SOURCED_2025}    assumption: {ASSUMED_DATE}\n{ON_OTHER_DAYS}",
+}
+
+
+@pytest.mark.parametrize("which, at", list(SHOWN))
+def test_explain_as_text_says_each_values_source_or_assumption(
+    request: pytest.FixtureRequest, which: str, at: str
+) -> None:
+    """Each parameter read says, under its `file:line`, where its value comes from (`source`) and
+    why it is assumed (`assumption`), as JSON does: the text gave only `file:line` and the marks, so
+    a person could not tell a sourced value's source without opening the file, and a value that
+    holds until a confirmed day did not say so."""
+    top = request.getfixturevalue("init_starter" if which == "starter" else "repo")
+    out = _explained(top, "text", False, at, 3)
+    assert out[out.index("parameters used:\n") :] == SHOWN[(which, at)]
 
 
 @pytest.mark.parametrize(
@@ -252,10 +301,11 @@ def test_explain_of_a_problem_says_the_assumption_it_rests_on(init_repo: Path) -
 
 
 @pytest.mark.parametrize("bundle", [False, True])
-def test_explain_gives_the_day_a_value_ends_and_says_only_an_assumed_one_in_text(init_repo: Path, bundle: bool) -> None:
+def test_explain_gives_the_day_a_value_ends(init_repo: Path, bundle: bool) -> None:
     """JSON `until` gives the day the next change takes effect whenever one follows (a client that
     keeps an answer knows until when each value read holds), with its `assumption` only when that
-    day is assumed; the text, for people, says only an assumed day, and the answer rests on nothing."""
+    day is assumed; the text says the same day (it said only an assumed one), and the answer
+    rests on nothing."""
     if bundle:
         assert run_cli("bundle", "--out", "policies.bundle", cwd=init_repo).code == 0
     body = json.loads(_explained(init_repo, "json", bundle, "2024-03-01", 3))
@@ -263,7 +313,7 @@ def test_explain_gives_the_day_a_value_ends_and_says_only_an_assumed_one_in_text
     assert "until" not in body["params"]["free_return_shipping"]  # no change follows
     assert body["rests_on"] == []
     text = _explained(init_repo, "text", bundle, "2024-03-01", 3)
-    assert "  return_window_days = 30    [policies/returns/program.yaml:18, base]\n" in text, text
+    assert "  return_window_days = 30    [policies/returns/program.yaml:18, base; until 2025-01-01]\n" in text, text
 
 
 SOURCED = {  # (day, days since delivery): the source of the window read, as both answers give it
@@ -330,3 +380,4 @@ def test_a_bundle_resolves_each_values_evidence_as_the_repository(repo: Path, at
         "mark",
     )
     assert said(ours.entries["free_return_shipping"]) == (False, None, None, None, ASSUMED_VALUE, ("value",), "omit")
+

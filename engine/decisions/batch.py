@@ -14,7 +14,7 @@ import re
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from engine.decisions import notjson
-from engine.problems import Pos, Problem
+from engine.problems import Pos, Problem, one_line
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -456,26 +456,42 @@ def as_text(target: str, marketplace: str, day: str, body: dict[str, Any], zone:
     if body.get("params"):
         lines.append("parameters used:")
         for k, v in body["params"].items():
-            assumed = _assumed(v)
-            lines.append(f"  {k} = {_value(v['value'])}    [{v['from']}, {v['origin']}{assumed}{_until(v)}]")
+            lines += _read(k, v)
     if body.get("params_on"):
         lines.append("parameters read on other days:")
         for v in body["params_on"]:
-            assumed = _assumed(v)
-            where = f"    [{v['from']}, {v['origin']}{assumed}{_until(v)}]" if "from" in v else ""
-            lines.append(f"  {v['parameter']} on {v['on']} = {_value(v['value'])}{where}")
+            lines += _read(f"{v['parameter']} on {v['on']}", v)
     if body.get("rests_on"):  # (as `diff` marks an answer: never stated as fact)
         names = [r["parameter"] for r in body["rests_on"]]
         lines.append(f"rests on {'an assumption' if len(names) == 1 else 'assumptions'}: {', '.join(names)}")
     return "\n".join(lines) + "\n"
 
 
-def _until(v: dict[str, Any]) -> str:
-    """`; until 2025-01-01 (date assumed)` after a value that holds until an assumed day (as
-    `show --provenance` and `history` say it)."""
-    from engine.model.policy import until_text
+def _read(name: str, v: dict[str, Any]) -> list[str]:
+    """A parameter read, as `Explanation.to_json` gives it (``v``), for people: its value, where it
+    is written (`file:line`), its layer, what of it is assumed and the day it ends, then what it
+    rests on, each on its own line, as `show --provenance` names them: its `source`, its
+    `assumption`, and the assumption the day it ends is (`assumption (until DAY)`): the same facts
+    as the JSON, and an assumption never shown without being called one. A read whose entry is
+    not known (no `from`) is its value alone."""
+    if "from" not in v:
+        return [f"  {name} = {_value(v['value'])}"]
+    until = v.get("until")
+    ends = "" if until is None else f"; until {until['day']}{' (date assumed)' if 'assumption' in until else ''}"
+    lines = [f"  {name} = {_value(v['value'])}    [{v['from']}, {v['origin']}{_assumed(v)}{ends}]"]
+    if v.get("source"):
+        lines.append(f"    source: {_said(v['source'])}")
+    if v.get("assumption"):
+        lines.append(f"    assumption: {_said(v['assumption'])}")
+    if until is not None and until.get("assumption"):
+        lines.append(f"    assumption (until {until['day']}): {_said(until['assumption'])}")
+    return lines
 
-    return until_text(v.get("until"))
+
+def _said(text: str) -> str:
+    """A source or an assumption on one line of text, in full (its line breaks and runs of spaces
+    as one space; a control character escaped, as every text report shows one)."""
+    return one_line(" ".join(text.split()))
 
 
 def _assumed(v: dict[str, Any]) -> str:
