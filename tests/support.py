@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+
     from engine.model.repository import Repository
     from engine.service.app import App
 
@@ -163,6 +165,32 @@ def call(
     start = sent[0]
     headers = {k.decode(): v.decode() for k, v in start["headers"]}
     return start["status"], headers, b"".join(m.get("body", b"") for m in sent[1:])
+
+
+SPEC = "urn:policyctl:openapi"
+
+
+def published(app: App, path: str, status: int, media: str = "application/json") -> Draft202012Validator:
+    """The schema `GET /v1/openapi.json` publishes for ``path``'s POST answer with ``status`` (its
+    `$ref`s resolved in the description itself), dates checked as dates (test_service's and the
+    explained answers' tests)."""
+    import json
+
+    from jsonschema import Draft202012Validator
+    from referencing import Registry
+    from referencing.jsonschema import DRAFT202012
+
+    spec = json.loads(call(app, "GET", "/v1/openapi.json")[2])
+    steps = ("paths", path, "post", "responses", str(status), "content", media, "schema")
+    pointer = "/".join(step.replace("~", "~0").replace("/", "~1") for step in steps)
+    registry: Registry[Any] = Registry().with_resource(SPEC, DRAFT202012.create_resource(spec))  # (arbitrary JSON)
+    checker = Draft202012Validator.FORMAT_CHECKER
+    return Draft202012Validator({"$ref": f"{SPEC}#/{pointer}"}, registry=registry, format_checker=checker)
+
+
+def fits(validator: Draft202012Validator, value: object) -> list[str]:
+    """What in ``value`` does not fit the schema (nothing: it fits)."""
+    return [f"{e.json_path}: {e.message}" for e in validator.iter_errors(value)]
 
 
 # -- what a repository declares, read from its files --------------------------------------------------

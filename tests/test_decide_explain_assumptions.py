@@ -13,7 +13,7 @@ import pytest
 from engine.service.app import App, Limits
 from engine.service.logs import Log
 from engine.service.state import Source
-from support import call, edit, run_cli
+from support import call, edit, fits, published, run_cli
 
 ASSUMED_DATE = "The policy gives no date for the 45 days; the start of 2025 is assumed."
 ASSUMED_VALUE = "Nobody has confirmed who pays for the label."
@@ -381,3 +381,69 @@ def test_a_bundle_resolves_each_values_evidence_as_the_repository(repo: Path, at
     )
     assert said(ours.entries["free_return_shipping"]) == (False, None, None, None, ASSUMED_VALUE, ("value",), "omit")
 
+
+@pytest.fixture(scope="module")
+def served(repo: Path) -> App:
+    """The service answering from ``repo``'s bundle (made once for the module: the cases only ask)."""
+    source = Source(str(repo / "policies.bundle"), None)
+    source.load()
+    return App(source, Limits(), Log(io.StringIO()), poll=0)
+
+
+DECIDE = "/v1/decide/returns/return_allowed"
+
+
+@pytest.mark.parametrize(
+    "at, days",
+    [
+        ("2024-03-01", 3),  # an assumed value; a sourced one until an assumed day; `param_on` reads
+        ("2025-03-01", 3),  # a dated change from an assumed day
+        ("2025-03-01", 50),  # the second row: no `param_on`, the shipping not read
+    ],
+)
+def test_the_services_explained_answers_fit_the_schema_it_publishes(served: App, at: str, days: int) -> None:
+    """The published schema describes what an explained answer says of each parameter read, on
+    its day (`params`) and on another (`params_on`), field for field and nothing else: `params_on`'s
+    items declared only `parameter`, `on` and `value` and allowed anything, so a client could not
+    learn from it where a value read with `param_on` comes from, or that it is an assumption."""
+    request = {"input": {"days_since_delivery": days}, "marketplace": "us", "at": at, "explain": True}
+    status, _, data = call(served, "POST", DECIDE, json.dumps(request).encode())
+    answer = json.loads(data)
+    schema = published(served, DECIDE, 200)
+    assert status == 200 and not fits(schema, answer), fits(schema, answer)
+    query = f"marketplace=us&at={at}&explain=true"  # a batch's answer line: the same schema, with `line`
+    status, _, data = call(
+        served, "POST", DECIDE.replace("decide", "batch"), json.dumps(request["input"]).encode(), query
+    )
+    line = json.loads(data)
+    assert status == 200 and line.pop("line") == 1 and line == answer
+    batch = published(served, DECIDE.replace("decide", "batch"), 200, "application/x-ndjson")
+    assert not fits(batch, {"line": 1, **line})
+    reads = [*answer["params"].values(), *answer.get("params_on", ())]
+    # what each read says is all the schema declares, and a field it does not declare is refused
+    assert {key for r in reads for key in r} <= {
+        "parameter",
+        "on",
+        "value",
+        "from",
+        "origin",
+        "source",
+        "assumption",
+        "assumed",
+        "until",
+    }
+    for where in ["params", "params_on"] if days < 45 else ["params"]:
+        first = answer[where][0] if where == "params_on" else next(iter(answer[where].values()))
+        for changed in ({**first, "unknown": 1}, {k: v for k, v in first.items() if k != "from"}):
+            wrong = {**answer, where: [changed] if where == "params_on" else {"x": changed}}
+            assert fits(schema, wrong), (where, changed)
+
+
+def test_the_published_schema_of_a_read_is_one_definition(served: App) -> None:
+    """`params` and `params_on` items describe the same fields with the same words (one definition),
+    `params_on`'s with the parameter's name and the day it was read on."""
+    spec = json.loads(call(served, "GET", "/v1/openapi.json")[2])["components"]["schemas"]
+    read, read_on = spec["ParameterRead"], spec["ParameterReadOn"]
+    assert {k: v for k, v in read_on["properties"].items() if k not in ("parameter", "on")} == read["properties"]
+    assert read["additionalProperties"] is False and read_on["additionalProperties"] is False
+    assert set(read["properties"]) == {"value", "from", "origin", "source", "assumption", "assumed", "until"}

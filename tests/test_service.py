@@ -23,8 +23,6 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
-from referencing import Registry
-from referencing.jsonschema import DRAFT202012
 
 pytest.importorskip("uvicorn")
 
@@ -34,7 +32,7 @@ from engine.decisions.batch import run_decide
 from engine.service.app import App, Limits
 from engine.service.logs import Log
 from engine.service.state import Source
-from support import MINI, ROOT, call, edit
+from support import MINI, ROOT, call, edit, fits, published
 
 POLICIES = ROOT / "policies"
 
@@ -65,25 +63,6 @@ def cli_answer(
     out = io.StringIO()
     run_decide(bundle, program, decision, marketplace, at, io.StringIO(json.dumps(inputs)), out, explain)
     return json.loads(out.getvalue())
-
-
-SPEC = "urn:policyctl:openapi"
-
-
-def published(app: App, path: str, status: int, media: str = "application/json") -> Draft202012Validator:
-    """The schema `GET /v1/openapi.json` publishes for ``path``'s POST answer with ``status`` (its
-    `$ref`s resolved in the description itself), dates checked as dates."""
-    spec = json.loads(call(app, "GET", "/v1/openapi.json")[2])
-    steps = ("paths", path, "post", "responses", str(status), "content", media, "schema")
-    pointer = "/".join(step.replace("~", "~0").replace("/", "~1") for step in steps)
-    registry: Registry[Any] = Registry().with_resource(SPEC, DRAFT202012.create_resource(spec))  # (arbitrary JSON)
-    checker = Draft202012Validator.FORMAT_CHECKER
-    return Draft202012Validator({"$ref": f"{SPEC}#/{pointer}"}, registry=registry, format_checker=checker)
-
-
-def fits(validator: Draft202012Validator, value: object) -> list[str]:
-    """What in ``value`` does not fit the schema (nothing: it fits)."""
-    return [f"{e.json_path}: {e.message}" for e in validator.iter_errors(value)]
 
 
 def test_every_policy_test_case_is_answered_as_the_cli_answers_it(app: App) -> None:

@@ -48,25 +48,51 @@ BATCH_PROBLEM = {
         "revision": {"type": "string"},
     },
 }
+# what an explained answer says of each parameter it read (`Explanation.to_json`): its value,
+# where it is written, its layer, and where it comes from or that it is an assumption; one
+# definition for `params` (on the answer's day) and `params_on` (on another day, `param_on`)
+_READ = {
+    "value": {},
+    "from": {"type": "string", "description": "the value's `file:line` in the policies"},
+    "origin": {
+        "type": "string",
+        "description": "the layer the value came from (`base`, the overlay, a dated change: `base change from "
+        "2025-01-01`, `(date assumed)` when its day is an assumption)",
+    },
+    "source": {"type": "string", "description": "where the value comes from (its `source`), when it has one"},
+    "assumption": {
+        "type": "string",
+        "description": "the value in force is (in part) an assumption: what is assumed and why",
+    },
+    "assumed": {
+        "type": "array",
+        "items": {"type": "string"},
+        "description": "what of it is assumed, given with `assumption`: `value`, `date` (the day it took effect), "
+        "or JSON Pointers to parts of the value",
+    },
+    "until": {
+        "type": "object",
+        "description": "the day the value ends (the next change's), with that change's assumption when the day is one",
+        "required": ["day"],
+        "additionalProperties": False,
+        "properties": {"day": {"type": "string", "format": "date"}, "assumption": {"type": "string"}},
+    },
+}
 PARAMETER_READ = {
     "type": "object",
+    "description": "a parameter read on the answer's day (`params.NAME`)",
     "required": ["value", "from", "origin"],
+    "dependentRequired": {"assumption": ["assumed"], "assumed": ["assumption"]},
     "additionalProperties": False,
-    "properties": {
-        "value": {},
-        "from": {"type": "string", "description": "the value's `file:line` in the policies"},
-        "origin": {"type": "string", "description": "the layer the value came from"},
-        "source": {"type": "string", "description": "where the value comes from (its `source`), when it has one"},
-        "assumption": {"type": "string", "description": "the value in force is an assumption: what it assumes"},
-        "assumed": {"type": "array", "items": {"type": "string"}, "description": "what is assumed (value, date)"},
-        "until": {
-            "type": "object",
-            "description": "the day the value ends (the next change's), with that change's assumption when the day is one",
-            "required": ["day"],
-            "additionalProperties": False,
-            "properties": {"day": {"type": "string", "format": "date"}, "assumption": {"type": "string"}},
-        },
-    },
+    "properties": _READ,
+}
+PARAMETER_READ_ON = {
+    "type": "object",
+    "description": "a parameter read on another day (`param_on`), with the entry in force on that day",
+    "required": ["parameter", "on", "value", "from", "origin"],
+    "dependentRequired": {"assumption": ["assumed"], "assumed": ["assumption"]},
+    "additionalProperties": False,
+    "properties": {"parameter": {"type": "string"}, "on": {"type": "string", "format": "date"}, **_READ},
 }
 # what `explain` adds to an answer, as `policyctl decide --explain` prints it
 EXPLAINED = {
@@ -94,11 +120,7 @@ EXPLAINED = {
     "params_on": {
         "type": "array",
         "description": "the parameters read for another day (`param_on`)",
-        "items": {
-            "type": "object",
-            "required": ["parameter", "on", "value"],
-            "properties": {"parameter": {"type": "string"}, "on": {"type": "string", "format": "date"}, "value": {}},
-        },
+        "items": {"$ref": "#/components/schemas/ParameterReadOn"},
     },
     "rests_on": {
         "type": "array",
@@ -149,6 +171,7 @@ def describe(catalogue: dict[str, Any], revision: str, version: str) -> dict[str
                 "Problems": PROBLEMS,
                 "BatchProblem": BATCH_PROBLEM,
                 "ParameterRead": PARAMETER_READ,
+                "ParameterReadOn": PARAMETER_READ_ON,
             }
         },
     }
