@@ -251,7 +251,7 @@ def _repo_for_questions(root: str) -> Any:
     if errors:
         from engine.problems import report
 
-        _say(report.text(errors, len(repo.documents), kind=report.YAML), err=True)
+        _say(report.text(errors, len(repo._documents), kind=report.YAML), err=True)
         _say("policyctl: fix these problems first (`policyctl validate`)\n", err=True)
         sys.exit(1)
     return repo

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from engine.cache import store
+from engine.model.repository import documents_of
 from support import ROOT, run_cli
 
 MODULES = sorted(
@@ -117,7 +118,7 @@ def test_the_document_pack_is_read_back_in_records_and_parses_only_what_changed(
     shutil.copytree(ROOT / "policies", repo_dir)
     monkeypatch.setattr(documents, "CHUNK", chunk)
     monkeypatch.setenv("POLICYCTL_CACHE", "off")
-    plain = engine.load(str(repo_dir)).documents
+    plain = documents_of(engine.load(str(repo_dir)))
     monkeypatch.setenv("POLICYCTL_CACHE", str(tmp_path / "cache"))
     engine.load(str(repo_dir))
     parsed: list[str] = []
@@ -129,7 +130,7 @@ def test_the_document_pack_is_read_back_in_records_and_parses_only_what_changed(
 
     monkeypatch.setattr(documents, "load_bytes", counted)
     memo.clear_all()  # (each load below as a new process's: this process's memo would parse nothing)
-    packed = engine.load(str(repo_dir)).documents
+    packed = documents_of(engine.load(str(repo_dir)))
     assert parsed == []
     for path, doc in plain.items():
         assert (packed[path].data, packed[path].problems) == (doc.data, doc.problems)
@@ -143,7 +144,7 @@ def test_the_document_pack_is_read_back_in_records_and_parses_only_what_changed(
     pack.write_bytes(pack.read_bytes()[: os.path.getsize(pack) // 2])
     parsed.clear()
     memo.clear_all()
-    assert engine.load(str(repo_dir)).documents.keys() == plain.keys()
+    assert documents_of(engine.load(str(repo_dir))).keys() == plain.keys()
     assert len(parsed) == len(plain)
 
 

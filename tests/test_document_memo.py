@@ -49,7 +49,7 @@ def _seen(root: Path) -> tuple[list[str], dict[str, Any], list[Any]]:
     the repository's sound decision."""
     repo = engine.load(str(root))
     problems = [f"{p.file}:{p.line}:{p.col} {p.code} {p.message}" for p in repo.problems]
-    data = {path: (doc.data, [str(p) for p in doc.problems]) for path, doc in repo.documents.items()}
+    data = {path: (doc.data, [str(p) for p in doc.problems]) for path, doc in repository.documents_of(repo).items()}
     answers = []
     for days in (0, 3, 40):
         result = repo.decide("loans", "late_fee", {"days_late": days, "member": True}, "nl", "2024-06-01")

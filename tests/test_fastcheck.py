@@ -21,6 +21,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))  # for `generate`, the synthetic repository
 
+from engine.model.repository import documents_of
 from engine.schema import check as schema
 from engine.schema import codegen as schemacode
 from engine.schema import fastcheck
@@ -575,7 +576,7 @@ def test_document_pack_gives_the_same_documents(tmp_path: Path, monkeypatch: pyt
     def snapshot() -> Any:
         memo.clear_all()  # (each load as a new process's: parsed or read from the pack, not from the memo)
         repo = engine.load(str(repo_dir))
-        docs = {p: (d.data, d.positions, d.key_positions, d.problems, d.text) for p, d in repo.documents.items()}
+        docs = {p: (d.data, d.positions, d.key_positions, d.problems, d.text) for p, d in documents_of(repo).items()}
         return docs, repo.problems
 
     monkeypatch.setenv("POLICYCTL_CACHE", "off")

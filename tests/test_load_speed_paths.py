@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from engine.model.repository import documents_of
 from engine.problems import Pos, Problem
 from engine.schema import patterns
 from engine.source import layout
@@ -127,7 +128,7 @@ def test_document_pack_shares_position_tuples_without_changing_them(
     def snapshot() -> dict[str, tuple[list[tuple[object, ...]], list[tuple[object, ...]]]]:
         memo.clear_all()  # (each load as a new process's: parsed or read from the pack, not from the memo)
         repo = engine.load(str(repo_dir))
-        return {p: (typed(d.positions), typed(d.key_positions)) for p, d in repo.documents.items()}
+        return {p: (typed(d.positions), typed(d.key_positions)) for p, d in documents_of(repo).items()}
 
     monkeypatch.setenv("POLICYCTL_CACHE", "off")
     plain = snapshot()
@@ -137,7 +138,7 @@ def test_document_pack_shares_position_tuples_without_changing_them(
     memo.clear_all()
     repo = engine.load(str(repo_dir))
     places: dict[tuple[int, int], tuple[int, int]] = {}
-    for doc in repo.documents.values():
+    for doc in documents_of(repo).values():
         assert isinstance(doc, PackedDocument)  # read from the cache
         for where in list(doc.near.values()) + list(doc.near_keys.values()):
             assert places.setdefault(where, where) is where  # one object per (line, col) in the pack
@@ -168,7 +169,7 @@ def test_packed_documents_answer_every_position_as_parsed_ones(tmp_path: Path, m
         encoding="utf-8",
     )
     monkeypatch.setenv("POLICYCTL_CACHE", "off")
-    plain = engine.load(str(repo_dir)).documents
+    plain = documents_of(engine.load(str(repo_dir)))
     monkeypatch.setenv("POLICYCTL_CACHE", str(tmp_path / "cache"))
     memo.clear_all()  # (each load below as a new process's: from the pack, not this process's memo)
     engine.load(str(repo_dir))  # writes the pack
@@ -187,7 +188,7 @@ def test_packed_documents_answer_every_position_as_parsed_ones(tmp_path: Path, m
     monkeypatch.setattr(documents, "load_text", load_text_once)
     for lazy_first in (True, False):
         memo.clear_all()
-        packed = engine.load(str(repo_dir)).documents
+        packed = documents_of(engine.load(str(repo_dir)))
         assert set(packed) == set(plain)
         for path, doc in packed.items():
             assert isinstance(doc, PackedDocument), path

@@ -82,6 +82,58 @@ def test_every_type_a_public_result_holds_is_exported(repo: engine.Repository, w
     assert getattr(engine, name).__doc__, f"engine.{name} has no docstring"
 
 
+def _public_fields(value: object) -> list[str]:
+    """The names a caller reads on ``value`` without a leading underscore: its fields (slots, a
+    tuple's named fields) and attributes; not its methods."""
+    names = set(getattr(value, "__dict__", {}))
+    for cls in type(value).__mro__:
+        slots = getattr(cls, "__slots__", ())
+        names |= {slots} if isinstance(slots, str) else set(slots)
+    names |= set(getattr(type(value), "_fields", ()))
+    return sorted(n for n in names if not n.startswith("_"))
+
+
+def _unexported(value: object, path: str, found: dict[str, str], seen: set[int]) -> None:
+    """Each engine type not exported that a caller reaches from ``value`` through public fields
+    and the items of its lists and dicts, with the first path that reaches it."""
+    if id(value) in seen:
+        return
+    seen.add(id(value))
+    kind = type(value)
+    if kind.__module__.split(".")[0] == "engine":
+        if getattr(engine, kind.__name__, None) is not kind:
+            found.setdefault(f"{kind.__module__}.{kind.__qualname__}", path)
+        for name in _public_fields(value):
+            _unexported(getattr(value, name), f"{path}.{name}", found, seen)
+        return  # (a result's tuple items are its fields; its `replay` is typed Any: the engine's)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _unexported(item, f"{path}[{key!r}]", found, seen)
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for item in value:
+            _unexported(item, f"{path}[]", found, seen)
+
+
+def test_no_public_field_holds_a_type_that_is_not_exported(repo: engine.Repository, bundle: engine.Bundle) -> None:
+    """What REACHED names, for every field at once: nothing a caller reads without an underscore,
+    from a repository, a bundle, what they resolve and answer and the history, holds an engine
+    type it cannot name. ``Resolved.timelines`` held the engine's timelines (a type only type
+    checkers knew) and ``Repository.documents`` the parsed files; both are the engine's own now."""
+    found: dict[str, str] = {}
+    seen: set[int] = set()
+    for name, source in (("repo", repo), ("bundle", bundle)):
+        result = source.decide("returns", "return_allowed", {"days_since_delivery": 3}, marketplace="de", at=AT)
+        for what, value in (
+            (name, source),
+            (f"{name}.resolve()", source.resolve("returns", "de", at=AT)),
+            (f"{name}.decide()", result),
+            (f"{name}.decide().explain()", result.explain()),
+        ):
+            _unexported(value, what, found, seen)
+    _unexported(repo.history("returns", "de"), "repo.history()", found, seen)
+    assert found == {}
+
+
 def test_every_exported_name_says_what_it_is() -> None:
     """A caller knows only README and the docstrings of what `engine` exports (`Problem` and
     `Repository` had none)."""

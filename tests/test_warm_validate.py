@@ -16,6 +16,7 @@ import pytest
 import engine
 from engine.cache import memo
 from engine.cache.documents import PackedDocument
+from engine.model.repository import documents_of
 
 PROGRAM = "policies/returns/program.yaml"
 # Parameters with a `format` (P009 looks at each): one jsonschema would be asked about if the
@@ -88,6 +89,6 @@ def test_a_clean_load_decodes_no_document_s_whole_positions(repo: Path, monkeypa
         memo.clear_all()  # (each load as a new process's: from the pack, not from this process's memo)
         loaded = engine.load(str(repo / "policies"))
         assert not loaded.problems, loaded.problems
-    documents = [d for d in loaded.documents.values() if isinstance(d, PackedDocument)]
+    documents = [d for d in documents_of(loaded).values() if isinstance(d, PackedDocument)]
     assert any(d.path.endswith(PROGRAM.split("/", 1)[1]) for d in documents)
     assert [d.path for d in documents if d.decoded] == []

@@ -81,7 +81,7 @@ def _file_digest(path: str) -> bytes:
 
 
 def _text(repo: Repository, path: str) -> str | None:
-    doc = repo.documents.get(path)
+    doc = repo._documents.get(path)
     return doc.text if doc is not None else None
 
 

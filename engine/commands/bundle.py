@@ -54,13 +54,13 @@ def make(root: str, out: str) -> Made:
     repo = load(root)
     errors = [p for p in repo.problems if p.severity == "error"]
     if errors:
-        return Made(errors, len(repo.documents))
+        return Made(errors, len(repo._documents))
     data = make_bytes(repo)
     if out != STDOUT:
         write_atomic(out, data)  # (a bundle is deployed: readable as any new file, not only by its maker)
     return Made(
         [],
-        len(repo.documents),
+        len(repo._documents),
         len(data),
         fileformat.sha256(data),
         fileformat.revision(data),

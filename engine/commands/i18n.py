@@ -39,7 +39,7 @@ def check(root: str, names: tuple[str, ...] | list[str] = (), languages: tuple[s
     repo.languages = languages
     errors = [p for p in repo.problems if p.severity == "error"]
     if errors:
-        return I18nCheck(errors=errors, documents=len(repo.documents))
+        return I18nCheck(errors=errors, documents=len(repo._documents))
     plan = site.plan(repo)
     unknown = [n for n in names if n not in plan.domains]
     if unknown:

@@ -101,7 +101,7 @@ def run(
             return TestRun(usage=refused)
     repo = load(found)
     out = TestRun(
-        errors=[p for p in repo.problems if p.severity == "error"], files=len(repo.documents), fail_under=fail_under
+        errors=[p for p in repo.problems if p.severity == "error"], files=len(repo._documents), fail_under=fail_under
     )
     selected, held = testing.held_back(repo, testing.cases(repo, path, keyword))
     out.not_run = sorted(testing.not_run(repo, path, keyword) + held, key=lambda n: (n.file, n.errors_in))

@@ -68,11 +68,11 @@ def validate(
         top = os.path.dirname(root)
         inside = os.path.commonpath([top, here]) in (top, here)
         repo = load(os.path.relpath(root) if inside else root, progress, keep_compiled=False, replaced=replaced)
-        for path, doc in repo.documents.items():
+        for path, doc in repo._documents.items():
             if wanted is None or os.path.abspath(path) in wanted:
                 out.files += 1
                 documents[doc.path] = doc
-        keep = {doc.path for path, doc in repo.documents.items() if wanted is None or os.path.abspath(path) in wanted}
+        keep = {doc.path for path, doc in repo._documents.items() if wanted is None or os.path.abspath(path) in wanted}
         out.problems += [p for p in repo.problems if wanted is None or p.file in keep]
         _beyond_yaml(out, repo, wanted, folders.get(root, set()), languages)
         if wanted:
@@ -162,7 +162,7 @@ def checked_files(repo: Any) -> int:
     ``repo.languages``): what the summary of `validate` and of `build` counts ("1 error in 1 of 8
     files"), so that both count alike and a problem's file is always among those counted."""
     outside = {p.file for p in repo.problems if p.code in ("L004", "L005")}
-    count = len(repo.documents) + sum(1 for t in _templates(repo.root) if t not in outside)
+    count = len(repo._documents) + sum(1 for t in _templates(repo.root) if t not in outside)
     if not any(p.severity == "error" for p in repo.problems):
         count += len(catalog_files(repo))
     return count
@@ -275,7 +275,7 @@ def translation_domains(repo: Any) -> dict[str, Any]:
             continue
         published |= tags
         labels: list[tuple[str, str, int, str]] = []
-        doc = repo.documents.get(program.pos.file)
+        doc = repo._documents.get(program.pos.file)
         if doc is not None and isinstance(doc.data, dict):  # as engine.site.build._labels
             labels = [
                 (label_context(k), v, doc.key_pos(("labels", k)).line, f"`labels: {k}` in program.yaml")

@@ -140,7 +140,7 @@ def band_of(bands: list[Any], x: Any) -> int | None:
 
 def bands(repo: Repository, value: list[Any], value_pos: Pos) -> list[Band]:
     """The bands of one timeline value, each with its item's position (for `file:line` listings)."""
-    doc = repo.documents.get(value_pos.file)
+    doc = repo._documents.get(value_pos.file)
     path = None
     if doc is not None:
         path = next(

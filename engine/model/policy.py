@@ -216,14 +216,16 @@ class Resolved(Frozen):
     ``Entry`` it comes from (source, assumption, place). The dicts, and the lists and dicts among
     the values, are the caller's to keep or change: copies of what decisions read."""
 
-    __match_args__ = ("program", "marketplace", "at", "values", "entries", "timelines")
+    # (`_timelines`: the engine's, private, so a caller type-checked strictly meets only exported
+    # types; a field all the same, compared, copied and pickled with the others)
+    __match_args__ = ("program", "marketplace", "at", "values", "entries", "_timelines")
     __slots__ = __match_args__
     program: str
     marketplace: Marketplace
     at: str
     values: dict[str, Any]
     entries: dict[str, Entry]
-    timelines: Timelines  # where ``origin``, ``entry_on`` and ``following`` read (the engine's)
+    _timelines: Timelines  # where ``origin``, ``entry_on`` and ``following`` read
 
     def __init__(
         self,
@@ -232,14 +234,14 @@ class Resolved(Frozen):
         at: str,
         values: dict[str, Any],
         entries: dict[str, Entry],
-        timelines: Timelines,
+        _timelines: Timelines,
     ) -> None:
         set_field(self, "program", program)
         set_field(self, "marketplace", marketplace)
         set_field(self, "at", at)
         set_field(self, "values", values)
         set_field(self, "entries", entries)
-        set_field(self, "timelines", timelines)
+        set_field(self, "_timelines", _timelines)
 
     def provenance(self, name: str) -> Pos:
         """Where the value of ``name`` is written (``entries[name].pos``)."""
@@ -249,19 +251,19 @@ class Resolved(Frozen):
         """Which layer the value of ``name`` came from: `base`, `overlay`, or a dated change of
         either (its date said to be assumed when it is: `--explain` and `show --provenance` never
         state it as fact)."""
-        return self.timelines.on(name, self.at)[1]
+        return self._timelines.on(name, self.at)[1]
 
     def entry_on(self, name: str, day: str) -> tuple[Entry, str]:
         """The entry of ``name`` in force on ``day`` (as `param_on` reads it) and its layer, as
         ``origin`` says it; its value the caller's (a copy)."""
-        entry, origin = self.timelines.on(name, day)
+        entry, origin = self._timelines.on(name, day)
         return detached(entry), origin
 
     def following(self, name: str, day: str) -> Entry | None:
         """The next entry of ``name`` after the one in force on ``day``: the value that follows it
         and the day it takes effect (its ``date_assumed``: the value in force holds until an
         assumed day); None when none follows. Its value the caller's (a copy)."""
-        entry = self.timelines.after(name, day)
+        entry = self._timelines.after(name, day)
         return None if entry is None else detached(entry)
 
 

@@ -79,7 +79,7 @@ class Repository:
 
     def __init__(self, root: str) -> None:
         self.root = root
-        self.documents: dict[str, Document] = {}
+        self._documents: dict[str, Document] = {}  # each file read, by path (the engine's)
         self.marketplaces: dict[str, Marketplace] = {}
         self.programs: dict[str, Program] = {}
         self.problems: list[Problem] = []
@@ -200,7 +200,7 @@ class Repository:
             from engine.decisions.compile import compile_decision
 
             dec = prog.decisions[decision]
-            doc = self.documents.get(dec.file) if self.replaced else None  # (as _compile_problems)
+            doc = self._documents.get(dec.file) if self.replaced else None  # (as _compile_problems)
             text = None if doc is None else doc.text
             compiled, problems = compile_decision(dec, set(prog.parameters), prog.schemas, text)
             if compiled is None:
@@ -234,6 +234,14 @@ class Repository:
         if validate:
             return compiled.decide(inputs, params, day)
         return compiled.evaluate(inputs, params, day)
+
+
+def documents_of(repo: Repository) -> dict[str, Document]:
+    """The files ``repo`` read, by path: each as parsed (its data and where each node stands) or as
+    the document cache keeps it (engine.cache.documents). The engine's own, for its commands and
+    tests; not part of the public API, so a ``Repository`` keeps them private (a caller type-checked
+    strictly meets only the types `engine` exports)."""
+    return repo._documents
 
 
 def context(prog: Program, resolved: Resolved) -> dict[str, Any]:
@@ -347,7 +355,7 @@ def load(
             else:
                 placed, doc, kind = layout.classify(root, path), Document(path), None
                 doc.problems.append(layout.not_regular_problem(path, what))
-            repo.documents[path] = doc
+            repo._documents[path] = doc
             repo.problems += doc.problems
             if kind is not None and not doc.problems:
                 by_kind.setdefault(kind, []).append((placed, doc))
@@ -403,7 +411,7 @@ def _folders_in_place_of_files(repo: Repository, root: str, unusual: dict[str, s
         if placed.kind is None:
             continue  # a folder with a YAML name where no file is expected: walked like any other
         doc = Document(path, problems=[layout.not_regular_problem(path, what)])
-        repo.documents.setdefault(path, doc)
+        repo._documents.setdefault(path, doc)
         problems += doc.problems
         if placed.kind in _REFERRED and placed.program:
             repo.unreadable.add(
@@ -416,7 +424,7 @@ def _marketplaces_missing(repo: Repository, root: str, unusual: dict[str, str]) 
     """Y001 when the policies folder has no marketplaces.yaml at all: without it no program is
     offered anywhere, and a build would publish nothing (removing every page it wrote before)."""
     names = ("marketplaces.yaml", "marketplaces.yml")
-    if any(os.path.join(root, name) in repo.documents or os.path.join(root, name) in unusual for name in names):
+    if any(os.path.join(root, name) in repo._documents or os.path.join(root, name) in unusual for name in names):
         return []  # (read, or reported as what it is)
     path = os.path.join(root, "marketplaces.yaml")
     doc = Document(path)
@@ -430,7 +438,7 @@ def _marketplaces_missing(repo: Repository, root: str, unusual: dict[str, str]) 
             "create it (every marketplace a program may be offered in); `policyctl init DIR` writes an example",
         )
     )
-    repo.documents[path] = doc
+    repo._documents[path] = doc
     return doc.problems
 
 
@@ -727,7 +735,7 @@ def _compile_problems(repo: Repository, dec: Any, prog: Program, keep: bool = Tr
 
     names, schemas = set(prog.parameters), prog.schemas  # (a date-time parameter is compared as one)
     # (the text the decision was read from: a replaced file's is not the one on disk)
-    doc = repo.documents.get(dec.file) if repo.replaced else None
+    doc = repo._documents.get(dec.file) if repo.replaced else None
     text = None if doc is None else doc.text
     cached = compilecache.get(dec, names, schemas, text)
     if cached is not None:

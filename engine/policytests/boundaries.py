@@ -52,7 +52,7 @@ def plan_declared(repo: Repository, case: TestCase) -> Plan | None:
     """The plan a case's `boundaries:` declares; None when it declares none, or one that names
     what its program or decision lacks: those mistakes are the repository's problems
     (engine.policytests.declared, which `validate` and `test` report at the name), said once."""
-    doc = repo.documents.get(case.pos.file)
+    doc = repo._documents.get(case.pos.file)
     prog = repo.programs.get(case.program)
     dec = prog.decisions.get(case.decision) if prog is not None else None
     if doc is None or prog is None or dec is None:

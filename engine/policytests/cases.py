@@ -91,7 +91,7 @@ def not_run(repo: Repository, path: str | None = None, keyword: str | None = Non
 
     attached = {c.pos.file for prog in repo.programs.values() for c in prog.tests}
     found = []
-    for file, doc in repo.documents.items():
+    for file, doc in repo._documents.items():
         placed = layout.classify(repo.root, file)
         data = doc.data if isinstance(doc.data, dict) else {}
         if file in attached or (placed.kind or data.get("kind")) != "tests":
@@ -160,7 +160,7 @@ def own_errors(repo: Repository, selected: Iterable[TestCase]) -> dict[Pos, tupl
             errors.setdefault(p.file, []).append(p)
     found: dict[Pos, tuple[Problem, ...]] = {}
     for file, problems in errors.items():
-        doc = repo.documents.get(file)
+        doc = repo._documents.get(file)
         listed = doc.data.get("cases") if doc is not None and isinstance(doc.data, dict) else None
         if doc is None or not isinstance(listed, list):
             continue
@@ -195,7 +195,7 @@ def _first_errors(repo: Repository) -> dict[tuple[str, str], Problem]:
         elif placed.kind == "overlay":
             key = ("overlay", f"{folder}/{placed.stem}")
         elif placed.kind == "decision":
-            doc = repo.documents.get(p.file)
+            doc = repo._documents.get(p.file)
             declared = doc.data.get("id") if doc is not None and isinstance(doc.data, dict) else None
             key = ("decision", f"{folder}/{declared if isinstance(declared, str) else placed.stem}")
         else:
@@ -242,17 +242,16 @@ def _at_inputs(repo: Decides, case: TestCase, problems: tuple[Problem, ...]) -> 
     """The case's refused inputs (D004, said at the case) at each input's own line:col, as
     `validate` says them (engine.model.build.input_problems), when the sources are at hand (not
     from a bundle)."""
-    documents = getattr(repo, "documents", None)
     refused = [
         p
         for p in problems
         if p.code == "D004" and (p.file, p.line, p.col) == (case.pos.file, case.pos.line, case.pos.col)
     ]
-    if not refused or not isinstance(repo, Repository) or documents is None:
+    if not refused or not isinstance(repo, Repository):
         return problems
     from engine.model.build import input_problems
 
-    doc = documents.get(case.pos.file)
+    doc = repo._documents.get(case.pos.file)
     decision = repo.programs[case.program].decisions.get(case.decision)
     index = case_index(doc, case) if doc is not None else None
     if doc is None or decision is None or index is None:
@@ -265,7 +264,7 @@ def _named(repo: Decides, case: TestCase) -> tuple[Problem, ...]:
     """The repository's own problems with what the case names (T002 at its `decision:` or
     `marketplace:`, in `validate`'s words: engine.model.build.test_problems), when the sources are
     at hand (not from a bundle): the case fails with them, and `test` says each once."""
-    doc = repo.documents.get(case.pos.file) if isinstance(repo, Repository) else None
+    doc = repo._documents.get(case.pos.file) if isinstance(repo, Repository) else None
     index = case_index(doc, case) if doc is not None else None
     if not isinstance(repo, Repository) or doc is None or index is None:
         return ()

@@ -33,7 +33,7 @@ def pages_dir(program: Program) -> str:
 def pages_of(repo: Repository, program: Program) -> tuple[list[Page], list[Problem]]:
     """The program's pages from pages.yaml (or its templates), with problems in the manifest."""
     manifest = os.path.join(program.dir, "pages.yaml")
-    doc = repo.documents.get(manifest)
+    doc = repo._documents.get(manifest)
     folder = pages_dir(program)
     if doc is None:
         found = (

@@ -161,7 +161,7 @@ def _labels(repo: Repository, program_id: str) -> tuple[str | None, tuple[tuple[
     from engine.i18n.catalogs import label_context
 
     program = repo.programs[program_id]
-    doc = repo.documents.get(program.pos.file)
+    doc = repo._documents.get(program.pos.file)
     if doc is None or not isinstance(doc.data, dict):
         return None, ()
     found = [
