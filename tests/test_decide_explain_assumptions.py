@@ -447,3 +447,17 @@ def test_the_published_schema_of_a_read_is_one_definition(served: App) -> None:
     assert {k: v for k, v in read_on["properties"].items() if k not in ("parameter", "on")} == read["properties"]
     assert read["additionalProperties"] is False and read_on["additionalProperties"] is False
     assert set(read["properties"]) == {"value", "from", "origin", "source", "assumption", "assumed", "until"}
+
+
+def test_a_source_is_said_on_one_line_whatever_it_holds(init_repo: Path) -> None:
+    """A source written over several lines reads as one, and a control character in it (a terminal
+    escape) is shown as an escape, not sent to the terminal: the text is one line per line written."""
+    program = init_repo / "policies/returns/program.yaml"
+    edit(
+        program,
+        "    value: false\n    source: the returns policy, 2024 edition\n",
+        '    value: false\n    source: "the returns\\n  policy\\e[31m, 2024"\n',
+    )
+    out = _explained(init_repo, "text", False, "2024-03-01", 3)
+    assert "  free_return_shipping = false    [policies/returns/program.yaml:28, base]\n" in out
+    assert "\n    source: the returns policy\\x1b[31m, 2024\n" in out and "\x1b" not in out
