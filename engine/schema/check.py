@@ -131,19 +131,28 @@ def _leaves(error: ValidationError) -> list[ValidationError]:
     branches whose type the value has, when there are some (`outputs: {}` against a list or a
     non-empty mapping is an empty mapping, not "expected array": a mapping is allowed)."""
     if error.validator in ("anyOf", "oneOf") and error.context:
-        from jsonschema.exceptions import best_match
-
-        branches: dict[object, list[ValidationError]] = {}
-        for sub in error.context:
-            branches.setdefault(sub.relative_schema_path[0] if sub.relative_schema_path else None, []).append(sub)
-        typed = [
-            sub
-            for subs in branches.values()
-            if not any(s.validator == "type" and not s.relative_path for s in subs)
-            for sub in subs
-        ]
-        return [best_match(typed or error.context)]
+        return [closest_branch(error)[0]]
     return [error]
+
+
+def closest_branch(error: ValidationError) -> tuple[ValidationError, bool]:
+    """The error that best says why the value fits none of an anyOf/oneOf's branches (``error``,
+    with its ``context``): the best of those of the branches whose type the value has, when there
+    are some (then True), else the best of all. S001 and P003 (``_leaves``) and D004
+    (engine.decisions.refusals) say the branch each the same way."""
+    from jsonschema.exceptions import best_match
+
+    branches: dict[object, list[ValidationError]] = {}
+    for sub in error.context:
+        branches.setdefault(sub.relative_schema_path[0] if sub.relative_schema_path else None, []).append(sub)
+    typed = [
+        sub
+        for subs in branches.values()
+        if not any(s.validator == "type" and not s.relative_path for s in subs)
+        for sub in subs
+    ]
+    best = best_match(typed or error.context)
+    return (error, False) if best is None else (best, bool(typed))
 
 
 def _shown(value: Any) -> str:
