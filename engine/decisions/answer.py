@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from engine.decisions import runtime
 from engine.decisions.inputs import InputChecker
 from engine.decisions.pycode import Checked, Lazy, Out, Row, build, standalone
+from engine.decisions.refusals import hint_of
 from engine.decisions.result import DecisionResult, decision_result
 from engine.decisions.runtime import EvalError
 from engine.model.policy import Decision
@@ -215,11 +216,11 @@ class CompiledDecision:
         of the inputs in it): each problem is placed at the value it is about (engine.decisions.locate)."""
         hint = several if isinstance(inputs, list) else "see the decision's `inputs`"
         if text is None:
-            problems = tuple(Problem.at(where, "D004", m, hint) for m in messages)
+            problems = tuple(Problem.at(where, "D004", m, hint_of(m, hint)) for m in messages)
         else:
             from engine.decisions.locate import place  # only for inputs with problems
 
-            problems = tuple(Problem.at(place(text, m, where, inside), "D004", m, hint) for m in messages)
+            problems = tuple(Problem.at(place(text, m, where, inside), "D004", m, hint_of(m, hint)) for m in messages)
         # (the decision kept, no inputs: ``replay`` is None, and ``explain()`` asks ``refused``)
         return decision_result(self.decision.id, {}, (), (), False, problems, (self, None, None, None))
 

@@ -3,20 +3,21 @@
 Most inputs are valid, so the common keywords are checked by small hand-rolled predicates (about
 2 µs for a decision's inputs); jsonschema is imported only for a schema using other keywords, or to
 explain a value the fast check rejects. Messages are JSON pointers with what was expected:
-`/units: expected integer, got string "ten"`.
+`/units: expected integer, got string "ten"`, in the words of engine.decisions.refusals (each a
+``Refusal``, which carries its hint), never in jsonschema's.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from engine.decisions.refusals import Refusal, false_step, format_hint, got, phrase, said
 from engine.decisions.runtime import learn as _learn
 from engine.decisions.runtime import moments as _moments
 from engine.decisions.runtime import plain_day as _plain_day
-from engine.model.dates import DATE_FORM, DATE_TIME_FORM, format_checker, parse_date, parse_datetime
+from engine.model.dates import format_checker, parse_date, parse_datetime
 from engine.schema.predicates import JSON_TYPES
 
 if TYPE_CHECKING:
@@ -96,7 +97,7 @@ class InputChecker:
 
     def check(self, inputs: Any) -> list[str]:
         if not isinstance(inputs, dict):
-            return [f"/: expected an object of inputs, got {_json_kind(inputs)} `{_show(inputs)}`"]
+            return [f"/: expected an object of inputs, {got(inputs)}"]
         if self.deep_patterns:
             too_long = _too_long(inputs, self.patterned if self.checks is not None else None)
             if too_long:
@@ -121,7 +122,9 @@ class InputChecker:
                 continue
             for keyword, expected, ok in checks:
                 if not ok(value):
-                    messages.append(f"{_pointer([name])}: {_phrase(keyword, expected, value)}")
+                    messages.append(
+                        Refusal(f"{_pointer([name])}: {phrase(keyword, expected, value)}", _hint(keyword, expected))
+                    )
                     break
         return messages + self._unknown(unknown)
 
@@ -158,23 +161,25 @@ class InputChecker:
                 self.validator = jsonschema.Draft202012Validator(self.schema, format_checker=format_checker())
         if self.broken:
             return [self.broken]
-        messages: list[str] = []
+        validator = self.validator
         try:
-            errors = sorted(self.validator.iter_errors(inputs), key=lambda e: list(map(str, e.absolute_path)))
+            errors = sorted(validator.iter_errors(inputs), key=lambda e: list(map(str, e.absolute_path)))
         except Exception:  # (a backstop: no schema the one check accepts gets here)
             return ["/: the decision's `inputs` schema cannot be applied (`policyctl validate` says why)"]
+        messages: dict[str, Refusal] = {}  # (in order, once: each key a `required` lacks is an error)
         for error in errors:
-            path = list(error.absolute_path)
-            if error.validator == "required" and not path:
+            path = list(error.absolute_path) + false_step(error, inputs, self.schema)
+            if error.validator in ("required", "additionalProperties") and not path:
                 continue  # reported below, by name
-            if error.validator == "additionalProperties" and not path:
-                continue
-            messages.append(
-                f"{_pointer(path)}: {_phrase(str(error.validator), error.validator_value, error.instance, error.message)}"
-            )
+            try:
+                text, hint = said(error, lambda schema, value: bool(validator.evolve(schema=schema).is_valid(value)))
+            except Exception:  # (a backstop: words of its own, never a traceback nor jsonschema's)
+                text, hint = f"does not fit the schema's `{error.validator}`, {got(error.instance)}", ""
+            message = f"{_pointer(path)}: {text}"
+            messages.setdefault(message, Refusal(message, hint))
         missing = [f"{_pointer([n])}: missing; this input is required" for n in self.required if n not in inputs]
         known = set(self.names)
-        return missing + self._unknown([n for n in inputs if n not in known]) + messages
+        return missing + self._unknown([n for n in inputs if n not in known]) + list(messages.values())
 
 
 def _has_pattern(schema: Any) -> bool:
@@ -314,44 +319,10 @@ def _date_time_ok(value: str) -> bool:
 
 
 _FORMATS: dict[str, Callable[[str], bool]] = {"date": _date_ok, "date-time": _date_time_ok}
-_FORM_NAMES = {"date": f"a date ({DATE_FORM})", "date-time": f"a date-time ({DATE_TIME_FORM})"}
 
 
-def _phrase(keyword: str, expected: Any, value: Any, fallback: str = "") -> str:
-    got = f"got {_json_kind(value)} `{_show(value)}`"
-    shown = {
-        "type": lambda: f"expected {' or '.join(expected) if isinstance(expected, list) else expected}, {got}",
-        "enum": lambda: f"expected one of {', '.join(f'`{_show(o)}`' for o in expected)}, got `{_show(value)}`",
-        "const": lambda: f"expected `{_show(expected)}`, got `{_show(value)}`",
-        "minimum": lambda: f"expected at least {expected}, got `{_show(value)}`",
-        "maximum": lambda: f"expected at most {expected}, got `{_show(value)}`",
-        "exclusiveMinimum": lambda: f"expected more than {expected}, got `{_show(value)}`",
-        "exclusiveMaximum": lambda: f"expected less than {expected}, got `{_show(value)}`",
-        "minLength": lambda: f"expected at least {expected} characters, got `{_show(value)}`",
-        "maxLength": lambda: f"expected at most {expected} characters, got `{_show(value)}`",
-        "pattern": lambda: f"expected text matching `{expected}`, got `{_show(value)}`",
-        "format": lambda: f"expected {_FORM_NAMES.get(expected, f'the format `{expected}`')}, got `{_show(value)}`",
-    }.get(keyword)
-    return shown() if shown else fallback or f"does not satisfy `{keyword}`"
-
-
-def _json_kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    for types, name in ((float, "number"), (str, "string"), (dict, "object"), ((list, tuple), "array")):
-        if isinstance(value, types):
-            return name
-    return "null" if value is None else "value"  # (never a Python type's name)
-
-
-def _show(value: Any) -> str:
-    try:
-        text = json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError):
-        text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+def _hint(keyword: str, expected: Any) -> str:
+    return format_hint(expected) if keyword == "format" else ""
 
 
 def _pointer(path: list[Any]) -> str:

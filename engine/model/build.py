@@ -678,11 +678,13 @@ def input_problems(doc: Document, path: Path, given: Any, messages: list[str], d
     `/units: expected integer, got string "fifty"`) about the case input ``given``, written at
     ``path`` of ``doc``: at the value the pointer names, else at the nearest of its parents written
     (`input:` itself for a required input left out)."""
+    from engine.decisions.refusals import hint_of  # (only for refused inputs)
+
     found = []
     for message in messages:
         steps = _steps(given, message.split(": ", 1)[0])
         pos = doc.pos(path + steps)
-        hint = f"see the `inputs` of `{decision.id}` in {decision.pos.file}"
+        hint = hint_of(message, f"see the `inputs` of `{decision.id}` in {decision.pos.file}")
         value = _at(given, steps)
         wanted = _NUMBER_WANTED.search(message)
         if steps and isinstance(value, str) and wanted:  # (`units: fifty`, `"12"`, `30 days`)
