@@ -264,6 +264,7 @@ def test_the_python_api_says_it_alike_and_shows_no_python_value(repo: Path) -> N
     assert [(p.message, p.hint) for p in result.problems] == [
         (f'/item: expected {ITEM_FORMS}, got object `{{"sku": 5}}`', DEFAULT)
     ]
+    assert type(result.problems[0].message) is str  # (a plain text, as every problem's)
     for value in (datetime.date(2024, 1, 1), {1}, b"x"):
         result = loaded.decide(
             "returns", "return_allowed", {"days_since_delivery": 1, "seen": value}, "us", "2024-06-01"

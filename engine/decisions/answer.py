@@ -216,11 +216,13 @@ class CompiledDecision:
         of the inputs in it): each problem is placed at the value it is about (engine.decisions.locate)."""
         hint = several if isinstance(inputs, list) else "see the decision's `inputs`"
         if text is None:
-            problems = tuple(Problem.at(where, "D004", m, hint_of(m, hint)) for m in messages)
+            problems = tuple(Problem.at(where, "D004", str(m), hint_of(m, hint)) for m in messages)
         else:
             from engine.decisions.locate import place  # only for inputs with problems
 
-            problems = tuple(Problem.at(place(text, m, where, inside), "D004", m, hint_of(m, hint)) for m in messages)
+            problems = tuple(
+                Problem.at(place(text, m, where, inside), "D004", str(m), hint_of(m, hint)) for m in messages
+            )
         # (the decision kept, no inputs: ``replay`` is None, and ``explain()`` asks ``refused``)
         return decision_result(self.decision.id, {}, (), (), False, problems, (self, None, None, None))
 

@@ -689,7 +689,7 @@ def input_problems(doc: Document, path: Path, given: Any, messages: list[str], d
         wanted = _NUMBER_WANTED.search(message)
         if steps and isinstance(value, str) and wanted:  # (`units: fifty`, `"12"`, `30 days`)
             hint = schema.number_hint(doc, pos, value, wanted.group(1))
-        found.append(Problem.at(pos, "D004", message, hint))
+        found.append(Problem.at(pos, "D004", str(message), hint))
     return found
 
 
