@@ -330,7 +330,7 @@ _SCHEMAS = st.recursive(
 _PYTHON = re.compile(
     r"(?<![A-Za-z])'|'(?![A-Za-z])|\b(None|True|False)\b|given schema|is not valid under|is not of type|is a required property"
     r"|is a dependency|Additional properties|should not be valid|does not contain|non-unique|is too (short|long)"
-    r"|is valid under each|is not a multiple|properties\b.*\bhave|False schema"
+    r"|is valid under each|is not a multiple|enough properties|too many properties|False schema"
 )
 SCALE = int(os.environ.get("POLICYCTL_PROPERTY_SCALE", "1"))
 
