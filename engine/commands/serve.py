@@ -50,6 +50,7 @@ class _Generation:
     problems: list[Problem] = field(default_factory=list)  # the repository's and its catalogs'
     renderers: dict[str, Any] = field(default_factory=dict)
     pages: dict[tuple[str, str | None], tuple[dict[str, str], list[Problem]]] = field(default_factory=dict)
+    made: dict[tuple[tuple[str, str], ...], set[str]] = field(default_factory=dict)  # the files a build makes, by days
 
 
 def _published_languages(root: str) -> tuple[str, ...] | None:
@@ -186,7 +187,10 @@ class Preview:
         key = (stem, day)
         if key not in state.pages:
             try:
-                state.pages[key] = site.render_one(state.repo, state.work, state.sources, job, day, state.renderers)
+                files, problems = site.render_one(state.repo, state.work, state.sources, job, day, state.renderers)
+                if "md" in files and "html" in files:  # (its links, as `build` checks them: G011)
+                    problems += site.page_link_problems(state.repo, state.work, job, files, self._made(state, at))
+                state.pages[key] = files, problems
             except Exception as e:
                 state.pages[key] = (
                     {},
@@ -208,6 +212,17 @@ class Preview:
         if ext == "md":
             return (200, "markdown", files["md"], every) if "md" in files else (200, "html", _bare_page(), every)
         return 200, "html", files.get("html") or _bare_page(), every
+
+    def _made(self, state: _Generation, at: str | None) -> set[str]:
+        """The files a build on the preview's day makes (engine.site.build.planned_files)."""
+        from engine.model.clock import today
+        from engine.site import build as site
+
+        days = {mp.id: at or today(mp.time_zone) for mp in state.repo.marketplaces.values()}
+        key = tuple(sorted(days.items()))
+        if key not in state.made:
+            state.made[key] = site.planned_files(state.repo, state.work, days.__getitem__)
+        return state.made[key]
 
     def _index(self, state: _Generation) -> str:
         """Every page of every marketplace and language, as the published index lists them."""

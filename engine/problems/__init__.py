@@ -317,6 +317,8 @@ CODES: dict[str, str] = {
     "G010": "a file in the output folder that policyctl did not write and a browser or a web server would run"
     " (a script, WebAssembly, or an HTML, SVG or XML document with active content; code a server runs, such as"
     " `.php`, or its configuration, such as `.htaccess` or `_headers`; without a type its name gives, by its first bytes)",
+    "G011": "a relative link on a page (Markdown or HTML) to a file the build does not make, or to a `#fragment`"
+    " no element of that page has (headings have no ids)",
     "A001": "a request the decision service cannot read (not JSON, a missing or mistyped field)",
     "A002": "a request larger than the service's limits (body size, batch length)",
     "A003": "a request that took longer than the service's time limit",

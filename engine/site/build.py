@@ -27,6 +27,7 @@ The catalogs' own problems (`i18n check`) are added here, so nothing `i18n check
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -41,7 +42,7 @@ from engine.site.assemble import assemble, change_feed, chooser_view, index_view
 from engine.site.html import Layout
 from engine.site.output import INDEX, INDEX_FILES, NOJEKYLL, Built, passed_dates, title_of
 from engine.site.page import once_each, render_group, tidy_markdown
-from engine.site.plan import Job, Plan, add_editions, chooser_path, plan, site_dir
+from engine.site.plan import CHOOSER_TEMPLATE, Job, Plan, add_editions, chooser_path, plan, site_dir
 from engine.site.render import Renderer
 from engine.site.workers import JOBS_ENV, PAGES_PER_WORKER, render_parallel, worker_count
 from engine.templates.sandbox import RenderError
@@ -216,6 +217,7 @@ def build(  # noqa: C901 - the build's stages in order (plan, cache, catalogs, r
             shared if cache is not None else b"",
         )
         out.files[NOJEKYLL] = b""  # (always made: nothing to render, and a deleted one is noticed)
+        out.problems += link_problems(repo, work, out, cache.out if cache is not None else None)
         if cache is not None:
             out.records.update(
                 {job.path("md"): (keys[job], title_of(job, rendered, reused), work.files(job)) for job in work.jobs}
@@ -226,6 +228,89 @@ def build(  # noqa: C901 - the build's stages in order (plan, cache, catalogs, r
     out.problems = [p for p in merged if p.severity == "error"]
     out.warnings = [p for p in merged if p.severity != "error"]
     return out
+
+
+def link_origins(repo: Repository, work: Plan, jobs: list[Job]) -> dict[str, Any]:
+    """Where the links of each page of ``jobs`` were written (engine.site.links.Origin, by path: a
+    page's Markdown before its HTML), its marketplace choosers' and, for a build, the index's."""
+    from engine.site.links import Origin
+    from engine.site.manifest import pages_dir
+
+    layout = site_dir(repo)
+    origins: dict[str, Origin] = {}
+    for job in jobs:
+        program = repo.programs[job.page.program]
+        catalogs = (work.domains[program.id].po(job.lang), work.domains[SITE].po(job.lang))
+        edition = f", edition `{job.edition.folder}`" if job.edition else ""
+        where = f"marketplace `{job.marketplace}`, language `{job.locale}`{edition}"
+        origin = Origin(
+            os.path.join(pages_dir(program), job.page.template), (pages_dir(program), layout), catalogs, where
+        )
+        for ext in ("md", "html"):
+            origins[job.path(ext)] = origin
+    chooser = os.path.join(layout, CHOOSER_TEMPLATE)
+    for page, tag in work.choosers:
+        where = f"the marketplace chooser, language `{tag}`"
+        origins[chooser_path(page, tag)] = Origin(chooser, (layout,), (work.domains[SITE].po(tag),), where)
+    return origins
+
+
+def link_problems(repo: Repository, work: Plan, out: Built, folder: str | None) -> list[Problem]:
+    """G011 for each relative link of the pages ``out`` holds, and of those it keeps (read from
+    ``folder``, where they are), that leads to no file of the build or to no id of its page
+    (engine.site.links)."""
+    from engine.site import links, search
+
+    origins = link_origins(repo, work, work.jobs)
+    for name in ("index.md", "index.html"):
+        template = os.path.join(site_dir(repo), f"{name}.j2")
+        origins[name] = links.Origin(template, (site_dir(repo),), (), "the site's index")
+    produced = {*out.files, *out.kept, *(search.page_path(job.lang) for job in work.jobs)}
+
+    def text_of(path: str) -> str | None:
+        data = out.files.get(path)
+        if data is None and folder is not None and path in out.kept:
+            try:
+                with open(os.path.join(folder, path), "rb") as f:
+                    data = f.read()
+            except OSError:
+                return None
+        return data.decode("utf-8", "replace") if data is not None else None
+
+    return links.check_pages(origins, produced, text_of)
+
+
+def planned_files(repo: Repository, work: Plan, day: Callable[[str], str]) -> set[str]:
+    """The files a build on ``day`` (a marketplace's day) makes, known without rendering: for the
+    preview, whose plan holds only the current pages (their past editions and change feeds are
+    counted here as `add_editions` adds them)."""
+    from engine.site import editions, search
+
+    made = {*INDEX_FILES, NOJEKYLL}
+    past: dict[tuple[str, str], list[Any]] = {}
+    firsts = work.first_pages()
+    for job in work.jobs:
+        made.update(work.files(job))
+        made.add(search.page_path(job.lang))
+        where = (job.page.program, job.marketplace)
+        if where not in past:
+            past[where] = editions.past_editions(repo, *where, day(job.marketplace))
+        for edition in past[where]:
+            made.update(job.path(ext, edition=edition.folder) for ext in ("md", "html"))
+        if past[where] and firsts.get((job.marketplace, job.locale), {}).get(job.page.program) is job:
+            made.add(job.feed())
+    return made
+
+
+def page_link_problems(repo: Repository, work: Plan, job: Job, files: dict[str, str], made: set[str]) -> list[Problem]:
+    """G011 for the links of one rendered page (``files``: its Markdown and HTML by extension), against
+    the files a build makes (``made``: `planned_files`): for the preview, which renders the page asked
+    for and no other, so only a fragment of the page itself is checked."""
+    from engine.site import links
+
+    texts = {job.path(ext): text for ext, text in files.items() if ext in ("md", "html")}
+    origins = {path: origin for path, origin in link_origins(repo, work, [job]).items() if path in texts}
+    return links.check_pages(origins, made, texts.get)
 
 
 def render_chooser(

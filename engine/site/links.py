@@ -1,0 +1,266 @@
+"""Links between pages (G011): every relative link of every page a build makes (Markdown and HTML)
+leads to a file the same build makes, and its `#fragment` to an id of that page.
+
+A template's link to a page that is not made (a misspelt `fees.md`, a page of a program not
+offered in this marketplace, a language the page is not published in, a link that is right from
+the current page but not from a past edition one folder deeper) or to a fragment no element of
+the page has (headings have no ids: a `#refunds` lands at the top) is found after rendering, as
+mkdocs' `validation: links` does: a set look-up per link, ids read only from pages a fragment
+names. Another site's link (`https:`, `mailto:`, `//host`) and an absolute path are not checked:
+they are not the build's.
+
+Each broken link is one problem at the place that wrote it: the first template of the page's
+program or of the layout that holds the link as written (then the catalog of the page's language,
+for a link in a translation); a link made from a value (`{{ link }}`) is at the page's template,
+line 1, and says so. The page is named in the message, as the other problems a render meets on
+one page name theirs (`engine.site.page.once_each` keeps one of a template's on several pages).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import posixpath
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+from engine.problems import Problem
+from engine.problems.hints import Suggester
+from engine.site.markup import html_twin
+from engine.site.plan import rel
+
+CODE = "G011"
+_ON_PAGE = " (on the page for "  # (as engine.site.page words where a render's problem was met)
+
+# HTML as the layout and markdown-it write it: attributes in double quotes, `&` escaped
+_HTML_LINK = re.compile(r'\s(?:href|src)="([^"]*)"')
+_HTML_ID = re.compile(r'\sid="([^"]*)"')
+# a Markdown link or image: `](href)`, `](<href>)`, `](href "title")`; not after a backslash
+# (`\]` is a bracket the text shows: escaped values never make a link)
+_MD_LINK = re.compile(r"(?<!\\)\]\(\s*(?:<([^>\n]*)>|([^\s)]*))")
+_SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a page's links were written: its template (a link made from a value is placed at its
+    line 1), the folders of the templates it may include or extend and the catalogs of its language
+    (where a link is looked for as written, after the template, only when one is broken), and the
+    page as its problems name it (` (on the page for marketplace ..., language ...)`)."""
+
+    template: str
+    folders: tuple[str, ...]
+    catalogs: tuple[str, ...]
+    where: str
+
+
+def links_in(path: str, text: str) -> list[str]:
+    """The links of a page as written in it (HTML unescaped), in order."""
+    if path.endswith(".md"):
+        return [m.group(1) if m.group(1) is not None else m.group(2) for m in _MD_LINK.finditer(text)]
+    if "&" not in text:
+        return _HTML_LINK.findall(text)
+    return [html.unescape(h) for h in _HTML_LINK.findall(text)]
+
+
+def ids_in(text: str) -> set[str]:
+    """The ids of an HTML page's elements (what a `#fragment` can land on)."""
+    return {html.unescape(i) for i in _HTML_ID.findall(text)}
+
+
+def _checked(href: str) -> bool:
+    """A link this check follows: relative, to this site (not `https:`, `mailto:`, `//host`, `/x`)."""
+    return bool(href) and not href.startswith("/") and not _SCHEME.match(href)
+
+
+def _split(href: str) -> tuple[str, str | None]:
+    """(path, fragment or None) of a relative link, both percent-decoded; the query is dropped."""
+    path, hash_, fragment = href.partition("#")
+    path = path.partition("?")[0]
+    return unquote(path), unquote(fragment) if hash_ else None
+
+
+def resolve(page: str, path: str) -> str | None:
+    """The file ``path`` (a link's path part) leads to from the page at ``page``; the page itself for
+    an empty path, `index.html` for a folder; None above the site's top."""
+    if not path:
+        return page
+    folder = posixpath.dirname(page)
+    joined = posixpath.normpath(posixpath.join(folder, path)) if folder else posixpath.normpath(path)
+    if joined == ".." or joined.startswith("../"):
+        return None
+    if path.endswith("/") or joined == ".":
+        joined = "index.html" if joined == "." else f"{joined}/index.html"
+    return joined
+
+
+class Checker:
+    """The links of one build's pages, against the files it makes (``produced``) and the ids of its
+    HTML pages (``text_of``: a made page's text, read only for a page a fragment names)."""
+
+    def __init__(self, produced: set[str], text_of: Callable[[str], str | None]) -> None:
+        self.produced = produced
+        self.text_of = text_of
+        self._ids: dict[str, set[str] | None] = {}
+        self._sources: dict[str, str | None] = {}
+        self._listed: dict[str, list[str]] = {}
+        self.hints = Suggester()
+
+    def ids(self, target: str) -> set[str] | None:
+        """The ids of the HTML page ``target`` (of its HTML twin for a Markdown page); None for a
+        file whose fragments are not the build's (a feed, a JSON file) or a page not at hand (the
+        preview renders one page)."""
+        if target.endswith(".md"):
+            target = target[:-3] + ".html"
+        if not target.endswith(".html") or target not in self.produced:
+            return None
+        if target not in self._ids:
+            text = self.text_of(target)
+            self._ids[target] = None if text is None else ids_in(text)
+        return self._ids[target]
+
+    def broken(self, page: str, href: str) -> tuple[str, str | None, str] | None:
+        """(target, fragment, why) of a broken link; None when it leads somewhere, or is not checked.
+        ``why``: `page` (no such file) or `anchor` (no such id)."""
+        if not _checked(href):
+            return None
+        path, fragment = _split(href)
+        target = resolve(page, path)
+        if target is None or target not in self.produced:
+            return (target or path, fragment, "page")
+        if fragment:  # (`#` alone: the top of the page)
+            ids = self.ids(target)
+            if ids is not None and fragment not in ids:
+                return (target, fragment, "anchor")
+        return None
+
+    def check(self, pages: Iterable[tuple[str, str, Origin]]) -> list[Problem]:
+        """G011 for each broken link of ``pages`` ((path, text, origin), a page's Markdown before its
+        HTML): a link of the HTML that is the Markdown's twin, broken there, is said once, and a link
+        a template writes on many pages once, on the first of ``pages`` (a current page before its
+        past editions: the build's plan order)."""
+        found: dict[tuple[str, int, int, str], Problem] = {}  # the first page's of each place and link
+        said: dict[str, set[str]] = {}  # a Markdown page's path -> its broken links' HTML twins
+        for path, text, origin in pages:
+            seen: set[str] = set()
+            twins = said.get(path[:-5] + ".md", set()) if path.endswith(".html") else set()
+            for href in links_in(path, text):
+                if href in seen:
+                    continue
+                seen.add(href)
+                bad = self.broken(path, href)
+                if bad is None or href in twins:
+                    continue
+                if path.endswith(".md"):
+                    said.setdefault(path, set()).add(html_twin(href) or href)
+                problem = self.problem(path, href, bad, origin)
+                found.setdefault((problem.file, problem.line, problem.col, problem.message.split(_ON_PAGE)[0]), problem)
+        return list(found.values())
+
+    def problem(self, page: str, href: str, bad: tuple[str, str | None, str], origin: Origin) -> Problem:
+        target, fragment, why = bad
+        place = self.place(href, origin)
+        made = "" if place is not None else ", made from a value (no template writes it as is)"
+        file, line, col = place or (origin.template, 1, 1)
+        if why == "page":
+            message = f"the link `{href}` leads to no page of the site{made}"
+            detail = f"`{page}` links to `{target}`, which the build does not make"
+            hint = self.page_hint(page, target)
+        else:
+            message = f"the link `{href}` leads to no `#{fragment}` on its page{made}"
+            detail = f"`{page}` links to `{target}`, where no element has the id `{fragment}`"
+            hint = self.anchor_hint(page, href, target, fragment or "")
+        return Problem(file, line, col, CODE, f"{message} (on the page for {origin.where}: {detail})", hint)
+
+    def page_hint(self, page: str, target: str) -> str:
+        folder, name = posixpath.split(target)
+        ext = posixpath.splitext(target)[1]
+        near = [posixpath.basename(p) for p in self.produced if posixpath.dirname(p) == folder and p.endswith(ext)]
+        guess = self.hints.closest(name, near)
+        if guess:
+            return f"did you mean `{rel(page, posixpath.join(folder, guess[0]))}`?"
+        here = posixpath.dirname(page)
+        beside = [rel(page, p) for p in self.produced if posixpath.dirname(p) == here and p.endswith((".md", ".html"))]
+        return (
+            f"a link is relative to the page's folder `{here}/` (beside it: {self.hints.listed(beside) or 'no page'});"
+            " to another program's page, use `programs.ID.href` (none where that program has no page in the"
+            " page's marketplace and language)"
+        )
+
+    def anchor_hint(self, page: str, href: str, target: str, fragment: str) -> str:
+        ids = self.ids(target) or set()
+        guess = self.hints.closest(fragment, ids)
+        bare = href.partition("#")[0] or rel(page, target)
+        if guess:
+            return f"did you mean `{bare}#{guess[0]}`?"
+        shown = target[:-3] + ".html" if target.endswith(".md") else target
+        return (
+            f"the headings of policyctl's pages have no ids (the ids on `{shown}`: {self.hints.listed(ids) or 'none'}):"
+            f" link to the page itself, `{bare}`"
+        )
+
+    def _text(self, file: str) -> str | None:
+        if file not in self._sources:
+            try:
+                with open(file, encoding="utf-8") as f:
+                    self._sources[file] = f.read()
+            except (OSError, UnicodeError):
+                self._sources[file] = None
+        return self._sources[file]
+
+    def sources(self, origin: Origin) -> list[str]:
+        """The files to look for a page's links in: its template first, then the other templates of
+        its folders (the program's pages, the layout), then its catalogs (a translated link)."""
+        found = [origin.template]
+        for folder in origin.folders:
+            names = self._listed.get(folder)
+            if names is None:
+                try:
+                    names = sorted(n for n in os.listdir(folder) if n.endswith(".j2"))
+                except OSError:
+                    names = []
+                self._listed[folder] = names
+            found += [path for n in names if (path := os.path.join(folder, n)) != origin.template]
+        return found + list(origin.catalogs)
+
+    def place(self, href: str, origin: Origin) -> tuple[str, int, int] | None:
+        """The first place of ``origin.sources`` where ``href`` is written (a Markdown link's HTML twin
+        as its `.md` first: the layout's HTML links are written as is); None when none writes it (a
+        link made from a value)."""
+        spellings = [href]
+        if href.partition("#")[0].partition("?")[0].endswith(".html"):
+            path = href.partition("#")[0].partition("?")[0]
+            spellings.insert(0, path[:-5] + ".md" + href[len(path) :])
+        for file in self.sources(origin):
+            text = self._text(file)
+            if text is None:
+                continue
+            for spelt in spellings:
+                at = _written(text, spelt)
+                if at >= 0:
+                    line = text.count("\n", 0, at) + 1
+                    return file, line, at - (text.rfind("\n", 0, at) + 1) + 1
+        return None
+
+
+def _written(text: str, href: str) -> int:
+    """Where ``href`` is written as a whole link in ``text`` (after `(`, `"` or `<`, before `)`, `"`,
+    `>`, `#`, a space): `help.md` is not found inside `old-help.md`; -1 when nowhere."""
+    start = text.find(href)
+    while start >= 0:
+        end = start + len(href)
+        before = text[start - 1] if start else ""
+        after = text[end] if end < len(text) else ""
+        if before in ("(", '"', "<", "'", " ", "") and after in (")", '"', ">", "'", " ", "#", "", "\n"):
+            return start
+        start = text.find(href, start + 1)
+    return -1
+
+
+def check_pages(pages: Mapping[str, Origin], produced: set[str], text_of: Callable[[str], str | None]) -> list[Problem]:
+    """G011 for the broken links of ``pages`` (path -> where its links were written; in order, each
+    page's Markdown before its HTML)."""
+    checker = Checker(produced, text_of)
+    return checker.check((p, text, origin) for p, origin in pages.items() if (text := text_of(p)) is not None)
