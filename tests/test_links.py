@@ -185,6 +185,15 @@ def test_check_and_preview_say_the_same(broken: tuple[Path, dict[int, dict[str, 
         ("a/b/c.md", "./", "a/b/index.html"),
         ("a/b/c.md", "../../", "index.html"),
         ("index.md", "a/b/c.md", "a/b/c.md"),
+        ("index.md", "../x.md", None),
+        ("a/b/c.md", "../", "a/index.html"),
+        ("a/b/c.md", "..", "a/index.html"),
+        ("a/b/c.md", ".", "a/b/index.html"),
+        ("a/b/c.md", "./d.md", "a/b/d.md"),
+        ("a/b/c.md", "x/../d.md", "a/b/d.md"),
+        ("a/b/c.md", "x//d.md", "a/b/x/d.md"),
+        ("a/b/c.md", "x/", "a/b/x/index.html"),
+        ("a/b/c.md", "../../x/y/d.md", "x/y/d.md"),
     ],
 )
 def test_resolve(page: str, path: str, target: str | None) -> None:
@@ -197,10 +206,10 @@ def test_translated_link_is_placed_in_the_catalog(tmp_path: Path) -> None:
     po.write_text('msgid "x"\nmsgstr "Siehe [Gebühren](gebuehren.md)."\n', encoding="utf-8")
 
     checker = Checker(
-        {"p/de/de/help.md", "p/de/de/help.html"}, {"p/de/de/help.md": "Siehe [Gebühren](gebuehren.md).\n"}.get
+        {"p/de/de/help.md", "p/de/de/help.html"}, {"p/de/de/help.md": "Siehe [Gebühren](gebuehren.md).\n".encode()}.get
     )
     origin = Origin(str(tmp_path / "help.md.j2"), (), (str(po),), "marketplace `us`, language `en`")
-    [problem] = checker.check([("p/de/de/help.md", "Siehe [Gebühren](gebuehren.md).\n", origin)])
+    [problem] = checker.check([("p/de/de/help.md", "Siehe [Gebühren](gebuehren.md).\n".encode(), origin)])
     assert (problem.file, problem.line, problem.col) == (str(po), 2, 26), problem
 
 

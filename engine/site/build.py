@@ -267,17 +267,17 @@ def link_problems(repo: Repository, work: Plan, out: Built, folder: str | None) 
         origins[name] = links.Origin(template, (site_dir(repo),), (), "the site's index")
     produced = {*out.files, *out.kept, *(search.page_path(job.lang) for job in work.jobs)}
 
-    def text_of(path: str) -> str | None:
+    def data_of(path: str) -> bytes | None:
         data = out.files.get(path)
         if data is None and folder is not None and path in out.kept:
             try:
                 with open(os.path.join(folder, path), "rb") as f:
-                    data = f.read()
+                    return f.read()
             except OSError:
                 return None
-        return data.decode("utf-8", "replace") if data is not None else None
+        return data
 
-    return links.check_pages(origins, produced, text_of)
+    return links.check_pages(origins, produced, data_of)
 
 
 def planned_files(repo: Repository, work: Plan, day: Callable[[str], str]) -> set[str]:
@@ -308,7 +308,7 @@ def page_link_problems(repo: Repository, work: Plan, job: Job, files: dict[str, 
     for and no other, so only a fragment of the page itself is checked."""
     from engine.site import links
 
-    texts = {job.path(ext): text for ext, text in files.items() if ext in ("md", "html")}
+    texts = {job.path(ext): text.encode() for ext, text in files.items() if ext in ("md", "html")}
     origins = {path: origin for path, origin in link_origins(repo, work, [job]).items() if path in texts}
     return links.check_pages(origins, made, texts.get)
 
