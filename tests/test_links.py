@@ -25,8 +25,9 @@ BESIDE = (
     "a link is relative to the page's folder `returns/us/en/` (beside it: help.html, help.md); to another program's"
     " page, use `programs.ID.href` (none where that program has no page in the page's marketplace and language)"
 )
-EDITION = BESIDE.replace(
-    "`returns/us/en/` (beside it: help.html, help.md)", "`returns/us/en/original/` (beside it: help.html, help.md)"
+EDITION = (
+    "from the current page it leads to `{}`, but a past edition is a folder deeper (`returns/us/en/original/`):"
+    " link to a page of another folder through the page context (`programs.ID.href`; `edition_links`), not by a path"
 )
 
 # (the line the template gets, (column, message, hint) of its G011, or None: the link leads somewhere)
@@ -89,7 +90,7 @@ CASES: list[tuple[str, tuple[int, str, str] | None]] = [
             "the link `../en/help.md` leads to no page of the site (on the page for marketplace `us`, language `en`,"
             " edition `original`: `returns/us/en/original/help.md` links to `returns/us/en/en/help.md`, which the"
             " build does not make)",
-            EDITION,
+            EDITION.format("returns/us/en/help.md"),
         ),
     ),
     ("[external](https://example.com/fees.md#x)", None),
@@ -105,7 +106,7 @@ CASES: list[tuple[str, tuple[int, str, str] | None]] = [
             "the link `../../../refunds/us/en/help.md` leads to no page of the site (on the page for marketplace"
             " `us`, language `en`, edition `original`: `returns/us/en/original/help.md` links to"
             " `returns/refunds/us/en/help.md`, which the build does not make)",
-            EDITION,
+            EDITION.format("refunds/us/en/help.md"),
         ),
     ),
     (

@@ -243,9 +243,9 @@ def link_origins(repo: Repository, work: Plan, jobs: list[Job]) -> dict[str, Any
         catalogs = (work.domains[program.id].po(job.lang), work.domains[SITE].po(job.lang))
         edition = f", edition `{job.edition.folder}`" if job.edition else ""
         where = f"marketplace `{job.marketplace}`, language `{job.locale}`{edition}"
-        origin = Origin(
-            os.path.join(pages_dir(program), job.page.template), (pages_dir(program), layout), catalogs, where
-        )
+        current = job.path("md", edition=None).rpartition("/")[0] if job.edition else ""
+        template = os.path.join(pages_dir(program), job.page.template)
+        origin = Origin(template, (pages_dir(program), layout), catalogs, where, current)
         for ext in ("md", "html"):
             origins[job.path(ext)] = origin
     chooser = os.path.join(layout, CHOOSER_TEMPLATE)

@@ -60,6 +60,7 @@ class Origin:
     folders: tuple[str, ...]
     catalogs: tuple[str, ...]
     where: str
+    current: str = ""  # a past edition's: the folder of the current page (its links are written for it)
 
 
 def links_in(path: str, data: bytes) -> list[str]:
@@ -204,14 +205,22 @@ class Checker:
         if why == "page":
             message = f"the link `{href}` leads to no page of the site{made}"
             detail = f"`{page}` links to `{target}`, which the build does not make"
-            hint = self.page_hint(page, target)
+            hint = self.page_hint(page, target, href, origin)
         else:
             message = f"the link `{href}` leads to no `#{fragment}` on its page{made}"
             detail = f"`{page}` links to `{target}`, where no element has the id `{fragment}`"
             hint = self.anchor_hint(page, href, target, fragment or "")
         return Problem(file, line, col, CODE, f"{message} (on the page for {origin.where}: {detail})", hint)
 
-    def page_hint(self, page: str, target: str) -> str:
+    def page_hint(self, page: str, target: str, href: str, origin: Origin) -> str:
+        if origin.current:
+            there = resolve(f"{origin.current}/{posixpath.basename(page)}", _split(href)[0])
+            if there in self.produced:
+                return (
+                    f"from the current page it leads to `{there}`, but a past edition is a folder deeper"
+                    f" (`{posixpath.dirname(page)}/`): link to a page of another folder through the page"
+                    " context (`programs.ID.href`; `edition_links`), not by a path"
+                )
         folder, name = posixpath.split(target)
         ext = posixpath.splitext(target)[1]
         near = [posixpath.basename(p) for p in self.produced if posixpath.dirname(p) == folder and p.endswith(ext)]
