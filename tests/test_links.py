@@ -230,3 +230,28 @@ def test_kept_pages_are_checked_from_the_folder(init_repo: Path) -> None:
     [problem] = report["problems"]
     assert (problem["code"], problem["line"], problem["column"]) == ("G011", FIRST, 40), problem
     assert "no element has the id `nothere`" in problem["message"], problem
+
+
+def test_a_kept_page_is_read_again_when_a_page_it_links_to_is_no_longer_made(init_repo: Path) -> None:
+    """A rebuild reads a kept page's links again only when the build makes other pages than the
+    last one did (each was checked when it was made): a page of another program that stops being
+    made (its template renamed) breaks the linking page's link, which is said, whether that page is
+    rendered again (today: every page's key holds every program's page links) or kept. (A day
+    before the dated change: no past edition, where a path one folder deeper is said anyway.)"""
+    copy_program(init_repo / "policies", "returns", "refunds")
+    link = "[returns](../../../returns/us/en/help.md)\n"
+    edit(init_repo / "policies/refunds/pages/help.md.j2", "{% block body %}\n", "{% block body %}\n" + link)
+    first = run_cli("build", "--root", str(init_repo), "--at", "2024-06-01")
+    assert first.code == 0, first
+    pages = init_repo / "policies/returns/pages"
+    (pages / "help.md.j2").rename(pages / "guide.md.j2")
+    again = run_cli("build", "--root", str(init_repo), "--at", "2024-06-01", "--format", "json")
+    report = json.loads(again.out)
+    assert again.code == 1, again
+    [problem] = report["problems"]
+    assert (problem["file"], problem["code"], problem["line"]) == (
+        str(init_repo / "policies/refunds/pages/help.md.j2"),
+        "G011",
+        FIRST,
+    ), problem
+    assert "`../../../returns/us/en/help.md` leads to no page of the site" in problem["message"], problem
