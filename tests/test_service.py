@@ -762,3 +762,52 @@ def test_a_decide_request_with_a_query_is_refused_not_answered_for_another_quest
         == 'send {"input": {...}, "marketplace": "...", "at": "YYYY-MM-DD", "explain": false} as the body'
     )
     assert call(app, "POST", "/v1/decide/csba/fee", body, "")[0] == 200
+
+
+# (a batch's body, sent in how many chunks -> the lines of its answer, without `revision`, as
+# (line, its problems' (line, column, code, message start)) or (line, the decision answered)
+ONE_OBJECT_BATCHES = {
+    "one pretty-printed object": (
+        '{\n  "units": 5,\n  "contacts": 0\n}\n',
+        [(1, [(1, 1, "D004", "a batch holds one object per line, but this object goes on over the next lines")])],
+    ),
+    "after a blank line, indented, in bytes cut anywhere": (
+        '\n  {"units": 5,\n   "contacts": 0}\n',
+        [(2, [(2, 3, "D004", "a batch holds one object per line, but this object goes on")])],
+    ),
+    "a first line cut short, then a line of its own": (
+        '{"units": 5\n{"units": 6}\n',
+        [(1, [(1, 12, "D004", "not valid JSON: it ends inside an object")]), (2, "fee")],
+    ),
+    "one line cut short": ('{"units": 5\n', [(1, [(1, 12, "D004", "not valid JSON: it ends inside an object")])]),
+    "lines of their own": ('{"units": 5}\n\n{"units": 6}\n', [(1, "fee"), (3, "fee")]),
+}
+
+
+@pytest.mark.parametrize("chunks", [1, 5])
+@pytest.mark.parametrize("text, said", ONE_OBJECT_BATCHES.values(), ids=ONE_OBJECT_BATCHES.keys())
+def test_a_batch_that_is_one_pretty_printed_object_is_said_once(
+    app: App, text: str, said: list[tuple[int, Any]], chunks: int
+) -> None:
+    """A pretty-printed object sent to /v1/batch got a problem on each of its lines (the first's
+    hint "finish it and close it with `}`"), where `decide` says it once of a `.jsonl` file: said
+    once, with the way out (POST it to /v1/decide); a batch that only begins with a line cut short
+    is answered line by line as before."""
+    status, _, body = call(app, "POST", "/v1/batch/csba/fee", text.encode(), "marketplace=us&at=2024-06-01", chunks)
+    assert status == 200, body
+    got = []
+    for line in body.decode().splitlines():
+        answer = json.loads(line)
+        problems = [(p["line"], p["column"], p["code"], p["message"]) for p in answer["problems"]]
+        decided = answer.get("decision")
+        got.append((answer["line"], decided if decided and not problems else problems))
+    assert [g[0] for g in got] == [s[0] for s in said], got
+    for (line, ours), (_, expected) in zip(got, said):
+        if isinstance(expected, str):
+            assert ours == expected, (line, ours)
+        else:
+            assert [(p[0], p[1], p[2]) for p in ours] == [e[:3] for e in expected], (line, ours)
+            assert all(p[3].startswith(e[3]) for p, e in zip(ours, expected)), (line, ours)
+    if said[0][1] != "fee" and "goes on" in str(said[0][1]):
+        hint = json.loads(body.decode().splitlines()[0])["problems"][0]["hint"]
+        assert hint.endswith("for one input written over several lines, POST it to /v1/decide"), hint

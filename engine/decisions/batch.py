@@ -544,7 +544,7 @@ def _json_lines(source: TextIO, lines: bool = False) -> tuple[bool, list[str]]:
         first = source.readline()
         return True, [first] if first else head
     found = _first_inputs(head, source)
-    return len(found) == 2 and not _goes_on(found[0][1]), head
+    return len(found) == 2 and not goes_on(found[0][1]), head
 
 
 def _first_inputs(head: list[str], source: TextIO) -> list[tuple[int, str]]:
@@ -562,7 +562,8 @@ def _first_inputs(head: list[str], source: TextIO) -> list[tuple[int, str]]:
 
 
 # How an input came to be read as JSON Lines -> (the problem's words when it holds one
-# pretty-printed document, the way out): by its name, by `--lines`, as a table (`--output`)
+# pretty-printed document, the way out): by its name, by `--lines`, as a table (`--output`), as the
+# service's batch
 _ONE_DOCUMENT = {
     "name": (
         "a JSON Lines file holds one object per line",
@@ -573,22 +574,32 @@ _ONE_DOCUMENT = {
         "write each object on a line of its own; for one input written over several lines, leave out --lines",
     ),
     "table": ("a JSON Lines table holds one row's object per line", "write each row's object on a line of its own"),
+    "batch": (
+        "a batch holds one object per line",
+        "write each object on a line of its own; for one input written over several lines, POST it to /v1/decide",
+    ),
 }
+OneDocument = Literal["name", "--lines", "table", "batch"]
 
 
-def document_in_lines(
-    name: str, head: list[str], source: TextIO, by: Literal["name", "--lines", "table"] = "name"
-) -> Problem | None:
+def document_in_lines(name: str, head: list[str], source: TextIO, by: OneDocument = "name") -> Problem | None:
     """The problem of JSON Lines (a file so named, or made so ``by`` `--lines` or a table's
-    `--output`) that holds one pretty-printed JSON document: its first input line opens an object
-    (or a list) that does not close on it, and the next one is no input of its own (a batch whose
-    first line is cut short is still a batch). Each of its lines was a problem of its own, the first
-    one's hint "finish it and close it with `}`". The lines read to tell are added to ``head``,
-    which the batch starts from."""
+    `--output`) that holds one pretty-printed JSON document (``one_document``). The lines read to
+    tell are added to ``head``, which the batch starts from."""
     found = _first_inputs(head, source)
-    if len(found) < 2 or not _goes_on(found[0][1]) or _an_input(found[1][1]):
+    if len(found) < 2:
         return None
-    number, first = found[0]
+    (number, first), (_, second) = found
+    return one_document(name, number, first, second, by)
+
+
+def one_document(name: str, number: int, first: str, second: str, by: OneDocument) -> Problem | None:
+    """The problem of JSON Lines whose first input line (``first``, line ``number``) opens an object
+    (or a list) that does not close on it, and whose next one (``second``) is no input of its own:
+    one pretty-printed JSON document (a batch whose first line is cut short is still a batch). Each
+    of its lines was a problem of its own, the first one's hint "finish it and close it with `}`"."""
+    if not goes_on(first) or _an_input(second):
+        return None
     col = len(first) - len(first.lstrip(JSON_SPACE)) + 1
     what = "object" if first.lstrip(JSON_SPACE).startswith("{") else "list"
     said, hint = _ONE_DOCUMENT[by]
@@ -604,7 +615,7 @@ def _an_input(line: str) -> bool:
     return True
 
 
-def _goes_on(line: str) -> bool:
+def goes_on(line: str) -> bool:
     """Whether ``line`` is the start of a JSON value continued on the next lines: it is not JSON
     only because it ends too soon (JSON breaks no string, number or literal over lines, so a line
     cut anywhere else, or wrong before its end, is a line that is not JSON)."""

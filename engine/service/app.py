@@ -37,7 +37,9 @@ from engine.decisions.batch import (
     _not_text,
     blank,
     decided_for,
+    goes_on,
     line_encoder,
+    one_document,
     read_json,
 )
 from engine.decisions.batch import _too_large as _answer_too_large
@@ -384,6 +386,7 @@ class App:
         )
         pending, number, received, out = b"", 0, 0, []
         stop: Problem | None = None
+        opening, document = _FirstTwo(), None  # (a batch that is one pretty-printed object: said once)
         over_lines = False  # stopped at the line past the limit (else after the last line answered)
         more = True
         while more:
@@ -420,7 +423,13 @@ class App:
                         "send smaller batches",
                     )
                     break
-                out.append(answer(raw, number))
+                if opening.settled:
+                    out.append(answer(raw, number))
+                else:
+                    ready, document = opening.feed(raw, number)
+                    if document is not None:
+                        break
+                    out += [answer(r, n) for r, n in ready]
                 if len(out) >= _CHUNK:
                     self.metrics.decisions += len(out)
                     await send(
@@ -434,8 +443,12 @@ class App:
                             "send smaller batches",
                         )
                         break
-            if stop is not None:
+            if stop is not None or document is not None:
                 break
+        if document is not None:
+            out.append(encode({"line": document.line, "problems": [document.to_json()], "revision": revision}))
+        else:
+            out += [answer(r, n) for r, n in opening.rest()]
         self.metrics.decisions += len(out)
         if stop is not None:
             # the first line not answered, also as the problem's own line (it said line 1): past the
@@ -457,6 +470,38 @@ def _compiled(bundle: Any, program: str, decision: str) -> Any:
         return bundle.compiled(program, decision)
     except PolicyError as e:
         raise _Refused(404, _asked(e)) from None
+
+
+class _FirstTwo:
+    """A batch's first input line, held until the next one says whether the two begin one
+    pretty-printed JSON object (``engine.decisions.batch.one_document``): that is said once, as
+    `decide` says it of a `.jsonl` file, where each of its lines was a problem of its own (the
+    first's hint "finish it and close it with `}`"). Once settled, lines go straight to answering."""
+
+    __slots__ = ("held", "settled")
+
+    def __init__(self) -> None:
+        self.held: tuple[bytes, int] | None = None
+        self.settled = False
+
+    def feed(self, raw: bytes, number: int) -> tuple[list[tuple[bytes, int]], Problem | None]:
+        """The lines to answer now (with their numbers), or the problem of a batch that is one object."""
+        text = raw.decode("utf-8", "replace")  # (only to tell: each line is answered from its bytes)
+        if self.held is None:
+            if goes_on(text):
+                self.held = (raw, number)
+                return [], None
+            self.settled = True
+            return [(raw, number)], None
+        self.settled = True
+        (held, at), self.held = self.held, None
+        problem = one_document(REQUEST, at, held.decode("utf-8", "replace"), text, "batch")
+        return ([], problem) if problem is not None else ([(held, at), (raw, number)], None)
+
+    def rest(self) -> list[tuple[bytes, int]]:
+        """The line still held when the body ended (one line cut short): answered on its own."""
+        held, self.held = self.held, None
+        return [] if held is None else [held]
 
 
 def _asked(e: PolicyError) -> list[Problem]:
