@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.decisions import blame
 from engine.decisions.pycode import Checked, Out, expressions
-from engine.decisions.result import DecisionResult, decision_result
+from engine.decisions.result import DecisionResult, decision_result, evaluated
 from engine.decisions.runtime import EvalError, own
 from engine.model.clock import LINES_KEY, RESOLVED_KEY, SEEN_KEY, ZONE_KEY
 from engine.model.policy import copied, detached, until_json
@@ -65,7 +65,7 @@ class Explanation:
         are assumptions): `decide --explain`'s answer, key for key."""
         when = {"at": self.at, "time_zone": self.time_zone}
         when = {k: v for k, v in when.items() if v is not None}
-        if self.result.replay is None:  # inputs refused before evaluating: no row tried, nothing read
+        if not evaluated(self.result):  # inputs refused before evaluating: no row tried, nothing read
             return {**self.result.to_json(), **when, "rows": [], "let": {}, "params": {}, "rests_on": []}
         rows = [
             {"id": r.id, "at": f"{shown_path(r.pos.file)}:{r.pos.line}", "when": r.condition, "matched": r.matched}
@@ -139,7 +139,7 @@ def explanation(
         at,
         params.get(ZONE_KEY) if known else None,
     )
-    if resolved is None or explained.result.replay is None:
+    if resolved is None or not evaluated(explained.result):
         return explained
     return replace(explained, read=reads(explained, resolved))
 

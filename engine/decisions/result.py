@@ -139,3 +139,10 @@ def decision_result(
 ) -> DecisionResult:
     """A ``DecisionResult`` of its fields (``replay``: compiled, inputs, params, at, or None)."""
     return DecisionResult((decision, outputs, matches, reasons, default_used, problems, *(replay or _NO_REPLAY)))
+
+
+def evaluated(result: DecisionResult) -> bool:
+    """Whether ``result`` was evaluated (its inputs accepted): what ``replay is not None`` says,
+    without copying the parameters ``replay`` hands out (the explaining paths ask it of every
+    result they explain)."""
+    return result[7] is not None
