@@ -76,6 +76,7 @@ def test_explain_as_json_marks_the_assumptions_it_used(repo: Path, bundle: bool)
         ASSUMED_DATE,
         ["date"],
     )
+    assert window["note"] == NOTE  # what its author says of it, beside its source and assumption
     assert (shipping["value"], shipping["assumption"], shipping["assumed"]) == (False, ASSUMED_VALUE, ["value"])
     [on, later] = body["params_on"]  # read on another day: the 2024 value, sourced, not today's assumed one
     assert on == {  # (in force until an assumed day)
@@ -96,6 +97,7 @@ def test_explain_as_json_marks_the_assumptions_it_used(repo: Path, bundle: bool)
         "source": "the returns policy, 2025 edition",
         "assumption": ASSUMED_DATE,
         "assumed": ["date"],
+        "note": NOTE,
     }
 
 
@@ -117,6 +119,7 @@ def test_explain_as_text_marks_the_assumptions_it_used(repo: Path, bundle: bool)
         " (date assumed)]\n"
         "    source: the returns policy, 2025 edition\n"
         f"    assumption: {ASSUMED_DATE}\n"
+        f"    note: {NOTE}\n"
     ) in out
 
 
@@ -133,7 +136,7 @@ ON_OTHER_DAYS = (  # the window read with `param_on`: until an assumed day, and 
     f"{SOURCED_2024}    assumption (until 2025-01-01): {ASSUMED_DATE}\n"
     "  return_window_days on 2025-06-01 = 45    [policies/returns/program.yaml:23, base change from 2025-01-01"
     " (date assumed)]\n"
-    f"{SOURCED_2025}    assumption: {ASSUMED_DATE}\n"
+    f"{SOURCED_2025}    assumption: {ASSUMED_DATE}\n    note: {NOTE}\n"
     "rests on assumptions: free_return_shipping, return_window_days\n"
 )
 SHOWN = {  # (repository, day): what the text says of each parameter read, word for word
@@ -148,7 +151,7 @@ SHOWN = {  # (repository, day): what the text says of each parameter read, word 
     # a dated change in force from an assumed day: sourced, and its day an assumption
     ("assumed", "2025-03-01"): f"parameters used:\n{SHIPPING_ASSUMED}"
     "  return_window_days = 45    [policies/returns/program.yaml:23, base change from 2025-01-01 (date assumed)]\n"
-    f"{SOURCED_2025}    assumption: {ASSUMED_DATE}\n{ON_OTHER_DAYS}",
+    f"{SOURCED_2025}    assumption: {ASSUMED_DATE}\n    note: {NOTE}\n{ON_OTHER_DAYS}",
 }
 
 
@@ -430,6 +433,7 @@ def test_the_services_explained_answers_fit_the_schema_it_publishes(served: App,
         "source",
         "assumption",
         "assumed",
+        "note",
         "until",
     }
     for where in ["params", "params_on"] if days < 45 else ["params"]:
@@ -446,7 +450,7 @@ def test_the_published_schema_of_a_read_is_one_definition(served: App) -> None:
     read, read_on = spec["ParameterRead"], spec["ParameterReadOn"]
     assert {k: v for k, v in read_on["properties"].items() if k not in ("parameter", "on")} == read["properties"]
     assert read["additionalProperties"] is False and read_on["additionalProperties"] is False
-    assert set(read["properties"]) == {"value", "from", "origin", "source", "assumption", "assumed", "until"}
+    assert set(read["properties"]) == {"value", "from", "origin", "source", "assumption", "assumed", "note", "until"}
 
 
 def test_a_source_is_said_on_one_line_whatever_it_holds(init_repo: Path) -> None:

@@ -14,7 +14,8 @@ import re
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from engine.decisions import notjson
-from engine.problems import Pos, Problem, one_line
+from engine.model.policy import evidence_text
+from engine.problems import Pos, Problem
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -470,28 +471,16 @@ def as_text(target: str, marketplace: str, day: str, body: dict[str, Any], zone:
 def _read(name: str, v: dict[str, Any]) -> list[str]:
     """A parameter read, as `Explanation.to_json` gives it (``v``), for people: its value, where it
     is written (`file:line`), its layer, what of it is assumed and the day it ends, then what it
-    rests on, each on its own line, as `show --provenance` names them: its `source`, its
-    `assumption`, and the assumption the day it ends is (`assumption (until DAY)`): the same facts
-    as the JSON, and an assumption never shown without being called one. A read whose entry is
-    not known (no `from`) is its value alone."""
+    rests on, each on its own line (``evidence_text``, as `history` says a change's): its `source`,
+    its `assumption`, its `note`, and the assumption the day it ends is (`assumption (until DAY)`):
+    the same facts as the JSON, and an assumption never shown without being called one. A read
+    whose entry is not known (no `from`) is its value alone."""
     if "from" not in v:
         return [f"  {name} = {_value(v['value'])}"]
     until = v.get("until")
     ends = "" if until is None else f"; until {until['day']}{' (date assumed)' if 'assumption' in until else ''}"
     lines = [f"  {name} = {_value(v['value'])}    [{v['from']}, {v['origin']}{_assumed(v)}{ends}]"]
-    if v.get("source"):
-        lines.append(f"    source: {_said(v['source'])}")
-    if v.get("assumption"):
-        lines.append(f"    assumption: {_said(v['assumption'])}")
-    if until is not None and until.get("assumption"):
-        lines.append(f"    assumption (until {until['day']}): {_said(until['assumption'])}")
-    return lines
-
-
-def _said(text: str) -> str:
-    """A source or an assumption on one line of text, in full (its line breaks and runs of spaces
-    as one space; a control character escaped, as every text report shows one)."""
-    return one_line(" ".join(text.split()))
+    return lines + [f"    {line}" for line in evidence_text(v)]
 
 
 def _assumed(v: dict[str, Any]) -> str:

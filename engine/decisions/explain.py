@@ -60,7 +60,7 @@ class Explanation:
 
     def to_json(self) -> dict[str, Any]:
         """The result's JSON with ``rows``, ``let``, ``params`` (each parameter read with its value,
-        `from` file:line, `origin`, `source`, an assumption and what of it is assumed, `until`), ``params_on``
+        `from` file:line, `origin`, `source`, an assumption and what of it is assumed, `note`, `until`), ``params_on``
         (when `param_on` read any), ``at``, ``time_zone`` and ``rests_on`` (the parameters read that
         are assumptions): `decide --explain`'s answer, key for key."""
         when = {"at": self.at, "time_zone": self.time_zone}
@@ -100,9 +100,10 @@ class Explanation:
 def _used(value: Any, read: Read) -> dict[str, Any]:
     """A parameter the answer read, with its `file:line` and layer, its `source` (where it has
     one), and, when the value in force is an assumption (its value, its date, parts of it), the
-    assumption and what it is about, as `show --provenance` says: an answer never passes an
-    assumption off as a sourced fact, and a client with no repository (the service's, a bundle's)
-    reads where each value comes from. A value that a change follows gives the day it ends
+    assumption and what it is about, and its `note` (where it has one), as `show --provenance`
+    says: an answer never passes an assumption off as a sourced fact, and a client with no
+    repository (the service's, a bundle's) reads where each value comes from and what its author
+    says it means (a null that is "not stated", not "none"). A value that a change follows gives the day it ends
     (`until`), and the change's assumption when that day is one (the value may already have been
     replaced)."""
     entry = read.entry
@@ -111,6 +112,8 @@ def _used(value: Any, read: Read) -> dict[str, Any]:
         used["source"] = entry.source
     if entry.assumption:
         used["assumption"], used["assumed"] = entry.assumption, list(entry.assumed)
+    if entry.note:  # what the author says a reader of the value should know ("null: not stated")
+        used["note"] = entry.note
     if (until := until_json(read.until)) is not None:
         used["until"] = until
     return used

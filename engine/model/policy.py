@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Literal
 
 from engine.frozen import Frozen, set_field
-from engine.problems import Pos
+from engine.problems import Pos, one_line
 
 if TYPE_CHECKING:
     from typing import Protocol
@@ -118,6 +118,26 @@ def until_json(following: Entry | None) -> dict[str, Any] | None:
 def until_text(until: dict[str, Any] | None) -> str:
     """`; until 2025-01-01 (date assumed)` after a value that holds until an assumed day (`until_json`'s)."""
     return f"; until {until['day']} (date assumed)" if until is not None and "assumption" in until else ""
+
+
+def evidence_text(said: dict[str, Any]) -> list[str]:
+    """What a value rests on, for people, one line each, as its JSON names it (``said``: a read of
+    `decide --explain`, a change of `history`): its `source`, its `assumption`, its `note` (what a
+    reader of the value should know of it: "null means not stated, not none"), and the assumption
+    the day it ends is (`assumption (until DAY)`, from `until_json`'s). Each in full on one line
+    (its line breaks and runs of spaces as one space; a control character escaped, as every text
+    report shows one). The one way text says evidence: `decide --explain` and `history` both print
+    these, with the keys `show --provenance` gives them, so an assumption is never shown without
+    being called one."""
+    lines = [f"{key}: {_said(said[key])}" for key in ("source", "assumption", "note") if said.get(key)]
+    until = said.get("until")
+    if until is not None and until.get("assumption"):
+        lines.append(f"assumption (until {until['day']}): {_said(until['assumption'])}")
+    return lines
+
+
+def _said(text: str) -> str:
+    return one_line(" ".join(text.split()))
 
 
 def pointer_keys(pointer: str) -> tuple[str, ...]:

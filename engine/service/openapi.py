@@ -49,7 +49,7 @@ BATCH_PROBLEM = {
     },
 }
 # what an explained answer says of each parameter it read (`Explanation.to_json`): its value,
-# where it is written, its layer, and where it comes from or that it is an assumption; one
+# where it is written, its layer, where it comes from or that it is an assumption, and its note; one
 # definition for `params` (on the answer's day) and `params_on` (on another day, `param_on`)
 _READ = {
     "value": {},
@@ -69,6 +69,11 @@ _READ = {
         "items": {"type": "string"},
         "description": "what of it is assumed, given with `assumption`: `value`, `date` (the day it took effect), "
         "or JSON Pointers to parts of the value",
+    },
+    "note": {
+        "type": "string",
+        "description": "what the policy's author says a reader of the value should know (its `note`), when it has "
+        "one: e.g. that null means not stated, not none",
     },
     "until": {
         "type": "object",
