@@ -562,38 +562,42 @@ def history(program: str, marketplace: str | None, fmt: str, root: str) -> None:
         changes = repo.history(program, marketplace)
     except PolicyError as e:
         _policy_error(e)
-    from engine.model.policy import until_json, until_text
+    from engine.model.policy import evidence_text, until_json, until_text
 
+    rows = [
+        {
+            "date": c.start,
+            "marketplace": c.marketplace,
+            "parameter": c.parameter,
+            "old": c.old,
+            "new": c.new,
+            "from": f"{shown_path(c.entry.pos.file)}:{c.entry.pos.line}",
+            "source": c.entry.source,
+            "assumption": c.entry.assumption,
+            "note": c.entry.note,
+            # what the assumption is about (its date, the value, parts of it), as `show` says
+            "assumed": list(c.entry.assumed) if c.entry.assumption else None,
+            "on_pages": c.entry.on_pages if c.entry.assumption else None,
+            # the day `new` ends (the next change's), and its assumption, as `decide --explain` says it
+            "until": until_json(c.until),
+        }
+        for c in changes
+    ]
     if fmt == "json":
-        rows = [
-            {
-                "date": c.start,
-                "marketplace": c.marketplace,
-                "parameter": c.parameter,
-                "old": c.old,
-                "new": c.new,
-                "from": f"{shown_path(c.entry.pos.file)}:{c.entry.pos.line}",
-                "source": c.entry.source,
-                "assumption": c.entry.assumption,
-                # what the assumption is about (its date, the value, parts of it), as `show` says
-                "assumed": list(c.entry.assumed) if c.entry.assumption else None,
-                "on_pages": c.entry.on_pages if c.entry.assumption else None,
-                # the day `new` ends (the next change's), and its assumption, as `decide --explain` says it
-                "until": until_json(c.until),
-            }
-            for c in changes
-        ]
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     if not changes:
         click.echo(f"{program}: no dated changes")
-    for c in changes:
-        assumed = f"; assumed: {', '.join(c.entry.assumed)}" if c.entry.assumption else ""  # (never told as fact)
-        until = until_text(until_json(c.until))
+    for row in rows:
+        assumed = f"; assumed: {', '.join(row['assumed'])}" if row["assumption"] else ""  # (never told as fact)
         click.echo(
-            f"{c.start}  {c.marketplace:<4} {c.parameter}: {_short(c.old)} -> {_short(c.new)}"
-            f"  ({shown_path(c.entry.pos.file)}:{c.entry.pos.line}{assumed}{until})"
+            f"{row['date']}  {row['marketplace']:<4} {row['parameter']}: {_short(row['old'])} -> {_short(row['new'])}"
+            f"  ({row['from']}{assumed}{until_text(row['until'])})"
         )
+        # under it, what the new value rests on, in the lines `decide --explain` says a value read's:
+        # the text says the JSON's facts, and a change nobody sourced no longer reads like a sourced one
+        for line in evidence_text(row):
+            click.echo(f"  {line}")
 
 
 def _short(value: Any) -> str:

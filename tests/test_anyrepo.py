@@ -414,7 +414,9 @@ def test_positions_from_a_subfolder_are_normalised(repo: Path) -> None:
     assert [r["at"] for r in explained["rows"]] == ["../decisions/return_allowed.yaml:14"]
     assert explained["params"]["return_window_days"]["from"] == "../program.yaml:18"
     history = run_cli("history", "returns", "-m", "us", cwd=repo / "policies" / "returns").out
-    assert history == "2025-01-01  us   return_window_days: 31 -> 45  (program.yaml:23)\n"
+    assert history == (
+        "2025-01-01  us   return_window_days: 31 -> 45  (program.yaml:23)\n  source: the returns policy, 2025 edition\n"
+    )
     edit(repo / "policies" / "returns" / "program.yaml", "kind: program\nid: returns\n", "id: returns\nkind: program\n")
     formatted = run_cli("fmt", "--check", cwd=repo / "policies" / "returns" / "decisions")
     assert formatted.out == "would reformat ../program.yaml\n1 file would be reformatted, 4 already formatted\n"

@@ -465,3 +465,27 @@ def test_a_source_is_said_on_one_line_whatever_it_holds(init_repo: Path) -> None
     out = _explained(init_repo, "text", False, "2024-03-01", 3)
     assert "  free_return_shipping = false    [policies/returns/program.yaml:28, base]\n" in out
     assert "\n    source: the returns policy\\x1b[31m, 2024\n" in out and "\x1b" not in out
+
+
+def test_history_says_a_changes_evidence_in_explains_words(repo: Path) -> None:
+    """`history` said a change's `file:line` and marks but not what it rests on; now it says the
+    lines `decide --explain` says under the same value read (its source, the assumption of its
+    day, its note), word for word, each one indent below its head in both."""
+    history = run_cli("history", "returns", "-m", "us", cwd=repo)
+    assert history.code == 0, history
+    assert history.out == (
+        "2025-01-01  us   return_window_days: 30 -> 45  (policies/returns/program.yaml:23; assumed: date)\n"
+        f"  source: the returns policy, 2025 edition\n  assumption: {ASSUMED_DATE}\n  note: {NOTE}\n"
+    )
+    explained = _explained(repo, "text", False, "2025-03-01", 3).splitlines()
+    head = explained.index(
+        "  return_window_days = 45    [policies/returns/program.yaml:23, base change from 2025-01-01 (date assumed)]"
+    )
+    said = [line.removeprefix("  ") for line in history.out.splitlines()[1:]]  # (each one indent deeper)
+    assert [line.removeprefix("    ") for line in explained[head + 1 : head + 1 + len(said)]] == said
+    (change,) = json.loads(run_cli("history", "returns", "-m", "us", "--format", "json", cwd=repo).out)
+    assert (change["source"], change["assumption"], change["note"]) == (
+        "the returns policy, 2025 edition",
+        ASSUMED_DATE,
+        NOTE,
+    )

@@ -1,7 +1,8 @@
 """A value's `note` (what its author says a reader of it should know: "null: no restriction is
 known", not "no region is eligible") is evidence: `decide --explain` (JSON and text), a bundle's
 explanation and the service's explained answer say it beside `source` and `assumption`, under the
-key `show --provenance` gives it."""
+key `show --provenance` gives it. `history` says what each change rests on (its `source`,
+`assumption` and `note`) in the lines `decide --explain` says them in: one way to say evidence."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from engine.bundle.make import make
 from engine.service.app import App, Limits
 from engine.service.logs import Log
 from engine.service.state import Source
-from support import ROOT, call, fits, published, run_cli
+from support import ROOT, call, edit, fits, published, run_cli
 
 ELIGIBLE_FR = {
     "seller_type": "professional",
@@ -105,3 +106,62 @@ def test_a_bundles_and_the_services_explanation_say_the_repositorys_note(
     assert status == 200 and not fits(schema, served), fits(schema, served)
     assert fits(schema, {**served, "params": {name: {**served["params"][name], "note": 1}}})  # a note is text
     assert served.pop("revision") and served == theirs
+
+
+CHANGE = "        source: made up\n"
+# what the change of `loan_days` says (its YAML after `value: 28`), what `history` prints under it,
+# what of it is assumed and its JSON `note`
+HISTORY = {
+    "sourced": (CHANGE, "  source: made up\n", None, None),
+    "noted": (
+        CHANGE + "        note: the 2024 leaflet\n",
+        "  source: made up\n  note: the 2024 leaflet\n",
+        None,
+        "the 2024 leaflet",
+    ),
+    "assumed, with no source": (
+        "        assumption: a guess\n        note: asked the desk\n",
+        "  assumption: a guess\n  note: asked the desk\n",
+        "value",
+        "asked the desk",
+    ),
+    "a note over lines, in full on one": (
+        CHANGE + "        note: |-\n          one\n          two\n",
+        "  source: made up\n  note: one two\n",
+        None,
+        "one\ntwo",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(HISTORY))
+def test_history_says_what_each_change_rests_on(mini: Path, case: str) -> None:
+    """`history` gave a change's `file:line` and whether it is assumed, not its source: a sourced
+    change and one nobody sourced read alike. Under each change now, its source, assumption and
+    note, as `decide --explain` says them of a value read; JSON gives `note` beside them."""
+    written, said, assumed, note = HISTORY[case]
+    edit(mini / "loans" / "program.yaml", CHANGE, written)
+    r = run_cli("history", "loans", "--root", str(mini))
+    marks = f"; assumed: {assumed}" if assumed else ""
+    assert (r.code, r.out) == (
+        0,
+        f"2024-01-01  nl   loan_days: 21 -> 28  ({mini}/loans/program.yaml:14{marks})\n{said}",
+    )
+    (change,) = json.loads(run_cli("history", "loans", "--root", str(mini), "--format", "json").out)
+    assert change["note"] == note  # (as written: JSON keeps its line breaks)
+
+
+def test_history_of_the_starter_says_each_source(init_starter: Path) -> None:
+    """As a new repository's author first meets it (`policyctl init`, then `history`)."""
+    r = run_cli("history", "returns", cwd=init_starter)
+    assert (r.code, r.out) == (
+        0,
+        "2025-01-01  de   return_window_days: 30 -> 45  (policies/returns/program.yaml:23)\n"
+        "  source: the returns policy, 2025 edition\n"
+        "2025-01-01  us   return_window_days: 30 -> 45  (policies/returns/program.yaml:23)\n"
+        "  source: the returns policy, 2025 edition\n",
+    )
+    rows = json.loads(run_cli("history", "returns", "--format", "json", cwd=init_starter).out)
+    assert [(c["source"], c["assumption"], c["note"]) for c in rows] == [
+        ("the returns policy, 2025 edition", None, None)
+    ] * 2

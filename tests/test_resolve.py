@@ -110,7 +110,7 @@ def test_a_root_that_is_not_a_folder_is_named_for_what_it_is(tmp_path: Path, kin
 def test_history_cli() -> None:
     r = run_cli("history", "loans", "--root", str(MINI))
     assert r.code == 0
-    assert r.out == f"2024-01-01  nl   loan_days: 21 -> 28  ({MINI}/loans/program.yaml:14)\n"
+    assert r.out == f"2024-01-01  nl   loan_days: 21 -> 28  ({MINI}/loans/program.yaml:14)\n  source: made up\n"
 
 
 @pytest.mark.parametrize(
@@ -129,7 +129,8 @@ def test_history_says_what_a_change_assumes(mini: Path, assumed: str, said: list
     r = run_cli("history", "loans", "--root", str(mini))
     assert (r.code, r.out) == (
         0,
-        f"2024-01-01  nl   loan_days: 21 -> 28  ({mini}/loans/program.yaml:14; assumed: {', '.join(said)})\n",
+        f"2024-01-01  nl   loan_days: 21 -> 28  ({mini}/loans/program.yaml:14; assumed: {', '.join(said)})\n"
+        "  source: made up\n  assumption: a guess\n",
     )
     r = run_cli("history", "loans", "--root", str(mini), "--format", "json")
     (change,) = json.loads(r.out)
@@ -170,7 +171,10 @@ def test_show_and_history_say_a_value_holds_until_an_assumed_day(mini: Path, ass
     said = "; until 2025-01-01 (date assumed)" if until else ""
     assert r.out == (
         f"2024-01-01  nl   loan_days: 21 -> 28  ({mini}/loans/program.yaml:14{said})\n"
-        f"2025-01-01  nl   loan_days: 28 -> 35  ({mini}/loans/program.yaml:17; assumed: {assumed[1:-1]})\n"
+        "  source: made up\n"
+        + ("  assumption (until 2025-01-01): a guess\n" if until else "")
+        + f"2025-01-01  nl   loan_days: 28 -> 35  ({mini}/loans/program.yaml:17; assumed: {assumed[1:-1]})\n"
+        "  assumption: a guess\n"
     )
     r = run_cli("history", "loans", "--root", str(mini), "--format", "json")
     assert [c["until"] for c in json.loads(r.out)] == [then, None]
