@@ -165,3 +165,30 @@ def test_history_of_the_starter_says_each_source(init_starter: Path) -> None:
     assert [(c["source"], c["assumption"], c["note"]) for c in rows] == [
         ("the returns policy, 2025 edition", None, None)
     ] * 2
+
+
+def test_the_readmes_samples_of_explain_and_history_are_real_runs(init_repo: Path) -> None:
+    """README shows what `decide --explain --format text` and `history` say of a value's evidence
+    in the starter with two assumptions and a note (as it says how it was made): each sample is
+    what the commands print there, line for line."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    program = init_repo / "policies/returns/program.yaml"
+    edit(
+        program,
+        "        source: the returns policy, 2025 edition\n",
+        "        source: the returns policy, 2025 edition\n"
+        "        assumption: The policy gives no date for the 45 days; the start of 2025 is assumed.\n"
+        "        assumed: [date]\n",
+    )
+    history = run_cli("history", "returns", "-m", "us", cwd=init_repo)
+    assert history.code == 0 and f"```text\n$ policyctl history returns -m us\n{history.out}```\n" in readme, history
+    edit(
+        program,
+        "    value: false\n    source: the returns policy, 2024 edition\n",
+        "    value: false\n    assumption: Nobody has confirmed who pays for the label.\n"
+        "    note: Support tells buyers the label is free when they ask; the policy does not say.\n",
+    )
+    args = ("decide", "returns.return_allowed", "-m", "us", "--at", "2024-06-01", "--input", "-", "--explain")
+    explained = run_cli(*args, "--format", "text", stdin='{"days_since_delivery": 3}', cwd=init_repo)
+    said = explained.out[explained.out.index("parameters used:\n") :]
+    assert explained.code == 0 and f"```text\n{said}```\n" in readme, explained
