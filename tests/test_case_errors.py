@@ -144,14 +144,14 @@ SCHEMA = [
         [
             (
                 "46:58",
-                "/cases/5/boundaries/outputs: expected a non-empty mapping",
-                "give at least one entry",
+                "/cases/5/boundaries/outputs: expected at least 1 key, got object `{}`",
+                "give at least 1 key",
             )
         ],
     ),
     (
         "{parameter: return_window_days, outputs: []}",
-        [("46:58", "/cases/5/boundaries/outputs: a list of 0 item(s), expected at least 1", "give at least 1 item(s)")],
+        [("46:58", "/cases/5/boundaries/outputs: expected at least 1 item, got array `[]`", "give at least 1 item")],
     ),
     (
         "{parameter: 5, outputs: {allowed: 7}}",

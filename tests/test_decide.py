@@ -288,9 +288,9 @@ def test_constant_outputs_must_fit_the_outputs_schema() -> None:
     # in JSON's words: it said "True was expected" and "'no' is not of type 'boolean'"
     said = sorted(p.message.split("declared outputs: ")[1] for p in problems)
     assert said == [
-        "-1 is less than the minimum 0",
         '`"nope"` is not one of `"default"`, `"tier"`',
         '`"tierz"` is not one of `"default"`, `"tier"`',
+        "expected at least 0, got `-1`",
         'expected number, got string `"free"`',
     ], said
 

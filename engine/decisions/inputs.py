@@ -3,8 +3,9 @@
 Most inputs are valid, so the common keywords are checked by small hand-rolled predicates (about
 2 µs for a decision's inputs); jsonschema is imported only for a schema using other keywords, or to
 explain a value the fast check rejects. Messages are JSON pointers with what was expected:
-`/units: expected integer, got string "ten"`, in the words of engine.decisions.refusals (each a
-``Refusal``, which carries its hint), never in jsonschema's.
+`/units: expected integer, got string "ten"`, in the words of engine.schema.words, as S001 and P003 say a
+file's value (each a ``Refusal`` of engine.decisions.refusals, which carries its hint), never in
+jsonschema's.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from engine.decisions.refusals import Refusal, false_step, format_hint, got, phrase, said
+from engine.decisions.refusals import OWNER, VERB, Refusal
 from engine.decisions.runtime import learn as _learn
 from engine.decisions.runtime import moments as _moments
 from engine.decisions.runtime import plain_day as _plain_day
 from engine.model.dates import format_checker, parse_date, parse_datetime
 from engine.schema.predicates import JSON_TYPES
+from engine.schema.words import false_step, format_hint, got, phrase, said
 
 if TYPE_CHECKING:
     from engine.problems.hints import Suggester
@@ -167,12 +169,16 @@ class InputChecker:
         except Exception:  # (a backstop: no schema the one check accepts gets here)
             return ["/: the decision's `inputs` schema cannot be applied (`policyctl validate` says why)"]
         messages: dict[str, Refusal] = {}  # (in order, once: each key a `required` lacks is an error)
+
+        def fits(schema: Any, value: Any) -> bool:
+            return bool(validator.evolve(schema=schema).is_valid(value))
+
         for error in errors:
             path = list(error.absolute_path) + false_step(error, inputs, self.schema)
             if error.validator in ("required", "additionalProperties") and not path:
                 continue  # reported below, by name
             try:
-                text, hint = said(error, lambda schema, value: bool(validator.evolve(schema=schema).is_valid(value)))
+                text, hint = said(error, fits, VERB, OWNER)
             except Exception:  # (a backstop: words of its own, never a traceback nor jsonschema's)
                 text, hint = f"does not fit the schema's `{error.validator}`, {got(error.instance)}", ""
             message = f"{_pointer(path)}: {text}"

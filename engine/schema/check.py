@@ -12,7 +12,7 @@ import datetime as _dt
 import json
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +24,7 @@ from engine.schema import (
     fastcheck,  # light (json, os, re); an import inside the checks cost ~2 µs per value
 )
 from engine.schema.keywords import SUBSCHEMA_LISTS, SUBSCHEMA_MAPS, SUBSCHEMA_ONE
+from engine.schema.words import Fits, closest_branch, count, false_step, of_a_key, said
 from engine.source.loader import Document, Path
 
 if TYPE_CHECKING:  # jsonschema and referencing are imported only when a schema must be evaluated
@@ -79,8 +80,9 @@ def check_document(doc: Document, kind: str) -> list[Problem]:
     if fastcheck.is_valid(kind, doc.data):
         return []
     authors = _authors_schema_nodes()
-    errors = (e for e in validator(kind).iter_errors(doc.data) if id(e.schema) not in authors)
-    return errors_to_problems(doc, (), errors)
+    checker = validator(kind)
+    errors = (e for e in checker.iter_errors(doc.data) if id(e.schema) not in authors)
+    return errors_to_problems(doc, (), errors, fits=_fits(checker))
 
 
 @cache
@@ -105,8 +107,23 @@ def check_value(doc: Document, path: Path, value: Any, schema: dict[str, Any], w
     if fastcheck.value_is_valid(schema, value):
         return []
     key = json.dumps(schema, sort_keys=True)
-    errors = _value_validator(key).iter_errors(value)
-    return errors_to_problems(doc, path, errors, code="P003", what=what)
+    checker = _value_validator(key)
+    errors = checker.iter_errors(value)
+    return errors_to_problems(doc, path, errors, code="P003", what=what, fits=_fits(checker), value=(value, schema))
+
+
+def _fits(checker: Draft202012Validator) -> Fits:
+    """Whether a value fits a part of ``checker``'s schema: the words count the branches of a
+    `oneOf` a value fits, the items a `contains` holds. (Only for words: a part whose `$ref` does
+    not resolve on its own fits nothing.)"""
+
+    def fits(schema: Any, value: Any) -> bool:
+        try:
+            return bool(checker.evolve(schema=schema).is_valid(value))
+        except Exception:  # (a reference out of the part: no count rather than no message)
+            return False
+
+    return fits
 
 
 def schema_problems(schema: Any, root: Any = None) -> list[str]:
@@ -115,44 +132,40 @@ def schema_problems(schema: Any, root: Any = None) -> list[str]:
 
 
 def errors_to_problems(
-    doc: Document, base: Path, errors: Iterable[ValidationError], code: str = "S001", what: str = ""
+    doc: Document,
+    base: Path,
+    errors: Iterable[ValidationError],
+    code: str = "S001",
+    what: str = "",
+    fits: Fits | None = None,
+    value: tuple[Any, Any] | None = None,
 ) -> list[Problem]:
+    """``fits``: whether a value fits a part of the schema (see ``_fits``); ``value``: the value
+    checked at ``base`` and its schema, when it is an author's (P003), for the key a `false`
+    subschema refuses (``words.false_step``)."""
     problems = []
     hints = Suggester()  # (engine.problems.hints: thousands of values, each against an `enum` of thousands)
+    fits = fits or (lambda schema, value: False)
     for error in errors:
         for leaf in _leaves(error):
-            problems.append(_problem(doc, base, leaf, code, what, hints))
+            below = tuple(false_step(leaf, *value)) if value is not None else ()
+            problems.append(_problem(doc, base, leaf, code, what, hints, fits, below))
     unique = {(p.line, p.col, p.message): p for p in problems}
     return sorted(unique.values(), key=Problem.sort_key)
 
 
 def _leaves(error: ValidationError) -> list[ValidationError]:
-    """For anyOf/oneOf, the errors of the branch that got furthest, not the summary: among the
-    branches whose type the value has, when there are some (`outputs: {}` against a list or a
-    non-empty mapping is an empty mapping, not "expected array": a mapping is allowed)."""
+    """For anyOf/oneOf, the error of the branch that got furthest (``words.closest_branch``), not
+    the summary, where it says more at a place of its own or the branches cannot be said without
+    their `$ref`s (`outputs: {}` against a list or a non-empty mapping is an empty mapping, not
+    "expected array": a mapping is allowed); else the summary, said by its branches' forms as D004
+    says an input's (`expected an integer (at least 10) or a string, got integer `5``)."""
     if error.validator in ("anyOf", "oneOf") and error.context:
-        return [closest_branch(error)[0]]
+        leaf, typed = closest_branch(error)
+        deeper = len(leaf.absolute_path) > len(error.absolute_path)
+        if (typed and deeper) or '"$ref"' in json.dumps(error.validator_value, default=str):
+            return [leaf]
     return [error]
-
-
-def closest_branch(error: ValidationError) -> tuple[ValidationError, bool]:
-    """The error that best says why the value fits none of an anyOf/oneOf's branches (``error``,
-    with its ``context``): the best of those of the branches whose type the value has, when there
-    are some (then True), else the best of all. S001 and P003 (``_leaves``) and D004
-    (engine.decisions.refusals) say the branch each the same way."""
-    from jsonschema.exceptions import best_match
-
-    branches: dict[object, list[ValidationError]] = {}
-    for sub in error.context:
-        branches.setdefault(sub.relative_schema_path[0] if sub.relative_schema_path else None, []).append(sub)
-    typed = [
-        sub
-        for subs in branches.values()
-        if not any(s.validator == "type" and not s.relative_path for s in subs)
-        for sub in subs
-    ]
-    best = best_match(typed or error.context)
-    return (error, False) if best is None else (best, bool(typed))
 
 
 def _shown(value: Any) -> str:
@@ -189,12 +202,21 @@ def locale_hint(tag: str) -> str:
     return "use a BCP 47 tag such as `en`, `de`, `it` or `zh-Hans`"
 
 
-# `error` is a ValidationError (see _describe)
+# `error` is a ValidationError, typed Any: see words.Fits
 _DAY_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
-def _problem(doc: Document, base: Path, error: Any, code: str, what: str, hints: Suggester) -> Problem:
-    path: Path = base + tuple(error.absolute_path)
+def _problem(
+    doc: Document,
+    base: Path,
+    error: Any,
+    code: str,
+    what: str,
+    hints: Suggester,
+    fits: Fits = lambda schema, value: False,
+    below: Path = (),
+) -> Problem:
+    path: Path = base + tuple(error.absolute_path) + below
     where = _pointer(path)
     prefix = f"{what} " if what else ""
     validator, expected = error.validator, error.validator_value
@@ -280,20 +302,41 @@ def _problem(doc: Document, base: Path, error: Any, code: str, what: str, hints:
             f"{prefix}{where}: `{_shown(error.instance)}` is not a date",
             'write an ISO date in quotes, e.g. "2024-03-01"',
         )
+    return _said(doc, base, path, pos, error, code, what, hints, fits)
+
+
+def _said(
+    doc: Document, base: Path, path: Path, pos: Pos, error: Any, code: str, what: str, hints: Suggester, fits: Fits
+) -> Problem:
+    """Every keyword ``_problem`` has no words of its own for, in words.said's: the words D004 says
+    an input's with. Its hint, else one that says what to write for the keywords it leaves to us."""
+    validator, expected = error.validator, error.validator_value
+    if of_a_key(list(error.absolute_schema_path)) and isinstance(error.instance, str):
+        pos = doc.key_pos(path + (error.instance,))  # (`propertyNames`: the key itself)
+    message, hint = said(error, fits)
+    if not hint and validator in ("anyOf", "oneOf") and error.context:
+        # (a branch's form the words say already: the hint the branch's own problem has)
+        hint = _problem(doc, base, closest_branch(error)[0], code, what, hints, fits).hint
     advice = {
         "minimum": f"use a value of at least {expected}",
         "exclusiveMinimum": f"use a value above {expected}",
         "maximum": f"use a value of at most {expected}",
         "exclusiveMaximum": f"use a value below {expected}",
-        "minItems": f"give at least {expected} item(s)",
-        "maxItems": f"give at most {expected} item(s)",
-        "uniqueItems": "remove the repeated item",
-        "minLength": "the value must not be empty",
-        "minProperties": "give at least one entry",
+        "multipleOf": f"use a multiple of {expected}",
+        "minItems": f"give at least {count(expected, 'items')}",
+        "maxItems": f"give at most {count(expected, 'items')}",
+        "minLength": f"write at least {count(expected, 'characters')}",
+        "maxLength": f"write at most {count(expected, 'characters')}",
+        "minProperties": f"give at least {count(expected, 'keys')}",
+        "maxProperties": f"give at most {count(expected, 'keys')}",
         "pattern": f"the value must match `{expected}`",
     }
-    message = error.message.replace("'", "`") if validator not in advice else _describe(error)
-    return Problem.at(pos, code, f"{prefix}{where}: {message}", advice.get(validator, "see `policyctl schema`"))
+    return Problem.at(
+        pos,
+        code,
+        f"{what} {_pointer(path)}: {message}" if what else f"{_pointer(path)}: {message}",
+        hint or advice.get(validator, "see `policyctl schema`"),
+    )
 
 
 def value_message(error: Any) -> str:
@@ -307,28 +350,16 @@ def value_message(error: Any) -> str:
         return f"expected `{_shown(x)}`, got `{_shown(inst)}`"
     if v == "enum":
         return f"`{_shown(inst)}` is not one of {', '.join(f'`{_shown(o)}`' for o in x)}"
-    return _describe(error).replace("'", "`")
+    return said(error, _plain_fits)[0]
 
 
-# `error` is a ValidationError, typed Any here: its stubs type each field `| Unset` (and `validator` is None for
-# a `false` schema), which iter_errors never leaves unset; narrowing each read would change the code, not the types
-def _describe(error: Any) -> str:
-    v, x, inst = error.validator, error.validator_value, error.instance
-    size = len(inst) if isinstance(inst, (list, dict, str)) else 0
-    messages: dict[str, Callable[[], str]] = {
-        "minimum": lambda: f"{_shown(inst)} is less than the minimum {x}",
-        "exclusiveMinimum": lambda: f"{_shown(inst)} must be greater than {x}",
-        "maximum": lambda: f"{_shown(inst)} is more than the maximum {x}",
-        "exclusiveMaximum": lambda: f"{_shown(inst)} must be less than {x}",
-        "minItems": lambda: f"a list of {size} item(s), expected at least {x}",
-        "maxItems": lambda: f"a list of {size} item(s), expected at most {x}",
-        "uniqueItems": lambda: "the list has a repeated item",
-        "minLength": lambda: "expected a non-empty string",
-        "minProperties": lambda: "expected a non-empty mapping",
-        "pattern": lambda: f"`{_shown(inst)}` does not match `{x}`",
-    }
-    make = messages.get(v)
-    return make() if make else str(error.message)
+def _plain_fits(schema: Any, value: Any) -> bool:
+    from jsonschema import Draft202012Validator
+
+    try:
+        return bool(Draft202012Validator(schema, format_checker=format_checker()).is_valid(value))
+    except Exception:  # (a part with a reference out of it: no count rather than no message)
+        return False
 
 
 def _type_hint(want: str, instance: Any, quoted: bool, schema: Any, parameter: bool) -> str:
