@@ -342,3 +342,18 @@ def test_no_message_is_in_python_words(schema: dict[str, Any], value: Any) -> No
     for message in checker.check({"x": value}):
         assert message.startswith("/x") and not _PYTHON.search(message), (schema, value, message)
         assert not _PYTHON.search(getattr(message, "hint", "")), (schema, value, message)
+
+
+@settings(max_examples=120 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_SCHEMAS, _JSON)
+def test_no_file_problem_is_in_python_words(schema: dict[str, Any], value: Any) -> None:
+    """The same schemas and values as a parameter's (P003): the words are the same
+    (engine.schema.words), so neither says jsonschema's nor Python's."""
+    from engine.schema.check import check_value
+    from engine.source.loader import load_text
+
+    doc = load_text("value: 0\n", "x.yaml")
+    for problem in check_value(doc, ("value",), value, schema, "parameter `x`"):
+        assert problem.code == "P003" and problem.line == 1, (schema, value, problem)
+        text = problem.message.removeprefix("parameter `x` ")
+        assert not _PYTHON.search(text) and not _PYTHON.search(problem.hint), (schema, value, problem)
