@@ -118,9 +118,11 @@ def _fits(checker: Draft202012Validator) -> Fits:
     not resolve on its own fits nothing.)"""
 
     def fits(schema: Any, value: Any) -> bool:
+        from referencing.exceptions import Unresolvable
+
         try:
             return bool(checker.evolve(schema=schema).is_valid(value))
-        except Exception:  # (a reference out of the part: no count rather than no message)
+        except Unresolvable:  # (a reference out of the part: no count rather than no message)
             return False
 
     return fits
@@ -355,10 +357,11 @@ def value_message(error: Any) -> str:
 
 def _plain_fits(schema: Any, value: Any) -> bool:
     from jsonschema import Draft202012Validator
+    from referencing.exceptions import Unresolvable
 
     try:
         return bool(Draft202012Validator(schema, format_checker=format_checker()).is_valid(value))
-    except Exception:  # (a part with a reference out of it: no count rather than no message)
+    except Unresolvable:  # (a part with a reference out of it: no count rather than no message)
         return False
 
 
