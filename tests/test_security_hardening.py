@@ -911,6 +911,15 @@ def test_a_translation_cannot_add_links_images_or_html(
         ("Press <kbd>Enter</kbd>.", "Premi <script>Invio</script>.", False),
         ("Costs [sic] 5.", "Costa [sic] 5.", True),  # brackets as text are text
         ("A list: a, b.", "Una lista: [a], [b].", True),
+        # a page of the site's: the translation may name its own language's heading (G011 checks it)
+        ("See [fees](fees.md#refunds).", "Vedi [tariffe](fees.md#rimborsi).", True),
+        ("See [fees](fees.md#refunds).", "Vedi [tariffe](fees.md).", True),
+        ("See [fees](fees.md).", "Vedi [tariffe](fees.md#rimborsi).", True),
+        ("See [below](#refunds).", "Vedi [sotto](#rimborsi).", True),
+        ("See [fees](fees.md#refunds).", "Vedi [tariffe](other.md#refunds).", False),  # (another page)
+        ("See [fees](fees.md#refunds).", "Vedi [tariffe](#refunds).", False),  # (this page, not fees.md)
+        ("See [the rules](https://example.com/r#a).", "Vedi [le regole](https://example.com/r#b).", False),
+        ("See [fees](/fees.md#a).", "Vedi [tariffe](/fees.md#b).", False),  # (absolute: not the site's to check)
     ],
 )
 def test_allowed_links_are_the_englishs(english: str, translation: str, ok: bool) -> None:

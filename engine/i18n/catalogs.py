@@ -1188,10 +1188,29 @@ def markup_problem(english: list[str], translation: str) -> tuple[str, int] | No
         return None
     allowed = frozenset().union(*(links(e) for e in english))
     extra = links(translation) - allowed
+    if extra and any(kind == "target" and _same_site(what) for kind, what in extra):
+        # a link to a page of the site may name a heading in the translation's own language
+        # (`fees.md#erstattungen` for the English `fees.md#refunds`: a heading's id is made from its
+        # text, engine.site.anchors): the page is the English link's, its fragment G011 checks
+        pages = {what.partition("#")[0] for kind, what in allowed if kind == "target" and _same_site(what)}
+        extra = frozenset(
+            (kind, what)
+            for kind, what in extra
+            if kind != "target" or not _same_site(what) or what.partition("#")[0] not in pages
+        )
     if extra:  # the most telling kind, and of it the first in the text (where the translator reads first)
         at, kind, what = min((list(_KINDS).index(k), _markup_at(translation, k, w), k, w) for k, w in extra)[1:]
         return f"{_KINDS[kind].format(what)}, which the English does not", at
     return None
+
+
+_SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+def _same_site(target: str) -> bool:
+    """A relative link (`fees.md#x`, `#x`): to the site's own pages, whose fragments G011 checks
+    (not `https:`, `mailto:`, `//host` or an absolute path, which are the author's data whole)."""
+    return not target.startswith("/") and not _SCHEME.match(target)
 
 
 def _stray_percent(text: str) -> int:
