@@ -20,10 +20,16 @@ from support import copy_program, edit, run_cli
 TEMPLATE = "policies/returns/pages/help.md.j2"
 FIRST = 21  # the line of the first link below (after `{% block body %}`)
 HERE = "on the page for marketplace `us`, language `en`: `returns/us/en/help.md` links to"
-NO_IDS = "the headings of policyctl's pages have no ids (the ids on `returns/us/en/help.html`: content): link to the page itself, `help.md`"
 BESIDE = (
     "a link is relative to the page's folder `returns/us/en/` (beside it: help.html, help.md); to another program's"
     " page, use `programs.ID.href` (none where that program has no page in the page's marketplace and language)"
+)
+TRANSLATED = (
+    "`#returns` is an id of this page in `en`, not here (the ids on `returns/de/de/help.html`: content,"
+    " rücksendungen, was-sich-geändert-hat): a heading's id is made from its text, which each language words"
+    " its own; write the link in the translated text (each language's catalog then gives its own fragment),"
+    " or link to the page itself, `help.md` (missing on the pages for marketplace `de`, language `de`, edition"
+    " `original` too)"
 )
 EDITION = (
     "from the current page it leads to `{}`, but a past edition is a folder deeper (`returns/us/en/original/`):"
@@ -61,7 +67,7 @@ CASES: list[tuple[str, tuple[int, str, str] | None]] = [
         (
             13,
             f"the link `help.md#refunds` leads to no `#refunds` on its page ({HERE} `returns/us/en/help.md`, where no element has the id `refunds`)",
-            NO_IDS,
+            "did you mean `help.md#returns`?",  # (the ids are the headings': `# Returns`)
         ),
     ),
     (
@@ -77,10 +83,21 @@ CASES: list[tuple[str, tuple[int, str, str] | None]] = [
         (
             13,
             f"the link `#refunds` leads to no `#refunds` on its page ({HERE} `returns/us/en/help.md`, where no element has the id `refunds`)",
-            NO_IDS,
+            "did you mean `help.md#returns`?",
         ),
     ),
     ("[ok with a fragment](help.md#content)", None),
+    (
+        # a heading's id in English (`# Returns`): the German page's heading is `# Rücksendungen`
+        "[a heading in English](help.md#returns)",
+        (
+            24,
+            "the link `help.md#returns` leads to no `#returns` on its page (on the page for marketplace `de`,"
+            " language `de`: `returns/de/de/help.md` links to `returns/de/de/help.md`, where no element has the"
+            " id `returns`)",
+            TRANSLATED,
+        ),
+    ),
     ("[ok with a query](help.md?print=1)", None),
     (
         # right from the current page, one folder too few from a past edition (`original/`)
@@ -172,8 +189,11 @@ def test_check_and_preview_say_the_same(broken: tuple[Path, dict[int, dict[str, 
     assert f"{TEMPLATE}:{FIRST}:8: error[G011]: the link `fees.md` leads to no page of the site" in check.err
     _, _, _, problems = Preview(str(top / "policies"), at="2026-12-01").page("returns/us/en/help.html", None)
     shown = {(p.line, p.col) for p in problems if p.code == "G011"}
-    # (the preview renders one page: the edition's own link is said on the edition's page)
-    assert shown == {(p["line"], p["column"]) for p in found.values()} - {(FIRST + 8, 15), (FIRST + 14, 28)}, shown
+    # (the preview renders one page: the edition's own links are said on the edition's page, the
+    # German page's on the German page)
+    elsewhere = {(FIRST + i, c[1][0]) for i, c in enumerate(CASES) if c[1] and "`us`, language `en`:" not in c[1][1]}
+    assert len(elsewhere) == 3, elsewhere
+    assert shown == {(p["line"], p["column"]) for p in found.values()} - elsewhere, shown
 
 
 @pytest.mark.parametrize(

@@ -51,6 +51,9 @@ class _Generation:
     renderers: dict[str, Any] = field(default_factory=dict)
     pages: dict[tuple[str, str | None], tuple[dict[str, str], list[Problem]]] = field(default_factory=dict)
     made: dict[tuple[tuple[str, str], ...], set[str]] = field(default_factory=dict)  # the files a build makes, by days
+    # pages rendered, by path without extension and day, before their links are checked: the page
+    # shown, and the pages its links' fragments point into (`pages` adds the page's G011)
+    rendered: dict[tuple[str, str], tuple[dict[str, str], list[Problem]]] = field(default_factory=dict)
 
 
 def _published_languages(root: str) -> tuple[str, ...] | None:
@@ -186,25 +189,13 @@ class Preview:
         day = at or today(state.repo.marketplaces[job.marketplace].time_zone)
         key = (stem, day)
         if key not in state.pages:
-            try:
-                files, problems = site.render_one(state.repo, state.work, state.sources, job, day, state.renderers)
-                if "md" in files and "html" in files:  # (its links, as `build` checks them: G011)
-                    problems += site.page_link_problems(state.repo, state.work, job, files, self._made(state, at))
-                state.pages[key] = files, problems
-            except Exception as e:
-                state.pages[key] = (
-                    {},
-                    [
-                        Problem(
-                            job.page.template,
-                            1,
-                            1,
-                            "G001",
-                            f"the page could not be rendered: {e}",
-                            "run `policyctl build` to see the problem on its own",
-                        )
-                    ],
+            files, problems = self._rendered(state, job, stem, day)
+            if "md" in files and "html" in files:  # (its links, as `build` checks them: G011)
+                made = self._made(state, at)
+                problems = problems + site.page_link_problems(
+                    state.repo, state.work, job, files, made, lambda other: self._html_of(state, other, at)
                 )
+            state.pages[key] = files, problems
         files, problems = state.pages[key]
         every = site.merge(errors, problems)  # (what the checks of the sources said, the page does not say again)
         if ext == "atom":
@@ -212,6 +203,48 @@ class Preview:
         if ext == "md":
             return (200, "markdown", files["md"], every) if "md" in files else (200, "html", _bare_page(), every)
         return 200, "html", files.get("html") or _bare_page(), every
+
+    def _rendered(self, state: _Generation, job: Any, stem: str, day: str) -> tuple[dict[str, str], list[Problem]]:
+        """(files, problems) of ``job``'s page rendered for ``day``, without its links checked: once
+        per generation, for the page shown and for the pages its links' fragments point into."""
+        from engine.site import build as site
+
+        key = (stem, day)
+        if key not in state.rendered:
+            try:
+                state.rendered[key] = site.render_one(state.repo, state.work, state.sources, job, day, state.renderers)
+            except Exception as e:
+                failed = Problem(
+                    job.page.template,
+                    1,
+                    1,
+                    "G001",
+                    f"the page could not be rendered: {e}",
+                    "run `policyctl build` to see the problem on its own",
+                )
+                state.rendered[key] = {}, [failed]
+        files, problems = state.rendered[key]
+        return files, list(problems)
+
+    def _html_of(self, state: _Generation, path: str, at: str | None) -> bytes | None:
+        """The HTML of another page of the site (``path``, one a build makes), rendered as it is served,
+        for a link of the page shown to its `#fragment` (G011, as `build` checks it); None for a file
+        that is not a page (a feed, the index, a chooser: their fragments are not checked)."""
+        from engine.model.clock import today
+
+        if not path.endswith(".html"):
+            return None
+        stem = path[:-5]
+        job = next((j for j in state.work.jobs if j.path("md")[:-3] == stem), None)
+        if job is not None:
+            self._editions(state, job, at)
+        else:
+            job = self._edition_job(state, stem, at)
+        if job is None:
+            return None
+        day = at or today(state.repo.marketplaces[job.marketplace].time_zone)
+        html_text = self._rendered(state, job, stem, day)[0].get("html")
+        return None if html_text is None else html_text.encode()
 
     def _made(self, state: _Generation, at: str | None) -> set[str]:
         """The files a build on the preview's day makes (engine.site.build.planned_files)."""

@@ -323,15 +323,28 @@ def planned_files(repo: Repository, work: Plan, day: Callable[[str], str]) -> se
     return made
 
 
-def page_link_problems(repo: Repository, work: Plan, job: Job, files: dict[str, str], made: set[str]) -> list[Problem]:
+def page_link_problems(
+    repo: Repository,
+    work: Plan,
+    job: Job,
+    files: dict[str, str],
+    made: set[str],
+    other: Callable[[str], bytes | None] | None = None,
+) -> list[Problem]:
     """G011 for the links of one rendered page (``files``: its Markdown and HTML by extension), against
     the files a build makes (``made``: `planned_files`): for the preview, which renders the page asked
-    for and no other, so only a fragment of the page itself is checked."""
+    for; ``other`` gives another page's HTML (rendered on demand) for a link into its `#fragment`,
+    else only a fragment of the page itself is checked."""
     from engine.site import links
 
     texts = {job.path(ext): text.encode() for ext, text in files.items() if ext in ("md", "html")}
     origins = {path: origin for path, origin in link_origins(repo, work, [job]).items() if path in texts}
-    return links.check_pages(origins, made, texts.get)
+
+    def data_of(path: str) -> bytes | None:
+        data = texts.get(path)
+        return data if data is not None or other is None else other(path)
+
+    return links.check_pages(origins, made, data_of)
 
 
 def render_chooser(

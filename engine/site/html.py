@@ -20,6 +20,7 @@ from markupsafe import escape as html_escape
 from engine.i18n.translator import Translator
 from engine.problems import Problem
 from engine.site.activecontent import checked
+from engine.site.anchors import with_heading_ids
 from engine.site.markup import escape, scrollable_tables
 from engine.site.onepass import PeriodSandbox, one_period
 from engine.site.plan import CHOOSER_TEMPLATE
@@ -123,7 +124,9 @@ class Layout:
     def page(self, view: dict[str, Any]) -> str:
         # made by markdown-it with raw HTML disabled; tables scroll in their own box on a phone
         view = dict(view, body=Markup(scrollable_tables(view["body"])))
-        return self._render(self.html, PAGE, view)
+        # each heading an id, unique on the whole page (the layout's ids stay the layout's): after the
+        # layout is rendered and checked (an id is passive), so the layout's ids are known
+        return with_heading_ids(self._render(self.html, PAGE, view))
 
     def page_title(self, view: dict[str, Any]) -> Markup:
         """What the page layout's `title` block writes for ``view`` (escaped for HTML), in the

@@ -4,16 +4,20 @@ leads to a file the same build makes, and its `#fragment` to an id of that page.
 A template's link to a page that is not made (a misspelt `fees.md`, a page of a program not
 offered in this marketplace, a language the page is not published in, a link that is right from
 the current page but not from a past edition one folder deeper) or to a fragment no element of
-the page has (headings have no ids: a `#refunds` lands at the top) is found after rendering, as
-mkdocs' `validation: links` does: a set look-up per link, ids read only from pages a fragment
-names. Another site's link (`https:`, `mailto:`, `//host`) and an absolute path are not checked:
+the page has (a heading's id is made from its text, engine.site.anchors: `#refunds` is not on a page
+whose heading reads `Erstattungen`) is found after rendering, as mkdocs' `validation: links` does:
+a set look-up per link, ids read only from pages a fragment names. A link to `fees.md#x` is checked
+against the ids of `fees.html`, where the site's link leads (GitHub gives the Markdown page the same
+ids from the same texts). Another site's link (`https:`, `mailto:`, `//host`) and an absolute path are not checked:
 they are not the build's.
 
 Each broken link is one problem at the place that wrote it: the first template of the page's
 program or of the layout that holds the link as written (then the catalog of the page's language,
 for a link in a translation); a link made from a value (`{{ link }}`) is at the page's template,
 line 1, and says so. The page is named in the message, as the other problems a render meets on
-one page name theirs (`engine.site.page.once_each` keeps one of a template's on several pages).
+one page name theirs (`engine.site.page.once_each` keeps one of a template's on several pages); a
+fragment missing on several pages (languages, editions) names the others in the hint (a template
+writes one fragment for every language, and each language's headings have their own ids).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from engine.site.plan import rel
 
 CODE = "G011"
 _ON_PAGE = " (on the page for "  # (as engine.site.page words where a render's problem was met)
+_MAX_PAGES = 5  # the other pages a missing fragment's hint names
 
 # HTML as the layout and markdown-it write it: attributes in double quotes, `&` escaped. On the
 # pages' bytes, each pattern starting with its literal text: a build reads ~20 MB of pages a
@@ -135,6 +140,7 @@ class Checker:
         self._ids: dict[str, set[str] | None] = {}
         self._sources: dict[str, str | None] = {}
         self._listed: dict[str, list[str]] = {}
+        self._pages: dict[str, list[tuple[str, str]]] | None = None  # pages by their path but the language
         self.hints = Suggester()
 
     def ids(self, target: str) -> set[str] | None:
@@ -180,6 +186,10 @@ class Checker:
         a template writes on many pages once, on the first of ``pages`` (a current page before its
         past editions: the build's plan order)."""
         found: dict[tuple[str, int, int, str], Problem] = {}  # the first page's of each place and link
+        # the pages a fragment is missing on, by place and link: a template writes one fragment for
+        # every language, and each language's headings have their own ids (said in the hint)
+        elsewhere: dict[tuple[str, int, int, str], list[str]] = {}
+        targets: dict[tuple[str, int, int, str], tuple[str, str | None, str]] = {}
         said: dict[str, set[str]] = {}  # a Markdown page's path -> its broken links' HTML twins
         for path, data, origin in pages:
             seen: set[str] = set()
@@ -189,12 +199,26 @@ class Checker:
                     continue
                 seen.add(href)
                 bad = self.broken(path, href)
-                if bad is None or href in twins:
+                if bad is None or _decoded(href) in twins:
                     continue
                 if path.endswith(".md"):
-                    said.setdefault(path, set()).add(html_twin(href) or href)
+                    said.setdefault(path, set()).add(_decoded(html_twin(href) or href))
                 problem = self.problem(path, href, bad, origin)
-                found.setdefault((problem.file, problem.line, problem.col, problem.message.split(_ON_PAGE)[0]), problem)
+                key = (problem.file, problem.line, problem.col, problem.message.split(_ON_PAGE)[0])
+                found.setdefault(key, problem)
+                if bad[2] == "anchor":
+                    missing = elsewhere.setdefault(key, [])
+                    if origin.where not in missing:
+                        missing.append(origin.where)
+                    targets.setdefault(key, bad)
+        for key, missing in elsewhere.items():
+            # (the first page's is in the message; a fragment no version of its page has is a
+            # misspelling, said once: the pages it is missing on are then all the link is on)
+            if len(missing) > 1 and self.on_some_version(*targets[key][:2]):
+                first = found[key]
+                more = f"; and {len(missing) - _MAX_PAGES - 1:,} more" if len(missing) > _MAX_PAGES + 1 else ""
+                hint = f"{first.hint} (missing on the pages for {'; '.join(missing[1 : _MAX_PAGES + 1])}{more} too)"
+                found[key] = Problem(first.file, first.line, first.col, CODE, first.message, hint)
         return list(found.values())
 
     def problem(self, page: str, href: str, bad: tuple[str, str | None, str], origin: Origin) -> Problem:
@@ -239,13 +263,48 @@ class Checker:
         ids = self.ids(target) or set()
         guess = self.hints.closest(fragment, ids)
         bare = href.partition("#")[0] or rel(page, target)
+        shown = target[:-3] + ".html" if target.endswith(".md") else target
+        listed = self.hints.listed(ids) or "none"
+        having = self.languages_with(shown, fragment)
+        if having:  # (a fragment a template writes for every language: first, a guess would be this language's)
+            return (
+                f"`#{fragment}` is an id of this page in {', '.join(f'`{t}`' for t in having)}, not here"
+                f" (the ids on `{shown}`: {listed}): a heading's id is made from its text, which each language"
+                " words its own; write the link in the translated text (each language's catalog then gives its"
+                f" own fragment), or link to the page itself, `{bare}`"
+            )
         if guess:
             return f"did you mean `{bare}#{guess[0]}`?"
-        shown = target[:-3] + ".html" if target.endswith(".md") else target
         return (
-            f"the headings of policyctl's pages have no ids (the ids on `{shown}`: {self.hints.listed(ids) or 'none'}):"
-            f" link to the page itself, `{bare}`"
+            f"the ids on `{shown}`: {listed} (a heading's id is its text in lower case, without punctuation,"
+            f" each space a `-`: `## What changed` is `#what-changed`); or link to the page itself, `{bare}`"
         )
+
+    def on_some_version(self, target: str, fragment: str | None) -> bool:
+        """Whether a version of the page ``target`` (its page in another marketplace, language or
+        edition: `program/.../page.html`) has the id ``fragment``."""
+        if target.endswith(".md"):
+            target = target[:-3] + ".html"
+        program, name = target.partition("/")[0], target.rpartition("/")[2]
+        return any(
+            fragment in (self.ids(path) or ())
+            for path in sorted(self.produced)
+            if path.startswith(f"{program}/") and path.endswith(f"/{name}") and path != target
+        )
+
+    def languages_with(self, target: str, fragment: str) -> list[str]:
+        """The languages whose page of ``target`` (an HTML page `program/marketplace/language/...`) has
+        the id ``fragment``: said when a fragment written for every language is missing in one."""
+        parts = target.split("/")
+        if len(parts) < 4:
+            return []
+        if self._pages is None:  # (built once, on the first broken fragment)
+            self._pages = {}
+            for path in sorted(self.produced):
+                if path.endswith(".html") and len(p := path.split("/")) >= 4:
+                    self._pages.setdefault("/".join(p[:2] + p[3:]), []).append((p[2], path))
+        key = "/".join(parts[:2] + parts[3:])
+        return [tag for tag, path in self._pages.get(key, []) if path != target and fragment in (self.ids(path) or ())]
 
     def _text(self, file: str) -> str | None:
         if file not in self._sources:
@@ -276,9 +335,12 @@ class Checker:
         as its `.md` first: the layout's HTML links are written as is); None when none writes it (a
         link made from a value)."""
         spellings = [href]
-        if href.partition("#")[0].partition("?")[0].endswith(".html"):
-            path = href.partition("#")[0].partition("?")[0]
-            spellings.insert(0, path[:-5] + ".md" + href[len(path) :])
+        if "%" in href:  # (markdown-it percent-encodes a link's other characters: `#rücksendungen`)
+            spellings.insert(0, unquote(href))
+        for spelt in list(spellings):
+            path = spelt.partition("#")[0].partition("?")[0]
+            if path.endswith(".html"):
+                spellings.insert(spellings.index(spelt), path[:-5] + ".md" + spelt[len(path) :])
         for file in self.sources(origin):
             text = self._text(file)
             if text is None:
@@ -289,6 +351,12 @@ class Checker:
                     line = text.count("\n", 0, at) + 1
                     return file, line, at - (text.rfind("\n", 0, at) + 1) + 1
         return None
+
+
+def _decoded(href: str) -> str:
+    """A link as its Markdown wrote it: markdown-it writes `help.md#rücksendungen` into the HTML as
+    `help.html#r%C3%BCcksendungen` (and a browser reads the fragment back as the id it names)."""
+    return unquote(href) if "%" in href else href
 
 
 def _written(text: str, href: str) -> int:
