@@ -21,6 +21,13 @@ engine.cache.store. Any failure to read or write it is ignored.
 
 Within one process a memo keeps the same answers by the same key (tests, `serve` and `api` load
 the same decisions again and again), so the disk is not read either.
+
+A second memo keeps the compiled decisions themselves, with their problems (``COMPILED``, keyed by
+``decision_key``): a repository loaded again in one process (a test, `serve` rebuilding on every
+edit, a library caller's second ``engine.load``) answers through the decisions compiled for the
+first, and compiles none again. Its key holds the decision's own file and positions (a compiled
+decision holds the decision, whose positions answers and explanations name), so a copy of the
+repository in another folder compiles its own.
 """
 
 from __future__ import annotations
@@ -34,12 +41,16 @@ from engine.cache import store
 from engine.cache.memo import Memo
 from engine.frozen import Frozen
 from engine.problems import Pos, Problem, movable, moved
+from engine.source.loader import read_bytes
 
 _VERSION = "5"  # 5: the parameters' schemas; 4: the decision's own file out of the key (see _HERE); 3: under the store's engine stamp
 _MAX_ENTRIES = 20_000
 _HERE = "<this decision's file>"  # what the decision's own file is called in keys and entries
 _written: list[str] = []
 _MEMO: Memo[tuple[Problem, ...]] = Memo(4096)  # key's digest -> problems (in _HERE)
+# decision_key -> (the CompiledDecision, or None when it has errors; its problems), weighed by the
+# length of its generated Python (a few KB for most; bounded, whatever a server compiles in its life)
+COMPILED: Memo[tuple[Any, tuple[Problem, ...]]] = Memo(1024, 32 * 1024 * 1024)
 
 
 def _key(decision: Any, parameters: set[str], schemas: Mapping[str, object], text: str | None = None) -> str | None:
@@ -53,6 +64,36 @@ def _key(decision: Any, parameters: set[str], schemas: Mapping[str, object], tex
     here = repr(_moved(decision, decision.file))
     read = repr(sorted(schemas.items()))  # (plain values read from YAML: their repr says them all)
     return "\0".join((_VERSION, store.engine_stamp(), here, text, " ".join(sorted(parameters)), read))
+
+
+def decision_key(
+    decision: Any, parameters: set[str], schemas: Mapping[str, object], text: str | None = None
+) -> str | None:
+    """The key of ``COMPILED``: a digest of everything ``compile_decision(decision, parameters,
+    schemas, text)`` reads, or None when it cannot be said (its file cannot be read).
+
+    Its ingredients: the decision as built (its ``repr`` holds every value, in order, and every
+    position with its file: the rows, `let`s, inputs' schemas, outputs, hit policy, id and program
+    that the checks and the generated code read), the parameters' names and schemas (a date-time
+    parameter is compared as one: E003), and the text its problems are placed in: ``text`` when
+    given, else the file's bytes, which ``engine.decisions.expr.locate`` reads for a problem's
+    column (``engine.source.scalars.in_file``). Nothing else is read: no clock, no environment,
+    no other file. ~0.1-0.3 ms for a decision that takes 3-9 ms to compile."""
+    if text is None:
+        try:
+            where: bytes | str = read_bytes(decision.file)
+        except OSError:
+            return None
+    else:
+        where = text
+    return store.digest(
+        "compiled 1",
+        repr(decision),
+        " ".join(sorted(parameters)),
+        repr(sorted(schemas.items())),  # (plain values read from YAML: their repr says them all)
+        "bytes" if isinstance(where, bytes) else "text",
+        where,
+    )
 
 
 def _moved(value: Any, file: str) -> Any:

@@ -197,12 +197,9 @@ class Repository:
             raise PolicyError([_usage(f"`{program}` has no decision `{decision}`", prog.decisions)], usage=True)
         key = (program, decision)
         if key not in self._compiled:
-            from engine.decisions.compile import compile_decision
-
             dec = prog.decisions[decision]
             doc = self._documents.get(dec.file) if self.replaced else None  # (as _compile_problems)
-            text = None if doc is None else doc.text
-            compiled, problems = compile_decision(dec, set(prog.parameters), prog.schemas, text)
+            compiled, problems = _compiled(dec, prog, None if doc is None else doc.text)
             if compiled is None:
                 raise PolicyError(problems)
             self._compiled[key] = compiled
@@ -729,14 +726,23 @@ def _attach(
 
 
 def _compile_problems(repo: Repository, dec: Any, prog: Program, keep: bool = True) -> list[Problem]:
-    # Known answers come from the disk cache (no Jinja2 import, no parsing); a compiled decision is
-    # kept, so that `decide`, `test` and `build` do not compile it a second time.
+    # A decision compiled before in this process (this repository loaded again) is taken from the
+    # memo of compiled decisions; else known problems come from the disk cache (no Jinja2 import, no
+    # parsing); a compiled decision is kept, so that `decide`, `test` and `build` do not compile it
+    # a second time. Without ``keep`` (`validate`: its compiled decisions are freed as it loads) the
+    # memo of compiled decisions is neither asked nor filled: the problems' own cache answers.
     from engine.cache import compiled as compilecache
 
     names, schemas = set(prog.parameters), prog.schemas  # (a date-time parameter is compared as one)
     # (the text the decision was read from: a replaced file's is not the one on disk)
     doc = repo._documents.get(dec.file) if repo.replaced else None
     text = None if doc is None else doc.text
+    key = compilecache.decision_key(dec, names, schemas, text) if keep else None
+    known = None if key is None else compilecache.COMPILED.get(key)
+    if known is not None:
+        if known[0] is not None:
+            repo._compiled[(prog.id, dec.id)] = known[0]
+        return list(known[1])
     cached = compilecache.get(dec, names, schemas, text)
     if cached is not None:
         return cached
@@ -745,7 +751,42 @@ def _compile_problems(repo: Repository, dec: Any, prog: Program, keep: bool = Tr
     except ImportError:  # the decision engine is optional while it is being written
         return []
     compiled, problems = compile_decision(dec, names, schemas, text)
+    if key is not None:
+        _remember(key, compiled, problems)
     if compiled is not None and keep:
         repo._compiled[(prog.id, dec.id)] = compiled
     compilecache.put(dec, names, list(problems), schemas, text)
     return list(problems)
+
+
+def _compiled(dec: Any, prog: Program, text: str | None) -> tuple[CompiledDecision | None, list[Problem]]:
+    """``compile_decision``'s answer for ``dec`` of ``prog``: from the process's memo of compiled
+    decisions when an equal one was compiled (engine.cache.compiled.decision_key), else compiled."""
+    from engine.cache import compiled as compilecache
+    from engine.decisions.compile import compile_decision
+
+    names, schemas = set(prog.parameters), prog.schemas
+    key = compilecache.decision_key(dec, names, schemas, text)
+    known = None if key is None else compilecache.COMPILED.get(key)
+    if known is not None:
+        return known[0], list(known[1])
+    compiled, problems = compile_decision(dec, names, schemas, text)
+    if key is not None:
+        _remember(key, compiled, problems)
+    return compiled, problems
+
+
+def _remember(key: str, compiled: CompiledDecision | None, problems: list[Problem]) -> None:
+    """Keep a compiled decision and its problems for every repository of this process that holds an
+    equal decision. Sharing one is safe: the key holds all it was made from (the decision with its
+    file and positions, so its problems and answers name the same places), its answers take the
+    inputs, parameters and day as arguments and keep nothing of them, and what it keeps is made on
+    first use from its own expressions and schemas (`explain`'s functions, the inputs' generated
+    check): the same for every holder. The engine never assigns its attributes after it is made
+    (its ``fits`` setter is not used; a caller of ``Repository.compiled`` who set it would set it
+    for every holder), nor changes a decision (the policy model is frozen). The problems are
+    frozen values, kept as a tuple and handed out as a new list each time."""
+    from engine.cache import compiled as compilecache
+
+    weight = 1 if compiled is None else len(compiled.source) + len(compiled.row_source or "")
+    compilecache.COMPILED.put(key, (compiled, tuple(problems)), weight)
