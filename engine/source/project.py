@@ -59,19 +59,72 @@ class Project:
 
 def checkout_root(start: str = ".") -> str | None:
     """The top of the checkout CI annotations name files from (`validate --format github|sarif`):
-    GITHUB_WORKSPACE when set (the runner makes annotations' paths relative to it), else the
-    nearest folder from ``start`` upwards holding `.git` (a folder, or a worktree's or submodule's
-    file: git's top level); None outside both. Absolute, links resolved."""
-    workspace = os.environ.get("GITHUB_WORKSPACE")
-    if workspace:
-        return os.path.realpath(workspace)
+    on a runner (GITHUB_WORKSPACE set), the workspace, which the runner makes annotations' paths
+    relative to and GitHub reads as the top of the workflow's repository; but the top of the
+    workflow's repository itself when it is checked out in a folder of the workspace
+    (`actions/checkout` with `path: a`: its files were named `a/policies/...`, a path the
+    repository does not have). A checkout of another repository in the workspace keeps the
+    workspace's naming (`b/policies/...`): named from its own top, its files would land on the
+    workflow repository's files of the same name. Off a runner, the nearest folder from ``start``
+    upwards holding `.git` (a folder, or a worktree's or submodule's file: git's top level); None
+    outside both. Absolute, links resolved."""
     here = os.path.realpath(start)
     while not os.path.exists(os.path.join(here, ".git")):
         parent = os.path.dirname(here)
         if parent == here:
-            return None
+            here = ""
+            break
         here = parent
-    return here
+    top = here or None
+    workspace = os.environ.get("GITHUB_WORKSPACE")
+    if not workspace:
+        return top
+    workspace = os.path.realpath(workspace)
+    nested = top is not None and top != workspace and _within(top, workspace)
+    return top if nested and top and _is_repository(top, os.environ.get("GITHUB_REPOSITORY", "")) else workspace
+
+
+def _is_repository(top: str, repository: str) -> bool:
+    """Whether the checkout at ``top`` is of ``repository`` (`OWNER/NAME`, as GITHUB_REPOSITORY
+    says it): its `origin` remote, as `actions/checkout` sets it, ends with that name. Read from
+    git's config file, not by running git (which refuses a checkout another user owns, as in a
+    container job)."""
+    if not repository:
+        return False
+    url = _origin_url(top)
+    if url is None:
+        return False
+    url = url.rstrip("/")
+    url = url[:-4] if url.endswith(".git") else url
+    name = repository.lower()
+    return url.lower().endswith(("/" + name, ":" + name))
+
+
+def _origin_url(top: str) -> str | None:
+    """The url of the `origin` remote of the checkout at ``top``, or None."""
+    import re
+
+    dotgit = os.path.join(top, ".git")
+    try:
+        if os.path.isfile(dotgit):  # a worktree or a submodule: `gitdir: PATH`
+            with open(dotgit, encoding="utf-8") as f:
+                line = f.readline().strip()
+            if not line.startswith("gitdir:"):
+                return None
+            dotgit = os.path.join(top, line[len("gitdir:") :].strip())
+            common = os.path.join(dotgit, "commondir")  # (a worktree's config is its repository's)
+            if os.path.isfile(common):
+                with open(common, encoding="utf-8") as f:
+                    dotgit = os.path.join(dotgit, f.read().strip())
+        with open(os.path.join(dotgit, "config"), encoding="utf-8", errors="replace") as f:
+            config = f.read(1 << 20)
+    except OSError:
+        return None
+    section = re.search(r'^\s*\[remote\s+"origin"\]\s*$(.*?)(?=^\s*\[|\Z)', config, re.M | re.S)
+    if section is None:
+        return None
+    url = re.search(r"^\s*url\s*=\s*(.*?)\s*$", section.group(1), re.M | re.I)
+    return None if url is None else url.group(1).strip('"')
 
 
 def report_root(start: str | None = None) -> str | None:
