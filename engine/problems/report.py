@@ -124,13 +124,23 @@ def github(problems: Sequence[Problem], files: int, sources: Mapping[str, str] |
     out = []
     for p in problems:
         level = "error" if p.severity == "error" else "warning"
+        title = f"title={_escape_property(p.code)}"
+        if p.file.startswith("<"):
+            # a problem of no file (`<command line>`): an annotation of the run, with no place (it
+            # was named as a file of the working folder, `/work/<command line>`, at line 1)
+            out.append(f"::{level} {title}::{_escape_data(_message(p, root))}")
+            continue
         top = root_of(root, p.file)
         rel = from_root(p.file, top)
         file = rel if rel is not None else os.path.normpath(p.file) if top is None else os.path.abspath(p.file)
-        props = f"file={_escape_property(file)},line={p.line},col={p.col},title={_escape_property(p.code)}"
-        message = _from_root(p.message, root) + (f"\nhint: {_from_root(p.hint, root)}" if p.hint else "")
-        out.append(f"::{level} {props}::{_escape_data(message)}")
+        props = f"file={_escape_property(file)},line={p.line},col={p.col},{title}"
+        out.append(f"::{level} {props}::{_escape_data(_message(p, root))}")
     return "\n".join(out) + ("\n" if out else "")
+
+
+def _message(p: Problem, root: Root) -> str:
+    """An annotation's message: the problem's, and its hint on a line of its own."""
+    return _from_root(p.message, root) + (f"\nhint: {_from_root(p.hint, root)}" if p.hint else "")
 
 
 SRCROOT = "%SRCROOT%"
