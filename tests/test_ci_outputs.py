@@ -313,3 +313,84 @@ def test_every_pass_fail_json_says_ok(init_repo: Path, command: tuple[str, ...],
     if command[0] == "validate":
         assert list(body) == ["ok", "files", "problems"]
         assert run.code == (1 if broken and "--no-strict" not in command else 0)
+
+
+# --- two checkouts in one workflow: `actions/checkout` with `path: a` (the workflow's repository)
+# and `path: b` (another repository), GITHUB_WORKSPACE above both ---
+
+
+@pytest.fixture
+def workspace(mono: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A runner's workspace holding the workflow's repository at `a/` and another at `b/`, each a
+    git checkout whose `origin` is as `actions/checkout` sets it."""
+    top = tmp_path / "ws"
+    for name, origin in (("a", "https://github.com/acme/policies"), ("b", "https://github.com/acme/shared")):
+        shutil.copytree(mono / "pol", top / name)
+        git(top / name, "init", "-q")
+        git(top / name, "remote", "add", "origin", origin)
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(top))
+    monkeypatch.setenv("GITHUB_REPOSITORY", "acme/policies")
+    return top
+
+
+@pytest.mark.parametrize("together", [True, False])
+def test_the_workflows_repository_checked_out_in_a_folder_is_named_from_its_top(
+    workspace: Path, together: bool
+) -> None:
+    """GitHub reads an annotation's file (and a SARIF result's uri) as a path in the workflow's
+    repository; the runner makes a path relative to the workspace and no more. Its files were
+    named `a/policies/...`, a path the repository does not have: now from its own top. The other
+    repository's files keep the workspace's naming (`b/policies/...`): from their own top they
+    would land on the workflow repository's `policies/...`, files that are not theirs."""
+    program = "policies/returns/program.yaml"
+    runs = [("a/policies", "b/policies")] if together else [("--root", "a/policies"), ("--root", "b/policies")]
+    github = "".join(run_cli("validate", "--format", "github", *args, cwd=workspace).out for args in runs)
+    assert _github_files(github) == {program, f"b/{program}"}, github
+    sarif = [json.loads(run_cli("validate", "--format", "sarif", *args, cwd=workspace).out) for args in runs]
+    got = {
+        (
+            run["originalUriBaseIds"]["%SRCROOT%"]["uri"],
+            result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        )
+        for log in sarif
+        for run in log["runs"]
+        for result in run["results"]
+    }
+    assert got == {
+        ((workspace / "a").resolve().as_uri() + "/", program),
+        (workspace.resolve().as_uri() + "/", f"b/{program}"),
+    }
+    edit(workspace / "a" / program, "    sourc: x\n", "    source: x\n")
+    junit = run_cli("test", "--junit", "-", cwd=workspace / "a")
+    assert set(re.findall(r' file="([^"]+)"', junit.out)) == {"policies/returns/tests/return_allowed.yaml"}, junit
+
+
+def test_another_repositorys_checkout_alone_is_named_from_the_workspace(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no way to tell which checkout is the workflow's (no GITHUB_REPOSITORY), or none of
+    them is, every file is named from the workspace, as the runner names them."""
+    for repository in ("", "acme/other"):
+        monkeypatch.setenv("GITHUB_REPOSITORY", repository)
+        github = run_cli("validate", "--format", "github", "--root", "a/policies", cwd=workspace)
+        assert _github_files(github.out) == {"a/policies/returns/program.yaml"}, github
+
+
+def test_a_problem_of_no_file_is_an_annotation_of_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A problem of the command line (`<command line>`, `<arguments>`) was named as a file of the
+    working folder's checkout (`file=/work/<command line>,line=1,col=1`): GitHub placed it on no
+    file. It is an annotation with no place now, its message and title escaped as any other's."""
+    from engine.problems import ARGUMENTS, Problem
+    from engine.problems.report import github
+    from engine.source.project import report_roots
+
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)
+    problems = [
+        Problem("<command line>", 1, 1, "L004", "no marketplace `u,s`: 50%", "known: us"),
+        Problem(ARGUMENTS, 1, 1, "L004", "a\r\nb"),
+    ]
+    assert github(problems, 0, root=report_roots()) == (
+        "::error title=L004::no marketplace `u,s`: 50%25%0Ahint: known: us\n::error title=L004::a%0D%0Ab\n"
+    )
