@@ -15,8 +15,8 @@ can be read, and changed, one at a time.
 
 ``Times`` answers for one expression's names (``engine.decisions.expr.Scope`` gives them): what a
 node is (``instant``, ``day``, ``untyped``, ``listed``, ``listed_days``) and what is refused
-(``compared``, ``ordered``, ``cased``: a message and a hint, placed by the compiler). Nothing here
-knows of files or positions.
+(``compared``, ``ordered``, ``cased``: an ``engine.decisions.refusals.Refusal``, a message with
+its hint, placed by the compiler). Nothing here knows of files or positions.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from typing import Any, NamedTuple, Protocol
 
 from jinja2 import nodes
 
+from engine.decisions.refusals import Refusal
 from engine.schema.predicates import is_date
 
 # helpers that return a date-time, and how they write it: the same instant, written twice by the
@@ -76,13 +77,6 @@ class Names(Protocol):
     def param_schemas(self) -> Mapping[str, object]: ...
     @property
     def untyped(self) -> AbstractSet[str]: ...
-
-
-class Refusal(NamedTuple):
-    """What is refused (E003) and what to write instead."""
-
-    message: str
-    hint: str
 
 
 class Declared(NamedTuple):

@@ -25,9 +25,10 @@ from jinja2.exceptions import TemplateSyntaxError
 from jinja2.lexer import Token, TokenStream, ignored_tokens
 from jinja2.parser import Parser
 
-from engine.decisions.datetimes import EARLIER, Refusal, Times
+from engine.decisions.datetimes import EARLIER, Times
 from engine.decisions.datetimes import LISTED as LISTED  # (its home before engine.decisions.datetimes)
 from engine.decisions.pycode import Checked, literal, local
+from engine.decisions.refusals import Refusal
 from engine.decisions.runtime import CONTEXT_HELPERS, FILTERS, HELPERS, TESTS
 from engine.model.policy import Expr
 from engine.problems import Problem
@@ -298,7 +299,7 @@ class _Emitter:
     def _refuse(self, at: nodes.Node, word: str, refused: Refusal | None) -> None:
         """E003 at ``at`` for what ``engine.decisions.datetimes`` refuses, if anything."""
         if refused is not None:
-            self._fail(at, word, "E003", *refused)
+            self._fail(at, word, "E003", str(refused), refused.hint)  # (a plain str in a Problem, as D004's)
 
     def _fail_operator(self, operand: nodes.Operand, symbol: str, message: str, hint: str) -> None:
         """E003 at ``operand``'s operator: the one at fault, not the first of its kind."""
@@ -458,7 +459,7 @@ class _Emitter:
             symbol = _COMPARE[operand.op]
             refused = self.times.compared(left, symbol, operand.expr)
             if refused is not None:
-                self._fail_operator(operand, symbol, *refused)
+                self._fail_operator(operand, symbol, str(refused), refused.hint)
             parts += [symbol, self.emit(operand.expr, depth)]
             left = operand.expr
         return "(" + " ".join(parts) + ")"
