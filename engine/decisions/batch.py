@@ -769,9 +769,10 @@ def _explained(result: Any, resolved: Any) -> dict[str, Any]:
     """The explanation as `decide --explain` prints it (``Explanation.to_json``: each parameter read
     with the file:line its value came from); inputs refused before evaluating (a batch's line keeps
     no parameters in its result) with the day and the zone of ``resolved``, as ``to_json`` says them."""
+    from engine.decisions.explain import refused_json
     from engine.decisions.result import evaluated
 
-    if not evaluated(result):  # no row tried, nothing read
-        return {**result.to_json(), **decided_for(resolved), "rows": [], "let": {}, "params": {}, "rests_on": []}
+    if not evaluated(result):
+        return refused_json(result, decided_for(resolved))
     body: dict[str, Any] = result.explain().to_json()
     return body

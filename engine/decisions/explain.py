@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -65,8 +65,8 @@ class Explanation:
         are assumptions): `decide --explain`'s answer, key for key."""
         when = {"at": self.at, "time_zone": self.time_zone}
         when = {k: v for k, v in when.items() if v is not None}
-        if not evaluated(self.result):  # inputs refused before evaluating: no row tried, nothing read
-            return {**self.result.to_json(), **when, "rows": [], "let": {}, "params": {}, "rests_on": []}
+        if not evaluated(self.result):
+            return refused_json(self.result, when)
         rows = [
             {"id": r.id, "at": f"{shown_path(r.pos.file)}:{r.pos.line}", "when": r.condition, "matched": r.matched}
             for r in self.rows
@@ -95,6 +95,14 @@ class Explanation:
         # what the answer (or the problem it is) rests on that is an assumption, as `diff` marks it
         body["rests_on"] = [{"parameter": n, "assumed": list(a)} for n, a in assumptions(self.read)]
         return body
+
+
+def refused_json(result: DecisionResult, when: Mapping[str, object]) -> dict[str, Any]:
+    """What an explanation says of inputs refused before evaluating (``result``'s D004): the
+    result's JSON with the day and the zone ``when`` gives (those known), no row tried and nothing
+    read. ``Explanation.to_json`` writes it, and so does a batch's explained line, whose result
+    keeps no parameters (``engine.decisions.batch``: the day from the line's resolved policy)."""
+    return {**result.to_json(), **when, "rows": [], "let": {}, "params": {}, "rests_on": []}
 
 
 def _used(value: Any, read: Read) -> dict[str, Any]:
