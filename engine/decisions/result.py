@@ -71,7 +71,11 @@ class DecisionResult(tuple):  # type: ignore[type-arg]
     def replay(self) -> tuple[Any, ...] | None:
         """(compiled, inputs, params, at): what `explain()` needs to re-run the decision, its
         parameters a copy (the caller's to change: later answers read the engine's); None for a
-        result that cannot be explained again (invalid inputs, a copy)."""
+        result that cannot be explained again (invalid inputs, a copy).
+
+        A new copy on every read, none kept: one kept would hand a caller's changes to the next
+        reader (and a tuple subclass has no slot to keep it in). The engine never reads it:
+        ``explain()`` and ``evaluated`` read the tuple's own fields, so no answer pays the copy."""
         if self[7] is None:
             return None
         from engine.model.clock import RESOLVED_KEY
