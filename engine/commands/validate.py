@@ -31,68 +31,106 @@ def validate(
     ones (policyctl.toml), whose catalogs are checked (default: every marketplace's);
     ``replaced``: YAML files' bytes by absolute path, checked instead of the file there (which
     need not exist), with the rest of its repository (`validate --stdin-filename`)."""
-    from engine.model.repository import load, read
-
     out = Outcome()
-    roots: dict[str, set[str] | None] = {}  # root -> files to report (None: everything below)
-    folders: dict[str, set[str]] = {}  # root -> folders given below it (their templates and catalogs too)
-    loose: list[str] = []
     documents: dict[str, Any] = {}  # the documents reported on, by the path problems name
     replaced = {os.path.abspath(path): raw for path, raw in (replaced or {}).items()}
-    for path in paths:
-        if not os.path.exists(path) and os.path.abspath(path) not in replaced:
-            out.usage.append(path)
-            continue
-        whole = project.policies_of_top(path)  # (a repository's top: all of it, as `validate` alone)
-        root = whole or layout.find_root(path)
-        if root is None:
-            if os.path.isdir(path) and os.path.abspath(path) not in replaced:
-                loose += layout.yaml_files(path)
-            else:
-                loose.append(path)
-            continue
-        if whole or (os.path.isdir(path) and os.path.abspath(path) == root):
-            roots[root] = None
-        elif roots.get(root, set()) is not None:
-            wanted = roots.setdefault(root, set())
-            assert wanted is not None
-            files = layout.yaml_files(path) if os.path.isdir(path) else [path]
-            wanted.update(os.path.abspath(f) for f in files)
-            if os.path.isdir(path):
-                folders.setdefault(root, set()).add(os.path.abspath(path))
-    here = os.getcwd()
-    for root, wanted in sorted(roots.items()):
-        # paths as engine.source.project.Project.shown gives them: relative to the working folder
-        # while that is inside the repository (a subfolder of policies/ too) or the repository is
-        # inside it, else absolute (never a long `../../..`)
-        top = os.path.dirname(root)
-        inside = os.path.commonpath([top, here]) in (top, here)
-        repo = load(os.path.relpath(root) if inside else root, progress, keep_compiled=False, replaced=replaced)
-        for path, doc in repo._documents.items():
-            if wanted is None or os.path.abspath(path) in wanted:
-                out.files += 1
-                documents[doc.path] = doc
-        keep = {doc.path for path, doc in repo._documents.items() if wanted is None or os.path.abspath(path) in wanted}
-        out.problems += [p for p in repo.problems if wanted is None or p.file in keep]
-        _beyond_yaml(out, repo, wanted, folders.get(root, set()), languages)
-        if wanted:
-            out.problems += _not_yaml(wanted)
-            out.files += sum(1 for f in wanted if not f.endswith(layout.YAML_SUFFIXES))
-    for path in loose:
-        out.files += 1
-        if not path.endswith(layout.YAML_SUFFIXES):
-            out.problems.append(
-                Problem(path, 1, 1, "L004", "not a YAML file policyctl can check", "give .yaml files or folders")
-            )
-            continue
-        _, doc, _ = read(None, path, raw=replaced.get(os.path.abspath(path)))
-        documents[doc.path] = doc
-        out.problems += doc.problems
+    given = _given(paths, replaced, out.usage)
+    for root, wanted in sorted(given.roots.items()):
+        _repository(out, documents, root, wanted, given.folders.get(root, set()), progress, languages, replaced)
+    for path in given.loose:
+        _loose(out, documents, path, replaced)
     out.problems = sorted(set(out.problems), key=Problem.sort_key)
     out.sources = _Texts(documents)
     if evidence != "warning":
         out.problems = [p.replace(severity=evidence) if p.code == "P012" else p for p in out.problems]
     return out
+
+
+@dataclass
+class _Given:
+    """What the paths given mean: repositories (``roots``: each with the files to report, None for
+    everything below it), the folders given inside each (their templates and catalogs too), and
+    files in no repository (``loose``)."""
+
+    roots: dict[str, set[str] | None] = field(default_factory=dict)
+    folders: dict[str, set[str]] = field(default_factory=dict)
+    loose: list[str] = field(default_factory=list)
+
+
+def _given(paths: list[str], replaced: Mapping[str, bytes], usage: list[str]) -> _Given:
+    """``paths`` grouped by the repository each is in (``_Given``); those that do not exist (and
+    are not ``replaced``) go to ``usage``."""
+    given = _Given()
+    for path in paths:
+        if not os.path.exists(path) and os.path.abspath(path) not in replaced:
+            usage.append(path)
+            continue
+        whole = project.policies_of_top(path)  # (a repository's top: all of it, as `validate` alone)
+        root = whole or layout.find_root(path)
+        if root is None:
+            if os.path.isdir(path) and os.path.abspath(path) not in replaced:
+                given.loose += layout.yaml_files(path)
+            else:
+                given.loose.append(path)
+            continue
+        if whole or (os.path.isdir(path) and os.path.abspath(path) == root):
+            given.roots[root] = None
+        elif given.roots.get(root, set()) is not None:
+            wanted = given.roots.setdefault(root, set())
+            assert wanted is not None
+            files = layout.yaml_files(path) if os.path.isdir(path) else [path]
+            wanted.update(os.path.abspath(f) for f in files)
+            if os.path.isdir(path):
+                given.folders.setdefault(root, set()).add(os.path.abspath(path))
+    return given
+
+
+def _repository(
+    out: Outcome,
+    documents: dict[str, Any],
+    root: str,
+    wanted: set[str] | None,
+    folders: set[str],
+    progress: Callable[[int, int], None] | None,
+    languages: tuple[str, ...] | None,
+    replaced: Mapping[str, bytes],
+) -> None:
+    """The repository at ``root`` loaded, and its problems in the files ``wanted`` (None: all of
+    them) and the ``folders`` given added to ``out``."""
+    from engine.model.repository import load
+
+    # paths as engine.source.project.Project.shown gives them: relative to the working folder
+    # while that is inside the repository (a subfolder of policies/ too) or the repository is
+    # inside it, else absolute (never a long `../../..`)
+    here = os.getcwd()
+    top = os.path.dirname(root)
+    inside = os.path.commonpath([top, here]) in (top, here)
+    repo = load(os.path.relpath(root) if inside else root, progress, keep_compiled=False, replaced=replaced)
+    for path, doc in repo._documents.items():
+        if wanted is None or os.path.abspath(path) in wanted:
+            out.files += 1
+            documents[doc.path] = doc
+    keep = {doc.path for path, doc in repo._documents.items() if wanted is None or os.path.abspath(path) in wanted}
+    out.problems += [p for p in repo.problems if wanted is None or p.file in keep]
+    _beyond_yaml(out, repo, wanted, folders, languages)
+    if wanted:
+        out.problems += _not_yaml(wanted)
+        out.files += sum(1 for f in wanted if not f.endswith(layout.YAML_SUFFIXES))
+
+
+def _loose(out: Outcome, documents: dict[str, Any], path: str, replaced: Mapping[str, bytes]) -> None:
+    """A file in no repository: its own problems (L004 if it is not YAML)."""
+    from engine.model.repository import read
+
+    out.files += 1
+    if not path.endswith(layout.YAML_SUFFIXES):
+        out.problems.append(
+            Problem(path, 1, 1, "L004", "not a YAML file policyctl can check", "give .yaml files or folders")
+        )
+        return
+    _, doc, _ = read(None, path, raw=replaced.get(os.path.abspath(path)))
+    documents[doc.path] = doc
+    out.problems += doc.problems
 
 
 def _beyond_yaml(
