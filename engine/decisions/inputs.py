@@ -18,8 +18,7 @@ from engine.decisions.refusals import OWNER, VERB, Refusal
 from engine.decisions.runtime import learn as _learn
 from engine.decisions.runtime import moments as _moments
 from engine.decisions.runtime import plain_day as _plain_day
-from engine.model.dates import format_checker, parse_date, parse_datetime
-from engine.schema.predicates import JSON_TYPES
+from engine.schema.predicates import FORMAT_CHECKS, JSON_TYPES, format_checker
 from engine.schema.words import false_step, format_hint, got, phrase, said
 
 if TYPE_CHECKING:
@@ -160,7 +159,7 @@ class InputChecker:
             if invalid:
                 self.broken = f"/: the decision's `inputs` are not a valid JSON Schema: {invalid[0]}"
             else:
-                self.validator = jsonschema.Draft202012Validator(self.schema, format_checker=format_checker())
+                self.validator = jsonschema.Draft202012Validator(self.schema, format_checker=format_checker(_FORMATS))
         if self.broken:
             return [self.broken]
         validator = self.validator
@@ -264,8 +263,9 @@ def _simple_checks(schema: Any) -> list[_Check] | None:
         constant = schema["const"]
         checks.append(("const", constant, lambda v: _same(v, constant)))
     fmt = schema.get("format")
-    if fmt in ("date", "date-time"):
-        checks.append(("format", fmt, lambda v: not isinstance(v, str) or _format_ok(fmt, v)))
+    if type(fmt) is str and fmt in FORMAT_CHECKS:  # the formats every check asserts (predicates.FORMAT_CHECKS)
+        asserted = _FORMATS.get(fmt, FORMAT_CHECKS[fmt])
+        checks.append(("format", fmt, lambda v: not isinstance(v, str) or asserted(v)))
     return checks
 
 
@@ -298,12 +298,8 @@ def _same(a: Any, b: Any) -> bool:
 
 def _format_ok(fmt: str, value: str) -> bool:
     """Whether ``value`` is a date (`format: date`) or an offset-aware date-time (`format: date-time`)
-    in the forms of engine.model.dates."""
-    try:
-        (parse_date if fmt == "date" else parse_datetime)(value)
-    except ValueError:
-        return False
-    return True
+    in the forms of engine.model.dates (the predicates every check uses)."""
+    return FORMAT_CHECKS[fmt](value)
 
 
 def _date_ok(value: str) -> bool:
@@ -324,6 +320,7 @@ def _date_time_ok(value: str) -> bool:
     return value in _moments or _learn(value) is not None
 
 
+# `date` and `date-time` as FORMAT_CHECKS says them, through the runtime's memos (the same answers)
 _FORMATS: dict[str, Callable[[str], bool]] = {"date": _date_ok, "date-time": _date_time_ok}
 
 

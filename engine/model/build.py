@@ -29,6 +29,7 @@ from engine.schema import check as schema
 from engine.schema import fastcheck
 from engine.schema.keywords import SUBSCHEMA_LISTS, SUBSCHEMA_MAPS, SUBSCHEMA_ONE
 from engine.schema.patterns import unsafe_keywords
+from engine.schema.predicates import FORMAT_CHECKS
 from engine.source import layout
 from engine.source.loader import Document, Path
 
@@ -812,6 +813,8 @@ def unknown_keywords(doc: Document, path: Path, node: Any) -> list[Problem]:
             problems.append(
                 Problem.at(doc.key_pos(path + (key,)), "P009", f"`{key}` is not a JSON Schema keyword", hint)
             )
+        elif key == "format" and isinstance(value, str) and value not in FORMAT_CHECKS and value not in NUMBER_FORMATS:
+            problems.append(Problem.at(doc.pos(path + (key,)), "P009", *_unknown_format(value, node.get("type"))))
         elif key in SUBSCHEMA_MAPS and isinstance(value, dict):
             for name, sub in value.items():
                 problems += unknown_keywords(doc, path + (key, name), sub)
@@ -825,6 +828,32 @@ def unknown_keywords(doc: Document, path: Path, node: Any) -> list[Problem]:
 
 NUMBER_FORMATS = SHOWN_FORMATS - {"date", "date-time"}
 _NUMBERS = frozenset(("number", "integer"))
+
+
+def _unknown_format(form: str, declared: Any) -> tuple[str, str]:
+    """The message and hint of a `format` policyctl neither asserts (predicates.FORMAT_CHECKS: JSON
+    Schema 2020-12's) nor shows numbers in: JSON Schema would let any value pass it (a checker
+    asserts only the formats it knows), so the schema would check less than it says."""
+    import difflib
+
+    types = {declared} if isinstance(declared, str) else set(declared) if isinstance(declared, list) else None
+    if types is not None and types <= _NUMBERS | {"null"}:  # (as format_problems says of a schema of numbers)
+        close = difflib.get_close_matches(form, sorted(NUMBER_FORMATS), n=1)
+        return (
+            f"`{form}` is not a format of numbers policyctl knows",
+            f"did you mean `{close[0]}`?"
+            if close
+            else "pages show a number as `money`, `percent` or `duration-day` (`duration-hour`, ...); "
+            "leave the format out for a plain number",
+        )
+    close = difflib.get_close_matches(form, sorted(FORMAT_CHECKS) + sorted(NUMBER_FORMATS), n=1)
+    return (
+        f"`{form}` is not a format policyctl checks, so a value would pass it unchecked",
+        f"did you mean `{close[0]}`?"
+        if close
+        else "the formats of text are JSON Schema's (`date`, `date-time`, `email`, `uri`, `uuid`, ...: see "
+        "docs/writing-policies.md); for a form of your own, write a `pattern`",
+    )
 
 
 def format_problems(doc: Document, path: Path, node: Any) -> list[Problem]:
@@ -851,7 +880,7 @@ def format_problems(doc: Document, path: Path, node: Any) -> list[Problem]:
                 "give it `type: number` (or `integer`), or leave the format out",
             )
         ]
-    if form not in NUMBER_FORMATS and types <= _NUMBERS | {"null"}:
+    if form in FORMAT_CHECKS and types <= _NUMBERS | {"null"}:  # (an unknown one: unknown_keywords)
         import difflib
 
         close = difflib.get_close_matches(form, sorted(NUMBER_FORMATS), n=1)

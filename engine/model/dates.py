@@ -158,16 +158,12 @@ def _day_of(text: str, offset: str | None, zone: str | None) -> str:
 
 
 def format_checker() -> Any:
-    """A jsonschema FormatChecker whose `date` and `date-time` are the forms above (jsonschema's
-    own `date-time` check needs an optional package, without which any text passes)."""
-    from jsonschema import FormatChecker
+    """A jsonschema FormatChecker asserting every format policyctl asserts, `date` and `date-time`
+    in the forms above, and no other (engine.schema.predicates.format_checker: jsonschema's own
+    set depends on optional packages)."""
+    from engine.schema.predicates import format_checker as checker
 
-    checker = FormatChecker()
-    for name, parse_form in (("date", parse_date), ("date-time", parse_datetime)):
-        checker.checks(name)(
-            lambda value, parse_form=parse_form: not isinstance(value, str) or _parses(parse_form, value)
-        )
-    return checker
+    return checker()
 
 
 def _parses(parse_form: Callable[[str], object], text: str) -> bool:

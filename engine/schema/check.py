@@ -17,13 +17,13 @@ from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from engine import packaged
-from engine.model.dates import format_checker
 from engine.problems import Pos, Problem
 from engine.problems.hints import MAX_LISTED, Suggester
 from engine.schema import (
     fastcheck,  # light (json, os, re); an import inside the checks cost ~2 µs per value
 )
 from engine.schema.keywords import SUBSCHEMA_LISTS, SUBSCHEMA_MAPS, SUBSCHEMA_ONE
+from engine.schema.predicates import format_checker
 from engine.schema.words import Fits, closest_branch, count, false_step, of_a_key, said
 from engine.source.loader import Document, Path
 
@@ -533,8 +533,10 @@ def _findings(schema: Any, root: Any, scope: str) -> tuple[Finding, ...]:
 def _meta_validator() -> Draft202012Validator:
     from jsonschema import Draft202012Validator
 
-    # as Draft202012Validator.check_schema does: `pattern` and `patternProperties` must be regexes
-    return Draft202012Validator(Draft202012Validator.META_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    # as Draft202012Validator.check_schema does: `pattern` and `patternProperties` must be regexes;
+    # the formats by policyctl's predicates (jsonschema's own `$ref` check, `uri-reference`, exists
+    # only where an optional package is installed: the verdict would depend on the machine)
+    return Draft202012Validator(Draft202012Validator.META_SCHEMA, format_checker=format_checker())
 
 
 def _meta_findings(schema: Any) -> list[Finding]:

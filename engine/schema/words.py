@@ -52,6 +52,18 @@ FORM_EXAMPLES = {
     "ipv4": '"192.0.2.1"',
     "ipv6": '"2001:db8::1"',
     "uuid": '"123e4567-e89b-12d3-a456-426614174000"',
+    "idn-email": '"name@example.com"',
+    "hostname": '"example.com"',
+    "idn-hostname": '"example.com"',
+    "uri": '"https://example.com/help"',
+    "uri-reference": '"/help#returns"',
+    "iri": '"https://example.com/help"',
+    "iri-reference": '"/help#returns"',
+    "uri-template": '"https://example.com/orders/{id}"',
+    "duration": '"P3D"',
+    "regex": '"^[A-Z]{2}$"',
+    "json-pointer": '"/items/0"',
+    "relative-json-pointer": '"1/name"',
 }
 _TYPE_NOUNS = {
     "string": "a string",
