@@ -219,7 +219,7 @@ MISTAKES: dict[str, tuple[str, str, list[tuple[str, int, int, str, str]]]] = {
                 "S001",
                 10,
                 7,
-                '/cases/0/boundaries: expected object, got list `["restocking_tiers"]`',
+                '/cases/0/boundaries: expected object, got array `["restocking_tiers"]`',
                 "write `key: value` lines indented under this key",
             )
         ],

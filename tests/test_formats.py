@@ -6,6 +6,11 @@ value as a parameter; and jsonschema asserts `uri`, `hostname`, `date-time`, `js
 when optional packages are installed, so a verdict depended on the machine. Now every format of
 JSON Schema 2020-12 is asserted by one predicate each (engine.schema.predicates.FORMAT_CHECKS), used
 by the generated checks, the input checker and jsonschema's path alike; any other format is P009.
+
+S001 said a YAML mapping "mapping" and a list "list" beside the schema's `object` and `array`
+(`expected object, got list`); and a value of a type none of a `oneOf`'s `$ref` branches takes got
+the first branch's error (`boundaries: {outputs: 5}`: "expected array", "write a list", though a
+mapping is allowed too).
 """
 
 from __future__ import annotations
@@ -257,4 +262,66 @@ def test_a_format_nothing_checks_is_p009_in_an_input(starter: Path, schema_text:
     column = 10 + schema_text.index("format: ") + len("format: ")
     assert [(p["code"], p["line"], p["column"], p["message"], p["hint"]) for p in problems] == [
         ("P009", 10, column, message, hint)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "place", "message", "hint"),
+    [
+        (  # a mapping where a text goes: JSON Schema's `object`, as the schema says it
+            "title: Returns",
+            "title: {a: 1}",
+            "policies/returns/program.yaml:9:8",
+            '/title: expected string, got object `{"a": 1}`',
+            "write a value of type string",
+        ),
+        (
+            "title: Returns",
+            "title: [a]",
+            "policies/returns/program.yaml:9:8",
+            '/title: expected string, got array `["a"]`',
+            "write a value of type string",
+        ),
+    ],
+)
+def test_s001_says_json_schema_s_names(starter: Path, old: str, new: str, place: str, message: str, hint: str) -> None:
+    edit(starter / "policies/returns/program.yaml", old, new)
+    run = run_cli("validate", cwd=starter)
+    assert run.out.splitlines()[:2] == [f"{place}: error[S001]: {message}", f"  hint: {hint}"]
+
+
+CASE = """\
+  - name: bad boundaries
+    decision: return_allowed
+    marketplace: us
+    at: "2025-03-01"
+    input: {days_since_delivery: 10}
+    expect: {allowed: true}
+    boundaries: {parameter: return_window_days, outputs: OUTPUTS}
+"""
+
+
+@pytest.mark.parametrize(
+    ("outputs", "message", "hint"),
+    [
+        (  # a type no branch takes: every branch's form, `$ref`s followed
+            "5",
+            "/cases/5/boundaries/outputs: expected an array (each item a string (matching "
+            "`^[a-z][a-z0-9_]{0,62}(?!\\n)$`), at least 1 item) or an object (at least 1 key), got integer `5`",
+            "write a list (`- item` lines, or `[a, b]`) or `key: value` lines indented under this key",
+        ),
+        (  # the value's type picks a branch: that branch's words, as before
+            "{}",
+            "/cases/5/boundaries/outputs: expected at least 1 key, got object `{}`",
+            "give at least 1 key",
+        ),
+    ],
+)
+def test_a_oneof_of_refs_says_what_its_branches_accept(starter: Path, outputs: str, message: str, hint: str) -> None:
+    tests = starter / "policies/returns/tests/return_allowed.yaml"
+    tests.write_text(tests.read_text(encoding="utf-8") + CASE.replace("OUTPUTS", outputs), encoding="utf-8")
+    run = run_cli("validate", cwd=starter)
+    assert run.out.splitlines()[:2] == [
+        f"policies/returns/tests/return_allowed.yaml:46:58: error[S001]: {message}",
+        f"  hint: {hint}",
     ]

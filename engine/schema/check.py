@@ -8,11 +8,12 @@ may answer "valid" first without it (see there).
 
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -23,8 +24,8 @@ from engine.schema import (
     fastcheck,  # light (json, os, re); an import inside the checks cost ~2 µs per value
 )
 from engine.schema.keywords import SUBSCHEMA_LISTS, SUBSCHEMA_MAPS, SUBSCHEMA_ONE
-from engine.schema.predicates import format_checker
-from engine.schema.words import Fits, closest_branch, count, false_step, of_a_key, said
+from engine.schema.predicates import declared_types, format_checker
+from engine.schema.words import Fits, closest_branch, count, false_step, json_kind, of_a_key, said
 from engine.source.loader import Document, Path
 
 if TYPE_CHECKING:  # jsonschema and referencing are imported only when a schema must be evaluated
@@ -82,7 +83,68 @@ def check_document(doc: Document, kind: str) -> list[Problem]:
     authors = _authors_schema_nodes()
     checker = validator(kind)
     errors = (e for e in checker.iter_errors(doc.data) if id(e.schema) not in authors)
-    return errors_to_problems(doc, (), errors, fits=_fits(checker))
+    return errors_to_problems(doc, (), errors, fits=_fits(checker), resolve=_resolved_branches)
+
+
+@cache
+def _node_documents() -> dict[int, str]:
+    """Which schema file each node of the file kinds' schemas is in, by identity (the registry's
+    documents, and each kind's own as ``validator`` holds it): where a `$ref` in it is resolved.
+    (Held by the caches, so the ids stay theirs.)"""
+    found: dict[int, str] = {}
+    registry = _registry()
+    docs = [(name, registry.contents(name)) for name in sorted(registry)]
+    docs += [(f"{kind}.schema.json", validator(kind).schema) for kind in _kinds()]
+    for name, contents in docs:
+        stack: list[Any] = [contents]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, dict):
+                found.setdefault(id(node), name)
+                stack += node.values()
+            elif isinstance(node, list):
+                found.setdefault(id(node), name)
+                stack += node
+    return found
+
+
+def _kinds() -> list[str]:
+    folder = packaged.schema_dir()
+    return sorted(n[: -len(".schema.json")] for n in os.listdir(folder) if n.endswith(".schema.json"))
+
+
+def _resolved_branches(error: Any) -> Any:
+    """An anyOf/oneOf's branches (``error.validator_value``) with each `$ref` replaced by what it
+    names (a few levels deep), so that words can say the forms they accept; None when a reference
+    cannot be followed (then the words say the closest branch, as before)."""
+    from urllib.parse import urljoin
+
+    registry = _registry()
+    resolver = registry.resolver()
+
+    def inline(node: Any, base: str, depth: int) -> Any:
+        if isinstance(node, list):
+            return [inline(n, base, depth) for n in node]
+        if not isinstance(node, dict):
+            return node
+        ref = node.get("$ref")
+        if isinstance(ref, str) and depth < 4:
+            uri = urljoin(base, ref)
+            target = resolver.lookup(uri).contents
+            rest = {k: v for k, v in node.items() if k != "$ref"}
+            if not isinstance(target, dict) or set(target) & set(rest) - {"description", "markdownDescription"}:
+                raise LookupError(ref)  # (a keyword on both sides: not one schema to say)
+            return inline({**target, **rest}, uri.split("#")[0], depth + 1)
+        return {k: inline(v, base, depth) if k not in ("$defs", "description") else v for k, v in node.items()}
+
+    base = _node_documents().get(id(error.validator_value)) or _node_documents().get(id(error.schema))
+    if base is None:
+        return None
+    try:
+        resolved = inline(error.validator_value, base, 0)
+    except Exception:  # (a reference not followed: jsonschema's Unresolvable, a conflict, a loop)
+        return None
+    return resolved
 
 
 @cache
@@ -141,49 +203,49 @@ def errors_to_problems(
     what: str = "",
     fits: Fits | None = None,
     value: tuple[Any, Any] | None = None,
+    resolve: Callable[[Any], Any] | None = None,
 ) -> list[Problem]:
     """``fits``: whether a value fits a part of the schema (see ``_fits``); ``value``: the value
     checked at ``base`` and its schema, when it is an author's (P003), for the key a `false`
-    subschema refuses (``words.false_step``)."""
+    subschema refuses (``words.false_step``); ``resolve``: an anyOf/oneOf error's branches with
+    their `$ref`s followed, or None (``_resolved_branches``)."""
     problems = []
     hints = Suggester()  # (engine.problems.hints: thousands of values, each against an `enum` of thousands)
     fits = fits or (lambda schema, value: False)
     for error in errors:
-        for leaf in _leaves(error):
+        for leaf in _leaves(error, resolve):
             below = tuple(false_step(leaf, *value)) if value is not None else ()
             problems.append(_problem(doc, base, leaf, code, what, hints, fits, below))
     unique = {(p.line, p.col, p.message): p for p in problems}
     return sorted(unique.values(), key=Problem.sort_key)
 
 
-def _leaves(error: ValidationError) -> list[ValidationError]:
+def _leaves(error: ValidationError, resolve: Callable[[Any], Any] | None = None) -> list[ValidationError]:
     """For anyOf/oneOf, the error of the branch that got furthest (``words.closest_branch``), not
-    the summary, where it says more at a place of its own or the branches cannot be said without
-    their `$ref`s (`outputs: {}` against a list or a non-empty mapping is an empty mapping, not
-    "expected array": a mapping is allowed); else the summary, said by its branches' forms as D004
-    says an input's (`expected an integer (at least 10) or a string, got integer `5``)."""
+    the summary, where it says more at a place of its own, or the value's type picks a branch whose
+    `$ref`s the words would not follow (`outputs: {}` against a list or a non-empty mapping is an
+    empty mapping, not "expected array": a mapping is allowed); else the summary, said by its
+    branches' forms as D004 says an input's (`expected an integer (at least 10) or a string, got
+    integer `5``), with their `$ref`s followed (``resolve``): a value of a type no branch takes
+    (`outputs: 5`) is told every form, not the first branch's."""
     if error.validator in ("anyOf", "oneOf") and error.context:
         leaf, typed = closest_branch(error)
         deeper = len(leaf.absolute_path) > len(error.absolute_path)
-        if (typed and deeper) or '"$ref"' in json.dumps(error.validator_value, default=str):
+        if typed and deeper:
             return [leaf]
+        if '"$ref"' in json.dumps(error.validator_value, default=str):
+            branches = resolve(error) if resolve is not None and not typed else None
+            if branches is None:
+                return [leaf]
+            summary = copy.copy(error)  # (the words read the branches from `validator_value`)
+            summary.validator_value = branches
+            return [summary]
     return [error]
 
 
 def _shown(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= 60 else text[:57] + "..."
-
-
-_JSON_TYPES = {
-    dict: "mapping",
-    list: "list",
-    str: "string",
-    bool: "boolean",
-    int: "integer",
-    float: "number",
-    type(None): "null",
-}
 
 
 # a marketplace's `time_zone` in schemas/marketplaces.schema.json (a test holds them equal)
@@ -237,7 +299,7 @@ def _problem(
         )
         return Problem.at(doc.key_pos(path + (key,)), code, f"{prefix}{where}: unexpected key `{key}`", hint)
     pos = doc.pos(path)
-    got = _JSON_TYPES.get(type(error.instance), type(error.instance).__name__)
+    got = json_kind(error.instance)  # (JSON Schema's names, as the schema's `type` and words.got say them)
     if validator == "type":
         want = " or ".join(expected) if isinstance(expected, list) else expected
         # a parameter's value itself (P003 at no deeper path): its schema's `format` shows its unit
@@ -317,8 +379,17 @@ def _said(
         pos = doc.key_pos(path + (error.instance,))  # (`propertyNames`: the key itself)
     message, hint = said(error, fits)
     if not hint and validator in ("anyOf", "oneOf") and error.context:
-        # (a branch's form the words say already: the hint the branch's own problem has)
-        hint = _problem(doc, base, closest_branch(error)[0], code, what, hints, fits).hint
+        leaf, typed = closest_branch(error)
+        kinds = (
+            [k for b in expected if isinstance(b, dict) for k in declared_types(b)]
+            if isinstance(expected, list)
+            else []
+        )
+        if not typed and kinds:  # (no branch of the value's type: what to write for each form)
+            hint = "write " + " or ".join(dict.fromkeys(_FORM_HINTS.get(k, k) for k in kinds))
+        else:
+            # (a branch's form the words say already: the hint the branch's own problem has)
+            hint = _problem(doc, base, leaf, code, what, hints, fits).hint
     advice = {
         "minimum": f"use a value of at least {expected}",
         "exclusiveMinimum": f"use a value above {expected}",
@@ -343,11 +414,11 @@ def _said(
 
 def value_message(error: Any) -> str:
     """What a value does wrong against its schema, in the words S001 and P003 use (JSON's values
-    and YAML's kinds, never Python's `True` or `'no'`), for a message that has its own place."""
+    and JSON Schema's names of types, never Python's `True` or `'no'`), for a message that has its own place."""
     v, x, inst = error.validator, error.validator_value, error.instance
     if v == "type":
         want = " or ".join(x) if isinstance(x, list) else x
-        return f"expected {want}, got {_JSON_TYPES.get(type(inst), 'a value')} `{_shown(inst)}`"
+        return f"expected {want}, got {json_kind(inst)} `{_shown(inst)}`"
     if v == "const":
         return f"expected `{_shown(x)}`, got `{_shown(inst)}`"
     if v == "enum":
@@ -376,11 +447,23 @@ def _type_hint(want: str, instance: Any, quoted: bool, schema: Any, parameter: b
         return date_hint(instance)
     if (want == "string" and isinstance(instance, (bool, int, float))) or (want == "string" and instance is None):
         return "quote the value to make it a string"
-    if want in ("object", "mapping"):
+    if want == "object":
         return "write `key: value` lines indented under this key"
     if want == "array":
         return "write a list: `- item` lines, or `[a, b]`"
     return f"write a value of type {want}"
+
+
+# what to write for each type a value may take, in YAML's terms, for a hint naming several
+_FORM_HINTS = {
+    "array": "a list (`- item` lines, or `[a, b]`)",
+    "object": "`key: value` lines indented under this key",
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "`true` or `false`",
+    "null": "`null`",
+}
 
 
 def _id_expected(schema: Any, instance: Any) -> bool:
@@ -613,8 +696,12 @@ def _meta_message(where: Path, error: Any) -> tuple[str, str]:
     return f"{named}: {str(error.message).replace(chr(39), '`')}", _SEE
 
 
+# (P009 says an author's schema in YAML's terms, as its own nouns do: "must be a list")
+_YAML_KINDS = {dict: "mapping", list: "list", str: "string", bool: "boolean", int: "integer", float: "number"}
+
+
 def _kind(value: Any) -> str:
-    return f"{_JSON_TYPES.get(type(value), 'a value')} `{_shown(value)}`"
+    return f"{_YAML_KINDS.get(type(value), 'null' if value is None else 'a value')} `{_shown(value)}`"
 
 
 def _reference_findings(schema: Any, root: Any, scope: str) -> list[Finding]:
