@@ -144,7 +144,7 @@ def test_the_python_api_takes_yyyy_mm_dd_only() -> None:
 
 
 def test_json_schema_formats_are_the_same_forms() -> None:
-    checker = dates.format_checker()
+    checker = predicates.format_checker()  # (jsonschema's, with the forms of engine.model.dates)
     assert checker.conforms("2024-03-01", "date") and not checker.conforms("20240301", "date")
     assert checker.conforms("2024-03-01T17:00:00Z", "date-time")
     assert not checker.conforms("2024-03-01T17:00:00", "date-time")  # also without rfc3339-validator

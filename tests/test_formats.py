@@ -22,9 +22,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from engine.decisions.inputs import InputChecker
-from engine.schema import check as schema
 from engine.schema import codegen as schemacode
 from engine.schema.predicates import FORMAT_CHECKS, format_checker
 from support import edit, run_cli
@@ -117,7 +117,7 @@ def test_one_value_gets_one_verdict_everywhere(fmt: str, text: str, valid: bool)
     # the generated check (parameters, file kinds) and jsonschema's (P003's words)
     fn = schemacode.compile_value(value_schema)
     assert fn is not None and fn(text) is valid
-    slow = schema._value_validator(json.dumps(value_schema, sort_keys=True))
+    slow = Draft202012Validator(value_schema, format_checker=format_checker())  # (as check_value's)
     assert (not list(slow.iter_errors(text))) is valid
     # a decision's inputs: the simple checks (a first input), the generated check, jsonschema's path
     simple = InputChecker({"x": value_schema}, ())
@@ -136,13 +136,14 @@ def test_the_verdicts_do_not_depend_on_optional_packages() -> None:
     code = (
         "import sys, json\n"
         f"for name in {_OPTIONAL!r}: sys.modules[name] = None\n"
-        "from engine.schema import check\n"
+        "from jsonschema import Draft202012Validator\n"
+        "from engine.schema.predicates import format_checker\n"
         "from engine.decisions.inputs import InputChecker\n"
         f"cases = {CASES!r}\n"
         "out = []\n"
         "for fmt, text, _ in cases:\n"
         "    s = {'type': 'string', 'format': fmt}\n"
-        "    slow = check._value_validator(json.dumps(s, sort_keys=True))\n"
+        "    slow = Draft202012Validator(s, format_checker=format_checker())\n"
         "    inputs = InputChecker({'x': {'anyOf': [s, {'type': 'null'}]}}, ())\n"
         "    out.append([not list(slow.iter_errors(text)), inputs.check({'x': text}) == []])\n"
         "print(json.dumps(out))\n"

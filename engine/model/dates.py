@@ -20,7 +20,6 @@ import datetime as _dt
 import re
 import sys
 from collections.abc import Callable
-from typing import Any
 
 DATE_FORM = "YYYY-MM-DD"
 DATE_TIME_FORM = "YYYY-MM-DDTHH:MM:SS with `Z` or an offset such as `+01:00`"
@@ -155,20 +154,3 @@ def _day_of(text: str, offset: str | None, zone: str | None) -> str:
     aware = text[:10] + "T" + text[11:].upper().replace("Z", "+00:00")
     day = _dt.datetime.fromisoformat(aware).astimezone(ZoneInfo(zone)).date().isoformat()
     return f"{said}: `{text}` falls on `{day}` in {zone}, so write `{day}`"
-
-
-def format_checker() -> Any:
-    """A jsonschema FormatChecker asserting every format policyctl asserts, `date` and `date-time`
-    in the forms above, and no other (engine.schema.predicates.format_checker: jsonschema's own
-    set depends on optional packages)."""
-    from engine.schema.predicates import format_checker as checker
-
-    return checker()
-
-
-def _parses(parse_form: Callable[[str], object], text: str) -> bool:
-    try:
-        parse_form(text)
-    except ValueError:
-        return False
-    return True
