@@ -9,7 +9,11 @@ tests/test_site.py's `test_two_builds_are_byte_identical`, over every language o
 from __future__ import annotations
 
 import json
+import re
+import shutil
+from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -187,3 +191,179 @@ def test_the_preview_checks_a_link_into_another_pages_fragment(init_repo: Path) 
     assert found == [(str(faq), 5, 12, "did you mean `help.md#what-changed`?")], problems
     _, _, _, again = preview.page("returns/us/en/help.html", None)  # (rendered once: the same page)
     assert not [p for p in again if p.code == "G011"], again
+
+
+# Permalinks (policies/_site/permalink.html.j2): after each heading given an id, a link to it, named
+# in the page's language through the site's catalogs. The sign is the style sheet's, so the link has
+# no text: nothing for a screen reader to read but its name, for the search to index or a reader to
+# copy with the heading.
+PERMALINK_NAMES = {
+    "en": "Link to this section: {}",
+    "de": "Link zu diesem Abschnitt: {}",
+    "es": "Enlace a esta sección: {}",
+    "it": "Link a questa sezione: {}",
+    "zh-Hans": "本节链接：{}",
+}
+
+
+class _Sections(HTMLParser):
+    """Each heading of a page's `<main>` (level, id, its text as read) and the permalink after it
+    (its attributes and text), or None when the next element is no permalink."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[str, str, str, dict[str, str | None] | None, str]] = []
+        self._heading: list[Any] | None = None  # [level, id, text] while in a heading
+        self._after: tuple[str, str, str] | None = None  # a heading just closed, waiting for its link
+        self._link: dict[str, str | None] | None = None
+        self._link_text = ""
+        self.wrapped = 0  # headings whose parent is a `div.heading` holding their permalink
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if re.fullmatch(r"h[1-6]", tag) and "id" in a:
+            self._heading = [tag, a["id"] or "", ""]
+        elif self._heading is None and self._after is not None:
+            if tag == "a" and a.get("class") == "permalink":
+                self._link, self._link_text = a, ""
+            else:
+                self.found.append((*self._after, None, ""))
+                self._after = None
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._heading is not None and tag == self._heading[0]:
+            self._after, self._heading = (self._heading[0], self._heading[1], self._heading[2]), None
+        elif tag == "a" and self._link is not None and self._after is not None:
+            self.found.append((*self._after, self._link, self._link_text))
+            self._after, self._link = None, None
+        elif tag == "div" and self._after is not None and self._link is None:
+            self.found.append((*self._after, None, ""))
+            self._after = None
+
+    def handle_data(self, data: str) -> None:
+        if self._heading is not None:
+            self._heading[2] += data
+        elif self._link is not None:
+            self._link_text += data
+
+
+def _sections(page: str) -> list[tuple[str, str, str, dict[str, str | None] | None, str]]:
+    reader = _Sections()
+    reader.feed(page)
+    reader.close()
+    return reader.found
+
+
+@pytest.mark.parametrize("tag", sorted(PERMALINK_NAMES))
+def test_each_heading_has_a_permalink_named_in_its_language(built_site: Path, tag: str) -> None:
+    """Every heading with an id, on every page in ``tag`` (current and past editions), is followed
+    by its permalink: `href="#id"`, named "Link to this section: <heading>" in the language, out of
+    the search, with no text of its own; the heading's text is as before (no link inside it)."""
+    index = json.loads((built_site / "index.json").read_text(encoding="utf-8"))
+    pages = sorted(built_site / e["html"] for e in index["pages"] + index["editions"] if e["locale"] == tag)
+    assert pages, tag
+    for path in pages:
+        page = path.read_text(encoding="utf-8")
+        sections = _sections(page)
+        assert sections and sections[0][0] == "h1", path
+        assert page.count('class="permalink"') == len(sections), path
+        for level, ident, text, link, link_text in sections:
+            assert link is not None, (path, level, ident)
+            assert link == {
+                "class": "permalink",
+                "href": f"#{ident}",
+                "aria-label": PERMALINK_NAMES[tag].format(text),
+                "data-pagefind-ignore": None,
+            }, (path, ident)
+            assert link_text == "", (path, ident)
+            assert "Link" not in text and "链接" not in text, (path, text)
+        assert checked(page)[0] == [], path  # (passive: a plain link to a fragment)
+        # (the Markdown twin is left as written: GitHub makes its own links beside its headings)
+        twin = path.with_suffix(".md")
+        if twin.exists():
+            assert "permalink" not in twin.read_text(encoding="utf-8") and "Link to this" not in twin.read_text(
+                encoding="utf-8"
+            )
+
+
+def test_the_index_has_heading_ids_and_permalinks(built_site: Path) -> None:
+    """The index's heading gets its id and permalink as a page's do (in English, the index's
+    language). (A marketplace chooser's heading has the layout's own id, which labels its list: it
+    is left as written, without a permalink: tests/test_marketplace_chooser.py.)"""
+    index = (built_site / "index.html").read_text(encoding="utf-8")
+    assert _sections(index) == [
+        (
+            "h1",
+            "help-pages",
+            "Help pages",
+            {
+                "class": "permalink",
+                "href": "#help-pages",
+                "aria-label": "Link to this section: Help pages",
+                "data-pagefind-ignore": None,
+            },
+            "",
+        )
+    ]
+
+
+def _own_layout(repo: Path) -> Path:
+    """``repo`` with a copy of the default layout as its own `_site/` (to edit)."""
+    from engine import packaged
+
+    site = repo / "policies" / "_site"
+    shutil.copytree(packaged.default_site_dir(), site)
+    return site
+
+
+def test_a_layout_without_the_permalink_template_gives_ids_only(init_repo: Path) -> None:
+    """A repository's own `_site/` from before permalinks: its headings get their ids, no links."""
+    (_own_layout(init_repo) / "permalink.html.j2").unlink()
+    run = run_cli("i18n", "update", "_site", "--drop-obsolete", "--root", str(init_repo))
+    assert run.code == 0, run
+    run = run_cli("build", "--root", str(init_repo), "--at", "2026-12-01")
+    assert run.code == 0, run
+    page = (init_repo / "generated_docs/returns/de/de/help.html").read_text(encoding="utf-8")
+    assert '<h1 id="rücksendungen">' in page and 'class="permalink"' not in page
+    assert [link for *_, link, _ in _sections(page)] == [None, None]
+
+
+@pytest.mark.parametrize(
+    ("markup", "said"),
+    [
+        # the page's check for active content sees the permalinks: an event handler is refused
+        (
+            '{{ section }}<a href="#{{ id }}" onclick="x()">#</a>',
+            "the page would carry active content: an event handler `onclick`",
+        ),
+        # the heading itself must be written, once; `id` and `heading` as given
+        ('<a href="#{{ id }}">#</a>', "the permalink template must write the heading (`section`) once"),
+        ("{{ section }}{{ section }}", "the permalink template must write the heading (`section`) once"),
+        ('{{ section }}<a href="#{{ id|upper }}">#</a>', "`id` and `heading` as given"),
+    ],
+)
+def test_a_permalink_template_is_held_to_the_layouts_rules(init_repo: Path, markup: str, said: str) -> None:
+    template = _own_layout(init_repo) / "permalink.html.j2"
+    template.write_text(markup + "\n", encoding="utf-8")
+    assert run_cli("i18n", "update", "_site", "--drop-obsolete", "--root", str(init_repo)).code == 0
+    run = run_cli("build", "--root", str(init_repo), "--at", "2026-12-01", "--format", "json")
+    assert run.code == 1, run
+    problems = json.loads(run.out)["problems"]
+    assert problems and {p["code"] for p in problems} == {"G001"}, problems
+    assert [said in p["message"] for p in problems if p["file"] == str(template)] == [True], problems
+
+
+def test_a_section_callback_gets_each_headings_id_text_and_html() -> None:
+    """`with_heading_ids(page, section)`: each heading given an id is replaced by what ``section``
+    makes of (its id, its text as read, its HTML with the id); a heading with attributes is not."""
+    page = '<main id="content"><h1 class="x">Site</h1>\n<h2>Fees &amp; <span data-fact="f">more</span></h2>\n</main>'
+    calls: list[tuple[str, str, str]] = []
+
+    def section(ident: str, text: str, heading: str) -> str:
+        calls.append((ident, text, heading))
+        return f"[{heading}]"
+
+    out = with_heading_ids(page, section)
+    tagged = '<h2 id="fees--more">Fees &amp; <span data-fact="f">more</span></h2>'
+    assert calls == [("fees--more", "Fees & more", tagged)]
+    assert out == f'<main id="content"><h1 class="x">Site</h1>\n[{tagged}]\n</main>'

@@ -326,9 +326,11 @@ def desk(browser: Any, served: tuple[str, Path]) -> Iterator[tuple[Any, list[str
 
 @pytest.fixture(scope="module")
 def phone(browser: Any) -> Iterator[Any]:
-    """One page of a phone's context (390 px wide, three device pixels to one), for the tests that
-    read pages on a phone, each from a `goto`."""
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=3, is_mobile=True)
+    """One page of a phone's context (390 px wide, three device pixels to one, a touch screen: no
+    pointer to hover, `(hover: none)`), for the tests that read pages on a phone, each from a `goto`."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=3, is_mobile=True, has_touch=True
+    )
     yield context.new_page()
     context.close()
 
@@ -769,6 +771,61 @@ def test_switchers_by_keyboard(desk: tuple[Any, list[str]], served: tuple[str, P
         page.keyboard.press("Enter")
         page.wait_for_url(urljoin(base + path, href))
         assert page.inner_text("h1")
+
+
+_PERMALINK = """selector => {
+  const link = document.querySelector(selector), heading = link.previousElementSibling;
+  const l = link.getBoundingClientRect(), h = heading.getBoundingClientRect();
+  return {href: link.getAttribute('href'), id: heading.id, name: link.getAttribute('aria-label'),
+          text: heading.innerText, opacity: getComputedStyle(link).opacity,
+          link: [l.left, l.right, l.top, l.width, l.height], heading: [h.left, h.right, h.top],
+          width: document.documentElement.clientWidth};
+}"""
+
+
+def test_a_headings_permalink_by_keyboard_pointer_and_on_a_phone(
+    desk: tuple[Any, list[str]], phone: Any, served: tuple[str, Path]
+) -> None:
+    """Each heading's permalink: hidden until the pointer is over its heading or it has the focus;
+    after the skip link, Tab reaches the first heading's, visible with a focus ring, and Enter
+    follows it to the heading's `#id`. It stands in the margin on the side the text starts on (the
+    right when the page is right to left), at the heading's first line, inside the window on a
+    phone, where it is always shown (no pointer to hover)."""
+    base, _ = served
+    path = "csba/de/de/help.html"
+    page = desk[0]
+    page.goto(base + path)
+    second = "main .heading:nth-of-type(2) .permalink"
+    seen = page.evaluate(_PERMALINK, second)
+    assert seen["opacity"] == "0" and seen["href"] == f"#{seen['id']}", seen
+    assert seen["name"] == f"Link zu diesem Abschnitt: {seen['text']}", seen
+    page.hover(f"h2#{seen['id']}")
+    assert page.evaluate(_PERMALINK, second)["opacity"] == "1"
+
+    page.goto(base + path)
+    _tab(page)  # the skip link, then on to the content
+    page.keyboard.press("Enter")
+    page.wait_for_url(base + path + "#content", timeout=5000)
+    focused = _tab(page)
+    first = page.evaluate(_PERMALINK, "main .permalink")
+    assert focused["href"] == first["href"] == f"#{first['id']}" and focused["visible"], (focused, first)
+    assert focused["outline"] != "none" and first["opacity"] == "1", (focused, first)
+    page.keyboard.press("Enter")
+    page.wait_for_url(base + path + first["href"], timeout=5000)
+
+    for at in (page, phone):
+        at.goto(base + path)
+        for direction in ("ltr", "rtl"):
+            at.evaluate(f"document.documentElement.dir = '{direction}'")
+            seen = at.evaluate(_PERMALINK, "main .permalink")
+            (left, right, top, width, height), (h_left, h_right, h_top) = seen["link"], seen["heading"]
+            assert width > 0 and height > 0 and abs(top - h_top) < 1, seen
+            if direction == "ltr":
+                assert right <= h_left + 0.5, seen  # (before the heading's start, on the left)
+            else:
+                assert left >= h_right - 0.5, seen  # (on the right)
+            assert left >= 0 and right <= seen["width"] + 0.5, seen  # (inside the window)
+    assert phone.evaluate(_PERMALINK, "main .permalink")["opacity"] == "1"
 
 
 @pytest.fixture(scope="module")

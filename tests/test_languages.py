@@ -252,6 +252,23 @@ def test_a_fallback_pages_title_is_its_english_pages_title(
         assert re.search(r'<link rel="alternate" type="application/atom\+xml" [^>]*title="Changes[^"]*">', english)
 
 
+def test_a_fallback_pages_permalinks_are_named_in_its_language(fallback_site: tuple[CliRun, Path]) -> None:
+    """On the English page in German's place, each heading's permalink is one of the layout's
+    words: named in German (the heading in English, as the page shows it), and says so (`lang`)."""
+    run, out = fallback_site
+    assert run.code == 0, run
+    german = (out / "returns/de/de/help.html").read_text(encoding="utf-8")
+    english = (out / "returns/de/en/help.html").read_text(encoding="utf-8")
+    assert (
+        '<div class="heading"><h2 id="what-changed">What changed</h2><a class="permalink" href="#what-changed"'
+        ' lang="de" aria-label="Link zu diesem Abschnitt: What changed" data-pagefind-ignore></a></div>'
+    ) in german
+    assert (
+        '<div class="heading"><h2 id="what-changed">What changed</h2><a class="permalink" href="#what-changed"'
+        ' aria-label="Link to this section: What changed" data-pagefind-ignore></a></div>'
+    ) in english
+
+
 class _Lang(HTMLParser):
     """Each text of a page's `<body>`: (where: `main`, the `languages` switcher or elsewhere (""),
     the language its nearest `lang` says, the text)."""

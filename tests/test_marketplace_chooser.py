@@ -116,7 +116,9 @@ def test_the_chooser_links_every_marketplace_in_its_language_where_published(
     assert f"<title>{title}</title>" in html
     assert '<meta name="robots" content="noindex">' in html
     assert '<a class="skip" href="#content">' in html
+    # (its heading is the layout's, with the id its list is labelled by: left as written, no permalink)
     assert f'<main class="wrap" id="content">\n<h1 id="marketplaces">{heading}</h1>\n' in html
+    assert 'class="permalink"' not in html
     assert "data-pagefind" not in html
     listed = re.search(r'<ul aria-labelledby="marketplaces">\n(.*?)</ul>', html, re.S)
     assert listed is not None

@@ -436,3 +436,40 @@ def test_the_search_shows_filter_names_and_values_as_the_pages_wrote_them() -> N
     }
     # the page's text and title are indexed as they were (the UI escapes those itself)
     assert fragment["meta"]["title"] == "Fees & <more>" and "A fee." in fragment["content"]
+
+
+# each language's name of a heading's permalink (policies/_site/permalink.html.j2), as the site's catalogs translate it
+PERMALINK_NAMES = (
+    "Link to this section",
+    "Link zu diesem Abschnitt",
+    "Enlace a esta sección",
+    "Link a questa sezione",
+    "本节链接",
+)
+
+
+def test_the_search_indexes_headings_not_their_permalinks(built_site: Path) -> None:
+    """Each heading's permalink is out of the search (`data-pagefind-ignore`; its sign is the style
+    sheet's): no page's indexed text holds its name or sign, and each heading Pagefind links a
+    result to (its `anchors`) has the heading's own text and id. (Pagefind indexes a link's text,
+    not its `aria-label`: a permalink with `#` as its text was indexed as "Fees. # A fee.")"""
+    if not search.available():
+        pytest.skip("the `pagefind` package is not installed")
+    fragments = [
+        json.loads(data[data.index(b"{") :])
+        for data in (
+            gzip.decompress(p.read_bytes()) for p in sorted((built_site / search.FOLDER / "fragment").iterdir())
+        )
+    ]
+    assert fragments
+    for fragment in fragments:
+        page = (built_site / fragment["url"].lstrip("/")).read_text(encoding="utf-8")
+        assert 'class="permalink"' in page, fragment["url"]
+        for name in PERMALINK_NAMES:
+            assert name not in fragment["content"], (fragment["url"], name)
+        assert "#" not in fragment["content"], fragment["url"]
+        headings = [a for a in fragment["anchors"] if a["element"][:1] == "h"]
+        assert headings, fragment["url"]
+        for anchor in headings:
+            assert f'<{anchor["element"]} id="{anchor["id"]}">' in page, anchor
+            assert not any(name in anchor["text"] for name in PERMALINK_NAMES), anchor

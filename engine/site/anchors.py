@@ -24,6 +24,12 @@ preview's `policyctl-problems`) is never taken by a heading, and a heading with 
 is `section`. Only headings written without attributes are given one (markdown-it's: raw HTML is
 off, so a page's text cannot write a heading with attributes; a layout's heading with its own
 attributes is left as written). An `id` is passive: engine.site.activecontent has nothing to say.
+
+A heading given an id may be given more than the id (`section`): the layout's permalink, a link to
+the heading's own `#id` beside it (engine.site.html, `permalink.html.j2`), which a reader can see,
+reach by keyboard and copy. It goes after the heading, never inside it: a link inside would be
+part of the heading's accessible name, and a screen reader's list of headings would read "Fees
+Link to this section: Fees" for each.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 
 # ids that are not on a built page but on a served one (engine.commands.serve's problem overlay):
@@ -73,9 +80,15 @@ def text_of(inner_html: str) -> str:
     return html.unescape(_TAG.sub("", inner_html)) if "<" in inner_html or "&" in inner_html else inner_html
 
 
-def with_heading_ids(page: str) -> str:
+# What a heading given an id becomes: (its id, its text as a reader sees it, the heading's HTML
+# with its id) -> the HTML in its place
+Section = Callable[[str, str, str], str]
+
+
+def with_heading_ids(page: str, section: Section | None = None) -> str:
     """``page`` (HTML) with an id on each heading written without attributes, in order; the ids the
-    page already has (the layout's) and `RESERVED` stay theirs."""
+    page already has (the layout's) and `RESERVED` stay theirs. ``section``: what each such
+    heading becomes, given its id, text and HTML (the heading with its permalink)."""
     if "<h" not in page:
         return page
     taken = set(RESERVED)
@@ -83,8 +96,10 @@ def with_heading_ids(page: str) -> str:
 
     def heading(m: re.Match[str]) -> str:
         level, inner = m.group(1), m.group(2)
-        found = unique(slug(text_of(inner)), taken)
-        return f'<h{level} id="{html.escape(found)}">{inner}</h{level}>'
+        text = text_of(inner)
+        found = unique(slug(text), taken)
+        tagged = f'<h{level} id="{html.escape(found)}">{inner}</h{level}>'
+        return tagged if section is None else section(found, text, tagged)
 
     return _HEADING.sub(heading, page)
 
