@@ -18,18 +18,19 @@ Large builds render on every core (forked workers, results in plan order). With 
 (engine.cache.pages), only pages whose inputs changed since the last build into the same folder are
 rendered; the others are kept on disk as they are.
 
-This module runs the stages in order; each lives in its own module:
-`plan` (which pages, languages and editions; paths and links) → the catalogs, read once →
-`page` (one page rendered: Markdown, HTML body, title), on `workers` when they pay →
-`assemble` (page HTML in the layout, change feeds, the index) → `output` (what was made: `Built`).
-The catalogs' own problems (`i18n check`) are added here, so nothing `i18n check` refuses is published.
+This module runs the stages in order, each a call (`build` reads as them); each lives in its own
+module: `plan` (which pages, languages and editions; paths and links) → the pages the cache keeps
+(engine.cache.pages) → the templates' messages and the catalogs, read once → `page` (one page
+rendered: Markdown, HTML body, title), on `workers` when they pay → `assemble` (page HTML in the
+layout, change feeds, the index, the links checked) → `output` (what was made: `Built`). The
+catalogs' own problems (`i18n check`) are added here, so nothing `i18n check` refuses is published.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine.cache.pages import PageCache, page_keys
 from engine.i18n import cldr as l10n
@@ -129,7 +130,7 @@ def examples_that_fail(repo: Repository, programs: set[str]) -> list[Problem]:
     return found
 
 
-def build(  # noqa: C901 - the build's stages in order (plan, cache, catalogs, render, assemble), each a call
+def build(
     repo: Repository,
     at: str | None = None,
     cache: PageCache | None = None,
@@ -152,17 +153,51 @@ def build(  # noqa: C901 - the build's stages in order (plan, cache, catalogs, r
     out.problems += work.problems
     out.problems += examples_that_fail(repo, {job.page.program for job in work.jobs})
     work.first_pages()  # once, before any worker starts
-    keys: dict[Job, str] = {}
-    reused: dict[Job, str] = {}  # job -> title, from the cache
-    if cache is not None:
-        listed, shared = page_keys(repo, work, at)
-        keys = dict(zip(work.jobs, listed))
-        for job, key in keys.items():
-            title = cache.reusable(job.path("md"), key, work.files(job))
-            if title is not None:
-                reused[job] = title
-    todo = [job for job in work.jobs if job not in reused]
-    # a program whose pages are all kept has the templates and catalogs of a build without problems
+    kept = _kept_pages(repo, work, at, cache)
+    todo = [job for job in work.jobs if job not in kept.titles]
+    sources = _source_messages(work, todo, out)
+    if out.problems:
+        return out
+    groups = _groups(todo)
+    _read_catalogs(work, groups)
+    rendered = _render(repo, work, sources, at, groups, progress, out)
+    layouts = _layout_texts(work, sources, rendered)
+    if len(rendered) + len(kept.titles) == len(work.jobs):  # translation problems still block publishing (see cli)
+        _assemble(repo, work, rendered, kept, layouts, at, out, cache)
+    for translator in layouts.values():
+        out.problems += translator.problems
+    _settle(repo, work, out)
+    return out
+
+
+class _Kept(NamedTuple):
+    """What the page cache gave a build: each page's key (none without a cache), the title of each
+    page whose files on disk are current (it is not rendered again), and the digest of what every
+    page shares (part of the index's key)."""
+
+    keys: dict[Job, str]
+    titles: dict[Job, str]
+    shared: bytes
+
+
+def _kept_pages(repo: Repository, work: Plan, at: str | None, cache: PageCache | None) -> _Kept:
+    """The pages the last build into the cache's folder left as this one would make them."""
+    if cache is None:
+        return _Kept({}, {}, b"")
+    listed, shared = page_keys(repo, work, at)
+    keys = dict(zip(work.jobs, listed))
+    titles: dict[Job, str] = {}
+    for job, key in keys.items():
+        title = cache.reusable(job.path("md"), key, work.files(job))
+        if title is not None:
+            titles[job] = title
+    return _Kept(keys, titles, shared)
+
+
+def _source_messages(work: Plan, todo: list[Job], out: Built) -> dict[str, dict[Any, tuple[str, int]]]:
+    """The source messages, with their places, of the domains the pages to render need (the site's
+    and their programs'); the problems met extracting them go to ``out``. A program whose pages
+    are all kept has the templates and catalogs of a build without problems: not extracted."""
     needed = {SITE} | {job.page.program for job in todo}
     sources: dict[str, dict[Any, tuple[str, int]]] = {}
     for name, domain in work.domains.items():
@@ -170,64 +205,97 @@ def build(  # noqa: C901 - the build's stages in order (plan, cache, catalogs, r
             catalog, problems = template_messages(domain)  # (Babel's `extract`'s messages and places)
             out.problems += problems
             sources[name] = source_index(catalog, domain.folder)
-    if out.problems:
-        return out
-    translators: list[Translator] = []
+    return sources
+
+
+def _groups(todo: list[Job]) -> dict[tuple[str, str], list[Job]]:
+    """The pages to render by program and language: each group is rendered with one program's and
+    one language's catalogs, and is a worker's task (or slices of one)."""
     by_program: dict[tuple[str, str], list[Job]] = {}
     for job in todo:
         by_program.setdefault((job.page.program, job.lang), []).append(job)
-    # every catalog the pages need, each read once, before any worker starts (Babel's PO parser is
-    # slow, and each program x language group would otherwise read the site's catalog again)
-    for program_id, tag in sorted(by_program):
+    return by_program
+
+
+def _read_catalogs(work: Plan, groups: dict[tuple[str, str], list[Job]]) -> None:
+    """Every catalog the pages need, each read once, before any worker starts (Babel's PO parser is
+    slow, and each program x language group would otherwise read the site's catalog again)."""
+    for program_id, tag in sorted(groups):
         if tag != l10n.SOURCE_LOCALE:
             for name in (program_id, SITE):
                 work.catalogs.read(work.domains[name].po(tag), tag)
-    rendered: dict[Job, tuple[str, str, str]] = {}  # job -> (markdown, html body, title)
-    workers = worker_count(len(todo))
+
+
+def _render(
+    repo: Repository,
+    work: Plan,
+    sources: dict[str, dict[Any, tuple[str, int]]],
+    at: str | None,
+    groups: dict[tuple[str, str], list[Job]],
+    progress: Callable[[int, int], None] | None,
+    out: Built,
+) -> dict[Job, tuple[str, str, str]]:
+    """Each page of ``groups`` rendered (job -> (markdown, html body, title)), on forked workers when
+    they pay, else here; the problems met, the catalogs' among them, go to ``out``."""
+    total = sum(len(jobs) for jobs in groups.values())
+    workers = worker_count(total)
     tell = progress or (lambda done, total: None)
-    tell(0, len(todo))
-    pooled = render_parallel(repo, work, sources, at, by_program, workers, tell) if workers > 1 else None
+    tell(0, total)
+    pooled = render_parallel(repo, work, sources, at, groups, workers, tell) if workers > 1 else None
     if pooled is not None:
         rendered, problems = pooled
         out.problems += problems
-    else:
+    else:  # (one worker, or the workers could not start or died)
+        rendered = {}
         renderers: dict[str, Renderer] = {}
-        for (program_id, tag), jobs in sorted(by_program.items()):
+        for (program_id, tag), jobs in sorted(groups.items()):
             problems, used = render_group(repo, work, sources, at, program_id, tag, jobs, renderers, rendered)
-            tell(len(rendered), len(todo))
+            tell(len(rendered), total)
             out.problems += problems
             for translator in used:
                 out.problems += translator.problems
     out.rendered = len(rendered)
-    layouts: dict[str, Translator] = {}  # the layout's catalog by language (of the pages rendered, and the index's)
-    for tag in sorted({j.locale for j in rendered} | {l10n.SOURCE_LOCALE}):
-        layouts[tag] = Translator(work.domains[SITE], tag, sources[SITE], work.catalogs)
-        translators.append(layouts[tag])
-    if len(rendered) + len(reused) == len(work.jobs):  # translation problems still block publishing (see cli)
-        assemble(
-            repo,
-            work,
-            rendered,
-            reused,
-            Layout(site_dir(repo)),
-            layouts,
-            at,
-            out,
-            cache,
-            shared if cache is not None else b"",
+    return rendered
+
+
+def _layout_texts(
+    work: Plan, sources: dict[str, dict[Any, tuple[str, int]]], rendered: dict[Job, tuple[str, str, str]]
+) -> dict[str, Translator]:
+    """The layout's catalog by language: of the pages rendered, and the index's (the source's)."""
+    tags = sorted({j.locale for j in rendered} | {l10n.SOURCE_LOCALE})
+    return {tag: Translator(work.domains[SITE], tag, sources[SITE], work.catalogs) for tag in tags}
+
+
+def _assemble(
+    repo: Repository,
+    work: Plan,
+    rendered: dict[Job, tuple[str, str, str]],
+    kept: _Kept,
+    layouts: dict[str, Translator],
+    at: str | None,
+    out: Built,
+    cache: PageCache | None,
+) -> None:
+    """Every page's files in ``out`` (the rendered ones in the layout, the kept ones left on disk),
+    the index, the links between them checked, and what the cache is to remember of each page."""
+    assemble(repo, work, rendered, kept.titles, Layout(site_dir(repo)), layouts, at, out, cache, kept.shared)
+    out.files[NOJEKYLL] = b""  # (always made: nothing to render, and a deleted one is noticed)
+    out.problems += link_problems(repo, work, out, cache)
+    if cache is not None:
+        out.records.update(
+            {
+                job.path("md"): (kept.keys[job], title_of(job, rendered, kept.titles), work.files(job))
+                for job in work.jobs
+            }
         )
-        out.files[NOJEKYLL] = b""  # (always made: nothing to render, and a deleted one is noticed)
-        out.problems += link_problems(repo, work, out, cache)
-        if cache is not None:
-            out.records.update(
-                {job.path("md"): (keys[job], title_of(job, rendered, reused), work.files(job)) for job in work.jobs}
-            )
-    for translator in translators:
-        out.problems += translator.problems
+
+
+def _settle(repo: Repository, work: Plan, out: Built) -> None:
+    """The build's problems with the catalogs' own, each said once, split into errors (do not
+    publish) and warnings."""
     merged = merge(catalog_problems(repo, work), once_each(out.problems))
     out.problems = [p for p in merged if p.severity == "error"]
     out.warnings = [p for p in merged if p.severity != "error"]
-    return out
 
 
 def link_origins(repo: Repository, work: Plan, jobs: list[Job]) -> dict[str, Any]:
