@@ -919,10 +919,12 @@ def _named(names: set[str]) -> str:
     return ", ".join(f"`%({n})s`" for n in sorted(names)) or "none"
 
 
-class Refusal(NamedTuple):
+class TranslationRefusal(NamedTuple):
     """Why a translation cannot be used, and where its mistake is: the form (`msgstr`, or
     `msgstr[form]`) and the index in that form's text of what is wrong (a placeholder the English
-    does not have), or None for the form as a whole (`po.msgstr_place` finds it in the file)."""
+    does not have), or None for the form as a whole (`po.msgstr_place` finds it in the file).
+    (A translation's, for `i18n check`, `validate` and the pages; a refused input or comparison is
+    engine.decisions.refusals.Refusal.)"""
 
     why: str
     form: int = 0
@@ -937,12 +939,14 @@ def translation_problem(source: AnyMessage, found: AnyMessage, plural_expr: str 
     return None if refusal is None else refusal.why
 
 
-def translation_refusal(source: AnyMessage, found: AnyMessage, plural_expr: str | None = None) -> Refusal | None:
+def translation_refusal(
+    source: AnyMessage, found: AnyMessage, plural_expr: str | None = None
+) -> TranslationRefusal | None:
     """`translation_problem`'s answer with the place of the mistake (an empty form: the first one)."""
     forms = message_forms(found)
     empty = next((i for i, f in enumerate(forms) if not f.strip()), None)
     if empty is not None:
-        return Refusal("missing", empty)
+        return TranslationRefusal("missing", empty)
     ids = list(source.id) if isinstance(source.id, (list, tuple)) else [source.id]
     return forms_refusal(ids, forms, plural_expr)
 
@@ -955,7 +959,7 @@ def forms_problem(ids: list[str], forms: list[str], plural_expr: str | None = No
     return None if refusal is None else refusal.why
 
 
-def forms_refusal(ids: list[str], forms: list[str], plural_expr: str | None = None) -> Refusal | None:
+def forms_refusal(ids: list[str], forms: list[str], plural_expr: str | None = None) -> TranslationRefusal | None:
     """`forms_problem`'s sentence, with the form it is about and, for a placeholder the English
     does not have, where the form writes it.
 
@@ -972,9 +976,9 @@ def forms_refusal(ids: list[str], forms: list[str], plural_expr: str | None = No
                 continue
             unsafe = markup_problem(ids, form)  # first: the more precise reason (a padded `%(name)9999s`)
             if unsafe:
-                return Refusal(f"the translation of {english} {unsafe[0]}", index, unsafe[1])
+                return TranslationRefusal(f"the translation of {english} {unsafe[0]}", index, unsafe[1])
             if placeholders(form) != wanted:
-                return Refusal(
+                return TranslationRefusal(
                     f"the translation's placeholders ({_named(placeholders(form))}) differ from the English "
                     f"ones ({_named(wanted)}) of {english}",
                     index,
@@ -990,13 +994,13 @@ def forms_refusal(ids: list[str], forms: list[str], plural_expr: str | None = No
         subject = f"`msgstr[{index}]` of the translation of {english}"
         unsafe = markup_problem(ids, form)
         if unsafe:
-            return Refusal(f"{subject} {unsafe[0]}", index, unsafe[1])
+            return TranslationRefusal(f"{subject} {unsafe[0]}", index, unsafe[1])
         found = placeholders(form)
         if found - wanted:
             why = f"{subject} has {_named(found - wanted)}, which the English plural {short(plural)} does not have"
-            return Refusal(why, index, _first_of(form, found - wanted))
+            return TranslationRefusal(why, index, _first_of(form, found - wanted))
         if wanted - found and many[index]:
-            return Refusal(
+            return TranslationRefusal(
                 f"{subject} leaves out {_named(wanted - found)} of the English plural {short(plural)}, "
                 f"though the form is used for many numbers (only a form for one number, such as 1, may leave it out)",
                 index,

@@ -19,7 +19,7 @@ from engine.i18n.catalogs import (
     Domain,
     Key,
     MsgstrPlaces,
-    Refusal,
+    TranslationRefusal,
     following_entries,
     forms_refusal,
     message_forms,
@@ -124,7 +124,9 @@ class Translator:
         self.problems: set[Problem] = set()
         self.catalog: Catalog | None = None
         self._plural: Callable[[int], int] = lambda n: 0 if n == 1 else 1
-        self._verdicts: dict[Key, Refusal | None] = {}  # why a message's translation is refused (forms_refusal)
+        self._verdicts: dict[
+            Key, TranslationRefusal | None
+        ] = {}  # why a message's translation is refused (forms_refusal)
         self._places = MsgstrPlaces(domain.po(tag))  # (where a refused translation is written)
         self._following: dict[Key, int | None] | None = None  # (where a missing message belongs: made when one is)
         if tag != SOURCE_LOCALE:
