@@ -44,7 +44,7 @@ CASES = [
         OUTPUT,
         "allowed: {type: boolean, enum: 5}",
         (23, 34),
-        "`enum` must be a list",
+        "`enum` must be an array",
     ),
     ("output dangling $ref", DECISION, OUTPUT, 'allowed: {$ref: "#/nope"}', (23, 19), "points to nothing"),
     ("output $ref loop", DECISION, OUTPUT, 'allowed: {$ref: "#"}', (23, 19), "loop forever"),
@@ -100,7 +100,7 @@ CASES = [
         (8, 11),
         "`int` is not a JSON Schema type",
     ),
-    ("input enum not a list", DECISION, INPUT, "    type: integer\n    enum: 5\n", (9, 11), "`enum` must be a list"),
+    ("input enum not a list", DECISION, INPUT, "    type: integer\n    enum: 5\n", (9, 11), "`enum` must be an array"),
     ("input dangling $ref", DECISION, INPUT, '    $ref: "#/nope"\n', (8, 11), "points to nothing"),
     (
         "input $ref to its own $defs (`#` is the inputs object)",
@@ -253,9 +253,9 @@ BAD = [
     ({"type": "bool"}, ("type",), "`bool` is not a JSON Schema type"),
     ({"type": ["integer", "strng"]}, ("type",), "`strng` is not a JSON Schema type"),
     ({"type": ["integer", "integer"]}, ("type",), "names a type twice"),
-    ({"enum": 5}, ("enum",), "`enum` must be a list"),
+    ({"enum": 5}, ("enum",), "`enum` must be an array"),
     ({"items": 5}, ("items",), "must be a schema"),
-    ({"allOf": []}, ("allOf",), "must not be an empty list"),
+    ({"allOf": []}, ("allOf",), "must not be an empty array"),
     ({"multipleOf": 0}, ("multipleOf",), "must be more than 0"),
     ({"properties": {"a": {"type": "intt"}}}, ("properties", "a", "type"), "`intt`"),
     ({"$ref": "#/nope"}, ("$ref",), "points to nothing in this schema"),
@@ -289,6 +289,65 @@ def test_the_one_check_finds(schema: dict[str, Any], where: tuple[Any, ...] | No
     if where is not None:
         assert findings[0][0] == where, findings
     assert all(hint for _, _, hint in findings)
+
+
+# P009 names a value's type and the type a keyword wants as JSON Schema does, as S001, P003 and D004
+# do and as authors write `type:` (`object`, `array`), never YAML's "mapping"/"list"; its hints say
+# what to write in YAML, as S001's do
+NAMED = [
+    (
+        {"items": [1]},
+        ("items",),
+        "`items` must be a schema (an object), not array `[1]`",
+        "write a schema such as `{type: string}`",
+    ),
+    ({"enum": 5}, ("enum",), "`enum` must be an array, not integer `5`", "write a list: `[a, b]`, or `- item` lines"),
+    (
+        {"required": {"a": 1}},
+        ("required",),
+        '`required` must be an array, not object `{"a": 1}`',
+        "write a list: `[a, b]`, or `- item` lines",
+    ),
+    (
+        {"properties": 5},
+        ("properties",),
+        "`properties` must be an object, not integer `5`",
+        "write `key: value` lines indented under this key",
+    ),
+    (
+        {"type": {"a": 1}},
+        ("type",),
+        '`type` must name a type or an array of types, not object `{"a": 1}`',
+        "use one of: array, boolean, integer, null, number, object, string",
+    ),
+    ({"maxItems": 1.5}, ("maxItems",), "`maxItems` must be an integer, not number `1.5`", "write a whole number"),
+    ({"allOf": []}, ("allOf",), "`allOf` must not be an empty array", "give at least one item, or remove the key"),
+    (
+        {"default": [1], "$ref": "#/default"},
+        ("$ref",),
+        "`$ref: #/default` points to array `[1]`, which is not a schema",
+        "refer to a part of this schema, such as `#/$defs/NAME` with the part written under `$defs:`",
+    ),
+]
+
+
+@pytest.mark.parametrize("schema, where, message, hint", NAMED, ids=[str(n[0]) for n in NAMED])
+def test_the_one_check_names_types_as_json_schema(
+    schema: dict[str, Any], where: tuple[Any, ...], message: str, hint: str
+) -> None:
+    assert check.schema_findings(schema) == ((where, message, hint),)
+
+
+def test_validate_names_types_as_json_schema(starter: Path) -> None:
+    """The whole P009 as `validate` says it, at the offending node."""
+    edit(starter / DECISION, INPUT, "    type: object\n    properties: [a]\n")
+    [problem] = [p for p in validate([str(starter)]).problems if p.code == "P009"]
+    assert (problem.line, problem.col) == (9, 17)
+    assert problem.message == (
+        "the schema of input `days_since_delivery` is not a valid JSON Schema: "
+        '`properties` must be an object, not array `["a"]`'
+    )
+    assert problem.hint == "write `key: value` lines indented under this key"
 
 
 @pytest.mark.parametrize("schema", GOOD, ids=[str(g) for g in GOOD])

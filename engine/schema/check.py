@@ -553,7 +553,7 @@ def _pointer(path: Path) -> str:
 # Authors write JSON Schemas in three places: a parameter's `schema`, and each of a decision's
 # `inputs` and `outputs`. Every one of them goes through ``source_schema`` (engine.model.build), the
 # one check that a schema can be used at all, after engine.schema.patterns.unsafe_keywords: valid
-# under the 2020-12 metaschema (types JSON Schema knows, `enum` a list, bounds numbers...), every
+# under the 2020-12 metaschema (types JSON Schema knows, `enum` an array, bounds numbers...), every
 # local `$ref`/`$dynamicRef` pointing to a schema that exists and is valid itself, and no chain of
 # references that leads back to where it started without checking anything (jsonschema would
 # recurse until Python stops it). A schema that fails is reported (P009) and never used, so no
@@ -654,7 +654,7 @@ def _meta_message(where: Path, error: Any) -> tuple[str, str]:
         if isinstance(value, list) and len(set(map(str, value))) < len(value):
             return "`type` names a type twice", "name each type once"
         return (
-            f"`type` must name a type or a list of types, not {_kind(value)}",
+            f"`type` must name a type or an array of types, not {_kind(value)}",
             f"use one of: {', '.join(_TYPE_NAMES)}",
         )
     if validator == "type":
@@ -662,33 +662,37 @@ def _meta_message(where: Path, error: Any) -> tuple[str, str]:
         whose = f"each item of {named}" if item else named
         if set(want) == {"object", "boolean"}:
             return (
-                f"{whose} must be a schema (a mapping), not {_kind(value)}",
+                f"{whose} must be a schema (an object), not {_kind(value)}",
                 "write a schema such as `{type: string}`",
             )
+        # (the message names JSON Schema's types, as S001 does and the schema's `type` is written;
+        # the hint says what to write in YAML, as S001's hints do)
         nouns = {
-            "array": "a list",
+            "array": "an array",
             "string": "a string",
             "number": "a number",
-            "integer": "a whole number",
-            "object": "a mapping",
+            "integer": "an integer",
+            "object": "an object",
             "boolean": "`true` or `false`",
         }
         wanted = " or ".join(nouns.get(str(w), str(w)) for w in want)
         if "array" in want:
             hint = "write a list: `[a, b]`, or `- item` lines"
+        elif "object" in want:
+            hint = "write `key: value` lines indented under this key"
         elif ("number" in want or "integer" in want) and isinstance(value, str):
             hint = _number_hint(value, "number" if "number" in want else "integer", False, None, False)
         elif "string" in want:
             hint = "quote the value to make it a string"
         else:
-            hint = f"write {wanted}"
+            hint = "write a whole number" if want == ["integer"] else f"write {wanted}"
         return f"{whose} must be {wanted}, not {_kind(value)}", hint
     if validator == "minimum":
         return f"{named} must be {expected} or more, not {_shown(value)}", f"use a value of at least {expected}"
     if validator == "exclusiveMinimum":
         return f"{named} must be more than {expected}, not {_shown(value)}", f"use a value above {expected}"
     if validator == "minItems":
-        return f"{named} must not be an empty list", "give at least one item, or remove the key"
+        return f"{named} must not be an empty array", "give at least one item, or remove the key"
     if validator == "uniqueItems":
         return f"{named} has a repeated item", "list each item once"
     if validator == "format" and expected == "regex":
@@ -696,12 +700,10 @@ def _meta_message(where: Path, error: Any) -> tuple[str, str]:
     return f"{named}: {str(error.message).replace(chr(39), '`')}", _SEE
 
 
-# (P009 says an author's schema in YAML's terms, as its own nouns do: "must be a list")
-_YAML_KINDS = {dict: "mapping", list: "list", str: "string", bool: "boolean", int: "integer", float: "number"}
-
-
 def _kind(value: Any) -> str:
-    return f"{_YAML_KINDS.get(type(value), 'null' if value is None else 'a value')} `{_shown(value)}`"
+    """A value of an author's schema by its type, in JSON Schema's names as the schema's `type` and
+    S001, P003 and D004 say them (`object`, not YAML's "mapping"); the hints keep YAML's words."""
+    return f"{json_kind(value)} `{_shown(value)}`"
 
 
 def _reference_findings(schema: Any, root: Any, scope: str) -> list[Finding]:
