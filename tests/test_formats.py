@@ -307,8 +307,16 @@ CASE = """\
     [
         (  # a type no branch takes: every branch's form, `$ref`s followed
             "5",
-            "/cases/5/boundaries/outputs: expected an array (each item a string (matching "
-            "`^[a-z][a-z0-9_]{0,62}(?!\\n)$`), at least 1 item) or an object (at least 1 key), got integer `5`",
+            "/cases/5/boundaries/outputs: expected an array (each item a name of at most 63 lowercase letters, "
+            "digits and underscores that starts with a letter, at least 1 item) or an object (at least 1 key), "
+            "got integer `5`",
+            "write a list (`- item` lines, or `[a, b]`) or `key: value` lines indented under this key",
+        ),
+        (  # (policyctl's id said as what it means, not as its pattern: never `(?!\n)` to an author)
+            "true",
+            "/cases/5/boundaries/outputs: expected an array (each item a name of at most 63 lowercase letters, "
+            "digits and underscores that starts with a letter, at least 1 item) or an object (at least 1 key), "
+            "got boolean `true`",
             "write a list (`- item` lines, or `[a, b]`) or `key: value` lines indented under this key",
         ),
         (  # the value's type picks a branch: that branch's words, as before
@@ -325,4 +333,24 @@ def test_a_oneof_of_refs_says_what_its_branches_accept(starter: Path, outputs: s
     assert run.out.splitlines()[:2] == [
         f"policies/returns/tests/return_allowed.yaml:46:58: error[S001]: {message}",
         f"  hint: {hint}",
+    ]
+
+
+def test_an_authors_own_pattern_is_quoted(starter: Path) -> None:
+    """An author's pattern is theirs: said as written, even one that reads like policyctl's ids'
+    (which S001 says in words, above)."""
+    program = starter / "policies/returns/program.yaml"
+    edit(
+        program,
+        "    schema: {type: boolean}\n    value: false\n",
+        '    schema: {oneOf: [{type: string, pattern: "^[a-z][a-z0-9_]{0,62}$"}, {type: array}]}\n    value: 5\n',
+    )
+    run = run_cli("validate", cwd=starter)
+    lines = run.out.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("policies/returns/program.yaml:"))
+    assert lines[at : at + 2] == [
+        "policies/returns/program.yaml:28:12: error[P003]: parameter `free_return_shipping` "
+        "/parameters/free_return_shipping/value: expected a string (matching `^[a-z][a-z0-9_]{0,62}$`) "
+        "or an array, got integer `5`",
+        "  hint: write a string or a list (`- item` lines, or `[a, b]`)",
     ]

@@ -25,7 +25,7 @@ from engine.schema import (
 )
 from engine.schema.keywords import SUBSCHEMA_LISTS, SUBSCHEMA_MAPS, SUBSCHEMA_ONE
 from engine.schema.predicates import declared_types, format_checker
-from engine.schema.words import Fits, closest_branch, count, false_step, json_kind, of_a_key, said
+from engine.schema.words import SAID_AS, Fits, closest_branch, count, false_step, json_kind, of_a_key, said
 from engine.source.loader import Document, Path
 
 if TYPE_CHECKING:  # jsonschema and referencing are imported only when a schema must be evaluated
@@ -113,10 +113,19 @@ def _kinds() -> list[str]:
     return sorted(n[: -len(".schema.json")] for n in os.listdir(folder) if n.endswith(".schema.json"))
 
 
+# policyctl's own schemas that words say by what they mean, not by their keywords (by the address
+# a `$ref` names them with): an id's pattern is no help to an author as a regex. The hints and the
+# messages about one id say it in the same words (`_problem`: "is not a valid id").
+_SAID_AS = {
+    "common.schema.json#/$defs/id": "a name of at most 63 lowercase letters, digits and underscores that starts with a letter",
+}
+
+
 def _resolved_branches(error: Any) -> Any:
     """An anyOf/oneOf's branches (``error.validator_value``) with each `$ref` replaced by what it
-    names (a few levels deep), so that words can say the forms they accept; None when a reference
-    cannot be followed (then the words say the closest branch, as before)."""
+    names (a few levels deep), so that words can say the forms they accept, one of `_SAID_AS` by
+    its words; None when a reference cannot be followed (then the words say the closest branch,
+    as before)."""
     from urllib.parse import urljoin
 
     registry = _registry()
@@ -134,7 +143,13 @@ def _resolved_branches(error: Any) -> Any:
             rest = {k: v for k, v in node.items() if k != "$ref"}
             if not isinstance(target, dict) or set(target) & set(rest) - {"description", "markdownDescription"}:
                 raise LookupError(ref)  # (a keyword on both sides: not one schema to say)
-            return inline({**target, **rest}, uri.split("#")[0], depth + 1)
+            said_as = _SAID_AS.get(uri)
+            extra = (
+                {SAID_AS: said_as}
+                if said_as is not None and not rest.keys() - {"description", "markdownDescription"}
+                else {}
+            )
+            return inline({**target, **rest, **extra}, uri.split("#")[0], depth + 1)
         return {k: inline(v, base, depth) if k not in ("$defs", "description") else v for k, v in node.items()}
 
     base = _node_documents().get(id(error.validator_value)) or _node_documents().get(id(error.schema))

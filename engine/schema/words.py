@@ -87,6 +87,12 @@ def compact(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+# A key a caller adds to its copy of one of policyctl's own schemas to have it said by what it
+# means (engine.schema.check: an id, not its pattern as a regex). Never in an author's schema that
+# is used: a key JSON Schema does not know is P009 there; an author's pattern is theirs, quoted.
+SAID_AS = "x-policyctl-said-as"
+
+
 def noun(schema: Any, depth: int = 0) -> str:
     """What ``schema`` accepts, as a noun phrase: `a date-time (...)`, `null`, `an integer (at
     least 0)`, `an object with `sku` (a string)`, `one of `"a"`, `"b"``."""
@@ -160,6 +166,8 @@ def _implied_type(schema: dict[str, Any]) -> str:
 
 
 def _typed_noun(name: str, schema: dict[str, Any], depth: int) -> str:
+    if isinstance(schema.get(SAID_AS), str):
+        return str(schema[SAID_AS])
     base = _TYPE_NOUNS.get(name, f"a value of type `{name}`")
     more: list[str] = []
     if name == "string":
