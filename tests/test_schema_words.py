@@ -291,6 +291,17 @@ VALUES: list[tuple[str, str, str, str, str, int, bool]] = [
         True,
     ),
     (
+        # an author's pattern of lowercase letters and `_` is the author's, not policyctl's id: it
+        # was "`ABC` is not a valid id" with the hint for ids
+        "pattern",
+        "{type: string, pattern: '^[a-z_]+$'}",
+        "ABC",
+        'expected text matching `^[a-z_]+$`, got `"ABC"`',
+        "the value must match `^[a-z_]+$`",
+        12,
+        True,
+    ),
+    (
         "minItems",
         "{type: array, minItems: 2}",
         "[1]",
@@ -393,6 +404,15 @@ FILES: list[tuple[str, str, str, str, str, str, str]] = [
         "8:3",
         '/names: `"de_DE"` is not a locale id',
         "did you mean `de-DE`?",
+    ),
+    (
+        "pattern",  # policyctl's own id, said as one (an author's pattern like it is quoted: VALUES)
+        PROGRAM,
+        "id: returns",
+        "id: Returns",
+        "3:5",
+        '/id: `"Returns"` is not a valid id',
+        "ids use lowercase letters, digits and underscores, and start with a letter",
     ),
 ]
 

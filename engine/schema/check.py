@@ -358,7 +358,9 @@ def _problem(
         return Problem.at(
             pos, code, f"{prefix}{where}: `{_shown(error.instance)}` is not a locale id", locale_hint(error.instance)
         )
-    if validator == "pattern" and "a-z" in str(expected) and "_" in str(expected):
+    if validator == "pattern" and code == "S001" and str(expected).startswith(_ID_START):
+        # (policyctl's own id, common.schema.json's; an author's pattern, in P003, is the author's
+        # and said as written: `^[a-z_]+$` is no id)
         if "propertyNames" in error.absolute_schema_path and isinstance(error.instance, str):
             pos = doc.key_pos(path + (error.instance,))  # the key itself, not its mapping's first key
         return Problem.at(
@@ -481,11 +483,14 @@ _FORM_HINTS = {
 }
 
 
+_ID_START = "^[a-z][a-z0-9_]"  # how common.schema.json's `id` pattern starts
+
+
 def _id_expected(schema: Any, instance: Any) -> bool:
     """Whether ``schema`` wants an id (common.schema.json's `id`: `^[a-z][a-z0-9_]...`, what the
     hint says it is) that ``instance``, quoted, would not be."""
     pattern = schema.get("pattern") if isinstance(schema, dict) else None
-    if not isinstance(pattern, str) or not pattern.startswith("^[a-z][a-z0-9_]"):
+    if not isinstance(pattern, str) or not pattern.startswith(_ID_START):
         return False
     return isinstance(instance, (bool, int, float)) and re.search(pattern, json.dumps(instance)) is None
 
