@@ -412,7 +412,16 @@ FILES: list[tuple[str, str, str, str, str, str, str]] = [
         "id: Returns",
         "3:5",
         '/id: `"Returns"` is not a valid id',
-        "ids use lowercase letters, digits and underscores, and start with a letter",
+        "ids use lowercase letters, digits and underscores, start with a letter, and have at most 63 characters",
+    ),
+    (
+        "pattern",  # an id of the right characters, too long: said why (its length was not)
+        PROGRAM,
+        "id: returns",
+        "id: " + "r" * 64,
+        "3:5",
+        '/id: `"' + "r" * 56 + "...` is not a valid id: it has 64 characters",
+        "ids use lowercase letters, digits and underscores, start with a letter, and have at most 63 characters",
     ),
 ]
 

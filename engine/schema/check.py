@@ -363,12 +363,7 @@ def _problem(
         # and said as written: `^[a-z_]+$` is no id)
         if "propertyNames" in error.absolute_schema_path and isinstance(error.instance, str):
             pos = doc.key_pos(path + (error.instance,))  # the key itself, not its mapping's first key
-        return Problem.at(
-            pos,
-            code,
-            f"{prefix}{where}: `{_shown(error.instance)}` is not a valid id",
-            "ids use lowercase letters, digits and underscores, and start with a letter",
-        )
+        return Problem.at(pos, code, f"{prefix}{where}: {_not_an_id(error.instance)}", _ID_WORDS)
     if (validator == "format" and expected == "date") or (validator == "pattern" and "[0-9]{4}" in str(expected)):
         if isinstance(error.instance, str) and _DAY_FORM.fullmatch(error.instance):  # the form, not a day
             return Problem.at(
@@ -484,6 +479,18 @@ _FORM_HINTS = {
 
 
 _ID_START = "^[a-z][a-z0-9_]"  # how common.schema.json's `id` pattern starts
+_ID_FORM = re.compile(r"[a-z][a-z0-9_]*")  # an id's characters, whatever its length
+_ID_WORDS = (  # (what common.schema.json's `id` pattern says, `^[a-z][a-z0-9_]{0,62}(?!\n)$`)
+    "ids use lowercase letters, digits and underscores, start with a letter, and have at most 63 characters"
+)
+
+
+def _not_an_id(instance: Any) -> str:
+    """Why ``instance`` is not an id, in words: its length when its characters are an id's."""
+    said = f"`{_shown(instance)}` is not a valid id"
+    if isinstance(instance, str) and _ID_FORM.fullmatch(instance):
+        return f"{said}: it has {len(instance)} characters"
+    return said
 
 
 def _id_expected(schema: Any, instance: Any) -> bool:
