@@ -71,17 +71,12 @@ class CompiledDecision:
         self._default = default
         self._hit = decision.hit
         self._inputs = InputChecker(decision.inputs, decision.required)
-        self._fits: Callable[[Any], bool] | None = None  # set: used instead of the inputs' own check
         self.output_names = _output_names(decision)
 
     @property
     def fits(self) -> Callable[[Any], bool]:
         """True only when the inputs certainly fit (`validate_inputs` would say nothing); False: ask it."""
-        return self._fits or self._inputs.fast or _no
-
-    @fits.setter
-    def fits(self, fn: Callable[[Any], bool]) -> None:
-        self._fits = fn
+        return self._inputs.fast or _no
 
     # -- the fast path --
 

@@ -783,8 +783,8 @@ def _remember(key: str, compiled: CompiledDecision | None, problems: list[Proble
     inputs, parameters and day as arguments and keep nothing of them, and what it keeps is made on
     first use from its own expressions and schemas (`explain`'s functions, the inputs' generated
     check): the same for every holder. The engine never assigns its attributes after it is made
-    (its ``fits`` setter is not used; a caller of ``Repository.compiled`` who set it would set it
-    for every holder), nor changes a decision (the policy model is frozen). The problems are
+    (it has no setter: its ``fits`` had one, which nothing used and which would have set it for
+    every holder), nor changes a decision (the policy model is frozen). The problems are
     frozen values, kept as a tuple and handed out as a new list each time."""
     from engine.cache import compiled as compilecache
 
