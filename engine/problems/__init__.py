@@ -279,7 +279,9 @@ CODES: dict[str, str] = {
     "P007": "numeric tiers do not cover the whole range",
     "P008": "two overlays for one marketplace",
     "P009": "a JSON Schema in the sources (a parameter's schema, a decision's inputs or outputs) is not valid,"
-    " or a parameter's `format` is not one pages can show its values in",
+    " or would check less than it says (a key JSON Schema does not know, a `format` policyctl does not check,"
+    " a `$ref` elsewhere, a `pattern` that backtracks), or a parameter's `format` is not one pages can show its"
+    " values in",
     "P010": "a locale id that CLDR does not know",
     "P011": "two programs or marketplaces with the same id",
     "P012": "a parameter value with neither `source` nor `assumption` (a warning; `validate --evidence error` in CI)",
@@ -318,7 +320,7 @@ CODES: dict[str, str] = {
     " (a script, WebAssembly, or an HTML, SVG or XML document with active content; code a server runs, such as"
     " `.php`, or its configuration, such as `.htaccess` or `_headers`; without a type its name gives, by its first bytes)",
     "G011": "a relative link on a page (Markdown or HTML) to a file the build does not make, or to a `#fragment`"
-    " no element of that page has (headings have no ids)",
+    " no element of that page has (a heading's id is made from its text, in the page's language)",
     "A001": "a request the decision service cannot read (not JSON, a missing or mistyped field)",
     "A002": "a request larger than the service's limits (body size, batch length)",
     "A003": "a request that took longer than the service's time limit",
