@@ -240,8 +240,9 @@ def test_a_parameter_and_an_input_get_the_same_words(starter: Path) -> None:
         (
             "{type: string, format: ssn}",
             "`ssn` is not a format policyctl checks, so a value would pass it unchecked",
-            "the formats of text are JSON Schema's (`date`, `date-time`, `email`, `uri`, `uuid`, ...: see "
-            "docs/writing-policies.md); for a form of your own, write a `pattern`",
+            # (`policyctl guide`, not the clone's docs/writing-policies.md: an installed user has no clone)
+            "the formats of text are JSON Schema's (`date`, `date-time`, `email`, `uri`, `uuid`, ...: the "
+            "authors' guide lists them, `policyctl guide`); for a form of your own, write a `pattern`",
         ),
         (
             "{type: string, format: emial}",

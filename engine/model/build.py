@@ -851,8 +851,8 @@ def _unknown_format(form: str, declared: Any) -> tuple[str, str]:
         f"`{form}` is not a format policyctl checks, so a value would pass it unchecked",
         f"did you mean `{close[0]}`?"
         if close
-        else "the formats of text are JSON Schema's (`date`, `date-time`, `email`, `uri`, `uuid`, ...: see "
-        "docs/writing-policies.md); for a form of your own, write a `pattern`",
+        else "the formats of text are JSON Schema's (`date`, `date-time`, `email`, `uri`, `uuid`, ...: the "
+        "authors' guide lists them, `policyctl guide`); for a form of your own, write a `pattern`",
     )
 
 
