@@ -256,3 +256,18 @@ def test_a_render_error_names_the_page_it_stopped_once(tmp_path: Path) -> None:
     said = [line for line in result.err.splitlines() if "error[G001]" in line]
     assert result.code == 1 and len(said) == 1, result.err
     assert "(on the page for marketplace `de`, language `de`)" in said[0], said
+
+
+def test_the_guides_sample_of_g007_is_a_real_run(repo_copy: Path) -> None:
+    """The authors' guide shows G007 for csba's page with `trial_days` misspelt at its first use; its
+    place had gone stale (44:9, where the page had since grown to put that use on line 63)."""
+    guide = (ROOT / "docs" / "writing-policies.md").read_text(encoding="utf-8")
+    page = repo_copy / HELP
+    original = page.read_text(encoding="utf-8")
+    try:
+        edit(page, "p.trial_days", "p.trial_day")
+        result = run_cli("validate", cwd=repo_copy)
+    finally:
+        page.write_text(original, encoding="utf-8")
+    said = result.out[: result.out.index("\n1 error in")]
+    assert result.code == 1 and f"```text\n{said}\n```\n" in guide, result
