@@ -20,6 +20,17 @@ copy of the template is given this one's filename (``refiled``) before Jinja run
 environment still makes its own Template object from the code, with its own globals and filters,
 and every render runs under that environment's sandbox and guard: nothing of one repository's
 environment reaches another's.
+
+A template that fails to compile (an unknown filter or test where Jinja refuses it while compiling,
+a block defined twice, a syntax error) failed again for every page that rendered it, twice per page
+(engine.site.page.render_both), and on every rebuild of `serve` while the mistake stayed. Such a
+failure is a ``TemplateSyntaxError`` and depends on what the code would (the text, the name, the
+configuration): it is kept under the same key (``Failure``: its type, message, line and name, no
+traceback, so no frame of a render or environment stays alive) and raised again as a new error of
+the same type at this copy's filename, translated by the environment as Jinja translates its own
+(``Environment.handle_exception``), so every page reports what compiling again would. Any other
+failure while compiling (a deadline or recursion limit met, memory) depends on more than the text
+and is never kept.
 """
 
 from __future__ import annotations
@@ -30,8 +41,9 @@ from collections.abc import Hashable
 from types import CodeType
 from typing import Any
 
-from jinja2 import BytecodeCache, Environment
+from jinja2 import BytecodeCache, Environment, TemplateSyntaxError
 from jinja2.bccache import Bucket
+from jinja2.exceptions import TemplateAssertionError
 from jinja2.utils import _PassArg
 
 from engine.cache.memo import Memo
@@ -50,6 +62,9 @@ class SharedCode(BytecodeCache):
     def __init__(self, size: int = 512, weight: int = 32 * 1024 * 1024) -> None:
         # bounded in templates and in their text (a template's code is a few times its text)
         self.memo: Memo[CodeType] = Memo(size, weight)
+        # templates that failed to compile, by the same key, bounded in their messages' length too
+        # (a message may quote a name of the template)
+        self.failed: Memo[Failure] = Memo(size, weight // 8)
 
     def get_bucket(self, environment: Environment, name: str, filename: str | None, source: str) -> Bucket:
         text = source.encode("utf-8", "surrogatepass")  # (the key holds the text's digest, not the text)
@@ -58,7 +73,21 @@ class SharedCode(BytecodeCache):
         )
         bucket.weight = len(text)
         code = self.memo.get(bucket.memo_key)
-        bucket.code = None if code is None else refiled(code, filename or "<template>")
+        if code is None:
+            failure = self.failed.get(bucket.memo_key)
+            if failure is not None:  # it failed before: the same failure, not compiled again
+                failure.raise_again(environment, filename, source)
+            # compiled here rather than by the loader after this returns, so that a failure is seen
+            # (the code is kept as set_bucket keeps it; the loader only calls set_bucket without one)
+            try:
+                code = environment.compile(source, name, filename)
+            except TemplateSyntaxError as e:
+                failure = Failure.of(e, name, filename)
+                if failure is not None:
+                    self.failed.put(bucket.memo_key, failure, len(failure.message))
+                raise
+            self.memo.put(bucket.memo_key, code, bucket.weight)
+        bucket.code = refiled(code, filename or "<template>")
         return bucket
 
     def set_bucket(self, bucket: Bucket) -> None:
@@ -70,6 +99,42 @@ class SharedCode(BytecodeCache):
 
     def dump_bytecode(self, bucket: Bucket) -> None:  # (a bucket is kept by set_bucket)
         pass
+
+
+class Failure:
+    """A template's failure to compile, without its traceback: what ``raise_again`` needs to raise
+    the error compiling again would (Jinja's ``TemplateSyntaxError`` or ``TemplateAssertionError``,
+    with its message, line and template name; the filename is the copy's that is loaded)."""
+
+    __slots__ = ("kind", "lineno", "message", "name")
+
+    def __init__(self, kind: type[TemplateSyntaxError], message: str, lineno: int, name: str | None) -> None:
+        self.kind, self.message, self.lineno, self.name = kind, message, lineno, name
+
+    @classmethod
+    def of(cls, e: TemplateSyntaxError, name: str | None, filename: str | None) -> Failure | None:
+        """``e`` to keep, or None when it may depend on more than the text and the configuration:
+        a subclass of Jinja's (whatever else it holds), one about another template, or one caused by
+        another exception other than a text's own decoding (a deadline's alarm inside the lexer
+        becomes a syntax error there)."""
+        if type(e) not in _KEPT or e.name != name or e.filename != filename or e.message is None:
+            return None
+        if set(vars(e)) - {"lineno", "name", "filename", "source", "translated"}:
+            return None
+        cause = e.__cause__ or e.__context__
+        if cause is not None and not isinstance(cause, UnicodeError):
+            return None
+        return cls(type(e), e.message, e.lineno, e.name)
+
+    def raise_again(self, environment: Environment, filename: str | None, source: str) -> None:
+        """Raise the failure again, as ``environment.compile(source, name, filename)`` raises it."""
+        try:
+            raise self.kind(self.message, self.lineno, self.name, filename)
+        except TemplateSyntaxError:
+            environment.handle_exception(source=source)  # (Jinja's own: the template's place in the traceback)
+
+
+_KEPT = (TemplateSyntaxError, TemplateAssertionError)
 
 
 def refiled(code: CodeType, filename: str) -> CodeType:
