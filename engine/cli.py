@@ -1047,7 +1047,8 @@ def build_cmd(out: str, at: str | None, check: bool, fmt: str, strict: bool, roo
         ""
         if result.rendered is None
         else f"; {result.rendered} of {result.pages} pages rendered"
-        + (", the others unchanged" if result.rendered < result.pages else "")
+        + (f", {result.laid_out} laid out again (their text unchanged)" if result.laid_out else "")
+        + (", the others unchanged" if result.rendered + result.laid_out < result.pages else "")
     )
     if check and result.differences:
         _differences(result)
@@ -1087,6 +1088,7 @@ def _build_json(result: Any) -> dict[str, Any]:
         "pages": result.pages,
         "files": result.files,
         "rendered": result.rendered,
+        "laid_out": result.laid_out,
         "changed": result.changed,
         "search_files": result.search_files,
         "search_changed": result.search_changed,

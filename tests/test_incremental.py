@@ -134,6 +134,12 @@ def build(repo: Path, out: Path, *extra: str) -> tuple[int, str]:
     return int(m.group(1)), run.out
 
 
+def laid_out(output: str) -> int:
+    """The pages a build's summary says it put in the layout again, their text as stored."""
+    m = re.search(r"(\d+) laid out again \(their text unchanged\)", output)
+    return int(m.group(1)) if m else 0
+
+
 # The trees of full builds by what they are made from: the repository's files (names and bytes) and
 # the build's options. A build is a function of those alone (test_site's
 # test_two_builds_are_byte_identical: another folder, another cache, the same bytes), and several
@@ -239,14 +245,28 @@ def _edit_by_hand(repo: Path, out: Path) -> None:
 Pages = Callable[[set[str]], set[str]]  # the pages a build renders (past editions too) -> some of them
 Files = Callable[[set[str]], set[str]]  # those pages -> the files written or removed
 
-# (what changes, the edit, the pages rendered again, the files written or removed (None: not checked));
-# the build record is rewritten whenever a file it lists is
-EDITS: list[tuple[str, Callable[[Path, Path], None], Pages, Files | None]] = [
-    ("nothing", lambda repo, out: None, lambda pages: set(), lambda pages: set()),
+
+def _language(repo: Path, marketplace: str, tag: str) -> None:
+    """One more language in ``marketplace`` (one the copy publishes elsewhere)."""
+    locales = engine.load(str(repo)).marketplaces[marketplace].locales
+    assert tag not in locales
+    edit(repo / "marketplaces.yaml", f"locales: [{', '.join(locales)}]", f"locales: [{', '.join((*locales, tag))}]")
+
+
+def _none(pages: set[str]) -> set[str]:
+    return set()
+
+
+# (what changes, the edit, the pages rendered again, the pages only laid out again (their text as
+# rendered before, in the layout), the files written or removed (None: not checked)); the build
+# record is rewritten whenever a file it lists is
+EDITS: list[tuple[str, Callable[[Path, Path], None], Pages, Pages, Files | None]] = [
+    ("nothing", lambda repo, out: None, _none, _none, lambda pages: set()),
     (
         "a parameter of one marketplace",
         lambda repo, out: _param(repo),
         lambda pages: select(pages, "csba", "de"),
+        _none,
         lambda pages: files_of(select(pages, "csba", "de")) | {RECORD},
     ),
     # both Italian pages are rendered again; only the current US one has the "what changed" section
@@ -255,30 +275,57 @@ EDITS: list[tuple[str, Callable[[Path, Path], None], Pages, Files | None]] = [
         "one translation",
         lambda repo, out: _translation(repo),
         lambda pages: select(pages, "csba", locale="it"),
+        _none,
         lambda pages: files_of(current(us_it := select(pages, "csba", "us", "it"))) | feeds_of(us_it) | {RECORD},
     ),
+    # the site's catalog: the words of the frame every page's text extends, in that language
+    (
+        "the site's translation",
+        lambda repo, out: edit(
+            repo / "_site/locales/it.po", "Questa pagina riguarda la vendita in", "Questa pagina riguarda le vendite in"
+        ),
+        lambda pages: select(pages, locale="it"),
+        _none,
+        None,
+    ),
+    # the HTML layout: no page's text is made from it, every page is put in it again
     (
         "the shared layout",
         lambda repo, out: edit(repo / "_site/layout.html.j2", "<html", '<html data-x="1"'),
+        _none,
         lambda pages: pages,
         None,
     ),
+    # a page's HTML there is laid out again from its text as stored; its Markdown was right
     (
         "a generated file edited by hand",
         _edit_by_hand,
+        _none,
         lambda pages: {"csba/us/es/help"},
         lambda pages: {"csba/us/es/help.html"},
     ),
     (
         "a generated file deleted",
         lambda repo, out: (out / "csba/de/it/help.md").unlink(),
+        _none,
         lambda pages: {"csba/de/it/help"},
         lambda pages: {"csba/de/it/help.md"},
     ),
+    # a marketplace's record: its pages' text (`marketplace.site`), the others' switchers
     (
         "the marketplaces file",
         lambda repo, out: edit(repo / "marketplaces.yaml", "amazon.de", "amazon.de.example"),
-        lambda pages: pages,
+        lambda pages: select(pages, marketplace="de"),
+        lambda pages: pages - select(pages, marketplace="de"),
+        None,
+    ),
+    # one more language in a marketplace: its pages' text (`marketplace.locales`) and the new ones;
+    # the other marketplaces' pages only link to it (their marketplace switchers)
+    (
+        "a new language in one marketplace",
+        lambda repo, out: _language(repo, "de", "es"),
+        lambda pages: select(pages, marketplace="de"),
+        lambda pages: pages - select(pages, marketplace="de"),
         None,
     ),
     # pages see the program's decision ids (`examples` has an entry per decision), not their rows
@@ -289,25 +336,29 @@ EDITS: list[tuple[str, Callable[[Path, Path], None], Pages, Files | None]] = [
             "reason:",
             "reason: (edited)",
         ),
-        lambda pages: set(),
+        _none,
+        _none,
         lambda pages: set(),
     ),
-    ("a new decision", lambda repo, out: _new_decision(repo), lambda pages: select(pages, "csba"), None),
+    ("a new decision", lambda repo, out: _new_decision(repo), lambda pages: select(pages, "csba"), _none, None),
     # an overlay file where program.yaml already offers the program: that marketplace's pages, as
     # an edit of one would (this one changes no value: no file is written)
     (
         "a new overlay where the program is offered",
         lambda repo, out: _overlay(repo, "cs_guidelines", "us"),
         lambda pages: select(pages, "cs_guidelines", "us"),
+        _none,
         lambda pages: set(),
     ),
-    # one that offers the program in one more marketplace: its pages there are new, its other pages
-    # get that marketplace in their switchers, and the other programs' pages there link to it; no
-    # other program's page in another marketplace is rendered again (csba's US pages)
+    # one that offers the program in one more marketplace: its pages there are new, the other
+    # programs' pages there link to it, its other pages get that marketplace in their switchers
+    # (laid out again: their text is the same); no other program's page in another marketplace is
+    # made again (csba's US pages)
     (
         "a new overlay offering the program in another marketplace",
         lambda repo, out: _overlay(repo, "cs_guidelines", "de"),
-        lambda pages: select(pages, "cs_guidelines") | beside(pages, "cs_guidelines", "de"),
+        lambda pages: select(pages, "cs_guidelines", "de") | beside(pages, "cs_guidelines", "de"),
+        lambda pages: select(pages, "cs_guidelines") - select(pages, "cs_guidelines", "de"),
         lambda pages: (
             {f"{page}.html" for page in select(pages, "cs_guidelines", "us")}
             | files_of(select(pages, "cs_guidelines", "de"))
@@ -321,6 +372,7 @@ EDITS: list[tuple[str, Callable[[Path, Path], None], Pages, Files | None]] = [
         "a worked example's decision",
         lambda repo, out: edit(repo / "csba/decisions/reply_deadline.yaml", "reason:", "reason: (edited)"),
         lambda pages: select(pages, "csba", "us"),
+        _none,
         lambda pages: set(),
     ),
 ]
@@ -340,7 +392,7 @@ VARIANTS = [
 ]
 
 
-@pytest.mark.parametrize("repo,name,change,rendered,written", VARIANTS, indirect=["repo"])
+@pytest.mark.parametrize("repo,name,change,rendered,relaid,written", VARIANTS, indirect=["repo"])
 def test_an_edit_renders_only_what_depends_on_it(
     repo: Path,
     tmp_path: Path,
@@ -348,6 +400,7 @@ def test_an_edit_renders_only_what_depends_on_it(
     name: str,
     change: Callable[[Path, Path], None],
     rendered: Pages,
+    relaid: Pages,
     written: Pages | None,
 ) -> None:
     if change is _edit_by_hand:
@@ -362,8 +415,8 @@ def test_an_edit_renders_only_what_depends_on_it(
     change(repo, out)
     pages = site_pages(repo, AT)  # (an edit may add pages: those of a new marketplace)
     between, old = stamps(out), disk.read_tree(str(out))
-    count, _ = build(repo, out, "--at", AT)
-    assert count == len(rendered(pages))
+    count, said = build(repo, out, "--at", AT)
+    assert (count, laid_out(said)) == (len(rendered(pages)), len(relaid(pages)))
     after, new = stamps(out), disk.read_tree(str(out))
     changed = {rel for rel in set(between) | set(after) if between.get(rel) != after.get(rel)}
     if written is not None:  # (None: every page is rendered again, and the whole tree replaced at once)
@@ -371,6 +424,30 @@ def test_an_edit_renders_only_what_depends_on_it(
         assert_search_written_as_needed(old, new, changed)
     assert_same_as_full_build(repo, out, tmp_path, monkeypatch, "--at", AT)
     assert build(repo, out, "--at", AT)[0] == 0  # and the next build keeps everything
+
+
+@pytest.mark.parametrize(
+    "naming",
+    [
+        '{% if false %}{% include "_site/layout.html.j2" %}{% endif %}',
+        '{% set name = "_site/" ~ page_template %}{% if false %}{% include name %}{% endif %}',  # a name made
+    ],
+)
+def test_a_page_that_may_load_the_layout_is_rendered_again_with_it(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, naming: str
+) -> None:
+    """A page's text is made from the layout's templates too when its template names one of them, or
+    a name it computes (engine.cache.pages `_reads_layout`): a layout edit renders its pages again."""
+    template = repo / "cs_guidelines/pages/help.md.j2"
+    template.write_text(template.read_text(encoding="utf-8") + naming + "\n", encoding="utf-8")
+    pages = site_pages(repo, AT)
+    out = tmp_path / "site"
+    build(repo, out, "--at", AT)
+    edit(repo / "_site/layout.html.j2", "<html", '<html data-x="1"')
+    count, said = build(repo, out, "--at", AT)
+    mine = select(pages, "cs_guidelines")
+    assert (count, laid_out(said)) == (len(mine), len(pages - mine))
+    assert_same_as_full_build(repo, out, tmp_path, monkeypatch, "--at", AT)
 
 
 def test_only_files_whose_bytes_change_are_written(repo: Path, tmp_path: Path) -> None:
@@ -474,10 +551,16 @@ def test_a_damaged_cache_is_ignored(starter: Path, tmp_path: Path, monkeypatch: 
     out = tmp_path / "site"
     build(starter, out, "--at", AT)
     packs = list((tmp_path / "cache" / "pages").glob("*.marshal"))
-    assert len(packs) == 1
-    for pack in packs:
+    texts = list((tmp_path / "cache" / "pages").glob("*.texts"))  # the pages' texts, beside the pack
+    assert len(packs) == len(texts) == 1
+    pages = len(site_pages(starter, AT))
+    packs[0].write_bytes(b"\x00garbage")  # what is on disk unknown: each page laid out again from its text
+    count, said = build(starter, out, "--at", AT)
+    assert (count, laid_out(said)) == (0, pages)
+    for pack in packs + texts:
         pack.write_bytes(b"\x00garbage")
-    assert build(starter, out, "--at", AT)[0] == len(site_pages(starter, AT))
+    count, said = build(starter, out, "--at", AT)
+    assert (count, laid_out(said)) == (pages, 0)
     assert build(starter, out, "--at", AT)[0] == 0
 
 
@@ -519,6 +602,32 @@ def test_a_file_changed_within_the_tick_it_was_written_is_caught_by_content(
     assert cache.reusable("a.md", "k", ("a.md", "a.html")) == "One"
 
 
+def test_a_page_text_is_given_back_only_under_its_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POLICYCTL_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a.md").write_bytes(b"one\n")
+    one, two = ("one\n", "<p>one</p>", "One"), ("two\n", "<p>two</p>", "Two")
+    records: dict[str, tuple[str, str, tuple[str, ...]]] = {"a.md": ("k", "One", ("a.md",))}
+
+    def reopened() -> pagecache.PageCache:
+        cache = pagecache.PageCache.open(str(tmp_path), str(out))
+        assert cache is not None
+        return cache
+
+    reopened().save(records, {"a.md": b"one\n"}, set(), {"a.md": ("t", one)})
+    cache = reopened()
+    assert cache.text("a.md", "t") == one
+    assert cache.text("a.md", "other") is None and cache.text("b.md", "t") is None
+    # a page not rendered keeps its stored text while its text key is the one it was made from
+    cache.save(records, {}, {"a.md"}, {"a.md": ("t", None), "b.md": ("u", two)})
+    cache = reopened()
+    assert (cache.text("a.md", "t"), cache.text("b.md", "u")) == (one, two)
+    cache.save(records, {}, {"a.md"}, {"a.md": ("t2", None), "b.md": ("v", two)})
+    cache = reopened()
+    assert (cache.text("a.md", "t"), cache.text("a.md", "t2"), cache.text("b.md", "v")) == (None, None, two)
+
+
 def test_old_packs_are_pruned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("POLICYCTL_CACHE", str(tmp_path / "cache"))
     (tmp_path / "out").mkdir()
@@ -534,11 +643,13 @@ def test_old_packs_are_pruned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 def test_random_edits_build_what_a_full_build_writes(
     repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A differential check: values in overlays, programs and test cases, and translations, changed
-    at random, each kind in turn (an edit that makes the repository invalid is undone); after each,
-    the incremental tree equals a full build's. Run on the copy with a second program only: it holds
-    all of policies/ and the copy, so an edit may fall in either program; and 3 edits of each kind
-    (each a build and a full build of the whole copy) where there were 6, on both repositories."""
+    """A differential check: values in overlays, programs and test cases, translations, the HTML
+    layout's markup and the languages of a marketplace, changed at random, each kind in turn (an edit
+    that makes the repository invalid is undone); after each, the incremental tree equals a full
+    build's. The last two change only the layout around some pages' text (engine.cache.pages: those
+    pages are laid out again from their stored text). Run on the copy with a second program only: it
+    holds all of policies/ and the copy, so an edit may fall in either program; and 3 edits of each
+    kind (each a build and a full build of the whole copy)."""
     import random
 
     rng = random.Random(20261123)
@@ -547,11 +658,13 @@ def test_random_edits_build_what_a_full_build_writes(
         sorted(repo.glob("*/program.yaml")),
         sorted(repo.glob("*/tests/*.yaml")),
         sorted(repo.rglob("*.po")),
+        sorted(repo.glob("_site/*.html.j2")),
+        [repo / "marketplaces.yaml"],
     ]
     out = tmp_path / "site"
     build(repo, out, "--at", AT)
-    changed = 0
-    turns = 12
+    changed = relaid = 0
+    turns = 18
     for turn in range(turns):
         path = rng.choice(kinds[turn % len(kinds)])
         text = path.read_text(encoding="utf-8")
@@ -562,7 +675,19 @@ def test_random_edits_build_what_a_full_build_writes(
             for m in re.finditer(r"(?<![\w.:-])\d+(?![\w.:-])", text)
             if re.fullmatch(r"\s*(value: |- |[\w-]+: )", text[text.rfind("\n", 0, m.start()) + 1 : m.start()])
         ]
-        if path.suffix == ".po" and words:
+        tags = list(re.finditer(r"<[a-z][a-z0-9]*(?=[\s>])", text))  # the layout's elements
+        locales = list(re.finditer(r"(?m)^(\s*locales: )\[([^\]]*)\]", text))  # a marketplace's languages
+        if path.name.endswith(".html.j2") and tags:
+            m = rng.choice(tags)
+            path.write_text(f'{text[: m.end()]} data-edit="{turn}"{text[m.end() :]}', encoding="utf-8")
+        elif path.name == "marketplaces.yaml" and locales:
+            m = rng.choice(locales)
+            listed = [tag.strip() for tag in m.group(2).split(",")]
+            more = sorted(LANGUAGES - set(listed))
+            # one more language (its pages are new, the others' switchers list it), or one fewer
+            listed = listed + [rng.choice(more)] if more and (len(listed) < 3 or rng.random() < 0.5) else listed[:-1]
+            path.write_text(f"{text[: m.start(2)]}{', '.join(listed)}{text[m.end(2) :]}", encoding="utf-8")
+        elif path.suffix == ".po" and words:
             m = rng.choice(words)
             path.write_text(text[: m.start(1)] + m.group(1)[::-1] + text[m.end(1) :], encoding="utf-8")
         elif numbers:
@@ -577,5 +702,7 @@ def test_random_edits_build_what_a_full_build_writes(
             path.write_text(text, encoding="utf-8")
             continue
         changed += 1
+        relaid += laid_out(run.out) > 0
         assert_same_as_full_build(repo, out, tmp_path, monkeypatch, "--at", AT)
     assert changed >= turns // 3  # most edits keep the repository valid (a third at least, as with 24)
+    assert relaid >= 2  # and the layout's edits laid pages out again from their stored text

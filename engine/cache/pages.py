@@ -8,6 +8,15 @@ from (see `page_keys`), and the cache remembers, per page, the key it was built 
 page's files as they are on disk when the key is the same and both files are still the ones
 written then; everything else is rendered as usual. Index files are always made again.
 
+A page is two layers: its text (its template run with its data, the Markdown made HTML: Markdown,
+HTML body and title, `Text`) and the HTML layout around it (switchers, alternates, the layout's
+templates). So each page also gets a text key, of what its text alone is made from, and the cache
+keeps each page's text (compressed, in a pack of its own beside the pages', read only when some
+page is not kept). A page whose key changed but whose text key did not (the layout's templates
+were edited, a marketplace or language was added to its switchers) is not rendered: its stored
+text is put in the layout again, as a render's would be. Rendering is about half of what a page
+costs (CPU, on the benchmark's synthetic repository); the layout, feeds and writing the rest.
+
 What goes into a key is the contract that keeps kept pages exact; when `engine.site.context`,
 `engine.site.page` or `engine.site.assemble` start to read something new, it must be added here.
 `tests/test_incremental.py` checks, edit by edit, that a build using the cache writes byte for byte
@@ -15,7 +24,7 @@ what a full build writes. The checks that make a full build refuse to publish (t
 and data problems) are a function of the same inputs, and entries are stored only after a build
 without problems, so a kept page cannot hide a problem.
 
-One pack per (repository folder, output folder) in the store (`engine.cache.store`)
+One pack (and one of texts) per (repository folder, output folder) in the store (`engine.cache.store`)
 (``POLICYCTL_CACHE``; ``off`` disables it and every build renders every page). A pack made by
 other engine code, Jinja2, Babel or markdown-it is discarded. Any failure to read or write the
 pack means rendering as usual.
@@ -26,7 +35,8 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
-from typing import TYPE_CHECKING, Any
+import zlib
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from engine.model.repository import Repository
@@ -36,6 +46,10 @@ if TYPE_CHECKING:
 _VERSION = "1"
 _MAX_PACK = 256 * 1024 * 1024
 Signature = tuple[int, int, int]  # (size, mtime_ns, inode) of a file as written
+Text = tuple[str, str, str]  # a page's text as rendered: (Markdown, HTML body, title)
+# The HTML layout's templates at the top of `_site/` (engine.site.html): what a page's HTML puts its
+# body in, not what its text is made from (unless a page's template loads one: `_reads_layout`).
+LAYOUT_SUFFIX = ".html.j2"
 
 
 def _engine_stamp() -> str:
@@ -55,12 +69,15 @@ def _digest(*parts: Any) -> bytes:
     return hashlib.blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
-def _files_digest(folder: str, skip: str | None = None) -> bytes:
-    """Names and bytes of every file below ``folder`` (except the subfolder ``skip``)."""
+def _files_digest(folder: str, skip: str | None = None, layout: bool = True) -> bytes:
+    """Names and bytes of every file below ``folder`` (except the subfolder ``skip``; without
+    ``layout``, except the HTML layout's templates at its top, `*.html.j2`)."""
     h = hashlib.blake2b(digest_size=16)
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = sorted(d for d in dirnames if not (dirpath == folder and d == skip))
         for name in sorted(filenames):
+            if not layout and dirpath == folder and name.endswith(LAYOUT_SUFFIX):
+                continue
             path = os.path.join(dirpath, name)
             h.update(os.path.relpath(path, folder).encode("utf-8", "surrogatepass") + b"\0")
             try:
@@ -85,9 +102,51 @@ def _text(repo: Repository, path: str) -> str | None:
     return doc.text if doc is not None else None
 
 
-def page_keys(repo: Repository, work: Plan, at: str | None) -> tuple[list[str], bytes]:
-    """Each planned page's key (in plan order): a digest of everything its Markdown and HTML
-    files are made from; and the digest of what every page shares (the first three items below).
+class Keys(NamedTuple):
+    """What `page_keys` gives, in plan order."""
+
+    pages: list[str]  # each page's key: everything its Markdown and HTML files are made from
+    texts: list[str]  # each page's text key: everything its text (`Text`) is made from
+    shared: bytes  # the digest of what every page shares (part of the index's key)
+
+
+def _reads_layout(folder: str, site: bool = False) -> bool:
+    """Whether a template below ``folder`` (a program's `pages/`, or the ``site``'s `_site/` but for
+    its HTML layout and catalogs) could load one of the layout's templates while a page is rendered: it
+    names one ending in `.html.j2`, or a name it computes (`{% include name %}`). A file that is
+    not a template Jinja can read (`_site/README.md`) cannot be loaded by a page either: a page
+    loading it fails, and a build that fails keeps nothing."""
+    from jinja2 import meta
+
+    from engine.templates.check import parse
+
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if not (site and dirpath == folder and d == "locales"))
+        for name in sorted(filenames):
+            if site and dirpath == folder and name.endswith(LAYOUT_SUFFIX):
+                continue
+            path = os.path.join(dirpath, name)
+            try:
+                with open(path, "rb") as f:
+                    tree = parse(f.read().decode("utf-8"), name, path)
+                names = list(meta.find_referenced_templates(tree))
+            except Exception:  # (unreadable, not UTF-8, not Jinja: see above)
+                continue
+            if any(n is None or n.endswith(LAYOUT_SUFFIX) for n in names):
+                return True
+    return False
+
+
+def page_keys(repo: Repository, work: Plan, at: str | None) -> Keys:
+    """Each planned page's key and text key (in plan order), and the digest of what every page
+    shares (the first three items below). A page's key is a digest of everything its Markdown and
+    HTML files are made from, below. Its text key is one of what its text alone (`Text`) is made
+    from: the same but for what only the layout around the text reads: the HTML layout's templates
+    (`LAYOUT_SUFFIX`; unless a template of the page's could load one: `_reads_layout`), the other
+    marketplaces' records (its own is the `marketplace` view), the languages and marketplaces the
+    page is published in, the chooser's borrowed translations; with the catalogs of the language
+    its text is in. A page whose key changed and whose text key did not is laid out again from
+    its stored text (`PageCache.text`).
 
     - the engine and library versions (`_engine_stamp`);
     - the program's templates (`pages/`) and the shared ones (`_site/`), and the catalogs of the
@@ -108,19 +167,31 @@ def page_keys(repo: Repository, work: Plan, at: str | None) -> tuple[list[str], 
     Not the marketplaces each program is offered in: a page shows those of its own page (the
     switchers, above) and links to another program only where that one has a page in the same
     marketplace and language (above). A new overlay file that offers a program in one more
-    marketplace renders that program's pages again (their switchers) and the other programs'
-    pages in that marketplace (their links), no other page.
+    marketplace renders that program's pages there and the other programs' pages there (their
+    links), lays out that program's other pages again (their switchers), and changes no other page.
     """
     from engine.i18n.catalogs import SITE
     from engine.model.clock import today
     from engine.packaged import site_dir
 
+    site = site_dir(repo.root)
+    whole_site = _files_digest(site, skip="locales")
+    names = sorted((pid, p.names) for pid, p in repo.programs.items())
     world = _digest(
         _engine_stamp(),
-        _files_digest(site_dir(repo.root), skip="locales"),
+        whole_site,
         sorted((m.id, m.country, m.currency, m.time_zone, m.locales, m.site) for m in repo.marketplaces.values()),
-        sorted((pid, p.names) for pid, p in repo.programs.items()),
+        names,
     )
+    # what a page's text is made from of all that (its own marketplace's record is added below)
+    text_world = _digest(_engine_stamp(), names)
+    site_texts: list[bytes] = []  # `_site/` but for the layout's templates, made when a program needs it
+    site_reads_layout = _reads_layout(site, site=True)
+    sites: dict[str, bytes] = {}  # by program: the site's files its pages' text is made from
+    records = {
+        m.id: _digest(m.id, m.country, m.currency, m.time_zone, m.locales, m.site) for m in repo.marketplaces.values()
+    }
+    po: dict[tuple[str, str], bytes] = {}
     programs: dict[str, bytes] = {}
     site_catalogs: dict[str, bytes] = {}
     catalogs: dict[tuple[str, str], bytes] = {}
@@ -133,6 +204,14 @@ def page_keys(repo: Repository, work: Plan, at: str | None) -> tuple[list[str], 
         published.setdefault((job.page.program, job.page.id), []).append((job.marketplace, job.locale, job.fallback))
     pages = {where: _digest(where, mps) for where, mps in published.items()}
     keys: list[str] = []
+    texts: list[str] = []
+
+    def catalog_of(domain: str, tag: str) -> bytes:
+        found = po.get((domain, tag))
+        if found is None:
+            found = po[(domain, tag)] = _file_digest(work.domains[domain].po(tag))
+        return found
+
     for job in work.jobs:
         page, mp_id, tag = job.page, job.marketplace, job.locale
         pid = page.program
@@ -145,6 +224,14 @@ def page_keys(repo: Repository, work: Plan, at: str | None) -> tuple[list[str], 
                 sorted(program.decisions),
                 _files_digest(os.path.join(program.dir, "pages")),
             )
+            # a page that could load a layout template (a name it computes, too): its text is made
+            # from the whole of `_site/`
+            if site_reads_layout or _reads_layout(os.path.join(program.dir, "pages")):
+                sites[pid] = whole_site
+            else:
+                if not site_texts:
+                    site_texts.append(_files_digest(site, skip="locales", layout=False))
+                sites[pid] = site_texts[0]
         catalog = catalogs.get((pid, tag))
         if catalog is None:
             if tag not in site_catalogs:
@@ -185,6 +272,24 @@ def page_keys(repo: Repository, work: Plan, at: str | None) -> tuple[list[str], 
             here = links[(mp_id, tag)] = _digest(
                 mp_id, tag, sorted((p, other.path("md")) for p, other in firsts.get((mp_id, tag), {}).items())
             )
+        # (the page's text is in its own language, or in the one shown in its place: both catalogs)
+        words = b"".join(catalog_of(d, t) for t in dict.fromkeys((tag, job.lang)) for d in (pid, SITE))
+        text = hashlib.blake2b(
+            b"".join(
+                (
+                    text_world,
+                    sites[pid],
+                    mine,
+                    words,
+                    records[mp_id],
+                    market,
+                    here,
+                    repr((pid, page.id, page.template, tag, job.fallback)).encode(),
+                )
+            ),
+            digest_size=16,
+        ).digest()
+        texts.append(text.hex())
         keys.append(
             hashlib.blake2b(
                 b"".join(
@@ -196,12 +301,13 @@ def page_keys(repo: Repository, work: Plan, at: str | None) -> tuple[list[str], 
                         pages[(pid, page.id)],
                         here,
                         repr((page.template, page.marketplaces)).encode(),
+                        text,  # (so that a page's key holds all that its text key holds)
                     )
                 ),
                 digest_size=16,
             ).hexdigest()
         )
-    return keys, world
+    return Keys(keys, texts, world)
 
 
 def _signature(path: str) -> Signature | None:
@@ -228,6 +334,10 @@ class PageCache:
     def __init__(self, file: str, head: tuple[str, str, str], saved: int, entries: dict[str, Any]) -> None:
         self.file, self.head, self.saved, self.entries = file, head, saved, entries
         self.out = head[2]
+        # the pages' texts (name -> (text key, compressed `Text`)), in a pack of their own beside this
+        # one, read only when a page is not kept: a build that keeps every page never reads it
+        self.texts_file = file.removesuffix(".marshal") + ".texts"
+        self._texts: dict[str, Any] | None = None
 
     @classmethod
     def open(cls, root: str, out: str) -> PageCache | None:
@@ -279,14 +389,68 @@ class PageCache:
             return None
         return str(entry[1])
 
+    def _stored_texts(self) -> dict[str, Any]:
+        if self._texts is None:
+            self._texts = {}
+            try:
+                with open(self.texts_file, "rb") as f:
+                    head, texts = marshal.loads(f.read())
+                if head == self.head and isinstance(texts, dict):
+                    self._texts = texts
+            except (OSError, ValueError, EOFError, TypeError):
+                pass
+        return self._texts
+
+    def text(self, name: str, key: str) -> Text | None:
+        """The text stored under ``name`` when it was made from ``key`` (`Keys.texts`); else None."""
+        try:
+            stored, blob = self._stored_texts().get(name) or ("", b"")
+            if stored != key:
+                return None
+            text = marshal.loads(zlib.decompress(blob))
+        except (ValueError, EOFError, TypeError, zlib.error):
+            return None
+        if isinstance(text, tuple) and len(text) == 3 and all(type(part) is str for part in text):
+            return text
+        return None
+
+    def _save_texts(self, texts: dict[str, tuple[str, Text | None]]) -> None:
+        """Remember each page's text: ``texts`` maps a name to (text key, the text this build
+        rendered, or None for one it did not render: the one stored stays if made from that key)."""
+        if all(made is None for _, made in texts.values()):
+            return  # (nothing new: what is stored still holds for its keys)
+        stored = self._stored_texts()
+        kept: dict[str, Any] = {}
+        for name, (key, made) in texts.items():
+            if made is not None:
+                kept[name] = (key, zlib.compress(marshal.dumps(made), 1))
+            elif isinstance(before := stored.get(name), tuple) and before[:1] == (key,):
+                kept[name] = before
+        try:
+            blob = marshal.dumps((self.head, kept))
+        except ValueError:
+            return
+        if len(blob) <= _MAX_PACK:
+            from engine.cache import store
+
+            store.write_pack(self.texts_file, blob)
+            self._texts = kept
+
     def save(
-        self, records: dict[str, tuple[str, str, tuple[str, ...]]], files: dict[str, bytes], kept: set[str]
+        self,
+        records: dict[str, tuple[str, str, tuple[str, ...]]],
+        files: dict[str, bytes],
+        kept: set[str],
+        texts: dict[str, tuple[str, Text | None]] | None = None,
     ) -> None:
         """Remember what is now on disk. ``records`` maps a name (a page's Markdown path) to (key,
         title, its files); ``files`` holds the bytes of the files this build made; those in ``kept``
-        were left untouched, so what was stored for them still holds."""
+        were left untouched, so what was stored for them still holds. ``texts``: each page's text
+        key and the text rendered (`_save_texts`)."""
         import time
 
+        if texts:
+            self._save_texts(texts)
         saved = time.time_ns()
         entries: dict[str, Any] = {}
         for name, (key, title, paths) in records.items():

@@ -41,6 +41,7 @@ class BuildResult:
     search_files: int = 0  # the search's files (engine.site.search: Pagefind's index, the search pages)
     search_changed: int = 0  # of them added, changed or removed
     rendered: int | None = None  # pages rendered; None without the page cache (all of them)
+    laid_out: int = 0  # pages whose text was kept and put in the layout again
     written: bool = False
 
     @property
@@ -96,6 +97,7 @@ def _build(
     result.warnings = built.warnings
     result.pages, result.files = len(built.entries) + len(built.editions), len(built.files) + len(built.kept)
     result.rendered = None if cache is None else built.rendered
+    result.laid_out = built.laid_out
     if built.problems or built.warnings:  # (counted as `validate` counts them: never "1 warning in 1 of 0 files")
         from engine.commands.validate import checked_files
 
@@ -151,7 +153,7 @@ def _build(
     else:  # (nothing to write: a killed run's folder is swept all the same, and the others said each time)
         result.notes += _unproven(out, outtree.sweep(out))
     if cache is not None:
-        cache.save(built.records, built.files, built.kept)
+        cache.save(built.records, built.files, built.kept, built.texts)
     return result
 
 

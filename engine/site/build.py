@@ -16,7 +16,8 @@ as effective dates are.
 
 Large builds render on every core (forked workers, results in plan order). With a page cache
 (engine.cache.pages), only pages whose inputs changed since the last build into the same folder are
-rendered; the others are kept on disk as they are.
+rendered; the others are kept on disk as they are, or, when only what the layout around their text
+reads changed, their text as rendered before is put in the layout again.
 
 This module runs the stages in order, each a call (`build` reads as them); each lives in its own
 module: `plan` (which pages, languages and editions; paths and links) → the pages the cache keeps
@@ -32,7 +33,7 @@ import os
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from engine.cache.pages import PageCache, page_keys
+from engine.cache.pages import PageCache, Text, page_keys
 from engine.i18n import cldr as l10n
 from engine.i18n.catalogs import SITE, template_messages
 from engine.i18n.translator import Translator, source_index
@@ -154,13 +155,17 @@ def build(
     out.problems += examples_that_fail(repo, {job.page.program for job in work.jobs})
     work.first_pages()  # once, before any worker starts
     kept = _kept_pages(repo, work, at, cache)
-    todo = [job for job in work.jobs if job not in kept.titles]
+    todo = [job for job in work.jobs if job not in kept.titles and job not in kept.texts]
     sources = _source_messages(work, todo, out)
     if out.problems:
         return out
     groups = _groups(todo)
     _read_catalogs(work, groups)
     rendered = _render(repo, work, sources, at, groups, progress, out)
+    if cache is not None:  # each page's text, for the next build (those not rendered: as stored)
+        out.texts = {job.path("md"): (kept.text_keys[job], rendered.get(job)) for job in work.jobs}
+    rendered.update(kept.texts)  # (their text as rendered before: only the layout is made again)
+    out.laid_out = len(kept.texts)
     layouts = _layout_texts(work, sources, rendered)
     if len(rendered) + len(kept.titles) == len(work.jobs):  # translation problems still block publishing (see cli)
         _assemble(repo, work, rendered, kept, layouts, at, out, cache)
@@ -171,27 +176,35 @@ def build(
 
 
 class _Kept(NamedTuple):
-    """What the page cache gave a build: each page's key (none without a cache), the title of each
-    page whose files on disk are current (it is not rendered again), and the digest of what every
-    page shares (part of the index's key)."""
+    """What the page cache gave a build: each page's key and text key (none without a cache), the
+    title of each page whose files on disk are current (it is not rendered again), the text of each
+    other page whose text is made from what it was made from before (it is put in the layout again,
+    not rendered), and the digest of what every page shares (part of the index's key)."""
 
     keys: dict[Job, str]
+    text_keys: dict[Job, str]
     titles: dict[Job, str]
+    texts: dict[Job, Text]
     shared: bytes
 
 
 def _kept_pages(repo: Repository, work: Plan, at: str | None, cache: PageCache | None) -> _Kept:
-    """The pages the last build into the cache's folder left as this one would make them."""
+    """The pages the last build into the cache's folder left as this one would make them, and the
+    texts of the others that it rendered as this one would render them."""
     if cache is None:
-        return _Kept({}, {}, b"")
-    listed, shared = page_keys(repo, work, at)
-    keys = dict(zip(work.jobs, listed))
+        return _Kept({}, {}, {}, {}, b"")
+    found = page_keys(repo, work, at)
+    keys = dict(zip(work.jobs, found.pages))
+    text_keys = dict(zip(work.jobs, found.texts))
     titles: dict[Job, str] = {}
+    texts: dict[Job, Text] = {}
     for job, key in keys.items():
         title = cache.reusable(job.path("md"), key, work.files(job))
         if title is not None:
             titles[job] = title
-    return _Kept(keys, titles, shared)
+        elif (text := cache.text(job.path("md"), text_keys[job])) is not None:
+            texts[job] = text
+    return _Kept(keys, text_keys, titles, texts, found.shared)
 
 
 def _source_messages(work: Plan, todo: list[Job], out: Built) -> dict[str, dict[Any, tuple[str, int]]]:

@@ -30,7 +30,10 @@ class Built:
     kept: set[str] = field(default_factory=set)  # files not made again: those on disk are current
     # for engine.cache.pages: a page's .md path (or INDEX) -> (key, title, its files)
     records: dict[str, tuple[str, str, tuple[str, ...]]] = field(default_factory=dict)
-    rendered: int = 0  # pages rendered (the others were kept)
+    rendered: int = 0  # pages rendered (the others were kept or laid out again)
+    laid_out: int = 0  # pages whose text, as rendered before, was put in the layout again
+    # for engine.cache.pages: a page's .md path -> (its text key, its text if rendered by this build)
+    texts: dict[str, tuple[str, tuple[str, str, str] | None]] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)  # do not stop publishing (a language shown in English)
 
 
