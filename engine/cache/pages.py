@@ -116,7 +116,7 @@ def _reads_layout(folder: str, site: bool = False) -> bool:
     names one ending in `.html.j2`, or a name it computes (`{% include name %}`). A file that is
     not a template Jinja can read (`_site/README.md`) cannot be loaded by a page either: a page
     loading it fails, and a build that fails keeps nothing."""
-    from jinja2 import meta
+    from jinja2 import TemplateError, meta
 
     from engine.templates.check import parse
 
@@ -130,8 +130,10 @@ def _reads_layout(folder: str, site: bool = False) -> bool:
                 with open(path, "rb") as f:
                     tree = parse(f.read().decode("utf-8"), name, path)
                 names = list(meta.find_referenced_templates(tree))
-            except Exception:  # (unreadable, not UTF-8, not Jinja: see above)
+            except (OSError, UnicodeError, TemplateError):  # (unreadable, not UTF-8, not Jinja: see above)
                 continue
+            except RecursionError:  # (nested past what the parser can read: not known, so it may)
+                return True
             if any(n is None or n.endswith(LAYOUT_SUFFIX) for n in names):
                 return True
     return False
