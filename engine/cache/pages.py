@@ -132,7 +132,10 @@ def _reads_layout(folder: str, site: bool = False) -> bool:
                 names = list(meta.find_referenced_templates(tree))
             except (OSError, UnicodeError, TemplateError):  # (unreadable, not UTF-8, not Jinja: see above)
                 continue
-            except RecursionError:  # (nested past what the parser can read: not known, so it may)
+            except Exception:  # an untrusted template Jinja's parser fails on otherwise
+                # (a number past int's 4,300 digits is a ValueError in its lexer, a nesting past the
+                # stack a RecursionError): not known not to, so it may: the whole of `_site/` in the
+                # key, which is never wrong (the render says what is wrong with the template)
                 return True
             if any(n is None or n.endswith(LAYOUT_SUFFIX) for n in names):
                 return True
