@@ -65,6 +65,16 @@ def test_two_builds_are_byte_identical(policies: Path, tmp_path: Path, built_sit
     assert again.code == 0 and "is up to date" in again.out
 
 
+def test_a_build_from_inside_the_policies_folder_writes_the_same(tmp_path: Path, built_site: Path) -> None:
+    """`policyctl build --root .` in policies/ (the layout is then `./_site`, which Jinja names
+    `_site/...`): every message of the layout was looked up in the program's catalog, and the build
+    refused to publish with a G002 for each (run anywhere else, the same repository built)."""
+    out = tmp_path / "site"
+    run = run_cli("build", "--root", ".", "--out", str(out), "--at", SITE_DAY, cwd=ROOT / "policies")
+    assert run.code == 0, run
+    assert disk.read_tree(str(out)) == disk.read_tree(str(built_site))
+
+
 @pytest.mark.parametrize("second", [None, pytest.param("csba2", marks=pytest.mark.slow)])
 def test_the_tree_holds_every_program_marketplace_and_language(
     policies: Path, tmp_path: Path, second: str | None, built_site: Path

@@ -86,7 +86,10 @@ class Renderer:
         self.marker = None
 
     def _environment(self, site_dir: str) -> MarkedSandbox:
-        # the files of the layout's templates, as Jinja's loader names them (`posixpath.join`)
+        # the files of the layout's templates, as Jinja's loader names them (`posixpath.join`, then
+        # `os.path.normpath`: with `--root .` the layout is `./_site`, its files `_site/page.md.j2`,
+        # and every message of the layout was looked up in the program's catalog: G002 by the score)
+        site_dir = os.path.normpath(site_dir)
         self._layout_folder = posixpath.join(site_dir, "")
         self._marker_file = posixpath.join(site_dir, MARKER_TEMPLATE)
         loader = ChoiceLoader(
