@@ -19,7 +19,7 @@ from engine.decisions.runtime import learn as _learn
 from engine.decisions.runtime import moments as _moments
 from engine.decisions.runtime import plain_day as _plain_day
 from engine.schema.predicates import FORMAT_CHECKS, JSON_TYPES, format_checker
-from engine.schema.words import false_step, format_hint, got, phrase, said
+from engine.schema.words import false_step, fits_of, format_hint, got, phrase, said
 
 if TYPE_CHECKING:
     from engine.problems.hints import Suggester
@@ -168,10 +168,7 @@ class InputChecker:
         except Exception:  # (a backstop: no schema the one check accepts gets here)
             return ["/: the decision's `inputs` schema cannot be applied (`policyctl validate` says why)"]
         messages: dict[str, Refusal] = {}  # (in order, once: each key a `required` lacks is an error)
-
-        def fits(schema: Any, value: Any) -> bool:
-            return bool(validator.evolve(schema=schema).is_valid(value))
-
+        fits = fits_of(validator)
         for error in errors:
             path = list(error.absolute_path) + false_step(error, inputs, self.schema)
             if error.validator in ("required", "additionalProperties") and not path:

@@ -25,7 +25,7 @@ from engine.schema import (
 )
 from engine.schema.keywords import SUBSCHEMA_LISTS, SUBSCHEMA_MAPS, SUBSCHEMA_ONE
 from engine.schema.predicates import declared_types, format_checker
-from engine.schema.words import SAID_AS, Fits, closest_branch, count, false_step, json_kind, of_a_key, said
+from engine.schema.words import SAID_AS, Fits, closest_branch, count, false_step, fits_of, json_kind, of_a_key, said
 from engine.source.loader import Document, Path
 
 if TYPE_CHECKING:  # jsonschema and referencing are imported only when a schema must be evaluated
@@ -83,7 +83,7 @@ def check_document(doc: Document, kind: str) -> list[Problem]:
     authors = _authors_schema_nodes()
     checker = validator(kind)
     errors = (e for e in checker.iter_errors(doc.data) if id(e.schema) not in authors)
-    return errors_to_problems(doc, (), errors, fits=_fits(checker), resolve=_resolved_branches)
+    return errors_to_problems(doc, (), errors, fits=fits_of(checker), resolve=_resolved_branches)
 
 
 @cache
@@ -186,23 +186,7 @@ def check_value(doc: Document, path: Path, value: Any, schema: dict[str, Any], w
     key = json.dumps(schema, sort_keys=True)
     checker = _value_validator(key)
     errors = checker.iter_errors(value)
-    return errors_to_problems(doc, path, errors, code="P003", what=what, fits=_fits(checker), value=(value, schema))
-
-
-def _fits(checker: Draft202012Validator) -> Fits:
-    """Whether a value fits a part of ``checker``'s schema: the words count the branches of a
-    `oneOf` a value fits, the items a `contains` holds. (Only for words: a part whose `$ref` does
-    not resolve on its own fits nothing.)"""
-
-    def fits(schema: Any, value: Any) -> bool:
-        from referencing.exceptions import Unresolvable
-
-        try:
-            return bool(checker.evolve(schema=schema).is_valid(value))
-        except Unresolvable:  # (a reference out of the part: no count rather than no message)
-            return False
-
-    return fits
+    return errors_to_problems(doc, path, errors, code="P003", what=what, fits=fits_of(checker), value=(value, schema))
 
 
 def schema_problems(schema: Any, root: Any = None) -> list[str]:

@@ -292,6 +292,23 @@ def format_hint(fmt: Any) -> str:
 Fits = Callable[[Any, Any], bool]
 
 
+def fits_of(checker: Any) -> Fits:
+    """``Fits`` for a jsonschema validator ``checker``: whether a value fits a part of its schema
+    (the words count the branches of a `oneOf` a value fits, the items a `contains` holds; S001,
+    P003 and D004 alike). A part whose `$ref` does not resolve on its own fits nothing: no count
+    rather than no message."""
+
+    def fits(schema: Any, value: Any) -> bool:
+        from referencing.exceptions import Unresolvable
+
+        try:
+            return bool(checker.evolve(schema=schema).is_valid(value))
+        except Unresolvable:
+            return False
+
+    return fits
+
+
 def said(error: Any, fits: Fits, verb: str = "write", owner: str = "the schema's") -> tuple[str, str]:
     """What ``error`` says, in words (the message after its pointer), and its hint ("" for the
     caller's own). ``verb`` is what a hint asks to do with a value (a file's is written, an input
