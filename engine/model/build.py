@@ -838,14 +838,7 @@ def _unknown_format(form: str, declared: Any) -> tuple[str, str]:
 
     types = {declared} if isinstance(declared, str) else set(declared) if isinstance(declared, list) else None
     if types is not None and types <= _NUMBERS | {"null"}:  # (as format_problems says of a schema of numbers)
-        close = difflib.get_close_matches(form, sorted(NUMBER_FORMATS), n=1)
-        return (
-            f"`{form}` is not a format of numbers policyctl knows",
-            f"did you mean `{close[0]}`?"
-            if close
-            else "pages show a number as `money`, `percent` or `duration-day` (`duration-hour`, ...); "
-            "leave the format out for a plain number",
-        )
+        return _not_a_number_format(form)
     close = difflib.get_close_matches(form, sorted(FORMAT_CHECKS) + sorted(NUMBER_FORMATS), n=1)
     return (
         f"`{form}` is not a format policyctl checks, so a value would pass it unchecked",
@@ -881,18 +874,19 @@ def format_problems(doc: Document, path: Path, node: Any) -> list[Problem]:
             )
         ]
     if form in FORMAT_CHECKS and types <= _NUMBERS | {"null"}:  # (an unknown one: unknown_keywords)
-        import difflib
-
-        close = difflib.get_close_matches(form, sorted(NUMBER_FORMATS), n=1)
-        return [
-            Problem.at(
-                doc.pos(path + ("format",)),
-                "P009",
-                f"`{form}` is not a format of numbers policyctl knows",
-                f"did you mean `{close[0]}`?"
-                if close
-                else "pages show a number as `money`, `percent` or `duration-day` (`duration-hour`, ...); "
-                "leave the format out for a plain number",
-            )
-        ]
+        return [Problem.at(doc.pos(path + ("format",)), "P009", *_not_a_number_format(form))]
     return []
+
+
+def _not_a_number_format(form: str) -> tuple[str, str]:
+    """The message and hint of ``form`` on a schema of numbers, whose formats are policyctl's own."""
+    import difflib
+
+    close = difflib.get_close_matches(form, sorted(NUMBER_FORMATS), n=1)
+    return (
+        f"`{form}` is not a format of numbers policyctl knows",
+        f"did you mean `{close[0]}`?"
+        if close
+        else "pages show a number as `money`, `percent` or `duration-day` (`duration-hour`, ...); "
+        "leave the format out for a plain number",
+    )
