@@ -190,11 +190,10 @@ def test_a_parameter_and_an_input_get_the_same_words(starter: Path) -> None:
     run = run_cli("validate", cwd=starter)
     assert run.code == 1
     assert run.out.splitlines()[:4] == [
-        "policies/returns/program.yaml:33:12: error[P003]: parameter `contact` /parameters/contact/value: "
+        "policies/returns/program.yaml:33:12: error[P003]: parameter `contact`: "
         'expected an email address, got `"nobody"`',
         '  hint: write it like `"name@example.com"`',
-        "policies/returns/program.yaml:38:12: error[P003]: parameter `help_url` /parameters/help_url/value: "
-        'expected a URI, got `"not a uri"`',
+        'policies/returns/program.yaml:38:12: error[P003]: parameter `help_url`: expected a URI, got `"not a uri"`',
         '  hint: write it like `"https://example.com/help"`',
     ]
     edit(program, "value: nobody", "value: help@example.com")
@@ -350,8 +349,8 @@ def test_an_authors_own_pattern_is_quoted(starter: Path) -> None:
     lines = run.out.splitlines()
     at = next(i for i, line in enumerate(lines) if line.startswith("policies/returns/program.yaml:"))
     assert lines[at : at + 2] == [
-        "policies/returns/program.yaml:28:12: error[P003]: parameter `free_return_shipping` "
-        "/parameters/free_return_shipping/value: expected a string (matching `^[a-z][a-z0-9_]{0,62}$`) "
+        "policies/returns/program.yaml:28:12: error[P003]: parameter `free_return_shipping`: "
+        "expected a string (matching `^[a-z][a-z0-9_]{0,62}$`) "
         "or an array, got integer `5`",
         "  hint: write a string or a list (`- item` lines, or `[a, b]`)",
     ]

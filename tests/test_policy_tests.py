@@ -538,8 +538,7 @@ LEFT_OUT = [
         "value: thirty\n",
         0,
         5,
-        "18:12: parameter `return_window_days` /parameters/return_window_days/value: expected integer, got string"
-        ' `"thirty"`',
+        '18:12: parameter `return_window_days`: expected integer, got string `"thirty"`',
     ),
     (PROGRAM, "title: Returns\n", "title: Returns\nbogus: 1\n", 0, 5, "10:1: the document: unexpected key `bogus`"),
     (
@@ -548,8 +547,7 @@ LEFT_OUT = [
         "value: yes\n",
         4,
         1,
-        "8:12: parameter `free_return_shipping` /parameters/free_return_shipping/value: expected boolean, got string"
-        ' `"yes"`',
+        '8:12: parameter `free_return_shipping`: expected boolean, got string `"yes"`',
     ),
     (OVERLAY, "marketplace: de\n", "marketplace: de\nbogus: 1\n", 4, 1, "4:1: the document: unexpected key `bogus`"),
     (

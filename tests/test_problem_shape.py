@@ -202,7 +202,7 @@ def test_an_authors_values_that_look_like_paths_are_shown_as_written(
     run = run_cli("validate", "--format", "json", cwd=init_repo / "policies/returns")
     [problem] = json.loads(run.out)["problems"]
     assert (problem["file"], problem["line"], problem["code"]) == ("program.yaml", 17, "P003"), problem
-    assert problem["message"].endswith(f"/parameters/label_folder/value: {message}"), problem
+    assert problem["message"] == f"parameter `label_folder`: {message}", problem
     assert problem["hint"] == hint
 
 

@@ -471,10 +471,11 @@ def test_a_value_a_keyword_refuses_is_said_in_words_at_its_place(said: tuple[str
     keyword, _, _, message, hint, col, _ = VALUES[i]
     out, lines = said
     name = _name(i, keyword)
-    pointer = f"/parameters/{name}/value" + ("" if message.startswith("/") else ": ")
-    expected = f"{PROGRAM}:{lines[name]}:{col}: error[P003]: parameter `{name}` {pointer}{message}\n  hint: {hint}\n"
+    # (a part of the value said by its pointer inside the value: `parameter `p` at /1: ...`)
+    where = " at " if message.startswith("/") else ": "
+    expected = f"{PROGRAM}:{lines[name]}:{col}: error[P003]: parameter `{name}`{where}{message}\n  hint: {hint}\n"
     assert expected in out, out
-    assert out.count(f"parameter `{name}` ") == 1, out  # (one problem per value)
+    assert out.count(f"parameter `{name}`") == 1, out  # (one problem per value)
 
 
 @pytest.mark.parametrize("i", [i for i, v in enumerate(VALUES) if v[6]], ids=[v[0] for v in VALUES if v[6]])
@@ -525,3 +526,29 @@ def test_the_stock_phrases_are_found() -> None:
         "/x: 5 is less than the minimum of 10",
     ):
         assert STOCK.search(old), old
+
+
+def test_a_value_is_named_by_its_parameter_its_day_and_its_part(init_repo: Path) -> None:
+    """P003 named the value by its JSON Pointer in the file after the parameter's name, which said
+    the name twice (`parameter `w` /parameters/w/value:`) and a change only by its index; now the
+    parameter, the day a change starts, and the part of the value by its pointer inside it."""
+    program = init_repo / PROGRAM
+    text = program.read_text(encoding="utf-8")
+    start = text.index("  return_window_days:\n")
+    end = text.index("  free_return_shipping:\n")
+    program.write_text(
+        text[:start]
+        + "  return_window_days:\n    description: Tiers.\n"
+        + "    schema: {type: array, items: {type: object, properties: {rate: {type: number}}}}\n"
+        + "    value: [{rate: 1}, {rate: x}]\n    source: the returns policy\n"
+        + '    changes:\n      - from: "2025-01-01"\n        value: 45\n        source: the 2025 edition\n'
+        + text[end:],
+        encoding="utf-8",
+    )
+    r = run_cli("validate", cwd=init_repo)
+    assert r.code == 1, r
+    assert [line for line in r.out.splitlines() if "error[" in line] == [
+        f'{PROGRAM}:17:31: error[P003]: parameter `return_window_days` at /1/rate: expected number, got string `"x"`',
+        f"{PROGRAM}:21:16: error[P003]: parameter `return_window_days` from 2025-01-01: expected array, "
+        "got integer `45`",
+    ], r.out

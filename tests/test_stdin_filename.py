@@ -13,7 +13,7 @@ from support import run_cli
 PROGRAM = "policies/returns/program.yaml"
 DECISION = "policies/returns/decisions/return_allowed.yaml"
 P003 = (
-    "error[P003]: parameter `return_window_days` /parameters/return_window_days/value: expected integer, "
+    "error[P003]: parameter `return_window_days`: expected integer, "
     'got string `"x"`\n'
     "  hint: write a whole number in digits and nothing else, such as `30`, without quotes\n"
     "1 error in 1 of 1 file\n"

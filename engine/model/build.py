@@ -247,7 +247,8 @@ def check_entries(
     valid = fastcheck.value_validator(param_schema)
     for entry, path in zip(entries, paths):
         if valid is None or not valid(entry.value):
-            problems += schema.check_value(doc, path, entry.value, param_schema, what=f"parameter `{name}`")
+            what = f"parameter `{name}`" + (f" from {entry.start}" if entry.start else "")
+            problems += schema.check_value(doc, path, entry.value, param_schema, what=what)
         if tiers and isinstance(entry.value, list):
             problems += tier_problems(doc, path, entry.value)
     return problems

@@ -280,13 +280,12 @@ def _problem(
     below: Path = (),
 ) -> Problem:
     path: Path = base + tuple(error.absolute_path) + below
-    where = _pointer(path)
-    prefix = f"{what} " if what else ""
+    head = _head(what, base, path)
     validator, expected = error.validator, error.validator_value
     if validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else str(expected)
         pos = doc.key_pos(path) if path else doc.pos(path)
-        return Problem.at(pos, code, f"{prefix}{where}: missing required key `{missing}`", f"add `{missing}:` here")
+        return Problem.at(pos, code, f"{head}: missing required key `{missing}`", f"add `{missing}:` here")
     if validator in ("additionalProperties", "unevaluatedProperties") and isinstance(error.instance, dict):
         allowed = error.schema.get("properties") or {}
         key = next((k for k in error.instance if k not in allowed), "?")
@@ -296,7 +295,7 @@ def _problem(
             if close
             else (f"allowed keys here: {hints.listed(allowed)}" if allowed else "remove it")
         )
-        return Problem.at(doc.key_pos(path + (key,)), code, f"{prefix}{where}: unexpected key `{key}`", hint)
+        return Problem.at(doc.key_pos(path + (key,)), code, f"{head}: unexpected key `{key}`", hint)
     pos = doc.pos(path)
     got = json_kind(error.instance)  # (JSON Schema's names, as the schema's `type` and words.got say them)
     if validator == "type":
@@ -310,7 +309,7 @@ def _problem(
         if code == "P003" and error.instance is None and isinstance(expected, str):
             # `value: null`, the authors' guide's "not stated for this marketplace": its schema must say so
             hint = f'to say a value is not stated, let the schema allow it: `type: [{expected}, "null"]`'
-        return Problem.at(pos, code, f"{prefix}{where}: expected {want}, got {got} `{_shown(error.instance)}`", hint)
+        return Problem.at(pos, code, f"{head}: expected {want}, got {got} `{_shown(error.instance)}`", hint)
     if validator == "enum":
         # (an author's `enum` may hold thousands of values: named up to MAX_LISTED, each error)
         # (each in backticks: an author's value, such as `"./labels"`, is shown as written, never
@@ -321,12 +320,12 @@ def _problem(
         words = [str(v) for v in expected] if hints.left >= len(expected) else []  # (made while looked at)
         close = hints.closest(str(error.instance), words)
         hint = f"did you mean `{close[0]}`?" if close else f"use one of: {options}"
-        return Problem.at(pos, code, f"{prefix}{where}: `{_shown(error.instance)}` is not one of {options}", hint)
+        return Problem.at(pos, code, f"{head}: `{_shown(error.instance)}` is not one of {options}", hint)
     if validator == "const":
         return Problem.at(
             pos,
             code,
-            f"{prefix}{where}: expected `{_shown(expected)}`, got `{_shown(error.instance)}`",
+            f"{head}: expected `{_shown(expected)}`, got `{_shown(error.instance)}`",
             f"write `{_shown(expected)}`",
         )
     if validator == "pattern" and expected == ZONE_PATTERN and isinstance(error.instance, str):
@@ -335,34 +334,44 @@ def _problem(
         hint = zone_hint(error.instance, hints) or f"the value must match `{expected}`"
         zone = json.dumps(error.instance, ensure_ascii=False)[1:-1]  # (as P001 shows it, without quotes)
         zone = zone if len(zone) <= 60 else zone[:57] + "..."
-        return Problem.at(pos, code, f"{prefix}{where}: `{zone}` is not an IANA time zone", hint)
+        return Problem.at(pos, code, f"{head}: `{zone}` is not an IANA time zone", hint)
     if validator == "pattern" and expected == LOCALE_PATTERN and isinstance(error.instance, str):
         if "propertyNames" in error.absolute_schema_path:  # (`names:` keys) the key itself
             pos = doc.key_pos(path + (error.instance,))
         return Problem.at(
-            pos, code, f"{prefix}{where}: `{_shown(error.instance)}` is not a locale id", locale_hint(error.instance)
+            pos, code, f"{head}: `{_shown(error.instance)}` is not a locale id", locale_hint(error.instance)
         )
     if validator == "pattern" and code == "S001" and str(expected).startswith(_ID_START):
         # (policyctl's own id, common.schema.json's; an author's pattern, in P003, is the author's
         # and said as written: `^[a-z_]+$` is no id)
         if "propertyNames" in error.absolute_schema_path and isinstance(error.instance, str):
             pos = doc.key_pos(path + (error.instance,))  # the key itself, not its mapping's first key
-        return Problem.at(pos, code, f"{prefix}{where}: {_not_an_id(error.instance)}", _ID_WORDS)
+        return Problem.at(pos, code, f"{head}: {_not_an_id(error.instance)}", _ID_WORDS)
     if (validator == "format" and expected == "date") or (validator == "pattern" and "[0-9]{4}" in str(expected)):
         if isinstance(error.instance, str) and _DAY_FORM.fullmatch(error.instance):  # the form, not a day
             return Problem.at(
                 pos,
                 code,
-                f"{prefix}{where}: `{error.instance}` is not a day of the calendar",
+                f"{head}: `{error.instance}` is not a day of the calendar",
                 "check the day and the month",
             )
         return Problem.at(
             pos,
             code,
-            f"{prefix}{where}: `{_shown(error.instance)}` is not a date",
+            f"{head}: `{_shown(error.instance)}` is not a date",
             'write an ISO date in quotes, e.g. "2024-03-01"',
         )
     return _said(doc, base, path, pos, error, code, what, hints, fits)
+
+
+def _head(what: str, base: Path, path: Path) -> str:
+    """What a problem's message starts with: an author's value (P003) told by what it is (``what``:
+    "parameter `fee` from 2025-01-01", the value at ``base``) and a part of it by its pointer inside
+    the value; a file kind's fault (S001) by its pointer in the file."""
+    if not what:
+        return _pointer(path)
+    inside = path[len(base) :]
+    return f"{what} at {_pointer(inside)}" if inside else what
 
 
 def _said(
@@ -403,7 +412,7 @@ def _said(
     return Problem.at(
         pos,
         code,
-        f"{what} {_pointer(path)}: {message}" if what else f"{_pointer(path)}: {message}",
+        f"{_head(what, base, path)}: {message}",
         hint or advice.get(validator, "see `policyctl schema`"),
     )
 
