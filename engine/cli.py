@@ -118,8 +118,40 @@ def _stdin_file(paths: tuple[str, ...], stdin_filename: str, yaml_only: bool) ->
     return data
 
 
-def _policy_error(e: Any) -> NoReturn:
-    """Print a PolicyError's problems and exit 2 (a bad request) or 1 (bad data)."""
+# How a command says on standard output a refusal that exits 1 (the repository's problems, a
+# bundle that cannot be used), besides its text on standard error: "" not there (text and YAML are
+# for people); "json": a JSON document in the shape `validate --format json` prints problems in
+# (engine.problems.report.body); "line": that document on one line, for `decide`, whose JSON is
+# JSON Lines for a batch, and whether the input is one is not known (it is not read) when the
+# repository refuses; "github", "sarif": validate's writers. A usage error (exit 2) is only told.
+REFUSAL_FORMATS = ("json", "line", "github", "sarif")
+
+
+def _refused_out(problems: list[Any], files: int, said_as: str) -> None:
+    """A refusal's problems on standard output in the format ``said_as`` (REFUSAL_FORMATS), if any."""
+    if said_as not in REFUSAL_FORMATS:
+        return
+    from engine.problems import report
+
+    if said_as == "json":
+        click.echo(report.as_json(problems, files, ok=False), nl=False)
+    elif said_as == "line":
+        click.echo(json.dumps(report.body(problems, files, ok=False), ensure_ascii=False))
+    else:
+        from engine.source.project import report_roots
+
+        click.echo(report.REPORTERS[said_as](problems, files, root=report_roots()), nl=False)
+
+
+def _files_read(repo: Any) -> int:
+    """The files a question read: a repository's YAML files (as its problems' summary counts them), or the bundle."""
+    documents = getattr(repo, "_documents", None)
+    return 1 if documents is None else len(documents)
+
+
+def _policy_error(e: Any, said_as: str = "", files: int = 1) -> NoReturn:
+    """Print a PolicyError's problems and exit 2 (a bad request) or 1 (bad data); bad data also on
+    standard output as ``said_as`` says (REFUSAL_FORMATS), ``files`` the files read."""
     from engine.problems import ASKED
 
     for p in (p.shown() for p in e.problems):
@@ -128,6 +160,8 @@ def _policy_error(e: Any) -> NoReturn:
             f"policyctl: {where}error[{p.code}]: {p.message}" + (f"\n  hint: {p.hint}" if p.hint else "") + "\n",
             err=True,
         )
+    if not e.usage:
+        _refused_out(list(e.problems), files, said_as)
     sys.exit(2 if e.usage else 1)
 
 
@@ -244,8 +278,9 @@ def _out_callback(ctx: click.Context, _param: click.Parameter, out: str | None) 
     return str(found.shown(found.out))
 
 
-def _repo_for_questions(root: str) -> Any:
-    """A repository sound enough to answer questions; data problems exit 1 with the list."""
+def _repo_for_questions(root: str, said_as: str = "") -> Any:
+    """A repository sound enough to answer questions; data problems exit 1 with the list (also on
+    standard output as ``said_as`` says: REFUSAL_FORMATS)."""
     repo = _load(root)
     errors = [p for p in repo.problems if p.severity == "error"]
     if errors:
@@ -253,6 +288,7 @@ def _repo_for_questions(root: str) -> Any:
 
         _say(report.text(errors, len(repo._documents), kind=report.YAML), err=True)
         _say("policyctl: fix these problems first (`policyctl validate`)\n", err=True)
+        _refused_out(errors, len(repo._documents), said_as)
         sys.exit(1)
     return repo
 
@@ -489,11 +525,12 @@ def show(
     """Print PROGRAM's resolved policy for one marketplace on one date."""
     from engine import PolicyError
 
-    repo = _repo_for_questions(root)
+    said_as = "json" if fmt == "json" else ""
+    repo = _repo_for_questions(root, said_as)
     try:
         resolved = repo.resolve(program, marketplace, at)
     except PolicyError as e:
-        _policy_error(e)
+        _policy_error(e, said_as, _files_read(repo))
     mp = resolved.marketplace
     head: dict[str, Any] = {
         "program": program,
@@ -557,11 +594,12 @@ def history(program: str, marketplace: str | None, fmt: str, root: str) -> None:
     """Print the timeline of PROGRAM's effective-dated changes."""
     from engine import PolicyError
 
-    repo = _repo_for_questions(root)
+    said_as = "json" if fmt == "json" else ""
+    repo = _repo_for_questions(root, said_as)
     try:
         changes = repo.history(program, marketplace)
     except PolicyError as e:
-        _policy_error(e)
+        _policy_error(e, said_as, _files_read(repo))
     from engine.model.policy import evidence_text, until_json, until_text
 
     rows = [
@@ -701,7 +739,9 @@ def decide(
         if lines:  # (a table's format is told by its file's name)
             _fail_usage("--lines is for answers printed here, not for a table's --output", "leave out --lines")
         _decide_table(program, decision, marketplace, _day(at), input_, output, maps, explain, bundle_file, root)
-    repo = _open_bundle(bundle_file) if bundle_file else _repo_for_questions(root)
+    # a refusal in JSON is one line: a JSON document, and a line of JSON Lines alike
+    said_as = "line" if fmt == "json" else ""
+    repo = _open_bundle(bundle_file, said_as) if bundle_file else _repo_for_questions(root, said_as)
     progress = _console().progress("answering inputs", streaming=True)  # (a batch's lines so far)
     try:
         failed = run_decide(
@@ -709,7 +749,7 @@ def decide(
         )
     except PolicyError as e:
         progress.close()
-        _policy_error(e)
+        _policy_error(e, said_as, _files_read(repo))
     progress.close()
     sys.exit(1 if failed else 0)
 
@@ -782,15 +822,16 @@ def _decide_table(
     sys.exit(1 if ran.failed else 0)
 
 
-def _open_bundle(path: str) -> Any:
-    """A verified bundle; one that cannot be used exits 1 (2 when the file cannot be read) with why."""
+def _open_bundle(path: str, said_as: str = "") -> Any:
+    """A verified bundle; one that cannot be used exits 1 (2 when the file cannot be read) with why
+    (also on standard output as ``said_as`` says: REFUSAL_FORMATS)."""
     from engine import PolicyError
     from engine.bundle.load import load_bundle
 
     try:
         return load_bundle(path)
     except PolicyError as e:
-        _policy_error(e)
+        _policy_error(e, said_as, 1)
 
 
 @main.command("bundle")
@@ -1372,7 +1413,7 @@ def test_cmd(
                 _fail_usage(
                     "--bundle runs the bundle's cases: PATH, --coverage, --fail-under and --boundaries need the sources"
                 )
-            result = run_bundle(_open_bundle(bundle_file), keyword, junit_file, progress)
+            result = run_bundle(_open_bundle(bundle_file, fmt), keyword, junit_file, progress)
         else:
             result = run(root, path, keyword, coverage, fail_under, boundaries, junit_file, progress)
     except PolicyError as e:

@@ -90,6 +90,12 @@ def answer(argv: list[str]) -> int | None:
             sys.stderr.write(
                 f"policyctl: {where}error[{p.code}]: {p.message}" + (f"\n  hint: {p.hint}" if p.hint else "") + "\n"
             )
+        if not e.usage:  # (on standard output too, on one line, as engine/cli.py's `decide` says a refusal)
+            import json
+
+            from engine.problems.report import body
+
+            sys.stdout.write(json.dumps(body(e.problems, 1, ok=False), ensure_ascii=False) + "\n")
         return 2 if e.usage else 1
     finally:
         if progress is not None:

@@ -216,3 +216,90 @@ def test_the_serve_overlay_names_places_from_the_working_folder(
     monkeypatch.chdir(tmp_path / "policies" / "returns")
     panel = overlay([Problem("../returns/program.yaml", 9, 8, "S001", "bad", "see ../returns/tests/t.yaml")])
     assert "<li><code>program.yaml:9:8</code> error[S001]: bad<br><small>hint: see tests/t.yaml</small></li>" in panel
+
+
+# The questions (`show`, `history`, `decide`), asked in JSON of a repository with an error: they
+# printed nothing on standard output (a script piping into jq got empty input). Each prints the
+# problems as `validate --format json` does, `decide` on one line (its JSON is JSON Lines for a
+# batch, and the input is not read when the repository refuses); the text stays on standard error.
+QUESTIONS: dict[str, tuple[tuple[str, ...], bool]] = {  # (arguments, one line)
+    "show": (("show", "returns", "-m", "us", "--format", "json"), False),
+    "show --provenance": (("show", "returns", "-m", "us", "--format", "json", "--provenance"), False),
+    "show --assumptions": (("show", "returns", "-m", "us", "--format", "json", "--assumptions"), False),
+    "history": (("history", "returns", "--format", "json"), False),
+    "decide": (("decide", "returns.return_allowed", "-m", "us", "--input", "in.json"), True),
+    "decide --explain": (("decide", "returns.return_allowed", "-m", "us", "--input", "in.json", "--explain"), True),
+    "decide batch": (("decide", "returns.return_allowed", "-m", "us", "--input", "in.jsonl"), True),
+    "decide --lines": (("decide", "returns.return_allowed", "-m", "us", "--lines", "--input", "-"), True),
+}
+BROKEN = {
+    "file": "policies/returns/program.yaml",
+    "line": 9,
+    "column": 8,
+    "code": "S001",
+    "severity": "error",
+    "message": "/title: expected string, got integer `5`",
+    "hint": "quote the value to make it a string",
+}
+
+
+@pytest.mark.parametrize("question", sorted(QUESTIONS))
+def test_a_question_refused_in_json_prints_the_problems(init_repo: Path, question: str) -> None:
+    args, one_line = QUESTIONS[question]
+    (init_repo / "in.json").write_text('{"days_since_delivery": 3}\n', encoding="utf-8")
+    (init_repo / "in.jsonl").write_text('{"days_since_delivery": 3}\n{"days_since_delivery": 50}\n', encoding="utf-8")
+    edit(init_repo / "policies/returns/program.yaml", "title: Returns\n", "title: 5\n")
+    run = run_cli(*args, cwd=init_repo, stdin='{"days_since_delivery": 3}\n')
+    assert run.code == 1, run
+    assert run.out.count("\n") == 1 if one_line else run.out.startswith("{\n  "), run
+    body = json.loads(run.out)
+    assert body == {"ok": False, "files": 5, "problems": [BROKEN]}, body
+    # the shape and the problems `validate` prints, and the text for people as before
+    validated = json.loads(run_cli("validate", "--format", "json", cwd=init_repo).out)
+    assert list(body) == list(validated) and body["problems"] == validated["problems"]
+    assert run.err.endswith(
+        "1 error in 1 of 5 YAML files\npolicyctl: fix these problems first (`policyctl validate`)\n"
+    ), run
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (("show", "returns", "-m", "us"), 1),  # YAML: for people
+        (("history", "returns"), 1),
+        (("decide", "returns.return_allowed", "-m", "us", "--input", "in.json", "--format", "text"), 1),
+        (("show", "nope", "-m", "us", "--format", "json"), 2),  # a usage error is only told
+        (("decide", "returns.nope", "-m", "us", "--input", "in.json"), 2),
+    ],
+)
+def test_a_refusal_for_people_or_of_usage_prints_nothing_on_standard_output(
+    init_repo: Path, args: tuple[str, ...], code: int
+) -> None:
+    (init_repo / "in.json").write_text('{"days_since_delivery": 3}\n', encoding="utf-8")
+    if code == 1:  # (the repository's problems come first)
+        edit(init_repo / "policies/returns/program.yaml", "title: Returns\n", "title: 5\n")
+    run = run_cli(*args, cwd=init_repo)
+    assert (run.code, run.out) == (code, ""), run
+    assert "error[" in run.err
+
+
+@pytest.mark.parametrize(
+    ("args", "one_line"),
+    [
+        (("decide", "returns.return_allowed", "-m", "us", "--input", "in.json", "--bundle", "bad.bundle"), True),
+        (("test", "--bundle", "bad.bundle", "--format", "json"), False),
+    ],
+)
+def test_a_bundle_that_cannot_be_used_is_refused_in_json(
+    init_repo: Path, args: tuple[str, ...], one_line: bool
+) -> None:
+    (init_repo / "in.json").write_text('{"days_since_delivery": 3}\n', encoding="utf-8")
+    (init_repo / "bad.bundle").write_text("garbage\n", encoding="utf-8")
+    run = run_cli(*args, cwd=init_repo)
+    assert run.code == 1, run
+    assert (run.out.count("\n") == 1) is one_line, run
+    body = json.loads(run.out)
+    assert [(p["file"], p["line"], p["column"], p["code"]) for p in body["problems"]] == [("bad.bundle", 1, 1, "B001")]
+    assert body["ok"] is False and body["files"] == 1 and "error[B001]: not a policyctl bundle" in run.err, run
+    for p in body["problems"]:
+        assert set(p) == SHAPE and Problem.from_json(p).to_json() == p

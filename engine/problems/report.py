@@ -84,12 +84,18 @@ def as_json(
 ) -> str:
     """`ok` (whether the command passed; default: no error), `files`, `problems`: the keys `test`,
     `build` and `i18n check` JSON share."""
-    body = {
+    return json.dumps(body(problems, files, ok), indent=2, ensure_ascii=False) + "\n"
+
+
+def body(problems: Sequence[Problem], files: int, ok: bool | None = None) -> dict[str, object]:
+    """`as_json`'s object: also what `show`, `history` and `decide` print in JSON when the
+    repository's problems (or another refusal that exits 1) stop them, so a script reading their
+    output gets the problems in the one shape, not empty input."""
+    return {
         "ok": ok if ok is not None else not any(p.severity == "error" for p in problems),
         "files": files,
         "problems": [p.to_json() for p in problems],
     }
-    return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
 
 
 def _escape_data(s: str) -> str:
