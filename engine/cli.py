@@ -366,18 +366,20 @@ bundle_root_option = click.option("--root", metavar="DIR", callback=_bundle_root
 paths_root_option = click.option("--root", metavar="DIR", callback=_paths_root_callback, help=ROOT_HELP)
 
 
+# `--format` of the checking commands (validate, test, i18n check, build)
+FORMAT_HELP = (
+    "github, sarif: files named from the checkout's top (GITHUB_WORKSPACE, else git's, else the "
+    "repository's), for CI; "
+    "text, json: from the working folder."
+)
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help=FORMAT_HELP
+)
+
+
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="text",
-    show_default=True,
-    help="github, sarif: files named from the checkout's top (GITHUB_WORKSPACE, else git's, else the "
-    "repository's), for CI; "
-    "text, json: from the working folder.",
-)
+@format_option
 @click.option("--list-codes", is_flag=True, help="List every problem code and what it means.")
 @click.option(
     "--strict/--no-strict",
@@ -1026,7 +1028,15 @@ def _pages_problems(problems: list[Any], files: int) -> None:
     is_flag=True,
     help="Build in memory and compare with DIR: exit 1 listing stale, missing and leftover files.",
 )
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help=FORMAT_HELP + " github, sarif: with --check, each stale, missing or leftover file as G005; "
+    "what was built on standard error.",
+)
 @click.option(
     "--strict",
     is_flag=True,
@@ -1054,13 +1064,19 @@ def build_cmd(out: str, at: str | None, check: bool, fmt: str, strict: bool, roo
         result = run(root, out, at, check, progress, None if project is None else project.languages, strict)
     except PolicyError as e:
         progress.close()
-        _policy_error(e)
+        _policy_error(e, fmt)
     progress.close()
     if result.refused is not None:
         _fail_usage(f"will not build into `{out}`: {result.refused[0]}; nothing was changed", result.refused[1])
     if fmt == "json":
         _json(_build_json(result))
         sys.exit(result.exit_code)
+    if fmt != "text":  # annotations name each file from its checkout's top, as GitHub places them
+        from engine.source.project import report_roots
+
+        problems = result.problems + result.differences + result.warnings  # (as the JSON lists them)
+        click.echo(report.REPORTERS[fmt](problems, result.sources_checked, root=report_roots()), nl=False)
+    said = fmt != "text"  # github, sarif: the output is theirs; what people read goes to stderr
     if result.warnings:  # languages shown in English for now (`translations: fallback`)
         _say(report.text(result.warnings, result.sources_checked), err=True)
     if result.problems:
@@ -1068,8 +1084,8 @@ def build_cmd(out: str, at: str | None, check: bool, fmt: str, strict: bool, roo
         if result.compared:  # (G010 beside a check: the folder was compared all the same)
             _differences(result)
             sys.exit(1)
-        said = f"{out} was not compared" if check else f"nothing was written to {out}"  # (--check writes nothing)
-        _say(f"policyctl: {said}: fix these problems first\n", err=True)
+        what = f"{out} was not compared" if check else f"nothing was written to {out}"  # (--check writes nothing)
+        _say(f"policyctl: {what}: fix these problems first\n", err=True)
         sys.exit(1)
     if result.failure is not None:
         path, reason, partly = result.failure
@@ -1104,10 +1120,11 @@ def build_cmd(out: str, at: str | None, check: bool, fmt: str, strict: bool, roo
             search += f" ({result.search_changed} added, changed or removed)"
         click.echo(
             f"wrote {out}: {result.pages} pages, {result.files} files "
-            f"({result.changed} added, changed or removed{rendered}){search}"
+            f"({result.changed} added, changed or removed{rendered}){search}",
+            err=said,
         )
     else:
-        click.echo(f"{out} is up to date ({result.pages} pages, {result.files} files{rendered}){search}")
+        click.echo(f"{out} is up to date ({result.pages} pages, {result.files} files{rendered}){search}", err=said)
 
 
 def _differences(result: BuildResult) -> None:
@@ -1260,7 +1277,14 @@ def i18n_update(names: tuple[str, ...], drop_obsolete: bool, root: str) -> None:
 
 @i18n_cmd.command("check")
 @click.argument("names", nargs=-1, metavar="[PROGRAM|_site]...")
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help=FORMAT_HELP + " github, sarif: the completeness lines on standard error.",
+)
 @root_option
 def i18n_check(names: tuple[str, ...], fmt: str, root: str) -> None:
     """Exit 1 naming every missing, fuzzy, refused or obsolete message per locale (file:line); print completeness.
@@ -1277,7 +1301,7 @@ def i18n_check(names: tuple[str, ...], fmt: str, root: str) -> None:
         project = _project()
         result = check(root, names, None if project is None else project.languages)
     except PolicyError as e:
-        _policy_error(e)
+        _policy_error(e, fmt)
     if result.usage is not None:
         _fail_usage(*result.usage)
     if fmt == "json":
@@ -1303,14 +1327,20 @@ def i18n_check(names: tuple[str, ...], fmt: str, root: str) -> None:
             }
         )
         sys.exit(result.exit_code)
+    if fmt != "text":  # annotations name each file from its checkout's top, as GitHub places them
+        from engine.source.project import report_roots
+
+        files = result.documents if result.errors else result.files
+        click.echo(report.REPORTERS[fmt](result.errors + result.problems, files, root=report_roots()), nl=False)
+    said = fmt != "text"  # github, sarif: the output is theirs; what people read goes to stderr
     if result.errors:
         _say(report.text(result.errors, result.documents, kind=report.YAML), err=True)
         _say("policyctl: fix these problems first (`policyctl validate`)\n", err=True)
         sys.exit(1)
     if result.problems:
-        _say(report.text(result.problems, result.files))
+        _say(report.text(result.problems, result.files), err=said)
     for domain, stats in result.stats:
-        click.echo(f"{domain} {i18n.completeness_line(stats)}")
+        click.echo(f"{domain} {i18n.completeness_line(stats)}", err=said)
     sys.exit(result.exit_code)
 
 
@@ -1367,7 +1397,15 @@ def cache_clear() -> None:
 @click.option("--fail-under", type=click.FloatRange(0, 100), metavar="PCT", help="Fail when coverage is below PCT.")
 @click.option("--boundaries", is_flag=True, help="Also check every decision against its band tables at each band edge.")
 @click.option("-v", "--verbose", is_flag=True, help="Also list the tests that pass.")
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help=FORMAT_HELP + " github, sarif: each failed test at its case (T001, a boundary check's T003), "
+    "the report for people on standard error.",
+)
 @click.option(
     "--bundle",
     "bundle_file",
@@ -1401,10 +1439,10 @@ def test_cmd(
         "a tests file's program comes from where it stands in the repository",
         "give a tests file, a program folder or a policies folder; `--bundle -` reads a bundle from standard input",
     )
-    if junit_file == "-" and fmt == "json":
+    if junit_file == "-" and fmt != "text":
         _fail_usage(
-            "--junit - and --format json would both write to standard output",
-            "write the JUnit report to a file (--junit FILE), or leave out --format json",
+            f"--junit - and --format {fmt} would both write to standard output",
+            f"write the JUnit report to a file (--junit FILE), or leave out --format {fmt}",
         )
     progress = _console().progress("running tests")
     try:
@@ -1425,7 +1463,13 @@ def test_cmd(
     if fmt == "json":
         _json(_test_json(result))
         sys.exit(result.exit_code)
-    said = result.junit_text is not None  # `--junit -`: the report is the output; the rest goes to stderr
+    if fmt != "text":  # annotations name each file from its checkout's top, as GitHub places them
+        from engine.source.project import report_roots
+
+        problems = testreport.as_problems(result.outcomes, result.errors)
+        click.echo(report.REPORTERS[fmt](problems, result.files, root=report_roots()), nl=False)
+    # `--junit -`, github, sarif: the report CI reads is the output; the one for people goes to stderr
+    said = result.junit_text is not None or fmt != "text"
     if result.errors:
         _say(report.text(result.errors, result.files, kind=report.YAML), err=True)
     _say(testreport.failures(result.outcomes, verbose), err=said)

@@ -233,6 +233,10 @@ def test_bundle_dash_is_standard_output(init_repo: Path, tmp_path: Path) -> None
             ("test", "--junit", "-", "--format", "json"),
             "--junit - and --format json would both write to standard output",
         ),
+        (
+            ("test", "--junit", "-", "--format", "github"),
+            "--junit - and --format github would both write to standard output",
+        ),
         (("build", "--out", "-"), "--out - is standard output: a site is a folder of files"),
         (("build", "--check", "--out", "-"), "--out - is standard output: a site is a folder of files"),
         (
@@ -394,3 +398,126 @@ def test_a_problem_of_no_file_is_an_annotation_of_the_run(tmp_path: Path, monkey
     assert github(problems, 0, root=report_roots()) == (
         "::error title=L004::no marketplace `u,s`: 50%25%0Ahint: known: us\n::error title=L004::a%0D%0Ab\n"
     )
+
+
+# --- test, i18n check and build --check in the formats CI reads, through validate's writers ---
+
+RETURNS = "policies/returns"
+# each check, the edit that fails it, and the annotations (file from the checkout's top, line,
+# column, code) it gives then; None: those of the problems its JSON lists, at their places
+CHECKS: dict[str, tuple[tuple[str, ...], tuple[str, str, str], set[tuple[str, int, int, str]] | None]] = {
+    "test": (
+        ("test",),
+        (f"{RETURNS}/program.yaml", "value: 30\n", "value: 31\n"),
+        {(f"{RETURNS}/tests/return_allowed.yaml", 13, 5, "T001")},
+    ),
+    "test, its cases not run": (
+        ("test",),
+        (f"{RETURNS}/program.yaml", "title: Returns\n", "title: 5\n"),
+        {(f"{RETURNS}/program.yaml", 9, 8, "S001")},
+    ),
+    "i18n check": (
+        ("i18n", "check"),
+        (f"{RETURNS}/locales/de.po", "künftig %(new)s", "künftig %(neu)s"),
+        {(f"{RETURNS}/locales/de.po", 20, 43, "G002")},
+    ),
+    "build --check": (("build", "--check"), (f"{RETURNS}/program.yaml", "value: 30\n", "value: 29\n"), None),
+}
+_ANNOTATION = re.compile(r"^::error file=([^,]+),line=(\d+),col=(\d+),title=(\w+)::", re.M)
+
+
+@pytest.fixture
+def checkout(init_repo: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The starter repository as a git checkout's top (`.git`), not on a runner."""
+    monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)
+    (init_repo / ".git").mkdir()
+    return init_repo
+
+
+@pytest.mark.parametrize("failing", [False, True], ids=["clean", "failing"])
+@pytest.mark.parametrize("check", sorted(CHECKS))
+def test_every_check_annotates_its_problems_for_ci(checkout: Path, check: str, failing: bool) -> None:
+    """`test`, `i18n check` and `build --check` had no `--format github|sarif`: a failing test case
+    or a stale page was only text in the log. Each problem is an annotation at its place with its
+    code now, named from the checkout's top wherever the command runs, as `validate`'s."""
+    args, (file, old, new), expected = CHECKS[check]
+    if failing:
+        edit(checkout / file, old, new)
+    if expected is None:  # (at the places its JSON gives them, from the top)
+        listed = json.loads(run_cli(*args, "--format", "json", cwd=checkout).out)["problems"]
+        expected = {(p["file"], p["line"], p["column"], p["code"]) for p in listed}
+        assert not failing or (expected and {p[3] for p in expected} == {"G005"}), listed
+    here = checkout / RETURNS  # (a program's folder: text names files from it, `../returns/...`)
+    github = run_cli(*args, "--format", "github", cwd=here)
+    assert github.code == (1 if failing else 0), github
+    got = {(f, int(line), int(col), code) for f, line, col, code in _ANNOTATION.findall(github.out)}
+    assert got == (expected if failing else set()) and github.out.count("\n") == len(got), github
+    sarif = run_cli(*args, "--format", "sarif", cwd=here)
+    assert sarif.code == github.code, sarif
+    [run] = json.loads(sarif.out)["runs"]
+    if failing:  # (with no problems the run's base is the working folder, as validate's)
+        assert run["originalUriBaseIds"] == {"%SRCROOT%": {"uri": checkout.resolve().as_uri() + "/"}}
+    results = {
+        (
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            r["locations"][0]["physicalLocation"]["region"]["startLine"],
+            r["locations"][0]["physicalLocation"]["region"]["startColumn"],
+            r["ruleId"],
+        )
+        for r in run["results"]
+    }
+    assert results == got and {r["id"] for r in run["tool"]["driver"]["rules"]} == {p[3] for p in got}
+    assert github.err and sarif.err, github  # the report for people, on standard error
+
+
+def test_a_failed_test_case_says_what_differed_and_what_it_asked(checkout: Path) -> None:
+    edit(checkout / RETURNS / "program.yaml", "value: 30\n", "value: 31\n")
+    run = run_cli("test", "--format", "github", cwd=checkout)
+    assert run.out == (
+        f"::error file={RETURNS}/tests/return_allowed.yaml,line=13,col=5,title=T001::"
+        "test `day 31 is too late in 2024` failed: `allowed`: expected `false`, got `true`; "
+        '`matches`: expected `["too_late"]`, got `["within_window"]`%0A'
+        'hint: asked `returns.return_allowed · us · 2024-06-01 · input {"days_since_delivery": 31}`; '
+        "rows matched: within_window\n"
+    ), run
+    assert run.err.startswith(f"FAIL {RETURNS}/tests/return_allowed.yaml:13: day 31 is too late in 2024\n")
+    assert run.err.endswith("4 passed, 1 failed\n"), run
+
+
+def test_failed_tests_as_problems() -> None:
+    """What `test --format github|sarif` annotates: the repository's errors, each failed test at
+    its case (a boundary check's as T003, as JUnit types it; an output the decision did not give
+    said so, not as a value), and a test's own problems once, at their own place."""
+    from engine.policytests.cases import MISSING, Mismatch, Outcome
+    from engine.policytests.report import as_problems
+    from engine.problems import Pos, Problem
+
+    error = Problem("p/program.yaml", 9, 8, "S001", "bad")
+    own = Problem("p/tests/t.yaml", 7, 12, "D004", "`x` is not a number")
+    outcomes = [
+        Outcome("passes", "p", "d", Pos("p/tests/t.yaml", 2, 5), "p.d · us · 2024-06-01 · input {}"),
+        Outcome(
+            "edge 10",
+            "p",
+            "d",
+            Pos("p/decisions/d.yaml", 14, 9),
+            'p.d · us · 2024-06-01 · input {"n": 10}',
+            mismatches=(Mismatch("fee", 1, MISSING),),
+            notes=("band 10..20",),
+            kind="boundary",
+        ),
+        Outcome("has a problem", "p", "d", Pos("p/tests/t.yaml", 6, 5), "p.d · us", problems=(own,)),
+        Outcome("has it too", "p", "d", Pos("p/tests/t.yaml", 6, 5), "p.d · us", problems=(own,)),
+    ]
+    assert as_problems(outcomes, [error]) == [
+        error,
+        Problem(
+            "p/decisions/d.yaml",
+            14,
+            9,
+            "T003",
+            "test `edge 10` failed: `fee`: expected `1`, got (no such output)",
+            'asked `p.d · us · 2024-06-01 · input {"n": 10}`; band 10..20',
+        ),
+        own,
+    ]

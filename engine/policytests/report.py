@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from engine.policytests.cases import NotRun, Outcome, show
+from engine.policytests.cases import MISSING, NotRun, Outcome, show
 from engine.policytests.coverage import Coverage
 from engine.problems import Problem, one_line, shown_path, shown_text
 
@@ -81,6 +81,32 @@ def failures(outcomes: Sequence[Outcome], verbose: bool = False, name: Callable[
                 out.append(f"    hint: {shown_text(p.hint, name)}")
         out += [f"  {note}" for note in o.notes]
     return "".join(one_line(line) + "\n" for line in out)  # a test name holding `\n::error::` stays one line
+
+
+def as_problems(outcomes: Sequence[Outcome], errors: Sequence[Problem] = ()) -> list[Problem]:
+    """A run's failures as problems, for the formats CI reads (`test --format github|sarif`, through
+    `validate`'s writers, engine.problems.report): the repository's errors (``errors``, which left
+    cases out or fail the run besides them), then each failed test at its case, T001 (a boundary
+    check's T003, as in JUnit) with what differed, and the problems a test failed with, each at its
+    own place with its own code. Values and what was asked are in backticks: as written, never
+    taken for paths (engine.problems.shown_text)."""
+    out: dict[Problem, None] = dict.fromkeys(errors)
+    for o in outcomes:
+        if o.passed:
+            continue
+        if o.mismatches:
+            differed = "; ".join(
+                f"`{m.key}`: expected {_said(m.expected)}, got {_said(m.actual)}" for m in o.mismatches
+            )
+            code = "T003" if o.kind == "boundary" else "T001"
+            asked = "; ".join([f"asked `{o.context}`", *o.notes])
+            out[Problem(o.pos.file, o.pos.line, o.pos.col, code, f"test `{o.name}` failed: {differed}", asked)] = None
+        out.update(dict.fromkeys(o.problems))  # (one problem of several boundary checks: said once)
+    return list(out)
+
+
+def _said(value: object) -> str:
+    return show(value) if value is MISSING else f"`{show(value)}`"
 
 
 def coverage(cov: Coverage, fail_under: float | None = None) -> str:
