@@ -484,6 +484,36 @@ def test_a_failed_test_case_says_what_differed_and_what_it_asked(checkout: Path)
     assert run.err.endswith("4 passed, 1 failed\n"), run
 
 
+def _workflow_commands(top: Path) -> list[list[str]]:
+    """The policyctl commands the starter workflow runs, without the shell's redirections."""
+    import shlex
+
+    import yaml
+
+    workflow = yaml.safe_load((top / ".github/workflows/policy.yml").read_text(encoding="utf-8"))
+    commands = []
+    for step in workflow["jobs"]["check"]["steps"]:
+        words = shlex.split(step.get("run", ""), comments=True)
+        if words[:1] == ["policyctl"]:
+            cut = [i for i, w in enumerate(words) if w in (">", "||", "|", "&&")]
+            commands.append(words[1 : cut[0] if cut else None])
+    return commands
+
+
+def test_the_starter_workflow_passes_and_annotates_a_failing_test(checkout: Path) -> None:
+    """The workflow `policyctl init` writes runs `test` with annotations for its failing cases
+    (and its JUnit report), and passes on the repository as `init` made it."""
+    commands = _workflow_commands(checkout)
+    assert ["test", "--format", "github", "--junit", "policyctl-tests.xml"] in commands, commands
+    assert [run_cli(*args, cwd=checkout).code for args in commands] == [0] * len(commands)
+    edit(checkout / RETURNS / "program.yaml", "value: 30\n", "value: 31\n")
+    run = run_cli("test", "--format", "github", "--junit", "policyctl-tests.xml", cwd=checkout)
+    assert run.code == 1 and _ANNOTATION.findall(run.out) == [
+        (f"{RETURNS}/tests/return_allowed.yaml", "13", "5", "T001")
+    ], run
+    assert 'failures="1"' in (checkout / "policyctl-tests.xml").read_text(encoding="utf-8")
+
+
 def test_failed_tests_as_problems() -> None:
     """What `test --format github|sarif` annotates: the repository's errors, each failed test at
     its case (a boundary check's as T003, as JUnit types it; an output the decision did not give
