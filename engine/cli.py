@@ -138,9 +138,16 @@ def _refused_out(problems: list[Any], files: int, said_as: str) -> None:
     elif said_as == "line":
         click.echo(json.dumps(report.body(problems, files, ok=False), ensure_ascii=False))
     else:
-        from engine.source.project import report_roots
+        _annotations(said_as, problems, files)
 
-        click.echo(report.REPORTERS[said_as](problems, files, root=report_roots()), nl=False)
+
+def _annotations(fmt: str, problems: list[Any], files: int) -> None:
+    """``problems`` in a format CI reads (github, sarif), each file named from its checkout's top,
+    as GitHub places them (not from the working folder, as text and JSON name them)."""
+    from engine.problems import report
+    from engine.source.project import report_roots
+
+    click.echo(report.REPORTERS[fmt](problems, files, root=report_roots()), nl=False)
 
 
 def _files_read(repo: Any) -> int:
@@ -447,10 +454,8 @@ def validate(
         _say(report.text(outcome.problems, outcome.files, outcome.sources if sys.stdout.isatty() else None))
     elif fmt == "json":
         click.echo(report.as_json(outcome.problems, outcome.files, ok=not failed), nl=False)
-    else:  # annotations name each file from its checkout's top, as GitHub places them
-        from engine.source.project import report_roots
-
-        click.echo(report.REPORTERS[fmt](outcome.problems, outcome.files, root=report_roots()), nl=False)
+    else:
+        _annotations(fmt, outcome.problems, outcome.files)
     sys.exit(1 if failed else 0)
 
 
@@ -1071,11 +1076,8 @@ def build_cmd(out: str, at: str | None, check: bool, fmt: str, strict: bool, roo
     if fmt == "json":
         _json(_build_json(result))
         sys.exit(result.exit_code)
-    if fmt != "text":  # annotations name each file from its checkout's top, as GitHub places them
-        from engine.source.project import report_roots
-
-        problems = result.problems + result.differences + result.warnings  # (as the JSON lists them)
-        click.echo(report.REPORTERS[fmt](problems, result.sources_checked, root=report_roots()), nl=False)
+    if fmt != "text":  # (the problems as the JSON lists them)
+        _annotations(fmt, result.problems + result.differences + result.warnings, result.sources_checked)
     said = fmt != "text"  # github, sarif: the output is theirs; what people read goes to stderr
     if result.warnings:  # languages shown in English for now (`translations: fallback`)
         _say(report.text(result.warnings, result.sources_checked), err=True)
@@ -1327,11 +1329,8 @@ def i18n_check(names: tuple[str, ...], fmt: str, root: str) -> None:
             }
         )
         sys.exit(result.exit_code)
-    if fmt != "text":  # annotations name each file from its checkout's top, as GitHub places them
-        from engine.source.project import report_roots
-
-        files = result.documents if result.errors else result.files
-        click.echo(report.REPORTERS[fmt](result.errors + result.problems, files, root=report_roots()), nl=False)
+    if fmt != "text":
+        _annotations(fmt, result.errors + result.problems, result.documents if result.errors else result.files)
     said = fmt != "text"  # github, sarif: the output is theirs; what people read goes to stderr
     if result.errors:
         _say(report.text(result.errors, result.documents, kind=report.YAML), err=True)
@@ -1463,11 +1462,8 @@ def test_cmd(
     if fmt == "json":
         _json(_test_json(result))
         sys.exit(result.exit_code)
-    if fmt != "text":  # annotations name each file from its checkout's top, as GitHub places them
-        from engine.source.project import report_roots
-
-        problems = testreport.as_problems(result.outcomes, result.errors)
-        click.echo(report.REPORTERS[fmt](problems, result.files, root=report_roots()), nl=False)
+    if fmt != "text":
+        _annotations(fmt, testreport.as_problems(result.outcomes, result.errors), result.files)
     # `--junit -`, github, sarif: the report CI reads is the output; the one for people goes to stderr
     said = result.junit_text is not None or fmt != "text"
     if result.errors:
