@@ -21,7 +21,7 @@ import re
 import stat
 from dataclasses import dataclass, field
 from sys import intern
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 from yaml import events as ev
@@ -32,11 +32,67 @@ from yaml.scanner import Scanner
 from engine.problems import Pos, Problem
 
 
+class _BadEscape(yaml.MarkedYAMLError):
+    """A double-quoted scalar's escape that is no Unicode character (`"\\ud800"`, `"\\U00110000"`):
+    libyaml refuses it, while PyYAML's scanner crashed on the second (`chr`) and kept the first, a
+    lone surrogate no page, report or answer can write as UTF-8."""
+
+    def __init__(self, line: int, column: int, message: str, hint: str) -> None:
+        super().__init__(problem=message, note=hint)
+        self.at, self.message, self.hint = (line + 1, column + 1), message, hint
+
+
+# \u or \U escapes of a surrogate or beyond U+10FFFF; any other escape is skipped whole, so the
+# `\\` of `"\\ud800"` (a backslash, then the text "ud800") is never read as one
+_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|.)", re.S)
+_NO_CHARACTER = re.compile("[\ud800-\udfff]")
+
+
 class _PureParser(Reader, Scanner, _PyParser):
     def __init__(self, stream: str) -> None:
         Reader.__init__(self, stream)
         Scanner.__init__(self)
         _PyParser.__init__(self)
+
+    def scan_flow_scalar(self, style: str) -> Any:
+        start = self.get_mark()
+        try:
+            token = super().scan_flow_scalar(style)
+        except ValueError:  # chr() of an escape beyond U+10FFFF
+            self._bad_escape(start)
+        if _NO_CHARACTER.search(token.value):
+            self._bad_escape(start)
+        return token
+
+    def _bad_escape(self, start: Any) -> NoReturn:
+        """Raise `_BadEscape` at the first escape after ``start`` (the scalar's quote) that is no
+        character. The whole text is in the buffer (a str stream), so buffer indices are marks'."""
+        text = self.buffer
+        for found in _ESCAPE.finditer(text, start.index + 1):
+            digits = found.group(1) or found.group(2)
+            code = -1 if digits is None else int(digits, 16)
+            if 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
+                break
+        else:  # pragma: no cover - (the scanner found one; a token without would be this code's bug)
+            raise ValueError("no escape that is no character")
+        line, column = start.line, start.column
+        for index in range(start.index, found.start()):
+            ch = text[index]
+            if ch in "\n\x85\u2028\u2029" or (ch == "\r" and text[index + 1] != "\n"):
+                line, column = line + 1, 0
+            elif ch != "\ufeff":
+                column += 1
+        escape = found.group()
+        if code > 0x10FFFF:
+            message = f"the escape `{escape}` is beyond the last Unicode character, U+10FFFF"
+        else:
+            message = f"the escape `{escape}` is half of a UTF-16 surrogate pair (U+D800 to U+DFFF), not a character"
+        raise _BadEscape(
+            line,
+            column,
+            message,
+            "write the character itself, or escape one beyond U+FFFF with `\\U` and 8 hex digits (`\\U0001F600`)",
+        )
 
 
 # libyaml's parser is ~8x faster and gives the same events and marks for ordinary files. Where the
@@ -317,6 +373,8 @@ def load_text(text: str, path: str) -> Document:
                 _Builder(doc).run(text, _PureParser)
     except _Stop:
         pass
+    except _BadEscape as e:
+        doc.problems.append(Problem(path, *e.at, "Y010", e.message, e.hint))
     except yaml.MarkedYAMLError as e:
         from engine.source import syntax  # (only a file that fails needs it)
 
