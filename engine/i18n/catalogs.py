@@ -207,7 +207,11 @@ def jinja_extract(fileobj: Any, keywords: Any, comment_tags: Any, options: dict[
         yield from babel_extract(fileobj, keywords, comment_tags, options)
         return
     if not _extraction:
-        env = prelexed_environment()(extensions=[InternationalizationExtension], cache_size=0, auto_reload=False)
+        from engine.templates.sandbox import TextsAreCharacters
+
+        env = prelexed_environment()(
+            extensions=[InternationalizationExtension, TextsAreCharacters], cache_size=0, auto_reload=False
+        )
         env.policies["ext.i18n.trimmed"] = True
         env.newstyle_gettext = True  # type: ignore[attr-defined]
         _extraction.append(env)

@@ -100,7 +100,9 @@ def parse(source: str, name: str, path: str) -> nodes.Template:
     if found is not None:
         return found
     if not _environment:
-        _environment.append(prelexed_environment()(extensions=[_recording_i18n()]))
+        from engine.templates.sandbox import TextsAreCharacters
+
+        _environment.append(prelexed_environment()(extensions=[_recording_i18n(), TextsAreCharacters]))
     tree = _environment[0].parse(source, name, path)
     if len(_trees) >= 1024 or len(_for_extraction) >= 1024:  # long-lived processes (tests, serve): bounded
         _trees.clear()

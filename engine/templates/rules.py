@@ -78,7 +78,19 @@ def unknown_name_in(message: str) -> str | None:
     return None if found is None else unknown_name_hint(found["kind"], found["name"])
 
 
+# A text's escape that is no character: half of a surrogate pair (`"\\ud800"`, refused by
+# engine.templates.sandbox.TextsAreCharacters: no page can hold one as UTF-8), or beyond U+10FFFF
+# (`"\\U00110000"`, refused by Jinja's lexer in these words)
+NO_CHARACTER = "half of a UTF-16 surrogate pair (U+D800 to U+DFFF), not a character"
+_NO_CHARACTER_ERRORS = (NO_CHARACTER, "illegal Unicode character")
+NO_CHARACTER_HINT = (
+    "write the character itself, or escape one beyond U+FFFF with `\\U` and 8 hex digits (`\\U0001F600`)"
+)
+
+
 def syntax_hint(message: str) -> str:
     """The hint for Jinja's syntax error ``message``: a close name for an unknown filter or test,
-    else Jinja's documentation."""
+    how to write a character an escape does not give, else Jinja's documentation."""
+    if message.endswith(_NO_CHARACTER_ERRORS):
+        return NO_CHARACTER_HINT
     return unknown_name_in(message) or SYNTAX_HELP

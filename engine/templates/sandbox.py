@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import re
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, NoReturn
 
 from jinja2 import BaseLoader, StrictUndefined, TemplateNotFound, TemplateRuntimeError, TemplateSyntaxError
 from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.ext import Extension
+from jinja2.lexer import Token, TokenStream
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from engine.problems import Problem
 from engine.templates.guard import RUNAWAY, GuardedSandbox, confine
-from engine.templates.rules import syntax_hint, unknown_name_in
+from engine.templates.rules import NO_CHARACTER, syntax_hint, unknown_name_in
 
 # Filters that would let a template mark text as safe, or emit markup of its own.
 UNSAFE_FILTERS = ("safe", "forceescape", "escape", "e", "urlize", "xmlattr", "tojson", "pprint")
@@ -34,7 +35,7 @@ def environment(
     cls: type[GuardedSandbox] = GuardedSandbox,
 ) -> ImmutableSandboxedEnvironment:
     """The sandbox with these rules; ``cls``: GuardedSandbox or a subclass (engine.site.onepass)."""
-    extensions: list[Any] = ["jinja2.ext.i18n"] + ([KeepLineBreaks] if keep_line_breaks else [])
+    extensions: list[Any] = ["jinja2.ext.i18n", TextsAreCharacters] + ([KeepLineBreaks] if keep_line_breaks else [])
     env = cls(  # limits on filters, globals, operators, time and files: engine.templates.guard
         loader=confine(loader),
         undefined=StrictUndefined,
@@ -98,6 +99,27 @@ class KeepLineBreaks(Extension):
             if stripped.endswith("%}") and not stripped.endswith(("-%}", "+%}")) and _TAG.sub("", stripped).strip():
                 lines[i] = stripped[:-2] + "+%}" + line[len(stripped) :]
         return "\n".join(lines)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class TextsAreCharacters(Extension):
+    """A syntax error for a text literal whose escape is half of a surrogate pair (`"\\ud800"`):
+    Jinja reads Python's escapes in its literals, and keeps such a half, which no page can hold
+    as UTF-8 (the build failed writing the page). Every environment that parses a template has
+    it, so `validate` (engine.templates.check), the catalogs' extraction and the pages say the same."""
+
+    def filter_stream(self, stream: TokenStream) -> Iterator[Token]:
+        for token in stream:
+            if token.type == "string" and type(token.value) is str:
+                found = _SURROGATE.search(token.value)
+                if found is not None:
+                    escape = f"\\u{ord(found.group()):04x}"
+                    raise TemplateSyntaxError(
+                        f"the escape `{escape}` is {NO_CHARACTER}", token.lineno, stream.name, stream.filename
+                    )
+            yield token
 
 
 class RenderError(Exception):
