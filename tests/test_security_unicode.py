@@ -3,7 +3,8 @@ command says where, with a code, and exits 1; none fails writing it (a page, a r
 
 A lone surrogate (`"\\ud800"`) is text Python holds but UTF-8 cannot write; an escape beyond
 U+10FFFF (`"\\U00110000"`) is no text at all. YAML's double quotes and Jinja's literals both
-read such escapes."""
+read such escapes. A table whose header line is not UTF-8 (a UTF-16 file) names no column: a
+problem, not a traceback nor a table of no rows."""
 
 from __future__ import annotations
 
@@ -77,3 +78,28 @@ def test_a_template_escape_that_is_no_character_is_g001_at_its_line(init_repo: P
         r = run_cli(*command, "--root", str(init_repo))
         said = r.out + r.err
         assert r.code == 1 and "Traceback" not in said and where in said, (command, r)
+
+
+# a CSV table's bytes whose header line is not UTF-8 -> the byte the problem names
+HEADERS = {
+    "utf-16": ("days_since_delivery\n1\n".encode("utf-16"), 0xFF),  # (pyarrow's names: a traceback)
+    "utf-16 without a line break": ("da".encode("utf-16"), 0xFF),  # (pyarrow: "empty", 0 rows, exit 0)
+    "a latin-1 column name": ("days_since_delivery,Gr\xf6\xdfe\n1,2\n".encode("latin-1"), 0xF6),
+}
+
+
+@pytest.mark.parametrize("name", HEADERS)
+def test_a_csv_header_that_is_not_utf8_is_a_problem_not_a_traceback_nor_an_empty_table(
+    init_starter: Path, tmp_path: Path, name: str
+) -> None:
+    written, byte = HEADERS[name]
+    source, out = tmp_path / "in.csv", tmp_path / "out.jsonl"
+    source.write_bytes(written)
+    args = ["decide", "returns.return_allowed", "-m", "us", "--at", "2025-01-01", "--input", str(source)]
+    r = run_cli(*args, "--output", str(out), "--root", str(init_starter))
+    assert r.code == 1 and "Traceback" not in r.out + r.err, r
+    assert (
+        f"{source}:1:1: error[D004]: the line is not UTF-8 text (byte 0x{byte:02x})\n  hint: save the table as UTF-8"
+        in r.out + r.err
+    ), r
+    assert not out.exists()

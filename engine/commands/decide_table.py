@@ -132,8 +132,9 @@ def run(
         reader: Any = {"parquet": _Parquet, "csv": _Csv, "jsonl": _Jsonl}[kind_in](
             source, spec, given, kind_out == "parquet"
         )
-    except (OSError, pa.ArrowException) as e:
-        return Ran(problems=[_unreadable(source, 1, f"cannot read the table: {_reason(e)}")])
+    except (OSError, pa.ArrowException, _BadHeader) as e:
+        said = e.problem if isinstance(e, _BadHeader) else None
+        return Ran(problems=[said or _unreadable(source, 1, f"cannot read the table: {_reason(e)}")])
     twice = sorted({n for n in reader.names if reader.names.count(n) > 1})
     if twice:  # (which one would be the input? pyarrow refused to pick: a traceback)
         return Ran(refused=(f"`{source}` has more than one column named `{twice[0]}`", "rename all but one of them"))
@@ -253,6 +254,14 @@ class _Parquet:
 _ONLY_EMPTY_IS_NULL: dict[str, Any] = {"null_values": [""], "strings_can_be_null": True}
 
 
+class _BadHeader(Exception):
+    """The header line of a CSV table cannot be read: its ``problem``."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
 class _Csv:
     """A CSV table: pyarrow's reader in segments, Python's ``csv`` for about a block where it stops."""
 
@@ -278,13 +287,15 @@ class _Csv:
                 ),
             )
             names = list(probe.schema.names)
-        except pa.ArrowInvalid as e:
-            if "Empty CSV file" in str(e):
-                names = []
-            else:  # the first block cannot be read: its names as Python reads them
-                with open(path, "rb") as f:
-                    head = next(_records(f, 0, 0), None)
-                names = [] if head is None or isinstance(head[0], Problem) else head[0]
+        except (pa.ArrowInvalid, UnicodeDecodeError):  # (pyarrow decodes the names it read when asked)
+            # the first block cannot be read (or is "empty": a UTF-16 header without a line break
+            # too): its names as Python reads them
+            with open(path, "rb") as f:
+                head = next(_records(f, 0, 0), None)
+            if head is not None and isinstance(head[0], Problem):
+                # a header that is not UTF-8 (a UTF-16 file) names no column: not a table of no rows
+                raise _BadHeader(head[0]) from None
+            names = [] if head is None else head[0]
         self.names = names
         self.empty = not names
         # every column is carried through as its text, as written (`00123` stays `00123`, not the
