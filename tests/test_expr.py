@@ -590,6 +590,28 @@ def test_round_past_decimals_precision_says_why() -> None:
         evaluate("1e20|round(15)")
 
 
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        (
+            "add_days(day, units * 1e308 * 10 - units * 1e308 * 10)",
+            "the days of `add_days` must be a finite number, got `NaN`",
+        ),
+        ("add_days(day, units * 1e308 * 10)", "the days of `add_days` must be a finite number, got `Infinity`"),
+        ("add_days(ts, -units * 1e308 * 10)", "the days of `add_days` must be a finite number, got `-Infinity`"),
+        (
+            "add_hours(ts, units * 1e308 * 10 - units * 1e308 * 10)",
+            "the hours of `add_hours` must be a finite number, got `NaN`",
+        ),
+    ],
+)
+def test_moving_a_time_by_nan_or_infinity_says_so_in_words(source: str, message: str) -> None:
+    """`int(nan)` and `timedelta(days=nan)` said "cannot convert float NaN to integer" (Python's words)."""
+    with pytest.raises(EvalError) as raised:
+        evaluate(source)
+    assert str(raised.value) == message
+
+
 # --- helpers -------------------------------------------------------------------------------------
 
 

@@ -530,10 +530,18 @@ def z_time_zone(ctx: Any) -> str:
     return str(ctx.get(ZONE_KEY) or "UTC") if isinstance(ctx, dict) else "UTC"
 
 
+def _finite(number: float, what: str) -> float:
+    """``number`` unless it is NaN or infinity (`x * 1e308 * 10`), which no time is moved by
+    (`timedelta` and `int` said "cannot convert float NaN to integer", Python's words)."""
+    if not math.isfinite(number):
+        raise EvalError(f"{what} must be a finite number, got `{_shown(number)}`")
+    return number
+
+
 def z_add_hours(ctx: Any, ts: Any, n: Any) -> str:
     """Elapsed hours (a DST night has 23 or 25 of them), the result in the marketplace's zone."""
     moment = _moment(ts, "the first argument of `add_hours`")
-    hours = _number(n, "the hours of `add_hours`")
+    hours = _finite(_number(n, "the hours of `add_hours`"), "the hours of `add_hours`")
     try:
         return _dates.format_datetime((moment + _dt.timedelta(hours=hours)).astimezone(zone_of(ctx)))
     except OverflowError:
@@ -546,7 +554,7 @@ def z_add_days(ctx: Any, d: Any, n: Any) -> str:
     start = _parse(d, "the first argument of `add_days`")
     if isinstance(start, _dt.datetime):
         start = start.astimezone(zone_of(ctx))  # aware arithmetic in a ZoneInfo zone is wall-clock
-    days = _number(n, "the days of `add_days`")
+    days = _finite(_number(n, "the days of `add_days`"), "the days of `add_days`")
     if not isinstance(start, _dt.datetime) and days != int(days):
         raise EvalError(f"`add_days` on a date needs whole days, got `{_shown(n)}`")
     try:
