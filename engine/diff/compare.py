@@ -161,7 +161,9 @@ def param_changes(a: Program, b: Program, mp: str, name: str) -> list[ParamChang
     assumed = _assumed_dates(old, new)
     found: list[ParamChange] = []
     for i, start in enumerate([None, *starts]):
-        day = start or "0001-01-01"
+        if start is None and starts and starts[0] == _FIRST_DAY:
+            continue  # (the days before a change from the calendar's first: none, and no day before it)
+        day = start or _FIRST_DAY
         was, now = _entry(old, day), _entry(new, day)
         before, after = _value(was), _value(now)
         end = _day_before(starts[i]) if i < len(starts) else None
@@ -211,6 +213,9 @@ def _value(entry: Entry | None) -> Any:
 def _value_assumed(entry: Entry | None) -> tuple[str, ...]:
     """What of the entry's value is an assumption (`value` or JSON Pointers), its date left out."""
     return tuple(a for a in entry.assumed if a != "date") if entry is not None else ()
+
+
+_FIRST_DAY = _dt.date.min.isoformat()  # 0001-01-01
 
 
 def _day_before(day: str) -> str:

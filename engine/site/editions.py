@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from engine.model.repository import Repository
 
 ORIGINAL = "original"  # the folder of the edition before the first dated change
+_FIRST_DAY = _dt.date.min.isoformat()  # 0001-01-01: no day before it
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +55,9 @@ def past_editions(repo: Repository, program: str, marketplace: str, day: str) ->
     if not starts:
         return []
     assumed = unconfirmed_dates(repo, program, marketplace)
-    found = [Edition(ORIGINAL, _day_before(starts[0]), None, starts[0], False, starts[0] in assumed)]
+    found = []
+    if starts[0] != _FIRST_DAY:  # (a change from the calendar's first day leaves no day to the original)
+        found.append(Edition(ORIGINAL, _day_before(starts[0]), None, starts[0], False, starts[0] in assumed))
     found += [Edition(a, a, a, b, a in assumed, b in assumed) for a, b in itertools.pairwise(starts)]
     return found
 
