@@ -26,8 +26,18 @@ SITE_DOMAIN = "_site"  # engine.i18n.catalogs.SITE, without importing Babel for 
 FORMATS = ("text", "json", "github", "sarif")
 
 
-def _fail_usage(message: str, hint: str = "") -> NoReturn:
-    _say(f"policyctl: error: {message}" + (f"\n  hint: {hint}" if hint else "") + "\n", err=True)
+def _fail_usage(message: str, hint: str = "", listed: tuple[str, ...] = ()) -> NoReturn:
+    """Exit 2 with ``message`` (then each of ``listed`` on a line of its own) and ``hint``. They
+    quote what a pull request writes (policyctl.toml's values, file names): shown on one line
+    each, line breaks and controls as escapes (engine.problems.one_line), so that none starts a
+    line of its own (`::error::`, a GitHub workflow command) or moves the terminal's cursor."""
+    from engine.problems import one_line
+
+    said = "".join(f"\n  {one_line(line)}" for line in listed)
+    _say(
+        f"policyctl: error: {one_line(message)}{said}" + (f"\n  hint: {one_line(hint)}" if hint else "") + "\n",
+        err=True,
+    )
     sys.exit(2)
 
 
@@ -340,7 +350,7 @@ def _say(text: str, err: bool = False) -> None:
     would strip the colour again (a file, a pipe): the same bytes without painting, say, a report of
     6,200 warnings and copying it twice more. A text holding an escape character is painted as
     before, so what click strips is what it always stripped (text output escapes them: `\\x1b`,
-    engine.problems.one_line; a usage error quoting a file name may not)."""
+    engine.problems.one_line)."""
     console = _console()
     color = console.color
     if "\033" in text or not _stripped(err, color):
@@ -1736,9 +1746,10 @@ def init_cmd(directory: str, no_build: bool) -> None:
     if created.refused:
         if created.conflicts:
             _fail_usage(
-                "\n  ".join([created.refused, *created.conflicts]),
+                created.refused,
                 "move these aside and run `policyctl init` again, or give a new folder (`policyctl init my-policies`);"
                 " policyctl init never writes over what is there",
+                tuple(created.conflicts),
             )
         _fail_usage(created.refused, created.hint or "give a new folder, e.g. `policyctl init my-policies`")
     if created.failed is not None:

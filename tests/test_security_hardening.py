@@ -288,6 +288,29 @@ def test_text_output_shows_controls_and_reordering_characters_as_escapes(forged:
     )
 
 
+# a value of policyctl.toml (a pull request's) that a usage error quotes -> how the error shows it
+USAGE_QUOTES = {
+    'languages = ["en\\n::error file=x::forged"]': "`en\\n::error file=x::forged`",
+    'languages = ["en\\r\\n::add-mask::x\\u001b[2J"]': "`en\\r\\n::add-mask::x\\x1b[2J`",
+    'languages = ["e\\u202en"]': "`e\\u202en`",
+}
+
+
+@pytest.mark.parametrize("setting", USAGE_QUOTES)
+def test_a_usage_error_quoting_the_repository_never_starts_a_workflow_command(init_repo: Path, setting: str) -> None:
+    """Usage errors (exit 2) printed what they quote as is: a line break in policyctl.toml's
+    `languages` started a line `::error ...` in the CI log, which GitHub Actions runs."""
+    toml = init_repo / "policyctl.toml"
+    kept = [line for line in toml.read_text("utf-8").splitlines() if not line.startswith("languages")]
+    toml.write_text("\n".join([*kept, setting]) + "\n", "utf-8")
+    r = run_cli("validate", "--root", str(init_repo))
+    assert r.code == 2, r
+    assert r.err.startswith(f"policyctl: error: {toml}: `languages` lists {USAGE_QUOTES[setting]}, "), r
+    assert (
+        not any(line.startswith("::") for line in r.err.splitlines()) and "\x1b" not in r.err and "\u202e" not in r.err
+    )
+
+
 # -- pages ------------------------------------------------------------------------------------------
 
 
