@@ -311,6 +311,27 @@ def test_a_usage_error_quoting_the_repository_never_starts_a_workflow_command(in
     )
 
 
+@pytest.mark.parametrize("explain", [[], ["--explain"]])
+@pytest.mark.parametrize("lines", [[], ["--lines"]])
+def test_decide_as_text_never_starts_a_workflow_command(init_repo: Path, explain: list[str], lines: list[str]) -> None:
+    """`decide --format text` printed a row's `reason` (a pull request's) and an input's key (a
+    caller's) as is: a line break in either started a line `::error ...` in a CI log."""
+    table = init_repo / "policies" / "returns" / "decisions" / "return_allowed.yaml"
+    reason = 'reason: "ok\\n::error file=a::forged\\u202e\\u001b[2J"'
+    table.write_text(
+        table.read_text("utf-8").replace("reason: The return is within the return window.", reason), "utf-8"
+    )
+    asked = '{"days_since_delivery": 3}\n{"days_since_delivery": 3, "k\\u001b[2J\\n::warning::x": 1}\n'
+    args = ["decide", "returns.return_allowed", "-m", "us", "--at", "2025-03-01", "--format", "text", "-i", "-"]
+    r = run_cli(*args, *explain, *lines, "--root", str(init_repo), stdin=asked if lines else asked.split("\n")[0])
+    assert "because: ok\\n::error file=a::forged\\u202e\\x1b[2J\n" in r.out, r
+    if lines:
+        assert "error[D004] /k\\x1b[2J\\n::warning::x: not an input of this decision" in r.out, r
+    assert (
+        not any(line.startswith("::") for line in r.out.splitlines()) and "\x1b" not in r.out and "\u202e" not in r.out
+    )
+
+
 # -- pages ------------------------------------------------------------------------------------------
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from engine.decisions import notjson
 from engine.model.policy import evidence_text
-from engine.problems import Pos, Problem
+from engine.problems import Pos, Problem, one_line
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -465,7 +465,10 @@ def as_text(target: str, marketplace: str, day: str, body: dict[str, Any], zone:
     if body.get("rests_on"):  # (as `diff` marks an answer: never stated as fact)
         names = [r["parameter"] for r in body["rests_on"]]
         lines.append(f"rests on {'an assumption' if len(names) == 1 else 'assumptions'}: {', '.join(names)}")
-    return "\n".join(lines) + "\n"
+    # each line one line, as every text report's (engine.problems.one_line): a reason or an input's
+    # key can hold a line break (`::error::` would start a workflow command in a CI log), a
+    # terminal's escape or a bidirectional override
+    return "\n".join(map(one_line, lines)) + "\n"
 
 
 def _read(name: str, v: dict[str, Any]) -> list[str]:
