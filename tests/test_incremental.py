@@ -257,6 +257,24 @@ def _none(pages: set[str]) -> set[str]:
     return set()
 
 
+def _new_marketplace(repo: Path, program: str) -> None:
+    """A marketplace declared in marketplaces.yaml and offered by ``program`` alone (an overlay file)."""
+    text = (repo / "marketplaces.yaml").read_text(encoding="utf-8")
+    (repo / "marketplaces.yaml").write_text(
+        text.rstrip("\n")
+        # (a country of USD: csba's base values, the US ones, hold there)
+        + "\n  ec:\n    country: EC\n    site: amazon.com.ec\n    currency: USD\n"
+        + "    time_zone: America/Guayaquil\n    locales: [es, en]\n",
+        encoding="utf-8",
+    )
+    _overlay(repo, program, "ec")
+
+
+def _others(pages: set[str], program: str, marketplace: str) -> set[str]:
+    """``program``'s pages in the other marketplaces: their switchers list ``marketplace``."""
+    return select(pages, program) - select(pages, program, marketplace)
+
+
 # (what changes, the edit, the pages rendered again, the pages only laid out again (their text as
 # rendered before, in the layout), the files written or removed (None: not checked)); the build
 # record is rewritten whenever a file it lists is
@@ -311,22 +329,60 @@ EDITS: list[tuple[str, Callable[[Path, Path], None], Pages, Pages, Files | None]
         lambda pages: {"csba/de/it/help"},
         lambda pages: {"csba/de/it/help.md"},
     ),
-    # a marketplace's record: its pages' text (`marketplace.site`), the others' switchers
+    # a marketplace's record: its pages' text (`marketplace.site`), the switchers of the other pages
+    # of the programs offered there (csba's); not the pages whose switchers do not list it
     (
         "the marketplaces file",
         lambda repo, out: edit(repo / "marketplaces.yaml", "amazon.de", "amazon.de.example"),
         lambda pages: select(pages, marketplace="de"),
-        lambda pages: pages - select(pages, marketplace="de"),
+        lambda pages: _others(pages, "csba", "de"),
         None,
     ),
+    # its name (its country's, in each language): the same pages
+    (
+        "a marketplace's name",
+        lambda repo, out: edit(repo / "marketplaces.yaml", "country: DE", "country: AT"),
+        lambda pages: select(pages, marketplace="de"),
+        lambda pages: _others(pages, "csba", "de"),
+        lambda pages: (
+            files_of(select(pages, marketplace="de"))
+            | {f"{page}.html" for page in _others(pages, "csba", "de")}
+            | {"index.html", "index.md"}  # (index.json has its id, not its name)
+            | {RECORD}
+        ),
+    ),
+    # its time zone: its pages' text (`marketplace.time_zone`, the day its changes take effect); no
+    # switcher shows it (nothing is written: no page says it)
+    (
+        "a marketplace's time zone",
+        lambda repo, out: edit(repo / "marketplaces.yaml", "time_zone: Europe/Berlin", "time_zone: Europe/Vienna"),
+        lambda pages: select(pages, marketplace="de"),
+        _none,
+        lambda pages: set(),
+    ),
     # one more language in a marketplace: its pages' text (`marketplace.locales`) and the new ones;
-    # the other marketplaces' pages only link to it (their marketplace switchers)
+    # the pages of the same programs in the other marketplaces only link to it (their switchers)
     (
         "a new language in one marketplace",
         lambda repo, out: _language(repo, "de", "es"),
         lambda pages: select(pages, marketplace="de"),
-        lambda pages: pages - select(pages, marketplace="de"),
+        lambda pages: _others(pages, "csba", "de"),
         None,
+    ),
+    # a new marketplace that one program is offered in: that program's pages there are new, its
+    # other pages list it in their switchers (laid out again); no other program's page changes
+    (
+        "a new marketplace for one program",
+        lambda repo, out: _new_marketplace(repo, "csba"),
+        lambda pages: select(pages, "csba", "ec"),
+        lambda pages: _others(pages, "csba", "ec"),
+        lambda pages: (
+            files_of(select(pages, "csba", "ec"))
+            | feeds_of(select(pages, "csba", "ec"))
+            | {f"{page}.html" for page in _others(pages, "csba", "ec")}
+            | set(INDEX_FILES)
+            | {RECORD}
+        ),
     ),
     # pages see the program's decision ids (`examples` has an entry per decision), not their rows
     (
@@ -383,7 +439,13 @@ EDITS: list[tuple[str, Callable[[Path, Path], None], Pages, Pages, Files | None]
 # what every program shares (the layout: both programs' pages). The other edits are of one generated
 # file, or of nothing a page reads, so a second program's pages are no different from the first's
 # other pages there: policies/ alone covers them.
-ON_BOTH = {"a parameter of one marketplace", "one translation", "the shared layout", "a new decision"}
+ON_BOTH = {
+    "a parameter of one marketplace",
+    "one translation",
+    "the shared layout",
+    "a new decision",
+    "a new marketplace for one program",
+}
 VARIANTS = [
     pytest.param(variant, *edit, id=f"{edit[0]}-{variant}", marks=[pytest.mark.slow] if variant == SECOND else [])
     for edit in EDITS

@@ -19,6 +19,10 @@ costs (CPU, on the benchmark's synthetic repository); the layout, feeds and writ
 
 What goes into a key is the contract that keeps kept pages exact; when `engine.site.context`,
 `engine.site.page` or `engine.site.assemble` start to read something new, it must be added here.
+A key holds what its page can show, not more: of the marketplaces, its own record (the
+`marketplace` view) and what its switchers show of the others, keyed through the function that
+makes them (`engine.site.plan.shown_marketplaces`); so an edit of one marketplace, or a new one,
+leaves the pages that do not show it as they are.
 `tests/test_incremental.py` checks, edit by edit, that a build using the cache writes byte for byte
 what a full build writes. The checks that make a full build refuse to publish (template, catalog
 and data problems) are a function of the same inputs, and entries are stored only after a build
@@ -41,7 +45,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 if TYPE_CHECKING:
     from engine.model.repository import Repository
     from engine.site.editions import Edition
-    from engine.site.plan import Plan
+    from engine.site.plan import Job, Plan
 
 _VERSION = "1"
 _MAX_PACK = 256 * 1024 * 1024
@@ -107,7 +111,7 @@ class Keys(NamedTuple):
 
     pages: list[str]  # each page's key: everything its Markdown and HTML files are made from
     texts: list[str]  # each page's text key: everything its text (`Text`) is made from
-    shared: bytes  # the digest of what every page shares (part of the index's key)
+    shared: bytes  # the digest of what the index is made from besides its rows (every marketplace's record)
 
 
 def _reads_layout(folder: str, site: bool = False) -> bool:
@@ -147,10 +151,10 @@ def page_keys(repo: Repository, work: Plan, at: str | None) -> Keys:
     shares (the first three items below). A page's key is a digest of everything its Markdown and
     HTML files are made from, below. Its text key is one of what its text alone (`Text`) is made
     from: the same but for what only the layout around the text reads: the HTML layout's templates
-    (`LAYOUT_SUFFIX`; unless a template of the page's could load one: `_reads_layout`), the other
-    marketplaces' records (its own is the `marketplace` view), the languages and marketplaces the
-    page is published in, the chooser's borrowed translations; with the catalogs of the language
-    its text is in. A page whose key changed and whose text key did not is laid out again from
+    (`LAYOUT_SUFFIX`; unless a template of the page's could load one: `_reads_layout`), what the
+    switchers show of the other marketplaces, the languages and marketplaces the page is
+    published in, the chooser's borrowed translations; with the catalogs of the language its text
+    is in. A page whose key changed and whose text key did not is laid out again from
     its stored text (`PageCache.text`).
 
     - the engine and library versions (`_engine_stamp`);
@@ -165,28 +169,38 @@ def page_keys(repo: Repository, work: Plan, at: str | None) -> Keys:
       dates have passed on the build day (this, not the day itself, decides what a page says)
       or, for a past edition, on its own day; and the program's editions in that marketplace
       (each links all);
-    - every marketplace's record and every program's names (switchers, the `programs` view);
+    - the record of the page's marketplace (the `marketplace` view: every field of it) and every
+      program's names (the `programs` view);
     - the page itself, the languages and marketplaces it is published in (the HTML switchers),
-      and the other programs' pages for the same marketplace and language (links).
+      what its switchers and marketplace chooser show of those marketplaces (`shown_marketplaces`:
+      made by `marketplace_links`, the function that makes them, so that a field they start to
+      show is keyed with them), and the other programs' pages for the same marketplace and
+      language (links).
 
-    Not the marketplaces each program is offered in: a page shows those of its own page (the
-    switchers, above) and links to another program only where that one has a page in the same
-    marketplace and language (above). A new overlay file that offers a program in one more
-    marketplace renders that program's pages there and the other programs' pages there (their
-    links), lays out that program's other pages again (their switchers), and changes no other page.
+    Not every marketplace's record (only the index lists them all: its key, `index_key`, has
+    them, `Keys.shared`), nor the marketplaces each program is offered in: a page shows those of
+    its own page (the switchers, above) and links to another program only where that one has a
+    page in the same marketplace and language (above). A new marketplace, or a new overlay file
+    that offers a program in one more marketplace, renders that program's pages there and the
+    other programs' pages there (their links), lays out that program's other pages again (their
+    switchers), and changes no other page. An edit of a marketplace's record renders its pages
+    and lays out again the pages whose switchers show what changed (its name, its site, its first
+    language): not those of programs not offered there, nor any other page for a field no
+    switcher shows (its time zone, its currency).
     """
     from engine.i18n.catalogs import SITE
     from engine.model.clock import today
     from engine.packaged import site_dir
+    from engine.site.plan import shown_marketplaces
 
     site = site_dir(repo.root)
     whole_site = _files_digest(site, skip="locales")
     names = sorted((pid, p.names) for pid, p in repo.programs.items())
-    world = _digest(
-        _engine_stamp(),
-        whole_site,
+    world = _digest(_engine_stamp(), whole_site, names)
+    # the index lists every marketplace (its rows' names and sites): its key has every record
+    shared = _digest(
+        world,
         sorted((m.id, m.country, m.currency, m.time_zone, m.locales, m.site) for m in repo.marketplaces.values()),
-        names,
     )
     # what a page's text is made from of all that (its own marketplace's record is added below)
     text_world = _digest(_engine_stamp(), names)
@@ -204,10 +218,18 @@ def page_keys(repo: Repository, work: Plan, at: str | None) -> Keys:
     days: dict[str, str] = {}
     links: dict[tuple[str, str], bytes] = {}
     firsts = work.first_pages()
-    published: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+    same_page: dict[tuple[str, str], list[Job]] = {}
     for job in work.jobs:
-        published.setdefault((job.page.program, job.page.id), []).append((job.marketplace, job.locale, job.fallback))
-    pages = {where: _digest(where, mps) for where, mps in published.items()}
+        same_page.setdefault((job.page.program, job.page.id), []).append(job)
+    # where each page is published, and what its layout shows of those marketplaces (names, sites)
+    pages = {
+        where: _digest(
+            where,
+            [(j.marketplace, j.locale, j.fallback) for j in jobs],
+            shown_marketplaces(repo, jobs[0].page, jobs),
+        )
+        for where, jobs in same_page.items()
+    }
     keys: list[str] = []
     texts: list[str] = []
 
@@ -312,7 +334,7 @@ def page_keys(repo: Repository, work: Plan, at: str | None) -> Keys:
                 digest_size=16,
             ).hexdigest()
         )
-    return Keys(keys, texts, world)
+    return Keys(keys, texts, shared)
 
 
 def _signature(path: str) -> Signature | None:

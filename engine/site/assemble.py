@@ -6,7 +6,6 @@ index of every page (index.html, index.md, index.json)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 from markupsafe import Markup
@@ -24,7 +23,7 @@ from engine.site.manifest import Page
 from engine.site.onepass import one_period
 from engine.site.output import INDEX, INDEX_FILES, Built, title_of
 from engine.site.page import edition_links, tidy_markdown, title_in
-from engine.site.plan import Job, Plan, chooser_path, rel
+from engine.site.plan import Job, Plan, chooser_path, marketplace_links, rel
 from engine.templates.sandbox import RenderError
 
 
@@ -405,37 +404,6 @@ def x_default(own: list[Job], default: str) -> Job | None:
     if first is None or not first.fallback:
         return first
     return next((j for j in own if j.locale == first.fallback and not j.fallback), None)
-
-
-def marketplace_links(
-    repo: Repository,
-    page: Page,
-    locale: str,
-    siblings: list[Job],
-    href: Callable[[str, str], str],
-    current: str = "",
-) -> list[dict[str, Any]]:
-    """The marketplaces ``page`` is published in (``siblings``: its jobs), each linked by ``href``
-    (marketplace, language) to its page in ``locale`` if it publishes it, else in its first
-    language, else in the first it publishes; named in ``locale``. ``current``: the reader's."""
-    markets = []
-    for mp_id in page.marketplaces:
-        other = repo.marketplaces[mp_id]
-        tags = [j.locale for j in siblings if j.marketplace == mp_id]
-        if not tags:
-            continue
-        target = locale if locale in tags else other.locales[0] if other.locales[0] in tags else tags[0]
-        markets.append(
-            {
-                "id": mp_id,
-                "name": l10n.country_name(other.country, locale),
-                "site": other.site or "",
-                "href": href(mp_id, target),
-                "current": mp_id == current,
-                "lang": target,
-            }
-        )
-    return markets
 
 
 def chooser_view(repo: Repository, work: Plan, job: Job, same_page: list[Job], title: str, day: str) -> dict[str, Any]:

@@ -179,7 +179,7 @@ class _Kept(NamedTuple):
     """What the page cache gave a build: each page's key and text key (none without a cache), the
     title of each page whose files on disk are current (it is not rendered again), the text of each
     other page whose text is made from what it was made from before (it is put in the layout again,
-    not rendered), and the digest of what every page shares (part of the index's key)."""
+    not rendered), and the digest of what the index is made from besides its rows (part of its key)."""
 
     keys: dict[Job, str]
     text_keys: dict[Job, str]

@@ -4,7 +4,9 @@ editions (one `Job` each), the catalogs they need, and the paths of their files 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from engine import packaged
 from engine.i18n import cldr as l10n
@@ -248,6 +250,49 @@ def choosers(jobs: list[Job]) -> dict[tuple[Page, str], Job]:
         if job.edition is None and len(markets[job.page]) > CHOOSER_THRESHOLD:
             found.setdefault((job.page, job.locale), job)
     return found
+
+
+def marketplace_links(
+    repo: Repository,
+    page: Page,
+    locale: str,
+    siblings: list[Job],
+    href: Callable[[str, str], str],
+    current: str = "",
+) -> list[dict[str, Any]]:
+    """The marketplaces ``page`` is published in (``siblings``: its jobs), each linked by ``href``
+    (marketplace, language) to its page in ``locale`` if it publishes it, else in its first
+    language, else in the first it publishes; named in ``locale``. ``current``: the reader's."""
+    markets = []
+    for mp_id in page.marketplaces:
+        other = repo.marketplaces[mp_id]
+        tags = [j.locale for j in siblings if j.marketplace == mp_id]
+        if not tags:
+            continue
+        target = locale if locale in tags else other.locales[0] if other.locales[0] in tags else tags[0]
+        markets.append(
+            {
+                "id": mp_id,
+                "name": l10n.country_name(other.country, locale),
+                "site": other.site or "",
+                "href": href(mp_id, target),
+                "current": mp_id == current,
+                "lang": target,
+            }
+        )
+    return markets
+
+
+def shown_marketplaces(repo: Repository, page: Page, jobs: list[Job]) -> list[list[dict[str, Any]]]:
+    """What the layout of ``page``'s files (its HTML switchers, its marketplace chooser) shows of the
+    marketplaces it is published in (``jobs``: its jobs): `marketplace_links` in each language it is
+    shown in (the page's, and the English of a page shown in English for now: its title), links
+    left out (they are made from the plan alone). What the page's cache key holds of the
+    marketplaces' records but its own (engine.cache.pages): made by the function the views use, so
+    a field they start to show is in the key with them."""
+    current = [j for j in jobs if j.edition is None]
+    tags = sorted({tag for j in jobs for tag in (j.locale, j.lang)})
+    return [marketplace_links(repo, page, tag, current, lambda mp_id, target: "") for tag in tags]
 
 
 def rel(from_path: str, to_path: str) -> str:
