@@ -18,6 +18,7 @@ import functools
 import io
 import json
 import os
+import random
 import re
 import shutil
 import statistics
@@ -932,7 +933,7 @@ def build(b: Bench, syn: str) -> None:
         "/s",
         note=f"full build, {run.seconds:.1f} s on both cores (a process per core)",
     )
-    incremental(b, syn, out)
+    incremental(b, syn, out, run.seconds)
     # mkdocs renders the whole navigation into every page (quadratic in pages): it is compared on a
     # repository small enough for it to finish, with our build of the same repository.
     if b.quick:  # the quick run's synthetic repository is already as small as a smoke run needs
@@ -1020,9 +1021,21 @@ def mkdocs(b: Bench, site: str, pages: int, ours: float | str) -> None:
     )
 
 
-def incremental(b: Bench, syn: str, out: str) -> None:
-    """Rebuilds of the tree just built: nothing changed, then one parameter of one marketplace
-    (median of 3 edits, each a different value, so each rebuild has something to write)."""
+# Marketplaces the synthetic repository does not have (generate.MARKETPLACES has 20), one added per
+# edit of the "adding a marketplace" row; their languages are the first marketplace's, which every
+# synthetic repository publishes (so each program has their catalogs)
+NEW_MARKETPLACES = [
+    ("ie", "IE", "EUR", "Europe/Dublin", "amazon.ie"),
+    ("be", "BE", "EUR", "Europe/Brussels", "amazon.com.be"),
+    ("nz", "NZ", "NZD", "Pacific/Auckland", "amazon.co.nz"),
+]
+
+
+def incremental(b: Bench, syn: str, out: str, full: float) -> None:
+    """Rebuilds of the tree just built (``full``: that build's seconds): nothing changed, then one
+    parameter of one marketplace (median of 3 edits, each a different value, so each rebuild has
+    something to write), one edit of the shared HTML layout alone, and one more marketplace offered
+    by one program (each median of 3, the tree made current again before each kind)."""
     command = [PY, CLI, "build", "--root", syn, "--out", out, "--at", "2024-06-01"]
     unchanged = b.process(command, 1 if b.quick else 3, pin=False)
     kept = re.search(r"(\d+) of ([\d,]+) pages rendered", unchanged.output)
@@ -1073,6 +1086,99 @@ def incremental(b: Bench, syn: str, out: str) -> None:
         f"one page that shows it, current and past editions; Pagefind indexes every current page again, and "
         f"writes only the files whose bytes changed); {unchanged.seconds:.2f} s of it is what any rebuild costs (start-up, loading"
         " and checking every policy file, the keys and files of every page: the row above)",
+    )
+    b.process(command, 0, pin=False)  # (the tree as the repository is again: not timed)
+    layout_only(b, syn, command, unchanged.seconds, full)
+    b.process(command, 0, pin=False)
+    new_marketplace(b, syn, command, unchanged.seconds, full)
+
+
+def _median(runs: list[Run]) -> Run:
+    return sorted(runs, key=lambda r: r.seconds)[len(runs) // 2]
+
+
+def _counts(output: str) -> str:
+    """What a rebuild says it did: pages rendered, laid out again (their text as stored), files written."""
+    m = re.search(r"(\d+) added, changed or removed; (\d+) of ([\d,]+) pages rendered", output)
+    if not m:
+        return output[-200:]
+    laid = re.search(r"(\d+) laid out again", output)
+    return f"{m.group(2)} of {m.group(3)} pages rendered, {laid.group(1) if laid else 0} laid out again, {m.group(1)} files written"
+
+
+def layout_only(b: Bench, syn: str, command: list[str], unchanged: float, full: float) -> None:
+    """A rebuild after an edit of the shared HTML layout (`_site/layout.html.j2`) alone: no page's
+    text changes, every page is put in the layout again from its stored text (median of 3 edits,
+    each a different attribute value)."""
+    path = os.path.join(syn, "_site", "layout.html.j2")
+    with open(path, encoding="utf-8") as f:
+        original = f.read()
+    assert "<html" in original, path
+    runs: list[Run] = []
+    try:
+        for step in range(1 if b.quick else 3):
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(original.replace("<html", f'<html data-bench="{step}"', 1))
+            runs.append(b.process(command, 0, pin=False))
+    finally:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(original)
+    run = _median(runs)
+    b.add(
+        "build",
+        "  rebuild after an edit of the HTML layout alone",
+        run.seconds,
+        "the full build",
+        full,
+        "s",
+        verdict=f"{full / run.seconds:.1f}x faster" if run.seconds else "",
+        note=f"{_counts(run.output)} (no page's text changed: each is put in the layout again from the text "
+        f"the page cache kept; Pagefind indexes every current page again); {unchanged:.2f} s of it is what any "
+        "rebuild costs (the row `rebuild, nothing changed`)",
+    )
+
+
+def new_marketplace(b: Bench, syn: str, command: list[str], unchanged: float, full: float) -> None:
+    """A rebuild after one more marketplace (marketplaces.yaml) offered by one program (its overlay
+    file): that program's pages there are new, its other pages list it in their switchers, no other
+    program's page changes (median of 3 edits, each one more marketplace)."""
+    listing = os.path.join(syn, "marketplaces.yaml")
+    with open(listing, encoding="utf-8") as f:
+        original = f.read()
+    locales = generate.MARKETPLACES[0][5]
+    added: list[str] = []
+    runs: list[Run] = []
+    try:
+        for step in range(1 if b.quick else 3):
+            mp, country, currency, zone, site = NEW_MARKETPLACES[step]
+            with open(listing, "a", encoding="utf-8") as f:
+                f.write(
+                    generate.marketplaces_yaml([(mp, country, currency, zone, site, locales)]).split(
+                        "marketplaces:\n", 1
+                    )[1]
+                )
+            overlay = os.path.join(syn, "prog_0000", "marketplaces", f"{mp}.yaml")
+            added.append(overlay)
+            with open(overlay, "w", encoding="utf-8") as f:
+                f.write(generate.overlay_yaml(mp, currency, random.Random(step)))
+            runs.append(b.process(command, 0, pin=False))
+    finally:
+        with open(listing, "w", encoding="utf-8") as f:
+            f.write(original)
+        for overlay in added:
+            os.remove(overlay)
+    run = _median(runs)
+    b.add(
+        "build",
+        "  rebuild after one more marketplace for one program",
+        run.seconds,
+        "the full build",
+        full,
+        "s",
+        verdict=f"{full / run.seconds:.1f}x faster" if run.seconds else "",
+        note=f"{_counts(run.output)} (the program's page there in its {len(locales)} languages is new (current and past editions), its other "
+        "pages list it in their switchers: laid out again from their stored text; no other program's page is "
+        f"touched); {unchanged:.2f} s of it is what any rebuild costs",
     )
 
 

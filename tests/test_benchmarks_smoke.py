@@ -42,6 +42,8 @@ EVERY_KIND = (
     ("build", "policyctl build, synthetic"),
     ("build", "rebuild, nothing changed"),
     ("build", "rebuild after one parameter"),
+    ("build", "rebuild after an edit of the HTML layout alone"),
+    ("build", "rebuild after one more marketplace"),
     ("build", "two worker processes"),
     ("build", "mkdocs build"),
     ("growth", "validate"),
@@ -71,6 +73,16 @@ def test_quick_benchmark_runs(tmp_path: Path) -> None:
     assert found and int(found.group(1)) % 6 == 0 and int(found.group(2)) == 2 * int(found.group(1)), rebuild
     # the search files apart: Pagefind's index of the current pages, of which the edited page's changed
     assert int(found.group(3)) > 0, rebuild
+    # the layout alone: no page rendered, every page put in the layout again from its stored text
+    layout = next(row for row in rows if "HTML layout alone" in row["work"])
+    found = re.search(r"(\d+) of (\d+) pages rendered, (\d+) laid out again", layout["note"])
+    assert found and (int(found.group(1)), int(found.group(3))) == (0, int(found.group(2))), layout
+    # one more marketplace: its page there is new in its 6 languages (current and past editions); the
+    # program's other pages are laid out again (the quick run's one program: every other page)
+    market = next(row for row in rows if "one more marketplace" in row["work"])
+    found = re.search(r"(\d+) of (\d+) pages rendered, (\d+) laid out again", market["note"])
+    assert found and int(found.group(1)) % 6 == 0 and int(found.group(1)) > 0, market
+    assert int(found.group(1)) + int(found.group(3)) == int(found.group(2)), market
     for row in rows:  # ours and the peers' (a peer not installed is reported as such, not failed)
         for value in (row["ours"], row["peer_value"]):
             assert not (isinstance(value, str) and value.startswith(("failed", "timed out"))), row
@@ -124,7 +136,7 @@ def test_a_build_that_fails_is_not_timed(tmp_path: Path, monkeypatch: pytest.Mon
     """The serial and two-worker builds of the small repository: one that fails ends the section
     with a failed row (its time is not a build's), and mkdocs is not compared with it."""
     run = _run_module()
-    monkeypatch.setattr(run, "incremental", lambda b, syn, out: None)
+    monkeypatch.setattr(run, "incremental", lambda *args: None)
     monkeypatch.setattr(run, "mkdocs", lambda *args: pytest.fail("compared with a failed build"))
     bench = run.Bench(True, str(tmp_path))
 
