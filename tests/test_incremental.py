@@ -435,8 +435,10 @@ EDITS: list[tuple[str, Callable[[Path, Path], None], Pages, Pages, Files | None]
 
 
 # With a second program, one edit of each kind: of one program's data (a parameter, a translation,
-# its set of decisions: only that program's pages are rendered again, none of the copy's) and of
-# what every program shares (the layout: both programs' pages). The other edits are of one generated
+# its set of decisions: only that program's pages are rendered again, none of the copy's), of what
+# every program shares (the layout: both programs' pages), and a marketplace one program is offered
+# in (none of the copy's pages, though the copy is offered in the same marketplaces as csba: a page's
+# key has what its switchers show, not every marketplace). The other edits are of one generated
 # file, or of nothing a page reads, so a second program's pages are no different from the first's
 # other pages there: policies/ alone covers them.
 ON_BOTH = {

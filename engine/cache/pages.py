@@ -221,13 +221,26 @@ def page_keys(repo: Repository, work: Plan, at: str | None) -> Keys:
     same_page: dict[tuple[str, str], list[Job]] = {}
     for job in work.jobs:
         same_page.setdefault((job.page.program, job.page.id), []).append(job)
-    # where each page is published, and what its layout shows of those marketplaces (names, sites)
-    pages = {
-        where: _digest(
-            where,
-            [(j.marketplace, j.locale, j.fallback) for j in jobs],
-            shown_marketplaces(repo, jobs[0].page, jobs),
+    # What each page's layout shows of the marketplaces it is published in (names, sites), once for
+    # all the pages that have the same marketplaces, languages and fallbacks (what it is made from
+    # besides the records): pages of programs offered in the same places share it.
+    shown: dict[tuple[Any, ...], bytes] = {}
+
+    def shown_by(jobs: list[Job]) -> bytes:
+        page = jobs[0].page
+        where = (
+            page.marketplaces,
+            tuple((j.marketplace, j.locale) for j in jobs if j.edition is None),
+            frozenset((j.locale, j.lang) for j in jobs),
         )
+        found = shown.get(where)
+        if found is None:
+            found = shown[where] = _digest(shown_marketplaces(repo, page, jobs))
+        return found
+
+    # where each page is published, and what its layout shows of those marketplaces
+    pages = {
+        where: _digest(where, [(j.marketplace, j.locale, j.fallback) for j in jobs]) + shown_by(jobs)
         for where, jobs in same_page.items()
     }
     keys: list[str] = []

@@ -263,10 +263,15 @@ def marketplace_links(
     """The marketplaces ``page`` is published in (``siblings``: its jobs), each linked by ``href``
     (marketplace, language) to its page in ``locale`` if it publishes it, else in its first
     language, else in the first it publishes; named in ``locale``. ``current``: the reader's."""
+    # (the siblings grouped once: a page in M marketplaces has M x its languages of them, and this
+    # runs for each of its pages and languages, and for its cache key)
+    published: dict[str, list[str]] = {}
+    for j in siblings:
+        published.setdefault(j.marketplace, []).append(j.locale)
     markets = []
     for mp_id in page.marketplaces:
         other = repo.marketplaces[mp_id]
-        tags = [j.locale for j in siblings if j.marketplace == mp_id]
+        tags = published.get(mp_id)
         if not tags:
             continue
         target = locale if locale in tags else other.locales[0] if other.locales[0] in tags else tags[0]
