@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import engine
@@ -346,6 +346,7 @@ def test_no_message_is_in_python_words(schema: dict[str, Any], value: Any) -> No
 
 @settings(max_examples=120 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_SCHEMAS, _JSON)
+@example({"enum": ["a", 1, None]}, [None])  # (the hint was "did you mean `None`?": Python's word for null)
 def test_no_file_problem_is_in_python_words(schema: dict[str, Any], value: Any) -> None:
     """The same schemas and values as a parameter's (P003): the words are the same
     (engine.schema.words), so neither says jsonschema's nor Python's."""

@@ -242,6 +242,11 @@ def _leaves(error: ValidationError, resolve: Callable[[Any], Any] | None = None)
     return [error]
 
 
+def _word(value: Any) -> str:
+    """``value`` as a word to suggest: a string as it is, anything else as JSON (and YAML) write it."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+
+
 def _shown(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= 60 else text[:57] + "..."
@@ -317,8 +322,10 @@ def _problem(
         options = ", ".join(f"`{_shown(v)}`" for v in expected[:MAX_LISTED]) + (
             f" and {len(expected) - MAX_LISTED:,} more" if len(expected) > MAX_LISTED else ""
         )
-        words = [str(v) for v in expected] if hints.left >= len(expected) else []  # (made while looked at)
-        close = hints.closest(str(error.instance), words)
+        # (made while looked at; a value that is no string in the words YAML writes it in: `null`,
+        # `true`, not Python's `None`, `True`, which YAML would read as a string)
+        words = [_word(v) for v in expected] if hints.left >= len(expected) else []
+        close = hints.closest(_word(error.instance), words)
         hint = f"did you mean `{close[0]}`?" if close else f"use one of: {options}"
         return Problem.at(pos, code, f"{head}: `{_shown(error.instance)}` is not one of {options}", hint)
     if validator == "const":
