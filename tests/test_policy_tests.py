@@ -9,44 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from support import MINI, ROOT, edit, run_cli
+from support import FEE_BAND, FEE_BAND_CASES, MINI, ROOT, edit, run_cli
 
 CASES = "loans/tests/late_fee.yaml"
-
-# A decision that writes the bands out as rows instead of calling tier(): exactly what boundary
-# checks are for. Its case declares which output reports the band.
-FEE_BAND = """\
-kind: decision
-id: fee_band
-title: Fee per day by lateness (bands written out)
-inputs:
-  days_late: {type: integer, minimum: 0}
-required: [days_late]
-hit: first
-rules:
-  - id: short
-    when: "days_late <= 7"
-    reason: First band.
-    then: {fee: 0.25}
-  - id: medium
-    when: "days_late <= 30"
-    reason: Second band.
-    then: {fee: 0.5}
-  - id: long
-    reason: Third band.
-    then: {fee: 1.0}
-"""
-FEE_BAND_CASES = """\
-kind: tests
-cases:
-  - name: a week late is the first band
-    decision: fee_band
-    marketplace: nl
-    at: "2024-05-01"
-    input: {days_late: 3}
-    expect: {fee: 0.25}
-    boundaries: {parameter: late_fee_bands, outputs: [fee]}
-"""
 
 
 def _banded(mini: Path) -> Path:

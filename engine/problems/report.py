@@ -166,29 +166,39 @@ def _artifact(file: str, root: str) -> dict[str, str]:
 def sarif(problems: Sequence[Problem], files: int, sources: Mapping[str, str] | None = None, root: Root = None) -> str:
     """SARIF 2.1.0, the format code-scanning tools ingest: a run per checkout, each file in the run
     of its root (the checkout's top, else the working folder), given in `originalUriBaseIds` as
-    %SRCROOT%; one run when every file is in one checkout (or there are no problems)."""
+    %SRCROOT%; one run when every file is in one checkout (or there are no problems). A problem of
+    no file (`<command line>`) is a notification of the first run's invocation, not a result: code
+    scanning refuses a whole upload holding a result with no location ("expected at least one
+    location"), and a `file://` URI of `<command line>` named a file of no repository."""
     here = os.path.realpath(os.getcwd())
     runs: dict[str, list[Problem]] = {}
+    unplaced = [p for p in problems if p.file.startswith("<")]
     for p in problems:
-        runs.setdefault(root_of(root, p.file) or here, []).append(p)
+        if not p.file.startswith("<"):
+            runs.setdefault(root_of(root, p.file) or here, []).append(p)
     if not runs:
-        runs[(root if isinstance(root, str) else None) or here] = []
+        # the working folder's checkout (a file in it asks for its root): %SRCROOT% was the working
+        # folder itself, a source root that changed with the folder a clean check ran in
+        runs[root_of(root, os.path.join(here, "-")) or here] = []
     log = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [_run(mine, top) for top, mine in runs.items()],
+        "runs": [_run(mine, top, unplaced if i == 0 else ()) for i, (top, mine) in enumerate(runs.items())],
     }
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
 
 
-def _run(problems: Sequence[Problem], root: str) -> dict[str, object]:
-    """One SARIF run: the problems of the files below ``root``, named from it."""
-    used = sorted({p.code for p in problems})
-    # (no `helpUri`: policyctl has no page per code; an address under `.invalid` never resolves)
+def _run(problems: Sequence[Problem], root: str, unplaced: Sequence[Problem] = ()) -> dict[str, object]:
+    """One SARIF run: the problems of the files below ``root``, named from it, and ``unplaced``,
+    those of no file, as notifications of its invocation."""
+    used = sorted({p.code for p in [*problems, *unplaced]})
+    # (no `helpUri`: policyctl has no page per code; an address under `.invalid` never resolves.
+    # Code scanning requires `shortDescription`, `fullDescription` and `help` texts.)
     rules = [
         {
             "id": code,
             "shortDescription": {"text": CODES.get(code, code)},
+            "fullDescription": {"text": f"{code}: {CODES.get(code, code)}."},
             "help": {"text": f"{CODES.get(code, code)}. `policyctl validate --list-codes` lists every code."},
         }
         for code in used
@@ -197,10 +207,8 @@ def _run(problems: Sequence[Problem], root: str) -> dict[str, object]:
         {
             "ruleId": p.code,
             "ruleIndex": used.index(p.code),
-            "level": "error" if p.severity == "error" else "warning",
-            "message": {
-                "text": _from_root(p.message, root) + (f" (hint: {_from_root(p.hint, root)})" if p.hint else "")
-            },
+            "level": _level(p),
+            "message": {"text": _said(p, root)},
             "locations": [
                 {
                     "physicalLocation": {
@@ -212,12 +220,51 @@ def _run(problems: Sequence[Problem], root: str) -> dict[str, object]:
         }
         for p in problems
     ]
-    return {
-        "tool": {"driver": {"name": "policyctl", "rules": rules}},
+    driver: dict[str, object] = {"name": "policyctl"}
+    version = _version()
+    if version is not None:  # (code scanning tells a change of tool from a change of code by it)
+        driver["version"] = version
+    driver["rules"] = rules
+    run: dict[str, object] = {
+        "tool": {"driver": driver},
         # (a base URI ends with `/`; the relative URIs are resolved against it)
         "originalUriBaseIds": {SRCROOT: {"uri": Path(root).as_uri().rstrip("/") + "/"}},
         "results": results,
     }
+    if unplaced:
+        run["invocations"] = [
+            {
+                "executionSuccessful": not any(p.severity == "error" for p in unplaced),
+                "toolExecutionNotifications": [
+                    {
+                        "level": _level(p),
+                        "message": {"text": _said(p, root)},
+                        "associatedRule": {"id": p.code, "index": used.index(p.code)},
+                    }
+                    for p in unplaced
+                ],
+            }
+        ]
+    return run
+
+
+def _level(p: Problem) -> str:
+    return "error" if p.severity == "error" else "warning"
+
+
+def _said(p: Problem, root: str) -> str:
+    """A result's message: the problem's, and its hint in brackets."""
+    return _from_root(p.message, root) + (f" (hint: {_from_root(p.hint, root)})" if p.hint else "")
+
+
+def _version() -> str | None:
+    """policyctl's version as installed, or None (run from a checkout never installed)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("policyctl")
+    except metadata.PackageNotFoundError:
+        return None
 
 
 REPORTERS: dict[str, Callable[..., str]] = {"text": text, "json": as_json, "github": github, "sarif": sarif}
