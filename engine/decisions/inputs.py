@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from engine.cache.memo import Memo
 from engine.decisions.refusals import OWNER, VERB, Refusal
 from engine.decisions.runtime import learn as _learn
 from engine.decisions.runtime import moments as _moments
@@ -87,9 +88,14 @@ class InputChecker:
         rejects go through the checks that say why: the simple ones, else jsonschema, imported only
         then. It is never looser. So a valid input never needs jsonschema (a bundle answers without it)."""
         if not self._made:
-            from engine.schema.codegen import compile_value
+            key = repr(self.schema)  # (plain values read from YAML: their repr says them all)
+            found = _FAST.get(key)
+            if found is None:
+                from engine.schema.codegen import compile_value
 
-            self._fast, self._made = compile_value(self.schema, formats=_FORMATS), True
+                found = (compile_value(self.schema, formats=_FORMATS),)
+                _FAST.put(key, found, len(key))
+            self._fast, self._made = found[0], True
         return self._fast
 
     @fast.setter
@@ -319,6 +325,10 @@ def _date_time_ok(value: str) -> bool:
 
 # `date` and `date-time` as FORMAT_CHECKS says them, through the runtime's memos (the same answers)
 _FORMATS: dict[str, Callable[[str], bool]] = {"date": _date_ok, "date-time": _date_time_ok}
+# The yes/no functions made (`Inputs.fast`), by the inputs' schema: each repository loaded (a copy in
+# another folder, `serve`'s rebuilds, tests) generated and compiled them again for the same schemas
+# (~0.5 ms each; a function holds no state: the same schema makes the same function)
+_FAST: Memo[tuple[Callable[[Any], bool] | None]] = Memo(1024, 16 * 1024 * 1024)  # weight: the key's length
 
 
 def _hint(keyword: str, expected: Any) -> str:

@@ -39,6 +39,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from typing import Any, NoReturn
 
+from engine.cache.memo import Memo
 from engine.problems import Problem
 from engine.templates.omitted import CODE as OMITTED_CODE
 from engine.templates.omitted import TESTED_FOR_OMISSION, omission_hint, parameter_pattern
@@ -361,7 +362,7 @@ def used(taint: Taint, how: str, value: object = None) -> None:
         return
     frame = _template_frame()
     if frame is not None:
-        line = int(frame.f_globals["__jinja_template__"].get_corresponding_lineno(frame.f_lineno))
+        line = _line(frame.f_globals["__jinja_template__"], frame.f_lineno)
         watch.uses.append(Use(taint, how, frame.f_code.co_filename, line, _names_holding(frame, value)))
 
 
@@ -439,7 +440,7 @@ def _includer() -> tuple[str, int] | None:
             if running is None:
                 running = file
             elif file != running:
-                return file, int(template.get_corresponding_lineno(frame.f_lineno))
+                return file, _line(template, frame.f_lineno)
         frame = frame.f_back  # type: ignore[assignment]
     return None
 
@@ -449,7 +450,29 @@ def template_line() -> tuple[str, int] | None:
     frame = _template_frame()
     if frame is None:
         return None
-    return frame.f_code.co_filename, int(frame.f_globals["__jinja_template__"].get_corresponding_lineno(frame.f_lineno))
+    return frame.f_code.co_filename, _line(frame.f_globals["__jinja_template__"], frame.f_lineno)
+
+
+# A template's line for a line of its generated code, by the template's line table (Jinja's
+# `_debug_info`, "tline=cline&..."; its `get_corresponding_lineno` reads the whole of it back into
+# numbers on each call): each table read once per process, each answer kept. Asked at every tainted
+# value a page shows or flag it reads (thousands a build: csba's page has a table of ~1,000 pairs).
+_LINES: Memo[dict[int, int]] = Memo(256, 16 * 1024 * 1024)  # by the table; weight: its length
+
+
+def _line(template: Any, code_line: int) -> int:
+    """``template.get_corresponding_lineno(code_line)``, as Jinja answers it."""
+    table = getattr(template, "_debug_info", None)
+    if not isinstance(table, str):  # (not the Jinja this was written against: ask it)
+        return int(template.get_corresponding_lineno(code_line))
+    known = _LINES.get(table)
+    if known is None:
+        known = {}
+        _LINES.put(table, known, len(table))
+    line = known.get(code_line)
+    if line is None:
+        line = known[code_line] = int(template.get_corresponding_lineno(code_line))
+    return line
 
 
 def template_file() -> str | None:
