@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -109,6 +110,62 @@ def run_cli(*args: str, cwd: Path | None = None, stdin: str | None = None) -> Cl
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     return CliRun(result.exit_code, result.stdout, result.stderr)
+
+
+def commands_in_one_process(
+    cwd: Path,
+    commands: tuple[tuple[str | Path, ...], ...],
+    *,
+    python: str | None = None,
+    engine_from: Path | None = ROOT,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 60,
+) -> list[subprocess.CompletedProcess[str]]:
+    """Each command (a `policyctl` argument list, or (folder to run it from, *arguments) when its
+    first item is a `Path`) in ``cwd``, one after the other, in ONE process of their own: click's app
+    in process, as ``run_cli`` runs it, each from memos as empty as a new process's
+    (`memo.clear_all`), a traceback it ends with added to its standard error. For tests that need a
+    process (a hang must fail the test, not the run; an installed copy's engine): a process per
+    command started Python and imported the engine for each, most of their time. ``python``: the
+    interpreter (this one); ``engine_from``: the folder put first on its path (this clone; None:
+    the engine the interpreter has installed)."""
+    import json
+    import sys
+
+    script = (
+        "import json, os, sys, traceback\n"
+        + (f"sys.path.insert(0, {str(engine_from)!r})\n" if engine_from is not None else "")
+        + "from click.testing import CliRunner\n"
+        "from engine.cache import memo\n"
+        "from engine.cli import main\n"
+        "done = []\n"
+        "for where, args in json.loads(sys.argv[1]):\n"
+        "    memo.clear_all()\n"
+        "    os.chdir(where)\n"
+        "    r = CliRunner().invoke(main, args, catch_exceptions=True)\n"
+        "    err = r.stderr\n"
+        "    if r.exception is not None and not isinstance(r.exception, SystemExit):\n"
+        "        err += ''.join(traceback.format_exception(r.exception))\n"
+        "    done.append((r.exit_code, r.stdout, err))\n"
+        "print(json.dumps(done))\n"
+    )
+    listed = [
+        (str(args[0]), list(args[1:])) if args and isinstance(args[0], Path) else (str(cwd), list(args))
+        for args in commands
+    ]
+    run = subprocess.run(
+        [python or sys.executable, "-c", script, json.dumps(listed)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=None if env is None else dict(env),
+    )
+    assert run.returncode == 0, run
+    return [
+        subprocess.CompletedProcess(args, code, out, err)
+        for args, (code, out, err) in zip(commands, json.loads(run.stdout), strict=True)
+    ]
 
 
 def git(cwd: Path, *args: str) -> None:

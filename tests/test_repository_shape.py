@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from support import ROOT, edit, run_cli
+from support import ROOT, commands_in_one_process, edit, run_cli
 
 needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
 
@@ -226,8 +226,8 @@ def test_a_named_pipe_among_the_sources_is_reported_and_never_opened(repo: Path)
     pipe = repo / "policies" / "returns" / "tests" / "fifo.yaml"
     os.mkfifo(pipe)
     where = os.path.join("policies", "returns", "tests", "fifo.yaml")
-    for args in (("validate",), ("validate", where), ("fmt", "--check"), ("fmt", where), ("test",), ("build",)):
-        done = _cli(repo, *args, timeout=60)
+    commands = (("validate",), ("validate", where), ("fmt", "--check"), ("fmt", where), ("test",), ("build",))
+    for args, done in zip(commands, commands_in_one_process(repo, commands, env={**os.environ, "NO_COLOR": "1"})):
         assert done.returncode == 1, (args, done)
         assert f"{where}:1:1: error[L004]" in done.stdout + done.stderr, (args, done)
         assert "Traceback" not in done.stderr, (args, done)
@@ -239,8 +239,8 @@ def test_named_pipes_as_template_and_catalog_block_nothing(repo: Path) -> None:
     os.mkfifo(returns / "pages" / "extra.md.j2")
     os.mkfifo(returns / "locales" / "fr.po")
     pages = _tree(repo / "generated_docs")
-    for args in (("validate",), ("build",), ("i18n", "check")):
-        done = _cli(repo, *args, timeout=60)
+    commands = (("validate",), ("build",), ("i18n", "check"))
+    for args, done in zip(commands, commands_in_one_process(repo, commands, env={**os.environ, "NO_COLOR": "1"})):
         text = done.stdout + done.stderr
         assert done.returncode == 1, (args, done)
         for path in (("pages", "extra.md.j2"), ("locales", "fr.po")):
@@ -289,8 +289,8 @@ def test_a_named_pipe_in_the_output_folder_is_left_alone_and_never_opened(repo: 
     serves no named pipe), whether its name gives a type or not, when its first bytes would be sniffed."""
     pipe = repo / "generated_docs" / name
     os.mkfifo(pipe)
-    for args in (("build", "--check"), ("build",)):
-        done = _cli(repo, *args, timeout=60)
+    commands = (("build", "--check"), ("build",))
+    for args, done in zip(commands, commands_in_one_process(repo, commands, env={**os.environ, "NO_COLOR": "1"})):
         assert done.returncode == 0 and f"left alone, not written by policyctl: {name}" in done.stderr, (args, done)
     assert pipe.is_fifo()
 
