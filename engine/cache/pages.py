@@ -152,8 +152,9 @@ def _reads_layout(folder: str, site: bool = False) -> bool:
 
 
 # The templates each template names, by its name and text (the tree they are read from is parsed from
-# those alone: engine.templates.check.parse): every build of a process (tests, `serve`) walked the tree
-# of every unchanged template again (~3 % of an incremental build's CPU, most of it csba's page)
+# those alone: engine.templates.check.parse): every build of a process (tests, `serve`) walked the
+# tree of every unchanged template again (1,718 walks, ~3 % of tests/test_incremental.py under
+# cProfile; ~6.6 -> ~1.5 ms a build of policies/, the largest page template most of it)
 _NAMED: Memo[tuple[str | None, ...]] = Memo(1024, 32 * 1024 * 1024)  # weight: the text's length
 
 
