@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import engine
-from support import call, run_cli
+from support import call, edit, place_of, run_cli
 
 DECIDE = ("decide", "returns.return_allowed", "-m", "us", "--at", "2024-06-01")
 # (input text, [(line, column, start of the message)]): every place is the value's, the key's for
@@ -116,3 +116,81 @@ def test_a_json_lines_tables_row_is_placed_under_its_mapped_column(init_starter:
     assert run.code == 1, run
     [problem] = json.loads(out.read_text(encoding="utf-8").splitlines()[1])["problems"]
     assert (problem["line"], problem["column"], problem["code"]) == (2, 19, "D004")
+
+
+# an output that comes out infinite for some inputs: `within_window` gives it, `too_late` a constant
+INFINITE = "= days_since_delivery * 1e308 * 10"
+
+
+def _infinite_output(repo: Path) -> tuple[str, str]:
+    """``repo``'s decision with an output `score` that is infinite in row `within_window`: its file
+    (as the problems name it) and the `line:col` of that row's `then:` value."""
+    path = repo / "policies" / "returns" / "decisions" / "return_allowed.yaml"
+    edit(path, "  free_shipping: {type: boolean}", "  free_shipping: {type: boolean}\n  score: {type: number}")
+    edit(path, '"= params.free_return_shipping"}', f'"= params.free_return_shipping", score: "{INFINITE}"}}')
+    edit(path, "free_shipping: false}", "free_shipping: false, score: 1}")
+    return "policies/returns/decisions/return_allowed.yaml", place_of(path, f'"{INFINITE}"')  # (as a failure's)
+
+
+INFINITE_SAID = (
+    "row `within_window`, output `score`: `days_since_delivery * 1e308 * 10` gives infinity, "
+    "not a finite number (JSON has no NaN or infinity)"
+)
+
+
+def test_an_output_that_is_not_finite_is_placed_at_the_expression_that_gave_it(init_repo: Path) -> None:
+    # it was `<stdin>:1:1: an output is not a finite number`, naming neither the output nor the row
+    file, place = _infinite_output(init_repo)
+    run = run_cli(*DECIDE, "--input", "-", cwd=init_repo, stdin='{"days_since_delivery": 3}')
+    [problem] = json.loads(run.out)["problems"]
+    assert run.code == 1 and problem["code"] == "D005", run
+    assert (f"{problem['file']}:{problem['line']}:{problem['column']}", problem["message"]) == (
+        f"{file}:{place}",
+        INFINITE_SAID,
+    )
+    # a batch: each answer keeps its input's line (JSON's `line`, text's `<stdin>:N:`)
+    batch = '{"days_since_delivery": 3}\n\n{"days_since_delivery": 400}\n{"days_since_delivery": 4}\n'
+    run = run_cli(*DECIDE, "--input", "-", cwd=init_repo, stdin=batch)
+    answers = [json.loads(line) for line in run.out.splitlines()]
+    assert run.code == 1 and [a["line"] for a in answers] == [1, 3, 4], run
+    assert [a.get("outputs", {}).get("score") for a in answers] == [None, 1, None]
+    for answer in (answers[0], answers[2]):
+        [problem] = answer["problems"]
+        assert (problem["code"], f"{problem['file']}:{problem['line']}:{problem['column']}") == (
+            "D005",
+            f"{file}:{place}",
+        )
+    text = run_cli(*DECIDE, "--input", "-", "--format", "text", cwd=init_repo, stdin=batch)
+    assert text.code == 1 and "<stdin>:4: returns.return_allowed" in text.out, text
+    assert f"  {file}:{place}: error[D005] {INFINITE_SAID}\n" in text.out.split("<stdin>:4:")[1], text.out
+
+
+def test_a_tables_and_the_services_answer_that_is_not_finite_name_the_output(init_repo: Path, tmp_path: Path) -> None:
+    file, place = _infinite_output(init_repo)
+    pytest.importorskip("pyarrow")
+    rows, out = tmp_path / "rows.jsonl", tmp_path / "answers.jsonl"
+    rows.write_text('{"days_since_delivery": 400}\n{"days_since_delivery": 2}\n', encoding="utf-8")
+    run = run_cli(*DECIDE, "--input", str(rows), "--output", str(out), cwd=init_repo)
+    assert run.code == 1, run
+    second = json.loads(out.read_text(encoding="utf-8").splitlines()[1])
+    [problem] = second["problems"]
+    assert (second["line"], problem["code"], problem["message"]) == (2, "D005", INFINITE_SAID)
+    assert f"{problem['file']}:{problem['line']}:{problem['column']}" == f"{file}:{place}"
+    pytest.importorskip("uvicorn")
+    from engine.bundle.make import make
+    from engine.service.app import App, Limits
+    from engine.service.logs import Log
+    from engine.service.state import Source
+
+    bundle = tmp_path / "policies.bundle"
+    bundle.write_bytes(make(engine.load(str(init_repo / "policies"))))
+    source = Source(str(bundle), None)
+    source.load()
+    app = App(source, Limits(), Log(io.StringIO()), poll=0)
+    body = b'{"marketplace": "us", "input": {"days_since_delivery": 3}}'
+    status, _, answer = call(app, "POST", "/v1/decide/returns/return_allowed", body)
+    [problem] = json.loads(answer)["problems"]
+    assert (status, problem["message"], problem["line"]) == (422, INFINITE_SAID, int(place.split(":")[0]))
+    status, _, answer = call(app, "POST", "/v1/batch/returns/return_allowed", rows.read_bytes(), "marketplace=us")
+    second = json.loads(answer.decode().splitlines()[1])
+    assert (second["line"], second["problems"][0]["message"]) == (2, INFINITE_SAID)

@@ -206,7 +206,7 @@ def _lines(table: Any, chunk: Chunk, ran: Ran, when: dict[str, Any], encode: Cal
     engine.decisions.batch.line_encoder), ending with ``when`` (the day and zone it answered for); a
     non-finite output: the row's problem instead; a row that could not be read: its problem, as
     `decide` prints a line that is not JSON."""
-    from engine.decisions.batch import _not_finite
+    from engine.decisions.batch import not_finite
 
     ran.rows += chunk.size
     rows = _rows(table, chunk)
@@ -221,7 +221,7 @@ def _lines(table: Any, chunk: Chunk, ran: Ran, when: dict[str, Any], encode: Cal
             yield encode({"line": number, **result.to_json(), **when}) + "\n"
         except ValueError:
             ran.failed += result.ok
-            yield encode({"line": number, "problems": [_not_finite(table.name, number).to_json()]}) + "\n"
+            yield encode({"line": number, "problems": [not_finite(result, table.name, number).to_json()]}) + "\n"
 
 
 # -- Parquet ------------------------------------------------------------------------------------

@@ -187,7 +187,7 @@ def answer(
     try:
         size = len(json.dumps(body, indent=2, ensure_ascii=False, allow_nan=False)) + 1
     except ValueError:  # NaN or infinity is not JSON: the answer is refused, not printed
-        return _refused(_not_finite(pos.file, pos.line)), True
+        return _refused(not_finite(result, pos.file, pos.line)), True
     if size > MAX_ANSWER:
         return _refused(_too_large(pos.file, pos.line, size)), True
     return body, not result.ok
@@ -344,7 +344,7 @@ def _stream(  # noqa: C901 - the batch's hot loop, kept whole: a call per line w
                             by_row[row] = text
                 except ValueError:  # NaN or infinity is not JSON: this answer is refused, the batch goes on
                     failed = True
-                    text = encode({"problems": [_not_finite(name, number).to_json()]})[1:] + "\n"
+                    text = encode({"problems": [not_finite(result, name, number).to_json()]})[1:] + "\n"
             if len(text) > MAX_ANSWER:  # (without its `{`, with its line end: the answer's length)
                 failed = True
                 text = encode({"problems": [_too_large(name, number, len(text)).to_json()]})[1:] + "\n"
@@ -707,15 +707,87 @@ def _place(doc: str, pos: int, first: int) -> tuple[int, int]:
     return first + doc.count("\n", 0, pos), pos - start + 1
 
 
-def _not_finite(name: str, line: int) -> Problem:
-    return Problem(
-        name,
-        line,
-        1,
-        "D005",
-        "an output is not a finite number (NaN or infinity is not JSON)",
-        "check the expression that computes it, e.g. a division by a very small number",
+_NOT_FINITE_HINT = "check the expression that computes it, e.g. a division by a very small number"
+
+
+def not_finite(result: Any, name: str, line: int) -> Problem:
+    """D005 for an answer JSON cannot carry: at the expression (or value) of the decision file
+    that gave the output NaN or infinity, as an expression's failure is placed, naming the row and
+    the output; the input's line is the batch answer's own (`line`, or `file:line:` in text).
+    At ``name``:``line`` only when no output is the one (a `let` shown by `--explain`, found by
+    explaining again) or the decision's places are not known."""
+    found = _not_finite_output(result)
+    if found is None:
+        found = _not_finite_let(result)
+    if found is None:
+        return Problem(
+            name, line, 1, "D005", "an output is not a finite number (NaN or infinity is not JSON)", _NOT_FINITE_HINT
+        )
+    pos, where, value, source = found
+    said = "NaN" if value != value else ("infinity" if value > 0 else "minus infinity")
+    gave = f"`{source}` gives {said}" if source is not None else f"is {said}"
+    return Problem.at(
+        pos, "D005", f"{where}: {gave}, not a finite number (JSON has no NaN or infinity)", _NOT_FINITE_HINT
     )
+
+
+def _non_finite(value: Any) -> float | None:
+    """The first NaN or infinity in an output's value (lists and objects looked into), or None."""
+    if type(value) is float:
+        return None if value - value == 0 else value  # (inf - inf and nan - nan are NaN)
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        for item in value:
+            found = _non_finite(item)
+            if found is not None:
+                return found
+    return None
+
+
+def _not_finite_output(result: Any) -> tuple[Pos, str, float, str | None] | None:
+    compiled = result[6] if len(result) > 6 else None
+    if compiled is None:
+        return None
+    decision = compiled.decision
+    rules = {r.id: r for r in decision.rules}
+    for key, value in result.outputs.items():
+        bad = _non_finite(value)
+        if bad is None:
+            continue
+        how = (decision.aggregate or {}).get(key)
+        if result.default_used:
+            written, place, where = (
+                (decision.default or {}).get(key),
+                decision.default_pos.get(key, decision.pos),
+                "`default`",
+            )
+        elif decision.hit == "collect" and how not in (None, "list"):  # over the rows: the aggregate's doing
+            return decision.pos, f"`aggregate` `{how}` of output `{key}`", bad, None
+        else:
+            # a `collect` table's output lists each matched row's value in the order of `matches`
+            collected = decision.hit == "collect" and isinstance(value, list) and len(value) == len(result.matches)
+            index = next((i for i, v in enumerate(value) if _non_finite(v) is not None), 0) if collected else 0
+            rule = rules.get(result.matches[index]) if result.matches else None
+            if rule is None:
+                return None
+            written, place, where = rule.then.get(key), rule.then_pos.get(key, rule.pos), f"row `{rule.id}`"
+        source = getattr(written, "source", None)
+        return getattr(written, "pos", place), f"{where}, output `{key}`", bad, source
+    return None
+
+
+def _not_finite_let(result: Any) -> tuple[Pos, str, float, str | None] | None:
+    """A `let` whose value is NaN or infinity, which only `--explain` shows: explained again (a
+    refused answer's cost, never an answer's)."""
+    if len(result) <= 7 or result[7] is None:
+        return None
+    lets = result[6].decision.let or {}
+    for name, value in result.explain().lets.items():
+        bad = _non_finite(value)
+        if bad is not None and name in lets:
+            return lets[name].pos, f"`let` `{name}`", bad, lets[name].source
+    return None
 
 
 def _too_large(name: str, line: int, size: int) -> Problem:

@@ -32,13 +32,13 @@ from engine.decisions.batch import (
     MAX_ANSWER,
     SEVERAL_ON_A_LINE,
     _explained,
-    _not_finite,
     _not_json,
     _not_text,
     blank,
     decided_for,
     goes_on,
     line_encoder,
+    not_finite,
     one_document,
     read_json,
 )
@@ -302,7 +302,7 @@ class App:
         try:
             text = json.dumps(answer, ensure_ascii=False, allow_nan=False)
         except ValueError:  # NaN or infinity is not JSON: refused, as the CLI refuses it
-            raise _Refused(422, [_not_finite(REQUEST, 1)]) from None
+            raise _Refused(422, [not_finite(result, REQUEST, 1)]) from None
         if len(text) > MAX_ANSWER:  # refused, as the CLI refuses it
             raise _Refused(422, [_answer_too_large(REQUEST, 1, len(text))])
         data = text.encode()
@@ -370,7 +370,7 @@ class App:
                 text = encode(body)
             except ValueError:
                 return encode(
-                    {"line": number, "problems": [_not_finite(REQUEST, number).to_json()], "revision": revision}
+                    {"line": number, "problems": [not_finite(result, REQUEST, number).to_json()], "revision": revision}
                 )
             if len(text) > MAX_ANSWER:  # refused on its line, as the CLI's batch refuses it
                 problem = _answer_too_large(REQUEST, number, len(text))
