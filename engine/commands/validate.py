@@ -186,6 +186,7 @@ def _whole_repository(repo: Any, languages: tuple[str, ...] | None) -> tuple[lis
     templates = [t for t in _templates(repo.root) if t not in outside]
     problems = [p for t in templates for p in _check_template(t)] + _page_problems(repo)
     problems += _name_problems(repo, templates)
+    problems += _loop_problems(repo, outside)
     catalogs: list[str] = []
     if not any(p.severity == "error" for p in repo.problems):  # catalogs need a sound plan
         problems += _translation_problems(repo, languages)
@@ -218,6 +219,13 @@ def _templates(root: str) -> list[str]:
     from engine.templates.check import template_files
 
     return template_files(root)
+
+
+def _loop_problems(repo: Any, outside: set[str]) -> list[Problem]:
+    """Templates that include or import each other without end (as `build` refuses them)."""
+    from engine.templates.check import loop_problems
+
+    return [p for p in loop_problems(repo, sorted(repo.programs)) if p.file not in outside]
 
 
 def _page_problems(repo: Any) -> list[Problem]:

@@ -47,6 +47,7 @@ from engine.site.page import once_each, render_group, tidy_markdown
 from engine.site.plan import CHOOSER_TEMPLATE, Job, Plan, add_editions, chooser_path, plan, site_dir
 from engine.site.render import Renderer
 from engine.site.workers import JOBS_ENV, PAGES_PER_WORKER, render_parallel, worker_count
+from engine.templates.check import loop_problems
 from engine.templates.sandbox import RenderError
 
 # the names other modules and tests knew here before the build was split by stage
@@ -157,6 +158,7 @@ def build(
     kept = _kept_pages(repo, work, at, cache)
     todo = [job for job in work.jobs if job not in kept.titles and job not in kept.texts]
     sources = _source_messages(work, todo, out)
+    out.problems += loop_problems(repo, sorted({job.page.program for job in todo}))
     if out.problems:
         return out
     groups = _groups(todo)
@@ -479,6 +481,9 @@ def render_one(
     for translator in used:
         problems += translator.problems
     if job not in rendered:
+        loops = loop_problems(repo, [job.page.program])  # (only on a failure: said as `build` says it)
+        if loops:
+            problems = loops + [p for p in problems if p.code != "G001"]
         return {}, sorted(set(problems), key=Problem.sort_key)
     text, body, title = rendered[job]
     layout_text = Translator(work.domains[SITE], job.locale, sources[SITE], work.catalogs)

@@ -30,6 +30,8 @@ from engine.templates.rules import FORBIDDEN_ATTRIBUTES, MAX_ROUND_DIGITS, MAX_T
 if TYPE_CHECKING:
     from jinja2 import Environment, nodes
 
+    from engine.model.repository import Repository
+
 _FRAMEWORK_NAMES = frozenset(
     "request config session g url_for get_flashed_messages settings os sys builtins subprocess "
     "open eval exec getattr globals locals vars type object import".split()
@@ -516,6 +518,150 @@ def _template_names(
                 f"the hidden template `{name}` (hidden files and folders are never checked)",
                 "move it out of the hidden folder, or rename it",
             )
+
+
+# -- loops between templates ----------------------------------------------------------------------
+
+_TAGS = {"Include": "include", "Import": "import", "FromImport": "import", "Extends": "extends"}
+_VERBS = {"include": "includes", "import": "imports", "extends": "extends"}
+
+
+def loop_problems(repo: Repository, programs: list[str]) -> list[Problem]:
+    """G001 for templates of ``programs`` (their pages and the layout they render in) that include,
+    import or extend each other without end (``template_loops``): said at the tag
+    that closes the loop, before rendering would recurse until Python's limit somewhere inside it."""
+    if not programs:
+        return []
+    from engine.cache.checks import files_parts, kept
+    from engine.packaged import SITE, site_dir
+    from engine.site.manifest import pages_dir
+
+    folders = [pages_dir(repo.programs[p]) for p in sorted(programs)]
+    site = site_dir(repo.root)
+
+    def inputs() -> list[bytes | str] | None:  # (kept per content, as the names' check: a warm run parses nothing)
+        files = [t for f in (*folders, site) if os.path.isdir(f) for t in template_files(f)]
+        parts = files_parts(files, MAX_TEMPLATE_BYTES + 1)
+        return None if parts is None else ["loops", *folders, site, *parts]
+
+    return kept("templates", inputs, lambda: template_loops(folders, site, SITE + "/"), repo.root)
+
+
+def template_loops(folders: list[str], site: str, prefix: str) -> list[Problem]:
+    """G001 at the `{% include %}`, `{% import %}` or `{% extends %}` that closes a loop of
+    templates (one that includes itself, or two that import each other), with the loop in the
+    message: rendering would recurse until Python's limit, reported at whatever line the
+    recursion stopped in. ``folders``: the programs' pages folders, in each of which a name is
+    looked up, and ``prefix`` + a name in the layout folder ``site`` (as engine.site.render's loader
+    finds them). A layout template's names that are not the layout's are a program's: each
+    program is walked on its own. `validate` and `build` ask alike (the same loops, the same
+    places): from the templates no other includes (the pages), then the others, by name."""
+    layout = _names_in(site, prefix)
+    problems: set[Problem] = set()
+    for folder in folders:
+        pages = _names_in(folder, "")
+        known = {**layout, **pages}
+        edges = {name: _edges(path) for name, path in known.items()}
+        targets = {t for found in edges.values() for t, *_ in found}
+        order = sorted(pages, key=lambda n: (n in targets, n)) + sorted(layout, key=lambda n: (n in targets, n))
+        done: set[str] = set()
+        for start in order:
+            _walk_loops(start, [], done, edges, known, problems)
+    return sorted(problems, key=Problem.sort_key)
+
+
+def _names_in(folder: str, prefix: str) -> dict[str, str]:
+    """Each template below ``folder`` by the name a template includes it by: path -> name."""
+    if not os.path.isdir(folder):
+        return {}
+    return {prefix + os.path.relpath(p, folder).replace(os.sep, "/"): p for p in template_files(folder)}
+
+
+def _edges(path: str) -> list[tuple[str, str, int, int]]:
+    """(name, tag, line, column) of each template ``path`` includes, imports or extends by a constant name."""
+    from jinja2 import nodes
+    from jinja2.exceptions import TemplateSyntaxError
+
+    try:
+        raw = read_bytes(path, MAX_TEMPLATE_BYTES + 1)
+        if len(raw) > MAX_TEMPLATE_BYTES:
+            return []
+        source = raw.decode("utf-8")
+        tree = parse(source, os.path.basename(path), path)
+        tags = (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)
+        found = [n for n in tree.find_all(tags) if isinstance(n, tags)]
+    # a template that cannot be read or parsed: G001 says why (`_analyse`)
+    except (OSError, UnicodeDecodeError, TemplateSyntaxError, RecursionError, MemoryError, ValueError, OverflowError):
+        return []
+    lines = source.split("\n")
+    edges = []
+    for node in found:
+        tag = _TAGS[type(node).__name__]
+        target = node.template
+        items = target.items if isinstance(target, (nodes.List, nodes.Tuple)) else [target]
+        for item in items:
+            if isinstance(item, nodes.Const) and isinstance(item.value, str):
+                line = node.lineno or 1
+                text = lines[line - 1] if 0 < line <= len(lines) else ""
+                edges.append((item.value, tag, line, _tag_column(text, tag, item.value)))
+    return edges
+
+
+def _tag_column(text: str, tag: str, name: str) -> int:
+    """The column of the `{%` of the ``tag`` naming ``name`` on the line ``text`` (1: not found)."""
+    word = "(?:import|from)" if tag == "import" else tag
+    tags = [m for m in re.finditer(r"\{%[-+]?\s*" + word + r"\b", text)]
+    for m in tags:
+        end = text.find("%}", m.end())
+        if name in text[m.end() : end if end >= 0 else len(text)]:
+            return m.start() + 1
+    return tags[0].start() + 1 if tags else 1
+
+
+def _walk_loops(
+    name: str,
+    stack: list[tuple[str, str]],
+    done: set[str],
+    edges: dict[str, list[tuple[str, str, int, int]]],
+    known: dict[str, str],
+    problems: set[Problem],
+) -> None:
+    """Depth first from ``name`` (``stack``: the names above it and the tag each reached the next by)."""
+    if name in done or name not in known:
+        return
+    stack.append((name, ""))
+    for target, tag, line, column in edges[name]:
+        names = [n for n, _ in stack]
+        if target in names:
+            loop = [*stack[names.index(target) :]]
+            loop[-1] = (name, tag)
+            problems.add(_loop_problem(known[name], line, column, tag, loop, target))
+            continue
+        stack[-1] = (name, tag)
+        _walk_loops(target, stack, done, edges, known, problems)
+    stack.pop()
+    done.add(name)
+
+
+def _loop_problem(path: str, line: int, column: int, tag: str, loop: list[tuple[str, str]], back: str) -> Problem:
+    return Problem(
+        path,
+        line,
+        column,
+        "G001",
+        f"this `{{% {tag} %}}` closes a loop of templates that would never end: {_chain(loop, back)}",
+        f"take it out, or {tag} a template that does not lead back to `{back}`; "
+        "for output that repeats itself, use a macro that calls itself",
+    )
+
+
+def _chain(loop: list[tuple[str, str]], back: str) -> str:
+    """`a.md.j2` includes `b.md.j2`, which imports `a.md.j2` again."""
+    if len(loop) == 1:
+        return f"`{back}` {_VERBS[loop[0][1]]} itself"
+    parts = [f"`{loop[0][0]}` {_VERBS[loop[0][1]]}"]
+    parts += [f"`{n}`, which {_VERBS[t]}" for n, t in loop[1:]]
+    return " ".join(parts) + f" `{back}` again"
 
 
 def hidden(name: str) -> bool:
