@@ -550,8 +550,19 @@ class _Read:
 
 
 def _one_document(source: str, kind: str) -> Problem | None:
-    """The problem of a JSON Lines table that is one pretty-printed object: said once, as `decide`
-    says it of a `.jsonl` batch, rather than as a row of problems for each of its lines."""
+    """The problem of a text table (CSV, JSON Lines) saved as UTF-16 or UTF-32, said once rather
+    than as a header that is not UTF-8 or a row of problems for each line; that of a JSON Lines
+    table that is one pretty-printed object: said once, as `decide` says it of a `.jsonl` batch."""
+    if kind == "parquet":
+        return None
+    from engine.source.loader import NotRegular, read_bytes, wide_text
+
+    try:
+        wide = wide_text(read_bytes(source, 512), "the table")
+    except NotRegular:  # a pipe (`<(...)`): what is read of it is gone for the reader
+        wide = None
+    if wide is not None:
+        return Problem(source, 1, 1, "D004", *wide)
     if kind != "jsonl":
         return None
     from engine.decisions.batch import document_in_lines

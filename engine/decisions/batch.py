@@ -140,6 +140,14 @@ def _run(
     except UnicodeDecodeError as e:
         write(_refused(_not_text(name, 1, e)))
         return True
+    first = head[0] if head else text[:512]
+    if first[:1] in ("\udcff", "\udcfe") or "\0" in first:  # (bytes not UTF-8 are read as their surrogates)
+        from engine.source.loader import wide_text
+
+        wide = wide_text(first[:512].encode("utf-8", "surrogateescape"), "the input")
+        if wide is not None:  # said once, not as a line of problems for each of its lines
+            write(_refused(Problem(name, 1, 1, "D004", *wide)))
+            return True
     if document is not None:  # said once, not as a problem on each of its lines
         if fmt == "text":
             out.write(f"{name}:{document.line}: ")

@@ -36,6 +36,7 @@ from engine.i18n.domains import parameter_context as parameter_context
 from engine.i18n.facts import Facts, fact_found, formatting_locales, program_facts
 from engine.i18n.source import PLACEHOLDER, placeholders
 from engine.problems import Problem
+from engine.source.loader import wide_text
 
 if TYPE_CHECKING:
     # Babel is imported where a catalog is written or read with it: `validate` checks catalogs in
@@ -128,6 +129,11 @@ def _fill(
         where = os.path.relpath(path, domain.folder)
         try:
             with open(path, "rb") as f:
+                wide = wide_text(f.read(512), "the template")  # (as engine.templates.check says it: one problem)
+                if wide is not None:
+                    problems.append(Problem(path, 1, 1, "G001", *wide))
+                    continue
+                f.seek(0)
                 found = read(f)
         except TemplateSyntaxError as e:
             problems.append(
@@ -413,6 +419,9 @@ def parse(path: str, tag: str | None, raw: bytes) -> tuple[Catalog | None, list[
                 "a catalog holds the translations of one program's pages: check that this file is one",
             )
         ]
+    wide = wide_text(raw, "the catalog")
+    if wide is not None:
+        return None, [Problem(path, 1, 1, "G002", *wide)]
     forms = _plural_forms_said(raw)
     if forms is not None and forms > po.MAX_PLURAL_FORMS:  # (Babel makes as many for each plural message)
         return None, [

@@ -249,7 +249,7 @@ class PolicyError(Exception):
 # B = bundles, A = the decision service's requests.
 CODES: dict[str, str] = {
     "Y001": "the file cannot be read (missing, a directory, or unreadable)",
-    "Y002": "the file is not valid UTF-8 text or contains NUL bytes (binary)",
+    "Y002": "the file is not UTF-8 text (UTF-16 or UTF-32 text, invalid UTF-8) or contains NUL bytes (binary)",
     "Y003": "the file is empty",
     "Y004": "the file is larger than the size limit",
     "Y010": "YAML syntax error",

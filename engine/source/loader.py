@@ -223,6 +223,51 @@ def _tagged(tag: str, value: str) -> Any:
     return float(resolved) if kind == "float" else resolved
 
 
+# byte order marks of the encodings an editor may save text in instead of UTF-8 (UTF-32 LE's
+# starts with UTF-16 LE's: asked first)
+_WIDE_MARKS = (
+    (b"\xff\xfe\0\0", "UTF-32"),
+    (b"\0\0\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+
+
+def wide_encoding(raw: bytes) -> str | None:
+    """ "UTF-16" or "UTF-32" when ``raw`` is text saved in that encoding (Windows' "Unicode"): it
+    starts with that encoding's byte order mark, or its first bytes have the NUL bytes its text of
+    Latin letters has (`k\0i\0n\0d\0` in UTF-16, three in four in UTF-32); None otherwise.
+    Asked only of bytes refused as UTF-8, to say what they are instead of "binary"."""
+    for mark, name in _WIDE_MARKS:
+        if raw.startswith(mark):
+            return name
+    head = raw[:512]
+    head = head[: len(head) // 4 * 4]
+    if not head:
+        return None
+    zero = [head[k::4].count(0) / len(head[k::4]) for k in range(4)]  # the share of NULs at each place of 4
+    if (min(zero[1:]) > 0.9 and zero[0] < 0.5) or (min(zero[:3]) > 0.9 and zero[3] < 0.5):
+        return "UTF-32"
+    if (min(zero[1], zero[3]) > 0.6 and max(zero[0], zero[2]) < 0.2) or (
+        min(zero[0], zero[2]) > 0.6 and max(zero[1], zero[3]) < 0.2
+    ):
+        return "UTF-16"
+    return None
+
+
+def wide_text(raw: bytes, what: str) -> tuple[str, str] | None:
+    """(message, hint) for ``raw`` when it is UTF-16 or UTF-32 text (``wide_encoding``), the file
+    said as ``what`` ("the file", "the template"); None when it is not. Cheap for UTF-8 text: only
+    bytes holding a NUL or starting as a byte order mark are looked at."""
+    wide = wide_encoding(raw) if raw[:1] in (b"\xff", b"\xfe") or b"\0" in raw else None
+    if wide is None:
+        return None
+    return (
+        f"{what} is {wide} text: save it as UTF-8",
+        f"choose UTF-8 as the editor's encoding, or convert it: `iconv -f {wide} -t UTF-8`",
+    )
+
+
 def decode(raw: bytes, path: str) -> tuple[str | None, Problem | None]:
     """Bytes to text, refusing binary and invalid UTF-8 with the exact place."""
     if len(raw) > MAX_BYTES:  # (only MAX_BYTES + 1 of it are read: its size is not known here)
@@ -235,6 +280,9 @@ def decode(raw: bytes, path: str) -> tuple[str | None, Problem | None]:
             "split the file, or check that this is really a policy file",
         )
     nul = raw.find(b"\0")
+    wide = wide_text(raw, "the file") if nul >= 0 or raw[:1] in (b"\xff", b"\xfe") else None
+    if wide is not None:
+        return None, Problem(path, 1, 1, "Y002", *wide)
     if nul >= 0:
         line, col = _line_col(raw, nul)
         return None, Problem(

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from engine.problems import Problem
-from engine.source.loader import read_bytes
+from engine.source.loader import read_bytes, wide_text
 from engine.templates.rules import FORBIDDEN_ATTRIBUTES, MAX_ROUND_DIGITS, MAX_TEMPLATE_BYTES, syntax_hint
 
 if TYPE_CHECKING:
@@ -229,6 +229,10 @@ def unreadable(path: str, e: BaseException) -> Problem:
 
 def _analyse(path: str, raw: bytes) -> list[Problem]:
     from jinja2.exceptions import TemplateSyntaxError
+
+    wide = wide_text(raw, "the template")
+    if wide is not None:  # (its NULs would be read as text)
+        return [Problem(path, 1, 1, "G001", *wide)]
 
     try:
         tree = parse(raw.decode("utf-8"), os.path.basename(path), path)
