@@ -72,3 +72,36 @@ def test_a_bad_cell_is_kept_and_its_problem_names_the_column_and_value(
         ]
     got = [[p["message"] for p in json.loads(r["problems"])] if r["problems"] else None for r in rows]
     assert got == [[m] if m else None for m in said]
+
+
+NEVER_CLOSED = "a quote opens this cell and is never closed: the rest of the table would be read into it"
+
+
+@pytest.mark.parametrize(
+    ("table", "rows", "place"),
+    [
+        # (a carried text cell: nothing else would ever say it; the file's last line, no line end)
+        ('id,days_since_delivery\nr1,3\n"r2,4\nr3,5\nr4,6\n', [2, 3], (3, 1)),
+        ('id,days_since_delivery\nr1,3\nr2,"4', [2, 3], (3, 4)),
+        # after a quoted cell of two lines and a `""`, which are closed
+        ('id,days_since_delivery\n"r1\nr1b",3\n"r""2",4\nr3,5\nr4,"6\nr5,7\n', [2, 4, 5, 6], (6, 4)),
+    ],
+)
+def test_a_quote_never_closed_is_said_where_it_opens(
+    init_starter: Path, tmp_path: Path, table: str, rows: list[int], place: tuple[int, int]
+) -> None:
+    # pyarrow and Python's csv both read it to the end of the file, into one cell, without a word
+    source, out = tmp_path / "in.csv", tmp_path / "out.jsonl"
+    source.write_text(table, encoding="utf-8")
+    args = ["decide", "returns.return_allowed", "-m", "us", "--at", "2024-06-01", "--input", str(source)]
+    run = run_cli(*args, "--output", str(out), "--root", str(init_starter))
+    answers = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert run.code == 1 and [a["line"] for a in answers] == rows, (run, answers)
+    assert [a["problems"] for a in answers[:-1]] == [[]] * (len(rows) - 1)
+    [problem] = answers[-1]["problems"]
+    assert (problem["file"], problem["line"], problem["column"], problem["code"], problem["message"]) == (
+        str(source),
+        *place,
+        "D004",
+        NEVER_CLOSED,
+    )

@@ -315,8 +315,9 @@ class _Csv:
         read_as = dict.fromkeys(self.names, pa.string())
         csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))  # a cell may be large
         # pyarrow skips blank lines without a word: the rows after one would be named by lines they
-        # are not on (and one before the header made the header a row); Python reads such a file
-        fast = not _blank_line_before_a_row(self.path)
+        # are not on (and one before the header made the header a row), and reads a quote never
+        # closed to the end of the file; Python reads such a file
+        fast = not _read_by_python(self.path)
         offset, before, header = 0, 0, True  # a segment: its byte offset, the lines before it
         with open(self.path, "rb") as f:
             while True:
@@ -483,15 +484,20 @@ def _row_lines(batch: Any, first: int) -> tuple[list[int] | None, int]:
 _BLANK = re.compile(rb"\n\r?\n")
 
 
-def _blank_line_before_a_row(path: str) -> bool:
-    """Whether an empty line of the file comes before a line that is not (pyarrow skips it: the rows
-    after it are not on the lines its count of rows gives). An empty line inside a quoted cell is
-    taken for one too: the file is then read by Python, with the same answers. Empty lines at the
-    end change no row's line."""
+def _read_by_python(path: str) -> bool:
+    """Whether the file is read by Python's csv rather than pyarrow: when an empty line of the file
+    comes before a line that is not (pyarrow skips it: the rows after it are not on the lines its
+    count of rows gives), or it holds an odd number of quotes, as a quote that opens a cell and is
+    never closed leaves it (pyarrow reads the rest of the file into that cell without a word;
+    ``_records`` says where it opens). An empty line inside a quoted cell, or a quote inside a
+    cell not quoted (`5" screen`), is taken for one too: the file is then read by Python, with the
+    same answers. Empty lines at the end change no row's line."""
     pending = False  # an empty line was found, and only line ends came after it so far
     tail = b"\n"  # the file starts as after a line end: an empty first line is an empty line
+    quotes = 0
     with open(path, "rb") as f:
         while chunk := f.read(BLOCK):
+            quotes += chunk.count(b'"')
             if pending and chunk.strip(b"\r\n"):
                 return True
             data = tail + chunk
@@ -501,7 +507,7 @@ def _blank_line_before_a_row(path: str) -> bool:
                     return True
                 pending = True
             tail = data[-2:]
-    return False
+    return quotes % 2 == 1
 
 
 def _records(f: Any, offset: int, before: int) -> Iterator[tuple[Any, int, int, int]]:
@@ -519,7 +525,9 @@ def _records(f: Any, offset: int, before: int) -> Iterator[tuple[Any, int, int, 
             except UnicodeDecodeError as e:
                 state.wrong = state.wrong or e
                 text = raw.decode("utf-8", "replace")
-            yield text.lstrip("\ufeff") if state.bytes == len(raw) else text  # a UTF-8 BOM at the start
+            text = text.lstrip("\ufeff") if state.bytes == len(raw) else text  # a UTF-8 BOM at the start
+            state.texts.append(text)
+            yield text
 
     reader = csv.reader(lines())
     name = str(getattr(f, "name", ""))
@@ -531,6 +539,18 @@ def _records(f: Any, offset: int, before: int) -> Iterator[tuple[Any, int, int, 
             return
         except csv.Error as e:
             record = _unreadable(name, number, f"not a CSV row: {e}")
+        texts, state.texts = state.texts, []
+        opened = _unclosed_quote(texts) if record and "".join(texts).count('"') % 2 else None
+        if opened is not None:  # Python's csv reads it to the end of the file, without a word
+            line, column = opened
+            record = Problem(
+                name,
+                number + line,
+                column,
+                "D004",
+                "a quote opens this cell and is never closed: the rest of the table would be read into it",
+                'end the cell with `"`; a quote inside a quoted cell is written `""`',
+            )
         if state.wrong is not None:
             record = _not_utf8(name, number, state.wrong)
             state.wrong = None
@@ -544,6 +564,29 @@ class _Read:
     bytes: int
     lines: int
     wrong: UnicodeDecodeError | None = None  # the first bytes of the record that are not UTF-8
+    texts: list[str] = field(default_factory=list)  # the lines of the record being read
+
+
+def _unclosed_quote(texts: list[str]) -> tuple[int, int] | None:
+    """(line within the record, column) of the quote that opens a cell of the record whose lines are
+    ``texts`` and is never closed, as Python's csv reads one (a quote opens a cell only at its
+    start, `""` inside it is a quote); None when every quoted cell is closed."""
+    quoted, start, opened = False, True, (0, 0)
+    for line, text in enumerate(texts):
+        i = 0
+        while i < len(text):
+            c = text[i]
+            if quoted:
+                if c == '"':
+                    if text[i + 1 : i + 2] == '"':
+                        i += 1
+                    else:
+                        quoted = False
+            elif c == '"' and start:
+                quoted, opened = True, (line, i + 1)
+            start = c in ",\r\n" if not quoted else False
+            i += 1
+    return opened if quoted else None
 
 
 # -- JSON Lines ---------------------------------------------------------------------------------
