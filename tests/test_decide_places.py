@@ -122,14 +122,14 @@ def test_a_json_lines_tables_row_is_placed_under_its_mapped_column(init_starter:
 INFINITE = "= days_since_delivery * 1e308 * 10"
 
 
-def _infinite_output(repo: Path) -> tuple[str, str]:
-    """``repo``'s decision with an output `score` that is infinite in row `within_window`: its file
-    (as the problems name it) and the `line:col` of that row's `then:` value."""
+def _infinite_output(repo: Path, expression: str = INFINITE) -> tuple[str, str]:
+    """``repo``'s decision with an output `score` that is ``expression`` (infinite) in row
+    `within_window`: its file (as the problems name it) and the `line:col` of that row's `then:` value."""
     path = repo / "policies" / "returns" / "decisions" / "return_allowed.yaml"
     edit(path, "  free_shipping: {type: boolean}", "  free_shipping: {type: boolean}\n  score: {type: number}")
-    edit(path, '"= params.free_return_shipping"}', f'"= params.free_return_shipping", score: "{INFINITE}"}}')
+    edit(path, '"= params.free_return_shipping"}', f'"= params.free_return_shipping", score: "{expression}"}}')
     edit(path, "free_shipping: false}", "free_shipping: false, score: 1}")
-    return "policies/returns/decisions/return_allowed.yaml", place_of(path, f'"{INFINITE}"')  # (as a failure's)
+    return "policies/returns/decisions/return_allowed.yaml", place_of(path, f'"{expression}"')  # (as a failure's)
 
 
 INFINITE_SAID = (
@@ -194,3 +194,14 @@ def test_a_tables_and_the_services_answer_that_is_not_finite_name_the_output(ini
     status, _, answer = call(app, "POST", "/v1/batch/returns/return_allowed", rows.read_bytes(), "marketplace=us")
     second = json.loads(answer.decode().splitlines()[1])
     assert (second["line"], second["problems"][0]["message"]) == (2, INFINITE_SAID)
+
+
+def test_a_key_of_nan_is_said_as_values_are(init_repo: Path) -> None:
+    nan = "days_since_delivery * 1e308 * 10 - days_since_delivery * 1e308 * 10"
+    file, place = _infinite_output(init_repo, f"= 'abc'[{nan}]")
+    run = run_cli(*DECIDE, "--input", "-", "--format", "text", cwd=init_repo, stdin='{"days_since_delivery": 3}')
+    assert run.code == 1, run
+    assert (
+        f"  {file}:{place}: error[D005] row `within_window`, output `score`: `'abc'[{nan}]` failed: "
+        'cannot read `NaN` of string `"abc"`: only mappings and lists have keys\n'
+    ) in run.out, run.out

@@ -603,10 +603,19 @@ def test_round_past_decimals_precision_says_why() -> None:
             "add_hours(ts, units * 1e308 * 10 - units * 1e308 * 10)",
             "the hours of `add_hours` must be a finite number, got `NaN`",
         ),
+        # a key that is not a name, shown as every value is (`nan` was Python's)
+        (
+            "'abc'[units * 1e308 * 10 - units * 1e308 * 10]",
+            'cannot read `NaN` of string `"abc"`: only mappings and lists have keys',
+        ),
+        ("3[-units * 1e308 * 10]", "cannot read `-Infinity` of number `3`: only mappings and lists have keys"),
+        ("'abc'[true]", 'cannot read `true` of string `"abc"`: only mappings and lists have keys'),
+        ("'abc'.upper", 'cannot read `upper` of string `"abc"`: only mappings and lists have keys'),
     ],
 )
-def test_moving_a_time_by_nan_or_infinity_says_so_in_words(source: str, message: str) -> None:
-    """`int(nan)` and `timedelta(days=nan)` said "cannot convert float NaN to integer" (Python's words)."""
+def test_nan_and_infinity_are_said_in_words(source: str, message: str) -> None:
+    """`int(nan)` and `timedelta(days=nan)` said "cannot convert float NaN to integer" (Python's
+    words); a key of NaN was shown as Python shows it, `nan`."""
     with pytest.raises(EvalError) as raised:
         evaluate(source)
     assert str(raised.value) == message

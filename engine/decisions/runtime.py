@@ -66,7 +66,9 @@ def get(obj: Any, key: Any) -> Any:
         if isinstance(key, int) and not isinstance(key, bool):
             return obj[key] if -len(obj) <= key < len(obj) else None
         raise EvalError(f"a list index must be a whole number, got {kind(key)} `{_shown(key)}`")
-    raise EvalError(f"cannot read `{key}` of {kind(obj)} `{_shown(obj)}`: only mappings and lists have keys")
+    # (a name as written, `a.b`'s `b`; any other key as every value is shown: `NaN`, not Python's `nan`)
+    said = key if isinstance(key, str) else _shown(key)
+    raise EvalError(f"cannot read `{said}` of {kind(obj)} `{_shown(obj)}`: only mappings and lists have keys")
 
 
 def has(obj: Any, key: Any) -> bool:
