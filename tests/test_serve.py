@@ -370,3 +370,13 @@ def test_the_served_feed_and_its_links_keep_the_day_previewed(reading: Served) -
     page = reading.get(PAGE)[2]
     assert "document.querySelectorAll('a[href],link[rel~=alternate][href]')" in page and CARRIED in page
     assert DAY in page and "q=day(location.search);" in page  # (`at=` alone, not the whole query)
+
+
+def test_a_path_or_a_day_that_is_no_page_is_said_back_with_its_controls_escaped(reading: Served) -> None:
+    # they were repeated as sent: an escape sequence recoloured the terminal of whoever looked
+    status, _, body = reading.get("a%1b%5b31mred%0d%0aX-Forged:%20yes%07.html")
+    assert (status, body) == (404, "no page a\\x1b[31mred\\r\\nX-Forged: yes\\x07.html: see the list at /\n")
+    status, _, body = reading.get("csba/us/en/%1b%5b2J.atom")
+    assert (status, body) == (404, "no page csba/us/en/\\x1b[2J.atom: see the list at /\n")
+    status, _, body = reading.get(PAGE + "?at=2024%1b%5b31m")
+    assert status == 400 and body.startswith("`2024\\x1b[31m` is not a date in the form YYYY-MM-DD"), body

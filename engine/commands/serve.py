@@ -27,7 +27,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.problems import PolicyError, Problem
+from engine.problems import PolicyError, Problem, one_line
 
 VERSION_PATH = "/__policyctl/version"
 POLL_MS = 300
@@ -170,8 +170,10 @@ class Preview:
         if path.split("/")[1:2] == [CHOOSER_FOLDER]:  # a page's marketplace chooser
             chooser, problems = site.render_chooser(state.repo, state.work, state.sources, path, at, state.renderers)
             if chooser is None:
-                return 404, "text", f"no page {path}: see the list at /\n", errors
+                return 404, "text", f"no page {one_line(path)}: see the list at /\n", errors
             return 200, "html", chooser or _bare_page(), site.merge(errors, problems)
+        # (a path that is no page is said back with its controls escaped, as every text policyctl
+        # writes: a terminal that shows the answer, `curl` say, would run an escape sequence)
         stem, _dot, ext = path.rpartition(".")
         feed = state.work.feed_page(path)  # a change feed: read from its program's first page, as a build does
         job = feed or next((j for j in state.work.jobs if j.path("md")[:-3] == stem), None)
@@ -181,9 +183,9 @@ class Preview:
         else:
             job = self._edition_job(state, stem, at)
         if job is None or ext not in ("html", "md", "atom") or (feed is not None) != (ext == "atom"):
-            return 404, "text", f"no page {path}: see the list at /\n", errors
+            return 404, "text", f"no page {one_line(path)}: see the list at /\n", errors
         if feed is not None and feed not in state.work.feeds:  # (no past edition on this day: nothing to say)
-            return 404, "text", f"no change feed {path} on this day: see the list at /\n", errors
+            return 404, "text", f"no change feed {one_line(path)} on this day: see the list at /\n", errors
         # a page is kept for its day: without `?at=`, today in its marketplace's zone, so a preview
         # left running past midnight there shows the next day's page, not the one kept from before
         day = at or today(state.repo.marketplaces[job.marketplace].time_zone)
@@ -402,7 +404,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             try:
                 parse_date(at)
             except ValueError as e:
-                self._send(400, "text/plain; charset=utf-8", f"{e}: {date_hint(at)}\n".encode(), {})
+                # (the day as sent, controls escaped: a terminal showing the answer runs none of them)
+                self._send(400, "text/plain; charset=utf-8", f"{one_line(f'{e}: {date_hint(at)}')}\n".encode(), {})
                 return
         generation = self.preview.generation
         status, kind, body, problems = self.preview.page(urllib.parse.unquote(url.path).lstrip("/"), at)
