@@ -75,3 +75,16 @@ def test_a_part_included_twice_is_no_loop(init_repo: Path) -> None:
     )
     validated = run_cli("validate", cwd=init_repo)
     assert validated.code == 0, validated
+
+
+def test_a_long_chain_of_templates_is_walked_without_recursing(init_repo: Path) -> None:
+    """A pull request's chain of 1,200 templates, each including the next, the last the first: the
+    walk passed Python's recursion limit when it recursed (a traceback in `validate`)."""
+    n = 1200  # (past Python's recursion limit of 1,000 frames)
+    for i in range(n):
+        (init_repo / PAGES / f"p{i}.md.j2").write_text(f'{{% include "p{(i + 1) % n}.md.j2" %}}\n', encoding="utf-8")
+    edit(init_repo / HELP, "{% block body %}\n", '{% block body %}\n{% include "p0.md.j2" %}\n')
+    validated = run_cli("validate", cwd=init_repo)
+    assert validated.code == 1, validated
+    assert f"{PAGES / f'p{n - 1}.md.j2'}:1:1: error[G001]: this `{{% include %}}` closes a loop" in validated.out
+    assert "which includes `p0.md.j2` again" in validated.out and "Traceback" not in validated.err, validated

@@ -570,7 +570,7 @@ def template_loops(folders: list[str], site: str, prefix: str) -> list[Problem]:
         order = sorted(pages, key=lambda n: (n in targets, n)) + sorted(layout, key=lambda n: (n in targets, n))
         done: set[str] = set()
         for start in order:
-            _walk_loops(start, [], done, edges, known, problems)
+            _walk_loops(start, done, edges, known, problems)
     return sorted(problems, key=Problem.sort_key)
 
 
@@ -623,28 +623,42 @@ def _tag_column(text: str, tag: str, name: str) -> int:
 
 
 def _walk_loops(
-    name: str,
-    stack: list[tuple[str, str]],
+    start: str,
     done: set[str],
     edges: dict[str, list[tuple[str, str, int, int]]],
     known: dict[str, str],
     problems: set[Problem],
 ) -> None:
-    """Depth first from ``name`` (``stack``: the names above it and the tag each reached the next by)."""
-    if name in done or name not in known:
+    """Depth first from ``start``, without recursing (a pull request's chain of thousands of
+    templates would pass Python's recursion limit): ``stack`` holds the names on the path and the
+    tag each reached the next by, ``going`` each one's edges left to follow."""
+    if start in done or start not in known:
         return
-    stack.append((name, ""))
-    for target, tag, line, column in edges[name]:
-        names = [n for n, _ in stack]
-        if target in names:
-            loop = [*stack[names.index(target) :]]
+    stack: list[tuple[str, str]] = [(start, "")]
+    going = [iter(edges[start])]
+    on_path = {start}
+    while going:
+        name = stack[-1][0]
+        step = next(going[-1], None)
+        if step is None:
+            stack.pop()
+            going.pop()
+            on_path.discard(name)
+            done.add(name)
+            continue
+        target, tag, line, column = step
+        if target in on_path:
+            names = [n for n, _ in stack]
+            loop = stack[names.index(target) :]
             loop[-1] = (name, tag)
             problems.add(_loop_problem(known[name], line, column, tag, loop, target))
             continue
+        if target in done or target not in known:
+            continue
         stack[-1] = (name, tag)
-        _walk_loops(target, stack, done, edges, known, problems)
-    stack.pop()
-    done.add(name)
+        stack.append((target, ""))
+        going.append(iter(edges[target]))
+        on_path.add(target)
 
 
 def _loop_problem(path: str, line: int, column: int, tag: str, loop: list[tuple[str, str]], back: str) -> Problem:
