@@ -823,6 +823,31 @@ def test_a_repository_with_no_commits_says_so(tmp_path: Path, spec: str) -> None
     )
 
 
+@pytest.mark.parametrize("spec", ["^HEAD", "--output=out.txt", "--upload-pack=touch pwned", "-q", "--prefix=/etc"])
+def test_a_revision_is_a_commit_and_never_an_option_of_git(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spec: str
+) -> None:
+    """`^HEAD` (git's "not HEAD") was read as a revision, `git rev-parse` printing `^<id>`, and
+    compared as an empty tree: exit 0, every program "added". A side starting with `-` (a base ref
+    from a CI variable, say) reached git's command line before it was refused, where git reads it
+    as an option. Both are refused, and git never sees them."""
+    top = tmp_path / "top"
+    shutil.copytree(MINI, top / "policies")
+    git(top, "init", "-q")
+    git(top, "add", "policies")
+    git(top, "commit", "-q", "-m", "one")
+    trace = tmp_path / "trace.log"  # every git command policyctl runs
+    monkeypatch.setenv("GIT_TRACE", str(trace))
+    r = run_cli("diff", "--", spec, "HEAD", cwd=top)
+    assert (r.code, r.out) == (2, ""), r
+    assert r.err == (
+        f"policyctl: error[L004]: `{spec}` is neither a folder nor a git revision\n"
+        "  hint: e.g. HEAD~1, a branch, a tag or a commit id\n"
+    )
+    assert spec not in (trace.read_text(encoding="utf-8") if trace.exists() else "")
+    assert sorted(p.name for p in top.iterdir()) == [".git", "policies"]  # nothing written
+
+
 @pytest.mark.parametrize(
     "args, message",
     [

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import subprocess
 import tarfile
@@ -52,6 +53,13 @@ def _usage(message: str, hint: str = "") -> PolicyError:
     return PolicyError([Problem("<command line>", 1, 1, "L004", message, hint)], usage=True)
 
 
+_OBJECT_ID = re.compile("[0-9a-f]{40}|[0-9a-f]{64}")  # what `rev-parse --verify` prints of one commit (SHA-1, SHA-256)
+
+
+def _not_a_revision(spec: str) -> PolicyError:
+    return _usage(f"`{spec}` is neither a folder nor a git revision", "e.g. HEAD~1, a branch, a tag or a commit id")
+
+
 def _git(args: list[str], cwd: str) -> subprocess.CompletedProcess[bytes]:
     try:
         return subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False, timeout=120)
@@ -65,6 +73,10 @@ def open_side(spec: str, root: str) -> Side:
     if os.path.isdir(spec):
         folder = _policies_of(spec)
         return Side(spec, folder, folder)
+    if spec.startswith(("-", "^")):
+        # not one revision, and never handed to git: there `-...` is an option (`--output=FILE`,
+        # from a CI variable, say) and `^REV` means "not REV" (read as one, it compared an empty tree)
+        raise _not_a_revision(spec)
     where = os.path.abspath(root if os.path.isdir(root) else os.path.dirname(os.path.abspath(root)) or ".")
     top = _git(["rev-parse", "--show-toplevel"], where)
     if top.returncode != 0:
@@ -80,8 +92,8 @@ def open_side(spec: str, root: str) -> Side:
             f"`{spec}` is not a folder, and the git repository {shown_path(toplevel)} has no commits yet",
             "make a first commit (git add -A && git commit), or compare two policies folders",
         )
-    if commit.returncode != 0 or spec.startswith("-"):
-        raise _usage(f"`{spec}` is neither a folder nor a git revision", "e.g. HEAD~1, a branch, a tag or a commit id")
+    if commit.returncode != 0 or not _OBJECT_ID.fullmatch(commit.stdout.decode("ascii", "replace").strip()):
+        raise _not_a_revision(spec)
     rel = os.path.relpath(os.path.abspath(root), toplevel)
     if rel.startswith(os.pardir):
         raise _usage(f"the policies folder {root} is not inside the git repository {toplevel}")
