@@ -322,6 +322,26 @@ def test_a_batch_past_its_line_limit_ends_with_a_problem_line(app: App) -> None:
     assert lines[-1]["problems"][0]["line"] == 51  # (the problem itself said line 1)
 
 
+@pytest.mark.parametrize("ends", [True, False])
+@pytest.mark.parametrize("chunks", [1, 7, 40])
+def test_a_batch_line_longer_than_one_input_may_be_is_refused_on_its_line(app: App, ends: bool, chunks: int) -> None:
+    """A batch's line is one input, and one input may be --max-body bytes, as /v1/decide's body. A
+    longer line (or one that never ends) was gathered up to --max-batch-body (64 MiB), the line so
+    far copied again at each piece of the body: one request of one long line held a worker's CPU
+    for the whole --timeout. It is refused on its line, and the lines after it are answered."""
+    long = '{"units": 5, "note": "' + "x" * app.limits.max_body + '"}'
+    text = '{"units": 5}\n' + long + ("\n" + '{"units": 6}\n' if ends else "")
+    status, _, body = call(app, "POST", "/v1/batch/csba/fee", text.encode(), "marketplace=us", chunks=chunks)
+    lines = [json.loads(line) for line in body.decode().splitlines()]
+    assert status == 200
+    assert [line["line"] for line in lines] == ([1, 2, 3] if ends else [1, 2])
+    assert "outputs" in lines[0] and (not ends or "outputs" in lines[2])
+    (problem,) = lines[1]["problems"]
+    assert (problem["code"], problem["line"], problem["column"]) == ("A002", 2, 1)
+    assert problem["message"] == f"the line is longer than the limit of {app.limits.max_body:,} bytes of one input"
+    assert problem["hint"] == "send each input in at most --max-body bytes, as a POST /v1/decide body"
+
+
 def test_a_batch_stopped_by_its_deadline_names_the_first_line_not_answered(app: App) -> None:
     """It named the last line answered, where the line limit names the first one not answered."""
     import asyncio

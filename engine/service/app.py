@@ -384,7 +384,12 @@ class App:
                 "headers": [(b"content-type", b"application/x-ndjson"), (b"policy-revision", revision.encode())],
             }
         )
-        pending, number, received, out = b"", 0, 0, []
+        number, received, out = 0, 0, []
+        # the line not ended yet, as the pieces it came in: joined once, when it ends (joined at each
+        # piece, a long line cost the square of its length); None past the limit of one input, then
+        # skipped to its end
+        parts: list[bytes] | None = []
+        held, line_limit = 0, self.limits.max_body
         stop: Problem | None = None
         opening, document = _FirstTwo(), None  # (a batch that is one pretty-printed object: said once)
         over_lines = False  # stopped at the line past the limit (else after the last line answered)
@@ -409,11 +414,20 @@ class App:
                 break
             if received == len(chunk) and chunk.startswith(_BOM):  # the body's first bytes
                 chunk = chunk[len(_BOM) :]
-            lines = (pending + chunk).split(b"\n")
-            pending = lines.pop() if more else b""
+            pieces = chunk.split(b"\n")
+            lines: list[bytes | None] = [*pieces[:-1]] if more else [*pieces]
+            rest = pieces[-1] if more else b""
+            if lines and parts != []:  # the line held ends in this piece
+                lines[0] = None if parts is None else b"".join([*parts, pieces[0]])
+                parts, held = [], 0
+            if rest and parts is not None:
+                parts.append(rest)
+                held += len(rest)
+                if held > line_limit:
+                    parts, held = None, 0
             for raw in lines:
                 number += 1
-                if blank(raw):  # JSON Lines as `decide` reads them (engine.decisions.batch.blank)
+                if raw is not None and blank(raw):  # JSON Lines as `decide` reads them (engine.decisions.batch.blank)
                     continue
                 if number > self.limits.max_batch_lines:
                     over_lines = True
@@ -423,7 +437,19 @@ class App:
                         "send smaller batches",
                     )
                     break
-                if opening.settled:
+                if raw is None or len(raw) > line_limit:  # refused on its line; a line held before it is answered
+                    out += [answer(r, n) for r, n in opening.rest()]
+                    opening.settled = True
+                    too_long = Problem(
+                        REQUEST,
+                        number,
+                        1,
+                        "A002",
+                        f"the line is longer than the limit of {line_limit:,} bytes of one input",
+                        "send each input in at most --max-body bytes, as a POST /v1/decide body",
+                    )
+                    out.append(encode({"line": number, "problems": [too_long.to_json()], "revision": revision}))
+                elif opening.settled:
                     out.append(answer(raw, number))
                 else:
                     ready, document = opening.feed(raw, number)
