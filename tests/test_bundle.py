@@ -12,6 +12,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -239,6 +240,84 @@ def _forged(bundle_file: Path, tmp_path: Path, edit_code: Callable[[str], str], 
         )
     )
     return path
+
+
+def _resealed(bundle_file: Path, tmp_path: Path, section: str, where: tuple[Any, ...], value: Any) -> Path:
+    """The bundle with one value of ``section`` (at the keys and indexes ``where``, `*`: the first
+    of a dict or list) replaced by ``value``, every digest made again, as anyone can make them."""
+    lines = bundle_file.read_bytes().split(b"\n")
+    head = json.loads(lines[0])
+    names = [n for n, _ in head["manifest"]["sections"]]
+    sections = [json.loads(line) for line in lines[2:-1]]
+    node = sections[names.index(section)]
+    for k in where:
+        parent, key = node, (next(iter(node)) if isinstance(node, dict) else 0) if k == "*" else k
+        node = node[key]
+    parent[key] = value
+    path = tmp_path / "resealed.bundle"
+    path.write_bytes(
+        fileformat.seal({k: v for k, v in head["manifest"].items() if k != "sections"}, list(zip(names, sections)))
+    )
+    return path
+
+
+# found by changing one value at random and sealing the bundle again: each was a traceback in
+# `bundle --verify`, `test --bundle` or `decide --bundle`, or a 500 of the service in a request
+@pytest.mark.parametrize(
+    ("section", "where", "value"),
+    [
+        ("tests", (0,), []),  # a case that is not an object
+        ("tests", (0, "pos"), [[]]),  # a place too short
+        ("tests", (0, "pos", 1), "9999-99-99"),  # a line that is not a number
+        ("tests", (0, "expect"), [[]]),  # expectations that are not an object
+        ("tests", (0, "decision"), [[]]),  # a name that is not text
+        ("decisions", ("cs_guidelines", "handler", "file"), None),
+        ("programs", ("csba", "marketplaces", "us", "*", "sources", "*"), True),  # a record that is not one
+        ("programs", ("csba", "marketplaces", "us", "*", "values"), []),
+        ("programs", ("csba", "marketplaces", "us", -1, "from"), 5),  # a period's first day not text
+        ("programs", ("csba", "marketplaces"), {"us": {"a": 1}}),
+        ("marketplaces", ("us", "time_zone"), "Nowhere/At_All"),
+    ],
+)
+def test_a_bundle_whose_sections_are_of_another_shape_is_refused_not_a_traceback(
+    bundle_file: Path, tmp_path: Path, section: str, where: tuple[Any, ...], value: Any
+) -> None:
+    """Digests prove a bundle intact, not that policyctl made it: sections of another shape with
+    matching digests are B004, from every command that reads a bundle and before the service
+    swaps one in, never a traceback."""
+    path = _resealed(bundle_file, tmp_path, section, where, value)
+    message = (
+        "decision `cs_guidelines.handler` cannot be read from this bundle"
+        if section == "decisions"
+        else "the bundle's sections are not what this policyctl expects"
+    )
+    said = f"error[B004]: {message}"
+    verify = run_cli("bundle", "--verify", str(path))
+    assert (verify.code, said in verify.out + verify.err) == (1, True), verify
+    tested = run_cli("test", "--bundle", str(path))
+    assert (tested.code, said in tested.out + tested.err) == (1, True), tested
+    for explain in ((), ("--explain",)):
+        decided = run_cli(
+            "decide",
+            "csba.fee",
+            "-m",
+            "us",
+            "--at",
+            "2024-06-01",
+            "--bundle",
+            str(path),
+            "--input",
+            "-",
+            *explain,
+            stdin='{"units": 5}',
+        )
+        assert decided.code in (0, 1) and "Traceback" not in decided.out + decided.err, decided
+        assert decided.code == 0 or said in decided.out + decided.err, decided
+    from engine.service.state import Source
+
+    with pytest.raises(PolicyError) as raised:
+        Source(str(path), None).load()
+    assert [(p.code, p.message) for p in raised.value.problems] == [("B004", message)]
 
 
 def _replaced(old: str, new: str) -> Callable[[str], str]:

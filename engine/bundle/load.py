@@ -35,23 +35,32 @@ class _Periods:
     """A program's timeline in one marketplace as the bundle keeps it (periods, and the program's
     evidence: what each value rests on), as ``Resolved`` reads it (``engine.model.policy.Timelines``)."""
 
-    __slots__ = ("evidence", "named", "periods")
+    __slots__ = ("evidence", "named", "path", "periods")
 
-    def __init__(self, periods: list[dict[str, Any]], evidence: list[Any], named: Callable[[str], str]) -> None:
+    def __init__(
+        self, periods: list[dict[str, Any]], evidence: list[Any], named: Callable[[str], str], path: str
+    ) -> None:
         self.periods, self.evidence = periods, evidence
         self.named = named  # how the bundle names a stored file
+        self.path = path  # the bundle's, as problems name it
 
     def on(self, name: str, day: str) -> tuple[Entry, str]:
-        index = _period(self.periods, day)
-        return self.entry(index, name), str(self.periods[index]["sources"][name][3])
+        try:
+            index = _period(self.periods, day)
+            return self.entry(index, name), str(self.periods[index]["sources"][name][3])
+        except MALFORMED:
+            raise not_ours(self.path) from None
 
     def after(self, name: str, day: str) -> Entry | None:
-        periods = self.periods
-        index = _period(periods, day)
-        now = periods[index]["sources"][name]
-        for later in range(index + 1, len(periods)):
-            if periods[later]["sources"][name] != now:
-                return self.entry(later, name)
+        try:
+            periods = self.periods
+            index = _period(periods, day)
+            now = periods[index]["sources"][name]
+            for later in range(index + 1, len(periods)):
+                if periods[later]["sources"][name] != now:
+                    return self.entry(later, name)
+        except MALFORMED:
+            raise not_ours(self.path) from None
         return None
 
     def entry(self, index: int, name: str) -> Entry:
@@ -110,13 +119,21 @@ class Bundle:
         return tuple(self._programs)
 
     def decisions(self, program: str) -> tuple[str, ...]:
-        return tuple(self._decisions[self._program(program)])
+        program = self._program(program)
+        try:
+            return tuple(self._decisions[program])
+        except MALFORMED:
+            raise not_ours(self.path) from None
 
     def offered(self, program: str) -> tuple[str, ...]:
         """The marketplaces ``program`` is offered in (the decision service lists them)."""
         found = self._offered.get(program)
         if found is None:
-            found = self._offered[program] = tuple(sorted(self._programs[self._program(program)]["marketplaces"]))
+            program = self._program(program)
+            try:
+                found = self._offered[program] = tuple(sorted(self._programs[program]["marketplaces"]))
+            except MALFORMED:
+                raise not_ours(self.path) from None
         return found
 
     def compiled(self, program: str, decision: str) -> CompiledDecision:
@@ -136,10 +153,16 @@ class Bundle:
     def today(self, program: str, marketplace: str) -> str:
         """Today in the marketplace's time zone (the default date of every question)."""
         self._periods(program, marketplace)
-        return today(self.marketplaces[marketplace].time_zone)
+        try:
+            return today(self.marketplaces[marketplace].time_zone)
+        except MALFORMED:
+            raise not_ours(self.path) from None
 
     def _periods(self, program: str, marketplace: str) -> list[dict[str, Any]]:
-        periods = self._programs[self._program(program)]["marketplaces"].get(marketplace)
+        try:
+            periods = self._programs[self._program(program)]["marketplaces"].get(marketplace)
+        except MALFORMED:
+            raise not_ours(self.path) from None
         if periods is None or marketplace not in self.marketplaces:
             raise PolicyError(
                 [
@@ -176,11 +199,16 @@ class Bundle:
         if found is not None:
             return found
         periods = self._periods(program, marketplace)
-        index = _period(periods, day)
-        period = periods[index]
-        timelines = _Periods(periods, self._programs[program]["evidence"], self.named)
-        entries = {n: timelines.entry(index, n) for n in period["values"]}
-        found = Resolved(program, self.marketplaces[marketplace], day, period["values"], entries, timelines)
+        try:
+            index = _period(periods, day)
+            period = periods[index]
+            timelines = _Periods(periods, self._programs[program]["evidence"], self.named, self.path)
+            entries = {n: timelines.entry(index, n) for n in period["values"]}
+            found = Resolved(
+                program, self.marketplaces[marketplace], day, _object(period["values"]), entries, timelines
+            )
+        except MALFORMED:
+            raise not_ours(self.path) from None
         if len(self._resolved) < 4096:
             self._resolved[key] = found
         return found
@@ -194,10 +222,13 @@ class Bundle:
         if found is None:
             resolved = self.kept(program, marketplace, at)
             periods = self._periods(program, marketplace)
-            lines = {
-                name: ((None, periods[0]["values"][name]), *((p["from"], p["values"][name]) for p in periods[1:]))
-                for name in periods[0]["values"]
-            }
+            try:
+                lines = {
+                    name: ((None, periods[0]["values"][name]), *((p["from"], p["values"][name]) for p in periods[1:]))
+                    for name in periods[0]["values"]
+                }
+            except MALFORMED:
+                raise not_ours(self.path) from None
             found = {
                 **resolved.values,
                 ZONE_KEY: resolved.marketplace.time_zone,
@@ -229,24 +260,50 @@ class Bundle:
 
     def cases(self, keyword: str | None = None) -> list[TestCase]:
         """The policy test cases the bundle was made with (``policyctl test --bundle``)."""
-        found = [
-            TestCase(
-                c["name"],
-                c["program"],
-                c["decision"],
-                c["marketplace"],
-                c["at"],
-                c["input"],
-                c["expect"],
-                _pos(c["pos"], self.named),
-                c["example"],
-                c["description"],
-            )
-            for c in self._tests
-        ]
+        try:
+            found = [
+                TestCase(
+                    _text(c["name"]),
+                    _text(c["program"]),
+                    _text(c["decision"]),
+                    _text(c["marketplace"]),
+                    _text(c["at"]),
+                    c["input"],
+                    _object(c["expect"]),
+                    _pos(c["pos"], self.named),
+                    c["example"],
+                    c["description"],
+                )
+                for c in self._tests
+            ]
+        except MALFORMED:
+            raise not_ours(self.path) from None
         return [c for c in found if not keyword or keyword.lower() in c.name.lower()]
 
     # -- building a decision ------------------------------------------------------------------------
+    def check(self) -> None:
+        """Read every section as answering, explaining and testing read it: PolicyError (B004) now,
+        not a traceback when a part is first read. Digests prove a bundle intact, not that it was
+        made by policyctl (anyone can recompute them), so its sections may be of any shape.
+        `bundle --verify`, `test --bundle` and the service (before a bundle is swapped in) ask it."""
+        for program in self.programs:
+            for decision in self.decisions(program):
+                self.compiled(program, decision)
+            for marketplace in self.offered(program):
+                self.today(program, marketplace)
+                periods = self._periods(program, marketplace)
+                try:  # the day each period begins (the first: from the start)
+                    days = ["0001-01-01", *(_text(p["from"]) for p in periods[1:])]
+                except MALFORMED:
+                    raise not_ours(self.path) from None
+                for day in days:
+                    resolved = self.kept(program, marketplace, day)
+                    self.params(program, marketplace, resolved.at)
+                    for name in resolved.values:  # (what an explanation reads of each value)
+                        resolved.origin(name)
+                        resolved.following(name, resolved.at)
+        self.cases()
+
     def _program(self, program: str) -> str:
         if program not in self._programs:
             raise PolicyError([_usage(f"unknown program `{program}`", self._programs)], usage=True)
@@ -255,7 +312,7 @@ class Bundle:
     def _build(self, program: str, name: str, data: dict[str, Any]) -> CompiledDecision:
         try:
             return _decision(program, name, data, self.named)
-        except (KeyError, TypeError, ValueError, IndexError, SyntaxError, _Unsafe) as e:
+        except (*MALFORMED, SyntaxError, _Unsafe) as e:
             detail = f": {e}" if isinstance(e, _Unsafe) else ""
             raise PolicyError(
                 [
@@ -284,19 +341,41 @@ def from_opened(path: str, opened: fileformat.Opened, here: bool = False) -> Bun
     PolicyError (B004) when its sections are not this policyctl's (made by another version)."""
     try:
         return Bundle(path, opened, here)
-    except (KeyError, TypeError, ValueError, AttributeError):
-        raise PolicyError(
-            [
-                Problem(
-                    path,
-                    1,
-                    1,
-                    "B004",
-                    "the bundle's sections are not what this policyctl expects",
-                    "make the bundle again with this version of policyctl",
-                )
-            ]
-        ) from None
+    except MALFORMED:
+        raise not_ours(path) from None
+
+
+# what reading a section of another shape than this policyctl's raises (a timeline's `from` that is
+# not text, a record too short, a section that is not an object, a time zone there is none of)
+MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError)
+
+
+def not_ours(path: str) -> PolicyError:
+    """B004 for a bundle whose sections are not what this policyctl reads (its digests may match)."""
+    return PolicyError(
+        [
+            Problem(
+                path,
+                1,
+                1,
+                "B004",
+                "the bundle's sections are not what this policyctl expects",
+                "make the bundle again with this version of policyctl",
+            )
+        ]
+    )
+
+
+def _text(value: Any) -> str:
+    if type(value) is not str:
+        raise TypeError("not text")
+    return value
+
+
+def _object(value: Any) -> dict[str, Any]:
+    if type(value) is not dict:
+        raise TypeError("not an object")
+    return value
 
 
 # -- from data to a compiled decision -------------------------------------------------------------------

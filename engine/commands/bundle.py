@@ -77,16 +77,14 @@ class Verified:
 
 def verify(path: str) -> Verified:
     """Check every digest (and the signature, when POLICYCTL_BUNDLE_KEY is set), then that every
-    decision can be rebuilt from it."""
+    decision can be rebuilt from it and every section read (``Bundle.check``)."""
     from engine.bundle import fileformat
     from engine.bundle.load import from_opened
 
     try:
         data = fileformat.read_file(path)
         bundle = from_opened(fileformat.name(path), fileformat.verify(fileformat.name(path), data))
-        for program in bundle.programs:
-            for decision in bundle.decisions(program):
-                bundle.compiled(program, decision)
+        bundle.check()  # every decision rebuilt, every timeline and test case read
     except PolicyError as e:
         return Verified(e.problems, [])
     m: dict[str, Any] = bundle.manifest

@@ -176,6 +176,7 @@ def run_bundle(
         if refused is not None:
             return TestRun(usage=refused)
     out = TestRun()
+    bundle.check()  # (a bundle of another shape refused as a whole, B004, before any case runs)
     selected = bundle.cases(keyword)
     if keyword and not selected:
         return TestRun(usage=_no_match(keyword))

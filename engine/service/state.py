@@ -31,9 +31,7 @@ def from_bytes(path: str, data: bytes, origin: str | None = None) -> Loaded:
     """Verify and load a bundle's bytes, compiling every decision now (so a bundle whose code this
     policyctl cannot use is refused before it is swapped in, and no request pays for compiling)."""
     bundle = from_opened(path, fileformat.verify(path, data))
-    for program in bundle.programs:
-        for decision in bundle.decisions(program):
-            bundle.compiled(program, decision)
+    bundle.check()  # (every section read: one of another shape is refused now, not in a request)
     revision = fileformat.revision(data)
     return Loaded(bundle, revision, origin or path, catalogue(bundle))
 
