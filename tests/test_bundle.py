@@ -264,32 +264,40 @@ def _resealed(bundle_file: Path, tmp_path: Path, section: str, where: tuple[Any,
 # found by changing one value at random and sealing the bundle again: each was a traceback in
 # `bundle --verify`, `test --bundle` or `decide --bundle`, or a 500 of the service in a request
 @pytest.mark.parametrize(
-    ("section", "where", "value"),
+    ("section", "where", "value", "detail"),
     [
-        ("tests", (0,), []),  # a case that is not an object
-        ("tests", (0, "pos"), [[]]),  # a place too short
-        ("tests", (0, "pos", 1), "9999-99-99"),  # a line that is not a number
-        ("tests", (0, "expect"), [[]]),  # expectations that are not an object
-        ("tests", (0, "decision"), [[]]),  # a name that is not text
-        ("decisions", ("cs_guidelines", "handler", "file"), None),
-        ("programs", ("csba", "marketplaces", "us", "*", "sources", "*"), True),  # a record that is not one
-        ("programs", ("csba", "marketplaces", "us", "*", "values"), []),
-        ("programs", ("csba", "marketplaces", "us", -1, "from"), 5),  # a period's first day not text
-        ("programs", ("csba", "marketplaces"), {"us": {"a": 1}}),
-        ("marketplaces", ("us", "time_zone"), "Nowhere/At_All"),
+        ("tests", (0,), [], None),  # a case that is not an object
+        ("tests", (0, "pos"), [[]], None),  # a place too short
+        ("tests", (0, "pos", 1), "9999-99-99", None),  # a line that is not a number
+        ("tests", (0, "expect"), [[]], None),  # expectations that are not an object
+        ("tests", (0, "decision"), [[]], None),  # a name that is not text
+        ("decisions", ("cs_guidelines", "handler", "file"), None, ""),
+        # code an explanation runs that the compiler never writes (refused by --explain, passed by --verify)
+        (
+            "decisions",
+            ("csba", "fee", "rules", 0, "when", "python"),
+            "().__class__",
+            ": generated code reads an attribute",
+        ),
+        ("decisions", ("csba", "fee", "python"), "-".join(["1"] * 5000), ": its generated code is nested too deeply"),
+        ("programs", ("csba", "marketplaces", "us", "*", "sources", "*"), True, None),  # a record that is not one
+        ("programs", ("csba", "marketplaces", "us", "*", "values"), [], None),
+        ("programs", ("csba", "marketplaces", "us", -1, "from"), 5, None),  # a period's first day not text
+        ("programs", ("csba", "marketplaces"), {"us": {"a": 1}}, None),
+        ("marketplaces", ("us", "time_zone"), "Nowhere/At_All", None),
     ],
 )
 def test_a_bundle_whose_sections_are_of_another_shape_is_refused_not_a_traceback(
-    bundle_file: Path, tmp_path: Path, section: str, where: tuple[Any, ...], value: Any
+    bundle_file: Path, tmp_path: Path, section: str, where: tuple[Any, ...], value: Any, detail: str | None
 ) -> None:
     """Digests prove a bundle intact, not that policyctl made it: sections of another shape with
     matching digests are B004, from every command that reads a bundle and before the service
     swaps one in, never a traceback."""
     path = _resealed(bundle_file, tmp_path, section, where, value)
     message = (
-        "decision `cs_guidelines.handler` cannot be read from this bundle"
-        if section == "decisions"
-        else "the bundle's sections are not what this policyctl expects"
+        "the bundle's sections are not what this policyctl expects"
+        if detail is None
+        else f"decision `{where[0]}.{where[1]}` cannot be read from this bundle{detail}"
     )
     said = f"error[B004]: {message}"
     verify = run_cli("bundle", "--verify", str(path))

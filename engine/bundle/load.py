@@ -288,7 +288,7 @@ class Bundle:
         `bundle --verify`, `test --bundle` and the service (before a bundle is swapped in) ask it."""
         for program in self.programs:
             for decision in self.decisions(program):
-                self.compiled(program, decision)
+                self._explained(program, decision)
             for marketplace in self.offered(program):
                 self.today(program, marketplace)
                 periods = self._periods(program, marketplace)
@@ -312,20 +312,45 @@ class Bundle:
     def _build(self, program: str, name: str, data: dict[str, Any]) -> CompiledDecision:
         try:
             return _decision(program, name, data, self.named)
-        except (*MALFORMED, SyntaxError, _Unsafe) as e:
-            detail = f": {e}" if isinstance(e, _Unsafe) else ""
-            raise PolicyError(
-                [
-                    Problem(
-                        self.path,
-                        1,
-                        1,
-                        "B004",
-                        f"decision `{program}.{name}` cannot be read from this bundle{detail}",
-                        "make the bundle again with this version of policyctl",
-                    )
-                ]
-            ) from None
+        except (*MALFORMED, *_NOT_CODE) as e:
+            raise self._unreadable(program, name, e) from None
+
+    def _explained(self, program: str, name: str) -> None:
+        """Check the code each expression of a decision is explained with, as `--explain` checks
+        it when it first explains one (``_Loaded._explainer``)."""
+        compiled = self.compiled(program, name)
+        outs = [*(o for row in compiled._rows for o in row.outputs), *(compiled._default or ())]
+        expressions = [
+            *(checked for _, checked in compiled._lets),
+            *(row.when for row in compiled._rows if row.when is not None),
+            *(o.checked for o in outs if o.checked is not None),
+        ]
+        try:
+            for checked in expressions:
+                _check_code(checked.python, "eval")
+        except _NOT_CODE as e:
+            raise self._unreadable(program, name, e) from None
+
+    def _unreadable(self, program: str, name: str, e: BaseException) -> PolicyError:
+        detail = (
+            f": {e}"
+            if isinstance(e, _Unsafe)
+            else ": its generated code is nested too deeply"
+            if isinstance(e, RecursionError)
+            else ""
+        )
+        return PolicyError(
+            [
+                Problem(
+                    self.path,
+                    1,
+                    1,
+                    "B004",
+                    f"decision `{program}.{name}` cannot be read from this bundle{detail}",
+                    "make the bundle again with this version of policyctl",
+                )
+            ]
+        )
 
 
 def load_bundle(path: str | os.PathLike[str], here: bool = True) -> Bundle:
@@ -503,6 +528,12 @@ class _Loaded(CompiledDecision):
 
 class _Unsafe(Exception):
     pass
+
+
+# what turning generated code of another shape into functions raises: code the compiler never writes
+# (_Unsafe), code that is not Python, code nested deeper than Python's parser or compiler go (a
+# forged `1-1-...-1` of 5,000 terms)
+_NOT_CODE = (SyntaxError, RecursionError, _Unsafe)
 
 
 _TRUSTED = {"_DR", "_self", "_failed", "_Error"}
