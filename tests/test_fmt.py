@@ -184,6 +184,32 @@ def test_a_result_that_changed_data_or_lost_a_comment_is_refused(
     assert (done.problem.code, done.problem.line) == ("Y010", 1) and said in done.problem.message
 
 
+@pytest.mark.parametrize(
+    "source",
+    [
+        # a folded value whose last line ends in spaces, a blank line, then a comment: the blank
+        # line was dropped, and formatting that result put the comment on the value's last line,
+        # inside the value (refused, Y010): `fmt --check` failed on the file `fmt` had just written
+        "kind: x\np:\n  note: >-\n    aaa\n    bbb.  \n\n  # c\n  q: 1\n",
+        "kind: x\np:\n  note: >-\n    aaa\n    bbb.  \n  \n  # c\n  q: 1\n",
+    ],
+)
+def test_what_fmt_writes_is_formatted_or_the_file_is_left_alone(tmp_path: Path, source: str) -> None:
+    """`fmt` writes only what it would leave as it is: after `fmt`, `fmt --check` passes (or the
+    file was left alone, with its problem, and the check says the same)."""
+    path = tmp_path / "x.yaml"
+    path.write_text(source, encoding="utf-8")
+    memo.clear_all()
+    first = run_cli("fmt", str(path))
+    check = run_cli("fmt", "--check", str(path))
+    if first.code == 0:
+        assert (check.code, check.out) == (0, "0 files would be reformatted, 1 already formatted\n"), check
+        assert load_text(path.read_text(encoding="utf-8"), str(path)).data == load_text(source, "x").data
+    else:
+        assert path.read_text(encoding="utf-8") == source  # left alone
+        assert first.code == check.code == 1 and "error[Y010]: formatting would not be stable" in first.err + first.out
+
+
 # -- the command -----------------------------------------------------------------------------------
 
 

@@ -177,10 +177,10 @@ def _format(original: str, path: str, kind: str | None) -> Formatted:
     try:
         tree = _load(y, original)
         kept = _comments_of(tree)  # (before reordering moves them: what the result must hold)
-        if kind is not None and os.path.exists(schema.schema_path(kind)):
-            reorder(tree, schema.raw_schema(kind), f"{kind}.schema.json")
-        out = io.StringIO()
-        y.dump(tree, out)
+        text = _dumped(y, tree, kind)
+        # what is written must be what formatting leaves as it is, or `fmt --check` refuses the
+        # file `fmt` just wrote (ruamel.yaml may lay out a comment where it reads it otherwise)
+        stable = text == original or _dumped(y, _load(y, text), kind) == text
     except Exception as e:
         mark = getattr(e, "problem_mark", None)
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
@@ -197,9 +197,26 @@ def _format(original: str, path: str, kind: str | None) -> Formatted:
                 "an unquoted value such as an impossible date? quote it",
             ),
         )
-    text = out.getvalue()
     problem = None if text == original else _check(before.data, kept, text, path)
+    if problem is None and not stable:
+        problem = Problem(
+            path,
+            1,
+            1,
+            "Y010",
+            "formatting would not be stable (formatting the result again changes it), so the file was left alone",
+            "please report this file; a line ending in spaces before a comment is one cause: remove the spaces",
+        )
     return Formatted(path, original, None if problem else text, problem)
+
+
+def _dumped(y: YAML, tree: Any, kind: str | None) -> str:
+    """``tree`` (read by ``_load``) in canonical order and layout."""
+    if kind is not None and os.path.exists(schema.schema_path(kind)):
+        reorder(tree, schema.raw_schema(kind), f"{kind}.schema.json")
+    out = io.StringIO()
+    y.dump(tree, out)
+    return out.getvalue()
 
 
 def _check(data: Any, kept: list[str], text: str, path: str) -> Problem | None:
