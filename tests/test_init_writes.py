@@ -324,3 +324,26 @@ def test_what_init_made_is_left_when_another_file_is_in_it_now(tmp_path: Path, m
         f" now): {top / 'policies/returns'}"
     ), result
     assert listing(top / "policies") == {"returns": "folder", "returns/theirs.txt": "theirs\n"}
+
+
+@pytest.mark.parametrize("up", ["link/../repo", "missing/../repo", "missing/more/../../repo"])
+def test_a_target_going_up_out_of_a_link_or_a_missing_folder_is_refused(tmp_path: Path, up: str) -> None:
+    """`..` after a link or a folder that does not exist names one folder to the operating system
+    (the link's target's parent; none) and another to `os.path` (the link's own parent): init made
+    the missing folders by the one and wrote the starter by the other. `init link/../repo` left an
+    empty ./repo and wrote the starter into elsewhere/repo; `init missing/../repo` failed with
+    "cannot write repo: No such file or directory" for a folder it had made itself."""
+    (tmp_path / "here").mkdir()
+    (tmp_path / "elsewhere" / "sub").mkdir(parents=True)
+    (tmp_path / "elsewhere" / "repo").mkdir()  # what `link/..` reaches
+    (tmp_path / "here" / "link").symlink_to(tmp_path / "elsewhere" / "sub")
+    before = listing(tmp_path)
+    result = run_cli("init", up, "--no-build", cwd=tmp_path / "here")
+    first = up.split("/..")[0]  # (the path up to its first `..`)
+    what = "a link" if first == "link" else "a folder that does not exist"
+    assert (result.code, result.out) == (2, ""), result
+    assert result.err == (
+        f"policyctl: error: {up} goes up (`..`) out of {first}, {what}: the folder it names is not clear\n"
+        "  hint: give the folder's path without that `..`, e.g. `policyctl init my-policies`\n"
+    )
+    assert listing(tmp_path) == before  # nothing written, here or there

@@ -111,6 +111,24 @@ def _what(path: str) -> str:
     return layout.not_regular(mode) or "a file"
 
 
+def _up_out_of(target: str) -> tuple[str, str] | None:
+    """(the folder, what it is) when a `..` of ``target`` follows a link or a folder that does not
+    exist. There the operating system and `os.path` part: `link/..` is the parent of the link's
+    target to the one, the link's own folder to the other, and `missing/..` nothing to the one,
+    `.` to the other; init made missing folders by one and wrote by the other. Elsewhere (`..`
+    first, or after real folders only) the two agree."""
+    parts = target.split(os.sep) if os.altsep is None else target.replace(os.altsep, os.sep).split(os.sep)
+    for i, part in enumerate(parts):
+        if part != os.pardir or i == 0:
+            continue
+        before = os.sep.join(parts[:i]) or os.sep
+        if os.path.islink(before):
+            return before, "a link"
+        if not os.path.isdir(before):
+            return before, "a folder that does not exist"
+    return None
+
+
 def _file_on_the_way(target: str) -> tuple[str, str] | None:
     """(``target`` or the nearest of its folders that exists, as the user spelt it; what it is)
     when that is not a folder (`init notes.txt/new`: no folder can be made below a file)."""
@@ -310,6 +328,11 @@ def init(target: str) -> Created:
     """Write the starter repository into ``target`` (created if missing); refuse, writing nothing,
     when anything is in the way."""
     out = Created(target)
+    up = _up_out_of(target)
+    if up is not None:
+        out.refused = f"{target} goes up (`..`) out of {up[0]}, {up[1]}: the folder it names is not clear"
+        out.hint = "give the folder's path without that `..`, e.g. `policyctl init my-policies`"
+        return out
     file = _file_on_the_way(target)
     if file is not None:
         out.refused = f"{file[0]} is {file[1]}{_ONLY}"
