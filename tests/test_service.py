@@ -208,6 +208,23 @@ def test_an_array_of_inputs_is_told_where_several_inputs_go(app: App) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("path", "said"),
+    [
+        ("/v1/decide/" + "p" * 5000 + "/fee", "unknown program `" + "p" * 80 + "`"),
+        ("/v1/decide/csba/" + "d" * 5000, "`csba` has no decision `" + "d" * 80 + "`"),
+        ("/v1/batch/cs\nba\x1b[2J/fee", "unknown program `cs\\nba\\x1b[2J`"),
+    ],
+)
+def test_a_program_or_decision_from_the_path_is_quoted_bounded_and_on_one_line(app: App, path: str, said: str) -> None:
+    """The path's program and decision are client text: quoted in a message as every other piece of
+    a request is, one line of at most 80 characters. The whole path segment was echoed, up to the
+    size of a request line (60 KB in the answer), control characters and all."""
+    status, _, body = call(app, "POST", path, b"{}", query="marketplace=us" if "/batch/" in path else "")
+    (problem,) = json.loads(body)["problems"]
+    assert (status, problem["code"], problem["message"]) == (404, "L004", said)
+
+
 def test_wrong_method_is_405_with_allow(app: App) -> None:
     status, headers, body = call(app, "GET", "/v1/decide/csba/fee")
     assert status == 405 and headers["allow"] == "POST" and json.loads(body)["problems"][0]["code"] == "A004"

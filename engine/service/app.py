@@ -495,7 +495,13 @@ def _compiled(bundle: Any, program: str, decision: str) -> Any:
     try:
         return bundle.compiled(program, decision)
     except PolicyError as e:
-        raise _Refused(404, _asked(e)) from None
+        problems = _asked(e)
+        # the path's names are client text: quoted as `_show` quotes it (the bundle's message has
+        # them whole, as the command line gave them)
+        for name in {program, decision}:
+            if _show(name) != name:
+                problems = [p.replace(message=p.message.replace(f"`{name}`", f"`{_show(name)}`")) for p in problems]
+        raise _Refused(404, problems) from None
 
 
 class _FirstTwo:
