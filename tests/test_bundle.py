@@ -294,6 +294,15 @@ def test_a_bundle_whose_sections_are_of_another_shape_is_refused_not_a_traceback
     matching digests are B004, from every command that reads a bundle and before the service
     swaps one in, never a traceback."""
     path = _resealed(bundle_file, tmp_path, section, where, value)
+    before = sys.getrecursionlimit()
+    sys.setrecursionlimit(1000)  # (Python's default: how deep code parses depends on it, and a test may raise it)
+    try:
+        _refused_by_every_reader(path, where, detail)
+    finally:
+        sys.setrecursionlimit(before)
+
+
+def _refused_by_every_reader(path: Path, where: tuple[Any, ...], detail: str | None) -> None:
     message = (
         "the bundle's sections are not what this policyctl expects"
         if detail is None
