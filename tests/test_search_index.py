@@ -117,6 +117,32 @@ def test_without_pagefind_the_build_works_and_says_so(tmp_path: Path, monkeypatc
     assert f", and {len(tags)} search files" in run.out
 
 
+@pytest.mark.parametrize("named", [None, "binary", "missing"])
+def test_the_binary_is_the_one_pagefinds_own_lookup_finds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, named: str | None
+) -> None:
+    """engine.site.search finds Pagefind's binary by `pagefind.service.get_executable`'s steps
+    without importing that module (its `asyncio` cost every build's start-up): the same binary,
+    or none, as Pagefind's own function, whether ``PAGEFIND_BINARY_PATH`` names one, names a
+    missing file, or is unset (the wheel's binary). An upgrade of Pagefind that finds it elsewhere
+    fails here."""
+    service = pytest.importorskip("pagefind.service")
+    monkeypatch.delenv("PAGEFIND_BINARY_PATH", raising=False)
+    if named is not None:
+        binary = tmp_path / "pagefind"
+        if named == "binary":
+            binary.write_text("#!/bin/sh\n")
+            binary.chmod(0o755)
+        monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(binary))
+    try:
+        theirs = service.get_executable()
+    except (FileNotFoundError, OSError):
+        theirs = None
+    expected = str(theirs) if theirs is not None and Path(theirs).is_file() else None
+    assert search.executable() == expected
+    assert (expected is None) == (named == "missing")
+
+
 def test_a_search_page_without_search_says_which_words_are_english() -> None:
     """Without Pagefind, a language's search page says so in policyctl's own words, which are
     English: they say so (`lang`), in a page whose other words are the layout's, in its language."""

@@ -22,7 +22,6 @@ import re
 import uuid
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from xml.sax.saxutils import escape, quoteattr
 from zoneinfo import ZoneInfo
 
 from engine.cache import store
@@ -128,6 +127,8 @@ def start_of(day: str, time_zone: str) -> str:
 
 
 def _text(value: str) -> str:
+    from xml.sax.saxutils import escape  # (see `atom`)
+
     return escape(_NOT_XML.sub("", value))
 
 
@@ -146,6 +147,11 @@ def atom(
     """The feed document; ``entries`` newest first, ``ids`` their ids. Needs at least one entry
     (a feed's `updated` is its newest entry's). ``text_lang``: the language of the summaries (read
     from the page) when it is not ``lang``, the feed's own words' (an English page in its place)."""
+    # Imported here, where a feed is written: xml.sax imports urllib.request, http.client, ssl and
+    # email (~20 ms of every build process's start-up, though a build with nothing changed, or a
+    # site with no past edition, writes no feed).
+    from xml.sax.saxutils import quoteattr
+
     summary = "<summary>" if text_lang in (None, lang) else f"<summary xml:lang={quoteattr(str(text_lang))}>"
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',

@@ -25,7 +25,6 @@ few milliseconds for a few files) leaves some files new and some old, which the 
 
 from __future__ import annotations
 
-import ctypes
 import os
 import shutil
 import stat
@@ -97,6 +96,8 @@ def differences(
 
 def _exchange(a: str, b: str) -> bool:
     """Swap two paths atomically where the system can (Linux >= 3.15)."""
+    import ctypes  # (here: a build that writes nothing, most, needs no ctypes)
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         fn = libc.renameat2

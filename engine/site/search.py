@@ -123,16 +123,37 @@ class SearchError(Exception):
 
 
 def executable() -> str | None:
-    """Pagefind's binary, as its Python package finds it (the `pagefind[extended]` wheel ships it)."""
-    try:
-        from pagefind.service import get_executable
-    except ImportError:
+    """Pagefind's binary, as its Python package finds it (the `pagefind[extended]` wheel ships it):
+    `pagefind.service.get_executable`'s steps, without importing that module, whose `asyncio`
+    (~30 ms) every build process paid only to be told where the binary is; this module talks to
+    the binary itself (`_Service`). tests/test_search_index.py holds the two to the same answer."""
+    import importlib.util
+
+    if importlib.util.find_spec("pagefind") is None:  # (the Python package, as before: `policyctl[search]`)
         return None
     try:
-        found = get_executable()
+        found = _get_executable()
     except (FileNotFoundError, OSError):
         return None
     return str(found) if found is not None and os.path.isfile(found) else None
+
+
+def _get_executable() -> str | None:
+    """`pagefind.service.get_executable` (Pagefind 1.3-1.5): the path ``PAGEFIND_BINARY_PATH`` names,
+    else the binary of the `pagefind_bin_extended` wheel, else of `pagefind_bin` (each raises
+    FileNotFoundError when its wheel lacks it), else `pagefind_extended` or `pagefind` on the PATH."""
+    named = os.getenv("PAGEFIND_BINARY_PATH")
+    if named is not None:
+        return named
+    for wheel in ("pagefind_bin_extended", "pagefind_bin"):
+        try:
+            module = __import__(wheel)
+        except ImportError:
+            continue
+        return str(module.get_executable())
+    import shutil
+
+    return shutil.which("pagefind_extended") or shutil.which("pagefind")
 
 
 def made_by(entry: bytes | None) -> str | None:

@@ -4,14 +4,10 @@ by place in the plan, so the output does not depend on which worker finished fir
 
 from __future__ import annotations
 
-import ctypes
-import multiprocessing
 import os
 import signal
 import threading
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from engine.model.repository import Repository
@@ -33,22 +29,29 @@ _PR_SET_PDEATHSIG = 1  # linux/prctl.h  # in a worker process: one per program, 
 def worker_count(pages: int) -> int:
     """How many processes render the pages: ``POLICYCTL_JOBS`` if set, else one per
     ``PAGES_PER_WORKER`` pages, at most one per idle core, and one in a process running other threads."""
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return 1
     try:
         setting = jobs_setting()
     except ValueError:  # (the command line refuses it before building; the API chooses)
         setting = None
     if setting is not None:
-        return max(1, min(setting, pages))
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    # a second process gains nothing on a core another program keeps busy: count the idle ones
-    # (the build itself is one of the running processes, so it takes one of them)
-    try:
-        idle = cores - int(os.getloadavg()[0])
-    except OSError:
-        idle = cores
-    count = max(1, min(cores, idle + 1, pages // PAGES_PER_WORKER))
+        count = max(1, min(setting, pages))
+    else:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        # a second process gains nothing on a core another program keeps busy: count the idle ones
+        # (the build itself is one of the running processes, so it takes one of them)
+        try:
+            idle = cores - int(os.getloadavg()[0])
+        except OSError:
+            idle = cores
+        count = max(1, min(cores, idle + 1, pages // PAGES_PER_WORKER))
+    if count == 1:  # (most builds: multiprocessing, imported below, costs ~12 ms of a process's start)
+        return 1
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    if setting is not None:
+        return count
     # A process forked while another thread holds a lock (the allocator's, logging's, an import's)
     # can wait for it forever (Python 3.12+ warns on such a fork): workers only where the build's
     # thread is the only one. The command line's is; a threaded program building through the API
@@ -99,6 +102,10 @@ def render_parallel(
     for (program_id, tag), jobs in groups:
         size = max(1, -(-len(jobs) // parts))
         tasks += [(program_id, tag, [index[j] for j in jobs[k : k + size]]) for k in range(0, len(jobs), size)]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     _STATE = (repo, work, sources, at)
     try:
         with ProcessPoolExecutor(
@@ -124,6 +131,8 @@ def render_parallel(
 
 def _worker_start(parent: int) -> None:
     """In a new worker: die with the build (a killed build must not leave workers waiting forever)."""
+    import ctypes
+
     _RENDERERS.clear()
     try:
         libc = ctypes.CDLL(None, use_errno=True)
