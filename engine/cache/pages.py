@@ -124,6 +124,7 @@ def _reads_layout(folder: str, site: bool = False) -> bool:
     loading it fails, and a build that fails keeps nothing."""
     from jinja2 import TemplateError, meta
 
+    from engine.cache import parsed
     from engine.templates.check import parse
 
     for dirpath, dirnames, filenames in os.walk(folder):
@@ -137,9 +138,16 @@ def _reads_layout(folder: str, site: bool = False) -> bool:
                     text = f.read().decode("utf-8")
                 names = _NAMED.get((name, text))
                 if names is None:
-                    names = tuple(meta.find_referenced_templates(parse(text, name, path)))
+                    stored = (name, text)  # (on disk, for the next process: engine.cache.parsed)
+                    names = parsed.get("referenced_templates", stored, tuple)
+                    if names is None:
+                        try:
+                            names = tuple(meta.find_referenced_templates(parse(text, name, path)))
+                        except TemplateError:  # not Jinja (see above): it names none, whenever its text is this
+                            names = ()
+                        parsed.put("referenced_templates", stored, names)
                     _NAMED.put((name, text), names, len(text))
-            except (OSError, UnicodeError, TemplateError):  # (unreadable, not UTF-8, not Jinja: see above)
+            except (OSError, UnicodeError):  # (unreadable, not UTF-8: see above)
                 continue
             except Exception:  # an untrusted template Jinja's parser fails on otherwise
                 # (a number past int's 4,300 digits is a ValueError in its lexer, a nesting past the
@@ -154,7 +162,10 @@ def _reads_layout(folder: str, site: bool = False) -> bool:
 # The templates each template names, by its name and text (the tree they are read from is parsed from
 # those alone: engine.templates.check.parse): every build of a process (tests, `serve`) walked the
 # tree of every unchanged template again (1,718 walks, ~3 % of tests/test_incremental.py under
-# cProfile; ~6.6 -> ~1.5 ms a build of policies/, the largest page template most of it)
+# cProfile; ~6.6 -> ~1.5 ms a build of policies/, the largest page template most of it). A text
+# Jinja cannot parse is kept as naming none: the default `_site/README.md` was parsed again, and
+# failed, in every build of every repository without a `_site/` of its own (~2.5 ms of a ~30 ms
+# build of the starter in process).
 _NAMED: Memo[tuple[str | None, ...]] = Memo(1024, 32 * 1024 * 1024)  # weight: the text's length
 
 

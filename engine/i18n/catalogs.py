@@ -212,32 +212,51 @@ def jinja_extract(fileobj: Any, keywords: Any, comment_tags: Any, options: dict[
     if options != JINJA_OPTIONS:  # the environment below is babel_extract's for these options only
         yield from babel_extract(fileobj, keywords, comment_tags, options)
         return
-    if not _extraction:
-        from engine.templates.sandbox import TextsAreCharacters
-
-        env = prelexed_environment()(
-            extensions=[InternationalizationExtension, TextsAreCharacters], cache_size=0, auto_reload=False
-        )
-        env.policies["ext.i18n.trimmed"] = True
-        env.newstyle_gettext = True  # type: ignore[attr-defined]
-        _extraction.append(env)
-    env = _extraction[0]
     text = fileobj.read()
     source = text.decode("utf-8")
     key = (hashlib.blake2b(text, digest_size=20).digest(), tuple(sorted(keywords)), tuple(comment_tags))
     known = _extracted.get(key)
     if known is None:
-        lexed = env.preprocess(source)
-        tree = tree_for_extraction(lexed)
-        found = (
-            extract_from_ast(env.parse(source), keywords) if tree is None else _extract_from_check_tree(tree, keywords)
-        )
-        tokens = raw_tokens(env, lexed)
-        finder = _CommentFinder(list(env.lex(lexed)) if tokens is None else tokens, comment_tags)
-        known = tuple((lineno, func, message, tuple(finder.find_comments(lineno))) for lineno, func, message in found)
+        from engine.cache import parsed
+
+        stored = (key[0], "\0".join(key[1]), "\0".join(key[2]))  # (on disk, for the next process)
+        known = parsed.get("jinja_extract", stored, _thawed)
+        if known is None:
+            if not _extraction:
+                from engine.templates.sandbox import TextsAreCharacters
+
+                made = prelexed_environment()(
+                    extensions=[InternationalizationExtension, TextsAreCharacters], cache_size=0, auto_reload=False
+                )
+                made.policies["ext.i18n.trimmed"] = True
+                made.newstyle_gettext = True  # type: ignore[attr-defined]
+                _extraction.append(made)
+            env = _extraction[0]
+            lexed = env.preprocess(source)
+            tree = tree_for_extraction(lexed)
+            found = (
+                extract_from_ast(env.parse(source), keywords)
+                if tree is None
+                else _extract_from_check_tree(tree, keywords)
+            )
+            tokens = raw_tokens(env, lexed)
+            finder = _CommentFinder(list(env.lex(lexed)) if tokens is None else tokens, comment_tags)
+            known = tuple(
+                (lineno, func, message, tuple(finder.find_comments(lineno))) for lineno, func, message in found
+            )
+            parsed.put("jinja_extract", stored, known)
         _extracted.put(key, known, len(text))  # (a template that fails to parse raised above: never kept)
     for lineno, func, message, comments in known:
         yield lineno, func, message, list(comments)  # (a fresh list: callers may change theirs)
+
+
+def _thawed(value: Any) -> tuple[tuple[int, str, Any, tuple[str, ...]], ...]:
+    """What `jinja_extract` found, from its JSON on disk (engine.cache.parsed): a message of
+    several texts (a plural, a context) and the comments are tuples again."""
+    return tuple(
+        (lineno, func, tuple(message) if isinstance(message, list) else message, tuple(comments))
+        for lineno, func, message, comments in value
+    )
 
 
 # What `jinja_extract` found in a text (JINJA_OPTIONS; keywords, comment tags), for the next
