@@ -96,14 +96,16 @@ class Bench:
         timeout: float = 900,
         env: dict[str, str] | None = None,
         same: bool = False,
+        cwd: str = ROOT,
     ) -> Run:
         """Median wall time of a whole process (after one warm-up run), and its peak memory. A quick
         run runs each process once, without the warm-up (its numbers are not read). ``same``: what
         the command prints does not depend on what ran before it (no file edited between two calls),
-        so a quick run answers a second call with the first one's run instead of starting it again."""
+        so a quick run answers a second call with the first one's run instead of starting it again.
+        ``cwd``: the folder it runs in (the clone's top, unless a command finds its repository there)."""
         if self.quick:
             runs = 0
-            if same and env is None and stdin is None and tuple(cmd) in self.made:
+            if same and env is None and stdin is None and cwd == ROOT and tuple(cmd) in self.made:
                 return self.made[tuple(cmd)]
         times, cpus, rss, last = [], [], 0, ("", 0)
         full = (self.pin if pin else []) + cmd
@@ -114,7 +116,7 @@ class Bench:
                 run_env = {**self.env, **(env or {})}
             with open(stdin, "rb") if stdin else open(os.devnull, "rb") as src, tempfile.TemporaryFile() as out:
                 start = time.perf_counter()
-                proc = subprocess.Popen(full, stdin=src, stdout=out, stderr=subprocess.STDOUT, env=run_env, cwd=ROOT)
+                proc = subprocess.Popen(full, stdin=src, stdout=out, stderr=subprocess.STDOUT, env=run_env, cwd=cwd)
                 status, usage = _wait(proc, start + timeout)
                 elapsed = time.perf_counter() - start
                 if status is None:
@@ -131,7 +133,7 @@ class Bench:
             rss = max(rss, usage.ru_maxrss)
             last = (text, proc.returncode)
         run = Run(statistics.median(times), rss, output=last[0], code=last[1], cpu=statistics.median(cpus))
-        if self.quick and same and env is None and stdin is None:
+        if self.quick and same and env is None and stdin is None and cwd == ROOT:
             self.made[tuple(cmd)] = run
         return run
 
@@ -977,6 +979,114 @@ def build(b: Bench, syn: str) -> None:
     mkdocs(b, small_out, pages, pages / statistics.median(cpus) if pages else "failed (no page count in its output)")
 
 
+def starter(b: Bench) -> None:
+    """`policyctl build` in the repository `policyctl init` writes (one program, two marketplaces,
+    six pages: what authors pay on every save and every CI run), beside its floor measured in the
+    same run: `python -c "import engine.cli"`, the command line's own start-up, which every command
+    pays. As processes, in CPU seconds (user + system, median; the machine may be shared): with an
+    empty cache, with nothing changed, and after one parameter's edit. And in process, through
+    click as the tests and `serve`'s preview build: nothing changed, and a copy in a new folder
+    with an empty cache folder (as each test builds)."""
+    top = os.path.join(b.work, "starter")
+    made = b.process([PY, CLI, "init", "--no-build", top], 0, pin=False)
+    if made.code != 0:
+        b.add("build", "policyctl build, the starter (init)", f"failed ({made.code})", note=made.output[-300:])
+        return
+    runs = 1 if b.quick else 9
+    floor = b.process([PY, "-c", "import engine.cli"], runs)
+    b.add("build", "import engine.cli (floor), CPU", floor.cpu)
+    command = [PY, CLI, "build"]
+    for label, env in (("empty cache", {"POLICYCTL_CACHE": FRESH}), ("nothing changed", None)):
+        run = b.process(command, runs, env=env, cwd=top)
+        if run.code != 0:
+            b.add("build", f"policyctl build, the starter, {label}", f"failed ({run.code})", note=run.output[-300:])
+            return
+        b.add(
+            "build",
+            f"policyctl build, the starter (init), {label}, CPU",
+            run.cpu,
+            "import engine.cli (floor)",
+            floor.cpu,
+            verdict=f"{run.cpu / floor.cpu:.1f}x floor" if floor.cpu else "n/a",
+            note=f"{run.seconds * 1e3:.0f} ms wall; " + run.output.strip().splitlines()[-1]
+            if run.output.strip()
+            else "",
+        )
+    path = os.path.join(top, "policies", "returns", "program.yaml")
+    with open(path, encoding="utf-8") as f:
+        original = f.read()
+    cpus = []
+    try:
+        for step in range(runs + 1):  # (each a different value: each rebuild has a page to render)
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(original.replace("value: 30\n", f"value: {31 + step}\n", 1))
+            run = b.process(command, 0, cwd=top)
+            if run.code != 0:
+                b.add("build", "policyctl build, the starter, one edit", f"failed ({run.code})", note=run.output[-300:])
+                return
+            cpus.append(run.cpu)
+    finally:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(original)
+    edited = statistics.median(cpus[1:] if len(cpus) > 1 else cpus)
+    b.add(
+        "build",
+        "policyctl build, the starter, one parameter edited, CPU",
+        edited,
+        "import engine.cli (floor)",
+        floor.cpu,
+        verdict=f"{edited / floor.cpu:.1f}x floor" if floor.cpu else "n/a",
+    )
+    in_process(b, top)
+
+
+def in_process(b: Bench, top: str) -> None:
+    """The starter built in this process through click (as tests/support.run_cli), CPU per build."""
+    from click.testing import CliRunner
+
+    from engine.cli import main
+
+    def once(where: str) -> float:
+        old = os.getcwd()
+        os.chdir(where)
+        try:
+            start = time.process_time()
+            result = CliRunner().invoke(main, ["build"])
+            spent = time.process_time() - start
+        finally:
+            os.chdir(old)
+        if result.exit_code != 0:
+            raise RuntimeError(result.output[-300:])
+        return spent
+
+    before = os.environ.get("POLICYCTL_CACHE")
+    copies = tempfile.mkdtemp(dir=b.work, prefix="copies-")
+    n = 2 if b.quick else 40
+    try:
+        os.environ["POLICYCTL_CACHE"] = b.env["POLICYCTL_CACHE"]
+        once(top)  # (the memos and the cache filled)
+        warm = statistics.median(once(top) for _ in range(n))
+        fresh = []
+        for i in range(n):  # a copy in a new folder with an empty cache folder: as each test builds
+            copy = os.path.join(copies, str(i))
+            shutil.copytree(os.path.join(top, "policies"), os.path.join(copy, "policies"))
+            shutil.copy(os.path.join(top, "policyctl.toml"), copy)
+            os.environ["POLICYCTL_CACHE"] = os.path.join(copy, ".cache")
+            fresh.append(once(copy))
+            shutil.rmtree(copy)
+    except RuntimeError as e:
+        b.add("build", "policyctl build, the starter, in process", "failed", note=str(e))
+        return
+    finally:
+        shutil.rmtree(copies, ignore_errors=True)
+        if before is None:
+            os.environ.pop("POLICYCTL_CACHE", None)
+        else:
+            os.environ["POLICYCTL_CACHE"] = before
+    b.add("build", "  in process (click), nothing changed, CPU", warm)
+    b.add("build", "  in process, a copy in a new folder, empty cache, CPU", statistics.median(fresh))
+
+
 def _pages(output: str) -> int | None:
     m = re.search(r"(\d[\d,]*) pages", output)
     return int(m.group(1).replace(",", "")) if m else None
@@ -1338,7 +1448,7 @@ def main() -> int:
     ap.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
     ap.add_argument("--keep", metavar="DIR", help="work in DIR and keep it (default: a temporary folder)")
     ap.add_argument(
-        "--only", metavar="SECTIONS", help="comma-separated: startup,document,decide,batch,bundle,build,growth"
+        "--only", metavar="SECTIONS", help="comma-separated: startup,document,decide,batch,bundle,build,starter,growth"
     )
     args = ap.parse_args()
     work = args.keep or tempfile.mkdtemp(prefix="policyctl-bench-")
@@ -1363,6 +1473,7 @@ def main() -> int:
             ("batch", lambda: batch(b)),
             ("bundle", lambda: bundles(b)),
             ("build", lambda: build(b, syn)),
+            ("starter", lambda: starter(b)),
             ("growth", lambda: growth(b)),
         )
         for name, fn in sections:

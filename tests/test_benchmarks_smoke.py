@@ -46,6 +46,12 @@ EVERY_KIND = (
     ("build", "rebuild after one more marketplace"),
     ("build", "two worker processes"),
     ("build", "mkdocs build"),
+    ("build", "import engine.cli (floor)"),
+    ("build", "the starter (init), empty cache"),
+    ("build", "the starter (init), nothing changed"),
+    ("build", "the starter, one parameter edited"),
+    ("build", "in process (click), nothing changed"),
+    ("build", "in process, a copy in a new folder"),
     ("growth", "validate"),
     ("growth", "build"),
 )
