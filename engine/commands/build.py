@@ -144,7 +144,9 @@ def _build(
         return result
     elif differences:
         try:
-            left = outtree.write(out, files, built.kept, on_disk, survey)
+            # (the files `differences` found as they are on disk are not read again to learn it)
+            stale = set(changed)
+            left = outtree.write(out, files, built.kept, on_disk, survey, {rel for rel in files if rel not in stale})
         except OSError as e:
             result.failure = (e.filename or out, e.strerror or str(e), isinstance(e, outtree.PartlyWritten))
             return result

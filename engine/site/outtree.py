@@ -113,11 +113,14 @@ def write(
     kept: set[str] | frozenset[str] = frozenset(),
     on_disk: list[str] | None = None,
     survey: Survey | None = None,
+    current: Collection[str] = (),
 ) -> list[str]:
     """Make ``folder`` hold ``files`` (with the build record among them) and the files in ``kept``
     (left as they are on disk), remove policyctl's files no longer produced, and leave every other
     file alone; OSError (with the path) when it cannot. ``survey``: engine.site.ownership's
     survey of the folder, if the caller made one (then ``files`` holds the new record).
+    ``current``: files of ``files`` the caller just found on disk with these bytes (`differences`
+    read them): not read a second time to learn that they need no writing.
 
     When every file in the folder is policyctl's and nothing is kept, the tree is replaced
     atomically: on any failure, and if the process is killed at any point, ``folder`` is left as
@@ -146,7 +149,7 @@ def write(
     tmp = temporary(parent, base)
     try:
         if (kept or not survey.whole) and os.path.isdir(folder):
-            _update(folder, files, tmp, survey)
+            _update(folder, files, tmp, survey, current)
             return left
         # the new tree is made in a folder inside the temporary one, which keeps its proof
         # (``temporary``) through the swap: after it, the previous tree is there
@@ -177,16 +180,16 @@ def write(
     return left
 
 
-def _update(folder: str, files: dict[str, bytes], tmp: str, survey: Survey) -> None:
+def _update(folder: str, files: dict[str, bytes], tmp: str, survey: Survey, current: Collection[str] = ()) -> None:
     """Write the files that differ from the disk (staged in ``tmp`` first; the record last, after
-    a pending one), remove policyctl's leftovers."""
+    a pending one), remove policyctl's leftovers. ``current``: see `write`."""
     from engine.site import ownership
 
     record = ownership.RECORD
     staged: list[tuple[str, str]] = []
     pending: dict[str, str] = {}
     for i, (rel, data) in enumerate(sorted(files.items(), key=lambda item: item[0] == record)):
-        if read_file(folder, rel) == data:
+        if rel in current or read_file(folder, rel) == data:
             continue
         temporary = os.path.join(tmp, str(i))
         with open(temporary, "wb") as f:
