@@ -809,6 +809,34 @@ def test_revision_before_the_folder_existed(tmp_path: Path) -> None:
     assert "  program `loans` added\n" in out
 
 
+def test_a_revision_is_read_as_committed_whatever_its_gitattributes_say(tmp_path: Path) -> None:
+    """A revision was read with `git archive`, which applies the revision's own `.gitattributes`:
+    a pull request adding `export-ignore` hid a program from the diff ("program `loans` removed"),
+    and `export-subst` rewrote `$Format:%H$` in a reason (a row "changed" that no commit changed).
+    The diff reports what the commits hold: here the one value changed, as for the folder."""
+    shutil.copytree(MINI, tmp_path / "policies")
+    edit(tmp_path / "policies" / DECISION, "reason: Returned on time.", "reason: Returned on time ($Format:%H$).")
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", "policies")
+    git(tmp_path, "commit", "-q", "-m", "one")
+    attributes = "policies/loans/program.yaml export-ignore\npolicies/** export-subst\n"
+    (tmp_path / ".gitattributes").write_text(attributes, encoding="utf-8")
+    edit(tmp_path / "policies" / PROGRAM, "    value: 21", "    value: 30")
+    git(tmp_path, "add", ".gitattributes", "policies")
+    git(tmp_path, "commit", "-q", "-m", "two")
+    changes = (
+        "Parameters:\n"
+        "  loans · nl · loan_days 21 → 30 until 2023-12-31\n"
+        "\n"
+        "Pages that change:\n"
+        "  loans · nl · nl, en (because of loan_days)\n"
+    )
+    r = run_cli("diff", "HEAD~1", "HEAD", "--at", "2024-05-01", cwd=tmp_path)
+    assert (r.code, r.out, r.err) == (0, "policy changes HEAD~1 → HEAD\n\n" + changes, ""), r
+    r = run_cli("diff", "HEAD~1", "policies", "--at", "2024-05-01", cwd=tmp_path)  # the same change, from the folder
+    assert (r.code, r.out, r.err) == (0, "policy changes HEAD~1 → policies\n\n" + changes, ""), r
+
+
 @pytest.mark.parametrize("spec", ["HEAD", "HEAD~1", "main"])
 def test_a_repository_with_no_commits_says_so(tmp_path: Path, spec: str) -> None:
     """`diff HEAD .` right after `git init` said "`HEAD` is neither a folder nor a git revision",
