@@ -329,7 +329,10 @@ def _refused_by_every_reader(path: Path, where: tuple[Any, ...], detail: str | N
             stdin='{"units": 5}',
         )
         assert decided.code in (0, 1) and "Traceback" not in decided.out + decided.err, decided
-        assert decided.code == 0 or said in decided.out + decided.err, decided
+        if said not in decided.out + decided.err:  # not refused: answered, exit 1 when the answer has an error
+            assert decided.code == int('"severity": "error"' in decided.out), decided
+        if explain and where[-2:] == ("when", "python"):  # code only an explanation runs: refused there (D005)
+            assert '"code": "D005"' in decided.out and f"failed{detail}" in decided.out, decided
     from engine.service.state import Source
 
     with pytest.raises(PolicyError) as raised:

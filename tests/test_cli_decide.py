@@ -366,3 +366,32 @@ def test_a_json_answer_says_the_day_and_zone_it_answered_for(
     assert answers[0]["outputs"]["allowed"] is False  # (2024's window, 30 days: the day it says)
     if "explained" not in form:
         assert all(list(a)[-3:] == ["problems", "at", "time_zone"] for a in answers)  # as /v1/decide's, then
+
+
+NEVER_ROW = """\
+hit: collect
+let:
+  ratio: "100 // days_since_delivery"
+rules:
+  - id: never
+    when: "false"
+    reason: Never.
+    then: {allowed: "= ratio > 1", free_shipping: false}
+"""
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+@pytest.mark.parametrize("lines", [["0"], ["0", "3"], ["3", "0"]], ids=["one", "batch", "batch, second line"])
+def test_a_problem_met_only_explaining_exits_1(init_repo: Path, lines: list[str], fmt: str) -> None:
+    """The explaining path computes a `collect` row's output lets before its `when`, also for a row
+    whose `when` is always false, which the answer skips: here a division by zero (D005) that only
+    `--explain` meets. The answer printed has that error among its problems, and exited 0."""
+    decision = init_repo / "policies" / "returns" / "decisions" / "return_allowed.yaml"
+    text = decision.read_text(encoding="utf-8")
+    decision.write_text(text.replace("hit: first\nrules:\n", NEVER_ROW, 1), encoding="utf-8")
+    payload = "".join(f'{{"days_since_delivery": {n}}}\n' for n in lines)
+    args = ["decide", "returns.return_allowed", "-m", "us", "--at", "2024-06-01", "--input", "-", "--format", fmt]
+    assert run_cli(*args, "--root", str(init_repo), stdin=payload).code == 0  # answered: no problem
+    r = run_cli(*args, "--explain", "--root", str(init_repo), stdin=payload)
+    assert "`let` `ratio`: `100 // days_since_delivery` failed: division by zero" in r.out, r
+    assert "D005" in r.out and r.code == 1, r

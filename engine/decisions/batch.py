@@ -198,7 +198,7 @@ def answer(
         return _refused(not_finite(result, pos.file, pos.line)), True
     if size > MAX_ANSWER:
         return _refused(_too_large(pos.file, pos.line, size)), True
-    return body, not result.ok
+    return body, not result.ok or (explain and _explained_failed(body))
 
 
 def _refused(problem: Problem) -> dict[str, Any]:
@@ -342,10 +342,12 @@ def _stream(  # noqa: C901 - the batch's hot loop, kept whole: a call per line w
                 if result.problems and not result.ok:  # `ok` looks at the problems: none, nothing to ask
                     failed = True
                 try:
-                    if explain or result.problems:
-                        text = (
-                            encode(_explained(result, resolved) if explain else {**result.to_json(), **when})[1:] + "\n"
-                        )
+                    if explain:
+                        said = _explained(result, resolved)
+                        failed = failed or _explained_failed(said)
+                        text = encode(said)[1:] + "\n"
+                    elif result.problems:
+                        text = encode({**result.to_json(), **when})[1:] + "\n"
                     else:
                         text = _line(result, lines, encode, tail)
                         if row is not None:
@@ -846,6 +848,13 @@ def decided_for(resolved: Any) -> dict[str, Any]:
     mp = getattr(resolved, "marketplace", None)
     when = {"at": getattr(resolved, "at", None), "time_zone": getattr(mp, "time_zone", None)}
     return {k: v for k, v in when.items() if v is not None}
+
+
+def _explained_failed(body: dict[str, Any]) -> bool:
+    """Whether an explained answer (``_explained``) has an error: the explaining path can fail
+    where the answer did not (a D005 in a `let` of a row the fast path skips, one whose `when` is
+    always false), and an answer with problems exits 1, explained or not."""
+    return any(p["severity"] == "error" for p in body["problems"])
 
 
 def _explained(result: Any, resolved: Any) -> dict[str, Any]:
