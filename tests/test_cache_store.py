@@ -95,6 +95,22 @@ def test_cache_info_and_clear(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert mine.read_text() == "kept"  # only policyctl's own folders are removed
 
 
+@pytest.mark.parametrize("given", ["~/x", "~"])
+def test_a_cache_folder_from_home_is_there_as_a_shell_says_it(
+    init_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: str
+) -> None:
+    """`POLICYCTL_CACHE: ~/x` in a GitHub Actions `env:` is not expanded by any shell: the cache was
+    written into a folder named `~` in the checkout (and `git status` showed it)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("POLICYCTL_CACHE", given)
+    cache = home / given[2:] if given != "~" else home
+    assert run_cli("validate", cwd=init_repo).code == 0
+    assert not (init_repo / "~").exists() and (cache / "documents").is_dir()
+    assert run_cli("cache", "info", cwd=init_repo).out.splitlines()[0] == f"cache: {cache}"
+
+
 def test_cache_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("POLICYCTL_CACHE", "off")
     assert run_cli("cache", "info").out == "cache: off (POLICYCTL_CACHE)\n"

@@ -4,8 +4,9 @@ Every disk cache of policyctl (parsed documents, decision compile problems, temp
 rendered pages, files `fmt` found formatted) lives in a sub-folder of one root and follows the
 same three rules:
 
-- **Where**: ``$POLICYCTL_CACHE``, else ``$XDG_CACHE_HOME/policyctl``, else ``~/.cache/policyctl``;
-  ``POLICYCTL_CACHE=off`` (or ``0``, ``no``, ``false``, empty) turns every cache off.
+- **Where**: ``$POLICYCTL_CACHE`` (a leading ``~`` is the home folder, as a shell reads it), else
+  ``$XDG_CACHE_HOME/policyctl``, else ``~/.cache/policyctl``; ``POLICYCTL_CACHE=off`` (or ``0``,
+  ``no``, ``false``, empty) turns every cache off.
 - **Whose**: every entry is made under ``engine_stamp()`` — a digest of *every* engine source file
   (all rooms, no hand-kept list), the Python version, *every* installed distribution with its
   version and the time zone database. An edit to any engine module, an upgrade of any library or
@@ -39,8 +40,10 @@ def root() -> str | None:
         return None
     if not where:
         base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        where = os.path.join(base, "policyctl")
-    return where
+        return os.path.join(base, "policyctl")
+    # `~` as a shell expands it: a GitHub Actions `env:` value (or a .env file, a systemd unit)
+    # passes it as is, and the cache became a folder named `~` in the checkout
+    return os.path.expanduser(where)
 
 
 def folder(kind: str) -> str | None:
