@@ -268,12 +268,8 @@ def _paths_root_callback(ctx: click.Context, _param: click.Parameter, root: str 
 
 def _policies_shown(found: Any, root: str | None) -> str:
     """The policies folder as messages show it: spelt from `--root` as the user wrote it, else
-    relative to the working folder (engine.source.project.Project.shown)."""
-    if root is None:
-        return str(found.shown(found.policies))
-    if os.path.abspath(root) == found.policies:
-        return root
-    return os.path.join(root, os.path.relpath(found.policies, found.top))
+    relative to the working folder (engine.source.project.Project.policies_shown)."""
+    return str(found.policies_shown(root))
 
 
 def _out_callback(ctx: click.Context, _param: click.Parameter, out: str | None) -> str:

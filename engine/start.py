@@ -1,30 +1,44 @@
-"""The `policyctl` process's entry: one common command answered without click, the rest by click.
+"""The `policyctl` process's entry: the common commands answered without click, the rest by click.
 
 A service or batch job that starts `policyctl decide PROGRAM.DECISION -m MP [--at DATE] --bundle
 FILE --input FILE|-` pays for its start-up once per answer, and click's import and the command
 tree (engine/cli.py) cost more than the answer. So exactly that form, each option given once and
 spelt as the help shows it, is answered here with the same engine calls the click command makes;
-anything else (another option, `--opt=value`, a value that looks like an option, a missing or
-repeated option, a bundle or question that yields a problem, an input that cannot be opened) goes
-to click before any input is read, so output, messages and exit codes are click's own.
+so is the same form from the repository (`--root DIR` or the one holding the working folder,
+instead of `--bundle`), and `validate [PATH ...]` whose report goes to a file or a pipe (the
+pre-commit hook, CI; ~a fifth of its process on a small repository was click and the command
+tree). Anything else (another option, `--opt=value`, a value that looks like an option, a missing
+or repeated option, a bundle, repository or question that yields a problem, an input that cannot
+be opened, a path that is not there, a report for a terminal) goes to click before any input is
+read or anything is written, so output, messages and exit codes are click's own.
 `tests/test_start.py` compares both paths' bytes and exit codes.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
     from typing import TextIO
 
+    from engine.source.project import Project
+
 # option spellings -> the one name each stands for (as engine/cli.py's `decide` declares them)
-_OPTIONS = {"-m": "m", "--marketplace": "m", "--at": "at", "--bundle": "bundle", "--input": "input", "-i": "input"}
+_OPTIONS = {
+    "-m": "m",
+    "--marketplace": "m",
+    "--at": "at",
+    "--bundle": "bundle",
+    "--input": "input",
+    "-i": "input",
+    "--root": "root",
+}
 
 
 def parse(argv: list[str]) -> dict[str, str] | None:
     """The fast form's values, or None when click must read ``argv``."""
-    if len(argv) < 8 or argv[0] != "decide":
+    if len(argv) < 6 or argv[0] != "decide":
         return None
     found: dict[str, str] = {}
     rest = iter(argv[1:])
@@ -41,23 +55,33 @@ def parse(argv: list[str]) -> dict[str, str] | None:
         found[name] = value
     target = found.get("target", "")
     dot = target.find(".")
-    if not {"target", "m", "bundle", "input"} <= found.keys() or dot <= 0 or dot == len(target) - 1:
+    if not {"target", "m", "input"} <= found.keys() or dot <= 0 or dot == len(target) - 1:
+        return None
+    if ("bundle" in found) == ("root" in found) and "root" in found:  # (both: click's to judge)
         return None
     return found
 
 
 def answer(argv: list[str]) -> int | None:
     """Answer the fast form: its exit code, or None when click must run (nothing read yet)."""
+    if argv[:1] == ["validate"]:
+        return _validate(argv[1:])
     args = parse(argv)
     if args is None:
         return None
-    from engine.bundle.load import load_bundle
     from engine.problems import ASKED, PolicyError
 
     program, decision = args["target"].split(".", 1)
     marketplace, at = args["m"], args.get("at")
     try:  # every question the answer asks before it reads the input: a problem here is click's to tell
-        repo = load_bundle(args["bundle"])
+        if "bundle" in args:
+            from engine.bundle.load import load_bundle
+
+            repo = load_bundle(args["bundle"])
+        else:
+            repo = _repository(args.get("root"))
+            if repo is None:
+                return None
         repo.compiled(program, decision)
         repo.params(program, marketplace, repo.resolve(program, marketplace, at).at)
     except PolicyError:
@@ -102,6 +126,86 @@ def answer(argv: list[str]) -> int | None:
             progress.close()
         if source is not sys.stdin:
             source.close()
+    return 1 if failed else 0
+
+
+def _project(root: str | None) -> Project | None:
+    """The repository as engine/cli.py's `--root` finds it (`_find_project`): the one ``root``
+    names, else the one holding the working folder (None: none there). Raises ProjectError where
+    click refuses it (a policyctl.toml it cannot use)."""
+    from engine.source import project
+
+    found = project.at(root) if root is not None else project.find()
+    if found is not None and found.languages is not None:
+        from engine.model.repository import marketplace_locales
+
+        project.check_languages(found, marketplace_locales(found.policies))
+    return found
+
+
+def _repository(root: str | None) -> Any:
+    """The repository `decide` answers from, loaded as engine/cli.py's `_repo_for_questions` loads
+    it; None when click must tell something (no repository, a policyctl.toml it refuses, an error
+    in its files). Raises PolicyError as loading does."""
+    from engine.source.project import ProjectError
+
+    try:
+        found = _project(root)
+    except ProjectError:
+        return None
+    if found is None:
+        return None
+    from engine.model.repository import load
+
+    repo = load(found.policies_shown(root))
+    if found.languages is not None:
+        repo.languages = found.languages
+    if any(p.severity == "error" for p in repo.problems):
+        return None
+    return repo
+
+
+def _validate(paths: list[str]) -> int | None:
+    """`validate [PATH ...]` (no option) as engine/cli.py's `validate` answers it, when its report
+    goes to a file or a pipe: there click neither colours it nor shows the files' lines, and writes
+    the report's text as it is (a text holding an escape character, which click would strip, is
+    left to click). None when click must answer, before anything is written."""
+    import io
+    import os
+
+    out = sys.stdout
+    if not isinstance(out, io.TextIOWrapper) or out.isatty() or out.encoding.lower() not in ("utf-8", "utf8"):
+        return None  # a terminal (colour, the files' lines); another stream or encoding (click rewraps it)
+    if any(not path or path.startswith("-") or not os.path.exists(path) for path in paths):
+        return None  # an option, standard input, a path that is not there: click's to tell
+    from engine.source.project import ProjectError
+
+    try:
+        found = _project(None)  # (click's `--root` callback finds it even when paths are given)
+    except ProjectError:
+        return None
+    if found is None and not paths:
+        return None  # "no policy repository here": click's to tell
+    from engine.commands.validate import validate
+    from engine.console import Console
+
+    progress = Console().progress("reading policy files")
+    try:
+        given = paths if paths or found is None else [found.policies_shown(None)]
+        outcome = validate(given, progress=progress, languages=None if found is None else found.languages)
+    finally:
+        progress.close()
+    if outcome.usage:  # (a path removed since it was looked at)
+        return None
+    strict = found is not None and found.strict
+    failed = any(p.severity == "error" or strict for p in outcome.problems)
+    from engine.problems import report
+
+    text = report.text(outcome.problems, outcome.files, None)
+    if "\033" in text:
+        return None
+    out.write(text)
+    out.flush()
     return 1 if failed else 0
 
 

@@ -56,6 +56,16 @@ class Project:
             return os.path.relpath(path)
         return path
 
+    def policies_shown(self, root: str | None) -> str:
+        """The policies folder as messages show it: spelt from `--root` as the user wrote it
+        (``root``), else relative to the working folder (``shown``). For engine/cli.py's `--root`
+        and engine/start.py's commands answered without click alike."""
+        if root is None:
+            return str(self.shown(self.policies))
+        if os.path.abspath(root) == self.policies:
+            return root
+        return os.path.join(root, os.path.relpath(self.policies, self.top))
+
 
 def checkout_root(start: str = ".") -> str | None:
     """The top of the checkout CI annotations name files from (`validate --format github|sarif`):
