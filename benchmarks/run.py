@@ -247,6 +247,7 @@ def startup_and_validate(b: Bench, syn: str) -> None:
     imports = b.process([PY, "-c", "import yaml, jsonschema, jinja2, click"], runs, same=True)
     b.add("start-up", "python -c pass (floor)", floor.seconds)
     b.add("start-up", "import yaml, jsonschema, jinja2, click (floor)", imports.seconds)
+    starter_rows(b, floor)
     real = os.path.join(ROOT, "policies")
     if os.path.isdir(real):
         files = checked(b, real)
@@ -309,6 +310,43 @@ def startup_and_validate(b: Bench, syn: str) -> None:
                 "check-jsonschema",
                 peer / files if isinstance(peer, float) else peer,
             )
+
+
+def starter_rows(b: Bench, floor: Run) -> None:
+    """`validate` and `decide` on the repository `policyctl init` makes (a small one: what a
+    pre-commit hook, CI or a script pays on every call is mostly fixed cost), beside the process
+    floor (`python -c pass`) measured in the same run: CPU seconds (user + system, which other
+    processes on the machine disturb less than wall time) and the ratio to the floor's."""
+    runs = 1 if b.quick else 15
+    top = os.path.join(b.work, "starter")
+    if not os.path.isdir(top):
+        made = b.process([PY, CLI, "init", top], 0)
+        if made.code != 0:
+            b.add("starter", "policyctl init", f"failed: {made.output.strip()[-200:]}")
+            return
+    request = os.path.join(b.work, "starter-input.json")
+    with open(request, "w", encoding="utf-8") as f:
+        f.write('{"days_since_delivery": 3}\n')
+    files = checked(b, top)
+    decide = [PY, CLI, "decide", "returns.return_allowed", "-m", "us", "--root", top, "--input", request]
+    b.add("starter", "python -c pass (floor), CPU", floor.cpu)
+    for label, cmd, env in (
+        (f"validate ({files} files, warm cache), CPU", [PY, CLI, "validate", top], None),
+        (f"validate ({files} files, cold: empty cache), CPU", [PY, CLI, "validate", top], {"POLICYCTL_CACHE": FRESH}),
+        ("validate (cache off), CPU", [PY, CLI, "validate", top], {"POLICYCTL_CACHE": "off"}),
+        ("decide one input (warm cache), CPU", decide, None),
+    ):
+        ours = b.process(cmd, runs, env=env)
+        r = ratio(ours.cpu, floor.cpu)
+        b.add(
+            "starter",
+            f"policyctl {label}",
+            ours.cpu if ours.code == 0 else f"failed: {ours.output.strip()[-200:]}",
+            "python -c pass (floor)",
+            floor.cpu,
+            target="(no target)",
+            verdict="n/a" if r is None else f"{r:.2f}x floor",
+        )
 
 
 ONE_PROCESS = """

@@ -23,6 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 EVERY_KIND = (
     ("start-up", "python -c pass"),
     ("start-up", "import yaml, jsonschema, jinja2, click"),
+    ("starter", "policyctl validate (8 files, warm cache)"),
+    ("starter", "policyctl decide one input"),
     ("validate", "policyctl validate policies/"),
     ("validate", "policyctl validate, synthetic"),
     ("validate", "check-jsonschema"),
