@@ -603,6 +603,18 @@ def test_a_language_no_marketplace_publishes_is_a_usage_error(
     assert german.is_file()
 
 
+def test_the_languages_are_held_to_marketplaces_yaml_as_it_is_now(repo: Path) -> None:
+    """What marketplaces.yaml publishes is kept in the process by its bytes (every command asks it
+    before loading): an edit of its `locales` is seen by the next command, and undoing it too."""
+    markets = repo / "policies/marketplaces.yaml"
+    assert run_cli("validate", cwd=repo).code == 0
+    edit(markets, "locales: [de, en]", "locales: [en]")
+    result = run_cli("validate", cwd=repo)
+    assert result.code == 2 and "`languages` lists `de`, which no marketplace publishes" in result.err, result
+    edit(markets, "locales: [en]", "locales: [de, en]")
+    assert run_cli("validate", cwd=repo).code == 0
+
+
 @pytest.mark.parametrize(
     ("typo", "hint"),
     [
