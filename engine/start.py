@@ -247,7 +247,12 @@ def run() -> None:
     code: int | str | None
     try:
         try:
-            code = answer(argv)
+            try:
+                code = answer(argv)
+            except (EOFError, KeyboardInterrupt):  # (^C in a long validate) ended as click's
+                # standalone mode ends a command: a blank line closing the terminal's ^C, exit 1
+                sys.stderr.write("\nAborted!\n")
+                code = 1
             if code is None:
                 from engine.cli import main
 

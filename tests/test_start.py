@@ -296,3 +296,31 @@ def test_the_process_validates_without_click(init_repo: Path) -> None:
     slow = run_cli("validate", cwd=init_repo)
     assert (fast.returncode, fast.stdout) == (slow.code, slow.out) == (0, slow.out)
     assert " click" not in fast.stderr  # -X importtime lists every module imported
+
+
+def test_an_interrupted_validate_ends_as_click_ends_it(
+    init_repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """^C during a long validate: "Aborted!" after a blank line, exit 1, never a traceback, on the
+    path without click as on click's (its standalone mode)."""
+    import click
+
+    from engine.cli import main
+    from engine.commands import validate as command
+
+    within_click = []
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        within_click.append(click.get_current_context(silent=True) is not None)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(command, "validate", interrupted)
+    monkeypatch.chdir(init_repo)
+    monkeypatch.setattr(sys, "argv", ["policyctl", "validate"])  # (capsys: standard output not a terminal)
+    ends = []
+    for end in (start.run, lambda: main(["validate"], prog_name="policyctl")):
+        with pytest.raises(SystemExit) as e:
+            end()
+        ends.append((e.value.code, tuple(capsys.readouterr())))
+    assert within_click == [False, True]
+    assert ends[0] == ends[1] == (1, ("", "\nAborted!\n"))
