@@ -1025,7 +1025,7 @@ def starter(b: Bench) -> None:
     empty cache, with nothing changed, and after one parameter's edit. And in process, through
     click as the tests and `serve`'s preview build: nothing changed, and a copy in a new folder
     with an empty cache folder (as each test builds)."""
-    top = os.path.join(b.work, "starter")
+    top = os.path.join(b.work, "starter-build")  # (its own: it edits a parameter; `starter_rows` reads theirs)
     made = b.process([PY, CLI, "init", "--no-build", top], 0, pin=False)
     if made.code != 0:
         b.add("build", "policyctl build, the starter (init)", f"failed ({made.code})", note=made.output[-300:])
