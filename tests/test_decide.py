@@ -7,16 +7,20 @@ from __future__ import annotations
 
 import json
 import pickle
+from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+import engine
 from engine.decisions.compile import CompiledDecision, DecisionResult, compile_decision
 from engine.decisions.inputs import InputChecker
 from engine.model.policy import Decision, Expr, HitPolicy, Rule
+from engine.policytests import cases as testing
 from engine.problems import Pos
+from support import MINI, ROOT
 
 FILE = "d.yaml"
 BANDS = [
@@ -602,6 +606,109 @@ def test_fast_path_and_explaining_path_agree(units: Any, contacts: Any, hit: Hit
     assert fast == slow
 
 
+# Edge tables: each hit policy, rows whose `when` is always false (D002: the answer skips them) or
+# false for some inputs, `let`s and outputs that fail for some inputs (`x` zero, three, missing,
+# text), a default that fails, aggregates. The explanation must explain the answer: the same
+# matches, outputs and problems (a `let` computed where the answer computes it), and the rows it
+# lists matched as the answer's matches say (where it fails first: test_a_collect_tables_explanation_fails_...).
+EDGE_LETS = {"ratio": e("100 // x", 90), "half": e("ratio / 2", 91), "off": e("10 // (x - 3)", 92)}
+EDGE_WHENS = [
+    None,
+    "false",
+    "false",
+    "true",
+    "x > 2",
+    "ratio > 10",
+    "half < 30",
+    "x == 0",
+    "off > 1",
+    "x ~ 'a' == '0a'",
+]
+EDGE_OUTPUTS = [1, "ratio", "half + off", "x * 2", "100 // x", "half"]  # (1: a constant)
+
+
+@st.composite
+def edge_tables(draw: st.DrawFn) -> Decision:
+    hit: HitPolicy = draw(st.sampled_from(["first", "collect", "unique"]))
+    rows = [
+        rule(f"r{k}", when, {"v": e(out, 3 * k + 3) if isinstance(out, str) else out}, 3 * k + 2)
+        for k, (when, out) in enumerate(
+            draw(
+                st.lists(st.tuples(st.sampled_from(EDGE_WHENS), st.sampled_from(EDGE_OUTPUTS)), min_size=1, max_size=4)
+            )
+        )
+    ]
+    default = draw(st.sampled_from([None, {"v": 0}, {"v": e("ratio", 80)}]))
+    aggregate = draw(st.sampled_from([None, {"v": "sum"}, {"v": "count"}, {"v": "max"}])) if hit == "collect" else None
+    return decision(rows, hit=hit, let=EDGE_LETS, default=default).replace(aggregate=aggregate)
+
+
+EDGE_INPUTS: list[dict[str, Any]] = [
+    {"x": 0},
+    {"x": 3},
+    {"x": 5},
+    {"x": 50},
+    {"x": -1},
+    {},
+    {"x": "ten"},
+]  # (unchecked: `evaluate`)
+# a `collect` table's row that is always false, whose output reads a `let` that fails for `x` 0:
+# the answer skips the row, and explaining it computed the `let` (D005) where the answer answered
+SKIPPED = decision(
+    [rule("never", "false", {"v": e("ratio", 3)}, 2), rule("always", "x >= 0", {"v": 1}, 5)],
+    hit="collect",
+    let=EDGE_LETS,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(edge_tables())
+@example(SKIPPED)
+@example(SKIPPED.replace(rules=SKIPPED.rules[:1], default={"v": 0}))
+@example(SKIPPED.replace(hit="unique"))
+@example(SKIPPED.replace(rules=SKIPPED.rules[::-1], hit="first"))
+def test_an_edge_tables_explanation_is_its_answer(table: Decision) -> None:
+    c, problems = compile_decision(table, PARAM_NAMES)
+    assert c is not None, problems
+    for inputs in EDGE_INPUTS:
+        answer = c.evaluate(inputs, PARAMS, AT)
+        explained = c.explain(inputs, PARAMS, AT)
+        assert explained.result == answer, inputs
+        # (the answer fell back on the explaining path and that did not fail: said so, never hidden)
+        assert not [p for p in answer.problems if "failed while evaluating" in p.message], inputs
+        if answer.ok:
+            assert [r.id for r in explained.rows if r.matched] == list(answer.matches), inputs
+            assert None not in [r.matched for r in explained.rows], inputs
+        checked = c.decide(inputs, PARAMS, AT)
+        assert checked.explain().result == checked, inputs
+
+
+REPOSITORIES = [ROOT / "policies", ROOT / "engine" / "starter" / "policies", MINI]
+
+
+@pytest.mark.parametrize("policies", REPOSITORIES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_decisions_explanation_is_its_answer(policies: Path) -> None:
+    """Every decision of the repositories shipped (ours, the starter's, the corpus's), asked its
+    test cases' inputs and each input changed to values policies fail on (zero, negative, huge,
+    none, text, missing): explained, the same answer, checked inputs (`decide`) or not (`evaluate`)."""
+    repo = engine.load(str(policies))
+    cases = testing.cases(repo)
+    assert {(c.program, c.decision) for c in cases} == {
+        (p.id, d) for p in repo.programs.values() for d in p.decisions
+    }  # (every decision asked)
+    for case in cases:
+        c = repo.compiled(case.program, case.decision)
+        params = repo.params(case.program, case.marketplace, case.at)
+        changed = [{**case.input, name: v} for name in case.input for v in (0, -1, 10**6, None, "ten")]
+        missing = [{k: v for k, v in case.input.items() if k != name} for name in case.input]
+        for inputs in [case.input, {}, *changed, *missing]:
+            answer = c.evaluate(inputs, params, case.at)
+            assert c.explain(inputs, params, case.at).result == answer, (case.name, inputs)
+            assert not [p for p in answer.problems if "failed while evaluating" in p.message], (case.name, inputs)
+            checked = c.decide(inputs, params, case.at)
+            assert checked.explain().result == checked, (case.name, inputs)
+
+
 # --- input validation ----------------------------------------------------------------------------
 
 INPUTS = {
@@ -725,6 +832,19 @@ def test_explain_marks_the_failing_row() -> None:
     explanation = c.evaluate({"x": 0}, PARAMS, AT).explain()
     assert [(r.id, r.matched) for r in explanation.rows] == [("a", False), ("b", None)]
     assert [p.code for p in explanation.result.problems] == ["D005"]
+
+
+def test_a_collect_tables_explanation_fails_where_its_answer_fails() -> None:
+    """A `collect` table's answer computes a matching row's outputs before the next row's `when`:
+    the first failure is row `a`'s output, not row `b`'s condition below it."""
+    rows = [rule("a", "x >= 0", {"v": e("100 // x", 3)}, 2), rule("b", "x > 'q'", {"v": 2}, 5)]
+    c = compiled(decision(rows, hit="collect"))
+    explanation = c.evaluate({"x": 0}, PARAMS, AT).explain()
+    assert [(r.id, r.matched) for r in explanation.rows] == [("a", True)]
+    assert [(p.code, p.line, p.message) for p in explanation.result.problems] == [
+        ("D005", 3, "row `a`, output `v`: `100 // x` failed: division by zero")
+    ]
+    assert explanation.result == c.evaluate({"x": 0}, PARAMS, AT)
 
 
 def test_result_is_an_immutable_json_ready_value() -> None:

@@ -851,9 +851,9 @@ def decided_for(resolved: Any) -> dict[str, Any]:
 
 
 def _explained_failed(body: dict[str, Any]) -> bool:
-    """Whether an explained answer (``_explained``) has an error: the explaining path can fail
-    where the answer did not (a D005 in a `let` of a row the fast path skips, one whose `when` is
-    always false), and an answer with problems exits 1, explained or not."""
+    """Whether an explained answer (``_explained``) has an error. It explains the answer, problems
+    and all, but runs code of its own (each expression compiled alone: a forged bundle's may fail
+    where the answer's did not), and an answer with problems exits 1, explained or not."""
     return any(p["severity"] == "error" for p in body["problems"])
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from engine.decisions import blame
-from engine.decisions.pycode import Checked, Out, expressions
+from engine.decisions.pycode import Checked, Out, Row, expressions
 from engine.decisions.result import DecisionResult, decision_result, evaluated
 from engine.decisions.runtime import EvalError, own
 from engine.model.clock import LINES_KEY, RESOLVED_KEY, SEEN_KEY, ZONE_KEY
@@ -170,34 +170,51 @@ class Trace:
         self.ctx = _Reading({**params, SEEN_KEY: self.seen}, self.read) if isinstance(params, dict) else params
 
     def run(self) -> Explanation:
-        hits = self._match()
-        if isinstance(hits, Problem):
-            return self._done(self._fail(hits, []))
-        return self._done(self._result(hits))
-
-    def _match(self) -> list[int] | Problem:
+        """The rows tried as the answer tries them (``engine.decisions.generate``), each `let`
+        computed where it computes it: the same matches, outputs and problems, and the first
+        failure met where the answer meets it."""
+        c = self.c
         hits: list[int] = []
-        for i, row in enumerate(self.c._rows):
-            matched = True
+        collected: list[dict[str, Any]] = []  # a `collect` table's outputs, row by row as it matches
+        for i, row in enumerate(c._rows):
+            condition = row.when.expr.source if row.when else None
+            if self._skipped(row):
+                # a `when` that is always false (D002): the answer skips the row and computes none of
+                # its lets (a `collect` row's outputs' lets would be computed before its condition)
+                self.rows.append(RowTrace(row.rule.id, row.rule.pos, condition, False))
+                continue
             # the lets as the fast function computes them: a `collect` row's outputs' lets before its condition
-            failed = self._lets([row.when, *(expressions(row.outputs) if self.c._hit == "collect" else ())])
-            if failed is not None:
-                self.rows.append(RowTrace(row.rule.id, row.rule.pos, row.when.expr.source if row.when else None, None))
-                return failed
-            if row.when is not None:
+            failed = self._lets([row.when, *(expressions(row.outputs) if c._hit == "collect" else ())])
+            matched: bool | Problem = True if failed is None else failed
+            if failed is None and row.when is not None:
                 value = self._eval(row.when, f"row `{row.rule.id}`, `when`")
-                if isinstance(value, Problem):
-                    self.rows.append(RowTrace(row.rule.id, row.rule.pos, row.when.expr.source, None))
-                    return value
-                matched = bool(value)
-            self.rows.append(RowTrace(row.rule.id, row.rule.pos, row.when.expr.source if row.when else None, matched))
-            if matched:
-                hits.append(i)
-                if self.c._hit == "first":
-                    break
-        return hits
+                matched = value if isinstance(value, Problem) else bool(value)
+            if isinstance(matched, Problem):
+                self.rows.append(RowTrace(row.rule.id, row.rule.pos, condition, None))
+                return self._done(self._fail(matched, []))  # (a failed condition: no match said)
+            self.rows.append(RowTrace(row.rule.id, row.rule.pos, condition, matched))
+            if not matched:
+                continue
+            hits.append(i)
+            if c._hit == "first":
+                break
+            if c._hit == "collect":  # its outputs now, before the next row's condition, as the answer's
+                outputs = self._outputs(row.outputs, f"row `{row.rule.id}`")
+                if isinstance(outputs, Problem):
+                    return self._done(self._fail(outputs, hits))
+                collected.append(outputs)
+        return self._done(self._result(hits, collected))
 
-    def _result(self, hits: list[int]) -> DecisionResult:
+    def _skipped(self, row: Row) -> bool:
+        """Whether the answer skips ``row``: its `when` reads nothing and is false, as
+        ``engine.decisions.checks.unreachable`` finds when compiling (no code is generated for
+        it). One that fails is not skipped: the answer evaluates it, and fails there."""
+        if row.when is None or not row.when.constant:
+            return False
+        value = self._eval(row.when, f"row `{row.rule.id}`, `when`")
+        return not isinstance(value, Problem) and not value
+
+    def _result(self, hits: list[int], collected: list[dict[str, Any]]) -> DecisionResult:
         c, replay = self.c, (self.c, self.inputs, self.params, self.at)
         if c._hit == "unique" and len(hits) > 1:
             return c._answer(hits, {}, replay, (c._conflict(hits),))
@@ -208,15 +225,12 @@ class Trace:
             if outputs is None and c.decision.aggregate and c._hit == "collect":
                 return c._collected([], [], replay)
             return decision_result(c.decision.id, outputs or {}, (), (), outputs is not None, (), replay)
-        per_row = []
-        for i in hits:
-            outputs = self._outputs(c._rows[i].outputs, f"row `{c._rows[i].rule.id}`")
-            if isinstance(outputs, Problem):
-                return self._fail(outputs, hits)
-            per_row.append(outputs)
         if c._hit == "collect":
-            return c._collected(hits, per_row, replay)
-        return c._answer(hits, per_row[0], replay)
+            return c._collected(hits, collected, replay)
+        outputs = self._outputs(c._rows[hits[0]].outputs, f"row `{c._rows[hits[0]].rule.id}`")
+        if isinstance(outputs, Problem):
+            return self._fail(outputs, hits)
+        return c._answer(hits, outputs, replay)
 
     def _lets(self, exprs: Sequence[Checked | None]) -> Problem | None:
         """Compute the lets ``exprs`` need that are not computed yet (see ``Lazy``)."""
