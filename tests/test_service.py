@@ -321,6 +321,83 @@ def test_an_explained_answer_whose_value_ends_on_a_known_day_fits_its_published_
     assert not fits(published(app, "/v1/decide/returns/return_allowed", 200), answer)
 
 
+COLLECTED_ROW = """\
+hit: collect
+let:
+  ratio: "100 // days_since_delivery"
+rules:
+  - id: by_ratio
+    when: "{when}"
+    reason: By ratio.
+    then: {{allowed: "= ratio > 1", free_shipping: false}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("when", "explaining_fails", "answered", "explained"),
+    [("false", False, 200, 200), ("false", True, 200, 422), ("days_since_delivery > 1000", False, 422, 422)],
+    ids=["row skipped", "explaining fails on its own", "row tried"],
+)
+def test_an_explained_answers_status_follows_its_problems(
+    init_repo: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    when: str,
+    explaining_fails: bool,
+    answered: int,
+    explained: int,
+) -> None:
+    """An explanation explains the answer given: a row whose `when` is always false is skipped,
+    `let`s and all (the explanation met a division by zero there where the answer answered, and
+    said it with 200); a row false for these inputs only is tried, its outputs' `let` first, and
+    fails in both (422, its row's `matched` null, which the published schema refused). Were an
+    explanation to meet an error of its own (its code is its own: a bundle's is checked apart),
+    /v1/decide says 422 with it, as `decide --explain` exits 1. A batch's status is sent before
+    its lines are read: each line says its own problems, the explanation's."""
+    decision = init_repo / "policies" / "returns" / "decisions" / "return_allowed.yaml"
+    text = decision.read_text(encoding="utf-8")
+    decision.write_text(text.replace("hit: first\nrules:\n", COLLECTED_ROW.format(when=when), 1), encoding="utf-8")
+    path = tmp_path / "policies.bundle"
+    path.write_bytes(make(engine.load(str(init_repo / "policies"))))
+    source = Source(str(path), None)
+    source.load()
+    app = App(source, Limits(), Log(io.StringIO()), poll=0)
+    if explaining_fails:  # an explanation that meets an error of its own, which the answer does not
+        from dataclasses import replace
+
+        from engine.decisions.answer import CompiledDecision
+        from engine.decisions.result import decision_result
+        from engine.problems import Problem
+
+        def failing(self: CompiledDecision, inputs: Any, params: Any, at: str) -> Any:
+            problem = Problem.at(self.decision.pos, "D005", "met only explaining")
+            return replace(
+                explain(self, inputs, params, at),
+                result=decision_result(self.decision.id, {}, (), (), False, (problem,), (self, inputs, params, at)),
+            )
+
+        explain = CompiledDecision.explain
+        monkeypatch.setattr(CompiledDecision, "explain", failing)
+    plain = {"input": {"days_since_delivery": 0}, "marketplace": "us", "at": "2024-06-01"}
+    route = "/v1/decide/returns/return_allowed"
+    status, _, data = call(app, "POST", route, json.dumps(plain).encode())
+    answer = json.loads(data)
+    assert status == answered and not fits(published(app, route, status), answer)
+    status, _, data = call(app, "POST", route, json.dumps({**plain, "explain": True}).encode())
+    said = json.loads(data)
+    assert status == explained and not fits(published(app, route, status), said), fits(
+        published(app, route, status), said
+    )
+    codes = [p["code"] for p in said["problems"]]
+    assert codes == ([] if explained == 200 else ["D005"]), said
+    if not explaining_fails:  # the answer, explained
+        assert {k: said[k] for k in answer} == answer
+    query = "marketplace=us&at=2024-06-01&explain=true"
+    status, _, body = call(app, "POST", "/v1/batch/returns/return_allowed", b'{"days_since_delivery": 0}\n', query)
+    [line] = [json.loads(line) for line in body.splitlines()]
+    assert status == 200 and [p["code"] for p in line["problems"]] == codes
+
+
 def test_a_body_declared_over_the_limit_is_413_at_once(app: App) -> None:
     """A Content-Length over --max-body is refused before the body is awaited: it was 408 after the
     whole --timeout (30 s by default) spent waiting for bytes that were never coming."""

@@ -32,6 +32,7 @@ from engine.decisions.batch import (
     MAX_ANSWER,
     SEVERAL_ON_A_LINE,
     _explained,
+    _explained_failed,
     _not_json,
     _not_text,
     blank,
@@ -306,7 +307,8 @@ class App:
         if len(text) > MAX_ANSWER:  # refused, as the CLI refuses it
             raise _Refused(422, [_answer_too_large(REQUEST, 1, len(text))])
         data = text.encode()
-        status = 200 if result.ok else 422
+        # the problems the body says, as `decide`'s exit code: an explanation runs code of its own
+        status = 200 if result.ok and not (explain and _explained_failed(answer)) else 422
         await _send(send, status, data, b"application/json", loaded)
         return status
 

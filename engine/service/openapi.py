@@ -112,7 +112,10 @@ EXPLAINED = {
                 "id": {"type": "string"},
                 "at": {"type": "string", "description": "the row's `file:line` in the policies"},
                 "when": {"type": ["string", "null"], "description": "its condition (null: none, it always matches)"},
-                "matched": {"type": "boolean"},
+                "matched": {
+                    "type": ["boolean", "null"],
+                    "description": "null: its condition, or a `let` it needs, failed (the answer's problem)",
+                },
             },
         },
     },
