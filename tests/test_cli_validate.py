@@ -173,6 +173,13 @@ def test_list_codes() -> None:
     # and P009 only a parameter's `format`, when any author's schema with a format nothing checks is one
     assert "have no ids" not in r.out and "a heading's id is made from its text" in r.out
     assert "a `format` policyctl does not check" in r.out
+    # and what today's checks say under them: fmt's unstable file (Y010), a loop of templates (G001),
+    # a leftover page of `build --check` (G005), a bundle's sections edited with digests made again (B004)
+    said = {line[:4]: line for line in r.out.splitlines()}
+    assert "a file `fmt` cannot format stably" in said["Y010"], said["Y010"]
+    assert "lead back to it" in said["G001"], said["G001"]
+    assert "left over" in said["G005"], said["G005"]
+    assert "sections not of its shape" in said["B004"], said["B004"]
 
 
 def test_schema_command() -> None:
