@@ -933,10 +933,24 @@ def bundle_cmd(out: str, verify_file: str | None, root: str | None) -> None:
     show_default=True,
     type=click.IntRange(1),
     metavar="BYTES",
-    help="Largest body of one decision request (413 above).",
+    help="Largest body of one decision request (413 above), and of one line of a batch (A002 on that line).",
 )
-@click.option("--max-batch-body", default=64 * 1024 * 1024, show_default=True, type=click.IntRange(1), metavar="BYTES")
-@click.option("--max-batch-lines", default=100_000, show_default=True, type=click.IntRange(1), metavar="N")
+@click.option(
+    "--max-batch-body",
+    default=64 * 1024 * 1024,
+    show_default=True,
+    type=click.IntRange(1),
+    metavar="BYTES",
+    help="Largest body of one batch (413 when its Content-Length says so, else a last line with A002).",
+)
+@click.option(
+    "--max-batch-lines",
+    default=100_000,
+    show_default=True,
+    type=click.IntRange(1),
+    metavar="N",
+    help="Most input lines of one batch (a last line with A002 past them).",
+)
 @click.option(
     "--timeout",
     default=30.0,

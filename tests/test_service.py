@@ -436,6 +436,17 @@ def test_a_batch_line_longer_than_one_input_may_be_is_refused_on_its_line(app: A
     assert problem["hint"] == "send each input in at most --max-body bytes, as a POST /v1/decide body"
 
 
+def test_api_help_says_what_each_limit_limits() -> None:
+    """`--max-batch-body` and `--max-batch-lines` had no help text, and `--max-body` did not say it
+    is also the limit of one line of a batch (A002 on that line, the lines after it answered)."""
+    from support import run_cli
+
+    said = " ".join(run_cli("api", "--help").out.split())
+    assert "and of one line of a batch (A002 on that line)" in said, said
+    assert "--max-batch-body BYTES Largest body of one batch" in said, said
+    assert "--max-batch-lines N Most input lines of one batch" in said, said
+
+
 def test_a_batch_stopped_by_its_deadline_names_the_first_line_not_answered(app: App) -> None:
     """It named the last line answered, where the line limit names the first one not answered."""
     import asyncio
