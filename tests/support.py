@@ -588,3 +588,18 @@ cases:
     expect: {fee: 0.25}
     boundaries: {parameter: late_fee_bands, outputs: [fee]}
 """
+
+
+# The starter's decision as a `collect` table of one row whose output reads a `let` that fails for
+# 0 days (`{when}`: the row's condition): explanations and answers must agree on it
+# (tests/test_cli_decide.py, tests/test_service.py)
+COLLECTED_ROW = """\
+hit: collect
+let:
+  ratio: "100 // days_since_delivery"
+rules:
+  - id: by_ratio
+    when: "{when}"
+    reason: By ratio.
+    then: {{allowed: "= ratio > 1", free_shipping: false}}
+"""

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import engine
-from support import MINI, ROOT, run_cli
+from support import COLLECTED_ROW, MINI, ROOT, run_cli
 
 POLICIES = str(ROOT / "policies")
 
@@ -366,18 +366,6 @@ def test_a_json_answer_says_the_day_and_zone_it_answered_for(
     assert answers[0]["outputs"]["allowed"] is False  # (2024's window, 30 days: the day it says)
     if "explained" not in form:
         assert all(list(a)[-3:] == ["problems", "at", "time_zone"] for a in answers)  # as /v1/decide's, then
-
-
-COLLECTED_ROW = """\
-hit: collect
-let:
-  ratio: "100 // days_since_delivery"
-rules:
-  - id: by_ratio
-    when: "{when}"
-    reason: By ratio.
-    then: {{allowed: "= ratio > 1", free_shipping: false}}
-"""
 
 
 def _answers(out: str) -> list[dict[str, Any]]:

@@ -32,7 +32,7 @@ from engine.decisions.batch import run_decide
 from engine.service.app import App, Limits
 from engine.service.logs import Log
 from engine.service.state import Source
-from support import MINI, ROOT, call, edit, fits, published
+from support import COLLECTED_ROW, MINI, ROOT, call, edit, fits, published
 
 POLICIES = ROOT / "policies"
 
@@ -319,18 +319,6 @@ def test_an_explained_answer_whose_value_ends_on_a_known_day_fits_its_published_
     answer = json.loads(data)
     assert status == 200 and answer["params"]["return_window_days"].get("until") == until
     assert not fits(published(app, "/v1/decide/returns/return_allowed", 200), answer)
-
-
-COLLECTED_ROW = """\
-hit: collect
-let:
-  ratio: "100 // days_since_delivery"
-rules:
-  - id: by_ratio
-    when: "{when}"
-    reason: By ratio.
-    then: {{allowed: "= ratio > 1", free_shipping: false}}
-"""
 
 
 @pytest.mark.parametrize(
